@@ -1,0 +1,95 @@
+"""The articles of the help center as the site shows them (by language, category, id).
+
+The index answers "which chunks match"; the catalog answers "what is article X, in which languages
+does it exist, what is in category Y". It is read from the content directory and re-read when a
+file there changes, checked at most every few seconds, so the site follows `kb index` runs and
+content edits without a restart.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from kb.articles import Article, ArticleError, iter_article_paths, load_content
+from kb.settings import Settings
+
+_CHECK_EVERY_S = 2.0
+
+
+@dataclass(frozen=True)
+class CatalogSnapshot:
+    articles: dict[str, Article]  # by key "lang/id"
+    errors: tuple[ArticleError, ...]
+    signature: tuple[tuple[str, int, int], ...]
+
+
+class Catalog:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._snapshot: CatalogSnapshot | None = None
+        self._checked = 0.0
+        self._names: tuple[int, dict[str, dict[str, str]]] | None = None
+
+    def _signature(self) -> tuple[tuple[str, int, int], ...]:
+        out = []
+        for path in iter_article_paths(self.settings.content_dir):
+            stat = path.stat()
+            out.append((path.as_posix(), stat.st_mtime_ns, stat.st_size))
+        return tuple(out)
+
+    def snapshot(self) -> CatalogSnapshot:
+        now = time.monotonic()
+        if self._snapshot is not None and now - self._checked < _CHECK_EVERY_S:
+            return self._snapshot
+        with self._lock:
+            signature = self._signature() if self.settings.content_dir.is_dir() else ()
+            self._checked = now
+            if self._snapshot is None or signature != self._snapshot.signature:
+                loaded = load_content(self.settings.content_dir, self.settings.languages)
+                self._snapshot = CatalogSnapshot({a.key: a for a in loaded.articles}, tuple(loaded.errors), signature)
+            return self._snapshot
+
+    def get(self, lang: str, article_id: str, audience: str = "public") -> Article | None:
+        article = self.snapshot().articles.get(f"{lang}/{article_id}")
+        if article is None or (article.internal and audience == "public"):
+            return None
+        return article
+
+    def translations(self, article: Article, audience: str = "public") -> list[Article]:
+        return [
+            other
+            for lang in self.settings.languages
+            if lang != article.lang and (other := self.get(lang, article.id, audience)) is not None
+        ]
+
+    def by_category(self, lang: str, audience: str = "public") -> dict[str, list[Article]]:
+        groups: dict[str, list[Article]] = {}
+        for article in self.snapshot().articles.values():
+            if article.lang == lang and (audience != "public" or not article.internal):
+                groups.setdefault(article.category, []).append(article)
+        return {name: sorted(items, key=lambda a: a.title) for name, items in sorted(groups.items())}
+
+    def category_name(self, category: str, lang: str) -> str:
+        """Display name from `content/_categories.yml`; the folder name when none is given."""
+        names = self._category_names()
+        return str(names.get(category, {}).get(lang) or category.replace("-", " ").capitalize())
+
+    def _category_names(self) -> dict[str, dict[str, str]]:
+        path = self.settings.content_dir / "_categories.yml"
+        try:
+            stamp = path.stat().st_mtime_ns
+        except FileNotFoundError:
+            return {}
+        if self._names is None or self._names[0] != stamp:
+            loaded = yaml.safe_load(path.read_text("utf-8")) or {}
+            self._names = (stamp, {str(k): dict(v or {}) for k, v in loaded.items() if isinstance(v, dict)})
+        return self._names[1]
+
+    def source(self, article: Article) -> str:
+        return (Path(self.settings.content_dir) / article.path).read_text("utf-8")

@@ -1,0 +1,61 @@
+"""The assembled help center: one place that turns `Settings` into store, models and retriever.
+
+The CLI and the web app both need the same parts wired the same way; building them here keeps a
+second wiring from drifting. Everything heavy (models, the store) is created on first use, so
+`kb --help` and the web app's start stay fast.
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import cached_property
+
+from copilot.retrieval import Retriever
+from indexer.cache import EmbeddingCache
+from indexer.embedders import Embedder, build_embedders
+from indexer.lexical import LexicalEncoder
+from indexer.stores import open_store
+from indexer.stores.base import VectorStore
+from indexer.sync import Embedding, SyncReport, sync_index
+from kb.settings import Settings
+
+
+class Engine:
+    def __init__(self, settings: Settings, embedders: list[Embedder] | None = None) -> None:
+        self.settings = settings
+        self._embedders = embedders
+        self._index_lock = threading.Lock()
+
+    @cached_property
+    def embedders(self) -> list[Embedder]:
+        return self._embedders if self._embedders is not None else build_embedders(self.settings)
+
+    @cached_property
+    def store(self) -> VectorStore:
+        return open_store(self.settings)
+
+    @cached_property
+    def lexical(self) -> LexicalEncoder:
+        return LexicalEncoder()
+
+    @cached_property
+    def retriever(self) -> Retriever:
+        return Retriever(self.settings, self.store, self.embedders, self.lexical)
+
+    def index(self, rebuild: bool = False, show_progress: bool | None = None) -> SyncReport:
+        with self._index_lock:
+            cache = EmbeddingCache(self.settings.data_dir / "embeddings.sqlite")
+            try:
+                embedding = Embedding(self.embedders, cache)
+                return sync_index(self.settings, self.store, embedding, self.lexical, rebuild, show_progress)
+            finally:
+                cache.close()
+
+    def warm_up(self) -> None:
+        """Load the models now (a server does this at start so the first customer does not wait)."""
+        for embedder in self.embedders:
+            embedder.embed_queries(["warm up"])
+
+    def close(self) -> None:
+        if "store" in self.__dict__:
+            self.store.close()

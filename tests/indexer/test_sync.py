@@ -1,0 +1,123 @@
+"""Incremental indexing with a counting fake embedder (unit tests; the real models run elsewhere)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from indexer.cache import EmbeddingCache
+from indexer.lexical import LexicalEncoder
+from indexer.stores.edge import EdgeStore
+from indexer.sync import Embedding, sync_index
+from kb.settings import Settings
+
+
+class CountingEmbedder:
+    name = "fake"
+    model_id = "fake-v1"
+    dim = 8
+
+    def __init__(self) -> None:
+        self.passages: list[str] = []
+
+    def _vectors(self, texts: Sequence[str]) -> np.ndarray:
+        rows = [np.frombuffer(hashlib.sha256(t.encode()).digest()[:32], dtype=np.uint8)[:8] for t in texts]
+        matrix = np.asarray(rows, dtype=np.float32) + 1
+        return matrix / np.linalg.norm(matrix, axis=1, keepdims=True)
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        self.passages.extend(texts)
+        return self._vectors(texts)
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._vectors(texts)
+
+
+FILLER = " Sections need enough text to stay chunks of their own instead of merging upward." * 2
+ARTICLE = (
+    "---\ntitle: {title}\n---\nIntro for {title}." + FILLER + "\n\n## First\n\n{first}" + FILLER + "\n\n"
+    "## Second\n\nThe second section stays the same in every version of this article." + FILLER + "\n"
+)
+
+
+def write(root: Path, relative: str, title: str, first: str = "First section text, unchanged.") -> None:
+    path = root / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(ARTICLE.format(title=title, first=first), encoding="utf-8")
+
+
+@pytest.fixture
+def setup(tmp_path: Path):
+    content = tmp_path / "content"
+    write(content, "en/a/one.md", "One")
+    write(content, "en/a/two.md", "Two")
+    write(content, "ar/a/one.md", "واحد")
+    settings = Settings(content_dir=content, data_dir=tmp_path / "data")
+    embedder = CountingEmbedder()
+    store = EdgeStore(settings.data_dir / "index")
+
+    def run(rebuild: bool = False):
+        cache = EmbeddingCache(settings.data_dir / "embeddings.sqlite")
+        try:
+            return sync_index(settings, store, Embedding([embedder], cache), LexicalEncoder(), rebuild, False)
+        finally:
+            cache.close()
+
+    yield content, store, embedder, run
+    store.close()
+
+
+def test_unchanged_content_is_not_embedded_again(setup) -> None:
+    _content, store, embedder, run = setup
+    first = run()
+    assert (len(first.added), first.chunks_embedded, first.exit_code) == (3, 9, 0)
+    embedder.passages.clear()
+    second = run()
+    assert (second.unchanged, second.chunks_embedded, len(second.changed)) == (3, 0, 0)
+    assert embedder.passages == []
+    rebuilt = run(rebuild=True)  # the cache outlives the index
+    assert rebuilt.chunks_embedded == 0 and rebuilt.chunks_reused == 9
+    assert store.count() == 9
+
+
+def test_a_changed_article_replaces_exactly_its_chunks(setup) -> None:
+    content, store, embedder, run = setup
+    run()
+    before = store.stored_articles()
+    embedder.passages.clear()
+    write(content, "en/a/one.md", "One", first="First section text, now edited.")
+    report = run()
+    assert report.changed == ["en/one"] and report.chunks_embedded == 1
+    assert len(embedder.passages) == 1 and "now edited" in embedder.passages[0]
+    after = store.stored_articles()
+    assert after["en/two"] == before["en/two"] and after["ar/one"] == before["ar/one"]
+    assert len(after["en/one"].point_ids) == 3
+    assert len(after["en/one"].point_ids & before["en/one"].point_ids) == 2
+    assert store.count() == 9
+
+
+def test_deleted_and_renamed_articles(setup) -> None:
+    content, store, _embedder, run = setup
+    run()
+    (content / "en/a/two.md").unlink()
+    (content / "ar/a/one.md").rename(content / "ar/a/renamed.md")  # id changes with the file stem
+    report = run()
+    assert sorted(report.removed) == ["ar/one", "en/two"]
+    assert report.added == ["ar/renamed"] and report.chunks_embedded == 0
+    assert set(store.stored_articles()) == {"en/one", "ar/renamed"}
+
+
+def test_a_broken_edit_keeps_the_last_good_version_searchable(setup) -> None:
+    content, store, _embedder, run = setup
+    run()
+    (content / "en/a/two.md").write_text("---\ntitle: [broken\n---\nText\n", encoding="utf-8")
+    write(content, "en/a/three.md", "Three")
+    report = run()
+    assert report.exit_code == 2
+    assert [(e.path, e.line) for e in report.rejected] == [("en/a/two.md", 2)]
+    assert report.added == ["en/three"] and report.removed == []
+    assert "en/two" in store.stored_articles()

@@ -1,0 +1,21 @@
+"""Typed access to what `create_app` put on the Flask app, for the blueprints."""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from copilot.catalog import Catalog
+from copilot.engine import Engine
+from kb.settings import Settings
+
+
+def engine() -> Engine:
+    return current_app.extensions["engine"]
+
+
+def catalog() -> Catalog:
+    return current_app.extensions["catalog"]
+
+
+def settings() -> Settings:
+    return current_app.extensions["settings"]
