@@ -1,0 +1,140 @@
+"""The `kb` command through click's runner, and as real processes where processes matter."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kb.settings import Settings
+from webapp.cli import main
+
+KB = [sys.executable, "-m", "webapp.cli"]
+
+
+def locations(settings: Settings) -> list[str]:
+    return ["--content", str(settings.content_dir), "--data", str(settings.data_dir)]
+
+
+def test_help_explains_every_command() -> None:
+    runner = CliRunner()
+    for command in ("index", "search", "serve"):
+        result = runner.invoke(main, [command, "--help"])
+        assert result.exit_code == 0 and "--content" in result.output and "--data" in result.output
+
+
+def test_index_reports_broken_articles_and_indexes_the_rest(settings: Settings) -> None:
+    broken = settings.content_dir / "en" / "account" / "broken.md"
+    broken.write_text("---\ntitle: Broken\nlang: ar\n---\nText\n", encoding="utf-8")
+    runner = CliRunner()
+    result = runner.invoke(main, ["index", "--quiet", *locations(settings)])
+    assert result.exit_code == 2
+    assert "en/account/broken.md:3: front matter: lang 'ar' does not match the folder 'en'" in result.output
+    assert "11 added" in result.output and "1 rejected" in result.output
+    assert "0 embedded" in result.output  # the session's cache already had every chunk
+
+    again = runner.invoke(main, ["index", "--quiet", *locations(settings)])
+    assert "11 unchanged" in again.output and again.exit_code == 2
+
+    found = runner.invoke(main, ["search", "رسوم التوصيل في الإمارات", "--json", *locations(settings)])
+    body = json.loads(found.output)
+    assert found.exit_code == 0 and body["lang"] == "ar" and body["results"][0]["id"] == "delivery-fees"
+
+    empty = runner.invoke(main, ["search", "   ", *locations(settings)])
+    assert empty.exit_code == 2 and "the query is empty" in empty.output
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def api(port: int, query: str) -> dict:
+    url = f"http://127.0.0.1:{port}/api/v1/search?" + urllib.parse.urlencode({"q": query})
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return json.loads(response.read())
+
+
+def test_index_while_serving_switches_the_server_to_the_new_index(settings: Settings) -> None:
+    """qdrant-edge locks a directory to one process; the user must never see that."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    subprocess.run([*KB, "index", "--quiet", *locations(settings)], check=True, env=env, capture_output=True)
+    port = free_port()
+    server = subprocess.Popen(
+        [*KB, "serve", "--port", str(port), *locations(settings)], env=env, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                assert api(port, "apple pay")["results"][0]["id"] == "apple-pay"
+                break
+            except (OSError, AssertionError):
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.3)
+        article = settings.content_dir / "en" / "payments" / "apple-pay.md"
+        article.write_text(
+            article.read_text(encoding="utf-8") + "\n## Zebra stripes\n\nZebra stripes on the checkout page.\n",
+            encoding="utf-8",
+        )
+        indexing = subprocess.run(
+            [*KB, "index", "--quiet", *locations(settings)], env=env, capture_output=True, text=True
+        )
+        assert indexing.returncode == 0, indexing.stderr
+        assert "1 changed" in indexing.stdout
+        top = api(port, "zebra stripes checkout")["results"][0]
+        assert (top["id"], top["section"]) == ("apple-pay", "Zebra stripes")
+        # a second reader beside the server (qdrant-edge allows one process per directory)
+        search = subprocess.run(
+            [*KB, "search", "zebra stripes", "--json", *locations(settings)], env=env, capture_output=True, text=True
+        )
+        assert search.returncode == 0, search.stderr
+        assert json.loads(search.stdout)["results"][0]["id"] == "apple-pay"
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+def test_kill_9_during_indexing_leaves_the_previous_index_searchable(settings: Settings, tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    subprocess.run([*KB, "index", "--quiet", *locations(settings)], check=True, env=env, capture_output=True)
+    for number in range(6):  # new articles: their chunks are not in the cache, so embedding takes a while
+        path = settings.content_dir / "en" / "orders" / f"new-{number}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        text = " ".join(f"Order note {number}.{i} explains a new policy about parcels and boxes." for i in range(40))
+        path.write_text(f"---\ntitle: New policy {number}\n---\n## Part A\n\n{text}\n\n## Part B\n\n{text}\n")
+    victim = subprocess.Popen([*KB, "index", "--quiet", *locations(settings)], env=env, stdout=subprocess.PIPE)
+    time.sleep(4.0)
+    assert victim.poll() is None, "indexing finished before it could be killed; give it more work"
+    victim.send_signal(signal.SIGKILL)
+    victim.wait()
+
+    search = subprocess.run([*KB, "search", "apple pay", "--json", *locations(settings)], env=env, capture_output=True)
+    assert search.returncode == 0
+    assert json.loads(search.stdout)["results"][0]["id"] == "apple-pay"
+
+    finish = subprocess.run([*KB, "index", "--quiet", *locations(settings)], env=env, capture_output=True, text=True)
+    assert finish.returncode == 0, finish.stderr
+    assert "6 added" in finish.stdout
+    versions = [d for d in (settings.data_dir / "index" / "versions").iterdir() if not (d / "COMPLETE").exists()]
+    assert versions == [], "the half-written version was not cleaned up"
+
+
+@pytest.mark.parametrize("flag", ["--rebuild"])
+def test_rebuild_reuses_cached_embeddings(settings: Settings, flag: str) -> None:
+    runner = CliRunner()
+    runner.invoke(main, ["index", "--quiet", *locations(settings)])
+    result = runner.invoke(main, ["index", flag, "--quiet", *locations(settings)])
+    assert result.exit_code == 0 and "11 added" in result.output and "0 embedded" in result.output
