@@ -166,10 +166,12 @@ class Retriever:
         self._keys: tuple[float, frozenset[str]] | None = None
         self._keys_lock = threading.Lock()
 
-    def query_vectors(self, query: str) -> dict[str, np.ndarray]:
+    def query_vectors(self, query: str, only: str | None = None) -> dict[str, np.ndarray]:
         key_text = normalize_arabic(query.lower())
         out: dict[str, np.ndarray] = {}
         for embedder in self.embedders:
+            if only is not None and embedder.name != only:
+                continue
             key = (embedder.model_id, key_text)
             vector = self._vectors.get(key)
             if vector is None:
@@ -185,7 +187,9 @@ class Retriever:
         limit: int = 10,
         audience: Audience = "public",
         categories: Sequence[str] | None = None,
+        only: str | None = None,
     ) -> SearchResult:
+        """Search; `only` restricts ranking to one source ("e5", "use", "lexical") for evaluation."""
         started = time.perf_counter()
         query, truncated = clean_query(raw_query, self.settings.max_query_chars)
         languages = self.settings.languages
@@ -198,12 +202,12 @@ class Retriever:
         degraded = False
         try:
             t0 = time.perf_counter()
-            vectors = self.query_vectors(query)
+            vectors = {} if only == SPARSE_VECTOR else self.query_vectors(query, only)
             timings["embed_ms"] = (time.perf_counter() - t0) * 1000
         except Exception:  # a model failure must not take search down with it
             log.exception("query embedding failed; serving lexical results only")
             vectors, degraded = {}, True
-        sparse = self.lexical.encode_query(query, lang)
+        sparse = self.lexical.encode_query(query, lang) if only in (None, SPARSE_VECTOR) else None
 
         base = PayloadFilter(
             visibilities=("public",) if audience == "public" else None,
@@ -217,10 +221,12 @@ class Retriever:
         if not sources:
             return SearchResult(query, lang, "lexical", _ms(started), (), truncated, degraded, "no searchable terms")
         mode: Mode = "hybrid" if vectors and sparse else ("dense" if vectors else "lexical")
+        if only is not None and not any(source.vector_name == only for source in sources):
+            raise QueryError(f"no source named {only!r}; known: {', '.join(s.vector_name for s in sources)}")
 
         batch = [StoreQuery(tuple(sources), base, limit=limit * 4, payload_fields=None)]
         judge = self._judge_embedder(vectors, cross_lingual=True)
-        if judge:
+        if judge and only is None:
             batch.append(StoreQuery((Source(judge, vectors[judge], same),), base, limit=1, payload_fields=("key",)))
             if others:
                 other = PayloadFilter(langs=others)
@@ -231,10 +237,10 @@ class Retriever:
         timings["qdrant_ms"] = (time.perf_counter() - t0) * 1000
 
         ranked = _best_chunk_per_article(answers[0])
-        best_score = answers[1][0].score if judge and answers[1] else None
+        best_score = answers[1][0].score if len(answers) > 1 and answers[1] else None
         hits = [self._hit(h, query, lang, fallback=False) for h in ranked[:limit]]
         fallback_reason = None
-        if judge and others:
+        if len(answers) > 2:
             candidate = self._fallback(answers[2], lang, best_score or 0.0)
             if candidate is not None:
                 hits = [self._hit(candidate, query, lang, fallback=True), *hits][:limit]

@@ -137,7 +137,10 @@ def sync_index(
                 _write_article(writer, article, chunks, stored.get(article.key), embedding, lexical, report, bar.update)
         for key in report.removed:
             writer.delete(sorted(stored[key].point_ids))
-        writer.publish()
+        if chunked or report.removed or rebuild:
+            writer.publish()
+        else:  # nothing changed: no new version, readers keep theirs
+            writer.abort()
     except BaseException:
         writer.abort()
         raise
