@@ -11,6 +11,7 @@ leaves the Markdown alone: the parser must cope with it. Include fragments are n
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 from pathlib import Path
 
@@ -39,10 +40,8 @@ def convert(source_root: Path, target: Path) -> tuple[int, int]:
         if meta.get("description"):
             ours["summary"] = str(meta["description"])
         if meta.get("ms.date"):
-            try:
+            with contextlib.suppress(ValueError):
                 ours["updated"] = dt.datetime.strptime(str(meta["ms.date"]), "%m/%d/%Y").date()
-            except ValueError:
-                pass
         merged = {**{k: v for k, v in meta.items() if k not in {"title", "description"}}, **ours}
         out = target / "ar" / category / f"{article_id}.md"
         out.parent.mkdir(parents=True, exist_ok=True)

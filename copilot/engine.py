@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from functools import cached_property
 
+from copilot.expansion import Synonyms, Vocabulary
 from copilot.retrieval import Retriever
 from indexer.cache import EmbeddingCache
 from indexer.embedders import Embedder, build_embedders
@@ -40,7 +41,15 @@ class Engine:
 
     @cached_property
     def retriever(self) -> Retriever:
-        return Retriever(self.settings, self.store, self.embedders, self.lexical)
+        store = self.store
+        return Retriever(
+            self.settings,
+            store,
+            self.embedders,
+            self.lexical,
+            synonyms=Synonyms(self.settings.content_dir / "_synonyms.yml"),
+            vocabulary=Vocabulary(lambda: store.payloads(("lang", "title", "section", "text")), store.version),
+        )
 
     def index(self, rebuild: bool = False, show_progress: bool | None = None) -> SyncReport:
         with self._index_lock:

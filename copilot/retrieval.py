@@ -29,6 +29,7 @@ from typing import Literal
 
 import numpy as np
 
+from copilot.expansion import Synonyms, Vocabulary
 from indexer.embedders import Embedder
 from indexer.lexical import SPARSE_VECTOR, LexicalEncoder
 from indexer.stores.base import Hit, PayloadFilter, Source, StoreQuery, VectorStore
@@ -156,12 +157,16 @@ class Retriever:
         embedders: Sequence[Embedder],
         lexical: LexicalEncoder | None = None,
         weights: dict[str, float] | None = None,
+        synonyms: Synonyms | None = None,
+        vocabulary: Vocabulary | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
         self.embedders = list(embedders)
         self.lexical = lexical or LexicalEncoder()
         self.weights = weights or {}
+        self.synonyms = synonyms
+        self.vocabulary = vocabulary
         self._vectors = _VectorCache()
         self._keys: tuple[float, frozenset[str]] | None = None
         self._keys_lock = threading.Lock()
@@ -179,6 +184,15 @@ class Retriever:
                 self._vectors.put(key, vector)
             out[embedder.name] = vector
         return out
+
+    def lexical_query(self, query: str, lang: str) -> str:
+        """The query plus its synonyms and typo corrections (lexical side only)."""
+        extra: list[str] = []
+        if self.synonyms is not None:
+            extra += self.synonyms.expand(query)
+        if self.vocabulary is not None:
+            extra += self.vocabulary.corrections(query, lang)
+        return " ".join([query, *extra])
 
     def search(
         self,
@@ -207,7 +221,9 @@ class Retriever:
         except Exception:  # a model failure must not take search down with it
             log.exception("query embedding failed; serving lexical results only")
             vectors, degraded = {}, True
-        sparse = self.lexical.encode_query(query, lang) if only in (None, SPARSE_VECTOR) else None
+        sparse = (
+            self.lexical.encode_query(self.lexical_query(query, lang), lang) if only in (None, SPARSE_VECTOR) else None
+        )
 
         base = PayloadFilter(
             visibilities=("public",) if audience == "public" else None,

@@ -4,7 +4,7 @@ BM25 weighting is Qdrant's: documents get BM25 term-frequency weights from the e
 model (Snowball stemming and stopwords per language), queries get one unit weight per term, and the
 collection's IDF modifier supplies the inverse document frequency at query time. The same vectors
 go to qdrant-edge and to a Qdrant server, so both stores rank the same way. Arabic text is
-normalized first (see `kb.arabic`), on both sides.
+normalized and its conjunction/article prefixes stripped first (see `kb.arabic`), on both sides.
 """
 
 from __future__ import annotations
@@ -14,9 +14,11 @@ from dataclasses import dataclass
 
 from qdrant_edge import Bm25, Bm25Config
 
-from kb.arabic import normalize_arabic
+from kb.arabic import light_stem
 
-SPARSE_VECTOR = "lexical"
+# The analyzer's version is part of the vector's name: changing how text becomes terms changes the
+# name, and a store whose index has another name rebuilds (embeddings come from the cache).
+SPARSE_VECTOR = "lexical-v2"
 _SNOWBALL = {"en": "english", "ar": "arabic", "fr": "french", "es": "spanish", "de": "german", "tr": "turkish"}
 # Chunks are short (a few hundred characters), BM25's length normalisation should know that.
 _AVG_TOKENS = 60.0
@@ -46,7 +48,7 @@ class LexicalEncoder:
 
     @staticmethod
     def prepare(text: str, lang: str) -> str:
-        return normalize_arabic(text) if lang == "ar" else text
+        return light_stem(text) if lang == "ar" else text
 
     def encode_document(self, text: str, lang: str) -> SparseVector:
         vector = self._model(lang).embed_document(self.prepare(text, lang))

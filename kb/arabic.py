@@ -27,5 +27,29 @@ def normalize_arabic(text: str) -> str:
     return text.translate(_DIGITS).translate(_PUNCT)
 
 
+_CONJ_BEFORE_ARTICLE = ("وال", "فال", "وبال", "فبال", "وكال", "ولل", "فلل")
+_ARTICLE = ("بال", "كال", "ال", "لل")
+_TOKEN = re.compile(r"\w+|\W+")
+
+
+def strip_prefixes(word: str) -> str:
+    """Remove the conjunction and article prefixes Snowball's Arabic stemmer leaves on.
+
+    Only prefixes that cannot begin a stem are taken: و/ف before ال (والاسترجاع), then ال/بال/كال/لل
+    when at least three letters remain. "وصل" and "فلوس" keep their first letter.
+    """
+    if word.startswith(_CONJ_BEFORE_ARTICLE) and len(word) >= 5:
+        word = word[1:]
+    for prefix in _ARTICLE:
+        if word.startswith(prefix) and len(word) - len(prefix) >= 3:
+            return word[len(prefix) :]
+    return word
+
+
+def light_stem(text: str) -> str:
+    """Normalized text with prefixes stripped word by word; punctuation and spacing are kept."""
+    return "".join(strip_prefixes(t) if t[0].isalnum() else t for t in _TOKEN.findall(normalize_arabic(text)))
+
+
 def has_arabic(text: str) -> bool:
     return bool(_ARABIC_LETTER.search(text))

@@ -4,7 +4,9 @@ Policy: a chunk is one section of an article (the text under one heading), so a 
 open the article at that heading and a draft can cite it. Sections longer than `max_chars` split
 at block boundaries (paragraphs, list items, table rows), never inside a sentence-bearing block
 unless one block alone is too long; sections shorter than `min_chars` merge into the chunk before
-them, where their parent heading is. The embedded text starts with "Title > Section" so the model
+them, where their parent heading is. Blocks that are nothing but links ("Related articles" lists)
+are left out: their words are other articles' titles, and indexing them makes this article answer
+queries that belong to those. The embedded text starts with "Title > Section" so the model
 sees the context a reader sees. Which chunks to return for a query is the retriever's business.
 """
 
@@ -97,6 +99,8 @@ def _sections(article: Article) -> list[_Section]:
     sections = [_Section((), "", 1, [])]
     stack: list[tuple[int, str]] = []
     for block in article.blocks:
+        if block.link_only:
+            continue
         if block.kind != "heading":
             sections[-1].blocks.append(block)
             continue

@@ -29,6 +29,7 @@ class Block:
     line: int  # 1-based line in the article file
     level: int = 0  # heading level, or list nesting depth
     anchor: str = ""  # headings only
+    link_only: bool = False  # nothing but links ("Related articles" lists): navigation, not content
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,21 @@ def inline_text(token: Token) -> str:
         elif child.type == "image":
             parts.append(child.content or "")
     return " ".join("".join(parts).split())
+
+
+def is_link_only(token: Token) -> bool:
+    """True when every visible character of an inline token sits inside a link."""
+    depth = 0
+    saw_link = False
+    for child in token.children or []:
+        if child.type == "link_open":
+            depth += 1
+            saw_link = True
+        elif child.type == "link_close":
+            depth -= 1
+        elif child.type in ("text", "code_inline") and depth == 0 and child.content.strip(" \t-–—,.،:؛|•"):
+            return False
+    return saw_link
 
 
 def heading_title(token: Token) -> str:
@@ -159,14 +175,15 @@ def _blocks(tokens: list[Token]) -> list[Block]:
             if not text:
                 continue
             line = line_of(tokens[index - 1])
+            nav = is_link_only(token)
             if item_prefix and tokens[index - 2].type == "list_item_open":
-                blocks.append(Block("list_item", f"{item_prefix[-1]} {text}", line, len(item_prefix)))
+                blocks.append(Block("list_item", f"{item_prefix[-1]} {text}", line, len(item_prefix), link_only=nav))
             elif item_prefix:
-                blocks.append(Block("list_item", text, line, len(item_prefix)))
+                blocks.append(Block("list_item", text, line, len(item_prefix), link_only=nav))
             elif quote_depth:
-                blocks.append(Block("quote", text, line))
+                blocks.append(Block("quote", text, line, link_only=nav))
             else:
-                blocks.append(Block("paragraph", text, line))
+                blocks.append(Block("paragraph", text, line, link_only=nav))
         elif kind in ("fence", "code_block"):
             if token.content.strip():
                 blocks.append(Block("code", token.content.rstrip("\n"), line_of(token)))

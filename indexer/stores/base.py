@@ -112,6 +112,12 @@ class VectorStore(Protocol):
     def writer(self, dims: dict[str, int], rebuild: bool = False) -> StoreWriter:
         """Start a write; `rebuild` starts from an empty index that replaces the live one on publish."""
 
+    def payloads(self, fields: Sequence[str]) -> list[dict[str, Any]]:
+        """Selected payload fields of every live point (vocabulary building, reports)."""
+
+    def version(self) -> str | None:
+        """Changes when the live index changes; lets readers refresh what they derived from it."""
+
     def query(self, queries: Sequence[StoreQuery]) -> list[list[Hit]]: ...
 
     def count(self, filter: PayloadFilter | None = None) -> int: ...

@@ -66,7 +66,7 @@ from indexer.stores.base import (
 )
 
 _COMPLETE = "COMPLETE"
-_DIMS = "dims.json"
+_SCHEMA = "schema.json"
 _KEEP_OLD_VERSIONS = 2  # a reader may still be on the version before last for a moment
 
 
@@ -212,6 +212,14 @@ class EdgeStore:
         shard = self._reader()
         return _stored_articles(shard) if shard is not None else {}
 
+    def payloads(self, fields: Sequence[str]) -> list[dict[str, Any]]:
+        shard = self._reader()
+        return [payload for _, payload in _payloads(shard, fields)] if shard is not None else []
+
+    def version(self) -> str | None:
+        self._reader()
+        return self._version
+
     def close(self) -> None:
         with self._lock:
             for shard in (self._shard, self._previous):
@@ -243,13 +251,13 @@ class EdgeStore:
             name = f"v{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
             target = self._versions / name
             live = self.current_version()
-            if live is not None and not rebuild and _read_dims(self._versions / live) == dims:
+            if live is not None and not rebuild and _read_schema(self._versions / live) == _schema(dims):
                 shutil.copytree(self._versions / live / "shard", target / "shard")
-                shutil.copy2(self._versions / live / _DIMS, target / _DIMS)
+                shutil.copy2(self._versions / live / _SCHEMA, target / _SCHEMA)
                 shard = EdgeShard.load(str(target / "shard"))
             else:  # first index, rebuild, or the deployment changed its embedders: start empty
                 target.mkdir(parents=True)
-                (target / _DIMS).write_text(json.dumps(dims, sort_keys=True), "utf-8")
+                (target / _SCHEMA).write_text(json.dumps(_schema(dims), sort_keys=True), "utf-8")
                 shard = EdgeShard.create(str(target / "shard"), _config(dims))
                 for name_ in KEYWORD_FIELDS:
                     shard.update(UpdateOperation.create_field_index(name_, PayloadSchemaType.Keyword))
@@ -335,24 +343,33 @@ def _config(dims: dict[str, int]) -> EdgeConfig:
     return EdgeConfig(
         vectors={name: EdgeVectorParams(size=dim, distance=Distance.Cosine) for name, dim in dims.items()},
         sparse_vectors={SPARSE_VECTOR: EdgeSparseVectorParams(modifier=Modifier.Idf)},
+        # A version is written by one writer, flushed, and never changed after publishing, so a
+        # write-ahead log buys nothing; without it readers in several processes can share it.
+        wal_enabled=False,
     )
 
 
-def _read_dims(version_dir: Path) -> dict[str, int] | None:
+def _schema(dims: dict[str, int]) -> dict[str, object]:
+    return {"dense": dims, "sparse": SPARSE_VECTOR}
+
+
+def _read_schema(version_dir: Path) -> dict[str, object] | None:
     try:
-        return {str(k): int(v) for k, v in json.loads((version_dir / _DIMS).read_text("utf-8")).items()}
+        return json.loads((version_dir / _SCHEMA).read_text("utf-8"))
     except (OSError, ValueError):
         return None
 
 
-def _stored_articles(shard: EdgeShard) -> dict[str, StoredArticle]:
+def _payloads(shard: EdgeShard, fields: Sequence[str]) -> list[tuple[str, dict[str, Any]]]:
     records: list[tuple[str, dict[str, Any]]] = []
     offset: Any = None
     while True:
-        batch, offset = shard.scroll(
-            ScrollRequest(offset=offset, limit=1000, with_payload=PayloadSelector.Include(["key", "path", "file_hash"]))
-        )
+        request = ScrollRequest(offset=offset, limit=1000, with_payload=PayloadSelector.Include(list(fields)))
+        batch, offset = shard.scroll(request)
         records.extend((str(r.id), dict(r.payload or {})) for r in batch)
         if offset is None:
-            break
-    return group_stored_articles(records)
+            return records
+
+
+def _stored_articles(shard: EdgeShard) -> dict[str, StoredArticle]:
+    return group_stored_articles(_payloads(shard, ("key", "path", "file_hash")))

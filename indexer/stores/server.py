@@ -114,9 +114,20 @@ class ServerStore:
         collection = self._live_collection()
         return _stored_articles(self.client, collection) if collection else {}
 
+    def payloads(self, fields: Sequence[str]) -> list[dict[str, Any]]:
+        collection = self._live_collection()
+        return [p for _, p in _payloads(self.client, collection, fields)] if collection else []
+
+    def version(self) -> str | None:
+        """The live collection and its size: changes whenever an index run changes something."""
+        collection = self._live_collection()
+        if collection is None:
+            return None
+        return f"{collection}:{self.client.count(collection, exact=True).count}"
+
     def writer(self, dims: dict[str, int], rebuild: bool = False) -> ServerWriter:
         live = self._live_collection()
-        if live is not None and not rebuild and _collection_dims(self.client, live) == dims:
+        if live is not None and not rebuild and _schema_matches(self.client, live, dims):
             return ServerWriter(self, live, created=False)
         name = f"{self.alias}-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:6]}"
         self.client.create_collection(
@@ -181,19 +192,22 @@ def _point(point: IndexPoint) -> models.PointStruct:
     return models.PointStruct(id=point.id, vector=vector, payload=point.payload)
 
 
-def _collection_dims(client: QdrantClient, collection: str) -> dict[str, int]:
-    vectors = client.get_collection(collection).config.params.vectors
-    if isinstance(vectors, dict):
-        return {name: int(params.size) for name, params in vectors.items()}
-    return {}
+def _schema_matches(client: QdrantClient, collection: str, dims: dict[str, int]) -> bool:
+    """Same dense vectors and the same lexical analyzer (its version is in the sparse vector's name)."""
+    params = client.get_collection(collection).config.params
+    dense = {n: int(p.size) for n, p in params.vectors.items()} if isinstance(params.vectors, dict) else {}
+    return dense == dims and set(params.sparse_vectors or {}) == {SPARSE_VECTOR}
 
 
-def _stored_articles(client: QdrantClient, collection: str) -> dict[str, StoredArticle]:
+def _payloads(client: QdrantClient, collection: str, fields: Sequence[str]) -> list[tuple[str, dict[str, Any]]]:
     records: list[tuple[str, dict[str, Any]]] = []
     offset: Any = None
     while True:
-        batch, offset = client.scroll(collection, limit=1000, offset=offset, with_payload=["key", "path", "file_hash"])
+        batch, offset = client.scroll(collection, limit=1000, offset=offset, with_payload=list(fields))
         records.extend((str(r.id), dict(r.payload or {})) for r in batch)
         if offset is None:
-            break
-    return group_stored_articles(records)
+            return records
+
+
+def _stored_articles(client: QdrantClient, collection: str) -> dict[str, StoredArticle]:
+    return group_stored_articles(_payloads(client, collection, ("key", "path", "file_hash")))

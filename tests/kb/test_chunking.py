@@ -46,3 +46,13 @@ def test_hash_is_stable_and_changes_with_the_text(tmp_path: Path) -> None:
     assert first[0].content_hash == again[0].content_hash
     assert first[0].point_id == again[0].point_id
     assert first[0].content_hash != edited[0].content_hash
+
+
+def test_link_lists_are_navigation_not_content(tmp_path: Path) -> None:
+    body = (
+        "## Refund times\n\nCards take 5 to 10 business days; see [the table](../x/y.md) for the rest of them.\n\n"
+        "## Related articles\n\n- [Delivery fees](../delivery/delivery-fees.md)\n- [Cancel an order](../orders/c.md)\n"
+    )
+    chunks = chunk_article(article(tmp_path, body))
+    assert [c.section for c in chunks] == ["Refund times"]
+    assert "the table" in chunks[0].text and "Delivery fees" not in chunks[0].text

@@ -1,0 +1,117 @@
+"""Lexical query expansion: the help center's own synonyms and its own vocabulary for typos.
+
+Dense models miss what customers type in ways articles never do: dialect ("فلوس" for money,
+"جوال" for phone), brand names in Arabic script ("ابل باي"), and typos ("pasword", "استرجاغ").
+Those are lexical problems with lexical levers:
+
+- `content/_synonyms.yml`, edited by content writers in git: a query containing one member of a
+  group also searches the others;
+- the vocabulary of the live index, per language: a query word that no article uses is matched
+  to the closest word that articles do use (rapidfuzz edit distance, 1 for short words, 2 for
+  long ones), and that word is searched too.
+
+Expansions are added to the lexical query only; what the customer typed is never replaced.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from kb.arabic import light_stem
+
+_WORD = re.compile(r"\w+")
+_REFRESH_S = 60.0
+
+
+def fold(text: str) -> list[str]:
+    """Words as the lexical side compares them: lowercase, Arabic normalized and prefix-stripped."""
+    return _WORD.findall(light_stem(text.lower()))
+
+
+class Synonyms:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._stamp: int | None = None
+        self._groups: list[tuple[list[tuple[str, ...]], list[str]]] = []
+        self._lock = threading.Lock()
+
+    def _load(self) -> list[tuple[list[tuple[str, ...]], list[str]]]:
+        try:
+            stamp = self.path.stat().st_mtime_ns
+        except FileNotFoundError:
+            return []
+        with self._lock:
+            if stamp != self._stamp:
+                raw = yaml.safe_load(self.path.read_text("utf-8")) or []
+                groups = []
+                for group in raw:
+                    if isinstance(group, list):
+                        members = [str(m) for m in group if str(m).strip()]
+                        groups.append(([tuple(fold(m)) for m in members], members))
+                self._groups, self._stamp = groups, stamp
+            return self._groups
+
+    def expand(self, query: str) -> list[str]:
+        """Members of every group the query mentions, except what the query already says."""
+        words = fold(query)
+        extra: list[str] = []
+        for folded_members, members in self._load():
+            if any(_contains(words, member) for member in folded_members if member):
+                extra.extend(m for m, f in zip(members, folded_members, strict=True) if not _contains(words, f))
+        return extra
+
+
+def _contains(words: list[str], phrase: tuple[str, ...]) -> bool:
+    n = len(phrase)
+    return any(tuple(words[i : i + n]) == phrase for i in range(len(words) - n + 1))
+
+
+class Vocabulary:
+    """Words of the live index per language, rebuilt when the index version changes."""
+
+    def __init__(self, texts: Callable[[], list[dict]], version: Callable[[], str | None]) -> None:
+        self._texts = texts
+        self._version = version
+        self._words: dict[str, list[str]] = {}
+        self._known: dict[str, frozenset[str]] = {}
+        self._built: tuple[str | None, float] | None = None
+        self._lock = threading.Lock()
+
+    def _refresh(self) -> None:
+        version = self._version()
+        now = time.monotonic()
+        if self._built is not None and self._built[0] == version and now - self._built[1] < _REFRESH_S:
+            return
+        with self._lock:
+            counts: dict[str, Counter[str]] = {}
+            for payload in self._texts():
+                lang = str(payload.get("lang", ""))
+                text = f"{payload.get('title', '')} {payload.get('section', '')} {payload.get('text', '')}"
+                counts.setdefault(lang, Counter()).update(w for w in fold(text) if len(w) >= 3)
+            self._words = {lang: [w for w, _ in c.most_common()] for lang, c in counts.items()}
+            self._known = {lang: frozenset(words) for lang, words in self._words.items()}
+            self._built = (version, now)
+
+    def corrections(self, query: str, lang: str) -> list[str]:
+        """Closest index words for query words that no article in `lang` uses."""
+        self._refresh()
+        known = self._known.get(lang, frozenset())
+        words = self._words.get(lang, [])
+        fixes: list[str] = []
+        for word in fold(query):
+            if len(word) < 4 or word in known or word.isdigit():
+                continue
+            limit = 1 if len(word) <= 6 else 2
+            match = process.extractOne(word, words, scorer=Levenshtein.distance, score_cutoff=limit)
+            if match is not None:
+                fixes.append(match[0])
+        return fixes

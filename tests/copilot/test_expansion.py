@@ -1,0 +1,30 @@
+from pathlib import Path
+
+from copilot.expansion import Synonyms, Vocabulary, fold
+
+
+def test_synonym_groups_expand_across_scripts_and_follow_edits(tmp_path: Path) -> None:
+    path = tmp_path / "_synonyms.yml"
+    path.write_text("- [refund, money back, استرداد, فلوس]\n- [Apple Pay, ابل باي]\n", encoding="utf-8")
+    synonyms = Synonyms(path)
+    assert synonyms.expand("فلوسي ما رجعت") == []  # "فلوسي" is not "فلوس": groups list the forms they mean
+    assert synonyms.expand("وين الفلوس") == ["refund", "money back", "استرداد"]
+    assert synonyms.expand("ابل باي ما يشتغل") == ["Apple Pay"]
+    assert synonyms.expand("where is my money back") == ["refund", "استرداد", "فلوس"]
+    path.write_text("- [delivery, توصيل]\n", encoding="utf-8")
+    import os
+
+    os.utime(path, ns=(1, 2))  # a new mtime even on coarse clocks
+    assert synonyms.expand("delivery fees") == ["توصيل"]
+
+
+def test_vocabulary_corrects_only_unknown_words_within_the_language() -> None:
+    payloads = [
+        {"lang": "en", "title": "Reset your password", "section": "", "text": "Use the reset link we email you."},
+        {"lang": "ar", "title": "استرجاع المبلغ", "section": "", "text": "نعيد المبلغ إلى البطاقة."},
+    ]
+    vocabulary = Vocabulary(lambda: payloads, lambda: "v1")
+    assert vocabulary.corrections("pasword reset", "en") == ["password"]
+    assert vocabulary.corrections("password reset", "en") == []
+    assert vocabulary.corrections("استرجاغ المبلغ", "ar") == fold("استرجاع")
+    assert vocabulary.corrections("pasword", "ar") == []  # English words are not Arabic vocabulary
