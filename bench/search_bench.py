@@ -96,6 +96,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--content", type=Path, default=ROOT / "content")
     parser.add_argument("--corpus", choices=["m365-ar"], default=None, help="import and use a shared corpus")
+    parser.add_argument(
+        "--titles-as-queries", action="store_true", help="query with the corpus's own titles and summaries"
+    )
     parser.add_argument("--queries", type=Path, default=ROOT / "tests/eval/dev_queries.jsonl")
     parser.add_argument("--data", type=Path, default=None)
     parser.add_argument("--json", type=Path, default=None)
@@ -111,7 +114,7 @@ def main() -> None:
     engine = Engine(settings)
     print(f"[{name}] index: {engine.index(show_progress=None).summary()}")
     engine.close()
-    if args.corpus:  # customer-style queries over an imported corpus: its titles and summaries
+    if args.corpus or args.titles_as_queries:  # an imported corpus has no query set: its titles and summaries
         articles = load_content(content).articles
         queries = [(a.title, None) for a in articles] + [(a.summary[:80], None) for a in articles if a.summary]
     else:
