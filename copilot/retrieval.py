@@ -48,6 +48,9 @@ Mode = Literal["hybrid", "dense", "lexical"]
 FALLBACK_MIN_SCORE = 0.25
 FALLBACK_MARGIN = 0.0
 _KEYS_TTL_S = 5.0
+LEXICAL = "lexical"  # the sparse source's name in weights, signals and `only`
+# Weighted RRF per query language ("*": any other); a source missing here weighs 1.0.
+FUSION_WEIGHTS: dict[str, dict[str, float]] = {"*": {}}
 SNIPPET_CHARS = 220
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 _WORD = re.compile(r"\w{3,}")
@@ -96,7 +99,7 @@ class SearchResult:
     truncated: bool = False
     degraded: bool = False
     fallback_reason: str | None = None
-    best_score: float | None = None
+    signals: dict[str, float] = field(default_factory=dict)  # each source's top score and margin
     timings_ms: dict[str, float] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, object]:
@@ -156,7 +159,8 @@ class Retriever:
         store: VectorStore,
         embedders: Sequence[Embedder],
         lexical: LexicalEncoder | None = None,
-        weights: dict[str, float] | None = None,
+        fusion: dict[str, dict[str, float]] | None = None,
+        rrf_k: int = 60,
         synonyms: Synonyms | None = None,
         vocabulary: Vocabulary | None = None,
     ) -> None:
@@ -164,7 +168,8 @@ class Retriever:
         self.store = store
         self.embedders = list(embedders)
         self.lexical = lexical or LexicalEncoder()
-        self.weights = weights or {}
+        self.fusion = fusion if fusion is not None else dict(FUSION_WEIGHTS)
+        self.rrf_k = rrf_k
         self.synonyms = synonyms
         self.vocabulary = vocabulary
         self._vectors = _VectorCache()
@@ -205,6 +210,7 @@ class Retriever:
     ) -> SearchResult:
         """Search; `only` restricts ranking to one source ("e5", "use", "lexical") for evaluation."""
         started = time.perf_counter()
+        only = SPARSE_VECTOR if only == LEXICAL else only
         query, truncated = clean_query(raw_query, self.settings.max_query_chars)
         languages = self.settings.languages
         if lang is not None and lang not in languages:
@@ -231,33 +237,44 @@ class Retriever:
         )
         same = PayloadFilter(langs=(lang,))
         others = tuple(lg for lg in languages if lg != lang)
-        sources = [Source(name, vec, same, self.weights.get(name, 1.0)) for name, vec in vectors.items()]
+        weights = self.fusion.get(lang, self.fusion.get("*", {}))
+        sources = [Source(name, vec, same, weights.get(name, 1.0)) for name, vec in vectors.items()]
         if sparse:
-            sources.append(Source(SPARSE_VECTOR, sparse, same, self.weights.get(SPARSE_VECTOR, 1.0)))
+            sources.append(Source(SPARSE_VECTOR, sparse, same, weights.get(LEXICAL, 1.0)))
+        sources = [source for source in sources if source.weight > 0 or only is not None]
         if not sources:
             return SearchResult(query, lang, "lexical", _ms(started), (), truncated, degraded, "no searchable terms")
         mode: Mode = "hybrid" if vectors and sparse else ("dense" if vectors else "lexical")
         if only is not None and not any(source.vector_name == only for source in sources):
             raise QueryError(f"no source named {only!r}; known: {', '.join(s.vector_name for s in sources)}")
 
-        batch = [StoreQuery(tuple(sources), base, limit=limit * 4, payload_fields=None)]
-        judge = self._judge_embedder(vectors, cross_lingual=True)
-        if judge and only is None:
-            batch.append(StoreQuery((Source(judge, vectors[judge], same),), base, limit=1, payload_fields=("key",)))
-            if others:
-                other = PayloadFilter(langs=others)
-                batch.append(StoreQuery((Source(judge, vectors[judge], other),), base, limit=10, payload_fields=None))
+        # One round trip: the fused ranking, each source's own best scores (the evidence for
+        # abstaining), and the other languages' best chunks for the missing-translation fallback.
+        batch = [StoreQuery(tuple(sources), base, limit=limit * 4, rrf_k=self.rrf_k)]
+        evidence = [s for s in sources if only is None]
+        batch += [
+            StoreQuery((Source(s.vector_name, s.vector, same),), base, limit=2, payload_fields=("key",))
+            for s in evidence
+        ]
+        cross = self._cross_lingual_embedder(vectors) if only is None else None
+        if cross and others:
+            other = PayloadFilter(langs=others)
+            batch.append(StoreQuery((Source(cross, vectors[cross], other),), base, limit=10))
 
         t0 = time.perf_counter()
         answers = self.store.query(batch)
         timings["qdrant_ms"] = (time.perf_counter() - t0) * 1000
 
+        signals: dict[str, float] = {}
+        for source, top in zip(evidence, answers[1 : 1 + len(evidence)], strict=True):
+            name = LEXICAL if source.is_sparse else source.vector_name
+            signals[f"{name}_top"] = top[0].score if top else 0.0
+            signals[f"{name}_margin"] = top[0].score - top[1].score if len(top) > 1 else 0.0
         ranked = _best_chunk_per_article(answers[0])
-        best_score = answers[1][0].score if len(answers) > 1 and answers[1] else None
         hits = [self._hit(h, query, lang, fallback=False) for h in ranked[:limit]]
         fallback_reason = None
-        if len(answers) > 2:
-            candidate = self._fallback(answers[2], lang, best_score or 0.0)
+        if cross and others:
+            candidate = self._fallback(answers[-1], lang, signals.get(f"{cross}_top", 0.0))
             if candidate is not None:
                 hits = [self._hit(candidate, query, lang, fallback=True), *hits][:limit]
                 fallback_reason = f"not translated into {lang}"
@@ -270,17 +287,14 @@ class Retriever:
             truncated=truncated,
             degraded=degraded,
             fallback_reason=fallback_reason,
-            best_score=best_score,
+            signals=signals,
             timings_ms=timings,
         )
 
-    def _judge_embedder(self, vectors: dict[str, np.ndarray], cross_lingual: bool) -> str | None:
-        """Which model's raw cosine to trust: e5 within a language, USE across languages."""
-        preferred = ("use", "e5") if cross_lingual else ("e5", "use")
-        for name in preferred:
-            if name in vectors:
-                return name
-        return next(iter(vectors), None)
+    @staticmethod
+    def _cross_lingual_embedder(vectors: dict[str, np.ndarray]) -> str | None:
+        """USE's vectors are aligned across languages; e5's are not. Any model beats none."""
+        return "use" if "use" in vectors else next(iter(vectors), None)
 
     def _fallback(self, candidates: Sequence[Hit], lang: str, best_here: float) -> Hit | None:
         """The best other-language article that has no version in `lang` and beats what `lang` has."""
