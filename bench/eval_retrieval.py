@@ -57,13 +57,14 @@ def evaluate(engine: Engine, queries: list[dict], mode: str, lang_filter: bool) 
         )
         latencies.append((time.perf_counter() - started) * 1000)
         stats = per_lang.setdefault(
-            row["lang"], {"n": 0, "r1": 0, "r5": 0, "r10": 0, "mrr": 0.0, "oos": 0, "oos_hits": 0}
+            row["lang"], {"n": 0, "r1": 0, "r5": 0, "r10": 0, "mrr": 0.0, "oos": 0, "oos_flagged": 0, "false_flags": 0}
         )
         relevant = set(row["relevant"])
         if not relevant:
             stats["oos"] += 1
-            stats["oos_hits"] += bool(result.results)
+            stats["oos_flagged"] += result.abstained
             continue
+        stats["false_flags"] += result.abstained
         rank = rank_of(result, relevant)
         stats["n"] += 1
         stats["r1"] += rank == 1
@@ -80,6 +81,8 @@ def evaluate(engine: Engine, queries: list[dict], mode: str, lang_filter: bool) 
             "recall@10": round(s["r10"] / n, 3),
             "mrr@10": round(s["mrr"] / n, 3),
             "out_of_scope": s["oos"],
+            "abstained_out_of_scope": round(s["oos_flagged"] / max(s["oos"], 1), 3),
+            "abstained_answerable": round(s["false_flags"] / n, 3),
         }
     ordered = sorted(latencies)
     report["latency_ms"] = {
@@ -115,7 +118,10 @@ def main() -> None:
     queries = load_queries(args.queries, set(args.query_langs.split(",")) if args.query_langs else None)
     engine.retriever.search("warm up", lang="en")
     report: dict = {"content": str(args.content), "queries": str(args.queries), "content_langs": args.content_langs}
-    print(f"{'mode':8} {'lang':4} {'n':>4} {'R@1':>6} {'R@5':>6} {'R@10':>6} {'MRR@10':>7}   latency p50/p95 ms")
+    print(
+        f"{'mode':8} {'lang':4} {'n':>4} {'R@1':>6} {'R@5':>6} {'R@10':>6} {'MRR@10':>7}  "
+        "abstain oos/answerable   latency p50/p95 ms"
+    )
     for mode in args.modes.split(","):
         result = evaluate(engine, queries, mode, lang_filter=not args.no_lang_filter)
         report[mode] = result
@@ -125,7 +131,8 @@ def main() -> None:
             lat = result["latency_ms"]
             print(
                 f"{mode:8} {lang:4} {r['queries']:>4} {r['recall@1']:>6.3f} {r['recall@5']:>6.3f} "
-                f"{r['recall@10']:>6.3f} {r['mrr@10']:>7.3f}   {lat['p50']}/{lat['p95']}"
+                f"{r['recall@10']:>6.3f} {r['mrr@10']:>7.3f}  {r['abstained_out_of_scope']:>6.2f}/"
+                f"{r['abstained_answerable']:<14.3f} {lat['p50']}/{lat['p95']}"
             )
     engine.close()
     if temp is not None:

@@ -19,6 +19,7 @@ import json
 from pathlib import Path
 
 from copilot.engine import Engine
+from copilot.retrieval import FUSION_WEIGHTS, RRF_K
 from kb.settings import Settings
 
 
@@ -57,7 +58,41 @@ def main() -> None:
             print("   ", line)
         default = next(r for r in results if r[2:] == (1.0, 1.0, 60))
         print(f"[{lang}] equal weights, k=60: {default}")
+    retriever.fusion, retriever.rrf_k = dict(FUSION_WEIGHTS), RRF_K
+    abstention(engine, rows)
     engine.close()
+
+
+def abstention(engine: Engine, rows: list[dict]) -> None:
+    """Grid over per-source score floors: abstain when every source's best score is under its floor."""
+    for lang in sorted({r["lang"] for r in rows}):
+        signals = []
+        for row in (r for r in rows if r["lang"] == lang):
+            result = engine.retriever.search(row["query"], lang=lang, limit=10)
+            signals.append((bool(row["relevant"]), result.signals))
+        answerable = [s for ok, s in signals if ok]
+        out_of_scope = [s for ok, s in signals if not ok]
+        grids = {name: sorted({round(s[name], 3) for _, s in signals}) for name in ("e5_top", "use_top", "lexical_top")}
+        best = None
+        for e5, use, lex in itertools.product(
+            grids["e5_top"][::3], [*grids["use_top"][::6], 9.0], [*grids["lexical_top"][::6], 999.0]
+        ):
+
+            def flagged(s: dict, e5: float = e5, use: float = use, lex: float = lex) -> bool:
+                return s["e5_top"] < e5 and s["use_top"] < use and s["lexical_top"] < lex
+
+            false_rate = sum(map(flagged, answerable)) / len(answerable)
+            if false_rate > 0.05:
+                continue
+            recall = sum(map(flagged, out_of_scope)) / max(len(out_of_scope), 1)
+            if best is None or (recall, -false_rate) > (best[0], -best[1]):
+                best = (recall, false_rate, e5, use, lex)
+        print(f"[{lang}] abstention: {len(out_of_scope)} out-of-scope, {len(answerable)} answerable")
+        if best:
+            print(
+                f"[{lang}] best: flags {best[0]:.0%} of out-of-scope, {best[1]:.1%} of answerable with "
+                f"e5_top < {best[2]}, use_top < {best[3]}, lexical_top < {best[4]}"
+            )
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ from typing import Literal
 import numpy as np
 
 from copilot.expansion import Synonyms, Vocabulary
+from copilot.query_vectors import BatchingQueryEmbedder
 from indexer.embedders import Embedder
 from indexer.lexical import SPARSE_VECTOR, LexicalEncoder
 from indexer.stores.base import Hit, PayloadFilter, Source, StoreQuery, VectorStore
@@ -42,15 +43,32 @@ log = logging.getLogger(__name__)
 Audience = Literal["public", "agent"]
 Mode = Literal["hybrid", "dense", "lexical"]
 
-# A cross-lingual candidate must score at least this (USE cosine) and beat the best same-language
-# chunk by FALLBACK_MARGIN. On the demo dev set (295 answerable queries, 8 missing-translation
-# queries) this offered 7 of 8 missing translations and 2 false fallbacks.
+# A cross-lingual candidate goes first when it scores at least this (USE cosine) and beats the
+# best same-language chunk. On the demo dev set (295 answerable queries, 8 missing-translation
+# queries) this put 7 of 8 missing translations first, and 2 answerable queries got one wrongly.
 FALLBACK_MIN_SCORE = 0.25
-FALLBACK_MARGIN = 0.0
+# Ranking other-language candidates: USE carries cross-lingual meaning, e5 adds a little.
+CROSS_LINGUAL_WEIGHTS = {"use": 1.0, "e5": 0.5}
 _KEYS_TTL_S = 5.0
 LEXICAL = "lexical"  # the sparse source's name in weights, signals and `only`
 # Weighted RRF per query language ("*": any other); a source missing here weighs 1.0.
-FUSION_WEIGHTS: dict[str, dict[str, float]] = {"*": {}}
+# Chosen by bench/tune_fusion.py on the demo dev set: the grid's differences are small (AR MRR@10
+# 0.779 with equal weights and k=60, 0.785 here; EN flat at 0.87), so the values stay round.
+FUSION_WEIGHTS: dict[str, dict[str, float]] = {
+    "ar": {"e5": 1.0, "use": 0.6, "lexical": 1.0},
+    "en": {"e5": 1.0, "use": 1.0, "lexical": 0.6},
+    "*": {},
+}
+RRF_K = 10
+# Abstain ("no article matches") when every source's best same-language score is under its floor:
+# no dense model is confident and no lexical term matched well. Chosen by bench/tune_fusion.py on
+# the out-of-scope queries of the dev set; None disables abstention.
+# Demo dev set: EN flags 83% of 18 out-of-scope queries and 4.9% of 142 answerable ones; AR 65% of
+# 17 and 4.6% of 153. Lexical scores depend on the corpus (IDF): recalibrate per help center.
+ABSTAIN_FLOORS: dict[str, dict[str, float]] | None = {
+    "en": {"e5_top": 0.862, "use_top": 0.265, "lexical_top": 7.7},
+    "ar": {"e5_top": 0.848, "use_top": 0.234, "lexical_top": 7.5},
+}
 SNIPPET_CHARS = 220
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 _WORD = re.compile(r"\w{3,}")
@@ -99,6 +117,7 @@ class SearchResult:
     truncated: bool = False
     degraded: bool = False
     fallback_reason: str | None = None
+    abstained: bool = False  # no result is good enough to show as an answer
     signals: dict[str, float] = field(default_factory=dict)  # each source's top score and margin
     timings_ms: dict[str, float] = field(default_factory=dict)
 
@@ -110,6 +129,7 @@ class SearchResult:
             "took_ms": round(self.took_ms, 2),
             "truncated": self.truncated,
             "degraded": self.degraded,
+            "abstained": self.abstained,
             "fallback_reason": self.fallback_reason,
             "results": [hit.as_json() for hit in self.results],
         }
@@ -160,16 +180,18 @@ class Retriever:
         embedders: Sequence[Embedder],
         lexical: LexicalEncoder | None = None,
         fusion: dict[str, dict[str, float]] | None = None,
-        rrf_k: int = 60,
+        rrf_k: int = RRF_K,
         synonyms: Synonyms | None = None,
         vocabulary: Vocabulary | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
         self.embedders = list(embedders)
+        self._batchers = [BatchingQueryEmbedder(e) for e in self.embedders]
         self.lexical = lexical or LexicalEncoder()
         self.fusion = fusion if fusion is not None else dict(FUSION_WEIGHTS)
         self.rrf_k = rrf_k
+        self.abstain_floors = ABSTAIN_FLOORS
         self.synonyms = synonyms
         self.vocabulary = vocabulary
         self._vectors = _VectorCache()
@@ -177,18 +199,23 @@ class Retriever:
         self._keys_lock = threading.Lock()
 
     def query_vectors(self, query: str, only: str | None = None) -> dict[str, np.ndarray]:
+        """Every model's vector for the query: cached ones at once, the others embedded concurrently."""
         key_text = normalize_arabic(query.lower())
         out: dict[str, np.ndarray] = {}
-        for embedder in self.embedders:
-            if only is not None and embedder.name != only:
+        pending = {}
+        for batcher in self._batchers:
+            if only is not None and batcher.name != only:
                 continue
-            key = (embedder.model_id, key_text)
-            vector = self._vectors.get(key)
+            vector = self._vectors.get((batcher.model_id, key_text))
             if vector is None:
-                vector = embedder.embed_queries([query])[0]
-                self._vectors.put(key, vector)
-            out[embedder.name] = vector
-        return out
+                pending[batcher] = batcher.submit(query)
+            else:
+                out[batcher.name] = vector
+        for batcher, future in pending.items():
+            vector = future.result()
+            self._vectors.put((batcher.model_id, key_text), vector)
+            out[batcher.name] = vector
+        return {e.name: out[e.name] for e in self.embedders if e.name in out}
 
     def lexical_query(self, query: str, lang: str) -> str:
         """The query plus its synonyms and typo corrections (lexical side only)."""
@@ -259,7 +286,14 @@ class Retriever:
         cross = self._cross_lingual_embedder(vectors) if only is None else None
         if cross and others:
             other = PayloadFilter(langs=others)
-            batch.append(StoreQuery((Source(cross, vectors[cross], other),), base, limit=10))
+            cross_sources = [
+                Source(name, vec, other, CROSS_LINGUAL_WEIGHTS.get(name, 0.5)) for name, vec in vectors.items()
+            ]
+            batch.append(StoreQuery(tuple(cross_sources), base, limit=limit * 4, rrf_k=self.rrf_k))
+            if len(cross_sources) > 1:  # the fused list ranks; USE's own top score decides "better than ours"
+                batch.append(
+                    StoreQuery((Source(cross, vectors[cross], other),), base, limit=1, payload_fields=("key",))
+                )
 
         t0 = time.perf_counter()
         answers = self.store.query(batch)
@@ -273,11 +307,24 @@ class Retriever:
         ranked = _best_chunk_per_article(answers[0])
         hits = [self._hit(h, query, lang, fallback=False) for h in ranked[:limit]]
         fallback_reason = None
+        answered_elsewhere = False
         if cross and others:
-            candidate = self._fallback(answers[-1], lang, signals.get(f"{cross}_top", 0.0))
-            if candidate is not None:
-                hits = [self._hit(candidate, query, lang, fallback=True), *hits][:limit]
+            fused_other = answers[1 + len(evidence)]
+            raw_other = answers[-1] if len(answers) > 2 + len(evidence) else fused_other
+            untranslated = self._untranslated(fused_other, lang)
+            best_here = signals.get(f"{cross}_top", 0.0)
+            best_there = raw_other[0].score if raw_other else 0.0
+            top_untranslated = (
+                untranslated and raw_other and untranslated[0].payload.get("key") == raw_other[0].payload.get("key")
+            )
+            if top_untranslated and best_there >= FALLBACK_MIN_SCORE and best_there > best_here:
+                hits = [self._hit(untranslated.pop(0), query, lang, fallback=True), *hits][:limit]
                 fallback_reason = f"not translated into {lang}"
+                answered_elsewhere = True
+            # Room left (a language with few articles): untranslated articles fill it, after ours.
+            for candidate in untranslated[: max(0, limit - len(hits))]:
+                hits.append(self._hit(candidate, query, lang, fallback=True))
+                fallback_reason = fallback_reason or f"few articles in {lang}"
         return SearchResult(
             query=query,
             lang=lang,
@@ -287,25 +334,28 @@ class Retriever:
             truncated=truncated,
             degraded=degraded,
             fallback_reason=fallback_reason,
+            abstained=not answered_elsewhere and self._abstains(lang, signals),
             signals=signals,
             timings_ms=timings,
         )
+
+    def _abstains(self, lang: str, signals: dict[str, float]) -> bool:
+        if self.abstain_floors is None or not signals:
+            return False
+        floors = self.abstain_floors.get(lang, self.abstain_floors.get("*", {}))
+        return bool(floors) and all(signals.get(name, 0.0) < floor for name, floor in floors.items())
 
     @staticmethod
     def _cross_lingual_embedder(vectors: dict[str, np.ndarray]) -> str | None:
         """USE's vectors are aligned across languages; e5's are not. Any model beats none."""
         return "use" if "use" in vectors else next(iter(vectors), None)
 
-    def _fallback(self, candidates: Sequence[Hit], lang: str, best_here: float) -> Hit | None:
-        """The best other-language article that has no version in `lang` and beats what `lang` has."""
+    def _untranslated(self, candidates: Sequence[Hit], lang: str) -> list[Hit]:
+        """Other-language articles, best first, that have no version in `lang`."""
         available = self._article_keys()
-        for candidate in _best_chunk_per_article(candidates):
-            if f"{lang}/{candidate.payload.get('article_id')}" in available:
-                continue  # translated: the same-language ranking already had its chance
-            if candidate.score >= FALLBACK_MIN_SCORE and candidate.score > best_here + FALLBACK_MARGIN:
-                return candidate
-            return None
-        return None
+        return [
+            c for c in _best_chunk_per_article(candidates) if f"{lang}/{c.payload.get('article_id')}" not in available
+        ]
 
     def _article_keys(self) -> frozenset[str]:
         """Which (lang/id) exist in the index, refreshed every few seconds (it follows `kb index`)."""

@@ -21,11 +21,11 @@
   function close() { list.hidden = true; list.textContent = ""; selected = -1; }
   function render(data, query) {
     list.textContent = "";
-    if (!data.results.length) {
+    if (data.abstained || !data.results.length) {
       var empty = document.createElement("li"); empty.className = "empty";
       empty.textContent = input.dataset.noResults; list.appendChild(empty);
     }
-    data.results.slice(0, 8).forEach(function (hit, i) {
+    (data.abstained ? [] : data.results).slice(0, 8).forEach(function (hit, i) {
       var li = document.createElement("li"); li.setAttribute("role", "option"); li.id = "hit-" + i;
       li.lang = hit.lang; li.dir = hit.lang === "ar" ? "rtl" : "ltr";
       var a = document.createElement("a"); a.href = hit.url;
