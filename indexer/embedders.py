@@ -160,7 +160,9 @@ def build_embedders(settings: Settings) -> list[Embedder]:
         if name == "e5":
             embedders.append(E5SmallEmbedder(settings.threads))
         elif name == "use":
-            embedders.append(MultilingualUSEEmbedder(settings.threads))
+            # One BLAS thread: USE's small matrices gain nothing from two, and a second thread
+            # fights e5 for the cores (search_bench, 8 clients: server p95 204 ms -> 137 ms).
+            embedders.append(MultilingualUSEEmbedder(threads=1))
         elif name == "st":
             if not settings.st_model:
                 raise ValueError("KB_EMBEDDERS includes 'st' but KB_ST_MODEL (a model path or name) is not set")
