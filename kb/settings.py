@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 SHIPPED_LANGUAGES: tuple[str, ...] = ("en", "ar")
@@ -31,7 +31,6 @@ class Settings:
     threads: int = 2
     max_query_chars: int = 512
     base_url: str = ""
-    extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
