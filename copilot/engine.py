@@ -61,9 +61,9 @@ class Engine:
                 cache.close()
 
     def warm_up(self) -> None:
-        """Load the models now (a server does this at start so the first customer does not wait)."""
-        for embedder in self.embedders:
-            embedder.embed_queries(["warm up"])
+        """Load the models and what search derives from the index now, not on a customer's query."""
+        for lang in self.settings.languages:
+            self.retriever.search("warm up", lang=lang)
 
     def close(self) -> None:
         if "store" in self.__dict__:

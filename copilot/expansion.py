@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -26,10 +25,10 @@ import yaml
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
+from copilot.index_view import FromIndex
 from kb.arabic import light_stem
 
 _WORD = re.compile(r"\w+")
-_REFRESH_S = 60.0
 
 
 def fold(text: str) -> list[str]:
@@ -80,32 +79,20 @@ class Vocabulary:
 
     def __init__(self, texts: Callable[[], list[dict]], version: Callable[[], str | None]) -> None:
         self._texts = texts
-        self._version = version
-        self._words: dict[str, list[str]] = {}
-        self._known: dict[str, frozenset[str]] = {}
-        self._built: tuple[str | None, float] | None = None
-        self._lock = threading.Lock()
+        self._words = FromIndex(version, self._build)
 
-    def _refresh(self) -> None:
-        version = self._version()
-        now = time.monotonic()
-        if self._built is not None and self._built[0] == version and now - self._built[1] < _REFRESH_S:
-            return
-        with self._lock:
-            counts: dict[str, Counter[str]] = {}
-            for payload in self._texts():
-                lang = str(payload.get("lang", ""))
-                text = f"{payload.get('title', '')} {payload.get('section', '')} {payload.get('text', '')}"
-                counts.setdefault(lang, Counter()).update(w for w in fold(text) if len(w) >= 3)
-            self._words = {lang: [w for w, _ in c.most_common()] for lang, c in counts.items()}
-            self._known = {lang: frozenset(words) for lang, words in self._words.items()}
-            self._built = (version, now)
+    def _build(self) -> dict[str, tuple[list[str], frozenset[str]]]:
+        """Per language: words by frequency (for matching) and the same words as a set (for lookups)."""
+        counts: dict[str, Counter[str]] = {}
+        for payload in self._texts():
+            lang = str(payload.get("lang", ""))
+            text = f"{payload.get('title', '')} {payload.get('section', '')} {payload.get('text', '')}"
+            counts.setdefault(lang, Counter()).update(w for w in fold(text) if len(w) >= 3)
+        return {lang: ([w for w, _ in c.most_common()], frozenset(c)) for lang, c in counts.items()}
 
     def corrections(self, query: str, lang: str) -> list[str]:
         """Closest index words for query words that no article in `lang` uses."""
-        self._refresh()
-        known = self._known.get(lang, frozenset())
-        words = self._words.get(lang, [])
+        words, known = self._words.get().get(lang, ([], frozenset()))
         fixes: list[str] = []
         for word in fold(query):
             if len(word) < 4 or word in known or word.isdigit():

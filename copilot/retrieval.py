@@ -30,6 +30,7 @@ from typing import Literal
 import numpy as np
 
 from copilot.expansion import Synonyms, Vocabulary
+from copilot.index_view import FromIndex
 from copilot.query_vectors import BatchingQueryEmbedder
 from indexer.embedders import Embedder
 from indexer.lexical import SPARSE_VECTOR, LexicalEncoder
@@ -49,7 +50,6 @@ Mode = Literal["hybrid", "dense", "lexical"]
 FALLBACK_MIN_SCORE = 0.25
 # Ranking other-language candidates: USE carries cross-lingual meaning, e5 adds a little.
 CROSS_LINGUAL_WEIGHTS = {"use": 1.0, "e5": 0.5}
-_KEYS_TTL_S = 5.0
 ARTICLE_CREDIT = 0.15  # see _best_chunk_per_article
 ARTICLE_CREDIT_CHUNKS = 2
 LEXICAL = "lexical"  # the sparse source's name in weights, signals and `only`
@@ -197,8 +197,8 @@ class Retriever:
         self.synonyms = synonyms
         self.vocabulary = vocabulary
         self._vectors = _VectorCache()
-        self._keys: tuple[float, frozenset[str]] | None = None
-        self._keys_lock = threading.Lock()
+        # Which lang/id exist in the live index: the fallback offers only untranslated articles.
+        self._article_keys = FromIndex(store.version, lambda: frozenset(p["key"] for p in store.payloads(("key",))))
 
     def query_vectors(self, query: str, only: str | None = None) -> dict[str, np.ndarray]:
         """Every model's vector for the query: cached ones at once, the others embedded concurrently."""
@@ -354,20 +354,12 @@ class Retriever:
 
     def _untranslated(self, candidates: Sequence[Hit], lang: str, credit: float) -> list[Hit]:
         """Other-language articles, best first, that have no version in `lang`."""
-        available = self._article_keys()
+        available = self._article_keys.get()
         return [
             c
             for c in _best_chunk_per_article(candidates, credit)
             if f"{lang}/{c.payload.get('article_id')}" not in available
         ]
-
-    def _article_keys(self) -> frozenset[str]:
-        """Which (lang/id) exist in the index, refreshed every few seconds (it follows `kb index`)."""
-        now = time.monotonic()
-        with self._keys_lock:
-            if self._keys is None or now - self._keys[0] > _KEYS_TTL_S:
-                self._keys = (now, frozenset(self.store.stored_articles()))
-            return self._keys[1]
 
     def _hit(self, hit: Hit, query: str, query_lang: str, fallback: bool) -> SearchHit:
         p = hit.payload
