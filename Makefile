@@ -5,8 +5,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# Demo credentials for the agent workspace (README); change them on anything but a laptop.
+DEMO_ADMIN ?= admin@example.com
+DEMO_ADMIN_PASSWORD ?= manzil-demo-admin
+DEMO_AGENT ?= agent@example.com
+DEMO_AGENT_PASSWORD ?= manzil-demo-agent
 
-.PHONY: run test install index lint bench clean
+.PHONY: run test install index lint bench clean chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,10 +28,18 @@ index: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/kb index || test $$? -eq 2
+	$(BIN)/kb tickets import content/_demo/tickets.jsonl
+	printf '%s\n' '$(DEMO_ADMIN_PASSWORD)' | $(BIN)/kb agents create $(DEMO_ADMIN) --name "Demo admin" --admin --password-stdin --if-missing
+	printf '%s\n' '$(DEMO_AGENT_PASSWORD)' | $(BIN)/kb agents create $(DEMO_AGENT) --name "Demo agent" --password-stdin --if-missing
 	$(BIN)/kb serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP)
+# The browser tests drive Debian's chromium (never a Playwright browser download).
+chromium:
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+
+test: $(STAMP) chromium
 	$(BIN)/ruff check .
+	$(BIN)/kb lint
 	$(BIN)/pytest -q
 
 bench: $(STAMP)

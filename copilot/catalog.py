@@ -17,6 +17,7 @@ import yaml
 
 from kb.articles import Article, ArticleError, iter_article_paths, load_content
 from kb.settings import Settings
+from kb.translations import article_statuses, translated_from
 
 _CHECK_EVERY_S = 2.0
 
@@ -26,6 +27,7 @@ class CatalogSnapshot:
     articles: dict[str, Article]  # by key "lang/id"
     errors: tuple[ArticleError, ...]
     signature: tuple[tuple[str, int, int], ...]
+    stale: frozenset[str] = frozenset()  # keys of translations made from an older source
 
 
 class Catalog:
@@ -52,7 +54,14 @@ class Catalog:
             self._checked = now
             if self._snapshot is None or signature != self._snapshot.signature:
                 loaded = load_content(self.settings.content_dir, self.settings.languages)
-                self._snapshot = CatalogSnapshot({a.key: a for a in loaded.articles}, tuple(loaded.errors), signature)
+                stale = frozenset(
+                    f"{s.lang}/{s.id}"
+                    for s in article_statuses(loaded.articles, self.settings.languages)
+                    if s.status == "stale"
+                )
+                self._snapshot = CatalogSnapshot(
+                    {a.key: a for a in loaded.articles}, tuple(loaded.errors), signature, stale
+                )
             return self._snapshot
 
     def get(self, lang: str, article_id: str, audience: str = "public") -> Article | None:
@@ -67,6 +76,12 @@ class Catalog:
             for lang in self.settings.languages
             if lang != article.lang and (other := self.get(lang, article.id, audience)) is not None
         ]
+
+    def stale_source(self, article: Article, audience: str = "public") -> Article | None:
+        """The source a stale translation was made from an older version of; None when current."""
+        if article.key not in self.snapshot().stale:
+            return None
+        return next(iter(t for t in self.translations(article, audience) if translated_from(t) is None), None)
 
     def by_category(self, lang: str, audience: str = "public") -> dict[str, list[Article]]:
         groups: dict[str, list[Article]] = {}

@@ -10,8 +10,11 @@ from __future__ import annotations
 import threading
 from functools import cached_property
 
+from copilot.drafts import Drafter, drafter_from_env
 from copilot.expansion import Synonyms, Vocabulary
+from copilot.related import RelatedArticles
 from copilot.retrieval import Retriever
+from copilot.suggestions import Suggester
 from indexer.cache import EmbeddingCache
 from indexer.embedders import Embedder, build_embedders
 from indexer.lexical import LexicalEncoder
@@ -50,6 +53,18 @@ class Engine:
             synonyms=Synonyms(self.settings.content_dir / "_synonyms.yml"),
             vocabulary=Vocabulary(lambda: store.payloads(("lang", "title", "section", "text")), store.version),
         )
+
+    @cached_property
+    def related(self) -> RelatedArticles:
+        return RelatedArticles(self.retriever, self.store.version)
+
+    @cached_property
+    def suggester(self) -> Suggester:
+        return Suggester(self.retriever)
+
+    @cached_property
+    def drafter(self) -> Drafter:
+        return drafter_from_env(self.settings)
 
     def index(self, rebuild: bool = False, show_progress: bool | None = None) -> SyncReport:
         with self._index_lock:

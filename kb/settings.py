@@ -31,6 +31,10 @@ class Settings:
     threads: int = 2
     max_query_chars: int = 512
     base_url: str = ""
+    # Signs session cookies and CSRF tokens; when unset the web app keeps a random one in data_dir.
+    secret_key: str | None = None
+    # flask-limiter storage: memory:// for one process, redis://... when several serve together.
+    rate_limit_storage: str = "memory://"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -46,6 +50,9 @@ class Settings:
             embedders=tuple(e for e in embedders if e),
             st_model=env.get("KB_ST_MODEL") or None,
             threads=int(env.get("KB_THREADS", "2")),
+            base_url=env.get("KB_BASE_URL", "").rstrip("/"),
+            secret_key=env.get("KB_SECRET_KEY") or None,
+            rate_limit_storage=env.get("KB_RATELIMIT_STORAGE", "memory://"),
         )
         clean = {k: v for k, v in overrides.items() if v is not None}
         return replace(settings, **clean) if clean else settings

@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from flask import Flask
 
+    from copilot.desk import Desk
     from copilot.engine import Engine
     from kb.settings import Settings
 
 
-def create_app(settings: Settings | None = None, engine: Engine | None = None) -> Flask:
+def create_app(settings: Settings | None = None, engine: Engine | None = None, desk: Desk | None = None) -> Flask:
     from webapp.app import create_app as build
 
-    return build(settings, engine)
+    return build(settings, engine, desk)

@@ -2,30 +2,42 @@
 
 from __future__ import annotations
 
+from functools import wraps
+
 from flask import Blueprint, jsonify, request
 
 from copilot.retrieval import QueryError
-from webapp import state
+from copilot.suggestions import TicketTextError
+from copilot.tickets import DuplicateTicketError, InputError, NewTicket
+from webapp import state, visits
+from webapp.help import record
+from webapp.security import SEARCH_LIMIT, limiter
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 MAX_LIMIT = 50
 
 
-def _error(message: str, status: int = 400):
+def error(message: str, status: int = 400):  # type: ignore[no-untyped-def]
     return jsonify({"error": message}), status
 
 
 @bp.get("/search")
+@limiter.limit(SEARCH_LIMIT)
 def search():
-    """`q` (required), `lang` (en|ar, detected when absent), `limit` (1-50, default 10)."""
+    """`q` (required), `lang` (en|ar, detected when absent), `limit` (1-50, default 10), `category`.
+
+    The site's own search box adds `src=instant` (or `src=contact`): those searches are recorded
+    for the content team with the visit's random id, and the answer carries `search_id` so a click
+    on a result can be tied to it.
+    """
     raw_limit = request.args.get("limit", "10")
     try:
         limit = int(raw_limit)
     except ValueError:
-        return _error(f"limit must be a whole number from 1 to {MAX_LIMIT}, not {raw_limit!r}")
+        return error(f"limit must be a whole number from 1 to {MAX_LIMIT}, not {raw_limit!r}")
     if not 1 <= limit <= MAX_LIMIT:
-        return _error(f"limit must be a whole number from 1 to {MAX_LIMIT}")
+        return error(f"limit must be a whole number from 1 to {MAX_LIMIT}")
     category = request.args.get("category") or None
     try:
         result = state.engine().retriever.search(
@@ -35,9 +47,98 @@ def search():
             audience="public",
             categories=[category] if category else None,
         )
-    except QueryError as error:
-        return _error(str(error))
-    return jsonify(result.as_json())
+    except QueryError as exc:
+        return error(str(exc))
+    body = result.as_json()
+    source = request.args.get("src")
+    if source in ("instant", "contact"):
+        hits = [] if result.abstained else result.results
+        body["search_id"] = record(
+            state.desk().events.search, result.query, result.lang, len(hits), result.abstained,
+            fallback=any(h.locale_fallback for h in hits), visit_id=visits.visit_id(), source=source,
+        )
+        if source == "instant":
+            visits.remember_search(result.query, result.lang, len(hits))
+    return jsonify(body)
+
+
+def token_required(view):  # type: ignore[no-untyped-def]
+    """Bearer-token auth for other help desks; the token's owner is not a browser, so no CSRF."""
+
+    @wraps(view)
+    def guarded(*args, **kwargs):  # type: ignore[no-untyped-def]
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or state.desk().accounts.verify_token(token.strip()) is None:
+            response = jsonify({"error": "a valid API token is required: Authorization: Bearer TOKEN"})
+            response.headers["WWW-Authenticate"] = "Bearer"
+            return response, 401
+        return view(*args, **kwargs)
+
+    return guarded
+
+
+def json_body() -> dict | None:
+    body = request.get_json(silent=True)
+    return body if isinstance(body, dict) else None
+
+
+@bp.post("/tickets")
+@token_required
+def create_ticket():
+    """Create a ticket: `email`, `subject`, `body` required; `name`, `lang`, `priority`, `external_id`."""
+    body = json_body()
+    if body is None:
+        return error("send a JSON object with email, subject and body")
+    try:
+        ticket = state.desk().tickets.create(
+            NewTicket(
+                email=body.get("email", ""),
+                name=body.get("name", ""),
+                subject=body.get("subject", ""),
+                body=body.get("body", ""),
+                lang=body.get("lang") or None,
+                priority=body.get("priority", "normal"),
+                channel="api",
+                external_id=body.get("external_id") or None,
+            )
+        )
+    except DuplicateTicketError as exc:
+        return error(str(exc), 409)
+    except InputError as exc:
+        return error(str(exc))
+    return jsonify({"id": ticket.id, "reference": ticket.reference, "lang": ticket.lang, "status": ticket.status}), 201
+
+
+@bp.post("/suggest")
+@token_required
+def suggest():
+    """Passages and a grounded draft for a ticket from any help desk: `subject`, `body`, `lang`?."""
+    body = json_body()
+    if body is None:
+        return error("send a JSON object with subject and body")
+    lang = body.get("lang") or None
+    if lang is not None and lang not in state.settings().languages:
+        return error(f"lang: use one of {', '.join(state.settings().languages)}")
+    subject, text = body.get("subject", ""), body.get("body", "")
+    if not isinstance(subject, str) or not isinstance(text, str):
+        return error("subject and body must be text")
+    engine = state.engine()
+    try:
+        found = engine.suggester.suggest(subject, [text], lang=lang)
+    except TicketTextError as exc:
+        return error(str(exc))
+    name = body.get("customer_name", "") if isinstance(body.get("customer_name", ""), str) else ""
+    draft = engine.drafter.draft(found.lang, name, found.passages, found.abstained)
+    return jsonify({
+        "lang": found.lang,
+        "passages": [
+            {"id": h.id, "lang": h.lang, "title": h.title, "section": h.section, "url": h.url,
+             "snippet": h.snippet, "score": round(h.score, 4), "internal": h.internal}
+            for h in found.passages
+        ],
+        "draft": {"text": draft.text, "citations": draft.citations, "abstained": draft.abstained},
+        "took_ms": round(found.took_ms, 1),
+    })
 
 
 @bp.get("/health")

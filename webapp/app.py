@@ -2,34 +2,63 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, jsonify, render_template, request
 
 from copilot.catalog import Catalog
+from copilot.desk import Desk
 from copilot.engine import Engine
 from kb.settings import Settings
+from webapp.security import CONTENT_SECURITY_POLICY, csrf, limiter, login_manager, stored_secret
+from webapp.texts import DIRECTION, labels
+
+MAX_REQUEST_BYTES = 1024 * 1024
 
 
-def create_app(settings: Settings | None = None, engine: Engine | None = None) -> Flask:
+def create_app(settings: Settings | None = None, engine: Engine | None = None, desk: Desk | None = None) -> Flask:
     settings = settings or (engine.settings if engine else Settings.from_env())
     app = Flask(__name__)
-    app.config["JSON_AS_ASCII"] = False
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.config.update(
+        SECRET_KEY=settings.secret_key or stored_secret(settings.data_dir),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
+        RATELIMIT_STORAGE_URI=settings.rate_limit_storage,
+        RATELIMIT_HEADERS_ENABLED=True,
+    )
     app.extensions["engine"] = engine or Engine(settings)
     app.extensions["catalog"] = Catalog(settings)
+    app.extensions["desk"] = desk or Desk(settings)
     app.extensions["settings"] = settings
+    limiter.init_app(app)  # before CSRF, so requests without a token count against the limit too
+    csrf.init_app(app)
+    login_manager.init_app(app)
 
-    from webapp import api, help
+    from webapp import agent, api, help
 
     app.register_blueprint(api.bp)
     app.register_blueprint(help.bp)
+    app.register_blueprint(agent.bp)
+    csrf.exempt(api.bp)  # the JSON API authenticates with bearer tokens, not cookies
+
+    def page_lang() -> str:
+        first = request.path.strip("/").split("/", 1)[0]
+        return first if first in settings.languages else settings.languages[0]
+
+    def error_page(status: int, key: str):  # type: ignore[no-untyped-def]
+        if request.path.startswith("/api/"):
+            return jsonify({"error": labels("en")[key]}), status
+        lang = page_lang()
+        other = next((lg for lg in settings.languages if lg != lang), lang)
+        return render_template("error.html", lang=lang, dir=DIRECTION.get(lang, "ltr"), t=labels(lang),
+                               other_lang=other, query="", status=status, key=key), status
+
+    app.register_error_handler(404, lambda _e: error_page(404, "not_found"))
+    app.register_error_handler(429, lambda _e: error_page(429, "rate_limited"))
 
     @app.after_request
     def security_headers(response):
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
-        )
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response

@@ -123,5 +123,154 @@ def serve(settings: Settings, host: str, port: int, threads: int) -> None:
         engine.close()
 
 
+@main.command()
+@_location_options
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def lint(settings: Settings, paths: tuple[Path, ...], fmt: str) -> None:
+    """Check articles: front matter, links, images, headings, translations.
+
+    With PATHS (what the pre-commit hook passes) only those files are checked, still against the
+    whole content directory; files outside it are ignored. Exit status 1 when there is an error;
+    warnings alone do not fail.
+    """
+    from kb.lint import lint_paths, lint_summary
+
+    if not settings.content_dir.is_dir():
+        raise click.ClickException(f"content directory not found: {settings.content_dir}")
+    messages = lint_paths(settings.content_dir, list(paths) or None, settings.languages)
+    errors, warnings = lint_summary(messages)
+    if fmt == "json":
+        click.echo(json.dumps([m.as_json() for m in messages], ensure_ascii=False, indent=2))
+    else:
+        for message in messages:
+            click.echo(message.format())
+        click.echo(f"{errors} error(s), {warnings} warning(s)", err=True)
+    sys.exit(1 if errors else 0)
+
+
+@main.command()
+@_location_options
+@click.option("--json", "as_json", is_flag=True, help="Print every status as JSON.")
+@click.option("--all", "show_all", is_flag=True, help="Also list sources and up-to-date translations.")
+@click.option(
+    "--stamp", "stamp_ids", multiple=True, metavar="ID", help="Mark ID's translations up to date (repeatable)."
+)
+@click.option("--stamp-untracked", is_flag=True, help="Start tracking translations that have no translated_from.")
+def translations(
+    settings: Settings, as_json: bool, show_all: bool, stamp_ids: tuple[str, ...], stamp_untracked: bool
+) -> None:
+    """Translation status per article and language: source, up-to-date, stale, missing, untracked.
+
+    Stale translations list the source sections changed since (from the content's git history).
+    """
+    from kb.translations import stamp_translations, translation_status
+
+    if not settings.content_dir.is_dir():
+        raise click.ClickException(f"content directory not found: {settings.content_dir}")
+    if stamp_ids or stamp_untracked:
+        for path in stamp_translations(settings.content_dir, settings.languages, ids=stamp_ids or None):
+            click.echo(f"stamped {path.as_posix()}", err=True)
+    statuses = translation_status(settings.content_dir, settings.languages)
+    if as_json:
+        click.echo(json.dumps([s.as_json() for s in statuses], ensure_ascii=False, indent=2))
+        return
+    for s in statuses:
+        if show_all or s.status not in ("source", "up-to-date"):
+            where = s.path or f"(source {s.source_path})"
+            changed = f"  changed: {', '.join(s.changed_sections)}" if s.changed_sections else ""
+            click.echo(f"{s.lang}  {s.id}  {s.status}  {where}{changed}")
+
+
+def _desk(settings: Settings):  # type: ignore[no-untyped-def]
+    from copilot.desk import Desk
+
+    return Desk(settings)
+
+
+@main.group()
+def agents() -> None:
+    """Agents who log in to the workspace at /agent/."""
+
+
+@agents.command("create")
+@_location_options
+@click.argument("email")
+@click.option("--name", default="", help="Display name (default: the part of the email before @).")
+@click.option("--admin", is_flag=True, help="May create agents and API tokens.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input (for scripts).")
+@click.option("--if-missing", is_flag=True, help="Succeed without change when the agent exists (for set-up scripts).")
+def agents_create(
+    settings: Settings, email: str, name: str, admin: bool, password_stdin: bool, if_missing: bool
+) -> None:
+    """Create an agent; the password comes from a prompt, or stdin with --password-stdin."""
+    from copilot.tickets import InputError
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    desk = _desk(settings)
+    if if_missing and desk.accounts.find(email) is not None:
+        desk.close()
+        click.echo(f"{email} exists; unchanged")
+        return
+    try:
+        agent = desk.accounts.create_agent(email, password, name=name, role="admin" if admin else "agent")
+    except InputError as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        desk.close()
+    click.echo(f"created {agent.role} {agent.email}")
+
+
+@main.group()
+def tokens() -> None:
+    """API tokens for other help desks calling /api/v1/suggest and /api/v1/tickets."""
+
+
+@tokens.command("create")
+@_location_options
+@click.argument("name")
+def tokens_create(settings: Settings, name: str) -> None:
+    """Create a token and print it once (only its hash is stored)."""
+    from copilot.tickets import InputError
+
+    desk = _desk(settings)
+    try:
+        token = desk.accounts.create_token(name)
+    except InputError as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        desk.close()
+    click.echo(token)
+
+
+@main.group()
+def tickets() -> None:
+    """Tickets in the support desk."""
+
+
+@tickets.command("import")
+@_location_options
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def tickets_import(settings: Settings, path: Path) -> None:
+    """Import tickets from JSON lines or an mbox; already imported ones are skipped.
+
+    Bad records are reported with their line (or message number) and skipped (exit status 2).
+    """
+    from copilot.ticket_import import import_file
+
+    desk = _desk(settings)
+    try:
+        report = import_file(desk.tickets, path)
+    finally:
+        desk.close()
+    for error in report.errors:
+        click.echo(error, err=True)
+    click.echo(report.summary())
+    sys.exit(2 if report.errors else 0)
+
+
 if __name__ == "__main__":
     main()

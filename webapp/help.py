@@ -1,43 +1,45 @@
-"""The customers' help center: home per language, search results, article pages, media."""
+"""The customers' help center: home, search, articles, feedback, contact form and ticket pages."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, send_from_directory, url_for
+import logging
+import math
+from collections.abc import Callable
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_from_directory, url_for
 
 from copilot.retrieval import QueryError
-from kb.render import render_markdown
-from webapp import state
+from copilot.tickets import InputError, NewTicket
+from kb.articles import Article
+from kb.render import RenderedArticle, render_markdown
+from webapp import state, visits
+from webapp.forms import ContactForm, FeedbackForm, ReplyForm
+from webapp.security import CONTACT_LIMIT, FEEDBACK_LIMIT, limiter
+from webapp.texts import DIRECTION, labels, text
 
 bp = Blueprint("help", __name__)
+log = logging.getLogger(__name__)
 
-TEXT = {
-    "en": {
-        "site": "Manzil Help Center",
-        "search_placeholder": "Search the help center",
-        "search": "Search",
-        "results_for": "Results for",
-        "no_results": "No article matches your search.",
-        "categories": "Browse by topic",
-        "contents": "On this page",
-        "other_language": "اقرأ بالعربية",
-        "updated": "Updated",
-        "home": "Help Center",
-    },
-    "ar": {
-        "site": "مركز مساعدة منزل",
-        "search_placeholder": "ابحث في مركز المساعدة",
-        "search": "بحث",
-        "results_for": "نتائج البحث عن",
-        "no_results": "لا توجد مقالة تطابق بحثك.",
-        "categories": "تصفح حسب الموضوع",
-        "contents": "في هذه الصفحة",
-        "other_language": "Read in English",
-        "updated": "آخر تحديث",
-        "home": "مركز المساعدة",
-    },
-}
-FALLBACK_LABEL = {"en": "Available in English", "ar": "متاح بالعربية"}
-DIRECTION = {"ar": "rtl"}
+PAGE_SIZE = 10
+MAX_RESULTS = 50
+
+
+def record(action: Callable[..., object], *args: object, **kwargs: object) -> object | None:
+    """Analytics must never fail the page a customer asked for."""
+    try:
+        return action(*args, **kwargs)
+    except Exception:
+        log.exception("could not record %s", getattr(action, "__name__", action))
+        return None
+
+
+def render_article(article: Article, endpoint: str) -> RenderedArticle:
+    """The article as safe HTML, its links to other articles pointing at `endpoint`'s pages."""
+    template = url_for(endpoint, lang="LANG", article_id="ID").replace("LANG", "{lang}").replace("ID", "{id}")
+    return render_markdown(
+        state.catalog().source(article), article.path, url_for_article=template,
+        media_url=url_for("help.media", filename="").rstrip("/"),
+    )
 
 
 def _check_lang(lang: str) -> None:
@@ -45,17 +47,11 @@ def _check_lang(lang: str) -> None:
         abort(404)
 
 
-def _page(template: str, lang: str, **context: object) -> str:
+def page(template: str, lang: str, **context: object) -> str:
     other = next((lg for lg in state.settings().languages if lg != lang), lang)
-    return render_template(
-        template,
-        lang=lang,
-        dir=DIRECTION.get(lang, "ltr"),
-        t=TEXT.get(lang, TEXT["en"]),
-        other_lang=other,
-        fallback_label=FALLBACK_LABEL,
-        **context,
-    )
+    context.setdefault("query", "")
+    return render_template(template, lang=lang, dir=DIRECTION.get(lang, "ltr"), t=labels(lang), other_lang=other,
+                           **context)
 
 
 @bp.get("/")
@@ -71,20 +67,46 @@ def home(lang: str) -> str:
     groups = [
         (name, catalog.category_name(name, lang), articles) for name, articles in catalog.by_category(lang).items()
     ]
-    return _page("home.html", lang, groups=groups, query="")
+    keys = record(state.desk().events.most_viewed, lang) or []
+    popular = [a for key in keys if (a := catalog.get(*key.split("/", 1))) is not None]
+    return page("home.html", lang, groups=groups, popular=popular)
 
 
 @bp.get("/<lang>/search")
 def search(lang: str) -> str:
     _check_lang(lang)
     query = request.args.get("q", "")
-    result, error = None, None
+    category = request.args.get("category", "")
+    page_number = request.args.get("page", "1")
+    page_number = int(page_number) if page_number.isdigit() and int(page_number) > 0 else 1
+    catalog = state.catalog()
+    categories = [(name, catalog.category_name(name, lang)) for name in catalog.by_category(lang)]
+    result, error, hits, search_id = None, None, [], None
     if query.strip():
         try:
-            result = state.engine().retriever.search(query, lang=lang, limit=20, audience="public")
+            result = state.engine().retriever.search(
+                query, lang=lang, limit=MAX_RESULTS, audience="public", categories=[category] if category else None
+            )
         except QueryError as exc:
             error = str(exc)
-    return _page("search.html", lang, query=query, result=result, error=error)
+    if result is not None:
+        hits = [] if result.abstained else list(result.results)
+        if page_number == 1:
+            search_id = record(
+                state.desk().events.search, result.query, result.lang, len(hits), result.abstained,
+                fallback=any(h.locale_fallback for h in hits), visit_id=visits.visit_id(), source="page",
+            )
+            visits.remember_search(result.query, result.lang, len(hits))
+        else:
+            search_id = request.args.get("s", type=int)
+    pages = max(1, math.ceil(len(hits) / PAGE_SIZE))
+    page_number = min(page_number, pages)
+    first = (page_number - 1) * PAGE_SIZE
+    return page(
+        "search.html", lang, query=query, result=result, error=error, hits=hits[first : first + PAGE_SIZE],
+        first=first, page_number=page_number, pages=pages, total=len(hits), category=category,
+        categories=categories, search_id=search_id,
+    )
 
 
 @bp.get("/<lang>/articles/<article_id>")
@@ -94,23 +116,88 @@ def article(lang: str, article_id: str) -> str:
     found = catalog.get(lang, article_id, audience="public")
     if found is None:
         abort(404)
-    rendered = render_markdown(
-        catalog.source(found),
-        found.path,
-        url_for_article=url_for("help.article", lang="LANG", article_id="ID")
-        .replace("LANG", "{lang}")
-        .replace("ID", "{id}"),
-        media_url=url_for("help.media", filename="").rstrip("/"),
+    events = state.desk().events
+    visit = visits.visit_id()
+    search_id, position = request.args.get("s", type=int), request.args.get("p", type=int)
+    if search_id and position:
+        record(events.click, search_id, found.key, position, visit)
+    if request.args.get("from") == "contact":
+        record(events.deflection, visit, found.key)
+    record(events.view, found.key, visit)
+    visits.remember_article(found.key, found.title)
+    rendered = render_article(found, "help.article")
+    related = record(state.engine().related, found) or []
+    return page(
+        "article.html", lang, article=found, rendered=rendered, translations=catalog.translations(found),
+        category_name=catalog.category_name(found.category, lang), related=related, feedback=FeedbackForm(lang),
+        stale=catalog.stale_source(found),
     )
-    return _page(
-        "article.html",
-        lang,
-        article=found,
-        rendered=rendered,
-        translations=catalog.translations(found),
-        category_name=catalog.category_name(found.category, lang),
-        query="",
-    )
+
+
+@bp.post("/<lang>/articles/<article_id>/feedback")
+@limiter.limit(FEEDBACK_LIMIT)
+def feedback(lang: str, article_id: str):
+    _check_lang(lang)
+    found = state.catalog().get(lang, article_id, audience="public")
+    if found is None:
+        abort(404)
+    form = FeedbackForm(lang)
+    if not form.validate_on_submit() or form.helpful.data not in ("yes", "no"):
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "error")
+        return redirect(url_for("help.article", lang=lang, article_id=article_id, _anchor="feedback"))
+    state.desk().events.feedback(found.key, form.helpful.data == "yes", form.comment.data, visits.visit_id())
+    flash(text(lang, "thanks_feedback"), "feedback")
+    return redirect(url_for("help.article", lang=lang, article_id=article_id, _anchor="feedback"))
+
+
+@bp.route("/<lang>/contact", methods=["GET", "POST"])
+@limiter.limit(CONTACT_LIMIT, methods=["POST"])
+def contact(lang: str):
+    _check_lang(lang)
+    form = ContactForm(lang)
+    if request.method == "GET":
+        last = request.args.get("q") or visits.last_search(lang)
+        form.search.data = last
+        if not form.subject.data:
+            form.subject.data = last[:200]
+    if form.validate_on_submit():
+        try:
+            ticket = state.desk().tickets.create(
+                NewTicket(
+                    email=form.email.data,
+                    name=form.name.data,
+                    subject=form.subject.data,
+                    body=form.message.data,
+                    lang=lang,
+                    channel="web",
+                    context=visits.context(),
+                    visit_id=visits.visit_id(),
+                )
+            )
+        except InputError as error:
+            getattr(form, error.field, form.message).errors = [str(error)]
+        else:
+            flash(text(lang, "ticket_created").format(reference=ticket.reference), "created")
+            return redirect(url_for("help.ticket", lang=lang, reference=ticket.reference))
+    return page("contact.html", lang, form=form), (400 if form.errors else 200)
+
+
+@bp.route("/<lang>/tickets/<reference>", methods=["GET", "POST"])
+@limiter.limit(CONTACT_LIMIT, methods=["POST"])
+def ticket(lang: str, reference: str):
+    """The customer's own ticket, reachable only by its unguessable reference."""
+    _check_lang(lang)
+    tickets = state.desk().tickets
+    found = tickets.by_reference(reference)
+    if found is None:
+        abort(404)
+    form = ReplyForm(lang)
+    if form.validate_on_submit():
+        tickets.customer_reply(reference, form.message.data)
+        return redirect(url_for("help.ticket", lang=lang, reference=reference))
+    return page("ticket.html", lang, ticket=found, form=form)
 
 
 @bp.get("/media/<path:filename>")

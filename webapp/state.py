@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app
 
 from copilot.catalog import Catalog
+from copilot.desk import Desk
 from copilot.engine import Engine
 from kb.settings import Settings
 
@@ -15,6 +16,10 @@ def engine() -> Engine:
 
 def catalog() -> Catalog:
     return current_app.extensions["catalog"]
+
+
+def desk() -> Desk:
+    return current_app.extensions["desk"]
 
 
 def settings() -> Settings:

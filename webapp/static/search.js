@@ -18,33 +18,44 @@
     }
     node.appendChild(document.createTextNode(text.slice(last)));
   }
-  function close() { list.hidden = true; list.textContent = ""; selected = -1; }
+  function close() { list.hidden = true; list.textContent = ""; selected = -1; input.setAttribute("aria-expanded", "false"); }
+  function resultUrl(hit, data, position) {
+    var parts = hit.url.split("#"), url = parts[0];
+    if (data.search_id) url += "?s=" + data.search_id + "&p=" + position;
+    return parts.length > 1 ? url + "#" + parts[1] : url;
+  }
   function render(data, query) {
     list.textContent = "";
     if (data.abstained || !data.results.length) {
       var empty = document.createElement("li"); empty.className = "empty";
-      empty.textContent = input.dataset.noResults; list.appendChild(empty);
+      empty.textContent = input.dataset.noResults + " ";
+      var contact = document.createElement("a"); contact.className = "contact-link";
+      contact.href = input.dataset.contactUrl + "?q=" + encodeURIComponent(query);
+      contact.textContent = input.dataset.contactLabel; empty.appendChild(contact);
+      list.appendChild(empty);
     }
     (data.abstained ? [] : data.results).slice(0, 8).forEach(function (hit, i) {
       var li = document.createElement("li"); li.setAttribute("role", "option"); li.id = "hit-" + i;
       li.lang = hit.lang; li.dir = hit.lang === "ar" ? "rtl" : "ltr";
-      var a = document.createElement("a"); a.href = hit.url;
+      var a = document.createElement("a"); a.href = resultUrl(hit, data, i + 1);
       var title = document.createElement("span"); highlight(title, hit.title, query); a.appendChild(title);
       if (hit.locale_fallback) {
         var badge = document.createElement("span"); badge.className = "badge";
         badge.textContent = input.dataset.fallbackLabel; a.appendChild(badge);
       }
-      if (hit.section) { var s = document.createElement("span"); s.className = "section"; s.textContent = hit.section; a.appendChild(s); }
+      if (hit.section) {
+        var s = document.createElement("span"); s.className = "section"; s.textContent = hit.title + " › " + hit.section; a.appendChild(s);
+      }
       li.appendChild(a); list.appendChild(li);
     });
-    list.hidden = false;
+    list.hidden = false; input.setAttribute("aria-expanded", "true");
   }
   function run() {
     var query = input.value.trim();
     if (!query) { close(); return; }
     if (controller) controller.abort();
     controller = new AbortController();
-    var url = input.dataset.api + "?limit=8&lang=" + encodeURIComponent(input.dataset.lang) + "&q=" + encodeURIComponent(query);
+    var url = input.dataset.api + "?limit=8&src=instant&lang=" + encodeURIComponent(input.dataset.lang) + "&q=" + encodeURIComponent(query);
     fetch(url, { signal: controller.signal })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (data) { if (data && input.value.trim() === query) render(data, query); })

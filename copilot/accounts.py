@@ -1,0 +1,83 @@
+"""Agents (who may log in, and as what) and API tokens (what other help desks call the API with).
+
+Passwords are hashed with werkzeug's scrypt; tokens are random 32-byte secrets shown once and
+stored as SHA-256 (a token has far more entropy than a password, so a slow hash buys nothing).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from copilot.database import Database
+from copilot.models import ROLES, Agent, ApiToken, utcnow
+from copilot.tickets import InputError, clean_email
+
+MIN_PASSWORD = 10
+TOKEN_PREFIX = "kb_"
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class Accounts:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def create_agent(self, email: str, password: str, name: str = "", role: str = "agent") -> Agent:
+        email = clean_email(email)
+        if role not in ROLES:
+            raise InputError("role", f"must be one of {', '.join(ROLES)}")
+        if len(password) < MIN_PASSWORD:
+            raise InputError("password", f"must be at least {MIN_PASSWORD} characters")
+        with self.db.session() as session:
+            if session.scalar(select(Agent.id).where(Agent.email == email)) is not None:
+                raise InputError("email", f"an agent {email} already exists")
+            agent = Agent(email=email, name=name or email.split("@")[0], role=role,
+                          password_hash=generate_password_hash(password))
+            session.add(agent)
+        return agent
+
+    def authenticate(self, email: str, password: str) -> Agent | None:
+        agent = self.find(email)
+        if agent is None or not agent.active:
+            # Same work either way, so response time does not tell which emails exist.
+            check_password_hash(generate_password_hash("x"), password)
+            return None
+        return agent if check_password_hash(agent.password_hash, password) else None
+
+    def agent(self, agent_id: int) -> Agent | None:
+        with self.db.session() as session:
+            return session.get(Agent, agent_id)
+
+    def find(self, email: str) -> Agent | None:
+        with self.db.session() as session:
+            return session.scalar(select(Agent).where(Agent.email == email.strip().lower()))
+
+    def agents(self) -> list[Agent]:
+        with self.db.session() as session:
+            return list(session.scalars(select(Agent).where(Agent.active).order_by(Agent.name)))
+
+    def create_token(self, name: str) -> str:
+        """Returns the token; only its hash is kept, so this is the one time anyone sees it."""
+        if not name.strip():
+            raise InputError("name", "is empty")
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        with self.db.session() as session:
+            session.add(ApiToken(name=name.strip(), token_hash=_token_hash(token)))
+        return token
+
+    def verify_token(self, token: str) -> ApiToken | None:
+        if not token.startswith(TOKEN_PREFIX):
+            return None
+        with self.db.session() as session:
+            found = session.scalar(
+                select(ApiToken).where(ApiToken.token_hash == _token_hash(token), ApiToken.revoked.is_(False))
+            )
+            if found is not None:
+                found.last_used_at = utcnow()
+        return found

@@ -1,0 +1,357 @@
+"""Reply drafts for the agent to edit and send, grounded in the passages the copilot suggested.
+
+A draft is customer-facing, so its rules are the customer's, not the agent's: internal articles
+can sit among the suggestions (the agent may read them) but are never quoted or linked in a draft;
+every statement comes from a cited public section, linked so the customer can read the original;
+and a draft says so when the guide it links is in the other language. When nothing public answers
+the ticket the drafter abstains instead of writing a confident reply about something else.
+
+`GroundedDrafter` is the default: it needs no model, is deterministic, and cannot say anything the
+help center does not. `OpenAICompatibleDrafter` asks any server speaking the OpenAI chat API for
+a more natural reply restricted to numbered passages, and checks that the reply cites only those;
+when the model or the server misbehaves the agent still gets the grounded draft, marked as such.
+
+No in-process llama-cpp-python (GGUF) drafter: it would add a native build and a multi-GB model to
+every install for a feature most deployments leave off, and llama.cpp's own `llama-server` speaks
+the OpenAI chat API, so a local GGUF model is already one `KB_LLM_URL` away.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import urllib.error
+import urllib.request
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Protocol
+from urllib.parse import urlparse
+
+from copilot.retrieval import SearchHit
+from kb.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# A public passage is worth drafting from when it scores at least this share of the best passage
+# (fused scores of one search are comparable). Below it, the internal passages above it are the
+# real answer, and a draft from the weak public one would answer a different question.
+PUBLIC_RELEVANCE = 0.5
+# A second article joins the draft when it scores this close to the first: tickets often ask two
+# things ("cancel my order, and can I pay with Apple Pay?"), but a distant second is noise.
+SECOND_PASSAGE_RATIO = 0.9
+MAX_ANSWER_CHARS = 1200  # a chunk is at most ~1100 characters: the best section is quoted whole
+MAX_SECOND_CHARS = 600
+
+REASONS: dict[str, dict[str, str]] = {
+    "no_article": {"en": "No article covers this", "ar": "لا توجد مقالة تغطي هذا الموضوع"},
+    "internal_only": {
+        "en": "Only internal articles cover this: use them to answer, but do not share or link them",
+        "ar": "لا يغطي هذا الموضوع إلا مقالات داخلية: استعن بها في الرد دون مشاركتها أو إرسال روابطها",
+    },
+}
+_TEMPLATES: dict[str, dict[str, str]] = {
+    "en": {
+        "greeting": "Hi {name},",
+        "greeting_anonymous": "Hi,",
+        "more": "More details: {label}: {url}",
+        "other_language": "This guide is available in {language}: {label}: {url}",
+        "closing": "If you need anything else, just reply to this message.\nBest regards,",
+    },
+    "ar": {
+        "greeting": "مرحبًا {name}،",
+        "greeting_anonymous": "مرحبًا،",
+        "more": "لمزيد من التفاصيل: {label}: {url}",
+        "other_language": "هذا الدليل متوفر باللغة {language}: {label}: {url}",
+        "closing": "إذا احتجت إلى أي مساعدة أخرى، يسعدنا تواصلك معنا.\nمع أطيب التحيات،",
+    },
+}
+_LANGUAGE_NAMES: dict[str, dict[str, str]] = {  # [language][written in]
+    "en": {"en": "English", "ar": "الإنجليزية"},
+    "ar": {"en": "Arabic", "ar": "العربية"},
+}
+_HEADING = re.compile(r"^#{1,6}\s+")
+_BULLET = re.compile(r"^[*+•]\s+")
+_EMPHASIS = re.compile(r"(\*\*|__|`)")
+_SENTENCE_END = re.compile(r"[.!?؟](?=\s|$)")
+_CITATION = re.compile(r"\[(\d+)\]")
+_URL = re.compile(r"https?://[^\s)\]>]+")
+NO_ANSWER = "NO_ANSWER"
+
+
+@dataclass(frozen=True)
+class Draft:
+    text: str
+    citations: list[str]  # full urls of the cited sections, in the order the draft cites them
+    abstained: bool
+    source_langs: list[str]  # languages of the cited sections
+    drafter: str
+    reason: str | None = None  # a key of REASONS when abstained
+    fallback_from: str | None = None  # the drafter that failed, when this draft replaces its output
+    detail: str = ""  # why that drafter failed, for logs and the agent
+
+    def reason_text(self, lang: str) -> str:
+        """The abstention reason for the agent, in the agent's language (English when unknown)."""
+        if self.reason is None:
+            return ""
+        texts = REASONS[self.reason]
+        return texts.get(lang, texts["en"])
+
+
+class Drafter(Protocol):
+    name: str
+
+    def draft(
+        self, ticket_lang: str, customer_name: str, passages: Sequence[SearchHit], abstained: bool
+    ) -> Draft: ...
+
+
+def full_url(base_url: str, url: str) -> str:
+    """The absolute link a customer can open; search urls are absolute when settings set a base url."""
+    if urlparse(url).scheme or not base_url:
+        return url
+    return base_url.rstrip("/") + url
+
+
+def customer_passages(passages: Sequence[SearchHit], abstained: bool) -> tuple[list[SearchHit], str | None]:
+    """The passages a customer-facing draft may use, best first, or the reason there are none."""
+    if abstained or not passages:
+        return [], "no_article"
+    public = [hit for hit in passages if not hit.internal]
+    if not public:
+        return [], "internal_only"
+    best_internal = max((hit.score for hit in passages if hit.internal and not hit.locale_fallback), default=0.0)
+    first = public[0]
+    if not first.locale_fallback and first.score < PUBLIC_RELEVANCE * best_internal:
+        return [], "internal_only"
+    return public, None
+
+
+def section_text(text: str, max_chars: int) -> str:
+    """A section as reply text: one line per block, steps kept as steps, no Markdown syntax.
+
+    Cut at a line (then sentence, then word) boundary so the customer never gets half a step.
+    """
+    lines: list[str] = []
+    size = 0
+    for raw in text.split("\n"):
+        line = _EMPHASIS.sub("", _BULLET.sub("- ", _HEADING.sub("", raw.strip())))
+        if not line:
+            continue
+        if size + len(line) + 1 > max_chars:
+            if not lines:
+                lines.append(_cut(line, max_chars))
+            elif lines[-1] != "…":
+                lines.append("…")
+            break
+        lines.append(line)
+        size += len(line) + 1
+    return "\n".join(lines)
+
+
+def _cut(line: str, max_chars: int) -> str:
+    head = line[: max_chars - 1]
+    ends = [m.end() for m in _SENTENCE_END.finditer(head)]
+    if ends and ends[-1] > max_chars // 3:
+        return head[: ends[-1]]
+    return head.rsplit(" ", 1)[0].rstrip(" ,،;:") + "…"
+
+
+def _label(hit: SearchHit) -> str:
+    section = hit.section.split(" > ")[-1] if hit.section else ""
+    return f"{hit.title} – {section}" if section and section != hit.title else hit.title
+
+
+def _template(lang: str) -> dict[str, str]:
+    return _TEMPLATES.get(lang, _TEMPLATES["en"])
+
+
+def _greeting(lang: str, customer_name: str) -> str:
+    name = " ".join((customer_name or "").split())
+    template = _template(lang)
+    return template["greeting"].format(name=name) if name else template["greeting_anonymous"]
+
+
+def _link_line(ticket_lang: str, hit: SearchHit, url: str) -> str:
+    template = _template(ticket_lang)
+    if hit.lang != ticket_lang or hit.locale_fallback:
+        names = _LANGUAGE_NAMES.get(hit.lang, {})
+        language = names.get(ticket_lang) or names.get("en") or hit.lang
+        return template["other_language"].format(language=language, label=_label(hit), url=url)
+    return template["more"].format(label=_label(hit), url=url)
+
+
+def _unique(items: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def _abstain(reason: str, drafter: str) -> Draft:
+    return Draft("", [], True, [], drafter, reason=reason)
+
+
+class GroundedDrafter:
+    """Greeting, the best section's own words, links to what it cites, closing: no model involved."""
+
+    name = "grounded"
+
+    def __init__(
+        self,
+        base_url: str = "",
+        max_chars: int = MAX_ANSWER_CHARS,
+        second_chars: int = MAX_SECOND_CHARS,
+        second_ratio: float = SECOND_PASSAGE_RATIO,
+    ) -> None:
+        self.base_url = base_url
+        self.max_chars = max_chars
+        self.second_chars = second_chars
+        self.second_ratio = second_ratio
+
+    def pick(self, public: Sequence[SearchHit]) -> list[SearchHit]:
+        """The best passage, and a second one from another article when it scores close to it.
+
+        Scores of other-language fallbacks come from another ranking, so only like compares with like.
+        """
+        best = public[0]
+        for hit in public[1:]:
+            if hit.id != best.id and hit.locale_fallback == best.locale_fallback:
+                if hit.score >= self.second_ratio * best.score:
+                    return [best, hit]
+                break
+        return [best]
+
+    def draft(self, ticket_lang: str, customer_name: str, passages: Sequence[SearchHit], abstained: bool) -> Draft:
+        public, reason = customer_passages(passages, abstained)
+        if reason is not None:
+            return _abstain(reason, self.name)
+        cited = self.pick(public)
+        limits = [self.max_chars, self.second_chars]
+        bodies = [section_text(hit.text, limit) for hit, limit in zip(cited, limits, strict=False)]
+        urls = [full_url(self.base_url, hit.url) for hit in cited]
+        links = [_link_line(ticket_lang, hit, url) for hit, url in zip(cited, urls, strict=True)]
+        parts = [_greeting(ticket_lang, customer_name), *[b for b in bodies if b], "\n".join(links)]
+        parts.append(_template(ticket_lang)["closing"])
+        return Draft(
+            text="\n\n".join(parts),
+            citations=_unique(urls),
+            abstained=False,
+            source_langs=_unique([hit.lang for hit in cited]),
+            drafter=self.name,
+        )
+
+
+class DrafterError(RuntimeError):
+    """The model's server failed or its reply broke the citation rules; the message says how."""
+
+
+class OpenAICompatibleDrafter:
+    """A model writes the reply from numbered passages; a reply citing anything else is rejected."""
+
+    name = "openai-compatible"
+
+    def __init__(
+        self,
+        url: str,
+        model: str,
+        api_key: str | None = None,
+        timeout: float = 30.0,
+        base_url: str = "",
+        max_passages: int = 3,
+        fallback: GroundedDrafter | None = None,
+    ) -> None:
+        self.endpoint = url.rstrip("/") + "/v1/chat/completions"
+        self.model = model
+        self.api_key = api_key
+        self.timeout = timeout
+        self.base_url = base_url
+        self.max_passages = max_passages
+        self.fallback = fallback or GroundedDrafter(base_url)
+
+    def draft(self, ticket_lang: str, customer_name: str, passages: Sequence[SearchHit], abstained: bool) -> Draft:
+        public, reason = customer_passages(passages, abstained)
+        if reason is not None:
+            return _abstain(reason, self.name)
+        numbered = public[: self.max_passages]
+        try:
+            reply = self._complete(self.messages(ticket_lang, customer_name, numbered))
+            return self._checked(reply, ticket_lang, numbered)
+        except DrafterError as error:
+            log.warning("LLM draft rejected, using the grounded draft: %s", error)
+            grounded = self.fallback.draft(ticket_lang, customer_name, passages, abstained)
+            return replace(grounded, fallback_from=self.name, detail=str(error))
+
+    def messages(self, ticket_lang: str, customer_name: str, passages: Sequence[SearchHit]) -> list[dict[str, str]]:
+        language = _LANGUAGE_NAMES.get(ticket_lang, {}).get("en", ticket_lang)
+        system = (
+            "You draft replies that a customer-support agent will review and send. Use only facts stated in "
+            "the numbered help-center passages. After each statement, cite its passage as [n]. Cite only the "
+            "numbers listed. Do not include links, and do not mention anything the passages do not say. "
+            f"Write in {language}, even when a passage is in another language. Greet the customer by name "
+            f"and close politely. If no passage answers the question, reply exactly {NO_ANSWER}."
+        )
+        listing = "\n\n".join(
+            f"[{n}] {_label(hit)} ({_LANGUAGE_NAMES.get(hit.lang, {}).get('en', hit.lang)})\n{hit.text}"
+            for n, hit in enumerate(passages, 1)
+        )
+        user = f"Customer name: {customer_name or '(unknown)'}\n\nPassages:\n\n{listing}"
+        return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+
+    def _complete(self, messages: list[dict[str, str]]) -> str:
+        body = json.dumps({"model": self.model, "messages": messages, "temperature": 0}).encode("utf-8")
+        headers = {"Content-Type": "application/json"}
+        if self.api_key:
+            headers["Authorization"] = f"Bearer {self.api_key}"
+        request = urllib.request.Request(self.endpoint, data=body, headers=headers, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                payload = json.loads(response.read().decode("utf-8"))
+            content = payload["choices"][0]["message"]["content"]
+        except (urllib.error.URLError, TimeoutError, OSError, ValueError, KeyError, IndexError, TypeError) as error:
+            raise DrafterError(f"the model server did not answer usably: {error}") from error
+        if not isinstance(content, str) or not content.strip():
+            raise DrafterError("the model returned an empty reply")
+        return content.strip()
+
+    def _checked(self, reply: str, ticket_lang: str, passages: Sequence[SearchHit]) -> Draft:
+        if reply.strip(" .") == NO_ANSWER:
+            return _abstain("no_article", self.name)
+        cited = [int(n) for n in _CITATION.findall(reply)]
+        if not cited:
+            raise DrafterError("the reply cites no passage")
+        unknown = sorted({n for n in cited if not 1 <= n <= len(passages)})
+        if unknown:
+            raise DrafterError(f"the reply cites {unknown}, but only passages 1-{len(passages)} were given")
+        if _URL.search(reply):
+            raise DrafterError("the reply contains a link of its own")
+        order = _unique([str(n) for n in cited])
+        hits = [passages[int(n) - 1] for n in order]
+        urls = [full_url(self.base_url, hit.url) for hit in hits]
+        links = [f"[{n}] {_link_line(ticket_lang, hit, url)}" for n, hit, url in zip(order, hits, urls, strict=True)]
+        return Draft(
+            text=reply + "\n\n" + "\n".join(links),
+            citations=_unique(urls),
+            abstained=False,
+            source_langs=_unique([hit.lang for hit in hits]),
+            drafter=self.name,
+        )
+
+
+def drafter_from_env(source: Settings | Mapping[str, str] | None = None, base_url: str | None = None) -> Drafter:
+    """`OpenAICompatibleDrafter` when KB_LLM_URL is set (KB_LLM_MODEL, KB_LLM_API_KEY, KB_LLM_TIMEOUT), else grounded.
+
+    Settings carry no LLM fields (the model is optional and per deployment), so with a Settings the
+    process environment is read and the settings give the base url.
+    """
+    env: Mapping[str, str] = os.environ if source is None or isinstance(source, Settings) else source
+    if base_url is None:
+        base_url = source.base_url if isinstance(source, Settings) else env.get("KB_BASE_URL", "")
+    url = env.get("KB_LLM_URL", "").strip()
+    if not url:
+        return GroundedDrafter(base_url)
+    return OpenAICompatibleDrafter(
+        url,
+        model=env.get("KB_LLM_MODEL", "default"),
+        api_key=env.get("KB_LLM_API_KEY") or None,
+        timeout=float(env.get("KB_LLM_TIMEOUT", "30")),
+        base_url=base_url,
+    )

@@ -1,0 +1,194 @@
+"""The support desk's records: customers, tickets and their threads, agents, API tokens, and the
+events the team learns from (searches, clicks, helpful votes, suggestion outcomes).
+
+Plain SQLAlchemy 2 types only (no SQLite- or PostgreSQL-only columns), so the same models and
+migrations run on the embedded SQLite file and on PostgreSQL. The schema itself is owned by the
+alembic migrations in `copilot/migrations`; these classes must match them.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+TICKET_STATUSES = ("open", "pending", "solved")
+PRIORITIES = ("low", "normal", "high", "urgent")
+CHANNELS = ("web", "email", "chat", "api", "phone")
+ROLES = ("agent", "admin")
+SUGGESTION_EVENTS = ("shown", "inserted", "edited", "sent", "rejected")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict] = {datetime: DateTime(timezone=True), dict[str, Any]: JSON}
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    country: Mapped[str | None] = mapped_column(String(2))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    tickets: Mapped[list[Ticket]] = relationship(back_populates="customer", order_by="Ticket.created_at")
+
+
+class Agent(Base):
+    __tablename__ = "agents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(20), default="agent")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Unguessable: the customer's only key to read their ticket, so never a sequence number.
+    reference: Mapped[str] = mapped_column(String(40), unique=True)
+    external_id: Mapped[str | None] = mapped_column(String(200), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    subject: Mapped[str] = mapped_column(String(300))
+    lang: Mapped[str] = mapped_column(String(8), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="open", index=True)
+    priority: Mapped[str] = mapped_column(String(20), default="normal")
+    channel: Mapped[str] = mapped_column(String(20), default="web")
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), index=True)
+    # What the customer did on the help center before writing: searches, articles viewed.
+    context: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    visit_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    first_response_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+
+    customer: Mapped[Customer] = relationship(back_populates="tickets")
+    assignee: Mapped[Agent | None] = relationship()
+    messages: Mapped[list[Message]] = relationship(
+        back_populates="ticket", order_by="Message.id", cascade="all, delete-orphan"
+    )
+
+
+class Message(Base):
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    author: Mapped[str] = mapped_column(String(20))  # customer | agent
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="messages")
+    agent: Mapped[Agent | None] = relationship()
+
+
+class SuggestionEvent(Base):
+    """One thing an agent did with the copilot's output; the team's measure of what works."""
+
+    __tablename__ = "suggestion_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    kind: Mapped[str] = mapped_column(String(20), index=True)  # SUGGESTION_EVENTS
+    # The passage or draft acted on: article key "lang/id" plus the section's URL, as shown then.
+    article_key: Mapped[str | None] = mapped_column(String(300), index=True)
+    url: Mapped[str | None] = mapped_column(String(500))
+    rank: Mapped[int | None] = mapped_column(Integer)
+    score: Mapped[float | None] = mapped_column(Float)
+    edit_distance: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str | None] = mapped_column(String(500))
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SearchEvent(Base):
+    """A customer's search. No personal data: a random visit id, never an IP or a user agent."""
+
+    __tablename__ = "search_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    query: Mapped[str] = mapped_column(String(600))
+    lang: Mapped[str] = mapped_column(String(8))
+    result_count: Mapped[int] = mapped_column(Integer)
+    abstained: Mapped[bool] = mapped_column(Boolean)
+    fallback: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[str] = mapped_column(String(20), default="page")  # page | instant | contact
+    clicked_article: Mapped[str | None] = mapped_column(String(300))
+    clicked_position: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class ArticleFeedback(Base):
+    __tablename__ = "article_feedback"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_key: Mapped[str] = mapped_column(String(300), index=True)
+    helpful: Mapped[bool] = mapped_column(Boolean)
+    comment: Mapped[str | None] = mapped_column(Text)
+    visit_id: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ArticleView(Base):
+    """An article page shown to a customer; feeds "most viewed" and the ticket's visit context."""
+
+    __tablename__ = "article_views"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_key: Mapped[str] = mapped_column(String(300), index=True)
+    visit_id: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class Deflection(Base):
+    """An article a visitor opened from the contact form's suggestions (before any ticket)."""
+
+    __tablename__ = "deflections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[str] = mapped_column(String(40), index=True)
+    article_key: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ContentGap(Base):
+    """A ticket the copilot could not answer from the help center: the content team's to-do list."""
+
+    __tablename__ = "content_gaps"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    query: Mapped[str] = mapped_column(String(600))
+    lang: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,249 @@
+"""From a support ticket to the help-center passages an agent should look at.
+
+A ticket is not a query: it is an email or chat thread wrapped in greetings, signatures, quoted
+history and HTML, and it can run to pages. Search sees only what says what the customer needs:
+the subject and the customer's own words, cleaned, and when that is still too long, the sentences
+that share the most terms with the rest of the thread (what a customer repeats is what they want;
+a question is what they want answered). The summary is extractive and deterministic so the same
+ticket always gets the same suggestions, and an agent can read the query and see why.
+
+Agents see internal articles (audience "agent"); each hit says whether it is internal, and it is
+the drafter's job to keep those out of what the customer reads.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import time
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import nh3
+
+from copilot.retrieval import Retriever, SearchHit
+from kb.arabic import light_stem
+from kb.language import detect_language
+
+# Most demo tickets fit whole; longer threads repeat themselves. On the demo tickets
+# (bench/copilot_bench.py) budgets of 200, 300, 400 and 512 gave the same top-1 (EN 15/15, AR 10/14)
+# and 400 or 512 the best top-3; under the retriever's 512 cap so search never truncates mid-word.
+MAX_QUERY_CHARS = 400
+
+# Everything after one of these is the previous message of the thread or the sender's footer.
+_CUT_AFTER = re.compile(
+    r"""^\s*(?:
+        -{2,}\s*(?:original\ message|forwarded\ message)\s*-{2,}.*
+      | (?:from|من):\s.+$                             # Outlook header block of the quoted message
+      | --\s*$                                        # RFC 3676 signature separator
+      | sent\ from\ my\ .*
+      | get\ outlook\ for\ .*
+      | (?:أُ?رسلت|مرسل|تم\ الإرسال)\ من\ .*           # أرسلت من iPhone الخاص بي
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# Gmail's "On <date>, <sender> wrote:" (often wrapped over two lines) and its Arabic form.
+_QUOTE_HEADER = re.compile(
+    r"^[ \t]*(?:on\s[^\n]{3,200}?(?:\n[^\n]{0,200}?)?\swrote:"
+    r"|في\s[^\n]{3,200}?(?:\n[^\n]{0,200}?)?\s(?:كتب|كتبت)\s?:)\s*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+# A sign-off on a short line of its own: the rest (a name, a title, a phone number) is signature.
+_SIGN_OFF = re.compile(
+    r"^\s*(?:thanks|thank\ you|thx|many\ thanks|regards|best(?:\ regards|\ wishes)?|kind\ regards|cheers|sincerely"
+    r"|مع\ الشكر|شكرا|شكرًا|شكراً|شكرا\ لكم|شكرًا\ لكم|مع\ تحياتي|تحياتي|مع\ خالص\ التحية|وشكرا|ودمتم)"
+    r"(?:\ \S+){0,2}\s*[,،.!]*\s*$",
+    re.IGNORECASE | re.VERBOSE,
+)
+_GREETING = re.compile(
+    r"^\s*(?:hi|hello|hey|dear|good\ (?:morning|afternoon|evening)|greetings"
+    r"|السلام\ عليكم(?:\ ورحمة\ الله(?:\ وبركاته)?)?|مرحب[\u064Bا]*|[أا]هل[\u064Bا]*|هلا"
+    r"|صباح\ الخير|مساء\ الخير|عزيزي|عزيزتي)"
+    r"(?:(?:\ \S+){0,2}?\s*[,،!:.]+|\s*$|\s+)",
+    re.IGNORECASE | re.VERBOSE,
+)
+_NAME_LINE = re.compile(r"[^\W\d_]+(?:[ .'-]+[^\W\d_]+){0,2}\.?")
+_SUBJECT_PREFIX = re.compile(r"^\s*(?:(?:re|fw|fwd|aw|رد|إعادة توجيه|تحويل)\s*:\s*)+", re.IGNORECASE)
+_BLOCK_TAG = re.compile(r"<\s*(?:br|/p|/div|/li|/tr|/h\d|p|div|li|tr)\b[^>]*>", re.IGNORECASE)
+# Known tags only: "<support@manzil.example>" in a plain-text quote header is not HTML.
+_HTML_TAG = re.compile(
+    r"</?(?:html|head|body|div|p|br|span|font|b|i|u|strong|em|a|img|table|tr|td|ul|ol|li|blockquote|h\d|style)\b[^>]*>",
+    re.IGNORECASE,
+)
+_SENTENCE = re.compile(r"[^.!?؟\n]+[.!?؟]*")
+_TERM = re.compile(r"\w{3,}")
+_STOP_WORDS = (
+    """the and for you your are was were this that with have has had not but all can will just get got from
+    out one any what when how why who there they them then than our ours been did does its it's into also
+    about would could should please still now want need know like only some yes very been more their
+    على الى إلى في من عن هذا هذه ذلك التي الذي اللي انا أنا انت أنت هو هي لكن بس كان كانت يكون مع عند
+    لما ليش وش ايش إيش كيف هل لو ما لا تم يوم اليوم الحين"""
+)
+_STOP = frozenset(light_stem(word) for word in _STOP_WORDS.split())  # compared with folded, prefix-stripped terms
+_QUESTION_BONUS = 1.5
+# Bounds the work on pasted logs and runaway threads; the query keeps far less than this anyway.
+MAX_MESSAGE_CHARS = 20_000
+
+
+class TicketTextError(ValueError):
+    """The ticket has no text to search with; the message says why, for the agent."""
+
+
+@dataclass(frozen=True)
+class TicketQuery:
+    text: str
+    lang: str
+
+
+@dataclass(frozen=True)
+class Suggestions:
+    lang: str
+    query: str
+    passages: list[SearchHit]
+    abstained: bool
+    took_ms: float
+
+
+def ticket_query(
+    subject: str,
+    messages: Sequence[str],
+    max_chars: int = MAX_QUERY_CHARS,
+    languages: tuple[str, ...] = ("en", "ar"),
+) -> TicketQuery:
+    """The search query for a ticket: its subject and the customer's cleaned words, within `max_chars`."""
+    if isinstance(messages, str):  # one message passed bare: iterating it would yield characters
+        messages = [messages]
+    raw = [_printable(m[:MAX_MESSAGE_CHARS]) for m in messages or () if isinstance(m, str)]
+    subject = _printable((subject or "")[:MAX_MESSAGE_CHARS])
+    if not subject.strip() and not any(m.strip() for m in raw):
+        raise TicketTextError("the ticket is empty: it has no subject and no customer message")
+    title = _flat(_SUBJECT_PREFIX.sub("", html_to_lines(subject)))
+    body = "\n".join(b for b in (clean_message(m) for m in raw) if b)
+    if not title and not body:
+        raise TicketTextError("nothing is left to search once greetings, quoted replies and signatures are removed")
+    lang = detect_language(f"{title}\n{body}", languages)
+    text = _join(title, _flat(body))
+    if len(text) > max_chars:
+        text = summarize(title, body, max_chars)
+    return TicketQuery(text, lang)
+
+
+def html_to_lines(text: str) -> str:
+    """HTML to text that keeps line breaks (quote and signature detection work on lines).
+
+    Quoted history in HTML mail sits in <blockquote>, dropped with its content. kb.parsing's
+    `html_to_text` flattens to one line, which suits article blocks but not emails.
+    """
+    if not _HTML_TAG.search(text):
+        return text
+    text = _BLOCK_TAG.sub("\n", text)
+    dropped = {"blockquote", "script", "style", "head", "title"}
+    stripped = nh3.clean(text, tags=set(), attributes={}, clean_content_tags=dropped)
+    return html.unescape(stripped)
+
+
+def clean_message(message: str) -> str:
+    """One customer message without HTML, quoted history, signature, greeting and sign-off."""
+    text = html_to_lines(message).replace("\r\n", "\n")
+    header = _QUOTE_HEADER.search(text)
+    if header:
+        text = text[: header.start()]
+    lines: list[str] = []
+    for line in text.split("\n"):
+        if _CUT_AFTER.match(line):
+            break
+        if line.lstrip().startswith(">"):
+            continue
+        lines.append(line.strip())
+    while lines and not lines[-1]:
+        lines.pop()
+    # A sign-off near the end ("Thanks,\nDaniel"): what follows is a name or a footer.
+    for index in range(len(lines) - 1, max(-1, len(lines) - 5), -1):
+        if _SIGN_OFF.match(lines[index]):
+            del lines[index:]
+            break
+    # A bare name set apart on the last line ("...\n\nOmar Haddad") signs without a sign-off.
+    if len(lines) >= 3 and not lines[-2] and _NAME_LINE.fullmatch(lines[-1]):
+        del lines[-1]
+    text = "\n".join(lines).strip()
+    previous = None
+    while previous != text:  # "Hi team, good morning, ..." carries more than one greeting
+        previous = text
+        text = _GREETING.sub("", text, count=1).lstrip()
+    return text
+
+
+def summarize(title: str, body: str, max_chars: int) -> str:
+    """The subject, then the body's most characteristic sentences in their original order.
+
+    A sentence scores by how often its terms occur elsewhere in the ticket (subject terms count
+    double), divided by the square root of its length so long rants do not win by size, and
+    questions get a bonus. Ties go to the earlier sentence; the result never exceeds `max_chars`.
+    """
+    sentences = [_flat(s) for s in _SENTENCE.findall(body)]
+    sentences = [s for s in sentences if _terms(s)]
+    counts: Counter[str] = Counter()
+    for sentence in sentences:
+        counts.update(set(_terms(sentence)))
+    subject_terms = set(_terms(title))
+
+    def score(sentence: str) -> float:
+        terms = set(_terms(sentence))
+        weight = sum(counts[t] - 1 + 2 * (t in subject_terms) for t in terms) + len(terms) * 0.1
+        bonus = _QUESTION_BONUS if sentence.rstrip().endswith(("?", "؟")) else 1.0
+        return weight * bonus / max(len(sentence), 20) ** 0.5
+
+    out = title[:max_chars].rstrip()
+    budget = max_chars - len(out) - (2 if out else 0)  # ". " between subject and body
+    ranked = sorted(range(len(sentences)), key=lambda i: (-score(sentences[i]), i))
+    chosen: list[int] = []
+    for index in ranked:
+        size = len(sentences[index]) + (1 if chosen else 0)
+        if size <= budget:
+            chosen.append(index)
+            budget -= size
+    if not chosen and sentences and budget > 20:  # one long sentence: keep its start rather than nothing
+        return _join(out, sentences[ranked[0]][: budget - 1].rstrip() + "…")
+    return _join(out, " ".join(sentences[i] for i in sorted(chosen)))
+
+
+def _terms(text: str) -> list[str]:
+    return [t for t in _TERM.findall(light_stem(text.lower())) if t not in _STOP]
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _join(title: str, body: str) -> str:
+    """Subject and body as one text; a full stop between them keeps the subject a sentence of its own."""
+    if not title or not body:
+        return title or body
+    return f"{title} {body}" if title.endswith((".", "!", "?", "؟")) else f"{title}. {body}"
+
+
+def _printable(text: str) -> str:
+    """Control and format characters become spaces: mail carries them, search rejects them."""
+    return "".join(" " if _unprintable(ch) else ch for ch in text)
+
+
+def _unprintable(ch: str) -> bool:
+    return ch not in "\n\t" and (ch == "\ufffd" or unicodedata.category(ch)[0] == "C")
+
+
+class Suggester:
+    """Suggestions for the agent working a ticket: the passages search finds for its cleaned text."""
+
+    def __init__(self, retriever: Retriever, max_chars: int = MAX_QUERY_CHARS) -> None:
+        self.retriever = retriever
+        self.max_chars = min(max_chars, retriever.settings.max_query_chars)
+
+    def suggest(self, subject: str, messages: Sequence[str], lang: str | None = None, limit: int = 5) -> Suggestions:
+        started = time.perf_counter()
+        query = ticket_query(subject, messages, self.max_chars, self.retriever.settings.languages)
+        lang = lang or query.lang
+        result = self.retriever.search(query.text, lang=lang, limit=limit, audience="agent")
+        took_ms = (time.perf_counter() - started) * 1000
+        return Suggestions(lang, query.text, list(result.results), result.abstained, took_ms)

@@ -1,0 +1,158 @@
+"""Bring tickets from elsewhere: JSON lines (the demo tickets, other help desks' exports) or an mbox.
+
+A team tries the copilot on its own mail by pointing `kb tickets import` at an mbox. One bad record
+never stops the others: each is checked and inserted on its own, and errors name the line (JSON
+lines) or the message number (mbox). Re-importing skips tickets already there (by external id).
+"""
+
+from __future__ import annotations
+
+import json
+import mailbox
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.header import decode_header, make_header
+from email.message import Message as EmailMessage
+from email.utils import parseaddr, parsedate_to_datetime
+from pathlib import Path
+
+import nh3
+
+from copilot.tickets import InputError, NewTicket, TicketStore
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    skipped: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return f"{self.created} tickets imported, {self.skipped} already present, {len(self.errors)} rejected"
+
+
+def _parse_time(value: object, where: str) -> datetime | None:
+    if value in (None, ""):
+        return None
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(f"{where}created", f"{value!r} is not an ISO 8601 time") from None
+
+
+def ticket_from_json(row: dict) -> NewTicket:
+    customer = row.get("customer") or {}
+    if not isinstance(customer, dict):
+        raise InputError("customer", "must be an object with name and email")
+    messages = row.get("messages")
+    if not isinstance(messages, list) or not messages:
+        raise InputError("messages", "must be a non-empty list of {author, body}")
+    first, *rest = messages
+    if not isinstance(first, dict) or first.get("author", "customer") != "customer":
+        raise InputError("messages[0]", "the first message must be the customer's")
+    return NewTicket(
+        email=customer.get("email", ""),
+        name=customer.get("name", ""),
+        country=customer.get("country"),
+        subject=row.get("subject", ""),
+        body=first.get("body", ""),
+        lang=row.get("lang"),
+        channel=row.get("channel", "email"),
+        priority=row.get("priority", "normal"),
+        external_id=row.get("external_id"),
+        created=_parse_time(row.get("created"), ""),
+        replies=tuple((str(m.get("author", "customer")), str(m.get("body", ""))) for m in rest if isinstance(m, dict)),
+    )
+
+
+def _insert(store: TicketStore, new: NewTicket, where: str, report: ImportReport) -> None:
+    if new.external_id and store.exists(new.external_id):
+        report.skipped += 1
+        return
+    try:
+        store.create(new)
+    except InputError as error:
+        report.errors.append(f"{where}: {error}")
+    else:
+        report.created += 1
+
+
+def import_jsonl(store: TicketStore, path: Path) -> ImportReport:
+    report = ImportReport()
+    for number, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        where = f"{path}:{number}"
+        try:
+            row = json.loads(line)
+            if not isinstance(row, dict):
+                raise InputError("line", "must be a JSON object")
+            new = ticket_from_json(row)
+        except json.JSONDecodeError as error:
+            report.errors.append(f"{where}: not JSON ({error.msg} at column {error.colno})")
+            continue
+        except InputError as error:
+            report.errors.append(f"{where}: {error}")
+            continue
+        _insert(store, new, where, report)
+    return report
+
+
+def _header(message: EmailMessage, name: str) -> str:
+    raw = message.get(name)
+    return str(make_header(decode_header(raw))) if raw else ""
+
+
+def email_text(message: EmailMessage) -> str:
+    """The readable body: the text/plain part, else the HTML part reduced to text (HTML mail is common)."""
+    parts = list(message.walk()) if message.is_multipart() else [message]
+    by_type: dict[str, str] = {}
+    for part in parts:
+        kind = part.get_content_type()
+        if kind in ("text/plain", "text/html") and kind not in by_type and not part.get_filename():
+            payload = part.get_payload(decode=True) or b""
+            by_type[kind] = payload.decode(part.get_content_charset() or "utf-8", errors="replace")
+    if "text/plain" in by_type:
+        return by_type["text/plain"]
+    html = by_type.get("text/html", "")
+    for block in ("</p>", "<br>", "<br/>", "<br />", "</div>", "</li>", "</tr>"):
+        html = html.replace(block, block + "\n")
+    return nh3.clean(html, tags=set(), clean_content_tags={"script", "style", "head"}).replace("&amp;", "&").strip()
+
+
+def ticket_from_email(message: EmailMessage) -> NewTicket:
+    name, email = parseaddr(_header(message, "From"))
+    date = message.get("Date")
+    try:
+        created = parsedate_to_datetime(date) if date else None
+    except (TypeError, ValueError):
+        created = None
+    return NewTicket(
+        email=email,
+        name=name,
+        subject=_header(message, "Subject") or "(no subject)",
+        body=email_text(message),
+        channel="email",
+        external_id=(message.get("Message-ID") or "").strip() or None,
+        created=created,
+    )
+
+
+def import_mbox(store: TicketStore, path: Path) -> ImportReport:
+    report = ImportReport()
+    for number, message in enumerate(mailbox.mbox(path, create=False), 1):
+        where = f"{path}: message {number}"
+        try:
+            new = ticket_from_email(message)
+        except (InputError, LookupError, ValueError) as error:
+            report.errors.append(f"{where}: {error}")
+            continue
+        _insert(store, new, where, report)
+    return report
+
+
+def import_file(store: TicketStore, path: Path) -> ImportReport:
+    """JSON lines unless the file looks like an mbox ("From " on its first line)."""
+    with path.open("rb") as handle:
+        head = handle.read(5)
+    return import_mbox(store, path) if head == b"From " else import_jsonl(store, path)

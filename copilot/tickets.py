@@ -1,0 +1,260 @@
+"""Tickets and their threads: how they arrive (contact form, API, import) and how agents work them.
+
+Every public method is one transaction (`Database.session`), so a rejected ticket or a failed reply
+leaves nothing half-written. Input is checked here, once, for every way in, and errors name the
+field that is wrong.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from copilot.database import Database
+from copilot.models import CHANNELS, PRIORITIES, TICKET_STATUSES, Agent, Customer, Message, Ticket, utcnow
+from kb.language import detect_language
+
+MAX_SUBJECT = 300
+MAX_BODY = 100_000
+MAX_NAME = 200
+
+
+class InputError(ValueError):
+    """Bad input to the desk (a ticket, an agent, a token); `field` names what to fix."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+class DuplicateTicketError(InputError):
+    """The ticket was imported or posted before (same external id)."""
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    email: str
+    subject: str
+    body: str
+    name: str = ""
+    lang: str | None = None
+    channel: str = "web"
+    priority: str = "normal"
+    country: str | None = None
+    external_id: str | None = None
+    created: datetime | None = None
+    context: dict[str, Any] | None = None
+    visit_id: str | None = None
+    # Later messages of an imported thread: (author, body), author "customer" or "agent".
+    replies: tuple[tuple[str, str], ...] = ()
+
+
+def new_reference() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def _clean_text(field: str, value: object, limit: int, required: bool = True) -> str:
+    if not isinstance(value, str):
+        raise InputError(field, "must be text")
+    # Browsers send textarea line breaks as CRLF; store one form so edits and lengths compare.
+    text = value.replace("\x00", "").replace("\r\n", "\n").strip()
+    if required and not text:
+        raise InputError(field, "is empty")
+    if len(text) > limit:
+        raise InputError(field, f"is {len(text):,} characters long; the limit is {limit:,}")
+    return text
+
+
+def clean_email(value: object) -> str:
+    email = _clean_text("email", value, 320).lower()
+    local, _, domain = email.partition("@")
+    if not local or "." not in domain or any(c.isspace() for c in email):
+        raise InputError("email", f"{email!r} is not an email address")
+    return email
+
+
+def _choice(field: str, value: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise InputError(field, f"must be one of {', '.join(allowed)}, not {value!r}")
+    return value
+
+
+class TicketStore:
+    def __init__(self, db: Database, languages: tuple[str, ...] = ("en", "ar")) -> None:
+        self.db = db
+        self.languages = languages
+
+    def validate(self, new: NewTicket) -> NewTicket:
+        subject = _clean_text("subject", new.subject, MAX_SUBJECT)
+        body = _clean_text("body", new.body, MAX_BODY)
+        lang = new.lang or detect_language(f"{subject}\n{body}", self.languages)
+        _choice("lang", lang, self.languages)
+        return NewTicket(
+            email=clean_email(new.email),
+            subject=subject,
+            body=body,
+            name=_clean_text("name", new.name or "", MAX_NAME, required=False),
+            lang=lang,
+            channel=_choice("channel", new.channel, CHANNELS),
+            priority=_choice("priority", new.priority, PRIORITIES),
+            country=(new.country or None),
+            external_id=(new.external_id or None),
+            created=new.created,
+            context=new.context or {},
+            visit_id=new.visit_id,
+            replies=tuple((_choice("author", a, ("customer", "agent")), b) for a, b in new.replies),
+        )
+
+    def create(self, new: NewTicket) -> Ticket:
+        new = self.validate(new)
+        try:
+            with self.db.session() as session:
+                ticket = self._insert(session, new)
+        except IntegrityError:
+            if new.external_id and self.exists(new.external_id):
+                raise DuplicateTicketError("external_id", f"a ticket {new.external_id!r} exists already") from None
+            raise
+        return ticket
+
+    def _insert(self, session: Session, new: NewTicket) -> Ticket:
+        customer = session.scalar(select(Customer).where(Customer.email == new.email))
+        if customer is None:
+            customer = Customer(email=new.email, name=new.name, country=new.country)
+            session.add(customer)
+        elif new.name and not customer.name:
+            customer.name = new.name
+        created = new.created or utcnow()
+        ticket = Ticket(
+            reference=new_reference(),
+            external_id=new.external_id,
+            customer=customer,
+            subject=new.subject,
+            lang=new.lang or self.languages[0],
+            channel=new.channel,
+            priority=new.priority,
+            context=new.context or {},
+            visit_id=new.visit_id,
+            created_at=created,
+            updated_at=created,
+        )
+        ticket.messages.append(Message(author="customer", body=new.body, created_at=created))
+        for author, body in new.replies:
+            ticket.messages.append(Message(author=author, body=body, created_at=created))
+        session.add(ticket)
+        session.flush()
+        return ticket
+
+    def exists(self, external_id: str) -> bool:
+        with self.db.session() as session:
+            return session.scalar(select(Ticket.id).where(Ticket.external_id == external_id)) is not None
+
+    def get(self, ticket_id: int) -> Ticket | None:
+        with self.db.session() as session:
+            return session.scalar(self._full().where(Ticket.id == ticket_id))
+
+    def by_reference(self, reference: str) -> Ticket | None:
+        if not reference or len(reference) > 40:
+            return None
+        with self.db.session() as session:
+            return session.scalar(self._full().where(Ticket.reference == reference))
+
+    @staticmethod
+    def _full():  # type: ignore[no-untyped-def]
+        return select(Ticket).options(
+            joinedload(Ticket.customer),
+            joinedload(Ticket.assignee),
+            selectinload(Ticket.messages).joinedload(Message.agent),
+        )
+
+    def inbox(
+        self,
+        status: str | None = None,
+        lang: str | None = None,
+        assignee_id: int | None = None,
+        unassigned: bool = False,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> tuple[list[Ticket], int]:
+        query = select(Ticket)
+        if status:
+            query = query.where(Ticket.status == status)
+        if lang:
+            query = query.where(Ticket.lang == lang)
+        if unassigned:
+            query = query.where(Ticket.assignee_id.is_(None))
+        elif assignee_id is not None:
+            query = query.where(Ticket.assignee_id == assignee_id)
+        with self.db.session() as session:
+            total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+            rows = session.scalars(
+                query.options(joinedload(Ticket.customer), joinedload(Ticket.assignee))
+                .order_by(Ticket.created_at.desc(), Ticket.id.desc())
+                .limit(limit)
+                .offset(offset)
+            ).all()
+        return list(rows), total
+
+    def history(self, customer_id: int, exclude: int | None = None) -> list[Ticket]:
+        """The customer's other tickets, newest first: an agent's first question is "is this a repeat?"."""
+        with self.db.session() as session:
+            query = select(Ticket).where(Ticket.customer_id == customer_id)
+            if exclude is not None:
+                query = query.where(Ticket.id != exclude)
+            return list(session.scalars(query.order_by(Ticket.created_at.desc()).limit(20)))
+
+    def reply(self, ticket_id: int, agent_id: int, body: str, status: str = "pending") -> Message:
+        """Send an agent's reply; the first one stamps the ticket's first-response time."""
+        text = _clean_text("body", body, MAX_BODY)
+        _choice("status", status, TICKET_STATUSES)
+        with self.db.session() as session:
+            ticket = session.get(Ticket, ticket_id)
+            if ticket is None:
+                raise InputError("ticket", f"no ticket {ticket_id}")
+            now = utcnow()
+            message = Message(author="agent", agent_id=agent_id, body=text, created_at=now)
+            ticket.messages.append(message)
+            ticket.first_response_at = ticket.first_response_at or now
+            self._set_status(ticket, status, now)
+            if ticket.assignee_id is None:
+                ticket.assignee_id = agent_id
+        return message
+
+    def customer_reply(self, reference: str, body: str) -> Message:
+        text = _clean_text("message", body, MAX_BODY)
+        with self.db.session() as session:
+            ticket = session.scalar(select(Ticket).where(Ticket.reference == reference))
+            if ticket is None:
+                raise InputError("reference", "no such ticket")
+            message = Message(author="customer", body=text)
+            ticket.messages.append(message)
+            self._set_status(ticket, "open", utcnow())
+        return message
+
+    def update(
+        self, ticket_id: int, status: str | None = None, priority: str | None = None, assignee_id: int | None = -1
+    ) -> None:
+        """Change status, priority or assignee (`assignee_id=None` unassigns; -1 leaves it)."""
+        with self.db.session() as session:
+            ticket = session.get(Ticket, ticket_id)
+            if ticket is None:
+                raise InputError("ticket", f"no ticket {ticket_id}")
+            if status:
+                self._set_status(ticket, _choice("status", status, TICKET_STATUSES), utcnow())
+            if priority:
+                ticket.priority = _choice("priority", priority, PRIORITIES)
+            if assignee_id != -1:
+                if assignee_id is not None and session.get(Agent, assignee_id) is None:
+                    raise InputError("assignee", f"no agent {assignee_id}")
+                ticket.assignee_id = assignee_id
+
+    @staticmethod
+    def _set_status(ticket: Ticket, status: str, now: datetime) -> None:
+        ticket.status = status
+        ticket.resolved_at = now if status == "solved" else None
+        ticket.updated_at = now

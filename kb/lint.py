@@ -1,0 +1,342 @@
+"""Checks for content writers, run before a commit (pre-commit hook `kb-lint`) or by hand.
+
+Errors are what breaks the help center for readers: an article the indexer skips, a link or image
+that 404s on the site. Warnings are what a writer should look at but may leave: a near-empty
+article, a skipped heading level, a missing or out-of-date translation. Files named on the command
+line are the ones checked, but links and ids are always resolved against the whole content tree,
+because a changed file's links point at files that did not change.
+
+Rule ids:
+  front-matter           error    anything `load_article` rejects that no rule below names
+  lang-folder            error    `lang` differs from the folder, or the folder is not a shipped language
+  duplicate-id           error    two articles of one language share an `id`
+  broken-link            error    a link to an article that does not exist (or that customers cannot open)
+  broken-anchor          error    a `#anchor` that is not a heading of the linked article
+  missing-media          error    an image or attachment file that does not exist
+  empty-article          error    no text at all (rejected by `load_article`); warning when near-empty
+  heading-skip           warning  a heading more than one level below the one before it
+  missing-translation    warning  an id that has no article in another shipped language
+  stale-translation      warning  `translated_from` is not the source's current body hash
+  untracked-translation  warning  a translation that cannot be compared with its source
+  no-file                error    a path given to lint does not exist
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Literal
+from urllib.parse import unquote
+
+from markdown_it.token import Token
+
+from kb.articles import Article, ArticleError, _key_lines, iter_article_paths, load_article
+from kb.parsing import clean_foreign_syntax, markdown_parser, parse_source, strip_bom
+from kb.settings import SHIPPED_LANGUAGES
+from kb.translations import TRANSLATED_FROM, TranslationStatus, article_statuses, group_by_id, source_of
+
+Severity = Literal["error", "warning"]
+
+NEAR_EMPTY_WORDS = 25  # the shortest demo article has over 100; under 25 words rarely answers anything
+_EXTERNAL = re.compile(r"^[a-z][a-z0-9+.-]*:", re.I)  # same test as kb.render: a scheme means "not ours"
+_SITE_ARTICLE = re.compile(r"^/(?P<lang>[^/]+)/articles/(?P<id>[^/]+?)/?$")
+_SITE_MEDIA = re.compile(r"^/media/(?P<file>.+)$")
+# ArticleError has no code, so its messages are matched; tests pin these against load_article.
+_ERROR_RULES = (
+    ("does not match the folder", "lang-folder"),
+    ("language folder", "lang-folder"),
+    ("article has no text", "empty-article"),
+)
+_PARSER = markdown_parser()
+
+
+@dataclass(frozen=True)
+class LintMessage:
+    path: str
+    line: int
+    col: int
+    severity: Severity
+    rule: str
+    message: str
+
+    def format(self) -> str:
+        """The compiler-style line editors and CI annotate from."""
+        return f"{self.path}:{self.line}:{self.col}: {self.severity}: {self.message} [{self.rule}]"
+
+    def as_json(self) -> dict[str, object]:
+        """A JSON-ready mapping: `json.dumps([m.as_json() for m in messages])`."""
+        return asdict(self)
+
+
+@dataclass
+class _Tree:
+    """The whole content tree, loaded once: what links and ids resolve against."""
+
+    root: Path
+    languages: tuple[str, ...]
+    articles: dict[str, Article] = field(default_factory=dict)  # by path relative to the root
+    errors: dict[str, ArticleError] = field(default_factory=dict)
+    by_key: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # (lang, id) -> paths
+
+    def display(self, relative: str) -> str:
+        return (self.root / relative).as_posix()
+
+
+@dataclass(frozen=True)
+class _Link:
+    image: bool
+    target: str
+    line: int
+    col: int
+
+
+def lint_paths(
+    content_root: Path, paths: list[Path] | None = None, languages: tuple[str, ...] = SHIPPED_LANGUAGES
+) -> list[LintMessage]:
+    """Lint `paths` (files or folders; everything when None), ignoring those that are not articles."""
+    tree = _load_tree(content_root, languages)
+    targets, messages = _select(tree, paths)
+    for relative in targets:
+        messages.extend(_lint_file(tree, relative))
+    messages.extend(_translation_messages(tree, set(targets)))
+    return sorted(messages, key=lambda m: (m.path, m.line, m.col, m.rule))
+
+
+def _load_tree(content_root: Path, languages: tuple[str, ...]) -> _Tree:
+    tree = _Tree(content_root, languages)
+    for path in iter_article_paths(content_root):
+        relative = path.relative_to(content_root).as_posix()
+        try:
+            article = load_article(path, content_root, languages)
+        except ArticleError as error:
+            tree.errors[relative] = error
+            continue
+        tree.articles[relative] = article
+        tree.by_key.setdefault((article.lang, article.id), []).append(relative)
+    return tree
+
+
+def _select(tree: _Tree, paths: list[Path] | None) -> tuple[list[str], list[LintMessage]]:
+    """Paths relative to the content root; a pre-commit run passes every staged .md, README included."""
+    everything = sorted([*tree.articles, *tree.errors])
+    if paths is None:
+        return everything, []
+    root = tree.root.resolve()
+    targets: list[str] = []
+    messages: list[LintMessage] = []
+    for path in paths:
+        try:
+            relative = path.resolve().relative_to(root).as_posix()
+        except ValueError:
+            continue
+        if path.is_dir():
+            prefix = "" if relative == "." else f"{relative}/"
+            targets.extend(known for known in everything if known.startswith(prefix))
+        elif relative in tree.articles or relative in tree.errors:
+            targets.append(relative)
+        elif not path.exists():
+            messages.append(LintMessage(path.as_posix(), 1, 1, "error", "no-file", "no such file"))
+    return sorted(set(targets)), messages
+
+
+def _lint_file(tree: _Tree, relative: str) -> list[LintMessage]:
+    if relative in tree.errors:
+        error = tree.errors[relative]
+        return [LintMessage(tree.display(relative), error.line, 1, "error", _rule_for(error), error.message)]
+    article = tree.articles[relative]
+    text = strip_bom((tree.root / relative).read_text(encoding="utf-8"))
+    parsed = parse_source(text)
+    key_lines = _key_lines(parsed.front_matter or "")
+    return [
+        *_duplicate_id(tree, article, key_lines.get("id", 1)),
+        *_near_empty(tree, article, parsed.body_line),
+        *_heading_skips(tree, article),
+        *_link_messages(tree, article, text),
+    ]
+
+
+def _rule_for(error: ArticleError) -> str:
+    return next((rule for fragment, rule in _ERROR_RULES if fragment in error.message), "front-matter")
+
+
+def _duplicate_id(tree: _Tree, article: Article, line: int) -> list[LintMessage]:
+    others = [path for path in tree.by_key[(article.lang, article.id)] if path != article.path]
+    if not others:
+        return []
+    message = f"duplicate id {article.id!r} in {article.lang} (also in {', '.join(others)})"
+    return [LintMessage(tree.display(article.path), line, 1, "error", "duplicate-id", message)]
+
+
+def _near_empty(tree: _Tree, article: Article, body_line: int) -> list[LintMessage]:
+    """Link lists and headings are not text a reader can use, so they do not count."""
+    words = sum(len(b.text.split()) for b in article.blocks if b.kind != "heading" and not b.link_only)
+    if words >= NEAR_EMPTY_WORDS:
+        return []
+    message = f"article is nearly empty ({words} words of text; {NEAR_EMPTY_WORDS} or more expected)"
+    return [LintMessage(tree.display(article.path), body_line, 1, "warning", "empty-article", message)]
+
+
+def _heading_skips(tree: _Tree, article: Article) -> list[LintMessage]:
+    """The page shows the title as the h1, so the body's first heading is expected at level 2 or 1."""
+    messages: list[LintMessage] = []
+    previous = 1
+    for block in article.blocks:
+        if block.kind != "heading":
+            continue
+        if block.level > previous + 1:
+            message = f"heading level {block.level} follows level {previous}; expected level {previous + 1} or less"
+            messages.append(LintMessage(tree.display(article.path), block.line, 1, "warning", "heading-skip", message))
+        previous = block.level
+    return messages
+
+
+def _link_messages(tree: _Tree, article: Article, text: str) -> list[LintMessage]:
+    messages: list[LintMessage] = []
+    for link in _iter_links(_PARSER.parse(clean_foreign_syntax(text)), text.split("\n")):
+        problem = _check_link(tree, article, link)
+        if problem is not None:
+            severity, rule, message = problem
+            messages.append(LintMessage(tree.display(article.path), link.line, link.col, severity, rule, message))
+    return messages
+
+
+def _iter_links(tokens: list[Token], lines: list[str]) -> Iterator[_Link]:
+    """Links and images with the line they sit on (line breaks inside a paragraph counted) and column."""
+    for token in tokens:
+        if token.type != "inline" or not token.map:
+            continue
+        row, cursor = token.map[0], 0
+        for child in token.children or []:
+            if child.type in ("softbreak", "hardbreak"):
+                row, cursor = row + 1, 0
+                continue
+            attribute = "href" if child.type == "link_open" else "src" if child.type == "image" else None
+            if attribute is None:
+                continue
+            target = str(child.attrGet(attribute) or "")
+            col, cursor = _column(lines[row] if row < len(lines) else "", target, cursor)
+            yield _Link(child.type == "image", target, row + 1, col)
+
+
+def _column(line: str, target: str, cursor: int) -> tuple[int, int]:
+    """1-based column of the target in the source line; 1 when it is not there (reference links)."""
+    for needle in dict.fromkeys((target, unquote(target))):
+        for before in ("](", "(", "<", ""):
+            at = line.find(before + needle, cursor) if needle else -1
+            if at >= 0:
+                start = at + len(before)
+                return start + 1, start + len(needle)
+    return 1, cursor
+
+
+def _check_link(tree: _Tree, article: Article, link: _Link) -> tuple[Severity, str, str] | None:
+    """Resolves a target the way kb.render does: relative to the file, `_media/` served as media."""
+    path, _, fragment = link.target.partition("#")
+    path = path.split("?", 1)[0]
+    fragment = unquote(fragment)
+    if _EXTERNAL.match(path) or (not path and not fragment):
+        return None
+    if not path:
+        return _check_anchor(article, article, fragment)
+    if path.startswith("/"):
+        return _check_site_url(tree, article, path, fragment)
+    resolved = posixpath.normpath(posixpath.join(posixpath.dirname(article.path), unquote(path)))
+    if path.endswith(".md") and not link.image:
+        return _check_article_link(tree, article, resolved, fragment)
+    if resolved.startswith("../") or not (tree.root / resolved).is_file():
+        return "error", "missing-media", f"{'image' if link.image else 'file'} not found: {link.target}"
+    return None
+
+
+def _check_article_link(
+    tree: _Tree, article: Article, resolved: str, fragment: str
+) -> tuple[Severity, str, str] | None:
+    target = tree.articles.get(resolved)
+    if target is None:
+        if resolved in tree.errors:
+            return None  # it exists; its own errors are reported on it
+        return "error", "broken-link", f"no article at {resolved}"
+    stem = resolved.rsplit("/", 1)[-1].removesuffix(".md")
+    if target.id != stem:
+        # kb.render turns a file link into /<lang>/articles/<file name>, which only works when they agree.
+        url = f"/{target.lang}/articles/{stem}"
+        return "error", "broken-link", f"{resolved} has id {target.id!r}, but the site links it as {url}"
+    return _check_target(article, target, fragment)
+
+
+def _check_site_url(tree: _Tree, article: Article, path: str, fragment: str) -> tuple[Severity, str, str] | None:
+    media = _SITE_MEDIA.match(path)
+    if media is not None:
+        if (tree.root / "_media" / unquote(media["file"])).is_file():
+            return None
+        return "error", "missing-media", f"no file _media/{unquote(media['file'])} for {path}"
+    site = _SITE_ARTICLE.match(path)
+    if site is None:
+        return None  # home, search and other pages of the site
+    paths = tree.by_key.get((site["lang"], unquote(site["id"])))
+    if not paths:
+        return "error", "broken-link", f"no {site['lang']} article with id {unquote(site['id'])!r} for {path}"
+    return _check_target(article, tree.articles[paths[0]], fragment)
+
+
+def _check_target(article: Article, target: Article, fragment: str) -> tuple[Severity, str, str] | None:
+    if target.internal and not article.internal:
+        return "error", "broken-link", f"{target.path} is internal: customers reading this article get a 404"
+    return _check_anchor(article, target, fragment) if fragment else None
+
+
+def _check_anchor(article: Article, target: Article, fragment: str) -> tuple[Severity, str, str] | None:
+    anchors = {block.anchor for block in target.blocks if block.kind == "heading"}
+    if fragment in anchors:
+        return None
+    where = "this article" if target is article else target.path
+    return "error", "broken-anchor", f"no heading with anchor #{fragment} in {where}"
+
+
+def _translation_messages(tree: _Tree, targets: set[str]) -> list[LintMessage]:
+    groups = group_by_id(tree.articles.values(), tree.languages)
+    messages: list[LintMessage] = []
+    for status in article_statuses(tree.articles.values(), tree.languages):
+        group = groups[status.id]
+        owner = status.path or status.source_path or next(iter(group.values())).path
+        if owner not in targets:
+            continue
+        problem = _translation_problem(status, source_of(group, tree.languages) is not None)
+        if problem is not None:
+            rule, key, message = problem
+            line = _front_matter_line(tree, owner, key)
+            messages.append(LintMessage(tree.display(owner), line, 1, "warning", rule, message))
+    return messages
+
+
+def _translation_problem(status: TranslationStatus, has_source: bool) -> tuple[str, str, str] | None:
+    """(rule, front-matter key to point at, message) for a status that needs a writer's attention."""
+    if status.status == "missing":
+        return "missing-translation", "id", f"no {status.lang} translation of id {status.id!r}"
+    if status.status == "stale":
+        message = (
+            f"translation is older than its source {status.source_path} "
+            f"({TRANSLATED_FROM} {status.translated_from}, source is now {status.source_hash})"
+        )
+        return "stale-translation", TRANSLATED_FROM, message
+    if status.status == "untracked" and has_source:
+        message = f"no {TRANSLATED_FROM}: cannot tell which version of {status.source_path} this translates"
+        return "untracked-translation", "id", message
+    if status.status == "untracked":
+        message = f"every article of id {status.id!r} has {TRANSLATED_FROM}: the source article is missing"
+        return "untracked-translation", TRANSLATED_FROM, message
+    return None
+
+
+def _front_matter_line(tree: _Tree, relative: str, key: str) -> int:
+    parsed = parse_source(strip_bom((tree.root / relative).read_text(encoding="utf-8")))
+    return _key_lines(parsed.front_matter or "").get(key, 1)
+
+
+def lint_summary(messages: Iterable[LintMessage]) -> tuple[int, int]:
+    """(errors, warnings): what a CLI prints last and bases its exit status on."""
+    severities = [m.severity for m in messages]
+    return severities.count("error"), severities.count("warning")

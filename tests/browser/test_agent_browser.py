@@ -1,0 +1,50 @@
+"""An agent in a real browser: log in, open an Arabic ticket, see Arabic suggestions, insert and
+edit the draft, send it; the events are in the database."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Flask
+from playwright.sync_api import Page, expect
+
+from copilot.tickets import NewTicket
+
+PASSWORD = "a long enough password"
+
+
+def test_agent_works_an_arabic_ticket_with_the_draft(page: Page, base_url: str, app: Flask) -> None:
+    desk = app.extensions["desk"]
+    desk.accounts.create_agent("agent@example.com", PASSWORD, name="Agent")
+    ticket = desk.tickets.create(NewTicket(
+        email="khalid@example.com", name="خالد العتيبي", subject="نسيت كلمة السر",
+        body="السلام عليكم، نسيت كلمة المرور ورابط الاستعادة انتهت صلاحيته. كيف أدخل حسابي؟", channel="chat",
+    ))
+    page.goto(f"{base_url}/agent/tickets/{ticket.id}")
+    expect(page).to_have_url(re.compile(r"/agent/login"))
+    page.locator("#email").fill("agent@example.com")
+    page.locator("#password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(re.compile(rf"/agent/tickets/{ticket.id}$"))
+
+    first = page.locator(".suggestions li.passage").first
+    expect(first).to_have_attribute("lang", "ar")
+    expect(first.locator(".passage-title")).to_have_attribute("href", re.compile(r"^/ar/articles/reset-password"))
+    draft = page.locator("#draft-text")
+    expect(draft).to_contain_text("مرحبًا خالد")
+    assert draft.get_attribute("dir") == "rtl"
+
+    page.locator("#insert-draft").click()
+    reply = page.locator("#reply-body")
+    expect(reply).to_have_value(re.compile("^مرحبًا خالد"))
+    reply.press("End")
+    reply.press("Control+End")
+    reply.type("\nمع تحيات فريق منزل")
+    page.locator("#send-reply").click()
+    expect(page.locator(".flash.ok")).to_have_text("Reply sent.")
+    expect(page.locator(".thread li.agent")).to_contain_text("مع تحيات فريق منزل")
+
+    kinds = [(e.kind, e.edit_distance) for e in desk.events.suggestion_events(ticket.id)]
+    assert [k for k, _ in kinds][:4] == ["shown", "inserted", "edited", "sent"]
+    assert kinds[2][1] == len("\nمع تحيات فريق منزل")
+    assert desk.tickets.get(ticket.id).first_response_at is not None

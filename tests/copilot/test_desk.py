@@ -1,0 +1,157 @@
+"""The support desk's store on a real SQLite file: tickets, import, accounts, events."""
+
+from __future__ import annotations
+
+import mailbox
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect
+
+from copilot.desk import Desk
+from copilot.ticket_import import import_file
+from copilot.tickets import DuplicateTicketError, InputError, NewTicket
+from kb.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def desk(tmp_path: Path) -> Desk:
+    opened = Desk(Settings(data_dir=tmp_path))
+    yield opened
+    opened.close()
+
+
+def new(**overrides: object) -> NewTicket:
+    fields = {"email": "Sara@Example.com", "name": "Sara", "subject": "Refund not received", "body": "Where is it?"}
+    return NewTicket(**(fields | overrides))  # type: ignore[arg-type]
+
+
+def test_schema_comes_from_the_migrations_and_upgrading_twice_is_harmless(desk: Desk) -> None:
+    desk.db.upgrade()
+    tables = set(inspect(desk.db.engine).get_table_names())
+    expected = {"tickets", "messages", "customers", "agents", "suggestion_events", "search_events", "alembic_version"}
+    assert expected <= tables
+
+
+def test_a_ticket_gets_an_unguessable_reference_its_language_and_a_customer(desk: Desk) -> None:
+    first = desk.tickets.create(new())
+    second = desk.tickets.create(new(subject="وين فلوسي", body="ما وصلني المبلغ المسترد"))
+    assert first.reference != second.reference and len(first.reference) >= 16
+    assert (first.lang, second.lang) == ("en", "ar")
+    found = desk.tickets.by_reference(second.reference)
+    assert found is not None and found.customer.email == "sara@example.com"
+    assert [t.id for t in desk.tickets.history(found.customer_id, exclude=found.id)] == [first.id]
+    assert desk.tickets.by_reference("not-a-reference") is None
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"subject": "   "}, "subject"),
+        ({"body": ""}, "body"),
+        ({"body": "x" * 100_001}, "body"),
+        ({"email": "not an email"}, "email"),
+        ({"lang": "fr"}, "lang"),
+        ({"channel": "fax"}, "channel"),
+    ],
+)
+def test_bad_input_names_the_field_and_stores_nothing(desk: Desk, overrides: dict, field: str) -> None:
+    with pytest.raises(InputError) as raised:
+        desk.tickets.create(new(**overrides))
+    assert raised.value.field == field
+    assert desk.tickets.inbox(status=None)[1] == 0
+
+
+def test_first_reply_stamps_first_response_and_assigns_the_agent(desk: Desk) -> None:
+    agent = desk.accounts.create_agent("agent@example.com", "a long password")
+    ticket = desk.tickets.create(new())
+    desk.tickets.reply(ticket.id, agent.id, "Refunds take 5-10 days.", status="pending")
+    first = desk.tickets.get(ticket.id).first_response_at
+    desk.tickets.reply(ticket.id, agent.id, "Any news?", status="solved")
+    done = desk.tickets.get(ticket.id)
+    assert done.first_response_at == first and done.resolved_at is not None
+    assert done.status == "solved" and done.assignee_id == agent.id
+    assert [m.author for m in done.messages] == ["customer", "agent", "agent"]
+    with pytest.raises(InputError):
+        desk.tickets.reply(ticket.id, agent.id, "   ")
+
+
+def test_inbox_filters_by_status_language_and_assignee(desk: Desk) -> None:
+    agent = desk.accounts.create_agent("agent@example.com", "a long password")
+    en = desk.tickets.create(new())
+    desk.tickets.create(new(subject="وين فلوسي", body="ما وصلني المبلغ المسترد"))
+    desk.tickets.update(en.id, assignee_id=agent.id)
+    assert desk.tickets.inbox(lang="ar")[1] == 1
+    assert [t.id for t in desk.tickets.inbox(assignee_id=agent.id)[0]] == [en.id]
+    assert desk.tickets.inbox(unassigned=True)[1] == 1
+    desk.tickets.update(en.id, status="solved")
+    assert desk.tickets.inbox(status="open")[1] == 1
+
+
+def test_demo_tickets_import_once_and_bad_lines_are_reported_by_line(desk: Desk, tmp_path: Path) -> None:
+    demo = ROOT / "content" / "_demo" / "tickets.jsonl"
+    report = import_file(desk.tickets, demo)
+    assert report.created == len(demo.read_text("utf-8").splitlines()) and not report.errors
+    assert import_file(desk.tickets, demo).skipped == report.created
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text(
+        '{"external_id": "X-1", "subject": "ok", "customer": {"email": "a@b.co"}, "messages": [{"body": "help"}]}\n'
+        "{not json\n"
+        '{"external_id": "X-2", "subject": "", "customer": {"email": "a@b.co"}, "messages": [{"body": "x"}]}\n',
+        "utf-8",
+    )
+    report = import_file(desk.tickets, broken)
+    assert report.created == 1
+    assert [e.split(": ")[0] for e in report.errors] == [f"{broken}:2", f"{broken}:3"]
+    assert "subject" in report.errors[1]
+    with pytest.raises(DuplicateTicketError):
+        desk.tickets.create(new(external_id="X-1"))
+
+
+def test_mbox_import_reads_html_only_mail_as_text(desk: Desk, tmp_path: Path) -> None:
+    box = mailbox.mbox(tmp_path / "mail.mbox")
+    mail = EmailMessage()
+    mail["From"] = "Omar <omar@example.com>"
+    mail["Subject"] = "=?utf-8?b?2KfZhNiv2YHYuQ==?="  # "الدفع", MIME-encoded as mail clients send it
+    mail["Message-ID"] = "<m1@example.com>"
+    mail.set_content("<html><body><p>لم يتم <b>الدفع</b></p><script>alert(1)</script></body></html>", subtype="html")
+    box.add(mail)
+    box.flush()
+    report = import_file(desk.tickets, tmp_path / "mail.mbox")
+    assert report.created == 1, report.errors
+    ticket = desk.tickets.inbox()[0][0]
+    full = desk.tickets.get(ticket.id)
+    assert full.subject == "الدفع" and full.lang == "ar" and full.channel == "email"
+    assert full.messages[0].body == "لم يتم الدفع" and "alert" not in full.messages[0].body
+
+
+def test_passwords_and_tokens_are_stored_hashed(desk: Desk) -> None:
+    agent = desk.accounts.create_agent("Admin@Example.com", "correct horse battery", role="admin")
+    assert "correct" not in agent.password_hash
+    assert desk.accounts.authenticate("admin@example.com", "correct horse battery").id == agent.id
+    assert desk.accounts.authenticate("admin@example.com", "wrong password!") is None
+    with pytest.raises(InputError, match="password"):
+        desk.accounts.create_agent("short@example.com", "short")
+    with pytest.raises(InputError, match="exists"):
+        desk.accounts.create_agent("admin@example.com", "another long one")
+    token = desk.accounts.create_token("zendesk")
+    assert desk.accounts.verify_token(token).name == "zendesk"
+    assert desk.accounts.verify_token(token[:-1]) is None and desk.accounts.verify_token("") is None
+
+
+def test_events_record_searches_clicks_votes_and_most_viewed(desk: Desk) -> None:
+    events = desk.events
+    search_id = events.search("refund", "en", 3, abstained=False, visit_id="v1")
+    assert events.click(search_id, "en/refund-timing", 1, "v1")
+    assert not events.click(search_id, "en/refund-timing", 1, "someone-else")
+    events.feedback("en/refund-timing", helpful=False, comment="too vague", visit_id="v1")
+    with pytest.raises(InputError, match="comment"):
+        events.feedback("en/refund-timing", helpful=True, comment="x" * 3000, visit_id="v1")
+    for key in ["en/a", "en/b", "en/b", "ar/c"]:
+        events.view(key, "v1")
+    assert events.most_viewed("en") == ["en/b", "en/a"]
+    with pytest.raises(InputError):
+        events.suggestion(1, "liked")

@@ -1,0 +1,225 @@
+"""Reply drafts: grounded in public sections, in the ticket's language, and silent when nothing fits."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from copilot.drafts import (
+    GroundedDrafter,
+    OpenAICompatibleDrafter,
+    drafter_from_env,
+    section_text,
+)
+from copilot.engine import Engine
+from copilot.retrieval import SearchHit
+from copilot.suggestions import Suggester
+from tests.conftest import CONTENT
+
+BASE = "https://help.example"
+AR_STEPS = (
+    "## إعادة التعيين\n"
+    "نسيت كلمة المرور؟ يمكنك تعيين كلمة مرور جديدة.\n"
+    "1. اضغط على **«نسيت كلمة المرور؟»**.\n"
+    "2. اكتب بريدك الإلكتروني.\n"
+    "3. افتح الرابط خلال 30 دقيقة."
+)
+
+
+def hit(
+    article_id: str = "reset-password",
+    lang: str = "ar",
+    text: str = AR_STEPS,
+    score: float = 0.3,
+    internal: bool = False,
+    fallback: bool = False,
+    anchor: str = "",
+    title: str = "إعادة تعيين كلمة المرور",
+) -> SearchHit:
+    url = f"/{lang}/articles/{article_id}" + (f"#{anchor}" if anchor else "")
+    return SearchHit(
+        id=article_id,
+        lang=lang,
+        title=title,
+        section="",
+        anchor=anchor,
+        snippet=text[:50],
+        url=url,
+        score=score,
+        locale_fallback=fallback,
+        category="account",
+        internal=internal,
+        text=text,
+    )
+
+
+def test_arabic_draft_greets_in_arabic_keeps_the_steps_and_links_the_section() -> None:
+    draft = GroundedDrafter(BASE).draft("ar", "خالد", [hit()], abstained=False)
+    assert not draft.abstained
+    assert draft.text.startswith("مرحبًا خالد،\n\n")
+    lines = draft.text.split("\n")
+    steps = [line for line in lines if line[:2] in ("1.", "2.", "3.")]
+    assert steps == ["1. اضغط على «نسيت كلمة المرور؟».", "2. اكتب بريدك الإلكتروني.", "3. افتح الرابط خلال 30 دقيقة."]
+    assert "**" not in draft.text and "##" not in draft.text
+    assert "إعادة التعيين" in lines  # the heading's words stay, its syntax goes
+    assert draft.citations == [f"{BASE}/ar/articles/reset-password"]
+    assert f"{BASE}/ar/articles/reset-password" in draft.text
+    assert "مع أطيب التحيات" in draft.text
+    assert draft.source_langs == ["ar"] and draft.drafter == "grounded"
+
+
+def test_english_draft_and_absolute_urls_are_kept() -> None:
+    passage = hit("apple-pay", "en", "- Add a card to Wallet.\n- Pay with Face ID.", title="Pay with Apple Pay")
+    passage = SearchHit(**{**passage.__dict__, "url": "https://other.example/en/articles/apple-pay"})
+    draft = GroundedDrafter(BASE).draft("en", "Priya", [passage], abstained=False)
+    assert draft.text.startswith("Hi Priya,\n\n- Add a card to Wallet.\n- Pay with Face ID.")
+    assert draft.citations == ["https://other.example/en/articles/apple-pay"]
+
+
+def test_a_close_second_article_is_cited_too_but_not_a_distant_one_or_the_same_article() -> None:
+    first = hit("cancel-order", "en", "Cancel from the order page.", 0.30, title="Cancel an order")
+    same = hit("cancel-order", "en", "Refunds for cancelled orders.", 0.29, anchor="refunds", title="Cancel an order")
+    close = hit("apple-pay", "en", "Apple Pay works in Safari.", 0.28, title="Pay with Apple Pay")
+    far = hit("apple-pay", "en", "Apple Pay works in Safari.", 0.10, title="Pay with Apple Pay")
+    drafter = GroundedDrafter(BASE)
+    assert len(drafter.draft("en", "P", [first, same, close], False).citations) == 2
+    assert drafter.draft("en", "P", [first, far], False).citations == [f"{BASE}/en/articles/cancel-order"]
+
+
+def test_a_guide_in_the_other_language_is_announced_in_the_tickets_language() -> None:
+    english = hit("gift-cards", "en", "1. Go to Gift cards.", fallback=True, title="Gift cards")
+    draft = GroundedDrafter(BASE).draft("ar", "ليلى", [english], abstained=False)
+    assert f"هذا الدليل متوفر باللغة الإنجليزية: Gift cards: {BASE}/en/articles/gift-cards" in draft.text
+    assert draft.source_langs == ["en"]
+    arabic = hit(lang="ar", fallback=True)
+    assert "This guide is available in Arabic:" in GroundedDrafter(BASE).draft("en", "Sam", [arabic], False).text
+
+
+def test_internal_passages_are_never_quoted_or_linked() -> None:
+    internal = hit("refund-approval-limits", "en", "Agents approve up to 500 SAR.", 0.30, internal=True)
+    public = hit("refund-timing", "en", "Refunds take 5-10 business days.", 0.25, title="Refund timing")
+    draft = GroundedDrafter(BASE).draft("en", "Layla", [internal, public], abstained=False)
+    assert draft.citations == [f"{BASE}/en/articles/refund-timing"]
+    assert "500 SAR" not in draft.text and "refund-approval-limits" not in draft.text
+
+
+@pytest.mark.parametrize("public_score", [None, 0.05])
+def test_when_only_internal_articles_fit_the_drafter_abstains_with_a_note(public_score: float | None) -> None:
+    passages = [hit("refund-approval-limits", "en", "Agents approve up to 500 SAR.", 0.30, internal=True)]
+    if public_score is not None:
+        passages.append(hit("refund-timing", "en", "Refunds take 5-10 business days.", public_score))
+    draft = GroundedDrafter(BASE).draft("en", "Layla", passages, abstained=False)
+    assert draft.abstained and draft.text == "" and draft.citations == []
+    assert draft.reason == "internal_only"
+    assert "do not share" in draft.reason_text("en") and "داخلية" in draft.reason_text("ar")
+
+
+@pytest.mark.parametrize(("passages", "abstained"), [([], False), ([hit()], True)])
+def test_abstains_when_search_abstained_or_found_nothing(passages: list[SearchHit], abstained: bool) -> None:
+    draft = GroundedDrafter(BASE).draft("ar", "خالد", passages, abstained)
+    assert draft.abstained and draft.text == "" and draft.citations == []
+    assert draft.reason_text("en") == "No article covers this"
+    assert draft.reason_text("ar") == "لا توجد مقالة تغطي هذا الموضوع"
+
+
+def test_long_sections_are_cut_at_a_line_and_marked() -> None:
+    text = "\n".join(f"{n}. Step number {n} of a long procedure." for n in range(1, 60))
+    cut = section_text(text, 200)
+    assert len(cut) <= 200 and cut.endswith("\n…")
+    assert all(line == "…" or line.endswith(".") for line in cut.split("\n"))
+
+
+@dataclass
+class Stub:
+    url: str
+    reply: str = ""
+    requests: list[dict] = field(default_factory=list)
+    headers: list[dict[str, str]] = field(default_factory=list)
+
+
+@pytest.fixture
+def stub() -> Iterator[Stub]:
+    """A local stand-in for an OpenAI-compatible server: records requests, answers `stub.reply`."""
+    state = Stub(url="")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers["Content-Length"])
+            state.requests.append({"path": self.path, **json.loads(self.rfile.read(length))})
+            state.headers.append(dict(self.headers))
+            body = json.dumps({"choices": [{"message": {"role": "assistant", "content": state.reply}}]}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    state.url = f"http://127.0.0.1:{server.server_address[1]}"
+    yield state
+    server.shutdown()
+    server.server_close()
+
+
+def test_llm_draft_citing_the_given_passages_is_used(stub: Stub) -> None:
+    stub.reply = "Hi Priya, refunds take 5-10 business days [1]."
+    internal = hit("refund-approval-limits", "en", "Agents approve up to 500 SAR.", 0.26, internal=True)
+    public = hit("refund-timing", "en", "Refunds take 5-10 business days.", 0.25, title="Refund timing")
+    drafter = OpenAICompatibleDrafter(stub.url, "tiny", api_key="secret", timeout=5, base_url=BASE)
+    draft = drafter.draft("en", "Priya", [internal, public], abstained=False)
+    assert draft.drafter == "openai-compatible" and draft.fallback_from is None
+    assert draft.citations == [f"{BASE}/en/articles/refund-timing"]
+    assert draft.text.startswith(stub.reply)
+    request = stub.requests[0]
+    assert request["path"] == "/v1/chat/completions" and request["model"] == "tiny"
+    assert stub.headers[0]["Authorization"] == "Bearer secret"
+    prompt = json.dumps(request["messages"], ensure_ascii=False)
+    assert "[1] Refund timing" in prompt and "500 SAR" not in prompt  # internal passages never reach the model
+
+
+@pytest.mark.parametrize("reply", ["Refunds take 5-10 days [3].", "Refunds take 5-10 days.", "See [1] https://evil.example"])
+def test_llm_draft_citing_anything_else_falls_back_to_the_grounded_draft(stub: Stub, reply: str) -> None:
+    stub.reply = reply
+    public = hit("refund-timing", "en", "Refunds take 5-10 business days.", 0.25, title="Refund timing")
+    draft = OpenAICompatibleDrafter(stub.url, "tiny", timeout=5, base_url=BASE).draft("en", "Priya", [public], False)
+    assert draft.drafter == "grounded" and draft.fallback_from == "openai-compatible" and draft.detail
+    assert draft.text.startswith("Hi Priya,\n\nRefunds take 5-10 business days.")
+    assert draft.citations == [f"{BASE}/en/articles/refund-timing"]
+
+
+def test_unreachable_llm_server_falls_back() -> None:
+    drafter = OpenAICompatibleDrafter("http://127.0.0.1:9", "tiny", timeout=2)
+    draft = drafter.draft("ar", "خالد", [hit()], abstained=False)
+    assert draft.fallback_from == "openai-compatible" and "did not answer" in draft.detail
+    assert draft.text.startswith("مرحبًا خالد،")
+
+
+def test_drafter_from_env_picks_the_llm_only_when_configured() -> None:
+    assert isinstance(drafter_from_env({}), GroundedDrafter)
+    llm = drafter_from_env({"KB_LLM_URL": "http://localhost:8080/", "KB_LLM_MODEL": "qwen"}, base_url=BASE)
+    assert isinstance(llm, OpenAICompatibleDrafter)
+    assert llm.endpoint == "http://localhost:8080/v1/chat/completions" and llm.model == "qwen"
+
+
+def test_arabic_demo_ticket_gets_arabic_passages_and_a_draft_citing_its_article(indexed: Engine) -> None:
+    """T-1006 (labelled reset-password, which is in the test slice), end to end with the real models."""
+    tickets = [json.loads(line) for line in (CONTENT / "_demo/tickets.jsonl").read_text("utf-8").splitlines()]
+    ticket = next(t for t in tickets if t["external_id"] == "T-1006")
+    messages = [m["body"] for m in ticket["messages"] if m["author"] == "customer"]
+    suggestions = Suggester(indexed.retriever).suggest(ticket["subject"], messages)
+    assert suggestions.lang == "ar" and not suggestions.abstained
+    assert suggestions.passages[0].id == "reset-password" and suggestions.passages[0].lang == "ar"
+    draft = GroundedDrafter(BASE).draft(suggestions.lang, ticket["customer"]["name"], suggestions.passages, False)
+    assert draft.text.startswith(f"مرحبًا {ticket['customer']['name']}،")
+    assert f"{BASE}/ar/articles/reset-password" in draft.citations
+    assert "1. " in draft.text and draft.source_langs == ["ar"]
