@@ -21,11 +21,13 @@ import math
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from copilot.drafts import GroundedDrafter
 from copilot.engine import Engine
-from copilot.suggestions import MAX_QUERY_CHARS, Suggester
+from copilot.learning import AgentChoice, LearnedBoosts
+from copilot.suggestions import MAX_QUERY_CHARS, Suggester, ticket_query
 from kb.settings import Settings
 
 
@@ -40,8 +42,31 @@ def percentiles(samples: list[float]) -> dict[str, float]:
     return {"median": round(statistics.median(ordered), 3), "p95": round(p95, 3)}
 
 
-def evaluate(engine: Engine, tickets: list[dict], labels: dict[str, list[str]], limit: int, max_chars: int) -> dict:
-    suggester = Suggester(engine.retriever, max_chars)
+def leave_one_out(tickets: list[dict], labels: dict[str, list[str]], max_chars: int) -> Callable[[dict], LearnedBoosts]:
+    """Boosts as if agents had inserted the labelled article on every *other* demo ticket."""
+    choices = {}
+    for ticket in tickets:
+        relevant = labels[ticket["external_id"]]
+        if relevant:
+            messages = [m["body"] for m in ticket["messages"] if m.get("author") == "customer"]
+            query = ticket_query(ticket["subject"], messages, max_chars)
+            choices[ticket["external_id"]] = AgentChoice(query.text, query.lang, f"{ticket['lang']}/{relevant[0]}")
+
+    def boosts_for(ticket: dict) -> LearnedBoosts:
+        others = [c for key, c in choices.items() if key != ticket["external_id"]]
+        return LearnedBoosts(lambda: others)
+
+    return boosts_for
+
+
+def evaluate(
+    engine: Engine,
+    tickets: list[dict],
+    labels: dict[str, list[str]],
+    limit: int,
+    max_chars: int,
+    boosts_for: Callable[[dict], LearnedBoosts] | None = None,
+) -> dict:
     drafter = GroundedDrafter(engine.settings.base_url)
     internal_ids: set[str] = set()
     stats: dict[str, dict[str, int]] = {}
@@ -50,6 +75,7 @@ def evaluate(engine: Engine, tickets: list[dict], labels: dict[str, list[str]], 
     for ticket in tickets:
         relevant = set(labels[ticket["external_id"]])
         messages = [m["body"] for m in ticket["messages"] if m.get("author") == "customer"]
+        suggester = Suggester(engine.retriever, max_chars, boosts=boosts_for(ticket) if boosts_for else None)
         started = time.perf_counter()
         suggestions = suggester.suggest(ticket["subject"], messages, limit=limit)
         suggest_ms.append((time.perf_counter() - started) * 1000)
@@ -123,6 +149,10 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=5, help="passages suggested per ticket")
     parser.add_argument("--max-chars", type=int, default=MAX_QUERY_CHARS, help="query budget per ticket")
     parser.add_argument(
+        "--learning", action="store_true",
+        help="also run with agents' choices on the other tickets as boosts (leave-one-out)",
+    )
+    parser.add_argument(
         "--json", nargs="?", const="-", default=None, metavar="PATH", help="JSON report: to PATH, or stdout alone"
     )
     args = parser.parse_args()
@@ -138,11 +168,18 @@ def main() -> None:
     report = {"tickets": str(args.tickets), "labels": str(args.labels), "limit": args.limit}
     report["max_chars"] = args.max_chars
     report |= evaluate(engine, tickets, labels, args.limit, args.max_chars)
+    if args.learning:
+        boosts_for = leave_one_out(tickets, labels, args.max_chars)
+        report["with_learning"] = evaluate(engine, tickets, labels, args.limit, args.max_chars, boosts_for)
     engine.close()
     if quiet:
         print(json.dumps(report, ensure_ascii=False, indent=2))
         return
-    print_table({k: v for k, v in report.items() if k not in ("tickets", "labels", "limit", "max_chars")})
+    settings_keys = ("tickets", "labels", "limit", "max_chars", "with_learning")
+    print_table({k: v for k, v in report.items() if k not in settings_keys})
+    if args.learning:
+        print("with agents' choices on the other tickets as boosts (leave-one-out):")
+        print_table(report["with_learning"])
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(report, ensure_ascii=False, indent=2), "utf-8")

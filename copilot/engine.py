@@ -14,7 +14,6 @@ from copilot.drafts import Drafter, drafter_from_env
 from copilot.expansion import Synonyms, Vocabulary
 from copilot.related import RelatedArticles
 from copilot.retrieval import Retriever
-from copilot.suggestions import Suggester
 from indexer.cache import EmbeddingCache
 from indexer.embedders import Embedder, build_embedders
 from indexer.lexical import LexicalEncoder
@@ -57,10 +56,6 @@ class Engine:
     @cached_property
     def related(self) -> RelatedArticles:
         return RelatedArticles(self.retriever, self.store.version)
-
-    @cached_property
-    def suggester(self) -> Suggester:
-        return Suggester(self.retriever)
 
     @cached_property
     def drafter(self) -> Drafter:

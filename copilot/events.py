@@ -12,6 +12,7 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 
 from copilot.database import Database
+from copilot.learning import AgentChoice
 from copilot.models import (
     SUGGESTION_EVENTS,
     ArticleFeedback,
@@ -130,6 +131,31 @@ class Events:
             return list(session.scalars(
                 select(SuggestionEvent).where(SuggestionEvent.ticket_id == ticket_id).order_by(SuggestionEvent.id)
             ))
+
+    def agent_choices(self, limit: int = 5000) -> list[AgentChoice]:
+        """Articles agents inserted, paired with the query their ticket's suggestions were made for."""
+        with self.db.session() as session:
+            shown = session.execute(
+                select(SuggestionEvent.ticket_id, SuggestionEvent.details)
+                .where(SuggestionEvent.kind == "shown")
+                .order_by(SuggestionEvent.id.desc())
+                .limit(limit)
+            ).all()
+            inserted = session.execute(
+                select(SuggestionEvent.ticket_id, SuggestionEvent.article_key)
+                .where(SuggestionEvent.kind == "inserted", SuggestionEvent.article_key.is_not(None))
+                .order_by(SuggestionEvent.id.desc())
+                .limit(limit)
+            ).all()
+        queries: dict[int, tuple[str, str]] = {}
+        for ticket_id, details in shown:
+            if ticket_id not in queries and details.get("query"):
+                queries[ticket_id] = (details["query"], details.get("lang", ""))
+        return [
+            AgentChoice(queries[ticket_id][0], queries[ticket_id][1], key)
+            for ticket_id, key in dict.fromkeys(inserted)
+            if ticket_id in queries
+        ]
 
     def content_gap(self, query: str, lang: str, ticket_id: int | None = None) -> None:
         with self.db.session() as session:

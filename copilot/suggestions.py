@@ -18,11 +18,12 @@ import re
 import time
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import nh3
 
+from copilot.learning import rerank
 from copilot.retrieval import Retriever, SearchHit
 from kb.arabic import light_stem
 from kb.language import detect_language
@@ -236,14 +237,24 @@ def _unprintable(ch: str) -> bool:
 class Suggester:
     """Suggestions for the agent working a ticket: the passages search finds for its cleaned text."""
 
-    def __init__(self, retriever: Retriever, max_chars: int = MAX_QUERY_CHARS) -> None:
+    def __init__(
+        self,
+        retriever: Retriever,
+        max_chars: int = MAX_QUERY_CHARS,
+        boosts: Callable[[str, str], Mapping[str, float]] | None = None,
+    ) -> None:
         self.retriever = retriever
         self.max_chars = min(max_chars, retriever.settings.max_query_chars)
+        # Articles agents chose for similar tickets (copilot.learning); None in evaluation baselines.
+        self.boosts = boosts
 
     def suggest(self, subject: str, messages: Sequence[str], lang: str | None = None, limit: int = 5) -> Suggestions:
         started = time.perf_counter()
         query = ticket_query(subject, messages, self.max_chars, self.retriever.settings.languages)
         lang = lang or query.lang
         result = self.retriever.search(query.text, lang=lang, limit=limit, audience="agent")
+        passages = list(result.results)
+        if self.boosts is not None and passages:
+            passages = rerank(passages, self.boosts(query.text, lang))
         took_ms = (time.perf_counter() - started) * 1000
-        return Suggestions(lang, query.text, list(result.results), result.abstained, took_ms)
+        return Suggestions(lang, query.text, passages, result.abstained, took_ms)

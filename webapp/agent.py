@@ -8,6 +8,7 @@ suggestion events, which is how the team learns whether the suggestions help.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +31,7 @@ bp = Blueprint("agent", __name__, url_prefix="/agent")
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 25
+ARTICLE_URL = re.compile(r"/([a-z]{2})/articles/([^/?#]+)")
 MAX_REASON = 500
 
 
@@ -121,12 +123,18 @@ def customer_messages(ticket: Ticket) -> list[str]:
 def suggestions_for(ticket: Ticket) -> tuple[Suggestions | None, Draft | None, str | None]:
     engine = state.engine()
     try:
-        found = engine.suggester.suggest(ticket.subject, customer_messages(ticket), lang=ticket.lang)
+        found = state.suggester().suggest(ticket.subject, customer_messages(ticket), lang=ticket.lang)
     except TicketTextError as error:
         return None, None, str(error)
     name = ticket.customer.name.split()[0] if ticket.customer.name else ""
     draft = engine.drafter.draft(ticket.lang, name, found.passages, found.abstained)
     return found, draft, None
+
+
+def article_key(url: str) -> str:
+    """"lang/id" of a help center article URL (a draft's citation), "" for anything else."""
+    found = ARTICLE_URL.search(url)
+    return f"{found.group(1)}/{found.group(2)}" if found else ""
 
 
 def passage_link(hit: SearchHit) -> str:
@@ -148,6 +156,7 @@ def ticket(ticket_id: int) -> str:
         record(
             desk.events.suggestion, found.id, "shown", agent_id=current_user.id,
             details={"passages": [f"{h.lang}/{h.id}#{h.anchor}" for h in suggestions.passages],
+                     "query": suggestions.query, "lang": suggestions.lang,
                      "abstained": suggestions.abstained, "draft_abstained": bool(draft and draft.abstained)},
         )
         if draft is not None and draft.abstained and not any(
@@ -175,9 +184,10 @@ def suggestion_event(ticket_id: int):
     if state.desk().tickets.get(ticket_id) is None:
         return jsonify({"error": "no such ticket"}), 404
     rank = body.get("rank")
+    article = str(body.get("article") or "") or article_key(str(body.get("url") or ""))
     state.desk().events.suggestion(
         ticket_id, kind, agent_id=current_user.id,
-        article_key=str(body.get("article") or "")[:300] or None, url=str(body.get("url") or "")[:500] or None,
+        article_key=article[:300] or None, url=str(body.get("url") or "")[:500] or None,
         rank=rank if isinstance(rank, int) else None, reason=reason or None,
         details={"what": str(body.get("what") or "passage")[:20]},
     )

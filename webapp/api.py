@@ -122,13 +122,12 @@ def suggest():
     subject, text = body.get("subject", ""), body.get("body", "")
     if not isinstance(subject, str) or not isinstance(text, str):
         return error("subject and body must be text")
-    engine = state.engine()
     try:
-        found = engine.suggester.suggest(subject, [text], lang=lang)
+        found = state.suggester().suggest(subject, [text], lang=lang)
     except TicketTextError as exc:
         return error(str(exc))
     name = body.get("customer_name", "") if isinstance(body.get("customer_name", ""), str) else ""
-    draft = engine.drafter.draft(found.lang, name, found.passages, found.abstained)
+    draft = state.engine().drafter.draft(found.lang, name, found.passages, found.abstained)
     return jsonify({
         "lang": found.lang,
         "passages": [

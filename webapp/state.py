@@ -7,6 +7,8 @@ from flask import current_app
 from copilot.catalog import Catalog
 from copilot.desk import Desk
 from copilot.engine import Engine
+from copilot.learning import LearnedBoosts
+from copilot.suggestions import Suggester
 from kb.settings import Settings
 
 
@@ -20,6 +22,15 @@ def catalog() -> Catalog:
 
 def desk() -> Desk:
     return current_app.extensions["desk"]
+
+
+def suggester() -> Suggester:
+    """The agents' suggester: the engine's retriever plus what agents chose for similar tickets."""
+    found = current_app.extensions.get("suggester")
+    if found is None:
+        found = Suggester(engine().retriever, boosts=LearnedBoosts(desk().events.agent_choices))
+        current_app.extensions["suggester"] = found
+    return found
 
 
 def settings() -> Settings:
