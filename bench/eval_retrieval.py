@@ -35,8 +35,15 @@ def load_queries(path: Path, langs: set[str] | None) -> list[dict]:
 
 
 def filtered_content(source: Path, langs: list[str], target: Path) -> Path:
+    """Only these languages' articles, with the help center's own files (synonyms, categories).
+
+    A help center missing translations still has its synonym groups; leaving them out would
+    measure a help center that does not exist.
+    """
     for lang in langs:
         shutil.copytree(source / lang, target / lang)
+    for own in source.glob("_*.yml"):
+        shutil.copy2(own, target / own.name)
     return target
 
 

@@ -64,7 +64,12 @@ def main() -> None:
 
 
 def abstention(engine: Engine, rows: list[dict]) -> None:
-    """Grid over per-source score floors: abstain when every source's best score is under its floor."""
+    """Grid over per-source score floors: abstain when every source's best score is under its floor.
+
+    `field_top` (the share of the query's terms in the top article's title and tags) is evidence
+    like the others; its grid is coarse (half, most, all of the query) so that it is not fitted
+    to a handful of out-of-scope queries.
+    """
     for lang in sorted({r["lang"] for r in rows}):
         signals = []
         for row in (r for r in rows if r["lang"] == lang):
@@ -74,24 +79,29 @@ def abstention(engine: Engine, rows: list[dict]) -> None:
         out_of_scope = [s for ok, s in signals if not ok]
         grids = {name: sorted({round(s[name], 3) for _, s in signals}) for name in ("e5_top", "use_top", "lexical_top")}
         best = None
-        for e5, use, lex in itertools.product(
-            grids["e5_top"][::3], [*grids["use_top"][::6], 9.0], [*grids["lexical_top"][::6], 999.0]
+        for e5, use, lex, title in itertools.product(
+            grids["e5_top"][::3], [*grids["use_top"][::6], 9.0], [*grids["lexical_top"][::6], 999.0], (0.5, 0.7, 9.0)
         ):
 
-            def flagged(s: dict, e5: float = e5, use: float = use, lex: float = lex) -> bool:
-                return s["e5_top"] < e5 and s["use_top"] < use and s["lexical_top"] < lex
+            def flagged(s: dict, e5: float = e5, use: float = use, lex: float = lex, title: float = title) -> bool:
+                return (
+                    s["e5_top"] < e5
+                    and s["use_top"] < use
+                    and s["lexical_top"] < lex
+                    and s.get("field_top", 0.0) < title
+                )
 
             false_rate = sum(map(flagged, answerable)) / len(answerable)
             if false_rate > 0.05:
                 continue
             recall = sum(map(flagged, out_of_scope)) / max(len(out_of_scope), 1)
             if best is None or (recall, -false_rate) > (best[0], -best[1]):
-                best = (recall, false_rate, e5, use, lex)
+                best = (recall, false_rate, e5, use, lex, title)
         print(f"[{lang}] abstention: {len(out_of_scope)} out-of-scope, {len(answerable)} answerable")
         if best:
             print(
                 f"[{lang}] best: flags {best[0]:.0%} of out-of-scope, {best[1]:.1%} of answerable with "
-                f"e5_top < {best[2]}, use_top < {best[3]}, lexical_top < {best[4]}"
+                f"e5_top < {best[2]}, use_top < {best[3]}, lexical_top < {best[4]}, field_top < {best[5]}"
             )
 
 

@@ -26,7 +26,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from copilot.index_view import FromIndex
-from kb.arabic import light_stem
+from kb.arabic import is_dialect_word, light_stem
 
 _WORD = re.compile(r"\w+")
 
@@ -95,8 +95,8 @@ class Vocabulary:
         words, known = self._words.get().get(lang, ([], frozenset()))
         fixes: list[str] = []
         for word in fold(query):
-            if len(word) < 4 or word in known or word.isdigit():
-                continue
+            if len(word) < 4 or word in known or word.isdigit() or is_dialect_word(word):
+                continue  # dialect words are spelt as meant: "جاني" (came to me) is no typo of "مجاني"
             limit = 1 if len(word) <= 6 else 2
             match = process.extractOne(word, words, scorer=Levenshtein.distance, score_cutoff=limit)
             if match is not None:

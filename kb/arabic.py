@@ -53,3 +53,77 @@ def light_stem(text: str) -> str:
 
 def has_arabic(text: str) -> bool:
     return bool(_ARABIC_LETTER.search(text))
+
+
+# Everyday words of Gulf, Egyptian and Levantine Arabic that customers type and help articles
+# (written in Modern Standard Arabic) never use, with their MSA equivalent. Only words that are
+# unambiguous in a help-center query are listed: "الي" is also "إلى" once normalized, "ودي" is also
+# "friendly", so neither is here. Brand-like words of one help center belong in _synonyms.yml, not
+# here. An empty equivalent marks a filler: nothing to search for, but not a typo either.
+_DIALECT: dict[str, str] = {
+    # want
+    "عايز": "اريد", "عايزه": "اريد", "عاوز": "اريد", "عاوزه": "اريد", "ابغى": "اريد", "ابغا": "اريد",
+    "ابي": "اريد", "بدي": "اريد", "حابب": "اريد", "نبغى": "نريد", "نبي": "نريد", "بدنا": "نريد",
+    # question words
+    "ليه": "لماذا", "ليش": "لماذا", "ايش": "ماذا", "شو": "ماذا", "وش": "ماذا", "شنو": "ماذا",
+    "وين": "اين", "فين": "اين", "امتى": "متى", "ايمتى": "متى", "ازاي": "كيف", "شلون": "كيف",
+    "بكام": "كم", "قديش": "كم", "قداش": "كم", "كام": "كم", "مين": "من",
+    # negation and existence
+    "مش": "لا", "مو": "لا", "مب": "لا", "مفيش": "لا يوجد", "مافي": "لا يوجد", "مافيش": "لا يوجد",
+    "محد": "لا احد", "ماحد": "لا احد",
+    # pronouns, demonstratives, particles
+    "اللي": "الذي", "ده": "هذا", "دا": "هذا", "هاد": "هذا", "هادا": "هذا", "هيدا": "هذا",
+    "دي": "هذه", "هاي": "هذه", "هيدي": "هذه", "كده": "هكذا", "كدا": "هكذا", "هيك": "هكذا",
+    "عشان": "لكي", "علشان": "لكي", "بس": "فقط", "زي": "مثل", "كمان": "ايضا", "بعدين": "لاحقا",
+    "دلوقتي": "الان", "دلوقت": "الان", "هلق": "الان", "الحين": "الان", "لسه": "", "لسا": "",
+    "للحين": "", "ايوه": "", "طيب": "", "يعني": "", "برا": "خارج", "بره": "خارج",
+    "كتير": "كثير", "وايد": "كثير", "حاجه": "شيء", "شي": "شيء", "اشي": "شيء",
+    "لحاله": "تلقائيا", "لوحده": "تلقائيا",
+    # common verbs
+    "اسوي": "افعل", "اسوى": "افعل", "نسوي": "نفعل", "تسوي": "تفعل", "يسوي": "يفعل",
+    "ينفع": "يمكن", "ينفعش": "لا يمكن", "جاني": "وصلني", "جالي": "وصلني", "اجاني": "وصلني",
+    "جه": "وصل", "اجا": "وصل", "يجيني": "يصلني", "يجيلي": "يصلني", "بيجيلي": "يصلني",
+    "تجيني": "تصلني", "بتجيلي": "تصلني", "يوصلي": "يصلني", "القى": "اجد", "الاقي": "اجد",
+    "لقيت": "وجدت", "لقى": "وجد", "ادور": "ابحث", "اشوف": "ارى", "شوف": "انظر", "صار": "حدث",
+    "كلمني": "اتصل بي", "يقفل": "يغلق", "يسكر": "يغلق", "يطلع": "يظهر", "يطلعلي": "يظهر لي",
+    "يطلعني": "يخرجني", "خربان": "معطل", "خربانه": "معطل", "عطلان": "معطل", "عطلانه": "معطل",
+    "بايظ": "معطل", "بايظه": "معطل", "خربت": "تعطلت", "باظ": "تعطل", "باظت": "تعطلت",
+    "فلوس": "مبلغ", "فلوسي": "مبلغي",
+}  # fmt: skip
+DIALECT_TO_MSA: dict[str, str] = {normalize_arabic(k): normalize_arabic(v) for k, v in _DIALECT.items()}
+
+
+def _dialect_entry(word: str) -> tuple[str, str] | None:
+    """The prefix (و/ف and ال, kept) and the MSA equivalent of a dialect word, if it is one."""
+    if word in DIALECT_TO_MSA:
+        return "", DIALECT_TO_MSA[word]
+    conj = word[0] if len(word) >= 3 and word[0] in "وف" else ""
+    rest = word[len(conj) :]
+    if conj and rest in DIALECT_TO_MSA:
+        return conj, DIALECT_TO_MSA[rest]
+    if rest.startswith("ال") and rest[2:] in DIALECT_TO_MSA and DIALECT_TO_MSA[rest[2:]]:
+        return conj + "ال", DIALECT_TO_MSA[rest[2:]]
+    return None
+
+
+def is_dialect_word(word: str) -> bool:
+    """A known dialect word (normalized): correct Arabic as it is typed, so no typo to fix."""
+    return _dialect_entry(word) is not None
+
+
+def dialect_to_msa(text: str) -> str:
+    """The text with known dialect words replaced by their MSA equivalents.
+
+    Articles are written in MSA and customers write as they speak: "عايز الفلوس ترجع" shares no
+    word with an article on refunds, "اريد المبلغ ترجع" does. Other words are kept exactly as
+    typed, so an MSA query comes back unchanged.
+    """
+    out: list[str] = []
+    for token in _TOKEN.findall(text):
+        entry = _dialect_entry(normalize_arabic(token)) if token[0].isalnum() else None
+        if entry is None:
+            out.append(token)
+        elif entry[1]:
+            prefix, msa = entry
+            out.append(prefix + msa if " " not in msa else f"{prefix} {msa}".strip())
+    return re.sub(r"\s{2,}", " ", "".join(out)).strip()

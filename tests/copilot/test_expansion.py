@@ -28,3 +28,10 @@ def test_vocabulary_corrects_only_unknown_words_within_the_language() -> None:
     assert vocabulary.corrections("password reset", "en") == []
     assert vocabulary.corrections("استرجاغ المبلغ", "ar") == fold("استرجاع")
     assert vocabulary.corrections("pasword", "ar") == []  # English words are not Arabic vocabulary
+
+
+def test_vocabulary_leaves_dialect_words_alone() -> None:
+    payloads = [{"lang": "ar", "title": "الشحن المجاني", "section": "", "text": "منتج تالف أو ناقص."}]
+    vocabulary = Vocabulary(lambda: payloads, lambda: "v1")
+    assert vocabulary.corrections("الطلب جاني ناقص", "ar") == []  # "جاني" is "came to me", not "مجاني"
+    assert vocabulary.corrections("الشحن المجانى", "ar") == []

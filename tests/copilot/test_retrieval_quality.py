@@ -19,7 +19,7 @@ from tests.conftest import CONTENT, ROOT
 
 QUERIES = [json.loads(line) for line in (ROOT / "tests/eval/dev_queries.jsonl").read_text("utf-8").splitlines()]
 SLICE = QUERIES[::3]
-MRR_FLOOR = {"en": 0.82, "ar": 0.71}  # measured on this slice: en 0.856, ar 0.744
+MRR_FLOOR = {"en": 0.86, "ar": 0.77}  # measured on this slice: en 0.892, ar 0.807
 
 
 @pytest.fixture(scope="module")
