@@ -8,13 +8,17 @@ each test pays only for what it changes.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
+from copilot.database import Database, database_url
 from copilot.engine import Engine
+from copilot.models import Base
 from indexer.embedders import E5SmallEmbedder, Embedder, MultilingualUSEEmbedder
 from kb.settings import Settings
 
@@ -68,12 +72,24 @@ def content_dir(tmp_path: Path) -> Path:
     return copy_slice(tmp_path / "content")
 
 
+def database_url_for_tests() -> str | None:
+    """KB_TEST_DATABASE_URL=postgresql://... runs the desk and web tests on PostgreSQL, emptied per test."""
+    url = os.environ.get("KB_TEST_DATABASE_URL")
+    if url:
+        db = Database(database_url(Settings(database_url=url)))
+        with db.engine.begin() as connection:
+            Base.metadata.drop_all(connection)
+            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        db.close()
+    return url
+
+
 @pytest.fixture
 def settings(tmp_path: Path, content_dir: Path, warm_cache: Path) -> Settings:
     data = tmp_path / "data"
     data.mkdir()
     shutil.copy2(warm_cache, data / "embeddings.sqlite")
-    return Settings(content_dir=content_dir, data_dir=data)
+    return Settings(content_dir=content_dir, data_dir=data, database_url=database_url_for_tests())
 
 
 @pytest.fixture

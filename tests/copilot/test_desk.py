@@ -3,39 +3,25 @@
 from __future__ import annotations
 
 import mailbox
-import os
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect
 
-from copilot.database import Database, database_url
 from copilot.desk import Desk
-from copilot.models import Base
 from copilot.ticket_import import import_file
 from copilot.tickets import DuplicateTicketError, InputError, NewTicket
 from kb.settings import Settings
+from tests.conftest import database_url_for_tests
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def empty_database(url: str) -> None:
-    """Drop everything so each test starts from the migrations (PostgreSQL runs reuse one database)."""
-    db = Database(url)
-    with db.engine.begin() as connection:
-        Base.metadata.drop_all(connection)
-        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    db.close()
 
 
 @pytest.fixture
 def desk(tmp_path: Path) -> Desk:
     """SQLite in tmp_path; KB_TEST_DATABASE_URL=postgresql://... runs the same tests on PostgreSQL."""
-    url = os.environ.get("KB_TEST_DATABASE_URL")
-    if url:
-        empty_database(database_url(Settings(database_url=url)))
-    opened = Desk(Settings(data_dir=tmp_path, database_url=url))
+    opened = Desk(Settings(data_dir=tmp_path, database_url=database_url_for_tests()))
     yield opened
     opened.close()
 
