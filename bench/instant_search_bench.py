@@ -74,11 +74,10 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=ROOT / "var" / "bench" / "instant")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    engine = Engine(Settings.from_env(content_dir=args.content, data_dir=args.data))
+    engine = Engine(Settings.from_env(content_dir=args.content, data_dir=args.data, rate_limits=False))
     engine.index(show_progress=False)
     engine.warm_up()
     app = create_app(engine=engine)
-    app.config["RATELIMIT_ENABLED"] = False
     with serving(app) as base_url:
         samples = measure(base_url)
     engine.close()

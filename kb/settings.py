@@ -35,6 +35,8 @@ class Settings:
     secret_key: str | None = None
     # flask-limiter storage: memory:// for one process, redis://... when several serve together.
     rate_limit_storage: str = "memory://"
+    # Off only for load benchmarks, which are one client sending far more than a person would.
+    rate_limits: bool = True
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -53,6 +55,7 @@ class Settings:
             base_url=env.get("KB_BASE_URL", "").rstrip("/"),
             secret_key=env.get("KB_SECRET_KEY") or None,
             rate_limit_storage=env.get("KB_RATELIMIT_STORAGE", "memory://"),
+            rate_limits=env.get("KB_RATE_LIMITS", "on").lower() not in ("off", "0", "false", "no"),
         )
         clean = {k: v for k, v in overrides.items() if v is not None}
         return replace(settings, **clean) if clean else settings

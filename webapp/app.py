@@ -24,6 +24,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, d
         SESSION_COOKIE_SAMESITE="Lax",
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
         RATELIMIT_STORAGE_URI=settings.rate_limit_storage,
+        RATELIMIT_ENABLED=settings.rate_limits,
         RATELIMIT_HEADERS_ENABLED=True,
     )
     app.extensions["engine"] = engine or Engine(settings)
@@ -40,6 +41,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, d
     app.register_blueprint(help.bp)
     app.register_blueprint(agent.bp)
     csrf.exempt(api.bp)  # the JSON API authenticates with bearer tokens, not cookies
+    from webapp import hooks
+
+    app.register_blueprint(hooks.bp)
+    csrf.exempt(hooks.bp)  # a git host proves itself with the shared secret; it has no session to forge
 
     def page_lang() -> str:
         first = request.path.strip("/").split("/", 1)[0]

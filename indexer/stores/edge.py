@@ -128,6 +128,39 @@ def _request(query: StoreQuery) -> QueryRequest:
     )
 
 
+
+def copy_sparse(source: str, target: str) -> str:
+    """Copy a file's data regions only, keeping its holes.
+
+    Qdrant's memory-mapped files are mostly preallocated and never written (a demo shard is 176 MB
+    apparent, 3 MB on disk); `shutil.copy2` would write every zero, turning each incremental index
+    version into 176 MB of disk and seconds of I/O. Falls back to a plain copy where the file
+    system cannot report holes.
+    """
+    try:
+        with open(source, "rb") as src, open(target, "wb") as dst:
+            fd, size, offset = src.fileno(), os.fstat(src.fileno()).st_size, 0
+            while offset < size:
+                try:
+                    start = os.lseek(fd, offset, os.SEEK_DATA)
+                except OSError:  # ENXIO: only a hole is left
+                    break
+                end = os.lseek(fd, start, os.SEEK_HOLE)
+                os.lseek(fd, start, os.SEEK_SET)
+                dst.seek(start)
+                while start < end:
+                    chunk = os.read(fd, min(end - start, 1 << 20))
+                    if not chunk:
+                        break
+                    dst.write(chunk)
+                    start += len(chunk)
+                offset = end
+            dst.truncate(size)
+    except (AttributeError, OSError):  # no SEEK_DATA here
+        shutil.copyfile(source, target)
+    shutil.copystat(source, target)
+    return target
+
 class EdgeStore:
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -191,7 +224,7 @@ class EdgeStore:
             shutil.rmtree(stale, ignore_errors=True)
         copy = readers / f"{os.getpid()}-{directory.parent.name}"
         if not copy.exists():
-            shutil.copytree(directory, copy)
+            shutil.copytree(directory, copy, copy_function=copy_sparse)
         return EdgeShard.load(str(copy))
 
     def query(self, queries: Sequence[StoreQuery]) -> list[list[Hit]]:
@@ -252,7 +285,7 @@ class EdgeStore:
             target = self._versions / name
             live = self.current_version()
             if live is not None and not rebuild and _read_schema(self._versions / live) == _schema(dims):
-                shutil.copytree(self._versions / live / "shard", target / "shard")
+                shutil.copytree(self._versions / live / "shard", target / "shard", copy_function=copy_sparse)
                 shutil.copy2(self._versions / live / _SCHEMA, target / _SCHEMA)
                 shard = EdgeShard.load(str(target / "shard"))
             else:  # first index, rebuild, or the deployment changed its embedders: start empty
