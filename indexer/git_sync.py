@@ -177,8 +177,18 @@ class ContentRepo:
             return False
         return True
 
-    def pull(self) -> None:
+    def pull(self) -> bool:
+        """Fast-forward from the upstream branch; False (and nothing done) when there is none.
+
+        A push webhook means the remote moved: the checkout must catch up before HEAD is indexed.
+        A checkout without an upstream (a writer's local repository) is indexed as it is.
+        """
+        try:
+            _git(self.root, "rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{upstream}")
+        except GitSyncError:
+            return False
         _git(self.root, "pull", "--ff-only", "--quiet")
+        return True
 
     def tree(self, commit: str) -> dict[str, tuple[str, str]]:
         """Path (relative to the content folder) -> (mode, blob id) of every file in the commit."""

@@ -127,7 +127,7 @@ def _install_worker(setup: BlueprintSetupState) -> None:
     app: Flask = setup.app
     settings = app.extensions["settings"]
     app.extensions[WORKER_KEY] = SyncWorker(
-        lambda: sync_engine(app.extensions["engine"], git_content_dir(settings))
+        lambda: sync_engine(app.extensions["engine"], git_content_dir(settings), fetch=True)
     )
 
 

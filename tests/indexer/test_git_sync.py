@@ -227,3 +227,35 @@ def test_end_to_end_with_the_real_models(engine: Engine) -> None:
     assert "en/delivery/shipping-fees.md" in indexed_paths and "en/delivery/delivery-fees.md" not in indexed_paths
     assert ("apple-pay", "en") not in top("pay with Apple Pay on iPhone")
     assert "en/payments/apple-pay.md" not in indexed_paths
+
+
+def test_fetch_fast_forwards_from_the_upstream_and_is_a_no_op_without_one(tmp_path: Path) -> None:
+    """A push webhook means the remote moved: with fetch, the server's checkout catches up first."""
+    writer = tmp_path / "writer"
+    init_repo(writer)
+    write(writer / "content", "en/a/one.md", "One")
+    commit(writer, "first")
+    git(tmp_path, "clone", "-q", "--bare", str(writer), str(tmp_path / "origin.git"))
+    git(writer, "remote", "add", "origin", str(tmp_path / "origin.git"))
+    git(tmp_path, "clone", "-q", str(tmp_path / "origin.git"), str(tmp_path / "server"))
+    settings = Settings(content_dir=tmp_path / "server" / "content", data_dir=tmp_path / "data")
+    store = EdgeStore(settings.data_dir / "index")
+
+    def run_index(snapshot: Settings) -> SyncReport:
+        cache = EmbeddingCache(settings.data_dir / "embeddings.sqlite")
+        try:
+            return sync_index(snapshot, store, Embedding([CountingEmbedder()], cache), LexicalEncoder(), False, False)
+        finally:
+            cache.close()
+
+    sync_git(settings, run_index, fetch=True)
+    write(writer / "content", "en/a/two.md", "Two")
+    pushed = commit(writer, "second")
+    git(writer, "push", "-q", "origin", "main")
+    assert sync_git(settings, run_index).to_commit != pushed  # without fetch: the checkout as it is
+    report = sync_git(settings, run_index, fetch=True)
+    assert report.to_commit == pushed and report.added == ["en/a/two.md"]
+    assert set(paths(store)) == {"en/one", "en/two"}
+    store.close()
+    local = Settings(content_dir=writer / "content", data_dir=tmp_path / "local-data")
+    assert sync_git(local, lambda s: SyncReport(), fetch=True).to_commit == pushed  # no upstream: no pull
