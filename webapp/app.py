@@ -45,6 +45,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, d
 
     app.register_blueprint(hooks.bp)
     csrf.exempt(hooks.bp)  # a git host proves itself with the shared secret; it has no session to forge
+    from webapp import reports
+
+    app.register_blueprint(reports.bp)
 
     def page_lang() -> str:
         first = request.path.strip("/").split("/", 1)[0]

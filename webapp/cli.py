@@ -272,5 +272,17 @@ def tickets_import(settings: Settings, path: Path) -> None:
     sys.exit(2 if report.errors else 0)
 
 
+from webapp.sync_commands import sync_command  # noqa: E402 - registered after the group exists
+
+main.add_command(sync_command, "sync")
+
+from webapp.report_commands import report_command  # noqa: E402 - registered after the group exists
+
+main.add_command(report_command, "report")
+
+from webapp.preview_commands import preview_command  # noqa: E402 - registered after the group exists
+
+main.add_command(preview_command, "preview")
+
 if __name__ == "__main__":
     main()

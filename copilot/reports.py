@@ -1,0 +1,324 @@
+"""The content team's reports: what customers looked for and did not find, what the copilot got wrong,
+which articles readers find unhelpful or nobody has touched in a while, which translations lag.
+
+Each report is one function returning rows (frozen dataclasses), so the CLI table, the admin page and
+the CSV export show the same thing. Counting and grouping happen in SQL that SQLite and PostgreSQL
+both run (plain GROUP BY, CASE, COUNT DISTINCT); only what SQL cannot do portably, such as folding
+Unicode case and collapsing whitespace in a customer's query, is finished in Python on the grouped
+rows, which are far fewer than the events.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, fields, is_dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import case, distinct, func, or_, select
+
+from copilot.catalog import Catalog
+from copilot.database import Database
+from copilot.desk import Desk
+from copilot.models import ArticleFeedback, ContentGap, Deflection, SearchEvent, SuggestionEvent, Ticket, utcnow
+from kb.articles import Article
+from kb.translations import translation_status
+
+STALE_DAYS = 180
+LATEST_COMMENTS = 3
+LATEST_REASONS = 3
+# What spreadsheet programs run as a formula; customer text starting with one must stay text.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def normalise_query(query: str) -> str:
+    """One spelling per question, so "Refund  status" and "refund status" count together."""
+    return " ".join(query.casefold().split())
+
+
+def since_days(days: int | None, now: datetime | None = None) -> datetime | None:
+    return None if days is None else (now or utcnow()) - timedelta(days=days)
+
+
+@dataclass(frozen=True)
+class GapRow:
+    query: str
+    searches: int  # customer searches with no results or an abstained answer
+    tickets: int  # tickets the copilot could not answer (ContentGap rows)
+    languages: tuple[str, ...]
+    last_seen: datetime | None
+
+
+@dataclass(frozen=True)
+class RejectedRow:
+    ticket_id: int
+    subject: str
+    lang: str
+    rejections: int
+    reasons: tuple[str, ...]
+    last_rejected: datetime | None
+
+
+@dataclass(frozen=True)
+class UnhelpfulRow:
+    article_key: str
+    title: str
+    not_helpful: int
+    votes: int
+    share: float  # of all votes on the article, 0..1
+    latest_comments: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class StaleRow:
+    article_key: str
+    title: str
+    path: str
+    updated: dt.date | None  # None: the article has no `updated` date at all
+    age_days: int | None
+
+
+@dataclass(frozen=True)
+class TranslationRow:
+    article_id: str
+    lang: str
+    status: str
+    path: str | None
+    source_path: str | None
+    changed_sections: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DeflectionRow:
+    visits: int  # visits that opened an article from the contact form's suggestions
+    deflected: int  # ... and sent no ticket
+    ticketed: int  # ... and sent one anyway
+    rate: float  # deflected / visits, 0..1
+
+
+def content_gaps(db: Database, since: datetime | None = None) -> list[GapRow]:
+    """Searches that found nothing plus the copilot's own gaps, merged under one normalised query."""
+    searches = select(
+        SearchEvent.query, SearchEvent.lang, func.count(), func.max(SearchEvent.created_at)
+    ).where(or_(SearchEvent.result_count == 0, SearchEvent.abstained.is_(True)))
+    if since is not None:
+        searches = searches.where(SearchEvent.created_at >= since)
+    gaps = select(ContentGap.query, ContentGap.lang, func.count(), func.max(ContentGap.created_at))
+    if since is not None:
+        gaps = gaps.where(ContentGap.created_at >= since)
+    with db.session() as session:
+        found = session.execute(searches.group_by(SearchEvent.query, SearchEvent.lang)).all()
+        missed = session.execute(gaps.group_by(ContentGap.query, ContentGap.lang)).all()
+    merged: dict[str, dict[str, Any]] = {}
+    for rows, counter in ((found, "searches"), (missed, "tickets")):
+        for query, lang, count, last in rows:
+            entry = merged.setdefault(
+                normalise_query(query), {"searches": 0, "tickets": 0, "languages": set(), "last_seen": None}
+            )
+            entry[counter] += count
+            entry["languages"].add(lang)
+            entry["last_seen"] = _latest(entry["last_seen"], last)
+    out = [
+        GapRow(query, e["searches"], e["tickets"], tuple(sorted(e["languages"])), e["last_seen"])
+        for query, e in merged.items()
+        if query
+    ]
+    return sorted(out, key=lambda r: (-(r.searches + r.tickets), r.query))
+
+
+def rejected_tickets(db: Database, since: datetime | None = None) -> list[RejectedRow]:
+    """Tickets where agents turned down every suggestion they acted on: the copilot's misses.
+
+    A ticket with one rejection and one insert (or a sent draft) is not here: something helped.
+    """
+    acted = case((SuggestionEvent.kind.in_(("inserted", "sent")), 1), else_=0)
+    rejected = case((SuggestionEvent.kind == "rejected", 1), else_=0)
+    last = func.max(case((SuggestionEvent.kind == "rejected", SuggestionEvent.created_at), else_=None))
+    query = (
+        select(Ticket.id, Ticket.subject, Ticket.lang, func.sum(rejected), last)
+        .join(SuggestionEvent, SuggestionEvent.ticket_id == Ticket.id)
+        .where(SuggestionEvent.kind.in_(("inserted", "sent", "rejected")))
+        .group_by(Ticket.id, Ticket.subject, Ticket.lang)
+        .having(func.sum(acted) == 0, func.sum(rejected) > 0)
+    )
+    if since is not None:
+        query = query.where(SuggestionEvent.created_at >= since)
+    with db.session() as session:
+        rows = session.execute(query).all()
+        reasons = _latest_texts(
+            session.execute(
+                select(SuggestionEvent.ticket_id, SuggestionEvent.reason)
+                .where(SuggestionEvent.kind == "rejected", SuggestionEvent.reason.is_not(None),
+                       SuggestionEvent.ticket_id.in_([row[0] for row in rows]))
+                .order_by(SuggestionEvent.id.desc())
+            ).all(),
+            LATEST_REASONS,
+        )
+    out = [RejectedRow(tid, subject, lang, int(count), reasons.get(tid, ()), when)
+           for tid, subject, lang, count, when in rows]
+    return sorted(out, key=lambda r: (-r.rejections, -r.ticket_id))
+
+
+def unhelpful_articles(db: Database, since: datetime | None = None, min_votes: int = 1) -> list[UnhelpfulRow]:
+    """Articles by "not helpful" votes, with the readers' latest comments saying what was missing."""
+    not_helpful = func.sum(case((ArticleFeedback.helpful.is_(False), 1), else_=0))
+    query = (
+        select(ArticleFeedback.article_key, not_helpful, func.count())
+        .group_by(ArticleFeedback.article_key)
+        .having(not_helpful >= min_votes)
+    )
+    if since is not None:
+        query = query.where(ArticleFeedback.created_at >= since)
+    with db.session() as session:
+        rows = session.execute(query).all()
+        comments = session.execute(
+            select(ArticleFeedback.article_key, ArticleFeedback.comment)
+            .where(ArticleFeedback.helpful.is_(False), ArticleFeedback.comment.is_not(None),
+                   ArticleFeedback.article_key.in_([row[0] for row in rows]))
+            .order_by(ArticleFeedback.id.desc())
+        ).all()
+    latest = _latest_texts(comments, LATEST_COMMENTS)
+    out = [UnhelpfulRow(key, "", int(bad), int(votes), round(int(bad) / votes, 3), latest.get(key, ()))
+           for key, bad, votes in rows]
+    return sorted(out, key=lambda r: (-r.not_helpful, -r.share, r.article_key))
+
+
+def stale_articles(articles: Iterable[Article], days: int = STALE_DAYS, today: dt.date | None = None) -> list[StaleRow]:
+    """Articles whose `updated` date is older than `days`; undated ones too, since nobody can tell."""
+    today = today or dt.date.today()
+    out = []
+    for article in articles:
+        age = (today - article.updated).days if article.updated else None
+        if age is None or age > days:
+            out.append(StaleRow(article.key, article.title, article.path, article.updated, age))
+    return sorted(out, key=lambda r: (r.age_days is not None, -(r.age_days or 0), r.article_key))
+
+
+def translation_rows(catalog: Catalog) -> list[TranslationRow]:
+    """Only what needs a translator: missing, stale and untracked translations."""
+    settings = catalog.settings
+    return [
+        TranslationRow(s.id, s.lang, s.status, s.path, s.source_path, s.changed_sections or ())
+        for s in translation_status(settings.content_dir, settings.languages)
+        if s.status not in ("source", "up-to-date")
+    ]
+
+
+def deflection(db: Database, since: datetime | None = None) -> list[DeflectionRow]:
+    """Did opening a suggested article from the contact form spare the visitor a ticket?"""
+    ticketed = select(Ticket.id).where(Ticket.visit_id == Deflection.visit_id).exists()
+    visits = select(func.count(distinct(Deflection.visit_id)))
+    with_ticket = select(func.count(distinct(Deflection.visit_id))).where(ticketed)
+    if since is not None:
+        visits, with_ticket = (q.where(Deflection.created_at >= since) for q in (visits, with_ticket))
+    with db.session() as session:
+        total = int(session.scalar(visits) or 0)
+        sent = int(session.scalar(with_ticket) or 0)
+    return [DeflectionRow(total, total - sent, sent, round((total - sent) / total, 3) if total else 0.0)]
+
+
+@dataclass(frozen=True)
+class Report:
+    name: str
+    title: str
+    row_type: type
+    build: Callable[[Desk, Catalog, int | None], list[Any]]
+
+
+def _with_titles(rows: list[UnhelpfulRow], catalog: Catalog) -> list[UnhelpfulRow]:
+    articles = catalog.snapshot().articles
+    return [
+        UnhelpfulRow(r.article_key, a.title if (a := articles.get(r.article_key)) else "", r.not_helpful, r.votes,
+                     r.share, r.latest_comments)
+        for r in rows
+    ]
+
+
+REPORTS: dict[str, Report] = {
+    r.name: r
+    for r in (
+        Report("gaps", "Content gaps: searches and tickets nothing answered", GapRow,
+               lambda desk, _catalog, days: content_gaps(desk.db, since_days(days))),
+        Report("rejected", "Tickets where agents rejected every suggestion", RejectedRow,
+               lambda desk, _catalog, days: rejected_tickets(desk.db, since_days(days))),
+        Report("unhelpful", "Articles voted not helpful", UnhelpfulRow,
+               lambda desk, catalog, days: _with_titles(unhelpful_articles(desk.db, since_days(days)), catalog)),
+        Report("stale", "Articles not updated recently", StaleRow,
+               lambda _desk, catalog, days: stale_articles(catalog.snapshot().articles.values(),
+                                                           STALE_DAYS if days is None else days)),
+        Report("translations", "Translations that need work", TranslationRow,
+               lambda _desk, catalog, _days: translation_rows(catalog)),
+        Report("deflection", "Contact-form deflection", DeflectionRow,
+               lambda desk, _catalog, days: deflection(desk.db, since_days(days))),
+    )
+}
+
+
+def columns(row_type: type) -> list[str]:
+    return [f.name for f in fields(row_type)]
+
+
+def cell(value: object) -> str:
+    """A value as one table or CSV cell: dates as ISO, lists joined with "; ", numbers as they are."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.replace(microsecond=0).isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, tuple | list | set):
+        return "; ".join(str(v) for v in value)
+    return str(value)
+
+
+def to_csv(rows: Sequence[Any], row_type: type | None = None) -> str:
+    """CSV with a header row; `row_type` gives the header when there are no rows."""
+    kind = row_type or (type(rows[0]) if rows else None)
+    if kind is None or not is_dataclass(kind):
+        return ""
+    names = columns(kind)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(names)
+    for row in rows:
+        writer.writerow([_safe(cell(getattr(row, name))) for name in names])
+    return buffer.getvalue()
+
+
+def _safe(text: str) -> str:
+    """Customers typed these queries and comments; a spreadsheet must not run them as formulas."""
+    if text.startswith(_FORMULA_START) and not _is_number(text):
+        return "'" + text
+    return text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _latest(a: datetime | None, b: datetime | None) -> datetime | None:
+    if a is None or b is None:
+        return a or b
+    return max(_aware(a), _aware(b))
+
+
+def _aware(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes for timezone-aware columns; they were stored as UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def _latest_texts(rows: Iterable[tuple[Any, str | None]], keep: int) -> dict[Any, tuple[str, ...]]:
+    """Rows newest first -> up to `keep` non-empty texts per key."""
+    out: dict[Any, list[str]] = {}
+    for key, text in rows:
+        kept = out.setdefault(key, [])
+        if text and text.strip() and len(kept) < keep:
+            kept.append(text.strip())
+    return {key: tuple(texts) for key, texts in out.items()}

@@ -1,0 +1,146 @@
+"""The content team's reports over a real desk database (SQLite; PostgreSQL with KB_TEST_DATABASE_URL)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import update
+
+from copilot import reports
+from copilot.catalog import Catalog
+from copilot.desk import Desk
+from copilot.models import SearchEvent
+from copilot.tickets import NewTicket
+from kb.settings import Settings
+from tests.conftest import database_url_for_tests
+
+
+@pytest.fixture
+def desk(tmp_path: Path) -> Iterator[Desk]:
+    opened = Desk(Settings(data_dir=tmp_path / "data", database_url=database_url_for_tests()))
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def catalog(content_dir: Path, tmp_path: Path) -> Catalog:
+    return Catalog(Settings(content_dir=content_dir, data_dir=tmp_path / "data"))
+
+
+def ticket(desk: Desk, subject: str = "Refund missing", visit_id: str | None = None) -> int:
+    new = NewTicket(email="sara@example.com", subject=subject, body="Where is my refund?", lang="en",
+                    visit_id=visit_id)
+    return desk.tickets.create(new).id
+
+
+def test_content_gaps_merge_spellings_and_count_searches_and_tickets(desk: Desk) -> None:
+    events = desk.events
+    events.search("Refund  STATUS", "en", 0, False)
+    events.search("refund status", "en", 3, True)  # results, but the answer abstained
+    events.search("refund status", "en", 5, False)  # answered: not a gap
+    events.search("استرداد المبلغ", "ar", 0, True)
+    events.content_gap("Refund status ", "ar", ticket_id=ticket(desk))
+    rows = reports.content_gaps(desk.db)
+    assert [(r.query, r.searches, r.tickets, r.languages) for r in rows] == [
+        ("refund status", 2, 1, ("ar", "en")),
+        ("استرداد المبلغ", 1, 0, ("ar",)),
+    ]
+    assert rows[0].last_seen is not None
+
+
+def test_content_gaps_respect_the_time_window(desk: Desk) -> None:
+    desk.events.search("old question", "en", 0, False)
+    with desk.db.session() as session:
+        session.execute(update(SearchEvent).values(created_at=reports.utcnow() - dt.timedelta(days=40)))
+    desk.events.search("new question", "en", 0, False)
+    assert [r.query for r in reports.content_gaps(desk.db, reports.since_days(30))] == ["new question"]
+    assert len(reports.content_gaps(desk.db)) == 2
+
+
+def test_rejected_report_lists_only_tickets_where_nothing_was_taken(desk: Desk) -> None:
+    missed, mixed, sent, shown = (ticket(desk, subject) for subject in ("Missed", "Mixed", "Sent", "Shown"))
+    events = desk.events
+    for ticket_id in (missed, mixed, sent, shown):
+        events.suggestion(ticket_id, "shown")
+    events.suggestion(missed, "rejected", reason="about cards, not wallets")
+    events.suggestion(missed, "rejected", reason="wrong country")
+    events.suggestion(mixed, "rejected", reason="not this one")
+    events.suggestion(mixed, "inserted", article_key="en/refund-timing")
+    events.suggestion(sent, "rejected", reason="too long")
+    events.suggestion(sent, "sent", edit_distance=4)
+    rows = reports.rejected_tickets(desk.db)
+    assert [(r.ticket_id, r.subject, r.lang, r.rejections) for r in rows] == [(missed, "Missed", "en", 2)]
+    assert rows[0].reasons == ("wrong country", "about cards, not wallets")
+
+
+def test_unhelpful_articles_with_share_and_latest_comments(desk: Desk) -> None:
+    events = desk.events
+    for comment in ("first", None, "second", "third", "fourth"):
+        events.feedback("en/refund-timing", False, comment, None)
+    events.feedback("en/refund-timing", True, "great", None)
+    events.feedback("en/apple-pay", False, "", None)
+    events.feedback("en/apple-pay", True, None, None)
+    events.feedback("en/delivery-fees", True, None, None)  # only helpful votes: not listed
+    rows = reports.unhelpful_articles(desk.db)
+    assert [(r.article_key, r.not_helpful, r.votes, r.share) for r in rows] == [
+        ("en/refund-timing", 5, 6, 0.833),
+        ("en/apple-pay", 1, 2, 0.5),
+    ]
+    assert rows[0].latest_comments == ("fourth", "third", "second")
+    assert rows[1].latest_comments == ()
+
+
+def test_stale_articles_from_the_front_matter(catalog: Catalog) -> None:
+    undated = catalog.settings.content_dir / "en" / "orders" / "undated.md"
+    undated.write_text("---\ntitle: Undated\n---\nAn article nobody dated, so nobody knows how old it is.\n")
+    rows = reports.stale_articles(catalog.snapshot().articles.values(), days=45, today=dt.date(2026, 10, 20))
+    assert [(r.article_key, r.age_days) for r in rows] == [
+        ("en/undated", None),  # first: nobody can tell how old it is
+        ("ar/apple-pay", 139),
+        ("en/apple-pay", 139),
+        ("ar/refund-approval-limits", 49),
+        ("en/refund-approval-limits", 49),
+    ]  # delivery-fees is exactly 45 days old: not yet stale
+    assert rows[1].updated == dt.date(2026, 6, 3) and rows[1].path == "ar/payments/apple-pay.md"
+
+
+def test_translation_report_lists_only_what_needs_a_translator(catalog: Catalog) -> None:
+    rows = reports.translation_rows(catalog)
+    assert ("gift-cards", "ar", "missing") in [(r.article_id, r.lang, r.status) for r in rows]
+    assert all(r.status not in ("source", "up-to-date") for r in rows)
+
+
+def test_deflection_counts_visits_that_did_not_write(desk: Desk) -> None:
+    events = desk.events
+    events.deflection("visit-a", "en/refund-timing")
+    events.deflection("visit-a", "en/apple-pay")  # one visit, two articles
+    events.deflection("visit-b", "en/refund-timing")
+    events.deflection("visit-c", "en/refund-timing")
+    ticket(desk, visit_id="visit-c")
+    ticket(desk, visit_id="visit-z")  # never opened a suggestion: not counted
+    assert reports.deflection(desk.db) == [reports.DeflectionRow(3, 2, 1, 0.667)]
+    assert reports.deflection(desk.db, reports.since_days(1, reports.utcnow() + dt.timedelta(days=2))) == [
+        reports.DeflectionRow(0, 0, 0, 0.0)
+    ]
+
+
+def test_csv_has_a_header_joined_lists_and_no_formulas(desk: Desk) -> None:
+    desk.events.search("=HYPERLINK(\"http://evil\")", "en", 0, False)
+    desk.events.search("refund", "en", 0, False)
+    text = reports.to_csv(reports.content_gaps(desk.db))
+    table = list(csv.reader(io.StringIO(text)))
+    assert table[0] == ["query", "searches", "tickets", "languages", "last_seen"]
+    assert sorted(row[0] for row in table[1:]) == ["'=hyperlink(\"http://evil\")", "refund"]
+    assert reports.to_csv([], reports.GapRow).startswith("query,searches")
+    assert reports.to_csv([reports.DeflectionRow(2, 1, 1, 0.5)]).splitlines()[1] == "2,1,1,0.5"
+
+
+def test_every_report_runs_through_the_registry(desk: Desk, catalog: Catalog) -> None:
+    for name, report in reports.REPORTS.items():
+        rows = report.build(desk, catalog, None)
+        assert all(isinstance(row, report.row_type) for row in rows), name

@@ -1,0 +1,98 @@
+"""The reports page for admins and `kb report`: same rows, page, CSV download and command line.
+
+No models are needed (reports read the desk database and the content folder), so the app is
+built from plain settings instead of the indexed engine.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from flask import Flask
+
+from copilot import reports
+from copilot.tickets import NewTicket
+from kb.settings import Settings
+from tests.conftest import database_url_for_tests
+from tests.webapp.test_agent_workspace import PASSWORD, login
+from webapp import create_app
+from webapp.cli import main
+from webapp.report_commands import REPORT_NAMES
+
+
+@pytest.fixture
+def settings(content_dir: Path, tmp_path: Path) -> Settings:
+    return Settings(content_dir=content_dir, data_dir=tmp_path / "data", database_url=database_url_for_tests())
+
+
+@pytest.fixture
+def app(settings: Settings) -> Flask:
+    app = create_app(settings)
+    desk = app.extensions["desk"]
+    desk.accounts.create_agent("admin@example.com", PASSWORD, name="Admin", role="admin")
+    desk.accounts.create_agent("agent@example.com", PASSWORD, name="Agent")
+    desk.events.search("  Cancel MEMBERSHIP", "en", 0, True)
+    ticket = desk.tickets.create(NewTicket(email="sara@example.com", subject="Card declined", body="Why?", lang="en"))
+    desk.events.suggestion(ticket.id, "rejected", reason="about refunds, not cards")
+    desk.events.feedback("en/apple-pay", False, "=cmd|' /C calc'!A0", None)
+    return app
+
+
+def test_admin_sees_every_report_and_downloads_csv(app: Flask) -> None:
+    client = app.test_client()
+    assert login(client, "admin@example.com").status_code == 302
+    inbox = client.get("/agent/").get_data(as_text=True)
+    assert 'href="/agent/reports/"' in inbox
+    html = client.get("/agent/reports/").get_data(as_text=True)
+    for name in REPORT_NAMES:
+        assert f'id="report-{name}"' in html and f'href="/agent/reports/{name}.csv"' in html
+    assert "cancel membership" in html and "Card declined" in html and "about refunds, not cards" in html
+    assert "Pay with Apple Pay" in html or "apple-pay" in html
+    assert "gift-cards" in html  # no Arabic translation in the slice
+
+    download = client.get("/agent/reports/unhelpful.csv")
+    assert download.status_code == 200 and download.mimetype == "text/csv"
+    assert download.headers["Content-Disposition"] == 'attachment; filename="kb-report-unhelpful.csv"'
+    table = list(csv.reader(io.StringIO(download.get_data(as_text=True))))
+    assert table[0] == ["article_key", "title", "not_helpful", "votes", "share", "latest_comments"]
+    assert table[1][0] == "en/apple-pay" and table[1][-1].startswith("'=")  # a formula stays text
+    assert client.get("/agent/reports/nonsense.csv").status_code == 404
+
+
+def test_days_narrows_the_window(app: Flask) -> None:
+    client = app.test_client()
+    login(client, "admin@example.com")
+    stale = client.get("/agent/reports/stale.csv", query_string={"days": 100000}).get_data(as_text=True)
+    assert stale.splitlines() == ["article_key,title,path,updated,age_days"]
+
+
+def test_agents_are_refused_and_visitors_sent_to_login(app: Flask) -> None:
+    client = app.test_client()
+    assert "/agent/login" in client.get("/agent/reports/").headers["Location"]
+    assert "/agent/login" in client.get("/agent/reports/gaps.csv").headers["Location"]
+    login(client, "agent@example.com")
+    assert client.get("/agent/reports/").status_code == 403
+    assert client.get("/agent/reports/gaps.csv").status_code == 403
+    assert 'href="/agent/reports/"' not in client.get("/agent/").get_data(as_text=True)
+
+
+def test_kb_report_prints_a_table_or_csv(app: Flask, settings: Settings) -> None:
+    assert set(REPORT_NAMES) == set(reports.REPORTS)
+    where = ["--content", str(settings.content_dir), "--data", str(settings.data_dir)]
+    runner = CliRunner(env={"DATABASE_URL": settings.database_url or ""})
+    shown = runner.invoke(main, ["report", "rejected", *where])
+    assert shown.exit_code == 0, shown.output
+    lines = shown.output.splitlines()
+    assert lines[0] == "Tickets where agents rejected every suggestion (1)"
+    assert lines[1].split() == ["ticket_id", "subject", "lang", "rejections", "reasons", "last_rejected"]
+    assert "Card declined" in lines[2]
+    as_csv = runner.invoke(main, ["report", "gaps", "--csv", *where])
+    assert as_csv.output.splitlines()[1].startswith("cancel membership,1,0,en,")
+    stale = runner.invoke(main, ["report", "stale", "--days", "100000", *where])
+    header = "article_key  title  path  updated  age_days"
+    assert stale.output.splitlines() == ["Articles not updated recently (0)", header]
+    assert runner.invoke(main, ["report", "nonsense", *where]).exit_code == 2

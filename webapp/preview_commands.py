@@ -1,0 +1,162 @@
+"""`kb preview`: the help center as the working tree would make it, for writers checking their edits.
+
+Everything the preview writes lives under DATA/preview: its own index, its own (SQLite) desk
+database, its own secret, so the live help center's index and analytics are never touched, even
+when the live site uses a Qdrant server or PostgreSQL. The live embedding cache is copied once to
+seed the preview's, so a first preview does not spend minutes re-embedding unchanged articles.
+
+A background thread polls the content folder and re-runs the (incremental) index when a file
+changes; the catalog behind the pages already follows file changes by itself. What the pages add
+in preview (lint messages) is in `webapp.preview`, imported only when serving, so other `kb`
+commands do not pay for Flask.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from copilot.engine import Engine
+from indexer.stores.base import StoreBusyError
+from indexer.sync import SyncReport
+from kb.settings import Settings
+
+if TYPE_CHECKING:
+    from indexer.embedders import Embedder
+
+PREVIEW_DIR = "preview"
+CACHE_FILE = "embeddings.sqlite"
+POLL_SECONDS = 2.0
+
+Signature = tuple[tuple[str, int, int], ...]
+log = logging.getLogger(__name__)
+
+
+def preview_settings(settings: Settings) -> Settings:
+    """The live settings pointed at DATA/preview, with local stores only, so nothing live is written."""
+    return replace(
+        settings, data_dir=settings.data_dir / PREVIEW_DIR, qdrant_url=None, qdrant_api_key=None, database_url=None
+    )
+
+
+def seed_embedding_cache(live: Path, preview: Path) -> bool:
+    """Copy the live cache once, through SQLite's backup API: a file copy could catch a write half-done."""
+    if preview.exists() or not live.is_file():
+        return False
+    preview.parent.mkdir(parents=True, exist_ok=True)
+    partial = preview.with_name(preview.name + ".partial")  # an interrupted copy must not pass for a cache
+    source, target = sqlite3.connect(live), sqlite3.connect(partial)
+    try:
+        source.backup(target)
+    finally:
+        target.close()
+        source.close()
+    partial.replace(preview)
+    return True
+
+
+def build_preview(settings: Settings, embedders: list[Embedder] | None = None) -> tuple[Engine, SyncReport]:
+    """The preview's engine, its index brought up to date with the working tree (incrementally)."""
+    preview = preview_settings(settings)
+    seed_embedding_cache(settings.data_dir / CACHE_FILE, preview.data_dir / CACHE_FILE)
+    engine = Engine(preview, embedders)
+    try:
+        return engine, engine.index(show_progress=False)
+    except BaseException:
+        engine.close()
+        raise
+
+
+def content_signature(content_dir: Path) -> Signature:
+    """Every file's mtime and size: media and `_synonyms.yml` change what the index holds too."""
+    out = []
+    for path in sorted(content_dir.rglob("*")):
+        relative = path.relative_to(content_dir)
+        if path.is_file() and not any(part.startswith(".") for part in relative.parts):
+            stat = path.stat()
+            out.append((relative.as_posix(), stat.st_mtime_ns, stat.st_size))
+    return tuple(out)
+
+
+def reindex_if_changed(engine: Engine, seen: Signature) -> tuple[Signature, SyncReport | None]:
+    current = content_signature(engine.settings.content_dir)
+    if current == seen:
+        return seen, None
+    return current, engine.index(show_progress=False)
+
+
+def watch(engine: Engine, stop: threading.Event, seen: Signature) -> None:
+    """Poll until `stop`; an index that fails is logged and retried on the next change, never fatal."""
+    while not stop.wait(POLL_SECONDS):
+        try:
+            seen, report = reindex_if_changed(engine, seen)
+        except Exception:
+            log.exception("preview re-index failed")
+            seen = content_signature(engine.settings.content_dir)
+            continue
+        if report is not None:
+            _echo_report(report, engine.settings.content_dir)
+
+
+def _echo_report(report: SyncReport, content_dir: Path) -> None:
+    """As `kb index` prints it: broken articles as path:line: message on stderr, then the summary."""
+    for error in report.rejected:
+        click.echo(f"{content_dir.as_posix().rstrip('/')}/{error}", err=True)
+    click.echo(report.summary())
+
+
+@click.command("preview")
+@click.option(
+    "--content",
+    "content_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Content directory, uncommitted edits included (default: $KB_CONTENT_DIR or ./content).",
+)
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The live data directory; the preview keeps its own under DATA/preview (default: $KB_DATA_DIR or ./var).",
+)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=5001, show_default=True)
+@click.option("--threads", type=int, default=4, show_default=True, help="Request threads.")
+def preview_command(content_dir: Path | None, data_dir: Path | None, host: str, port: int, threads: int) -> None:
+    """Serve the working tree with lint messages on each article, re-indexing as files change.
+
+    The index, database and caches are under DATA/preview; the live help center is untouched.
+    Problems of the whole tree (articles too broken to open included) are at /preview/problems.
+    """
+    from waitress import serve as waitress_serve
+
+    from webapp.preview import preview_app
+
+    settings = Settings.from_env(content_dir=content_dir, data_dir=data_dir)
+    if not settings.content_dir.is_dir():
+        raise click.ClickException(f"content directory not found: {settings.content_dir}")
+    seen = content_signature(settings.content_dir)  # before indexing: edits made meanwhile are caught
+    try:
+        engine, report = build_preview(settings)
+    except StoreBusyError as error:
+        raise click.ClickException(f"{error} (is another `kb preview` running?)") from None
+    _echo_report(report, settings.content_dir)
+    stop = threading.Event()
+    watcher = threading.Thread(target=watch, args=(engine, stop, seen), name="kb-preview-watch", daemon=True)
+    try:
+        engine.warm_up()
+        watcher.start()
+        click.echo(f"Preview on http://{host}:{port}/  (lint problems: /preview/problems)")
+        waitress_serve(preview_app(engine), host=host, port=port, threads=threads, ident="helpcenter-preview")
+    finally:
+        stop.set()
+        if watcher.is_alive():
+            watcher.join(timeout=30)
+        engine.close()

@@ -1,0 +1,83 @@
+"""`kb report`: the content team's reports (copilot.reports) as a table to read or CSV to share.
+
+Kept out of `webapp.cli` so `cli` registers it with one line at its end, like `kb sync`, and so this
+module does not import `cli` back (which would break `python -m webapp.cli`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from kb.settings import Settings
+
+if TYPE_CHECKING:
+    from copilot.reports import Report
+
+# copilot.reports.REPORTS's keys, spelled out so `kb --help` does not import SQLAlchemy (a test pins them).
+REPORT_NAMES = ("gaps", "rejected", "unhelpful", "stale", "translations", "deflection")
+MAX_CELL = 60  # a table row per line stays readable; --csv keeps every character
+
+
+@click.command("report")
+@click.argument("name", type=click.Choice(REPORT_NAMES), default="gaps")
+@click.option(
+    "--content",
+    "content_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Content directory (default: $KB_CONTENT_DIR or ./content).",
+)
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Data directory for the database (default: $KB_DATA_DIR or ./var).",
+)
+@click.option(
+    "--days",
+    type=click.IntRange(0),
+    default=None,
+    help="stale: age in days that counts as stale (default 180); other reports: only the last N days.",
+)
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV (with a header row) instead of a table.")
+def report_command(name: str, content_dir: Path | None, data_dir: Path | None, days: int | None, as_csv: bool) -> None:
+    """Content gaps, rejected suggestions, unhelpful, stale and untranslated articles, deflection.
+
+    NAME is one of gaps, rejected, unhelpful, stale, translations, deflection (default: gaps).
+    The same reports are on the workspace's /agent/reports page for admins.
+    """
+    from copilot.catalog import Catalog
+    from copilot.desk import Desk
+    from copilot.reports import REPORTS, to_csv
+
+    settings = Settings.from_env(content_dir=content_dir, data_dir=data_dir)
+    report = REPORTS[name]
+    desk = Desk(settings)
+    try:
+        rows = report.build(desk, Catalog(settings), days)
+    finally:
+        desk.close()
+    click.echo(to_csv(rows, report.row_type) if as_csv else table(report, rows), nl=not as_csv)
+
+
+def table(report: Report, rows: Sequence[Any]) -> str:
+    """Aligned columns under the report's title; long cells are cut so each row stays one line."""
+    from copilot.reports import cell, columns
+
+    names = columns(report.row_type)
+    cells = [[_short(cell(getattr(row, n))) for n in names] for row in rows]
+    widths = [max([len(n), *(len(r[i]) for r in cells)]) for i, n in enumerate(names)]
+    header = "  ".join(n.ljust(w) for n, w in zip(names, widths, strict=True)).rstrip()
+    lines = [f"{report.title} ({len(rows)})", header]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
+    return "\n".join(lines)
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"

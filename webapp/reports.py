@@ -1,0 +1,55 @@
+"""The content team's reports in the agents' workspace (admins only), each with a CSV download.
+
+The same rows as `kb report`; both call copilot.reports, so a number on the page and in the file
+an admin downloads cannot disagree.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, request
+from flask_login import login_required
+
+from copilot.reports import REPORTS, Report, cell, columns, to_csv
+from webapp import state
+from webapp.agent import _admin_required, _page
+
+bp = Blueprint("reports", __name__, url_prefix="/agent/reports")
+MAX_DAYS = 3650
+
+
+def _days() -> int | None:
+    """?days=N: the stale threshold, and the window of the other reports (all time when absent)."""
+    days = request.args.get("days", type=int)
+    return None if days is None else max(0, min(days, MAX_DAYS))
+
+
+@bp.get("/")
+@login_required
+def index() -> str:
+    _admin_required()
+    days = _days()
+    desk, catalog = state.desk(), state.catalog()
+    sections = [(report, columns(report.row_type), _cells(report, report.build(desk, catalog, days)))
+                for report in REPORTS.values()]
+    return _page("agent/reports.html", sections=sections, days=days)
+
+
+def _cells(report: Report, rows: list) -> list[list[str]]:
+    """Rows as the strings the CSV holds, so the page and the download read the same."""
+    names = columns(report.row_type)
+    return [[cell(getattr(row, name)) for name in names] for row in rows]
+
+
+@bp.get("/<name>.csv")
+@login_required
+def download(name: str) -> Response:
+    _admin_required()
+    report = REPORTS.get(name)
+    if report is None:
+        abort(404)
+    rows = report.build(state.desk(), state.catalog(), _days())
+    return Response(
+        to_csv(rows, report.row_type),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="kb-report-{name}.csv"'},
+    )
