@@ -36,34 +36,47 @@ def fold(text: str) -> list[str]:
     return _WORD.findall(light_stem(text.lower()))
 
 
+_Group = tuple[list[tuple[str, ...]], list[str]]  # folded members, members as written
+
+
 class Synonyms:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._stamp: int | None = None
-        self._groups: list[tuple[list[tuple[str, ...]], list[str]]] = []
+        self._groups: list[_Group] = []
+        # Groups by the first folded word of each member: a query can only mention a group through
+        # one of its words, so `expand` looks at a handful of groups instead of every member of all
+        # of them at every position (it runs twice per search, for the same- and other-language side).
+        self._by_word: dict[str, list[int]] = {}
         self._lock = threading.Lock()
 
-    def _load(self) -> list[tuple[list[tuple[str, ...]], list[str]]]:
+    def _load(self) -> tuple[list[_Group], dict[str, list[int]]]:
         try:
             stamp = self.path.stat().st_mtime_ns
         except FileNotFoundError:
-            return []
+            return [], {}
         with self._lock:
             if stamp != self._stamp:
                 raw = yaml.safe_load(self.path.read_text("utf-8")) or []
-                groups = []
+                groups: list[_Group] = []
+                by_word: dict[str, list[int]] = {}
                 for group in raw:
                     if isinstance(group, list):
                         members = [str(m) for m in group if str(m).strip()]
-                        groups.append(([tuple(fold(m)) for m in members], members))
-                self._groups, self._stamp = groups, stamp
-            return self._groups
+                        folded = [tuple(fold(m)) for m in members]
+                        for first in {f[0] for f in folded if f}:
+                            by_word.setdefault(first, []).append(len(groups))
+                        groups.append((folded, members))
+                self._groups, self._by_word, self._stamp = groups, by_word, stamp
+            return self._groups, self._by_word
 
     def expand(self, query: str) -> list[str]:
         """Members of every group the query mentions, except what the query already says."""
         words = fold(query)
+        groups, by_word = self._load()
         extra: list[str] = []
-        for folded_members, members in self._load():
+        for index in sorted({i for w in set(words) for i in by_word.get(w, ())}):  # in the file's order
+            folded_members, members = groups[index]
             if any(_contains(words, member) for member in folded_members if member):
                 extra.extend(m for m, f in zip(members, folded_members, strict=True) if not _contains(words, f))
         return extra

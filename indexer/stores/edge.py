@@ -98,7 +98,8 @@ def _merge(a: PayloadFilter, b: PayloadFilter) -> PayloadFilter:
 def _vector(source: Source) -> Any:
     if isinstance(source.vector, SparseVector):
         return EdgeSparseVector(list(source.vector.indices), list(source.vector.values))
-    return [float(x) for x in source.vector]
+    vector = source.vector
+    return vector.tolist() if hasattr(vector, "tolist") else [float(x) for x in vector]
 
 
 def _request(query: StoreQuery) -> QueryRequest:

@@ -1,0 +1,85 @@
+"""The abstention rule: floors per query register, and how bench/tune_fusion.py chooses them."""
+
+from __future__ import annotations
+
+import importlib.util
+from types import ModuleType
+
+import numpy as np
+import pytest
+
+from copilot.retrieval import Retriever, query_register, register_floors
+from tests.conftest import ROOT
+
+
+def _tune_fusion() -> ModuleType:
+    """bench/ is a folder of scripts, not a package: load the one under test by path."""
+    spec = importlib.util.spec_from_file_location("tune_fusion", ROOT / "bench/tune_fusion.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(
+    ("query", "lang", "register"),
+    [
+        ("متى يوصل طلبي", "ar", "plain"),
+        ("عايز ارجع الطلب", "ar", "dialect"),
+        ("وين الطلب", "ar", "dialect"),
+        ("وصلني item غلط", "ar", "mixed"),  # mixed wins over dialect: the lexical side loses the most
+        ("عايز refund", "ar", "mixed"),
+        ("رقم 5 G", "ar", "plain"),  # a single Latin letter is not a word in another language
+        ("track my order", "en", "plain"),
+        ("refund ما وصل", "en", "mixed"),
+    ],
+)
+def test_query_register(query: str, lang: str, register: str) -> None:
+    assert query_register(query, lang) == register
+
+
+def test_register_floors_add_the_registers_offsets_only() -> None:
+    floors = {"e5_top": 0.88, "use_top": 0.25, "field_top": 0.5}
+    offsets = {"dialect": {"e5_top": -0.02, "use_top": -0.05}}
+    assert register_floors(floors, offsets, "plain") == floors
+    lowered = register_floors(floors, offsets, "dialect")
+    assert lowered == pytest.approx({"e5_top": 0.86, "use_top": 0.20, "field_top": 0.5})
+
+
+def test_a_dialect_query_needs_less_evidence_to_be_in_scope() -> None:
+    retriever = Retriever.__new__(Retriever)  # _abstains reads the floors and offsets only
+    retriever.abstain_floors = {"ar": {"e5_top": 0.88, "use_top": 0.25}}
+    retriever.abstain_offsets = {"ar": {"dialect": {"e5_top": -0.02}}}
+    signals = {"e5_top": 0.87, "use_top": 0.1}
+    assert retriever._abstains("ar", signals, "plain")
+    assert not retriever._abstains("ar", signals, "dialect")
+    assert retriever._abstains("ar", signals, "mixed")  # no offsets for it: the plain floors
+
+
+def test_register_offsets_come_from_answerable_queries_and_never_raise_a_floor() -> None:
+    tune = _tune_fusion()
+    plain = [[0.90, 0.30, 10.0, 0.0]] * 6
+    dialect = [[0.88, 0.35, 10.0, 0.0]] * 6  # lower e5, higher USE
+    out_of_scope = [[0.50, 0.0, 0.0, 0.0]] * 3  # far below: must not move anything
+    scores = np.array(plain + dialect + out_of_scope)
+    registers = ["plain"] * 6 + ["dialect"] * 9
+    answerable = np.array([True] * 12 + [False] * 3)
+    offsets = tune.register_offsets(scores, registers, answerable)
+    assert offsets == {"dialect": {"e5_top": pytest.approx(-0.02), "use_top": 0.0, "lexical_top": 0.0}}
+    few = tune.register_offsets(scores[:8], registers[:8], answerable[:8])  # 2 dialect queries: too few
+    assert few == {}
+
+
+def test_choose_floors_respects_the_false_flag_budget() -> None:
+    tune = _tune_fusion()
+    rng = np.random.default_rng(0)
+    answerable = np.column_stack(
+        [rng.uniform(0.85, 0.95, 40), rng.uniform(0.2, 0.5, 40), np.full(40, 10.0), np.zeros(40)]
+    )
+    out = np.column_stack([rng.uniform(0.78, 0.84, 10), rng.uniform(0.0, 0.15, 10), np.full(10, 2.0), np.zeros(10)])
+    scores = np.vstack([answerable, out])
+    out_of_scope = np.array([False] * 40 + [True] * 10)
+    recall, false_rate, floors = tune.choose_floors(scores, out_of_scope, 0.05)
+    assert false_rate <= 0.05 and recall == 1.0
+    flagged = (scores < np.asarray(floors)).all(axis=1)
+    assert flagged[out_of_scope].all() and flagged[~out_of_scope].mean() <= 0.05
