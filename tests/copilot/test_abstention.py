@@ -83,3 +83,13 @@ def test_choose_floors_respects_the_false_flag_budget() -> None:
     assert false_rate <= 0.05 and recall == 1.0
     flagged = (scores < np.asarray(floors)).all(axis=1)
     assert flagged[out_of_scope].all() and flagged[~out_of_scope].mean() <= 0.05
+
+
+def test_a_language_without_articles_is_judged_on_the_cross_lingual_score_alone() -> None:
+    retriever = Retriever.__new__(Retriever)
+    retriever.abstain_floors = {"ar": {"e5_top": 0.9, "use_top": 0.3}}
+    retriever.abstain_offsets = {}
+    nothing_here = {"e5_top": 0.0, "use_top": 0.0}
+    assert retriever._abstains("ar", nothing_here)  # the same-language floors alone would always abstain
+    assert not retriever._abstains("ar", nothing_here | {"cross_top": 0.2}, only_elsewhere=True)
+    assert retriever._abstains("ar", nothing_here | {"cross_top": 0.05}, only_elsewhere=True)
