@@ -133,3 +133,13 @@ def test_instant_search_through_the_api_is_recorded_with_an_id(app: Flask, clien
     assert isinstance(body["search_id"], int)
     assert "search_id" not in client.get("/api/v1/search", query_string={"q": "apple pay"}).get_json()
     assert [e.source for e in rows(app, SearchEvent)] == ["instant"]
+
+
+def test_a_stale_translation_shows_a_notice_linking_the_current_source(indexed: Engine) -> None:
+    source = indexed.settings.content_dir / "en" / "returns" / "refund-timing.md"
+    source.write_text(source.read_text("utf-8") + "\n## New section\n\nRefunds to wallets now take one day.\n", "utf-8")
+    client = create_app(engine=indexed).test_client()
+    stale = client.get("/ar/articles/refund-timing").get_data(as_text=True)
+    assert 'class="notice stale"' in stale and 'href="/en/articles/refund-timing"' in stale
+    assert 'class="notice stale"' not in client.get("/ar/articles/reset-password").get_data(as_text=True)
+    assert 'class="notice stale"' not in client.get("/en/articles/refund-timing").get_data(as_text=True)
