@@ -6,12 +6,9 @@ Commands are thin: each builds `Settings`, then calls into `copilot.engine`.
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -19,29 +16,7 @@ from copilot.engine import Engine
 from copilot.retrieval import QueryError
 from indexer.stores.base import StoreBusyError
 from kb.settings import Settings
-
-
-def _location_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    @click.option(
-        "--content",
-        "content_dir",
-        type=click.Path(file_okay=False, path_type=Path),
-        default=None,
-        help="Content directory (default: $KB_CONTENT_DIR or ./content).",
-    )
-    @click.option(
-        "--data",
-        "data_dir",
-        type=click.Path(file_okay=False, path_type=Path),
-        default=None,
-        help="Data directory for the index and caches (default: $KB_DATA_DIR or ./var).",
-    )
-    @functools.wraps(command)
-    def wrapper(*args: Any, content_dir: Path | None, data_dir: Path | None, **kwargs: Any) -> Any:
-        settings = Settings.from_env(content_dir=content_dir, data_dir=data_dir)
-        return command(*args, settings=settings, **kwargs)
-
-    return wrapper
+from webapp.cli_options import location_options
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -50,7 +25,7 @@ def main() -> None:
 
 
 @main.command()
-@_location_options
+@location_options
 @click.option("--rebuild", is_flag=True, help="Build a new index from scratch (cached embeddings are reused).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def index(settings: Settings, rebuild: bool, quiet: bool) -> None:
@@ -77,7 +52,7 @@ def index(settings: Settings, rebuild: bool, quiet: bool) -> None:
 
 
 @main.command()
-@_location_options
+@location_options
 @click.argument("query")
 @click.option("--lang", type=click.Choice(["en", "ar"]), default=None, help="Query language (default: detected).")
 @click.option("--limit", type=click.IntRange(1, 50), default=10, show_default=True)
@@ -103,7 +78,7 @@ def search(settings: Settings, query: str, lang: str | None, limit: int, as_json
 
 
 @main.command()
-@_location_options
+@location_options
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=5000, show_default=True)
 @click.option("--threads", type=int, default=8, show_default=True, help="Request threads.")
@@ -124,7 +99,7 @@ def serve(settings: Settings, host: str, port: int, threads: int) -> None:
 
 
 @main.command()
-@_location_options
+@location_options
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def lint(settings: Settings, paths: tuple[Path, ...], fmt: str) -> None:
@@ -150,7 +125,7 @@ def lint(settings: Settings, paths: tuple[Path, ...], fmt: str) -> None:
 
 
 @main.command()
-@_location_options
+@location_options
 @click.option("--json", "as_json", is_flag=True, help="Print every status as JSON.")
 @click.option("--all", "show_all", is_flag=True, help="Also list sources and up-to-date translations.")
 @click.option(
@@ -194,7 +169,7 @@ def agents() -> None:
 
 
 @agents.command("create")
-@_location_options
+@location_options
 @click.argument("email")
 @click.option("--name", default="", help="Display name (default: the part of the email before @).")
 @click.option("--admin", is_flag=True, help="May create agents and API tokens.")
@@ -230,7 +205,7 @@ def tokens() -> None:
 
 
 @tokens.command("create")
-@_location_options
+@location_options
 @click.argument("name")
 def tokens_create(settings: Settings, name: str) -> None:
     """Create a token and print it once (only its hash is stored)."""
@@ -252,7 +227,7 @@ def tickets() -> None:
 
 
 @tickets.command("import")
-@_location_options
+@location_options
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def tickets_import(settings: Settings, path: Path) -> None:
     """Import tickets from JSON lines or an mbox; already imported ones are skipped.

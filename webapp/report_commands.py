@@ -7,12 +7,12 @@ module does not import `cli` back (which would break `python -m webapp.cli`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from kb.settings import Settings
+from webapp.cli_options import location_options
 
 if TYPE_CHECKING:
     from copilot.reports import Report
@@ -24,20 +24,7 @@ MAX_CELL = 60  # a table row per line stays readable; --csv keeps every characte
 
 @click.command("report")
 @click.argument("name", type=click.Choice(REPORT_NAMES), default="gaps")
-@click.option(
-    "--content",
-    "content_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Content directory (default: $KB_CONTENT_DIR or ./content).",
-)
-@click.option(
-    "--data",
-    "data_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Data directory for the database (default: $KB_DATA_DIR or ./var).",
-)
+@location_options
 @click.option(
     "--days",
     type=click.IntRange(0),
@@ -45,7 +32,7 @@ MAX_CELL = 60  # a table row per line stays readable; --csv keeps every characte
     help="stale: age in days that counts as stale (default 180); other reports: only the last N days.",
 )
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV (with a header row) instead of a table.")
-def report_command(name: str, content_dir: Path | None, data_dir: Path | None, days: int | None, as_csv: bool) -> None:
+def report_command(settings: Settings, name: str, days: int | None, as_csv: bool) -> None:
     """Content gaps, rejected suggestions, unhelpful, stale and untranslated articles, deflection.
 
     NAME is one of gaps, rejected, unhelpful, stale, translations, deflection (default: gaps).
@@ -55,7 +42,6 @@ def report_command(name: str, content_dir: Path | None, data_dir: Path | None, d
     from copilot.desk import Desk
     from copilot.reports import REPORTS, to_csv
 
-    settings = Settings.from_env(content_dir=content_dir, data_dir=data_dir)
     report = REPORTS[name]
     desk = Desk(settings)
     try:
