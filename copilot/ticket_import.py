@@ -40,7 +40,10 @@ def _parse_time(value: object, where: str) -> datetime | None:
         raise InputError(f"{where}created", f"{value!r} is not an ISO 8601 time") from None
 
 
-def ticket_from_json(row: dict) -> NewTicket:
+def ticket_from_json(row: dict, languages: tuple[str, ...] = ("en", "ar")) -> NewTicket:
+    """A ticket from one exported record. A language the help center does not ship ("fr", "ar-EG")
+    is not a reason to lose the ticket: its language is detected from the text instead, and the
+    declared one is kept in the ticket's context for the agent."""
     customer = row.get("customer") or {}
     if not isinstance(customer, dict):
         raise InputError("customer", "must be an object with name and email")
@@ -56,7 +59,8 @@ def ticket_from_json(row: dict) -> NewTicket:
         country=customer.get("country"),
         subject=row.get("subject", ""),
         body=first.get("body", ""),
-        lang=row.get("lang"),
+        lang=declared if (declared := row.get("lang")) in languages else None,
+        context={"declared_lang": declared} if declared and declared not in languages else None,
         channel=row.get("channel", "email"),
         priority=row.get("priority", "normal"),
         external_id=row.get("external_id"),
@@ -87,7 +91,7 @@ def import_jsonl(store: TicketStore, path: Path) -> ImportReport:
             row = json.loads(line)
             if not isinstance(row, dict):
                 raise InputError("line", "must be a JSON object")
-            new = ticket_from_json(row)
+            new = ticket_from_json(row, store.languages)
         except json.JSONDecodeError as error:
             report.errors.append(f"{where}: not JSON ({error.msg} at column {error.colno})")
             continue

@@ -111,6 +111,12 @@ def test_demo_tickets_import_once_and_bad_lines_are_reported_by_line(desk: Desk,
     assert "subject" in report.errors[1]
     with pytest.raises(DuplicateTicketError):
         desk.tickets.create(new(external_id="X-1"))
+    french = tmp_path / "french.jsonl"
+    french.write_text('{"lang": "fr", "subject": "Remboursement", "customer": {"email": "a@b.co"}, '
+                      '"messages": [{"body": "Where is my refund?"}]}\n', "utf-8")
+    assert import_file(desk.tickets, french).created == 1
+    kept = desk.tickets.inbox(status=None)[0][0]
+    assert kept.subject == "Remboursement" and kept.lang == "en" and kept.context == {"declared_lang": "fr"}
 
 
 def test_mbox_import_reads_html_only_mail_as_text(desk: Desk, tmp_path: Path) -> None:
