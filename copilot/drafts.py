@@ -11,9 +11,9 @@ help center does not. `OpenAICompatibleDrafter` asks any server speaking the Ope
 a more natural reply restricted to numbered passages, and checks that the reply cites only those;
 when the model or the server misbehaves the agent still gets the grounded draft, marked as such.
 
-No in-process llama-cpp-python (GGUF) drafter: it would add a native build and a multi-GB model to
-every install for a feature most deployments leave off, and llama.cpp's own `llama-server` speaks
-the OpenAI chat API, so a local GGUF model is already one `KB_LLM_URL` away.
+`LlamaCppDrafter` runs a local GGUF model in-process with llama-cpp-python, which is not a
+dependency (a native build and a large model for a feature most deployments leave off): install
+it and set KB_LLM_GGUF. llama.cpp's own `llama-server` is the other way, through KB_LLM_URL.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import json
 import logging
 import os
 import re
+import threading
 import urllib.error
 import urllib.request
 from collections.abc import Mapping, Sequence
@@ -244,25 +245,16 @@ class DrafterError(RuntimeError):
     """The model's server failed or its reply broke the citation rules; the message says how."""
 
 
-class OpenAICompatibleDrafter:
-    """A model writes the reply from numbered passages; a reply citing anything else is rejected."""
+class CitingModelDrafter:
+    """A model writes the reply from numbered passages; a reply citing anything else is rejected.
 
-    name = "openai-compatible"
+    Subclasses say how the model is reached (`_complete`); the prompt, the citation check and the
+    fall-back to the grounded draft are the same for every model.
+    """
 
-    def __init__(
-        self,
-        url: str,
-        model: str,
-        api_key: str | None = None,
-        timeout: float = 30.0,
-        base_url: str = "",
-        max_passages: int = 3,
-        fallback: GroundedDrafter | None = None,
-    ) -> None:
-        self.endpoint = url.rstrip("/") + "/v1/chat/completions"
-        self.model = model
-        self.api_key = api_key
-        self.timeout = timeout
+    name = "model"
+
+    def __init__(self, base_url: str = "", max_passages: int = 3, fallback: GroundedDrafter | None = None) -> None:
         self.base_url = base_url
         self.max_passages = max_passages
         self.fallback = fallback or GroundedDrafter(base_url)
@@ -297,20 +289,7 @@ class OpenAICompatibleDrafter:
         return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
     def _complete(self, messages: list[dict[str, str]]) -> str:
-        body = json.dumps({"model": self.model, "messages": messages, "temperature": 0}).encode("utf-8")
-        headers = {"Content-Type": "application/json"}
-        if self.api_key:
-            headers["Authorization"] = f"Bearer {self.api_key}"
-        request = urllib.request.Request(self.endpoint, data=body, headers=headers, method="POST")
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                payload = json.loads(response.read().decode("utf-8"))
-            content = payload["choices"][0]["message"]["content"]
-        except (urllib.error.URLError, TimeoutError, OSError, ValueError, KeyError, IndexError, TypeError) as error:
-            raise DrafterError(f"the model server did not answer usably: {error}") from error
-        if not isinstance(content, str) or not content.strip():
-            raise DrafterError("the model returned an empty reply")
-        return content.strip()
+        raise NotImplementedError
 
     def _checked(self, reply: str, ticket_lang: str, passages: Sequence[SearchHit]) -> Draft:
         if reply.strip(" .") == NO_ANSWER:
@@ -336,8 +315,103 @@ class OpenAICompatibleDrafter:
         )
 
 
+
+def _content(payload: object) -> str:
+    """The reply text of an OpenAI-style chat completion (llama-cpp-python answers in the same shape)."""
+    try:
+        content = payload["choices"][0]["message"]["content"]  # type: ignore[index]
+    except (KeyError, IndexError, TypeError) as error:
+        raise DrafterError(f"the model's answer has no message: {error}") from error
+    if not isinstance(content, str) or not content.strip():
+        raise DrafterError("the model returned an empty reply")
+    return content.strip()
+
+
+class OpenAICompatibleDrafter(CitingModelDrafter):
+    """A model behind an OpenAI-compatible server: vLLM, llama.cpp's llama-server, Ollama."""
+
+    name = "openai-compatible"
+
+    def __init__(
+        self,
+        url: str,
+        model: str,
+        api_key: str | None = None,
+        timeout: float = 30.0,
+        base_url: str = "",
+        max_passages: int = 3,
+        fallback: GroundedDrafter | None = None,
+    ) -> None:
+        super().__init__(base_url, max_passages, fallback)
+        self.endpoint = url.rstrip("/") + "/v1/chat/completions"
+        self.model = model
+        self.api_key = api_key
+        self.timeout = timeout
+
+    def _complete(self, messages: list[dict[str, str]]) -> str:
+        body = json.dumps({"model": self.model, "messages": messages, "temperature": 0}).encode("utf-8")
+        headers = {"Content-Type": "application/json"}
+        if self.api_key:
+            headers["Authorization"] = f"Bearer {self.api_key}"
+        request = urllib.request.Request(self.endpoint, data=body, headers=headers, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                payload = json.loads(response.read().decode("utf-8"))
+        except (urllib.error.URLError, TimeoutError, OSError, ValueError) as error:
+            raise DrafterError(f"the model server did not answer usably: {error}") from error
+        return _content(payload)
+
+
+class LlamaCppDrafter(CitingModelDrafter):
+    """A local GGUF model run in-process by llama-cpp-python (an optional install: it builds from
+    source, ~5.5 min on 2 cores). Loaded on the first draft, once; drafts are serialised because
+    one model instance is not safe to share between threads."""
+
+    name = "llama-cpp"
+
+    def __init__(
+        self,
+        model_path: str,
+        threads: int = 2,
+        context: int = 4096,
+        max_tokens: int = 512,
+        base_url: str = "",
+        max_passages: int = 3,
+        fallback: GroundedDrafter | None = None,
+    ) -> None:
+        super().__init__(base_url, max_passages, fallback)
+        self.model_path = model_path
+        self.threads = threads
+        self.context = context
+        self.max_tokens = max_tokens
+        self._model: object | None = None
+        self._lock = threading.Lock()
+
+    def _load(self) -> object:
+        try:
+            from llama_cpp import Llama
+        except ImportError as error:
+            raise DrafterError("KB_LLM_GGUF is set but llama-cpp-python is not installed") from error
+        try:
+            return Llama(model_path=self.model_path, n_ctx=self.context, n_threads=self.threads, verbose=False)
+        except (OSError, ValueError) as error:
+            raise DrafterError(f"cannot load {self.model_path}: {error}") from error
+
+    def _complete(self, messages: list[dict[str, str]]) -> str:
+        with self._lock:
+            if self._model is None:
+                self._model = self._load()
+            try:
+                payload = self._model.create_chat_completion(  # type: ignore[attr-defined]
+                    messages=messages, temperature=0, max_tokens=self.max_tokens
+                )
+            except (RuntimeError, ValueError) as error:
+                raise DrafterError(f"the local model failed: {error}") from error
+        return _content(payload)
+
 def drafter_from_env(source: Settings | Mapping[str, str] | None = None, base_url: str | None = None) -> Drafter:
-    """`OpenAICompatibleDrafter` when KB_LLM_URL is set (KB_LLM_MODEL, KB_LLM_API_KEY, KB_LLM_TIMEOUT), else grounded.
+    """`OpenAICompatibleDrafter` when KB_LLM_URL is set (KB_LLM_MODEL, KB_LLM_API_KEY, KB_LLM_TIMEOUT),
+    `LlamaCppDrafter` when KB_LLM_GGUF names a model file (KB_THREADS), else grounded.
 
     Settings carry no LLM fields (the model is optional and per deployment), so with a Settings the
     process environment is read and the settings give the base url.
@@ -346,6 +420,9 @@ def drafter_from_env(source: Settings | Mapping[str, str] | None = None, base_ur
     if base_url is None:
         base_url = source.base_url if isinstance(source, Settings) else env.get("KB_BASE_URL", "")
     url = env.get("KB_LLM_URL", "").strip()
+    gguf = env.get("KB_LLM_GGUF", "").strip()
+    if not url and gguf:
+        return LlamaCppDrafter(gguf, threads=int(env.get("KB_THREADS", "2")), base_url=base_url)
     if not url:
         return GroundedDrafter(base_url)
     return OpenAICompatibleDrafter(

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+import sys
 import threading
+import types
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import pytest
 
 from copilot.drafts import (
     GroundedDrafter,
+    LlamaCppDrafter,
     OpenAICompatibleDrafter,
     drafter_from_env,
     section_text,
@@ -209,6 +213,37 @@ def test_drafter_from_env_picks_the_llm_only_when_configured() -> None:
     llm = drafter_from_env({"KB_LLM_URL": "http://localhost:8080/", "KB_LLM_MODEL": "qwen"}, base_url=BASE)
     assert isinstance(llm, OpenAICompatibleDrafter)
     assert llm.endpoint == "http://localhost:8080/v1/chat/completions" and llm.model == "qwen"
+
+
+class FakeLlama:
+    """Stands in for llama_cpp.Llama (not installed here): the same chat-completion answer shape."""
+
+    reply = "مرحبًا خالد، أعد تعيين كلمة المرور من صفحة الدخول [1]."
+    loaded: ClassVar[list[dict]] = []
+
+    def __init__(self, **options: object) -> None:
+        FakeLlama.loaded.append(options)
+
+    def create_chat_completion(self, messages: list[dict], **options: object) -> dict:
+        return {"choices": [{"message": {"role": "assistant", "content": self.reply}}]}
+
+
+def test_local_gguf_drafter_uses_the_same_prompt_and_citation_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "llama_cpp", types.SimpleNamespace(Llama=FakeLlama))
+    drafter = drafter_from_env({"KB_LLM_GGUF": "/models/qwen.gguf", "KB_THREADS": "2"}, base_url=BASE)
+    assert isinstance(drafter, LlamaCppDrafter)
+    first = drafter.draft("ar", "خالد", [hit()], abstained=False)
+    second = drafter.draft("ar", "خالد", [hit()], abstained=False)
+    assert first.drafter == "llama-cpp" and first.text.startswith(FakeLlama.reply) and first == second
+    assert FakeLlama.loaded == [{"model_path": "/models/qwen.gguf", "n_ctx": 4096, "n_threads": 2, "verbose": False}]
+    monkeypatch.setattr(FakeLlama, "reply", "أعد تعيين كلمة المرور [4].")
+    assert drafter.draft("ar", "خالد", [hit()], abstained=False).fallback_from == "llama-cpp"
+
+
+def test_local_gguf_drafter_without_llama_cpp_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "llama_cpp", None)  # import fails, as on a default install
+    draft = LlamaCppDrafter("/models/qwen.gguf").draft("ar", "خالد", [hit()], abstained=False)
+    assert draft.drafter == "grounded" and "not installed" in draft.detail
 
 
 def test_arabic_demo_ticket_gets_arabic_passages_and_a_draft_citing_its_article(indexed: Engine) -> None:
