@@ -232,7 +232,7 @@ class Retriever:
         self.settings = settings
         self.store = store
         self.embedders = list(embedders)
-        self._batchers = [BatchingQueryEmbedder(e) for e in self.embedders]
+        self._batchers = [BatchingQueryEmbedder(e, workers=settings.threads) for e in self.embedders]
         self.lexical = lexical or LexicalEncoder()
         self.fusion = fusion if fusion is not None else dict(FUSION_WEIGHTS)
         self.rrf_k = rrf_k
