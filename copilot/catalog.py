@@ -81,7 +81,7 @@ class Catalog:
         """The source a stale translation was made from an older version of; None when current."""
         if article.key not in self.snapshot().stale:
             return None
-        return next(iter(t for t in self.translations(article, audience) if translated_from(t) is None), None)
+        return next((t for t in self.translations(article, audience) if translated_from(t) is None), None)
 
     def by_category(self, lang: str, audience: str = "public") -> dict[str, list[Article]]:
         groups: dict[str, list[Article]] = {}

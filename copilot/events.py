@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import aliased
 
 from copilot.database import Database
 from copilot.learning import AgentChoice
@@ -133,31 +134,28 @@ class Events:
             ))
 
     def agent_choices(self, limit: int = 5000) -> list[AgentChoice]:
-        """Articles agents inserted, paired with the query their ticket's suggestions were made for."""
+        """Articles agents inserted (newest first), each with the query its ticket's suggestions were made for."""
+        inserted, shown = aliased(SuggestionEvent), aliased(SuggestionEvent)
         with self.db.session() as session:
-            shown = session.execute(
-                select(SuggestionEvent.ticket_id, SuggestionEvent.details)
-                .where(SuggestionEvent.kind == "shown")
-                .order_by(SuggestionEvent.id.desc())
+            rows = session.execute(
+                select(inserted.ticket_id, inserted.article_key, shown.details)
+                .join(shown, (shown.ticket_id == inserted.ticket_id) & (shown.kind == "shown"))
+                .where(inserted.kind == "inserted", inserted.article_key.is_not(None))
+                .order_by(inserted.id.desc(), shown.id.desc())
                 .limit(limit)
             ).all()
-            inserted = session.execute(
-                select(SuggestionEvent.ticket_id, SuggestionEvent.article_key)
-                .where(SuggestionEvent.kind == "inserted", SuggestionEvent.article_key.is_not(None))
-                .order_by(SuggestionEvent.id.desc())
-                .limit(limit)
-            ).all()
-        queries: dict[int, tuple[str, str]] = {}
-        for ticket_id, details in shown:
-            if ticket_id not in queries and details.get("query"):
-                queries[ticket_id] = (details["query"], details.get("lang", ""))
-        return [
-            AgentChoice(queries[ticket_id][0], queries[ticket_id][1], key)
-            for ticket_id, key in dict.fromkeys(inserted)
-            if ticket_id in queries
-        ]
+        choices: dict[tuple[int, str], AgentChoice] = {}
+        for ticket_id, key, details in rows:
+            if (ticket_id, key) not in choices and details.get("query"):
+                choices[(ticket_id, key)] = AgentChoice(details["query"], details.get("lang", ""), key)
+        return list(choices.values())
 
     def content_gap(self, query: str, lang: str, ticket_id: int | None = None) -> None:
+        """One gap per ticket however often its page is opened (the copilot re-answers each time)."""
         with self.db.session() as session:
+            if ticket_id is not None and session.scalar(
+                select(ContentGap.id).where(ContentGap.ticket_id == ticket_id).limit(1)
+            ) is not None:
+                return
             session.add(ContentGap(ticket_id=ticket_id, query=query[:600], lang=lang))
 

@@ -180,6 +180,12 @@ class SearchResult:
         }
 
 
+def printable(text: str) -> str:
+    """The control characters `clean_query` refuses, as spaces: for text that is not typed as a
+    query (a ticket's emails) but must become one. Format characters (ZWNJ, RLM) are kept."""
+    return _CONTROL.sub(" ", text)
+
+
 def clean_query(raw: str, max_chars: int) -> tuple[str, bool]:
     """Validate and trim a query; raise `QueryError` with a message fit for the user."""
     if not isinstance(raw, str):

@@ -16,16 +16,15 @@ from __future__ import annotations
 import html
 import re
 import time
-import unicodedata
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import nh3
 
+from copilot.expansion import fold
 from copilot.learning import rerank
-from copilot.retrieval import Retriever, SearchHit
-from kb.arabic import light_stem
+from copilot.retrieval import Retriever, SearchHit, printable
 from kb.language import detect_language
 
 # Most demo tickets fit whole; longer threads repeat themselves. On the demo tickets
@@ -74,7 +73,6 @@ _HTML_TAG = re.compile(
     re.IGNORECASE,
 )
 _SENTENCE = re.compile(r"[^.!?؟\n]+[.!?؟]*")
-_TERM = re.compile(r"\w{3,}")
 _STOP_WORDS = (
     """the and for you your are was were this that with have has had not but all can will just get got from
     out one any what when how why who there they them then than our ours been did does its it's into also
@@ -82,7 +80,7 @@ _STOP_WORDS = (
     على الى إلى في من عن هذا هذه ذلك التي الذي اللي انا أنا انت أنت هو هي لكن بس كان كانت يكون مع عند
     لما ليش وش ايش إيش كيف هل لو ما لا تم يوم اليوم الحين"""
 )
-_STOP = frozenset(light_stem(word) for word in _STOP_WORDS.split())  # compared with folded, prefix-stripped terms
+_STOP = frozenset(fold(_STOP_WORDS))  # compared with folded terms
 _QUESTION_BONUS = 1.5
 # Bounds the work on pasted logs and runaway threads; the query keeps far less than this anyway.
 MAX_MESSAGE_CHARS = 20_000
@@ -112,36 +110,43 @@ def ticket_query(
     messages: Sequence[str],
     max_chars: int = MAX_QUERY_CHARS,
     languages: tuple[str, ...] = ("en", "ar"),
+    lang: str | None = None,
 ) -> TicketQuery:
-    """The search query for a ticket: its subject and the customer's cleaned words, within `max_chars`."""
+    """The search query for a ticket: its subject and the customer's cleaned words, within `max_chars`.
+
+    The language is detected unless the caller knows it (a ticket stores its language).
+    """
     if isinstance(messages, str):  # one message passed bare: iterating it would yield characters
         messages = [messages]
-    raw = [_printable(m[:MAX_MESSAGE_CHARS]) for m in messages or () if isinstance(m, str)]
-    subject = _printable((subject or "")[:MAX_MESSAGE_CHARS])
+    raw = [printable(m[:MAX_MESSAGE_CHARS]) for m in messages or () if isinstance(m, str)]
+    subject = printable((subject or "")[:MAX_MESSAGE_CHARS])
     if not subject.strip() and not any(m.strip() for m in raw):
         raise TicketTextError("the ticket is empty: it has no subject and no customer message")
     title = _flat(_SUBJECT_PREFIX.sub("", html_to_lines(subject)))
     body = "\n".join(b for b in (clean_message(m) for m in raw) if b)
     if not title and not body:
         raise TicketTextError("nothing is left to search once greetings, quoted replies and signatures are removed")
-    lang = detect_language(f"{title}\n{body}", languages)
+    lang = lang or detect_language(f"{title}\n{body}", languages)
     text = _join(title, _flat(body))
     if len(text) > max_chars:
         text = summarize(title, body, max_chars)
     return TicketQuery(text, lang)
 
 
-def html_to_lines(text: str) -> str:
+QUOTED_AND_HIDDEN = frozenset({"blockquote", "script", "style", "head", "title"})
+
+
+def html_to_lines(text: str, drop: frozenset[str] = QUOTED_AND_HIDDEN) -> str:
     """HTML to text that keeps line breaks (quote and signature detection work on lines).
 
-    Quoted history in HTML mail sits in <blockquote>, dropped with its content. kb.parsing's
-    `html_to_text` flattens to one line, which suits article blocks but not emails.
+    The content of `drop` tags goes too: by default quoted history (HTML mail puts it in
+    <blockquote>) besides what is never shown. kb.parsing's `html_to_text` flattens to one line,
+    which suits article blocks but not emails.
     """
     if not _HTML_TAG.search(text):
         return text
     text = _BLOCK_TAG.sub("\n", text)
-    dropped = {"blockquote", "script", "style", "head", "title"}
-    stripped = nh3.clean(text, tags=set(), attributes={}, clean_content_tags=dropped)
+    stripped = nh3.clean(text, tags=set(), attributes={}, clean_content_tags=set(drop))
     return html.unescape(stripped)
 
 
@@ -211,7 +216,7 @@ def summarize(title: str, body: str, max_chars: int) -> str:
 
 
 def _terms(text: str) -> list[str]:
-    return [t for t in _TERM.findall(light_stem(text.lower())) if t not in _STOP]
+    return [t for t in fold(text) if len(t) >= 3 and t not in _STOP]
 
 
 def _flat(text: str) -> str:
@@ -223,15 +228,6 @@ def _join(title: str, body: str) -> str:
     if not title or not body:
         return title or body
     return f"{title} {body}" if title.endswith((".", "!", "?", "؟")) else f"{title}. {body}"
-
-
-def _printable(text: str) -> str:
-    """Control and format characters become spaces: mail carries them, search rejects them."""
-    return "".join(" " if _unprintable(ch) else ch for ch in text)
-
-
-def _unprintable(ch: str) -> bool:
-    return ch not in "\n\t" and (ch == "\ufffd" or unicodedata.category(ch)[0] == "C")
 
 
 class Suggester:
@@ -250,8 +246,8 @@ class Suggester:
 
     def suggest(self, subject: str, messages: Sequence[str], lang: str | None = None, limit: int = 5) -> Suggestions:
         started = time.perf_counter()
-        query = ticket_query(subject, messages, self.max_chars, self.retriever.settings.languages)
-        lang = lang or query.lang
+        query = ticket_query(subject, messages, self.max_chars, self.retriever.settings.languages, lang)
+        lang = query.lang
         result = self.retriever.search(query.text, lang=lang, limit=limit, audience="agent")
         passages = list(result.results)
         if self.boosts is not None and passages:

@@ -16,9 +16,8 @@ from email.message import Message as EmailMessage
 from email.utils import parseaddr, parsedate_to_datetime
 from pathlib import Path
 
-import nh3
-
-from copilot.tickets import InputError, NewTicket, TicketStore
+from copilot.suggestions import QUOTED_AND_HIDDEN, html_to_lines
+from copilot.tickets import DuplicateTicketError, InputError, NewTicket, TicketStore
 
 
 @dataclass
@@ -70,11 +69,10 @@ def ticket_from_json(row: dict, languages: tuple[str, ...] = ("en", "ar")) -> Ne
 
 
 def _insert(store: TicketStore, new: NewTicket, where: str, report: ImportReport) -> None:
-    if new.external_id and store.exists(new.external_id):
-        report.skipped += 1
-        return
     try:
         store.create(new)
+    except DuplicateTicketError:
+        report.skipped += 1
     except InputError as error:
         report.errors.append(f"{where}: {error}")
     else:
@@ -118,10 +116,8 @@ def email_text(message: EmailMessage) -> str:
             by_type[kind] = payload.decode(part.get_content_charset() or "utf-8", errors="replace")
     if "text/plain" in by_type:
         return by_type["text/plain"]
-    html = by_type.get("text/html", "")
-    for block in ("</p>", "<br>", "<br/>", "<br />", "</div>", "</li>", "</tr>"):
-        html = html.replace(block, block + "\n")
-    return nh3.clean(html, tags=set(), clean_content_tags={"script", "style", "head"}).replace("&amp;", "&").strip()
+    # Quoted history stays in the stored body (the agent may need it); only hidden parts go.
+    return html_to_lines(by_type.get("text/html", ""), drop=QUOTED_AND_HIDDEN - {"blockquote"}).strip()
 
 
 def ticket_from_email(message: EmailMessage) -> NewTicket:

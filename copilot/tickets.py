@@ -59,11 +59,15 @@ def new_reference() -> str:
     return secrets.token_urlsafe(12)
 
 
+def plain_text(value: str) -> str:
+    """Text as stored: browsers send textarea line breaks as CRLF; one form lets edits and lengths compare."""
+    return value.replace("\x00", "").replace("\r\n", "\n").strip()
+
+
 def _clean_text(field: str, value: object, limit: int, required: bool = True) -> str:
     if not isinstance(value, str):
         raise InputError(field, "must be text")
-    # Browsers send textarea line breaks as CRLF; store one form so edits and lengths compare.
-    text = value.replace("\x00", "").replace("\r\n", "\n").strip()
+    text = plain_text(value)
     if required and not text:
         raise InputError(field, "is empty")
     if len(text) > limit:

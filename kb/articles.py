@@ -29,6 +29,7 @@ class ArticleError(Exception):
     path: str
     line: int
     message: str
+    rule: str = "front-matter"  # what `kb lint` calls the problem
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: {self.message}"
@@ -102,24 +103,26 @@ def load_article(path: Path, content_dir: Path, languages: tuple[str, ...] = SHI
         raise ArticleError(relative, 1, "expected content/<lang>/<category>/<slug>.md")
     folder_lang, folder_category, filename = parts
     if folder_lang not in languages:
-        raise ArticleError(relative, 1, f"language folder {folder_lang!r} is not one of {', '.join(languages)}")
+        raise ArticleError(
+            relative, 1, f"language folder {folder_lang!r} is not one of {', '.join(languages)}", "lang-folder"
+        )
     raw = path.read_bytes()
     text = decode_article_bytes(raw, relative)
     parsed = parse_source(text)
     if parsed.front_matter is None:
         raise ArticleError(relative, 1, "missing front matter (a '---' block with at least a title)")
     meta = _parse_yaml(parsed.front_matter, relative)
-    lines = _key_lines(parsed.front_matter)
+    lines = front_matter_lines(parsed.front_matter)
 
-    def fail(key: str, message: str) -> ArticleError:
-        return ArticleError(relative, lines.get(key, 1), message)
+    def fail(key: str, message: str, rule: str = "front-matter") -> ArticleError:
+        return ArticleError(relative, lines.get(key, 1), message, rule)
 
     title = meta.get("title")
     if not isinstance(title, str) or not title.strip():
         raise fail("title", "front matter: 'title' is required and must be text")
     lang = str(meta.get("lang", folder_lang))
     if lang != folder_lang:
-        raise fail("lang", f"front matter: lang {lang!r} does not match the folder {folder_lang!r}")
+        raise fail("lang", f"front matter: lang {lang!r} does not match the folder {folder_lang!r}", "lang-folder")
     article_id = str(meta.get("id", filename.removesuffix(".md"))).strip()
     if not article_id or "/" in article_id:
         raise fail("id", "front matter: 'id' must be non-empty text without '/'")
@@ -142,7 +145,7 @@ def load_article(path: Path, content_dir: Path, languages: tuple[str, ...] = SHI
     summary = meta.get("summary") or ""
     blocks = tuple(parsed.blocks)
     if not any(block.kind != "heading" for block in blocks) and not str(summary).strip():
-        raise ArticleError(relative, parsed.body_line, "article has no text")
+        raise ArticleError(relative, parsed.body_line, "article has no text", "empty-article")
     return Article(
         id=article_id,
         lang=lang,
@@ -182,7 +185,7 @@ def _parse_yaml(front_matter: str, relative: str) -> dict[str, Any]:
     return {str(k): v for k, v in meta.items()}
 
 
-def _key_lines(front_matter: str) -> dict[str, int]:
+def front_matter_lines(front_matter: str) -> dict[str, int]:
     """Line of each top-level key, for error messages (the '---' fence is line 1)."""
     lines: dict[str, int] = {}
     for offset, line in enumerate(front_matter.splitlines()):

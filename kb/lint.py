@@ -33,7 +33,7 @@ from urllib.parse import unquote
 
 from markdown_it.token import Token
 
-from kb.articles import Article, ArticleError, _key_lines, iter_article_paths, load_article
+from kb.articles import Article, ArticleError, front_matter_lines, iter_article_paths, load_article
 from kb.parsing import clean_foreign_syntax, markdown_parser, parse_source, strip_bom
 from kb.settings import SHIPPED_LANGUAGES
 from kb.translations import TRANSLATED_FROM, TranslationStatus, article_statuses, group_by_id, source_of
@@ -44,12 +44,6 @@ NEAR_EMPTY_WORDS = 25  # the shortest demo article has over 100; under 25 words 
 _EXTERNAL = re.compile(r"^[a-z][a-z0-9+.-]*:", re.I)  # same test as kb.render: a scheme means "not ours"
 _SITE_ARTICLE = re.compile(r"^/(?P<lang>[^/]+)/articles/(?P<id>[^/]+?)/?$")
 _SITE_MEDIA = re.compile(r"^/media/(?P<file>.+)$")
-# ArticleError has no code, so its messages are matched; tests pin these against load_article.
-_ERROR_RULES = (
-    ("does not match the folder", "lang-folder"),
-    ("language folder", "lang-folder"),
-    ("article has no text", "empty-article"),
-)
 _PARSER = markdown_parser()
 
 
@@ -145,21 +139,17 @@ def _select(tree: _Tree, paths: list[Path] | None) -> tuple[list[str], list[Lint
 def _lint_file(tree: _Tree, relative: str) -> list[LintMessage]:
     if relative in tree.errors:
         error = tree.errors[relative]
-        return [LintMessage(tree.display(relative), error.line, 1, "error", _rule_for(error), error.message)]
+        return [LintMessage(tree.display(relative), error.line, 1, "error", error.rule, error.message)]
     article = tree.articles[relative]
     text = strip_bom((tree.root / relative).read_text(encoding="utf-8"))
     parsed = parse_source(text)
-    key_lines = _key_lines(parsed.front_matter or "")
+    key_lines = front_matter_lines(parsed.front_matter or "")
     return [
         *_duplicate_id(tree, article, key_lines.get("id", 1)),
         *_near_empty(tree, article, parsed.body_line),
         *_heading_skips(tree, article),
         *_link_messages(tree, article, text),
     ]
-
-
-def _rule_for(error: ArticleError) -> str:
-    return next((rule for fragment, rule in _ERROR_RULES if fragment in error.message), "front-matter")
 
 
 def _duplicate_id(tree: _Tree, article: Article, line: int) -> list[LintMessage]:
@@ -333,7 +323,7 @@ def _translation_problem(status: TranslationStatus, has_source: bool) -> tuple[s
 
 def _front_matter_line(tree: _Tree, relative: str, key: str) -> int:
     parsed = parse_source(strip_bom((tree.root / relative).read_text(encoding="utf-8")))
-    return _key_lines(parsed.front_matter or "").get(key, 1)
+    return front_matter_lines(parsed.front_matter or "").get(key, 1)
 
 
 def lint_summary(messages: Iterable[LintMessage]) -> tuple[int, int]:

@@ -176,14 +176,12 @@ def _blocks(tokens: list[Token]) -> list[Block]:
                 continue
             line = line_of(tokens[index - 1])
             nav = is_link_only(token)
-            if item_prefix and tokens[index - 2].type == "list_item_open":
-                blocks.append(Block("list_item", f"{item_prefix[-1]} {text}", line, len(item_prefix), link_only=nav))
-            elif item_prefix:
-                blocks.append(Block("list_item", text, line, len(item_prefix), link_only=nav))
-            elif quote_depth:
-                blocks.append(Block("quote", text, line, link_only=nav))
+            if item_prefix:  # the item's first paragraph carries its marker ("1." or "-")
+                first = tokens[index - 2].type == "list_item_open"
+                kind, text, level = "list_item", f"{item_prefix[-1]} {text}" if first else text, len(item_prefix)
             else:
-                blocks.append(Block("paragraph", text, line, link_only=nav))
+                kind, level = ("quote" if quote_depth else "paragraph"), 0
+            blocks.append(Block(kind, text, line, level, link_only=nav))
         elif kind in ("fence", "code_block"):
             if token.content.strip():
                 blocks.append(Block("code", token.content.rstrip("\n"), line_of(token)))

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import subprocess
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -57,9 +57,14 @@ class TranslationStatus:
         return data
 
 
+def _block_key(block: Block) -> str:
+    """What of a block counts as its content, for the version stamp and for changed sections alike."""
+    return f"{block.kind}:{block.level}:{block.text}"
+
+
 def body_hash(blocks: Iterable[Block]) -> str:
     """The version stamp a translation records; kind and level count, so a paragraph turned heading does."""
-    return text_hash("\n".join(f"{block.kind}:{block.level}:{block.text}" for block in blocks))[:HASH_CHARS]
+    return text_hash("\n".join(_block_key(block) for block in blocks))[:HASH_CHARS]
 
 
 def translated_from(article: Article) -> str | None:
@@ -134,7 +139,7 @@ def _with_changed_sections(
     if old_text is None:
         return status
     changed = changed_sections(parse_source(old_text).blocks, source.blocks)
-    return TranslationStatus(**{**asdict(status), "changed_sections": changed})
+    return replace(status, changed_sections=changed)
 
 
 def changed_sections(old: Iterable[Block], new: Iterable[Block]) -> tuple[str, ...]:
@@ -154,7 +159,7 @@ def _sections(blocks: Iterable[Block]) -> dict[str, tuple[str, list[str]]]:
             current = block.anchor
             sections[current] = (block.text, [f"{block.level}"])
         else:
-            sections[current][1].append(f"{block.kind}:{block.level}:{block.text}")
+            sections[current][1].append(_block_key(block))
     if not sections[""][1]:
         del sections[""]
     return sections
@@ -201,8 +206,8 @@ def stamp_translations(
     """
     wanted = set(ids) if ids is not None else None
     changed: list[Path] = []
+    stampable = ("untracked",) if wanted is None else ("untracked", "stale")
     for status in article_statuses(load_content(content_root, languages).articles, languages):
-        stampable = ("untracked",) if wanted is None else ("untracked", "stale")
         if status.status not in stampable or status.source_hash is None or status.path is None:
             continue
         if wanted is not None and status.id not in wanted:

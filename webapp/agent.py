@@ -20,7 +20,7 @@ from copilot.drafts import Draft
 from copilot.models import TICKET_STATUSES, Ticket
 from copilot.retrieval import SearchHit
 from copilot.suggestions import Suggestions, TicketTextError
-from copilot.tickets import InputError
+from copilot.tickets import InputError, plain_text
 from webapp import state
 from webapp.forms import LoginForm
 from webapp.help import record, render_article
@@ -159,9 +159,7 @@ def ticket(ticket_id: int) -> str:
                      "query": suggestions.query, "lang": suggestions.lang,
                      "abstained": suggestions.abstained, "draft_abstained": bool(draft and draft.abstained)},
         )
-        if draft is not None and draft.abstained and not any(
-            e.kind == "shown" and e.details.get("draft_abstained") for e in desk.events.suggestion_events(found.id)[:-1]
-        ):
+        if draft is not None and draft.abstained:
             record(desk.events.content_gap, suggestions.query, found.lang, ticket_id=found.id)
     return _page(
         "agent/ticket.html", ticket=found, history=desk.tickets.history(found.customer_id, exclude=found.id),
@@ -207,7 +205,7 @@ def reply(ticket_id: int):
         flash(str(error), "error")
         return redirect(url_for(".ticket", ticket_id=ticket_id))
     if inserted:
-        distance = Levenshtein.distance(*(t.replace("\r\n", "\n").strip() for t in (inserted, text)))
+        distance = Levenshtein.distance(plain_text(inserted), plain_text(text))
         if distance:
             record(desk.events.suggestion, ticket_id, "edited", agent_id=current_user.id, edit_distance=distance)
         record(desk.events.suggestion, ticket_id, "sent", agent_id=current_user.id, edit_distance=distance,

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, request
 
 from copilot.catalog import Catalog
 from copilot.desk import Desk
 from copilot.engine import Engine
 from kb.settings import Settings
 from webapp.security import CONTENT_SECURITY_POLICY, csrf, limiter, login_manager, stored_secret
-from webapp.texts import DIRECTION, labels
+from webapp.texts import labels
 
 MAX_REQUEST_BYTES = 1024 * 1024
 
@@ -56,10 +56,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, d
     def error_page(status: int, key: str):  # type: ignore[no-untyped-def]
         if request.path.startswith("/api/"):
             return jsonify({"error": labels("en")[key]}), status
-        lang = page_lang()
-        other = next((lg for lg in settings.languages if lg != lang), lang)
-        return render_template("error.html", lang=lang, dir=DIRECTION.get(lang, "ltr"), t=labels(lang),
-                               other_lang=other, query="", status=status, key=key), status
+        return help.page("error.html", page_lang(), status=status, key=key), status
 
     app.register_error_handler(404, lambda _e: error_page(404, "not_found"))
     app.register_error_handler(429, lambda _e: error_page(429, "rate_limited"))

@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from qdrant_edge import (
     CountRequest,
     Distance,
@@ -98,8 +99,7 @@ def _merge(a: PayloadFilter, b: PayloadFilter) -> PayloadFilter:
 def _vector(source: Source) -> Any:
     if isinstance(source.vector, SparseVector):
         return EdgeSparseVector(list(source.vector.indices), list(source.vector.values))
-    vector = source.vector
-    return vector.tolist() if hasattr(vector, "tolist") else [float(x) for x in vector]
+    return np.asarray(source.vector, dtype=np.float32).tolist()
 
 
 def _request(query: StoreQuery) -> QueryRequest:
@@ -127,7 +127,6 @@ def _request(query: StoreQuery) -> QueryRequest:
         filter=_filter(query.filter),
         with_payload=with_payload,
     )
-
 
 
 def copy_sparse(source: str, target: str) -> str:
@@ -161,6 +160,7 @@ def copy_sparse(source: str, target: str) -> str:
         shutil.copyfile(source, target)
     shutil.copystat(source, target)
     return target
+
 
 class EdgeStore:
     def __init__(self, root: Path) -> None:

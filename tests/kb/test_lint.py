@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from kb.articles import ArticleError, load_article
-from kb.lint import LintMessage, _rule_for, lint_paths, lint_summary
+from kb.lint import LintMessage, lint_paths, lint_summary
 from kb.parsing import parse_source
 from kb.translations import body_hash
 from tests.conftest import CONTENT
@@ -68,12 +68,11 @@ def test_lang_that_matches_the_folder_passes(tmp_path: Path) -> None:
         ("en/a/d.md", "---\ntags: x\n---\nx\n", "front-matter"),
     ],
 )
-def test_rule_ids_follow_load_article_messages(tmp_path: Path, relative: str, text: str, rule: str) -> None:
-    """A load_article rejection's rule is read from its message: this pins those messages."""
+def test_load_article_rejections_carry_their_lint_rule(tmp_path: Path, relative: str, text: str, rule: str) -> None:
     path = write(tmp_path, relative, text)
     with pytest.raises(ArticleError) as caught:
         load_article(path, tmp_path)
-    assert _rule_for(caught.value) == rule
+    assert caught.value.rule == rule
 
 
 # duplicate-id
