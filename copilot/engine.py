@@ -14,7 +14,7 @@ from copilot.drafts import Drafter, drafter_from_env
 from copilot.expansion import Synonyms, Vocabulary
 from copilot.related import RelatedArticles
 from copilot.retrieval import Retriever
-from indexer.cache import EmbeddingCache
+from indexer.cache import CACHE_FILE, EmbeddingCache
 from indexer.embedders import Embedder, build_embedders
 from indexer.lexical import LexicalEncoder
 from indexer.stores import open_store
@@ -61,12 +61,16 @@ class Engine:
     def drafter(self) -> Drafter:
         return drafter_from_env(self.settings)
 
-    def index(self, rebuild: bool = False, show_progress: bool | None = None) -> SyncReport:
+    def index(
+        self, rebuild: bool = False, show_progress: bool | None = None, content: Settings | None = None
+    ) -> SyncReport:
+        """Bring the index in line with the content; `content` reads another tree (the git sync's
+        snapshot) into this engine's store, under the same lock so two runs never write at once."""
         with self._index_lock:
-            cache = EmbeddingCache(self.settings.data_dir / "embeddings.sqlite")
+            cache = EmbeddingCache(self.settings.data_dir / CACHE_FILE)
             try:
                 embedding = Embedding(self.embedders, cache)
-                return sync_index(self.settings, self.store, embedding, self.lexical, rebuild, show_progress)
+                return sync_index(content or self.settings, self.store, embedding, self.lexical, rebuild, show_progress)
             finally:
                 cache.close()
 

@@ -162,13 +162,13 @@ def rejected_tickets(db: Database, since: datetime | None = None) -> list[Reject
     return sorted(out, key=lambda r: (-r.rejections, -r.ticket_id))
 
 
-def unhelpful_articles(db: Database, since: datetime | None = None, min_votes: int = 1) -> list[UnhelpfulRow]:
+def unhelpful_articles(db: Database, since: datetime | None = None) -> list[UnhelpfulRow]:
     """Articles by "not helpful" votes, with the readers' latest comments saying what was missing."""
     not_helpful = func.sum(case((ArticleFeedback.helpful.is_(False), 1), else_=0))
     query = (
         select(ArticleFeedback.article_key, not_helpful, func.count())
         .group_by(ArticleFeedback.article_key)
-        .having(not_helpful >= min_votes)
+        .having(not_helpful > 0)
     )
     if since is not None:
         query = query.where(ArticleFeedback.created_at >= since)

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+# The cache's file name in a data directory (index runs, the preview seeding its own).
+CACHE_FILE = "embeddings.sqlite"
 
 class EmbeddingCache:
     def __init__(self, path: Path) -> None:

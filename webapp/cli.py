@@ -12,8 +12,6 @@ from pathlib import Path
 
 import click
 
-from copilot.engine import Engine
-from copilot.retrieval import QueryError
 from indexer.stores.base import StoreBusyError
 from kb.settings import Settings
 from webapp.cli_options import location_options
@@ -38,6 +36,8 @@ def index(settings: Settings, rebuild: bool, quiet: bool) -> None:
     """
     if not settings.content_dir.is_dir():
         raise click.ClickException(f"content directory not found: {settings.content_dir}")
+    from copilot.engine import Engine  # here, not at the top: `kb --help` and `kb lint` need no models
+
     engine = Engine(settings)
     try:
         report = engine.index(rebuild=rebuild, show_progress=False if quiet else None)
@@ -60,6 +60,9 @@ def index(settings: Settings, rebuild: bool, quiet: bool) -> None:
 @click.option("--internal", is_flag=True, help="Include internal (agents-only) articles.")
 def search(settings: Settings, query: str, lang: str | None, limit: int, as_json: bool, internal: bool) -> None:
     """Search the index as customers do (or as agents do, with --internal)."""
+    from copilot.engine import Engine
+    from copilot.retrieval import QueryError
+
     engine = Engine(settings)
     try:
         result = engine.retriever.search(query, lang=lang, limit=limit, audience="agent" if internal else "public")
@@ -86,6 +89,7 @@ def serve(settings: Settings, host: str, port: int, threads: int) -> None:
     """Serve the help center and the JSON API (waitress, a production WSGI server)."""
     from waitress import serve as waitress_serve
 
+    from copilot.engine import Engine
     from webapp import create_app
 
     engine = Engine(settings)

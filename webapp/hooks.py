@@ -26,7 +26,7 @@ from flask.blueprints import BlueprintSetupState
 from indexer.git_sync import GitSyncReport, read_state
 from indexer.stores.base import StoreBusyError
 from webapp import state
-from webapp.sync_commands import git_content_dir, sync_engine
+from webapp.sync_commands import sync_engine
 
 bp = Blueprint("hooks", __name__, url_prefix="/api/v1/hooks")
 
@@ -125,9 +125,8 @@ def _iso(seconds: float) -> str:
 @bp.record_once
 def _install_worker(setup: BlueprintSetupState) -> None:
     app: Flask = setup.app
-    settings = app.extensions["settings"]
     app.extensions[WORKER_KEY] = SyncWorker(
-        lambda: sync_engine(app.extensions["engine"], git_content_dir(settings), fetch=True)
+        lambda: sync_engine(app.extensions["engine"], fetch=True)
     )
 
 

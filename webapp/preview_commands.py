@@ -22,16 +22,19 @@ from typing import TYPE_CHECKING
 
 import click
 
-from copilot.engine import Engine
+from indexer.cache import CACHE_FILE
 from indexer.stores.base import StoreBusyError
 from indexer.sync import SyncReport
 from kb.settings import Settings
+from webapp.cli_options import location_options
+
+if TYPE_CHECKING:
+    from copilot.engine import Engine
 
 if TYPE_CHECKING:
     from indexer.embedders import Embedder
 
 PREVIEW_DIR = "preview"
-CACHE_FILE = "embeddings.sqlite"
 POLL_SECONDS = 2.0
 
 Signature = tuple[tuple[str, int, int], ...]
@@ -65,6 +68,8 @@ def build_preview(settings: Settings, embedders: list[Embedder] | None = None) -
     """The preview's engine, its index brought up to date with the working tree (incrementally)."""
     preview = preview_settings(settings)
     seed_embedding_cache(settings.data_dir / CACHE_FILE, preview.data_dir / CACHE_FILE)
+    from copilot.engine import Engine
+
     engine = Engine(preview, embedders)
     try:
         return engine, engine.index(show_progress=False)
@@ -112,34 +117,21 @@ def _echo_report(report: SyncReport, content_dir: Path) -> None:
 
 
 @click.command("preview")
-@click.option(
-    "--content",
-    "content_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Content directory, uncommitted edits included (default: $KB_CONTENT_DIR or ./content).",
-)
-@click.option(
-    "--data",
-    "data_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="The live data directory; the preview keeps its own under DATA/preview (default: $KB_DATA_DIR or ./var).",
-)
+@location_options
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=5001, show_default=True)
 @click.option("--threads", type=int, default=4, show_default=True, help="Request threads.")
-def preview_command(content_dir: Path | None, data_dir: Path | None, host: str, port: int, threads: int) -> None:
+def preview_command(settings: Settings, host: str, port: int, threads: int) -> None:
     """Serve the working tree with lint messages on each article, re-indexing as files change.
 
-    The index, database and caches are under DATA/preview; the live help center is untouched.
+    --content includes uncommitted edits. --data is the live data directory: the index, database
+    and caches of the preview are under DATA/preview, and the live help center is untouched.
     Problems of the whole tree (articles too broken to open included) are at /preview/problems.
     """
     from waitress import serve as waitress_serve
 
     from webapp.preview import preview_app
 
-    settings = Settings.from_env(content_dir=content_dir, data_dir=data_dir)
     if not settings.content_dir.is_dir():
         raise click.ClickException(f"content directory not found: {settings.content_dir}")
     seen = content_signature(settings.content_dir)  # before indexing: edits made meanwhile are caught

@@ -12,15 +12,17 @@ import sys
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from copilot.engine import Engine
-from indexer.cache import EmbeddingCache
 from indexer.git_sync import GitSyncError, GitSyncReport, snapshot_dir, sync_git
 from indexer.stores.base import StoreBusyError
-from indexer.sync import Embedding, SyncReport, sync_index
+from indexer.sync import SyncReport
 from kb.settings import Settings
+
+if TYPE_CHECKING:
+    from copilot.engine import Engine
 
 GIT_CONTENT_ENV = "KB_GIT_CONTENT_DIR"
 
@@ -44,12 +46,7 @@ def sync_engine(
     settings = replace(engine.settings, content_dir=source or git_content_dir(engine.settings))
 
     def run_index(snapshot: Settings) -> SyncReport:
-        cache = EmbeddingCache(settings.data_dir / "embeddings.sqlite")
-        try:
-            embedding = Embedding(engine.embedders, cache)
-            return sync_index(snapshot, engine.store, embedding, engine.lexical, rebuild, show_progress)
-        finally:
-            cache.close()
+        return engine.index(rebuild, show_progress, content=snapshot)
 
     return sync_git(settings, run_index, full=full or rebuild, fetch=fetch)
 
@@ -86,6 +83,8 @@ def sync_command(
     """
     settings = Settings.from_env(data_dir=data_dir)
     source = content_dir or git_content_dir(settings)
+    from copilot.engine import Engine
+
     engine = Engine(replace(settings, content_dir=snapshot_dir(settings)))
     try:
         report = sync_engine(
