@@ -23,7 +23,6 @@ Rule ids:
 
 from __future__ import annotations
 
-import posixpath
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -35,13 +34,13 @@ from markdown_it.token import Token
 
 from kb.articles import Article, ArticleError, front_matter_lines, iter_article_paths, load_article
 from kb.parsing import clean_foreign_syntax, markdown_parser, parse_source, strip_bom
+from kb.render import resolve_link
 from kb.settings import SHIPPED_LANGUAGES
 from kb.translations import TRANSLATED_FROM, TranslationStatus, article_statuses, group_by_id, source_of
 
 Severity = Literal["error", "warning"]
 
 NEAR_EMPTY_WORDS = 25  # the shortest demo article has over 100; under 25 words rarely answers anything
-_EXTERNAL = re.compile(r"^[a-z][a-z0-9+.-]*:", re.I)  # same test as kb.render: a scheme means "not ours"
 _SITE_ARTICLE = re.compile(r"^/(?P<lang>[^/]+)/articles/(?P<id>[^/]+?)/?$")
 _SITE_MEDIA = re.compile(r"^/media/(?P<file>.+)$")
 _PARSER = markdown_parser()
@@ -223,19 +222,20 @@ def _column(line: str, target: str, cursor: int) -> tuple[int, int]:
 
 
 def _check_link(tree: _Tree, article: Article, link: _Link) -> tuple[Severity, str, str] | None:
-    """Resolves a target the way kb.render does: relative to the file, `_media/` served as media."""
+    """Judges a link as the site will serve it (kb.render.resolve_link); site URLs and #anchors here."""
     path, _, fragment = link.target.partition("#")
-    path = path.split("?", 1)[0]
-    fragment = unquote(fragment)
-    if _EXTERNAL.match(path) or (not path and not fragment):
+    if not path and not fragment:
         return None
     if not path:
-        return _check_anchor(article, article, fragment)
+        return _check_anchor(article, article, unquote(fragment))
     if path.startswith("/"):
-        return _check_site_url(tree, article, path, fragment)
-    resolved = posixpath.normpath(posixpath.join(posixpath.dirname(article.path), unquote(path)))
-    if path.endswith(".md") and not link.image:
-        return _check_article_link(tree, article, resolved, fragment)
+        return _check_site_url(tree, article, path.split("?", 1)[0], unquote(fragment))
+    target = resolve_link(link.target, article.path)
+    if target is None:  # external
+        return None
+    resolved = unquote(target.path)
+    if target.path.endswith(".md") and not link.image:
+        return _check_article_link(tree, article, resolved, unquote(target.fragment))
     if resolved.startswith("../") or not (tree.root / resolved).is_file():
         return "error", "missing-media", f"{'image' if link.image else 'file'} not found: {link.target}"
     return None

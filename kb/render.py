@@ -11,6 +11,7 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 import nh3
 from markdown_it.token import Token
@@ -71,19 +72,45 @@ def render_markdown(source: str, article_path: str, url_for_article: str, media_
     return RenderedArticle(clean, tuple(toc))
 
 
+@dataclass(frozen=True)
+class LinkTarget:
+    """Where a relative link in an article leads, as the site serves it.
+
+    kind "article" (lang and id from the file's place: <lang>/<category>/<id>.md), "media" (a
+    file under `_media/`, served at /media/), or "file": anything else relative, which the site
+    cannot serve (the link is left as written and breaks). `kb lint` judges links with this too.
+    """
+
+    kind: Literal["article", "media", "file"]
+    path: str  # relative to the content root
+    fragment: str
+    lang: str = ""
+    id: str = ""
+
+
+def resolve_link(target: str, article_path: str) -> LinkTarget | None:
+    """None for what is not a path into the content: external URLs, site URLs, bare #anchors."""
+    if not target or target.startswith(("#", "/")) or _EXTERNAL.match(target):
+        return None
+    path, _, fragment = target.partition("#")
+    resolved = posixpath.normpath(posixpath.join(posixpath.dirname(article_path), path))
+    if resolved.startswith("_media/"):
+        return LinkTarget("media", resolved, fragment)
+    parts = resolved.split("/")
+    if path.endswith(".md") and len(parts) == 3:
+        return LinkTarget("article", resolved, fragment, parts[0], parts[2].removesuffix(".md"))
+    return LinkTarget("file", resolved, fragment)
+
+
 def _rewrite_link(token: Token, article_path: str, url_for_article: str, media_url: str) -> None:
     attribute = "href" if token.type == "link_open" else "src" if token.type == "image" else None
     if attribute is None:
         return
-    target = str(token.attrGet(attribute) or "")
-    if not target or target.startswith(("#", "/")) or _EXTERNAL.match(target):
+    link = resolve_link(str(token.attrGet(attribute) or ""), article_path)
+    if link is None or link.kind == "file":
         return
-    path, _, fragment = target.partition("#")
-    resolved = posixpath.normpath(posixpath.join(posixpath.dirname(article_path), path))
-    if resolved.startswith("_media/"):
-        token.attrSet(attribute, f"{media_url}/{resolved.removeprefix('_media/')}")
+    if link.kind == "media":
+        token.attrSet(attribute, f"{media_url}/{link.path.removeprefix('_media/')}")
         return
-    parts = resolved.split("/")
-    if path.endswith(".md") and len(parts) == 3:
-        url = url_for_article.format(lang=parts[0], id=parts[2].removesuffix(".md"))
-        token.attrSet(attribute, url + (f"#{fragment}" if fragment else ""))
+    url = url_for_article.format(lang=link.lang, id=link.id)
+    token.attrSet(attribute, url + (f"#{link.fragment}" if link.fragment else ""))
