@@ -67,7 +67,7 @@ def evaluate(
     max_chars: int,
     boosts_for: Callable[[dict], LearnedBoosts] | None = None,
 ) -> dict:
-    drafter = GroundedDrafter(engine.settings.base_url)
+    drafter = GroundedDrafter()
     internal_ids: set[str] = set()
     stats: dict[str, dict[str, int]] = {}
     suggest_ms: list[float] = []

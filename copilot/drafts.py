@@ -28,7 +28,6 @@ import urllib.request
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
-from urllib.parse import urlparse
 
 from copilot.retrieval import SearchHit
 from kb.settings import Settings
@@ -106,13 +105,6 @@ class Drafter(Protocol):
     def draft(
         self, ticket_lang: str, customer_name: str, passages: Sequence[SearchHit], abstained: bool
     ) -> Draft: ...
-
-
-def full_url(base_url: str, url: str) -> str:
-    """The absolute link a customer can open; search urls are absolute when settings set a base url."""
-    if urlparse(url).scheme or not base_url:
-        return url
-    return base_url.rstrip("/") + url
 
 
 def customer_passages(passages: Sequence[SearchHit], abstained: bool) -> tuple[list[SearchHit], str | None]:
@@ -198,12 +190,10 @@ class GroundedDrafter:
 
     def __init__(
         self,
-        base_url: str = "",
         max_chars: int = MAX_ANSWER_CHARS,
         second_chars: int = MAX_SECOND_CHARS,
         second_ratio: float = SECOND_PASSAGE_RATIO,
     ) -> None:
-        self.base_url = base_url
         self.max_chars = max_chars
         self.second_chars = second_chars
         self.second_ratio = second_ratio
@@ -228,7 +218,7 @@ class GroundedDrafter:
         cited = self.pick(public)
         limits = [self.max_chars, self.second_chars]
         bodies = [section_text(hit.text, limit) for hit, limit in zip(cited, limits, strict=False)]
-        urls = [full_url(self.base_url, hit.url) for hit in cited]
+        urls = [hit.url for hit in cited]  # search made them absolute when settings give a base url
         links = [_link_line(ticket_lang, hit, url) for hit, url in zip(cited, urls, strict=True)]
         parts = [_greeting(ticket_lang, customer_name), *[b for b in bodies if b], "\n".join(links)]
         parts.append(_template(ticket_lang)["closing"])
@@ -254,10 +244,9 @@ class CitingModelDrafter:
 
     name = "model"
 
-    def __init__(self, base_url: str = "", max_passages: int = 3, fallback: GroundedDrafter | None = None) -> None:
-        self.base_url = base_url
+    def __init__(self, max_passages: int = 3, fallback: GroundedDrafter | None = None) -> None:
         self.max_passages = max_passages
-        self.fallback = fallback or GroundedDrafter(base_url)
+        self.fallback = fallback or GroundedDrafter()
 
     def draft(self, ticket_lang: str, customer_name: str, passages: Sequence[SearchHit], abstained: bool) -> Draft:
         public, reason = customer_passages(passages, abstained)
@@ -304,7 +293,7 @@ class CitingModelDrafter:
             raise DrafterError("the reply contains a link of its own")
         order = _unique([str(n) for n in cited])
         hits = [passages[int(n) - 1] for n in order]
-        urls = [full_url(self.base_url, hit.url) for hit in hits]
+        urls = [hit.url for hit in hits]
         links = [f"[{n}] {_link_line(ticket_lang, hit, url)}" for n, hit, url in zip(order, hits, urls, strict=True)]
         return Draft(
             text=reply + "\n\n" + "\n".join(links),
@@ -338,11 +327,10 @@ class OpenAICompatibleDrafter(CitingModelDrafter):
         model: str,
         api_key: str | None = None,
         timeout: float = 30.0,
-        base_url: str = "",
         max_passages: int = 3,
         fallback: GroundedDrafter | None = None,
     ) -> None:
-        super().__init__(base_url, max_passages, fallback)
+        super().__init__(max_passages, fallback)
         self.endpoint = url.rstrip("/") + "/v1/chat/completions"
         self.model = model
         self.api_key = api_key
@@ -375,11 +363,10 @@ class LlamaCppDrafter(CitingModelDrafter):
         threads: int = 2,
         context: int = 4096,
         max_tokens: int = 512,
-        base_url: str = "",
         max_passages: int = 3,
         fallback: GroundedDrafter | None = None,
     ) -> None:
-        super().__init__(base_url, max_passages, fallback)
+        super().__init__(max_passages, fallback)
         self.model_path = model_path
         self.threads = threads
         self.context = context
@@ -409,26 +396,24 @@ class LlamaCppDrafter(CitingModelDrafter):
                 raise DrafterError(f"the local model failed: {error}") from error
         return _content(payload)
 
-def drafter_from_env(source: Settings | Mapping[str, str] | None = None, base_url: str | None = None) -> Drafter:
+
+def drafter_from_env(source: Settings | Mapping[str, str] | None = None) -> Drafter:
     """`OpenAICompatibleDrafter` when KB_LLM_URL is set (KB_LLM_MODEL, KB_LLM_API_KEY, KB_LLM_TIMEOUT),
     `LlamaCppDrafter` when KB_LLM_GGUF names a model file (KB_THREADS), else grounded.
 
     Settings carry no LLM fields (the model is optional and per deployment), so with a Settings the
-    process environment is read and the settings give the base url.
+    process environment is read.
     """
     env: Mapping[str, str] = os.environ if source is None or isinstance(source, Settings) else source
-    if base_url is None:
-        base_url = source.base_url if isinstance(source, Settings) else env.get("KB_BASE_URL", "")
     url = env.get("KB_LLM_URL", "").strip()
     gguf = env.get("KB_LLM_GGUF", "").strip()
     if not url and gguf:
-        return LlamaCppDrafter(gguf, threads=int(env.get("KB_THREADS", "2")), base_url=base_url)
+        return LlamaCppDrafter(gguf, threads=int(env.get("KB_THREADS", "2")))
     if not url:
-        return GroundedDrafter(base_url)
+        return GroundedDrafter()
     return OpenAICompatibleDrafter(
         url,
         model=env.get("KB_LLM_MODEL", "default"),
         api_key=env.get("KB_LLM_API_KEY") or None,
         timeout=float(env.get("KB_LLM_TIMEOUT", "30")),
-        base_url=base_url,
     )

@@ -7,7 +7,7 @@ import sys
 import threading
 import types
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
 
@@ -45,7 +45,8 @@ def hit(
     anchor: str = "",
     title: str = "إعادة تعيين كلمة المرور",
 ) -> SearchHit:
-    url = f"/{lang}/articles/{article_id}" + (f"#{anchor}" if anchor else "")
+    # Search builds absolute URLs when the settings give a base url; drafts cite them as they are.
+    url = f"{BASE}/{lang}/articles/{article_id}" + (f"#{anchor}" if anchor else "")
     return SearchHit(
         id=article_id,
         lang=lang,
@@ -63,7 +64,7 @@ def hit(
 
 
 def test_arabic_draft_greets_in_arabic_keeps_the_steps_and_links_the_section() -> None:
-    draft = GroundedDrafter(BASE).draft("ar", "خالد", [hit()], abstained=False)
+    draft = GroundedDrafter().draft("ar", "خالد", [hit()], abstained=False)
     assert not draft.abstained
     assert draft.text.startswith("مرحبًا خالد،\n\n")
     lines = draft.text.split("\n")
@@ -80,7 +81,7 @@ def test_arabic_draft_greets_in_arabic_keeps_the_steps_and_links_the_section() -
 def test_english_draft_and_absolute_urls_are_kept() -> None:
     passage = hit("apple-pay", "en", "- Add a card to Wallet.\n- Pay with Face ID.", title="Pay with Apple Pay")
     passage = SearchHit(**{**passage.__dict__, "url": "https://other.example/en/articles/apple-pay"})
-    draft = GroundedDrafter(BASE).draft("en", "Priya", [passage], abstained=False)
+    draft = GroundedDrafter().draft("en", "Priya", [passage], abstained=False)
     assert draft.text.startswith("Hi Priya,\n\n- Add a card to Wallet.\n- Pay with Face ID.")
     assert draft.citations == ["https://other.example/en/articles/apple-pay"]
 
@@ -90,24 +91,24 @@ def test_a_close_second_article_is_cited_too_but_not_a_distant_one_or_the_same_a
     same = hit("cancel-order", "en", "Refunds for cancelled orders.", 0.29, anchor="refunds", title="Cancel an order")
     close = hit("apple-pay", "en", "Apple Pay works in Safari.", 0.28, title="Pay with Apple Pay")
     far = hit("apple-pay", "en", "Apple Pay works in Safari.", 0.10, title="Pay with Apple Pay")
-    drafter = GroundedDrafter(BASE)
+    drafter = GroundedDrafter()
     assert len(drafter.draft("en", "P", [first, same, close], False).citations) == 2
     assert drafter.draft("en", "P", [first, far], False).citations == [f"{BASE}/en/articles/cancel-order"]
 
 
 def test_a_guide_in_the_other_language_is_announced_in_the_tickets_language() -> None:
     english = hit("gift-cards", "en", "1. Go to Gift cards.", fallback=True, title="Gift cards")
-    draft = GroundedDrafter(BASE).draft("ar", "ليلى", [english], abstained=False)
+    draft = GroundedDrafter().draft("ar", "ليلى", [english], abstained=False)
     assert f"هذا الدليل متوفر باللغة الإنجليزية: Gift cards: {BASE}/en/articles/gift-cards" in draft.text
     assert draft.source_langs == ["en"]
     arabic = hit(lang="ar", fallback=True)
-    assert "This guide is available in Arabic:" in GroundedDrafter(BASE).draft("en", "Sam", [arabic], False).text
+    assert "This guide is available in Arabic:" in GroundedDrafter().draft("en", "Sam", [arabic], False).text
 
 
 def test_internal_passages_are_never_quoted_or_linked() -> None:
     internal = hit("refund-approval-limits", "en", "Agents approve up to 500 SAR.", 0.30, internal=True)
     public = hit("refund-timing", "en", "Refunds take 5-10 business days.", 0.25, title="Refund timing")
-    draft = GroundedDrafter(BASE).draft("en", "Layla", [internal, public], abstained=False)
+    draft = GroundedDrafter().draft("en", "Layla", [internal, public], abstained=False)
     assert draft.citations == [f"{BASE}/en/articles/refund-timing"]
     assert "500 SAR" not in draft.text and "refund-approval-limits" not in draft.text
 
@@ -117,7 +118,7 @@ def test_when_only_internal_articles_fit_the_drafter_abstains_with_a_note(public
     passages = [hit("refund-approval-limits", "en", "Agents approve up to 500 SAR.", 0.30, internal=True)]
     if public_score is not None:
         passages.append(hit("refund-timing", "en", "Refunds take 5-10 business days.", public_score))
-    draft = GroundedDrafter(BASE).draft("en", "Layla", passages, abstained=False)
+    draft = GroundedDrafter().draft("en", "Layla", passages, abstained=False)
     assert draft.abstained and draft.text == "" and draft.citations == []
     assert draft.reason == "internal_only"
     assert "do not share" in draft.reason_text("en") and "داخلية" in draft.reason_text("ar")
@@ -125,7 +126,7 @@ def test_when_only_internal_articles_fit_the_drafter_abstains_with_a_note(public
 
 @pytest.mark.parametrize(("passages", "abstained"), [([], False), ([hit()], True)])
 def test_abstains_when_search_abstained_or_found_nothing(passages: list[SearchHit], abstained: bool) -> None:
-    draft = GroundedDrafter(BASE).draft("ar", "خالد", passages, abstained)
+    draft = GroundedDrafter().draft("ar", "خالد", passages, abstained)
     assert draft.abstained and draft.text == "" and draft.citations == []
     assert draft.reason_text("en") == "No article covers this"
     assert draft.reason_text("ar") == "لا توجد مقالة تغطي هذا الموضوع"
@@ -179,7 +180,7 @@ def test_llm_draft_citing_the_given_passages_is_used(stub: Stub) -> None:
     stub.reply = "Hi Priya, refunds take 5-10 business days [1]."
     internal = hit("refund-approval-limits", "en", "Agents approve up to 500 SAR.", 0.26, internal=True)
     public = hit("refund-timing", "en", "Refunds take 5-10 business days.", 0.25, title="Refund timing")
-    drafter = OpenAICompatibleDrafter(stub.url, "tiny", api_key="secret", timeout=5, base_url=BASE)
+    drafter = OpenAICompatibleDrafter(stub.url, "tiny", api_key="secret", timeout=5)
     draft = drafter.draft("en", "Priya", [internal, public], abstained=False)
     assert draft.drafter == "openai-compatible" and draft.fallback_from is None
     assert draft.citations == [f"{BASE}/en/articles/refund-timing"]
@@ -195,7 +196,7 @@ def test_llm_draft_citing_the_given_passages_is_used(stub: Stub) -> None:
 def test_llm_draft_citing_anything_else_falls_back_to_the_grounded_draft(stub: Stub, reply: str) -> None:
     stub.reply = reply
     public = hit("refund-timing", "en", "Refunds take 5-10 business days.", 0.25, title="Refund timing")
-    draft = OpenAICompatibleDrafter(stub.url, "tiny", timeout=5, base_url=BASE).draft("en", "Priya", [public], False)
+    draft = OpenAICompatibleDrafter(stub.url, "tiny", timeout=5).draft("en", "Priya", [public], False)
     assert draft.drafter == "grounded" and draft.fallback_from == "openai-compatible" and draft.detail
     assert draft.text.startswith("Hi Priya,\n\nRefunds take 5-10 business days.")
     assert draft.citations == [f"{BASE}/en/articles/refund-timing"]
@@ -210,7 +211,7 @@ def test_unreachable_llm_server_falls_back() -> None:
 
 def test_drafter_from_env_picks_the_llm_only_when_configured() -> None:
     assert isinstance(drafter_from_env({}), GroundedDrafter)
-    llm = drafter_from_env({"KB_LLM_URL": "http://localhost:8080/", "KB_LLM_MODEL": "qwen"}, base_url=BASE)
+    llm = drafter_from_env({"KB_LLM_URL": "http://localhost:8080/", "KB_LLM_MODEL": "qwen"})
     assert isinstance(llm, OpenAICompatibleDrafter)
     assert llm.endpoint == "http://localhost:8080/v1/chat/completions" and llm.model == "qwen"
 
@@ -230,7 +231,7 @@ class FakeLlama:
 
 def test_local_gguf_drafter_uses_the_same_prompt_and_citation_check(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "llama_cpp", types.SimpleNamespace(Llama=FakeLlama))
-    drafter = drafter_from_env({"KB_LLM_GGUF": "/models/qwen.gguf", "KB_THREADS": "2"}, base_url=BASE)
+    drafter = drafter_from_env({"KB_LLM_GGUF": "/models/qwen.gguf", "KB_THREADS": "2"})
     assert isinstance(drafter, LlamaCppDrafter)
     first = drafter.draft("ar", "خالد", [hit()], abstained=False)
     second = drafter.draft("ar", "خالد", [hit()], abstained=False)
@@ -246,15 +247,18 @@ def test_local_gguf_drafter_without_llama_cpp_falls_back(monkeypatch: pytest.Mon
     assert draft.drafter == "grounded" and "not installed" in draft.detail
 
 
-def test_arabic_demo_ticket_gets_arabic_passages_and_a_draft_citing_its_article(indexed: Engine) -> None:
+def test_arabic_demo_ticket_gets_arabic_passages_and_a_draft_citing_its_article(
+    indexed: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """T-1006 (labelled reset-password, which is in the test slice), end to end with the real models."""
+    monkeypatch.setattr(indexed.retriever, "settings", replace(indexed.retriever.settings, base_url=BASE))
     tickets = [json.loads(line) for line in (CONTENT / "_demo/tickets.jsonl").read_text("utf-8").splitlines()]
     ticket = next(t for t in tickets if t["external_id"] == "T-1006")
     messages = [m["body"] for m in ticket["messages"] if m["author"] == "customer"]
     suggestions = Suggester(indexed.retriever).suggest(ticket["subject"], messages)
     assert suggestions.lang == "ar" and not suggestions.abstained
     assert suggestions.passages[0].id == "reset-password" and suggestions.passages[0].lang == "ar"
-    draft = GroundedDrafter(BASE).draft(suggestions.lang, ticket["customer"]["name"], suggestions.passages, False)
+    draft = GroundedDrafter().draft(suggestions.lang, ticket["customer"]["name"], suggestions.passages, False)
     assert draft.text.startswith(f"مرحبًا {ticket['customer']['name']}،")
     assert f"{BASE}/ar/articles/reset-password" in draft.citations
     assert "1. " in draft.text and draft.source_langs == ["ar"]
