@@ -202,7 +202,7 @@ def translation_rows(catalog: Catalog) -> list[TranslationRow]:
     settings = catalog.settings
     return [
         TranslationRow(s.id, s.lang, s.status, s.path, s.source_path, s.changed_sections or ())
-        for s in translation_status(settings.content_dir, settings.languages)
+        for s in translation_status(settings.content_dir, settings.languages, catalog.snapshot().articles.values())
         if s.status not in ("source", "up-to-date")
     ]
 
@@ -274,17 +274,21 @@ def cell(value: object) -> str:
     return str(value)
 
 
+def cells(rows: Sequence[Any], row_type: type) -> list[list[str]]:
+    """Rows as strings, one per column: what the page, the table and the CSV all show."""
+    names = columns(row_type)
+    return [[cell(getattr(row, name)) for name in names] for row in rows]
+
+
 def to_csv(rows: Sequence[Any], row_type: type | None = None) -> str:
     """CSV with a header row; `row_type` gives the header when there are no rows."""
     kind = row_type or (type(rows[0]) if rows else None)
     if kind is None or not is_dataclass(kind):
         return ""
-    names = columns(kind)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(names)
-    for row in rows:
-        writer.writerow([_safe(cell(getattr(row, name))) for name in names])
+    writer.writerow(columns(kind))
+    writer.writerows([_safe(text) for text in row] for row in cells(rows, kind))
     return buffer.getvalue()
 
 

@@ -122,9 +122,16 @@ def _status(
     return TranslationStatus(article_id, lang, status, article.path, source_path, stamp, current)
 
 
-def translation_status(content_root: Path, languages: tuple[str, ...] = SHIPPED_LANGUAGES) -> list[TranslationStatus]:
-    """Every id in every language; stale ones list the source sections changed since the translation."""
-    articles = {article.path: article for article in load_content(content_root, languages).articles}
+def translation_status(
+    content_root: Path, languages: tuple[str, ...] = SHIPPED_LANGUAGES, loaded: Iterable[Article] | None = None
+) -> list[TranslationStatus]:
+    """Every id in every language; stale ones list the source sections changed since the translation.
+
+    `loaded`: the tree's articles when the caller has them (the site's catalog), to skip a re-parse.
+    """
+    if loaded is None:
+        loaded = load_content(content_root, languages).articles
+    articles = {article.path: article for article in loaded}
     statuses = article_statuses(articles.values(), languages)
     return [_with_changed_sections(content_root, status, articles) for status in statuses]
 

@@ -53,14 +53,14 @@ def report_command(settings: Settings, name: str, days: int | None, as_csv: bool
 
 def table(report: Report, rows: Sequence[Any]) -> str:
     """Aligned columns under the report's title; long cells are cut so each row stays one line."""
-    from copilot.reports import cell, columns
+    from copilot.reports import cells, columns
 
     names = columns(report.row_type)
-    cells = [[_short(cell(getattr(row, n))) for n in names] for row in rows]
-    widths = [max([len(n), *(len(r[i]) for r in cells)]) for i, n in enumerate(names)]
+    shown = [[_short(text) for text in row] for row in cells(rows, report.row_type)]
+    widths = [max([len(n), *(len(r[i]) for r in shown)]) for i, n in enumerate(names)]
     header = "  ".join(n.ljust(w) for n, w in zip(names, widths, strict=True)).rstrip()
     lines = [f"{report.title} ({len(rows)})", header]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in shown]
     return "\n".join(lines)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, request
 from flask_login import login_required
 
-from copilot.reports import REPORTS, Report, cell, columns, to_csv
+from copilot.reports import REPORTS, cells, columns, to_csv
 from webapp import state
 from webapp.agent import _admin_required, _page
 
@@ -29,15 +29,11 @@ def index() -> str:
     _admin_required()
     days = _days()
     desk, catalog = state.desk(), state.catalog()
-    sections = [(report, columns(report.row_type), _cells(report, report.build(desk, catalog, days)))
-                for report in REPORTS.values()]
+    sections = [
+        (report, columns(report.row_type), cells(report.build(desk, catalog, days), report.row_type))
+        for report in REPORTS.values()
+    ]
     return _page("agent/reports.html", sections=sections, days=days)
-
-
-def _cells(report: Report, rows: list) -> list[list[str]]:
-    """Rows as the strings the CSV holds, so the page and the download read the same."""
-    names = columns(report.row_type)
-    return [[cell(getattr(row, name)) for name in names] for row in rows]
 
 
 @bp.get("/<name>.csv")
