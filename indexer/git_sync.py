@@ -33,6 +33,7 @@ from pathlib import Path, PurePosixPath
 from typing import Literal
 
 from indexer.sync import SyncReport
+from kb.articles import ArticleError
 from kb.settings import Settings
 
 SNAPSHOT_DIR = "sync-tree"
@@ -74,6 +75,11 @@ class GitSyncReport:
     def exit_code(self) -> int:
         return self.index.exit_code if self.index is not None else 0
 
+    @property
+    def rejected(self) -> list[ArticleError]:
+        """Articles the index refused this run (kept at their last good version)."""
+        return list(self.index.rejected) if self.index is not None else []
+
     def summary(self) -> str:
         span = f"{_short(self.from_commit)}..{_short(self.to_commit)}"
         if self.mode == "up-to-date":
@@ -106,7 +112,7 @@ class GitSyncReport:
                 "changed": index.changed,
                 "removed": index.removed,
                 "unchanged": index.unchanged,
-                "rejected": [str(e) for e in index.rejected],
+                "rejected": [str(e) for e in self.rejected],
                 "chunks_embedded": index.chunks_embedded,
                 "chunks_reused": index.chunks_reused,
             },

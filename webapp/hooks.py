@@ -101,7 +101,7 @@ class SyncWorker:
             log.exception("git sync failed")
             result.update(error=str(error) or type(error).__name__, commit=None, summary=None, exit_code=1)
         else:
-            rejected = [str(e) for e in report.index.rejected] if report.index is not None else []
+            rejected = [str(e) for e in report.rejected]
             result.update(
                 error=None, commit=report.to_commit, from_commit=report.from_commit, mode=report.mode,
                 summary=report.summary(), rejected=rejected, exit_code=report.exit_code,

@@ -94,8 +94,7 @@ def sync_command(
         raise click.ClickException(str(error)) from None
     finally:
         engine.close()
-    rejected = report.index.rejected if report.index is not None else []
-    for error in rejected:
+    for error in report.rejected:
         click.echo(f"{source.as_posix().rstrip('/')}/{error}", err=True)
     click.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2) if as_json else report.summary())
     sys.exit(report.exit_code)
