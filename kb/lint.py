@@ -33,7 +33,7 @@ from urllib.parse import unquote
 from markdown_it.token import Token
 
 from kb.articles import Article, ArticleError, front_matter_lines, iter_article_paths, load_article
-from kb.parsing import clean_foreign_syntax, markdown_parser, parse_source, strip_bom
+from kb.parsing import ParsedSource, clean_foreign_syntax, markdown_parser, parse_source, strip_bom
 from kb.render import resolve_link
 from kb.settings import SHIPPED_LANGUAGES
 from kb.translations import TRANSLATED_FROM, TranslationStatus, article_statuses, group_by_id, source_of
@@ -73,9 +73,17 @@ class _Tree:
     articles: dict[str, Article] = field(default_factory=dict)  # by path relative to the root
     errors: dict[str, ArticleError] = field(default_factory=dict)
     by_key: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # (lang, id) -> paths
+    _sources: dict[str, tuple[str, ParsedSource]] = field(default_factory=dict)
 
     def display(self, relative: str) -> str:
         return (self.root / relative).as_posix()
+
+    def source(self, relative: str) -> tuple[str, ParsedSource]:
+        """A file's text and parse, read once however many rules look at it."""
+        if relative not in self._sources:
+            text = strip_bom((self.root / relative).read_text(encoding="utf-8"))
+            self._sources[relative] = (text, parse_source(text))
+        return self._sources[relative]
 
 
 @dataclass(frozen=True)
@@ -140,8 +148,7 @@ def _lint_file(tree: _Tree, relative: str) -> list[LintMessage]:
         error = tree.errors[relative]
         return [LintMessage(tree.display(relative), error.line, 1, "error", error.rule, error.message)]
     article = tree.articles[relative]
-    text = strip_bom((tree.root / relative).read_text(encoding="utf-8"))
-    parsed = parse_source(text)
+    text, parsed = tree.source(relative)
     key_lines = front_matter_lines(parsed.front_matter or "")
     return [
         *_duplicate_id(tree, article, key_lines.get("id", 1)),
@@ -322,7 +329,7 @@ def _translation_problem(status: TranslationStatus, has_source: bool) -> tuple[s
 
 
 def _front_matter_line(tree: _Tree, relative: str, key: str) -> int:
-    parsed = parse_source(strip_bom((tree.root / relative).read_text(encoding="utf-8")))
+    _, parsed = tree.source(relative)
     return front_matter_lines(parsed.front_matter or "").get(key, 1)
 
 
