@@ -71,9 +71,6 @@ _LANGUAGE_NAMES: dict[str, dict[str, str]] = {  # [language][written in]
     "en": {"en": "English", "ar": "الإنجليزية"},
     "ar": {"en": "Arabic", "ar": "العربية"},
 }
-_HEADING = re.compile(r"^#{1,6}\s+")
-_BULLET = re.compile(r"^[*+•]\s+")
-_EMPHASIS = re.compile(r"(\*\*|__|`)")
 _SENTENCE_END = re.compile(r"[.!?؟](?=\s|$)")
 _CITATION = re.compile(r"\[(\d+)\]")
 _URL = re.compile(r"https?://[^\s)\]>]+")
@@ -122,14 +119,16 @@ def customer_passages(passages: Sequence[SearchHit], abstained: bool) -> tuple[l
 
 
 def section_text(text: str, max_chars: int) -> str:
-    """A section as reply text: one line per block, steps kept as steps, no Markdown syntax.
+    """A section as reply text: one line per block, steps kept as steps.
 
-    Cut at a line (then sentence, then word) boundary so the customer never gets half a step.
+    Chunk text is already plain (kb.parsing drops Markdown syntax and writes list markers as "-"
+    or "1."), so nothing is stripped here: a `__init__` in a code block stays as written. Cut at a
+    line (then sentence, then word) boundary so the customer never gets half a step.
     """
     lines: list[str] = []
     size = 0
     for raw in text.split("\n"):
-        line = _EMPHASIS.sub("", _BULLET.sub("- ", _HEADING.sub("", raw.strip())))
+        line = raw.strip()
         if not line:
             continue
         if size + len(line) + 1 > max_chars:

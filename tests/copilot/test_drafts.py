@@ -23,16 +23,19 @@ from copilot.drafts import (
 from copilot.engine import Engine
 from copilot.retrieval import SearchHit
 from copilot.suggestions import Suggester
+from kb.parsing import parse_source
 from tests.conftest import CONTENT
 
 BASE = "https://help.example"
-AR_STEPS = (
-    "## إعادة التعيين\n"
-    "نسيت كلمة المرور؟ يمكنك تعيين كلمة مرور جديدة.\n"
+AR_MARKDOWN = (
+    "## إعادة التعيين\n\n"
+    "نسيت كلمة المرور؟ يمكنك تعيين كلمة مرور جديدة.\n\n"
     "1. اضغط على **«نسيت كلمة المرور؟»**.\n"
     "2. اكتب بريدك الإلكتروني.\n"
-    "3. افتح الرابط خلال 30 دقيقة."
+    "3. افتح الرابط خلال 30 دقيقة.\n"
 )
+# A passage's text as the index holds it: kb.parsing's blocks, Markdown syntax already gone.
+AR_STEPS = "\n".join(block.text for block in parse_source(AR_MARKDOWN).blocks)
 
 
 def hit(
