@@ -12,6 +12,7 @@ DEMO_AGENT ?= agent@example.com
 DEMO_AGENT_PASSWORD ?= manzil-demo-agent
 
 .PHONY: run test install index lint bench clean chromium
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard webapp/translations/*/LC_MESSAGES/messages.po))
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,12 +22,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) $(CATALOGS)
 
-index: $(STAMP)
+# Interface translations: translators edit the .po files; the compiled .mo files are built, never committed.
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile -i $< -o $@
+
+index: install
 	$(BIN)/kb index
 
-run: $(STAMP)
+run: install
 	$(BIN)/kb index || test $$? -eq 2
 	$(BIN)/kb tickets import content/_demo/tickets.jsonl
 	printf '%s\n' '$(DEMO_ADMIN_PASSWORD)' | $(BIN)/kb agents create $(DEMO_ADMIN) --name "Demo admin" --admin --password-stdin --if-missing
@@ -37,7 +42,7 @@ run: $(STAMP)
 chromium:
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 
-test: $(STAMP) chromium
+test: install chromium
 	$(BIN)/ruff check .
 	$(BIN)/kb lint
 	$(BIN)/pytest -q

@@ -26,8 +26,9 @@ from pathlib import Path
 
 from copilot.drafts import GroundedDrafter
 from copilot.engine import Engine
-from copilot.learning import AgentChoice, LearnedBoosts
+from copilot.learning import LearnedBoosts
 from copilot.suggestions import MAX_QUERY_CHARS, Suggester, ticket_query
+from desk.events import AgentChoice
 from kb.settings import Settings
 
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
+from typing import Protocol
 
 from rapidfuzz import fuzz
 
@@ -25,13 +26,19 @@ STEP = 0.08  # lift per similar earlier ticket, weighted by its similarity
 MAX_BOOST = 0.2
 
 
-@dataclass(frozen=True)
-class AgentChoice:
-    """An earlier ticket's query and an article an agent inserted for it ("lang/id")."""
+class AgentChoice(Protocol):
+    """An earlier ticket's query and an article an agent inserted for it ("lang/id").
 
-    query: str
-    lang: str
-    article_key: str
+    A protocol: the desk stores these (`desk.events.AgentChoice`) and hands them over as plain data,
+    so the desk never imports search.
+    """
+
+    @property
+    def query(self) -> str: ...
+    @property
+    def lang(self) -> str: ...
+    @property
+    def article_key(self) -> str: ...
 
 
 class LearnedBoosts:

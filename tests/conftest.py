@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from copilot.database import Database, database_url
 from copilot.engine import Engine
-from copilot.models import Base
+from desk.database import Database, database_url
+from desk.models import Base
 from indexer.embedders import E5SmallEmbedder, Embedder, MultilingualUSEEmbedder
 from kb.settings import Settings
 

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from flask import Flask
 
-    from copilot.desk import Desk
     from copilot.engine import Engine
+    from desk.desk import Desk
     from kb.settings import Settings
 
 

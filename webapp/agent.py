@@ -17,10 +17,10 @@ from flask_login import UserMixin, current_user, login_required, login_user, log
 from rapidfuzz.distance import Levenshtein
 
 from copilot.drafts import Draft
-from copilot.models import TICKET_STATUSES, Ticket
 from copilot.retrieval import SearchHit
 from copilot.suggestions import Suggestions, TicketTextError
-from copilot.tickets import InputError, plain_text
+from desk.models import TICKET_STATUSES, Ticket
+from desk.tickets import InputError, plain_text
 from webapp import state
 from webapp.forms import LoginForm
 from webapp.help import record, render_article

@@ -8,7 +8,7 @@ from flask import Blueprint, jsonify, request
 
 from copilot.retrieval import QueryError
 from copilot.suggestions import TicketTextError
-from copilot.tickets import DuplicateTicketError, InputError, NewTicket
+from desk.tickets import DuplicateTicketError, InputError, NewTicket
 from webapp import state, visits
 from webapp.help import record
 from webapp.security import SEARCH_LIMIT, limiter

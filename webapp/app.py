@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import Flask, jsonify, request
 
-from copilot.catalog import Catalog
-from copilot.desk import Desk
 from copilot.engine import Engine
+from desk.desk import Desk
+from kb.catalog import Catalog
 from kb.settings import Settings
+from webapp.i18n import init_babel
 from webapp.security import CONTENT_SECURITY_POLICY, csrf, limiter, login_manager, stored_secret
 from webapp.texts import labels
 
@@ -31,6 +32,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, d
     app.extensions["catalog"] = Catalog(settings)
     app.extensions["desk"] = desk or Desk(settings)
     app.extensions["settings"] = settings
+    init_babel(app, settings.languages)
     limiter.init_app(app)  # before CSRF, so requests without a token count against the limit too
     csrf.init_app(app)
     login_manager.init_app(app)

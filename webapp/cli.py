@@ -162,7 +162,7 @@ def translations(
 
 
 def _desk(settings: Settings):  # type: ignore[no-untyped-def]
-    from copilot.desk import Desk
+    from desk.desk import Desk
 
     return Desk(settings)
 
@@ -183,7 +183,7 @@ def agents_create(
     settings: Settings, email: str, name: str, admin: bool, password_stdin: bool, if_missing: bool
 ) -> None:
     """Create an agent; the password comes from a prompt, or stdin with --password-stdin."""
-    from copilot.tickets import InputError
+    from desk.tickets import InputError
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -213,7 +213,7 @@ def tokens() -> None:
 @click.argument("name")
 def tokens_create(settings: Settings, name: str) -> None:
     """Create a token and print it once (only its hash is stored)."""
-    from copilot.tickets import InputError
+    from desk.tickets import InputError
 
     desk = _desk(settings)
     try:
@@ -238,7 +238,7 @@ def tickets_import(settings: Settings, path: Path) -> None:
 
     Bad records are reported with their line (or message number) and skipped (exit status 2).
     """
-    from copilot.ticket_import import import_file
+    from desk.ticket_import import import_file
 
     desk = _desk(settings)
     try:

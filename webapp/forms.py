@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
-from copilot.tickets import InputError, clean_email
+from desk.tickets import InputError, clean_email
 from webapp.texts import text
 
 Check = Callable[[FlaskForm, object], None]

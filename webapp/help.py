@@ -9,7 +9,7 @@ from collections.abc import Callable
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_from_directory, url_for
 
 from copilot.retrieval import QueryError
-from copilot.tickets import InputError, NewTicket
+from desk.tickets import InputError, NewTicket
 from kb.articles import Article
 from kb.render import RenderedArticle, render_markdown
 from webapp import state, visits

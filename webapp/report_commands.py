@@ -1,4 +1,4 @@
-"""`kb report`: the content team's reports (copilot.reports) as a table to read or CSV to share.
+"""`kb report`: the content team's reports (desk.reports) as a table to read or CSV to share.
 
 Kept out of `webapp.cli` so `cli` registers it with one line at its end, like `kb sync`, and so this
 module does not import `cli` back (which would break `python -m webapp.cli`).
@@ -15,9 +15,9 @@ from kb.settings import Settings
 from webapp.cli_options import location_options
 
 if TYPE_CHECKING:
-    from copilot.reports import Report
+    from desk.reports import Report
 
-# copilot.reports.REPORTS's keys, spelled out so `kb --help` does not import SQLAlchemy (a test pins them).
+# desk.reports.REPORTS's keys, spelled out so `kb --help` does not import SQLAlchemy (a test pins them).
 REPORT_NAMES = ("gaps", "rejected", "unhelpful", "stale", "translations", "deflection")
 MAX_CELL = 60  # a table row per line stays readable; --csv keeps every character
 
@@ -38,9 +38,9 @@ def report_command(settings: Settings, name: str, days: int | None, as_csv: bool
     NAME is one of gaps, rejected, unhelpful, stale, translations, deflection (default: gaps).
     The same reports are on the workspace's /agent/reports page for admins.
     """
-    from copilot.catalog import Catalog
-    from copilot.desk import Desk
-    from copilot.reports import REPORTS, to_csv
+    from desk.desk import Desk
+    from desk.reports import REPORTS, to_csv
+    from kb.catalog import Catalog
 
     report = REPORTS[name]
     desk = Desk(settings)
@@ -53,7 +53,7 @@ def report_command(settings: Settings, name: str, days: int | None, as_csv: bool
 
 def table(report: Report, rows: Sequence[Any]) -> str:
     """Aligned columns under the report's title; long cells are cut so each row stays one line."""
-    from copilot.reports import cells, columns
+    from desk.reports import cells, columns
 
     names = columns(report.row_type)
     shown = [[_short(text) for text in row] for row in cells(rows, report.row_type)]

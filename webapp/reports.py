@@ -1,6 +1,6 @@
 """The content team's reports in the agents' workspace (admins only), each with a CSV download.
 
-The same rows as `kb report`; both call copilot.reports, so a number on the page and in the file
+The same rows as `kb report`; both call desk.reports, so a number on the page and in the file
 an admin downloads cannot disagree.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, request
 from flask_login import login_required
 
-from copilot.reports import REPORTS, cells, columns, to_csv
+from desk.reports import REPORTS, cells, columns, to_csv
 from webapp import state
 from webapp.agent import _admin_required, _page
 

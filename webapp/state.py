@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import current_app
 
-from copilot.catalog import Catalog
-from copilot.desk import Desk
 from copilot.engine import Engine
 from copilot.learning import LearnedBoosts
 from copilot.suggestions import Suggester
+from desk.desk import Desk
+from kb.catalog import Catalog
 from kb.settings import Settings
 
 

@@ -8,7 +8,7 @@ import re
 from flask import Flask
 from playwright.sync_api import Page, expect
 
-from copilot.tickets import NewTicket
+from desk.tickets import NewTicket
 
 PASSWORD = "a long enough password"
 

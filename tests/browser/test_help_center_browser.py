@@ -10,7 +10,7 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from copilot.models import ArticleFeedback
+from desk.models import ArticleFeedback
 from tests.browser.conftest import screenshot
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from copilot.desk import Desk
-from copilot.learning import MAX_BOOST, AgentChoice, LearnedBoosts, rerank
+from copilot.learning import MAX_BOOST, LearnedBoosts, rerank
 from copilot.retrieval import SearchHit
-from copilot.tickets import NewTicket
+from desk.desk import Desk
+from desk.events import AgentChoice
+from desk.tickets import NewTicket
 from kb.settings import Settings
 
 

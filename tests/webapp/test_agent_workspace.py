@@ -7,7 +7,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from copilot.engine import Engine
-from copilot.tickets import NewTicket
+from desk.tickets import NewTicket
 from tests.webapp.test_help_site import csrf
 from webapp import create_app
 

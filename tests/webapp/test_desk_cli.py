@@ -7,7 +7,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from copilot.desk import Desk
+from desk.desk import Desk
 from kb.settings import Settings
 from webapp.cli import main
 

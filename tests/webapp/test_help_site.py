@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from copilot.engine import Engine
-from copilot.models import ArticleFeedback, Deflection, SearchEvent
+from desk.models import ArticleFeedback, Deflection, SearchEvent
 from webapp import create_app, help
 
 

@@ -14,8 +14,8 @@ import pytest
 from click.testing import CliRunner
 from flask import Flask
 
-from copilot import reports
-from copilot.tickets import NewTicket
+from desk import reports
+from desk.tickets import NewTicket
 from kb.settings import Settings
 from tests.conftest import database_url_for_tests
 from tests.webapp.test_agent_workspace import PASSWORD, login

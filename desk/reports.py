@@ -20,11 +20,11 @@ from typing import Any
 
 from sqlalchemy import case, distinct, func, or_, select
 
-from copilot.catalog import Catalog
-from copilot.database import Database
-from copilot.desk import Desk
-from copilot.models import ArticleFeedback, ContentGap, Deflection, SearchEvent, SuggestionEvent, Ticket, utcnow
+from desk.database import Database
+from desk.desk import Desk
+from desk.models import ArticleFeedback, ContentGap, Deflection, SearchEvent, SuggestionEvent, Ticket, utcnow
 from kb.articles import Article
+from kb.catalog import Catalog
 from kb.translations import translation_status
 
 STALE_DAYS = 180

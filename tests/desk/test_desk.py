@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect
 
-from copilot.desk import Desk
-from copilot.ticket_import import import_file
-from copilot.tickets import DuplicateTicketError, InputError, NewTicket
+from desk.desk import Desk
+from desk.ticket_import import import_file
+from desk.tickets import DuplicateTicketError, InputError, NewTicket
 from kb.settings import Settings
 from tests.conftest import database_url_for_tests
 

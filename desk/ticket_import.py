@@ -16,8 +16,8 @@ from email.message import Message as EmailMessage
 from email.utils import parseaddr, parsedate_to_datetime
 from pathlib import Path
 
-from copilot.suggestions import QUOTED_AND_HIDDEN, html_to_lines
-from copilot.tickets import DuplicateTicketError, InputError, NewTicket, TicketStore
+from desk.tickets import DuplicateTicketError, InputError, NewTicket, TicketStore
+from kb.message_text import QUOTED_AND_HIDDEN, html_to_lines
 
 
 @dataclass

@@ -12,9 +12,9 @@ import secrets
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from copilot.database import Database
-from copilot.models import ROLES, Agent, ApiToken, utcnow
-from copilot.tickets import InputError, clean_email
+from desk.database import Database
+from desk.models import ROLES, Agent, ApiToken, utcnow
+from desk.tickets import InputError, clean_email
 
 MIN_PASSWORD = 10
 TOKEN_PREFIX = "kb_"

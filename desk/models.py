@@ -14,10 +14,13 @@ from typing import Any, ClassVar
 from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-TICKET_STATUSES = ("open", "pending", "solved")
+# new: not yet touched by an agent; pending: waiting on the customer; on_hold: waiting on a third
+# party; closed: solved and no longer reopenable by a reply (a reply then starts a follow-up).
+TICKET_STATUSES = ("new", "open", "pending", "on_hold", "solved", "closed")
 PRIORITIES = ("low", "normal", "high", "urgent")
 CHANNELS = ("web", "email", "chat", "api", "phone")
-ROLES = ("agent", "admin")
+# lead: sees reports and the dashboard, does not manage agents.
+ROLES = ("agent", "lead", "admin")
 SUGGESTION_EVENTS = ("shown", "inserted", "edited", "sent", "rejected")
 
 
@@ -50,11 +53,18 @@ class Agent(Base):
     password_hash: Mapped[str] = mapped_column(String(300))
     role: Mapped[str] = mapped_column(String(20), default="agent")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The workspace's interface language chosen by the agent; None follows the browser.
+    locale: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    @property
+    def is_lead(self) -> bool:
+        """Leads and admins see reports and the dashboard."""
+        return self.role in ("lead", "admin")
 
 
 class ApiToken(Base):
@@ -89,6 +99,10 @@ class Ticket(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     first_response_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
+    # The team whose business hours count for this ticket (content/_business_hours.yml); None = default.
+    team: Mapped[str | None] = mapped_column(String(40))
+    # When the next agent reply is due, in the team's business hours by priority.
+    due_at: Mapped[datetime | None] = mapped_column(index=True)
 
     customer: Mapped[Customer] = relationship(back_populates="tickets")
     assignee: Mapped[Agent | None] = relationship()
@@ -105,6 +119,10 @@ class Message(Base):
     author: Mapped[str] = mapped_column(String(20))  # customer | agent
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
     body: Mapped[str] = mapped_column(Text)
+    # An internal note: agents only, never emailed or shown to the customer, not a reply.
+    internal: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The channel this message came or went by (web, email, api, ...); None = the ticket's.
+    channel: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     ticket: Mapped[Ticket] = relationship(back_populates="messages")
@@ -192,3 +210,34 @@ class ContentGap(Base):
     query: Mapped[str] = mapped_column(String(600))
     lang: Mapped[str] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TicketStatusChange(Base):
+    """Every status change of a ticket, so solves, reopens and resolution times can be counted."""
+
+    __tablename__ = "ticket_status_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    old_status: Mapped[str | None] = mapped_column(String(20))
+    new_status: Mapped[str] = mapped_column(String(20), index=True)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class CsatSurvey(Base):
+    """The satisfaction survey sent when a ticket is solved: one per solve, answered 1-5 with an
+    optional comment through an unguessable token, changeable for a week after the first answer."""
+
+    __tablename__ = "csat_surveys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    # The ticket's assignee when it was solved: whose CSAT this counts toward.
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    sent_at: Mapped[datetime | None]
+    rating: Mapped[int | None] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime | None] = mapped_column(index=True)

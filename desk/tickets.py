@@ -14,10 +14,20 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload, object_session, selectinload
 
-from copilot.database import Database
-from copilot.models import CHANNELS, PRIORITIES, TICKET_STATUSES, Agent, Customer, Message, Ticket, utcnow
+from desk.database import Database
+from desk.models import (
+    CHANNELS,
+    PRIORITIES,
+    TICKET_STATUSES,
+    Agent,
+    Customer,
+    Message,
+    Ticket,
+    TicketStatusChange,
+    utcnow,
+)
 from kb.language import detect_language
 
 MAX_SUBJECT = 300
@@ -224,7 +234,7 @@ class TicketStore:
             message = Message(author="agent", agent_id=agent_id, body=text, created_at=now)
             ticket.messages.append(message)
             ticket.first_response_at = ticket.first_response_at or now
-            self._set_status(ticket, status, now)
+            self._set_status(ticket, status, now, agent_id)
             if ticket.assignee_id is None:
                 ticket.assignee_id = agent_id
         return message
@@ -258,7 +268,14 @@ class TicketStore:
                 ticket.assignee_id = assignee_id
 
     @staticmethod
-    def _set_status(ticket: Ticket, status: str, now: datetime) -> None:
+    def _set_status(ticket: Ticket, status: str, now: datetime, agent_id: int | None = None) -> None:
+        """The one place a status changes: stamps the times and records the change for the metrics."""
+        if status != ticket.status:
+            session = object_session(ticket)
+            change = TicketStatusChange(old_status=ticket.status, new_status=status, agent_id=agent_id, created_at=now)
+            change.ticket_id = ticket.id
+            if session is not None:
+                session.add(change)
         ticket.status = status
-        ticket.resolved_at = now if status == "solved" else None
+        ticket.resolved_at = now if status == "solved" else (ticket.resolved_at if status == "closed" else None)
         ticket.updated_at = now

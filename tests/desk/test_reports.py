@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
-from copilot import reports
-from copilot.catalog import Catalog
-from copilot.desk import Desk
-from copilot.models import SearchEvent
-from copilot.tickets import NewTicket
+from desk import reports
+from desk.desk import Desk
+from desk.models import SearchEvent
+from desk.tickets import NewTicket
+from kb.catalog import Catalog
 from kb.settings import Settings
 from tests.conftest import database_url_for_tests
 

@@ -1,10 +1,10 @@
-"""Alembic environment: runs on the connection `copilot.database` hands over (no alembic.ini)."""
+"""Alembic environment: runs on the connection `desk.database` hands over (no alembic.ini)."""
 
 from __future__ import annotations
 
 from alembic import context
 
-from copilot.models import Base
+from desk.models import Base
 
 config = context.config
 connection = config.attributes["connection"]

@@ -7,14 +7,14 @@ the page it happens on, so the web layer calls these after answering the request
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import aliased
 
-from copilot.database import Database
-from copilot.learning import AgentChoice
-from copilot.models import (
+from desk.database import Database
+from desk.models import (
     SUGGESTION_EVENTS,
     ArticleFeedback,
     ArticleView,
@@ -24,10 +24,20 @@ from copilot.models import (
     SuggestionEvent,
     utcnow,
 )
-from copilot.tickets import InputError
+from desk.tickets import InputError
 
 MAX_COMMENT = 2000
 
+
+
+@dataclass(frozen=True)
+class AgentChoice:
+    """An earlier ticket's query and an article an agent inserted for it ("lang/id"): what
+    `copilot.learning` lifts for similar tickets."""
+
+    query: str
+    lang: str
+    article_key: str
 
 class Events:
     def __init__(self, db: Database) -> None:

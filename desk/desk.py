@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from copilot.accounts import Accounts
-from copilot.database import Database
-from copilot.events import Events
-from copilot.tickets import TicketStore
+from desk.accounts import Accounts
+from desk.database import Database
+from desk.events import Events
+from desk.tickets import TicketStore
 from kb.settings import Settings
 
 

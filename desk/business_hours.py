@@ -1,0 +1,156 @@
+"""Business hours: when a team works, and how many working seconds lie between two instants.
+
+One configuration (`content/_business_hours.yml`, kept in the content repo with the articles) says
+each team's time zone, working days, daily hours and holidays. The dashboard's business-hours figures
+and ticket due times both count through `Team.seconds_between` and `Team.add_hours`, so "8 business
+hours" means the same thing everywhere. Times in and out are timezone-aware UTC or naive UTC (the
+database's convention); the arithmetic happens in the team's own zone, so a working day is the one
+its agents see on the wall.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+CONFIG_FILE = "_business_hours.yml"
+DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # datetime.weekday() order
+DEFAULT_DUE_HOURS: Mapping[str, float] = {"urgent": 2, "high": 4, "normal": 8, "low": 24}
+
+
+class BusinessHoursError(ValueError):
+    """The configuration is wrong; the message names the file and the field."""
+
+
+@dataclass(frozen=True)
+class Team:
+    key: str
+    name: str
+    zone: ZoneInfo
+    days: frozenset[int]  # weekday() numbers
+    opens: time
+    closes: time
+    holidays: frozenset[date] = field(default_factory=frozenset)
+
+    def _is_working_day(self, day: date) -> bool:
+        return day.weekday() in self.days and day not in self.holidays
+
+
+    def seconds_between(self, start: datetime, end: datetime) -> float:
+        """Working seconds in [start, end); 0 when end is not after start."""
+        start, end = _aware(start).astimezone(self.zone), _aware(end).astimezone(self.zone)
+        if end <= start:
+            return 0.0
+        total = 0.0
+        day = start.date()
+        while day <= end.date():
+            if self._is_working_day(day):
+                open_at = datetime.combine(day, self.opens, self.zone)
+                close_at = datetime.combine(day, self.closes, self.zone)
+                lo, hi = max(open_at, start), min(close_at, end)
+                if hi > lo:
+                    total += (hi - lo).total_seconds()
+            day += timedelta(days=1)
+        return total
+
+    def add_hours(self, start: datetime, hours: float) -> datetime:
+        """The instant `hours` working hours after `start` (a due time), in UTC."""
+        remaining = hours * 3600.0
+        cursor = _aware(start).astimezone(self.zone)
+        for _ in range(3700):  # ten years of days: a configuration with no working day ends here
+            day = cursor.date()
+            if self._is_working_day(day):
+                open_at = datetime.combine(day, self.opens, self.zone)
+                close_at = datetime.combine(day, self.closes, self.zone)
+                lo = max(open_at, cursor)
+                if close_at > lo:
+                    available = (close_at - lo).total_seconds()
+                    if remaining <= available:
+                        return (lo + timedelta(seconds=remaining)).astimezone(UTC)
+                    remaining -= available
+            cursor = datetime.combine(day + timedelta(days=1), time(0), self.zone)
+        raise BusinessHoursError(f"team {self.key!r} has no working hours to count {hours} hours in")
+
+
+@dataclass(frozen=True)
+class BusinessHours:
+    teams: Mapping[str, Team]
+    default: str
+    due_hours: Mapping[str, float]
+
+    def team(self, key: str | None = None) -> Team:
+        return self.teams.get(key or self.default) or self.teams[self.default]
+
+    def due_at(self, created: datetime, priority: str, team: str | None = None) -> datetime:
+        hours = self.due_hours.get(priority, self.due_hours.get("normal", 8))
+        return self.team(team).add_hours(created, hours)
+
+    @classmethod
+    def load(cls, content_dir: Path) -> BusinessHours:
+        """The content repo's configuration, or an all-week 24-hour team when it has none."""
+        path = content_dir / CONFIG_FILE
+        if not path.exists():
+            return cls.from_mapping({}, str(path))
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise BusinessHoursError(f"{path}: {exc}") from exc
+        return cls.from_mapping(raw, str(path))
+
+    @classmethod
+    def from_mapping(cls, raw: object, where: str = CONFIG_FILE) -> BusinessHours:
+        if not isinstance(raw, Mapping):
+            raise BusinessHoursError(f"{where}: expected a mapping with 'teams'")
+        teams_raw = raw.get("teams") or {"default": {"name": "Support", "timezone": "UTC", "days": list(DAY_NAMES),
+                                                     "hours": ["00:00", "24:00"]}}
+        if not isinstance(teams_raw, Mapping) or not teams_raw:
+            raise BusinessHoursError(f"{where}: 'teams' must map team keys to their hours")
+        teams = {str(key): _team(str(key), value, where) for key, value in teams_raw.items()}
+        default = str(raw.get("default") or next(iter(teams)))
+        if default not in teams:
+            raise BusinessHoursError(f"{where}: default: no team {default!r}")
+        due = raw.get("due_hours") or DEFAULT_DUE_HOURS
+        if not isinstance(due, Mapping) or not all(isinstance(v, int | float) and v > 0 for v in due.values()):
+            raise BusinessHoursError(f"{where}: due_hours: expected positive hours per priority")
+        return cls(teams, default, {str(k): float(v) for k, v in due.items()})
+
+
+def _team(key: str, raw: object, where: str) -> Team:
+    if not isinstance(raw, Mapping):
+        raise BusinessHoursError(f"{where}: teams.{key}: expected a mapping")
+    try:
+        zone = ZoneInfo(str(raw.get("timezone", "UTC")))
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise BusinessHoursError(f"{where}: teams.{key}.timezone: unknown zone {raw.get('timezone')!r}") from exc
+    days_raw = raw.get("days") or DAY_NAMES[:5]
+    try:
+        days = frozenset(DAY_NAMES.index(str(d).lower()[:3]) for d in days_raw)
+    except ValueError as exc:
+        raise BusinessHoursError(f"{where}: teams.{key}.days: use {', '.join(DAY_NAMES)}") from exc
+    hours = raw.get("hours") or ["09:00", "17:00"]
+    try:
+        opens, closes = (_clock(str(h)) for h in hours)
+    except (ValueError, TypeError) as exc:
+        raise BusinessHoursError(f"{where}: teams.{key}.hours: expected [\"HH:MM\", \"HH:MM\"]") from exc
+    holidays = set()
+    for value in raw.get("holidays") or []:
+        try:
+            holidays.add(value if isinstance(value, date) else date.fromisoformat(str(value)))
+        except ValueError as exc:
+            raise BusinessHoursError(f"{where}: teams.{key}.holidays: {value!r} is not a date") from exc
+    return Team(key, str(raw.get("name", key)), zone, days, opens, closes, frozenset(holidays))
+
+
+def _clock(text: str) -> time:
+    if text == "24:00":
+        return time.max
+    return time.fromisoformat(text)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,0 +1,33 @@
+"""Interface language: gettext catalogs through Flask-Babel, one locale per request.
+
+The help center's language is in its URL (`/ar/...`); the agent workspace follows the agent's own
+choice, then the browser. Every interface string is a gettext message (`_()` in templates,
+`gettext`/`lazy_gettext` in Python) so translators edit `.po` files, plurals follow CLDR (Arabic has
+six forms) and dates and numbers come from Babel for the locale.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, g, request
+from flask_babel import Babel
+
+TRANSLATIONS = Path(__file__).with_name("translations")
+
+
+def select_locale(languages: tuple[str, ...]) -> str:
+    """The request's interface language: the URL's, the agent's choice, then the browser's."""
+    first = request.path.strip("/").split("/", 1)[0]
+    if first in languages:
+        return first
+    chosen = getattr(g, "interface_lang", None)
+    if chosen in languages:
+        return str(chosen)
+    return request.accept_languages.best_match(languages) or languages[0]
+
+
+def init_babel(app: Flask, languages: tuple[str, ...]) -> Babel:
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", languages[0])
+    return Babel(app, locale_selector=lambda: select_locale(languages))
