@@ -41,13 +41,21 @@ from indexer.embedders import Embedder
 from indexer.lexical import SPARSE_VECTOR, LexicalEncoder, SparseVector
 from indexer.stores.base import Hit, PayloadFilter, Source, StoreQuery, VectorStore
 from kb.arabic import dialect_to_msa, has_arabic, is_dialect_word, normalize_arabic
+from kb.audience import AGENT, PUBLIC, Audience, sees_internal, visibilities
 from kb.language import detect_language
 from kb.settings import Settings
 
 log = logging.getLogger(__name__)
 
-Audience = Literal["public", "agent"]
 Mode = Literal["hybrid", "dense", "lexical"]
+# Why results come from another language, or why there are none: a named set, so callers and logs
+# can tell the cases apart without parsing a sentence. The language concerned is its own field.
+#   not_translated: the best answer has no translation in the query's language (shown first);
+#   few_articles: the query's language has few matching articles, other languages fill the page;
+#   no_searchable_terms: nothing in the query can be searched (only stopwords, no model).
+FallbackReason = Literal["not_translated", "few_articles", "no_searchable_terms"]
+# Why an answer is worse than usual but still an answer: the models failed, search went lexical.
+DegradedReason = Literal["embedding_unavailable"]
 
 # A cross-lingual candidate goes first when it scores at least this (USE cosine) and beats the
 # best same-language chunk. On the demo dev set (295 answerable queries, 8 missing-translation
@@ -123,6 +131,16 @@ class QueryError(ValueError):
     """The query cannot be searched; the message says why, for the user."""
 
 
+class SearchUnavailable(RuntimeError):
+    """The index cannot answer (a Qdrant outage): no degraded mode can stand in for it.
+
+    The web app answers it with a 503 (JSON on the API, a page on the site), never a bare 500;
+    the store's own exception is chained as the cause and logged where it happened.
+    """
+
+    reason: Literal["index_unavailable"] = "index_unavailable"
+
+
 @dataclass(frozen=True)
 class SearchHit:
     id: str
@@ -161,7 +179,9 @@ class SearchResult:
     results: tuple[SearchHit, ...]
     truncated: bool = False
     degraded: bool = False
-    fallback_reason: str | None = None
+    degraded_reason: DegradedReason | None = None
+    fallback_reason: FallbackReason | None = None
+    fallback_lang: str | None = None  # the language the fallback reason is about (the query's)
     abstained: bool = False  # no result is good enough to show as an answer
     signals: dict[str, float] = field(default_factory=dict)  # each source's top score and margin, title share
     timings_ms: dict[str, float] = field(default_factory=dict)
@@ -174,8 +194,10 @@ class SearchResult:
             "took_ms": round(self.took_ms, 2),
             "truncated": self.truncated,
             "degraded": self.degraded,
+            "degraded_reason": self.degraded_reason,
             "abstained": self.abstained,
             "fallback_reason": self.fallback_reason,
+            "fallback_lang": self.fallback_lang,
             "results": [hit.as_json() for hit in self.results],
         }
 
@@ -223,7 +245,122 @@ class _VectorCache:
                 self._items.popitem(last=False)
 
 
+@dataclass(frozen=True)
+class Expansion:
+    """What the lexical side adds to the typed words, worked out once per search.
+
+    Each piece is used by several steps (the dense text, the same-language lexical query, the
+    bridge terms into the other languages), so computing it here once is both the fast way and
+    the only way the steps can never disagree about what the query means.
+    """
+
+    msa: str  # the text the dense models embed: Arabic dialect words read as MSA, else the query
+    msa_words: tuple[str, ...] = ()  # normalized MSA words the customer did not type themselves
+    synonyms: tuple[str, ...] = ()  # members of the synonym groups the query mentions
+    corrections: tuple[str, ...] = ()  # index words for typed words no article uses
+
+    def lexical_parts(self, query: str) -> list[tuple[str, float]]:
+        """What the lexical side searches for, each part with its weight against the typed words."""
+        return [
+            (query, 1.0),
+            (" ".join(self.msa_words), EXPANSION_WEIGHTS["dialect"]),
+            (" ".join(self.synonyms), EXPANSION_WEIGHTS["synonyms"]),
+            (" ".join(self.corrections), EXPANSION_WEIGHTS["corrections"]),
+        ]
+
+    def cross_lingual_terms(self, query: str, target: str) -> str:
+        """Lexical evidence the query carries into `target`'s articles, already in its script.
+
+        Two kinds: the words typed in the target's script (mixed queries: "refund ما وصل") and the
+        members of the help center's bilingual synonym groups ("استرداد" brings "refund"). Dense
+        models carry the rest of the meaning across.
+        """
+        arabic_target = target == "ar"
+        terms = [w for w in _WORD.findall(query) if has_arabic(w) == arabic_target and not w.isdigit()]
+        terms += [m for m in self.synonyms if has_arabic(m) == arabic_target]
+        return " ".join(terms)
+
+
+@dataclass(frozen=True)
+class QueryPlan:
+    """One search, decided before the index is asked anything: the named plan the pipeline runs."""
+
+    query: str  # cleaned and trimmed, as typed
+    lang: str
+    others: tuple[str, ...]  # the other languages, searched for missing translations
+    truncated: bool
+    limit: int
+    audience: Audience
+    categories: tuple[str, ...] | None
+    only: str | None  # one source for evaluation (the sparse vector's name for "lexical"), else None
+    register: Register
+    expansion: Expansion
+
+    @property
+    def base_filter(self) -> PayloadFilter:
+        """Who may see what and where: part of every query of the batch, so none can forget it."""
+        return PayloadFilter(visibilities=visibilities(self.audience), categories=self.categories)
+
+    @property
+    def same_lang(self) -> PayloadFilter:
+        return PayloadFilter(langs=(self.lang,))
+
+    @property
+    def evaluating(self) -> bool:
+        return self.only is not None
+
+
+@dataclass(frozen=True)
+class _CrossQueries:
+    """The other languages' side of a batch: a fused ranking and, when it fuses, USE's own top."""
+
+    fused: StoreQuery
+    top: StoreQuery | None
+    embedder: str  # the model whose raw score says "better than ours" (USE: aligned across languages)
+    bridges: dict[str, SparseVector]  # per target language, the bridge terms' sparse vector
+    best_fused: float  # the best fused score an other-language chunk can get
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """Every Qdrant query of one search, by name; sent in one round trip."""
+
+    ranking: StoreQuery
+    evidence: tuple[tuple[str, StoreQuery], ...]  # (signal name, that source's own best chunks)
+    cross: _CrossQueries | None
+
+    def queries(self) -> list[StoreQuery]:
+        out = [self.ranking, *(query for _, query in self.evidence)]
+        if self.cross is not None:
+            out.append(self.cross.fused)
+            if self.cross.top is not None:
+                out.append(self.cross.top)
+        return out
+
+    def read(self, answers: Sequence[Sequence[Hit]]) -> _Answers:
+        """The store's answers, named after the queries that asked for them."""
+        queue = iter(answers)
+        ranking = list(next(queue))
+        evidence = {name: list(next(queue)) for name, _ in self.evidence}
+        cross_fused: list[Hit] = []
+        cross_top: list[Hit] = []
+        if self.cross is not None:
+            cross_fused = list(next(queue))
+            cross_top = list(next(queue)) if self.cross.top is not None else cross_fused
+        return _Answers(ranking, evidence, cross_fused, cross_top)
+
+
+@dataclass(frozen=True)
+class _Answers:
+    ranking: list[Hit]
+    evidence: dict[str, list[Hit]]
+    cross_fused: list[Hit]
+    cross_top: list[Hit]
+
+
 class Retriever:
+    """Search as a pipeline: plan -> embed -> batch -> one store round trip -> rank -> fallback -> abstain."""
+
     def __init__(
         self,
         settings: Settings,
@@ -251,6 +388,117 @@ class Retriever:
         # Which lang/id exist in the live index: the fallback offers only untranslated articles.
         self._article_keys = FromIndex(store.version, lambda: frozenset(p["key"] for p in store.payloads(("key",))))
 
+    # -- the query plan -------------------------------------------------------------------------
+
+    def expand(self, query: str, lang: str) -> Expansion:
+        """The query's MSA wording, synonyms and typo corrections, each computed once.
+
+        Dialect words are rewritten before synonyms are looked up, so a group listing only the MSA
+        word still fires, and the typo corrector leaves them alone ("جاني" is not a typo of "مجاني").
+        """
+        msa_text, msa_words = query, []
+        if lang == "ar":
+            msa_text = dialect_to_msa(query)
+            typed = set(normalize_arabic(query).split())
+            msa_words = [w for w in normalize_arabic(msa_text).split() if w not in typed]
+        synonyms = self.synonyms.expand(" ".join([query, *msa_words])) if self.synonyms is not None else []
+        fixes = self.vocabulary.corrections(query, lang) if self.vocabulary is not None else []
+        return Expansion(msa_text, tuple(msa_words), tuple(synonyms), tuple(fixes))
+
+    def plan(
+        self,
+        raw_query: str,
+        lang: str | None = None,
+        limit: int = 10,
+        audience: Audience = "public",
+        categories: Sequence[str] | None = None,
+        only: str | None = None,
+    ) -> QueryPlan:
+        """Validate the request and decide everything about the search that needs no index."""
+        query, truncated = clean_query(raw_query, self.settings.max_query_chars)
+        languages = self.settings.languages
+        if lang is not None and lang not in languages:
+            raise QueryError(f"unknown language {lang!r}; use one of {', '.join(languages)}")
+        lang = lang or detect_language(query, languages)
+        return QueryPlan(
+            query=query,
+            lang=lang,
+            others=tuple(lg for lg in languages if lg != lang),
+            truncated=truncated,
+            limit=max(1, min(int(limit), 50)),
+            audience=AGENT if sees_internal(audience) else PUBLIC,
+            categories=tuple(categories) if categories else None,
+            only=SPARSE_VECTOR if only == LEXICAL else only,
+            register=query_register(query, lang),
+            expansion=self.expand(query, lang),
+        )
+
+    def lexical_query(self, query: str, lang: str) -> str:
+        """The query plus its MSA wording, synonyms and typo corrections (lexical side only)."""
+        return " ".join(part for part, _ in self.expand(query, lang).lexical_parts(query) if part)
+
+    def cross_lingual_terms(self, query: str, lang: str, target: str) -> str:
+        """Lexical evidence a query carries into another language's articles (see Expansion)."""
+        return self.expand(query, lang).cross_lingual_terms(query, target)
+
+    # -- the pipeline ---------------------------------------------------------------------------
+
+    def search(
+        self,
+        raw_query: str,
+        lang: str | None = None,
+        limit: int = 10,
+        audience: Audience = "public",
+        categories: Sequence[str] | None = None,
+        only: str | None = None,
+    ) -> SearchResult:
+        """Search; `only` restricts ranking to one source ("e5", "use", "lexical") for evaluation.
+
+        Raises `QueryError` for a query that cannot be searched and `SearchUnavailable` when the
+        index cannot be read; a failing model degrades the answer instead (`degraded_reason`).
+        """
+        started = time.perf_counter()
+        plan = self.plan(raw_query, lang, limit, audience, categories, only)
+        timings: dict[str, float] = {}
+        vectors, degraded = self._embed(plan, timings)
+        sparse, typed = self._lexical_vectors(plan)
+        sources = self._sources(plan, vectors, sparse)
+        if not sources:
+            return SearchResult(
+                plan.query, plan.lang, "lexical", _ms(started), (), plan.truncated,
+                degraded=degraded is not None, degraded_reason=degraded, fallback_reason="no_searchable_terms",
+            )
+        mode: Mode = "hybrid" if vectors and sparse else ("dense" if vectors else "lexical")
+        batch = self._batch(plan, sources, vectors)
+        answers = self._ask_store(batch, timings)
+
+        signals = _signals(answers.evidence)
+        fused = len(sources) > 1
+        ranked = _best_chunk_per_article(answers.ranking, ARTICLE_CREDIT if fused else 0.0)
+        if fused and sparse:
+            best_fused = sum(source.weight for source in sources) / (self.rrf_k + 1)  # first everywhere
+            ranked = self._credit_fields(ranked, {plan.lang: (sparse, typed)}, FIELD_CREDIT * best_fused)
+            if batch.evidence and ranked:
+                signals["field_top"] = self._field_share(ranked[0], sparse, typed, plan.lang)
+        hits = [self._hit(h, plan.query, plan.lang, fallback=False) for h in ranked[: plan.limit]]
+        hits, reason, answered_elsewhere = self._missing_translations(plan, batch, answers, vectors, signals, hits)
+        return SearchResult(
+            query=plan.query,
+            lang=plan.lang,
+            mode=mode,
+            took_ms=_ms(started),
+            results=tuple(hits),
+            truncated=plan.truncated,
+            degraded=degraded is not None,
+            degraded_reason=degraded,
+            fallback_reason=reason,
+            fallback_lang=plan.lang if reason is not None else None,
+            abstained=not answered_elsewhere
+            and self._abstains(plan.lang, signals, plan.register, only_elsewhere=not ranked and bool(hits)),
+            signals=signals,
+            timings_ms=timings,
+        )
+
     def query_vectors(self, query: str, only: str | None = None) -> dict[str, np.ndarray]:
         """Every model's vector for the query: cached ones at once, the others embedded concurrently."""
         key_text = normalize_arabic(query.lower())
@@ -270,187 +518,131 @@ class Retriever:
             out[batcher.name] = vector
         return {e.name: out[e.name] for e in self.embedders if e.name in out}
 
-    def lexical_query(self, query: str, lang: str) -> str:
-        """The query plus its MSA wording, synonyms and typo corrections (lexical side only)."""
-        return " ".join(part for part, _ in self.lexical_parts(query, lang) if part)
-
-    def lexical_parts(self, query: str, lang: str) -> list[tuple[str, float]]:
-        """What the lexical side searches for, each part with its weight against the typed words.
-
-        Dialect words are rewritten before synonyms are looked up, so a group listing only the MSA
-        word still fires, and the typo corrector leaves them alone ("جاني" is not a typo of "مجاني").
-        """
-        msa: list[str] = []
-        if lang == "ar":
-            typed = set(normalize_arabic(query).split())
-            msa = [w for w in normalize_arabic(dialect_to_msa(query)).split() if w not in typed]
-        synonyms = self.synonyms.expand(" ".join([query, *msa])) if self.synonyms is not None else []
-        fixes = self.vocabulary.corrections(query, lang) if self.vocabulary is not None else []
-        return [
-            (query, 1.0),
-            (" ".join(msa), EXPANSION_WEIGHTS["dialect"]),
-            (" ".join(synonyms), EXPANSION_WEIGHTS["synonyms"]),
-            (" ".join(fixes), EXPANSION_WEIGHTS["corrections"]),
-        ]
-
-    def encode_lexical(self, query: str, lang: str) -> SparseVector:
-        """The weighted sparse query: a term keeps the highest weight of the parts that have it."""
-        weights: dict[int, float] = {}
-        for text, weight in self.lexical_parts(query, lang):
-            if not text or weight <= 0:
-                continue
-            vector = self.lexical.encode_query(text, lang)
-            for index, value in zip(vector.indices, vector.values, strict=True):
-                weights[index] = max(weights.get(index, 0.0), value * weight)
-        return SparseVector(tuple(weights), tuple(weights.values()))
-
-    def cross_lingual_terms(self, query: str, lang: str, target: str) -> str:
-        """Lexical evidence a query carries into another language's articles.
-
-        Two kinds, both already in the target language's script: the words typed in it (mixed
-        queries: "refund ما وصل") and the members of the help center's bilingual synonym groups
-        ("استرداد" brings "refund"). Dense models carry the rest of the meaning across.
-        """
-        arabic_target = target == "ar"
-        searched = f"{query} {dialect_to_msa(query)}" if lang == "ar" else query
-        terms = [w for w in _WORD.findall(query) if has_arabic(w) == arabic_target and not w.isdigit()]
-        if self.synonyms is not None:
-            terms += [m for m in self.synonyms.expand(searched) if has_arabic(m) == arabic_target]
-        return " ".join(terms)
-
-    def search(
-        self,
-        raw_query: str,
-        lang: str | None = None,
-        limit: int = 10,
-        audience: Audience = "public",
-        categories: Sequence[str] | None = None,
-        only: str | None = None,
-    ) -> SearchResult:
-        """Search; `only` restricts ranking to one source ("e5", "use", "lexical") for evaluation."""
-        started = time.perf_counter()
-        only = SPARSE_VECTOR if only == LEXICAL else only
-        query, truncated = clean_query(raw_query, self.settings.max_query_chars)
-        languages = self.settings.languages
-        if lang is not None and lang not in languages:
-            raise QueryError(f"unknown language {lang!r}; use one of {', '.join(languages)}")
-        lang = lang or detect_language(query, languages)
-        limit = max(1, min(int(limit), 50))
-        timings: dict[str, float] = {}
-
-        degraded = False
+    def _embed(self, plan: QueryPlan, timings: dict[str, float]) -> tuple[dict[str, np.ndarray], DegradedReason | None]:
+        """The dense vectors, or none and a named reason: a model failure must not take search down."""
+        if plan.only == SPARSE_VECTOR:
+            return {}, None
         try:
             t0 = time.perf_counter()
-            dense_query = dialect_to_msa(query) if lang == "ar" else query
-            vectors = {} if only == SPARSE_VECTOR else self.query_vectors(dense_query, only)
+            vectors = self.query_vectors(plan.expansion.msa, plan.only)
             timings["embed_ms"] = (time.perf_counter() - t0) * 1000
-        except Exception:  # a model failure must not take search down with it
+            return vectors, None
+        except Exception:
             log.exception("query embedding failed; serving lexical results only")
-            vectors, degraded = {}, True
-        sparse = self.encode_lexical(query, lang) if only in (None, SPARSE_VECTOR) else None
+            return {}, "embedding_unavailable"
 
-        base = PayloadFilter(
-            visibilities=("public",) if audience == "public" else None,
-            categories=tuple(categories) if categories else None,
-        )
-        same = PayloadFilter(langs=(lang,))
-        others = tuple(lg for lg in languages if lg != lang)
-        weights = self.fusion.get(lang, self.fusion.get("*", {}))
-        sources = [Source(name, vec, same, weights.get(name, 1.0)) for name, vec in vectors.items()]
+    def _lexical_vectors(self, plan: QueryPlan) -> tuple[SparseVector | None, SparseVector]:
+        """The weighted sparse query (None when lexical is not searched) and the typed words' own."""
+        typed = self.lexical.encode_query(plan.query, plan.lang)
+        if plan.only not in (None, SPARSE_VECTOR):
+            return None, typed
+        weights: dict[int, float] = {}
+        for position, (text, weight) in enumerate(plan.expansion.lexical_parts(plan.query)):
+            if not text or weight <= 0:
+                continue
+            vector = typed if position == 0 else self.lexical.encode_query(text, plan.lang)
+            for index, value in zip(vector.indices, vector.values, strict=True):
+                weights[index] = max(weights.get(index, 0.0), value * weight)  # a term keeps its best weight
+        return SparseVector(tuple(weights), tuple(weights.values())), typed
+
+    def _sources(self, plan: QueryPlan, vectors: dict[str, np.ndarray], sparse: SparseVector | None) -> list[Source]:
+        """The main ranking's sources in the query's language, with this language's fusion weights."""
+        weights = self.fusion.get(plan.lang, self.fusion.get("*", {}))
+        sources = [Source(name, vec, plan.same_lang, weights.get(name, 1.0)) for name, vec in vectors.items()]
         if sparse:
-            sources.append(Source(SPARSE_VECTOR, sparse, same, weights.get(LEXICAL, 1.0)))
-        sources = [source for source in sources if source.weight > 0 or only is not None]
-        if not sources:
-            return SearchResult(query, lang, "lexical", _ms(started), (), truncated, degraded, "no searchable terms")
-        mode: Mode = "hybrid" if vectors and sparse else ("dense" if vectors else "lexical")
-        if only is not None and not any(source.vector_name == only for source in sources):
-            raise QueryError(f"no source named {only!r}; known: {', '.join(s.vector_name for s in sources)}")
+            sources.append(Source(SPARSE_VECTOR, sparse, plan.same_lang, weights.get(LEXICAL, 1.0)))
+        sources = [source for source in sources if source.weight > 0 or plan.evaluating]
+        if plan.only is not None and sources and not any(s.vector_name == plan.only for s in sources):
+            raise QueryError(f"no source named {plan.only!r}; known: {', '.join(s.vector_name for s in sources)}")
+        return sources
 
-        # One round trip: the fused ranking, each source's own best scores (the evidence for
-        # abstaining), and the other languages' best chunks for the missing-translation fallback.
-        batch = [StoreQuery(tuple(sources), base, limit=limit * 4, rrf_k=self.rrf_k)]
-        evidence = [s for s in sources if only is None]
-        batch += [
-            StoreQuery((Source(s.vector_name, s.vector, same),), base, limit=2, payload_fields=("key",))
-            for s in evidence
-        ]
-        cross = self._cross_lingual_embedder(vectors) if only is None else None
-        bridges: dict[str, SparseVector] = {}
-        best_cross = 0.0  # the best fused score an other-language chunk can get
-        if cross and others:
-            other = PayloadFilter(langs=others)
-            cross_sources = [
-                Source(name, vec, other, CROSS_LINGUAL_WEIGHTS.get(name, 0.5)) for name, vec in vectors.items()
-            ]
-            for target in others:
-                terms = self.cross_lingual_terms(query, lang, target)
-                bridge = self.lexical.encode_query(terms, target) if terms else None
-                if bridge:
-                    bridges[target] = bridge
-                    weight = CROSS_LINGUAL_WEIGHTS.get(LEXICAL, 0.5)
-                    cross_sources.append(Source(SPARSE_VECTOR, bridge, PayloadFilter(langs=(target,)), weight))
-            batch.append(StoreQuery(tuple(cross_sources), base, limit=limit * 4, rrf_k=self.rrf_k))
-            best_cross = sum(source.weight for source in cross_sources) / (self.rrf_k + 1)
-            if len(cross_sources) > 1:  # the fused list ranks; USE's own top score decides "better than ours"
-                batch.append(
-                    StoreQuery((Source(cross, vectors[cross], other),), base, limit=1, payload_fields=("key",))
-                )
-
-        t0 = time.perf_counter()
-        answers = self.store.query(batch)
-        timings["qdrant_ms"] = (time.perf_counter() - t0) * 1000
-
-        signals: dict[str, float] = {}
-        for source, top in zip(evidence, answers[1 : 1 + len(evidence)], strict=True):
-            name = LEXICAL if source.is_sparse else source.vector_name
-            signals[f"{name}_top"] = top[0].score if top else 0.0
-            signals[f"{name}_margin"] = top[0].score - top[1].score if len(top) > 1 else 0.0
-        ranked = _best_chunk_per_article(answers[0], ARTICLE_CREDIT if len(sources) > 1 else 0.0)
-        if len(sources) > 1 and sparse:
-            best_fused = sum(source.weight for source in sources) / (self.rrf_k + 1)  # first everywhere
-            typed = self.lexical.encode_query(query, lang)
-            ranked = self._credit_fields(ranked, {lang: (sparse, typed)}, FIELD_CREDIT * best_fused)
-            if evidence and ranked:
-                signals["field_top"] = self._field_share(ranked[0], sparse, typed, lang)
-        hits = [self._hit(h, query, lang, fallback=False) for h in ranked[:limit]]
-        fallback_reason = None
-        answered_elsewhere = False
-        if cross and others:
-            fused_other = answers[1 + len(evidence)]
-            raw_other = answers[-1] if len(answers) > 2 + len(evidence) else fused_other
-            untranslated = self._untranslated(fused_other, lang, ARTICLE_CREDIT if len(vectors) > 1 else 0.0)
-            if bridges:  # titles speak for untranslated articles too, through the bridge terms
-                bridge_terms = {target: (bridge, bridge) for target, bridge in bridges.items()}
-                untranslated = self._credit_fields(untranslated, bridge_terms, FIELD_CREDIT * best_cross)
-            best_here = signals.get(f"{cross}_top", 0.0)
-            best_there = raw_other[0].score if raw_other else 0.0
-            signals["cross_top"] = best_there
-            top_untranslated = (
-                untranslated and raw_other and untranslated[0].payload.get("key") == raw_other[0].payload.get("key")
+    def _batch(self, plan: QueryPlan, sources: list[Source], vectors: dict[str, np.ndarray]) -> _Batch:
+        """One round trip: the fused ranking, each source's own best scores (the evidence for
+        abstaining), and the other languages' best chunks for the missing-translation fallback."""
+        base = plan.base_filter
+        ranking = StoreQuery(tuple(sources), base, limit=plan.limit * 4, rrf_k=self.rrf_k)
+        evidence = tuple(
+            (
+                LEXICAL if s.is_sparse else s.vector_name,
+                StoreQuery((Source(s.vector_name, s.vector, plan.same_lang),), base, limit=2, payload_fields=("key",)),
             )
-            if top_untranslated and best_there >= FALLBACK_MIN_SCORE and best_there > best_here:
-                hits = [self._hit(untranslated.pop(0), query, lang, fallback=True), *hits][:limit]
-                fallback_reason = f"not translated into {lang}"
-                answered_elsewhere = True
-            # Room left (a language with few articles): untranslated articles fill it, after ours.
-            for candidate in untranslated[: max(0, limit - len(hits))]:
-                hits.append(self._hit(candidate, query, lang, fallback=True))
-                fallback_reason = fallback_reason or f"few articles in {lang}"
-        return SearchResult(
-            query=query,
-            lang=lang,
-            mode=mode,
-            took_ms=_ms(started),
-            results=tuple(hits),
-            truncated=truncated,
-            degraded=degraded,
-            fallback_reason=fallback_reason,
-            abstained=not answered_elsewhere and self._abstains(
-                lang, signals, query_register(query, lang), only_elsewhere=not ranked and bool(hits)
-            ),
-            signals=signals,
-            timings_ms=timings,
+            for s in sources
+            if not plan.evaluating
         )
+        cross = self._cross_lingual_embedder(vectors) if not plan.evaluating else None
+        if not cross or not plan.others:
+            return _Batch(ranking, evidence, None)
+        other = PayloadFilter(langs=plan.others)
+        cross_sources = [
+            Source(name, vec, other, CROSS_LINGUAL_WEIGHTS.get(name, 0.5)) for name, vec in vectors.items()
+        ]
+        bridges: dict[str, SparseVector] = {}
+        for target in plan.others:
+            terms = plan.expansion.cross_lingual_terms(plan.query, target)
+            bridge = self.lexical.encode_query(terms, target) if terms else None
+            if bridge:
+                bridges[target] = bridge
+                weight = CROSS_LINGUAL_WEIGHTS.get(LEXICAL, 0.5)
+                cross_sources.append(Source(SPARSE_VECTOR, bridge, PayloadFilter(langs=(target,)), weight))
+        fused = StoreQuery(tuple(cross_sources), base, limit=plan.limit * 4, rrf_k=self.rrf_k)
+        # The fused list ranks; the cross-lingual model's own top score decides "better than ours".
+        top = (
+            StoreQuery((Source(cross, vectors[cross], other),), base, limit=1, payload_fields=("key",))
+            if len(cross_sources) > 1
+            else None
+        )
+        best = sum(source.weight for source in cross_sources) / (self.rrf_k + 1)
+        return _Batch(ranking, evidence, _CrossQueries(fused, top, cross, bridges, best))
+
+    def _ask_store(self, batch: _Batch, timings: dict[str, float]) -> _Answers:
+        """The one round trip to the index; an index that cannot answer is a named outage."""
+        t0 = time.perf_counter()
+        try:
+            answers = self.store.query(batch.queries())
+        except Exception as exc:
+            log.exception("the index did not answer a search")
+            raise SearchUnavailable("the search index is unavailable; try again shortly") from exc
+        timings["qdrant_ms"] = (time.perf_counter() - t0) * 1000
+        return batch.read(answers)
+
+    def _missing_translations(
+        self,
+        plan: QueryPlan,
+        batch: _Batch,
+        answers: _Answers,
+        vectors: dict[str, np.ndarray],
+        signals: dict[str, float],
+        hits: list[SearchHit],
+    ) -> tuple[list[SearchHit], FallbackReason | None, bool]:
+        """Offer other-language articles that have no version in the query's language.
+
+        One goes first when the cross-lingual model scores it above everything in the query's
+        language (`answered_elsewhere`); others fill the room a language with few articles leaves.
+        """
+        cross = batch.cross
+        if cross is None:
+            return hits, None, False
+        untranslated = self._untranslated(answers.cross_fused, plan.lang, ARTICLE_CREDIT if len(vectors) > 1 else 0.0)
+        if cross.bridges:  # titles speak for untranslated articles too, through the bridge terms
+            bridge_terms = {target: (bridge, bridge) for target, bridge in cross.bridges.items()}
+            untranslated = self._credit_fields(untranslated, bridge_terms, FIELD_CREDIT * cross.best_fused)
+        raw_other = answers.cross_top
+        best_here = signals.get(f"{cross.embedder}_top", 0.0)
+        best_there = raw_other[0].score if raw_other else 0.0
+        signals["cross_top"] = best_there
+        reason: FallbackReason | None = None
+        answered_elsewhere = False
+        top_untranslated = (
+            untranslated and raw_other and untranslated[0].payload.get("key") == raw_other[0].payload.get("key")
+        )
+        if top_untranslated and best_there >= FALLBACK_MIN_SCORE and best_there > best_here:
+            hits = [self._hit(untranslated.pop(0), plan.query, plan.lang, fallback=True), *hits][: plan.limit]
+            reason, answered_elsewhere = "not_translated", True
+        # Room left (a language with few articles): untranslated articles fill it, after ours.
+        for candidate in untranslated[: max(0, plan.limit - len(hits))]:
+            hits.append(self._hit(candidate, plan.query, plan.lang, fallback=True))
+            reason = reason or "few_articles"
+        return hits, reason, answered_elsewhere
 
     def _credit_fields(
         self, ranked: Sequence[Hit], terms: dict[str, tuple[SparseVector, SparseVector]], credit: float
@@ -604,6 +796,15 @@ def make_snippet(text: str, query: str, lang: str, size: int = SNIPPET_CHARS) ->
     if start > 0:
         window = "…" + window[window.find(" ") + 1 :]
     return window.rstrip() + ("…" if start + size < len(flat) else "")
+
+
+def _signals(evidence: dict[str, list[Hit]]) -> dict[str, float]:
+    """Each source's own top score and its margin over the second: the evidence for abstaining."""
+    signals: dict[str, float] = {}
+    for name, top in evidence.items():
+        signals[f"{name}_top"] = top[0].score if top else 0.0
+        signals[f"{name}_margin"] = top[0].score - top[1].score if len(top) > 1 else 0.0
+    return signals
 
 
 def _ms(started: float) -> float:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, jsonify, request
 
 from copilot.engine import Engine
+from copilot.retrieval import SearchUnavailable
 from desk.desk import Desk
 from kb.catalog import Catalog
 from kb.settings import Settings
@@ -13,6 +14,7 @@ from webapp.security import CONTENT_SECURITY_POLICY, csrf, limiter, login_manage
 from webapp.texts import labels
 
 MAX_REQUEST_BYTES = 1024 * 1024
+SEARCH_RETRY_AFTER_S = 30  # a restarted Qdrant node is back within this on the deploy's health checks
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None, desk: Desk | None = None) -> Flask:
@@ -61,6 +63,15 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, d
         return help.page("error.html", page_lang(), status=status, key=key), status
 
     app.register_error_handler(404, lambda _e: error_page(404, "not_found"))
+
+    def search_unavailable(exc: SearchUnavailable):  # type: ignore[no-untyped-def]
+        """A Qdrant outage: a named 503 the client can retry (JSON on the API), never a bare 500."""
+        headers = {"Retry-After": str(SEARCH_RETRY_AFTER_S)}
+        if request.path.startswith("/api/"):
+            return jsonify({"error": str(exc), "reason": exc.reason}), 503, headers
+        return help.page("unavailable.html", page_lang()), 503, headers
+
+    app.register_error_handler(SearchUnavailable, search_unavailable)
     app.register_error_handler(429, lambda _e: error_page(429, "rate_limited"))
 
     @app.after_request
