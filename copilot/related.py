@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from copilot.retrieval import Retriever, SearchHit
 from kb.articles import Article
+from kb.audience import PUBLIC
 
 CACHE_SIZE = 512
 
@@ -31,7 +32,7 @@ class RelatedArticles:
                 self._cache.move_to_end(key)
                 return self._cache[key][:limit]
         query = f"{article.title}. {article.summary or ''}".strip(". ")
-        result = self.retriever.search(query, lang=article.lang, limit=limit + 4, audience="public")
+        result = self.retriever.search(query, lang=article.lang, limit=limit + 4, audience=PUBLIC)
         hits = [h for h in result.results if h.lang == article.lang and h.id != article.id][:limit]
         with self._lock:
             self._cache[key] = hits

@@ -385,8 +385,10 @@ class Retriever:
         self.vocabulary = vocabulary
         self._vectors = _VectorCache()
         self._fields: dict[tuple[str, str], frozenset[int]] = {}
-        # Which lang/id exist in the live index: the fallback offers only untranslated articles.
-        self._article_keys = FromIndex(store.version, lambda: frozenset(p["key"] for p in store.payloads(("key",))))
+        # Which lang/id each audience can read in the live index: the fallback offers only articles
+        # untranslated *for that audience* (an internal Arabic version must not hide the public
+        # English article from Arabic customers).
+        self._article_keys = FromIndex(store.version, self._keys_by_audience)
 
     # -- the query plan -------------------------------------------------------------------------
 
@@ -622,7 +624,8 @@ class Retriever:
         cross = batch.cross
         if cross is None:
             return hits, None, False
-        untranslated = self._untranslated(answers.cross_fused, plan.lang, ARTICLE_CREDIT if len(vectors) > 1 else 0.0)
+        credit = ARTICLE_CREDIT if len(vectors) > 1 else 0.0
+        untranslated = self._untranslated(answers.cross_fused, plan.lang, credit, plan.audience)
         if cross.bridges:  # titles speak for untranslated articles too, through the bridge terms
             bridge_terms = {target: (bridge, bridge) for target, bridge in cross.bridges.items()}
             untranslated = self._credit_fields(untranslated, bridge_terms, FIELD_CREDIT * cross.best_fused)
@@ -699,9 +702,18 @@ class Retriever:
         """USE's vectors are aligned across languages; e5's are not. Any model beats none."""
         return "use" if "use" in vectors else next(iter(vectors), None)
 
-    def _untranslated(self, candidates: Sequence[Hit], lang: str, credit: float) -> list[Hit]:
-        """Other-language articles, best first, that have no version in `lang`."""
-        available = self._article_keys.get()
+    def _keys_by_audience(self) -> dict[Audience, frozenset[str]]:
+        """Article keys per audience, by the same visibility rule the index queries filter on."""
+        rows = self.store.payloads(("key", "visibility"))
+        public = visibilities(PUBLIC) or ()
+        return {
+            PUBLIC: frozenset(str(p["key"]) for p in rows if p.get("visibility") in public),
+            AGENT: frozenset(str(p["key"]) for p in rows),
+        }
+
+    def _untranslated(self, candidates: Sequence[Hit], lang: str, credit: float, audience: Audience) -> list[Hit]:
+        """Other-language articles, best first, that `audience` cannot read in `lang`."""
+        available = self._article_keys.get()[audience]
         return [
             c
             for c in _best_chunk_per_article(candidates, credit)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from copilot.expansion import fold
 from copilot.learning import rerank
 from copilot.retrieval import Retriever, SearchHit, printable
+from kb.audience import AGENT
 from kb.language import detect_language
 from kb.message_text import SUBJECT_PREFIX, clean_message, html_to_lines
 
@@ -158,7 +159,7 @@ class Suggester:
         started = time.perf_counter()
         query = ticket_query(subject, messages, self.max_chars, self.retriever.settings.languages, lang)
         lang = query.lang
-        result = self.retriever.search(query.text, lang=lang, limit=limit, audience="agent")
+        result = self.retriever.search(query.text, lang=lang, limit=limit, audience=AGENT)
         passages = list(result.results)
         if self.boosts is not None and passages:
             passages = rerank(passages, self.boosts(query.text, lang))

@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 
 from kb.articles import Article, ArticleError, iter_article_paths, load_content
+from kb.audience import PUBLIC, Audience, visible
 from kb.settings import Settings
 from kb.translations import article_statuses, translated_from
 
@@ -64,29 +65,31 @@ class Catalog:
                 )
             return self._snapshot
 
-    def get(self, lang: str, article_id: str, audience: str = "public") -> Article | None:
+    def get(self, lang: str, article_id: str, audience: Audience = PUBLIC) -> Article | None:
+        """The article if `audience` may read it (fails closed: anything but "agent" is public)."""
         article = self.snapshot().articles.get(f"{lang}/{article_id}")
-        if article is None or (article.internal and audience == "public"):
+        if article is None or not visible(article.internal, audience):
             return None
         return article
 
-    def translations(self, article: Article, audience: str = "public") -> list[Article]:
+    def translations(self, article: Article, audience: Audience = PUBLIC) -> list[Article]:
+        """The article's other languages that `audience` may read."""
         return [
             other
             for lang in self.settings.languages
             if lang != article.lang and (other := self.get(lang, article.id, audience)) is not None
         ]
 
-    def stale_source(self, article: Article, audience: str = "public") -> Article | None:
+    def stale_source(self, article: Article, audience: Audience = PUBLIC) -> Article | None:
         """The source a stale translation was made from an older version of; None when current."""
         if article.key not in self.snapshot().stale:
             return None
         return next((t for t in self.translations(article, audience) if translated_from(t) is None), None)
 
-    def by_category(self, lang: str, audience: str = "public") -> dict[str, list[Article]]:
+    def by_category(self, lang: str, audience: Audience = PUBLIC) -> dict[str, list[Article]]:
         groups: dict[str, list[Article]] = {}
         for article in self.snapshot().articles.values():
-            if article.lang == lang and (audience != "public" or not article.internal):
+            if article.lang == lang and visible(article.internal, audience):
                 groups.setdefault(article.category, []).append(article)
         return {name: sorted(items, key=lambda a: a.title) for name, items in sorted(groups.items())}
 

@@ -22,6 +22,7 @@ from copilot.suggestions import Suggestions, TicketTextError
 from desk.models import TICKET_STATUSES, Ticket
 from desk.tickets import InputError, plain_text
 from webapp import state
+from webapp.audience import requester_audience
 from webapp.forms import LoginForm
 from webapp.help import record, render_article
 from webapp.security import LOGIN_LIMIT, limiter, login_manager
@@ -235,7 +236,7 @@ def update(ticket_id: int):
 def article(lang: str, article_id: str) -> str:
     """Any article, internal ones included, for agents following a suggestion's link."""
     catalog = state.catalog()
-    found = catalog.get(lang, article_id, audience="agent")
+    found = catalog.get(lang, article_id, requester_audience())  # login_required: the agent audience
     if found is None:
         abort(404)
     rendered = render_article(found, "agent.article")

@@ -10,6 +10,7 @@ from copilot.retrieval import QueryError
 from copilot.suggestions import TicketTextError
 from desk.tickets import DuplicateTicketError, InputError, NewTicket
 from webapp import state, visits
+from webapp.audience import bearer_token, requester_audience
 from webapp.help import record
 from webapp.security import SEARCH_LIMIT, limiter
 
@@ -44,7 +45,7 @@ def search():
             request.args.get("q", ""),
             lang=request.args.get("lang") or None,
             limit=limit,
-            audience="public",
+            audience=requester_audience(),
             categories=[category] if category else None,
         )
     except QueryError as exc:
@@ -67,8 +68,8 @@ def token_required(view):  # type: ignore[no-untyped-def]
 
     @wraps(view)
     def guarded(*args, **kwargs):  # type: ignore[no-untyped-def]
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or state.desk().accounts.verify_token(token.strip()) is None:
+        token = bearer_token()
+        if token is None or state.desk().accounts.verify_token(token) is None:
             response = jsonify({"error": "a valid API token is required: Authorization: Bearer TOKEN"})
             response.headers["WWW-Authenticate"] = "Bearer"
             return response, 401

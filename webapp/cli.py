@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from indexer.stores.base import StoreBusyError
+from kb.audience import AGENT, PUBLIC
 from kb.settings import Settings
 from webapp.cli_options import location_options
 
@@ -65,7 +66,7 @@ def search(settings: Settings, query: str, lang: str | None, limit: int, as_json
 
     engine = Engine(settings)
     try:
-        result = engine.retriever.search(query, lang=lang, limit=limit, audience="agent" if internal else "public")
+        result = engine.retriever.search(query, lang=lang, limit=limit, audience=AGENT if internal else PUBLIC)
     except QueryError as error:
         raise click.UsageError(str(error)) from None
     finally:

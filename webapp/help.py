@@ -13,6 +13,7 @@ from desk.tickets import InputError, NewTicket
 from kb.articles import Article
 from kb.render import RenderedArticle, render_markdown
 from webapp import state, visits
+from webapp.audience import requester_audience
 from webapp.forms import ContactForm, FeedbackForm, ReplyForm
 from webapp.security import CONTACT_LIMIT, FEEDBACK_LIMIT, limiter
 from webapp.texts import DIRECTION, labels, text
@@ -85,7 +86,8 @@ def search(lang: str) -> str:
     if query.strip():
         try:
             result = state.engine().retriever.search(
-                query, lang=lang, limit=MAX_RESULTS, audience="public", categories=[category] if category else None
+                query, lang=lang, limit=MAX_RESULTS, audience=requester_audience(),
+                categories=[category] if category else None,
             )
         except QueryError as exc:
             error = str(exc)
@@ -113,7 +115,8 @@ def search(lang: str) -> str:
 def article(lang: str, article_id: str) -> str:
     _check_lang(lang)
     catalog = state.catalog()
-    found = catalog.get(lang, article_id, audience="public")
+    audience = requester_audience()
+    found = catalog.get(lang, article_id, audience)
     if found is None:
         abort(404)
     events = state.desk().events
@@ -128,9 +131,9 @@ def article(lang: str, article_id: str) -> str:
     rendered = render_article(found, "help.article")
     related = record(state.engine().related, found) or []
     return page(
-        "article.html", lang, article=found, rendered=rendered, translations=catalog.translations(found),
+        "article.html", lang, article=found, rendered=rendered, translations=catalog.translations(found, audience),
         category_name=catalog.category_name(found.category, lang), related=related, feedback=FeedbackForm(lang),
-        stale=catalog.stale_source(found),
+        stale=catalog.stale_source(found, audience),
     )
 
 
@@ -138,7 +141,7 @@ def article(lang: str, article_id: str) -> str:
 @limiter.limit(FEEDBACK_LIMIT)
 def feedback(lang: str, article_id: str):
     _check_lang(lang)
-    found = state.catalog().get(lang, article_id, audience="public")
+    found = state.catalog().get(lang, article_id, requester_audience())
     if found is None:
         abort(404)
     form = FeedbackForm(lang)

@@ -111,3 +111,17 @@ def test_anything_but_the_agent_audience_sees_public_articles_only(indexed: Engi
 def test_the_agent_audience_sees_internal_articles(indexed: Engine) -> None:
     result = indexed.retriever.search("refund approval limits for team leads", lang="en", limit=50, audience="agent")
     assert INTERNAL in {hit.id for hit in result.results}
+
+
+def test_an_internal_translation_does_not_hide_the_public_article_from_its_language(engine: Engine) -> None:
+    """Arabic customers get the public English article when its Arabic version is agents-only."""
+    arabic = engine.settings.content_dir / "ar/payments/apple-pay.md"
+    arabic.write_text(arabic.read_text("utf-8").replace("visibility: public", "visibility: internal"), "utf-8")
+    assert engine.index(show_progress=False).exit_code == 0
+    query = "الدفع عبر Apple Pay من الآيفون"
+    public = {(hit.lang, hit.id): hit for hit in engine.retriever.search(query, lang="ar").results}
+    assert ("ar", "apple-pay") not in public
+    assert public[("en", "apple-pay")].locale_fallback
+    agent = engine.retriever.search(query, lang="ar", audience="agent").results
+    assert (agent[0].lang, agent[0].id, agent[0].locale_fallback) == ("ar", "apple-pay", False)
+    assert not any(hit.id == "apple-pay" and hit.locale_fallback for hit in agent)

@@ -1,0 +1,31 @@
+"""The audience comes from who is asking: an agent session or an API token, else the public."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+INTERNAL = "refund-approval-limits"
+QUERY = {"q": "refund approval limits for team leads", "lang": "en", "limit": 50}
+
+
+def ids(response) -> set[str]:  # type: ignore[no-untyped-def]
+    return {hit["id"] for hit in response.get_json()["results"]}
+
+
+def test_anonymous_and_bad_tokens_get_public_articles_only(client: FlaskClient) -> None:
+    assert INTERNAL not in ids(client.get("/api/v1/search", query_string=QUERY))
+    forged = client.get("/api/v1/search", query_string=QUERY, headers={"Authorization": "Bearer not-a-token"})
+    assert forged.status_code == 200 and INTERNAL not in ids(forged)
+    assert client.get(f"/en/articles/{INTERNAL}").status_code == 404
+
+
+def test_an_api_token_is_the_agent_audience(app: Flask, client: FlaskClient) -> None:
+    token = app.extensions["desk"].accounts.create_token("other help desk")
+    answer = client.get("/api/v1/search", query_string=QUERY, headers={"Authorization": f"Bearer {token}"})
+    assert INTERNAL in ids(answer)
+
+
+def test_a_logged_in_agent_is_the_agent_audience(agent: FlaskClient) -> None:
+    assert INTERNAL in ids(agent.get("/api/v1/search", query_string=QUERY))
+    assert agent.get(f"/en/articles/{INTERNAL}").status_code == 200

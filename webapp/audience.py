@@ -1,0 +1,38 @@
+"""Who is asking, as an `Audience`: the one place a request's access to internal articles is decided.
+
+An agent is whoever holds a logged-in agent session (the workspace's cookie) or sends a valid API
+token (`Authorization: Bearer ...`, other help desks acting for their agents). Everyone else is the
+public, and so is any request this code cannot place: the decision fails closed. Blueprints ask
+`requester_audience()` instead of writing "public" or "agent" per route, so a page cannot forget
+to check, nor be copied into the wrong blueprint with the wrong literal.
+"""
+
+from __future__ import annotations
+
+from flask import g, request
+from flask_login import current_user
+
+from kb.audience import AGENT, PUBLIC, Audience
+from webapp import state
+
+
+def bearer_token() -> str | None:
+    """The request's API token, when it sends one as `Authorization: Bearer TOKEN`."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+def requester_audience() -> Audience:
+    """AGENT for a logged-in agent or a valid API token, else PUBLIC; decided once per request."""
+    cached = g.get("kb_audience")
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    audience: Audience = PUBLIC
+    if getattr(current_user, "is_authenticated", False):
+        audience = AGENT
+    else:
+        token = bearer_token()
+        if token is not None and state.desk().accounts.verify_token(token) is not None:
+            audience = AGENT
+    g.kb_audience = audience
+    return audience
