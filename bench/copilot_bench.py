@@ -30,6 +30,7 @@ from copilot.learning import LearnedBoosts
 from copilot.suggestions import MAX_QUERY_CHARS, Suggester, ticket_query
 from desk.events import AgentChoice
 from kb.settings import Settings
+from webapp.urls import public_link
 
 
 def load_jsonl(path: Path) -> list[dict]:
@@ -69,6 +70,7 @@ def evaluate(
     boosts_for: Callable[[dict], LearnedBoosts] | None = None,
 ) -> dict:
     drafter = GroundedDrafter()
+    link = public_link(engine.settings)
     internal_ids: set[str] = set()
     stats: dict[str, dict[str, int]] = {}
     suggest_ms: list[float] = []
@@ -82,13 +84,13 @@ def evaluate(
         suggest_ms.append((time.perf_counter() - started) * 1000)
         started = time.perf_counter()
         draft = drafter.draft(
-            suggestions.lang, ticket["customer"]["name"], suggestions.passages, suggestions.abstained
+            suggestions.lang, ticket["customer"]["name"], suggestions.passages, suggestions.abstained, link=link
         )
         draft_ms.append((time.perf_counter() - started) * 1000)
 
         internal_ids |= {hit.id for hit in suggestions.passages if hit.internal}
         ids = [hit.id for hit in suggestions.passages]
-        cited = {url.split("/articles/", 1)[-1].split("#")[0] for url in draft.citations}
+        cited = {key.split("/", 1)[1] for key in draft.cited}
         s = stats.setdefault(
             ticket["lang"],
             dict.fromkeys(

@@ -29,6 +29,7 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,7 +41,7 @@ from kb.articles import load_article  # noqa: E402
 from kb.settings import Settings  # noqa: E402
 from webapp import create_app  # noqa: E402
 from webapp.background import serving  # noqa: E402
-from webapp.sync_commands import GIT_CONTENT_ENV, sync_engine  # noqa: E402
+from webapp.sync_commands import sync_engine  # noqa: E402
 
 ARTICLES = [
     "en/orders/gift-cards.md",
@@ -123,13 +124,11 @@ def main() -> None:
     secret = secrets.token_hex(16)
     with tempfile.TemporaryDirectory(prefix="kb-freshness-") as tmp:
         content = make_repo(Path(tmp))
-        os.environ["KB_WEBHOOK_SECRET"] = secret
-        os.environ[GIT_CONTENT_ENV] = str(content)
-        settings = Settings.from_env(data_dir=args.data)
-        engine = Engine(Settings.from_env(data_dir=args.data, content_dir=snapshot_dir(settings)))
+        settings = Settings.from_env(data_dir=args.data, webhook_secret=secret, git_content_dir=content)
+        engine = Engine(replace(settings, content_dir=snapshot_dir(settings)))
         setup = sync_engine(engine, content, show_progress=None)  # a new repository: a full comparison
         engine.warm_up()
-        app = create_app(engine=engine)
+        app = create_app(engine.settings, engine=engine)
         app.config["RATELIMIT_ENABLED"] = False
         samples: list[dict[str, object]] = []
         load_before = load()

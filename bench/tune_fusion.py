@@ -26,7 +26,8 @@ from pathlib import Path
 import numpy as np
 
 from copilot.engine import Engine
-from copilot.retrieval import FUSION_WEIGHTS, RRF_K, query_register
+from copilot.retrieval import query_register
+from copilot.tuning import FUSION_WEIGHTS, RRF_K
 from kb.settings import Settings
 
 

@@ -20,17 +20,20 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import threading
 import urllib.error
 import urllib.request
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from copilot.retrieval import SearchHit
 from kb.settings import Settings
+
+# How a cited passage becomes a link in the draft. Links are the web layer's business (its routes,
+# the deployment's base URL), so every caller passes one in: webapp.urls.public_link.
+ArticleLink = Callable[[SearchHit], str]
 
 log = logging.getLogger(__name__)
 
@@ -80,13 +83,14 @@ NO_ANSWER = "NO_ANSWER"
 @dataclass(frozen=True)
 class Draft:
     text: str
-    citations: list[str]  # full urls of the cited sections, in the order the draft cites them
+    citations: list[str]  # links to the cited sections (built by the caller's `link`), in citation order
     abstained: bool
     source_langs: list[str]  # languages of the cited sections
     drafter: str
     reason: str | None = None  # a key of REASONS when abstained
     fallback_from: str | None = None  # the drafter that failed, when this draft replaces its output
     detail: str = ""  # why that drafter failed, for logs and the agent
+    cited: list[str] = field(default_factory=list)  # "lang/id" of the cited articles, in citation order
 
     def reason_text(self, lang: str) -> str:
         """The abstention reason for the agent, in the agent's language (English when unknown)."""
@@ -100,7 +104,7 @@ class Drafter(Protocol):
     name: str
 
     def draft(
-        self, ticket_lang: str, customer_name: str, passages: Sequence[SearchHit], abstained: bool
+        self, ticket_lang: str, customer_name: str, passages: Sequence[SearchHit], abstained: bool, *, link: ArticleLink
     ) -> Draft: ...
 
 
@@ -210,14 +214,16 @@ class GroundedDrafter:
                 break
         return [best]
 
-    def draft(self, ticket_lang: str, customer_name: str, passages: Sequence[SearchHit], abstained: bool) -> Draft:
+    def draft(
+        self, ticket_lang: str, customer_name: str, passages: Sequence[SearchHit], abstained: bool, *, link: ArticleLink
+    ) -> Draft:
         public, reason = customer_passages(passages, abstained)
         if reason is not None:
             return _abstain(reason, self.name)
         cited = self.pick(public)
         limits = [self.max_chars, self.second_chars]
         bodies = [section_text(hit.text, limit) for hit, limit in zip(cited, limits, strict=False)]
-        urls = [hit.url for hit in cited]  # search made them absolute when settings give a base url
+        urls = [link(hit) for hit in cited]
         links = [_link_line(ticket_lang, hit, url) for hit, url in zip(cited, urls, strict=True)]
         parts = [_greeting(ticket_lang, customer_name), *[b for b in bodies if b], "\n".join(links)]
         parts.append(_template(ticket_lang)["closing"])
@@ -227,6 +233,7 @@ class GroundedDrafter:
             abstained=False,
             source_langs=_unique([hit.lang for hit in cited]),
             drafter=self.name,
+            cited=_unique([f"{hit.lang}/{hit.id}" for hit in cited]),
         )
 
 
@@ -247,17 +254,19 @@ class CitingModelDrafter:
         self.max_passages = max_passages
         self.fallback = fallback or GroundedDrafter()
 
-    def draft(self, ticket_lang: str, customer_name: str, passages: Sequence[SearchHit], abstained: bool) -> Draft:
+    def draft(
+        self, ticket_lang: str, customer_name: str, passages: Sequence[SearchHit], abstained: bool, *, link: ArticleLink
+    ) -> Draft:
         public, reason = customer_passages(passages, abstained)
         if reason is not None:
             return _abstain(reason, self.name)
         numbered = public[: self.max_passages]
         try:
             reply = self._complete(self.messages(ticket_lang, customer_name, numbered))
-            return self._checked(reply, ticket_lang, numbered)
+            return self._checked(reply, ticket_lang, numbered, link)
         except DrafterError as error:
             log.warning("LLM draft rejected, using the grounded draft: %s", error)
-            grounded = self.fallback.draft(ticket_lang, customer_name, passages, abstained)
+            grounded = self.fallback.draft(ticket_lang, customer_name, passages, abstained, link=link)
             return replace(grounded, fallback_from=self.name, detail=str(error))
 
     def messages(self, ticket_lang: str, customer_name: str, passages: Sequence[SearchHit]) -> list[dict[str, str]]:
@@ -279,7 +288,7 @@ class CitingModelDrafter:
     def _complete(self, messages: list[dict[str, str]]) -> str:
         raise NotImplementedError
 
-    def _checked(self, reply: str, ticket_lang: str, passages: Sequence[SearchHit]) -> Draft:
+    def _checked(self, reply: str, ticket_lang: str, passages: Sequence[SearchHit], link: ArticleLink) -> Draft:
         if reply.strip(" .") == NO_ANSWER:
             return _abstain("no_article", self.name)
         cited = [int(n) for n in _CITATION.findall(reply)]
@@ -292,7 +301,7 @@ class CitingModelDrafter:
             raise DrafterError("the reply contains a link of its own")
         order = _unique([str(n) for n in cited])
         hits = [passages[int(n) - 1] for n in order]
-        urls = [hit.url for hit in hits]
+        urls = [link(hit) for hit in hits]
         links = [f"[{n}] {_link_line(ticket_lang, hit, url)}" for n, hit, url in zip(order, hits, urls, strict=True)]
         return Draft(
             text=reply + "\n\n" + "\n".join(links),
@@ -300,6 +309,7 @@ class CitingModelDrafter:
             abstained=False,
             source_langs=_unique([hit.lang for hit in hits]),
             drafter=self.name,
+            cited=_unique([f"{hit.lang}/{hit.id}" for hit in hits]),
         )
 
 
@@ -396,23 +406,13 @@ class LlamaCppDrafter(CitingModelDrafter):
         return _content(payload)
 
 
-def drafter_from_env(source: Settings | Mapping[str, str] | None = None) -> Drafter:
-    """`OpenAICompatibleDrafter` when KB_LLM_URL is set (KB_LLM_MODEL, KB_LLM_API_KEY, KB_LLM_TIMEOUT),
-    `LlamaCppDrafter` when KB_LLM_GGUF names a model file (KB_THREADS), else grounded.
-
-    Settings carry no LLM fields (the model is optional and per deployment), so with a Settings the
-    process environment is read.
-    """
-    env: Mapping[str, str] = os.environ if source is None or isinstance(source, Settings) else source
-    url = env.get("KB_LLM_URL", "").strip()
-    gguf = env.get("KB_LLM_GGUF", "").strip()
-    if not url and gguf:
-        return LlamaCppDrafter(gguf, threads=int(env.get("KB_THREADS", "2")))
-    if not url:
-        return GroundedDrafter()
-    return OpenAICompatibleDrafter(
-        url,
-        model=env.get("KB_LLM_MODEL", "default"),
-        api_key=env.get("KB_LLM_API_KEY") or None,
-        timeout=float(env.get("KB_LLM_TIMEOUT", "30")),
-    )
+def build_drafter(settings: Settings) -> Drafter:
+    """`OpenAICompatibleDrafter` when `llm_url` is set (KB_LLM_URL), `LlamaCppDrafter` when
+    `llm_gguf` names a model file (KB_LLM_GGUF), else the grounded drafter."""
+    if settings.llm_url:
+        return OpenAICompatibleDrafter(
+            settings.llm_url, model=settings.llm_model, api_key=settings.llm_api_key, timeout=settings.llm_timeout
+        )
+    if settings.llm_gguf is not None:
+        return LlamaCppDrafter(str(settings.llm_gguf), threads=settings.threads)
+    return GroundedDrafter()

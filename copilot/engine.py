@@ -1,19 +1,27 @@
 """The assembled help center: one place that turns `Settings` into store, models and retriever.
 
 The CLI and the web app both need the same parts wired the same way; building them here keeps a
-second wiring from drifting. Everything heavy (models, the store) is created on first use, so
-`kb --help` and the web app's start stay fast.
+second wiring from drifting. Parts are built on first use (`kb --help` loads nothing) or all at
+once by `wire()`, which the app factory calls so that no request ever builds one. Either way each
+part is built exactly once: two request threads, or a request and the webhook's sync worker,
+asking for the retriever at the same moment get the same one (a plain cached_property would let
+both build it, opening the store twice and starting two sets of embedding workers).
+
+An Engine is a context manager: `with Engine(settings) as engine:` closes the store on the way out.
 """
 
 from __future__ import annotations
 
 import threading
-from functools import cached_property
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any, Generic, TypeVar, overload
 
-from copilot.drafts import Drafter, drafter_from_env
+from copilot.drafts import Drafter, build_drafter
 from copilot.expansion import Synonyms, Vocabulary
 from copilot.related import RelatedArticles
 from copilot.retrieval import Retriever
+from copilot.tuning import TUNING_FILE, SearchTuning
 from indexer.cache import CACHE_FILE, EmbeddingCache
 from indexer.embedders import Embedder, build_embedders
 from indexer.lexical import LexicalEncoder
@@ -22,26 +30,55 @@ from indexer.stores.base import VectorStore
 from indexer.sync import Embedding, SyncReport, sync_index
 from kb.settings import Settings
 
+T = TypeVar("T")
+
+
+class built_once(Generic[T]):
+    """A cached property whose first build holds the owner's `_build_lock` (an RLock, since one
+    part's build asks for others): built once however many threads ask at the same time."""
+
+    def __init__(self, build: Callable[[Any], T]) -> None:
+        self.build = build
+        self.name = build.__name__
+        self.__doc__ = build.__doc__
+
+    @overload
+    def __get__(self, owner: None, cls: type) -> built_once[T]: ...
+
+    @overload
+    def __get__(self, owner: object, cls: type) -> T: ...
+
+    def __get__(self, owner: object | None, cls: type) -> T | built_once[T]:
+        if owner is None:
+            return self
+        parts = owner.__dict__
+        if self.name not in parts:
+            with owner._build_lock:  # type: ignore[attr-defined]
+                if self.name not in parts:
+                    parts[self.name] = self.build(owner)
+        return parts[self.name]  # type: ignore[no-any-return]
+
 
 class Engine:
     def __init__(self, settings: Settings, embedders: list[Embedder] | None = None) -> None:
         self.settings = settings
         self._embedders = embedders
+        self._build_lock = threading.RLock()
         self._index_lock = threading.Lock()
 
-    @cached_property
+    @built_once
     def embedders(self) -> list[Embedder]:
         return self._embedders if self._embedders is not None else build_embedders(self.settings)
 
-    @cached_property
+    @built_once
     def store(self) -> VectorStore:
         return open_store(self.settings)
 
-    @cached_property
+    @built_once
     def lexical(self) -> LexicalEncoder:
         return LexicalEncoder()
 
-    @cached_property
+    @built_once
     def retriever(self) -> Retriever:
         store = self.store
         return Retriever(
@@ -49,17 +86,25 @@ class Engine:
             store,
             self.embedders,
             self.lexical,
+            tuning=SearchTuning.load(self.settings.content_dir / TUNING_FILE),
             synonyms=Synonyms(self.settings.content_dir / "_synonyms.yml"),
             vocabulary=Vocabulary(lambda: store.payloads(("lang", "title", "section", "text")), store.version),
         )
 
-    @cached_property
+    @built_once
     def related(self) -> RelatedArticles:
         return RelatedArticles(self.retriever, self.store.version)
 
-    @cached_property
+    @built_once
     def drafter(self) -> Drafter:
-        return drafter_from_env(self.settings)
+        return build_drafter(self.settings)
+
+    def wire(self) -> Engine:
+        """Build every part now (cheap: models load on first use, see `warm_up`), so that requests
+        only ever read them. A bad setting or tuning file fails here, at start-up."""
+        for part in (self.embedders, self.store, self.lexical, self.retriever, self.related, self.drafter):
+            assert part is not None
+        return self
 
     def index(
         self, rebuild: bool = False, show_progress: bool | None = None, content: Settings | None = None
@@ -80,5 +125,14 @@ class Engine:
             self.retriever.search("warm up", lang=lang)
 
     def close(self) -> None:
-        if "store" in self.__dict__:
-            self.store.close()
+        with self._build_lock:
+            if "store" in self.__dict__:
+                self.store.close()
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()

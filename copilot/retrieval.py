@@ -28,7 +28,7 @@ import threading
 import time
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -37,6 +37,7 @@ import numpy as np
 from copilot.expansion import Synonyms, Vocabulary
 from copilot.index_view import FromIndex
 from copilot.query_vectors import BatchingQueryEmbedder
+from copilot.tuning import SearchTuning
 from indexer.embedders import Embedder
 from indexer.lexical import SPARSE_VECTOR, LexicalEncoder, SparseVector
 from indexer.stores.base import Hit, PayloadFilter, Source, StoreQuery, VectorStore
@@ -81,44 +82,6 @@ FIELD_CREDIT = 0.4
 # BM25 alone MRR@10 AR/EN: all 1.0 -> 0.653/0.745, these -> 0.678/0.762 (hybrid +0.003 each).
 EXPANSION_WEIGHTS = {"dialect": 1.0, "synonyms": 0.7, "corrections": 0.7}
 LEXICAL = "lexical"  # the sparse source's name in weights, signals and `only`
-# Weighted RRF per query language ("*": any other); a source missing here weighs 1.0.
-# Chosen by bench/tune_fusion.py on the demo dev set: the grid's differences are small (AR MRR@10
-# 0.779 with equal weights and k=60, 0.785 here; EN flat at 0.87), so the values stay round.
-FUSION_WEIGHTS: dict[str, dict[str, float]] = {
-    "ar": {"e5": 1.0, "use": 0.6, "lexical": 1.0},
-    "en": {"e5": 1.0, "use": 1.0, "lexical": 0.6},
-    "*": {},
-}
-RRF_K = 10
-# Abstain ("no article matches") when every piece of evidence is under its floor: no dense model
-# is confident, no lexical term matched well, and no article's title or tags hold most of the query
-# (`field_top`, the share of the top article's title/tag terms; see Retriever._credit_fields).
-# The title evidence is what lets the dense floors rise: a short query whose words an article's
-# title uses ("waranty", "التقصيط" once corrected) is in scope even when every model is unsure.
-# The floors hold for queries in plain, single-script language; ABSTAIN_OFFSETS lowers them for
-# registers the models read less well (see query_register).
-# Chosen by bench/tune_fusion.py (best recall with at most 4% of the answerable queries flagged on
-# the dev set, a margin for the drift its cross-validation shows); None disables it.
-# Demo dev set, flagged out-of-scope / answerable: EN 89% of 18 / 1.4% of 142 (5-fold CV 77%/3.1%);
-# AR 82% of 17 / 3.3% of 153 (CV 66%/4.3%; without the offsets 71%/2.6%, CV 60%/4.1%). The floors
-# before (chosen at 5%, no offsets): EN 83%/4.2%, AR 76%/3.9% (that procedure's CV: AR 60%/6.0%).
-# Lexical scores depend on the corpus (IDF): recalibrate per help center.
-ABSTAIN_FLOORS: dict[str, dict[str, float]] | None = {
-    "en": {"e5_top": 0.881, "use_top": 0.287, "lexical_top": 8.165, "field_top": 0.5},
-    "ar": {"e5_top": 0.876, "use_top": 0.249, "lexical_top": 7.792, "field_top": 0.5},
-}
-# Added to a floor when the query is written in a register the models score lower for the same
-# relevance: dialect (e5 and USE were trained mostly on MSA) and mixed script (English words in an
-# Arabic query cannot match Arabic BM25 terms). Set by bench/tune_fusion.py from the answerable
-# queries alone, as how much lower a register's median top score is than plain queries' (never a
-# raise), so no out-of-scope query is fitted. Demo dev set (answerable AR: 96 plain, 37 dialect, 20
-# mixed). A register missing here uses the plain floors.
-ABSTAIN_OFFSETS: dict[str, dict[str, dict[str, float]]] = {
-    "ar": {
-        "dialect": {"e5_top": -0.017, "use_top": -0.075, "lexical_top": -0.223},
-        "mixed": {"e5_top": -0.007, "use_top": -0.041, "lexical_top": -2.866},
-    },
-}
 Register = Literal["plain", "dialect", "mixed"]
 SNIPPET_CHARS = 220
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
@@ -149,25 +112,32 @@ class SearchHit:
     section: str
     anchor: str
     snippet: str
-    url: str
     score: float
     locale_fallback: bool
     category: str
     internal: bool
     text: str
 
-    def as_json(self) -> dict[str, object]:
-        return {
+    @property
+    def key(self) -> str:
+        """The article's "lang/id": what search returns instead of a URL (links are the web's job)."""
+        return f"{self.lang}/{self.id}"
+
+    def as_json(self, link: Callable[[SearchHit], str] | None = None) -> dict[str, object]:
+        """The API's view of a hit; `link` (the web layer's) adds its URL."""
+        body: dict[str, object] = {
             "id": self.id,
             "lang": self.lang,
             "title": self.title,
             "section": self.section,
             "anchor": self.anchor,
             "snippet": self.snippet,
-            "url": self.url,
             "score": round(self.score, 4),
             "locale_fallback": self.locale_fallback,
         }
+        if link is not None:
+            body["url"] = link(self)
+        return body
 
 
 @dataclass(frozen=True)
@@ -186,7 +156,7 @@ class SearchResult:
     signals: dict[str, float] = field(default_factory=dict)  # each source's top score and margin, title share
     timings_ms: dict[str, float] = field(default_factory=dict)
 
-    def as_json(self) -> dict[str, object]:
+    def as_json(self, link: Callable[[SearchHit], str] | None = None) -> dict[str, object]:
         return {
             "query": self.query,
             "lang": self.lang,
@@ -198,7 +168,7 @@ class SearchResult:
             "abstained": self.abstained,
             "fallback_reason": self.fallback_reason,
             "fallback_lang": self.fallback_lang,
-            "results": [hit.as_json() for hit in self.results],
+            "results": [hit.as_json(link) for hit in self.results],
         }
 
 
@@ -367,8 +337,7 @@ class Retriever:
         store: VectorStore,
         embedders: Sequence[Embedder],
         lexical: LexicalEncoder | None = None,
-        fusion: dict[str, dict[str, float]] | None = None,
-        rrf_k: int = RRF_K,
+        tuning: SearchTuning | None = None,
         synonyms: Synonyms | None = None,
         vocabulary: Vocabulary | None = None,
     ) -> None:
@@ -377,10 +346,11 @@ class Retriever:
         self.embedders = list(embedders)
         self._batchers = [BatchingQueryEmbedder(e, workers=settings.threads) for e in self.embedders]
         self.lexical = lexical or LexicalEncoder()
-        self.fusion = fusion if fusion is not None else dict(FUSION_WEIGHTS)
-        self.rrf_k = rrf_k
-        self.abstain_floors = ABSTAIN_FLOORS
-        self.abstain_offsets = ABSTAIN_OFFSETS
+        tuning = tuning or SearchTuning()  # the help center's content/_search.yml, through the Engine
+        self.fusion = tuning.fusion
+        self.rrf_k = tuning.rrf_k
+        self.abstain_floors = tuning.abstain_floors
+        self.abstain_offsets = tuning.abstain_offsets
         self.synonyms = synonyms
         self.vocabulary = vocabulary
         self._vectors = _VectorCache()
@@ -733,7 +703,6 @@ class Retriever:
             section=str(p.get("section", "")),
             anchor=anchor,
             snippet=make_snippet(text, query, lang),
-            url=article_url(self.settings.base_url, lang, article_id, anchor),
             score=hit.score,
             locale_fallback=fallback,
             category=str(p.get("category", "")),
@@ -761,10 +730,6 @@ def register_floors(floors: dict[str, float], offsets: dict[str, dict[str, float
     """The abstention floors for a query register: the plain floors plus that register's offsets."""
     shift = offsets.get(register, {})
     return {name: floor + shift.get(name, 0.0) for name, floor in floors.items()}
-
-
-def article_url(base_url: str, lang: str, article_id: str, anchor: str = "") -> str:
-    return f"{base_url}/{lang}/articles/{article_id}" + (f"#{anchor}" if anchor else "")
 
 
 def _best_chunk_per_article(hits: Sequence[Hit], credit: float = 0.0) -> list[Hit]:

@@ -1,12 +1,14 @@
 """The support desk assembled from `Settings`: database, tickets, accounts and events, wired once.
 
 The counterpart of `copilot.engine.Engine` for everything stored in SQL; the CLI and the web app
-both open it here, and opening it brings the schema up to date.
+both open it here, and opening it brings the schema up to date. A context manager:
+`with Desk(settings) as desk:` closes the database on the way out.
 """
 
 from __future__ import annotations
 
 from functools import cached_property
+from types import TracebackType
 
 from desk.accounts import Accounts
 from desk.database import Database
@@ -35,3 +37,11 @@ class Desk:
 
     def close(self) -> None:
         self.db.close()
+
+    def __enter__(self) -> Desk:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()

@@ -113,6 +113,7 @@ def email_text(message: EmailMessage) -> str:
         kind = part.get_content_type()
         if kind in ("text/plain", "text/html") and kind not in by_type and not part.get_filename():
             payload = part.get_payload(decode=True) or b""
+            assert isinstance(payload, bytes)  # decode=True on a non-multipart part gives bytes
             by_type[kind] = payload.decode(part.get_content_charset() or "utf-8", errors="replace")
     if "text/plain" in by_type:
         return by_type["text/plain"]

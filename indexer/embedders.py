@@ -10,7 +10,6 @@ and a CLI command that does not embed must not pay for it.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
@@ -24,7 +23,9 @@ from kb.settings import Settings
 class Embedder(Protocol):
     name: str  # the named vector in Qdrant
     model_id: str  # what the embedding cache is keyed by: a new model never reuses old vectors
-    dim: int
+
+    @property
+    def dim(self) -> int: ...
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray: ...
 
@@ -149,12 +150,11 @@ class SentenceTransformerEmbedder(_Lazy):
         self._dim: int | None = None
 
     def _load(self) -> object:
-        if not self.allow_download:
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer
 
-        return SentenceTransformer(self.model_name, device="cpu")
+        # local_files_only keeps the hub off for this model alone, without changing the process
+        # environment (HF_HUB_OFFLINE) under every other library.
+        return SentenceTransformer(self.model_name, device="cpu", local_files_only=not self.allow_download)
 
     @property
     def dim(self) -> int:  # type: ignore[override]

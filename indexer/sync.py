@@ -185,8 +185,8 @@ def _changed_articles(settings: Settings, stored: dict[str, StoredArticle], repo
         present.add(article.key)
         accepted.append(article)
         (report.changed if article.key in stored else report.added).append(article.key)
-    for key, article in stored.items():
-        if key not in present and article.path not in keep_paths:
+    for key, held in stored.items():
+        if key not in present and held.path not in keep_paths:
             report.removed.append(key)
     return accepted
 

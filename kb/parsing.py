@@ -178,10 +178,11 @@ def _blocks(tokens: list[Token]) -> list[Block]:
             nav = is_link_only(token)
             if item_prefix:  # the item's first paragraph carries its marker ("1." or "-")
                 first = tokens[index - 2].type == "list_item_open"
-                kind, text, level = "list_item", f"{item_prefix[-1]} {text}" if first else text, len(item_prefix)
+                block_kind: BlockKind = "list_item"
+                text, level = f"{item_prefix[-1]} {text}" if first else text, len(item_prefix)
             else:
-                kind, level = ("quote" if quote_depth else "paragraph"), 0
-            blocks.append(Block(kind, text, line, level, link_only=nav))
+                block_kind, level = ("quote" if quote_depth else "paragraph"), 0
+            blocks.append(Block(block_kind, text, line, level, link_only=nav))
         elif kind in ("fence", "code_block"):
             if token.content.strip():
                 blocks.append(Block("code", token.content.rstrip("\n"), line_of(token)))

@@ -3,59 +3,156 @@
 Every layer receives a `Settings` object instead of reading the environment itself, so tests can
 pass their own and a setting has exactly one name and one default. It lives in `kb` (the leftmost
 package) because the indexer, the copilot and the web app all need it.
+
+Each field declares its environment variable and what it is for (`setting(...)`): `from_env`
+reads every field from that, and `kb/settings_table.py` writes the README's configuration table
+from the same metadata, so the documentation cannot drift from the code. A new setting is one
+field here, nothing else.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any
 
 SHIPPED_LANGUAGES: tuple[str, ...] = ("en", "ar")
 DEFAULT_EMBEDDERS: tuple[str, ...] = ("e5", "use")
+_OFF = ("off", "0", "false", "no")
+_ON = ("on", "1", "true", "yes")
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value its setting cannot take; the message names it."""
+
+
+def setting(
+    default: Any,
+    env: str | None,
+    doc: str,
+    *,
+    shown_default: str | None = None,
+    parse: Callable[[str], Any] | None = None,
+) -> Any:
+    """A field read from `env` (None: set in code only); `doc` and `shown_default` (when the default
+    needs words) feed the README's table."""
+    return field(default=default, metadata={"env": env, "doc": doc, "shown_default": shown_default, "parse": parse})
+
+
+def _strip_slash(value: str) -> str:
+    return value.rstrip("/")
 
 
 @dataclass(frozen=True)
 class Settings:
-    content_dir: Path = Path("content")
-    data_dir: Path = Path("var")
-    qdrant_url: str | None = None
-    qdrant_api_key: str | None = None
-    collection: str = "helpcenter"
-    database_url: str | None = None
-    languages: tuple[str, ...] = SHIPPED_LANGUAGES
-    embedders: tuple[str, ...] = DEFAULT_EMBEDDERS
-    # A sentence-transformers model name or path, used when "st" is in `embedders`.
-    st_model: str | None = None
-    threads: int = 2
-    max_query_chars: int = 512
-    base_url: str = ""
-    # Signs session cookies and CSRF tokens; when unset the web app keeps a random one in data_dir.
-    secret_key: str | None = None
-    # flask-limiter storage: memory:// for one process, redis://... when several serve together.
-    rate_limit_storage: str = "memory://"
-    # Off only for load benchmarks, which are one client sending far more than a person would.
-    rate_limits: bool = True
+    content_dir: Path = setting(Path("content"), "KB_CONTENT_DIR", "the articles (Markdown in git)")
+    data_dir: Path = setting(Path("var"), "KB_DATA_DIR", "index versions, embedding cache, SQLite database")
+    qdrant_url: str | None = setting(
+        None, "QDRANT_URL", "a Qdrant server or cluster (`http://...`) instead of the embedded engine"
+    )
+    qdrant_api_key: str | None = setting(None, "QDRANT_API_KEY", "its API key")
+    collection: str = setting("helpcenter", "KB_COLLECTION", "the alias readers query on the server")
+    database_url: str | None = setting(
+        None,
+        "DATABASE_URL",
+        "tickets, agents and analytics in PostgreSQL (`postgresql://...`, needs `pip install '.[postgres]'`) "
+        "instead of `$KB_DATA_DIR/helpdesk.sqlite`; the schema is migrated (alembic) on start",
+    )
+    languages: tuple[str, ...] = setting(SHIPPED_LANGUAGES, None, "the shipped languages, the default first")
+    embedders: tuple[str, ...] = setting(
+        DEFAULT_EMBEDDERS,
+        "KB_EMBEDDERS",
+        "dense models: `e5` (multilingual-e5-small), `use` (multilingual USE), `st` (sentence-transformers)",
+    )
+    st_model: str | None = setting(
+        None, "KB_ST_MODEL", "sentence-transformers model path or name for `st` (loaded offline)"
+    )
+    threads: int = setting(2, "KB_THREADS", "CPU threads for embedding passages and for a local GGUF drafter")
+    max_query_chars: int = setting(512, None, "longer queries are cut to this many characters")
+    base_url: str = setting(
+        "",
+        "KB_BASE_URL",
+        "prefix of the links in drafts and API answers (`https://help.example.com`, or `/help` behind a proxy)",
+        shown_default="unset",
+        parse=_strip_slash,
+    )
+    secret_key: str | None = setting(
+        None,
+        "KB_SECRET_KEY",
+        "signs sessions and CSRF tokens; set it when several servers share the work",
+        shown_default="random, kept in `$KB_DATA_DIR/secret_key`",
+    )
+    rate_limit_storage: str = setting(
+        "memory://", "KB_RATELIMIT_STORAGE", "flask-limiter storage (e.g. `redis://...` for several processes)"
+    )
+    rate_limits: bool = setting(True, "KB_RATE_LIMITS", "`off` disables rate limits (load benchmarks only)")
+    webhook_secret: str | None = setting(
+        None, "KB_WEBHOOK_SECRET", "shared secret of the git push webhook (the endpoint is off without it)"
+    )
+    git_content_dir: Path | None = setting(
+        None,
+        "KB_GIT_CONTENT_DIR",
+        "the content folder in the git checkout that `kb sync` and the webhook follow",
+        shown_default="`$KB_CONTENT_DIR`",
+    )
+    llm_url: str | None = setting(
+        None,
+        "KB_LLM_URL",
+        "optional LLM drafter: an OpenAI-compatible endpoint (vLLM, llama.cpp server). Off by default; its "
+        "output must cite only the given passages or the grounded draft is used",
+    )
+    llm_model: str = setting("default", "KB_LLM_MODEL", "the model name sent to `KB_LLM_URL`")
+    llm_api_key: str | None = setting(None, "KB_LLM_API_KEY", "the API key sent to `KB_LLM_URL`")
+    llm_timeout: float = setting(30.0, "KB_LLM_TIMEOUT", "seconds to wait for the LLM drafter")
+    llm_gguf: Path | None = setting(
+        None,
+        "KB_LLM_GGUF",
+        "optional local drafter: a GGUF model file run in-process (needs `pip install llama-cpp-python`, "
+        "a ~5 min build); same prompt and citation check",
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        """Every field from its environment variable (unset or empty: the default), then `overrides`."""
         env = os.environ if environ is None else environ
-        embedders = tuple(e.strip() for e in env.get("KB_EMBEDDERS", ",".join(DEFAULT_EMBEDDERS)).split(","))
-        settings = cls(
-            content_dir=Path(env.get("KB_CONTENT_DIR", "content")),
-            data_dir=Path(env.get("KB_DATA_DIR", "var")),
-            qdrant_url=env.get("QDRANT_URL") or None,
-            qdrant_api_key=env.get("QDRANT_API_KEY") or None,
-            collection=env.get("KB_COLLECTION", "helpcenter"),
-            database_url=env.get("DATABASE_URL") or None,
-            embedders=tuple(e for e in embedders if e),
-            st_model=env.get("KB_ST_MODEL") or None,
-            threads=int(env.get("KB_THREADS", "2")),
-            base_url=env.get("KB_BASE_URL", "").rstrip("/"),
-            secret_key=env.get("KB_SECRET_KEY") or None,
-            rate_limit_storage=env.get("KB_RATELIMIT_STORAGE", "memory://"),
-            rate_limits=env.get("KB_RATE_LIMITS", "on").lower() not in ("off", "0", "false", "no"),
-        )
-        clean = {k: v for k, v in overrides.items() if v is not None}
+        values: dict[str, Any] = {}
+        for spec in fields(cls):
+            if spec.metadata["env"] is None:
+                continue
+            raw = env.get(spec.metadata["env"], "")
+            if raw.strip():
+                values[spec.name] = _parse(spec, raw.strip())
+        settings = cls(**values)
+        clean: dict[str, Any] = {k: v for k, v in overrides.items() if v is not None}
         return replace(settings, **clean) if clean else settings
+
+
+def _parse(spec: dataclasses.Field[Any], raw: str) -> Any:
+    """The environment's text as the field's type; a bad value names its variable."""
+    name, kind = spec.metadata["env"], str(spec.type)
+    custom = spec.metadata.get("parse")
+    if custom is not None:
+        return custom(raw)
+    if kind.startswith("Path"):
+        return Path(raw)
+    if kind.startswith("tuple"):
+        items = tuple(item.strip() for item in raw.split(",") if item.strip())
+        if not items:
+            raise SettingsError(f"{name}: give at least one comma-separated value")
+        return items
+    if kind == "bool":
+        if raw.lower() in _ON:
+            return True
+        if raw.lower() in _OFF:
+            return False
+        raise SettingsError(f"{name}: use on or off, not {raw!r}")
+    if kind in ("int", "float"):
+        try:
+            return int(raw) if kind == "int" else float(raw)
+        except ValueError:
+            kind_name = "a whole number" if kind == "int" else "a number"
+            raise SettingsError(f"{name}: expected {kind_name}, not {raw!r}") from None
+    return raw

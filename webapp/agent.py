@@ -8,7 +8,6 @@ suggestion events, which is how the team learns whether the suggestions help.
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +16,6 @@ from flask_login import UserMixin, current_user, login_required, login_user, log
 from rapidfuzz.distance import Levenshtein
 
 from copilot.drafts import Draft
-from copilot.retrieval import SearchHit
 from copilot.suggestions import Suggestions, TicketTextError
 from desk.models import TICKET_STATUSES, Ticket
 from desk.tickets import InputError, plain_text
@@ -27,12 +25,12 @@ from webapp.forms import LoginForm
 from webapp.help import record, render_article
 from webapp.security import LOGIN_LIMIT, limiter, login_manager
 from webapp.texts import labels
+from webapp.urls import hit_url, public_link
 
 bp = Blueprint("agent", __name__, url_prefix="/agent")
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 25
-ARTICLE_URL = re.compile(r"/([a-z]{2})/articles/([^/?#]+)")
 MAX_REASON = 500
 
 
@@ -128,21 +126,8 @@ def suggestions_for(ticket: Ticket) -> tuple[Suggestions | None, Draft | None, s
     except TicketTextError as error:
         return None, None, str(error)
     name = ticket.customer.name.split()[0] if ticket.customer.name else ""
-    draft = engine.drafter.draft(ticket.lang, name, found.passages, found.abstained)
+    draft = engine.drafter.draft(ticket.lang, name, found.passages, found.abstained, link=public_link(state.settings()))
     return found, draft, None
-
-
-def article_key(url: str) -> str:
-    """"lang/id" of a help center article URL (a draft's citation), "" for anything else."""
-    found = ARTICLE_URL.search(url)
-    return f"{found.group(1)}/{found.group(2)}" if found else ""
-
-
-def passage_link(hit: SearchHit) -> str:
-    """Public sections link to the help center; internal ones to the agents-only article view."""
-    if not hit.internal:
-        return hit.url
-    return url_for(".article", lang=hit.lang, article_id=hit.id, _anchor=hit.anchor or None)
 
 
 @bp.get("/tickets/<int:ticket_id>")
@@ -164,7 +149,7 @@ def ticket(ticket_id: int) -> str:
             record(desk.events.content_gap, suggestions.query, found.lang, ticket_id=found.id)
     return _page(
         "agent/ticket.html", ticket=found, history=desk.tickets.history(found.customer_id, exclude=found.id),
-        suggestions=suggestions, draft=draft, problem=problem, passage_link=passage_link,
+        suggestions=suggestions, draft=draft, problem=problem, passage_link=hit_url,
         statuses=TICKET_STATUSES, agents=desk.accounts.agents(),
     )
 
@@ -183,7 +168,7 @@ def suggestion_event(ticket_id: int):
     if state.desk().tickets.get(ticket_id) is None:
         return jsonify({"error": "no such ticket"}), 404
     rank = body.get("rank")
-    article = str(body.get("article") or "") or article_key(str(body.get("url") or ""))
+    article = str(body.get("article") or "")  # "lang/id", as the page has it from search and the draft
     state.desk().events.suggestion(
         ticket_id, kind, agent_id=current_user.id,
         article_key=article[:300] or None, url=str(body.get("url") or "")[:500] or None,

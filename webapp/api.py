@@ -13,6 +13,7 @@ from webapp import state, visits
 from webapp.audience import bearer_token, requester_audience
 from webapp.help import record
 from webapp.security import SEARCH_LIMIT, limiter
+from webapp.urls import hit_url, public_link
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -50,7 +51,7 @@ def search():
         )
     except QueryError as exc:
         return error(str(exc))
-    body = result.as_json()
+    body = result.as_json(hit_url)
     source = request.args.get("src")
     if source in ("instant", "contact"):
         hits = [] if result.abstained else result.results
@@ -128,11 +129,12 @@ def suggest():
     except TicketTextError as exc:
         return error(str(exc))
     name = body.get("customer_name", "") if isinstance(body.get("customer_name", ""), str) else ""
-    draft = state.engine().drafter.draft(found.lang, name, found.passages, found.abstained)
+    link = public_link(state.settings())
+    draft = state.engine().drafter.draft(found.lang, name, found.passages, found.abstained, link=link)
     return jsonify({
         "lang": found.lang,
         "passages": [
-            {"id": h.id, "lang": h.lang, "title": h.title, "section": h.section, "url": h.url,
+            {"id": h.id, "lang": h.lang, "title": h.title, "section": h.section, "url": hit_url(h),
              "snippet": h.snippet, "score": round(h.score, 4), "internal": h.internal}
             for h in found.passages
         ],

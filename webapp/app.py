@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+
 from flask import Flask, jsonify, request
 
 from copilot.engine import Engine
+from copilot.learning import LearnedBoosts
 from copilot.retrieval import SearchUnavailable
+from copilot.suggestions import Suggester
 from desk.desk import Desk
 from kb.catalog import Catalog
 from kb.settings import Settings
@@ -14,7 +18,25 @@ from webapp.security import CONTENT_SECURITY_POLICY, csrf, limiter, login_manage
 from webapp.texts import labels
 
 MAX_REQUEST_BYTES = 1024 * 1024
+_WIRING = threading.Lock()
 SEARCH_RETRY_AFTER_S = 30  # a restarted Qdrant node is back within this on the deploy's health checks
+
+
+def wire(app: Flask, settings: Settings, engine: Engine, desk: Desk) -> None:
+    """Every shared part the blueprints use, built here once (under a lock: tests and the preview
+    build apps on several threads) so that no request builds one and no two requests race to.
+    `webapp.state` only reads what this put on `app.extensions`. Models still load lazily (or in
+    `Engine.warm_up`); building the parts opens the store and the database, nothing heavier."""
+    with _WIRING:
+        engine.wire()
+        parts = (desk.tickets, desk.accounts, desk.events)
+        assert all(part is not None for part in parts)
+        app.extensions["settings"] = settings
+        app.extensions["engine"] = engine
+        app.extensions["catalog"] = Catalog(settings)
+        app.extensions["desk"] = desk
+        # The agents' suggester: the engine's retriever plus what agents chose for similar tickets.
+        app.extensions["suggester"] = Suggester(engine.retriever, boosts=LearnedBoosts(desk.events.agent_choices))
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None, desk: Desk | None = None) -> Flask:
@@ -30,10 +52,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, d
         RATELIMIT_ENABLED=settings.rate_limits,
         RATELIMIT_HEADERS_ENABLED=True,
     )
-    app.extensions["engine"] = engine or Engine(settings)
-    app.extensions["catalog"] = Catalog(settings)
-    app.extensions["desk"] = desk or Desk(settings)
-    app.extensions["settings"] = settings
+    wire(app, settings, engine or Engine(settings), desk or Desk(settings))
     init_babel(app, settings.languages)
     limiter.init_app(app)  # before CSRF, so requests without a token count against the limit too
     csrf.init_app(app)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -16,6 +17,9 @@ from indexer.stores.base import StoreBusyError
 from kb.audience import AGENT, PUBLIC
 from kb.settings import Settings
 from webapp.cli_options import location_options
+
+if TYPE_CHECKING:
+    from desk.desk import Desk
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -39,15 +43,13 @@ def index(settings: Settings, rebuild: bool, quiet: bool) -> None:
         raise click.ClickException(f"content directory not found: {settings.content_dir}")
     from copilot.engine import Engine  # here, not at the top: `kb --help` and `kb lint` need no models
 
-    engine = Engine(settings)
     try:
-        report = engine.index(rebuild=rebuild, show_progress=False if quiet else None)
+        with Engine(settings) as engine:
+            report = engine.index(rebuild=rebuild, show_progress=False if quiet else None)
     except StoreBusyError as error:
         raise click.ClickException(str(error)) from None
-    finally:
-        engine.close()
-    for error in report.rejected:
-        click.echo(f"{settings.content_dir.as_posix().rstrip('/')}/{error}", err=True)
+    for rejected in report.rejected:
+        click.echo(f"{settings.content_dir.as_posix().rstrip('/')}/{rejected}", err=True)
     click.echo(report.summary())
     sys.exit(report.exit_code)
 
@@ -63,22 +65,22 @@ def search(settings: Settings, query: str, lang: str | None, limit: int, as_json
     """Search the index as customers do (or as agents do, with --internal)."""
     from copilot.engine import Engine
     from copilot.retrieval import QueryError
+    from webapp.urls import public_link
 
-    engine = Engine(settings)
+    link = public_link(settings)
     try:
-        result = engine.retriever.search(query, lang=lang, limit=limit, audience=AGENT if internal else PUBLIC)
+        with Engine(settings) as engine:
+            result = engine.retriever.search(query, lang=lang, limit=limit, audience=AGENT if internal else PUBLIC)
     except QueryError as error:
         raise click.UsageError(str(error)) from None
-    finally:
-        engine.close()
     if as_json:
-        click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(result.as_json(link), ensure_ascii=False, indent=2))
         return
     click.echo(f"{len(result.results)} results ({result.lang}, {result.mode}, {result.took_ms:.0f} ms)")
     for rank, hit in enumerate(result.results, 1):
         flag = " [other language]" if hit.locale_fallback else ""
         section = f" > {hit.section}" if hit.section else ""
-        click.echo(f"{rank:2}. {hit.title}{section}{flag}  ({hit.score:.3f})\n    {hit.url}\n    {hit.snippet}")
+        click.echo(f"{rank:2}. {hit.title}{section}{flag}  ({hit.score:.3f})\n    {link(hit)}\n    {hit.snippet}")
 
 
 @main.command()
@@ -162,7 +164,8 @@ def translations(
             click.echo(f"{s.lang}  {s.id}  {s.status}  {where}{changed}")
 
 
-def _desk(settings: Settings):  # type: ignore[no-untyped-def]
+def _desk(settings: Settings) -> Desk:
+    """The desk, imported here: `kb agents create` must not pay for the search side's imports."""
     from desk.desk import Desk
 
     return Desk(settings)
@@ -190,17 +193,14 @@ def agents_create(
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    desk = _desk(settings)
-    if if_missing and desk.accounts.find(email) is not None:
-        desk.close()
-        click.echo(f"{email} exists; unchanged")
-        return
-    try:
-        agent = desk.accounts.create_agent(email, password, name=name, role="admin" if admin else "agent")
-    except InputError as error:
-        raise click.ClickException(str(error)) from None
-    finally:
-        desk.close()
+    with _desk(settings) as desk:
+        if if_missing and desk.accounts.find(email) is not None:
+            click.echo(f"{email} exists; unchanged")
+            return
+        try:
+            agent = desk.accounts.create_agent(email, password, name=name, role="admin" if admin else "agent")
+        except InputError as error:
+            raise click.ClickException(str(error)) from None
     click.echo(f"created {agent.role} {agent.email}")
 
 
@@ -216,13 +216,11 @@ def tokens_create(settings: Settings, name: str) -> None:
     """Create a token and print it once (only its hash is stored)."""
     from desk.tickets import InputError
 
-    desk = _desk(settings)
     try:
-        token = desk.accounts.create_token(name)
+        with _desk(settings) as desk:
+            token = desk.accounts.create_token(name)
     except InputError as error:
         raise click.ClickException(str(error)) from None
-    finally:
-        desk.close()
     click.echo(token)
 
 
@@ -241,11 +239,8 @@ def tickets_import(settings: Settings, path: Path) -> None:
     """
     from desk.ticket_import import import_file
 
-    desk = _desk(settings)
-    try:
+    with _desk(settings) as desk:
         report = import_file(desk.tickets, path)
-    finally:
-        desk.close()
     for error in report.errors:
         click.echo(error, err=True)
     click.echo(report.summary())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable
+from typing import TypeVar
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_from_directory, url_for
 
@@ -22,10 +23,11 @@ bp = Blueprint("help", __name__)
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 10
+T = TypeVar("T")
 MAX_RESULTS = 50
 
 
-def record(action: Callable[..., object], *args: object, **kwargs: object) -> object | None:
+def record(action: Callable[..., T], *args: object, **kwargs: object) -> T | None:
     """Analytics must never fail the page a customer asked for."""
     try:
         return action(*args, **kwargs)
@@ -78,8 +80,8 @@ def search(lang: str) -> str:
     _check_lang(lang)
     query = request.args.get("q", "")
     category = request.args.get("category", "")
-    page_number = request.args.get("page", "1")
-    page_number = int(page_number) if page_number.isdigit() and int(page_number) > 0 else 1
+    raw_page = request.args.get("page", "1")
+    page_number = int(raw_page) if raw_page.isdigit() and int(raw_page) > 0 else 1
     catalog = state.catalog()
     categories = [(name, catalog.category_name(name, lang)) for name in catalog.by_category(lang)]
     result, error, hits, search_id = None, None, [], None

@@ -14,16 +14,15 @@ from flask import Blueprint, Flask, current_app
 from copilot.engine import Engine
 from kb.articles import Article
 from kb.lint import LintMessage, lint_paths, lint_summary
+from kb.tree_signature import content_signature
 from webapp import state
+from webapp.app import create_app
 from webapp.help import page
-from webapp.preview_commands import content_signature
 
 bp = Blueprint("preview", __name__, url_prefix="/preview")
 
 
 def preview_app(engine: Engine) -> Flask:
-    from webapp import create_app
-
     app = create_app(engine=engine)
     app.config["KB_PREVIEW"] = True
     app.register_blueprint(bp)

@@ -26,6 +26,7 @@ from indexer.cache import CACHE_FILE
 from indexer.stores.base import StoreBusyError
 from indexer.sync import SyncReport
 from kb.settings import Settings
+from kb.tree_signature import Signature, content_signature
 from webapp.cli_options import location_options
 
 if TYPE_CHECKING:
@@ -37,7 +38,6 @@ if TYPE_CHECKING:
 PREVIEW_DIR = "preview"
 POLL_SECONDS = 2.0
 
-Signature = tuple[tuple[str, int, int], ...]
 log = logging.getLogger(__name__)
 
 
@@ -76,17 +76,6 @@ def build_preview(settings: Settings, embedders: list[Embedder] | None = None) -
     except BaseException:
         engine.close()
         raise
-
-
-def content_signature(content_dir: Path) -> Signature:
-    """Every file's mtime and size: media and `_synonyms.yml` change what the index holds too."""
-    out = []
-    for path in sorted(content_dir.rglob("*")):
-        relative = path.relative_to(content_dir)
-        if path.is_file() and not any(part.startswith(".") for part in relative.parts):
-            stat = path.stat()
-            out.append((relative.as_posix(), stat.st_mtime_ns, stat.st_size))
-    return tuple(out)
 
 
 def reindex_if_changed(engine: Engine, seen: Signature) -> tuple[Signature, SyncReport | None]:

@@ -43,11 +43,8 @@ def report_command(settings: Settings, name: str, days: int | None, as_csv: bool
     from kb.catalog import Catalog
 
     report = REPORTS[name]
-    desk = Desk(settings)
-    try:
+    with Desk(settings) as desk:
         rows = report.build(desk, Catalog(settings), days)
-    finally:
-        desk.close()
     click.echo(to_csv(rows, report.row_type) if as_csv else table(report, rows), nl=not as_csv)
 
 

@@ -1,11 +1,13 @@
-"""Typed access to what `create_app` put on the Flask app, for the blueprints."""
+"""Typed access to what `create_app` put on the Flask app, for the blueprints.
+
+Read-only: every part is built once in `webapp.app.wire` before the first request.
+"""
 
 from __future__ import annotations
 
 from flask import current_app
 
 from copilot.engine import Engine
-from copilot.learning import LearnedBoosts
 from copilot.suggestions import Suggester
 from desk.desk import Desk
 from kb.catalog import Catalog
@@ -25,12 +27,8 @@ def desk() -> Desk:
 
 
 def suggester() -> Suggester:
-    """The agents' suggester: the engine's retriever plus what agents chose for similar tickets."""
-    found = current_app.extensions.get("suggester")
-    if found is None:
-        found = Suggester(engine().retriever, boosts=LearnedBoosts(desk().events.agent_choices))
-        current_app.extensions["suggester"] = found
-    return found
+    """The agents' suggester (built by `webapp.app.wire`)."""
+    return current_app.extensions["suggester"]
 
 
 def settings() -> Settings:

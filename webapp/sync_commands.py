@@ -7,9 +7,7 @@ whole command line, and so `cli` can register the command with one line at its e
 from __future__ import annotations
 
 import json
-import os
 import sys
-from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,10 +25,9 @@ if TYPE_CHECKING:
 GIT_CONTENT_ENV = "KB_GIT_CONTENT_DIR"
 
 
-def git_content_dir(settings: Settings, environ: Mapping[str, str] | None = None) -> Path:
+def git_content_dir(settings: Settings) -> Path:
     """The checkout sync reads: separate from content_dir when the server renders the snapshot."""
-    env = os.environ if environ is None else environ
-    return Path(env[GIT_CONTENT_ENV]) if env.get(GIT_CONTENT_ENV) else settings.content_dir
+    return settings.git_content_dir or settings.content_dir
 
 
 def sync_engine(
@@ -85,16 +82,14 @@ def sync_command(
     source = content_dir or git_content_dir(settings)
     from copilot.engine import Engine
 
-    engine = Engine(replace(settings, content_dir=snapshot_dir(settings)))
     try:
-        report = sync_engine(
-            engine, source, full=full, rebuild=rebuild, fetch=fetch, show_progress=False if quiet else None
-        )
+        with Engine(replace(settings, content_dir=snapshot_dir(settings))) as engine:
+            report = sync_engine(
+                engine, source, full=full, rebuild=rebuild, fetch=fetch, show_progress=False if quiet else None
+            )
     except (GitSyncError, StoreBusyError) as error:
         raise click.ClickException(str(error)) from None
-    finally:
-        engine.close()
-    for error in report.rejected:
-        click.echo(f"{source.as_posix().rstrip('/')}/{error}", err=True)
+    for rejected in report.rejected:
+        click.echo(f"{source.as_posix().rstrip('/')}/{rejected}", err=True)
     click.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2) if as_json else report.summary())
     sys.exit(report.exit_code)

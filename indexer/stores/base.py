@@ -62,7 +62,7 @@ class Source:
     """One ranked list: a named dense vector or the sparse lexical vector, with its own filter."""
 
     vector_name: str
-    vector: Sequence[float] | SparseVector
+    vector: Sequence[float] | np.ndarray | SparseVector
     filter: PayloadFilter = field(default_factory=PayloadFilter)
     weight: float = 1.0
 

@@ -72,7 +72,7 @@ _KEEP_OLD_VERSIONS = 2  # a reader may still be on the version before last for a
 
 
 def _filter(payload_filter: PayloadFilter) -> Filter | None:
-    conditions = [
+    conditions: list[Any] = [
         FieldCondition(key=name, match=MatchAny(list(values))) for name, values in payload_filter.conditions().items()
     ]
     return Filter(must=conditions) if conditions else None
@@ -123,7 +123,7 @@ def _request(query: StoreQuery) -> QueryRequest:
     return QueryRequest(
         limit=query.limit,
         prefetches=prefetches,
-        query=Fusion.Rrf(k=query.rrf_k, weights=[s.weight for s in query.sources]),
+        query=Fusion.Rrf(k=query.rrf_k, weights=[s.weight for s in query.sources]),  # type: ignore[arg-type]
         filter=_filter(query.filter),
         with_payload=with_payload,
     )

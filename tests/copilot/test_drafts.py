@@ -17,16 +17,19 @@ from copilot.drafts import (
     GroundedDrafter,
     LlamaCppDrafter,
     OpenAICompatibleDrafter,
-    drafter_from_env,
+    build_drafter,
     section_text,
 )
 from copilot.engine import Engine
 from copilot.retrieval import SearchHit
 from copilot.suggestions import Suggester
 from kb.parsing import parse_source
+from kb.settings import Settings
 from tests.conftest import CONTENT
+from webapp.urls import public_link
 
 BASE = "https://help.example"
+LINK = public_link(Settings(base_url=BASE))  # the web layer's links, as the app passes them in
 AR_MARKDOWN = (
     "## إعادة التعيين\n\n"
     "نسيت كلمة المرور؟ يمكنك تعيين كلمة مرور جديدة.\n\n"
@@ -48,8 +51,6 @@ def hit(
     anchor: str = "",
     title: str = "إعادة تعيين كلمة المرور",
 ) -> SearchHit:
-    # Search builds absolute URLs when the settings give a base url; drafts cite them as they are.
-    url = f"{BASE}/{lang}/articles/{article_id}" + (f"#{anchor}" if anchor else "")
     return SearchHit(
         id=article_id,
         lang=lang,
@@ -57,7 +58,6 @@ def hit(
         section="",
         anchor=anchor,
         snippet=text[:50],
-        url=url,
         score=score,
         locale_fallback=fallback,
         category="account",
@@ -67,7 +67,7 @@ def hit(
 
 
 def test_arabic_draft_greets_in_arabic_keeps_the_steps_and_links_the_section() -> None:
-    draft = GroundedDrafter().draft("ar", "خالد", [hit()], abstained=False)
+    draft = GroundedDrafter().draft("ar", "خالد", [hit()], abstained=False, link=LINK)
     assert not draft.abstained
     assert draft.text.startswith("مرحبًا خالد،\n\n")
     lines = draft.text.split("\n")
@@ -81,12 +81,13 @@ def test_arabic_draft_greets_in_arabic_keeps_the_steps_and_links_the_section() -
     assert draft.source_langs == ["ar"] and draft.drafter == "grounded"
 
 
-def test_english_draft_and_absolute_urls_are_kept() -> None:
+def test_english_draft_cites_the_links_the_caller_builds() -> None:
     passage = hit("apple-pay", "en", "- Add a card to Wallet.\n- Pay with Face ID.", title="Pay with Apple Pay")
-    passage = SearchHit(**{**passage.__dict__, "url": "https://other.example/en/articles/apple-pay"})
-    draft = GroundedDrafter().draft("en", "Priya", [passage], abstained=False)
+    other = public_link(Settings(base_url="https://other.example"))
+    draft = GroundedDrafter().draft("en", "Priya", [passage], abstained=False, link=other)
     assert draft.text.startswith("Hi Priya,\n\n- Add a card to Wallet.\n- Pay with Face ID.")
     assert draft.citations == ["https://other.example/en/articles/apple-pay"]
+    assert draft.cited == ["en/apple-pay"]  # the article keys, for analytics: no URL parsing
 
 
 def test_a_close_second_article_is_cited_too_but_not_a_distant_one_or_the_same_article() -> None:
@@ -95,23 +96,23 @@ def test_a_close_second_article_is_cited_too_but_not_a_distant_one_or_the_same_a
     close = hit("apple-pay", "en", "Apple Pay works in Safari.", 0.28, title="Pay with Apple Pay")
     far = hit("apple-pay", "en", "Apple Pay works in Safari.", 0.10, title="Pay with Apple Pay")
     drafter = GroundedDrafter()
-    assert len(drafter.draft("en", "P", [first, same, close], False).citations) == 2
-    assert drafter.draft("en", "P", [first, far], False).citations == [f"{BASE}/en/articles/cancel-order"]
+    assert len(drafter.draft("en", "P", [first, same, close], False, link=LINK).citations) == 2
+    assert drafter.draft("en", "P", [first, far], False, link=LINK).citations == [f"{BASE}/en/articles/cancel-order"]
 
 
 def test_a_guide_in_the_other_language_is_announced_in_the_tickets_language() -> None:
     english = hit("gift-cards", "en", "1. Go to Gift cards.", fallback=True, title="Gift cards")
-    draft = GroundedDrafter().draft("ar", "ليلى", [english], abstained=False)
+    draft = GroundedDrafter().draft("ar", "ليلى", [english], abstained=False, link=LINK)
     assert f"هذا الدليل متوفر باللغة الإنجليزية: Gift cards: {BASE}/en/articles/gift-cards" in draft.text
     assert draft.source_langs == ["en"]
     arabic = hit(lang="ar", fallback=True)
-    assert "This guide is available in Arabic:" in GroundedDrafter().draft("en", "Sam", [arabic], False).text
+    assert "This guide is available in Arabic:" in GroundedDrafter().draft("en", "Sam", [arabic], False, link=LINK).text
 
 
 def test_internal_passages_are_never_quoted_or_linked() -> None:
     internal = hit("refund-approval-limits", "en", "Agents approve up to 500 SAR.", 0.30, internal=True)
     public = hit("refund-timing", "en", "Refunds take 5-10 business days.", 0.25, title="Refund timing")
-    draft = GroundedDrafter().draft("en", "Layla", [internal, public], abstained=False)
+    draft = GroundedDrafter().draft("en", "Layla", [internal, public], abstained=False, link=LINK)
     assert draft.citations == [f"{BASE}/en/articles/refund-timing"]
     assert "500 SAR" not in draft.text and "refund-approval-limits" not in draft.text
 
@@ -121,7 +122,7 @@ def test_when_only_internal_articles_fit_the_drafter_abstains_with_a_note(public
     passages = [hit("refund-approval-limits", "en", "Agents approve up to 500 SAR.", 0.30, internal=True)]
     if public_score is not None:
         passages.append(hit("refund-timing", "en", "Refunds take 5-10 business days.", public_score))
-    draft = GroundedDrafter().draft("en", "Layla", passages, abstained=False)
+    draft = GroundedDrafter().draft("en", "Layla", passages, abstained=False, link=LINK)
     assert draft.abstained and draft.text == "" and draft.citations == []
     assert draft.reason == "internal_only"
     assert "do not share" in draft.reason_text("en") and "داخلية" in draft.reason_text("ar")
@@ -129,7 +130,7 @@ def test_when_only_internal_articles_fit_the_drafter_abstains_with_a_note(public
 
 @pytest.mark.parametrize(("passages", "abstained"), [([], False), ([hit()], True)])
 def test_abstains_when_search_abstained_or_found_nothing(passages: list[SearchHit], abstained: bool) -> None:
-    draft = GroundedDrafter().draft("ar", "خالد", passages, abstained)
+    draft = GroundedDrafter().draft("ar", "خالد", passages, abstained, link=LINK)
     assert draft.abstained and draft.text == "" and draft.citations == []
     assert draft.reason_text("en") == "No article covers this"
     assert draft.reason_text("ar") == "لا توجد مقالة تغطي هذا الموضوع"
@@ -184,7 +185,7 @@ def test_llm_draft_citing_the_given_passages_is_used(stub: Stub) -> None:
     internal = hit("refund-approval-limits", "en", "Agents approve up to 500 SAR.", 0.26, internal=True)
     public = hit("refund-timing", "en", "Refunds take 5-10 business days.", 0.25, title="Refund timing")
     drafter = OpenAICompatibleDrafter(stub.url, "tiny", api_key="secret", timeout=5)
-    draft = drafter.draft("en", "Priya", [internal, public], abstained=False)
+    draft = drafter.draft("en", "Priya", [internal, public], abstained=False, link=LINK)
     assert draft.drafter == "openai-compatible" and draft.fallback_from is None
     assert draft.citations == [f"{BASE}/en/articles/refund-timing"]
     assert draft.text.startswith(stub.reply)
@@ -199,7 +200,7 @@ def test_llm_draft_citing_the_given_passages_is_used(stub: Stub) -> None:
 def test_llm_draft_citing_anything_else_falls_back_to_the_grounded_draft(stub: Stub, reply: str) -> None:
     stub.reply = reply
     public = hit("refund-timing", "en", "Refunds take 5-10 business days.", 0.25, title="Refund timing")
-    draft = OpenAICompatibleDrafter(stub.url, "tiny", timeout=5).draft("en", "Priya", [public], False)
+    draft = OpenAICompatibleDrafter(stub.url, "tiny", timeout=5).draft("en", "Priya", [public], False, link=LINK)
     assert draft.drafter == "grounded" and draft.fallback_from == "openai-compatible" and draft.detail
     assert draft.text.startswith("Hi Priya,\n\nRefunds take 5-10 business days.")
     assert draft.citations == [f"{BASE}/en/articles/refund-timing"]
@@ -207,14 +208,14 @@ def test_llm_draft_citing_anything_else_falls_back_to_the_grounded_draft(stub: S
 
 def test_unreachable_llm_server_falls_back() -> None:
     drafter = OpenAICompatibleDrafter("http://127.0.0.1:9", "tiny", timeout=2)
-    draft = drafter.draft("ar", "خالد", [hit()], abstained=False)
+    draft = drafter.draft("ar", "خالد", [hit()], abstained=False, link=LINK)
     assert draft.fallback_from == "openai-compatible" and "did not answer" in draft.detail
     assert draft.text.startswith("مرحبًا خالد،")
 
 
-def test_drafter_from_env_picks_the_llm_only_when_configured() -> None:
-    assert isinstance(drafter_from_env({}), GroundedDrafter)
-    llm = drafter_from_env({"KB_LLM_URL": "http://localhost:8080/", "KB_LLM_MODEL": "qwen"})
+def test_build_drafter_picks_the_llm_only_when_configured() -> None:
+    assert isinstance(build_drafter(Settings.from_env({})), GroundedDrafter)
+    llm = build_drafter(Settings.from_env({"KB_LLM_URL": "http://localhost:8080/", "KB_LLM_MODEL": "qwen"}))
     assert isinstance(llm, OpenAICompatibleDrafter)
     assert llm.endpoint == "http://localhost:8080/v1/chat/completions" and llm.model == "qwen"
 
@@ -234,19 +235,19 @@ class FakeLlama:
 
 def test_local_gguf_drafter_uses_the_same_prompt_and_citation_check(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "llama_cpp", types.SimpleNamespace(Llama=FakeLlama))
-    drafter = drafter_from_env({"KB_LLM_GGUF": "/models/qwen.gguf", "KB_THREADS": "2"})
+    drafter = build_drafter(Settings.from_env({"KB_LLM_GGUF": "/models/qwen.gguf", "KB_THREADS": "2"}))
     assert isinstance(drafter, LlamaCppDrafter)
-    first = drafter.draft("ar", "خالد", [hit()], abstained=False)
-    second = drafter.draft("ar", "خالد", [hit()], abstained=False)
+    first = drafter.draft("ar", "خالد", [hit()], abstained=False, link=LINK)
+    second = drafter.draft("ar", "خالد", [hit()], abstained=False, link=LINK)
     assert first.drafter == "llama-cpp" and first.text.startswith(FakeLlama.reply) and first == second
     assert FakeLlama.loaded == [{"model_path": "/models/qwen.gguf", "n_ctx": 4096, "n_threads": 2, "verbose": False}]
     monkeypatch.setattr(FakeLlama, "reply", "أعد تعيين كلمة المرور [4].")
-    assert drafter.draft("ar", "خالد", [hit()], abstained=False).fallback_from == "llama-cpp"
+    assert drafter.draft("ar", "خالد", [hit()], abstained=False, link=LINK).fallback_from == "llama-cpp"
 
 
 def test_local_gguf_drafter_without_llama_cpp_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "llama_cpp", None)  # import fails, as on a default install
-    draft = LlamaCppDrafter("/models/qwen.gguf").draft("ar", "خالد", [hit()], abstained=False)
+    draft = LlamaCppDrafter("/models/qwen.gguf").draft("ar", "خالد", [hit()], abstained=False, link=LINK)
     assert draft.drafter == "grounded" and "not installed" in draft.detail
 
 
@@ -261,7 +262,8 @@ def test_arabic_demo_ticket_gets_arabic_passages_and_a_draft_citing_its_article(
     suggestions = Suggester(indexed.retriever).suggest(ticket["subject"], messages)
     assert suggestions.lang == "ar" and not suggestions.abstained
     assert suggestions.passages[0].id == "reset-password" and suggestions.passages[0].lang == "ar"
-    draft = GroundedDrafter().draft(suggestions.lang, ticket["customer"]["name"], suggestions.passages, False)
+    name = ticket["customer"]["name"]
+    draft = GroundedDrafter().draft(suggestions.lang, name, suggestions.passages, False, link=LINK)
     assert draft.text.startswith(f"مرحبًا {ticket['customer']['name']}،")
     assert f"{BASE}/ar/articles/reset-password" in draft.citations
     assert "1. " in draft.text and draft.source_langs == ["ar"]

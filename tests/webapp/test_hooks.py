@@ -8,6 +8,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 from click.testing import CliRunner
@@ -32,12 +33,10 @@ def github(body: bytes = PUSH, secret: str = SECRET, event: str = "push") -> dic
 
 
 @pytest.fixture
-def app(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
-    monkeypatch.setenv("KB_WEBHOOK_SECRET", SECRET)
-    monkeypatch.delenv("KB_GIT_CONTENT_DIR", raising=False)
+def app(engine: Engine) -> Iterator[Flask]:
     init_repo(engine.settings.content_dir)
     commit(engine.settings.content_dir, "import the help center")
-    yield create_app(engine=engine)
+    yield create_app(replace(engine.settings, webhook_secret=SECRET), engine=engine)
 
 
 def push(client: FlaskClient, headers: dict[str, str] | None = None) -> int:
@@ -111,8 +110,8 @@ def test_gitlab_token_and_other_events(app: Flask, engine: Engine) -> None:
     assert ping.status_code == 200 and ping.get_json() == {"queued": False, "event": "ping"}
 
 
-def test_the_hook_is_off_without_a_secret(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("KB_WEBHOOK_SECRET")
+def test_the_hook_is_off_without_a_secret(engine: Engine) -> None:
+    app = create_app(engine=engine)  # the engine's settings give no webhook secret
     response = app.test_client().post("/api/v1/hooks/git", data=PUSH, headers=github())
     assert response.status_code == 404 and "KB_WEBHOOK_SECRET" in response.get_json()["error"]
 

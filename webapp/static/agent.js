@@ -28,7 +28,7 @@
     var text = document.getElementById("draft-text").textContent;
     insertedDraft.value = insert(text);
     draftButton.dataset.citations.split(" ").filter(Boolean).forEach(cite);
-    send({ kind: "inserted", what: "draft", url: draftButton.dataset.citations.split(" ")[0] || "" });
+    send({ kind: "inserted", what: "draft", article: draftButton.dataset.article || "", url: draftButton.dataset.citations.split(" ")[0] || "" });
   });
   var rejectButton = document.getElementById("reject-draft");
   if (rejectButton) rejectButton.addEventListener("click", function () {

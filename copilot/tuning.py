@@ -1,0 +1,124 @@
+"""Per-help-center search tuning: fusion weights and abstention floors, from `content/_search.yml`.
+
+The values below were fitted on the demo help center's dev set (their comments give the figures
+and bench/tune_fusion.py, the script that fits them). Lexical scores depend on the corpus (IDF)
+and the models' scores on its writing, so another help center refits them and puts its own in
+the content repository, next to its synonyms, where they are versioned with the articles they
+were fitted on. The file is optional and may give any part; what it leaves out keeps the values
+here. It is read when the search engine starts (a changed file takes effect on the next start).
+
+    fusion:            # per query language ("*": any other), weighted RRF per source
+      ar: {e5: 1.0, use: 0.6, lexical: 1.0}
+    rrf_k: 10
+    abstain_floors:    # per language, the top score each signal must reach; null: never abstain
+      en: {e5_top: 0.881, use_top: 0.287, lexical_top: 8.165, field_top: 0.5}
+    abstain_offsets:   # per language and query register (dialect, mixed), added to the floors
+      ar: {dialect: {e5_top: -0.017}}
+
+A language given in a section replaces that language's defaults; other languages keep theirs.
+A value of the wrong shape is an error naming the file and the key, raised when the engine starts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+TUNING_FILE = "_search.yml"
+
+# Weighted RRF per query language ("*": any other); a source missing here weighs 1.0.
+# Chosen by bench/tune_fusion.py on the demo dev set: the grid's differences are small (AR MRR@10
+# 0.779 with equal weights and k=60, 0.785 here; EN flat at 0.87), so the values stay round.
+FUSION_WEIGHTS: dict[str, dict[str, float]] = {
+    "ar": {"e5": 1.0, "use": 0.6, "lexical": 1.0},
+    "en": {"e5": 1.0, "use": 1.0, "lexical": 0.6},
+    "*": {},
+}
+RRF_K = 10
+# Abstain ("no article matches") when every piece of evidence is under its floor: no dense model
+# is confident, no lexical term matched well, and no article's title or tags hold most of the query
+# (`field_top`, the share of the top article's title/tag terms; see Retriever._credit_fields).
+# The title evidence is what lets the dense floors rise: a short query whose words an article's
+# title uses ("waranty", "التقصيط" once corrected) is in scope even when every model is unsure.
+# The floors hold for queries in plain, single-script language; ABSTAIN_OFFSETS lowers them for
+# registers the models read less well (see query_register).
+# Chosen by bench/tune_fusion.py (best recall with at most 4% of the answerable queries flagged on
+# the dev set, a margin for the drift its cross-validation shows); None disables it.
+# Demo dev set, flagged out-of-scope / answerable: EN 89% of 18 / 1.4% of 142 (5-fold CV 77%/3.1%);
+# AR 82% of 17 / 3.3% of 153 (CV 66%/4.3%; without the offsets 71%/2.6%, CV 60%/4.1%). The floors
+# before (chosen at 5%, no offsets): EN 83%/4.2%, AR 76%/3.9% (that procedure's CV: AR 60%/6.0%).
+# Lexical scores depend on the corpus (IDF): recalibrate per help center.
+ABSTAIN_FLOORS: dict[str, dict[str, float]] | None = {
+    "en": {"e5_top": 0.881, "use_top": 0.287, "lexical_top": 8.165, "field_top": 0.5},
+    "ar": {"e5_top": 0.876, "use_top": 0.249, "lexical_top": 7.792, "field_top": 0.5},
+}
+# Added to a floor when the query is written in a register the models score lower for the same
+# relevance: dialect (e5 and USE were trained mostly on MSA) and mixed script (English words in an
+# Arabic query cannot match Arabic BM25 terms). Set by bench/tune_fusion.py from the answerable
+# queries alone, as how much lower a register's median top score is than plain queries' (never a
+# raise), so no out-of-scope query is fitted. Demo dev set (answerable AR: 96 plain, 37 dialect, 20
+# mixed). A register missing here uses the plain floors.
+ABSTAIN_OFFSETS: dict[str, dict[str, dict[str, float]]] = {
+    "ar": {
+        "dialect": {"e5_top": -0.017, "use_top": -0.075, "lexical_top": -0.223},
+        "mixed": {"e5_top": -0.007, "use_top": -0.041, "lexical_top": -2.866},
+    },
+}
+
+class TuningError(ValueError):
+    """`_search.yml` holds something search cannot use; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class SearchTuning:
+    fusion: dict[str, dict[str, float]] = field(default_factory=lambda: _copy(FUSION_WEIGHTS))
+    rrf_k: int = RRF_K
+    abstain_floors: dict[str, dict[str, float]] | None = field(default_factory=lambda: _copy(ABSTAIN_FLOORS))
+    abstain_offsets: dict[str, dict[str, dict[str, float]]] = field(default_factory=lambda: _copy(ABSTAIN_OFFSETS))
+
+    @classmethod
+    def load(cls, path: Path) -> SearchTuning:
+        """The file's values over the defaults; the defaults alone when there is no file."""
+        if not path.is_file():
+            return cls()
+        try:
+            raw = yaml.safe_load(path.read_text("utf-8")) or {}
+        except yaml.YAMLError as error:
+            raise TuningError(f"{path}: not valid YAML: {error}") from error
+        if not isinstance(raw, Mapping):
+            raise TuningError(f"{path}: expected a mapping of fusion, rrf_k, abstain_floors, abstain_offsets")
+        unknown = sorted(set(raw) - {"fusion", "rrf_k", "abstain_floors", "abstain_offsets"})
+        if unknown:
+            known = "fusion, rrf_k, abstain_floors, abstain_offsets"
+            raise TuningError(f"{path}: unknown key {unknown[0]!r} (known: {known})")
+        tuning = cls()
+        fusion = {**tuning.fusion, **_levels(raw.get("fusion", {}), 2, path, "fusion")}
+        floors: dict[str, dict[str, float]] | None = tuning.abstain_floors
+        if "abstain_floors" in raw:
+            given = raw["abstain_floors"]
+            floors = None if given is None else {**(floors or {}), **_levels(given, 2, path, "abstain_floors")}
+        offsets = {**tuning.abstain_offsets, **_levels(raw.get("abstain_offsets", {}), 3, path, "abstain_offsets")}
+        rrf_k = raw.get("rrf_k", tuning.rrf_k)
+        if not isinstance(rrf_k, int) or isinstance(rrf_k, bool) or rrf_k < 1:
+            raise TuningError(f"{path}: rrf_k must be a whole number of at least 1, not {rrf_k!r}")
+        return cls(fusion, rrf_k, floors, offsets)
+
+
+def _levels(value: object, depth: int, path: Path, key: str) -> dict[str, Any]:
+    """A mapping nested `depth` deep whose leaves are numbers, with string keys at every level."""
+    if depth == 0:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise TuningError(f"{path}: {key} must be a number, not {value!r}")
+        return value  # type: ignore[return-value]
+    if not isinstance(value, Mapping):
+        raise TuningError(f"{path}: {key} must be a mapping, not {value!r}")
+    return {str(k): _levels(v, depth - 1, path, f"{key}.{k}") for k, v in value.items()}
+
+
+def _copy(value: Any) -> Any:
+    """A deep copy of nested dicts, so no Retriever can change the module's defaults."""
+    return {k: _copy(v) for k, v in value.items()} if isinstance(value, dict) else value

@@ -1,0 +1,62 @@
+"""Per-help-center search tuning from content/_search.yml: defaults, overrides, clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from copilot.engine import Engine
+from copilot.tuning import ABSTAIN_FLOORS, FUSION_WEIGHTS, RRF_K, TUNING_FILE, SearchTuning, TuningError
+from kb.settings import Settings
+from tests.conftest import CONTENT
+
+
+def test_no_file_and_the_shipped_file_mean_the_fitted_defaults(tmp_path: Path) -> None:
+    assert SearchTuning.load(tmp_path / TUNING_FILE) == SearchTuning()
+    shipped = SearchTuning.load(CONTENT / TUNING_FILE)
+    assert (shipped.fusion, shipped.rrf_k, shipped.abstain_floors) == (FUSION_WEIGHTS, RRF_K, ABSTAIN_FLOORS)
+
+
+def test_a_language_in_the_file_replaces_its_defaults_only(tmp_path: Path) -> None:
+    path = tmp_path / TUNING_FILE
+    text = "fusion:\n  ar: {e5: 1.0, lexical: 0.5}\nrrf_k: 20\nabstain_floors:\n  fr: {e5_top: 0.9}\n"
+    path.write_text(text, "utf-8")
+    tuning = SearchTuning.load(path)
+    assert tuning.fusion["ar"] == {"e5": 1.0, "lexical": 0.5} and tuning.fusion["en"] == FUSION_WEIGHTS["en"]
+    assert tuning.rrf_k == 20 and tuning.abstain_floors is not None
+    assert ABSTAIN_FLOORS is not None and tuning.abstain_floors["en"] == ABSTAIN_FLOORS["en"]
+    assert tuning.abstain_floors["fr"] == {"e5_top": 0.9}
+    path.write_text("abstain_floors: null\n", "utf-8")
+    assert SearchTuning.load(path).abstain_floors is None
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("fusion:\n  ar: {e5: heavy}\n", "fusion.ar.e5"),
+        ("rrf_k: 0\n", "rrf_k"),
+        ("fusoin: {}\n", "'fusoin'"),
+        ("abstain_offsets:\n  ar: {dialect: 3}\n", "abstain_offsets.ar.dialect"),
+        ("fusion: [1, 2\n", "not valid YAML"),
+    ],
+)
+def test_a_bad_value_names_the_file_and_the_key(tmp_path: Path, text: str, named: str) -> None:
+    path = tmp_path / TUNING_FILE
+    path.write_text(text, "utf-8")
+    with pytest.raises(TuningError) as raised:
+        SearchTuning.load(path)
+    assert str(path) in str(raised.value) and named in str(raised.value)
+
+
+def test_the_engine_searches_with_the_content_repos_tuning(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / TUNING_FILE).write_text("fusion:\n  en: {e5: 1.0, use: 0.2, lexical: 2.0}\nrrf_k: 30\n", "utf-8")
+    engine = Engine(Settings(content_dir=content, data_dir=tmp_path / "data"), embedders=[])
+    try:
+        assert engine.retriever.fusion["en"] == {"e5": 1.0, "use": 0.2, "lexical": 2.0}
+        assert engine.retriever.rrf_k == 30
+    finally:
+        engine.close()
+    assert SearchTuning().fusion["en"] == FUSION_WEIGHTS["en"] == {"e5": 1.0, "use": 1.0, "lexical": 0.6}

@@ -1,0 +1,48 @@
+"""Links to articles: built here, by the web layer, from the keys and anchors search returns.
+
+Search and drafts know articles as "lang/id" plus a section anchor; which route shows an article,
+under which base URL the deployment is reached, and that agents read internal articles on their
+own page are the web app's business. Two kinds of link:
+
+- `article_url`: the public address, prefixed with `Settings.base_url` (e.g. https://help.example
+  or /help behind a proxy), for links that leave our pages: API answers, drafts sent to customers,
+  the CLI. Works without a request.
+- `hit_url`: in a request, the link a reader of that answer should follow: internal sections go to
+  the agents' article view, everything else to its public address.
+Pages link to articles with `url_for("help.article", ...)` directly (Flask adds the mount point).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import url_for
+
+from copilot.retrieval import SearchHit
+from kb.settings import Settings
+from webapp import state
+
+# The help.article route's path (webapp/help.py); tests/webapp/test_urls.py holds them together.
+ARTICLE_PATH = "/{lang}/articles/{article_id}"
+
+
+def article_url(settings: Settings, lang: str, article_id: str, anchor: str = "") -> str:
+    """The public address of an article (section): base URL, route path, anchor."""
+    path = ARTICLE_PATH.format(lang=lang, article_id=article_id)
+    return settings.base_url + path + (f"#{anchor}" if anchor else "")
+
+
+def public_link(settings: Settings) -> Callable[[SearchHit], str]:
+    """The `link` drafts and API answers cite public passages with (see copilot.drafts.ArticleLink)."""
+
+    def link(hit: SearchHit) -> str:
+        return article_url(settings, hit.lang, hit.id, hit.anchor)
+
+    return link
+
+
+def hit_url(hit: SearchHit) -> str:
+    """In a request: internal sections link to the agents-only article view, others to the public page."""
+    if hit.internal:
+        return url_for("agent.article", lang=hit.lang, article_id=hit.id, _anchor=hit.anchor or None)
+    return article_url(state.settings(), hit.lang, hit.id, hit.anchor)
