@@ -36,6 +36,8 @@ run: install
 	$(BIN)/kb tickets import content/_demo/tickets.jsonl
 	printf '%s\n' '$(DEMO_ADMIN_PASSWORD)' | $(BIN)/kb agents create $(DEMO_ADMIN) --name "Demo admin" --admin --password-stdin --if-missing
 	printf '%s\n' '$(DEMO_AGENT_PASSWORD)' | $(BIN)/kb agents create $(DEMO_AGENT) --name "Demo agent" --password-stdin --if-missing
+	# The worker (git sync, background jobs) runs beside the server and stops with it.
+	$(BIN)/kb worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/kb serve --host $(HOST) --port $(PORT)
 
 # The browser tests drive Debian's chromium (never a Playwright browser download).
