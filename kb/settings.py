@@ -23,6 +23,10 @@ class Settings:
     qdrant_url: str | None = None
     qdrant_api_key: str | None = None
     collection: str = "helpcenter"
+    # How collections are created on a Qdrant server or cluster (QDRANT_URL); qdrant-edge has one shard.
+    qdrant_shard_number: int = 1
+    qdrant_replication_factor: int = 1
+    qdrant_write_consistency_factor: int = 1
     database_url: str | None = None
     languages: tuple[str, ...] = SHIPPED_LANGUAGES
     embedders: tuple[str, ...] = DEFAULT_EMBEDDERS
@@ -48,6 +52,9 @@ class Settings:
             qdrant_url=env.get("QDRANT_URL") or None,
             qdrant_api_key=env.get("QDRANT_API_KEY") or None,
             collection=env.get("KB_COLLECTION", "helpcenter"),
+            qdrant_shard_number=_positive_int(env, "QDRANT_SHARD_NUMBER", 1),
+            qdrant_replication_factor=_positive_int(env, "QDRANT_REPLICATION_FACTOR", 1),
+            qdrant_write_consistency_factor=_positive_int(env, "QDRANT_WRITE_CONSISTENCY_FACTOR", 1),
             database_url=env.get("DATABASE_URL") or None,
             embedders=tuple(e for e in embedders if e),
             st_model=env.get("KB_ST_MODEL") or None,
@@ -59,3 +66,16 @@ class Settings:
         )
         clean = {k: v for k, v in overrides.items() if v is not None}
         return replace(settings, **clean) if clean else settings
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{name}={raw!r}: expected a whole number >= 1") from None
+    if value < 1:
+        raise ValueError(f"{name}={raw!r}: expected a whole number >= 1")
+    return value
