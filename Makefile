@@ -11,7 +11,7 @@ DEMO_ADMIN_PASSWORD ?= manzil-demo-admin
 DEMO_AGENT ?= agent@example.com
 DEMO_AGENT_PASSWORD ?= manzil-demo-agent
 
-.PHONY: run test install index lint bench clean chromium
+.PHONY: run test install index lint bench clean chromium postgresql
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard webapp/translations/*/LC_MESSAGES/messages.po))
 
 $(STAMP): pyproject.toml
@@ -36,16 +36,26 @@ run: install
 	$(BIN)/kb tickets import content/_demo/tickets.jsonl
 	printf '%s\n' '$(DEMO_ADMIN_PASSWORD)' | $(BIN)/kb agents create $(DEMO_ADMIN) --name "Demo admin" --admin --password-stdin --if-missing
 	printf '%s\n' '$(DEMO_AGENT_PASSWORD)' | $(BIN)/kb agents create $(DEMO_AGENT) --name "Demo agent" --password-stdin --if-missing
+	# The worker (git sync, background jobs) runs beside the server and stops with it.
+	$(BIN)/kb worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/kb serve --host $(HOST) --port $(PORT)
 
 # The browser tests drive Debian's chromium (never a Playwright browser download).
 chromium:
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 
-test: install chromium
+# The desk, site, agent and browser tests run a second time on PostgreSQL: Debian's server, a throwaway
+# cluster on 127.0.0.1 that pytest starts and removes (tests/postgres.py).
+postgresql:
+	ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null)
+
+DATABASE_TESTS := tests/desk tests/webapp tests/browser
+
+test: install chromium postgresql
 	$(BIN)/ruff check .
 	$(BIN)/kb lint
 	$(BIN)/pytest -q
+	$(BIN)/pytest -q --postgresql $(DATABASE_TESTS)
 
 bench: $(STAMP)
 	$(BIN)/python bench/index_bench.py

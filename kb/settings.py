@@ -46,6 +46,16 @@ def _strip_slash(value: str) -> str:
     return value.rstrip("/")
 
 
+def _positive_int(name: str, raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r}: expected a whole number >= 1") from None
+    if value < 1:
+        raise SettingsError(f"{name}={raw!r}: expected a whole number >= 1")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     content_dir: Path = setting(Path("content"), "KB_CONTENT_DIR", "the articles (Markdown in git)")
@@ -55,6 +65,18 @@ class Settings:
     )
     qdrant_api_key: str | None = setting(None, "QDRANT_API_KEY", "its API key")
     collection: str = setting("helpcenter", "KB_COLLECTION", "the alias readers query on the server")
+    qdrant_shard_number: int = setting(
+        1, "QDRANT_SHARD_NUMBER", "shards per collection on a Qdrant server or cluster (qdrant-edge has one)",
+        parse=lambda raw: _positive_int("QDRANT_SHARD_NUMBER", raw),
+    )
+    qdrant_replication_factor: int = setting(
+        1, "QDRANT_REPLICATION_FACTOR", "copies of each shard on a Qdrant cluster",
+        parse=lambda raw: _positive_int("QDRANT_REPLICATION_FACTOR", raw),
+    )
+    qdrant_write_consistency_factor: int = setting(
+        1, "QDRANT_WRITE_CONSISTENCY_FACTOR", "replicas that must acknowledge a write on a Qdrant cluster",
+        parse=lambda raw: _positive_int("QDRANT_WRITE_CONSISTENCY_FACTOR", raw),
+    )
     database_url: str | None = setting(
         None,
         "DATABASE_URL",

@@ -21,6 +21,7 @@ from desk.database import Database, database_url
 from desk.models import Base
 from indexer.embedders import E5SmallEmbedder, Embedder, MultilingualUSEEmbedder
 from kb.settings import Settings
+from tests.postgres import ThrowawayPostgres
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"
@@ -38,7 +39,6 @@ SLICE = [
     "ar/agent-procedures/refund-approval-limits.md",
 ]
 
-
 def copy_slice(target: Path, paths: list[str] = SLICE) -> Path:
     for relative in paths:
         destination = target / relative
@@ -47,14 +47,12 @@ def copy_slice(target: Path, paths: list[str] = SLICE) -> Path:
     shutil.copy2(CONTENT / "_categories.yml", target / "_categories.yml")
     return target
 
-
 @pytest.fixture(scope="session")
 def embedders() -> list[Embedder]:
     models: list[Embedder] = [E5SmallEmbedder(threads=2), MultilingualUSEEmbedder(threads=2)]
     for model in models:
         model.embed_queries(["warm up"])
     return models
-
 
 @pytest.fixture(scope="session")
 def warm_cache(tmp_path_factory: pytest.TempPathFactory, embedders: list[Embedder]) -> Path:
@@ -66,15 +64,42 @@ def warm_cache(tmp_path_factory: pytest.TempPathFactory, embedders: list[Embedde
     engine.close()
     return settings.data_dir / "embeddings.sqlite"
 
-
 @pytest.fixture
 def content_dir(tmp_path: Path) -> Path:
     return copy_slice(tmp_path / "content")
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--postgresql",
+        action="store_true",
+        help="Run the database tests on a throwaway PostgreSQL cluster on 127.0.0.1 (started once, removed after).",
+    )
+
+_postgres: dict[str, ThrowawayPostgres] = {}
+
+def pytest_configure(config: pytest.Config) -> None:
+    _postgres.clear()
+    if config.getoption("--postgresql") and not os.environ.get("KB_TEST_DATABASE_URL"):
+        _postgres["cluster"] = ThrowawayPostgres().start()
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    cluster = _postgres.pop("cluster", None)
+    if cluster is not None:
+        cluster.stop()
+
+def pytest_report_header(config: pytest.Config) -> str:
+    url = configured_test_database()
+    return f"desk database: {url.split('@')[-1] if url else 'SQLite per test'}"
+
+def configured_test_database() -> str | None:
+    """The PostgreSQL the desk and web tests use: `pytest --postgresql` (a throwaway cluster) or
+    KB_TEST_DATABASE_URL=postgresql://... (one you run); None means SQLite in each test's tmp_path."""
+    cluster = _postgres.get("cluster")
+    return cluster.url if cluster is not None else os.environ.get("KB_TEST_DATABASE_URL") or None
 
 def database_url_for_tests() -> str | None:
-    """KB_TEST_DATABASE_URL=postgresql://... runs the desk and web tests on PostgreSQL, emptied per test."""
-    url = os.environ.get("KB_TEST_DATABASE_URL")
+    """The test database emptied for the calling test (PostgreSQL outlives a test; SQLite does not)."""
+    url = configured_test_database()
     if url:
         db = Database(database_url(Settings(database_url=url)))
         with db.engine.begin() as connection:
@@ -83,7 +108,6 @@ def database_url_for_tests() -> str | None:
         db.close()
     return url
 
-
 @pytest.fixture
 def settings(tmp_path: Path, content_dir: Path, warm_cache: Path) -> Settings:
     data = tmp_path / "data"
@@ -91,13 +115,11 @@ def settings(tmp_path: Path, content_dir: Path, warm_cache: Path) -> Settings:
     shutil.copy2(warm_cache, data / "embeddings.sqlite")
     return Settings(content_dir=content_dir, data_dir=data, database_url=database_url_for_tests())
 
-
 @pytest.fixture
 def engine(settings: Settings, embedders: list[Embedder]) -> Iterator[Engine]:
     engine = Engine(settings, embedders)
     yield engine
     engine.close()
-
 
 @pytest.fixture
 def indexed(engine: Engine) -> Engine:

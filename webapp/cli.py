@@ -87,22 +87,20 @@ def search(settings: Settings, query: str, lang: str | None, limit: int, as_json
 @location_options
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=5000, show_default=True)
-@click.option("--threads", type=int, default=8, show_default=True, help="Request threads.")
-def serve(settings: Settings, host: str, port: int, threads: int) -> None:
-    """Serve the help center and the JSON API (waitress, a production WSGI server)."""
-    from waitress import serve as waitress_serve
+@click.option("--workers", type=click.IntRange(1, 64), default=None, help="Worker processes (default: one per core).")
+@click.option("--threads", type=click.IntRange(1, 64), default=2, show_default=True, help="Request threads per worker.")
+def serve(settings: Settings, host: str, port: int, workers: int | None, threads: int) -> None:
+    """Serve the help center and the JSON API on gunicorn (prefork worker processes).
 
-    from copilot.engine import Engine
-    from webapp import create_app
+    Each worker loads the models and opens the published index itself. The git sync and other
+    background jobs run in `kb worker`, never in a web worker: start one beside the server.
+    """
+    from webapp.serving import cores
+    from webapp.serving import serve as gunicorn_serve
 
-    engine = Engine(settings)
-    engine.warm_up()
-    app = create_app(engine=engine)
-    click.echo(f"Help center on http://{host}:{port}/  (API: /api/v1/search?q=...)")
-    try:
-        waitress_serve(app, host=host, port=port, threads=threads, ident="helpcenter")
-    finally:
-        engine.close()
+    workers = workers or cores()
+    click.echo(f"Help center on http://{host}:{port}/  (API: /api/v1/search?q=...; {workers} workers)")
+    gunicorn_serve(settings, host, port, workers, threads)
 
 
 @main.command()
@@ -258,6 +256,10 @@ main.add_command(report_command, "report")
 from webapp.preview_commands import preview_command  # noqa: E402 - registered after the group exists
 
 main.add_command(preview_command, "preview")
+
+from webapp.worker_commands import worker_command  # noqa: E402 - registered after the group exists
+
+main.add_command(worker_command, "worker")
 
 if __name__ == "__main__":
     main()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from qdrant_client import QdrantClient, models
@@ -28,6 +29,23 @@ from indexer.stores.base import (
 )
 
 _BATCH = 256
+
+
+@dataclass(frozen=True)
+class CollectionLayout:
+    """How a new collection spreads over a cluster: shards, copies of each, and how many copies must
+    confirm a write. Replication 2 on 3 nodes survives one node's loss; the server default is 1/1/1."""
+
+    shard_number: int = 1
+    replication_factor: int = 1
+    write_consistency_factor: int = 1
+
+    def __post_init__(self) -> None:
+        if self.write_consistency_factor > self.replication_factor:
+            raise ValueError(
+                f"write_consistency_factor {self.write_consistency_factor} exceeds replication_factor "
+                f"{self.replication_factor}: a write could never be confirmed by that many copies"
+            )
 
 
 def _filter(payload_filter: PayloadFilter) -> models.Filter | None:
@@ -82,16 +100,20 @@ def _request(query: StoreQuery) -> models.QueryRequest:
 
 
 class ServerStore:
-    def __init__(self, client: QdrantClient, alias: str) -> None:
+    def __init__(self, client: QdrantClient, alias: str, layout: CollectionLayout | None = None) -> None:
         self.client = client
         self.alias = alias
+        self.layout = layout or CollectionLayout()
 
     @classmethod
-    def connect(cls, url: str, alias: str, api_key: str | None = None) -> ServerStore:
+    def connect(
+        cls, url: str, alias: str, api_key: str | None = None, layout: CollectionLayout | None = None
+    ) -> ServerStore:
         if url.startswith(("http://", "https://")):
-            return cls(QdrantClient(url=url, api_key=api_key), alias)
-        # "memory" or a path: qdrant-client's local mode, for tests and trials.
-        return cls(QdrantClient(location=":memory:") if url == "memory" else QdrantClient(path=url), alias)
+            return cls(QdrantClient(url=url, api_key=api_key), alias, layout)
+        # "memory" or a path: qdrant-client's local mode (one process at a time), for tests and trials;
+        # it accepts the layout and ignores it, as a single node would.
+        return cls(QdrantClient(location=":memory:") if url == "memory" else QdrantClient(path=url), alias, layout)
 
     def _live_collection(self) -> str | None:
         for alias in self.client.get_aliases().aliases:
@@ -134,6 +156,9 @@ class ServerStore:
             name,
             vectors_config={n: models.VectorParams(size=d, distance=models.Distance.COSINE) for n, d in dims.items()},
             sparse_vectors_config={SPARSE_VECTOR: models.SparseVectorParams(modifier=models.Modifier.IDF)},
+            shard_number=self.layout.shard_number,
+            replication_factor=self.layout.replication_factor,
+            write_consistency_factor=self.layout.write_consistency_factor,
         )
         for field_name in KEYWORD_FIELDS:
             self.client.create_payload_index(name, field_name, models.PayloadSchemaType.KEYWORD)

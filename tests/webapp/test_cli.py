@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 import signal
@@ -17,6 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from kb.settings import Settings
+from tests.indexer.test_git_sync import commit, init_repo
 from webapp.cli import main
 
 KB = [sys.executable, "-m", "webapp.cli"]
@@ -66,16 +69,32 @@ def api(port: int, query: str) -> dict:
         return json.loads(response.read())
 
 
-def test_index_while_serving_switches_the_server_to_the_new_index(settings: Settings) -> None:
-    """qdrant-edge locks a directory to one process; the user must never see that."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+def signed_push(port: int, secret: str) -> int:
+    body = b'{"ref": "refs/heads/main"}'
+    signature = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/v1/hooks/git", data=body, method="POST",
+        headers={"X-Hub-Signature-256": signature, "X-GitHub-Event": "push", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.status == 202
+        return int(json.loads(response.read())["job"])
+
+
+def test_gunicorn_workers_switch_to_a_new_index_and_the_worker_runs_the_hooks_sync(settings: Settings) -> None:
+    """qdrant-edge locks a directory to one process; the user must never see that: two web workers,
+    `kb index`, `kb search` and `kb worker` all use the same data directory at once."""
+    secret = "hook-secret-for-tests"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "KB_WEBHOOK_SECRET": secret}
+    env.pop("KB_GIT_CONTENT_DIR", None)
     subprocess.run([*KB, "index", "--quiet", *locations(settings)], check=True, env=env, capture_output=True)
     port = free_port()
     server = subprocess.Popen(
-        [*KB, "serve", "--port", str(port), *locations(settings)], env=env, stdout=subprocess.PIPE, text=True
+        [*KB, "serve", "--port", str(port), "--workers", "2", *locations(settings)],
+        env=env, stdout=subprocess.PIPE, text=True,
     )
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         while True:
             try:
                 assert api(port, "apple pay")["results"][0]["id"] == "apple-pay"
@@ -84,6 +103,7 @@ def test_index_while_serving_switches_the_server_to_the_new_index(settings: Sett
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise
                 time.sleep(0.3)
+        assert len(worker_pids(server.pid)) == 2
         article = settings.content_dir / "en" / "payments" / "apple-pay.md"
         article.write_text(
             article.read_text(encoding="utf-8") + "\n## Zebra stripes\n\nZebra stripes on the checkout page.\n",
@@ -94,17 +114,44 @@ def test_index_while_serving_switches_the_server_to_the_new_index(settings: Sett
         )
         assert indexing.returncode == 0, indexing.stderr
         assert "1 changed" in indexing.stdout
-        top = api(port, "zebra stripes checkout")["results"][0]
-        assert (top["id"], top["section"]) == ("apple-pay", "Zebra stripes")
-        # a second reader beside the server (qdrant-edge allows one process per directory)
+        for _ in range(6):  # connections land on either worker: every one must have switched
+            top = api(port, "zebra stripes checkout")["results"][0]
+            assert (top["id"], top["section"]) == ("apple-pay", "Zebra stripes")
+        # a reader beside the server's workers (qdrant-edge allows one process per directory)
         search = subprocess.run(
             [*KB, "search", "zebra stripes", "--json", *locations(settings)], env=env, capture_output=True, text=True
         )
         assert search.returncode == 0, search.stderr
         assert json.loads(search.stdout)["results"][0]["id"] == "apple-pay"
+
+        # The push hook only queues; `kb worker` runs the sync; the web workers see its result.
+        init_repo(settings.content_dir)
+        (settings.content_dir / "en/orders/gift-cards.md").write_text(
+            (settings.content_dir / "en/orders/gift-cards.md").read_text("utf-8")
+            + "\n## Quizzleplonk\n\nQuizzleplonk cards.\n",
+            "utf-8",
+        )
+        commit(settings.content_dir, "quizzleplonk")
+        job = signed_push(port, secret)
+        assert api(port, "quizzleplonk")["results"][0]["id"] != "gift-cards"  # queued, not indexed by the web
+        once = subprocess.run([*KB, "worker", "--once", *locations(settings)], env=env, capture_output=True, text=True)
+        assert once.returncode == 0 and json.loads(once.stdout) == {"git-sync": 1}, once.stderr
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/hooks/git/status", timeout=30) as response:
+            status = json.loads(response.read())
+        assert status["done_job"] == job and status["last_run"]["error"] is None
+        for _ in range(6):
+            assert api(port, "quizzleplonk")["results"][0]["id"] == "gift-cards"
     finally:
         server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+        server.wait(timeout=60)
+    assert server.returncode == 0
+    assert not list((settings.data_dir / "index" / "readers").glob("*")), "workers left reader copies behind"
+
+
+def worker_pids(master: int) -> list[int]:
+    """gunicorn's worker processes: the master's children."""
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    return [int(pid) for pid in children]
 
 
 def test_kill_9_during_indexing_leaves_the_previous_index_searchable(settings: Settings, tmp_path: Path) -> None:

@@ -1,0 +1,55 @@
+"""`kb worker`'s job loop: bounded passes, one failing job never stops the others, SIGTERM-style stop."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from kb.settings import Settings
+from webapp.cli import main
+from webapp.sync_queue import SyncQueue
+from webapp.worker import JOBS, Job, WorkerContext, run_forever, run_pass
+
+
+def test_a_failing_job_is_logged_and_the_others_keep_running(tmp_path: Path) -> None:
+    ctx = WorkerContext(Settings(data_dir=tmp_path))
+    done: list[str] = []
+    stop = threading.Event()
+
+    def broken(_ctx: WorkerContext) -> int:
+        raise RuntimeError("mail server down")
+
+    def counted(_ctx: WorkerContext) -> int:
+        done.append("pass")
+        if len(done) == 3:
+            stop.set()
+        return 0
+
+    jobs = [Job("broken", broken, every_s=0.01), Job("counted", counted, every_s=0.01)]
+    assert run_pass(ctx, jobs) == {"broken": 0, "counted": 0}
+    runner = threading.Thread(target=run_forever, args=(ctx, stop, jobs))
+    runner.start()
+    runner.join(timeout=10)
+    assert not runner.is_alive() and len(done) == 3
+
+
+def test_the_git_sync_is_registered_and_idle_without_a_request(tmp_path: Path) -> None:
+    assert "git-sync" in {job.name for job in JOBS}
+    result = CliRunner().invoke(main, ["worker", "--once", "--data", str(tmp_path)])
+    assert result.exit_code == 0 and '"git-sync": 0' in result.output
+    assert SyncQueue(tmp_path).status().as_json()["runs"] == 0
+
+
+def test_the_queue_hands_every_request_to_exactly_one_run(tmp_path: Path) -> None:
+    queue = SyncQueue(tmp_path)
+    assert queue.take() is None
+    jobs = [queue.request(), queue.request()]
+    covers = queue.take()
+    assert covers == jobs[-1] and queue.status().running
+    late = queue.request()  # arrives during the run: needs a run of its own
+    queue.finish(covers, {"error": None})
+    after = queue.status().as_json()
+    assert (after["done_job"], after["queued"], after["runs"]) == (jobs[-1], True, 1)
+    assert queue.take() == late

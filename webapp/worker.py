@@ -1,0 +1,146 @@
+"""`kb worker`: the one process that does the background work, never a web worker.
+
+Web workers answer requests and read the index; anything slow or writing runs here: the git sync
+the push hook asked for (webapp/sync_queue.py), and any job registered in `JOBS`. A job is a
+plain function doing one bounded pass and returning how much it did (0 when idle), so it can be
+run once from the command line, tested without a loop, and stopped between passes. Registering
+one is one line:
+
+    JOBS.append(Job("mail", lambda ctx: deliver_pending(ctx.desk, ctx.settings, limit=100), every_s=5))
+
+Each job runs on its own schedule in this process's one thread; a job that raises is logged and
+retried on its next turn, and never stops the others.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from indexer.stores.base import StoreBusyError
+from kb.settings import Settings
+from webapp.sync_queue import SyncQueue
+
+if TYPE_CHECKING:
+    from copilot.engine import Engine
+    from desk.desk import Desk
+
+BUSY_RETRY_S = 2.0
+BUSY_RETRIES = 30  # a `kb index` holding the store's writer lock for a minute is still waited out
+
+log = logging.getLogger(__name__)
+
+
+class WorkerContext:
+    """What jobs share: the settings, and the engine and desk, each built on first use."""
+
+    def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
+        self.settings = settings
+        if engine is not None:
+            self.__dict__["engine"] = engine
+
+    @cached_property
+    def engine(self) -> Engine:
+        from copilot.engine import Engine
+
+        return Engine(self.settings)
+
+    @cached_property
+    def desk(self) -> Desk:
+        from desk.desk import Desk
+
+        return Desk(self.settings)
+
+    @cached_property
+    def sync_queue(self) -> SyncQueue:
+        return SyncQueue(self.settings.data_dir)
+
+    def close(self) -> None:
+        for name in ("engine", "desk"):
+            part = self.__dict__.get(name)
+            if part is not None:
+                part.close()
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    run: Callable[[WorkerContext], int]
+    every_s: float
+
+
+def git_sync_pass(ctx: WorkerContext) -> int:
+    """Run one git sync if a push asked for one since the last run; 1 if it ran, else 0."""
+    covers = ctx.sync_queue.take()
+    if covers is None:
+        return 0
+    ctx.sync_queue.finish(covers, _run_git_sync(ctx, covers))
+    return 1
+
+
+def _run_git_sync(ctx: WorkerContext, job: int) -> dict[str, Any]:
+    from webapp.sync_commands import sync_engine
+
+    started = time.time()
+    outcome: dict[str, Any] = {"job": job, "started": _iso(started)}
+    try:
+        for _ in range(BUSY_RETRIES):
+            try:
+                report = sync_engine(ctx.engine, fetch=True)
+                break
+            except StoreBusyError:  # `kb index` is writing: its lock is short-lived, so wait
+                time.sleep(BUSY_RETRY_S)
+        else:
+            report = sync_engine(ctx.engine, fetch=True)
+    except Exception as error:  # the worker must outlive a bad run; the status says what failed
+        log.exception("git sync failed")
+        outcome.update(error=str(error) or type(error).__name__, commit=None, summary=None, exit_code=1)
+    else:
+        outcome.update(
+            error=None, commit=report.to_commit, from_commit=report.from_commit, mode=report.mode,
+            summary=report.summary(), rejected=[str(e) for e in report.rejected], exit_code=report.exit_code,
+        )
+    outcome.update(finished=_iso(time.time()), seconds=round(time.time() - started, 3))
+    return outcome
+
+
+def _iso(seconds: float) -> str:
+    return dt.datetime.fromtimestamp(seconds, dt.UTC).isoformat(timespec="seconds")
+
+
+# The registry: every background job of the deployment, in the order a pass runs them.
+JOBS: list[Job] = [
+    Job("git-sync", git_sync_pass, every_s=1.0),
+]
+
+
+def run_pass(ctx: WorkerContext, jobs: Sequence[Job] = JOBS) -> dict[str, int]:
+    """Every job once (`kb worker --once`, cron, tests): how much each did."""
+    return {job.name: _run_job(ctx, job) for job in jobs}
+
+
+def _run_job(ctx: WorkerContext, job: Job) -> int:
+    try:
+        return job.run(ctx)
+    except Exception:  # one failing job must not stop the others; it is retried on its next turn
+        log.exception("background job %s failed", job.name)
+        return 0
+
+
+def run_forever(ctx: WorkerContext, stop: threading.Event, jobs: Sequence[Job] = JOBS) -> None:
+    """Each job when it is due, until `stop` is set (SIGTERM); a job that did work runs again at once."""
+    due = dict.fromkeys((job.name for job in jobs), 0.0)
+    while not stop.is_set():
+        for job in jobs:
+            if stop.is_set():
+                break
+            if time.monotonic() >= due[job.name]:
+                did = _run_job(ctx, job)
+                due[job.name] = time.monotonic() + (0.0 if did else job.every_s)
+        stop.wait(max(0.0, min(due.values()) - time.monotonic()))
