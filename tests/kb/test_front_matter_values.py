@@ -56,7 +56,8 @@ def test_a_bad_value_skips_one_article_and_every_other_loads(tmp_path: Path) -> 
 
 def test_lint_reports_every_problem_of_a_file_in_one_run(tmp_path: Path) -> None:
     body = "Text with a [broken link](missing.md) and ![](../../_media/none.png).\n\n# One\n\n# Two\n"
-    write(tmp_path, "en/a/bad.md", f"---\ntitle: T\nvisibility: secret\nupdated: 2026-02-30\ntags: [{{a: 1}}]\n---\n{body}")
+    front = "title: T\nvisibility: secret\nupdated: 2026-02-30\ntags: [{a: 1}]"
+    write(tmp_path, "en/a/bad.md", f"---\n{front}\n---\n{body}")
     messages = lint_paths(tmp_path, languages=("en",))
     rules = [(m.line, m.rule) for m in messages]
     assert (3, "front-matter") in rules and (4, "front-matter") in rules and (5, "front-matter") in rules
