@@ -19,6 +19,8 @@ from markdown_it.token import Token
 from mdit_py_plugins.anchors.index import slugify, unique_slug
 from mdit_py_plugins.front_matter import front_matter_plugin
 
+from kb.raw_html import raw_html_plugin
+
 BlockKind = Literal["heading", "paragraph", "list_item", "table_row", "code", "quote"]
 
 
@@ -53,7 +55,8 @@ _BOM = "\ufeff"
 
 def markdown_parser() -> MarkdownIt:
     """The one Markdown dialect of the help center: CommonMark, tables, strikethrough, front matter."""
-    return MarkdownIt("commonmark").use(front_matter_plugin).enable(["table", "strikethrough"])
+    md = MarkdownIt("commonmark").use(front_matter_plugin).enable(["table", "strikethrough"])
+    return md.use(raw_html_plugin)
 
 
 _PARSER = markdown_parser()

@@ -3,7 +3,8 @@
 Anchors come from the same slug function the chunker uses, so a search result's `#anchor` always
 lands on its section. Links between articles are written as relative paths to `.md` files (what
 a writer's editor can follow); here they become site URLs. Whatever HTML the Markdown contains,
-the result passes through nh3's allow-list before it reaches a page.
+the result passes through nh3's allow-list before it reaches a page (kb.raw_html: each raw HTML
+block on its own first, so no element can hide or mangle the rest of the article).
 """
 
 from __future__ import annotations
@@ -13,22 +14,12 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-import nh3
 from markdown_it.token import Token
 from mdit_py_plugins.anchors import anchors_plugin
 
 from kb.parsing import clean_foreign_syntax, inline_text, markdown_parser, strip_bom
+from kb.raw_html import render_html_block, sanitize_html
 
-_ALLOWED_TAGS = {
-    "a", "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "strong", "em", "del", "code",
-    "pre", "blockquote", "table", "thead", "tbody", "tr", "th", "td", "img", "span", "div", "kbd", "sup", "sub",
-}  # fmt: skip
-_ALLOWED_ATTRS = {
-    "a": {"href", "title"},
-    "img": {"src", "alt", "title", "width", "height"},
-    "h1": {"id"}, "h2": {"id"}, "h3": {"id"}, "h4": {"id"}, "h5": {"id"}, "h6": {"id"},
-    "th": {"style"}, "td": {"style"}, "ol": {"start"},
-}  # fmt: skip
 _EXTERNAL = re.compile(r"^[a-z][a-z0-9+.-]*:", re.I)
 
 
@@ -46,6 +37,7 @@ class RenderedArticle:
 
 
 _PARSER = markdown_parser().use(anchors_plugin, min_level=1, max_level=6, permalink=False)
+_PARSER.add_render_rule("html_block", render_html_block)
 
 
 def render_markdown(source: str, article_path: str, url_for_article: str, media_url: str) -> RenderedArticle:
@@ -58,18 +50,13 @@ def render_markdown(source: str, article_path: str, url_for_article: str, media_
     toc: list[TocEntry] = []
     for index, token in enumerate(tokens):
         if token.type == "heading_open" and index + 1 < len(tokens):
-            toc.append(TocEntry(int(token.tag[1]), inline_text(tokens[index + 1]), str(token.attrGet("id") or "")))
+            text = inline_text(tokens[index + 1])
+            if text:  # a heading with nothing to read (only an image, say) is no entry a reader can use
+                toc.append(TocEntry(int(token.tag[1]), text, str(token.attrGet("id") or "")))
         for child in [token, *(token.children or [])]:
             _rewrite_link(child, article_path, url_for_article, media_url)
     html = _PARSER.renderer.render(tokens, _PARSER.options, {})
-    clean = nh3.clean(
-        html,
-        tags=_ALLOWED_TAGS,
-        attributes=_ALLOWED_ATTRS,
-        link_rel="noopener noreferrer",
-        url_schemes={"http", "https", "mailto", "tel"},
-    )
-    return RenderedArticle(clean, tuple(toc))
+    return RenderedArticle(sanitize_html(html), tuple(toc))
 
 
 @dataclass(frozen=True)
