@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from indexer.stores.base import StoreBusyError
+from indexer.stores.base import IndexSpaceError, StoreBusyError
 from kb.settings import Settings
 from webapp.cli_options import location_options
 
@@ -43,6 +43,8 @@ def index(settings: Settings, rebuild: bool, quiet: bool) -> None:
         report = engine.index(rebuild=rebuild, show_progress=False if quiet else None)
     except StoreBusyError as error:
         raise click.ClickException(str(error)) from None
+    except OSError as error:  # disk full, read-only, tmpfs too small: one line, the live index is untouched
+        raise click.ClickException(error.strerror or str(error)) from None
     finally:
         engine.close()
     for error in report.rejected:
@@ -68,6 +70,8 @@ def search(settings: Settings, query: str, lang: str | None, limit: int, as_json
         result = engine.retriever.search(query, lang=lang, limit=limit, audience="agent" if internal else "public")
     except QueryError as error:
         raise click.UsageError(str(error)) from None
+    except IndexSpaceError as error:
+        raise click.ClickException(error.strerror or str(error)) from None
     finally:
         engine.close()
     if as_json:
