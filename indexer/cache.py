@@ -184,7 +184,11 @@ class CacheCheck:
 
 
 def check_cache(path: Path, dims: dict[str, int] | None = None) -> CacheCheck:
-    """Read-only inspection: opens the file read-only and checks every row (`dims` by model id)."""
+    """Read-only inspection: opens the file read-only and checks every row.
+
+    `dims` gives each model id's vector length; a model not in it is expected to have the length
+    most of its rows have (so `kb doctor` need not load the models to know their sizes).
+    """
     if not path.exists():
         return CacheCheck(str(path), "missing")
     try:
@@ -195,10 +199,15 @@ def check_cache(path: Path, dims: dict[str, int] | None = None) -> CacheCheck:
         verdict = db.execute("PRAGMA quick_check").fetchone()[0]
         if verdict != "ok":
             return CacheCheck(str(path), "corrupt", detail=f"quick_check: {verdict}"[:200])
+        usual: dict[str, int] = {}
+        lengths = "SELECT model, length(CAST(vector AS BLOB)), COUNT(*) FROM embeddings GROUP BY 1, 2 ORDER BY 3"
+        for model, length, _ in db.execute(lengths):
+            usual[model] = int(length or 0) // 4  # ordered by count: the last is the most common
+        expected = {**usual, **(dims or {})}
         rows = invalid = 0
         for model, blob in db.execute("SELECT model, CAST(vector AS BLOB) FROM embeddings"):
             rows += 1
-            dim = (dims or {}).get(model)
+            dim = expected.get(model)
             if not isinstance(blob, bytes) or usable_vector(blob, dim) is None:
                 invalid += 1
     except sqlite3.DatabaseError as error:

@@ -267,5 +267,9 @@ from webapp.preview_commands import preview_command  # noqa: E402 - registered a
 
 main.add_command(preview_command, "preview")
 
+from webapp.doctor_commands import doctor_command  # noqa: E402 - registered last, like the commands above
+
+main.add_command(doctor_command, "doctor")
+
 if __name__ == "__main__":
     main()
