@@ -112,6 +112,10 @@ class Catalog:
             self._names = (stamp, {str(k): dict(v or {}) for k, v in loaded.items() if isinstance(v, dict)})
         return self._names[1]
 
+    def ids_by_path(self) -> dict[str, str]:
+        """Article id of each file (relative path), for links written as paths (`kb.render`)."""
+        return {article.path: article.id for article in self.snapshot().articles.values()}
+
     def source(self, article: Article) -> str:
         """The Markdown the article was loaded from (not the file now on disk, which may be broken)."""
         if article.source:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -40,11 +41,19 @@ _PARSER = markdown_parser().use(anchors_plugin, min_level=1, max_level=6, permal
 _PARSER.add_render_rule("html_block", render_html_block)
 
 
-def render_markdown(source: str, article_path: str, url_for_article: str, media_url: str) -> RenderedArticle:
+def render_markdown(
+    source: str,
+    article_path: str,
+    url_for_article: str,
+    media_url: str,
+    article_ids: Mapping[str, str] | None = None,
+) -> RenderedArticle:
     """Render an article's Markdown body.
 
     `article_path` is the file's path under the content root (for resolving relative links);
-    `url_for_article` is a template with `{lang}` and `{id}`; `media_url` the URL prefix of `_media/`.
+    `url_for_article` is a template with `{lang}` and `{id}`; `media_url` the URL prefix of `_media/`;
+    `article_ids` maps a file's path to its article id, for ids that differ from the file name
+    (`id: teams/license` in `en/teams/license.md`); without an entry the file name is the id.
     """
     tokens = _PARSER.parse(clean_foreign_syntax(strip_bom(source)))
     toc: list[TocEntry] = []
@@ -54,7 +63,7 @@ def render_markdown(source: str, article_path: str, url_for_article: str, media_
             if text:  # a heading with nothing to read (only an image, say) is no entry a reader can use
                 toc.append(TocEntry(int(token.tag[1]), text, str(token.attrGet("id") or "")))
         for child in [token, *(token.children or [])]:
-            _rewrite_link(child, article_path, url_for_article, media_url)
+            _rewrite_link(child, article_path, url_for_article, media_url, article_ids or {})
     html = _PARSER.renderer.render(tokens, _PARSER.options, {})
     return RenderedArticle(sanitize_html(html), tuple(toc))
 
@@ -89,7 +98,9 @@ def resolve_link(target: str, article_path: str) -> LinkTarget | None:
     return LinkTarget("file", resolved, fragment)
 
 
-def _rewrite_link(token: Token, article_path: str, url_for_article: str, media_url: str) -> None:
+def _rewrite_link(
+    token: Token, article_path: str, url_for_article: str, media_url: str, article_ids: Mapping[str, str]
+) -> None:
     attribute = "href" if token.type == "link_open" else "src" if token.type == "image" else None
     if attribute is None:
         return
@@ -99,5 +110,5 @@ def _rewrite_link(token: Token, article_path: str, url_for_article: str, media_u
     if link.kind == "media":
         token.attrSet(attribute, f"{media_url}/{link.path.removeprefix('_media/')}")
         return
-    url = url_for_article.format(lang=link.lang, id=link.id)
+    url = url_for_article.format(lang=link.lang, id=article_ids.get(link.path, link.id))
     token.attrSet(attribute, url + (f"#{link.fragment}" if link.fragment else ""))

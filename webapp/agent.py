@@ -31,7 +31,7 @@ bp = Blueprint("agent", __name__, url_prefix="/agent")
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 25
-ARTICLE_URL = re.compile(r"/([a-z]{2})/articles/([^/?#]+)")
+ARTICLE_URL = re.compile(r"/([a-z]{2})/articles/([^?#]+?)/?(?:[?#]|$)")  # ids may hold slashes
 MAX_REASON = 500
 
 
@@ -230,7 +230,7 @@ def update(ticket_id: int):
     return redirect(url_for(".ticket", ticket_id=ticket_id))
 
 
-@bp.get("/articles/<lang>/<article_id>")
+@bp.get("/articles/<lang>/<path:article_id>")
 @login_required
 def article(lang: str, article_id: str) -> str:
     """Any article, internal ones included, for agents following a suggestion's link."""
