@@ -95,7 +95,7 @@ class Embedding:
         embedded: set[int] = set()
         hashes = [c.content_hash for c in chunks]
         for embedder in self.embedders:
-            found = self.cache.get_many(embedder.model_id, list(dict.fromkeys(hashes)))
+            found = self.cache.get_many(embedder.model_id, list(dict.fromkeys(hashes)), embedder.dim)
             missing = [i for i, h in enumerate(hashes) if h not in found]
             embedded.update(missing)
             todo = list({hashes[i]: i for i in missing}.values())  # one embedding per distinct text

@@ -49,6 +49,8 @@ class Article:
     updated: dt.date | None = None
     summary: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    # The file's text as read: the page renders the version that was validated, not a later edit.
+    source: str = field(default="", repr=False, compare=False)
 
     @property
     def key(self) -> str:
@@ -97,69 +99,155 @@ def load_content(content_dir: Path, languages: tuple[str, ...] = SHIPPED_LANGUAG
 
 
 def load_article(path: Path, content_dir: Path, languages: tuple[str, ...] = SHIPPED_LANGUAGES) -> Article:
+    """The article in `path`, or the first of its problems as an `ArticleError`."""
+    checked = check_article(path, content_dir, languages)
+    if checked.article is None:
+        raise checked.errors[0]
+    return checked.article
+
+
+@dataclass(frozen=True)
+class CheckedArticle:
+    """Every problem of one file, and the article when it has none.
+
+    `draft` is the article as far as it could be read (bad fields replaced by their defaults), so
+    `kb lint` can check the body's links and headings even when the front matter is wrong: a writer
+    sees every problem of the file in one run, not one per run. None when the file could not be
+    read or parsed at all.
+    """
+
+    errors: tuple[ArticleError, ...]
+    draft: Article | None
+
+    @property
+    def article(self) -> Article | None:
+        return None if self.errors else self.draft
+
+
+def check_article(path: Path, content_dir: Path, languages: tuple[str, ...] = SHIPPED_LANGUAGES) -> CheckedArticle:
     relative = path.relative_to(content_dir).as_posix()
     parts = relative.split("/")
     if len(parts) != 3:
-        raise ArticleError(relative, 1, "expected content/<lang>/<category>/<slug>.md")
+        return CheckedArticle((ArticleError(relative, 1, "expected content/<lang>/<category>/<slug>.md"),), None)
     folder_lang, folder_category, filename = parts
     if folder_lang not in languages:
-        raise ArticleError(
-            relative, 1, f"language folder {folder_lang!r} is not one of {', '.join(languages)}", "lang-folder"
-        )
+        message = f"language folder {folder_lang!r} is not one of {', '.join(languages)}"
+        return CheckedArticle((ArticleError(relative, 1, message, "lang-folder"),), None)
     raw = path.read_bytes()
-    text = decode_article_bytes(raw, relative)
+    try:
+        text = decode_article_bytes(raw, relative)
+    except ArticleError as error:
+        return CheckedArticle((error,), None)
     parsed = parse_source(text)
+    errors: list[ArticleError] = []
+    meta: dict[str, Any] = {}
+    lines: dict[str, int] = {}
+    meta_read = False  # a field is judged only when the front matter itself could be read
     if parsed.front_matter is None:
-        raise ArticleError(relative, 1, "missing front matter (a '---' block with at least a title)")
-    meta = _parse_yaml(parsed.front_matter, relative)
-    lines = front_matter_lines(parsed.front_matter)
+        errors.append(ArticleError(relative, 1, "missing front matter (a '---' block with at least a title)"))
+    else:
+        lines = front_matter_lines(parsed.front_matter)
+        try:
+            meta, problems = _parse_yaml(parsed.front_matter, relative)
+            errors.extend(problems)
+            meta_read = True
+        except ArticleError as error:
+            errors.append(error)
 
-    def fail(key: str, message: str, rule: str = "front-matter") -> ArticleError:
-        return ArticleError(relative, lines.get(key, 1), message, rule)
+    def fail(key: str, message: str, rule: str = "front-matter") -> None:
+        line = lines.get(key, 1)
+        if any(error.line == line and line > 1 for error in errors):
+            return  # the value's own problem on this line was noted while reading it
+        errors.append(ArticleError(relative, line, f"front matter: {message}", rule))
 
+    stem = filename.removesuffix(".md")
     title = meta.get("title")
     if not isinstance(title, str) or not title.strip():
-        raise fail("title", "front matter: 'title' is required and must be text")
-    lang = str(meta.get("lang", folder_lang))
+        if meta_read:
+            fail("title", "'title' is required and must be text")
+        title = stem
+    lang = meta.get("lang", folder_lang)
     if lang != folder_lang:
-        raise fail("lang", f"front matter: lang {lang!r} does not match the folder {folder_lang!r}", "lang-folder")
-    article_id = str(meta.get("id", filename.removesuffix(".md"))).strip()
-    if not article_id or "/" in article_id:
-        raise fail("id", "front matter: 'id' must be non-empty text without '/'")
-    visibility = str(meta.get("visibility", "public"))
+        fail("lang", f"lang {lang!r} does not match the folder {folder_lang!r}", "lang-folder")
+    raw_id = meta.get("id", stem)
+    article_id = str(raw_id).strip() if isinstance(raw_id, str | int) and not isinstance(raw_id, bool) else ""
+    id_problem = _id_problem(article_id)
+    if id_problem:
+        fail("id", f"'id' {id_problem}: {raw_id!r}"[:300])
+        article_id = stem
+    visibility = meta.get("visibility", "public")
     if visibility not in VISIBILITIES:
-        raise fail("visibility", f"front matter: visibility must be one of {', '.join(VISIBILITIES)}")
+        fail("visibility", f"visibility must be one of {', '.join(VISIBILITIES)}")
+        visibility = "public"
     tags = meta.get("tags") or []
-    if isinstance(tags, str):
+    if isinstance(tags, str | int | float) and not isinstance(tags, bool):
         tags = [tags]
-    if not isinstance(tags, list):
-        raise fail("tags", "front matter: 'tags' must be a list")
-    updated = meta.get("updated")
-    if updated is not None and not isinstance(updated, dt.date):
-        try:
-            updated = dt.date.fromisoformat(str(updated)[:10])
-        except ValueError:
-            raise fail("updated", f"front matter: 'updated' is not a date (YYYY-MM-DD): {updated!r}") from None
-    if isinstance(updated, dt.datetime):
-        updated = updated.date()
+    if not isinstance(tags, list) or not all(isinstance(t, str | int | float) for t in tags):
+        fail("tags", "'tags' must be a list of words")
+        tags = []
+    updated = _date(meta.get("updated"))
+    if isinstance(updated, str):
+        fail("updated", updated)
+        updated = None
+    category = meta.get("category") or folder_category
+    if not isinstance(category, str | int) or isinstance(category, bool):
+        fail("category", "'category' must be text")
+        category = folder_category
     summary = meta.get("summary") or ""
+    if not isinstance(summary, str | int | float):
+        fail("summary", "'summary' must be text")
+        summary = ""
     blocks = tuple(parsed.blocks)
     if not any(block.kind != "heading" for block in blocks) and not str(summary).strip():
-        raise ArticleError(relative, parsed.body_line, "article has no text", "empty-article")
-    return Article(
+        errors.append(ArticleError(relative, parsed.body_line, "article has no text", "empty-article"))
+    draft = Article(
         id=article_id,
-        lang=lang,
+        lang=folder_lang,
         title=title.strip(),
-        category=str(meta.get("category") or folder_category),
+        category=str(category),
         path=relative,
         file_hash=hashlib.sha256(raw).hexdigest(),
         blocks=blocks,
         tags=tuple(str(tag) for tag in tags),
-        visibility=visibility,
+        visibility=str(visibility),
         updated=updated,
         summary=str(summary).strip(),
         extra={k: v for k, v in meta.items() if k not in KNOWN_KEYS},
+        source=text,
     )
+    return CheckedArticle(tuple(errors), draft)
+
+
+def _id_problem(article_id: str) -> str:
+    """Why an id cannot name an article; "" when it can.
+
+    Slashes are allowed (docs-as-code trees name articles `teams/license`) as long as every segment
+    is a plain name: the id becomes a URL path under /<lang>/articles/.
+    """
+    if not article_id:
+        return "must be non-empty text"
+    segments = article_id.split("/")
+    if any(segment in ("", ".", "..") for segment in segments):
+        return "must not have empty, '.' or '..' parts between slashes"
+    if any(ch in article_id for ch in "?#\\") or any(ch.isspace() or ord(ch) < 32 for ch in article_id):
+        return "must not contain spaces, '?', '#' or backslashes"
+    return ""
+
+
+def _date(value: object) -> dt.date | str | None:
+    """The `updated` date, or a message saying why the value is not one."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str):
+        return f"'updated' is not a date (YYYY-MM-DD): {value!r}"[:200]
+    try:
+        return dt.date.fromisoformat(value.strip()[:10])
+    except ValueError as error:
+        return f"'updated' is not a date (YYYY-MM-DD): {value[:40]!r} ({error})"
 
 
 def decode_article_bytes(raw: bytes, relative: str) -> str:
@@ -170,19 +258,99 @@ def decode_article_bytes(raw: bytes, relative: str) -> str:
         raise ArticleError(relative, line, f"file is not valid UTF-8 (byte 0x{raw[error.start]:02x})") from None
 
 
-def _parse_yaml(front_matter: str, relative: str) -> dict[str, Any]:
+MAX_FRONT_MATTER_DEPTH = 20  # real front matter nests two or three levels; PyYAML recurses per level
+
+
+class _FrontMatterLoader(yaml.SafeLoader):
+    """SafeLoader that turns value errors (2026-02-30, a 5,000-digit number) into noted problems.
+
+    PyYAML builds dates and numbers with Python's constructors, which raise ValueError or
+    OverflowError without saying where and end the whole parse. Here the node's raw text is kept
+    instead and the problem noted with its line, so the other keys are still read and judged.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.problems: list[tuple[int, str]] = []  # (file line, message)
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except yaml.YAMLError:
+            raise
+        except (ValueError, OverflowError, TypeError) as error:
+            if not isinstance(node, yaml.ScalarNode):
+                mark = node.start_mark
+                raise yaml.constructor.ConstructorError(None, None, f"invalid value: {error}", mark) from None
+            self.problems.append((node.start_mark.line + 2, f"invalid value {str(node.value)[:40]!r}: {error}"[:200]))
+            self.constructed_objects[node] = node.value
+            return node.value
+
+
+def _yaml_line(error: yaml.YAMLError) -> int:
+    """The file line of a YAML error: where the unclosed thing started (context), else the problem."""
+    mark = getattr(error, "context_mark", None) or getattr(error, "problem_mark", None)
+    return (mark.line + 2) if mark is not None else 1  # +1 for the '---' line, +1 for 1-based
+
+
+def _check_shape(front_matter: str, relative: str) -> None:
+    """Reject what would make the YAML composer recurse or multiply (deep nesting, aliases).
+
+    `yaml.parse` is an iterative event stream, so this scan itself cannot overflow the stack.
+    """
+    depth = 0
+    lines = front_matter_lines(front_matter)
+    for event in yaml.parse(front_matter, Loader=yaml.SafeLoader):
+        line = event.start_mark.line + 2
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_FRONT_MATTER_DEPTH:
+                key = _key_at(lines, line)
+                raise ArticleError(
+                    relative, line, f"front matter: {key!r} is nested more than {MAX_FRONT_MATTER_DEPTH} levels deep"
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+        elif isinstance(event, yaml.AliasEvent):
+            key = _key_at(lines, line)
+            raise ArticleError(relative, line, f"front matter: {key!r} uses a YAML alias (*name); write the value out")
+
+
+def _key_at(lines: dict[str, int], line: int) -> str:
+    """The top-level key whose value spans `line`."""
+    best = ""
+    for key, at in lines.items():
+        if at <= line and (not best or at >= lines[best]):
+            best = key
+    return best or "front matter"
+
+
+def _parse_yaml(front_matter: str, relative: str) -> tuple[dict[str, Any], list[ArticleError]]:
+    """The mapping, and the value problems found on the way (each naming its line and key)."""
+    lines = front_matter_lines(front_matter)
+    loader = _FrontMatterLoader(front_matter)
     try:
-        meta = yaml.safe_load(front_matter)
+        _check_shape(front_matter, relative)
+        meta = loader.get_single_data()
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = (mark.line + 2) if mark is not None else 1  # +1 for the '---' line, +1 for 1-based
+        line = _yaml_line(error)
         problem = getattr(error, "problem", None) or str(error)
-        raise ArticleError(relative, line, f"front matter is not valid YAML: {problem}") from None
+        context = getattr(error, "context", None)
+        where = f" ({context})" if context else ""
+        key = _key_at(lines, line)
+        field_name = f" in {key!r}" if key != "front matter" else ""
+        raise ArticleError(relative, line, f"front matter is not valid YAML{field_name}: {problem}{where}") from None
+    finally:
+        loader.dispose()
+    problems = [
+        ArticleError(relative, line, f"front matter: {_key_at(lines, line)!r}: {message}")
+        for line, message in loader.problems
+    ]
     if meta is None:
-        return {}
+        return {}, problems
     if not isinstance(meta, dict):
         raise ArticleError(relative, 2, "front matter must be a mapping of keys to values")
-    return {str(k): v for k, v in meta.items()}
+    return {str(k): v for k, v in meta.items()}, problems
 
 
 def front_matter_lines(front_matter: str) -> dict[str, int]:

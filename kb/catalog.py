@@ -4,6 +4,10 @@ The index answers "which chunks match"; the catalog answers "what is article X, 
 does it exist, what is in category Y". It is read from the content directory and re-read when a
 file there changes, checked at most every few seconds, so the site follows `kb index` runs and
 content edits without a restart.
+
+A file that stops loading (a typo in its front matter, an invalid date) does not take its article
+off the site: the snapshot keeps the last version that loaded, with the text that version had,
+until the file is fixed; the error is listed in `errors` for `kb doctor` and the health check.
 """
 
 from __future__ import annotations
@@ -55,6 +59,8 @@ class Catalog:
             self._checked = now
             if self._snapshot is None or signature != self._snapshot.signature:
                 loaded = load_content(self.settings.content_dir, self.settings.languages)
+                kept = _last_good(self._snapshot, loaded.articles, loaded.errors)
+                loaded.articles.extend(kept)
                 stale = frozenset(
                     f"{s.lang}/{s.id}"
                     for s in article_statuses(loaded.articles, self.settings.languages)
@@ -109,5 +115,24 @@ class Catalog:
             self._names = (stamp, {str(k): dict(v or {}) for k, v in loaded.items() if isinstance(v, dict)})
         return self._names[1]
 
+    def ids_by_path(self) -> dict[str, str]:
+        """Article id of each file (relative path), for links written as paths (`kb.render`)."""
+        return {article.path: article.id for article in self.snapshot().articles.values()}
+
     def source(self, article: Article) -> str:
+        """The Markdown the article was loaded from (not the file now on disk, which may be broken)."""
+        if article.source:
+            return article.source
         return (Path(self.settings.content_dir) / article.path).read_text("utf-8")
+
+
+def _last_good(
+    previous: CatalogSnapshot | None, articles: list[Article], errors: list[ArticleError]
+) -> list[Article]:
+    """Articles of the previous snapshot whose file now fails to load: they stay as they were."""
+    if previous is None:
+        return []
+    failing = {error.path for error in errors}
+    taken = {article.key for article in articles}
+    kept = [a for a in previous.articles.values() if a.path in failing and a.key not in taken]
+    return kept

@@ -18,7 +18,13 @@ Rule ids:
   missing-translation    warning  an id that has no article in another shipped language
   stale-translation      warning  `translated_from` is not the source's current body hash
   untracked-translation  warning  a translation that cannot be compared with its source
+  second-h1              warning  more than one level-1 heading in the body
+  image-alt              warning  an image without alt text
+  bidi-control           error    a direction override or isolate character (U+202A-202E, U+2066-2069) in a title
   no-file                error    a path given to lint does not exist
+
+A file whose front matter is wrong is still checked whole: every front-matter problem is listed,
+and its body's links, images and headings are judged as well, so one run shows everything.
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ from urllib.parse import unquote
 
 from markdown_it.token import Token
 
-from kb.articles import Article, ArticleError, front_matter_lines, iter_article_paths, load_article
+from kb.articles import Article, ArticleError, check_article, front_matter_lines, iter_article_paths
 from kb.parsing import ParsedSource, clean_foreign_syntax, markdown_parser, parse_source, strip_bom
 from kb.render import resolve_link
 from kb.settings import SHIPPED_LANGUAGES
@@ -40,8 +46,10 @@ from kb.translations import TRANSLATED_FROM, TranslationStatus, article_statuses
 
 Severity = Literal["error", "warning"]
 
+# Explicit embeddings, overrides and isolates (U+202A-202E, U+2066-2069); marks like U+200F are fine.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 NEAR_EMPTY_WORDS = 25  # the shortest demo article has over 100; under 25 words rarely answers anything
-_SITE_ARTICLE = re.compile(r"^/(?P<lang>[^/]+)/articles/(?P<id>[^/]+?)/?$")
+_SITE_ARTICLE = re.compile(r"^/(?P<lang>[^/]+)/articles/(?P<id>[^?#]+?)/?$")  # ids may hold slashes
 _SITE_MEDIA = re.compile(r"^/media/(?P<file>.+)$")
 _PARSER = markdown_parser()
 
@@ -71,9 +79,11 @@ class _Tree:
     root: Path
     languages: tuple[str, ...]
     articles: dict[str, Article] = field(default_factory=dict)  # by path relative to the root
-    errors: dict[str, ArticleError] = field(default_factory=dict)
+    errors: dict[str, tuple[ArticleError, ...]] = field(default_factory=dict)
+    drafts: dict[str, Article] = field(default_factory=dict)  # files with errors, as far as they could be read
     by_key: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # (lang, id) -> paths
     _sources: dict[str, tuple[str, ParsedSource]] = field(default_factory=dict)
+    _link_cache: dict[str, list[_Link]] = field(default_factory=dict)
 
     def display(self, relative: str) -> str:
         return (self.root / relative).as_posix()
@@ -92,6 +102,7 @@ class _Link:
     target: str
     line: int
     col: int
+    alt: str = ""  # images only: the text a screen reader says
 
 
 def lint_paths(
@@ -110,11 +121,13 @@ def _load_tree(content_root: Path, languages: tuple[str, ...]) -> _Tree:
     tree = _Tree(content_root, languages)
     for path in iter_article_paths(content_root):
         relative = path.relative_to(content_root).as_posix()
-        try:
-            article = load_article(path, content_root, languages)
-        except ArticleError as error:
-            tree.errors[relative] = error
+        checked = check_article(path, content_root, languages)
+        if checked.article is None:
+            tree.errors[relative] = checked.errors
+            if checked.draft is not None:
+                tree.drafts[relative] = checked.draft
             continue
+        article = checked.article
         tree.articles[relative] = article
         tree.by_key.setdefault((article.lang, article.id), []).append(relative)
     return tree
@@ -144,16 +157,25 @@ def _select(tree: _Tree, paths: list[Path] | None) -> tuple[list[str], list[Lint
 
 
 def _lint_file(tree: _Tree, relative: str) -> list[LintMessage]:
-    if relative in tree.errors:
-        error = tree.errors[relative]
-        return [LintMessage(tree.display(relative), error.line, 1, "error", error.rule, error.message)]
-    article = tree.articles[relative]
+    """Every problem of one file: all its front-matter errors, and the body's even when those exist."""
+    problems = [
+        LintMessage(tree.display(relative), error.line, 1, "error", error.rule, error.message)
+        for error in tree.errors.get(relative, ())
+    ]
+    article = tree.articles.get(relative) or tree.drafts.get(relative)
+    if article is None:
+        return problems
     text, parsed = tree.source(relative)
     key_lines = front_matter_lines(parsed.front_matter or "")
+    if relative in tree.articles:  # a draft's id and word count are already covered by its errors
+        problems += _duplicate_id(tree, article, key_lines.get("id", 1))
+        problems += _near_empty(tree, article, parsed.body_line)
     return [
-        *_duplicate_id(tree, article, key_lines.get("id", 1)),
-        *_near_empty(tree, article, parsed.body_line),
+        *problems,
         *_heading_skips(tree, article),
+        *_second_h1(tree, article),
+        *_images_without_alt(tree, article, text),
+        *_bidi_controls(tree, article, key_lines.get("title", 1)),
         *_link_messages(tree, article, text),
     ]
 
@@ -189,9 +211,45 @@ def _heading_skips(tree: _Tree, article: Article) -> list[LintMessage]:
     return messages
 
 
+def _second_h1(tree: _Tree, article: Article) -> list[LintMessage]:
+    """The page's title is its h1; one more in the body is tolerated (imports repeat the title), two are not."""
+    h1s = [block for block in article.blocks if block.kind == "heading" and block.level == 1]
+    message = "a second level-1 heading: use ## for sections (the page has one title)"
+    return [LintMessage(tree.display(article.path), b.line, 1, "warning", "second-h1", message) for b in h1s[1:]]
+
+
+def _images_without_alt(tree: _Tree, article: Article, text: str) -> list[LintMessage]:
+    return [
+        LintMessage(
+            tree.display(article.path), link.line, link.col, "warning", "image-alt",
+            f"image without alt text (write ![what it shows]({link.target})): screen readers skip it",
+        )
+        for link in _links(tree, article.path, text)
+        if link.image and not link.alt.strip()
+    ]  # fmt: skip
+
+
+def _bidi_controls(tree: _Tree, article: Article, title_line: int) -> list[LintMessage]:
+    """Direction overrides in a title or heading reorder what readers see (spoofed names, hidden text)."""
+    found = [(title_line, article.title)] + [(b.line, b.text) for b in article.blocks if b.kind == "heading"]
+    messages: list[LintMessage] = []
+    for line, text in found:
+        controls = sorted({f"U+{ord(ch):04X}" for ch in text if ch in BIDI_CONTROLS})
+        if controls:
+            message = f"bidi control characters in a title ({', '.join(controls)}): remove them"
+            messages.append(LintMessage(tree.display(article.path), line, 1, "error", "bidi-control", message))
+    return messages
+
+
+def _links(tree: _Tree, relative: str, text: str) -> list[_Link]:
+    if relative not in tree._link_cache:
+        tree._link_cache[relative] = list(_iter_links(_PARSER.parse(clean_foreign_syntax(text)), text.split("\n")))
+    return tree._link_cache[relative]
+
+
 def _link_messages(tree: _Tree, article: Article, text: str) -> list[LintMessage]:
     messages: list[LintMessage] = []
-    for link in _iter_links(_PARSER.parse(clean_foreign_syntax(text)), text.split("\n")):
+    for link in _links(tree, article.path, text):
         problem = _check_link(tree, article, link)
         if problem is not None:
             severity, rule, message = problem
@@ -214,7 +272,7 @@ def _iter_links(tokens: list[Token], lines: list[str]) -> Iterator[_Link]:
                 continue
             target = str(child.attrGet(attribute) or "")
             col, cursor = _column(lines[row] if row < len(lines) else "", target, cursor)
-            yield _Link(child.type == "image", target, row + 1, col)
+            yield _Link(child.type == "image", target, row + 1, col, child.content if child.type == "image" else "")
 
 
 def _column(line: str, target: str, cursor: int) -> tuple[int, int]:
@@ -256,11 +314,7 @@ def _check_article_link(
         if resolved in tree.errors:
             return None  # it exists; its own errors are reported on it
         return "error", "broken-link", f"no article at {resolved}"
-    stem = resolved.rsplit("/", 1)[-1].removesuffix(".md")
-    if target.id != stem:
-        # kb.render turns a file link into /<lang>/articles/<file name>, which only works when they agree.
-        url = f"/{target.lang}/articles/{stem}"
-        return "error", "broken-link", f"{resolved} has id {target.id!r}, but the site links it as {url}"
+    # The site links a file by its id, whatever its file name (kb.render's article_ids).
     return _check_target(article, target, fragment)
 
 

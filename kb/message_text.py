@@ -35,7 +35,7 @@ _QUOTE_HEADER = re.compile(
 _SIGN_OFF = re.compile(
     r"^\s*(?:thanks|thank\ you|thx|many\ thanks|regards|best(?:\ regards|\ wishes)?|kind\ regards|cheers|sincerely"
     r"|مع\ الشكر|شكرا|شكرًا|شكراً|شكرا\ لكم|شكرًا\ لكم|مع\ تحياتي|تحياتي|مع\ خالص\ التحية|وشكرا|ودمتم)"
-    r"(?:\ \S+){0,2}\s*[,،.!]*\s*$",
+    r"(?:\ \S++){0,2}+\s*+[,،.!]*+\s*+$",  # possessive: a long run of spaces is not re-split (linear)
     re.IGNORECASE | re.VERBOSE,
 )
 _GREETING = re.compile(
@@ -47,10 +47,11 @@ _GREETING = re.compile(
 )
 _NAME_LINE = re.compile(r"[^\W\d_]+(?:[ .'-]+[^\W\d_]+){0,2}\.?")
 SUBJECT_PREFIX = re.compile(r"^\s*(?:(?:re|fw|fwd|aw|رد|إعادة توجيه|تحويل)\s*:\s*)+", re.IGNORECASE)
-_BLOCK_TAG = re.compile(r"<\s*(?:br|/p|/div|/li|/tr|/h\d|p|div|li|tr)\b[^>]*>", re.IGNORECASE)
+# "[^<>]" not "[^>]": a scan from one "<" stops at the next, so "<p" x 50,000 stays linear.
+_BLOCK_TAG = re.compile(r"<\s*+(?:br|/p|/div|/li|/tr|/h\d|p|div|li|tr)\b[^<>]*+>", re.IGNORECASE)
 # Known tags only: "<support@manzil.example>" in a plain-text quote header is not HTML.
 _HTML_TAG = re.compile(
-    r"</?(?:html|head|body|div|p|br|span|font|b|i|u|strong|em|a|img|table|tr|td|ul|ol|li|blockquote|h\d|style)\b[^>]*>",
+    r"</?(?:html|head|body|div|p|br|span|font|b|i|u|strong|em|a|img|table|tr|td|ul|ol|li|blockquote|h\d|style)\b[^<>]*+>",
     re.IGNORECASE,
 )
 

@@ -3,32 +3,24 @@
 Anchors come from the same slug function the chunker uses, so a search result's `#anchor` always
 lands on its section. Links between articles are written as relative paths to `.md` files (what
 a writer's editor can follow); here they become site URLs. Whatever HTML the Markdown contains,
-the result passes through nh3's allow-list before it reaches a page.
+the result passes through nh3's allow-list before it reaches a page (kb.raw_html: each raw HTML
+block on its own first, so no element can hide or mangle the rest of the article).
 """
 
 from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-import nh3
 from markdown_it.token import Token
 from mdit_py_plugins.anchors import anchors_plugin
 
 from kb.parsing import clean_foreign_syntax, inline_text, markdown_parser, strip_bom
+from kb.raw_html import render_html_block, sanitize_html
 
-_ALLOWED_TAGS = {
-    "a", "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "strong", "em", "del", "code",
-    "pre", "blockquote", "table", "thead", "tbody", "tr", "th", "td", "img", "span", "div", "kbd", "sup", "sub",
-}  # fmt: skip
-_ALLOWED_ATTRS = {
-    "a": {"href", "title"},
-    "img": {"src", "alt", "title", "width", "height"},
-    "h1": {"id"}, "h2": {"id"}, "h3": {"id"}, "h4": {"id"}, "h5": {"id"}, "h6": {"id"},
-    "th": {"style"}, "td": {"style"}, "ol": {"start"},
-}  # fmt: skip
 _EXTERNAL = re.compile(r"^[a-z][a-z0-9+.-]*:", re.I)
 
 
@@ -46,30 +38,34 @@ class RenderedArticle:
 
 
 _PARSER = markdown_parser().use(anchors_plugin, min_level=1, max_level=6, permalink=False)
+_PARSER.add_render_rule("html_block", render_html_block)
 
 
-def render_markdown(source: str, article_path: str, url_for_article: str, media_url: str) -> RenderedArticle:
+def render_markdown(
+    source: str,
+    article_path: str,
+    url_for_article: str,
+    media_url: str,
+    article_ids: Mapping[str, str] | None = None,
+) -> RenderedArticle:
     """Render an article's Markdown body.
 
     `article_path` is the file's path under the content root (for resolving relative links);
-    `url_for_article` is a template with `{lang}` and `{id}`; `media_url` the URL prefix of `_media/`.
+    `url_for_article` is a template with `{lang}` and `{id}`; `media_url` the URL prefix of `_media/`;
+    `article_ids` maps a file's path to its article id, for ids that differ from the file name
+    (`id: teams/license` in `en/teams/license.md`); without an entry the file name is the id.
     """
     tokens = _PARSER.parse(clean_foreign_syntax(strip_bom(source)))
     toc: list[TocEntry] = []
     for index, token in enumerate(tokens):
         if token.type == "heading_open" and index + 1 < len(tokens):
-            toc.append(TocEntry(int(token.tag[1]), inline_text(tokens[index + 1]), str(token.attrGet("id") or "")))
+            text = inline_text(tokens[index + 1])
+            if text:  # a heading with nothing to read (only an image, say) is no entry a reader can use
+                toc.append(TocEntry(int(token.tag[1]), text, str(token.attrGet("id") or "")))
         for child in [token, *(token.children or [])]:
-            _rewrite_link(child, article_path, url_for_article, media_url)
+            _rewrite_link(child, article_path, url_for_article, media_url, article_ids or {})
     html = _PARSER.renderer.render(tokens, _PARSER.options, {})
-    clean = nh3.clean(
-        html,
-        tags=_ALLOWED_TAGS,
-        attributes=_ALLOWED_ATTRS,
-        link_rel="noopener noreferrer",
-        url_schemes={"http", "https", "mailto", "tel"},
-    )
-    return RenderedArticle(clean, tuple(toc))
+    return RenderedArticle(sanitize_html(html), tuple(toc))
 
 
 @dataclass(frozen=True)
@@ -102,7 +98,9 @@ def resolve_link(target: str, article_path: str) -> LinkTarget | None:
     return LinkTarget("file", resolved, fragment)
 
 
-def _rewrite_link(token: Token, article_path: str, url_for_article: str, media_url: str) -> None:
+def _rewrite_link(
+    token: Token, article_path: str, url_for_article: str, media_url: str, article_ids: Mapping[str, str]
+) -> None:
     attribute = "href" if token.type == "link_open" else "src" if token.type == "image" else None
     if attribute is None:
         return
@@ -112,5 +110,5 @@ def _rewrite_link(token: Token, article_path: str, url_for_article: str, media_u
     if link.kind == "media":
         token.attrSet(attribute, f"{media_url}/{link.path.removeprefix('_media/')}")
         return
-    url = url_for_article.format(lang=link.lang, id=link.id)
+    url = url_for_article.format(lang=link.lang, id=article_ids.get(link.path, link.id))
     token.attrSet(attribute, url + (f"#{link.fragment}" if link.fragment else ""))

@@ -216,7 +216,7 @@ def update(ticket_id: int):
     return redirect(url_for(".ticket", ticket_id=ticket_id))
 
 
-@bp.get("/articles/<lang>/<article_id>")
+@bp.get("/articles/<lang>/<path:article_id>")
 @login_required
 def article(lang: str, article_id: str) -> str:
     """Any article, internal ones included, for agents following a suggestion's link."""

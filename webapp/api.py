@@ -9,6 +9,7 @@ from flask import Blueprint, jsonify, request
 from copilot.retrieval import QueryError
 from copilot.suggestions import TicketTextError
 from desk.tickets import DuplicateTicketError, InputError, NewTicket
+from indexer.health import health_report
 from webapp import state, visits
 from webapp.audience import bearer_token, requester_audience
 from webapp.help import record
@@ -145,5 +146,6 @@ def suggest():
 
 @bp.get("/health")
 def health():
-    count = state.engine().store.count()
-    return jsonify({"status": "ok" if count else "empty", "chunks": count})
+    """Index and content state (indexer.health): 200 while search can answer, 503 when it cannot."""
+    report = health_report(state.settings(), state.engine().store, state.catalog().snapshot().errors)
+    return jsonify(report.as_json()), 503 if report.status == "down" else 200

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from indexer.stores.base import StoreBusyError
+from indexer.stores.base import IndexSpaceError, StoreBusyError
 from kb.audience import AGENT, PUBLIC
 from kb.settings import Settings
 from webapp.cli_options import location_options
@@ -48,6 +48,8 @@ def index(settings: Settings, rebuild: bool, quiet: bool) -> None:
             report = engine.index(rebuild=rebuild, show_progress=False if quiet else None)
     except StoreBusyError as error:
         raise click.ClickException(str(error)) from None
+    except OSError as error:  # disk full, read-only, tmpfs too small: one line, the live index is untouched
+        raise click.ClickException(error.strerror or str(error)) from None
     for rejected in report.rejected:
         click.echo(f"{settings.content_dir.as_posix().rstrip('/')}/{rejected}", err=True)
     click.echo(report.summary())
@@ -73,6 +75,8 @@ def search(settings: Settings, query: str, lang: str | None, limit: int, as_json
             result = engine.retriever.search(query, lang=lang, limit=limit, audience=AGENT if internal else PUBLIC)
     except QueryError as error:
         raise click.UsageError(str(error)) from None
+    except IndexSpaceError as error:
+        raise click.ClickException(error.strerror or str(error)) from None
     if as_json:
         click.echo(json.dumps(result.as_json(link), ensure_ascii=False, indent=2))
         return
@@ -260,6 +264,10 @@ main.add_command(preview_command, "preview")
 from webapp.worker_commands import worker_command  # noqa: E402 - registered after the group exists
 
 main.add_command(worker_command, "worker")
+
+from webapp.doctor_commands import doctor_command  # noqa: E402 - registered last, like the commands above
+
+main.add_command(doctor_command, "doctor")
 
 if __name__ == "__main__":
     main()

@@ -41,7 +41,7 @@ def render_article(article: Article, endpoint: str) -> RenderedArticle:
     template = url_for(endpoint, lang="LANG", article_id="ID").replace("LANG", "{lang}").replace("ID", "{id}")
     return render_markdown(
         state.catalog().source(article), article.path, url_for_article=template,
-        media_url=url_for("help.media", filename="").rstrip("/"),
+        media_url=url_for("help.media", filename="").rstrip("/"), article_ids=state.catalog().ids_by_path(),
     )
 
 
@@ -113,7 +113,7 @@ def search(lang: str) -> str:
     )
 
 
-@bp.get("/<lang>/articles/<article_id>")
+@bp.get("/<lang>/articles/<path:article_id>")  # ids may hold slashes: teams/license
 def article(lang: str, article_id: str) -> str:
     _check_lang(lang)
     catalog = state.catalog()
@@ -139,7 +139,7 @@ def article(lang: str, article_id: str) -> str:
     )
 
 
-@bp.post("/<lang>/articles/<article_id>/feedback")
+@bp.post("/<lang>/articles/<path:article_id>/feedback")
 @limiter.limit(FEEDBACK_LIMIT)
 def feedback(lang: str, article_id: str):
     _check_lang(lang)

@@ -11,6 +11,7 @@ until `publish()`, and the server store orders its writes so readers never see a
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -123,6 +124,28 @@ class VectorStore(Protocol):
     def count(self, filter: PayloadFilter | None = None) -> int: ...
 
     def close(self) -> None: ...
+
+
+class IndexWriteError(OSError):
+    """A new index version could not be written (disk full, read-only...): one line, live index untouched."""
+
+
+class IndexSpaceError(OSError):
+    """Opening a version would need more memory-backed space than its file system has (tmpfs).
+
+    qdrant-edge maps its preallocated, mostly sparse files and touches much of their apparent
+    size when it opens them. On a disk the holes read as zeros; on tmpfs each touched hole takes a
+    page, and when the tmpfs is full the process dies with SIGBUS (exit 135, no message). Checking
+    first turns that into this one-line error.
+    """
+
+
+def disk_full(error: object) -> bool:
+    """Whether an error (OSError, sqlite3, the engine's generic runtime error, or a message) is ENOSPC."""
+    if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+        return True
+    text = str(error)
+    return "No space left" in text or "os error 28" in text or "database or disk is full" in text
 
 
 class StoreBusyError(RuntimeError):

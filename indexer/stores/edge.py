@@ -12,21 +12,30 @@ notice the new pointer on their next query and switch. Consequences, all deliber
   an empty or half-built index.
 
 Writers are serialised by an advisory lock on `writer.lock`.
+
+Damage is survived, not fatal (issue #12, item 9): a `CURRENT` that is empty, not text, or names a
+version that is missing or incomplete, and a live shard that fails to open or to read, each make
+the store say so in one logged line and serve the newest complete version that does open; a writer
+starts from that same version (or empty, when none opens), so `kb index` repairs the index by
+publishing a new one. `health()` reports what is served and why.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
+import logging
 import os
+import re
 import shutil
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from qdrant_edge import (
@@ -58,17 +67,65 @@ from indexer.stores.base import (
     KEYWORD_FIELDS,
     Hit,
     IndexPoint,
+    IndexSpaceError,
+    IndexWriteError,
     PayloadFilter,
     Source,
     StoreBusyError,
     StoredArticle,
     StoreQuery,
+    disk_full,
     group_stored_articles,
 )
 
 _COMPLETE = "COMPLETE"
 _SCHEMA = "schema.json"
 _KEEP_OLD_VERSIONS = 2  # a reader may still be on the version before last for a moment
+T = TypeVar("T")
+_VERSION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+
+log = logging.getLogger(__name__)
+
+
+_MEMORY_FILE_SYSTEMS = ("tmpfs", "ramfs", "shm")
+
+
+def file_system_type(path: Path) -> str:
+    """The type of the file system holding `path`, from /proc/mounts (longest matching mount point)."""
+    try:
+        mounts = Path("/proc/mounts").read_text("utf-8").splitlines()
+    except OSError:
+        return ""
+    target = str(path.resolve())
+    best, kind = "", ""
+    for line in mounts:
+        fields = line.split()
+        if len(fields) < 3:
+            continue
+        point = fields[1].replace("\\040", " ")
+        inside = target == point or target.startswith(point.rstrip("/") + "/")
+        if inside and len(point) >= len(best):
+            best, kind = point, fields[2]
+    return kind
+
+
+def check_room_to_open(directory: Path) -> None:
+    """Raise IndexSpaceError when `directory` is on tmpfs without room for its holes to be filled."""
+    if file_system_type(directory) not in _MEMORY_FILE_SYSTEMS:
+        return
+    holes = 0
+    for path in directory.rglob("*"):
+        if path.is_file():
+            stat = path.stat()
+            holes += max(0, stat.st_size - stat.st_blocks * 512)
+    free = shutil.disk_usage(directory).free
+    if holes > free:
+        raise IndexSpaceError(
+            errno.ENOSPC,
+            f"the index in {directory} is on tmpfs with {free // 2**20} MiB free, but opening it can take up "
+            f"to {holes // 2**20} MiB more (its files are sparse and tmpfs fills what is read); "
+            "give the tmpfs more room or put KB_DATA_DIR on a disk",
+        )
 
 
 def _filter(payload_filter: PayloadFilter) -> Filter | None:
@@ -172,33 +229,89 @@ class EdgeStore:
         self._previous: EdgeShard | None = None
         self._version: str | None = None
         self._pointer_mtime: int | None = None
+        self._bad: dict[str, str] = {}  # version -> why it cannot be read (this process's finding)
+        self._fallback = ""  # why the version served is not the one CURRENT names
 
     # -- reading ---------------------------------------------------------------------------------
 
     def current_version(self) -> str | None:
+        """The version `CURRENT` names, when it names a complete one; None otherwise (see `pointer_problem`)."""
+        name, problem = self._read_pointer()
+        return None if problem else name
+
+    def _read_pointer(self) -> tuple[str | None, str]:
+        """(name, problem): problem is "" when CURRENT names a complete version, else one line saying why not."""
         try:
-            name = self._pointer.read_text("utf-8").strip()
+            raw = self._pointer.read_bytes()
         except FileNotFoundError:
-            return None
-        return name or None
+            return None, ""  # never published: an empty index, not damage
+        except OSError as error:
+            return None, f"CURRENT cannot be read ({error.strerror or error})"
+        try:
+            name = raw.decode("utf-8").strip()
+        except UnicodeDecodeError:
+            return None, f"CURRENT is not text ({len(raw)} bytes of binary data)"
+        if not name:
+            return None, "CURRENT is empty"
+        if not _VERSION_NAME.fullmatch(name):
+            return None, f"CURRENT does not hold a version name ({name[:40]!r})"
+        if not (self._versions / name).is_dir():
+            return name, f"CURRENT names {name}, which is not on disk"
+        if not (self._versions / name / _COMPLETE).exists():
+            return name, f"CURRENT names {name}, which is incomplete"
+        return name, ""
+
+    def complete_versions(self) -> list[str]:
+        """Published versions on disk, newest first (names start with their UTC time stamp)."""
+        if not self._versions.is_dir():
+            return []
+        names = [d.name for d in self._versions.iterdir() if d.is_dir() and (d / _COMPLETE).exists()]
+        return sorted(names, reverse=True)
+
+    def _candidates(self) -> tuple[list[str], str]:
+        """Versions to try in order (CURRENT's first when it is sound), and CURRENT's problem if any."""
+        name, problem = self._read_pointer()
+        order = [name] if name and not problem else []
+        order += [v for v in self.complete_versions() if v not in order]
+        return [v for v in order if v not in self._bad], problem
 
     def _reader(self) -> EdgeShard | None:
         """The shard of the live version, reopened when a writer has published a new one."""
         try:
             mtime = self._pointer.stat().st_mtime_ns
         except FileNotFoundError:
-            return None
+            mtime = None
         if self._shard is not None and mtime == self._pointer_mtime:
             return self._shard
         with self._lock:
-            version = self.current_version()
-            if version is None:
-                return None
-            if version != self._version or self._shard is None:
-                shard = self._open_for_reading(self._versions / version / "shard")
+            if self._shard is not None and mtime == self._pointer_mtime:
+                return self._shard
+            candidates, problem = self._candidates()
+            if self._shard is not None and candidates and candidates[0] == self._version:
+                self._pointer_mtime = mtime
+                return self._shard
+            for version in candidates:
+                check_room_to_open(self._versions / version / "shard")
+                try:
+                    shard = self._open_for_reading(self._versions / version / "shard")
+                    _probe(shard)
+                except Exception as error:  # the engine reports every kind of damage as a generic error
+                    self._mark_bad(version, error)
+                    continue
                 if self._previous is not None:
                     self._previous.close()
                 self._previous, self._shard, self._version = self._shard, shard, version
+                self._fallback = problem or (
+                    f"live version {candidates[0]} is damaged" if version != candidates[0] else ""
+                )
+                if problem:
+                    log.warning("index %s: %s; serving %s, the newest complete version", self.root, problem, version)
+                break
+            else:
+                if problem or self._bad:
+                    why = problem or "every version is damaged"
+                    log.warning("index %s: %s; no complete version opens", self.root, why)
+                self._fallback = problem
             self._pointer_mtime = mtime
             return self._shard
 
@@ -228,27 +341,71 @@ class EdgeStore:
             shutil.copytree(directory, copy, copy_function=copy_sparse)
         return EdgeShard.load(str(copy))
 
+    def _mark_bad(self, version: str, error: BaseException) -> None:
+        reason = str(error).splitlines()[0][:300] if str(error) else type(error).__name__
+        self._bad[version] = reason
+        log.warning("index %s: version %s is damaged (%s); falling back", self.root, version, reason)
+
+    def _on_read_error(self, shard: EdgeShard, error: Exception) -> bool:
+        """After a failed read: True when the shard proved damaged and another version should be tried."""
+        try:
+            _probe(shard)
+        except Exception:
+            with self._lock:
+                if self._shard is shard and self._version is not None:
+                    self._mark_bad(self._version, error)
+                    self._shard, self._pointer_mtime = None, None
+            return True
+        return False
+
+    def health(self) -> dict[str, Any]:
+        """What is served and why: for `/api/v1/health` and `kb doctor`."""
+        self._reader()
+        _, problem = self._read_pointer()
+        state = "ok" if self._version and not problem and not self._fallback else "degraded"
+        if self._version is None:
+            state = "damaged" if problem or self._bad else "empty"
+        return {
+            "engine": "qdrant-edge",
+            "state": state,
+            "serving": self._version,
+            "pointer": problem or "ok",
+            "fallback": self._fallback or None,
+            "damaged_versions": dict(self._bad),
+            "complete_versions": self.complete_versions(),
+        }
+
+    def _read(self, action: Callable[[EdgeShard], T], empty: T) -> T:
+        """Run a read on the live shard; a version found damaged mid-read gives way to the next one."""
+        for _ in range(3):
+            shard = self._reader()
+            if shard is None:
+                return empty
+            try:
+                return action(shard)
+            except Exception as error:
+                if not self._on_read_error(shard, error):
+                    raise
+        return empty
+
     def query(self, queries: Sequence[StoreQuery]) -> list[list[Hit]]:
-        shard = self._reader()
-        if shard is None:
-            return [[] for _ in queries]
         requests = [_request(q) for q in queries]
-        results = shard.query_batch(QueryBatchRequest(requests)) if len(requests) > 1 else [shard.query(requests[0])]
-        return [[Hit(str(p.id), float(p.score), dict(p.payload or {})) for p in points] for points in results]
+
+        def run(shard: EdgeShard) -> list[list[Hit]]:
+            batch = shard.query_batch(QueryBatchRequest(requests)) if len(requests) > 1 else [shard.query(requests[0])]
+            return [[Hit(str(p.id), float(p.score), dict(p.payload or {})) for p in points] for points in batch]
+
+        return self._read(run, [[] for _ in queries])
 
     def count(self, filter: PayloadFilter | None = None) -> int:
-        shard = self._reader()
-        if shard is None:
-            return 0
-        return int(shard.count(CountRequest(filter=_filter(filter) if filter else None, exact=True)))
+        request = CountRequest(filter=_filter(filter) if filter else None, exact=True)
+        return self._read(lambda shard: int(shard.count(request)), 0)
 
     def stored_articles(self) -> dict[str, StoredArticle]:
-        shard = self._reader()
-        return _stored_articles(shard) if shard is not None else {}
+        return self._read(_stored_articles, {})
 
     def payloads(self, fields: Sequence[str]) -> list[dict[str, Any]]:
-        shard = self._reader()
-        return [payload for _, payload in _payloads(shard, fields)] if shard is not None else []
+        return self._read(lambda shard: [payload for _, payload in _payloads(shard, fields)], [])
 
     def version(self) -> str | None:
         self._reader()
@@ -284,21 +441,54 @@ class EdgeStore:
             self._remove_stale_versions()
             name = f"v{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
             target = self._versions / name
-            live = self.current_version()
-            if live is not None and not rebuild and _read_schema(self._versions / live) == _schema(dims):
-                shutil.copytree(self._versions / live / "shard", target / "shard", copy_function=copy_sparse)
-                shutil.copy2(self._versions / live / _SCHEMA, target / _SCHEMA)
-                shard = EdgeShard.load(str(target / "shard"))
-            else:  # first index, rebuild, or the deployment changed its embedders: start empty
+            shard = None if rebuild else self._copy_of_live(dims, target)
+            if shard is None:  # first index, rebuild, new embedders, or no version opens: start empty
                 target.mkdir(parents=True)
                 (target / _SCHEMA).write_text(json.dumps(_schema(dims), sort_keys=True), "utf-8")
                 shard = EdgeShard.create(str(target / "shard"), _config(dims))
                 for name_ in KEYWORD_FIELDS:
                     shard.update(UpdateOperation.create_field_index(name_, PayloadSchemaType.Keyword))
             return EdgeWriter(self, shard, target, lock_file)
+        except (IndexSpaceError, IndexWriteError):
+            lock_file.close()
+            shutil.rmtree(target, ignore_errors=True)
+            raise
+        except OSError as error:
+            lock_file.close()
+            shutil.rmtree(target, ignore_errors=True)
+            raise _write_error(error, self.root) from None
+        except Exception as error:
+            lock_file.close()
+            shutil.rmtree(target, ignore_errors=True)
+            if disk_full(error):
+                raise _write_error(OSError(errno.ENOSPC, str(error)), self.root) from None
+            raise
         except BaseException:
             lock_file.close()
             raise
+
+    def _copy_of_live(self, dims: dict[str, int], target: Path) -> EdgeShard | None:
+        """A writable copy of the newest sound version with this schema; None when there is none."""
+        candidates, problem = self._candidates()
+        if problem:
+            log.warning("index %s: %s; building on the newest complete version", self.root, problem)
+        for version in candidates:
+            if _read_schema(self._versions / version) != _schema(dims):
+                return None  # the deployment changed its embedders: older versions are no better
+            try:
+                _copy_tree(self._versions / version / "shard", target / "shard")
+                shutil.copy2(self._versions / version / _SCHEMA, target / _SCHEMA)
+            except shutil.Error as error:
+                raise _write_error(error, self.root) from None
+            check_room_to_open(target / "shard")
+            try:
+                shard = EdgeShard.load(str(target / "shard"))
+                _probe(shard)
+                return shard
+            except Exception as error:
+                self._mark_bad(version, error)
+                shutil.rmtree(target, ignore_errors=True)
+        return None
 
     def _publish(self, version_dir: Path) -> None:
         (version_dir / _COMPLETE).write_text("ok", "utf-8")
@@ -315,7 +505,7 @@ class EdgeStore:
 
     def _remove_stale_versions(self) -> None:
         """Delete half-written versions and all but the newest few complete ones."""
-        live = self.current_version()
+        live, _ = self._read_pointer()
         complete = sorted(
             (d for d in self._versions.iterdir() if d.is_dir() and (d / _COMPLETE).exists() and d.name != live),
             key=lambda d: d.name,
@@ -346,11 +536,21 @@ class EdgeWriter:
             self._shard.update(UpdateOperation.delete_points(list(point_ids)))
 
     def publish(self) -> None:
-        self._shard.optimize()
-        self._shard.flush()
-        self._shard.close()
-        self._open = False
-        self._store._publish(self._directory)
+        try:
+            self._shard.optimize()
+            self._shard.flush()
+            self._shard.close()
+            self._open = False
+            self._store._publish(self._directory)
+        except OSError as error:
+            self.abort()
+            raise _write_error(error, self._store.root) from None
+        except Exception as error:  # the engine reports a failed write (ENOSPC too) as a generic error
+            self.abort()
+            if disk_full(error):
+                message = f"no space left on the device holding {self._store.root}; the previous index keeps serving"
+                raise IndexWriteError(errno.ENOSPC, message) from None
+            raise
         self._release()
 
     def abort(self) -> None:
@@ -364,6 +564,32 @@ class EdgeWriter:
         if not self._lock_file.closed:
             fcntl.flock(self._lock_file, fcntl.LOCK_UN)
             self._lock_file.close()
+
+
+def _probe(shard: EdgeShard) -> None:
+    """Read a little of everything a query touches (ids, payload, vectors); raises on a damaged shard."""
+    shard.count(CountRequest(exact=True))
+    shard.scroll(ScrollRequest(limit=1, with_payload=True, with_vector=True))
+
+
+def _copy_tree(source: Path, target: Path) -> None:
+    shutil.copytree(source, target, copy_function=copy_sparse)
+
+
+def _write_error(error: OSError | shutil.Error, root: Path) -> IndexWriteError:
+    """One line for a failed write, instead of shutil.Error's list of every file it could not copy."""
+    causes = error.args[0] if isinstance(error, shutil.Error) and error.args else []
+    if isinstance(causes, list) and causes:
+        why = str(causes[0][2]) if len(causes[0]) > 2 else str(causes[0])
+        full = any(disk_full(c[2] if len(c) > 2 else c) for c in causes)
+    else:
+        why = error.strerror or str(error) if isinstance(error, OSError) else str(error)
+        full = disk_full(error)
+    if full:
+        message = f"no space left on the device holding {root}; the previous index keeps serving"
+        return IndexWriteError(errno.ENOSPC, message)
+    message = f"cannot write a new index version in {root}: {why}; the previous index keeps serving"
+    return IndexWriteError(getattr(error, "errno", None) or errno.EIO, message[:300])
 
 
 def _point(point: IndexPoint) -> Point:
