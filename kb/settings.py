@@ -37,6 +37,13 @@ class Settings:
     rate_limit_storage: str = "memory://"
     # Off only for load benchmarks, which are one client sending far more than a person would.
     rate_limits: bool = True
+    # SQLite: how long one write waits for another process's lock (busy_timeout), and how long a
+    # customer's write is retried in all before the page says "try again" (their text kept).
+    db_busy_timeout: float = 2.0
+    db_write_deadline: float = 10.0
+    # Analytics (views, searches, clicks, votes) wait in a bounded in-process queue for the
+    # background writer; past this many the newest are dropped and counted, never a page blocked.
+    analytics_queue: int = 10_000
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -56,6 +63,9 @@ class Settings:
             secret_key=env.get("KB_SECRET_KEY") or None,
             rate_limit_storage=env.get("KB_RATELIMIT_STORAGE", "memory://"),
             rate_limits=env.get("KB_RATE_LIMITS", "on").lower() not in ("off", "0", "false", "no"),
+            db_busy_timeout=float(env.get("KB_DB_BUSY_TIMEOUT", "2")),
+            db_write_deadline=float(env.get("KB_DB_WRITE_DEADLINE", "10")),
+            analytics_queue=int(env.get("KB_ANALYTICS_QUEUE", "10000")),
         )
         clean = {k: v for k, v in overrides.items() if v is not None}
         return replace(settings, **clean) if clean else settings

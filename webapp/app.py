@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, request
+from werkzeug.exceptions import HTTPException
 
 from copilot.engine import Engine
+from desk.database import StorageUnavailableError
 from desk.desk import Desk
 from kb.catalog import Catalog
 from kb.settings import Settings
 from webapp.i18n import init_babel
-from webapp.security import CONTENT_SECURITY_POLICY, csrf, limiter, login_manager, stored_secret
+from webapp.security import CONTENT_SECURITY_POLICY, cookie_settings, csrf, limiter, login_manager, stored_secret
 from webapp.texts import labels
 
 MAX_REQUEST_BYTES = 1024 * 1024
@@ -18,11 +20,13 @@ MAX_REQUEST_BYTES = 1024 * 1024
 def create_app(settings: Settings | None = None, engine: Engine | None = None, desk: Desk | None = None) -> Flask:
     settings = settings or (engine.settings if engine else Settings.from_env())
     app = Flask(__name__)
+    from webapp.api import SafeJSONProvider
+
+    app.json = SafeJSONProvider(app)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    cookie_settings(app)  # before the blueprints: it bounds every route's <int:...>
     app.config.update(
         SECRET_KEY=settings.secret_key or stored_secret(settings.data_dir),
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
         RATELIMIT_STORAGE_URI=settings.rate_limit_storage,
         RATELIMIT_ENABLED=settings.rate_limits,
@@ -31,6 +35,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, d
     app.extensions["engine"] = engine or Engine(settings)
     app.extensions["catalog"] = Catalog(settings)
     app.extensions["desk"] = desk or Desk(settings)
+    app.extensions["desk"].events.write_in_background(settings.analytics_queue)
     app.extensions["settings"] = settings
     init_babel(app, settings.languages)
     limiter.init_app(app)  # before CSRF, so requests without a token count against the limit too
@@ -60,8 +65,20 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, d
             return jsonify({"error": labels("en")[key]}), status
         return help.page("error.html", page_lang(), status=status, key=key), status
 
-    app.register_error_handler(404, lambda _e: error_page(404, "not_found"))
-    app.register_error_handler(429, lambda _e: error_page(429, "rate_limited"))
+    def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
+        if api.is_api_request():
+            return api.json_http_error(exc)  # never an HTML page under /api/
+        if exc.code in (404, 429):
+            return error_page(exc.code, "not_found" if exc.code == 404 else "rate_limited")
+        return exc
+
+    def unavailable(exc: StorageUnavailableError):  # type: ignore[no-untyped-def]
+        if api.is_api_request():
+            return api.json_unavailable(exc)
+        return help.page("unavailable.html", page_lang(), status=503), 503, {"Retry-After": str(exc.retry_after)}
+
+    app.register_error_handler(HTTPException, http_error)
+    app.register_error_handler(StorageUnavailableError, unavailable)
 
     @app.after_request
     def security_headers(response):

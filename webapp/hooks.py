@@ -26,6 +26,7 @@ from flask.blueprints import BlueprintSetupState
 from indexer.git_sync import GitSyncReport, read_state
 from indexer.stores.base import StoreBusyError
 from webapp import state
+from webapp.api import token_or_agent_required
 from webapp.sync_commands import sync_engine
 
 bp = Blueprint("hooks", __name__, url_prefix="/api/v1/hooks")
@@ -170,6 +171,7 @@ def git_push():
 
 
 @bp.get("/git/status")
+@token_or_agent_required
 def git_status():
     """The last run's outcome, for operators and for waiting on a job; no secrets in it."""
     body = worker(current_app).status()

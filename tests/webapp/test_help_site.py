@@ -31,7 +31,10 @@ def csrf(html: str) -> str:
 
 
 def rows(app: Flask, model: type) -> list:
-    with app.extensions["desk"].db.session() as session:
+    """The rows of `model`, after the background analytics writer has written what was queued."""
+    desk = app.extensions["desk"]
+    assert desk.events.writer is None or desk.events.writer.flush()
+    with desk.db.session() as session:
         return list(session.scalars(select(model)))
 
 
