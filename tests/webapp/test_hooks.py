@@ -48,10 +48,20 @@ def push(client: FlaskClient, headers: dict[str, str] | None = None) -> int:
     return int(body["job"])
 
 
+def hook_status(client: FlaskClient) -> dict:
+    """The sync status, read as an operator's script does: with an API token."""
+    app = client.application
+    if "ops_token" not in app.config:
+        app.config["ops_token"] = app.extensions["desk"].accounts.create_token("ops")
+    response = client.get("/api/v1/hooks/git/status", headers={"Authorization": f"Bearer {app.config['ops_token']}"})
+    assert response.status_code == 200
+    return response.get_json()
+
+
 def wait_for(client: FlaskClient, job: int, timeout: float = 60.0) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        status = client.get("/api/v1/hooks/git/status").get_json()
+        status = hook_status(client)
         if status["done_job"] >= job:
             assert status["last_run"]["error"] is None, status
             return status
@@ -85,7 +95,8 @@ def test_a_bad_signature_is_refused_and_nothing_is_indexed(app: Flask, engine: E
     tampered = client.post("/api/v1/hooks/git", data=PUSH + b" ", headers=github())
     assert tampered.status_code == 401
     time.sleep(0.3)
-    status = client.get("/api/v1/hooks/git/status").get_json()
+    assert client.get("/api/v1/hooks/git/status").status_code == 401  # not without a token or a login
+    status = hook_status(client)
     assert (status["last_job"], status["runs"], status["indexed_commit"]) == (0, 0, None)
     assert engine.store.count() == 0 and read_state(engine.settings.data_dir) is None
 
