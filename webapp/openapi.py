@@ -39,7 +39,7 @@ SEARCH_HIT = {
     "required": ["id", "lang", "title", "url", "score", "locale_fallback"],
     "properties": {
         "id": {"type": "string"}, "lang": {"type": "string"}, "title": {"type": "string"},
-        "section": {"type": ["string", "null"]}, "anchor": {"type": ["string", "null"]},
+        "section": {"type": "string", "nullable": True}, "anchor": {"type": "string", "nullable": True},
         "snippet": {"type": "string"}, "url": {"type": "string"}, "score": {"type": "number"},
         "locale_fallback": {"type": "boolean"},
     },
@@ -76,7 +76,7 @@ OPENAPI: dict[str, Any] = {
                             "query": {"type": "string"}, "lang": {"type": "string"}, "mode": {"type": "string"},
                             "took_ms": {"type": "number"}, "truncated": {"type": "boolean"},
                             "degraded": {"type": "boolean"}, "abstained": {"type": "boolean"},
-                            "fallback_reason": {"type": ["string", "null"]},
+                            "fallback_reason": {"type": "string", "nullable": True},
                             "search_id": {"type": "string"},
                             "results": {"type": "array", "items": {"$ref": "#/components/schemas/SearchHit"}},
                         },
@@ -149,6 +149,18 @@ OPENAPI: dict[str, Any] = {
         },
         "/api/v1/openapi.json": {
             "get": {"summary": "This document", "responses": {"200": _json("OpenAPI 3", {"type": "object"})}}
+        },
+        "/api/v1/hooks/git": {
+            "post": {
+                "summary": "A git host's push hook (GitHub HMAC signature or GitLab token): queues a sync",
+                "responses": {
+                    "202": _json("queued", {"type": "object", "required": ["queued", "job"]}),
+                    "200": _json("not a push event: ignored", {"type": "object", "required": ["queued"]}),
+                    "401": _error("bad or missing signature"),
+                    "404": _error("the hook is not enabled on this server"),
+                    "413": _error("body too large"),
+                },
+            }
         },
         "/api/v1/hooks/git/status": {
             "get": {
