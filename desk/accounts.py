@@ -58,6 +58,34 @@ class Accounts:
         with self.db.session() as session:
             return session.scalar(select(Agent).where(Agent.email == email.strip().lower()))
 
+    def session_token(self, agent_id: int) -> str:
+        """The agent's current session token (made on first login): part of every session cookie."""
+        with self.db.session() as session:
+            agent = session.get(Agent, agent_id)
+            if agent is None:
+                raise InputError("agent", f"no agent {agent_id}")
+            if not agent.session_token:
+                agent.session_token = secrets.token_urlsafe(32)
+            return agent.session_token
+
+    def end_sessions(self, agent_id: int) -> None:
+        """Log the agent out everywhere: every session and remember-me cookie issued so far stops working."""
+        with self.db.session() as session:
+            agent = session.get(Agent, agent_id)
+            if agent is not None:
+                agent.session_token = secrets.token_urlsafe(32)
+
+    def set_password(self, agent_id: int, password: str) -> None:
+        """A new password also ends the agent's sessions: whoever knew the old one is logged out."""
+        if len(password) < MIN_PASSWORD:
+            raise InputError("password", f"must be at least {MIN_PASSWORD} characters")
+        with self.db.session() as session:
+            agent = session.get(Agent, agent_id)
+            if agent is None:
+                raise InputError("agent", f"no agent {agent_id}")
+            agent.password_hash = generate_password_hash(password)
+            agent.session_token = secrets.token_urlsafe(32)
+
     def agents(self) -> list[Agent]:
         with self.db.session() as session:
             return list(session.scalars(select(Agent).where(Agent.active).order_by(Agent.name)))

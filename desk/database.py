@@ -2,22 +2,68 @@
 
 Every process (server, CLI) calls `Database.upgrade()` before use, so the schema is whatever the
 alembic migrations say, on both engines, and a fresh clone needs no separate migration step.
+
+Writes and a busy or full database: SQLite runs in WAL mode (readers never wait for the writer)
+with a short busy timeout per attempt. `Database.write` retries a unit of work that met a lock
+until `write_deadline` seconds have passed, so a `kb tickets import` or a backup holding the lock
+for a few seconds delays a customer's ticket instead of losing it. What still cannot be written
+(the lock outlived the deadline, the disk is full) surfaces as one `StorageUnavailableError`, which
+the web layer turns into a clear "try again" page that keeps the customer's text, or a JSON 503
+with Retry-After. The transaction is rolled back either way: nothing is half-written.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Literal, TypeVar
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from kb.settings import Settings
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+# SQLite's messages for a lock held elsewhere, and PostgreSQL's SQLSTATEs for the same situation
+# (lock_not_available, serialization_failure, deadlock_detected): worth another try.
+_BUSY_MESSAGES = ("database is locked", "database is busy", "database table is locked")
+_BUSY_SQLSTATES = ("55P03", "40001", "40P01")
+# Out of space (SQLite's SQLITE_FULL, PostgreSQL's disk_full class) or an I/O error: no retry helps soon.
+_FULL_MESSAGES = ("database or disk is full", "disk i/o error")
+_FULL_SQLSTATES = ("53100", "53200")
+
+Reason = Literal["busy", "full"]
+
+
+class StorageUnavailableError(RuntimeError):
+    """The database could not take a write now (`reason` busy or full); nothing of it was kept."""
+
+    def __init__(self, reason: Reason, detail: str, retry_after: int = 30) -> None:
+        super().__init__(f"the database is {'busy' if reason == 'busy' else 'out of space'}: {detail}")
+        self.reason: Reason = reason
+        self.retry_after = retry_after
+
+
+def unavailable_reason(error: BaseException) -> Reason | None:
+    """"busy", "full", or None when `error` is not about the database being unable to write now."""
+    if not isinstance(error, OperationalError):
+        return None
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    message = str(error.orig).lower()
+    if sqlstate in _BUSY_SQLSTATES or any(m in message for m in _BUSY_MESSAGES):
+        return "busy"
+    if (sqlstate or "")[:3] in ("53", "58") or sqlstate in _FULL_SQLSTATES or any(m in message for m in _FULL_MESSAGES):
+        return "full"
+    return None
 
 
 def database_url(settings: Settings) -> str:
@@ -31,28 +77,30 @@ def database_url(settings: Settings) -> str:
     return f"sqlite:///{(settings.data_dir / 'helpdesk.sqlite').as_posix()}"
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
-    # WAL lets the server read while `kb tickets import` writes; foreign keys are off by default.
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.close()
-
-
 class Database:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, busy_timeout: float = 2.0, write_deadline: float = 10.0) -> None:
         self.url = url
+        self.busy_timeout = busy_timeout
+        self.write_deadline = write_deadline
         if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         self.engine: Engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
         if self.engine.dialect.name == "sqlite":
-            event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "connect", self._sqlite_pragmas)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def _sqlite_pragmas(self, dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        # WAL lets pages read while a writer holds the lock; foreign keys are off by default.
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
+        cursor.close()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
-        return cls(database_url(settings))
+        return cls(database_url(settings), busy_timeout=settings.db_busy_timeout,
+                   write_deadline=settings.db_write_deadline)
 
     def upgrade(self) -> None:
         config = Config()
@@ -63,16 +111,39 @@ class Database:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """One unit of work: committed on success, rolled back on any error (no half-written state)."""
+        """One unit of work: committed on success, rolled back on any error (no half-written state).
+
+        A busy or full database raises `StorageUnavailableError` (not a bare driver error), so
+        every caller can tell "try again later" from a bug."""
         session = self._sessions()
         try:
             yield session
             session.commit()
-        except BaseException:
+        except BaseException as error:
             session.rollback()
+            reason = unavailable_reason(error)
+            if reason is not None:
+                raise StorageUnavailableError(reason, str(getattr(error, "orig", error))) from error
             raise
         finally:
             session.close()
+
+    def write(self, work: Callable[[Session], T]) -> T:
+        """Run `work` in one transaction, again while the database is busy, for `write_deadline` s at most.
+
+        `work` must be safe to run again (each try starts from a rolled-back, empty session)."""
+        deadline = time.monotonic() + self.write_deadline
+        pause = 0.05
+        while True:
+            try:
+                with self.session() as session:
+                    return work(session)
+            except StorageUnavailableError as error:
+                if error.reason != "busy" or time.monotonic() + pause > deadline:
+                    raise
+                log.warning("database busy, trying again in %.2f s", pause)
+                time.sleep(pause)
+                pause = min(pause * 2, 1.0)
 
     def close(self) -> None:
         self.engine.dispose()

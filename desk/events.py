@@ -2,18 +2,30 @@
 
 Search analytics (query, language, result count, abstained, clicked result and position), helpful
 votes, contact-form deflections, and the copilot's suggestion outcomes. Recording must never break
-the page it happens on, so the web layer calls these after answering the request's real work.
+or slow the page it happens on: in the web app, views, searches, clicks, votes and deflections go
+through an `AnalyticsWriter` (a bounded queue drained by one daemon thread per process, in batches,
+flushed at exit), so a locked or full database delays the figures, never a customer. What cannot
+be kept (queue full, database unavailable past its retries) is dropped and counted in `stats`:
+analytics are the one thing this project may lose, and only in memory, per process.
 """
 
 from __future__ import annotations
 
+import atexit
+import logging
+import os
+import queue
+import secrets
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, aliased
 
-from desk.database import Database
+from desk.database import Database, StorageUnavailableError
 from desk.models import (
     SUGGESTION_EVENTS,
     ArticleFeedback,
@@ -27,7 +39,99 @@ from desk.models import (
 from desk.tickets import InputError
 
 MAX_COMMENT = 2000
+BATCH = 200  # rows per transaction: one fsync for a burst of page views instead of one each
+log = logging.getLogger(__name__)
 
+Write = Callable[[Session], object]
+
+
+class AnalyticsWriter:
+    """Writes analytics off the request path: `submit` never waits; a daemon thread writes batches.
+
+    Per process and in memory (a gunicorn worker has its own, started lazily after the fork).
+    `flush` waits until everything submitted so far is written or dropped; it runs at exit too.
+    """
+
+    def __init__(self, db: Database, capacity: int = 10_000) -> None:
+        self.db = db
+        self.capacity = capacity
+        self.written = 0
+        self.dropped = 0
+        self._lock = threading.Lock()
+        self._pid = -1
+        self._queue: queue.Queue[Write] = queue.Queue(capacity)
+        self._thread: threading.Thread | None = None
+        atexit.register(self.flush, 5.0)
+
+    def submit(self, write: Write) -> bool:
+        """Queue one write; False (and counted as dropped) when the queue is full."""
+        self._ensure_thread()
+        try:
+            self._queue.put_nowait(write)
+        except queue.Full:
+            with self._lock:
+                self.dropped += 1
+            return False
+        return True
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Block until every write submitted so far is done (written or dropped), `timeout` at most."""
+        if self._thread is None or self._pid != os.getpid():
+            return self._queue.unfinished_tasks == 0
+        done = threading.Event()
+        threading.Thread(target=lambda: (self._queue.join(), done.set()), daemon=True).start()
+        return done.wait(timeout)
+
+    @property
+    def stats(self) -> dict[str, int]:
+        with self._lock:
+            return {"written": self.written, "dropped": self.dropped, "queued": self._queue.qsize()}
+
+    def _ensure_thread(self) -> None:
+        with self._lock:
+            if self._pid == os.getpid() and self._thread is not None and self._thread.is_alive():
+                return
+            if self._pid != os.getpid():  # a forked worker: the parent's queue and thread are not ours
+                self._queue = queue.Queue(self.capacity)
+                self._pid = os.getpid()
+            self._thread = threading.Thread(target=self._drain, name="analytics-writer", daemon=True)
+            self._thread.start()
+
+    def _drain(self) -> None:
+        while True:
+            batch = [self._queue.get()]
+            while len(batch) < BATCH:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            self._write(batch)
+            for _ in batch:
+                self._queue.task_done()
+
+    def _write(self, batch: list[Write]) -> None:
+        def run(session: Session) -> None:
+            for write in batch:
+                write(session)
+
+        try:
+            self.db.write(run)
+        except (StorageUnavailableError, SQLAlchemyError) as error:
+            # One bad row must not cost the batch: try each alone, drop and count what still fails.
+            log.warning("analytics batch of %d not written (%s); writing one by one", len(batch), error)
+            for write in batch:
+                try:
+                    self.db.write(write)
+                except Exception:
+                    log.exception("analytics row dropped")
+                    with self._lock:
+                        self.dropped += 1
+                else:
+                    with self._lock:
+                        self.written += 1
+        else:
+            with self._lock:
+                self.written += len(batch)
 
 
 @dataclass(frozen=True)
@@ -42,6 +146,20 @@ class AgentChoice:
 class Events:
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.writer: AnalyticsWriter | None = None
+
+    def write_in_background(self, capacity: int = 10_000) -> AnalyticsWriter:
+        """From now on views, searches, clicks, votes and deflections are queued (the web app's mode)."""
+        if self.writer is None:
+            self.writer = AnalyticsWriter(self.db, capacity)
+        return self.writer
+
+    def _record(self, write: Write) -> None:
+        if self.writer is not None:
+            self.writer.submit(write)
+        else:
+            with self.db.session() as session:
+                write(session)
 
     def search(
         self,
@@ -52,42 +170,34 @@ class Events:
         fallback: bool = False,
         visit_id: str | None = None,
         source: str = "page",
-    ) -> int:
-        with self.db.session() as session:
-            event = SearchEvent(
-                visit_id=visit_id,
-                query=query[:600],
-                lang=lang,
-                result_count=result_count,
-                abstained=abstained,
-                fallback=fallback,
-                source=source,
-            )
-            session.add(event)
-            session.flush()
-            return event.id
+    ) -> str:
+        """Record a search; returns its token, which a later `click` names it by."""
+        token = secrets.token_urlsafe(12)
+        event = SearchEvent(token=token, visit_id=visit_id, query=query[:600], lang=lang, result_count=result_count,
+                            abstained=abstained, fallback=fallback, source=source)
+        self._record(lambda session: session.add(event))
+        return token
 
-    def click(self, search_id: int, article_key: str, position: int, visit_id: str | None) -> bool:
+    def click(self, search_token: str, article_key: str, position: int, visit_id: str | None) -> None:
         """Mark which result a search led to; only the visit that searched may mark it."""
-        with self.db.session() as session:
-            done = session.execute(
-                update(SearchEvent)
-                .where(SearchEvent.id == search_id, SearchEvent.visit_id == visit_id)
-                .values(clicked_article=article_key[:300], clicked_position=position)
-            )
-            return bool(done.rowcount)  # type: ignore[attr-defined]
+        if not search_token or len(search_token) > 32 or not 0 < position <= 1000:
+            return
+        self._record(lambda session: session.execute(
+            update(SearchEvent)
+            .where(SearchEvent.token == search_token, SearchEvent.visit_id == visit_id)
+            .values(clicked_article=article_key[:300], clicked_position=position)
+        ))
 
     def feedback(self, article_key: str, helpful: bool, comment: str | None, visit_id: str | None) -> None:
         comment = (comment or "").strip()
         if len(comment) > MAX_COMMENT:
             raise InputError("comment", f"is {len(comment):,} characters long; the limit is {MAX_COMMENT:,}")
-        with self.db.session() as session:
-            session.add(ArticleFeedback(article_key=article_key, helpful=helpful, comment=comment or None,
-                                        visit_id=visit_id))
+        row = ArticleFeedback(article_key=article_key, helpful=helpful, comment=comment or None, visit_id=visit_id)
+        self._record(lambda session: session.add(row))
 
     def view(self, article_key: str, visit_id: str | None) -> None:
-        with self.db.session() as session:
-            session.add(ArticleView(article_key=article_key, visit_id=visit_id))
+        row = ArticleView(article_key=article_key, visit_id=visit_id)
+        self._record(lambda session: session.add(row))
 
     def most_viewed(self, lang: str, days: int = 30, limit: int = 5) -> list[str]:
         """Article keys of one language by page views over the last `days`."""
@@ -103,8 +213,8 @@ class Events:
         return [row[0] for row in rows]
 
     def deflection(self, visit_id: str, article_key: str) -> None:
-        with self.db.session() as session:
-            session.add(Deflection(visit_id=visit_id, article_key=article_key))
+        row = Deflection(visit_id=visit_id, article_key=article_key)
+        self._record(lambda session: session.add(row))
 
     def suggestion(
         self,

@@ -55,6 +55,9 @@ class Agent(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # The workspace's interface language chosen by the agent; None follows the browser.
     locale: Mapped[str | None] = mapped_column(String(8))
+    # Part of every session and remember-me cookie; a new one on logout or password change makes
+    # every copy of the old cookies worthless, server-side (cookies alone cannot be recalled).
+    session_token: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     @property
@@ -155,6 +158,9 @@ class SearchEvent(Base):
     __tablename__ = "search_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Random, made before the row is written (analytics are written in the background), so the
+    # results page can hand it to the click that follows.
+    token: Mapped[str | None] = mapped_column(String(32), unique=True)
     visit_id: Mapped[str | None] = mapped_column(String(40), index=True)
     query: Mapped[str] = mapped_column(String(600))
     lang: Mapped[str] = mapped_column(String(8))

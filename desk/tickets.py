@@ -13,6 +13,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, object_session, selectinload
 
@@ -33,6 +35,10 @@ from kb.language import detect_language
 MAX_SUBJECT = 300
 MAX_BODY = 100_000
 MAX_NAME = 200
+MAX_EXTERNAL_ID = 200
+# Ids and offsets past this are no row on any engine (SQLite's and PostgreSQL's BIGINT bound);
+# checking here keeps a URL like /tickets/99999999999999999999 a 404 instead of an overflow.
+MAX_ROW_ID = 2**63 - 1
 
 
 class InputError(ValueError):
@@ -93,8 +99,14 @@ def clean_email(value: object) -> str:
     return email
 
 
-def _choice(field: str, value: str, allowed: tuple[str, ...]) -> str:
-    if value not in allowed:
+def _optional_text(field: str, value: object, limit: int) -> str | None:
+    if value is None or value == "":
+        return None
+    return _clean_text(field, value, limit)
+
+
+def _choice(field: str, value: object, allowed: tuple[str, ...]) -> str:
+    if not isinstance(value, str) or value not in allowed:
         raise InputError(field, f"must be one of {', '.join(allowed)}, not {value!r}")
     return value
 
@@ -108,7 +120,7 @@ class TicketStore:
         subject = _clean_text("subject", new.subject, MAX_SUBJECT)
         body = _clean_text("body", new.body, MAX_BODY)
         lang = new.lang or detect_language(f"{subject}\n{body}", self.languages)
-        _choice("lang", lang, self.languages)
+        lang = _choice("lang", lang, self.languages)
         return NewTicket(
             email=clean_email(new.email),
             subject=subject,
@@ -117,8 +129,8 @@ class TicketStore:
             lang=lang,
             channel=_choice("channel", new.channel, CHANNELS),
             priority=_choice("priority", new.priority, PRIORITIES),
-            country=(new.country or None),
-            external_id=(new.external_id or None),
+            country=_optional_text("country", new.country, 2),
+            external_id=_optional_text("external_id", new.external_id, MAX_EXTERNAL_ID),
             created=new.created,
             context=new.context or {},
             visit_id=new.visit_id,
@@ -126,23 +138,43 @@ class TicketStore:
         )
 
     def create(self, new: NewTicket) -> Ticket:
+        """Store a new ticket, its customer created on first contact; retried while the database is busy."""
         new = self.validate(new)
         try:
-            with self.db.session() as session:
-                ticket = self._insert(session, new)
+            ticket = self.db.write(lambda session: self._insert(session, new))
         except IntegrityError:
             if new.external_id and self.exists(new.external_id):
                 raise DuplicateTicketError("external_id", f"a ticket {new.external_id!r} exists already") from None
             raise
         return ticket
 
-    def _insert(self, session: Session, new: NewTicket) -> Ticket:
+    def _customer(self, session: Session, new: NewTicket) -> Customer:
+        """Insert-or-get by email, race-free: two first tickets from one new address at once both
+        land on one customer. INSERT ... ON CONFLICT DO NOTHING waits for a concurrent inserter
+        (PostgreSQL's row lock, SQLite's write lock) and then reads its row, where a SELECT first
+        and INSERT after lets both see "no customer" and the second fail on the unique email."""
+        dialect = session.get_bind().dialect.name
+        if dialect in ("sqlite", "postgresql"):
+            insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+            session.execute(
+                insert(Customer)
+                .values(email=new.email, name=new.name, country=new.country, created_at=utcnow())
+                .on_conflict_do_nothing(index_elements=["email"])
+            )
         customer = session.scalar(select(Customer).where(Customer.email == new.email))
-        if customer is None:
-            customer = Customer(email=new.email, name=new.name, country=new.country)
-            session.add(customer)
-        elif new.name and not customer.name:
+        if customer is None:  # another engine: a savepoint keeps a lost race from failing the ticket
+            try:
+                with session.begin_nested():
+                    customer = Customer(email=new.email, name=new.name, country=new.country)
+                    session.add(customer)
+            except IntegrityError:
+                customer = session.scalars(select(Customer).where(Customer.email == new.email)).one()
+        if new.name and not customer.name:
             customer.name = new.name
+        return customer
+
+    def _insert(self, session: Session, new: NewTicket) -> Ticket:
+        customer = self._customer(session, new)
         created = new.created or utcnow()
         ticket = Ticket(
             reference=new_reference(),
@@ -169,6 +201,8 @@ class TicketStore:
             return session.scalar(select(Ticket.id).where(Ticket.external_id == external_id)) is not None
 
     def get(self, ticket_id: int) -> Ticket | None:
+        if not 0 < ticket_id <= MAX_ROW_ID:
+            return None
         with self.db.session() as session:
             return session.scalar(self._full().where(Ticket.id == ticket_id))
 
@@ -195,6 +229,7 @@ class TicketStore:
         limit: int = 50,
         offset: int = 0,
     ) -> tuple[list[Ticket], int]:
+        limit, offset = max(0, min(limit, 1000)), max(0, min(offset, MAX_ROW_ID))
         query = select(Ticket)
         if status:
             query = query.where(Ticket.status == status)
@@ -241,14 +276,17 @@ class TicketStore:
 
     def customer_reply(self, reference: str, body: str) -> Message:
         text = _clean_text("message", body, MAX_BODY)
-        with self.db.session() as session:
+
+        def add(session: Session) -> Message:
             ticket = session.scalar(select(Ticket).where(Ticket.reference == reference))
             if ticket is None:
                 raise InputError("reference", "no such ticket")
             message = Message(author="customer", body=text)
             ticket.messages.append(message)
             self._set_status(ticket, "open", utcnow())
-        return message
+            return message
+
+        return self.db.write(add)
 
     def update(
         self, ticket_id: int, status: str | None = None, priority: str | None = None, assignee_id: int | None = -1

@@ -135,6 +135,17 @@ class Settings:
         "optional local drafter: a GGUF model file run in-process (needs `pip install llama-cpp-python`, "
         "a ~5 min build); same prompt and citation check",
     )
+    db_busy_timeout: float = setting(
+        2.0, "KB_DB_BUSY_TIMEOUT", "SQLite: seconds one write waits for another process's lock (busy_timeout)"
+    )
+    db_write_deadline: float = setting(
+        10.0, "KB_DB_WRITE_DEADLINE",
+        "seconds a customer's write is retried in all before the page says \"try again\" (their text kept)",
+    )
+    analytics_queue: int = setting(
+        10_000, "KB_ANALYTICS_QUEUE",
+        "analytics waiting for the background writer; past this many the newest are dropped and counted",
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:

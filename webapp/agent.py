@@ -7,6 +7,7 @@ suggestion events, which is how the team learns whether the suggestions help.
 
 from __future__ import annotations
 
+import hmac
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +24,7 @@ from webapp import state
 from webapp.audience import requester_audience
 from webapp.forms import LoginForm
 from webapp.help import record, render_article
-from webapp.security import LOGIN_LIMIT, limiter, login_manager
+from webapp.security import LOGIN_LIMIT, limiter, login_manager, safe_next
 from webapp.texts import labels
 from webapp.urls import hit_url, public_link
 
@@ -36,12 +37,17 @@ MAX_REASON = 500
 
 @dataclass
 class AgentUser(UserMixin):
-    """The logged-in agent as flask-login sees it: only the id is kept in the session."""
+    """The logged-in agent as flask-login sees it: the session keeps the id and the agent's session
+    token, which logout and a password change replace (desk.accounts), so old cookies stop working."""
 
     id: int
     email: str
     name: str
     role: str
+    session_token: str = ""
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
 
     @property
     def is_admin(self) -> bool:
@@ -49,11 +55,14 @@ class AgentUser(UserMixin):
 
 
 @login_manager.user_loader
-def load_agent(agent_id: str) -> AgentUser | None:
-    agent = state.desk().accounts.agent(int(agent_id)) if agent_id.isdigit() else None
-    if agent is None or not agent.active:
+def load_agent(user_id: str) -> AgentUser | None:
+    agent_id, _, token = user_id.partition(":")
+    agent = state.desk().accounts.agent(int(agent_id)) if agent_id.isdigit() and len(agent_id) < 19 else None
+    if agent is None or not agent.active or not agent.session_token or not token:
         return None
-    return AgentUser(agent.id, agent.email, agent.name, agent.role)
+    if not hmac.compare_digest(agent.session_token.encode(), token.encode("utf-8", "replace")):
+        return None  # logged out or password changed since this cookie was issued
+    return AgentUser(agent.id, agent.email, agent.name, agent.role, agent.session_token)
 
 
 login_manager.login_view = "agent.login"
@@ -76,10 +85,11 @@ def login():
     if form.validate_on_submit():
         agent = state.desk().accounts.authenticate(form.email.data, form.password.data)
         if agent is not None:
-            login_user(AgentUser(agent.id, agent.email, agent.name, agent.role), remember=bool(form.remember.data))
-            target = request.args.get("next", "")
-            # Only local paths: an open redirect on a login page is a phishing tool.
-            return redirect(target if target.startswith("/") and not target.startswith("//") else url_for(".inbox"))
+            token = state.desk().accounts.session_token(agent.id)
+            login_user(AgentUser(agent.id, agent.email, agent.name, agent.role, token),
+                       remember=bool(form.remember.data))
+            # Only same-site paths: an open redirect on a login page is a phishing tool.
+            return redirect(safe_next(request.args.get("next")) or url_for(".inbox"))
         error = "Wrong email or password."
     return _page("agent/login.html", form=form, error=error), (401 if error else 200)
 
@@ -87,6 +97,7 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    state.desk().accounts.end_sessions(current_user.id)  # copies of the cookies stop working too
     logout_user()
     return redirect(url_for(".login"))
 
@@ -158,7 +169,9 @@ def ticket(ticket_id: int) -> str:
 @login_required
 def suggestion_event(ticket_id: int):
     """Inserted / rejected, sent by the ticket page's script as the agent acts (JSON, CSRF header)."""
-    body = request.get_json(silent=True) or {}
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return jsonify({"error": "send a JSON object with kind (inserted or rejected)"}), 400
     kind = body.get("kind")
     if kind not in ("inserted", "rejected"):
         return jsonify({"error": "kind must be inserted or rejected"}), 400
@@ -168,11 +181,13 @@ def suggestion_event(ticket_id: int):
     if state.desk().tickets.get(ticket_id) is None:
         return jsonify({"error": "no such ticket"}), 404
     rank = body.get("rank")
+    if rank is not None and (not isinstance(rank, int) or isinstance(rank, bool) or not 0 <= rank <= 1000):
+        return jsonify({"error": "rank: a whole number from 0 to 1000"}), 400
     article = str(body.get("article") or "")  # "lang/id", as the page has it from search and the draft
     state.desk().events.suggestion(
         ticket_id, kind, agent_id=current_user.id,
         article_key=article[:300] or None, url=str(body.get("url") or "")[:500] or None,
-        rank=rank if isinstance(rank, int) else None, reason=reason or None,
+        rank=rank, reason=reason or None,
         details={"what": str(body.get("what") or "passage")[:20]},
     )
     return jsonify({"ok": True})

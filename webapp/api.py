@@ -1,19 +1,41 @@
-"""JSON API v1: search for any front end (the site's own as-you-type box, other help desks)."""
+"""JSON API v1: search for any front end (the site's own as-you-type box, other help desks).
+
+Everything under /api/ answers JSON, errors included (400/401/404/405/413/429/500/503 as
+`{"error": "..."}` naming the field when one is wrong): a client parsing JSON never meets an HTML
+page. The contract is `openapi.py`, served at /api/v1/openapi.json and checked by schemathesis.
+"""
 
 from __future__ import annotations
 
+import json
 from functools import wraps
+from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, jsonify, request
+from flask.json.provider import DefaultJSONProvider
+from flask_login import current_user
+from werkzeug.exceptions import HTTPException
 
 from copilot.retrieval import QueryError
 from copilot.suggestions import TicketTextError
+from desk.database import StorageUnavailableError
 from desk.tickets import DuplicateTicketError, InputError, NewTicket
 from indexer.health import health_report
 from webapp import state, visits
-from webapp.audience import bearer_token, requester_audience
+from webapp.audience import requester_audience
 from webapp.help import record
-from webapp.security import SEARCH_LIMIT, limiter
+from webapp.openapi import OPENAPI
+from webapp.security import (
+    API_BAD_TOKEN_LIMIT,
+    API_IP_LIMIT,
+    API_SUGGEST_TOKEN_LIMIT,
+    API_TOKEN_LIMIT,
+    SEARCH_LIMIT,
+    limiter,
+    presented_token,
+    refused,
+    token_key,
+)
 from webapp.urls import hit_url, public_link
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -21,8 +43,52 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 MAX_LIMIT = 50
 
 
+class SafeJSONProvider(DefaultJSONProvider):
+    """JSON too deeply nested for the parser (`[[[[...`) is a ValueError like any other bad JSON,
+    so `get_json` callers see "not JSON" (a 400), not a RecursionError (a 500)."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise json.JSONDecodeError("nested too deeply", s if isinstance(s, str) else "", 0) from None
+
+
 def error(message: str, status: int = 400):  # type: ignore[no-untyped-def]
     return jsonify({"error": message}), status
+
+
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def json_http_error(exc: HTTPException) -> Response:
+    """A werkzeug HTTP error as the API's JSON, keeping headers that tell the client what to do."""
+    code = exc.code or 500
+    message = {
+        404: f"not found: {request.path}",
+        405: f"method {request.method} is not allowed here",
+        413: "the request body is too large",
+    }.get(code, exc.description or exc.name)
+    response = jsonify({"error": message})
+    response.status_code = code
+    for name, value in exc.get_headers():
+        if name.lower() in ("allow", "retry-after", "www-authenticate"):
+            response.headers[name] = value
+    return response
+
+
+def json_unavailable(exc: StorageUnavailableError) -> Response:
+    response = jsonify({"error": f"{exc}; nothing was stored, send it again later"})
+    response.status_code = 503
+    response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The API's OpenAPI 3 description (what partners generate clients from, and schemathesis tests)."""
+    return jsonify(OPENAPI)
 
 
 @bp.get("/search")
@@ -70,12 +136,24 @@ def token_required(view):  # type: ignore[no-untyped-def]
 
     @wraps(view)
     def guarded(*args, **kwargs):  # type: ignore[no-untyped-def]
-        token = bearer_token()
-        if token is None or state.desk().accounts.verify_token(token) is None:
+        token = presented_token()
+        if not token or state.desk().accounts.verify_token(token) is None:
             response = jsonify({"error": "a valid API token is required: Authorization: Bearer TOKEN"})
             response.headers["WWW-Authenticate"] = "Bearer"
             return response, 401
         return view(*args, **kwargs)
+
+    return guarded
+
+
+def token_or_agent_required(view):  # type: ignore[no-untyped-def]
+    """For operators' read-only endpoints: a logged-in agent's browser or an API token."""
+
+    @wraps(view)
+    def guarded(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if current_user.is_authenticated:
+            return view(*args, **kwargs)
+        return token_required(view)(*args, **kwargs)
 
     return guarded
 
@@ -86,6 +164,9 @@ def json_body() -> dict | None:
 
 
 @bp.post("/tickets")
+@limiter.limit(API_IP_LIMIT)
+@limiter.limit(API_BAD_TOKEN_LIMIT, deduct_when=refused)
+@limiter.limit(API_TOKEN_LIMIT, key_func=token_key)
 @token_required
 def create_ticket():
     """Create a ticket: `email`, `subject`, `body` required; `name`, `lang`, `priority`, `external_id`."""
@@ -113,6 +194,9 @@ def create_ticket():
 
 
 @bp.post("/suggest")
+@limiter.limit(API_IP_LIMIT)
+@limiter.limit(API_BAD_TOKEN_LIMIT, deduct_when=refused)
+@limiter.limit(API_SUGGEST_TOKEN_LIMIT, key_func=token_key)
 @token_required
 def suggest():
     """Passages and a grounded draft for a ticket from any help desk: `subject`, `body`, `lang`?."""

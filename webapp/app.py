@@ -5,16 +5,18 @@ from __future__ import annotations
 import threading
 
 from flask import Flask, jsonify, request
+from werkzeug.exceptions import HTTPException
 
 from copilot.engine import Engine
 from copilot.learning import LearnedBoosts
 from copilot.retrieval import SearchUnavailable
 from copilot.suggestions import Suggester
+from desk.database import StorageUnavailableError
 from desk.desk import Desk
 from kb.catalog import Catalog
 from kb.settings import Settings
 from webapp.i18n import init_babel
-from webapp.security import CONTENT_SECURITY_POLICY, csrf, limiter, login_manager, stored_secret
+from webapp.security import CONTENT_SECURITY_POLICY, cookie_settings, csrf, limiter, login_manager, stored_secret
 from webapp.texts import labels
 
 MAX_REQUEST_BYTES = 1024 * 1024
@@ -42,17 +44,20 @@ def wire(app: Flask, settings: Settings, engine: Engine, desk: Desk) -> None:
 def create_app(settings: Settings | None = None, engine: Engine | None = None, desk: Desk | None = None) -> Flask:
     settings = settings or (engine.settings if engine else Settings.from_env())
     app = Flask(__name__)
+    from webapp.api import SafeJSONProvider
+
+    app.json = SafeJSONProvider(app)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    cookie_settings(app)  # before the blueprints: it bounds every route's <int:...>
     app.config.update(
         SECRET_KEY=settings.secret_key or stored_secret(settings.data_dir),
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
         RATELIMIT_STORAGE_URI=settings.rate_limit_storage,
         RATELIMIT_ENABLED=settings.rate_limits,
         RATELIMIT_HEADERS_ENABLED=True,
     )
     wire(app, settings, engine or Engine(settings), desk or Desk(settings))
+    app.extensions["desk"].events.write_in_background(settings.analytics_queue)
     init_babel(app, settings.languages)
     limiter.init_app(app)  # before CSRF, so requests without a token count against the limit too
     csrf.init_app(app)
@@ -81,8 +86,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, d
             return jsonify({"error": labels("en")[key]}), status
         return help.page("error.html", page_lang(), status=status, key=key), status
 
-    app.register_error_handler(404, lambda _e: error_page(404, "not_found"))
-
     def search_unavailable(exc: SearchUnavailable):  # type: ignore[no-untyped-def]
         """A Qdrant outage: a named 503 the client can retry (JSON on the API), never a bare 500."""
         headers = {"Retry-After": str(SEARCH_RETRY_AFTER_S)}
@@ -91,7 +94,22 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, d
         return help.page("unavailable.html", page_lang()), 503, headers
 
     app.register_error_handler(SearchUnavailable, search_unavailable)
-    app.register_error_handler(429, lambda _e: error_page(429, "rate_limited"))
+
+    def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
+        if api.is_api_request():
+            return api.json_http_error(exc)  # never an HTML page under /api/
+        if exc.code in (404, 429):
+            return error_page(exc.code, "not_found" if exc.code == 404 else "rate_limited")
+        return exc
+
+    def unavailable(exc: StorageUnavailableError):  # type: ignore[no-untyped-def]
+        if api.is_api_request():
+            return api.json_unavailable(exc)
+        page = help.page("storage_unavailable.html", page_lang(), status=503)
+        return page, 503, {"Retry-After": str(exc.retry_after)}
+
+    app.register_error_handler(HTTPException, http_error)
+    app.register_error_handler(StorageUnavailableError, unavailable)
 
     @app.after_request
     def security_headers(response):

@@ -9,17 +9,17 @@ to check, nor be copied into the wrong blueprint with the wrong literal.
 
 from __future__ import annotations
 
-from flask import g, request
+from flask import g
 from flask_login import current_user
 
 from kb.audience import AGENT, PUBLIC, Audience
 from webapp import state
+from webapp.security import presented_token
 
 
 def bearer_token() -> str | None:
     """The request's API token, when it sends one as `Authorization: Bearer TOKEN`."""
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    return token.strip() or None if scheme.lower() == "bearer" else None
+    return presented_token() or None
 
 
 def requester_audience() -> Audience:

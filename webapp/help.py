@@ -8,15 +8,17 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_from_directory, url_for
+from flask_babel import gettext
 
 from copilot.retrieval import QueryError
+from desk.database import StorageUnavailableError
 from desk.tickets import InputError, NewTicket
 from kb.articles import Article
 from kb.render import RenderedArticle, render_markdown
 from webapp import state, visits
 from webapp.audience import requester_audience
 from webapp.forms import ContactForm, FeedbackForm, ReplyForm
-from webapp.security import CONTACT_LIMIT, FEEDBACK_LIMIT, limiter
+from webapp.security import CONTACT_LIMIT, FEEDBACK_LIMIT, SEARCH_PAGE_LIMIT, limiter
 from webapp.texts import DIRECTION, labels, text
 
 bp = Blueprint("help", __name__)
@@ -34,6 +36,13 @@ def record(action: Callable[..., T], *args: object, **kwargs: object) -> T | Non
     except Exception:
         log.exception("could not record %s", getattr(action, "__name__", action))
         return None
+
+
+def not_saved_message() -> str:
+    return gettext(
+        "We could not save your message just now, so nothing was sent. Your text is still here: "
+        "please send it again in a minute."
+    )
 
 
 def render_article(article: Article, endpoint: str) -> RenderedArticle:
@@ -76,6 +85,7 @@ def home(lang: str) -> str:
 
 
 @bp.get("/<lang>/search")
+@limiter.limit(SEARCH_PAGE_LIMIT)
 def search(lang: str) -> str:
     _check_lang(lang)
     query = request.args.get("q", "")
@@ -102,7 +112,7 @@ def search(lang: str) -> str:
             )
             visits.remember_search(result.query, result.lang, len(hits))
         else:
-            search_id = request.args.get("s", type=int)
+            search_id = request.args.get("s") or None
     pages = max(1, math.ceil(len(hits) / PAGE_SIZE))
     page_number = min(page_number, pages)
     first = (page_number - 1) * PAGE_SIZE
@@ -123,7 +133,7 @@ def article(lang: str, article_id: str) -> str:
         abort(404)
     events = state.desk().events
     visit = visits.visit_id()
-    search_id, position = request.args.get("s", type=int), request.args.get("p", type=int)
+    search_id, position = request.args.get("s", ""), request.args.get("p", type=int)
     if search_id and position:
         record(events.click, search_id, found.key, position, visit)
     if request.args.get("from") == "contact":
@@ -183,6 +193,10 @@ def contact(lang: str):
             )
         except InputError as error:
             getattr(form, error.field, form.message).errors = [str(error)]
+        except StorageUnavailableError as error:
+            # Nothing was stored; the page comes back with the customer's text in the form.
+            form.message.errors = [not_saved_message()]
+            return page("contact.html", lang, form=form), 503, {"Retry-After": str(error.retry_after)}
         else:
             flash(text(lang, "ticket_created").format(reference=ticket.reference), "created")
             return redirect(url_for("help.ticket", lang=lang, reference=ticket.reference))
@@ -200,7 +214,11 @@ def ticket(lang: str, reference: str):
         abort(404)
     form = ReplyForm(lang)
     if form.validate_on_submit():
-        tickets.customer_reply(reference, form.message.data)
+        try:
+            tickets.customer_reply(reference, form.message.data)
+        except StorageUnavailableError as error:
+            form.message.errors = [not_saved_message()]
+            return page("ticket.html", lang, ticket=found, form=form), 503, {"Retry-After": str(error.retry_after)}
         return redirect(url_for("help.ticket", lang=lang, reference=reference))
     return page("ticket.html", lang, ticket=found, form=form)
 

@@ -18,6 +18,7 @@ from flask import Blueprint, jsonify, request
 
 from indexer.git_sync import read_state
 from webapp import state
+from webapp.api import token_or_agent_required
 from webapp.sync_queue import SyncQueue
 
 bp = Blueprint("hooks", __name__, url_prefix="/api/v1/hooks")
@@ -67,6 +68,7 @@ def git_push():
 
 
 @bp.get("/git/status")
+@token_or_agent_required
 def git_status():
     """The last run's outcome, for operators and for waiting on a job; no secrets in it."""
     body = sync_queue().status().as_json()

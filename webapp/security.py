@@ -1,30 +1,122 @@
 """The web app's guards, created once and bound to the app in `create_app`: CSRF on every form
-(flask-wtf), rate limits (flask-limiter), agent sessions (flask-login), and the secret they share.
+(flask-wtf), rate limits (flask-limiter), agent sessions (flask-login), and the secret they share;
+plus the checks every request path relies on: same-site redirects only, ids within what a
+database can hold, cookies marked Secure on https.
 """
 
 from __future__ import annotations
 
+import hashlib
 import secrets
+import unicodedata
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
 
+from flask import Flask, Response, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.routing import IntegerConverter
 
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
 login_manager = LoginManager()
 
 SEARCH_LIMIT = "120 per minute"  # as-you-type sends one request per pause in typing
+# The results page runs a 50-result search per request; a person reads, pages and refines.
+SEARCH_PAGE_LIMIT = "30 per minute"
 CONTACT_LIMIT = "5 per minute; 30 per hour"
 FEEDBACK_LIMIT = "30 per minute"
 LOGIN_LIMIT = "10 per minute"
+# The token API: per token (a partner help desk's traffic) and per IP (every attempt, any token).
+API_TOKEN_LIMIT = "60 per minute"
+API_SUGGEST_TOKEN_LIMIT = "30 per minute"  # each one runs the models and drafts an answer
+API_IP_LIMIT = "120 per minute"
+API_BAD_TOKEN_LIMIT = "10 per minute"  # counted only for answers 401: guessing tokens is slow work
+
+# A remembered agent stays logged in this long without logging in again (flask-login's default is a year).
+REMEMBER_FOR = timedelta(days=14)
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 )
+
+# The largest integer any route's <int:...> accepts: a row id on SQLite and PostgreSQL (BIGINT).
+# Larger ones answer 404 like any id that names nothing, instead of overflowing in the driver.
+MAX_URL_INT = 2**63 - 1
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:...>` in every route, capped at MAX_URL_INT unless the route sets its own max."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_URL_INT)
+        super().__init__(map, *args, **kwargs)
+
+
+def cookie_settings(app: Flask) -> None:
+    app.url_map.converters["int"] = BoundedIntConverter
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_DURATION=REMEMBER_FOR,
+    )
+    app.after_request(secure_cookies_on_https)
+
+
+def secure_cookies_on_https(response: Response) -> Response:
+    """Every cookie set over https gets Secure, so it is never sent back over plain http.
+
+    Decided per request, not in configuration: the same app answers http on a laptop and https
+    behind a proxy (which must pass X-Forwarded-Proto through ProxyFix for `is_secure` to know)."""
+    if request.is_secure:
+        cookies = response.headers.getlist("Set-Cookie")
+        if cookies and any("; secure" not in c.lower() for c in cookies):
+            response.headers.remove("Set-Cookie")
+            for cookie in cookies:
+                response.headers.add("Set-Cookie", cookie if "; secure" in cookie.lower() else cookie + "; Secure")
+    return response
+
+
+def safe_next(target: str | None) -> str | None:
+    """`target` when it is a path on this site, else None: the login page's `next` must not be an
+    open redirect. Browsers drop tabs and newlines, read `\\` as `/` and `//host` as another site,
+    so anything with those (raw or percent-encoded, once or twice) is refused, as is any scheme."""
+    if not target or len(target) > 2000:
+        return None
+    for candidate in (target, unquote(target), unquote(unquote(target))):
+        if not candidate.startswith("/") or candidate.startswith("//"):
+            return None
+        if "\\" in candidate or any(unicodedata.category(c)[0] in "CZ" for c in candidate):
+            return None
+        parts = urlsplit(candidate)
+        if parts.scheme or parts.netloc:
+            return None
+    return target
+
+
+def presented_token() -> str:
+    """The bearer token a request carries ("" when none), as given: checked by `token_required`."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+def token_key() -> str:
+    """Rate-limit key per presented token (hashed: limiter storage may be a shared Redis)."""
+    token = presented_token()
+    return "token:" + hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()[:32] if token else (
+        "ip:" + (get_remote_address() or "")
+    )
+
+
+def refused(response: Response) -> bool:
+    return response.status_code == 401
 
 
 def stored_secret(data_dir: Path) -> str:

@@ -7,9 +7,10 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 
 from desk.desk import Desk
+from desk.models import SearchEvent
 from desk.ticket_import import import_file
 from desk.tickets import DuplicateTicketError, InputError, NewTicket
 from kb.settings import Settings
@@ -153,8 +154,11 @@ def test_passwords_and_tokens_are_stored_hashed(desk: Desk) -> None:
 def test_events_record_searches_clicks_votes_and_most_viewed(desk: Desk) -> None:
     events = desk.events
     search_id = events.search("refund", "en", 3, abstained=False, visit_id="v1")
-    assert events.click(search_id, "en/refund-timing", 1, "v1")
-    assert not events.click(search_id, "en/refund-timing", 1, "someone-else")
+    events.click(search_id, "en/refund-timing", 2, "someone-else")  # not their search: ignored
+    events.click(search_id, "en/refund-timing", 1, "v1")
+    with desk.db.session() as session:
+        clicked = session.scalars(select(SearchEvent)).one()
+    assert (clicked.token, clicked.clicked_article, clicked.clicked_position) == (search_id, "en/refund-timing", 1)
     events.feedback("en/refund-timing", helpful=False, comment="too vague", visit_id="v1")
     with pytest.raises(InputError, match="comment"):
         events.feedback("en/refund-timing", helpful=True, comment="x" * 3000, visit_id="v1")

@@ -56,7 +56,13 @@ def worker_pass(engine: Engine) -> dict[str, int]:
 
 
 def status(client: FlaskClient) -> dict:
-    body = client.get("/api/v1/hooks/git/status").get_json()
+    """The sync status, read as an operator's script does: with an API token."""
+    app = client.application
+    if "ops_token" not in app.config:
+        app.config["ops_token"] = app.extensions["desk"].accounts.create_token("ops")
+    response = client.get("/api/v1/hooks/git/status", headers={"Authorization": f"Bearer {app.config['ops_token']}"})
+    assert response.status_code == 200
+    body = response.get_json()
     assert body["last_run"] is None or body["last_run"]["error"] is None, body
     return body
 
@@ -87,6 +93,7 @@ def test_a_bad_signature_is_refused_and_nothing_is_indexed(app: Flask, engine: E
     tampered = client.post("/api/v1/hooks/git", data=PUSH + b" ", headers=github())
     assert tampered.status_code == 401
     assert worker_pass(engine)["git-sync"] == 0  # nothing was queued, so the worker has nothing to do
+    assert client.get("/api/v1/hooks/git/status").status_code == 401  # not without a token or a login
     body = status(client)
     assert (body["last_job"], body["runs"], body["indexed_commit"]) == (0, 0, None)
     assert engine.store.count() == 0 and read_state(engine.settings.data_dir) is None

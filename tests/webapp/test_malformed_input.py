@@ -1,0 +1,117 @@
+"""Issue #12 item 6: malformed input answers 400 or 404 naming the field, JSON under /api/, never 500.
+
+Each case is a reproducer from the campaign; before the fixes they answered 500 (RecursionError,
+AttributeError on a list body, OverflowError from SQLite on ids and offsets past 2^63).
+"""
+
+from __future__ import annotations
+
+import pytest
+from flask.testing import FlaskClient
+
+from desk.tickets import NewTicket
+from tests.webapp.light_app import Guarded, light_app, light_settings, login  # noqa: F401
+
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+@pytest.fixture
+def api(light_app: Guarded) -> tuple[FlaskClient, dict[str, str]]:  # noqa: F811
+    return light_app.app.test_client(), {"Authorization": f"Bearer {light_app.token}"}
+
+
+@pytest.fixture
+def agent(light_app: Guarded) -> FlaskClient:  # noqa: F811
+    client = light_app.app.test_client()
+    assert login(client, "agent@example.com").status_code == 302
+    return client
+
+
+GOOD = {"email": "sam@example.com", "subject": "Lost parcel", "body": "Where is it?"}
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({**GOOD, "external_id": ["a"]}, "external_id"),
+        ({**GOOD, "external_id": 2**63}, "external_id"),
+        ({**GOOD, "external_id": 2**70}, "external_id"),
+        ({**GOOD, "priority": 2**63}, "priority"),
+        ({**GOOD, "lang": ["en"]}, "lang"),
+        ({**GOOD, "name": {"first": "Sam"}}, "name"),
+        ({**GOOD, "email": 5}, "email"),
+        ({}, "subject"),
+        ({"email": "sam@example.com"}, "subject"),
+    ],
+)
+def test_wrong_types_in_a_ticket_name_the_field(api: tuple[FlaskClient, dict[str, str]], body: object,
+                                                field: str) -> None:
+    client, headers = api
+    response = client.post("/api/v1/tickets", json=body, headers=headers)
+    assert response.status_code == 400 and response.is_json
+    assert response.get_json()["error"].startswith(field)
+
+
+@pytest.mark.parametrize("path", ["/api/v1/tickets", "/api/v1/suggest"])
+@pytest.mark.parametrize("raw", [DEEP, "[1]", '"str"', "5", "null", "{", "\xff"])
+def test_bodies_that_are_not_an_object_are_a_json_400(api: tuple[FlaskClient, dict[str, str]], path: str,
+                                                       raw: str) -> None:
+    client, headers = api
+    response = client.post(path, data=raw.encode("utf-8", "surrogateescape"), headers=headers,
+                           content_type="application/json")
+    assert response.status_code == 400 and response.is_json and "JSON object" in response.get_json()["error"]
+
+
+def test_api_errors_are_json_for_every_status(light_app: Guarded) -> None:  # noqa: F811
+    client = light_app.app.test_client()
+    missing = client.get("/api/v1/no-such-thing")
+    assert missing.status_code == 404 and missing.is_json and "/api/v1/no-such-thing" in missing.get_json()["error"]
+    wrong_method = client.delete("/api/v1/tickets")
+    assert wrong_method.status_code == 405 and wrong_method.is_json and "POST" in wrong_method.headers["Allow"]
+    huge = client.post("/api/v1/tickets", data=b"x" * (2 * 1024 * 1024), content_type="application/json",
+                       headers={"Authorization": f"Bearer {light_app.token}"})
+    assert huge.status_code == 413 and huge.is_json
+    unauthorized = client.post("/api/v1/tickets", json=GOOD)
+    assert unauthorized.status_code == 401 and unauthorized.is_json
+
+
+def test_an_unexpected_error_under_api_is_json_too(light_app: Guarded) -> None:  # noqa: F811
+    app = light_app.app
+
+    def broken() -> str:
+        raise RuntimeError("a bug")
+
+    app.add_url_rule("/api/v1/broken-for-test", view_func=broken)
+    response = app.test_client().get("/api/v1/broken-for-test")
+    assert response.status_code == 500 and response.is_json and "a bug" not in response.get_json()["error"]
+
+
+@pytest.mark.parametrize("body", [[1], "str", 5, None, {"kind": "inserted", "rank": 2**70},
+                                  {"kind": "inserted", "rank": "1"}, {"kind": ["inserted"]}])
+def test_agent_events_refuse_non_objects_and_huge_ranks(light_app: Guarded, agent: FlaskClient,  # noqa: F811
+                                                        body: object) -> None:
+    ticket = light_app.app.extensions["desk"].tickets.create(NewTicket(email="a@example.com", subject="s", body="b"))
+    html = agent.get("/agent/").get_data(as_text=True)
+    from tests.webapp.light_app import csrf
+
+    response = agent.post(f"/agent/tickets/{ticket.id}/events", json=body, headers={"X-CSRFToken": csrf(html)})
+    assert response.status_code == 400 and response.is_json
+    assert any(word in response.get_json()["error"] for word in ("kind", "rank", "JSON object"))
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/agent/tickets/9999999999999999999999999",
+        "/agent/tickets/9223372036854775808",
+        "/agent/tickets/0",
+    ],
+)
+def test_ids_past_what_a_database_holds_are_404(agent: FlaskClient, path: str) -> None:
+    assert agent.get(path).status_code == 404
+
+
+def test_huge_page_numbers_are_an_empty_page_not_a_500(agent: FlaskClient, light_app: Guarded) -> None:  # noqa: F811
+    assert agent.get("/agent/", query_string={"page": "9999999999999999999999999"}).status_code == 200
+    assert agent.get("/agent/", query_string={"page": "-5"}).status_code == 200
+    assert light_app.app.test_client().get("/en/search", query_string={"page": "9" * 40}).status_code == 200

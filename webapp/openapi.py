@@ -1,0 +1,178 @@
+"""The OpenAPI 3 description of /api/v1, kept next to the routes (webapp/api.py, webapp/hooks.py).
+
+Hand-written on purpose: it is the contract partners build against, so a change to it is a
+decision, and `tests/webapp/test_openapi.py` runs schemathesis against the live app to hold the
+routes to it (no 500, every answer matching its schema). Responses list only what a client
+relies on; objects allow more fields so additions do not break clients.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+ERROR: dict[str, Any] = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {"error": {"type": "string", "description": "what is wrong, naming the field"}},
+}
+
+
+def _error(description: str) -> dict[str, Any]:
+    schema = {"$ref": "#/components/schemas/Error"}
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _json(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+TOKEN_ERRORS = {
+    "400": _error("bad input: the message names the field"),
+    "401": _error("no valid API token"),
+    "413": _error("body larger than 1 MiB"),
+    "429": _error("rate limited: per token and per IP"),
+    "503": _error("the database cannot take the write now; send it again after Retry-After seconds"),
+}
+
+SEARCH_HIT = {
+    "type": "object",
+    "required": ["id", "lang", "title", "url", "score", "locale_fallback"],
+    "properties": {
+        "id": {"type": "string"}, "lang": {"type": "string"}, "title": {"type": "string"},
+        "section": {"type": "string", "nullable": True}, "anchor": {"type": "string", "nullable": True},
+        "snippet": {"type": "string"}, "url": {"type": "string"}, "score": {"type": "number"},
+        "locale_fallback": {"type": "boolean"},
+    },
+}
+
+OPENAPI: dict[str, Any] = {
+    "openapi": "3.0.3",
+    "info": {
+        "title": "Manzil Help Center API",
+        "version": "1",
+        "description": "Search the bilingual help center, file tickets and get grounded reply drafts.",
+    },
+    "servers": [{"url": "/"}],
+    "components": {
+        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "kb tokens create NAME"}},
+        "schemas": {"Error": ERROR, "SearchHit": SEARCH_HIT},
+    },
+    "paths": {
+        "/api/v1/search": {
+            "get": {
+                "summary": "Search public articles",
+                "parameters": [
+                    {"name": "q", "in": "query", "required": True, "schema": {"type": "string"}},
+                    {"name": "lang", "in": "query", "schema": {"type": "string", "enum": ["en", "ar"]}},
+                    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 50}},
+                    {"name": "category", "in": "query", "schema": {"type": "string"}},
+                    {"name": "src", "in": "query", "schema": {"type": "string", "enum": ["instant", "contact"]}},
+                ],
+                "responses": {
+                    "200": _json("results, best first", {
+                        "type": "object",
+                        "required": ["query", "lang", "mode", "results", "abstained"],
+                        "properties": {
+                            "query": {"type": "string"}, "lang": {"type": "string"}, "mode": {"type": "string"},
+                            "took_ms": {"type": "number"}, "truncated": {"type": "boolean"},
+                            "degraded": {"type": "boolean"}, "abstained": {"type": "boolean"},
+                            "fallback_reason": {"type": "string", "nullable": True},
+                            "search_id": {"type": "string"},
+                            "results": {"type": "array", "items": {"$ref": "#/components/schemas/SearchHit"}},
+                        },
+                    }),
+                    "400": _error("bad query or parameter: the message names it"),
+                    "429": _error("rate limited"),
+                },
+            }
+        },
+        "/api/v1/tickets": {
+            "post": {
+                "summary": "Create a ticket for a customer (created on first contact)",
+                "security": [{"bearer": []}],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object",
+                    "required": ["email", "subject", "body"],
+                    "properties": {
+                        "email": {"type": "string", "format": "email"}, "subject": {"type": "string"},
+                        "body": {"type": "string"}, "name": {"type": "string"},
+                        "lang": {"type": "string", "enum": ["en", "ar"]},
+                        "priority": {"type": "string", "enum": ["low", "normal", "high", "urgent"]},
+                        "external_id": {"type": "string", "maxLength": 200},
+                    },
+                }}}},
+                "responses": {
+                    "201": _json("created", {
+                        "type": "object",
+                        "required": ["id", "reference", "lang", "status"],
+                        "properties": {"id": {"type": "integer"}, "reference": {"type": "string"},
+                                       "lang": {"type": "string"}, "status": {"type": "string"}},
+                    }),
+                    "409": _error("a ticket with this external_id exists"),
+                    **TOKEN_ERRORS,
+                },
+            }
+        },
+        "/api/v1/suggest": {
+            "post": {
+                "summary": "Passages and a cited reply draft for a ticket's text",
+                "security": [{"bearer": []}],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object",
+                    "required": ["subject", "body"],
+                    "properties": {
+                        "subject": {"type": "string"}, "body": {"type": "string"},
+                        "lang": {"type": "string", "enum": ["en", "ar"]}, "customer_name": {"type": "string"},
+                    },
+                }}}},
+                "responses": {
+                    "200": _json("passages and a draft", {
+                        "type": "object",
+                        "required": ["lang", "passages", "draft"],
+                        "properties": {
+                            "lang": {"type": "string"},
+                            "passages": {"type": "array", "items": {"type": "object"}},
+                            "draft": {"type": "object", "required": ["text", "citations", "abstained"]},
+                            "took_ms": {"type": "number"},
+                        },
+                    }),
+                    **TOKEN_ERRORS,
+                },
+            }
+        },
+        "/api/v1/health": {
+            "get": {
+                "summary": "Is the index loaded",
+                "responses": {"200": _json("status", {"type": "object", "required": ["status"],
+                                                       "properties": {"status": {"type": "string"}}})},
+            }
+        },
+        "/api/v1/openapi.json": {
+            "get": {"summary": "This document", "responses": {"200": _json("OpenAPI 3", {"type": "object"})}}
+        },
+        "/api/v1/hooks/git": {
+            "post": {
+                "summary": "A git host's push hook (GitHub HMAC signature or GitLab token): queues a sync",
+                "responses": {
+                    "202": _json("queued", {"type": "object", "required": ["queued", "job"]}),
+                    "200": _json("not a push event: ignored", {"type": "object", "required": ["queued"]}),
+                    "401": _error("bad or missing signature"),
+                    "404": _error("the hook is not enabled on this server"),
+                    "413": _error("body too large"),
+                },
+            }
+        },
+        "/api/v1/hooks/git/status": {
+            "get": {
+                "summary": "The git sync's last run (an agent's session or an API token)",
+                "security": [{"bearer": []}],
+                "responses": {
+                    "200": _json("status", {"type": "object", "required": ["running", "last_job"],
+                                            "properties": {"running": {"type": "boolean"},
+                                                           "last_job": {"type": "integer"}}}),
+                    "401": _error("no valid API token and no agent session"),
+                },
+            }
+        },
+    },
+}
