@@ -11,6 +11,9 @@ from functools import cached_property
 from desk.accounts import Accounts
 from desk.database import Database
 from desk.events import Events
+from desk.mail.outbox import Outbox
+from desk.mail.receive import MailReceiver
+from desk.surveys import Surveys
 from desk.tickets import TicketStore
 from kb.settings import Settings
 
@@ -32,6 +35,18 @@ class Desk:
     @cached_property
     def events(self) -> Events:
         return Events(self.db)
+
+    @cached_property
+    def outbox(self) -> Outbox:
+        return Outbox(self.db)
+
+    @cached_property
+    def mail_in(self) -> MailReceiver:
+        return MailReceiver(self.db, self.tickets, self.settings)
+
+    @cached_property
+    def surveys(self) -> Surveys:
+        return Surveys(self.db)
 
     def close(self) -> None:
         self.db.close()

@@ -71,9 +71,10 @@ def html_to_lines(text: str, drop: frozenset[str] = QUOTED_AND_HIDDEN) -> str:
     return html.unescape(stripped)
 
 
-def clean_message(message: str) -> str:
-    """One customer message without HTML, quoted history, signature, greeting and sign-off."""
-    text = html_to_lines(message).replace("\r\n", "\n")
+def without_quoted_lines(text: str) -> list[str]:
+    """The message's own lines: cut at the quoted message's header (English or Arabic), an Outlook
+    separator or a signature marker, and without ">" quoted lines; trailing blank lines dropped."""
+    text = text.replace("\r\n", "\n")
     header = _QUOTE_HEADER.search(text)
     if header:
         text = text[: header.start()]
@@ -86,6 +87,12 @@ def clean_message(message: str) -> str:
         lines.append(line.strip())
     while lines and not lines[-1]:
         lines.pop()
+    return lines
+
+
+def clean_message(message: str) -> str:
+    """One customer message without HTML, quoted history, signature, greeting and sign-off."""
+    lines = without_quoted_lines(html_to_lines(message))
     # A sign-off near the end ("Thanks,\nDaniel"): what follows is a name or a footer.
     for index in range(len(lines) - 1, max(-1, len(lines) - 5), -1):
         if _SIGN_OFF.match(lines[index]):

@@ -37,6 +37,23 @@ class Settings:
     rate_limit_storage: str = "memory://"
     # Off only for load benchmarks, which are one client sending far more than a person would.
     rate_limits: bool = True
+    # Outgoing mail: smtp://user:pass@host:587 (STARTTLS) or smtps://user:pass@host:465 (implicit TLS);
+    # None writes each message as an .eml file under data_dir/outbox-eml/ instead (make run, no server).
+    smtp_url: str | None = None
+    # The From address; replies go to its plus-address with the ticket's token (support+TOKEN@...).
+    mail_from: str = "support@manzil.example"
+    # The help center's name in mail footers and the From display name.
+    mail_sender_name: str = "Manzil Help Center"
+    # Incoming IMAP mailbox polled by `kb mail fetch`.
+    imap_host: str | None = None
+    imap_port: int = 993
+    imap_user: str = ""
+    imap_password: str = ""
+    imap_folder: str = "INBOX"
+    # ssl (port 993), starttls, or plain (loopback tests only).
+    imap_security: str = "ssl"
+    # Per attachment; larger ones are listed on the ticket as skipped, never stored.
+    mail_max_attachment_bytes: int = 10 * 1024 * 1024
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -56,6 +73,16 @@ class Settings:
             secret_key=env.get("KB_SECRET_KEY") or None,
             rate_limit_storage=env.get("KB_RATELIMIT_STORAGE", "memory://"),
             rate_limits=env.get("KB_RATE_LIMITS", "on").lower() not in ("off", "0", "false", "no"),
+            smtp_url=env.get("KB_SMTP_URL") or None,
+            mail_from=env.get("KB_MAIL_FROM") or "support@manzil.example",
+            mail_sender_name=env.get("KB_MAIL_SENDER_NAME") or "Manzil Help Center",
+            imap_host=env.get("KB_IMAP_HOST") or None,
+            imap_port=int(env.get("KB_IMAP_PORT", "993")),
+            imap_user=env.get("KB_IMAP_USER", ""),
+            imap_password=env.get("KB_IMAP_PASSWORD", ""),
+            imap_folder=env.get("KB_IMAP_FOLDER", "INBOX"),
+            imap_security=env.get("KB_IMAP_SECURITY", "ssl"),
+            mail_max_attachment_bytes=int(env.get("KB_MAIL_MAX_ATTACHMENT_BYTES", str(10 * 1024 * 1024))),
         )
         clean = {k: v for k, v in overrides.items() if v is not None}
         return replace(settings, **clean) if clean else settings

@@ -265,3 +265,7 @@ main.add_command(preview_command, "preview")
 
 if __name__ == "__main__":
     main()
+
+from webapp.mail_commands import mail_command  # noqa: E402 - registered after the group exists
+
+main.add_command(mail_command, "mail")
