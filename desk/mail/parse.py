@@ -69,6 +69,22 @@ def _header(message: Message, name: str, problems: list[str]) -> str:
         return str(raw) if isinstance(raw, str) else ""
 
 
+def _sender(message: Message, problems: list[str]) -> tuple[str, str]:
+    """The From (else Sender) display name and address, decoded (RFC 2047 names included)."""
+    for name in ("From", "Sender"):
+        try:
+            header = message.get(name)
+            addresses = getattr(header, "addresses", None)
+            if addresses:
+                return str(addresses[0].display_name), str(addresses[0].addr_spec)
+        except Exception as error:
+            problems.append(f"header {name}: {error}")
+        found = parseaddr(_header(message, name, problems))
+        if found[1]:
+            return found
+    return "", ""
+
+
 def part_text(part: Message) -> str:
     """A text part decoded with its declared charset (unknown ones as UTF-8, bad bytes replaced)."""
     payload = part.get_payload(decode=True)
@@ -170,7 +186,7 @@ def parse_mail(raw: bytes, own_address: str = "") -> ParsedMail:
     except Exception as error:  # the parser is lenient; this is truly not a message
         raise UnparseableMail(f"not an email: {error}") from None
     problems = [str(d) for d in getattr(message, "defects", [])][:10]
-    name, sender = parseaddr(_header(message, "From", problems) or _header(message, "Sender", problems))
+    name, sender = _sender(message, problems)
     if not sender or "@" not in sender:
         raise UnparseableMail("no sender address (From)")
     sender = sender.lower()
