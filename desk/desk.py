@@ -11,6 +11,7 @@ from functools import cached_property
 from desk.accounts import Accounts
 from desk.database import Database
 from desk.events import Events
+from desk.mail.attachments import Attachments
 from desk.mail.outbox import Outbox
 from desk.mail.receive import MailReceiver
 from desk.surveys import Surveys
@@ -43,6 +44,10 @@ class Desk:
     @cached_property
     def mail_in(self) -> MailReceiver:
         return MailReceiver(self.db, self.tickets, self.settings)
+
+    @cached_property
+    def attachments(self) -> Attachments:
+        return Attachments(self.db, self.settings.data_dir)
 
     @cached_property
     def surveys(self) -> Surveys:

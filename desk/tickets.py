@@ -237,6 +237,14 @@ class TicketStore:
                 query = query.where(Ticket.id != exclude)
             return list(session.scalars(query.order_by(Ticket.created_at.desc()).limit(20)))
 
+    def by_customer_email(self, email: str) -> list[Ticket]:
+        """Every ticket of the customer with this address, newest first ("My tickets")."""
+        with self.db.session() as session:
+            return list(session.scalars(
+                select(Ticket).join(Customer).where(Customer.email == email.strip().lower())
+                .order_by(Ticket.created_at.desc(), Ticket.id.desc())
+            ))
+
     def reply(self, ticket_id: int, agent_id: int, body: str, status: str = "pending") -> Message:
         """Send an agent's reply; the first one stamps the ticket's first-response time."""
         text = _clean_text("body", body, MAX_BODY)

@@ -24,7 +24,7 @@ from desk.database import Database
 from desk.mail.addresses import new_message_local
 from desk.mail.compose import MailRenderer, compose
 from desk.mail.transport import EmlDirectory, PermanentFailure, SmtpServer, Transport
-from desk.models import CsatSurvey, Message, OutboxMail, Ticket, utcnow
+from desk.models import CsatSurvey, Customer, Message, OutboxMail, Ticket, utcnow
 from kb.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -183,6 +183,15 @@ class Outbox:
                 row.next_attempt_at if row.status == "queued" else None,
             )
         return states
+
+    def queue_magic_link(self, email: str, lang: str, path: str) -> bool:
+        """Mail a "My tickets" link if this address has tickets (the caller says the same either way)."""
+        with self.db.session() as session:
+            customer = session.scalar(select(Customer).where(Customer.email == email))
+            if customer is None or not customer.tickets:
+                return False
+            queue_mail(session, "magic_link", None, email, lang, payload={"path": path, "name": customer.name})
+        return True
 
     def for_ticket(self, ticket_id: int) -> list[OutboxMail]:
         with self.db.session() as session:
