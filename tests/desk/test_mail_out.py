@@ -67,6 +67,7 @@ def test_confirmation_reply_and_solve_reach_the_smtp_server_threaded(desk: Desk,
     text, html = bodies(confirmation)
     assert ticket.reference in text and f"https://help.manzil.example/ar/tickets/{ticket.reference}" in html
     assert "12345" in text  # a short copy of their message
+    assert "الرقم المرجعي:" in text and reply["Subject"].startswith("رد: طلبي لم يصل")  # the ticket's language
     text, html = bodies(reply)
     assert '<html lang="ar" dir="rtl">' in html and '<p dir="auto">' in html
     assert '<a href="https://help.manzil.example/ar/a">الدليل</a>' in html and "سارة" in text and "سارة" in html
