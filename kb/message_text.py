@@ -25,10 +25,11 @@ _CUT_AFTER = re.compile(
     )""",
     re.IGNORECASE | re.VERBOSE,
 )
-# Gmail's "On <date>, <sender> wrote:" (often wrapped over two lines) and its Arabic form.
+# Gmail's "On <date>, <sender> wrote:" (often wrapped over two lines) and its Arabic forms
+# ("في <date>، <sender> كتب:" and "في <date>، كتب <sender>:").
 _QUOTE_HEADER = re.compile(
     r"^[ \t]*(?:on\s[^\n]{3,200}?(?:\n[^\n]{0,200}?)?\swrote:"
-    r"|في\s[^\n]{3,200}?(?:\n[^\n]{0,200}?)?\s(?:كتب|كتبت)\s?:)\s*$",
+    r"|في\s[^\n]{3,200}?(?:\n[^\n]{0,200}?)?\s(?:كتب|كتبت)(?:\s[^\n]{1,200}?)?\s?:)\s*$",
     re.IGNORECASE | re.MULTILINE,
 )
 # A sign-off on a short line of its own: the rest (a name, a title, a phone number) is signature.

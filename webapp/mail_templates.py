@@ -60,9 +60,22 @@ class EmailTemplates:
         return env
 
     def markdown(self, source: str) -> Markup:
-        """The reply's Markdown as HTML (raw HTML in it is escaped), each block with dir="auto"."""
-        html = self._markdown.render(source)
+        """The reply's Markdown as HTML (raw HTML in it is escaped), each block with dir="auto" and
+        every link absolute."""
+        tokens = self._markdown.parse(source)
+        for token in tokens:
+            for child in token.children or []:
+                if child.type in ("link_open", "image"):
+                    key = "href" if child.type == "link_open" else "src"
+                    child.attrSet(key, self.absolute(str(child.attrGet(key) or "")))
+        html = self._markdown.renderer.render(tokens, self._markdown.options, {})
         return Markup(_BLOCK_OPEN.sub(r'<\1 dir="auto">', html))
+
+    def absolute(self, link: str) -> str:
+        """Site-relative links (drafts cite /ar/articles/...) made absolute: a mail has no base address."""
+        if link.startswith("/") and not link.startswith("//"):
+            return self.base + link
+        return link
 
     def urls(self, content: MailContent) -> dict[str, object]:
         lang, base = content.lang, self.base

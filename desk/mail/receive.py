@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -143,6 +144,7 @@ class MailReceiver:
     def _inbound(
         session: Session, mail: ParsedMail | None, raw_path: str, size: int, transport: str, outcome: str,
         reason: str | None = None, ticket: Ticket | None = None, message: Message | None = None,
+        received_at: datetime | None = None,
     ) -> InboundMail:
         session.flush()
         row = InboundMail(
@@ -156,7 +158,7 @@ class MailReceiver:
             channel=transport,
             raw_path=raw_path,
             size=size,
-            received_at=utcnow(),
+            received_at=received_at or utcnow(),
         )
         session.add(row)
         session.flush()
@@ -165,6 +167,7 @@ class MailReceiver:
     def _store(
         self, session: Session, mail: ParsedMail, raw_path: str, size: int, transport: str, recipients: list[str]
     ) -> Received:
+        arrived = utcnow()  # before the confirmation it causes, so threads list them in order
         if mail.message_id:
             seen = session.scalar(
                 select(InboundMail).where(
@@ -204,7 +207,7 @@ class MailReceiver:
             outcome = "follow_up" if context else "created"
         session.flush()
         self._attachments(session, mail, ticket, message)
-        row = self._inbound(session, mail, raw_path, size, transport, outcome, None, ticket, message)
+        row = self._inbound(session, mail, raw_path, size, transport, outcome, None, ticket, message, arrived)
         return Received(outcome, row.id, ticket.id, ticket.reference)
 
     def _attachments(self, session: Session, mail: ParsedMail, ticket: Ticket, message: Message) -> None:
