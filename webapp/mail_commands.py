@@ -18,7 +18,6 @@ from desk.mail.outbox import deliver_pending
 from desk.mail.receive import StorageError, UnparseableMail
 from kb.settings import Settings
 from webapp.cli_options import location_options
-from webapp.mail_templates import EmailTemplates
 
 EX_OK = 0
 EX_DATAERR = 65
@@ -29,6 +28,8 @@ log = logging.getLogger(__name__)
 
 def deliver_pending_mail(desk: Desk, settings: Settings, limit: int = 100) -> int:
     """One bounded delivery pass with the site's templates: what `kb worker` calls."""
+    from webapp.mail_templates import EmailTemplates  # Flask and Babel: not on `kb mail receive`'s path
+
     return deliver_pending(desk.db, settings, EmailTemplates(settings), limit=limit)
 
 

@@ -10,6 +10,7 @@ its place), and links, dates and references are isolated with <bdi>. Links are a
 from __future__ import annotations
 
 import re
+from datetime import UTC
 from pathlib import Path
 
 from babel.dates import format_datetime
@@ -55,7 +56,7 @@ class EmailTemplates:
             translations: NullTranslations = Translations.load(str(TRANSLATIONS), [lang], domain="messages")
             env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
             env.filters["markdown"] = self.markdown
-            env.filters["when"] = lambda moment: format_datetime(moment, "medium", tzinfo="UTC", locale=lang)
+            env.filters["when"] = lambda moment: format_datetime(moment, "medium", tzinfo=UTC, locale=lang)
             self._envs[lang] = env
         return env
 

@@ -69,7 +69,7 @@ def _thread_ids(session: Session, ticket_id: int, before: int, mail_from: str) -
         .where(OutboxMail.ticket_id == ticket_id, OutboxMail.id < before)
         .order_by(OutboxMail.id)
     ).all()
-    timed = [(str(at), mid) for at, mid in inbound]
+    timed = [(str(at), str(mid)) for at, mid in inbound if mid]
     timed += [(str(at), message_id(local, mail_from)) for at, local in outbound]
     return [mid for _, mid in sorted(timed)]
 

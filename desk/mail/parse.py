@@ -176,7 +176,8 @@ def _attachments(parts: list[Message], problems: list[str]) -> list[ParsedAttach
         except Exception as error:
             problems.append(f"attachment {filename!r}: {error}")
             continue
-        found.append(ParsedAttachment(str(filename or "attachment"), part.get_content_type(), data or b""))
+        payload = data if isinstance(data, bytes) else b""
+        found.append(ParsedAttachment(str(filename or "attachment"), part.get_content_type(), payload))
     return found
 
 
