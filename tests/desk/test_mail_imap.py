@@ -115,13 +115,13 @@ def test_fetch_takes_unseen_mail_and_marks_only_what_it_stored(dovecot: int, tmp
         box.append(arabic, "INBOX")
         box.append(b"Subject: no sender at all\r\n\r\nnothing\r\n", "INBOX")
         box.append(b"From: lina@example.com\r\nSubject: Already read\r\n\r\nold\r\n", "INBOX", flag_set=["\\Seen"])
-    data = tmp_path / "data"
+    data, url = tmp_path / "data", database_url_for_tests()
     env = {"KB_IMAP_HOST": "127.0.0.1", "KB_IMAP_PORT": str(dovecot), "KB_IMAP_USER": "support",
-           "KB_IMAP_PASSWORD": "secret", "KB_IMAP_SECURITY": "plain", "DATABASE_URL": database_url_for_tests() or ""}
+           "KB_IMAP_PASSWORD": "secret", "KB_IMAP_SECURITY": "plain", "DATABASE_URL": url or ""}
     fetched = CliRunner().invoke(main, ["mail", "fetch", "--data", str(data)], env=env)
     assert fetched.exit_code == 0, fetched.output
     assert fetched.output.strip() == "1 stored, 1 refused, 0 left for the next pass"
-    desk = Desk(Settings(data_dir=data, database_url=database_url_for_tests()))
+    desk = Desk(Settings(data_dir=data, database_url=url))
     try:
         [ticket], total = desk.tickets.inbox()
         assert total == 1 and ticket.lang == "ar" and ticket.subject == "طلبي لم يصل" and ticket.channel == "email"
@@ -136,11 +136,11 @@ def test_fetch_takes_unseen_mail_and_marks_only_what_it_stored(dovecot: int, tmp
 def test_fetch_leaves_mail_unseen_when_storing_fails(dovecot: int, tmp_path: Path) -> None:
     with mailbox(dovecot) as box:
         box.append(b"From: lina@example.com\r\nSubject: Hello\r\n\r\nPlease help\r\n", "INBOX")
-    data = tmp_path / "data"
+    data, url = tmp_path / "data", database_url_for_tests()
     data.mkdir()
     (data / "mail").write_text("a file where the mail folder should be")
     env = {"KB_IMAP_HOST": "127.0.0.1", "KB_IMAP_PORT": str(dovecot), "KB_IMAP_USER": "support",
-           "KB_IMAP_PASSWORD": "secret", "KB_IMAP_SECURITY": "plain", "DATABASE_URL": database_url_for_tests() or ""}
+           "KB_IMAP_PASSWORD": "secret", "KB_IMAP_SECURITY": "plain", "DATABASE_URL": url or ""}
     failed = CliRunner().invoke(main, ["mail", "fetch", "--data", str(data)], env=env)
     assert failed.exit_code == 75 and "1 left for the next pass" in failed.output
     with mailbox(dovecot) as box:
