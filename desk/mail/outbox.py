@@ -131,13 +131,18 @@ def deliver_pending(
         for row_id, seen in due:
             if not _claim(db, row_id, seen, now):
                 continue  # another worker has it
-            with db.session() as session:
-                row = session.get(OutboxMail, row_id)
-                assert row is not None
-                if row.raw is None:
-                    row.raw = compose(session, row, settings, renderer).as_string()
-                raw = row.raw
-                name = f"{row.id:07d}-{row.kind}"
+            try:
+                with db.session() as session:
+                    row = session.get(OutboxMail, row_id)
+                    assert row is not None
+                    if row.raw is None:
+                        row.raw = compose(session, row, settings, renderer).as_string()
+                    raw = row.raw
+                    name = f"{row.id:07d}-{row.kind}"
+            except Exception as error:  # a template or data problem: this mail waits, the others go
+                log.exception("mail %s could not be composed", row_id)
+                _record_failure(db, row_id, f"could not compose: {type(error).__name__}: {error}", False, now)
+                continue
             mail = message_from_string(raw, policy=SMTP)
             try:
                 transport.send(mail, name)  # type: ignore[arg-type]

@@ -160,3 +160,20 @@ def test_permanent_refusal_fails_with_the_reason(desk: Desk, settings: Settings)
         controller.stop()
     [row] = desk.outbox.for_ticket(ticket.id)
     assert row.status == "failed" and "no such user" in (row.last_error or "")
+
+
+def test_a_mail_that_cannot_be_composed_waits_and_the_others_go(desk: Desk, settings: Settings) -> None:
+    first = desk.tickets.create(NewTicket(email="a@example.com", subject="One", body="First", lang="en"))
+    second = desk.tickets.create(NewTicket(email="b@example.com", subject="Two", body="Second", lang="en"))
+    templates = EmailTemplates(settings)
+
+    class Fussy:
+        def render(self, content):  # type: ignore[no-untyped-def]
+            if content.subject == "One":
+                raise KeyError("missing-template-variable")
+            return templates.render(content)
+
+    assert deliver_pending(desk.db, settings, Fussy()) == 1
+    [waiting] = desk.outbox.for_ticket(first.id)
+    assert waiting.status == "queued" and "could not compose" in (waiting.last_error or "")
+    assert desk.outbox.for_ticket(second.id)[0].status == "sent"
