@@ -13,6 +13,10 @@ from types import TracebackType
 from desk.accounts import Accounts
 from desk.database import Database
 from desk.events import Events
+from desk.mail.attachments import Attachments
+from desk.mail.outbox import Outbox
+from desk.mail.receive import MailReceiver
+from desk.surveys import Surveys
 from desk.tickets import TicketStore
 from kb.settings import Settings
 
@@ -34,6 +38,22 @@ class Desk:
     @cached_property
     def events(self) -> Events:
         return Events(self.db)
+
+    @cached_property
+    def outbox(self) -> Outbox:
+        return Outbox(self.db)
+
+    @cached_property
+    def mail_in(self) -> MailReceiver:
+        return MailReceiver(self.db, self.tickets, self.settings)
+
+    @cached_property
+    def attachments(self) -> Attachments:
+        return Attachments(self.db, self.settings.data_dir)
+
+    @cached_property
+    def surveys(self) -> Surveys:
+        return Surveys(self.db)
 
     def close(self) -> None:
         self.db.close()

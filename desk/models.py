@@ -247,3 +247,85 @@ class CsatSurvey(Base):
     rating: Mapped[int | None] = mapped_column(Integer)
     comment: Mapped[str | None] = mapped_column(Text)
     answered_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+MAIL_KINDS = ("confirmation", "reply", "solved", "magic_link")
+OUTBOX_STATES = ("queued", "sent", "failed")
+
+
+class MailThread(Base):
+    """A ticket's email identity: the unguessable token in its reply address and subject tag.
+
+    Lower-case base32, because mail servers may fold the case of an address's local part; separate
+    from `Ticket.reference` (mixed case) so a mailed token never opens the ticket's web page.
+    """
+
+    __tablename__ = "mail_threads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), unique=True)
+    token: Mapped[str] = mapped_column(String(40), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OutboxMail(Base):
+    """One email to send, queued in the transaction that made it necessary (nothing lost if SMTP is
+    down); composed once (`raw`) so every retry sends the same bytes that agents can inspect."""
+
+    __tablename__ = "mail_outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # MAIL_KINDS
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), index=True)
+    survey_id: Mapped[int | None] = mapped_column(ForeignKey("csat_surveys.id"))
+    to_address: Mapped[str] = mapped_column(String(320))
+    lang: Mapped[str] = mapped_column(String(8))
+    # The RFC 5322 Message-ID this mail carries, so a customer's reply threads back to the ticket.
+    mail_message_id: Mapped[str] = mapped_column(String(300), unique=True)
+    # What the composer needs beyond the rows above (e.g. the signed link of a magic-link mail).
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(20), default="queued")  # OUTBOX_STATES
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    raw: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+
+class InboundMail(Base):
+    """Every email received, whatever became of it: the full original is kept on disk (`raw_path`)."""
+
+    __tablename__ = "mail_inbound"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mail_message_id: Mapped[str | None] = mapped_column(String(300), index=True)
+    from_address: Mapped[str] = mapped_column(String(320), default="")
+    subject: Mapped[str] = mapped_column(String(300), default="")
+    # created | continued | follow_up | automatic | loop | rejected
+    outcome: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(String(500))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+    channel: Mapped[str] = mapped_column(String(20), default="email")  # stdin | smtp | imap transport
+    raw_path: Mapped[str] = mapped_column(String(500))
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Attachment(Base):
+    """A file that came with a customer's email, stored under the data directory."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(120))
+    size: Mapped[int] = mapped_column(Integer)
+    # Relative to the data directory; None when the file was refused (`skipped_reason` says why).
+    path: Mapped[str | None] = mapped_column(String(500))
+    skipped_reason: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -16,8 +16,8 @@ from email.message import Message as EmailMessage
 from email.utils import parseaddr, parsedate_to_datetime
 from pathlib import Path
 
+from desk.mail.parse import email_text
 from desk.tickets import DuplicateTicketError, InputError, NewTicket, TicketStore
-from kb.message_text import QUOTED_AND_HIDDEN, html_to_lines
 
 
 @dataclass
@@ -65,6 +65,7 @@ def ticket_from_json(row: dict, languages: tuple[str, ...] = ("en", "ar")) -> Ne
         external_id=row.get("external_id"),
         created=_parse_time(row.get("created"), ""),
         replies=tuple((str(m.get("author", "customer")), str(m.get("body", ""))) for m in rest if isinstance(m, dict)),
+        notify=False,  # an import replays history: its customers were answered long ago
     )
 
 
@@ -105,22 +106,6 @@ def _header(message: EmailMessage, name: str) -> str:
     return str(make_header(decode_header(raw))) if raw else ""
 
 
-def email_text(message: EmailMessage) -> str:
-    """The readable body: the text/plain part, else the HTML part reduced to text (HTML mail is common)."""
-    parts = list(message.walk()) if message.is_multipart() else [message]
-    by_type: dict[str, str] = {}
-    for part in parts:
-        kind = part.get_content_type()
-        if kind in ("text/plain", "text/html") and kind not in by_type and not part.get_filename():
-            payload = part.get_payload(decode=True) or b""
-            assert isinstance(payload, bytes)  # decode=True on a non-multipart part gives bytes
-            by_type[kind] = payload.decode(part.get_content_charset() or "utf-8", errors="replace")
-    if "text/plain" in by_type:
-        return by_type["text/plain"]
-    # Quoted history stays in the stored body (the agent may need it); only hidden parts go.
-    return html_to_lines(by_type.get("text/html", ""), drop=QUOTED_AND_HIDDEN - {"blockquote"}).strip()
-
-
 def ticket_from_email(message: EmailMessage) -> NewTicket:
     name, email = parseaddr(_header(message, "From"))
     date = message.get("Date")
@@ -136,6 +121,7 @@ def ticket_from_email(message: EmailMessage) -> NewTicket:
         channel="email",
         external_id=(message.get("Message-ID") or "").strip() or None,
         created=created,
+        notify=False,
     )
 
 

@@ -19,17 +19,20 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, object_session, selectinload
 
 from desk.database import Database
+from desk.mail.outbox import queue_mail
 from desk.models import (
     CHANNELS,
     PRIORITIES,
     TICKET_STATUSES,
     Agent,
+    CsatSurvey,
     Customer,
     Message,
     Ticket,
     TicketStatusChange,
     utcnow,
 )
+from desk.surveys import open_survey
 from kb.language import detect_language
 
 MAX_SUBJECT = 300
@@ -39,6 +42,8 @@ MAX_EXTERNAL_ID = 200
 # Ids and offsets past this are no row on any engine (SQLite's and PostgreSQL's BIGINT bound);
 # checking here keeps a URL like /tickets/99999999999999999999 a 404 instead of an overflow.
 MAX_ROW_ID = 2**63 - 1
+# Where a new ticket gets an emailed confirmation (imports and phone tickets do not).
+CONFIRMED_CHANNELS = ("web", "api", "email")
 
 
 class InputError(ValueError):
@@ -69,6 +74,8 @@ class NewTicket:
     visit_id: str | None = None
     # Later messages of an imported thread: (author, body), author "customer" or "agent".
     replies: tuple[tuple[str, str], ...] = ()
+    # Email the customer a confirmation; off for imports and for automatic mail (never answered).
+    notify: bool = True
 
 
 def new_reference() -> str:
@@ -135,17 +142,25 @@ class TicketStore:
             context=new.context or {},
             visit_id=new.visit_id,
             replies=tuple((_choice("author", a, ("customer", "agent")), b) for a, b in new.replies),
+            notify=new.notify,
         )
 
     def create(self, new: NewTicket) -> Ticket:
         """Store a new ticket, its customer created on first contact; retried while the database is busy."""
         new = self.validate(new)
         try:
-            ticket = self.db.write(lambda session: self._insert(session, new))
+            ticket = self.db.write(lambda session: self.create_in(session, new))
         except IntegrityError:
             if new.external_id and self.exists(new.external_id):
                 raise DuplicateTicketError("external_id", f"a ticket {new.external_id!r} exists already") from None
             raise
+        return ticket
+
+    def create_in(self, session: Session, new: NewTicket) -> Ticket:
+        """Insert a validated ticket in the caller's transaction, with its confirmation mail queued."""
+        ticket = self._insert(session, new)
+        if new.notify and new.channel in CONFIRMED_CHANNELS and new.created is None:
+            queue_mail(session, "confirmation", ticket, ticket.customer.email, ticket.lang, ticket.messages[0])
         return ticket
 
     def _customer(self, session: Session, new: NewTicket) -> Customer:
@@ -189,7 +204,7 @@ class TicketStore:
             created_at=created,
             updated_at=created,
         )
-        ticket.messages.append(Message(author="customer", body=new.body, created_at=created))
+        ticket.messages.append(Message(author="customer", body=new.body, created_at=created, channel=new.channel))
         for author, body in new.replies:
             ticket.messages.append(Message(author=author, body=body, created_at=created))
         session.add(ticket)
@@ -257,6 +272,14 @@ class TicketStore:
                 query = query.where(Ticket.id != exclude)
             return list(session.scalars(query.order_by(Ticket.created_at.desc()).limit(20)))
 
+    def by_customer_email(self, email: str) -> list[Ticket]:
+        """Every ticket of the customer with this address, newest first ("My tickets")."""
+        with self.db.session() as session:
+            return list(session.scalars(
+                select(Ticket).join(Customer).where(Customer.email == email.strip().lower())
+                .order_by(Ticket.created_at.desc(), Ticket.id.desc())
+            ))
+
     def reply(self, ticket_id: int, agent_id: int, body: str, status: str = "pending") -> Message:
         """Send an agent's reply; the first one stamps the ticket's first-response time."""
         text = _clean_text("body", body, MAX_BODY)
@@ -266,12 +289,14 @@ class TicketStore:
             if ticket is None:
                 raise InputError("ticket", f"no ticket {ticket_id}")
             now = utcnow()
-            message = Message(author="agent", agent_id=agent_id, body=text, created_at=now)
+            message = Message(author="agent", agent_id=agent_id, body=text, created_at=now, channel="email")
             ticket.messages.append(message)
             ticket.first_response_at = ticket.first_response_at or now
-            self._set_status(ticket, status, now, agent_id)
             if ticket.assignee_id is None:
                 ticket.assignee_id = agent_id
+            survey = self._set_status(ticket, status, now, agent_id)
+            # The reply that solves the ticket carries the survey: one mail, not two.
+            queue_mail(session, "reply", ticket, ticket.customer.email, ticket.lang, message, survey)
         return message
 
     def customer_reply(self, reference: str, body: str) -> Message:
@@ -281,7 +306,7 @@ class TicketStore:
             ticket = session.scalar(select(Ticket).where(Ticket.reference == reference))
             if ticket is None:
                 raise InputError("reference", "no such ticket")
-            message = Message(author="customer", body=text)
+            message = Message(author="customer", body=text, channel="web")
             ticket.messages.append(message)
             self._set_status(ticket, "open", utcnow())
             return message
@@ -297,7 +322,9 @@ class TicketStore:
             if ticket is None:
                 raise InputError("ticket", f"no ticket {ticket_id}")
             if status:
-                self._set_status(ticket, _choice("status", status, TICKET_STATUSES), utcnow())
+                survey = self._set_status(ticket, _choice("status", status, TICKET_STATUSES), utcnow())
+                if survey is not None:
+                    queue_mail(session, "solved", ticket, ticket.customer.email, ticket.lang, survey=survey)
             if priority:
                 ticket.priority = _choice("priority", priority, PRIORITIES)
             if assignee_id != -1:
@@ -306,14 +333,20 @@ class TicketStore:
                 ticket.assignee_id = assignee_id
 
     @staticmethod
-    def _set_status(ticket: Ticket, status: str, now: datetime, agent_id: int | None = None) -> None:
-        """The one place a status changes: stamps the times and records the change for the metrics."""
+    def _set_status(ticket: Ticket, status: str, now: datetime, agent_id: int | None = None) -> CsatSurvey | None:
+        """The one place a status changes: stamps the times and records the change for the metrics.
+
+        Each solve opens a satisfaction survey, returned for the caller to mail."""
+        survey = None
         if status != ticket.status:
             session = object_session(ticket)
             change = TicketStatusChange(old_status=ticket.status, new_status=status, agent_id=agent_id, created_at=now)
             change.ticket_id = ticket.id
             if session is not None:
                 session.add(change)
+                if status == "solved":
+                    survey = open_survey(session, ticket, agent_id, now)
         ticket.status = status
         ticket.resolved_at = now if status == "solved" else (ticket.resolved_at if status == "closed" else None)
         ticket.updated_at = now
+        return survey

@@ -25,10 +25,11 @@ _CUT_AFTER = re.compile(
     )""",
     re.IGNORECASE | re.VERBOSE,
 )
-# Gmail's "On <date>, <sender> wrote:" (often wrapped over two lines) and its Arabic form.
+# Gmail's "On <date>, <sender> wrote:" (often wrapped over two lines) and its Arabic forms
+# ("في <date>، <sender> كتب:" and "في <date>، كتب <sender>:").
 _QUOTE_HEADER = re.compile(
     r"^[ \t]*(?:on\s[^\n]{3,200}?(?:\n[^\n]{0,200}?)?\swrote:"
-    r"|في\s[^\n]{3,200}?(?:\n[^\n]{0,200}?)?\s(?:كتب|كتبت)\s?:)\s*$",
+    r"|في\s[^\n]{3,200}?(?:\n[^\n]{0,200}?)?\s(?:كتب|كتبت)(?:\s[^\n]{1,200}?)?\s?:)\s*$",
     re.IGNORECASE | re.MULTILINE,
 )
 # A sign-off on a short line of its own: the rest (a name, a title, a phone number) is signature.
@@ -72,9 +73,10 @@ def html_to_lines(text: str, drop: frozenset[str] = QUOTED_AND_HIDDEN) -> str:
     return html.unescape(stripped)
 
 
-def clean_message(message: str) -> str:
-    """One customer message without HTML, quoted history, signature, greeting and sign-off."""
-    text = html_to_lines(message).replace("\r\n", "\n")
+def without_quoted_lines(text: str) -> list[str]:
+    """The message's own lines: cut at the quoted message's header (English or Arabic), an Outlook
+    separator or a signature marker, and without ">" quoted lines; trailing blank lines dropped."""
+    text = text.replace("\r\n", "\n")
     header = _QUOTE_HEADER.search(text)
     if header:
         text = text[: header.start()]
@@ -87,6 +89,12 @@ def clean_message(message: str) -> str:
         lines.append(line.strip())
     while lines and not lines[-1]:
         lines.pop()
+    return lines
+
+
+def clean_message(message: str) -> str:
+    """One customer message without HTML, quoted history, signature, greeting and sign-off."""
+    lines = without_quoted_lines(html_to_lines(message))
     # A sign-off near the end ("Thanks,\nDaniel"): what follows is a name or a footer.
     for index in range(len(lines) - 1, max(-1, len(lines) - 5), -1):
         if _SIGN_OFF.match(lines[index]):

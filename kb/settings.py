@@ -146,6 +146,27 @@ class Settings:
         10_000, "KB_ANALYTICS_QUEUE",
         "analytics waiting for the background writer; past this many the newest are dropped and counted",
     )
+    smtp_url: str | None = setting(
+        None, "KB_SMTP_URL",
+        "outgoing mail: `smtp://user:pass@host:587` (STARTTLS when offered) or `smtps://user:pass@host:465` "
+        "(TLS from the start); unset writes each mail as an `.eml` file under `$KB_DATA_DIR/outbox-eml/`",
+    )
+    mail_from: str = setting(
+        "support@manzil.example", "KB_MAIL_FROM",
+        "the From address; replies come back to its plus-address `support+TOKEN@...`",
+    )
+    mail_sender_name: str = setting(
+        "Manzil Help Center", "KB_MAIL_SENDER_NAME", "From display name and the help center named in mail footers"
+    )
+    imap_host: str | None = setting(None, "KB_IMAP_HOST", "the IMAP server `kb mail fetch` polls")
+    imap_port: int = setting(993, "KB_IMAP_PORT", "its port")
+    imap_user: str = setting("", "KB_IMAP_USER", "the mailbox's user", shown_default="unset")
+    imap_password: str = setting("", "KB_IMAP_PASSWORD", "the mailbox's password", shown_default="unset")
+    imap_folder: str = setting("INBOX", "KB_IMAP_FOLDER", "the folder polled")
+    imap_security: str = setting("ssl", "KB_IMAP_SECURITY", "`ssl`, `starttls`, or `plain` (loopback only)")
+    mail_max_attachment_bytes: int = setting(
+        10 * 1024 * 1024, "KB_MAIL_MAX_ATTACHMENT_BYTES", "larger attachments are listed on the ticket as not kept"
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:

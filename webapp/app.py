@@ -76,6 +76,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, d
     from webapp import reports
 
     app.register_blueprint(reports.bp)
+    from webapp.mail_views import init_mail_views
+
+    init_mail_views(app)
 
     def page_lang() -> str:
         first = request.path.strip("/").split("/", 1)[0]

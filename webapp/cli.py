@@ -271,3 +271,7 @@ main.add_command(doctor_command, "doctor")
 
 if __name__ == "__main__":
     main()
+
+from webapp.mail_commands import mail_command  # noqa: E402 - registered after the group exists
+
+main.add_command(mail_command, "mail")

@@ -115,8 +115,16 @@ def _iso(seconds: float) -> str:
 
 
 # The registry: every background job of the deployment, in the order a pass runs them.
+def mail_pass(ctx: WorkerContext) -> int:
+    """Send the outbox's due mail (one bounded pass): confirmations, replies, surveys."""
+    from webapp.mail_commands import deliver_pending_mail
+
+    return deliver_pending_mail(ctx.desk, ctx.settings, limit=100)
+
+
 JOBS: list[Job] = [
     Job("git-sync", git_sync_pass, every_s=1.0),
+    Job("mail", mail_pass, every_s=5.0),
 ]
 
 

@@ -53,3 +53,22 @@ def test_the_queue_hands_every_request_to_exactly_one_run(tmp_path: Path) -> Non
     after = queue.status().as_json()
     assert (after["done_job"], after["queued"], after["runs"]) == (jobs[-1], True, 1)
     assert queue.take() == late
+
+
+def test_the_worker_delivers_queued_mail(tmp_path: Path) -> None:
+    """`kb worker` runs the outbox: a confirmation queued by a new ticket is written out in one pass
+    (as an .eml file when no SMTP server is configured, as after `make run`)."""
+    from desk.tickets import NewTicket
+
+    settings = Settings(content_dir=tmp_path / "content", data_dir=tmp_path / "data")
+    settings.data_dir.mkdir(parents=True)
+    ctx = WorkerContext(settings)
+    try:
+        ctx.desk.tickets.create(NewTicket(email="sara@example.com", subject="Late order", body="Where is it?"))
+        mail = next(job for job in JOBS if job.name == "mail")
+        assert run_pass(ctx, [mail]) == {"mail": 1}
+        written = list((settings.data_dir / "outbox-eml").glob("*.eml"))
+        assert len(written) == 1 and "sara@example.com" in written[0].read_text(errors="replace")
+        assert run_pass(ctx, [mail]) == {"mail": 0}
+    finally:
+        ctx.close()

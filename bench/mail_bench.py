@@ -1,0 +1,133 @@
+"""Mail throughput on this machine, all on loopback with SQLite in a temporary data directory.
+
+    python bench/mail_bench.py                  # defaults: 20 pipe runs, 300 listener and outbox mails
+    python bench/mail_bench.py --json
+
+- `kb mail receive`: one process per message, as an MTA pipe runs it (process start-up included);
+  the median seconds per message, and messages/s for one pipe at a time.
+- The SMTP listener (`kb mail serve`'s aiosmtpd handler): messages sent one after another over one
+  SMTP connection; messages/s for the whole batch, plus the median per message.
+- The outbox: confirmation mails queued (one per new ticket), then `deliver_pending` to an aiosmtpd
+  sink on loopback in passes of 100; messages/s of delivery (composition from the templates included).
+
+Each mail is a short Arabic message in windows-1256 with an RFC 2047 subject, a new ticket each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import smtplib
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from email.header import Header
+from email.mime.text import MIMEText
+from email.utils import formataddr
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from desk.desk import Desk  # noqa: E402
+from desk.mail.listener import start_listener  # noqa: E402
+from desk.tickets import NewTicket  # noqa: E402
+from kb.settings import Settings  # noqa: E402
+from tests.smtp_sink import SmtpSink, free_port  # noqa: E402
+from webapp.mail_commands import deliver_pending_mail  # noqa: E402
+
+
+def arabic_mail(number: int) -> bytes:
+    mail = MIMEText(f"السلام عليكم\nطلبي رقم {number} لم يصل بعد أسبوع. أرجو المساعدة.", "plain", "windows-1256")
+    mail["From"] = formataddr(("عمر الحربي", f"customer{number}@example.com"), "windows-1256")
+    mail["To"] = "support@manzil.example"
+    mail["Subject"] = Header(f"طلبي رقم {number} لم يصل", "windows-1256")
+    mail["Message-ID"] = f"<bench-{number}-{time.time_ns()}@example.com>"
+    return mail.as_bytes()
+
+
+def bench_pipe(data: Path, runs: int) -> dict[str, float]:
+    command = [sys.executable, "-c", "from webapp.cli import main; main()", "mail", "receive", "--data", str(data)]
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env.pop("DATABASE_URL", None)
+    times = []
+    for number in range(runs):
+        started = time.perf_counter()
+        done = subprocess.run(command, input=arabic_mail(number), env=env, capture_output=True, timeout=120)
+        times.append(time.perf_counter() - started)
+        if done.returncode != 0:
+            raise SystemExit(f"kb mail receive failed ({done.returncode}): {done.stderr.decode()}")
+    median = statistics.median(times)
+    return {"runs": runs, "median_s": round(median, 3), "messages_per_s": round(1 / median, 2)}
+
+
+def bench_listener(data: Path, count: int) -> dict[str, float]:
+    desk = Desk(Settings(data_dir=data))
+    port = free_port()
+    controller = start_listener(desk.mail_in, "127.0.0.1", port)
+    mails = [arabic_mail(10_000 + n) for n in range(count)]
+    times = []
+    try:
+        with smtplib.SMTP("127.0.0.1", port, timeout=30) as client:
+            started = time.perf_counter()
+            for raw in mails:
+                one = time.perf_counter()
+                client.sendmail("customer@example.com", ["support@manzil.example"], raw)
+                times.append(time.perf_counter() - one)
+            total = time.perf_counter() - started
+    finally:
+        controller.stop()
+        desk.close()
+    return {"messages": count, "median_ms": round(statistics.median(times) * 1000, 1),
+            "messages_per_s": round(count / total, 1)}
+
+
+def bench_outbox(data: Path, count: int) -> dict[str, float]:
+    sink = SmtpSink().start()
+    settings = Settings(data_dir=data, smtp_url=sink.url)
+    desk = Desk(settings)
+    try:
+        for number in range(count):
+            desk.tickets.create(NewTicket(email=f"out{number}@example.com", subject=f"طلب {number}",
+                                          body="طلبي لم يصل بعد", lang="ar"))
+        started = time.perf_counter()
+        sent = 0
+        while sent < count:
+            done = deliver_pending_mail(desk, settings, limit=100)
+            if not done:
+                break
+            sent += done
+        total = time.perf_counter() - started
+        sink.wait_for(sent)
+    finally:
+        desk.close()
+        sink.stop()
+    return {"messages": sent, "received_by_sink": len(sink.messages), "messages_per_s": round(sent / total, 1)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--pipe-runs", type=int, default=20)
+    parser.add_argument("--count", type=int, default=300)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        Desk(Settings(data_dir=root / "pipe")).close()  # migrations once, not inside the first timed run
+        results = {
+            "kb mail receive (one process per mail)": bench_pipe(root / "pipe", args.pipe_runs),
+            "SMTP listener": bench_listener(root / "listener", args.count),
+            "outbox to loopback SMTP": bench_outbox(root / "outbox", args.count),
+        }
+    if args.json:
+        print(json.dumps(results, ensure_ascii=False, indent=2))
+        return
+    for name, figures in results.items():
+        print(f"{name}: " + ", ".join(f"{k} {v}" for k, v in figures.items()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,125 @@
+"""One outbox row to one `EmailMessage`: headers, threading and the two bodies.
+
+Headers are the desk's business (they decide where a reply lands); the bodies come from a
+`MailRenderer` the web layer provides (templates, translations, absolute links), so this module
+stays free of Flask. MIME is built by the standard `email` package with the SMTP policy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, formataddr
+from typing import Any, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from desk.mail.addresses import message_id, reply_address, subject_tag, thread_token
+from desk.models import CsatSurvey, InboundMail, Message, OutboxMail, Ticket
+from kb.settings import Settings
+
+# Mail clients group a thread by References; a handful of ids is enough, and headers stay short.
+MAX_REFERENCES = 10
+EXCERPT_CHARS = 600
+# Marks our own mail, so a copy that comes back in (an auto-forward, a mailing list) is seen as a loop.
+LOOP_HEADER = "X-Manzil-Loop"
+
+
+@dataclass(frozen=True)
+class MailContent:
+    """What the templates see: plain data, no database objects."""
+
+    kind: str
+    lang: str
+    help_center: str
+    customer_name: str = ""
+    subject: str = ""
+    reference: str = ""
+    excerpt: str = ""
+    body: str = ""
+    agent_name: str = ""
+    sent_at: datetime | None = None
+    survey_token: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RenderedMail:
+    subject: str
+    text: str
+    html: str
+
+
+class MailRenderer(Protocol):
+    def render(self, content: MailContent) -> RenderedMail: ...
+
+
+def _thread_ids(session: Session, ticket_id: int, before: int, mail_from: str) -> list[str]:
+    """The Message-IDs of the ticket's earlier mails, oldest first: what came in and what went out."""
+    inbound = session.execute(
+        select(InboundMail.received_at, InboundMail.mail_message_id)
+        .where(InboundMail.ticket_id == ticket_id, InboundMail.mail_message_id.is_not(None))
+        .order_by(InboundMail.id)
+    ).all()
+    outbound = session.execute(
+        select(OutboxMail.created_at, OutboxMail.mail_message_id)
+        .where(OutboxMail.ticket_id == ticket_id, OutboxMail.id < before)
+        .order_by(OutboxMail.id)
+    ).all()
+    timed = [(str(at), str(mid)) for at, mid in inbound if mid]
+    timed += [(str(at), message_id(local, mail_from)) for at, local in outbound]
+    return [mid for _, mid in sorted(timed)]
+
+
+def content_for(session: Session, row: OutboxMail, settings: Settings) -> MailContent:
+    ticket = session.get(Ticket, row.ticket_id) if row.ticket_id else None
+    message = session.get(Message, row.message_id) if row.message_id else None
+    survey = session.get(CsatSurvey, row.survey_id) if row.survey_id else None
+    first = ticket.messages[0].body if ticket and ticket.messages else ""
+    excerpt = first if len(first) <= EXCERPT_CHARS else first[:EXCERPT_CHARS].rsplit(" ", 1)[0] + " …"
+    return MailContent(
+        kind=row.kind,
+        lang=row.lang,
+        help_center=settings.mail_sender_name,
+        customer_name=(ticket.customer.name if ticket else row.payload.get("name", "")) or "",
+        subject=ticket.subject if ticket else "",
+        reference=ticket.reference if ticket else "",
+        excerpt=excerpt,
+        body=message.body if message else "",
+        agent_name=(message.agent.name if message and message.agent else "") or "",
+        sent_at=message.created_at if message else row.created_at,
+        survey_token=survey.token if survey else None,
+        extra=dict(row.payload),
+    )
+
+
+def compose(session: Session, row: OutboxMail, settings: Settings, renderer: MailRenderer) -> EmailMessage:
+    content = content_for(session, row, settings)
+    rendered = renderer.render(content)
+    mail = EmailMessage(policy=SMTP)
+    mail["From"] = formataddr((settings.mail_sender_name, settings.mail_from))
+    mail["To"] = row.to_address
+    mail["Date"] = format_datetime(row.created_at if row.created_at.tzinfo else row.created_at.astimezone())
+    mail["Message-ID"] = message_id(row.mail_message_id, settings.mail_from)
+    mail["Content-Language"] = row.lang
+    mail[LOOP_HEADER] = "1"
+    if row.kind != "reply":
+        # RFC 3834: machine-made mail, so the customer's auto-responder does not answer it.
+        mail["Auto-Submitted"] = "auto-generated"
+    subject = rendered.subject
+    ticket = session.get(Ticket, row.ticket_id) if row.ticket_id else None
+    if ticket is not None:
+        token = thread_token(session, ticket)
+        subject = f"{subject} {subject_tag(token)}"
+        mail["Reply-To"] = reply_address(settings.mail_from, token)
+        earlier = _thread_ids(session, ticket.id, row.id, settings.mail_from)
+        if earlier:
+            mail["In-Reply-To"] = earlier[-1]
+            mail["References"] = " ".join(earlier[:1] + earlier[1:][-(MAX_REFERENCES - 1):])
+    mail["Subject"] = subject
+    mail.set_content(rendered.text)
+    mail.add_alternative(rendered.html, subtype="html")
+    return mail

@@ -1,0 +1,221 @@
+"""One RFC 822 message as the desk needs it: who, what (the new text without quoted history), which
+thread it answers, whether a machine sent it, and its files.
+
+Mail in the wild is broken in every way, so nothing here raises on a bad part: a header that does
+not decode, an unknown charset or a truncated MIME tree becomes a `problems` entry and the rest is
+kept. Only a message with no sender address at all is unparseable (`UnparseableMail`). Bodies are
+read with the declared charset (windows-1256 and ISO-8859-6 Arabic mail included); HTML is reduced
+to text by nh3 (kb.message_text), never stored as markup.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.message import Message
+from email.policy import default as default_policy
+from email.utils import getaddresses, parseaddr
+
+from mailparser_reply import EmailReplyParser
+
+from kb.message_text import QUOTED_AND_HIDDEN, SUBJECT_PREFIX, html_to_lines, without_quoted_lines
+
+# A real mail has a handful of parts; 500 is an attack or a broken generator. Past this we stop looking.
+MAX_PARTS = 100
+MAX_ATTACHMENTS = 20
+# The languages whose reply headers mail-parser-reply knows besides English (it has no Arabic; the
+# Arabic "في ... كتب:" header is kb.message_text's).
+REPLY_PARSER_LANGUAGES = ["en", "de", "fr", "es", "it", "nl"]
+_AUTO_HEADERS = ("X-Autoreply", "X-Autorespond", "X-Auto-Reply", "X-Autoresponder")
+_DAEMON = re.compile(r"^(mailer-daemon|postmaster|no-?reply|bounces?)([+@]|$)", re.IGNORECASE)
+
+
+class UnparseableMail(ValueError):
+    """Not an email the desk can use (no sender address)."""
+
+
+@dataclass(frozen=True)
+class ParsedAttachment:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class ParsedMail:
+    message_id: str | None
+    from_name: str
+    from_address: str
+    recipients: list[str]
+    subject: str
+    in_reply_to: str
+    references: str
+    text: str
+    full_text: str
+    automatic: str | None
+    loop: bool
+    attachments: list[ParsedAttachment] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def _header(message: Message, name: str, problems: list[str]) -> str:
+    try:
+        values = message.get_all(name) or []
+        return " ".join(str(v) for v in values).strip()
+    except Exception as error:  # a header the policy cannot decode must not lose the mail
+        problems.append(f"header {name}: {error}")
+        raw = message.get(name, failobj="")
+        return str(raw) if isinstance(raw, str) else ""
+
+
+def _sender(message: Message, problems: list[str]) -> tuple[str, str]:
+    """The From (else Sender) display name and address, decoded (RFC 2047 names included)."""
+    for name in ("From", "Sender"):
+        try:
+            header = message.get(name)
+            addresses = getattr(header, "addresses", None)
+            if addresses:
+                return str(addresses[0].display_name), str(addresses[0].addr_spec)
+        except Exception as error:
+            problems.append(f"header {name}: {error}")
+        found = parseaddr(_header(message, name, problems))
+        if found[1]:
+            return found
+    return "", ""
+
+
+def part_text(part: Message) -> str:
+    """A text part decoded with its declared charset (unknown ones as UTF-8, bad bytes replaced)."""
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes):
+        return ""
+    charset = part.get_content_charset() or "utf-8"
+    try:
+        return payload.decode(charset, errors="replace")
+    except LookupError:
+        return payload.decode("utf-8", errors="replace")
+
+
+def _parts(message: Message, problems: list[str]) -> list[Message]:
+    parts: list[Message] = []
+    for part in message.walk():
+        if len(parts) >= MAX_PARTS:
+            problems.append(f"more than {MAX_PARTS} MIME parts: the rest were not read")
+            break
+        parts.append(part)
+    return parts
+
+
+def email_text(message: Message, parts: list[Message] | None = None) -> str:
+    """The readable body: the text/plain part, else the HTML part reduced to text (HTML mail is common).
+
+    Quoted history stays in (the agent may need it); only hidden parts go.
+    """
+    by_type: dict[str, str] = {}
+    for part in parts if parts is not None else _parts(message, []):
+        kind = part.get_content_type()
+        if kind in ("text/plain", "text/html") and kind not in by_type and not part.get_filename():
+            by_type[kind] = part_text(part)
+    if "text/plain" in by_type:
+        return by_type["text/plain"]
+    return html_to_lines(by_type.get("text/html", ""), drop=QUOTED_AND_HIDDEN - {"blockquote"}).strip()
+
+
+def new_text(full: str) -> str:
+    """The customer's new words: mail-parser-reply's cut, then kb.message_text's (Arabic headers, '>')."""
+    try:
+        latest = EmailReplyParser(languages=REPLY_PARSER_LANGUAGES).parse_reply(full) or full
+    except Exception:  # the parser's regexes on hostile input: fall back to our own cut
+        latest = full
+    text = "\n".join(without_quoted_lines(latest)).strip()
+    return text or full.strip()
+
+
+def automatic_reason(message: Message, sender: str, problems: list[str]) -> str | None:
+    """Why this mail was sent by a machine (RFC 3834 auto-replies, bulk and list mail, bounces), else None."""
+    auto = _header(message, "Auto-Submitted", problems).lower()
+    if auto and auto != "no":
+        return f"Auto-Submitted: {auto}"
+    precedence = _header(message, "Precedence", problems).lower()
+    if precedence in ("bulk", "junk", "list", "auto_reply"):
+        return f"Precedence: {precedence}"
+    for name in _AUTO_HEADERS:
+        if message.get(name) is not None:
+            return name
+    if message.get_content_type() == "multipart/report" or any(
+        p.get_content_type() in ("message/delivery-status", "message/disposition-notification")
+        for p in _parts(message, [])
+    ):
+        return "delivery status notification"
+    if message.get("List-Id") or message.get("List-Unsubscribe"):
+        return "mailing list"
+    if _DAEMON.match(sender):
+        return f"sent by {sender}"
+    return None
+
+
+def clean_subject(subject: str) -> str:
+    return SUBJECT_PREFIX.sub("", subject).strip()
+
+
+def _attachments(parts: list[Message], problems: list[str]) -> list[ParsedAttachment]:
+    found: list[ParsedAttachment] = []
+    for part in parts:
+        if part.is_multipart():
+            continue
+        filename = part.get_filename()
+        disposition = (part.get_content_disposition() or "").lower()
+        if not filename and disposition != "attachment":
+            continue
+        if len(found) >= MAX_ATTACHMENTS:
+            problems.append(f"more than {MAX_ATTACHMENTS} attachments: the rest were not kept")
+            break
+        try:
+            data = part.get_payload(decode=True)
+        except Exception as error:
+            problems.append(f"attachment {filename!r}: {error}")
+            continue
+        payload = data if isinstance(data, bytes) else b""
+        found.append(ParsedAttachment(str(filename or "attachment"), part.get_content_type(), payload))
+    return found
+
+
+def parse_mail(raw: bytes, own_address: str = "") -> ParsedMail:
+    try:
+        message = message_from_bytes(raw, policy=default_policy)
+    except Exception as error:  # the parser is lenient; this is truly not a message
+        raise UnparseableMail(f"not an email: {error}") from None
+    problems = [str(d) for d in getattr(message, "defects", [])][:10]
+    name, sender = _sender(message, problems)
+    if not sender or "@" not in sender:
+        raise UnparseableMail("no sender address (From)")
+    sender = sender.lower()
+    recipients = [
+        address.lower()
+        for _, address in getaddresses(
+            [_header(message, h, problems) for h in ("To", "Cc", "Delivered-To", "X-Original-To", "Envelope-To")]
+        )
+        if address
+    ]
+    parts = _parts(message, problems)
+    full = email_text(message, parts).replace("\r\n", "\n").replace("\x00", "")
+    own = parseaddr(own_address)[1].lower()
+    loop = message.get("X-Manzil-Loop") is not None or (bool(own) and sender == own)
+    subject = _header(message, "Subject", problems)
+    message_id = _header(message, "Message-ID", problems) or None
+    return ParsedMail(
+        message_id=message_id[:300] if message_id else None,
+        from_name=name.strip()[:200],
+        from_address=sender,
+        recipients=recipients,
+        subject=subject,
+        in_reply_to=_header(message, "In-Reply-To", problems),
+        references=_header(message, "References", problems),
+        text=new_text(full),
+        full_text=full,
+        automatic=automatic_reason(message, sender, problems),
+        loop=loop,
+        attachments=_attachments(parts, problems),
+        problems=problems,
+    )

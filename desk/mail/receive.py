@@ -1,0 +1,234 @@
+"""One code path for every email that comes in (`kb mail receive`, `kb mail serve`, `kb mail fetch`):
+keep the original, then create a ticket or continue one, in one transaction.
+
+Matching a reply to its ticket needs something unguessable: the token in the reply address, a
+Message-ID we sent (In-Reply-To/References), or the subject tag; never a ticket number. A reply
+to a solved ticket reopens it; to a closed one it starts a follow-up ticket. Mail from machines
+(auto-replies, bounces, lists) is recorded (on its ticket as an internal note when it has one) but
+never answered, never reopens, and never creates a ticket. Our own mail coming back is a loop and
+only recorded.
+
+Nothing is lost: the raw message is written to disk first, and any failure to store raises
+`StorageError` so the caller answers "try again later" (exit 75, SMTP 451, IMAP left unseen).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from desk.database import Database
+from desk.mail.addresses import message_id_locals, message_ids, token_in_subject, tokens_in_addresses
+from desk.mail.parse import ParsedMail, UnparseableMail, clean_subject, parse_mail
+from desk.models import Attachment, InboundMail, MailThread, Message, OutboxMail, Ticket, utcnow
+from desk.tickets import MAX_BODY, MAX_SUBJECT, InputError, NewTicket, TicketStore
+from kb.settings import Settings
+
+# Bigger than any real mail with attachments within the limits; past it we do not even parse.
+MAX_MAIL_BYTES = 40 * 1024 * 1024
+ALLOWED_TYPES = re.compile(
+    r"^(image/(png|jpeg|gif|webp|heic)|application/pdf|text/(plain|csv)"
+    r"|application/(zip|vnd\.openxmlformats-officedocument\.[\w.]+|msword|vnd\.ms-excel))$"
+)
+RAW_FOLDER = "mail/raw"
+ATTACHMENT_FOLDER = "mail/attachments"
+NO_TEXT = "(no text)"
+
+
+class StorageError(Exception):
+    """The mail could not be stored: a temporary failure, the sender should try again."""
+
+
+@dataclass(frozen=True)
+class Received:
+    outcome: str  # created | continued | follow_up | automatic | loop | duplicate | rejected
+    inbound_id: int | None = None
+    ticket_id: int | None = None
+    reference: str | None = None
+    reason: str | None = None
+
+
+def store_raw(data_dir: Path, raw: bytes) -> str:
+    """The original, byte for byte, named by its hash (a retried delivery lands on the same file)."""
+    digest = hashlib.sha256(raw).hexdigest()
+    month = utcnow().strftime("%Y-%m")
+    relative = f"{RAW_FOLDER}/{month}/{digest[:40]}.eml"
+    target = data_dir / relative
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_suffix(".part")
+        partial.write_bytes(raw)
+        partial.replace(target)
+    return relative
+
+
+def _safe_filename(name: str) -> str:
+    cleaned = re.sub(r"[^\w.\- ]+", "_", Path(name.replace("\\", "/")).name, flags=re.UNICODE).strip(" .")
+    return cleaned[:120] or "attachment"
+
+
+def find_ticket(session: Session, mail: ParsedMail, recipients: list[str]) -> Ticket | None:
+    tokens = tokens_in_addresses(recipients + mail.recipients)
+    if tokens:
+        found = session.scalar(select(Ticket).join(MailThread).where(MailThread.token.in_(tokens)))
+        if found is not None:
+            return found
+    locals_ = message_id_locals(f"{mail.in_reply_to} {mail.references}")
+    if locals_:
+        ticket_id = session.scalar(
+            select(OutboxMail.ticket_id)
+            .where(OutboxMail.mail_message_id.in_(locals_), OutboxMail.ticket_id.is_not(None))
+            .order_by(OutboxMail.id.desc()).limit(1)
+        )
+        if ticket_id is None:
+            ids = message_ids(f"{mail.in_reply_to} {mail.references}")
+            ticket_id = session.scalar(
+                select(InboundMail.ticket_id)
+                .where(InboundMail.mail_message_id.in_(ids), InboundMail.ticket_id.is_not(None))
+                .order_by(InboundMail.id.desc()).limit(1)
+            )
+        if ticket_id is not None:
+            return session.get(Ticket, ticket_id)
+    token = token_in_subject(mail.subject)
+    if token:
+        return session.scalar(select(Ticket).join(MailThread).where(MailThread.token == token))
+    return None
+
+
+class MailReceiver:
+    def __init__(self, db: Database, tickets: TicketStore, settings: Settings) -> None:
+        self.db = db
+        self.tickets = tickets
+        self.settings = settings
+
+    def receive(self, raw: bytes, transport: str = "stdin", recipients: list[str] | None = None) -> Received:
+        """Store one message; raises `UnparseableMail` (a permanent error) or `StorageError` (retry)."""
+        try:
+            raw_path = store_raw(self.settings.data_dir, raw)
+        except OSError as error:
+            raise StorageError(f"could not keep the original: {error}") from error
+        if len(raw) > MAX_MAIL_BYTES:
+            self._record(raw_path, len(raw), transport, "rejected", None, f"larger than {MAX_MAIL_BYTES} bytes")
+            raise UnparseableMail(f"the message is {len(raw):,} bytes; the limit is {MAX_MAIL_BYTES:,}")
+        try:
+            mail = parse_mail(raw, self.settings.mail_from)
+        except UnparseableMail as error:
+            self._record(raw_path, len(raw), transport, "rejected", None, str(error))
+            raise
+        try:
+            with self.db.session() as session:
+                return self._store(session, mail, raw_path, len(raw), transport, recipients or [])
+        except InputError as error:
+            return self._record(raw_path, len(raw), transport, "rejected", mail, str(error))
+        except (SQLAlchemyError, OSError) as error:
+            raise StorageError(f"{type(error).__name__}: {error}") from error
+
+    def _record(
+        self, raw_path: str, size: int, transport: str, outcome: str, mail: ParsedMail | None, reason: str
+    ) -> Received:
+        try:
+            with self.db.session() as session:
+                row = self._inbound(session, mail, raw_path, size, transport, outcome, reason)
+        except SQLAlchemyError as error:
+            raise StorageError(f"{type(error).__name__}: {error}") from error
+        return Received(outcome, row.id, reason=reason)
+
+    @staticmethod
+    def _inbound(
+        session: Session, mail: ParsedMail | None, raw_path: str, size: int, transport: str, outcome: str,
+        reason: str | None = None, ticket: Ticket | None = None, message: Message | None = None,
+        received_at: datetime | None = None,
+    ) -> InboundMail:
+        session.flush()
+        row = InboundMail(
+            mail_message_id=mail.message_id if mail else None,
+            from_address=(mail.from_address if mail else "")[:320],
+            subject=(mail.subject if mail else "")[:300],
+            outcome=outcome,
+            reason=reason[:500] if reason else None,
+            ticket_id=ticket.id if ticket else None,
+            message_id=message.id if message else None,
+            channel=transport,
+            raw_path=raw_path,
+            size=size,
+            received_at=received_at or utcnow(),
+        )
+        session.add(row)
+        session.flush()
+        return row
+
+    def _store(
+        self, session: Session, mail: ParsedMail, raw_path: str, size: int, transport: str, recipients: list[str]
+    ) -> Received:
+        arrived = utcnow()  # before the confirmation it causes, so threads list them in order
+        if mail.message_id:
+            seen = session.scalar(
+                select(InboundMail).where(
+                    InboundMail.mail_message_id == mail.message_id, InboundMail.ticket_id.is_not(None)
+                ).limit(1)
+            )
+            if seen is not None:  # a retried delivery of a mail already stored
+                return Received("duplicate", seen.id, seen.ticket_id, reason="already received")
+        if mail.loop:
+            row = self._inbound(session, mail, raw_path, size, transport, "loop", "our own mail came back")
+            return Received("loop", row.id, reason="our own mail came back")
+        ticket = find_ticket(session, mail, recipients)
+        body = (mail.text or NO_TEXT)[:MAX_BODY]
+        if mail.automatic:
+            message = None
+            if ticket is not None:
+                message = Message(author="customer", body=f"[{mail.automatic}]\n{body}", internal=True, channel="email")
+                ticket.messages.append(message)
+            row = self._inbound(session, mail, raw_path, size, transport, "automatic", mail.automatic, ticket, message)
+            return Received("automatic", row.id, ticket.id if ticket else None,
+                            ticket.reference if ticket else None, mail.automatic)
+        now = utcnow()
+        if ticket is not None and ticket.status != "closed":
+            message = Message(author="customer", body=body, channel="email", created_at=now)
+            ticket.messages.append(message)
+            TicketStore._set_status(ticket, "open", now)
+            outcome = "continued"
+        else:
+            subject = clean_subject(re.sub(r"\s*\[#mz-[a-z2-7]+\]", "", mail.subject, flags=re.IGNORECASE))
+            context = {"follow_up_of": ticket.reference} if ticket is not None else None
+            new = self.tickets.validate(NewTicket(
+                email=mail.from_address, name=mail.from_name, subject=(subject or body.split("\n", 1)[0])[:MAX_SUBJECT],
+                body=body, channel="email", context=context,
+            ))
+            ticket = self.tickets.create_in(session, new)
+            message = ticket.messages[0]
+            outcome = "follow_up" if context else "created"
+        session.flush()
+        self._attachments(session, mail, ticket, message)
+        row = self._inbound(session, mail, raw_path, size, transport, outcome, None, ticket, message, arrived)
+        return Received(outcome, row.id, ticket.id, ticket.reference)
+
+    def _attachments(self, session: Session, mail: ParsedMail, ticket: Ticket, message: Message) -> None:
+        limit = self.settings.mail_max_attachment_bytes
+        for number, part in enumerate(mail.attachments, 1):
+            name = _safe_filename(part.filename)
+            reason = None
+            if not ALLOWED_TYPES.match(part.content_type):
+                reason = f"type {part.content_type} is not accepted"
+            elif len(part.data) > limit:
+                reason = f"{len(part.data):,} bytes; the limit is {limit:,}"
+            path = None
+            if reason is None:
+                path = f"{ATTACHMENT_FOLDER}/{ticket.id}/{message.id}-{number}-{name}"
+                target = self.settings.data_dir / path
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(part.data)
+            session.add(Attachment(
+                ticket_id=ticket.id, message_id=message.id, filename=name, content_type=part.content_type[:120],
+                size=len(part.data), path=path, skipped_reason=reason,
+            ))
+
+
+__all__ = ["MailReceiver", "Received", "StorageError", "UnparseableMail"]

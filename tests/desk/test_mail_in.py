@@ -1,0 +1,256 @@
+"""Mail in: one path for stdin, the SMTP/LMTP listener and IMAP. Real MIME built with the email
+package (Arabic in windows-1256 and ISO-8859-6, RFC 2047 headers), a real aiosmtpd listener on
+loopback, the real `kb mail receive` command through click's runner."""
+
+from __future__ import annotations
+
+import smtplib
+from collections.abc import Iterator
+from email.header import Header
+from email.message import EmailMessage
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import formataddr
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from desk.desk import Desk
+from desk.mail.addresses import reply_address
+from desk.mail.listener import start_listener
+from desk.mail.receive import StorageError, UnparseableMail
+from desk.models import Attachment, Customer, InboundMail, MailThread, OutboxMail, Ticket
+from desk.tickets import NewTicket
+from kb.settings import Settings
+from tests.conftest import database_url_for_tests
+from tests.smtp_sink import free_port
+from webapp.cli import main
+
+ARABIC_BODY = "السلام عليكم\nطلبت جوالاً قبل أسبوع ولم يصل حتى الآن. رقم الطلب 55821.\nشكرا"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", database_url=database_url_for_tests())
+
+
+@pytest.fixture
+def desk(settings: Settings) -> Iterator[Desk]:
+    opened = Desk(settings)
+    yield opened
+    opened.close()
+
+
+def arabic_mail(charset: str = "windows-1256") -> bytes:
+    mail = MIMEText(ARABIC_BODY, "plain", charset)
+    mail["From"] = formataddr(("عمر الحربي", "omar@example.com"), charset)
+    mail["To"] = "support@manzil.example"
+    mail["Subject"] = Header("طلبي لم يصل", charset)
+    mail["Message-ID"] = f"<first-{charset}@mail.example.com>"
+    return mail.as_bytes()
+
+
+def plain_mail(body: str, subject: str = "Question", sender: str = "lina@example.com", **headers: str) -> bytes:
+    mail = EmailMessage()
+    mail["From"] = sender
+    mail["To"] = headers.pop("To", "support@manzil.example")
+    mail["Subject"] = subject
+    for name, value in headers.items():
+        mail[name.replace("_", "-")] = value
+    mail.set_content(body)
+    return mail.as_bytes()
+
+
+def token_of(desk: Desk, ticket_id: int) -> str:
+    with desk.db.session() as session:
+        return session.scalar(select(MailThread.token).where(MailThread.ticket_id == ticket_id)) or ""
+
+
+def confirmed(desk: Desk, ticket_id: int) -> OutboxMail:
+    """The confirmation row, with the token made as the composer would."""
+    from desk.mail.addresses import thread_token
+
+    with desk.db.session() as session:
+        thread_token(session, session.get(Ticket, ticket_id))  # type: ignore[arg-type]
+        return session.scalar(select(OutboxMail).where(OutboxMail.ticket_id == ticket_id).order_by(OutboxMail.id))
+
+
+@pytest.mark.parametrize("charset", ["windows-1256", "iso-8859-6"])
+def test_arabic_legacy_charsets_and_rfc2047_headers_become_an_arabic_ticket(desk: Desk, charset: str) -> None:
+    received = desk.mail_in.receive(arabic_mail(charset))
+    assert received.outcome == "created"
+    ticket = desk.tickets.get(received.ticket_id or 0)
+    assert ticket is not None and ticket.lang == "ar" and ticket.subject == "طلبي لم يصل"
+    assert ticket.channel == "email" and ticket.customer.name == "عمر الحربي"
+    assert "رقم الطلب 55821" in ticket.messages[0].body and ticket.messages[0].channel == "email"
+    with desk.db.session() as session:
+        inbound = session.scalar(select(InboundMail))
+        assert inbound is not None and inbound.mail_message_id == f"<first-{charset}@mail.example.com>"
+    assert (desk.settings.data_dir / inbound.raw_path).read_bytes() == arabic_mail(charset)  # the full original
+    assert [m.kind for m in desk.outbox.for_ticket(ticket.id)] == ["confirmation"]
+
+
+def test_replies_continue_by_token_message_id_or_subject_tag_and_reopen(desk: Desk) -> None:
+    first = desk.mail_in.receive(plain_mail("My card payment failed twice.", "Card payment failed"))
+    row = confirmed(desk, first.ticket_id or 0)
+    token = token_of(desk, first.ticket_id or 0)
+    desk.tickets.update(first.ticket_id or 0, status="solved")
+    answer = plain_mail("It failed again.\n\nOn Mon, Support wrote:\n> old text", "Re: Card payment failed",
+                        To=reply_address("support@x.example", token))
+    by_address = desk.mail_in.receive(answer)
+    assert by_address.outcome == "continued" and by_address.ticket_id == first.ticket_id
+    ticket = desk.tickets.get(first.ticket_id or 0)
+    assert ticket is not None and ticket.status == "open" and ticket.messages[-1].body == "It failed again."
+    by_header = desk.mail_in.receive(plain_mail("Headers only", "Re: anything",
+                                                In_Reply_To=f"<{row.mail_message_id}@manzil.example>"))
+    by_subject = desk.mail_in.receive(plain_mail("Subject only", f"Re: Card payment failed [#mz-{token}]"))
+    assert by_header.ticket_id == by_subject.ticket_id == first.ticket_id
+    guessed = desk.mail_in.receive(plain_mail("Let me in", f"Re: ticket #{first.ticket_id} [#mz-aaaaaaaaaaaaaaaa]"))
+    assert guessed.outcome == "created" and guessed.ticket_id != first.ticket_id
+
+
+def test_one_customer_across_contact_form_api_and_email(desk: Desk) -> None:
+    desk.tickets.create(NewTicket(email="Lina@Example.com", subject="Form", body="From the form", channel="web"))
+    desk.tickets.create(NewTicket(email="lina@example.com", subject="API", body="From the API", channel="api"))
+    desk.mail_in.receive(plain_mail("From my mail", sender="Lina <LINA@example.com>"))
+    with desk.db.session() as session:
+        assert session.scalars(select(Customer.email)).all() == ["lina@example.com"]
+        assert sorted(t.channel for t in session.scalars(select(Ticket))) == ["api", "email", "web"]
+
+
+def test_auto_replies_and_bounces_are_recorded_never_answered_never_reopen(desk: Desk) -> None:
+    first = desk.mail_in.receive(plain_mail("Where is my order?"))
+    token = confirmed(desk, first.ticket_id or 0) and token_of(desk, first.ticket_id or 0)
+    desk.tickets.update(first.ticket_id or 0, status="solved")
+    before = len(desk.outbox.for_ticket(first.ticket_id or 0))
+    out_of_office = desk.mail_in.receive(plain_mail("I am away until Sunday.", f"Auto: Re: x [#mz-{token}]",
+                                                    Auto_Submitted="auto-replied"))
+    assert out_of_office.outcome == "automatic" and out_of_office.ticket_id == first.ticket_id
+    ticket = desk.tickets.get(first.ticket_id or 0)
+    assert ticket is not None and ticket.status == "solved" and ticket.messages[-1].internal
+    assert len(desk.outbox.for_ticket(first.ticket_id or 0)) == before
+    bulk = desk.mail_in.receive(plain_mail("Newsletter", "Offers", Precedence="bulk"))
+    dsn = (b"From: MAILER-DAEMON@mx.example.com\nSubject: Undelivered Mail Returned to Sender\n"
+           b"Content-Type: multipart/report; report-type=delivery-status; boundary=b1\n\n"
+           b"--b1\nContent-Type: text/plain\n\nDelivery failed\n"
+           b"--b1\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.com\n\n"
+           b"Final-Recipient: rfc822; x@example.com\nStatus: 5.1.1\n--b1--\n")
+    bounce = desk.mail_in.receive(dsn)
+    assert bulk.outcome == bounce.outcome == "automatic" and bulk.ticket_id is None and bounce.ticket_id is None
+    assert desk.tickets.inbox()[1] == 1
+
+
+def test_our_own_mail_coming_back_is_a_loop(desk: Desk) -> None:
+    looped = desk.mail_in.receive(plain_mail("copy", sender="support@manzil.example"))
+    marked = desk.mail_in.receive(plain_mail("copy", sender="list@example.com", X_Manzil_Loop="1"))
+    assert looped.outcome == marked.outcome == "loop" and desk.tickets.inbox()[1] == 0
+
+
+def test_a_retried_delivery_is_stored_once(desk: Desk) -> None:
+    raw = plain_mail("Hello", Message_ID="<same@example.com>")
+    first, again = desk.mail_in.receive(raw), desk.mail_in.receive(raw)
+    assert first.outcome == "created" and again.outcome == "duplicate" and again.ticket_id == first.ticket_id
+    assert desk.tickets.inbox()[1] == 1
+
+
+def test_a_reply_to_a_closed_ticket_starts_a_follow_up(desk: Desk) -> None:
+    first = desk.mail_in.receive(plain_mail("Where is my order?", "Order"))
+    token = confirmed(desk, first.ticket_id or 0) and token_of(desk, first.ticket_id or 0)
+    desk.tickets.update(first.ticket_id or 0, status="closed")
+    later = desk.mail_in.receive(plain_mail("It broke after a month", f"Re: Order [#mz-{token}]"))
+    assert later.outcome == "follow_up" and later.ticket_id != first.ticket_id
+    ticket = desk.tickets.get(later.ticket_id or 0)
+    assert ticket is not None and ticket.subject == "Order" and ticket.context["follow_up_of"] == first.reference
+
+
+def test_html_mail_is_sanitized_and_attachments_kept_within_limits(desk: Desk) -> None:
+    mail = EmailMessage()
+    mail["From"] = "lina@example.com"
+    mail["Subject"] = "Screenshot"
+    mail.set_content("<p>See the <b>error</b></p><script>alert(1)</script><img src=x onerror=alert(2)>",
+                     subtype="html")
+    mail.add_attachment(b"\x89PNG fake image", maintype="image", subtype="png", filename="../../screen shot.png")
+    mail.add_attachment(b"MZ", maintype="application", subtype="x-msdownload", filename="tool.exe")
+    received = desk.mail_in.receive(mail.as_bytes())
+    ticket = desk.tickets.get(received.ticket_id or 0)
+    assert ticket is not None and ticket.messages[0].body == "See the error"
+    with desk.db.session() as session:
+        kept, refused = session.scalars(select(Attachment).order_by(Attachment.id)).all()
+    assert kept.filename == "screen shot.png" and kept.path and ".." not in kept.path
+    assert (desk.settings.data_dir / kept.path).read_bytes() == b"\x89PNG fake image"
+    assert refused.path is None and "not accepted" in (refused.skipped_reason or "")
+
+
+def test_hostile_mail_never_crashes(desk: Desk) -> None:
+    with pytest.raises(UnparseableMail):
+        desk.mail_in.receive(b"\x00\xff garbage without headers")
+    with pytest.raises(UnparseableMail):
+        desk.mail_in.receive(plain_mail("no sender", sender=""))
+    many = MIMEMultipart()
+    many["From"] = "lina@example.com"
+    many["Subject"] = "=?utf-8?q?broken=ZZ?= many parts"
+    for number in range(500):
+        many.attach(MIMEText(f"part {number}"))
+    assert desk.mail_in.receive(many.as_bytes()).outcome == "created"
+    big = EmailMessage()
+    big["From"] = "lina@example.com"
+    big["Subject"] = "Big"
+    big.set_content("A big file")
+    big.add_attachment(b"x" * (20 * 1024 * 1024), maintype="application", subtype="pdf", filename="big.pdf")
+    received = desk.mail_in.receive(big.as_bytes())
+    assert received.outcome == "created"
+    with desk.db.session() as session:
+        refused = session.scalar(select(Attachment).where(Attachment.filename == "big.pdf"))
+    assert refused is not None and refused.path is None and "limit" in (refused.skipped_reason or "")
+    broken = b"From: lina@example.com\nSubject: cut\nContent-Type: multipart/mixed; boundary=zzz\n\n--zzz\nContent-"
+    assert desk.mail_in.receive(broken).outcome == "created"
+    unknown = b"From: lina@example.com\nSubject: x\nContent-Type: text/plain; charset=x-klingon\n\nHello there"
+    assert desk.mail_in.receive(unknown).outcome == "created"
+
+
+def test_storage_failure_is_temporary(tmp_path: Path) -> None:
+    blocked = tmp_path / "data"
+    blocked.write_text("a file where the data directory should be")
+    desk = Desk(Settings(data_dir=blocked, database_url=f"sqlite:///{tmp_path / 'desk.sqlite'}"))
+    try:
+        with pytest.raises(StorageError):
+            desk.mail_in.receive(plain_mail("Hello"))
+    finally:
+        desk.close()
+
+
+def test_kb_mail_receive_exit_codes(tmp_path: Path) -> None:
+    runner = CliRunner()
+    where = ["--data", str(tmp_path / "data")]
+    stored = runner.invoke(main, ["mail", "receive", *where], input=arabic_mail())
+    assert stored.exit_code == 0 and stored.output.startswith("created ")
+    garbage = runner.invoke(main, ["mail", "receive", *where], input=b"not a mail")
+    assert garbage.exit_code == 65
+    (tmp_path / "data" / "mail").rename(tmp_path / "moved")
+    (tmp_path / "data" / "mail").write_text("a file where the mail folder should be")
+    failed = runner.invoke(main, ["mail", "receive", *where], input=arabic_mail("iso-8859-6"))
+    assert failed.exit_code == 75 and "try again later" in failed.output
+
+
+def test_the_smtp_listener_stores_and_answers_451_when_it_cannot(desk: Desk, tmp_path: Path) -> None:
+    port = free_port()
+    controller = start_listener(desk.mail_in, "127.0.0.1", port)
+    try:
+        with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
+            client.sendmail("omar@example.com", ["support@manzil.example"], arabic_mail())
+        assert desk.tickets.inbox()[1] == 1
+    finally:
+        controller.stop()
+    blocked = tmp_path / "blocked"
+    blocked.write_text("not a directory")
+    broken = Desk(Settings(data_dir=blocked, database_url=f"sqlite:///{tmp_path / 'other.sqlite'}"))
+    controller = start_listener(broken.mail_in, "127.0.0.1", port, lmtp=True)
+    try:
+        with smtplib.LMTP("127.0.0.1", port, timeout=10) as client, pytest.raises(smtplib.SMTPDataError) as refused:
+            client.sendmail("omar@example.com", ["support@manzil.example"], arabic_mail())
+        assert refused.value.smtp_code == 451
+    finally:
+        controller.stop()
+        broken.close()

@@ -1,0 +1,179 @@
+"""Mail out: the outbox queued in the same transaction, composed in the ticket's language, delivered
+to a real SMTP server on loopback (aiosmtpd), retried with backoff while it is down, or written as
+.eml files when no server is configured."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from desk.desk import Desk
+from desk.mail.outbox import deliver_pending, retry_delay
+from desk.models import CsatSurvey, OutboxMail, utcnow
+from desk.tickets import InputError, NewTicket
+from kb.settings import Settings
+from tests.conftest import database_url_for_tests
+from tests.smtp_sink import SmtpSink, free_port
+from webapp.mail_templates import EmailTemplates
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path, database_url=database_url_for_tests(), base_url="https://help.manzil.example",
+                    mail_from="support@manzil.example")
+
+
+@pytest.fixture
+def desk(settings: Settings) -> Iterator[Desk]:
+    opened = Desk(settings)
+    yield opened
+    opened.close()
+
+
+def deliver(desk: Desk, settings: Settings, **kwargs: object) -> int:
+    return deliver_pending(desk.db, settings, EmailTemplates(settings), **kwargs)  # type: ignore[arg-type]
+
+
+def arabic_ticket(desk: Desk):  # type: ignore[no-untyped-def]
+    return desk.tickets.create(NewTicket(email="Omar@Example.com", name="عمر", subject="طلبي لم يصل",
+                                         body="طلبي رقم 12345 لم يصل بعد، أرجو المساعدة"))
+
+
+def bodies(mail) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    return mail.get_body(("plain",)).get_content(), mail.get_body(("html",)).get_content()
+
+
+def test_confirmation_reply_and_solve_reach_the_smtp_server_threaded(desk: Desk, settings: Settings,
+                                                                       sink: SmtpSink) -> None:
+    settings = replace(settings, smtp_url=sink.url)
+    ticket = arabic_ticket(desk)
+    agent = desk.accounts.create_agent("sara@manzil.example", "a long password", name="سارة")
+    desk.tickets.reply(ticket.id, agent.id, "مرحبا، راجع [الدليل](https://help.manzil.example/ar/a) رقم 12345.")
+    desk.tickets.update(ticket.id, status="solved")
+    assert deliver(desk, settings) == 3
+    confirmation, reply, solved = sink.messages
+    assert [m["To"] for m in sink.messages] == ["omar@example.com"] * 3
+    # One stable tag in every subject; the reply address carries the same unguessable token.
+    tag = confirmation["Subject"].rsplit(" ", 1)[1]
+    assert tag.startswith("[#mz-") and all(m["Subject"].endswith(tag) for m in sink.messages)
+    assert "طلبي لم يصل" in reply["Subject"] and reply["Reply-To"] == f"support+{tag[5:-1]}@manzil.example"
+    assert reply["In-Reply-To"] == confirmation["Message-ID"]
+    assert solved["References"].split() == [confirmation["Message-ID"], reply["Message-ID"]]
+    text, html = bodies(confirmation)
+    assert ticket.reference in text and f"https://help.manzil.example/ar/tickets/{ticket.reference}" in html
+    assert "12345" in text  # a short copy of their message
+    assert "الرقم المرجعي:" in text and reply["Subject"].startswith("رد: طلبي لم يصل")  # the ticket's language
+    text, html = bodies(reply)
+    assert '<html lang="ar" dir="rtl">' in html and '<p dir="auto">' in html
+    assert '<a href="https://help.manzil.example/ar/a">الدليل</a>' in html and "سارة" in text and "سارة" in html
+    assert reply["Auto-Submitted"] is None and confirmation["Auto-Submitted"] == "auto-generated"
+    text, html = bodies(solved)
+    survey = desk.surveys.latest_for_ticket(ticket.id)
+    assert survey is not None and survey.sent_at is not None
+    assert f"https://help.manzil.example/ar/survey/{survey.token}?rating=5" in html
+    assert deliver(desk, settings) == 0  # nothing sent twice
+
+
+def test_internal_notes_are_never_mailed_and_imports_get_no_confirmation(desk: Desk, settings: Settings) -> None:
+    desk.tickets.create(NewTicket(email="a@example.com", subject="Old", body="From the old desk",
+                                  created=utcnow() - timedelta(days=30), notify=False))
+    with desk.db.session() as session:
+        assert session.scalar(select(OutboxMail)) is None
+    ticket = desk.tickets.create(NewTicket(email="a@example.com", subject="New", body="Help", channel="phone"))
+    with desk.db.session() as session:
+        assert session.scalar(select(OutboxMail).where(OutboxMail.ticket_id == ticket.id)) is None
+
+
+def test_a_reply_that_solves_carries_the_survey_in_one_mail(desk: Desk, settings: Settings) -> None:
+    ticket = desk.tickets.create(NewTicket(email="a@example.com", subject="Refund", body="Where is my refund?"))
+    agent = desk.accounts.create_agent("sara@manzil.example", "a long password", name="Sara")
+    desk.tickets.reply(ticket.id, agent.id, "It went out today.", status="solved")
+    kinds = [m.kind for m in desk.outbox.for_ticket(ticket.id)]
+    assert kinds == ["confirmation", "reply"]
+    assert desk.outbox.for_ticket(ticket.id)[1].survey_id is not None
+    with desk.db.session() as session:
+        assert session.scalar(select(CsatSurvey.agent_id).where(CsatSurvey.ticket_id == ticket.id)) == agent.id
+
+
+def test_a_failed_reply_queues_nothing(desk: Desk, settings: Settings) -> None:
+    ticket = desk.tickets.create(NewTicket(email="a@example.com", subject="Refund", body="Where is my refund?"))
+    with pytest.raises(InputError):
+        desk.tickets.reply(ticket.id, 1, "   ")
+    assert [m.kind for m in desk.outbox.for_ticket(ticket.id)] == ["confirmation"]
+
+
+def test_smtp_down_queues_then_delivers_when_the_server_starts(desk: Desk, settings: Settings) -> None:
+    port = free_port()
+    settings = replace(settings, smtp_url=f"smtp://127.0.0.1:{port}")
+    ticket = desk.tickets.create(NewTicket(email="a@example.com", subject="Refund", body="Where is my refund?"))
+    assert deliver(desk, settings) == 0
+    [row] = desk.outbox.for_ticket(ticket.id)
+    assert row.status == "queued" and row.attempts == 1 and "Connection" in (row.last_error or "")
+    state = desk.outbox.states_for_ticket(ticket.id)[row.message_id or 0]
+    assert state.status == "queued" and state.last_error
+    # Backoff: not retried before its time, then delivered once the server is up.
+    assert deliver(desk, settings) == 0 and desk.outbox.for_ticket(ticket.id)[0].attempts == 1
+    sink = SmtpSink(port).start()
+    try:
+        assert deliver(desk, settings, now=utcnow() + retry_delay(1) + timedelta(seconds=1)) == 1
+        assert len(sink.messages) == 1 and "Refund" in sink.messages[0]["Subject"]
+    finally:
+        sink.stop()
+    [row] = desk.outbox.for_ticket(ticket.id)
+    assert row.status == "sent" and row.last_error is None and row.attempts == 2
+
+
+def test_backoff_doubles_and_is_capped() -> None:
+    assert [retry_delay(n).total_seconds() for n in (1, 2, 3)] == [60, 120, 240]
+    assert retry_delay(30) == timedelta(hours=6)
+
+
+def test_without_smtp_each_mail_is_an_eml_file(desk: Desk, settings: Settings) -> None:
+    ticket = desk.tickets.create(NewTicket(email="a@example.com", subject="Refund", body="Where is my refund?",
+                                           lang="en"))
+    assert deliver(desk, settings) == 1
+    [eml] = (settings.data_dir / "outbox-eml").glob("*.eml")
+    text = eml.read_text("utf-8")
+    assert "Subject: We received your message: Refund [#mz-" in text and ticket.reference in text
+    assert "multipart/alternative" in text
+
+
+def test_permanent_refusal_fails_with_the_reason(desk: Desk, settings: Settings) -> None:
+    class Refusing:
+        async def handle_RCPT(self, server, session, envelope, address, options):  # type: ignore[no-untyped-def]
+            return "550 5.1.1 no such user"
+
+    from aiosmtpd.controller import Controller
+
+    port = free_port()
+    controller = Controller(Refusing(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        ticket = desk.tickets.create(NewTicket(email="nobody@example.com", subject="Refund", body="Where?"))
+        assert deliver(desk, replace(settings, smtp_url=f"smtp://127.0.0.1:{port}")) == 0
+    finally:
+        controller.stop()
+    [row] = desk.outbox.for_ticket(ticket.id)
+    assert row.status == "failed" and "no such user" in (row.last_error or "")
+
+
+def test_a_mail_that_cannot_be_composed_waits_and_the_others_go(desk: Desk, settings: Settings) -> None:
+    first = desk.tickets.create(NewTicket(email="a@example.com", subject="One", body="First", lang="en"))
+    second = desk.tickets.create(NewTicket(email="b@example.com", subject="Two", body="Second", lang="en"))
+    templates = EmailTemplates(settings)
+
+    class Fussy:
+        def render(self, content):  # type: ignore[no-untyped-def]
+            if content.subject == "One":
+                raise KeyError("missing-template-variable")
+            return templates.render(content)
+
+    assert deliver_pending(desk.db, settings, Fussy()) == 1
+    [waiting] = desk.outbox.for_ticket(first.id)
+    assert waiting.status == "queued" and "could not compose" in (waiting.last_error or "")
+    assert desk.outbox.for_ticket(second.id)[0].status == "sent"

@@ -1,0 +1,59 @@
+"""A real SMTP server on loopback (aiosmtpd) that keeps what it receives: the tests' mail relay."""
+
+from __future__ import annotations
+
+import socket
+import time
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class SinkHandler:
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.envelopes: list[tuple[str, list[str]]] = []
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        raw = envelope.original_content or b""
+        self.messages.append(message_from_bytes(raw, policy=default))  # type: ignore[arg-type]
+        self.envelopes.append((str(envelope.mail_from), [str(r) for r in envelope.rcpt_tos]))
+        return "250 OK"
+
+
+class SmtpSink:
+    def __init__(self, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.handler = SinkHandler()
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    @property
+    def messages(self) -> list[EmailMessage]:
+        return self.handler.messages
+
+    def start(self) -> SmtpSink:
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        self.controller.stop()
+
+    def wait_for(self, count: int, seconds: float = 10.0) -> list[EmailMessage]:
+        """Bounded wait for mail sent by another thread or process."""
+        deadline = time.monotonic() + seconds
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return self.messages

@@ -1,0 +1,122 @@
+"""`kb mail`: deliver the outbox, and take mail in (stdin, an SMTP/LMTP listener, IMAP).
+
+`kb mail receive` is what an MTA pipe runs (Postfix's pipe transport, a provider's forwarder):
+its exit status follows sysexits.h so the MTA knows what to do: 0 stored, 65 (EX_DATAERR) not an
+email (bounce it), 75 (EX_TEMPFAIL) storing failed (keep it and retry).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+
+import click
+
+from desk.desk import Desk
+from desk.mail.outbox import deliver_pending
+from desk.mail.receive import StorageError, UnparseableMail
+from kb.settings import Settings
+from webapp.cli_options import location_options
+
+EX_OK = 0
+EX_DATAERR = 65
+EX_TEMPFAIL = 75
+
+log = logging.getLogger(__name__)
+
+
+def deliver_pending_mail(desk: Desk, settings: Settings, limit: int = 100) -> int:
+    """One bounded delivery pass with the site's templates: what `kb worker` calls."""
+    from webapp.mail_templates import EmailTemplates  # Flask and Babel: not on `kb mail receive`'s path
+
+    return deliver_pending(desk.db, settings, EmailTemplates(settings), limit=limit)
+
+
+@click.group("mail")
+def mail_command() -> None:
+    """Email in and out: deliver queued mail, receive customers' mail."""
+
+
+@mail_command.command("deliver")
+@location_options
+@click.option("--limit", type=click.IntRange(1, 10_000), default=100, show_default=True)
+def deliver(settings: Settings, limit: int) -> None:
+    """Send the queued mail that is due (one pass); without KB_SMTP_URL, write .eml files."""
+    desk = Desk(settings)
+    try:
+        sent = deliver_pending_mail(desk, settings, limit)
+        counts = desk.outbox.counts()
+    finally:
+        desk.close()
+    where = "SMTP" if settings.smtp_url else f"{settings.data_dir / 'outbox-eml'}"
+    click.echo(f"{sent} sent ({where}); outbox: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
+
+
+@mail_command.command("receive")
+@location_options
+def receive(settings: Settings) -> None:
+    """Store one RFC 822 message from standard input (exit 0 stored, 65 not an email, 75 retry later)."""
+    raw = sys.stdin.buffer.read()
+    try:
+        desk = Desk(settings)
+    except Exception as error:  # the database is down: the MTA keeps the mail
+        click.echo(f"kb mail receive: cannot open the desk: {error}", err=True)
+        sys.exit(EX_TEMPFAIL)
+    try:
+        received = desk.mail_in.receive(raw, "stdin")
+    except UnparseableMail as error:
+        click.echo(f"kb mail receive: {error}", err=True)
+        sys.exit(EX_DATAERR)
+    except StorageError as error:
+        click.echo(f"kb mail receive: not stored, try again later: {error}", err=True)
+        sys.exit(EX_TEMPFAIL)
+    except Exception as error:  # never acknowledge a mail that was not stored
+        click.echo(f"kb mail receive: not stored, try again later: {error}", err=True)
+        sys.exit(EX_TEMPFAIL)
+    finally:
+        desk.close()
+    click.echo(f"{received.outcome}" + (f" {received.reference}" if received.reference else "")
+               + (f" ({received.reason})" if received.reason else ""))
+    sys.exit(EX_OK)
+
+
+@mail_command.command("serve")
+@location_options
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=2525, show_default=True)
+@click.option("--lmtp", is_flag=True, help="Speak LMTP (a local MTA delivering to us) instead of SMTP.")
+def serve(settings: Settings, host: str, port: int, lmtp: bool) -> None:
+    """Listen for mail from a relay (aiosmtpd); answers 451 when storing fails so the relay retries."""
+    from desk.mail.listener import start_listener
+
+    desk = Desk(settings)
+    controller = start_listener(desk.mail_in, host, port, lmtp=lmtp)
+    click.echo(f"listening for {'LMTP' if lmtp else 'SMTP'} on {host}:{port} (Ctrl-C stops)")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        controller.stop()
+        desk.close()
+
+
+@mail_command.command("fetch")
+@location_options
+@click.option("--limit", type=click.IntRange(1, 10_000), default=100, show_default=True)
+def fetch(settings: Settings, limit: int) -> None:
+    """Take unseen mail from the IMAP mailbox (KB_IMAP_*), marking each stored one seen (one pass)."""
+    from desk.mail.imap import fetch_imap
+
+    desk = Desk(settings)
+    try:
+        report = fetch_imap(desk.mail_in, settings, limit)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        desk.close()
+    click.echo(report.summary())
+    if report.failed:
+        sys.exit(EX_TEMPFAIL)

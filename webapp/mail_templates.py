@@ -1,0 +1,106 @@
+"""The bodies of the mails the desk sends: Jinja templates (webapp/templates/email/) with the same
+gettext catalogs as the site, rendered outside any request so the worker and the CLI use them too.
+
+The mail is in the ticket's language and direction: the HTML sets lang/dir on its root, each
+paragraph of an agent's Markdown gets dir="auto" (a Latin order number inside Arabic text keeps
+its place), and links, dates and references are isolated with <bdi>. Links are absolute, from
+`Settings.base_url` (the `make run` address when unset).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC
+from pathlib import Path
+
+from babel.dates import format_datetime
+from babel.support import NullTranslations, Translations
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+from desk.mail.compose import MailContent, RenderedMail
+from kb.settings import Settings
+from webapp.i18n import TRANSLATIONS
+
+TEMPLATES = Path(__file__).with_name("templates") / "email"
+# What `make run` serves on; a deployment sets KB_BASE_URL.
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+DIRECTION = {"ar": "rtl"}
+_BLOCK_OPEN = re.compile(r"<(p|li|h[1-6]|blockquote)>")
+
+
+def base_url(settings: Settings) -> str:
+    return (settings.base_url or DEFAULT_BASE_URL).rstrip("/")
+
+
+class EmailTemplates:
+    """A `desk.mail.compose.MailRenderer`: one Jinja environment per language."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.base = base_url(settings)
+        self._markdown = MarkdownIt("commonmark", {"html": False, "linkify": False})
+        self._envs: dict[str, Environment] = {}
+
+    def _env(self, lang: str) -> Environment:
+        env = self._envs.get(lang)
+        if env is None:
+            env = Environment(
+                loader=FileSystemLoader(TEMPLATES),
+                autoescape=select_autoescape(["html"]),
+                extensions=["jinja2.ext.i18n"],
+                trim_blocks=True,
+                lstrip_blocks=True,
+            )
+            translations: NullTranslations = Translations.load(str(TRANSLATIONS), [lang], domain="messages")
+            env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+            env.filters["markdown"] = self.markdown
+            env.filters["when"] = lambda moment: format_datetime(moment, "medium", tzinfo=UTC, locale=lang)
+            self._envs[lang] = env
+        return env
+
+    def markdown(self, source: str) -> Markup:
+        """The reply's Markdown as HTML (raw HTML in it is escaped), each block with dir="auto" and
+        every link absolute."""
+        tokens = self._markdown.parse(source)
+        for token in tokens:
+            for child in token.children or []:
+                if child.type in ("link_open", "image"):
+                    key = "href" if child.type == "link_open" else "src"
+                    child.attrSet(key, self.absolute(str(child.attrGet(key) or "")))
+        html = self._markdown.renderer.render(tokens, self._markdown.options, {})
+        return Markup(_BLOCK_OPEN.sub(r'<\1 dir="auto">', html))
+
+    def absolute(self, link: str) -> str:
+        """Site-relative links (drafts cite /ar/articles/...) made absolute: a mail has no base address."""
+        if link.startswith("/") and not link.startswith("//"):
+            return self.base + link
+        return link
+
+    def urls(self, content: MailContent) -> dict[str, object]:
+        lang, base = content.lang, self.base
+        urls: dict[str, object] = {"home": f"{base}/{lang}/", "my_tickets": f"{base}/{lang}/my-tickets"}
+        if content.reference:
+            urls["ticket"] = f"{base}/{lang}/tickets/{content.reference}"
+        if content.survey_token:
+            survey = f"{base}/{lang}/survey/{content.survey_token}"
+            urls["survey"] = survey
+            urls["ratings"] = [(n, f"{survey}?rating={n}") for n in range(1, 6)]
+        if "path" in content.extra:
+            urls["magic"] = f"{base}{content.extra['path']}"
+        return urls
+
+    def render(self, content: MailContent) -> RenderedMail:
+        env = self._env(content.lang)
+        context = {
+            "m": content,
+            "url": self.urls(content),
+            "lang": content.lang,
+            "dir": DIRECTION.get(content.lang, "ltr"),
+            "help_center": content.help_center,
+        }
+        text = env.get_template(f"{content.kind}.txt").render(context)
+        html = env.get_template(f"{content.kind}.html").render(context)
+        subject = env.get_template("subjects.txt").render(context).strip()
+        return RenderedMail(subject=subject, text=text.strip() + "\n", html=html)
