@@ -55,12 +55,17 @@ def worker_pass(engine: Engine) -> dict[str, int]:
         ctx.close()
 
 
-def status(client: FlaskClient) -> dict:
-    """The sync status, read as an operator's script does: with an API token."""
+def token(client: FlaskClient) -> str:
+    """An operator's API token (the status needs one, or an agent's login)."""
     app = client.application
     if "ops_token" not in app.config:
         app.config["ops_token"] = app.extensions["desk"].accounts.create_token("ops")
-    response = client.get("/api/v1/hooks/git/status", headers={"Authorization": f"Bearer {app.config['ops_token']}"})
+    return str(app.config["ops_token"])
+
+
+def status(client: FlaskClient) -> dict:
+    """The sync status, read as an operator's script does: with an API token."""
+    response = client.get("/api/v1/hooks/git/status", headers={"Authorization": f"Bearer {token(client)}"})
     assert response.status_code == 200
     body = response.get_json()
     assert body["last_run"] is None or body["last_run"]["error"] is None, body
@@ -156,7 +161,8 @@ def test_a_failing_sync_is_reported_and_the_worker_goes_on(app: Flask, engine: E
     job = push(client)
     shutil.rmtree(engine.settings.content_dir / ".git")  # the checkout is gone: the sync cannot run
     assert worker_pass(engine)["git-sync"] == 1
-    body = client.get("/api/v1/hooks/git/status").get_json()
+    response = client.get("/api/v1/hooks/git/status", headers={"Authorization": f"Bearer {token(client)}"})
+    body = response.get_json()
     assert body["done_job"] == job and body["last_run"]["exit_code"] == 1 and body["last_run"]["error"]
     assert body["indexed_commit"] is None
 
