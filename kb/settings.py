@@ -37,6 +37,8 @@ class Settings:
     rate_limit_storage: str = "memory://"
     # Off only for load benchmarks, which are one client sending far more than a person would.
     rate_limits: bool = True
+    # Digits of numbers and dates on Arabic pages: "latn" (0-9, as Gulf stores print them) or "arab" (٠-٩).
+    digits: str = "latn"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -56,6 +58,18 @@ class Settings:
             secret_key=env.get("KB_SECRET_KEY") or None,
             rate_limit_storage=env.get("KB_RATELIMIT_STORAGE", "memory://"),
             rate_limits=env.get("KB_RATE_LIMITS", "on").lower() not in ("off", "0", "false", "no"),
+            digits=digits_policy(env.get("KB_DIGITS", "latn")),
         )
         clean = {k: v for k, v in overrides.items() if v is not None}
         return replace(settings, **clean) if clean else settings
+
+
+DIGITS = ("latn", "arab")
+
+
+def digits_policy(value: str) -> str:
+    """KB_DIGITS checked at start-up, so a typo is an error naming the variable, not Western digits."""
+    cleaned = value.strip().lower()
+    if cleaned not in DIGITS:
+        raise ValueError(f"KB_DIGITS must be one of {', '.join(DIGITS)}, not {value!r}")
+    return cleaned

@@ -6,9 +6,11 @@ from functools import wraps
 
 from flask import Blueprint, jsonify, request
 
+from copilot.completion import complete
 from copilot.retrieval import QueryError
 from copilot.suggestions import TicketTextError
 from desk.tickets import DuplicateTicketError, InputError, NewTicket
+from kb.language import detect_language
 from webapp import state, visits
 from webapp.help import record
 from webapp.security import SEARCH_LIMIT, limiter
@@ -27,6 +29,9 @@ def error(message: str, status: int = 400):  # type: ignore[no-untyped-def]
 def search():
     """`q` (required), `lang` (en|ar, detected when absent), `limit` (1-50, default 10), `category`.
 
+    `complete=1` completes the query's last, half-typed word against the index's words first
+    (`"refu"` searches `"refund"`) and answers it as `completed_query`.
+
     The site's own search box adds `src=instant` (or `src=contact`): those searches are recorded
     for the content team with the visit's random id, and the answer carries `search_id` so a click
     on a result can be tied to it.
@@ -39,9 +44,13 @@ def search():
     if not 1 <= limit <= MAX_LIMIT:
         return error(f"limit must be a whole number from 1 to {MAX_LIMIT}")
     category = request.args.get("category") or None
+    query, completed = request.args.get("q", ""), None
+    if request.args.get("complete") == "1":  # as-you-type: finish the last, half-typed word first
+        completed = complete_query(query, request.args.get("lang") or "")
+        query = completed or query
     try:
         result = state.engine().retriever.search(
-            request.args.get("q", ""),
+            query,
             lang=request.args.get("lang") or None,
             limit=limit,
             audience="public",
@@ -50,6 +59,8 @@ def search():
     except QueryError as exc:
         return error(str(exc))
     body = result.as_json()
+    if completed is not None:
+        body["completed_query"] = completed
     source = request.args.get("src")
     if source in ("instant", "contact"):
         hits = [] if result.abstained else result.results
@@ -60,6 +71,16 @@ def search():
         if source == "instant":
             visits.remember_search(result.query, result.lang, len(hits))
     return jsonify(body)
+
+
+def complete_query(query: str, lang: str) -> str | None:
+    """The query with its last word completed, or None when there is nothing to complete."""
+    retriever = state.engine().retriever
+    if retriever.vocabulary is None or not query.strip():
+        return None
+    language = lang if lang in state.settings().languages else detect_language(query, state.settings().languages)
+    completion = complete(query, language, retriever.vocabulary)
+    return completion.query if completion.word else None
 
 
 def token_required(view):  # type: ignore[no-untyped-def]

@@ -8,11 +8,13 @@ from copilot.engine import Engine
 from desk.desk import Desk
 from kb.catalog import Catalog
 from kb.settings import Settings
+from webapp.formatting import init_formatting
 from webapp.i18n import init_babel
 from webapp.security import CONTENT_SECURITY_POLICY, csrf, limiter, login_manager, stored_secret
-from webapp.texts import labels
 
 MAX_REQUEST_BYTES = 1024 * 1024
+# JSON clients get English; the pages say the same in their own language (templates/error.html).
+API_ERRORS = {404: "Page not found", 429: "Too many requests. Please wait a minute and try again."}
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None, desk: Desk | None = None) -> Flask:
@@ -33,6 +35,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, d
     app.extensions["desk"] = desk or Desk(settings)
     app.extensions["settings"] = settings
     init_babel(app, settings.languages)
+    init_formatting(app)
     limiter.init_app(app)  # before CSRF, so requests without a token count against the limit too
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -55,13 +58,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, d
         first = request.path.strip("/").split("/", 1)[0]
         return first if first in settings.languages else settings.languages[0]
 
-    def error_page(status: int, key: str):  # type: ignore[no-untyped-def]
+    def error_page(status: int):  # type: ignore[no-untyped-def]
         if request.path.startswith("/api/"):
-            return jsonify({"error": labels("en")[key]}), status
-        return help.page("error.html", page_lang(), status=status, key=key), status
+            return jsonify({"error": API_ERRORS[status]}), status
+        return help.page("error.html", page_lang(), status=status), status
 
-    app.register_error_handler(404, lambda _e: error_page(404, "not_found"))
-    app.register_error_handler(429, lambda _e: error_page(429, "rate_limited"))
+    app.register_error_handler(404, lambda _e: error_page(404))
+    app.register_error_handler(429, lambda _e: error_page(429))
 
     @app.after_request
     def security_headers(response):

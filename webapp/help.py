@@ -3,25 +3,49 @@
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Callable
+from dataclasses import replace
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_from_directory, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
+from flask_babel import gettext, lazy_gettext
+from markupsafe import Markup
 
-from copilot.retrieval import QueryError
+from copilot.result_floor import split_at_floor
+from copilot.retrieval import QueryError, SearchHit, SearchResult
+from copilot.snippets import highlight_spans, make_snippet
 from desk.tickets import InputError, NewTicket
 from kb.articles import Article
+from kb.categories import category_info, load_categories
 from kb.render import RenderedArticle, render_markdown
 from webapp import state, visits
 from webapp.forms import ContactForm, FeedbackForm, ReplyForm
-from webapp.security import CONTACT_LIMIT, FEEDBACK_LIMIT, limiter
-from webapp.texts import DIRECTION, labels, text
+from webapp.security import CONTACT_LIMIT, FEEDBACK_LIMIT, SEARCH_LIMIT, limiter
+from webapp.theme import load_theme
 
 bp = Blueprint("help", __name__)
 log = logging.getLogger(__name__)
 
-PAGE_SIZE = 10
 MAX_RESULTS = 50
+# What a customer reads for each ticket status (agents see the internal names).
+STATUS_LABELS = {
+    "new": lazy_gettext("Open"),
+    "open": lazy_gettext("Open"),
+    "pending": lazy_gettext("Answered, waiting for you"),
+    "on_hold": lazy_gettext("Open"),
+    "solved": lazy_gettext("Solved"),
+    "closed": lazy_gettext("Closed"),
+}
 
 
 def record(action: Callable[..., object], *args: object, **kwargs: object) -> object | None:
@@ -47,11 +71,46 @@ def _check_lang(lang: str) -> None:
         abort(404)
 
 
+DIRECTION = {"ar": "rtl"}
+
+
 def page(template: str, lang: str, **context: object) -> str:
     other = next((lg for lg in state.settings().languages if lg != lang), lang)
     context.setdefault("query", "")
-    return render_template(template, lang=lang, dir=DIRECTION.get(lang, "ltr"), t=labels(lang), other_lang=other,
+    theme = load_theme(state.settings().content_dir)
+    return render_template(template, lang=lang, dir=DIRECTION.get(lang, "ltr"), other_lang=other, theme=theme,
+                           brand=theme.name(lang), status_label=lambda status: STATUS_LABELS.get(status, status),
                            **context)
+
+
+@bp.app_template_filter("highlight")
+def highlight(text: str, query: str, lang: str = "") -> Markup:
+    """Text with the query's words in <mark>, matched Arabic-aware (copilot.snippets)."""
+    spans = highlight_spans(text, query)
+    out, last = Markup(""), 0
+    for start, end in spans:
+        out += text[last:start] + Markup("<mark>{}</mark>").format(text[start:end])
+        last = end
+    return out + text[last:]
+
+
+def page_hits(result: SearchResult) -> list[SearchHit]:
+    """The hits as the results page shows them: plain-text snippets centred on the match."""
+    return [
+        replace(hit, snippet=make_snippet(hit.text or hit.snippet, result.query).text)
+        for hit in ([] if result.abstained else result.results)
+    ]
+
+
+def category_cards(lang: str) -> list[dict[str, object]]:
+    """The public categories of one language, in the writers' order, each with its arranged articles."""
+    infos = load_categories(state.settings().content_dir)
+    cards = []
+    for slug, articles in state.catalog().by_category(lang).items():
+        info = category_info(infos, slug)
+        cards.append({"slug": slug, "name": info.name(lang), "description": info.description(lang), "icon": info.icon,
+                      "order": info.order, "articles": info.arrange(articles)})
+    return sorted(cards, key=lambda c: (c["order"], c["name"]))
 
 
 @bp.get("/")
@@ -64,12 +123,21 @@ def root():
 def home(lang: str) -> str:
     _check_lang(lang)
     catalog = state.catalog()
-    groups = [
-        (name, catalog.category_name(name, lang), articles) for name, articles in catalog.by_category(lang).items()
-    ]
+    cards = category_cards(lang)
     keys = record(state.desk().events.most_viewed, lang) or []
     popular = [a for key in keys if (a := catalog.get(*key.split("/", 1))) is not None]
-    return page("home.html", lang, groups=groups, popular=popular)
+    if not popular:  # a new help center has no views yet: the first article of each category
+        popular = [card["articles"][0] for card in cards[:5]]  # type: ignore[index]
+    return page("home.html", lang, cards=cards, popular=popular)
+
+
+@bp.get("/<lang>/categories/<category>")
+def category(lang: str, category: str) -> str:
+    _check_lang(lang)
+    card = next((c for c in category_cards(lang) if c["slug"] == category), None)
+    if card is None:
+        abort(404)
+    return page("category.html", lang, card=card)
 
 
 @bp.get("/<lang>/search")
@@ -77,36 +145,63 @@ def search(lang: str) -> str:
     _check_lang(lang)
     query = request.args.get("q", "")
     category = request.args.get("category", "")
-    page_number = request.args.get("page", "1")
-    page_number = int(page_number) if page_number.isdigit() and int(page_number) > 0 else 1
+    if not query.strip() and category:  # old links (`search?category=X`) open the category's page
+        return redirect(url_for("help.category", lang=lang, category=category), 301)  # type: ignore[return-value]
     catalog = state.catalog()
     categories = [(name, catalog.category_name(name, lang)) for name in catalog.by_category(lang)]
     result, error, hits, search_id = None, None, [], None
     if query.strip():
         try:
-            result = state.engine().retriever.search(
-                query, lang=lang, limit=MAX_RESULTS, audience="public", categories=[category] if category else None
-            )
+            result = run_search(query, lang, category)
         except QueryError as exc:
             error = str(exc)
     if result is not None:
-        hits = [] if result.abstained else list(result.results)
-        if page_number == 1:
-            search_id = record(
-                state.desk().events.search, result.query, result.lang, len(hits), result.abstained,
-                fallback=any(h.locale_fallback for h in hits), visit_id=visits.visit_id(), source="page",
-            )
-            visits.remember_search(result.query, result.lang, len(hits))
-        else:
-            search_id = request.args.get("s", type=int)
-    pages = max(1, math.ceil(len(hits) / PAGE_SIZE))
-    page_number = min(page_number, pages)
-    first = (page_number - 1) * PAGE_SIZE
+        hits = page_hits(result)
+        search_id = record_settled(result, hits, "page")
+    shown, more = split_at_floor(hits)
     return page(
-        "search.html", lang, query=query, result=result, error=error, hits=hits[first : first + PAGE_SIZE],
-        first=first, page_number=page_number, pages=pages, total=len(hits), category=category,
+        "search.html", lang, query=query, result=result, error=error, hits=shown, more=more, category=category,
         categories=categories, search_id=search_id,
     )
+
+
+def run_search(query: str, lang: str, category: str = "") -> SearchResult:
+    return state.engine().retriever.search(
+        query, lang=lang, limit=MAX_RESULTS, audience="public", categories=[category] if category else None
+    )
+
+
+def record_settled(result: SearchResult, hits: list[SearchHit], source: str) -> int | None:
+    """A search the customer settled on (a results page, a pause, leaving the box, a click): the
+    only searches the content team's reports count; keystrokes on the way are never recorded."""
+    search_id = record(
+        state.desk().events.search, result.query, result.lang, len(hits), result.abstained,
+        fallback=any(h.locale_fallback for h in hits), visit_id=visits.visit_id(), source=source,
+    )
+    visits.remember_search(result.query, result.lang, len(hits))
+    return search_id  # type: ignore[return-value]
+
+
+@bp.post("/<lang>/search/settled")
+@limiter.limit(SEARCH_LIMIT)
+def settled_search(lang: str):
+    """search.js reports the query the box settled on; answers its id, for the result links."""
+    _check_lang(lang)
+    query = str((request.get_json(silent=True) or {}).get("q", ""))
+    try:
+        result = run_search(query, lang)
+    except QueryError as exc:
+        return jsonify({"error": str(exc)}), 400
+    return jsonify({"search_id": record_settled(result, page_hits(result), "instant")})
+
+
+@bp.get("/theme.css")
+def theme_css() -> Response:
+    """The theme's colours as CSS custom properties (a file: the CSP allows no inline styles)."""
+    theme = load_theme(state.settings().content_dir)
+    response = Response(f":root {{ {theme.css_variables()}; }}\n", mimetype="text/css")
+    response.cache_control.max_age = 300
+    return response
 
 
 @bp.get("/<lang>/articles/<article_id>")
@@ -130,7 +225,7 @@ def article(lang: str, article_id: str) -> str:
     return page(
         "article.html", lang, article=found, rendered=rendered, translations=catalog.translations(found),
         category_name=catalog.category_name(found.category, lang), related=related, feedback=FeedbackForm(lang),
-        stale=catalog.stale_source(found),
+        stale=catalog.stale_source(found), vote=request.args.get("helpful"),
     )
 
 
@@ -147,8 +242,9 @@ def feedback(lang: str, article_id: str):
             for message in errors:
                 flash(message, "error")
         return redirect(url_for("help.article", lang=lang, article_id=article_id, _anchor="feedback"))
-    state.desk().events.feedback(found.key, form.helpful.data == "yes", form.comment.data, visits.visit_id())
-    flash(text(lang, "thanks_feedback"), "feedback")
+    helpful = form.helpful.data == "yes"
+    state.desk().events.feedback(found.key, helpful, form.comment.data, visits.visit_id())
+    flash(gettext("Thank you for your feedback."), "feedback" if helpful else "feedback-no")
     return redirect(url_for("help.article", lang=lang, article_id=article_id, _anchor="feedback"))
 
 
@@ -157,10 +253,13 @@ def feedback(lang: str, article_id: str):
 def contact(lang: str):
     _check_lang(lang)
     form = ContactForm(lang)
+    about = state.catalog().get(lang, request.values.get("article", ""), audience="public")
     if request.method == "GET":
         last = request.args.get("q") or visits.last_search(lang)
         form.search.data = last
-        if not form.subject.data:
+        if about is not None:
+            form.subject.data = gettext("About “%(title)s”", title=about.title)[:200]
+        elif not form.subject.data:
             form.subject.data = last[:200]
     if form.validate_on_submit():
         try:
@@ -179,9 +278,10 @@ def contact(lang: str):
         except InputError as error:
             getattr(form, error.field, form.message).errors = [str(error)]
         else:
-            flash(text(lang, "ticket_created").format(reference=ticket.reference), "created")
+            flash(gettext("We received your request. Your reference is %(reference)s.", reference=ticket.reference),
+                  "created")
             return redirect(url_for("help.ticket", lang=lang, reference=ticket.reference))
-    return page("contact.html", lang, form=form), (400 if form.errors else 200)
+    return page("contact.html", lang, form=form, about=about), (400 if form.errors else 200)
 
 
 @bp.route("/<lang>/tickets/<reference>", methods=["GET", "POST"])
@@ -203,3 +303,9 @@ def ticket(lang: str, reference: str):
 @bp.get("/media/<path:filename>")
 def media(filename: str):
     return send_from_directory(state.settings().content_dir.resolve() / "_media", filename, max_age=3600)
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page says; answer with the site's icon."""
+    return redirect(url_for("static", filename="favicon.svg"), 301)
