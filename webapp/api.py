@@ -6,13 +6,11 @@ from functools import wraps
 
 from flask import Blueprint, jsonify, request
 
-from copilot.completion import complete
 from copilot.retrieval import QueryError
 from copilot.suggestions import TicketTextError
 from desk.tickets import DuplicateTicketError, InputError, NewTicket
-from kb.language import detect_language
 from webapp import state, visits
-from webapp.help import record
+from webapp.help import complete_query, record
 from webapp.security import SEARCH_LIMIT, limiter
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -71,16 +69,6 @@ def search():
         if source == "instant":
             visits.remember_search(result.query, result.lang, len(hits))
     return jsonify(body)
-
-
-def complete_query(query: str, lang: str) -> str | None:
-    """The query with its last word completed, or None when there is nothing to complete."""
-    retriever = state.engine().retriever
-    if retriever.vocabulary is None or not query.strip():
-        return None
-    language = lang if lang in state.settings().languages else detect_language(query, state.settings().languages)
-    completion = complete(query, language, retriever.vocabulary)
-    return completion.query if completion.word else None
 
 
 def token_required(view):  # type: ignore[no-untyped-def]

@@ -21,12 +21,14 @@ from flask import (
 from flask_babel import gettext, lazy_gettext
 from markupsafe import Markup
 
+from copilot.completion import complete
 from copilot.result_floor import split_at_floor
 from copilot.retrieval import QueryError, SearchHit, SearchResult
 from copilot.snippets import highlight_spans, make_snippet
 from desk.tickets import InputError, NewTicket
 from kb.articles import Article
 from kb.categories import category_info, load_categories
+from kb.language import detect_language
 from kb.render import RenderedArticle, render_markdown
 from webapp import state, visits
 from webapp.forms import ContactForm, FeedbackForm, ReplyForm
@@ -78,6 +80,8 @@ def page(template: str, lang: str, **context: object) -> str:
     other = next((lg for lg in state.settings().languages if lg != lang), lang)
     context.setdefault("query", "")
     theme = load_theme(state.settings().content_dir)
+    if theme.logo and not (state.settings().content_dir / "_media" / theme.logo).is_file():
+        theme = replace(theme, logo=None)  # a missing logo file shows the name alone, not a broken image
     return render_template(template, lang=lang, dir=DIRECTION.get(lang, "ltr"), other_lang=other, theme=theme,
                            brand=theme.name(lang), status_label=lambda status: STATUS_LABELS.get(status, status),
                            **context)
@@ -171,6 +175,16 @@ def run_search(query: str, lang: str, category: str = "") -> SearchResult:
     )
 
 
+def complete_query(query: str, lang: str) -> str | None:
+    """The query with its last word completed, or None when there is nothing to complete."""
+    retriever = state.engine().retriever
+    if retriever.vocabulary is None or not query.strip():
+        return None
+    language = lang if lang in state.settings().languages else detect_language(query, state.settings().languages)
+    completion = complete(query, language, retriever.vocabulary)
+    return completion.query if completion.word else None
+
+
 def record_settled(result: SearchResult, hits: list[SearchHit], source: str) -> int | None:
     """A search the customer settled on (a results page, a pause, leaving the box, a click): the
     only searches the content team's reports count; keystrokes on the way are never recorded."""
@@ -188,6 +202,7 @@ def settled_search(lang: str):
     """search.js reports the query the box settled on; answers its id, for the result links."""
     _check_lang(lang)
     query = str((request.get_json(silent=True) or {}).get("q", ""))
+    query = complete_query(query, lang) or query  # what the box showed results for
     try:
         result = run_search(query, lang)
     except QueryError as exc:

@@ -147,7 +147,7 @@ def test_only_settled_searches_are_recorded_and_typing_completes_the_last_word(a
     assert arabic["completed_query"].startswith("نسي") and len(arabic["completed_query"]) > 3
     assert rows(app, SearchEvent) == []  # keystrokes are not searches
     token = re.search(r'name="csrf-token" content="([^"]+)"', client.get("/en/").get_data(as_text=True)).group(1)
-    settled = client.post("/en/search/settled", json={"q": "refund"}, headers={"X-CSRFToken": token})
+    settled = client.post("/en/search/settled", json={"q": "refu"}, headers={"X-CSRFToken": token})
     assert isinstance(settled.get_json()["search_id"], int)
     assert [(e.query, e.source) for e in rows(app, SearchEvent)] == [("refund", "instant")]
     assert client.post("/en/search/settled", json={"q": "refund"}).status_code == 400  # no CSRF token
