@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from flask import (
     Blueprint,
@@ -106,15 +106,25 @@ def page_hits(result: SearchResult) -> list[SearchHit]:
     ]
 
 
-def category_cards(lang: str) -> list[dict[str, object]]:
+@dataclass(frozen=True)
+class CategoryCard:
+    slug: str
+    name: str
+    description: str
+    icon: str
+    order: int
+    articles: list[Article]
+
+
+def category_cards(lang: str) -> list[CategoryCard]:
     """The public categories of one language, in the writers' order, each with its arranged articles."""
     infos = load_categories(state.settings().content_dir)
     cards = []
     for slug, articles in state.catalog().by_category(lang).items():
         info = category_info(infos, slug)
-        cards.append({"slug": slug, "name": info.name(lang), "description": info.description(lang), "icon": info.icon,
-                      "order": info.order, "articles": info.arrange(articles)})
-    return sorted(cards, key=lambda c: (c["order"], c["name"]))
+        cards.append(CategoryCard(slug, info.name(lang), info.description(lang), info.icon, info.order,
+                                  info.arrange(articles)))
+    return sorted(cards, key=lambda c: (c.order, c.name))
 
 
 @bp.get("/")
@@ -131,14 +141,14 @@ def home(lang: str) -> str:
     keys = record(state.desk().events.most_viewed, lang) or []
     popular = [a for key in keys if (a := catalog.get(*key.split("/", 1))) is not None]
     if not popular:  # a new help center has no views yet: the first article of each category
-        popular = [card["articles"][0] for card in cards[:5]]  # type: ignore[index]
+        popular = [card.articles[0] for card in cards[:5]]
     return page("home.html", lang, cards=cards, popular=popular)
 
 
 @bp.get("/<lang>/categories/<category>")
 def category(lang: str, category: str) -> str:
     _check_lang(lang)
-    card = next((c for c in category_cards(lang) if c["slug"] == category), None)
+    card = next((c for c in category_cards(lang) if c.slug == category), None)
     if card is None:
         abort(404)
     return page("category.html", lang, card=card)

@@ -15,7 +15,8 @@
   var csrf = document.querySelector("meta[name=csrf-token]");
 
   function escapeRegExp(s) { return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }
-  function fold(s) { return s.toLowerCase().replace(/[\u064B-\u0652\u0640]/g, "").replace(/[أإآٱ]/g, "ا").replace(/ى/g, "ي").replace(/ة/g, "ه"); }
+  // One letter for one letter, so positions in the folded text are positions in the text.
+  function fold(s) { return s.toLowerCase().replace(/[أإآٱ]/g, "ا").replace(/ى/g, "ي").replace(/ة/g, "ه"); }
   function highlight(node, text, query) {
     // Arabic-aware: compare folded letters (same length as the text), match a word's start.
     var words = query.split(/\s+/).map(fold).map(function (w) { return w.replace(/^(وال|بال|فال|ال|لل)/, ""); })
