@@ -17,6 +17,7 @@ from pathlib import Path
 
 from copilot.engine import Engine
 from copilot.result_floor import split_at_floor
+from copilot.title_first import title_first
 from kb.settings import Settings
 
 FLOORS = (0.0, 0.3, 0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.9)
@@ -51,10 +52,10 @@ def main() -> None:
         p90 = counts[int(0.9 * (len(counts) - 1))]
         print(f"{floor:>6.2f} {kept / len(answerable):>7.1%} {top3 / len(answerable):>9.1%} "
               f"{statistics.median(counts):>12} {p90:>9} {max(counts):>4}")
-    print("\nhead queries (kind=head): first result")
+    print("\nhead queries (kind=head): first result on the results page (floor, then title_first)")
     for row, hits in results:
         if row.get("kind") == "head":
-            first = hits[0].id if hits else "-"
+            first = title_first(split_at_floor(hits)[0], row["query"])[0].id if hits else "-"
             mark = "ok" if first in row.get("relevant", []) else "MISS"
             print(f"  [{row['lang']}] {row['query']!r:45} -> {first} ({mark}), {len(hits)} results")
     engine.close()

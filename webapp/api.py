@@ -6,8 +6,10 @@ from functools import wraps
 
 from flask import Blueprint, jsonify, request
 
+from copilot.result_floor import split_at_floor
 from copilot.retrieval import QueryError
 from copilot.suggestions import TicketTextError
+from copilot.title_first import title_first
 from desk.tickets import DuplicateTicketError, InputError, NewTicket
 from webapp import state, visits
 from webapp.help import complete_query, record
@@ -57,8 +59,11 @@ def search():
     except QueryError as exc:
         return error(str(exc))
     body = result.as_json()
-    if completed is not None:
-        body["completed_query"] = completed
+    if request.args.get("complete") == "1":  # the site's box: the order its results page will show
+        shown, more = split_at_floor(result.results)
+        body["results"] = [hit.as_json() for hit in title_first(shown, result.query) + more]
+        if completed is not None:
+            body["completed_query"] = completed
     source = request.args.get("src")
     if source in ("instant", "contact"):
         hits = [] if result.abstained else result.results

@@ -25,6 +25,7 @@ from copilot.completion import complete
 from copilot.result_floor import split_at_floor
 from copilot.retrieval import QueryError, SearchHit, SearchResult
 from copilot.snippets import highlight_spans, make_snippet
+from copilot.title_first import title_first
 from desk.tickets import InputError, NewTicket
 from kb.articles import Article
 from kb.categories import category_info, load_categories
@@ -173,6 +174,7 @@ def search(lang: str) -> str:
         hits = page_hits(result)
         search_id = record_settled(result, hits, "page")
     shown, more = split_at_floor(hits)
+    shown = title_first(shown, result.query) if result is not None else shown
     return page(
         "search.html", lang, query=query, result=result, error=error, hits=shown, more=more, category=category,
         categories=categories, search_id=search_id,
