@@ -68,10 +68,14 @@ def query_keys(query: str) -> list[str]:
     return [k for k in dict.fromkeys(keys) if len(k) >= MIN_WORD and k not in STOP_WORDS]
 
 
+MAX_ENDING = 2  # "return" marks "returns" and "returned", not "returnable"
+
+
 def matches(word: str, key: str) -> bool:
-    """Same word up to an ending: a shared start of all but one letter of the shorter (>= 3 letters)."""
+    """Same word up to an ending: a shared start of all but one letter of the shorter (>= 3 letters),
+    lengths at most MAX_ENDING apart ("ارجع" and "إرجاع", "item" and "items")."""
     candidate = word_key(word)
-    if len(candidate) < MIN_WORD:
+    if len(candidate) < MIN_WORD or abs(len(candidate) - len(key)) > MAX_ENDING:
         return False
     shorter = min(len(candidate), len(key))
     need = max(MIN_WORD, shorter - 1) if shorter > 3 else shorter

@@ -83,6 +83,12 @@ def test_main_pages_look_right_and_pass_axe_on_desktop_and_phone(
             if name == "results" and width == 375:
                 first = page.locator(".result").first.bounding_box()
                 assert first and first["y"] < height, f"first result below the fold: {first}"
+    page.emulate_media(color_scheme="dark")  # dark mode: the same pages, the same contrast rules
+    for name in ("home", "article"):
+        page.goto(base_url + pages[name])
+        screenshot(page, f"site-{lang}-{name}-dark-375")
+        problems += [f"{pages[name]} dark: {v}" for v in serious_violations(page)]
+    page.emulate_media(color_scheme="light")
     assert not problems, "\n".join(problems)
 
     page.goto(f"{base_url}/{lang}/categories/returns")

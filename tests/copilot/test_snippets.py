@@ -25,3 +25,7 @@ def test_arabic_highlighting_matches_through_normalization_prefixes_and_endings(
     assert marked("يمكنك إرجاع المنتج، والإرجاع مجاني", "ارجع") == ["إرجاع", "والإرجاع"]
     assert marked("استرداد المبلغ إلى البطاقة", "المبالغ بطاقه") == ["البطاقة"]
     assert marked("how do I return an item", "how do I return") == ["return"]  # stop words are not marked
+
+
+def test_a_longer_word_built_on_the_query_word_is_not_the_same_word() -> None:
+    assert marked("Non-returnable items cannot be returned", "return item") == ["items", "returned"]
