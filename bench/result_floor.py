@@ -16,8 +16,10 @@ import statistics
 from pathlib import Path
 
 from copilot.engine import Engine
+from copilot.head_queries import head_first
 from copilot.result_floor import split_at_floor
-from copilot.title_first import title_first
+from copilot.retrieval import SearchHit
+from kb.catalog import Catalog
 from kb.settings import Settings
 
 FLOORS = (0.0, 0.3, 0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.9)
@@ -37,6 +39,12 @@ def main() -> None:
         result = engine.retriever.search(row["query"], lang=row["lang"], limit=50, audience="public")
         hits = [] if result.abstained else list(result.results)
         results.append((row, hits))
+    catalog = Catalog(engine.settings)
+
+    def tags_of(hit: SearchHit) -> tuple[str, ...]:
+        found = catalog.get(hit.lang, hit.id)
+        return found.tags if found is not None else ()
+
     answerable = [(r, h) for r, h in results if r.get("relevant") and any(x.id in r["relevant"] for x in h)]
     print(f"{len(rows)} queries, {len(answerable)} with the relevant article somewhere in the results")
     print(f"{'floor':>6} {'kept':>7} {'kept@1st3':>9} {'median shown':>12} {'p90 shown':>9} {'max':>4}")
@@ -52,10 +60,10 @@ def main() -> None:
         p90 = counts[int(0.9 * (len(counts) - 1))]
         print(f"{floor:>6.2f} {kept / len(answerable):>7.1%} {top3 / len(answerable):>9.1%} "
               f"{statistics.median(counts):>12} {p90:>9} {max(counts):>4}")
-    print("\nhead queries (kind=head): first result on the results page (floor, then title_first)")
+    print("\nhead queries (kind=head): first result on the results page (floor, then head_first)")
     for row, hits in results:
         if row.get("kind") == "head":
-            first = title_first(split_at_floor(hits)[0], row["query"])[0].id if hits else "-"
+            first = head_first(split_at_floor(hits)[0], row["query"], tags_of)[0].id if hits else "-"
             mark = "ok" if first in row.get("relevant", []) else "MISS"
             print(f"  [{row['lang']}] {row['query']!r:45} -> {first} ({mark}), {len(hits)} results")
     engine.close()

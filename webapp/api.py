@@ -6,13 +6,13 @@ from functools import wraps
 
 from flask import Blueprint, jsonify, request
 
+from copilot.head_queries import head_first
 from copilot.result_floor import split_at_floor
 from copilot.retrieval import QueryError
 from copilot.suggestions import TicketTextError
-from copilot.title_first import title_first
 from desk.tickets import DuplicateTicketError, InputError, NewTicket
 from webapp import state, visits
-from webapp.help import complete_query, record
+from webapp.help import article_tags, complete_query, record
 from webapp.security import SEARCH_LIMIT, limiter
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -61,7 +61,7 @@ def search():
     body = result.as_json()
     if request.args.get("complete") == "1":  # the site's box: the order its results page will show
         shown, more = split_at_floor(result.results)
-        body["results"] = [hit.as_json() for hit in title_first(shown, result.query) + more]
+        body["results"] = [hit.as_json() for hit in head_first(shown, result.query, article_tags) + more]
         if completed is not None:
             body["completed_query"] = completed
     source = request.args.get("src")

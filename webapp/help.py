@@ -22,10 +22,10 @@ from flask_babel import gettext, lazy_gettext
 from markupsafe import Markup
 
 from copilot.completion import complete
+from copilot.head_queries import head_first
 from copilot.result_floor import split_at_floor
 from copilot.retrieval import QueryError, SearchHit, SearchResult
 from copilot.snippets import highlight_spans, make_snippet
-from copilot.title_first import title_first
 from desk.tickets import InputError, NewTicket
 from kb.articles import Article
 from kb.categories import category_info, load_categories
@@ -97,6 +97,11 @@ def highlight(text: str, query: str, lang: str = "") -> Markup:
         out += text[last:start] + Markup("<mark>{}</mark>").format(text[start:end])
         last = end
     return out + text[last:]
+
+
+def article_tags(hit: SearchHit) -> tuple[str, ...]:
+    found = state.catalog().get(hit.lang, hit.id)
+    return found.tags if found is not None else ()
 
 
 def page_hits(result: SearchResult) -> list[SearchHit]:
@@ -174,7 +179,7 @@ def search(lang: str) -> str:
         hits = page_hits(result)
         search_id = record_settled(result, hits, "page")
     shown, more = split_at_floor(hits)
-    shown = title_first(shown, result.query) if result is not None else shown
+    shown = head_first(shown, result.query, article_tags) if result is not None else shown
     return page(
         "search.html", lang, query=query, result=result, error=error, hits=shown, more=more, category=category,
         categories=categories, search_id=search_id,

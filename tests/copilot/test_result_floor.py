@@ -1,6 +1,6 @@
+from copilot.head_queries import head_first
 from copilot.result_floor import MAX_SHOWN, split_at_floor
 from copilot.retrieval import SearchHit
-from copilot.title_first import title_first
 
 
 def hit(article_id: str, score: float) -> SearchHit:
@@ -26,10 +26,22 @@ def titled(article_id: str, title: str, score: float) -> SearchHit:
     return SearchHit(article_id, "en", title, "", "", "", "", score, False, "x", False, "")
 
 
+TAGS = {"start": ["returns", "return an item"], "policy": ["return window"], "tips": ["security", "password"]}
+
+
+def tags(hit: SearchHit) -> list[str]:
+    return TAGS.get(hit.id, [])
+
+
 def test_a_title_that_says_the_whole_short_query_comes_first() -> None:
     hits = [titled("tips", "Tips to keep your account secure", 1.0), titled("reset", "Reset your password", 0.9)]
-    assert [h.id for h in title_first(hits, "password")] == ["reset", "tips"]
+    assert [h.id for h in head_first(hits, "password", tags)] == ["reset", "tips"]
     arabic = [titled("tips", "نصائح لحماية حسابك", 1.0), titled("reset", "إعادة تعيين كلمة المرور", 0.8)]
-    assert [h.id for h in title_first(arabic, "كلمة المرور")] == ["reset", "tips"]
-    long_query = "why was my card charged twice for one order"
-    assert [h.id for h in title_first(hits, long_query)] == ["tips", "reset"]  # questions keep the ranking
+    assert [h.id for h in head_first(arabic, "كلمة المرور", tags)] == ["reset", "tips"]
+
+
+def test_a_question_keeps_the_ranking_unless_a_tag_names_it() -> None:
+    hits = [titled("policy", "Return policy", 1.0), titled("items", "Items that can't be returned", 0.9),
+            titled("start", "Start a return", 0.8)]
+    assert [h.id for h in head_first(hits, "how do I return an item", tags)] == ["start", "policy", "items"]
+    assert [h.id for h in head_first(hits, "how do I return a sofa", tags)] == ["policy", "items", "start"]
