@@ -3,14 +3,17 @@
 Most searches are a few words ("password", "تتبع الطلب") or a stock question ("how do I return an
 item"). Ranking by passage similarity can put a neighbour first: a security-tips article that
 mentions passwords more often than "Reset your password" does. Two writer-controlled signals
-reorder the shown results (above the score floor, so nothing weak jumps ahead), in this order:
+reorder the shown results (above the score floor, so nothing weak jumps ahead):
 
-1. a tag of two or more words that the query contains word for word ("return an item" in
-   "how do I return an item"): writers name the questions an article answers in its tags;
-2. for a query of at most SHORT_QUERY words as typed, a title containing all of its meaningful
-   words (stop words out) - "Reset your password" for "password". Longer questions are left to
-   the ranking: "Items that can't be returned" contains "return" and "item" but does not answer
-   "how do I return an item".
+- a tag of two or more words that the query contains word for word ("return an item" in
+  "how do I return an item"): writers name the questions an article answers in its tags;
+- for a query of at most SHORT_QUERY words as typed, a title containing all of its meaningful
+  words (stop words out) - "Reset your password" for "password". Longer questions are left to
+  the ranking: "Items that can't be returned" contains "return" and "item" but does not answer
+  "how do I return an item".
+
+Both signals first, then the tag alone, then the title alone, then the rest: «كلمة المرور» is a
+tag of the reset article and of the security tips, only the reset article's title says it.
 
 Words compare as the snippets compare them (Arabic normalized, prefixes and short endings aside).
 Within each group, and for every other result, the retriever's order stands.
@@ -51,11 +54,9 @@ def head_first(hits: Sequence[Hit], query: str, tags_of: Callable[[Hit], Sequenc
     short = len(_WORD.findall(query)) <= SHORT_QUERY
     keys = query_keys(query) if short else []
 
-    def group(hit: Hit) -> int:
-        if query_has_tag(query, tags_of(hit)):
-            return 0
-        if short and title_says_it_all(hit.title, keys):
-            return 1
-        return 2
+    def group(hit: Hit) -> tuple[bool, bool]:
+        tagged = query_has_tag(query, tags_of(hit))
+        titled = short and title_says_it_all(hit.title, keys)
+        return not tagged, not titled
 
     return sorted(hits, key=group)  # stable: the retriever's order within a group
