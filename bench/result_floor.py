@@ -60,6 +60,10 @@ def main() -> None:
         p90 = counts[int(0.9 * (len(counts) - 1))]
         print(f"{floor:>6.2f} {kept / len(answerable):>7.1%} {top3 / len(answerable):>9.1%} "
               f"{statistics.median(counts):>12} {p90:>9} {max(counts):>4}")
+    ranked_top1 = sum(h[0].id in r["relevant"] for r, h in answerable) / len(answerable)
+    page_top1 = sum(head_first(split_at_floor(h)[0], r["query"], tags_of)[0].id in r["relevant"]
+                    for r, h in answerable) / len(answerable)
+    print(f"\nfirst result is relevant: retriever order {ranked_top1:.1%}, results page (head_first) {page_top1:.1%}")
     print("\nhead queries (kind=head): first result on the results page (floor, then head_first)")
     for row, hits in results:
         if row.get("kind") == "head":
