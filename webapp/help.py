@@ -89,7 +89,7 @@ def page(template: str, lang: str, **context: object) -> str:
 
 
 @bp.app_template_filter("highlight")
-def highlight(text: str, query: str, lang: str = "") -> Markup:
+def highlight(text: str, query: str) -> Markup:
     """Text with the query's words in <mark>, matched Arabic-aware (copilot.snippets)."""
     spans = highlight_spans(text, query)
     out, last = Markup(""), 0
