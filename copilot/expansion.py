@@ -103,6 +103,13 @@ class Vocabulary:
             counts.setdefault(lang, Counter()).update(w for w in fold(text) if len(w) >= 3)
         return {lang: ([w for w, _ in c.most_common()], frozenset(c)) for lang, c in counts.items()}
 
+    def words(self, lang: str) -> list[str]:
+        """The index's folded words in `lang`, most frequent first (for completion)."""
+        return self._words.get().get(lang, ([], frozenset()))[0]
+
+    def known(self, lang: str) -> frozenset[str]:
+        return self._words.get().get(lang, ([], frozenset()))[1]
+
     def corrections(self, query: str, lang: str) -> list[str]:
         """Closest index words for query words that no article in `lang` uses."""
         words, known = self._words.get().get(lang, ([], frozenset()))

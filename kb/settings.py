@@ -56,6 +56,17 @@ def _positive_int(name: str, raw: str) -> int:
     return value
 
 
+
+DIGITS = ("latn", "arab")
+
+
+def digits_policy(value: str) -> str:
+    """KB_DIGITS checked at start-up, so a typo is an error naming the variable, not Western digits."""
+    cleaned = value.strip().lower()
+    if cleaned not in DIGITS:
+        raise SettingsError(f"KB_DIGITS must be one of {', '.join(DIGITS)}, not {value!r}")
+    return cleaned
+
 @dataclass(frozen=True)
 class Settings:
     content_dir: Path = setting(Path("content"), "KB_CONTENT_DIR", "the articles (Markdown in git)")
@@ -166,6 +177,10 @@ class Settings:
     imap_security: str = setting("ssl", "KB_IMAP_SECURITY", "`ssl`, `starttls`, or `plain` (loopback only)")
     mail_max_attachment_bytes: int = setting(
         10 * 1024 * 1024, "KB_MAIL_MAX_ATTACHMENT_BYTES", "larger attachments are listed on the ticket as not kept"
+    )
+    digits: str = setting(
+        "latn", "KB_DIGITS", "digits of numbers and dates on Arabic pages: `latn` (0-9, as Gulf stores print them) "
+        "or `arab` (٠-٩)", parse=digits_policy,
     )
 
     @classmethod

@@ -45,6 +45,7 @@ def copy_slice(target: Path, paths: list[str] = SLICE) -> Path:
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(CONTENT / relative, destination)
     shutil.copy2(CONTENT / "_categories.yml", target / "_categories.yml")
+    shutil.copy2(CONTENT / "_theme.yml", target / "_theme.yml")  # the brand, as the site shows it
     return target
 
 @pytest.fixture(scope="session")

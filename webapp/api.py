@@ -16,6 +16,8 @@ from flask.json.provider import DefaultJSONProvider
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
+from copilot.head_queries import head_first
+from copilot.result_floor import split_at_floor
 from copilot.retrieval import QueryError
 from copilot.suggestions import TicketTextError
 from desk.database import StorageUnavailableError
@@ -23,7 +25,7 @@ from desk.tickets import DuplicateTicketError, InputError, NewTicket
 from indexer.health import health_report
 from webapp import state, visits
 from webapp.audience import requester_audience
-from webapp.help import record
+from webapp.help import article_tags, complete_query, record
 from webapp.openapi import OPENAPI
 from webapp.security import (
     API_BAD_TOKEN_LIMIT,
@@ -96,6 +98,9 @@ def openapi():
 def search():
     """`q` (required), `lang` (en|ar, detected when absent), `limit` (1-50, default 10), `category`.
 
+    `complete=1` completes the query's last, half-typed word against the index's words first
+    (`"refu"` searches `"refund"`) and answers it as `completed_query`.
+
     The site's own search box adds `src=instant` (or `src=contact`): those searches are recorded
     for the content team with the visit's random id, and the answer carries `search_id` so a click
     on a result can be tied to it.
@@ -108,9 +113,13 @@ def search():
     if not 1 <= limit <= MAX_LIMIT:
         return error(f"limit must be a whole number from 1 to {MAX_LIMIT}")
     category = request.args.get("category") or None
+    query, completed = request.args.get("q", ""), None
+    if request.args.get("complete") == "1":  # as-you-type: finish the last, half-typed word first
+        completed = complete_query(query, request.args.get("lang") or "")
+        query = completed or query
     try:
         result = state.engine().retriever.search(
-            request.args.get("q", ""),
+            query,
             lang=request.args.get("lang") or None,
             limit=limit,
             audience=requester_audience(),
@@ -119,6 +128,11 @@ def search():
     except QueryError as exc:
         return error(str(exc))
     body = result.as_json(hit_url)
+    if request.args.get("complete") == "1":  # the site's box: the order its results page will show
+        shown, more = split_at_floor(result.results)
+        body["results"] = [hit.as_json(hit_url) for hit in head_first(shown, result.query, article_tags) + more]
+        if completed is not None:
+            body["completed_query"] = completed
     source = request.args.get("src")
     if source in ("instant", "contact"):
         hits = [] if result.abstained else result.results

@@ -15,11 +15,13 @@ from desk.database import StorageUnavailableError
 from desk.desk import Desk
 from kb.catalog import Catalog
 from kb.settings import Settings
+from webapp.formatting import init_formatting
 from webapp.i18n import init_babel
 from webapp.security import CONTENT_SECURITY_POLICY, cookie_settings, csrf, limiter, login_manager, stored_secret
-from webapp.texts import labels
 
 MAX_REQUEST_BYTES = 1024 * 1024
+# JSON clients get English; the pages say the same in their own language (templates/error.html).
+API_ERRORS = {404: "Page not found", 429: "Too many requests. Please wait a minute and try again."}
 _WIRING = threading.Lock()
 SEARCH_RETRY_AFTER_S = 30  # a restarted Qdrant node is back within this on the deploy's health checks
 
@@ -59,6 +61,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, d
     wire(app, settings, engine or Engine(settings), desk or Desk(settings))
     app.extensions["desk"].events.write_in_background(settings.analytics_queue)
     init_babel(app, settings.languages)
+    init_formatting(app)
     limiter.init_app(app)  # before CSRF, so requests without a token count against the limit too
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -84,10 +87,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, d
         first = request.path.strip("/").split("/", 1)[0]
         return first if first in settings.languages else settings.languages[0]
 
-    def error_page(status: int, key: str):  # type: ignore[no-untyped-def]
+    def error_page(status: int):  # type: ignore[no-untyped-def]
         if request.path.startswith("/api/"):
-            return jsonify({"error": labels("en")[key]}), status
-        return help.page("error.html", page_lang(), status=status, key=key), status
+            return jsonify({"error": API_ERRORS[status]}), status
+        return help.page("error.html", page_lang(), status=status), status
 
     def search_unavailable(exc: SearchUnavailable):  # type: ignore[no-untyped-def]
         """A Qdrant outage: a named 503 the client can retry (JSON on the API), never a bare 500."""
@@ -102,7 +105,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, d
         if api.is_api_request():
             return api.json_http_error(exc)  # never an HTML page under /api/
         if exc.code in (404, 429):
-            return error_page(exc.code, "not_found" if exc.code == 404 else "rate_limited")
+            return error_page(exc.code)
         return exc
 
     def unavailable(exc: StorageUnavailableError):  # type: ignore[no-untyped-def]

@@ -1,15 +1,16 @@
-"""The site's forms (flask-wtf: CSRF token on each) with messages in the page's language."""
+"""The site's forms (flask-wtf: CSRF token on each) with messages in the page's language (gettext:
+Flask-Babel's locale is the page's, so the messages follow the URL's /<lang>/)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from flask_babel import gettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField, TextAreaField
-from wtforms.validators import ValidationError
+from wtforms.validators import StopValidation, ValidationError
 
 from desk.tickets import InputError, clean_email
-from webapp.texts import text
 
 Check = Callable[[FlaskForm, object], None]
 
@@ -22,14 +23,16 @@ class LocalizedForm(FlaskForm):
 
 def required(form: LocalizedForm, field) -> None:  # type: ignore[no-untyped-def]
     if not (field.data or "").strip():
-        raise ValidationError(text(form.lang, "required"))
+        raise StopValidation(gettext("This field is required."))  # stop: an empty email is one error, not two
 
 
 def at_most(limit: int) -> Check:
     def check(form: LocalizedForm, field) -> None:  # type: ignore[no-untyped-def]
         length = len((field.data or "").strip())
         if length > limit:
-            raise ValidationError(text(form.lang, "too_long").format(limit=limit, length=length))
+            raise ValidationError(
+                gettext("Please keep this under %(limit)s characters (it has %(length)s).", limit=limit, length=length)
+            )
 
     return check
 
@@ -38,7 +41,7 @@ def email_address(form: LocalizedForm, field) -> None:  # type: ignore[no-untype
     try:
         clean_email(field.data or "")
     except InputError:
-        raise ValidationError(text(form.lang, "bad_email")) from None
+        raise ValidationError(gettext("Please enter a valid email address.")) from None
 
 
 class ContactForm(LocalizedForm):

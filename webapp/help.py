@@ -3,30 +3,56 @@
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_from_directory, url_for
-from flask_babel import gettext
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
+from flask_babel import gettext, lazy_gettext
+from markupsafe import Markup
 
-from copilot.retrieval import QueryError
+from copilot.completion import complete
+from copilot.head_queries import head_first
+from copilot.result_floor import split_at_floor
+from copilot.retrieval import QueryError, SearchHit, SearchResult
+from copilot.snippets import highlight_spans, make_snippet
 from desk.database import StorageUnavailableError
 from desk.tickets import InputError, NewTicket
 from kb.articles import Article
+from kb.categories import category_info, load_categories
+from kb.language import detect_language
 from kb.render import RenderedArticle, render_markdown
 from webapp import state, visits
 from webapp.audience import requester_audience
 from webapp.forms import ContactForm, FeedbackForm, ReplyForm
-from webapp.security import CONTACT_LIMIT, FEEDBACK_LIMIT, SEARCH_PAGE_LIMIT, limiter
-from webapp.texts import DIRECTION, labels, text
+from webapp.security import CONTACT_LIMIT, FEEDBACK_LIMIT, SEARCH_LIMIT, SEARCH_PAGE_LIMIT, limiter
+from webapp.theme import load_theme
 
 bp = Blueprint("help", __name__)
 log = logging.getLogger(__name__)
 
-PAGE_SIZE = 10
 T = TypeVar("T")
 MAX_RESULTS = 50
+# What a customer reads for each ticket status (agents see the internal names).
+STATUS_LABELS = {
+    "new": lazy_gettext("Open"),
+    "open": lazy_gettext("Open"),
+    "pending": lazy_gettext("Answered, waiting for you"),
+    "on_hold": lazy_gettext("Open"),
+    "solved": lazy_gettext("Solved"),
+    "closed": lazy_gettext("Closed"),
+}
 
 
 def record(action: Callable[..., T], *args: object, **kwargs: object) -> T | None:
@@ -59,11 +85,63 @@ def _check_lang(lang: str) -> None:
         abort(404)
 
 
+DIRECTION = {"ar": "rtl"}
+
+
 def page(template: str, lang: str, **context: object) -> str:
     other = next((lg for lg in state.settings().languages if lg != lang), lang)
     context.setdefault("query", "")
-    return render_template(template, lang=lang, dir=DIRECTION.get(lang, "ltr"), t=labels(lang), other_lang=other,
+    theme = load_theme(state.settings().content_dir)
+    if theme.logo and not (state.settings().content_dir / "_media" / theme.logo).is_file():
+        theme = replace(theme, logo=None)  # a missing logo file shows the name alone, not a broken image
+    return render_template(template, lang=lang, dir=DIRECTION.get(lang, "ltr"), other_lang=other, theme=theme,
+                           brand=theme.name(lang), status_label=lambda status: STATUS_LABELS.get(status, status),
                            **context)
+
+
+@bp.app_template_filter("highlight")
+def highlight(text: str, query: str) -> Markup:
+    """Text with the query's words in <mark>, matched Arabic-aware (copilot.snippets)."""
+    spans = highlight_spans(text, query)
+    out, last = Markup(""), 0
+    for start, end in spans:
+        out += text[last:start] + Markup("<mark>{}</mark>").format(text[start:end])
+        last = end
+    return out + text[last:]
+
+
+def article_tags(hit: SearchHit) -> tuple[str, ...]:
+    found = state.catalog().get(hit.lang, hit.id)
+    return found.tags if found is not None else ()
+
+
+def page_hits(result: SearchResult) -> list[SearchHit]:
+    """The hits as the results page shows them: plain-text snippets centred on the match."""
+    return [
+        replace(hit, snippet=make_snippet(hit.text or hit.snippet, result.query).text)
+        for hit in ([] if result.abstained else result.results)
+    ]
+
+
+@dataclass(frozen=True)
+class CategoryCard:
+    slug: str
+    name: str
+    description: str
+    icon: str
+    order: int
+    articles: list[Article]
+
+
+def category_cards(lang: str) -> list[CategoryCard]:
+    """The public categories of one language, in the writers' order, each with its arranged articles."""
+    infos = load_categories(state.settings().content_dir)
+    cards = []
+    for slug, articles in state.catalog().by_category(lang).items():
+        info = category_info(infos, slug)
+        cards.append(CategoryCard(slug, info.name(lang), info.description(lang), info.icon, info.order,
+                                  info.arrange(articles)))
+    return sorted(cards, key=lambda c: (c.order, c.name))
 
 
 @bp.get("/")
@@ -76,12 +154,21 @@ def root():
 def home(lang: str) -> str:
     _check_lang(lang)
     catalog = state.catalog()
-    groups = [
-        (name, catalog.category_name(name, lang), articles) for name, articles in catalog.by_category(lang).items()
-    ]
+    cards = category_cards(lang)
     keys = record(state.desk().events.most_viewed, lang) or []
     popular = [a for key in keys if (a := catalog.get(*key.split("/", 1))) is not None]
-    return page("home.html", lang, groups=groups, popular=popular)
+    if not popular:  # a new help center has no views yet: the first article of each category
+        popular = [card.articles[0] for card in cards[:5]]
+    return page("home.html", lang, cards=cards, popular=popular)
+
+
+@bp.get("/<lang>/categories/<category>")
+def category(lang: str, category: str) -> str:
+    _check_lang(lang)
+    card = next((c for c in category_cards(lang) if c.slug == category), None)
+    if card is None:
+        abort(404)
+    return page("category.html", lang, card=card)
 
 
 @bp.get("/<lang>/search")
@@ -90,37 +177,76 @@ def search(lang: str) -> str:
     _check_lang(lang)
     query = request.args.get("q", "")
     category = request.args.get("category", "")
-    raw_page = request.args.get("page", "1")
-    page_number = int(raw_page) if raw_page.isdigit() and int(raw_page) > 0 else 1
+    if not query.strip() and category:  # old links (`search?category=X`) open the category's page
+        return redirect(url_for("help.category", lang=lang, category=category), 301)  # type: ignore[return-value]
     catalog = state.catalog()
     categories = [(name, catalog.category_name(name, lang)) for name in catalog.by_category(lang)]
     result, error, hits, search_id = None, None, [], None
     if query.strip():
         try:
-            result = state.engine().retriever.search(
-                query, lang=lang, limit=MAX_RESULTS, audience=requester_audience(),
-                categories=[category] if category else None,
-            )
+            result = run_search(query, lang, category)
         except QueryError as exc:
             error = str(exc)
     if result is not None:
-        hits = [] if result.abstained else list(result.results)
-        if page_number == 1:
-            search_id = record(
-                state.desk().events.search, result.query, result.lang, len(hits), result.abstained,
-                fallback=any(h.locale_fallback for h in hits), visit_id=visits.visit_id(), source="page",
-            )
-            visits.remember_search(result.query, result.lang, len(hits))
-        else:
-            search_id = request.args.get("s") or None
-    pages = max(1, math.ceil(len(hits) / PAGE_SIZE))
-    page_number = min(page_number, pages)
-    first = (page_number - 1) * PAGE_SIZE
+        hits = page_hits(result)
+        search_id = record_settled(result, hits, "page")
+    shown, more = split_at_floor(hits)
+    shown = head_first(shown, result.query, article_tags) if result is not None else shown
     return page(
-        "search.html", lang, query=query, result=result, error=error, hits=hits[first : first + PAGE_SIZE],
-        first=first, page_number=page_number, pages=pages, total=len(hits), category=category,
+        "search.html", lang, query=query, result=result, error=error, hits=shown, more=more, category=category,
         categories=categories, search_id=search_id,
     )
+
+
+def run_search(query: str, lang: str, category: str = "") -> SearchResult:
+    return state.engine().retriever.search(
+        query, lang=lang, limit=MAX_RESULTS, audience=requester_audience(),
+        categories=[category] if category else None,
+    )
+
+
+def complete_query(query: str, lang: str) -> str | None:
+    """The query with its last word completed, or None when there is nothing to complete."""
+    retriever = state.engine().retriever
+    if retriever.vocabulary is None or not query.strip():
+        return None
+    language = lang if lang in state.settings().languages else detect_language(query, state.settings().languages)
+    completion = complete(query, language, retriever.vocabulary)
+    return completion.query if completion.word else None
+
+
+def record_settled(result: SearchResult, hits: list[SearchHit], source: str) -> int | None:
+    """A search the customer settled on (a results page, a pause, leaving the box, a click): the
+    only searches the content team's reports count; keystrokes on the way are never recorded."""
+    search_id = record(
+        state.desk().events.search, result.query, result.lang, len(hits), result.abstained,
+        fallback=any(h.locale_fallback for h in hits), visit_id=visits.visit_id(), source=source,
+    )
+    visits.remember_search(result.query, result.lang, len(hits))
+    return search_id  # type: ignore[return-value]
+
+
+@bp.post("/<lang>/search/settled")
+@limiter.limit(SEARCH_LIMIT)
+def settled_search(lang: str):
+    """search.js reports the query the box settled on; answers its id, for the result links."""
+    _check_lang(lang)
+    query = str((request.get_json(silent=True) or {}).get("q", ""))
+    query = complete_query(query, lang) or query  # what the box showed results for
+    try:
+        result = run_search(query, lang)
+    except QueryError as exc:
+        return jsonify({"error": str(exc)}), 400
+    return jsonify({"search_id": record_settled(result, page_hits(result), "instant")})
+
+
+@bp.get("/theme.css")
+def theme_css() -> Response:
+    """The theme's colours as CSS custom properties (a file: the CSP allows no inline styles)."""
+    theme = load_theme(state.settings().content_dir)
+    response = Response(f":root {{ {theme.css_variables()}; }}\n", mimetype="text/css")
+    response.cache_control.max_age = 300
+    return response
 
 
 @bp.get("/<lang>/articles/<path:article_id>")  # ids may hold slashes: teams/license
@@ -145,7 +271,7 @@ def article(lang: str, article_id: str) -> str:
     return page(
         "article.html", lang, article=found, rendered=rendered, translations=catalog.translations(found, audience),
         category_name=catalog.category_name(found.category, lang), related=related, feedback=FeedbackForm(lang),
-        stale=catalog.stale_source(found, audience),
+        stale=catalog.stale_source(found, audience), vote=request.args.get("helpful"),
     )
 
 
@@ -162,8 +288,9 @@ def feedback(lang: str, article_id: str):
             for message in errors:
                 flash(message, "error")
         return redirect(url_for("help.article", lang=lang, article_id=article_id, _anchor="feedback"))
-    state.desk().events.feedback(found.key, form.helpful.data == "yes", form.comment.data, visits.visit_id())
-    flash(text(lang, "thanks_feedback"), "feedback")
+    helpful = form.helpful.data == "yes"
+    state.desk().events.feedback(found.key, helpful, form.comment.data, visits.visit_id())
+    flash(gettext("Thank you for your feedback."), "feedback" if helpful else "feedback-no")
     return redirect(url_for("help.article", lang=lang, article_id=article_id, _anchor="feedback"))
 
 
@@ -172,10 +299,13 @@ def feedback(lang: str, article_id: str):
 def contact(lang: str):
     _check_lang(lang)
     form = ContactForm(lang)
+    about = state.catalog().get(lang, request.values.get("article", ""), audience="public")
     if request.method == "GET":
         last = request.args.get("q") or visits.last_search(lang)
         form.search.data = last
-        if not form.subject.data:
+        if about is not None:
+            form.subject.data = gettext("About “%(title)s”", title=about.title)[:200]
+        elif not form.subject.data:
             form.subject.data = last[:200]
     if form.validate_on_submit():
         try:
@@ -198,9 +328,10 @@ def contact(lang: str):
             form.message.errors = [not_saved_message()]
             return page("contact.html", lang, form=form), 503, {"Retry-After": str(error.retry_after)}
         else:
-            flash(text(lang, "ticket_created").format(reference=ticket.reference), "created")
+            flash(gettext("We received your request. Your reference is %(reference)s.", reference=ticket.reference),
+                  "created")
             return redirect(url_for("help.ticket", lang=lang, reference=ticket.reference))
-    return page("contact.html", lang, form=form), (400 if form.errors else 200)
+    return page("contact.html", lang, form=form, about=about), (400 if form.errors else 200)
 
 
 @bp.route("/<lang>/tickets/<reference>", methods=["GET", "POST"])
@@ -226,3 +357,9 @@ def ticket(lang: str, reference: str):
 @bp.get("/media/<path:filename>")
 def media(filename: str):
     return send_from_directory(state.settings().content_dir.resolve() / "_media", filename, max_age=3600)
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page says; answer with the site's icon."""
+    return redirect(url_for("static", filename="favicon.svg"), 301)

@@ -9,9 +9,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from copilot import result_floor
 from copilot.engine import Engine
 from desk.models import ArticleFeedback, Deflection, SearchEvent
-from webapp import create_app, help
+from webapp import create_app
 
 
 @pytest.fixture
@@ -59,15 +60,100 @@ def test_search_page_records_the_search_and_the_clicked_result(app: Flask, clien
     assert (clicked.clicked_article, clicked.clicked_position) == ("ar/reset-password", 1)
 
 
-def test_search_page_filters_by_category_and_pages(client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(help, "PAGE_SIZE", 1)
-    first = client.get("/en/search", query_string={"q": "refund card payment"}).get_data(as_text=True)
-    assert 'rel="next"' in first and "Page 1 of" in first
-    second = client.get("/en/search", query_string={"q": "refund card payment", "page": 2}).get_data(as_text=True)
-    assert "Page 2 of" in second and 'rel="prev"' in second
+def test_search_page_shows_results_down_to_the_floor_and_the_rest_behind_more(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(result_floor, "RELATIVE_FLOOR", 0.999)
+    html = client.get("/en/search", query_string={"q": "refund card payment"}).get_data(as_text=True)
+    shown, more = html.split('class="more-results"')
+    assert shown.count('class="result"') == 1 and more.count('class="result"') >= 1
+    assert "more result" in more
     only = client.get("/en/search", query_string={"q": "refund card payment", "category": "payments"})
     assert "/en/articles/apple-pay" in only.get_data(as_text=True)
     assert "/en/articles/refund-timing" not in only.get_data(as_text=True)
+    assert html.count('role="search"') == 1 and html.count("Still need help?") == 1  # one form, one offer
+
+
+def test_results_have_plain_text_snippets_with_the_query_marked(client: FlaskClient) -> None:
+    html = client.get("/en/search", query_string={"q": "refund fees"}).get_data(as_text=True)
+    snippets = re.findall(r'<p class="snippet" dir="auto">(.*?)</p>', html, re.S)
+    assert snippets and all("|" not in s and not re.search(r"(^|\s)(- |\d+\. )", s) for s in snippets)
+    assert any("<mark>" in s for s in snippets)
+    arabic = client.get("/ar/search", query_string={"q": "استرجع المبلغ"}).get_data(as_text=True)
+    assert re.search(r"<mark>[^<]*(استرجا|استرد|المبلغ)", arabic), arabic
+
+
+def test_category_pages_list_their_articles_with_counts_and_every_link_points_there(client: FlaskClient) -> None:
+    page = client.get("/en/categories/returns")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "<h1>Returns and refunds</h1>" in html
+    assert "/en/articles/refund-timing" in html and "1 article" in html
+    assert "Send an item back" in html  # the description from _categories.yml
+    arabic = client.get("/ar/categories/returns").get_data(as_text=True)
+    assert "الإرجاع والاسترداد" in arabic and "مقالة واحدة" in arabic
+    assert client.get("/en/categories/agent-procedures").status_code == 404  # internal only
+    assert client.get("/en/categories/nope").status_code == 404
+    home = client.get("/en/").get_data(as_text=True)
+    assert 'href="/en/categories/returns"' in home and "search?category=" not in home
+    article = client.get("/en/articles/refund-timing").get_data(as_text=True)
+    assert 'href="/en/categories/returns"' in article and "search?category=" not in article
+    old = client.get("/en/search?category=returns")
+    assert old.status_code == 301 and old.headers["Location"].endswith("/en/categories/returns")
+
+
+def test_articles_without_sections_have_no_contents_box_and_favicon_exists(client: FlaskClient) -> None:
+    assert 'class="toc"' not in client.get("/en/articles/reset-password").get_data(as_text=True)
+    icon = client.get("/favicon.ico", follow_redirects=True)
+    assert icon.status_code == 200 and b"<svg" in icon.data
+
+
+def test_no_vote_asks_what_was_missing_and_offers_contact_naming_the_article(app: Flask, client: FlaskClient) -> None:
+    asked = client.get("/en/articles/refund-timing?helpful=no").get_data(as_text=True)
+    assert "What was missing?" in asked and 'href="/en/contact?article=refund-timing"' in asked
+    response = client.post("/en/articles/refund-timing/feedback",
+                           data={"helpful": "no", "comment": "no wallet times", "csrf_token": csrf(asked)})
+    after = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Thank you for your feedback." in after and 'href="/en/contact?article=refund-timing"' in after
+    [vote] = rows(app, ArticleFeedback)
+    assert (vote.helpful, vote.comment) == (False, "no wallet times")
+    contact = client.get("/en/contact?article=refund-timing").get_data(as_text=True)
+    assert "About “When will I get my refund?”" in contact and 'name="article" value="refund-timing"' in contact
+
+
+def test_an_empty_email_is_one_error_and_the_ticket_confirmation_shows_once(client: FlaskClient) -> None:
+    form = client.get("/en/contact").get_data(as_text=True)
+    data = {"name": "Sam", "email": "", "subject": "Late", "message": "Where is it?", "csrf_token": csrf(form)}
+    html = client.post("/en/contact", data=data).get_data(as_text=True)
+    assert html.count('class="field-error"') == 1 and "This field is required." in html
+    created = client.post("/en/contact", data=data | {"email": "sam@example.com"})
+    page = client.get(created.headers["Location"]).get_data(as_text=True)
+    assert page.count("We received your request.") == 1
+
+
+def test_customer_ticket_page_isolates_text_and_dates_read_in_order(client: FlaskClient) -> None:
+    form = client.get("/ar/contact").get_data(as_text=True)
+    data = {"name": "ليلى", "email": "layla@example.com", "subject": "Order MZ-1234", "message": "وين طلبي؟",
+            "csrf_token": csrf(form)}
+    created = client.post("/ar/contact", data=data)
+    html = client.get(created.headers["Location"]).get_data(as_text=True)
+    assert "<bdi>Order MZ-1234</bdi>" in html
+    when = re.search(r'<time datetime="[^"]+"><bdi>([^<]+)</bdi></time>', html)
+    assert when and re.search(r"\d{1,2} [\u0600-\u06FF]+ \d{4}، \d{1,2}:\d{2} [صم]", when.group(1)), html
+    assert "طلبك" in html and "مفتوح" in html
+
+
+def test_only_settled_searches_are_recorded_and_typing_completes_the_last_word(app: Flask, client: FlaskClient) -> None:
+    typed = client.get("/api/v1/search", query_string={"q": "refu", "lang": "en", "complete": "1"}).get_json()
+    assert typed["completed_query"].startswith("refund") and typed["results"]
+    assert typed["results"][0]["id"] == "refund-timing"
+    arabic = client.get("/api/v1/search", query_string={"q": "نسي", "lang": "ar", "complete": "1"}).get_json()
+    assert arabic["completed_query"].startswith("نسي") and len(arabic["completed_query"]) > 3
+    assert rows(app, SearchEvent) == []  # keystrokes are not searches
+    token = re.search(r'name="csrf-token" content="([^"]+)"', client.get("/en/").get_data(as_text=True)).group(1)
+    settled = client.post("/en/search/settled", json={"q": "refu"}, headers={"X-CSRFToken": token})
+    assert isinstance(settled.get_json()["search_id"], str)
+    assert [(e.query, e.source) for e in rows(app, SearchEvent)] == [("refund", "instant")]
+    assert client.post("/en/search/settled", json={"q": "refund"}).status_code == 400  # no CSRF token
 
 
 def test_abstaining_search_says_so_and_offers_contact_with_the_query(client: FlaskClient) -> None:

@@ -38,6 +38,20 @@
       .catch(function () {});
   }
   function schedule() { clearTimeout(timer); timer = setTimeout(run, 400); }
+  // A field the server marked invalid loses its message as soon as its value is acceptable again
+  // (filled in; for the email, shaped like an address): a fixed field shows no stale error.
+  function clearWhenFixed(field) {
+    field.addEventListener("input", function () {
+      if (field.getAttribute("aria-invalid") !== "true") return;
+      var value = field.value.trim();
+      var ok = value.length > 0 && value.length <= field.maxLength && (field.type !== "email" || /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value));
+      if (!ok) return;
+      var error = document.getElementById(field.id + "-error");
+      if (error) error.remove();
+      field.removeAttribute("aria-invalid"); field.removeAttribute("aria-describedby");
+    });
+  }
+  Array.prototype.forEach.call(document.querySelectorAll(".contact input[id], .contact textarea"), clearWhenFixed);
   subject.addEventListener("input", schedule);
   message.addEventListener("input", schedule);
   if (subject.value) run();

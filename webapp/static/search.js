@@ -1,44 +1,67 @@
 // As-you-type search: debounced, stale requests cancelled, arrow keys + Enter, matches highlighted.
+// The last half-typed word is completed against the index's words (the API's `complete=1`), and
+// "No article matches" is only said for a settled query. Only settled searches are recorded: the
+// box's query after a pause long enough to read (SETTLE_MS), when the box is left, or when a
+// result is opened; Enter opens the results page, which records its own. Keystrokes never are.
 (function () {
   "use strict";
   var input = document.getElementById("q");
   var list = document.getElementById("instant-results");
   if (!input || !list) return;
-  var timer = null, controller = null, selected = -1;
+  var SETTLE_MS = 1500, TYPE_MS = 120;
+  var timer = null, settleTimer = null, controller = null, selected = -1;
+  var shown = null;            // {query, data} on screen
+  var recorded = {};           // query -> search id (a promise while the request runs)
+  var csrf = document.querySelector("meta[name=csrf-token]");
 
   function escapeRegExp(s) { return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }
+  // One letter for one letter, so positions in the folded text are positions in the text.
+  function fold(s) { return s.toLowerCase().replace(/[أإآٱ]/g, "ا").replace(/ى/g, "ي").replace(/ة/g, "ه"); }
   function highlight(node, text, query) {
-    var words = query.split(/\s+/).filter(function (w) { return w.length > 1; }).map(escapeRegExp);
+    // Arabic-aware: compare folded letters (same length as the text), match a word's start.
+    var words = query.split(/\s+/).map(fold).map(function (w) { return w.replace(/^(وال|بال|فال|ال|لل)/, ""); })
+      .filter(function (w) { return w.length > 2; }).map(function (w) { return escapeRegExp(w.slice(0, Math.max(3, w.length - 1))); });
     if (!words.length) { node.textContent = text; return; }
-    var re = new RegExp("(" + words.join("|") + ")", "gi"), last = 0, m;
-    while ((m = re.exec(text)) !== null) {
+    var re = new RegExp("(" + words.join("|") + ")[\\p{L}\\p{M}]*", "giu"), folded = fold(text), last = 0, m;
+    while ((m = re.exec(folded)) !== null) {
       node.appendChild(document.createTextNode(text.slice(last, m.index)));
-      var mark = document.createElement("mark"); mark.textContent = m[0]; node.appendChild(mark);
+      var mark = document.createElement("mark"); mark.textContent = text.slice(m.index, m.index + m[0].length); node.appendChild(mark);
       last = m.index + m[0].length;
     }
     node.appendChild(document.createTextNode(text.slice(last)));
   }
-  function close() { list.hidden = true; list.textContent = ""; selected = -1; input.setAttribute("aria-expanded", "false"); }
-  function resultUrl(hit, data, position) {
+  function close() { list.hidden = true; list.textContent = ""; selected = -1; input.setAttribute("aria-expanded", "false"); input.removeAttribute("aria-activedescendant"); }
+  function articleUrl(hit, searchId, position) {
     var parts = hit.url.split("#"), url = parts[0];
-    if (data.search_id) url += "?s=" + data.search_id + "&p=" + position;
+    if (searchId) url += "?s=" + searchId + "&p=" + position;
     return parts.length > 1 ? url + "#" + parts[1] : url;
   }
-  function render(data, query) {
+  function noResults(query) {
+    var empty = document.createElement("li"); empty.className = "empty";
+    empty.textContent = input.dataset.noResults + " ";
+    var contact = document.createElement("a"); contact.className = "contact-link";
+    contact.href = input.dataset.contactUrl + "?q=" + encodeURIComponent(query);
+    contact.textContent = input.dataset.contactLabel; empty.appendChild(contact);
+    list.appendChild(empty);
+  }
+  function render(data, query, settled) {
     list.textContent = "";
-    if (data.abstained || !data.results.length) {
-      var empty = document.createElement("li"); empty.className = "empty";
-      empty.textContent = input.dataset.noResults + " ";
-      var contact = document.createElement("a"); contact.className = "contact-link";
-      contact.href = input.dataset.contactUrl + "?q=" + encodeURIComponent(query);
-      contact.textContent = input.dataset.contactLabel; empty.appendChild(contact);
-      list.appendChild(empty);
+    var hits = data.abstained ? [] : data.results.slice(0, 8);
+    if (!hits.length) {
+      if (!settled) { close(); return; }   // still typing: say nothing yet
+      noResults(query);
     }
-    (data.abstained ? [] : data.results).slice(0, 8).forEach(function (hit, i) {
+    if (data.completed_query && data.completed_query !== query && hits.length) {
+      var hint = document.createElement("li"); hint.className = "completion"; hint.setAttribute("aria-hidden", "true");
+      hint.textContent = input.dataset.completionLabel + " «" + data.completed_query + "»"; hint.dir = "auto";
+      list.appendChild(hint);
+    }
+    hits.forEach(function (hit, i) {
       var li = document.createElement("li"); li.setAttribute("role", "option"); li.id = "hit-" + i;
       li.lang = hit.lang; li.dir = hit.lang === "ar" ? "rtl" : "ltr";
-      var a = document.createElement("a"); a.href = resultUrl(hit, data, i + 1);
-      var title = document.createElement("span"); highlight(title, hit.title, query); a.appendChild(title);
+      var a = document.createElement("a"); a.href = articleUrl(hit, recorded[query] && !recorded[query].then ? recorded[query] : null, i + 1);
+      a.dataset.position = i + 1;
+      var title = document.createElement("span"); highlight(title, hit.title, data.completed_query || query); a.appendChild(title);
       if (hit.locale_fallback) {
         var badge = document.createElement("span"); badge.className = "badge";
         badge.textContent = input.dataset.fallbackLabel; a.appendChild(badge);
@@ -50,15 +73,38 @@
     });
     list.hidden = false; input.setAttribute("aria-expanded", "true");
   }
+  function record(query) {
+    // One record per settled query; resolves to its search id (null when it could not be stored).
+    if (!query) return Promise.resolve(null);
+    if (recorded[query] !== undefined) return Promise.resolve(recorded[query]);
+    var headers = { "Content-Type": "application/json" };
+    if (csrf) headers["X-CSRFToken"] = csrf.content;
+    var pending = fetch(input.dataset.settled, { method: "POST", headers: headers, body: JSON.stringify({ q: query }), keepalive: true, credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : {}; })
+      .then(function (body) { recorded[query] = body.search_id || null; return recorded[query]; })
+      .catch(function () { recorded[query] = null; return null; });
+    recorded[query] = pending;
+    return pending;
+  }
+  function settle() {
+    var query = input.value.trim();
+    if (!query) return;
+    record(query);
+    if (shown && shown.query === query) render(shown.data, query, true);
+  }
   function run() {
     var query = input.value.trim();
     if (!query) { close(); return; }
     if (controller) controller.abort();
     controller = new AbortController();
-    var url = input.dataset.api + "?limit=8&src=instant&lang=" + encodeURIComponent(input.dataset.lang) + "&q=" + encodeURIComponent(query);
+    var url = input.dataset.api + "?limit=8&complete=1&lang=" + encodeURIComponent(input.dataset.lang) + "&q=" + encodeURIComponent(input.value);
     fetch(url, { signal: controller.signal })
       .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (data) { if (data && input.value.trim() === query) render(data, query); })
+      .then(function (data) {
+        if (!data || input.value.trim() !== query) return;
+        shown = { query: query, data: data };
+        render(data, query, false);
+      })
       .catch(function (e) { if (e.name !== "AbortError") close(); });
   }
   function move(step) {
@@ -69,14 +115,32 @@
     items[selected].setAttribute("aria-selected", "true");
     input.setAttribute("aria-activedescendant", items[selected].id);
   }
-  input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(run, 120); });
+  function open(link) {
+    var query = input.value.trim();
+    record(query).then(function (id) {
+      var url = new URL(link.href, window.location.href);
+      if (id) { url.searchParams.set("s", id); url.searchParams.set("p", link.dataset.position); }
+      window.location = url.toString();
+    });
+  }
+  input.addEventListener("input", function () {
+    clearTimeout(timer); clearTimeout(settleTimer);
+    timer = setTimeout(run, TYPE_MS);
+    settleTimer = setTimeout(settle, SETTLE_MS);
+  });
   input.addEventListener("keydown", function (e) {
     if (e.key === "ArrowDown") { e.preventDefault(); move(1); }
     else if (e.key === "ArrowUp") { e.preventDefault(); move(-1); }
     else if (e.key === "Escape") { close(); }
     else if (e.key === "Enter" && selected >= 0) {
-      e.preventDefault(); window.location = list.querySelectorAll("li[role=option] a")[selected].href;
+      e.preventDefault(); open(list.querySelectorAll("li[role=option] a")[selected]);
     }
+  });
+  input.addEventListener("blur", function () { clearTimeout(settleTimer); if (input.value.trim()) record(input.value.trim()); });
+  input.form.addEventListener("submit", function () { clearTimeout(settleTimer); recorded[input.value.trim()] = "page"; });
+  list.addEventListener("click", function (e) {
+    var link = e.target.closest && e.target.closest("a[data-position]");
+    if (link && !e.ctrlKey && !e.metaKey && !e.shiftKey) { e.preventDefault(); open(link); }
   });
   document.addEventListener("click", function (e) { if (!list.contains(e.target) && e.target !== input) close(); });
 })();

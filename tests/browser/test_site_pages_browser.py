@@ -1,0 +1,162 @@
+"""The help center's main pages as a customer sees them, in both languages, on a desktop (1280 px)
+and a phone (375 px): screenshots under test-artifacts/site-<lang>-<page>-<width>.png, axe-core
+(vendored in tests/browser/vendor, run in the page) with zero serious or critical violations, no
+sideways scrolling, and what a person reads: the category lists its articles with a counted
+noun, a date next to an Arabic name reads in order, the first result is above a phone's fold."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import select
+
+from desk.models import SearchEvent
+from desk.tickets import NewTicket
+from tests.browser.conftest import screenshot
+
+AXE = Path(__file__).with_name("vendor") / "axe.min.js"
+WIDTHS = {1280: 900, 375: 740}
+
+
+@pytest.fixture
+def clean_page(browser: Browser) -> Iterator[Page]:
+    """A page whose context may add axe's script: the site's CSP (script-src 'self') refuses it otherwise."""
+    context = browser.new_context(locale="ar", bypass_csp=True, viewport={"width": 1280, "height": 900})
+    opened = context.new_page()
+    opened.set_default_timeout(15_000)
+    yield opened
+    context.close()
+
+
+def serious_violations(page: Page) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => { const r = await axe.run(document); return {passes: r.passes.length, "
+                           "violations: r.violations.map(v => ({id: v.id, impact: v.impact, "
+                           "nodes: v.nodes.map(n => n.target.join(' '))}))}; }")
+    assert result["passes"] > 10, "axe did not run its rules"  # e.g. color-contrast, landmarks, labels
+    violations = result["violations"]
+    serious = [v for v in violations if v["impact"] in ("serious", "critical")]
+    return [f"{v['id']} ({v['impact']}): {v['nodes'][:3]}" for v in serious]
+
+
+def ticket_reference(app: Flask, lang: str) -> str:
+    ticket = app.extensions["desk"].tickets.create(NewTicket(
+        email="layla@example.com", name="ليلى العتيبي",
+        subject="وين طلبي MZ-1234؟" if lang == "ar" else "Where is MZ-1234?",
+        body="طلبت كنبة قبل أسبوع" if lang == "ar" else "I ordered a sofa a week ago", lang=lang, channel="web",
+    ))
+    return ticket.reference
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_main_pages_look_right_and_pass_axe_on_desktop_and_phone(
+    clean_page: Page, base_url: str, app: Flask, lang: str
+) -> None:
+    page = clean_page
+    reference = ticket_reference(app, lang)
+    query = "refund" if lang == "en" else "استرداد المبلغ"
+    pages = {
+        "home": f"/{lang}/",
+        "category": f"/{lang}/categories/returns",
+        "results": f"/{lang}/search?q={query}",
+        "article": f"/{lang}/articles/refund-timing",
+        "contact": f"/{lang}/contact",
+        "ticket": f"/{lang}/tickets/{reference}",
+    }
+    problems = []
+    for width, height in WIDTHS.items():
+        page.set_viewport_size({"width": width, "height": height})
+        for name, path in pages.items():
+            page.goto(base_url + path)
+            page.evaluate("document.fonts.ready")
+            screenshot(page, f"site-{lang}-{name}-{width}")
+            scroll = page.evaluate("document.documentElement.scrollWidth")
+            if scroll > width:
+                problems.append(f"{path} at {width}px scrolls sideways: {scroll}px")
+            problems += [f"{path} at {width}px: {v}" for v in serious_violations(page)]
+            if name == "results" and width == 375:
+                first = page.locator(".result").first.bounding_box()
+                assert first and first["y"] < height, f"first result below the fold: {first}"
+    page.emulate_media(color_scheme="dark")  # dark mode: the same pages, the same contrast rules
+    for name in ("home", "article"):
+        page.goto(base_url + pages[name])
+        screenshot(page, f"site-{lang}-{name}-dark-375")
+        problems += [f"{pages[name]} dark: {v}" for v in serious_violations(page)]
+    page.emulate_media(color_scheme="light")
+    assert not problems, "\n".join(problems)
+
+    page.goto(f"{base_url}/{lang}/categories/returns")
+    expect(page.locator(".article-list li").first).to_contain_text(
+        "When will I get my refund?" if lang == "en" else "متى"
+    )
+    expect(page.locator(".category-head .count")).to_have_text("1 article" if lang == "en" else "مقالة واحدة")
+    font = page.evaluate("getComputedStyle(document.body).fontFamily")
+    assert "IBM Plex Sans Arabic" in font
+    assert page.evaluate("document.fonts.check('16px \"IBM Plex Sans Arabic\"', 'مرحبا')")
+
+
+def test_a_date_beside_an_arabic_name_reads_in_order(page: Page, base_url: str, app: Flask) -> None:
+    reference = ticket_reference(app, "ar")
+    page.goto(f"{base_url}/ar/tickets/{reference}")
+    who = page.locator(".message .who").first
+    name, when = who.locator("xpath=text()[1]"), who.locator("time")
+    expect(when).to_have_text(re.compile(r"^\d{1,2} [\u0600-\u06FF]+ \d{4}، \d{1,2}:\d{2} [صم]$"))
+    label_box = page.locator(".message .who").first.bounding_box()
+    time_box = when.bounding_box()
+    assert name is not None and label_box and time_box
+    # Right to left: the label ("أنت") starts at the right edge, the date follows on its left, whole.
+    assert time_box["x"] + time_box["width"] < label_box["x"] + label_box["width"]
+
+
+def test_phone_contact_suggestions_sit_above_send_and_fixed_errors_clear(page: Page, base_url: str) -> None:
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.goto(f"{base_url}/ar/contact")
+    page.get_by_role("button", name="أرسل إلى الدعم").click()  # everything empty: errors
+    expect(page.locator("#email-error")).to_have_count(1)
+    page.locator("#name").fill("ليلى")
+    expect(page.locator("#name-error")).to_have_count(0)  # fixed: its message is gone
+    expect(page.locator("#email-error")).to_have_count(1)  # still empty: still said
+    page.locator("#subject").fill("متى يرجع المبلغ")
+    page.locator("#message").fill("أريد أن أعرف متى يرجع المبلغ إلى بطاقتي بعد الإرجاع")
+    panel = page.locator("#deflect")
+    expect(panel.locator("li").first).to_be_visible()
+    send = page.get_by_role("button", name="أرسل إلى الدعم").bounding_box()
+    box = panel.bounding_box()
+    assert box and send and box["y"] + box["height"] <= send["y"], (box, send)
+    screenshot(page, "site-ar-contact-suggestions-375")
+
+
+def test_a_no_vote_leads_to_the_contact_form_naming_the_article(page: Page, base_url: str) -> None:
+    page.goto(f"{base_url}/en/articles/refund-timing")
+    page.get_by_role("link", name="No", exact=True).click()
+    expect(page.locator("#feedback-title")).to_have_text("Sorry about that. What was missing?")
+    page.locator("#comment").fill("Wallet refunds")
+    page.get_by_role("button", name="Send").click()
+    page.locator(".feedback a.button").click()
+    expect(page.locator("#subject")).to_have_value("About “When will I get my refund?”")
+
+
+def test_typing_completes_the_word_and_only_the_settled_search_is_recorded(
+    page: Page, base_url: str, app: Flask
+) -> None:
+    page.goto(f"{base_url}/en/")
+    page.locator("#q").click()
+    page.keyboard.type("refu", delay=60)
+    first = page.locator("#instant-results li[role=option]").first
+    expect(first.locator("a")).to_have_attribute("href", re.compile(r"^/en/articles/refund-timing"))
+    expect(page.locator("#instant-results .completion")).to_contain_text("refund")
+    page.keyboard.press("Tab")  # leaving the box settles the search
+    events: list[tuple[str, str]] = []
+    for _ in range(50):  # bounded: the record is one small request
+        with app.extensions["desk"].db.session() as session:
+            events = [(e.query, e.source) for e in session.scalars(select(SearchEvent))]
+        if events:
+            break
+        time.sleep(0.1)
+    assert events == [("refund", "instant")]  # one search, completed; never "r", "re", "ref", "refu"

@@ -1,0 +1,73 @@
+"""The template filters and plurals through the real Flask-Babel and the real Arabic catalog."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from flask import Flask, render_template_string
+
+from kb.settings import Settings, digits_policy
+from webapp.formatting import init_formatting
+from webapp.i18n import init_babel
+
+WHEN = datetime(2026, 12, 1, 13, 21)
+
+
+def app_with(digits: str = "latn") -> Flask:
+    app = Flask(__name__)
+    app.extensions["settings"] = Settings(digits=digits)
+    init_babel(app, ("en", "ar"))
+    init_formatting(app)
+    return app
+
+
+def render(app: Flask, path: str, source: str, **context: object) -> str:
+    with app.test_request_context(path):
+        return render_template_string(source, **context)
+
+
+def test_arabic_plurals_follow_cldr() -> None:
+    app = app_with()
+    source = '{{ ngettext("%(num)s article", "%(num)s articles", n, num=n|number) }}'
+    got = {n: render(app, "/ar/", source, n=n) for n in (0, 1, 2, 3, 11, 31, 100)}
+    assert got == {0: "لا توجد مقالات", 1: "مقالة واحدة", 2: "مقالتان", 3: "3 مقالات", 11: "11 مقالة", 31: "31 مقالة",
+                   100: "100 مقالة"}
+    assert render(app, "/en/", source, n=1) == "1 article" and render(app, "/en/", source, n=31) == "31 articles"
+
+
+def test_dates_use_arabic_month_names_and_the_digits_policy() -> None:
+    latin = render(app_with("latn"), "/ar/", "{{ when|datetime }}", when=WHEN)
+    assert latin == '<time datetime="2026-12-01T13:21:00"><bdi>1 ديسمبر 2026، 1:21 م</bdi></time>'
+    arabic = render(app_with("arab"), "/ar/", "{{ when|date }} {{ n|number }}", when=date(2026, 12, 1), n=12345)
+    assert "١ ديسمبر ٢٠٢٦" in arabic and "١٢٬٣٤٥" in arabic
+    assert "Dec 1, 2026, 1:21" in render(app_with("arab"), "/en/", "{{ when|datetime }}", when=WHEN)
+
+
+def test_relative_times_read_in_the_page_language() -> None:
+    two_hours_ago = datetime.now(UTC) - timedelta(hours=2, minutes=1)
+    assert "قبل ساعتين" in render(app_with(), "/ar/", "{{ when|ago }}", when=two_hours_ago)
+    assert "2 hours ago" in render(app_with(), "/en/", "{{ when|ago }}", when=two_hours_ago)
+
+
+def test_bdi_isolates_and_escapes_outside_text() -> None:
+    html = render(app_with(), "/ar/", "{{ name|bdi }} {{ url|bdi('ltr') }}", name="<ليلى>", url="https://x.example/طلب")
+    assert html == '<bdi>&lt;ليلى&gt;</bdi> <bdi dir="ltr">https://x.example/طلب</bdi>'
+
+
+def test_the_digits_setting_is_checked() -> None:
+    assert Settings.from_env({"KB_DIGITS": "arab"}).digits == "arab"
+    with pytest.raises(ValueError, match="KB_DIGITS"):
+        digits_policy("hindi")
+
+
+def test_theme_colours_and_names_come_from_the_theme_file(tmp_path: Path) -> None:
+    from webapp.theme import ThemeError, load_theme
+
+    (tmp_path / "_theme.yml").write_text("name: {en: Acme Help, ar: مساعدة أكمي}\ncolors: {accent: '#123456'}\n")
+    theme = load_theme(tmp_path)
+    assert theme.name("ar") == "مساعدة أكمي" and "--theme-accent: #123456" in theme.css_variables()
+    (tmp_path / "_theme.yml").write_text("colors: {accent: 'red; background: url(x)'}\n")
+    with pytest.raises(ThemeError, match=r"colors\.accent"):
+        load_theme(tmp_path)

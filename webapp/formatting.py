@@ -1,0 +1,99 @@
+"""Jinja filters for every template (help center, agent workspace, dashboard, emails rendered in a request).
+
+Use these instead of `strftime`, `"%d" % n` or bare `{{ name }}`, so dates read in the page's
+language, digits follow the deployment's policy and text of another direction cannot scramble
+the line around it:
+
+    {{ ticket.created_at|datetime }}        1 ديسمبر 2026، 1:21 م  /  Dec 1, 2026, 1:21 PM, in <time><bdi>
+    {{ article.updated|date }}              1 ديسمبر 2026  /  December 1, 2026, in <time><bdi>
+    {{ message.created_at|ago }}            قبل ساعتين  /  2 hours ago, in <time title=full date>
+    {{ count|number }}                      12,345 (or ١٢٬٣٤٥ with KB_DIGITS=arab on Arabic pages)
+    {{ customer.name|bdi }}                 <bdi>name</bdi>: any string a customer, agent or article wrote
+    {{ url|bdi("ltr") }}                    a URL, email or reference: left-to-right, isolated
+
+Plurals: `{{ ngettext("%(num)s article", "%(num)s articles", n, num=n|number) }}`: the count
+chooses the CLDR form (Arabic has six), `num` is the localized figure. Times stored naive are UTC;
+Flask-Babel shows them in BABEL_DEFAULT_TIMEZONE.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from flask import Flask, current_app
+from flask_babel import format_date, format_datetime, format_decimal, format_timedelta, get_locale
+from markupsafe import Markup
+
+LATIN_DIGITS = "0123456789"
+ARABIC_DIGITS = "٠١٢٣٤٥٦٧٨٩"
+TO_ARABIC = str.maketrans(LATIN_DIGITS + ".,", ARABIC_DIGITS + "٫٬")
+TO_LATIN = str.maketrans(ARABIC_DIGITS + "٫٬", LATIN_DIGITS + ".,")
+# Babel's Arabic medium date is numeric with RLM marks ("01‏/12‏/2026"); a month name reads better.
+DATETIME_FORMATS = {"ar": "d MMMM y، h:mm a", "en": "MMM d, y, h:mm a"}
+DATE_FORMATS = {"ar": "d MMMM y", "en": "MMMM d, y"}
+
+
+def _lang() -> str:
+    locale = get_locale()
+    return locale.language if locale is not None else "en"
+
+
+def digits(text: str) -> str:
+    """The deployment's digit policy (Settings.digits) applied to text Babel formatted."""
+    if _lang() == "ar" and current_app.extensions["settings"].digits == "arab":
+        return text.translate(TO_ARABIC)
+    return text.translate(TO_LATIN)
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _time_tag(value: date, shown: str, title: str | None = None) -> Markup:
+    attribute = Markup(' title="{}"').format(title) if title else Markup("")
+    return Markup('<time datetime="{}"{}><bdi>{}</bdi></time>').format(value.isoformat(), attribute, shown)
+
+
+def datetime_text(value: datetime) -> str:
+    return digits(format_datetime(_aware(value), DATETIME_FORMATS.get(_lang(), "medium")))
+
+
+def datetime_filter(value: datetime | None) -> Markup:
+    """Date and time in words of the page's language, isolated so it reads in order beside Arabic names."""
+    if value is None:
+        return Markup("")
+    return _time_tag(value, datetime_text(value))
+
+
+def date_filter(value: date | datetime | None) -> Markup:
+    if value is None:
+        return Markup("")
+    return _time_tag(value, digits(format_date(value, DATE_FORMATS.get(_lang(), "long"))))
+
+
+def ago_filter(value: datetime | None, now: datetime | None = None) -> Markup:
+    """Relative time ("قبل ساعتين", "2 hours ago") with the full date as the element's title."""
+    if value is None:
+        return Markup("")
+    delta = _aware(value) - (now or datetime.now(UTC))
+    shown = digits(format_timedelta(delta, add_direction=True, granularity="minute"))
+    return _time_tag(value, shown, datetime_text(value))
+
+
+def number_filter(value: float | int) -> str:
+    return digits(format_decimal(value))
+
+
+def bdi_filter(value: object, direction: str = "auto") -> Markup:
+    """`<bdi>` around text from outside the interface (a name, subject, title, URL, reference)."""
+    if value is None or value == "":
+        return Markup("")
+    if direction == "auto":
+        return Markup("<bdi>{}</bdi>").format(value)
+    return Markup('<bdi dir="{}">{}</bdi>').format(direction, value)
+
+
+def init_formatting(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        datetime=datetime_filter, date=date_filter, ago=ago_filter, number=number_filter, bdi=bdi_filter,
+    )
