@@ -44,6 +44,7 @@ chromium:
 
 test: install chromium
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/kb lint
 	$(BIN)/pytest -q
 

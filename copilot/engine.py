@@ -56,7 +56,7 @@ class built_once(Generic[T]):
             with owner._build_lock:  # type: ignore[attr-defined]
                 if self.name not in parts:
                     parts[self.name] = self.build(owner)
-        return parts[self.name]  # type: ignore[no-any-return]
+        return parts[self.name]
 
 
 class Engine:

@@ -71,7 +71,8 @@ def home(lang: str) -> str:
         (name, catalog.category_name(name, lang), articles) for name, articles in catalog.by_category(lang).items()
     ]
     keys = record(state.desk().events.most_viewed, lang) or []
-    popular = [a for key in keys if (a := catalog.get(*key.split("/", 1))) is not None]
+    viewed = [key.partition("/") for key in keys]
+    popular = [a for key_lang, _, article_id in viewed if (a := catalog.get(key_lang, article_id)) is not None]
     return page("home.html", lang, groups=groups, popular=popular)
 
 

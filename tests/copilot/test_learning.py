@@ -13,8 +13,7 @@ from kb.settings import Settings
 
 
 def hit(article_id: str, score: float, lang: str = "en", fallback: bool = False) -> SearchHit:
-    return SearchHit(article_id, lang, article_id, "", "", "", f"/{lang}/articles/{article_id}", score, fallback,
-                     "returns", False, "")
+    return SearchHit(article_id, lang, article_id, "", "", "", score, fallback, "returns", False, "")
 
 
 def test_similar_tickets_in_the_same_language_lift_the_articles_agents_chose() -> None:

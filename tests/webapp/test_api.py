@@ -8,12 +8,6 @@ import pytest
 from flask.testing import FlaskClient
 
 from copilot.engine import Engine
-from webapp import create_app
-
-
-@pytest.fixture
-def client(indexed: Engine) -> FlaskClient:
-    return create_app(engine=indexed).test_client()
 
 
 def test_english_search_finds_the_article_at_its_section(client: FlaskClient) -> None:
