@@ -53,6 +53,7 @@ DATABASE_TESTS := tests/desk tests/webapp tests/browser
 
 test: install chromium postgresql
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/kb lint
 	$(BIN)/pytest -q
 	$(BIN)/pytest -q --postgresql $(DATABASE_TESTS)

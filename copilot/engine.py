@@ -56,7 +56,7 @@ class built_once(Generic[T]):
             with owner._build_lock:  # type: ignore[attr-defined]
                 if self.name not in parts:
                     parts[self.name] = self.build(owner)
-        return parts[self.name]  # type: ignore[no-any-return]
+        return parts[self.name]
 
 
 class Engine:
@@ -102,8 +102,7 @@ class Engine:
     def wire(self) -> Engine:
         """Build every part now (cheap: models load on first use, see `warm_up`), so that requests
         only ever read them. A bad setting or tuning file fails here, at start-up."""
-        for part in (self.embedders, self.store, self.lexical, self.retriever, self.related, self.drafter):
-            assert part is not None
+        _ = (self.embedders, self.store, self.lexical, self.retriever, self.related, self.drafter)
         return self
 
     def index(

@@ -134,6 +134,7 @@ class SearchHit:
             "snippet": self.snippet,
             "score": round(self.score, 4),
             "locale_fallback": self.locale_fallback,
+            "internal": self.internal,  # only the agent audience ever gets true: never show it to customers
         }
         if link is not None:
             body["url"] = link(self)

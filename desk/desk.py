@@ -55,6 +55,11 @@ class Desk:
     def surveys(self) -> Surveys:
         return Surveys(self.db)
 
+    def wire(self) -> Desk:
+        """Build every part now: the app factory does, so that no request builds (or races to build) one."""
+        _ = (self.tickets, self.accounts, self.events)
+        return self
+
     def close(self) -> None:
         self.db.close()
 

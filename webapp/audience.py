@@ -26,7 +26,7 @@ def requester_audience() -> Audience:
     """AGENT for a logged-in agent or a valid API token, else PUBLIC; decided once per request."""
     cached = g.get("kb_audience")
     if cached is not None:
-        return cached  # type: ignore[no-any-return]
+        return cached
     audience: Audience = PUBLIC
     if getattr(current_user, "is_authenticated", False):
         audience = AGENT

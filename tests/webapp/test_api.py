@@ -8,12 +8,6 @@ import pytest
 from flask.testing import FlaskClient
 
 from copilot.engine import Engine
-from webapp import create_app
-
-
-@pytest.fixture
-def client(indexed: Engine) -> FlaskClient:
-    return create_app(engine=indexed).test_client()
 
 
 def test_english_search_finds_the_article_at_its_section(client: FlaskClient) -> None:
@@ -22,7 +16,9 @@ def test_english_search_finds_the_article_at_its_section(client: FlaskClient) ->
     top = body["results"][0]
     assert top["id"] == "refund-timing" and top["lang"] == "en"
     assert top["url"].startswith("/en/articles/refund-timing")
-    assert set(top) == {"id", "lang", "title", "section", "anchor", "snippet", "url", "score", "locale_fallback"}
+    assert set(top) == {"id", "lang", "title", "section", "anchor", "snippet", "url", "score", "locale_fallback",
+                        "internal"}
+    assert top["internal"] is False
     assert isinstance(body["took_ms"], float)
 
 

@@ -15,6 +15,7 @@ def ids(response) -> set[str]:  # type: ignore[no-untyped-def]
 
 def test_anonymous_and_bad_tokens_get_public_articles_only(client: FlaskClient) -> None:
     assert INTERNAL not in ids(client.get("/api/v1/search", query_string=QUERY))
+    assert "Internal: agents only" not in client.get("/en/search", query_string=QUERY).get_data(as_text=True)
     forged = client.get("/api/v1/search", query_string=QUERY, headers={"Authorization": "Bearer not-a-token"})
     assert forged.status_code == 200 and INTERNAL not in ids(forged)
     assert client.get(f"/en/articles/{INTERNAL}").status_code == 404
@@ -27,5 +28,9 @@ def test_an_api_token_is_the_agent_audience(app: Flask, client: FlaskClient) -> 
 
 
 def test_a_logged_in_agent_is_the_agent_audience(agent: FlaskClient) -> None:
-    assert INTERNAL in ids(agent.get("/api/v1/search", query_string=QUERY))
+    results = agent.get("/api/v1/search", query_string=QUERY).get_json()["results"]
+    internal = [hit for hit in results if hit["id"] == INTERNAL]
+    assert internal and internal[0]["internal"] is True and internal[0]["url"].startswith("/agent/articles/")
     assert agent.get(f"/en/articles/{INTERNAL}").status_code == 200
+    page = agent.get("/en/search", query_string=QUERY).get_data(as_text=True)
+    assert "Internal: agents only" in page  # the site labels what customers would not see

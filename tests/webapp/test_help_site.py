@@ -12,23 +12,8 @@ from sqlalchemy import select
 from copilot import result_floor
 from copilot.engine import Engine
 from desk.models import ArticleFeedback, Deflection, SearchEvent
+from tests.webapp.conftest import csrf
 from webapp import create_app
-
-
-@pytest.fixture
-def app(indexed: Engine) -> Flask:
-    return create_app(engine=indexed)
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
-
-
-def csrf(html: str) -> str:
-    found = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"', html)
-    assert found, "page has no CSRF token"
-    return found.group(1) or found.group(2)
 
 
 def rows(app: Flask, model: type) -> list:

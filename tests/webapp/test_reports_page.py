@@ -18,7 +18,7 @@ from desk import reports
 from desk.tickets import NewTicket
 from kb.settings import Settings
 from tests.conftest import database_url_for_tests
-from tests.webapp.test_agent_workspace import PASSWORD, login
+from tests.webapp.conftest import PASSWORD, login
 from webapp import create_app
 from webapp.cli import main
 from webapp.report_commands import REPORT_NAMES
