@@ -160,3 +160,13 @@ def test_typing_completes_the_word_and_only_the_settled_search_is_recorded(
             break
         time.sleep(0.1)
     assert events == [("refund", "instant")]  # one search, completed; never "r", "re", "ref", "refu"
+
+
+def test_enter_on_a_half_typed_word_searches_what_the_box_showed(page: Page, base_url: str) -> None:
+    page.goto(f"{base_url}/en/")
+    page.locator("#q").click()
+    page.keyboard.type("refu", delay=60)
+    expect(page.locator("#instant-results .completion")).to_contain_text("refund")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/en/search\?q=refund$"))
+    expect(page.locator(".result").first).to_contain_text("When will I get my refund?")

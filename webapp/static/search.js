@@ -137,7 +137,12 @@
     }
   });
   input.addEventListener("blur", function () { clearTimeout(settleTimer); if (input.value.trim()) record(input.value.trim()); });
-  input.form.addEventListener("submit", function () { clearTimeout(settleTimer); recorded[input.value.trim()] = "page"; });
+  input.form.addEventListener("submit", function () {
+    clearTimeout(settleTimer);
+    // Enter searches what the box was showing results for: "refu" with "Search for «refund»" shown.
+    if (shown && shown.query === input.value.trim() && shown.data.completed_query) input.value = shown.data.completed_query;
+    recorded[input.value.trim()] = "page";
+  });
   list.addEventListener("click", function (e) {
     var link = e.target.closest && e.target.closest("a[data-position]");
     if (link && !e.ctrlKey && !e.metaKey && !e.shiftKey) { e.preventDefault(); open(link); }
