@@ -167,3 +167,30 @@ def test_every_route_answers_each_identity_as_its_rule_says(
                     failures.append(f"{method} {path} as {identity} ({access}): {response.status_code} "
                                     f"{response.headers.get('Location', '')}")
     assert not failures, "\n".join(failures)
+
+
+HOSTILE = {"page": "9" * 30, "p": str(2**70), "s": "x" * 500, "days": str(2**70), "limit": "-1", "q": "a\x00b",
+           "lang": "xx", "status": "<b>", "assignee": "9" * 30, "category": "../../etc", "next": "//evil.example"}
+
+
+def test_hostile_query_strings_never_make_a_500(matrix_app: tuple[Flask, dict[str, str], dict[str, str]]) -> None:
+    """Issue #12 item 6 across every GET route: numbers past 2^63, NULs, unknown choices."""
+    app, tokens, values = matrix_app
+    client, _, _ = client_for(app, "admin")
+    failures = []
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods:  # type: ignore[operator]
+            continue
+        response = client.get(sample_path(app, rule, values), query_string=HOSTILE,
+                              headers={"Authorization": f"Bearer {tokens['valid_token']}"})
+        if response.status_code >= 500 or (rule.rule.startswith("/api/") and not response.is_json):
+            failures.append(f"{rule.rule}: {response.status_code}")
+    assert not failures, "\n".join(failures)
+
+
+def test_an_assignee_past_2_63_is_a_clear_error(matrix_app: tuple[Flask, dict[str, str], dict[str, str]]) -> None:
+    app, _, values = matrix_app
+    client, _, token = client_for(app, "agent")
+    response = client.post(f"/agent/tickets/{values['ticket_id']}/update",
+                           data={"assignee": "9" * 30, "csrf_token": token}, follow_redirects=True)
+    assert response.status_code == 200 and "assignee: no agent" in response.get_data(as_text=True)
