@@ -41,12 +41,14 @@ from desk.desk import Desk  # noqa: E402
 from kb.settings import Settings  # noqa: E402
 
 SERVER = """
+import logging
 import sys
 from waitress import serve
 from webapp import create_app
 app = create_app()
 app.extensions["engine"].warm_up()
 print("ready", flush=True)
+logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "queue depth" notes: load is the point here
 serve(app, host="127.0.0.1", port=int(sys.argv[1]), threads=8, _quiet=True)
 """
 QUERIES = ["refund", "how long until my refund arrives", "نسيت كلمة المرور", "apple pay", "delivery fees",
