@@ -79,7 +79,12 @@ class AnalyticsWriter:
         if self._thread is None or self._pid != os.getpid():
             return self._queue.unfinished_tasks == 0
         done = threading.Event()
-        threading.Thread(target=lambda: (self._queue.join(), done.set()), daemon=True).start()
+
+        def wait() -> None:
+            self._queue.join()
+            done.set()
+
+        threading.Thread(target=wait, daemon=True).start()
         return done.wait(timeout)
 
     @property
