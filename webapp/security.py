@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from flask import Flask, Response, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -58,8 +59,17 @@ class BoundedIntConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+class SessionCookieSecureOnHttps(SecureCookieSessionInterface):
+    """The session cookie gets Secure whenever the request came over https (it is written after
+    every after_request hook, so `secure_cookies_on_https` cannot reach it)."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:  # type: ignore[override]
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
+
+
 def cookie_settings(app: Flask) -> None:
     app.url_map.converters["int"] = BoundedIntConverter
+    app.session_interface = SessionCookieSecureOnHttps()
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

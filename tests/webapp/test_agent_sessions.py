@@ -104,8 +104,10 @@ def test_kb_agents_password_changes_it_and_logs_the_agent_out(
 
 def set_cookies(client: FlaskClient, base_url: str) -> dict[str, str]:
     token = csrf(client.get("/agent/login", base_url=base_url).get_data(as_text=True))
-    response = client.post("/agent/login", base_url=base_url, data={
+    # Over https flask-wtf also checks that the form came from this site (Referer).
+    response = client.post("/agent/login", base_url=base_url, headers={"Referer": base_url + "/agent/login"}, data={
         "email": "agent@example.com", "password": "a long enough password", "csrf_token": token, "remember": "y"})
+    assert response.status_code == 302
     return {c.split("=", 1)[0]: c for c in response.headers.getlist("Set-Cookie")}
 
 
@@ -118,4 +120,7 @@ def test_cookies_are_httponly_lax_two_weeks_and_secure_on_https(light_app: Guard
                                 "%a, %d %b %Y %H:%M:%S GMT").replace(tzinfo=UTC)
     assert timedelta(days=13) < expires - datetime.now(UTC) <= timedelta(days=14)
     secure = set_cookies(light_app.app.test_client(), "https://localhost")
+    assert {"session", "remember_token"} <= set(secure)
     assert all("Secure" in cookie for cookie in secure.values())
+    visitor = light_app.app.test_client().get("/en/contact", base_url="https://localhost")
+    assert all("; Secure" in cookie for cookie in visitor.headers.getlist("Set-Cookie"))
