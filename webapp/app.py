@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, request
+from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 
 from copilot.engine import Engine
@@ -11,8 +11,15 @@ from desk.desk import Desk
 from kb.catalog import Catalog
 from kb.settings import Settings
 from webapp.i18n import init_babel
-from webapp.security import CONTENT_SECURITY_POLICY, cookie_settings, csrf, limiter, login_manager, stored_secret
-from webapp.texts import labels
+from webapp.security import (
+    CONTENT_SECURITY_POLICY,
+    SafeJSONProvider,
+    cookie_settings,
+    csrf,
+    limiter,
+    login_manager,
+    stored_secret,
+)
 
 MAX_REQUEST_BYTES = 1024 * 1024
 
@@ -20,8 +27,6 @@ MAX_REQUEST_BYTES = 1024 * 1024
 def create_app(settings: Settings | None = None, engine: Engine | None = None, desk: Desk | None = None) -> Flask:
     settings = settings or (engine.settings if engine else Settings.from_env())
     app = Flask(__name__)
-    from webapp.api import SafeJSONProvider
-
     app.json = SafeJSONProvider(app)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     cookie_settings(app)  # before the blueprints: it bounds every route's <int:...>
@@ -61,8 +66,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, d
         return first if first in settings.languages else settings.languages[0]
 
     def error_page(status: int, key: str):  # type: ignore[no-untyped-def]
-        if request.path.startswith("/api/"):
-            return jsonify({"error": labels("en")[key]}), status
         return help.page("error.html", page_lang(), status=status, key=key), status
 
     def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
