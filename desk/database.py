@@ -128,11 +128,12 @@ class Database:
         finally:
             session.close()
 
-    def write(self, work: Callable[[Session], T]) -> T:
-        """Run `work` in one transaction, again while the database is busy, for `write_deadline` s at most.
+    def write(self, work: Callable[[Session], T], deadline: float | None = None) -> T:
+        """Run `work` in one transaction, again while the database is busy, for `deadline` seconds
+        at most (`write_deadline` unless given).
 
         `work` must be safe to run again (each try starts from a rolled-back, empty session)."""
-        deadline = time.monotonic() + self.write_deadline
+        deadline = time.monotonic() + (self.write_deadline if deadline is None else deadline)
         pause = 0.05
         while True:
             try:

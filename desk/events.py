@@ -40,6 +40,9 @@ from desk.tickets import InputError
 
 MAX_COMMENT = 2000
 BATCH = 200  # rows per transaction: one fsync for a burst of page views instead of one each
+# How long a batch waits out a locked database: no customer waits on it, and the bounded queue
+# takes the views meanwhile, so it can outlast a lock far longer than a customer's write does.
+PATIENCE_S = 60.0
 log = logging.getLogger(__name__)
 
 Write = Callable[[Session], object]
@@ -52,9 +55,10 @@ class AnalyticsWriter:
     `flush` waits until everything submitted so far is written or dropped; it runs at exit too.
     """
 
-    def __init__(self, db: Database, capacity: int = 10_000) -> None:
+    def __init__(self, db: Database, capacity: int = 10_000, patience: float = PATIENCE_S) -> None:
         self.db = db
         self.capacity = capacity
+        self.patience = patience
         self.written = 0
         self.dropped = 0
         self._lock = threading.Lock()
@@ -79,7 +83,12 @@ class AnalyticsWriter:
         if self._thread is None or self._pid != os.getpid():
             return self._queue.unfinished_tasks == 0
         done = threading.Event()
-        threading.Thread(target=lambda: (self._queue.join(), done.set()), daemon=True).start()
+
+        def wait() -> None:
+            self._queue.join()
+            done.set()
+
+        threading.Thread(target=wait, daemon=True).start()
         return done.wait(timeout)
 
     @property
@@ -115,13 +124,13 @@ class AnalyticsWriter:
                 write(session)
 
         try:
-            self.db.write(run)
+            self.db.write(run, deadline=self.patience)
         except (StorageUnavailableError, SQLAlchemyError) as error:
             # One bad row must not cost the batch: try each alone, drop and count what still fails.
             log.warning("analytics batch of %d not written (%s); writing one by one", len(batch), error)
             for write in batch:
                 try:
-                    self.db.write(write)
+                    self.db.write(write, deadline=self.patience)
                 except Exception:
                     log.exception("analytics row dropped")
                     with self._lock:

@@ -328,7 +328,9 @@ class TicketStore:
             if priority:
                 ticket.priority = _choice("priority", priority, PRIORITIES)
             if assignee_id != -1:
-                if assignee_id is not None and session.get(Agent, assignee_id) is None:
+                if assignee_id is not None and (
+                    not 0 < assignee_id <= MAX_ROW_ID or session.get(Agent, assignee_id) is None
+                ):
                     raise InputError("assignee", f"no agent {assignee_id}")
                 ticket.assignee_id = assignee_id
 

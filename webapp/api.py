@@ -7,12 +7,9 @@ page. The contract is `openapi.py`, served at /api/v1/openapi.json and checked b
 
 from __future__ import annotations
 
-import json
 from functools import wraps
-from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
-from flask.json.provider import DefaultJSONProvider
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
@@ -43,17 +40,6 @@ from webapp.urls import hit_url, public_link
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 MAX_LIMIT = 50
-
-
-class SafeJSONProvider(DefaultJSONProvider):
-    """JSON too deeply nested for the parser (`[[[[...`) is a ValueError like any other bad JSON,
-    so `get_json` callers see "not JSON" (a 400), not a RecursionError (a 500)."""
-
-    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
-        try:
-            return super().loads(s, **kwargs)
-        except RecursionError:
-            raise json.JSONDecodeError("nested too deeply", s if isinstance(s, str) else "", 0) from None
 
 
 def error(message: str, status: int = 400):  # type: ignore[no-untyped-def]

@@ -17,11 +17,17 @@ from kb.catalog import Catalog
 from kb.settings import Settings
 from webapp.formatting import init_formatting
 from webapp.i18n import init_babel
-from webapp.security import CONTENT_SECURITY_POLICY, cookie_settings, csrf, limiter, login_manager, stored_secret
+from webapp.security import (
+    CONTENT_SECURITY_POLICY,
+    SafeJSONProvider,
+    cookie_settings,
+    csrf,
+    limiter,
+    login_manager,
+    stored_secret,
+)
 
 MAX_REQUEST_BYTES = 1024 * 1024
-# JSON clients get English; the pages say the same in their own language (templates/error.html).
-API_ERRORS = {404: "Page not found", 429: "Too many requests. Please wait a minute and try again."}
 _WIRING = threading.Lock()
 SEARCH_RETRY_AFTER_S = 30  # a restarted Qdrant node is back within this on the deploy's health checks
 
@@ -45,8 +51,6 @@ def wire(app: Flask, settings: Settings, engine: Engine, desk: Desk) -> None:
 def create_app(settings: Settings | None = None, engine: Engine | None = None, desk: Desk | None = None) -> Flask:
     settings = settings or (engine.settings if engine else Settings.from_env())
     app = Flask(__name__)
-    from webapp.api import SafeJSONProvider
-
     app.json = SafeJSONProvider(app)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     cookie_settings(app)  # before the blueprints: it bounds every route's <int:...>
@@ -87,8 +91,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, d
         return first if first in settings.languages else settings.languages[0]
 
     def error_page(status: int):  # type: ignore[no-untyped-def]
-        if request.path.startswith("/api/"):
-            return jsonify({"error": API_ERRORS[status]}), status
         return help.page("error.html", page_lang(), status=status), status
 
     def search_unavailable(exc: SearchUnavailable):  # type: ignore[no-untyped-def]

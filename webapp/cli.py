@@ -206,6 +206,29 @@ def agents_create(
     click.echo(f"created {agent.role} {agent.email}")
 
 
+@agents.command("password")
+@location_options
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True, help="Read the new password from standard input (for scripts).")
+def agents_password(settings: Settings, email: str, password_stdin: bool) -> None:
+    """Set an agent's password; it also logs the agent out everywhere (old cookies stop working)."""
+    from desk.tickets import InputError
+
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else click.prompt(
+        "New password", hide_input=True, confirmation_prompt=True)
+    desk = _desk(settings)
+    try:
+        agent = desk.accounts.find(email)
+        if agent is None:
+            raise click.ClickException(f"no agent {email}")
+        desk.accounts.set_password(agent.id, password)
+    except InputError as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        desk.close()
+    click.echo(f"password changed for {email}; their sessions are ended")
+
+
 @main.group()
 def tokens() -> None:
     """API tokens for other help desks calling /api/v1/suggest and /api/v1/tickets."""

@@ -7,6 +7,7 @@ database can hold, cookies marked Secure on https.
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 import unicodedata
 from datetime import timedelta
@@ -15,6 +16,8 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from flask import Flask, Response, request
+from flask.json.provider import DefaultJSONProvider
+from flask.sessions import SecureCookieSessionInterface
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -58,8 +61,17 @@ class BoundedIntConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+class SessionCookieSecureOnHttps(SecureCookieSessionInterface):
+    """The session cookie gets Secure whenever the request came over https (it is written after
+    every after_request hook, so `secure_cookies_on_https` cannot reach it)."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:  # type: ignore[override]
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
+
+
 def cookie_settings(app: Flask) -> None:
     app.url_map.converters["int"] = BoundedIntConverter
+    app.session_interface = SessionCookieSecureOnHttps()
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -117,6 +129,17 @@ def token_key() -> str:
 
 def refused(response: Response) -> bool:
     return response.status_code == 401
+
+
+class SafeJSONProvider(DefaultJSONProvider):
+    """JSON too deeply nested for the parser (`[[[[...`) is a ValueError like any other bad JSON,
+    so `get_json` callers see "not JSON" (a 400), not a RecursionError (a 500)."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise json.JSONDecodeError("nested too deeply", s if isinstance(s, str) else "", 0) from None
 
 
 def stored_secret(data_dir: Path) -> str:

@@ -11,6 +11,7 @@ from urllib.parse import quote
 import pytest
 from flask.testing import FlaskClient
 
+from kb.settings import Settings
 from tests.webapp.light_app import Guarded, csrf, light_app, light_settings, login  # noqa: F401
 from webapp.security import safe_next
 
@@ -81,10 +82,32 @@ def test_a_new_password_ends_every_session(light_app: Guarded) -> None:  # noqa:
     assert login(light_app.app.test_client(), "agent@example.com", "another long password").status_code == 302
 
 
+def test_kb_agents_password_changes_it_and_logs_the_agent_out(
+    light_app: Guarded, light_settings: Settings  # noqa: F811
+) -> None:
+    from click.testing import CliRunner
+
+    from webapp.cli import main
+
+    client = light_app.app.test_client()
+    login(client, "agent@example.com")
+    location = ["--content", str(light_settings.content_dir), "--data", str(light_settings.data_dir)]
+    runner = CliRunner(env={"DATABASE_URL": light_settings.database_url or ""})
+    short = runner.invoke(main, ["agents", "password", *location, "agent@example.com", "--password-stdin"], input="x\n")
+    assert short.exit_code == 1 and "password: must be at least" in short.output
+    done = runner.invoke(main, ["agents", "password", *location, "agent@example.com", "--password-stdin"],
+                         input="a brand new password\n")
+    assert done.exit_code == 0, done.output
+    assert client.get("/agent/").status_code == 302
+    assert login(light_app.app.test_client(), "agent@example.com", "a brand new password").status_code == 302
+
+
 def set_cookies(client: FlaskClient, base_url: str) -> dict[str, str]:
     token = csrf(client.get("/agent/login", base_url=base_url).get_data(as_text=True))
-    response = client.post("/agent/login", base_url=base_url, data={
+    # Over https flask-wtf also checks that the form came from this site (Referer).
+    response = client.post("/agent/login", base_url=base_url, headers={"Referer": base_url + "/agent/login"}, data={
         "email": "agent@example.com", "password": "a long enough password", "csrf_token": token, "remember": "y"})
+    assert response.status_code == 302
     return {c.split("=", 1)[0]: c for c in response.headers.getlist("Set-Cookie")}
 
 
@@ -97,4 +120,7 @@ def test_cookies_are_httponly_lax_two_weeks_and_secure_on_https(light_app: Guard
                                 "%a, %d %b %Y %H:%M:%S GMT").replace(tzinfo=UTC)
     assert timedelta(days=13) < expires - datetime.now(UTC) <= timedelta(days=14)
     secure = set_cookies(light_app.app.test_client(), "https://localhost")
+    assert {"session", "remember_token"} <= set(secure)
     assert all("Secure" in cookie for cookie in secure.values())
+    visitor = light_app.app.test_client().get("/en/contact", base_url="https://localhost")
+    assert all("; Secure" in cookie for cookie in visitor.headers.getlist("Set-Cookie"))

@@ -1,0 +1,196 @@
+"""Issue #12: who may call what, for every route the app has (generated from `app.url_map`).
+
+Each route and method has one access rule below; a route added without a rule fails
+`test_every_route_has_an_access_rule`, so nobody ships an endpoint whose guard was never decided.
+Every rule is then tried as anonymous, agent, admin, a valid / bad / revoked API token, and an
+agent whose form lacks the CSRF token, against the real app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from copilot.engine import Engine
+from desk.tickets import NewTicket
+from tests.webapp.light_app import PASSWORD, csrf, login
+from webapp import create_app
+
+PUBLIC, AGENT, ADMIN, TOKEN, TOKEN_OR_AGENT, SIGNED = "public", "agent", "admin", "token", "token_or_agent", "signed"
+
+# (endpoint, method) -> who may call it. A new route needs a line here (and a sample URL below).
+RULES: dict[tuple[str, str], str] = {
+    ("help.root", "GET"): PUBLIC,
+    ("help.home", "GET"): PUBLIC,
+    ("help.article", "GET"): PUBLIC,
+    ("help.feedback", "POST"): PUBLIC,
+    ("help.contact", "GET"): PUBLIC,
+    ("help.contact", "POST"): PUBLIC,
+    ("help.search", "GET"): PUBLIC,
+    ("help.ticket", "GET"): PUBLIC,  # the unguessable reference is the customer's key
+    ("help.ticket", "POST"): PUBLIC,
+    ("help.media", "GET"): PUBLIC,
+    ("static", "GET"): PUBLIC,
+    ("agent.login", "GET"): PUBLIC,
+    ("agent.login", "POST"): PUBLIC,
+    ("agent.logout", "POST"): AGENT,
+    ("agent.inbox", "GET"): AGENT,
+    ("agent.ticket", "GET"): AGENT,
+    ("agent.suggestion_event", "POST"): AGENT,
+    ("agent.reply", "POST"): AGENT,
+    ("agent.update", "POST"): AGENT,
+    ("agent.article", "GET"): AGENT,
+    ("agent.admin", "GET"): ADMIN,
+    ("agent.admin", "POST"): ADMIN,
+    ("reports.index", "GET"): ADMIN,
+    ("reports.download", "GET"): ADMIN,
+    ("api.search", "GET"): PUBLIC,
+    ("api.health", "GET"): PUBLIC,
+    ("api.openapi", "GET"): PUBLIC,
+    ("api.create_ticket", "POST"): TOKEN,
+    ("api.suggest", "POST"): TOKEN,
+    ("hooks.git_status", "GET"): TOKEN_OR_AGENT,
+    ("hooks.git_push", "POST"): SIGNED,
+}
+
+IDENTITIES = ("anonymous", "agent", "admin", "valid_token", "bad_token", "revoked_token", "agent_without_csrf")
+COOKIE_IDENTITIES = ("agent", "admin", "agent_without_csrf")
+
+
+def sample_path(app: Flask, rule, values: dict[str, str]) -> str:  # type: ignore[no-untyped-def]
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(rule.endpoint, **{name: values[name] for name in rule.arguments})
+
+
+def denied_login(response: TestResponse) -> bool:
+    return response.status_code == 302 and "/agent/login?next=" in response.headers.get("Location", "")
+
+
+def csrf_refused(response: TestResponse) -> bool:
+    return response.status_code == 400 and b"CSRF" in response.data
+
+
+def allowed(response: TestResponse) -> bool:
+    """Past the guards: the route's own answer (a 400 for the empty input is fine), never a refusal."""
+    return (response.status_code not in (401, 403, 405, 429) and response.status_code < 500
+            and not denied_login(response) and not csrf_refused(response))
+
+
+def expectation(rule: str, identity: str, method: str, api_route: bool) -> Callable[[TestResponse], bool]:
+    """What `identity` must get from a route under `rule`."""
+    post = method == "POST"
+    if rule == SIGNED:
+        return lambda r: r.status_code in (401, 404)
+    if rule == TOKEN:
+        return allowed if identity == "valid_token" else (lambda r: r.status_code == 401 and r.is_json)
+    if rule == TOKEN_OR_AGENT:
+        ok = identity in ("valid_token", *COOKIE_IDENTITIES)
+        return (lambda r: r.status_code == 200) if ok else (lambda r: r.status_code == 401 and r.is_json)
+    no_session = identity not in (*COOKIE_IDENTITIES, "anonymous")
+    if post and (identity == "agent_without_csrf" or (no_session and not api_route)):
+        return csrf_refused  # every form posted with cookies needs the CSRF token, public ones too
+    if rule == PUBLIC:
+        return allowed
+    if identity not in COOKIE_IDENTITIES:
+        return denied_login
+    if rule == ADMIN and identity != "admin":
+        return lambda r: r.status_code == 403
+    return allowed
+
+
+@pytest.fixture
+def matrix_app(indexed: Engine) -> tuple[Flask, dict[str, str], dict[str, str]]:
+    app = create_app(replace(indexed.settings, rate_limits=False), engine=indexed)
+    desk = app.extensions["desk"]
+    desk.accounts.create_agent("admin@example.com", PASSWORD, role="admin")
+    desk.accounts.create_agent("agent@example.com", PASSWORD)
+    tokens = {"valid_token": desk.accounts.create_token("partner"), "bad_token": "kb_not-a-real-token",
+              "revoked_token": desk.accounts.create_token("old partner")}
+    from desk.models import ApiToken
+
+    with desk.db.session() as session:
+        session.query(ApiToken).filter(ApiToken.name == "old partner").update({"revoked": True})
+    ticket = desk.tickets.create(NewTicket(email="sam@example.com", subject="Lost parcel", body="Where is it?"))
+    values = {"lang": "en", "article_id": "refund-timing", "reference": ticket.reference, "ticket_id": str(ticket.id),
+              "name": "gaps", "filename": "site.css"}
+    return app, tokens, values
+
+
+def client_for(app: Flask, identity: str) -> tuple[FlaskClient, dict[str, str], str]:
+    """A client as `identity`, its extra headers, and the CSRF token its forms would carry ("" if none)."""
+    client = app.test_client()
+    if identity in COOKIE_IDENTITIES:
+        login(client, "admin@example.com" if identity == "admin" else "agent@example.com")
+        token = "" if identity == "agent_without_csrf" else csrf(client.get("/en/contact").get_data(as_text=True))
+        return client, {}, token
+    if identity == "anonymous":
+        return client, {}, csrf(client.get("/en/contact").get_data(as_text=True))
+    return client, {}, ""
+
+
+def test_every_route_has_an_access_rule(matrix_app: tuple[Flask, dict[str, str], dict[str, str]]) -> None:
+    app = matrix_app[0]
+    routes = {(rule.endpoint, method) for rule in app.url_map.iter_rules()
+              for method in rule.methods - {"HEAD", "OPTIONS"}}  # type: ignore[operator]
+    assert routes - set(RULES) == set(), "new routes need an access rule in RULES"
+    assert set(RULES) - routes == set(), "rules for routes that no longer exist"
+
+
+def test_every_route_answers_each_identity_as_its_rule_says(
+    matrix_app: tuple[Flask, dict[str, str], dict[str, str]],
+) -> None:
+    app, tokens, values = matrix_app
+    failures = []
+    for rule in app.url_map.iter_rules():
+        path = sample_path(app, rule, values)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):  # type: ignore[operator]
+            access = RULES[(rule.endpoint, method)]
+            for identity in IDENTITIES:
+                client, headers, token = client_for(app, identity)
+                if identity in tokens:
+                    headers["Authorization"] = f"Bearer {tokens[identity]}"
+                if method == "GET":
+                    response = client.get(path, headers=headers)
+                elif path.startswith("/api/") or path.endswith("/events"):
+                    headers.update({"X-CSRFToken": token} if token else {})
+                    response = client.post(path, json={}, headers=headers)
+                else:
+                    response = client.post(path, data={"csrf_token": token} if token else {}, headers=headers)
+                if not expectation(access, identity, method, path.startswith("/api/"))(response):
+                    failures.append(f"{method} {path} as {identity} ({access}): {response.status_code} "
+                                    f"{response.headers.get('Location', '')}")
+    assert not failures, "\n".join(failures)
+
+
+HOSTILE = {"page": "9" * 30, "p": str(2**70), "s": "x" * 500, "days": str(2**70), "limit": "-1", "q": "a\x00b",
+           "lang": "xx", "status": "<b>", "assignee": "9" * 30, "category": "../../etc", "next": "//evil.example"}
+
+
+def test_hostile_query_strings_never_make_a_500(matrix_app: tuple[Flask, dict[str, str], dict[str, str]]) -> None:
+    """Issue #12 item 6 across every GET route: numbers past 2^63, NULs, unknown choices."""
+    app, tokens, values = matrix_app
+    client, _, _ = client_for(app, "admin")
+    failures = []
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods:  # type: ignore[operator]
+            continue
+        response = client.get(sample_path(app, rule, values), query_string=HOSTILE,
+                              headers={"Authorization": f"Bearer {tokens['valid_token']}"})
+        if response.status_code >= 500 or (rule.rule.startswith("/api/") and not response.is_json):
+            failures.append(f"{rule.rule}: {response.status_code}")
+    assert not failures, "\n".join(failures)
+
+
+def test_an_assignee_past_2_63_is_a_clear_error(matrix_app: tuple[Flask, dict[str, str], dict[str, str]]) -> None:
+    app, _, values = matrix_app
+    client, _, token = client_for(app, "agent")
+    response = client.post(f"/agent/tickets/{values['ticket_id']}/update",
+                           data={"assignee": "9" * 30, "csrf_token": token}, follow_redirects=True)
+    assert response.status_code == 200 and "assignee: no agent" in response.get_data(as_text=True)
