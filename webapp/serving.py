@@ -80,7 +80,9 @@ def gunicorn_options(host: str, port: int, workers: int, threads: int) -> dict[s
     return {
         "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
         "workers": workers,
-        "worker_class": "gthread",
+        # One request at a time per process (the models' own speed, no GIL or select loop between
+        # requests) with --threads 1; request threads (keep-alive, a slow page not blocking) above.
+        "worker_class": "sync" if threads == 1 else "gthread",
         "threads": threads,
         "preload_app": False,  # the app is built in each worker, after the fork
         "timeout": WORKER_BOOT_TIMEOUT_S,
