@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from indexer.stores.base import StoreBusyError
@@ -133,10 +134,31 @@ def _run_job(ctx: WorkerContext, job: Job) -> int:
         return 0
 
 
+HEARTBEAT_FILE = "worker-heartbeat"
+HEARTBEAT_EVERY_S = 10.0
+
+
+def heartbeat_age(data_dir: Path) -> float | None:
+    """Seconds since the worker's loop last came round (a container health check), None if never."""
+    try:
+        return time.time() - (data_dir / HEARTBEAT_FILE).stat().st_mtime
+    except FileNotFoundError:
+        return None
+
+
 def run_forever(ctx: WorkerContext, stop: threading.Event, jobs: Sequence[Job] = JOBS) -> None:
-    """Each job when it is due, until `stop` is set (SIGTERM); a job that did work runs again at once."""
+    """Each job when it is due, until `stop` is set (SIGTERM); a job that did work runs again at once.
+
+    The loop touches DATA/worker-heartbeat every few seconds, so a health check can tell a stuck
+    worker from a quiet one."""
     due = dict.fromkeys((job.name for job in jobs), 0.0)
+    beat = ctx.settings.data_dir / HEARTBEAT_FILE
+    last_beat = 0.0
     while not stop.is_set():
+        if time.monotonic() - last_beat >= HEARTBEAT_EVERY_S:
+            beat.parent.mkdir(parents=True, exist_ok=True)
+            beat.touch()
+            last_beat = time.monotonic()
         for job in jobs:
             if stop.is_set():
                 break
