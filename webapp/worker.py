@@ -117,7 +117,7 @@ def _iso(seconds: float) -> str:
 
 # The registry: every background job of the deployment, in the order a pass runs them.
 JOBS: list[Job] = [
-    Job("git-sync", git_sync_pass, every_s=1.0),
+    Job("git-sync", git_sync_pass, every_s=0.2),  # an idle pass reads one small file: poll often, publish fast
 ]
 
 
