@@ -7,6 +7,12 @@ worker starts as soon as it sees work and never waits for a batch to fill). With
 queries on one thread (`E5SmallEmbedder`), two workers keep both cores busy without oversubscribing
 them: search_bench on the demo, 8 clients, server p50 124 -> 79 ms, p95 184 -> 147-160 ms (two
 runs); one worker with the same models gave p50 122-125 ms.
+
+A request that finds a model free and nobody waiting embeds in its own thread: handing it to a
+worker thread and waiting on a future costs two thread switches and a GIL hand-off per model, the
+largest cost outside the models once web workers are processes with one or two requests each
+(py-spy in bench/search_bench.py: 16-26% of gunicorn workers' samples were that hand-off). The
+workers still take whatever queues up while every model slot is busy, and batch it.
 """
 
 from __future__ import annotations
@@ -35,11 +41,22 @@ class BatchingQueryEmbedder:
         self._queue: queue.SimpleQueue[tuple[str, Future[np.ndarray]]] = queue.SimpleQueue()
         self._started = False
         self._start_lock = threading.Lock()
+        # At most `workers` model calls at once, whether in a caller's thread or a worker's.
+        self._slots = threading.BoundedSemaphore(self.workers)
 
     def submit(self, text: str) -> Future[np.ndarray]:
-        """Queue a query; the future resolves when its batch is embedded."""
-        self._ensure_worker()
+        """The query's vector as a future: embedded here and now when a model slot is free and no
+        query waits, else queued for a worker, which batches what has queued."""
         future: Future[np.ndarray] = Future()
+        if self._queue.empty() and self._slots.acquire(blocking=False):
+            try:
+                future.set_result(self.embedder.embed_queries([text])[0])
+            except Exception as error:  # the caller gets the error, as from a worker
+                future.set_exception(error)
+            finally:
+                self._slots.release()
+            return future
+        self._ensure_worker()
         self._queue.put((text, future))
         return future
 
@@ -66,7 +83,8 @@ class BatchingQueryEmbedder:
                     break
             texts = list(dict.fromkeys(text for text, _ in batch))
             try:
-                matrix = self.embedder.embed_queries(texts)
+                with self._slots:
+                    matrix = self.embedder.embed_queries(texts)
             except Exception as error:  # the callers get the error, the worker lives on
                 for _, future in batch:
                     future.set_exception(error)

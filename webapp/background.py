@@ -1,7 +1,8 @@
 """The app served on a free localhost port in a background thread, for browser tests and benchmarks.
 
-Waitress (the production server `kb serve` uses) rather than Flask's dev server, so what the
-browser tests drive is what customers get.
+Waitress, a production WSGI server, rather than Flask's dev server; in one process, because
+here one process is the point (the test holds the engine and the database it asserts on).
+`kb serve` runs the same app on gunicorn worker processes (webapp/serving.py).
 """
 
 from __future__ import annotations

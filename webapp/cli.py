@@ -92,7 +92,10 @@ def search(settings: Settings, query: str, lang: str | None, limit: int, as_json
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=5000, show_default=True)
 @click.option("--workers", type=click.IntRange(1, 64), default=None, help="Worker processes (default: one per core).")
-@click.option("--threads", type=click.IntRange(1, 64), default=2, show_default=True, help="Request threads per worker.")
+@click.option(
+    "--threads", type=click.IntRange(1, 64), default=1, show_default=True,
+    help="Request threads per worker (1: sync workers, the models' speed; behind a buffering proxy such as nginx).",
+)
 def serve(settings: Settings, host: str, port: int, workers: int | None, threads: int) -> None:
     """Serve the help center and the JSON API on gunicorn (prefork worker processes).
 

@@ -80,7 +80,10 @@ def gunicorn_options(host: str, port: int, workers: int, threads: int) -> dict[s
     return {
         "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
         "workers": workers,
-        "worker_class": "gthread",
+        # --threads 1 (the default): one request at a time per process, no GIL, select loop or
+        # thread hand-off between requests; search_bench measured it at the models' throughput.
+        # More threads: keep-alive and a slow request not blocking its worker, at a cost per query.
+        "worker_class": "sync" if threads == 1 else "gthread",
         "threads": threads,
         "preload_app": False,  # the app is built in each worker, after the fork
         "timeout": WORKER_BOOT_TIMEOUT_S,

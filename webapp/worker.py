@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from indexer.stores.base import StoreBusyError
@@ -114,7 +115,6 @@ def _iso(seconds: float) -> str:
     return dt.datetime.fromtimestamp(seconds, dt.UTC).isoformat(timespec="seconds")
 
 
-# The registry: every background job of the deployment, in the order a pass runs them.
 def mail_pass(ctx: WorkerContext) -> int:
     """Send the outbox's due mail (one bounded pass): confirmations, replies, surveys."""
     from webapp.mail_commands import deliver_pending_mail
@@ -122,8 +122,9 @@ def mail_pass(ctx: WorkerContext) -> int:
     return deliver_pending_mail(ctx.desk, ctx.settings, limit=100)
 
 
+# The registry: every background job of the deployment, in the order a pass runs them.
 JOBS: list[Job] = [
-    Job("git-sync", git_sync_pass, every_s=1.0),
+    Job("git-sync", git_sync_pass, every_s=0.2),  # an idle pass reads one small file: poll often, publish fast
     Job("mail", mail_pass, every_s=5.0),
 ]
 
@@ -141,10 +142,31 @@ def _run_job(ctx: WorkerContext, job: Job) -> int:
         return 0
 
 
+HEARTBEAT_FILE = "worker-heartbeat"
+HEARTBEAT_EVERY_S = 10.0
+
+
+def heartbeat_age(data_dir: Path) -> float | None:
+    """Seconds since the worker's loop last came round (a container health check), None if never."""
+    try:
+        return time.time() - (data_dir / HEARTBEAT_FILE).stat().st_mtime
+    except FileNotFoundError:
+        return None
+
+
 def run_forever(ctx: WorkerContext, stop: threading.Event, jobs: Sequence[Job] = JOBS) -> None:
-    """Each job when it is due, until `stop` is set (SIGTERM); a job that did work runs again at once."""
+    """Each job when it is due, until `stop` is set (SIGTERM); a job that did work runs again at once.
+
+    The loop touches DATA/worker-heartbeat every few seconds, so a health check can tell a stuck
+    worker from a quiet one."""
     due = dict.fromkeys((job.name for job in jobs), 0.0)
+    beat = ctx.settings.data_dir / HEARTBEAT_FILE
+    last_beat = 0.0
     while not stop.is_set():
+        if time.monotonic() - last_beat >= HEARTBEAT_EVERY_S:
+            beat.parent.mkdir(parents=True, exist_ok=True)
+            beat.touch()
+            last_beat = time.monotonic()
         for job in jobs:
             if stop.is_set():
                 break

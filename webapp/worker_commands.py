@@ -17,14 +17,21 @@ from webapp.cli_options import location_options
 @click.command("worker")
 @location_options
 @click.option("--once", is_flag=True, help="Run every job once, print what each did, exit (cron, checks).")
-def worker_command(settings: Settings, once: bool) -> None:
+@click.option("--check", is_flag=True, help="Exit 0 if a running worker's loop came round in the last minute.")
+def worker_command(settings: Settings, once: bool, check: bool) -> None:
     """Run the git sync the push hook asks for and every registered background job.
 
     One per deployment, beside `kb serve` (`make run` starts both). Stops between passes on
     SIGTERM or Ctrl-C.
     """
-    from webapp.worker import JOBS, WorkerContext, run_forever, run_pass
+    from webapp.worker import JOBS, WorkerContext, heartbeat_age, run_forever, run_pass
 
+    if check:  # a container health check: cheap, loads nothing
+        age = heartbeat_age(settings.data_dir)
+        if age is None or age > 60:
+            raise click.ClickException(f"no worker heartbeat in {settings.data_dir} for 60 s (age: {age})")
+        click.echo(f"worker alive ({age:.0f} s since its last pass)")
+        return
     logging.basicConfig(level=logging.INFO, format="%(asctime)s kb-worker %(levelname)s %(message)s")
     ctx = WorkerContext(settings)
     try:

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from kb.settings import Settings
 from webapp.cli import main
 from webapp.sync_queue import SyncQueue
-from webapp.worker import JOBS, Job, WorkerContext, run_forever, run_pass
+from webapp.worker import JOBS, Job, WorkerContext, heartbeat_age, run_forever, run_pass
 
 
 def test_a_failing_job_is_logged_and_the_others_keep_running(tmp_path: Path) -> None:
@@ -33,6 +33,12 @@ def test_a_failing_job_is_logged_and_the_others_keep_running(tmp_path: Path) -> 
     runner.start()
     runner.join(timeout=10)
     assert not runner.is_alive() and len(done) == 3
+    age = heartbeat_age(tmp_path)
+    assert age is not None and age < 60  # the loop says it is alive
+    check = CliRunner().invoke(main, ["worker", "--check", "--data", str(tmp_path)])
+    assert check.exit_code == 0 and "worker alive" in check.output
+    silent = CliRunner().invoke(main, ["worker", "--check", "--data", str(tmp_path / "elsewhere")])
+    assert silent.exit_code == 1 and "no worker heartbeat" in silent.output
 
 
 def test_the_git_sync_is_registered_and_idle_without_a_request(tmp_path: Path) -> None:
