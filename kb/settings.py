@@ -14,6 +14,8 @@ from pathlib import Path
 
 SHIPPED_LANGUAGES: tuple[str, ...] = ("en", "ar")
 DEFAULT_EMBEDDERS: tuple[str, ...] = ("e5", "use")
+SYNC_SNAPSHOT_DIR = "sync-tree"  # under data_dir: HEAD's content as `kb sync` published it
+SYNC_LINT_MODES = ("hold", "warn")
 
 
 @dataclass(frozen=True)
@@ -37,14 +39,30 @@ class Settings:
     rate_limit_storage: str = "memory://"
     # Off only for load benchmarks, which are one client sending far more than a person would.
     rate_limits: bool = True
+    # The content folder in a git checkout that `kb sync` and the push webhook follow. When set
+    # (or when the webhook is on), the site serves the synced snapshot, never the working tree.
+    git_content_dir: Path | None = None
+    # What `kb sync` does with an article that has lint errors: "hold" keeps its last good version
+    # live (a new article waits), "warn" publishes it anyway and only reports the errors.
+    sync_lint: str = "hold"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
         env = os.environ if environ is None else environ
         embedders = tuple(e.strip() for e in env.get("KB_EMBEDDERS", ",".join(DEFAULT_EMBEDDERS)).split(","))
+        data_dir = Path(env.get("KB_DATA_DIR", "var"))
+        content_dir = Path(env.get("KB_CONTENT_DIR", "content"))
+        git_dir: Path | None = Path(env["KB_GIT_CONTENT_DIR"]) if env.get("KB_GIT_CONTENT_DIR") else None
+        if git_dir is None and env.get("KB_WEBHOOK_SECRET"):
+            git_dir = content_dir  # the webhook follows the checkout named as the content
+        sync_lint = env.get("KB_SYNC_LINT", "hold").strip().lower()
+        if sync_lint not in SYNC_LINT_MODES:
+            raise ValueError(f"KB_SYNC_LINT must be one of {', '.join(SYNC_LINT_MODES)}, not {sync_lint!r}")
         settings = cls(
-            content_dir=Path(env.get("KB_CONTENT_DIR", "content")),
-            data_dir=Path(env.get("KB_DATA_DIR", "var")),
+            content_dir=content_dir,
+            data_dir=data_dir,
+            git_content_dir=git_dir,
+            sync_lint=sync_lint,
             qdrant_url=env.get("QDRANT_URL") or None,
             qdrant_api_key=env.get("QDRANT_API_KEY") or None,
             collection=env.get("KB_COLLECTION", "helpcenter"),
@@ -58,4 +76,9 @@ class Settings:
             rate_limits=env.get("KB_RATE_LIMITS", "on").lower() not in ("off", "0", "false", "no"),
         )
         clean = {k: v for k, v in overrides.items() if v is not None}
-        return replace(settings, **clean) if clean else settings
+        settings = replace(settings, **clean) if clean else settings
+        following = settings.git_content_dir is not None
+        if following and "content_dir" not in clean and (not env.get("KB_CONTENT_DIR") or git_dir == content_dir):
+            # Following git, the site serves what `kb sync` published, never the checkout's working tree.
+            settings = replace(settings, content_dir=settings.data_dir / SYNC_SNAPSHOT_DIR)
+        return settings

@@ -7,9 +7,7 @@ whole command line, and so `cli` can register the command with one line at its e
 from __future__ import annotations
 
 import json
-import os
 import sys
-from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,10 +25,9 @@ if TYPE_CHECKING:
 GIT_CONTENT_ENV = "KB_GIT_CONTENT_DIR"
 
 
-def git_content_dir(settings: Settings, environ: Mapping[str, str] | None = None) -> Path:
+def git_content_dir(settings: Settings) -> Path:
     """The checkout sync reads: separate from content_dir when the server renders the snapshot."""
-    env = os.environ if environ is None else environ
-    return Path(env[GIT_CONTENT_ENV]) if env.get(GIT_CONTENT_ENV) else settings.content_dir
+    return settings.git_content_dir or settings.content_dir
 
 
 def sync_engine(
@@ -79,7 +76,9 @@ def sync_command(
     Added, modified, renamed and deleted files are read from git history; when that history was
     rewritten, every file is compared instead. Uncommitted edits are not published. HEAD's
     content is kept in DATA/sync-tree; serve that folder (KB_CONTENT_DIR) so pages match search.
-    Broken articles are reported and skipped (exit status 2), as with `kb index`.
+    Changed articles are linted first: one with errors (broken link, missing image, broken anchor,
+    bad front matter) is held back and its last good version stays live, saying why (exit status
+    2); KB_SYNC_LINT=warn publishes it anyway and only reports the errors.
     """
     settings = Settings.from_env(data_dir=data_dir)
     source = content_dir or git_content_dir(settings)
@@ -96,5 +95,7 @@ def sync_command(
         engine.close()
     for error in report.rejected:
         click.echo(f"{source.as_posix().rstrip('/')}/{error}", err=True)
+    for error in report.published_with_errors:
+        click.echo(f"{source.as_posix().rstrip('/')}/{error} (published anyway: KB_SYNC_LINT=warn)", err=True)
     click.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2) if as_json else report.summary())
     sys.exit(report.exit_code)
