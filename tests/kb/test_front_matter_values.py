@@ -32,6 +32,7 @@ DEEP = "x: " + "[" * 1000 + "]" * 1000
         ("title: T\ncategory: {a: b}", 3, "category", "'category' must be text"),
         ("title: T\nsummary: [x]", 3, "summary", "'summary' must be text"),
         ("title: T\na: &x [1]\nb: *x", 4, "b", "alias"),
+        ("title: T\nsummary: a\x1fb", 3, "summary", "control character"),  # found by tests/kb/test_fuzz.py
     ],
 )
 def test_every_value_error_names_path_line_and_field(
