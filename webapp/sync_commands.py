@@ -93,9 +93,9 @@ def sync_command(
         raise click.ClickException(str(error)) from None
     finally:
         engine.close()
-    for error in report.rejected:
-        click.echo(f"{source.as_posix().rstrip('/')}/{error}", err=True)
-    for error in report.published_with_errors:
-        click.echo(f"{source.as_posix().rstrip('/')}/{error} (published anyway: KB_SYNC_LINT=warn)", err=True)
+    for refused in report.rejected:
+        click.echo(f"{source.as_posix().rstrip('/')}/{refused}", err=True)
+    for warned in report.published_with_errors:
+        click.echo(f"{source.as_posix().rstrip('/')}/{warned} (published anyway: KB_SYNC_LINT=warn)", err=True)
     click.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2) if as_json else report.summary())
     sys.exit(report.exit_code)
