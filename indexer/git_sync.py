@@ -12,6 +12,11 @@ When the recorded commit is missing, unknown to the repository, or not an ancest
 (history was rewritten: amend, reset, force-push), the snapshot is reconciled file by file with
 HEAD's tree instead (a full comparison by blob id), which is correct whatever happened before.
 
+Changed articles are linted before they enter the snapshot (indexer.publish_gate): one with lint
+errors is held back at its last good version (Settings.sync_lint "hold", the default) or published
+with its errors reported ("warn"). Held paths are kept in `<data_dir>/sync-held` and retried on
+every run, so fixing what they link to (in any later commit) publishes them.
+
 `last_commit` is written only after the index accepted the snapshot, so a crash anywhere leaves
 it on a commit whose content is fully indexed; the next run redoes the rest (rewriting a snapshot
 file with the same bytes is harmless). Runs are serialised across processes by an advisory lock
@@ -32,12 +37,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
+from indexer.publish_gate import STAGING_DIR, lint_changes
 from indexer.sync import SyncReport
 from kb.articles import ArticleError
-from kb.settings import Settings
+from kb.settings import SYNC_SNAPSHOT_DIR, Settings
 
-SNAPSHOT_DIR = "sync-tree"
+SNAPSHOT_DIR = SYNC_SNAPSHOT_DIR
 STATE_FILE = "last_commit"
+HELD_FILE = "sync-held"
 LOCK_FILE = "git-sync.lock"
 _TMP_SUFFIX = ".kbsync.tmp"
 _REGULAR_MODES = ("100644", "100755")  # symlinks and submodules are never materialised
@@ -69,16 +76,20 @@ class GitSyncReport:
     renamed: list[tuple[str, str]] = field(default_factory=list)  # (old, new)
     deleted: list[str] = field(default_factory=list)
     index: SyncReport | None = None  # None when HEAD was already indexed
+    held: list[ArticleError] = field(default_factory=list)  # lint errors of articles kept at their last good version
+    published_with_errors: list[ArticleError] = field(default_factory=list)  # sync_lint "warn"
     seconds: float = 0.0
 
     @property
     def exit_code(self) -> int:
+        if self.held or self.published_with_errors:
+            return 2
         return self.index.exit_code if self.index is not None else 0
 
     @property
     def rejected(self) -> list[ArticleError]:
-        """Articles the index refused this run (kept at their last good version)."""
-        return list(self.index.rejected) if self.index is not None else []
+        """Articles not published as committed this run (each kept at its last good version), and why."""
+        return [*self.held, *(self.index.rejected if self.index is not None else [])]
 
     def summary(self) -> str:
         span = f"{_short(self.from_commit)}..{_short(self.to_commit)}"
@@ -90,7 +101,11 @@ class GitSyncReport:
             f"{len(self.renamed)} renamed, {len(self.deleted)} deleted"
         )
         index = f"; {self.index.summary()}" if self.index is not None else ""
-        return f"{span} {how}; {files}{index}"
+        held = sorted({e.path for e in self.held})
+        gate = f"; held back (lint errors): {', '.join(held)}" if held else ""
+        warned = sorted({e.path for e in self.published_with_errors})
+        gate += f"; published with lint errors: {', '.join(warned)}" if warned else ""
+        return f"{span} {how}; {files}{index}{gate}"
 
     def as_json(self) -> dict[str, object]:
         index = self.index
@@ -116,6 +131,8 @@ class GitSyncReport:
                 "chunks_embedded": index.chunks_embedded,
                 "chunks_reused": index.chunks_reused,
             },
+            "held": [str(e) for e in self.held],
+            "published_with_errors": [str(e) for e in self.published_with_errors],
             "summary": self.summary(),
             "seconds": round(self.seconds, 3),
         }
@@ -347,6 +364,23 @@ def write_state(data_dir: Path, state: SyncState) -> None:
     os.replace(tmp, path)
 
 
+def read_held(data_dir: Path) -> set[str]:
+    try:
+        return {line for line in (data_dir / HELD_FILE).read_text("utf-8").splitlines() if line}
+    except (FileNotFoundError, UnicodeDecodeError):
+        return set()
+
+
+def write_held(data_dir: Path, paths: set[str]) -> None:
+    path = data_dir / HELD_FILE
+    if not paths:
+        path.unlink(missing_ok=True)
+        return
+    tmp = path.with_name(f"{HELD_FILE}.{os.getpid()}.tmp")
+    tmp.write_text("".join(f"{p}\n" for p in sorted(paths)), "utf-8")
+    os.replace(tmp, path)
+
+
 @contextlib.contextmanager
 def sync_lock(data_dir: Path, timeout: float = 600.0) -> Iterator[None]:
     """Exclusive across processes and threads (each call opens its own file description)."""
@@ -399,22 +433,27 @@ def sync_git(
         state = read_state(settings.data_dir)
         reason = "requested" if full else _full_reason(repo, snapshot, state, head)
         report = GitSyncReport(to_commit=head, from_commit=state.commit if state else None)
+        held_before = read_held(settings.data_dir)
+        gate = _Gate(settings, snapshot)
         changes: list[Change] = []
         if reason:
             report.mode, report.reason = "full", reason
-            _reconcile(repo, snapshot, head, report)
-        elif state is not None and state.commit == head:
+            _reconcile(repo, snapshot, head, report, gate)
+        elif state is not None and state.commit == head and not held_before:
             report.mode = "up-to-date"
             report.seconds = time.perf_counter() - started
             return report
         else:
             assert state is not None  # _full_reason returns a reason when there is no state
-            changes = repo.changes(state.commit, head)
-            _apply(repo, snapshot, changes, report)
+            changes = repo.changes(state.commit, head) if state.commit != head else []
+            changes += _retry_held(repo, head, held_before, changes)
+            _apply(repo, snapshot, changes, report, gate)
+        report.held, report.published_with_errors = gate.held, gate.warned
         # With no content change since a fully indexed commit the index already matches the snapshot.
         if report.mode == "full" or changes:
             snapshot.root.mkdir(parents=True, exist_ok=True)
             report.index = run_index(replace(settings, content_dir=snapshot.root))
+        write_held(settings.data_dir, {error.path for error in gate.held})
         write_state(settings.data_dir, SyncState(head, repo.prefix))
     report.seconds = time.perf_counter() - started
     return report
@@ -435,26 +474,64 @@ def _full_reason(repo: ContentRepo, snapshot: Snapshot, state: SyncState | None,
     return ""
 
 
-def _apply(repo: ContentRepo, snapshot: Snapshot, changes: list[Change], report: GitSyncReport) -> None:
+class _Gate:
+    """Decides, per run, which written articles are held back (publish_gate), and remembers why."""
+
+    def __init__(self, settings: Settings, snapshot: Snapshot) -> None:
+        self.settings = settings
+        self.snapshot = snapshot
+        self.held: list[ArticleError] = []
+        self.warned: list[ArticleError] = []
+
+    def __call__(self, writes: dict[str, bytes], removals: set[str]) -> set[str]:
+        staging = self.settings.data_dir / STAGING_DIR
+        found = lint_changes(self.snapshot.root, staging, writes, removals, self.settings.languages)
+        errors = [error for path in sorted(found) for error in found[path]]
+        if self.settings.sync_lint == "warn":
+            self.warned = errors
+            return set()
+        self.held = errors
+        return set(found)
+
+
+def _retry_held(repo: ContentRepo, head: str, held: set[str], changes: list[Change]) -> list[Change]:
+    """Held articles are judged again each run: what they link to may have been fixed since."""
+    if not held:
+        return []
+    already = {change.path for change in changes}
+    tree = repo.tree(head)
+    return [
+        Change("modified", path, tree[path][1], tree[path][0])
+        for path in sorted(held - already)
+        if path in tree and tree[path][0] in _REGULAR_MODES
+    ]
+
+
+def _apply(repo: ContentRepo, snapshot: Snapshot, changes: list[Change], report: GitSyncReport, gate: _Gate) -> None:
     """Bring the snapshot from the last commit to HEAD with only the files git says changed."""
     wanted = {c.blob for c in changes if c.blob and c.mode in _REGULAR_MODES}
     contents = repo.blobs(wanted)
+    writes = {c.path: contents[c.blob] for c in changes if c.blob and c.mode in _REGULAR_MODES}
+    removals = {c.old_path for c in changes if c.old_path is not None}
+    removals |= {c.path for c in changes if not (c.blob and c.mode in _REGULAR_MODES)}
+    held = gate(writes, removals)
+    removals -= {c.old_path for c in changes if c.old_path is not None and c.path in held}  # a held rename stays
     # Removals first: a file that becomes a folder (or the reverse) must be out of the way.
+    for path in sorted(removals):
+        snapshot.remove(path)
+    for path, data in writes.items():
+        if path not in held:
+            snapshot.write(path, data)
     for change in changes:
-        if change.old_path is not None:
-            snapshot.remove(change.old_path)
-        if not (change.blob and change.mode in _REGULAR_MODES):
-            snapshot.remove(change.path)
-    for change in changes:
-        if change.blob and change.mode in _REGULAR_MODES:
-            snapshot.write(change.path, contents[change.blob])
+        if change.path in held:
+            continue
         if change.status == "renamed":
             report.renamed.append((change.old_path or "", change.path))
         else:
             getattr(report, change.status).append(change.path)
 
 
-def _reconcile(repo: ContentRepo, snapshot: Snapshot, head: str, report: GitSyncReport) -> None:
+def _reconcile(repo: ContentRepo, snapshot: Snapshot, head: str, report: GitSyncReport, gate: _Gate) -> None:
     """Make the snapshot equal HEAD's tree whatever it held before, comparing blob ids."""
     tree = {path: blob for path, (mode, blob) in repo.tree(head).items() if mode in _REGULAR_MODES}
     if not tree and repo.prefix:
@@ -462,9 +539,14 @@ def _reconcile(repo: ContentRepo, snapshot: Snapshot, head: str, report: GitSync
     have = snapshot.blob_ids()
     stale = {path: blob for path, blob in tree.items() if have.get(path) != blob}
     contents = repo.blobs(set(stale.values()))
-    for path, blob in sorted(stale.items()):
-        snapshot.write(path, contents[blob])
-        (report.modified if path in have else report.added).append(path)
-    for path in sorted(set(have) - set(tree)):
+    writes = {path: contents[blob] for path, blob in stale.items()}
+    removals = set(have) - set(tree)
+    held = gate(writes, removals)
+    for path in sorted(removals):
         snapshot.remove(path)
         report.deleted.append(path)
+    for path, data in sorted(writes.items()):
+        if path in held:
+            continue
+        snapshot.write(path, data)
+        (report.modified if path in have else report.added).append(path)

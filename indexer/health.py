@@ -59,9 +59,9 @@ def health_report(
         problems.append(f"index: version {version} is damaged ({why}); run `kb index` (or `--rebuild`)")
     if index.get("error"):
         problems.append(f"index: cannot be read: {index['error']}")
-    errors = [str(error) for error in content_errors]
-    for error in errors[:MAX_LISTED_ERRORS]:
-        problems.append(f"content: {error} (the last good version, if any, is served)")
+    errors = [str(article_error) for article_error in content_errors]
+    for line in errors[:MAX_LISTED_ERRORS]:
+        problems.append(f"content: {line} (the last good version, if any, is served)")
     cache_json: dict[str, Any] | None = None
     if deep:
         cache = check_cache(settings.data_dir / CACHE_FILE)

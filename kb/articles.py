@@ -328,10 +328,17 @@ def _key_at(lines: dict[str, int], line: int) -> str:
 def _parse_yaml(front_matter: str, relative: str) -> tuple[dict[str, Any], list[ArticleError]]:
     """The mapping, and the value problems found on the way (each naming its line and key)."""
     lines = front_matter_lines(front_matter)
-    loader = _FrontMatterLoader(front_matter)
+    loader: _FrontMatterLoader | None = None
     try:
         _check_shape(front_matter, relative)
+        loader = _FrontMatterLoader(front_matter)
         meta = loader.get_single_data()
+    except yaml.reader.ReaderError as error:  # a control character: the reader says where, not the line
+        line = front_matter[: error.position].count("\n") + 2
+        key = _key_at(lines, line)
+        raise ArticleError(
+            relative, line, f"front matter: {key!r} holds a control character (#x{error.character:04x})"
+        ) from None
     except yaml.YAMLError as error:
         line = _yaml_line(error)
         problem = getattr(error, "problem", None) or str(error)
@@ -341,7 +348,8 @@ def _parse_yaml(front_matter: str, relative: str) -> tuple[dict[str, Any], list[
         field_name = f" in {key!r}" if key != "front matter" else ""
         raise ArticleError(relative, line, f"front matter is not valid YAML{field_name}: {problem}{where}") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     problems = [
         ArticleError(relative, line, f"front matter: {_key_at(lines, line)!r}: {message}")
         for line, message in loader.problems

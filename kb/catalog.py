@@ -12,6 +12,7 @@ until the file is fixed; the error is listed in `errors` for `kb doctor` and the
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass
@@ -25,6 +26,8 @@ from kb.settings import Settings
 from kb.translations import article_statuses, translated_from
 
 _CHECK_EVERY_S = 2.0
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -111,8 +114,14 @@ class Catalog:
         except FileNotFoundError:
             return {}
         if self._names is None or self._names[0] != stamp:
-            loaded = yaml.safe_load(path.read_text("utf-8")) or {}
-            self._names = (stamp, {str(k): dict(v or {}) for k, v in loaded.items() if isinstance(v, dict)})
+            try:
+                loaded = yaml.safe_load(path.read_text("utf-8")) or {}
+                names = {str(k): dict(v or {}) for k, v in loaded.items() if isinstance(v, dict)}
+            except (yaml.YAMLError, ValueError, AttributeError, RecursionError, OSError) as error:
+                # A typo in a data file must not break every page: keep the last names that read (or none).
+                log.warning("%s: %s; category names unchanged", path, (str(error) or repr(error)).splitlines()[0])
+                names = self._names[1] if self._names is not None else {}
+            self._names = (stamp, names)
         return self._names[1]
 
     def ids_by_path(self) -> dict[str, str]:

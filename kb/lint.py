@@ -20,6 +20,7 @@ Rule ids:
   untracked-translation  warning  a translation that cannot be compared with its source
   second-h1              warning  more than one level-1 heading in the body
   image-alt              warning  an image without alt text
+  raw-html               warning  an inline HTML tag outside the allow-list (shown as text on the page)
   bidi-control           error    a direction override or isolate character (U+202A-202E, U+2066-2069) in a title
   no-file                error    a path given to lint does not exist
 
@@ -40,6 +41,7 @@ from markdown_it.token import Token
 
 from kb.articles import Article, ArticleError, check_article, front_matter_lines, iter_article_paths
 from kb.parsing import ParsedSource, clean_foreign_syntax, markdown_parser, parse_source, strip_bom
+from kb.raw_html import inline_tag_allowed
 from kb.render import resolve_link
 from kb.settings import SHIPPED_LANGUAGES
 from kb.translations import TRANSLATED_FROM, TranslationStatus, article_statuses, group_by_id, source_of
@@ -52,6 +54,9 @@ NEAR_EMPTY_WORDS = 25  # the shortest demo article has over 100; under 25 words 
 _SITE_ARTICLE = re.compile(r"^/(?P<lang>[^/]+)/articles/(?P<id>[^?#]+?)/?$")  # ids may hold slashes
 _SITE_MEDIA = re.compile(r"^/media/(?P<file>.+)$")
 _PARSER = markdown_parser()
+# The same dialect with raw inline tags left as tags, so the raw-html rule can see them.
+_RAW_PARSER = markdown_parser()
+_RAW_PARSER.core.ruler.disable("raw_html_as_text")
 
 
 @dataclass(frozen=True)
@@ -176,6 +181,7 @@ def _lint_file(tree: _Tree, relative: str) -> list[LintMessage]:
         *_second_h1(tree, article),
         *_images_without_alt(tree, article, text),
         *_bidi_controls(tree, article, key_lines.get("title", 1)),
+        *_raw_html_as_text(tree, article, text),
         *_link_messages(tree, article, text),
     ]
 
@@ -238,6 +244,21 @@ def _bidi_controls(tree: _Tree, article: Article, title_line: int) -> list[LintM
         if controls:
             message = f"bidi control characters in a title ({', '.join(controls)}): remove them"
             messages.append(LintMessage(tree.display(article.path), line, 1, "error", "bidi-control", message))
+    return messages
+
+
+def _raw_html_as_text(tree: _Tree, article: Article, text: str) -> list[LintMessage]:
+    """Inline tags outside the allow-list show as text (kb.raw_html): say so, the writer may want code."""
+    messages: list[LintMessage] = []
+    for token in _RAW_PARSER.parse(clean_foreign_syntax(text)):
+        if token.type != "inline" or not token.map:
+            continue
+        for child in token.children or []:
+            if child.type == "html_inline" and not inline_tag_allowed(child.content):
+                message = f"raw HTML {child.content[:40]} is shown as text; write it as `code` if that is meant"
+                messages.append(
+                    LintMessage(tree.display(article.path), token.map[0] + 1, 1, "warning", "raw-html", message)
+                )
     return messages
 
 

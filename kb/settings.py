@@ -21,6 +21,8 @@ from typing import Any
 
 SHIPPED_LANGUAGES: tuple[str, ...] = ("en", "ar")
 DEFAULT_EMBEDDERS: tuple[str, ...] = ("e5", "use")
+SYNC_SNAPSHOT_DIR = "sync-tree"  # under data_dir: HEAD's content as `kb sync` published it
+SYNC_LINT_MODES = ("hold", "warn")
 _OFF = ("off", "0", "false", "no")
 _ON = ("on", "1", "true", "yes")
 
@@ -44,6 +46,13 @@ def setting(
 
 def _strip_slash(value: str) -> str:
     return value.rstrip("/")
+
+
+def _choice(name: str, raw: str, allowed: tuple[str, ...]) -> str:
+    value = raw.strip().lower()
+    if value not in allowed:
+        raise SettingsError(f"{name} must be one of {', '.join(allowed)}, not {raw!r}")
+    return value
 
 
 def _positive_int(name: str, raw: str) -> int:
@@ -122,6 +131,12 @@ class Settings:
         "memory://", "KB_RATELIMIT_STORAGE", "flask-limiter storage (e.g. `redis://...` for several processes)"
     )
     rate_limits: bool = setting(True, "KB_RATE_LIMITS", "`off` disables rate limits (load benchmarks only)")
+    sync_lint: str = setting(
+        "hold", "KB_SYNC_LINT",
+        "what `kb sync` does with an article that has lint errors: `hold` keeps its last good version live (a new "
+        "article waits), `warn` publishes it anyway and reports the errors",
+        parse=lambda raw: _choice("KB_SYNC_LINT", raw, SYNC_LINT_MODES),
+    )
     webhook_secret: str | None = setting(
         None, "KB_WEBHOOK_SECRET", "shared secret of the git push webhook (the endpoint is off without it)"
     )
@@ -194,9 +209,17 @@ class Settings:
             raw = env.get(spec.metadata["env"], "")
             if raw.strip():
                 values[spec.name] = _parse(spec, raw.strip())
+        if "git_content_dir" not in values and "webhook_secret" in values:
+            values["git_content_dir"] = values.get("content_dir", Path("content"))  # the webhook follows the checkout
         settings = cls(**values)
         clean: dict[str, Any] = {k: v for k, v in overrides.items() if v is not None}
-        return replace(settings, **clean) if clean else settings
+        settings = replace(settings, **clean) if clean else settings
+        git_dir = settings.git_content_dir
+        explicit = values.get("content_dir")
+        if git_dir is not None and "content_dir" not in clean and (explicit is None or git_dir == explicit):
+            # Following git, the site serves what `kb sync` published, never the checkout's working tree.
+            settings = replace(settings, content_dir=settings.data_dir / SYNC_SNAPSHOT_DIR)
+        return settings
 
 
 def _parse(spec: dataclasses.Field[Any], raw: str) -> Any:

@@ -76,7 +76,9 @@ def sync_command(
     Added, modified, renamed and deleted files are read from git history; when that history was
     rewritten, every file is compared instead. Uncommitted edits are not published. HEAD's
     content is kept in DATA/sync-tree; serve that folder (KB_CONTENT_DIR) so pages match search.
-    Broken articles are reported and skipped (exit status 2), as with `kb index`.
+    Changed articles are linted first: one with errors (broken link, missing image, broken anchor,
+    bad front matter) is held back and its last good version stays live, saying why (exit status
+    2); KB_SYNC_LINT=warn publishes it anyway and only reports the errors.
     """
     settings = Settings.from_env(data_dir=data_dir)
     source = content_dir or git_content_dir(settings)
@@ -89,7 +91,9 @@ def sync_command(
             )
     except (GitSyncError, StoreBusyError) as error:
         raise click.ClickException(str(error)) from None
-    for rejected in report.rejected:
-        click.echo(f"{source.as_posix().rstrip('/')}/{rejected}", err=True)
+    for refused in report.rejected:
+        click.echo(f"{source.as_posix().rstrip('/')}/{refused}", err=True)
+    for warned in report.published_with_errors:
+        click.echo(f"{source.as_posix().rstrip('/')}/{warned} (published anyway: KB_SYNC_LINT=warn)", err=True)
     click.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2) if as_json else report.summary())
     sys.exit(report.exit_code)

@@ -243,8 +243,8 @@ class EdgeStore:
         """(name, problem): problem is "" when CURRENT names a complete version, else one line saying why not."""
         try:
             raw = self._pointer.read_bytes()
-        except FileNotFoundError:
-            return None, ""  # never published: an empty index, not damage
+        except FileNotFoundError:  # never published (an empty index), unless versions say otherwise
+            return None, "CURRENT is missing" if self.complete_versions() else ""
         except OSError as error:
             return None, f"CURRENT cannot be read ({error.strerror or error})"
         try:

@@ -129,7 +129,8 @@ def test_unusable_cached_vectors_are_recomputed_not_used(
 
 
 @pytest.mark.parametrize(
-    "pointer", [b"", b"\n", b"\xff\xfe\x00binary\x00\x9f", b"v20990101000000-deadbeef", b"../../etc/passwd"]
+    "pointer",
+    [b"", b"\n", b"\xff\xfe\x00binary\x00\x9f", b"v20990101000000-deadbeef", b"../../etc/passwd", b"(deleted)"],
 )
 def test_a_broken_current_falls_back_to_the_newest_complete_version(
     site: tuple[Settings, CountingEmbedder], pointer: bytes, caplog: pytest.LogCaptureFixture
@@ -137,7 +138,10 @@ def test_a_broken_current_falls_back_to_the_newest_complete_version(
     settings, embedder = site
     three_versions(settings, embedder)
     newest = versions(settings)[0]
-    (settings.data_dir / "index" / "CURRENT").write_bytes(pointer)
+    if pointer == b"(deleted)":
+        (settings.data_dir / "index" / "CURRENT").unlink()
+    else:
+        (settings.data_dir / "index" / "CURRENT").write_bytes(pointer)
     with caplog.at_level(logging.WARNING):
         count, health = fresh_count(settings)
     assert count == 9

@@ -121,3 +121,12 @@ def test_a_broken_edit_keeps_the_last_good_version_searchable(setup) -> None:
     assert [(e.path, e.line) for e in report.rejected] == [("en/a/two.md", 2)]
     assert report.added == ["en/three"] and report.removed == []
     assert "en/two" in store.stored_articles()
+
+
+@pytest.mark.parametrize("bad", ["updated: 2026-02-30", "x: " + "[" * 1000 + "]" * 1000, "tags: [{a: 1}]"])
+def test_one_invalid_front_matter_value_skips_one_article_and_the_rest_indexes(setup, bad: str) -> None:
+    content, store, _embedder, run = setup
+    (content / "en/a/bad.md").write_text(f"---\ntitle: Bad\n{bad}\n---\nSome text.\n", encoding="utf-8")
+    report = run()
+    assert report.exit_code == 2 and [(e.path, e.line) for e in report.rejected] == [("en/a/bad.md", 3)]
+    assert set(store.stored_articles()) == {"en/one", "en/two", "ar/one"}

@@ -32,6 +32,7 @@ DEEP = "x: " + "[" * 1000 + "]" * 1000
         ("title: T\ncategory: {a: b}", 3, "category", "'category' must be text"),
         ("title: T\nsummary: [x]", 3, "summary", "'summary' must be text"),
         ("title: T\na: &x [1]\nb: *x", 4, "b", "alias"),
+        ("title: T\nsummary: a\x1fb", 3, "summary", "control character"),  # found by tests/kb/test_fuzz.py
     ],
 )
 def test_every_value_error_names_path_line_and_field(
@@ -98,3 +99,14 @@ def test_the_catalog_keeps_the_last_good_version_of_an_article_that_breaks(tmp_p
     assert article is not None and "Good text." in catalog.source(article)
     assert [e.path for e in snapshot.errors] == ["en/a/refunds.md"]
     assert catalog.get("en", "other") is not None
+
+
+def test_a_broken_categories_file_keeps_the_pages_working(tmp_path: Path) -> None:
+    write(tmp_path, "en/orders/a.md", "---\ntitle: A\n---\nText.\n")
+    (tmp_path / "_categories.yml").write_text("orders: {en: Orders}\n", "utf-8")
+    catalog = Catalog(Settings(content_dir=tmp_path, data_dir=tmp_path / "data", languages=("en",)))
+    assert catalog.category_name("orders", "en") == "Orders"
+    (tmp_path / "_categories.yml").write_text("orders: {en: [unclosed\n", "utf-8")
+    later = time.time() + 5
+    os.utime(tmp_path / "_categories.yml", (later, later))
+    assert catalog.category_name("orders", "en") == "Orders"

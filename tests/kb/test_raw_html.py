@@ -66,3 +66,12 @@ def test_contents_box_skips_headings_with_no_text() -> None:
     source = "Intro.\n\n## ![](x.png)\n\n## Real\n\nText.\n"
     rendered = render_markdown(source, "en/a/x.md", "/{lang}/articles/{id}", "/media")
     assert [entry.text for entry in rendered.toc] == ["Real"]
+
+
+def test_lint_warns_about_tags_shown_as_text(tmp_path) -> None:
+    from kb.lint import lint_paths
+    from tests.kb.test_articles import write
+
+    write(tmp_path, "en/a/x.md", "---\ntitle: X\n---\nIntro.\n\nUse the <textarea> element and <kbd>Ctrl</kbd>.\n")
+    found = [(m.line, m.rule) for m in lint_paths(tmp_path, languages=("en",)) if m.rule == "raw-html"]
+    assert found == [(6, "raw-html")]
