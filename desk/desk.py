@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import cached_property
 
 from desk.accounts import Accounts
+from desk.advice import AdviceStore
 from desk.database import Database
 from desk.events import Events
 from desk.tickets import TicketStore
@@ -28,6 +29,10 @@ class Desk:
     @cached_property
     def accounts(self) -> Accounts:
         return Accounts(self.db)
+
+    @cached_property
+    def advice(self) -> AdviceStore:
+        return AdviceStore(self.db)
 
     @cached_property
     def events(self) -> Events:

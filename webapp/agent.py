@@ -16,16 +16,15 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_login import UserMixin, current_user, login_required, login_user, logout_user
 from rapidfuzz.distance import Levenshtein
 
-from copilot.drafts import Draft
 from copilot.retrieval import SearchHit
-from copilot.suggestions import Suggestions, TicketTextError
-from desk.models import TICKET_STATUSES, Ticket
+from desk.models import TICKET_STATUSES
 from desk.tickets import InputError, plain_text
 from webapp import state
 from webapp.forms import LoginForm
 from webapp.help import record, render_article
 from webapp.security import LOGIN_LIMIT, limiter, login_manager
 from webapp.texts import labels
+from webapp.ticket_advice import page_advice
 
 bp = Blueprint("agent", __name__, url_prefix="/agent")
 log = logging.getLogger(__name__)
@@ -33,6 +32,7 @@ log = logging.getLogger(__name__)
 PAGE_SIZE = 25
 ARTICLE_URL = re.compile(r"/([a-z]{2})/articles/([^/?#]+)")
 MAX_REASON = 500
+MAX_SHOWN = 20
 
 
 @dataclass
@@ -116,21 +116,6 @@ def inbox() -> str:
     )
 
 
-def customer_messages(ticket: Ticket) -> list[str]:
-    return [m.body for m in ticket.messages if m.author == "customer"]
-
-
-def suggestions_for(ticket: Ticket) -> tuple[Suggestions | None, Draft | None, str | None]:
-    engine = state.engine()
-    try:
-        found = state.suggester().suggest(ticket.subject, customer_messages(ticket), lang=ticket.lang)
-    except TicketTextError as error:
-        return None, None, str(error)
-    name = ticket.customer.name.split()[0] if ticket.customer.name else ""
-    draft = engine.drafter.draft(ticket.lang, name, found.passages, found.abstained)
-    return found, draft, None
-
-
 def article_key(url: str) -> str:
     """"lang/id" of a help center article URL (a draft's citation), "" for anything else."""
     found = ARTICLE_URL.search(url)
@@ -147,25 +132,37 @@ def passage_link(hit: SearchHit) -> str:
 @bp.get("/tickets/<int:ticket_id>")
 @login_required
 def ticket(ticket_id: int) -> str:
+    """The ticket with its stored advice; writes nothing ("shown" is POSTed by the page's script)."""
     desk = state.desk()
     found = desk.tickets.get(ticket_id)
     if found is None:
         abort(404)
-    suggestions, draft, problem = suggestions_for(found)
-    if suggestions is not None:
-        record(
-            desk.events.suggestion, found.id, "shown", agent_id=current_user.id,
-            details={"passages": [f"{h.lang}/{h.id}#{h.anchor}" for h in suggestions.passages],
-                     "query": suggestions.query, "lang": suggestions.lang,
-                     "abstained": suggestions.abstained, "draft_abstained": bool(draft and draft.abstained)},
-        )
-        if draft is not None and draft.abstained:
-            record(desk.events.content_gap, suggestions.query, found.lang, ticket_id=found.id)
+    shown = page_advice(desk, state.engine(), state.suggester(), found)
+    advice = shown.advice
     return _page(
         "agent/ticket.html", ticket=found, history=desk.tickets.history(found.customer_id, exclude=found.id),
-        suggestions=suggestions, draft=draft, problem=problem, passage_link=passage_link,
+        suggestions=advice.suggestions, draft=advice.draft, problem=advice.problem, passage_link=passage_link,
+        advice_version=shown.version, advice_stored=shown.stored, shown_details=advice.shown_details(),
         statuses=TICKET_STATUSES, agents=desk.accounts.agents(),
     )
+
+
+@bp.post("/tickets/<int:ticket_id>/shown")
+@login_required
+def suggestions_shown(ticket_id: int):
+    """The page tells what it showed: recorded once per agent and advice version (JSON, CSRF header)."""
+    body = request.get_json(silent=True) or {}
+    version, details = body.get("version"), body.get("details")
+    if not isinstance(version, str) or not version or len(version) > 120 or not isinstance(details, dict):
+        return jsonify({"error": "version and details: send what the page showed"}), 400
+    if state.desk().tickets.get(ticket_id) is None:
+        return jsonify({"error": "no such ticket"}), 404
+    passages = [str(p)[:300] for p in details.get("passages", [])[:MAX_SHOWN]]
+    clean = {"passages": passages, "query": str(details.get("query") or "")[:600],
+             "lang": str(details.get("lang") or "")[:8], "abstained": bool(details.get("abstained")),
+             "draft_abstained": bool(details.get("draft_abstained"))}
+    recorded = state.desk().events.suggestion_shown(ticket_id, current_user.id, version, clean)
+    return jsonify({"ok": True, "recorded": recorded})
 
 
 @bp.post("/tickets/<int:ticket_id>/events")

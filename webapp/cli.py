@@ -263,5 +263,9 @@ from webapp.preview_commands import preview_command  # noqa: E402 - registered a
 
 main.add_command(preview_command, "preview")
 
+from webapp.workspace_commands import workspace_command  # noqa: E402 - registered after the group exists
+
+main.add_command(workspace_command, "workspace")
+
 if __name__ == "__main__":
     main()

@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import current_app
 
 from copilot.engine import Engine
-from copilot.learning import LearnedBoosts
 from copilot.suggestions import Suggester
 from desk.desk import Desk
 from kb.catalog import Catalog
 from kb.settings import Settings
+from webapp.ticket_advice import agent_suggester
 
 
 def engine() -> Engine:
@@ -28,7 +28,7 @@ def suggester() -> Suggester:
     """The agents' suggester: the engine's retriever plus what agents chose for similar tickets."""
     found = current_app.extensions.get("suggester")
     if found is None:
-        found = Suggester(engine().retriever, boosts=LearnedBoosts(desk().events.agent_choices))
+        found = agent_suggester(engine(), desk())
         current_app.extensions["suggester"] = found
     return found
 

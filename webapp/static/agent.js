@@ -23,6 +23,13 @@
     var input = document.createElement("input"); input.type = "hidden"; input.name = "citation"; input.value = url;
     citations.appendChild(input);
   }
+  // What this view showed is recorded once per agent and advice version by this POST; the page's GET writes nothing.
+  var shownDetails = document.getElementById("shown-details");
+  if (shownDetails) fetch(panel.dataset.shownUrl, {
+    method: "POST", credentials: "same-origin",
+    headers: { "Content-Type": "application/json", "X-CSRFToken": token },
+    body: JSON.stringify({ version: panel.dataset.version, details: JSON.parse(shownDetails.textContent) })
+  });
   var draftButton = document.getElementById("insert-draft");
   if (draftButton) draftButton.addEventListener("click", function () {
     var text = document.getElementById("draft-text").textContent;
