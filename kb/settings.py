@@ -37,6 +37,8 @@ class Settings:
     rate_limit_storage: str = "memory://"
     # Off only for load benchmarks, which are one client sending far more than a person would.
     rate_limits: bool = True
+    # Solved tickets close (final: a reply starts a follow-up) after this many days; the worker's pass.
+    auto_close_days: int = 4
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -56,6 +58,7 @@ class Settings:
             secret_key=env.get("KB_SECRET_KEY") or None,
             rate_limit_storage=env.get("KB_RATELIMIT_STORAGE", "memory://"),
             rate_limits=env.get("KB_RATE_LIMITS", "on").lower() not in ("off", "0", "false", "no"),
+            auto_close_days=int(env.get("KB_AUTO_CLOSE_DAYS", "4")),
         )
         clean = {k: v for k, v in overrides.items() if v is not None}
         return replace(settings, **clean) if clean else settings
