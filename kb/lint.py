@@ -19,6 +19,8 @@ Rule ids:
   stale-translation      warning  `translated_from` is not the source's current body hash
   untracked-translation  warning  a translation that cannot be compared with its source
   no-file                error    a path given to lint does not exist
+  macro-front-matter, unknown-placeholder, macro-lang-folder (errors), missing-macro-translation
+                         (warning): macros under content/_macros, see kb.macros.lint_macros
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from urllib.parse import unquote
 from markdown_it.token import Token
 
 from kb.articles import Article, ArticleError, front_matter_lines, iter_article_paths, load_article
+from kb.macros import lint_macros
 from kb.parsing import ParsedSource, clean_foreign_syntax, markdown_parser, parse_source, strip_bom
 from kb.render import resolve_link
 from kb.settings import SHIPPED_LANGUAGES
@@ -103,7 +106,22 @@ def lint_paths(
     for relative in targets:
         messages.extend(_lint_file(tree, relative))
     messages.extend(_translation_messages(tree, set(targets)))
+    messages.extend(_macro_messages(tree, paths))
     return sorted(messages, key=lambda m: (m.path, m.line, m.col, m.rule))
+
+
+def _macro_messages(tree: _Tree, paths: list[Path] | None) -> list[LintMessage]:
+    """Macro problems for the whole tree, or for the macro files (or folders) among `paths`."""
+    root = tree.root.resolve()
+    chosen = None if paths is None else [p.resolve() for p in paths]
+    messages = []
+    for problem in lint_macros(tree.root, tree.languages):
+        file = (root / problem.path).resolve()
+        if chosen is None or any(file == p or p in file.parents for p in chosen):
+            severity: Severity = "error" if problem.severity == "error" else "warning"
+            messages.append(LintMessage(tree.display(problem.path), problem.line, 1, severity, problem.rule,
+                                        problem.message))
+    return messages
 
 
 def _load_tree(content_root: Path, languages: tuple[str, ...]) -> _Tree:
