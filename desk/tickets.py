@@ -206,6 +206,7 @@ class TicketStore:
             joinedload(Ticket.customer),
             joinedload(Ticket.assignee),
             selectinload(Ticket.messages).joinedload(Message.agent),
+            selectinload(Ticket.tags),
         )
 
     def inbox(

@@ -163,3 +163,19 @@ def lint_macros(content_dir: Path, languages: tuple[str, ...]) -> list[MacroProb
             problems.append(MacroProblem(owner, 1, "warning", "missing-macro-translation",
                                          f"no {missing} version of this macro ({MACROS_DIR}/{missing}/{key}.md)"))
     return problems
+
+
+class MacroLibrary:
+    """The macros of a content folder, re-read only when a macro file is added, removed or changed
+    (a git sync changes them under a running server; a stat per file is all a page view costs)."""
+
+    def __init__(self, content_dir: Path) -> None:
+        self.content_dir = content_dir
+        self._stamp: tuple[tuple[str, int], ...] | None = None
+        self._macros: list[Macro] = []
+
+    def for_lang(self, lang: str) -> list[Macro]:
+        stamp = tuple((p.as_posix(), p.stat().st_mtime_ns) for p in iter_macro_paths(self.content_dir))
+        if stamp != self._stamp:
+            self._macros, self._stamp = load_macros(self.content_dir), stamp
+        return [m for m in self._macros if m.lang == lang]
