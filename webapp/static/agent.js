@@ -45,6 +45,8 @@
     if (action) { event.preventDefault(); action(); }
   });
 
+  document.documentElement.dataset.keys = "on";  // shortcuts are live (tests wait for this)
+
   // ---- inbox: j/k/Enter/x, "/" to search, live notice of new activity ---------------------------
   var inbox = document.getElementById("inbox");
   if (inbox) {
@@ -93,6 +95,8 @@
   function record(event) { return postJSON(panel.dataset.events, event); }
   function insert(text) {
     var start = reply.selectionStart || reply.value.length;
+    // Text already before the cursor: start the insert on a new paragraph, not mid-line.
+    if (start > 0 && reply.value[start - 1] !== "\n") text = "\n\n" + text;
     reply.value = reply.value.slice(0, start) + text + reply.value.slice(start);
     reply.focus();
     return reply.value;
@@ -144,6 +148,7 @@
     var macro = macros.filter(function (m) { return m.title.toLowerCase() === wanted; })[0] ||
                 macros.filter(function (m) { return wanted && m.title.toLowerCase().indexOf(wanted) === 0; })[0];
     if (!macro) return false;
+    macroInput.value = "";  // before the reply box takes focus: that blur fires "change" again
     insertedDraft.value = insert(macro.text); insertedWhat.value = "macro";
     document.getElementById("macro-key").value = macro.key;
     if (macro.status) document.getElementById("reply-status").value = macro.status;
@@ -152,7 +157,6 @@
       var input = document.createElement("input"); input.type = "hidden"; input.name = "add_tag"; input.value = tag;
       tags.appendChild(input);
     });
-    macroInput.value = "";
     record({ kind: "applied", what: "macro", article: "macro:" + macro.key });
     return true;
   }
