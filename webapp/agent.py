@@ -24,6 +24,7 @@ from flask_login import UserMixin, current_user, login_required, login_user, log
 from rapidfuzz.distance import Levenshtein
 
 from copilot.retrieval import SearchHit
+from desk.advice import thread_version
 from desk.inbox import SORTS, VIEWS, InboxQuery
 from desk.models import PRIORITIES, ROLES, TICKET_STATUSES, Ticket, utcnow
 from desk.tickets import CrossedReplyError, InputError, plain_text
@@ -293,7 +294,10 @@ def presence(ticket_id: int):
         desk.notes.mark_seen(ticket_id, current_user.id)
     others = desk.presence.others(ticket_id, current_user.id)
     new = [m for m in found.messages if isinstance(seen, int) and m.id > seen and m.agent_id != current_user.id]
+    stored = desk.advice.get(ticket_id) if body.get("waiting_for_advice") else None
     return jsonify({
+        # The background pass stored this thread's advice (the full draft) since the page was drawn.
+        "advice_ready": stored is not None and thread_version(found) == stored.thread_version,
         "others": [{"name": c.name, "replying": c.replying} for c in others],
         "new_messages": len(new),
         "new_customer_messages": sum(1 for m in new if m.author == "customer"),

@@ -38,12 +38,18 @@ def test_a_get_of_the_ticket_page_writes_no_row_stored_advice_or_not(app: Flask,
     fresh = agent.get(f"/agent/tickets/{ticket_id}").get_data(as_text=True)
     assert 'data-stored="no"' in fresh and "مرحبًا خالد" in fresh  # computed on the fly, not stored
     assert row_counts(app) == before
+    poll, headers = f"/agent/tickets/{ticket_id}/presence", {"X-CSRFToken": csrf(fresh)}
+    assert agent.post(poll, json={"waiting_for_advice": True}, headers=headers).get_json()["advice_ready"] is False
     desk, engine = app.extensions["desk"], app.extensions["engine"]
     assert precompute_suggestions(desk, engine) == 1
+    assert agent.post(poll, json={"waiting_for_advice": True}, headers=headers).get_json()["advice_ready"] is True
     before = row_counts(app)
     stored = agent.get(f"/agent/tickets/{ticket_id}").get_data(as_text=True)
     assert 'data-stored="yes"' in stored and "مرحبًا خالد" in stored
     assert 'data-article="ar/reset-password"' in stored.split('class="insert-passage"', 2)[1]
+    assert agent.get("/agent/", query_string={"q": "خالد", "view": "mentions"}).status_code == 200
+    updates = agent.get("/agent/updates", query_string={"since": "2026-01-01T00:00:00"}).get_json()
+    assert [c["id"] for c in updates["changed"]] == [ticket_id]
     assert row_counts(app) == before
 
 

@@ -180,7 +180,8 @@
   var collision = document.getElementById("collision"), fresh = document.getElementById("new-messages");
   function poll() {
     postJSON(page.dataset.presence, {
-      replying: Date.now() - lastTyped < 20000, first: first, seen_message_id: parseInt(page.dataset.lastMessage, 10)
+      replying: Date.now() - lastTyped < 20000, first: first, seen_message_id: parseInt(page.dataset.lastMessage, 10),
+      waiting_for_advice: !!panel && panel.dataset.stored === "no"
     }).then(function (r) { return r.ok ? r.json() : null; }).then(function (data) {
       first = false;
       if (!data) return;
@@ -190,7 +191,8 @@
       if (replying.length) parts.push(fill(i18n.replying, "names", replying.join(", ")));
       if (viewing.length) parts.push(fill(i18n.viewing, "names", viewing.join(", ")));
       collision.textContent = parts.join(" "); collision.hidden = !parts.length;
-      fresh.textContent = data.new_messages ? i18n["new"] : ""; fresh.hidden = !data.new_messages;
+      var text = data.new_messages ? i18n["new"] : (data.advice_ready ? i18n.adviceReady : "");
+      fresh.textContent = text; fresh.hidden = !text;
     });
   }
   poll();
