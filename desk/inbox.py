@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from desk.business_hours import BusinessHours
 from desk.database import Database
-from desk.models import TICKET_STATUSES, Mention, Ticket, TicketPresence, TicketTag, utcnow
+from desk.models import TICKET_STATUSES, Mention, Ticket, TicketPresence, TicketTag, as_utc, utcnow
 from desk.ticket_search import matches
 
 VIEWS = ("unsolved", "mine", "unassigned", "due_today", "arabic_unassigned", "mentions", "all")
@@ -48,6 +48,7 @@ class InboxRow:
     ticket: Ticket
     mentions: int  # unseen notes mentioning this agent
     new_activity: bool  # assigned to this agent and updated since they last had it open
+    overdue: bool  # the reply due time has passed
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,8 @@ class Inbox:
                 .where(TicketPresence.ticket_id.in_(ids), TicketPresence.agent_id == agent_id)
             ).all()) if ids else {}
         rows = [
-            InboxRow(t, mentions.get(t.id, 0), t.assignee_id == agent_id and _after(t.updated_at, seen.get(t.id)))
+            InboxRow(t, mentions.get(t.id, 0), t.assignee_id == agent_id and _after(t.updated_at, seen.get(t.id)),
+                     t.due_at is not None and as_utc(t.due_at) < now)
             for t in tickets
         ]
         return InboxPage(rows, total)
@@ -158,6 +160,4 @@ class Inbox:
 
 
 def _after(updated: datetime, seen: datetime | None) -> bool:
-    if seen is None:
-        return True
-    return updated.replace(tzinfo=None) > seen.replace(tzinfo=None)
+    return seen is None or as_utc(updated) > as_utc(seen)

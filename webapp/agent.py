@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
@@ -26,7 +26,7 @@ from rapidfuzz.distance import Levenshtein
 from copilot.retrieval import SearchHit
 from desk.advice import thread_version
 from desk.inbox import SORTS, VIEWS, InboxQuery
-from desk.models import PRIORITIES, ROLES, TICKET_STATUSES, Ticket, utcnow
+from desk.models import PRIORITIES, ROLES, TICKET_STATUSES, Ticket, as_utc, utcnow
 from desk.tickets import CrossedReplyError, InputError, plain_text
 from webapp import state
 from webapp.forms import LoginForm
@@ -142,7 +142,7 @@ def inbox() -> str:
         "agent/inbox.html", rows=found.rows, total=found.total, query=query, counts=desk.inbox.counts(current_user.id),
         views=VIEWS, sorts=SORTS, page_number=page_number, pages=max(1, -(-found.total // PAGE_SIZE)),
         statuses=TICKET_STATUSES, languages=state.settings().languages, agents=desk.accounts.agents(),
-        popular_tags=desk.tags.popular(), now=utcnow().replace(tzinfo=None),
+        popular_tags=desk.tags.popular(),
         labels=ViewLabels(), since=utcnow().isoformat(),
     )
 
@@ -184,7 +184,7 @@ def updates():
         since = datetime.fromisoformat(request.args.get("since", ""))
     except ValueError:
         return jsonify({"error": "since: an ISO 8601 time"}), 400
-    changed = state.desk().inbox.changed_since(since.replace(tzinfo=None), current_user.id)
+    changed = state.desk().inbox.changed_since(as_utc(since), current_user.id)
     return jsonify({"changed": [{"id": i, "mine": mine} for i, mine in changed], "now": utcnow().isoformat()})
 
 
@@ -236,7 +236,7 @@ def _ticket_page(found: Ticket, **extra: Any) -> str:
     shown = page_advice(desk, state.engine(), state.suggester(), found)
     advice = shown.advice
     now = utcnow()
-    due = found.due_at.replace(tzinfo=UTC) if found.due_at is not None else None
+    due = as_utc(found.due_at) if found.due_at is not None else None
     return _page(
         "agent/ticket.html", ticket=found, history=desk.tickets.history(found.customer_id, exclude=found.id),
         suggestions=advice.suggestions, draft=advice.draft, problem=advice.problem, passage_link=passage_link,
