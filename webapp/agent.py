@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
-from flask_babel import force_locale, get_locale, gettext, ngettext
+from flask_babel import force_locale, format_datetime, get_locale, gettext, ngettext
 from flask_login import UserMixin, current_user, login_required, login_user, logout_user
 from rapidfuzz.distance import Levenshtein
 
@@ -44,6 +44,7 @@ MAX_REASON = 500
 MAX_SHOWN = 20
 MAX_QUERY = 200
 MAX_BULK = 200
+MAX_LIVE_MESSAGES = 20
 
 
 @dataclass
@@ -301,6 +302,13 @@ def presence(ticket_id: int):
         "others": [{"name": c.name, "replying": c.replying} for c in others],
         "new_messages": len(new),
         "new_customer_messages": sum(1 for m in new if m.author == "customer"),
+        # Shown in the thread as they arrive (the script inserts them as text, never as HTML).
+        "messages": [{
+            "id": m.id, "author": m.author, "internal": m.internal, "body": m.body,
+            "name": (found.customer.name or found.customer.email) if m.author == "customer"
+            else (m.agent.name if m.agent else gettext("Agent")),
+            "time": format_datetime(m.created_at, "short"),
+        } for m in new[:MAX_LIVE_MESSAGES]],
         "status": found.status,
     })
 

@@ -1,7 +1,7 @@
 """An agent's morning in real Chromium, keyboard only, with the Arabic interface: log in, search the
-inbox for a customer, open the ticket, read a colleague's internal note, apply a macro, insert the
-draft, edit, send, set pending, tag; a colleague's second browser session sees the collision
-warning; every step is in the database."""
+inbox for a customer, open the ticket, read a colleague's internal note, see a new customer message
+arrive without a reload, apply a macro, insert the draft, edit, send, set pending, tag; a
+colleague's second browser session sees the collision warning; every step is in the database."""
 
 from __future__ import annotations
 
@@ -75,6 +75,11 @@ def test_an_agents_morning_in_arabic_by_keyboard(page: Page, browser: Browser, b
     screenshot(second, "agent-collision")
     other.close()
 
+    # The customer writes again while Layla is on the page: the message joins the thread without a reload.
+    desk.tickets.customer_reply(ticket.reference, "جربت مرة ثانية وما زال الرابط منتهي")
+    expect(page.locator(".thread li.customer.live")).to_contain_text("ما زال الرابط منتهي", timeout=15_000)
+    expect(page.locator("#new-messages")).to_be_visible()
+
     page.keyboard.press("m")
     page.keyboard.type("رابط جديد")
     page.keyboard.press("Enter")
@@ -102,7 +107,8 @@ def test_an_agents_morning_in_arabic_by_keyboard(page: Page, browser: Browser, b
     assert sorted(t.tag for t in found.tags) == ["password", "متابعة"]  # the macro's tag and Layla's
     events = desk.events.suggestion_events(ticket.id)
     kinds = [(e.kind, e.details.get("what")) for e in events if e.agent_id == layla.id]
+    # The customer's new message made a new thread version: its advice is "shown" once more after the send.
     assert kinds == [("shown", None), ("applied", "macro"), ("inserted", "draft"), ("edited", "draft"),
-                     ("sent", "draft")]
+                     ("sent", "draft"), ("shown", None)]
     assert desk.notes.unseen(layla.id) == {}  # opening the ticket read the mention
     assert [c.name for c in desk.presence.others(ticket.id, sara.id)] == ["Layla"]

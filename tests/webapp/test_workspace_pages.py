@@ -120,6 +120,7 @@ def test_a_reply_crossing_a_new_customer_message_asks_first_and_presence_shows_c
     polled = agent.post(f"/agent/tickets/{ticket_id}/presence", json={"seen_message_id": int(seen)},
                         headers={"X-CSRFToken": csrf(html)}).get_json()
     assert polled["new_customer_messages"] == 1
+    assert [(m["author"], m["body"]) for m in polled["messages"]] == [("customer", "وجدت الحل، شكرًا")]
     form = {"body": "جرّب الرابط مرة أخرى", "status": "pending", "seen_message_id": seen, "csrf_token": csrf(html)}
     held = agent.post(f"/agent/tickets/{ticket_id}/reply", data=form)
     page = held.get_data(as_text=True)

@@ -178,6 +178,21 @@
   var lastTyped = 0, first = true;
   reply.addEventListener("input", function () { lastTyped = Date.now(); });
   var collision = document.getElementById("collision"), fresh = document.getElementById("new-messages");
+  // A message that arrived while the page is open joins the thread; since the agent now sees it,
+  // it no longer counts as "crossed" when they send.
+  var thread = document.querySelector("ol.thread");
+  function showMessage(message) {
+    if (document.getElementById("message-" + message.id)) return;
+    var item = document.createElement("li"), who = document.createElement("p"), text = document.createElement("div");
+    item.className = "message " + message.author + (message.internal ? " note" : "") + " live";
+    item.id = "message-" + message.id;
+    who.className = "who"; who.textContent = message.name + " · " + message.time;
+    text.className = "text"; text.dir = "auto"; text.textContent = message.body;
+    item.appendChild(who); item.appendChild(text); thread.appendChild(item);
+    page.dataset.lastMessage = String(Math.max(parseInt(page.dataset.lastMessage, 10), message.id));
+    var seenField = document.querySelector("#reply-form input[name=seen_message_id]");
+    if (seenField) seenField.value = page.dataset.lastMessage;
+  }
   function poll() {
     postJSON(page.dataset.presence, {
       replying: Date.now() - lastTyped < 20000, first: first, seen_message_id: parseInt(page.dataset.lastMessage, 10),
@@ -191,7 +206,8 @@
       if (replying.length) parts.push(fill(i18n.replying, "names", replying.join(", ")));
       if (viewing.length) parts.push(fill(i18n.viewing, "names", viewing.join(", ")));
       collision.textContent = parts.join(" "); collision.hidden = !parts.length;
-      var text = data.new_messages ? i18n["new"] : (data.advice_ready ? i18n.adviceReady : "");
+      (data.messages || []).forEach(showMessage);
+      var text = data.new_customer_messages ? i18n["new"] : (data.advice_ready ? i18n.adviceReady : "");
       fresh.textContent = text; fresh.hidden = !text;
     });
   }
