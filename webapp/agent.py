@@ -26,7 +26,7 @@ from rapidfuzz.distance import Levenshtein
 from copilot.retrieval import SearchHit
 from desk.advice import thread_version
 from desk.inbox import SORTS, VIEWS, InboxQuery
-from desk.models import PRIORITIES, ROLES, TICKET_STATUSES, Ticket, as_utc, utcnow
+from desk.models import PRIORITIES, TICKET_STATUSES, Ticket, as_utc, utcnow
 from desk.tickets import CrossedReplyError, InputError, plain_text
 from webapp import state
 from webapp.forms import LoginForm
@@ -34,6 +34,7 @@ from webapp.help import record, render_article
 from webapp.security import LOGIN_LIMIT, limiter, login_manager
 from webapp.texts import labels
 from webapp.ticket_advice import page_advice
+from webapp.workspace_labels import ViewLabels
 
 bp = Blueprint("agent", __name__, url_prefix="/agent")
 log = logging.getLogger(__name__)
@@ -466,65 +467,5 @@ def preferences():
     return redirect(back if back.startswith("/agent/") else url_for(".inbox"))
 
 
-@bp.route("/admin", methods=["GET", "POST"])
-@login_required
-def admin():
-    """Admins add, deactivate, reactivate agents, set roles, reset passwords, create and revoke API tokens."""
-    _admin_required()
-    accounts = state.desk().accounts
-    token = None
-    if request.method == "POST":
-        action = request.form.get("action")
-        try:
-            if action == "agent":
-                accounts.create_agent(
-                    request.form.get("email", ""), request.form.get("password", ""),
-                    name=request.form.get("name", ""), role=request.form.get("role", "agent"),
-                )
-                flash(gettext("Agent created."), "ok")
-            elif action == "token":
-                token = accounts.create_token(request.form.get("name", ""))
-            elif action == "revoke":
-                accounts.revoke_token(request.form.get("token_id", type=int) or 0)
-                flash(gettext("Token revoked."), "ok")
-            elif action in ("deactivate", "reactivate", "role", "password"):
-                agent_id = request.form.get("agent_id", type=int) or 0
-                accounts.manage(
-                    agent_id, by=current_user.id,
-                    active={"deactivate": False, "reactivate": True}.get(action),
-                    role=request.form.get("role") if action == "role" else None,
-                    password=request.form.get("password", "") if action == "password" else None,
-                )
-                flash(gettext("Agent updated."), "ok")
-        except InputError as error:
-            flash(str(error), "error")
-    return _page("agent/admin.html", agents=accounts.everyone(), tokens=accounts.tokens(), token=token, roles=ROLES,
-                 labels=ViewLabels())
-
-
-class ViewLabels:
-    """Translated names of views, statuses, priorities and sorts (values stay English in URLs and data)."""
-
-    def view(self, key: str) -> str:
-        return {
-            "unsolved": gettext("Unsolved"), "mine": gettext("Mine"), "unassigned": gettext("Unassigned"),
-            "due_today": gettext("Due today"), "arabic_unassigned": gettext("Arabic, unassigned"),
-            "mentions": gettext("Mentions"), "all": gettext("All tickets"),
-        }.get(key, key)
-
-    def status(self, key: str) -> str:
-        return {
-            "new": gettext("New"), "open": gettext("Open"), "pending": gettext("Pending"),
-            "on_hold": gettext("On hold"), "solved": gettext("Solved"), "closed": gettext("Closed"),
-        }.get(key, key)
-
-    def priority(self, key: str) -> str:
-        return {"low": gettext("Low"), "normal": gettext("Normal"), "high": gettext("High"),
-                "urgent": gettext("Urgent")}.get(key, key)
-
-    def sort(self, key: str) -> str:
-        return {"updated": gettext("Last updated"), "created": gettext("Newest"), "due": gettext("Due soonest"),
-                "priority": gettext("Priority")}.get(key, key)
-
-    def role(self, key: str) -> str:
-        return {"agent": gettext("Agent"), "lead": gettext("Lead"), "admin": gettext("Admin")}.get(key, key)
+# Registered on `bp` by importing it: the admin pages live in their own module.
+from webapp import agent_admin  # noqa: E402,F401
