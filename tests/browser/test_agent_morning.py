@@ -56,6 +56,9 @@ def test_an_agents_morning_in_arabic_by_keyboard(page: Page, browser: Browser, b
     page.keyboard.press("Enter")
     expect(page.locator("tr.ticket-row")).to_have_count(1)
     keys_ready(page)
+    page.set_viewport_size({"width": 768, "height": 1024})
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.set_viewport_size({"width": 1100, "height": 900})
     page.keyboard.press("j")
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(rf"/agent/tickets/{ticket.id}$"))
@@ -95,6 +98,13 @@ def test_an_agents_morning_in_arabic_by_keyboard(page: Page, browser: Browser, b
     expect(page.locator(".flash.ok")).to_have_text("أُرسل الرد.")
     expect(page.locator(".thread li.agent").last).to_contain_text("شكرًا لصبرك")
     keys_ready(page)
+
+    # On a tablet held upright the page is one column and nothing scrolls sideways.
+    page.set_viewport_size({"width": 768, "height": 1024})
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    columns = "getComputedStyle(document.querySelector('.workspace')).gridTemplateColumns.split(' ').length"
+    assert page.evaluate(columns) == 1
+    page.set_viewport_size({"width": 1100, "height": 900})
 
     page.keyboard.press("t")
     page.keyboard.type("متابعة")
