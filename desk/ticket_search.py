@@ -4,9 +4,11 @@ Folding is the help center search's own (kb.arabic.normalize_arabic: hamza, alef
 diacritics, tatweel, Arabic-Indic digits) plus case folding, applied once when a ticket is written
 and to each search term, so "الإسترجاع" finds "الاسترجاع" and "REFUND" finds "refund". A search is one
 `LIKE '%term%'` per term (all must match) over the `ticket_search` table: plain SQL that runs the same
-on SQLite and PostgreSQL and needs no FTS extension; `bench/workspace_bench.py` measures it over
-50,000 tickets. Substring matching also finds Arabic words under their clitics (حساب in وبحسابي),
-which a token index would miss without a stemmer.
+on SQLite and PostgreSQL and needs no FTS extension. Over 50,000 tickets on SQLite it took a median
+95 ms, p95 222 ms per search (`bench/workspace_bench.py`, bench/RESULTS.md): a full scan of the
+folded text, acceptable at this size; FTS5 / tsvector is the next step past a few hundred thousand.
+Substring matching also finds Arabic words under their clitics (حساب in وبحسابي), which a token
+index would miss without a stemmer.
 """
 
 from __future__ import annotations

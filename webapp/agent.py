@@ -207,7 +207,8 @@ def relevance(hit: SearchHit, passages: list[SearchHit]) -> tuple[int, str]:
     """A bar width (percent of the best passage's score) and a word for it, instead of "0.236".
 
     Fused scores have no absolute scale (they depend on the query), so the best passage is the
-    yardstick; the thresholds are the ones at which, on the demo tickets, agents still inserted.
+    yardstick. The 0.8 / 0.5 cut-offs are a first choice, not tuned: the "inserted" events by rank
+    (suggestion_events.rank) are the data to tune them on once agents have used the workspace.
     """
     best = max((p.score for p in passages), default=0.0) or 1.0
     share = max(0.0, min(1.0, hit.score / best))
