@@ -110,7 +110,9 @@ class Ticket(Base):
     # When the next agent reply is due, in the team's business hours by priority.
     due_at: Mapped[datetime | None] = mapped_column(index=True)
     # A duplicate merged into another ticket: its messages moved there, it is closed and points on.
-    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    # A plain id, not a foreign key: SQLite cannot add one to a table other tables reference
+    # (migration workspace_desk); TicketStore.merge is the only writer and checks the target exists.
+    merged_into_id: Mapped[int | None] = mapped_column(Integer)
 
     customer: Mapped[Customer] = relationship(back_populates="tickets")
     assignee: Mapped[Agent | None] = relationship()

@@ -172,3 +172,32 @@ def test_a_reply_that_crossed_a_new_customer_message_is_held(desk: Desk) -> None
     desk.presence.touch(ticket_id, omar, replying=True)
     assert [(c.name, c.replying) for c in desk.presence.others(ticket_id, sara)] == [("Omar", True)]
     assert desk.presence.others(ticket_id, sara, now=datetime.now(UTC) + timedelta(minutes=5)) == []
+
+
+def test_tickets_written_before_the_workspace_migration_become_searchable(tmp_path: Path) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from desk.database import MIGRATIONS, Database
+
+    db = Database.from_settings(Settings(data_dir=tmp_path, database_url=database_url_for_tests()))
+    config = Config()
+    config.set_main_option("script_location", MIGRATIONS.as_posix())
+    with db.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0002")
+        connection.exec_driver_sql(
+            "INSERT INTO customers (id, email, name, created_at) VALUES (1, 'k@example.com', 'خالد', '2026-01-01')")
+        connection.exec_driver_sql(
+            "INSERT INTO tickets (id, reference, customer_id, subject, lang, status, priority, channel, context, "
+            "created_at, updated_at) VALUES (1, 'r1', 1, 'استرجاع', 'ar', 'open', 'normal', 'web', '{}', "
+            "'2026-01-01', '2026-01-01')")
+        connection.exec_driver_sql(
+            "INSERT INTO messages (ticket_id, author, body, internal, created_at) "
+            "VALUES (1, 'customer', 'لم يصل المبلغ إلى حسابي', false, '2026-01-01')")
+    db.close()
+    desk = Desk(Settings(data_dir=tmp_path, database_url=database_url_for_tests()))
+    agent = desk.accounts.create_agent("a@example.com", PASSWORD).id
+    assert ids(desk.inbox.page(InboxQuery(q="شحن حسابي"), agent)) == []  # every term must match
+    assert ids(desk.inbox.page(InboxQuery(q="الي حسابي خالد"), agent)) == [1]  # إلى folded
+    desk.close()

@@ -16,9 +16,10 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # No foreign key: adding one on SQLite means batch mode copying and dropping `tickets`, which the
+    # messages of a live database reference (the DROP fails with foreign keys on). A plain ADD COLUMN.
     with op.batch_alter_table("tickets") as batch:
         batch.add_column(sa.Column("merged_into_id", sa.Integer(), nullable=True))
-        batch.create_foreign_key("fk_tickets_merged_into_id", "tickets", ["merged_into_id"], ["id"])
     op.create_table(
         "ticket_tags",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -59,6 +60,7 @@ def upgrade() -> None:
         sa.Column("text", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("ticket_id"),
     )
+    _backfill_search_text()
     op.create_table(
         "ticket_presence",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -73,6 +75,26 @@ def upgrade() -> None:
     op.create_index("ix_ticket_presence_seen_at", "ticket_presence", ["seen_at"])
 
 
+def _backfill_search_text() -> None:
+    """Tickets written before this revision become searchable too (folded as desk.ticket_search does)."""
+    from desk.ticket_search import MAX_SEARCH_CHARS, fold_for_search
+
+    connection = op.get_bind()
+    bodies: dict[int, list[str]] = {}
+    for ticket_id, body in connection.execute(sa.text("SELECT ticket_id, body FROM messages ORDER BY id")):
+        bodies.setdefault(ticket_id, []).append(body)
+    rows = [
+        {"ticket_id": ticket_id,
+         "text": fold_for_search("\n".join([subject, name or "", email, *bodies.get(ticket_id, [])]))[
+             :MAX_SEARCH_CHARS]}
+        for ticket_id, subject, name, email in connection.execute(sa.text(
+            "SELECT t.id, t.subject, c.name, c.email FROM tickets t JOIN customers c ON c.id = t.customer_id"))
+    ]
+    if rows:
+        table = sa.table("ticket_search", sa.column("ticket_id", sa.Integer()), sa.column("text", sa.Text()))
+        op.bulk_insert(table, rows)
+
+
 def downgrade() -> None:
     op.drop_table("ticket_presence")
     op.drop_table("ticket_search")
@@ -80,5 +102,4 @@ def downgrade() -> None:
     op.drop_table("mentions")
     op.drop_table("ticket_tags")
     with op.batch_alter_table("tickets") as batch:
-        batch.drop_constraint("fk_tickets_merged_into_id", type_="foreignkey")
         batch.drop_column("merged_into_id")
