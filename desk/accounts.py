@@ -126,3 +126,61 @@ class Accounts:
             except StorageUnavailableError as error:
                 log.warning("token %s: last use not recorded (%s)", found.name, error)
         return found
+
+    # Agent management (the admin page): nothing is deleted, so an agent's history keeps its author.
+
+    def everyone(self) -> list[Agent]:
+        """All agents, deactivated ones included (the admin page)."""
+        with self.db.session() as session:
+            return list(session.scalars(select(Agent).order_by(Agent.active.desc(), Agent.name)))
+
+    def manage(
+        self,
+        agent_id: int,
+        by: int,
+        active: bool | None = None,
+        role: str | None = None,
+        password: str | None = None,
+    ) -> Agent:
+        """Deactivate/reactivate, change the role or reset the password of an agent, as admin `by`.
+
+        An admin cannot lock themselves out (deactivate or demote their own account), so the desk
+        always keeps an admin who can undo a mistake.
+        """
+        if role is not None and role not in ROLES:
+            raise InputError("role", f"must be one of {', '.join(ROLES)}")
+        if password is not None and len(password) < MIN_PASSWORD:
+            raise InputError("password", f"must be at least {MIN_PASSWORD} characters")
+        if agent_id == by and (active is False or (role is not None and role != "admin")):
+            raise InputError("agent", "you cannot deactivate or demote your own account")
+        with self.db.session() as session:
+            agent = session.get(Agent, agent_id)
+            if agent is None:
+                raise InputError("agent", f"no agent {agent_id}")
+            if active is not None:
+                agent.active = active
+            if role is not None:
+                agent.role = role
+            if password is not None:
+                agent.password_hash = generate_password_hash(password)
+        return agent
+
+    def set_locale(self, agent_id: int, locale: str | None) -> None:
+        """The agent's interface language; None follows the browser."""
+        with self.db.session() as session:
+            agent = session.get(Agent, agent_id)
+            if agent is None:
+                raise InputError("agent", f"no agent {agent_id}")
+            agent.locale = locale
+
+    def tokens(self) -> list[ApiToken]:
+        """Every API token with its last use, newest first (the secrets themselves are not kept)."""
+        with self.db.session() as session:
+            return list(session.scalars(select(ApiToken).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))
+
+    def revoke_token(self, token_id: int) -> None:
+        with self.db.session() as session:
+            token = session.get(ApiToken, token_id)
+            if token is None:
+                raise InputError("token", f"no token {token_id}")
+            token.revoked = True

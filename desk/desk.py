@@ -11,12 +11,18 @@ from functools import cached_property
 from types import TracebackType
 
 from desk.accounts import Accounts
+from desk.advice import AdviceStore
+from desk.business_hours import BusinessHours
 from desk.database import Database
 from desk.events import Events
+from desk.inbox import Inbox
 from desk.mail.attachments import Attachments
 from desk.mail.outbox import Outbox
 from desk.mail.receive import MailReceiver
+from desk.notes import Notes
+from desk.presence import Presence
 from desk.surveys import Surveys
+from desk.tags import Tags
 from desk.tickets import TicketStore
 from kb.settings import Settings
 
@@ -28,12 +34,36 @@ class Desk:
         self.db.upgrade()
 
     @cached_property
+    def hours(self) -> BusinessHours:
+        return BusinessHours.load(self.settings.content_dir)
+
+    @cached_property
     def tickets(self) -> TicketStore:
-        return TicketStore(self.db, self.settings.languages)
+        return TicketStore(self.db, self.settings.languages, self.hours)
+
+    @cached_property
+    def inbox(self) -> Inbox:
+        return Inbox(self.db, self.hours)
+
+    @cached_property
+    def notes(self) -> Notes:
+        return Notes(self.db)
+
+    @cached_property
+    def tags(self) -> Tags:
+        return Tags(self.db)
+
+    @cached_property
+    def presence(self) -> Presence:
+        return Presence(self.db)
 
     @cached_property
     def accounts(self) -> Accounts:
         return Accounts(self.db)
+
+    @cached_property
+    def advice(self) -> AdviceStore:
+        return AdviceStore(self.db)
 
     @cached_property
     def events(self) -> Events:

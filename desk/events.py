@@ -288,3 +288,23 @@ class Events:
                 return
             session.add(ContentGap(ticket_id=ticket_id, query=query[:600], lang=lang))
 
+
+    def suggestion_shown(self, ticket_id: int, agent_id: int, version: str, details: dict) -> bool:
+        """Record "shown" once per agent and ticket version (thread + index); False when already recorded.
+
+        The ticket page asks for this by POST after it rendered, so reloading a page (a GET) writes
+        nothing and the counts mean "agents who saw these suggestions", not "page loads".
+        """
+        with self.db.session() as session:
+            earlier = session.scalars(
+                select(SuggestionEvent.details).where(
+                    SuggestionEvent.ticket_id == ticket_id,
+                    SuggestionEvent.agent_id == agent_id,
+                    SuggestionEvent.kind == "shown",
+                )
+            )
+            if any((d or {}).get("version") == version for d in earlier):
+                return False
+            session.add(SuggestionEvent(ticket_id=ticket_id, agent_id=agent_id, kind="shown",
+                                        details={**details, "version": version}))
+        return True

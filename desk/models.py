@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 # new: not yet touched by an agent; pending: waiting on the customer; on_hold: waiting on a third
@@ -21,11 +21,17 @@ PRIORITIES = ("low", "normal", "high", "urgent")
 CHANNELS = ("web", "email", "chat", "api", "phone")
 # lead: sees reports and the dashboard, does not manage agents.
 ROLES = ("agent", "lead", "admin")
-SUGGESTION_EVENTS = ("shown", "inserted", "edited", "sent", "rejected")
+# applied: a macro put into the reply box (its edits and sending are "edited"/"sent" like a draft's).
+SUGGESTION_EVENTS = ("shown", "inserted", "edited", "sent", "rejected", "applied")
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """An aware UTC datetime: SQLite hands back naive ones (stored as UTC), PostgreSQL aware ones."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -106,12 +112,17 @@ class Ticket(Base):
     team: Mapped[str | None] = mapped_column(String(40))
     # When the next agent reply is due, in the team's business hours by priority.
     due_at: Mapped[datetime | None] = mapped_column(index=True)
+    # A duplicate merged into another ticket: its messages moved there, it is closed and points on.
+    # A plain id, not a foreign key: SQLite cannot add one to a table other tables reference
+    # (migration workspace_desk); TicketStore.merge is the only writer and checks the target exists.
+    merged_into_id: Mapped[int | None] = mapped_column(Integer)
 
     customer: Mapped[Customer] = relationship(back_populates="tickets")
     assignee: Mapped[Agent | None] = relationship()
     messages: Mapped[list[Message]] = relationship(
         back_populates="ticket", order_by="Message.id", cascade="all, delete-orphan"
     )
+    tags: Mapped[list[TicketTag]] = relationship(order_by="TicketTag.tag", cascade="all, delete-orphan")
 
 
 class Message(Base):
@@ -329,3 +340,67 @@ class Attachment(Base):
     path: Mapped[str | None] = mapped_column(String(500))
     skipped_reason: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TicketTag(Base):
+    """A free-form label on a ticket ("refund", "vip"); the inbox filters by it."""
+
+    __tablename__ = "ticket_tags"
+    __table_args__ = (UniqueConstraint("ticket_id", "tag", name="uq_ticket_tags_ticket_tag"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    tag: Mapped[str] = mapped_column(String(60), index=True)
+
+
+class Mention(Base):
+    """An agent @mentioned in an internal note: shown in that agent's inbox until they open the ticket."""
+
+    __tablename__ = "mentions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), index=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    seen_at: Mapped[datetime | None]
+
+
+class TicketAdvice(Base):
+    """The copilot's suggestions and draft for a ticket, computed in the background once per thread
+    and index version (plain JSON: the desk knows nothing of the copilot's types)."""
+
+    __tablename__ = "ticket_advice"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), unique=True)
+    # The id of the last customer message the advice read: a new customer message makes it stale.
+    thread_version: Mapped[int] = mapped_column(Integer)
+    # The vector store's version it searched: a re-index makes it stale.
+    index_version: Mapped[str] = mapped_column(String(100))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TicketSearchText(Base):
+    """The inbox search's text of a ticket: subject, every message and the customer, folded (lower
+    case, Arabic spelling variants normalized) once on write so a search is one LIKE per term."""
+
+    __tablename__ = "ticket_search"
+
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+
+
+class TicketPresence(Base):
+    """Who has a ticket open right now, and whether they are typing a reply (the collision warning).
+    One row per agent and ticket, refreshed by the page's polling; stale rows simply stop counting."""
+
+    __tablename__ = "ticket_presence"
+    __table_args__ = (UniqueConstraint("ticket_id", "agent_id", name="uq_ticket_presence_ticket_agent"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"))
+    replying: Mapped[bool] = mapped_column(Boolean, default=False)
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, object_session, selectinload
 
+from desk.business_hours import BusinessHours
 from desk.database import Database
 from desk.mail.outbox import queue_mail
 from desk.models import (
@@ -30,9 +31,11 @@ from desk.models import (
     Message,
     Ticket,
     TicketStatusChange,
+    TicketTag,
     utcnow,
 )
 from desk.surveys import open_survey
+from desk.ticket_search import index_ticket
 from kb.language import detect_language
 
 MAX_SUBJECT = 300
@@ -52,6 +55,14 @@ class InputError(ValueError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
+
+
+class CrossedReplyError(InputError):
+    """Someone wrote on the ticket after the agent opened it; the agent should read it before sending."""
+
+    def __init__(self, messages: list[tuple[str, str]]) -> None:
+        super().__init__("body", f"{len(messages)} new message(s) arrived while you were writing")
+        self.messages = messages  # (author, body): plain data, the transaction is rolled back
 
 
 class DuplicateTicketError(InputError):
@@ -119,9 +130,17 @@ def _choice(field: str, value: object, allowed: tuple[str, ...]) -> str:
 
 
 class TicketStore:
-    def __init__(self, db: Database, languages: tuple[str, ...] = ("en", "ar")) -> None:
+    def __init__(
+        self, db: Database, languages: tuple[str, ...] = ("en", "ar"), hours: BusinessHours | None = None
+    ) -> None:
         self.db = db
         self.languages = languages
+        # Due times count in business hours; without a configuration, around the clock.
+        self.hours = hours or BusinessHours.from_mapping({})
+
+    def _due(self, ticket: Ticket, since: datetime) -> datetime:
+        """When the next agent reply is due for a customer message at `since` (business hours, by priority)."""
+        return self.hours.due_at(since, ticket.priority, ticket.team)
 
     def validate(self, new: NewTicket) -> NewTicket:
         subject = _clean_text("subject", new.subject, MAX_SUBJECT)
@@ -207,8 +226,11 @@ class TicketStore:
         ticket.messages.append(Message(author="customer", body=new.body, created_at=created, channel=new.channel))
         for author, body in new.replies:
             ticket.messages.append(Message(author=author, body=body, created_at=created))
+        # Waiting on an agent when the thread ends with the customer (an imported thread may not).
+        if ticket.messages[-1].author == "customer":
+            ticket.due_at = self._due(ticket, created)
         session.add(ticket)
-        session.flush()
+        index_ticket(session, ticket)
         return ticket
 
     def exists(self, external_id: str) -> bool:
@@ -233,6 +255,7 @@ class TicketStore:
             joinedload(Ticket.customer),
             joinedload(Ticket.assignee),
             selectinload(Ticket.messages).joinedload(Message.agent),
+            selectinload(Ticket.tags),
         )
 
     def inbox(
@@ -280,23 +303,36 @@ class TicketStore:
                 .order_by(Ticket.created_at.desc(), Ticket.id.desc())
             ))
 
-    def reply(self, ticket_id: int, agent_id: int, body: str, status: str = "pending") -> Message:
-        """Send an agent's reply; the first one stamps the ticket's first-response time."""
+    def reply(
+        self, ticket_id: int, agent_id: int, body: str, status: str = "pending", seen_message_id: int | None = None
+    ) -> Message:
+        """Send an agent's reply; the first one stamps the ticket's first-response time.
+
+        `seen_message_id` is the last message the agent had on screen: if the customer or another agent
+        wrote since, nothing is sent and `CrossedReplyError` lists what is new (checked in the same
+        transaction as the write, so two agents cannot both miss each other).
+        """
         text = _clean_text("body", body, MAX_BODY)
         _choice("status", status, TICKET_STATUSES)
         with self.db.session() as session:
             ticket = session.get(Ticket, ticket_id)
             if ticket is None:
                 raise InputError("ticket", f"no ticket {ticket_id}")
+            if seen_message_id is not None:
+                crossed = [m for m in ticket.messages if m.id > seen_message_id and m.agent_id != agent_id]
+                if crossed:
+                    raise CrossedReplyError([(m.author, m.body) for m in crossed])
             now = utcnow()
             message = Message(author="agent", agent_id=agent_id, body=text, created_at=now, channel="email")
             ticket.messages.append(message)
             ticket.first_response_at = ticket.first_response_at or now
+            ticket.due_at = None  # answered: nothing is due until the customer writes again
             if ticket.assignee_id is None:
                 ticket.assignee_id = agent_id
             survey = self._set_status(ticket, status, now, agent_id)
             # The reply that solves the ticket carries the survey: one mail, not two.
             queue_mail(session, "reply", ticket, ticket.customer.email, ticket.lang, message, survey)
+            index_ticket(session, ticket)
         return message
 
     def customer_reply(self, reference: str, body: str) -> Message:
@@ -306,33 +342,65 @@ class TicketStore:
             ticket = session.scalar(select(Ticket).where(Ticket.reference == reference))
             if ticket is None:
                 raise InputError("reference", "no such ticket")
-            message = Message(author="customer", body=text, channel="web")
+            now = utcnow()
+            message = Message(author="customer", body=text, channel="web", created_at=now)
             ticket.messages.append(message)
-            self._set_status(ticket, "open", utcnow())
+            # An earlier unanswered message keeps its (earlier) due time.
+            ticket.due_at = ticket.due_at or self._due(ticket, now)
+            self._set_status(ticket, "open", now)
+            index_ticket(session, ticket)
             return message
 
         return self.db.write(add)
 
     def update(
-        self, ticket_id: int, status: str | None = None, priority: str | None = None, assignee_id: int | None = -1
+        self,
+        ticket_id: int,
+        status: str | None = None,
+        priority: str | None = None,
+        assignee_id: int | None = -1,
+        agent_id: int | None = None,
     ) -> None:
-        """Change status, priority or assignee (`assignee_id=None` unassigns; -1 leaves it)."""
+        """Change status, priority or assignee (`assignee_id=None` unassigns; -1 leaves it); `agent_id`
+        is who did it (the status history's author)."""
+        self.bulk_update([ticket_id], status, priority, assignee_id, agent_id)
+
+    def bulk_update(
+        self,
+        ticket_ids: list[int],
+        status: str | None = None,
+        priority: str | None = None,
+        assignee_id: int | None = -1,
+        agent_id: int | None = None,
+    ) -> int:
+        """`update` for many tickets in one transaction: all change or, on any bad id, none."""
         with self.db.session() as session:
-            ticket = session.get(Ticket, ticket_id)
-            if ticket is None:
-                raise InputError("ticket", f"no ticket {ticket_id}")
-            if status:
-                survey = self._set_status(ticket, _choice("status", status, TICKET_STATUSES), utcnow())
-                if survey is not None:
-                    queue_mail(session, "solved", ticket, ticket.customer.email, ticket.lang, survey=survey)
-            if priority:
-                ticket.priority = _choice("priority", priority, PRIORITIES)
-            if assignee_id != -1:
-                if assignee_id is not None and (
-                    not 0 < assignee_id <= MAX_ROW_ID or session.get(Agent, assignee_id) is None
-                ):
-                    raise InputError("assignee", f"no agent {assignee_id}")
-                ticket.assignee_id = assignee_id
+            for ticket_id in ticket_ids:
+                self._update(session, ticket_id, status, priority, assignee_id, agent_id)
+        return len(ticket_ids)
+
+    def _update(
+        self, session: Session, ticket_id: int, status: str | None, priority: str | None, assignee_id: int | None,
+        agent_id: int | None,
+    ) -> None:
+        ticket = session.get(Ticket, ticket_id)
+        if ticket is None:
+            raise InputError("ticket", f"no ticket {ticket_id}")
+        if status:
+            survey = self._set_status(ticket, _choice("status", status, TICKET_STATUSES), utcnow(), agent_id)
+            if survey is not None:
+                queue_mail(session, "solved", ticket, ticket.customer.email, ticket.lang, survey=survey)
+        if priority and priority != ticket.priority:
+            ticket.priority = _choice("priority", priority, PRIORITIES)
+            if ticket.due_at is not None:  # re-counted from the message that is waiting
+                waiting = [m.created_at for m in ticket.messages if m.author == "customer" and not m.internal]
+                ticket.due_at = self._due(ticket, max(waiting, default=utcnow()))
+        if assignee_id != -1:
+            if assignee_id is not None and (
+                not 0 < assignee_id <= MAX_ROW_ID or session.get(Agent, assignee_id) is None
+            ):
+                raise InputError("assignee", f"no agent {assignee_id}")
+            ticket.assignee_id = assignee_id
 
     @staticmethod
     def _set_status(ticket: Ticket, status: str, now: datetime, agent_id: int | None = None) -> CsatSurvey | None:
@@ -349,6 +417,60 @@ class TicketStore:
                 if status == "solved":
                     survey = open_survey(session, ticket, agent_id, now)
         ticket.status = status
+        if status in ("solved", "closed"):
+            ticket.due_at = None
         ticket.resolved_at = now if status == "solved" else (ticket.resolved_at if status == "closed" else None)
         ticket.updated_at = now
         return survey
+
+    def close_solved(self, older_than: timedelta, limit: int = 500, now: datetime | None = None) -> int:
+        """Close tickets solved more than `older_than` ago (one bounded pass of the worker); returns how many.
+
+        A closed ticket is final: a later customer message starts a follow-up instead of reopening it.
+        """
+        now = now or utcnow()
+        with self.db.session() as session:
+            tickets = session.scalars(
+                select(Ticket)
+                .where(Ticket.status == "solved", Ticket.resolved_at <= now - older_than)
+                .order_by(Ticket.resolved_at)
+                .limit(limit)
+            ).all()
+            for ticket in tickets:
+                self._set_status(ticket, "closed", now)
+        return len(tickets)
+
+    def merge(self, source_id: int, target_id: int, agent_id: int, notice: str) -> Ticket:
+        """Merge a duplicate into another ticket of the same customer: its messages move to the target
+        (shown in the order they were written, by id), the duplicate is closed and points to the target, and the
+        customer is told once with `notice` (one agent message on the target, in its language)."""
+        if source_id == target_id:
+            raise InputError("target", "a ticket cannot be merged into itself")
+        notice = _clean_text("notice", notice, MAX_BODY)
+        with self.db.session() as session:
+            source, target = session.get(Ticket, source_id), session.get(Ticket, target_id)
+            if source is None or target is None:
+                raise InputError("target" if source else "ticket", f"no ticket {target_id if source else source_id}")
+            if source.customer_id != target.customer_id:
+                # Moving one customer's messages into another's thread would show them to the wrong person.
+                raise InputError("target", "tickets of different customers cannot be merged")
+            if source.merged_into_id is not None:
+                raise InputError("ticket", f"ticket {source_id} was already merged into {source.merged_into_id}")
+            now = utcnow()
+            # Moved in SQL: through the relationship, delete-orphan would delete them from the source.
+            session.execute(update(Message).where(Message.ticket_id == source.id).values(ticket_id=target.id))
+            session.expire(source, ["messages"])
+            session.expire(target, ["messages"])
+            target.messages.append(Message(author="agent", agent_id=agent_id, body=notice, created_at=now))
+            have = {t.tag for t in target.tags}
+            for tag in source.tags:
+                if tag.tag not in have:
+                    target.tags.append(TicketTag(tag=tag.tag))
+            source.merged_into_id = target.id
+            self._set_status(source, "closed", now, agent_id)
+            if target.status in ("solved", "closed", "new"):
+                self._set_status(target, "open", now, agent_id)
+            target.updated_at = now
+            index_ticket(session, source)
+            index_ticket(session, target)
+        return target

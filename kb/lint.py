@@ -23,6 +23,8 @@ Rule ids:
   raw-html               warning  an inline HTML tag outside the allow-list (shown as text on the page)
   bidi-control           error    a direction override or isolate character (U+202A-202E, U+2066-2069) in a title
   no-file                error    a path given to lint does not exist
+  macro-front-matter, unknown-placeholder, macro-lang-folder (errors), missing-macro-translation
+                         (warning): macros under content/_macros, see kb.macros.lint_macros
 
 A file whose front matter is wrong is still checked whole: every front-matter problem is listed,
 and its body's links, images and headings are judged as well, so one run shows everything.
@@ -40,6 +42,7 @@ from urllib.parse import unquote
 from markdown_it.token import Token
 
 from kb.articles import Article, ArticleError, check_article, front_matter_lines, iter_article_paths
+from kb.macros import lint_macros
 from kb.parsing import ParsedSource, clean_foreign_syntax, markdown_parser, parse_source, strip_bom
 from kb.raw_html import inline_tag_allowed
 from kb.render import resolve_link
@@ -119,7 +122,22 @@ def lint_paths(
     for relative in targets:
         messages.extend(_lint_file(tree, relative))
     messages.extend(_translation_messages(tree, set(targets)))
+    messages.extend(_macro_messages(tree, paths))
     return sorted(messages, key=lambda m: (m.path, m.line, m.col, m.rule))
+
+
+def _macro_messages(tree: _Tree, paths: list[Path] | None) -> list[LintMessage]:
+    """Macro problems for the whole tree, or for the macro files (or folders) among `paths`."""
+    root = tree.root.resolve()
+    chosen = None if paths is None else [p.resolve() for p in paths]
+    messages = []
+    for problem in lint_macros(tree.root, tree.languages):
+        file = (root / problem.path).resolve()
+        if chosen is None or any(file == p or p in file.parents for p in chosen):
+            severity: Severity = "error" if problem.severity == "error" else "warning"
+            messages.append(LintMessage(tree.display(problem.path), problem.line, 1, severity, problem.rule,
+                                        problem.message))
+    return messages
 
 
 def _load_tree(content_root: Path, languages: tuple[str, ...]) -> _Tree:

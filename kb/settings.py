@@ -76,6 +76,7 @@ def digits_policy(value: str) -> str:
         raise SettingsError(f"KB_DIGITS must be one of {', '.join(DIGITS)}, not {value!r}")
     return cleaned
 
+
 @dataclass(frozen=True)
 class Settings:
     content_dir: Path = setting(Path("content"), "KB_CONTENT_DIR", "the articles (Markdown in git)")
@@ -196,6 +197,9 @@ class Settings:
     digits: str = setting(
         "latn", "KB_DIGITS", "digits of numbers and dates on Arabic pages: `latn` (0-9, as Gulf stores print them) "
         "or `arab` (٠-٩)", parse=digits_policy,
+    )
+    auto_close_days: int = setting(
+        4, "KB_AUTO_CLOSE_DAYS", "solved tickets close (final: a reply then starts a follow-up) after this many days"
     )
 
     @classmethod

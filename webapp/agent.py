@@ -1,8 +1,13 @@
 """The agents' workspace: login, inbox, and the ticket page with suggestions and a reply draft.
 
-Everything here requires a logged-in agent; creating agents and API tokens requires an admin. What
-an agent does with the copilot's output (shown, inserted, edited, sent, rejected) is recorded as
-suggestion events, which is how the team learns whether the suggestions help.
+Everything here requires a logged-in agent; managing agents and API tokens requires an admin. What
+an agent does with the copilot's output and with macros (shown, inserted, applied, edited, sent,
+rejected) is recorded as suggestion events, which is how the team learns whether they help.
+
+GETs never write: what a page view must record ("shown", presence, mentions read) is POSTed by the
+page's script (static/agent.js), which also polls for new messages and colleagues on the ticket.
+Every interface string goes through gettext; the agent picks the interface language (Agent.locale),
+else the browser decides.
 """
 
 from __future__ import annotations
@@ -10,29 +15,38 @@ from __future__ import annotations
 import hmac
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import force_locale, format_datetime, get_locale, gettext, ngettext
 from flask_login import UserMixin, current_user, login_required, login_user, logout_user
 from rapidfuzz.distance import Levenshtein
 
-from copilot.drafts import Draft
-from copilot.suggestions import Suggestions, TicketTextError
-from desk.models import TICKET_STATUSES, Ticket
-from desk.tickets import InputError, plain_text
+from copilot.retrieval import SearchHit
+from desk.advice import thread_version
+from desk.inbox import SORTS, VIEWS, InboxQuery
+from desk.models import PRIORITIES, TICKET_STATUSES, Ticket, as_utc, utcnow
+from desk.tickets import CrossedReplyError, InputError, plain_text
 from webapp import state
 from webapp.audience import requester_audience
 from webapp.forms import LoginForm
 from webapp.help import record, render_article
 from webapp.security import LOGIN_LIMIT, limiter, login_manager, safe_next
 from webapp.texts import labels
-from webapp.urls import hit_url, public_link
+from webapp.ticket_advice import page_advice
+from webapp.urls import hit_url
+from webapp.workspace_labels import ViewLabels
 
 bp = Blueprint("agent", __name__, url_prefix="/agent")
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 25
 MAX_REASON = 500
+MAX_SHOWN = 20
+MAX_QUERY = 200
+MAX_BULK = 200
+MAX_LIVE_MESSAGES = 20
 
 
 @dataclass
@@ -45,6 +59,7 @@ class AgentUser(UserMixin):
     name: str
     role: str
     session_token: str = ""
+    locale: str | None = None
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_token}"
@@ -62,14 +77,29 @@ def load_agent(user_id: str) -> AgentUser | None:
         return None
     if not hmac.compare_digest(agent.session_token.encode(), token.encode("utf-8", "replace")):
         return None  # logged out or password changed since this cookie was issued
-    return AgentUser(agent.id, agent.email, agent.name, agent.role, agent.session_token)
+    return AgentUser(agent.id, agent.email, agent.name, agent.role, agent.session_token, agent.locale)
 
 
 login_manager.login_view = "agent.login"
 
 
+@bp.before_request
+def interface_language() -> None:
+    """The agent's chosen interface language; without one, `select_locale` follows the browser."""
+    if current_user.is_authenticated and current_user.locale:
+        g.interface_lang = current_user.locale
+
+
+def interface_lang() -> str:
+    locale = get_locale()
+    lang = locale.language if locale is not None else "en"
+    return lang if lang in state.settings().languages else state.settings().languages[0]
+
+
 def _page(template: str, **context: Any) -> str:
-    return render_template(template, lang="en", dir="ltr", t=labels("en"), agent=current_user, **context)
+    lang = interface_lang()
+    return render_template(template, lang=lang, dir="rtl" if lang == "ar" else "ltr", t=labels(lang),
+                           agent=current_user, **context)
 
 
 def _admin_required() -> None:
@@ -80,17 +110,17 @@ def _admin_required() -> None:
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(LOGIN_LIMIT, methods=["POST"])
 def login():
-    form = LoginForm("en")
+    form = LoginForm(interface_lang())
     error = None
     if form.validate_on_submit():
         agent = state.desk().accounts.authenticate(form.email.data, form.password.data)
         if agent is not None:
             token = state.desk().accounts.session_token(agent.id)
-            login_user(AgentUser(agent.id, agent.email, agent.name, agent.role, token),
+            login_user(AgentUser(agent.id, agent.email, agent.name, agent.role, token, agent.locale),
                        remember=bool(form.remember.data))
             # Only same-site paths: an open redirect on a login page is a phishing tool.
             return redirect(safe_next(request.args.get("next")) or url_for(".inbox"))
-        error = "Wrong email or password."
+        error = gettext("Wrong email or password.")
     return _page("agent/login.html", form=form, error=error), (401 if error else 200)
 
 
@@ -102,79 +132,197 @@ def logout():
     return redirect(url_for(".login"))
 
 
+def _inbox_query() -> InboxQuery:
+    lang = request.args.get("lang", "")
+    return InboxQuery(
+        view=request.args.get("view", "unsolved"),
+        status=request.args.get("status") or None,
+        lang=lang if lang in state.settings().languages else None,
+        tag=(request.args.get("tag") or "").strip().lower() or None,
+        q=(request.args.get("q") or "")[:MAX_QUERY],
+        sort=request.args.get("sort", "updated"),
+    )
+
+
 @bp.get("/")
 @login_required
 def inbox() -> str:
-    status = request.args.get("status", "open")
-    status = status if status in (*TICKET_STATUSES, "all") else "open"
-    lang = request.args.get("lang", "")
-    lang = lang if lang in state.settings().languages else ""
-    assignee = request.args.get("assignee", "all")
+    desk = state.desk()
+    query = _inbox_query()
     page_number = max(1, request.args.get("page", 1, type=int) or 1)
-    tickets, total = state.desk().tickets.inbox(
-        status=None if status == "all" else status,
-        lang=lang or None,
-        assignee_id=current_user.id if assignee == "me" else None,
-        unassigned=assignee == "unassigned",
-        limit=PAGE_SIZE,
-        offset=(page_number - 1) * PAGE_SIZE,
-    )
+    found = desk.inbox.page(query, current_user.id, limit=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE)
     return _page(
-        "agent/inbox.html", tickets=tickets, total=total, status=status, lang_filter=lang, assignee=assignee,
-        page_number=page_number, pages=max(1, -(-total // PAGE_SIZE)), statuses=TICKET_STATUSES,
-        languages=state.settings().languages,
+        "agent/inbox.html", rows=found.rows, total=found.total, query=query, counts=desk.inbox.counts(current_user.id),
+        views=VIEWS, sorts=SORTS, page_number=page_number, pages=max(1, -(-found.total // PAGE_SIZE)),
+        statuses=TICKET_STATUSES, languages=state.settings().languages, agents=desk.accounts.agents(),
+        popular_tags=desk.tags.popular(),
+        labels=ViewLabels(), since=utcnow().isoformat(),
     )
 
 
-def customer_messages(ticket: Ticket) -> list[str]:
-    return [m.body for m in ticket.messages if m.author == "customer"]
-
-
-def suggestions_for(ticket: Ticket) -> tuple[Suggestions | None, Draft | None, str | None]:
-    engine = state.engine()
+@bp.post("/bulk")
+@login_required
+def bulk():
+    """Assign, solve or tag the checked tickets: all of them change, or (on any error) none."""
+    desk = state.desk()
+    ids = [int(i) for i in request.form.getlist("ticket") if i.isdigit()][:MAX_BULK]
+    action, value = request.form.get("action", ""), request.form.get("value", "").strip()
+    back = request.form.get("back", "")
+    back = back if back.startswith("/agent/") else url_for(".inbox")
+    if not ids:
+        flash(gettext("Select at least one ticket."), "error")
+        return redirect(back)
     try:
-        found = state.suggester().suggest(ticket.subject, customer_messages(ticket), lang=ticket.lang)
-    except TicketTextError as error:
-        return None, None, str(error)
-    name = ticket.customer.name.split()[0] if ticket.customer.name else ""
-    draft = engine.drafter.draft(ticket.lang, name, found.passages, found.abstained, link=public_link(state.settings()))
-    return found, draft, None
+        if action == "assign":
+            assignee = int(value) if value.isdigit() else (current_user.id if value == "me" else None)
+            desk.tickets.bulk_update(ids, assignee_id=assignee, agent_id=current_user.id)
+        elif action == "solve":
+            desk.tickets.bulk_update(ids, status="solved", agent_id=current_user.id)
+        elif action == "tag":
+            desk.tags.add(ids, [t for t in value.replace(",", " ").split() if t])
+        else:
+            raise InputError("action", "choose assign, solve or tag")
+    except InputError as error:
+        flash(str(error), "error")
+        return redirect(back)
+    flash(ngettext("%(num)d ticket updated.", "%(num)d tickets updated.", len(ids)), "ok")
+    return redirect(back)
+
+
+@bp.get("/updates")
+@login_required
+def updates():
+    """What changed since the inbox was drawn (polled by the open inbox; reads only)."""
+    try:
+        since = datetime.fromisoformat(request.args.get("since", ""))
+    except ValueError:
+        return jsonify({"error": "since: an ISO 8601 time"}), 400
+    changed = state.desk().inbox.changed_since(as_utc(since), current_user.id)
+    return jsonify({"changed": [{"id": i, "mine": mine} for i, mine in changed], "now": utcnow().isoformat()})
+
+
+def relevance(hit: SearchHit, passages: list[SearchHit]) -> tuple[int, str]:
+    """A bar width (percent of the best passage's score) and a word for it, instead of "0.236".
+
+    Fused scores have no absolute scale (they depend on the query), so the best passage is the
+    yardstick. The 0.8 / 0.5 cut-offs are a first choice, not tuned: the "inserted" events by rank
+    (suggestion_events.rank) are the data to tune them on once agents have used the workspace.
+    """
+    best = max((p.score for p in passages), default=0.0) or 1.0
+    share = max(0.0, min(1.0, hit.score / best))
+    label = gettext("Best match") if share >= 0.999 else (
+        gettext("Strong") if share >= 0.8 else gettext("Fair") if share >= 0.5 else gettext("Weak"))
+    return round(share * 100), label
+
+
+def macro_choices(ticket: Ticket) -> list[dict[str, object]]:
+    """The ticket language's macros, their placeholders filled for this ticket and agent."""
+    name = ticket.customer.name or ""
+    values = {
+        "customer.name": name or ticket.customer.email,
+        "customer.first_name": name.split()[0] if name.strip() else "",
+        "ticket.reference": ticket.reference,
+        "ticket.subject": ticket.subject,
+        "agent.name": current_user.name,
+    }
+    return [
+        {"key": f"{m.lang}/{m.key}", "title": m.title, "text": m.render(values), "status": m.status,
+         "add_tags": list(m.add_tags)}
+        for m in state.macros(ticket.lang)
+    ]
+
+
+def _ticket_page(found: Ticket, **extra: Any) -> str:
+    desk = state.desk()
+    shown = page_advice(desk, state.engine(), state.suggester(), found)
+    advice = shown.advice
+    now = utcnow()
+    due = as_utc(found.due_at) if found.due_at is not None else None
+    return _page(
+        "agent/ticket.html", ticket=found, history=desk.tickets.history(found.customer_id, exclude=found.id),
+        suggestions=advice.suggestions, draft=advice.draft, problem=advice.problem, passage_link=hit_url,
+        relevance=relevance, advice_version=shown.version, advice_stored=shown.stored,
+        shown_details=advice.shown_details(), statuses=TICKET_STATUSES, priorities=PRIORITIES,
+        agents=desk.accounts.agents(), macros=macro_choices(found), popular_tags=desk.tags.popular(),
+        due=due, overdue=due is not None and due < now, labels=ViewLabels(),
+        last_message_id=max((m.id for m in found.messages), default=0), **extra,
+    )
 
 
 @bp.get("/tickets/<int:ticket_id>")
 @login_required
 def ticket(ticket_id: int) -> str:
-    desk = state.desk()
-    found = desk.tickets.get(ticket_id)
+    """The ticket with its stored advice; writes nothing ("shown" is POSTed by the page's script)."""
+    found = state.desk().tickets.get(ticket_id)
     if found is None:
         abort(404)
-    suggestions, draft, problem = suggestions_for(found)
-    if suggestions is not None:
-        record(
-            desk.events.suggestion, found.id, "shown", agent_id=current_user.id,
-            details={"passages": [f"{h.lang}/{h.id}#{h.anchor}" for h in suggestions.passages],
-                     "query": suggestions.query, "lang": suggestions.lang,
-                     "abstained": suggestions.abstained, "draft_abstained": bool(draft and draft.abstained)},
-        )
-        if draft is not None and draft.abstained:
-            record(desk.events.content_gap, suggestions.query, found.lang, ticket_id=found.id)
-    return _page(
-        "agent/ticket.html", ticket=found, history=desk.tickets.history(found.customer_id, exclude=found.id),
-        suggestions=suggestions, draft=draft, problem=problem, passage_link=hit_url,
-        statuses=TICKET_STATUSES, agents=desk.accounts.agents(),
-    )
+    return _ticket_page(found)
+
+
+@bp.post("/tickets/<int:ticket_id>/shown")
+@login_required
+def suggestions_shown(ticket_id: int):
+    """The page tells what it showed: recorded once per agent and advice version (JSON, CSRF header)."""
+    body = request.get_json(silent=True) or {}
+    version, details = body.get("version"), body.get("details")
+    if not isinstance(version, str) or not version or len(version) > 120 or not isinstance(details, dict):
+        return jsonify({"error": "version and details: send what the page showed"}), 400
+    if state.desk().tickets.get(ticket_id) is None:
+        return jsonify({"error": "no such ticket"}), 404
+    passages = [str(p)[:300] for p in details.get("passages", [])[:MAX_SHOWN]]
+    clean = {"passages": passages, "query": str(details.get("query") or "")[:600],
+             "lang": str(details.get("lang") or "")[:8], "abstained": bool(details.get("abstained")),
+             "draft_abstained": bool(details.get("draft_abstained"))}
+    recorded = state.desk().events.suggestion_shown(ticket_id, current_user.id, version, clean)
+    return jsonify({"ok": True, "recorded": recorded})
+
+
+@bp.post("/tickets/<int:ticket_id>/presence")
+@login_required
+def presence(ticket_id: int):
+    """The ticket page's poll: "I am here (and typing?)", answered with who else is and what is new.
+
+    The first poll also marks this agent's @mentions on the ticket as read.
+    """
+    desk = state.desk()
+    body = request.get_json(silent=True) or {}
+    seen = body.get("seen_message_id")
+    found = desk.tickets.get(ticket_id)
+    if found is None:
+        return jsonify({"error": "no such ticket"}), 404
+    desk.presence.touch(ticket_id, current_user.id, replying=bool(body.get("replying")))
+    if body.get("first"):
+        desk.notes.mark_seen(ticket_id, current_user.id)
+    others = desk.presence.others(ticket_id, current_user.id)
+    new = [m for m in found.messages if isinstance(seen, int) and m.id > seen and m.agent_id != current_user.id]
+    stored = desk.advice.get(ticket_id) if body.get("waiting_for_advice") else None
+    return jsonify({
+        # The background pass stored this thread's advice (the full draft) since the page was drawn.
+        "advice_ready": stored is not None and thread_version(found) == stored.thread_version,
+        "others": [{"name": c.name, "replying": c.replying} for c in others],
+        "new_messages": len(new),
+        "new_customer_messages": sum(1 for m in new if m.author == "customer"),
+        # Shown in the thread as they arrive (the script inserts them as text, never as HTML).
+        "messages": [{
+            "id": m.id, "author": m.author, "internal": m.internal, "body": m.body,
+            "name": (found.customer.name or found.customer.email) if m.author == "customer"
+            else (m.agent.name if m.agent else gettext("Agent")),
+            "time": format_datetime(m.created_at, "short"),
+        } for m in new[:MAX_LIVE_MESSAGES]],
+        "status": found.status,
+    })
 
 
 @bp.post("/tickets/<int:ticket_id>/events")
 @login_required
 def suggestion_event(ticket_id: int):
-    """Inserted / rejected, sent by the ticket page's script as the agent acts (JSON, CSRF header)."""
+    """Inserted / rejected / applied (a macro), sent by the ticket page's script as the agent acts (JSON, CSRF)."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        return jsonify({"error": "send a JSON object with kind (inserted or rejected)"}), 400
+        return jsonify({"error": "send a JSON object with kind (inserted, rejected or applied)"}), 400
     kind = body.get("kind")
-    if kind not in ("inserted", "rejected"):
-        return jsonify({"error": "kind must be inserted or rejected"}), 400
+    if kind not in ("inserted", "rejected", "applied"):
+        return jsonify({"error": "kind must be inserted, rejected or applied"}), 400
     reason = str(body.get("reason") or "")[:MAX_REASON]
     if kind == "rejected" and not reason.strip():
         return jsonify({"error": "reason: say why the suggestion does not fit"}), 400
@@ -196,23 +344,91 @@ def suggestion_event(ticket_id: int):
 @bp.post("/tickets/<int:ticket_id>/reply")
 @login_required
 def reply(ticket_id: int):
+    """Send the reply. If a message arrived since the page was drawn, show it and ask before sending."""
     desk = state.desk()
     text = request.form.get("body", "")
     status = request.form.get("status", "pending")
     inserted = request.form.get("inserted_draft", "")
+    seen = request.form.get("seen_message_id", "")
+    anyway = request.form.get("send_anyway") == "yes"
     try:
-        desk.tickets.reply(ticket_id, current_user.id, text, status=status)
+        desk.tickets.reply(ticket_id, current_user.id, text, status=status,
+                           seen_message_id=None if anyway or not seen.isdigit() else int(seen))
+        tags = [t for t in request.form.getlist("add_tag") if t.strip()]
+        if tags:
+            desk.tags.add([ticket_id], tags)
+    except CrossedReplyError as crossed:
+        found = desk.tickets.get(ticket_id)
+        if found is None:
+            abort(404)
+        return _ticket_page(found, crossed=crossed.messages, kept_reply=text, kept_status=status), 409
     except InputError as error:
         flash(str(error), "error")
         return redirect(url_for(".ticket", ticket_id=ticket_id))
     if inserted:
+        what = request.form.get("inserted_what", "draft")[:20]
+        macro = request.form.get("macro", "")[:200]
+        details = {"what": what, **({"macro": macro} if macro else {})}
         distance = Levenshtein.distance(plain_text(inserted), plain_text(text))
         if distance:
-            record(desk.events.suggestion, ticket_id, "edited", agent_id=current_user.id, edit_distance=distance)
+            record(desk.events.suggestion, ticket_id, "edited", agent_id=current_user.id, edit_distance=distance,
+                   details=details)
         record(desk.events.suggestion, ticket_id, "sent", agent_id=current_user.id, edit_distance=distance,
-               details={"citations": request.form.getlist("citation")})
-    flash("Reply sent.", "ok")
+               details={**details, "citations": request.form.getlist("citation")})
+    flash(gettext("Reply sent."), "ok")
     return redirect(url_for(".ticket", ticket_id=ticket_id))
+
+
+@bp.post("/tickets/<int:ticket_id>/note")
+@login_required
+def note(ticket_id: int):
+    try:
+        written = state.desk().notes.add(ticket_id, current_user.id, request.form.get("body", ""))
+    except InputError as error:
+        flash(str(error), "error")
+    else:
+        if written.mentioned:
+            flash(gettext("Note added; %(names)s will see it in their inbox.", names=", ".join(written.mentioned)),
+                  "ok")
+        else:
+            flash(gettext("Note added."), "ok")
+    return redirect(url_for(".ticket", ticket_id=ticket_id))
+
+
+@bp.post("/tickets/<int:ticket_id>/tags")
+@login_required
+def tags(ticket_id: int):
+    desk = state.desk()
+    try:
+        if request.form.get("remove"):
+            desk.tags.remove(ticket_id, request.form.get("remove", ""))
+        else:
+            desk.tags.add([ticket_id], [t for t in request.form.get("tags", "").replace(",", " ").split() if t])
+    except InputError as error:
+        flash(str(error), "error")
+    return redirect(url_for(".ticket", ticket_id=ticket_id))
+
+
+@bp.post("/tickets/<int:ticket_id>/merge")
+@login_required
+def merge(ticket_id: int):
+    """Merge this (duplicate) ticket into the one given; the customer is told once, in the target's language."""
+    desk = state.desk()
+    target = request.form.get("target", "").strip().lstrip("#")
+    found = desk.tickets.get(int(target)) if target.isdigit() else None
+    if found is None:
+        flash(gettext("No ticket %(target)s to merge into.", target=target), "error")
+        return redirect(url_for(".ticket", ticket_id=ticket_id))
+    with force_locale(found.lang):
+        notice = gettext("We have merged your request #%(source)d into this conversation, so everything "
+                         "is answered in one place.", source=ticket_id)
+    try:
+        desk.tickets.merge(ticket_id, found.id, current_user.id, notice)
+    except InputError as error:
+        flash(str(error), "error")
+        return redirect(url_for(".ticket", ticket_id=ticket_id))
+    flash(gettext("Merged into this ticket."), "ok")
+    return redirect(url_for(".ticket", ticket_id=found.id))
 
 
 @bp.post("/tickets/<int:ticket_id>/update")
@@ -225,6 +441,7 @@ def update(ticket_id: int):
             status=request.form.get("status") or None,
             priority=request.form.get("priority") or None,
             assignee_id=int(assignee) if assignee.isdigit() else (None if assignee == "none" else -1),
+            agent_id=current_user.id,
         )
     except InputError as error:
         flash(str(error), "error")
@@ -243,23 +460,15 @@ def article(lang: str, article_id: str) -> str:
     return _page("agent/article.html", article=found, rendered=rendered)
 
 
-@bp.route("/admin", methods=["GET", "POST"])
+@bp.post("/preferences")
 @login_required
-def admin():
-    """Admins add agents and API tokens here (or with `kb agents create` / `kb tokens create`)."""
-    _admin_required()
-    accounts = state.desk().accounts
-    token = None
-    if request.method == "POST":
-        try:
-            if request.form.get("action") == "agent":
-                accounts.create_agent(
-                    request.form.get("email", ""), request.form.get("password", ""),
-                    name=request.form.get("name", ""), role=request.form.get("role", "agent"),
-                )
-                flash("Agent created.", "ok")
-            elif request.form.get("action") == "token":
-                token = accounts.create_token(request.form.get("name", ""))
-        except InputError as error:
-            flash(str(error), "error")
-    return _page("agent/admin.html", agents=accounts.agents(), token=token)
+def preferences():
+    """The agent's interface language ("" follows the browser)."""
+    locale = request.form.get("locale", "")
+    state.desk().accounts.set_locale(current_user.id, locale if locale in state.settings().languages else None)
+    back = request.form.get("back", "")
+    return redirect(back if back.startswith("/agent/") else url_for(".inbox"))
+
+
+# Registered on `bp` by importing it: the admin pages live in their own module.
+from webapp import agent_admin  # noqa: E402,F401

@@ -295,6 +295,10 @@ from webapp.doctor_commands import doctor_command  # noqa: E402 - registered las
 
 main.add_command(doctor_command, "doctor")
 
+from webapp.workspace_commands import workspace_command  # noqa: E402 - registered after the group exists
+
+main.add_command(workspace_command, "workspace")
+
 if __name__ == "__main__":
     main()
 

@@ -11,6 +11,7 @@ from copilot.engine import Engine
 from copilot.suggestions import Suggester
 from desk.desk import Desk
 from kb.catalog import Catalog
+from kb.macros import Macro, MacroLibrary
 from kb.settings import Settings
 
 
@@ -33,3 +34,11 @@ def suggester() -> Suggester:
 
 def settings() -> Settings:
     return current_app.extensions["settings"]
+
+
+def macros(lang: str) -> list[Macro]:
+    """The content folder's macros of one language (re-read when a macro file changes)."""
+    library = current_app.extensions.get("macros")
+    if library is None:
+        library = current_app.extensions["macros"] = MacroLibrary(settings().content_dir)
+    return library.for_lang(lang)

@@ -123,9 +123,26 @@ def mail_pass(ctx: WorkerContext) -> int:
 
 
 # The registry: every background job of the deployment, in the order a pass runs them.
+def advice_pass(ctx: WorkerContext) -> int:
+    """Suggestions and drafts for tickets that are new, have a new customer message, or were advised
+    from an older index (one bounded pass), so opening a ticket is a read."""
+    from webapp.ticket_advice import precompute_suggestions
+
+    return precompute_suggestions(ctx.desk, ctx.engine, limit=20)
+
+
+def auto_close_pass(ctx: WorkerContext) -> int:
+    """Close tickets solved more than `KB_AUTO_CLOSE_DAYS` ago."""
+    from webapp.workspace_commands import close_solved_tickets
+
+    return close_solved_tickets(ctx.desk, ctx.settings)
+
+
 JOBS: list[Job] = [
     Job("git-sync", git_sync_pass, every_s=0.2),  # an idle pass reads one small file: poll often, publish fast
     Job("mail", mail_pass, every_s=5.0),
+    Job("advice", advice_pass, every_s=2.0),
+    Job("auto-close", auto_close_pass, every_s=600.0),
 ]
 
 

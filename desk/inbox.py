@@ -1,0 +1,163 @@
+"""The agents' inbox: saved views with counts, filters, full-text search, sorting and pages.
+
+A view is a named filter an agent returns to all day ("mine", "unassigned", "due today", "Arabic,
+unassigned", "mentions"); filters (status, language, tag, search) narrow any view. Every view but
+"all" holds only unsolved tickets: a solved ticket is nobody's work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from desk.business_hours import BusinessHours
+from desk.database import Database
+from desk.models import TICKET_STATUSES, Mention, Ticket, TicketPresence, TicketTag, as_utc, utcnow
+from desk.ticket_search import matches
+
+VIEWS = ("unsolved", "mine", "unassigned", "due_today", "arabic_unassigned", "mentions", "all")
+SORTS = ("updated", "created", "due", "priority")
+UNSOLVED = ("new", "open", "pending", "on_hold")
+_PRIORITY_RANK = case({"urgent": 0, "high": 1, "normal": 2, "low": 3}, value=Ticket.priority, else_=4)
+
+
+@dataclass(frozen=True)
+class InboxQuery:
+    view: str = "unsolved"
+    status: str | None = None  # one of TICKET_STATUSES, None for the view's own
+    lang: str | None = None
+    tag: str | None = None
+    q: str = ""
+    sort: str = "updated"
+
+    def __post_init__(self) -> None:
+        # Unknown values (a hand-edited URL) fall back to the defaults rather than erroring.
+        if self.view not in VIEWS:
+            object.__setattr__(self, "view", "unsolved")
+        if self.sort not in SORTS:
+            object.__setattr__(self, "sort", "updated")
+        if self.status not in TICKET_STATUSES:
+            object.__setattr__(self, "status", None)
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    ticket: Ticket
+    mentions: int  # unseen notes mentioning this agent
+    new_activity: bool  # assigned to this agent and updated since they last had it open
+    overdue: bool  # the reply due time has passed
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    rows: list[InboxRow]
+    total: int
+
+
+class Inbox:
+    def __init__(self, db: Database, hours: BusinessHours | None = None) -> None:
+        self.db = db
+        self.hours = hours or BusinessHours.from_mapping({})
+
+    def end_of_today(self, now: datetime) -> datetime:
+        """Midnight ending the default team's working day, as it sees it on the wall."""
+        zone = self.hours.team().zone
+        local = now.astimezone(zone)
+        return datetime.combine(local.date() + timedelta(days=1), time(0), zone)
+
+    def view_clauses(
+        self, view: str, agent_id: int, now: datetime, status: str | None = None
+    ) -> list[ColumnElement[bool]]:
+        """The view's filter; `status` replaces its "unsolved" rule (e.g. "mine" and "pending")."""
+        if status:
+            clauses: list[ColumnElement[bool]] = [Ticket.status == status]
+        else:
+            clauses = [] if view == "all" else [Ticket.status.in_(UNSOLVED)]
+        if view == "mine":
+            clauses.append(Ticket.assignee_id == agent_id)
+        elif view in ("unassigned", "arabic_unassigned"):
+            clauses.append(Ticket.assignee_id.is_(None))
+            if view == "arabic_unassigned":
+                clauses.append(Ticket.lang == "ar")
+        elif view == "due_today":
+            clauses.append(Ticket.due_at < self.end_of_today(now))
+        elif view == "mentions":
+            clauses.append(
+                Ticket.id.in_(select(Mention.ticket_id).where(Mention.agent_id == agent_id, Mention.seen_at.is_(None)))
+            )
+        return clauses
+
+    def _clauses(self, query: InboxQuery, agent_id: int, now: datetime) -> list[ColumnElement[bool]]:
+        clauses = self.view_clauses(query.view, agent_id, now, query.status)
+        if query.lang:
+            clauses.append(Ticket.lang == query.lang)
+        if query.tag:
+            clauses.append(Ticket.id.in_(select(TicketTag.ticket_id).where(TicketTag.tag == query.tag)))
+        found = matches(query.q)
+        if found is not None:
+            clauses.append(found)
+        return clauses
+
+    @staticmethod
+    def _order(sort: str) -> list:  # type: ignore[type-arg]
+        if sort == "created":
+            return [Ticket.created_at.desc(), Ticket.id.desc()]
+        if sort == "due":
+            return [Ticket.due_at.is_(None), Ticket.due_at, Ticket.id]
+        if sort == "priority":
+            return [_PRIORITY_RANK, Ticket.due_at.is_(None), Ticket.due_at, Ticket.id]
+        return [Ticket.updated_at.desc(), Ticket.id.desc()]
+
+    def page(
+        self, query: InboxQuery, agent_id: int, limit: int = 25, offset: int = 0, now: datetime | None = None
+    ) -> InboxPage:
+        now = now or utcnow()
+        select_ids = select(Ticket.id).where(*self._clauses(query, agent_id, now))
+        with self.db.session() as session:
+            total = session.scalar(select(func.count()).select_from(select_ids.subquery())) or 0
+            tickets = list(session.scalars(
+                select(Ticket).where(*self._clauses(query, agent_id, now))
+                .options(joinedload(Ticket.customer), joinedload(Ticket.assignee), selectinload(Ticket.tags))
+                .order_by(*self._order(query.sort)).limit(limit).offset(offset)
+            ))
+            ids = [t.id for t in tickets]
+            mentions = dict(session.execute(
+                select(Mention.ticket_id, func.count())
+                .where(Mention.ticket_id.in_(ids), Mention.agent_id == agent_id, Mention.seen_at.is_(None))
+                .group_by(Mention.ticket_id)
+            ).all()) if ids else {}
+            seen = dict(session.execute(
+                select(TicketPresence.ticket_id, TicketPresence.seen_at)
+                .where(TicketPresence.ticket_id.in_(ids), TicketPresence.agent_id == agent_id)
+            ).all()) if ids else {}
+        rows = [
+            InboxRow(t, mentions.get(t.id, 0), t.assignee_id == agent_id and _after(t.updated_at, seen.get(t.id)),
+                     t.due_at is not None and as_utc(t.due_at) < now)
+            for t in tickets
+        ]
+        return InboxPage(rows, total)
+
+    def counts(self, agent_id: int, now: datetime | None = None) -> dict[str, int]:
+        """How many tickets each saved view holds, for the view list."""
+        now = now or utcnow()
+        with self.db.session() as session:
+            return {
+                view: session.scalar(select(func.count(Ticket.id)).where(*self.view_clauses(view, agent_id, now))) or 0
+                for view in VIEWS
+            }
+
+    def changed_since(self, since: datetime, agent_id: int, limit: int = 50) -> list[tuple[int, bool]]:
+        """Tickets with customer activity after `since` (polled by the open inbox): (id, mine)."""
+        with self.db.session() as session:
+            rows = session.execute(
+                select(Ticket.id, Ticket.assignee_id).where(Ticket.updated_at > since)
+                .order_by(Ticket.updated_at.desc()).limit(limit)
+            ).all()
+        return [(ticket_id, assignee == agent_id) for ticket_id, assignee in rows]
+
+
+def _after(updated: datetime, seen: datetime | None) -> bool:
+    return seen is None or as_utc(updated) > as_utc(seen)

@@ -1,0 +1,79 @@
+"""Internal notes: agents writing to each other on a ticket, never to the customer.
+
+A note is a `Message` with `internal=True`: never emailed, never shown on the customer's ticket page,
+never counted as a reply (no first response, no status change, nothing becomes due). `@name` in a note
+mentions another agent by the part of their email before the @ (`@sara` for sara@example.com) or
+their whole email; each mentioned agent sees the ticket in their inbox's "Mentions" view until they
+open it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+
+from desk.database import Database
+from desk.models import Agent, Mention, Message, Ticket, utcnow
+from desk.ticket_search import index_ticket
+from desk.tickets import MAX_BODY, InputError, _clean_text
+
+MENTION = re.compile(r"(?<![\w.])@([\w.+-]+(?:@[\w-]+(?:\.[\w-]+)+)?)")
+
+
+@dataclass(frozen=True)
+class Note:
+    message_id: int
+    mentioned: list[str]  # the names of the agents the note mentions
+
+
+def mention_handles(body: str) -> set[str]:
+    """What follows each @ in a note, lower-cased (a trailing full stop is punctuation, not a name)."""
+    return {m.rstrip(".").lower() for m in MENTION.findall(body)}
+
+
+class Notes:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def add(self, ticket_id: int, agent_id: int, body: str) -> Note:
+        text = _clean_text("note", body, MAX_BODY)
+        handles = mention_handles(text)
+        with self.db.session() as session:
+            ticket = session.get(Ticket, ticket_id)
+            if ticket is None:
+                raise InputError("ticket", f"no ticket {ticket_id}")
+            message = Message(author="agent", agent_id=agent_id, body=text, internal=True, created_at=utcnow())
+            ticket.messages.append(message)
+            ticket.updated_at = message.created_at
+            session.flush()
+            mentioned = []
+            if handles:
+                for agent in session.scalars(select(Agent).where(Agent.active)):
+                    local = agent.email.split("@", 1)[0]
+                    if agent.id != agent_id and (local in handles or agent.email in handles):
+                        session.add(Mention(message_id=message.id, ticket_id=ticket_id, agent_id=agent.id))
+                        mentioned.append(agent.name)
+            index_ticket(session, ticket)
+        return Note(message.id, mentioned)
+
+    def unseen(self, agent_id: int) -> dict[int, int]:
+        """Ticket id -> how many notes mention this agent that they have not opened yet."""
+        with self.db.session() as session:
+            rows = session.execute(
+                select(Mention.ticket_id, func.count())
+                .where(Mention.agent_id == agent_id, Mention.seen_at.is_(None))
+                .group_by(Mention.ticket_id)
+            ).all()
+        return {ticket_id: count for ticket_id, count in rows}
+
+    def mark_seen(self, ticket_id: int, agent_id: int) -> int:
+        """The agent read the ticket (a POST from its page, never the GET itself)."""
+        with self.db.session() as session:
+            done = session.execute(
+                update(Mention)
+                .where(Mention.ticket_id == ticket_id, Mention.agent_id == agent_id, Mention.seen_at.is_(None))
+                .values(seen_at=utcnow())
+            )
+            return int(done.rowcount)  # type: ignore[attr-defined]

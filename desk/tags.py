@@ -1,0 +1,62 @@
+"""Tags on tickets: free-form labels ("refund", "vip", "شحن") that the inbox filters by.
+
+A tag is folded to one form (lower case, spaces to hyphens, letters, digits, - and _ only, in any
+script) so "VIP" and "vip " are one tag; the workspace suggests existing tags as the agent types.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import delete, func, select
+
+from desk.database import Database
+from desk.models import Ticket, TicketTag
+from desk.tickets import InputError
+
+MAX_TAG = 60
+_TAG = re.compile(r"^[\w-]+$")
+
+
+def clean_tag(value: str) -> str:
+    tag = "-".join(value.strip().lower().split())
+    if not tag:
+        raise InputError("tag", "is empty")
+    if len(tag) > MAX_TAG or not _TAG.match(tag):
+        raise InputError("tag", f"{value!r}: use letters, digits, - and _ (at most {MAX_TAG} characters)")
+    return tag
+
+
+class Tags:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def add(self, ticket_ids: list[int], tags: list[str]) -> int:
+        """Tag every ticket with every tag (already present: skipped); returns how many were added."""
+        clean = sorted({clean_tag(t) for t in tags})
+        added = 0
+        with self.db.session() as session:
+            for ticket_id in ticket_ids:
+                ticket = session.get(Ticket, ticket_id)
+                if ticket is None:
+                    raise InputError("ticket", f"no ticket {ticket_id}")
+                have = {t.tag for t in ticket.tags}
+                for tag in clean:
+                    if tag not in have:
+                        ticket.tags.append(TicketTag(tag=tag))
+                        added += 1
+        return added
+
+    def remove(self, ticket_id: int, tag: str) -> bool:
+        with self.db.session() as session:
+            done = session.execute(delete(TicketTag).where(TicketTag.ticket_id == ticket_id, TicketTag.tag == tag))
+            return bool(done.rowcount)  # type: ignore[attr-defined]
+
+    def popular(self, limit: int = 200) -> list[tuple[str, int]]:
+        """Existing tags, most used first: the suggestions offered while typing a tag."""
+        with self.db.session() as session:
+            rows = session.execute(
+                select(TicketTag.tag, func.count()).group_by(TicketTag.tag)
+                .order_by(func.count().desc(), TicketTag.tag).limit(limit)
+            ).all()
+        return [(tag, count) for tag, count in rows]

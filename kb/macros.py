@@ -1,0 +1,181 @@
+"""Macros (canned replies) kept as Markdown in git: `content/_macros/<lang>/<key>.md`.
+
+A macro is a reply an agent sends often, with placeholders filled from the ticket and, optionally,
+actions applied when the reply is sent:
+
+    ---
+    title: Refund on its way
+    tags: [refund]
+    actions:
+      status: pending
+      add_tags: [refund]
+    ---
+    Hello {{ customer.name }}, your refund for request {{ ticket.reference }} ...
+    {{ agent.name }}
+
+The file name (without .md) is the macro's key; the same key in each shipped language is one macro
+in translation (`kb lint` warns when a language lacks it). The body is the reply's plain text, as
+the agent would type it: no Markdown rendering. Placeholders outside PLACEHOLDERS are errors, so a
+typo never reaches a customer as "{{ custmer.name }}".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+MACROS_DIR = "_macros"
+PLACEHOLDERS = ("customer.name", "customer.first_name", "ticket.reference", "ticket.subject", "agent.name")
+# The statuses a macro may set: a reply never marks a ticket "new".
+MACRO_STATUSES = ("open", "pending", "on_hold", "solved")
+_PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
+_FENCE = "---"
+
+
+class MacroError(ValueError):
+    """A macro file that cannot be used; names the file, the line and the lint rule."""
+
+    def __init__(self, path: str, line: int, rule: str, message: str) -> None:
+        super().__init__(f"{path}:{line}: {message}")
+        self.path, self.line, self.rule, self.message = path, line, rule, message
+
+
+@dataclass(frozen=True)
+class Macro:
+    key: str
+    lang: str
+    path: str  # relative to the content folder
+    title: str
+    body: str
+    body_line: int
+    tags: tuple[str, ...] = ()
+    status: str | None = None  # set on send
+    add_tags: tuple[str, ...] = field(default_factory=tuple)  # added on send
+
+    def placeholders(self) -> Iterator[tuple[str, int]]:
+        """Each placeholder name with its line in the file."""
+        for offset, line in enumerate(self.body.splitlines()):
+            for found in _PLACEHOLDER.finditer(line):
+                yield found.group(1), self.body_line + offset
+
+    def render(self, values: Mapping[str, str]) -> str:
+        """The body with each known placeholder replaced (unknown ones are left for the agent to see)."""
+        return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), self.body)
+
+
+def iter_macro_paths(content_dir: Path) -> Iterator[Path]:
+    yield from sorted((content_dir / MACROS_DIR).glob("*/*.md"))
+
+
+def load_macro(path: Path, content_dir: Path) -> Macro:
+    relative = path.relative_to(content_dir).as_posix()
+    lines = path.read_text(encoding="utf-8").lstrip("\ufeff").splitlines()
+    if not lines or lines[0].strip() != _FENCE or _FENCE not in (line.strip() for line in lines[1:]):
+        raise MacroError(relative, 1, "macro-front-matter", "missing front matter (a '---' block with a title)")
+    end = next(i for i in range(1, len(lines)) if lines[i].strip() == _FENCE)
+    try:
+        meta = yaml.safe_load("\n".join(lines[1:end])) or {}
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        raise MacroError(relative, (mark.line + 2) if mark else 1, "macro-front-matter", f"bad YAML: {error}") from None
+    if not isinstance(meta, dict):
+        raise MacroError(relative, 2, "macro-front-matter", "front matter must be a mapping")
+    title = str(meta.get("title") or "").strip()
+    if not title:
+        raise MacroError(relative, 2, "macro-front-matter", "title: missing")
+    actions = meta.get("actions") or {}
+    if not isinstance(actions, dict) or set(actions) - {"status", "add_tags"}:
+        raise MacroError(relative, 2, "macro-front-matter", "actions: only 'status' and 'add_tags' are known")
+    status = actions.get("status")
+    if status is not None and status not in MACRO_STATUSES:
+        raise MacroError(relative, 2, "macro-front-matter",
+                         f"actions.status: must be one of {', '.join(MACRO_STATUSES)}, not {status!r}")
+    body = "\n".join(lines[end + 1 :]).strip("\n")
+    if not body.strip():
+        raise MacroError(relative, end + 2, "macro-front-matter", "the macro has no text")
+    first_body = end + 2 + next((i for i, line in enumerate(lines[end + 1 :]) if line.strip()), 0)
+    return Macro(
+        key=path.stem,
+        lang=path.parent.name,
+        path=relative,
+        title=title,
+        body=body,
+        body_line=first_body,
+        tags=tuple(str(t) for t in meta.get("tags") or ()),
+        status=status,
+        add_tags=tuple(str(t) for t in actions.get("add_tags") or ()),
+    )
+
+
+def load_macros(content_dir: Path, lang: str | None = None) -> list[Macro]:
+    """Every usable macro (of `lang` when given), by title; broken files are left to `kb lint`."""
+    found = []
+    for path in iter_macro_paths(content_dir):
+        if lang is not None and path.parent.name != lang:
+            continue
+        try:
+            found.append(load_macro(path, content_dir))
+        except MacroError:
+            continue
+    return sorted(found, key=lambda m: m.title.casefold())
+
+
+@dataclass(frozen=True)
+class MacroProblem:
+    path: str
+    line: int
+    severity: str  # "error" | "warning"
+    rule: str
+    message: str
+
+
+def lint_macros(content_dir: Path, languages: tuple[str, ...]) -> list[MacroProblem]:
+    """Rules (kb lint ids): macro-front-matter (error), unknown-placeholder (error), macro-lang-folder
+    (error: a folder that is not a shipped language), missing-macro-translation (warning)."""
+    problems: list[MacroProblem] = []
+    keys: dict[str, set[str]] = {}
+    paths: dict[tuple[str, str], str] = {}
+    for path in iter_macro_paths(content_dir):
+        relative = path.relative_to(content_dir).as_posix()
+        if path.parent.name not in languages:
+            problems.append(MacroProblem(relative, 1, "error", "macro-lang-folder",
+                                         f"{path.parent.name!r} is not a shipped language ({', '.join(languages)})"))
+            continue
+        # A broken file still exists: its own error is the message, not a "missing translation".
+        keys.setdefault(path.stem, set()).add(path.parent.name)
+        paths[(path.stem, path.parent.name)] = relative
+        try:
+            macro = load_macro(path, content_dir)
+        except MacroError as error:
+            problems.append(MacroProblem(error.path, error.line, "error", error.rule, error.message))
+            continue
+        for name, line in macro.placeholders():
+            if name not in PLACEHOLDERS:
+                problems.append(MacroProblem(relative, line, "error", "unknown-placeholder",
+                                             f"unknown placeholder {{{{ {name} }}}}; known: {', '.join(PLACEHOLDERS)}"))
+    for key, langs in sorted(keys.items()):
+        for missing in (lang for lang in languages if lang not in langs):
+            owner = paths[(key, sorted(langs)[0])]
+            problems.append(MacroProblem(owner, 1, "warning", "missing-macro-translation",
+                                         f"no {missing} version of this macro ({MACROS_DIR}/{missing}/{key}.md)"))
+    return problems
+
+
+class MacroLibrary:
+    """The macros of a content folder, re-read only when a macro file is added, removed or changed
+    (a git sync changes them under a running server; a stat per file is all a page view costs)."""
+
+    def __init__(self, content_dir: Path) -> None:
+        self.content_dir = content_dir
+        self._stamp: tuple[tuple[str, int], ...] | None = None
+        self._macros: list[Macro] = []
+
+    def for_lang(self, lang: str) -> list[Macro]:
+        stamp = tuple((p.as_posix(), p.stat().st_mtime_ns) for p in iter_macro_paths(self.content_dir))
+        if stamp != self._stamp:
+            self._macros, self._stamp = load_macros(self.content_dir), stamp
+        return [m for m in self._macros if m.lang == lang]

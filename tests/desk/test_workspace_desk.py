@@ -1,0 +1,203 @@
+"""The desk side of the agent workspace on a real database: notes and @mentions, tags, due times in
+business hours, auto-close, inbox views, search, sorting, bulk changes, merges, crossed replies and
+presence."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from desk.desk import Desk
+from desk.inbox import InboxQuery
+from desk.tickets import CrossedReplyError, InputError, NewTicket
+from kb.settings import Settings
+from tests.conftest import database_url_for_tests
+
+ROOT = Path(__file__).resolve().parents[2]
+PASSWORD = "a long enough password"
+
+
+@pytest.fixture
+def desk(tmp_path: Path) -> Iterator[Desk]:
+    opened = Desk(Settings(data_dir=tmp_path, content_dir=ROOT / "content", database_url=database_url_for_tests()))
+    yield opened
+    opened.close()
+
+
+def ticket(desk: Desk, **overrides: object) -> int:
+    fields = {"email": "sara@example.com", "name": "Sara Ali", "subject": "Refund not received", "body": "Where is it?"}
+    return desk.tickets.create(NewTicket(**(fields | overrides))).id  # type: ignore[arg-type]
+
+
+def agents(desk: Desk) -> tuple[int, int]:
+    first = desk.accounts.create_agent("sara.k@example.com", PASSWORD, name="Sara K").id
+    second = desk.accounts.create_agent("omar@example.com", PASSWORD, name="Omar").id
+    return first, second
+
+
+def ids(page) -> list[int]:  # type: ignore[no-untyped-def]
+    return [row.ticket.id for row in page.rows]
+
+
+def test_a_note_is_internal_mentions_reach_the_colleague_until_they_open_the_ticket(desk: Desk) -> None:
+    sara, omar = agents(desk)
+    ticket_id = ticket(desk)
+    note = desk.notes.add(ticket_id, sara, "@omar can you check the courier? cc @nobody and @sara.k.")
+    assert note.mentioned == ["Omar"]  # the author is not notified of her own note; unknown names are ignored
+    found = desk.tickets.get(ticket_id)
+    assert found.messages[-1].internal and found.status == "open" and found.first_response_at is None
+    assert desk.notes.unseen(omar) == {ticket_id: 1}
+    assert ids(desk.inbox.page(InboxQuery(view="mentions"), omar)) == [ticket_id]
+    assert desk.inbox.page(InboxQuery(view="mentions"), omar).rows[0].mentions == 1
+    assert desk.notes.mark_seen(ticket_id, omar) == 1
+    assert desk.notes.unseen(omar) == {} and desk.inbox.counts(omar)["mentions"] == 0
+    with pytest.raises(InputError, match="note"):
+        desk.notes.add(ticket_id, sara, "  ")
+
+
+def test_tags_are_folded_suggested_by_use_and_filter_the_inbox(desk: Desk) -> None:
+    sara, _ = agents(desk)
+    first, second = ticket(desk), ticket(desk, subject="Late delivery")
+    assert desk.tags.add([first, second], ["Refund", "VIP customer"]) == 4
+    assert desk.tags.add([first], ["refund", "شحن"]) == 1  # already there: not added twice
+    assert desk.tags.popular()[0:2] == [("refund", 2), ("vip-customer", 2)]
+    assert ids(desk.inbox.page(InboxQuery(tag="شحن"), sara)) == [first]
+    assert desk.tags.remove(first, "شحن") and not desk.tags.remove(first, "شحن")
+    with pytest.raises(InputError, match="tag"):
+        desk.tags.add([first], ["no;semicolons"])
+
+
+def test_due_times_count_business_hours_by_priority_and_clear_when_answered(desk: Desk) -> None:
+    sara, _ = agents(desk)
+    # Thursday 2026-10-01 16:00 Riyadh (13:00 UTC): 1 hour left that day, the weekend, then Sunday 09:00.
+    created = datetime(2026, 10, 1, 13, 0, tzinfo=UTC)
+    ticket_id = ticket(desk, created=created, priority="normal")
+    due = desk.tickets.get(ticket_id).due_at.replace(tzinfo=UTC)
+    assert due == datetime(2026, 10, 4, 13, 0, tzinfo=UTC)  # Sunday 16:00 Riyadh: 1 + 7 working hours
+    desk.tickets.update(ticket_id, priority="urgent")
+    assert desk.tickets.get(ticket_id).due_at.replace(tzinfo=UTC) == datetime(2026, 10, 4, 7, 0, tzinfo=UTC)
+    desk.tickets.reply(ticket_id, sara, "Looking into it", status="pending")
+    assert desk.tickets.get(ticket_id).due_at is None
+    desk.tickets.customer_reply(desk.tickets.get(ticket_id).reference, "Any news?")
+    assert desk.tickets.get(ticket_id).due_at is not None
+
+
+def test_solved_tickets_close_after_the_configured_days_in_one_bounded_pass(desk: Desk) -> None:
+    old, recent = ticket(desk), ticket(desk)
+    desk.tickets.update(old, status="solved")
+    desk.tickets.update(recent, status="solved")
+    later = datetime.now(UTC) + timedelta(days=5)
+    assert desk.tickets.close_solved(timedelta(days=7), now=later) == 0
+    assert desk.tickets.close_solved(timedelta(days=4), limit=1, now=later) == 1
+    assert desk.tickets.close_solved(timedelta(days=4), now=later) == 1
+    assert {desk.tickets.get(t).status for t in (old, recent)} == {"closed"}
+
+
+def test_inbox_search_covers_subject_messages_and_customer_in_both_scripts(desk: Desk) -> None:
+    sara, _ = agents(desk)
+    arabic = ticket(desk, email="khalid@example.com", name="خالد العتيبي", subject="مشكلة في الإسترجاع",
+                    body="لم يصل المبلغ إلى حسابي")
+    english = ticket(desk, subject="Apple Pay fails", body="The payment keeps failing at checkout")
+    assert ids(desk.inbox.page(InboxQuery(q="العتيبي"), sara)) == [arabic]  # customer name
+    assert ids(desk.inbox.page(InboxQuery(q="الاسترجاع"), sara)) == [arabic]  # hamza folded
+    assert ids(desk.inbox.page(InboxQuery(q="حسابي"), sara)) == [arabic]  # message body
+    assert ids(desk.inbox.page(InboxQuery(q="CHECKOUT apple"), sara)) == [english]  # every term, any case
+    assert ids(desk.inbox.page(InboxQuery(q="khalid@example"), sara)) == [arabic]
+    assert ids(desk.inbox.page(InboxQuery(q="100%"), sara)) == []  # LIKE wildcards are literal
+    desk.tickets.customer_reply(desk.tickets.get(english).reference, "Tried a second card: declined")
+    assert ids(desk.inbox.page(InboxQuery(q="declined"), sara)) == [english]
+
+
+def test_views_count_sort_and_page(desk: Desk) -> None:
+    sara, omar = agents(desk)
+    now = datetime(2026, 10, 4, 6, 0, tzinfo=UTC)  # Sunday 09:00 Riyadh
+    low = ticket(desk, priority="low", created=now - timedelta(hours=3))
+    urgent = ticket(desk, priority="urgent", created=now - timedelta(hours=2))
+    arabic = ticket(desk, subject="طلبي متأخر", body="متى يصل الطلب؟", lang="ar", created=now - timedelta(hours=1))
+    desk.tickets.update(low, assignee_id=sara)
+    counts = desk.inbox.counts(sara, now=now)
+    assert counts["mine"] == 1 and counts["unassigned"] == 2 and counts["arabic_unassigned"] == 1
+    assert counts["due_today"] == 2  # urgent (2 h) and the Arabic normal (8 h) fall today; low (24 h) does not
+    assert ids(desk.inbox.page(InboxQuery(sort="priority"), sara)) == [urgent, arabic, low]
+    assert ids(desk.inbox.page(InboxQuery(sort="created"), sara)) == [arabic, urgent, low]
+    assert ids(desk.inbox.page(InboxQuery(sort="due"), sara))[0] == urgent
+    assert ids(desk.inbox.page(InboxQuery(view="arabic_unassigned"), omar)) == [arabic]
+    second = desk.inbox.page(InboxQuery(sort="created"), sara, limit=2, offset=2)
+    assert ids(second) == [low] and second.total == 3
+    assert desk.inbox.page(InboxQuery(view="mine"), sara).rows[0].new_activity  # never opened by Sara
+    desk.presence.touch(low, sara, replying=False)
+    assert not desk.inbox.page(InboxQuery(view="mine"), sara).rows[0].new_activity
+
+
+def test_bulk_changes_apply_to_all_or_none(desk: Desk) -> None:
+    sara, _ = agents(desk)
+    first, second = ticket(desk), ticket(desk)
+    assert desk.tickets.bulk_update([first, second], status="solved", agent_id=sara) == 2
+    with pytest.raises(InputError, match="ticket"):
+        desk.tickets.bulk_update([first, 999], status="open")
+    assert desk.tickets.get(first).status == "solved"  # the bad id rolled the whole batch back
+
+
+def test_merge_moves_the_messages_closes_the_duplicate_and_tells_the_customer_once(desk: Desk) -> None:
+    sara, _ = agents(desk)
+    target = ticket(desk, body="First message")
+    duplicate = ticket(desk, body="Same problem, again")
+    desk.tags.add([duplicate], ["refund"])
+    merged = desk.tickets.merge(duplicate, target, sara, "We merged your two requests into this one.")
+    bodies = [m.body for m in desk.tickets.get(target).messages]
+    assert bodies == ["First message", "Same problem, again", "We merged your two requests into this one."]
+    old = desk.tickets.get(duplicate)
+    assert old.status == "closed" and old.merged_into_id == target and old.messages == []
+    assert [t.tag for t in merged.tags] == ["refund"]
+    with pytest.raises(InputError, match="already merged"):
+        desk.tickets.merge(duplicate, target, sara, "again")
+    other = ticket(desk, email="someone.else@example.com")
+    with pytest.raises(InputError, match="different customers"):
+        desk.tickets.merge(other, target, sara, "no")
+
+
+def test_a_reply_that_crossed_a_new_customer_message_is_held(desk: Desk) -> None:
+    sara, omar = agents(desk)
+    ticket_id = ticket(desk)
+    seen = desk.tickets.get(ticket_id).messages[-1].id
+    desk.tickets.customer_reply(desk.tickets.get(ticket_id).reference, "Actually it arrived, thanks!")
+    with pytest.raises(CrossedReplyError) as crossed:
+        desk.tickets.reply(ticket_id, sara, "Let me check", seen_message_id=seen)
+    assert crossed.value.messages == [("customer", "Actually it arrived, thanks!")]
+    assert len(desk.tickets.get(ticket_id).messages) == 2  # nothing was sent
+    desk.tickets.reply(ticket_id, sara, "Glad to hear it", seen_message_id=seen + 1)
+    desk.presence.touch(ticket_id, omar, replying=True)
+    assert [(c.name, c.replying) for c in desk.presence.others(ticket_id, sara)] == [("Omar", True)]
+    assert desk.presence.others(ticket_id, sara, now=datetime.now(UTC) + timedelta(minutes=5)) == []
+
+
+def test_tickets_written_before_the_workspace_migration_become_searchable(tmp_path: Path) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from desk.database import MIGRATIONS, Database
+
+    db = Database.from_settings(Settings(data_dir=tmp_path, database_url=database_url_for_tests()))
+    config = Config()
+    config.set_main_option("script_location", MIGRATIONS.as_posix())
+    with db.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0002")
+        connection.exec_driver_sql(
+            "INSERT INTO customers (id, email, name, created_at) VALUES (1, 'k@example.com', 'خالد', '2026-01-01')")
+        connection.exec_driver_sql(
+            "INSERT INTO tickets (id, reference, customer_id, subject, lang, status, priority, channel, context, "
+            "created_at, updated_at) VALUES (1, 'r1', 1, 'استرجاع', 'ar', 'open', 'normal', 'web', '{}', "
+            "'2026-01-01', '2026-01-01')")
+        connection.exec_driver_sql(
+            "INSERT INTO messages (ticket_id, author, body, internal, created_at) "
+            "VALUES (1, 'customer', 'لم يصل المبلغ إلى حسابي', false, '2026-01-01')")
+    db.close()
+    desk = Desk(Settings(data_dir=tmp_path, database_url=database_url_for_tests()))
+    agent = desk.accounts.create_agent("a@example.com", PASSWORD).id
+    assert ids(desk.inbox.page(InboxQuery(q="شحن حسابي"), agent)) == []  # every term must match
+    assert ids(desk.inbox.page(InboxQuery(q="الي حسابي خالد"), agent)) == [1]  # إلى folded
+    desk.close()

@@ -1,0 +1,84 @@
+"""Macros: parsing, placeholders, and each `kb lint` macro rule failing and then passing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kb.lint import lint_paths
+from kb.macros import PLACEHOLDERS, load_macro, load_macros
+
+ROOT = Path(__file__).resolve().parents[2]
+GOOD = """---
+title: Refund on its way
+tags: [refund]
+actions:
+  status: pending
+  add_tags: [refund]
+---
+Hello {{ customer.first_name }},
+request {{ ticket.reference }}.
+{{ agent.name }}
+"""
+
+
+def write(root: Path, relative: str, text: str) -> Path:
+    path = root / "_macros" / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def rules(root: Path, paths: list[Path] | None = None) -> list[tuple[str, int, str]]:
+    return [(Path(m.path).relative_to(root).as_posix(), m.line, m.rule) for m in lint_paths(root, paths)]
+
+
+def test_a_macro_parses_renders_and_keeps_unknown_placeholders_visible(tmp_path: Path) -> None:
+    macro = load_macro(write(tmp_path, "en/refund.md", GOOD), tmp_path)
+    assert (macro.key, macro.lang, macro.title, macro.status, macro.add_tags) == (
+        "refund", "en", "Refund on its way", "pending", ("refund",))
+    assert [line for _, line in macro.placeholders()] == [8, 9, 10]
+    text = macro.render({"customer.first_name": "Sara", "ticket.reference": "R-1"})
+    assert text.startswith("Hello Sara,\nrequest R-1.") and text.endswith("{{ agent.name }}")
+
+
+def test_the_shipped_macros_are_clean_and_come_in_both_languages() -> None:
+    assert rules(ROOT / "content", [ROOT / "content" / "_macros"]) == []
+    english, arabic = load_macros(ROOT / "content", "en"), load_macros(ROOT / "content", "ar")
+    assert len(english) >= 6 and {m.key for m in english} == {m.key for m in arabic}
+    assert all(name in PLACEHOLDERS for m in english + arabic for name, _ in m.placeholders())
+
+
+def test_unknown_placeholder_fails_then_passes(tmp_path: Path) -> None:
+    write(tmp_path, "ar/refund.md", GOOD)
+    path = write(tmp_path, "en/refund.md", GOOD.replace("{{ ticket.reference }}", "{{ ticket.number }}"))
+    assert rules(tmp_path) == [("_macros/en/refund.md", 9, "unknown-placeholder")]
+    write(tmp_path, "en/refund.md", GOOD)
+    assert rules(tmp_path, [path]) == []
+
+
+def test_missing_translation_fails_then_passes(tmp_path: Path) -> None:
+    path = write(tmp_path, "en/refund.md", GOOD)
+    assert rules(tmp_path) == [("_macros/en/refund.md", 1, "missing-macro-translation")]
+    write(tmp_path, "ar/refund.md", GOOD.replace("Refund on its way", "المبلغ في الطريق"))
+    assert rules(tmp_path, [path]) == []
+
+
+def test_bad_front_matter_and_unknown_actions_fail_then_pass(tmp_path: Path) -> None:
+    write(tmp_path, "ar/refund.md", GOOD)
+    write(tmp_path, "en/refund.md", GOOD.replace("status: pending", "status: archived"))
+    assert rules(tmp_path) == [("_macros/en/refund.md", 2, "macro-front-matter")]
+    write(tmp_path, "en/refund.md", GOOD.replace("title: Refund on its way\n", ""))
+    assert rules(tmp_path) == [("_macros/en/refund.md", 2, "macro-front-matter")]
+    write(tmp_path, "en/refund.md", GOOD.replace("  add_tags", "  assign_to"))
+    assert rules(tmp_path) == [("_macros/en/refund.md", 2, "macro-front-matter")]
+    write(tmp_path, "en/refund.md", GOOD)
+    assert rules(tmp_path) == []
+
+
+def test_a_folder_that_is_not_a_language_fails_then_passes(tmp_path: Path) -> None:
+    write(tmp_path, "en/refund.md", GOOD)
+    write(tmp_path, "ar/refund.md", GOOD)
+    stray = write(tmp_path, "english/refund.md", GOOD)
+    assert rules(tmp_path) == [("_macros/english/refund.md", 1, "macro-lang-folder")]
+    stray.unlink()
+    assert rules(tmp_path) == []

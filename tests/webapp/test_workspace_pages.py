@@ -1,0 +1,178 @@
+"""The agent workspace's pages through the real app: interface language, notes and mentions (never
+shown to the customer), inbox search and bulk actions, tags, macros and their actions, crossed
+replies, presence, merges, and agent and token management."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from desk.tickets import NewTicket
+from tests.webapp.test_agent_workspace import PASSWORD, agent, app, arabic_ticket, login
+from tests.webapp.test_help_site import csrf
+
+__all__ = ["agent", "app"]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def other_agent(app: Flask) -> FlaskClient:
+    client = app.test_client()
+    assert login(client, "admin@example.com").status_code == 302
+    return client
+
+
+def test_the_interface_follows_the_browser_then_the_agents_choice(app: Flask, agent: FlaskClient) -> None:
+    english = agent.get("/agent/").get_data(as_text=True)
+    assert '<html lang="en" dir="ltr">' in english and ">Inbox<" in english
+    browser = agent.get("/agent/", headers={"Accept-Language": "ar"}).get_data(as_text=True)
+    assert '<html lang="ar" dir="rtl">' in browser and "صندوق الوارد" in browser
+    agent.post("/agent/preferences", data={"locale": "ar", "csrf_token": csrf(english), "back": "/agent/"})
+    chosen = agent.get("/agent/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<html lang="ar" dir="rtl">' in chosen and "غير المسندة" in chosen  # the saved view's name
+    assert app.extensions["desk"].accounts.find("agent@example.com").locale == "ar"
+
+
+def test_a_note_mentions_a_colleague_and_never_reaches_the_customer(app: Flask, agent: FlaskClient) -> None:
+    ticket_id = arabic_ticket(app)
+    page = agent.get(f"/agent/tickets/{ticket_id}").get_data(as_text=True)
+    done = agent.post(f"/agent/tickets/{ticket_id}/note",
+                      data={"body": "@admin please check the refund limit", "csrf_token": csrf(page)})
+    assert done.status_code == 302
+    admin = other_agent(app)
+    inbox = admin.get("/agent/", query_string={"view": "mentions"}).get_data(as_text=True)
+    assert f"/agent/tickets/{ticket_id}" in inbox and "Mentioned you" in inbox
+    html = admin.get(f"/agent/tickets/{ticket_id}").get_data(as_text=True)
+    assert "please check the refund limit" in html and "Internal note" in html
+    reference = app.extensions["desk"].tickets.get(ticket_id).reference
+    customer = app.test_client().get(f"/ar/tickets/{reference}").get_data(as_text=True)
+    assert "نسيت كلمة المرور" in customer and "please check the refund limit" not in customer
+    admin.post(f"/agent/tickets/{ticket_id}/presence", json={"first": True}, headers={"X-CSRFToken": csrf(html)})
+    assert "Mentioned you" not in admin.get("/agent/", query_string={"view": "mentions"}).get_data(as_text=True)
+
+
+def test_inbox_search_bulk_actions_and_tag_filter(app: Flask, agent: FlaskClient) -> None:
+    desk = app.extensions["desk"]
+    arabic = arabic_ticket(app)
+    english = desk.tickets.create(NewTicket(email="jo@example.com", name="Jo Smith", subject="Apple Pay fails",
+                                            body="Apple Pay keeps failing at checkout")).id
+    found = agent.get("/agent/", query_string={"q": "العتيبي"}).get_data(as_text=True)
+    assert f"/agent/tickets/{arabic}" in found and f"/agent/tickets/{english}" not in found
+    token = csrf(found)
+    bulk = agent.post("/agent/bulk", data={"ticket": [str(arabic), str(english)], "action": "tag",
+                                           "value": "vip, follow-up", "csrf_token": token})
+    assert bulk.status_code == 302
+    assert agent.post("/agent/bulk", data={"ticket": [str(english)], "action": "assign", "value": "me",
+                                           "csrf_token": token}).status_code == 302
+    mine = agent.get("/agent/", query_string={"view": "mine"}).get_data(as_text=True)
+    assert f"/agent/tickets/{english}" in mine and f"/agent/tickets/{arabic}" not in mine
+    agent.post("/agent/bulk", data={"ticket": [str(arabic)], "action": "solve", "csrf_token": token})
+    assert desk.tickets.get(arabic).status == "solved"
+    tagged = agent.get("/agent/", query_string={"view": "all", "tag": "vip"}).get_data(as_text=True)
+    assert f"/agent/tickets/{arabic}" in tagged and f"/agent/tickets/{english}" in tagged
+    assert [t.tag for t in desk.tickets.get(english).tags] == ["follow-up", "vip"]
+
+
+def test_a_macro_is_offered_in_the_tickets_language_and_its_actions_apply_on_send(
+    app: Flask, agent: FlaskClient
+) -> None:
+    desk = app.extensions["desk"]
+    shutil.copytree(ROOT / "content" / "_macros", app.extensions["settings"].content_dir / "_macros")
+    ticket_id = arabic_ticket(app)
+    html = agent.get(f"/agent/tickets/{ticket_id}").get_data(as_text=True)
+    macros = re.search(r'<script type="application/json" id="macros">(.*?)</script>', html, re.S).group(1)
+    assert "رابط جديد لإعادة تعيين كلمة المرور" in macros and "New password reset link" not in macros
+    assert "مرحبًا خالد" in macros and "{{" not in macros  # placeholders filled for this ticket
+    token = csrf(html)
+    applied = agent.post(f"/agent/tickets/{ticket_id}/events", headers={"X-CSRFToken": token},
+                         json={"kind": "applied", "what": "macro", "article": "macro:ar/password-reset-link"})
+    assert applied.status_code == 200
+    text = "مرحبًا خالد، اطلب رابطًا جديدًا."
+    agent.post(f"/agent/tickets/{ticket_id}/reply", data={
+        "body": text + " شكرًا", "inserted_draft": text, "inserted_what": "macro", "macro": "ar/password-reset-link",
+        "status": "solved", "add_tag": ["password"], "csrf_token": token,
+    })
+    ticket = desk.tickets.get(ticket_id)
+    assert ticket.status == "solved" and [t.tag for t in ticket.tags] == ["password"]
+    events = [(e.kind, e.details.get("what"), e.details.get("macro")) for e in desk.events.suggestion_events(ticket_id)]
+    assert events == [("applied", "macro", None), ("edited", "macro", "ar/password-reset-link"),
+                      ("sent", "macro", "ar/password-reset-link")]
+
+
+def test_a_reply_crossing_a_new_customer_message_asks_first_and_presence_shows_colleagues(
+    app: Flask, agent: FlaskClient
+) -> None:
+    desk = app.extensions["desk"]
+    ticket_id = arabic_ticket(app)
+    html = agent.get(f"/agent/tickets/{ticket_id}").get_data(as_text=True)
+    seen = re.search(r'name="seen_message_id" value="(\d+)"', html).group(1)
+    admin = other_agent(app)
+    admin_html = admin.get(f"/agent/tickets/{ticket_id}").get_data(as_text=True)
+    admin.post(f"/agent/tickets/{ticket_id}/presence", json={"replying": True},
+               headers={"X-CSRFToken": csrf(admin_html)})
+    polled = agent.post(f"/agent/tickets/{ticket_id}/presence", json={"seen_message_id": int(seen)},
+                        headers={"X-CSRFToken": csrf(html)}).get_json()
+    assert polled["others"] == [{"name": "Admin", "replying": True}] and polled["new_messages"] == 0
+    desk.tickets.customer_reply(desk.tickets.get(ticket_id).reference, "وجدت الحل، شكرًا")
+    polled = agent.post(f"/agent/tickets/{ticket_id}/presence", json={"seen_message_id": int(seen)},
+                        headers={"X-CSRFToken": csrf(html)}).get_json()
+    assert polled["new_customer_messages"] == 1
+    assert [(m["author"], m["body"]) for m in polled["messages"]] == [("customer", "وجدت الحل، شكرًا")]
+    form = {"body": "جرّب الرابط مرة أخرى", "status": "pending", "seen_message_id": seen, "csrf_token": csrf(html)}
+    held = agent.post(f"/agent/tickets/{ticket_id}/reply", data=form)
+    page = held.get_data(as_text=True)
+    assert held.status_code == 409 and "وجدت الحل، شكرًا" in page and 'name="send_anyway" value="yes"' in page
+    assert "جرّب الرابط مرة أخرى</textarea>" in page  # the agent's text is kept
+    assert [m.author for m in desk.tickets.get(ticket_id).messages] == ["customer", "customer"]
+    sent = agent.post(f"/agent/tickets/{ticket_id}/reply", data=form | {"send_anyway": "yes"})
+    assert sent.status_code == 302 and desk.tickets.get(ticket_id).messages[-1].author == "agent"
+
+
+def test_merging_a_duplicate_moves_its_messages(app: Flask, agent: FlaskClient) -> None:
+    desk = app.extensions["desk"]
+    first = arabic_ticket(app)
+    second = arabic_ticket(app)
+    html = agent.get(f"/agent/tickets/{second}").get_data(as_text=True)
+    merged = agent.post(f"/agent/tickets/{second}/merge", data={"target": f"#{first}", "csrf_token": csrf(html)})
+    assert merged.headers["Location"].endswith(f"/agent/tickets/{first}")
+    target = desk.tickets.get(first)
+    assert len([m for m in target.messages if m.author == "customer"]) == 2
+    assert target.messages[-1].author == "agent" and f"{second}" in target.messages[-1].body
+    assert "دمجنا طلبك" in target.messages[-1].body  # told once, in the ticket's language
+    assert desk.tickets.get(second).status == "closed"
+
+
+def test_admins_manage_agents_and_tokens(app: Flask, agent: FlaskClient) -> None:
+    accounts = app.extensions["desk"].accounts
+    admin = other_agent(app)
+    page = admin.get("/agent/admin").get_data(as_text=True)
+    token = csrf(page)
+    target = accounts.find("agent@example.com").id
+    admin.post("/agent/admin", data={"action": "deactivate", "agent_id": target, "csrf_token": token})
+    assert agent.get("/agent/").status_code == 302  # the deactivated agent's session ends
+    assert login(app.test_client(), "agent@example.com").status_code == 401
+    admin.post("/agent/admin", data={"action": "reactivate", "agent_id": target, "csrf_token": token})
+    admin.post("/agent/admin", data={"action": "password", "agent_id": target, "password": "another long password",
+                                     "csrf_token": token})
+    assert login(app.test_client(), "agent@example.com", PASSWORD).status_code == 401
+    assert login(app.test_client(), "agent@example.com", "another long password").status_code == 302
+    admin.post("/agent/admin", data={"action": "role", "agent_id": target, "role": "lead", "csrf_token": token})
+    assert accounts.find("agent@example.com").role == "lead"
+    own = admin.post("/agent/admin", data={"action": "deactivate", "agent_id": accounts.find("admin@example.com").id,
+                                           "csrf_token": token}).get_data(as_text=True)
+    assert "cannot deactivate or demote your own account" in own
+    created = admin.post("/agent/admin", data={"action": "token", "name": "zendesk", "csrf_token": token})
+    secret = created.get_data(as_text=True).split('id="new-token">', 1)[1].split("<", 1)[0]
+    api = app.test_client()
+    body = {"subject": "Apple Pay fails", "body": "Apple Pay keeps failing"}
+    assert api.post("/api/v1/suggest", json=body, headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+    listed = admin.get("/agent/admin").get_data(as_text=True)
+    row = listed.split('data-token="zendesk"', 1)[1].split("</tr>", 1)[0]
+    assert "Never" not in row  # last use is shown
+    token_id = accounts.tokens()[0].id
+    admin.post("/agent/admin", data={"action": "revoke", "token_id": token_id, "csrf_token": token})
+    assert api.post("/api/v1/suggest", json=body, headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+    assert agent.get("/agent/admin").status_code in (302, 403)

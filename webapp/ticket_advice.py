@@ -1,0 +1,77 @@
+"""The ticket page's copilot advice, computed once per thread and index version in the background.
+
+`precompute_suggestions` is the worker's bounded pass: it finds open tickets whose stored advice is
+missing or stale (a new customer message, a re-index) and stores fresh advice. `page_advice` is what
+the ticket page uses: the stored advice when it is current, else advice computed on the fly with the
+grounded drafter (fast, no model) and NOT stored: a GET never writes, and a slow LLM draft never
+blocks a page; it appears once the pass has run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from copilot.advice import TicketAdvice, advise
+from copilot.drafts import Drafter, GroundedDrafter
+from copilot.engine import Engine
+from copilot.learning import LearnedBoosts
+from copilot.suggestions import Suggester
+from desk.advice import thread_version
+from desk.desk import Desk
+from desk.models import Ticket
+from kb.settings import Settings
+from webapp.urls import public_link
+
+
+@dataclass(frozen=True)
+class PageAdvice:
+    advice: TicketAdvice
+    # "<thread>:<index>": what a "shown" event is recorded once per agent for.
+    version: str
+    stored: bool  # False: computed for this view only (the background pass has not run yet)
+
+
+def agent_suggester(engine: Engine, desk: Desk) -> Suggester:
+    """The agents' suggester: the engine's retriever plus what agents chose for similar tickets."""
+    return Suggester(engine.retriever, boosts=LearnedBoosts(desk.events.agent_choices))
+
+
+def ticket_advice(suggester: Suggester, drafter: Drafter, ticket: Ticket, settings: Settings) -> TicketAdvice:
+    customer = [m.body for m in ticket.messages if m.author == "customer" and not m.internal]
+    return advise(
+        suggester, drafter, ticket.subject, customer, ticket.lang, ticket.customer.name or "", public_link(settings)
+    )
+
+
+def precompute_suggestions(desk: Desk, engine: Engine, suggester: Suggester | None = None, limit: int = 100) -> int:
+    """One bounded pass: (re)compute and store advice for up to `limit` tickets; returns how many.
+
+    A draft that abstains records the ticket as a content gap here (once per ticket), not on a page view.
+    """
+    index_version = engine.store.version()
+    if index_version is None:  # nothing indexed yet: advice now would be empty and stored as current
+        return 0
+    suggester = suggester or agent_suggester(engine, desk)
+    done = 0
+    for ticket_id in desk.advice.pending(index_version, limit):
+        ticket = desk.tickets.get(ticket_id)
+        if ticket is None:
+            continue
+        advice = ticket_advice(suggester, engine.drafter, ticket, engine.settings)
+        desk.advice.save(ticket.id, thread_version(ticket), index_version, advice.as_plain())
+        if advice.suggestions is not None and advice.draft is not None and advice.draft.abstained:
+            desk.events.content_gap(advice.suggestions.query, ticket.lang, ticket_id=ticket.id)
+        done += 1
+    return done
+
+
+def page_advice(desk: Desk, engine: Engine, suggester: Suggester, ticket: Ticket) -> PageAdvice:
+    """Stored advice when it matches the thread and the index; else computed now, without storing."""
+    index_version = engine.store.version() or ""
+    thread = thread_version(ticket)
+    version = f"{thread}:{index_version}"
+    stored = desk.advice.get(ticket.id)
+    if stored is not None and stored.thread_version == thread and stored.index_version == index_version:
+        return PageAdvice(TicketAdvice.from_plain(stored.payload), version, True)
+    drafter = engine.drafter if isinstance(engine.drafter, GroundedDrafter) else GroundedDrafter()
+    return PageAdvice(ticket_advice(suggester, drafter, ticket, engine.settings), version, False)
