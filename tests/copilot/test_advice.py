@@ -12,7 +12,7 @@ from copilot.suggestions import Suggestions
 
 def test_advice_round_trips_through_json_unchanged() -> None:
     hit = SearchHit(id="reset-password", lang="ar", title="إعادة تعيين كلمة المرور", section="الخطوات",
-                    anchor="steps", snippet="…", url="/ar/articles/reset-password#steps", score=0.236,
+                    anchor="steps", snippet="…", score=0.236,
                     locale_fallback=False, category="account", internal=False, text="افتح التطبيق")
     advice = TicketAdvice(
         Suggestions("ar", "نسيت كلمة السر", [hit], False, 101.5),

@@ -13,11 +13,9 @@ from sqlalchemy import func, select
 
 from desk.models import Base, ContentGap
 from desk.tickets import NewTicket
-from tests.webapp.test_agent_workspace import agent, app, arabic_ticket
+from tests.webapp.test_agent_workspace import arabic_ticket
 from tests.webapp.test_help_site import csrf
 from webapp.ticket_advice import precompute_suggestions
-
-__all__ = ["agent", "app"]
 
 
 def row_counts(app: Flask) -> dict[str, int]:

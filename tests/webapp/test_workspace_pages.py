@@ -12,10 +12,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from desk.tickets import NewTicket
-from tests.webapp.test_agent_workspace import PASSWORD, agent, app, arabic_ticket, login
-from tests.webapp.test_help_site import csrf
+from tests.webapp.conftest import PASSWORD, csrf, login
+from tests.webapp.test_agent_workspace import arabic_ticket
 
-__all__ = ["agent", "app"]
 ROOT = Path(__file__).resolve().parents[2]
 
 
