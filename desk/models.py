@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 # new: not yet touched by an agent; pending: waiting on the customer; on_hold: waiting on a third
@@ -103,6 +103,8 @@ class Ticket(Base):
     team: Mapped[str | None] = mapped_column(String(40))
     # When the next agent reply is due, in the team's business hours by priority.
     due_at: Mapped[datetime | None] = mapped_column(index=True)
+    # The help-center category the ticket is about (the contact form's or the import's); filters the dashboard.
+    category: Mapped[str | None] = mapped_column(String(80), index=True)
 
     customer: Mapped[Customer] = relationship(back_populates="tickets")
     assignee: Mapped[Agent | None] = relationship()
@@ -113,6 +115,7 @@ class Ticket(Base):
 
 class Message(Base):
     __tablename__ = "messages"
+    __table_args__ = (Index("ix_messages_ticket_author", "ticket_id", "author"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
@@ -123,7 +126,7 @@ class Message(Base):
     internal: Mapped[bool] = mapped_column(Boolean, default=False)
     # The channel this message came or went by (web, email, api, ...); None = the ticket's.
     channel: Mapped[str | None] = mapped_column(String(20))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
     ticket: Mapped[Ticket] = relationship(back_populates="messages")
     agent: Mapped[Agent | None] = relationship()
@@ -146,13 +149,14 @@ class SuggestionEvent(Base):
     edit_distance: Mapped[int | None] = mapped_column(Integer)
     reason: Mapped[str | None] = mapped_column(String(500))
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
 class SearchEvent(Base):
     """A customer's search. No personal data: a random visit id, never an IP or a user agent."""
 
     __tablename__ = "search_events"
+    __table_args__ = (Index("ix_search_events_lang_created", "lang", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     visit_id: Mapped[str | None] = mapped_column(String(40), index=True)
@@ -175,7 +179,7 @@ class ArticleFeedback(Base):
     helpful: Mapped[bool] = mapped_column(Boolean)
     comment: Mapped[str | None] = mapped_column(Text)
     visit_id: Mapped[str | None] = mapped_column(String(40))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
 class ArticleView(Base):
@@ -197,7 +201,7 @@ class Deflection(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     visit_id: Mapped[str] = mapped_column(String(40), index=True)
     article_key: Mapped[str] = mapped_column(String(300))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
 class ContentGap(Base):
@@ -216,6 +220,7 @@ class TicketStatusChange(Base):
     """Every status change of a ticket, so solves, reopens and resolution times can be counted."""
 
     __tablename__ = "ticket_status_changes"
+    __table_args__ = (Index("ix_ticket_status_changes_ticket_status", "ticket_id", "new_status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
@@ -237,7 +242,27 @@ class CsatSurvey(Base):
     # The ticket's assignee when it was solved: whose CSAT this counts toward.
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    sent_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None] = mapped_column(index=True)
     rating: Mapped[int | None] = mapped_column(Integer)
     comment: Mapped[str | None] = mapped_column(Text)
     answered_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+class Notice(Base):
+    """A lead's announcement of a known issue, shown on the help-center home and above the results
+    of searches that contain one of its terms, until `ends_at`. One or both languages."""
+
+    __tablename__ = "notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    text_en: Mapped[str | None] = mapped_column(Text)
+    text_ar: Mapped[str | None] = mapped_column(Text)
+    # Comma-separated words or phrases; a search containing any of them shows the notice.
+    terms: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    starts_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ends_at: Mapped[datetime] = mapped_column(index=True)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def text(self, lang: str) -> str | None:
+        return self.text_ar if lang == "ar" else self.text_en
