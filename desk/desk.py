@@ -11,6 +11,7 @@ from functools import cached_property
 from desk.accounts import Accounts
 from desk.database import Database
 from desk.events import Events
+from desk.notices import Notices
 from desk.tickets import TicketStore
 from kb.settings import Settings
 
@@ -32,6 +33,10 @@ class Desk:
     @cached_property
     def events(self) -> Events:
         return Events(self.db)
+
+    @cached_property
+    def notices(self) -> Notices:
+        return Notices(self.db)
 
     def close(self) -> None:
         self.db.close()

@@ -42,7 +42,7 @@ from desk.models import (
     TicketStatusChange,
     utcnow,
 )
-from desk.reports import normalise_query
+from desk.query_text import normalise_query
 
 UNSOLVED = ("new", "open", "pending", "on_hold")
 SOLVED = ("solved", "closed")

@@ -23,6 +23,8 @@ from sqlalchemy import case, distinct, func, or_, select
 from desk.database import Database
 from desk.desk import Desk
 from desk.models import ArticleFeedback, ContentGap, Deflection, SearchEvent, SuggestionEvent, Ticket, utcnow
+from desk.notices import NoticeRow
+from desk.query_text import normalise_query
 from kb.articles import Article
 from kb.catalog import Catalog
 from kb.translations import translation_status
@@ -32,11 +34,6 @@ LATEST_COMMENTS = 3
 LATEST_REASONS = 3
 # What spreadsheet programs run as a formula; customer text starting with one must stay text.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def normalise_query(query: str) -> str:
-    """One spelling per question, so "Refund  status" and "refund status" count together."""
-    return " ".join(query.casefold().split())
 
 
 def since_days(days: int | None, now: datetime | None = None) -> datetime | None:
@@ -253,6 +250,8 @@ REPORTS: dict[str, Report] = {
                lambda _desk, catalog, _days: translation_rows(catalog)),
         Report("deflection", "Contact-form deflection", DeflectionRow,
                lambda desk, _catalog, days: deflection(desk.db, since_days(days))),
+        Report("notices", "Notices published to customers", NoticeRow,
+               lambda desk, _catalog, days: desk.notices.rows(since_days(days))),
     )
 }
 
