@@ -208,6 +208,13 @@ class SelfService:
 
 
 @dataclass(frozen=True)
+class Day:
+    day: str  # YYYY-MM-DD (UTC)
+    created: int
+    solved: int
+
+
+@dataclass(frozen=True)
 class Figures:
     filters: Filters
     tickets: TicketFigures
@@ -216,6 +223,7 @@ class Figures:
     agents: list[AgentRow]
     adoption: Adoption
     self_service: SelfService
+    days: list[Day]
 
 
 @dataclass(frozen=True)
@@ -548,6 +556,29 @@ def self_service(db: Database, f: Filters) -> SelfService:
     )
 
 
+# --- trend ---------------------------------------------------------------------------------------------
+
+
+def daily(db: Database, f: Filters) -> list[Day]:
+    """Tickets created and solves per UTC day of the period (every day listed, zeros included)."""
+    created_day = func.date(Ticket.created_at)
+    solved_day = func.date(TicketStatusChange.created_at)
+    created_q = _ticket_slices(select(created_day, func.count()), f).where(
+        _in_period(Ticket.created_at, f)).group_by(created_day)
+    solved_q = _ticket_slices(select(solved_day, func.count()).join(Ticket, Ticket.id == TicketStatusChange.ticket_id),
+                              f).where(TicketStatusChange.new_status == "solved",
+                                       _in_period(TicketStatusChange.created_at, f)).group_by(solved_day)
+    with db.session() as session:
+        created = {str(d)[:10]: int(n) for d, n in session.execute(created_q).all()}
+        solved = {str(d)[:10]: int(n) for d, n in session.execute(solved_q).all()}
+    days, day = [], f.start.date()
+    while day < f.end.date() and len(days) < 400:
+        key = day.isoformat()
+        days.append(Day(key, created.get(key, 0), solved.get(key, 0)))
+        day += timedelta(days=1)
+    return days
+
+
 # --- everything ----------------------------------------------------------------------------------------
 
 
@@ -555,7 +586,7 @@ def figures(db: Database, f: Filters, hours: BusinessHours, as_of: datetime | No
     names = _names(db)
     return Figures(
         f, ticket_figures(db, f, hours, as_of), backlog(db, f, as_of), csat(db, f, names),
-        agent_rows(db, f, names), adoption(db, f, names), self_service(db, f),
+        agent_rows(db, f, names), adoption(db, f, names), self_service(db, f), daily(db, f),
     )
 
 

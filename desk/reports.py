@@ -96,16 +96,23 @@ class DeflectionRow:
     rate: float  # deflected / visits, 0..1
 
 
-def content_gaps(db: Database, since: datetime | None = None) -> list[GapRow]:
-    """Searches that found nothing plus the copilot's own gaps, merged under one normalised query."""
+def content_gaps(db: Database, since: datetime | None = None, until: datetime | None = None,
+                 lang: str | None = None) -> list[GapRow]:
+    """Searches that found nothing plus the copilot's own gaps, merged under one normalised query;
+    in [since, until) and one language when given (the dashboard's period and filter)."""
     searches = select(
         SearchEvent.query, SearchEvent.lang, func.count(), func.max(SearchEvent.created_at)
     ).where(or_(SearchEvent.result_count == 0, SearchEvent.abstained.is_(True)))
-    if since is not None:
-        searches = searches.where(SearchEvent.created_at >= since)
     gaps = select(ContentGap.query, ContentGap.lang, func.count(), func.max(ContentGap.created_at))
     if since is not None:
+        searches = searches.where(SearchEvent.created_at >= since)
         gaps = gaps.where(ContentGap.created_at >= since)
+    if until is not None:
+        searches = searches.where(SearchEvent.created_at < until)
+        gaps = gaps.where(ContentGap.created_at < until)
+    if lang:
+        searches = searches.where(SearchEvent.lang == lang)
+        gaps = gaps.where(ContentGap.lang == lang)
     with db.session() as session:
         found = session.execute(searches.group_by(SearchEvent.query, SearchEvent.lang)).all()
         missed = session.execute(gaps.group_by(ContentGap.query, ContentGap.lang)).all()

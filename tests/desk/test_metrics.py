@@ -274,3 +274,9 @@ def test_figures_serialise_to_json(desk: Desk, world: Fixture) -> None:
     assert data["tickets"]["first_reply"]["median_business_hours"] == 1.5
     assert data["filters"]["start"] == "2026-11-29T00:00:00+00:00"
     assert data["csat"]["ratings"]["5"] == 1
+
+
+def test_daily_trend(desk: Desk, world: Fixture) -> None:
+    days = metrics.daily(desk.db, WEEK)
+    assert (days[0].day, days[-1].day, len(days)) == ("2026-11-29", "2026-12-05", 7)
+    assert [(d.created, d.solved) for d in days] == [(1, 0), (1, 0), (1, 0), (1, 1), (1, 0), (0, 2), (1, 1)]
