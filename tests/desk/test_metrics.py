@@ -110,6 +110,11 @@ def desk(tmp_path: Path) -> Iterator[Desk]:
 
 @pytest.fixture
 def world(desk: Desk) -> Fixture:
+    return build_world(desk)
+
+
+def build_world(desk: Desk) -> Fixture:
+    """The week described in the module docstring (also the web and API tests' desk)."""
     w = Fixture(desk)
     amal, badr = w.amal, w.badr
     t1 = w.ticket("T1", at(3, 13), category="payments", agent=amal, status="solved", visit="v1")
