@@ -78,13 +78,13 @@ def generate(db, tickets: int, searches: int, now: datetime) -> dict[str, int]: 
                            "team": "uae" if rng.random() < 0.4 else "ksa",
                            "due_at": created + timedelta(hours=8), "category": rng.choice(("orders", "payments",
                                                                                            "returns", "delivery"))})
-            rows_m.append({"ticket_id": i, "author": "customer", "body": "help", "internal": False,
-                           "created_at": created})
+            rows_m.append({"ticket_id": i, "author": "customer", "agent_id": None, "body": "help", "internal": False,
+                           "created_at": created})  # executemany: every row has the same keys
             if replied < now:
                 rows_m.append({"ticket_id": i, "author": "agent", "agent_id": agent, "body": "answer",
                                "internal": False, "created_at": replied})
                 rows_e.append({"ticket_id": i, "agent_id": agent, "kind": "shown", "details": {},
-                               "created_at": replied - timedelta(minutes=5)})
+                               "edit_distance": None, "reason": None, "created_at": replied - timedelta(minutes=5)})
                 kind = rng.choice(("sent", "sent", "rejected", "inserted"))
                 rows_e.append({"ticket_id": i, "agent_id": agent, "kind": kind, "details": {"what": "draft"},
                                "edit_distance": rng.choice((0, 0, 12, 60, 300)) if kind == "sent" else None,

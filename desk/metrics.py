@@ -542,7 +542,7 @@ def self_service(db: Database, f: Filters) -> SelfService:
         ticket_visits = int(session.scalar(ticket_visits_q) or 0)
         deflection_visits, deflected = (int(v) for v in session.execute(deflect_q).one())
         searches, clicked = (int(v) for v in session.execute(searches_q).one())
-        positions = {int(p): int(n) for p, n in session.execute(
+        positions = {int(p or 0): int(n) for p, n in session.execute(
             positions_q.group_by(SearchEvent.clicked_position).order_by(SearchEvent.clicked_position)).all()}
         votes = session.execute(votes_q.group_by(ArticleFeedback.article_key)).all()
     articles = sorted((ArticleVotes(key, int(good), int(n), round(int(good) / n, 4)) for key, good, n in votes),
@@ -571,7 +571,8 @@ def daily(db: Database, f: Filters) -> list[Day]:
     with db.session() as session:
         created = {str(d)[:10]: int(n) for d, n in session.execute(created_q).all()}
         solved = {str(d)[:10]: int(n) for d, n in session.execute(solved_q).all()}
-    days, day = [], f.start.date()
+    days: list[Day] = []
+    day = f.start.date()
     while day < f.end.date() and len(days) < 400:
         key = day.isoformat()
         days.append(Day(key, created.get(key, 0), solved.get(key, 0)))
