@@ -70,21 +70,22 @@ class GapClusterer:
             raise ValueError("queries and counts must have the same length")
         order = sorted(range(len(queries)), key=lambda i: (-counts[i], queries[i]))
         vectors = self._embed([queries[i] for i in order])
+        # Centroids live in one preallocated matrix: each step is one (groups x dim) product, no copying.
+        centroids = np.zeros((len(order), vectors.shape[1] if len(order) else 1), dtype=np.float32)
         sums: list[np.ndarray] = []
-        centroids: list[np.ndarray] = []
         members: list[list[int]] = []
         for row, index in enumerate(order):
             vector = vectors[row]
-            if centroids:
-                similarities = np.stack(centroids) @ vector
+            if members:
+                similarities = centroids[:len(members)] @ vector
                 best = int(np.argmax(similarities))
                 if similarities[best] >= self.threshold:
                     members[best].append(index)
                     sums[best] = sums[best] + vector
                     centroids[best] = sums[best] / max(float(np.linalg.norm(sums[best])), 1e-9)
                     continue
+            centroids[len(members)] = vector
             sums.append(vector.copy())
-            centroids.append(vector)
             members.append([index])
         groups = [QueryGroup(queries[m[0]], tuple(m), sum(counts[i] for i in m)) for m in members]
         return sorted(groups, key=lambda g: (-g.count, g.label))

@@ -323,7 +323,21 @@ def _facts(f: Filters) -> Any:
     return _ticket_slices(query, f).subquery("facts")
 
 
-def ticket_figures(db: Database, f: Filters, hours: BusinessHours, as_of: datetime | None = None) -> TicketFigures:
+@dataclass(frozen=True)
+class TicketFacts:
+    """The cohort's per-ticket facts, read in one statement: the counts, aggregated by SQL window
+    functions over the same rows, and the timestamps the durations are computed from."""
+
+    created: int
+    replied: int
+    solved: int
+    reopened: int
+    one_touch: int
+    breaches: int
+    rows: list[Any]  # assignee_id, created_at, team, status, first_reply_at, first_solve_at, last_solve_at
+
+
+def ticket_facts(db: Database, f: Filters, as_of: datetime | None = None) -> TicketFacts:
     as_of = min(as_of or utcnow(), f.end)
     facts = _facts(f)
     solved = facts.c.first_solve_at.is_not(None)
@@ -331,19 +345,25 @@ def ticket_figures(db: Database, f: Filters, hours: BusinessHours, as_of: dateti
     breach = and_(facts.c.due_at.is_not(None),
                   or_(facts.c.first_reply_at > facts.c.due_at,
                       and_(facts.c.first_reply_at.is_(None), facts.c.due_at < as_of)))
-    counts = select(
-        func.count(), _count(facts.c.first_reply_at.is_not(None)), _count(solved), _count(and_(solved, reopened)),
-        _count(and_(solved, ~reopened, facts.c.replies <= 1)), _count(breach),
-    )
+    totals = [func.count().over(), *(func.sum(case((c, 1), else_=0)).over() for c in (
+        facts.c.first_reply_at.is_not(None), solved, and_(solved, reopened),
+        and_(solved, ~reopened, facts.c.replies <= 1), breach))]
     with db.session() as session:
-        created, replied, solved_n, reopened_n, one_touch, breaches = (int(v) for v in session.execute(counts).one())
-        rows = session.execute(select(facts.c.created_at, facts.c.team, facts.c.status, facts.c.first_reply_at,
-                                      facts.c.first_solve_at, facts.c.last_solve_at)
-                               .where(or_(facts.c.first_reply_at.is_not(None), solved))).all()
+        rows = session.execute(select(facts.c.assignee_id, facts.c.created_at, facts.c.team, facts.c.status,
+                                      facts.c.first_reply_at, facts.c.first_solve_at, facts.c.last_solve_at,
+                                      *totals)).all()
+    counts = [int(v) for v in rows[0][7:]] if rows else [0] * 6
+    return TicketFacts(*counts, rows=list(rows))
+
+
+def ticket_figures(db: Database, f: Filters, hours: BusinessHours, as_of: datetime | None = None,
+                   facts: TicketFacts | None = None) -> TicketFigures:
+    t = facts or ticket_facts(db, f, as_of)
+    rows = t.rows
     return TicketFigures(
-        created=created, replied=replied, solved=solved_n, reopened=reopened_n,
-        reopen_rate=ratio(reopened_n, solved_n), one_touch=one_touch, one_touch_rate=ratio(one_touch, solved_n),
-        due_breaches=breaches,
+        created=t.created, replied=t.replied, solved=t.solved, reopened=t.reopened,
+        reopen_rate=ratio(t.reopened, t.solved), one_touch=t.one_touch, one_touch_rate=ratio(t.one_touch, t.solved),
+        due_breaches=t.breaches,
         first_reply=durations(((r.created_at, r.first_reply_at, r.team) for r in rows if r.first_reply_at), hours),
         first_resolution=durations(((r.created_at, r.first_solve_at, r.team) for r in rows if r.first_solve_at),
                                    hours),
@@ -399,7 +419,8 @@ def csat(db: Database, f: Filters, names: dict[int, str] | None = None) -> Csat:
     return Csat(sent, answered, satisfied, ratio(satisfied, answered), ratio(answered, sent), ratings, low)
 
 
-def agent_rows(db: Database, f: Filters, names: dict[int, str] | None = None) -> list[AgentRow]:
+def agent_rows(db: Database, f: Filters, names: dict[int, str] | None = None,
+               facts: TicketFacts | None = None) -> list[AgentRow]:
     """Per agent: tickets of theirs solved in the period, their public replies in it, the medians over
     their tickets created in it, and the CSAT of surveys sent in it for their solves."""
     names = names if names is not None else _names(db)
@@ -416,17 +437,17 @@ def agent_rows(db: Database, f: Filters, names: dict[int, str] | None = None) ->
         select(CsatSurvey.agent_id, func.count(CsatSurvey.rating), _count(CsatSurvey.rating >= 4))
         .join(Ticket, Ticket.id == CsatSurvey.ticket_id), f, CsatSurvey.agent_id,
     ).where(_in_period(CsatSurvey.sent_at, f), CsatSurvey.agent_id.is_not(None)).group_by(CsatSurvey.agent_id)
-    facts = _facts(f)
     with db.session() as session:
         solved = {a: int(n) for a, n in session.execute(solved_q).all()}
         replies = {a: int(n) for a, n in session.execute(replies_q).all()}
         scores = {a: (int(n), int(good)) for a, n, good in session.execute(csat_q).all()}
-        times = session.execute(select(facts.c.assignee_id, facts.c.created_at, facts.c.first_reply_at,
-                                       facts.c.last_solve_at, facts.c.status)
-                                .where(facts.c.assignee_id.is_not(None))).all()
     first: dict[int, list[float]] = {}
     resolution: dict[int, list[float]] = {}
-    for agent, created, replied, solved_at, status in times:
+    for row in (facts or ticket_facts(db, f)).rows:
+        agent, created, replied, solved_at, status = (row.assignee_id, row.created_at, row.first_reply_at,
+                                                      row.last_solve_at, row.status)
+        if agent is None:
+            continue
         if replied:
             first.setdefault(agent, []).append((_aware(replied) - _aware(created)).total_seconds() / 3600)
         if solved_at and status in SOLVED:
@@ -596,15 +617,16 @@ def figures(db: Database, f: Filters, hours: BusinessHours, as_of: datetime | No
     """Every figure of the period; `headline_only` leaves the per-agent, copilot, backlog and daily
     breakdowns empty (what the previous period beside the current one needs is its headline)."""
     names = _names(db)
+    facts = ticket_facts(db, f, as_of)
     if headline_only:
         empty = AdoptionRow("all", 0, 0, 0, 0, 0, 0)
         return Figures(
-            f, ticket_figures(db, f, hours, as_of), Backlog(min(as_of or utcnow(), f.end), {}, 0, 0),
+            f, ticket_figures(db, f, hours, as_of, facts), Backlog(min(as_of or utcnow(), f.end), {}, 0, 0),
             csat(db, f, names), [], Adoption(empty, [], [], {}, []), self_service(db, f), [],
         )
     return Figures(
-        f, ticket_figures(db, f, hours, as_of), backlog(db, f, as_of), csat(db, f, names),
-        agent_rows(db, f, names), adoption(db, f, names), self_service(db, f), daily(db, f),
+        f, ticket_figures(db, f, hours, as_of, facts), backlog(db, f, as_of), csat(db, f, names),
+        agent_rows(db, f, names, facts), adoption(db, f, names), self_service(db, f), daily(db, f),
     )
 
 
