@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import Select, and_, case, distinct, exists, func, literal, or_, select, union
 from sqlalchemy.sql.elements import ColumnElement
 
-from desk.business_hours import BusinessHours, _aware
+from desk.business_hours import BusinessHours, WorkingClock, _aware
 from desk.database import Database
 from desk.models import (
     Agent,
@@ -256,13 +256,18 @@ def _hours(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
 
 
-def durations(pairs: Iterable[tuple[datetime, datetime, str | None]], hours: BusinessHours) -> Durations:
-    """(start, end, team) -> calendar and business-hour medians and 90th percentiles."""
+def durations(pairs: Iterable[tuple[datetime, datetime, str | None]], hours: BusinessHours,
+              clocks: dict[str, WorkingClock] | None = None) -> Durations:
+    """(start, end, team) -> calendar and business-hour medians and 90th percentiles. Business time
+    is counted on each team's `WorkingClock` (the same seconds as `Team.seconds_between`)."""
+    clocks = clocks if clocks is not None else {}
     calendar, business = [], []
     for start, end, team in pairs:
         start, end = _aware(start), _aware(end)
         calendar.append(max(0.0, (end - start).total_seconds() / 3600))
-        business.append(hours.team(team).seconds_between(start, end) / 3600)
+        key = hours.team(team).key
+        clock = clocks.get(key) or clocks.setdefault(key, WorkingClock(hours.team(team)))
+        business.append(max(0.0, clock.at(end) - clock.at(start)) / 3600)
     return Durations(len(calendar), _hours(median(calendar)), _hours(percentile(calendar, 90)),
                      _hours(median(business)), _hours(percentile(business, 90)))
 
@@ -360,15 +365,17 @@ def ticket_figures(db: Database, f: Filters, hours: BusinessHours, as_of: dateti
                    facts: TicketFacts | None = None) -> TicketFigures:
     t = facts or ticket_facts(db, f, as_of)
     rows = t.rows
+    clocks: dict[str, WorkingClock] = {}
     return TicketFigures(
         created=t.created, replied=t.replied, solved=t.solved, reopened=t.reopened,
         reopen_rate=ratio(t.reopened, t.solved), one_touch=t.one_touch, one_touch_rate=ratio(t.one_touch, t.solved),
         due_breaches=t.breaches,
-        first_reply=durations(((r.created_at, r.first_reply_at, r.team) for r in rows if r.first_reply_at), hours),
+        first_reply=durations(((r.created_at, r.first_reply_at, r.team) for r in rows if r.first_reply_at), hours,
+                              clocks),
         first_resolution=durations(((r.created_at, r.first_solve_at, r.team) for r in rows if r.first_solve_at),
-                                   hours),
+                                   hours, clocks),
         full_resolution=durations(((r.created_at, r.last_solve_at, r.team) for r in rows
-                                   if r.last_solve_at and r.status in SOLVED), hours),
+                                   if r.last_solve_at and r.status in SOLVED), hours, clocks),
     )
 
 
