@@ -172,6 +172,7 @@ class WorkingClock:
         self._start: dict[date, float] = {}
         self._low: date | None = None
         self._high: date | None = None
+        self._days: dict[date, tuple[float, float, float]] = {}
 
     def _worked(self, day: date) -> float:
         start = datetime.combine(day, time(0), self.team.zone)
@@ -190,11 +191,17 @@ class WorkingClock:
         return self._start[day]
 
     def at(self, moment: datetime) -> float:
-        local = _aware(moment).astimezone(self.team.zone)
-        day = local.date()
-        within = 0.0
-        if self.team._is_working_day(day):
-            open_at = datetime.combine(day, self.team.opens, self.team.zone)
-            close_at = datetime.combine(day, self.team.closes, self.team.zone)
-            within = max(0.0, (min(max(local, open_at), close_at) - open_at).total_seconds())
-        return self._day_start(day) + within
+        moment = _aware(moment)
+        day = moment.astimezone(self.team.zone).date()
+        known = self._days.get(day)
+        if known is None:
+            known = self._days[day] = self._day(day)
+        start, open_at, close_at = known
+        return start + max(0.0, min(max(moment.timestamp(), open_at), close_at) - open_at)
+
+    def _day(self, day: date) -> tuple[float, float, float]:
+        """(working seconds before the day, opening and closing as POSIX times; equal when closed)."""
+        if not self.team._is_working_day(day):
+            return self._day_start(day), 0.0, 0.0
+        open_at = datetime.combine(day, self.team.opens, self.team.zone).timestamp()
+        return self._day_start(day), open_at, datetime.combine(day, self.team.closes, self.team.zone).timestamp()
