@@ -191,13 +191,16 @@ class WorkingClock:
         return self._start[day]
 
     def at(self, moment: datetime) -> float:
-        moment = _aware(moment)
-        day = moment.astimezone(self.team.zone).date()
+        return self.at_epoch(_aware(moment).timestamp())
+
+    def at_epoch(self, seconds: float) -> float:
+        """`at` for a POSIX time (what the metrics read from SQL, to skip parsing datetimes)."""
+        day = datetime.fromtimestamp(seconds, self.team.zone).date()
         known = self._days.get(day)
         if known is None:
             known = self._days[day] = self._day(day)
         start, open_at, close_at = known
-        return start + max(0.0, min(max(moment.timestamp(), open_at), close_at) - open_at)
+        return start + max(0.0, min(max(seconds, open_at), close_at) - open_at)
 
     def _day(self, day: date) -> tuple[float, float, float]:
         """(working seconds before the day, opening and closing as POSIX times; equal when closed)."""

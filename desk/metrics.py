@@ -4,8 +4,9 @@ CSAT, agent productivity, copilot adoption and self-service, for one period and 
 Every figure is defined once here (the README quotes these definitions) and counted in SQL that
 SQLite and PostgreSQL both run: plain COUNT/SUM(CASE), GROUP BY, and correlated subqueries that the
 indexes of migration `dash_metrics` answer per ticket. Only what portable SQL cannot do is finished in
-Python over a SQL-selected column: durations between two timestamps (date arithmetic differs per
-engine), percentiles, and business hours (each ticket's team has its own calendar).
+Python over SQL-selected columns: durations (the database hands timestamps over as POSIX seconds,
+`epoch_seconds`, the one engine-specific spelling), percentiles, and business hours (each ticket's
+team has its own calendar).
 
 Cohorts, so a figure means the same in every period:
 - ticket figures (reply, resolution, reopen, one-touch, due breaches) count the tickets *created*
@@ -24,8 +25,10 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, case, distinct, exists, func, literal, or_, select, union
+from sqlalchemy import Float, Select, and_, case, distinct, exists, func, literal, or_, select, union
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
 
 from desk.business_hours import BusinessHours, WorkingClock, _aware
 from desk.database import Database
@@ -233,7 +236,27 @@ class Dashboard:
     extras: dict[str, Any] = field(default_factory=dict)
 
 
-# --- helpers -------------------------------------------------------------------------------------------
+# --- helpers ---------------------------------------------------------------------------------------------------------
+
+
+class epoch_seconds(FunctionElement[float]):
+    """A timestamp column as POSIX seconds, computed by the database: reading thousands of durations
+    as floats skips parsing a datetime per value in Python (SQLite stores text). The one
+    engine-specific spelling in the metrics, kept here."""
+
+    type = Float()
+    name = "epoch_seconds"
+    inherit_cache = True
+
+
+@compiles(epoch_seconds, "sqlite")
+def _epoch_sqlite(element: epoch_seconds, compiler: Any, **kw: Any) -> str:
+    return f"((julianday({compiler.process(element.clauses, **kw)}) - 2440587.5) * 86400.0)"
+
+
+@compiles(epoch_seconds, "postgresql")
+def _epoch_postgresql(element: epoch_seconds, compiler: Any, **kw: Any) -> str:
+    return f"CAST(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) AS DOUBLE PRECISION)"
 
 
 def ratio(part: int, whole: int) -> float | None:
@@ -256,18 +279,18 @@ def _hours(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
 
 
-def durations(pairs: Iterable[tuple[datetime, datetime, str | None]], hours: BusinessHours,
-              clocks: dict[str, WorkingClock] | None = None) -> Durations:
-    """(start, end, team) -> calendar and business-hour medians and 90th percentiles. Business time
-    is counted on each team's `WorkingClock` (the same seconds as `Team.seconds_between`)."""
+def durations(pairs: Iterable[tuple[float, float, str | None]], hours: BusinessHours,
+              clocks: dict[str | None, WorkingClock] | None = None) -> Durations:
+    """(start, end, team) in POSIX seconds -> calendar and business-hour medians and 90th percentiles.
+    Business time is counted on each team's `WorkingClock` (the same seconds as `Team.seconds_between`)."""
     clocks = clocks if clocks is not None else {}
     calendar, business = [], []
     for start, end, team in pairs:
-        start, end = _aware(start), _aware(end)
-        calendar.append(max(0.0, (end - start).total_seconds() / 3600))
-        key = hours.team(team).key
-        clock = clocks.get(key) or clocks.setdefault(key, WorkingClock(hours.team(team)))
-        business.append(max(0.0, clock.at(end) - clock.at(start)) / 3600)
+        calendar.append(max(0.0, (end - start) / 3600))
+        clock = clocks.get(team)
+        if clock is None:
+            clock = clocks[team] = WorkingClock(hours.team(team))
+        business.append(max(0.0, clock.at_epoch(end) - clock.at_epoch(start)) / 3600)
     return Durations(len(calendar), _hours(median(calendar)), _hours(percentile(calendar, 90)),
                      _hours(median(business)), _hours(percentile(business, 90)))
 
@@ -339,7 +362,8 @@ class TicketFacts:
     reopened: int
     one_touch: int
     breaches: int
-    rows: list[Any]  # assignee_id, created_at, team, status, first_reply_at, first_solve_at, last_solve_at
+    # assignee_id, team, status, created_at, first_reply_at, first_solve_at, last_solve_at (POSIX seconds)
+    rows: list[Any]
 
 
 def ticket_facts(db: Database, f: Filters, as_of: datetime | None = None) -> TicketFacts:
@@ -353,9 +377,10 @@ def ticket_facts(db: Database, f: Filters, as_of: datetime | None = None) -> Tic
     totals = [func.count().over(), *(func.sum(case((c, 1), else_=0)).over() for c in (
         facts.c.first_reply_at.is_not(None), solved, and_(solved, reopened),
         and_(solved, ~reopened, facts.c.replies <= 1), breach))]
+    stamps = [epoch_seconds(facts.c[name]).label(name)
+              for name in ("created_at", "first_reply_at", "first_solve_at", "last_solve_at")]
     with db.session() as session:
-        rows = session.execute(select(facts.c.assignee_id, facts.c.created_at, facts.c.team, facts.c.status,
-                                      facts.c.first_reply_at, facts.c.first_solve_at, facts.c.last_solve_at,
+        rows = session.execute(select(facts.c.assignee_id, facts.c.team, facts.c.status, *stamps,
                                       *totals)).all()
     counts = [int(v) for v in rows[0][7:]] if rows else [0] * 6
     return TicketFacts(*counts, rows=list(rows))
@@ -365,17 +390,17 @@ def ticket_figures(db: Database, f: Filters, hours: BusinessHours, as_of: dateti
                    facts: TicketFacts | None = None) -> TicketFigures:
     t = facts or ticket_facts(db, f, as_of)
     rows = t.rows
-    clocks: dict[str, WorkingClock] = {}
+    clocks: dict[str | None, WorkingClock] = {}
     return TicketFigures(
         created=t.created, replied=t.replied, solved=t.solved, reopened=t.reopened,
         reopen_rate=ratio(t.reopened, t.solved), one_touch=t.one_touch, one_touch_rate=ratio(t.one_touch, t.solved),
         due_breaches=t.breaches,
-        first_reply=durations(((r.created_at, r.first_reply_at, r.team) for r in rows if r.first_reply_at), hours,
-                              clocks),
-        first_resolution=durations(((r.created_at, r.first_solve_at, r.team) for r in rows if r.first_solve_at),
-                                   hours, clocks),
+        first_reply=durations(((r.created_at, r.first_reply_at, r.team) for r in rows
+                               if r.first_reply_at is not None), hours, clocks),
+        first_resolution=durations(((r.created_at, r.first_solve_at, r.team) for r in rows
+                                    if r.first_solve_at is not None), hours, clocks),
         full_resolution=durations(((r.created_at, r.last_solve_at, r.team) for r in rows
-                                   if r.last_solve_at and r.status in SOLVED), hours, clocks),
+                                   if r.last_solve_at is not None and r.status in SOLVED), hours, clocks),
     )
 
 
@@ -455,10 +480,10 @@ def agent_rows(db: Database, f: Filters, names: dict[int, str] | None = None,
                                                       row.last_solve_at, row.status)
         if agent is None:
             continue
-        if replied:
-            first.setdefault(agent, []).append((_aware(replied) - _aware(created)).total_seconds() / 3600)
-        if solved_at and status in SOLVED:
-            resolution.setdefault(agent, []).append((_aware(solved_at) - _aware(created)).total_seconds() / 3600)
+        if replied is not None:
+            first.setdefault(agent, []).append((replied - created) / 3600)
+        if solved_at is not None and status in SOLVED:
+            resolution.setdefault(agent, []).append((solved_at - created) / 3600)
     agents = set(solved) | set(replies) | set(scores) | set(first)
     rows = [
         AgentRow(a, names.get(a, str(a)), solved.get(a, 0), replies.get(a, 0), _hours(median(first.get(a, []))),
