@@ -382,8 +382,9 @@ def ticket_facts(db: Database, f: Filters, as_of: datetime | None = None) -> Tic
     with db.session() as session:
         rows = session.execute(select(facts.c.assignee_id, facts.c.team, facts.c.status, *stamps,
                                       *totals)).all()
-    counts = [int(v) for v in rows[0][7:]] if rows else [0] * 6
-    return TicketFacts(*counts, rows=list(rows))
+    created, replied, solved_n, reopened_n, one_touch, breaches = (
+        [int(v) for v in rows[0][7:]] if rows else [0] * 6)
+    return TicketFacts(created, replied, solved_n, reopened_n, one_touch, breaches, list(rows))
 
 
 def ticket_figures(db: Database, f: Filters, hours: BusinessHours, as_of: datetime | None = None,
