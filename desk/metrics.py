@@ -582,8 +582,9 @@ def _search_figures(db: Database, f: Filters) -> tuple[int, int, dict[int, int],
     return searches, clicked, dict(sorted(positions.items())), _top(top), _top(zero), _top(abstained)
 
 
-def self_service(db: Database, f: Filters) -> SelfService:
-    """Help-center figures; they slice by language only (searches carry no channel, category or agent)."""
+def self_service(db: Database, f: Filters, headline_only: bool = False) -> SelfService:
+    """Help-center figures; they slice by language only (searches carry no channel, category or agent).
+    `headline_only` counts searches and clicks without listing queries, positions or articles."""
     searched = select(SearchEvent.visit_id).where(_in_period(SearchEvent.created_at, f),
                                                    SearchEvent.visit_id.is_not(None))
     read = select(ArticleView.visit_id).where(_in_period(ArticleView.created_at, f), ArticleView.visit_id.is_not(None))
@@ -610,7 +611,20 @@ def self_service(db: Database, f: Filters) -> SelfService:
         votes = session.execute(votes_q.group_by(ArticleFeedback.article_key)).all()
     articles = sorted((ArticleVotes(key, int(good), int(n), round(int(good) / n, 4)) for key, good, n in votes),
                       key=lambda a: (a.ratio, -a.votes, a.article_key))
-    searches, clicked, positions, top, zero, abstained = _search_figures(db, f)
+    if headline_only:
+        counted = select(func.count(), func.count(SearchEvent.clicked_position)).where(
+            _in_period(SearchEvent.created_at, f))
+        if f.lang:
+            counted = counted.where(SearchEvent.lang == f.lang)
+        with db.session() as session:
+            searches, clicked = (int(v) for v in session.execute(counted).one())
+        positions: dict[int, int] = {}
+        top: list[QueryCount] = []
+        zero: list[QueryCount] = []
+        abstained: list[QueryCount] = []
+        articles = []
+    else:
+        searches, clicked, positions, top, zero, abstained = _search_figures(db, f)
     return SelfService(
         visits, ticket_visits, round(visits / ticket_visits, 2) if ticket_visits else None,
         deflection_visits, deflected, ratio(deflected, deflection_visits), searches, clicked,
@@ -655,7 +669,7 @@ def figures(db: Database, f: Filters, hours: BusinessHours, as_of: datetime | No
         empty = AdoptionRow("all", 0, 0, 0, 0, 0, 0)
         return Figures(
             f, ticket_figures(db, f, hours, as_of, facts), Backlog(min(as_of or utcnow(), f.end), {}, 0, 0),
-            csat(db, f, names), [], Adoption(empty, [], [], {}, []), self_service(db, f), [],
+            csat(db, f, names), [], Adoption(empty, [], [], {}, []), self_service(db, f, headline_only=True), [],
         )
     return Figures(
         f, ticket_figures(db, f, hours, as_of, facts), backlog(db, f, as_of), csat(db, f, names),
