@@ -10,6 +10,8 @@ DEMO_ADMIN ?= admin@example.com
 DEMO_ADMIN_PASSWORD ?= manzil-demo-admin
 DEMO_AGENT ?= agent@example.com
 DEMO_AGENT_PASSWORD ?= manzil-demo-agent
+DEMO_LEAD ?= lead@example.com
+DEMO_LEAD_PASSWORD ?= manzil-demo-lead
 
 .PHONY: run test install index lint bench clean chromium postgresql
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard webapp/translations/*/LC_MESSAGES/messages.po))
@@ -36,6 +38,8 @@ run: install
 	$(BIN)/kb tickets import content/_demo/tickets.jsonl
 	printf '%s\n' '$(DEMO_ADMIN_PASSWORD)' | $(BIN)/kb agents create $(DEMO_ADMIN) --name "Demo admin" --admin --password-stdin --if-missing
 	printf '%s\n' '$(DEMO_AGENT_PASSWORD)' | $(BIN)/kb agents create $(DEMO_AGENT) --name "Demo agent" --password-stdin --if-missing
+	printf '%s\n' '$(DEMO_LEAD_PASSWORD)' | $(BIN)/kb agents create $(DEMO_LEAD) --name "Demo lead" --lead --password-stdin --if-missing
+	$(BIN)/kb demo seed
 	# The worker (git sync, background jobs) runs beside the server and stops with it.
 	$(BIN)/kb worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/kb serve --host $(HOST) --port $(PORT)

@@ -20,6 +20,7 @@ from desk.mail.attachments import Attachments
 from desk.mail.outbox import Outbox
 from desk.mail.receive import MailReceiver
 from desk.notes import Notes
+from desk.notices import Notices
 from desk.presence import Presence
 from desk.surveys import Surveys
 from desk.tags import Tags
@@ -84,6 +85,10 @@ class Desk:
     @cached_property
     def surveys(self) -> Surveys:
         return Surveys(self.db)
+
+    @cached_property
+    def notices(self) -> Notices:
+        return Notices(self.db)
 
     def wire(self) -> Desk:
         """Build every part now: the app factory does, so that no request builds (or races to build) one."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 # new: not yet touched by an agent; pending: waiting on the customer; on_hold: waiting on a third
@@ -117,6 +117,10 @@ class Ticket(Base):
     # (migration workspace_desk); TicketStore.merge is the only writer and checks the target exists.
     merged_into_id: Mapped[int | None] = mapped_column(Integer)
 
+
+    # The help-center category the ticket is about (the contact form's or the import's); filters the dashboard.
+    category: Mapped[str | None] = mapped_column(String(80), index=True)
+
     customer: Mapped[Customer] = relationship(back_populates="tickets")
     assignee: Mapped[Agent | None] = relationship()
     messages: Mapped[list[Message]] = relationship(
@@ -127,6 +131,7 @@ class Ticket(Base):
 
 class Message(Base):
     __tablename__ = "messages"
+    __table_args__ = (Index("ix_messages_ticket_author", "ticket_id", "author"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
@@ -137,7 +142,7 @@ class Message(Base):
     internal: Mapped[bool] = mapped_column(Boolean, default=False)
     # The channel this message came or went by (web, email, api, ...); None = the ticket's.
     channel: Mapped[str | None] = mapped_column(String(20))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
     ticket: Mapped[Ticket] = relationship(back_populates="messages")
     agent: Mapped[Agent | None] = relationship()
@@ -160,13 +165,14 @@ class SuggestionEvent(Base):
     edit_distance: Mapped[int | None] = mapped_column(Integer)
     reason: Mapped[str | None] = mapped_column(String(500))
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
 class SearchEvent(Base):
     """A customer's search. No personal data: a random visit id, never an IP or a user agent."""
 
     __tablename__ = "search_events"
+    __table_args__ = (Index("ix_search_events_lang_created", "lang", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Random, made before the row is written (analytics are written in the background), so the
@@ -192,7 +198,7 @@ class ArticleFeedback(Base):
     helpful: Mapped[bool] = mapped_column(Boolean)
     comment: Mapped[str | None] = mapped_column(Text)
     visit_id: Mapped[str | None] = mapped_column(String(40))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
 class ArticleView(Base):
@@ -214,7 +220,7 @@ class Deflection(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     visit_id: Mapped[str] = mapped_column(String(40), index=True)
     article_key: Mapped[str] = mapped_column(String(300))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
 class ContentGap(Base):
@@ -233,6 +239,7 @@ class TicketStatusChange(Base):
     """Every status change of a ticket, so solves, reopens and resolution times can be counted."""
 
     __tablename__ = "ticket_status_changes"
+    __table_args__ = (Index("ix_ticket_status_changes_ticket_status", "ticket_id", "new_status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
@@ -254,7 +261,7 @@ class CsatSurvey(Base):
     # The ticket's assignee when it was solved: whose CSAT this counts toward.
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    sent_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None] = mapped_column(index=True)
     rating: Mapped[int | None] = mapped_column(Integer)
     comment: Mapped[str | None] = mapped_column(Text)
     answered_at: Mapped[datetime | None] = mapped_column(index=True)
@@ -404,3 +411,23 @@ class TicketPresence(Base):
     agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"))
     replying: Mapped[bool] = mapped_column(Boolean, default=False)
     seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class Notice(Base):
+    """A lead's announcement of a known issue, shown on the help-center home and above the results
+    of searches that contain one of its terms, until `ends_at`. One or both languages."""
+
+    __tablename__ = "notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    text_en: Mapped[str | None] = mapped_column(Text)
+    text_ar: Mapped[str | None] = mapped_column(Text)
+    # Comma-separated words or phrases; a search containing any of them shows the notice.
+    terms: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    starts_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ends_at: Mapped[datetime] = mapped_column(index=True)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def text(self, lang: str) -> str | None:
+        return self.text_ar if lang == "ar" else self.text_en

@@ -23,6 +23,8 @@ from sqlalchemy import case, distinct, func, or_, select
 from desk.database import Database
 from desk.desk import Desk
 from desk.models import ArticleFeedback, ContentGap, Deflection, SearchEvent, SuggestionEvent, Ticket, utcnow
+from desk.notices import NoticeRow
+from desk.query_text import normalise_query
 from kb.articles import Article
 from kb.catalog import Catalog
 from kb.translations import translation_status
@@ -32,11 +34,6 @@ LATEST_COMMENTS = 3
 LATEST_REASONS = 3
 # What spreadsheet programs run as a formula; customer text starting with one must stay text.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def normalise_query(query: str) -> str:
-    """One spelling per question, so "Refund  status" and "refund status" count together."""
-    return " ".join(query.casefold().split())
 
 
 def since_days(days: int | None, now: datetime | None = None) -> datetime | None:
@@ -99,16 +96,23 @@ class DeflectionRow:
     rate: float  # deflected / visits, 0..1
 
 
-def content_gaps(db: Database, since: datetime | None = None) -> list[GapRow]:
-    """Searches that found nothing plus the copilot's own gaps, merged under one normalised query."""
+def content_gaps(db: Database, since: datetime | None = None, until: datetime | None = None,
+                 lang: str | None = None) -> list[GapRow]:
+    """Searches that found nothing plus the copilot's own gaps, merged under one normalised query;
+    in [since, until) and one language when given (the dashboard's period and filter)."""
     searches = select(
         SearchEvent.query, SearchEvent.lang, func.count(), func.max(SearchEvent.created_at)
     ).where(or_(SearchEvent.result_count == 0, SearchEvent.abstained.is_(True)))
-    if since is not None:
-        searches = searches.where(SearchEvent.created_at >= since)
     gaps = select(ContentGap.query, ContentGap.lang, func.count(), func.max(ContentGap.created_at))
     if since is not None:
+        searches = searches.where(SearchEvent.created_at >= since)
         gaps = gaps.where(ContentGap.created_at >= since)
+    if until is not None:
+        searches = searches.where(SearchEvent.created_at < until)
+        gaps = gaps.where(ContentGap.created_at < until)
+    if lang:
+        searches = searches.where(SearchEvent.lang == lang)
+        gaps = gaps.where(ContentGap.lang == lang)
     with db.session() as session:
         found = session.execute(searches.group_by(SearchEvent.query, SearchEvent.lang)).all()
         missed = session.execute(gaps.group_by(ContentGap.query, ContentGap.lang)).all()
@@ -253,6 +257,8 @@ REPORTS: dict[str, Report] = {
                lambda _desk, catalog, _days: translation_rows(catalog)),
         Report("deflection", "Contact-form deflection", DeflectionRow,
                lambda desk, _catalog, days: deflection(desk.db, since_days(days))),
+        Report("notices", "Notices published to customers", NoticeRow,
+               lambda desk, _catalog, days: desk.notices.rows(since_days(days))),
     )
 }
 

@@ -85,6 +85,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, d
     from webapp.mail_views import init_mail_views
 
     init_mail_views(app)
+    from webapp import dashboard, metrics_api
+
+    app.register_blueprint(dashboard.bp)
+    app.register_blueprint(metrics_api.bp)
+    csrf.exempt(metrics_api.bp)  # token-authenticated JSON, like the rest of the API
+    app.add_template_global(dashboard.active_notices)
 
     def page_lang() -> str:
         first = request.path.strip("/").split("/", 1)[0]

@@ -186,10 +186,11 @@ def agents() -> None:
 @click.argument("email")
 @click.option("--name", default="", help="Display name (default: the part of the email before @).")
 @click.option("--admin", is_flag=True, help="May create agents and API tokens.")
+@click.option("--lead", is_flag=True, help="Sees reports and the dashboard; does not manage agents.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input (for scripts).")
 @click.option("--if-missing", is_flag=True, help="Succeed without change when the agent exists (for set-up scripts).")
 def agents_create(
-    settings: Settings, email: str, name: str, admin: bool, password_stdin: bool, if_missing: bool
+    settings: Settings, email: str, name: str, admin: bool, lead: bool, password_stdin: bool, if_missing: bool
 ) -> None:
     """Create an agent; the password comes from a prompt, or stdin with --password-stdin."""
     from desk.tickets import InputError
@@ -203,7 +204,8 @@ def agents_create(
             click.echo(f"{email} exists; unchanged")
             return
         try:
-            agent = desk.accounts.create_agent(email, password, name=name, role="admin" if admin else "agent")
+            role = "admin" if admin else ("lead" if lead else "agent")
+            agent = desk.accounts.create_agent(email, password, name=name, role=role)
         except InputError as error:
             raise click.ClickException(str(error)) from None
     click.echo(f"created {agent.role} {agent.email}")
@@ -299,9 +301,14 @@ from webapp.workspace_commands import workspace_command  # noqa: E402 - register
 
 main.add_command(workspace_command, "workspace")
 
-if __name__ == "__main__":
-    main()
+from webapp.demo_commands import demo_group  # noqa: E402 - registered after the group exists
+
+main.add_command(demo_group, "demo")
+
 
 from webapp.mail_commands import mail_command  # noqa: E402 - registered after the group exists
 
 main.add_command(mail_command, "mail")
+
+if __name__ == "__main__":
+    main()

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from desk.reports import Report
 
 # desk.reports.REPORTS's keys, spelled out so `kb --help` does not import SQLAlchemy (a test pins them).
-REPORT_NAMES = ("gaps", "rejected", "unhelpful", "stale", "translations", "deflection")
+REPORT_NAMES = ("gaps", "rejected", "unhelpful", "stale", "translations", "deflection", "notices")
 MAX_CELL = 60  # a table row per line stays readable; --csv keeps every character
 
 
@@ -33,10 +33,10 @@ MAX_CELL = 60  # a table row per line stays readable; --csv keeps every characte
 )
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV (with a header row) instead of a table.")
 def report_command(settings: Settings, name: str, days: int | None, as_csv: bool) -> None:
-    """Content gaps, rejected suggestions, unhelpful, stale and untranslated articles, deflection.
+    """Content gaps, rejected suggestions, unhelpful, stale and untranslated articles, deflection, notices.
 
-    NAME is one of gaps, rejected, unhelpful, stale, translations, deflection (default: gaps).
-    The same reports are on the workspace's /agent/reports page for admins.
+    NAME is one of gaps, rejected, unhelpful, stale, translations, deflection, notices (default: gaps).
+    The same reports are on the workspace's /agent/reports page for leads and admins.
     """
     from desk.desk import Desk
     from desk.reports import REPORTS, to_csv

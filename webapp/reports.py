@@ -1,4 +1,4 @@
-"""The content team's reports in the agents' workspace (admins only), each with a CSV download.
+"""The content team's reports in the agents' workspace (leads and admins), each with a CSV download.
 
 The same rows as `kb report`; both call desk.reports, so a number on the page and in the file
 an admin downloads cannot disagree.
@@ -7,11 +7,11 @@ an admin downloads cannot disagree.
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, request
-from flask_login import login_required
 
 from desk.reports import REPORTS, cells, columns, to_csv
 from webapp import state
-from webapp.agent import _admin_required, _page
+from webapp.agent import _page
+from webapp.roles import lead_required
 
 bp = Blueprint("reports", __name__, url_prefix="/agent/reports")
 MAX_DAYS = 3650
@@ -24,9 +24,8 @@ def _days() -> int | None:
 
 
 @bp.get("/")
-@login_required
+@lead_required
 def index() -> str:
-    _admin_required()
     days = _days()
     desk, catalog = state.desk(), state.catalog()
     sections = [
@@ -37,9 +36,8 @@ def index() -> str:
 
 
 @bp.get("/<name>.csv")
-@login_required
+@lead_required
 def download(name: str) -> Response:
-    _admin_required()
     report = REPORTS.get(name)
     if report is None:
         abort(404)

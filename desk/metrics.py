@@ -1,0 +1,695 @@
+"""The support lead's figures: reply and resolution times, reopens, one-touch resolution, backlog,
+CSAT, agent productivity, copilot adoption and self-service, for one period and the one before it.
+
+Every figure is defined once here (the README quotes these definitions) and counted in SQL that
+SQLite and PostgreSQL both run: plain COUNT/SUM(CASE), GROUP BY, and correlated subqueries that the
+indexes of migration `dash_metrics` answer per ticket. Only what portable SQL cannot do is finished in
+Python over SQL-selected columns: durations (the database hands timestamps over as POSIX seconds,
+`epoch_seconds`, the one engine-specific spelling), percentiles, and business hours (each ticket's
+team has its own calendar).
+
+Cohorts, so a figure means the same in every period:
+- ticket figures (reply, resolution, reopen, one-touch, due breaches) count the tickets *created*
+  in the period, whatever happened to them since;
+- events (CSAT surveys sent, suggestion events, searches, votes, deflections, agent replies and
+  solves) count by when they happened;
+- the backlog is the tickets unsolved now (or at the period's end, when that is earlier).
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import Float, Select, and_, case, distinct, exists, func, literal, or_, select, union
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
+
+from desk.business_hours import BusinessHours, WorkingClock, _aware
+from desk.database import Database
+from desk.models import (
+    Agent,
+    ArticleFeedback,
+    ArticleView,
+    CsatSurvey,
+    Deflection,
+    Message,
+    SearchEvent,
+    SuggestionEvent,
+    Ticket,
+    TicketStatusChange,
+    utcnow,
+)
+from desk.query_text import normalise_query
+
+UNSOLVED = ("new", "open", "pending", "on_hold")
+SOLVED = ("solved", "closed")
+WAITING_ON_TEAM = ("new", "open")
+# Backlog age buckets: (label, lower bound in hours). Chosen to match the vendors' default views.
+AGE_BUCKETS: tuple[tuple[str, int], ...] = (("<1d", 0), ("1-3d", 24), ("3-7d", 72), (">7d", 168))
+# Edit distance (characters, Levenshtein) between an inserted draft and the reply sent.
+EDIT_BUCKETS: tuple[tuple[str, int], ...] = (("0", 0), ("1-20", 1), ("21-100", 21), ("101-500", 101), (">500", 501))
+LOW_RATING = 2  # CSAT ratings 1..LOW_RATING are listed for follow-up
+TOP_QUERIES = 10
+LIST_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class Filters:
+    """A period [start, end) in UTC and the optional slices every figure honours."""
+
+    start: datetime
+    end: datetime
+    lang: str | None = None
+    channel: str | None = None
+    category: str | None = None
+    agent_id: int | None = None
+
+    @classmethod
+    def for_days(cls, first: date, last: date, **slices: Any) -> Filters:
+        """Whole UTC days, `last` included: what ?from=&to= mean on the page and in the API."""
+        return cls(datetime.combine(first, time(0), UTC), datetime.combine(last + timedelta(days=1), time(0), UTC),
+                   **slices)
+
+    def previous(self) -> Filters:
+        """The period of the same length just before this one, with the same slices."""
+        span = self.end - self.start
+        return replace(self, start=self.start - span, end=self.start)
+
+
+@dataclass(frozen=True)
+class Durations:
+    """Hours from a ticket's creation to an event, over the tickets that reached it."""
+
+    count: int
+    median_hours: float | None
+    p90_hours: float | None
+    median_business_hours: float | None
+    p90_business_hours: float | None
+
+
+@dataclass(frozen=True)
+class TicketFigures:
+    created: int
+    replied: int
+    solved: int  # tickets of the cohort solved at least once
+    reopened: int  # ... of which reopened after a solve
+    reopen_rate: float | None  # reopened / solved
+    one_touch: int  # solved, at most one public agent reply, never reopened
+    one_touch_rate: float | None  # one_touch / solved
+    due_breaches: int  # first public reply after the due time, or none yet and the due time passed
+    first_reply: Durations
+    first_resolution: Durations
+    full_resolution: Durations
+
+
+@dataclass(frozen=True)
+class Backlog:
+    as_of: datetime
+    buckets: dict[str, dict[str, int]]  # age bucket -> status -> tickets
+    total: int
+    overdue: int  # new or open (waiting on the team) and past their due time
+
+
+@dataclass(frozen=True)
+class LowRating:
+    ticket_id: int
+    subject: str
+    agent: str
+    rating: int
+    comment: str
+    answered_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Csat:
+    sent: int
+    answered: int
+    satisfied: int  # ratings 4-5
+    satisfaction: float | None  # satisfied / answered
+    response_rate: float | None  # answered / sent
+    ratings: dict[int, int]  # 1..5 -> answers
+    low: list[LowRating]
+
+
+@dataclass(frozen=True)
+class AgentRow:
+    agent_id: int
+    agent: str
+    solved: int
+    public_replies: int
+    median_first_reply_hours: float | None
+    median_resolution_hours: float | None
+    csat_answered: int
+    csat_satisfaction: float | None
+
+
+@dataclass(frozen=True)
+class AdoptionRow:
+    key: str  # an agent's name, a language, or "all"
+    tickets_shown: int
+    inserted: int
+    drafts_inserted: int
+    sent_unedited: int
+    sent_edited: int
+    rejected: int
+
+
+@dataclass(frozen=True)
+class Rejection:
+    ticket_id: int
+    lang: str
+    agent: str
+    reason: str
+    at: datetime | None
+
+
+@dataclass(frozen=True)
+class Adoption:
+    total: AdoptionRow
+    by_agent: list[AdoptionRow]
+    by_lang: list[AdoptionRow]
+    edit_distances: dict[str, int]  # EDIT_BUCKETS label -> drafts sent
+    rejections: list[Rejection]
+
+
+@dataclass(frozen=True)
+class QueryCount:
+    query: str
+    searches: int
+
+
+@dataclass(frozen=True)
+class ArticleVotes:
+    article_key: str
+    helpful: int
+    votes: int
+    ratio: float
+
+
+@dataclass(frozen=True)
+class SelfService:
+    visits: int  # distinct help-center visits that searched or read an article
+    ticket_visits: int  # distinct visits that filed a ticket
+    score: float | None  # visits / ticket_visits
+    deflection_visits: int  # visits that opened a suggested article on the contact form
+    deflected: int  # ... and filed no ticket
+    deflection_rate: float | None
+    searches: int
+    clicked: int  # searches with a clicked result (a click records its position)
+    click_through: float | None  # clicked / searches
+    click_positions: dict[int, int]
+    top_queries: list[QueryCount]
+    zero_result: list[QueryCount]
+    abstained: list[QueryCount]
+    articles: list[ArticleVotes]
+
+
+@dataclass(frozen=True)
+class Day:
+    day: str  # YYYY-MM-DD (UTC)
+    created: int
+    solved: int
+
+
+@dataclass(frozen=True)
+class Figures:
+    filters: Filters
+    tickets: TicketFigures
+    backlog: Backlog
+    csat: Csat
+    agents: list[AgentRow]
+    adoption: Adoption
+    self_service: SelfService
+    days: list[Day]
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    current: Figures
+    previous: Figures
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+# --- helpers ---------------------------------------------------------------------------------------------------------
+
+
+class epoch_seconds(FunctionElement[float]):
+    """A timestamp column as POSIX seconds, computed by the database: reading thousands of durations
+    as floats skips parsing a datetime per value in Python (SQLite stores text). The one
+    engine-specific spelling in the metrics, kept here."""
+
+    type = Float()
+    name = "epoch_seconds"
+    inherit_cache = True
+
+
+@compiles(epoch_seconds, "sqlite")
+def _epoch_sqlite(element: epoch_seconds, compiler: Any, **kw: Any) -> str:
+    return f"((julianday({compiler.process(element.clauses, **kw)}) - 2440587.5) * 86400.0)"
+
+
+@compiles(epoch_seconds, "postgresql")
+def _epoch_postgresql(element: epoch_seconds, compiler: Any, **kw: Any) -> str:
+    return f"CAST(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) AS DOUBLE PRECISION)"
+
+
+def ratio(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def percentile(values: Sequence[float], p: float) -> float | None:
+    """Nearest-rank percentile: the smallest value with at least p% of the values at or below it."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+def median(values: Sequence[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+def _hours(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+def durations(pairs: Iterable[tuple[float, float, str | None]], hours: BusinessHours,
+              clocks: dict[str | None, WorkingClock] | None = None) -> Durations:
+    """(start, end, team) in POSIX seconds -> calendar and business-hour medians and 90th percentiles.
+    Business time is counted on each team's `WorkingClock` (the same seconds as `Team.seconds_between`)."""
+    clocks = clocks if clocks is not None else {}
+    calendar, business = [], []
+    for start, end, team in pairs:
+        calendar.append(max(0.0, (end - start) / 3600))
+        clock = clocks.get(team)
+        if clock is None:
+            clock = clocks[team] = WorkingClock(hours.team(team))
+        business.append(max(0.0, clock.at_epoch(end) - clock.at_epoch(start)) / 3600)
+    return Durations(len(calendar), _hours(median(calendar)), _hours(percentile(calendar, 90)),
+                     _hours(median(business)), _hours(percentile(business, 90)))
+
+
+def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _ticket_slices(query: Select, f: Filters, agent_column: Any = Ticket.assignee_id) -> Select:
+    if f.lang:
+        query = query.where(Ticket.lang == f.lang)
+    if f.channel:
+        query = query.where(Ticket.channel == f.channel)
+    if f.category:
+        query = query.where(Ticket.category == f.category)
+    if f.agent_id is not None:
+        query = query.where(agent_column == f.agent_id)
+    return query
+
+
+def _in_period(column: Any, f: Filters) -> ColumnElement[bool]:
+    return and_(column >= f.start, column < f.end)
+
+
+def _public_agent_reply() -> ColumnElement[bool]:
+    return and_(Message.ticket_id == Ticket.id, Message.author == "agent", Message.internal.is_(False))
+
+
+def _solve_time(kind: Any) -> Any:
+    return (select(kind(TicketStatusChange.created_at))
+            .where(TicketStatusChange.ticket_id == Ticket.id, TicketStatusChange.new_status == "solved")
+            .scalar_subquery())
+
+
+def _names(db: Database) -> dict[int, str]:
+    with db.session() as session:
+        return {i: name or email for i, name, email in session.execute(select(Agent.id, Agent.name, Agent.email))}
+
+
+# --- ticket figures ------------------------------------------------------------------------------------
+
+
+def _facts(f: Filters) -> Any:
+    """One row per ticket created in the period: what the ticket figures count."""
+    first_reply = select(func.min(Message.created_at)).where(_public_agent_reply()).scalar_subquery()
+    replies = select(func.count()).where(_public_agent_reply()).scalar_subquery()
+    reopened = exists().where(
+        TicketStatusChange.ticket_id == Ticket.id,
+        TicketStatusChange.old_status.in_(SOLVED),
+        TicketStatusChange.new_status.in_(UNSOLVED),
+    )
+    query = select(
+        Ticket.id, Ticket.created_at, Ticket.team, Ticket.status, Ticket.due_at, Ticket.assignee_id,
+        first_reply.label("first_reply_at"), replies.label("replies"),
+        _solve_time(func.min).label("first_solve_at"), _solve_time(func.max).label("last_solve_at"),
+        case((reopened, 1), else_=0).label("reopened"),
+    ).where(_in_period(Ticket.created_at, f))
+    return _ticket_slices(query, f).subquery("facts")
+
+
+@dataclass(frozen=True)
+class TicketFacts:
+    """The cohort's per-ticket facts, read in one statement: the counts, aggregated by SQL window
+    functions over the same rows, and the timestamps the durations are computed from."""
+
+    created: int
+    replied: int
+    solved: int
+    reopened: int
+    one_touch: int
+    breaches: int
+    # assignee_id, team, status, created_at, first_reply_at, first_solve_at, last_solve_at (POSIX seconds)
+    rows: list[Any]
+
+
+def ticket_facts(db: Database, f: Filters, as_of: datetime | None = None) -> TicketFacts:
+    as_of = min(as_of or utcnow(), f.end)
+    facts = _facts(f)
+    solved = facts.c.first_solve_at.is_not(None)
+    reopened = facts.c.reopened == 1
+    breach = and_(facts.c.due_at.is_not(None),
+                  or_(facts.c.first_reply_at > facts.c.due_at,
+                      and_(facts.c.first_reply_at.is_(None), facts.c.due_at < as_of)))
+    totals = [func.count().over(), *(func.sum(case((c, 1), else_=0)).over() for c in (
+        facts.c.first_reply_at.is_not(None), solved, and_(solved, reopened),
+        and_(solved, ~reopened, facts.c.replies <= 1), breach))]
+    stamps = [epoch_seconds(facts.c[name]).label(name)
+              for name in ("created_at", "first_reply_at", "first_solve_at", "last_solve_at")]
+    with db.session() as session:
+        rows = session.execute(select(facts.c.assignee_id, facts.c.team, facts.c.status, *stamps,
+                                      *totals)).all()
+    created, replied, solved_n, reopened_n, one_touch, breaches = (
+        [int(v) for v in rows[0][7:]] if rows else [0] * 6)
+    return TicketFacts(created, replied, solved_n, reopened_n, one_touch, breaches, list(rows))
+
+
+def ticket_figures(db: Database, f: Filters, hours: BusinessHours, as_of: datetime | None = None,
+                   facts: TicketFacts | None = None) -> TicketFigures:
+    t = facts or ticket_facts(db, f, as_of)
+    rows = t.rows
+    clocks: dict[str | None, WorkingClock] = {}
+    return TicketFigures(
+        created=t.created, replied=t.replied, solved=t.solved, reopened=t.reopened,
+        reopen_rate=ratio(t.reopened, t.solved), one_touch=t.one_touch, one_touch_rate=ratio(t.one_touch, t.solved),
+        due_breaches=t.breaches,
+        first_reply=durations(((r.created_at, r.first_reply_at, r.team) for r in rows
+                               if r.first_reply_at is not None), hours, clocks),
+        first_resolution=durations(((r.created_at, r.first_solve_at, r.team) for r in rows
+                                    if r.first_solve_at is not None), hours, clocks),
+        full_resolution=durations(((r.created_at, r.last_solve_at, r.team) for r in rows
+                                   if r.last_solve_at is not None and r.status in SOLVED), hours, clocks),
+    )
+
+
+def backlog(db: Database, f: Filters, as_of: datetime | None = None) -> Backlog:
+    """Unsolved tickets created before the period's end, by age at `as_of` and status."""
+    as_of = min(as_of or utcnow(), f.end)
+    bucket = case(
+        *[(Ticket.created_at <= as_of - timedelta(hours=lower), literal(label))
+          for label, lower in reversed(AGE_BUCKETS[1:])],
+        else_=literal(AGE_BUCKETS[0][0]),
+    ).label("bucket")
+    base = _ticket_slices(select(bucket, Ticket.status, func.count()), f).where(
+        Ticket.status.in_(UNSOLVED), Ticket.created_at < as_of)
+    overdue = _ticket_slices(select(func.count()).select_from(Ticket), f).where(
+        Ticket.status.in_(WAITING_ON_TEAM), Ticket.created_at < as_of, Ticket.due_at < as_of)
+    buckets: dict[str, dict[str, int]] = {label: dict.fromkeys(UNSOLVED, 0) for label, _ in AGE_BUCKETS}
+    with db.session() as session:
+        for label, status, count in session.execute(base.group_by(bucket, Ticket.status)).all():
+            buckets[label][status] = int(count)
+        late = int(session.scalar(overdue) or 0)
+    return Backlog(as_of, buckets, sum(sum(b.values()) for b in buckets.values()), late)
+
+
+# --- CSAT and agents -----------------------------------------------------------------------------------
+
+
+def csat(db: Database, f: Filters, names: dict[int, str] | None = None) -> Csat:
+    """Surveys sent in the period; satisfaction = share of 4-5 among answers."""
+    names = names if names is not None else _names(db)
+    scope = _ticket_slices(select(CsatSurvey.rating).join(Ticket, Ticket.id == CsatSurvey.ticket_id), f,
+                           CsatSurvey.agent_id).where(_in_period(CsatSurvey.sent_at, f)).subquery()
+    with db.session() as session:
+        sent, answered, satisfied = (int(v) for v in session.execute(
+            select(func.count(), func.count(scope.c.rating), _count(scope.c.rating >= 4))).one())
+        ratings = dict.fromkeys(range(1, 6), 0)
+        for rating, count in session.execute(select(scope.c.rating, func.count()).where(scope.c.rating.is_not(None))
+                                             .group_by(scope.c.rating)).all():
+            ratings[int(rating)] = int(count)
+        low_rows = session.execute(
+            _ticket_slices(select(CsatSurvey.ticket_id, Ticket.subject, CsatSurvey.agent_id, CsatSurvey.rating,
+                                  CsatSurvey.comment, CsatSurvey.answered_at)
+                           .join(Ticket, Ticket.id == CsatSurvey.ticket_id), f, CsatSurvey.agent_id)
+            .where(_in_period(CsatSurvey.sent_at, f), CsatSurvey.rating <= LOW_RATING)
+            .order_by(CsatSurvey.rating, CsatSurvey.answered_at.desc(), CsatSurvey.id.desc()).limit(LIST_LIMIT)
+        ).all()
+    low = [LowRating(tid, subject, names.get(agent, "") if agent else "", int(rating), comment or "", at)
+           for tid, subject, agent, rating, comment, at in low_rows]
+    return Csat(sent, answered, satisfied, ratio(satisfied, answered), ratio(answered, sent), ratings, low)
+
+
+def agent_rows(db: Database, f: Filters, names: dict[int, str] | None = None,
+               facts: TicketFacts | None = None) -> list[AgentRow]:
+    """Per agent: tickets of theirs solved in the period, their public replies in it, the medians over
+    their tickets created in it, and the CSAT of surveys sent in it for their solves."""
+    names = names if names is not None else _names(db)
+    solved_q = _ticket_slices(
+        select(Ticket.assignee_id, func.count(distinct(Ticket.id)))
+        .join(TicketStatusChange, TicketStatusChange.ticket_id == Ticket.id), f,
+    ).where(TicketStatusChange.new_status == "solved", _in_period(TicketStatusChange.created_at, f),
+            Ticket.assignee_id.is_not(None)).group_by(Ticket.assignee_id)
+    replies_q = _ticket_slices(
+        select(Message.agent_id, func.count()).join(Ticket, Ticket.id == Message.ticket_id), f, Message.agent_id,
+    ).where(Message.author == "agent", Message.internal.is_(False), Message.agent_id.is_not(None),
+            _in_period(Message.created_at, f)).group_by(Message.agent_id)
+    csat_q = _ticket_slices(
+        select(CsatSurvey.agent_id, func.count(CsatSurvey.rating), _count(CsatSurvey.rating >= 4))
+        .join(Ticket, Ticket.id == CsatSurvey.ticket_id), f, CsatSurvey.agent_id,
+    ).where(_in_period(CsatSurvey.sent_at, f), CsatSurvey.agent_id.is_not(None)).group_by(CsatSurvey.agent_id)
+    with db.session() as session:
+        solved = {a: int(n) for a, n in session.execute(solved_q).all()}
+        replies = {a: int(n) for a, n in session.execute(replies_q).all()}
+        scores = {a: (int(n), int(good)) for a, n, good in session.execute(csat_q).all()}
+    first: dict[int, list[float]] = {}
+    resolution: dict[int, list[float]] = {}
+    for row in (facts or ticket_facts(db, f)).rows:
+        agent, created, replied, solved_at, status = (row.assignee_id, row.created_at, row.first_reply_at,
+                                                      row.last_solve_at, row.status)
+        if agent is None:
+            continue
+        if replied is not None:
+            first.setdefault(agent, []).append((replied - created) / 3600)
+        if solved_at is not None and status in SOLVED:
+            resolution.setdefault(agent, []).append((solved_at - created) / 3600)
+    agents = set(solved) | set(replies) | set(scores) | set(first)
+    rows = [
+        AgentRow(a, names.get(a, str(a)), solved.get(a, 0), replies.get(a, 0), _hours(median(first.get(a, []))),
+                 _hours(median(resolution.get(a, []))), scores.get(a, (0, 0))[0],
+                 ratio(scores.get(a, (0, 0))[1], scores.get(a, (0, 0))[0]))
+        for a in agents
+    ]
+    return sorted(rows, key=lambda r: (-r.solved, -r.public_replies, r.agent))
+
+
+# --- copilot adoption ----------------------------------------------------------------------------------
+
+
+def _adoption_columns() -> list[Any]:
+    kind = SuggestionEvent.kind
+    sent = kind == "sent"
+    return [
+        func.count(distinct(case((kind == "shown", SuggestionEvent.ticket_id)))),
+        _count(kind == "inserted"),
+        _count(and_(kind == "inserted", SuggestionEvent.details["what"].as_string() == "draft")),
+        _count(and_(sent, func.coalesce(SuggestionEvent.edit_distance, 0) == 0)),
+        _count(and_(sent, SuggestionEvent.edit_distance > 0)),
+        _count(kind == "rejected"),
+    ]
+
+
+def adoption(db: Database, f: Filters, names: dict[int, str] | None = None) -> Adoption:
+    """Suggestion events in the period: "sent" counts a reply sent from an inserted draft."""
+    names = names if names is not None else _names(db)
+
+    def scoped(query: Select) -> Select:
+        query = query.join(Ticket, Ticket.id == SuggestionEvent.ticket_id).where(
+            _in_period(SuggestionEvent.created_at, f))
+        return _ticket_slices(query, f, SuggestionEvent.agent_id)
+
+    distance = SuggestionEvent.edit_distance
+    bucket = case(*[(func.coalesce(distance, 0) >= lower, literal(label)) for label, lower in reversed(EDIT_BUCKETS)],
+                  else_=literal(EDIT_BUCKETS[0][0])).label("bucket")
+    with db.session() as session:
+        total = AdoptionRow("all", *(int(v) for v in session.execute(scoped(select(*_adoption_columns()))).one()))
+        by_agent = [AdoptionRow(names.get(a, "") if a else "", *(int(v) for v in rest)) for a, *rest in session.execute(
+            scoped(select(SuggestionEvent.agent_id, *_adoption_columns())).group_by(SuggestionEvent.agent_id)).all()]
+        by_lang = [AdoptionRow(lang, *(int(v) for v in rest)) for lang, *rest in session.execute(
+            scoped(select(Ticket.lang, *_adoption_columns())).group_by(Ticket.lang)).all()]
+        distances = dict.fromkeys((label for label, _ in EDIT_BUCKETS), 0)
+        for label, count in session.execute(scoped(select(bucket, func.count()))
+                                            .where(SuggestionEvent.kind == "sent").group_by(bucket)).all():
+            distances[label] = int(count)
+        rejected = session.execute(
+            scoped(select(SuggestionEvent.ticket_id, Ticket.lang, SuggestionEvent.agent_id, SuggestionEvent.reason,
+                          SuggestionEvent.created_at))
+            .where(SuggestionEvent.kind == "rejected")
+            .order_by(SuggestionEvent.created_at.desc(), SuggestionEvent.id.desc()).limit(LIST_LIMIT)).all()
+    return Adoption(
+        total, sorted(by_agent, key=lambda r: (-r.tickets_shown, r.key)), sorted(by_lang, key=lambda r: r.key),
+        distances,
+        [Rejection(t, lang, names.get(a, "") if a else "", reason or "", at) for t, lang, a, reason, at in rejected],
+    )
+
+
+# --- self-service --------------------------------------------------------------------------------------
+
+
+def _top(counts: dict[str, int]) -> list[QueryCount]:
+    return [QueryCount(q, n) for q, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_QUERIES] if n]
+
+
+def _search_figures(db: Database, f: Filters) -> tuple[int, int, dict[int, int], list[QueryCount],
+                                                       list[QueryCount], list[QueryCount]]:
+    """One grouped pass over the period's searches (by query and clicked position): totals, clicks by
+    position, and the top, zero-result and abstained queries with their spellings merged. One scan
+    instead of one per list: the search table is the desk's biggest."""
+    query = select(SearchEvent.query, SearchEvent.clicked_position, func.count(),
+                   _count(SearchEvent.result_count == 0), _count(SearchEvent.abstained.is_(True))).where(
+        _in_period(SearchEvent.created_at, f))
+    if f.lang:
+        query = query.where(SearchEvent.lang == f.lang)
+    with db.session() as session:
+        rows = session.execute(query.group_by(SearchEvent.query, SearchEvent.clicked_position)).all()
+    searches = clicked = 0
+    positions: dict[int, int] = {}
+    top: dict[str, int] = {}
+    zero: dict[str, int] = {}
+    abstained: dict[str, int] = {}
+    for text, position, count, no_result, abstain in rows:
+        count, key = int(count), normalise_query(text)
+        searches += count
+        if position is not None:
+            clicked += count
+            positions[int(position)] = positions.get(int(position), 0) + count
+        if key:
+            top[key] = top.get(key, 0) + count
+            zero[key] = zero.get(key, 0) + int(no_result)
+            abstained[key] = abstained.get(key, 0) + int(abstain)
+    return searches, clicked, dict(sorted(positions.items())), _top(top), _top(zero), _top(abstained)
+
+
+def self_service(db: Database, f: Filters, headline_only: bool = False) -> SelfService:
+    """Help-center figures; they slice by language only (searches carry no channel, category or agent).
+    `headline_only` counts searches and clicks without listing queries, positions or articles."""
+    searched = select(SearchEvent.visit_id).where(_in_period(SearchEvent.created_at, f),
+                                                   SearchEvent.visit_id.is_not(None))
+    read = select(ArticleView.visit_id).where(_in_period(ArticleView.created_at, f), ArticleView.visit_id.is_not(None))
+    if f.lang:
+        searched = searched.where(SearchEvent.lang == f.lang)
+        read = read.where(ArticleView.article_key.startswith(f"{f.lang}/"))
+    visits_q = select(func.count()).select_from(union(searched, read).subquery())
+    ticket_visits_q = _ticket_slices(select(func.count(distinct(Ticket.visit_id))), f).where(
+        _in_period(Ticket.created_at, f), Ticket.visit_id.is_not(None))
+    ticketed = select(Ticket.id).where(Ticket.visit_id == Deflection.visit_id).exists()
+    deflect_q = select(func.count(distinct(Deflection.visit_id)),
+                       func.count(distinct(case((~ticketed, Deflection.visit_id))))).where(
+        _in_period(Deflection.created_at, f))
+    helpful = _count(ArticleFeedback.helpful.is_(True))
+    votes_q = select(ArticleFeedback.article_key, helpful, func.count()).where(
+        _in_period(ArticleFeedback.created_at, f))
+    if f.lang:
+        deflect_q = deflect_q.where(Deflection.article_key.startswith(f"{f.lang}/"))
+        votes_q = votes_q.where(ArticleFeedback.article_key.startswith(f"{f.lang}/"))
+    with db.session() as session:
+        visits = int(session.scalar(visits_q) or 0)
+        ticket_visits = int(session.scalar(ticket_visits_q) or 0)
+        deflection_visits, deflected = (int(v) for v in session.execute(deflect_q).one())
+        votes = session.execute(votes_q.group_by(ArticleFeedback.article_key)).all()
+    articles = sorted((ArticleVotes(key, int(good), int(n), round(int(good) / n, 4)) for key, good, n in votes),
+                      key=lambda a: (a.ratio, -a.votes, a.article_key))
+    if headline_only:
+        counted = select(func.count(), func.count(SearchEvent.clicked_position)).where(
+            _in_period(SearchEvent.created_at, f))
+        if f.lang:
+            counted = counted.where(SearchEvent.lang == f.lang)
+        with db.session() as session:
+            searches, clicked = (int(v) for v in session.execute(counted).one())
+        positions: dict[int, int] = {}
+        top: list[QueryCount] = []
+        zero: list[QueryCount] = []
+        abstained: list[QueryCount] = []
+        articles = []
+    else:
+        searches, clicked, positions, top, zero, abstained = _search_figures(db, f)
+    return SelfService(
+        visits, ticket_visits, round(visits / ticket_visits, 2) if ticket_visits else None,
+        deflection_visits, deflected, ratio(deflected, deflection_visits), searches, clicked,
+        ratio(clicked, searches), positions, top, zero, abstained, articles[:LIST_LIMIT],
+    )
+
+
+# --- trend ---------------------------------------------------------------------------------------------
+
+
+def daily(db: Database, f: Filters) -> list[Day]:
+    """Tickets created and solves per UTC day of the period (every day listed, zeros included)."""
+    created_day = func.date(Ticket.created_at)
+    solved_day = func.date(TicketStatusChange.created_at)
+    created_q = _ticket_slices(select(created_day, func.count()), f).where(
+        _in_period(Ticket.created_at, f)).group_by(created_day)
+    solved_q = _ticket_slices(select(solved_day, func.count()).join(Ticket, Ticket.id == TicketStatusChange.ticket_id),
+                              f).where(TicketStatusChange.new_status == "solved",
+                                       _in_period(TicketStatusChange.created_at, f)).group_by(solved_day)
+    with db.session() as session:
+        created = {str(d)[:10]: int(n) for d, n in session.execute(created_q).all()}
+        solved = {str(d)[:10]: int(n) for d, n in session.execute(solved_q).all()}
+    days: list[Day] = []
+    day = f.start.date()
+    while day < f.end.date() and len(days) < 400:
+        key = day.isoformat()
+        days.append(Day(key, created.get(key, 0), solved.get(key, 0)))
+        day += timedelta(days=1)
+    return days
+
+
+# --- everything ----------------------------------------------------------------------------------------
+
+
+def figures(db: Database, f: Filters, hours: BusinessHours, as_of: datetime | None = None,
+            headline_only: bool = False) -> Figures:
+    """Every figure of the period; `headline_only` leaves the per-agent, copilot, backlog and daily
+    breakdowns empty (what the previous period beside the current one needs is its headline)."""
+    names = _names(db)
+    facts = ticket_facts(db, f, as_of)
+    if headline_only:
+        empty = AdoptionRow("all", 0, 0, 0, 0, 0, 0)
+        return Figures(
+            f, ticket_figures(db, f, hours, as_of, facts), Backlog(min(as_of or utcnow(), f.end), {}, 0, 0),
+            csat(db, f, names), [], Adoption(empty, [], [], {}, []), self_service(db, f, headline_only=True), [],
+        )
+    return Figures(
+        f, ticket_figures(db, f, hours, as_of, facts), backlog(db, f, as_of), csat(db, f, names),
+        agent_rows(db, f, names, facts), adoption(db, f, names), self_service(db, f), daily(db, f),
+    )
+
+
+def dashboard(db: Database, f: Filters, hours: BusinessHours, as_of: datetime | None = None) -> Dashboard:
+    """The period's figures with the previous period's headline figures beside them."""
+    return Dashboard(figures(db, f, hours, as_of), figures(db, f.previous(), hours, as_of, headline_only=True))
+
+
+def as_json(value: Any) -> Any:
+    """Figures as JSON-ready data: dataclasses as objects, times as ISO 8601 UTC."""
+    if hasattr(value, "__dataclass_fields__"):
+        return {name: as_json(getattr(value, name)) for name in value.__dataclass_fields__}
+    if isinstance(value, datetime):
+        return _aware(value).astimezone(UTC).isoformat()
+    if isinstance(value, dict):
+        return {str(k): as_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [as_json(v) for v in value]
+    return value

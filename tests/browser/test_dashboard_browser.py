@@ -1,0 +1,83 @@
+"""A lead in real Chromium: the dashboard in English and Arabic over the hand-computed desk of
+tests/desk/test_metrics.py; the filters change the figures and the CSV downloads arrive."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Page, expect
+
+from copilot.engine import Engine
+from indexer.embedders import Embedder
+from kb.settings import Settings
+from tests.browser.conftest import screenshot
+from tests.conftest import CONTENT, database_url_for_tests
+from tests.desk.test_metrics import build_world
+from webapp import create_app
+
+PASSWORD = "a long enough password"
+
+
+@pytest.fixture
+def app(content_dir: Path, tmp_path: Path, embedders: list[Embedder]) -> Flask:
+    """The dashboard needs the desk and the embedders (to group gaps), not a search index."""
+    shutil.copy2(CONTENT / "_business_hours.yml", content_dir)
+    settings = Settings(content_dir=content_dir, data_dir=tmp_path / "data", database_url=database_url_for_tests())
+    app = create_app(settings, engine=Engine(settings, embedders))
+    app.extensions["desk"].accounts.create_agent("lead@example.com", PASSWORD, name="Lead", role="lead")
+    build_world(app.extensions["desk"])
+    return app
+
+
+def log_in(page: Page, base_url: str, target: str) -> None:
+    page.goto(f"{base_url}{target}")
+    expect(page).to_have_url(re.compile(r"/agent/login"))
+    page.locator("#email").fill("lead@example.com")
+    page.locator("#password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+
+def test_dashboard_in_both_languages_with_filters_and_csv(page: Page, base_url: str) -> None:
+    log_in(page, base_url, "/agent/dashboard/?from=2026-11-29&to=2026-12-05&hl=en")
+    expect(page.locator("h1")).to_have_text("Support dashboard")
+    expect(page.locator("#fig-created .now")).to_have_text("6")
+    expect(page.locator("#fig-created .before")).to_have_text("previous: 1")
+    assert page.locator("svg.chart").count() >= 4
+
+    page.locator("select[name=lang]").select_option("ar")
+    page.get_by_role("button", name="Apply").click()
+    expect(page).to_have_url(re.compile(r"lang=ar"))
+    expect(page.locator("#fig-created .now")).to_have_text("2")
+    page.locator("select[name=channel]").select_option("chat")
+    page.get_by_role("button", name="Apply").click()
+    expect(page.locator("#fig-created .now")).to_have_text("1")
+    expect(page.locator("#fig-full_resolution_business .now")).to_have_text("14.0")
+
+    with page.expect_download() as download:
+        page.locator("#table-durations a.csv").click()
+    assert download.value.suggested_filename == "dashboard-durations-2026-11-29_2026-12-05.csv"
+    rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text("utf-8"))))
+    assert rows[0][0] == "Measure" and rows[3][:2] == ["Full resolution", "1"] and rows[3][5] == "14.0"
+
+    page.get_by_role("link", name="العربية").click()
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    expect(page.locator("h1")).to_have_text("لوحة الدعم")
+    expect(page.locator("#fig-created .label")).to_have_text("التذاكر المنشأة")
+    expect(page.locator("#fig-created .now")).to_have_text("1")  # the filters survive the switch
+    page.locator("select[name=lang]").select_option("")
+    page.locator("select[name=channel]").select_option("")
+    page.get_by_role("button", name="تطبيق").click()
+    expect(page.locator("#fig-created .now")).to_have_text("6")
+    with page.expect_download() as download:
+        page.locator("#table-agents a.csv").click()
+    agents = list(csv.reader(io.StringIO(Path(download.value.path()).read_text("utf-8"))))
+    assert agents[0][0] == "الموظف" and agents[1][:3] == ["Amal", "2", "3"]
+    page.set_viewport_size({"width": 800, "height": 1100})  # a tablet held upright
+    assert page.evaluate("document.documentElement.scrollWidth") <= 800
+    screenshot(page, "dashboard-ar-tablet")

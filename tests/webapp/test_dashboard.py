@@ -1,0 +1,165 @@
+"""The lead's dashboard, its CSV files, notices and /api/v1/metrics over the hand-computed desk of
+tests/desk/test_metrics.py (the real app, the real models for grouping gaps by meaning)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from copilot.engine import Engine
+from desk.desk import Desk
+from indexer.embedders import Embedder
+from kb.settings import Settings
+from tests.conftest import CONTENT, database_url_for_tests
+from tests.desk.test_metrics import Fixture, build_world
+from tests.webapp.test_agent_workspace import PASSWORD, login
+from tests.webapp.test_help_site import csrf
+from webapp import create_app
+
+WEEK = "from=2026-11-29&to=2026-12-05"
+
+
+@pytest.fixture
+def app(content_dir: Path, tmp_path: Path, embedders: list[Embedder]) -> Flask:
+    shutil.copy2(CONTENT / "_business_hours.yml", content_dir)  # KSA Sun-Thu, UAE Mon-Fri and holidays
+    settings = Settings(content_dir=content_dir, data_dir=tmp_path / "data", database_url=database_url_for_tests())
+    app = create_app(settings, engine=Engine(settings, embedders))
+    accounts = app.extensions["desk"].accounts
+    for email, role in (("admin@example.com", "admin"), ("lead@example.com", "lead"), ("agent@example.com", "agent")):
+        accounts.create_agent(email, PASSWORD, name=email.split("@")[0].title(), role=role)
+    return app
+
+
+@pytest.fixture
+def world(app: Flask) -> Fixture:
+    return build_world(app.extensions["desk"])
+
+
+def client_for(app: Flask, email: str) -> FlaskClient:
+    client = app.test_client()
+    assert login(client, email).status_code == 302
+    return client
+
+
+def card(html: str, key: str) -> tuple[str, str]:
+    """(this period, previous) of a headline card."""
+    block = html.split(f'id="fig-{key}"', 1)[1].split("</div>", 1)[0]
+    now = block.split('class="now">', 1)[1].split("<", 1)[0]
+    before = block.split('class="before">', 1)[1].split("<", 1)[0]
+    return now, before
+
+
+def test_leads_and_admins_only(app: Flask) -> None:
+    assert app.test_client().get("/agent/dashboard/").status_code == 302  # to the login page
+    assert client_for(app, "agent@example.com").get("/agent/dashboard/").status_code == 403
+    assert client_for(app, "agent@example.com").get("/agent/reports/").status_code == 403
+    lead = client_for(app, "lead@example.com")
+    assert lead.get("/agent/dashboard/").status_code == 200
+    assert lead.get("/agent/reports/").status_code == 200  # reports: yes
+    assert lead.get("/agent/admin").status_code == 403  # agent management: no
+    assert 'href="/agent/dashboard/"' in lead.get("/agent/").get_data(as_text=True)
+    assert client_for(app, "admin@example.com").get("/agent/dashboard/").status_code == 200
+
+
+def test_figures_filters_and_previous_period(app: Flask, world: Fixture) -> None:
+    lead = client_for(app, "lead@example.com")
+    html = lead.get(f"/agent/dashboard/?{WEEK}&hl=en").get_data(as_text=True)
+    assert card(html, "created") == ("6", "previous: 1")
+    assert card(html, "first_reply_median") == ("22.0", "previous: 1.0")
+    assert card(html, "first_reply_business")[0] == "1.5"
+    assert card(html, "reopen_rate")[0] == "33.3%"
+    assert card(html, "one_touch_rate")[0] == "66.7%"
+    assert card(html, "csat")[0] == "66.7%"
+    assert "<svg" in html and "Took three days" in html and "wrong country" in html
+    arabic_only = lead.get(f"/agent/dashboard/?{WEEK}&lang=ar&hl=en").get_data(as_text=True)
+    assert card(arabic_only, "created") == ("2", "previous: 0")
+    amal = lead.get(f"/agent/dashboard/?{WEEK}&agent={world.amal}&hl=en").get_data(as_text=True)
+    assert card(amal, "created")[0] == "3"
+    bad = lead.get("/agent/dashboard/?from=2026-12-05&to=2026-11-29")
+    assert bad.status_code == 400 and "from: must not be after to" in bad.get_data(as_text=True)
+
+
+def test_arabic_interface(app: Flask, world: Fixture) -> None:
+    html = client_for(app, "lead@example.com").get(f"/agent/dashboard/?{WEEK}&hl=ar").get_data(as_text=True)
+    assert '<html lang="ar" dir="rtl">' in html
+    assert "لوحة الدعم" in html and "التذاكر المنشأة" in html
+    assert card(html, "created") == ("6", "السابق: 1")  # Babel's Arabic locale keeps Latin digits
+    assert "سأل" not in html or "شخص" in html
+    assert 'href="/agent/dashboard/agents.csv?' in html
+
+
+def test_csv_downloads_match_the_page(app: Flask, world: Fixture) -> None:
+    lead = client_for(app, "lead@example.com")
+    answer = lead.get(f"/agent/dashboard/agents.csv?{WEEK}&hl=en")
+    assert answer.status_code == 200 and answer.mimetype == "text/csv"
+    assert answer.headers["Content-Disposition"] == 'attachment; filename="dashboard-agents-2026-11-29_2026-12-05.csv"'
+    rows = list(csv.reader(io.StringIO(answer.get_data(as_text=True))))
+    assert rows[0][:3] == ["Agent", "Solved", "Public replies"]
+    assert rows[1] == ["Amal", "2", "3", "2.0", "21.25", "2", "1.0"]
+    assert rows[2] == ["Badr", "1", "2", "73.0", "77.0", "1", "0.0"]
+    assert lead.get(f"/agent/dashboard/nothing.csv?{WEEK}").status_code == 404
+    assert client_for(app, "agent@example.com").get(f"/agent/dashboard/agents.csv?{WEEK}").status_code == 403
+
+
+def test_gaps_grouped_by_meaning_and_spike_alert(app: Flask) -> None:
+    events = app.extensions["desk"].events
+    for query, times in (("tabby instalments", 3), ("pay with tabby in installments", 2), ("تابي تقسيط", 1),
+                         ("forgot my password", 2), ("card payment failed", 6)):
+        for _ in range(times):
+            events.search(query, "ar" if query.startswith("تابي") else "en", 0, True)
+    lead = client_for(app, "lead@example.com")
+    html = lead.get("/agent/dashboard/?hl=en").get_data(as_text=True)
+    gaps = html.split('id="gaps"', 1)[1]
+    assert "<strong dir=\"auto\">tabby instalments</strong>: 6 people asked" in gaps
+    assert "pay with tabby in installments" in gaps and "تابي تقسيط" in gaps
+    alerts = html.split('id="alerts"', 1)[1].split("</section>", 1)[0]
+    assert "card payment failed" in alerts and "6 occurrences" in alerts
+    table = list(csv.reader(io.StringIO(lead.get("/agent/dashboard/gaps.csv").get_data(as_text=True))))
+    assert table[1][:3] == ["card payment failed", "6", "0"] or table[2][:3] == ["tabby instalments", "6", "0"]
+
+
+def test_a_lead_publishes_a_notice_customers_see(app: Flask) -> None:
+    lead = client_for(app, "lead@example.com")
+    token = csrf(lead.get("/agent/dashboard/").get_data(as_text=True))
+    refused = lead.post("/agent/dashboard/notices", data={"text_en": "x", "hours": "0", "csrf_token": token})
+    assert refused.status_code == 302
+    desk: Desk = app.extensions["desk"]
+    assert desk.notices.rows() == []
+    lead.post("/agent/dashboard/notices", data={
+        "text_en": "Known issue: card payments failing since 10:00; we are on it.",
+        "text_ar": "مشكلة معروفة: الدفع بالبطاقة متعطل منذ العاشرة ونعمل على حلها.",
+        "terms": "card payment, بطاقة", "hours": "4", "csrf_token": token})
+    customer = app.test_client()
+    assert "card payments failing since 10:00" in customer.get("/en/").get_data(as_text=True)
+    assert "الدفع بالبطاقة متعطل" in customer.get("/ar/").get_data(as_text=True)
+    notice = desk.notices.rows()[0]
+    page = lead.get("/agent/dashboard/?hl=en").get_data(as_text=True)
+    assert "card payments failing" in page.split('id="notices"', 1)[1]
+    lead.post(f"/agent/dashboard/notices/{notice.id}/end", data={"csrf_token": token})
+    assert "card payments failing" not in customer.get("/en/").get_data(as_text=True)
+    assert "notices" in lead.get("/agent/reports/").get_data(as_text=True)
+
+
+def test_metrics_api(app: Flask, world: Fixture) -> None:
+    token = app.extensions["desk"].accounts.create_token("bi")
+    api = app.test_client()
+    assert api.get(f"/api/v1/metrics?{WEEK}").status_code == 401
+    headers = {"Authorization": f"Bearer {token}"}
+    body = api.get(f"/api/v1/metrics?{WEEK}", headers=headers).get_json()
+    assert body["current"]["tickets"]["created"] == 6 and body["previous"]["tickets"]["created"] == 1
+    assert body["current"]["tickets"]["full_resolution"]["p90_business_hours"] == 14.0
+    assert body["current"]["csat"]["response_rate"] == 0.75
+    assert body["current"]["adoption"]["total"]["drafts_inserted"] == 2
+    assert body["current"]["self_service"]["click_through"] == 0.4
+    sliced = api.get(f"/api/v1/metrics?{WEEK}&lang=en&channel=email&agent={world.amal}", headers=headers).get_json()
+    assert sliced["current"]["tickets"]["created"] == 2  # T1 and T5
+    missing = api.get("/api/v1/metrics?to=2026-12-05", headers=headers)
+    assert missing.status_code == 400 and missing.get_json()["error"].startswith("from:")
+    assert api.get(f"/api/v1/metrics?{WEEK}&lang=fr", headers=headers).get_json()["error"].startswith("lang:")
+    assert api.get("/api/v1/metrics?from=2026-13-01&to=2026-12-05", headers=headers).status_code == 400

@@ -1,0 +1,399 @@
+"""The support lead's dashboard (/agent/dashboard): every figure of `desk.metrics` for a period with the
+previous period beside it, spike alerts, content gaps grouped by meaning, notices, and a CSV of every
+table. Leads and admins only (`webapp.roles.lead_required`).
+
+The page is plain server-rendered HTML with inline SVG charts (webapp/svg_charts.py): readable on a
+tablet, nothing to download from elsewhere, no script needed. The interface follows `?hl=ar|en`,
+else the browser. Content gaps and spikes are grouped by meaning with the engine's embedders
+(`copilot.gap_clusters`); when no model can be loaded they fall back to one row per spelling and the
+page says so.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import format_decimal, format_percent, get_locale, gettext
+from flask_login import current_user
+
+from copilot.gap_clusters import GapClusterer, preferred_embedder
+from desk import metrics, reports, spikes
+from desk.business_hours import BusinessHours
+from desk.metrics import Dashboard, Filters
+from desk.models import CHANNELS, utcnow
+from desk.tickets import InputError
+from webapp import state
+from webapp.roles import lead_required
+from webapp.svg_charts import bar_chart, line_chart
+from webapp.texts import labels
+
+bp = Blueprint("dashboard", __name__, url_prefix="/agent/dashboard")
+log = logging.getLogger(__name__)
+
+DEFAULT_DAYS = 7
+MAX_DAYS = 366
+GAP_LIMIT = 300  # distinct gap queries grouped per page: the long tail adds rows, not insight
+SPIKE_KEYS = 500  # distinct texts grouped by meaning for the spike detector, most frequent first
+EXAMPLES = 5
+MAX_NOTICE_HOURS = 24 * 90
+
+
+class FilterError(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+def _day(args: Mapping[str, str], name: str) -> date | None:
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise FilterError(name, f"{raw!r} is not a date (YYYY-MM-DD)") from None
+
+
+def parse_filters(args: Mapping[str, str], languages: tuple[str, ...], today: date | None = None,
+                  require_dates: bool = False) -> Filters:
+    """?from=&to= (whole UTC days, both included) and the optional slices; errors name the parameter."""
+    first, last = _day(args, "from"), _day(args, "to")
+    if require_dates and (first is None or last is None):
+        raise FilterError("from" if first is None else "to", "is required (YYYY-MM-DD)")
+    last = last or (today or utcnow().date())
+    first = first or last - timedelta(days=DEFAULT_DAYS - 1)
+    if first > last:
+        raise FilterError("from", "must not be after to")
+    if (last - first).days + 1 > MAX_DAYS:
+        raise FilterError("from", f"the period is at most {MAX_DAYS} days")
+    lang = args.get("lang") or None
+    if lang and lang not in languages:
+        raise FilterError("lang", f"use one of {', '.join(languages)}")
+    channel = args.get("channel") or None
+    if channel and channel not in CHANNELS:
+        raise FilterError("channel", f"use one of {', '.join(CHANNELS)}")
+    agent = args.get("agent") or None
+    if agent and not agent.isdigit():
+        raise FilterError("agent", "must be an agent id (a number)")
+    category = (args.get("category") or "").strip()[:80] or None
+    return Filters.for_days(first, last, lang=lang, channel=channel, category=category,
+                            agent_id=int(agent) if agent else None)
+
+
+# --- grouping by meaning -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GapGroup:
+    label: str
+    searches: int
+    tickets: int
+    examples: tuple[str, ...]
+    languages: tuple[str, ...]
+
+
+def clusterer() -> GapClusterer | None:
+    """One per app (it remembers query vectors); None when the engine has no embedder to offer."""
+    found = current_app.extensions.get("gap_clusterer")
+    if found is None:
+        embedder = preferred_embedder(state.engine().embedders)
+        if embedder is None:
+            return None
+        found = current_app.extensions["gap_clusterer"] = GapClusterer(embedder)
+    return found
+
+
+def _groups(texts: list[str], counts: list[int]) -> tuple[list[tuple[int, ...]], bool]:
+    """Index groups of `texts` by meaning, and whether grouping worked (else one group per text)."""
+    try:
+        grouper = clusterer()
+        if grouper is not None and texts:
+            return [g.members for g in grouper.group(texts, counts)], True
+    except Exception:  # a missing or broken model must not take the dashboard down
+        log.exception("content gaps could not be grouped by meaning")
+    return [(i,) for i in sorted(range(len(texts)), key=lambda i: -counts[i])], not texts
+
+
+def gap_groups(f: Filters) -> tuple[list[GapGroup], bool]:
+    rows = reports.content_gaps(state.desk().db, f.start, f.end, f.lang)[:GAP_LIMIT]
+    members, grouped = _groups([r.query for r in rows], [r.searches + r.tickets for r in rows])
+    out = [
+        GapGroup(rows[m[0]].query, sum(rows[i].searches for i in m), sum(rows[i].tickets for i in m),
+                 tuple(rows[i].query for i in m[:EXAMPLES]),
+                 tuple(sorted({lang for i in m for lang in rows[i].languages})))
+        for m in members
+    ]
+    return sorted(out, key=lambda g: (-(g.searches + g.tickets), g.label)), grouped
+
+
+def alerts() -> list[spikes.Spike]:
+    """Spikes now: failed searches and new tickets, grouped by meaning, against their usual rate."""
+    now = utcnow()
+    found = spikes.recent_occurrences(state.desk().db, now)
+    counts: dict[str, int] = {}
+    for item in found:
+        counts[item.key] = counts.get(item.key, 0) + 1
+    keys = sorted(counts, key=lambda k: (-counts[k], k))[:SPIKE_KEYS]
+    members, _grouped = _groups(keys, [counts[k] for k in keys])
+    mapping = {keys[i]: keys[m[0]] for m in members for i in m}
+    return spikes.detect_spikes(spikes.regroup(found, mapping), now)
+
+
+# --- what the page and the CSV files show ---------------------------------------------------------------
+
+
+def _hours(value: float | None) -> str:
+    return "–" if value is None else format_decimal(value, format="#,##0.0")
+
+
+def _rate(value: float | None) -> str:
+    return "–" if value is None else format_percent(value, format="#,##0.0%")
+
+
+def _int(value: int | None) -> str:
+    return "–" if value is None else format_decimal(value)
+
+
+@dataclass(frozen=True)
+class Table:
+    title: str
+    headers: list[str]
+    rows: list[list[Any]]
+
+
+def summary(board: Dashboard) -> list[tuple[str, str, str, str]]:
+    """(key, label, this period, previous period) for the headline figures."""
+    now, before = board.current, board.previous
+    out = []
+    for key, label, get, shown in (
+        ("created", gettext("Tickets created"), lambda x: x.tickets.created, _int),
+        ("first_reply_median", gettext("First reply, median (h)"), lambda x: x.tickets.first_reply.median_hours,
+         _hours),
+        ("first_reply_p90", gettext("First reply, 90th percentile (h)"), lambda x: x.tickets.first_reply.p90_hours,
+         _hours),
+        ("first_reply_business", gettext("First reply, median (business h)"),
+         lambda x: x.tickets.first_reply.median_business_hours, _hours),
+        ("first_resolution_median", gettext("First resolution, median (h)"),
+         lambda x: x.tickets.first_resolution.median_hours, _hours),
+        ("full_resolution_median", gettext("Full resolution, median (h)"),
+         lambda x: x.tickets.full_resolution.median_hours, _hours),
+        ("full_resolution_business", gettext("Full resolution, median (business h)"),
+         lambda x: x.tickets.full_resolution.median_business_hours, _hours),
+        ("reopen_rate", gettext("Reopen rate"), lambda x: x.tickets.reopen_rate, _rate),
+        ("one_touch_rate", gettext("One-touch resolution"), lambda x: x.tickets.one_touch_rate, _rate),
+        ("due_breaches", gettext("Due-time breaches"), lambda x: x.tickets.due_breaches, _int),
+        ("csat", gettext("Satisfaction (CSAT)"), lambda x: x.csat.satisfaction, _rate),
+        ("csat_response", gettext("Survey response rate"), lambda x: x.csat.response_rate, _rate),
+        ("self_service", gettext("Self-service score"), lambda x: x.self_service.score, _hours),
+        ("deflection", gettext("Deflection rate"), lambda x: x.self_service.deflection_rate, _rate),
+        ("click_through", gettext("Search click-through"), lambda x: x.self_service.click_through, _rate),
+    ):
+        out.append((key, label, shown(get(now)), shown(get(before))))
+    return out
+
+
+def tables(board: Dashboard, gaps: list[GapGroup]) -> dict[str, Table]:
+    f = board.current
+    t, csat, adoption, self_service = f.tickets, f.csat, f.adoption, f.self_service
+    adoption_headers = [gettext("Who"), gettext("Tickets with suggestions"), gettext("Inserted"),
+                        gettext("Drafts inserted"), gettext("Sent unedited"), gettext("Sent edited"),
+                        gettext("Rejected")]
+
+    def adoption_rows(rows: list[metrics.AdoptionRow]) -> list[list[Any]]:
+        return [[r.key, r.tickets_shown, r.inserted, r.drafts_inserted, r.sent_unedited, r.sent_edited, r.rejected]
+                for r in rows]
+
+    query_headers = [gettext("Query"), gettext("Searches")]
+    return {
+        "summary": Table(gettext("Figures"), [gettext("Figure"), gettext("This period"), gettext("Previous period")],
+                         [[label, cur, prev] for _k, label, cur, prev in summary(board)]),
+        "durations": Table(gettext("Reply and resolution times"),
+                           [gettext("Measure"), gettext("Tickets"), gettext("Median (h)"), gettext("90th pct (h)"),
+                            gettext("Median (business h)"), gettext("90th pct (business h)")],
+                           [[name, d.count, d.median_hours, d.p90_hours, d.median_business_hours,
+                             d.p90_business_hours]
+                            for name, d in ((gettext("First reply"), t.first_reply),
+                                            (gettext("First resolution"), t.first_resolution),
+                                            (gettext("Full resolution"), t.full_resolution))]),
+        "backlog": Table(gettext("Backlog by age"), [gettext("Age"), *metrics.UNSOLVED, gettext("Total")],
+                         [[bucket, *by.values(), sum(by.values())] for bucket, by in f.backlog.buckets.items()]),
+        "days": Table(gettext("Tickets per day"), [gettext("Day"), gettext("Created"), gettext("Solved")],
+                      [[d.day, d.created, d.solved] for d in f.days]),
+        "agents": Table(gettext("Agents"),
+                        [gettext("Agent"), gettext("Solved"), gettext("Public replies"),
+                         gettext("Median first reply (h)"), gettext("Median resolution (h)"),
+                         gettext("CSAT answers"), gettext("CSAT")],
+                        [[r.agent, r.solved, r.public_replies, r.median_first_reply_hours, r.median_resolution_hours,
+                          r.csat_answered, r.csat_satisfaction] for r in f.agents]),
+        "low_ratings": Table(gettext("Low ratings to follow up"),
+                             [gettext("Ticket"), gettext("Subject"), gettext("Agent"), gettext("Rating"),
+                              gettext("Comment"), gettext("Answered")],
+                             [[r.ticket_id, r.subject, r.agent, r.rating, r.comment, r.answered_at]
+                              for r in csat.low]),
+        "adoption_agents": Table(gettext("Copilot adoption by agent"), adoption_headers,
+                                 adoption_rows(adoption.by_agent)),
+        "adoption_langs": Table(gettext("Copilot adoption by language"), adoption_headers,
+                                adoption_rows(adoption.by_lang)),
+        "rejections": Table(gettext("Rejected suggestions"),
+                            [gettext("Ticket"), gettext("Language"), gettext("Agent"), gettext("Reason"),
+                             gettext("When")],
+                            [[r.ticket_id, r.lang, r.agent, r.reason, r.at] for r in adoption.rejections]),
+        "top_queries": Table(gettext("Top searches"), query_headers,
+                             [[q.query, q.searches] for q in self_service.top_queries]),
+        "zero_result": Table(gettext("Searches with no result"), query_headers,
+                             [[q.query, q.searches] for q in self_service.zero_result]),
+        "abstained": Table(gettext("Searches the answer abstained on"), query_headers,
+                           [[q.query, q.searches] for q in self_service.abstained]),
+        "articles": Table(gettext("Helpful votes per article"),
+                          [gettext("Article"), gettext("Helpful"), gettext("Votes"), gettext("Helpful ratio")],
+                          [[a.article_key, a.helpful, a.votes, a.ratio] for a in self_service.articles]),
+        "gaps": Table(gettext("Content gaps by meaning"),
+                      [gettext("Topic"), gettext("Searches"), gettext("Tickets"), gettext("Languages"),
+                       gettext("Examples")],
+                      [[g.label, g.searches, g.tickets, "; ".join(g.languages), "; ".join(g.examples)]
+                       for g in gaps]),
+    }
+
+
+@bp.app_template_filter("dashcell")
+def dashcell(value: object) -> str:
+    """A table cell on the page: times to the minute, a dash for no value."""
+    if value is None:
+        return "–"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return reports.cell(value)
+
+
+def to_csv(table: Table) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(table.headers)
+    writer.writerows([reports._safe(reports.cell(value)) for value in row] for row in table.rows)
+    return buffer.getvalue()
+
+
+def charts(board: Dashboard) -> dict[str, Any]:
+    f = board.current
+    return {
+        "days": line_chart([d.day for d in f.days],
+                           [(gettext("Created"), [d.created for d in f.days], "line-a"),
+                            (gettext("Solved"), [d.solved for d in f.days], "line-b")],
+                           gettext("Tickets per day")),
+        "backlog": bar_chart([(bucket, sum(by.values())) for bucket, by in f.backlog.buckets.items()],
+                             gettext("Backlog by age")),
+        "csat": bar_chart([(str(r), n) for r, n in f.csat.ratings.items()], gettext("CSAT answers by rating"),
+                          "bar-b"),
+        "edits": bar_chart(list(f.adoption.edit_distances.items()), gettext("Drafts sent, by edit distance")),
+        "positions": bar_chart([(str(p), n) for p, n in sorted(f.self_service.click_positions.items())][:10],
+                               gettext("Clicks by result position"), "bar-b"),
+    }
+
+
+# --- views ---------------------------------------------------------------------------------------------
+
+
+@bp.before_request
+def interface_language() -> None:
+    chosen = request.values.get("hl")
+    if chosen in state.settings().languages:
+        g.interface_lang = chosen
+
+
+def _render(template: str, **context: Any) -> str:
+    lang = str(get_locale() or "en")
+    return render_template(template, lang=lang, dir="rtl" if lang == "ar" else "ltr", t=labels(lang),
+                           agent=current_user, **context)
+
+
+def _filters_or_400() -> Filters:
+    try:
+        return parse_filters(request.args, state.settings().languages)
+    except FilterError as error:
+        abort(400, description=str(error))
+
+
+@bp.get("/")
+@lead_required
+def index():  # type: ignore[no-untyped-def]
+    try:
+        f = parse_filters(request.args, state.settings().languages)
+    except FilterError as error:
+        return _render("agent/dashboard.html", error=str(error), board=None, f=None, args={}, first="", last="",
+                       agents=state.desk().accounts.agents(), languages=state.settings().languages,
+                       channels=CHANNELS), 400
+    desk = state.desk()
+    board = metrics.dashboard(desk.db, f, business_hours())
+    gaps, grouped = gap_groups(f)
+    return _render(
+        "agent/dashboard.html", error=None, board=board, f=f, summary=summary(board), tables=tables(board, gaps),
+        charts=charts(board), gaps=gaps, grouped=grouped, alerts=alerts(), notices=desk.notices.rows(f.start),
+        agents=desk.accounts.agents(), languages=state.settings().languages, channels=CHANNELS,
+        args={k: v for k, v in request.args.items() if v}, first=f.start.date(),
+        last=(f.end - timedelta(days=1)).date(), max_notice_hours=MAX_NOTICE_HOURS,
+    )
+
+
+def business_hours() -> BusinessHours:
+    """The content repo's team calendars, read once per app."""
+    found = current_app.extensions.get("business_hours")
+    if found is None:
+        found = current_app.extensions["business_hours"] = BusinessHours.load(state.settings().content_dir)
+    return found
+
+
+@bp.get("/<name>.csv")
+@lead_required
+def download(name: str) -> Response:
+    f = _filters_or_400()
+    board = metrics.dashboard(state.desk().db, f, business_hours())
+    gaps = gap_groups(f)[0] if name == "gaps" else []
+    table = tables(board, gaps).get(name)
+    if table is None:
+        abort(404)
+    stamp = f"{f.start.date()}_{(f.end - timedelta(days=1)).date()}"
+    return Response(to_csv(table), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="dashboard-{name}-{stamp}.csv"'})
+
+
+@bp.post("/notices")
+@lead_required
+def publish_notice():  # type: ignore[no-untyped-def]
+    hours = request.form.get("hours", type=float)
+    try:
+        if hours is None or not 0 < hours <= MAX_NOTICE_HOURS:
+            raise InputError("hours", f"give the notice's duration in hours, up to {MAX_NOTICE_HOURS}")
+        state.desk().notices.publish(request.form.get("text_en", ""), request.form.get("text_ar", ""),
+                                     utcnow() + timedelta(hours=hours), terms=request.form.get("terms", ""),
+                                     agent_id=current_user.id)
+        flash(gettext("Notice published."), "ok")
+    except InputError as error:
+        flash(str(error), "error")
+    return redirect(url_for(".index", hl=request.form.get("hl") or None, _anchor="notices"))
+
+
+@bp.post("/notices/<int:notice_id>/end")
+@lead_required
+def end_notice(notice_id: int):  # type: ignore[no-untyped-def]
+    if state.desk().notices.end(notice_id):
+        flash(gettext("Notice ended."), "ok")
+    return redirect(url_for(".index", hl=request.form.get("hl") or None, _anchor="notices"))
+
+
+def active_notices(lang: str, query: str | None = None) -> list[Any]:
+    """For the help center's notices include: live notices (matching the search, when one is given).
+    A failure here shows no notice rather than breaking the customer's page."""
+    try:
+        desk = state.desk()
+        return desk.notices.matching(query, lang) if query else desk.notices.active(lang)
+    except Exception:
+        log.exception("could not read notices")
+        return []
+
