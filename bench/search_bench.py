@@ -239,7 +239,8 @@ def stop_profile(spy: subprocess.Popen, out: Path) -> dict[str, float]:
 def load_queries(args: argparse.Namespace, content: Path) -> list[Query]:
     if args.corpus or args.titles_as_queries:  # an imported corpus has no query set: its titles and summaries
         articles = load_content(content).articles
-        return [(a.title, None) for a in articles] + [(a.summary[:80], None) for a in articles if a.summary]
+        texts = [a.title for a in articles] + [a.summary[:80] for a in articles if a.summary]
+        return [(text, None) for text in texts]
     rows = [json.loads(line) for line in args.queries.read_text("utf-8").splitlines() if line.strip()]
     return list(dict.fromkeys((r["query"], r["lang"]) for r in rows))
 
