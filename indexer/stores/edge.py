@@ -464,7 +464,7 @@ class EdgeStore:
             self._remove_stale_versions()
             live_name, problem = self._read_pointer()
             check_room_to_write(self.root, self._versions / live_name if live_name and not problem else None)
-            name = f"v{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
+            name = _version_name()
             target = self._versions / name
             shard = None if rebuild else self._copy_of_live(dims, target)
             if shard is None:  # first index, rebuild, new embedders, or no version opens: start empty
@@ -586,6 +586,13 @@ class EdgeWriter:
         if not self._lock_file.closed:
             fcntl.flock(self._lock_file, fcntl.LOCK_UN)
             self._lock_file.close()
+
+
+def _version_name() -> str:
+    """Names sort by creation to the nanosecond: "newest complete version" must not depend on a
+    random suffix when several versions are written within one second (tests, quick syncs)."""
+    now = time.time_ns()
+    return f"v{time.strftime('%Y%m%d%H%M%S', time.localtime(now // 10**9))}{now % 10**9:09d}-{uuid.uuid4().hex[:8]}"
 
 
 def _discard(lock_file: Any, target: Path | None) -> None:
