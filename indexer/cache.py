@@ -51,6 +51,11 @@ class EmbeddingCache:
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._db = self._open()
+        except sqlite3.OperationalError as error:  # full, locked, read-only: not damage, a new file would not help
+            if disk_full(error):
+                message = f"no space left on the device holding {path}; nothing was changed"
+                raise IndexWriteError(errno.ENOSPC, message) from None
+            raise
         except sqlite3.DatabaseError as error:
             self._db = self._replace(error)
 

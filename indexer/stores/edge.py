@@ -109,6 +109,28 @@ def file_system_type(path: Path) -> str:
     return kind
 
 
+# Headroom a new version needs beyond twice the live one's allocated size: qdrant-edge writes its
+# fresh segments through memory maps of sparse files, and a page it dirties on a full disk is a
+# SIGBUS (exit 135, no message), not an error it can report. An empty demo version allocates ~3 MB.
+MIN_FREE_TO_WRITE = 32 * 2**20
+
+
+def allocated_bytes(directory: Path) -> int:
+    return sum(p.stat().st_blocks * 512 for p in directory.rglob("*") if p.is_file()) if directory.is_dir() else 0
+
+
+def check_room_to_write(root: Path, live: Path | None) -> None:
+    """Raise IndexWriteError before writing a version on a file system that cannot hold it."""
+    needed = MIN_FREE_TO_WRITE + 2 * (allocated_bytes(live) if live is not None else 0)
+    free = shutil.disk_usage(root).free
+    if free < needed:
+        raise IndexWriteError(
+            errno.ENOSPC,
+            f"no space left on the device holding {root} ({free // 2**20} MiB free, a new index version "
+            f"needs about {needed // 2**20} MiB); the previous index keeps serving",
+        )
+
+
 def check_room_to_open(directory: Path) -> None:
     """Raise IndexSpaceError when `directory` is on tmpfs without room for its holes to be filled."""
     if file_system_type(directory) not in _MEMORY_FILE_SYSTEMS:
@@ -437,9 +459,12 @@ class EdgeStore:
             raise StoreBusyError(
                 f"another `kb index` is writing to {self.root}; wait for it to finish and run again"
             ) from None
+        target: Path | None = None
         try:
             self._remove_stale_versions()
-            name = f"v{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
+            live_name, problem = self._read_pointer()
+            check_room_to_write(self.root, self._versions / live_name if live_name and not problem else None)
+            name = _version_name()
             target = self._versions / name
             shard = None if rebuild else self._copy_of_live(dims, target)
             if shard is None:  # first index, rebuild, new embedders, or no version opens: start empty
@@ -450,16 +475,13 @@ class EdgeStore:
                     shard.update(UpdateOperation.create_field_index(name_, PayloadSchemaType.Keyword))
             return EdgeWriter(self, shard, target, lock_file)
         except (IndexSpaceError, IndexWriteError):
-            lock_file.close()
-            shutil.rmtree(target, ignore_errors=True)
+            _discard(lock_file, target)
             raise
         except OSError as error:
-            lock_file.close()
-            shutil.rmtree(target, ignore_errors=True)
+            _discard(lock_file, target)
             raise _write_error(error, self.root) from None
         except Exception as error:
-            lock_file.close()
-            shutil.rmtree(target, ignore_errors=True)
+            _discard(lock_file, target)
             if disk_full(error):
                 raise _write_error(OSError(errno.ENOSPC, str(error)), self.root) from None
             raise
@@ -564,6 +586,20 @@ class EdgeWriter:
         if not self._lock_file.closed:
             fcntl.flock(self._lock_file, fcntl.LOCK_UN)
             self._lock_file.close()
+
+
+def _version_name() -> str:
+    """Names sort by creation to the nanosecond: "newest complete version" must not depend on a
+    random suffix when several versions are written within one second (tests, quick syncs)."""
+    now = time.time_ns()
+    return f"v{time.strftime('%Y%m%d%H%M%S', time.localtime(now // 10**9))}{now % 10**9:09d}-{uuid.uuid4().hex[:8]}"
+
+
+def _discard(lock_file: Any, target: Path | None) -> None:
+    """Undo a writer that could not start: release the lock, remove its half-made version."""
+    lock_file.close()
+    if target is not None:
+        shutil.rmtree(target, ignore_errors=True)
 
 
 def _probe(shard: EdgeShard) -> None:

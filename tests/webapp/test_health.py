@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from copilot.engine import Engine
 from indexer.cache import CACHE_FILE
 from kb.settings import Settings
+from tests.indexer.test_corruption import small_disk as small_disk  # a fixture, shared
 from tests.indexer.test_sync import CountingEmbedder, write
 from webapp import create_app
 from webapp.cli import main
@@ -83,3 +84,20 @@ def test_doctor_finds_a_corrupt_cache_and_says_what_happens_next(site: Engine) -
     assert code == 1 and "embedding cache: CORRUPT" in output and "re-embeds" in output
     code, output = doctor(site, "--json")
     assert code == 1 and '"state": "corrupt"' in output
+
+
+def test_kb_index_on_a_full_disk_prints_one_line(tmp_path: Path, small_disk: Path) -> None:
+    """Before the free-space check the engine's first write to its memory map killed `kb index` (SIGBUS)."""
+    content = tmp_path / "content"
+    write(content, "en/a/one.md", "One")
+    with open(small_disk / "filler", "wb") as handle, pytest.raises(OSError):
+        while True:  # fill the 20 MiB file system
+            handle.write(b"x" * 65536)
+            handle.flush()
+    result = CliRunner().invoke(
+        main, ["index", "--quiet", "--content", str(content), "--data", str(small_disk / "data")],
+        env={"KB_EMBEDDERS": "e5"},
+    )  # fmt: skip
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "no space left" in lines[0].lower() and "Traceback" not in result.output
