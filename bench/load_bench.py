@@ -159,6 +159,7 @@ def main() -> None:
                               text=True)
     base = f"http://127.0.0.1:{port}"
     reindexes: list[dict[str, float | int]] = []
+    timeline: list[tuple[int, float]] = []
     try:
         assert server.stdout is not None and server.stdout.readline().strip() == "ready"
         for _ in range(100):  # the port opens just after "ready"
@@ -177,8 +178,12 @@ def main() -> None:
         for client in clients:
             client.start()
         next_index, middle_taken, edits = started + args.reindex_every, False, 0
+        next_sample = started
         while time.monotonic() < until:
             now = time.monotonic()
+            if now >= next_sample:  # the timeline shows whether growth follows re-indexing or requests
+                timeline.append((round(now - started), round(rss_mb(process), 1)))
+                next_sample += 15
             if not middle_taken and now >= started + args.minutes * 30:
                 rss["middle"], middle_taken = rss_mb(process), True
             if now >= next_index:
@@ -188,7 +193,8 @@ def main() -> None:
                 t0 = time.perf_counter()
                 done = subprocess.run([*kb, "index", "--quiet"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
                                       stderr=subprocess.DEVNULL, check=False)
-                reindexes.append({"seconds": round(time.perf_counter() - t0, 2), "exit": done.returncode})
+                reindexes.append({"at_s": round(now - started), "seconds": round(time.perf_counter() - t0, 2),
+                                  "exit": done.returncode})
                 next_index += args.reindex_every
             time.sleep(0.2)
         for client in clients:
@@ -215,6 +221,7 @@ def main() -> None:
         "first_errors": [e for c in clients for es in c.errors.values() for e in es][:5],
         "reindex": reindexes,
         "rss_mb": {k: round(v, 1) for k, v in rss.items()},
+        "rss_timeline": timeline,
     }
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
@@ -224,8 +231,10 @@ def main() -> None:
     for kind, figures in report["kinds"].items():
         print(f"  {kind:8} {figures['requests']:6} requests  {figures['errors']} errors  "
               f"p50 {figures['p50_ms']:7.1f} ms  p95 {figures['p95_ms']:7.1f} ms")
-    print("  re-index runs: " + ", ".join(f"{r['seconds']} s (exit {r['exit']})" for r in reindexes))
+    print("  re-index runs: " + ", ".join(f"at {r['at_s']} s took {r['seconds']} s (exit {r['exit']})"
+                                          for r in reindexes))
     print("  server RSS MB: " + ", ".join(f"{k} {v}" for k, v in report["rss_mb"].items()))
+    print("  RSS timeline (s: MB): " + ", ".join(f"{t}: {mb}" for t, mb in timeline))
     for error in report["first_errors"]:
         print("  error:", error)
 

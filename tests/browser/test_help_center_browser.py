@@ -46,6 +46,7 @@ def test_switch_language_and_vote(page: Page, base_url: str, app: Flask) -> None
     assert page.locator("html").get_attribute("dir") == "ltr"
     page.get_by_role("button", name="Yes").click()
     expect(page.locator(".feedback [role=status]")).to_have_text("Thank you for your feedback.")
+    assert app.extensions["desk"].events.writer.flush(30)  # votes are written in the background
     with app.extensions["desk"].db.session() as session:
         votes = [(v.article_key, v.helpful) for v in session.scalars(select(ArticleFeedback))]
     assert votes == [("en/refund-timing", True)]
