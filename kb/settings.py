@@ -213,12 +213,13 @@ class Settings:
             raw = env.get(spec.metadata["env"], "")
             if raw.strip():
                 values[spec.name] = _parse(spec, raw.strip())
-        if "git_content_dir" not in values and "webhook_secret" in values:
-            values["git_content_dir"] = values.get("content_dir", Path("content"))  # the webhook follows the checkout
         settings = cls(**values)
         clean: dict[str, Any] = {k: v for k, v in overrides.items() if v is not None}
         settings = replace(settings, **clean) if clean else settings
         git_dir = settings.git_content_dir
+        if git_dir is None and settings.webhook_secret:  # the webhook follows the checkout named as the content
+            git_dir = settings.content_dir
+            settings = replace(settings, git_content_dir=git_dir)
         explicit = values.get("content_dir")
         if git_dir is not None and "content_dir" not in clean and (explicit is None or git_dir == explicit):
             # Following git, the site serves what `kb sync` published, never the checkout's working tree.

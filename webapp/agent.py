@@ -42,6 +42,7 @@ bp = Blueprint("agent", __name__, url_prefix="/agent")
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 25
+MAX_PAGE = 1_000_000
 MAX_REASON = 500
 MAX_SHOWN = 20
 MAX_QUERY = 200
@@ -149,7 +150,8 @@ def _inbox_query() -> InboxQuery:
 def inbox() -> str:
     desk = state.desk()
     query = _inbox_query()
-    page_number = max(1, request.args.get("page", 1, type=int) or 1)
+    # Bounded: an offset past the database's integer range is an error, not an empty page.
+    page_number = min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
     found = desk.inbox.page(query, current_user.id, limit=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE)
     return _page(
         "agent/inbox.html", rows=found.rows, total=found.total, query=query, counts=desk.inbox.counts(current_user.id),

@@ -56,6 +56,33 @@ RULES: dict[tuple[str, str], str] = {
     ("api.suggest", "POST"): TOKEN,
     ("hooks.git_status", "GET"): TOKEN_OR_AGENT,
     ("hooks.git_push", "POST"): SIGNED,
+    # The help center's newer pages: public, the reference, token or signed link in the URL is the key.
+    ("help.category", "GET"): PUBLIC,
+    ("help.favicon", "GET"): PUBLIC,
+    ("help.theme_css", "GET"): PUBLIC,
+    ("help.settled_search", "POST"): PUBLIC,
+    ("my_tickets.ask", "GET"): PUBLIC,
+    ("my_tickets.send_link", "POST"): PUBLIC,
+    ("my_tickets.tickets", "GET"): PUBLIC,
+    ("survey.survey", "GET"): PUBLIC,
+    ("survey.answer", "POST"): PUBLIC,
+    ("attachments.for_customer", "GET"): PUBLIC,
+    # The workspace.
+    ("agent.bulk", "POST"): AGENT,
+    ("agent.merge", "POST"): AGENT,
+    ("agent.note", "POST"): AGENT,
+    ("agent.preferences", "POST"): AGENT,
+    ("agent.presence", "POST"): AGENT,
+    ("agent.suggestions_shown", "POST"): AGENT,
+    ("agent.tags", "POST"): AGENT,
+    ("agent.updates", "GET"): AGENT,
+    ("attachments.for_agent", "GET"): AGENT,
+    # Leads and admins (a plain agent gets 403, as for admin pages).
+    ("dashboard.index", "GET"): ADMIN,
+    ("dashboard.download", "GET"): ADMIN,
+    ("dashboard.publish_notice", "POST"): ADMIN,
+    ("dashboard.end_notice", "POST"): ADMIN,
+    ("metrics_api.figures", "GET"): TOKEN,
 }
 
 IDENTITIES = ("anonymous", "agent", "admin", "valid_token", "bad_token", "revoked_token", "agent_without_csrf")
@@ -119,7 +146,8 @@ def matrix_app(indexed: Engine) -> tuple[Flask, dict[str, str], dict[str, str]]:
         session.query(ApiToken).filter(ApiToken.name == "old partner").update({"revoked": True})
     ticket = desk.tickets.create(NewTicket(email="sam@example.com", subject="Lost parcel", body="Where is it?"))
     values = {"lang": "en", "article_id": "refund-timing", "reference": ticket.reference, "ticket_id": str(ticket.id),
-              "name": "gaps", "filename": "site.css"}
+              "name": "gaps", "filename": "site.css", "category": "returns", "attachment_id": "1",
+              "signed": "not-a-signed-link", "token": "not-a-survey-token", "notice_id": "1"}
     return app, tokens, values
 
 
