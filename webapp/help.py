@@ -156,7 +156,8 @@ def home(lang: str) -> str:
     catalog = state.catalog()
     cards = category_cards(lang)
     keys = record(state.desk().events.most_viewed, lang) or []
-    popular = [a for key in keys if (a := catalog.get(*key.split("/", 1))) is not None]
+    viewed = [key.partition("/") for key in keys]
+    popular = [a for key_lang, _, article_id in viewed if (a := catalog.get(key_lang, article_id)) is not None]
     if not popular:  # a new help center has no views yet: the first article of each category
         popular = [card.articles[0] for card in cards[:5]]
     return page("home.html", lang, cards=cards, popular=popular)
