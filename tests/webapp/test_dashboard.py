@@ -18,8 +18,7 @@ from indexer.embedders import Embedder
 from kb.settings import Settings
 from tests.conftest import CONTENT, database_url_for_tests
 from tests.desk.test_metrics import Fixture, build_world
-from tests.webapp.test_agent_workspace import PASSWORD, login
-from tests.webapp.test_help_site import csrf
+from tests.webapp.conftest import PASSWORD, csrf, login
 from webapp import create_app
 
 WEEK = "from=2026-11-29&to=2026-12-05"

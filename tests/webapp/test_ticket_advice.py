@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 
 from desk.models import Base, ContentGap
 from desk.tickets import NewTicket
+from tests.webapp.conftest import csrf
 from tests.webapp.test_agent_workspace import arabic_ticket
-from tests.webapp.test_help_site import csrf
 from webapp.ticket_advice import precompute_suggestions
 
 
