@@ -32,7 +32,7 @@ from desk.tickets import InputError
 from webapp import state
 from webapp.roles import lead_required
 from webapp.svg_charts import bar_chart, line_chart
-from webapp.texts import labels
+from webapp.theme import load_theme
 
 bp = Blueprint("dashboard", __name__, url_prefix="/agent/dashboard")
 log = logging.getLogger(__name__)
@@ -61,6 +61,10 @@ def _day(args: Mapping[str, str], name: str) -> date | None:
         raise FilterError(name, f"{raw!r} is not a date (YYYY-MM-DD)") from None
 
 
+# Dates a support desk's figures can be about; outside them date arithmetic overflows.
+EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)
+
+
 def parse_filters(args: Mapping[str, str], languages: tuple[str, ...], today: date | None = None,
                   require_dates: bool = False) -> Filters:
     """?from=&to= (whole UTC days, both included) and the optional slices; errors name the parameter."""
@@ -69,6 +73,9 @@ def parse_filters(args: Mapping[str, str], languages: tuple[str, ...], today: da
         raise FilterError("from" if first is None else "to", "is required (YYYY-MM-DD)")
     last = last or (today or utcnow().date())
     first = first or last - timedelta(days=DEFAULT_DAYS - 1)
+    for name, day in (("from", first), ("to", last)):
+        if not EARLIEST <= day <= LATEST:  # the previous period and age buckets count back from these
+            raise FilterError(name, f"must be between {EARLIEST} and {LATEST}")
     if first > last:
         raise FilterError("from", "must not be after to")
     if (last - first).days + 1 > MAX_DAYS:
@@ -80,7 +87,7 @@ def parse_filters(args: Mapping[str, str], languages: tuple[str, ...], today: da
     if channel and channel not in CHANNELS:
         raise FilterError("channel", f"use one of {', '.join(CHANNELS)}")
     agent = args.get("agent") or None
-    if agent and not agent.isdigit():
+    if agent and (not agent.isdigit() or len(agent) > 18):
         raise FilterError("agent", "must be an agent id (a number)")
     category = (args.get("category") or "").strip()[:80] or None
     return Filters.for_days(first, last, lang=lang, channel=channel, category=category,
@@ -309,7 +316,8 @@ def interface_language() -> None:
 
 def _render(template: str, **context: Any) -> str:
     lang = str(get_locale() or "en")
-    return render_template(template, lang=lang, dir="rtl" if lang == "ar" else "ltr", t=labels(lang),
+    return render_template(template, lang=lang, dir="rtl" if lang == "ar" else "ltr",
+                           brand=load_theme(state.settings().content_dir).name(lang),
                            agent=current_user, **context)
 
 

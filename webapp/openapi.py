@@ -147,6 +147,26 @@ OPENAPI: dict[str, Any] = {
                                                        "properties": {"status": {"type": "string"}}})},
             }
         },
+        "/api/v1/metrics": {
+            "get": {
+                "summary": "The lead's dashboard figures for a period, with the previous period (an API token)",
+                "security": [{"bearer": []}],
+                "parameters": [
+                    {"name": "from", "in": "query", "required": True, "schema": {"type": "string", "format": "date"}},
+                    {"name": "to", "in": "query", "required": True, "schema": {"type": "string", "format": "date"}},
+                    {"name": "lang", "in": "query", "schema": {"type": "string"}},
+                    {"name": "channel", "in": "query", "schema": {"type": "string"}},
+                    {"name": "category", "in": "query", "schema": {"type": "string"}},
+                    {"name": "agent", "in": "query", "schema": {"type": "string"}},
+                ],
+                "responses": {
+                    "200": _json("figures", {"type": "object", "required": ["current", "previous", "content_gaps"]}),
+                    "400": _error("a missing or bad filter, named"),
+                    "401": _error("no valid API token"),
+                    "429": _error("rate limited"),
+                },
+            }
+        },
         "/api/v1/openapi.json": {
             "get": {"summary": "This document", "responses": {"200": _json("OpenAPI 3", {"type": "object"})}}
         },
