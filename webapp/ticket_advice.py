@@ -10,6 +10,7 @@ blocks a page; it appears once the pass has run.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from copilot.advice import TicketAdvice, advise
 from copilot.drafts import Drafter, GroundedDrafter
@@ -36,10 +37,19 @@ def agent_suggester(engine: Engine, desk: Desk) -> Suggester:
     return Suggester(engine.retriever, boosts=LearnedBoosts(desk.events.agent_choices))
 
 
+# The customer's other tickets opened this long before this one count as earlier contacts about it.
+EARLIER_CONTACT_DAYS = 14
+
+
 def ticket_advice(suggester: Suggester, drafter: Drafter, ticket: Ticket, settings: Settings) -> TicketAdvice:
     customer = [m.body for m in ticket.messages if m.author == "customer" and not m.internal]
+    since = ticket.created_at - timedelta(days=EARLIER_CONTACT_DAYS)
+    others = [t for t in ticket.customer.tickets if t.id != ticket.id]
+    earlier = sum(1 for other in others if since <= other.created_at <= ticket.created_at)
+    agent = ticket.assignee.name if ticket.assignee is not None else ""
     return advise(
-        suggester, drafter, ticket.subject, customer, ticket.lang, ticket.customer.name or "", public_link(settings)
+        suggester, drafter, ticket.subject, customer, ticket.lang, ticket.customer.name or "", public_link(settings),
+        agent_name=agent, earlier_contacts=earlier,
     )
 
 

@@ -103,7 +103,7 @@ def test_a_close_second_article_is_cited_too_but_not_a_distant_one_or_the_same_a
 def test_a_guide_in_the_other_language_is_announced_in_the_tickets_language() -> None:
     english = hit("gift-cards", "en", "1. Go to Gift cards.", fallback=True, title="Gift cards")
     draft = GroundedDrafter().draft("ar", "ليلى", [english], abstained=False, link=LINK)
-    assert f"هذا الدليل متوفر باللغة الإنجليزية: Gift cards: {BASE}/en/articles/gift-cards" in draft.text
+    assert f"هذا الدليل متوفر باللغة الإنجليزية: Gift cards\n{BASE}/en/articles/gift-cards\n" in draft.text
     assert draft.source_langs == ["en"]
     arabic = hit(lang="ar", fallback=True)
     assert "This guide is available in Arabic:" in GroundedDrafter().draft("en", "Sam", [arabic], False, link=LINK).text
