@@ -32,7 +32,7 @@ could should please still now want need know like only some yes very more their 
 manzil hi i'm i've it's don't can't yesterday today tomorrow week days day time again really help
 على الى إلى في من عن هذا هذه ذلك التي الذي اللي انا أنا انت أنت هو هي لكن بس كان كانت يكون مع عند لما ليش وش ايش
 إيش كيف هل لو ما لا تم يوم اليوم الحين السلام عليكم مرحبا مرحبًا هلا شكرا وشكرا منزل أبي ابي ابغى أبغى عايز عايزة
-ممكن لسه قبل بعد أمس امس"""
+ممكن لسه قبل بعد أمس امس وهل وما فيه شي زي حق مثل برضو كمان وكمان يعني"""
 _STOP = frozenset(fold(dialect_to_msa(_STOP_WORDS)))
 _SENTENCE = re.compile(r"[^.!?؟\n]+[.!?؟]*")
 _QUESTION_WORDS = frozenset(
@@ -47,8 +47,17 @@ _QUESTION_WORDS = frozenset(
 # found (bench/copilot_bench.py, both languages).
 MIN_COVERAGE = 0.05
 # A further section joins the reply for a question the first one leaves mostly uncovered.
-UNCOVERED = 0.5
+UNCOVERED = 0.4
 MAX_SECTIONS = 3
+SEARCH_CHOICE_BONUS = 1.6
+# "How do I return it?" is answered by the steps, not by the status table of the same article.
+STEPS_BONUS = 1.5
+_STEPS = re.compile(r"^\d+\.\s", re.MULTILINE)
+_HOW = re.compile(
+    r"\bhow (?:do|can|should|to)\b|\bwhat (?:do|should) i do\b|\bwhere do i\b"
+    r"|كيف|ازاي|إزاي|شلون|وش الطريقة|ايش الطريقة|أعمل إيه|اعمل ايه|وش أسوي|وش اسوي|ايش اسوي",
+    re.IGNORECASE,
+)
 _HEADING_WEIGHT = 2.0
 _PREFIX = 5  # terms compare on their first letters: plurals, tenses and Arabic suffixes still match
 _ARABIC_PREFIX = 4
@@ -79,7 +88,8 @@ class SectionChoice:
 
 def terms(text: str) -> list[str]:
     """Comparable terms: folded (kb.arabic), dialect words as MSA, cut to a common stem."""
-    return [_stem(t) for t in fold(dialect_to_msa(text)) if len(t) >= 3 and t not in _STOP and not t.isdigit()]
+    stems = (_stem(t) for t in fold(dialect_to_msa(text)) if len(t) >= 3 and t not in _STOP and not t.isdigit())
+    return [t for t in stems if len(t) >= 3]
 
 
 def _stem(term: str) -> str:
@@ -95,6 +105,11 @@ def questions(query: str) -> list[str]:
     sentences = [s.strip() for s in _SENTENCE.findall(query) if terms(s)]
     asked = [s for s in sentences if s.endswith(("?", "؟")) or (set(fold(s)[:2]) & _QUESTION_WORDS)]
     return asked or [query]
+
+
+def asks_how(text: str) -> bool:
+    """"How do I ...": answered by steps, so a section with numbered steps is preferred."""
+    return bool(_HOW.search(text))
 
 
 def not_a_customer_question(text: str) -> bool:
@@ -117,38 +132,55 @@ def choose_sections(query: str, passages: Sequence[SearchHit]) -> SectionChoice:
     def weight(term: str) -> float:
         return 1.0 + math.log((count + 1) / (document_frequency.get(term, 0) + 1))
 
+    asked_terms = {t for q in questions(query) for t in terms(q)}
+
     def coverage(asked: set[str], index: int) -> float:
+        """Weighted share of `asked` in the section; words of the ticket's questions count double
+        (the story around them, "the box is open", matters less than what is asked)."""
         if not asked:
             return 0.0
         body, heading = passage_terms[index]
-        total = sum(weight(t) for t in asked)
-        found = sum(weight(t) * (_HEADING_WEIGHT if t in heading else 1.0) for t in asked if t in body | heading)
-        return min(found / total, 1.0)
+        total = sum(weight(t) * (1 + (t in asked_terms)) for t in asked)
+        found = sum(
+            weight(t) * (1 + (t in asked_terms)) * (_HEADING_WEIGHT if t in heading else 1.0)
+            for t in asked
+            if t in body | heading
+        )
+        return found / total  # above 1 when the question's words are the section's heading
 
     best_score = max(hit.score for hit in passages) or 1.0
 
-    def rank(asked: set[str], index: int) -> float:
-        return coverage(asked, index) * (0.5 + 0.5 * passages[index].score / best_score)
+    def rank(asked: set[str], index: int, how: bool = False) -> float:
+        steps = STEPS_BONUS if how and _STEPS.search(passages[index].text) else 1.0
+        return coverage(asked, index) * steps * (0.5 + 0.5 * passages[index].score / best_score)
 
     whole = set(terms(query))
-    order = sorted(range(count), key=lambda i: (-rank(whole, i), i))
-    first = order[0]
-    best_coverage = coverage(whole, first)
+    best_coverage = max(coverage(whole, i) for i in range(count))
     if best_coverage < MIN_COVERAGE:
         return SectionChoice([], best_coverage)
+    # Search (with the embedders' sense of meaning) chose the article; within it, the section that
+    # covers the ticket's words best answers it, and the chunk search itself chose wins ties.
+    top = passages[0].key
+    same_article = [i for i in range(count) if passages[i].key == top]
+    how = asks_how(query)
+
+    def first_rank(i: int) -> float:
+        steps = STEPS_BONUS if how and _STEPS.search(passages[i].text) else 1.0
+        return coverage(whole, i) * steps * (SEARCH_CHOICE_BONUS if i == 0 else 1.0)
+
+    first = max(same_article, key=lambda i: (first_rank(i), -i))
     chosen = [first]
     for asked_text in questions(query):
         asked = set(terms(asked_text))
         if len(chosen) >= MAX_SECTIONS or not asked:
             continue
-        if max(coverage(asked, i) for i in chosen) >= UNCOVERED:
-            continue
+        # The section best for this question, unless one already quoted answers it as well.
+        how_question = asks_how(asked_text)
+        best = max(range(count), key=lambda i: (rank(asked, i, how_question), -i))
         taken = {_section_key(passages[j]) for j in chosen}
-        candidates = [i for i in range(count) if _section_key(passages[i]) not in taken]
-        if not candidates:
+        if _section_key(passages[best]) in taken or coverage(asked, best) < UNCOVERED:
             continue
-        best = max(candidates, key=lambda i: (rank(asked, i), -i))
-        if coverage(asked, best) >= UNCOVERED:
+        if rank(asked, best, how_question) > max(rank(asked, j, how_question) for j in chosen):
             chosen.append(best)
     return SectionChoice([passages[i] for i in chosen], best_coverage)
 
