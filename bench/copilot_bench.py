@@ -5,10 +5,13 @@
     python bench/copilot_bench.py --json out.json   # the table, and the report written there
 
 Each ticket goes through what the agent's screen does: `Suggester.suggest` (cleaning, language
-detection, search with audience "agent") and then the default drafter. Accuracy is article-level:
-top-k counts a ticket when one of its labelled articles (tests/eval/ticket_labels.jsonl) is among
-the first k passages. Tickets labelled with no article are out of scope: for them only abstaining
-is right. "draft cites" counts answerable tickets whose draft links a labelled article. Latency is
+detection, search with audience "agent") and then the default drafter with the ticket's query and
+messages. Suggestion accuracy is article-level: top-k counts a ticket when one of its labelled
+articles (tests/eval/ticket_labels.jsonl) is among the first k passages. "draft cites section"
+counts answerable tickets whose draft links one of the labelled sections ("article#anchor", the
+anchor empty for an article's opening). Tickets labelled with no article are off-topic: only a
+draft that abstains is right; tickets flagged internal_only should get the internal-only notice.
+Answerable tickets whose draft abstains are counted as wrongly abstained. Latency is
 one pass after a warm-up: a second pass would hit the query-vector cache and flatter suggest().
 The index lives in --data and is reused (only changed articles are embedded again).
 """
