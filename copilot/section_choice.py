@@ -49,7 +49,9 @@ MIN_COVERAGE = 0.05
 # A further section joins the reply for a question the first one leaves mostly uncovered.
 UNCOVERED = 0.4
 MAX_SECTIONS = 3
-SEARCH_CHOICE_BONUS = 1.6
+SEARCH_CHOICE_BONUS = 2.0
+# An article's opening summarises it; a titled section answers one thing.
+OPENING_SHARE = 0.6
 # "How do I return it?" is answered by the steps, not by the status table of the same article.
 STEPS_BONUS = 1.5
 _STEPS = re.compile(r"^\d+\.\s", re.MULTILINE)
@@ -166,7 +168,8 @@ def choose_sections(query: str, passages: Sequence[SearchHit]) -> SectionChoice:
 
     def first_rank(i: int) -> float:
         steps = STEPS_BONUS if how and _STEPS.search(passages[i].text) else 1.0
-        return coverage(whole, i) * steps * (SEARCH_CHOICE_BONUS if i == 0 else 1.0)
+        opening = OPENING_SHARE if not passages[i].anchor and len(same_article) > 1 else 1.0
+        return coverage(whole, i) * steps * opening * (SEARCH_CHOICE_BONUS if i == 0 else 1.0)
 
     first = max(same_article, key=lambda i: (first_rank(i), -i))
     chosen = [first]
