@@ -21,7 +21,7 @@ _SENTENCE_SPLIT = re.compile(r"(?<=[.!?؟])\s+")
 _STEP = re.compile(r"^(\d+)\.\s+")
 # Sentences telling the reader to get in touch with support, in both languages.
 _CONTACT_SUPPORT = re.compile(
-    r"\b(?:contact (?:us|our|customer|manzil)|chat with us|call us|message us|email us|write to us|"
+    r"\b(?:contact (?:us|our|customer|manzil|support|the support)|chat with us|call us|message us|email us|write to us|"
     r"get in touch|reach (?:out to )?us|our (?:support|customer care|customer service) team)\b"
     r"|تواصل معنا|تواصل مع (?:خدمة|فريق|منزل)|تواصلوا معنا|اتصل بنا|راسلنا|كلمنا|تحدث معنا|"
     r"عبر (?:المحادثة|الدردشة|نموذج التواصل)",
