@@ -35,6 +35,7 @@ manzil hi i'm i've it's don't can't yesterday today tomorrow week days day time 
 ممكن لسه قبل بعد أمس امس وهل وما فيه شي زي حق مثل برضو كمان وكمان يعني"""
 _STOP = frozenset(fold(dialect_to_msa(_STOP_WORDS)))
 _SENTENCE = re.compile(r"[^.!?؟\n]+[.!?؟]*")
+_ENUMERATION = re.compile(r"(?:^|\s)\(?[1-5١-٥][)\-]\s")
 _QUESTION_WORDS = frozenset(
     fold(
         """how when where what why which can could do does is are will who هل كيف متى وين فين ليش ليه كم ايش إيش
@@ -103,10 +104,13 @@ def _stem(term: str) -> str:
 
 
 def questions(query: str) -> list[str]:
-    """The sentences of a ticket that ask something; the whole text when none reads as a question."""
+    """The sentences of a ticket that ask something, and the items of a numbered list of problems
+    ("1) the app crashes 2) no notifications"); the whole text when none reads as a question."""
+    parts = _ENUMERATION.split(query)
+    listed = [p.strip() for p in parts[1:] if terms(p)] if len(parts) > 2 else []
     sentences = [s.strip() for s in _SENTENCE.findall(query) if terms(s)]
     asked = [s for s in sentences if s.endswith(("?", "؟")) or (set(fold(s)[:2]) & _QUESTION_WORDS)]
-    return asked or [query]
+    return asked + listed or [query]
 
 
 def asks_how(text: str) -> bool:

@@ -24,7 +24,7 @@ from copilot.drafts import (
 from copilot.engine import Engine
 from copilot.reply_wording import acknowledgement, reply_section
 from copilot.retrieval import SearchHit
-from copilot.section_choice import choose_sections
+from copilot.section_choice import choose_sections, questions
 from copilot.suggestions import Suggester
 from kb.parsing import parse_source
 from kb.settings import Settings
@@ -448,3 +448,6 @@ def test_reply_section_keeps_steps_whole_and_the_section_choice_is_deterministic
     first = choose_sections(T1002, passages)
     assert all(choose_sections(T1002, passages) == first for _ in range(5))
     assert [hit.anchor for hit in first.sections] == ["خطوات-تقديم-طلب-الإرجاع", "رسوم-الاستلام"]
+    assert questions(T1002) == ["كيف ارجعها؟", "وهل فيه رسوم على الاستلام؟"]
+    listed = "two problems: 1) the app closes when i open the cart. 2) i dont get any notifications anymore."
+    assert questions(listed) == ["the app closes when i open the cart.", "i dont get any notifications anymore."]
