@@ -5,10 +5,13 @@
     python bench/copilot_bench.py --json out.json   # the table, and the report written there
 
 Each ticket goes through what the agent's screen does: `Suggester.suggest` (cleaning, language
-detection, search with audience "agent") and then the default drafter. Accuracy is article-level:
-top-k counts a ticket when one of its labelled articles (tests/eval/ticket_labels.jsonl) is among
-the first k passages. Tickets labelled with no article are out of scope: for them only abstaining
-is right. "draft cites" counts answerable tickets whose draft links a labelled article. Latency is
+detection, search with audience "agent") and then the default drafter with the ticket's query and
+messages. Suggestion accuracy is article-level: top-k counts a ticket when one of its labelled
+articles (tests/eval/ticket_labels.jsonl) is among the first k passages. "draft cites section"
+counts answerable tickets whose draft links one of the labelled sections ("article#anchor", the
+anchor empty for an article's opening). Tickets labelled with no article are off-topic: only a
+draft that abstains is right; tickets flagged internal_only should get the internal-only notice.
+Answerable tickets whose draft abstains are counted as wrongly abstained. Latency is
 one pass after a warm-up: a second pass would hit the query-vector cache and flatter suggest().
 The index lives in --data and is reused (only changed articles are embedded again).
 """
@@ -24,10 +27,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from copilot.drafts import GroundedDrafter
+from copilot.drafts import Draft, GroundedDrafter, ReplyContext
 from copilot.engine import Engine
 from copilot.learning import LearnedBoosts
-from copilot.suggestions import MAX_QUERY_CHARS, Suggester, ticket_query
+from copilot.suggestions import MAX_QUERY_CHARS, Suggester, Suggestions, ticket_query
 from desk.events import AgentChoice
 from kb.settings import Settings
 from webapp.urls import public_link
@@ -44,12 +47,12 @@ def percentiles(samples: list[float]) -> dict[str, float]:
     return {"median": round(statistics.median(ordered), 3), "p95": round(p95, 3)}
 
 
-def leave_one_out(tickets: list[dict], labels: dict[str, list[str]], max_chars: int) -> Callable[[dict], LearnedBoosts]:
+def leave_one_out(tickets: list[dict], labels: dict[str, dict], max_chars: int) -> Callable[[dict], LearnedBoosts]:
     """Boosts as if agents had inserted the labelled article on every *other* demo ticket."""
     choices = {}
     for ticket in tickets:
-        relevant = labels[ticket["external_id"]]
-        if relevant:
+        relevant = labels[ticket["external_id"]]["relevant"]
+        if relevant and not labels[ticket["external_id"]].get("internal_only"):
             messages = [m["body"] for m in ticket["messages"] if m.get("author") == "customer"]
             query = ticket_query(ticket["subject"], messages, max_chars)
             choices[ticket["external_id"]] = AgentChoice(query.text, query.lang, f"{ticket['lang']}/{relevant[0]}")
@@ -61,10 +64,35 @@ def leave_one_out(tickets: list[dict], labels: dict[str, list[str]], max_chars: 
     return boosts_for
 
 
+def draft_for(drafter: GroundedDrafter, ticket: dict, suggestions: Suggestions, link: Callable) -> Draft:
+    """The draft the agent's screen shows for the ticket."""
+    messages = [m["body"] for m in ticket["messages"] if m.get("author") == "customer"]
+    context = ReplyContext(question=suggestions.query, customer_messages=messages)
+    return drafter.draft(
+        suggestions.lang, ticket["customer"]["name"], suggestions.draftable(), suggestions.abstained, link=link,
+        context=context,
+    )
+
+
+def cited_sections(citations: list[str]) -> set[str]:
+    """ "article#anchor" of every cited link (public_link writes .../<lang>/articles/<id>#<anchor>)."""
+    sections = set()
+    for url in citations:
+        path, _, anchor = url.partition("#")
+        sections.add(f"{path.rsplit('/', 1)[-1]}#{anchor}")
+    return sections
+
+
+COUNTERS = (
+    "tickets", "answerable", "top1", "top3", "abstained", "out_of_scope", "oos_abstained", "internal_only",
+    "internal_notice", "draft_cites", "draft_cites_section", "wrongly_abstained", "lang_mismatch", "internal_cited",
+)
+
+
 def evaluate(
     engine: Engine,
     tickets: list[dict],
-    labels: dict[str, list[str]],
+    labels: dict[str, dict],
     limit: int,
     max_chars: int,
     boosts_for: Callable[[dict], LearnedBoosts] | None = None,
@@ -76,67 +104,74 @@ def evaluate(
     suggest_ms: list[float] = []
     draft_ms: list[float] = []
     for ticket in tickets:
-        relevant = set(labels[ticket["external_id"]])
+        label = labels[ticket["external_id"]]
+        relevant = set(label["relevant"])
+        anchors = set(label.get("anchors", []))
         messages = [m["body"] for m in ticket["messages"] if m.get("author") == "customer"]
         suggester = Suggester(engine.retriever, max_chars, boosts=boosts_for(ticket) if boosts_for else None)
         started = time.perf_counter()
         suggestions = suggester.suggest(ticket["subject"], messages, limit=limit)
         suggest_ms.append((time.perf_counter() - started) * 1000)
         started = time.perf_counter()
-        draft = drafter.draft(
-            suggestions.lang, ticket["customer"]["name"], suggestions.passages, suggestions.abstained, link=link
-        )
+        draft = draft_for(drafter, ticket, suggestions, link)
         draft_ms.append((time.perf_counter() - started) * 1000)
 
         internal_ids |= {hit.id for hit in suggestions.passages if hit.internal}
         ids = [hit.id for hit in suggestions.passages]
         cited = {key.split("/", 1)[1] for key in draft.cited}
-        s = stats.setdefault(
-            ticket["lang"],
-            dict.fromkeys(
-                ("tickets", "answerable", "top1", "top3", "abstained", "oos_abstained", "draft_cites",
-                 "draft_abstained", "lang_mismatch", "internal_cited"),
-                0,
-            ),
-        )
+        s = stats.setdefault(ticket["lang"], dict.fromkeys(COUNTERS, 0))
         s["tickets"] += 1
         s["lang_mismatch"] += suggestions.lang != ticket["lang"]
         s["abstained"] += suggestions.abstained
-        s["draft_abstained"] += draft.abstained
         s["internal_cited"] += bool(cited & internal_ids)
         if not relevant:
-            s["oos_abstained"] += suggestions.abstained
+            s["out_of_scope"] += 1
+            s["oos_abstained"] += draft.abstained
+            continue
+        if label.get("internal_only"):
+            s["internal_only"] += 1
+            s["internal_notice"] += draft.abstained and draft.reason == "internal_only"
             continue
         s["answerable"] += 1
         s["top1"] += bool(ids[:1]) and ids[0] in relevant
         s["top3"] += bool(relevant & set(ids[:3]))
         s["draft_cites"] += bool(cited & relevant)
+        s["draft_cites_section"] += bool(cited_sections(draft.citations) & anchors)
+        s["wrongly_abstained"] += draft.abstained
 
     report: dict = {}
     for lang, s in sorted(stats.items()):
         n = max(s["answerable"], 1)
         report[lang] = {
             **s,
-            "out_of_scope": s["tickets"] - s["answerable"],
             "top1_accuracy": round(s["top1"] / n, 3),
             "top3_accuracy": round(s["top3"] / n, 3),
             "draft_cites_rate": round(s["draft_cites"] / n, 3),
+            "draft_cites_section_rate": round(s["draft_cites_section"] / n, 3),
+            "oos_abstained_rate": round(s["oos_abstained"] / max(s["out_of_scope"], 1), 3),
+            "wrongly_abstained_rate": round(s["wrongly_abstained"] / n, 3),
         }
     report["latency_ms"] = {"suggest": percentiles(suggest_ms), "draft": percentiles(draft_ms)}
     return report
 
 
 def print_table(report: dict) -> None:
-    header = ("lang", "tickets", "top-1", "top-3", "abstained", "oos abst.", "draft cites")
-    print(f"{header[0]:4} {header[1]:>7} {header[2]:>12} {header[3]:>12} {header[4]:>9} {header[5]:>9} {header[6]:>12}")
+    print(
+        f"{'lang':4} {'tickets':>7} {'top-1 (article)':>16} {'top-3 (article)':>16} {'draft cites section':>20} "
+        f"{'off-topic abst.':>16} {'answerable abst.':>17} {'internal notice':>16}"
+    )
     for lang, r in report.items():
         if lang == "latency_ms":
             continue
         n = r["answerable"]
+
+        def cell(count: int, total: int, width: int) -> str:
+            return f"{count:>3}/{total:<3} {count / max(total, 1):.3f}".rjust(width)
+
         print(
-            f"{lang:4} {r['tickets']:>7} {r['top1']:>3}/{n:<2} {r['top1_accuracy']:.3f} {r['top3']:>3}/{n:<2} "
-            f"{r['top3_accuracy']:.3f} {r['abstained']:>9} {r['oos_abstained']:>4}/{r['out_of_scope']:<4} "
-            f"{r['draft_cites']:>3}/{n:<2} {r['draft_cites_rate']:.3f}"
+            f"{lang:4} {r['tickets']:>7} {cell(r['top1'], n, 16)} {cell(r['top3'], n, 16)} "
+            f"{cell(r['draft_cites_section'], n, 20)} {cell(r['oos_abstained'], r['out_of_scope'], 16)} "
+            f"{cell(r['wrongly_abstained'], n, 17)} {cell(r['internal_notice'], r['internal_only'], 16)}"
         )
     lat = report["latency_ms"]
     print(f"suggest() ms: median {lat['suggest']['median']:.1f}, p95 {lat['suggest']['p95']:.1f}")
@@ -167,7 +202,7 @@ def main() -> None:
     log(f"index: {engine.index(show_progress=False).summary()} ({time.perf_counter() - started:.1f} s)")
     engine.warm_up()
     tickets = load_jsonl(args.tickets)
-    labels = {row["external_id"]: row["relevant"] for row in load_jsonl(args.labels)}
+    labels = {row["external_id"]: row for row in load_jsonl(args.labels)}
     report = {"tickets": str(args.tickets), "labels": str(args.labels), "limit": args.limit}
     report["max_chars"] = args.max_chars
     report |= evaluate(engine, tickets, labels, args.limit, args.max_chars)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from copilot.drafts import ArticleLink, Draft, Drafter
+from copilot.drafts import ArticleLink, Draft, Drafter, ReplyContext
 from copilot.retrieval import SearchHit
 from copilot.suggestions import Suggester, Suggestions, TicketTextError
 
@@ -37,7 +37,10 @@ class TicketAdvice:
         suggestions = None
         if found:
             passages = [SearchHit(**hit) for hit in found["passages"]]
-            suggestions = Suggestions(found["lang"], found["query"], passages, found["abstained"], found["took_ms"])
+            sections = [SearchHit(**hit) for hit in found.get("sections", [])]
+            suggestions = Suggestions(
+                found["lang"], found["query"], passages, found["abstained"], found["took_ms"], sections
+            )
         draft = Draft(**data["draft"]) if data.get("draft") else None
         return cls(suggestions, draft, data.get("problem"))
 
@@ -63,12 +66,18 @@ def advise(
     lang: str,
     customer_name: str,
     link: ArticleLink,
+    agent_name: str = "",
+    earlier_contacts: int = 0,
 ) -> TicketAdvice:
     """Suggestions for the ticket's customer text, and a draft greeting the customer by first name
-    that cites its sections through `link` (the web layer's: absolute public URLs)."""
+    that cites its sections through `link` (the web layer's: absolute public URLs), answers the
+    ticket's question, acknowledges a repeat contact (`earlier_contacts`: the customer's other recent
+    tickets) and is signed by `agent_name`."""
     try:
         found = suggester.suggest(subject, customer_messages, lang=lang)
     except TicketTextError as error:
         return TicketAdvice(None, None, str(error))
     first_name = customer_name.split()[0] if customer_name.strip() else ""
-    return TicketAdvice(found, drafter.draft(lang, first_name, found.passages, found.abstained, link=link), None)
+    context = ReplyContext(found.query, list(customer_messages), earlier_contacts, agent_name)
+    draft = drafter.draft(lang, first_name, found.draftable(), found.abstained, link=link, context=context)
+    return TicketAdvice(found, draft, None)

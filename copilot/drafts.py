@@ -28,7 +28,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
+from copilot.reply_wording import acknowledgement, reply_section
 from copilot.retrieval import SearchHit
+from copilot.section_choice import choose_sections
 from kb.settings import Settings
 
 # How a cited passage becomes a link in the draft. Links are the web layer's business (its routes,
@@ -44,6 +46,10 @@ PUBLIC_RELEVANCE = 0.5
 # A second article joins the draft when it scores this close to the first: tickets often ask two
 # things ("cancel my order, and can I pay with Apple Pay?"), but a distant second is noise.
 SECOND_PASSAGE_RATIO = 0.9
+# An internal procedure that covers the customer's question this much better than any public section
+# is the real answer (a goodwill credit, the warehouse's deadline): the public one would answer
+# something else. Tickets answered in public have their best public section within ~1.4x of it.
+INTERNAL_COVERAGE_RATIO = 1.5
 MAX_ANSWER_CHARS = 1200  # a chunk is at most ~1100 characters: the best section is quoted whole
 MAX_SECOND_CHARS = 600
 
@@ -58,16 +64,18 @@ _TEMPLATES: dict[str, dict[str, str]] = {
     "en": {
         "greeting": "Hi {name},",
         "greeting_anonymous": "Hi,",
-        "more": "More details: {label}: {url}",
-        "other_language": "This guide is available in {language}: {label}: {url}",
+        "more": "More details: {label}",
+        "other_language": "This guide is available in {language}: {label}",
         "closing": "If you need anything else, just reply to this message.\nBest regards,",
+        "team": "Manzil Customer Care",
     },
     "ar": {
         "greeting": "مرحبًا {name}،",
         "greeting_anonymous": "مرحبًا،",
-        "more": "لمزيد من التفاصيل: {label}: {url}",
-        "other_language": "هذا الدليل متوفر باللغة {language}: {label}: {url}",
-        "closing": "إذا احتجت إلى أي مساعدة أخرى، يسعدنا تواصلك معنا.\nمع أطيب التحيات،",
+        "more": "لمزيد من التفاصيل: {label}",
+        "other_language": "هذا الدليل متوفر باللغة {language}: {label}",
+        "closing": "إذا احتجت إلى أي مساعدة أخرى، يكفي أن ترد على هذه الرسالة.\nمع أطيب التحيات،",
+        "team": "فريق خدمة عملاء منزل",
     },
 }
 _LANGUAGE_NAMES: dict[str, dict[str, str]] = {  # [language][written in]
@@ -78,6 +86,19 @@ _SENTENCE_END = re.compile(r"[.!?؟](?=\s|$)")
 _CITATION = re.compile(r"\[(\d+)\]")
 _URL = re.compile(r"https?://[^\s)\]>]+")
 NO_ANSWER = "NO_ANSWER"
+
+
+@dataclass(frozen=True)
+class ReplyContext:
+    """What the caller knows about the ticket beyond the passages: what the customer asked (the
+    ticket's search query), their messages in this thread, how many other tickets they opened
+    recently, and who signs the reply. All optional: an empty context drafts from the passages alone."""
+
+    question: str = ""
+    customer_messages: Sequence[str] = ()
+    earlier_contacts: int = 0
+    agent_name: str = ""
+    team_name: str = ""  # the sign-off under the agent's name; the help center's team when empty
 
 
 @dataclass(frozen=True)
@@ -104,7 +125,14 @@ class Drafter(Protocol):
     name: str
 
     def draft(
-        self, ticket_lang: str, customer_name: str, passages: Sequence[SearchHit], abstained: bool, *, link: ArticleLink
+        self,
+        ticket_lang: str,
+        customer_name: str,
+        passages: Sequence[SearchHit],
+        abstained: bool,
+        *,
+        link: ArticleLink,
+        context: ReplyContext | None = None,
     ) -> Draft: ...
 
 
@@ -170,12 +198,21 @@ def _greeting(lang: str, customer_name: str) -> str:
 
 
 def _link_line(ticket_lang: str, hit: SearchHit, url: str) -> str:
+    """What the link is, then the absolute URL alone on the next line: a URL at the end of an Arabic
+    line is reordered by the bidi algorithm, and mail clients link a bare line reliably."""
     template = _template(ticket_lang)
     if hit.lang != ticket_lang or hit.locale_fallback:
         names = _LANGUAGE_NAMES.get(hit.lang, {})
         language = names.get(ticket_lang) or names.get("en") or hit.lang
-        return template["other_language"].format(language=language, label=_label(hit), url=url)
-    return template["more"].format(label=_label(hit), url=url)
+        return template["other_language"].format(language=language, label=_label(hit)) + "\n" + url
+    return template["more"].format(label=_label(hit)) + "\n" + url
+
+
+def _closing(lang: str, context: ReplyContext) -> str:
+    """The closing, then the agent's name and the team's sign-off, one per line."""
+    template = _template(lang)
+    names = [" ".join(context.agent_name.split()), " ".join(context.team_name.split()) or template["team"]]
+    return "\n".join([template["closing"], *[name for name in names if name]])
 
 
 def _unique(items: Sequence[str]) -> list[str]:
@@ -215,18 +252,38 @@ class GroundedDrafter:
         return [best]
 
     def draft(
-        self, ticket_lang: str, customer_name: str, passages: Sequence[SearchHit], abstained: bool, *, link: ArticleLink
+        self,
+        ticket_lang: str,
+        customer_name: str,
+        passages: Sequence[SearchHit],
+        abstained: bool,
+        *,
+        link: ArticleLink,
+        context: ReplyContext | None = None,
     ) -> Draft:
+        context = context or ReplyContext()
         public, reason = customer_passages(passages, abstained)
         if reason is not None:
             return _abstain(reason, self.name)
-        cited = self.pick(public)
-        limits = [self.max_chars, self.second_chars]
-        bodies = [section_text(hit.text, limit) for hit, limit in zip(cited, limits, strict=False)]
+        if context.question:
+            # The sections that answer what was asked; none means the ticket is about something else.
+            choice = choose_sections(context.question, public)
+            inside = choose_sections(context.question, [hit for hit in passages if hit.internal])
+            if inside.sections and inside.coverage >= INTERNAL_COVERAGE_RATIO * choice.coverage:
+                return _abstain("internal_only", self.name)
+            if not choice.sections:
+                return _abstain("no_article", self.name)
+            cited = choice.sections
+        else:
+            cited = self.pick(public)
+        limits = [self.max_chars, *[self.second_chars] * (len(cited) - 1)]
+        bodies = [reply_section(section_text(hit.text, limit)) for hit, limit in zip(cited, limits, strict=True)]
         urls = [link(hit) for hit in cited]
         links = [_link_line(ticket_lang, hit, url) for hit, url in zip(cited, urls, strict=True)]
-        parts = [_greeting(ticket_lang, customer_name), *[b for b in bodies if b], "\n".join(links)]
-        parts.append(_template(ticket_lang)["closing"])
+        sorry = acknowledgement(ticket_lang, context.customer_messages, context.earlier_contacts)
+        parts = [_greeting(ticket_lang, customer_name), sorry, *bodies, "\n\n".join(_unique(links))]
+        parts = [part for part in parts if part]
+        parts.append(_closing(ticket_lang, context))
         return Draft(
             text="\n\n".join(parts),
             citations=_unique(urls),
@@ -255,21 +312,31 @@ class CitingModelDrafter:
         self.fallback = fallback or GroundedDrafter()
 
     def draft(
-        self, ticket_lang: str, customer_name: str, passages: Sequence[SearchHit], abstained: bool, *, link: ArticleLink
+        self,
+        ticket_lang: str,
+        customer_name: str,
+        passages: Sequence[SearchHit],
+        abstained: bool,
+        *,
+        link: ArticleLink,
+        context: ReplyContext | None = None,
     ) -> Draft:
         public, reason = customer_passages(passages, abstained)
         if reason is not None:
             return _abstain(reason, self.name)
         numbered = public[: self.max_passages]
+        question = context.question if context else ""
         try:
-            reply = self._complete(self.messages(ticket_lang, customer_name, numbered))
+            reply = self._complete(self.messages(ticket_lang, customer_name, numbered, question))
             return self._checked(reply, ticket_lang, numbered, link)
         except DrafterError as error:
             log.warning("LLM draft rejected, using the grounded draft: %s", error)
-            grounded = self.fallback.draft(ticket_lang, customer_name, passages, abstained, link=link)
+            grounded = self.fallback.draft(ticket_lang, customer_name, passages, abstained, link=link, context=context)
             return replace(grounded, fallback_from=self.name, detail=str(error))
 
-    def messages(self, ticket_lang: str, customer_name: str, passages: Sequence[SearchHit]) -> list[dict[str, str]]:
+    def messages(
+        self, ticket_lang: str, customer_name: str, passages: Sequence[SearchHit], question: str = ""
+    ) -> list[dict[str, str]]:
         language = _LANGUAGE_NAMES.get(ticket_lang, {}).get("en", ticket_lang)
         system = (
             "You draft replies that a customer-support agent will review and send. Use only facts stated in "
@@ -282,7 +349,8 @@ class CitingModelDrafter:
             f"[{n}] {_label(hit)} ({_LANGUAGE_NAMES.get(hit.lang, {}).get('en', hit.lang)})\n{hit.text}"
             for n, hit in enumerate(passages, 1)
         )
-        user = f"Customer name: {customer_name or '(unknown)'}\n\nPassages:\n\n{listing}"
+        asked = f"\n\nThe customer wrote: {question}" if question else ""
+        user = f"Customer name: {customer_name or '(unknown)'}{asked}\n\nPassages:\n\n{listing}"
         return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
     def _complete(self, messages: list[dict[str, str]]) -> str:

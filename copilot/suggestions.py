@@ -17,8 +17,9 @@ import re
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from copilot.article_sections import ArticleSections
 from copilot.expansion import fold
 from copilot.learning import rerank
 from copilot.retrieval import Retriever, SearchHit, printable
@@ -62,6 +63,13 @@ class Suggestions:
     passages: list[SearchHit]
     abstained: bool
     took_ms: float
+    # The other sections of the leading articles (copilot.article_sections): what a draft chooses
+    # from besides the passages; not shown to the agent as suggestions.
+    sections: list[SearchHit] = field(default_factory=list)
+
+    def draftable(self) -> list[SearchHit]:
+        """The passages, then the rest of the leading articles' sections: a drafter's input."""
+        return [*self.passages, *self.sections]
 
 
 def ticket_query(
@@ -163,5 +171,6 @@ class Suggester:
         passages = list(result.results)
         if self.boosts is not None and passages:
             passages = rerank(passages, self.boosts(query.text, lang))
+        sections = ArticleSections.of(self.retriever.store).siblings(passages) if passages else []
         took_ms = (time.perf_counter() - started) * 1000
-        return Suggestions(lang, query.text, passages, result.abstained, took_ms)
+        return Suggestions(lang, query.text, passages, result.abstained, took_ms, sections)

@@ -13,6 +13,7 @@ from flask import Blueprint, Response, jsonify, request
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
+from copilot.drafts import ReplyContext
 from copilot.head_queries import head_first
 from copilot.result_floor import split_at_floor
 from copilot.retrieval import QueryError
@@ -215,7 +216,10 @@ def suggest():
         return error(str(exc))
     name = body.get("customer_name", "") if isinstance(body.get("customer_name", ""), str) else ""
     link = public_link(state.settings())
-    draft = state.engine().drafter.draft(found.lang, name, found.passages, found.abstained, link=link)
+    context = ReplyContext(question=found.query, customer_messages=[text])
+    draft = state.engine().drafter.draft(
+        found.lang, name, found.draftable(), found.abstained, link=link, context=context
+    )
     return jsonify({
         "lang": found.lang,
         "passages": [

@@ -10,6 +10,9 @@ blocks a page; it appears once the pass has run.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func, select
 
 from copilot.advice import TicketAdvice, advise
 from copilot.drafts import Drafter, GroundedDrafter
@@ -36,11 +39,47 @@ def agent_suggester(engine: Engine, desk: Desk) -> Suggester:
     return Suggester(engine.retriever, boosts=LearnedBoosts(desk.events.agent_choices))
 
 
-def ticket_advice(suggester: Suggester, drafter: Drafter, ticket: Ticket, settings: Settings) -> TicketAdvice:
-    customer = [m.body for m in ticket.messages if m.author == "customer" and not m.internal]
-    return advise(
-        suggester, drafter, ticket.subject, customer, ticket.lang, ticket.customer.name or "", public_link(settings)
+# The customer's other tickets opened this long before this one count as earlier contacts about it.
+EARLIER_CONTACT_DAYS = 14
+
+
+def earlier_contacts(desk: Desk, ticket: Ticket) -> int:
+    """The customer's other tickets opened in the `EARLIER_CONTACT_DAYS` before this one: a draft
+    acknowledges that they are writing again."""
+    since = ticket.created_at - timedelta(days=EARLIER_CONTACT_DAYS)
+    query = select(func.count()).select_from(Ticket).where(
+        Ticket.customer_id == ticket.customer_id,
+        Ticket.id != ticket.id,
+        Ticket.created_at >= since,
+        Ticket.created_at <= ticket.created_at,
     )
+    with desk.db.session() as session:
+        return int(session.scalar(query) or 0)
+
+
+def ticket_advice(
+    suggester: Suggester, drafter: Drafter, ticket: Ticket, settings: Settings, earlier: int = 0
+) -> TicketAdvice:
+    customer = [m.body for m in ticket.messages if m.author == "customer" and not m.internal]
+    agent = ticket.assignee.name if ticket.assignee is not None else ""
+    return advise(
+        suggester, drafter, ticket.subject, customer, ticket.lang, ticket.customer.name or "", public_link(settings),
+        agent_name=agent, earlier_contacts=earlier + follow_ups(ticket),
+    )
+
+
+def follow_ups(ticket: Ticket) -> int:
+    """Customer messages written after an agent's reply in this thread: each is the customer writing
+    again about it (several messages in a row before any answer are one contact)."""
+    count, answered = 0, False
+    for message in ticket.messages:
+        if message.internal:
+            continue
+        if message.author != "customer":
+            answered = True
+        elif answered:
+            count, answered = count + 1, False
+    return count
 
 
 def precompute_suggestions(desk: Desk, engine: Engine, suggester: Suggester | None = None, limit: int = 100) -> int:
@@ -57,7 +96,7 @@ def precompute_suggestions(desk: Desk, engine: Engine, suggester: Suggester | No
         ticket = desk.tickets.get(ticket_id)
         if ticket is None:
             continue
-        advice = ticket_advice(suggester, engine.drafter, ticket, engine.settings)
+        advice = ticket_advice(suggester, engine.drafter, ticket, engine.settings, earlier_contacts(desk, ticket))
         desk.advice.save(ticket.id, thread_version(ticket), index_version, advice.as_plain())
         if advice.suggestions is not None and advice.draft is not None and advice.draft.abstained:
             desk.events.content_gap(advice.suggestions.query, ticket.lang, ticket_id=ticket.id)
@@ -74,4 +113,5 @@ def page_advice(desk: Desk, engine: Engine, suggester: Suggester, ticket: Ticket
     if stored is not None and stored.thread_version == thread and stored.index_version == index_version:
         return PageAdvice(TicketAdvice.from_plain(stored.payload), version, True)
     drafter = engine.drafter if isinstance(engine.drafter, GroundedDrafter) else GroundedDrafter()
-    return PageAdvice(ticket_advice(suggester, drafter, ticket, engine.settings), version, False)
+    advice = ticket_advice(suggester, drafter, ticket, engine.settings, earlier_contacts(desk, ticket))
+    return PageAdvice(advice, version, False)

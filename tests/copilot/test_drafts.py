@@ -17,11 +17,14 @@ from copilot.drafts import (
     GroundedDrafter,
     LlamaCppDrafter,
     OpenAICompatibleDrafter,
+    ReplyContext,
     build_drafter,
     section_text,
 )
 from copilot.engine import Engine
+from copilot.reply_wording import acknowledgement, reply_section
 from copilot.retrieval import SearchHit
+from copilot.section_choice import choose_sections, questions
 from copilot.suggestions import Suggester
 from kb.parsing import parse_source
 from kb.settings import Settings
@@ -103,7 +106,7 @@ def test_a_close_second_article_is_cited_too_but_not_a_distant_one_or_the_same_a
 def test_a_guide_in_the_other_language_is_announced_in_the_tickets_language() -> None:
     english = hit("gift-cards", "en", "1. Go to Gift cards.", fallback=True, title="Gift cards")
     draft = GroundedDrafter().draft("ar", "ليلى", [english], abstained=False, link=LINK)
-    assert f"هذا الدليل متوفر باللغة الإنجليزية: Gift cards: {BASE}/en/articles/gift-cards" in draft.text
+    assert f"هذا الدليل متوفر باللغة الإنجليزية: Gift cards\n{BASE}/en/articles/gift-cards\n" in draft.text
     assert draft.source_langs == ["en"]
     arabic = hit(lang="ar", fallback=True)
     assert "This guide is available in Arabic:" in GroundedDrafter().draft("en", "Sam", [arabic], False, link=LINK).text
@@ -263,7 +266,188 @@ def test_arabic_demo_ticket_gets_arabic_passages_and_a_draft_citing_its_article(
     assert suggestions.lang == "ar" and not suggestions.abstained
     assert suggestions.passages[0].id == "reset-password" and suggestions.passages[0].lang == "ar"
     name = ticket["customer"]["name"]
-    draft = GroundedDrafter().draft(suggestions.lang, name, suggestions.passages, False, link=LINK)
+    context = ReplyContext(suggestions.query, messages)
+    draft = GroundedDrafter().draft(suggestions.lang, name, suggestions.draftable(), False, link=LINK, context=context)
     assert draft.text.startswith(f"مرحبًا {ticket['customer']['name']}،")
     assert f"{BASE}/ar/articles/reset-password" in draft.citations
     assert "1. " in draft.text and draft.source_langs == ["ar"]
+
+
+# -- drafts that answer the question (issue #17) -------------------------------------------------
+
+def section(
+    article_id: str, anchor: str, heading: str, text: str, score: float, lang: str = "en", internal: bool = False,
+    title: str = "",
+) -> SearchHit:
+    """A passage of one section, as search (or copilot.article_sections) hands it to the drafter."""
+    return replace(
+        hit(article_id, lang, text, score=score, internal=internal, anchor=anchor, title=title or article_id),
+        section=heading,
+    )
+
+
+RETURN_TITLE = "كيف أُرجع منتجًا؟"
+RETURN_STATUS = section(
+    "start-a-return", "تابع-حالة-الإرجاع", "تابع حالة الإرجاع",
+    "تعرض صفحة الطلب المرحلة التي وصل إليها الإرجاع:\nالحالة | المعنى\nتم تقديم الطلب | استلمنا طلبك وحجزنا موعد"
+    " الاستلام.\nقيد الفحص | نفحص المنتج خلال 3 أيام عمل كحد أقصى.",
+    0.236, "ar", title=RETURN_TITLE,
+)
+MISSING_CHECKLIST = section(
+    "missing-or-wrong-item", "قبل-الإبلاغ-تأكد-من-التالي", "قبل الإبلاغ تأكد من التالي",
+    "- هل استلمه أحد الجيران أو حارس المبنى؟\n- هل وصل الطلب في أكثر من شحنة؟", 0.225, "ar",
+    title="منتج ناقص أو خاطئ",
+)
+RETURN_STEPS = section(
+    "start-a-return", "خطوات-تقديم-طلب-الإرجاع", "خطوات تقديم طلب الإرجاع",
+    "1. من تطبيق منزل، ادخل إلى «الحساب > الطلبات».\n2. افتح الطلب واضغط «إرجاع منتجات».\n"
+    "3. اختر سبب الإرجاع.\n4. راجع الملخص وأي رسوم استلام، ثم اضغط «إرسال طلب الإرجاع».",
+    0.224, "ar", title=RETURN_TITLE,
+)
+PICKUP_FEE = section(
+    "start-a-return", "رسوم-الاستلام", "رسوم الاستلام",
+    "- تغيّر الرأي: 15 ريالًا أو 15 درهمًا أو 40 جنيهًا، تُخصم من المبلغ المسترد.\n- منتج معيب أو تالف: مجانًا.",
+    0.224, "ar", title=RETURN_TITLE,
+)
+T1002 = (
+    "ابغى ارجع الطلب. ابغى ارجع الطلب حق مكينة القهوة، وصلتني قبل 4 أيام وما استخدمتها بس طلعت كبيرة على"
+    " المطبخ. الكرتون مفتوح بس كل شي داخله زي ما هو. كيف ارجعها؟ وهل فيه رسوم على الاستلام؟"
+)
+
+
+def test_a_return_and_fee_question_gets_the_steps_whole_and_the_pickup_fee_not_the_status_table() -> None:
+    """T-1002: search ranks the status table and a missing-item checklist first; the draft quotes
+    the steps to start a return and the pickup fee, one section per question."""
+    passages = [RETURN_STATUS, MISSING_CHECKLIST, RETURN_STEPS, PICKUP_FEE]
+    draft = GroundedDrafter().draft("ar", "خالد", passages, False, link=LINK, context=ReplyContext(question=T1002))
+    assert not draft.abstained
+    assert "1. من تطبيق منزل، ادخل إلى «الحساب > الطلبات»." in draft.text
+    assert "4. راجع الملخص وأي رسوم استلام، ثم اضغط «إرسال طلب الإرجاع»." in draft.text
+    assert "15 ريالًا" in draft.text
+    assert "قيد الفحص" not in draft.text and "الجيران" not in draft.text
+    assert draft.citations == [
+        f"{BASE}/ar/articles/start-a-return#خطوات-تقديم-طلب-الإرجاع",
+        f"{BASE}/ar/articles/start-a-return#رسوم-الاستلام",
+    ]
+
+
+CHARGED_TWICE = section(
+    "failed-payment", "was-i-charged-twice", "Was I charged twice?",
+    "No. Manzil never charges you twice for one order. If you see two amounts, one of them is a hold from a failed"
+    " attempt and will disappear within 7-14 days.",
+    0.35, title="Why did my payment fail?",
+)
+
+
+def test_a_charged_twice_ticket_never_gets_the_articles_rhetorical_no() -> None:
+    question = "charged twice for the same order. My banking app shows two charges of 1,249 AED. Please explain."
+    draft = GroundedDrafter().draft("en", "Priya", [CHARGED_TWICE], False, link=LINK, context=ReplyContext(question))
+    assert "one of them is a hold from a failed attempt and will disappear within 7-14 days." in draft.text
+    assert "No." not in draft.text and "never charges" not in draft.text
+    arabic = section(
+        "failed-payment", "هل-خصم-المبلغ-مرتين", "هل خصم المبلغ مرتين؟",
+        "لا. منزل لا تخصم المبلغ مرتين للطلب نفسه. إذا رأيت مبلغين، فأحدهما حجز مؤقت من محاولة فاشلة ويختفي خلال"
+        " 7 إلى 14 يومًا.",
+        0.35, "ar",
+    )
+    question = "المبلغ انخصم مرتين من بطاقتي والطلب واحد بس. وش السالفة؟"
+    draft = GroundedDrafter().draft("ar", "سلطان", [arabic], False, link=LINK, context=ReplyContext(question))
+    assert "فأحدهما حجز مؤقت" in draft.text and "لا. منزل" not in draft.text and "لا تخصم" not in draft.text
+
+
+REFUND_LATE = section(
+    "refund-timing", "still-havent-received-it", "Still haven't received it?",
+    "1. Check the date of the Refund issued message.\n2. Contact us via chat or the contact form with your order"
+    " number.\n3. Look for a credit named Manzil on your statement.\nStill nothing after that? Contact our customer"
+    " care team.",
+    0.33, title="When will I get my refund?",
+)
+
+
+def test_an_angry_repeat_contact_is_acknowledged_once_and_never_told_to_contact_support() -> None:
+    messages = [
+        "I returned the mixer two weeks ago. Still no refund.",
+        "Writing again. Nobody replies.",
+        "This is my third email. Where is my money? When will I get my refund?",
+    ]
+    context = ReplyContext(question=" ".join(messages), customer_messages=messages)
+    draft = GroundedDrafter().draft("en", "Faisal", [REFUND_LATE], False, link=LINK, context=context)
+    paragraphs = draft.text.split("\n\n")
+    assert paragraphs[1] == "I'm sorry this is your third message about this, and thank you for your patience."
+    assert draft.text.count("sorry") == 1
+    assert "contact" not in draft.text.lower()
+    # The dropped step leaves the steps numbered 1, 2.
+    assert "1. Check the date of the Refund issued message.\n2. Look for a credit named Manzil" in draft.text
+    calm = ReplyContext(question="When will I get my refund for the mixer?", customer_messages=["When will I get it?"])
+    assert "sorry" not in GroundedDrafter().draft("en", "F", [REFUND_LATE], False, link=LINK, context=calm).text
+    arabic = ["هذي ثالث مرة أكلمكم. فلوسي ما رجعت!"]
+    context = ReplyContext(question=arabic[0], customer_messages=arabic)
+    assert acknowledgement("ar", arabic) == "نعتذر لأن هذه رسالتك الثالثة بخصوص هذا الموضوع، ونشكرك على صبرك."
+    # "the THIRD time your courier didn't show up" is an upset customer, not a third message.
+    assert acknowledgement("en", ["THIRD time your courier didn't show up!!! Nobody came."]) == (
+        "I'm sorry for the trouble this has caused you."
+    )
+    second = acknowledgement("en", ["Where is my refund?"], earlier_contacts=1)
+    assert second.startswith("I'm sorry this is your second")
+
+
+def test_off_topic_tickets_abstain_with_no_article_even_when_search_returns_passages() -> None:
+    job = (
+        "التقديم على وظيفة. أنا خريج تجارة وعندي خبرة سنة في خدمة العملاء. حابب أقدم على وظيفة عندكم،"
+        " أبعت الـ CV على فين؟"
+    )
+    supplier = "We are a factory producing LED lights. We would like to become your supplier. Best price guaranteed."
+    tyres = "do you sell car tyres and car batteries? I need 4 tyres for a Camry"
+    for lang, question in (("ar", job), ("en", supplier), ("en", tyres)):
+        draft = GroundedDrafter().draft(
+            lang, "Ahmed", [MISSING_CHECKLIST, RETURN_STATUS], False, link=LINK, context=ReplyContext(question)
+        )
+        assert draft.abstained and draft.reason == "no_article" and draft.text == ""
+        assert draft.reason_text("en") == "No article covers this"
+
+
+def test_a_question_only_an_internal_procedure_answers_gets_the_internal_only_notice() -> None:
+    goodwill = section(
+        "goodwill-credits", "limits", "Limits",
+        "Agents can give Manzil credit as compensation: up to 50 SAR per customer per 90 days for a late express"
+        " delivery.", 0.30, internal=True, title="Goodwill credits",
+    )
+    public = section("delivery-times", "your-exact-delivery-date", "Your exact delivery date",
+                     "The delivery date is shown at checkout.", 0.29, title="How long does delivery take?")
+    question = "Express order arrived 3 days late. I want Manzil credit as compensation. How much credit do you give?"
+    draft = GroundedDrafter().draft("en", "Hamad", [goodwill, public], False, link=LINK, context=ReplyContext(question))
+    assert draft.abstained and draft.reason == "internal_only" and "50 SAR" not in draft.text
+
+
+def test_links_are_absolute_each_alone_on_its_line_and_the_agent_signs_with_the_team() -> None:
+    context = ReplyContext(question=T1002, agent_name="Layla  Hassan")
+    passages = [RETURN_STATUS, RETURN_STEPS, PICKUP_FEE]
+    draft = GroundedDrafter().draft("ar", "خالد", passages, False, link=LINK, context=context)
+    lines = draft.text.split("\n")
+    url_lines = [line for line in lines if "http" in line or "/articles/" in line]
+    assert url_lines and all(line.startswith(f"{BASE}/ar/articles/") and " " not in line for line in url_lines)
+    assert url_lines == draft.citations
+    assert draft.text.endswith("مع أطيب التحيات،\nLayla Hassan\nفريق خدمة عملاء منزل")
+    english = GroundedDrafter().draft(
+        "en", "Priya", [CHARGED_TWICE], False, link=LINK,
+        context=ReplyContext("charged twice", agent_name="Omar", team_name="Manzil UAE care"),
+    )
+    assert english.text.startswith("Hi Priya,\n\n")
+    assert english.text.endswith("Best regards,\nOmar\nManzil UAE care")
+    assert f"More details: Why did my payment fail? – Was I charged twice?\n{BASE}/en/articles/failed-payment#" in (
+        english.text
+    )
+
+
+def test_reply_section_keeps_steps_whole_and_the_section_choice_is_deterministic() -> None:
+    assert reply_section("1. Open the app.\n2. Call us on 800 123.\n3. Tap Returns.") == (
+        "1. Open the app.\n2. Tap Returns."
+    )
+    assert reply_section("Yes. You can.") == "You can."
+    passages = [RETURN_STATUS, MISSING_CHECKLIST, RETURN_STEPS, PICKUP_FEE]
+    first = choose_sections(T1002, passages)
+    assert all(choose_sections(T1002, passages) == first for _ in range(5))
+    assert [hit.anchor for hit in first.sections] == ["خطوات-تقديم-طلب-الإرجاع", "رسوم-الاستلام"]
+    assert questions(T1002) == ["كيف ارجعها؟", "وهل فيه رسوم على الاستلام؟"]
+    listed = "two problems: 1) the app closes when i open the cart. 2) i dont get any notifications anymore."
+    assert questions(listed) == ["the app closes when i open the cart.", "i dont get any notifications anymore."]

@@ -22,12 +22,12 @@ NOW = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
 def test_demo_seed_is_alive_and_idempotent(tmp_path: Path) -> None:
     desk = Desk(Settings(data_dir=tmp_path / "data", database_url=database_url_for_tests()))
     try:
-        assert import_file(desk.tickets, CONTENT / "_demo" / "tickets.jsonl").created == 32
+        assert import_file(desk.tickets, CONTENT / "_demo" / "tickets.jsonl").created == 80
         desk.accounts.create_agent("agent@example.com", "a long enough password", name="Demo agent")
         desk.accounts.create_agent("lead@example.com", "a long enough password", name="Demo lead", role="lead")
         hours = BusinessHours.load(CONTENT)
         first = seed(desk.db, hours, NOW)
-        assert (first.tickets, first.already) == (32, False) and first.surveys > 5 and first.searches > 400
+        assert (first.tickets, first.already) == (80, False) and first.surveys > 5 and first.searches > 400
         assert seed(desk.db, hours, NOW).already
         week = Filters(NOW - timedelta(days=7), NOW)
         now, before = metrics.figures(desk.db, week, hours, NOW), metrics.figures(desk.db, week.previous(), hours, NOW)
@@ -43,6 +43,6 @@ def test_demo_seed_is_alive_and_idempotent(tmp_path: Path) -> None:
         assert spikes.detect_spikes(found, NOW) == []
         grouped = spikes.regroup(found, {normalise_query(q): "card payments" for q in BURST})
         assert [(a.key, a.count) for a in spikes.detect_spikes(grouped, NOW)] == [("card payments", len(BURST))]
-        assert {t.category for t in desk.tickets.inbox(status=None, limit=50)[0]} >= {"payments", "returns"}
+        assert {t.category for t in desk.tickets.inbox(status=None, limit=100)[0]} >= {"payments", "returns"}
     finally:
         desk.close()

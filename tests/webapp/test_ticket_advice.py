@@ -92,3 +92,19 @@ def test_the_worker_pass_records_an_abstained_draft_as_a_content_gap_once(app: F
     with desk.db.session() as session:
         gaps = session.scalars(select(ContentGap.ticket_id)).all()
     assert gaps == [ticket.id]
+
+
+def test_the_stored_draft_is_signed_by_the_assignee_and_acknowledges_a_customer_writing_again(app: Flask) -> None:
+    desk, engine = app.extensions["desk"], app.extensions["engine"]
+    ticket_id = arabic_ticket(app)
+    agent = desk.accounts.find("agent@example.com")
+    desk.tickets.update(ticket_id, assignee_id=agent.id, agent_id=agent.id)
+    assert precompute_suggestions(desk, engine) == 1
+    first = desk.advice.get(ticket_id).payload["draft"]["text"]
+    assert first.endswith(f"مع أطيب التحيات،\n{agent.name}\nفريق خدمة عملاء منزل") and "نعتذر" not in first
+    desk.tickets.reply(ticket_id, agent.id, "جرّب طلب رابط جديد من صفحة الدخول.")
+    desk.tickets.customer_reply(desk.tickets.get(ticket_id).reference, "جربت وما زال الرابط لا يعمل، كيف أدخل حسابي؟")
+    assert precompute_suggestions(desk, engine) == 1
+    draft = desk.advice.get(ticket_id).payload["draft"]
+    assert "نعتذر لأن هذه رسالتك الثانية بخصوص هذا الموضوع" in draft["text"]
+    assert [line for line in draft["text"].split("\n") if "/articles/" in line] == draft["citations"]  # own lines

@@ -1,0 +1,201 @@
+"""Which of the retrieved sections answer what the customer asked, and whether any does.
+
+Search ranks passages for the whole ticket; a reply needs the sections that answer its questions.
+A ticket asking "how do I return it, and is there a pickup fee?" retrieves the return article's
+status table and checklist as readily as its steps and fees, so the drafter re-reads the passages
+against the customer's own words: the share of the question's terms a section contains (its
+heading counts more: it says what the section answers), weighted by the passage's search score.
+Each question of the ticket (its sentences that ask something) gets the section covering it best,
+so a two-question ticket gets two sections.
+
+The same reading tells an off-topic ticket from an answerable one: a job application or a supplier
+offer shares a word or two with some help article ("customer service", "products") but no section
+covers what it asks. Only the passages, the ticket's text and kb.arabic's normalization are used:
+no embedder is loaded here, the result is deterministic and takes well under a millisecond a ticket.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from copilot.expansion import fold
+from copilot.retrieval import SearchHit
+from kb.arabic import dialect_to_msa
+
+# Words that say nothing about what is asked (greetings, pronouns, the shop's own name).
+_STOP_WORDS = """the and for you your are was were this that with have has had not but all can will just get got
+from out one any what when how why who there they them then than our ours been did does its into also about would
+could should please still now want need know like only some yes very more their hello thanks thank dear team
+manzil hi i'm i've it's don't can't yesterday today tomorrow week days day time again really help
+على الى إلى في من عن هذا هذه ذلك التي الذي اللي انا أنا انت أنت هو هي لكن بس كان كانت يكون مع عند لما ليش وش ايش
+إيش كيف هل لو ما لا تم يوم اليوم الحين السلام عليكم مرحبا مرحبًا هلا شكرا وشكرا منزل أبي ابي ابغى أبغى عايز عايزة
+ممكن لسه قبل بعد أمس امس وهل وما فيه شي زي حق مثل برضو كمان وكمان يعني"""
+_STOP = frozenset(fold(dialect_to_msa(_STOP_WORDS)))
+_SENTENCE = re.compile(r"[^.!?؟\n]+[.!?؟]*")
+_ENUMERATION = re.compile(r"(?:^|\s)\(?[1-5١-٥][)\-]\s")
+_QUESTION_WORDS = frozenset(
+    fold(
+        """how when where what why which can could do does is are will who هل كيف متى وين فين ليش ليه كم ايش إيش
+        وش ينفع أقدر اقدر ممكن"""
+    )
+)
+# A section answers a question when it holds at least this share of the question's weighted terms.
+# Answerable tickets' best sections hold 0.3-0.8 of them; job applications, supplier offers and other
+# tickets about something the help center does not cover hold under 0.2 in whichever section search
+# found (bench/copilot_bench.py, both languages).
+MIN_COVERAGE = 0.05
+# A further section joins the reply for a question the first one leaves mostly uncovered.
+UNCOVERED = 0.4
+MAX_SECTIONS = 3
+SEARCH_CHOICE_BONUS = 2.0
+# An article's opening summarises it; a titled section answers one thing.
+OPENING_SHARE = 0.6
+# "How do I return it?" is answered by the steps, not by the status table of the same article.
+STEPS_BONUS = 1.5
+_STEPS = re.compile(r"^\d+\.\s", re.MULTILINE)
+_HOW = re.compile(
+    r"\bhow (?:do|can|should|to)\b|\bwhat (?:do|should) i do\b|\bwhere do i\b"
+    r"|كيف|ازاي|إزاي|شلون|وش الطريقة|ايش الطريقة|أعمل إيه|اعمل ايه|وش أسوي|وش اسوي|ايش اسوي",
+    re.IGNORECASE,
+)
+_HEADING_WEIGHT = 2.0
+_PREFIX = 5  # terms compare on their first letters: plurals, tenses and Arabic suffixes still match
+_ARABIC_PREFIX = 4
+_ARABIC_LETTER = re.compile(r"[\u0620-\u064a]")
+_LONG_VOWELS = re.compile(r"[اويىة]")
+
+# Requests that are not a customer's question about the shop at all, whatever words they share with
+# an article: applications for a job, offers to sell to the shop or to market it, get-rich spam.
+_NOT_A_CUSTOMER_QUESTION = re.compile(
+    r"\b(?:job application|apply(?:ing)? for (?:a |the )?(?:job|position|role|vacancy)|my (?:cv|resume)|"
+    r"curriculum vitae|hiring manager|vacanc(?:y|ies)|become your supplier|wholesale price|"
+    r"(?:we are|i am) a (?:factory|manufacturer|supplier|distributor)|seo (?:services|package)|backlinks?|"
+    r"sponsored posts?|influencer|collaborat(?:e|ion) (?:on|with)|crypto(?:currency)?|bitcoin|"
+    r"guaranteed (?:profit|income|returns)|do you (?:sell|carry|stock)|back in stock|"
+    r"(?:sell|list)(?:ing)? (?:our|my) products|third[- ]party sellers?|become a (?:seller|vendor))\b"
+    r"|وظيفة|وظايف|توظيف|سيرتي الذاتية|السيرة الذاتية|\bالـ ?CV\b|موردا معتمدا|مورد معتمد|أسعار جملة|اسعار جملة|"
+    r"مسؤول المشتريات|العملات الرقمية|فرصة استثمار|اربح \d+|تبيعون|بتبيعوا|تبيعوا|بتنزلونها|بتنزلوها|"
+    r"لون (?:ثاني|تاني|آخر)|متى (?:ينزل|بينزل|تنزل)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class SectionChoice:
+    sections: list[SearchHit]  # what the reply quotes, best first; empty when nothing answers
+    coverage: float  # the best section's share of the ticket's terms
+
+
+def terms(text: str) -> list[str]:
+    """Comparable terms: folded (kb.arabic), dialect words as MSA, cut to a common stem."""
+    stems = (_stem(t) for t in fold(dialect_to_msa(text)) if len(t) >= 3 and t not in _STOP and not t.isdigit())
+    return [t for t in stems if len(t) >= 3]
+
+
+def _stem(term: str) -> str:
+    """English: the first letters (return/returns/returned). Arabic: the consonant skeleton's first
+    letters, so a verb and its noun meet (ارجع/ارجاع, استلمها/الاستلام)."""
+    if _ARABIC_LETTER.match(term):
+        return (term[0] + _LONG_VOWELS.sub("", term[1:]))[:_ARABIC_PREFIX]
+    return term[:_PREFIX]
+
+
+def questions(query: str) -> list[str]:
+    """The sentences of a ticket that ask something, and the items of a numbered list of problems
+    ("1) the app crashes 2) no notifications"); the whole text when none reads as a question."""
+    parts = _ENUMERATION.split(query)
+    listed = [p.strip() for p in parts[1:] if terms(p)] if len(parts) > 2 else []
+    sentences = [s.strip() for s in _SENTENCE.findall(query) if terms(s)]
+    asked = [s for s in sentences if s.endswith(("?", "؟")) or (set(fold(s)[:2]) & _QUESTION_WORDS)]
+    return asked + listed or [query]
+
+
+def asks_how(text: str) -> bool:
+    """"How do I ...": answered by steps, so a section with numbered steps is preferred."""
+    return bool(_HOW.search(text))
+
+
+def not_a_customer_question(text: str) -> bool:
+    """A job application, a supplier's or marketer's offer, spam: nothing to answer from articles."""
+    return bool(_NOT_A_CUSTOMER_QUESTION.search(text))
+
+
+def choose_sections(query: str, passages: Sequence[SearchHit]) -> SectionChoice:
+    """The sections that answer `query`'s questions, from `passages` (one search's, best first)."""
+    if not passages or not query.strip() or not_a_customer_question(query):
+        return SectionChoice([], 0.0)
+    # A term found in every passage tells them apart no better than none: weight by rarity among them.
+    passage_terms = [_passage_terms(hit) for hit in passages]
+    document_frequency: dict[str, int] = {}
+    for body, heading in passage_terms:
+        for term in body | heading:
+            document_frequency[term] = document_frequency.get(term, 0) + 1
+    count = len(passages)
+
+    def weight(term: str) -> float:
+        return 1.0 + math.log((count + 1) / (document_frequency.get(term, 0) + 1))
+
+    asked_terms = {t for q in questions(query) for t in terms(q)}
+
+    def coverage(asked: set[str], index: int) -> float:
+        """Weighted share of `asked` in the section; words of the ticket's questions count double
+        (the story around them, "the box is open", matters less than what is asked)."""
+        if not asked:
+            return 0.0
+        body, heading = passage_terms[index]
+        total = sum(weight(t) * (1 + (t in asked_terms)) for t in asked)
+        found = sum(
+            weight(t) * (1 + (t in asked_terms)) * (_HEADING_WEIGHT if t in heading else 1.0)
+            for t in asked
+            if t in body | heading
+        )
+        return found / total  # above 1 when the question's words are the section's heading
+
+    best_score = max(hit.score for hit in passages) or 1.0
+
+    def rank(asked: set[str], index: int, how: bool = False) -> float:
+        steps = STEPS_BONUS if how and _STEPS.search(passages[index].text) else 1.0
+        return coverage(asked, index) * steps * (0.5 + 0.5 * passages[index].score / best_score)
+
+    whole = set(terms(query))
+    best_coverage = max(coverage(whole, i) for i in range(count))
+    if best_coverage < MIN_COVERAGE:
+        return SectionChoice([], best_coverage)
+    # Search (with the embedders' sense of meaning) chose the article; within it, the section that
+    # covers the ticket's words best answers it, and the chunk search itself chose wins ties.
+    top = passages[0].key
+    same_article = [i for i in range(count) if passages[i].key == top]
+    how = asks_how(query)
+
+    def first_rank(i: int) -> float:
+        steps = STEPS_BONUS if how and _STEPS.search(passages[i].text) else 1.0
+        opening = OPENING_SHARE if not passages[i].anchor and len(same_article) > 1 else 1.0
+        return coverage(whole, i) * steps * opening * (SEARCH_CHOICE_BONUS if i == 0 else 1.0)
+
+    first = max(same_article, key=lambda i: (first_rank(i), -i))
+    chosen = [first]
+    for asked_text in questions(query):
+        asked = set(terms(asked_text))
+        if len(chosen) >= MAX_SECTIONS or not asked:
+            continue
+        # The section best for this question, unless one already quoted answers it as well.
+        how_question = asks_how(asked_text)
+        best = max(range(count), key=lambda i: (rank(asked, i, how_question), -i))
+        taken = {_section_key(passages[j]) for j in chosen}
+        if _section_key(passages[best]) in taken or coverage(asked, best) < UNCOVERED:
+            continue
+        if rank(asked, best, how_question) > max(rank(asked, j, how_question) for j in chosen):
+            chosen.append(best)
+    return SectionChoice([passages[i] for i in chosen], best_coverage)
+
+
+def _section_key(hit: SearchHit) -> tuple[str, str, str]:
+    return hit.lang, hit.id, hit.anchor
+
+
+def _passage_terms(hit: SearchHit) -> tuple[set[str], set[str]]:
+    heading = set(terms(f"{hit.title} {hit.section}"))
+    return set(terms(hit.text)), heading
