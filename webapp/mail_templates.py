@@ -22,16 +22,15 @@ from markupsafe import Markup
 from desk.mail.compose import MailContent, RenderedMail
 from kb.settings import Settings
 from webapp.i18n import TRANSLATIONS
+from webapp.urls import absolute_base
 
 TEMPLATES = Path(__file__).with_name("templates") / "email"
-# What `make run` serves on; a deployment sets KB_BASE_URL.
-DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 DIRECTION = {"ar": "rtl"}
 _BLOCK_OPEN = re.compile(r"<(p|li|h[1-6]|blockquote)>")
 
 
 def base_url(settings: Settings) -> str:
-    return (settings.base_url or DEFAULT_BASE_URL).rstrip("/")
+    return absolute_base(settings).rstrip("/")
 
 
 class EmailTemplates:

@@ -15,12 +15,16 @@ Pages link to articles with `url_for("help.article", ...)` directly (Flask adds 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from flask import url_for
+from flask import has_request_context, request, url_for
 
-from copilot.retrieval import SearchHit
 from kb.settings import Settings
 from webapp import state
+
+if TYPE_CHECKING:  # links are made for hits; building one needs no search code (mail imports this)
+    from copilot.retrieval import SearchHit
 
 # The help.article route's path (webapp/help.py); tests/webapp/test_urls.py holds them together.
 ARTICLE_PATH = "/{lang}/articles/{article_id}"
@@ -32,11 +36,26 @@ def article_url(settings: Settings, lang: str, article_id: str, anchor: str = ""
     return settings.base_url + path + (f"#{anchor}" if anchor else "")
 
 
+# What `make run` serves on: the base of absolute links made outside a request when KB_BASE_URL is unset.
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+
+
+def absolute_base(settings: Settings) -> str:
+    """The base of links that leave our pages (drafts, mails): KB_BASE_URL; else the host that serves
+    this request; else (the worker, the CLI) where `make run` serves."""
+    if settings.base_url.startswith(("http://", "https://")):
+        return settings.base_url
+    host = request.host_url.rstrip("/") if has_request_context() else DEFAULT_BASE_URL
+    return host + settings.base_url  # a path-only KB_BASE_URL (/help behind a proxy) keeps its prefix
+
+
 def public_link(settings: Settings) -> Callable[[SearchHit], str]:
-    """The `link` drafts and API answers cite public passages with (see copilot.drafts.ArticleLink)."""
+    """The `link` drafts and API answers cite public passages with (see copilot.drafts.ArticleLink):
+    always absolute, so a customer who receives the text can click it."""
+    absolute = replace(settings, base_url=absolute_base(settings))
 
     def link(hit: SearchHit) -> str:
-        return article_url(settings, hit.lang, hit.id, hit.anchor)
+        return article_url(absolute, hit.lang, hit.id, hit.anchor)
 
     return link
 

@@ -74,7 +74,7 @@ def test_only_admins_create_agents_and_tokens_and_tokens_open_the_api(app: Flask
     answer = api.post("/api/v1/suggest", json=body, headers={"Authorization": f"Bearer {token}"}).get_json()
     assert answer["lang"] == "en" and answer["passages"][0]["id"] == "apple-pay"
     assert set(answer["passages"][0]) == {"id", "lang", "title", "section", "url", "snippet", "score", "internal"}
-    assert not answer["draft"]["abstained"] and answer["draft"]["citations"][0].startswith("/en/articles/apple-pay")
+    assert not answer["draft"]["abstained"] and answer["draft"]["citations"][0].startswith("http://localhost/en/articles/apple-pay")
     ticket = {"email": "x@example.com", "subject": "Apple Pay", "body": "fails", "external_id": "ZD-1"}
     auth = {"Authorization": f"Bearer {token}"}
     made = api.post("/api/v1/tickets", json=ticket, headers=auth)
