@@ -37,7 +37,6 @@ import numpy as np
 
 from bench.m365_import import convert
 from bench.tune_fusion import SIGNALS, fit_rule, flags
-from copilot.calibration import lexical_scales
 from copilot.engine import Engine
 from copilot.retrieval import SearchResult, query_register
 from indexer.cache import CACHE_FILE
@@ -219,21 +218,20 @@ def grid_mrr(engine: Engine, rows: list[dict], lang: str) -> dict[tuple[float, f
     return out
 
 
-def index_scales(engine: Engine) -> dict[str, dict[str, float]]:
-    """Per language, what each signal is divided by to be in the index's own units (see copilot.calibration)."""
-    scales = lexical_scales(engine.store, engine.lexical, engine.settings.languages)
-    return {lang: {"lexical_top": scale} for lang, scale in scales.items()}
+# The floors of the product (lexical evidence as a share of the index's own scale) and the
+# constant ones they replaced (raw BM25 scores, whose scale is the corpus's).
+FLOOR_SIGNALS = {"per-index floors": SIGNALS, "constant floors": tuple(s.replace("_share", "_top") for s in SIGNALS)}
 
 
-def floor_matrix(case: Case, lang: str, scales: dict[str, float]) -> tuple[np.ndarray, list[str], np.ndarray]:
-    """Signals as tune_fusion fits them, each divided by this index's scale for it (1: raw)."""
+def floor_matrix(case: Case, lang: str, names: Sequence[str]) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """Each `lang` query's signals in tune_fusion's order, its register and whether it is out of scope."""
     rows = [r for r in case.rows if r["lang"] == lang]
-    scores = np.array([[s.get(name, 0.0) / scales.get(name, 1.0) for name in SIGNALS] for s in case.signals[lang]])
+    scores = np.array([[s.get(name, 0.0) for name in names] for s in case.signals[lang]])
     registers = [query_register(r["query"], lang) for r in rows]
     return scores, registers, np.array([not r["relevant"] for r in rows])
 
 
-def transfer(cases: list[Case], max_false: float, scales: dict[str, dict[str, dict[str, float]]]) -> list[str]:
+def transfer(cases: list[Case], max_false: float) -> list[str]:
     """Fusion weights and abstention floors fitted on one domain, scored on the other, beside the
     other's own fit: how much of the tuning is about search and how much about one store's words."""
     same = {c.domain: c for c in cases if c.name == "same-language"}
@@ -249,10 +247,10 @@ def transfer(cases: list[Case], max_false: float, scales: dict[str, dict[str, di
                 f"transfer fusion [{lang}] fitted on {fit_on} {chosen}, scored on {score_on}: MRR@10 {got:.3f} "
                 f"(fitted on {score_on}: {own:.3f}, gap {own - got:+.3f})"
             )
-        for label, use_scales in (("constant floors", False), ("per-index floors", True)):
+        for label, names in FLOOR_SIGNALS.items():
             for fit_on, score_on in itertools.permutations(same, 2):
-                a = floor_matrix(same[fit_on], lang, scales[fit_on].get(lang, {}) if use_scales else {})
-                b = floor_matrix(same[score_on], lang, scales[score_on].get(lang, {}) if use_scales else {})
+                a = floor_matrix(same[fit_on], lang, names)
+                b = floor_matrix(same[score_on], lang, names)
                 floors, offsets = fit_rule(*a, max_false, True)
                 flagged = flags(b[0], b[1], floors, offsets)
                 own_floors, own_offsets = fit_rule(*b, max_false, True)
@@ -313,8 +311,7 @@ def suite(root: Path, max_false: float, report: dict, names: Sequence[str]) -> N
                     f"{r['abstained_answerable']:.3f}"
                 )
         collect_signals(case)
-    scales = {c.domain: index_scales(c.engine) for c in cases if c.name == "same-language"}
-    lines = transfer(cases, max_false, scales)
+    lines = transfer(cases, max_false)
     for line in lines:
         print(line)
     report["transfer"] = lines

@@ -34,6 +34,7 @@ from typing import Literal
 
 import numpy as np
 
+from copilot.calibration import DEFAULT_LEXICAL_SCALE, lexical_scales
 from copilot.expansion import Synonyms, Vocabulary
 from copilot.index_view import FromIndex
 from copilot.query_vectors import BatchingQueryEmbedder
@@ -82,6 +83,7 @@ FIELD_CREDIT = 0.4
 # BM25 alone MRR@10 AR/EN: all 1.0 -> 0.653/0.745, these -> 0.678/0.762 (hybrid +0.003 each).
 EXPANSION_WEIGHTS = {"dialect": 1.0, "synonyms": 0.7, "corrections": 0.7}
 LEXICAL = "lexical"  # the sparse source's name in weights, signals and `only`
+LEXICAL_TOP = "lexical_top"  # the raw BM25 top score: its scale is the corpus's, see lexical_share
 Register = Literal["plain", "dialect", "mixed"]
 SNIPPET_CHARS = 220
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
@@ -360,6 +362,8 @@ class Retriever:
         # untranslated *for that audience* (an internal Arabic version must not hide the public
         # English article from Arabic customers).
         self._article_keys = FromIndex(store.version, self._keys_by_audience)
+        # The index's own BM25 scale per language (copilot.calibration): lexical floors are shares of it.
+        self._lexical_scales = FromIndex(store.version, lambda: lexical_scales(store, self.lexical, settings.languages))
 
     # -- the query plan -------------------------------------------------------------------------
 
@@ -438,14 +442,23 @@ class Retriever:
         sources = self._sources(plan, vectors, sparse)
         if not sources:
             return SearchResult(
-                plan.query, plan.lang, "lexical", _ms(started), (), plan.truncated,
-                degraded=degraded is not None, degraded_reason=degraded, fallback_reason="no_searchable_terms",
+                plan.query,
+                plan.lang,
+                "lexical",
+                _ms(started),
+                (),
+                plan.truncated,
+                degraded=degraded is not None,
+                degraded_reason=degraded,
+                fallback_reason="no_searchable_terms",
             )
         mode: Mode = "hybrid" if vectors and sparse else ("dense" if vectors else "lexical")
         batch = self._batch(plan, sources, vectors)
         answers = self._ask_store(batch, timings)
 
         signals = _signals(answers.evidence)
+        if LEXICAL_TOP in signals:
+            signals["lexical_share"] = signals[LEXICAL_TOP] / self.lexical_scale(plan.lang)
         fused = len(sources) > 1
         ranked = _best_chunk_per_article(answers.ranking, ARTICLE_CREDIT if fused else 0.0)
         if fused and sparse:
@@ -471,6 +484,10 @@ class Retriever:
             signals=signals,
             timings_ms=timings,
         )
+
+    def lexical_scale(self, lang: str) -> float:
+        """What this index's own titles score as lexical queries in `lang` (the median top score)."""
+        return self._lexical_scales.get().get(lang, DEFAULT_LEXICAL_SCALE)
 
     def query_vectors(self, query: str, only: str | None = None) -> dict[str, np.ndarray]:
         """Every model's vector for the query: cached ones at once, the others embedded concurrently."""
