@@ -38,7 +38,7 @@ import numpy as np
 from bench.m365_import import convert
 from bench.tune_fusion import SIGNALS, fit_rule, flags
 from copilot.engine import Engine
-from copilot.retrieval import SearchResult, query_register
+from copilot.retrieval import LEVERS, SearchResult, query_register
 from indexer.cache import CACHE_FILE
 from kb.settings import Settings
 
@@ -334,7 +334,10 @@ def main() -> None:
     )
     parser.add_argument("--max-false", type=float, default=0.04, help="answerable share the fitted floors may flag")
     parser.add_argument("--domains", default=",".join(d.name for d in DOMAINS), help="the suite's domains")
+    parser.add_argument("--levers-off", default="", help=f"switch these off: {', '.join(LEVERS)}")
     args = parser.parse_args()
+    for lever in filter(None, args.levers_off.split(",")):
+        LEVERS[lever] = False
     if args.suite:
         report: dict = {}
         suite(Path("var/bench"), args.max_false, report, args.domains.split(","))
