@@ -223,6 +223,20 @@ def grid_mrr(engine: Engine, rows: list[dict], lang: str) -> dict[tuple[float, f
 FLOOR_SIGNALS = {"per-index floors": SIGNALS, "constant floors": tuple(s.replace("_share", "_top") for s in SIGNALS)}
 
 
+# The floors search shipped with before they were calibrated per index (raw BM25 lexical_top), for
+# the before/after line: what a new help center got without refitting.
+FORMER_FLOORS = {
+    "en": {"e5_top": 0.881, "use_top": 0.287, "lexical_top": 8.165, "field_top": 0.5},
+    "ar": {"e5_top": 0.876, "use_top": 0.249, "lexical_top": 7.792, "field_top": 0.5},
+}
+FORMER_OFFSETS = {
+    "ar": {
+        "dialect": {"e5_top": -0.017, "use_top": -0.075, "lexical_top": -0.223},
+        "mixed": {"e5_top": -0.007, "use_top": -0.041, "lexical_top": -2.866},
+    }
+}
+
+
 def floor_matrix(case: Case, lang: str, names: Sequence[str]) -> tuple[np.ndarray, list[str], np.ndarray]:
     """Each `lang` query's signals in tune_fusion's order, its register and whether it is out of scope."""
     rows = [r for r in case.rows if r["lang"] == lang]
@@ -261,6 +275,21 @@ def transfer(cases: list[Case], max_false: float) -> list[str]:
                     f"{flagged[oos].mean():.0%} of out-of-scope at {flagged[~oos].mean():.1%} of answerable "
                     f"(fitted on {score_on}: {own[oos].mean():.0%} at {own[~oos].mean():.1%})"
                 )
+    for domain, case in same.items():
+        for lang, floors in FORMER_FLOORS.items():
+            if lang not in case.signals:
+                continue
+            names = list(floors)
+            scores, registers, oos = floor_matrix(case, lang, names)
+            offsets = {r: {n: o.get(n, 0.0) for n in names} for r, o in FORMER_OFFSETS.get(lang, {}).items()}
+            flagged = np.array(
+                [all(s < floors[n] + offsets.get(g, {}).get(n, 0.0) for s, n in zip(row, names, strict=True))
+                 for row, g in zip(scores, registers, strict=True)]
+            )  # fmt: skip
+            lines.append(
+                f"former constant floors [{lang}] on {domain}: flags {flagged[oos].mean():.0%} of out-of-scope "
+                f"at {flagged[~oos].mean():.1%} of answerable"
+            )
     cross = {c.domain: c for c in cases if c.name == "cross-lingual"}
     if len(cross) > 1:
         tops = {

@@ -111,9 +111,8 @@ TRANSLITERATIONS = 2  # Latin names an Arabic-script word may bring, most freque
 # sounds like "Secure" (3D Secure, in the payment articles) but is Arabic.
 ARABIC_ENDINGS = frozenset("ةه")
 MIN_TRANSLITERATED_LETTERS = 4  # Arabic letters: shorter words are particles and stems, not names
-# A Latin word, and (group 1) the word character and space before it when it stands mid-sentence.
 _IN_A_LINK = set("/.-_=:@#?&")
-_LATIN_NAME = re.compile(r"(?:(\w[,;]? )|\b)([A-Za-z][A-Za-z]{2,})\b")
+_LATIN_NAME = re.compile(r"\b[A-Za-z]{3,}\b")
 
 
 class Vocabulary:
@@ -136,11 +135,13 @@ class Vocabulary:
             if lang not in ARABIC_SCRIPT_LANGS:
                 continue  # English text is full of title-cased common words ("Secure checkout")
             for match in _LATIN_NAME.finditer(text):
-                if text[match.start(2) - 1 : match.start(2)] in _IN_A_LINK:
+                before = text[max(0, match.start() - 2) : match.start()]
+                if before[-1:] in _IN_A_LINK:
                     continue  # "cloudflare.com", "/microsoftteams/": how links spell, not how text names
-                word = match.group(2)
+                word = match.group()
+                mid_sentence = len(before) == 2 and before[1] == " " and (before[0].isalnum() or before[0] in ",;")
                 latin[word.lower()] += 1
-                capitalized[word.lower()] += word[0].isupper() and match.group(1) is not None
+                capitalized[word.lower()] += word[0].isupper() and mid_sentence
         by_key: dict[str, list[str]] = {}
         for word, seen in latin.most_common():
             key = latin_key(word)
