@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.m365_import import convert
+from bench.m365_import import convert, find_corpus
 from bench.tune_fusion import SIGNALS, fit_rule, flags
 from copilot.engine import Engine
 from copilot.retrieval import LEVERS, SearchResult, query_register
@@ -117,8 +117,6 @@ def evaluate(engine: Engine, queries: list[dict], mode: str, lang_filter: bool) 
 
 # -- the side-by-side report: every domain, every case, and the transfer line ----------------------
 
-M365_CORPUS = Path("../shared/corpora/m365-ar")
-
 
 @dataclass(frozen=True)
 class Domain:
@@ -132,7 +130,7 @@ class Domain:
 
 DOMAINS = (
     Domain("demo", Path("content"), Path("tests/eval/dev_queries.jsonl")),
-    Domain("m365", Path("var/bench/m365-content"), Path("tests/eval/m365_queries.jsonl"), M365_CORPUS),
+    Domain("m365", Path("var/bench/m365-content"), Path("tests/eval/m365_queries.jsonl"), find_corpus(Path.cwd())),
 )
 SUITE_GRID = [(use, lexical, k) for use in (0.3, 0.6, 1.0) for lexical in (0.3, 0.6, 1.0) for k in (10, 60)]
 
