@@ -259,6 +259,11 @@ def transfer(cases: list[Case], max_false: float) -> list[str]:
                 f"transfer fusion [{lang}] fitted on {fit_on} {chosen}, scored on {score_on}: MRR@10 {got:.3f} "
                 f"(fitted on {score_on}: {own:.3f}, gap {own - got:+.3f})"
             )
+        if len(grids) > 1:  # one setting for every domain: the best worst-case loss against each own fit
+            own_best = {d: max(g.values()) for d, g in grids.items()}
+            joint = min(SUITE_GRID, key=lambda w: max(own_best[d] - grids[d][w] for d in grids))
+            figures = ", ".join(f"{d} {grids[d][joint]:.3f} (own {own_best[d]:.3f})" for d in grids)
+            lines.append(f"fusion [{lang}] fitted on both {joint}: {figures}")
         for label, names in FLOOR_SIGNALS.items():
             for fit_on, score_on in itertools.permutations(same, 2):
                 a = floor_matrix(same[fit_on], lang, names)
@@ -361,10 +366,13 @@ def main() -> None:
     )
     parser.add_argument("--max-false", type=float, default=0.04, help="answerable share the fitted floors may flag")
     parser.add_argument("--domains", default=",".join(d.name for d in DOMAINS), help="the suite's domains")
-    parser.add_argument("--levers-off", default="", help=f"switch these off: {', '.join(LEVERS)}")
+    parser.add_argument("--levers", default="", help=f"e.g. shared_words=on,transliteration=off ({', '.join(LEVERS)})")
     args = parser.parse_args()
-    for lever in filter(None, args.levers_off.split(",")):
-        LEVERS[lever] = False
+    for setting in filter(None, args.levers.split(",")):
+        lever, _, state = setting.partition("=")
+        if lever not in LEVERS or state not in ("on", "off"):
+            parser.error(f"--levers: {setting!r} is not NAME=on|off with NAME one of {', '.join(LEVERS)}")
+        LEVERS[lever] = state == "on"
     if args.suite:
         report: dict = {}
         suite(Path("var/bench"), args.max_false, report, args.domains.split(","))
