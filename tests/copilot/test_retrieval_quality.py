@@ -28,9 +28,10 @@ MRR_FLOOR = {"en": 0.86, "ar": 0.77}  # measured on this slice: en 0.892, ar 0.8
 
 M365_QUERIES = [json.loads(line) for line in (ROOT / "tests/eval/m365_queries.jsonl").read_text("utf-8").splitlines()]
 M365_CATEGORIES = ("commerce-billing-and-payments", "commerce-subscriptions", "admin-email")
-# Measured on this slice (49 articles): ar 0.000, en (over Arabic articles) 0.000; out of scope below.
-M365_MRR_FLOOR = {"ar": 0.0, "en": 0.0}
-M365_OOS_FLAGGED = 0.0  # share of the slice's out-of-scope queries flagged
+# Measured on this slice (49 articles, 26 Arabic and 17 English answerable queries): ar 0.845, en
+# (over the Arabic articles) 0.789; 13 of the 15 Arabic out-of-scope queries flagged, no answerable one.
+M365_MRR_FLOOR = {"ar": 0.80, "en": 0.74}
+M365_OOS_FLAGGED = 0.75  # share of the slice's Arabic out-of-scope queries flagged
 
 
 @pytest.fixture(scope="module")
@@ -95,12 +96,13 @@ def test_m365_mrr_at_10_stays_above_its_floor(m365: Engine, lang: str) -> None:
 
 
 def test_m365_abstention_from_the_index_own_calibration(m365: Engine) -> None:
-    """The floors were fitted on the demo; on m365 they hold through the per-index lexical scale."""
-    rows = m365_rows(m365)
+    """Floors fitted on the demo hold on m365 through the index's own lexical scale (the constant
+    BM25 floors flagged 60% of m365's Arabic out-of-scope queries; see copilot.calibration)."""
+    rows = [r for r in m365_rows(m365) if r["lang"] == "ar"]
     out_of_scope = [r for r in rows if not r["relevant"]]
-    answerable = [r for r in rows if r["relevant"] and r["lang"] == "ar"]
-    flagged = sum(m365.retriever.search(r["query"], lang=r["lang"]).abstained for r in out_of_scope)
+    answerable = [r for r in rows if r["relevant"]]
+    flagged = sum(m365.retriever.search(r["query"], lang="ar").abstained for r in out_of_scope)
     wrongly = sum(m365.retriever.search(r["query"], lang="ar").abstained for r in answerable)
-    assert len(out_of_scope) == 30
+    assert len(out_of_scope) == 15
     assert flagged / len(out_of_scope) >= M365_OOS_FLAGGED
-    assert wrongly <= max(1, len(answerable) // 10)
+    assert wrongly <= 1
