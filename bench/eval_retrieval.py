@@ -239,7 +239,7 @@ def floor_matrix(case: Case, lang: str, names: Sequence[str]) -> tuple[np.ndarra
     """Each `lang` query's signals in tune_fusion's order, its register and whether it is out of scope."""
     rows = [r for r in case.rows if r["lang"] == lang]
     scores = np.array([[s.get(name, 0.0) for name in names] for s in case.signals[lang]])
-    registers = [query_register(r["query"], lang) for r in rows]
+    registers: list[str] = [query_register(r["query"], lang) for r in rows]
     return scores, registers, np.array([not r["relevant"] for r in rows])
 
 
@@ -252,7 +252,7 @@ def transfer(cases: list[Case], max_false: float) -> list[str]:
     for lang in shared:
         grids = {d: grid_mrr(c.engine, c.rows, lang) for d, c in same.items()}
         for fit_on, score_on in itertools.permutations(same, 2):
-            chosen = max(grids[fit_on], key=grids[fit_on].get)
+            chosen = max(grids[fit_on], key=lambda w: grids[fit_on][w])
             own = max(grids[score_on].values())
             got = grids[score_on][chosen]
             lines.append(
@@ -271,27 +271,27 @@ def transfer(cases: list[Case], max_false: float) -> list[str]:
                 floors, offsets = fit_rule(*a, max_false, True)
                 flagged = flags(b[0], b[1], floors, offsets)
                 own_floors, own_offsets = fit_rule(*b, max_false, True)
-                own = flags(b[0], b[1], own_floors, own_offsets)
+                own_flags = flags(b[0], b[1], own_floors, own_offsets)
                 oos = b[2]
                 lines.append(
                     f"transfer {label} [{lang}] fitted on {fit_on}, scored on {score_on}: flags "
                     f"{flagged[oos].mean():.0%} of out-of-scope at {flagged[~oos].mean():.1%} of answerable "
-                    f"(fitted on {score_on}: {own[oos].mean():.0%} at {own[~oos].mean():.1%})"
+                    f"(fitted on {score_on}: {own_flags[oos].mean():.0%} at {own_flags[~oos].mean():.1%})"
                 )
     for domain, case in same.items():
-        for lang, floors in FORMER_FLOORS.items():
+        for lang, former in FORMER_FLOORS.items():
             if lang not in case.signals:
                 continue
-            names = list(floors)
-            scores, registers, oos = floor_matrix(case, lang, names)
-            offsets = {r: {n: o.get(n, 0.0) for n in names} for r, o in FORMER_OFFSETS.get(lang, {}).items()}
-            flagged = np.array(
-                [all(s < floors[n] + offsets.get(g, {}).get(n, 0.0) for s, n in zip(row, names, strict=True))
+            former_names = list(former)
+            scores, registers, is_oos = floor_matrix(case, lang, former_names)
+            shifts = FORMER_OFFSETS.get(lang, {})
+            former_flags = np.array(
+                [all(v < former[n] + shifts.get(g, {}).get(n, 0.0) for v, n in zip(row, former_names, strict=True))
                  for row, g in zip(scores, registers, strict=True)]
             )  # fmt: skip
             lines.append(
-                f"former constant floors [{lang}] on {domain}: flags {flagged[oos].mean():.0%} of out-of-scope "
-                f"at {flagged[~oos].mean():.1%} of answerable"
+                f"former constant floors [{lang}] on {domain}: flags {former_flags[is_oos].mean():.0%} of "
+                f"out-of-scope at {former_flags[~is_oos].mean():.1%} of answerable (signals alone)"
             )
     cross = {c.domain: c for c in cases if c.name == "cross-lingual"}
     if len(cross) > 1:
@@ -374,11 +374,11 @@ def main() -> None:
             parser.error(f"--levers: {setting!r} is not NAME=on|off with NAME one of {', '.join(LEVERS)}")
         LEVERS[lever] = state == "on"
     if args.suite:
-        report: dict = {}
-        suite(Path("var/bench"), args.max_false, report, args.domains.split(","))
+        figures: dict = {}
+        suite(Path("var/bench"), args.max_false, figures, args.domains.split(","))
         if args.json:
             args.json.parent.mkdir(parents=True, exist_ok=True)
-            args.json.write_text(json.dumps(report, ensure_ascii=False, indent=2), "utf-8")
+            args.json.write_text(json.dumps(figures, ensure_ascii=False, indent=2), "utf-8")
         return
 
     content = args.content
