@@ -4,6 +4,14 @@
     python bench/eval_retrieval.py --content ../shared/eval/xquad-dev/content \
         --queries ../shared/eval/xquad-dev/queries.jsonl
     python bench/eval_retrieval.py --content content --content-langs en --query-langs ar  # cross-lingual
+    python bench/eval_retrieval.py --suite --json bench/results/suite.json  # both domains, transfer
+
+The suite indexes the demo help center and m365 (576 real Arabic Microsoft 365 articles, imported
+from ../shared/corpora/m365-ar into var/bench/m365-content on first use; their embeddings stay in
+var/bench/m365's cache, so only the first run embeds), runs each domain's dev queries in every
+mode, the cross-lingual cases (demo: Arabic queries over its English articles only; m365: English
+queries over its Arabic-only articles), then the transfer line: fusion weights and abstention
+floors fitted on one domain and scored on the other, beside that domain's own fit.
 
 A query file has one `{"lang", "query", "relevant": [article ids]}` per line; queries with no
 relevant article are out-of-scope and are reported apart (how often something is still returned).
@@ -15,15 +23,23 @@ written as JSON (`--json`); nothing here asserts a target.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import shutil
 import statistics
 import tempfile
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
+from bench.m365_import import convert, find_corpus
+from bench.tune_fusion import SIGNALS, fit_rule, flags
 from copilot.engine import Engine
-from copilot.retrieval import SearchResult
+from copilot.retrieval import LEVERS, SearchResult, query_register
+from indexer.cache import CACHE_FILE
 from kb.settings import Settings
 
 MODES = {"hybrid": None, "e5": "e5", "use": "use", "lexical": "lexical"}
@@ -99,6 +115,242 @@ def evaluate(engine: Engine, queries: list[dict], mode: str, lang_filter: bool) 
     return report
 
 
+# -- the side-by-side report: every domain, every case, and the transfer line ----------------------
+
+
+@dataclass(frozen=True)
+class Domain:
+    """A help center and its dev queries; `corpus` is imported into `content` when that is missing."""
+
+    name: str
+    content: Path
+    queries: Path
+    corpus: Path | None = None
+
+
+DOMAINS = (
+    Domain("demo", Path("content"), Path("tests/eval/dev_queries.jsonl")),
+    Domain("m365", Path("var/bench/m365-content"), Path("tests/eval/m365_queries.jsonl"), find_corpus(Path.cwd())),
+)
+SUITE_GRID = [(use, lexical, k) for use in (0.3, 0.6, 1.0) for lexical in (0.3, 0.6, 1.0) for k in (10, 60)]
+
+
+@dataclass
+class Case:
+    """One domain's queries on one index, and what the transfer line needs of them."""
+
+    domain: str
+    name: str  # same-language, or cross-lingual (the query's language has no article)
+    engine: Engine
+    rows: list[dict]
+    signals: dict[str, list[dict[str, float]]] = field(default_factory=dict)  # per query language
+
+
+def open_engine(content: Path, data: Path, embedders: list | None) -> Engine:
+    engine = Engine(Settings.from_env(content_dir=content, data_dir=data), embedders)
+    started = time.perf_counter()
+    print(f"index {data}: {engine.index(show_progress=None).summary()} ({time.perf_counter() - started:.1f} s)")
+    return engine
+
+
+def suite_cases(domains: Sequence[Domain], root: Path) -> list[Case]:
+    """Each domain indexed once (plus the demo's English-only copy for Arabic queries over it)."""
+    cases: list[Case] = []
+    embedders = None
+    for domain in domains:
+        content = domain.content
+        if domain.corpus is not None and not content.is_dir():
+            convert(domain.corpus, content)
+        engine = open_engine(content, root / domain.name, embedders)
+        embedders = engine.embedders  # loaded once for every domain
+        rows = load_queries(domain.queries, None)
+        langs = {str(p["lang"]) for p in engine.store.payloads(("lang",))}
+        cases.append(Case(domain.name, "same-language", engine, [r for r in rows if r["lang"] in langs]))
+        missing = [r for r in rows if r["lang"] not in langs]
+        if missing:  # the help center has no article in these queries' language (m365: English)
+            cases.append(Case(domain.name, "cross-lingual", engine, missing))
+        elif "en" in langs and "ar" in langs:  # Arabic customers, English-only articles
+            temp = Path(tempfile.mkdtemp())
+            only_en = filtered_content(content, ["en"], temp / "content")
+            data = root / f"{domain.name}-en"
+            data.mkdir(parents=True, exist_ok=True)
+            cache = root / domain.name / CACHE_FILE
+            if cache.is_file() and not (data / CACHE_FILE).is_file():
+                shutil.copy2(cache, data / CACHE_FILE)  # the same chunks: nothing to embed again
+            cases.append(
+                Case(
+                    domain.name,
+                    "cross-lingual",
+                    open_engine(only_en, data, embedders),
+                    [r for r in rows if r["lang"] == "ar"],
+                )
+            )
+    return cases
+
+
+def collect_signals(case: Case) -> None:
+    """Each query's evidence with the floors off: what the floors are fitted on and scored with."""
+    retriever = case.engine.retriever
+    floors, retriever.abstain_floors = retriever.abstain_floors, None
+    for row in case.rows:
+        signals = retriever.search(row["query"], lang=row["lang"], limit=10).signals
+        case.signals.setdefault(row["lang"], []).append(dict(signals))
+    retriever.abstain_floors = floors
+
+
+def grid_mrr(engine: Engine, rows: list[dict], lang: str) -> dict[tuple[float, float, int], float]:
+    """MRR@10 of the answerable `lang` queries for each fusion setting of the coarse grid."""
+    retriever = engine.retriever
+    saved = (retriever.fusion, retriever.rrf_k)
+    answerable = [r for r in rows if r["lang"] == lang and r["relevant"]]
+    out = {}
+    for use, lexical, k in SUITE_GRID:
+        retriever.fusion = {**saved[0], lang: {"e5": 1.0, "use": use, "lexical": lexical}}
+        retriever.rrf_k = k
+        total = 0.0
+        for row in answerable:
+            rank = rank_of(retriever.search(row["query"], lang=lang, limit=10), set(row["relevant"]))
+            total += 1 / rank if rank else 0.0
+        out[(use, lexical, k)] = total / max(len(answerable), 1)
+    retriever.fusion, retriever.rrf_k = saved
+    return out
+
+
+# The floors of the product (lexical evidence as a share of the index's own scale) and the
+# constant ones they replaced (raw BM25 scores, whose scale is the corpus's).
+FLOOR_SIGNALS = {"per-index floors": SIGNALS, "constant floors": tuple(s.replace("_share", "_top") for s in SIGNALS)}
+
+
+# The floors search shipped with before they were calibrated per index (raw BM25 lexical_top), for
+# the before/after line: what a new help center got without refitting.
+FORMER_FLOORS = {
+    "en": {"e5_top": 0.881, "use_top": 0.287, "lexical_top": 8.165, "field_top": 0.5},
+    "ar": {"e5_top": 0.876, "use_top": 0.249, "lexical_top": 7.792, "field_top": 0.5},
+}
+FORMER_OFFSETS = {
+    "ar": {
+        "dialect": {"e5_top": -0.017, "use_top": -0.075, "lexical_top": -0.223},
+        "mixed": {"e5_top": -0.007, "use_top": -0.041, "lexical_top": -2.866},
+    }
+}
+
+
+def floor_matrix(case: Case, lang: str, names: Sequence[str]) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """Each `lang` query's signals in tune_fusion's order, its register and whether it is out of scope."""
+    rows = [r for r in case.rows if r["lang"] == lang]
+    scores = np.array([[s.get(name, 0.0) for name in names] for s in case.signals[lang]])
+    registers: list[str] = [query_register(r["query"], lang) for r in rows]
+    return scores, registers, np.array([not r["relevant"] for r in rows])
+
+
+def transfer(cases: list[Case], max_false: float) -> list[str]:
+    """Fusion weights and abstention floors fitted on one domain, scored on the other, beside the
+    other's own fit: how much of the tuning is about search and how much about one store's words."""
+    same = {c.domain: c for c in cases if c.name == "same-language"}
+    lines = []
+    shared = sorted(set.intersection(*({r["lang"] for r in c.rows} for c in same.values())))
+    for lang in shared:
+        grids = {d: grid_mrr(c.engine, c.rows, lang) for d, c in same.items()}
+        for fit_on, score_on in itertools.permutations(same, 2):
+            chosen = max(grids[fit_on], key=lambda w: grids[fit_on][w])
+            own = max(grids[score_on].values())
+            got = grids[score_on][chosen]
+            lines.append(
+                f"transfer fusion [{lang}] fitted on {fit_on} {chosen}, scored on {score_on}: MRR@10 {got:.3f} "
+                f"(fitted on {score_on}: {own:.3f}, gap {own - got:+.3f})"
+            )
+        if len(grids) > 1:  # one setting for every domain: the best worst-case loss against each own fit
+            own_best = {d: max(g.values()) for d, g in grids.items()}
+            joint = min(SUITE_GRID, key=lambda w: max(own_best[d] - grids[d][w] for d in grids))
+            figures = ", ".join(f"{d} {grids[d][joint]:.3f} (own {own_best[d]:.3f})" for d in grids)
+            lines.append(f"fusion [{lang}] fitted on both {joint}: {figures}")
+        for label, names in FLOOR_SIGNALS.items():
+            for fit_on, score_on in itertools.permutations(same, 2):
+                a = floor_matrix(same[fit_on], lang, names)
+                b = floor_matrix(same[score_on], lang, names)
+                floors, offsets = fit_rule(*a, max_false, True)
+                flagged = flags(b[0], b[1], floors, offsets)
+                own_floors, own_offsets = fit_rule(*b, max_false, True)
+                own_flags = flags(b[0], b[1], own_floors, own_offsets)
+                oos = b[2]
+                lines.append(
+                    f"transfer {label} [{lang}] fitted on {fit_on}, scored on {score_on}: flags "
+                    f"{flagged[oos].mean():.0%} of out-of-scope at {flagged[~oos].mean():.1%} of answerable "
+                    f"(fitted on {score_on}: {own_flags[oos].mean():.0%} at {own_flags[~oos].mean():.1%})"
+                )
+    for domain, case in same.items():
+        for lang, former in FORMER_FLOORS.items():
+            if lang not in case.signals:
+                continue
+            former_names = list(former)
+            scores, registers, is_oos = floor_matrix(case, lang, former_names)
+            shifts = FORMER_OFFSETS.get(lang, {})
+            former_flags = np.array(
+                [all(v < former[n] + shifts.get(g, {}).get(n, 0.0) for v, n in zip(row, former_names, strict=True))
+                 for row, g in zip(scores, registers, strict=True)]
+            )  # fmt: skip
+            lines.append(
+                f"former constant floors [{lang}] on {domain}: flags {former_flags[is_oos].mean():.0%} of "
+                f"out-of-scope at {former_flags[~is_oos].mean():.1%} of answerable (signals alone)"
+            )
+    cross = {c.domain: c for c in cases if c.name == "cross-lingual"}
+    if len(cross) > 1:
+        tops = {
+            d: (
+                np.array([s.get("cross_top", 0.0) for lang in c.signals for s in c.signals[lang]]),
+                np.array([not r["relevant"] for lang in c.signals for r in c.rows if r["lang"] == lang]),
+            )
+            for d, c in cross.items()
+        }
+        for fit_on, score_on in itertools.permutations(cross, 2):
+            floor = cross_floor(*tops[fit_on], max_false)
+            top, oos = tops[score_on]
+            own = cross_floor(top, oos, max_false)
+            lines.append(
+                f"transfer cross-lingual floor fitted on {fit_on} ({floor:.3f}), scored on {score_on}: flags "
+                f"{(top[oos] < floor).mean():.0%} of out-of-scope at {(top[~oos] < floor).mean():.1%} of answerable "
+                f"(fitted on {score_on}, {own:.3f}: {(top[oos] < own).mean():.0%} at {(top[~oos] < own).mean():.1%})"
+            )
+    return lines
+
+
+def cross_floor(top: np.ndarray, oos: np.ndarray, max_false: float) -> float:
+    """The highest cross-lingual top score floor that flags at most `max_false` of answerable queries."""
+    best = 0.0
+    for floor in np.unique(top.round(3)):
+        if (top[~oos] < floor).mean() <= max_false:
+            best = float(floor)
+    return best
+
+
+def suite(root: Path, max_false: float, report: dict, names: Sequence[str]) -> None:
+    cases = suite_cases([d for d in DOMAINS if d.name in names], root)
+    print(
+        f"{'domain':7} {'case':14} {'mode':8} {'lang':4} {'n':>4} {'R@1':>6} {'R@10':>6} {'MRR@10':>7}  "
+        "abstain oos/answerable"
+    )
+    for case in cases:
+        modes = MODES if case.name == "same-language" else {"hybrid": None}
+        for mode in modes:
+            result = evaluate(case.engine, case.rows, mode, lang_filter=True)
+            report.setdefault(case.domain, {}).setdefault(case.name, {})[mode] = result
+            for lang, r in result.items():
+                if lang == "latency_ms":
+                    continue
+                print(
+                    f"{case.domain:7} {case.name:14} {mode:8} {lang:4} {r['queries']:>4} {r['recall@1']:>6.3f} "
+                    f"{r['recall@10']:>6.3f} {r['mrr@10']:>7.3f}  {r['abstained_out_of_scope']:>6.2f}/"
+                    f"{r['abstained_answerable']:.3f}"
+                )
+        collect_signals(case)
+    lines = transfer(cases, max_false)
+    for line in lines:
+        print(line)
+    report["transfer"] = lines
+    for case in cases:
+        case.engine.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--content", type=Path, default=Path("content"))
@@ -109,7 +361,25 @@ def main() -> None:
     parser.add_argument("--modes", default=",".join(MODES))
     parser.add_argument("--no-lang-filter", action="store_true", help="detect the language instead of passing it")
     parser.add_argument("--json", type=Path, default=None, help="write the report here")
+    parser.add_argument(
+        "--suite", action="store_true", help="every domain and case side by side, and the transfer line"
+    )
+    parser.add_argument("--max-false", type=float, default=0.04, help="answerable share the fitted floors may flag")
+    parser.add_argument("--domains", default=",".join(d.name for d in DOMAINS), help="the suite's domains")
+    parser.add_argument("--levers", default="", help=f"e.g. shared_words=on,transliteration=off ({', '.join(LEVERS)})")
     args = parser.parse_args()
+    for setting in filter(None, args.levers.split(",")):
+        lever, _, state = setting.partition("=")
+        if lever not in LEVERS or state not in ("on", "off"):
+            parser.error(f"--levers: {setting!r} is not NAME=on|off with NAME one of {', '.join(LEVERS)}")
+        LEVERS[lever] = state == "on"
+    if args.suite:
+        figures: dict = {}
+        suite(Path("var/bench"), args.max_false, figures, args.domains.split(","))
+        if args.json:
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            args.json.write_text(json.dumps(figures, ensure_ascii=False, indent=2), "utf-8")
+        return
 
     content = args.content
     temp = None

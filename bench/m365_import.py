@@ -20,8 +20,20 @@ import yaml
 from kb.parsing import parse_source
 
 
+def find_corpus(checkout: Path) -> Path:
+    """The shared corpus beside a checkout (a clone, or a worktree one folder further down)."""
+    for shared in (checkout.parent / "shared", checkout.parent.parent / "shared"):
+        if (shared / "corpora/m365-ar/microsoft-365").is_dir():
+            return shared / "corpora/m365-ar"
+    raise FileNotFoundError(
+        f"the m365-ar corpus is not in {checkout.parent / 'shared'}: put shared/ beside the checkout"
+    )
+
+
 def convert(source_root: Path, target: Path) -> tuple[int, int]:
     """Write `target/ar/<category>/<id>.md` for each article; return (written, skipped)."""
+    if not (source_root / "microsoft-365").is_dir():
+        raise FileNotFoundError(f"{source_root}: no microsoft-365 folder (not the m365-ar corpus)")
     written = skipped = 0
     seen: set[str] = set()
     for path in sorted((source_root / "microsoft-365").rglob("*.md")):

@@ -80,8 +80,9 @@ def main() -> None:
     engine.close()
 
 
-SIGNALS = ("e5_top", "use_top", "lexical_top", "field_top")
-OFFSET_SIGNALS = ("e5_top", "use_top", "lexical_top")  # field_top is a share of words, not a model's score
+# The lexical evidence in the index's own units (copilot.calibration), so fitted floors carry over.
+SIGNALS = ("e5_top", "use_top", "lexical_share", "field_top")
+OFFSET_SIGNALS = ("e5_top", "use_top", "lexical_share")  # field_top is a share of words, not a model's score
 MIN_REGISTER_QUERIES = 5  # answerable queries a register needs (and plain too) to get its own offsets
 
 

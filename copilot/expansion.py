@@ -8,25 +8,32 @@ Those are lexical problems with lexical levers:
   group also searches the others;
 - the vocabulary of the live index, per language: a query word that no article uses is matched
   to the closest word that articles do use (rapidfuzz edit distance, 1 for short words, 2 for
-  long ones), and that word is searched too.
+  long ones), and that word is searched too;
+- the Latin words of the index for an Arabic-script word that no article uses and that is no
+  typo of one: "تيمز" finds "teams" through its sound key (copilot.transliteration);
+- the words a query shares with another language's articles ("godaddy", "dns" in an English query
+  over Arabic articles that print them in Latin) bridge into that language.
 
 Expansions are added to the lexical query only; what the customer typed is never replaced.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 import yaml
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from copilot.index_view import FromIndex
-from kb.arabic import is_dialect_word, light_stem
+from copilot.transliteration import MIN_KEY, arabic_key, latin_key, sounds_alike
+from kb.arabic import has_arabic, is_dialect_word, light_stem
 
 _WORD = re.compile(r"\w+")
 
@@ -87,6 +94,27 @@ def _contains(words: list[str], phrase: tuple[str, ...]) -> bool:
     return any(tuple(words[i : i + n]) == phrase for i in range(len(words) - n + 1))
 
 
+class _Lexicon(NamedTuple):
+    by_lang: dict[str, tuple[list[str], frozenset[str]]]  # words by frequency, and as a set
+    latin_by_key: dict[str, list[str]]  # the index's Latin words by sound key, most frequent first
+
+
+# The Latin names an Arabic help center prints in its Arabic articles ("Microsoft Teams", "GoDaddy")
+# are what customers transliterate; English articles' words are not names ("itself", "Secure" in a
+# title) and share sound keys with ordinary Arabic words ("شاغرة": secure). A Latin word counts when
+# it is written capitalized mid-sentence at least NAME_SHARE of the time (not in a link).
+ARABIC_SCRIPT_LANGS = frozenset({"ar", "fa", "ur"})
+NAME_SHARE = 0.5
+MIN_NAME_LETTERS = 5  # shorter Latin words are mostly acronyms (SQL, PDF), which customers type in Latin
+TRANSLITERATIONS = 2  # Latin names an Arabic-script word may bring, most frequent first
+# Teh marbuta (and the heh it is folded to) ends Arabic nouns, not borrowed names: "شاغرة" (vacant)
+# sounds like "Secure" (3D Secure, in the payment articles) but is Arabic.
+ARABIC_ENDINGS = frozenset("ةه")
+MIN_TRANSLITERATED_LETTERS = 4  # Arabic letters: shorter words are particles and stems, not names
+_IN_A_LINK = set("/.-_=:@#?&")
+_LATIN_NAME = re.compile(r"\b[A-Za-z]{3,}\b")
+
+
 class Vocabulary:
     """Words of the live index per language, rebuilt when the index version changes."""
 
@@ -94,31 +122,87 @@ class Vocabulary:
         self._texts = texts
         self._words = FromIndex(version, self._build)
 
-    def _build(self) -> dict[str, tuple[list[str], frozenset[str]]]:
-        """Per language: words by frequency (for matching) and the same words as a set (for lookups)."""
+    def _build(self) -> _Lexicon:
+        """Per language: words by frequency (for matching) and the same words as a set (for lookups);
+        and the Latin names of the Arabic articles by sound key (for names typed in Arabic script)."""
         counts: dict[str, Counter[str]] = {}
+        latin: Counter[str] = Counter()
+        capitalized: Counter[str] = Counter()
         for payload in self._texts():
             lang = str(payload.get("lang", ""))
             text = f"{payload.get('title', '')} {payload.get('section', '')} {payload.get('text', '')}"
             counts.setdefault(lang, Counter()).update(w for w in fold(text) if len(w) >= 3)
-        return {lang: ([w for w, _ in c.most_common()], frozenset(c)) for lang, c in counts.items()}
+            if lang not in ARABIC_SCRIPT_LANGS:
+                continue  # English text is full of title-cased common words ("Secure checkout")
+            for match in _LATIN_NAME.finditer(text):
+                before = text[max(0, match.start() - 2) : match.start()]
+                if before[-1:] in _IN_A_LINK:
+                    continue  # "cloudflare.com", "/microsoftteams/": how links spell, not how text names
+                word = match.group()
+                mid_sentence = len(before) == 2 and before[1] == " " and (before[0].isalnum() or before[0] in ",;")
+                latin[word.lower()] += 1
+                capitalized[word.lower()] += word[0].isupper() and mid_sentence
+        by_key: dict[str, list[str]] = {}
+        for word, seen in latin.most_common():
+            key = latin_key(word)
+            if len(key) >= MIN_KEY and len(word) >= MIN_NAME_LETTERS and capitalized[word] >= NAME_SHARE * seen:
+                by_key.setdefault(key, []).append(word)
+        by_lang = {lang: ([w for w, _ in c.most_common()], frozenset(c)) for lang, c in counts.items()}
+        return _Lexicon(by_lang, by_key)
 
     def words(self, lang: str) -> list[str]:
         """The index's folded words in `lang`, most frequent first (for completion)."""
-        return self._words.get().get(lang, ([], frozenset()))[0]
+        return self._words.get().by_lang.get(lang, ([], frozenset()))[0]
 
     def known(self, lang: str) -> frozenset[str]:
-        return self._words.get().get(lang, ([], frozenset()))[1]
+        return self._words.get().by_lang.get(lang, ([], frozenset()))[1]
 
     def corrections(self, query: str, lang: str) -> list[str]:
         """Closest index words for query words that no article in `lang` uses."""
-        words, known = self._words.get().get(lang, ([], frozenset()))
-        fixes: list[str] = []
+        return [fix for _, fix in self._corrections(query, lang) if fix is not None]
+
+    def _corrections(self, query: str, lang: str) -> list[tuple[str, str | None]]:
+        """(word, its closest index word or None) for each query word no article in `lang` uses."""
+        words, known = self._words.get().by_lang.get(lang, ([], frozenset()))
+        out: list[tuple[str, str | None]] = []
         for word in fold(query):
             if len(word) < 4 or word in known or word.isdigit() or is_dialect_word(word):
                 continue  # dialect words are spelt as meant: "جاني" (came to me) is no typo of "مجاني"
             limit = 1 if len(word) <= 6 else 2
             match = process.extractOne(word, words, scorer=Levenshtein.distance, score_cutoff=limit)
-            if match is not None:
-                fixes.append(match[0])
-        return fixes
+            out.append((word, match[0] if match is not None else None))
+        return out
+
+    def transliterations(self, query: str, lang: str) -> list[str]:
+        """The index's Latin words that sound like Arabic-script words of the query no article uses.
+
+        Adjacent pairs too: "ون درايف" is one name, OneDrive. A word can have both a correction and
+        a transliteration ("كورتانا": كورونا by edit distance, Cortana by sound); both are searched,
+        each at a lower weight than the typed words, and the articles decide.
+        """
+        if not has_arabic(query):
+            return []
+        lexicon = self._words.get()
+        words = fold(query)
+        known = lexicon.by_lang.get(lang, ([], frozenset()))[1]
+        strange = [w for w in words if w not in known and has_arabic(w) and not is_dialect_word(w)]
+        pairs = [a + b for a, b in itertools.pairwise(words) if a in strange and b in strange]
+        found: list[str] = []
+        for word in [*strange, *(p for p in pairs if p not in known)]:
+            if len(word) < MIN_TRANSLITERATED_LETTERS or word[-1] in ARABIC_ENDINGS:
+                continue
+            matches = [m for m in lexicon.latin_by_key.get(arabic_key(word), []) if sounds_alike(word, m)]
+            found += [m for m in matches[:TRANSLITERATIONS] if m not in found]
+        return found
+
+    def shared_words(self, query: str, lang: str, target: str) -> list[str]:
+        """Typed words, in another script than `target`'s usual one, that `target`'s articles use.
+
+        Arabic articles print product names and terms in Latin ("GoDaddy", "DNS"): an English query
+        that says them has lexical evidence in those articles, though it shares no Arabic word.
+        """
+        if target == lang:
+            return []
+        known = self.known(target)
+        arabic_target = target == "ar"
+        return [w for w in fold(query) if w in known and has_arabic(w) != arabic_target and not w.isdigit()]

@@ -34,6 +34,7 @@ from typing import Literal
 
 import numpy as np
 
+from copilot.calibration import DEFAULT_LEXICAL_SCALE, lexical_scales
 from copilot.expansion import Synonyms, Vocabulary
 from copilot.index_view import FromIndex
 from copilot.query_vectors import BatchingQueryEmbedder
@@ -80,8 +81,15 @@ FIELD_CREDIT = 0.4
 # Lexical query terms the customer did not type count less than those they did: a synonym group or
 # a typo correction can be wrong for this query, the MSA of a dialect word cannot. Demo dev set,
 # BM25 alone MRR@10 AR/EN: all 1.0 -> 0.653/0.745, these -> 0.678/0.762 (hybrid +0.003 each).
-EXPANSION_WEIGHTS = {"dialect": 1.0, "synonyms": 0.7, "corrections": 0.7}
+# Transliterations weigh as corrections: a sound key can match the wrong word as an edit distance can.
+EXPANSION_WEIGHTS = {"dialect": 1.0, "synonyms": 0.7, "corrections": 0.7, "transliterations": 0.7}
+# Levers of the vocabulary layer, switchable so bench/eval_retrieval.py --levers measures each on
+# both dev domains. transliteration (copilot.transliteration): m365 Arabic MRR@10 0.736 -> 0.752,
+# demo unchanged. shared_words (Vocabulary.shared_words, typed words the other language's articles
+# print, as bridge terms): m365 English over Arabic 0.716 -> 0.701, demo unchanged, so it is off.
+LEVERS = {"transliteration": True, "shared_words": False}
 LEXICAL = "lexical"  # the sparse source's name in weights, signals and `only`
+LEXICAL_TOP = "lexical_top"  # the raw BM25 top score: its scale is the corpus's, see lexical_share
 Register = Literal["plain", "dialect", "mixed"]
 SNIPPET_CHARS = 220
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
@@ -229,6 +237,8 @@ class Expansion:
     msa_words: tuple[str, ...] = ()  # normalized MSA words the customer did not type themselves
     synonyms: tuple[str, ...] = ()  # members of the synonym groups the query mentions
     corrections: tuple[str, ...] = ()  # index words for typed words no article uses
+    transliterations: tuple[str, ...] = ()  # the index's Latin names for Arabic-script words ("تيمز")
+    shared: tuple[tuple[str, str], ...] = ()  # (language, typed word its articles use in another script)
 
     def lexical_parts(self, query: str) -> list[tuple[str, float]]:
         """What the lexical side searches for, each part with its weight against the typed words."""
@@ -237,18 +247,21 @@ class Expansion:
             (" ".join(self.msa_words), EXPANSION_WEIGHTS["dialect"]),
             (" ".join(self.synonyms), EXPANSION_WEIGHTS["synonyms"]),
             (" ".join(self.corrections), EXPANSION_WEIGHTS["corrections"]),
+            (" ".join(self.transliterations), EXPANSION_WEIGHTS["transliterations"]),
         ]
 
     def cross_lingual_terms(self, query: str, target: str) -> str:
         """Lexical evidence the query carries into `target`'s articles, already in its script.
 
-        Two kinds: the words typed in the target's script (mixed queries: "refund ما وصل") and the
-        members of the help center's bilingual synonym groups ("استرداد" brings "refund"). Dense
-        models carry the rest of the meaning across.
+        Four kinds: the words typed in the target's script (mixed queries: "refund ما وصل"), the
+        members of the help center's bilingual synonym groups ("استرداد" brings "refund"), the
+        Latin names of Arabic-script words ("تيمز": teams), and typed words the target's articles
+        use in the query's script ("godaddy" in Arabic articles). Dense models carry the rest.
         """
         arabic_target = target == "ar"
         terms = [w for w in _WORD.findall(query) if has_arabic(w) == arabic_target and not w.isdigit()]
-        terms += [m for m in self.synonyms if has_arabic(m) == arabic_target]
+        terms += [m for m in (*self.synonyms, *self.transliterations) if has_arabic(m) == arabic_target]
+        terms += [w for lang, w in self.shared if lang == target]
         return " ".join(terms)
 
 
@@ -360,6 +373,8 @@ class Retriever:
         # untranslated *for that audience* (an internal Arabic version must not hide the public
         # English article from Arabic customers).
         self._article_keys = FromIndex(store.version, self._keys_by_audience)
+        # The index's own BM25 scale per language (copilot.calibration): lexical floors are shares of it.
+        self._lexical_scales = FromIndex(store.version, lambda: lexical_scales(store, self.lexical, settings.languages))
 
     # -- the query plan -------------------------------------------------------------------------
 
@@ -375,8 +390,14 @@ class Retriever:
             typed = set(normalize_arabic(query).split())
             msa_words = [w for w in normalize_arabic(msa_text).split() if w not in typed]
         synonyms = self.synonyms.expand(" ".join([query, *msa_words])) if self.synonyms is not None else []
-        fixes = self.vocabulary.corrections(query, lang) if self.vocabulary is not None else []
-        return Expansion(msa_text, tuple(msa_words), tuple(synonyms), tuple(fixes))
+        vocabulary = self.vocabulary
+        if vocabulary is None:
+            return Expansion(msa_text, tuple(msa_words), tuple(synonyms))
+        fixes = vocabulary.corrections(query, lang)
+        names = vocabulary.transliterations(query, lang) if LEVERS["transliteration"] else []
+        targets = self.settings.languages if LEVERS["shared_words"] else ()
+        shared = [(t, w) for t in targets for w in vocabulary.shared_words(query, lang, t)]
+        return Expansion(msa_text, tuple(msa_words), tuple(synonyms), tuple(fixes), tuple(names), tuple(shared))
 
     def plan(
         self,
@@ -438,14 +459,23 @@ class Retriever:
         sources = self._sources(plan, vectors, sparse)
         if not sources:
             return SearchResult(
-                plan.query, plan.lang, "lexical", _ms(started), (), plan.truncated,
-                degraded=degraded is not None, degraded_reason=degraded, fallback_reason="no_searchable_terms",
+                plan.query,
+                plan.lang,
+                "lexical",
+                _ms(started),
+                (),
+                plan.truncated,
+                degraded=degraded is not None,
+                degraded_reason=degraded,
+                fallback_reason="no_searchable_terms",
             )
         mode: Mode = "hybrid" if vectors and sparse else ("dense" if vectors else "lexical")
         batch = self._batch(plan, sources, vectors)
         answers = self._ask_store(batch, timings)
 
         signals = _signals(answers.evidence)
+        if LEXICAL_TOP in signals:
+            signals["lexical_share"] = signals[LEXICAL_TOP] / self.lexical_scale(plan.lang)
         fused = len(sources) > 1
         ranked = _best_chunk_per_article(answers.ranking, ARTICLE_CREDIT if fused else 0.0)
         if fused and sparse:
@@ -471,6 +501,10 @@ class Retriever:
             signals=signals,
             timings_ms=timings,
         )
+
+    def lexical_scale(self, lang: str) -> float:
+        """What this index's own titles score as lexical queries in `lang` (the median top score)."""
+        return self._lexical_scales.get().get(lang, DEFAULT_LEXICAL_SCALE)
 
     def query_vectors(self, query: str, only: str | None = None) -> dict[str, np.ndarray]:
         """Every model's vector for the query: cached ones at once, the others embedded concurrently."""

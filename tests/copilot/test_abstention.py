@@ -65,7 +65,7 @@ def test_register_offsets_come_from_answerable_queries_and_never_raise_a_floor()
     registers = ["plain"] * 6 + ["dialect"] * 9
     answerable = np.array([True] * 12 + [False] * 3)
     offsets = tune.register_offsets(scores, registers, answerable)
-    assert offsets == {"dialect": {"e5_top": pytest.approx(-0.02), "use_top": 0.0, "lexical_top": 0.0}}
+    assert offsets == {"dialect": {"e5_top": pytest.approx(-0.02), "use_top": 0.0, "lexical_share": 0.0}}
     few = tune.register_offsets(scores[:8], registers[:8], answerable[:8])  # 2 dialect queries: too few
     assert few == {}
 

@@ -1,0 +1,47 @@
+"""Arabic-script product names and the Latin names the index prints (unit tests, fake payloads)."""
+
+import pytest
+
+from copilot.expansion import Vocabulary
+from copilot.transliteration import arabic_key, latin_key, sounds_alike
+
+
+@pytest.mark.parametrize(
+    ("arabic", "latin"),
+    [("تيمز", "Teams"), ("ون درايف", "OneDrive"), ("كلاودفلير", "Cloudflare"), ("ديفندر", "Defender"),
+     ("نوشن", "Notion"), ("ايفرنوت", "Evernote"), ("شيربوينت", "SharePoint"), ("باورشيل", "PowerShell"),
+     ("قوقل", "Google"), ("جوجل", "Google"), ("اوتلوك", "Outlook")],
+)  # fmt: skip
+def test_a_name_and_its_arabic_spelling_share_a_sound_key(arabic: str, latin: str) -> None:
+    assert arabic_key(arabic.replace(" ", "")) == latin_key(latin)
+    assert sounds_alike(arabic.replace(" ", ""), latin)
+
+
+def test_a_long_vowel_the_arabic_writes_must_be_heard_in_the_latin() -> None:
+    assert sounds_alike("ديفندر", "defender")  # short vowels are not written in Arabic
+    assert not sounds_alike("اوتلوك", "titlek")  # same consonants, but the written initial vowel is missing
+    assert not sounds_alike("تيمز", "timer")  # another consonant key
+
+
+ARTICLES = [
+    {"lang": "ar", "title": "تقارير Microsoft Teams", "section": "", "text": "افتح Microsoft Teams ثم OneDrive."},
+    {"lang": "ar", "title": "توصيل سجلات DNS في Cloudflare", "section": "", "text": "سجل الدخول إلى Cloudflare."},
+    {"lang": "ar", "title": "الدفع", "section": "", "text": "تحقق 3D Secure من البنك. راجع https://x.com/teams"},
+    {"lang": "en", "title": "Secure Checkout", "section": "", "text": "Itself often."},
+]
+
+
+def test_arabic_script_names_find_the_latin_names_of_the_arabic_articles() -> None:
+    vocabulary = Vocabulary(lambda: ARTICLES, lambda: "v1")
+    assert vocabulary.transliterations("تقارير تيمز", "ar") == ["teams"]
+    assert vocabulary.transliterations("سجلات كلاودفلير", "ar") == ["cloudflare"]
+    assert vocabulary.transliterations("ملفات ون درايف", "ar") == ["onedrive"]  # two words, one name
+    assert vocabulary.transliterations("وظائف شاغرة", "ar") == []  # an Arabic noun, though it sounds like Secure
+    assert vocabulary.transliterations("teams reports", "en") == []
+
+
+def test_typed_words_bridge_into_articles_that_print_them_in_another_script() -> None:
+    vocabulary = Vocabulary(lambda: ARTICLES, lambda: "v1")
+    assert vocabulary.shared_words("cloudflare dns records", "en", "ar") == ["cloudflare", "dns"]
+    assert vocabulary.shared_words("cloudflare dns records", "en", "en") == []  # its own language: no bridge
+    assert vocabulary.shared_words("سجلات الدفع", "ar", "en") == []  # Arabic words English articles lack
