@@ -41,6 +41,13 @@ class InboxQuery:
             object.__setattr__(self, "sort", "updated")
         if self.status not in TICKET_STATUSES:
             object.__setattr__(self, "status", None)
+        # NUL is no character a person types, and PostgreSQL refuses it in text parameters.
+        for name in ("lang", "tag"):
+            value = getattr(self, name)
+            if value and "\x00" in value:
+                object.__setattr__(self, name, value.replace("\x00", "") or None)
+        if "\x00" in self.q:
+            object.__setattr__(self, "q", self.q.replace("\x00", ""))
 
 
 @dataclass(frozen=True)

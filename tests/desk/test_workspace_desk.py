@@ -180,7 +180,8 @@ def test_tickets_written_before_the_workspace_migration_become_searchable(tmp_pa
 
     from desk.database import MIGRATIONS, Database
 
-    db = Database.from_settings(Settings(data_dir=tmp_path, database_url=database_url_for_tests()))
+    url = database_url_for_tests()  # once: on PostgreSQL each call empties the database
+    db = Database.from_settings(Settings(data_dir=tmp_path, database_url=url))
     config = Config()
     config.set_main_option("script_location", MIGRATIONS.as_posix())
     with db.engine.begin() as connection:
@@ -196,7 +197,7 @@ def test_tickets_written_before_the_workspace_migration_become_searchable(tmp_pa
             "INSERT INTO messages (ticket_id, author, body, internal, created_at) "
             "VALUES (1, 'customer', 'لم يصل المبلغ إلى حسابي', false, '2026-01-01')")
     db.close()
-    desk = Desk(Settings(data_dir=tmp_path, database_url=database_url_for_tests()))
+    desk = Desk(Settings(data_dir=tmp_path, database_url=url))
     agent = desk.accounts.create_agent("a@example.com", PASSWORD).id
     assert ids(desk.inbox.page(InboxQuery(q="شحن حسابي"), agent)) == []  # every term must match
     assert ids(desk.inbox.page(InboxQuery(q="الي حسابي خالد"), agent)) == [1]  # إلى folded
