@@ -18,10 +18,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from kb.articles import Article, ArticleError, iter_article_paths, load_content
 from kb.audience import PUBLIC, Audience, visible
+from kb.categories import CATEGORIES_FILE, CategoryInfo, category_info, load_categories
 from kb.settings import Settings
 from kb.translations import article_statuses, translated_from
 
@@ -44,7 +43,7 @@ class Catalog:
         self._lock = threading.Lock()
         self._snapshot: CatalogSnapshot | None = None
         self._checked = 0.0
-        self._names: tuple[int, dict[str, dict[str, str]]] | None = None
+        self._categories: tuple[int, dict[str, CategoryInfo]] | None = None
 
     def _signature(self) -> tuple[tuple[str, int, int], ...]:
         out = []
@@ -102,27 +101,26 @@ class Catalog:
                 groups.setdefault(article.category, []).append(article)
         return {name: sorted(items, key=lambda a: a.title) for name, items in sorted(groups.items())}
 
-    def category_name(self, category: str, lang: str) -> str:
-        """Display name from `content/_categories.yml`; the folder name when none is given."""
-        names = self._category_names()
-        return str(names.get(category, {}).get(lang) or category.replace("-", " ").capitalize())
-
-    def _category_names(self) -> dict[str, dict[str, str]]:
-        path = self.settings.content_dir / "_categories.yml"
+    def categories(self) -> dict[str, CategoryInfo]:
+        """`content/_categories.yml`, re-read when it changes. A broken edit keeps the last version
+        that read (logged): a typo in a data file must not break every page."""
+        path = self.settings.content_dir / CATEGORIES_FILE
         try:
             stamp = path.stat().st_mtime_ns
         except FileNotFoundError:
             return {}
-        if self._names is None or self._names[0] != stamp:
+        if self._categories is None or self._categories[0] != stamp:
             try:
-                loaded = yaml.safe_load(path.read_text("utf-8")) or {}
-                names = {str(k): dict(v or {}) for k, v in loaded.items() if isinstance(v, dict)}
-            except (yaml.YAMLError, ValueError, AttributeError, RecursionError, OSError) as error:
-                # A typo in a data file must not break every page: keep the last names that read (or none).
-                log.warning("%s: %s; category names unchanged", path, (str(error) or repr(error)).splitlines()[0])
-                names = self._names[1] if self._names is not None else {}
-            self._names = (stamp, names)
-        return self._names[1]
+                found = load_categories(self.settings.content_dir)
+            except (ValueError, AttributeError, RecursionError, OSError) as error:  # CategoriesError is a ValueError
+                log.warning("%s: %s; categories unchanged", path, (str(error) or repr(error)).splitlines()[0])
+                found = self._categories[1] if self._categories is not None else {}
+            self._categories = (stamp, found)
+        return self._categories[1]
+
+    def category_name(self, category: str, lang: str) -> str:
+        """Display name from `content/_categories.yml`; the folder name when none is given."""
+        return category_info(self.categories(), category).name(lang)
 
     def ids_by_path(self) -> dict[str, str]:
         """Article id of each file (relative path), for links written as paths (`kb.render`)."""

@@ -33,7 +33,7 @@ from webapp.audience import requester_audience
 from webapp.forms import LoginForm
 from webapp.help import record, render_article
 from webapp.security import LOGIN_LIMIT, limiter, login_manager, safe_next
-from webapp.theme import load_theme
+from webapp.theme import current_theme
 from webapp.ticket_advice import page_advice
 from webapp.urls import hit_url
 from webapp.workspace_labels import ViewLabels
@@ -100,7 +100,7 @@ def interface_lang() -> str:
 def _page(template: str, **context: Any) -> str:
     lang = interface_lang()
     return render_template(template, lang=lang, dir="rtl" if lang == "ar" else "ltr",
-                           brand=load_theme(state.settings().content_dir).name(lang),
+                           brand=current_theme(state.settings().content_dir).name(lang),
                            agent=current_user, **context)
 
 

@@ -32,7 +32,7 @@ from desk.tickets import InputError
 from webapp import state
 from webapp.roles import lead_required
 from webapp.svg_charts import bar_chart, line_chart
-from webapp.theme import load_theme
+from webapp.theme import current_theme
 
 bp = Blueprint("dashboard", __name__, url_prefix="/agent/dashboard")
 log = logging.getLogger(__name__)
@@ -317,7 +317,7 @@ def interface_language() -> None:
 def _render(template: str, **context: Any) -> str:
     lang = str(get_locale() or "en")
     return render_template(template, lang=lang, dir="rtl" if lang == "ar" else "ltr",
-                           brand=load_theme(state.settings().content_dir).name(lang),
+                           brand=current_theme(state.settings().content_dir).name(lang),
                            agent=current_user, **context)
 
 

@@ -30,14 +30,14 @@ from copilot.snippets import highlight_spans, make_snippet
 from desk.database import StorageUnavailableError
 from desk.tickets import InputError, NewTicket
 from kb.articles import Article
-from kb.categories import category_info, load_categories
+from kb.categories import category_info
 from kb.language import detect_language
 from kb.render import RenderedArticle, render_markdown
 from webapp import state, visits
 from webapp.audience import requester_audience
 from webapp.forms import ContactForm, FeedbackForm, ReplyForm
 from webapp.security import CONTACT_LIMIT, FEEDBACK_LIMIT, SEARCH_LIMIT, SEARCH_PAGE_LIMIT, limiter
-from webapp.theme import load_theme
+from webapp.theme import current_theme
 
 bp = Blueprint("help", __name__)
 log = logging.getLogger(__name__)
@@ -91,7 +91,7 @@ DIRECTION = {"ar": "rtl"}
 def page(template: str, lang: str, **context: object) -> str:
     other = next((lg for lg in state.settings().languages if lg != lang), lang)
     context.setdefault("query", "")
-    theme = load_theme(state.settings().content_dir)
+    theme = current_theme(state.settings().content_dir)
     if theme.logo and not (state.settings().content_dir / "_media" / theme.logo).is_file():
         theme = replace(theme, logo=None)  # a missing logo file shows the name alone, not a broken image
     return render_template(template, lang=lang, dir=DIRECTION.get(lang, "ltr"), other_lang=other, theme=theme,
@@ -135,7 +135,7 @@ class CategoryCard:
 
 def category_cards(lang: str) -> list[CategoryCard]:
     """The public categories of one language, in the writers' order, each with its arranged articles."""
-    infos = load_categories(state.settings().content_dir)
+    infos = state.catalog().categories()
     cards = []
     for slug, articles in state.catalog().by_category(lang).items():
         info = category_info(infos, slug)
@@ -244,7 +244,7 @@ def settled_search(lang: str):
 @bp.get("/theme.css")
 def theme_css() -> Response:
     """The theme's colours as CSS custom properties (a file: the CSP allows no inline styles)."""
-    theme = load_theme(state.settings().content_dir)
+    theme = current_theme(state.settings().content_dir)
     response = Response(f":root {{ {theme.css_variables()}; }}\n", mimetype="text/css")
     response.cache_control.max_age = 300
     return response

@@ -41,6 +41,23 @@ class Theme:
         return "; ".join(f"--theme-{key.replace('_', '-')}: {value}" for key, value in sorted(self.colors.items()))
 
 
+_LOADED: dict[Path, tuple[int, Theme]] = {}
+
+
+def current_theme(content_dir: Path) -> Theme:
+    """`load_theme`, re-read only when the file changes: the theme heads every page, and parsing
+    YAML on each request is work for nothing."""
+    path = content_dir / THEME_FILE
+    try:
+        stamp = path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return Theme()
+    cached = _LOADED.get(path)
+    if cached is None or cached[0] != stamp:
+        cached = _LOADED[path] = (stamp, load_theme(content_dir))
+    return cached[1]
+
+
 def load_theme(content_dir: Path) -> Theme:
     path = content_dir / THEME_FILE
     if not path.is_file():

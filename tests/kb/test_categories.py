@@ -27,3 +27,20 @@ def test_a_malformed_categories_file_is_an_error_naming_it(tmp_path: Path) -> No
     (tmp_path / "_categories.yml").write_text("returns: [not, a, mapping]\n", "utf-8")
     with pytest.raises(CategoriesError, match=r"_categories\.yml.*returns"):
         load_categories(tmp_path)
+
+
+def test_the_catalog_keeps_the_last_categories_that_read_when_an_edit_breaks_the_file(tmp_path: Path) -> None:
+    """The pages read categories through the catalog: a broken edit must not turn them into errors."""
+    import os
+
+    from kb.catalog import Catalog
+    from kb.settings import Settings
+
+    path = tmp_path / "_categories.yml"
+    path.write_text("returns:\n  en: Returns and refunds\n  icon: return\n", "utf-8")
+    catalog = Catalog(Settings(content_dir=tmp_path, languages=("en",)))
+    assert catalog.category_name("returns", "en") == "Returns and refunds"
+    path.write_text("returns: [not, a, mapping]\n", "utf-8")
+    os.utime(path, ns=(1, 1))  # a different modification time, however fast the edit was
+    assert catalog.category_name("returns", "en") == "Returns and refunds"
+    assert catalog.category_name("delivery-areas", "en") == "Delivery areas"
