@@ -8,9 +8,7 @@ from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from copilot.engine import Engine
-from copilot.learning import LearnedBoosts
 from copilot.retrieval import SearchUnavailable
-from copilot.suggestions import Suggester
 from desk.database import StorageUnavailableError
 from desk.desk import Desk
 from kb.catalog import Catalog
@@ -26,6 +24,7 @@ from webapp.security import (
     login_manager,
     stored_secret,
 )
+from webapp.ticket_advice import agent_suggester
 
 MAX_REQUEST_BYTES = 1024 * 1024
 _WIRING = threading.Lock()
@@ -44,8 +43,7 @@ def wire(app: Flask, settings: Settings, engine: Engine, desk: Desk) -> None:
         app.extensions["engine"] = engine
         app.extensions["catalog"] = Catalog(settings)
         app.extensions["desk"] = desk
-        # The agents' suggester: the engine's retriever plus what agents chose for similar tickets.
-        app.extensions["suggester"] = Suggester(engine.retriever, boosts=LearnedBoosts(desk.events.agent_choices))
+        app.extensions["suggester"] = agent_suggester(engine, desk)  # the one the worker's advice pass uses
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None, desk: Desk | None = None) -> Flask:
