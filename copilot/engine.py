@@ -17,8 +17,9 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Generic, TypeVar, overload
 
-from copilot.drafts import Drafter, build_drafter
+from copilot.drafts import Drafter
 from copilot.expansion import Synonyms, Vocabulary
+from copilot.model_drafters import build_drafter
 from copilot.related import RelatedArticles
 from copilot.retrieval import Retriever
 from copilot.tuning import TUNING_FILE, SearchTuning

@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 import json
-import sys
-import threading
-import types
-from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import ClassVar
+from dataclasses import replace
 
 import pytest
 
 from copilot.drafts import (
     GroundedDrafter,
-    LlamaCppDrafter,
-    OpenAICompatibleDrafter,
     ReplyContext,
-    build_drafter,
     section_text,
 )
 from copilot.engine import Engine
@@ -146,114 +137,6 @@ def test_long_sections_are_cut_at_a_line_and_marked() -> None:
     assert all(line == "…" or line.endswith(".") for line in cut.split("\n"))
 
 
-@dataclass
-class Stub:
-    url: str
-    reply: str = ""
-    requests: list[dict] = field(default_factory=list)
-    headers: list[dict[str, str]] = field(default_factory=list)
-
-
-@pytest.fixture
-def stub() -> Iterator[Stub]:
-    """A local stand-in for an OpenAI-compatible server: records requests, answers `stub.reply`."""
-    state = Stub(url="")
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            length = int(self.headers["Content-Length"])
-            state.requests.append({"path": self.path, **json.loads(self.rfile.read(length))})
-            state.headers.append(dict(self.headers))
-            body = json.dumps({"choices": [{"message": {"role": "assistant", "content": state.reply}}]}).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    yield state
-    server.shutdown()
-    server.server_close()
-
-
-def test_llm_draft_citing_the_given_passages_is_used(stub: Stub) -> None:
-    stub.reply = "Hi Priya, refunds take 5-10 business days [1]."
-    internal = hit("refund-approval-limits", "en", "Agents approve up to 500 SAR.", 0.26, internal=True)
-    public = hit("refund-timing", "en", "Refunds take 5-10 business days.", 0.25, title="Refund timing")
-    drafter = OpenAICompatibleDrafter(stub.url, "tiny", api_key="secret", timeout=5)
-    draft = drafter.draft("en", "Priya", [internal, public], abstained=False, link=LINK)
-    assert draft.drafter == "openai-compatible" and draft.fallback_from is None
-    assert draft.citations == [f"{BASE}/en/articles/refund-timing"]
-    assert draft.text.startswith(stub.reply)
-    request = stub.requests[0]
-    assert request["path"] == "/v1/chat/completions" and request["model"] == "tiny"
-    assert stub.headers[0]["Authorization"] == "Bearer secret"
-    prompt = json.dumps(request["messages"], ensure_ascii=False)
-    assert "[1] Refund timing" in prompt and "500 SAR" not in prompt  # internal passages never reach the model
-
-
-@pytest.mark.parametrize("reply", ["Refunds take 5-10 days [3].", "Refunds take 5-10 days.", "See [1] https://evil.example"])
-def test_llm_draft_citing_anything_else_falls_back_to_the_grounded_draft(stub: Stub, reply: str) -> None:
-    stub.reply = reply
-    public = hit("refund-timing", "en", "Refunds take 5-10 business days.", 0.25, title="Refund timing")
-    draft = OpenAICompatibleDrafter(stub.url, "tiny", timeout=5).draft("en", "Priya", [public], False, link=LINK)
-    assert draft.drafter == "grounded" and draft.fallback_from == "openai-compatible" and draft.detail
-    assert draft.text.startswith("Hi Priya,\n\nRefunds take 5-10 business days.")
-    assert draft.citations == [f"{BASE}/en/articles/refund-timing"]
-
-
-def test_unreachable_llm_server_falls_back() -> None:
-    drafter = OpenAICompatibleDrafter("http://127.0.0.1:9", "tiny", timeout=2)
-    draft = drafter.draft("ar", "خالد", [hit()], abstained=False, link=LINK)
-    assert draft.fallback_from == "openai-compatible" and "did not answer" in draft.detail
-    assert draft.text.startswith("مرحبًا خالد،")
-
-
-def test_build_drafter_picks_the_llm_only_when_configured() -> None:
-    assert isinstance(build_drafter(Settings.from_env({})), GroundedDrafter)
-    llm = build_drafter(Settings.from_env({"KB_LLM_URL": "http://localhost:8080/", "KB_LLM_MODEL": "qwen"}))
-    assert isinstance(llm, OpenAICompatibleDrafter)
-    assert llm.endpoint == "http://localhost:8080/v1/chat/completions" and llm.model == "qwen"
-
-
-class FakeLlama:
-    """Stands in for llama_cpp.Llama (not installed here): the same chat-completion answer shape."""
-
-    reply = "مرحبًا خالد، أعد تعيين كلمة المرور من صفحة الدخول [1]."
-    loaded: ClassVar[list[dict]] = []
-
-    def __init__(self, **options: object) -> None:
-        FakeLlama.loaded.append(options)
-
-    def create_chat_completion(self, messages: list[dict], **options: object) -> dict:
-        return {"choices": [{"message": {"role": "assistant", "content": self.reply}}]}
-
-
-def test_local_gguf_drafter_uses_the_same_prompt_and_citation_check(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "llama_cpp", types.SimpleNamespace(Llama=FakeLlama))
-    drafter = build_drafter(Settings.from_env({"KB_LLM_GGUF": "/models/qwen.gguf", "KB_THREADS": "2"}))
-    assert isinstance(drafter, LlamaCppDrafter)
-    first = drafter.draft("ar", "خالد", [hit()], abstained=False, link=LINK)
-    second = drafter.draft("ar", "خالد", [hit()], abstained=False, link=LINK)
-    assert first.drafter == "llama-cpp" and first.text.startswith(FakeLlama.reply) and first == second
-    assert FakeLlama.loaded == [{"model_path": "/models/qwen.gguf", "n_ctx": 4096, "n_threads": 2, "verbose": False}]
-    monkeypatch.setattr(FakeLlama, "reply", "أعد تعيين كلمة المرور [4].")
-    assert drafter.draft("ar", "خالد", [hit()], abstained=False, link=LINK).fallback_from == "llama-cpp"
-
-
-def test_local_gguf_drafter_without_llama_cpp_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "llama_cpp", None)  # import fails, as on a default install
-    draft = LlamaCppDrafter("/models/qwen.gguf").draft("ar", "خالد", [hit()], abstained=False, link=LINK)
-    assert draft.drafter == "grounded" and "not installed" in draft.detail
-
-
 def test_arabic_demo_ticket_gets_arabic_passages_and_a_draft_citing_its_article(
     indexed: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -275,8 +158,15 @@ def test_arabic_demo_ticket_gets_arabic_passages_and_a_draft_citing_its_article(
 
 # -- drafts that answer the question (issue #17) -------------------------------------------------
 
+
 def section(
-    article_id: str, anchor: str, heading: str, text: str, score: float, lang: str = "en", internal: bool = False,
+    article_id: str,
+    anchor: str,
+    heading: str,
+    text: str,
+    score: float,
+    lang: str = "en",
+    internal: bool = False,
     title: str = "",
 ) -> SearchHit:
     """A passage of one section, as search (or copilot.article_sections) hands it to the drafter."""
@@ -288,26 +178,42 @@ def section(
 
 RETURN_TITLE = "كيف أُرجع منتجًا؟"
 RETURN_STATUS = section(
-    "start-a-return", "تابع-حالة-الإرجاع", "تابع حالة الإرجاع",
+    "start-a-return",
+    "تابع-حالة-الإرجاع",
+    "تابع حالة الإرجاع",
     "تعرض صفحة الطلب المرحلة التي وصل إليها الإرجاع:\nالحالة | المعنى\nتم تقديم الطلب | استلمنا طلبك وحجزنا موعد"
     " الاستلام.\nقيد الفحص | نفحص المنتج خلال 3 أيام عمل كحد أقصى.",
-    0.236, "ar", title=RETURN_TITLE,
+    0.236,
+    "ar",
+    title=RETURN_TITLE,
 )
 MISSING_CHECKLIST = section(
-    "missing-or-wrong-item", "قبل-الإبلاغ-تأكد-من-التالي", "قبل الإبلاغ تأكد من التالي",
-    "- هل استلمه أحد الجيران أو حارس المبنى؟\n- هل وصل الطلب في أكثر من شحنة؟", 0.225, "ar",
+    "missing-or-wrong-item",
+    "قبل-الإبلاغ-تأكد-من-التالي",
+    "قبل الإبلاغ تأكد من التالي",
+    "- هل استلمه أحد الجيران أو حارس المبنى؟\n- هل وصل الطلب في أكثر من شحنة؟",
+    0.225,
+    "ar",
     title="منتج ناقص أو خاطئ",
 )
 RETURN_STEPS = section(
-    "start-a-return", "خطوات-تقديم-طلب-الإرجاع", "خطوات تقديم طلب الإرجاع",
+    "start-a-return",
+    "خطوات-تقديم-طلب-الإرجاع",
+    "خطوات تقديم طلب الإرجاع",
     "1. من تطبيق منزل، ادخل إلى «الحساب > الطلبات».\n2. افتح الطلب واضغط «إرجاع منتجات».\n"
     "3. اختر سبب الإرجاع.\n4. راجع الملخص وأي رسوم استلام، ثم اضغط «إرسال طلب الإرجاع».",
-    0.224, "ar", title=RETURN_TITLE,
+    0.224,
+    "ar",
+    title=RETURN_TITLE,
 )
 PICKUP_FEE = section(
-    "start-a-return", "رسوم-الاستلام", "رسوم الاستلام",
+    "start-a-return",
+    "رسوم-الاستلام",
+    "رسوم الاستلام",
     "- تغيّر الرأي: 15 ريالًا أو 15 درهمًا أو 40 جنيهًا، تُخصم من المبلغ المسترد.\n- منتج معيب أو تالف: مجانًا.",
-    0.224, "ar", title=RETURN_TITLE,
+    0.224,
+    "ar",
+    title=RETURN_TITLE,
 )
 T1002 = (
     "ابغى ارجع الطلب. ابغى ارجع الطلب حق مكينة القهوة، وصلتني قبل 4 أيام وما استخدمتها بس طلعت كبيرة على"
@@ -332,10 +238,13 @@ def test_a_return_and_fee_question_gets_the_steps_whole_and_the_pickup_fee_not_t
 
 
 CHARGED_TWICE = section(
-    "failed-payment", "was-i-charged-twice", "Was I charged twice?",
+    "failed-payment",
+    "was-i-charged-twice",
+    "Was I charged twice?",
     "No. Manzil never charges you twice for one order. If you see two amounts, one of them is a hold from a failed"
     " attempt and will disappear within 7-14 days.",
-    0.35, title="Why did my payment fail?",
+    0.35,
+    title="Why did my payment fail?",
 )
 
 
@@ -345,10 +254,13 @@ def test_a_charged_twice_ticket_never_gets_the_articles_rhetorical_no() -> None:
     assert "one of them is a hold from a failed attempt and will disappear within 7-14 days." in draft.text
     assert "No." not in draft.text and "never charges" not in draft.text
     arabic = section(
-        "failed-payment", "هل-خصم-المبلغ-مرتين", "هل خصم المبلغ مرتين؟",
+        "failed-payment",
+        "هل-خصم-المبلغ-مرتين",
+        "هل خصم المبلغ مرتين؟",
         "لا. منزل لا تخصم المبلغ مرتين للطلب نفسه. إذا رأيت مبلغين، فأحدهما حجز مؤقت من محاولة فاشلة ويختفي خلال"
         " 7 إلى 14 يومًا.",
-        0.35, "ar",
+        0.35,
+        "ar",
     )
     question = "المبلغ انخصم مرتين من بطاقتي والطلب واحد بس. وش السالفة؟"
     draft = GroundedDrafter().draft("ar", "سلطان", [arabic], False, link=LINK, context=ReplyContext(question))
@@ -356,11 +268,14 @@ def test_a_charged_twice_ticket_never_gets_the_articles_rhetorical_no() -> None:
 
 
 REFUND_LATE = section(
-    "refund-timing", "still-havent-received-it", "Still haven't received it?",
+    "refund-timing",
+    "still-havent-received-it",
+    "Still haven't received it?",
     "1. Check the date of the Refund issued message.\n2. Contact us via chat or the contact form with your order"
     " number.\n3. Look for a credit named Manzil on your statement.\nStill nothing after that? Contact our customer"
     " care team.",
-    0.33, title="When will I get my refund?",
+    0.33,
+    title="When will I get my refund?",
 )
 
 
@@ -408,12 +323,23 @@ def test_off_topic_tickets_abstain_with_no_article_even_when_search_returns_pass
 
 def test_a_question_only_an_internal_procedure_answers_gets_the_internal_only_notice() -> None:
     goodwill = section(
-        "goodwill-credits", "limits", "Limits",
+        "goodwill-credits",
+        "limits",
+        "Limits",
         "Agents can give Manzil credit as compensation: up to 50 SAR per customer per 90 days for a late express"
-        " delivery.", 0.30, internal=True, title="Goodwill credits",
+        " delivery.",
+        0.30,
+        internal=True,
+        title="Goodwill credits",
     )
-    public = section("delivery-times", "your-exact-delivery-date", "Your exact delivery date",
-                     "The delivery date is shown at checkout.", 0.29, title="How long does delivery take?")
+    public = section(
+        "delivery-times",
+        "your-exact-delivery-date",
+        "Your exact delivery date",
+        "The delivery date is shown at checkout.",
+        0.29,
+        title="How long does delivery take?",
+    )
     question = "Express order arrived 3 days late. I want Manzil credit as compensation. How much credit do you give?"
     draft = GroundedDrafter().draft("en", "Hamad", [goodwill, public], False, link=LINK, context=ReplyContext(question))
     assert draft.abstained and draft.reason == "internal_only" and "50 SAR" not in draft.text
@@ -429,7 +355,11 @@ def test_links_are_absolute_each_alone_on_its_line_and_the_agent_signs_with_the_
     assert url_lines == draft.citations
     assert draft.text.endswith("مع أطيب التحيات،\nLayla Hassan\nفريق خدمة عملاء منزل")
     english = GroundedDrafter().draft(
-        "en", "Priya", [CHARGED_TWICE], False, link=LINK,
+        "en",
+        "Priya",
+        [CHARGED_TWICE],
+        False,
+        link=LINK,
         context=ReplyContext("charged twice", agent_name="Omar", team_name="Manzil UAE care"),
     )
     assert english.text.startswith("Hi Priya,\n\n")
