@@ -48,7 +48,7 @@ class DrafterError(RuntimeError):
 class CitingModelDrafter:
     """A model writes the reply from numbered passages; a reply citing anything else is rejected.
 
-    Subclasses say how the model is reached (`_complete`); the prompt, the citation check and the
+    Subclasses say how the model is reached (`complete`); the prompt, the citation check and the
     fall-back to the grounded draft are the same for every model.
     """
 
@@ -74,7 +74,7 @@ class CitingModelDrafter:
         numbered = public[: self.max_passages]
         question = context.question if context else ""
         try:
-            reply = self._complete(self.messages(ticket_lang, customer_name, numbered, question))
+            reply = self.complete(self.messages(ticket_lang, customer_name, numbered, question))
             return self._checked(reply, ticket_lang, numbered, link)
         except DrafterError as error:
             log.warning("LLM draft rejected, using the grounded draft: %s", error)
@@ -100,7 +100,9 @@ class CitingModelDrafter:
         user = f"Customer name: {customer_name or '(unknown)'}{asked}\n\nPassages:\n\n{listing}"
         return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
-    def _complete(self, messages: list[dict[str, str]]) -> str:
+    def complete(self, messages: list[dict[str, str]]) -> str:
+        """The model's reply to chat `messages`; raises DrafterError when the model fails. Public so
+        other grounded writers (the customers' answer card) reuse the same model and timeout."""
         raise NotImplementedError
 
     def _checked(self, reply: str, ticket_lang: str, passages: Sequence[SearchHit], link: ArticleLink) -> Draft:
@@ -159,7 +161,7 @@ class OpenAICompatibleDrafter(CitingModelDrafter):
         self.api_key = api_key
         self.timeout = timeout
 
-    def _complete(self, messages: list[dict[str, str]]) -> str:
+    def complete(self, messages: list[dict[str, str]]) -> str:
         body = json.dumps({"model": self.model, "messages": messages, "temperature": 0}).encode("utf-8")
         headers = {"Content-Type": "application/json"}
         if self.api_key:
@@ -207,7 +209,7 @@ class LlamaCppDrafter(CitingModelDrafter):
         except (OSError, ValueError) as error:
             raise DrafterError(f"cannot load {self.model_path}: {error}") from error
 
-    def _complete(self, messages: list[dict[str, str]]) -> str:
+    def complete(self, messages: list[dict[str, str]]) -> str:
         with self._lock:
             if self._model is None:
                 self._model = self._load()
