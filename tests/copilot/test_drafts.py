@@ -17,9 +17,11 @@ from copilot.reply_wording import acknowledgement, reply_section
 from copilot.retrieval import SearchHit
 from copilot.section_choice import choose_sections, questions
 from copilot.suggestions import Suggester
+from kb.articles import load_content
+from kb.chunking import chunk_article
 from kb.parsing import parse_source
 from kb.settings import Settings
-from tests.conftest import CONTENT
+from tests.conftest import CONTENT, ROOT
 from webapp.urls import public_link
 
 BASE = "https://help.example"
@@ -381,3 +383,24 @@ def test_reply_section_keeps_steps_whole_and_the_section_choice_is_deterministic
     assert questions(T1002) == ["كيف ارجعها؟", "وهل فيه رسوم على الاستلام؟"]
     listed = "two problems: 1) the app closes when i open the cart. 2) i dont get any notifications anymore."
     assert questions(listed) == ["the app closes when i open the cart.", "i dont get any notifications anymore."]
+
+
+def test_every_labelled_answer_is_a_section_the_index_holds() -> None:
+    """The bench counts a draft right when it links a labelled "article#anchor"; an anchor no chunk
+    has (a bold line, or a heading merged into the section before it) could never be cited."""
+    lines = (CONTENT / "_demo/tickets.jsonl").read_text("utf-8").splitlines()
+    tickets = {ticket["external_id"]: ticket for ticket in map(json.loads, lines)}
+    labels = [json.loads(line) for line in (ROOT / "tests/eval/ticket_labels.jsonl").read_text("utf-8").splitlines()]
+    anchors = {
+        f"{chunk.lang}/{chunk.article_id}#{chunk.anchor}"
+        for article in load_content(CONTENT).articles
+        for chunk in chunk_article(article)
+    }
+    assert len(labels) >= 80
+    missing = [
+        (label["external_id"], anchor)
+        for label in labels
+        for anchor in label.get("anchors", [])
+        if f"{tickets[label['external_id']]['lang']}/{anchor}" not in anchors
+    ]
+    assert missing == []
