@@ -18,9 +18,11 @@ from copilot.retrieval import SearchHit
 from indexer.stores.base import VectorStore
 
 _FIELDS = ("key", "anchor", "section", "text", "ordinal")
-# Only the leading articles: a section of the fifth article that happens to share words with the
-# ticket is noise next to the first article's own sections.
-ARTICLES = 3
+# The articles the agent is shown (Suggester's five): the drafter can quote any section of them.
+# Its choice weighs each section by its article's search score, so a section of the fifth article
+# that merely shares words with the ticket does not beat the first article's own (the labelled
+# tickets: 3 leading articles drafted one answerable ticket fewer than 5).
+ARTICLES = 5
 # A section found only through its article ranks a little under the chunk search itself chose.
 SIBLING_SHARE = 0.95
 

@@ -404,3 +404,45 @@ def test_every_labelled_answer_is_a_section_the_index_holds() -> None:
         if f"{tickets[label['external_id']]['lang']}/{anchor}" not in anchors
     ]
     assert missing == []
+
+
+
+FAULTY_ON_ARRIVAL = section(
+    "warranty-coverage",
+    "faulty-on-arrival",
+    "Faulty on arrival",
+    "If a device does not work the first time you use it, it is covered from day one: request a replacement"
+    " within 7 days of delivery from the order page.",
+    0.285,
+    title="What does the warranty cover?",
+)
+REPORT_DAMAGE = section(
+    "damaged-item",
+    "report-the-damage",
+    "Report the damage",
+    "1. Take photos of the damaged item and of the box.\n2. Open the order and tap Report a problem.\n"
+    "3. Choose Arrived damaged and add the photos. We send a replacement or refund you.",
+    0.252,
+    title="My order arrived damaged",
+)
+BROKEN_JUG = (
+    "Blender arrived with a cracked jug. It was delivered this morning and the glass jug is cracked down the side,"
+    " the box was dented too. I took photos. I want a replacement."
+)
+
+
+def test_an_article_search_ranked_close_behind_the_first_adds_its_covering_section() -> None:
+    """T-1038: search ranks the warranty's "faulty on arrival" first and the damaged-item article close
+    behind; its steps (which answer) join the draft, after the first article's section. Further back,
+    search's first article stands alone."""
+    passages = [FAULTY_ON_ARRIVAL, REPORT_DAMAGE]
+    draft = GroundedDrafter().draft("en", "Omar", passages, False, link=LINK, context=ReplyContext(BROKEN_JUG))
+    assert draft.citations == [
+        f"{BASE}/en/articles/warranty-coverage#faulty-on-arrival",
+        f"{BASE}/en/articles/damaged-item#report-the-damage",
+    ]
+    assert "1. Take photos of the damaged item and of the box." in draft.text
+    distant = [FAULTY_ON_ARRIVAL, replace(REPORT_DAMAGE, score=0.285 * 0.7)]
+    draft = GroundedDrafter().draft("en", "Omar", distant, False, link=LINK, context=ReplyContext(BROKEN_JUG))
+    assert draft.citations == [f"{BASE}/en/articles/warranty-coverage#faulty-on-arrival"]
+    assert choose_sections(BROKEN_JUG, passages) == choose_sections(BROKEN_JUG, passages)
