@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import pytest
 
+from copilot.advice import advise
 from copilot.drafts import (
     GroundedDrafter,
     ReplyContext,
@@ -406,7 +407,6 @@ def test_every_labelled_answer_is_a_section_the_index_holds() -> None:
     assert missing == []
 
 
-
 FAULTY_ON_ARRIVAL = section(
     "warranty-coverage",
     "faulty-on-arrival",
@@ -446,3 +446,34 @@ def test_an_article_search_ranked_close_behind_the_first_adds_its_covering_secti
     draft = GroundedDrafter().draft("en", "Omar", distant, False, link=LINK, context=ReplyContext(BROKEN_JUG))
     assert draft.citations == [f"{BASE}/en/articles/warranty-coverage#faulty-on-arrival"]
     assert choose_sections(BROKEN_JUG, passages) == choose_sections(BROKEN_JUG, passages)
+
+
+def test_the_angry_third_contact_demo_ticket_end_to_end(indexed: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """T-1028 (a refund, third message, upset) through the agent screen's path with the real models:
+    greeted by name, the repeat acknowledged once, the refund sections quoted without any "contact us",
+    absolute links alone on their lines, the agent's name and the team under the closing."""
+    monkeypatch.setattr(indexed.retriever, "settings", replace(indexed.retriever.settings, base_url=BASE))
+    tickets = [json.loads(line) for line in (CONTENT / "_demo/tickets.jsonl").read_text("utf-8").splitlines()]
+    ticket = next(t for t in tickets if t["external_id"] == "T-1028")
+    messages = [m["body"] for m in ticket["messages"] if m["author"] == "customer"]
+    advice = advise(
+        Suggester(indexed.retriever),
+        GroundedDrafter(),
+        ticket["subject"],
+        messages,
+        "ar",
+        ticket["customer"]["name"],
+        LINK,
+        agent_name="Layla Hassan",
+    )
+    draft = advice.draft
+    assert draft is not None and not draft.abstained
+    paragraphs = draft.text.split("\n\n")
+    assert paragraphs[0] == "مرحبًا خالد،"
+    assert paragraphs[1] == "نعتذر لأن هذه رسالتك الثالثة بخصوص هذا الموضوع، ونشكرك على صبرك."
+    assert draft.text.count("نعتذر") == 1
+    assert not any(phrase in draft.text for phrase in ("تواصل معنا", "تواصل مع خدمة", "نموذج التواصل", "عبر المحادثة"))
+    assert draft.citations and all(url.startswith(f"{BASE}/ar/articles/refund-timing") for url in draft.citations)
+    url_lines = [line for line in draft.text.split("\n") if "/articles/" in line]
+    assert url_lines == draft.citations
+    assert draft.text.endswith("مع أطيب التحيات،\nLayla Hassan\nفريق خدمة عملاء منزل")
