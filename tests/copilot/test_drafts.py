@@ -224,16 +224,29 @@ T1002 = (
 )
 
 
+MISSING_REPORT = section(
+    "missing-or-wrong-item",
+    "طريقة-الإبلاغ",
+    "طريقة الإبلاغ",
+    "1. ادخل إلى «الحساب > الطلبات» وافتح الطلب.\n2. اضغط «الإبلاغ عن مشكلة».\n3. أرفق صور الكرتون والمحتويات كما"
+    " وصلتك.\nلن تدفع أي رسوم استلام.",
+    0.225,
+    "ar",
+    title="منتج ناقص أو خاطئ",
+)
+
+
 def test_a_return_and_fee_question_gets_the_steps_whole_and_the_pickup_fee_not_the_status_table() -> None:
-    """T-1002: search ranks the status table and a missing-item checklist first; the draft quotes
-    the steps to start a return and the pickup fee, one section per question."""
-    passages = [RETURN_STATUS, MISSING_CHECKLIST, RETURN_STEPS, PICKUP_FEE]
+    """T-1002: search ranks the status table and the missing-item article first; the draft quotes
+    the steps to start a return and the pickup fee, one section per question, and nothing of the
+    missing-item article search ranked close (its report steps share the story's words: box, fee)."""
+    passages = [RETURN_STATUS, MISSING_CHECKLIST, MISSING_REPORT, RETURN_STEPS, PICKUP_FEE]
     draft = GroundedDrafter().draft("ar", "خالد", passages, False, link=LINK, context=ReplyContext(question=T1002))
     assert not draft.abstained
     assert "1. من تطبيق منزل، ادخل إلى «الحساب > الطلبات»." in draft.text
     assert "4. راجع الملخص وأي رسوم استلام، ثم اضغط «إرسال طلب الإرجاع»." in draft.text
     assert "15 ريالًا" in draft.text
-    assert "قيد الفحص" not in draft.text and "الجيران" not in draft.text
+    assert "قيد الفحص" not in draft.text and "الجيران" not in draft.text and "الإبلاغ عن مشكلة" not in draft.text
     assert draft.citations == [
         f"{BASE}/ar/articles/start-a-return#خطوات-تقديم-طلب-الإرجاع",
         f"{BASE}/ar/articles/start-a-return#رسوم-الاستلام",
