@@ -490,3 +490,39 @@ def test_the_angry_third_contact_demo_ticket_end_to_end(indexed: Engine, monkeyp
     url_lines = [line for line in draft.text.split("\n") if "/articles/" in line]
     assert url_lines == draft.citations
     assert draft.text.endswith("مع أطيب التحيات،\nLayla Hassan\nفريق خدمة عملاء منزل")
+
+
+CANCEL_SHIPPED = section(
+    "cancel-order",
+    "the-order-has-already-shipped",
+    "The order has already shipped",
+    "Once a parcel has left our warehouse it can no longer be stopped: refuse it at the door.",
+    0.318,
+    title="Cancel an order",
+)
+CANCEL_A_RETURN = section(
+    "start-a-return",
+    "change-or-cancel-a-return",
+    "Change or cancel a return",
+    "Changed your mind? Cancel a return request until the courier collects the item: open the order, tap Return"
+    " details, then Cancel return.",
+    0.264,
+    title="Start a return",
+)
+
+
+def test_a_tied_articles_section_that_covers_the_question_clearly_better_leads_the_draft() -> None:
+    """T-1048: search puts "Cancel an order" first and the return article close behind; the section on
+    cancelling a return request answers the ticket, the first article's barely touches it, so the
+    return article's section comes first."""
+    question = (
+        "cancel my return request. I requested a return for the lamp yesterday but I changed my mind and want to"
+        " keep it. How do I cancel the return before the courier comes?"
+    )
+    choice = choose_sections(question, [CANCEL_SHIPPED, CANCEL_A_RETURN])
+    assert choice.sections[0] == CANCEL_A_RETURN
+    draft = GroundedDrafter().draft(
+        "en", "Sara", [CANCEL_SHIPPED, CANCEL_A_RETURN], False, link=LINK, context=ReplyContext(question)
+    )
+    assert draft.citations[0] == f"{BASE}/en/articles/start-a-return#change-or-cancel-a-return"
+    assert draft.text.split("\n\n")[1].startswith("Changed your mind? Cancel a return request")
