@@ -8,8 +8,9 @@ heading counts more: it says what the section answers), weighted by the passage'
 Each question of the ticket (its sentences that ask something) gets the section covering it best,
 so a two-question ticket gets two sections. When search scored other articles nearly as high as the
 first, it could not tell them apart, and neither can one ticket's words (choosing the first section
-across articles by coverage drafted worse than trusting search's first article): the best-covering
-section of those close articles is quoted as well, after the first article's.
+across all articles by coverage drafted worse than trusting search's first article): the best-covering
+section of those close articles is quoted as well when it adds to what is quoted, and leads the reply
+when it covers the ticket clearly better than the first article's.
 
 The same reading tells an off-topic ticket from an answerable one: a job application or a supplier
 offer shares a word or two with some help article ("customer service", "products") but no section
