@@ -35,7 +35,7 @@ from typing import Literal
 
 import numpy as np
 
-from copilot.calibration import DEFAULT_LEXICAL_SCALE, lexical_scales
+from copilot.calibration import DEFAULT_LEXICAL_SCALE, cross_scales, lexical_scales
 from copilot.expansion import Synonyms, Vocabulary
 from copilot.index_view import FromIndex
 from copilot.query_vectors import BatchingQueryEmbedder
@@ -72,6 +72,12 @@ FALLBACK_MIN_SCORE = 0.25
 # of answerable ones (the same-language floors flagged 62% of answerable ones there). Cross-lingual
 # scores separate poorly, so this floor leans towards showing an article.
 CROSS_ONLY_FLOOR = 0.10
+# With the index's own cross-lingual scale (copilot.calibration.cross_scales: 0 = what the nearest
+# wrong article scores for the index's titles, 1 = what the right one does), abstain when both the
+# best chunk and the best title of the other language sit under these shares. Fitted on the demo
+# (Arabic queries over its English articles only, at most 4% of answerable flagged) by
+# bench/eval_retrieval.py --suite, which prints how it transfers to m365 (see bench/RESULTS.md).
+CROSS_ONLY_FLOORS = {"cross_share": -2.43, "cross_title_share": -0.546}
 # Ranking other-language candidates: USE carries cross-lingual meaning, e5 adds a little.
 CROSS_LINGUAL_WEIGHTS = {"use": 1.0, "e5": 0.5, "lexical": 0.5}
 ARTICLE_CREDIT = 0.15  # see _best_chunk_per_article
@@ -386,6 +392,11 @@ class Retriever:
         self.term_table = LiveTermTable(self.lexical, partial(store.payloads, PAYLOAD_FIELDS), store.version)
         titles = partial(store.payloads, ("key", "lang", "title"))
         self._titles = TitleVectors(use, titles, store.version) if use else None
+        self._cross_scales = (
+            FromIndex(store.version, lambda: cross_scales(store, self._titles.get(), settings.languages))  # type: ignore[union-attr]
+            if self._titles is not None
+            else None
+        )
 
     # -- the query plan -------------------------------------------------------------------------
 
@@ -669,6 +680,7 @@ class Retriever:
         best_here = signals.get(f"{cross.embedder}_top", 0.0)
         best_there = raw_other[0].score if raw_other else 0.0
         signals["cross_top"] = best_there
+        self._cross_shares(plan.lang, untranslated, signals)
         reason: FallbackReason | None = None
         answered_elsewhere = False
         top_untranslated = (
@@ -682,6 +694,17 @@ class Retriever:
             hits.append(self._hit(candidate, plan.query, plan.lang, fallback=True))
             reason = reason or "few_articles"
         return hits, reason, answered_elsewhere
+
+    def _cross_shares(self, lang: str, candidates: Sequence[Hit], signals: dict[str, float]) -> None:
+        """The cross-lingual evidence as shares of the index's own scale for this language pair."""
+        if self._cross_scales is None or not candidates:
+            return
+        scale = self._cross_scales.get().get((lang, str(candidates[0].payload.get("lang", ""))))
+        if scale is None:
+            return
+        signals["cross_share"] = scale.chunk_share(signals.get("cross_top", 0.0))
+        if "cross_title_top" in signals:
+            signals["cross_title_share"] = scale.title_share(signals["cross_title_top"])
 
     def _credit_titles(
         self, ranked: list[Hit], query: np.ndarray | None, langs: Sequence[str], signals: dict[str, float]
@@ -743,7 +766,10 @@ class Retriever:
         if self.abstain_floors is None or not signals:
             return False
         if only_elsewhere:
-            return signals.get("cross_top", 0.0) < CROSS_ONLY_FLOOR
+            calibrated = {name: floor for name, floor in CROSS_ONLY_FLOORS.items() if name in signals}
+            if len(calibrated) == len(CROSS_ONLY_FLOORS):
+                return all(signals[name] < floor for name, floor in calibrated.items())
+            return signals.get("cross_top", 0.0) < CROSS_ONLY_FLOOR  # no title vectors: the raw cosine
         floors = self.abstain_floors.get(lang, self.abstain_floors.get("*", {}))
         return bool(floors) and all(
             signals.get(name, 0.0) < floor
