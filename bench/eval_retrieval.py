@@ -11,7 +11,12 @@ from ../shared/corpora/m365-ar into var/bench/m365-content on first use; their e
 var/bench/m365's cache, so only the first run embeds), runs each domain's dev queries in every
 mode, the cross-lingual cases (demo: Arabic queries over its English articles only; m365: English
 queries over its Arabic-only articles), then the transfer line: fusion weights and abstention
-floors fitted on one domain and scored on the other, beside that domain's own fit.
+floors fitted on one domain and scored on the other, beside that domain's own fit. For the
+cross-lingual cases too: the floors on raw USE cosines and on shares of the index's own scale
+(copilot.calibration.cross_scales, printed per index, and per language pair where translated pairs
+exist), the other languages' fusion weights (CROSS_GRID), and the mined term table held out (mined
+from half the demo's translated pairs, scored on queries about the other half). `--no-grids` skips
+the fusion grids (the slow part) when measuring a lever.
 
 A query file has one `{"lang", "query", "relevant": [article ids]}` per line; queries with no
 relevant article are out-of-scope and are reported apart (how often something is still returned).
