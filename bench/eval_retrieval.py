@@ -315,9 +315,9 @@ def transfer(cases: list[Case], max_false: float, fusion_grids: bool = True) -> 
                 own = cross_floors(scores, oos, max_false)
                 own_flags = (scores < own).all(axis=1)
                 lines.append(
-                    f"transfer cross-lingual floors, {label}, fitted on {fit_on} {tuple(floors.round(3))}, scored on "
+                    f"transfer cross-lingual floors, {label}, fitted on {fit_on} {_floors(floors)}, scored on "
                     f"{score_on}: flags {flagged[oos].mean():.0%} of out-of-scope at {flagged[~oos].mean():.1%} of "
-                    f"answerable (fitted on {score_on}, {tuple(own.round(3))}: {own_flags[oos].mean():.0%} at "
+                    f"answerable (fitted on {score_on}, {_floors(own)}: {own_flags[oos].mean():.0%} at "
                     f"{own_flags[~oos].mean():.1%})"
                 )
     for case in cross.values():
@@ -461,6 +461,10 @@ def cross_floors(scores: np.ndarray, oos: np.ndarray, max_false: float) -> np.nd
         if flagged[~oos].mean() <= max_false and flagged[oos].mean() > best:
             best, chosen = flagged[oos].mean(), np.array(floors)
     return chosen
+
+
+def _floors(floors: np.ndarray) -> str:
+    return "(" + ", ".join(f"{value:.3f}" for value in floors) + ")"
 
 
 def _scale(scale: CrossScale) -> str:
