@@ -11,7 +11,12 @@ from ../shared/corpora/m365-ar into var/bench/m365-content on first use; their e
 var/bench/m365's cache, so only the first run embeds), runs each domain's dev queries in every
 mode, the cross-lingual cases (demo: Arabic queries over its English articles only; m365: English
 queries over its Arabic-only articles), then the transfer line: fusion weights and abstention
-floors fitted on one domain and scored on the other, beside that domain's own fit.
+floors fitted on one domain and scored on the other, beside that domain's own fit. For the
+cross-lingual cases too: the floors on raw USE cosines and on shares of the index's own scale
+(copilot.calibration.cross_scales, printed per index, and per language pair where translated pairs
+exist), the other languages' fusion weights (CROSS_GRID), and the mined term table held out (mined
+from half the demo's translated pairs, scored on queries about the other half). `--no-grids` skips
+the fusion grids (the slow part) when measuring a lever.
 
 A query file has one `{"lang", "query", "relevant": [article ids]}` per line; queries with no
 relevant article are out-of-scope and are reported apart (how often something is still returned).
@@ -37,8 +42,11 @@ import numpy as np
 
 from bench.m365_import import convert, find_corpus
 from bench.tune_fusion import SIGNALS, fit_rule, flags
+from copilot import retrieval
+from copilot.calibration import CrossScale, cross_scales
 from copilot.engine import Engine
 from copilot.retrieval import LEVERS, SearchResult, query_register
+from copilot.term_table import PAYLOAD_FIELDS, TermMiner, TermTable
 from indexer.cache import CACHE_FILE
 from kb.settings import Settings
 
@@ -132,6 +140,9 @@ DOMAINS = (
     Domain("demo", Path("content"), Path("tests/eval/dev_queries.jsonl")),
     Domain("m365", Path("var/bench/m365-content"), Path("tests/eval/m365_queries.jsonl"), find_corpus(Path.cwd())),
 )
+# The other languages' fusion (missing translations): e5's and the bridge terms' weights beside
+# USE's 1.0, and the titles' own USE ranking (retrieval.TITLE_WEIGHT).
+CROSS_GRID = [(e5, lexical, title) for e5 in (0.5, 1.0) for lexical in (0.5, 1.0) for title in (0.5, 1.0, 2.0)]
 SUITE_GRID = [(use, lexical, k) for use in (0.3, 0.6, 1.0) for lexical in (0.3, 0.6, 1.0) for k in (10, 60)]
 
 
@@ -243,15 +254,15 @@ def floor_matrix(case: Case, lang: str, names: Sequence[str]) -> tuple[np.ndarra
     return scores, registers, np.array([not r["relevant"] for r in rows])
 
 
-def transfer(cases: list[Case], max_false: float) -> list[str]:
+def transfer(cases: list[Case], max_false: float, fusion_grids: bool = True) -> list[str]:
     """Fusion weights and abstention floors fitted on one domain, scored on the other, beside the
     other's own fit: how much of the tuning is about search and how much about one store's words."""
     same = {c.domain: c for c in cases if c.name == "same-language"}
     lines = []
     shared = sorted(set.intersection(*({r["lang"] for r in c.rows} for c in same.values())))
     for lang in shared:
-        grids = {d: grid_mrr(c.engine, c.rows, lang) for d, c in same.items()}
-        for fit_on, score_on in itertools.permutations(same, 2):
+        grids = {d: grid_mrr(c.engine, c.rows, lang) for d, c in same.items()} if fusion_grids else {}
+        for fit_on, score_on in itertools.permutations(grids, 2):
             chosen = max(grids[fit_on], key=lambda w: grids[fit_on][w])
             own = max(grids[score_on].values())
             got = grids[score_on][chosen]
@@ -295,35 +306,175 @@ def transfer(cases: list[Case], max_false: float) -> list[str]:
             )
     cross = {c.domain: c for c in cases if c.name == "cross-lingual"}
     if len(cross) > 1:
-        tops = {
-            d: (
-                np.array([s.get("cross_top", 0.0) for lang in c.signals for s in c.signals[lang]]),
-                np.array([not r["relevant"] for lang in c.signals for r in c.rows if r["lang"] == lang]),
-            )
-            for d, c in cross.items()
-        }
-        for fit_on, score_on in itertools.permutations(cross, 2):
-            floor = cross_floor(*tops[fit_on], max_false)
-            top, oos = tops[score_on]
-            own = cross_floor(top, oos, max_false)
-            lines.append(
-                f"transfer cross-lingual floor fitted on {fit_on} ({floor:.3f}), scored on {score_on}: flags "
-                f"{(top[oos] < floor).mean():.0%} of out-of-scope at {(top[~oos] < floor).mean():.1%} of answerable "
-                f"(fitted on {score_on}, {own:.3f}: {(top[oos] < own).mean():.0%} at {(top[~oos] < own).mean():.1%})"
-            )
+        for label, names in CROSS_SIGNALS.items():
+            data = {d: cross_matrix(c, names) for d, c in cross.items()}
+            for fit_on, score_on in itertools.permutations(cross, 2):
+                floors = cross_floors(*data[fit_on], max_false)
+                scores, oos = data[score_on]
+                flagged = (scores < floors).all(axis=1)
+                own = cross_floors(scores, oos, max_false)
+                own_flags = (scores < own).all(axis=1)
+                lines.append(
+                    f"transfer cross-lingual floors, {label}, fitted on {fit_on} {_floors(floors)}, scored on "
+                    f"{score_on}: flags {flagged[oos].mean():.0%} of out-of-scope at {flagged[~oos].mean():.1%} of "
+                    f"answerable (fitted on {score_on}, {_floors(own)}: {own_flags[oos].mean():.0%} at "
+                    f"{own_flags[~oos].mean():.1%})"
+                )
+    for case in cross.values():
+        retriever = case.engine.retriever
+        titles = retriever._titles
+        if titles is None:
+            continue
+        langs = case.engine.settings.languages
+        for (source, target), scale in cross_scales(case.engine.store, titles.get(), langs).items():
+            if source in case.signals:
+                lines.append(f"cross-lingual scale [{case.domain} {source}->{target}]: {_scale(scale)}")
+    for case in (c for c in cases if c.name == "same-language"):
+        titles = case.engine.retriever._titles
+        if titles is not None:
+            langs = case.engine.settings.languages
+            for (source, target), scale in cross_scales(case.engine.store, titles.get(), langs, pairs=True).items():
+                if scale.measured_by == "pairs":
+                    lines.append(f"cross-lingual scale [{case.domain} {source}->{target}] by pairs: {_scale(scale)}")
     return lines
 
 
-def cross_floor(top: np.ndarray, oos: np.ndarray, max_false: float) -> float:
-    """The highest cross-lingual top score floor that flags at most `max_false` of answerable queries."""
-    best = 0.0
-    for floor in np.unique(top.round(3)):
-        if (top[~oos] < floor).mean() <= max_false:
-            best = float(floor)
-    return best
+class _FixedTable:
+    """A term table mined elsewhere, in the retriever's place (it normally mines its own index)."""
+
+    def __init__(self, table: TermTable) -> None:
+        self.table = table
+
+    def get(self) -> TermTable:
+        return self.table
 
 
-def suite(root: Path, max_false: float, report: dict, names: Sequence[str]) -> None:
+def term_table_held_out(cases: list[Case]) -> list[str]:
+    """The mined term table measured without leaking the answers' own translations.
+
+    A cross-lingual case's index has no article in the query's language, so it has no translated
+    pair to mine: its own table is empty (m365 has none anywhere). For a domain that has pairs
+    (the demo), the table is mined from half of them (articles by sorted id, alternating) and used
+    for the queries whose answers are all in the other half, over the index without the query's
+    language; each query once. Beside: the same queries with no table, and with the full table
+    (leaky: mined from the answers' own translations too).
+    """
+    lines = []
+    same = {c.domain: c for c in cases if c.name == "same-language"}
+    for case in (c for c in cases if c.name == "cross-lingual" and c.domain in same):
+        payloads = same[case.domain].engine.store.payloads(PAYLOAD_FIELDS)
+        miner = TermMiner(case.engine.lexical)
+        full = miner.mine(payloads)
+        if not full.pairs:
+            lines.append(f"term table [{case.domain}]: no translated pairs, the table is empty")
+            continue
+        ids = sorted({str(p["article_id"]) for p in payloads})
+        folds = [set(ids[0::2]), set(ids[1::2])]
+        retriever = case.engine.retriever
+        saved = retriever.term_table
+        ranks: dict[str, list[float]] = {"none": [], "held out": [], "full (leaky)": []}
+        for train, test in ((0, 1), (1, 0)):
+            rows = [r for r in case.rows if r["relevant"] and set(r["relevant"]) <= folds[test]]
+            mined = miner.mine([p for p in payloads if p["article_id"] in folds[train]])
+            for name, table in (("none", TermTable()), ("held out", mined), ("full (leaky)", full)):
+                retriever.term_table = _FixedTable(table)  # type: ignore[assignment]
+                for row in rows:
+                    rank = rank_of(retriever.search(row["query"], lang=row["lang"], limit=10), set(row["relevant"]))
+                    ranks[name].append(1 / rank if rank else 0.0)
+        retriever.term_table = saved
+        figures = ", ".join(f"{name} {statistics.mean(values):.3f}" for name, values in ranks.items())
+        lines.append(
+            f"term table [{case.domain} {case.name}] mined from half of {full.pairs} pairs, queries on the other "
+            f"half (n={len(ranks['none'])}): MRR@10 {figures}"
+        )
+    return lines
+
+
+def cross_grid_mrr(case: Case) -> dict[tuple[float, float, float], float]:
+    """MRR@10 of a cross-lingual case's answerable queries for each setting of CROSS_GRID."""
+    saved = (dict(retrieval.CROSS_LINGUAL_WEIGHTS), retrieval.TITLE_WEIGHT)
+    answerable = [r for r in case.rows if r["relevant"]]
+    out = {}
+    for e5, lexical, title in CROSS_GRID:
+        retrieval.CROSS_LINGUAL_WEIGHTS.update({"e5": e5, "lexical": lexical})
+        retrieval.TITLE_WEIGHT = title
+        total = 0.0
+        for row in answerable:
+            rank = rank_of(case.engine.retriever.search(row["query"], lang=row["lang"], limit=10), set(row["relevant"]))
+            total += 1 / rank if rank else 0.0
+        out[(e5, lexical, title)] = total / max(len(answerable), 1)
+    retrieval.CROSS_LINGUAL_WEIGHTS.update(saved[0])
+    retrieval.TITLE_WEIGHT = saved[1]
+    return out
+
+
+def cross_fusion_transfer(cases: list[Case]) -> list[str]:
+    """The other languages' fusion weights fitted on one domain's cross-lingual case, scored on the other's."""
+    cross = {c.domain: c for c in cases if c.name == "cross-lingual"}
+    if len(cross) < 2:
+        return []
+    grids = {d: cross_grid_mrr(c) for d, c in cross.items()}
+    now = (retrieval.CROSS_LINGUAL_WEIGHTS["e5"], retrieval.CROSS_LINGUAL_WEIGHTS["lexical"], retrieval.TITLE_WEIGHT)
+    lines = [
+        "cross-lingual fusion (e5, lexical, title) "
+        + ", ".join(f"{d}: shipped {now} {g.get(now, float('nan')):.3f}" for d, g in grids.items())
+    ]
+    for fit_on, score_on in itertools.permutations(grids, 2):
+        chosen = max(grids[fit_on], key=lambda w: grids[fit_on][w])
+        own = max(grids[score_on].values())
+        got = grids[score_on][chosen]
+        lines.append(
+            f"transfer cross-lingual fusion fitted on {fit_on} {chosen}, scored on {score_on}: MRR@10 {got:.3f} "
+            f"(fitted on {score_on}: {own:.3f}, gap {own - got:+.3f})"
+        )
+    own_best = {d: max(g.values()) for d, g in grids.items()}
+    joint = min(CROSS_GRID, key=lambda w: max(own_best[d] - grids[d][w] for d in grids))
+    figures = ", ".join(f"{d} {grids[d][joint]:.3f} (own {own_best[d]:.3f})" for d in grids)
+    lines.append(f"cross-lingual fusion fitted on both {joint}: {figures}")
+    return lines
+
+
+# The evidence for abstaining when only another language can answer: the raw USE cosines (the
+# best chunk, the best title) and the same as shares of the index's own scale (copilot.calibration).
+CROSS_SIGNALS = {
+    "raw cosines": ("cross_top", "cross_title_top"),
+    "per-index shares": ("cross_share", "cross_title_share"),
+}
+
+
+def cross_matrix(case: Case, names: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """A cross-lingual case's signals (one row per query) and which queries are out of scope."""
+    rows = [(r, s) for lang in case.signals for r, s in zip(
+        [r for r in case.rows if r["lang"] == lang], case.signals[lang], strict=True
+    )]  # fmt: skip
+    scores = np.array([[s.get(name, 0.0) for name in names] for _, s in rows])
+    return scores, np.array([not r["relevant"] for r, _ in rows])
+
+
+def cross_floors(scores: np.ndarray, oos: np.ndarray, max_false: float) -> np.ndarray:
+    """Floors (all must be missed to abstain) flagging the most out-of-scope queries while
+    flagging at most `max_false` of the answerable ones; a grid over the observed values."""
+    best, chosen = -1.0, np.full(scores.shape[1], -np.inf)
+    candidates = [np.unique(column.round(3)) for column in scores.T]
+    for floors in itertools.product(*candidates):
+        flagged = (scores < np.array(floors)).all(axis=1)
+        if flagged[~oos].mean() <= max_false and flagged[oos].mean() > best:
+            best, chosen = flagged[oos].mean(), np.array(floors)
+    return chosen
+
+
+def _floors(floors: np.ndarray) -> str:
+    return "(" + ", ".join(f"{value:.3f}" for value in floors) + ")"
+
+
+def _scale(scale: CrossScale) -> str:
+    return (
+        f"chunks true {scale.true_chunk:.3f} / nearest wrong {scale.wrong_chunk:.3f}, titles true "
+        f"{scale.true_title:.3f} / nearest wrong {scale.wrong_title:.3f} ({scale.measured_by})"
+    )
+
+
+def suite(root: Path, max_false: float, report: dict, names: Sequence[str], fusion_grids: bool = True) -> None:
     cases = suite_cases([d for d in DOMAINS if d.name in names], root)
     print(
         f"{'domain':7} {'case':14} {'mode':8} {'lang':4} {'n':>4} {'R@1':>6} {'R@10':>6} {'MRR@10':>7}  "
@@ -343,7 +494,9 @@ def suite(root: Path, max_false: float, report: dict, names: Sequence[str]) -> N
                     f"{r['abstained_answerable']:.3f}"
                 )
         collect_signals(case)
-    lines = transfer(cases, max_false)
+    lines = transfer(cases, max_false, fusion_grids) + term_table_held_out(cases)
+    if fusion_grids:
+        lines += cross_fusion_transfer(cases)
     for line in lines:
         print(line)
     report["transfer"] = lines
@@ -364,6 +517,7 @@ def main() -> None:
     parser.add_argument(
         "--suite", action="store_true", help="every domain and case side by side, and the transfer line"
     )
+    parser.add_argument("--no-grids", action="store_true", help="skip the fusion grids (levers, floors only)")
     parser.add_argument("--max-false", type=float, default=0.04, help="answerable share the fitted floors may flag")
     parser.add_argument("--domains", default=",".join(d.name for d in DOMAINS), help="the suite's domains")
     parser.add_argument("--levers", default="", help=f"e.g. shared_words=on,transliteration=off ({', '.join(LEVERS)})")
@@ -375,7 +529,7 @@ def main() -> None:
         LEVERS[lever] = state == "on"
     if args.suite:
         figures: dict = {}
-        suite(Path("var/bench"), args.max_false, figures, args.domains.split(","))
+        suite(Path("var/bench"), args.max_false, figures, args.domains.split(","), not args.no_grids)
         if args.json:
             args.json.parent.mkdir(parents=True, exist_ok=True)
             args.json.write_text(json.dumps(figures, ensure_ascii=False, indent=2), "utf-8")

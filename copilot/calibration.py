@@ -14,7 +14,12 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
 
+import numpy as np
+
+from copilot.title_vectors import TitleMatrix
 from indexer.lexical import SPARSE_VECTOR, LexicalEncoder
 from indexer.stores.base import PayloadFilter, Source, StoreQuery, VectorStore
 
@@ -52,3 +57,102 @@ def lexical_scales(store: VectorStore, lexical: LexicalEncoder, langs: Sequence[
         tops = [hits[0].score for hits in store.query(queries) if hits] if queries else []
         scales[lang] = statistics.median(tops) if len(tops) >= MIN_TITLES else DEFAULT_LEXICAL_SCALE
     return scales
+
+
+@dataclass(frozen=True)
+class CrossScale:
+    """What USE scores for the right article (`true_*`) and the nearest wrong one (`wrong_*`) in
+    one language's articles: medians over the index's own titles asked as queries, against the
+    articles' chunks (the scale of `cross_top`) and against the other titles (`cross_title_top`).
+
+    `measured_by` says with which questions: "titles" asks the articles' own titles (every index
+    can: the scale of the article language), "pairs" asks the titles of their translations in the
+    query's language (the language pair's own scale; only where translated pairs exist).
+    """
+
+    true_chunk: float
+    wrong_chunk: float
+    true_title: float
+    wrong_title: float
+    measured_by: Literal["pairs", "titles"]
+
+    def chunk_share(self, score: float) -> float:
+        """Where a chunk score sits from the nearest wrong article (0) to the right one (1)."""
+        return (score - self.wrong_chunk) / max(self.true_chunk - self.wrong_chunk, 1e-3)
+
+    def title_share(self, score: float) -> float:
+        return (score - self.wrong_title) / max(self.true_title - self.wrong_title, 1e-3)
+
+
+def cross_scales(
+    store: VectorStore, titles: TitleMatrix, langs: Sequence[str], pairs: bool = False, model: str = "use"
+) -> dict[tuple[str, str], CrossScale]:
+    """Per (query language, article language), the scale of cross-lingual scores on this index.
+
+    By default measured with the article language's own titles, which any index has: a help
+    center missing a language entirely (the case the cross-lingual floor is for) has no pair to
+    measure the language pair with. `pairs=True` measures the pair itself where at least
+    MIN_TITLES articles exist in both languages (bench/eval_retrieval.py prints both).
+    """
+    scales: dict[tuple[str, str], CrossScale] = {}
+    for target in langs:
+        target_keys = titles.keys.get(target, ())
+        if len(target_keys) < MIN_TITLES:
+            continue
+        target_ids = [key.split("/", 1)[1] for key in target_keys]
+        own = _cross_scale(store, titles.vectors[target], list(enumerate(target_ids)), titles, target, model, "titles")
+        for source in langs:
+            if source == target:
+                continue
+            source_keys = titles.keys.get(source, ())
+            rows = {key.split("/", 1)[1]: row for row, key in enumerate(source_keys)}
+            paired = [(rows[i], i) for i in target_ids if i in rows]
+            if pairs and len(paired) >= MIN_TITLES:
+                asking = titles.vectors[source]
+                scales[(source, target)] = _cross_scale(store, asking, paired, titles, target, model, "pairs")
+            else:
+                scales[(source, target)] = own
+    return scales
+
+
+def _cross_scale(
+    store: VectorStore,
+    asking: np.ndarray,
+    ids: list[tuple[int, str]],
+    titles: TitleMatrix,
+    target: str,
+    model: str,
+    measured_by: Literal["pairs", "titles"],
+) -> CrossScale:
+    """Ask each (row of `asking`, article id) as a query of `target`'s articles and titles."""
+    ids = ids[:: max(1, len(ids) // TITLE_SAMPLE)][:TITLE_SAMPLE]
+    queries = [
+        StoreQuery(
+            (Source(model, asking[row], PayloadFilter(langs=(target,))),),
+            PayloadFilter(),
+            limit=20,
+            payload_fields=("article_id",),
+        )
+        for row, _ in ids
+    ]
+    position = {key.split("/", 1)[1]: row for row, key in enumerate(titles.keys[target])}
+    true_chunk, wrong_chunk, true_title, wrong_title = [], [], [], []
+    for (row, article), hits in zip(ids, store.query(queries), strict=True):
+        best: dict[str, float] = {}
+        for hit in hits:
+            best.setdefault(str(hit.payload.get("article_id", "")), hit.score)
+        others = [score for other, score in best.items() if other != article]
+        if article in best:
+            true_chunk.append(best[article])
+        if others:
+            wrong_chunk.append(others[0])
+        title_scores = titles.vectors[target] @ asking[row]
+        true_title.append(float(title_scores[position[article]]))
+        wrong_title.append(float(np.delete(title_scores, position[article]).max()))
+    return CrossScale(
+        statistics.median(true_chunk) if true_chunk else 1.0,
+        statistics.median(wrong_chunk) if wrong_chunk else 0.0,
+        statistics.median(true_title),
+        statistics.median(wrong_title),
+        measured_by,
+    )

@@ -30,14 +30,17 @@ import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Literal
 
 import numpy as np
 
-from copilot.calibration import DEFAULT_LEXICAL_SCALE, lexical_scales
+from copilot.calibration import DEFAULT_LEXICAL_SCALE, cross_scales, lexical_scales
 from copilot.expansion import Synonyms, Vocabulary
 from copilot.index_view import FromIndex
 from copilot.query_vectors import BatchingQueryEmbedder
+from copilot.term_table import PAYLOAD_FIELDS, LiveTermTable
+from copilot.title_vectors import TitleVectors
 from copilot.tuning import SearchTuning
 from indexer.embedders import Embedder
 from indexer.lexical import SPARSE_VECTOR, LexicalEncoder, SparseVector
@@ -69,8 +72,19 @@ FALLBACK_MIN_SCORE = 0.25
 # of answerable ones (the same-language floors flagged 62% of answerable ones there). Cross-lingual
 # scores separate poorly, so this floor leans towards showing an article.
 CROSS_ONLY_FLOOR = 0.10
+# With the index's own cross-lingual scale (copilot.calibration.cross_scales: 0 = what the nearest
+# wrong article scores for the index's titles, 1 = what the right one does), abstain when both the
+# best chunk and the best title of the other language sit under these shares. Fitted on the demo
+# (Arabic queries over its English articles only, at most 4% of answerable flagged) by
+# bench/eval_retrieval.py --suite: 41% of out-of-scope flagged at 3.8% of answerable there (the
+# raw floor above: 23%); on m365 (English over Arabic-only, never fitted) 80% at 0%, where the
+# demo's raw cosines flag 27% and the raw floor above 0%.
+CROSS_ONLY_FLOORS = {"cross_share": -2.43, "cross_title_share": -0.554}
 # Ranking other-language candidates: USE carries cross-lingual meaning, e5 adds a little.
-CROSS_LINGUAL_WEIGHTS = {"use": 1.0, "e5": 0.5, "lexical": 0.5}
+# Fitted on both domains' cross-lingual cases (bench/eval_retrieval.py --suite, with TITLE_WEIGHT):
+# e5 0.5 -> 1.0 and titles 1.0 -> 0.5 take demo Arabic over English-only 0.785 -> 0.789 and m365
+# English over Arabic-only 0.768 -> 0.771 (each domain's own best: 0.790, 0.771).
+CROSS_LINGUAL_WEIGHTS = {"use": 1.0, "e5": 1.0, "lexical": 0.5}
 ARTICLE_CREDIT = 0.15  # see _best_chunk_per_article
 ARTICLE_CREDIT_CHUNKS = 2
 # Title/tag credit, as a share of the best fused score a chunk can get (first in every source).
@@ -87,7 +101,10 @@ EXPANSION_WEIGHTS = {"dialect": 1.0, "synonyms": 0.7, "corrections": 0.7, "trans
 # both dev domains. transliteration (copilot.transliteration): m365 Arabic MRR@10 0.736 -> 0.752,
 # demo unchanged. shared_words (Vocabulary.shared_words, typed words the other language's articles
 # print, as bridge terms): m365 English over Arabic 0.716 -> 0.701, demo unchanged, so it is off.
-LEVERS = {"transliteration": True, "shared_words": False}
+LEVERS = {"transliteration": True, "shared_words": False, "title_vectors": True, "term_table": True}
+# The titles' own USE ranking joins the other languages' fused ranking with this RRF weight
+# (copilot.title_vectors); see bench/RESULTS.md for its effect on both dev domains.
+TITLE_WEIGHT = 0.5
 LEXICAL = "lexical"  # the sparse source's name in weights, signals and `only`
 LEXICAL_TOP = "lexical_top"  # the raw BM25 top score: its scale is the corpus's, see lexical_share
 Register = Literal["plain", "dialect", "mixed"]
@@ -239,6 +256,7 @@ class Expansion:
     corrections: tuple[str, ...] = ()  # index words for typed words no article uses
     transliterations: tuple[str, ...] = ()  # the index's Latin names for Arabic-script words ("تيمز")
     shared: tuple[tuple[str, str], ...] = ()  # (language, typed word its articles use in another script)
+    translations: tuple[tuple[str, str], ...] = ()  # (language, the mined term table's word for a typed one)
 
     def lexical_parts(self, query: str) -> list[tuple[str, float]]:
         """What the lexical side searches for, each part with its weight against the typed words."""
@@ -261,7 +279,7 @@ class Expansion:
         arabic_target = target == "ar"
         terms = [w for w in _WORD.findall(query) if has_arabic(w) == arabic_target and not w.isdigit()]
         terms += [m for m in (*self.synonyms, *self.transliterations) if has_arabic(m) == arabic_target]
-        terms += [w for lang, w in self.shared if lang == target]
+        terms += [w for lang, w in (*self.shared, *self.translations) if lang == target]
         return " ".join(terms)
 
 
@@ -375,6 +393,15 @@ class Retriever:
         self._article_keys = FromIndex(store.version, self._keys_by_audience)
         # The index's own BM25 scale per language (copilot.calibration): lexical floors are shares of it.
         self._lexical_scales = FromIndex(store.version, lambda: lexical_scales(store, self.lexical, settings.languages))
+        use = next((e for e in self.embedders if e.name == "use"), None)
+        self.term_table = LiveTermTable(self.lexical, partial(store.payloads, PAYLOAD_FIELDS), store.version)
+        titles = partial(store.payloads, ("key", "lang", "title"))
+        self._titles = TitleVectors(use, titles, store.version) if use else None
+        self._cross_scales = (
+            FromIndex(store.version, lambda: cross_scales(store, self._titles.get(), settings.languages))  # type: ignore[union-attr]
+            if self._titles is not None
+            else None
+        )
 
     # -- the query plan -------------------------------------------------------------------------
 
@@ -392,12 +419,31 @@ class Retriever:
         synonyms = self.synonyms.expand(" ".join([query, *msa_words])) if self.synonyms is not None else []
         vocabulary = self.vocabulary
         if vocabulary is None:
-            return Expansion(msa_text, tuple(msa_words), tuple(synonyms))
+            translated = self._translations(" ".join([query, *msa_words]), lang)
+            return Expansion(msa_text, tuple(msa_words), tuple(synonyms), translations=translated)
         fixes = vocabulary.corrections(query, lang)
         names = vocabulary.transliterations(query, lang) if LEVERS["transliteration"] else []
         targets = self.settings.languages if LEVERS["shared_words"] else ()
         shared = [(t, w) for t in targets for w in vocabulary.shared_words(query, lang, t)]
-        return Expansion(msa_text, tuple(msa_words), tuple(synonyms), tuple(fixes), tuple(names), tuple(shared))
+        translated = self._translations(" ".join([query, *msa_words, *fixes]), lang)
+        return Expansion(
+            msa_text, tuple(msa_words), tuple(synonyms), tuple(fixes), tuple(names), tuple(shared), translated
+        )
+
+    def _translations(self, text: str, lang: str) -> tuple[tuple[str, str], ...]:
+        """The mined term table's words for the query's terms, per other language (copilot.term_table)."""
+        if not LEVERS["term_table"]:
+            return ()
+        table = self.term_table.get()
+        if not len(table):
+            return ()
+        terms = self.lexical.encode_query(text, lang).indices
+        return tuple(
+            (target, word)
+            for target in self.settings.languages
+            if target != lang
+            for word in table.translate(terms, lang, target)
+        )
 
     def plan(
         self,
@@ -634,10 +680,12 @@ class Retriever:
         if cross.bridges:  # titles speak for untranslated articles too, through the bridge terms
             bridge_terms = {target: (bridge, bridge) for target, bridge in cross.bridges.items()}
             untranslated = self._credit_fields(untranslated, bridge_terms, FIELD_CREDIT * cross.best_fused)
+        untranslated = self._credit_titles(untranslated, vectors.get(cross.embedder), plan.others, signals)
         raw_other = answers.cross_top
         best_here = signals.get(f"{cross.embedder}_top", 0.0)
         best_there = raw_other[0].score if raw_other else 0.0
         signals["cross_top"] = best_there
+        self._cross_shares(plan.lang, untranslated, signals)
         reason: FallbackReason | None = None
         answered_elsewhere = False
         top_untranslated = (
@@ -651,6 +699,34 @@ class Retriever:
             hits.append(self._hit(candidate, plan.query, plan.lang, fallback=True))
             reason = reason or "few_articles"
         return hits, reason, answered_elsewhere
+
+    def _cross_shares(self, lang: str, candidates: Sequence[Hit], signals: dict[str, float]) -> None:
+        """The cross-lingual evidence as shares of the index's own scale for this language pair."""
+        if self._cross_scales is None or not candidates:
+            return
+        scale = self._cross_scales.get().get((lang, str(candidates[0].payload.get("lang", ""))))
+        if scale is None:
+            return
+        signals["cross_share"] = scale.chunk_share(signals.get("cross_top", 0.0))
+        if "cross_title_top" in signals:
+            signals["cross_title_share"] = scale.title_share(signals["cross_title_top"])
+
+    def _credit_titles(
+        self, ranked: list[Hit], query: np.ndarray | None, langs: Sequence[str], signals: dict[str, float]
+    ) -> list[Hit]:
+        """Other-language candidates get their title's rank among the titles (USE) as one more RRF
+        source, and the best title cosine among them becomes the `cross_title_top` signal."""
+        if self._titles is None or query is None or not ranked or not LEVERS["title_vectors"]:
+            return ranked
+        scores = self._titles.get().scores(query / max(float(np.linalg.norm(query)), 1e-9), langs)
+        rank = {key: position for position, key in enumerate(sorted(scores, key=lambda k: -scores[k]), 1)}
+        keys = [str(h.payload.get("key", "")) for h in ranked]
+        signals["cross_title_top"] = max(scores.get(key, 0.0) for key in keys)
+        rescored = [
+            Hit(h.id, h.score + TITLE_WEIGHT / (self.rrf_k + rank.get(key, len(rank) + 1)), h.payload)
+            for h, key in zip(ranked, keys, strict=True)
+        ]
+        return sorted(rescored, key=lambda h: -h.score)
 
     def _credit_fields(
         self, ranked: Sequence[Hit], terms: dict[str, tuple[SparseVector, SparseVector]], credit: float
@@ -695,7 +771,10 @@ class Retriever:
         if self.abstain_floors is None or not signals:
             return False
         if only_elsewhere:
-            return signals.get("cross_top", 0.0) < CROSS_ONLY_FLOOR
+            calibrated = {name: floor for name, floor in CROSS_ONLY_FLOORS.items() if name in signals}
+            if len(calibrated) == len(CROSS_ONLY_FLOORS):
+                return all(signals[name] < floor for name, floor in calibrated.items())
+            return signals.get("cross_top", 0.0) < CROSS_ONLY_FLOOR  # no title vectors: the raw cosine
         floors = self.abstain_floors.get(lang, self.abstain_floors.get("*", {}))
         return bool(floors) and all(
             signals.get(name, 0.0) < floor
