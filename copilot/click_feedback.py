@@ -55,6 +55,7 @@ PRIOR_VISITS = 2.0
 # Clicks older than this many half-lives weigh under 1/64 and are not read at all.
 HORIZON_HALF_LIVES = 6
 FILE_VERSION = 1
+MAX_POSITION_WEIGHT = 5
 
 
 class Click(Protocol):
@@ -73,6 +74,8 @@ class Click(Protocol):
     def visit_id(self) -> str | None: ...
     @property
     def ticket_followed(self) -> bool: ...
+    @property
+    def position(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,7 @@ class FeedbackPolicy:
     half_life_days: float = 30.0
     min_visits: int = 3
     max_boost: float = MAX_BOOST
+    position_bias: float = 0.0
 
     def __post_init__(self) -> None:
         if self.half_life_days <= 0:
@@ -149,10 +153,17 @@ class ClickTable:
 EMPTY = ClickTable({})
 
 
+@dataclass(frozen=True)
+class _Vote:
+    decay: float  # 0.5 ** (age / half-life): what the confidence counts
+    share_weight: float  # decay x the position weight: what the share counts
+    satisfied: bool  # no ticket followed in the visit
+
+
 def learn(clicks: Iterable[Click], now: datetime, policy: FeedbackPolicy = FeedbackPolicy()) -> ClickTable:
     """The boosts these clicks earn at `now` (see the module's docstring for the rule)."""
-    # (lang, query key) -> article -> visit -> (weight, satisfied): each visit once, its latest click.
-    votes: dict[tuple[str, str], dict[str, dict[str, tuple[float, bool]]]] = defaultdict(lambda: defaultdict(dict))
+    # (lang, query key) -> article -> visit -> _Vote: each visit once, its most recent click.
+    votes: dict[tuple[str, str], dict[str, dict[str, _Vote]]] = defaultdict(lambda: defaultdict(dict))
     for click in clicks:
         if not click.visit_id or not click.article_key:
             continue  # a click no visit owns cannot be counted once per visit
@@ -162,20 +173,22 @@ def learn(clicks: Iterable[Click], now: datetime, policy: FeedbackPolicy = Feedb
         key = query_key(click.query)
         if not key:
             continue
-        weight = 0.5 ** (age_days / policy.half_life_days)
+        decay = 0.5 ** (age_days / policy.half_life_days)
+        seen = min(max(click.position, 1), MAX_POSITION_WEIGHT) ** policy.position_bias
         by_visit = votes[(click.lang, key)][click.article_key]
         earlier = by_visit.get(click.visit_id)
-        if earlier is None or weight > earlier[0]:
-            by_visit[click.visit_id] = (weight, not click.ticket_followed)
+        if earlier is None or decay > earlier.decay:
+            by_visit[click.visit_id] = _Vote(decay, decay * seen, not click.ticket_followed)
     table: dict[str, dict[str, dict[str, float]]] = {}
     for (lang, key), articles in votes.items():
-        total = sum(weight for visits in articles.values() for weight, _ in visits.values())
+        total = sum(vote.share_weight for visits in articles.values() for vote in visits.values())
         for article, visits in articles.items():
-            satisfied = [weight for weight, ok in visits.values() if ok]
+            satisfied = [vote for vote in visits.values() if vote.satisfied]
             if len(satisfied) < policy.min_visits or total <= 0:
                 continue
-            mass = sum(satisfied)
-            boost = policy.max_boost * (mass / total) * (mass / (mass + PRIOR_VISITS))
+            share = sum(vote.share_weight for vote in satisfied) / total
+            mass = sum(vote.decay for vote in satisfied)
+            boost = policy.max_boost * share * mass / (mass + PRIOR_VISITS)
             if boost > 1e-4:
                 table.setdefault(lang, {}).setdefault(key, {})[article] = round(boost, 4)
     return ClickTable(table, now)

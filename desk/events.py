@@ -165,6 +165,7 @@ class SearchClick:
     at: datetime  # when the search was made
     visit_id: str | None
     ticket_followed: bool
+    position: int  # the clicked result's rank on the page (1 = first)
 
 
 class Events:
@@ -306,7 +307,7 @@ class Events:
             rows = session.execute(
                 select(
                     SearchEvent.query, SearchEvent.lang, SearchEvent.clicked_article, SearchEvent.created_at,
-                    SearchEvent.visit_id, followed,
+                    SearchEvent.visit_id, followed, SearchEvent.clicked_position,
                 )
                 .where(
                     SearchEvent.clicked_article.is_not(None),
@@ -317,8 +318,8 @@ class Events:
                 .limit(limit)
             ).all()
         return [
-            SearchClick(query, lang, str(key), as_utc(at), visit, bool(ticket))
-            for query, lang, key, at, visit, ticket in rows
+            SearchClick(query, lang, str(key), as_utc(at), visit, bool(ticket), int(position or 1))
+            for query, lang, key, at, visit, ticket, position in rows
         ]
 
     def content_gap(self, query: str, lang: str, ticket_id: int | None = None) -> None:

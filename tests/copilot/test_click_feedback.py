@@ -31,6 +31,7 @@ class Click:
     at: datetime
     visit_id: str | None
     ticket_followed: bool = False
+    position: int = 1
 
 
 def clicks(article: str, visits: int, query: str = "refund late", days_ago: float = 0, **kw: object) -> list[Click]:

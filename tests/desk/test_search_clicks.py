@@ -43,9 +43,9 @@ def test_clicked_searches_say_whether_the_visit_then_wrote_a_ticket(desk: Desk) 
     events.click(later, "en/apple-pay", 1, "later")
 
     found = events.search_clicks(since=utcnow() - timedelta(days=180))
-    summary = {(c.visit_id, c.article_key, c.ticket_followed) for c in found}
-    assert summary == {("happy", "en/refund-timing", False), ("stuck", "en/returns", True),
-                       ("later", "en/apple-pay", False)}
+    summary = {(c.visit_id, c.article_key, c.ticket_followed, c.position) for c in found}
+    assert summary == {("happy", "en/refund-timing", False, 2), ("stuck", "en/returns", True, 1),
+                       ("later", "en/apple-pay", False, 1)}
     assert all(c.at.tzinfo is not None and c.lang == "en" for c in found)
     assert [c.visit_id for c in found] == ["later", "stuck", "happy"]  # newest first
     assert len(events.search_clicks(since=utcnow() - timedelta(days=500), limit=2)) == 2
