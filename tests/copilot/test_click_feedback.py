@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -100,6 +100,24 @@ def test_a_boost_reorders_near_ties_but_not_a_weak_match_past_a_strong_one() -> 
     assert reorder(ranked, {}, "public") is ranked
     fallback_first = result(hit("x", 0.5, fallback=True, lang="ar"), hit("a", 0.20), hit("b", 0.19))
     assert [h.id for h in reorder(fallback_first, {"en/b": MAX_BOOST}, "public").results] == ["x", "b", "a"]
+
+
+def test_a_click_further_down_the_page_says_more_than_one_on_the_first_result() -> None:
+    first = clicks("en/top", 5) + [replace(c, article_key="en/third", position=1) for c in clicks("en/third", 5)]
+    lower = clicks("en/top", 5) + [replace(c, position=3) for c in clicks("en/third", 5)]
+    even = learn(first, NOW, POLICY)("refund late", "en")
+    assert even["en/third"] == even["en/top"]
+    deeper = learn(lower, NOW, POLICY)("refund late", "en")
+    assert deeper["en/third"] > even["en/third"] and deeper["en/top"] < even["en/top"]
+    unbiased = learn(lower, NOW, FeedbackPolicy(min_visits=3, position_bias=0))("refund late", "en")
+    assert unbiased["en/third"] == unbiased["en/top"]
+
+
+def test_results_from_another_language_reorder_among_themselves_but_never_pass_ours() -> None:
+    only_elsewhere = result(hit("a", 0.20, fallback=True, lang="ar"), hit("b", 0.19, fallback=True, lang="ar"))
+    assert [h.id for h in reorder(only_elsewhere, {"ar/b": 0.1}, "public").results] == ["b", "a"]
+    mixed = result(hit("ours", 0.20), hit("theirs", 0.19, fallback=True, lang="ar"))
+    assert [h.id for h in reorder(mixed, {"ar/theirs": MAX_BOOST}, "public").results] == ["ours", "theirs"]
 
 
 def test_an_internal_article_is_never_lifted_for_the_public() -> None:
