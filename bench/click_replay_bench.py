@@ -93,6 +93,14 @@ class Tally:
         self.worse += on < off
         self.queries.add(key)
 
+    def merge(self, other: Tally, seed: int) -> None:
+        self.searches += other.searches
+        self.mrr_off += other.mrr_off
+        self.mrr_on += other.mrr_on
+        self.better += other.better
+        self.worse += other.worse
+        self.queries |= {f"{seed}:{key}" for key in other.queries}
+
     def row(self) -> dict:
         n = max(self.searches, 1)
         return {
@@ -222,9 +230,9 @@ def score(
     return out
 
 
-def gaps(sessions: list[Session], search: Searches, learned_keys: set[tuple[str, str]]) -> dict[str, dict]:
+def gaps(sessions: list[Session], search: Searches, learned_keys: set[tuple[str, str]]) -> dict[str, dict[str, float]]:
     """For the seen queries whose labelled article is not first: how far its score is below the first
-    result's (first / its score): what a capped multiplier can and cannot close."""
+    result's (first / its score), per language and query: what a capped multiplier can close."""
     ratios: dict[str, dict[str, float]] = defaultdict(dict)
     for session in sessions:
         row = session.row
@@ -234,6 +242,10 @@ def gaps(sessions: list[Session], search: Searches, learned_keys: set[tuple[str,
         found = [h for h in result.results[:10] if h.id in row["relevant"]]
         if found and found[0] is not result.results[0] and found[0].score > 0:
             ratios[row["lang"]][query_key(session.typed)] = result.results[0].score / found[0].score
+    return ratios
+
+
+def gap_summary(ratios: dict[str, dict[tuple[int, str], float]]) -> dict[str, dict]:
     out = {}
     for lang, by_query in sorted(ratios.items()):
         values = sorted(by_query.values())
@@ -247,49 +259,62 @@ def gaps(sessions: list[Session], search: Searches, learned_keys: set[tuple[str,
 
 
 def replay(domain: Domain, engine: Engine, args: argparse.Namespace) -> dict:
-    rng = random.Random(args.seed)
+    """Every seed's log learned and scored; the tallies pooled over the seeds (which queries become
+    head queries is the seed's draw, and moves one seed's figures a lot)."""
     rows = load_queries(domain.queries, None)
-    sessions = simulate(rows, args.sessions, args.days, rng)
     search = Searches(engine)
     started = time.perf_counter()
-    clicks = log_clicks(sessions, search, args.noise, rng)
-    split = args.days * args.learn_share
-    now = START + timedelta(days=split)
-    learning = [c for c in clicks if c.at < now] + spam([s for s in sessions if s.day < split], search, rng)
-    later = [s for s in sessions if s.day >= split]
-    learned_keys = {(c.lang, query_key(c.query)) for c in learning}
-    report: dict = {
-        "sessions": len(sessions),
-        "clicks": len(clicks),
-        "learning_clicks": len(learning),
-        "distinct_searches": len(search.cache),
-    }
     default = FeedbackPolicy(half_life_days=args.half_life, min_visits=args.min_visits)
-    table = learn(learning, now, default)
-    report["boosts"] = len(table)
-    report["default"] = {
-        lang: {part: tally.row() for part, tally in parts.items()}
-        for lang, parts in score(later, search, table, learned_keys).items()
+    policies = {
+        f"min_visits={v} cap={cap} bias={bias}": FeedbackPolicy(args.half_life, v, cap, bias)
+        for v in (1, 3, 5) for cap in (0.1, 0.2, 0.3, 0.4) for bias in (0.0, 1.0)
     }
-    sweep = {}
-    for min_visits in (1, 3, 5):
-        for cap in (0.1, 0.2, 0.3, 0.4):
-            for bias in (0.0, 0.5, 1.0):
-                policy = FeedbackPolicy(args.half_life, min_visits, cap, bias)
-                tallies = score(later, search, learn(learning, now, policy), learned_keys)
-                sweep[f"min_visits={min_visits} cap={cap} bias={bias}"] = {
-                    lang: parts["all"].row() for lang, parts in tallies.items()
-                }
-    report["sweep"] = sweep
-    report["gaps"] = gaps(later, search, learned_keys)
-    report["seconds"] = round(time.perf_counter() - started, 1)
-    return report
+    pooled: dict[str, dict[str, Tally]] = defaultdict(lambda: defaultdict(Tally))
+    swept: dict[str, dict[str, Tally]] = defaultdict(lambda: defaultdict(Tally))
+    per_seed: list[dict] = []
+    counts = {"sessions": 0, "clicks": 0, "learning_clicks": 0, "boosts": 0}
+    ratios: dict[str, dict[tuple[int, str], float]] = defaultdict(dict)
+    for seed in range(args.seed, args.seed + args.seeds):
+        rng = random.Random(seed)
+        sessions = simulate(rows, args.sessions, args.days, rng)
+        clicks = log_clicks(sessions, search, args.noise, rng)
+        split = args.days * args.learn_share
+        now = START + timedelta(days=split)
+        learning = [c for c in clicks if c.at < now] + spam([s for s in sessions if s.day < split], search, rng)
+        later = [s for s in sessions if s.day >= split]
+        learned_keys = {(c.lang, query_key(c.query)) for c in learning}
+        table = learn(learning, now, default)
+        counts["sessions"] += len(sessions)
+        counts["clicks"] += len(clicks)
+        counts["learning_clicks"] += len(learning)
+        counts["boosts"] += len(table)
+        tallies = score(later, search, table, learned_keys)
+        per_seed.append({lang: parts["all"].row() for lang, parts in tallies.items()})
+        for lang, parts in tallies.items():
+            for part, tally in parts.items():
+                pooled[lang][part].merge(tally, seed)
+        for name, policy in policies.items():
+            for lang, parts in score(later, search, learn(learning, now, policy), learned_keys).items():
+                swept[name][lang].merge(parts["all"], seed)
+        for lang, by_query in gaps(later, search, learned_keys).items():
+            ratios[lang].update({(seed, key): ratio for key, ratio in by_query.items()})
+    return {
+        **counts,
+        "seeds": args.seeds,
+        "distinct_searches": len(search.cache),
+        "default": {lang: {part: t.row() for part, t in parts.items()} for lang, parts in pooled.items()},
+        "per_seed": per_seed,
+        "sweep": {name: {lang: t.row() for lang, t in langs.items()} for name, langs in swept.items()},
+        "gaps": gap_summary(ratios),
+        "seconds": round(time.perf_counter() - started, 1),
+    }
 
 
 def print_report(name: str, report: dict) -> None:
     print(
-        f"\n{name}: {report['sessions']} sessions, {report['clicks']} clicks ({report['learning_clicks']} "
-        f"learned from, spam included), {report['boosts']} boosts, {report['distinct_searches']} distinct searches"
+        f"\n{name}, {report['seeds']} logs pooled: {report['sessions']} sessions, {report['clicks']} clicks "
+        f"({report['learning_clicks']} learned from, spam included), {report['boosts']} boosts, "
+        f"{report['distinct_searches']} distinct searches"
     )
     print(f"{'lang':4} {'queries':15} {'searches':>8} {'distinct':>8} {'MRR off':>8} {'MRR on':>8} {'delta':>7} "
           f"{'better':>6} {'worse':>6}")
@@ -302,6 +327,9 @@ def print_report(name: str, report: dict) -> None:
                 f"{lang:4} {part:15} {r['searches']:>8} {r['distinct_queries']:>8} {r['mrr@10_off']:>8.3f} "
                 f"{r['mrr@10_on']:>8.3f} {r['mrr@10_on'] - r['mrr@10_off']:>+7.3f} {r['better']:>6} {r['worse']:>6}"
             )
+    for lang in sorted(report["default"]):
+        deltas = [seed[lang]["mrr@10_on"] - seed[lang]["mrr@10_off"] for seed in report["per_seed"] if lang in seed]
+        print(f"{lang}: MRR@10 change per log (all later searches): {', '.join(f'{d:+.3f}' for d in deltas)}")
     for lang, g in report["gaps"].items():
         print(
             f"{lang}: seen queries with the labelled article below first: {g['queries']}; first's score / its score: "
@@ -325,7 +353,8 @@ def main() -> None:
     parser.add_argument("--noise", type=float, default=0.15, help="P(click | examined, not relevant)")
     parser.add_argument("--half-life", type=float, default=FeedbackPolicy().half_life_days)
     parser.add_argument("--min-visits", type=int, default=FeedbackPolicy().min_visits)
-    parser.add_argument("--seed", type=int, default=18)
+    parser.add_argument("--seed", type=int, default=18, help="the first seed")
+    parser.add_argument("--seeds", type=int, default=5, help="logs simulated (seeds seed, seed+1, ...), pooled")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     figures: dict = {"settings": {k: v for k, v in vars(args).items() if k != "json"}}
