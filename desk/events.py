@@ -154,6 +154,7 @@ class AgentChoice:
     lang: str
     article_key: str
 
+
 @dataclass(frozen=True)
 class SearchClick:
     """A search that led to a click on a result, and whether the same visit then opened a ticket:
