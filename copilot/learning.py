@@ -72,8 +72,10 @@ class LearnedBoosts:
 def rerank(passages: Sequence[SearchHit], boosts: Mapping[str, float]) -> list[SearchHit]:
     """Boosted passages move up past those their lifted score (score x (1 + boost)) now beats.
 
-    Nothing else moves, and nothing passes a cross-language fallback placed first on purpose
-    (its score is on another scale).
+    Nothing else moves, and a passage passes only passages on its own score scale: a same-language
+    one never passes a cross-language fallback (placed first on purpose, its score on another
+    scale), nor a fallback a same-language one; fallbacks reorder among themselves (a help center
+    whose articles are all in another language answers with fallbacks only).
     """
     ranked = list(passages)
     for hit in list(ranked):
@@ -83,7 +85,11 @@ def rerank(passages: Sequence[SearchHit], boosts: Mapping[str, float]) -> list[S
         lifted = replace(hit, score=hit.score * (1 + boost))
         position = ranked.index(hit)
         target = position
-        while target > 0 and not ranked[target - 1].locale_fallback and ranked[target - 1].score < lifted.score:
+        while (
+            target > 0
+            and ranked[target - 1].locale_fallback == lifted.locale_fallback
+            and ranked[target - 1].score < lifted.score
+        ):
             target -= 1
         ranked.pop(position)
         ranked.insert(target, lifted)

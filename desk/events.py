@@ -19,9 +19,9 @@ import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, aliased
 
@@ -34,6 +34,8 @@ from desk.models import (
     Deflection,
     SearchEvent,
     SuggestionEvent,
+    Ticket,
+    as_utc,
     utcnow,
 )
 from desk.tickets import InputError
@@ -151,6 +153,21 @@ class AgentChoice:
     query: str
     lang: str
     article_key: str
+
+
+@dataclass(frozen=True)
+class SearchClick:
+    """A search that led to a click on a result, and whether the same visit then opened a ticket:
+    what `copilot.click_feedback` learns from (a click not followed by a ticket answered the query)."""
+
+    query: str
+    lang: str
+    article_key: str
+    at: datetime  # when the search was made
+    visit_id: str | None
+    ticket_followed: bool
+    position: int  # the clicked result's rank on the page (1 = first)
+
 
 class Events:
     def __init__(self, db: Database) -> None:
@@ -278,6 +295,33 @@ class Events:
             if (ticket_id, key) not in choices and details.get("query"):
                 choices[(ticket_id, key)] = AgentChoice(details["query"], details.get("lang", ""), key)
         return list(choices.values())
+
+    def search_clicks(self, since: datetime, limit: int = 100_000) -> list[SearchClick]:
+        """Searches since `since` that a visit clicked a result of, newest first, `limit` at most;
+        `ticket_followed` when that visit created a ticket at or after the search."""
+        followed = (
+            exists()
+            .where(Ticket.visit_id == SearchEvent.visit_id, Ticket.created_at >= SearchEvent.created_at)
+            .correlate(SearchEvent)
+        )
+        with self.db.session() as session:
+            rows = session.execute(
+                select(
+                    SearchEvent.query, SearchEvent.lang, SearchEvent.clicked_article, SearchEvent.created_at,
+                    SearchEvent.visit_id, followed, SearchEvent.clicked_position,
+                )
+                .where(
+                    SearchEvent.clicked_article.is_not(None),
+                    SearchEvent.visit_id.is_not(None),
+                    SearchEvent.created_at >= since,
+                )
+                .order_by(SearchEvent.id.desc())
+                .limit(limit)
+            ).all()
+        return [
+            SearchClick(query, lang, str(key), as_utc(at), visit, bool(ticket), int(position or 1))
+            for query, lang, key, at, visit, ticket, position in rows
+        ]
 
     def content_gap(self, query: str, lang: str, ticket_id: int | None = None) -> None:
         """One gap per ticket however often its page is opened (the copilot re-answers each time)."""

@@ -201,6 +201,18 @@ class Settings:
     auto_close_days: int = setting(
         4, "KB_AUTO_CLOSE_DAYS", "solved tickets close (final: a reply then starts a follow-up) after this many days"
     )
+    click_feedback: bool = setting(
+        False, "KB_CLICK_FEEDBACK",
+        "`on`: results customers clicked for a query (with no ticket after it in that visit) rank a little higher "
+        "for it (capped, decayed; `kb clicks refresh` or the worker learns them). Search evaluation never uses it",
+    )
+    click_half_life_days: float = setting(
+        30.0, "KB_CLICK_HALF_LIFE_DAYS", "a click's weight halves every this many days"
+    )
+    click_min_visits: int = setting(
+        3, "KB_CLICK_MIN_VISITS", "distinct visits that must click an article for a query before it is lifted",
+        parse=lambda raw: _positive_int("KB_CLICK_MIN_VISITS", raw),
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:

@@ -25,6 +25,7 @@ from webapp import state, visits
 from webapp.audience import requester_audience
 from webapp.help import article_tags, complete_query, record
 from webapp.openapi import OPENAPI
+from webapp.search_feedback import with_click_feedback
 from webapp.security import (
     API_BAD_TOKEN_LIMIT,
     API_IP_LIMIT,
@@ -114,6 +115,7 @@ def search():
         )
     except QueryError as exc:
         return error(str(exc))
+    result = with_click_feedback(result, requester_audience())  # KB_CLICK_FEEDBACK: what customers clicked
     body = result.as_json(hit_url)
     if request.args.get("complete") == "1":  # the site's box: the order its results page will show
         shown, more = split_at_floor(result.results)

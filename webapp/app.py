@@ -15,6 +15,7 @@ from kb.catalog import Catalog
 from kb.settings import Settings
 from webapp.formatting import init_formatting
 from webapp.i18n import init_babel
+from webapp.search_feedback import stored_click_boosts
 from webapp.security import (
     CONTENT_SECURITY_POLICY,
     SafeJSONProvider,
@@ -44,6 +45,7 @@ def wire(app: Flask, settings: Settings, engine: Engine, desk: Desk) -> None:
         app.extensions["catalog"] = Catalog(settings)
         app.extensions["desk"] = desk
         app.extensions["suggester"] = agent_suggester(engine, desk)  # the one the worker's advice pass uses
+        app.extensions["click_feedback"] = stored_click_boosts(settings)  # None unless KB_CLICK_FEEDBACK
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None, desk: Desk | None = None) -> Flask:

@@ -310,5 +310,9 @@ from webapp.mail_commands import mail_command  # noqa: E402 - registered after t
 
 main.add_command(mail_command, "mail")
 
+from webapp.click_commands import clicks_command  # noqa: E402 - registered after the group exists
+
+main.add_command(clicks_command, "clicks")
+
 if __name__ == "__main__":
     main()

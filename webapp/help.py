@@ -36,6 +36,7 @@ from kb.render import RenderedArticle, render_markdown
 from webapp import state, visits
 from webapp.audience import requester_audience
 from webapp.forms import ContactForm, FeedbackForm, ReplyForm
+from webapp.search_feedback import with_click_feedback
 from webapp.security import CONTACT_LIMIT, FEEDBACK_LIMIT, SEARCH_LIMIT, SEARCH_PAGE_LIMIT, limiter
 from webapp.theme import current_theme
 
@@ -200,10 +201,11 @@ def search(lang: str) -> str:
 
 
 def run_search(query: str, lang: str, category: str = "") -> SearchResult:
-    return state.engine().retriever.search(
-        query, lang=lang, limit=MAX_RESULTS, audience=requester_audience(),
-        categories=[category] if category else None,
+    audience = requester_audience()
+    result = state.engine().retriever.search(
+        query, lang=lang, limit=MAX_RESULTS, audience=audience, categories=[category] if category else None,
     )
+    return with_click_feedback(result, audience)  # KB_CLICK_FEEDBACK: what customers clicked for it
 
 
 def complete_query(query: str, lang: str) -> str | None:

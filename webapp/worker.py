@@ -138,11 +138,19 @@ def auto_close_pass(ctx: WorkerContext) -> int:
     return close_solved_tickets(ctx.desk, ctx.settings)
 
 
+def click_feedback_pass(ctx: WorkerContext) -> int:
+    """Relearn what customers' clicks lift (`KB_CLICK_FEEDBACK`), at most every ten minutes."""
+    from webapp.search_feedback import refresh_click_feedback
+
+    return refresh_click_feedback(ctx.desk, ctx.settings)
+
+
 JOBS: list[Job] = [
     Job("git-sync", git_sync_pass, every_s=0.2),  # an idle pass reads one small file: poll often, publish fast
     Job("mail", mail_pass, every_s=5.0),
     Job("advice", advice_pass, every_s=2.0),
     Job("auto-close", auto_close_pass, every_s=600.0),
+    Job("click-feedback", click_feedback_pass, every_s=60.0),  # a no-op while off or fresh
 ]
 
 
