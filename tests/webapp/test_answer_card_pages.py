@@ -28,6 +28,7 @@ def test_a_clear_question_shows_its_answer_first_with_the_steps_and_a_link(clien
     assert "<ol><li>Make sure you&#39;ve added a Visa, Mastercard or mada card to the Wallet app.</li>" in card
     assert 'href="/en/articles/apple-pay#pay-with-apple-pay"' in card and "Read the whole article" in card
     assert "Did this answer your question?" in card and 'name="csrf_token"' in card
+    assert '<form class="answer-vote" method="post" action="/en/answer/feedback">' in card
     assert 'name="article" value="en/apple-pay"' in card and 'name="source" value="search"' in card
 
 
