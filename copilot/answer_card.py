@@ -97,6 +97,7 @@ _LEAD_INS = frozenset(("so", "and", "but", "please", "hi", "hello", "و"))
 _STEP = re.compile(r"^\d+\.\s+")
 _STEPS = re.compile(r"^\d+\.\s", re.MULTILINE)
 _BULLET = re.compile(r"^[-•]\s+")
+_ROW = " | "
 _CITATION = re.compile(r"\[(\d+)\]")
 _CITED = re.compile(r"\s*\[\d+\]")  # a citation and the space before it, taken out of the shown text
 _URL = re.compile(r"https?://|www\.", re.IGNORECASE)
@@ -117,10 +118,10 @@ class ChatModel(Protocol):
 
 @dataclass(frozen=True)
 class Block:
-    """A run of the card's lines: prose, numbered steps (shown as an ordered list) or list items."""
+    """A run of the card's lines: prose, numbered steps (an ordered list), list items or table rows."""
 
-    kind: Literal["text", "steps", "items"]
-    lines: tuple[str, ...]
+    kind: Literal["text", "steps", "items", "rows"]
+    lines: tuple[str, ...]  # for "rows", cells joined by " | ", the table's header row first
 
 
 @dataclass(frozen=True)
@@ -181,17 +182,20 @@ def reads_as_question(query: str) -> bool:
 
 def blocks(text: str) -> tuple[Block, ...]:
     """A section's plain text (copilot.drafts.section_text) as blocks: "1. ..." lines become steps,
-    "- ..." lines items, the rest prose; numbering is the list's, so a renumbered copy is never shown."""
+    "- ..." lines items, "a | b" lines table rows (kb.parsing writes a table's rows so, header
+    first), the rest prose; numbering is the list's, so a renumbered copy is never shown."""
     out: list[Block] = []
     for line in text.split("\n"):
         line = line.strip()
         if not line:
             continue
-        kind: Literal["text", "steps", "items"] = "text"
+        kind: Literal["text", "steps", "items", "rows"] = "text"
         if _STEP.match(line):
             kind, line = "steps", _STEP.sub("", line)
         elif _BULLET.match(line):
             kind, line = "items", _BULLET.sub("", line)
+        elif _ROW in line:
+            kind = "rows"
         if out and out[-1].kind == kind and kind != "text":
             out[-1] = Block(kind, (*out[-1].lines, line))
         else:

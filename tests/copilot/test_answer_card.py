@@ -50,12 +50,14 @@ def test_keywords_and_statements_are_not_questions(query: str) -> None:
 
 
 def test_blocks_keep_steps_whole_and_in_order() -> None:
-    found = blocks("Before you start:\n1. Open the order.\n2. Tap Return items.\n- a note\n- another\nDone.")
+    found = blocks("Before you start:\n1. Open the order.\n2. Tap Return items.\n- a note\n- another\nDone.\n"
+                   "Method | Time\nmada | 3-7 days")
     assert found == (
         Block("text", ("Before you start:",)),
         Block("steps", ("Open the order.", "Tap Return items.")),
         Block("items", ("a note", "another")),
         Block("text", ("Done.",)),
+        Block("rows", ("Method | Time", "mada | 3-7 days")),
     )
 
 

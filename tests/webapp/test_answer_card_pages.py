@@ -44,6 +44,7 @@ def test_the_arabic_page_shows_an_arabic_card_with_arabic_labels(client: FlaskCl
     assert "هل أجاب هذا عن سؤالك؟" in card and "اقرأ المقالة كاملة" in card
     assert '<div class="answer-body" lang="ar" dir="rtl">' in card
     assert 'href="/ar/articles/refund-timing#' in card
+    assert '<th scope="col">طريقة الدفع</th>' in card and "<td>mada</td>" in card  # the table, as a table
 
 
 def test_an_untranslated_answer_is_labelled_as_the_english_article(client: FlaskClient) -> None:

@@ -46,6 +46,15 @@
     body.appendChild(title);
     card.blocks.forEach(function (block) {
       if (block.kind === "text") { block.lines.forEach(function (line) { body.appendChild(el("p", null, line)); }); return; }
+      if (block.kind === "rows") {
+        var wrap = el("div", "answer-table"), table = el("table"), head = el("thead"), rows = el("tbody"), top = el("tr");
+        block.lines[0].split(" | ").forEach(function (cell) { var th = el("th", null, cell); th.scope = "col"; top.appendChild(th); });
+        head.appendChild(top);
+        block.lines.slice(1).forEach(function (line) {
+          var tr = el("tr"); line.split(" | ").forEach(function (cell) { tr.appendChild(el("td", null, cell)); }); rows.appendChild(tr);
+        });
+        table.appendChild(head); table.appendChild(rows); wrap.appendChild(table); body.appendChild(wrap); return;
+      }
       var list = el(block.kind === "steps" ? "ol" : "ul");
       block.lines.forEach(function (line) { list.appendChild(el("li", null, line)); });
       body.appendChild(list);
