@@ -63,11 +63,16 @@ def measure(engine: Engine, rows: list[dict], labels: dict[tuple[str, str], set[
         result = engine.retriever.search(row["query"], lang=row["lang"], limit=10)
         started = time.perf_counter()
         decision = cards.answer(result)
-        timings.append((time.perf_counter() - started) * 1000)
+        if "coverage" in decision.signals:  # the full path: the article's sections ranked and read
+            timings.append((time.perf_counter() - started) * 1000)
         sections = labels.get((row["lang"], row["query"]))
         outcome = verdict(decision, row, sections)
         question = reads_as_question(row["query"])
         c = per_lang.setdefault(row["lang"], Counter())
+        kind = row.get("kind", "")
+        c[f"kind:{kind}:queries"] += 1
+        c[f"kind:{kind}:cards"] += decision.card is not None
+        c[f"kind:{kind}:right"] += outcome in ("right", "right_article")
         if row["relevant"]:
             c["answerable"] += 1
             c["answerable_questions"] += question
@@ -104,8 +109,14 @@ def measure(engine: Engine, rows: list[dict], labels: dict[tuple[str, str], set[
             "out_of_scope": c["out_of_scope"],
             "out_of_scope_with_card": _share(c["oos_cards"], c["out_of_scope"]),
             "reasons": {k.split(":", 1)[1]: v for k, v in sorted(c.items()) if k.startswith("reason:")},
+            "by_kind": {
+                k.split(":")[1]: f"{c[k]} queries, {c[k.replace(':queries', ':cards')]} cards, "
+                f"{c[k.replace(':queries', ':right')]} right"
+                for k in sorted(c) if k.startswith("kind:") and k.endswith(":queries")
+            },
         }
     report["card_ms_median"] = round(statistics.median(timings), 2) if timings else None
+    report["card_ms_decisions"] = len(timings)
     return report
 
 
@@ -114,7 +125,8 @@ def _share(part: int, whole: int) -> float | None:
 
 
 def print_report(name: str, report: dict) -> None:
-    print(f"\n{name}: card decision median {report['card_ms_median']} ms (after search)")
+    print(f"\n{name}: card decision median {report['card_ms_median']} ms after search, over the "
+          f"{report['card_ms_decisions']} queries that reached the section ranking")
     print("lang | answerable: card (all / questions) | cards | article precision | section precision (labelled) "
           "| out of scope with card")
     for lang, r in report.items():
@@ -125,6 +137,7 @@ def print_report(name: str, report: dict) -> None:
               f"({r['labelled_cards']} cards of {r['labelled_queries']} labelled) | {r['out_of_scope_with_card']} of "
               f"{r['out_of_scope']}")
         print(f"     reasons: {r['reasons']}")
+        print(f"     by kind (right = labelled section, or relevant article when unlabelled): {r['by_kind']}")
 
 
 def main() -> None:

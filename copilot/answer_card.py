@@ -66,9 +66,11 @@ Reason = Literal[
 SPLIT_RATIO = {"plain": 0.85, "dialect": 0.85, "mixed": 0.85}
 # Condition 4: the chosen section's share of the question's terms (copilot.section_choice: words in
 # the heading count double, so a section titled with the question's words scores above 1). Below
-# 0.9 the wrong-section share of cards doubled on the dev set. Dialect and mixed-script questions
-# share fewer words with the MSA or English article than plain ones do for the same answer.
-MIN_COVERAGE = {"plain": 0.9, "dialect": 0.7, "mixed": 0.7}
+# 0.9 the wrong-section share of cards doubled on the dev set. Per kind of query: dialect and
+# mixed-script questions share fewer words with the MSA or English sections, but a lower floor for
+# them (0.7) let wrong sections through at the same rate as right ones (a dialect word matches a
+# neighbouring section as readily), so they keep the plain floor and get fewer cards.
+MIN_COVERAGE = {"plain": 0.9, "dialect": 0.9, "mixed": 0.9}
 # ... and the article's next section must not rank as high: at or above this share of the chosen
 # section's fused score the two are a coin toss (a "how do I" question choosing steps excepted).
 SECTION_SPLIT_RATIO = 0.95
