@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from typing import cast
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, request, url_for
 from flask_babel import gettext
 from wtforms import HiddenField
 
-from copilot.answer_card import AnswerCard, AnswerCards, CardDecision
-from copilot.model_drafters import CitingModelDrafter
+from copilot.answer_card import AnswerCard, AnswerCards, CardDecision, ChatModel
 from copilot.retrieval import SearchResult
 from webapp import state, visits
 from webapp.forms import LocalizedForm, at_most
@@ -46,7 +46,8 @@ def answer_cards() -> AnswerCards:
     cards = current_app.extensions.get("answer_cards")
     if cards is None:
         engine = state.engine()
-        model = engine.drafter if isinstance(engine.drafter, CitingModelDrafter) else None
+        # The model drafters (copilot.model_drafters) expose `complete`; the grounded drafter has no model.
+        model = cast(ChatModel, engine.drafter) if callable(getattr(engine.drafter, "complete", None)) else None
         cards = current_app.extensions["answer_cards"] = AnswerCards(engine.retriever, model=model)
     return cards
 

@@ -4,13 +4,18 @@ the real app over the indexed slice (real models, qdrant-edge, SQLite)."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from flask import Flask
 from flask.testing import FlaskClient
 
+from copilot.engine import Engine
+from copilot.model_drafters import build_drafter
 from desk.models import AnswerFeedback, SearchEvent
+from tests.copilot.test_model_drafters import Stub, stub  # noqa: F401
 from tests.webapp.conftest import csrf
 from tests.webapp.test_help_site import rows
+from webapp import create_app
 
 QUESTION = "how do I pay with Apple Pay?"
 
@@ -111,3 +116,19 @@ def test_an_agent_on_the_site_never_gets_internal_text_in_a_card(agent: FlaskCli
             assert "refund-approval-limits" not in card_html(page)
         body = agent.get("/api/v1/answer", query_string={"q": query, "lang": "en"}).get_json()
         assert body["answer"] is None or body["answer"]["article"] != "refund-approval-limits"
+
+
+def test_with_a_model_configured_the_card_is_written_by_it_and_checked(indexed: Engine, stub: Stub) -> None:  # noqa: F811
+    """KB_LLM_URL set: the engine's drafter is the OpenAI-compatible one, here a loopback stub."""
+    indexed.__dict__["drafter"] = build_drafter(replace(indexed.settings, llm_url=stub.url))
+    client = create_app(engine=indexed).test_client()
+    stub.reply = "Add a card to the Wallet app, then choose Apple Pay at checkout [1]."
+    answer = client.get("/api/v1/answer", query_string={"q": QUESTION, "lang": "en"}).get_json()["answer"]
+    assert answer["generated_by"] == "openai-compatible"
+    assert answer["text"] == "Add a card to the Wallet app, then choose Apple Pay at checkout."
+    assert "Pay with Apple Pay" in stub.requests[0]["messages"][1]["content"]
+    page = client.get("/en/search", query_string={"q": QUESTION}).get_data(as_text=True)  # the same card, cached
+    assert "Written automatically from the article." in card_html(page) and len(stub.requests) == 1
+    stub.reply = "Choose Apple Pay at checkout, see https://elsewhere.example [1]."
+    other = client.get("/api/v1/answer", query_string={"q": "how can I pay with Apple Pay?", "lang": "en"}).get_json()
+    assert other["answer"]["generated_by"] == "extractive"  # a link of its own: the extractive card instead
