@@ -1,25 +1,30 @@
 """The answer card: one help-center section shown above the results when it clearly answers a question.
 
-Policy. A card is a promise ("this is your answer"), so it is shown only when four things hold:
+Policy. A card is a promise ("this is your answer"), so it is shown only when five things hold:
 1. search did not abstain and its best result is public (a card never quotes internal text, whoever
    is looking: an agent browsing the site sees the same cards as a customer);
 2. the query reads as a question ("how do I...", "can I...", "كيف...", "هل...", a "?"): a keyword
    query ("refund") asks for a list of articles, not for one answer;
 3. the best article clearly beats the second: its fused score is not within `SPLIT_RATIO` of the
    next article's (two close articles are split evidence, and the list lets the reader choose);
-4. one section of that article covers the question: copilot.section_choice reads the article's
-   sections against the query's own words (shared with the drafts, so both agree on "answering"),
-   and the chosen section must hold at least `MIN_COVERAGE` of the question's terms.
+4. one section of that article stands out: the article's sections are ranked by the same sources
+   search fuses (dense models and BM25, one store query restricted to that article and to public
+   text), a "how do I" question takes the best-ranked section with steps, and otherwise the next
+   section must not score within `SECTION_SPLIT_RATIO` of the first;
+5. that section covers the question: it holds at least `MIN_COVERAGE` of the question's terms as
+   copilot.section_choice counts them (shared with the drafts, so both agree on "answering").
 Anything else is no card, with a named `reason` so callers, logs and the benchmark can tell why.
 
 The card quotes the section itself (extractive, no model): whole lines, steps kept whole and in
 order, cut only at a line boundary when a long section spans several chunks. When the engine's
-drafter can reach a model (copilot.model_drafters.CitingModelDrafter: KB_LLM_URL or KB_LLM_GGUF),
+drafter can reach a model (copilot.model_drafters' `complete()`: KB_LLM_URL or KB_LLM_GGUF),
 the card's text may instead be written by it from the numbered PUBLIC passages only, and is kept
 only when every line cites a given passage, cites nothing else and carries no link of its own; a
 NO_ANSWER reply means no card, any failure means the extractive card.
 
-Thresholds are set per kind of query on the dev set by `bench/answer_bench.py` (see the constants).
+Thresholds were measured per kind of query on the dev set with `bench/answer_bench.py` (see the
+constants). A model-written card is a synchronous call bounded by the model's own timeout
+(KB_LLM_TIMEOUT), cached per query and sections; extractive cards need no model at all.
 No Flask, no URLs, no SQL here: the web layer turns a card into HTML, JSON and links.
 """
 
@@ -53,7 +58,7 @@ Reason = Literal[
     "not_a_question",  # a keyword query: the results list is the answer
     "split",  # two articles score close: the reader chooses
     "not_covered",  # no section of the best article covers the question
-    "split_sections",  # the article's sections are ranked differently by each source: which one answers is unclear
+    "split_sections",  # the article's two best sections score too close: which one answers is unclear
     "model_abstained",  # the configured model said no passage answers (NO_ANSWER)
 ]
 
@@ -107,7 +112,7 @@ _LIST_HEAD = re.compile(r"[:：]\s*$")  # "Follow these steps:" introduces cited
 
 
 class ModelError(RuntimeError):
-    """What a model writer raises when it cannot answer (copilot.model_drafters.DrafterError is one)."""
+    """The model's answer broke a rule of the card (a line without a citation, an unknown passage, a link)."""
 
 
 class ChatModel(Protocol):
