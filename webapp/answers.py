@@ -116,7 +116,9 @@ def feedback(lang: str):  # type: ignore[no-untyped-def]
         visits.visit_id(), generated_by=form.generated_by.data or "extractive", source=source,
     )
     thanks = gettext("Thank you for telling us.")
+    # Not answered: support can help, as after a "no" on an article (the results stay below the card).
+    contact = None if form.helpful.data == "yes" else url_for("help.contact", lang=lang, q=form.query.data or None)
     if _wants_json():
-        return jsonify({"message": thanks})
+        return jsonify({"message": thanks, "contact": contact, "contact_label": gettext("Contact support")})
     flash(thanks, "answer-vote")
     return redirect(back)

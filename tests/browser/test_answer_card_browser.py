@@ -5,6 +5,8 @@ Screenshots: test-artifacts/answer-<lang>-<width>.png and answer-contact.png."""
 
 from __future__ import annotations
 
+from urllib.parse import quote_plus
+
 import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
@@ -65,7 +67,9 @@ def test_the_card_comes_first_passes_axe_and_takes_a_vote(
     url = page.url
     page.get_by_role("button", name="No" if lang == "en" else "لا").click()
     thanks = "Thank you for telling us." if lang == "en" else "شكرًا لإخبارنا."
-    expect(page.locator(".answer-thanks")).to_have_text(thanks)
+    expect(page.locator(".answer-thanks")).to_contain_text(thanks)
+    contact = page.locator(".answer-thanks a")  # not answered: support is offered, with the question
+    expect(contact).to_have_attribute("href", f"/{lang}/contact?q={quote_plus(QUESTIONS[lang], safe='?')}")
     assert page.url == url  # voted in place
     article = "en/apple-pay" if lang == "en" else "ar/refund-timing"
     assert votes(app) == [(article, lang, False, "search")]

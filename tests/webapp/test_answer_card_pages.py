@@ -81,7 +81,9 @@ def test_the_vote_is_recorded_with_the_section_and_the_query(app: Flask, client:
             "source": "search", "csrf_token": csrf(page)}
     json = {"Accept": "application/json"}
     answered = client.post("/en/answer/feedback", data={**form, "helpful": "no"}, headers=json)
-    assert answered.status_code == 200 and answered.get_json() == {"message": "Thank you for telling us."}
+    assert answered.status_code == 200 and answered.get_json() == {
+        "message": "Thank you for telling us.", "contact_label": "Contact support",
+        "contact": "/en/contact?q=how+do+I+pay+with+Apple+Pay?"}
     back = client.post("/en/answer/feedback", data={**form, "helpful": "yes"})
     assert back.status_code == 302
     assert back.headers["Location"].endswith("/en/search?q=how+do+I+pay+with+Apple+Pay?#answer")

@@ -4,6 +4,12 @@
 (function () {
   "use strict";
   var csrf = document.querySelector("meta[name=csrf-token]");
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
 
   document.addEventListener("submit", function (e) {
     var form = e.target;
@@ -18,6 +24,10 @@
       .then(function (answer) {
         var note = document.createElement("p"); note.className = "answer-thanks"; note.setAttribute("role", "status");
         note.textContent = answer.body.message || answer.body.error || "";
+        if (answer.body.contact) {
+          var link = el("a", "contact-link", answer.body.contact_label); link.href = answer.body.contact;
+          note.appendChild(document.createTextNode(" ")); note.appendChild(link);
+        }
         form.replaceWith(note);
       })
       .catch(function () { form.submit(); });
@@ -28,12 +38,6 @@
   if (!slot || !subject || !message) return;
   var labels = JSON.parse(slot.dataset.labels), timer = null, controller = null, last = "";
 
-  function el(tag, cls, text) {
-    var node = document.createElement(tag);
-    if (cls) node.className = cls;
-    if (text !== undefined) node.textContent = text;
-    return node;
-  }
   function hidden(name, value) { var i = el("input"); i.type = "hidden"; i.name = name; i.value = value; return i; }
   function draw(card, query) {
     var section = el("section", "answer-card"); section.id = "answer"; section.setAttribute("aria-labelledby", "answer-title");
