@@ -100,6 +100,11 @@ _OPENERS = frozenset(
     )
 )
 _NEGATED_OPENER = re.compile(r"^\W*(?:(?:so|and|but|please)\s+)*\w+n['’]?t\b", re.IGNORECASE)
+# Asking wherever they stand in English ("employee left, what should I do"); "when" and "where" are
+# left out, they also join clauses ("it crashes when I open it").
+_ASKING = frozenset(("how", "what", "why", "which"))
+# "I want to..." (ابغى / عايز / بدي, read as MSA أريد): a request for how to do it, asked as a wish.
+_WANTS = frozenset(("اريد", "want", "wanna", "need"))
 _LEAD_INS = frozenset(("so", "and", "but", "please", "hi", "hello", "و"))
 _STEP = re.compile(r"^\d+\.\s+")
 _STEPS = re.compile(r"^\d+\.\s", re.MULTILINE)
@@ -173,8 +178,9 @@ class CardDecision:
 
 
 def reads_as_question(query: str) -> bool:
-    """A question mark, an Arabic interrogative anywhere, or a question word first ("do you deliver to
-    Abha", "ينفع ادفع كاش"): English and Arabic, dialect words read as their MSA equivalents."""
+    """A question mark, an interrogative anywhere (Arabic, and English how/what/why/which), a
+    question word first ("do you deliver to Abha", "ينفع ادفع كاش"), or a wish ("ابغى ارجع الطلب",
+    "I want to return it"): English and Arabic, dialect words read as their MSA equivalents."""
     text = query.strip()
     if text.endswith(("?", "؟")):
         return True
@@ -184,7 +190,10 @@ def reads_as_question(query: str) -> bool:
     while words and words[0] in _LEAD_INS:
         words = words[1:]
     negated = _NEGATED_OPENER.match(text) is not None  # "can't remember my login" states a problem
-    return bool(words) and not negated and (words[0] in _OPENERS or "how" in words)
+    if not words or negated:
+        return False
+    wish = words[0] in _WANTS or (len(words) > 1 and words[0] == "i" and words[1] in _WANTS)
+    return words[0] in _OPENERS or wish or any(word in _ASKING for word in words)
 
 
 def blocks(text: str) -> tuple[Block, ...]:

@@ -34,7 +34,8 @@ FEE = replace(HIT, section="Pickup fee", anchor="pickup-fee", text="- Change of 
 @pytest.mark.parametrize(
     "query",
     ["how do I return an item", "can I pay with mada", "do you deliver to Abha?", "كيف ارجع منتج",
-     "الشحن بكام في مصر", "ينفع ادفع كاش للمندوب", "ليه اتخصم مني فلوس مرتين", "so how does the warranty work"],
+     "الشحن بكام في مصر", "ينفع ادفع كاش للمندوب", "ليه اتخصم مني فلوس مرتين", "so how does the warranty work",
+     "employee left the company what should I do with their account", "ابغى ارجع الطلب", "I want to return a lamp"],
 )
 def test_questions_read_as_questions(query: str) -> None:
     assert reads_as_question(query)
