@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, aliased
 from desk.database import Database, StorageUnavailableError
 from desk.models import (
     SUGGESTION_EVENTS,
+    AnswerFeedback,
     ArticleFeedback,
     ArticleView,
     ContentGap,
@@ -219,6 +220,23 @@ class Events:
         if len(comment) > MAX_COMMENT:
             raise InputError("comment", f"is {len(comment):,} characters long; the limit is {MAX_COMMENT:,}")
         row = ArticleFeedback(article_key=article_key, helpful=helpful, comment=comment or None, visit_id=visit_id)
+        self._record(lambda session: session.add(row))
+
+    def answer_feedback(
+        self,
+        article_key: str,
+        anchor: str,
+        query: str,
+        lang: str,
+        helpful: bool,
+        visit_id: str | None,
+        generated_by: str = "extractive",
+        source: str = "search",
+    ) -> None:
+        """A vote on an answer card ("Did this answer your question?"), kept like article votes but
+        with the section and the query it answered, so the content team sees which cards fail whom."""
+        row = AnswerFeedback(article_key=article_key[:300], anchor=anchor[:300], query=query[:600], lang=lang[:8],
+                             helpful=helpful, generated_by=generated_by[:40], source=source[:20], visit_id=visit_id)
         self._record(lambda session: session.add(row))
 
     def view(self, article_key: str, visit_id: str | None) -> None:

@@ -201,6 +201,24 @@ class ArticleFeedback(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
+class AnswerFeedback(Base):
+    """A customer's "Did this answer your question?" on an answer card: which section answered which
+    query, and whether it did. Like article votes, no personal data: a random visit id only."""
+
+    __tablename__ = "answer_feedback"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_key: Mapped[str] = mapped_column(String(300), index=True)
+    anchor: Mapped[str] = mapped_column(String(300), default="")
+    query: Mapped[str] = mapped_column(String(600))
+    lang: Mapped[str] = mapped_column(String(8))
+    helpful: Mapped[bool] = mapped_column(Boolean)
+    generated_by: Mapped[str] = mapped_column(String(40), default="extractive")  # or the model drafter's name
+    source: Mapped[str] = mapped_column(String(20), default="search")  # search | contact
+    visit_id: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
 class ArticleView(Base):
     """An article page shown to a customer; feeds "most viewed" and the ticket's visit context."""
 

@@ -22,6 +22,7 @@ from desk.database import StorageUnavailableError
 from desk.tickets import DuplicateTicketError, InputError, NewTicket
 from indexer.health import health_report
 from webapp import state, visits
+from webapp.answers import card_decision, card_json
 from webapp.audience import requester_audience
 from webapp.help import article_tags, complete_query, record
 from webapp.openapi import OPENAPI
@@ -132,6 +133,24 @@ def search():
         if source == "instant":
             visits.remember_search(result.query, result.lang, len(hits))
     return jsonify(body)
+
+
+@bp.get("/answer")
+@limiter.limit(SEARCH_LIMIT)
+def answer():
+    """`q` (required), `lang` (en|ar, detected when absent): the answer card for a settled question.
+
+    `{"answer": null | {title, section, text, steps?, url, lang, article, anchor, generated_by, ...},
+    "reason": ...}`: null with the reason (abstained, not_a_question, split, ...) when no section
+    clearly answers. For chat widgets and apps; it records nothing (the vote is the site's POST).
+    """
+    try:
+        result = state.engine().retriever.search(
+            request.args.get("q", ""), lang=request.args.get("lang") or None, limit=10, audience=requester_audience()
+        )
+    except QueryError as exc:
+        return error(str(exc))
+    return jsonify(card_json(card_decision(result)))
 
 
 def token_required(view):  # type: ignore[no-untyped-def]

@@ -69,10 +69,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, d
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from webapp import agent, api, help
+    from webapp import agent, answers, api, help
 
     app.register_blueprint(api.bp)
     app.register_blueprint(help.bp)
+    app.register_blueprint(answers.bp)  # the answer card's vote
     app.register_blueprint(agent.bp)
     csrf.exempt(api.bp)  # the JSON API authenticates with bearer tokens, not cookies
     from webapp import hooks

@@ -22,6 +22,7 @@ from flask import (
 from flask_babel import gettext, lazy_gettext
 from markupsafe import Markup
 
+from copilot.answer_card import AnswerCard
 from copilot.completion import complete
 from copilot.head_queries import head_first
 from copilot.result_floor import split_at_floor
@@ -33,7 +34,7 @@ from kb.articles import Article
 from kb.categories import category_info
 from kb.language import detect_language
 from kb.render import RenderedArticle, render_markdown
-from webapp import state, visits
+from webapp import answers, state, visits
 from webapp.audience import requester_audience
 from webapp.forms import ContactForm, FeedbackForm, ReplyForm
 from webapp.search_feedback import with_click_feedback
@@ -196,7 +197,7 @@ def search(lang: str) -> str:
     shown = head_first(shown, result.query, article_tags) if result is not None else shown
     return page(
         "search.html", lang, query=query, result=result, error=error, hits=shown, more=more, category=category,
-        categories=categories, search_id=search_id,
+        categories=categories, search_id=search_id, answer=answers.card_decision(result).card,
     )
 
 
@@ -334,7 +335,19 @@ def contact(lang: str):
             flash(gettext("We received your request. Your reference is %(reference)s.", reference=ticket.reference),
                   "created")
             return redirect(url_for("help.ticket", lang=lang, reference=ticket.reference))
-    return page("contact.html", lang, form=form, about=about), (400 if form.errors else 200)
+    return page("contact.html", lang, form=form, about=about, answer=contact_answer(form.search.data or "", lang)), (
+        400 if form.errors else 200
+    )
+
+
+def contact_answer(query: str, lang: str) -> AnswerCard | None:
+    """The answer card for the search the customer came from, shown above the contact form."""
+    if not query.strip():
+        return None
+    try:
+        return answers.card_decision(run_search(query, lang)).card
+    except QueryError:
+        return None
 
 
 @bp.route("/<lang>/tickets/<reference>", methods=["GET", "POST"])

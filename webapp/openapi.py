@@ -45,6 +45,22 @@ SEARCH_HIT = {
     },
 }
 
+ANSWER_CARD = {
+    "type": "object",
+    "required": ["title", "text", "url", "lang", "article", "anchor", "generated_by"],
+    "properties": {
+        "title": {"type": "string"}, "section": {"type": "string"},
+        "text": {"type": "string", "description": "the section's lines; steps numbered, whole"},
+        "steps": {"type": "array", "items": {"type": "string"}, "description": "present when the answer is steps"},
+        "url": {"type": "string", "description": "absolute link to the section"},
+        "lang": {"type": "string", "description": "the section's language"},
+        "article": {"type": "string"}, "anchor": {"type": "string"},
+        "other_language": {"type": "boolean", "description": "the answer is the other language's article"},
+        "generated_by": {"type": "string", "description": "extractive, or the model that wrote it"},
+        "blocks": {"type": "array", "items": {"type": "object"}},
+    },
+}
+
 OPENAPI: dict[str, Any] = {
     "openapi": "3.0.3",
     "info": {
@@ -55,7 +71,7 @@ OPENAPI: dict[str, Any] = {
     "servers": [{"url": "/"}],
     "components": {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "kb tokens create NAME"}},
-        "schemas": {"Error": ERROR, "SearchHit": SEARCH_HIT},
+        "schemas": {"Error": ERROR, "SearchHit": SEARCH_HIT, "AnswerCard": ANSWER_CARD},
     },
     "paths": {
         "/api/v1/search": {
@@ -79,6 +95,30 @@ OPENAPI: dict[str, Any] = {
                             "fallback_reason": {"type": "string", "nullable": True},
                             "search_id": {"type": "string"},
                             "results": {"type": "array", "items": {"$ref": "#/components/schemas/SearchHit"}},
+                        },
+                    }),
+                    "400": _error("bad query or parameter: the message names it"),
+                    "429": _error("rate limited"),
+                },
+            }
+        },
+        "/api/v1/answer": {
+            "get": {
+                "summary": "The answer card for a question: the public section that clearly answers it, or why none",
+                "parameters": [
+                    {"name": "q", "in": "query", "required": True, "schema": {"type": "string"}},
+                    {"name": "lang", "in": "query", "schema": {"type": "string", "enum": ["en", "ar"]}},
+                ],
+                "responses": {
+                    "200": _json("the card, or null with the reason", {
+                        "type": "object",
+                        "required": ["answer", "reason"],
+                        "properties": {
+                            "answer": {"allOf": [{"$ref": "#/components/schemas/AnswerCard"}], "nullable": True},
+                            "reason": {"type": "string", "enum": [
+                                "answered", "no_results", "abstained", "internal", "not_a_question", "split",
+                                "not_covered", "split_sections", "model_abstained",
+                            ]},
                         },
                     }),
                     "400": _error("bad query or parameter: the message names it"),

@@ -50,6 +50,8 @@ RULES: dict[tuple[str, str], str] = {
     ("reports.index", "GET"): ADMIN,
     ("reports.download", "GET"): ADMIN,
     ("api.search", "GET"): PUBLIC,
+    ("api.answer", "GET"): PUBLIC,
+    ("answers.feedback", "POST"): PUBLIC,  # the answer card's vote: CSRF, like article votes
     ("api.health", "GET"): PUBLIC,
     ("api.openapi", "GET"): PUBLIC,
     ("api.create_ticket", "POST"): TOKEN,

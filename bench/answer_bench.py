@@ -1,0 +1,166 @@
+"""Answer cards on the dev sets: how often a card shows, how often it is the right section, and when it should not.
+
+    PYTHONPATH=. python bench/answer_bench.py
+    PYTHONPATH=. python bench/answer_bench.py --dump            # one line per query: reason, signals, verdict
+    PYTHONPATH=. python bench/answer_bench.py --json out.json
+
+Each query goes through what the results page does: a public search in the query's language, then
+`AnswerCards.answer` (extractive: no model). Figures per domain and language:
+- answerable with a card: answerable queries (a labelled article) that got a card, over all of them
+  and over those that read as questions (the only ones a card is meant for);
+- article precision: cards whose article is one of the query's relevant articles;
+- section precision: over queries labelled in tests/eval/answer_labels.jsonl (the sections that
+  answer them, "article#anchor", anchor empty for the opening), cards whose article AND section are
+  labelled answers: the issue's target is >= 90%;
+- out of scope with a card: queries with no relevant article that still got one (target <= 5%).
+The demo index is var/bench/demo (built by bench/eval_retrieval.py --suite; reused, only changes
+embedded); m365 (var/bench/m365 over var/bench/m365-content) is measured when it is there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from collections import Counter
+from pathlib import Path
+
+from copilot.answer_card import AnswerCards, CardDecision, reads_as_question
+from copilot.engine import Engine
+from kb.settings import Settings
+
+DOMAINS = [
+    ("demo", Path("content"), Path("var/bench/demo"), Path("tests/eval/dev_queries.jsonl")),
+    ("m365", Path("var/bench/m365-content"), Path("var/bench/m365"), Path("tests/eval/m365_queries.jsonl")),
+]
+LABELS = Path("tests/eval/answer_labels.jsonl")
+
+
+def load_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+
+
+def verdict(decision: CardDecision, row: dict, sections: set[str] | None) -> str:
+    """right / wrong_section / wrong_article / out_of_scope (a card for one), or the reason for none."""
+    card = decision.card
+    if card is None:
+        return decision.reason
+    if not row["relevant"]:
+        return "out_of_scope"
+    if card.article not in row["relevant"]:
+        return "wrong_article"
+    if sections is not None and f"{card.article}#{card.anchor}" not in sections:
+        return "wrong_section"
+    return "right" if sections is not None else "right_article"
+
+
+def measure(engine: Engine, rows: list[dict], labels: dict[tuple[str, str], set[str]], dump: bool) -> dict:
+    cards = AnswerCards(engine.retriever)
+    per_lang: dict[str, Counter] = {}
+    timings: list[float] = []
+    for row in rows:
+        result = engine.retriever.search(row["query"], lang=row["lang"], limit=10)
+        started = time.perf_counter()
+        decision = cards.answer(result)
+        if "coverage" in decision.signals:  # the full path: the article's sections ranked and read
+            timings.append((time.perf_counter() - started) * 1000)
+        sections = labels.get((row["lang"], row["query"]))
+        outcome = verdict(decision, row, sections)
+        question = reads_as_question(row["query"])
+        c = per_lang.setdefault(row["lang"], Counter())
+        kind = row.get("kind", "")
+        c[f"kind:{kind}:queries"] += 1
+        c[f"kind:{kind}:cards"] += decision.card is not None
+        c[f"kind:{kind}:right"] += outcome in ("right", "right_article")
+        if row["relevant"]:
+            c["answerable"] += 1
+            c["answerable_questions"] += question
+            c["carded"] += decision.card is not None
+            c["carded_questions"] += decision.card is not None and question
+            c["right_article"] += outcome in ("right", "right_article", "wrong_section")
+            if sections is not None:
+                c["labelled"] += 1
+                c["labelled_cards"] += decision.card is not None
+                c["right_section"] += outcome == "right"
+        else:
+            c["out_of_scope"] += 1
+            c["oos_cards"] += decision.card is not None
+        c[f"reason:{decision.reason}"] += 1
+        if dump:
+            top = result.results[0].key if result.results else "-"
+            signals = " ".join(f"{k}={v:.2f}" for k, v in decision.signals.items())
+            card = f"{decision.card.article}#{decision.card.anchor}" if decision.card else "-"
+            print(f"{row['lang']} {row.get('kind', ''):12} {outcome:14} {signals:30} top={top} card={card} "
+                  f"| {row['query']}")
+    report: dict = {}
+    for lang, c in sorted(per_lang.items()):
+        cards_shown = c["carded"]
+        report[lang] = {
+            "answerable": c["answerable"],
+            "card_share_answerable": _share(c["carded"], c["answerable"]),
+            "card_share_answerable_questions": _share(c["carded_questions"], c["answerable_questions"]),
+            "answerable_questions": c["answerable_questions"],
+            "cards": cards_shown,
+            "article_precision": _share(c["right_article"], cards_shown),
+            "labelled_queries": c["labelled"],
+            "labelled_cards": c["labelled_cards"],
+            "section_precision": _share(c["right_section"], c["labelled_cards"]),
+            "out_of_scope": c["out_of_scope"],
+            "out_of_scope_with_card": _share(c["oos_cards"], c["out_of_scope"]),
+            "reasons": {k.split(":", 1)[1]: v for k, v in sorted(c.items()) if k.startswith("reason:")},
+            "by_kind": {
+                k.split(":")[1]: f"{c[k]} queries, {c[k.replace(':queries', ':cards')]} cards, "
+                f"{c[k.replace(':queries', ':right')]} right"
+                for k in sorted(c) if k.startswith("kind:") and k.endswith(":queries")
+            },
+        }
+    report["card_ms_median"] = round(statistics.median(timings), 2) if timings else None
+    report["card_ms_decisions"] = len(timings)
+    return report
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 3) if whole else None
+
+
+def print_report(name: str, report: dict) -> None:
+    print(f"\n{name}: card decision median {report['card_ms_median']} ms after search, over the "
+          f"{report['card_ms_decisions']} queries that reached the section ranking")
+    print("lang | answerable: card (all / questions) | cards | article precision | section precision (labelled) "
+          "| out of scope with card")
+    for lang, r in report.items():
+        if not isinstance(r, dict):
+            continue
+        print(f"{lang} | {r['card_share_answerable']} of {r['answerable']} / {r['card_share_answerable_questions']} of "
+              f"{r['answerable_questions']} | {r['cards']} | {r['article_precision']} | {r['section_precision']} "
+              f"({r['labelled_cards']} cards of {r['labelled_queries']} labelled) | {r['out_of_scope_with_card']} of "
+              f"{r['out_of_scope']}")
+        print(f"     reasons: {r['reasons']}")
+        print(f"     by kind (right = labelled section, or relevant article when unlabelled): {r['by_kind']}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--dump", action="store_true", help="one line per query")
+    parser.add_argument("--json", type=Path, default=None, help="write the figures here")
+    parser.add_argument("--domains", default="demo,m365")
+    args = parser.parse_args()
+    labels = {(r["lang"], r["query"]): set(r["sections"]) for r in load_jsonl(LABELS)} if LABELS.is_file() else {}
+    figures = {}
+    for name, content, data, queries in DOMAINS:
+        if name not in args.domains.split(",") or not queries.is_file() or not content.is_dir():
+            continue
+        if not (data / "index").is_dir():
+            print(f"{name}: no index in {data} (build it with bench/eval_retrieval.py --suite); skipped")
+            continue
+        with Engine(Settings.from_env(content_dir=content, data_dir=data)) as engine:
+            engine.index(show_progress=False)  # brings a copied index up to date; embeds only changes
+            figures[name] = measure(engine, load_jsonl(queries), labels, args.dump)
+        print_report(name, figures[name])
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2, ensure_ascii=False), "utf-8")
+
+
+if __name__ == "__main__":
+    main()

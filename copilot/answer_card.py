@@ -1,0 +1,427 @@
+"""The answer card: one help-center section shown above the results when it clearly answers a question.
+
+Policy. A card is a promise ("this is your answer"), so it is shown only when five things hold:
+1. search did not abstain and its best result is public (a card never quotes internal text, whoever
+   is looking: an agent browsing the site sees the same cards as a customer);
+2. the query reads as a question ("how do I...", "can I...", "كيف...", "هل...", a "?"): a keyword
+   query ("refund") asks for a list of articles, not for one answer;
+3. the best article clearly beats the second: its fused score is not within `SPLIT_RATIO` of the
+   next article's (two close articles are split evidence, and the list lets the reader choose);
+4. one section of that article stands out: the article's sections are ranked by the same sources
+   search fuses (dense models and BM25, one store query restricted to that article and to public
+   text), a "how do I" question takes the best-ranked section with steps, and otherwise the next
+   section must not score within `SECTION_SPLIT_RATIO` of the first;
+5. that section covers the question: it holds at least `MIN_COVERAGE` of the question's terms as
+   copilot.section_choice counts them (shared with the drafts, so both agree on "answering").
+Anything else is no card, with a named `reason` so callers, logs and the benchmark can tell why.
+
+The card quotes the section itself (extractive, no model): whole lines, steps kept whole and in
+order, cut only at a line boundary when a long section spans several chunks. When the engine's
+drafter can reach a model (copilot.model_drafters' `complete()`: KB_LLM_URL or KB_LLM_GGUF),
+the card's text may instead be written by it from the numbered PUBLIC passages only, and is kept
+only when every line cites a given passage, cites nothing else and carries no link of its own; a
+NO_ANSWER reply means no card, any failure means the extractive card.
+
+Thresholds were measured per kind of query on the dev set with `bench/answer_bench.py` (see the
+constants). A model-written card is a synchronous call bounded by the model's own timeout
+(KB_LLM_TIMEOUT), cached per query and sections; extractive cards need no model at all.
+No Flask, no URLs, no SQL here: the web layer turns a card into HTML, JSON and links.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Literal, Protocol
+
+from copilot.article_sections import ArticleSections
+from copilot.drafts import NO_ANSWER, section_text
+from copilot.expansion import fold
+from copilot.retrieval import LEXICAL, Retriever, SearchHit, SearchResult, query_register
+from copilot.section_choice import asks_how, choose_sections
+from indexer.lexical import SPARSE_VECTOR
+from indexer.stores.base import Hit, PayloadFilter, Source, StoreQuery
+from kb.arabic import dialect_to_msa
+from kb.audience import PUBLIC, visibilities
+
+log = logging.getLogger(__name__)
+
+Reason = Literal[
+    "answered",  # a card
+    "no_results",  # nothing found, or the query could not be searched
+    "abstained",  # search found nothing good enough to show as an answer
+    "internal",  # the best answer is internal: a card would quote it to a customer
+    "not_a_question",  # a keyword query: the results list is the answer
+    "split",  # two articles score close: the reader chooses
+    "not_covered",  # no section of the best article covers the question
+    "split_sections",  # the article's two best sections score too close: which one answers is unclear
+    "model_abstained",  # the configured model said no passage answers (NO_ANSWER)
+]
+
+# Thresholds, from bench/answer_bench.py on the demo dev set (labelled sections of 88 questions,
+# tests/eval/answer_labels.jsonl; figures in bench/RESULTS.md). They trade cards for precision: a
+# wrong card costs more than a missing one, since the results list is still there below it.
+# Condition 3: the second article's fused score as a share of the first's, at or above which the
+# evidence is split. Fused (RRF) scores of one search fall off slowly with rank: a clear winner's
+# runner-up scores 0.6-0.8 of it, close calls 0.9 and more.
+SPLIT_RATIO = {"plain": 0.85, "dialect": 0.85, "mixed": 0.85}
+# Condition 4: the chosen section's share of the question's terms (copilot.section_choice: words in
+# the heading count double, so a section titled with the question's words scores above 1). Below
+# 0.9 the wrong-section share of cards doubled on the dev set. Per kind of query: dialect and
+# mixed-script questions share fewer words with the MSA or English sections, but a lower floor for
+# them (0.7) let wrong sections through at the same rate as right ones (a dialect word matches a
+# neighbouring section as readily), so they keep the plain floor and get fewer cards.
+MIN_COVERAGE = {"plain": 0.9, "dialect": 0.9, "mixed": 0.9}
+# ... and the article's next section must not rank as high: at or above this share of the chosen
+# section's fused score the two are a coin toss (a "how do I" question choosing steps excepted).
+SECTION_SPLIT_RATIO = 0.95
+# "How do I..." questions take the first section with numbered steps among the best few.
+STEPS_WITHIN = 3
+SECTION_POOL = 40  # chunks asked for when ranking one article's sections
+MAX_CARD_CHARS = 1200  # one chunk is at most ~1100 characters: a one-chunk section is shown whole
+MAX_PASSAGES = 3  # numbered passages a model may cite
+GENERATED_CACHE = 512  # model-written cards kept per process (same query, same sections)
+
+# Question words, folded and with dialect read as MSA (ليش -> لماذا, ازاي -> كيف, بكام -> كم). Arabic
+# interrogatives ask wherever they stand ("الشحن بكام في مصر"); English ones and the verbs that open a
+# yes/no question ("can I...", "ينفع ادفع...") only as the first word: "the app crashes when I open it"
+# is not a question. "ما" and "لم" are left out: in dialect they negate ("ما وصلني").
+_INTERROGATIVES = frozenset(fold(dialect_to_msa("هل كيف متى ماذا لماذا كم أين اين")))
+_OPENERS = frozenset(
+    fold(
+        dialect_to_msa(
+            """how what when where why which who can could do does did is are was were will would should may
+            ينفع اقدر أقدر يمكن يمكنني ممكن أي"""
+        )
+    )
+)
+_NEGATED_OPENER = re.compile(r"^\W*(?:(?:so|and|but|please)\s+)*\w+n['’]?t\b", re.IGNORECASE)
+# Asking wherever they stand in English ("employee left, what should I do"); "when" and "where" are
+# left out, they also join clauses ("it crashes when I open it").
+_ASKING = frozenset(("how", "what", "why", "which"))
+# "I want to..." (ابغى / عايز / بدي, read as MSA أريد): a request for how to do it, asked as a wish.
+_WANTS = frozenset(("اريد", "want", "wanna", "need"))
+_LEAD_INS = frozenset(("so", "and", "but", "please", "hi", "hello", "و"))
+_STEP = re.compile(r"^\d+\.\s+")
+_STEPS = re.compile(r"^\d+\.\s", re.MULTILINE)
+_BULLET = re.compile(r"^[-•]\s+")
+_ROW = " | "
+_CITATION = re.compile(r"\[(\d+)\]")
+_CITED = re.compile(r"\s*\[\d+\]")  # a citation and the space before it, taken out of the shown text
+_URL = re.compile(r"https?://|www\.", re.IGNORECASE)
+_LIST_HEAD = re.compile(r"[:：]\s*$")  # "Follow these steps:" introduces cited lines, it claims nothing
+
+
+class ModelError(RuntimeError):
+    """The model's answer broke a rule of the card (a line without a citation, an unknown passage, a link)."""
+
+
+class ChatModel(Protocol):
+    """What the card needs of a configured model: copilot.model_drafters.CitingModelDrafter.complete."""
+
+    name: str
+
+    def complete(self, messages: list[dict[str, str]]) -> str: ...
+
+
+@dataclass(frozen=True)
+class Block:
+    """A run of the card's lines: prose, numbered steps (an ordered list), list items or table rows."""
+
+    kind: Literal["text", "steps", "items", "rows"]
+    lines: tuple[str, ...]  # for "rows", cells joined by " | ", the table's header row first
+
+
+@dataclass(frozen=True)
+class AnswerCard:
+    lang: str  # the section's language (not the query's when `other_language`)
+    article: str  # article id
+    title: str
+    section: str
+    anchor: str
+    blocks: tuple[Block, ...]
+    other_language: bool  # the section is the other language's article: label it
+    generated_by: str  # "extractive", or the model drafter's name
+    cited: tuple[str, ...] = ()  # "lang/id#anchor" of every passage the text came from
+
+    @property
+    def key(self) -> str:
+        return f"{self.lang}/{self.article}"
+
+    @property
+    def text(self) -> str:
+        """The card as plain text, one line per block line (steps numbered)."""
+        lines: list[str] = []
+        for block in self.blocks:
+            if block.kind == "steps":
+                lines += [f"{n}. {line}" for n, line in enumerate(block.lines, 1)]
+            elif block.kind == "items":
+                lines += [f"- {line}" for line in block.lines]
+            else:
+                lines += list(block.lines)
+        return "\n".join(lines)
+
+    @property
+    def steps(self) -> list[str]:
+        return [line for block in self.blocks if block.kind == "steps" for line in block.lines]
+
+
+@dataclass(frozen=True)
+class CardDecision:
+    card: AnswerCard | None
+    reason: Reason
+    signals: dict[str, float] = field(default_factory=dict)  # margin, coverage, question: for logs and the bench
+
+
+def reads_as_question(query: str) -> bool:
+    """A question mark, an interrogative anywhere (Arabic, and English how/what/why/which), a
+    question word first ("do you deliver to Abha", "ينفع ادفع كاش"), or a wish ("ابغى ارجع الطلب",
+    "I want to return it"): English and Arabic, dialect words read as their MSA equivalents."""
+    text = query.strip()
+    if text.endswith(("?", "؟")):
+        return True
+    words = fold(dialect_to_msa(text))
+    if any(word in _INTERROGATIVES for word in words):
+        return True
+    while words and words[0] in _LEAD_INS:
+        words = words[1:]
+    negated = _NEGATED_OPENER.match(text) is not None  # "can't remember my login" states a problem
+    if not words or negated:
+        return False
+    wish = words[0] in _WANTS or (len(words) > 1 and words[0] == "i" and words[1] in _WANTS)
+    return words[0] in _OPENERS or wish or any(word in _ASKING for word in words)
+
+
+def blocks(text: str) -> tuple[Block, ...]:
+    """A section's plain text (copilot.drafts.section_text) as blocks: "1. ..." lines become steps,
+    "- ..." lines items, "a | b" lines table rows (kb.parsing writes a table's rows so, header
+    first), the rest prose; numbering is the list's, so a renumbered copy is never shown."""
+    out: list[Block] = []
+    for line in text.split("\n"):
+        line = line.strip()
+        if not line:
+            continue
+        kind: Literal["text", "steps", "items", "rows"] = "text"
+        if _STEP.match(line):
+            kind, line = "steps", _STEP.sub("", line)
+        elif _BULLET.match(line):
+            kind, line = "items", _BULLET.sub("", line)
+        elif _ROW in line:
+            kind = "rows"
+        if out and out[-1].kind == kind and kind != "text":
+            out[-1] = Block(kind, (*out[-1].lines, line))
+        else:
+            out.append(Block(kind, (line,)))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class SectionRanking:
+    """The best article's sections ranked for the query by the same sources search fuses."""
+
+    fused: list[str]  # anchors, best first
+    second_share: float = 0.0  # the second section's fused score as a share of the first's
+
+
+class AnswerCards:
+    """Decides and writes answer cards for search results, from the index's own sections."""
+
+    def __init__(self, retriever: Retriever, model: ChatModel | None = None, max_chars: int = MAX_CARD_CHARS):
+        self.retriever = retriever
+        self.sections = ArticleSections.of(retriever.store)
+        self.model = model
+        self.max_chars = max_chars
+        self._generated: OrderedDict[tuple[str, ...], AnswerCard | None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def answer(self, result: SearchResult | None) -> CardDecision:
+        """The card for a settled search's result, or no card and why."""
+        if result is None or not result.results:
+            return CardDecision(None, "no_results")
+        if result.abstained:
+            return CardDecision(None, "abstained")
+        top = result.results[0]
+        if top.internal:
+            return CardDecision(None, "internal")
+        register = query_register(result.query, result.lang)
+        signals: dict[str, float] = {"margin": _margin(result.results)}
+        if not reads_as_question(result.query):
+            return CardDecision(None, "not_a_question", signals)
+        if signals["margin"] >= SPLIT_RATIO[register]:
+            return CardDecision(None, "split", signals)
+        sections = {hit.anchor: hit for hit in self._article_sections(top)}
+        ranking = self.rank_sections(result.query, result.lang, top)
+        ranked = [anchor for anchor in ranking.fused if anchor in sections] or [top.anchor]
+        chosen, by_steps = ranked[0], False
+        if asks_how(result.query):  # "how do I..." is answered by the steps, not by the status table
+            with_steps = [a for a in ranked[:STEPS_WITHIN] if _STEPS.search(sections[a].text)]
+            if with_steps:
+                chosen, by_steps = with_steps[0], True
+        hit = sections[chosen]
+        signals["section_margin"] = ranking.second_share
+        signals["coverage"] = choose_sections(result.query, [hit]).coverage
+        if signals["coverage"] < MIN_COVERAGE[register]:
+            return CardDecision(None, "not_covered", signals)
+        if not by_steps and signals["section_margin"] >= SECTION_SPLIT_RATIO:
+            return CardDecision(None, "split_sections", signals)
+        card = self._extractive(result, hit)
+        if self.model is not None:
+            others = [sections[a] for a in ranked if a != chosen][: MAX_PASSAGES - 1]
+            generated = self._generated_card(result, [hit, *others], card)
+            if generated is None:
+                return CardDecision(None, "model_abstained", signals)
+            card = generated
+        return CardDecision(card, "answered", signals)
+
+    def rank_sections(self, query: str, lang: str, top: SearchHit) -> SectionRanking:
+        """The sections of `top`'s article ranked by every source of the search (dense models and
+        the expanded lexical query, fused by RRF with the language's weights), restricted to that
+        article and to public text, in one store query. Search keeps one chunk per article;
+        which section of the winner answers is a second, smaller ranking of the same kind."""
+        retriever = self.retriever
+        where = PayloadFilter(article_keys=(top.key,), visibilities=visibilities(PUBLIC))
+        weights = retriever.fusion.get(lang, retriever.fusion.get("*", {}))
+        try:
+            vectors = retriever.query_vectors(retriever.expand(query, lang).msa)
+        except Exception:  # a model failure degrades the ranking to lexical, as search does
+            log.exception("query embedding failed; ranking the card's sections lexically")
+            vectors = {}
+        sources = [Source(name, vector, where, weights.get(name, 1.0)) for name, vector in vectors.items()]
+        sparse = retriever.lexical.encode_query(retriever.lexical_query(query, lang), lang)
+        if sparse.indices:
+            sources.append(Source(SPARSE_VECTOR, sparse, where, weights.get(LEXICAL, 1.0)))
+        if not sources:
+            return SectionRanking([])
+        hits = retriever.store.query([StoreQuery(tuple(sources), where, limit=SECTION_POOL, rrf_k=retriever.rrf_k)])[0]
+        scores = _section_scores(hits)
+        second = scores[1] / scores[0] if len(scores) > 1 and scores[0] > 0 else 0.0
+        return SectionRanking(_anchors(hits), second)
+
+    # -- the extractive card ----------------------------------------------------------------------
+
+    def _article_sections(self, top: SearchHit) -> list[SearchHit]:
+        """The best article's sections as hits, each with its whole text (a section split over
+        chunks is joined back), the one search chose first."""
+        whole = {hit.anchor: hit for hit in self.sections.siblings([replace(top, anchor="\0")], articles=1)}
+        first = replace(top, text=whole[top.anchor].text) if top.anchor in whole else top
+        return [first, *(hit for anchor, hit in whole.items() if anchor != top.anchor)]
+
+    def _extractive(self, result: SearchResult, hit: SearchHit) -> AnswerCard:
+        return AnswerCard(
+            lang=hit.lang,
+            article=hit.id,
+            title=hit.title,
+            section=hit.section.split(" > ")[-1] if hit.section else "",
+            anchor=hit.anchor,
+            blocks=blocks(section_text(hit.text, self.max_chars)),
+            other_language=hit.locale_fallback or hit.lang != result.lang,
+            generated_by="extractive",
+            cited=(f"{hit.key}#{hit.anchor}",),
+        )
+
+    # -- the model-written card -------------------------------------------------------------------
+
+    def _generated_card(
+        self, result: SearchResult, passages: Sequence[SearchHit], fallback: AnswerCard
+    ) -> AnswerCard | None:
+        """The model's card (None: it said NO_ANSWER), or `fallback` when it fails or breaks a rule."""
+        key = (result.lang, " ".join(fold(result.query)), *(f"{p.key}#{p.anchor}" for p in passages))
+        with self._lock:
+            if key in self._generated:
+                self._generated.move_to_end(key)
+                return self._generated[key]
+        assert self.model is not None
+        try:
+            reply = self.model.complete(card_messages(result.query, result.lang, passages))
+            card = checked_card(reply, passages, fallback, self.model.name)
+        except Exception as error:  # any failure of the model (DrafterError and the like) shows the extractive card
+            log.warning("model answer card rejected, showing the extractive card: %s", error)
+            return fallback
+        with self._lock:
+            self._generated[key] = card
+            while len(self._generated) > GENERATED_CACHE:
+                self._generated.popitem(last=False)
+        return card
+
+
+_LANGUAGE = {"en": "English", "ar": "Arabic"}
+
+
+def card_messages(query: str, lang: str, passages: Sequence[SearchHit]) -> list[dict[str, str]]:
+    """The prompt: the customer's question and the numbered public passages, in the customer's language."""
+    language = _LANGUAGE.get(lang, lang)
+    system = (
+        "You answer a customer's question on a help center in two to five short lines, using only facts "
+        "stated in the numbered passages. End every line with the passage it comes from as [n]; cite only "
+        "the numbers listed. Keep steps whole and in order. Do not include links. "
+        f"Write in {language}. If no passage answers the question, reply exactly {NO_ANSWER}."
+    )
+    listing = "\n\n".join(
+        f"[{n}] {hit.title} > {hit.section or hit.title}\n{hit.text}" for n, hit in enumerate(passages, 1)
+    )
+    return [
+        {"role": "system", "content": system},
+        {"role": "user", "content": f"Question: {query}\n\nPassages:\n\n{listing}"},
+    ]
+
+
+def checked_card(reply: str, passages: Sequence[SearchHit], fallback: AnswerCard, model: str) -> AnswerCard | None:
+    """The model's reply as a card, after the citation check; raises ModelError when it breaks a rule."""
+    if reply.strip(" .\n") == NO_ANSWER:
+        return None
+    if _URL.search(reply):
+        raise ModelError("the answer contains a link of its own")
+    lines = [line.strip() for line in reply.strip().split("\n") if line.strip()]
+    cited: list[int] = []
+    for line in lines:
+        numbers = [int(n) for n in _CITATION.findall(line)]
+        if not numbers and not _LIST_HEAD.search(line):
+            raise ModelError(f"a line cites no passage: {line[:80]!r}")
+        unknown = sorted({n for n in numbers if not 1 <= n <= len(passages)})
+        if unknown:
+            raise ModelError(f"the answer cites {unknown}, but only passages 1-{len(passages)} were given")
+        cited += numbers
+    if not cited:
+        raise ModelError("the answer cites no passage")
+    order = list(dict.fromkeys(cited))
+    first = passages[order[0] - 1]
+    text = "\n".join(" ".join(_CITED.sub("", line).split()) for line in lines)
+    return replace(
+        fallback,
+        lang=first.lang,
+        article=first.id,
+        title=first.title,
+        section=first.section.split(" > ")[-1] if first.section else "",
+        anchor=first.anchor,
+        blocks=blocks(text),
+        generated_by=model,
+        cited=tuple(f"{passages[n - 1].key}#{passages[n - 1].anchor}" for n in order),
+    )
+
+
+def _anchors(hits: Sequence[Hit]) -> list[str]:
+    """Section anchors in ranking order, each once (a long section has several chunks)."""
+    return list(dict.fromkeys(str(hit.payload.get("anchor", "")) for hit in hits))
+
+
+def _section_scores(hits: Sequence[Hit]) -> list[float]:
+    """Each section's best chunk score, in ranking order."""
+    best: dict[str, float] = {}
+    for hit in hits:
+        best.setdefault(str(hit.payload.get("anchor", "")), hit.score)
+    return list(best.values())
+
+
+def _margin(hits: Sequence[SearchHit]) -> float:
+    """The next article's score as a share of the best one's (0 when there is none to compare).
+
+    Only like compares with like: a fallback article's score comes from another ranking."""
+    top = hits[0]
+    for hit in hits[1:]:
+        if hit.key != top.key and hit.locale_fallback == top.locale_fallback:
+            return hit.score / top.score if top.score > 0 else 1.0
+    return 0.0

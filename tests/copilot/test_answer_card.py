@@ -1,0 +1,199 @@
+"""The answer card: when it shows, what it quotes, and the model path's citation check.
+
+Unit tests use hand-made hits and a scripted model; the rest run the real retriever over the
+indexed test slice (tests/conftest.py), so the decision is made on real search results.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from copilot.answer_card import (
+    AnswerCard,
+    AnswerCards,
+    Block,
+    ModelError,
+    blocks,
+    card_messages,
+    checked_card,
+    reads_as_question,
+)
+from copilot.engine import Engine
+from copilot.retrieval import SearchHit, SearchResult
+
+HIT = SearchHit(
+    id="start-a-return", lang="en", title="Start a return", section="Request a return", anchor="request-a-return",
+    snippet="", score=0.05, locale_fallback=False, category="returns", internal=False,
+    text="1. Go to Account > Orders.\n2. Tap Return items.\nYou'll get an email.",
+)
+FEE = replace(HIT, section="Pickup fee", anchor="pickup-fee", text="- Change of mind: 15 SAR.\n- Damaged: free.")
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["how do I return an item", "can I pay with mada", "do you deliver to Abha?", "كيف ارجع منتج",
+     "الشحن بكام في مصر", "ينفع ادفع كاش للمندوب", "ليه اتخصم مني فلوس مرتين", "so how does the warranty work",
+     "employee left the company what should I do with their account", "ابغى ارجع الطلب", "I want to return a lamp"],
+)
+def test_questions_read_as_questions(query: str) -> None:
+    assert reads_as_question(query)
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["refund", "reset password", "app crashes when I open the cart", "can't remember my login details",
+     "المندوب ما لقى البيت", "فلوسي ما رجعت", "تتبع الطلب"],
+)
+def test_keywords_and_statements_are_not_questions(query: str) -> None:
+    assert not reads_as_question(query)
+
+
+def test_blocks_keep_steps_whole_and_in_order() -> None:
+    found = blocks("Before you start:\n1. Open the order.\n2. Tap Return items.\n- a note\n- another\nDone.\n"
+                   "Method | Time\nmada | 3-7 days")
+    assert found == (
+        Block("text", ("Before you start:",)),
+        Block("steps", ("Open the order.", "Tap Return items.")),
+        Block("items", ("a note", "another")),
+        Block("text", ("Done.",)),
+        Block("rows", ("Method | Time", "mada | 3-7 days")),
+    )
+
+
+def test_card_text_numbers_its_steps() -> None:
+    card = AnswerCard("en", "a", "T", "S", "s", blocks("Intro.\n1. One.\n2. Two."), False, "extractive")
+    assert card.text == "Intro.\n1. One.\n2. Two."
+    assert card.steps == ["One.", "Two."]
+    assert card.key == "en/a"
+
+
+def _fallback() -> AnswerCard:
+    return AnswerCard("en", HIT.id, HIT.title, "Request a return", HIT.anchor, blocks(HIT.text), False, "extractive")
+
+
+def test_a_model_answer_citing_given_passages_becomes_the_card() -> None:
+    reply = "Go to Account > Orders and tap Return items [1].\nA change-of-mind pickup costs 15 SAR [2]."
+    card = checked_card(reply, [HIT, FEE], _fallback(), "openai-compatible")
+    assert card is not None and card.generated_by == "openai-compatible"
+    assert "[1]" not in card.text and "15 SAR" in card.text
+    assert card.cited == ("en/start-a-return#request-a-return", "en/start-a-return#pickup-fee")
+    assert card.anchor == "request-a-return"
+
+
+@pytest.mark.parametrize(
+    ("reply", "problem"),
+    [
+        ("Tap Return items.", "cites no passage"),
+        ("Tap Return items [1].\nIt is free for everyone.", "cites no passage"),
+        ("Tap Return items [3].", "only passages 1-2"),
+        ("See https://evil.example [1].", "link"),
+    ],
+)
+def test_a_model_answer_breaking_the_citation_rules_is_refused(reply: str, problem: str) -> None:
+    with pytest.raises(ModelError, match=problem):
+        checked_card(reply, [HIT, FEE], _fallback(), "model")
+
+
+def test_no_answer_from_the_model_means_no_card() -> None:
+    assert checked_card("NO_ANSWER", [HIT], _fallback(), "model") is None
+
+
+def test_the_prompt_numbers_the_passages_in_the_customers_language() -> None:
+    messages = card_messages("كيف ارجع منتج", "ar", [HIT, FEE])
+    assert "Write in Arabic" in messages[0]["content"]
+    assert "[1] Start a return > Request a return" in messages[1]["content"]
+    assert "[2] Start a return > Pickup fee" in messages[1]["content"]
+
+
+# -- on real search results over the indexed slice ------------------------------------------------
+
+
+class ScriptedModel:
+    """A model that answers from a script (a fake: the real HTTP model is tested in test_model_drafters)."""
+
+    name = "scripted"
+
+    def __init__(self, reply: str | Exception) -> None:
+        self.reply = reply
+        self.asked: list[list[dict[str, str]]] = []
+
+    def complete(self, messages: list[dict[str, str]]) -> str:
+        self.asked.append(messages)
+        if isinstance(self.reply, Exception):
+            raise self.reply
+        return self.reply
+
+
+def _search(engine: Engine, query: str, lang: str, audience: str = "public") -> SearchResult:
+    return engine.retriever.search(query, lang=lang, limit=10, audience=audience)  # type: ignore[arg-type]
+
+
+HOW_TO_PAY = "how do I pay with Apple Pay?"
+
+
+def test_a_how_question_gets_the_steps_whole(indexed: Engine) -> None:
+    decision = AnswerCards(indexed.retriever).answer(_search(indexed, HOW_TO_PAY, "en"))
+    assert decision.reason == "answered", decision
+    card = decision.card
+    assert card is not None
+    assert (card.article, card.anchor, card.generated_by) == ("apple-pay", "pay-with-apple-pay", "extractive")
+    assert len(card.steps) >= 3 and card.steps[0].startswith("Make sure you've added")
+    assert not card.other_language
+
+
+def test_an_arabic_question_gets_an_arabic_card(indexed: Engine) -> None:
+    decision = AnswerCards(indexed.retriever).answer(_search(indexed, "متى يصل المبلغ المسترد إلى بطاقة مدى؟", "ar"))
+    assert decision.card is not None, decision
+    assert (decision.card.lang, decision.card.article) == ("ar", "refund-timing")
+    assert decision.card.anchor == "مدة-الاسترداد-لكل-طريقة-دفع" and not decision.card.other_language
+
+
+def test_an_untranslated_answer_is_labelled_as_the_other_languages(indexed: Engine) -> None:
+    decision = AnswerCards(indexed.retriever).answer(_search(indexed, "how do I redeem a gift card?", "ar"))
+    assert decision.card is not None, decision
+    assert (decision.card.lang, decision.card.anchor) == ("en", "redeem-a-gift-card")
+    assert decision.card.other_language
+
+
+def test_keywords_out_of_scope_and_internal_answers_get_no_card(indexed: Engine) -> None:
+    cards = AnswerCards(indexed.retriever)
+    assert cards.answer(_search(indexed, "refund", "en")).reason == "not_a_question"
+    assert cards.answer(_search(indexed, "what is the price of gold today?", "en")).card is None
+    agent = _search(indexed, "what are the refund approval limits for agents?", "en", audience="agent")
+    assert agent.results and agent.results[0].internal
+    assert cards.answer(agent).reason == "internal"
+    assert cards.answer(None).reason == "no_results"
+
+
+def test_the_card_never_quotes_an_internal_section(indexed: Engine) -> None:
+    cards = AnswerCards(indexed.retriever)
+    for query in (HOW_TO_PAY, "what are the refund approval limits?", "how do I approve a refund above my limit?"):
+        decision = cards.answer(_search(indexed, query, "en", audience="agent"))
+        if decision.card is not None:
+            assert "agent-procedures" not in decision.card.cited[0]
+            assert decision.card.article != "refund-approval-limits"
+
+
+def test_a_configured_model_writes_the_card_from_public_passages(indexed: Engine) -> None:
+    model = ScriptedModel("Add a card to the Wallet app, then choose Apple Pay at checkout [1].")
+    decision = AnswerCards(indexed.retriever, model=model).answer(_search(indexed, HOW_TO_PAY, "en", "agent"))
+    assert decision.card is not None and decision.card.generated_by == "scripted"
+    assert decision.card.text == "Add a card to the Wallet app, then choose Apple Pay at checkout."
+    prompt = model.asked[0][1]["content"]
+    assert "[1] Pay with Apple Pay > Pay with Apple Pay" in prompt
+    assert "approval" not in prompt.lower()  # an internal article is never handed to the model
+
+
+def test_a_failing_or_unruly_model_falls_back_to_the_extractive_card(indexed: Engine) -> None:
+    result = _search(indexed, HOW_TO_PAY, "en")
+    for reply in (RuntimeError("server down"), "Refunds take 3 days, see https://x.example"):
+        decision = AnswerCards(indexed.retriever, model=ScriptedModel(reply)).answer(result)
+        assert decision.card is not None and decision.card.generated_by == "extractive"
+
+
+def test_a_model_saying_no_answer_means_no_card(indexed: Engine) -> None:
+    cards = AnswerCards(indexed.retriever, model=ScriptedModel("NO_ANSWER"))
+    decision = cards.answer(_search(indexed, HOW_TO_PAY, "en"))
+    assert decision.card is None and decision.reason == "model_abstained"
