@@ -32,7 +32,6 @@ from copilot.drafts import (
     Drafter,
     GroundedDrafter,
     ReplyContext,
-    _abstain,
     _closing,
     _label,
     _link_line,
@@ -53,9 +52,13 @@ log = logging.getLogger(__name__)
 # The prompt in the ticket's language: a model answers in the language it is spoken to far more
 # reliably than in one it is told to use (a 1.5B model told "write in Arabic" in English drifts
 # into English). Other ticket languages get the English text and are told which language to write.
+# The rules open the user's message and the citation rule closes it, the system message only says
+# who the assistant is: a 1.5B model (bench/llm_bench.py) ignored citation rules given as the system
+# message and followed them given in the user's turn.
 _PROMPTS: dict[str, dict[str, str]] = {
     "en": {
-        "system": (
+        "role": "You are a customer-support assistant for Manzil, an online store.",
+        "rules": (
             "You draft replies that a customer-support agent will review and send. Use only facts stated in "
             "the numbered help-center passages. After each statement, cite its passage as [n]. Cite only the "
             "numbers listed. Do not include links, and do not mention anything the passages do not say. Never "
@@ -68,9 +71,14 @@ _PROMPTS: dict[str, dict[str, str]] = {
         "asked": "The customer wrote: {question}",
         "sorry": "After the greeting, acknowledge the situation with this sentence: {sorry}",
         "passages": "Passages:",
+        "now": (
+            "Write the reply to {name} now, from these passages only. End every sentence with the number of "
+            "its passage in brackets: [1], [2]."
+        ),
     },
     "ar": {
-        "system": (
+        "role": "أنت مساعد خدمة عملاء لمنزل، متجر إلكتروني.",
+        "rules": (
             "أنت تكتب مسودات ردود يراجعها موظف خدمة العملاء ثم يرسلها. استخدم فقط المعلومات الواردة في مقاطع "
             "مركز المساعدة المرقّمة. بعد كل جملة اذكر رقم المقطع الذي أخذتها منه بين قوسين مربعين هكذا [n]. "
             "لا تذكر إلا الأرقام المعطاة. لا تضع أي روابط، ولا تذكر شيئًا لا تقوله المقاطع. لا تطلب من العميل "
@@ -83,6 +91,9 @@ _PROMPTS: dict[str, dict[str, str]] = {
         "asked": "كتب العميل: {question}",
         "sorry": "بعد التحية، أقرّ بموقف العميل بهذه الجملة: {sorry}",
         "passages": "المقاطع:",
+        "now": (
+            "اكتب الآن الرد على {name} من هذه المقاطع فقط. اختم كل جملة برقم مقطعها بين قوسين: [1]، [2]."
+        ),
     },
 }
 
@@ -149,18 +160,20 @@ class CitingModelDrafter:
         """The chat messages for the model: system and user text in the ticket's language."""
         prompt = _PROMPTS.get(ticket_lang, _PROMPTS["en"])
         language = _LANGUAGE_NAMES.get(ticket_lang, {}).get("en", ticket_lang)
-        system = prompt["system"].format(language=language, no_answer=NO_ANSWER)
+        rules = prompt["rules"].format(language=language, no_answer=NO_ANSWER)
         listing = "\n\n".join(
             f"[{n}] {_label(hit)} ({_language_name(hit.lang, ticket_lang)})\n{hit.text}"
             for n, hit in enumerate(passages, 1)
         )
-        parts = [prompt["name"].format(name=" ".join(customer_name.split()) or prompt["unknown"])]
+        name = " ".join(customer_name.split()) or prompt["unknown"]
+        parts = [rules, prompt["name"].format(name=name)]
         if question:
             parts.append(prompt["asked"].format(question=question))
         if sorry:
             parts.append(prompt["sorry"].format(sorry=sorry))
-        parts.append(prompt["passages"] + "\n\n" + listing)
-        return [{"role": "system", "content": system}, {"role": "user", "content": "\n\n".join(parts)}]
+        # The citation rule again, last: small models follow the instruction nearest their answer.
+        parts += [prompt["passages"] + "\n\n" + listing, prompt["now"].format(name=name)]
+        return [{"role": "system", "content": prompt["role"]}, {"role": "user", "content": "\n\n".join(parts)}]
 
     def complete(self, messages: list[dict[str, str]]) -> str:
         """The model's reply to chat `messages`; raises DrafterError when the model fails. Public so
@@ -176,7 +189,9 @@ class CitingModelDrafter:
         context: ReplyContext,
     ) -> Draft:
         if reply.strip(" .") == NO_ANSWER:
-            return _abstain("no_article", self.name)
+            # The grounded drafter's rules found an answering section (it abstains otherwise): the
+            # agent gets that draft rather than nothing, with the model's view as the reason.
+            raise DrafterError("the model found no answer in the passages")
         cited = [int(n) for n in _CITATION.findall(reply)]
         if not cited:
             raise DrafterError("the reply cites no passage")

@@ -176,10 +176,12 @@ def test_arabic_ticket_gets_an_arabic_prompt(stub: Stub) -> None:
     assert draft.text.startswith("مرحبًا خالد، أعد تعيين كلمة المرور من صفحة الدخول [1].\n\n[1] لمزيد من التفاصيل")
     assert "مع أطيب التحيات" in draft.text
     system, user = stub.requests[0]["messages"]
-    assert system["role"] == "system" and system["content"].startswith("أنت تكتب مسودات ردود")
-    assert "اكتب بالعربية" in system["content"] and "Write in" not in system["content"]
-    assert user["content"].startswith("اسم العميل: خالد\n\nكتب العميل: نسيت كلمة المرور")
+    assert system == {"role": "system", "content": "أنت مساعد خدمة عملاء لمنزل، متجر إلكتروني."}
+    assert user["role"] == "user" and user["content"].startswith("أنت تكتب مسودات ردود")
+    assert "اكتب بالعربية" in user["content"] and "Write in" not in user["content"]
+    assert "\n\nاسم العميل: خالد\n\nكتب العميل: نسيت كلمة المرور" in user["content"]
     assert "المقاطع:\n\n[1] إعادة تعيين كلمة المرور (العربية)\n" in user["content"]
+    assert user["content"].endswith("اختم كل جملة برقم مقطعها بين قوسين: [1]، [2].")
     assert "Customer name" not in user["content"]
 
 
@@ -199,10 +201,11 @@ def test_abstention_is_the_grounded_drafters_and_asks_no_model(stub: Stub) -> No
     assert only_internal.drafter == "openai-compatible" and stub.requests == []
 
 
-def test_model_saying_no_answer_abstains(stub: Stub) -> None:
+def test_model_finding_no_answer_where_the_grounded_rules_found_one_falls_back(stub: Stub) -> None:
     stub.script("NO_ANSWER")
     draft = drafter_for(stub).draft("en", "Priya", [PUBLIC], False, link=LINK)
-    assert draft.abstained and draft.reason == "no_article" and draft.drafter == "openai-compatible"
+    assert not draft.abstained and draft.fallback_from == "openai-compatible"
+    assert draft.detail == "the model found no answer in the passages"
 
 
 def test_build_drafter_picks_the_llm_only_when_configured() -> None:
@@ -329,5 +332,5 @@ def _names(messages: Sequence[dict[str, str]]) -> list[str]:
 
 def test_prompt_is_system_then_user() -> None:
     messages = OpenAICompatibleDrafter("http://127.0.0.1:9", "tiny").messages("en", "Priya", [PUBLIC], "refund?")
-    assert _names(messages) == ["system", "user"] and "Write in English" in messages[0]["content"]
-    assert messages[1]["content"].startswith("Customer name: Priya\n\nThe customer wrote: refund?")
+    assert _names(messages) == ["system", "user"] and "Write in English" in messages[1]["content"]
+    assert "\n\nCustomer name: Priya\n\nThe customer wrote: refund?\n\nPassages:\n\n[1]" in messages[1]["content"]
