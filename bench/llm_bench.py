@@ -259,8 +259,11 @@ def main() -> None:
             "text": draft.text,
         }
         rows.append(row)
+        decode = row["completion_tokens"] / (row["completion_ms"] / 1000) if row["completion_ms"] else 0.0
+        prefill = row["prompt_tokens"] / (row["prompt_ms"] / 1000) if row["prompt_ms"] else 0.0
         print(
-            f"{row['ticket']} {row['lang']} {seconds:5.1f} s {row['completion_tokens']:>3} tokens "
+            f"{row['ticket']} {row['lang']} {seconds:5.1f} s, prompt {row['prompt_tokens']} tokens at {prefill:.1f}/s, "
+            f"{row['completion_tokens']:>3} tokens at {decode:.2f}/s: "
             f"{'fallback: ' + draft.detail if row['fallback'] else draft.drafter} "
             f"{'answering section' if row['cites_section'] else ''}",
             flush=True,
