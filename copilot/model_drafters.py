@@ -1,23 +1,26 @@
 """Drafters that ask a language model for the reply, restricted to numbered passages.
 
-`OpenAICompatibleDrafter` asks any server speaking the OpenAI chat API for a more natural reply
-restricted to numbered passages, and checks that the reply cites only those; when the model or the
-server misbehaves the agent still gets the grounded draft, marked as such.
+The models are reached through llama-index's LLM interfaces (the client's chosen package):
+`OpenAICompatibleDrafter` through its OpenAI-like integration (any server speaking the OpenAI chat
+API: vLLM, llama.cpp's llama-server, Ollama) and `LlamaCppDrafter` through its llama.cpp one (a
+local GGUF model in-process). What stays ours: the prompt in the ticket's language with the
+passages numbered, the check that the reply cites only those passages and carries no link of its
+own, the timeout, and the grounded draft whenever the model or its server misbehaves.
 
-`LlamaCppDrafter` runs a local GGUF model in-process with llama-cpp-python, which is not a
-dependency (a native build and a large model for a feature most deployments leave off): install
-it and set KB_LLM_GGUF. llama.cpp's own `llama-server` is the other way, through KB_LLM_URL.
+llama-index costs ~1.3 s to import, so nothing here imports it before a model drafter drafts for
+the first time: `import copilot.engine`, the CLI's start and search never load it (a test checks).
+llama-index-llms-llama-cpp and llama-cpp-python (a ~5.5 min native build) are the optional
+`local-llm` extra: install it and set KB_LLM_GGUF.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
-import urllib.error
-import urllib.request
+import time
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 from copilot.drafts import (
     _CITATION,
@@ -29,16 +32,70 @@ from copilot.drafts import (
     Drafter,
     GroundedDrafter,
     ReplyContext,
-    _abstain,
+    _closing,
     _label,
     _link_line,
     _unique,
     customer_passages,
 )
+from copilot.reply_wording import acknowledgement
 from copilot.retrieval import SearchHit
+from copilot.section_choice import choose_sections
 from kb.settings import Settings
 
+if TYPE_CHECKING:  # the annotations only: importing llama-index is what this module avoids
+    from llama_index.core.base.llms.types import ChatMessage, ChatResponse
+    from llama_index.core.llms import LLM
+
 log = logging.getLogger(__name__)
+
+# The prompt in the ticket's language: a model answers in the language it is spoken to far more
+# reliably than in one it is told to use (a 1.5B model told "write in Arabic" in English drifts
+# into English). Other ticket languages get the English text and are told which language to write.
+# The rules open the user's message and the citation rule closes it, the system message only says
+# who the assistant is: a 1.5B model (bench/llm_bench.py) ignored citation rules given as the system
+# message and followed them given in the user's turn.
+_PROMPTS: dict[str, dict[str, str]] = {
+    "en": {
+        "role": "You are a customer-support assistant for Manzil, an online store.",
+        "rules": (
+            "You draft replies that a customer-support agent will review and send. Use only facts stated in "
+            "the numbered help-center passages. After each statement, cite its passage as [n]. Cite only the "
+            "numbers listed. Do not include links, and do not mention anything the passages do not say. Never "
+            "tell the customer to contact support: this reply is support. Write in {language}, even when a "
+            "passage is in another language. Start by greeting the customer by name; do not add a closing or "
+            "a signature (they are added for you). If no passage answers the question, reply exactly {no_answer}."
+        ),
+        "name": "Customer name: {name}",
+        "unknown": "(unknown)",
+        "asked": "The customer wrote: {question}",
+        "sorry": "After the greeting, acknowledge the situation with this sentence: {sorry}",
+        "passages": "Passages:",
+        "now": (
+            "Write the reply to {name} now, from these passages only. End every sentence with the number of "
+            "its passage in brackets: [1], [2]."
+        ),
+    },
+    "ar": {
+        "role": "أنت مساعد خدمة عملاء لمنزل، متجر إلكتروني.",
+        "rules": (
+            "أنت تكتب مسودات ردود يراجعها موظف خدمة العملاء ثم يرسلها. استخدم فقط المعلومات الواردة في مقاطع "
+            "مركز المساعدة المرقّمة. بعد كل جملة اذكر رقم المقطع الذي أخذتها منه بين قوسين مربعين هكذا [n]. "
+            "لا تذكر إلا الأرقام المعطاة. لا تضع أي روابط، ولا تذكر شيئًا لا تقوله المقاطع. لا تطلب من العميل "
+            "التواصل مع خدمة العملاء: هذا الرد هو خدمة العملاء. اكتب بالعربية حتى لو كان المقطع بلغة أخرى. "
+            "ابدأ بتحية العميل باسمه، ولا تكتب خاتمة أو توقيعًا (يُضافان تلقائيًا). إذا لم يُجب أي مقطع عن سؤال "
+            "العميل فاكتب {no_answer} فقط."
+        ),
+        "name": "اسم العميل: {name}",
+        "unknown": "(غير معروف)",
+        "asked": "كتب العميل: {question}",
+        "sorry": "بعد التحية، أقرّ بموقف العميل بهذه الجملة: {sorry}",
+        "passages": "المقاطع:",
+        "now": (
+            "اكتب الآن الرد على {name} من هذه المقاطع فقط. اختم كل جملة برقم مقطعها بين قوسين: [1]، [2]."
+        ),
+    },
+}
 
 
 class DrafterError(RuntimeError):
@@ -49,7 +106,9 @@ class CitingModelDrafter:
     """A model writes the reply from numbered passages; a reply citing anything else is rejected.
 
     Subclasses say how the model is reached (`complete`); the prompt, the citation check and the
-    fall-back to the grounded draft are the same for every model.
+    fall-back to the grounded draft are the same for every model. Abstention is the grounded
+    drafter's decision (off-topic and internal-only tickets), so a model never writes a confident
+    reply the grounded draft would have refused.
     """
 
     name = "model"
@@ -68,46 +127,71 @@ class CitingModelDrafter:
         link: ArticleLink,
         context: ReplyContext | None = None,
     ) -> Draft:
-        public, reason = customer_passages(passages, abstained)
-        if reason is not None:
-            return _abstain(reason, self.name)
-        numbered = public[: self.max_passages]
-        question = context.question if context else ""
+        context = context or ReplyContext()
+        grounded = self.fallback.draft(ticket_lang, customer_name, passages, abstained, link=link, context=context)
+        if grounded.abstained:
+            return replace(grounded, drafter=self.name)
+        public, _ = customer_passages(passages, abstained)
+        numbered = self.numbered(public, context.question)
+        sorry = _acknowledgement(ticket_lang, context)
         try:
-            reply = self.complete(self.messages(ticket_lang, customer_name, numbered, question))
-            return self._checked(reply, ticket_lang, numbered, link)
+            reply = self.complete(self.messages(ticket_lang, customer_name, numbered, context.question, sorry))
+            return self._checked(reply, ticket_lang, numbered, link, context)
         except DrafterError as error:
             log.warning("LLM draft rejected, using the grounded draft: %s", error)
-            grounded = self.fallback.draft(ticket_lang, customer_name, passages, abstained, link=link, context=context)
             return replace(grounded, fallback_from=self.name, detail=str(error))
 
+    def numbered(self, public: Sequence[SearchHit], question: str) -> list[SearchHit]:
+        """The passages the model sees: the sections answering the question first (the grounded
+        drafter's choice), then the best other public passages, at most `max_passages`."""
+        chosen = list(choose_sections(question, public).sections) if question else []
+        seen = {(hit.lang, hit.id, hit.anchor) for hit in chosen}
+        rest = [hit for hit in public if (hit.lang, hit.id, hit.anchor) not in seen]
+        return [*chosen, *rest][: self.max_passages]
+
     def messages(
-        self, ticket_lang: str, customer_name: str, passages: Sequence[SearchHit], question: str = ""
+        self,
+        ticket_lang: str,
+        customer_name: str,
+        passages: Sequence[SearchHit],
+        question: str = "",
+        sorry: str = "",
     ) -> list[dict[str, str]]:
+        """The chat messages for the model: system and user text in the ticket's language."""
+        prompt = _PROMPTS.get(ticket_lang, _PROMPTS["en"])
         language = _LANGUAGE_NAMES.get(ticket_lang, {}).get("en", ticket_lang)
-        system = (
-            "You draft replies that a customer-support agent will review and send. Use only facts stated in "
-            "the numbered help-center passages. After each statement, cite its passage as [n]. Cite only the "
-            "numbers listed. Do not include links, and do not mention anything the passages do not say. "
-            f"Write in {language}, even when a passage is in another language. Greet the customer by name "
-            f"and close politely. If no passage answers the question, reply exactly {NO_ANSWER}."
-        )
+        rules = prompt["rules"].format(language=language, no_answer=NO_ANSWER)
         listing = "\n\n".join(
-            f"[{n}] {_label(hit)} ({_LANGUAGE_NAMES.get(hit.lang, {}).get('en', hit.lang)})\n{hit.text}"
+            f"[{n}] {_label(hit)} ({_language_name(hit.lang, ticket_lang)})\n{hit.text}"
             for n, hit in enumerate(passages, 1)
         )
-        asked = f"\n\nThe customer wrote: {question}" if question else ""
-        user = f"Customer name: {customer_name or '(unknown)'}{asked}\n\nPassages:\n\n{listing}"
-        return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+        name = " ".join(customer_name.split()) or prompt["unknown"]
+        parts = [rules, prompt["name"].format(name=name)]
+        if question:
+            parts.append(prompt["asked"].format(question=question))
+        if sorry:
+            parts.append(prompt["sorry"].format(sorry=sorry))
+        # The citation rule again, last: small models follow the instruction nearest their answer.
+        parts += [prompt["passages"] + "\n\n" + listing, prompt["now"].format(name=name)]
+        return [{"role": "system", "content": prompt["role"]}, {"role": "user", "content": "\n\n".join(parts)}]
 
     def complete(self, messages: list[dict[str, str]]) -> str:
         """The model's reply to chat `messages`; raises DrafterError when the model fails. Public so
         other grounded writers (the customers' answer card) reuse the same model and timeout."""
         raise NotImplementedError
 
-    def _checked(self, reply: str, ticket_lang: str, passages: Sequence[SearchHit], link: ArticleLink) -> Draft:
+    def _checked(
+        self,
+        reply: str,
+        ticket_lang: str,
+        passages: Sequence[SearchHit],
+        link: ArticleLink,
+        context: ReplyContext,
+    ) -> Draft:
         if reply.strip(" .") == NO_ANSWER:
-            return _abstain("no_article", self.name)
+            # The grounded drafter's rules found an answering section (it abstains otherwise): the
+            # agent gets that draft rather than nothing, with the model's view as the reason.
+            raise DrafterError("the model found no answer in the passages")
         cited = [int(n) for n in _CITATION.findall(reply)]
         if not cited:
             raise DrafterError("the reply cites no passage")
@@ -121,7 +205,7 @@ class CitingModelDrafter:
         urls = [link(hit) for hit in hits]
         links = [f"[{n}] {_link_line(ticket_lang, hit, url)}" for n, hit, url in zip(order, hits, urls, strict=True)]
         return Draft(
-            text=reply + "\n\n" + "\n".join(links),
+            text="\n\n".join([reply, "\n\n".join(links), _closing(ticket_lang, context)]),
             citations=_unique(urls),
             abstained=False,
             source_langs=_unique([hit.lang for hit in hits]),
@@ -130,19 +214,76 @@ class CitingModelDrafter:
         )
 
 
-def _content(payload: object) -> str:
-    """The reply text of an OpenAI-style chat completion (llama-cpp-python answers in the same shape)."""
-    try:
-        content = payload["choices"][0]["message"]["content"]  # type: ignore[index]
-    except (KeyError, IndexError, TypeError) as error:
-        raise DrafterError(f"the model's answer has no message: {error}") from error
-    if not isinstance(content, str) or not content.strip():
-        raise DrafterError("the model returned an empty reply")
-    return content.strip()
+def _language_name(lang: str, written_in: str) -> str:
+    names = _LANGUAGE_NAMES.get(lang, {})
+    return names.get(written_in) or names.get("en") or lang
 
 
-class OpenAICompatibleDrafter(CitingModelDrafter):
-    """A model behind an OpenAI-compatible server: vLLM, llama.cpp's llama-server, Ollama."""
+def _acknowledgement(ticket_lang: str, context: ReplyContext) -> str:
+    """The grounded drafter's one-sentence acknowledgement of an upset or repeated contact, if any."""
+    return acknowledgement(ticket_lang, context.customer_messages, context.earlier_contacts)
+
+
+class LlamaIndexDrafter(CitingModelDrafter):
+    """A model behind one of llama-index's LLM interfaces, built on the first draft (importing
+    llama-index is slow) and then shared; `llm()` hands it to llama-index's own engines
+    (copilot/llama_retriever.py) so they use the configured model and timeout."""
+
+    def __init__(self, timeout: float, max_passages: int = 3, fallback: GroundedDrafter | None = None) -> None:
+        super().__init__(max_passages, fallback)
+        self.timeout = timeout
+        self._llm: LLM | None = None
+        self._build_lock = threading.Lock()
+
+    def llm(self) -> LLM:
+        """The llama-index LLM, built once; DrafterError when it cannot be built."""
+        if self._llm is None:
+            with self._build_lock:
+                if self._llm is None:
+                    self._llm = self._build()
+        return self._llm
+
+    def _build(self) -> LLM:
+        raise NotImplementedError
+
+    def _chat(self, llm: LLM, chat: list[ChatMessage]) -> ChatResponse:
+        """One chat call; the local model's subclass serialises it and the bench times it."""
+        return llm.chat(chat)
+
+    def _failure(self, error: Exception) -> DrafterError | None:
+        """The DrafterError for an exception of this model's client, None for one it does not know."""
+        raise NotImplementedError
+
+    def complete(self, messages: list[dict[str, str]]) -> str:
+        from llama_index.core.base.llms.types import ChatMessage
+
+        llm = self.llm()
+        chat = [ChatMessage(role=message["role"], content=message["content"]) for message in messages]
+        try:
+            response = self._chat(llm, chat)
+        except DrafterError:
+            raise
+        except Exception as error:  # mapped below: only the client's own failures become a fallback
+            failure = self._failure(error)
+            if failure is None:
+                raise
+            raise failure from error
+        content = response.message.content
+        if not isinstance(content, str) or not content.strip():
+            raise DrafterError("the model returned an empty reply")
+        return content.strip()
+
+
+def _api_base(url: str) -> str:
+    """KB_LLM_URL names the server (`http://host:8080`) or its API root (`.../v1`): the API root."""
+    base = url.rstrip("/")
+    return base if base.endswith("/v1") else base + "/v1"
+
+
+class OpenAICompatibleDrafter(LlamaIndexDrafter):
+    """A model behind an OpenAI-compatible server (vLLM, llama-server, Ollama) through llama-index's
+    OpenAILike: temperature 0, chat API, `retries` retries of a timed-out or failed request (each
+    attempt waits at most `timeout` seconds)."""
 
     name = "openai-compatible"
 
@@ -152,33 +293,53 @@ class OpenAICompatibleDrafter(CitingModelDrafter):
         model: str,
         api_key: str | None = None,
         timeout: float = 30.0,
+        retries: int = 1,
+        max_tokens: int = 512,
         max_passages: int = 3,
         fallback: GroundedDrafter | None = None,
     ) -> None:
-        super().__init__(max_passages, fallback)
-        self.endpoint = url.rstrip("/") + "/v1/chat/completions"
+        super().__init__(timeout, max_passages, fallback)
+        self.api_base = _api_base(url)
         self.model = model
         self.api_key = api_key
-        self.timeout = timeout
+        self.retries = retries
+        self.max_tokens = max_tokens
 
-    def complete(self, messages: list[dict[str, str]]) -> str:
-        body = json.dumps({"model": self.model, "messages": messages, "temperature": 0}).encode("utf-8")
-        headers = {"Content-Type": "application/json"}
-        if self.api_key:
-            headers["Authorization"] = f"Bearer {self.api_key}"
-        request = urllib.request.Request(self.endpoint, data=body, headers=headers, method="POST")
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                payload = json.loads(response.read().decode("utf-8"))
-        except (urllib.error.URLError, TimeoutError, OSError, ValueError) as error:
-            raise DrafterError(f"the model server did not answer usably: {error}") from error
-        return _content(payload)
+    def _build(self) -> LLM:
+        from llama_index.llms.openai_like import OpenAILike
+
+        return OpenAILike(
+            model=self.model,
+            api_base=self.api_base,
+            # The OpenAI client refuses to start without a key; servers that need none ignore it.
+            api_key=self.api_key or "no-key",
+            timeout=self.timeout,
+            max_retries=self.retries,
+            temperature=0.0,
+            max_tokens=self.max_tokens,
+            is_chat_model=True,
+        )
+
+    def _failure(self, error: Exception) -> DrafterError | None:
+        import openai
+
+        if isinstance(error, openai.APITimeoutError):
+            return DrafterError(f"the model server did not answer within {self.timeout:g} s")
+        if isinstance(error, openai.APIStatusError):
+            return DrafterError(f"the model server answered HTTP {error.status_code}: {error.message}")
+        if isinstance(error, openai.APIConnectionError):
+            return DrafterError(f"the model server did not answer: cannot reach {self.api_base}")
+        if isinstance(error, openai.OpenAIError | ValueError | TypeError | KeyError | IndexError):
+            return DrafterError(f"the model server did not answer usably: {error}")
+        return None
 
 
-class LlamaCppDrafter(CitingModelDrafter):
-    """A local GGUF model run in-process by llama-cpp-python (an optional install: it builds from
-    source, ~5.5 min on 2 cores). Loaded on the first draft, once; drafts are serialised because
-    one model instance is not safe to share between threads."""
+class LlamaCppDrafter(LlamaIndexDrafter):
+    """A local GGUF model run in-process through llama-index's LlamaCPP (the optional `local-llm`
+    extra: llama-cpp-python builds from source, ~5.5 min on 2 cores). Loaded on the first draft,
+    once, with the model's own chat template; drafts are serialised (one model instance is not safe
+    to share between threads), and generation stops at `timeout` seconds (prompt reading cannot be
+    interrupted, so one draft can overrun by that much)."""
 
     name = "llama-cpp"
 
@@ -188,47 +349,110 @@ class LlamaCppDrafter(CitingModelDrafter):
         threads: int = 2,
         context: int = 4096,
         max_tokens: int = 512,
+        timeout: float = 120.0,
         max_passages: int = 3,
         fallback: GroundedDrafter | None = None,
     ) -> None:
-        super().__init__(max_passages, fallback)
+        super().__init__(timeout, max_passages, fallback)
         self.model_path = model_path
         self.threads = threads
         self.context = context
         self.max_tokens = max_tokens
-        self._model: object | None = None
-        self._lock = threading.Lock()
+        self._chat_lock = threading.Lock()
+        self._deadline = float("inf")
 
-    def _load(self) -> object:
+    def _past_deadline(self, *_: object) -> bool:
+        """llama-cpp's stopping criterion: stop generating once the draft's time is up."""
+        return time.monotonic() > self._deadline
+
+    def _build(self) -> LLM:
         try:
-            from llama_cpp import Llama
+            from llama_index.llms.llama_cpp import LlamaCPP
         except ImportError as error:
-            raise DrafterError("KB_LLM_GGUF is set but llama-cpp-python is not installed") from error
+            raise DrafterError(
+                "KB_LLM_GGUF is set but llama-index-llms-llama-cpp / llama-cpp-python are not installed "
+                "(pip install '.[local-llm]')"
+            ) from error
+        from llama_cpp import StoppingCriteriaList
+        template: dict[str, Any] = {}
         try:
-            return Llama(model_path=self.model_path, n_ctx=self.context, n_threads=self.threads, verbose=False)
-        except (OSError, ValueError) as error:
+            llm = LlamaCPP(
+                model_path=self.model_path,
+                temperature=0.0,
+                max_new_tokens=self.max_tokens,
+                context_window=self.context,
+                model_kwargs={"n_threads": self.threads},
+                generate_kwargs={"stopping_criteria": StoppingCriteriaList([self._past_deadline])},
+                messages_to_prompt=lambda messages: template["format"](messages),
+                verbose=False,
+            )
+        except (OSError, ValueError, RuntimeError) as error:
             raise DrafterError(f"cannot load {self.model_path}: {error}") from error
+        template["format"] = _chat_template(llm)
+        return llm
 
-    def complete(self, messages: list[dict[str, str]]) -> str:
-        with self._lock:
-            if self._model is None:
-                self._model = self._load()
+    def _chat(self, llm: LLM, chat: list[ChatMessage]) -> ChatResponse:
+        with self._chat_lock:
+            self._deadline = time.monotonic() + self.timeout
             try:
-                payload = self._model.create_chat_completion(  # type: ignore[attr-defined]
-                    messages=messages, temperature=0, max_tokens=self.max_tokens
-                )
-            except (RuntimeError, ValueError) as error:
-                raise DrafterError(f"the local model failed: {error}") from error
-        return _content(payload)
+                response = llm.chat(chat)
+            finally:
+                late, self._deadline = time.monotonic() > self._deadline, float("inf")
+        if late:
+            raise DrafterError(f"the local model did not finish within {self.timeout:g} s")
+        return response
+
+    def _failure(self, error: Exception) -> DrafterError | None:
+        if isinstance(error, RuntimeError | ValueError | KeyError | IndexError):
+            return DrafterError(f"the local model failed: {error}")
+        return None
+
+
+def _chat_template(llm: Any) -> Any:
+    """How llama-index's LlamaCPP turns chat messages into the model's prompt: the GGUF's own chat
+    template (Qwen's ChatML, Llama's, Gemma's...) rendered by llama-cpp-python's Jinja formatter,
+    or llama-index's generic format for a model file without one."""
+    model = getattr(llm, "_model", None)
+    source = getattr(model, "metadata", {}).get("tokenizer.chat_template") if model is not None else None
+    if not source:
+        from llama_index.core.base.llms.generic_utils import messages_to_prompt
+
+        return messages_to_prompt
+    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+    def token_text(token: int) -> str:
+        return model._model.token_get_text(token) if token != -1 else ""  # type: ignore[union-attr]
+
+    formatter = Jinja2ChatFormatter(
+        source, eos_token=token_text(model.token_eos()), bos_token=token_text(model.token_bos())  # type: ignore[union-attr]
+    )
+
+    def to_prompt(messages: Sequence[ChatMessage]) -> str:
+        rendered = [{"role": message.role.value, "content": message.content or ""} for message in messages]
+        return str(formatter(messages=rendered).prompt)
+
+    return to_prompt
 
 
 def build_drafter(settings: Settings) -> Drafter:
     """`OpenAICompatibleDrafter` when `llm_url` is set (KB_LLM_URL), `LlamaCppDrafter` when
-    `llm_gguf` names a model file (KB_LLM_GGUF), else the grounded drafter."""
+    `llm_gguf` names a model file (KB_LLM_GGUF), else the grounded drafter. Nothing is imported or
+    loaded here: the model is reached on the first draft."""
     if settings.llm_url:
         return OpenAICompatibleDrafter(
-            settings.llm_url, model=settings.llm_model, api_key=settings.llm_api_key, timeout=settings.llm_timeout
+            settings.llm_url,
+            model=settings.llm_model,
+            api_key=settings.llm_api_key,
+            timeout=settings.llm_timeout,
+            retries=settings.llm_retries,
+            max_tokens=settings.llm_max_tokens,
         )
     if settings.llm_gguf is not None:
-        return LlamaCppDrafter(str(settings.llm_gguf), threads=settings.threads)
+        return LlamaCppDrafter(
+            str(settings.llm_gguf),
+            threads=settings.threads,
+            context=settings.llm_context,
+            max_tokens=settings.llm_max_tokens,
+            timeout=settings.llm_timeout,
+        )
     return GroundedDrafter()

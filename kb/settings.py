@@ -155,12 +155,14 @@ class Settings:
     )
     llm_model: str = setting("default", "KB_LLM_MODEL", "the model name sent to `KB_LLM_URL`")
     llm_api_key: str | None = setting(None, "KB_LLM_API_KEY", "the API key sent to `KB_LLM_URL`")
-    llm_timeout: float = setting(30.0, "KB_LLM_TIMEOUT", "seconds to wait for the LLM drafter")
+    llm_timeout: float = setting(
+        30.0, "KB_LLM_TIMEOUT", "seconds the LLM drafter waits for one answer before the grounded draft is used"
+    )
     llm_gguf: Path | None = setting(
         None,
         "KB_LLM_GGUF",
-        "optional local drafter: a GGUF model file run in-process (needs `pip install llama-cpp-python`, "
-        "a ~5 min build); same prompt and citation check",
+        "optional local drafter: a GGUF model file run in-process through llama-index's LlamaCPP (needs "
+        "`pip install '.[local-llm]'`, a ~5 min build); same prompt, citation check and timeout",
     )
     db_busy_timeout: float = setting(
         2.0, "KB_DB_BUSY_TIMEOUT", "SQLite: seconds one write waits for another process's lock (busy_timeout)"
@@ -212,6 +214,17 @@ class Settings:
     click_min_visits: int = setting(
         3, "KB_CLICK_MIN_VISITS", "distinct visits that must click an article for a query before it is lifted",
         parse=lambda raw: _positive_int("KB_CLICK_MIN_VISITS", raw),
+    )
+    llm_retries: int = setting(
+        1, "KB_LLM_RETRIES", "retries of a timed-out or failed request to `KB_LLM_URL` (each waits `KB_LLM_TIMEOUT`)"
+    )
+    llm_max_tokens: int = setting(
+        512, "KB_LLM_MAX_TOKENS", "longest reply the LLM drafter may write, in tokens",
+        parse=lambda raw: _positive_int("KB_LLM_MAX_TOKENS", raw),
+    )
+    llm_context: int = setting(
+        4096, "KB_LLM_CONTEXT", "context window (tokens) the local GGUF model is loaded with",
+        parse=lambda raw: _positive_int("KB_LLM_CONTEXT", raw),
     )
 
     @classmethod
