@@ -36,7 +36,9 @@ import numpy as np
 
 from copilot.calibration import DEFAULT_LEXICAL_SCALE, lexical_scales
 from copilot.expansion import Synonyms, Vocabulary
+from copilot.hub_articles import demote_hubs, hub_shares
 from copilot.index_view import FromIndex
+from copilot.loanwords import loanword_terms
 from copilot.query_vectors import BatchingQueryEmbedder
 from copilot.tuning import SearchTuning
 from indexer.embedders import Embedder
@@ -82,12 +84,24 @@ FIELD_CREDIT = 0.4
 # a typo correction can be wrong for this query, the MSA of a dialect word cannot. Demo dev set,
 # BM25 alone MRR@10 AR/EN: all 1.0 -> 0.653/0.745, these -> 0.678/0.762 (hybrid +0.003 each).
 # Transliterations weigh as corrections: a sound key can match the wrong word as an edit distance can.
-EXPANSION_WEIGHTS = {"dialect": 1.0, "synonyms": 0.7, "corrections": 0.7, "transliterations": 0.7}
+EXPANSION_WEIGHTS = {
+    "dialect": 1.0,
+    "synonyms": 0.7,
+    "corrections": 0.7,
+    "transliterations": 0.7,
+    "loanwords": 0.7,
+    "variants": 0.5,
+}
 # Levers of the vocabulary layer, switchable so bench/eval_retrieval.py --levers measures each on
 # both dev domains. transliteration (copilot.transliteration): m365 Arabic MRR@10 0.736 -> 0.752,
 # demo unchanged. shared_words (Vocabulary.shared_words, typed words the other language's articles
 # print, as bridge terms): m365 English over Arabic 0.716 -> 0.701, demo unchanged, so it is off.
-LEVERS = {"transliteration": True, "shared_words": False}
+# loanwords (copilot.loanwords: "الباسورد" read as password and كلمة المرور): see bench/RESULTS.md.
+# variants (copilot.vocabulary_variants: the index's words of the query words' Arabic roots): ditto.
+# hubs (copilot.hub_articles: pages near many other articles' titles lose HUB_PENALTY of the best fused
+# score, times their hub share): ditto.
+LEVERS = {"transliteration": True, "shared_words": False, "loanwords": True, "variants": False, "hubs": True}
+HUB_PENALTY = 0.2
 LEXICAL = "lexical"  # the sparse source's name in weights, signals and `only`
 LEXICAL_TOP = "lexical_top"  # the raw BM25 top score: its scale is the corpus's, see lexical_share
 Register = Literal["plain", "dialect", "mixed"]
@@ -239,6 +253,8 @@ class Expansion:
     corrections: tuple[str, ...] = ()  # index words for typed words no article uses
     transliterations: tuple[str, ...] = ()  # the index's Latin names for Arabic-script words ("تيمز")
     shared: tuple[tuple[str, str], ...] = ()  # (language, typed word its articles use in another script)
+    loanwords: tuple[str, ...] = ()  # English words typed in Arabic script, as English and as MSA
+    variants: tuple[str, ...] = ()  # index words of the same Arabic root as the query's ("اغير": تغيير)
 
     def lexical_parts(self, query: str) -> list[tuple[str, float]]:
         """What the lexical side searches for, each part with its weight against the typed words."""
@@ -248,6 +264,8 @@ class Expansion:
             (" ".join(self.synonyms), EXPANSION_WEIGHTS["synonyms"]),
             (" ".join(self.corrections), EXPANSION_WEIGHTS["corrections"]),
             (" ".join(self.transliterations), EXPANSION_WEIGHTS["transliterations"]),
+            (" ".join(self.loanwords), EXPANSION_WEIGHTS["loanwords"]),
+            (" ".join(self.variants), EXPANSION_WEIGHTS["variants"]),
         ]
 
     def cross_lingual_terms(self, query: str, target: str) -> str:
@@ -260,7 +278,8 @@ class Expansion:
         """
         arabic_target = target == "ar"
         terms = [w for w in _WORD.findall(query) if has_arabic(w) == arabic_target and not w.isdigit()]
-        terms += [m for m in (*self.synonyms, *self.transliterations) if has_arabic(m) == arabic_target]
+        expanded = (*self.synonyms, *self.transliterations, *self.loanwords)
+        terms += [m for m in expanded if has_arabic(m) == arabic_target]
         terms += [w for lang, w in self.shared if lang == target]
         return " ".join(terms)
 
@@ -375,6 +394,7 @@ class Retriever:
         self._article_keys = FromIndex(store.version, self._keys_by_audience)
         # The index's own BM25 scale per language (copilot.calibration): lexical floors are shares of it.
         self._lexical_scales = FromIndex(store.version, lambda: lexical_scales(store, self.lexical, settings.languages))
+        self._hubs = FromIndex(store.version, lambda: hub_shares(store, self.lexical, settings.languages))
 
     # -- the query plan -------------------------------------------------------------------------
 
@@ -397,7 +417,18 @@ class Retriever:
         names = vocabulary.transliterations(query, lang) if LEVERS["transliteration"] else []
         targets = self.settings.languages if LEVERS["shared_words"] else ()
         shared = [(t, w) for t in targets for w in vocabulary.shared_words(query, lang, t)]
-        return Expansion(msa_text, tuple(msa_words), tuple(synonyms), tuple(fixes), tuple(names), tuple(shared))
+        loans = loanword_terms(query, vocabulary.known(lang)) if LEVERS["loanwords"] and lang == "ar" else []
+        family = vocabulary.variants(" ".join([query, *msa_words]), lang) if LEVERS["variants"] else []
+        return Expansion(
+            msa_text,
+            tuple(msa_words),
+            tuple(synonyms),
+            tuple(fixes),
+            tuple(names),
+            tuple(shared),
+            tuple(loans),
+            tuple(family),
+        )
 
     def plan(
         self,
@@ -481,6 +512,8 @@ class Retriever:
         if fused and sparse:
             best_fused = sum(source.weight for source in sources) / (self.rrf_k + 1)  # first everywhere
             ranked = self._credit_fields(ranked, {plan.lang: (sparse, typed)}, FIELD_CREDIT * best_fused)
+            if LEVERS["hubs"]:
+                ranked = demote_hubs(ranked, self._hubs.get(), HUB_PENALTY * best_fused)
             if batch.evidence and ranked:
                 signals["field_top"] = self._field_share(ranked[0], sparse, typed, plan.lang)
         hits = [self._hit(h, plan.query, plan.lang, fallback=False) for h in ranked[: plan.limit]]
