@@ -23,7 +23,14 @@ from kb.arabic import has_arabic
 MIN_ROOT = 3  # ISRI's two-letter results are what is left of a word it could not read
 MIN_WORD = 3
 FAMILY_WORDS = 2  # index words a query word brings: its family's most frequent ones
+# The index's most frequent words are its function words and general vocabulary ("غير", other, is
+# also the root of "تغيير", change): never brought as a variant, whatever their root.
+COMMON_WORDS = 100
+COMMON_SHARE = 20  # ...and at most a twentieth of a small index's words
 _WORD = re.compile(r"\w+")
+# Family words carrying a conjunction or a pronoun ("وصلك", reached you; "ارجاعها", returning it) are
+# the article's sentence, not its topic: the bare forms say the same with less noise.
+_CLITIC = re.compile(r"^[وف]|(ك|كم|كن|نا|ها|هم|هن|ني)$")
 
 
 class WordFamilies:
@@ -34,9 +41,9 @@ class WordFamilies:
         self._stemmer = ISRIStemmer()
         self._stop = frozenset(self._stemmer.stop_words)
         self._families: dict[str, list[str]] = {}
-        for word in words:
+        for word in words[min(COMMON_WORDS, len(words) // COMMON_SHARE) :]:
             root = self.root(word)
-            if root is not None:
+            if root is not None and not _CLITIC.search(word):
                 self._families.setdefault(root, []).append(word)
 
     def root(self, word: str) -> str | None:
