@@ -51,7 +51,7 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
     "browser": ("المستعرض", "المتصفح"), "online": ("عبر الإنترنت",), "internet": ("الإنترنت",),
     "network": ("الشبكة",), "virus": ("فيروس", "البرامج الضارة"), "spam": ("البريد العشوائي",),
     "inbox": ("علبة الوارد",), "message": ("الرسالة",), "notification": ("الإشعار", "الإعلام"),
-    "chat": ("الدردشة", "المحادثة"), "meeting": ("الاجتماع",), "calendar": ("التقويم",), "call": ("المكالمة",),
+    "chat": ("الدردشة", "المحادثة"), "meeting": ("الاجتماع",), "calendar": ("التقويم",),
     "contact": ("جهة الاتصال",), "group": ("المجموعة",), "team": ("الفريق",), "share": ("مشاركة",),
     "sync": ("مزامنة",), "screen": ("الشاشة",), "keyboard": ("لوحة المفاتيح",), "cloud": ("السحابة",),
     "template": ("القالب",), "signature": ("التوقيع",), "report": ("التقرير",), "dashboard": ("لوحة المعلومات",),
@@ -76,8 +76,9 @@ MIN_LETTERS = 3  # Arabic letters of the stem: shorter are particles
 # Teh marbuta and heh end Arabic nouns, not English words (the same rule as for names).
 _ARABIC_ENDINGS = frozenset("ةه")
 _ARABIC_WORD = re.compile(r"\w+")
-# Letters English words are never spelt with in Arabic script: a word holding one is Arabic.
-_NATIVE_LETTERS = frozenset("عحصضطظذثءئؤ")
+# Letters English words are (almost) never spelt with in Arabic script: a word holding one is
+# Arabic. Heh is one: the sound keys drop it, so "جهاز" (device) would otherwise be "cash".
+_NATIVE_LETTERS = frozenset("عحخهصضطظذثءئؤ")
 # Loanwords in Arabic script write their vowels ("باسورد", "دومين"); a stem with no long vowel
 # before its last letter is an Arabic root ("نفس", self, has invoice's consonants).
 _LONG_VOWELS = frozenset("اوي")
