@@ -10,11 +10,12 @@ customer's words share fewer terms).
 Which pages are hubs needs no list and no labelled query: ask the index its own titles (each a
 writer's statement of what one article answers) and count, for every article, how many *other*
 articles' titles rank it among their first HUB_RANKS. A specific article answers its own title
-and perhaps a neighbour's; a hub is near the top for many. The count, as a share of the busiest
-hub's in that language, becomes a small demotion of the article's fused score (a share of the
-best fused score, as the title credit is), so a hub still wins when it is clearly the best match
-and loses the near ties it wins today by mentioning everything. Computed from the live index
-(lexical title queries, one batch, like copilot.calibration) and rebuilt when the index changes.
+and perhaps a neighbour's; a hub is near the top for many. The count, as a share of HUB_FULL
+times the average count in that language (capped at 1), becomes a small demotion of the
+article's fused score (a share of the best fused score, as the title credit is), so a hub still
+wins when it is clearly the best match and loses the near ties it wins by mentioning everything.
+Computed from the live index (lexical title queries, one batch, like copilot.calibration) and
+rebuilt when the index changes.
 """
 
 from __future__ import annotations
@@ -27,13 +28,14 @@ from indexer.stores.base import Hit, PayloadFilter, Source, StoreQuery, VectorSt
 
 HUB_RANKS = 3  # an article counts as near another's title when it is among that title's first three
 MIN_HUB_COUNT = 2  # one neighbouring title is what a specific article also gets: not a hub
+HUB_FULL = 4.0  # near this many times the average count of titles, an article is a full hub
 MIN_ARTICLES = 20  # below this many articles per language, counts are too small to mean anything
 _CANDIDATES = 30  # chunks asked per title: enough to see its first few articles
 
 
 def hub_shares(store: VectorStore, lexical: LexicalEncoder, langs: Sequence[str]) -> dict[str, float]:
     """Per article key, how much of a hub it is: the other titles it ranks near, as a share of the
-    most any article of its language gets (0 for specific articles)."""
+    most near titles a full hub of its language has (0 for specific articles)."""
     rows = store.payloads(("lang", "title", "key"))
     shares: dict[str, float] = {}
     for lang in langs:
@@ -56,10 +58,11 @@ def hub_shares(store: VectorStore, lexical: LexicalEncoder, langs: Sequence[str]
         for (key, _), hits in zip(asked, store.query(queries) if queries else [], strict=True):
             near = list(dict.fromkeys(str(hit.payload.get("key")) for hit in hits))[:HUB_RANKS]
             counts.update(other for other in near if other != key)
-        busiest = max(counts.values(), default=0)
-        if busiest < MIN_HUB_COUNT:
-            continue
-        shares.update({key: n / busiest for key, n in counts.items() if n >= MIN_HUB_COUNT})
+        # Each title places HUB_RANKS - 1 other articles: that is the average count. A full hub is
+        # near HUB_FULL times as many titles as that; the busiest one is no yardstick (m365's 170
+        # near-identical "contact support in <country>" titles make one country page near all).
+        full = HUB_FULL * sum(counts.values()) / len(titles)
+        shares.update({key: min(1.0, n / full) for key, n in counts.items() if n >= MIN_HUB_COUNT})
     return shares
 
 

@@ -30,7 +30,7 @@ import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, TypeVar, cast
 
 import numpy as np
 
@@ -50,6 +50,7 @@ from kb.language import detect_language
 from kb.settings import Settings
 
 log = logging.getLogger(__name__)
+_V = TypeVar("_V")  # a source's query vector, dense or sparse
 
 Mode = Literal["hybrid", "dense", "lexical"]
 # Why results come from another language, or why there are none: a named set, so callers and logs
@@ -96,12 +97,16 @@ EXPANSION_WEIGHTS = {
 # both dev domains. transliteration (copilot.transliteration): m365 Arabic MRR@10 0.736 -> 0.752,
 # demo unchanged. shared_words (Vocabulary.shared_words, typed words the other language's articles
 # print, as bridge terms): m365 English over Arabic 0.716 -> 0.701, demo unchanged, so it is off.
-# loanwords (copilot.loanwords: "الباسورد" read as password and كلمة المرور): see bench/RESULTS.md.
-# variants (copilot.vocabulary_variants: the index's words of the query words' Arabic roots): ditto.
-# hubs (copilot.hub_articles: pages near many other articles' titles lose HUB_PENALTY of the best fused
-# score, times their hub share): ditto.
-LEVERS = {"transliteration": True, "shared_words": False, "loanwords": True, "variants": False, "hubs": True}
-HUB_PENALTY = 0.2
+# Hybrid MRR@10 with the lever off -> on, the others on (bench/lever_ablation.py, 2026-12-01):
+# loanwords (copilot.loanwords: "الباسورد" read as password and كلمة المرور): demo AR +0.003,
+# m365 AR +0.004. variants (copilot.vocabulary_variants: the index's words of the query words'
+# Arabic roots, weight 0.5; 0.3/0.7 did a little worse on one domain each): demo AR +0.005, m365 AR
+# +0.033, abstention unchanged because families are no evidence (see Expansion.lexical_parts).
+# hubs (copilot.hub_articles: pages near many other articles' titles lose HUB_PENALTY of the best
+# fused score, times their hub share; 0.2 to 0.35 is a plateau on both domains, 0.5 falls off):
+# demo EN 0.916 -> 0.925, AR 0.874 -> 0.888, m365 AR 0.796 -> 0.817. Figures: bench/RESULTS.md.
+LEVERS = {"transliteration": True, "shared_words": False, "loanwords": True, "variants": True, "hubs": True}
+HUB_PENALTY = 0.3
 LEXICAL = "lexical"  # the sparse source's name in weights, signals and `only`
 LEXICAL_TOP = "lexical_top"  # the raw BM25 top score: its scale is the corpus's, see lexical_share
 Register = Literal["plain", "dialect", "mixed"]
@@ -256,8 +261,13 @@ class Expansion:
     loanwords: tuple[str, ...] = ()  # English words typed in Arabic script, as English and as MSA
     variants: tuple[str, ...] = ()  # index words of the same Arabic root as the query's ("اغير": تغيير)
 
-    def lexical_parts(self, query: str) -> list[tuple[str, float]]:
-        """What the lexical side searches for, each part with its weight against the typed words."""
+    def lexical_parts(self, query: str, ranking: bool = True) -> list[tuple[str, float]]:
+        """What the lexical side searches for, each part with its weight against the typed words.
+
+        Word families rank but are no evidence that an answer exists (`ranking=False`, for the
+        abstention signals): a root brings words of other meanings, and out-of-scope queries
+        found title words through them (m365: 87% of out-of-scope Arabic flagged without, 67% with).
+        """
         return [
             (query, 1.0),
             (" ".join(self.msa_words), EXPANSION_WEIGHTS["dialect"]),
@@ -265,7 +275,7 @@ class Expansion:
             (" ".join(self.corrections), EXPANSION_WEIGHTS["corrections"]),
             (" ".join(self.transliterations), EXPANSION_WEIGHTS["transliterations"]),
             (" ".join(self.loanwords), EXPANSION_WEIGHTS["loanwords"]),
-            (" ".join(self.variants), EXPANSION_WEIGHTS["variants"]),
+            (" ".join(self.variants) if ranking else "", EXPANSION_WEIGHTS["variants"]),
         ]
 
     def cross_lingual_terms(self, query: str, target: str) -> str:
@@ -515,7 +525,8 @@ class Retriever:
             if LEVERS["hubs"]:
                 ranked = demote_hubs(ranked, self._hubs.get(), HUB_PENALTY * best_fused)
             if batch.evidence and ranked:
-                signals["field_top"] = self._field_share(ranked[0], sparse, typed, plan.lang)
+                evidence = self._evidence_vector(plan, sparse) or sparse
+                signals["field_top"] = self._field_share(ranked[0], evidence, typed, plan.lang)
         hits = [self._hit(h, plan.query, plan.lang, fallback=False) for h in ranked[: plan.limit]]
         hits, reason, answered_elsewhere = self._missing_translations(plan, batch, answers, vectors, signals, hits)
         return SearchResult(
@@ -571,19 +582,26 @@ class Retriever:
             log.exception("query embedding failed; serving lexical results only")
             return {}, "embedding_unavailable"
 
-    def _lexical_vectors(self, plan: QueryPlan) -> tuple[SparseVector | None, SparseVector]:
-        """The weighted sparse query (None when lexical is not searched) and the typed words' own."""
+    def _lexical_vectors(self, plan: QueryPlan, ranking: bool = True) -> tuple[SparseVector | None, SparseVector]:
+        """The weighted sparse query (None when lexical is not searched) and the typed words' own;
+        `ranking=False`: without the ranking-only expansions (see Expansion.lexical_parts)."""
         typed = self.lexical.encode_query(plan.query, plan.lang)
         if plan.only not in (None, SPARSE_VECTOR):
             return None, typed
         weights: dict[int, float] = {}
-        for position, (text, weight) in enumerate(plan.expansion.lexical_parts(plan.query)):
+        for position, (text, weight) in enumerate(plan.expansion.lexical_parts(plan.query, ranking)):
             if not text or weight <= 0:
                 continue
             vector = typed if position == 0 else self.lexical.encode_query(text, plan.lang)
             for index, value in zip(vector.indices, vector.values, strict=True):
                 weights[index] = max(weights.get(index, 0.0), value * weight)  # a term keeps its best weight
         return SparseVector(tuple(weights), tuple(weights.values())), typed
+
+    def _evidence_vector(self, plan: QueryPlan, vector: _V) -> _V:
+        """A source's query vector as evidence for abstaining: the lexical one without word families."""
+        if not isinstance(vector, SparseVector) or not plan.expansion.variants:
+            return vector
+        return cast(_V, self._lexical_vectors(plan, ranking=False)[0] or vector)
 
     def _sources(self, plan: QueryPlan, vectors: dict[str, np.ndarray], sparse: SparseVector | None) -> list[Source]:
         """The main ranking's sources in the query's language, with this language's fusion weights."""
@@ -604,7 +622,12 @@ class Retriever:
         evidence = tuple(
             (
                 LEXICAL if s.is_sparse else s.vector_name,
-                StoreQuery((Source(s.vector_name, s.vector, plan.same_lang),), base, limit=2, payload_fields=("key",)),
+                StoreQuery(
+                    (Source(s.vector_name, self._evidence_vector(plan, s.vector), plan.same_lang),),
+                    base,
+                    limit=2,
+                    payload_fields=("key",),
+                ),
             )
             for s in sources
             if not plan.evaluating

@@ -1,6 +1,7 @@
 """Arabic word families from the index vocabulary (copilot.vocabulary_variants): unit tests."""
 
 from copilot.expansion import Vocabulary
+from copilot.retrieval import EXPANSION_WEIGHTS, Expansion
 from copilot.vocabulary_variants import COMMON_WORDS, WordFamilies
 
 COMMON = [f"كلمه{n}" for n in range(COMMON_WORDS - 1)]  # stand-ins for the index's most frequent words
@@ -38,3 +39,9 @@ def test_the_vocabulary_reads_families_from_the_live_index() -> None:
     vocabulary = Vocabulary(lambda: articles, lambda: "v1")
     assert vocabulary.variants("كيف انزل التطبيق", "ar") == ["تنزيل"]
     assert vocabulary.variants("download the app", "en") == []
+
+
+def test_families_rank_but_are_no_evidence_for_abstaining() -> None:
+    expansion = Expansion("كيف انزل التطبيق", variants=("تنزيل",))
+    assert ("تنزيل", EXPANSION_WEIGHTS["variants"]) in expansion.lexical_parts("كيف انزل التطبيق")
+    assert "تنزيل" not in [text for text, _ in expansion.lexical_parts("كيف انزل التطبيق", ranking=False)]
