@@ -7,9 +7,12 @@ matching chunk, often several, and it outranks the article written for exactly t
 (the issue's "hub articles", in Arabic most of all, where the specific article's title and the
 customer's words share fewer terms).
 
-Which pages are hubs needs no list and no labelled query: ask the index its own titles (each a
-writer's statement of what one article answers) and count, for every article, how many *other*
-articles' titles rank it among their first HUB_RANKS. A specific article answers its own title
+A hub is broad: it has more sections (chunks) than the language's median article, so a help
+center of one-section pages, or a benchmark of single passages (xquad: its passages of one
+Wikipedia article are each other's title neighbours), has none. Which broad pages are hubs needs
+no list and no labelled query: ask the index its own titles (each a writer's statement of what
+one article answers) and count, for every article, how many *other* articles' titles rank it
+among their first HUB_RANKS. A specific article answers its own title
 and perhaps a neighbour's; a hub is near the top for many. The count, as a share of HUB_FULL
 times the average count in that language (capped at 1), becomes a small demotion of the
 article's fused score (a share of the best fused score, as the title credit is), so a hub still
@@ -20,6 +23,7 @@ rebuilt when the index changes.
 
 from __future__ import annotations
 
+import statistics
 from collections import Counter
 from collections.abc import Sequence
 
@@ -42,6 +46,8 @@ def hub_shares(store: VectorStore, lexical: LexicalEncoder, langs: Sequence[str]
         titles = {str(r["key"]): str(r.get("title", "")) for r in rows if r.get("lang") == lang and r.get("key")}
         if len(titles) < MIN_ARTICLES:
             continue
+        sections = Counter(str(r["key"]) for r in rows if r.get("lang") == lang and r.get("key"))
+        typical = statistics.median(sections.values())
         keys = [key for key, title in titles.items() if title.strip()]
         vectors = [lexical.encode_query(titles[key], lang) for key in keys]
         asked = [(key, vector) for key, vector in zip(keys, vectors, strict=True) if vector.indices]
@@ -62,7 +68,9 @@ def hub_shares(store: VectorStore, lexical: LexicalEncoder, langs: Sequence[str]
         # near HUB_FULL times as many titles as that; the busiest one is no yardstick (m365's 170
         # near-identical "contact support in <country>" titles make one country page near all).
         full = HUB_FULL * sum(counts.values()) / len(titles)
-        shares.update({key: min(1.0, n / full) for key, n in counts.items() if n >= MIN_HUB_COUNT})
+        shares.update(
+            {key: min(1.0, n / full) for key, n in counts.items() if n >= MIN_HUB_COUNT and sections[key] > typical}
+        )
     return shares
 
 

@@ -7,6 +7,7 @@ what the demotion does to queries that a hub used to win.
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Iterator
 
 import pytest
@@ -65,3 +66,13 @@ def test_the_specific_article_beats_the_hub(demo: Engine, query: str, lang: str)
         assert retriever.search(query, lang=lang).results[0].id != specific
     finally:
         retrieval.LEVERS["hubs"] = saved
+
+
+def test_a_page_with_no_more_sections_than_usual_is_no_hub(demo: Engine) -> None:
+    """Breadth is part of being a hub: passages of one section each (xquad) have no hubs at all."""
+    rows = demo.store.payloads(("lang", "key"))
+    sections = {key: sum(1 for r in rows if r["key"] == key) for key in {str(r["key"]) for r in rows}}
+    shares = hub_shares(demo.store, demo.lexical, ("en", "ar"))
+    for lang in ("en", "ar"):
+        median = statistics.median(n for key, n in sections.items() if key.startswith(f"{lang}/"))
+        assert all(sections[key] > median for key in shares if key.startswith(f"{lang}/"))
