@@ -32,7 +32,8 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from copilot.index_view import FromIndex
-from copilot.transliteration import MIN_KEY, arabic_key, latin_key, sounds_alike
+from copilot.transliteration import MIN_KEY, MIN_STRICT_KEY, arabic_key, latin_key, sounds_alike
+from copilot.vocabulary_variants import WordFamilies
 from kb.arabic import has_arabic, is_dialect_word, light_stem
 
 _WORD = re.compile(r"\w+")
@@ -115,12 +116,20 @@ _IN_A_LINK = set("/.-_=:@#?&")
 _LATIN_NAME = re.compile(r"\b[A-Za-z]{3,}\b")
 
 
+def _is_name_cased(word: str) -> bool:
+    """Written as a name: capitalized ("Teams") or with the brands' capital second letter ("iPhone",
+    "eBay"); code identifiers ("monikerRange") have their capitals further in."""
+    return word[0].isupper() or (len(word) > 1 and word[1].isupper())
+
+
 class Vocabulary:
     """Words of the live index per language, rebuilt when the index version changes."""
 
     def __init__(self, texts: Callable[[], list[dict]], version: Callable[[], str | None]) -> None:
         self._texts = texts
         self._words = FromIndex(version, self._build)
+        # Arabic word families by root (copilot.vocabulary_variants), from the same words.
+        self._families = FromIndex(version, lambda: WordFamilies(self.words("ar")))
 
     def _build(self) -> _Lexicon:
         """Per language: words by frequency (for matching) and the same words as a set (for lookups);
@@ -141,11 +150,11 @@ class Vocabulary:
                 word = match.group()
                 mid_sentence = len(before) == 2 and before[1] == " " and (before[0].isalnum() or before[0] in ",;")
                 latin[word.lower()] += 1
-                capitalized[word.lower()] += word[0].isupper() and mid_sentence
+                capitalized[word.lower()] += _is_name_cased(word) and mid_sentence
         by_key: dict[str, list[str]] = {}
         for word, seen in latin.most_common():
             key = latin_key(word)
-            if len(key) >= MIN_KEY and len(word) >= MIN_NAME_LETTERS and capitalized[word] >= NAME_SHARE * seen:
+            if len(key) >= MIN_STRICT_KEY and len(word) >= MIN_NAME_LETTERS and capitalized[word] >= NAME_SHARE * seen:
                 by_key.setdefault(key, []).append(word)
         by_lang = {lang: ([w for w, _ in c.most_common()], frozenset(c)) for lang, c in counts.items()}
         return _Lexicon(by_lang, by_key)
@@ -191,9 +200,17 @@ class Vocabulary:
         for word in [*strange, *(p for p in pairs if p not in known)]:
             if len(word) < MIN_TRANSLITERATED_LETTERS or word[-1] in ARABIC_ENDINGS:
                 continue
-            matches = [m for m in lexicon.latin_by_key.get(arabic_key(word), []) if sounds_alike(word, m)]
+            key = arabic_key(word)
+            strict = len(key) < MIN_KEY  # a short key must match vowel for vowel (see transliteration)
+            matches = [m for m in lexicon.latin_by_key.get(key, []) if sounds_alike(word, m, strict)]
             found += [m for m in matches[:TRANSLITERATIONS] if m not in found]
         return found
+
+    def variants(self, query: str, lang: str) -> list[str]:
+        """Index words of the same Arabic root as the query's words ("اغير": تغيير), see WordFamilies."""
+        if lang != "ar" or not has_arabic(query):
+            return []
+        return self._families.get().variants([w for w in fold(query) if not is_dialect_word(w)])
 
     def shared_words(self, query: str, lang: str, target: str) -> list[str]:
         """Typed words, in another script than `target`'s usual one, that `target`'s articles use.

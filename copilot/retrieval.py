@@ -31,13 +31,15 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Literal
+from typing import Literal, TypeVar, cast
 
 import numpy as np
 
 from copilot.calibration import DEFAULT_LEXICAL_SCALE, cross_scales, lexical_scales
 from copilot.expansion import Synonyms, Vocabulary
+from copilot.hub_articles import demote_hubs, hub_shares
 from copilot.index_view import FromIndex
+from copilot.loanwords import loanword_terms
 from copilot.query_vectors import BatchingQueryEmbedder
 from copilot.term_table import PAYLOAD_FIELDS, LiveTermTable
 from copilot.title_vectors import TitleVectors
@@ -51,6 +53,7 @@ from kb.language import detect_language
 from kb.settings import Settings
 
 log = logging.getLogger(__name__)
+_V = TypeVar("_V")  # a source's query vector, dense or sparse
 
 Mode = Literal["hybrid", "dense", "lexical"]
 # Why results come from another language, or why there are none: a named set, so callers and logs
@@ -96,12 +99,38 @@ FIELD_CREDIT = 0.4
 # a typo correction can be wrong for this query, the MSA of a dialect word cannot. Demo dev set,
 # BM25 alone MRR@10 AR/EN: all 1.0 -> 0.653/0.745, these -> 0.678/0.762 (hybrid +0.003 each).
 # Transliterations weigh as corrections: a sound key can match the wrong word as an edit distance can.
-EXPANSION_WEIGHTS = {"dialect": 1.0, "synonyms": 0.7, "corrections": 0.7, "transliterations": 0.7}
+EXPANSION_WEIGHTS = {
+    "dialect": 1.0,
+    "synonyms": 0.7,
+    "corrections": 0.7,
+    "transliterations": 0.7,
+    "loanwords": 0.7,
+    "variants": 0.5,
+}
 # Levers of the vocabulary layer, switchable so bench/eval_retrieval.py --levers measures each on
 # both dev domains. transliteration (copilot.transliteration): m365 Arabic MRR@10 0.736 -> 0.752,
 # demo unchanged. shared_words (Vocabulary.shared_words, typed words the other language's articles
 # print, as bridge terms): m365 English over Arabic 0.716 -> 0.701, demo unchanged, so it is off.
-LEVERS = {"transliteration": True, "shared_words": False, "title_vectors": True, "term_table": True}
+# Hybrid MRR@10 with the lever off -> on, the others on (bench/lever_ablation.py, 2026-12-01; no
+# lever moved abstention on either domain):
+# loanwords (copilot.loanwords: "الباسورد" read as password and كلمة المرور): demo AR 0.879 -> 0.883,
+# Arabic over English-only 0.777 -> 0.781, m365 AR 0.801 -> 0.817.
+# variants (copilot.vocabulary_variants: the index's words of the query words' Arabic roots, weight
+# 0.5; 0.3/0.7 did a little worse on one domain each): demo AR 0.880 -> 0.883, m365 AR 0.784 ->
+# 0.817; families are no evidence for abstaining (see Expansion.lexical_parts).
+# hubs (copilot.hub_articles: broad pages near many other articles' titles lose HUB_PENALTY of the
+# best fused score, times their hub share; 0.2 to 0.35 is a plateau on both domains, 0.5 falls
+# off): demo EN 0.916 -> 0.928, AR 0.874 -> 0.883, m365 AR 0.796 -> 0.817, xquad unchanged.
+LEVERS = {
+    "transliteration": True,
+    "shared_words": False,
+    "title_vectors": True,
+    "term_table": True,
+    "loanwords": True,
+    "variants": True,
+    "hubs": True,
+}
+HUB_PENALTY = 0.3
 # The titles' own USE ranking joins the other languages' fused ranking with this RRF weight
 # (copilot.title_vectors); see bench/RESULTS.md for its effect on both dev domains.
 TITLE_WEIGHT = 0.5
@@ -257,15 +286,24 @@ class Expansion:
     transliterations: tuple[str, ...] = ()  # the index's Latin names for Arabic-script words ("تيمز")
     shared: tuple[tuple[str, str], ...] = ()  # (language, typed word its articles use in another script)
     translations: tuple[tuple[str, str], ...] = ()  # (language, the mined term table's word for a typed one)
+    loanwords: tuple[str, ...] = ()  # English words typed in Arabic script, as English and as MSA
+    variants: tuple[str, ...] = ()  # index words of the same Arabic root as the query's ("اغير": تغيير)
 
-    def lexical_parts(self, query: str) -> list[tuple[str, float]]:
-        """What the lexical side searches for, each part with its weight against the typed words."""
+    def lexical_parts(self, query: str, ranking: bool = True) -> list[tuple[str, float]]:
+        """What the lexical side searches for, each part with its weight against the typed words.
+
+        Word families rank but are no evidence that an answer exists (`ranking=False`, for the
+        abstention signals): a root brings words of other meanings, and out-of-scope queries
+        found title words through them (m365: 87% of out-of-scope Arabic flagged without, 67% with).
+        """
         return [
             (query, 1.0),
             (" ".join(self.msa_words), EXPANSION_WEIGHTS["dialect"]),
             (" ".join(self.synonyms), EXPANSION_WEIGHTS["synonyms"]),
             (" ".join(self.corrections), EXPANSION_WEIGHTS["corrections"]),
             (" ".join(self.transliterations), EXPANSION_WEIGHTS["transliterations"]),
+            (" ".join(self.loanwords), EXPANSION_WEIGHTS["loanwords"]),
+            (" ".join(self.variants) if ranking else "", EXPANSION_WEIGHTS["variants"]),
         ]
 
     def cross_lingual_terms(self, query: str, target: str) -> str:
@@ -278,7 +316,8 @@ class Expansion:
         """
         arabic_target = target == "ar"
         terms = [w for w in _WORD.findall(query) if has_arabic(w) == arabic_target and not w.isdigit()]
-        terms += [m for m in (*self.synonyms, *self.transliterations) if has_arabic(m) == arabic_target]
+        expanded = (*self.synonyms, *self.transliterations, *self.loanwords)
+        terms += [m for m in expanded if has_arabic(m) == arabic_target]
         terms += [w for lang, w in (*self.shared, *self.translations) if lang == target]
         return " ".join(terms)
 
@@ -402,6 +441,7 @@ class Retriever:
             if self._titles is not None
             else None
         )
+        self._hubs = FromIndex(store.version, lambda: hub_shares(store, self.lexical, settings.languages))
 
     # -- the query plan -------------------------------------------------------------------------
 
@@ -426,8 +466,18 @@ class Retriever:
         targets = self.settings.languages if LEVERS["shared_words"] else ()
         shared = [(t, w) for t in targets for w in vocabulary.shared_words(query, lang, t)]
         translated = self._translations(" ".join([query, *msa_words, *fixes]), lang)
+        loans = loanword_terms(query, vocabulary.known(lang)) if LEVERS["loanwords"] and lang == "ar" else []
+        family = vocabulary.variants(" ".join([query, *msa_words]), lang) if LEVERS["variants"] else []
         return Expansion(
-            msa_text, tuple(msa_words), tuple(synonyms), tuple(fixes), tuple(names), tuple(shared), translated
+            msa_text,
+            tuple(msa_words),
+            tuple(synonyms),
+            tuple(fixes),
+            tuple(names),
+            tuple(shared),
+            translated,
+            tuple(loans),
+            tuple(family),
         )
 
     def _translations(self, text: str, lang: str) -> tuple[tuple[str, str], ...]:
@@ -527,8 +577,11 @@ class Retriever:
         if fused and sparse:
             best_fused = sum(source.weight for source in sources) / (self.rrf_k + 1)  # first everywhere
             ranked = self._credit_fields(ranked, {plan.lang: (sparse, typed)}, FIELD_CREDIT * best_fused)
+            if LEVERS["hubs"]:
+                ranked = demote_hubs(ranked, self._hubs.get(), HUB_PENALTY * best_fused)
             if batch.evidence and ranked:
-                signals["field_top"] = self._field_share(ranked[0], sparse, typed, plan.lang)
+                evidence = self._evidence_vector(plan, sparse) or sparse
+                signals["field_top"] = self._field_share(ranked[0], evidence, typed, plan.lang)
         hits = [self._hit(h, plan.query, plan.lang, fallback=False) for h in ranked[: plan.limit]]
         hits, reason, answered_elsewhere = self._missing_translations(plan, batch, answers, vectors, signals, hits)
         return SearchResult(
@@ -584,19 +637,26 @@ class Retriever:
             log.exception("query embedding failed; serving lexical results only")
             return {}, "embedding_unavailable"
 
-    def _lexical_vectors(self, plan: QueryPlan) -> tuple[SparseVector | None, SparseVector]:
-        """The weighted sparse query (None when lexical is not searched) and the typed words' own."""
+    def _lexical_vectors(self, plan: QueryPlan, ranking: bool = True) -> tuple[SparseVector | None, SparseVector]:
+        """The weighted sparse query (None when lexical is not searched) and the typed words' own;
+        `ranking=False`: without the ranking-only expansions (see Expansion.lexical_parts)."""
         typed = self.lexical.encode_query(plan.query, plan.lang)
         if plan.only not in (None, SPARSE_VECTOR):
             return None, typed
         weights: dict[int, float] = {}
-        for position, (text, weight) in enumerate(plan.expansion.lexical_parts(plan.query)):
+        for position, (text, weight) in enumerate(plan.expansion.lexical_parts(plan.query, ranking)):
             if not text or weight <= 0:
                 continue
             vector = typed if position == 0 else self.lexical.encode_query(text, plan.lang)
             for index, value in zip(vector.indices, vector.values, strict=True):
                 weights[index] = max(weights.get(index, 0.0), value * weight)  # a term keeps its best weight
         return SparseVector(tuple(weights), tuple(weights.values())), typed
+
+    def _evidence_vector(self, plan: QueryPlan, vector: _V) -> _V:
+        """A source's query vector as evidence for abstaining: the lexical one without word families."""
+        if not isinstance(vector, SparseVector) or not plan.expansion.variants:
+            return vector
+        return cast(_V, self._lexical_vectors(plan, ranking=False)[0] or vector)
 
     def _sources(self, plan: QueryPlan, vectors: dict[str, np.ndarray], sparse: SparseVector | None) -> list[Source]:
         """The main ranking's sources in the query's language, with this language's fusion weights."""
@@ -617,7 +677,12 @@ class Retriever:
         evidence = tuple(
             (
                 LEXICAL if s.is_sparse else s.vector_name,
-                StoreQuery((Source(s.vector_name, s.vector, plan.same_lang),), base, limit=2, payload_fields=("key",)),
+                StoreQuery(
+                    (Source(s.vector_name, self._evidence_vector(plan, s.vector), plan.same_lang),),
+                    base,
+                    limit=2,
+                    payload_fields=("key",),
+                ),
             )
             for s in sources
             if not plan.evaluating

@@ -26,7 +26,10 @@ _LATIN = {
 # Latin spellings of one sound, rewritten before the letters are mapped.
 _LATIN_SOUNDS = ((re.compile(r"tion"), "sn"), (re.compile(r"ph"), "f"), (re.compile(r"[sc]h"), "s"),
                  (re.compile(r"c(?=[eiy])"), "s"), (re.compile(r"ck"), "k"))  # fmt: skip
-MIN_KEY = 3  # shorter skeletons ("fs": office, fees, fuse) match too many words to mean anything
+MIN_KEY = 3  # shorter skeletons ("fs": office, fees, fuse) match too many words to mean anything...
+# ...unless the vowels agree too (sounds_alike's strict reading): "ايفون" and iPhone are both "fn"
+# with a vowel before and after the f. Shorter still is a single consonant: nothing to go on.
+MIN_STRICT_KEY = 2
 
 
 def _squeeze(letters: str) -> str:
@@ -67,16 +70,22 @@ def _vowel_gaps(letters: str, classes: dict[str, str], vowels: set[str]) -> list
     return gaps
 
 
-def sounds_alike(arabic: str, latin: str) -> bool:
+def sounds_alike(arabic: str, latin: str, strict: bool = False) -> bool:
     """Same consonant key, and every long vowel the Arabic spelling writes is a vowel in the Latin one.
 
     Arabic leaves short vowels out, so the Latin word may have vowels the Arabic lacks ("ديفندر",
     defender), never the reverse: "تيمز" is Teams, not "tms" or "items" (a vowel before the t).
     The final gap is not compared: a Latin final "e" is silent, an Arabic final alef is often added.
+    `strict`: the vowel places must agree both ways, for short keys that ordinary Arabic words
+    share ("ايفون" is iPhone, key "fn"; "مال", money, has email's key "ml" but no vowel before m).
     """
     key = arabic_key(arabic)
     if key != latin_key(latin):
         return False
     written = _vowel_gaps(arabic, _ARABIC, _ARABIC_VOWELS)
     heard = _vowel_gaps(_latin_sounds(latin), _LATIN, _LATIN_VOWELS)
-    return len(written) == len(heard) and all(h or not w for w, h in zip(written[:-1], heard[:-1], strict=True))
+    if len(written) != len(heard):
+        return False
+    if strict:
+        return written[:-1] == heard[:-1]
+    return all(h or not w for w, h in zip(written[:-1], heard[:-1], strict=True))

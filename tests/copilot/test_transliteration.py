@@ -45,3 +45,16 @@ def test_typed_words_bridge_into_articles_that_print_them_in_another_script() ->
     assert vocabulary.shared_words("cloudflare dns records", "en", "ar") == ["cloudflare", "dns"]
     assert vocabulary.shared_words("cloudflare dns records", "en", "en") == []  # its own language: no bridge
     assert vocabulary.shared_words("سجلات الدفع", "ar", "en") == []  # Arabic words English articles lack
+
+
+def test_short_names_and_brand_casing_match_vowel_for_vowel() -> None:
+    """ "ايفون" and iPhone share only "fn": enough when every vowel place agrees, and "iPhone" is
+    name-cased though it starts in lowercase; a code identifier ("monikerRange") is not."""
+    text = "ادفع من iPhone عبر Apple Pay. راجع monikerRange."
+    articles = [{"lang": "ar", "title": "الدفع", "section": "", "text": text}]
+    vocabulary = Vocabulary(lambda: articles, lambda: "v1")
+    assert vocabulary.transliterations("ادفع بالايفون", "ar") == ["iphone"]
+    assert vocabulary.transliterations("الآيفون", "ar") == ["iphone"]
+    assert vocabulary.transliterations("مونيكر رينج", "ar") == []
+    assert sounds_alike("ايفون", "iPhone", strict=True)
+    assert not sounds_alike("فن", "iPhone", strict=True)  # no vowel before the f: "art", not the phone

@@ -1,0 +1,61 @@
+"""Each ranking lever switched off alone, on every dev domain: what it adds, and whether it transfers.
+
+    PYTHONPATH=. python bench/lever_ablation.py                       # every lever of retrieval.LEVERS
+    PYTHONPATH=. python bench/lever_ablation.py --levers hubs,loanwords --json bench/results/levers.json
+
+The suite (bench/eval_retrieval.py --suite) reports the product as configured; this runs the same
+domains and cases (its `suite_cases`: the demo, its English-only copy for Arabic queries, m365)
+in hybrid mode once with the levers as configured and once per lever with that lever flipped,
+so a lever's effect is measured on both domains with everything else held. Hybrid MRR@10 and
+abstention per case and query language are printed; nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from bench.eval_retrieval import DOMAINS, evaluate, suite_cases
+from copilot.retrieval import LEVERS
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--levers", default=",".join(LEVERS), help="levers to flip, one at a time")
+    parser.add_argument("--domains", default=",".join(d.name for d in DOMAINS))
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args()
+    flips = [name for name in args.levers.split(",") if name]
+    unknown = [name for name in flips if name not in LEVERS]
+    if unknown:
+        parser.error(f"unknown lever {unknown[0]!r}; known: {', '.join(LEVERS)}")
+    cases = suite_cases([d for d in DOMAINS if d.name in args.domains.split(",")], Path("var/bench"))
+    configured = dict(LEVERS)
+    report: dict[str, dict] = {}
+    print(f"{'setting':24} {'domain':7} {'case':14} {'lang':4} {'n':>4} {'MRR@10':>7}  abstain oos/answerable")
+    for flip in [None, *flips]:
+        LEVERS.update(configured)
+        if flip is not None:
+            LEVERS[flip] = not configured[flip]
+        label = "as configured" if flip is None else f"{flip}={'on' if LEVERS[flip] else 'off'}"
+        for case in cases:
+            result = evaluate(case.engine, case.rows, "hybrid", lang_filter=True)
+            report.setdefault(label, {}).setdefault(case.domain, {})[case.name] = result
+            for lang, r in result.items():
+                if lang == "latency_ms":
+                    continue
+                print(
+                    f"{label:24} {case.domain:7} {case.name:14} {lang:4} {r['queries']:>4} {r['mrr@10']:>7.3f}  "
+                    f"{r['abstained_out_of_scope']:>6.2f}/{r['abstained_answerable']:.3f}"
+                )
+    LEVERS.update(configured)
+    for case in cases:
+        case.engine.close()
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(report, ensure_ascii=False, indent=2), "utf-8")
+
+
+if __name__ == "__main__":
+    main()
