@@ -433,7 +433,9 @@ class Retriever:
         # The index's own BM25 scale per language (copilot.calibration): lexical floors are shares of it.
         self._lexical_scales = FromIndex(store.version, lambda: lexical_scales(store, self.lexical, settings.languages))
         use = next((e for e in self.embedders if e.name == "use"), None)
-        self.term_table = LiveTermTable(self.lexical, partial(store.payloads, PAYLOAD_FIELDS), store.version)
+        self.term_table = LiveTermTable(
+            self.lexical, partial(store.payloads, PAYLOAD_FIELDS), store.version, background=True
+        )
         titles = partial(store.payloads, ("key", "lang", "title"))
         self._titles = TitleVectors(use, titles, store.version) if use else None
         self._cross_scales = (
@@ -441,7 +443,9 @@ class Retriever:
             if self._titles is not None
             else None
         )
-        self._hubs = FromIndex(store.version, lambda: hub_shares(store, self.lexical, settings.languages))
+        self._hubs = FromIndex(
+            store.version, lambda: hub_shares(store, self.lexical, settings.languages), background=True
+        )
 
     # -- the query plan -------------------------------------------------------------------------
 

@@ -121,10 +121,15 @@ class LiveTermTable:
     """The live index's term table, mined again when the index changes."""
 
     def __init__(
-        self, lexical: LexicalEncoder, payloads: Callable[[], list[dict]], version: Callable[[], str | None]
+        self,
+        lexical: LexicalEncoder,
+        payloads: Callable[[], list[dict]],
+        version: Callable[[], str | None],
+        background: bool = False,
     ) -> None:
         miner = TermMiner(lexical)
-        self._table = FromIndex(version, lambda: miner.mine(payloads()))
+        # In the background for the live index: a stale table for a second only refines ranking less.
+        self._table = FromIndex(version, lambda: miner.mine(payloads()), background=background)
 
     def get(self) -> TermTable:
         return self._table.get()
