@@ -124,13 +124,13 @@ def test_with_a_model_configured_the_card_is_written_by_it_and_checked(indexed: 
     """KB_LLM_URL set: the engine's drafter is the OpenAI-compatible one, here a loopback stub."""
     indexed.__dict__["drafter"] = build_drafter(replace(indexed.settings, llm_url=stub.url))
     client = create_app(engine=indexed).test_client()
-    stub.reply = "Add a card to the Wallet app, then choose Apple Pay at checkout [1]."
+    stub.script("Add a card to the Wallet app, then choose Apple Pay at checkout [1].")
     answer = client.get("/api/v1/answer", query_string={"q": QUESTION, "lang": "en"}).get_json()["answer"]
     assert answer["generated_by"] == "openai-compatible"
     assert answer["text"] == "Add a card to the Wallet app, then choose Apple Pay at checkout."
     assert "Pay with Apple Pay" in stub.requests[0]["messages"][1]["content"]
     page = client.get("/en/search", query_string={"q": QUESTION}).get_data(as_text=True)  # the same card, cached
     assert "Written automatically from the article." in card_html(page) and len(stub.requests) == 1
-    stub.reply = "Choose Apple Pay at checkout, see https://elsewhere.example [1]."
+    stub.script("Choose Apple Pay at checkout, see https://elsewhere.example [1].")
     other = client.get("/api/v1/answer", query_string={"q": "how can I pay with Apple Pay?", "lang": "en"}).get_json()
     assert other["answer"]["generated_by"] == "extractive"  # a link of its own: the extractive card instead
