@@ -129,11 +129,21 @@ LEVERS = {
     "loanwords": True,
     "variants": True,
     "hubs": True,
+    "title_e5": True,
+    "headings": True,
 }
 HUB_PENALTY = 0.3
 # The titles' own USE ranking joins the other languages' fused ranking with this RRF weight
 # (copilot.title_vectors); see bench/RESULTS.md for its effect on both dev domains.
 TITLE_WEIGHT = 0.5
+# Two more rankings join it (copilot.title_vectors), as RRF weights: e5 on the title alone (titles
+# embedded in e5's query form, a title being a short statement like a query) and USE on the section
+# headings (an article as its best heading). bench/eval_retrieval.py --suite, cross-lingual MRR@10,
+# demo Arabic over English-only / m365 English over Arabic-only: neither 0.792 / 0.771; e5 titles
+# 0.2 0.799 / 0.770; headings 0.25 0.794 / 0.776; both 0.807 / 0.780 (e5 0.1 or 0.3 beside headings
+# 0.25: 0.799 / 0.777, 0.807 / 0.773; e5 0.5 alone 0.811 / 0.770 and headings 0.5 0.788 / 0.770 cost
+# m365). Fitted on both domains together, on a 12-point grid.
+TITLE_RANKINGS = {"title_e5": 0.2, "headings": 0.25}
 LEXICAL = "lexical"  # the sparse source's name in weights, signals and `only`
 LEXICAL_TOP = "lexical_top"  # the raw BM25 top score: its scale is the corpus's, see lexical_share
 Register = Literal["plain", "dialect", "mixed"]
@@ -438,6 +448,16 @@ class Retriever:
         )
         titles = partial(store.payloads, ("key", "lang", "title"))
         self._titles = TitleVectors(use, titles, store.version) if use else None
+        e5 = next((e for e in self.embedders if e.name == "e5"), None)
+        headings = partial(store.payloads, ("key", "lang", "section"))
+        self._more_titles = {  # the other rankings of other-language candidates, by lever name
+            name: vectors
+            for name, vectors in (
+                ("title_e5", TitleVectors(e5, titles, store.version, as_queries=True) if e5 else None),
+                ("headings", TitleVectors(use, headings, store.version, field="section") if use else None),
+            )
+            if vectors is not None
+        }
         self._cross_scales = (
             FromIndex(store.version, lambda: cross_scales(store, self._titles.get(), settings.languages))  # type: ignore[union-attr]
             if self._titles is not None
@@ -750,6 +770,7 @@ class Retriever:
             bridge_terms = {target: (bridge, bridge) for target, bridge in cross.bridges.items()}
             untranslated = self._credit_fields(untranslated, bridge_terms, FIELD_CREDIT * cross.best_fused)
         untranslated = self._credit_titles(untranslated, vectors.get(cross.embedder), plan.others, signals)
+        untranslated = self._credit_more_titles(untranslated, vectors, plan.others)
         raw_other = answers.cross_top
         best_here = signals.get(f"{cross.embedder}_top", 0.0)
         best_there = raw_other[0].score if raw_other else 0.0
@@ -796,6 +817,24 @@ class Retriever:
             for h, key in zip(ranked, keys, strict=True)
         ]
         return sorted(rescored, key=lambda h: -h.score)
+
+    def _credit_more_titles(self, ranked: list[Hit], vectors: dict[str, np.ndarray], langs: Sequence[str]) -> list[Hit]:
+        """Other-language candidates get their rank by e5 on the title and by USE on the best
+        heading as more RRF sources (TITLE_RANKINGS), beside USE's title rank (_credit_titles)."""
+        for name, titles in self._more_titles.items():
+            query = vectors.get(titles.embedder.name)
+            if query is None or not ranked or not LEVERS[name]:
+                continue
+            scores = titles.get().scores(query / max(float(np.linalg.norm(query)), 1e-9), langs)
+            rank = {key: position for position, key in enumerate(sorted(scores, key=lambda k: -scores[k]), 1)}
+            weight, unranked = TITLE_RANKINGS[name], len(rank) + 1
+            positions = [rank.get(str(h.payload.get("key", "")), unranked) for h in ranked]
+            credited = [
+                Hit(h.id, h.score + weight / (self.rrf_k + position), h.payload)
+                for h, position in zip(ranked, positions, strict=True)
+            ]
+            ranked = sorted(credited, key=lambda h: -h.score)
+        return ranked
 
     def _credit_fields(
         self, ranked: Sequence[Hit], terms: dict[str, tuple[SparseVector, SparseVector]], credit: float

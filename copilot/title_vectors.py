@@ -8,6 +8,11 @@ the demo's English articles, Arabic queries, MRR@10 0.586 by chunks, 0.651 by ch
 title cosine (bench/eval_retrieval.py --suite gives the product's figures with the rest of the
 pipeline). Titles are few (one per article and language), so their vectors live in memory,
 built from the live index and rebuilt when it changes; a title seen before keeps its vector.
+
+The same holds for section headings (`field="section"`: an article scores as its best heading) and
+for e5 (`as_queries=True`: a title is a short statement like a query, so both sides get e5's
+"query: " form). Both join the other languages' ranking beside USE's titles; see
+copilot.retrieval.TITLE_RANKINGS for what each adds on the two dev domains.
 """
 
 from __future__ import annotations
@@ -24,30 +29,40 @@ from indexer.embedders import Embedder
 
 @dataclass(frozen=True)
 class TitleMatrix:
-    """Article keys ("lang/id") per language and their titles' unit vectors, row for row."""
+    """Article keys ("lang/id") per language and their texts' unit vectors, row for row (a key
+    repeats when an article has several texts, as headings do)."""
 
     keys: dict[str, tuple[str, ...]]
     vectors: dict[str, np.ndarray]
 
     def scores(self, query: np.ndarray, langs: Sequence[str]) -> dict[str, float]:
-        """Cosine of the query's vector with each title of these languages, by article key."""
+        """Cosine of the query's vector with each article's best text in these languages, by key."""
         out: dict[str, float] = {}
         for lang in langs:
             matrix = self.vectors.get(lang)
             if matrix is None or not len(matrix):
                 continue
-            out.update(zip(self.keys[lang], (matrix @ query).tolist(), strict=True))
+            for key, score in zip(self.keys[lang], (matrix @ query).tolist(), strict=True):
+                if score > out.get(key, -2.0):
+                    out[key] = score
         return out
 
 
 class TitleVectors:
-    """The live index's titles embedded by one model (USE: aligned across languages)."""
+    """The live index's titles (or another payload text, `field`) embedded by one model."""
 
     def __init__(
-        self, embedder: Embedder, payloads: Callable[[], list[dict]], version: Callable[[], str | None]
+        self,
+        embedder: Embedder,
+        payloads: Callable[[], list[dict]],
+        version: Callable[[], str | None],
+        field: str = "title",
+        as_queries: bool = False,
     ) -> None:
         self.embedder = embedder
         self._payloads = payloads
+        self._field = field
+        self._as_queries = as_queries
         self._known: dict[str, np.ndarray] = {}  # title -> unit vector, kept across index versions
         self._lock = threading.Lock()
         self._matrix = FromIndex(version, self._build)
@@ -56,20 +71,22 @@ class TitleVectors:
         return self._matrix.get()
 
     def _build(self) -> TitleMatrix:
-        titles: dict[str, dict[str, str]] = {}
+        texts: dict[str, set[tuple[str, str]]] = {}  # lang -> (key, text); every chunk repeats its title
         for payload in self._payloads():
-            key, title = str(payload.get("key", "")), str(payload.get("title", "")).strip()
-            if key and title:
-                titles.setdefault(str(payload.get("lang", "")), {})[key] = title
+            key, text = str(payload.get("key", "")), str(payload.get(self._field, "")).strip()
+            if key and text:
+                texts.setdefault(str(payload.get("lang", "")), set()).add((key, text))
         with self._lock:
-            wanted = {t for by_key in titles.values() for t in by_key.values()}
+            wanted = {t for pairs in texts.values() for _, t in pairs}
             new = sorted(wanted - set(self._known))
             if new:
-                embedded = self.embedder.embed_passages(new)
+                embed = self.embedder.embed_queries if self._as_queries else self.embedder.embed_passages
+                embedded = embed(new)
                 norms = np.linalg.norm(embedded, axis=1, keepdims=True)
                 for title, vector in zip(new, embedded / np.maximum(norms, 1e-9), strict=True):
                     self._known[title] = vector.astype(np.float32)
             self._known = {t: v for t, v in self._known.items() if t in wanted}  # edited titles go
-            keys = {lang: tuple(sorted(by_key)) for lang, by_key in titles.items()}
-            vectors = {lang: np.stack([self._known[titles[lang][k]] for k in ks]) for lang, ks in keys.items() if ks}
+            rows = {lang: sorted(pairs) for lang, pairs in texts.items() if pairs}
+            keys = {lang: tuple(k for k, _ in pairs) for lang, pairs in rows.items()}
+            vectors = {lang: np.stack([self._known[t] for _, t in pairs]) for lang, pairs in rows.items()}
         return TitleMatrix(keys, vectors)

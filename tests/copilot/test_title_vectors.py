@@ -45,3 +45,45 @@ def test_titles_are_scored_per_language_and_embedded_once() -> None:
     titles._matrix._checked = float("-inf")  # the index changed: do not wait for the next check
     titles.get()
     assert model.embedded.count("Refund timing") == 1 and "Track a parcel" in model.embedded
+
+
+class _QueryFormEmbedder(_CountingEmbedder):
+    """Records which form (passage or query) each text was embedded in."""
+
+    name = "e5"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.as_queries: list[str] = []
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        self.as_queries += texts
+        return self.embed_passages(texts)
+
+
+def test_headings_score_an_article_by_its_best_heading() -> None:
+    rows = [
+        {"key": "en/billing", "lang": "en", "section": "Invoices"},
+        {"key": "en/billing", "lang": "en", "section": "Refund a charge"},
+        {"key": "en/billing", "lang": "en", "section": "Refund a charge"},  # two chunks, one heading
+        {"key": "en/track", "lang": "en", "section": "Where is my order"},
+        {"key": "en/empty", "lang": "en", "section": ""},  # no heading: not scored
+    ]
+    model = _CountingEmbedder()
+    headings = TitleVectors(model, lambda: list(rows), lambda: "v1", field="section")  # type: ignore[arg-type]
+    query = model.embed_queries(["refund"])[0]
+    scores = headings.get().scores(query / np.linalg.norm(query), ["en"])
+    assert set(scores) == {"en/billing", "en/track"}
+    best = model.embed_queries(["Refund a charge"])[0]
+    assert np.isclose(scores["en/billing"], float(query @ best) / np.linalg.norm(query) / np.linalg.norm(best))
+    assert model.embedded.count("Refund a charge") == 2  # once by the index build, once by this test
+
+
+def test_titles_can_be_embedded_in_query_form() -> None:
+    rows = [{"key": "ar/refund", "lang": "ar", "title": "موعد الاسترداد"}]
+    model = _QueryFormEmbedder()
+    TitleVectors(model, lambda: list(rows), lambda: "v1", as_queries=True).get()  # type: ignore[arg-type]
+    assert model.as_queries == ["موعد الاسترداد"]
+    plain = _QueryFormEmbedder()
+    TitleVectors(plain, lambda: list(rows), lambda: "v1").get()  # type: ignore[arg-type]
+    assert plain.as_queries == [] and plain.embedded == ["موعد الاسترداد"]
