@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -148,6 +150,30 @@ def database_url_for_tests() -> str | None:
             connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
         db.close()
     return url
+
+# Every Database the tests open (apps, CLI runs, stores), so their pooled connections can be let go.
+_OPENED: weakref.WeakSet[Database] = weakref.WeakSet()
+_open_database = Database.__init__
+
+
+def _tracked_init(self: Database, *args: Any, **kwargs: Any) -> None:
+    _open_database(self, *args, **kwargs)
+    _OPENED.add(self)
+
+
+Database.__init__ = _tracked_init  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True)
+def _release_pooled_connections() -> Iterator[None]:
+    """Tests build many apps and never close them; on PostgreSQL each keeps a pool of connections and
+    the server allows only so many clients. After each test the idle pooled connections are closed
+    (`Engine.dispose`); an app that lives on (a module fixture) simply opens new ones when used."""
+    yield
+    if configured_test_database():
+        for db in list(_OPENED):
+            db.engine.dispose()
+
 
 @pytest.fixture
 def settings(tmp_path: Path, content_dir: Path, warm_cache: Path) -> Settings:
