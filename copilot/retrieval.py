@@ -31,7 +31,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Literal, TypeVar, cast
+from typing import Literal
 
 import numpy as np
 
@@ -53,7 +53,6 @@ from kb.language import detect_language
 from kb.settings import Settings
 
 log = logging.getLogger(__name__)
-_V = TypeVar("_V")  # a source's query vector, dense or sparse
 
 Mode = Literal["hybrid", "dense", "lexical"]
 # Why results come from another language, or why there are none: a named set, so callers and logs
@@ -576,6 +575,8 @@ class Retriever:
         timings: dict[str, float] = {}
         vectors, degraded = self._embed(plan, timings)
         sparse, typed = self._lexical_vectors(plan)
+        # The lexical evidence for abstaining leaves out the ranking-only expansions (Expansion.lexical_parts).
+        evidence = self._lexical_vectors(plan, ranking=False)[0] if sparse and plan.expansion.variants else sparse
         sources = self._sources(plan, vectors, sparse)
         if not sources:
             return SearchResult(
@@ -590,7 +591,7 @@ class Retriever:
                 fallback_reason="no_searchable_terms",
             )
         mode: Mode = "hybrid" if vectors and sparse else ("dense" if vectors else "lexical")
-        batch = self._batch(plan, sources, vectors)
+        batch = self._batch(plan, sources, vectors, evidence)
         answers = self._ask_store(batch, timings)
 
         signals = _signals(answers.evidence)
@@ -603,8 +604,7 @@ class Retriever:
             ranked = self._credit_fields(ranked, {plan.lang: (sparse, typed)}, FIELD_CREDIT * best_fused)
             if LEVERS["hubs"]:
                 ranked = demote_hubs(ranked, self._hubs.get(), HUB_PENALTY * best_fused)
-            if batch.evidence and ranked:
-                evidence = self._evidence_vector(plan, sparse) or sparse
+            if batch.evidence and ranked and evidence:
                 signals["field_top"] = self._field_share(ranked[0], evidence, typed, plan.lang)
         hits = [self._hit(h, plan.query, plan.lang, fallback=False) for h in ranked[: plan.limit]]
         hits, reason, answered_elsewhere = self._missing_translations(plan, batch, answers, vectors, signals, hits)
@@ -676,12 +676,6 @@ class Retriever:
                 weights[index] = max(weights.get(index, 0.0), value * weight)  # a term keeps its best weight
         return SparseVector(tuple(weights), tuple(weights.values())), typed
 
-    def _evidence_vector(self, plan: QueryPlan, vector: _V) -> _V:
-        """A source's query vector as evidence for abstaining: the lexical one without word families."""
-        if not isinstance(vector, SparseVector) or not plan.expansion.variants:
-            return vector
-        return cast(_V, self._lexical_vectors(plan, ranking=False)[0] or vector)
-
     def _sources(self, plan: QueryPlan, vectors: dict[str, np.ndarray], sparse: SparseVector | None) -> list[Source]:
         """The main ranking's sources in the query's language, with this language's fusion weights."""
         weights = self.fusion.get(plan.lang, self.fusion.get("*", {}))
@@ -693,16 +687,23 @@ class Retriever:
             raise QueryError(f"no source named {plan.only!r}; known: {', '.join(s.vector_name for s in sources)}")
         return sources
 
-    def _batch(self, plan: QueryPlan, sources: list[Source], vectors: dict[str, np.ndarray]) -> _Batch:
+    def _batch(
+        self,
+        plan: QueryPlan,
+        sources: list[Source],
+        vectors: dict[str, np.ndarray],
+        evidence_sparse: SparseVector | None,
+    ) -> _Batch:
         """One round trip: the fused ranking, each source's own best scores (the evidence for
-        abstaining), and the other languages' best chunks for the missing-translation fallback."""
+        abstaining; `evidence_sparse` stands for the lexical source there), and the other languages'
+        best chunks for the missing-translation fallback."""
         base = plan.base_filter
         ranking = StoreQuery(tuple(sources), base, limit=plan.limit * 4, rrf_k=self.rrf_k)
         evidence = tuple(
             (
                 LEXICAL if s.is_sparse else s.vector_name,
                 StoreQuery(
-                    (Source(s.vector_name, self._evidence_vector(plan, s.vector), plan.same_lang),),
+                    (Source(s.vector_name, (s.is_sparse and evidence_sparse) or s.vector, plan.same_lang),),
                     base,
                     limit=2,
                     payload_fields=("key",),
@@ -808,15 +809,9 @@ class Retriever:
         source, and the best title cosine among them becomes the `cross_title_top` signal."""
         if self._titles is None or query is None or not ranked or not LEVERS["title_vectors"]:
             return ranked
-        scores = self._titles.get().scores(query / max(float(np.linalg.norm(query)), 1e-9), langs)
-        rank = {key: position for position, key in enumerate(sorted(scores, key=lambda k: -scores[k]), 1)}
-        keys = [str(h.payload.get("key", "")) for h in ranked]
-        signals["cross_title_top"] = max(scores.get(key, 0.0) for key in keys)
-        rescored = [
-            Hit(h.id, h.score + TITLE_WEIGHT / (self.rrf_k + rank.get(key, len(rank) + 1)), h.payload)
-            for h, key in zip(ranked, keys, strict=True)
-        ]
-        return sorted(rescored, key=lambda h: -h.score)
+        credited, scores = self._credit_title_rank(ranked, self._titles, query, langs, TITLE_WEIGHT)
+        signals["cross_title_top"] = max(scores.get(str(h.payload.get("key", "")), 0.0) for h in ranked)
+        return credited
 
     def _credit_more_titles(self, ranked: list[Hit], vectors: dict[str, np.ndarray], langs: Sequence[str]) -> list[Hit]:
         """Other-language candidates get their rank by e5 on the title and by USE on the best
@@ -825,16 +820,22 @@ class Retriever:
             query = vectors.get(titles.embedder.name)
             if query is None or not ranked or not LEVERS[name]:
                 continue
-            scores = titles.get().scores(query / max(float(np.linalg.norm(query)), 1e-9), langs)
-            rank = {key: position for position, key in enumerate(sorted(scores, key=lambda k: -scores[k]), 1)}
-            weight, unranked = TITLE_RANKINGS[name], len(rank) + 1
-            positions = [rank.get(str(h.payload.get("key", "")), unranked) for h in ranked]
-            credited = [
-                Hit(h.id, h.score + weight / (self.rrf_k + position), h.payload)
-                for h, position in zip(ranked, positions, strict=True)
-            ]
-            ranked = sorted(credited, key=lambda h: -h.score)
+            ranked = self._credit_title_rank(ranked, titles, query, langs, TITLE_RANKINGS[name])[0]
         return ranked
+
+    def _credit_title_rank(
+        self, ranked: list[Hit], titles: TitleVectors, query: np.ndarray, langs: Sequence[str], weight: float
+    ) -> tuple[list[Hit], dict[str, float]]:
+        """Candidates re-sorted with their article's rank among `titles` (cosine to the query) as one
+        more RRF source of `weight`, and the cosines by article key."""
+        scores = titles.get().scores(query / max(float(np.linalg.norm(query)), 1e-9), langs)
+        rank = {key: position for position, key in enumerate(sorted(scores, key=lambda k: -scores[k]), 1)}
+        unranked = len(rank) + 1
+        credited = [
+            Hit(h.id, h.score + weight / (self.rrf_k + rank.get(str(h.payload.get("key", "")), unranked)), h.payload)
+            for h in ranked
+        ]
+        return sorted(credited, key=lambda h: -h.score), scores
 
     def _credit_fields(
         self, ranked: Sequence[Hit], terms: dict[str, tuple[SparseVector, SparseVector]], credit: float
