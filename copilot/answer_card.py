@@ -39,7 +39,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 
 from copilot.article_sections import ArticleSections
-from copilot.drafts import NO_ANSWER, section_text
+from copilot.drafts import _CITATION, _LANGUAGE_NAMES, NO_ANSWER, section_text
 from copilot.expansion import fold
 from copilot.retrieval import LEXICAL, Retriever, SearchHit, SearchResult, query_register
 from copilot.section_choice import asks_how, choose_sections
@@ -110,7 +110,6 @@ _STEP = re.compile(r"^\d+\.\s+")
 _STEPS = re.compile(r"^\d+\.\s", re.MULTILINE)
 _BULLET = re.compile(r"^[-•]\s+")
 _ROW = " | "
-_CITATION = re.compile(r"\[(\d+)\]")
 _CITED = re.compile(r"\s*\[\d+\]")  # a citation and the space before it, taken out of the shown text
 _URL = re.compile(r"https?://|www\.", re.IGNORECASE)
 _LIST_HEAD = re.compile(r"[:：]\s*$")  # "Follow these steps:" introduces cited lines, it claims nothing
@@ -348,12 +347,9 @@ class AnswerCards:
         return card
 
 
-_LANGUAGE = {"en": "English", "ar": "Arabic"}
-
-
 def card_messages(query: str, lang: str, passages: Sequence[SearchHit]) -> list[dict[str, str]]:
     """The prompt: the customer's question and the numbered public passages, in the customer's language."""
-    language = _LANGUAGE.get(lang, lang)
+    language = _LANGUAGE_NAMES.get(lang, {}).get("en", lang)
     system = (
         "You answer a customer's question on a help center in two to five short lines, using only facts "
         "stated in the numbered passages. End every line with the passage it comes from as [n]; cite only "
