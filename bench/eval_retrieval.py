@@ -78,7 +78,7 @@ def rank_of(result: SearchResult, relevant: set[str]) -> int | None:
     return None
 
 
-def evaluate(engine: Engine, queries: list[dict], mode: str, lang_filter: bool) -> dict:
+def evaluate(engine: Engine, queries: list[dict], mode: str, lang_filter: bool, misses: list | None = None) -> dict:
     per_lang: dict[str, dict] = {}
     latencies: list[float] = []
     for row in queries:
@@ -97,6 +97,9 @@ def evaluate(engine: Engine, queries: list[dict], mode: str, lang_filter: bool) 
             continue
         stats["false_flags"] += result.abstained
         rank = rank_of(result, relevant)
+        if misses is not None and rank != 1:  # --misses: what came first instead, for reading the failures
+            top = result.results[0] if result.results else None
+            misses.append({**row, "mode": mode, "rank": rank, "winner": top and top.id, "title": top and top.title})
         stats["n"] += 1
         stats["r1"] += rank == 1
         stats["r5"] += rank is not None and rank <= 5
@@ -520,6 +523,7 @@ def main() -> None:
     parser.add_argument("--no-grids", action="store_true", help="skip the fusion grids (levers, floors only)")
     parser.add_argument("--max-false", type=float, default=0.04, help="answerable share the fitted floors may flag")
     parser.add_argument("--domains", default=",".join(d.name for d in DOMAINS), help="the suite's domains")
+    parser.add_argument("--misses", type=Path, default=None, help="write every query not ranked first here (JSONL)")
     parser.add_argument("--levers", default="", help=f"e.g. shared_words=on,transliteration=off ({', '.join(LEVERS)})")
     args = parser.parse_args()
     for setting in filter(None, args.levers.split(",")):
@@ -553,8 +557,9 @@ def main() -> None:
         f"{'mode':8} {'lang':4} {'n':>4} {'R@1':>6} {'R@5':>6} {'R@10':>6} {'MRR@10':>7}  "
         "abstain oos/answerable   latency p50/p95 ms"
     )
+    misses: list | None = [] if args.misses else None
     for mode in args.modes.split(","):
-        result = evaluate(engine, queries, mode, lang_filter=not args.no_lang_filter)
+        result = evaluate(engine, queries, mode, lang_filter=not args.no_lang_filter, misses=misses)
         report[mode] = result
         for lang, r in result.items():
             if lang == "latency_ms":
@@ -566,6 +571,9 @@ def main() -> None:
                 f"{r['abstained_answerable']:<14.3f} {lat['p50']}/{lat['p95']}"
             )
     engine.close()
+    if args.misses and misses is not None:
+        args.misses.write_text("".join(json.dumps(m, ensure_ascii=False) + "\n" for m in misses), "utf-8")
+        print(f"misses: {args.misses} ({len(misses)})")
     if temp is not None:
         shutil.rmtree(temp, ignore_errors=True)
     if args.json:

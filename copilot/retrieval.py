@@ -39,6 +39,7 @@ from copilot.calibration import DEFAULT_LEXICAL_SCALE, cross_scales, lexical_sca
 from copilot.expansion import Synonyms, Vocabulary
 from copilot.hub_articles import demote_hubs, hub_shares
 from copilot.index_view import FromIndex
+from copilot.latin_terms import latin_terms
 from copilot.loanwords import loanword_terms
 from copilot.query_vectors import BatchingQueryEmbedder
 from copilot.term_table import PAYLOAD_FIELDS, LiveTermTable
@@ -130,7 +131,15 @@ LEVERS = {
     "hubs": True,
     "title_e5": True,
     "headings": True,
+    "own_titles": True,
+    "latin_terms": True,
 }
+# The query's own language's titles ranked by e5 alone (copilot.title_vectors, titles in e5's query
+# form) credit the same-language candidates: OWN_TITLE_CREDIT of the best fused score for the first
+# title, falling off as RRF with k OWN_TITLE_K (a gentle slope: title cosines of near-duplicate
+# articles are close). See bench/RESULTS.md "Session 5, m365ar" for the figures on both domains.
+OWN_TITLE_CREDIT = 0.4
+OWN_TITLE_K = 60
 HUB_PENALTY = 0.3
 # The titles' own USE ranking joins the other languages' fused ranking with this RRF weight
 # (copilot.title_vectors); see bench/RESULTS.md for its effect on both dev domains.
@@ -490,6 +499,8 @@ class Retriever:
         shared = [(t, w) for t in targets for w in vocabulary.shared_words(query, lang, t)]
         translated = self._translations(" ".join([query, *msa_words, *fixes]), lang)
         loans = loanword_terms(query, vocabulary.known(lang)) if LEVERS["loanwords"] and lang == "ar" else []
+        if LEVERS["latin_terms"] and lang == "ar":  # "admin" typed in an Arabic query: المسؤول
+            loans += [t for t in latin_terms(query) if t not in loans]
         family = vocabulary.variants(" ".join([query, *msa_words]), lang) if LEVERS["variants"] else []
         return Expansion(
             msa_text,
@@ -602,6 +613,10 @@ class Retriever:
         if fused and sparse:
             best_fused = sum(source.weight for source in sources) / (self.rrf_k + 1)  # first everywhere
             ranked = self._credit_fields(ranked, {plan.lang: (sparse, typed)}, FIELD_CREDIT * best_fused)
+            if LEVERS["own_titles"] and "title_e5" in self._more_titles and "e5" in vectors:
+                weight = OWN_TITLE_CREDIT * best_fused * (OWN_TITLE_K + 1)
+                titles = self._more_titles["title_e5"]
+                ranked = self._credit_title_rank(ranked, titles, vectors["e5"], (plan.lang,), weight, OWN_TITLE_K)[0]
             if LEVERS["hubs"]:
                 ranked = demote_hubs(ranked, self._hubs.get(), HUB_PENALTY * best_fused)
             if batch.evidence and ranked and evidence:
@@ -824,15 +839,22 @@ class Retriever:
         return ranked
 
     def _credit_title_rank(
-        self, ranked: list[Hit], titles: TitleVectors, query: np.ndarray, langs: Sequence[str], weight: float
+        self,
+        ranked: list[Hit],
+        titles: TitleVectors,
+        query: np.ndarray,
+        langs: Sequence[str],
+        weight: float,
+        k: int | None = None,
     ) -> tuple[list[Hit], dict[str, float]]:
         """Candidates re-sorted with their article's rank among `titles` (cosine to the query) as one
-        more RRF source of `weight`, and the cosines by article key."""
+        more RRF source of `weight` (with RRF constant `k`, else the fusion's), and the cosines by key."""
+        k = k or self.rrf_k
         scores = titles.get().scores(query / max(float(np.linalg.norm(query)), 1e-9), langs)
         rank = {key: position for position, key in enumerate(sorted(scores, key=lambda k: -scores[k]), 1)}
         unranked = len(rank) + 1
         credited = [
-            Hit(h.id, h.score + weight / (self.rrf_k + rank.get(str(h.payload.get("key", "")), unranked)), h.payload)
+            Hit(h.id, h.score + weight / (k + rank.get(str(h.payload.get("key", "")), unranked)), h.payload)
             for h in ranked
         ]
         return sorted(credited, key=lambda h: -h.score), scores
