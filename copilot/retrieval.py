@@ -41,6 +41,7 @@ from copilot.hub_articles import demote_hubs, hub_shares
 from copilot.index_view import FromIndex
 from copilot.latin_terms import latin_terms
 from copilot.loanwords import loanword_terms
+from copilot.own_titles import written_titles
 from copilot.query_vectors import BatchingQueryEmbedder
 from copilot.term_table import PAYLOAD_FIELDS, LiveTermTable
 from copilot.title_vectors import TitleVectors
@@ -615,7 +616,7 @@ class Retriever:
         if fused and sparse:
             best_fused = sum(source.weight for source in sources) / (self.rrf_k + 1)  # first everywhere
             ranked = self._credit_fields(ranked, {plan.lang: (sparse, typed)}, FIELD_CREDIT * best_fused)
-            if LEVERS["own_titles"] and "title_e5" in self._more_titles and "e5" in vectors:
+            if LEVERS["own_titles"] and "title_e5" in self._more_titles and "e5" in vectors and written_titles(ranked):
                 weight = OWN_TITLE_CREDIT * best_fused * (OWN_TITLE_K + 1)
                 titles = self._more_titles["title_e5"]
                 ranked = self._credit_title_rank(ranked, titles, vectors["e5"], (plan.lang,), weight, OWN_TITLE_K)[0]

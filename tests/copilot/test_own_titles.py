@@ -14,6 +14,7 @@ import pytest
 
 import copilot.retrieval as retrieval
 from copilot.engine import Engine
+from copilot.own_titles import written_titles
 from copilot.retrieval import Retriever
 from copilot.title_vectors import TitleVectors
 from indexer.stores.base import Hit
@@ -78,3 +79,10 @@ def test_the_search_credits_its_own_language_titles_only_when_the_lever_is_on(
     monkeypatch.setitem(retrieval.LEVERS, "own_titles", False)
     assert retriever.search(query, lang="en").results
     assert all(k != retrieval.OWN_TITLE_K for _, k in asked)
+
+
+def test_cut_off_opening_words_are_no_title_to_rank_by() -> None:
+    cut = Hit("a", 1.0, {"title": "The Daily Mail newspaper reported in 2012 that …"})
+    written = Hit("b", 1.0, {"title": "Reset your password"})
+    assert written_titles([written, written, cut]) and not written_titles([cut, cut, written])
+    assert not written_titles([])
