@@ -1,6 +1,6 @@
 """The answer card: one help-center section shown above the results when it clearly answers a question.
 
-Policy. A card is a promise ("this is your answer"), so it is shown only when five things hold:
+Policy. A card is a promise ("this is your answer"), so it is shown only when six things hold:
 1. search did not abstain and its best result is public (a card never quotes internal text, whoever
    is looking: an agent browsing the site sees the same cards as a customer);
 2. the query reads as a question ("how do I...", "can I...", "كيف...", "هل...", a "?"): a keyword
@@ -12,7 +12,10 @@ Policy. A card is a promise ("this is your answer"), so it is shown only when fi
    text), a "how do I" question takes the best-ranked section with steps, and otherwise the next
    section must not score within `SECTION_SPLIT_RATIO` of the first;
 5. that section covers the question: it holds at least `MIN_COVERAGE` of the question's terms as
-   copilot.section_choice counts them (shared with the drafts, so both agree on "answering").
+   copilot.section_choice counts them (shared with the drafts, so both agree on "answering"); a
+   mixed-script question ("كيف اغير الـ email") is counted word by word with each word's readings in
+   the section's language (`word_coverage`), since spelling cannot match across scripts;
+6. an amount of money the question quotes ("why was I charged 19 SAR") is printed in that section.
 Anything else is no card, with a named `reason` so callers, logs and the benchmark can tell why.
 
 The card quotes the section itself (extractive, no model): whole lines, steps kept whole and in
@@ -34,7 +37,7 @@ import logging
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 
@@ -42,10 +45,10 @@ from copilot.article_sections import ArticleSections
 from copilot.drafts import _CITATION, _LANGUAGE_NAMES, NO_ANSWER, section_text
 from copilot.expansion import fold
 from copilot.retrieval import LEXICAL, Retriever, SearchHit, SearchResult, query_register
-from copilot.section_choice import asks_how, choose_sections
+from copilot.section_choice import asks_how, choose_sections, terms
 from indexer.lexical import SPARSE_VECTOR
 from indexer.stores.base import Hit, PayloadFilter, Source, StoreQuery
-from kb.arabic import dialect_to_msa
+from kb.arabic import dialect_to_msa, has_arabic, normalize_arabic
 from kb.audience import PUBLIC, visibilities
 
 log = logging.getLogger(__name__)
@@ -60,6 +63,7 @@ Reason = Literal[
     "not_covered",  # no section of the best article covers the question
     "split_sections",  # the article's two best sections score too close: which one answers is unclear
     "model_abstained",  # the configured model said no passage answers (NO_ANSWER)
+    "amount_not_stated",  # the question quotes an amount ("19 SAR") the section does not print
 ]
 
 # Thresholds, from bench/answer_bench.py on the demo dev set (labelled sections of 88 questions,
@@ -75,7 +79,12 @@ SPLIT_RATIO = {"plain": 0.85, "dialect": 0.85, "mixed": 0.85}
 # mixed-script questions share fewer words with the MSA or English sections, but a lower floor for
 # them (0.7) let wrong sections through at the same rate as right ones (a dialect word matches a
 # neighbouring section as readily), so they keep the plain floor and get fewer cards.
-MIN_COVERAGE = {"plain": 0.9, "dialect": 0.9, "mixed": 0.9}
+# Mixed-script questions ("كيف اغير الـ email", "وين القى الـ backup codes") are read word by word
+# instead (`word_coverage`): a word in the other script counts as found when the section holds it or
+# one of its cross-lingual terms (the index's mined term table and synonyms, as search reads it), each
+# word once, heading words double. At 1.0 (every word found, or half of them in the heading) the demo's
+# mixed Arabic questions got 5 cards, 4 of 4 labelled right, where the shared count gave 1.
+MIN_COVERAGE = {"plain": 0.9, "dialect": 0.9, "mixed": 1.0}
 # ... and the article's next section must not rank as high: at or above this share of the chosen
 # section's fused score the two are a coin toss (a "how do I" question choosing steps excepted).
 SECTION_SPLIT_RATIO = 0.95
@@ -91,6 +100,12 @@ GENERATED_CACHE = 512  # model-written cards kept per process (same query, same 
 # yes/no question ("can I...", "ينفع ادفع...") only as the first word: "the app crashes when I open it"
 # is not a question. "ما" and "لم" are left out: in dialect they negate ("ما وصلني").
 _INTERROGATIVES = frozenset(fold(dialect_to_msa("هل كيف متى ماذا لماذا كم أين اين")))
+# Dialect "who" and "how" read as written: "مين" becomes "من", which is also "from".
+_SPOKEN_INTERROGATIVES = frozenset(fold("مين منو اشلون"))
+# ... also behind the conjunction written onto them: "وكيف اغيره", "وليش", "فمتى".
+_CONJUNCTION = ("و", "ف")
+# "ما" asks "what" before a definite noun ("ما الفرق بين..."), where it cannot negate a verb ("ما وصلني").
+_WHAT_BEFORE_NOUN = re.compile(r"^\W*ما\s+ال\w{2,}")
 _OPENERS = frozenset(
     fold(
         dialect_to_msa(
@@ -106,10 +121,21 @@ _ASKING = frozenset(("how", "what", "why", "which"))
 # "I want to..." (ابغى / عايز / بدي, read as MSA أريد): a request for how to do it, asked as a wish.
 _WANTS = frozenset(("اريد", "want", "wanna", "need"))
 _LEAD_INS = frozenset(("so", "and", "but", "please", "hi", "hello", "و"))
+# Condition 6: an amount of money the question quotes ("why was I charged 19 SAR", "ليه اتخصم مني 69
+# جنيه") names one charge; a section that does not print that number answers a neighbouring question
+# (the failed-payment article's "charged twice" section for the Plus subscription's monthly fee).
+# Amounts only: "after 8 months", "iOS 14" are answered by a section stating the rule in other numbers.
+_CURRENCY = r"(?:ريال|ر\.?س|جنيه|جنية|درهم|دينار|دولار|sar|aed|egp|usd|riyals?|pounds?|dirhams?|dollars?)"
+_AMOUNT = re.compile(
+    rf"(\d+(?:[.,]\d+)?)\s*{_CURRENCY}(?![a-z])|(?<![a-z])(?:sar|aed|egp|usd|\$)\s*(\d+(?:[.,]\d+)?)", re.IGNORECASE
+)
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+_THOUSANDS = re.compile(r"(?<=\d)[,٬](?=\d{3}(?!\d))")  # "1,000 EGP" is the number 1000
 _STEP = re.compile(r"^\d+\.\s+")
 _STEPS = re.compile(r"^\d+\.\s", re.MULTILINE)
 _BULLET = re.compile(r"^[-•]\s+")
 _ROW = " | "
+_WORD = re.compile(r"\w+")
 _CITED = re.compile(r"\s*\[\d+\]")  # a citation and the space before it, taken out of the shown text
 _URL = re.compile(r"https?://|www\.", re.IGNORECASE)
 _LIST_HEAD = re.compile(r"[:：]\s*$")  # "Follow these steps:" introduces cited lines, it claims nothing
@@ -184,7 +210,9 @@ def reads_as_question(query: str) -> bool:
     if text.endswith(("?", "؟")):
         return True
     words = fold(dialect_to_msa(text))
-    if any(word in _INTERROGATIVES for word in words):
+    if any(_interrogative(word) for word in fold(text)) or any(word in _INTERROGATIVES for word in words):
+        return True
+    if _WHAT_BEFORE_NOUN.match(text):
         return True
     while words and words[0] in _LEAD_INS:
         words = words[1:]
@@ -193,6 +221,13 @@ def reads_as_question(query: str) -> bool:
         return False
     wish = words[0] in _WANTS or (len(words) > 1 and words[0] == "i" and words[1] in _WANTS)
     return words[0] in _OPENERS or wish or any(word in _ASKING for word in words)
+
+
+def _interrogative(word: str) -> bool:
+    """A (folded) Arabic question word, dialect read as MSA, alone or behind a written-on و/ف."""
+    if word.startswith(_CONJUNCTION) and len(word) > 2 and word not in _INTERROGATIVES:
+        word = word[1:]
+    return word in _SPOKEN_INTERROGATIVES or any(w in _INTERROGATIVES for w in fold(dialect_to_msa(word)))
 
 
 def blocks(text: str) -> tuple[Block, ...]:
@@ -262,11 +297,18 @@ class AnswerCards:
                 chosen, by_steps = with_steps[0], True
         hit = sections[chosen]
         signals["section_margin"] = ranking.second_share
-        signals["coverage"] = choose_sections(result.query, [hit]).coverage
+        if register == "mixed":
+            signals["coverage"] = word_coverage(result.query, hit, self._readings(result.lang, hit.lang))
+        else:
+            signals["coverage"] = choose_sections(result.query, [hit]).coverage
+        if by_steps:
+            signals["steps"] = 1.0
         if signals["coverage"] < MIN_COVERAGE[register]:
             return CardDecision(None, "not_covered", signals)
         if not by_steps and signals["section_margin"] >= SECTION_SPLIT_RATIO:
             return CardDecision(None, "split_sections", signals)
+        if quoted_amounts(result.query) - numbers(f"{hit.title} {hit.section} {hit.text}"):
+            return CardDecision(None, "amount_not_stated", signals)
         card = self._extractive(result, hit)
         if self.model is not None:
             others = [sections[a] for a in ranked if a != chosen][: MAX_PASSAGES - 1]
@@ -299,6 +341,24 @@ class AnswerCards:
         scores = _section_scores(hits)
         second = scores[1] / scores[0] if len(scores) > 1 and scores[0] > 0 else 0.0
         return SectionRanking(_anchors(hits), second)
+
+    def _readings(self, query_lang: str, section_lang: str) -> Callable[[str], list[str]]:
+        """A word's readings as search makes them: its synonyms and loanword readings ("باسورد" ->
+        "كلمة المرور"), and, for a word of the other script or when the section is the other
+        language's, its cross-lingual terms (the mined term table: "email" -> "البريد")."""
+        retriever = self.retriever
+        others = [lang for lang in retriever.settings.languages if lang != query_lang]
+
+        def readings(word: str) -> list[str]:
+            expansion = retriever.expand(word, query_lang)
+            out = [*expansion.synonyms, *expansion.loanwords]
+            foreign = has_arabic(word) != (query_lang == "ar")  # query_register's test, per word
+            source = (others[0] if others else query_lang) if foreign else query_lang
+            if source != section_lang:
+                out.append(retriever.cross_lingual_terms(word, source, section_lang))
+            return " ".join(out).split()
+
+        return readings
 
     # -- the extractive card ----------------------------------------------------------------------
 
@@ -397,6 +457,38 @@ def checked_card(reply: str, passages: Sequence[SearchHit], fallback: AnswerCard
         generated_by=model,
         cited=tuple(f"{passages[n - 1].key}#{passages[n - 1].anchor}" for n in order),
     )
+
+
+def word_coverage(query: str, hit: SearchHit, readings: Callable[[str], list[str]]) -> float:
+    """The share of the question's words the section holds, each word once: 2 for a word in the
+    article's title or the section's heading, 1 in its text. A word written in the other script
+    ("email" in an Arabic question) is found through its `readings` in the section's language
+    ("البريد"): spelling alone never matches it, which is why mixed-script questions rarely got a card."""
+    heading = set(terms(f"{hit.title} {hit.section}"))
+    body = set(terms(hit.text))
+    total = found = 0.0
+    for word in _WORD.findall(query):
+        own = terms(word)
+        if not own:
+            continue  # a stop word, a number, a letter
+        forms = set(own).union(*(terms(reading) for reading in readings(word)))
+        total += 1
+        found += 2.0 if forms & heading else 1.0 if forms & body else 0.0
+    return found / total if total else 0.0
+
+
+def quoted_amounts(text: str) -> set[str]:
+    """Amounts of money the text quotes ("19 SAR", "٦٩ جنيه", "$5"), as digits."""
+    return {a or b for a, b in _AMOUNT.findall(_plain_digits(text))}
+
+
+def numbers(text: str) -> set[str]:
+    """Every number the text prints, as digits (Arabic-Indic digits read as ASCII)."""
+    return set(_NUMBER.findall(_plain_digits(text)))
+
+
+def _plain_digits(text: str) -> str:
+    return _THOUSANDS.sub("", normalize_arabic(text))
 
 
 def _anchors(hits: Sequence[Hit]) -> list[str]:

@@ -10,6 +10,7 @@ from dataclasses import replace
 
 import pytest
 
+from copilot import answer_card
 from copilot.answer_card import (
     AnswerCard,
     AnswerCards,
@@ -18,7 +19,10 @@ from copilot.answer_card import (
     blocks,
     card_messages,
     checked_card,
+    numbers,
+    quoted_amounts,
     reads_as_question,
+    word_coverage,
 )
 from copilot.engine import Engine
 from copilot.retrieval import SearchHit, SearchResult
@@ -35,7 +39,9 @@ FEE = replace(HIT, section="Pickup fee", anchor="pickup-fee", text="- Change of 
     "query",
     ["how do I return an item", "can I pay with mada", "do you deliver to Abha?", "كيف ارجع منتج",
      "الشحن بكام في مصر", "ينفع ادفع كاش للمندوب", "ليه اتخصم مني فلوس مرتين", "so how does the warranty work",
-     "employee left the company what should I do with their account", "ابغى ارجع الطلب", "I want to return a lamp"],
+     "employee left the company what should I do with their account", "ابغى ارجع الطلب", "I want to return a lamp",
+     "الفواتير توصل على ايميل مين وكيف اغيره", "ما الفرق بين أدوار المسؤولين", "ومين يقدر يغير الباسورد",
+     "شلون اغير رقمي", "فين الفاتورة"],
 )
 def test_questions_read_as_questions(query: str) -> None:
     assert reads_as_question(query)
@@ -44,10 +50,35 @@ def test_questions_read_as_questions(query: str) -> None:
 @pytest.mark.parametrize(
     "query",
     ["refund", "reset password", "app crashes when I open the cart", "can't remember my login details",
-     "المندوب ما لقى البيت", "فلوسي ما رجعت", "تتبع الطلب"],
+     "المندوب ما لقى البيت", "فلوسي ما رجعت", "تتبع الطلب", "خصم من البطاقة مرتين", "ما وصلني الطلب",
+     "كمية الطلب ناقصة"],
 )
 def test_keywords_and_statements_are_not_questions(query: str) -> None:
     assert not reads_as_question(query)
+
+
+def test_amounts_of_money_are_read_in_both_languages_and_digit_sets() -> None:
+    assert quoted_amounts("لماذا خُصم مني 19 ريالًا؟") == {"19"}
+    assert quoted_amounts("ليه اتخصم مني ٦٩ جنيه") == {"69"}
+    assert quoted_amounts("why was I charged SAR 25.5 and $5?") == {"25.5", "5"}
+    assert quoted_amounts("does the app work on iOS 14 after 8 months?") == set()  # not money
+    assert numbers("الرسوم ١٩ ريالًا شهريًا، أو 190 سنويًا") == {"19", "190"}
+    assert numbers("free over 1,000 EGP") == quoted_amounts("is it free over 1000 EGP?") == {"1000"}
+
+
+EMAIL = replace(
+    HIT, lang="ar", id="change-email", title="تغيير البريد الإلكتروني ورقم الجوال", section="تغيير البريد الإلكتروني",
+    anchor="تغيير-البريد-الإلكتروني", text="1. افتح حسابي.\n2. اختر البريد الإلكتروني واكتب العنوان الجديد.",
+)
+
+
+def test_word_coverage_finds_a_word_of_the_other_script_through_its_readings() -> None:
+    """"كيف اغير الـ email": spelling never matches "email" in an Arabic section; its reading does."""
+    query = "كيف اغير الـ email"
+    blind = word_coverage(query, EMAIL, lambda word: [])
+    read = word_coverage(query, EMAIL, lambda word: ["البريد"] if word == "email" else [])
+    assert blind < 1.0 <= read
+    assert word_coverage("كيف اغير الـ backup", EMAIL, lambda word: ["الاحتياط"] if word == "backup" else []) < 1.0
 
 
 def test_blocks_keep_steps_whole_and_in_order() -> None:
@@ -155,6 +186,31 @@ def test_an_untranslated_answer_is_labelled_as_the_other_languages(indexed: Engi
     assert decision.card is not None, decision
     assert (decision.card.lang, decision.card.anchor) == ("en", "redeem-a-gift-card")
     assert decision.card.other_language
+
+
+def test_a_mixed_script_question_gets_a_card_through_the_term_readings(indexed: Engine) -> None:
+    """Latin words in an Arabic question are read in Arabic (search's cross-lingual terms), so the
+    Arabic section that answers covers them."""
+    cards = AnswerCards(indexed.retriever)
+    readings = cards._readings("ar", "ar")
+    assert "ابل" in " ".join(readings("Apple")) or readings("Apple"), readings("Apple")
+    decision = cards.answer(_search(indexed, "كيف ادفع بـ Apple Pay؟", "ar"))
+    assert decision.card is not None, decision
+    assert (decision.card.lang, decision.card.article) == ("ar", "apple-pay")
+
+
+def test_a_quoted_amount_the_section_does_not_print_means_no_card(
+    indexed: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same search result, asked about an amount the fees section does not print: no card (the
+    section tie gate is opened, so the amount is what decides)."""
+    monkeypatch.setattr(answer_card, "SECTION_SPLIT_RATIO", 1.01)
+    cards = AnswerCards(indexed.retriever)
+    result = _search(indexed, "is delivery free over 200 SAR?", "en")
+    stated = cards.answer(result)
+    assert stated.card is not None and stated.card.article == "delivery-fees", stated
+    unstated = cards.answer(replace(result, query="is delivery free over 201 SAR?"))
+    assert unstated.card is None and unstated.reason == "amount_not_stated", unstated
 
 
 def test_keywords_out_of_scope_and_internal_answers_get_no_card(indexed: Engine) -> None:
