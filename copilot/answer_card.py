@@ -37,7 +37,7 @@ import logging
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 
@@ -139,6 +139,35 @@ _WORD = re.compile(r"\w+")
 _CITED = re.compile(r"\s*\[\d+\]")  # a citation and the space before it, taken out of the shown text
 _URL = re.compile(r"https?://|www\.", re.IGNORECASE)
 _LIST_HEAD = re.compile(r"[:：]\s*$")  # "Follow these steps:" introduces cited lines, it claims nothing
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The gates' thresholds (conditions 3-5), per query register where they differ. One object, so
+    the benchmark can decide every query once with the gates open and score any other thresholds on
+    the recorded signals (fitting on one language and scoring on the other) through `refusal`."""
+
+    split: Mapping[str, float] = field(default_factory=lambda: dict(SPLIT_RATIO))
+    coverage: Mapping[str, float] = field(default_factory=lambda: dict(MIN_COVERAGE))
+    section_split: float = SECTION_SPLIT_RATIO
+
+    def refusal(self, signals: Mapping[str, float], register: str) -> Reason | None:
+        """The gate these signals fail, in the order the card checks them; gates whose signal was
+        not measured yet (the section's, before the article margin passed) are not checked."""
+        if "margin" in signals and signals["margin"] >= self.split[register]:
+            return "split"
+        if "coverage" in signals and signals["coverage"] < self.coverage[register]:
+            return "not_covered"
+        if "section_margin" in signals and not signals.get("steps") and signals["section_margin"] >= self.section_split:
+            return "split_sections"
+        return None
+
+
+OPEN_GATES = Thresholds(
+    split=dict.fromkeys(("plain", "dialect", "mixed"), float("inf")),
+    coverage=dict.fromkeys(("plain", "dialect", "mixed"), float("-inf")),
+    section_split=float("inf"),
+)
 
 
 class ModelError(RuntimeError):
@@ -264,8 +293,15 @@ class SectionRanking:
 class AnswerCards:
     """Decides and writes answer cards for search results, from the index's own sections."""
 
-    def __init__(self, retriever: Retriever, model: ChatModel | None = None, max_chars: int = MAX_CARD_CHARS):
+    def __init__(
+        self,
+        retriever: Retriever,
+        model: ChatModel | None = None,
+        max_chars: int = MAX_CARD_CHARS,
+        thresholds: Thresholds | None = None,
+    ):
         self.retriever = retriever
+        self.thresholds = thresholds or Thresholds()
         self.sections = ArticleSections.of(retriever.store)
         self.model = model
         self.max_chars = max_chars
@@ -285,8 +321,9 @@ class AnswerCards:
         signals: dict[str, float] = {"margin": _margin(result.results)}
         if not reads_as_question(result.query):
             return CardDecision(None, "not_a_question", signals)
-        if signals["margin"] >= SPLIT_RATIO[register]:
-            return CardDecision(None, "split", signals)
+        refused = self.thresholds.refusal(signals, register)
+        if refused:
+            return CardDecision(None, refused, signals)
         sections = {hit.anchor: hit for hit in self._article_sections(top)}
         ranking = self.rank_sections(result.query, result.lang, top)
         ranked = [anchor for anchor in ranking.fused if anchor in sections] or [top.anchor]
@@ -303,10 +340,9 @@ class AnswerCards:
             signals["coverage"] = choose_sections(result.query, [hit]).coverage
         if by_steps:
             signals["steps"] = 1.0
-        if signals["coverage"] < MIN_COVERAGE[register]:
-            return CardDecision(None, "not_covered", signals)
-        if not by_steps and signals["section_margin"] >= SECTION_SPLIT_RATIO:
-            return CardDecision(None, "split_sections", signals)
+        refused = self.thresholds.refusal(signals, register)
+        if refused:
+            return CardDecision(None, refused, signals)
         if quoted_amounts(result.query) - numbers(f"{hit.title} {hit.section} {hit.text}"):
             return CardDecision(None, "amount_not_stated", signals)
         card = self._extractive(result, hit)

@@ -10,12 +10,13 @@ from dataclasses import replace
 
 import pytest
 
-from copilot import answer_card
 from copilot.answer_card import (
+    OPEN_GATES,
     AnswerCard,
     AnswerCards,
     Block,
     ModelError,
+    Thresholds,
     blocks,
     card_messages,
     checked_card,
@@ -79,6 +80,16 @@ def test_word_coverage_finds_a_word_of_the_other_script_through_its_readings() -
     read = word_coverage(query, EMAIL, lambda word: ["البريد"] if word == "email" else [])
     assert blind < 1.0 <= read
     assert word_coverage("كيف اغير الـ backup", EMAIL, lambda word: ["الاحتياط"] if word == "backup" else []) < 1.0
+
+
+def test_thresholds_refuse_in_the_cards_order_and_only_on_measured_signals() -> None:
+    gates = Thresholds(split={"plain": 0.85}, coverage={"plain": 0.9}, section_split=0.95)
+    assert gates.refusal({"margin": 0.9}, "plain") == "split"
+    assert gates.refusal({"margin": 0.5}, "plain") is None  # the section was not ranked yet
+    assert gates.refusal({"margin": 0.5, "coverage": 0.5, "section_margin": 0.99}, "plain") == "not_covered"
+    assert gates.refusal({"margin": 0.5, "coverage": 1.0, "section_margin": 0.99}, "plain") == "split_sections"
+    assert gates.refusal({"margin": 0.5, "coverage": 1.0, "section_margin": 0.99, "steps": 1.0}, "plain") is None
+    assert OPEN_GATES.refusal({"margin": 1.0, "coverage": 0.0, "section_margin": 1.0}, "mixed") is None
 
 
 def test_blocks_keep_steps_whole_and_in_order() -> None:
@@ -199,13 +210,10 @@ def test_a_mixed_script_question_gets_a_card_through_the_term_readings(indexed: 
     assert (decision.card.lang, decision.card.article) == ("ar", "apple-pay")
 
 
-def test_a_quoted_amount_the_section_does_not_print_means_no_card(
-    indexed: Engine, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_quoted_amount_the_section_does_not_print_means_no_card(indexed: Engine) -> None:
     """The same search result, asked about an amount the fees section does not print: no card (the
-    section tie gate is opened, so the amount is what decides)."""
-    monkeypatch.setattr(answer_card, "SECTION_SPLIT_RATIO", 1.01)
-    cards = AnswerCards(indexed.retriever)
+    other gates are open, so the amount is what decides)."""
+    cards = AnswerCards(indexed.retriever, thresholds=OPEN_GATES)
     result = _search(indexed, "is delivery free over 200 SAR?", "en")
     stated = cards.answer(result)
     assert stated.card is not None and stated.card.article == "delivery-fees", stated
