@@ -9,8 +9,9 @@ Policy. A card is a promise ("this is your answer"), so it is shown only when si
    next article's (two close articles are split evidence, and the list lets the reader choose);
 4. one section of that article stands out: the article's sections are ranked by the same sources
    search fuses (dense models and BM25, one store query restricted to that article and to public
-   text), a "how do I" question takes the best-ranked section with steps, and otherwise the next
-   section must not score within `SECTION_SPLIT_RATIO` of the first;
+   text), a "how do I" question takes the best-ranked section with steps, and otherwise (or when
+   the two best sections both hold steps, or neither does) the next section must not score within
+   `SECTION_SPLIT_RATIO` of the first;
 5. that section covers the question: it holds at least `MIN_COVERAGE` of the question's terms as
    copilot.section_choice counts them (shared with the drafts, so both agree on "answering"); a
    mixed-script question ("كيف اغير الـ email") is counted word by word with each word's readings in
@@ -83,12 +84,17 @@ SPLIT_RATIO = {"plain": 0.85, "dialect": 0.85, "mixed": 0.85}
 # instead (`word_coverage`): a word in the other script counts as found when the section holds it or
 # one of its cross-lingual terms (the index's mined term table and synonyms, as search reads it), each
 # word once, heading words double. At 1.0 (every word found, or half of them in the heading) the demo's
-# mixed Arabic questions got 5 cards, 4 of 4 labelled right, where the shared count gave 1.
+# mixed Arabic questions got 3 cards (2 of 2 labelled right, the third the right article) where the
+# shared count gave 1; m365's mixed questions kept their 1 card (right).
 MIN_COVERAGE = {"plain": 0.9, "dialect": 0.9, "mixed": 1.0}
 # ... and the article's next section must not rank as high: at or above this share of the chosen
 # section's fused score the two are a coin toss (a "how do I" question choosing steps excepted).
 SECTION_SPLIT_RATIO = 0.95
-# "How do I..." questions take the first section with numbered steps among the best few.
+# "How do I..." questions take the first section with numbered steps among the best few; that choice
+# passes the section tie gate only when the two best sections differ in having steps. An article made
+# of step sections (m365's "set up DNS records at Namecheap": TXT, MX, CNAME, SRV, each with steps)
+# gave a coin-toss card otherwise (1 wrong m365 card; on the demo, 1 right card of 20 was a toss too:
+# "كيف اسوي return", whose two best sections both list steps).
 STEPS_WITHIN = 3
 SECTION_POOL = 40  # chunks asked for when ranking one article's sections
 MAX_CARD_CHARS = 1200  # one chunk is at most ~1100 characters: a one-chunk section is shown whole
@@ -331,7 +337,10 @@ class AnswerCards:
         if asks_how(result.query):  # "how do I..." is answered by the steps, not by the status table
             with_steps = [a for a in ranked[:STEPS_WITHIN] if _STEPS.search(sections[a].text)]
             if with_steps:
-                chosen, by_steps = with_steps[0], True
+                # The steps decide only when they tell the two best sections apart: when both (or
+                # neither) hold steps, which one answers is as much a coin toss as without them.
+                first_two = [bool(_STEPS.search(sections[a].text)) for a in ranked[:2]]
+                chosen, by_steps = with_steps[0], len(first_two) < 2 or first_two[0] != first_two[1]
         hit = sections[chosen]
         signals["section_margin"] = ranking.second_share
         if register == "mixed":

@@ -15,7 +15,9 @@ from copilot.answer_card import (
     AnswerCard,
     AnswerCards,
     Block,
+    CardDecision,
     ModelError,
+    SectionRanking,
     Thresholds,
     blocks,
     card_messages,
@@ -261,3 +263,23 @@ def test_a_model_saying_no_answer_means_no_card(indexed: Engine) -> None:
     cards = AnswerCards(indexed.retriever, model=ScriptedModel("NO_ANSWER"))
     decision = cards.answer(_search(indexed, HOW_TO_PAY, "en"))
     assert decision.card is None and decision.reason == "model_abstained"
+
+
+def test_steps_pass_the_section_tie_only_when_they_tell_the_two_best_sections_apart(indexed: Engine) -> None:
+    """A "how do I" question whose two best sections tie: the one with steps is the card when only it
+    has steps; when both list steps, choosing the first is a coin toss, so no card."""
+    result = _search(indexed, HOW_TO_PAY, "en")
+    steps = replace(HIT, id="apple-pay", title="Pay with Apple Pay", section="Pay with Apple Pay",
+                    text="1. Add your card to the Wallet app.\n2. Choose Apple Pay to pay at checkout.")
+    prose = replace(steps, section="Apple Pay in your country", text="Pay with Apple Pay in KSA and the UAE.")
+
+    def decide(first: SearchHit, second: SearchHit) -> CardDecision:
+        cards = AnswerCards(indexed.retriever)
+        first, second = replace(first, anchor="first"), replace(second, anchor="second")
+        cards._article_sections = lambda top: [first, second]  # type: ignore[method-assign]
+        cards.rank_sections = lambda *args: SectionRanking(["first", "second"], 0.97)  # type: ignore[method-assign]
+        return cards.answer(result)
+
+    told_apart = decide(prose, steps)
+    assert told_apart.card is not None and told_apart.card.anchor == "second", told_apart
+    assert decide(steps, steps).reason == "split_sections"
