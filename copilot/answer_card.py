@@ -65,6 +65,7 @@ Reason = Literal[
     "split_sections",  # the article's two best sections score too close: which one answers is unclear
     "model_abstained",  # the configured model said no passage answers (NO_ANSWER)
     "amount_not_stated",  # the question quotes an amount ("19 SAR") the section does not print
+    "part_of_procedure",  # the section is a later part of a numbered procedure: the answer is the whole
 ]
 
 # Thresholds, from bench/answer_bench.py on the demo dev set (labelled sections of 88 questions,
@@ -136,6 +137,16 @@ _AMOUNT = re.compile(
     rf"(\d+(?:[.,]\d+)?)\s*{_CURRENCY}(?![a-z])|(?<![a-z])(?:sar|aed|egp|usd|\$)\s*(\d+(?:[.,]\d+)?)", re.IGNORECASE
 )
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+# Condition 7: in an article built as a numbered procedure (two or more headings "1. ...", "Step 2",
+# "الخطوة 3", "أولًا/ثانيًا"), a part after the first, or a section beside the parts ("Still nothing?",
+# "لم يتغير شيء؟"), presupposes the parts before it: only what precedes the procedure or its first
+# part is a card.
+# On the dev sets it refused the two wrong Arabic cards left ("why don't I get notifications" ->
+# "still nothing?"; an m365 security question -> a GDPR article's FAQ item after its 7 steps) and no
+# right card; it was written after reading them, so its figure is not an unseen one.
+_ORDINAL_HEADING = re.compile(
+    r"^\W*(?:\d+\s*[.):\-]|step\s+\d+|الخطوه\s+\d+|(?:اولا|ثانيا|ثالثا|رابعا|خامسا|سادسا)\b)", re.IGNORECASE
+)
 _THOUSANDS = re.compile(r"(?<=\d)[,٬](?=\d{3}(?!\d))")  # "1,000 EGP" is the number 1000
 _STEP = re.compile(r"^\d+\.\s+")
 _STEPS = re.compile(r"^\d+\.\s", re.MULTILINE)
@@ -354,6 +365,8 @@ class AnswerCards:
             return CardDecision(None, refused, signals)
         if quoted_amounts(result.query) - numbers(f"{hit.title} {hit.section} {hit.text}"):
             return CardDecision(None, "amount_not_stated", signals)
+        if later_part(chosen, list(sections.values())):
+            return CardDecision(None, "part_of_procedure", signals)
         card = self._extractive(result, hit)
         if self.model is not None:
             others = [sections[a] for a in ranked if a != chosen][: MAX_PASSAGES - 1]
@@ -408,18 +421,20 @@ class AnswerCards:
     # -- the extractive card ----------------------------------------------------------------------
 
     def _article_sections(self, top: SearchHit) -> list[SearchHit]:
-        """The best article's sections as hits, each with its whole text (a section split over
-        chunks is joined back), the one search chose first."""
+        """The best article's sections as hits in reading order, each with its whole text (a section
+        split over chunks is joined back); the one search chose is search's hit."""
         whole = {hit.anchor: hit for hit in self.sections.siblings([replace(top, anchor="\0")], articles=1)}
-        first = replace(top, text=whole[top.anchor].text) if top.anchor in whole else top
-        return [first, *(hit for anchor, hit in whole.items() if anchor != top.anchor)]
+        if top.anchor not in whole:
+            return [top, *whole.values()]
+        whole[top.anchor] = replace(top, text=whole[top.anchor].text)
+        return list(whole.values())
 
     def _extractive(self, result: SearchResult, hit: SearchHit) -> AnswerCard:
         return AnswerCard(
             lang=hit.lang,
             article=hit.id,
             title=hit.title,
-            section=hit.section.split(" > ")[-1] if hit.section else "",
+            section=_own_heading(hit),
             anchor=hit.anchor,
             blocks=blocks(section_text(hit.text, self.max_chars)),
             other_language=hit.locale_fallback or hit.lang != result.lang,
@@ -496,7 +511,7 @@ def checked_card(reply: str, passages: Sequence[SearchHit], fallback: AnswerCard
         lang=first.lang,
         article=first.id,
         title=first.title,
-        section=first.section.split(" > ")[-1] if first.section else "",
+        section=_own_heading(first),
         anchor=first.anchor,
         blocks=blocks(text),
         generated_by=model,
@@ -520,6 +535,19 @@ def word_coverage(query: str, hit: SearchHit, readings: Callable[[str], list[str
         total += 1
         found += 2.0 if forms & heading else 1.0 if forms & body else 0.0
     return found / total if total else 0.0
+
+
+def later_part(anchor: str, sections: Sequence[SearchHit]) -> bool:
+    """Whether `anchor` comes after the first part of an article of two or more numbered parts (what
+    precedes the procedure, its opening or "before you begin", and its first part are answers).
+    `sections`: the article's, in reading order."""
+    order = [hit.anchor for hit in sections]
+    numbered = [i for i, hit in enumerate(sections) if _ORDINAL_HEADING.match(normalize_arabic(_own_heading(hit)))]
+    return len(numbered) >= 2 and anchor in order and order.index(anchor) > numbered[0]
+
+
+def _own_heading(hit: SearchHit) -> str:
+    return hit.section.split(" > ")[-1] if hit.section else ""
 
 
 def quoted_amounts(text: str) -> set[str]:

@@ -118,6 +118,7 @@ OPENAPI: dict[str, Any] = {
                             "reason": {"type": "string", "enum": [
                                 "answered", "no_results", "abstained", "internal", "not_a_question", "split",
                                 "not_covered", "split_sections", "model_abstained", "amount_not_stated",
+                                "part_of_procedure",
                             ]},
                         },
                     }),

@@ -22,6 +22,7 @@ from copilot.answer_card import (
     blocks,
     card_messages,
     checked_card,
+    later_part,
     numbers,
     quoted_amounts,
     reads_as_question,
@@ -92,6 +93,20 @@ def test_thresholds_refuse_in_the_cards_order_and_only_on_measured_signals() -> 
     assert gates.refusal({"margin": 0.5, "coverage": 1.0, "section_margin": 0.99}, "plain") == "split_sections"
     assert gates.refusal({"margin": 0.5, "coverage": 1.0, "section_margin": 0.99, "steps": 1.0}, "plain") is None
     assert OPEN_GATES.refusal({"margin": 1.0, "coverage": 0.0, "section_margin": 1.0}, "mixed") is None
+
+
+def test_only_what_precedes_a_numbered_procedure_and_its_first_part_answer_alone() -> None:
+    def part(anchor: str, heading: str) -> SearchHit:
+        return replace(HIT, anchor=anchor, section=f"Notifications not working > {heading}" if heading else "")
+
+    article = [part("", ""), part("before", "Before you start"), part("one", "1. Allow notifications on your phone"),
+               part("two", "2. Turn on notifications in the app"), part("still", "Still nothing?")]
+    assert [a.anchor for a in article if later_part(a.anchor, article)] == ["two", "still"]
+    arabic = [part("", ""), part("p1", "أولًا: اسمح بالإشعارات"), part("p2", "ثانيًا: فعّل الإشعارات"),
+              part("p3", "لم يتغير شيء؟")]
+    assert [a.anchor for a in arabic if later_part(a.anchor, arabic)] == ["p2", "p3"]
+    plain = [part("", ""), part("fees", "Pickup fee"), part("steps", "Request a return")]  # no procedure
+    assert not any(later_part(a.anchor, plain) for a in plain)
 
 
 def test_blocks_keep_steps_whole_and_in_order() -> None:
