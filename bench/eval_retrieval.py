@@ -314,16 +314,16 @@ def transfer(cases: list[Case], max_false: float, fusion_grids: bool = True) -> 
         for label, names in CROSS_SIGNALS.items():
             data = {d: cross_matrix(c, names) for d, c in cross.items()}
             for fit_on, score_on in itertools.permutations(cross, 2):
-                floors = cross_floors(*data[fit_on], max_false)
+                fitted = cross_floors(*data[fit_on], max_false)
                 scores, oos = data[score_on]
-                flagged = (scores < floors).all(axis=1)
-                own = cross_floors(scores, oos, max_false)
-                own_flags = (scores < own).all(axis=1)
+                hit = np.asarray((scores < fitted).all(axis=1))
+                own_fit = cross_floors(scores, oos, max_false)
+                own_hit = np.asarray((scores < own_fit).all(axis=1))
                 lines.append(
-                    f"transfer cross-lingual floors, {label}, fitted on {fit_on} {_floors(floors)}, scored on "
-                    f"{score_on}: flags {flagged[oos].mean():.0%} of out-of-scope at {flagged[~oos].mean():.1%} of "
-                    f"answerable (fitted on {score_on}, {_floors(own)}: {own_flags[oos].mean():.0%} at "
-                    f"{own_flags[~oos].mean():.1%})"
+                    f"transfer cross-lingual floors, {label}, fitted on {fit_on} {_floors(fitted)}, scored on "
+                    f"{score_on}: flags {hit[oos].mean():.0%} of out-of-scope at {hit[~oos].mean():.1%} of "
+                    f"answerable (fitted on {score_on}, {_floors(own_fit)}: {own_hit[oos].mean():.0%} at "
+                    f"{own_hit[~oos].mean():.1%})"
                 )
     for case in crossing:
         retriever = case.engine.retriever
@@ -462,7 +462,7 @@ def cross_floors(scores: np.ndarray, oos: np.ndarray, max_false: float) -> np.nd
     best, chosen = -1.0, np.full(scores.shape[1], -np.inf)
     candidates = [np.unique(column.round(3)) for column in scores.T]
     for floors in itertools.product(*candidates):
-        flagged = (scores < np.array(floors)).all(axis=1)
+        flagged = np.asarray((scores < np.array(floors)).all(axis=1))
         if flagged[~oos].mean() <= max_false and flagged[oos].mean() > best:
             best, chosen = flagged[oos].mean(), np.array(floors)
     return chosen
