@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
+from copilot.engine import Engine
 from copilot.product_names import INTENT_WEIGHT, index_names, intent_part, intent_sources, name_words
-from indexer.stores.base import PayloadFilter
+from copilot.retrieval import LEVERS
+from indexer.stores.base import PayloadFilter, StoreQuery
 
 TEXTS = [
     "You can add licences in Teams. Admins open Teams and pick a plan; the Teams app shows the invoice.",
@@ -88,3 +91,37 @@ def test_intent_sources_follow_each_model_weight() -> None:
     assert [(s.vector_name, s.weight) for s in sources] == [("e5", INTENT_WEIGHT), ("use", INTENT_WEIGHT * 0.6)]
     assert all(s.filter == where for s in sources)
     assert intent_sources({"e5": vector}, {"e5": 0.0}, where) == []  # a model the fusion leaves out stays out
+
+
+def test_search_ranks_the_intent_too_when_the_query_names_a_product(
+    indexed: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hook in copilot.retrieval: the intent is embedded and joins the fused ranking, once per
+    model, at INTENT_WEIGHT of that model's weight; a query with no name, or the lever off, adds nothing."""
+    retriever = indexed.retriever
+    embedded: list[str] = []
+    asked: list[list[StoreQuery]] = []
+    query_vectors, store_query = retriever.query_vectors, retriever.store.query
+    monkeypatch.setattr(
+        retriever, "query_vectors", lambda text, only=None: embedded.append(text) or query_vectors(text)
+    )
+    monkeypatch.setattr(retriever.store, "query", lambda queries: asked.append(list(queries)) or store_query(queries))
+
+    result = retriever.search("refund for my Apple Pay order", lang="en")
+    assert result.results  # the search still answers
+    assert embedded == ["refund for my Apple Pay order", "refund for my order"]
+    # the search's own batch (index views such as the hub shares ask the store their own queries)
+    ranking = next(b[0].sources for b in asked if any(s.vector_name == "e5" for s in b[0].sources))
+    intent = ranking[-2:]
+    assert [s.vector_name for s in intent] == ["e5", "use"]
+    for source in intent:
+        own = next(s for s in ranking if s.vector_name == source.vector_name)
+        assert source.weight == pytest.approx(INTENT_WEIGHT * own.weight)
+
+    embedded.clear()
+    retriever.search("when will I get my refund", lang="en")
+    assert embedded == ["when will I get my refund"]
+    monkeypatch.setitem(LEVERS, "framing", False)
+    embedded.clear()
+    retriever.search("refund for my Apple Pay order please", lang="en")
+    assert embedded == ["refund for my Apple Pay order please"]
