@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pytest
 
 from copilot.engine import Engine
 from copilot.product_names import INTENT_WEIGHT, index_names, intent_part, intent_sources, name_words
 from copilot.retrieval import LEVERS
-from indexer.stores.base import PayloadFilter, StoreQuery
+from indexer.stores.base import Hit, PayloadFilter, StoreQuery
 
 TEXTS = [
     "You can add licences in Teams. Admins open Teams and pick a plan; the Teams app shows the invoice.",
@@ -102,10 +104,17 @@ def test_search_ranks_the_intent_too_when_the_query_names_a_product(
     embedded: list[str] = []
     asked: list[list[StoreQuery]] = []
     query_vectors, store_query = retriever.query_vectors, retriever.store.query
-    monkeypatch.setattr(
-        retriever, "query_vectors", lambda text, only=None: embedded.append(text) or query_vectors(text)
-    )
-    monkeypatch.setattr(retriever.store, "query", lambda queries: asked.append(list(queries)) or store_query(queries))
+
+    def spy_vectors(text: str, only: str | None = None) -> dict[str, np.ndarray]:
+        embedded.append(text)
+        return query_vectors(text, only)
+
+    def spy_query(queries: Sequence[StoreQuery]) -> list[list[Hit]]:
+        asked.append(list(queries))
+        return store_query(queries)
+
+    monkeypatch.setattr(retriever, "query_vectors", spy_vectors)
+    monkeypatch.setattr(retriever.store, "query", spy_query)
 
     result = retriever.search("refund for my Apple Pay order", lang="en")
     assert result.results  # the search still answers
