@@ -80,7 +80,8 @@ def rank_of(result: SearchResult, relevant: set[str]) -> int | None:
     return None
 
 
-def evaluate(engine: Engine, queries: list[dict], mode: str, lang_filter: bool) -> dict:
+def evaluate(engine: Engine, queries: list[dict], mode: str, lang_filter: bool, ranks: list | None = None) -> dict:
+    """`ranks`, when given, gets each answerable query's (row, rank) for the per-kind lines."""
     per_lang: dict[str, dict] = {}
     latencies: list[float] = []
     for row in queries:
@@ -99,6 +100,8 @@ def evaluate(engine: Engine, queries: list[dict], mode: str, lang_filter: bool) 
             continue
         stats["false_flags"] += result.abstained
         rank = rank_of(result, relevant)
+        if ranks is not None:
+            ranks.append((row, rank))
         stats["n"] += 1
         stats["r1"] += rank == 1
         stats["r5"] += rank is not None and rank <= 5
@@ -123,6 +126,18 @@ def evaluate(engine: Engine, queries: list[dict], mode: str, lang_filter: bool) 
         "p95": round(ordered[int(len(ordered) * 0.95) - 1], 1),
     }
     return report
+
+
+def kind_lines(label: str, ranks: list[tuple[dict, int | None]]) -> list[str]:
+    """MRR@10 per query kind and language (a slice such as "framing" read apart from the rest)."""
+    groups: dict[tuple[str, str], list[float]] = {}
+    for row, rank in ranks:
+        groups.setdefault((str(row.get("kind", "-")), row["lang"]), []).append(1 / rank if rank else 0.0)
+    return [
+        f"{label} kind {kind:13} {lang:4} {len(v):>4}  R@1 {sum(x == 1.0 for x in v) / len(v):.3f}  "
+        f"MRR@10 {statistics.mean(v):.3f}"
+        for (kind, lang), v in sorted(groups.items())
+    ]
 
 
 # -- the side-by-side report: every domain, every case, and the transfer line ----------------------
@@ -488,8 +503,11 @@ def suite(root: Path, max_false: float, report: dict, names: Sequence[str], fusi
     for case in cases:
         modes = MODES if case.name == "same-language" else {"hybrid": None}
         for mode in modes:
-            result = evaluate(case.engine, case.rows, mode, lang_filter=True)
+            ranks: list[tuple[dict, int | None]] = []
+            result = evaluate(case.engine, case.rows, mode, lang_filter=True, ranks=ranks)
             report.setdefault(case.domain, {}).setdefault(case.name, {})[mode] = result
+            if mode == "hybrid":
+                report.setdefault("kinds", []).extend(kind_lines(f"{case.domain:7} {case.name:14}", ranks))
             for lang, r in result.items():
                 if lang == "latency_ms":
                     continue
@@ -499,6 +517,8 @@ def suite(root: Path, max_false: float, report: dict, names: Sequence[str], fusi
                     f"{r['abstained_answerable']:.3f}"
                 )
         collect_signals(case)
+    for line in report.get("kinds", []):
+        print(line)
     lines = transfer(cases, max_false, fusion_grids) + term_table_held_out(cases)
     if fusion_grids:
         lines += cross_fusion_transfer(cases)

@@ -40,6 +40,7 @@ from copilot.expansion import Synonyms, Vocabulary
 from copilot.hub_articles import demote_hubs, hub_shares
 from copilot.index_view import FromIndex
 from copilot.loanwords import loanword_terms
+from copilot.product_names import index_names, intent_part, intent_sources
 from copilot.query_vectors import BatchingQueryEmbedder
 from copilot.term_table import PAYLOAD_FIELDS, LiveTermTable
 from copilot.title_vectors import TitleVectors
@@ -137,6 +138,7 @@ LEVERS = {
     "hubs": True,
     "title_e5": True,
     "headings": True,
+    "framing": True,  # copilot.product_names: the query without its product names ranks too
 }
 HUB_PENALTY = 0.3
 # The titles' own USE ranking joins the other languages' fused ranking with this RRF weight
@@ -472,6 +474,7 @@ class Retriever:
         self._hubs = FromIndex(
             store.version, lambda: hub_shares(store, self.lexical, settings.languages), background=True
         )
+        self._names = FromIndex(store.version, lambda: index_names(store.payloads(("title", "text"))), background=True)
 
     # -- the query plan -------------------------------------------------------------------------
 
@@ -598,7 +601,7 @@ class Retriever:
                 fallback_reason="no_searchable_terms",
             )
         mode: Mode = "hybrid" if vectors and sparse else ("dense" if vectors else "lexical")
-        batch = self._batch(plan, sources, vectors, evidence)
+        batch = self._batch(plan, sources, vectors, evidence, self._intent_vectors(plan, vectors))
         answers = self._ask_store(batch, timings)
 
         signals = _signals(answers.evidence)
@@ -706,12 +709,15 @@ class Retriever:
         sources: list[Source],
         vectors: dict[str, np.ndarray],
         evidence_sparse: SparseVector | None,
+        intent: dict[str, np.ndarray] | None = None,
     ) -> _Batch:
         """One round trip: the fused ranking, each source's own best scores (the evidence for
         abstaining; `evidence_sparse` stands for the lexical source there), and the other languages'
         best chunks for the missing-translation fallback."""
         base = plan.base_filter
-        ranking = StoreQuery(tuple(sources), base, limit=plan.limit * 4, rrf_k=self.rrf_k)
+        weights = {s.vector_name: s.weight for s in sources}
+        more = intent_sources(intent or {}, weights, plan.same_lang)
+        ranking = StoreQuery((*sources, *more), base, limit=plan.limit * 4, rrf_k=self.rrf_k)
         evidence = tuple(
             (
                 LEXICAL if s.is_sparse else s.vector_name,
@@ -731,7 +737,7 @@ class Retriever:
         other = PayloadFilter(langs=plan.others)
         cross_sources = [
             Source(name, vec, other, CROSS_LINGUAL_WEIGHTS.get(name, 0.5)) for name, vec in vectors.items()
-        ]
+        ] + intent_sources(intent or {}, CROSS_LINGUAL_WEIGHTS, other)
         bridges: dict[str, SparseVector] = {}
         for target in plan.others:
             terms = plan.expansion.cross_lingual_terms(plan.query, target)
@@ -749,6 +755,19 @@ class Retriever:
         )
         best = sum(source.weight for source in cross_sources) / (self.rrf_k + 1)
         return _Batch(ranking, evidence, _CrossQueries(fused, top, cross, bridges, best))
+
+    def _intent_vectors(self, plan: QueryPlan, vectors: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """The dense vectors of the query without its product names (copilot.product_names), if it names any."""
+        if not LEVERS["framing"] or plan.evaluating or not vectors:
+            return {}
+        intent = intent_part(plan.expansion.msa, self._names.get())
+        if intent is None:
+            return {}
+        try:
+            return {name: vector for name, vector in self.query_vectors(intent).items() if name in vectors}
+        except Exception:
+            log.exception("embedding the query's intent failed; ranking on the whole query")
+            return {}
 
     def _ask_store(self, batch: _Batch, timings: dict[str, float]) -> _Answers:
         """The one round trip to the index; an index that cannot answer is a named outage."""
