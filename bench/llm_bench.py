@@ -428,6 +428,8 @@ def main() -> None:
             f"{'answering section' if row['cites_section'] else ''}",
             flush=True,
         )
+        if row["drafter"] == "llama-cpp" and not row["abstained"]:
+            print("    " + draft.text.replace("\n", "\n    "), flush=True)
     engine.close()
     report = summarise(rows)
     print_table(report)

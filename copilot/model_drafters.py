@@ -60,6 +60,9 @@ log = logging.getLogger(__name__)
 # rules given as the system message, followed them given in the user's turn, and without an example
 # copied the numbered listing or the customer's message back instead of answering (Arabic most).
 # The example's topic is made up (no help-center article says it), so a copied example is no fact.
+# The model is not offered a way out (NO_ANSWER): it is asked only when the grounded rules found an
+# answering section, and a 1.5B model offered one took it for a plain "what am I doing wrong?" with
+# the answer in passage [2] (a model that still says it gets the grounded draft).
 # The model writes the answer only: the greeting, the acknowledgement of an upset or repeated
 # contact, the links and the sign-off are the grounded drafter's own (one less thing to get wrong,
 # and fewer tokens to generate on a CPU).
@@ -81,7 +84,7 @@ _PROMPTS: dict[str, dict[str, str]] = {
             "steps whole and in order. Do not include links, and do not mention anything the passages do not "
             "say. Never tell the customer to contact support: this reply is support. Write in {language}, "
             "even when a passage is in another language. Do not greet, close or sign: the greeting and the "
-            "signature are added for you. If no passage answers the question, reply exactly {no_answer}."
+            "signature are added for you."
         ),
         "asked": "The customer wrote: {question}",
         "passages": "Passages:",
@@ -106,7 +109,7 @@ _PROMPTS: dict[str, dict[str, str]] = {
             "المعطاة. خمس جمل قصيرة على الأكثر، وانقل الخطوات المرقّمة كاملة وبترتيبها. لا تضع أي روابط، ولا "
             "تذكر شيئًا لا تقوله المقاطع. لا تطلب من العميل التواصل مع خدمة العملاء: هذا الرد هو خدمة "
             "العملاء. اكتب بالعربية الفصحى حتى لو كان المقطع بلغة أخرى. لا تكتب تحية ولا خاتمة ولا توقيعًا "
-            "(تُضاف تلقائيًا). إذا لم يُجب أي مقطع عن سؤال العميل فاكتب {no_answer} فقط."
+            "(تُضاف تلقائيًا)."
         ),
         "asked": "كتب العميل: {question}",
         "passages": "المقاطع:",
@@ -190,7 +193,7 @@ class CitingModelDrafter:
         """The chat messages for the model: system and user text in the ticket's language."""
         prompt = _PROMPTS.get(ticket_lang, _PROMPTS["en"])
         language = _LANGUAGE_NAMES.get(ticket_lang, {}).get("en", ticket_lang)
-        rules = prompt["rules"].format(language=language, no_answer=NO_ANSWER)
+        rules = prompt["rules"].format(language=language)
         listing = "\n\n".join(
             f"[{n}] {_label(hit)} ({_language_name(hit.lang, ticket_lang)})\n{hit.text}"
             for n, hit in enumerate(passages, 1)

@@ -392,3 +392,5 @@ def test_prompt_is_system_then_user() -> None:
     assert _names(messages) == ["system", "user"] and "Write in English" in messages[1]["content"]
     assert "\n\nThe customer wrote: refund?\n\nPassages:\n\n[1]" in messages[1]["content"]
     assert "Example." in messages[0]["content"] and "Reply:\nYou can" in messages[0]["content"]
+    # Abstaining is the grounded rules' call, made before the model is asked: no way out is offered.
+    assert "NO_ANSWER" not in json.dumps(messages)
