@@ -56,10 +56,12 @@ log = logging.getLogger(__name__)
 # reliably than in one it is told to use (a 1.5B model told "write in Arabic" in English drifts
 # into English). Other ticket languages get the English text and are told which language to write.
 # The rules open the user's message and the citation rule closes it; the system message says who the
-# assistant is and shows ONE short cited answer: a 1.5B model (bench/llm_bench.py) ignored citation
-# rules given as the system message, followed them given in the user's turn, and without an example
-# copied the numbered listing or the customer's message back instead of answering (Arabic most).
-# The example's topic is made up (no help-center article says it), so a copied example is no fact.
+# assistant is, and ONE short exchange before the ticket shows a cited answer (a question and a
+# passage in the ticket's format, then the reply): a 1.5B model (bench/llm_bench.py) ignored citation
+# rules given as the system message, followed them given in the user's turn, copied the numbered
+# listing or the customer's message back instead of answering (Arabic most), and with the example
+# inside the system message echoed its "The customer wrote:" line. The example's topic is made up (no
+# help-center article says it), so a copied example is no fact.
 # The model is not offered a way out (NO_ANSWER): it is asked only when the grounded rules found an
 # answering section, and a 1.5B model offered one took it for a plain "what am I doing wrong?" with
 # the answer in passage [2] (a model that still says it gets the grounded draft).
@@ -70,12 +72,16 @@ _PROMPTS: dict[str, dict[str, str]] = {
     "en": {
         "role": (
             "You are a customer-support assistant for Manzil, an online store. You answer from numbered "
-            "help-center passages and end every sentence with the number of the passage it comes from.\n\n"
-            "Example.\nPassages:\n[1] Notifications – Language of notifications\nOpen Settings > "
-            "Notifications and choose a language. The change applies to new messages only.\n"
-            "The customer wrote: my notifications come in English, can I change that?\n"
-            "Reply:\nYou can choose their language in Settings > Notifications [1]. The change applies to new "
-            "messages only [1]."
+            "help-center passages and end every sentence with the number of the passage it comes from."
+        ),
+        "example": (
+            "The customer wrote: my notifications come in English, can I change that?\n\nPassages:\n\n"
+            "[1] Notifications – Language of notifications (English)\nOpen Settings > Notifications and choose "
+            "a language. The change applies to new messages only."
+        ),
+        "example_reply": (
+            "You can choose their language in Settings > Notifications [1]. The change applies to new messages "
+            "only [1]."
         ),
         "rules": (
             "Write the answer of a reply that a customer-support agent will review and send. Use only facts "
@@ -96,12 +102,15 @@ _PROMPTS: dict[str, dict[str, str]] = {
     "ar": {
         "role": (
             "أنت مساعد خدمة عملاء لمنزل، متجر إلكتروني. تجيب من مقاطع مركز المساعدة المرقّمة، وتختم كل جملة "
-            "برقم المقطع الذي أخذتها منه.\n\n"
-            "مثال.\nالمقاطع:\n[1] الإشعارات – لغة الإشعارات\nافتح الإعدادات ثم الإشعارات واختر اللغة. "
-            "يسري التغيير على الرسائل الجديدة فقط.\n"
-            "كتب العميل: الإشعارات توصلني بالإنجليزي، أقدر أغيرها؟\n"
-            "الرد:\nيمكنك اختيار لغة الإشعارات من الإعدادات ثم الإشعارات [1]. يسري التغيير على الرسائل الجديدة "
-            "فقط [1]."
+            "برقم المقطع الذي أخذتها منه."
+        ),
+        "example": (
+            "كتب العميل: الإشعارات توصلني بالإنجليزي، أقدر أغيرها؟\n\nالمقاطع:\n\n"
+            "[1] الإشعارات – لغة الإشعارات (العربية)\nافتح الإعدادات ثم الإشعارات واختر اللغة. يسري التغيير "
+            "على الرسائل الجديدة فقط."
+        ),
+        "example_reply": (
+            "يمكنك اختيار لغة الإشعارات من الإعدادات ثم الإشعارات [1]. يسري التغيير على الرسائل الجديدة فقط [1]."
         ),
         "rules": (
             "اكتب جواب رد يراجعه موظف خدمة العملاء ثم يرسله. استخدم فقط المعلومات الواردة في مقاطع مركز "
@@ -130,6 +139,9 @@ _GREETING = re.compile(
     r"|عزيز(?:ي|تي))\b[^,،!.\n]{0,40}[,،!\n]\s*",
     re.IGNORECASE,
 )
+# A reply holding this many of the customer's words in a row copies the message back.
+COPIED_WORDS = 8
+_WORD = re.compile(r"\w+")
 # Where a reply cut at its token budget can end: after its last citation (and the sentence's stop).
 _LAST_CITED = re.compile(r".*\[\d+\][.!?؟]?", re.DOTALL)
 
@@ -203,7 +215,12 @@ class CitingModelDrafter:
             parts.append(prompt["asked"].format(question=question))
         # The citation rule again, last: small models follow the instruction nearest their answer.
         parts += [prompt["passages"] + "\n\n" + listing, prompt["now"].format(language=language)]
-        return [{"role": "system", "content": prompt["role"]}, {"role": "user", "content": "\n\n".join(parts)}]
+        return [
+            {"role": "system", "content": prompt["role"]},
+            {"role": "user", "content": prompt["example"]},
+            {"role": "assistant", "content": prompt["example_reply"]},
+            {"role": "user", "content": "\n\n".join(parts)},
+        ]
 
     def reply_tokens(self, ticket_lang: str) -> int:
         """The draft's token budget: what a reply of a few sentences needs in its language."""
@@ -236,6 +253,9 @@ class CitingModelDrafter:
             raise DrafterError(f"the reply cites {unknown}, but only passages 1-{len(passages)} were given")
         if _URL.search(reply):
             raise DrafterError("the reply contains a link of its own")
+        copied = _copied(reply, ticket_lang, passages, context.question)
+        if copied:
+            raise DrafterError(f"the reply {copied} instead of answering")
         body = _GREETING.sub("", reply, count=1).strip()
         body = body[:1].upper() + body[1:]
         order = _unique([str(n) for n in cited])
@@ -252,6 +272,24 @@ class CitingModelDrafter:
             drafter=self.name,
             cited=_unique([f"{hit.lang}/{hit.id}" for hit in hits]),
         )
+
+
+def _copied(reply: str, ticket_lang: str, passages: Sequence[SearchHit], question: str) -> str:
+    """How the reply copies its prompt back (small models do), or "" when it does not: the prompt's
+    own labels, a passage's numbered heading, or a run of COPIED_WORDS of the customer's words. Quoting
+    a passage's text is what a reply should do, so that is not copying."""
+    prompt = _PROMPTS.get(ticket_lang, _PROMPTS["en"])
+    labels = [prompt["asked"].split("{")[0].strip(), prompt["passages"]]
+    if any(label in reply for label in labels):
+        return "repeats the prompt"
+    if any(f"[{n}] {_label(hit)}" in reply for n, hit in enumerate(passages, 1)):
+        return "copies the numbered passages"
+    asked = _WORD.findall(question.lower())
+    runs = {" ".join(asked[i : i + COPIED_WORDS]) for i in range(len(asked) - COPIED_WORDS + 1)}
+    written = " ".join(_WORD.findall(reply.lower()))
+    if any(run in written for run in runs):
+        return "repeats the customer's message"
+    return ""
 
 
 def _language_name(lang: str, written_in: str) -> str:

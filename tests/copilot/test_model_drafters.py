@@ -179,11 +179,12 @@ def test_arabic_ticket_gets_an_arabic_prompt(stub: Stub) -> None:
     assert draft.drafter == "openai-compatible"
     assert draft.text.startswith("مرحبًا خالد،\n\nأعد تعيين كلمة المرور من صفحة الدخول [1].\n\n[1] لمزيد من التفاصيل")
     assert "مع أطيب التحيات" in draft.text
-    system, user = stub.requests[0]["messages"]
-    # The system message: who the assistant is, and one short cited answer to imitate, in Arabic.
+    system, example, example_reply, user = stub.requests[0]["messages"]
+    # Who the assistant is, then one short exchange showing a cited answer, all in Arabic.
     assert system["role"] == "system" and system["content"].startswith("أنت مساعد خدمة عملاء لمنزل، متجر إلكتروني.")
-    assert "مثال." in system["content"] and "الرد:\nيمكنك" in system["content"] and "[1]." in system["content"]
-    assert "Passages" not in system["content"]
+    assert example["role"] == "user" and example["content"].startswith("كتب العميل:")
+    assert "المقاطع:\n\n[1] الإشعارات" in example["content"]
+    assert example_reply["role"] == "assistant" and example_reply["content"].endswith("فقط [1].")
     assert user["role"] == "user" and user["content"].startswith("اكتب جواب رد يراجعه موظف")
     assert "اكتب بالعربية" in user["content"] and "Write in" not in user["content"]
     assert "لا تكتب تحية" in user["content"] and "خمس جمل قصيرة على الأكثر" in user["content"]
@@ -215,7 +216,7 @@ def test_the_model_reads_the_answering_sections_cut_to_size(stub: Stub) -> None:
                   title=f"Delivery {n}") for n in range(3)]
     context = ReplyContext(question="how long does a refund take")
     drafter_for(stub).draft("en", "Priya", [answering, *others], False, link=LINK, context=context)
-    user = stub.requests[0]["messages"][1]["content"]
+    user = stub.requests[0]["messages"][-1]["content"]
     assert "[1] Refund timing (English)\nRefunds take 5-10 business days." in user
     assert "[2] Delivery 0 (English)" in user and "[3]" not in user
     first, second = user.split("[1] Refund timing")[1].split("[2] Delivery 0")
@@ -231,6 +232,29 @@ def test_a_reply_cut_at_its_token_budget_keeps_its_cited_sentences(stub: Stub) -
     assert "next st" not in draft.text
 
 
+@pytest.mark.parametrize(
+    ("reply", "reason"),
+    [
+        ("The customer wrote: where is my refund [1]", "repeats the prompt"),
+        ("[1] Refund timing\nRefunds take 5-10 business days [1].", "copies the numbered passages"),
+        ("I ordered a kettle last week and the refund has still not arrived [1].", "repeats the customer's message"),
+    ],
+)
+def test_a_reply_copying_its_prompt_back_falls_back(stub: Stub, reply: str, reason: str) -> None:
+    """Small models answer a long prompt by echoing part of it, with a citation that passes the check."""
+    stub.script(reply)
+    context = ReplyContext(question="I ordered a kettle last week and the refund has still not arrived, why?")
+    draft = drafter_for(stub).draft("en", "Priya", [PUBLIC], False, link=LINK, context=context)
+    assert draft.fallback_from == "openai-compatible" and draft.detail == f"the reply {reason} instead of answering"
+
+
+def test_a_reply_quoting_the_passage_is_an_answer(stub: Stub) -> None:
+    stub.script("Refunds take 5-10 business days [1].")
+    context = ReplyContext(question="how many business days does a refund take")
+    draft = drafter_for(stub).draft("en", "Priya", [PUBLIC], False, link=LINK, context=context)
+    assert draft.drafter == "openai-compatible"
+
+
 def test_a_reply_cut_before_any_citation_falls_back(stub: Stub) -> None:
     stub.script(Reply("Refunds usually take a number of business days depending on", finish_reason="length"))
     draft = drafter_for(stub).draft("en", "Priya", [PUBLIC], False, link=LINK)
@@ -240,7 +264,7 @@ def test_a_reply_cut_before_any_citation_falls_back(stub: Stub) -> None:
 def test_english_passage_is_named_in_the_arabic_prompt(stub: Stub) -> None:
     stub.script("مرحبًا خالد، يصل المبلغ خلال 5-10 أيام عمل [1].")
     drafter_for(stub).draft("ar", "خالد", [PUBLIC], abstained=False, link=LINK)
-    assert "[1] Refund timing (الإنجليزية)" in stub.requests[0]["messages"][1]["content"]
+    assert "[1] Refund timing (الإنجليزية)" in stub.requests[0]["messages"][-1]["content"]
 
 
 def test_abstention_is_the_grounded_drafters_and_asks_no_model(stub: Stub) -> None:
@@ -334,7 +358,7 @@ def test_local_gguf_drafter_uses_the_same_prompt_and_citation_check(monkeypatch:
     options = fake.built[0]
     assert options["model_path"] == "/models/qwen.gguf" and options["temperature"] == 0
     assert options["context_window"] == 2048 and options["model_kwargs"] == {"n_threads": 2}
-    assert "اكتب جواب رد يراجعه موظف" in fake.prompts[0] and "مثال." in fake.prompts[0]
+    assert "اكتب جواب رد يراجعه موظف" in fake.prompts[0] and "لغة الإشعارات" in fake.prompts[0]
     # An Arabic reply's budget (what a few sentences need), within KB_LLM_MAX_TOKENS.
     assert drafter.llm().generate_kwargs["max_tokens"] == REPLY_TOKENS["ar"]  # type: ignore[attr-defined]
     assert drafter.draft("en", "Priya", [PUBLIC], abstained=False, link=LINK).drafter == "llama-cpp"
@@ -389,8 +413,8 @@ def _names(messages: Sequence[dict[str, str]]) -> list[str]:
 
 def test_prompt_is_system_then_user() -> None:
     messages = OpenAICompatibleDrafter("http://127.0.0.1:9", "tiny").messages("en", [PUBLIC], "refund?")
-    assert _names(messages) == ["system", "user"] and "Write in English" in messages[1]["content"]
-    assert "\n\nThe customer wrote: refund?\n\nPassages:\n\n[1]" in messages[1]["content"]
-    assert "Example." in messages[0]["content"] and "Reply:\nYou can" in messages[0]["content"]
+    assert _names(messages) == ["system", "user", "assistant", "user"] and "Write in English" in messages[3]["content"]
+    assert "\n\nThe customer wrote: refund?\n\nPassages:\n\n[1]" in messages[3]["content"]
+    assert messages[1]["content"].startswith("The customer wrote: ") and messages[2]["content"].startswith("You can")
     # Abstaining is the grounded rules' call, made before the model is asked: no way out is offered.
     assert "NO_ANSWER" not in json.dumps(messages)
