@@ -276,13 +276,15 @@ class CitingModelDrafter:
 
 def _copied(reply: str, ticket_lang: str, passages: Sequence[SearchHit], question: str) -> str:
     """How the reply copies its prompt back (small models do), or "" when it does not: the prompt's
-    own labels, a passage's numbered heading, or a run of COPIED_WORDS of the customer's words. Quoting
-    a passage's text is what a reply should do, so that is not copying."""
+    own labels, a passage's numbered heading or the language tag the listing puts after it (a model
+    retyping the heading changes a letter or two, not the tag), or a run of COPIED_WORDS of the
+    customer's words. Quoting a passage's text is what a reply should do, so that is not copying."""
     prompt = _PROMPTS.get(ticket_lang, _PROMPTS["en"])
     labels = [prompt["asked"].split("{")[0].strip(), prompt["passages"]]
     if any(label in reply for label in labels):
         return "repeats the prompt"
-    if any(f"[{n}] {_label(hit)}" in reply for n, hit in enumerate(passages, 1)):
+    if any(f"[{n}] {_label(hit)}" in reply or f"({_language_name(hit.lang, ticket_lang)})" in reply
+           for n, hit in enumerate(passages, 1)):
         return "copies the numbered passages"
     asked = _WORD.findall(question.lower())
     runs = {" ".join(asked[i : i + COPIED_WORDS]) for i in range(len(asked) - COPIED_WORDS + 1)}

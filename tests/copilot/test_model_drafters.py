@@ -237,6 +237,7 @@ def test_a_reply_cut_at_its_token_budget_keeps_its_cited_sentences(stub: Stub) -
     [
         ("The customer wrote: where is my refund [1]", "repeats the prompt"),
         ("[1] Refund timing\nRefunds take 5-10 business days [1].", "copies the numbered passages"),
+        ("[1] Refund timng (English)\nRefunds take 5-10 business days [1].", "copies the numbered passages"),
         ("I ordered a kettle last week and the refund has still not arrived [1].", "repeats the customer's message"),
     ],
 )
@@ -304,7 +305,7 @@ def test_complete_is_the_public_model_call(stub: Stub) -> None:
 # --- the local GGUF drafter: llama-index's LlamaCPP (the optional `local-llm` extra) ---
 
 
-def fake_llama_cpp_modules(monkeypatch: pytest.MonkeyPatch) -> type:
+def fake_llama_cpp_modules(monkeypatch: pytest.MonkeyPatch) -> Any:
     """llama-index's LlamaCPP and llama-cpp-python are the optional extra, not installed for tests:
     a llama-index CustomLLM stands in for LlamaCPP, recording how it was built and prompted."""
     from llama_index.core.base.llms.types import CompletionResponse, LLMMetadata
