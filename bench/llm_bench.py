@@ -341,7 +341,8 @@ def run_cards(drafter: TimedLlamaCppDrafter, model: Path, args: argparse.Namespa
     engine = Engine(Settings.from_env(content_dir=args.content, data_dir=args.card_data))
     print(f"index: {engine.index(show_progress=False).summary()}")
     engine.warm_up()
-    rows = card_rows(drafter, engine, load_jsonl(args.card_labels), args.limit)
+    labels = [row for row in load_jsonl(args.card_labels) if args.langs is None or row["lang"] in args.langs]
+    rows = card_rows(drafter, engine, labels, args.limit)
     engine.close()
     report = summarise_cards(rows)
     print_card_table(report)
@@ -365,6 +366,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path("var/bench/copilot"), help="index directory, reused")
     parser.add_argument("--limit", type=int, default=None, help="tickets per language (default: all)")
     parser.add_argument("--all-kinds", action="store_true", help="also off-topic and internal-only tickets")
+    parser.add_argument("--langs", nargs="+", default=None, help="only tickets (or card questions) in these languages")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=180.0, help="seconds per draft before the fallback")
     parser.add_argument("--max-tokens", type=int, default=400)
@@ -392,7 +394,8 @@ def main() -> None:
     engine.warm_up()
     link = public_link(engine.settings)
     labels = {row["external_id"]: row for row in load_jsonl(args.labels)}
-    tickets = pick(load_jsonl(args.tickets), labels, args.limit, args.all_kinds)
+    tickets = [t for t in load_jsonl(args.tickets) if args.langs is None or t["lang"] in args.langs]
+    tickets = pick(tickets, labels, args.limit, args.all_kinds)
     rows: list[dict] = []
     for ticket in tickets:
         label = labels[ticket["external_id"]]
