@@ -131,7 +131,10 @@ class Engine:
         """Load the models and what search derives from the index now, not on a customer's query."""
         for lang in self.settings.languages:
             self.retriever.search("warm up", lang=lang)
-        self.retriever.wait_for_views()  # and any rebuild a sync started
+        # Every view, including those no warm-up search reached (the title vectors of an index with
+        # nothing to translate yet): from now on each is rebuilt in the background after a sync.
+        self.retriever.refresh_views()
+        self.retriever.wait_for_views()
 
     def close(self) -> None:
         with self._build_lock:

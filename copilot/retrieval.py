@@ -464,7 +464,7 @@ class Retriever:
         self._cross_scales = (
             FromIndex(
                 store.version,
-                lambda: cross_scales(store, self._titles.get(), settings.languages),  # type: ignore[union-attr]
+                lambda: cross_scales(store, self._titles.current(), settings.languages),  # type: ignore[union-attr]
                 background=True,
             )
             if self._titles is not None

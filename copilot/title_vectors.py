@@ -75,8 +75,17 @@ class TitleVectors:
         return self._matrix.get()
 
     def peek(self) -> TitleMatrix | None:
-        """The vectors without waiting for a build started ahead (None until it is done)."""
-        return self._matrix.peek()
+        """The vectors without waiting for a build started ahead: None until it is done, and while
+        the only ones built are an empty index's (the first sync's titles are on their way)."""
+        matrix = self._matrix.peek()
+        return matrix if matrix is not None and matrix.keys else None
+
+    def current(self) -> TitleMatrix:
+        """The vectors of the live index's version, waiting for their build: for values derived from
+        them (copilot.calibration.cross_scales), which must not be built from the previous version's."""
+        self._matrix.refresh()
+        self._matrix.wait()
+        return self._matrix.get()
 
     def refresh(self) -> None:
         """Start (re)building for the live index in the background, if it changed."""

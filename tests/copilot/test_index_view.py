@@ -9,6 +9,7 @@ from copilot.engine import Engine
 from copilot.index_view import SNAPSHOT_FIELDS, FromIndex, IndexSnapshot
 from copilot.retrieval import Retriever
 from indexer.embedders import Embedder
+from kb.settings import Settings
 
 
 def test_rebuilds_only_when_the_index_version_changes(monkeypatch) -> None:
@@ -206,3 +207,23 @@ def test_released_rows_are_read_again_when_a_value_needs_them() -> None:
     assert snapshot.payloads(("key",))[0]["key"] == "en/a" and snapshot.reads == 2
     snapshot.release(generation=1)  # the first read's timer, firing late
     assert len(snapshot.payloads(("title",))) == 2 and snapshot.reads == 2
+
+
+def test_a_server_warmed_on_an_empty_index_does_not_wait_for_the_first_sync_titles(
+    settings: Settings, embedders: list[Embedder], monkeypatch
+) -> None:
+    """A new help center's server starts before its first sync (by the worker, another engine): the
+    search after that sync ranks without title vectors while they are embedded, then with them."""
+    release = threading.Event()
+    server = Engine(settings, [_GatedEmbedder(model, release) for model in embedders])  # type: ignore[misc]
+    server.warm_up()  # nothing to embed yet: the views of an empty index
+    with Engine(settings, embedders) as worker:
+        assert worker.index(show_progress=False).exit_code == 0
+    monkeypatch.setattr(index_view, "CHECK_EVERY_S", 0.0)
+    before = server.retriever.search("بطاقة هدايا", lang="ar")
+    assert before.results and "cross_top" in before.signals and "cross_title_top" not in before.signals
+    release.set()
+    server.retriever.wait_for_views()
+    after = server.retriever.search("بطاقة هدايا", lang="ar")
+    assert {"cross_title_top", "cross_title_share", "cross_share"} <= set(after.signals)
+    server.close()
