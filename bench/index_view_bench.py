@@ -68,7 +68,7 @@ def settle(engine: Any) -> None:
 class PayloadReads:
     """Counts the store's payload reads and their time (every store class of the process)."""
 
-    def __init__(self, store_class: type) -> None:
+    def __init__(self, store_class: Any) -> None:
         self.calls = 0
         self.ms = 0.0
         original = store_class.payloads
@@ -154,9 +154,9 @@ def measure_domain(name: str, embedders: list, work: Path) -> dict:
 
 
 def measure(domains: list[str], out_path: Path) -> None:
-    from indexer.embedders import E5SmallEmbedder, MultilingualUSEEmbedder
+    from indexer.embedders import E5SmallEmbedder, Embedder, MultilingualUSEEmbedder
 
-    embedders = [E5SmallEmbedder(threads=1), MultilingualUSEEmbedder(threads=1)]
+    embedders: list[Embedder] = [E5SmallEmbedder(threads=1), MultilingualUSEEmbedder(threads=1)]
     for model in embedders:
         model.embed_queries(["warm up"])
     work = Path(tempfile.mkdtemp(prefix="kb-index-view-"))
