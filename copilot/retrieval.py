@@ -38,12 +38,12 @@ import numpy as np
 from copilot.calibration import DEFAULT_LEXICAL_SCALE, cross_scales, lexical_scales
 from copilot.expansion import Synonyms, Vocabulary
 from copilot.hub_articles import demote_hubs, hub_shares
-from copilot.index_view import FromIndex
+from copilot.index_view import FromIndex, IndexSnapshot
 from copilot.loanwords import loanword_terms
 from copilot.product_names import index_names, intent_part, intent_sources
 from copilot.query_vectors import BatchingQueryEmbedder
 from copilot.term_table import PAYLOAD_FIELDS, LiveTermTable
-from copilot.title_vectors import TitleVectors
+from copilot.title_vectors import TitleMatrix, TitleVectors
 from copilot.tuning import SearchTuning
 from indexer.embedders import Embedder
 from indexer.lexical import SPARSE_VECTOR, LexicalEncoder, SparseVector
@@ -451,23 +451,31 @@ class Retriever:
         # The index's own BM25 scale per language (copilot.calibration): lexical floors are shares of it.
         self._lexical_scales = FromIndex(store.version, lambda: lexical_scales(store, self.lexical, settings.languages))
         use = next((e for e in self.embedders if e.name == "use"), None)
+        snapshot = IndexSnapshot.of(store)  # one payload read per index version, shared (copilot.index_view)
         self.term_table = LiveTermTable(
-            self.lexical, partial(store.payloads, PAYLOAD_FIELDS), store.version, background=True
+            self.lexical, partial(snapshot.payloads, PAYLOAD_FIELDS), store.version, background=True
         )
-        titles = partial(store.payloads, ("key", "lang", "title"))
-        self._titles = TitleVectors(use, titles, store.version) if use else None
+        titles = partial(snapshot.payloads, ("key", "lang", "title"))
+        # Title and heading vectors only refine the ranking of other-language candidates: built in
+        # the background, a search never waits for their embedding (e5 on m365's titles: seconds).
+        live = partial(TitleVectors, version=store.version, background=True)
+        self._titles = live(use, titles) if use else None
         e5 = next((e for e in self.embedders if e.name == "e5"), None)
-        headings = partial(store.payloads, ("key", "lang", "section"))
+        headings = partial(snapshot.payloads, ("key", "lang", "section"))
         self._more_titles = {  # the other rankings of other-language candidates, by lever name
             name: vectors
             for name, vectors in (
-                ("title_e5", TitleVectors(e5, titles, store.version, as_queries=True) if e5 else None),
-                ("headings", TitleVectors(use, headings, store.version, field="section") if use else None),
+                ("title_e5", live(e5, titles, as_queries=True) if e5 else None),
+                ("headings", live(use, headings, field="section") if use else None),
             )
             if vectors is not None
         }
         self._cross_scales = (
-            FromIndex(store.version, lambda: cross_scales(store, self._titles.get(), settings.languages))  # type: ignore[union-attr]
+            FromIndex(
+                store.version,
+                lambda: cross_scales(store, self._titles.current(), settings.languages),  # type: ignore[union-attr]
+                background=True,
+            )
             if self._titles is not None
             else None
         )
@@ -475,6 +483,20 @@ class Retriever:
             store.version, lambda: hub_shares(store, self.lexical, settings.languages), background=True
         )
         self._names = FromIndex(store.version, lambda: index_names(store.payloads(("title", "text"))), background=True)
+
+    def refresh_views(self) -> None:
+        """Start rebuilding, in the background, what ranking derives from the index (title and heading
+        vectors, cross-lingual scales, hub shares) if the index changed: after a sync, so the next
+        searches find them built. Returns at once; searches meanwhile rank without the missing ones."""
+        for view in [self._titles, *self._more_titles.values(), self._cross_scales, self._hubs]:
+            if view is not None:
+                view.refresh()
+
+    def wait_for_views(self, timeout: float | None = None) -> None:
+        """Block until the background builds `refresh_views` started are done (warm-up, tests)."""
+        for view in [self._titles, *self._more_titles.values(), self._cross_scales, self._hubs]:
+            if view is not None:
+                view.wait(timeout)
 
     # -- the query plan -------------------------------------------------------------------------
 
@@ -613,7 +635,7 @@ class Retriever:
             best_fused = sum(source.weight for source in sources) / (self.rrf_k + 1)  # first everywhere
             ranked = self._credit_fields(ranked, {plan.lang: (sparse, typed)}, FIELD_CREDIT * best_fused)
             if LEVERS["hubs"]:
-                ranked = demote_hubs(ranked, self._hubs.get(), HUB_PENALTY * best_fused)
+                ranked = demote_hubs(ranked, self._hubs.peek() or {}, HUB_PENALTY * best_fused)
             if batch.evidence and ranked and evidence:
                 signals["field_top"] = self._field_share(ranked[0], evidence, typed, plan.lang)
         hits = [self._hit(h, plan.query, plan.lang, fallback=False) for h in ranked[: plan.limit]]
@@ -825,9 +847,10 @@ class Retriever:
 
     def _cross_shares(self, lang: str, candidates: Sequence[Hit], signals: dict[str, float]) -> None:
         """The cross-lingual evidence as shares of the index's own scale for this language pair."""
-        if self._cross_scales is None or not candidates:
+        scales = self._cross_scales.peek() if self._cross_scales is not None else None
+        if scales is None or not candidates:  # not built yet: the raw cross-lingual floor decides
             return
-        scale = self._cross_scales.get().get((lang, str(candidates[0].payload.get("lang", ""))))
+        scale = scales.get((lang, str(candidates[0].payload.get("lang", ""))))
         if scale is None:
             return
         signals["cross_share"] = scale.chunk_share(signals.get("cross_top", 0.0))
@@ -841,7 +864,10 @@ class Retriever:
         source, and the best title cosine among them becomes the `cross_title_top` signal."""
         if self._titles is None or query is None or not ranked or not LEVERS["title_vectors"]:
             return ranked
-        credited, scores = self._credit_title_rank(ranked, self._titles, query, langs, TITLE_WEIGHT)
+        matrix = self._titles.peek()
+        if matrix is None:  # not built yet (started ahead, in the background): ranked as with the lever off
+            return ranked
+        credited, scores = self._credit_title_rank(ranked, matrix, query, langs, TITLE_WEIGHT)
         signals["cross_title_top"] = max(scores.get(str(h.payload.get("key", "")), 0.0) for h in ranked)
         return credited
 
@@ -850,17 +876,18 @@ class Retriever:
         heading as more RRF sources (TITLE_RANKINGS), beside USE's title rank (_credit_titles)."""
         for name, titles in self._more_titles.items():
             query = vectors.get(titles.embedder.name)
-            if query is None or not ranked or not LEVERS[name]:
+            matrix = titles.peek() if query is not None and ranked and LEVERS[name] else None
+            if query is None or matrix is None:
                 continue
-            ranked = self._credit_title_rank(ranked, titles, query, langs, TITLE_RANKINGS[name])[0]
+            ranked = self._credit_title_rank(ranked, matrix, query, langs, TITLE_RANKINGS[name])[0]
         return ranked
 
     def _credit_title_rank(
-        self, ranked: list[Hit], titles: TitleVectors, query: np.ndarray, langs: Sequence[str], weight: float
+        self, ranked: list[Hit], titles: TitleMatrix, query: np.ndarray, langs: Sequence[str], weight: float
     ) -> tuple[list[Hit], dict[str, float]]:
         """Candidates re-sorted with their article's rank among `titles` (cosine to the query) as one
         more RRF source of `weight`, and the cosines by article key."""
-        scores = titles.get().scores(query / max(float(np.linalg.norm(query)), 1e-9), langs)
+        scores = titles.scores(query / max(float(np.linalg.norm(query)), 1e-9), langs)
         rank = {key: position for position, key in enumerate(sorted(scores, key=lambda k: -scores[k]), 1)}
         unranked = len(rank) + 1
         credited = [
@@ -936,7 +963,7 @@ class Retriever:
 
     def _keys_by_audience(self) -> dict[Audience, frozenset[str]]:
         """Article keys per audience, by the same visibility rule the index queries filter on."""
-        rows = self.store.payloads(("key", "visibility"))
+        rows = IndexSnapshot.of(self.store).payloads(("key", "visibility"))
         public = visibilities(PUBLIC) or ()
         return {
             PUBLIC: frozenset(str(p["key"]) for p in rows if p.get("visibility") in public),
