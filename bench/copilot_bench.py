@@ -101,6 +101,7 @@ def evaluate(
     link = public_link(engine.settings)
     internal_ids: set[str] = set()
     stats: dict[str, dict[str, int]] = {}
+    misses: list[dict] = []
     suggest_ms: list[float] = []
     draft_ms: list[float] = []
     for ticket in tickets:
@@ -136,8 +137,11 @@ def evaluate(
         s["top1"] += bool(ids[:1]) and ids[0] in relevant
         s["top3"] += bool(relevant & set(ids[:3]))
         s["draft_cites"] += bool(cited & relevant)
-        s["draft_cites_section"] += bool(cited_sections(draft.citations) & anchors)
+        hit_section = bool(cited_sections(draft.citations) & anchors)
+        s["draft_cites_section"] += hit_section
         s["wrongly_abstained"] += draft.abstained
+        if not hit_section:
+            misses.append(miss_row(ticket, anchors, relevant, suggestions, draft))
 
     report: dict = {}
     for lang, s in sorted(stats.items()):
@@ -152,7 +156,32 @@ def evaluate(
             "wrongly_abstained_rate": round(s["wrongly_abstained"] / n, 3),
         }
     report["latency_ms"] = {"suggest": percentiles(suggest_ms), "draft": percentiles(draft_ms)}
+    report["misses"] = misses
     return report
+
+
+def miss_row(ticket: dict, anchors: set[str], relevant: set[str], suggestions: Suggestions, draft: Draft) -> dict:
+    """An answerable ticket whose draft cites no answering section: what was labelled, what was cited,
+    and where search put the answering article (1-based among the distinct suggested articles; 0: absent)."""
+    articles = list(dict.fromkeys(hit.id for hit in suggestions.passages))
+    rank = next((i + 1 for i, article in enumerate(articles) if article in relevant), 0)
+    scores = {hit.id: round(hit.score, 3) for hit in reversed(suggestions.passages)}
+    return {
+        "ticket": ticket["external_id"],
+        "lang": ticket["lang"],
+        "anchors": sorted(anchors),
+        "cited": sorted(cited_sections(draft.citations)),
+        "article_rank": rank,
+        "article_scores": scores,
+    }
+
+
+def print_misses(misses: list[dict]) -> None:
+    for row in misses:
+        print(
+            f"miss {row['ticket']} {row['lang']} article rank {row['article_rank']} "
+            f"cited {', '.join(row['cited']) or '(abstained)'} | labelled {', '.join(row['anchors'])}"
+        )
 
 
 def print_table(report: dict) -> None:
@@ -161,7 +190,7 @@ def print_table(report: dict) -> None:
         f"{'off-topic abst.':>16} {'answerable abst.':>17} {'internal notice':>16}"
     )
     for lang, r in report.items():
-        if lang == "latency_ms":
+        if lang in ("latency_ms", "misses"):
             continue
         n = r["answerable"]
 
@@ -190,6 +219,7 @@ def main() -> None:
         "--learning", action="store_true",
         help="also run with agents' choices on the other tickets as boosts (leave-one-out)",
     )
+    parser.add_argument("--misses", action="store_true", help="list the answerable tickets whose draft missed")
     parser.add_argument(
         "--json", nargs="?", const="-", default=None, metavar="PATH", help="JSON report: to PATH, or stdout alone"
     )
@@ -215,6 +245,8 @@ def main() -> None:
         return
     settings_keys = ("tickets", "labels", "limit", "max_chars", "with_learning")
     print_table({k: v for k, v in report.items() if k not in settings_keys})
+    if args.misses:
+        print_misses(report["misses"])
     if args.learning:
         print("with agents' choices on the other tickets as boosts (leave-one-out):")
         print_table(report["with_learning"])

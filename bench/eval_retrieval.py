@@ -9,8 +9,10 @@
 The suite indexes the demo help center and m365 (576 real Arabic Microsoft 365 articles, imported
 from ../shared/corpora/m365-ar into var/bench/m365-content on first use; their embeddings stay in
 var/bench/m365's cache, so only the first run embeds), runs each domain's dev queries in every
-mode, the cross-lingual cases (demo: Arabic queries over its English articles only; m365: English
-queries over its Arabic-only articles), then the transfer line: fusion weights and abstention
+mode, the cross-lingual cases (demo: Arabic queries over its English articles only, and English
+queries over its Arabic articles only, m365's direction; m365: English queries over its Arabic-only
+articles; cross-lingual floors are per direction, so each is fitted on one domain and scored on the
+other of the same direction, and on the other direction), then the transfer line: fusion weights and abstention
 floors fitted on one domain and scored on the other, beside that domain's own fit. For the
 cross-lingual cases too: the floors on raw USE cosines and on shares of the index's own scale
 (copilot.calibration.cross_scales, printed per index, and per language pair where translated pairs
@@ -78,7 +80,15 @@ def rank_of(result: SearchResult, relevant: set[str]) -> int | None:
     return None
 
 
-def evaluate(engine: Engine, queries: list[dict], mode: str, lang_filter: bool, misses: list | None = None) -> dict:
+def evaluate(
+    engine: Engine,
+    queries: list[dict],
+    mode: str,
+    lang_filter: bool,
+    ranks: list | None = None,
+    misses: list | None = None,
+) -> dict:
+    """`ranks`, when given, gets each answerable query's (row, rank) for the per-kind lines."""
     per_lang: dict[str, dict] = {}
     latencies: list[float] = []
     for row in queries:
@@ -97,6 +107,8 @@ def evaluate(engine: Engine, queries: list[dict], mode: str, lang_filter: bool, 
             continue
         stats["false_flags"] += result.abstained
         rank = rank_of(result, relevant)
+        if ranks is not None:
+            ranks.append((row, rank))
         if misses is not None and rank != 1:  # --misses: what came first instead, for reading the failures
             top = result.results[0] if result.results else None
             misses.append({**row, "mode": mode, "rank": rank, "winner": top and top.id, "title": top and top.title})
@@ -124,6 +136,18 @@ def evaluate(engine: Engine, queries: list[dict], mode: str, lang_filter: bool, 
         "p95": round(ordered[int(len(ordered) * 0.95) - 1], 1),
     }
     return report
+
+
+def kind_lines(label: str, ranks: list[tuple[dict, int | None]]) -> list[str]:
+    """MRR@10 per query kind and language (a slice such as "framing" read apart from the rest)."""
+    groups: dict[tuple[str, str], list[float]] = {}
+    for row, rank in ranks:
+        groups.setdefault((str(row.get("kind", "-")), row["lang"]), []).append(1 / rank if rank else 0.0)
+    return [
+        f"{label} kind {kind:13} {lang:4} {len(v):>4}  R@1 {sum(x == 1.0 for x in v) / len(v):.3f}  "
+        f"MRR@10 {statistics.mean(v):.3f}"
+        for (kind, lang), v in sorted(groups.items())
+    ]
 
 
 # -- the side-by-side report: every domain, every case, and the transfer line ----------------------
@@ -183,23 +207,25 @@ def suite_cases(domains: Sequence[Domain], root: Path) -> list[Case]:
         missing = [r for r in rows if r["lang"] not in langs]
         if missing:  # the help center has no article in these queries' language (m365: English)
             cases.append(Case(domain.name, "cross-lingual", engine, missing))
-        elif "en" in langs and "ar" in langs:  # Arabic customers, English-only articles
-            temp = Path(tempfile.mkdtemp())
-            only_en = filtered_content(content, ["en"], temp / "content")
-            data = root / f"{domain.name}-en"
-            data.mkdir(parents=True, exist_ok=True)
-            cache = root / domain.name / CACHE_FILE
-            if cache.is_file() and not (data / CACHE_FILE).is_file():
-                shutil.copy2(cache, data / CACHE_FILE)  # the same chunks: nothing to embed again
-            cases.append(
-                Case(
-                    domain.name,
-                    "cross-lingual",
-                    open_engine(only_en, data, embedders),
-                    [r for r in rows if r["lang"] == "ar"],
-                )
-            )
+        elif "en" in langs and "ar" in langs:  # each language's customers over the other's articles only
+            for asking, shown, name in (("ar", "en", "cross-lingual"), ("en", "ar", "cross-lingual en>ar")):
+                temp = Path(tempfile.mkdtemp())
+                only = filtered_content(content, [shown], temp / "content")
+                data = root / f"{domain.name}-{shown}"
+                data.mkdir(parents=True, exist_ok=True)
+                cache = root / domain.name / CACHE_FILE
+                if cache.is_file() and not (data / CACHE_FILE).is_file():
+                    shutil.copy2(cache, data / CACHE_FILE)  # the same chunks: nothing to embed again
+                engine_only = open_engine(only, data, embedders)
+                cases.append(Case(domain.name, name, engine_only, [r for r in rows if r["lang"] == asking]))
     return cases
+
+
+def direction(case: Case) -> str:
+    """A cross-lingual case's "query language>article language" (the floors are per direction)."""
+    asking = {str(r["lang"]) for r in case.rows}
+    shown = {str(p["lang"]) for p in case.engine.store.payloads(("lang",))}
+    return f"{'/'.join(sorted(asking))}>{'/'.join(sorted(shown))}"
 
 
 def collect_signals(case: Case) -> None:
@@ -307,23 +333,24 @@ def transfer(cases: list[Case], max_false: float, fusion_grids: bool = True) -> 
                 f"former constant floors [{lang}] on {domain}: flags {former_flags[is_oos].mean():.0%} of "
                 f"out-of-scope at {former_flags[~is_oos].mean():.1%} of answerable (signals alone)"
             )
-    cross = {c.domain: c for c in cases if c.name == "cross-lingual"}
-    if len(cross) > 1:
+    crossing = [c for c in cases if c.name.startswith("cross-lingual")]
+    cross = {f"{c.domain} {direction(c)}": c for c in crossing}
+    if len(cross) > 1:  # every pair of cases: same direction (the floors' transfer) and across directions
         for label, names in CROSS_SIGNALS.items():
             data = {d: cross_matrix(c, names) for d, c in cross.items()}
             for fit_on, score_on in itertools.permutations(cross, 2):
-                floors = cross_floors(*data[fit_on], max_false)
+                fitted = cross_floors(*data[fit_on], max_false)
                 scores, oos = data[score_on]
-                flagged = (scores < floors).all(axis=1)
-                own = cross_floors(scores, oos, max_false)
-                own_flags = (scores < own).all(axis=1)
+                hit = np.asarray((scores < fitted).all(axis=1))
+                own_fit = cross_floors(scores, oos, max_false)
+                own_hit = np.asarray((scores < own_fit).all(axis=1))
                 lines.append(
-                    f"transfer cross-lingual floors, {label}, fitted on {fit_on} {_floors(floors)}, scored on "
-                    f"{score_on}: flags {flagged[oos].mean():.0%} of out-of-scope at {flagged[~oos].mean():.1%} of "
-                    f"answerable (fitted on {score_on}, {_floors(own)}: {own_flags[oos].mean():.0%} at "
-                    f"{own_flags[~oos].mean():.1%})"
+                    f"transfer cross-lingual floors, {label}, fitted on {fit_on} {_floors(fitted)}, scored on "
+                    f"{score_on}: flags {hit[oos].mean():.0%} of out-of-scope at {hit[~oos].mean():.1%} of "
+                    f"answerable (fitted on {score_on}, {_floors(own_fit)}: {own_hit[oos].mean():.0%} at "
+                    f"{own_hit[~oos].mean():.1%})"
                 )
-    for case in cross.values():
+    for case in crossing:
         retriever = case.engine.retriever
         titles = retriever._titles
         if titles is None:
@@ -460,7 +487,7 @@ def cross_floors(scores: np.ndarray, oos: np.ndarray, max_false: float) -> np.nd
     best, chosen = -1.0, np.full(scores.shape[1], -np.inf)
     candidates = [np.unique(column.round(3)) for column in scores.T]
     for floors in itertools.product(*candidates):
-        flagged = (scores < np.array(floors)).all(axis=1)
+        flagged = np.asarray((scores < np.array(floors)).all(axis=1))
         if flagged[~oos].mean() <= max_false and flagged[oos].mean() > best:
             best, chosen = flagged[oos].mean(), np.array(floors)
     return chosen
@@ -480,23 +507,28 @@ def _scale(scale: CrossScale) -> str:
 def suite(root: Path, max_false: float, report: dict, names: Sequence[str], fusion_grids: bool = True) -> None:
     cases = suite_cases([d for d in DOMAINS if d.name in names], root)
     print(
-        f"{'domain':7} {'case':14} {'mode':8} {'lang':4} {'n':>4} {'R@1':>6} {'R@10':>6} {'MRR@10':>7}  "
+        f"{'domain':7} {'case':19} {'mode':8} {'lang':4} {'n':>4} {'R@1':>6} {'R@10':>6} {'MRR@10':>7}  "
         "abstain oos/answerable"
     )
     for case in cases:
         modes = MODES if case.name == "same-language" else {"hybrid": None}
         for mode in modes:
-            result = evaluate(case.engine, case.rows, mode, lang_filter=True)
+            ranks: list[tuple[dict, int | None]] = []
+            result = evaluate(case.engine, case.rows, mode, lang_filter=True, ranks=ranks)
             report.setdefault(case.domain, {}).setdefault(case.name, {})[mode] = result
+            if mode == "hybrid":
+                report.setdefault("kinds", []).extend(kind_lines(f"{case.domain:7} {case.name:14}", ranks))
             for lang, r in result.items():
                 if lang == "latency_ms":
                     continue
                 print(
-                    f"{case.domain:7} {case.name:14} {mode:8} {lang:4} {r['queries']:>4} {r['recall@1']:>6.3f} "
+                    f"{case.domain:7} {case.name:19} {mode:8} {lang:4} {r['queries']:>4} {r['recall@1']:>6.3f} "
                     f"{r['recall@10']:>6.3f} {r['mrr@10']:>7.3f}  {r['abstained_out_of_scope']:>6.2f}/"
                     f"{r['abstained_answerable']:.3f}"
                 )
         collect_signals(case)
+    for line in report.get("kinds", []):
+        print(line)
     lines = transfer(cases, max_false, fusion_grids) + term_table_held_out(cases)
     if fusion_grids:
         lines += cross_fusion_transfer(cases)

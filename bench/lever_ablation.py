@@ -2,6 +2,7 @@
 
     PYTHONPATH=. python bench/lever_ablation.py                       # every lever of retrieval.LEVERS
     PYTHONPATH=. python bench/lever_ablation.py --levers hubs,loanwords --json bench/results/levers.json
+    PYTHONPATH=. python bench/lever_ablation.py --levers framing --kind framing  # a slice apart from the rest
 
 The suite (bench/eval_retrieval.py --suite) reports the product as configured; this runs the same
 domains and cases (its `suite_cases`: the demo, its English-only copy for Arabic queries, m365)
@@ -16,7 +17,7 @@ import argparse
 import json
 from pathlib import Path
 
-from bench.eval_retrieval import DOMAINS, evaluate, suite_cases
+from bench.eval_retrieval import DOMAINS, evaluate, kind_lines, suite_cases
 from copilot.retrieval import LEVERS
 
 
@@ -25,6 +26,7 @@ def main() -> None:
     parser.add_argument("--levers", default=",".join(LEVERS), help="levers to flip, one at a time")
     parser.add_argument("--domains", default=",".join(d.name for d in DOMAINS))
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--kind", default=None, help="also this query kind's MRR@10 apart from the others'")
     args = parser.parse_args()
     flips = [name for name in args.levers.split(",") if name]
     unknown = [name for name in flips if name not in LEVERS]
@@ -40,7 +42,8 @@ def main() -> None:
             LEVERS[flip] = not configured[flip]
         label = "as configured" if flip is None else f"{flip}={'on' if LEVERS[flip] else 'off'}"
         for case in cases:
-            result = evaluate(case.engine, case.rows, "hybrid", lang_filter=True)
+            ranks: list[tuple[dict, int | None]] = []
+            result = evaluate(case.engine, case.rows, "hybrid", lang_filter=True, ranks=ranks)
             report.setdefault(label, {}).setdefault(case.domain, {})[case.name] = result
             for lang, r in result.items():
                 if lang == "latency_ms":
@@ -49,6 +52,13 @@ def main() -> None:
                     f"{label:24} {case.domain:7} {case.name:14} {lang:4} {r['queries']:>4} {r['mrr@10']:>7.3f}  "
                     f"{r['abstained_out_of_scope']:>6.2f}/{r['abstained_answerable']:.3f}"
                 )
+            if args.kind:  # the kind's own slice and the rest of the dev set, side by side
+                slices = [
+                    ({**row, "kind": args.kind if row.get("kind") == args.kind else "rest"}, rank)
+                    for row, rank in ranks
+                ]
+                for line in kind_lines(f"{label:24} {case.domain:7} {case.name:14}", slices):
+                    print(line)
     LEVERS.update(configured)
     for case in cases:
         case.engine.close()

@@ -2,6 +2,7 @@
 
     PYTHONPATH=$PWD .venv/bin/python bench/llm_bench.py --limit 10     # 10 answerable tickets per language
     PYTHONPATH=$PWD .venv/bin/python bench/llm_bench.py --json out.json
+    PYTHONPATH=$PWD .venv/bin/python bench/llm_bench.py --cards --limit 10  # model-written answer cards
 
 Not run in CI (minutes of CPU per ticket set, a 1.1 GB model). What it sets up, once, under
 var/llm-bench (reused by later runs):
@@ -23,6 +24,15 @@ and internal-only tickets are abstained on by the grounded drafter's rules befor
 drafts whose model reply passed our citation check), the share that fell back to the grounded
 draft (with the reasons), and the share whose cited section is a labelled answering section, for the
 model's drafts and for the drafts as the agent gets them (fallbacks included).
+
+`--cards` measures the customers' answer card written by the same model instead (copilot/answer_card.py's
+model path, `AnswerCards(retriever, model=drafter)`) over the labelled card questions
+(tests/eval/answer_labels.jsonl, the demo index var/bench/demo as bench/answer_bench.py uses it): each
+question is searched as the results page does; only questions that get an extractive card reach the
+model (the card's policy decides before any model is asked), the first `--limit` of them per language.
+Per language: seconds per card (median), decode tokens/s, citation check passed (the model's card was
+shown), fell back to the extractive card (with the reasons), model abstained (no card), and the card's
+section is a labelled answer, for the model's cards and for the extractive cards of the same questions.
 """
 
 from __future__ import annotations
@@ -30,6 +40,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import logging
 import os
 import statistics
 import subprocess
@@ -41,6 +52,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.copilot_bench import cited_sections, draft_for, load_jsonl
+from copilot.answer_card import AnswerCard, AnswerCards
 from copilot.engine import Engine
 from copilot.model_drafters import LlamaCppDrafter
 from copilot.suggestions import MAX_QUERY_CHARS, Suggester
@@ -107,14 +119,14 @@ class TimedLlamaCppDrafter(LlamaCppDrafter):
         super().__init__(*args, **kwargs)
         self.calls: list[dict[str, float]] = []
 
-    def _chat(self, llm: Any, chat: Any) -> Any:
+    def _chat(self, llm: Any, chat: Any, max_tokens: int | None = None) -> Any:
         import llama_cpp
 
         context = llm._model._ctx.ctx
         llama_cpp.llama_perf_context_reset(context)
         started = time.perf_counter()
         try:
-            return super()._chat(llm, chat)
+            return super()._chat(llm, chat, max_tokens)
         finally:
             perf = llama_cpp.llama_perf_context(context)
             self.calls.append(
@@ -204,6 +216,147 @@ def print_table(report: dict[str, Any]) -> None:
             print(f"     fallback reasons: {r['fallback_reasons']}")
 
 
+class Rejections(logging.Handler):
+    """The answer card's own account of why it showed the extractive card (it logs, it does not raise)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def card_section(card: AnswerCard | None) -> str:
+    return f"{card.article}#{card.anchor}" if card is not None else ""
+
+
+def card_rows(drafter: TimedLlamaCppDrafter, engine: Engine, labels: list[dict], limit: int | None) -> list[dict]:
+    """Each labelled question with an extractive card (the first `limit` per language), asked again
+    with the model configured: the card as a customer would see it."""
+    extractive = AnswerCards(engine.retriever)
+    written = AnswerCards(engine.retriever, model=drafter)
+    rejections = Rejections()
+    logging.getLogger("copilot.answer_card").addHandler(rejections)
+    rows: list[dict] = []
+    scanned: Counter[str] = Counter()
+    for label in labels:
+        lang = label["lang"]
+        if limit is not None and sum(row["lang"] == lang for row in rows) >= limit:
+            continue
+        scanned[lang] += 1
+        result = engine.retriever.search(label["query"], lang=lang, limit=10)
+        plain = extractive.answer(result)
+        if plain.card is None:
+            continue
+        calls_before, rejected_before = len(drafter.calls), len(rejections.messages)
+        started = time.perf_counter()
+        decision = written.answer(result)
+        seconds = time.perf_counter() - started
+        call = drafter.calls[-1] if len(drafter.calls) > calls_before else None
+        card = decision.card
+        answers = set(label["sections"])
+        row = {
+            "query": label["query"],
+            "lang": lang,
+            "seconds": round(seconds, 2),
+            "model_called": call is not None,
+            **{key: (call or {}).get(key, 0) for key in ("prompt_tokens", "prompt_ms", "completion_tokens",
+                                                          "completion_ms")},
+            "passed": card is not None and card.generated_by == drafter.name,
+            "fallback": card is not None and card.generated_by == "extractive",
+            "abstained": decision.reason == "model_abstained",
+            "detail": " / ".join(rejections.messages[rejected_before:]),
+            "section_labelled": card_section(card) in answers,
+            "cites_labelled": card is not None and any(c.split("/", 1)[-1] in answers for c in card.cited),
+            "extractive_labelled": card_section(plain.card) in answers,
+            "text": card.text if card is not None else "",
+        }
+        rows.append(row)
+        decode = row["completion_tokens"] / (row["completion_ms"] / 1000) if row["completion_ms"] else 0.0
+        verdict = "model card" if row["passed"] else "extractive: " + row["detail"] if row["fallback"] else "no card"
+        print(
+            f"{lang} {seconds:5.1f} s, {row['completion_tokens']:>3} tokens at {decode:.2f}/s: {verdict}"
+            f"{', labelled section' if row['section_labelled'] else ''} | {label['query'][:60]}",
+            flush=True,
+        )
+    logging.getLogger("copilot.answer_card").removeHandler(rejections)
+    print(f"questions scanned for an extractive card: {dict(scanned)}")
+    return rows
+
+
+def summarise_cards(rows: list[dict]) -> dict[str, Any]:
+    report: dict[str, Any] = {}
+    for lang in sorted({row["lang"] for row in rows}):
+        mine = [row for row in rows if row["lang"] == lang]
+        calls = [row for row in mine if row["model_called"]]
+        passed = [row for row in mine if row["passed"]]
+        fallbacks = [row for row in mine if row["fallback"]]
+        decode_ms = sum(row["completion_ms"] for row in calls)
+        report[lang] = {
+            "cards": len(mine),
+            "model_calls": len(calls),
+            "decode_tokens_per_s": round(sum(r["completion_tokens"] for r in calls) / (decode_ms / 1000), 1)
+            if decode_ms else 0.0,
+            "seconds_per_card_median": round(statistics.median(r["seconds"] for r in mine), 1) if mine else 0.0,
+            "citation_check_passed": share(len(passed), len(calls)),
+            "fallback_extractive": share(len(fallbacks), len(calls)),
+            "fallback_reasons": dict(Counter(card_reason(row["detail"]) for row in fallbacks)),
+            "model_abstained": share(sum(row["abstained"] for row in mine), len(calls)),
+            "model_card_section_labelled": share(sum(r["section_labelled"] for r in passed), len(passed)),
+            "shown_card_section_labelled": share(sum(r["section_labelled"] for r in mine), len(mine)),
+            "extractive_section_labelled": share(sum(r["extractive_labelled"] for r in mine), len(mine)),
+        }
+    return report
+
+
+def card_reason(detail: str) -> str:
+    """The card's rejection reason without its particulars."""
+    for needle, kind in (("a line cites no passage", "a line without citation"), ("only passages", "unknown passage"),
+                         ("link of its own", "own link"), ("did not finish", "timeout"), ("empty", "empty reply"),
+                         ("token budget", "cut before citing")):
+        if needle in detail:
+            return kind
+    return detail[:60]
+
+
+def print_card_table(report: dict[str, Any]) -> None:
+    print(
+        f"{'lang':4} {'cards':>5} {'decode tok/s':>12} {'s/card (median)':>15} {'check passed':>12} "
+        f"{'fallback':>8} {'abstained':>9} {'model card labelled':>19} {'shown labelled':>14} "
+        f"{'extractive labelled':>19}"
+    )
+    for lang, r in report.items():
+        print(
+            f"{lang:4} {r['cards']:>5} {r['decode_tokens_per_s']:>12} {r['seconds_per_card_median']:>15} "
+            f"{r['citation_check_passed']:>12} {r['fallback_extractive']:>8} {r['model_abstained']:>9} "
+            f"{r['model_card_section_labelled']:>19} {r['shown_card_section_labelled']:>14} "
+            f"{r['extractive_section_labelled']:>19}"
+        )
+        if r["fallback_reasons"]:
+            print(f"     fallback reasons: {r['fallback_reasons']}")
+
+
+def run_cards(drafter: TimedLlamaCppDrafter, model: Path, args: argparse.Namespace) -> None:
+    engine = Engine(Settings.from_env(content_dir=args.content, data_dir=args.card_data))
+    print(f"index: {engine.index(show_progress=False).summary()}")
+    engine.warm_up()
+    labels = [row for row in load_jsonl(args.card_labels) if args.langs is None or row["lang"] in args.langs]
+    rows = card_rows(drafter, engine, labels, args.limit)
+    engine.close()
+    report = summarise_cards(rows)
+    print_card_table(report)
+    for lang in report:
+        sample = next((row for row in rows if row["lang"] == lang and row["passed"]), None)
+        if sample:
+            print(f"\n--- a {lang} card by the model ({sample['query']}) ---\n{sample['text']}")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        body = {"model": str(model), "metadata": model_metadata(drafter), "report": report, "cards": rows}
+        args.json.write_text(json.dumps(body, ensure_ascii=False, indent=2), "utf-8")
+        print(f"report: {args.json}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--root", type=Path, default=Path("var/llm-bench"), help="build, downloads and model")
@@ -213,10 +366,14 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path("var/bench/copilot"), help="index directory, reused")
     parser.add_argument("--limit", type=int, default=None, help="tickets per language (default: all)")
     parser.add_argument("--all-kinds", action="store_true", help="also off-topic and internal-only tickets")
+    parser.add_argument("--langs", nargs="+", default=None, help="only tickets (or card questions) in these languages")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=180.0, help="seconds per draft before the fallback")
     parser.add_argument("--max-tokens", type=int, default=400)
     parser.add_argument("--json", type=Path, default=None, help="write the report (and every draft) here")
+    parser.add_argument("--cards", action="store_true", help="the model-written answer card instead of drafts")
+    parser.add_argument("--card-labels", type=Path, default=Path("tests/eval/answer_labels.jsonl"))
+    parser.add_argument("--card-data", type=Path, default=Path("var/bench/demo"), help="the cards' index, reused")
     args = parser.parse_args()
 
     ensure_llama_cpp(args.root)
@@ -226,13 +383,19 @@ def main() -> None:
     )
     started = time.perf_counter()
     print(f"model metadata: {model_metadata(drafter)} (loaded in {time.perf_counter() - started:.1f} s)")
+    print(f"load average: {' '.join(f'{load:.1f}' for load in os.getloadavg())}", flush=True)
+    if args.cards:
+        run_cards(drafter, model, args)
+        print(f"load average: {' '.join(f'{load:.1f}' for load in os.getloadavg())}")
+        return
 
     engine = Engine(Settings.from_env(content_dir=args.content, data_dir=args.data))
     print(f"index: {engine.index(show_progress=False).summary()}")
     engine.warm_up()
     link = public_link(engine.settings)
     labels = {row["external_id"]: row for row in load_jsonl(args.labels)}
-    tickets = pick(load_jsonl(args.tickets), labels, args.limit, args.all_kinds)
+    tickets = [t for t in load_jsonl(args.tickets) if args.langs is None or t["lang"] in args.langs]
+    tickets = pick(tickets, labels, args.limit, args.all_kinds)
     rows: list[dict] = []
     for ticket in tickets:
         label = labels[ticket["external_id"]]
@@ -268,9 +431,12 @@ def main() -> None:
             f"{'answering section' if row['cites_section'] else ''}",
             flush=True,
         )
+        if row["drafter"] == "llama-cpp" and not row["abstained"]:
+            print("    " + draft.text.replace("\n", "\n    "), flush=True)
     engine.close()
     report = summarise(rows)
     print_table(report)
+    print(f"load average: {' '.join(f'{load:.1f}' for load in os.getloadavg())}")
     for lang in report:
         sample = next((row for row in rows if row["lang"] == lang and row["drafter"] == "llama-cpp"), None)
         if sample:

@@ -157,7 +157,7 @@ def fit_rule(
 
 
 def flags(scores: np.ndarray, registers: Sequence[str], floors: list[float], offsets: dict) -> np.ndarray:
-    return (adjusted(scores, registers, offsets) < np.asarray(floors)).all(axis=1)
+    return np.asarray((adjusted(scores, registers, offsets) < np.asarray(floors)).all(axis=1))
 
 
 def cross_validate(

@@ -1,6 +1,6 @@
 """The answer card: one help-center section shown above the results when it clearly answers a question.
 
-Policy. A card is a promise ("this is your answer"), so it is shown only when five things hold:
+Policy. A card is a promise ("this is your answer"), so it is shown only when six things hold:
 1. search did not abstain and its best result is public (a card never quotes internal text, whoever
    is looking: an agent browsing the site sees the same cards as a customer);
 2. the query reads as a question ("how do I...", "can I...", "كيف...", "هل...", a "?"): a keyword
@@ -9,10 +9,14 @@ Policy. A card is a promise ("this is your answer"), so it is shown only when fi
    next article's (two close articles are split evidence, and the list lets the reader choose);
 4. one section of that article stands out: the article's sections are ranked by the same sources
    search fuses (dense models and BM25, one store query restricted to that article and to public
-   text), a "how do I" question takes the best-ranked section with steps, and otherwise the next
-   section must not score within `SECTION_SPLIT_RATIO` of the first;
+   text), a "how do I" question takes the best-ranked section with steps, and otherwise (or when
+   the two best sections both hold steps, or neither does) the next section must not score within
+   `SECTION_SPLIT_RATIO` of the first;
 5. that section covers the question: it holds at least `MIN_COVERAGE` of the question's terms as
-   copilot.section_choice counts them (shared with the drafts, so both agree on "answering").
+   copilot.section_choice counts them (shared with the drafts, so both agree on "answering"); a
+   mixed-script question ("كيف اغير الـ email") is counted word by word with each word's readings in
+   the section's language (`word_coverage`), since spelling cannot match across scripts;
+6. an amount of money the question quotes ("why was I charged 19 SAR") is printed in that section.
 Anything else is no card, with a named `reason` so callers, logs and the benchmark can tell why.
 
 The card quotes the section itself (extractive, no model): whole lines, steps kept whole and in
@@ -34,7 +38,7 @@ import logging
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 
@@ -42,10 +46,10 @@ from copilot.article_sections import ArticleSections
 from copilot.drafts import _CITATION, _LANGUAGE_NAMES, NO_ANSWER, section_text
 from copilot.expansion import fold
 from copilot.retrieval import LEXICAL, Retriever, SearchHit, SearchResult, query_register
-from copilot.section_choice import asks_how, choose_sections
+from copilot.section_choice import asks_how, choose_sections, terms
 from indexer.lexical import SPARSE_VECTOR
 from indexer.stores.base import Hit, PayloadFilter, Source, StoreQuery
-from kb.arabic import dialect_to_msa
+from kb.arabic import dialect_to_msa, has_arabic, normalize_arabic
 from kb.audience import PUBLIC, visibilities
 
 log = logging.getLogger(__name__)
@@ -60,6 +64,8 @@ Reason = Literal[
     "not_covered",  # no section of the best article covers the question
     "split_sections",  # the article's two best sections score too close: which one answers is unclear
     "model_abstained",  # the configured model said no passage answers (NO_ANSWER)
+    "amount_not_stated",  # the question quotes an amount ("19 SAR") the section does not print
+    "part_of_procedure",  # the section is a later part of a numbered procedure: the answer is the whole
 ]
 
 # Thresholds, from bench/answer_bench.py on the demo dev set (labelled sections of 88 questions,
@@ -75,11 +81,21 @@ SPLIT_RATIO = {"plain": 0.85, "dialect": 0.85, "mixed": 0.85}
 # mixed-script questions share fewer words with the MSA or English sections, but a lower floor for
 # them (0.7) let wrong sections through at the same rate as right ones (a dialect word matches a
 # neighbouring section as readily), so they keep the plain floor and get fewer cards.
-MIN_COVERAGE = {"plain": 0.9, "dialect": 0.9, "mixed": 0.9}
+# Mixed-script questions ("كيف اغير الـ email", "وين القى الـ backup codes") are read word by word
+# instead (`word_coverage`): a word in the other script counts as found when the section holds it or
+# one of its cross-lingual terms (the index's mined term table and synonyms, as search reads it), each
+# word once, heading words double. At 1.0 (every word found, or half of them in the heading) the demo's
+# mixed Arabic questions got 3 cards (2 of 2 labelled right, the third the right article) where the
+# shared count gave 1; m365's mixed questions kept their 1 card (right).
+MIN_COVERAGE = {"plain": 0.9, "dialect": 0.9, "mixed": 1.0}
 # ... and the article's next section must not rank as high: at or above this share of the chosen
 # section's fused score the two are a coin toss (a "how do I" question choosing steps excepted).
 SECTION_SPLIT_RATIO = 0.95
-# "How do I..." questions take the first section with numbered steps among the best few.
+# "How do I..." questions take the first section with numbered steps among the best few; that choice
+# passes the section tie gate only when the two best sections differ in having steps. An article made
+# of step sections (m365's "set up DNS records at Namecheap": TXT, MX, CNAME, SRV, each with steps)
+# gave a coin-toss card otherwise (1 wrong m365 card; on the demo, 1 right card of 20 was a toss too:
+# "كيف اسوي return", whose two best sections both list steps).
 STEPS_WITHIN = 3
 SECTION_POOL = 40  # chunks asked for when ranking one article's sections
 MAX_CARD_CHARS = 1200  # one chunk is at most ~1100 characters: a one-chunk section is shown whole
@@ -91,6 +107,12 @@ GENERATED_CACHE = 512  # model-written cards kept per process (same query, same 
 # yes/no question ("can I...", "ينفع ادفع...") only as the first word: "the app crashes when I open it"
 # is not a question. "ما" and "لم" are left out: in dialect they negate ("ما وصلني").
 _INTERROGATIVES = frozenset(fold(dialect_to_msa("هل كيف متى ماذا لماذا كم أين اين")))
+# Dialect "who" and "how" read as written: "مين" becomes "من", which is also "from".
+_SPOKEN_INTERROGATIVES = frozenset(fold("مين منو اشلون"))
+# ... also behind the conjunction written onto them: "وكيف اغيره", "وليش", "فمتى".
+_CONJUNCTION = ("و", "ف")
+# "ما" asks "what" before a definite noun ("ما الفرق بين..."), where it cannot negate a verb ("ما وصلني").
+_WHAT_BEFORE_NOUN = re.compile(r"^\W*ما\s+ال\w{2,}")
 _OPENERS = frozenset(
     fold(
         dialect_to_msa(
@@ -106,13 +128,63 @@ _ASKING = frozenset(("how", "what", "why", "which"))
 # "I want to..." (ابغى / عايز / بدي, read as MSA أريد): a request for how to do it, asked as a wish.
 _WANTS = frozenset(("اريد", "want", "wanna", "need"))
 _LEAD_INS = frozenset(("so", "and", "but", "please", "hi", "hello", "و"))
+# Condition 6: an amount of money the question quotes ("why was I charged 19 SAR", "ليه اتخصم مني 69
+# جنيه") names one charge; a section that does not print that number answers a neighbouring question
+# (the failed-payment article's "charged twice" section for the Plus subscription's monthly fee).
+# Amounts only: "after 8 months", "iOS 14" are answered by a section stating the rule in other numbers.
+_CURRENCY = r"(?:ريال|ر\.?س|جنيه|جنية|درهم|دينار|دولار|sar|aed|egp|usd|riyals?|pounds?|dirhams?|dollars?)"
+_AMOUNT = re.compile(
+    rf"(\d+(?:[.,]\d+)?)\s*{_CURRENCY}(?![a-z])|(?<![a-z])(?:sar|aed|egp|usd|\$)\s*(\d+(?:[.,]\d+)?)", re.IGNORECASE
+)
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+# Condition 7: in an article built as a numbered procedure (two or more headings "1. ...", "Step 2",
+# "الخطوة 3", "أولًا/ثانيًا"), a part after the first, or a section beside the parts ("Still nothing?",
+# "لم يتغير شيء؟"), presupposes the parts before it: only what precedes the procedure or its first
+# part is a card.
+# On the dev sets it refused the two wrong Arabic cards left ("why don't I get notifications" ->
+# "still nothing?"; an m365 security question -> a GDPR article's FAQ item after its 7 steps) and no
+# right card; it was written after reading them, so its figure is not an unseen one.
+_ORDINAL_HEADING = re.compile(
+    r"^\W*(?:\d+\s*[.):\-]|step\s+\d+|الخطوه\s+\d+|(?:اولا|ثانيا|ثالثا|رابعا|خامسا|سادسا)\b)", re.IGNORECASE
+)
+_THOUSANDS = re.compile(r"(?<=\d)[,٬](?=\d{3}(?!\d))")  # "1,000 EGP" is the number 1000
 _STEP = re.compile(r"^\d+\.\s+")
 _STEPS = re.compile(r"^\d+\.\s", re.MULTILINE)
 _BULLET = re.compile(r"^[-•]\s+")
 _ROW = " | "
+_WORD = re.compile(r"\w+")
 _CITED = re.compile(r"\s*\[\d+\]")  # a citation and the space before it, taken out of the shown text
 _URL = re.compile(r"https?://|www\.", re.IGNORECASE)
 _LIST_HEAD = re.compile(r"[:：]\s*$")  # "Follow these steps:" introduces cited lines, it claims nothing
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The gates' thresholds (conditions 3-5), per query register where they differ. One object, so
+    the benchmark can decide every query once with the gates open and score any other thresholds on
+    the recorded signals (fitting on one language and scoring on the other) through `refusal`."""
+
+    split: Mapping[str, float] = field(default_factory=lambda: dict(SPLIT_RATIO))
+    coverage: Mapping[str, float] = field(default_factory=lambda: dict(MIN_COVERAGE))
+    section_split: float = SECTION_SPLIT_RATIO
+
+    def refusal(self, signals: Mapping[str, float], register: str) -> Reason | None:
+        """The gate these signals fail, in the order the card checks them; gates whose signal was
+        not measured yet (the section's, before the article margin passed) are not checked."""
+        if "margin" in signals and signals["margin"] >= self.split[register]:
+            return "split"
+        if "coverage" in signals and signals["coverage"] < self.coverage[register]:
+            return "not_covered"
+        if "section_margin" in signals and not signals.get("steps") and signals["section_margin"] >= self.section_split:
+            return "split_sections"
+        return None
+
+
+OPEN_GATES = Thresholds(
+    split=dict.fromkeys(("plain", "dialect", "mixed"), float("inf")),
+    coverage=dict.fromkeys(("plain", "dialect", "mixed"), float("-inf")),
+    section_split=float("inf"),
+)
 
 
 class ModelError(RuntimeError):
@@ -184,7 +256,9 @@ def reads_as_question(query: str) -> bool:
     if text.endswith(("?", "؟")):
         return True
     words = fold(dialect_to_msa(text))
-    if any(word in _INTERROGATIVES for word in words):
+    if any(_interrogative(word) for word in fold(text)) or any(word in _INTERROGATIVES for word in words):
+        return True
+    if _WHAT_BEFORE_NOUN.match(text):
         return True
     while words and words[0] in _LEAD_INS:
         words = words[1:]
@@ -193,6 +267,13 @@ def reads_as_question(query: str) -> bool:
         return False
     wish = words[0] in _WANTS or (len(words) > 1 and words[0] == "i" and words[1] in _WANTS)
     return words[0] in _OPENERS or wish or any(word in _ASKING for word in words)
+
+
+def _interrogative(word: str) -> bool:
+    """A (folded) Arabic question word, dialect read as MSA, alone or behind a written-on و/ف."""
+    if word.startswith(_CONJUNCTION) and len(word) > 2 and word not in _INTERROGATIVES:
+        word = word[1:]
+    return word in _SPOKEN_INTERROGATIVES or any(w in _INTERROGATIVES for w in fold(dialect_to_msa(word)))
 
 
 def blocks(text: str) -> tuple[Block, ...]:
@@ -229,8 +310,15 @@ class SectionRanking:
 class AnswerCards:
     """Decides and writes answer cards for search results, from the index's own sections."""
 
-    def __init__(self, retriever: Retriever, model: ChatModel | None = None, max_chars: int = MAX_CARD_CHARS):
+    def __init__(
+        self,
+        retriever: Retriever,
+        model: ChatModel | None = None,
+        max_chars: int = MAX_CARD_CHARS,
+        thresholds: Thresholds | None = None,
+    ):
         self.retriever = retriever
+        self.thresholds = thresholds or Thresholds()
         self.sections = ArticleSections.of(retriever.store)
         self.model = model
         self.max_chars = max_chars
@@ -250,8 +338,9 @@ class AnswerCards:
         signals: dict[str, float] = {"margin": _margin(result.results)}
         if not reads_as_question(result.query):
             return CardDecision(None, "not_a_question", signals)
-        if signals["margin"] >= SPLIT_RATIO[register]:
-            return CardDecision(None, "split", signals)
+        refused = self.thresholds.refusal(signals, register)
+        if refused:
+            return CardDecision(None, refused, signals)
         sections = {hit.anchor: hit for hit in self._article_sections(top)}
         ranking = self.rank_sections(result.query, result.lang, top)
         ranked = [anchor for anchor in ranking.fused if anchor in sections] or [top.anchor]
@@ -259,14 +348,25 @@ class AnswerCards:
         if asks_how(result.query):  # "how do I..." is answered by the steps, not by the status table
             with_steps = [a for a in ranked[:STEPS_WITHIN] if _STEPS.search(sections[a].text)]
             if with_steps:
-                chosen, by_steps = with_steps[0], True
+                # The steps decide only when they tell the two best sections apart: when both (or
+                # neither) hold steps, which one answers is as much a coin toss as without them.
+                first_two = [bool(_STEPS.search(sections[a].text)) for a in ranked[:2]]
+                chosen, by_steps = with_steps[0], len(first_two) < 2 or first_two[0] != first_two[1]
         hit = sections[chosen]
         signals["section_margin"] = ranking.second_share
-        signals["coverage"] = choose_sections(result.query, [hit]).coverage
-        if signals["coverage"] < MIN_COVERAGE[register]:
-            return CardDecision(None, "not_covered", signals)
-        if not by_steps and signals["section_margin"] >= SECTION_SPLIT_RATIO:
-            return CardDecision(None, "split_sections", signals)
+        if register == "mixed":
+            signals["coverage"] = word_coverage(result.query, hit, self._readings(result.lang, hit.lang))
+        else:
+            signals["coverage"] = choose_sections(result.query, [hit]).coverage
+        if by_steps:
+            signals["steps"] = 1.0
+        refused = self.thresholds.refusal(signals, register)
+        if refused:
+            return CardDecision(None, refused, signals)
+        if quoted_amounts(result.query) - numbers(f"{hit.title} {hit.section} {hit.text}"):
+            return CardDecision(None, "amount_not_stated", signals)
+        if later_part(chosen, list(sections.values())):
+            return CardDecision(None, "part_of_procedure", signals)
         card = self._extractive(result, hit)
         if self.model is not None:
             others = [sections[a] for a in ranked if a != chosen][: MAX_PASSAGES - 1]
@@ -300,21 +400,41 @@ class AnswerCards:
         second = scores[1] / scores[0] if len(scores) > 1 and scores[0] > 0 else 0.0
         return SectionRanking(_anchors(hits), second)
 
+    def _readings(self, query_lang: str, section_lang: str) -> Callable[[str], list[str]]:
+        """A word's readings as search makes them: its synonyms and loanword readings ("باسورد" ->
+        "كلمة المرور"), and, for a word of the other script or when the section is the other
+        language's, its cross-lingual terms (the mined term table: "email" -> "البريد")."""
+        retriever = self.retriever
+        others = [lang for lang in retriever.settings.languages if lang != query_lang]
+
+        def readings(word: str) -> list[str]:
+            expansion = retriever.expand(word, query_lang)
+            out = [*expansion.synonyms, *expansion.loanwords]
+            foreign = has_arabic(word) != (query_lang == "ar")  # query_register's test, per word
+            source = (others[0] if others else query_lang) if foreign else query_lang
+            if source != section_lang:
+                out.append(retriever.cross_lingual_terms(word, source, section_lang))
+            return " ".join(out).split()
+
+        return readings
+
     # -- the extractive card ----------------------------------------------------------------------
 
     def _article_sections(self, top: SearchHit) -> list[SearchHit]:
-        """The best article's sections as hits, each with its whole text (a section split over
-        chunks is joined back), the one search chose first."""
+        """The best article's sections as hits in reading order, each with its whole text (a section
+        split over chunks is joined back); the one search chose is search's hit."""
         whole = {hit.anchor: hit for hit in self.sections.siblings([replace(top, anchor="\0")], articles=1)}
-        first = replace(top, text=whole[top.anchor].text) if top.anchor in whole else top
-        return [first, *(hit for anchor, hit in whole.items() if anchor != top.anchor)]
+        if top.anchor not in whole:
+            return [top, *whole.values()]
+        whole[top.anchor] = replace(top, text=whole[top.anchor].text)
+        return list(whole.values())
 
     def _extractive(self, result: SearchResult, hit: SearchHit) -> AnswerCard:
         return AnswerCard(
             lang=hit.lang,
             article=hit.id,
             title=hit.title,
-            section=hit.section.split(" > ")[-1] if hit.section else "",
+            section=_own_heading(hit),
             anchor=hit.anchor,
             blocks=blocks(section_text(hit.text, self.max_chars)),
             other_language=hit.locale_fallback or hit.lang != result.lang,
@@ -391,12 +511,57 @@ def checked_card(reply: str, passages: Sequence[SearchHit], fallback: AnswerCard
         lang=first.lang,
         article=first.id,
         title=first.title,
-        section=first.section.split(" > ")[-1] if first.section else "",
+        section=_own_heading(first),
         anchor=first.anchor,
         blocks=blocks(text),
         generated_by=model,
         cited=tuple(f"{passages[n - 1].key}#{passages[n - 1].anchor}" for n in order),
     )
+
+
+def word_coverage(query: str, hit: SearchHit, readings: Callable[[str], list[str]]) -> float:
+    """The share of the question's words the section holds, each word once: 2 for a word in the
+    article's title or the section's heading, 1 in its text. A word written in the other script
+    ("email" in an Arabic question) is found through its `readings` in the section's language
+    ("البريد"): spelling alone never matches it, which is why mixed-script questions rarely got a card."""
+    heading = set(terms(f"{hit.title} {hit.section}"))
+    body = set(terms(hit.text))
+    total = found = 0.0
+    for word in _WORD.findall(query):
+        own = terms(word)
+        if not own:
+            continue  # a stop word, a number, a letter
+        forms = set(own).union(*(terms(reading) for reading in readings(word)))
+        total += 1
+        found += 2.0 if forms & heading else 1.0 if forms & body else 0.0
+    return found / total if total else 0.0
+
+
+def later_part(anchor: str, sections: Sequence[SearchHit]) -> bool:
+    """Whether `anchor` comes after the first part of an article of two or more numbered parts (what
+    precedes the procedure, its opening or "before you begin", and its first part are answers).
+    `sections`: the article's, in reading order."""
+    order = [hit.anchor for hit in sections]
+    numbered = [i for i, hit in enumerate(sections) if _ORDINAL_HEADING.match(normalize_arabic(_own_heading(hit)))]
+    return len(numbered) >= 2 and anchor in order and order.index(anchor) > numbered[0]
+
+
+def _own_heading(hit: SearchHit) -> str:
+    return hit.section.split(" > ")[-1] if hit.section else ""
+
+
+def quoted_amounts(text: str) -> set[str]:
+    """Amounts of money the text quotes ("19 SAR", "٦٩ جنيه", "$5"), as digits."""
+    return {a or b for a, b in _AMOUNT.findall(_plain_digits(text))}
+
+
+def numbers(text: str) -> set[str]:
+    """Every number the text prints, as digits (Arabic-Indic digits read as ASCII)."""
+    return set(_NUMBER.findall(_plain_digits(text)))
+
+
+def _plain_digits(text: str) -> str:
+    return _THOUSANDS.sub("", normalize_arabic(text))
 
 
 def _anchors(hits: Sequence[Hit]) -> list[str]:

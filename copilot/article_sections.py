@@ -13,7 +13,7 @@ import weakref
 from collections.abc import Sequence
 from dataclasses import replace
 
-from copilot.index_view import FromIndex
+from copilot.index_view import FromIndex, IndexSnapshot
 from copilot.retrieval import SearchHit
 from indexer.stores.base import VectorStore
 
@@ -64,7 +64,9 @@ class ArticleSections:
 def _sections(store: VectorStore) -> dict[str, list[tuple[str, str, str]]]:
     """(anchor, section, text) per article key, in reading order; a section split over several
     chunks is joined back (a step list is quoted whole)."""
-    rows = sorted(store.payloads(_FIELDS), key=lambda p: (str(p.get("key")), int(p.get("ordinal") or 0)))
+    rows = sorted(
+        IndexSnapshot.of(store).payloads(_FIELDS), key=lambda p: (str(p.get("key")), int(p.get("ordinal") or 0))
+    )
     out: dict[str, list[tuple[str, str, str]]] = {}
     for row in rows:
         sections = out.setdefault(str(row.get("key")), [])

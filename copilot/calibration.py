@@ -19,6 +19,7 @@ from typing import Literal
 
 import numpy as np
 
+from copilot.index_view import IndexSnapshot
 from copilot.title_vectors import TitleMatrix
 from indexer.lexical import SPARSE_VECTOR, LexicalEncoder
 from indexer.stores.base import PayloadFilter, Source, StoreQuery, VectorStore
@@ -39,7 +40,7 @@ def title_sample(titles: Sequence[str], size: int = TITLE_SAMPLE) -> list[str]:
 
 def lexical_scales(store: VectorStore, lexical: LexicalEncoder, langs: Sequence[str]) -> dict[str, float]:
     """Per language, the median BM25 top score of its own titles asked as queries."""
-    rows = store.payloads(("lang", "title"))
+    rows = IndexSnapshot.of(store).payloads(("lang", "title"))
     scales: dict[str, float] = {}
     for lang in langs:
         titles = title_sample([str(r.get("title", "")) for r in rows if r.get("lang") == lang])

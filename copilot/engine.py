@@ -19,6 +19,7 @@ from typing import Any, Generic, TypeVar, overload
 
 from copilot.drafts import Drafter
 from copilot.expansion import Synonyms, Vocabulary
+from copilot.index_view import IndexSnapshot
 from copilot.model_drafters import build_drafter
 from copilot.related import RelatedArticles
 from copilot.retrieval import Retriever
@@ -89,7 +90,9 @@ class Engine:
             self.lexical,
             tuning=SearchTuning.load(self.settings.content_dir / TUNING_FILE),
             synonyms=Synonyms(self.settings.content_dir / "_synonyms.yml"),
-            vocabulary=Vocabulary(lambda: store.payloads(("lang", "title", "section", "text")), store.version),
+            vocabulary=Vocabulary(
+                lambda: IndexSnapshot.of(store).payloads(("lang", "title", "section", "text")), store.version
+            ),
         )
 
     @built_once
@@ -115,14 +118,23 @@ class Engine:
             cache = EmbeddingCache(self.settings.data_dir / CACHE_FILE)
             try:
                 embedding = Embedding(self.embedders, cache)
-                return sync_index(content or self.settings, self.store, embedding, self.lexical, rebuild, show_progress)
+                report = sync_index(
+                    content or self.settings, self.store, embedding, self.lexical, rebuild, show_progress
+                )
             finally:
                 cache.close()
+        if "retriever" in self.__dict__:  # this process searches too (the worker): rebuild its views now
+            self.retriever.refresh_views()
+        return report
 
     def warm_up(self) -> None:
         """Load the models and what search derives from the index now, not on a customer's query."""
         for lang in self.settings.languages:
             self.retriever.search("warm up", lang=lang)
+        # Every view, including those no warm-up search reached (the title vectors of an index with
+        # nothing to translate yet): from now on each is rebuilt in the background after a sync.
+        self.retriever.refresh_views()
+        self.retriever.wait_for_views()
 
     def close(self) -> None:
         with self._build_lock:

@@ -27,6 +27,7 @@ import statistics
 from collections import Counter
 from collections.abc import Sequence
 
+from copilot.index_view import IndexSnapshot
 from indexer.lexical import SPARSE_VECTOR, LexicalEncoder
 from indexer.stores.base import Hit, PayloadFilter, Source, StoreQuery, VectorStore
 
@@ -40,7 +41,7 @@ _CANDIDATES = 30  # chunks asked per title: enough to see its first few articles
 def hub_shares(store: VectorStore, lexical: LexicalEncoder, langs: Sequence[str]) -> dict[str, float]:
     """Per article key, how much of a hub it is: the other titles it ranks near, as a share of the
     most near titles a full hub of its language has (0 for specific articles)."""
-    rows = store.payloads(("lang", "title", "key"))
+    rows = IndexSnapshot.of(store).payloads(("lang", "title", "key"))
     shares: dict[str, float] = {}
     for lang in langs:
         titles = {str(r["key"]): str(r.get("title", "")) for r in rows if r.get("lang") == lang and r.get("key")}

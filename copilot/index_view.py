@@ -4,10 +4,18 @@ Building one means reading every point's payload, which is too slow for every re
 pointless while the index stays the same. The store's `version()` says when it changed; it is
 asked at most every few seconds, and the value is rebuilt only when the answer differs.
 
-A value that only refines ranking (the mined term table, the hub shares) can be rebuilt in the
-background: the searches that arrive meanwhile use the previous index version's value, so the first
-customer after a sync does not wait seconds for it. Values that decide what may be shown (which
-articles exist for an audience) are always rebuilt before the search that needs them.
+Every value reads the same few payload fields (titles, headings, article ids, languages, chunk
+texts), so they read them from one `IndexSnapshot` per store: the payloads are read once per index
+version, whichever value asks first, and shared by all of them (a sync costs one payload read, not
+one per value: about 35 ms each on m365).
+
+A value that only refines ranking (the mined term table, the hub shares, the title vectors) can be
+rebuilt in the background: the searches that arrive meanwhile use the previous index version's
+value, so the first customer after a sync does not wait for it. Such a value can also be started
+ahead of its first use (`refresh`, after a sync or at start-up); a search that arrives before that
+first build is done reads `peek()` as None and ranks as with the value's lever off. Values that
+decide what may be shown (which articles exist for an audience) are always rebuilt before the
+search that needs them.
 """
 
 from __future__ import annotations
@@ -15,11 +23,32 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
-from typing import Generic, TypeVar
+import weakref
+from collections.abc import Callable, Sequence
+from typing import Any, Generic, TypeVar
+
+from indexer.stores.base import VectorStore
 
 T = TypeVar("T")
 CHECK_EVERY_S = 2.0
+# The payload fields the index's derived values read (copilot.retrieval, calibration, hub_articles,
+# term_table, expansion.Vocabulary, article_sections): read together, once per index version.
+SNAPSHOT_FIELDS = (
+    "key",
+    "lang",
+    "article_id",
+    "title",
+    "section",
+    "heading_path",
+    "anchor",
+    "ordinal",
+    "visibility",
+    "text",
+)
+# The snapshot's rows (every chunk's text) are let go this long after their read: every value a sync
+# invalidates is rebuilt well within it (searches ask the version every CHECK_EVERY_S), and a large
+# help center's texts are not held for the life of the process. A value built later reads again.
+KEEP_S = 60.0
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +65,31 @@ class FromIndex(Generic[T]):
         self._rebuilding: threading.Thread | None = None
 
     def get(self) -> T:
+        """The value for the live index; waits only when there is none yet (for the build started
+        ahead by `refresh`, or for one made now)."""
+        value = self.peek()
+        if value is not None:
+            return value
+        self.wait()
+        value = self.peek()
+        if value is not None:
+            return value
+        with self._lock:  # the build started ahead failed: make it here, as a first use does
+            if self._value is None:
+                self._value, self._built_for = self._build(), self._version()
+                self._checked = time.monotonic()
+            return self._value
+
+    def peek(self) -> T | None:
+        """The value, without waiting for a build in progress: None while the first build started
+        by `refresh` runs. A value never asked for before is built now (first use), so a process
+        that never called `refresh` gets complete, repeatable answers."""
         now = time.monotonic()
         if self._value is not None and now - self._checked < CHECK_EVERY_S:
             return self._value
         with self._lock:
+            if self._value is None and self._running():
+                return None
             if self._value is None or now - self._checked >= CHECK_EVERY_S:
                 version = self._version()
                 if self._value is None:
@@ -52,16 +102,28 @@ class FromIndex(Generic[T]):
                 self._checked = now
             return self._value
 
+    def refresh(self) -> None:
+        """Start building the live index's value in the background now, if it is missing or was
+        built for another version (after a sync, at start-up); returns at once."""
+        with self._lock:
+            version = self._version()
+            if self._value is None or version != self._built_for:
+                self._rebuild_in_background(version)
+            self._checked = time.monotonic()
+
     def wait(self, timeout: float | None = None) -> None:
         """Block until a background rebuild in progress has finished (tests, warm-up)."""
         rebuilding = self._rebuilding
         if rebuilding is not None:
             rebuilding.join(timeout)
 
+    def _running(self) -> bool:
+        return self._rebuilding is not None and self._rebuilding.is_alive()
+
     def _rebuild_in_background(self, version: str | None) -> None:
         """One rebuild at a time (called under the lock); a failed one keeps the old value and is
         retried at the next check."""
-        if self._rebuilding is not None and self._rebuilding.is_alive():
+        if self._running():
             return
 
         def rebuild() -> None:
@@ -75,3 +137,63 @@ class FromIndex(Generic[T]):
 
         self._rebuilding = threading.Thread(target=rebuild, name="index-view-rebuild", daemon=True)
         self._rebuilding.start()
+
+
+class IndexSnapshot:
+    """The payload fields every derived value reads (SNAPSHOT_FIELDS), read once per index version
+    and shared by all of them: one per store (`IndexSnapshot.of`).
+
+    The rows are read-only by convention (every reader only looks fields up); a new version gets
+    a new tuple, so a reader holding the previous one keeps a consistent view. The version is asked
+    on every call, not every few seconds: a value rebuilt for a new version must never get the
+    previous version's rows. Calls are rare (a value's rebuild), so the check costs nothing. The
+    rows are released KEEP_S after their read (`release`).
+    """
+
+    def __init__(self, store: VectorStore) -> None:
+        self._store = store
+        self._rows: tuple[dict[str, Any], ...] = ()
+        self._version: str | None = None
+        self._read = False
+        self._generation = 0  # which read a pending release is for
+        self._lock = threading.Lock()
+        self.reads = 0  # payload reads made: one per index version seen (tests, benchmarks)
+
+    @classmethod
+    def of(cls, store: VectorStore) -> IndexSnapshot:
+        """The store's one snapshot: every value derived from it in this process shares it."""
+        with _SNAPSHOTS_LOCK:
+            try:
+                snapshot = _snapshots.get(store)
+                if snapshot is None:
+                    snapshot = _snapshots[store] = cls(store)
+            except TypeError:  # a store that cannot be a weak key (a test double): its own snapshot
+                snapshot = cls(store)
+        return snapshot
+
+    def payloads(self, fields: Sequence[str]) -> list[dict[str, Any]]:
+        """Every live point's payload (at least `fields`), as `VectorStore.payloads` returns them.
+        Fields outside SNAPSHOT_FIELDS are read from the store directly, unshared."""
+        if not set(fields) <= set(SNAPSHOT_FIELDS):
+            return self._store.payloads(fields)
+        with self._lock:
+            version = self._store.version()
+            if not self._read or version != self._version:
+                self._rows = tuple(self._store.payloads(SNAPSHOT_FIELDS))
+                self._version, self._read = version, True
+                self.reads += 1
+                self._generation += 1
+                release = threading.Timer(KEEP_S, self.release, args=(self._generation,))
+                release.daemon = True
+                release.start()
+            return list(self._rows)
+
+    def release(self, generation: int | None = None) -> None:
+        """Let the rows go (of read `generation` only, when given: a newer read keeps its own)."""
+        with self._lock:
+            if generation is None or generation == self._generation:
+                self._rows, self._read = (), False
+
+
+_snapshots: weakref.WeakKeyDictionary[VectorStore, IndexSnapshot] = weakref.WeakKeyDictionary()
+_SNAPSHOTS_LOCK = threading.Lock()

@@ -84,6 +84,8 @@ _NATIVE_LETTERS = frozenset("عحخهصضطظذثءئؤ")
 _LONG_VOWELS = frozenset("اوي")
 # Imperfect verbs of plural subjects ("يغيروا", "يشترون"): Arabic, whatever they sound like.
 _VERB = re.compile(r"^[يتن].+(وا|ون)$")
+# A verb's one-letter prefixes: the imperfect's (I, he, you, we) and the dialects' present "ب".
+_VERB_PREFIXES = ("ا", "ي", "ت", "ن", "ب")
 
 
 class Loanword(NamedTuple):
@@ -146,15 +148,31 @@ def loanwords(query: str, skip: frozenset[str] = frozenset()) -> list[Loanword]:
     while position < len(words):
         word = words[position]
         pair = words[position] + words[position + 1] if position + 1 < len(words) else ""
-        loan = find_loanword(pair) if pair and pair not in skip and words[position + 1] not in skip else None
+        joinable = pair and _may_join(word, skip) and not _arabic_word(words[position + 1], skip)
+        loan = find_loanword(pair) if joinable and pair not in skip else None
         if loan is not None:
             position += 2
         else:
-            loan = find_loanword(word) if word not in skip else None
+            loan = find_loanword(word) if not _arabic_word(word, skip) else None
             position += 1
         if loan is not None:
             found.append(loan)
     return list({loan.english: loan for loan in found}.values())
+
+
+def _arabic_word(word: str, skip: frozenset[str]) -> bool:
+    """An index word, a dialect word, or an index word behind a verb's one-letter prefix ("اغير": I
+    change, غير; "بيبقي": يبقي). Long tickets are full of these, and some sound like a glossary word
+    ("اغير" like hacker); a loanword is none of them ("ايميل" is not ا + an index word)."""
+    if word in skip or is_dialect_word(word):
+        return True
+    return any(word.startswith(p) and word[len(p) :] in skip for p in _VERB_PREFIXES if len(word) - len(p) >= 3)
+
+
+def _may_join(word: str, skip: frozenset[str]) -> bool:
+    """Whether a word can be the first half of a loanword split in two ("باك اب": backup): not a
+    particle ("في الـ" is not "file") and not an Arabic word."""
+    return len(word) >= MIN_LETTERS and not _arabic_word(word, skip)
 
 
 def loanword_terms(query: str, skip: frozenset[str] = frozenset()) -> list[str]:

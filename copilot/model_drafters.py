@@ -16,6 +16,7 @@ llama-index-llms-llama-cpp and llama-cpp-python (a ~5.5 min native build) are th
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Sequence
@@ -33,10 +34,12 @@ from copilot.drafts import (
     GroundedDrafter,
     ReplyContext,
     _closing,
+    _greeting,
     _label,
     _link_line,
     _unique,
     customer_passages,
+    section_text,
 )
 from copilot.reply_wording import acknowledgement
 from copilot.retrieval import SearchHit
@@ -52,50 +55,95 @@ log = logging.getLogger(__name__)
 # The prompt in the ticket's language: a model answers in the language it is spoken to far more
 # reliably than in one it is told to use (a 1.5B model told "write in Arabic" in English drifts
 # into English). Other ticket languages get the English text and are told which language to write.
-# The rules open the user's message and the citation rule closes it, the system message only says
-# who the assistant is: a 1.5B model (bench/llm_bench.py) ignored citation rules given as the system
-# message and followed them given in the user's turn.
+# The rules open the user's message and the citation rule closes it; the system message says who the
+# assistant is, and ONE short exchange before the ticket shows a cited answer (a question and a
+# passage in the ticket's format, then the reply): a 1.5B model (bench/llm_bench.py) ignored citation
+# rules given as the system message, followed them given in the user's turn, copied the numbered
+# listing or the customer's message back instead of answering (Arabic most), and with the example
+# inside the system message echoed its "The customer wrote:" line. The example's topic is made up (no
+# help-center article says it), so a copied example is no fact.
+# The model is not offered a way out (NO_ANSWER): it is asked only when the grounded rules found an
+# answering section, and a 1.5B model offered one took it for a plain "what am I doing wrong?" with
+# the answer in passage [2] (a model that still says it gets the grounded draft).
+# The model writes the answer only: the greeting, the acknowledgement of an upset or repeated
+# contact, the links and the sign-off are the grounded drafter's own (one less thing to get wrong,
+# and fewer tokens to generate on a CPU).
 _PROMPTS: dict[str, dict[str, str]] = {
     "en": {
-        "role": "You are a customer-support assistant for Manzil, an online store.",
-        "rules": (
-            "You draft replies that a customer-support agent will review and send. Use only facts stated in "
-            "the numbered help-center passages. After each statement, cite its passage as [n]. Cite only the "
-            "numbers listed. Do not include links, and do not mention anything the passages do not say. Never "
-            "tell the customer to contact support: this reply is support. Write in {language}, even when a "
-            "passage is in another language. Start by greeting the customer by name; do not add a closing or "
-            "a signature (they are added for you). If no passage answers the question, reply exactly {no_answer}."
+        "role": (
+            "You are a customer-support assistant for Manzil, an online store. You answer from numbered "
+            "help-center passages and end every sentence with the number of the passage it comes from."
         ),
-        "name": "Customer name: {name}",
-        "unknown": "(unknown)",
+        "example": (
+            "The customer wrote: my notifications come in English, can I change that?\n\nPassages:\n\n"
+            "[1] Notifications – Language of notifications (English)\nOpen Settings > Notifications and choose "
+            "a language. The change applies to new messages only."
+        ),
+        "example_reply": (
+            "You can choose their language in Settings > Notifications [1]. The change applies to new messages "
+            "only [1]."
+        ),
+        "rules": (
+            "Write the answer of a reply that a customer-support agent will review and send. Use only facts "
+            "stated in the numbered help-center passages. End every sentence with the number of its passage "
+            "in brackets, like [1]; cite only the numbers listed. At most five short sentences; keep numbered "
+            "steps whole and in order. Do not include links, and do not mention anything the passages do not "
+            "say. Never tell the customer to contact support: this reply is support. Write in {language}, "
+            "even when a passage is in another language. Do not greet, close or sign: the greeting and the "
+            "signature are added for you."
+        ),
         "asked": "The customer wrote: {question}",
-        "sorry": "After the greeting, acknowledge the situation with this sentence: {sorry}",
         "passages": "Passages:",
         "now": (
-            "Write the reply to {name} now, from these passages only. End every sentence with the number of "
-            "its passage in brackets: [1], [2]."
+            "Write the answer now, from these passages only, in {language}. End every sentence with the "
+            "number of its passage in brackets: [1], [2]."
         ),
     },
     "ar": {
-        "role": "أنت مساعد خدمة عملاء لمنزل، متجر إلكتروني.",
+        "role": (
+            "أنت مساعد خدمة عملاء لمنزل، متجر إلكتروني. تجيب من مقاطع مركز المساعدة المرقّمة، وتختم كل جملة "
+            "برقم المقطع الذي أخذتها منه."
+        ),
+        "example": (
+            "كتب العميل: الإشعارات توصلني بالإنجليزي، أقدر أغيرها؟\n\nالمقاطع:\n\n"
+            "[1] الإشعارات – لغة الإشعارات (العربية)\nافتح الإعدادات ثم الإشعارات واختر اللغة. يسري التغيير "
+            "على الرسائل الجديدة فقط."
+        ),
+        "example_reply": (
+            "يمكنك اختيار لغة الإشعارات من الإعدادات ثم الإشعارات [1]. يسري التغيير على الرسائل الجديدة فقط [1]."
+        ),
         "rules": (
-            "أنت تكتب مسودات ردود يراجعها موظف خدمة العملاء ثم يرسلها. استخدم فقط المعلومات الواردة في مقاطع "
-            "مركز المساعدة المرقّمة. بعد كل جملة اذكر رقم المقطع الذي أخذتها منه بين قوسين مربعين هكذا [n]. "
-            "لا تذكر إلا الأرقام المعطاة. لا تضع أي روابط، ولا تذكر شيئًا لا تقوله المقاطع. لا تطلب من العميل "
-            "التواصل مع خدمة العملاء: هذا الرد هو خدمة العملاء. اكتب بالعربية حتى لو كان المقطع بلغة أخرى. "
-            "ابدأ بتحية العميل باسمه، ولا تكتب خاتمة أو توقيعًا (يُضافان تلقائيًا). إذا لم يُجب أي مقطع عن سؤال "
-            "العميل فاكتب {no_answer} فقط."
+            "اكتب جواب رد يراجعه موظف خدمة العملاء ثم يرسله. استخدم فقط المعلومات الواردة في مقاطع مركز "
+            "المساعدة المرقّمة. اختم كل جملة برقم مقطعها بين قوسين مربعين مثل [1]، ولا تذكر إلا الأرقام "
+            "المعطاة. خمس جمل قصيرة على الأكثر، وانقل الخطوات المرقّمة كاملة وبترتيبها. لا تضع أي روابط، ولا "
+            "تذكر شيئًا لا تقوله المقاطع. لا تطلب من العميل التواصل مع خدمة العملاء: هذا الرد هو خدمة "
+            "العملاء. اكتب بالعربية الفصحى حتى لو كان المقطع بلغة أخرى. لا تكتب تحية ولا خاتمة ولا توقيعًا "
+            "(تُضاف تلقائيًا)."
         ),
-        "name": "اسم العميل: {name}",
-        "unknown": "(غير معروف)",
         "asked": "كتب العميل: {question}",
-        "sorry": "بعد التحية، أقرّ بموقف العميل بهذه الجملة: {sorry}",
         "passages": "المقاطع:",
-        "now": (
-            "اكتب الآن الرد على {name} من هذه المقاطع فقط. اختم كل جملة برقم مقطعها بين قوسين: [1]، [2]."
-        ),
+        "now": "اكتب الجواب الآن بالعربية من هذه المقاطع فقط. اختم كل جملة برقم مقطعها بين قوسين: [1]، [2].",
     },
 }
+# The passages the model reads: the answering sections, at least MIN_PASSAGES of them when there are
+# that many, each cut (at a line, then sentence boundary) to its answering part: a 1.5B model reading
+# three whole ~1100-character chunks lost the question (and prompt reading is most of a CPU draft).
+MIN_PASSAGES = 2
+PASSAGE_CHARS = (900, 450)  # the first passage, every other one
+# What a reply needs: at most five short sentences, or a few whole steps. Arabic takes ~1.5x the
+# tokens of English in Qwen's and Llama's vocabularies. KB_LLM_MAX_TOKENS caps both.
+REPLY_TOKENS = {"en": 220, "ar": 320}
+# A greeting the model wrote anyway (ours is added): "Hi Priya," / "مرحبًا خالد،" / "Dear customer,".
+_GREETING = re.compile(
+    r"^\s*(?:hi|hello|hey|dear|good (?:morning|afternoon|evening)|مرحب(?:ًا|اً|ا)|[أا]هل(?:ًا|اً|ا)|السلام عليكم"
+    r"|عزيز(?:ي|تي))\b[^,،!.\n]{0,40}[,،!\n]\s*",
+    re.IGNORECASE,
+)
+# A reply holding this many of the customer's words in a row copies the message back.
+COPIED_WORDS = 8
+_WORD = re.compile(r"\w+")
+# Where a reply cut at its token budget can end: after its last citation (and the sentence's stop).
+_LAST_CITED = re.compile(r".*\[\d+\][.!?؟]?", re.DOTALL)
 
 
 class DrafterError(RuntimeError):
@@ -133,57 +181,62 @@ class CitingModelDrafter:
             return replace(grounded, drafter=self.name)
         public, _ = customer_passages(passages, abstained)
         numbered = self.numbered(public, context.question)
-        sorry = _acknowledgement(ticket_lang, context)
         try:
-            reply = self.complete(self.messages(ticket_lang, customer_name, numbered, context.question, sorry))
-            return self._checked(reply, ticket_lang, numbered, link, context)
+            messages = self.messages(ticket_lang, numbered, context.question)
+            reply = self.complete(messages, max_tokens=self.reply_tokens(ticket_lang))
+            return self._checked(reply, ticket_lang, customer_name, numbered, link, context)
         except DrafterError as error:
             log.warning("LLM draft rejected, using the grounded draft: %s", error)
             return replace(grounded, fallback_from=self.name, detail=str(error))
 
     def numbered(self, public: Sequence[SearchHit], question: str) -> list[SearchHit]:
-        """The passages the model sees: the sections answering the question first (the grounded
-        drafter's choice), then the best other public passages, at most `max_passages`."""
+        """The passages the model sees: the sections answering the question (the grounded drafter's
+        choice), topped up to `MIN_PASSAGES` with the best other public passages, at most
+        `max_passages`; each cut to its first PASSAGE_CHARS (whole lines, steps kept whole)."""
         chosen = list(choose_sections(question, public).sections) if question else []
         seen = {(hit.lang, hit.id, hit.anchor) for hit in chosen}
         rest = [hit for hit in public if (hit.lang, hit.id, hit.anchor) not in seen]
-        return [*chosen, *rest][: self.max_passages]
+        wanted = min(self.max_passages, max(len(chosen), MIN_PASSAGES))
+        picked = [*chosen, *rest][:wanted]
+        limits = [PASSAGE_CHARS[0], *[PASSAGE_CHARS[1]] * (len(picked) - 1)]
+        return [replace(hit, text=section_text(hit.text, limit)) for hit, limit in zip(picked, limits, strict=True)]
 
-    def messages(
-        self,
-        ticket_lang: str,
-        customer_name: str,
-        passages: Sequence[SearchHit],
-        question: str = "",
-        sorry: str = "",
-    ) -> list[dict[str, str]]:
+    def messages(self, ticket_lang: str, passages: Sequence[SearchHit], question: str = "") -> list[dict[str, str]]:
         """The chat messages for the model: system and user text in the ticket's language."""
         prompt = _PROMPTS.get(ticket_lang, _PROMPTS["en"])
         language = _LANGUAGE_NAMES.get(ticket_lang, {}).get("en", ticket_lang)
-        rules = prompt["rules"].format(language=language, no_answer=NO_ANSWER)
+        rules = prompt["rules"].format(language=language)
         listing = "\n\n".join(
             f"[{n}] {_label(hit)} ({_language_name(hit.lang, ticket_lang)})\n{hit.text}"
             for n, hit in enumerate(passages, 1)
         )
-        name = " ".join(customer_name.split()) or prompt["unknown"]
-        parts = [rules, prompt["name"].format(name=name)]
+        parts = [rules]
         if question:
             parts.append(prompt["asked"].format(question=question))
-        if sorry:
-            parts.append(prompt["sorry"].format(sorry=sorry))
         # The citation rule again, last: small models follow the instruction nearest their answer.
-        parts += [prompt["passages"] + "\n\n" + listing, prompt["now"].format(name=name)]
-        return [{"role": "system", "content": prompt["role"]}, {"role": "user", "content": "\n\n".join(parts)}]
+        parts += [prompt["passages"] + "\n\n" + listing, prompt["now"].format(language=language)]
+        return [
+            {"role": "system", "content": prompt["role"]},
+            {"role": "user", "content": prompt["example"]},
+            {"role": "assistant", "content": prompt["example_reply"]},
+            {"role": "user", "content": "\n\n".join(parts)},
+        ]
 
-    def complete(self, messages: list[dict[str, str]]) -> str:
-        """The model's reply to chat `messages`; raises DrafterError when the model fails. Public so
-        other grounded writers (the customers' answer card) reuse the same model and timeout."""
+    def reply_tokens(self, ticket_lang: str) -> int:
+        """The draft's token budget: what a reply of a few sentences needs in its language."""
+        return REPLY_TOKENS.get(ticket_lang, max(REPLY_TOKENS.values()))
+
+    def complete(self, messages: list[dict[str, str]], max_tokens: int | None = None) -> str:
+        """The model's reply to chat `messages`, within `max_tokens` when given (the model's own cap
+        otherwise); raises DrafterError when the model fails. Public so other grounded writers (the
+        customers' answer card) reuse the same model and timeout."""
         raise NotImplementedError
 
     def _checked(
         self,
         reply: str,
         ticket_lang: str,
+        customer_name: str,
         passages: Sequence[SearchHit],
         link: ArticleLink,
         context: ReplyContext,
@@ -200,18 +253,45 @@ class CitingModelDrafter:
             raise DrafterError(f"the reply cites {unknown}, but only passages 1-{len(passages)} were given")
         if _URL.search(reply):
             raise DrafterError("the reply contains a link of its own")
+        copied = _copied(reply, ticket_lang, passages, context.question)
+        if copied:
+            raise DrafterError(f"the reply {copied} instead of answering")
+        body = _GREETING.sub("", reply, count=1).strip()
+        body = body[:1].upper() + body[1:]
         order = _unique([str(n) for n in cited])
         hits = [passages[int(n) - 1] for n in order]
         urls = [link(hit) for hit in hits]
         links = [f"[{n}] {_link_line(ticket_lang, hit, url)}" for n, hit, url in zip(order, hits, urls, strict=True)]
+        sorry = _acknowledgement(ticket_lang, context)
+        parts = [_greeting(ticket_lang, customer_name), sorry, body, "\n\n".join(links), _closing(ticket_lang, context)]
         return Draft(
-            text="\n\n".join([reply, "\n\n".join(links), _closing(ticket_lang, context)]),
+            text="\n\n".join(part for part in parts if part),
             citations=_unique(urls),
             abstained=False,
             source_langs=_unique([hit.lang for hit in hits]),
             drafter=self.name,
             cited=_unique([f"{hit.lang}/{hit.id}" for hit in hits]),
         )
+
+
+def _copied(reply: str, ticket_lang: str, passages: Sequence[SearchHit], question: str) -> str:
+    """How the reply copies its prompt back (small models do), or "" when it does not: the prompt's
+    own labels, a passage's numbered heading or the language tag the listing puts after it (a model
+    retyping the heading changes a letter or two, not the tag), or a run of COPIED_WORDS of the
+    customer's words. Quoting a passage's text is what a reply should do, so that is not copying."""
+    prompt = _PROMPTS.get(ticket_lang, _PROMPTS["en"])
+    labels = [prompt["asked"].split("{")[0].strip(), prompt["passages"]]
+    if any(label in reply for label in labels):
+        return "repeats the prompt"
+    if any(f"[{n}] {_label(hit)}" in reply or f"({_language_name(hit.lang, ticket_lang)})" in reply
+           for n, hit in enumerate(passages, 1)):
+        return "copies the numbered passages"
+    asked = _WORD.findall(question.lower())
+    runs = {" ".join(asked[i : i + COPIED_WORDS]) for i in range(len(asked) - COPIED_WORDS + 1)}
+    written = " ".join(_WORD.findall(reply.lower()))
+    if any(run in written for run in runs):
+        return "repeats the customer's message"
+    return ""
 
 
 def _language_name(lang: str, written_in: str) -> str:
@@ -246,21 +326,23 @@ class LlamaIndexDrafter(CitingModelDrafter):
     def _build(self) -> LLM:
         raise NotImplementedError
 
-    def _chat(self, llm: LLM, chat: list[ChatMessage]) -> ChatResponse:
-        """One chat call; the local model's subclass serialises it and the bench times it."""
+    def _chat(self, llm: LLM, chat: list[ChatMessage], max_tokens: int | None = None) -> ChatResponse:
+        """One chat call; the local model's subclass serialises it, applies `max_tokens` (a server's
+        cap is KB_LLM_MAX_TOKENS: llama-index's OpenAI client sends its own over a per-call one) and
+        the bench times it."""
         return llm.chat(chat)
 
     def _failure(self, error: Exception) -> DrafterError | None:
         """The DrafterError for an exception of this model's client, None for one it does not know."""
         raise NotImplementedError
 
-    def complete(self, messages: list[dict[str, str]]) -> str:
+    def complete(self, messages: list[dict[str, str]], max_tokens: int | None = None) -> str:
         from llama_index.core.base.llms.types import ChatMessage
 
         llm = self.llm()
         chat = [ChatMessage(role=message["role"], content=message["content"]) for message in messages]
         try:
-            response = self._chat(llm, chat)
+            response = self._chat(llm, chat, max_tokens)
         except DrafterError:
             raise
         except Exception as error:  # mapped below: only the client's own failures become a fallback
@@ -271,7 +353,23 @@ class LlamaIndexDrafter(CitingModelDrafter):
         content = response.message.content
         if not isinstance(content, str) or not content.strip():
             raise DrafterError("the model returned an empty reply")
+        if _finish_reason(response.raw) == "length":
+            # Cut at the token budget: keep the sentences up to the last citation, not half a sentence.
+            kept = _LAST_CITED.match(content)
+            if kept is None:
+                raise DrafterError("the reply reached its token budget before citing a passage")
+            content = kept.group(0)
         return content.strip()
+
+
+def _finish_reason(raw: Any) -> str | None:
+    """Why generation stopped ("stop", "length"), from llama-cpp's dict or the OpenAI client's object."""
+    try:
+        choice = raw["choices"][0] if isinstance(raw, dict) else raw.choices[0]
+        reason = choice["finish_reason"] if isinstance(choice, dict) else choice.finish_reason
+    except (AttributeError, IndexError, KeyError, TypeError):
+        return None
+    return reason if isinstance(reason, str) else None
 
 
 def _api_base(url: str) -> str:
@@ -391,8 +489,10 @@ class LlamaCppDrafter(LlamaIndexDrafter):
         template["format"] = _chat_template(llm)
         return llm
 
-    def _chat(self, llm: LLM, chat: list[ChatMessage]) -> ChatResponse:
+    def _chat(self, llm: LLM, chat: list[ChatMessage], max_tokens: int | None = None) -> ChatResponse:
         with self._chat_lock:
+            # LlamaCPP passes its generate_kwargs to llama-cpp as they are, and ignores per-call ones.
+            llm.generate_kwargs["max_tokens"] = min(max_tokens or self.max_tokens, self.max_tokens)  # type: ignore[attr-defined]
             self._deadline = time.monotonic() + self.timeout
             try:
                 response = llm.chat(chat)

@@ -38,13 +38,14 @@ import numpy as np
 from copilot.calibration import DEFAULT_LEXICAL_SCALE, cross_scales, lexical_scales
 from copilot.expansion import Synonyms, Vocabulary
 from copilot.hub_articles import demote_hubs, hub_shares
-from copilot.index_view import FromIndex
+from copilot.index_view import FromIndex, IndexSnapshot
 from copilot.latin_terms import latin_terms
 from copilot.loanwords import loanword_terms
 from copilot.own_titles import written_titles
+from copilot.product_names import index_names, intent_part, intent_sources
 from copilot.query_vectors import BatchingQueryEmbedder
 from copilot.term_table import PAYLOAD_FIELDS, LiveTermTable
-from copilot.title_vectors import TitleVectors
+from copilot.title_vectors import TitleMatrix, TitleVectors
 from copilot.tuning import SearchTuning
 from indexer.embedders import Embedder
 from indexer.lexical import SPARSE_VECTOR, LexicalEncoder, SparseVector
@@ -84,6 +85,13 @@ CROSS_ONLY_FLOOR = 0.10
 # raw floor above: 23%); on m365 (English over Arabic-only, never fitted) 80% at 0%, where the
 # demo's raw cosines flag 27% and the raw floor above 0%.
 CROSS_ONLY_FLOORS = {"cross_share": -2.43, "cross_title_share": -0.554}
+# The same floors per direction (query language, article language), where a direction's scores sit
+# elsewhere on the scale: English queries over Arabic articles score higher than Arabic over English,
+# so the Arabic-over-English floors above flag none of them. Fitted on the demo's English queries
+# over its Arabic articles only (61% of out-of-scope at 3.4% of answerable); on m365 (the same
+# direction, never fitted) 93% at 1.6%, where the floors above flag 80% at 0%. Other directions keep
+# the floors above (the lower of the two: they flag the fewest answerable queries).
+CROSS_DIRECTION_FLOORS = {("en", "ar"): {"cross_share": -1.712, "cross_title_share": -0.396}}
 # Ranking other-language candidates: USE carries cross-lingual meaning, e5 adds a little.
 # Fitted on both domains' cross-lingual cases (bench/eval_retrieval.py --suite, with TITLE_WEIGHT):
 # e5 0.5 -> 1.0 and titles 1.0 -> 0.5 take demo Arabic over English-only 0.785 -> 0.789 and m365
@@ -132,6 +140,7 @@ LEVERS = {
     "hubs": True,
     "title_e5": True,
     "headings": True,
+    "framing": True,  # copilot.product_names: the query without its product names ranks too
     "own_titles": True,
     "latin_terms": True,
 }
@@ -454,29 +463,52 @@ class Retriever:
         # The index's own BM25 scale per language (copilot.calibration): lexical floors are shares of it.
         self._lexical_scales = FromIndex(store.version, lambda: lexical_scales(store, self.lexical, settings.languages))
         use = next((e for e in self.embedders if e.name == "use"), None)
+        snapshot = IndexSnapshot.of(store)  # one payload read per index version, shared (copilot.index_view)
         self.term_table = LiveTermTable(
-            self.lexical, partial(store.payloads, PAYLOAD_FIELDS), store.version, background=True
+            self.lexical, partial(snapshot.payloads, PAYLOAD_FIELDS), store.version, background=True
         )
-        titles = partial(store.payloads, ("key", "lang", "title"))
-        self._titles = TitleVectors(use, titles, store.version) if use else None
+        titles = partial(snapshot.payloads, ("key", "lang", "title"))
+        # Title and heading vectors only refine the ranking of other-language candidates: built in
+        # the background, a search never waits for their embedding (e5 on m365's titles: seconds).
+        live = partial(TitleVectors, version=store.version, background=True)
+        self._titles = live(use, titles) if use else None
         e5 = next((e for e in self.embedders if e.name == "e5"), None)
-        headings = partial(store.payloads, ("key", "lang", "section"))
+        headings = partial(snapshot.payloads, ("key", "lang", "section"))
         self._more_titles = {  # the other rankings of other-language candidates, by lever name
             name: vectors
             for name, vectors in (
-                ("title_e5", TitleVectors(e5, titles, store.version, as_queries=True) if e5 else None),
-                ("headings", TitleVectors(use, headings, store.version, field="section") if use else None),
+                ("title_e5", live(e5, titles, as_queries=True) if e5 else None),
+                ("headings", live(use, headings, field="section") if use else None),
             )
             if vectors is not None
         }
         self._cross_scales = (
-            FromIndex(store.version, lambda: cross_scales(store, self._titles.get(), settings.languages))  # type: ignore[union-attr]
+            FromIndex(
+                store.version,
+                lambda: cross_scales(store, self._titles.current(), settings.languages),  # type: ignore[union-attr]
+                background=True,
+            )
             if self._titles is not None
             else None
         )
         self._hubs = FromIndex(
             store.version, lambda: hub_shares(store, self.lexical, settings.languages), background=True
         )
+        self._names = FromIndex(store.version, lambda: index_names(store.payloads(("title", "text"))), background=True)
+
+    def refresh_views(self) -> None:
+        """Start rebuilding, in the background, what ranking derives from the index (title and heading
+        vectors, cross-lingual scales, hub shares) if the index changed: after a sync, so the next
+        searches find them built. Returns at once; searches meanwhile rank without the missing ones."""
+        for view in [self._titles, *self._more_titles.values(), self._cross_scales, self._hubs]:
+            if view is not None:
+                view.refresh()
+
+    def wait_for_views(self, timeout: float | None = None) -> None:
+        """Block until the background builds `refresh_views` started are done (warm-up, tests)."""
+        for view in [self._titles, *self._more_titles.values(), self._cross_scales, self._hubs]:
+            if view is not None:
+                view.wait(timeout)
 
     # -- the query plan -------------------------------------------------------------------------
 
@@ -605,7 +637,7 @@ class Retriever:
                 fallback_reason="no_searchable_terms",
             )
         mode: Mode = "hybrid" if vectors and sparse else ("dense" if vectors else "lexical")
-        batch = self._batch(plan, sources, vectors, evidence)
+        batch = self._batch(plan, sources, vectors, evidence, self._intent_vectors(plan, vectors))
         answers = self._ask_store(batch, timings)
 
         signals = _signals(answers.evidence)
@@ -616,12 +648,12 @@ class Retriever:
         if fused and sparse:
             best_fused = sum(source.weight for source in sources) / (self.rrf_k + 1)  # first everywhere
             ranked = self._credit_fields(ranked, {plan.lang: (sparse, typed)}, FIELD_CREDIT * best_fused)
-            if LEVERS["own_titles"] and "title_e5" in self._more_titles and "e5" in vectors and written_titles(ranked):
+            own = self._more_titles["title_e5"].peek() if "title_e5" in self._more_titles else None
+            if LEVERS["own_titles"] and own is not None and "e5" in vectors and written_titles(ranked):
                 weight = OWN_TITLE_CREDIT * best_fused * (OWN_TITLE_K + 1)
-                titles = self._more_titles["title_e5"]
-                ranked = self._credit_title_rank(ranked, titles, vectors["e5"], (plan.lang,), weight, OWN_TITLE_K)[0]
+                ranked = self._credit_title_rank(ranked, own, vectors["e5"], (plan.lang,), weight, OWN_TITLE_K)[0]
             if LEVERS["hubs"]:
-                ranked = demote_hubs(ranked, self._hubs.get(), HUB_PENALTY * best_fused)
+                ranked = demote_hubs(ranked, self._hubs.peek() or {}, HUB_PENALTY * best_fused)
             if batch.evidence and ranked and evidence:
                 signals["field_top"] = self._field_share(ranked[0], evidence, typed, plan.lang)
         hits = [self._hit(h, plan.query, plan.lang, fallback=False) for h in ranked[: plan.limit]]
@@ -638,7 +670,13 @@ class Retriever:
             fallback_reason=reason,
             fallback_lang=plan.lang if reason is not None else None,
             abstained=not answered_elsewhere
-            and self._abstains(plan.lang, signals, plan.register, only_elsewhere=not ranked and bool(hits)),
+            and self._abstains(
+                plan.lang,
+                signals,
+                plan.register,
+                only_elsewhere=not ranked and bool(hits),
+                target=hits[0].lang if hits else "",
+            ),
             signals=signals,
             timings_ms=timings,
         )
@@ -711,12 +749,15 @@ class Retriever:
         sources: list[Source],
         vectors: dict[str, np.ndarray],
         evidence_sparse: SparseVector | None,
+        intent: dict[str, np.ndarray] | None = None,
     ) -> _Batch:
         """One round trip: the fused ranking, each source's own best scores (the evidence for
         abstaining; `evidence_sparse` stands for the lexical source there), and the other languages'
         best chunks for the missing-translation fallback."""
         base = plan.base_filter
-        ranking = StoreQuery(tuple(sources), base, limit=plan.limit * 4, rrf_k=self.rrf_k)
+        weights = {s.vector_name: s.weight for s in sources}
+        more = intent_sources(intent or {}, weights, plan.same_lang)
+        ranking = StoreQuery((*sources, *more), base, limit=plan.limit * 4, rrf_k=self.rrf_k)
         evidence = tuple(
             (
                 LEXICAL if s.is_sparse else s.vector_name,
@@ -736,7 +777,7 @@ class Retriever:
         other = PayloadFilter(langs=plan.others)
         cross_sources = [
             Source(name, vec, other, CROSS_LINGUAL_WEIGHTS.get(name, 0.5)) for name, vec in vectors.items()
-        ]
+        ] + intent_sources(intent or {}, CROSS_LINGUAL_WEIGHTS, other)
         bridges: dict[str, SparseVector] = {}
         for target in plan.others:
             terms = plan.expansion.cross_lingual_terms(plan.query, target)
@@ -754,6 +795,19 @@ class Retriever:
         )
         best = sum(source.weight for source in cross_sources) / (self.rrf_k + 1)
         return _Batch(ranking, evidence, _CrossQueries(fused, top, cross, bridges, best))
+
+    def _intent_vectors(self, plan: QueryPlan, vectors: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """The dense vectors of the query without its product names (copilot.product_names), if it names any."""
+        if not LEVERS["framing"] or plan.evaluating or not vectors:
+            return {}
+        intent = intent_part(plan.expansion.msa, self._names.get())
+        if intent is None:
+            return {}
+        try:
+            return {name: vector for name, vector in self.query_vectors(intent).items() if name in vectors}
+        except Exception:
+            log.exception("embedding the query's intent failed; ranking on the whole query")
+            return {}
 
     def _ask_store(self, batch: _Batch, timings: dict[str, float]) -> _Answers:
         """The one round trip to the index; an index that cannot answer is a named outage."""
@@ -811,9 +865,10 @@ class Retriever:
 
     def _cross_shares(self, lang: str, candidates: Sequence[Hit], signals: dict[str, float]) -> None:
         """The cross-lingual evidence as shares of the index's own scale for this language pair."""
-        if self._cross_scales is None or not candidates:
+        scales = self._cross_scales.peek() if self._cross_scales is not None else None
+        if scales is None or not candidates:  # not built yet: the raw cross-lingual floor decides
             return
-        scale = self._cross_scales.get().get((lang, str(candidates[0].payload.get("lang", ""))))
+        scale = scales.get((lang, str(candidates[0].payload.get("lang", ""))))
         if scale is None:
             return
         signals["cross_share"] = scale.chunk_share(signals.get("cross_top", 0.0))
@@ -827,7 +882,10 @@ class Retriever:
         source, and the best title cosine among them becomes the `cross_title_top` signal."""
         if self._titles is None or query is None or not ranked or not LEVERS["title_vectors"]:
             return ranked
-        credited, scores = self._credit_title_rank(ranked, self._titles, query, langs, TITLE_WEIGHT)
+        matrix = self._titles.peek()
+        if matrix is None:  # not built yet (started ahead, in the background): ranked as with the lever off
+            return ranked
+        credited, scores = self._credit_title_rank(ranked, matrix, query, langs, TITLE_WEIGHT)
         signals["cross_title_top"] = max(scores.get(str(h.payload.get("key", "")), 0.0) for h in ranked)
         return credited
 
@@ -836,15 +894,16 @@ class Retriever:
         heading as more RRF sources (TITLE_RANKINGS), beside USE's title rank (_credit_titles)."""
         for name, titles in self._more_titles.items():
             query = vectors.get(titles.embedder.name)
-            if query is None or not ranked or not LEVERS[name]:
+            matrix = titles.peek() if query is not None and ranked and LEVERS[name] else None
+            if query is None or matrix is None:
                 continue
-            ranked = self._credit_title_rank(ranked, titles, query, langs, TITLE_RANKINGS[name])[0]
+            ranked = self._credit_title_rank(ranked, matrix, query, langs, TITLE_RANKINGS[name])[0]
         return ranked
 
     def _credit_title_rank(
         self,
         ranked: list[Hit],
-        titles: TitleVectors,
+        titles: TitleMatrix,
         query: np.ndarray,
         langs: Sequence[str],
         weight: float,
@@ -853,7 +912,7 @@ class Retriever:
         """Candidates re-sorted with their article's rank among `titles` (cosine to the query) as one
         more RRF source of `weight` (with RRF constant `k`, else the fusion's), and the cosines by key."""
         k = k or self.rrf_k
-        scores = titles.get().scores(query / max(float(np.linalg.norm(query)), 1e-9), langs)
+        scores = titles.scores(query / max(float(np.linalg.norm(query)), 1e-9), langs)
         rank = {key: position for position, key in enumerate(sorted(scores, key=lambda k: -scores[k]), 1)}
         unranked = len(rank) + 1
         credited = [
@@ -900,13 +959,20 @@ class Retriever:
         return terms
 
     def _abstains(
-        self, lang: str, signals: dict[str, float], register: Register = "plain", only_elsewhere: bool = False
+        self,
+        lang: str,
+        signals: dict[str, float],
+        register: Register = "plain",
+        only_elsewhere: bool = False,
+        target: str = "",
     ) -> bool:
+        """`target`: the language of the articles answering when only another language can (`only_elsewhere`)."""
         if self.abstain_floors is None or not signals:
             return False
         if only_elsewhere:
-            calibrated = {name: floor for name, floor in CROSS_ONLY_FLOORS.items() if name in signals}
-            if len(calibrated) == len(CROSS_ONLY_FLOORS):
+            direction = CROSS_DIRECTION_FLOORS.get((lang, target), CROSS_ONLY_FLOORS)
+            calibrated = {name: floor for name, floor in direction.items() if name in signals}
+            if len(calibrated) == len(direction):
                 return all(signals[name] < floor for name, floor in calibrated.items())
             return signals.get("cross_top", 0.0) < CROSS_ONLY_FLOOR  # no title vectors: the raw cosine
         floors = self.abstain_floors.get(lang, self.abstain_floors.get("*", {}))
@@ -922,7 +988,7 @@ class Retriever:
 
     def _keys_by_audience(self) -> dict[Audience, frozenset[str]]:
         """Article keys per audience, by the same visibility rule the index queries filter on."""
-        rows = self.store.payloads(("key", "visibility"))
+        rows = IndexSnapshot.of(self.store).payloads(("key", "visibility"))
         public = visibilities(PUBLIC) or ()
         return {
             PUBLIC: frozenset(str(p["key"]) for p in rows if p.get("visibility") in public),

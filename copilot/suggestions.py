@@ -4,7 +4,10 @@ A ticket is not a query: it is an email or chat thread wrapped in greetings, sig
 history and HTML, and it can run to pages. Search sees only what says what the customer needs:
 the subject and the customer's own words, cleaned, and when that is still too long, the sentences
 that share the most terms with the rest of the thread (what a customer repeats is what they want;
-a question is what they want answered). The summary is extractive and deterministic so the same
+a question is what they want answered). A ticket of several sentences is searched twice: as a whole,
+and as its subject with the sentences that ask something; the two rankings are fused (see
+`fuse_rankings`), since the story around a question ("I wrote the work address by mistake") pulls
+the whole text's search towards articles about the story. The summary is extractive and deterministic so the same
 ticket always gets the same suggestions, and an agent can read the query and see why.
 
 Agents see internal articles (audience "agent"); each hit says whether it is internal, and it is
@@ -17,12 +20,13 @@ import re
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from copilot.article_sections import ArticleSections
 from copilot.expansion import fold
 from copilot.learning import rerank
 from copilot.retrieval import Retriever, SearchHit, printable
+from copilot.section_choice import questions
 from kb.audience import AGENT
 from kb.language import detect_language
 from kb.message_text import SUBJECT_PREFIX, clean_message, html_to_lines
@@ -44,6 +48,13 @@ _STOP = frozenset(fold(_STOP_WORDS))  # compared with folded terms
 _QUESTION_BONUS = 1.5
 # Bounds the work on pasted logs and runaway threads; the query keeps far less than this anyway.
 MAX_MESSAGE_CHARS = 20_000
+# The questions' own search joins the whole ticket's with this reciprocal-rank weight (the whole
+# text's ranking weighs 1). bench/copilot_bench.py, answerable tickets whose draft cites an answering
+# section, ar / en of 31 each: whole text alone 21 / 26; 0.5 22 / 27, 0.6-0.9 23 / 27, 1.0 23 / 26,
+# 1.5 22 / 25. The whole text keeps the larger say: a question ("how long does it take?") is
+# often too short to name its subject.
+QUESTION_WEIGHT = 0.75
+RRF_K = 60  # the usual reciprocal-rank constant: ranks 1 and 5 differ little, as two searches' do
 
 
 class TicketTextError(ValueError):
@@ -54,6 +65,17 @@ class TicketTextError(ValueError):
 class TicketQuery:
     text: str
     lang: str
+    subject: str = ""  # the cleaned subject line, the first sentence of `text`
+
+    def question_text(self) -> str | None:
+        """The subject and the sentences that ask something, when that is not the whole text again:
+        a second query for a ticket whose questions sit among sentences telling its story."""
+        asked = questions(self.text)
+        if asked == [self.text]:
+            return None
+        asked = [sentence for sentence in asked if sentence.rstrip(".!?؟ ") != self.subject.rstrip(".!?؟ ")]
+        text = _join(self.subject, " ".join(asked))
+        return text if asked and text != self.text else None
 
 
 @dataclass(frozen=True)
@@ -97,7 +119,7 @@ def ticket_query(
     text = _join(title, _flat(body))
     if len(text) > max_chars:
         text = summarize(title, body, max_chars)
-    return TicketQuery(text, lang)
+    return TicketQuery(text, lang, title)
 
 
 def summarize(title: str, body: str, max_chars: int) -> str:
@@ -149,6 +171,29 @@ def _join(title: str, body: str) -> str:
     return f"{title} {body}" if title.endswith((".", "!", "?", "؟")) else f"{title}. {body}"
 
 
+def fuse_rankings(whole: list[SearchHit], asked: list[SearchHit], weight: float, limit: int) -> list[SearchHit]:
+    """The whole ticket's passages and its questions' passages as one ranking of articles (RRF).
+
+    An article keeps the chunk the whole text's search chose (else the questions' one). Scores of two
+    searches do not compare, so each passage is scored by its fused rank as a share of the best
+    fused rank's, times the whole search's best score: the drafter's thresholds (copilot.drafts,
+    copilot.section_choice) compare scores of one ranking, and this is one ranking on the whole
+    search's scale. Cross-language fallbacks are placed by other rules: with any among them, the
+    whole text's ranking stands.
+    """
+    if not whole or not asked or any(hit.locale_fallback for hit in [*whole, *asked]):
+        return whole
+    fused: dict[str, float] = {}
+    hits: dict[str, SearchHit] = {}
+    for ranking, share in ((whole, 1.0), (asked, weight)):
+        for position, hit in enumerate(ranking):
+            fused[hit.key] = fused.get(hit.key, 0.0) + share / (RRF_K + position + 1)
+            hits.setdefault(hit.key, hit)
+    order = sorted(fused, key=lambda key: -fused[key])[:limit]  # stable: ties keep the whole text's order
+    best_fused, best_score = fused[order[0]], max(hit.score for hit in whole)
+    return [replace(hits[key], score=best_score * fused[key] / best_fused) for key in order]
+
+
 class Suggester:
     """Suggestions for the agent working a ticket: the passages search finds for its cleaned text."""
 
@@ -169,6 +214,10 @@ class Suggester:
         lang = query.lang
         result = self.retriever.search(query.text, lang=lang, limit=limit, audience=AGENT)
         passages = list(result.results)
+        asked = query.question_text() if passages and not result.abstained else None
+        if asked is not None:
+            by_questions = self.retriever.search(asked, lang=lang, limit=limit, audience=AGENT)
+            passages = fuse_rankings(passages, list(by_questions.results), QUESTION_WEIGHT, limit)
         if self.boosts is not None and passages:
             passages = rerank(passages, self.boosts(query.text, lang))
         sections = ArticleSections.of(self.retriever.store).siblings(passages) if passages else []

@@ -8,6 +8,9 @@ the demo's English articles, Arabic queries, MRR@10 0.586 by chunks, 0.651 by ch
 title cosine (bench/eval_retrieval.py --suite gives the product's figures with the rest of the
 pipeline). Titles are few (one per article and language), so their vectors live in memory,
 built from the live index and rebuilt when it changes; a title seen before keeps its vector.
+The live index's are built in the background (`background=True`: embedding m365's 575 titles with
+e5 takes seconds): a search during a rebuild uses the previous version's vectors, and one before
+the first build started ahead (`refresh`) is done ranks without them (`peek()` is None).
 
 The same holds for section headings (`field="section"`: an article scores as its best heading) and
 for e5 (`as_queries=True`: a title is a short statement like a query, so both sides get e5's
@@ -58,6 +61,7 @@ class TitleVectors:
         version: Callable[[], str | None],
         field: str = "title",
         as_queries: bool = False,
+        background: bool = False,
     ) -> None:
         self.embedder = embedder
         self._payloads = payloads
@@ -65,10 +69,30 @@ class TitleVectors:
         self._as_queries = as_queries
         self._known: dict[str, np.ndarray] = {}  # title -> unit vector, kept across index versions
         self._lock = threading.Lock()
-        self._matrix = FromIndex(version, self._build)
+        self._matrix = FromIndex(version, self._build, background=background)
 
     def get(self) -> TitleMatrix:
         return self._matrix.get()
+
+    def peek(self) -> TitleMatrix | None:
+        """The vectors without waiting for a build started ahead: None until it is done, and while
+        the only ones built are an empty index's (the first sync's titles are on their way)."""
+        matrix = self._matrix.peek()
+        return matrix if matrix is not None and matrix.keys else None
+
+    def current(self) -> TitleMatrix:
+        """The vectors of the live index's version, waiting for their build: for values derived from
+        them (copilot.calibration.cross_scales), which must not be built from the previous version's."""
+        self._matrix.refresh()
+        self._matrix.wait()
+        return self._matrix.get()
+
+    def refresh(self) -> None:
+        """Start (re)building for the live index in the background, if it changed."""
+        self._matrix.refresh()
+
+    def wait(self, timeout: float | None = None) -> None:
+        self._matrix.wait(timeout)
 
     def _build(self) -> TitleMatrix:
         texts: dict[str, set[tuple[str, str]]] = {}  # lang -> (key, text); every chunk repeats its title

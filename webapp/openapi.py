@@ -117,7 +117,8 @@ OPENAPI: dict[str, Any] = {
                             "answer": {"allOf": [{"$ref": "#/components/schemas/AnswerCard"}], "nullable": True},
                             "reason": {"type": "string", "enum": [
                                 "answered", "no_results", "abstained", "internal", "not_a_question", "split",
-                                "not_covered", "split_sections", "model_abstained",
+                                "not_covered", "split_sections", "model_abstained", "amount_not_stated",
+                                "part_of_procedure",
                             ]},
                         },
                     }),

@@ -8,7 +8,13 @@ from types import ModuleType
 import numpy as np
 import pytest
 
-from copilot.retrieval import Retriever, query_register, register_floors
+from copilot.retrieval import (
+    CROSS_DIRECTION_FLOORS,
+    CROSS_ONLY_FLOORS,
+    Retriever,
+    query_register,
+    register_floors,
+)
 from tests.conftest import ROOT
 
 
@@ -93,3 +99,19 @@ def test_a_language_without_articles_is_judged_on_the_cross_lingual_score_alone(
     assert retriever._abstains("ar", nothing_here)  # the same-language floors alone would always abstain
     assert not retriever._abstains("ar", nothing_here | {"cross_top": 0.2}, only_elsewhere=True)
     assert retriever._abstains("ar", nothing_here | {"cross_top": 0.05}, only_elsewhere=True)
+
+
+def test_the_cross_lingual_floors_follow_the_direction() -> None:
+    """English over Arabic articles scores higher than Arabic over English: its own floors, and the
+    Arabic-over-English ones for any direction without its own."""
+    retriever = Retriever.__new__(Retriever)
+    retriever.abstain_floors = {"en": {"e5_top": 0.9}, "ar": {"e5_top": 0.9}}
+    retriever.abstain_offsets = {}
+    en_ar = CROSS_DIRECTION_FLOORS[("en", "ar")]
+    between = {name: (en_ar[name] + CROSS_ONLY_FLOORS[name]) / 2 for name in CROSS_ONLY_FLOORS}
+    assert all(CROSS_ONLY_FLOORS[name] < between[name] < en_ar[name] for name in between)
+    assert retriever._abstains("en", between, only_elsewhere=True, target="ar")
+    assert not retriever._abstains("ar", between, only_elsewhere=True, target="en")
+    assert not retriever._abstains("fr", between, only_elsewhere=True, target="en")  # no floors of its own
+    above = {name: floor + 0.01 for name, floor in en_ar.items()}
+    assert not retriever._abstains("en", above, only_elsewhere=True, target="ar")

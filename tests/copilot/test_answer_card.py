@@ -11,14 +11,22 @@ from dataclasses import replace
 import pytest
 
 from copilot.answer_card import (
+    OPEN_GATES,
     AnswerCard,
     AnswerCards,
     Block,
+    CardDecision,
     ModelError,
+    SectionRanking,
+    Thresholds,
     blocks,
     card_messages,
     checked_card,
+    later_part,
+    numbers,
+    quoted_amounts,
     reads_as_question,
+    word_coverage,
 )
 from copilot.engine import Engine
 from copilot.retrieval import SearchHit, SearchResult
@@ -35,7 +43,9 @@ FEE = replace(HIT, section="Pickup fee", anchor="pickup-fee", text="- Change of 
     "query",
     ["how do I return an item", "can I pay with mada", "do you deliver to Abha?", "كيف ارجع منتج",
      "الشحن بكام في مصر", "ينفع ادفع كاش للمندوب", "ليه اتخصم مني فلوس مرتين", "so how does the warranty work",
-     "employee left the company what should I do with their account", "ابغى ارجع الطلب", "I want to return a lamp"],
+     "employee left the company what should I do with their account", "ابغى ارجع الطلب", "I want to return a lamp",
+     "الفواتير توصل على ايميل مين وكيف اغيره", "ما الفرق بين أدوار المسؤولين", "ومين يقدر يغير الباسورد",
+     "شلون اغير رقمي", "فين الفاتورة"],
 )
 def test_questions_read_as_questions(query: str) -> None:
     assert reads_as_question(query)
@@ -44,10 +54,59 @@ def test_questions_read_as_questions(query: str) -> None:
 @pytest.mark.parametrize(
     "query",
     ["refund", "reset password", "app crashes when I open the cart", "can't remember my login details",
-     "المندوب ما لقى البيت", "فلوسي ما رجعت", "تتبع الطلب"],
+     "المندوب ما لقى البيت", "فلوسي ما رجعت", "تتبع الطلب", "خصم من البطاقة مرتين", "ما وصلني الطلب",
+     "كمية الطلب ناقصة"],
 )
 def test_keywords_and_statements_are_not_questions(query: str) -> None:
     assert not reads_as_question(query)
+
+
+def test_amounts_of_money_are_read_in_both_languages_and_digit_sets() -> None:
+    assert quoted_amounts("لماذا خُصم مني 19 ريالًا؟") == {"19"}
+    assert quoted_amounts("ليه اتخصم مني ٦٩ جنيه") == {"69"}
+    assert quoted_amounts("why was I charged SAR 25.5 and $5?") == {"25.5", "5"}
+    assert quoted_amounts("does the app work on iOS 14 after 8 months?") == set()  # not money
+    assert numbers("الرسوم ١٩ ريالًا شهريًا، أو 190 سنويًا") == {"19", "190"}
+    assert numbers("free over 1,000 EGP") == quoted_amounts("is it free over 1000 EGP?") == {"1000"}
+
+
+EMAIL = replace(
+    HIT, lang="ar", id="change-email", title="تغيير البريد الإلكتروني ورقم الجوال", section="تغيير البريد الإلكتروني",
+    anchor="تغيير-البريد-الإلكتروني", text="1. افتح حسابي.\n2. اختر البريد الإلكتروني واكتب العنوان الجديد.",
+)
+
+
+def test_word_coverage_finds_a_word_of_the_other_script_through_its_readings() -> None:
+    """"كيف اغير الـ email": spelling never matches "email" in an Arabic section; its reading does."""
+    query = "كيف اغير الـ email"
+    blind = word_coverage(query, EMAIL, lambda word: [])
+    read = word_coverage(query, EMAIL, lambda word: ["البريد"] if word == "email" else [])
+    assert blind < 1.0 <= read
+    assert word_coverage("كيف اغير الـ backup", EMAIL, lambda word: ["الاحتياط"] if word == "backup" else []) < 1.0
+
+
+def test_thresholds_refuse_in_the_cards_order_and_only_on_measured_signals() -> None:
+    gates = Thresholds(split={"plain": 0.85}, coverage={"plain": 0.9}, section_split=0.95)
+    assert gates.refusal({"margin": 0.9}, "plain") == "split"
+    assert gates.refusal({"margin": 0.5}, "plain") is None  # the section was not ranked yet
+    assert gates.refusal({"margin": 0.5, "coverage": 0.5, "section_margin": 0.99}, "plain") == "not_covered"
+    assert gates.refusal({"margin": 0.5, "coverage": 1.0, "section_margin": 0.99}, "plain") == "split_sections"
+    assert gates.refusal({"margin": 0.5, "coverage": 1.0, "section_margin": 0.99, "steps": 1.0}, "plain") is None
+    assert OPEN_GATES.refusal({"margin": 1.0, "coverage": 0.0, "section_margin": 1.0}, "mixed") is None
+
+
+def test_only_what_precedes_a_numbered_procedure_and_its_first_part_answer_alone() -> None:
+    def part(anchor: str, heading: str) -> SearchHit:
+        return replace(HIT, anchor=anchor, section=f"Notifications not working > {heading}" if heading else "")
+
+    article = [part("", ""), part("before", "Before you start"), part("one", "1. Allow notifications on your phone"),
+               part("two", "2. Turn on notifications in the app"), part("still", "Still nothing?")]
+    assert [a.anchor for a in article if later_part(a.anchor, article)] == ["two", "still"]
+    arabic = [part("", ""), part("p1", "أولًا: اسمح بالإشعارات"), part("p2", "ثانيًا: فعّل الإشعارات"),
+              part("p3", "لم يتغير شيء؟")]
+    assert [a.anchor for a in arabic if later_part(a.anchor, arabic)] == ["p2", "p3"]
+    plain = [part("", ""), part("fees", "Pickup fee"), part("steps", "Request a return")]  # no procedure
+    assert not any(later_part(a.anchor, plain) for a in plain)
 
 
 def test_blocks_keep_steps_whole_and_in_order() -> None:
@@ -157,6 +216,28 @@ def test_an_untranslated_answer_is_labelled_as_the_other_languages(indexed: Engi
     assert decision.card.other_language
 
 
+def test_a_mixed_script_question_gets_a_card_through_the_term_readings(indexed: Engine) -> None:
+    """Latin words in an Arabic question are read in Arabic (search's cross-lingual terms), so the
+    Arabic section that answers covers them."""
+    cards = AnswerCards(indexed.retriever)
+    readings = cards._readings("ar", "ar")
+    assert "ابل" in " ".join(readings("Apple")) or readings("Apple"), readings("Apple")
+    decision = cards.answer(_search(indexed, "كيف ادفع بـ Apple Pay؟", "ar"))
+    assert decision.card is not None, decision
+    assert (decision.card.lang, decision.card.article) == ("ar", "apple-pay")
+
+
+def test_a_quoted_amount_the_section_does_not_print_means_no_card(indexed: Engine) -> None:
+    """The same search result, asked about an amount the fees section does not print: no card (the
+    other gates are open, so the amount is what decides)."""
+    cards = AnswerCards(indexed.retriever, thresholds=OPEN_GATES)
+    result = _search(indexed, "is delivery free over 200 SAR?", "en")
+    stated = cards.answer(result)
+    assert stated.card is not None and stated.card.article == "delivery-fees", stated
+    unstated = cards.answer(replace(result, query="is delivery free over 201 SAR?"))
+    assert unstated.card is None and unstated.reason == "amount_not_stated", unstated
+
+
 def test_keywords_out_of_scope_and_internal_answers_get_no_card(indexed: Engine) -> None:
     cards = AnswerCards(indexed.retriever)
     assert cards.answer(_search(indexed, "refund", "en")).reason == "not_a_question"
@@ -197,3 +278,23 @@ def test_a_model_saying_no_answer_means_no_card(indexed: Engine) -> None:
     cards = AnswerCards(indexed.retriever, model=ScriptedModel("NO_ANSWER"))
     decision = cards.answer(_search(indexed, HOW_TO_PAY, "en"))
     assert decision.card is None and decision.reason == "model_abstained"
+
+
+def test_steps_pass_the_section_tie_only_when_they_tell_the_two_best_sections_apart(indexed: Engine) -> None:
+    """A "how do I" question whose two best sections tie: the one with steps is the card when only it
+    has steps; when both list steps, choosing the first is a coin toss, so no card."""
+    result = _search(indexed, HOW_TO_PAY, "en")
+    steps = replace(HIT, id="apple-pay", title="Pay with Apple Pay", section="Pay with Apple Pay",
+                    text="1. Add your card to the Wallet app.\n2. Choose Apple Pay to pay at checkout.")
+    prose = replace(steps, section="Apple Pay in your country", text="Pay with Apple Pay in KSA and the UAE.")
+
+    def decide(first: SearchHit, second: SearchHit) -> CardDecision:
+        cards = AnswerCards(indexed.retriever)
+        first, second = replace(first, anchor="first"), replace(second, anchor="second")
+        cards._article_sections = lambda top: [first, second]  # type: ignore[method-assign]
+        cards.rank_sections = lambda *args: SectionRanking(["first", "second"], 0.97)  # type: ignore[method-assign]
+        return cards.answer(result)
+
+    told_apart = decide(prose, steps)
+    assert told_apart.card is not None and told_apart.card.anchor == "second", told_apart
+    assert decide(steps, steps).reason == "split_sections"

@@ -16,7 +16,7 @@ from copilot.drafts import (
 from copilot.engine import Engine
 from copilot.reply_wording import acknowledgement, reply_section
 from copilot.retrieval import SearchHit
-from copilot.section_choice import choose_sections, questions
+from copilot.section_choice import choose_sections, printed_names, questions, spelled_names
 from copilot.suggestions import Suggester
 from kb.articles import load_content
 from kb.chunking import chunk_article
@@ -526,3 +526,48 @@ def test_a_tied_articles_section_that_covers_the_question_clearly_better_leads_t
     )
     assert draft.citations[0] == f"{BASE}/en/articles/start-a-return#change-or-cancel-a-return"
     assert draft.text.split("\n\n")[1].startswith("Changed your mind? Cancel a return request")
+
+
+APPLE_PAY_STEPS = section(
+    "apple-pay",
+    "طريقة-الدفع",
+    "طريقة الدفع",
+    "1. أضف المنتجات إلى السلة واضغط إتمام الطلب.\n2. اختر Apple Pay وسيلة للدفع.\n"
+    "3. أكد الدفع ببصمة الوجه أو الإصبع على iPhone.",
+    0.309,
+    "ar",
+    title="الدفع عبر Apple Pay",
+)
+COD_REFUND = section(
+    "cash-on-delivery",
+    "استرداد-المبلغ-في-طلبات-الدفع-عند-الاستلام",
+    "استرداد المبلغ في طلبات الدفع عند الاستلام",
+    "عند إرجاع منتج دفعت ثمنه عند الاستلام تختار طريقة الاسترداد، ولا تسترد رسوم الدفع عند الاستلام إلا إذا كان"
+    " المنتج معيبا.",
+    0.299,
+    "ar",
+    title="الدفع عند الاستلام",
+)
+
+
+def test_a_name_the_ticket_spells_in_arabic_meets_the_section_that_prints_it_in_latin() -> None:
+    """"بأبل باي من الآيفون" is the "Apple Pay" and "iPhone" an Arabic article prints in Latin: that
+    question gets the Apple Pay steps, the other one the cash-on-delivery fee section."""
+    ticket = "ابل باي والدفع عند الاستلام. أقدر أدفع بأبل باي من الآيفون؟ ولو اخترت الدفع عند الاستلام فيه رسوم زيادة؟"
+    names = set(spelled_names(ticket, frozenset({"apple", "pay", "iphone"})))
+    assert names == {"apple", "pay", "iphon"}  # as comparable terms (cut to their first letters)
+    chosen = choose_sections(ticket, [COD_REFUND, APPLE_PAY_STEPS])
+    assert "apple-pay" in [hit.id for hit in chosen.sections]
+
+
+def test_only_names_the_sections_print_are_read_and_never_dialect_words_or_acronyms() -> None:
+    # Nothing to read against: no list of names stands in for the sections'.
+    assert spelled_names("أقدر أدفع بأبل باي؟", frozenset()) == []
+    # "ازاي" (how) sounds like iOS: a dialect word is not read. Acronyms ("iOS", "EGP": spelt letter by
+    # letter in Arabic script) are not names a section prints, so "يجب" (must) is never read as EGP.
+    assert spelled_names("أدخل على الحساب ازاي؟", frozenset({"ios"})) == []
+    assert printed_names("الرسوم 25 EGP، ادفع عبر Apple Pay على iPhone بنظام iOS") == {"apple", "pay", "iphone"}
+    # A shop's own name is a stop word here as everywhere in the section choice.
+    assert spelled_names("اشتراك منزل بلس", frozenset({"manzil", "plus"})) == ["plus"]
+    # English tickets have no Arabic-script words to read.
+    assert spelled_names("Can I pay with Apple Pay?", frozenset({"apple", "pay"})) == []

@@ -1,7 +1,15 @@
 import threading
+from collections.abc import Sequence
+
+import numpy as np
 
 from copilot import index_view
-from copilot.index_view import FromIndex
+from copilot.article_sections import ArticleSections
+from copilot.engine import Engine
+from copilot.index_view import SNAPSHOT_FIELDS, FromIndex, IndexSnapshot
+from copilot.retrieval import Retriever
+from indexer.embedders import Embedder
+from kb.settings import Settings
 
 
 def test_rebuilds_only_when_the_index_version_changes(monkeypatch) -> None:
@@ -53,3 +61,169 @@ def test_a_failed_background_rebuild_keeps_the_previous_value(monkeypatch) -> No
     value.get()
     value.wait(10)
     assert value.get() == "v3"
+
+
+def test_a_value_started_ahead_is_not_waited_for_and_is_served_once_built(monkeypatch) -> None:
+    """`refresh` (after a sync) builds in the background; `peek` meanwhile says "not yet" instead of
+    waiting, so a search ranks without it; once built, `peek` serves it."""
+    monkeypatch.setattr(index_view, "CHECK_EVERY_S", 0.0)
+    release = threading.Event()
+    builds: list[str] = []
+
+    def build() -> str:
+        release.wait(60)  # if `peek` waited for this, the assertion after it would see the value
+        builds.append("v1")
+        return "v1"
+
+    value = FromIndex(lambda: "v1", build, background=True)
+    value.refresh()
+    assert value.peek() is None and value.peek() is None
+    release.set()
+    value.wait(10)
+    assert value.peek() == "v1" and value.get() == "v1" and builds == ["v1"]  # built once, by the refresh
+
+
+def test_get_waits_for_the_build_started_ahead_rather_than_building_again() -> None:
+    release = threading.Event()
+    builds: list[int] = []
+
+    def build() -> int:
+        release.wait(60)
+        builds.append(1)
+        return len(builds)
+
+    value = FromIndex(lambda: "v1", build, background=True)
+    value.refresh()
+    release.set()
+    assert value.get() == 1 and builds == [1]
+
+
+class _CountingStore:
+    """A unit-test store: payload reads are counted, the version is set by the test."""
+
+    def __init__(self) -> None:
+        self.version_name = "v1"
+        self.reads: list[tuple[str, ...]] = []
+        self.rows = [
+            {"key": "en/a", "lang": "en", "title": "Refunds", "text": "Money back.", "path": "a.md"},
+            {"key": "ar/a", "lang": "ar", "title": "الاسترداد", "text": "استرداد المال.", "path": "a.ar.md"},
+        ]
+
+    def version(self) -> str:
+        return self.version_name
+
+    def payloads(self, fields: tuple[str, ...]) -> list[dict]:
+        self.reads.append(tuple(fields))
+        return [{f: row[f] for f in fields if f in row} for row in self.rows]
+
+
+def test_every_value_of_a_store_shares_one_payload_read_per_index_version() -> None:
+    store = _CountingStore()
+    snapshot = IndexSnapshot.of(store)  # type: ignore[arg-type]
+    assert IndexSnapshot.of(store) is snapshot  # type: ignore[arg-type]
+    titles = snapshot.payloads(("key", "lang", "title"))
+    texts = IndexSnapshot.of(store).payloads(("lang", "title", "text"))  # type: ignore[arg-type]
+    assert [r["title"] for r in titles] == ["Refunds", "الاسترداد"] and texts[1]["text"] == "استرداد المال."
+    assert store.reads == [SNAPSHOT_FIELDS] and snapshot.reads == 1
+    titles.clear()  # a reader's list is its own: the snapshot's rows stay
+    assert len(snapshot.payloads(("key",))) == 2 and snapshot.reads == 1
+    store.version_name = "v2"
+    store.rows[0]["title"] = "Refund timing"
+    assert snapshot.payloads(("title",))[0]["title"] == "Refund timing" and snapshot.reads == 2
+    assert snapshot.payloads(("path",))[0]["path"] == "a.md"  # a field it does not hold: read directly
+    assert store.reads == [SNAPSHOT_FIELDS, SNAPSHOT_FIELDS, ("path",)]
+
+
+class _GatedEmbedder:
+    """A real model whose background index builds (title and heading vectors) wait for `release`;
+    the search's own query embedding is never held."""
+
+    def __init__(self, model: Embedder, release: threading.Event) -> None:
+        self._model, self._release = model, release
+        self.name, self.model_id, self.dim = model.name, model.model_id, model.dim
+
+    def _gate(self) -> None:
+        if threading.current_thread().name == "index-view-rebuild":
+            self._release.wait(60)  # a search that waited for this would see the title vectors below
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        self._gate()
+        return self._model.embed_queries(texts)
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        self._gate()
+        return self._model.embed_passages(texts)
+
+
+def test_a_search_before_the_title_vectors_are_built_does_not_wait_and_one_after_uses_them(indexed: Engine) -> None:
+    """After a sync the title and heading vectors are built in the background; a search meanwhile ranks
+    as with those levers off (no title evidence, the raw cross-lingual floor), the next one uses them."""
+    release = threading.Event()
+    models = [_GatedEmbedder(model, release) for model in indexed.embedders]
+    retriever = Retriever(indexed.settings, indexed.store, models, indexed.lexical)  # type: ignore[arg-type]
+    retriever.refresh_views()  # what Engine.index does after a sync
+    before = retriever.search("بطاقة هدايا", lang="ar")  # gift cards: English only in the slice
+    assert before.results and "cross_top" in before.signals
+    assert not {"cross_title_top", "cross_title_share", "cross_share"} & set(before.signals)
+    release.set()
+    retriever.wait_for_views()
+    after = retriever.search("بطاقة هدايا", lang="ar")
+    assert {"cross_title_top", "cross_title_share", "cross_share"} <= set(after.signals)
+    assert [h.key for h in after.results] == [h.key for h in indexed.retriever.search("بطاقة هدايا", lang="ar").results]
+
+
+def test_the_index_payloads_are_read_once_per_version_for_every_value_search_derives(
+    indexed: Engine, monkeypatch
+) -> None:
+    """Article keys, BM25 scales, vocabulary, term table, hubs, title and heading vectors, sections:
+    one payload read for all of them, and one more after a sync."""
+    snapshot = IndexSnapshot.of(indexed.store)
+    reads = snapshot.reads
+    retriever = indexed.retriever
+    for query, lang in (("بطاقة هدايا", "ar"), ("reset my password", "en"), ("استرجاع المبلغ", "ar")):
+        assert retriever.search(query, lang=lang).results
+    ArticleSections.of(indexed.store).siblings(retriever.search("reset my password", lang="en").results)
+    retriever.wait_for_views()  # the term table and hubs are built in the background
+    retriever.term_table._table.wait()
+    assert snapshot.reads == reads + 1
+    article = next(indexed.settings.content_dir.rglob("*.md"))
+    article.write_text(article.read_text("utf-8") + "\n\nOne more sentence.\n", "utf-8")
+    assert indexed.index(show_progress=False).exit_code == 0
+    monkeypatch.setattr(index_view, "CHECK_EVERY_S", 0.0)
+    retriever.wait_for_views()
+    assert retriever.search("reset my password", lang="en").results
+    retriever.wait_for_views()
+    retriever.term_table._table.wait()
+    assert snapshot.reads == reads + 2
+
+
+def test_released_rows_are_read_again_when_a_value_needs_them() -> None:
+    """The rows are let go a while after their read (KEEP_S); a value built later reads them again,
+    and a release meant for an older read leaves a newer one alone."""
+    store = _CountingStore()
+    snapshot = IndexSnapshot(store)  # type: ignore[arg-type]
+    snapshot.payloads(("key",))
+    snapshot.release()
+    assert snapshot.payloads(("key",))[0]["key"] == "en/a" and snapshot.reads == 2
+    snapshot.release(generation=1)  # the first read's timer, firing late
+    assert len(snapshot.payloads(("title",))) == 2 and snapshot.reads == 2
+
+
+def test_a_server_warmed_on_an_empty_index_does_not_wait_for_the_first_sync_titles(
+    settings: Settings, embedders: list[Embedder], monkeypatch
+) -> None:
+    """A new help center's server starts before its first sync (by the worker, another engine): the
+    search after that sync ranks without title vectors while they are embedded, then with them."""
+    release = threading.Event()
+    server = Engine(settings, [_GatedEmbedder(model, release) for model in embedders])  # type: ignore[misc]
+    server.warm_up()  # nothing to embed yet: the views of an empty index
+    with Engine(settings, embedders) as worker:
+        assert worker.index(show_progress=False).exit_code == 0
+    monkeypatch.setattr(index_view, "CHECK_EVERY_S", 0.0)
+    before = server.retriever.search("بطاقة هدايا", lang="ar")
+    assert before.results and "cross_top" in before.signals and "cross_title_top" not in before.signals
+    release.set()
+    server.retriever.wait_for_views()
+    after = server.retriever.search("بطاقة هدايا", lang="ar")
+    assert {"cross_title_top", "cross_title_share", "cross_share"} <= set(after.signals)
+    server.close()

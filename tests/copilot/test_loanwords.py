@@ -37,3 +37,25 @@ def test_ordinary_arabic_words_are_not_loanwords(word: str) -> None:
 def test_words_the_index_uses_are_left_as_they_are() -> None:
     assert loanword_terms("نسيت الباسورد", skip=frozenset({"باسورد"})) == []
     assert loanword_terms("reset password") == []  # Latin words are the English side already
+
+
+# Index words of an Arabic help center, as `skip` holds them (copilot.expansion.Vocabulary.known).
+INDEX_WORDS = frozenset({"غير", "يبقي", "يوم", "عنوان", "رقم"})
+
+
+@pytest.mark.parametrize(
+    ("query", "read"),
+    [("عايز أغير العنوان", []),  # أغير: I change (ا + غير, an index word), not hacker
+     ("الطلب بيبقي متأخر", []),  # بيبقي: the dialect's present of يبقي, not bug
+     ("مشكلة في الـ login", []),  # في + الـ are particles, not "file" joined
+     ("بعد يوم ولو اتأخر", []),  # يوم + ولو: an index word does not start a joined loanword ("email")
+     ("رقم الموبايل اللي على الحساب", ["mobile"])],  # اللي (dialect) is not joined to موبايل
+)  # fmt: skip
+def test_long_tickets_arabic_words_are_not_read_as_loanwords_or_joined_into_one(query: str, read: list[str]) -> None:
+    assert [loan.english for loan in loanwords(query, skip=INDEX_WORDS)] == read
+
+
+def test_loanwords_in_a_long_ticket_are_still_read_beside_arabic_verbs() -> None:
+    query = "عايز اغير الايميل بتاعي وكمان الاوردر بيبقي متأخر، سوي باك اب للملفات"
+    read = [loan.english for loan in loanwords(query, skip=INDEX_WORDS)]
+    assert read == ["email", "order", "backup"]

@@ -22,7 +22,7 @@ import pytest
 
 from copilot.drafts import GroundedDrafter, ReplyContext
 from copilot.engine import Engine
-from copilot.model_drafters import LlamaCppDrafter, OpenAICompatibleDrafter, build_drafter
+from copilot.model_drafters import PASSAGE_CHARS, REPLY_TOKENS, LlamaCppDrafter, OpenAICompatibleDrafter, build_drafter
 from kb.settings import Settings
 from tests.copilot.test_drafts import BASE, LINK, hit
 
@@ -36,6 +36,7 @@ class Reply:
     content: str = ""
     status: int = 200
     delay: float = 0.0
+    finish_reason: str = "stop"  # "length": the server stopped at max_tokens
 
 
 @dataclass
@@ -49,7 +50,7 @@ class Stub:
         self.replies = [reply if isinstance(reply, Reply) else Reply(reply) for reply in replies]
 
 
-def completion(content: str) -> dict[str, object]:
+def completion(content: str, finish_reason: str = "stop") -> dict[str, object]:
     """An OpenAI chat completion as vLLM, llama-server and Ollama send it."""
     return {
         "id": "chatcmpl-1",
@@ -57,7 +58,7 @@ def completion(content: str) -> dict[str, object]:
         "created": 1_700_000_000,
         "model": "tiny",
         "choices": [
-            {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}
+            {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": finish_reason}
         ],
         "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
     }
@@ -75,7 +76,8 @@ def stub() -> Iterator[Stub]:
             state.headers.append(dict(self.headers))
             reply = state.replies[min(len(state.requests), len(state.replies)) - 1]
             time.sleep(reply.delay)
-            payload = completion(reply.content) if reply.status == 200 else {"error": {"message": "model crashed"}}
+            failed = {"error": {"message": "model crashed"}}
+            payload = completion(reply.content, reply.finish_reason) if reply.status == 200 else failed
             body = json.dumps(payload).encode()
             try:
                 self.send_response(reply.status)
@@ -114,7 +116,9 @@ def test_llm_draft_citing_the_given_passages_is_used(stub: Stub) -> None:
     draft = drafter.draft("en", "Priya", [internal, PUBLIC], abstained=False, link=LINK, context=context)
     assert draft.drafter == "openai-compatible" and draft.fallback_from is None
     assert draft.citations == [f"{BASE}/en/articles/refund-timing"] and draft.cited == ["en/refund-timing"]
-    assert draft.text.startswith("Hi Priya, refunds take 5-10 business days [1].\n\n[1] More details: Refund timing\n")
+    # The model's own greeting is replaced by ours: the model writes the answer, the drafter the frame.
+    answer = "Refunds take 5-10 business days [1]."
+    assert draft.text.startswith(f"Hi Priya,\n\n{answer}\n\n[1] More details: Refund timing\n")
     assert draft.text.endswith("Best regards,\nSara\nManzil Customer Care")  # our sign-off, not the model's
     request = stub.requests[0]
     assert request["path"] == "/v1/chat/completions" and request["model"] == "tiny"
@@ -169,26 +173,99 @@ def test_unreachable_llm_server_falls_back() -> None:
 
 
 def test_arabic_ticket_gets_an_arabic_prompt(stub: Stub) -> None:
-    stub.script("مرحبًا خالد، أعد تعيين كلمة المرور من صفحة الدخول [1].")
+    stub.script("أعد تعيين كلمة المرور من صفحة الدخول [1].")
     context = ReplyContext(question="نسيت كلمة المرور كيف أغيرها؟")
     draft = drafter_for(stub).draft("ar", "خالد", [hit()], abstained=False, link=LINK, context=context)
     assert draft.drafter == "openai-compatible"
-    assert draft.text.startswith("مرحبًا خالد، أعد تعيين كلمة المرور من صفحة الدخول [1].\n\n[1] لمزيد من التفاصيل")
+    assert draft.text.startswith("مرحبًا خالد،\n\nأعد تعيين كلمة المرور من صفحة الدخول [1].\n\n[1] لمزيد من التفاصيل")
     assert "مع أطيب التحيات" in draft.text
-    system, user = stub.requests[0]["messages"]
-    assert system == {"role": "system", "content": "أنت مساعد خدمة عملاء لمنزل، متجر إلكتروني."}
-    assert user["role"] == "user" and user["content"].startswith("أنت تكتب مسودات ردود")
+    system, example, example_reply, user = stub.requests[0]["messages"]
+    # Who the assistant is, then one short exchange showing a cited answer, all in Arabic.
+    assert system["role"] == "system" and system["content"].startswith("أنت مساعد خدمة عملاء لمنزل، متجر إلكتروني.")
+    assert example["role"] == "user" and example["content"].startswith("كتب العميل:")
+    assert "المقاطع:\n\n[1] الإشعارات" in example["content"]
+    assert example_reply["role"] == "assistant" and example_reply["content"].endswith("فقط [1].")
+    assert user["role"] == "user" and user["content"].startswith("اكتب جواب رد يراجعه موظف")
     assert "اكتب بالعربية" in user["content"] and "Write in" not in user["content"]
-    assert "\n\nاسم العميل: خالد\n\nكتب العميل: نسيت كلمة المرور" in user["content"]
+    assert "لا تكتب تحية" in user["content"] and "خمس جمل قصيرة على الأكثر" in user["content"]
+    assert "\n\nكتب العميل: نسيت كلمة المرور" in user["content"]
     assert "المقاطع:\n\n[1] إعادة تعيين كلمة المرور (العربية)\n" in user["content"]
     assert user["content"].endswith("اختم كل جملة برقم مقطعها بين قوسين: [1]، [2].")
-    assert "Customer name" not in user["content"]
+    assert "خالد" not in user["content"]  # the greeting is the drafter's, the model is not asked for it
+
+
+def test_the_acknowledgement_is_the_drafters_not_the_models(stub: Stub) -> None:
+    """An angry repeat gets the grounded drafter's one sentence after the greeting; the model is not asked for it."""
+    stub.script("Refunds take 5-10 business days [1].")
+    context = ReplyContext(question="where is my refund", customer_messages=["Where is my refund?"], earlier_contacts=2)
+    draft = drafter_for(stub).draft("en", "Priya", [PUBLIC], False, link=LINK, context=context)
+    greeting, sorry, answer = draft.text.split("\n\n")[:3]
+    assert greeting == "Hi Priya," and answer == "Refunds take 5-10 business days [1]."
+    assert sorry == "I'm sorry this is your third message about this, and thank you for your patience."
+    assert "sorry" not in json.dumps(stub.requests[0]["messages"]).lower()
+
+
+def test_the_model_reads_the_answering_sections_cut_to_size(stub: Stub) -> None:
+    """The answering section first, topped up to two passages (not every retrieved one), each cut at
+    a line boundary to its budget: a 1.5B model lost the question in three whole chunks."""
+    stub.script("Refunds take 5-10 business days [1].")
+    long_lines = "\n".join(f"Line {n} about refunds to cards and wallets, in some detail." for n in range(40))
+    answering = hit("refund-timing", "en", "Refunds take 5-10 business days.\n" + long_lines, 0.3,
+                    title="Refund timing", anchor="how-long")
+    others = [hit(f"other-{n}", "en", f"Delivery zones and fees {n}.\n" + long_lines, 0.2 - n / 100,
+                  title=f"Delivery {n}") for n in range(3)]
+    context = ReplyContext(question="how long does a refund take")
+    drafter_for(stub).draft("en", "Priya", [answering, *others], False, link=LINK, context=context)
+    user = stub.requests[0]["messages"][-1]["content"]
+    assert "[1] Refund timing (English)\nRefunds take 5-10 business days." in user
+    assert "[2] Delivery 0 (English)" in user and "[3]" not in user
+    first, second = user.split("[1] Refund timing")[1].split("[2] Delivery 0")
+    assert len(first) <= PASSAGE_CHARS[0] + 40 and first.rstrip().endswith(("detail.", "…"))
+    assert len(second.split("\n\nWrite the answer now")[0]) <= PASSAGE_CHARS[1] + 40
+
+
+def test_a_reply_cut_at_its_token_budget_keeps_its_cited_sentences(stub: Stub) -> None:
+    stub.script(Reply("Refunds take 5-10 business days [1]. Card refunds show on the next st", finish_reason="length"))
+    draft = drafter_for(stub).draft("en", "Priya", [PUBLIC], False, link=LINK)
+    assert draft.drafter == "openai-compatible"
+    assert draft.text.startswith("Hi Priya,\n\nRefunds take 5-10 business days [1].\n\n[1] More details")
+    assert "next st" not in draft.text
+
+
+@pytest.mark.parametrize(
+    ("reply", "reason"),
+    [
+        ("The customer wrote: where is my refund [1]", "repeats the prompt"),
+        ("[1] Refund timing\nRefunds take 5-10 business days [1].", "copies the numbered passages"),
+        ("[1] Refund timng (English)\nRefunds take 5-10 business days [1].", "copies the numbered passages"),
+        ("I ordered a kettle last week and the refund has still not arrived [1].", "repeats the customer's message"),
+    ],
+)
+def test_a_reply_copying_its_prompt_back_falls_back(stub: Stub, reply: str, reason: str) -> None:
+    """Small models answer a long prompt by echoing part of it, with a citation that passes the check."""
+    stub.script(reply)
+    context = ReplyContext(question="I ordered a kettle last week and the refund has still not arrived, why?")
+    draft = drafter_for(stub).draft("en", "Priya", [PUBLIC], False, link=LINK, context=context)
+    assert draft.fallback_from == "openai-compatible" and draft.detail == f"the reply {reason} instead of answering"
+
+
+def test_a_reply_quoting_the_passage_is_an_answer(stub: Stub) -> None:
+    stub.script("Refunds take 5-10 business days [1].")
+    context = ReplyContext(question="how many business days does a refund take")
+    draft = drafter_for(stub).draft("en", "Priya", [PUBLIC], False, link=LINK, context=context)
+    assert draft.drafter == "openai-compatible"
+
+
+def test_a_reply_cut_before_any_citation_falls_back(stub: Stub) -> None:
+    stub.script(Reply("Refunds usually take a number of business days depending on", finish_reason="length"))
+    draft = drafter_for(stub).draft("en", "Priya", [PUBLIC], False, link=LINK)
+    assert draft.fallback_from == "openai-compatible" and "token budget before citing" in draft.detail
 
 
 def test_english_passage_is_named_in_the_arabic_prompt(stub: Stub) -> None:
     stub.script("مرحبًا خالد، يصل المبلغ خلال 5-10 أيام عمل [1].")
     drafter_for(stub).draft("ar", "خالد", [PUBLIC], abstained=False, link=LINK)
-    assert "[1] Refund timing (الإنجليزية)" in stub.requests[0]["messages"][1]["content"]
+    assert "[1] Refund timing (الإنجليزية)" in stub.requests[0]["messages"][-1]["content"]
 
 
 def test_abstention_is_the_grounded_drafters_and_asks_no_model(stub: Stub) -> None:
@@ -228,7 +305,7 @@ def test_complete_is_the_public_model_call(stub: Stub) -> None:
 # --- the local GGUF drafter: llama-index's LlamaCPP (the optional `local-llm` extra) ---
 
 
-def fake_llama_cpp_modules(monkeypatch: pytest.MonkeyPatch) -> type:
+def fake_llama_cpp_modules(monkeypatch: pytest.MonkeyPatch) -> Any:
     """llama-index's LlamaCPP and llama-cpp-python are the optional extra, not installed for tests:
     a llama-index CustomLLM stands in for LlamaCPP, recording how it was built and prompted."""
     from llama_index.core.base.llms.types import CompletionResponse, LLMMetadata
@@ -276,12 +353,17 @@ def test_local_gguf_drafter_uses_the_same_prompt_and_citation_check(monkeypatch:
     assert isinstance(drafter, LlamaCppDrafter)
     first = drafter.draft("ar", "خالد", [hit()], abstained=False, link=LINK)
     second = drafter.draft("ar", "خالد", [hit()], abstained=False, link=LINK)
-    assert first.drafter == "llama-cpp" and first.text.startswith(fake.reply) and first == second
+    assert first.drafter == "llama-cpp" and first == second
+    assert first.text.startswith("مرحبًا خالد،\n\nأعد تعيين كلمة المرور من صفحة الدخول [1].\n\n")  # our greeting
     assert len(fake.built) == 1  # loaded once
     options = fake.built[0]
     assert options["model_path"] == "/models/qwen.gguf" and options["temperature"] == 0
     assert options["context_window"] == 2048 and options["model_kwargs"] == {"n_threads": 2}
-    assert "أنت تكتب مسودات ردود" in fake.prompts[0] and "اسم العميل: خالد" in fake.prompts[0]
+    assert "اكتب جواب رد يراجعه موظف" in fake.prompts[0] and "لغة الإشعارات" in fake.prompts[0]
+    # An Arabic reply's budget (what a few sentences need), within KB_LLM_MAX_TOKENS.
+    assert drafter.llm().generate_kwargs["max_tokens"] == REPLY_TOKENS["ar"]  # type: ignore[attr-defined]
+    assert drafter.draft("en", "Priya", [PUBLIC], abstained=False, link=LINK).drafter == "llama-cpp"
+    assert drafter.llm().generate_kwargs["max_tokens"] == REPLY_TOKENS["en"]  # type: ignore[attr-defined]
     monkeypatch.setattr(fake, "reply", "أعد تعيين كلمة المرور [4].")
     assert drafter.draft("ar", "خالد", [hit()], abstained=False, link=LINK).fallback_from == "llama-cpp"
 
@@ -331,6 +413,9 @@ def _names(messages: Sequence[dict[str, str]]) -> list[str]:
 
 
 def test_prompt_is_system_then_user() -> None:
-    messages = OpenAICompatibleDrafter("http://127.0.0.1:9", "tiny").messages("en", "Priya", [PUBLIC], "refund?")
-    assert _names(messages) == ["system", "user"] and "Write in English" in messages[1]["content"]
-    assert "\n\nCustomer name: Priya\n\nThe customer wrote: refund?\n\nPassages:\n\n[1]" in messages[1]["content"]
+    messages = OpenAICompatibleDrafter("http://127.0.0.1:9", "tiny").messages("en", [PUBLIC], "refund?")
+    assert _names(messages) == ["system", "user", "assistant", "user"] and "Write in English" in messages[3]["content"]
+    assert "\n\nThe customer wrote: refund?\n\nPassages:\n\n[1]" in messages[3]["content"]
+    assert messages[1]["content"].startswith("The customer wrote: ") and messages[2]["content"].startswith("You can")
+    # Abstaining is the grounded rules' call, made before the model is asked: no way out is offered.
+    assert "NO_ANSWER" not in json.dumps(messages)

@@ -16,7 +16,7 @@ import copilot.retrieval as retrieval
 from copilot.engine import Engine
 from copilot.own_titles import written_titles
 from copilot.retrieval import Retriever
-from copilot.title_vectors import TitleVectors
+from copilot.title_vectors import TitleMatrix, TitleVectors
 from indexer.stores.base import Hit
 
 
@@ -49,12 +49,12 @@ def test_the_nearest_title_wins_a_near_tie_not_a_clear_lead() -> None:
     owner = SimpleNamespace(rrf_k=10)
     weight, k = 0.4 * 61, 60  # the first title adds 0.4, the second 0.4 * 61 / 62
     near = [_hit("en/track", 1.0), _hit("en/refund", 0.996)]
-    credited, scores = Retriever._credit_title_rank(owner, near, titles, query, ["en"], weight, k)  # type: ignore[arg-type]
+    credited, scores = Retriever._credit_title_rank(owner, near, titles.get(), query, ["en"], weight, k)  # type: ignore[arg-type]
     assert set(scores) == {"en/refund", "en/track"}
     assert [h.id for h in credited] == ["en/refund", "en/track"]
     assert credited[0].score == pytest.approx(0.996 + 0.4) and credited[1].score == pytest.approx(1.0 + weight / 62)
     clear = [_hit("en/track", 1.01), _hit("en/refund", 0.996)]
-    assert [h.id for h in Retriever._credit_title_rank(owner, clear, titles, query, ["en"], weight, k)[0]] == [
+    assert [h.id for h in Retriever._credit_title_rank(owner, clear, titles.get(), query, ["en"], weight, k)[0]] == [
         "en/track",
         "en/refund",
     ]  # the slope is gentle: the second title loses 0.4 / 62 only
@@ -67,7 +67,7 @@ def test_the_search_credits_its_own_language_titles_only_when_the_lever_is_on(
     asked: list[tuple[tuple[str, ...], int | None]] = []
     real = Retriever._credit_title_rank
 
-    def spy(self: Retriever, ranked: list[Hit], titles: TitleVectors, query: np.ndarray, langs, weight, k=None):  # type: ignore[no-untyped-def]
+    def spy(self: Retriever, ranked: list[Hit], titles: TitleMatrix, query: np.ndarray, langs, weight, k=None):  # type: ignore[no-untyped-def]
         asked.append((tuple(langs), k))
         return real(self, ranked, titles, query, langs, weight, k)
 

@@ -1,0 +1,224 @@
+"""What a sync costs the searches that follow it, before and after the shared index snapshot and the
+background title vectors, side by side in one run.
+
+    python bench/index_view_bench.py                      # this tree against main's ab94064
+    python bench/index_view_bench.py --baseline REF --domains m365
+
+Each tree (the baseline, extracted with `git archive`, and this one) runs in its own process with
+the same models, per domain (the demo help center and m365, from their embedding caches in
+var/bench, so nothing is embedded):
+- a server engine starts on an empty index and warms up (a new help center's first deploy);
+- another engine of the same process syncs the content, as the worker or `kb index` does, and the
+  server's next search, once it sees the new version (CHECK_EVERY_S), is timed: "first search after
+  the first sync" (every title new: the title vectors' whole build);
+- one article is edited and synced again, and the server's next search timed, SMALL_SYNCS times
+  (median): "after a small sync";
+- the payload reads (`store.payloads` calls and their time) those first searches caused;
+- the steady state, on a copy of the domain's prebuilt index in var/bench (the same HNSW graph for
+  both trees: an index built anew differs in its near ties): every dev query once, median and
+  p95 of `took_ms` (STEADY_PASSES passes), after the background builds are done; and each query's
+  top 10 (article keys), compared between the trees (PYTHONHASHSEED fixed: some near ties are
+  broken by the iteration order of string sets, which differs between processes otherwise).
+The first searches ask a query of the kind that takes the cross-lingual path (m365: English over
+Arabic-only articles; demo: Arabic with English-only candidates), the path that uses the title vectors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+SMALL_SYNCS = 3
+STEADY_PASSES = 2  # the dev queries twice (the second from the query-vector cache): a loaded machine's noise
+BASELINE = "ab94064"  # main with every lever of session 4 merged
+DOMAINS = {  # name: (content, embedding cache's data dir, dev queries, first-search query language)
+    "demo": (ROOT / "content", ROOT / "var/bench/demo", ROOT / "tests/eval/dev_queries.jsonl", "ar"),
+    "m365": (ROOT / "var/bench/m365-content", ROOT / "var/bench/m365", ROOT / "tests/eval/m365_queries.jsonl", "en"),
+}
+
+
+# -- one tree, one process -------------------------------------------------------------------------
+
+
+def timed_search(engine: Any, query: str, lang: str) -> float:
+    started = time.perf_counter()
+    engine.retriever.search(query, lang=lang)
+    return round((time.perf_counter() - started) * 1000, 1)
+
+
+def settle(engine: Any) -> None:
+    """Wait for every background build (the baseline has fewer of them and no `wait_for_views`)."""
+    retriever = engine.retriever
+    if hasattr(retriever, "wait_for_views"):
+        retriever.wait_for_views()
+    for view in (retriever._hubs, retriever.term_table._table):
+        view.wait()
+
+
+class PayloadReads:
+    """Counts the store's payload reads and their time (every store class of the process)."""
+
+    def __init__(self, store_class: Any) -> None:
+        self.calls = 0
+        self.ms = 0.0
+        original = store_class.payloads
+
+        def counted(store: Any, fields: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return original(store, fields)
+            finally:
+                self.calls += 1
+                self.ms += (time.perf_counter() - started) * 1000
+
+        store_class.payloads = counted
+
+    def take(self) -> dict[str, float]:
+        out = {"calls": self.calls, "ms": round(self.ms, 1)}
+        self.calls, self.ms = 0, 0.0
+        return out
+
+
+def measure_domain(name: str, embedders: list, work: Path) -> dict:
+    from copilot import index_view
+    from copilot.engine import Engine
+    from indexer.stores.edge import EdgeStore
+    from kb.settings import Settings
+
+    content_source, cache_dir, queries_path, first_lang = DOMAINS[name]
+    content, data = work / name / "content", work / name / "data"
+    shutil.copytree(content_source, content)
+    data.mkdir(parents=True)
+    shutil.copy2(cache_dir / "embeddings.sqlite", data / "embeddings.sqlite")
+    rows = [json.loads(line) for line in queries_path.read_text("utf-8").splitlines() if line.strip()]
+    first = next(r for r in rows if r["lang"] == first_lang and r.get("relevant"))
+    settings = Settings.from_env(content_dir=content, data_dir=data)
+    reads = PayloadReads(EdgeStore)
+    server = Engine(settings, embedders)
+    server.warm_up()  # an empty index: what the server of a new help center starts with
+    syncer = Engine(settings, embedders)  # the worker's (or `kb index`'s) engine
+    out: dict[str, Any] = {}
+    started = time.perf_counter()
+    syncer.index(show_progress=False)
+    out["sync_s"] = round(time.perf_counter() - started, 1)
+    wait = index_view.CHECK_EVERY_S + 0.2
+    time.sleep(wait)
+    reads.take()
+    out["first_after_first_sync_ms"] = timed_search(server, first["query"], first["lang"])
+    out["reads_first_sync"] = reads.take()
+    out["second_after_first_sync_ms"] = timed_search(server, first["query"], first["lang"])
+    settle(server)
+    articles = sorted(content.rglob("*.md"))
+    small: list[float] = []
+    for round_number in range(SMALL_SYNCS):
+        article = articles[(round_number + 1) * len(articles) // (SMALL_SYNCS + 1)]
+        article.write_text(article.read_text("utf-8") + "\n\nOne more paragraph for the benchmark.\n", "utf-8")
+        syncer.index(show_progress=False)
+        time.sleep(wait)
+        reads.take()
+        small.append(timed_search(server, first["query"], first["lang"]))
+        out["reads_small_sync"] = reads.take()
+        settle(server)
+    out["first_after_small_sync_ms"] = statistics.median(small)
+    server.close()
+    syncer.close()
+    prebuilt = work / name / "prebuilt"
+    shutil.copytree(cache_dir, prebuilt)
+    steady = Engine(Settings.from_env(content_dir=content_source, data_dir=prebuilt), embedders)
+    steady.warm_up()
+    settle(steady)
+    took: list[float] = []
+    top: dict[str, list[str]] = {}
+    for _ in range(STEADY_PASSES):
+        for row in rows:
+            result = steady.retriever.search(row["query"], lang=row["lang"])
+            took.append(result.took_ms)
+            top[f"{row['lang']}|{row['query']}"] = [hit.key for hit in result.results[:10]]
+    took.sort()
+    out["steady_p50_ms"] = round(statistics.median(took), 1)
+    out["steady_p95_ms"] = round(took[int(0.95 * (len(took) - 1))], 1)
+    out["queries"] = len(rows)
+    out["top10"] = top
+    steady.close()
+    return out
+
+
+def measure(domains: list[str], out_path: Path) -> None:
+    from indexer.embedders import E5SmallEmbedder, Embedder, MultilingualUSEEmbedder
+
+    embedders: list[Embedder] = [E5SmallEmbedder(threads=1), MultilingualUSEEmbedder(threads=1)]
+    for model in embedders:
+        model.embed_queries(["warm up"])
+    work = Path(tempfile.mkdtemp(prefix="kb-index-view-"))
+    try:
+        figures = {name: measure_domain(name, embedders, work) for name in domains}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    out_path.write_text(json.dumps(figures, ensure_ascii=False), "utf-8")
+
+
+# -- both trees, side by side ----------------------------------------------------------------------
+
+
+def run_tree(tree: Path, domains: list[str]) -> dict:
+    out = Path(tempfile.mkstemp(suffix=".json")[1])
+    env = {**os.environ, "PYTHONPATH": str(tree), "PYTHONHASHSEED": "0"}  # ties among set members: same order
+    command = [sys.executable, __file__, "--measure", str(out), "--domains", ",".join(domains)]
+    subprocess.run(command, check=True, env=env, cwd=ROOT)
+    return json.loads(out.read_text("utf-8"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--baseline", default=BASELINE, help="git revision measured as 'before'")
+    parser.add_argument("--domains", default=",".join(DOMAINS))
+    parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--measure", type=Path, default=None, help=argparse.SUPPRESS)  # one tree's process
+    args = parser.parse_args()
+    domains = args.domains.split(",")
+    if args.measure:
+        measure(domains, args.measure)
+        return
+    base = Path(tempfile.mkdtemp(prefix="kb-baseline-"))
+    archive = subprocess.run(["git", "archive", args.baseline], cwd=ROOT, check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(base)], input=archive, check=True)
+    try:
+        before, after = run_tree(base, domains), run_tree(ROOT, domains)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+    lines = [
+        ("first search after the first sync (ms)", "first_after_first_sync_ms"),
+        ("second search after it (ms)", "second_after_first_sync_ms"),
+        (f"first search after a one-article sync (ms, median of {SMALL_SYNCS})", "first_after_small_sync_ms"),
+        ("steady state took_ms p50", "steady_p50_ms"),
+        ("steady state took_ms p95", "steady_p95_ms"),
+    ]
+    for name in domains:
+        b, a = before[name], after[name]
+        print(f"[{name}] {a['queries']} queries; sync {b['sync_s']} s / {a['sync_s']} s (before / after)")
+        for label, key in lines:
+            print(f"[{name}]   {label:45} {b[key]:>9} -> {a[key]}")
+        for label, key in (("first sync", "reads_first_sync"), ("one-article sync", "reads_small_sync")):
+            rb, ra = b[key], a[key]
+            print(
+                f"[{name}]   payload reads on the first search after the {label:17} "
+                f"{rb['calls']} ({rb['ms']} ms) -> {ra['calls']} ({ra['ms']} ms)"
+            )
+        same = sum(1 for q, keys in b["top10"].items() if a["top10"].get(q) == keys)
+        print(f"[{name}]   identical top 10: {same} of {len(b['top10'])} queries")
+    if args.json:
+        args.json.write_text(json.dumps({"before": before, "after": after}, ensure_ascii=False, indent=2), "utf-8")
+
+
+if __name__ == "__main__":
+    main()
