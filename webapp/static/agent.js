@@ -92,7 +92,14 @@
   var insertedDraft = document.getElementById("inserted-draft"), insertedWhat = document.getElementById("inserted-what");
   var citations = document.getElementById("citations");
 
-  function record(event) { return postJSON(panel.dataset.events, event); }
+  // The agent's actions are recorded in the order taken (a macro, then the draft): each record waits for
+  // the one before, so two quick keystrokes cannot reach the server, and the event log, swapped.
+  var recorded = Promise.resolve();
+  function record(event) {
+    function send() { return postJSON(panel.dataset.events, event); }
+    recorded = recorded.then(send, send);
+    return recorded;
+  }
   function insert(text) {
     var start = reply.selectionStart || reply.value.length;
     // Text already before the cursor: start the insert on a new paragraph, not mid-line.
