@@ -366,6 +366,11 @@ class QueryPlan:
     only: str | None  # one source for evaluation (the sparse vector's name for "lexical"), else None
     register: Register
     expansion: Expansion
+    # A ticket's text (copilot.suggestions), not a query someone typed: the levers that read a typed
+    # query as a title or as an intent beside a product name (own_titles, framing) skip it. A ticket is a
+    # story; on the 80 labelled tickets those two levers cost the drafts a ticket per language and
+    # the internal-only notice of one (bench/RESULTS.md "Session 5, merged").
+    ticket: bool = False
 
     @property
     def base_filter(self) -> PayloadFilter:
@@ -572,6 +577,7 @@ class Retriever:
         audience: Audience = "public",
         categories: Sequence[str] | None = None,
         only: str | None = None,
+        ticket: bool = False,
     ) -> QueryPlan:
         """Validate the request and decide everything about the search that needs no index."""
         query, truncated = clean_query(raw_query, self.settings.max_query_chars)
@@ -590,6 +596,7 @@ class Retriever:
             only=SPARSE_VECTOR if only == LEXICAL else only,
             register=query_register(query, lang),
             expansion=self.expand(query, lang),
+            ticket=ticket,
         )
 
     def lexical_query(self, query: str, lang: str) -> str:
@@ -610,14 +617,16 @@ class Retriever:
         audience: Audience = "public",
         categories: Sequence[str] | None = None,
         only: str | None = None,
+        ticket: bool = False,
     ) -> SearchResult:
-        """Search; `only` restricts ranking to one source ("e5", "use", "lexical") for evaluation.
+        """Search; `only` restricts ranking to one source ("e5", "use", "lexical") for evaluation;
+        `ticket` says the text is a support ticket's, not a typed query (QueryPlan.ticket).
 
         Raises `QueryError` for a query that cannot be searched and `SearchUnavailable` when the
         index cannot be read; a failing model degrades the answer instead (`degraded_reason`).
         """
         started = time.perf_counter()
-        plan = self.plan(raw_query, lang, limit, audience, categories, only)
+        plan = self.plan(raw_query, lang, limit, audience, categories, only, ticket)
         timings: dict[str, float] = {}
         vectors, degraded = self._embed(plan, timings)
         sparse, typed = self._lexical_vectors(plan)
@@ -649,6 +658,7 @@ class Retriever:
             best_fused = sum(source.weight for source in sources) / (self.rrf_k + 1)  # first everywhere
             ranked = self._credit_fields(ranked, {plan.lang: (sparse, typed)}, FIELD_CREDIT * best_fused)
             own = self._more_titles["title_e5"].peek() if "title_e5" in self._more_titles else None
+            own = None if plan.ticket else own
             if LEVERS["own_titles"] and own is not None and "e5" in vectors and written_titles(ranked):
                 weight = OWN_TITLE_CREDIT * best_fused * (OWN_TITLE_K + 1)
                 ranked = self._credit_title_rank(ranked, own, vectors["e5"], (plan.lang,), weight, OWN_TITLE_K)[0]
@@ -798,7 +808,7 @@ class Retriever:
 
     def _intent_vectors(self, plan: QueryPlan, vectors: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """The dense vectors of the query without its product names (copilot.product_names), if it names any."""
-        if not LEVERS["framing"] or plan.evaluating or not vectors:
+        if not LEVERS["framing"] or plan.evaluating or plan.ticket or not vectors:
             return {}
         intent = intent_part(plan.expansion.msa, self._names.get())
         if intent is None:

@@ -212,11 +212,11 @@ class Suggester:
         started = time.perf_counter()
         query = ticket_query(subject, messages, self.max_chars, self.retriever.settings.languages, lang)
         lang = query.lang
-        result = self.retriever.search(query.text, lang=lang, limit=limit, audience=AGENT)
+        result = self.retriever.search(query.text, lang=lang, limit=limit, audience=AGENT, ticket=True)
         passages = list(result.results)
         asked = query.question_text() if passages and not result.abstained else None
         if asked is not None:
-            by_questions = self.retriever.search(asked, lang=lang, limit=limit, audience=AGENT)
+            by_questions = self.retriever.search(asked, lang=lang, limit=limit, audience=AGENT, ticket=True)
             passages = fuse_rankings(passages, list(by_questions.results), QUESTION_WEIGHT, limit)
         if self.boosts is not None and passages:
             passages = rerank(passages, self.boosts(query.text, lang))

@@ -130,6 +130,9 @@ def test_search_ranks_the_intent_too_when_the_query_names_a_product(
     embedded.clear()
     retriever.search("when will I get my refund", lang="en")
     assert embedded == ["when will I get my refund"]
+    embedded.clear()
+    retriever.search("refund for my Apple Pay order", lang="en", ticket=True)  # a ticket's story: no intent
+    assert embedded == ["refund for my Apple Pay order"]
     monkeypatch.setitem(LEVERS, "framing", False)
     embedded.clear()
     retriever.search("refund for my Apple Pay order please", lang="en")

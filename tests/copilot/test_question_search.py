@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from copilot.engine import Engine
 from copilot.retrieval import SearchHit
 from copilot.suggestions import QUESTION_WEIGHT, Suggester, fuse_rankings, ticket_query
@@ -69,3 +71,21 @@ def test_a_demo_ticket_with_a_question_among_its_story_finds_the_answering_artic
     scores = [h.score for h in suggestions.passages]
     assert scores == sorted(scores, reverse=True)
     assert len({h.key for h in suggestions.passages}) == len(suggestions.passages)
+
+
+def test_both_searches_of_a_ticket_are_ticket_searches(indexed: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The suggester tells search that the text is a ticket's (QueryPlan.ticket), so the levers that
+    read a typed query as a title or an intent skip it, for the whole text and for its questions."""
+    plans: list[bool] = []
+    plan = indexed.retriever.plan
+
+    def spy_plan(*args: object, **kwargs: object) -> object:
+        made = plan(*args, **kwargs)  # type: ignore[arg-type]
+        plans.append(made.ticket)
+        return made
+
+    monkeypatch.setattr(indexed.retriever, "plan", spy_plan)
+    Suggester(indexed.retriever).suggest("Reset link", ["I asked for a new password. Why does the link never arrive?"])
+    assert plans == [True, True]
+    indexed.retriever.search("reset link never arrives")
+    assert plans[-1] is False
