@@ -173,6 +173,12 @@ def share(count: int, total: int) -> float:
     return round(count / total, 3) if total else 0.0
 
 
+
+def tokens_per_s(calls: list[dict], phase: str) -> float:
+    """Tokens per second of one phase ("prompt" or "completion") over the model calls, 0.0 if none took time."""
+    ms = sum(row[f"{phase}_ms"] for row in calls)
+    return round(sum(row[f"{phase}_tokens"] for row in calls) / (ms / 1000), 1) if ms else 0.0
+
 def summarise(rows: list[dict]) -> dict[str, Any]:
     report: dict[str, Any] = {}
     for lang in sorted({row["lang"] for row in rows}):
@@ -180,15 +186,11 @@ def summarise(rows: list[dict]) -> dict[str, Any]:
         calls = [row for row in mine if row["model_called"]]
         written = [row for row in mine if row["drafter"] == "llama-cpp" and not row["abstained"]]
         fallbacks = [row for row in mine if row["fallback"]]
-        decode_ms = sum(row["completion_ms"] for row in calls)
-        prompt_ms = sum(row["prompt_ms"] for row in calls)
         report[lang] = {
             "drafts": len(mine),
             "model_calls": len(calls),
-            "decode_tokens_per_s": round(sum(r["completion_tokens"] for r in calls) / (decode_ms / 1000), 1)
-            if decode_ms else 0.0,
-            "prompt_tokens_per_s": round(sum(r["prompt_tokens"] for r in calls) / (prompt_ms / 1000), 1)
-            if prompt_ms else 0.0,
+            "decode_tokens_per_s": tokens_per_s(calls, "completion"),
+            "prompt_tokens_per_s": tokens_per_s(calls, "prompt"),
             "seconds_per_draft_median": round(statistics.median(r["seconds"] for r in mine), 1) if mine else 0.0,
             "completion_tokens_median": statistics.median(r["completion_tokens"] for r in calls) if calls else 0,
             "citation_valid": share(len(written), len(calls)),
@@ -292,12 +294,10 @@ def summarise_cards(rows: list[dict]) -> dict[str, Any]:
         calls = [row for row in mine if row["model_called"]]
         passed = [row for row in mine if row["passed"]]
         fallbacks = [row for row in mine if row["fallback"]]
-        decode_ms = sum(row["completion_ms"] for row in calls)
         report[lang] = {
             "cards": len(mine),
             "model_calls": len(calls),
-            "decode_tokens_per_s": round(sum(r["completion_tokens"] for r in calls) / (decode_ms / 1000), 1)
-            if decode_ms else 0.0,
+            "decode_tokens_per_s": tokens_per_s(calls, "completion"),
             "seconds_per_card_median": round(statistics.median(r["seconds"] for r in mine), 1) if mine else 0.0,
             "citation_check_passed": share(len(passed), len(calls)),
             "fallback_extractive": share(len(fallbacks), len(calls)),
@@ -337,6 +337,14 @@ def print_card_table(report: dict[str, Any]) -> None:
             print(f"     fallback reasons: {r['fallback_reasons']}")
 
 
+
+def write_report(path: Path, model: Path, drafter: LlamaCppDrafter, report: object, rows: dict[str, object]) -> None:
+    """The JSON report of a run (drafts or cards): the model, its metadata, the table and every row."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    body = {"model": str(model), "metadata": model_metadata(drafter), "report": report, **rows}
+    path.write_text(json.dumps(body, ensure_ascii=False, indent=2), "utf-8")
+    print(f"report: {path}")
+
 def run_cards(drafter: TimedLlamaCppDrafter, model: Path, args: argparse.Namespace) -> None:
     engine = Engine(Settings.from_env(content_dir=args.content, data_dir=args.card_data))
     print(f"index: {engine.index(show_progress=False).summary()}")
@@ -351,10 +359,7 @@ def run_cards(drafter: TimedLlamaCppDrafter, model: Path, args: argparse.Namespa
         if sample:
             print(f"\n--- a {lang} card by the model ({sample['query']}) ---\n{sample['text']}")
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        body = {"model": str(model), "metadata": model_metadata(drafter), "report": report, "cards": rows}
-        args.json.write_text(json.dumps(body, ensure_ascii=False, indent=2), "utf-8")
-        print(f"report: {args.json}")
+        write_report(args.json, model, drafter, report, {"cards": rows})
 
 
 def main() -> None:
@@ -442,10 +447,7 @@ def main() -> None:
         if sample:
             print(f"\n--- a {lang} draft by the model ({sample['ticket']}) ---\n{sample['text']}")
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        body = {"model": str(model), "metadata": model_metadata(drafter), "report": report, "drafts": rows}
-        args.json.write_text(json.dumps(body, ensure_ascii=False, indent=2), "utf-8")
-        print(f"report: {args.json}")
+        write_report(args.json, model, drafter, report, {"drafts": rows})
 
 
 if __name__ == "__main__":
