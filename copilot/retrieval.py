@@ -31,7 +31,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -499,21 +499,26 @@ class Retriever:
         self._hubs = FromIndex(
             store.version, lambda: hub_shares(store, self.lexical, settings.languages), background=True
         )
-        self._names = FromIndex(store.version, lambda: index_names(store.payloads(("title", "text"))), background=True)
+        self._names = FromIndex(
+            store.version, lambda: index_names(snapshot.payloads(("title", "text"))), background=True
+        )
 
     def refresh_views(self) -> None:
         """Start rebuilding, in the background, what ranking derives from the index (title and heading
         vectors, cross-lingual scales, hub shares) if the index changed: after a sync, so the next
         searches find them built. Returns at once; searches meanwhile rank without the missing ones."""
-        for view in [self._titles, *self._more_titles.values(), self._cross_scales, self._hubs]:
-            if view is not None:
-                view.refresh()
+        for view in self._views():
+            view.refresh()
 
     def wait_for_views(self, timeout: float | None = None) -> None:
         """Block until the background builds `refresh_views` started are done (warm-up, tests)."""
-        for view in [self._titles, *self._more_titles.values(), self._cross_scales, self._hubs]:
-            if view is not None:
-                view.wait(timeout)
+        for view in self._views():
+            view.wait(timeout)
+
+    def _views(self) -> list[FromIndex[Any] | TitleVectors]:
+        """What ranking derives from the index and builds in the background."""
+        views = [self._titles, *self._more_titles.values(), self._cross_scales, self._hubs, self._names]
+        return [view for view in views if view is not None]
 
     # -- the query plan -------------------------------------------------------------------------
 
