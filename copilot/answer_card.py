@@ -159,6 +159,7 @@ _WORD = re.compile(r"\w+")
 _CITED = re.compile(r"\s*\[\d+\]")  # a citation and the space before it, taken out of the shown text
 _URL = re.compile(r"https?://|www\.", re.IGNORECASE)
 _LIST_HEAD = re.compile(r"[:：]\s*$")  # "Follow these steps:" introduces cited lines, it claims nothing
+_DANGLING = re.compile(r"(?<=[.!?؟])[\s,،]+$")  # "done.,," once "[1], [2]," are taken out
 _LIST_LINE = re.compile(r"^(?:\d+[.)]|[-•*])\s+")  # a numbered step or a list item, as the model writes it
 # The card's rules, in the question's language (copilot.model_drafters' PROMPTS give the role, the one
 # cited example exchange and the labels; the drafts' rules are about a reply an agent sends). The model
@@ -530,7 +531,9 @@ def checked_card(
     if _URL.search(reply):
         raise ModelError("the answer contains a link of its own")
     lines = [line.strip() for line in reply.strip().split("\n") if line.strip()]
-    copied = copied_back(reply, lang, passages, query) or _copied_heading(lines, passages)
+    copied = (
+        copied_back(reply, lang, passages, query) or _copied_heading(lines, passages) or _copied_question(reply, query)
+    )
     if copied:
         raise ModelError(f"the answer {copied} instead of answering")
     cited: list[int] = []
@@ -546,7 +549,7 @@ def checked_card(
         raise ModelError("the answer cites no passage")
     order = list(dict.fromkeys(cited))
     first = passages[order[0] - 1]
-    text = "\n".join(" ".join(_CITED.sub("", line).split()) for line in lines)
+    text = "\n".join(_DANGLING.sub("", " ".join(_CITED.sub("", line).split())) for line in lines)
     return replace(
         fallback,
         lang=first.lang,
@@ -572,6 +575,15 @@ def _list_cited(lines: Sequence[str], index: int) -> bool:
         end += 1
     covering = lines[start : end + 1] if start == 0 else lines[start - 1 : end + 1]
     return any(_CITATION.search(line) for line in covering)
+
+
+def _copied_question(reply: str, query: str) -> str:
+    """Whether the reply restates the whole question, word for word ("كم يوم مدة الإرجاع؟ 15 يومًا..."):
+    the drafts' check wants COPIED_WORDS in a row, more than most search questions have. An answer
+    rephrases ("To change the email on your account...", "نعم، يمكن تعديل..."), it does not repeat
+    the question word and all."""
+    asked = " ".join(fold(query))
+    return "repeats the question" if len(fold(query)) >= 3 and asked in " ".join(fold(reply)) else ""
 
 
 def _copied_heading(lines: Sequence[str], passages: Sequence[SearchHit]) -> str:

@@ -139,6 +139,8 @@ def test_a_model_answer_citing_given_passages_becomes_the_card() -> None:
     card = checked_card(reply, [HIT, FEE], _fallback(), "openai-compatible")
     assert card is not None and card.generated_by == "openai-compatible"
     assert "[1]" not in card.text and "15 SAR" in card.text
+    listed = checked_card("Tap Return items. [1], [2],", [HIT, FEE], _fallback(), "model")
+    assert listed is not None and listed.text == "Tap Return items."  # no commas left over from the citations
     assert card.cited == ("en/start-a-return#request-a-return", "en/start-a-return#pickup-fee")
     assert card.anchor == "request-a-return"
 
@@ -196,6 +198,7 @@ def test_a_list_without_its_own_citation_is_refused(reply: str) -> None:
         ("Request a return [1].", "en", "copies a passage's heading"),
         ("The customer wrote: how do I return it [1]", "en", "repeats the prompt"),
         ("المقاطع: اذهب إلى الطلبات [1].", "ar", "repeats the prompt"),
+        ("How do I return it? Go to Account > Orders [1].", "en", "repeats the question"),
     ],
 )
 def test_an_answer_copying_the_prompt_back_is_refused(reply: str, lang: str, problem: str) -> None:
