@@ -23,8 +23,10 @@ The card quotes the section itself (extractive, no model): whole lines, steps ke
 order, cut only at a line boundary when a long section spans several chunks. When the engine's
 drafter can reach a model (copilot.model_drafters' `complete()`: KB_LLM_URL or KB_LLM_GGUF),
 the card's text may instead be written by it from the numbered PUBLIC passages only, and is kept
-only when every line cites a given passage, cites nothing else and carries no link of its own; a
-NO_ANSWER reply means no card, any failure means the extractive card.
+only when every line cites a given passage (a numbered list may cite once, on its lead line or one
+of its own), cites nothing else, carries no link of its own and does not copy the prompt back. The
+gates above decide whether there is a card; the model only words it: a NO_ANSWER reply shows the
+extractive card (reason "model_abstained"), and so does any failure.
 
 Thresholds were measured per kind of query on the dev set with `bench/answer_bench.py` (see the
 constants). A model-written card is a synchronous call bounded by the model's own timeout
@@ -43,8 +45,9 @@ from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 
 from copilot.article_sections import ArticleSections
-from copilot.drafts import _CITATION, _LANGUAGE_NAMES, NO_ANSWER, section_text
+from copilot.drafts import _CITATION, _LANGUAGE_NAMES, NO_ANSWER, _label, section_text
 from copilot.expansion import fold
+from copilot.model_drafters import PASSAGE_CHARS, PROMPTS, copied_back, passage_listing
 from copilot.retrieval import LEXICAL, Retriever, SearchHit, SearchResult, query_register
 from copilot.section_choice import asks_how, choose_sections, terms
 from indexer.lexical import SPARSE_VECTOR
@@ -63,7 +66,7 @@ Reason = Literal[
     "split",  # two articles score close: the reader chooses
     "not_covered",  # no section of the best article covers the question
     "split_sections",  # the article's two best sections score too close: which one answers is unclear
-    "model_abstained",  # the configured model said no passage answers (NO_ANSWER)
+    "model_abstained",  # a card, the extractive one: the configured model said no passage answers (NO_ANSWER)
     "amount_not_stated",  # the question quotes an amount ("19 SAR") the section does not print
     "part_of_procedure",  # the section is a later part of a numbered procedure: the answer is the whole
 ]
@@ -156,6 +159,28 @@ _WORD = re.compile(r"\w+")
 _CITED = re.compile(r"\s*\[\d+\]")  # a citation and the space before it, taken out of the shown text
 _URL = re.compile(r"https?://|www\.", re.IGNORECASE)
 _LIST_HEAD = re.compile(r"[:：]\s*$")  # "Follow these steps:" introduces cited lines, it claims nothing
+_DANGLING = re.compile(r"(?<=[.!?؟])[\s,،]+$")  # "done.,," once "[1], [2]," are taken out
+_LIST_LINE = re.compile(r"^(?:\d+[.)]|[-•*])\s+")  # a numbered step or a list item, as the model writes it
+# The card's rules, in the question's language (copilot.model_drafters' PROMPTS give the role, the one
+# cited example exchange and the labels; the drafts' rules are about a reply an agent sends). The model
+# is not offered NO_ANSWER: the gates found the answering section before it is asked (the drafts found a
+# 1.5B model offered a way out took it for questions passage [1] answers); one it says anyway is read.
+_CARD_RULES = {
+    "en": (
+        "Answer the customer's question for the help center's answer box in two to five short lines, using "
+        "only facts stated in the numbered help-center passages. End every line with the number of its passage "
+        "in brackets, like [1]; cite only the numbers listed. Keep numbered steps whole and in order, one step "
+        "a line; a numbered list may cite its passage once, on the line before it or on its last step. Do not "
+        "include links, greetings or a signature. Write in {language}, even when a passage is in another language."
+    ),
+    "ar": (
+        "أجب عن سؤال العميل في مربع الإجابة بمركز المساعدة في سطرين إلى خمسة أسطر قصيرة، مستخدمًا فقط "
+        "المعلومات الواردة في مقاطع مركز المساعدة المرقّمة. اختم كل سطر برقم مقطعه بين قوسين مربعين مثل [1]، "
+        "ولا تذكر إلا الأرقام المعطاة. انقل الخطوات المرقّمة كاملة وبترتيبها، كل خطوة في سطر، ويكفي القائمة "
+        "المرقّمة أن تذكر رقم مقطعها مرة واحدة في السطر الذي قبلها أو في آخر خطوة منها. لا تضع روابط ولا تحية "
+        "ولا توقيعًا. اكتب بالعربية الفصحى حتى لو كان المقطع بلغة أخرى."
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -371,8 +396,8 @@ class AnswerCards:
         if self.model is not None:
             others = [sections[a] for a in ranked if a != chosen][: MAX_PASSAGES - 1]
             generated = self._generated_card(result, [hit, *others], card)
-            if generated is None:
-                return CardDecision(None, "model_abstained", signals)
+            if generated is None:  # the gates chose the section: the model only words it
+                return CardDecision(card, "model_abstained", signals)
             card = generated
         return CardDecision(card, "answered", signals)
 
@@ -447,19 +472,25 @@ class AnswerCards:
     def _generated_card(
         self, result: SearchResult, passages: Sequence[SearchHit], fallback: AnswerCard
     ) -> AnswerCard | None:
-        """The model's card (None: it said NO_ANSWER), or `fallback` when it fails or breaks a rule."""
+        """The model's card (None: it said NO_ANSWER), or `fallback` when it fails or breaks a rule.
+        The passages are cut as the drafts cut theirs (model_drafters.PASSAGE_CHARS): a 1.5B model
+        reading three whole chunks loses the question."""
         key = (result.lang, " ".join(fold(result.query)), *(f"{p.key}#{p.anchor}" for p in passages))
         with self._lock:
             if key in self._generated:
                 self._generated.move_to_end(key)
                 return self._generated[key]
         assert self.model is not None
+        limits = [PASSAGE_CHARS[0], *[PASSAGE_CHARS[1]] * (len(passages) - 1)]
+        passages = [replace(p, text=section_text(p.text, n)) for p, n in zip(passages, limits, strict=True)]
         try:
             reply = self.model.complete(card_messages(result.query, result.lang, passages))
-            card = checked_card(reply, passages, fallback, self.model.name)
+            card = checked_card(reply, passages, fallback, self.model.name, result.query, result.lang)
         except Exception as error:  # any failure of the model (DrafterError and the like) shows the extractive card
             log.warning("model answer card rejected, showing the extractive card: %s", error)
             return fallback
+        if card is None:
+            log.warning("the model declined (NO_ANSWER), showing the extractive card")
         with self._lock:
             self._generated[key] = card
             while len(self._generated) > GENERATED_CACHE:
@@ -468,34 +499,47 @@ class AnswerCards:
 
 
 def card_messages(query: str, lang: str, passages: Sequence[SearchHit]) -> list[dict[str, str]]:
-    """The prompt: the customer's question and the numbered public passages, in the customer's language."""
+    """The prompt, in the question's language: the drafts' role and one cited example exchange
+    (copilot.model_drafters.PROMPTS), then the card's rules, the question and the numbered public
+    passages in the drafts' format, and the citation rule again last (small models follow the
+    instruction nearest their answer)."""
+    prompt = PROMPTS.get(lang, PROMPTS["en"])
     language = _LANGUAGE_NAMES.get(lang, {}).get("en", lang)
-    system = (
-        "You answer a customer's question on a help center in two to five short lines, using only facts "
-        "stated in the numbered passages. End every line with the passage it comes from as [n]; cite only "
-        "the numbers listed. Keep steps whole and in order. Do not include links. "
-        f"Write in {language}. If no passage answers the question, reply exactly {NO_ANSWER}."
-    )
-    listing = "\n\n".join(
-        f"[{n}] {hit.title} > {hit.section or hit.title}\n{hit.text}" for n, hit in enumerate(passages, 1)
-    )
+    rules = _CARD_RULES.get(lang, _CARD_RULES["en"]).format(language=language)
+    parts = [
+        rules,
+        prompt["asked"].format(question=query),
+        prompt["passages"] + "\n\n" + passage_listing(passages, lang),
+        prompt["now"].format(language=language),
+    ]
     return [
-        {"role": "system", "content": system},
-        {"role": "user", "content": f"Question: {query}\n\nPassages:\n\n{listing}"},
+        {"role": "system", "content": prompt["role"]},
+        {"role": "user", "content": prompt["example"]},
+        {"role": "assistant", "content": prompt["example_reply"]},
+        {"role": "user", "content": "\n\n".join(parts)},
     ]
 
 
-def checked_card(reply: str, passages: Sequence[SearchHit], fallback: AnswerCard, model: str) -> AnswerCard | None:
-    """The model's reply as a card, after the citation check; raises ModelError when it breaks a rule."""
+def checked_card(
+    reply: str, passages: Sequence[SearchHit], fallback: AnswerCard, model: str, query: str = "", lang: str = "en"
+) -> AnswerCard | None:
+    """The model's reply as a card, after the citation and copy-back checks (None: it said NO_ANSWER);
+    raises ModelError when it breaks a rule. `query` and `lang`: the question and its language, for
+    the copy-back check (the prompt's labels, a passage's heading, a run of the question's words)."""
     if reply.strip(" .\n") == NO_ANSWER:
         return None
     if _URL.search(reply):
         raise ModelError("the answer contains a link of its own")
     lines = [line.strip() for line in reply.strip().split("\n") if line.strip()]
+    copied = (
+        copied_back(reply, lang, passages, query) or _copied_heading(lines, passages) or _copied_question(reply, query)
+    )
+    if copied:
+        raise ModelError(f"the answer {copied} instead of answering")
     cited: list[int] = []
-    for line in lines:
+    for index, line in enumerate(lines):
         numbers = [int(n) for n in _CITATION.findall(line)]
-        if not numbers and not _LIST_HEAD.search(line):
+        if not numbers and not _LIST_HEAD.search(line) and not _list_cited(lines, index):
             raise ModelError(f"a line cites no passage: {line[:80]!r}")
         unknown = sorted({n for n in numbers if not 1 <= n <= len(passages)})
         if unknown:
@@ -505,7 +549,7 @@ def checked_card(reply: str, passages: Sequence[SearchHit], fallback: AnswerCard
         raise ModelError("the answer cites no passage")
     order = list(dict.fromkeys(cited))
     first = passages[order[0] - 1]
-    text = "\n".join(" ".join(_CITED.sub("", line).split()) for line in lines)
+    text = "\n".join(_DANGLING.sub("", " ".join(_CITED.sub("", line).split())) for line in lines)
     return replace(
         fallback,
         lang=first.lang,
@@ -517,6 +561,43 @@ def checked_card(reply: str, passages: Sequence[SearchHit], fallback: AnswerCard
         generated_by=model,
         cited=tuple(f"{passages[n - 1].key}#{passages[n - 1].anchor}" for n in order),
     )
+
+
+def _list_cited(lines: Sequence[str], index: int) -> bool:
+    """Whether `lines[index]`, a step or item of a list, is covered by one citation for the whole
+    list: on one of the list's lines (its last, typically) or on the line that leads into it."""
+    if not _LIST_LINE.match(lines[index]):
+        return False
+    start = end = index
+    while start > 0 and _LIST_LINE.match(lines[start - 1]):
+        start -= 1
+    while end + 1 < len(lines) and _LIST_LINE.match(lines[end + 1]):
+        end += 1
+    covering = lines[start : end + 1] if start == 0 else lines[start - 1 : end + 1]
+    return any(_CITATION.search(line) for line in covering)
+
+
+def _copied_question(reply: str, query: str) -> str:
+    """Whether the reply restates the whole question, word for word ("كم يوم مدة الإرجاع؟ 15 يومًا..."):
+    the drafts' check wants COPIED_WORDS in a row, more than most search questions have. An answer
+    rephrases ("To change the email on your account...", "نعم، يمكن تعديل..."), it does not repeat
+    the question word and all."""
+    asked = " ".join(fold(query))
+    return "repeats the question" if len(fold(query)) >= 3 and asked in " ".join(fold(reply)) else ""
+
+
+def _copied_heading(lines: Sequence[str], passages: Sequence[SearchHit]) -> str:
+    """Whether a line of the answer is only a passage's heading ("title – section", or the card's
+    old "title > section"), cited or not: a small model retypes the listing instead of answering."""
+    headings = set()
+    for hit in passages:
+        headings |= {_label(hit), f"{hit.title} > {_own_heading(hit) or hit.title}", hit.section}
+    folded = {" ".join(fold(heading)) for heading in headings if heading}
+    for line in lines:
+        bare = " ".join(fold(_CITED.sub("", line)))
+        if bare and bare in folded:
+            return "copies a passage's heading"
+    return ""
 
 
 def word_coverage(query: str, hit: SearchHit, readings: Callable[[str], list[str]]) -> float:

@@ -68,7 +68,7 @@ log = logging.getLogger(__name__)
 # The model writes the answer only: the greeting, the acknowledgement of an upset or repeated
 # contact, the links and the sign-off are the grounded drafter's own (one less thing to get wrong,
 # and fewer tokens to generate on a CPU).
-_PROMPTS: dict[str, dict[str, str]] = {
+PROMPTS: dict[str, dict[str, str]] = {
     "en": {
         "role": (
             "You are a customer-support assistant for Manzil, an online store. You answer from numbered "
@@ -203,13 +203,10 @@ class CitingModelDrafter:
 
     def messages(self, ticket_lang: str, passages: Sequence[SearchHit], question: str = "") -> list[dict[str, str]]:
         """The chat messages for the model: system and user text in the ticket's language."""
-        prompt = _PROMPTS.get(ticket_lang, _PROMPTS["en"])
+        prompt = PROMPTS.get(ticket_lang, PROMPTS["en"])
         language = _LANGUAGE_NAMES.get(ticket_lang, {}).get("en", ticket_lang)
         rules = prompt["rules"].format(language=language)
-        listing = "\n\n".join(
-            f"[{n}] {_label(hit)} ({_language_name(hit.lang, ticket_lang)})\n{hit.text}"
-            for n, hit in enumerate(passages, 1)
-        )
+        listing = passage_listing(passages, ticket_lang)
         parts = [rules]
         if question:
             parts.append(prompt["asked"].format(question=question))
@@ -253,7 +250,7 @@ class CitingModelDrafter:
             raise DrafterError(f"the reply cites {unknown}, but only passages 1-{len(passages)} were given")
         if _URL.search(reply):
             raise DrafterError("the reply contains a link of its own")
-        copied = _copied(reply, ticket_lang, passages, context.question)
+        copied = copied_back(reply, ticket_lang, passages, context.question)
         if copied:
             raise DrafterError(f"the reply {copied} instead of answering")
         body = _GREETING.sub("", reply, count=1).strip()
@@ -274,16 +271,16 @@ class CitingModelDrafter:
         )
 
 
-def _copied(reply: str, ticket_lang: str, passages: Sequence[SearchHit], question: str) -> str:
+def copied_back(reply: str, ticket_lang: str, passages: Sequence[SearchHit], question: str) -> str:
     """How the reply copies its prompt back (small models do), or "" when it does not: the prompt's
     own labels, a passage's numbered heading or the language tag the listing puts after it (a model
     retyping the heading changes a letter or two, not the tag), or a run of COPIED_WORDS of the
     customer's words. Quoting a passage's text is what a reply should do, so that is not copying."""
-    prompt = _PROMPTS.get(ticket_lang, _PROMPTS["en"])
+    prompt = PROMPTS.get(ticket_lang, PROMPTS["en"])
     labels = [prompt["asked"].split("{")[0].strip(), prompt["passages"]]
     if any(label in reply for label in labels):
         return "repeats the prompt"
-    if any(f"[{n}] {_label(hit)}" in reply or f"({_language_name(hit.lang, ticket_lang)})" in reply
+    if any(f"[{n}] {_label(hit)}" in reply or f"({language_name(hit.lang, ticket_lang)})" in reply
            for n, hit in enumerate(passages, 1)):
         return "copies the numbered passages"
     asked = _WORD.findall(question.lower())
@@ -294,7 +291,15 @@ def _copied(reply: str, ticket_lang: str, passages: Sequence[SearchHit], questio
     return ""
 
 
-def _language_name(lang: str, written_in: str) -> str:
+def passage_listing(passages: Sequence[SearchHit], lang: str) -> str:
+    """The numbered passages as the model reads them (the drafts' and the answer card's prompts):
+    "[n] title – section (language)" then the text; `copied_back` knows these headings."""
+    return "\n\n".join(
+        f"[{n}] {_label(hit)} ({language_name(hit.lang, lang)})\n{hit.text}" for n, hit in enumerate(passages, 1)
+    )
+
+
+def language_name(lang: str, written_in: str) -> str:
     names = _LANGUAGE_NAMES.get(lang, {})
     return names.get(written_in) or names.get("en") or lang
 

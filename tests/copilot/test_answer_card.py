@@ -28,7 +28,9 @@ from copilot.answer_card import (
     reads_as_question,
     word_coverage,
 )
+from copilot.drafts import NO_ANSWER
 from copilot.engine import Engine
+from copilot.model_drafters import PROMPTS
 from copilot.retrieval import SearchHit, SearchResult
 
 HIT = SearchHit(
@@ -137,6 +139,8 @@ def test_a_model_answer_citing_given_passages_becomes_the_card() -> None:
     card = checked_card(reply, [HIT, FEE], _fallback(), "openai-compatible")
     assert card is not None and card.generated_by == "openai-compatible"
     assert "[1]" not in card.text and "15 SAR" in card.text
+    listed = checked_card("Tap Return items. [1], [2],", [HIT, FEE], _fallback(), "model")
+    assert listed is not None and listed.text == "Tap Return items."  # no commas left over from the citations
     assert card.cited == ("en/start-a-return#request-a-return", "en/start-a-return#pickup-fee")
     assert card.anchor == "request-a-return"
 
@@ -155,15 +159,64 @@ def test_a_model_answer_breaking_the_citation_rules_is_refused(reply: str, probl
         checked_card(reply, [HIT, FEE], _fallback(), "model")
 
 
-def test_no_answer_from_the_model_means_no_card() -> None:
+def test_no_answer_from_the_model_is_read_as_declining() -> None:
     assert checked_card("NO_ANSWER", [HIT], _fallback(), "model") is None
 
 
-def test_the_prompt_numbers_the_passages_in_the_customers_language() -> None:
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "To start a return [1]:\n1. Go to Account > Orders.\n2. Tap Return items.",
+        "To start a return:\n1. Go to Account > Orders.\n2. Tap Return items [1].\nA pickup costs 15 SAR [2].",
+        "1. Go to Account > Orders [1].\n2. Tap Return items.",
+    ],
+)
+def test_a_numbered_list_may_cite_its_passage_once(reply: str) -> None:
+    card = checked_card(reply, [HIT, FEE], _fallback(), "model")
+    assert card is not None and card.steps == ["Go to Account > Orders.", "Tap Return items."]
+    assert card.cited[0] == "en/start-a-return#request-a-return"
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Follow these steps:\n1. Go to Account > Orders.\n2. Tap Return items.",  # no citation for the list
+        "1. Go to Account > Orders.\n2. Tap Return items.\nA pickup costs 15 SAR [2].",  # the prose cites, not the list
+        "A pickup costs 15 SAR [2].\nThen:\n- Go to Account > Orders.",  # the lead cites nothing
+    ],
+)
+def test_a_list_without_its_own_citation_is_refused(reply: str) -> None:
+    with pytest.raises(ModelError, match="cites no passage"):
+        checked_card(reply, [HIT, FEE], _fallback(), "model")
+
+
+@pytest.mark.parametrize(
+    ("reply", "lang", "problem"),
+    [
+        ("[1] Start a return – Request a return (English)\nGo to Account > Orders [1].", "en", "copies the numbered"),
+        ("Start a return > Request a return [1]\nTap Return items [1].", "en", "copies a passage's heading"),
+        ("Request a return [1].", "en", "copies a passage's heading"),
+        ("The customer wrote: how do I return it [1]", "en", "repeats the prompt"),
+        ("المقاطع: اذهب إلى الطلبات [1].", "ar", "repeats the prompt"),
+        ("How do I return it? Go to Account > Orders [1].", "en", "repeats the question"),
+    ],
+)
+def test_an_answer_copying_the_prompt_back_is_refused(reply: str, lang: str, problem: str) -> None:
+    with pytest.raises(ModelError, match=problem):
+        checked_card(reply, [HIT, FEE], _fallback(), "model", "how do I return it", lang)
+
+
+def test_the_prompt_is_in_the_questions_language_with_one_cited_example() -> None:
     messages = card_messages("كيف ارجع منتج", "ar", [HIT, FEE])
-    assert "Write in Arabic" in messages[0]["content"]
-    assert "[1] Start a return > Request a return" in messages[1]["content"]
-    assert "[2] Start a return > Pickup fee" in messages[1]["content"]
+    assert [m["role"] for m in messages] == ["system", "user", "assistant", "user"]
+    assert messages[0]["content"] == PROMPTS["ar"]["role"]
+    assert "[1]" in messages[2]["content"]  # the example answer cites its passage
+    asked = messages[3]["content"]
+    assert "أجب عن سؤال العميل" in asked and "كتب العميل: كيف ارجع منتج" in asked
+    assert "[1] Start a return – Request a return (" in asked and "[2] Start a return – Pickup fee (" in asked
+    assert NO_ANSWER not in asked  # the gates chose the section: the model is asked to word it, not to judge
+    english = card_messages("how do I return it", "en", [HIT])[3]["content"]
+    assert "Answer the customer's question" in english and "The customer wrote: how do I return it" in english
 
 
 # -- on real search results over the indexed slice ------------------------------------------------
@@ -262,8 +315,8 @@ def test_a_configured_model_writes_the_card_from_public_passages(indexed: Engine
     decision = AnswerCards(indexed.retriever, model=model).answer(_search(indexed, HOW_TO_PAY, "en", "agent"))
     assert decision.card is not None and decision.card.generated_by == "scripted"
     assert decision.card.text == "Add a card to the Wallet app, then choose Apple Pay at checkout."
-    prompt = model.asked[0][1]["content"]
-    assert "[1] Pay with Apple Pay > Pay with Apple Pay" in prompt
+    prompt = model.asked[0][3]["content"]
+    assert "[1] Pay with Apple Pay (English)" in prompt
     assert "approval" not in prompt.lower()  # an internal article is never handed to the model
 
 
@@ -274,10 +327,13 @@ def test_a_failing_or_unruly_model_falls_back_to_the_extractive_card(indexed: En
         assert decision.card is not None and decision.card.generated_by == "extractive"
 
 
-def test_a_model_saying_no_answer_means_no_card(indexed: Engine) -> None:
+def test_a_model_saying_no_answer_shows_the_extractive_card(indexed: Engine) -> None:
+    """The gates chose the section; the model only words it, so its NO_ANSWER shows the section itself."""
     cards = AnswerCards(indexed.retriever, model=ScriptedModel("NO_ANSWER"))
     decision = cards.answer(_search(indexed, HOW_TO_PAY, "en"))
-    assert decision.card is None and decision.reason == "model_abstained"
+    assert decision.reason == "model_abstained", decision
+    assert decision.card is not None and decision.card.generated_by == "extractive"
+    assert decision.card.anchor == "pay-with-apple-pay" and len(decision.card.steps) >= 3
 
 
 def test_steps_pass_the_section_tie_only_when_they_tell_the_two_best_sections_apart(indexed: Engine) -> None:

@@ -128,9 +128,13 @@ def test_with_a_model_configured_the_card_is_written_by_it_and_checked(indexed: 
     answer = client.get("/api/v1/answer", query_string={"q": QUESTION, "lang": "en"}).get_json()["answer"]
     assert answer["generated_by"] == "openai-compatible"
     assert answer["text"] == "Add a card to the Wallet app, then choose Apple Pay at checkout."
-    assert "Pay with Apple Pay" in stub.requests[0]["messages"][1]["content"]
+    assert "Pay with Apple Pay" in stub.requests[0]["messages"][3]["content"]
     page = client.get("/en/search", query_string={"q": QUESTION}).get_data(as_text=True)  # the same card, cached
     assert "Written automatically from the article." in card_html(page) and len(stub.requests) == 1
     stub.script("Choose Apple Pay at checkout, see https://elsewhere.example [1].")
     other = client.get("/api/v1/answer", query_string={"q": "how can I pay with Apple Pay?", "lang": "en"}).get_json()
     assert other["answer"]["generated_by"] == "extractive"  # a link of its own: the extractive card instead
+    stub.script("NO_ANSWER")
+    declined = client.get("/api/v1/answer", query_string={"q": "how to pay with Apple Pay?", "lang": "en"}).get_json()
+    assert declined["reason"] == "model_abstained"  # the model declined: the gates' section is still the answer
+    assert declined["answer"]["generated_by"] == "extractive" and declined["answer"]["steps"]
