@@ -314,7 +314,7 @@ def card_reason(detail: str) -> str:
     """The card's rejection reason without its particulars."""
     for needle, kind in (("a line cites no passage", "a line without citation"), ("only passages", "unknown passage"),
                          ("link of its own", "own link"), ("did not finish", "timeout"), ("empty", "empty reply"),
-                         ("token budget", "cut before citing")):
+                         ("token budget", "cut before citing"), ("instead of answering", "copied the prompt")):
         if needle in detail:
             return kind
     return detail[:60]
