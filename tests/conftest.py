@@ -58,6 +58,17 @@ def seed_cache(data_dir: Path) -> None:
         shutil.copy2(KEPT_CACHE, data_dir / CACHE_FILE)
 
 
+def indexed_engine(settings: Settings, embedders: list[Embedder], keep: bool = True) -> Iterator[Engine]:
+    """A module fixture's engine over `settings.content_dir`, indexed from the kept embedding cache
+    (nothing to embed for chunks an earlier session saw); with `keep`, the cache is kept again after."""
+    seed_cache(settings.data_dir)
+    with Engine(settings, embedders) as engine:
+        assert engine.index(show_progress=False).exit_code == 0
+        yield engine
+    if keep:
+        keep_cache(settings.data_dir)
+
+
 def keep_cache(data_dir: Path) -> None:
     """Keep `data_dir`'s (closed) embedding cache for the next session; replaced atomically, so a
     concurrent session reads the old file or the new one, never half of one."""

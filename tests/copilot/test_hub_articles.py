@@ -18,7 +18,7 @@ from copilot.hub_articles import demote_hubs, hub_shares
 from indexer.embedders import Embedder
 from indexer.stores.base import Hit
 from kb.settings import Settings
-from tests.conftest import CONTENT, keep_cache, seed_cache
+from tests.conftest import CONTENT, indexed_engine
 
 
 def hit(key: str, score: float) -> Hit:
@@ -37,11 +37,7 @@ def test_a_hub_loses_a_near_tie_but_not_a_clear_lead() -> None:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory, embedders: list[Embedder]) -> Iterator[Engine]:
     settings = Settings(content_dir=CONTENT, data_dir=tmp_path_factory.mktemp("demo-hubs"))
-    seed_cache(settings.data_dir)
-    with Engine(settings, embedders) as engine:
-        assert engine.index(show_progress=False).exit_code == 0
-        yield engine
-    keep_cache(settings.data_dir)
+    yield from indexed_engine(settings, embedders)
 
 
 def test_the_index_names_its_own_hubs(demo: Engine) -> None:

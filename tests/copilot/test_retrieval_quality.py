@@ -22,7 +22,7 @@ from copilot.engine import Engine
 from copilot.retrieval import LEVERS
 from indexer.embedders import Embedder
 from kb.settings import Settings
-from tests.conftest import CONTENT, ROOT, keep_cache, seed_cache
+from tests.conftest import CONTENT, ROOT, indexed_engine
 
 QUERIES = [json.loads(line) for line in (ROOT / "tests/eval/dev_queries.jsonl").read_text("utf-8").splitlines()]
 SLICE = QUERIES[::3]
@@ -52,11 +52,7 @@ CROSS_EN_AR = {"mrr": 0.64, "flagged": 0.33, "wrongly": 3}
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory, embedders: list[Embedder]) -> Iterator[Engine]:
     settings = Settings(content_dir=CONTENT, data_dir=tmp_path_factory.mktemp("demo"))
-    seed_cache(settings.data_dir)  # the demo's chunks from an earlier session: indexing without embedding
-    with Engine(settings, embedders) as engine:
-        assert engine.index(show_progress=False).exit_code == 0
-        yield engine
-    keep_cache(settings.data_dir)
+    yield from indexed_engine(settings, embedders)
 
 
 @pytest.fixture(scope="module")
@@ -68,11 +64,7 @@ def m365(tmp_path_factory: pytest.TempPathFactory, embedders: list[Embedder]) ->
     for category in M365_CATEGORIES:
         (imported / "ar" / category).rename(content / "ar" / category)
     settings = Settings(content_dir=content, data_dir=tmp_path_factory.mktemp("m365-data"))
-    seed_cache(settings.data_dir)
-    with Engine(settings, embedders) as engine:
-        assert engine.index(show_progress=False).exit_code == 0
-        yield engine
-    keep_cache(settings.data_dir)
+    yield from indexed_engine(settings, embedders)
 
 
 def demo_only(tmp_path_factory: pytest.TempPathFactory, embedders: list[Embedder], lang: str) -> Iterator[Engine]:
@@ -82,10 +74,7 @@ def demo_only(tmp_path_factory: pytest.TempPathFactory, embedders: list[Embedder
     for own in CONTENT.glob("_*.yml"):
         shutil.copy2(own, content / own.name)
     settings = Settings(content_dir=content, data_dir=tmp_path_factory.mktemp(f"demo-{lang}-data"))
-    seed_cache(settings.data_dir)  # the same chunks as the demo's: nothing to embed
-    with Engine(settings, embedders) as engine:
-        assert engine.index(show_progress=False).exit_code == 0
-        yield engine
+    yield from indexed_engine(settings, embedders, keep=False)  # the same chunks as the demo's
 
 
 @pytest.fixture(scope="module")
