@@ -98,6 +98,7 @@ def _contains(words: list[str], phrase: tuple[str, ...]) -> bool:
 class _Lexicon(NamedTuple):
     by_lang: dict[str, tuple[list[str], frozenset[str]]]  # words by frequency, and as a set
     latin_by_key: dict[str, list[str]]  # the index's Latin words by sound key, most frequent first
+    families: WordFamilies | None = None  # its Arabic words by root, when it has Arabic articles
 
 
 # The Latin names an Arabic help center prints in its Arabic articles ("Microsoft Teams", "GoDaddy")
@@ -127,9 +128,14 @@ class Vocabulary:
 
     def __init__(self, texts: Callable[[], list[dict]], version: Callable[[], str | None]) -> None:
         self._texts = texts
-        self._words = FromIndex(version, self._build)
-        # Arabic word families by root (copilot.vocabulary_variants), from the same words.
-        self._families = FromIndex(version, lambda: WordFamilies(self.words("ar")))
+        # Rebuilt in the background after a sync: until it is done, searches expand with the previous
+        # index version's words (a correction or a name a new article brings waits a second), and the
+        # first customer after a sync does not wait the rebuild (about 1.4 s on 575 articles).
+        self._words = FromIndex(version, self._build, background=True)
+
+    def views(self) -> list[FromIndex[_Lexicon]]:
+        """What is derived from the index here, for Retriever.refresh_views / wait_for_views."""
+        return [self._words]
 
     def _build(self) -> _Lexicon:
         """Per language: words by frequency (for matching) and the same words as a set (for lookups);
@@ -157,7 +163,10 @@ class Vocabulary:
             if len(key) >= MIN_STRICT_KEY and len(word) >= MIN_NAME_LETTERS and capitalized[word] >= NAME_SHARE * seen:
                 by_key.setdefault(key, []).append(word)
         by_lang = {lang: ([w for w, _ in c.most_common()], frozenset(c)) for lang, c in counts.items()}
-        return _Lexicon(by_lang, by_key)
+        # Arabic word families by root (copilot.vocabulary_variants), from the same words in the same
+        # build, so the families always belong to the words they are looked up beside.
+        families = WordFamilies(by_lang["ar"][0]) if "ar" in by_lang else None
+        return _Lexicon(by_lang, by_key, families)
 
     def words(self, lang: str) -> list[str]:
         """The index's folded words in `lang`, most frequent first (for completion)."""
@@ -210,7 +219,8 @@ class Vocabulary:
         """Index words of the same Arabic root as the query's words ("اغير": تغيير), see WordFamilies."""
         if lang != "ar" or not has_arabic(query):
             return []
-        return self._families.get().variants([w for w in fold(query) if not is_dialect_word(w)])
+        families = self._words.get().families
+        return families.variants([w for w in fold(query) if not is_dialect_word(w)]) if families else []
 
     def shared_words(self, query: str, lang: str, target: str) -> list[str]:
         """Typed words, in another script than `target`'s usual one, that `target`'s articles use.

@@ -517,7 +517,9 @@ class Retriever:
 
     def _views(self) -> list[FromIndex[Any] | TitleVectors]:
         """What ranking derives from the index and builds in the background."""
-        views = [self._titles, *self._more_titles.values(), self._cross_scales, self._hubs, self._names]
+        views: list[FromIndex[Any] | TitleVectors | None] = [self._titles, *self._more_titles.values()]
+        views += [self._cross_scales, self._hubs, self._names]
+        views += self.vocabulary.views() if self.vocabulary is not None else []
         return [view for view in views if view is not None]
 
     # -- the query plan -------------------------------------------------------------------------
