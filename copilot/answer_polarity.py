@@ -45,6 +45,14 @@ _NEGATIONS = frozenset(
     ("not", "no", "never", "cannot", "none", "nothing", "nor", "neither", "nobody",
      "لا", "لن", "لم", "ليس", "ليست", "لست", "ليسوا", "ليسا", "غير", "مش", "مو", "مب", "ماهو", "ماهي")
 )
+# A negation after one of these, in the same clause, belongs to a condition, not to the claim:
+# "يمكنك تعديل الموعد ما دام الطلب لم يُشحن" says yes (until it ships), "you can't delete it while a
+# return is open" says no (its negation comes first). "قبل/بعد" (before/after) are not among them:
+# "بعد الشحن لا يمكن إلغاء الطلب" opens with its time and then says no.
+_CONDITIONS = frozenset(
+    ("if", "unless", "until", "while", "when", "once", "whether", "مادام", "طالما", "اذا", "لو", "حتي", "ان",
+     "عندما", "حين", "حينما")
+)
 _CONTRACTION = re.compile(r"\w+n['’]t$", re.IGNORECASE)  # can't, won't, isn't, doesn't
 _CONJUNCTIONS = ("و", "ف")  # written onto the next word: "ولا", "فلن", "وليس"
 _SENTENCE = re.compile(r"[^.!?؟\n]+")
@@ -69,11 +77,15 @@ def negated(sentence: str) -> bool:
     """Whether the sentence holds a negation word of English or Arabic (dialect read as MSA); "ما"
     counts only opening a clause ("ما يمكنك..."), where it negates, not "كل ما" or "حسب ما"."""
     for clause in _CLAUSE.split(normalize_arabic(dialect_to_msa(sentence)).lower()):
-        for index, token in enumerate(_TOKEN.findall(clause)):
+        tokens = _TOKEN.findall(clause)
+        for index, token in enumerate(tokens):
             bare = token[1:] if token.startswith(_CONJUNCTIONS) and len(token) > 2 else token
+            following = tokens[index + 1] if index + 1 < len(tokens) else ""
+            if bare in _CONDITIONS or (bare == "ما" and following == "دام") or (bare == "as" and following == "long"):
+                break  # the rest of the clause is a condition ("ما دام الطلب لم يُشحن", "as long as")
             if token in _NEGATIONS or bare in _NEGATIONS or _CONTRACTION.match(token):
                 return True
-            if index == 0 and (token == "ما" or token in ("وما", "فما")):
+            if index == 0 and bare == "ما":
                 return True
     return False
 

@@ -43,7 +43,12 @@ def test_other_queries_are_not_yes_no(query: str) -> None:
      ("المنتج غير قابل للإرجاع", True), ("ولا تُرد عند الإرجاع", True), ("لم يُشحن الطلب بعد", True),
      ("ما يمكنك تغييره بعد الشحن", True), ("مش ممكن ترجعه", True),
      ("You can cancel it any time", False), ("يمكنك الإلغاء قبل الشحن", False), ("حسب ما يظهر في صفحة الطلب", False),
-     ("تغيير العنوان مجاني", False), ("Notifications arrive by email", False)],
+     ("تغيير العنوان مجاني", False), ("Notifications arrive by email", False),
+     # A negation inside a condition is not the claim's; one before the condition is.
+     ("يمكنك تعديل موعد التوصيل ما دام الطلب لم يصل إلى حالة تم الشحن", False),
+     ("you can change it as long as it has not shipped", False),
+     ("If the code has not arrived, ask for a new one", False),
+     ("You can't delete your account while a return is open", True), ("إذا لم يصلك الرمز، اطلب رمزًا جديدًا", False)],
 )
 def test_negation_words_of_each_language(sentence: str, is_negated: bool) -> None:
     assert negated(sentence) is is_negated
