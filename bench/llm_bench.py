@@ -237,7 +237,8 @@ def card_rows(drafter: TimedLlamaCppDrafter, engine: Engine, labels: list[dict],
     """Each labelled question with an extractive card (the first `limit` per language), asked again
     with the model configured: the card as a customer would see it."""
     extractive = AnswerCards(engine.retriever)
-    written = AnswerCards(engine.retriever, model=drafter)
+    # Every language, whatever KB_LLM_CARD_LANGUAGES ships: the bench is what that setting is chosen on.
+    written = AnswerCards(engine.retriever, model=drafter, model_languages=None)
     rejections = Rejections()
     logging.getLogger("copilot.answer_card").addHandler(rejections)
     rows: list[dict] = []
@@ -314,7 +315,8 @@ def card_reason(detail: str) -> str:
     """The card's rejection reason without its particulars."""
     for needle, kind in (("a line cites no passage", "a line without citation"), ("only passages", "unknown passage"),
                          ("link of its own", "own link"), ("did not finish", "timeout"), ("empty", "empty reply"),
-                         ("token budget", "cut before citing"), ("instead of answering", "copied the prompt")):
+                         ("token budget", "cut before citing"), ("instead of answering", "copied the prompt"),
+                         ("opposite yes or no", "flipped yes/no")):
         if needle in detail:
             return kind
     return detail[:60]

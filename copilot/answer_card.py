@@ -26,7 +26,11 @@ the card's text may instead be written by it from the numbered PUBLIC passages o
 only when every line cites a given passage (a numbered list may cite once, on its lead line or one
 of its own), cites nothing else, carries no link of its own and does not copy the prompt back. The
 gates above decide whether there is a card; the model only words it: a NO_ANSWER reply shows the
-extractive card (reason "model_abstained"), and so does any failure.
+extractive card (reason "model_abstained"), and so does any failure. Two more guards, because a
+citation check cannot see a wrong answer that cites the right passage: the model words cards only
+for the languages it writes well (`model_languages`, KB_LLM_CARD_LANGUAGES, English by default:
+the shipped 1.5B model copied its Arabic prompt back or flipped a yes/no answer), and to a yes/no
+question its answer must say the same yes or no as the chosen section (copilot.answer_polarity).
 
 Thresholds were measured per kind of query on the dev set with `bench/answer_bench.py` (see the
 constants). A model-written card is a synchronous call bounded by the model's own timeout
@@ -40,10 +44,11 @@ import logging
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 
+from copilot.answer_polarity import contradicts
 from copilot.article_sections import ArticleSections
 from copilot.drafts import _CITATION, _LANGUAGE_NAMES, NO_ANSWER, _label, section_text
 from copilot.expansion import fold
@@ -341,8 +346,12 @@ class AnswerCards:
         model: ChatModel | None = None,
         max_chars: int = MAX_CARD_CHARS,
         thresholds: Thresholds | None = None,
+        model_languages: Collection[str] | None = None,
     ):
+        """`model_languages`: the question languages whose cards `model` may word (None: all of them);
+        the others stay extractive (kb.settings' `llm_card_languages`)."""
         self.retriever = retriever
+        self.model_languages = None if model_languages is None else frozenset(model_languages)
         self.thresholds = thresholds or Thresholds()
         self.sections = ArticleSections.of(retriever.store)
         self.model = model
@@ -393,7 +402,7 @@ class AnswerCards:
         if later_part(chosen, list(sections.values())):
             return CardDecision(None, "part_of_procedure", signals)
         card = self._extractive(result, hit)
-        if self.model is not None:
+        if self.model is not None and (self.model_languages is None or result.lang in self.model_languages):
             others = [sections[a] for a in ranked if a != chosen][: MAX_PASSAGES - 1]
             generated = self._generated_card(result, [hit, *others], card)
             if generated is None:  # the gates chose the section: the model only words it
@@ -536,6 +545,8 @@ def checked_card(
     )
     if copied:
         raise ModelError(f"the answer {copied} instead of answering")
+    if query and contradicts(reply, fallback.text, query):
+        raise ModelError("the answer says the opposite yes or no of the section")
     cited: list[int] = []
     for index, line in enumerate(lines):
         numbers = [int(n) for n in _CITATION.findall(line)]

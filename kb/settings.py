@@ -65,6 +65,17 @@ def _positive_int(name: str, raw: str) -> int:
     return value
 
 
+def _languages(name: str, raw: str) -> tuple[str, ...]:
+    """A comma-separated list of language codes ("en,ar"), or `none` for the empty list."""
+    if raw.strip().lower() in ("none", *_OFF):
+        return ()
+    codes = tuple(code.strip().lower() for code in raw.split(",") if code.strip())
+    bad = [code for code in codes if not code.isalpha() or not 2 <= len(code) <= 3]
+    if not codes or bad:
+        raise SettingsError(f"{name}={raw!r}: expected language codes such as en,ar, or none")
+    return codes
+
+
 
 DIGITS = ("latn", "arab")
 
@@ -225,6 +236,13 @@ class Settings:
     llm_context: int = setting(
         4096, "KB_LLM_CONTEXT", "context window (tokens) the local GGUF model is loaded with",
         parse=lambda raw: _positive_int("KB_LLM_CONTEXT", raw),
+    )
+    llm_card_languages: tuple[str, ...] = setting(
+        ("en",), "KB_LLM_CARD_LANGUAGES",
+        "comma-separated languages of the questions whose answer card the configured LLM may write (`none`: "
+        "every card extractive); the others quote the section. English only by default: the 1.5B model we measured "
+        "writes Arabic cards badly (bench/RESULTS.md)",
+        shown_default="`en`", parse=lambda raw: _languages("KB_LLM_CARD_LANGUAGES", raw),
     )
 
     @classmethod

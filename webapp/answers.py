@@ -42,13 +42,16 @@ class AnswerVoteForm(LocalizedForm):
 
 
 def answer_cards() -> AnswerCards:
-    """The app's card maker, built on first use over the engine's retriever and configured model."""
+    """The app's card maker, built on first use over the engine's retriever and configured model
+    (which words the cards of KB_LLM_CARD_LANGUAGES' questions only; the others quote the section)."""
     cards = current_app.extensions.get("answer_cards")
     if cards is None:
         engine = state.engine()
         # The model drafters (copilot.model_drafters) expose `complete`; the grounded drafter has no model.
         model = cast(ChatModel, engine.drafter) if callable(getattr(engine.drafter, "complete", None)) else None
-        cards = current_app.extensions["answer_cards"] = AnswerCards(engine.retriever, model=model)
+        cards = current_app.extensions["answer_cards"] = AnswerCards(
+            engine.retriever, model=model, model_languages=state.settings().llm_card_languages
+        )
     return cards
 
 

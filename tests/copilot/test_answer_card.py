@@ -354,3 +354,45 @@ def test_steps_pass_the_section_tie_only_when_they_tell_the_two_best_sections_ap
     told_apart = decide(prose, steps)
     assert told_apart.card is not None and told_apart.card.anchor == "second", told_apart
     assert decide(steps, steps).reason == "split_sections"
+
+
+def test_the_model_words_only_the_cards_of_its_languages(indexed: Engine) -> None:
+    """`model_languages` (KB_LLM_CARD_LANGUAGES, English by default): an Arabic question's card quotes
+    the section without asking the model; listed, Arabic is worded by it like English."""
+    result = _search(indexed, "هل يمكنني الدفع عبر Apple Pay؟", "ar")
+    english_only = ScriptedModel("يمكنك الدفع عبر Apple Pay من iPhone في السعودية والإمارات [1].")
+    decision = AnswerCards(indexed.retriever, model=english_only, model_languages=("en",)).answer(result)
+    assert decision.reason == "answered" and decision.card is not None, decision
+    assert decision.card.generated_by == "extractive" and english_only.asked == []
+    both = ScriptedModel("يمكنك الدفع عبر Apple Pay من iPhone في السعودية والإمارات [1].")
+    written = AnswerCards(indexed.retriever, model=both, model_languages=("en", "ar")).answer(result)
+    assert written.card is not None and written.card.generated_by == "scripted" and len(both.asked) == 1
+    assert written.card.text == "يمكنك الدفع عبر Apple Pay من iPhone في السعودية والإمارات."
+    english = AnswerCards(indexed.retriever, model=english_only, model_languages=("en",))
+    assert english.answer(_search(indexed, HOW_TO_PAY, "en")).card.generated_by == "scripted"  # type: ignore[union-attr]
+
+
+def test_a_model_flipping_a_yes_no_answer_shows_the_extractive_card(indexed: Engine) -> None:
+    """The section says gift cards can't be returned; a cited "Yes" passes the citation check but not
+    the yes/no one, so the customer sees the section itself. A faithful "No" is the model's card."""
+    result = _search(indexed, "are gift cards refundable?", "en")
+    flipped = AnswerCards(indexed.retriever, model=ScriptedModel("Yes, gift cards are refundable within 30 days [1]."))
+    decision = flipped.answer(result)
+    assert decision.card is not None and decision.card.generated_by == "extractive", decision
+    assert decision.card.anchor == "things-to-know" and "can't be returned" in decision.card.text
+    faithful = AnswerCards(indexed.retriever, model=ScriptedModel("No, gift cards can't be returned or exchanged [1]."))
+    kept = faithful.answer(result)
+    assert kept.card is not None and kept.card.generated_by == "scripted"
+    assert kept.card.text == "No, gift cards can't be returned or exchanged."
+
+
+def test_checked_card_refuses_an_answer_contradicting_its_section() -> None:
+    fallback = AnswerCard(lang="en", article="gift-cards", title="Gift cards", section="Things to know",
+                          anchor="things-to-know", blocks=blocks("Gift cards can't be returned once bought."),
+                          other_language=False, generated_by="extractive")
+    passage = replace(HIT, id="gift-cards", section="Things to know", anchor="things-to-know",
+                      text="Gift cards can't be returned once bought.")
+    with pytest.raises(ModelError, match="opposite yes or no"):
+        checked_card("Yes, you can return a gift card [1].", [passage], fallback, "m", "can I return a gift card?")
+    card = checked_card("No, a gift card can't be returned [1].", [passage], fallback, "m", "can I return a gift card?")
+    assert card is not None and card.generated_by == "m"

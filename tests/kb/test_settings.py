@@ -54,3 +54,11 @@ def test_the_generator_rewrites_only_the_table(tmp_path: Path) -> None:
     assert main(["--check", "--readme", str(readme)]) == 1
     assert main(["--readme", str(readme)]) == 0
     assert readme.read_text("utf-8") == text
+
+
+def test_the_llm_card_languages_are_a_list_of_codes_or_none() -> None:
+    assert Settings().llm_card_languages == ("en",)  # the measured model writes Arabic cards badly
+    assert Settings.from_env({"KB_LLM_CARD_LANGUAGES": "en, AR"}).llm_card_languages == ("en", "ar")
+    assert Settings.from_env({"KB_LLM_CARD_LANGUAGES": "none"}).llm_card_languages == ()
+    with pytest.raises(SettingsError, match="KB_LLM_CARD_LANGUAGES"):
+        Settings.from_env({"KB_LLM_CARD_LANGUAGES": "english!"})

@@ -138,3 +138,37 @@ def test_with_a_model_configured_the_card_is_written_by_it_and_checked(indexed: 
     declined = client.get("/api/v1/answer", query_string={"q": "how to pay with Apple Pay?", "lang": "en"}).get_json()
     assert declined["reason"] == "model_abstained"  # the model declined: the gates' section is still the answer
     assert declined["answer"]["generated_by"] == "extractive" and declined["answer"]["steps"]
+
+
+def test_with_a_model_configured_arabic_cards_stay_extractive_and_a_flipped_yes_no_is_refused(
+    indexed: Engine, stub: Stub  # noqa: F811
+) -> None:
+    """KB_LLM_URL set (a loopback stub), KB_LLM_CARD_LANGUAGES left at its default (English): the Arabic
+    question's card quotes the section and never reaches the model; an English yes/no question whose
+    model answer says yes where the section says no gets the section instead."""
+    assert indexed.settings.llm_card_languages == ("en",)
+    settings = replace(indexed.settings, llm_url=stub.url)
+    indexed.__dict__["drafter"] = build_drafter(settings)
+    client = create_app(engine=indexed).test_client()
+    stub.script("نعم، يمكنك الدفع عبر Apple Pay [1].")
+    arabic = client.get("/api/v1/answer", query_string={"q": "هل يمكنني الدفع عبر Apple Pay؟", "lang": "ar"}).get_json()
+    assert arabic["reason"] == "answered" and arabic["answer"]["generated_by"] == "extractive"
+    assert stub.requests == []  # the model was not asked
+    stub.script("Yes, gift cards are refundable within 30 days [1].")
+    flipped = client.get("/api/v1/answer", query_string={"q": "are gift cards refundable?", "lang": "en"}).get_json()
+    assert len(stub.requests) == 1 and "Gift cards" in stub.requests[0]["messages"][3]["content"]
+    assert flipped["answer"]["generated_by"] == "extractive" and "can't be returned" in flipped["answer"]["text"]
+    page = client.get("/en/search", query_string={"q": "are gift cards refundable?"}).get_data(as_text=True)
+    assert "Written automatically from the article." not in card_html(page)
+
+
+def test_the_card_languages_setting_reaches_the_cards(indexed: Engine, stub: Stub) -> None:  # noqa: F811
+    """KB_LLM_CARD_LANGUAGES=en,ar: the Arabic card is the model's (prompted in Arabic)."""
+    settings = replace(indexed.settings, llm_url=stub.url, llm_card_languages=("en", "ar"))
+    indexed.__dict__["drafter"] = build_drafter(settings)
+    client = create_app(settings=settings, engine=indexed).test_client()
+    stub.script("يمكنك الدفع عبر Apple Pay من iPhone في السعودية والإمارات [1].")
+    body = client.get("/api/v1/answer", query_string={"q": "هل يمكنني الدفع عبر Apple Pay؟", "lang": "ar"}).get_json()
+    assert body["answer"]["generated_by"] == "openai-compatible", body
+    assert body["answer"]["text"] == "يمكنك الدفع عبر Apple Pay من iPhone في السعودية والإمارات."
+    assert "أجب عن سؤال العميل" in stub.requests[0]["messages"][3]["content"]
