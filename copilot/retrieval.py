@@ -45,7 +45,6 @@ from copilot.own_titles import written_titles
 from copilot.product_names import index_names, intent_part, intent_sources
 from copilot.query_vectors import BatchingQueryEmbedder
 from copilot.term_table import PAYLOAD_FIELDS, LiveTermTable
-from copilot.title_feedback import agreed_candidates, feedback_query
 from copilot.title_vectors import TitleMatrix, TitleVectors
 from copilot.tuning import SearchTuning
 from indexer.embedders import Embedder
@@ -144,7 +143,6 @@ LEVERS = {
     "framing": True,  # copilot.product_names: the query without its product names ranks too
     "own_titles": True,
     "latin_terms": True,
-    "title_feedback": True,  # copilot.title_feedback, per direction: FEEDBACK_DIRECTIONS
 }
 # The query's own language's titles ranked by e5 alone (copilot.title_vectors, titles in e5's query
 # form) credit the same-language candidates: OWN_TITLE_CREDIT of the best fused score for the first
@@ -166,12 +164,6 @@ TITLE_WEIGHT = 0.5
 # 0.25: 0.799 / 0.777, 0.807 / 0.773; e5 0.5 alone 0.811 / 0.770 and headings 0.5 0.788 / 0.770 cost
 # m365). Fitted on both domains together, on a 12-point grid.
 TITLE_RANKINGS = {"title_e5": 0.2, "headings": 0.25}
-# Per (query language, article language): the RRF weight of the titles ranked again by e5 with the
-# candidates both models agree on fed back into the query (copilot.title_feedback). English over
-# Arabic-only, bench/RESULTS.md "Session 6, English over Arabic-only ranking": demo 0.708 -> 0.719,
-# m365 0.743 -> 0.745; weights 0.15-0.25 with 2-3 feedback articles gain on both, 0.4 costs m365.
-# Arabic over English articles has none: the same feedback cost it up to 0.010 (Session 5).
-FEEDBACK_DIRECTIONS = {("en", "ar"): 0.25}
 LEXICAL = "lexical"  # the sparse source's name in weights, signals and `only`
 LEXICAL_TOP = "lexical_top"  # the raw BM25 top score: its scale is the corpus's, see lexical_share
 Register = Literal["plain", "dialect", "mixed"]
@@ -867,7 +859,6 @@ class Retriever:
             untranslated = self._credit_fields(untranslated, bridge_terms, FIELD_CREDIT * cross.best_fused)
         untranslated = self._credit_titles(untranslated, vectors.get(cross.embedder), plan.others, signals)
         untranslated = self._credit_more_titles(untranslated, vectors, plan.others)
-        untranslated = self._credit_title_feedback(untranslated, vectors, plan.lang, plan.others)
         raw_other = answers.cross_top
         best_here = signals.get(f"{cross.embedder}_top", 0.0)
         best_there = raw_other[0].score if raw_other else 0.0
@@ -922,30 +913,6 @@ class Retriever:
             if query is None or matrix is None:
                 continue
             ranked = self._credit_title_rank(ranked, matrix, query, langs, TITLE_RANKINGS[name])[0]
-        return ranked
-
-    def _credit_title_feedback(
-        self, ranked: list[Hit], vectors: dict[str, np.ndarray], lang: str, langs: Sequence[str]
-    ) -> list[Hit]:
-        """Other-language candidates get their title's rank by e5 for the query moved towards the
-        titles of the first candidates e5 and USE agree on (copilot.title_feedback), per direction."""
-        e5 = self._more_titles.get("title_e5")
-        use_titles, e5_titles = self._titles.peek() if self._titles else None, e5.peek() if e5 else None
-        if not LEVERS["title_feedback"] or not ranked or use_titles is None or e5_titles is None:
-            return ranked
-        for target in langs:
-            weight = FEEDBACK_DIRECTIONS.get((lang, target), 0.0)
-            if weight <= 0 or "e5" not in vectors or "use" not in vectors:
-                continue
-            keys = [str(h.payload.get("key", "")) for h in ranked if h.payload.get("lang") == target]
-            agreement = [
-                titles.scores(vectors[name] / max(float(np.linalg.norm(vectors[name])), 1e-9), (target,))
-                for name, titles in (("e5", e5_titles), ("use", use_titles))
-            ]
-            agreed = agreed_candidates(keys, agreement)
-            moved = feedback_query(vectors["e5"], e5_titles, agreed) if agreed else None
-            if moved is not None:
-                ranked = self._credit_title_rank(ranked, e5_titles, moved, (target,), weight)[0]
         return ranked
 
     def _credit_title_rank(
