@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from copilot.index_view import FromIndex
+from copilot.title_evidence import opening_keys
 from indexer.embedders import Embedder
 
 
@@ -96,9 +97,12 @@ class TitleVectors:
 
     def _build(self) -> TitleMatrix:
         texts: dict[str, set[tuple[str, str]]] = {}  # lang -> (key, text); every chunk repeats its title
-        for payload in self._payloads():
+        payloads = self._payloads()
+        # A title that is only its article's opening words is no title to rank by (copilot.title_evidence).
+        opening = opening_keys(payloads) if self._field == "title" else frozenset()
+        for payload in payloads:
             key, text = str(payload.get("key", "")), str(payload.get(self._field, "")).strip()
-            if key and text:
+            if key and text and key not in opening:
                 texts.setdefault(str(payload.get("lang", "")), set()).add((key, text))
         with self._lock:
             wanted = {t for pairs in texts.values() for _, t in pairs}
