@@ -711,7 +711,9 @@ class Retriever:
             degraded_reason=degraded,
             fallback_reason=reason,
             fallback_lang=plan.lang if reason is not None else None,
-            abstained=not answered_elsewhere
+            # With no article in the query's language, "answered elsewhere" only says the best one
+            # scored >= FALLBACK_MIN_SCORE: the cross-lingual floors judge it (they are fitted so).
+            abstained=(not answered_elsewhere or not ranked)
             and self._abstains(
                 plan.lang,
                 signals,
