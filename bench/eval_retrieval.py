@@ -469,6 +469,7 @@ def cross_fusion_transfer(cases: list[Case]) -> list[str]:
 CROSS_SIGNALS = {
     "raw cosines": ("cross_top", "cross_title_top"),
     "per-index shares": ("cross_share", "cross_title_share"),
+    "title density share": ("cross_density_share",),  # copilot.calibration.title_density, alone
 }
 
 

@@ -157,3 +157,49 @@ def _cross_scale(
         statistics.median(wrong_title),
         measured_by,
     )
+
+
+# Title density: how much of the help center sits near a question, as opposed to how well its best
+# article matches it (the scores above). An out-of-scope question that one article nearly answers
+# ("dimensions of the 3 seater sofa" beside the large-item delivery page) still has few titles near
+# it; a question the help center is about has several. The mean cosine of the DENSITY_K nearest
+# titles (e5, titles and query in e5's "query: " form: retrieval's "title_e5" vectors).
+DENSITY_K = 5
+
+
+@dataclass(frozen=True)
+class DensityScale:
+    """One article language's title density in the index's own units: `background` is the median
+    cosine between two of its titles (any two: unrelated), `own` the median density of its titles
+    asked as queries against the other articles' titles (what a question about the help center gets)."""
+
+    background: float
+    own: float
+
+    def share(self, score: float) -> float:
+        """Where a density sits from the background (0) to the help center's own questions (1)."""
+        return (score - self.background) / max(self.own - self.background, 1e-3)
+
+
+def title_density(vectors: np.ndarray, query: np.ndarray, k: int = DENSITY_K) -> float:
+    """Mean cosine of the `k` titles nearest the (unit) query vector."""
+    scores = vectors @ query
+    k = min(k, len(scores))
+    return float(np.partition(scores, len(scores) - k)[-k:].mean()) if k else 0.0
+
+
+def density_scales(titles: TitleMatrix, langs: Sequence[str], k: int = DENSITY_K) -> dict[str, DensityScale]:
+    """Per article language, the density scale of its titles (at least MIN_TITLES articles)."""
+    scales: dict[str, DensityScale] = {}
+    for lang in langs:
+        keys, vectors = titles.keys.get(lang, ()), titles.vectors.get(lang)
+        if vectors is None or len(set(keys)) < max(MIN_TITLES, k + 1):
+            continue
+        rows = np.arange(len(keys))[:: max(1, len(keys) // TITLE_SAMPLE)][:TITLE_SAMPLE]
+        scores = vectors[rows] @ vectors.T
+        article = np.array(keys)
+        others = article[None, :] != article[rows][:, None]  # a title's own article is not its neighbour
+        own = [float(np.sort(row[mask])[-k:].mean()) for row, mask in zip(scores, others, strict=True)]
+        background = float(np.median(scores[others]))
+        scales[lang] = DensityScale(background, statistics.median(own))
+    return scales

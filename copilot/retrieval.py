@@ -35,7 +35,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from copilot.calibration import DEFAULT_LEXICAL_SCALE, cross_scales, lexical_scales
+from copilot.calibration import DEFAULT_LEXICAL_SCALE, cross_scales, density_scales, lexical_scales, title_density
 from copilot.expansion import Synonyms, Vocabulary
 from copilot.hub_articles import demote_hubs, hub_shares
 from copilot.index_view import FromIndex, IndexSnapshot
@@ -93,6 +93,17 @@ CROSS_ONLY_FLOORS = {"cross_share": -2.43, "cross_title_share": -0.554}
 # direction, never fitted) 93% at 1.6%, where the floors above flag 80% at 0%. Other directions keep
 # the floors above (the lower of the two: they flag the fewest answerable queries).
 CROSS_DIRECTION_FLOORS = {("en", "ar"): {"cross_share": -1.712, "cross_title_share": -0.396}}
+# Another kind of evidence for the same case: how much of the help center sits near the question,
+# not how well its best article matches it (copilot.calibration.title_density: e5 over the article
+# language's titles, as a share of the index's own DensityScale). Abstain also when it is under this
+# floor, per direction. Fitted on the demo's English queries over its Arabic articles: with the floors
+# above 61% -> 83% of out-of-scope flagged, answerable unchanged at 3.1% (lowest answerable share
+# -1.37, so the margin is thin); m365 (same direction, never fitted) unchanged at 93% / 1.3%: its
+# out-of-scope questions sit at -0.8 to -0.1 on its own scale, so this floor neither helps nor costs
+# there, and a floor fitted on m365 (-0.40) flags 66% of the demo's answerable queries (no transfer
+# that way). No floor for Arabic over English: on the demo it separates nothing the floors above
+# do not (its out-of-scope shares -0.8 to 0.3, answerable down to -0.9). Session 6 in bench/RESULTS.md.
+CROSS_DENSITY_FLOORS = {("en", "ar"): -1.40}
 # Ranking other-language candidates: USE carries cross-lingual meaning, e5 adds a little.
 # Fitted on both domains' cross-lingual cases (bench/eval_retrieval.py --suite, with TITLE_WEIGHT):
 # e5 0.5 -> 1.0 and titles 1.0 -> 0.5 take demo Arabic over English-only 0.785 -> 0.789 and m365
@@ -499,6 +510,15 @@ class Retriever:
             if self._titles is not None
             else None
         )
+        self._density_scales = (
+            FromIndex(
+                store.version,
+                lambda: density_scales(self._more_titles["title_e5"].current(), settings.languages),
+                background=True,
+            )
+            if "title_e5" in self._more_titles
+            else None
+        )
         self._hubs = FromIndex(
             store.version, lambda: hub_shares(store, self.lexical, settings.languages), background=True
         )
@@ -525,7 +545,7 @@ class Retriever:
     def _views(self) -> list[FromIndex[Any] | TitleVectors]:
         """What ranking derives from the index and builds in the background."""
         views: list[FromIndex[Any] | TitleVectors | None] = [self._titles, *self._more_titles.values()]
-        views += [self._cross_scales, self._hubs, self._names]
+        views += [self._cross_scales, self._density_scales, self._hubs, self._names]
         views += self.vocabulary.views() if self.vocabulary is not None else []
         return [view for view in views if view is not None]
 
@@ -694,7 +714,9 @@ class Retriever:
             degraded_reason=degraded,
             fallback_reason=reason,
             fallback_lang=plan.lang if reason is not None else None,
-            abstained=not answered_elsewhere
+            # With no article in the query's language, "answered elsewhere" only says the best one
+            # scored >= FALLBACK_MIN_SCORE: the cross-lingual floors judge it (they are fitted so).
+            abstained=(not answered_elsewhere or not ranked)
             and self._abstains(
                 plan.lang,
                 signals,
@@ -874,6 +896,7 @@ class Retriever:
         best_there = raw_other[0].score if raw_other else 0.0
         signals["cross_top"] = best_there
         self._cross_shares(plan.lang, untranslated, signals)
+        self._cross_density(untranslated, vectors.get("e5"), signals)
         reason: FallbackReason | None = None
         answered_elsewhere = False
         top_untranslated = (
@@ -899,6 +922,21 @@ class Retriever:
         signals["cross_share"] = scale.chunk_share(signals.get("cross_top", 0.0))
         if "cross_title_top" in signals:
             signals["cross_title_share"] = scale.title_share(signals["cross_title_top"])
+
+    def _cross_density(self, candidates: Sequence[Hit], query: np.ndarray | None, signals: dict[str, float]) -> None:
+        """The title density of the best candidate's language around the query (`cross_density`),
+        and as a share of the index's own scale (`cross_density_share`); absent until both are built."""
+        titles = self._more_titles.get("title_e5")
+        matrix = titles.peek() if titles is not None else None
+        scales = self._density_scales.peek() if self._density_scales is not None else None
+        if query is None or matrix is None or scales is None or not candidates:
+            return
+        target = str(candidates[0].payload.get("lang", ""))
+        if target not in scales or target not in matrix.vectors:
+            return
+        unit = query / max(float(np.linalg.norm(query)), 1e-9)
+        signals["cross_density"] = title_density(matrix.vectors[target], unit)
+        signals["cross_density_share"] = scales[target].share(signals["cross_density"])
 
     def _credit_titles(
         self, ranked: list[Hit], query: np.ndarray | None, langs: Sequence[str], signals: dict[str, float]
@@ -997,6 +1035,9 @@ class Retriever:
         if self.abstain_floors is None or not signals:
             return False
         if only_elsewhere:
+            density_floor = CROSS_DENSITY_FLOORS.get((lang, target))
+            if density_floor is not None and signals.get("cross_density_share", density_floor) < density_floor:
+                return True
             direction = CROSS_DIRECTION_FLOORS.get((lang, target), CROSS_ONLY_FLOORS)
             calibrated = {name: floor for name, floor in direction.items() if name in signals}
             if len(calibrated) == len(direction):

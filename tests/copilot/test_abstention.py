@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from copilot.retrieval import (
+    CROSS_DENSITY_FLOORS,
     CROSS_DIRECTION_FLOORS,
     CROSS_ONLY_FLOORS,
     Retriever,
@@ -115,3 +116,23 @@ def test_the_cross_lingual_floors_follow_the_direction() -> None:
     assert not retriever._abstains("fr", between, only_elsewhere=True, target="en")  # no floors of its own
     above = {name: floor + 0.01 for name, floor in en_ar.items()}
     assert not retriever._abstains("en", above, only_elsewhere=True, target="ar")
+
+
+def test_a_question_few_titles_sit_near_is_flagged_in_the_directions_with_a_density_floor() -> None:
+    """English over Arabic articles: under the title-density floor abstains even when the best
+    article's shares pass; Arabic over English has no density floor; no density signal, no change."""
+    retriever = Retriever.__new__(Retriever)
+    retriever.abstain_floors = {"en": {"e5_top": 0.9}, "ar": {"e5_top": 0.9}}
+    retriever.abstain_offsets = {}
+    floor = CROSS_DENSITY_FLOORS[("en", "ar")]
+    near_answer = {name: value + 0.5 for name, value in CROSS_DIRECTION_FLOORS[("en", "ar")].items()}
+
+    def en_over_ar(signals: dict[str, float]) -> bool:
+        return retriever._abstains("en", signals, only_elsewhere=True, target="ar")
+
+    assert en_over_ar(near_answer | {"cross_density_share": floor - 0.1})
+    assert not en_over_ar(near_answer | {"cross_density_share": floor + 0.1})
+    assert not en_over_ar(near_answer)
+    assert ("ar", "en") not in CROSS_DENSITY_FLOORS
+    far = near_answer | {"cross_density_share": floor - 5}
+    assert not retriever._abstains("ar", far, only_elsewhere=True, target="en")

@@ -1,9 +1,19 @@
 """The lexical floor in the index's own units: measured from its titles, followed by every search."""
 
+import numpy as np
 import pytest
 
-from copilot.calibration import DEFAULT_LEXICAL_SCALE, cross_scales, lexical_scales, title_sample
+from copilot.calibration import (
+    DEFAULT_LEXICAL_SCALE,
+    DensityScale,
+    cross_scales,
+    density_scales,
+    lexical_scales,
+    title_density,
+    title_sample,
+)
 from copilot.engine import Engine
+from copilot.title_vectors import TitleMatrix
 
 
 def test_titles_are_sampled_evenly_and_the_same_way_every_time() -> None:
@@ -39,3 +49,43 @@ def test_the_cross_lingual_scale_comes_from_the_index_titles_and_places_each_sea
     scale = own[("ar", "en")]
     assert result.signals["cross_share"] == pytest.approx(scale.chunk_share(result.signals["cross_top"]))
     assert result.signals["cross_title_share"] == pytest.approx(scale.title_share(result.signals["cross_title_top"]))
+
+
+def _unit(rows: list[list[float]]) -> np.ndarray:
+    matrix = np.asarray(rows, dtype=np.float32)
+    return matrix / np.linalg.norm(matrix, axis=1, keepdims=True)
+
+
+def test_title_density_is_the_mean_of_the_nearest_titles() -> None:
+    titles = _unit([[1, 0], [0, 1], [1, 1], [-1, 0]])
+    query = np.array([1.0, 0.0])
+    assert title_density(titles, query, k=1) == pytest.approx(1.0)
+    assert title_density(titles, query, k=2) == pytest.approx((1.0 + 0.5**0.5) / 2)
+    assert title_density(titles[:1], query, k=5) == pytest.approx(1.0)  # fewer titles than k: all of them
+
+
+def test_the_density_scale_runs_from_any_two_titles_to_a_title_and_its_neighbours() -> None:
+    """Two topics of three articles each: a title's nearest other titles are its topic's, any two
+    titles are as often unrelated; a language with too few articles gets no scale."""
+    rng = np.random.default_rng(7)
+    topics = _unit([[1, 0, 0, 0], [0, 1, 0, 0]])
+    rows = np.vstack([topic + 0.1 * rng.standard_normal((3, 4)) for topic in topics])
+    matrix = TitleMatrix(
+        {"ar": tuple(f"ar/{i}" for i in range(6)), "en": ("en/a", "en/b")},
+        {"ar": rows / np.linalg.norm(rows, axis=1, keepdims=True), "en": topics},
+    )
+    scales = density_scales(matrix, ("ar", "en"), k=2)
+    assert set(scales) == {"ar"}
+    scale = scales["ar"]
+    assert scale.own > 0.9 and scale.background < scale.own
+    assert scale.share(scale.own) == pytest.approx(1.0) and scale.share(scale.background) == pytest.approx(0.0)
+    assert DensityScale(0.5, 0.5).share(0.6) == pytest.approx(100.0)  # a flat scale cannot divide by zero
+
+
+def test_the_title_density_of_a_search_answered_only_elsewhere_is_a_share_of_the_index_scale(indexed: Engine) -> None:
+    retriever = indexed.retriever
+    retriever.wait_for_views()
+    assert retriever._density_scales is not None
+    scale = retriever._density_scales.get()["en"]
+    result = retriever.search("بطاقة هدايا", lang="ar")  # gift cards: English only in the slice
+    assert result.signals["cross_density_share"] == pytest.approx(scale.share(result.signals["cross_density"]))
