@@ -16,7 +16,7 @@ from copilot.drafts import (
 from copilot.engine import Engine
 from copilot.reply_wording import acknowledgement, reply_section
 from copilot.retrieval import SearchHit
-from copilot.section_choice import choose_sections, printed_names, questions, spelled_names
+from copilot.section_choice import choose_sections, printed_names, questions, spelled_names, terms
 from copilot.suggestions import Suggester
 from kb.articles import load_content
 from kb.chunking import chunk_article
@@ -571,3 +571,37 @@ def test_only_names_the_sections_print_are_read_and_never_dialect_words_or_acron
     assert spelled_names("اشتراك منزل بلس", frozenset({"manzil", "plus"})) == ["plus"]
     # English tickets have no Arabic-script words to read.
     assert spelled_names("Can I pay with Apple Pay?", frozenset({"apple", "pay"})) == []
+
+
+INSTALMENTS_TITLE = "التقسيط عبر SplitPay أو البنوك"
+INSTALMENTS_OPENING = section(
+    "instalments-splitpay",
+    "",
+    "",
+    "في السعودية والإمارات يمكنك تقسيم أي طلب على 4 دفعات شهرية بلا فوائد عبر SplitPay. وفي مصر يمكنك تقسيط"
+    " الطلبات التي تزيد على 2,000 جنيه على 6 أو 12 شهرًا ببطاقة ائتمان من أحد البنوك المشاركة.",
+    0.366,
+    "ar",
+    title=INSTALMENTS_TITLE,
+)
+INSTALMENTS_TERMS = section(
+    "instalments-splitpay",
+    "شروط-الاستفادة",
+    "تقسيط البنوك في مصر > شروط الاستفادة",
+    "- أن تزيد قيمة الطلب على 2,000 جنيه.\n- أن تدفع ببطاقة ائتمان صادرة عن أحد البنوك المشاركة.\n"
+    "- أن يكفي الحد الائتماني المتاح لكامل قيمة الطلب، لأن البنك يخصم المبلغ كاملًا ثم يحوّله إلى أقساط.",
+    0.347,
+    "ar",
+    title=INSTALMENTS_TITLE,
+)
+
+
+def test_arabic_can_is_no_topic_word_as_english_can_is_not() -> None:
+    """"ينفع"/"أقدر" (can, read as MSA "يمكن") ask permission, like English "can": no section answers
+    them, so the opening that says "يمكنك" (you can) does not beat the conditions section for an
+    "I want to pay this by instalments, can I?" ticket (T-1032's kind)."""
+    assert terms("ينفع أقسطها؟ أقدر أقسطها؟") == terms("أقسطها؟ أقسطها؟")
+    assert terms("Can I pay it in instalments?") == terms("pay it in instalments?")
+    ticket = "تقسيط تلاجة. عايزة أشتري تلاجة بـ 24,000 جنيه، ينفع أقسطها؟ معايا كريدت كارد من البنك الأهلي."
+    chosen = choose_sections(ticket, [INSTALMENTS_OPENING, INSTALMENTS_TERMS])
+    assert chosen.sections[0] == INSTALMENTS_TERMS
