@@ -22,6 +22,7 @@ no embedder is loaded here, the result is deterministic and takes well under a m
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import re
 from collections.abc import Sequence
@@ -32,14 +33,19 @@ from copilot.retrieval import SearchHit
 from copilot.transliteration import arabic_key, sounds_alike
 from kb.arabic import dialect_to_msa, is_dialect_word
 
-# Words that say nothing about what is asked (greetings, pronouns, the shop's own name).
+# Words that say nothing about what is asked (greetings, pronouns, the shop's own name). "Can" asks
+# permission in either language: English "can"/"could" and Arabic "يمكن" (what the dialects' "ينفع" and
+# "ممكن" read as), "أقدر", "أستطيع" and their persons. A section's opening that says "يمكنك" (you can)
+# otherwise meets every "ينفع ...؟" ticket: bench/copilot_bench.py, Arabic 24 -> 25 of 31 (T-1032 gets
+# the conditions section, not the opening), English unchanged.
 _STOP_WORDS = """the and for you your are was were this that with have has had not but all can will just get got
 from out one any what when how why who there they them then than our ours been did does its into also about would
 could should please still now want need know like only some yes very more their hello thanks thank dear team
 manzil hi i'm i've it's don't can't yesterday today tomorrow week days day time again really help
 على الى إلى في من عن هذا هذه ذلك التي الذي اللي انا أنا انت أنت هو هي لكن بس كان كانت يكون مع عند لما ليش وش ايش
 إيش كيف هل لو ما لا تم يوم اليوم الحين السلام عليكم مرحبا مرحبًا هلا شكرا وشكرا منزل أبي ابي ابغى أبغى عايز عايزة
-ممكن لسه قبل بعد أمس امس وهل وما فيه شي زي حق مثل برضو كمان وكمان يعني"""
+ممكن يمكن يمكنك يمكنني أقدر اقدر تقدر نقدر أستطيع استطيع تستطيع لسه قبل بعد أمس امس وهل وما فيه شي زي حق مثل برضو
+كمان وكمان يعني"""
 _STOP = frozenset(fold(dialect_to_msa(_STOP_WORDS)))
 _SENTENCE = re.compile(r"[^.!?؟\n]+[.!?؟]*")
 _ENUMERATION = re.compile(r"(?:^|\s)\(?[1-5١-٥][)\-]\s")
@@ -84,6 +90,16 @@ SEARCH_CHOICE_BONUS = 2.0
 OPENING_SHARE = 0.5
 # "How do I return it?" is answered by the steps, not by the status table of the same article.
 STEPS_BONUS = 1.5
+# A section whose own heading says two of the ticket's words in the ticket's order ("cancel the return" /
+# "Change or cancel a return"; "طلب الإرجاع" / "تعديل طلب الإرجاع أو إلغاؤه") is named after what is
+# asked: its rank counts this much more. Not when the pair is the article's title words ("gift card" in
+# "Manzil gift cards", "الدفع عند الاستلام"): that names the article, every section of it alike. Only for a
+# ticket asking one thing: a two-question ticket gets a section per question, and the heading naming one
+# of them must not win the other's (T-1002: the return steps, then the pickup fee). bench/copilot_bench.py
+# (offline replay of its suggestions), cites ar / en of 31: 1.0 (none) 25 / 28, 1.25 25 / 28, 1.4 25 / 29,
+# 1.5-3.0 26 / 29 (T-1071 and T-1048, the same ticket in both languages); applied to two-question
+# tickets too it broke T-1002's order.
+HEADING_PHRASE_BONUS = 2.0
 _STEPS = re.compile(r"^\d+\.\s", re.MULTILINE)
 _HOW = re.compile(
     r"\bhow (?:do|can|should|to)\b|\bwhat (?:do|should) i do\b|\bwhere do i\b"
@@ -150,6 +166,25 @@ def questions(query: str) -> list[str]:
     return asked + listed or [query]
 
 
+def phrases(text: str) -> frozenset[tuple[str, str]]:
+    """Pairs of comparable terms that follow each other within a sentence of `text` (stop words between
+    them skipped: "cancel the return" is ("cance", "retur"))."""
+    return frozenset(pair for sentence in _SENTENCE.findall(text) for pair in itertools.pairwise(terms(sentence)))
+
+
+@functools.lru_cache(maxsize=4096)
+def _heading_phrases(title: str, section: str) -> frozenset[tuple[str, str]]:
+    """The term pairs of a section's own heading (its last level) that are not both the article title's
+    words (compared on their common start: "card" is the title's "cards")."""
+    title_terms = terms(title)
+
+    def in_title(term: str) -> bool:
+        return any(term.startswith(t) or t.startswith(term) for t in title_terms)
+
+    heading = section.split(" > ")[-1] if section else ""
+    return frozenset(pair for pair in phrases(heading) if not (in_title(pair[0]) and in_title(pair[1])))
+
+
 def asks_how(text: str) -> bool:
     """"How do I ...": answered by steps, so a section with numbered steps is preferred."""
     return bool(_HOW.search(text))
@@ -199,10 +234,17 @@ def choose_sections(query: str, passages: Sequence[SearchHit]) -> SectionChoice:
         return found / total  # above 1 when the question's words are the section's heading
 
     best_score = max(hit.score for hit in passages) or 1.0
+    # A ticket asking one thing: a heading saying its words in its order names the answer. A ticket asking
+    # two gets a section per question (below), and the heading naming one question must not lead for both.
+    said = phrases(query) if len(asked_questions) < 2 else frozenset()
+
+    def named(index: int) -> float:
+        hit = passages[index]
+        return HEADING_PHRASE_BONUS if said & _heading_phrases(hit.title, hit.section) else 1.0
 
     def rank(asked: set[str], index: int, how: bool = False) -> float:
         steps = STEPS_BONUS if how and _STEPS.search(passages[index].text) else 1.0
-        return coverage(asked, index) * steps * (0.5 + 0.5 * passages[index].score / best_score)
+        return coverage(asked, index) * steps * named(index) * (0.5 + 0.5 * passages[index].score / best_score)
 
     whole = set(query_terms(query))
     best_coverage = max(coverage(whole, i) for i in range(count))
@@ -217,7 +259,7 @@ def choose_sections(query: str, passages: Sequence[SearchHit]) -> SectionChoice:
     def first_rank(i: int) -> float:
         steps = STEPS_BONUS if how and _STEPS.search(passages[i].text) else 1.0
         opening = OPENING_SHARE if not passages[i].anchor and len(same_article) > 1 else 1.0
-        return coverage(whole, i) * steps * opening * (SEARCH_CHOICE_BONUS if i == 0 else 1.0)
+        return coverage(whole, i) * steps * opening * named(i) * (SEARCH_CHOICE_BONUS if i == 0 else 1.0)
 
     # Sections of articles tied with the first (see CLOSE_ARTICLE_RATIO) may lead, at a discount: the
     # article search put first keeps the lead unless another one's section covers the ticket clearly better.
