@@ -32,7 +32,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from copilot.index_view import FromIndex
-from copilot.transliteration import MIN_KEY, MIN_STRICT_KEY, arabic_key, latin_key, sounds_alike
+from copilot.transliteration import MIN_STRICT_KEY, latin_key, spelled_names
 from copilot.vocabulary_variants import WordFamilies
 from kb.arabic import has_arabic, is_dialect_word, light_stem
 
@@ -109,10 +109,6 @@ ARABIC_SCRIPT_LANGS = frozenset({"ar", "fa", "ur"})
 NAME_SHARE = 0.5
 MIN_NAME_LETTERS = 5  # shorter Latin words are mostly acronyms (SQL, PDF), which customers type in Latin
 TRANSLITERATIONS = 2  # Latin names an Arabic-script word may bring, most frequent first
-# Teh marbuta (and the heh it is folded to) ends Arabic nouns, not borrowed names: "شاغرة" (vacant)
-# sounds like "Secure" (3D Secure, in the payment articles) but is Arabic.
-ARABIC_ENDINGS = frozenset("ةه")
-MIN_TRANSLITERATED_LETTERS = 4  # Arabic letters: shorter words are particles and stems, not names
 _IN_A_LINK = set("/.-_=:@#?&")
 _LATIN_NAME = re.compile(r"\b[A-Za-z]{3,}\b")
 
@@ -207,12 +203,7 @@ class Vocabulary:
         pairs = [a + b for a, b in itertools.pairwise(words) if a in strange and b in strange]
         found: list[str] = []
         for word in [*strange, *(p for p in pairs if p not in known)]:
-            if len(word) < MIN_TRANSLITERATED_LETTERS or word[-1] in ARABIC_ENDINGS:
-                continue
-            key = arabic_key(word)
-            strict = len(key) < MIN_KEY  # a short key must match vowel for vowel (see transliteration)
-            matches = [m for m in lexicon.latin_by_key.get(key, []) if sounds_alike(word, m, strict)]
-            found += [m for m in matches[:TRANSLITERATIONS] if m not in found]
+            found += [m for m in spelled_names(word, lexicon.latin_by_key)[:TRANSLITERATIONS] if m not in found]
         return found
 
     def variants(self, query: str, lang: str) -> list[str]:

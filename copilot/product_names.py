@@ -18,6 +18,11 @@ The lever (retrieval.LEVERS["framing"]) asks the dense models a second question:
 without its names (the intent: "refund for my licence"). Its ranking joins the fused ranking
 with a smaller RRF weight, so an article that matches the intent gains, and the name still
 counts through the full query (the entity as a secondary term).
+
+Arabic customers also write the names in Arabic script ("الآيفون", "اوتلوك", "تيمز", "منزل"): such a
+word the articles never use is a name when it sounds like one of the index's Latin names
+(copilot.transliteration's sound keys: "اوتلوك" and Outlook share "tlk" and their vowel places), so
+the intent leaves it out too.
 """
 
 from __future__ import annotations
@@ -25,10 +30,15 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 
 import numpy as np
 
+from copilot.expansion import fold
+from copilot.loanwords import GLOSSARY
+from copilot.transliteration import arabic_key, keyed, spelled_names
 from indexer.stores.base import PayloadFilter, Source
+from kb.arabic import has_arabic, is_dialect_word
 
 NAME_SHARE = 0.8  # a word the index prints capitalised at least this often (mid-sentence) is a name
 MIN_SEEN = 3  # fewer sightings say nothing about how the help center writes a word
@@ -41,6 +51,9 @@ MIN_INTENT_WORDS = 2  # an intent of one word ("settings") is too vague to rank 
 # (demo en 0.921, m365 ar 0.813). The middle of the plateau, not its edge.
 INTENT_WEIGHT = 0.75
 
+# A possessive pronoun ending an Arabic word the articles print bare ("جوالي", my phone, sounds like Google).
+_PRONOUN = re.compile(r"(ي|ك|ه|ها|نا|كم|هم)$")
+MIN_BARE = 3
 _LATIN = re.compile(r"[A-Za-z][A-Za-z0-9+]*")
 _WORD = re.compile(r"\w{3,}")
 _ADDRESS = re.compile(r"[.@/][A-Za-z]")  # what follows a word inside a domain, email or path
@@ -77,7 +90,7 @@ def index_names(payloads: Iterable[Mapping[str, object]]) -> frozenset[str]:
     return name_words(str(p.get(f, "") or "") for p in payloads for f in ("title", "text"))
 
 
-def intent_part(query: str, names: frozenset[str]) -> str | None:
+def intent_part(query: str, names: frozenset[str], known: frozenset[str] = frozenset()) -> str | None:
     """The query without the product names it frames its request with, or None when it names none
     or too little is left to be a request on its own.
 
@@ -85,28 +98,70 @@ def intent_part(query: str, names: frozenset[str]) -> str | None:
     capital (not the query's first word, which customers capitalise anyway, unless it is camel
     case), or in Latin letters inside a query in another script (Arabic customers type product
     names in Latin). A number, or another word typed the same way, right after a name belongs to
-    it ("Microsoft 365", "Apple Pay", "Exchange Online").
+    it ("Microsoft 365", "Apple Pay", "Exchange Online"). `known`: the words (copilot.expansion.fold)
+    of the articles in the query's language; given, an Arabic-script word they never use that sounds
+    like an index name is one too (arabic_script_name).
     """
     matches = list(re.finditer(r"\S+", query))
     other_script = any(ch.isalpha() and not ch.isascii() for ch in query)
     dropped: list[bool] = []
+    tokens: list[str] = []
     for position, match in enumerate(matches):
-        token = match.group().strip(".,;:!?()\"'")
+        token = match.group().strip(".,;:!?()\"'،؟؛")
         if token.isdigit() and dropped and dropped[-1]:
             dropped.append(True)
             continue
         latin = _LATIN.fullmatch(token)
         is_name = False
-        if latin and not token.isupper():
+        if known and not latin and has_arabic(token):
+            if dropped and not dropped[-1] and has_arabic(tokens[-1]):  # two words, one name: "ون درايف"
+                is_name = dropped[-1] = arabic_script_name(tokens[-1], names, known, then=token) is not None
+            is_name = is_name or arabic_script_name(token, names, known) is not None
+        elif latin and not token.isupper():
             typed_as_name = _camel(token) or (token[0].isupper() and position > 0)
             # a name the index knows, or the rest of one: "Apple Pay", "Exchange Online"
             if token.lower() in names or (dropped and dropped[-1]):
                 is_name = typed_as_name or other_script
         dropped.append(is_name)
+        tokens.append(token)
     if not any(dropped):
         return None
     rest = " ".join(m.group() for m, gone in zip(matches, dropped, strict=True) if not gone)
     return rest if len(_WORD.findall(rest)) >= MIN_INTENT_WORDS else None
+
+
+@lru_cache(maxsize=8)
+def _names_by_key(names: frozenset[str]) -> dict[str, list[str]]:
+    """The index's names by sound key (one table per index version's names), less the general
+    computing words among them: an index may capitalise "Admin" (Admin center), but "ادمن" typed
+    in Arabic script is the role the customer asks about (copilot.loanwords reads it as المسؤول)."""
+    return keyed(sorted(name for name in names if name not in GLOSSARY))  # "teams" stays: "team" is the word
+
+
+def _foreign(word: str, known: frozenset[str]) -> str | None:
+    """The word folded, if it can be a name written in Arabic script: one the articles never use.
+
+    An ordinary Arabic word can share a name's sound key and vowel places by chance (m365: "ثاني",
+    second, and China; "تلقائي", automatic, and Outlook; "جوال", phone, and Google), and the
+    articles print every ordinary word somewhere. Dialect words are the customer's own words.
+    """
+    folded = fold(word)
+    if len(folded) != 1 or is_dialect_word(folded[0]) or not arabic_key(folded[0]):
+        return None
+    bare = _PRONOUN.sub("", folded[0])  # "جوالي", my phone: the articles' "جوال"
+    if folded[0] in known or (len(bare) >= MIN_BARE and bare in known):
+        return None
+    return folded[0]
+
+
+def arabic_script_name(word: str, names: frozenset[str], known: frozenset[str], then: str = "") -> str | None:
+    """The index name an Arabic-script word (with `then`, the word after it: "ون درايف") spells
+    ("الاوتلوك": outlook), or None. Each word must be foreign to the articles (`_foreign`)."""
+    parts = [_foreign(w, known) for w in (word, then) if w]
+    if not parts or None in parts:
+        return None
+    found = spelled_names("".join(p for p in parts if p), _names_by_key(names), glides=True)
+    return found[0] if found else None
 
 
 def intent_sources(

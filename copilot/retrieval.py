@@ -41,7 +41,7 @@ from copilot.hub_articles import demote_hubs, hub_shares
 from copilot.index_view import FromIndex, IndexSnapshot
 from copilot.latin_terms import latin_terms
 from copilot.loanwords import loanword_terms
-from copilot.own_titles import written_titles
+from copilot.own_titles import title_query, written_titles
 from copilot.product_names import index_names, intent_part, intent_sources
 from copilot.query_vectors import BatchingQueryEmbedder
 from copilot.term_table import PAYLOAD_FIELDS, LiveTermTable
@@ -157,6 +157,8 @@ LEVERS = {
     "own_titles": True,
     "latin_terms": True,
     "field_credit": True,  # Retriever._credit_fields: titles and tags that say what the query says
+    "arabic_names": True,  # copilot.product_names: names typed in Arabic script ("اوتلوك") leave the intent too
+    "titles_by_intent": True,  # copilot.own_titles.title_query: own titles asked the intent beside the query
 }
 # The query's own language's titles ranked by e5 alone (copilot.title_vectors, titles in e5's query
 # form) credit the same-language candidates: OWN_TITLE_CREDIT of the best fused score for the first
@@ -680,7 +682,8 @@ class Retriever:
                 fallback_reason="no_searchable_terms",
             )
         mode: Mode = "hybrid" if vectors and sparse else ("dense" if vectors else "lexical")
-        batch = self._batch(plan, sources, vectors, evidence, self._intent_vectors(plan, vectors))
+        intent = self._intent_vectors(plan, vectors)
+        batch = self._batch(plan, sources, vectors, evidence, intent)
         answers = self._ask_store(batch, timings)
 
         signals = _signals(answers.evidence)
@@ -696,7 +699,8 @@ class Retriever:
             own = None if plan.ticket else own
             if LEVERS["own_titles"] and own is not None and "e5" in vectors and written_titles(ranked):
                 weight = OWN_TITLE_CREDIT * best_fused * (OWN_TITLE_K + 1)
-                ranked = self._credit_title_rank(ranked, own, vectors["e5"], (plan.lang,), weight, OWN_TITLE_K)[0]
+                asked = title_query(vectors["e5"], intent.get("e5") if LEVERS["titles_by_intent"] else None)
+                ranked = self._credit_title_rank(ranked, own, asked, (plan.lang,), weight, OWN_TITLE_K)[0]
             if LEVERS["hubs"]:
                 ranked = demote_hubs(ranked, self._hubs.peek() or {}, HUB_PENALTY * best_fused)
             if batch.evidence and ranked and evidence:
@@ -847,7 +851,8 @@ class Retriever:
         """The dense vectors of the query without its product names (copilot.product_names), if it names any."""
         if not LEVERS["framing"] or plan.evaluating or plan.ticket or not vectors:
             return {}
-        intent = intent_part(plan.expansion.msa, self._names.get())
+        known = self.vocabulary.known(plan.lang) if LEVERS["arabic_names"] and self.vocabulary else frozenset()
+        intent = intent_part(plan.expansion.msa, self._names.get(), known)
         if intent is None:
             return {}
         try:

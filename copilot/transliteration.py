@@ -11,6 +11,7 @@ copilot.expansion.Vocabulary), so the table grows with the help center and needs
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping, Sequence
 
 # Arabic letter -> its class; letters missing here (vowels, alef forms, waw, yeh, teh marbuta,
 # heh, ain, hamza) are dropped, as Latin vowels are.
@@ -30,6 +31,10 @@ MIN_KEY = 3  # shorter skeletons ("fs": office, fees, fuse) match too many words
 # ...unless the vowels agree too (sounds_alike's strict reading): "ايفون" and iPhone are both "fn"
 # with a vowel before and after the f. Shorter still is a single consonant: nothing to go on.
 MIN_STRICT_KEY = 2
+MIN_ARABIC_LETTERS = 4  # shorter Arabic-script words are particles and stems, not names
+# Teh marbuta (and the heh it is folded to) ends Arabic nouns, not borrowed names: "شاغرة" (vacant)
+# sounds like "Secure" (3D Secure, in the payment articles) but is Arabic.
+ARABIC_ENDINGS = frozenset("ةه")
 
 
 def _squeeze(letters: str) -> str:
@@ -38,6 +43,7 @@ def _squeeze(letters: str) -> str:
 
 
 _ARABIC_VOWELS = set("اأإآويى")
+_GLIDES = {"و": "wou", "ي": "yie"}  # what a word-initial waw or yeh can spell
 _LATIN_VOWELS = set("aeiouy")
 
 
@@ -89,3 +95,31 @@ def sounds_alike(arabic: str, latin: str, strict: bool = False) -> bool:
     if strict:
         return written[:-1] == heard[:-1]
     return all(h or not w for w, h in zip(written[:-1], heard[:-1], strict=True))
+
+
+def keyed(names: Iterable[str]) -> dict[str, list[str]]:
+    """Latin names by sound key, in the order given (most frequent first, where that matters)."""
+    by_key: dict[str, list[str]] = {}
+    for name in names:
+        key = latin_key(name)
+        if len(key) >= MIN_STRICT_KEY:
+            by_key.setdefault(key, []).append(name)
+    return by_key
+
+
+def spelled_names(word: str, by_key: Mapping[str, Sequence[str]], glides: bool = False) -> list[str]:
+    """The Latin names (from `keyed`) an Arabic-script word spells: "تيمز" -> ["teams"].
+
+    `word` is normalized and without its article ("الاوتلوك" -> "اوتلوك"). Short words and words
+    with an Arabic noun ending are never names; a short key must match vowel for vowel. `glides`:
+    a word-initial waw or yeh is the w or y sound (or o, i, e), so the name must start so too
+    ("يصير", becomes, is no "azure"). Off for the lexical transliterations (copilot.expansion), which
+    search both spellings at a lower weight and let the articles decide; on where a match removes
+    the word from the query (copilot.product_names).
+    """
+    if len(word) < MIN_ARABIC_LETTERS or word[-1] in ARABIC_ENDINGS:
+        return []
+    key = arabic_key(word)
+    strict = len(key) < MIN_KEY
+    found = [name for name in by_key.get(key, ()) if sounds_alike(word, name, strict)]
+    return [name for name in found if name[:1].lower() in _GLIDES[word[0]]] if glides and word[:1] in _GLIDES else found

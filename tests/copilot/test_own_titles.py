@@ -14,7 +14,7 @@ import pytest
 
 import copilot.retrieval as retrieval
 from copilot.engine import Engine
-from copilot.own_titles import written_titles
+from copilot.own_titles import INTENT_MIX, title_query, written_titles
 from copilot.retrieval import Retriever
 from copilot.title_vectors import TitleMatrix, TitleVectors
 from indexer.stores.base import Hit
@@ -86,3 +86,33 @@ def test_cut_off_opening_words_are_no_title_to_rank_by() -> None:
     written = Hit("b", 1.0, {"title": "Reset your password"})
     assert written_titles([written, written, cut]) and not written_titles([cut, cut, written])
     assert not written_titles([])
+
+
+def test_a_query_naming_a_product_asks_the_titles_its_intent_too() -> None:
+    query, intent = np.array([3.0, 0.0]), np.array([0.0, 1.0])
+    assert title_query(query, None) is query  # no product named: the whole query
+    blended = title_query(query, intent)
+    assert blended == pytest.approx([1 - INTENT_MIX, INTENT_MIX])  # each unit length, the intent at its share
+
+
+def test_the_search_asks_the_titles_the_intent_only_when_the_lever_is_on(
+    indexed: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    retriever = indexed.retriever
+    asked: list[np.ndarray] = []
+    real = Retriever._credit_title_rank
+
+    def spy(self: Retriever, ranked: list[Hit], titles: TitleMatrix, query: np.ndarray, langs, weight, k=None):  # type: ignore[no-untyped-def]
+        if k == retrieval.OWN_TITLE_K:
+            asked.append(query)
+        return real(self, ranked, titles, query, langs, weight, k)
+
+    monkeypatch.setattr(Retriever, "_credit_title_rank", spy)
+    monkeypatch.setattr(retriever._names, "get", lambda: frozenset({"iphone"}))
+    query = "refund for my iPhone order"
+    whole = retriever.query_vectors(query)["e5"]
+    assert retriever.search(query, lang="en").results
+    assert asked and not np.allclose(asked[-1], whole)  # the intent ("refund for my order") was blended in
+    monkeypatch.setitem(retrieval.LEVERS, "titles_by_intent", False)
+    assert retriever.search(query, lang="en").results
+    assert np.allclose(asked[-1], whole)

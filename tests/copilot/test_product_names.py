@@ -8,7 +8,15 @@ import numpy as np
 import pytest
 
 from copilot.engine import Engine
-from copilot.product_names import INTENT_WEIGHT, index_names, intent_part, intent_sources, name_words
+from copilot.expansion import fold
+from copilot.product_names import (
+    INTENT_WEIGHT,
+    arabic_script_name,
+    index_names,
+    intent_part,
+    intent_sources,
+    name_words,
+)
 from copilot.retrieval import LEVERS
 from indexer.stores.base import Hit, PayloadFilter, StoreQuery
 
@@ -86,6 +94,30 @@ def test_acronyms_typed_in_capitals_stay_in_the_intent() -> None:
     assert intent_part("VAT on our Teams bill", names) == "VAT on our bill"
 
 
+# The folded words of an Arabic help center's articles (copilot.expansion.Vocabulary.known).
+ARABIC_KNOWN = frozenset(fold("اشتراك استرجاع فلوس جوال فاتورة ملفات تقارير نشاط ماذا تلقائي"))
+NAMES = frozenset({"teams", "outlook", "onedrive", "google", "azure", "iphone", "meeza", "admin"})
+
+
+def test_names_written_in_arabic_script_leave_the_intent_too() -> None:
+    assert intent_part("استرجاع فلوس اشتراك تيمز", NAMES, ARABIC_KNOWN) == "استرجاع فلوس اشتراك"
+    assert intent_part("موظف نسي باسورد الاوتلوك", NAMES, ARABIC_KNOWN) == "موظف نسي باسورد"  # the article goes
+    assert intent_part("فاتورة ضريبية لطلب الآيفون؟", NAMES, ARABIC_KNOWN) == "فاتورة ضريبية لطلب"
+    assert intent_part("تقارير نشاط ون درايف", NAMES, ARABIC_KNOWN) == "تقارير نشاط"  # two words, one name
+    assert intent_part("استرجاع فلوس اشتراك تيمز", NAMES) is None  # no article vocabulary: Latin names only
+
+
+def test_arabic_words_the_articles_use_are_never_names() -> None:
+    # "ماذا" (what) has meeza's sound and vowels, "جوالي" (my phone) google's, "تلقائي" outlook's consonants
+    assert intent_part("ماذا يحدث لملفات الاشتراك", NAMES, ARABIC_KNOWN) is None
+    assert intent_part("ضاع جوالي وما يوصل الكود", NAMES, ARABIC_KNOWN) is None  # the articles' "جوال", my phone
+    assert intent_part("ايقاف التجديد التلقائي للاشتراك", NAMES, ARABIC_KNOWN) is None
+    assert intent_part("الاشتراك خلص وش يصير لملفاتي", NAMES, ARABIC_KNOWN) is None  # an initial yeh: not azure
+    assert arabic_script_name("الاوتلوك", NAMES, ARABIC_KNOWN) == "outlook"
+    assert arabic_script_name("عايز", NAMES, ARABIC_KNOWN) is None  # a dialect word is the customer's own
+    assert arabic_script_name("ادمن", NAMES, ARABIC_KNOWN) is None  # a general computing word: a role, no product
+
+
 def test_intent_sources_follow_each_model_weight() -> None:
     where = PayloadFilter(langs=("en",))
     vector = np.ones(4, dtype=np.float32)
@@ -137,3 +169,9 @@ def test_search_ranks_the_intent_too_when_the_query_names_a_product(
     embedded.clear()
     retriever.search("refund for my Apple Pay order please", lang="en")
     assert embedded == ["refund for my Apple Pay order please"]
+
+
+def test_two_words_spell_one_name_only_when_each_is_foreign_and_sounds() -> None:
+    # "جوالي" (my phone) is the articles' word; "هواوي" adds no consonant: no "google" between them
+    assert arabic_script_name("جوالي", NAMES, ARABIC_KNOWN, then="هواوي") is None
+    assert arabic_script_name("ون", NAMES, ARABIC_KNOWN, then="درايف") == "onedrive"

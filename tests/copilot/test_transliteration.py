@@ -3,7 +3,7 @@
 import pytest
 
 from copilot.expansion import Vocabulary
-from copilot.transliteration import arabic_key, latin_key, sounds_alike
+from copilot.transliteration import arabic_key, keyed, latin_key, sounds_alike, spelled_names
 
 
 @pytest.mark.parametrize(
@@ -58,3 +58,18 @@ def test_short_names_and_brand_casing_match_vowel_for_vowel() -> None:
     assert vocabulary.transliterations("مونيكر رينج", "ar") == []
     assert sounds_alike("ايفون", "iPhone", strict=True)
     assert not sounds_alike("فن", "iPhone", strict=True)  # no vowel before the f: "art", not the phone
+
+
+def test_spelled_names_reads_a_keyed_table_of_the_index_names() -> None:
+    by_key = keyed(["teams", "outlook", "azure", "windows", "office"])
+    assert spelled_names("تيمز", by_key) == ["teams"]
+    assert spelled_names("اوتلوك", by_key) == ["outlook"]
+    assert spelled_names("ويندوز", by_key, glides=True) == ["windows"]  # an initial waw is the w
+    assert spelled_names("تيم", by_key) == []  # too short to be a name
+    assert spelled_names("تيمزة", by_key) == []  # an Arabic noun ending
+
+
+def test_an_initial_waw_or_yeh_must_be_heard_where_a_match_removes_the_word() -> None:
+    by_key = keyed(["azure"])
+    assert spelled_names("يصير", by_key) == ["azure"]  # the lexical side searches both and lets articles decide
+    assert spelled_names("يصير", by_key, glides=True) == []  # "becomes" is no "azure"

@@ -38,3 +38,13 @@ def test_dialect_words_are_recognized_in_normalized_form_only_when_listed() -> N
     assert is_dialect_word("والفلوس")
     assert not is_dialect_word("الي")  # "إلى" once normalized: never a dialect word
     assert not is_dialect_word("مجاني")
+
+
+def test_a_listed_dialect_verb_is_read_in_every_person() -> None:
+    """The list gives "يقفل" (closes); customers write I, we and you, and the MSA verb follows."""
+    assert dialect_to_msa("ابغى اقفل الحساب") == "اريد اغلق الحساب"
+    assert dialect_to_msa("نبي نقفل الحساب") == "نريد نغلق الحساب"
+    assert dialect_to_msa("ليش تقفل الجلسة") == "لماذا تغلق الجلسة"
+    assert is_dialect_word("وتقفل")  # after a conjunction too
+    assert dialect_to_msa("اطلع على الفاتورة") == "اطلع على الفاتورة"  # MSA "to look into", not "appear"
+    assert dialect_to_msa("اقسم الفاتورة") == "اقسم الفاتورة"  # no listed verb behind it
