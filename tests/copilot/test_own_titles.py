@@ -6,7 +6,6 @@ is asked for the query's own language, and not at all when it is switched off.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from types import SimpleNamespace
 
 import numpy as np
@@ -18,19 +17,7 @@ from copilot.own_titles import INTENT_MIX, title_query, written_titles
 from copilot.retrieval import Retriever
 from copilot.title_vectors import TitleMatrix, TitleVectors
 from indexer.stores.base import Hit
-
-
-class _Letters:
-    """A unit-test model: a text's vector is its letters' counts."""
-
-    name = "e5"
-    model_id = "letters"
-    dim = 26
-
-    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
-        return np.array([[t.lower().count(chr(97 + i)) for i in range(26)] for t in texts], dtype=np.float32)
-
-    embed_queries = embed_passages
+from tests.copilot.test_title_vectors import LetterEmbedder
 
 
 def _hit(key: str, score: float) -> Hit:
@@ -38,7 +25,7 @@ def _hit(key: str, score: float) -> Hit:
 
 
 def test_the_nearest_title_wins_a_near_tie_not_a_clear_lead() -> None:
-    model = _Letters()
+    model = LetterEmbedder("e5")
     rows = [
         {"key": "en/refund", "lang": "en", "title": "Refund timing"},
         {"key": "en/track", "lang": "en", "title": "Track an order"},

@@ -3,10 +3,8 @@ not to the title rankings (copilot.title_evidence, the one test all of them ask)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from types import SimpleNamespace
 
-import numpy as np
 import pytest
 
 from copilot.retrieval import Retriever
@@ -14,6 +12,7 @@ from copilot.title_evidence import opening_keys, opening_title, opening_words
 from copilot.title_vectors import TitleVectors
 from indexer.lexical import LexicalEncoder
 from indexer.stores.base import Hit
+from tests.copilot.test_title_vectors import LetterEmbedder
 
 _CUT = "The Daily Mail newspaper reported in 2012 that …"
 _BODY = "The Daily Mail newspaper reported in 2012 that the benefits agency was checking claimants' TV bills."
@@ -59,26 +58,14 @@ def test_the_field_credit_reads_no_opening_title_but_still_reads_tags() -> None:
     assert guarded["b"] == pytest.approx(1.0 + 0.3 / 3)  # the tag is the writer's: it still counts
 
 
-class _Letters:
-    """A unit-test model: a text's vector is its letters' counts."""
-
-    name = "use"
-    model_id = "letters"
-    dim = 26
-
-    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
-        return np.array([[t.lower().count(chr(97 + i)) for i in range(26)] for t in texts], dtype=np.float32)
-
-    embed_queries = embed_passages
-
 
 def test_opening_titles_are_not_ranked_as_titles_but_headings_still_are() -> None:
     rows = [
         {"key": "en/sky-3", "lang": "en", "title": _CUT, "text": _BODY, "ordinal": 0, "section": "Benefits"},
         {"key": "en/reset", "lang": "en", "title": "Reset your password", "text": "Open Settings.", "ordinal": 0},
     ]
-    query = _Letters().embed_queries(["daily mail"])[0]
-    titles = TitleVectors(_Letters(), lambda: list(rows), lambda: "v1")  # type: ignore[arg-type]
+    query = LetterEmbedder("use").embed_queries(["daily mail"])[0]
+    titles = TitleVectors(LetterEmbedder("use"), lambda: list(rows), lambda: "v1")  # type: ignore[arg-type]
     assert set(titles.get().scores(query, ["en"])) == {"en/reset"}
-    headings = TitleVectors(_Letters(), lambda: list(rows), lambda: "v1", field="section")  # type: ignore[arg-type]
+    headings = TitleVectors(LetterEmbedder("use"), lambda: list(rows), lambda: "v1", field="section")  # type: ignore[arg-type]
     assert set(headings.get().scores(query, ["en"])) == {"en/sky-3"}

@@ -9,14 +9,15 @@ import numpy as np
 from copilot.title_vectors import TitleVectors
 
 
-class _CountingEmbedder:
-    """A unit-test model: a title's vector is its letters' counts, and every text embedded is kept."""
+class LetterEmbedder:
+    """A unit-test model: a title's vector is its letters' counts, and every text embedded is kept.
+    (Also the letter model of test_own_titles and test_title_evidence, under the name they need.)"""
 
-    name = "use"
     model_id = "letters"
     dim = 26
 
-    def __init__(self) -> None:
+    def __init__(self, name: str = "use") -> None:
+        self.name = name
         self.embedded: list[str] = []
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
@@ -34,7 +35,7 @@ def test_titles_are_scored_per_language_and_embedded_once() -> None:
         {"key": "ar/refund", "lang": "ar", "title": "موعد الاسترداد"},
     ]
     version = ["v1"]
-    model = _CountingEmbedder()
+    model = LetterEmbedder()
     titles = TitleVectors(model, lambda: list(rows), lambda: version[0])  # type: ignore[arg-type]
     query = model.embed_queries(["refund"])[0]
     scores = titles.get().scores(query / np.linalg.norm(query), ["en"])
@@ -47,7 +48,7 @@ def test_titles_are_scored_per_language_and_embedded_once() -> None:
     assert model.embedded.count("Refund timing") == 1 and "Track a parcel" in model.embedded
 
 
-class _QueryFormEmbedder(_CountingEmbedder):
+class _QueryFormEmbedder(LetterEmbedder):
     """Records which form (passage or query) each text was embedded in."""
 
     name = "e5"
@@ -69,7 +70,7 @@ def test_headings_score_an_article_by_its_best_heading() -> None:
         {"key": "en/track", "lang": "en", "section": "Where is my order"},
         {"key": "en/empty", "lang": "en", "section": ""},  # no heading: not scored
     ]
-    model = _CountingEmbedder()
+    model = LetterEmbedder()
     headings = TitleVectors(model, lambda: list(rows), lambda: "v1", field="section")  # type: ignore[arg-type]
     query = model.embed_queries(["refund"])[0]
     scores = headings.get().scores(query / np.linalg.norm(query), ["en"])
