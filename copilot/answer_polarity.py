@@ -53,6 +53,10 @@ _CONDITIONS = frozenset(
     ("if", "unless", "until", "while", "when", "once", "whether", "مادام", "طالما", "اذا", "لو", "حتي", "ان",
      "عندما", "حين", "حينما")
 )
+# Arabic permission words are no topic for choosing a section (copilot.section_choice's stop words), but
+# a yes/no question and the sentence that answers it share them: "هل يمكنني ..." / "لا يمكن ...". (English
+# "can" was never a term; its questions share their topic words.)
+_MODALS = frozenset(fold(dialect_to_msa("ممكن يمكن يمكنك يمكنني أقدر اقدر تقدر نقدر أستطيع استطيع تستطيع")))
 _CONTRACTION = re.compile(r"\w+n['’]t$", re.IGNORECASE)  # can't, won't, isn't, doesn't
 _CONJUNCTIONS = ("و", "ف")  # written onto the next word: "ولا", "فلن", "وليس"
 _SENTENCE = re.compile(r"[^.!?؟\n]+")
@@ -100,10 +104,10 @@ def polarity(text: str, query: str, *, answer: bool = False) -> bool | None:
             return True
         if first and first[0] in _NO and re.match(r"\W*(?:no|لا)\s*[.!,،]", normalize_arabic(text), re.IGNORECASE):
             return False
-    asked = set(terms(query))
+    asked = set(terms(query, keep=_MODALS))
     best, polarities = 0, set()
     for sentence in _SENTENCE.findall(text):
-        shared = len(asked & set(terms(sentence)))
+        shared = len(asked & set(terms(sentence, keep=_MODALS)))
         if shared > best:
             best, polarities = shared, {not negated(sentence)}
         elif shared == best and shared:

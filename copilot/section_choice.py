@@ -142,9 +142,12 @@ class SectionChoice:
     coverage: float  # the best section's share of the ticket's terms
 
 
-def terms(text: str) -> list[str]:
-    """Comparable terms: folded (kb.arabic), dialect words as MSA, cut to a common stem."""
-    stems = (_stem(t) for t in fold(dialect_to_msa(text)) if len(t) >= 3 and t not in _STOP and not t.isdigit())
+def terms(text: str, keep: frozenset[str] = frozenset()) -> list[str]:
+    """Comparable terms: folded (kb.arabic), dialect words as MSA, cut to a common stem. `keep`: folded
+    stop words that count here (copilot.answer_polarity: "يمكن" is no topic, but it is what a yes/no
+    question and the sentence answering it share)."""
+    words = fold(dialect_to_msa(text))
+    stems = (_stem(t) for t in words if len(t) >= 3 and (t not in _STOP or t in keep) and not t.isdigit())
     return [t for t in stems if len(t) >= 3]
 
 
