@@ -20,6 +20,7 @@ from typing import Literal
 import numpy as np
 
 from copilot.index_view import IndexSnapshot
+from copilot.title_evidence import opening_keys
 from copilot.title_vectors import TitleMatrix
 from indexer.lexical import SPARSE_VECTOR, LexicalEncoder
 from indexer.stores.base import PayloadFilter, Source, StoreQuery, VectorStore
@@ -40,10 +41,12 @@ def title_sample(titles: Sequence[str], size: int = TITLE_SAMPLE) -> list[str]:
 
 def lexical_scales(store: VectorStore, lexical: LexicalEncoder, langs: Sequence[str]) -> dict[str, float]:
     """Per language, the median BM25 top score of its own titles asked as queries."""
-    rows = IndexSnapshot.of(store).payloads(("lang", "title"))
+    rows = IndexSnapshot.of(store).payloads(("key", "lang", "title", "text", "ordinal"))
+    opening = opening_keys(rows)  # a title that is only its opening words asks for its own first sentence
     scales: dict[str, float] = {}
     for lang in langs:
-        titles = title_sample([str(r.get("title", "")) for r in rows if r.get("lang") == lang])
+        own = [r for r in rows if r.get("lang") == lang and r.get("key") not in opening]
+        titles = title_sample([str(r.get("title", "")) for r in own])
         vectors = [lexical.encode_query(title, lang) for title in titles]
         queries = [
             StoreQuery(

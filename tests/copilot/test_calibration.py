@@ -89,3 +89,41 @@ def test_the_title_density_of_a_search_answered_only_elsewhere_is_a_share_of_the
     scale = retriever._density_scales.get()["en"]
     result = retriever.search("بطاقة هدايا", lang="ar")  # gift cards: English only in the slice
     assert result.signals["cross_density_share"] == pytest.approx(scale.share(result.signals["cross_density"]))
+
+
+class _TitleStore:
+    """A unit-test store: the given chunk payloads, and every lexical query it was asked answered by
+    one hit scoring the number of terms asked (so the scale says which titles were asked)."""
+
+    def __init__(self, rows: list[dict]) -> None:
+        self.rows = rows
+
+    def version(self) -> str:
+        return "v1"
+
+    def payloads(self, fields: object) -> list[dict]:
+        return self.rows
+
+    def query(self, queries: list) -> list[list]:
+        from indexer.stores.base import Hit
+
+        return [[Hit("a", float(len(q.sources[0].vector.indices)), {})] for q in queries]
+
+
+def test_titles_that_are_only_opening_words_do_not_set_the_lexical_scale() -> None:
+    """A cut-off title asks for its own first sentence: it would inflate the scale, and every
+    answerable query's share would look small (xquad-dev flagged 15.6% of its Arabic questions)."""
+    from indexer.lexical import LexicalEncoder
+
+    written = [
+        {"key": f"en/w{i}", "lang": "en", "title": f"reset password {i}", "text": "x", "ordinal": 0} for i in range(6)
+    ]
+    cut = [
+        {"key": f"en/c{i}", "lang": "en", "title": f"the daily mail newspaper reported in {i} that …", "text": "y",
+         "ordinal": 0}
+        for i in range(30)
+    ]
+    lexical = LexicalEncoder()
+    only_written = lexical_scales(_TitleStore(written), lexical, ("en",))["en"]  # type: ignore[arg-type]
+    assert lexical_scales(_TitleStore(written + cut), lexical, ("en",))["en"] == only_written  # type: ignore[arg-type]
+    assert lexical_scales(_TitleStore(cut), lexical, ("en",))["en"] == DEFAULT_LEXICAL_SCALE  # type: ignore[arg-type]
