@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from copilot.query_vectors import unit
 from indexer.embedders import Embedder
 
 THRESHOLDS = {"use": 0.5, "e5": 0.92}
@@ -82,7 +83,7 @@ class GapClusterer:
                 if similarities[best] >= self.threshold:
                     members[best].append(index)
                     sums[best] = sums[best] + vector
-                    centroids[best] = sums[best] / max(float(np.linalg.norm(sums[best])), 1e-9)
+                    centroids[best] = unit(sums[best])
                     continue
             centroids[len(members)] = vector
             sums.append(vector.copy())

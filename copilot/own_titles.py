@@ -21,6 +21,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from copilot.query_vectors import unit
 from copilot.title_evidence import opening_title
 from indexer.stores.base import Hit
 
@@ -43,5 +44,4 @@ def title_query(query: np.ndarray, intent: np.ndarray | None) -> np.ndarray:
     names a product and so has one; the whole query otherwise."""
     if intent is None:
         return query
-    unit = [v / max(float(np.linalg.norm(v)), 1e-9) for v in (query, intent)]
-    return (1 - INTENT_MIX) * unit[0] + INTENT_MIX * unit[1]
+    return (1 - INTENT_MIX) * unit(query) + INTENT_MIX * unit(intent)

@@ -26,6 +26,12 @@ import numpy as np
 
 from indexer.embedders import Embedder
 
+
+def unit(vector: np.ndarray) -> np.ndarray:
+    """The vector at unit length (a zero vector stays zero): cosines by dot product against unit
+    title vectors, and blends of two query vectors that weigh each alike."""
+    return vector / max(float(np.linalg.norm(vector)), 1e-9)
+
 MAX_BATCH = 16
 
 

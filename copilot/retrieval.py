@@ -43,7 +43,7 @@ from copilot.latin_terms import latin_terms
 from copilot.loanwords import loanword_terms
 from copilot.own_titles import title_query, written_titles
 from copilot.product_names import index_names, intent_part, intent_sources
-from copilot.query_vectors import BatchingQueryEmbedder
+from copilot.query_vectors import BatchingQueryEmbedder, unit
 from copilot.term_table import PAYLOAD_FIELDS, LiveTermTable
 from copilot.title_evidence import opening_keys
 from copilot.title_vectors import TitleMatrix, TitleVectors
@@ -939,8 +939,7 @@ class Retriever:
         target = str(candidates[0].payload.get("lang", ""))
         if target not in scales or target not in matrix.vectors:
             return
-        unit = query / max(float(np.linalg.norm(query)), 1e-9)
-        signals["cross_density"] = title_density(matrix.vectors[target], unit)
+        signals["cross_density"] = title_density(matrix.vectors[target], unit(query))
         signals["cross_density_share"] = scales[target].share(signals["cross_density"])
 
     def _credit_titles(
@@ -980,7 +979,7 @@ class Retriever:
         """Candidates re-sorted with their article's rank among `titles` (cosine to the query) as one
         more RRF source of `weight` (with RRF constant `k`, else the fusion's), and the cosines by key."""
         k = k or self.rrf_k
-        scores = titles.scores(query / max(float(np.linalg.norm(query)), 1e-9), langs)
+        scores = titles.scores(unit(query), langs)
         rank = {key: position for position, key in enumerate(sorted(scores, key=lambda k: -scores[k]), 1)}
         unranked = len(rank) + 1
         credited = [
