@@ -14,6 +14,11 @@ draft that abstains is right; tickets flagged internal_only should get the inter
 Answerable tickets whose draft abstains are counted as wrongly abstained. Latency is
 one pass after a warm-up: a second pass would hit the query-vector cache and flatter suggest().
 The index lives in --data and is reused (only changed articles are embedded again).
+
+Tuning the drafter (copilot.section_choice, copilot.drafts) does not need search again: `--save-suggestions
+PATH` writes each ticket's `Suggester.suggest()` result (JSON lines, copilot.advice's exact round trip) and
+`--replay PATH` drafts from them without loading a model or an index, in seconds; its figures are the
+live run's whenever only the drafter changed (its latency figures are the replay's, not search's).
 """
 
 from __future__ import annotations
@@ -27,7 +32,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from copilot.drafts import Draft, GroundedDrafter, ReplyContext
+from copilot.advice import TicketAdvice
+from copilot.drafts import ArticleLink, Draft, GroundedDrafter, ReplyContext
 from copilot.engine import Engine
 from copilot.learning import LearnedBoosts
 from copilot.suggestions import MAX_QUERY_CHARS, Suggester, Suggestions, ticket_query
@@ -89,16 +95,58 @@ COUNTERS = (
 )
 
 
+SuggestFor = Callable[[dict], Suggestions]
+
+
+def live_suggestions(
+    engine: Engine, limit: int, max_chars: int, boosts_for: Callable[[dict], LearnedBoosts] | None = None
+) -> SuggestFor:
+    """What the agent's screen gets for a ticket: `Suggester.suggest` on its customer messages."""
+
+    def suggest_for(ticket: dict) -> Suggestions:
+        messages = [m["body"] for m in ticket["messages"] if m.get("author") == "customer"]
+        suggester = Suggester(engine.retriever, max_chars, boosts=boosts_for(ticket) if boosts_for else None)
+        return suggester.suggest(ticket["subject"], messages, limit=limit)
+
+    return suggest_for
+
+
+def save_suggestions(path: Path, saved: dict[str, Suggestions]) -> None:
+    """One JSON line per ticket: its id and its suggestions (copilot.advice's plain form)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = (
+        json.dumps({"ticket": ticket, "suggestions": TicketAdvice(found, None, None).as_plain()}, ensure_ascii=False)
+        for ticket, found in saved.items()
+    )
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+
+
+def replayed_suggestions(path: Path) -> SuggestFor:
+    """The suggestions `save_suggestions` wrote, by ticket id: a ticket missing from the file is an error
+    naming it (the file was saved from other tickets)."""
+    saved = {}
+    for row in load_jsonl(path):
+        found = TicketAdvice.from_plain(row["suggestions"]).suggestions
+        if found is not None:
+            saved[row["ticket"]] = found
+
+    def suggest_for(ticket: dict) -> Suggestions:
+        if ticket["external_id"] not in saved:
+            raise SystemExit(f"{path}: no suggestions saved for ticket {ticket['external_id']}")
+        return saved[ticket["external_id"]]
+
+    return suggest_for
+
+
 def evaluate(
-    engine: Engine,
+    link: ArticleLink,
     tickets: list[dict],
     labels: dict[str, dict],
-    limit: int,
-    max_chars: int,
-    boosts_for: Callable[[dict], LearnedBoosts] | None = None,
+    suggest_for: SuggestFor,
+    saved: dict[str, Suggestions] | None = None,
 ) -> dict:
+    """The report's figures for `tickets`; each ticket's suggestions go into `saved` when given."""
     drafter = GroundedDrafter()
-    link = public_link(engine.settings)
     internal_ids: set[str] = set()
     stats: dict[str, dict[str, int]] = {}
     misses: list[dict] = []
@@ -108,11 +156,11 @@ def evaluate(
         label = labels[ticket["external_id"]]
         relevant = set(label["relevant"])
         anchors = set(label.get("anchors", []))
-        messages = [m["body"] for m in ticket["messages"] if m.get("author") == "customer"]
-        suggester = Suggester(engine.retriever, max_chars, boosts=boosts_for(ticket) if boosts_for else None)
         started = time.perf_counter()
-        suggestions = suggester.suggest(ticket["subject"], messages, limit=limit)
+        suggestions = suggest_for(ticket)
         suggest_ms.append((time.perf_counter() - started) * 1000)
+        if saved is not None:
+            saved[ticket["external_id"]] = suggestions
         started = time.perf_counter()
         draft = draft_for(drafter, ticket, suggestions, link)
         draft_ms.append((time.perf_counter() - started) * 1000)
@@ -223,23 +271,42 @@ def main() -> None:
     parser.add_argument(
         "--json", nargs="?", const="-", default=None, metavar="PATH", help="JSON report: to PATH, or stdout alone"
     )
+    parser.add_argument(
+        "--save-suggestions", type=Path, metavar="PATH", help="write each ticket's suggestions (JSON lines) there"
+    )
+    parser.add_argument(
+        "--replay", type=Path, metavar="PATH", help="draft from suggestions saved with --save-suggestions: no search"
+    )
     args = parser.parse_args()
+    if args.replay and (args.learning or args.save_suggestions):
+        parser.error("--replay drafts from saved suggestions: --learning and --save-suggestions need search")
 
     quiet = args.json == "-"
     log = (lambda *a: print(*a, file=sys.stderr)) if quiet else print
-    engine = Engine(Settings.from_env(content_dir=args.content, data_dir=args.data))
-    started = time.perf_counter()
-    log(f"index: {engine.index(show_progress=False).summary()} ({time.perf_counter() - started:.1f} s)")
-    engine.warm_up()
+    settings = Settings.from_env(content_dir=args.content, data_dir=args.data)
     tickets = load_jsonl(args.tickets)
     labels = {row["external_id"]: row for row in load_jsonl(args.labels)}
     report = {"tickets": str(args.tickets), "labels": str(args.labels), "limit": args.limit}
     report["max_chars"] = args.max_chars
-    report |= evaluate(engine, tickets, labels, args.limit, args.max_chars)
-    if args.learning:
-        boosts_for = leave_one_out(tickets, labels, args.max_chars)
-        report["with_learning"] = evaluate(engine, tickets, labels, args.limit, args.max_chars, boosts_for)
-    engine.close()
+    if args.replay:
+        log(f"replaying the suggestions saved in {args.replay} (suggest() latency is the file's read)")
+        report |= evaluate(public_link(settings), tickets, labels, replayed_suggestions(args.replay))
+    else:
+        engine = Engine(settings)
+        started = time.perf_counter()
+        log(f"index: {engine.index(show_progress=False).summary()} ({time.perf_counter() - started:.1f} s)")
+        engine.warm_up()
+        saved: dict[str, Suggestions] = {}
+        live = live_suggestions(engine, args.limit, args.max_chars)
+        report |= evaluate(public_link(settings), tickets, labels, live, saved)
+        if args.save_suggestions:
+            save_suggestions(args.save_suggestions, saved)
+            log(f"suggestions: {args.save_suggestions}")
+        if args.learning:
+            boosts_for = leave_one_out(tickets, labels, args.max_chars)
+            learned = live_suggestions(engine, args.limit, args.max_chars, boosts_for)
+            report["with_learning"] = evaluate(public_link(settings), tickets, labels, learned)
+        engine.close()
     if quiet:
         print(json.dumps(report, ensure_ascii=False, indent=2))
         return
