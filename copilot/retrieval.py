@@ -95,16 +95,12 @@ CROSS_ONLY_FLOORS = {"cross_share": -2.43, "cross_title_share": -0.554}
 # the floors above (the lower of the two: they flag the fewest answerable queries).
 CROSS_DIRECTION_FLOORS = {
     ("en", "ar"): {"cross_share": -1.712, "cross_title_share": -0.396},
-    # Arabic over English, fitted with the title-name exemption below on (the demo's ar>en case):
+    # Arabic over English, fitted with LEVERS["title_names"] on (the demo's ar>en case):
     # chunk floor -2.43 -> -2.07 takes 41% -> 59% of out-of-scope at 3.5% of answerable (without
     # the exemption that floor flags 5.3%). Midway between the nearest out-of-scope (-2.13) and
     # answerable (-2.01) chunk shares under the title floor. Session 7 in bench/RESULTS.md.
     ("ar", "en"): {"cross_share": -2.07, "cross_title_share": -0.554},
 }
-# Questions that type a name one of the index's titles prints (copilot.title_names: "منزل بلس" for
-# Manzil Plus) are about something the help center has an article on: exempt from the cross-lingual
-# floors, whatever their scores (USE cannot read the name across the language gap).
-TITLE_NAMES_EXEMPT = True
 # Another kind of evidence for the same case: how much of the help center sits near the question,
 # not how well its best article matches it (copilot.calibration.title_density: e5 over the article
 # language's titles, as a share of the index's own DensityScale). Abstain also when it is under this
@@ -171,6 +167,9 @@ LEVERS = {
     "field_credit": True,  # Retriever._credit_fields: titles and tags that say what the query says
     "arabic_names": True,  # copilot.product_names: names typed in Arabic script ("اوتلوك") leave the intent too
     "titles_by_intent": True,  # copilot.own_titles.title_query: own titles asked the intent beside the query
+    # copilot.title_names: a question typing a name the index's titles print ("منزل بلس", Manzil Plus) is
+    # about something the help center has an article on: exempt from the cross-lingual floors
+    "title_names": True,
 }
 # The query's own language's titles ranked by e5 alone (copilot.title_vectors, titles in e5's query
 # form) credit the same-language candidates: OWN_TITLE_CREDIT of the best fused score for the first
@@ -1053,7 +1052,7 @@ class Retriever:
         query: str = "",
     ) -> bool:
         """`target`: the language of the articles answering when only another language can (`only_elsewhere`);
-        `query`: what was typed, for the title names it may spell (`title_names` signal, TITLE_NAMES_EXEMPT)."""
+        `query`: what was typed, for the title names it may spell (the `title_names` signal, LEVERS["title_names"])."""
         names = self._title_names.peek() if only_elsewhere and query and signals else None
         found = names.found(query) if names is not None else []
         if found:
@@ -1061,7 +1060,7 @@ class Retriever:
         if self.abstain_floors is None or not signals:
             return False
         if only_elsewhere:
-            if TITLE_NAMES_EXEMPT and signals.get("title_names", 0.0) > 0:
+            if LEVERS["title_names"] and signals.get("title_names", 0.0) > 0:
                 return False
             density_floor = CROSS_DENSITY_FLOORS.get((lang, target))
             if density_floor is not None and signals.get("cross_density_share", density_floor) < density_floor:

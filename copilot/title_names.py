@@ -14,7 +14,10 @@ Pay", "SplitPay"). The help center's own name ("Manzil"), printed in most of its
 the house and not a subject: alone it is no evidence ("وظائف شاغرة في منزل", job vacancies at
 Manzil, has no article), inside a longer name it is part of it. Arabic-script words match a name
 through copilot.transliteration's sound keys, spelled together over up to MAX_SPAN words, since
-customers split or join names as they hear them ("سبليت باي", "منزلبلس").
+customers split or join names as they hear them ("سبليت باي", "منزلبلس"); only long names count
+when spelled so (MIN_SPELLED_KEY): over both dev sets' 347 Arabic questions that rule reads no
+ordinary word as a name, where four consonant sounds already took "الكرتون" (the carton) for
+Cortana. Names typed in Latin letters count whatever their length.
 """
 
 from __future__ import annotations
@@ -26,12 +29,18 @@ from dataclasses import dataclass
 
 from copilot.expansion import fold
 from copilot.product_names import index_names
-from copilot.transliteration import keyed, spelled_names
+from copilot.transliteration import keyed, latin_key, spelled_names
 from kb.arabic import has_arabic, is_dialect_word
 
 # A name printed in more than this share of the articles is the help center's own name.
 HOUSE_SHARE = 0.5
 MAX_SPAN = 3  # words of a query spelling one name: "منزل بلس", "ابل باي", "مايكروسوفت ون درايف"
+# A name spelled in Arabic script must have at least this many consonant sounds (its sound key):
+# shorter keys are shared by ordinary Arabic words ("جوال", phone: Google; "تلقائي", automatic:
+# Outlook; "الكرتون", the carton: Cortana; "اختفى", disappeared: Active). An English-only help
+# center has no Arabic vocabulary to tell them apart (copilot.product_names can ask its Arabic
+# articles), so only long names ("منزل بلس": mnslbls, SharePoint: srbnt) count when spelled so.
+MIN_SPELLED_KEY = 5
 _LATIN = re.compile(r"[A-Za-z][A-Za-z0-9+]*")
 _TOKEN = re.compile(r"\S+")
 _PUNCTUATION = ".,;:!?()\"'،؟؛"
@@ -105,4 +114,4 @@ def title_names(payloads: Iterable[Mapping[str, object]]) -> TitleNames:
             if run and not (len(run) == 1 and run[0] in house):
                 runs.add("".join(run))
             run = []
-    return TitleNames(frozenset(runs), keyed(sorted(runs)))
+    return TitleNames(frozenset(runs), keyed(sorted(r for r in runs if len(latin_key(r)) >= MIN_SPELLED_KEY)))

@@ -194,5 +194,20 @@ def test_an_arabic_question_naming_an_english_only_title_is_exempt_from_the_cros
     assert named.results and named.results[0].id == "manzil-plus-plans" and named.results[0].lang == "en"
     assert named.signals["title_names"] == 1.0 and not named.abstained
     assert "title_names" not in unnamed.signals and unnamed.abstained
-    monkeypatch.setattr(retrieval, "TITLE_NAMES_EXEMPT", False)
+    monkeypatch.setitem(retrieval.LEVERS, "title_names", False)
     assert retriever.search("منزل بلس", lang="ar", categories=["membership"]).abstained
+
+
+def test_short_names_count_only_typed_in_latin_not_spelled_in_arabic_script() -> None:
+    """Short sound keys are shared by ordinary Arabic words ("الكرتون", the carton, sounds like
+    Cortana): an English-only index cannot tell them apart, so only long names count when spelled."""
+    from copilot.title_names import title_names
+
+    rows = [
+        _article("en/cortana", "Cortana reminders", "Ask Cortana. Open Cortana and tell Cortana what."),
+        _article("en/sp", "SharePoint storage", "Your SharePoint site. Buy SharePoint space for SharePoint."),
+    ]
+    names = title_names(rows)
+    assert names.found("الكرتون وصل ناقص قطعة") == []
+    assert names.found("تذكير Cortana ما اشتغل") == ["cortana"]
+    assert names.found("مساحة تخزين شيربوينت خلصت") == ["sharepoint"]
