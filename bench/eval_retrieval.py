@@ -350,6 +350,17 @@ def transfer(cases: list[Case], max_false: float, fusion_grids: bool = True) -> 
                     f"answerable (fitted on {score_on}, {_floors(own_fit)}: {own_hit[oos].mean():.0%} at "
                     f"{own_hit[~oos].mean():.1%})"
                 )
+    for name, case in cross.items():  # the title-name exemption (retrieval.LEVERS["title_names"])
+        named = np.array([s.get("title_names", 0.0) > 0 for lang in case.signals for s in case.signals[lang]])
+        scores, oos = cross_matrix(case, CROSS_SIGNALS["per-index shares"])
+        budget = max_false * (~oos).sum() / max((~oos[~named]).sum(), 1)  # the same count of answerable flagged
+        fit = cross_floors(scores[~named], oos[~named], budget)
+        hit = np.asarray((scores < fit).all(axis=1)) & ~named
+        lines.append(
+            f"title names [{name}]: {named[~oos].sum()} answerable and {named[oos].sum()} out-of-scope questions "
+            f"name a title (exempt); per-index shares fitted with them exempt {_floors(fit)}: flags "
+            f"{hit[oos].mean():.0%} of out-of-scope at {hit[~oos].mean():.1%} of answerable"
+        )
     for case in crossing:
         retriever = case.engine.retriever
         titles = retriever._titles

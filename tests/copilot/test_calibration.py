@@ -1,5 +1,7 @@
 """The lexical floor in the index's own units: measured from its titles, followed by every search."""
 
+from collections.abc import Iterator
+
 import numpy as np
 import pytest
 
@@ -127,3 +129,85 @@ def test_titles_that_are_only_opening_words_do_not_set_the_lexical_scale() -> No
     only_written = lexical_scales(_TitleStore(written), lexical, ("en",))["en"]  # type: ignore[arg-type]
     assert lexical_scales(_TitleStore(written + cut), lexical, ("en",))["en"] == only_written  # type: ignore[arg-type]
     assert lexical_scales(_TitleStore(cut), lexical, ("en",))["en"] == DEFAULT_LEXICAL_SCALE  # type: ignore[arg-type]
+
+
+def _article(key: str, title: str, text: str) -> dict:
+    return {"key": key, "title": title, "text": text}
+
+
+_HOUSE_TEXT = "Shop at Manzil and the Manzil app; Manzil delivers."
+_NAMES = [
+    _article("en/plus", "Manzil Plus plans", "Join Manzil Plus. With Manzil Plus you save; Manzil Plus is yearly."),
+    _article("en/care", "Manzil Care warranty", "Manzil Care covers repairs. Buy Manzil Care with Manzil Care."),
+    _article("en/pay", "Pay with SplitPay", "Split with SplitPay. Use SplitPay at checkout, SplitPay pays."),
+    _article("en/jobs", "Working at Manzil", _HOUSE_TEXT),
+    _article("en/fees", "Delivery fees", _HOUSE_TEXT),
+]
+
+
+def test_title_names_are_runs_of_the_index_names_less_the_house_name_alone() -> None:
+    """Runs of the words the index writes as names, per title; "Manzil", printed in most articles,
+    names the help center itself: inside "Manzil Plus" it belongs to the name, alone it is none."""
+    from copilot.title_names import title_names
+
+    names = title_names(_NAMES)
+    assert names.names == frozenset({"manzilplus", "manzilcare", "splitpay"})
+
+
+def test_a_name_spelled_in_arabic_script_or_typed_in_latin_among_arabic_words_is_found() -> None:
+    from copilot.title_names import title_names
+
+    names = title_names(_NAMES)
+    assert names.found("منزل بلس") == ["manzilplus"]  # two Arabic words spell one name
+    assert names.found("انا عضو منزل بلص وطلبي ناقص") == ["manzilplus"]  # misspelt: ص sounds as s
+    assert names.found("هل منزل كير يغطي الشاشة؟") == ["manzilcare"]
+    assert names.found("الدفع على 4 دفعات SplitPay") == ["splitpay"]
+    assert names.found("وظائف شاغرة في منزل") == []  # the house name alone: no article about it
+    assert names.found("join manzil plus") == []  # an English question: its words are not read as names
+    assert names.found("مواقيت الصلاة في الرياض") == []
+
+
+@pytest.fixture(scope="module")
+def english_plus(tmp_path_factory: pytest.TempPathFactory, embedders: list) -> Iterator[Engine]:
+    """The slice plus an English-only Manzil Plus article (its category has no Arabic article)."""
+    from kb.settings import Settings
+    from tests.conftest import SLICE, copy_slice, indexed_engine
+
+    root = tmp_path_factory.mktemp("title-names")
+    content = copy_slice(root / "content", [*SLICE, "en/membership/manzil-plus-plans.md"])
+    yield from indexed_engine(Settings(content_dir=content, data_dir=root / "data"), embedders)
+
+
+def test_an_arabic_question_naming_an_english_only_title_is_exempt_from_the_cross_lingual_floors(
+    english_plus: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Floors that flag every question answered only in English: the one typing the title's name
+    ("منزل بلس", Manzil Plus) is still answered, the one that names nothing abstains; without the
+    exemption both abstain."""
+    from copilot import retrieval
+
+    retriever = english_plus.retriever
+    strict = {"cross_share": 99.0, "cross_title_share": 99.0}
+    monkeypatch.setitem(retrieval.CROSS_DIRECTION_FLOORS, ("ar", "en"), strict)
+    named = retriever.search("منزل بلس", lang="ar", categories=["membership"])
+    unnamed = retriever.search("وظائف شاغرة في منزل", lang="ar", categories=["membership"])
+    assert named.results and named.results[0].id == "manzil-plus-plans" and named.results[0].lang == "en"
+    assert named.signals["title_names"] == 1.0 and not named.abstained
+    assert "title_names" not in unnamed.signals and unnamed.abstained
+    monkeypatch.setitem(retrieval.LEVERS, "title_names", False)
+    assert retriever.search("منزل بلس", lang="ar", categories=["membership"]).abstained
+
+
+def test_short_names_count_only_typed_in_latin_not_spelled_in_arabic_script() -> None:
+    """Short sound keys are shared by ordinary Arabic words ("الكرتون", the carton, sounds like
+    Cortana): an English-only index cannot tell them apart, so only long names count when spelled."""
+    from copilot.title_names import title_names
+
+    rows = [
+        _article("en/cortana", "Cortana reminders", "Ask Cortana. Open Cortana and tell Cortana what."),
+        _article("en/sp", "SharePoint storage", "Your SharePoint site. Buy SharePoint space for SharePoint."),
+    ]
+    names = title_names(rows)
+    assert names.found("الكرتون وصل ناقص قطعة") == []
+    assert names.found("تذكير Cortana ما اشتغل") == ["cortana"]
+    assert names.found("مساحة تخزين شيربوينت خلصت") == ["sharepoint"]
