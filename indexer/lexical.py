@@ -18,7 +18,7 @@ from kb.arabic import light_stem
 
 # The analyzer's version is part of the vector's name: changing how text becomes terms changes the
 # name, and a store whose index has another name rebuilds (embeddings come from the cache).
-SPARSE_VECTOR = "lexical-v2"
+SPARSE_VECTOR = "lexical-v3"
 _SNOWBALL = {"en": "english", "ar": "arabic", "fr": "french", "es": "spanish", "de": "german", "tr": "turkish"}
 # Chunks are short (a few hundred characters), BM25's length normalisation should know that.
 _AVG_TOKENS = 60.0

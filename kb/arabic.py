@@ -27,7 +27,7 @@ def normalize_arabic(text: str) -> str:
     return text.translate(_DIGITS).translate(_PUNCT)
 
 
-_CONJ_BEFORE_ARTICLE = ("وال", "فال", "وبال", "فبال", "وكال", "ولل", "فلل")
+_CONJ_BEFORE_ARTICLE = ("وال", "فال", "وبال", "فبال", "وكال", "ولل", "فلل", "ولال", "فلال")
 _ARTICLE = ("بال", "كال", "ال", "لل")
 _TOKEN = re.compile(r"\w+|\W+")
 
@@ -37,13 +37,25 @@ def strip_prefixes(word: str) -> str:
 
     Only prefixes that cannot begin a stem are taken: و/ف before ال (والاسترجاع), then ال/بال/كال/لل
     when at least three letters remain. "وصل" and "فلوس" keep their first letter.
+
+    A word whose own first letters are hamza-alef + lam ("إلغاء", "إلكتروني", "ألوان") reads like
+    an article once the hamza is folded, so the bare word loses "ال" ("غاء"). Customers type it
+    bare and without hamza ("الغاء"), so that fold stays, and the word after an article or the
+    preposition ل must fold the same: "الإلغاء", "بالإلغاء", "للإلغاء" and "لإلغاء" all give "غاء".
     """
     if word.startswith(_CONJ_BEFORE_ARTICLE) and len(word) >= 5:
         word = word[1:]
+    if word.startswith("لال") and len(word) >= 5:  # ل before a word that starts with ال: "لإلغاء"
+        word = word[1:]
     for prefix in _ARTICLE:
         if word.startswith(prefix) and len(word) - len(prefix) >= 3:
-            return word[len(prefix) :]
+            return _strip_own_alef_lam(word[len(prefix) :])
     return word
+
+
+def _strip_own_alef_lam(stem: str) -> str:
+    """The stem as its bare form folds: "الغاء" (from "الإلغاء") loses ال like bare "إلغاء" does."""
+    return stem[2:] if stem.startswith("ال") and len(stem) >= 5 else stem
 
 
 def light_stem(text: str) -> str:
