@@ -46,7 +46,7 @@ from copilot.product_names import index_names, intent_part, intent_sources
 from copilot.query_vectors import BatchingQueryEmbedder, unit
 from copilot.term_table import PAYLOAD_FIELDS, LiveTermTable
 from copilot.title_evidence import opening_keys
-from copilot.title_lead import credit_lead, title_lead
+from copilot.title_lead import best_lead, credit_lead, title_lead
 from copilot.title_vectors import TitleMatrix, TitleVectors
 from copilot.tuning import SearchTuning
 from indexer.embedders import Embedder
@@ -186,11 +186,11 @@ TITLE_RANKINGS = {"title_e5": 0.2, "headings": 0.25}
 # (copilot.title_lead): this share of the best fused score, full at a lead of TITLE_LEAD_FULL
 # standard deviations of the query's title cosines. Per direction (query language, article
 # language), like CROSS_DIRECTION_FLOORS: English over Arabic-only, MRR@10 demo 0.708 -> 0.734,
-# m365 0.743 -> 0.747 (bench/lever_ablation.py --levers title_lead; abstention and every other case
-# unchanged); every point of weight 0.4-0.8 x full 1.0-2.0 gained on both (demo +0.011..+0.026, m365
-# +0.002..+0.011), and on the regression slices (tests/copilot/test_retrieval_quality.py) m365 0.759
-# -> 0.765, demo 0.711 -> 0.731. Arabic over English-only gets none: the same credit moved it
-# -0.014..+0.010 (bench/RESULTS.md "Session 7, enar2").
+# m365 0.742 -> 0.766 (its framing slice 0.567 -> 0.665: the larger lead of the question and its
+# intent counts; the whole question's alone gave 0.747), bench/lever_ablation.py --levers title_lead,
+# abstention and every other case unchanged. With the whole question's lead, every point of weight
+# 0.4-0.8 x full 1.0-2.0 gained on both (demo +0.011..+0.026, m365 +0.002..+0.011). Arabic over
+# English-only gets none: the same credit moved it -0.014..+0.010 (bench/RESULTS.md "Session 7, enar2").
 TITLE_LEAD = {("en", "ar"): 0.6}
 TITLE_LEAD_FULL = 1.5
 LEXICAL = "lexical"  # the sparse source's name in weights, signals and `only`
@@ -909,7 +909,7 @@ class Retriever:
             untranslated = self._credit_fields(untranslated, bridge_terms, FIELD_CREDIT * cross.best_fused)
         untranslated = self._credit_titles(untranslated, vectors.get(cross.embedder), plan.others, signals)
         untranslated = self._credit_more_titles(untranslated, vectors, plan.others)
-        untranslated = self._credit_title_lead(untranslated, vectors.get("use"), plan.lang, cross.best_fused)
+        untranslated = self._credit_title_lead(untranslated, plan, vectors, cross.best_fused)
         raw_other = answers.cross_top
         best_here = signals.get(f"{cross.embedder}_top", 0.0)
         best_there = raw_other[0].score if raw_other else 0.0
@@ -982,18 +982,20 @@ class Retriever:
         return ranked
 
     def _credit_title_lead(
-        self, ranked: list[Hit], query: np.ndarray | None, lang: str, best_fused: float
+        self, ranked: list[Hit], plan: QueryPlan, vectors: dict[str, np.ndarray], best_fused: float
     ) -> list[Hit]:
         """The other-language candidates with the best USE title's article credited by its lead over
-        the second title (copilot.title_lead), in the directions TITLE_LEAD names."""
+        the second title (copilot.title_lead), in the directions TITLE_LEAD names; the question is
+        asked whole and without its product names (its intent), and the larger lead counts."""
         matrix = self._titles.peek() if self._titles is not None and LEVERS["title_lead"] else None
-        if matrix is None or query is None or not ranked:
+        if matrix is None or "use" not in vectors or not ranked:
             return ranked
         target = str(ranked[0].payload.get("lang", ""))
-        weight = TITLE_LEAD.get((lang, target), 0.0)
+        weight = TITLE_LEAD.get((plan.lang, target), 0.0)
         if weight <= 0:
             return ranked
-        lead = title_lead(matrix.scores(unit(query), (target,)))
+        asked = [vectors["use"], self._intent_vectors(plan, vectors).get("use")]
+        lead = best_lead(title_lead(matrix.scores(unit(query), (target,))) for query in asked if query is not None)
         return credit_lead(ranked, lead, weight * best_fused, TITLE_LEAD_FULL)
 
     def _credit_title_rank(

@@ -17,7 +17,7 @@ titles are matters), full at `full_lead` and nothing when two titles tie.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from indexer.stores.base import Hit
@@ -43,6 +43,12 @@ def title_lead(scores: dict[str, float]) -> TitleLead | None:
         return None
     first, second = sorted(scores.items(), key=lambda item: -item[1])[:2]
     return TitleLead(first[0], (first[1] - second[1]) / spread)
+
+
+def best_lead(leads: Iterable[TitleLead | None]) -> TitleLead | None:
+    """The lead that stands out most among several askings of the same question (the whole query,
+    and the query without its product names), or None when none leads."""
+    return max((lead for lead in leads if lead is not None), key=lambda lead: lead.lead, default=None)
 
 
 def credit_lead(ranked: Sequence[Hit], lead: TitleLead | None, credit: float, full_lead: float) -> list[Hit]:

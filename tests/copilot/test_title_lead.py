@@ -14,7 +14,7 @@ import pytest
 
 from copilot import retrieval
 from copilot.engine import Engine
-from copilot.title_lead import credit_lead, title_lead
+from copilot.title_lead import TitleLead, best_lead, credit_lead, title_lead
 from indexer.embedders import Embedder
 from indexer.stores.base import Hit
 from kb.settings import Settings
@@ -66,6 +66,16 @@ def test_nothing_moves_without_a_lead_a_credit_or_the_article_among_the_candidat
     assert credit_lead(ranked, lead, credit=0.0, full_lead=1.5) == ranked
     elsewhere = title_lead({"missing": 0.9, "hub": 0.3, "x": 0.0})
     assert credit_lead(ranked, elsewhere, credit=0.2, full_lead=1.5) == ranked
+
+
+def test_the_larger_lead_of_the_question_and_its_intent_counts() -> None:
+    """A question naming a product is asked whole and without the name: the product's pages tie on
+    the whole question, the task's own title stands out on the intent."""
+    whole = TitleLead("ar/teams-overview", 0.2)
+    intent = TitleLead("ar/renew-your-subscription", 1.8)
+    assert best_lead([whole, intent]) == intent
+    assert best_lead([whole, None]) == whole
+    assert best_lead([None, None]) is None
 
 
 @pytest.fixture(scope="module")
