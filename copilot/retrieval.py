@@ -46,6 +46,7 @@ from copilot.product_names import index_names, intent_part, intent_sources
 from copilot.query_vectors import BatchingQueryEmbedder, unit
 from copilot.term_table import PAYLOAD_FIELDS, LiveTermTable
 from copilot.title_evidence import opening_keys
+from copilot.title_lead import best_lead, credit_lead, title_lead
 from copilot.title_names import title_names
 from copilot.title_vectors import TitleMatrix, TitleVectors
 from copilot.tuning import SearchTuning
@@ -170,6 +171,7 @@ LEVERS = {
     # copilot.title_names: a question typing a name the index's titles print ("منزل بلس", Manzil Plus) is
     # about something the help center has an article on: exempt from the cross-lingual floors
     "title_names": True,
+    "title_lead": True,  # copilot.title_lead: the fallback's best USE title credited by its lead (TITLE_LEAD)
 }
 # The query's own language's titles ranked by e5 alone (copilot.title_vectors, titles in e5's query
 # form) credit the same-language candidates: OWN_TITLE_CREDIT of the best fused score for the first
@@ -191,6 +193,17 @@ TITLE_WEIGHT = 0.5
 # 0.25: 0.799 / 0.777, 0.807 / 0.773; e5 0.5 alone 0.811 / 0.770 and headings 0.5 0.788 / 0.770 cost
 # m365). Fitted on both domains together, on a 12-point grid.
 TITLE_RANKINGS = {"title_e5": 0.2, "headings": 0.25}
+# The other language's best USE title credits its article by how far it leads the second title
+# (copilot.title_lead): this share of the best fused score, full at a lead of TITLE_LEAD_FULL
+# standard deviations of the query's title cosines. Per direction (query language, article
+# language), like CROSS_DIRECTION_FLOORS: English over Arabic-only, MRR@10 demo 0.708 -> 0.734,
+# m365 0.742 -> 0.766 (its framing slice 0.567 -> 0.665: the larger lead of the question and its
+# intent counts; the whole question's alone gave 0.747), bench/lever_ablation.py --levers title_lead,
+# abstention and every other case unchanged. With the whole question's lead, every point of weight
+# 0.4-0.8 x full 1.0-2.0 gained on both (demo +0.011..+0.026, m365 +0.002..+0.011). Arabic over
+# English-only gets none: the same credit moved it -0.014..+0.010 (bench/RESULTS.md "Session 7, enar2").
+TITLE_LEAD = {("en", "ar"): 0.6}
+TITLE_LEAD_FULL = 1.5
 LEXICAL = "lexical"  # the sparse source's name in weights, signals and `only`
 LEXICAL_TOP = "lexical_top"  # the raw BM25 top score: its scale is the corpus's, see lexical_share
 Register = Literal["plain", "dialect", "mixed"]
@@ -911,6 +924,7 @@ class Retriever:
             untranslated = self._credit_fields(untranslated, bridge_terms, FIELD_CREDIT * cross.best_fused)
         untranslated = self._credit_titles(untranslated, vectors.get(cross.embedder), plan.others, signals)
         untranslated = self._credit_more_titles(untranslated, vectors, plan.others)
+        untranslated = self._credit_title_lead(untranslated, plan, vectors, cross.best_fused)
         raw_other = answers.cross_top
         best_here = signals.get(f"{cross.embedder}_top", 0.0)
         best_there = raw_other[0].score if raw_other else 0.0
@@ -981,6 +995,23 @@ class Retriever:
                 continue
             ranked = self._credit_title_rank(ranked, matrix, query, langs, TITLE_RANKINGS[name])[0]
         return ranked
+
+    def _credit_title_lead(
+        self, ranked: list[Hit], plan: QueryPlan, vectors: dict[str, np.ndarray], best_fused: float
+    ) -> list[Hit]:
+        """The other-language candidates with the best USE title's article credited by its lead over
+        the second title (copilot.title_lead), in the directions TITLE_LEAD names; the question is
+        asked whole and without its product names (its intent), and the larger lead counts."""
+        matrix = self._titles.peek() if self._titles is not None and LEVERS["title_lead"] else None
+        if matrix is None or "use" not in vectors or not ranked:
+            return ranked
+        target = str(ranked[0].payload.get("lang", ""))
+        weight = TITLE_LEAD.get((plan.lang, target), 0.0)
+        if weight <= 0:
+            return ranked
+        asked = [vectors["use"], self._intent_vectors(plan, vectors).get("use")]
+        lead = best_lead(title_lead(matrix.scores(unit(query), (target,))) for query in asked if query is not None)
+        return credit_lead(ranked, lead, weight * best_fused, TITLE_LEAD_FULL)
 
     def _credit_title_rank(
         self,
