@@ -169,7 +169,7 @@ LEVERS = {
 # 0.884, demo EN 0.928 =; RRF k 10 or credit by cosine cost English (bench/RESULTS.md "Session 5, m365ar").
 # latin_terms (copilot.latin_terms, "admin" in an Arabic query searches المسؤول): demo AR 0.881 -> 0.884, m365 =.
 # verbal_nouns (copilot.verbal_nouns, "اضيف" searches the index's "إضافة" at weight 1.0, ranking only):
-# m365 AR 0.818 -> 0.825, demo AR 0.879 -> 0.887 (weight 0.5 / 0.7: 0.820 / 0.820 and 0.884 / 0.885).
+# m365 AR 0.818 -> 0.825, demo AR 0.879 -> 0.889 (weight 0.7: 0.820 / 0.885; bench/RESULTS.md "Session 7, m365ar2").
 OWN_TITLE_CREDIT = 0.4
 OWN_TITLE_K = 60
 HUB_PENALTY = 0.3
