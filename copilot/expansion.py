@@ -33,7 +33,8 @@ from rapidfuzz.distance import Levenshtein
 
 from copilot.index_view import FromIndex
 from copilot.transliteration import MIN_STRICT_KEY, latin_key, spelled_names
-from copilot.vocabulary_variants import WordFamilies
+from copilot.verbal_nouns import verbal_nouns
+from copilot.vocabulary_variants import COMMON_SHARE, COMMON_WORDS, WordFamilies
 from kb.arabic import has_arabic, is_dialect_word, light_stem
 
 _WORD = re.compile(r"\w+")
@@ -212,6 +213,14 @@ class Vocabulary:
             return []
         families = self._words.get().families
         return families.variants([w for w in fold(query) if not is_dialect_word(w)]) if families else []
+
+    def verbal_nouns(self, query: str, lang: str) -> list[str]:
+        """Index words that are the verbal nouns of the query's verbs ("اضيف": إضافة), copilot.verbal_nouns."""
+        if lang != "ar" or not has_arabic(query):
+            return []
+        words, known = self._words.get().by_lang.get(lang, ([], frozenset()))
+        common = frozenset(words[: min(COMMON_WORDS, len(words) // COMMON_SHARE)])
+        return verbal_nouns(query, known, common, fold)
 
     def shared_words(self, query: str, lang: str, target: str) -> list[str]:
         """Typed words, in another script than `target`'s usual one, that `target`'s articles use.

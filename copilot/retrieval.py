@@ -137,6 +137,7 @@ EXPANSION_WEIGHTS = {
     "transliterations": 0.7,
     "loanwords": 0.7,
     "variants": 0.5,
+    "verbal_nouns": 1.0,
 }
 # Levers of the vocabulary layer, switchable so bench/eval_retrieval.py --levers measures each on
 # both dev domains. transliteration (copilot.transliteration): m365 Arabic MRR@10 0.736 -> 0.752,
@@ -172,6 +173,7 @@ LEVERS = {
     # about something the help center has an article on: exempt from the cross-lingual floors
     "title_names": True,
     "title_lead": True,  # copilot.title_lead: the fallback's best USE title credited by its lead (TITLE_LEAD)
+    "verbal_nouns": True,  # copilot.verbal_nouns: "اضيف" also searches the index's "إضافة"
 }
 # The query's own language's titles ranked by e5 alone (copilot.title_vectors, titles in e5's query
 # form) credit the same-language candidates: OWN_TITLE_CREDIT of the best fused score for the first
@@ -179,6 +181,8 @@ LEVERS = {
 # articles are close). bench/lever_ablation.py, off -> on: m365 AR 0.817 -> 0.832, demo AR 0.886 ->
 # 0.884, demo EN 0.928 =; RRF k 10 or credit by cosine cost English (bench/RESULTS.md "Session 5, m365ar").
 # latin_terms (copilot.latin_terms, "admin" in an Arabic query searches المسؤول): demo AR 0.881 -> 0.884, m365 =.
+# verbal_nouns (copilot.verbal_nouns, "اضيف" searches the index's "إضافة" at weight 1.0, ranking only):
+# m365 AR 0.818 -> 0.825, demo AR 0.879 -> 0.889 (weight 0.7: 0.820 / 0.885; bench/RESULTS.md "Session 7, m365ar2").
 OWN_TITLE_CREDIT = 0.4
 OWN_TITLE_K = 60
 HUB_PENALTY = 0.3
@@ -358,6 +362,7 @@ class Expansion:
     translations: tuple[tuple[str, str], ...] = ()  # (language, the mined term table's word for a typed one)
     loanwords: tuple[str, ...] = ()  # English words typed in Arabic script, as English and as MSA
     variants: tuple[str, ...] = ()  # index words of the same Arabic root as the query's ("اغير": تغيير)
+    verbal_nouns: tuple[str, ...] = ()  # the index's verbal nouns of the query's verbs ("اضيف": إضافة)
 
     def lexical_parts(self, query: str, ranking: bool = True) -> list[tuple[str, float]]:
         """What the lexical side searches for, each part with its weight against the typed words.
@@ -365,6 +370,8 @@ class Expansion:
         Word families rank but are no evidence that an answer exists (`ranking=False`, for the
         abstention signals): a root brings words of other meanings, and out-of-scope queries
         found title words through them (m365: 87% of out-of-scope Arabic flagged without, 67% with).
+        Verbal nouns neither: a form I verb reads as form II's noun too ("تعلم": تعليم), and as
+        evidence they let one more m365 out-of-scope question through (87% -> 80%).
         """
         return [
             (query, 1.0),
@@ -374,6 +381,7 @@ class Expansion:
             (" ".join(self.transliterations), EXPANSION_WEIGHTS["transliterations"]),
             (" ".join(self.loanwords), EXPANSION_WEIGHTS["loanwords"]),
             (" ".join(self.variants) if ranking else "", EXPANSION_WEIGHTS["variants"]),
+            (" ".join(self.verbal_nouns) if ranking else "", EXPANSION_WEIGHTS["verbal_nouns"]),
         ]
 
     def cross_lingual_terms(self, query: str, target: str) -> str:
@@ -605,6 +613,7 @@ class Retriever:
         if LEVERS["latin_terms"] and lang == "ar":  # "admin" typed in an Arabic query: المسؤول
             loans += [t for t in latin_terms(query) if t not in loans]
         family = vocabulary.variants(" ".join([query, *msa_words]), lang) if LEVERS["variants"] else []
+        nouns = vocabulary.verbal_nouns(query, lang) if LEVERS["verbal_nouns"] else []
         return Expansion(
             msa_text,
             tuple(msa_words),
@@ -615,6 +624,7 @@ class Retriever:
             translated,
             tuple(loans),
             tuple(family),
+            tuple(nouns),
         )
 
     def _translations(self, text: str, lang: str) -> tuple[tuple[str, str], ...]:
@@ -694,7 +704,8 @@ class Retriever:
         vectors, degraded = self._embed(plan, timings)
         sparse, typed = self._lexical_vectors(plan)
         # The lexical evidence for abstaining leaves out the ranking-only expansions (Expansion.lexical_parts).
-        evidence = self._lexical_vectors(plan, ranking=False)[0] if sparse and plan.expansion.variants else sparse
+        ranking_only = plan.expansion.variants or plan.expansion.verbal_nouns
+        evidence = self._lexical_vectors(plan, ranking=False)[0] if sparse and ranking_only else sparse
         sources = self._sources(plan, vectors, sparse)
         if not sources:
             return SearchResult(
