@@ -41,7 +41,7 @@ from copilot.drafts import (
     customer_passages,
     section_text,
 )
-from copilot.reply_wording import acknowledgement
+from copilot.reply_wording import acknowledgement, without_contact_advice
 from copilot.retrieval import SearchHit
 from copilot.section_choice import choose_sections
 from kb.settings import Settings
@@ -242,6 +242,10 @@ class CitingModelDrafter:
             # The grounded drafter's rules found an answering section (it abstains otherwise): the
             # agent gets that draft rather than nothing, with the model's view as the reason.
             raise DrafterError("the model found no answer in the passages")
+        advised = without_contact_advice(reply)
+        if _CITATION.search(reply) and not _CITATION.search(advised):
+            raise DrafterError("the reply tells the customer to contact support")
+        reply = advised  # this reply is support: its "contact us" sentences go, as the grounded draft's do
         cited = [int(n) for n in _CITATION.findall(reply)]
         if not cited:
             raise DrafterError("the reply cites no passage")

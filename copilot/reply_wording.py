@@ -21,8 +21,8 @@ _SENTENCE_SPLIT = re.compile(r"(?<=[.!?؟])\s+")
 _STEP = re.compile(r"^(\d+)\.\s+")
 # Sentences telling the reader to get in touch with support, in both languages.
 _CONTACT_SUPPORT = re.compile(
-    r"\b(?:contact (?:us|our|customer|manzil|support|the support)|chat with us|call us|message us|email us|write to us|"
-    r"get in touch|reach (?:out to )?us|our (?:support|customer care|customer service) team)\b"
+    r"\b(?:contact(?:ing)? (?:us|our|customer|manzil|support|the support)|chat with us|call us|message us|"
+    r"email us|write to us|get in touch|reach (?:out to )?us|our (?:support|customer care|customer service) team)\b"
     r"|تواصل معنا|تواصل مع (?:خدمة|فريق|منزل)|تواصلوا معنا|اتصل بنا|راسلنا|كلمنا|تحدث معنا|"
     r"عبر (?:المحادثة|الدردشة|نموذج التواصل)",
     re.IGNORECASE,
@@ -79,12 +79,23 @@ def reply_section(text: str) -> str:
             sentences = sentences[2:]  # "No." and the claim it introduces; the explanation stays
         elif index <= 1 and _BARE_ANSWER.match(sentences[0]) and len(sentences) == 2:
             sentences = sentences[1:]
-        kept = [s for s in sentences if not _CONTACT_SUPPORT.search(s)]
-        line = " ".join(kept).strip()
+        line = _without_contact_sentences(sentences)
         if not line or _STEP.fullmatch(line + " "):
             continue
         lines.append(line)
     return "\n".join(_renumber(lines))
+
+
+def without_contact_advice(text: str) -> str:
+    """The text without its sentences telling the reader to contact support, line by line (a
+    model-written reply says it too: "You can get a refund by contacting Manzil directly [1]");
+    lines left empty are dropped."""
+    lines = (_without_contact_sentences(_SENTENCE_SPLIT.split(line)) for line in text.split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def _without_contact_sentences(sentences: Sequence[str]) -> str:
+    return " ".join(s for s in sentences if not _CONTACT_SUPPORT.search(s)).strip()
 
 
 def _renumber(lines: list[str]) -> list[str]:

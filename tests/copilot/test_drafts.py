@@ -14,7 +14,7 @@ from copilot.drafts import (
     section_text,
 )
 from copilot.engine import Engine
-from copilot.reply_wording import acknowledgement, reply_section
+from copilot.reply_wording import acknowledgement, reply_section, without_contact_advice
 from copilot.retrieval import SearchHit
 from copilot.section_choice import (
     _heading_phrases,
@@ -648,3 +648,9 @@ def test_a_section_whose_heading_says_the_tickets_words_in_order_is_named_after_
         " المندوب؟"
     )
     assert choose_sections(ticket, [CANCEL_SHIPPED_AR, CANCEL_RETURN_AR]).sections[0] == CANCEL_RETURN_AR
+
+
+def test_contact_advice_goes_sentence_by_sentence_and_line_by_line() -> None:
+    text = "Refunds take 5 days. Contact us via chat.\nتواصل معنا عبر المحادثة.\n"
+    text += "1. Open Orders. Then contacting Manzil helps."
+    assert without_contact_advice(text) == "Refunds take 5 days.\n1. Open Orders."

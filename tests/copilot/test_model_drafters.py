@@ -419,3 +419,20 @@ def test_prompt_is_system_then_user() -> None:
     assert messages[1]["content"].startswith("The customer wrote: ") and messages[2]["content"].startswith("You can")
     # Abstaining is the grounded rules' call, made before the model is asked: no way out is offered.
     assert "NO_ANSWER" not in json.dumps(messages)
+
+
+def test_a_model_telling_the_customer_to_contact_support_loses_that_sentence(stub: Stub) -> None:
+    """The reply is support: "contact us" is a brush-off there (issue #17), from the model as from an article."""
+    stub.script("Refunds take 5-10 business days [1]. You can get it faster by contacting Manzil directly [1].")
+    draft = drafter_for(stub).draft("en", "Priya", [PUBLIC], False, link=LINK)
+    assert draft.drafter == "openai-compatible"
+    assert draft.text.startswith("Hi Priya,\n\nRefunds take 5-10 business days [1].\n\n[1] More details")
+    assert "contacting" not in draft.text
+
+
+def test_a_model_reply_that_only_says_contact_support_falls_back(stub: Stub) -> None:
+    stub.script("Please contact our support team about your refund [1].")
+    draft = drafter_for(stub).draft("en", "Priya", [PUBLIC], False, link=LINK)
+    assert draft.fallback_from == "openai-compatible"
+    assert draft.detail == "the reply tells the customer to contact support"
+    assert draft.text.startswith("Hi Priya,\n\nRefunds take 5-10 business days.")
