@@ -125,3 +125,10 @@ def test_an_internal_translation_does_not_hide_the_public_article_from_its_langu
     agent = engine.retriever.search(query, lang="ar", audience="agent").results
     assert (agent[0].lang, agent[0].id, agent[0].locale_fallback) == ("ar", "apple-pay", False)
     assert not any(hit.id == "apple-pay" and hit.locale_fallback for hit in agent)
+
+
+def test_a_tickets_text_is_searched_without_verbal_nouns(indexed: Engine) -> None:
+    """Typed queries read their verbs as the index's verbal nouns; a ticket's story does not (Retriever._expansion)."""
+    query = "كيف اقسط المبلغ"
+    assert indexed.retriever.plan(query, lang="ar").expansion.verbal_nouns  # the index's "تقسيط"
+    assert indexed.retriever.plan(query, lang="ar", ticket=True).expansion.verbal_nouns == ()
