@@ -41,6 +41,7 @@ from copilot.hub_articles import demote_hubs, hub_shares
 from copilot.index_view import FromIndex, IndexSnapshot
 from copilot.latin_terms import latin_terms
 from copilot.loanwords import loanword_terms
+from copilot.name_families import FAMILY_NAME_WEIGHT, family_names, framing_families, weighed
 from copilot.own_titles import title_query, titles_asked, written_titles
 from copilot.product_names import index_names, intent_part, intent_sources
 from copilot.query_vectors import BatchingQueryEmbedder, unit
@@ -159,6 +160,7 @@ LEVERS = {
     "field_credit": True,  # Retriever._credit_fields: titles and tags that say what the query says
     "arabic_names": True,  # copilot.product_names: names typed in Arabic script ("اوتلوك") leave the intent too
     "titles_by_intent": True,  # copilot.own_titles.title_query: own titles asked the intent beside the query
+    "family_names": True,  # copilot.name_families: a framed query's product-family names weigh less in BM25
     "cross_titles_by_intent": True,  # copilot.own_titles.titles_asked: the fallback's titles asked it too
 }
 # The query's own language's titles ranked by e5 alone (copilot.title_vectors, titles in e5's query
@@ -532,6 +534,11 @@ class Retriever:
         self._names = FromIndex(
             store.version, lambda: index_names(snapshot.payloads(("title", "text"))), background=True
         )
+        self._families = FromIndex(  # the names that frame a request (copilot.name_families)
+            store.version,
+            lambda: family_names(snapshot.payloads(("article_id", "key", "title", "text"))),
+            background=True,
+        )
 
     def refresh_views(self) -> None:
         """Start rebuilding, in the background, what ranking derives from the index (title and heading
@@ -548,7 +555,7 @@ class Retriever:
     def _views(self) -> list[FromIndex[Any] | TitleVectors]:
         """What ranking derives from the index and builds in the background."""
         views: list[FromIndex[Any] | TitleVectors | None] = [self._titles, *self._more_titles.values()]
-        views += [self._cross_scales, self._density_scales, self._hubs, self._names]
+        views += [self._cross_scales, self._density_scales, self._hubs, self._names, self._families]
         views += self.vocabulary.views() if self.vocabulary is not None else []
         return [view for view in views if view is not None]
 
@@ -669,7 +676,14 @@ class Retriever:
         sparse, typed = self._lexical_vectors(plan)
         # The lexical evidence for abstaining leaves out the ranking-only expansions (Expansion.lexical_parts).
         evidence = self._lexical_vectors(plan, ranking=False)[0] if sparse and plan.expansion.variants else sparse
-        sources = self._sources(plan, vectors, sparse)
+        intent_text = self._intent_text(plan) if vectors else None
+        ranking = sparse
+        if sparse and intent_text is not None and LEVERS["family_names"]:
+            families = framing_families(plan.expansion.msa, intent_text, self._families.get())
+            if families:
+                frame = frozenset(self.lexical.encode_query(" ".join(families), plan.lang).indices)
+                ranking = weighed(sparse, frame, FAMILY_NAME_WEIGHT)
+        sources = self._sources(plan, vectors, ranking)
         if not sources:
             return SearchResult(
                 plan.query,
@@ -683,7 +697,7 @@ class Retriever:
                 fallback_reason="no_searchable_terms",
             )
         mode: Mode = "hybrid" if vectors and sparse else ("dense" if vectors else "lexical")
-        intent = self._intent_vectors(plan, vectors)
+        intent = self._intent_vectors(plan, vectors, intent_text)
         batch = self._batch(plan, sources, vectors, evidence, intent)
         answers = self._ask_store(batch, timings)
 
@@ -850,13 +864,18 @@ class Retriever:
         best = sum(source.weight for source in cross_sources) / (self.rrf_k + 1)
         return _Batch(ranking, evidence, _CrossQueries(fused, top, cross, bridges, best))
 
-    def _intent_vectors(self, plan: QueryPlan, vectors: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """The dense vectors of the query without its product names (copilot.product_names), if it names any."""
-        if not LEVERS["framing"] or plan.evaluating or plan.ticket or not vectors:
-            return {}
+    def _intent_text(self, plan: QueryPlan) -> str | None:
+        """The query without its product names (copilot.product_names), if it names any."""
+        if not LEVERS["framing"] or plan.evaluating or plan.ticket:
+            return None
         known = self.vocabulary.known(plan.lang) if LEVERS["arabic_names"] and self.vocabulary else frozenset()
-        intent = intent_part(plan.expansion.msa, self._names.get(), known)
-        if intent is None:
+        return intent_part(plan.expansion.msa, self._names.get(), known)
+
+    def _intent_vectors(
+        self, plan: QueryPlan, vectors: dict[str, np.ndarray], intent: str | None
+    ) -> dict[str, np.ndarray]:
+        """The dense vectors of the query's intent (`_intent_text`), if it names a product."""
+        if not vectors or intent is None:
             return {}
         try:
             return {name: vector for name, vector in self.query_vectors(intent).items() if name in vectors}
