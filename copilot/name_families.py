@@ -12,7 +12,8 @@ demo: Apple and SplitPay one article each, Manzil 6 and Plus 3).
 
 Such a family name in a framed query (copilot.product_names.intent_part left it out of the intent)
 weighs less in the BM25 query (retrieval lever family_names): its rare terms otherwise pull the
-family's pages up however little they say about the request. A one-title name keeps its weight.
+family's pages up however little they say about the request. And the intent's dense rankings weigh
+more (lever family_intent). A query whose names are all one-title names is ranked as before.
 """
 
 from __future__ import annotations
@@ -61,3 +62,12 @@ def weighed(vector: SparseVector, terms: frozenset[int], weight: float) -> Spars
     """`vector` with the values of `terms` times `weight`."""
     values = tuple(v * weight if i in terms else v for i, v in zip(vector.indices, vector.values, strict=True))
     return SparseVector(vector.indices, values)
+
+
+# A query framed by a family name ranks its intent (copilot.product_names.intent_sources, INTENT_WEIGHT
+# of each model's weight) this many times as much, in the query's language and in the missing-translation
+# fallback. A/B as above, with the BM25 weight: m365 Arabic framing slice 0.710 -> 1.5: 0.716, 2.0:
+# 0.722, 3.0: 0.722; English over Arabic-only 0.605 -> 0.644, 0.644, 0.647; the rest of both and the
+# demo unchanged at each. Raising INTENT_WEIGHT itself to 2.0 for every named product cost the rest of
+# both domains (bench/RESULTS.md, session 5): a name with one page is the subject, not the frame.
+FAMILY_INTENT_SCALE = 2.0

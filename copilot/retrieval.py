@@ -41,7 +41,7 @@ from copilot.hub_articles import demote_hubs, hub_shares
 from copilot.index_view import FromIndex, IndexSnapshot
 from copilot.latin_terms import latin_terms
 from copilot.loanwords import loanword_terms
-from copilot.name_families import FAMILY_NAME_WEIGHT, family_names, framing_families, weighed
+from copilot.name_families import FAMILY_INTENT_SCALE, FAMILY_NAME_WEIGHT, family_names, framing_families, weighed
 from copilot.own_titles import title_query, titles_asked, written_titles
 from copilot.product_names import index_names, intent_part, intent_sources
 from copilot.query_vectors import BatchingQueryEmbedder, unit
@@ -160,6 +160,7 @@ LEVERS = {
     "field_credit": True,  # Retriever._credit_fields: titles and tags that say what the query says
     "arabic_names": True,  # copilot.product_names: names typed in Arabic script ("اوتلوك") leave the intent too
     "titles_by_intent": True,  # copilot.own_titles.title_query: own titles asked the intent beside the query
+    "family_intent": True,  # copilot.name_families: a query framed by a product family ranks its intent more
     "family_names": True,  # copilot.name_families: a framed query's product-family names weigh less in BM25
     "cross_titles_by_intent": True,  # copilot.own_titles.titles_asked: the fallback's titles asked it too
 }
@@ -678,11 +679,10 @@ class Retriever:
         evidence = self._lexical_vectors(plan, ranking=False)[0] if sparse and plan.expansion.variants else sparse
         intent_text = self._intent_text(plan) if vectors else None
         ranking = sparse
-        if sparse and intent_text is not None and LEVERS["family_names"]:
-            families = framing_families(plan.expansion.msa, intent_text, self._families.get())
-            if families:
-                frame = frozenset(self.lexical.encode_query(" ".join(families), plan.lang).indices)
-                ranking = weighed(sparse, frame, FAMILY_NAME_WEIGHT)
+        families = framing_families(plan.expansion.msa, intent_text, self._families.get()) if intent_text else []
+        if sparse and families and LEVERS["family_names"]:
+            frame = frozenset(self.lexical.encode_query(" ".join(families), plan.lang).indices)
+            ranking = weighed(sparse, frame, FAMILY_NAME_WEIGHT)
         sources = self._sources(plan, vectors, ranking)
         if not sources:
             return SearchResult(
@@ -698,7 +698,8 @@ class Retriever:
             )
         mode: Mode = "hybrid" if vectors and sparse else ("dense" if vectors else "lexical")
         intent = self._intent_vectors(plan, vectors, intent_text)
-        batch = self._batch(plan, sources, vectors, evidence, intent)
+        scale = FAMILY_INTENT_SCALE if families and LEVERS["family_intent"] else 1.0
+        batch = self._batch(plan, sources, vectors, evidence, intent, scale)
         answers = self._ask_store(batch, timings)
 
         signals = _signals(answers.evidence)
@@ -818,13 +819,15 @@ class Retriever:
         vectors: dict[str, np.ndarray],
         evidence_sparse: SparseVector | None,
         intent: dict[str, np.ndarray] | None = None,
+        intent_scale: float = 1.0,
     ) -> _Batch:
         """One round trip: the fused ranking, each source's own best scores (the evidence for
         abstaining; `evidence_sparse` stands for the lexical source there), and the other languages'
-        best chunks for the missing-translation fallback."""
+        best chunks for the missing-translation fallback. The intent's rankings weigh `intent_scale`
+        times their usual share (copilot.name_families.FAMILY_INTENT_SCALE)."""
         base = plan.base_filter
         weights = {s.vector_name: s.weight for s in sources}
-        more = intent_sources(intent or {}, weights, plan.same_lang)
+        more = intent_sources(intent or {}, {k: w * intent_scale for k, w in weights.items()}, plan.same_lang)
         ranking = StoreQuery((*sources, *more), base, limit=plan.limit * 4, rrf_k=self.rrf_k)
         evidence = tuple(
             (
@@ -845,7 +848,7 @@ class Retriever:
         other = PayloadFilter(langs=plan.others)
         cross_sources = [
             Source(name, vec, other, CROSS_LINGUAL_WEIGHTS.get(name, 0.5)) for name, vec in vectors.items()
-        ] + intent_sources(intent or {}, CROSS_LINGUAL_WEIGHTS, other)
+        ] + intent_sources(intent or {}, {k: w * intent_scale for k, w in CROSS_LINGUAL_WEIGHTS.items()}, other)
         bridges: dict[str, SparseVector] = {}
         for target in plan.others:
             terms = plan.expansion.cross_lingual_terms(plan.query, target)

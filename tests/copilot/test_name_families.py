@@ -10,7 +10,7 @@ import pytest
 
 import copilot.retrieval as retrieval
 from copilot.engine import Engine
-from copilot.name_families import FAMILY_NAME_WEIGHT, family_names, framing_families, weighed
+from copilot.name_families import FAMILY_INTENT_SCALE, FAMILY_NAME_WEIGHT, family_names, framing_families, weighed
 from copilot.retrieval import Retriever
 from indexer.lexical import SparseVector
 
@@ -72,3 +72,28 @@ def test_a_framed_query_s_family_names_weigh_less_only_when_the_lever_is_on(
     assert on is not None and off is not None and on.indices == off.indices and frame <= set(on.indices)
     for index, low, full in zip(on.indices, on.values, off.values, strict=True):
         assert low == pytest.approx(full * FAMILY_NAME_WEIGHT if index in frame else full)
+
+
+def test_a_query_framed_by_a_family_ranks_its_intent_more_only_when_the_lever_is_on(
+    indexed: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    retriever = indexed.retriever
+    retriever.refresh_views()
+    retriever.wait_for_views(60)
+    scales: list[float] = []
+    real = Retriever._batch
+
+    def spy(self: Retriever, plan, sources, vectors, evidence, intent=None, intent_scale=1.0):  # type: ignore[no-untyped-def]
+        scales.append(intent_scale)
+        return real(self, plan, sources, vectors, evidence, intent, intent_scale)
+
+    monkeypatch.setattr(Retriever, "_batch", spy)
+    query = "refund for my Apple Pay order"
+    assert retriever.search(query, lang="en").results
+    assert scales[-1] == 1.0  # Apple Pay: the slice's one article of its own, the subject
+    monkeypatch.setattr(retriever._families, "get", lambda: frozenset({"apple"}))
+    assert retriever.search(query, lang="en").results
+    assert scales[-1] == FAMILY_INTENT_SCALE
+    monkeypatch.setitem(retrieval.LEVERS, "family_intent", False)
+    assert retriever.search(query, lang="en").results
+    assert scales[-1] == 1.0
