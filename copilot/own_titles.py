@@ -17,7 +17,7 @@ and its intent (copilot.product_names.intent_part) blended, so the name still co
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -45,11 +45,3 @@ def title_query(query: np.ndarray, intent: np.ndarray | None) -> np.ndarray:
     if intent is None:
         return query
     return (1 - INTENT_MIX) * unit(query) + INTENT_MIX * unit(intent)
-
-
-def titles_asked(vectors: Mapping[str, np.ndarray], intent: Mapping[str, np.ndarray] | None) -> dict[str, np.ndarray]:
-    """Each model's `title_query`: what the other language's titles and headings are ranked by in the
-    missing-translation fallback (copilot.title_vectors). The fallback's own title rankings asked the
-    whole query favour the product's pages the same way: "turn off auto-renew for Microsoft Teams"
-    put "الترقية من Microsoft Teams المجاني ..." first, the renewal page 4th (2nd asked the blend)."""
-    return {name: title_query(vector, (intent or {}).get(name)) for name, vector in vectors.items()}

@@ -42,7 +42,7 @@ from copilot.index_view import FromIndex, IndexSnapshot
 from copilot.latin_terms import latin_terms
 from copilot.loanwords import loanword_terms
 from copilot.name_families import FAMILY_INTENT_SCALE, FAMILY_NAME_WEIGHT, family_names, framing_families, weighed
-from copilot.own_titles import title_query, titles_asked, written_titles
+from copilot.own_titles import title_query, written_titles
 from copilot.product_names import index_names, intent_part, intent_sources
 from copilot.query_vectors import BatchingQueryEmbedder, unit
 from copilot.term_table import PAYLOAD_FIELDS, LiveTermTable
@@ -162,7 +162,6 @@ LEVERS = {
     "titles_by_intent": True,  # copilot.own_titles.title_query: own titles asked the intent beside the query
     "family_intent": True,  # copilot.name_families: a query framed by a product family ranks its intent more
     "family_names": True,  # copilot.name_families: a framed query's product-family names weigh less in BM25
-    "cross_titles_by_intent": True,  # copilot.own_titles.titles_asked: the fallback's titles asked it too
 }
 # The query's own language's titles ranked by e5 alone (copilot.title_vectors, titles in e5's query
 # form) credit the same-language candidates: OWN_TITLE_CREDIT of the best fused score for the first
@@ -722,9 +721,7 @@ class Retriever:
             if batch.evidence and ranked and evidence:
                 signals["field_top"] = self._field_share(ranked[0], evidence, typed, plan.lang)
         hits = [self._hit(h, plan.query, plan.lang, fallback=False) for h in ranked[: plan.limit]]
-        hits, reason, answered_elsewhere = self._missing_translations(
-            plan, batch, answers, vectors, signals, hits, intent if LEVERS["cross_titles_by_intent"] else None
-        )
+        hits, reason, answered_elsewhere = self._missing_translations(plan, batch, answers, vectors, signals, hits)
         return SearchResult(
             query=plan.query,
             lang=plan.lang,
@@ -905,14 +902,11 @@ class Retriever:
         vectors: dict[str, np.ndarray],
         signals: dict[str, float],
         hits: list[SearchHit],
-        intent: dict[str, np.ndarray] | None = None,
     ) -> tuple[list[SearchHit], FallbackReason | None, bool]:
         """Offer other-language articles that have no version in the query's language.
 
         One goes first when the cross-lingual model scores it above everything in the query's
         language (`answered_elsewhere`); others fill the room a language with few articles leaves.
-        `intent`: the query's vectors without its product names, when it names one: the titles and
-        headings are then asked the query and its intent blended (copilot.own_titles.titles_asked).
         """
         cross = batch.cross
         if cross is None:
@@ -922,9 +916,8 @@ class Retriever:
         if cross.bridges and LEVERS["field_credit"]:  # titles speak for untranslated articles too, via bridge terms
             bridge_terms = {target: (bridge, bridge) for target, bridge in cross.bridges.items()}
             untranslated = self._credit_fields(untranslated, bridge_terms, FIELD_CREDIT * cross.best_fused)
-        asked = titles_asked(vectors, intent)
-        untranslated = self._credit_titles(untranslated, asked.get(cross.embedder), plan.others, signals)
-        untranslated = self._credit_more_titles(untranslated, asked, plan.others)
+        untranslated = self._credit_titles(untranslated, vectors.get(cross.embedder), plan.others, signals)
+        untranslated = self._credit_more_titles(untranslated, vectors, plan.others)
         raw_other = answers.cross_top
         best_here = signals.get(f"{cross.embedder}_top", 0.0)
         best_there = raw_other[0].score if raw_other else 0.0

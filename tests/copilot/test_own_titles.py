@@ -13,7 +13,7 @@ import pytest
 
 import copilot.retrieval as retrieval
 from copilot.engine import Engine
-from copilot.own_titles import INTENT_MIX, title_query, titles_asked, written_titles
+from copilot.own_titles import INTENT_MIX, title_query, written_titles
 from copilot.retrieval import Retriever
 from copilot.title_vectors import TitleMatrix, TitleVectors
 from indexer.stores.base import Hit
@@ -103,36 +103,3 @@ def test_the_search_asks_the_titles_the_intent_only_when_the_lever_is_on(
     monkeypatch.setitem(retrieval.LEVERS, "titles_by_intent", False)
     assert retriever.search(query, lang="en").results
     assert np.allclose(asked[-1], whole)
-
-
-def test_the_fallback_asks_each_model_with_an_intent_the_blend() -> None:
-    vectors = {"e5": np.array([3.0, 0.0]), "use": np.array([0.0, 2.0])}
-    assert titles_asked(vectors, None) == vectors  # no product named: the whole query, every model
-    asked = titles_asked(vectors, {"e5": np.array([0.0, 1.0])})
-    assert asked["e5"] == pytest.approx([1 - INTENT_MIX, INTENT_MIX])
-    assert asked["use"] is vectors["use"]  # no intent vector for this model: its whole query
-
-
-def test_the_fallback_titles_get_the_intent_only_when_the_lever_is_on(
-    indexed: Engine, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The missing-translation fallback's title and heading rankings (Retriever._missing_translations)
-    are asked the intent of a query that names a product, and the whole query with the lever off."""
-    retriever = indexed.retriever
-    given: list[dict[str, np.ndarray] | None] = []
-
-    def spy(vectors: dict[str, np.ndarray], intent: dict[str, np.ndarray] | None) -> dict[str, np.ndarray]:
-        given.append(intent)
-        return titles_asked(vectors, intent)
-
-    monkeypatch.setattr(retrieval, "titles_asked", spy)
-    monkeypatch.setattr(retriever._names, "get", lambda: frozenset({"iphone"}))
-    query = "refund for my iPhone order"
-    assert retriever.search(query, lang="en").results
-    assert given and given[-1] and set(given[-1]) <= set(retriever.query_vectors(query))
-    monkeypatch.setitem(retrieval.LEVERS, "cross_titles_by_intent", False)
-    assert retriever.search(query, lang="en").results
-    assert given[-1] is None
-    monkeypatch.setitem(retrieval.LEVERS, "cross_titles_by_intent", True)
-    assert retriever.search("refund for my order", lang="en").results  # no name: no intent
-    assert not given[-1]
