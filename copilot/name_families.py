@@ -23,6 +23,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 
 from copilot.product_names import index_names
+from copilot.title_evidence import opening_keys
 from indexer.lexical import SparseVector
 
 FAMILY_TITLES = 2  # a name printed in at least this many articles' titles is a product family
@@ -32,11 +33,15 @@ _LATIN = re.compile(r"[A-Za-z][A-Za-z0-9+]*")
 def family_names(payloads: Sequence[Mapping[str, object]], names: frozenset[str] | None = None) -> frozenset[str]:
     """The index's names (lower-cased, copilot.product_names.index_names, read from the same payloads
     unless given) that the titles of at least FAMILY_TITLES articles print, from the chunks' payloads
-    (article_id, title, text); an article's translations count once. The names are read here rather
+    (key, article_id, title, text, ordinal); an article's translations count once, and a title that is
+    only its article's opening words (copilot.title_evidence) is no title. The names are read here rather
     than taken from the retriever's own view so both always describe the same index version."""
     names = index_names(payloads) if names is None else names
+    opening = opening_keys(payloads)  # titles that are only their article's first words say nothing
     articles: dict[str, set[str]] = defaultdict(set)
     for payload in payloads:
+        if str(payload.get("key", "")) in opening:
+            continue
         article = str(payload.get("article_id", "") or payload.get("key", ""))
         for word in _LATIN.findall(str(payload.get("title", "") or "")):
             if word.lower() in names:
@@ -66,8 +71,10 @@ def weighed(vector: SparseVector, terms: frozenset[int], weight: float) -> Spars
 
 # A query framed by a family name ranks its intent (copilot.product_names.intent_sources, INTENT_WEIGHT
 # of each model's weight) this many times as much, in the query's language and in the missing-translation
-# fallback. A/B as above, with the BM25 weight: m365 Arabic framing slice 0.710 -> 1.5: 0.716, 2.0:
-# 0.722, 3.0: 0.722; English over Arabic-only 0.605 -> 0.644, 0.644, 0.647; the rest of both and the
-# demo unchanged at each. Raising INTENT_WEIGHT itself to 2.0 for every named product cost the rest of
-# both domains (bench/RESULTS.md, session 5): a name with one page is the subject, not the frame.
+# fallback. A/B as above, with the BM25 weight on: m365 Arabic framing slice 0.710 -> 1.5: 0.716, 2.0:
+# 0.722, 3.0: 0.722; English over Arabic-only 0.605 -> 0.644, 0.644, 0.647 (measured beside a lever
+# since dropped, which asked the fallback's titles the intent: alone it took 0.567 to 0.605, beside
+# this one it added nothing; from main's 0.567 this lever gives 0.644); the rest of both and the demo
+# unchanged at each. Raising INTENT_WEIGHT itself to 2.0 for every named product cost the rest of both
+# domains (bench/RESULTS.md, session 5): a name with one page is the subject, not the frame.
 FAMILY_INTENT_SCALE = 2.0

@@ -536,7 +536,7 @@ class Retriever:
         )
         self._families = FromIndex(  # the names that frame a request (copilot.name_families)
             store.version,
-            lambda: family_names(snapshot.payloads(("article_id", "key", "title", "text"))),
+            lambda: family_names(snapshot.payloads(("article_id", "key", "title", "text", "ordinal"))),
             background=True,
         )
 

@@ -25,8 +25,11 @@ def test_a_name_several_articles_titles_print_is_a_family_translations_counting_
         {"article_id": "wix-dns", "key": "en/wix-dns", "title": "DNS records at Wix"},
         {"article_id": "wix-dns", "key": "ar/wix-dns", "title": "سجلات DNS عند Wix"},
         {"article_id": "files", "key": "en/files", "title": "Move files", "text": "to SharePoint"},
+        {"article_id": "p1", "key": "en/p1", "title": "SharePoint sites hold the files of …", "text": "SharePoint"},
+        {"article_id": "p2", "key": "en/p2", "title": "SharePoint lists are tables …", "text": "SharePoint lists"},
     ]
-    # Wix: one article (in two languages), its own page; SharePoint: in no title; Microsoft: no index name.
+    # Wix: one article (in two languages), its own page; SharePoint: in no written title (two titles that
+    # are only their passages' opening words, cut off); Microsoft: no index name.
     assert family_names(payloads, NAMES) == frozenset({"teams"})
 
 
