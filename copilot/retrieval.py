@@ -42,7 +42,7 @@ from copilot.index_view import FromIndex, IndexSnapshot
 from copilot.latin_terms import latin_terms
 from copilot.loanwords import loanword_terms
 from copilot.name_families import FAMILY_INTENT_SCALE, FAMILY_NAME_WEIGHT, family_names, framing_families, weighed
-from copilot.own_titles import title_query, written_titles
+from copilot.own_titles import FAMILY_INTENT_MIX, INTENT_MIX, title_query, written_titles
 from copilot.product_names import index_names, intent_part, intent_sources
 from copilot.query_vectors import BatchingQueryEmbedder, unit
 from copilot.term_table import PAYLOAD_FIELDS, LiveTermTable
@@ -161,6 +161,7 @@ LEVERS = {
     "arabic_names": True,  # copilot.product_names: names typed in Arabic script ("اوتلوك") leave the intent too
     "titles_by_intent": True,  # copilot.own_titles.title_query: own titles asked the intent beside the query
     "family_intent": True,  # copilot.name_families: a query framed by a product family ranks its intent more
+    "family_titles": True,  # copilot.own_titles.FAMILY_INTENT_MIX: a family-framed query's titles asked its intent more
     "family_names": True,  # copilot.name_families: a framed query's product-family names weigh less in BM25
 }
 # The query's own language's titles ranked by e5 alone (copilot.title_vectors, titles in e5's query
@@ -714,7 +715,8 @@ class Retriever:
             own = None if plan.ticket else own
             if LEVERS["own_titles"] and own is not None and "e5" in vectors and written_titles(ranked):
                 weight = OWN_TITLE_CREDIT * best_fused * (OWN_TITLE_K + 1)
-                asked = title_query(vectors["e5"], intent.get("e5") if LEVERS["titles_by_intent"] else None)
+                mix = FAMILY_INTENT_MIX if families and LEVERS["family_titles"] else INTENT_MIX
+                asked = title_query(vectors["e5"], intent.get("e5") if LEVERS["titles_by_intent"] else None, mix)
                 ranked = self._credit_title_rank(ranked, own, asked, (plan.lang,), weight, OWN_TITLE_K)[0]
             if LEVERS["hubs"]:
                 ranked = demote_hubs(ranked, self._hubs.peek() or {}, HUB_PENALTY * best_fused)

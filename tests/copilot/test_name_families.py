@@ -11,6 +11,7 @@ import pytest
 import copilot.retrieval as retrieval
 from copilot.engine import Engine
 from copilot.name_families import FAMILY_INTENT_SCALE, FAMILY_NAME_WEIGHT, family_names, framing_families, weighed
+from copilot.own_titles import FAMILY_INTENT_MIX, INTENT_MIX, title_query
 from copilot.retrieval import Retriever
 from indexer.lexical import SparseVector
 
@@ -100,3 +101,27 @@ def test_a_query_framed_by_a_family_ranks_its_intent_more_only_when_the_lever_is
     monkeypatch.setitem(retrieval.LEVERS, "family_intent", False)
     assert retriever.search(query, lang="en").results
     assert scales[-1] == 1.0
+
+
+def test_a_query_framed_by_a_family_asks_the_own_titles_its_intent_more(
+    indexed: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    retriever = indexed.retriever
+    retriever.refresh_views()
+    retriever.wait_for_views(60)
+    mixes: list[float] = []
+
+    def spy(query, intent, mix=INTENT_MIX):  # type: ignore[no-untyped-def]
+        mixes.append(mix)
+        return title_query(query, intent, mix)
+
+    monkeypatch.setattr(retrieval, "title_query", spy)
+    query = "refund for my Apple Pay order"
+    assert retriever.search(query, lang="en").results
+    assert mixes[-1] == INTENT_MIX  # a one-page name: the even blend
+    monkeypatch.setattr(retriever._families, "get", lambda: frozenset({"apple"}))
+    assert retriever.search(query, lang="en").results
+    assert mixes[-1] == FAMILY_INTENT_MIX
+    monkeypatch.setitem(retrieval.LEVERS, "family_titles", False)
+    assert retriever.search(query, lang="en").results
+    assert mixes[-1] == INTENT_MIX
