@@ -41,7 +41,8 @@ from copilot.hub_articles import demote_hubs, hub_shares
 from copilot.index_view import FromIndex, IndexSnapshot
 from copilot.latin_terms import latin_terms
 from copilot.loanwords import loanword_terms
-from copilot.own_titles import title_query, written_titles
+from copilot.name_families import FAMILY_INTENT_SCALE, FAMILY_NAME_WEIGHT, family_names, framing_families, weighed
+from copilot.own_titles import FAMILY_INTENT_MIX, INTENT_MIX, title_query, written_titles
 from copilot.product_names import index_names, intent_part, intent_sources
 from copilot.query_vectors import BatchingQueryEmbedder, unit
 from copilot.term_table import PAYLOAD_FIELDS, LiveTermTable
@@ -174,6 +175,9 @@ LEVERS = {
     "title_names": True,
     "title_lead": True,  # copilot.title_lead: the fallback's best USE title credited by its lead (TITLE_LEAD)
     "verbal_nouns": True,  # copilot.verbal_nouns: "اضيف" also searches the index's "إضافة"
+    "family_intent": True,  # copilot.name_families: a query framed by a product family ranks its intent more
+    "family_titles": True,  # copilot.own_titles.FAMILY_INTENT_MIX: a family-framed query's titles asked its intent more
+    "family_names": True,  # copilot.name_families: a framed query's product-family names weigh less in BM25
 }
 # The query's own language's titles ranked by e5 alone (copilot.title_vectors, titles in e5's query
 # form) credit the same-language candidates: OWN_TITLE_CREDIT of the best fused score for the first
@@ -566,6 +570,11 @@ class Retriever:
         self._title_names = FromIndex(
             store.version, lambda: title_names(snapshot.payloads(("key", "title", "text"))), background=True
         )
+        self._families = FromIndex(  # the names that frame a request (copilot.name_families)
+            store.version,
+            lambda: family_names(snapshot.payloads(("article_id", "key", "title", "text", "ordinal"))),
+            background=True,
+        )
 
     def refresh_views(self) -> None:
         """Start rebuilding, in the background, what ranking derives from the index (title and heading
@@ -582,7 +591,7 @@ class Retriever:
     def _views(self) -> list[FromIndex[Any] | TitleVectors]:
         """What ranking derives from the index and builds in the background."""
         views: list[FromIndex[Any] | TitleVectors | None] = [self._titles, *self._more_titles.values()]
-        views += [self._cross_scales, self._density_scales, self._hubs, self._names, self._title_names]
+        views += [self._cross_scales, self._density_scales, self._hubs, self._names, self._title_names, self._families]
         views += self.vocabulary.views() if self.vocabulary is not None else []
         return [view for view in views if view is not None]
 
@@ -713,7 +722,13 @@ class Retriever:
         # The lexical evidence for abstaining leaves out the ranking-only expansions (Expansion.lexical_parts).
         ranking_only = plan.expansion.variants or plan.expansion.verbal_nouns
         evidence = self._lexical_vectors(plan, ranking=False)[0] if sparse and ranking_only else sparse
-        sources = self._sources(plan, vectors, sparse)
+        intent_text = self._intent_text(plan) if vectors else None
+        ranking = sparse
+        families = framing_families(plan.expansion.msa, intent_text, self._families.get()) if intent_text else []
+        if sparse and families and LEVERS["family_names"]:
+            frame = frozenset(self.lexical.encode_query(" ".join(families), plan.lang).indices)
+            ranking = weighed(sparse, frame, FAMILY_NAME_WEIGHT)
+        sources = self._sources(plan, vectors, ranking)
         if not sources:
             return SearchResult(
                 plan.query,
@@ -727,8 +742,9 @@ class Retriever:
                 fallback_reason="no_searchable_terms",
             )
         mode: Mode = "hybrid" if vectors and sparse else ("dense" if vectors else "lexical")
-        intent = self._intent_vectors(plan, vectors)
-        batch = self._batch(plan, sources, vectors, evidence, intent)
+        intent = self._intent_vectors(plan, vectors, intent_text)
+        scale = FAMILY_INTENT_SCALE if families and LEVERS["family_intent"] else 1.0
+        batch = self._batch(plan, sources, vectors, evidence, intent, scale)
         answers = self._ask_store(batch, timings)
 
         signals = _signals(answers.evidence)
@@ -744,7 +760,8 @@ class Retriever:
             own = None if plan.ticket else own
             if LEVERS["own_titles"] and own is not None and "e5" in vectors and written_titles(ranked):
                 weight = OWN_TITLE_CREDIT * best_fused * (OWN_TITLE_K + 1)
-                asked = title_query(vectors["e5"], intent.get("e5") if LEVERS["titles_by_intent"] else None)
+                mix = FAMILY_INTENT_MIX if families and LEVERS["family_titles"] else INTENT_MIX
+                asked = title_query(vectors["e5"], intent.get("e5") if LEVERS["titles_by_intent"] else None, mix)
                 ranked = self._credit_title_rank(ranked, own, asked, (plan.lang,), weight, OWN_TITLE_K)[0]
             if LEVERS["hubs"]:
                 ranked = demote_hubs(ranked, self._hubs.peek() or {}, HUB_PENALTY * best_fused)
@@ -847,13 +864,15 @@ class Retriever:
         vectors: dict[str, np.ndarray],
         evidence_sparse: SparseVector | None,
         intent: dict[str, np.ndarray] | None = None,
+        intent_scale: float = 1.0,
     ) -> _Batch:
         """One round trip: the fused ranking, each source's own best scores (the evidence for
         abstaining; `evidence_sparse` stands for the lexical source there), and the other languages'
-        best chunks for the missing-translation fallback."""
+        best chunks for the missing-translation fallback. The intent's rankings weigh `intent_scale`
+        times their usual share (copilot.name_families.FAMILY_INTENT_SCALE)."""
         base = plan.base_filter
         weights = {s.vector_name: s.weight for s in sources}
-        more = intent_sources(intent or {}, weights, plan.same_lang)
+        more = intent_sources(intent or {}, {k: w * intent_scale for k, w in weights.items()}, plan.same_lang)
         ranking = StoreQuery((*sources, *more), base, limit=plan.limit * 4, rrf_k=self.rrf_k)
         evidence = tuple(
             (
@@ -874,7 +893,7 @@ class Retriever:
         other = PayloadFilter(langs=plan.others)
         cross_sources = [
             Source(name, vec, other, CROSS_LINGUAL_WEIGHTS.get(name, 0.5)) for name, vec in vectors.items()
-        ] + intent_sources(intent or {}, CROSS_LINGUAL_WEIGHTS, other)
+        ] + intent_sources(intent or {}, {k: w * intent_scale for k, w in CROSS_LINGUAL_WEIGHTS.items()}, other)
         bridges: dict[str, SparseVector] = {}
         for target in plan.others:
             terms = plan.expansion.cross_lingual_terms(plan.query, target)
@@ -893,13 +912,18 @@ class Retriever:
         best = sum(source.weight for source in cross_sources) / (self.rrf_k + 1)
         return _Batch(ranking, evidence, _CrossQueries(fused, top, cross, bridges, best))
 
-    def _intent_vectors(self, plan: QueryPlan, vectors: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """The dense vectors of the query without its product names (copilot.product_names), if it names any."""
-        if not LEVERS["framing"] or plan.evaluating or plan.ticket or not vectors:
-            return {}
+    def _intent_text(self, plan: QueryPlan) -> str | None:
+        """The query without its product names (copilot.product_names), if it names any."""
+        if not LEVERS["framing"] or plan.evaluating or plan.ticket:
+            return None
         known = self.vocabulary.known(plan.lang) if LEVERS["arabic_names"] and self.vocabulary else frozenset()
-        intent = intent_part(plan.expansion.msa, self._names.get(), known)
-        if intent is None:
+        return intent_part(plan.expansion.msa, self._names.get(), known)
+
+    def _intent_vectors(
+        self, plan: QueryPlan, vectors: dict[str, np.ndarray], intent: str | None
+    ) -> dict[str, np.ndarray]:
+        """The dense vectors of the query's intent (`_intent_text`), if it names a product."""
+        if not vectors or intent is None:
             return {}
         try:
             return {name: vector for name, vector in self.query_vectors(intent).items() if name in vectors}

@@ -80,6 +80,7 @@ def test_a_query_naming_a_product_asks_the_titles_its_intent_too() -> None:
     assert title_query(query, None) is query  # no product named: the whole query
     blended = title_query(query, intent)
     assert blended == pytest.approx([1 - INTENT_MIX, INTENT_MIX])  # each unit length, the intent at its share
+    assert title_query(query, intent, 0.75) == pytest.approx([0.25, 0.75])  # a family-framed query's share
 
 
 def test_the_search_asks_the_titles_the_intent_only_when_the_lever_is_on(
