@@ -1051,7 +1051,7 @@ class Retriever:
         weight = TITLE_LEAD.get((plan.lang, target), 0.0)
         if weight <= 0:
             return ranked
-        asked = [vectors["use"], self._intent_vectors(plan, vectors).get("use")]
+        asked = [vectors["use"], self._intent_vectors(plan, vectors, self._intent_text(plan)).get("use")]
         lead = best_lead(title_lead(matrix.scores(unit(query), (target,))) for query in asked if query is not None)
         return credit_lead(ranked, lead, weight * best_fused, TITLE_LEAD_FULL)
 

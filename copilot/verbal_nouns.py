@@ -70,7 +70,7 @@ def patterns(stem: str) -> list[str]:
     """The verbal nouns the derived forms would give a stem (normalized spelling, ة as ه)."""
     out: list[str] = []
     if len(stem) == 3:
-        c1, c2, c3 = stem
+        c1, c2, c3 = stem[0], stem[1], stem[2]
         if c3 == _WEAK:
             out += [f"ت{c1}{c2}يه", f"ا{c1}{c2}اء"]  # تغطيه (II), الغاء (IV)
         else:
