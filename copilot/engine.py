@@ -125,9 +125,9 @@ class Engine:
                 cache.close()
         if "retriever" in self.__dict__:  # this process searches too (the worker): rebuild its views now
             self.retriever.refresh_views()
-            vocabulary = self.retriever.vocabulary
-            for view in vocabulary.views() if vocabulary is not None else []:
-                view.wait()  # what this process searches next expands with the words it just indexed
+            # What this process searches next expands with the words it just indexed and abstains by
+            # the new index's lexical scales.
+            self.retriever.wait_after_sync()
         return report
 
     def warm_up(self) -> None:
