@@ -17,6 +17,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Generic, TypeVar, overload
 
+from copilot import index_view
 from copilot.drafts import Drafter
 from copilot.expansion import Synonyms, Vocabulary
 from copilot.index_view import IndexSnapshot
@@ -138,8 +139,13 @@ class Engine:
         # nothing to translate yet): from now on each is rebuilt in the background after a sync.
         self.retriever.refresh_views()
         self.retriever.wait_for_views()
+        # A serving process: from now on a sync (by the worker, another process) is noticed between
+        # searches, so the first search after it finds the new version open and its article keys built.
+        index_view.watch(self.retriever.check_index)
 
     def close(self) -> None:
+        if "retriever" in self.__dict__:
+            index_view.unwatch(self.retriever.check_index)  # no check may reopen the store once closed
         with self._build_lock:
             if "store" in self.__dict__:
                 self.store.close()

@@ -27,6 +27,7 @@ so a build waiting for another can never wait on the queue behind itself.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import threading
@@ -57,6 +58,8 @@ SNAPSHOT_FIELDS = (
 # invalidates is rebuilt well within it (searches ask the version every CHECK_EVERY_S), and a large
 # help center's texts are not held for the life of the process. A value built later reads again.
 KEEP_S = 60.0
+# How often a serving process's builder looks for a new index version between builds (`watch`).
+WATCH_EVERY_S = 1.0
 
 log = logging.getLogger(__name__)
 
@@ -88,17 +91,18 @@ class FromIndex(Generic[T]):
                 self._checked = time.monotonic()
             return self._value
 
-    def peek(self) -> T | None:
+    def peek(self, check: bool = False) -> T | None:
         """The value, without waiting for a build in progress: None while the first build started
         by `refresh` runs. A value never asked for before is built now (first use), so a process
-        that never called `refresh` gets complete, repeatable answers."""
+        that never called `refresh` gets complete, repeatable answers. `check` asks the index's
+        version now, not at most every CHECK_EVERY_S (a serving process's watcher)."""
         now = time.monotonic()
-        if self._value is not None and now - self._checked < CHECK_EVERY_S:
+        if self._value is not None and now - self._checked < CHECK_EVERY_S and not check:
             return self._value
         with self._lock:
             if self._value is None and self._running():
                 return None
-            if self._value is None or now - self._checked >= CHECK_EVERY_S:
+            if self._value is None or now - self._checked >= CHECK_EVERY_S or check:
                 version = self._version()
                 if self._value is None:
                     self._value, self._built_for = self._build(), version
@@ -180,31 +184,64 @@ class _Job:
 
 class _Builder:
     """The process's one background builder thread, started on first use (and again in a forked
-    child, where the parent's thread does not exist: the child's builder runs what is left queued)."""
+    child, where the parent's thread does not exist: the child's builder runs what is left queued).
+
+    Between builds, at most every WATCH_EVERY_S, it also runs the watchers (`watch`): a serving
+    process's check for a new index version, so the store reopens and the views are rebuilt before
+    the first search after a sync rather than by it."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._checking = threading.Lock()  # held while the watchers run: `unwatch` waits for it
         self._queue: queue.SimpleQueue[_Job] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
+        self._watchers: list[Callable[[], None]] = []
 
     def submit(self, run: Callable[[], None]) -> _Job:
         job = _Job(run)
         with self._lock:
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(
-                    target=self._work, args=(self._queue,), name="index-view-rebuild", daemon=True
-                )
-                self._thread.start()
+            self._start()
             self._queue.put(job)
         return job
 
-    @staticmethod
-    def _work(jobs: queue.SimpleQueue[_Job]) -> None:
+    def watch(self, check: Callable[[], None]) -> None:
+        with self._lock:
+            self._watchers.append(check)
+            self._start()
+            self._queue.put(_Job(lambda: None))  # wakes a builder idle without watchers
+
+    def unwatch(self, check: Callable[[], None]) -> None:
+        """Stop running `check`; returns once a run of it in progress is over (before a store closes)."""
+        with self._lock:
+            if check in self._watchers:
+                self._watchers.remove(check)
+        with self._checking:
+            pass
+
+    def _start(self) -> None:  # under the lock
+        if self._thread is None or not self._thread.is_alive():
+            self._thread = threading.Thread(target=self._work, name="index-view-rebuild", daemon=True)
+            self._thread.start()
+
+    def _work(self) -> None:
+        checked = time.monotonic()
         while True:
-            jobs.get().run_if_queued()
+            timeout = max(WATCH_EVERY_S - (time.monotonic() - checked), 0.0) if self._watchers else None
+            with contextlib.suppress(queue.Empty):
+                self._queue.get(timeout=timeout).run_if_queued()
+            if self._watchers and time.monotonic() - checked >= WATCH_EVERY_S:
+                with self._checking:
+                    for check in list(self._watchers):
+                        try:
+                            check()
+                        except Exception:  # a failed check must not stop the builder
+                            log.exception("checking the index for a new version failed")
+                checked = time.monotonic()
 
 
 _BUILDER = _Builder()
+watch = _BUILDER.watch
+unwatch = _BUILDER.unwatch
 
 
 class IndexSnapshot:

@@ -557,6 +557,12 @@ class Retriever:
         for view in self._views():
             view.refresh()
 
+    def check_index(self) -> None:
+        """If the index changed: reopen it and rebuild what may be shown now, queue the rest
+        (`index_view.watch`: the serving process does this between searches, not in the first one)."""
+        self._article_keys.peek(check=True)
+        self.refresh_views()
+
     def wait_for_views(self, timeout: float | None = None) -> None:
         """Block until the background builds `refresh_views` started are done (warm-up, tests)."""
         for view in self._views():

@@ -292,3 +292,30 @@ def test_the_first_search_after_a_sync_keeps_the_previous_lexical_scales_and_exa
         release.set()
     retriever.wait_for_views()
     assert retriever._lexical_scales._built_for == version
+
+
+def test_a_serving_engine_notices_a_sync_by_another_before_any_search(
+    settings: Settings, embedders: list[Embedder]
+) -> None:
+    """After `warm_up` the builder checks the index between searches: a sync by another engine (the
+    worker) is noticed without a search, the new version opened and its article keys rebuilt, so the
+    first search after it does neither. Closing the engine stops the checks (none may reopen the store)."""
+    with Engine(settings, embedders) as worker:
+        assert worker.index(show_progress=False).exit_code == 0
+        server = Engine(settings, embedders)
+        server.warm_up()
+        removed = sorted((settings.content_dir / "ar").rglob("*.md"))[0]
+        key = f"ar/{removed.stem}"
+        keys = server.retriever._article_keys.peek()
+        assert keys is not None and key in keys["agent"]
+        removed.unlink()
+        assert worker.index(show_progress=False).exit_code == 0
+        for _ in range(300):  # bounded: the check runs every WATCH_EVERY_S
+            keys = server.retriever._article_keys._value
+            if keys is not None and key not in keys["agent"]:
+                break
+            threading.Event().wait(0.1)
+        assert keys is not None and key not in keys["agent"]
+        assert server.retriever._article_keys._built_for == worker.store.version()
+        server.close()
+        assert server.retriever.check_index not in index_view._BUILDER._watchers
