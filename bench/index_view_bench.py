@@ -3,6 +3,8 @@ background title vectors, side by side in one run.
 
     python bench/index_view_bench.py                      # this tree against main's ab94064
     python bench/index_view_bench.py --baseline REF --domains m365
+    python bench/index_view_bench.py --profile --domains m365   # where the first search's time goes
+
 
 Each tree (the baseline, extracted with `git archive`, and this one) runs in its own process with
 the same models, per domain (the demo help center and m365, from their embedding caches in
@@ -33,6 +35,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -153,6 +156,69 @@ def measure_domain(name: str, embedders: list, work: Path) -> dict:
     return out
 
 
+def profile_domain(name: str, embedders: list, work: Path, top: int = 25) -> None:
+    """This tree only: the first search after a one-article sync under cProfile, with each view's
+    build timed (which of them the search waited for), printed. Not a figure for RESULTS' table:
+    the profiler slows pure-Python code."""
+    import cProfile
+    import pstats
+
+    from copilot import index_view
+    from copilot.engine import Engine
+    from kb.settings import Settings
+
+    content_source, cache_dir, queries_path, first_lang = DOMAINS[name]
+    content, data = work / name / "content", work / name / "data"
+    shutil.copytree(content_source, content)
+    data.mkdir(parents=True)
+    shutil.copy2(cache_dir / "embeddings.sqlite", data / "embeddings.sqlite")
+    rows = [json.loads(line) for line in queries_path.read_text("utf-8").splitlines() if line.strip()]
+    first = next(r for r in rows if r["lang"] == first_lang and r.get("relevant"))
+    settings = Settings.from_env(content_dir=content, data_dir=data)
+    server, syncer = Engine(settings, embedders), Engine(settings, embedders)
+    server.warm_up()
+    syncer.index(show_progress=False)
+    time.sleep(index_view.CHECK_EVERY_S + 0.2)
+    timed_search(server, first["query"], first["lang"])
+    settle(server)
+    builds: list[tuple[str, str, float]] = []  # (thread, view, ms)
+
+    def timed(label: str, build: Any) -> Any:
+        def timed_build() -> Any:
+            started = time.perf_counter()
+            try:
+                return build()
+            finally:
+                builds.append((threading.current_thread().name, label, (time.perf_counter() - started) * 1000))
+
+        return timed_build
+
+    retriever = server.retriever
+    for attribute, view in vars(retriever).items():  # every live view's build, timed in place
+        if isinstance(view, index_view.FromIndex):
+            view._build = timed(attribute, view._build)
+    for number, view in enumerate(retriever.vocabulary.views() if retriever.vocabulary is not None else []):
+        if isinstance(view, index_view.FromIndex):
+            view._build = timed(f"vocabulary[{number}]", view._build)
+    articles = sorted(content.rglob("*.md"))
+    article = articles[len(articles) // 2]
+    article.write_text(article.read_text("utf-8") + "\n\nOne more paragraph for the benchmark.\n", "utf-8")
+    syncer.index(show_progress=False)
+    time.sleep(index_view.CHECK_EVERY_S + 0.2)
+    profiler = cProfile.Profile()
+    started = time.perf_counter()
+    profiler.enable()
+    server.retriever.search(first["query"], lang=first["lang"])
+    profiler.disable()
+    print(f"[{name}] first search after a one-article sync: {(time.perf_counter() - started) * 1000:.0f} ms (profiled)")
+    settle(server)
+    for thread, label, ms in builds:  # MainThread: the search waited for it
+        print(f"[{name}]   view build {label:30} {ms:8.0f} ms  ({thread})")
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(top)
+    server.close()
+    syncer.close()
+
+
 def measure(domains: list[str], out_path: Path) -> None:
     from indexer.embedders import E5SmallEmbedder, Embedder, MultilingualUSEEmbedder
 
@@ -184,8 +250,19 @@ def main() -> None:
     parser.add_argument("--domains", default=",".join(DOMAINS))
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--measure", type=Path, default=None, help=argparse.SUPPRESS)  # one tree's process
+    parser.add_argument("--profile", action="store_true", help="profile this tree's first search after a small sync")
     args = parser.parse_args()
     domains = args.domains.split(",")
+    if args.profile:
+        from indexer.embedders import E5SmallEmbedder, MultilingualUSEEmbedder
+
+        work = Path(tempfile.mkdtemp(prefix="kb-index-view-"))
+        try:
+            for name in domains:
+                profile_domain(name, [E5SmallEmbedder(threads=1), MultilingualUSEEmbedder(threads=1)], work)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        return
     if args.measure:
         measure(domains, args.measure)
         return

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Generic, TypeVar, overload
 
+from copilot import index_view
 from copilot.drafts import Drafter
 from copilot.expansion import Synonyms, Vocabulary
 from copilot.index_view import IndexSnapshot
@@ -125,9 +126,9 @@ class Engine:
                 cache.close()
         if "retriever" in self.__dict__:  # this process searches too (the worker): rebuild its views now
             self.retriever.refresh_views()
-            vocabulary = self.retriever.vocabulary
-            for view in vocabulary.views() if vocabulary is not None else []:
-                view.wait()  # what this process searches next expands with the words it just indexed
+            # What this process searches next expands with the words it just indexed and abstains by
+            # the new index's lexical scales.
+            self.retriever.wait_after_sync()
         return report
 
     def warm_up(self) -> None:
@@ -138,8 +139,13 @@ class Engine:
         # nothing to translate yet): from now on each is rebuilt in the background after a sync.
         self.retriever.refresh_views()
         self.retriever.wait_for_views()
+        # A serving process: from now on a sync (by the worker, another process) is noticed between
+        # searches, so the first search after it finds the new version open and its article keys built.
+        index_view.watch(self.retriever.check_index)
 
     def close(self) -> None:
+        if "retriever" in self.__dict__:
+            index_view.unwatch(self.retriever.check_index)  # no check may reopen the store once closed
         with self._build_lock:
             if "store" in self.__dict__:
                 self.store.close()

@@ -518,7 +518,11 @@ class Retriever:
         # English article from Arabic customers).
         self._article_keys = FromIndex(store.version, self._keys_by_audience)
         # The index's own BM25 scale per language (copilot.calibration): lexical floors are shares of it.
-        self._lexical_scales = FromIndex(store.version, lambda: lexical_scales(store, self.lexical, settings.languages))
+        # Rebuilt in the background (a second of BM25 queries on m365): a search meanwhile abstains by
+        # the previous version's scales; the syncing process waits for them (`wait_after_sync`).
+        self._lexical_scales = FromIndex(
+            store.version, lambda: lexical_scales(store, self.lexical, settings.languages), background=True
+        )
         use = next((e for e in self.embedders if e.name == "use"), None)
         snapshot = IndexSnapshot.of(store)  # one payload read per index version, shared (copilot.index_view)
         self.term_table = LiveTermTable(
@@ -583,6 +587,12 @@ class Retriever:
         for view in self._views():
             view.refresh()
 
+    def check_index(self) -> None:
+        """If the index changed: reopen it and rebuild what may be shown now, queue the rest
+        (`index_view.watch`: the serving process does this between searches, not in the first one)."""
+        self._article_keys.peek(check=True)
+        self.refresh_views()
+
     def wait_for_views(self, timeout: float | None = None) -> None:
         """Block until the background builds `refresh_views` started are done (warm-up, tests)."""
         for view in self._views():
@@ -592,8 +602,18 @@ class Retriever:
         """What ranking derives from the index and builds in the background."""
         views: list[FromIndex[Any] | TitleVectors | None] = [self._titles, *self._more_titles.values()]
         views += [self._cross_scales, self._density_scales, self._hubs, self._names, self._title_names, self._families]
-        views += self.vocabulary.views() if self.vocabulary is not None else []
+        views += self._synced_views()
         return [view for view in views if view is not None]
+
+    def _synced_views(self) -> list[FromIndex[Any]]:
+        """The views a syncing process waits for before it searches: its next search expands with
+        the words it just indexed and abstains by the new index's own scales."""
+        return [self._lexical_scales, *(self.vocabulary.views() if self.vocabulary is not None else [])]
+
+    def wait_after_sync(self, timeout: float | None = None) -> None:
+        """Block until `_synced_views` are built for the live index (`kb index`, the worker)."""
+        for view in self._synced_views():
+            view.wait(timeout)
 
     # -- the query plan -------------------------------------------------------------------------
 
@@ -797,7 +817,8 @@ class Retriever:
 
     def lexical_scale(self, lang: str) -> float:
         """What this index's own titles score as lexical queries in `lang` (the median top score)."""
-        return self._lexical_scales.get().get(lang, DEFAULT_LEXICAL_SCALE)
+        scales = self._lexical_scales.peek()  # None only while the very first build runs
+        return scales.get(lang, DEFAULT_LEXICAL_SCALE) if scales is not None else DEFAULT_LEXICAL_SCALE
 
     def query_vectors(self, query: str, only: str | None = None) -> dict[str, np.ndarray]:
         """Every model's vector for the query: cached ones at once, the others embedded concurrently."""

@@ -227,3 +227,95 @@ def test_a_server_warmed_on_an_empty_index_does_not_wait_for_the_first_sync_titl
     after = server.retriever.search("بطاقة هدايا", lang="ar")
     assert {"cross_title_top", "cross_title_share", "cross_share"} <= set(after.signals)
     server.close()
+
+
+def _block_the_builder() -> threading.Event:
+    """Queue a build that holds the process's background builder until the returned event is set:
+    every rebuild queued after it waits, as behind a slow one after a sync."""
+    release, started = threading.Event(), threading.Event()
+
+    def slow() -> str:
+        started.set()
+        release.wait(60)
+        return "slow"
+
+    FromIndex(lambda: "v1", slow, background=True).refresh()
+    assert started.wait(10)
+    return release
+
+
+def test_a_build_that_needs_a_value_still_queued_builds_it_itself() -> None:
+    """Rebuilds run one at a time on one builder; `wait` (the syncing process, a build that reads
+    another view) runs a queued one in its own thread rather than waiting behind the queue."""
+    release = _block_the_builder()
+    titles = FromIndex(lambda: "v1", lambda: "titles", background=True)
+    scales = FromIndex(lambda: "v1", lambda: titles.get() + " scaled", background=True)
+    scales.refresh()
+    titles.refresh()  # queued after the one that needs it
+    assert scales.peek() is None and titles.peek() is None  # a search does not wait for either
+    scales.wait(10)
+    assert scales.peek() == "titles scaled" and titles.peek() == "titles"
+    assert [t.name for t in threading.enumerate()].count("index-view-rebuild") == 1
+    release.set()
+
+
+def test_the_first_search_after_a_sync_keeps_the_previous_lexical_scales_and_exact_article_keys(
+    indexed: Engine, monkeypatch
+) -> None:
+    """The lexical scales are rebuilt in the background: the search that finds the index changed
+    abstains by the previous ones instead of waiting. What may be shown is rebuilt before it: an
+    article removed by the sync is neither a result nor an article key, even with every background
+    build still queued. The syncing engine (`Engine.index`) waits for the new scales."""
+    removed = sorted((indexed.settings.content_dir / "ar").rglob("*.md"))[0]
+    fields = dict(line.split(": ", 1) for line in removed.read_text("utf-8").splitlines() if ": " in line)
+    key, title = f"ar/{fields['id']}", fields["title"]
+    retriever = Retriever(indexed.settings, indexed.store, indexed.embedders, indexed.lexical)
+    assert key in {h.key for h in retriever.search(title, lang="ar").results}
+    retriever.wait_for_views()
+    previous = retriever._lexical_scales.peek()
+    assert previous is not None and previous["ar"] > 0
+    assert indexed.retriever.search(title, lang="ar").results  # the syncing engine searches too (the worker)
+    removed.unlink()
+    assert indexed.index(show_progress=False).exit_code == 0
+    version = indexed.store.version()
+    assert indexed.retriever._lexical_scales._built_for == version  # the syncing process waited for them
+    monkeypatch.setattr(index_view, "CHECK_EVERY_S", 0.0)
+    release = _block_the_builder()
+    try:
+        result = retriever.search(title, lang="ar")
+        assert retriever._lexical_scales._built_for != version  # still queued behind the slow build
+        assert retriever.lexical_scale("ar") == previous["ar"]
+        keys = retriever._article_keys.peek()
+        assert keys is not None and key not in keys["public"] | keys["agent"]
+        assert key not in {h.key for h in result.results}
+    finally:
+        release.set()
+    retriever.wait_for_views()
+    assert retriever._lexical_scales._built_for == version
+
+
+def test_a_serving_engine_notices_a_sync_by_another_before_any_search(
+    settings: Settings, embedders: list[Embedder]
+) -> None:
+    """After `warm_up` the builder checks the index between searches: a sync by another engine (the
+    worker) is noticed without a search, the new version opened and its article keys rebuilt, so the
+    first search after it does neither. Closing the engine stops the checks (none may reopen the store)."""
+    with Engine(settings, embedders) as worker:
+        assert worker.index(show_progress=False).exit_code == 0
+        server = Engine(settings, embedders)
+        server.warm_up()
+        removed = sorted((settings.content_dir / "ar").rglob("*.md"))[0]
+        key = f"ar/{removed.stem}"
+        keys = server.retriever._article_keys.peek()
+        assert keys is not None and key in keys["agent"]
+        removed.unlink()
+        assert worker.index(show_progress=False).exit_code == 0
+        for _ in range(300):  # bounded: the check runs every WATCH_EVERY_S
+            keys = server.retriever._article_keys._value
+            if keys is not None and key not in keys["agent"]:
+                break
+            threading.Event().wait(0.1)
+        assert keys is not None and key not in keys["agent"]
+        assert server.retriever._article_keys._built_for == worker.store.version()
+        server.close()
+        assert server.retriever.check_index not in index_view._BUILDER._watchers
