@@ -92,10 +92,9 @@ class PayloadReads:
         return out
 
 
-def measure_domain(name: str, embedders: list, work: Path) -> dict:
-    from copilot import index_view
-    from copilot.engine import Engine
-    from indexer.stores.edge import EdgeStore
+def domain_copy(name: str, work: Path) -> tuple[Path, Any, list[dict], dict]:
+    """The domain's content and embedding cache copied under `work` (the index is built from them),
+    its settings, its dev queries and the first answerable one in the domain's first language."""
     from kb.settings import Settings
 
     content_source, cache_dir, queries_path, first_lang = DOMAINS[name]
@@ -105,7 +104,17 @@ def measure_domain(name: str, embedders: list, work: Path) -> dict:
     shutil.copy2(cache_dir / "embeddings.sqlite", data / "embeddings.sqlite")
     rows = [json.loads(line) for line in queries_path.read_text("utf-8").splitlines() if line.strip()]
     first = next(r for r in rows if r["lang"] == first_lang and r.get("relevant"))
-    settings = Settings.from_env(content_dir=content, data_dir=data)
+    return content, Settings.from_env(content_dir=content, data_dir=data), rows, first
+
+
+def measure_domain(name: str, embedders: list, work: Path) -> dict:
+    from copilot import index_view
+    from copilot.engine import Engine
+    from indexer.stores.edge import EdgeStore
+    from kb.settings import Settings
+
+    content, settings, rows, first = domain_copy(name, work)
+    content_source, cache_dir = DOMAINS[name][:2]
     reads = PayloadReads(EdgeStore)
     server = Engine(settings, embedders)
     server.warm_up()  # an empty index: what the server of a new help center starts with
@@ -138,6 +147,7 @@ def measure_domain(name: str, embedders: list, work: Path) -> dict:
     prebuilt = work / name / "prebuilt"
     shutil.copytree(cache_dir, prebuilt)
     steady = Engine(Settings.from_env(content_dir=content_source, data_dir=prebuilt), embedders)
+    steady.index(show_progress=False)  # a cache built by another analyzer version is rebuilt (from its embeddings)
     steady.warm_up()
     settle(steady)
     took: list[float] = []
@@ -165,16 +175,8 @@ def profile_domain(name: str, embedders: list, work: Path, top: int = 25) -> Non
 
     from copilot import index_view
     from copilot.engine import Engine
-    from kb.settings import Settings
 
-    content_source, cache_dir, queries_path, first_lang = DOMAINS[name]
-    content, data = work / name / "content", work / name / "data"
-    shutil.copytree(content_source, content)
-    data.mkdir(parents=True)
-    shutil.copy2(cache_dir / "embeddings.sqlite", data / "embeddings.sqlite")
-    rows = [json.loads(line) for line in queries_path.read_text("utf-8").splitlines() if line.strip()]
-    first = next(r for r in rows if r["lang"] == first_lang and r.get("relevant"))
-    settings = Settings.from_env(content_dir=content, data_dir=data)
+    content, settings, _rows, first = domain_copy(name, work)
     server, syncer = Engine(settings, embedders), Engine(settings, embedders)
     server.warm_up()
     syncer.index(show_progress=False)
