@@ -34,7 +34,7 @@ from rapidfuzz.distance import Levenshtein
 from copilot.index_view import FromIndex
 from copilot.transliteration import MIN_STRICT_KEY, latin_key, spelled_names
 from copilot.verbal_nouns import verbal_nouns
-from copilot.vocabulary_variants import COMMON_SHARE, COMMON_WORDS, WordFamilies
+from copilot.vocabulary_variants import WordFamilies, common_words
 from kb.arabic import has_arabic, is_dialect_word, light_stem
 
 _WORD = re.compile(r"\w+")
@@ -100,6 +100,7 @@ class _Lexicon(NamedTuple):
     by_lang: dict[str, tuple[list[str], frozenset[str]]]  # words by frequency, and as a set
     latin_by_key: dict[str, list[str]]  # the index's Latin words by sound key, most frequent first
     families: WordFamilies | None = None  # its Arabic words by root, when it has Arabic articles
+    common_ar: frozenset[str] = frozenset()  # its most frequent Arabic words (vocabulary_variants.common_words)
 
 
 # The Latin names an Arabic help center prints in its Arabic articles ("Microsoft Teams", "GoDaddy")
@@ -163,7 +164,8 @@ class Vocabulary:
         # Arabic word families by root (copilot.vocabulary_variants), from the same words in the same
         # build, so the families always belong to the words they are looked up beside.
         families = WordFamilies(by_lang["ar"][0]) if "ar" in by_lang else None
-        return _Lexicon(by_lang, by_key, families)
+        common_ar = frozenset(common_words(by_lang["ar"][0])) if "ar" in by_lang else frozenset()
+        return _Lexicon(by_lang, by_key, families, common_ar)
 
     def words(self, lang: str) -> list[str]:
         """The index's folded words in `lang`, most frequent first (for completion)."""
@@ -218,9 +220,9 @@ class Vocabulary:
         """Index words that are the verbal nouns of the query's verbs ("اضيف": إضافة), copilot.verbal_nouns."""
         if lang != "ar" or not has_arabic(query):
             return []
-        words, known = self._words.get().by_lang.get(lang, ([], frozenset()))
-        common = frozenset(words[: min(COMMON_WORDS, len(words) // COMMON_SHARE)])
-        return verbal_nouns(query, known, common, fold)
+        lexicon = self._words.get()
+        known = lexicon.by_lang.get(lang, ([], frozenset()))[1]
+        return verbal_nouns(query, known, lexicon.common_ar, fold)
 
     def shared_words(self, query: str, lang: str, target: str) -> list[str]:
         """Typed words, in another script than `target`'s usual one, that `target`'s articles use.

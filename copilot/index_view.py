@@ -108,7 +108,7 @@ class FromIndex(Generic[T]):
                     self._value, self._built_for = self._build(), version
                 elif version != self._built_for:
                     if self._background:
-                        self._rebuild_in_background(version)
+                        self._rebuild_in_background()
                     else:
                         self._value, self._built_for = self._build(), version
                 self._checked = now
@@ -120,7 +120,7 @@ class FromIndex(Generic[T]):
         with self._lock:
             version = self._version()
             if self._value is None or version != self._built_for:
-                self._rebuild_in_background(version)
+                self._rebuild_in_background()
             self._checked = time.monotonic()
 
     def wait(self, timeout: float | None = None) -> None:
@@ -134,7 +134,7 @@ class FromIndex(Generic[T]):
         """A rebuild is queued or under way."""
         return self._rebuilding is not None and not self._rebuilding.done()
 
-    def _rebuild_in_background(self, version: str | None) -> None:
+    def _rebuild_in_background(self) -> None:
         """One rebuild at a time (called under the lock), queued on the process's builder; a failed
         one keeps the old value and is retried at the next check."""
         if self._running():

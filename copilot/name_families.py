@@ -18,16 +18,14 @@ more (lever family_intent). A query whose names are all one-title names is ranke
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 
-from copilot.product_names import index_names
+from copilot.product_names import LATIN_NAME, index_names
 from copilot.title_evidence import opening_keys
 from indexer.lexical import SparseVector
 
 FAMILY_TITLES = 2  # a name printed in at least this many articles' titles is a product family
-_LATIN = re.compile(r"[A-Za-z][A-Za-z0-9+]*")
 
 
 def family_names(payloads: Sequence[Mapping[str, object]], names: frozenset[str] | None = None) -> frozenset[str]:
@@ -43,7 +41,7 @@ def family_names(payloads: Sequence[Mapping[str, object]], names: frozenset[str]
         if str(payload.get("key", "")) in opening:
             continue
         article = str(payload.get("article_id", "") or payload.get("key", ""))
-        for word in _LATIN.findall(str(payload.get("title", "") or "")):
+        for word in LATIN_NAME.findall(str(payload.get("title", "") or "")):
             if word.lower() in names:
                 articles[word.lower()].add(article)
     return frozenset(name for name, seen in articles.items() if len(seen) >= FAMILY_TITLES)
@@ -51,8 +49,8 @@ def family_names(payloads: Sequence[Mapping[str, object]], names: frozenset[str]
 
 def framing_families(query: str, intent: str, families: frozenset[str]) -> list[str]:
     """The family names the query typed that its intent left out (as typed, for the lexical encoder)."""
-    kept = {word.lower() for word in _LATIN.findall(intent)}
-    return [word for word in _LATIN.findall(query) if word.lower() in families and word.lower() not in kept]
+    kept = {word.lower() for word in LATIN_NAME.findall(intent)}
+    return [word for word in LATIN_NAME.findall(query) if word.lower() in families and word.lower() not in kept]
 
 
 # The family name terms' share of their weight in a framed query's BM25 query. bench/lever_ablation-style

@@ -54,7 +54,8 @@ INTENT_WEIGHT = 0.75
 # A possessive pronoun ending an Arabic word the articles print bare ("جوالي", my phone, sounds like Google).
 _PRONOUN = re.compile(r"(ي|ك|ه|ها|نا|كم|هم)$")
 MIN_BARE = 3
-_LATIN = re.compile(r"[A-Za-z][A-Za-z0-9+]*")
+NAME_PUNCTUATION = ".,;:!?()\"'،؟؛"  # around a name as typed: "(Teams),", "Outlook؟"
+LATIN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9+]*")  # a Latin word a name may be: "Teams", "365", "C++"
 _WORD = re.compile(r"\w{3,}")
 _ADDRESS = re.compile(r"[.@/][A-Za-z]")  # what follows a word inside a domain, email or path
 _SENTENCE_END = ".!?:;|#>*-([\n"  # after these (or at the start) a capital says nothing
@@ -70,7 +71,7 @@ def name_words(texts: Iterable[str]) -> frozenset[str]:
     capital: Counter[str] = Counter()
     seen: Counter[str] = Counter()
     for text in texts:
-        for match in _LATIN.finditer(text):
+        for match in LATIN_NAME.finditer(text):
             word = match.group()
             if len(word) < 2 or word.isupper():  # acronyms: concepts as often as names
                 continue
@@ -107,11 +108,11 @@ def intent_part(query: str, names: frozenset[str], known: frozenset[str] = froze
     dropped: list[bool] = []
     tokens: list[str] = []
     for position, match in enumerate(matches):
-        token = match.group().strip(".,;:!?()\"'،؟؛")
+        token = match.group().strip(NAME_PUNCTUATION)
         if token.isdigit() and dropped and dropped[-1]:
             dropped.append(True)
             continue
-        latin = _LATIN.fullmatch(token)
+        latin = LATIN_NAME.fullmatch(token)
         is_name = False
         if known and not latin and has_arabic(token):
             if dropped and not dropped[-1] and has_arabic(tokens[-1]):  # two words, one name: "ون درايف"

@@ -788,7 +788,9 @@ class Retriever:
             if batch.evidence and ranked and evidence:
                 signals["field_top"] = self._field_share(ranked[0], evidence, typed, plan.lang)
         hits = [self._hit(h, plan.query, plan.lang, fallback=False) for h in ranked[: plan.limit]]
-        hits, reason, answered_elsewhere = self._missing_translations(plan, batch, answers, vectors, signals, hits)
+        hits, reason, answered_elsewhere = self._missing_translations(
+            plan, batch, answers, vectors, intent, signals, hits
+        )
         return SearchResult(
             query=plan.query,
             lang=plan.lang,
@@ -969,6 +971,7 @@ class Retriever:
         batch: _Batch,
         answers: _Answers,
         vectors: dict[str, np.ndarray],
+        intent: dict[str, np.ndarray],
         signals: dict[str, float],
         hits: list[SearchHit],
     ) -> tuple[list[SearchHit], FallbackReason | None, bool]:
@@ -976,6 +979,7 @@ class Retriever:
 
         One goes first when the cross-lingual model scores it above everything in the query's
         language (`answered_elsewhere`); others fill the room a language with few articles leaves.
+        `intent`: the vectors of the query without its product names (`_intent_vectors`), if any.
         """
         cross = batch.cross
         if cross is None:
@@ -987,7 +991,7 @@ class Retriever:
             untranslated = self._credit_fields(untranslated, bridge_terms, FIELD_CREDIT * cross.best_fused)
         untranslated = self._credit_titles(untranslated, vectors.get(cross.embedder), plan.others, signals)
         untranslated = self._credit_more_titles(untranslated, vectors, plan.others)
-        untranslated = self._credit_title_lead(untranslated, plan, vectors, cross.best_fused)
+        untranslated = self._credit_title_lead(untranslated, plan, vectors, intent, cross.best_fused)
         raw_other = answers.cross_top
         best_here = signals.get(f"{cross.embedder}_top", 0.0)
         best_there = raw_other[0].score if raw_other else 0.0
@@ -1060,7 +1064,12 @@ class Retriever:
         return ranked
 
     def _credit_title_lead(
-        self, ranked: list[Hit], plan: QueryPlan, vectors: dict[str, np.ndarray], best_fused: float
+        self,
+        ranked: list[Hit],
+        plan: QueryPlan,
+        vectors: dict[str, np.ndarray],
+        intent: dict[str, np.ndarray],
+        best_fused: float,
     ) -> list[Hit]:
         """The other-language candidates with the best USE title's article credited by its lead over
         the second title (copilot.title_lead), in the directions TITLE_LEAD names; the question is
@@ -1072,7 +1081,7 @@ class Retriever:
         weight = TITLE_LEAD.get((plan.lang, target), 0.0)
         if weight <= 0:
             return ranked
-        asked = [vectors["use"], self._intent_vectors(plan, vectors, self._intent_text(plan)).get("use")]
+        asked = [vectors["use"], intent.get("use")]
         lead = best_lead(title_lead(matrix.scores(unit(query), (target,))) for query in asked if query is not None)
         return credit_lead(ranked, lead, weight * best_fused, TITLE_LEAD_FULL)
 

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from copilot.expansion import fold
-from copilot.product_names import index_names
+from copilot.product_names import LATIN_NAME, NAME_PUNCTUATION, index_names
 from copilot.transliteration import keyed, latin_key, spelled_names
 from kb.arabic import has_arabic, is_dialect_word
 
@@ -41,9 +41,7 @@ MAX_SPAN = 3  # words of a query spelling one name: "منزل بلس", "ابل �
 # center has no Arabic vocabulary to tell them apart (copilot.product_names can ask its Arabic
 # articles), so only long names ("منزل بلس": mnslbls, SharePoint: srbnt) count when spelled so.
 MIN_SPELLED_KEY = 5
-_LATIN = re.compile(r"[A-Za-z][A-Za-z0-9+]*")
 _TOKEN = re.compile(r"\S+")
-_PUNCTUATION = ".,;:!?()\"'،؟؛"
 
 
 @dataclass(frozen=True)
@@ -61,13 +59,13 @@ class TitleNames:
         either dev domain (bench/RESULTS.md, "Session 7, abstain3")."""
         if not has_arabic(query):
             return []
-        tokens = [t.strip(_PUNCTUATION) for t in _TOKEN.findall(query)]
+        tokens = [t.strip(NAME_PUNCTUATION) for t in _TOKEN.findall(query)]
         tokens = [t for t in tokens if t]
         hits: list[str] = []
         for start in range(len(tokens)):
             for end in range(start + 1, min(start + MAX_SPAN, len(tokens)) + 1):
                 span = tokens[start:end]
-                name = self._latin(span) if all(_LATIN.fullmatch(t) for t in span) else self._arabic(span)
+                name = self._latin(span) if all(LATIN_NAME.fullmatch(t) for t in span) else self._arabic(span)
                 if name is not None and name not in hits:
                     hits.append(name)
         return hits
@@ -97,7 +95,7 @@ def title_names(payloads: Iterable[Mapping[str, object]]) -> TitleNames:
         key = str(row.get("key", ""))
         titles.setdefault(key, str(row.get("title", "") or ""))
         for field in ("title", "text"):
-            for word in _LATIN.findall(str(row.get(field, "") or "")):
+            for word in LATIN_NAME.findall(str(row.get(field, "") or "")):
                 if word.lower() in names:
                     printed[word.lower()].add(key)
     house = {name for name, keys in printed.items() if len(keys) > HOUSE_SHARE * max(len(titles), 1)}
@@ -105,11 +103,11 @@ def title_names(payloads: Iterable[Mapping[str, object]]) -> TitleNames:
     for title in titles.values():
         run: list[str] = []
         for token in [*_TOKEN.findall(title), ""]:
-            word = token.strip(_PUNCTUATION).lower()
-            named = bool(word) and _LATIN.fullmatch(word) is not None and word in names
+            word = token.strip(NAME_PUNCTUATION).lower()
+            named = bool(word) and LATIN_NAME.fullmatch(word) is not None and word in names
             if named:
                 run.append(word)
-                if token.rstrip(_PUNCTUATION) == token:
+                if token.rstrip(NAME_PUNCTUATION) == token:
                     continue  # no comma or stop after it: the name may go on ("Manzil Plus")
             if run and not (len(run) == 1 and run[0] in house):
                 runs.add("".join(run))

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Iterator
 
-from kb.arabic import dialect_to_msa, has_arabic, is_dialect_word, normalize_arabic
+from kb.arabic import dialect_to_msa, has_arabic, is_dialect_word, normalize_arabic, strip_prefixes
 
 _PERSON = "اينت"  # imperfect person prefixes: I, he, you/she, we (also form IV's perfect hamza)
 _TENSE = "بحهس"  # Egyptian/Levantine b-, future ح/ه/س: before the person prefix
@@ -31,7 +31,6 @@ _OBJECT = ("هما", "هم", "هن", "ها", "كم", "كن", "نا", "ني", "ه
 _SUBJECT = ("ون", "وا", "ين", "تم", "نا", "ت")  # plural imperfect and perfect endings
 _WEAK = "ي"  # a final weak letter (alef maqsura folds to ya)
 _HOLLOW = "يوا"  # a middle weak letter
-_ARTICLE = ("ال", "بال", "لل", "وال", "فال")  # a word with the article is a noun
 MIN_STEM = 3
 MAX_STEM = 5
 _WORD = re.compile(r"\w+")
@@ -95,8 +94,9 @@ def patterns(stem: str) -> list[str]:
 
 
 def _has_article(word: str) -> bool:
-    """A noun with the article: "الاشتراك"; "الغي" (I cancel) is too short for one, as kb.arabic reads it."""
-    return any(word.startswith(a) and len(word) - len(a) >= MIN_STEM for a in _ARTICLE)
+    """A noun with the article, as the lexical fold reads one (kb.arabic.strip_prefixes): "الاشتراك",
+    "والاشتراك"; "الغي" (I cancel) is too short for one."""
+    return strip_prefixes(word) != word
 
 
 def _not_read(word: str, common: Collection[str], fold: Callable[[str], list[str]]) -> bool:

@@ -28,6 +28,14 @@ FAMILY_WORDS = 2  # index words a query word brings: its family's most frequent 
 COMMON_WORDS = 100
 COMMON_SHARE = 20  # ...and at most a twentieth of a small index's words
 _WORD = re.compile(r"\w+")
+
+
+def common_words(words: Sequence[str]) -> Sequence[str]:
+    """The index's most frequent words (`words`: most frequent first): its function words and general
+    vocabulary, which no query-side reading brings (word families here, copilot.verbal_nouns)."""
+    return words[: min(COMMON_WORDS, len(words) // COMMON_SHARE)]
+
+
 # Family words carrying a conjunction or a pronoun ("وصلك", reached you; "ارجاعها", returning it) are
 # the article's sentence, not its topic: the bare forms say the same with less noise.
 _CLITIC = re.compile(r"^[وف]|(ك|كم|كن|نا|ها|هم|هن|ني)$")
@@ -41,7 +49,7 @@ class WordFamilies:
         self._stemmer = ISRIStemmer()
         self._stop = frozenset(self._stemmer.stop_words)
         self._families: dict[str, list[str]] = {}
-        for word in words[min(COMMON_WORDS, len(words) // COMMON_SHARE) :]:
+        for word in words[len(common_words(words)) :]:
             root = self.root(word)
             if root is not None and not _CLITIC.search(word):
                 self._families.setdefault(root, []).append(word)

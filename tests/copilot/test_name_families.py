@@ -18,6 +18,14 @@ from indexer.lexical import SparseVector
 NAMES = frozenset({"teams", "wix", "sharepoint"})
 
 
+@pytest.fixture
+def retriever(indexed: Engine) -> Retriever:
+    """The demo slice's retriever with its views built for the index as the fixture left it, as after a sync."""
+    indexed.retriever.refresh_views()
+    indexed.retriever.wait_for_views(60)
+    return indexed.retriever
+
+
 def test_a_name_several_articles_titles_print_is_a_family_translations_counting_once() -> None:
     payloads = [
         {"article_id": "cancel-teams", "key": "en/cancel-teams", "title": "Cancel Microsoft Teams"},
@@ -47,11 +55,8 @@ def test_weighed_scales_only_the_given_terms() -> None:
 
 
 def test_a_framed_query_s_family_names_weigh_less_only_when_the_lever_is_on(
-    indexed: Engine, monkeypatch: pytest.MonkeyPatch
+    retriever: Retriever, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    retriever = indexed.retriever
-    retriever.refresh_views()  # the views of the index as the fixture left it, as after a sync
-    retriever.wait_for_views(60)
     assert "apple" in retriever._names.get()
     assert "apple" not in retriever._families.get()  # the slice's one Apple Pay article: its own page
     seen: list[SparseVector | None] = []
@@ -79,11 +84,8 @@ def test_a_framed_query_s_family_names_weigh_less_only_when_the_lever_is_on(
 
 
 def test_a_query_framed_by_a_family_ranks_its_intent_more_only_when_the_lever_is_on(
-    indexed: Engine, monkeypatch: pytest.MonkeyPatch
+    retriever: Retriever, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    retriever = indexed.retriever
-    retriever.refresh_views()
-    retriever.wait_for_views(60)
     scales: list[float] = []
     real = Retriever._batch
 
@@ -104,11 +106,8 @@ def test_a_query_framed_by_a_family_ranks_its_intent_more_only_when_the_lever_is
 
 
 def test_a_query_framed_by_a_family_asks_the_own_titles_its_intent_more(
-    indexed: Engine, monkeypatch: pytest.MonkeyPatch
+    retriever: Retriever, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    retriever = indexed.retriever
-    retriever.refresh_views()
-    retriever.wait_for_views(60)
     mixes: list[float] = []
 
     def spy(query, intent, mix=INTENT_MIX):  # type: ignore[no-untyped-def]
