@@ -283,6 +283,38 @@ def floor_matrix(case: Case, lang: str, names: Sequence[str]) -> tuple[np.ndarra
     return scores, registers, np.array([not r["relevant"] for r in rows])
 
 
+Rule = tuple[list[float], dict[str, dict[str, float]]]  # fit_rule's floors and register offsets
+
+
+def swapped_floors_line(
+    label: str,
+    lang: str,
+    fit_on: str,
+    score_on: str,
+    names: Sequence[str],
+    scored: tuple[np.ndarray, list[str], np.ndarray],
+    fitted: Rule,
+    own: Rule,
+) -> str:
+    """Which of the transferred floors makes the difference: the fitted rule scored with one floor
+    (or the register offsets) replaced by the scored domain's own fit, answerable flagged for each.
+    A floor whose swap brings the answerable share down to the own fit's is where the domains differ."""
+    scores, registers, oos = scored
+    parts = []
+    for i, name in enumerate([*names, "offsets"]):
+        floors, offsets = list(fitted[0]), fitted[1]
+        if i < len(names):
+            floors[i] = own[0][i]
+        else:
+            offsets = own[1]
+        flagged = flags(scores, registers, floors, offsets)
+        parts.append(f"{name} {flagged[oos].mean():.0%}/{flagged[~oos].mean():.1%}")
+    return (
+        f"transfer {label} [{lang}] fitted on {fit_on}, scored on {score_on}, one floor from {score_on}'s own fit "
+        f"(out-of-scope/answerable flagged): {', '.join(parts)}"
+    )
+
+
 def transfer(cases: list[Case], max_false: float, fusion_grids: bool = True) -> list[str]:
     """Fusion weights and abstention floors fitted on one domain, scored on the other, beside the
     other's own fit: how much of the tuning is about search and how much about one store's words."""
@@ -318,6 +350,8 @@ def transfer(cases: list[Case], max_false: float, fusion_grids: bool = True) -> 
                     f"{flagged[oos].mean():.0%} of out-of-scope at {flagged[~oos].mean():.1%} of answerable "
                     f"(fitted on {score_on}: {own_flags[oos].mean():.0%} at {own_flags[~oos].mean():.1%})"
                 )
+                lines.append(swapped_floors_line(label, lang, fit_on, score_on, names, b, (floors, offsets),
+                                                 (own_floors, own_offsets)))  # fmt: skip
     for domain, case in same.items():
         for lang, former in FORMER_FLOORS.items():
             if lang not in case.signals:
