@@ -47,6 +47,7 @@ from bench.tune_fusion import SIGNALS, fit_rule, flags
 from copilot import retrieval
 from copilot.calibration import CrossScale, cross_scales
 from copilot.engine import Engine
+from copilot.heading_floor import HEADING_FLOOR
 from copilot.retrieval import LEVERS, SearchResult, query_register
 from copilot.term_table import PAYLOAD_FIELDS, TermMiner, TermTable
 from indexer.cache import CACHE_FILE
@@ -394,6 +395,15 @@ def transfer(cases: list[Case], max_false: float, fusion_grids: bool = True) -> 
             f"title names [{name}]: {named[~oos].sum()} answerable and {named[oos].sum()} out-of-scope questions "
             f"name a title (exempt); per-index shares fitted with them exempt {_floors(fit)}: flags "
             f"{hit[oos].mean():.0%} of out-of-scope at {hit[~oos].mean():.1%} of answerable"
+        )
+    for name, case in cross.items():  # the heading floor (copilot.heading_floor, retrieval.LEVERS["heading_floor"])
+        scores, oos = cross_matrix(case, ("cross_heading_top",))
+        heading = scores[:, 0]
+        under = heading < HEADING_FLOOR
+        lines.append(
+            f"heading floor [{name}] {HEADING_FLOOR}: {under[oos].sum()} of {oos.sum()} out-of-scope and "
+            f"{under[~oos].sum()} of {(~oos).sum()} answerable questions under it; lowest answerable "
+            f"{heading[~oos].min():.3f}, lowest out-of-scope {np.sort(heading[oos])[:3].round(3).tolist()}"
         )
     for case in crossing:
         retriever = case.engine.retriever

@@ -37,6 +37,7 @@ import numpy as np
 
 from copilot.calibration import DEFAULT_LEXICAL_SCALE, cross_scales, density_scales, lexical_scales, title_density
 from copilot.expansion import Synonyms, Vocabulary
+from copilot.heading_floor import HEADING_FLOOR, best_heading
 from copilot.hub_articles import demote_hubs, hub_shares
 from copilot.index_view import FromIndex, IndexSnapshot
 from copilot.latin_terms import latin_terms
@@ -178,6 +179,9 @@ LEVERS = {
     "family_intent": True,  # copilot.name_families: a query framed by a product family ranks its intent more
     "family_titles": True,  # copilot.own_titles.FAMILY_INTENT_MIX: a family-framed query's titles asked its intent more
     "family_names": True,  # copilot.name_families: a framed query's product-family names weigh less in BM25
+    # copilot.heading_floor: abstain when only another language answers and no title or heading of the first
+    # article matches the question at all (cross_heading_top < HEADING_FLOOR)
+    "heading_floor": True,
 }
 # The query's own language's titles ranked by e5 alone (copilot.title_vectors, titles in e5's query
 # form) credit the same-language candidates: OWN_TITLE_CREDIT of the best fused score for the first
@@ -998,6 +1002,7 @@ class Retriever:
         signals["cross_top"] = best_there
         self._cross_shares(plan.lang, untranslated, signals)
         self._cross_density(untranslated, vectors.get("e5"), signals)
+        self._cross_heading(untranslated, vectors.get("use"), signals)
         reason: FallbackReason | None = None
         answered_elsewhere = False
         top_untranslated = (
@@ -1037,6 +1042,18 @@ class Retriever:
             return
         signals["cross_density"] = title_density(matrix.vectors[target], unit(query))
         signals["cross_density_share"] = scales[target].share(signals["cross_density"])
+
+    def _cross_heading(self, candidates: Sequence[Hit], query: np.ndarray | None, signals: dict[str, float]) -> None:
+        """The first candidate's best USE cosine among its title and headings (`cross_heading_top`,
+        copilot.heading_floor); absent until the title vectors are built."""
+        views = [self._titles, self._more_titles.get("headings")]
+        matrices = [matrix for view in views if view is not None and (matrix := view.peek()) is not None]
+        if query is None or not candidates or not matrices:
+            return
+        payload = candidates[0].payload
+        score = best_heading(matrices, str(payload.get("key", "")), str(payload.get("lang", "")), unit(query))
+        if score is not None:
+            signals["cross_heading_top"] = score
 
     def _credit_titles(
         self, ranked: list[Hit], query: np.ndarray | None, langs: Sequence[str], signals: dict[str, float]
@@ -1165,6 +1182,8 @@ class Retriever:
         if only_elsewhere:
             if LEVERS["title_names"] and signals.get("title_names", 0.0) > 0:
                 return False
+            if LEVERS["heading_floor"] and signals.get("cross_heading_top", HEADING_FLOOR) < HEADING_FLOOR:
+                return True
             density_floor = CROSS_DENSITY_FLOORS.get((lang, target))
             if density_floor is not None and signals.get("cross_density_share", density_floor) < density_floor:
                 return True

@@ -211,3 +211,39 @@ def test_short_names_count_only_typed_in_latin_not_spelled_in_arabic_script() ->
     assert names.found("الكرتون وصل ناقص قطعة") == []
     assert names.found("تذكير Cortana ما اشتغل") == ["cortana"]
     assert names.found("مساحة تخزين شيربوينت خلصت") == ["sharepoint"]
+
+
+def test_the_best_heading_is_the_articles_own_best_text_across_the_matrices() -> None:
+    from copilot.heading_floor import best_heading
+
+    titles = TitleMatrix({"en": ("en/a", "en/b")}, {"en": np.array([[1.0, 0.0], [0.0, 1.0]])})
+    headings = TitleMatrix({"en": ("en/a", "en/a", "en/b")}, {"en": np.array([[0.6, 0.8], [0.0, -1.0], [0.8, 0.6]])})
+    query = np.array([0.0, 1.0])
+    assert best_heading([titles, headings], "en/a", "en", query) == pytest.approx(0.8)  # a heading beats its title
+    assert best_heading([titles], "en/a", "en", query) == pytest.approx(0.0)
+    assert best_heading([titles, headings], "en/b", "en", query) == pytest.approx(1.0)
+    assert best_heading([titles, headings], "en/c", "en", query) is None  # not an article of these matrices
+    assert best_heading([titles], "en/a", "ar", query) is None
+
+
+def test_a_question_no_heading_of_the_first_article_speaks_to_abstains_when_only_english_answers(
+    english_plus: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Share floors that never flag: prayer times, shown the Manzil Plus article (the only one of its
+    category), match none of its headings and abstain on the heading floor alone; a question about
+    the plans' price matches a heading and is answered; with the lever off neither abstains."""
+    from copilot import retrieval
+    from copilot.heading_floor import HEADING_FLOOR
+
+    retriever = english_plus.retriever
+    retriever.wait_for_views()
+    monkeypatch.setitem(
+        retrieval.CROSS_DIRECTION_FLOORS, ("ar", "en"), {"cross_share": -99.0, "cross_title_share": -99.0}
+    )
+    off_topic = retriever.search("مواقيت الصلاة في الرياض", lang="ar", categories=["membership"])
+    asked = retriever.search("كم سعر اشتراك منزل الشهري", lang="ar", categories=["membership"])
+    assert off_topic.results and off_topic.results[0].id == "manzil-plus-plans"
+    assert off_topic.signals["cross_heading_top"] < HEADING_FLOOR and off_topic.abstained
+    assert asked.signals["cross_heading_top"] >= HEADING_FLOOR and not asked.abstained
+    monkeypatch.setitem(retrieval.LEVERS, "heading_floor", False)
+    assert not retriever.search("مواقيت الصلاة في الرياض", lang="ar", categories=["membership"]).abstained
