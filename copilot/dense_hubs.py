@@ -32,8 +32,11 @@ from copilot.title_vectors import TitleMatrix
 from indexer.lexical import LexicalEncoder
 from indexer.stores.base import PayloadFilter, Source, StoreQuery, VectorStore
 
-# An article is a dense hub from this share of a full hub's count of unrelated titles. bench/RESULTS.md
-# "Session 8, framing3": any count (0) costs demo Arabic; 0.5 and 0.75 give demo English the same gain.
+# An article is a dense hub from this share of a full hub's count of unrelated titles. Hybrid MRR@10,
+# lever off -> on (bench/lever_ablation.py --levers dense_hubs): demo EN 0.914 -> 0.919, AR 0.889 ->
+# 0.893, m365 and both cross-lingual cases unchanged. From any count (0): EN 0.919 but AR 0.884; 0.75:
+# EN 0.919, AR 0.889; every neighbour counted, words shared or not (from a full count): m365 AR
+# 0.839 -> 0.835 (a series' parent page demoted). bench/RESULTS.md "Session 8, framing3".
 DENSE_HUB_LEAST = 0.5
 _CANDIDATES = 30  # chunks asked per title: enough to see its first few articles
 
