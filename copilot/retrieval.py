@@ -36,6 +36,7 @@ from typing import Any, Literal
 import numpy as np
 
 from copilot.calibration import DEFAULT_LEXICAL_SCALE, cross_scales, density_scales, lexical_scales, title_density
+from copilot.dense_hubs import dense_hub_shares, shares_for, title_terms
 from copilot.expansion import Synonyms, Vocabulary
 from copilot.heading_floor import HEADING_FLOOR, best_heading
 from copilot.hub_articles import demote_hubs, hub_shares
@@ -182,6 +183,8 @@ LEVERS = {
     # copilot.heading_floor: abstain when only another language answers and no title or heading of the first
     # article matches the question at all (cross_heading_top < HEADING_FLOOR)
     "heading_floor": True,
+    # copilot.dense_hubs: pages e5 puts near everyone's title are hubs too, unless BM25 ranks them first
+    "dense_hubs": True,
 }
 # The query's own language's titles ranked by e5 alone (copilot.title_vectors, titles in e5's query
 # form) credit the same-language candidates: OWN_TITLE_CREDIT of the best fused score for the first
@@ -568,6 +571,21 @@ class Retriever:
         self._hubs = FromIndex(
             store.version, lambda: hub_shares(store, self.lexical, settings.languages), background=True
         )
+        self._dense_hubs = (  # copilot.dense_hubs: e5's own hubs, from the e5 title vectors above
+            FromIndex(
+                store.version,
+                lambda: dense_hub_shares(
+                    store,
+                    self._more_titles["title_e5"].current(),
+                    "e5",
+                    title_terms(snapshot.payloads(("key", "lang", "title")), self.lexical),
+                    settings.languages,
+                ),
+                background=True,
+            )
+            if "title_e5" in self._more_titles
+            else None
+        )
         # Articles whose title is only their opening words give no title evidence (copilot.title_evidence).
         self._opening = FromIndex(
             store.version, lambda: opening_keys(snapshot.payloads(("key", "title", "text", "ordinal")))
@@ -606,6 +624,7 @@ class Retriever:
         """What ranking derives from the index and builds in the background."""
         views: list[FromIndex[Any] | TitleVectors | None] = [self._titles, *self._more_titles.values()]
         views += [self._cross_scales, self._density_scales, self._hubs, self._names, self._title_names, self._families]
+        views += [self._dense_hubs]
         views += self._synced_views()
         return [view for view in views if view is not None]
 
@@ -788,7 +807,7 @@ class Retriever:
                 asked = title_query(vectors["e5"], intent.get("e5") if LEVERS["titles_by_intent"] else None, mix)
                 ranked = self._credit_title_rank(ranked, own, asked, (plan.lang,), weight, OWN_TITLE_K)[0]
             if LEVERS["hubs"]:
-                ranked = demote_hubs(ranked, self._hubs.peek() or {}, HUB_PENALTY * best_fused)
+                ranked = demote_hubs(ranked, self._hub_shares(plan, answers.evidence), HUB_PENALTY * best_fused)
             if batch.evidence and ranked and evidence:
                 signals["field_top"] = self._field_share(ranked[0], evidence, typed, plan.lang)
         hits = [self._hit(h, plan.query, plan.lang, fallback=False) for h in ranked[: plan.limit]]
@@ -820,6 +839,17 @@ class Retriever:
             signals=signals,
             timings_ms=timings,
         )
+
+    def _hub_shares(self, plan: QueryPlan, evidence: dict[str, list[Hit]]) -> dict[str, float]:
+        """The lexical hub shares, with e5's dense hubs beside them (LEVERS["dense_hubs"]) except the
+        article the query's BM25 evidence ranks first (copilot.dense_hubs.shares_for). Typed queries
+        only: on tickets' text (bench/copilot_bench.py) they cost an English draft its section (29 -> 28
+        of 31) and one answerable ticket abstained."""
+        hubs = self._hubs.peek() or {}
+        if not LEVERS["dense_hubs"] or self._dense_hubs is None or plan.ticket:
+            return hubs
+        first = evidence.get(LEXICAL) or []
+        return shares_for(hubs, self._dense_hubs.peek() or {}, str(first[0].payload.get("key")) if first else None)
 
     def lexical_scale(self, lang: str) -> float:
         """What this index's own titles score as lexical queries in `lang` (the median top score)."""
