@@ -14,8 +14,9 @@ when it covers the ticket clearly better than the first article's.
 
 The same reading tells an off-topic ticket from an answerable one: a job application or a supplier
 offer shares a word or two with some help article ("customer service", "products") but no section
-covers what it asks. Only the passages, the ticket's text, kb.arabic's normalization and
-copilot.transliteration's sound keys (an Arabic ticket's "ابل باي" is the section's "Apple Pay") are used:
+covers what it asks. Only the passages, the ticket's text, kb.arabic's normalization,
+copilot.transliteration's sound keys (an Arabic ticket's "ابل باي" is the section's "Apple Pay") and
+copilot.word_roots' verb forms (a ticket's "أبدلها" meets the section's "الاستبدال") are used:
 no embedder is loaded here, the result is deterministic and takes well under a millisecond a ticket.
 """
 
@@ -31,6 +32,7 @@ from dataclasses import dataclass
 from copilot.expansion import fold
 from copilot.retrieval import SearchHit
 from copilot.transliteration import arabic_key, sounds_alike
+from copilot.word_roots import noun_roots, verb_roots
 from kb.arabic import dialect_to_msa, is_dialect_word
 
 # Words that say nothing about what is asked (greetings, pronouns, the shop's own name). "Can" asks
@@ -68,6 +70,14 @@ MAX_SECTIONS = 3
 # The best-covering section among them joins the reply. 0.7-0.8 drafted the same (5 more tickets
 # answered); 0.9 one more.
 CLOSE_ARTICLE_RATIO = 0.8
+# An article search scored lower, down to this share of the first, is close too when one of its sections
+# covers the ticket's words better than every section of the first article: search's order was not the
+# ticket's. Half the first's score: an article only one of a ticket's two searches found lands at most at
+# ~0.57 of one both found (copilot.suggestions.fuse_rankings). bench/copilot_bench.py (offline replay of its
+# suggestions, with the verb roots of copilot.word_roots): cites ar / en of 31, off 26 / 29, 0.3-0.6 27 / 29
+# (T-1067: the exchange section of the return policy, at 0.68 of the first), 0.7 26 / 29; no English draft
+# changes; alone (without the verb roots) no draft changes.
+COVERING_ARTICLE_FLOOR = 0.5
 # ... when it covers the ticket's words nearly as well as the first article's section: a checklist about
 # missing items that search ranked close to a return ticket's article is not an answer to it. 0.5-0.75
 # kept every gain on the labelled tickets, 1.0 lost three of the five.
@@ -216,8 +226,15 @@ def choose_sections(query: str, passages: Sequence[SearchHit]) -> SectionChoice:
     # Names the sections print in Latin ("Apple Pay", "iPhone") that the ticket spells in Arabic script.
     latin = frozenset().union(*(_latin_words(hit.title, hit.section, hit.text) for hit in passages))
 
+    # Verbs the sections name by a derived verbal noun ("أبدلها" / "الاستبدال"), when the verb's own stem
+    # meets no section: as a second way to meet, it would count the same match twice.
+    section_words = frozenset().union(*(body | heading for body, heading in passage_terms))
+
+    def unread(word: str) -> bool:
+        return word in _STOP or is_dialect_word(word) or any(t in section_words for t in terms(word))
+
     def query_terms(text: str) -> list[str]:
-        return terms(text) + spelled_names(text, latin)
+        return terms(text) + spelled_names(text, latin) + verb_roots(text, unread, section_words)
 
     asked_questions = questions(query)
     asked_terms = {t for q in asked_questions for t in query_terms(q)}
@@ -266,7 +283,13 @@ def choose_sections(query: str, passages: Sequence[SearchHit]) -> SectionChoice:
 
     # Sections of articles tied with the first (see CLOSE_ARTICLE_RATIO) may lead, at a discount: the
     # article search put first keeps the lead unless another one's section covers the ticket clearly better.
-    leading = same_article + _close_articles(passages, [0])
+    first_coverage = max(coverage(whole, i) for i in same_article)
+    covering = {
+        passages[i].key
+        for i in range(count)
+        if coverage(whole, i) > first_coverage and passages[i].score >= COVERING_ARTICLE_FLOOR * passages[0].score
+    }
+    leading = same_article + _close_articles(passages, [0], covering)
 
     def lead_rank(i: int) -> float:
         return first_rank(i) * (1.0 if passages[i].key == top else CLOSE_LEAD_SHARE)
@@ -287,7 +310,7 @@ def choose_sections(query: str, passages: Sequence[SearchHit]) -> SectionChoice:
             chosen.append(best)
     # Every question of a two-question ticket has its own section: the reply is whole without a tie-breaker.
     answered = len(asked_questions) >= 2 and len(chosen) >= len(asked_questions)
-    runner_up = [] if answered or len(chosen) >= MAX_SECTIONS else _close_articles(passages, chosen)
+    runner_up = [] if answered or len(chosen) >= MAX_SECTIONS else _close_articles(passages, chosen, covering)
     if runner_up:
         best_there = max(runner_up, key=lambda i: (rank(whole, i, how), -i))
         quoted = set().union(*(passage_terms[j][0] | passage_terms[j][1] for j in chosen))
@@ -338,17 +361,22 @@ def _latin_words(title: str, section: str, text: str) -> frozenset[str]:
     return printed_names(f"{title} {section} {text}")
 
 
-def _close_articles(passages: Sequence[SearchHit], chosen: list[int]) -> list[int]:
+def _close_articles(passages: Sequence[SearchHit], chosen: list[int], covering: set[str]) -> list[int]:
     """The sections of the other articles search scored close to the first one, that the reply
     quotes nothing of yet: search could not tell them apart, and one ticket's words are too few to
-    overrule it, so the best-covering section among them joins the first article's."""
+    overrule it, so the best-covering section among them joins the first article's. `covering`: articles
+    scored lower whose section covers the ticket better than the first article's (COVERING_ARTICLE_FLOOR)."""
     first = passages[0]
     quoted = {passages[i].key for i in chosen}
     best: dict[str, float] = {}
     for hit in passages:
         if hit.locale_fallback == first.locale_fallback:  # other rankings' scores do not compare
             best[hit.key] = max(best.get(hit.key, 0.0), hit.score)
-    close = {key for key, score in best.items() if key not in quoted and score >= CLOSE_ARTICLE_RATIO * first.score}
+    close = {
+        key
+        for key, score in best.items()
+        if key not in quoted and (score >= CLOSE_ARTICLE_RATIO * first.score or key in covering)
+    }
     return [i for i, hit in enumerate(passages) if hit.key in close and hit.locale_fallback == first.locale_fallback]
 
 
@@ -362,7 +390,9 @@ def _passage_terms(hit: SearchHit) -> tuple[frozenset[str], frozenset[str]]:
 
 @functools.lru_cache(maxsize=4096)
 def _section_terms(title: str, section: str, text: str) -> tuple[frozenset[str], frozenset[str]]:
-    """A section's body and heading terms. The drafter reads every section of the suggested articles
-    for every ticket, and the same few hundred sections come back ticket after ticket: reading each
-    once per process keeps a draft's choice within milliseconds."""
-    return frozenset(terms(text)), frozenset(terms(f"{title} {section}"))
+    """A section's body and heading terms, with the roots of its derived verbal nouns (copilot.word_roots).
+    The drafter reads every section of the suggested articles for every ticket, and the same few hundred
+    sections come back ticket after ticket: reading each once per process keeps a draft's choice within
+    milliseconds."""
+    heading = f"{title} {section}"
+    return frozenset(terms(text)) | noun_roots(text), frozenset(terms(heading)) | noun_roots(heading)

@@ -454,8 +454,9 @@ BROKEN_JUG = (
 
 def test_an_article_search_ranked_close_behind_the_first_adds_its_covering_section() -> None:
     """T-1038: search ranks the warranty's "faulty on arrival" first and the damaged-item article close
-    behind; its steps (which answer) join the draft, after the first article's section. Further back,
-    search's first article stands alone."""
+    behind; its steps (which answer) join the draft, after the first article's section. Further back they
+    join only while they cover the ticket better than the first article does (T-1067, the exchange section
+    at 0.68 of the first), down to COVERING_ARTICLE_FLOOR; below it search's first article stands alone."""
     passages = [FAULTY_ON_ARRIVAL, REPORT_DAMAGE]
     draft = GroundedDrafter().draft("en", "Omar", passages, False, link=LINK, context=ReplyContext(BROKEN_JUG))
     assert draft.citations == [
@@ -463,8 +464,16 @@ def test_an_article_search_ranked_close_behind_the_first_adds_its_covering_secti
         f"{BASE}/en/articles/damaged-item#report-the-damage",
     ]
     assert "1. Take photos of the damaged item and of the box." in draft.text
-    distant = [FAULTY_ON_ARRIVAL, replace(REPORT_DAMAGE, score=0.285 * 0.7)]
+    behind = [FAULTY_ON_ARRIVAL, replace(REPORT_DAMAGE, score=0.285 * 0.7)]
+    draft = GroundedDrafter().draft("en", "Omar", behind, False, link=LINK, context=ReplyContext(BROKEN_JUG))
+    assert draft.citations[1:] == [f"{BASE}/en/articles/damaged-item#report-the-damage"]
+    distant = [FAULTY_ON_ARRIVAL, replace(REPORT_DAMAGE, score=0.285 * 0.45)]
     draft = GroundedDrafter().draft("en", "Omar", distant, False, link=LINK, context=ReplyContext(BROKEN_JUG))
+    assert draft.citations == [f"{BASE}/en/articles/warranty-coverage#faulty-on-arrival"]
+    covers_less = replace(REPORT_DAMAGE, text="Keep the box until the courier collects the item.", score=0.285 * 0.7)
+    draft = GroundedDrafter().draft(
+        "en", "Omar", [FAULTY_ON_ARRIVAL, covers_less], False, link=LINK, context=ReplyContext(BROKEN_JUG)
+    )
     assert draft.citations == [f"{BASE}/en/articles/warranty-coverage#faulty-on-arrival"]
     assert choose_sections(BROKEN_JUG, passages) == choose_sections(BROKEN_JUG, passages)
 
@@ -654,3 +663,42 @@ def test_contact_advice_goes_sentence_by_sentence_and_line_by_line() -> None:
     text = "Refunds take 5 days. Contact us via chat.\nتواصل معنا عبر المحادثة.\n"
     text += "1. Open Orders. Then contacting Manzil helps."
     assert without_contact_advice(text) == "Refunds take 5 days.\n1. Open Orders."
+
+
+CHECK_FIRST = section(
+    "missing-or-wrong-item",
+    "قبل-الإبلاغ-تأكد-من-التالي",
+    "قبل الإبلاغ، تأكّد من التالي",
+    "- هل فتّشت داخل جميع العبوات؟ أحيانًا تُغلَّف الملحقات الصغيرة داخل الكرتون الأكبر.\n"
+    "- هل استلمها شخص آخر؟ اسأل أفراد أسرتك أو جيرانك.",
+    0.217,
+    "ar",
+    title="منتج ناقص أو خاطئ",
+)
+EXCHANGE = section(
+    "return-policy",
+    "الاستبدال",
+    "الاستبدال",
+    "لا نوفر الاستبدال المباشر في حالات تغيّر الرأي؛ أرجع المنتج ثم اطلب المنتج الذي تريده في طلب جديد. أما"
+    " المنتجات التي تصلك تالفة فنعرض عليك استبدالها.",
+    0.147,
+    "ar",
+    title="سياسة الإرجاع",
+)
+
+
+def test_a_customers_verb_meets_the_sections_verbal_noun_and_brings_its_article_in() -> None:
+    """T-1067: "ينفع أبدلها" (can I exchange it) is answered by the return policy's "الاستبدال", which search
+    scored at 0.68 of a missing-item checklist that shares "صغيرة" and "أكبر" with the ticket. The verb and
+    the form-X noun meet on their root (copilot.word_roots), so the exchange section covers the ticket
+    better than the first article does, and joins the draft."""
+    question = "ابغى ابدل المقاس. الزولية طلعت صغيرة على المجلس، ينفع أبدلها بمقاس أكبر بدال ما أرجعها؟"
+    choice = choose_sections(question, [CHECK_FIRST, EXCHANGE])
+    assert EXCHANGE in choice.sections
+    draft = GroundedDrafter().draft(
+        "ar", "نورة", [CHECK_FIRST, EXCHANGE], False, link=LINK, context=ReplyContext(question)
+    )
+    assert f"{BASE}/ar/articles/return-policy#الاستبدال" in draft.citations
+    # Search's order stands when the exchange section is no better a match than the checklist
+    story = "الزولية طلعت صغيرة على المجلس والكرتون الأكبر وصل"
+    assert choose_sections(story, [CHECK_FIRST, EXCHANGE]).sections == [CHECK_FIRST]
