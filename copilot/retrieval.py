@@ -218,7 +218,7 @@ TITLE_LEAD_FULL = 1.5
 # a broad page has one chunk near every question, the answer has most of its chunks near this one),
 # per model, as RRF weights beside the fused chunks' 1.0. English over Arabic-only MRR@10, demo / m365:
 # none 0.734 / 0.770; USE 1.5, e5 0.5 0.743 / 0.789; every point of USE 1.0-2.0 x e5 0.25-1.0 gains on
-# both (+0.005..+0.013 / +0.016..+0.025); either model alone does not (USE 0.5: 0.737 / 0.774, e5 0.5:
+# both (+0.005..+0.013 / +0.016..+0.022); one model alone gains less or costs the demo (USE 0.5: 0.737 / 0.774, e5 0.5:
 # 0.720 / 0.787). Arabic over English-only 0.802 -> 0.803. bench/RESULTS.md "Session 8, enar3".
 CHUNK_MEAN_WEIGHTS = {"use": 1.5, "e5": 0.5}
 LEXICAL = "lexical"  # the sparse source's name in weights, signals and `only`
