@@ -36,6 +36,7 @@ from typing import Any, Literal
 import numpy as np
 
 from copilot.calibration import DEFAULT_LEXICAL_SCALE, cross_scales, density_scales, lexical_scales, title_density
+from copilot.chunk_means import CHUNK_DEPTH, credit_rank, mean_scores
 from copilot.dense_hubs import dense_hub_shares, shares_for, title_terms
 from copilot.expansion import Synonyms, Vocabulary
 from copilot.heading_floor import HEADING_FLOOR, best_heading
@@ -176,6 +177,7 @@ LEVERS = {
     # about something the help center has an article on: exempt from the cross-lingual floors
     "title_names": True,
     "title_lead": True,  # copilot.title_lead: the fallback's best USE title credited by its lead (TITLE_LEAD)
+    "chunk_means": True,  # copilot.chunk_means: other-language candidates also ranked by their chunks' mean cosine
     "verbal_nouns": True,  # copilot.verbal_nouns: "اضيف" also searches the index's "إضافة"
     "family_intent": True,  # copilot.name_families: a query framed by a product family ranks its intent more
     "family_titles": True,  # copilot.own_titles.FAMILY_INTENT_MIX: a family-framed query's titles asked its intent more
@@ -219,6 +221,13 @@ TITLE_RANKINGS = {"title_e5": 0.2, "headings": 0.25}
 # English-only gets none: the same credit moved it -0.014..+0.010 (bench/RESULTS.md "Session 7, enar2").
 TITLE_LEAD = {("en", "ar"): 0.6}
 TITLE_LEAD_FULL = 1.5
+# Other-language candidates ranked by the mean cosine of each article's chunks (copilot.chunk_means:
+# a broad page has one chunk near every question, the answer has most of its chunks near this one),
+# per model, as RRF weights beside the fused chunks' 1.0. English over Arabic-only MRR@10, demo / m365:
+# none 0.734 / 0.770; USE 1.5, e5 0.5 0.743 / 0.789; every point of USE 1.0-2.0 x e5 0.25-1.0 gains on
+# both (+0.005..+0.013 / +0.016..+0.022); one model alone gains less or costs the demo (USE 0.5: 0.737 / 0.774, e5 0.5:
+# 0.720 / 0.787). Arabic over English-only 0.802 -> 0.803. bench/RESULTS.md "Session 8, enar3".
+CHUNK_MEAN_WEIGHTS = {"use": 1.5, "e5": 0.5}
 LEXICAL = "lexical"  # the sparse source's name in weights, signals and `only`
 LEXICAL_TOP = "lexical_top"  # the raw BM25 top score: its scale is the corpus's, see lexical_share
 Register = Literal["plain", "dialect", "mixed"]
@@ -1025,6 +1034,7 @@ class Retriever:
             untranslated = self._credit_fields(untranslated, bridge_terms, FIELD_CREDIT * cross.best_fused)
         untranslated = self._credit_titles(untranslated, vectors.get(cross.embedder), plan.others, signals)
         untranslated = self._credit_more_titles(untranslated, vectors, plan.others)
+        untranslated = self._credit_chunk_means(untranslated, plan, vectors)
         untranslated = self._credit_title_lead(untranslated, plan, vectors, intent, cross.best_fused)
         raw_other = answers.cross_top
         best_here = signals.get(f"{cross.embedder}_top", 0.0)
@@ -1110,6 +1120,33 @@ class Retriever:
             ranked = self._credit_title_rank(ranked, matrix, query, langs, TITLE_RANKINGS[name])[0]
         return ranked
 
+    def _credit_chunk_means(self, ranked: list[Hit], plan: QueryPlan, vectors: dict[str, np.ndarray]) -> list[Hit]:
+        """Other-language candidates with their rank by the mean cosine of their chunks, per model, as
+        more RRF sources (CHUNK_MEAN_WEIGHTS, copilot.chunk_means): one store query per model, filtered
+        to the candidates' articles. If the index cannot answer it, the ranking stays as it was."""
+        models = [(name, w) for name, w in CHUNK_MEAN_WEIGHTS.items() if name in vectors and w > 0]
+        if not ranked or not models or not LEVERS["chunk_means"]:
+            return ranked
+        keys = tuple(dict.fromkeys(str(h.payload.get("key", "")) for h in ranked))
+        articles = PayloadFilter(article_keys=keys)
+        queries = [
+            StoreQuery(
+                (Source(name, vectors[name], articles),),
+                plan.base_filter,
+                limit=CHUNK_DEPTH * len(keys),
+                payload_fields=("key",),
+            )
+            for name, _ in models
+        ]
+        try:
+            answers = self.store.query(queries)
+        except Exception:
+            log.exception("the chunk means of the other-language candidates failed; ranked without them")
+            return ranked
+        for (_, weight), hits in zip(models, answers, strict=True):
+            ranked = credit_rank(ranked, mean_scores(hits), weight, self.rrf_k)
+        return ranked
+
     def _credit_title_lead(
         self,
         ranked: list[Hit],
@@ -1143,15 +1180,8 @@ class Retriever:
     ) -> tuple[list[Hit], dict[str, float]]:
         """Candidates re-sorted with their article's rank among `titles` (cosine to the query) as one
         more RRF source of `weight` (with RRF constant `k`, else the fusion's), and the cosines by key."""
-        k = k or self.rrf_k
         scores = titles.scores(unit(query), langs)
-        rank = {key: position for position, key in enumerate(sorted(scores, key=lambda k: -scores[k]), 1)}
-        unranked = len(rank) + 1
-        credited = [
-            Hit(h.id, h.score + weight / (k + rank.get(str(h.payload.get("key", "")), unranked)), h.payload)
-            for h in ranked
-        ]
-        return sorted(credited, key=lambda h: -h.score), scores
+        return credit_rank(ranked, scores, weight, k or self.rrf_k), scores
 
     def _credit_fields(
         self, ranked: Sequence[Hit], terms: dict[str, tuple[SparseVector, SparseVector]], credit: float

@@ -94,6 +94,7 @@ def test_a_leading_title_beats_the_broad_neighbour(demo_ar: Engine, monkeypatch:
     chunk rankings; the cancelling article's title leads every other title, and that lead puts it first."""
     retriever = demo_ar.retriever
     retriever.wait_for_views()
+    monkeypatch.setitem(retrieval.LEVERS, "chunk_means", False)  # it lifts the answer too (test_chunk_means)
     first = retriever.search("cancel order", lang="en").results[0]
     assert (first.id, first.lang, first.locale_fallback) == ("cancel-order", "ar", True)
     monkeypatch.setitem(retrieval.LEVERS, "title_lead", False)
@@ -104,4 +105,5 @@ def test_a_direction_with_no_weight_gets_no_credit(demo_ar: Engine, monkeypatch:
     """The credit is per direction (Arabic over English-only, which it moved -0.014..+0.010, has none):
     without a weight for English over Arabic the broad neighbour keeps "cancel order"."""
     monkeypatch.setattr(retrieval, "TITLE_LEAD", {("ar", "en"): 0.6})
+    monkeypatch.setitem(retrieval.LEVERS, "chunk_means", False)
     assert demo_ar.retriever.search("cancel order", lang="en").results[0].id != "cancel-order"

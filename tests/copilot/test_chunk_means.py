@@ -1,0 +1,82 @@
+"""Other-language candidates ranked by their chunks' mean cosine (copilot.chunk_means) in the fallback.
+
+The unit tests use plain hits; the last ones index the demo help center's Arabic articles alone with
+the real models (their embeddings come from the cache kept across sessions) and ask it in English.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from copilot import retrieval
+from copilot.chunk_means import credit_rank, mean_scores
+from copilot.engine import Engine
+from indexer.embedders import Embedder
+from indexer.stores.base import Hit
+from tests.copilot.test_retrieval_quality import demo_only
+
+
+def hit(key: str, score: float) -> Hit:
+    return Hit(f"{key}-{score}", score, {"key": key})
+
+
+def test_an_article_scores_the_mean_of_its_chunks_not_its_best() -> None:
+    """A broad page with one chunk near the question and others far off scores under an article
+    whose chunks all sit fairly near it, though its best chunk is the better one."""
+    chunks = [hit("ar/broad", 0.8), hit("ar/broad", 0.2), hit("ar/broad", 0.2)]
+    chunks += [hit("ar/answer", 0.6), hit("ar/answer", 0.5)]
+    scores = mean_scores(chunks)
+    assert scores == pytest.approx({"ar/broad": 0.4, "ar/answer": 0.55})
+    assert mean_scores([]) == {}
+    assert mean_scores([Hit("x", 0.9, {})]) == {}  # a hit without an article key names no article
+
+
+def test_the_mean_rank_joins_the_ranking_as_one_more_rrf_source() -> None:
+    ranked = [hit("ar/broad", 1.0), hit("ar/answer", 0.95), hit("ar/other", 0.5)]
+    credited = credit_rank(ranked, {"ar/answer": 0.55, "ar/broad": 0.4}, weight=1.0, k=1)
+    assert [h.payload["key"] for h in credited] == ["ar/answer", "ar/broad", "ar/other"]
+    assert credited[0].score == pytest.approx(0.95 + 1 / 2)
+    assert credited[1].score == pytest.approx(1.0 + 1 / 3)
+    assert credited[2].score == pytest.approx(0.5 + 1 / 4)  # unscored: ranked after every scored article
+    assert credit_rank(ranked, {"ar/answer": 0.55}, weight=0.0, k=1) == ranked
+
+
+@pytest.fixture(scope="module")
+def demo_ar(tmp_path_factory: pytest.TempPathFactory, embedders: list[Embedder]) -> Iterator[Engine]:
+    """The demo help center with its Arabic articles only: English customers, m365's direction."""
+    yield from demo_only(tmp_path_factory, embedders, "ar")
+
+
+def test_the_answer_beats_a_broad_page_with_one_near_chunk(demo_ar: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ "report scam": the Arabic page on sign-in problems has a chunk on suspicious messages and wins
+    the best-chunk ranking; the page on phishing and scams is about it all through, and its chunks'
+    mean puts it first."""
+    retriever = demo_ar.retriever
+    retriever.wait_for_views()
+    first = retriever.search("report scam", lang="en").results[0]
+    assert (first.id, first.lang, first.locale_fallback) == ("phishing-and-scams", "ar", True)
+    monkeypatch.setitem(retrieval.LEVERS, "chunk_means", False)
+    assert retriever.search("report scam", lang="en").results[0].id == "sign-in-problems"
+
+
+def test_a_store_that_fails_the_means_leaves_the_ranking_as_it_was(
+    demo_ar: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The chunk means are one more store query after the ranking's own; if it fails, the search
+    still answers, ranked without them, instead of failing the customer's request."""
+    retriever = demo_ar.retriever
+    retriever.wait_for_views()
+    monkeypatch.setitem(retrieval.LEVERS, "chunk_means", False)
+    without = [h.id for h in retriever.search("report scam", lang="en").results]
+    monkeypatch.setitem(retrieval.LEVERS, "chunk_means", True)
+    query = retriever.store.query
+
+    def failing(queries: list) -> list:
+        if any(q.sources[0].filter.article_keys for q in queries):
+            raise RuntimeError("the index went away")
+        return query(queries)
+
+    monkeypatch.setattr(retriever.store, "query", failing)
+    assert [h.id for h in retriever.search("report scam", lang="en").results] == without
