@@ -8,17 +8,21 @@ poorly: "ابي اشتري دومين جديد للشركة" is far from "شرا
 (the dialect words' MSA, Expansion.msa); this rewrites the loanwords the same way, each replaced by
 its first MSA word the index itself uses (the glossary lists "المجال" and "النطاق": a help center
 that says "النطاق" gets that one). The lexical query is unchanged: the typed words stay searched.
+A glossary word typed in Latin inside an Arabic query ("احذف الـ card المحفوظة", copilot.latin_terms)
+is read the same way, unless the index's articles print that Latin word themselves.
 """
 
 from __future__ import annotations
 
 import re
 
-from copilot.loanwords import MIN_LETTERS, Loanword, loanwords, sounds_like_loan
+from copilot.latin_terms import headword
+from copilot.loanwords import GLOSSARY, MIN_LETTERS, Loanword, loanwords, sounds_like_loan
 from copilot.transliteration import latin_key
 from kb.arabic import light_stem
 
 _WORD = re.compile(r"\w+")
+_LATIN_TOKEN = re.compile(r"[A-Za-z]{3,}")
 # Endings that say whose the thing is ("ايميلي", my email; "ايميلاتكم", your emails). A possessed
 # loanword keeps the customer's spelling: its MSA word is a phrase ("البريد الإلكتروني") that the
 # ending cannot be moved onto by rule, and without it the question loses whose mail it asks about.
@@ -81,4 +85,14 @@ def read_loanwords(text: str, known: frozenset[str]) -> str:
         loan = by_typed.get(folded[position])
         out.append(msa_word(loan, known) if loan is not None else tokens[position])
         position += 1
+    return " ".join(out)
+
+
+def read_latin_terms(text: str, known: frozenset[str]) -> str:
+    """`text` with each glossary word typed in Latin ("admin") replaced by its MSA word, unless the
+    index prints that Latin word itself (copilot.latin_terms)."""
+    out: list[str] = []
+    for token in text.split():
+        english = headword(token) if _LATIN_TOKEN.fullmatch(token) and token.lower() not in known else None
+        out.append(msa_word(Loanword(token, english, GLOSSARY[english]), known) if english else token)
     return " ".join(out)

@@ -40,7 +40,7 @@ from copilot.expansion import Synonyms, Vocabulary
 from copilot.hub_articles import demote_hubs, hub_shares
 from copilot.index_view import FromIndex, IndexSnapshot
 from copilot.latin_terms import latin_terms
-from copilot.loanword_text import read_loanwords
+from copilot.loanword_text import read_latin_terms, read_loanwords
 from copilot.loanwords import loanword_terms
 from copilot.name_families import FAMILY_INTENT_SCALE, FAMILY_NAME_WEIGHT, family_names, framing_families, weighed
 from copilot.own_titles import FAMILY_INTENT_MIX, INTENT_MIX, title_query, written_titles
@@ -180,6 +180,7 @@ LEVERS = {
     "family_titles": True,  # copilot.own_titles.FAMILY_INTENT_MIX: a family-framed query's titles asked its intent more
     "family_names": True,  # copilot.name_families: a framed query's product-family names weigh less in BM25
     "loan_reading": True,  # copilot.loanword_text: the dense models read a loanword's MSA word in its place
+    "latin_reading": True,  # copilot.loanword_text: ... and a glossary word typed in Latin ("card") too
 }
 # The query's own language's titles ranked by e5 alone (copilot.title_vectors, titles in e5's query
 # form) credit the same-language candidates: OWN_TITLE_CREDIT of the best fused score for the first
@@ -867,6 +868,8 @@ class Retriever:
         known = self.vocabulary.known(plan.lang)
         # Without articles in the query's language nothing tells a loanword from an Arabic word the
         # index would have ("اغير", I change, sounds like hacker): the query is embedded as typed.
+        if known and LEVERS["latin_reading"]:
+            text = read_latin_terms(text, known)
         return read_loanwords(text, known) if known else text
 
     def _lexical_vectors(self, plan: QueryPlan, ranking: bool = True) -> tuple[SparseVector | None, SparseVector]:

@@ -1,8 +1,8 @@
 """What the dense models read for a query with loanwords (copilot.loanword_text, lever loan_reading).
 
 Unit tests of the rewrite on plain strings (no index), and the real pipeline on the demo help center:
-an Arabic query's loanword reaches the models as its MSA word when the lever is on, and as typed when
-it is off, for a ticket's text, and for an English query.
+an Arabic query's loanword (and a glossary word typed in Latin) reaches the models as its MSA word when
+the levers are on, and as typed when they are off and for a ticket's text.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 
 import copilot.retrieval as retrieval
 from copilot.engine import Engine
-from copilot.loanword_text import msa_word, possessed, read_loanwords
+from copilot.loanword_text import msa_word, possessed, read_latin_terms, read_loanwords
 from copilot.loanwords import loanwords
 
 # Folded index words of an Arabic help center that says "المجال" for domain (copilot.expansion.Vocabulary.known).
@@ -57,6 +57,13 @@ def test_text_without_loanwords_and_index_words_stay_as_typed() -> None:
     assert read_loanwords("نسيت الباسورد", KNOWN | {"باسورد"}) == "نسيت الباسورد"  # the index's own word
 
 
+def test_a_glossary_word_typed_in_latin_is_read_as_its_msa_word_unless_the_index_prints_it() -> None:
+    assert read_latin_terms("ازاي اخلي حد admin على الحساب", KNOWN) == "ازاي اخلي حد المسؤول على الحساب"
+    assert read_latin_terms("احذف الـ cards المحفوظة", KNOWN) == "احذف الـ البطاقة المحفوظة"  # a plural too
+    assert read_latin_terms("ازاي اخلي حد admin", KNOWN | {"admin"}) == "ازاي اخلي حد admin"  # articles print it
+    assert read_latin_terms("تحليلات الاستخدام في power bi", KNOWN) == "تحليلات الاستخدام في power bi"
+
+
 def test_the_models_read_the_msa_word_only_when_the_lever_is_on(
     indexed: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -76,6 +83,13 @@ def test_the_models_read_the_msa_word_only_when_the_lever_is_on(
     retriever.search(query, lang="ar", ticket=True)  # a ticket's story is embedded as written
     assert "الباسورد" in embedded[0]
     embedded.clear()
+    retriever.search("ازاي اخلي حد admin على الحساب", lang="ar")
+    assert "المسؤول" in embedded[0] and "admin" not in embedded[0]
+    embedded.clear()
     monkeypatch.setitem(retrieval.LEVERS, "loan_reading", False)
+    monkeypatch.setitem(retrieval.LEVERS, "latin_reading", False)
     retriever.search(query, lang="ar")
     assert "الباسورد" in embedded[0]
+    embedded.clear()
+    retriever.search("ازاي اخلي حد admin على الحساب", lang="ar")
+    assert "admin" in embedded[0]
