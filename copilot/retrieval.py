@@ -43,6 +43,7 @@ from copilot.heading_floor import HEADING_FLOOR, best_heading
 from copilot.hub_articles import demote_hubs, hub_shares
 from copilot.index_view import FromIndex, IndexSnapshot
 from copilot.latin_terms import latin_terms
+from copilot.loanword_text import read_latin_terms, read_loanwords
 from copilot.loanwords import loanword_terms
 from copilot.name_families import FAMILY_INTENT_SCALE, FAMILY_NAME_WEIGHT, family_names, framing_families, weighed
 from copilot.own_titles import FAMILY_INTENT_MIX, INTENT_MIX, title_query, written_titles
@@ -187,6 +188,8 @@ LEVERS = {
     "heading_floor": True,
     # copilot.dense_hubs: pages e5 puts near everyone's title are hubs too, unless BM25 ranks them first
     "dense_hubs": True,
+    "loan_reading": True,  # copilot.loanword_text: the dense models read a loanword's MSA word in its place
+    "latin_reading": True,  # copilot.loanword_text: ... and a glossary word typed in Latin ("card") too
 }
 # The query's own language's titles ranked by e5 alone (copilot.title_vectors, titles in e5's query
 # form) credit the same-language candidates: OWN_TITLE_CREDIT of the best fused score for the first
@@ -196,6 +199,8 @@ LEVERS = {
 # latin_terms (copilot.latin_terms, "admin" in an Arabic query searches المسؤول): demo AR 0.881 -> 0.884, m365 =.
 # verbal_nouns (copilot.verbal_nouns, "اضيف" searches the index's "إضافة" at weight 1.0, ranking only):
 # m365 AR 0.818 -> 0.825, demo AR 0.879 -> 0.889 (weight 0.7: 0.820 / 0.885; bench/RESULTS.md "Session 7, m365ar2").
+# loan_reading (copilot.loanword_text, the dense models read "دومين" as the index's "المجال"): m365 AR
+# 0.839 -> 0.853, demo AR 0.889 = (bench/RESULTS.md "Session 8, m365ar3").
 OWN_TITLE_CREDIT = 0.4
 OWN_TITLE_K = 60
 HUB_PENALTY = 0.3
@@ -890,12 +895,25 @@ class Retriever:
             return {}, None
         try:
             t0 = time.perf_counter()
-            vectors = self.query_vectors(plan.expansion.msa, plan.only)
+            vectors = self.query_vectors(self._dense_text(plan), plan.only)
             timings["embed_ms"] = (time.perf_counter() - t0) * 1000
             return vectors, None
         except Exception:
             log.exception("query embedding failed; serving lexical results only")
             return {}, "embedding_unavailable"
+
+    def _dense_text(self, plan: QueryPlan) -> str:
+        """What the dense models embed: the query's MSA wording, its loanwords read as their MSA words
+        (copilot.loanword_text) when the query is typed in Arabic."""
+        text = plan.expansion.msa
+        if not LEVERS["loan_reading"] or plan.lang != "ar" or plan.ticket or self.vocabulary is None:
+            return text
+        known = self.vocabulary.known(plan.lang)
+        # Without articles in the query's language nothing tells a loanword from an Arabic word the
+        # index would have ("اغير", I change, sounds like hacker): the query is embedded as typed.
+        if known and LEVERS["latin_reading"]:
+            text = read_latin_terms(text, known)
+        return read_loanwords(text, known) if known else text
 
     def _lexical_vectors(self, plan: QueryPlan, ranking: bool = True) -> tuple[SparseVector | None, SparseVector]:
         """The weighted sparse query (None when lexical is not searched) and the typed words' own;
