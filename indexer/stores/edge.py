@@ -61,6 +61,7 @@ from qdrant_edge import (
     Filter,
     Fusion,
     MatchAny,
+    Memory,
     Modifier,
     PayloadSchemaType,
     PayloadSelector,
@@ -755,7 +756,13 @@ def _point(point: IndexPoint) -> Point:
 
 def _config(dims: dict[str, int]) -> EdgeConfig:
     return EdgeConfig(
-        vectors={name: EdgeVectorParams(size=dim, distance=Distance.Cosine) for name, dim in dims.items()},
+        # Cold: the vectors are read through the page cache, not copied into memory when a version opens
+        # (`EdgeShard.load` populated the whole 32 MB chunk files, holes included: 88 -> 52 ms per open on
+        # m365, same query time and results; bench/RESULTS.md "Session 8, storeopen"). A version copied
+        # from an older one keeps that one's storage until a rebuild (`kb index --rebuild`).
+        vectors={
+            name: EdgeVectorParams(size=dim, distance=Distance.Cosine, memory=Memory.Cold) for name, dim in dims.items()
+        },
         sparse_vectors={SPARSE_VECTOR: EdgeSparseVectorParams(modifier=Modifier.Idf)},
         # A version is written by one writer, flushed, and never changed after publishing, so a
         # write-ahead log buys nothing; without it readers in several processes can share it.
