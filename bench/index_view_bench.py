@@ -41,7 +41,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-SMALL_SYNCS = 3
+SMALL_SYNCS = 5
+WINDOW_S = 0.1  # "a search 0.1 s after the sync": before the serving process's check (every WATCH_EVERY_S)
 STEADY_PASSES = 2  # the dev queries twice (the second from the query-vector cache): a loaded machine's noise
 BASELINE = "ab94064"  # main with every lever of session 4 merged
 DOMAINS = {  # name: (content, embedding cache's data dir, dev queries, first-search query language)
@@ -142,6 +143,20 @@ def measure_domain(name: str, embedders: list, work: Path) -> dict:
         out["reads_small_sync"] = reads.take()
         settle(server)
     out["first_after_small_sync_ms"] = statistics.median(small)
+    out["first_after_small_sync_rounds_ms"] = small
+    window: list[float] = []  # a search that comes before the server's check (`index_view.watch`) noticed the sync
+    for round_number in range(SMALL_SYNCS):
+        article = articles[(2 * round_number + 1) * len(articles) // (2 * SMALL_SYNCS + 1)]
+        article.write_text(article.read_text("utf-8") + "\n\nOne more paragraph for the window.\n", "utf-8")
+        syncer.index(show_progress=False)
+        time.sleep(WINDOW_S)
+        reads.take()
+        window.append(timed_search(server, first["query"], first["lang"]))
+        out["reads_window"] = reads.take()
+        time.sleep(wait)  # the check has run: the next round starts from a settled server
+        settle(server)
+    out["window_after_small_sync_ms"] = statistics.median(window)
+    out["window_after_small_sync_rounds_ms"] = window
     server.close()
     syncer.close()
     prebuilt = work / name / "prebuilt"
@@ -166,10 +181,11 @@ def measure_domain(name: str, embedders: list, work: Path) -> dict:
     return out
 
 
-def profile_domain(name: str, embedders: list, work: Path, top: int = 25) -> None:
+def profile_domain(name: str, embedders: list, work: Path, top: int = 25, after: float | None = None) -> None:
     """This tree only: the first search after a one-article sync under cProfile, with each view's
     build timed (which of them the search waited for), printed. Not a figure for RESULTS' table:
-    the profiler slows pure-Python code."""
+    the profiler slows pure-Python code. The search comes `after` seconds after the sync (default:
+    once the server's check has seen it; WINDOW_S: before)."""
     import cProfile
     import pstats
 
@@ -206,13 +222,15 @@ def profile_domain(name: str, embedders: list, work: Path, top: int = 25) -> Non
     article = articles[len(articles) // 2]
     article.write_text(article.read_text("utf-8") + "\n\nOne more paragraph for the benchmark.\n", "utf-8")
     syncer.index(show_progress=False)
-    time.sleep(index_view.CHECK_EVERY_S + 0.2)
+    time.sleep(index_view.CHECK_EVERY_S + 0.2 if after is None else after)
     profiler = cProfile.Profile()
     started = time.perf_counter()
     profiler.enable()
     server.retriever.search(first["query"], lang=first["lang"])
     profiler.disable()
-    print(f"[{name}] first search after a one-article sync: {(time.perf_counter() - started) * 1000:.0f} ms (profiled)")
+    ms = (time.perf_counter() - started) * 1000
+    when = "once the check saw it" if after is None else f"{after} s after it"
+    print(f"[{name}] first search after a one-article sync, {when}: {ms:.0f} ms (profiled)")
     settle(server)
     for thread, label, ms in builds:  # MainThread: the search waited for it
         print(f"[{name}]   view build {label:30} {ms:8.0f} ms  ({thread})")
@@ -253,6 +271,12 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--measure", type=Path, default=None, help=argparse.SUPPRESS)  # one tree's process
     parser.add_argument("--profile", action="store_true", help="profile this tree's first search after a small sync")
+    parser.add_argument(
+        "--profile-after",
+        type=float,
+        default=None,
+        help=f"with --profile: search this many seconds after the sync (e.g. {WINDOW_S})",
+    )
     args = parser.parse_args()
     domains = args.domains.split(",")
     if args.profile:
@@ -261,7 +285,8 @@ def main() -> None:
         work = Path(tempfile.mkdtemp(prefix="kb-index-view-"))
         try:
             for name in domains:
-                profile_domain(name, [E5SmallEmbedder(threads=1), MultilingualUSEEmbedder(threads=1)], work)
+                models = [E5SmallEmbedder(threads=1), MultilingualUSEEmbedder(threads=1)]
+                profile_domain(name, models, work, after=args.profile_after)
         finally:
             shutil.rmtree(work, ignore_errors=True)
         return
@@ -279,6 +304,7 @@ def main() -> None:
         ("first search after the first sync (ms)", "first_after_first_sync_ms"),
         ("second search after it (ms)", "second_after_first_sync_ms"),
         (f"first search after a one-article sync (ms, median of {SMALL_SYNCS})", "first_after_small_sync_ms"),
+        (f"search {WINDOW_S} s after a one-article sync (ms, median of {SMALL_SYNCS})", "window_after_small_sync_ms"),
         ("steady state took_ms p50", "steady_p50_ms"),
         ("steady state took_ms p95", "steady_p95_ms"),
     ]
@@ -287,7 +313,12 @@ def main() -> None:
         print(f"[{name}] {a['queries']} queries; sync {b['sync_s']} s / {a['sync_s']} s (before / after)")
         for label, key in lines:
             print(f"[{name}]   {label:45} {b[key]:>9} -> {a[key]}")
-        for label, key in (("first sync", "reads_first_sync"), ("one-article sync", "reads_small_sync")):
+        reads = (
+            ("first sync", "reads_first_sync"),
+            ("one-article sync", "reads_small_sync"),
+            (f"sync, {WINDOW_S} s on", "reads_window"),
+        )
+        for label, key in reads:
             rb, ra = b[key], a[key]
             print(
                 f"[{name}]   payload reads on the first search after the {label:17} "

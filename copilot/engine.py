@@ -140,7 +140,9 @@ class Engine:
         self.retriever.refresh_views()
         self.retriever.wait_for_views()
         # A serving process: from now on a sync (by the worker, another process) is noticed between
-        # searches, so the first search after it finds the new version open and its article keys built.
+        # searches, so the first search after it finds the new version open and its article keys built;
+        # one that comes before the check serves the previous version without what the sync withdrew.
+        self.store.defer_reopen()
         index_view.watch(self.retriever.check_index)
 
     def close(self) -> None:

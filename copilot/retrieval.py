@@ -626,6 +626,7 @@ class Retriever:
     def check_index(self) -> None:
         """If the index changed: reopen it and rebuild what may be shown now, queue the rest
         (`index_view.watch`: the serving process does this between searches, not in the first one)."""
+        self.store.reopen()  # searches meanwhile serve the previous version (indexer.stores.edge)
         self._article_keys.peek(check=True)
         self.refresh_views()
 

@@ -123,6 +123,13 @@ class VectorStore(Protocol):
 
     def count(self, filter: PayloadFilter | None = None) -> int: ...
 
+    def defer_reopen(self) -> None:
+        """A serving process: a new version published by another process is opened by `reopen` (its
+        background builder), not by the search that finds it first (edge; a server needs no reopening)."""
+
+    def reopen(self) -> None:
+        """Open the newest published version now, if it is not the one served."""
+
     def close(self) -> None: ...
 
 

@@ -18,6 +18,17 @@ version that is missing or incomplete, and a live shard that fails to open or to
 the store say so in one logged line and serve the newest complete version that does open; a writer
 starts from that same version (or empty, when none opens), so `kb index` repairs the index by
 publishing a new one. `health()` reports what is served and why.
+
+Opening a version costs a large help center half a second (`EdgeShard.load` holds the interpreter
+while it runs), so it is kept off the customer's path:
+- the process that writes a version serves it from the shard it wrote (`EdgeWriter.publish`), with
+  no reopening at all;
+- a serving process (`defer_reopen`, after warm-up) opens a version another process published on its
+  background builder (`reopen`, between searches); a search that comes first keeps the version it
+  has open, minus every article the new version withdrew (deleted, or no longer at the visibility it
+  had), which each version lists in `CHANGES.json` beside the version it was written from. A
+  version without that list (a rebuild), or written from another version than the one served, is
+  opened by the read that finds it, as before.
 """
 
 from __future__ import annotations
@@ -34,6 +45,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -49,6 +61,7 @@ from qdrant_edge import (
     Filter,
     Fusion,
     MatchAny,
+    Memory,
     Modifier,
     PayloadSchemaType,
     PayloadSelector,
@@ -80,6 +93,8 @@ from indexer.stores.base import (
 
 _COMPLETE = "COMPLETE"
 _SCHEMA = "schema.json"
+_CHANGES = "CHANGES.json"  # {"base": version written from, "withdrawn": [article keys]}
+_DEFER_CHAIN = 8  # versions a deferring reader may be behind and still serve the open one meanwhile
 _KEEP_OLD_VERSIONS = 2  # a reader may still be on the version before last for a moment
 T = TypeVar("T")
 _VERSION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
@@ -150,11 +165,14 @@ def check_room_to_open(directory: Path) -> None:
         )
 
 
-def _filter(payload_filter: PayloadFilter) -> Filter | None:
+def _filter(payload_filter: PayloadFilter, withdrawn: frozenset[str] = frozenset()) -> Filter | None:
+    """The store's filter; `withdrawn` article keys are excluded (a previous version served while the
+    new one opens)."""
     conditions: list[Any] = [
         FieldCondition(key=name, match=MatchAny(list(values))) for name, values in payload_filter.conditions().items()
     ]
-    return Filter(must=conditions) if conditions else None
+    excluded: list[Any] = [FieldCondition(key="key", match=MatchAny(sorted(withdrawn)))] if withdrawn else []
+    return Filter(must=conditions or None, must_not=excluded or None) if conditions or excluded else None
 
 
 def _merge(a: PayloadFilter, b: PayloadFilter) -> PayloadFilter:
@@ -181,21 +199,21 @@ def _vector(source: Source) -> Any:
     return np.asarray(source.vector, dtype=np.float32).tolist()
 
 
-def _request(query: StoreQuery) -> QueryRequest:
+def _request(query: StoreQuery, withdrawn: frozenset[str] = frozenset()) -> QueryRequest:
     with_payload: Any = PayloadSelector.Include(list(query.payload_fields)) if query.payload_fields else True
     if len(query.sources) == 1:
         source = query.sources[0]
         return QueryRequest(
             limit=query.limit,
             query=Query.Nearest(_vector(source), using=source.vector_name),
-            filter=_filter(_merge(query.filter, source.filter)),
+            filter=_filter(_merge(query.filter, source.filter), withdrawn),
             with_payload=with_payload,
         )
     prefetches = [
         Prefetch(
             limit=query.candidates,
             query=Query.Nearest(_vector(source), using=source.vector_name),
-            filter=_filter(_merge(query.filter, source.filter)),
+            filter=_filter(_merge(query.filter, source.filter), withdrawn),
         )
         for source in query.sources
     ]
@@ -203,7 +221,7 @@ def _request(query: StoreQuery) -> QueryRequest:
         limit=query.limit,
         prefetches=prefetches,
         query=Fusion.Rrf(k=query.rrf_k, weights=[s.weight for s in query.sources]),  # type: ignore[arg-type]
-        filter=_filter(query.filter),
+        filter=_filter(query.filter, withdrawn),
         with_payload=with_payload,
     )
 
@@ -253,6 +271,12 @@ class EdgeStore:
         self._pointer_mtime: int | None = None
         self._bad: dict[str, str] = {}  # version -> why it cannot be read (this process's finding)
         self._fallback = ""  # why the version served is not the one CURRENT names
+        self._defer = False  # `defer_reopen`: a read serves the open version while `reopen` is due
+        # A newer version published but not opened yet (deferred): CURRENT's mtime when found, and the
+        # article keys it withdrew from the version served, excluded from every query until `reopen`.
+        self._pending_mtime: int | None = None
+        self._pending: _Pending | None = None
+        self._previous_withdrawn: frozenset[str] = frozenset()
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -297,16 +321,30 @@ class EdgeStore:
         order += [v for v in self.complete_versions() if v not in order]
         return [v for v in order if v not in self._bad], problem
 
-    def _reader(self) -> EdgeShard | None:
-        """The shard of the live version, reopened when a writer has published a new one."""
+    def defer_reopen(self) -> None:
+        """From now on a version published by another process is opened by `reopen` (the serving
+        process's builder, between searches), not by the read that finds it: reads meanwhile serve
+        the version open, without the articles the new one withdrew (see the module's docstring)."""
+        self._defer = True
+
+    def reopen(self) -> None:
+        """Open the newest published version now, if it is not the one served."""
+        self._reader(defer=False)
+
+    def _reader(self, defer: bool | None = None) -> EdgeShard | None:
+        """The shard of the live version, reopened when a writer has published a new one (unless the
+        reopen is deferred and the new version says what it withdrew: see `_defer_to`)."""
+        defer = self._defer if defer is None else defer
         try:
             mtime = self._pointer.stat().st_mtime_ns
         except FileNotFoundError:
             mtime = None
-        if self._shard is not None and mtime == self._pointer_mtime:
+        if self._shard is not None and (mtime == self._pointer_mtime or (defer and mtime == self._pending_mtime)):
             return self._shard
         with self._lock:
             if self._shard is not None and mtime == self._pointer_mtime:
+                return self._shard
+            if self._shard is not None and defer and mtime is not None and self._defer_to(mtime):
                 return self._shard
             candidates, problem = self._candidates()
             if self._shard is not None and candidates and candidates[0] == self._version:
@@ -320,9 +358,7 @@ class EdgeStore:
                 except Exception as error:  # the engine reports every kind of damage as a generic error
                     self._mark_bad(version, error)
                     continue
-                if self._previous is not None:
-                    self._previous.close()
-                self._previous, self._shard, self._version = self._shard, shard, version
+                self._serve(shard, version)
                 self._fallback = problem or (
                     f"live version {candidates[0]} is damaged" if version != candidates[0] else ""
                 )
@@ -336,6 +372,56 @@ class EdgeStore:
                 self._fallback = problem
             self._pointer_mtime = mtime
             return self._shard
+
+    def _serve(self, shard: EdgeShard, version: str) -> None:
+        """Serve `shard` from now on (under the lock); the one it replaces stays open for the reads
+        still running on it, until the next switch."""
+        if self._previous is not None:
+            self._previous.close()
+        self._previous, self._shard, self._version = self._shard, shard, version
+        # A read still running on the replaced shard keeps leaving out what the new version withdrew.
+        self._previous_withdrawn = self._pending.withdrawn if self._pending is not None else frozenset()
+        self._pending_mtime, self._pending = None, None
+
+    def _defer_to(self, mtime: int) -> bool:
+        """Whether the version CURRENT now names can wait for `reopen` (under the lock): it is complete
+        and lists what it withdrew from the version served (or from the one already pending). Its
+        withdrawn keys are then excluded from the served version's answers."""
+        name, problem = self._read_pointer()
+        if problem or name is None:
+            return False
+        withdrawn: frozenset[str] = frozenset()
+        version = name
+        for _ in range(_DEFER_CHAIN):  # several syncs before one reopen: back to the version served
+            changes = _read_changes(self._versions / version)
+            if changes is None:
+                return False
+            version, withdrawn = changes[0], withdrawn | changes[1]
+            if version == self._version:
+                break
+        else:
+            return False
+        self._pending, self._pending_mtime = _Pending(name, withdrawn), mtime
+        return True
+
+    def _adopt(self, shard: EdgeShard, version: str) -> None:
+        """Serve the version this process just published from the shard that wrote it (no reopen)."""
+        try:
+            mtime: int | None = self._pointer.stat().st_mtime_ns
+        except FileNotFoundError:
+            mtime = None
+        with self._lock:
+            self._serve(shard, version)
+            self._bad.pop(version, None)
+            self._fallback = ""
+            self._pointer_mtime = mtime
+
+    def _withdrawn(self, shard: EdgeShard) -> frozenset[str]:
+        """The article keys a query on `shard` must leave out: those a newer, not yet opened version withdrew."""
+        pending = self._pending
+        if shard is self._shard:
+            return pending.withdrawn if pending is not None else frozenset()
+        return self._previous_withdrawn if shard is self._previous else frozenset()
 
     def _open_for_reading(self, directory: Path) -> EdgeShard:
         """Open a published version; if another process has it open, read a private copy.
@@ -411,9 +497,9 @@ class EdgeStore:
         return empty
 
     def query(self, queries: Sequence[StoreQuery]) -> list[list[Hit]]:
-        requests = [_request(q) for q in queries]
-
         def run(shard: EdgeShard) -> list[list[Hit]]:
+            withdrawn = self._withdrawn(shard)
+            requests = [_request(q, withdrawn) for q in queries]
             batch = shard.query_batch(QueryBatchRequest(requests)) if len(requests) > 1 else [shard.query(requests[0])]
             return [[Hit(str(p.id), float(p.score), dict(p.payload or {})) for p in points] for points in batch]
 
@@ -441,6 +527,7 @@ class EdgeStore:
             self._shard = self._previous = None
             self._version = None
             self._pointer_mtime = None
+            self._pending_mtime, self._pending = None, None
             readers = self.root / "readers"
             if readers.is_dir():
                 for copy in readers.glob(f"{os.getpid()}-*"):
@@ -466,14 +553,14 @@ class EdgeStore:
             check_room_to_write(self.root, self._versions / live_name if live_name and not problem else None)
             name = _version_name()
             target = self._versions / name
-            shard = None if rebuild else self._copy_of_live(dims, target)
+            shard, base = (None, None) if rebuild else self._copy_of_live(dims, target)
             if shard is None:  # first index, rebuild, new embedders, or no version opens: start empty
                 target.mkdir(parents=True)
                 (target / _SCHEMA).write_text(json.dumps(_schema(dims), sort_keys=True), "utf-8")
                 shard = EdgeShard.create(str(target / "shard"), _config(dims))
                 for name_ in KEYWORD_FIELDS:
                     shard.update(UpdateOperation.create_field_index(name_, PayloadSchemaType.Keyword))
-            return EdgeWriter(self, shard, target, lock_file)
+            return EdgeWriter(self, shard, target, lock_file, base)
         except (IndexSpaceError, IndexWriteError):
             _discard(lock_file, target)
             raise
@@ -489,14 +576,15 @@ class EdgeStore:
             lock_file.close()
             raise
 
-    def _copy_of_live(self, dims: dict[str, int], target: Path) -> EdgeShard | None:
-        """A writable copy of the newest sound version with this schema; None when there is none."""
+    def _copy_of_live(self, dims: dict[str, int], target: Path) -> tuple[EdgeShard | None, str | None]:
+        """A writable copy of the newest sound version with this schema, and that version's name;
+        (None, None) when there is none."""
         candidates, problem = self._candidates()
         if problem:
             log.warning("index %s: %s; building on the newest complete version", self.root, problem)
         for version in candidates:
             if _read_schema(self._versions / version) != _schema(dims):
-                return None  # the deployment changed its embedders: older versions are no better
+                return None, None  # the deployment changed its embedders: older versions are no better
             try:
                 _copy_tree(self._versions / version / "shard", target / "shard")
                 shutil.copy2(self._versions / version / _SCHEMA, target / _SCHEMA)
@@ -506,11 +594,11 @@ class EdgeStore:
             try:
                 shard = EdgeShard.load(str(target / "shard"))
                 _probe(shard)
-                return shard
+                return shard, version
             except Exception as error:
                 self._mark_bad(version, error)
                 shutil.rmtree(target, ignore_errors=True)
-        return None
+        return None, None
 
     def _publish(self, version_dir: Path) -> None:
         (version_dir / _COMPLETE).write_text("ok", "utf-8")
@@ -539,30 +627,59 @@ class EdgeStore:
 
 
 class EdgeWriter:
-    def __init__(self, store: EdgeStore, shard: EdgeShard, directory: Path, lock_file: Any) -> None:
+    def __init__(
+        self, store: EdgeStore, shard: EdgeShard, directory: Path, lock_file: Any, base: str | None = None
+    ) -> None:
         self._store = store
         self._shard = shard
         self._directory = directory
         self._lock_file = lock_file
         self._open = True
+        self._base = base  # the version this one is a copy of (None: written from empty)
+        self._touched: set[tuple[str, str]] = set()  # (article key, visibility) of every point replaced
 
     def stored_articles(self) -> dict[str, StoredArticle]:
         return _stored_articles(self._shard)
 
     def upsert(self, points: Sequence[IndexPoint]) -> None:
         if points:
+            self._touch([p.id for p in points])
             self._shard.update(UpdateOperation.upsert_points([_point(p) for p in points]))
 
     def delete(self, point_ids: Sequence[str]) -> None:
         if point_ids:
+            self._touch(point_ids)
             self._shard.update(UpdateOperation.delete_points(list(point_ids)))
+
+    def _touch(self, point_ids: Sequence[str]) -> None:
+        """Note the article and visibility of each point about to be replaced or deleted (`_withdrawn`)."""
+        if self._base is None:
+            return
+        fields = PayloadSelector.Include(["key", "visibility"])
+        for record in self._shard.retrieve(list(point_ids), with_payload=fields, with_vector=False):
+            payload = dict(record.payload or {})
+            self._touched.add((str(payload.get("key", "")), str(payload.get("visibility", ""))))
+
+    def _withdrawn(self) -> list[str]:
+        """The article keys the base version showed at a visibility this one no longer shows all of
+        them at (deleted articles, articles made internal, in whole or in part): a reader still
+        serving the base leaves them out. An article edited at the same visibility is not withdrawn."""
+        gone = set()
+        for key, visibility in self._touched:
+            everything = self._shard.count(CountRequest(filter=_filter(PayloadFilter(article_keys=(key,))), exact=True))
+            match = PayloadFilter(article_keys=(key,), visibilities=(visibility,))
+            same = self._shard.count(CountRequest(filter=_filter(match), exact=True))
+            if not same or same != everything:
+                gone.add(key)
+        return sorted(gone)
 
     def publish(self) -> None:
         try:
             self._shard.optimize()
             self._shard.flush()
-            self._shard.close()
-            self._open = False
+            if self._base is not None:
+                changes = {"base": self._base, "withdrawn": self._withdrawn()}
+                (self._directory / _CHANGES).write_text(json.dumps(changes, ensure_ascii=False), "utf-8")
             self._store._publish(self._directory)
         except OSError as error:
             self.abort()
@@ -573,6 +690,8 @@ class EdgeWriter:
                 message = f"no space left on the device holding {self._store.root}; the previous index keeps serving"
                 raise IndexWriteError(errno.ENOSPC, message) from None
             raise
+        self._open = False
+        self._store._adopt(self._shard, self._directory.name)  # this process serves it as written
         self._release()
 
     def abort(self) -> None:
@@ -637,7 +756,13 @@ def _point(point: IndexPoint) -> Point:
 
 def _config(dims: dict[str, int]) -> EdgeConfig:
     return EdgeConfig(
-        vectors={name: EdgeVectorParams(size=dim, distance=Distance.Cosine) for name, dim in dims.items()},
+        # Cold: the vectors are read through the page cache, not copied into memory when a version opens
+        # (`EdgeShard.load` populated the whole 32 MB chunk files, holes included: 88 -> 52 ms per open on
+        # m365, same query time and results; bench/RESULTS.md "Session 8, storeopen"). A version copied
+        # from an older one keeps that one's storage until a rebuild (`kb index --rebuild`).
+        vectors={
+            name: EdgeVectorParams(size=dim, distance=Distance.Cosine, memory=Memory.Cold) for name, dim in dims.items()
+        },
         sparse_vectors={SPARSE_VECTOR: EdgeSparseVectorParams(modifier=Modifier.Idf)},
         # A version is written by one writer, flushed, and never changed after publishing, so a
         # write-ahead log buys nothing; without it readers in several processes can share it.
@@ -647,6 +772,23 @@ def _config(dims: dict[str, int]) -> EdgeConfig:
 
 def _schema(dims: dict[str, int]) -> dict[str, object]:
     return {"dense": dims, "sparse": SPARSE_VECTOR}
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """A published version a deferring reader has not opened yet, and what it withdrew."""
+
+    version: str
+    withdrawn: frozenset[str]
+
+
+def _read_changes(version_dir: Path) -> tuple[str, frozenset[str]] | None:
+    """(base version, withdrawn article keys) from a version's CHANGES.json; None without a sound one."""
+    try:
+        changes = json.loads((version_dir / _CHANGES).read_text("utf-8"))
+        return str(changes["base"]), frozenset(str(key) for key in changes["withdrawn"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _read_schema(version_dir: Path) -> dict[str, object] | None:

@@ -164,6 +164,12 @@ class ServerStore:
             self.client.create_payload_index(name, field_name, models.PayloadSchemaType.KEYWORD)
         return ServerWriter(self, name, created=True)
 
+    def defer_reopen(self) -> None:
+        """Nothing to defer: the server answers from the live collection."""
+
+    def reopen(self) -> None:
+        """Nothing to reopen: `version` follows the live collection on every call."""
+
     def close(self) -> None:
         self.client.close()
 

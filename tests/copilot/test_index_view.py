@@ -319,3 +319,48 @@ def test_a_serving_engine_notices_a_sync_by_another_before_any_search(
         assert server.retriever._article_keys._built_for == worker.store.version()
         server.close()
         assert server.retriever.check_index not in index_view._BUILDER._watchers
+
+
+def test_a_search_right_after_a_sync_by_another_serves_the_open_version_without_what_it_withdrew(
+    settings: Settings, embedders: list[Embedder]
+) -> None:
+    """The window between the worker's publish and the server's next check (held here by a slow build
+    on the builder): the server's search neither reopens the store nor shows an article the sync
+    deleted or made internal; the check then opens the new version, and the audience filter holds."""
+
+    def front_matter(path) -> dict[str, str]:  # type: ignore[no-untyped-def]
+        return dict(line.split(": ", 1) for line in path.read_text("utf-8").splitlines() if ": " in line)
+
+    with Engine(settings, embedders) as worker:
+        assert worker.index(show_progress=False).exit_code == 0
+        server = Engine(settings, embedders)
+        server.warm_up()
+        en = sorted((settings.content_dir / "en").rglob("*.md"))
+        public = [p for p in en if front_matter(p).get("visibility") == "public"]
+        hidden, removed = public[0], public[1]
+        titles = {f"en/{front_matter(p)['id']}": front_matter(p)["title"] for p in (hidden, removed)}
+        for key, title in titles.items():
+            assert key in {h.key for h in server.retriever.search(title, lang="en").results}
+        opened = server.store.version()
+        release = _block_the_builder()  # no check runs until released
+        try:
+            hidden.write_text(hidden.read_text("utf-8").replace("visibility: public", "visibility: internal"), "utf-8")
+            removed.unlink()
+            assert worker.index(show_progress=False).exit_code == 0
+            for key, title in titles.items():
+                assert key not in {h.key for h in server.retriever.search(title, lang="en").results}
+                assert key not in {h.key for h in server.retriever.search(title, lang="en", audience="agent").results}
+            assert server.store.version() == opened != worker.store.version()  # the search did not reopen it
+        finally:
+            release.set()
+        for _ in range(300):  # bounded: the check runs every WATCH_EVERY_S
+            if server.store.version() == worker.store.version():
+                break
+            threading.Event().wait(0.1)
+        assert server.store.version() == worker.store.version()
+        hidden_key, removed_key = titles
+        assert hidden_key not in {h.key for h in server.retriever.search(titles[hidden_key], lang="en").results}
+        agent = server.retriever.search(titles[hidden_key], lang="en", audience="agent").results
+        assert hidden_key in {h.key for h in agent}
+        assert removed_key not in {h.key for h in agent}
+        server.close()
