@@ -132,29 +132,30 @@ def measure_domain(name: str, embedders: list, work: Path) -> dict:
     out["second_after_first_sync_ms"] = timed_search(server, first["query"], first["lang"])
     settle(server)
     articles = sorted(content.rglob("*.md"))
-    small: list[float] = []
-    for round_number in range(SMALL_SYNCS):
-        article = articles[(round_number + 1) * len(articles) // (SMALL_SYNCS + 1)]
-        article.write_text(article.read_text("utf-8") + "\n\nOne more paragraph for the benchmark.\n", "utf-8")
-        syncer.index(show_progress=False)
-        time.sleep(wait)
-        reads.take()
-        small.append(timed_search(server, first["query"], first["lang"]))
-        out["reads_small_sync"] = reads.take()
-        settle(server)
+
+    def sync_rounds(label: str, edited: list[Path], pause: float) -> list[float]:
+        """One round per article of `edited`: edit it, sync, search `pause` seconds later; the server is
+        settled (its check has run) before the next round."""
+        times: list[float] = []
+        for article in edited:
+            article.write_text(article.read_text("utf-8") + f"\n\nOne more paragraph for the {label}.\n", "utf-8")
+            syncer.index(show_progress=False)
+            time.sleep(pause)
+            reads.take()
+            times.append(timed_search(server, first["query"], first["lang"]))
+            out[f"reads_{label}"] = reads.take()
+            if pause < wait:
+                time.sleep(wait)  # the check has run: the next round starts from a settled server
+            settle(server)
+        return times
+
+    spread = [articles[(i + 1) * len(articles) // (SMALL_SYNCS + 1)] for i in range(SMALL_SYNCS)]
+    small = sync_rounds("small_sync", spread, wait)
     out["first_after_small_sync_ms"] = statistics.median(small)
     out["first_after_small_sync_rounds_ms"] = small
-    window: list[float] = []  # a search that comes before the server's check (`index_view.watch`) noticed the sync
-    for round_number in range(SMALL_SYNCS):
-        article = articles[(2 * round_number + 1) * len(articles) // (2 * SMALL_SYNCS + 1)]
-        article.write_text(article.read_text("utf-8") + "\n\nOne more paragraph for the window.\n", "utf-8")
-        syncer.index(show_progress=False)
-        time.sleep(WINDOW_S)
-        reads.take()
-        window.append(timed_search(server, first["query"], first["lang"]))
-        out["reads_window"] = reads.take()
-        time.sleep(wait)  # the check has run: the next round starts from a settled server
-        settle(server)
+    # a search that comes before the server's check (`index_view.watch`) noticed the sync
+    between = [articles[(2 * i + 1) * len(articles) // (2 * SMALL_SYNCS + 1)] for i in range(SMALL_SYNCS)]
+    window = sync_rounds("window", between, WINDOW_S)
     out["window_after_small_sync_ms"] = statistics.median(window)
     out["window_after_small_sync_rounds_ms"] = window
     server.close()
