@@ -1157,15 +1157,15 @@ class Retriever:
         """Candidates with their rank by the mean cosine of their chunks, per model, as more RRF sources
         (copilot.chunk_means): one store query per model, filtered to the candidates' articles. `lever`
         "chunk_means" ranks the other-language candidates (CHUNK_MEAN_WEIGHTS), "own_chunk_means" the query
-        language's (OWN_CHUNK_MEAN_WEIGHTS, their chunks in that language only: a translation shares the
-        key). If the index cannot answer it, the ranking stays as it was."""
+        language's (OWN_CHUNK_MEAN_WEIGHTS; an article key names one language's version). If the index
+        cannot answer it, the ranking stays as it was."""
         own = lever == "own_chunk_means"
         weights = OWN_CHUNK_MEAN_WEIGHTS if own else CHUNK_MEAN_WEIGHTS
         models = [(name, w) for name, w in weights.items() if name in vectors and w > 0]
         if not ranked or not models or not LEVERS[lever]:
             return ranked
         keys = tuple(dict.fromkeys(str(h.payload.get("key", "")) for h in ranked))
-        articles = PayloadFilter(langs=(plan.lang,) if own else None, article_keys=keys)
+        articles = PayloadFilter(article_keys=keys)
         queries = [
             StoreQuery(
                 (Source(name, vectors[name], articles),),
