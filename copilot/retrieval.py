@@ -190,6 +190,7 @@ LEVERS = {
     "dense_hubs": True,
     "loan_reading": True,  # copilot.loanword_text: the dense models read a loanword's MSA word in its place
     "latin_reading": True,  # copilot.loanword_text: ... and a glossary word typed in Latin ("card") too
+    "own_chunk_means": True,  # copilot.chunk_means: the query language's candidates too (OWN_CHUNK_MEAN_WEIGHTS)
 }
 # The query's own language's titles ranked by e5 alone (copilot.title_vectors, titles in e5's query
 # form) credit the same-language candidates: OWN_TITLE_CREDIT of the best fused score for the first
@@ -233,6 +234,14 @@ TITLE_LEAD_FULL = 1.5
 # both (+0.005..+0.013 / +0.016..+0.022); one model alone gains less or costs the demo (USE 0.5: 0.737 / 0.774, e5 0.5:
 # 0.720 / 0.787). Arabic over English-only 0.802 -> 0.803. bench/RESULTS.md "Session 8, enar3".
 CHUNK_MEAN_WEIGHTS = {"use": 1.5, "e5": 0.5}
+# The same chunk means reorder the query language's own first OWN_CHUNK_MEAN_TOP candidates (a broad
+# sibling or hub page above the specific article), after the title credit and before the hub demotion;
+# typed queries only (a ticket is a story). Hybrid MRR@10 demo EN / demo AR / m365 AR, none 0.919 / 0.896 /
+# 0.853; top 5 x USE 1.0, e5 1.0: 0.922 / 0.907 / 0.858; top 5 x (0.75, 0.25), (1.0, 0.5), (1.5, 0.5) gain
+# on the demo and move m365 -0.001..+0.005; top 8 or 10 gain less, top 3 and top 20 cost one case
+# (bench/RESULTS.md "Session 8, samemeans").
+OWN_CHUNK_MEAN_WEIGHTS = {"use": 1.0, "e5": 1.0}
+OWN_CHUNK_MEAN_TOP = 5
 LEXICAL = "lexical"  # the sparse source's name in weights, signals and `only`
 LEXICAL_TOP = "lexical_top"  # the raw BM25 top score: its scale is the corpus's, see lexical_share
 Register = Literal["plain", "dialect", "mixed"]
@@ -821,6 +830,9 @@ class Retriever:
                 mix = FAMILY_INTENT_MIX if families and LEVERS["family_titles"] else INTENT_MIX
                 asked = title_query(vectors["e5"], intent.get("e5") if LEVERS["titles_by_intent"] else None, mix)
                 ranked = self._credit_title_rank(ranked, own, asked, (plan.lang,), weight, OWN_TITLE_K)[0]
+            if LEVERS["own_chunk_means"] and not plan.ticket:
+                top = self._credit_chunk_means(ranked[:OWN_CHUNK_MEAN_TOP], plan, vectors, "own_chunk_means")
+                ranked = [*top, *ranked[OWN_CHUNK_MEAN_TOP:]]
             if LEVERS["hubs"]:
                 ranked = demote_hubs(ranked, self._hub_shares(plan, answers.evidence), HUB_PENALTY * best_fused)
             if batch.evidence and ranked and evidence:
@@ -1139,12 +1151,18 @@ class Retriever:
             ranked = self._credit_title_rank(ranked, matrix, query, langs, TITLE_RANKINGS[name])[0]
         return ranked
 
-    def _credit_chunk_means(self, ranked: list[Hit], plan: QueryPlan, vectors: dict[str, np.ndarray]) -> list[Hit]:
-        """Other-language candidates with their rank by the mean cosine of their chunks, per model, as
-        more RRF sources (CHUNK_MEAN_WEIGHTS, copilot.chunk_means): one store query per model, filtered
-        to the candidates' articles. If the index cannot answer it, the ranking stays as it was."""
-        models = [(name, w) for name, w in CHUNK_MEAN_WEIGHTS.items() if name in vectors and w > 0]
-        if not ranked or not models or not LEVERS["chunk_means"]:
+    def _credit_chunk_means(
+        self, ranked: list[Hit], plan: QueryPlan, vectors: dict[str, np.ndarray], lever: str = "chunk_means"
+    ) -> list[Hit]:
+        """Candidates with their rank by the mean cosine of their chunks, per model, as more RRF sources
+        (copilot.chunk_means): one store query per model, filtered to the candidates' articles. `lever`
+        "chunk_means" ranks the other-language candidates (CHUNK_MEAN_WEIGHTS), "own_chunk_means" the query
+        language's (OWN_CHUNK_MEAN_WEIGHTS; an article key names one language's version). If the index
+        cannot answer it, the ranking stays as it was."""
+        own = lever == "own_chunk_means"
+        weights = OWN_CHUNK_MEAN_WEIGHTS if own else CHUNK_MEAN_WEIGHTS
+        models = [(name, w) for name, w in weights.items() if name in vectors and w > 0]
+        if not ranked or not models or not LEVERS[lever]:
             return ranked
         keys = tuple(dict.fromkeys(str(h.payload.get("key", "")) for h in ranked))
         articles = PayloadFilter(article_keys=keys)
@@ -1160,7 +1178,7 @@ class Retriever:
         try:
             answers = self.store.query(queries)
         except Exception:
-            log.exception("the chunk means of the other-language candidates failed; ranked without them")
+            log.exception("the chunk means of the %s candidates failed; ranked without them", lever)
             return ranked
         for (_, weight), hits in zip(models, answers, strict=True):
             ranked = credit_rank(ranked, mean_scores(hits), weight, self.rrf_k)

@@ -1,7 +1,8 @@
 """Other-language candidates ranked by their chunks' mean cosine (copilot.chunk_means) in the fallback.
 
-The unit tests use plain hits; the last ones index the demo help center's Arabic articles alone with
-the real models (their embeddings come from the cache kept across sessions) and ask it in English.
+The unit tests use plain hits; the next ones index the demo help center's Arabic articles alone with
+the real models (their embeddings come from the cache kept across sessions) and ask it in English; the
+last ones index the whole demo and ask it in each language (own_chunk_means, the same-language side).
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from copilot.chunk_means import credit_rank, mean_scores
 from copilot.engine import Engine
 from indexer.embedders import Embedder
 from indexer.stores.base import Hit
-from tests.copilot.test_retrieval_quality import demo_only
+from kb.settings import Settings
+from tests.conftest import indexed_engine
+from tests.copilot.test_retrieval_quality import CONTENT, demo_only
 
 
 def hit(key: str, score: float) -> Hit:
@@ -80,3 +83,48 @@ def test_a_store_that_fails_the_means_leaves_the_ranking_as_it_was(
 
     monkeypatch.setattr(retriever.store, "query", failing)
     assert [h.id for h in retriever.search("report scam", lang="en").results] == without
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory, embedders: list[Embedder]) -> Iterator[Engine]:
+    """The demo help center in both languages: the query's own language answers (own_chunk_means)."""
+    yield from indexed_engine(Settings(content_dir=CONTENT, data_dir=tmp_path_factory.mktemp("demo")), embedders)
+
+
+def test_own_language_candidates_are_reordered_by_their_chunk_means(
+    demo: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "how do I return an item": a page with one chunk on returns outranks the article on starting a
+    return by its best chunk; the article's chunks are about returning all through, and their mean
+    reorders the first candidates of the query's own language (OWN_CHUNK_MEAN_TOP)."""
+    retriever = demo.retriever
+    retriever.wait_for_views()
+    first = retriever.search("how do I return an item", lang="en").results[0]
+    assert (first.id, first.lang, first.locale_fallback) == ("start-a-return", "en", False)
+    monkeypatch.setitem(retrieval.LEVERS, "own_chunk_means", False)
+    assert retriever.search("how do I return an item", lang="en").results[0].id != "start-a-return"
+
+
+def test_own_chunk_means_ask_the_first_candidates_only_and_skip_tickets(
+    demo: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The means query of the query's own language is filtered to its first OWN_CHUNK_MEAN_TOP
+    candidates, one per model; a ticket's text is a story, not a typed question, and is ranked
+    without it (QueryPlan.ticket)."""
+    retriever = demo.retriever
+    retriever.wait_for_views()
+    query = retriever.store.query
+    asked: list[tuple[str, ...]] = []
+
+    def spying(queries: list) -> list:
+        asked.extend(q.sources[0].filter.article_keys for q in queries if q.sources[0].filter.article_keys)
+        return query(queries)
+
+    monkeypatch.setattr(retriever.store, "query", spying)
+    retriever.search("مده التوصيل", lang="ar")
+    own = [keys for keys in asked if all(key.startswith("ar/") for key in keys)]
+    assert len(own) == 2  # USE and e5
+    assert all(len(keys) == retrieval.OWN_CHUNK_MEAN_TOP for keys in own)
+    asked.clear()
+    retriever.search("my order arrived but the blender is missing, where is it?", lang="en", ticket=True)
+    assert not [keys for keys in asked if all(key.startswith("en/") for key in keys)]
