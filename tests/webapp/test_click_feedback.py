@@ -15,8 +15,8 @@ from webapp.cli import main
 from webapp.search_feedback import feedback_path, refresh_click_feedback
 from webapp.worker import JOBS, WorkerContext, run_pass
 
-# On the test slice "payment" ranks refund-timing first and apple-pay a close second (fused scores
-# 0.388 and 0.359): a near tie, which is what click feedback may reorder.
+# On the test slice "payment" ranks apple-pay and refund-timing first and a close second (which is which
+# moves with the ranking levers): a near tie, which is what click feedback may reorder.
 QUERY = "payment"
 _RESULT = re.compile(r'class="result-title" href="/en/articles/([\w/-]+)\?s=([\w-]*)&amp;p=(\d+)')
 
@@ -42,22 +42,22 @@ def test_clicks_logged_through_the_app_lift_that_article_for_the_same_query(inde
     settings = replace(indexed.settings, click_feedback=True)
     app = create_app(settings, engine=indexed)
     before = page_order(app)
-    assert before[:2] == ["refund-timing", "apple-pay"], before
+    first, second = before[:2]  # the clicks lift the second result above the first
     other_query = app.test_client().get("/api/v1/search?q=payment%20refund&lang=en").get_json()["results"]
-    click_from_new_visits(app, "apple-pay", visits=3)
+    click_from_new_visits(app, second, visits=3)
     assert page_order(app) == before  # learned by the worker's pass, not inside a search
 
     desk = app.extensions["desk"]
     assert refresh_click_feedback(desk, settings) == 1  # one (query, article) boost
     assert refresh_click_feedback(desk, settings) == 0  # fresh: the next pass does nothing
     after = page_order(app)
-    assert after[:2] == ["apple-pay", "refund-timing"] and sorted(after) == sorted(before)
+    assert after[:2] == [second, first] and sorted(after) == sorted(before)
     api = app.test_client().get(f"/api/v1/search?q={QUERY}&lang=en").get_json()
-    assert [hit["id"] for hit in api["results"]][:2] == ["apple-pay", "refund-timing"]
+    assert [hit["id"] for hit in api["results"]][:2] == [second, first]
     assert app.test_client().get("/api/v1/search?q=payment%20refund&lang=en").get_json()["results"] == other_query
     shown = CliRunner().invoke(main, ["clicks", "show", QUERY, "--data", str(settings.data_dir)],
                                env={"KB_CLICK_FEEDBACK": "on"})
-    assert shown.exit_code == 0 and "en/apple-pay" in shown.output, shown.output
+    assert shown.exit_code == 0 and f"en/{second}" in shown.output, shown.output
 
 
 def test_two_visits_are_not_enough_and_feedback_is_off_by_default(indexed: Engine) -> None:
