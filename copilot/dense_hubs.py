@@ -27,10 +27,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from copilot.hub_articles import HUB_FULL, HUB_RANKS, MIN_ARTICLES, MIN_HUB_COUNT
+from copilot.hub_articles import HUB_FULL, HUB_RANKS, MIN_ARTICLES, MIN_HUB_COUNT, title_queries
 from copilot.title_vectors import TitleMatrix
 from indexer.lexical import LexicalEncoder
-from indexer.stores.base import PayloadFilter, Source, StoreQuery, VectorStore
+from indexer.stores.base import VectorStore
 
 # An article is a dense hub from this share of a full hub's count of unrelated titles. Hybrid MRR@10,
 # lever off -> on (bench/lever_ablation.py --levers dense_hubs): demo EN 0.914 -> 0.919, AR 0.889 ->
@@ -38,7 +38,6 @@ from indexer.stores.base import PayloadFilter, Source, StoreQuery, VectorStore
 # EN 0.919, AR 0.889; every neighbour counted, words shared or not (from a full count): m365 AR
 # 0.839 -> 0.835 (a series' parent page demoted). bench/RESULTS.md "Session 8, framing3".
 DENSE_HUB_LEAST = 0.5
-_CANDIDATES = 30  # chunks asked per title: enough to see its first few articles
 
 
 def title_terms(payloads: Sequence[dict], lexical: LexicalEncoder) -> dict[str, frozenset[int]]:
@@ -62,15 +61,7 @@ def dense_hub_shares(
         keys, matrix = titles.keys.get(lang, ()), titles.vectors.get(lang)
         if matrix is None or len(set(keys)) < MIN_ARTICLES:
             continue
-        queries = [
-            StoreQuery(
-                (Source(vector_name, vector, PayloadFilter(langs=(lang,))),),
-                PayloadFilter(),
-                limit=_CANDIDATES,
-                payload_fields=("key",),
-            )
-            for vector in matrix
-        ]
+        queries = title_queries(vector_name, list(matrix), lang)
         near_all: Counter[str] = Counter()  # every other title an article is near
         unrelated: Counter[str] = Counter()  # those sharing no term with its own title
         for key, hits in zip(keys, store.query(queries), strict=True):

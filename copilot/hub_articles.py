@@ -26,6 +26,7 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 from collections.abc import Sequence
+from typing import Any
 
 from copilot.index_view import IndexSnapshot
 from indexer.lexical import SPARSE_VECTOR, LexicalEncoder
@@ -52,15 +53,7 @@ def hub_shares(store: VectorStore, lexical: LexicalEncoder, langs: Sequence[str]
         keys = [key for key, title in titles.items() if title.strip()]
         vectors = [lexical.encode_query(titles[key], lang) for key in keys]
         asked = [(key, vector) for key, vector in zip(keys, vectors, strict=True) if vector.indices]
-        queries = [
-            StoreQuery(
-                (Source(SPARSE_VECTOR, vector, PayloadFilter(langs=(lang,))),),
-                PayloadFilter(),
-                limit=_CANDIDATES,
-                payload_fields=("key",),
-            )
-            for _, vector in asked
-        ]
+        queries = title_queries(SPARSE_VECTOR, [vector for _, vector in asked], lang)
         counts: Counter[str] = Counter()
         for (key, _), hits in zip(asked, store.query(queries) if queries else [], strict=True):
             near = list(dict.fromkeys(str(hit.payload.get("key")) for hit in hits))[:HUB_RANKS]
@@ -73,6 +66,20 @@ def hub_shares(store: VectorStore, lexical: LexicalEncoder, langs: Sequence[str]
             {key: min(1.0, n / full) for key, n in counts.items() if n >= MIN_HUB_COUNT and sections[key] > typical}
         )
     return shares
+
+
+def title_queries(vector_name: str, vectors: Sequence[Any], lang: str) -> list[StoreQuery]:
+    """Each title's vector (`vector_name`: the sparse one here, e5's in copilot.dense_hubs) asked for
+    the article keys of the first _CANDIDATES chunks in its own language: which articles it is near."""
+    return [
+        StoreQuery(
+            (Source(vector_name, vector, PayloadFilter(langs=(lang,))),),
+            PayloadFilter(),
+            limit=_CANDIDATES,
+            payload_fields=("key",),
+        )
+        for vector in vectors
+    ]
 
 
 def demote_hubs(ranked: Sequence[Hit], shares: dict[str, float], penalty: float) -> list[Hit]:
