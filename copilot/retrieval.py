@@ -49,6 +49,7 @@ from copilot.name_families import FAMILY_INTENT_SCALE, FAMILY_NAME_WEIGHT, famil
 from copilot.own_titles import FAMILY_INTENT_MIX, INTENT_MIX, title_query, written_titles
 from copilot.product_names import index_names, intent_part, intent_sources
 from copilot.query_vectors import BatchingQueryEmbedder, unit
+from copilot.series_pages import defer_steps, step_links
 from copilot.term_table import PAYLOAD_FIELDS, LiveTermTable
 from copilot.title_evidence import opening_keys
 from copilot.title_lead import best_lead, credit_lead, title_lead
@@ -191,6 +192,7 @@ LEVERS = {
     "loan_reading": True,  # copilot.loanword_text: the dense models read a loanword's MSA word in its place
     "latin_reading": True,  # copilot.loanword_text: ... and a glossary word typed in Latin ("card") too
     "own_chunk_means": True,  # copilot.chunk_means: the query language's candidates too (OWN_CHUNK_MEAN_WEIGHTS)
+    "series_steps": True,  # copilot.series_pages: a numbered series' step first yields to the article it links to
 }
 # The query's own language's titles ranked by e5 alone (copilot.title_vectors, titles in e5's query
 # form) credit the same-language candidates: OWN_TITLE_CREDIT of the best fused score for the first
@@ -202,6 +204,8 @@ LEVERS = {
 # m365 AR 0.818 -> 0.825, demo AR 0.879 -> 0.889 (weight 0.7: 0.820 / 0.885; bench/RESULTS.md "Session 7, m365ar2").
 # loan_reading (copilot.loanword_text, the dense models read "دومين" as the index's "المجال"): m365 AR
 # 0.839 -> 0.853, demo AR 0.889 = (bench/RESULTS.md "Session 8, m365ar3").
+# series_steps (copilot.series_pages, a numbered series' first step yields to the article it links to):
+# m365 AR 0.858 -> 0.866, the demo has no numbered series (bench/RESULTS.md "Session 9, m365ar4").
 OWN_TITLE_CREDIT = 0.4
 OWN_TITLE_K = 60
 HUB_PENALTY = 0.3
@@ -619,6 +623,11 @@ class Retriever:
         self._title_names = FromIndex(
             store.version, lambda: title_names(snapshot.payloads(("key", "title", "text"))), background=True
         )
+        self._series = FromIndex(  # copilot.series_pages: each numbered series step's linked articles
+            store.version,
+            lambda: step_links(settings.content_dir, snapshot.payloads(("key", "lang", "title", "path"))),
+            background=True,
+        )
         self._families = FromIndex(  # the names that frame a request (copilot.name_families)
             store.version,
             lambda: family_names(snapshot.payloads(("article_id", "key", "title", "text", "ordinal"))),
@@ -648,7 +657,7 @@ class Retriever:
         """What ranking derives from the index and builds in the background."""
         views: list[FromIndex[Any] | TitleVectors | None] = [self._titles, *self._more_titles.values()]
         views += [self._cross_scales, self._density_scales, self._hubs, self._names, self._title_names, self._families]
-        views += [self._dense_hubs]
+        views += [self._dense_hubs, self._series]
         views += self._synced_views()
         return [view for view in views if view is not None]
 
@@ -835,6 +844,8 @@ class Retriever:
                 ranked = [*top, *ranked[OWN_CHUNK_MEAN_TOP:]]
             if LEVERS["hubs"]:
                 ranked = demote_hubs(ranked, self._hub_shares(plan, answers.evidence), HUB_PENALTY * best_fused)
+            if LEVERS["series_steps"] and not plan.ticket:
+                ranked = defer_steps(ranked, self._series.peek)
             if batch.evidence and ranked and evidence:
                 signals["field_top"] = self._field_share(ranked[0], evidence, typed, plan.lang)
         hits = [self._hit(h, plan.query, plan.lang, fallback=False) for h in ranked[: plan.limit]]

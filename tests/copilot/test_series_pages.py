@@ -1,0 +1,111 @@
+"""Series steps (copilot.series_pages): a numbered walkthrough's page yields to the article it links to.
+
+The unit tests write the rankings out; the others read the real m365 articles (the former-employee
+series of seven numbered steps, imported by bench/m365_import.py) and search one category of them
+with the real models, lever on and off.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bench.m365_import import convert, find_corpus
+from copilot import retrieval
+from copilot.engine import Engine
+from copilot.series_pages import defer_steps, linked_articles, series_steps, step_links
+from indexer.embedders import Embedder
+from indexer.stores.base import Hit
+from kb.articles import load_content
+from kb.settings import Settings
+from tests.conftest import ROOT, indexed_engine
+
+CATEGORY = "admin-add-users"  # the former-employee series, restore-user, delete-a-user: 27 articles
+
+
+def hits(*keys: str) -> list[Hit]:
+    return [Hit(f"{key}#0", 1.0 - i / 10, {"key": key}) for i, key in enumerate(keys)]
+
+
+def keys(ranked: list[Hit]) -> list[str]:
+    return [str(h.payload["key"]) for h in ranked]
+
+
+def test_numbered_titles_of_one_opening_word_make_a_series_only_from_three() -> None:
+    rows = [
+        {"key": "en/step-1", "lang": "en", "title": "Step 1 - Block sign-in"},
+        {"key": "en/step-2", "lang": "en", "title": "Step 2: Save the mailbox"},
+        {"key": "en/step-3", "lang": "en", "title": "step 3. Delete the account"},
+        {"key": "en/part-1", "lang": "en", "title": "Part 1 - Plans"},
+        {"key": "en/part-2", "lang": "en", "title": "Part 2 - Prices"},  # two parts: no series
+        {"key": "en/covid", "lang": "en", "title": "2020 - the year"},  # no opening word
+        {"key": "ar/step-1", "lang": "ar", "title": "الخطوة ١ - منع تسجيل الدخول"},  # Arabic-Indic digit
+        {"key": "ar/step-2", "lang": "ar", "title": "الخطوة 2 - حفظ علبة البريد"},
+        {"key": "ar/step-3", "lang": "ar", "title": "الخطوة 3 - حذف الحساب"},
+        {"key": "ar/steps", "lang": "ar", "title": "الخطوة الأولى"},  # no number
+    ]
+    assert series_steps(rows) == {"en/step-1", "en/step-2", "en/step-3", "ar/step-1", "ar/step-2", "ar/step-3"}
+
+
+def test_links_resolve_as_the_site_does_and_leave_out_urls_media_and_anchors() -> None:
+    source = (
+        "See [restore](restore-user.md), [convert](../email/convert-mailbox.md#steps), "
+        "[docs](https://example.com/x.md), [here](#top), ![img](../../_media/a.png)."
+    )
+    assert linked_articles("ar/admin-add-users/step-7.md", source) == {"ar/restore-user", "ar/convert-mailbox"}
+
+
+def test_a_first_step_yields_to_the_first_linked_article_near_it_and_takes_nothing_else() -> None:
+    links = {"ar/step-7": frozenset({"ar/restore-user", "ar/step-6", "ar/far-away"}), "ar/step-6": frozenset()}
+    ranked = hits("ar/step-7", "ar/step-6", "ar/delete-a-user", "ar/restore-user", "ar/a", "ar/far-away")
+    moved = defer_steps(ranked, lambda: links)
+    assert keys(moved) == ["ar/restore-user", "ar/step-7", "ar/step-6", "ar/delete-a-user", "ar/a", "ar/far-away"]
+    assert moved[0].score == ranked[0].score  # the step's score: the order stays sorted
+    # a linked step (the series' next page) is no reason, nor a link beyond the first five
+    unmoved = hits("ar/step-7", "ar/step-6", "ar/a", "ar/b", "ar/c", "ar/far-away")
+    assert keys(defer_steps(unmoved, lambda: links)) == keys(unmoved)
+    # a step that is not first, or a first page that is no step, changes nothing
+    second = hits("ar/a", "ar/step-7", "ar/restore-user")
+    assert keys(defer_steps(second, lambda: links)) == keys(second)
+    assert defer_steps([], lambda: links) == []
+    assert keys(defer_steps(ranked, lambda: None)) == keys(ranked)  # links not built yet
+
+
+@pytest.fixture(scope="module")
+def content(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    imported = tmp_path_factory.mktemp("m365-all")
+    convert(find_corpus(ROOT), imported)
+    root = tmp_path_factory.mktemp("m365-users")
+    (root / "ar").mkdir()
+    (imported / "ar" / CATEGORY).rename(root / "ar" / CATEGORY)
+    return root
+
+
+def test_the_m365_series_is_its_seven_steps_and_step_7_links_to_restore_user(content: Path) -> None:
+    articles = load_content(content, ("ar",)).articles
+    rows = [{"key": a.key, "lang": a.lang, "title": a.title, "path": a.path} for a in articles]
+    assert series_steps(rows) == {f"ar/remove-former-employee-step-{n}" for n in range(1, 8)}
+    links = step_links(content, rows)
+    assert set(links) == series_steps(rows)
+    assert "ar/restore-user" in links["ar/remove-former-employee-step-7"]
+    assert "ar/remove-former-employee" not in series_steps(rows)  # the overview has no number
+
+
+@pytest.fixture(scope="module")
+def users(tmp_path_factory: pytest.TempPathFactory, content: Path, embedders: list[Embedder]) -> Iterator[Engine]:
+    settings = Settings(content_dir=content, data_dir=tmp_path_factory.mktemp("m365-users-data"))
+    yield from indexed_engine(settings, embedders)
+
+
+def test_a_deleted_account_question_gets_restore_user_not_the_series_step(
+    users: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    question = "انحذف حساب موظف بالغلط هل اقدر ارجعه"  # an account deleted by mistake: can I bring it back
+    first = users.retriever.search(question, lang="ar").results
+    assert first[0].id == "restore-user"
+    monkeypatch.setitem(retrieval.LEVERS, "series_steps", False)
+    without = [hit.id for hit in users.retriever.search(question, lang="ar").results]
+    assert without[0] == "remove-former-employee-step-7"
+    assert without.index("restore-user") < 5
