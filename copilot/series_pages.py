@@ -12,7 +12,7 @@ The rule needs no word of any language, only the help center's structure: a page
 when its title opens with a word and a number and at least SERIES_MIN titles of its language open
 with the same word and a number; when such a page is the first candidate and an article it links
 to (a markdown link in its own text, resolved as the site resolves it, kb.render.resolve_link) is
-among the first SERIES_TOP candidates and is not itself a step, that article goes first. A step
+among the first SERIES_TOP candidates and is not itself a step, the two swap places (and scores). A step
 linking to another step (the series' "next" / "previous") changes nothing; nor does a page that
 merely links to many candidates: "the first candidate's links among the first five" as the rule,
 without the series test, costs every domain (bench/RESULTS.md "Session 9, m365ar4").
@@ -75,8 +75,9 @@ def step_links(content_dir: Path, rows: Iterable[Mapping[str, object]]) -> dict[
 
 
 def defer_steps(ranked: Sequence[Hit], links: Callable[[], Mapping[str, frozenset[str]] | None]) -> list[Hit]:
-    """The ranking with a first series step behind the standalone article it links to, when that
-    article is among the first SERIES_TOP (it takes the step's score; the rest keep their order)."""
+    """The ranking with a first series step and the standalone article it links to swapped, places and
+    scores, when that article is among the first SERIES_TOP (the rest keep theirs, so scores stay in
+    order and the step keeps the article's margin below the first: an answer card judges that margin)."""
     steps = links() if ranked else None
     first = str(ranked[0].payload.get("key")) if ranked else ""
     if not steps or first not in steps:
@@ -84,5 +85,7 @@ def defer_steps(ranked: Sequence[Hit], links: Callable[[], Mapping[str, frozense
     for i, hit in enumerate(ranked[1:SERIES_TOP], 1):
         key = str(hit.payload.get("key"))
         if key in steps[first] and key not in steps:
-            return [Hit(hit.id, ranked[0].score, hit.payload), *ranked[:i], *ranked[i + 1 :]]
+            step = ranked[0]
+            swapped = [Hit(hit.id, step.score, hit.payload), *ranked[1:i], Hit(step.id, hit.score, step.payload)]
+            return [*swapped, *ranked[i + 1 :]]
     return list(ranked)
