@@ -193,6 +193,7 @@ LEVERS = {
     "latin_reading": True,  # copilot.loanword_text: ... and a glossary word typed in Latin ("card") too
     "own_chunk_means": True,  # copilot.chunk_means: the query language's candidates too (OWN_CHUNK_MEAN_WEIGHTS)
     "series_steps": True,  # copilot.series_pages: a numbered series' step first yields to the article it links to
+    "chunk_mean_lead": True,  # the fallback's candidate whose chunks' mean clearly leads (CHUNK_MEAN_LEAD)
 }
 # The query's own language's titles ranked by e5 alone (copilot.title_vectors, titles in e5's query
 # form) credit the same-language candidates: OWN_TITLE_CREDIT of the best fused score for the first
@@ -246,6 +247,15 @@ CHUNK_MEAN_WEIGHTS = {"use": 1.5, "e5": 0.5}
 # (bench/RESULTS.md "Session 8, samemeans").
 OWN_CHUNK_MEAN_WEIGHTS = {"use": 1.0, "e5": 1.0}
 OWN_CHUNK_MEAN_TOP = 5
+# The candidate whose chunks' mean (USE, copilot.chunk_means) clearly leads the other candidates' is
+# credited by that lead as the best title is (copilot.title_lead: share of the best fused score, full at a
+# lead of CHUNK_MEAN_LEAD_FULL standard deviations of the candidates' means). English over Arabic-only MRR@10,
+# demo / m365: none 0.743 / 0.789; 0.6 x 2.0 0.757 / 0.799; every point of credit / full 0.24-0.4 (0.4-0.9 x
+# 1.0-2.5) gains on both (demo +0.005..+0.021, m365 +0.004..+0.017), a slope of 0.2 or 0.47 and more costs
+# m365 up to 0.010; e5's mean or both models' z-scores summed gain less. Arabic over English-only gets none
+# (bench/RESULTS.md "Session 9, enar4").
+CHUNK_MEAN_LEAD = {("en", "ar"): 0.6}
+CHUNK_MEAN_LEAD_FULL = 2.0
 LEXICAL = "lexical"  # the sparse source's name in weights, signals and `only`
 LEXICAL_TOP = "lexical_top"  # the raw BM25 top score: its scale is the corpus's, see lexical_share
 Register = Literal["plain", "dialect", "mixed"]
@@ -1076,7 +1086,9 @@ class Retriever:
             untranslated = self._credit_fields(untranslated, bridge_terms, FIELD_CREDIT * cross.best_fused)
         untranslated = self._credit_titles(untranslated, vectors.get(cross.embedder), plan.others, signals)
         untranslated = self._credit_more_titles(untranslated, vectors, plan.others)
-        untranslated = self._credit_chunk_means(untranslated, plan, vectors)
+        means: dict[str, dict[str, float]] = {}
+        untranslated = self._credit_chunk_means(untranslated, plan, vectors, means=means)
+        untranslated = self._credit_mean_lead(untranslated, plan, means, cross.best_fused)
         untranslated = self._credit_title_lead(untranslated, plan, vectors, intent, cross.best_fused)
         raw_other = answers.cross_top
         best_here = signals.get(f"{cross.embedder}_top", 0.0)
@@ -1163,13 +1175,18 @@ class Retriever:
         return ranked
 
     def _credit_chunk_means(
-        self, ranked: list[Hit], plan: QueryPlan, vectors: dict[str, np.ndarray], lever: str = "chunk_means"
+        self,
+        ranked: list[Hit],
+        plan: QueryPlan,
+        vectors: dict[str, np.ndarray],
+        lever: str = "chunk_means",
+        means: dict[str, dict[str, float]] | None = None,
     ) -> list[Hit]:
         """Candidates with their rank by the mean cosine of their chunks, per model, as more RRF sources
         (copilot.chunk_means): one store query per model, filtered to the candidates' articles. `lever`
         "chunk_means" ranks the other-language candidates (CHUNK_MEAN_WEIGHTS), "own_chunk_means" the query
         language's (OWN_CHUNK_MEAN_WEIGHTS; an article key names one language's version). If the index
-        cannot answer it, the ranking stays as it was."""
+        cannot answer it, the ranking stays as it was. `means`, when given, gets each model's article means."""
         own = lever == "own_chunk_means"
         weights = OWN_CHUNK_MEAN_WEIGHTS if own else CHUNK_MEAN_WEIGHTS
         models = [(name, w) for name, w in weights.items() if name in vectors and w > 0]
@@ -1191,9 +1208,27 @@ class Retriever:
         except Exception:
             log.exception("the chunk means of the %s candidates failed; ranked without them", lever)
             return ranked
-        for (_, weight), hits in zip(models, answers, strict=True):
-            ranked = credit_rank(ranked, mean_scores(hits), weight, self.rrf_k)
+        for (name, weight), hits in zip(models, answers, strict=True):
+            scores = mean_scores(hits)
+            if means is not None:
+                means[name] = scores
+            ranked = credit_rank(ranked, scores, weight, self.rrf_k)
         return ranked
+
+    def _credit_mean_lead(
+        self, ranked: list[Hit], plan: QueryPlan, means: dict[str, dict[str, float]], best_fused: float
+    ) -> list[Hit]:
+        """The other-language candidates with the article whose chunks' USE mean (`means`, from
+        _credit_chunk_means) clearly leads the other candidates' credited by that lead, in the directions
+        CHUNK_MEAN_LEAD names. The chunk means' rank alone gives a broad page's answer the same RRF share
+        whether it leads by a hair or by far; the lead is copilot.title_lead's, read over the means."""
+        scores = means.get("use")
+        if not LEVERS["chunk_mean_lead"] or not scores or not ranked:
+            return ranked
+        weight = CHUNK_MEAN_LEAD.get((plan.lang, str(ranked[0].payload.get("lang", ""))), 0.0)
+        if weight <= 0:
+            return ranked
+        return credit_lead(ranked, title_lead(scores), weight * best_fused, CHUNK_MEAN_LEAD_FULL)
 
     def _credit_title_lead(
         self,

@@ -128,3 +128,34 @@ def test_own_chunk_means_ask_the_first_candidates_only_and_skip_tickets(
     asked.clear()
     retriever.search("my order arrived but the blender is missing, where is it?", lang="en", ticket=True)
     assert not [keys for keys in asked if all(key.startswith("en/") for key in keys)]
+
+
+@pytest.mark.parametrize(
+    ("query", "answer"), [("do you deliver to Abha?", "delivery-areas"), ("plus free trial", "manzil-plus-plans")]
+)
+def test_an_article_whose_chunks_clearly_lead_goes_first(
+    demo_ar: Engine, monkeypatch: pytest.MonkeyPatch, query: str, answer: str
+) -> None:
+    """The chunk means' rank gives the answer one RRF share whether its mean leads the other candidates'
+    by a hair or by far; a clear lead is credited like a leading title (retrieval.CHUNK_MEAN_LEAD), and
+    these questions' answers, behind a neighbour without it, go first."""
+    retriever = demo_ar.retriever
+    retriever.wait_for_views()
+    first = retriever.search(query, lang="en").results[0]
+    assert (first.id, first.lang, first.locale_fallback) == (answer, "ar", True)
+    monkeypatch.setitem(retrieval.LEVERS, "chunk_mean_lead", False)
+    without = [h.id for h in retriever.search(query, lang="en").results]
+    assert without[0] != answer and answer in without[:3]
+
+
+def test_a_direction_without_a_mean_lead_weight_gets_no_credit(
+    demo_ar: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The credit is per direction (Arabic over English-only has none): with no weight for English over
+    Arabic the ranking is the one with the lever off."""
+    retriever = demo_ar.retriever
+    retriever.wait_for_views()
+    monkeypatch.setattr(retrieval, "CHUNK_MEAN_LEAD", {("ar", "en"): 0.6})
+    unweighted = [h.id for h in retriever.search("do you deliver to Abha?", lang="en").results]
+    monkeypatch.setitem(retrieval.LEVERS, "chunk_mean_lead", False)
+    assert unweighted == [h.id for h in retriever.search("do you deliver to Abha?", lang="en").results]
