@@ -13,7 +13,9 @@ Policy. A card is a promise ("this is your answer"), so it is shown only when si
    the two best sections both hold steps, or neither does) the next section must not score within
    `SECTION_SPLIT_RATIO` of the first;
 5. that section covers the question: it holds at least `MIN_COVERAGE` of the question's terms as
-   copilot.section_choice counts them (shared with the drafts, so both agree on "answering"); a
+   copilot.section_choice counts them (shared with the drafts, so both agree on "answering"), a word
+   the section does not hold read as its MSA reading when the section holds that (`section_wording`:
+   "أغير" as "تغيير", "عايز" as "أريد"); a
    mixed-script question ("كيف اغير الـ email") is counted word by word with each word's readings in
    the section's language (`word_coverage`), since spelling cannot match across scripts;
 6. an amount of money the question quotes ("why was I charged 19 SAR") is printed in that section.
@@ -95,6 +97,15 @@ SPLIT_RATIO = {"plain": 0.85, "dialect": 0.85, "mixed": 0.85}
 # word once, heading words double. At 1.0 (every word found, or half of them in the heading) the demo's
 # mixed Arabic questions got 3 cards (2 of 2 labelled right, the third the right article) where the
 # shared count gave 1; m365's mixed questions kept their 1 card (right).
+# Plain and dialect questions are counted in the section's wording (`section_wording`): a word the section
+# does not hold is read as its MSA reading that the section does hold, as search reads it (Expansion: the
+# dialect word's MSA, "عايز": أريد; the index's verbal noun of a verb, "أغير": تغيير, "يغطي": تغطية), one
+# term per asked word as before, so the floor keeps its meaning. Demo Arabic 16 -> 20 cards (labelled 13
+# of 13 -> 15 of 15; the other two the right article and, read, the right section: "عايز أغير العنوان" ->
+# "تعديل العنوان أو الرقم أو الموعد"), m365 Arabic and English unchanged (4 of 4, 12 of 13), no
+# out-of-scope card. Readings counted as extra words instead (word_coverage at the mixed floor 1.0) gave
+# 2 wrong cards of 5 more; adding synonyms and loanwords to the readings 1 wrong of 3 ("قديش رسوم الشحن":
+# shipping read as delivery met the "are delivery fees refunded" section). bench/RESULTS.md "Session 9, cards5".
 MIN_COVERAGE = {"plain": 0.9, "dialect": 0.9, "mixed": 1.0}
 # ... and the article's next section must not rank as high: at or above this share of the chosen
 # section's fused score the two are a coin toss (a "how do I" question choosing steps excepted).
@@ -161,6 +172,7 @@ _STEPS = re.compile(r"^\d+\.\s", re.MULTILINE)
 _BULLET = re.compile(r"^[-•]\s+")
 _ROW = " | "
 _WORD = re.compile(r"\w+")
+_TOKEN = re.compile(r"[^\s.,!?؟،:;]+")  # a word as typed, marks and all ("أفعّل"), its punctuation left out
 _CITED = re.compile(r"\s*\[\d+\]")  # a citation and the space before it, taken out of the shown text
 _URL = re.compile(r"https?://|www\.", re.IGNORECASE)
 _LIST_HEAD = re.compile(r"[:：]\s*$")  # "Follow these steps:" introduces cited lines, it claims nothing
@@ -390,8 +402,9 @@ class AnswerCards:
         signals["section_margin"] = ranking.second_share
         if register == "mixed":
             signals["coverage"] = word_coverage(result.query, hit, self._readings(result.lang, hit.lang))
-        else:
-            signals["coverage"] = choose_sections(result.query, [hit]).coverage
+        else:  # the section's own word for a verb or dialect word it does not hold (`section_wording`)
+            asked = section_wording(result.query, hit, self._msa_readings(result.lang))
+            signals["coverage"] = choose_sections(asked, [hit]).coverage
         if by_steps:
             signals["steps"] = 1.0
         refused = self.thresholds.refusal(signals, register)
@@ -433,6 +446,18 @@ class AnswerCards:
         scores = _section_scores(hits)
         second = scores[1] / scores[0] if len(scores) > 1 and scores[0] > 0 else 0.0
         return SectionRanking(_anchors(hits), second)
+
+    def _msa_readings(self, lang: str) -> Callable[[str], list[str]]:
+        """A word's MSA readings as search makes them (copilot.retrieval.Expansion): a dialect word's MSA
+        word ("عايز": أريد) and the index's verbal nouns of a verb ("أغير": تغيير, "يغطي": تغطية). Not its
+        synonyms, loanwords or word family: they bring words of neighbouring sections (see MIN_COVERAGE)."""
+        retriever = self.retriever
+
+        def readings(word: str) -> list[str]:
+            expansion = retriever.expand(word, lang)
+            return " ".join([*expansion.msa_words, *expansion.verbal_nouns]).split()
+
+        return readings
 
     def _readings(self, query_lang: str, section_lang: str) -> Callable[[str], list[str]]:
         """A word's readings as search makes them: its synonyms and loanword readings ("باسورد" ->
@@ -627,6 +652,27 @@ def word_coverage(query: str, hit: SearchHit, readings: Callable[[str], list[str
         total += 1
         found += 2.0 if forms & heading else 1.0 if forms & body else 0.0
     return found / total if total else 0.0
+
+
+def section_wording(query: str, hit: SearchHit, readings: Callable[[str], list[str]]) -> str:
+    """The question with each word the section does not hold replaced by the first of its `readings`
+    that the section does hold ("عايز أغير العنوان" against a section saying "تعديل العنوان" and
+    "تغيير": "أريد تغيير العنوان"); words it holds, and words no reading brings in, stay as typed.
+
+    A reading replaces its word rather than joining it, so the question keeps its number of terms
+    and the coverage floor means what it meant: the count is still one per asked word, only read in
+    the section's wording. It is the drafts' rule for verbs (copilot.section_choice: a verb's root is
+    read only when its own stem meets no section) applied to the MSA readings search already makes."""
+    held = set(terms(f"{hit.title} {hit.section}")) | set(terms(hit.text))
+
+    def reread(match: re.Match[str]) -> str:
+        word = match.group(0)
+        own = set(terms(word))
+        if not own or own & held:
+            return word
+        return next((reading for reading in readings(word) if set(terms(reading)) & held), word)
+
+    return _TOKEN.sub(reread, query)
 
 
 def later_part(anchor: str, sections: Sequence[SearchHit]) -> bool:

@@ -27,6 +27,7 @@ from copilot.answer_card import (
     numbers,
     quoted_amounts,
     reads_as_question,
+    section_wording,
     word_coverage,
 )
 from copilot.drafts import NO_ANSWER
@@ -86,6 +87,16 @@ def test_word_coverage_finds_a_word_of_the_other_script_through_its_readings() -
     read = word_coverage(query, EMAIL, lambda word: ["البريد"] if word == "email" else [])
     assert blind < 1.0 <= read
     assert word_coverage("كيف اغير الـ backup", EMAIL, lambda word: ["الاحتياط"] if word == "backup" else []) < 1.0
+
+
+def test_a_word_the_section_does_not_hold_is_read_as_its_reading_the_section_holds() -> None:
+    """"عايز أغير العنوان؟" against a section that says "تغيير العنوان": the verb is read as the section's
+    verbal noun, the dialect "want" stays (no reading of it is in the section), the punctuation stays;
+    a word the section holds is never replaced, and a reading the section does not hold changes nothing."""
+    address = replace(HIT, lang="ar", title="تعديل الطلب", section="تغيير العنوان", text="يمكنك تغيير العنوان.")
+    readings = {"أغير": ["تبديل", "تغيير"], "عايز": ["اريد"], "العنوان": ["عناوين"], "الموعد": ["ميعاد"]}.get
+    assert section_wording("عايز أغير العنوان؟", address, lambda w: readings(w, [])) == "عايز تغيير العنوان؟"
+    assert section_wording("عايز أغير الموعد", address, lambda w: readings(w, [])) == "عايز تغيير الموعد"
 
 
 def test_thresholds_refuse_in_the_cards_order_and_only_on_measured_signals() -> None:
@@ -317,6 +328,15 @@ def test_typed_searches_carry_the_own_chunk_means_credit_the_margin_takes_out(in
     assert all(hit.score > hit.means_credit for hit in typed.results[:5])
     ticket = indexed.retriever.search("how do I return an item?", lang="en", limit=10, ticket=True)
     assert ticket.results and not any(hit.means_credit for hit in ticket.results)
+
+
+def test_the_msa_readings_are_searchs_dialect_msa_and_the_index_verbal_nouns(indexed: Engine) -> None:
+    """The coverage count's readings are the ones search makes (Expansion.msa_words and verbal_nouns):
+    "عايز" reads as "أريد", "أعيد" and "توصلون" as the verbal nouns the indexed articles print ("إعادة
+    تعيين كلمة المرور", "رسوم التوصيل"); not as their word family ("أعد", "تواصل")."""
+    readings = AnswerCards(indexed.retriever)._msa_readings("ar")
+    assert "اريد" in readings("عايز")
+    assert readings("أعيد") == ["اعاده"] and readings("توصلون") == ["توصيل"], (readings("أعيد"), readings("توصلون"))
 
 
 def test_keywords_out_of_scope_and_internal_answers_get_no_card(indexed: Engine) -> None:
