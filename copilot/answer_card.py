@@ -6,7 +6,10 @@ Policy. A card is a promise ("this is your answer"), so it is shown only when si
 2. the query reads as a question ("how do I...", "can I...", "كيف...", "هل...", a "?"): a keyword
    query ("refund") asks for a list of articles, not for one answer;
 3. the best article clearly beats the second: its fused score is not within `SPLIT_RATIO` of the
-   next article's (two close articles are split evidence, and the list lets the reader choose);
+   next article's (two close articles are split evidence, and the list lets the reader choose), read
+   without the own chunk means' credit; unless no section of that runner-up covers the question (the
+   coverage of condition 5, at its floor): an article search ranks close that does not hold what
+   was asked splits nothing;
 4. one section of that article stands out: the article's sections are ranked by the same sources
    search fuses (dense models and BM25, one store query restricted to that article and to public
    text), a "how do I" question takes the best-ranked section with steps, and otherwise (or when
@@ -42,7 +45,9 @@ No Flask, no URLs, no SQL here: the web layer turns a card into HTML, JSON and l
 
 from __future__ import annotations
 
+import functools
 import logging
+import math
 import re
 import threading
 from collections import OrderedDict
@@ -83,7 +88,11 @@ Reason = Literal[
 # wrong card costs more than a missing one, since the results list is still there below it.
 # Condition 3: the second article's fused score as a share of the first's, at or above which the
 # evidence is split. Fused (RRF) scores of one search fall off slowly with rank: a clear winner's
-# runner-up scores 0.6-0.8 of it, close calls 0.9 and more.
+# runner-up scores 0.6-0.8 of it, close calls 0.9 and more. A runner-up none of whose sections
+# reaches the coverage floor (MIN_COVERAGE) does not split: demo en 14 -> 15 cards, ar 20 -> 23
+# (labelled 13 of 14, 16 of 16; the two unlabelled are the right article and section), m365
+# unchanged (4 of 4), 0 out-of-scope; the wrong-article cards it could have let through ("does
+# Manzil Care cover dropping my phone?", m365 "عندي مفتاح منتج كيف ادخله") have a covering runner-up.
 SPLIT_RATIO = {"plain": 0.85, "dialect": 0.85, "mixed": 0.85}
 # Condition 4: the chosen section's share of the question's terms (copilot.section_choice: words in
 # the heading count double, so a section titled with the question's words scores above 1). Below
@@ -213,7 +222,10 @@ class Thresholds:
     def refusal(self, signals: Mapping[str, float], register: str) -> Reason | None:
         """The gate these signals fail, in the order the card checks them; gates whose signal was
         not measured yet (the section's, before the article margin passed) are not checked."""
-        if "margin" in signals and signals["margin"] >= self.split[register]:
+        # Two close articles are split evidence unless the runner-up has no section that covers the
+        # question (its coverage not measured: it might, so split).
+        runner_covers = signals.get("runner_coverage", float("inf")) >= self.coverage[register]
+        if "margin" in signals and signals["margin"] >= self.split[register] and runner_covers:
             return "split"
         if "coverage" in signals and signals["coverage"] < self.coverage[register]:
             return "not_covered"
@@ -384,6 +396,15 @@ class AnswerCards:
         signals: dict[str, float] = {"margin": article_margin(result.results)}
         if not reads_as_question(result.query):
             return CardDecision(None, "not_a_question", signals)
+        coverage = self._coverage(result, register)
+        runner = runner_up(result.results)
+        split = self.thresholds.split[register]
+        # Measured only where it decides: at a margin the split gate refuses (or with the gate open, for
+        # bench/answer_bench.py's replay of other thresholds); it reads every section of a second article.
+        if runner is not None and (signals["margin"] >= split or math.isinf(split)):
+            signals["runner_coverage"] = max(
+                coverage(section) for section in self._article_sections(runner)
+            )
         refused = self.thresholds.refusal(signals, register)
         if refused:
             return CardDecision(None, refused, signals)
@@ -400,11 +421,7 @@ class AnswerCards:
                 chosen, by_steps = with_steps[0], len(first_two) < 2 or first_two[0] != first_two[1]
         hit = sections[chosen]
         signals["section_margin"] = ranking.second_share
-        if register == "mixed":
-            signals["coverage"] = word_coverage(result.query, hit, self._readings(result.lang, hit.lang))
-        else:  # the section's own word for a verb or dialect word it does not hold (`section_wording`)
-            asked = section_wording(result.query, hit, self._msa_readings(result.lang))
-            signals["coverage"] = choose_sections(asked, [hit]).coverage
+        signals["coverage"] = coverage(hit)
         if by_steps:
             signals["steps"] = 1.0
         refused = self.thresholds.refusal(signals, register)
@@ -422,6 +439,16 @@ class AnswerCards:
                 return CardDecision(card, "model_abstained", signals)
             card = generated
         return CardDecision(card, "answered", signals)
+
+    def _coverage(self, result: SearchResult, register: str) -> Callable[[SearchHit], float]:
+        """The share of the question's terms a section holds (condition 5), as a function of the section:
+        one decision measures the chosen section and, at a split margin, the runner-up's sections."""
+        if register == "mixed":
+            mixed = functools.cache(lambda lang: self._readings(result.lang, lang))
+            return lambda hit: word_coverage(result.query, hit, mixed(hit.lang))
+        # the section's own word for a verb or dialect word it does not hold (`section_wording`)
+        readings = self._msa_readings(result.lang)
+        return lambda hit: choose_sections(section_wording(result.query, hit, readings), [hit]).coverage
 
     def rank_sections(self, query: str, lang: str, top: SearchHit) -> SectionRanking:
         """The sections of `top`'s article ranked by every source of the search (dense models and
@@ -453,6 +480,7 @@ class AnswerCards:
         synonyms, loanwords or word family: they bring words of neighbouring sections (see MIN_COVERAGE)."""
         retriever = self.retriever
 
+        @functools.cache  # one decision reads the same few words against several sections
         def readings(word: str) -> list[str]:
             expansion = retriever.expand(word, lang)
             return " ".join([*expansion.msa_words, *expansion.verbal_nouns]).split()
@@ -724,13 +752,15 @@ def article_margin(hits: Sequence[SearchHit]) -> float:
     the threshold was measured on is the one without it. When the means lifted the first article over
     one that led it, that one's share is above 1: split. Only like compares with like: a fallback
     article's score comes from another ranking."""
-    top = hits[0]
-    own = top.score - top.means_credit
-    others = [
-        hit.score - hit.means_credit
-        for hit in hits[1:]
-        if hit.key != top.key and hit.locale_fallback == top.locale_fallback
-    ]
-    if not others:
+    top, runner = hits[0], runner_up(hits)
+    if runner is None:
         return 0.0
-    return max(others) / own if own > 0 else 1.0
+    own = top.score - top.means_credit
+    return (runner.score - runner.means_credit) / own if own > 0 else 1.0
+
+
+def runner_up(hits: Sequence[SearchHit]) -> SearchHit | None:
+    """The best other article than the first (read without the means' credit, like with like), if any."""
+    top = hits[0]
+    others = [hit for hit in hits[1:] if hit.key != top.key and hit.locale_fallback == top.locale_fallback]
+    return max(others, key=lambda hit: hit.score - hit.means_credit, default=None)

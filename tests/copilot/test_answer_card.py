@@ -27,6 +27,7 @@ from copilot.answer_card import (
     numbers,
     quoted_amounts,
     reads_as_question,
+    runner_up,
     section_wording,
     word_coverage,
 )
@@ -107,6 +108,10 @@ def test_thresholds_refuse_in_the_cards_order_and_only_on_measured_signals() -> 
     assert gates.refusal({"margin": 0.5, "coverage": 1.0, "section_margin": 0.99}, "plain") == "split_sections"
     assert gates.refusal({"margin": 0.5, "coverage": 1.0, "section_margin": 0.99, "steps": 1.0}, "plain") is None
     assert OPEN_GATES.refusal({"margin": 1.0, "coverage": 0.0, "section_margin": 1.0}, "mixed") is None
+    # A close runner-up splits the evidence only when one of its sections covers the question too.
+    assert gates.refusal({"margin": 0.9, "runner_coverage": 0.9}, "plain") == "split"
+    assert gates.refusal({"margin": 0.9, "runner_coverage": 0.5}, "plain") is None
+    assert gates.refusal({"margin": 0.9, "runner_coverage": 0.5, "coverage": 0.5}, "plain") == "not_covered"
 
 
 def test_the_article_margin_reads_scores_without_the_own_chunk_means_credit() -> None:
@@ -123,6 +128,7 @@ def test_the_article_margin_reads_scores_without_the_own_chunk_means_credit() ->
     # article's other chunks never do.
     assert article_margin([first, second, lifted]) > 1.0
     assert article_margin([first, replace(HIT, score=0.07), replace(second, locale_fallback=True)]) == 0.0
+    assert runner_up([first, second, lifted]) == lifted and runner_up([first, replace(HIT, score=0.07)]) is None
 
 
 def test_only_what_precedes_a_numbered_procedure_and_its_first_part_answer_alone() -> None:
