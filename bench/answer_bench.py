@@ -13,7 +13,8 @@ Each query goes through what the results page does: a public search in the query
 - section precision: over queries labelled in tests/eval/answer_labels.jsonl (the sections that
   answer them, "article#anchor", anchor empty for the opening), cards whose article AND section are
   labelled answers: the issue's target is >= 90%;
-- out of scope with a card: queries with no relevant article that still got one (target <= 5%).
+- out of scope with a card: queries with no relevant article that still got one (target <= 5%);
+- answerable questions without a card, by the gate that refused them and the query's kind: where reach is lost.
 Labels carry a domain: the demo's 88 questions, on which the thresholds were chosen, and 31 m365
 Arabic questions labelled afterwards from the articles, a domain the thresholds never saw.
 
@@ -121,6 +122,8 @@ def measure(
             c["out_of_scope"] += 1
             c["oos_cards"] += decision.card is not None
         c[f"reason:{decision.reason}"] += 1
+        if row["relevant"] and question and decision.card is None:  # where the cards meant for questions are lost
+            c[f"lost:{decision.reason}:{kind}"] += 1
         if dump:
             top = result.results[0].key if result.results else "-"
             signals = " ".join(f"{k}={v:.2f}" for k, v in decision.signals.items())
@@ -143,6 +146,10 @@ def measure(
             "out_of_scope": c["out_of_scope"],
             "out_of_scope_with_card": _share(c["oos_cards"], c["out_of_scope"]),
             "reasons": {k.split(":", 1)[1]: v for k, v in sorted(c.items()) if k.startswith("reason:")},
+            "questions_without_card": {
+                reason: {k.split(":")[2]: v for k, v in sorted(c.items()) if k.startswith(f"lost:{reason}:")}
+                for reason in sorted({k.split(":")[1] for k in c if k.startswith("lost:")})
+            },
             "by_kind": {
                 k.split(":")[1]: f"{c[k]} queries, {c[k.replace(':queries', ':cards')]} cards, "
                 f"{c[k.replace(':queries', ':right')]} right"
@@ -226,6 +233,11 @@ def print_report(name: str, report: dict) -> None:
               f"({r['labelled_cards']} cards of {r['labelled_queries']} labelled) | {r['out_of_scope_with_card']} of "
               f"{r['out_of_scope']}")
         print(f"     reasons: {r['reasons']}")
+        lost = "; ".join(
+            f"{reason} {sum(kinds.values())} ({', '.join(f'{k} {n}' for k, n in kinds.items())})"
+            for reason, kinds in r["questions_without_card"].items()
+        )
+        print(f"     answerable questions without a card, by reason (kind): {lost}")
         print(f"     by kind (right = labelled section, or relevant article when unlabelled): {r['by_kind']}")
 
 

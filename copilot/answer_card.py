@@ -6,14 +6,19 @@ Policy. A card is a promise ("this is your answer"), so it is shown only when si
 2. the query reads as a question ("how do I...", "can I...", "كيف...", "هل...", a "?"): a keyword
    query ("refund") asks for a list of articles, not for one answer;
 3. the best article clearly beats the second: its fused score is not within `SPLIT_RATIO` of the
-   next article's (two close articles are split evidence, and the list lets the reader choose);
+   next article's (two close articles are split evidence, and the list lets the reader choose), read
+   without the own chunk means' credit; unless no section of that runner-up covers the question (the
+   coverage of condition 5, at its floor): an article search ranks close that does not hold what
+   was asked splits nothing;
 4. one section of that article stands out: the article's sections are ranked by the same sources
    search fuses (dense models and BM25, one store query restricted to that article and to public
    text), a "how do I" question takes the best-ranked section with steps, and otherwise (or when
    the two best sections both hold steps, or neither does) the next section must not score within
    `SECTION_SPLIT_RATIO` of the first;
 5. that section covers the question: it holds at least `MIN_COVERAGE` of the question's terms as
-   copilot.section_choice counts them (shared with the drafts, so both agree on "answering"); a
+   copilot.section_choice counts them (shared with the drafts, so both agree on "answering"), a word
+   the section does not hold read as its MSA reading when the section holds that (`section_wording`:
+   "أغير" as "تغيير", "عايز" as "أريد"); a
    mixed-script question ("كيف اغير الـ email") is counted word by word with each word's readings in
    the section's language (`word_coverage`), since spelling cannot match across scripts;
 6. an amount of money the question quotes ("why was I charged 19 SAR") is printed in that section.
@@ -40,7 +45,9 @@ No Flask, no URLs, no SQL here: the web layer turns a card into HTML, JSON and l
 
 from __future__ import annotations
 
+import functools
 import logging
+import math
 import re
 import threading
 from collections import OrderedDict
@@ -81,7 +88,11 @@ Reason = Literal[
 # wrong card costs more than a missing one, since the results list is still there below it.
 # Condition 3: the second article's fused score as a share of the first's, at or above which the
 # evidence is split. Fused (RRF) scores of one search fall off slowly with rank: a clear winner's
-# runner-up scores 0.6-0.8 of it, close calls 0.9 and more.
+# runner-up scores 0.6-0.8 of it, close calls 0.9 and more. A runner-up none of whose sections
+# reaches the coverage floor (MIN_COVERAGE) does not split: demo en 14 -> 15 cards, ar 20 -> 23
+# (labelled 13 of 14, 16 of 16; the two unlabelled are the right article and section), m365
+# unchanged (4 of 4), 0 out-of-scope; the wrong-article cards it could have let through ("does
+# Manzil Care cover dropping my phone?", m365 "عندي مفتاح منتج كيف ادخله") have a covering runner-up.
 SPLIT_RATIO = {"plain": 0.85, "dialect": 0.85, "mixed": 0.85}
 # Condition 4: the chosen section's share of the question's terms (copilot.section_choice: words in
 # the heading count double, so a section titled with the question's words scores above 1). Below
@@ -95,6 +106,15 @@ SPLIT_RATIO = {"plain": 0.85, "dialect": 0.85, "mixed": 0.85}
 # word once, heading words double. At 1.0 (every word found, or half of them in the heading) the demo's
 # mixed Arabic questions got 3 cards (2 of 2 labelled right, the third the right article) where the
 # shared count gave 1; m365's mixed questions kept their 1 card (right).
+# Plain and dialect questions are counted in the section's wording (`section_wording`): a word the section
+# does not hold is read as its MSA reading that the section does hold, as search reads it (Expansion: the
+# dialect word's MSA, "عايز": أريد; the index's verbal noun of a verb, "أغير": تغيير, "يغطي": تغطية), one
+# term per asked word as before, so the floor keeps its meaning. Demo Arabic 16 -> 20 cards (labelled 13
+# of 13 -> 15 of 15; the other two the right article and, read, the right section: "عايز أغير العنوان" ->
+# "تعديل العنوان أو الرقم أو الموعد"), m365 Arabic and English unchanged (4 of 4, 12 of 13), no
+# out-of-scope card. Readings counted as extra words instead (word_coverage at the mixed floor 1.0) gave
+# 2 wrong cards of 5 more; adding synonyms and loanwords to the readings 1 wrong of 3 ("قديش رسوم الشحن":
+# shipping read as delivery met the "are delivery fees refunded" section). bench/RESULTS.md "Session 9, cards5".
 MIN_COVERAGE = {"plain": 0.9, "dialect": 0.9, "mixed": 1.0}
 # ... and the article's next section must not rank as high: at or above this share of the chosen
 # section's fused score the two are a coin toss (a "how do I" question choosing steps excepted).
@@ -161,6 +181,7 @@ _STEPS = re.compile(r"^\d+\.\s", re.MULTILINE)
 _BULLET = re.compile(r"^[-•]\s+")
 _ROW = " | "
 _WORD = re.compile(r"\w+")
+_TOKEN = re.compile(r"[^\s.,!?؟،:;]+")  # a word as typed, marks and all ("أفعّل"), its punctuation left out
 _CITED = re.compile(r"\s*\[\d+\]")  # a citation and the space before it, taken out of the shown text
 _URL = re.compile(r"https?://|www\.", re.IGNORECASE)
 _LIST_HEAD = re.compile(r"[:：]\s*$")  # "Follow these steps:" introduces cited lines, it claims nothing
@@ -201,7 +222,10 @@ class Thresholds:
     def refusal(self, signals: Mapping[str, float], register: str) -> Reason | None:
         """The gate these signals fail, in the order the card checks them; gates whose signal was
         not measured yet (the section's, before the article margin passed) are not checked."""
-        if "margin" in signals and signals["margin"] >= self.split[register]:
+        # Two close articles are split evidence unless the runner-up has no section that covers the
+        # question (its coverage not measured: it might, so split).
+        runner_covers = signals.get("runner_coverage", float("inf")) >= self.coverage[register]
+        if "margin" in signals and signals["margin"] >= self.split[register] and runner_covers:
             return "split"
         if "coverage" in signals and signals["coverage"] < self.coverage[register]:
             return "not_covered"
@@ -369,9 +393,18 @@ class AnswerCards:
         if top.internal:
             return CardDecision(None, "internal")
         register = query_register(result.query, result.lang)
-        signals: dict[str, float] = {"margin": _margin(result.results)}
+        signals: dict[str, float] = {"margin": article_margin(result.results)}
         if not reads_as_question(result.query):
             return CardDecision(None, "not_a_question", signals)
+        coverage = self._coverage(result, register)
+        runner = runner_up(result.results)
+        split = self.thresholds.split[register]
+        # Measured only where it decides: at a margin the split gate refuses (or with the gate open, for
+        # bench/answer_bench.py's replay of other thresholds); it reads every section of a second article.
+        if runner is not None and (signals["margin"] >= split or math.isinf(split)):
+            signals["runner_coverage"] = max(
+                coverage(section) for section in self._article_sections(runner)
+            )
         refused = self.thresholds.refusal(signals, register)
         if refused:
             return CardDecision(None, refused, signals)
@@ -388,10 +421,7 @@ class AnswerCards:
                 chosen, by_steps = with_steps[0], len(first_two) < 2 or first_two[0] != first_two[1]
         hit = sections[chosen]
         signals["section_margin"] = ranking.second_share
-        if register == "mixed":
-            signals["coverage"] = word_coverage(result.query, hit, self._readings(result.lang, hit.lang))
-        else:
-            signals["coverage"] = choose_sections(result.query, [hit]).coverage
+        signals["coverage"] = coverage(hit)
         if by_steps:
             signals["steps"] = 1.0
         refused = self.thresholds.refusal(signals, register)
@@ -409,6 +439,16 @@ class AnswerCards:
                 return CardDecision(card, "model_abstained", signals)
             card = generated
         return CardDecision(card, "answered", signals)
+
+    def _coverage(self, result: SearchResult, register: str) -> Callable[[SearchHit], float]:
+        """The share of the question's terms a section holds (condition 5), as a function of the section:
+        one decision measures the chosen section and, at a split margin, the runner-up's sections."""
+        if register == "mixed":
+            mixed = functools.cache(lambda lang: self._readings(result.lang, lang))
+            return lambda hit: word_coverage(result.query, hit, mixed(hit.lang))
+        # the section's own word for a verb or dialect word it does not hold (`section_wording`)
+        readings = self._msa_readings(result.lang)
+        return lambda hit: choose_sections(section_wording(result.query, hit, readings), [hit]).coverage
 
     def rank_sections(self, query: str, lang: str, top: SearchHit) -> SectionRanking:
         """The sections of `top`'s article ranked by every source of the search (dense models and
@@ -433,6 +473,19 @@ class AnswerCards:
         scores = _section_scores(hits)
         second = scores[1] / scores[0] if len(scores) > 1 and scores[0] > 0 else 0.0
         return SectionRanking(_anchors(hits), second)
+
+    def _msa_readings(self, lang: str) -> Callable[[str], list[str]]:
+        """A word's MSA readings as search makes them (copilot.retrieval.Expansion): a dialect word's MSA
+        word ("عايز": أريد) and the index's verbal nouns of a verb ("أغير": تغيير, "يغطي": تغطية). Not its
+        synonyms, loanwords or word family: they bring words of neighbouring sections (see MIN_COVERAGE)."""
+        retriever = self.retriever
+
+        @functools.cache  # one decision reads the same few words against several sections
+        def readings(word: str) -> list[str]:
+            expansion = retriever.expand(word, lang)
+            return " ".join([*expansion.msa_words, *expansion.verbal_nouns]).split()
+
+        return readings
 
     def _readings(self, query_lang: str, section_lang: str) -> Callable[[str], list[str]]:
         """A word's readings as search makes them: its synonyms and loanword readings ("باسورد" ->
@@ -629,6 +682,27 @@ def word_coverage(query: str, hit: SearchHit, readings: Callable[[str], list[str
     return found / total if total else 0.0
 
 
+def section_wording(query: str, hit: SearchHit, readings: Callable[[str], list[str]]) -> str:
+    """The question with each word the section does not hold replaced by the first of its `readings`
+    that the section does hold ("عايز أغير العنوان" against a section saying "تعديل العنوان" and
+    "تغيير": "أريد تغيير العنوان"); words it holds, and words no reading brings in, stay as typed.
+
+    A reading replaces its word rather than joining it, so the question keeps its number of terms
+    and the coverage floor means what it meant: the count is still one per asked word, only read in
+    the section's wording. It is the drafts' rule for verbs (copilot.section_choice: a verb's root is
+    read only when its own stem meets no section) applied to the MSA readings search already makes."""
+    held = set(terms(f"{hit.title} {hit.section}")) | set(terms(hit.text))
+
+    def reread(match: re.Match[str]) -> str:
+        word = match.group(0)
+        own = set(terms(word))
+        if not own or own & held:
+            return word
+        return next((reading for reading in readings(word) if set(terms(reading)) & held), word)
+
+    return _TOKEN.sub(reread, query)
+
+
 def later_part(anchor: str, sections: Sequence[SearchHit]) -> bool:
     """Whether `anchor` comes after the first part of an article of two or more numbered parts (what
     precedes the procedure, its opening or "before you begin", and its first part are answers).
@@ -669,12 +743,24 @@ def _section_scores(hits: Sequence[Hit]) -> list[float]:
     return list(best.values())
 
 
-def _margin(hits: Sequence[SearchHit]) -> float:
-    """The next article's score as a share of the best one's (0 when there is none to compare).
+def article_margin(hits: Sequence[SearchHit]) -> float:
+    """The best other article's score as a share of the first one's (0 when there is none to compare).
 
-    Only like compares with like: a fallback article's score comes from another ranking."""
+    Scores are read without the own chunk means' credit (`SearchHit.means_credit`): that rank credit
+    adds nearly the same amount to each of the first five articles, which pulls their ratios towards 1
+    and made the split gate refuse clear winners (demo Arabic 16 -> 14 cards, m365 4 -> 3); the ratio
+    the threshold was measured on is the one without it. When the means lifted the first article over
+    one that led it, that one's share is above 1: split. Only like compares with like: a fallback
+    article's score comes from another ranking."""
+    top, runner = hits[0], runner_up(hits)
+    if runner is None:
+        return 0.0
+    own = top.score - top.means_credit
+    return (runner.score - runner.means_credit) / own if own > 0 else 1.0
+
+
+def runner_up(hits: Sequence[SearchHit]) -> SearchHit | None:
+    """The best other article than the first (read without the means' credit, like with like), if any."""
     top = hits[0]
-    for hit in hits[1:]:
-        if hit.key != top.key and hit.locale_fallback == top.locale_fallback:
-            return hit.score / top.score if top.score > 0 else 1.0
-    return 0.0
+    others = [hit for hit in hits[1:] if hit.key != top.key and hit.locale_fallback == top.locale_fallback]
+    return max(others, key=lambda hit: hit.score - hit.means_credit, default=None)

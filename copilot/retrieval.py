@@ -293,6 +293,10 @@ class SearchHit:
     category: str
     internal: bool
     text: str
+    # The part of `score` the own chunk means added (LEVERS["own_chunk_means"]): a rank credit the first
+    # OWN_CHUNK_MEAN_TOP articles get nearly alike, so it compresses their score ratios; comparisons of
+    # how clearly one article leads (the answer card's margin) read `score - means_credit`.
+    means_credit: float = 0.0
 
     @property
     def key(self) -> str:
@@ -838,6 +842,7 @@ class Retriever:
             signals["lexical_share"] = signals[LEXICAL_TOP] / self.lexical_scale(plan.lang)
         fused = len(sources) > 1
         ranked = _best_chunk_per_article(answers.ranking, ARTICLE_CREDIT if fused else 0.0)
+        means_credit: dict[object, float] = {}
         if fused and sparse:
             best_fused = sum(source.weight for source in sources) / (self.rrf_k + 1)  # first everywhere
             if LEVERS["field_credit"]:
@@ -850,7 +855,9 @@ class Retriever:
                 asked = title_query(vectors["e5"], intent.get("e5") if LEVERS["titles_by_intent"] else None, mix)
                 ranked = self._credit_title_rank(ranked, own, asked, (plan.lang,), weight, OWN_TITLE_K)[0]
             if LEVERS["own_chunk_means"] and not plan.ticket:
+                uncredited = {h.payload.get("key"): h.score for h in ranked[:OWN_CHUNK_MEAN_TOP]}
                 top = self._credit_chunk_means(ranked[:OWN_CHUNK_MEAN_TOP], plan, vectors, "own_chunk_means")
+                means_credit = {h.payload.get("key"): h.score - uncredited[h.payload.get("key")] for h in top}
                 ranked = [*top, *ranked[OWN_CHUNK_MEAN_TOP:]]
             if LEVERS["hubs"]:
                 ranked = demote_hubs(ranked, self._hub_shares(plan, answers.evidence), HUB_PENALTY * best_fused)
@@ -859,6 +866,8 @@ class Retriever:
             if batch.evidence and ranked and evidence:
                 signals["field_top"] = self._field_share(ranked[0], evidence, typed, plan.lang)
         hits = [self._hit(h, plan.query, plan.lang, fallback=False) for h in ranked[: plan.limit]]
+        if means_credit:
+            hits = [replace(h, means_credit=means_credit.get(h.key, 0.0)) for h in hits]
         hits, reason, answered_elsewhere = self._missing_translations(
             plan, batch, answers, vectors, intent, signals, hits
         )

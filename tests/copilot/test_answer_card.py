@@ -19,6 +19,7 @@ from copilot.answer_card import (
     ModelError,
     SectionRanking,
     Thresholds,
+    article_margin,
     blocks,
     card_messages,
     checked_card,
@@ -26,6 +27,8 @@ from copilot.answer_card import (
     numbers,
     quoted_amounts,
     reads_as_question,
+    runner_up,
+    section_wording,
     word_coverage,
 )
 from copilot.drafts import NO_ANSWER
@@ -87,6 +90,16 @@ def test_word_coverage_finds_a_word_of_the_other_script_through_its_readings() -
     assert word_coverage("كيف اغير الـ backup", EMAIL, lambda word: ["الاحتياط"] if word == "backup" else []) < 1.0
 
 
+def test_a_word_the_section_does_not_hold_is_read_as_its_reading_the_section_holds() -> None:
+    """"عايز أغير العنوان؟" against a section that says "تغيير العنوان": the verb is read as the section's
+    verbal noun, the dialect "want" stays (no reading of it is in the section), the punctuation stays;
+    a word the section holds is never replaced, and a reading the section does not hold changes nothing."""
+    address = replace(HIT, lang="ar", title="تعديل الطلب", section="تغيير العنوان", text="يمكنك تغيير العنوان.")
+    readings = {"أغير": ["تبديل", "تغيير"], "عايز": ["اريد"], "العنوان": ["عناوين"], "الموعد": ["ميعاد"]}.get
+    assert section_wording("عايز أغير العنوان؟", address, lambda w: readings(w, [])) == "عايز تغيير العنوان؟"
+    assert section_wording("عايز أغير الموعد", address, lambda w: readings(w, [])) == "عايز تغيير الموعد"
+
+
 def test_thresholds_refuse_in_the_cards_order_and_only_on_measured_signals() -> None:
     gates = Thresholds(split={"plain": 0.85}, coverage={"plain": 0.9}, section_split=0.95)
     assert gates.refusal({"margin": 0.9}, "plain") == "split"
@@ -95,6 +108,27 @@ def test_thresholds_refuse_in_the_cards_order_and_only_on_measured_signals() -> 
     assert gates.refusal({"margin": 0.5, "coverage": 1.0, "section_margin": 0.99}, "plain") == "split_sections"
     assert gates.refusal({"margin": 0.5, "coverage": 1.0, "section_margin": 0.99, "steps": 1.0}, "plain") is None
     assert OPEN_GATES.refusal({"margin": 1.0, "coverage": 0.0, "section_margin": 1.0}, "mixed") is None
+    # A close runner-up splits the evidence only when one of its sections covers the question too.
+    assert gates.refusal({"margin": 0.9, "runner_coverage": 0.9}, "plain") == "split"
+    assert gates.refusal({"margin": 0.9, "runner_coverage": 0.5}, "plain") is None
+    assert gates.refusal({"margin": 0.9, "runner_coverage": 0.5, "coverage": 0.5}, "plain") == "not_covered"
+
+
+def test_the_article_margin_reads_scores_without_the_own_chunk_means_credit() -> None:
+    """The means' rank credit adds nearly the same to each of the first five articles: a clear winner
+    (0.05 against 0.035, a share of 0.7) read with it (0.08 against 0.064, 0.8) looks closer than it is."""
+    first = replace(HIT, score=0.08, means_credit=0.03)
+    second = replace(HIT, id="return-policy", score=0.064, means_credit=0.029)
+    assert article_margin([first, second]) == pytest.approx(0.7)
+    assert article_margin([replace(first, means_credit=0.0), replace(second, means_credit=0.0)]) == pytest.approx(0.8)
+    # The means lifted the first over an article that led it before their credit: split evidence.
+    lifted = replace(HIT, id="refund-timing", score=0.079, means_credit=0.025)
+    assert article_margin([first, lifted]) > 1.0
+    # The best other article counts, wherever the credit left it; a fallback article and the same
+    # article's other chunks never do.
+    assert article_margin([first, second, lifted]) > 1.0
+    assert article_margin([first, replace(HIT, score=0.07), replace(second, locale_fallback=True)]) == 0.0
+    assert runner_up([first, second, lifted]) == lifted and runner_up([first, replace(HIT, score=0.07)]) is None
 
 
 def test_only_what_precedes_a_numbered_procedure_and_its_first_part_answer_alone() -> None:
@@ -289,6 +323,26 @@ def test_a_quoted_amount_the_section_does_not_print_means_no_card(indexed: Engin
     assert stated.card is not None and stated.card.article == "delivery-fees", stated
     unstated = cards.answer(replace(result, query="is delivery free over 201 SAR?"))
     assert unstated.card is None and unstated.reason == "amount_not_stated", unstated
+
+
+def test_typed_searches_carry_the_own_chunk_means_credit_the_margin_takes_out(indexed: Engine) -> None:
+    """The first five articles of a typed search carry the credit the own chunk means added to their
+    score (copilot.retrieval, LEVERS["own_chunk_means"]); the rest and a ticket's search carry none."""
+    typed = _search(indexed, "how do I return an item?", "en")
+    credits = [hit.means_credit for hit in typed.results]
+    assert len(credits) >= 2 and all(c > 0 for c in credits[:5]) and not any(credits[5:]), credits
+    assert all(hit.score > hit.means_credit for hit in typed.results[:5])
+    ticket = indexed.retriever.search("how do I return an item?", lang="en", limit=10, ticket=True)
+    assert ticket.results and not any(hit.means_credit for hit in ticket.results)
+
+
+def test_the_msa_readings_are_searchs_dialect_msa_and_the_index_verbal_nouns(indexed: Engine) -> None:
+    """The coverage count's readings are the ones search makes (Expansion.msa_words and verbal_nouns):
+    "عايز" reads as "أريد", "أعيد" and "توصلون" as the verbal nouns the indexed articles print ("إعادة
+    تعيين كلمة المرور", "رسوم التوصيل"); not as their word family ("أعد", "تواصل")."""
+    readings = AnswerCards(indexed.retriever)._msa_readings("ar")
+    assert "اريد" in readings("عايز")
+    assert readings("أعيد") == ["اعاده"] and readings("توصلون") == ["توصيل"], (readings("أعيد"), readings("توصلون"))
 
 
 def test_keywords_out_of_scope_and_internal_answers_get_no_card(indexed: Engine) -> None:
