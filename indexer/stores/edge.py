@@ -90,6 +90,7 @@ from indexer.stores.base import (
     disk_full,
     group_stored_articles,
 )
+from indexer.stores.shard_digest import ShardDamaged, check_digest, write_digest
 
 _COMPLETE = "COMPLETE"
 _SCHEMA = "schema.json"
@@ -353,6 +354,7 @@ class EdgeStore:
             for version in candidates:
                 check_room_to_open(self._versions / version / "shard")
                 try:
+                    check_digest(self._versions / version)  # before the engine parses a damaged file
                     shard = self._open_for_reading(self._versions / version / "shard")
                     _probe(shard)
                 except Exception as error:  # the engine reports every kind of damage as a generic error
@@ -586,6 +588,11 @@ class EdgeStore:
             if _read_schema(self._versions / version) != _schema(dims):
                 return None, None  # the deployment changed its embedders: older versions are no better
             try:
+                check_digest(self._versions / version)
+            except ShardDamaged as damage:
+                self._mark_bad(version, damage)
+                continue
+            try:
                 _copy_tree(self._versions / version / "shard", target / "shard")
                 shutil.copy2(self._versions / version / _SCHEMA, target / _SCHEMA)
             except shutil.Error as error:
@@ -601,6 +608,7 @@ class EdgeStore:
         return None, None
 
     def _publish(self, version_dir: Path) -> None:
+        write_digest(version_dir)
         (version_dir / _COMPLETE).write_text("ok", "utf-8")
         tmp = self.root / f"CURRENT.{os.getpid()}.tmp"
         with open(tmp, "w", encoding="utf-8") as handle:

@@ -25,6 +25,7 @@ from indexer.cache import CORRUPT_SUFFIX, EmbeddingCache, check_cache
 from indexer.lexical import LexicalEncoder
 from indexer.stores.base import IndexSpaceError, IndexWriteError
 from indexer.stores.edge import EdgeStore, check_room_to_open, copy_sparse
+from indexer.stores.shard_digest import DIGEST, check_digest
 from indexer.sync import Embedding, sync_index
 from kb.settings import Settings
 from tests.indexer.test_sync import CountingEmbedder, write
@@ -181,6 +182,48 @@ def test_a_corrupt_live_shard_falls_back_and_the_next_index_repairs_it(
         store.close()
     count, health = fresh_count(settings)
     assert count == 9 and health["state"] == "ok" and health["serving"] not in (live, older)
+
+
+def test_a_changed_id_tracker_is_found_by_its_digest_before_the_engine_reads_it(
+    site: tuple[Settings, CountingEmbedder],
+) -> None:
+    """Random bytes in the id tracker made the engine abort the process about once in 200 loads; the
+    published digest finds every change to such a file without handing it to the engine."""
+    settings, embedder = site
+    three_versions(settings, embedder)
+    live, older = versions(settings)[:2]
+    shard = settings.data_dir / "index" / "versions" / live / "shard"
+    target = sorted(shard.rglob("mutable_id_tracker.mappings"))[0]
+    data = bytearray(target.read_bytes() or b"\0")
+    data[len(data) // 2] ^= 0x01  # one bit: no engine check of its own would have to notice it
+    target.write_bytes(bytes(data))
+    count, health = fresh_count(settings)
+    damaged = health["damaged_versions"]
+    assert count == 9 and health["serving"] == older
+    assert isinstance(damaged, dict) and "does not match the digest" in damaged[live]
+    assert str(target.relative_to(shard)) in damaged[live]
+
+
+def test_serving_and_closing_a_version_leaves_its_digest_sound(site: tuple[Settings, CountingEmbedder]) -> None:
+    """The engine changes some of a published version's files itself (configs, version flags,
+    journals); the digest covers only the id tracker, so a version stays sound however often it is
+    opened, served and closed (or a sound version would be called damaged)."""
+    settings, embedder = site
+    three_versions(settings, embedder)
+    for _ in range(2):
+        count, health = fresh_count(settings)
+        assert count == 9 and health["state"] == "ok"
+    for version in versions(settings):
+        check_digest(settings.data_dir / "index" / "versions" / version)
+    assert all((settings.data_dir / "index" / "versions" / v / DIGEST).is_file() for v in versions(settings))
+
+
+def test_a_version_published_without_a_digest_still_opens(site: tuple[Settings, CountingEmbedder]) -> None:
+    settings, embedder = site
+    run(settings, embedder)
+    (settings.data_dir / "index" / "versions" / versions(settings)[0] / DIGEST).unlink()
+    count, health = fresh_count(settings)
+    assert (count, health["state"]) == (9, "ok")
 
 
 def test_two_stores_on_a_fresh_index_report_ok(site: tuple[Settings, CountingEmbedder]) -> None:
