@@ -443,6 +443,29 @@ def test_a_wish_takes_the_steps_over_an_exception_it_does_not_state(indexed: Eng
     assert asked.card is not None and asked.card.anchor == "first", asked
 
 
+def test_one_of_several_parts_answering_alike_is_not_the_card(indexed: Engine) -> None:
+    """"How do I pay with Apple Pay?" over an article of tips: a tip whose heading says none of the question's
+    words, beside another covering the question as well, is one part of the answer, so no card; alone among the
+    article's sections in covering it, or with a heading saying the question's words, it is the card."""
+    tip = replace(HIT, id="apple-pay", title="Wallet tips", section="Good to know",
+                  text="Pay with Apple Pay with Visa and Mastercard cards in KSA and the UAE.")
+    other = replace(tip, section="More habits", text="Pay with Apple Pay only on your own iPhone.")
+    unrelated = replace(tip, section="More habits", text="Keep the Wallet app up to date.")
+
+    def decide(first: SearchHit, second: SearchHit) -> CardDecision:
+        cards = AnswerCards(indexed.retriever)
+        first, second = replace(first, anchor="first"), replace(second, anchor="second")
+        cards._article_sections = lambda top: [first, second]  # type: ignore[method-assign]
+        cards.rank_sections = lambda *args: SectionRanking(["first", "second"], 0.5)  # type: ignore[method-assign]
+        return cards.answer(_search(indexed, HOW_TO_PAY, "en"))
+
+    assert decide(tip, other).reason == "whole_article"
+    alone = decide(tip, unrelated)
+    assert alone.card is not None and alone.card.anchor == "first", alone
+    named = decide(replace(tip, section="Where Apple Pay works"), other)
+    assert named.card is not None and named.card.anchor == "first", named
+
+
 def test_the_model_words_only_the_cards_of_its_languages(indexed: Engine) -> None:
     """`model_languages` (KB_LLM_CARD_LANGUAGES, English by default): an Arabic question's card quotes
     the section without asking the model; listed, Arabic is worded by it like English."""
