@@ -127,7 +127,7 @@ def measure(
         if dump:
             top = result.results[0].key if result.results else "-"
             signals = " ".join(f"{k}={v:.2f}" for k, v in decision.signals.items())
-            card = f"{decision.card.article}#{decision.card.anchor}" if decision.card else "-"
+            card = f"{decision.card.article}#{decision.card.anchor} «{decision.card.section}»" if decision.card else "-"
             print(f"{row['lang']} {row.get('kind', ''):12} {outcome:14} {signals:30} top={top} card={card} "
                   f"| {row['query']}")
     report: dict = {}

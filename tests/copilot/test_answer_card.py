@@ -29,6 +29,7 @@ from copilot.answer_card import (
     reads_as_question,
     runner_up,
     section_wording,
+    wishes,
     word_coverage,
 )
 from copilot.drafts import NO_ANSWER
@@ -408,6 +409,61 @@ def test_steps_pass_the_section_tie_only_when_they_tell_the_two_best_sections_ap
     told_apart = decide(prose, steps)
     assert told_apart.card is not None and told_apart.card.anchor == "second", told_apart
     assert decide(steps, steps).reason == "split_sections"
+
+
+@pytest.mark.parametrize(
+    ("query", "wish"),
+    [("بدي الغي الطلب", True), ("ابغى الغي منزل بلس", True), ("عايز أغير العنوان", True), ("اريد الغاء الطلب", True),
+     ("I want to cancel my order", True), ("so I need to change my address", True),
+     ("هل يمكنني إلغاء الطلب بعد شحنه؟", False), ("what do I want to know", False), ("الطلب ما وصل", False)],
+)
+def test_a_wish_is_read_from_its_first_words(query: str, wish: bool) -> None:
+    assert wishes(query) is wish
+
+
+def test_a_wish_takes_the_steps_over_an_exception_it_does_not_state(indexed: Engine) -> None:
+    """"I want to cancel the order" asks for the way to do it, as "how do I" does: between a section with the
+    steps and one about a case the question does not state ("already shipped"), ranked a hair above them,
+    the steps are the card; without the wish, the ranking's first section is."""
+    exception = replace(HIT, id="apple-pay", title="Pay with Apple Pay", section="Apple Pay is not offered",
+                        text="If Apple Pay is not offered at checkout, pay with your card instead.")
+    steps = replace(exception, section="Pay with Apple Pay",
+                    text="1. Add your card to the Wallet app.\n2. Choose Apple Pay to pay at checkout.")
+
+    def decide(query: str) -> CardDecision:
+        cards = AnswerCards(indexed.retriever)
+        first, second = replace(exception, anchor="first"), replace(steps, anchor="second")
+        cards._article_sections = lambda top: [second, first]  # type: ignore[method-assign]
+        cards.rank_sections = lambda *args: SectionRanking(["first", "second"], 0.9)  # type: ignore[method-assign]
+        return cards.answer(_search(indexed, query, "en"))
+
+    wished = decide("I want to pay with Apple Pay")
+    assert wished.card is not None and wished.card.anchor == "second", wished
+    asked = decide("can I pay with Apple Pay?")
+    assert asked.card is not None and asked.card.anchor == "first", asked
+
+
+def test_one_of_several_parts_answering_alike_is_not_the_card(indexed: Engine) -> None:
+    """"How do I pay with Apple Pay?" over an article of tips: a tip whose heading says none of the question's
+    words, beside another covering the question as well, is one part of the answer, so no card; alone among the
+    article's sections in covering it, or with a heading saying the question's words, it is the card."""
+    tip = replace(HIT, id="apple-pay", title="Wallet tips", section="Good to know",
+                  text="Pay with Apple Pay with Visa and Mastercard cards in KSA and the UAE.")
+    other = replace(tip, section="More habits", text="Pay with Apple Pay only on your own iPhone.")
+    unrelated = replace(tip, section="More habits", text="Keep the Wallet app up to date.")
+
+    def decide(first: SearchHit, second: SearchHit) -> CardDecision:
+        cards = AnswerCards(indexed.retriever)
+        first, second = replace(first, anchor="first"), replace(second, anchor="second")
+        cards._article_sections = lambda top: [first, second]  # type: ignore[method-assign]
+        cards.rank_sections = lambda *args: SectionRanking(["first", "second"], 0.5)  # type: ignore[method-assign]
+        return cards.answer(_search(indexed, HOW_TO_PAY, "en"))
+
+    assert decide(tip, other).reason == "whole_article"
+    alone = decide(tip, unrelated)
+    assert alone.card is not None and alone.card.anchor == "first", alone
+    named = decide(replace(tip, section="Where Apple Pay works"), other)
+    assert named.card is not None and named.card.anchor == "first", named
 
 
 def test_the_model_words_only_the_cards_of_its_languages(indexed: Engine) -> None:
