@@ -39,6 +39,7 @@ from copilot.calibration import DEFAULT_LEXICAL_SCALE, cross_scales, density_sca
 from copilot.chunk_means import CHUNK_DEPTH, credit_rank, mean_scores
 from copilot.dense_hubs import dense_hub_shares, shares_for, title_terms
 from copilot.expansion import Synonyms, Vocabulary
+from copilot.framed_lead import framing_names, request_lead
 from copilot.heading_floor import HEADING_FLOOR, best_heading
 from copilot.hub_articles import demote_hubs, hub_shares
 from copilot.index_view import FromIndex, IndexSnapshot
@@ -194,6 +195,8 @@ LEVERS = {
     "own_chunk_means": True,  # copilot.chunk_means: the query language's candidates too (OWN_CHUNK_MEAN_WEIGHTS)
     "series_steps": True,  # copilot.series_pages: a numbered series' step first yields to the article it links to
     "chunk_mean_lead": True,  # the fallback's candidate whose chunks' mean clearly leads (CHUNK_MEAN_LEAD)
+    # copilot.framed_lead: no chunk-mean lead for a page whose title names the product framing the question
+    "framed_lead": True,
 }
 # The query's own language's titles ranked by e5 alone (copilot.title_vectors, titles in e5's query
 # form) credit the same-language candidates: OWN_TITLE_CREDIT of the best fused score for the first
@@ -868,8 +871,9 @@ class Retriever:
         hits = [self._hit(h, plan.query, plan.lang, fallback=False) for h in ranked[: plan.limit]]
         if means_credit:
             hits = [replace(h, means_credit=means_credit.get(h.key, 0.0)) for h in hits]
+        framing = framing_names(plan.expansion.msa, intent_text) if LEVERS["framed_lead"] else frozenset()
         hits, reason, answered_elsewhere = self._missing_translations(
-            plan, batch, answers, vectors, intent, signals, hits
+            plan, batch, answers, vectors, intent, signals, hits, framing
         )
         return SearchResult(
             query=plan.query,
@@ -1078,12 +1082,14 @@ class Retriever:
         intent: dict[str, np.ndarray],
         signals: dict[str, float],
         hits: list[SearchHit],
+        framing: frozenset[str] = frozenset(),
     ) -> tuple[list[SearchHit], FallbackReason | None, bool]:
         """Offer other-language articles that have no version in the query's language.
 
         One goes first when the cross-lingual model scores it above everything in the query's
         language (`answered_elsewhere`); others fill the room a language with few articles leaves.
-        `intent`: the vectors of the query without its product names (`_intent_vectors`), if any.
+        `intent`: the vectors of the query without its product names (`_intent_vectors`), if any;
+        `framing`: those names (copilot.framed_lead.framing_names).
         """
         cross = batch.cross
         if cross is None:
@@ -1097,7 +1103,7 @@ class Retriever:
         untranslated = self._credit_more_titles(untranslated, vectors, plan.others)
         means: dict[str, dict[str, float]] = {}
         untranslated = self._credit_chunk_means(untranslated, plan, vectors, means=means)
-        untranslated = self._credit_mean_lead(untranslated, plan, means, cross.best_fused)
+        untranslated = self._credit_mean_lead(untranslated, plan, means, cross.best_fused, framing)
         untranslated = self._credit_title_lead(untranslated, plan, vectors, intent, cross.best_fused)
         raw_other = answers.cross_top
         best_here = signals.get(f"{cross.embedder}_top", 0.0)
@@ -1225,19 +1231,28 @@ class Retriever:
         return ranked
 
     def _credit_mean_lead(
-        self, ranked: list[Hit], plan: QueryPlan, means: dict[str, dict[str, float]], best_fused: float
+        self,
+        ranked: list[Hit],
+        plan: QueryPlan,
+        means: dict[str, dict[str, float]],
+        best_fused: float,
+        framing: frozenset[str] = frozenset(),
     ) -> list[Hit]:
         """The other-language candidates with the article whose chunks' USE mean (`means`, from
         _credit_chunk_means) clearly leads the other candidates' credited by that lead, in the directions
         CHUNK_MEAN_LEAD names. The chunk means' rank alone gives a broad page's answer the same RRF share
-        whether it leads by a hair or by far; the lead is copilot.title_lead's, read over the means."""
+        whether it leads by a hair or by far; the lead is copilot.title_lead's, read over the means. A page
+        whose title names a product in `framing` (the question's frame) leads on the name: no credit
+        (copilot.framed_lead)."""
         scores = means.get("use")
         if not LEVERS["chunk_mean_lead"] or not scores or not ranked:
             return ranked
         weight = CHUNK_MEAN_LEAD.get((plan.lang, str(ranked[0].payload.get("lang", ""))), 0.0)
         if weight <= 0:
             return ranked
-        return credit_lead(ranked, title_lead(scores), weight * best_fused, CHUNK_MEAN_LEAD_FULL)
+        titles = {str(h.payload.get("key", "")): str(h.payload.get("title", "")) for h in ranked}
+        lead = request_lead(title_lead(scores), titles, framing)
+        return credit_lead(ranked, lead, weight * best_fused, CHUNK_MEAN_LEAD_FULL)
 
     def _credit_title_lead(
         self,
