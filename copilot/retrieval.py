@@ -197,6 +197,7 @@ LEVERS = {
     "chunk_mean_lead": True,  # the fallback's candidate whose chunks' mean clearly leads (CHUNK_MEAN_LEAD)
     # copilot.framed_lead: no chunk-mean lead for a page whose title names the product framing the question
     "framed_lead": True,
+    "summaries": True,  # the fallback's candidates also ranked by their summary's USE cosine (SUMMARY_RANKING)
 }
 # The query's own language's titles ranked by e5 alone (copilot.title_vectors, titles in e5's query
 # form) credit the same-language candidates: OWN_TITLE_CREDIT of the best fused score for the first
@@ -224,6 +225,14 @@ TITLE_WEIGHT = 0.5
 # 0.25: 0.799 / 0.777, 0.807 / 0.773; e5 0.5 alone 0.811 / 0.770 and headings 0.5 0.788 / 0.770 cost
 # m365). Fitted on both domains together, on a 12-point grid.
 TITLE_RANKINGS = {"title_e5": 0.2, "headings": 0.25}
+# The other language's candidates also ranked by USE on their summary (front matter `summary`: the writer's
+# one-line statement of what the page is about; copilot.title_vectors, field "summary"), one more RRF
+# source of this weight, per direction. English over Arabic-only MRR@10, demo / m365 (with framed_lead):
+# none 0.760 / 0.799; 0.05 0.761 / 0.797; 0.1 0.762 / 0.804; 0.15 0.762 / 0.804; 0.2 0.764 / 0.804; 0.25
+# 0.764 / 0.795 (e5's summaries beside it, or alone, gain less or cost one domain). In both directions it
+# moved Arabic over English-only 0.803 -> 0.802-0.811: not measured on a second domain, so none there
+# (bench/RESULTS.md "Session 9, enar5").
+SUMMARY_RANKING = {("en", "ar"): 0.15}
 # The other language's best USE title credits its article by how far it leads the second title
 # (copilot.title_lead): this share of the best fused score, full at a lead of TITLE_LEAD_FULL
 # standard deviations of the query's title cosines. Per direction (query language, article
@@ -586,6 +595,8 @@ class Retriever:
         self._titles = live(use, titles) if use else None
         e5 = next((e for e in self.embedders if e.name == "e5"), None)
         headings = partial(snapshot.payloads, ("key", "lang", "section"))
+        summaries = partial(snapshot.payloads, ("key", "lang", "summary"))
+        self._summaries = live(use, summaries, field="summary") if use else None
         self._more_titles = {  # the other rankings of other-language candidates, by lever name
             name: vectors
             for name, vectors in (
@@ -673,6 +684,7 @@ class Retriever:
     def _views(self) -> list[FromIndex[Any] | TitleVectors]:
         """What ranking derives from the index and builds in the background."""
         views: list[FromIndex[Any] | TitleVectors | None] = [self._titles, *self._more_titles.values()]
+        views.append(self._summaries)
         views += [self._cross_scales, self._density_scales, self._hubs, self._names, self._title_names, self._families]
         views += [self._dense_hubs, self._series]
         views += self._synced_views()
@@ -1101,6 +1113,7 @@ class Retriever:
             untranslated = self._credit_fields(untranslated, bridge_terms, FIELD_CREDIT * cross.best_fused)
         untranslated = self._credit_titles(untranslated, vectors.get(cross.embedder), plan.others, signals)
         untranslated = self._credit_more_titles(untranslated, vectors, plan.others)
+        untranslated = self._credit_summaries(untranslated, plan, vectors)
         means: dict[str, dict[str, float]] = {}
         untranslated = self._credit_chunk_means(untranslated, plan, vectors, means=means)
         untranslated = self._credit_mean_lead(untranslated, plan, means, cross.best_fused, framing)
@@ -1188,6 +1201,18 @@ class Retriever:
                 continue
             ranked = self._credit_title_rank(ranked, matrix, query, langs, TITLE_RANKINGS[name])[0]
         return ranked
+
+    def _credit_summaries(self, ranked: list[Hit], plan: QueryPlan, vectors: dict[str, np.ndarray]) -> list[Hit]:
+        """Other-language candidates with their rank by USE on their summary as one more RRF source, in
+        the directions SUMMARY_RANKING names; unchanged until the summaries' vectors are built."""
+        matrix = self._summaries.peek() if self._summaries is not None and LEVERS["summaries"] else None
+        if matrix is None or "use" not in vectors or not ranked:
+            return ranked
+        target = str(ranked[0].payload.get("lang", ""))
+        weight = SUMMARY_RANKING.get((plan.lang, target), 0.0)
+        if weight <= 0:
+            return ranked
+        return self._credit_title_rank(ranked, matrix, vectors["use"], (target,), weight)[0]
 
     def _credit_chunk_means(
         self,

@@ -1,5 +1,6 @@
 """The chunk means' lead withheld from a page whose title names the product framing the question
-(copilot.framed_lead), in the fallback for English over Arabic-only articles.
+(copilot.framed_lead), and the candidates' summaries as one more ranking (retrieval.SUMMARY_RANKING),
+in the fallback for English over Arabic-only articles.
 
 The unit tests use plain strings and leads; the last ones index the demo help center's Arabic articles
 alone with the real models (their embeddings come from the cache kept across sessions) and ask it in
@@ -63,3 +64,33 @@ def test_a_question_about_the_product_itself_still_finds_its_page(demo_ar: Engin
     """Only the lead's bonus goes: the product's page still ranks by every other source."""
     demo_ar.retriever.wait_for_views()
     assert demo_ar.retriever.search("is Apple Pay available in Egypt?", lang="en").results[0].id == "apple-pay"
+
+
+def _rank(engine: Engine, query: str, answer: str) -> int:
+    ids = [hit.id for hit in engine.retriever.search(query, lang="en").results]
+    return ids.index(answer) + 1 if answer in ids else 99
+
+
+def test_the_summary_ranking_lifts_the_page_whose_summary_is_the_question(
+    demo_ar: Engine,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The refund-timing page's summary (when the refunded amount reaches the customer) says what the
+    question asks, beside pages on returns and failed payments whose summaries do not."""
+    demo_ar.retriever.wait_for_views()
+    query = "returned the air conditioner and the refund still isn't in my account"
+    with_summaries = _rank(demo_ar, query, "refund-timing")
+    monkeypatch.setitem(retrieval.LEVERS, "summaries", False)
+    assert with_summaries < _rank(demo_ar, query, "refund-timing")
+
+
+def test_a_direction_with_no_summary_weight_ranks_as_without_them(
+    demo_ar: Engine,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    demo_ar.retriever.wait_for_views()
+    query = "returned the air conditioner and the refund still isn't in my account"
+    monkeypatch.setattr(retrieval, "SUMMARY_RANKING", {("ar", "en"): 0.15})
+    other_direction = [hit.id for hit in demo_ar.retriever.search(query, lang="en").results]
+    monkeypatch.setitem(retrieval.LEVERS, "summaries", False)
+    assert other_direction == [hit.id for hit in demo_ar.retriever.search(query, lang="en").results]
