@@ -53,6 +53,7 @@ SNAPSHOT_FIELDS = (
     "ordinal",
     "visibility",
     "text",
+    "summary",  # copilot.retrieval's summaries ranking (SUMMARY_RANKING)
 )
 # The snapshot's rows (every chunk's text) are let go this long after their read: every value a sync
 # invalidates is rebuilt well within it (searches ask the version every CHECK_EVERY_S), and a large

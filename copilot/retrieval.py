@@ -39,6 +39,7 @@ from copilot.calibration import DEFAULT_LEXICAL_SCALE, cross_scales, density_sca
 from copilot.chunk_means import CHUNK_DEPTH, credit_rank, mean_scores
 from copilot.dense_hubs import dense_hub_shares, shares_for, title_terms
 from copilot.expansion import Synonyms, Vocabulary
+from copilot.framed_lead import framing_names, request_lead
 from copilot.heading_floor import HEADING_FLOOR, best_heading
 from copilot.hub_articles import demote_hubs, hub_shares
 from copilot.index_view import FromIndex, IndexSnapshot
@@ -194,6 +195,9 @@ LEVERS = {
     "own_chunk_means": True,  # copilot.chunk_means: the query language's candidates too (OWN_CHUNK_MEAN_WEIGHTS)
     "series_steps": True,  # copilot.series_pages: a numbered series' step first yields to the article it links to
     "chunk_mean_lead": True,  # the fallback's candidate whose chunks' mean clearly leads (CHUNK_MEAN_LEAD)
+    # copilot.framed_lead: no chunk-mean lead for a page whose title names the product framing the question
+    "framed_lead": True,
+    "summaries": True,  # the fallback's candidates also ranked by their summary's USE cosine (SUMMARY_RANKING)
 }
 # The query's own language's titles ranked by e5 alone (copilot.title_vectors, titles in e5's query
 # form) credit the same-language candidates: OWN_TITLE_CREDIT of the best fused score for the first
@@ -221,6 +225,14 @@ TITLE_WEIGHT = 0.5
 # 0.25: 0.799 / 0.777, 0.807 / 0.773; e5 0.5 alone 0.811 / 0.770 and headings 0.5 0.788 / 0.770 cost
 # m365). Fitted on both domains together, on a 12-point grid.
 TITLE_RANKINGS = {"title_e5": 0.2, "headings": 0.25}
+# The other language's candidates also ranked by USE on their summary (front matter `summary`: the writer's
+# one-line statement of what the page is about; copilot.title_vectors, field "summary"), one more RRF
+# source of this weight, per direction. English over Arabic-only MRR@10, demo / m365 (with framed_lead):
+# none 0.760 / 0.799; 0.05 0.761 / 0.797; 0.1 0.762 / 0.804; 0.15 0.762 / 0.804; 0.2 0.764 / 0.804; 0.25
+# 0.764 / 0.795 (e5's summaries beside it, or alone, gain less or cost one domain). In both directions it
+# moved Arabic over English-only 0.803 -> 0.802-0.811: not measured on a second domain, so none there
+# (bench/RESULTS.md "Session 9, enar5").
+SUMMARY_RANKING = {("en", "ar"): 0.15}
 # The other language's best USE title credits its article by how far it leads the second title
 # (copilot.title_lead): this share of the best fused score, full at a lead of TITLE_LEAD_FULL
 # standard deviations of the query's title cosines. Per direction (query language, article
@@ -583,6 +595,8 @@ class Retriever:
         self._titles = live(use, titles) if use else None
         e5 = next((e for e in self.embedders if e.name == "e5"), None)
         headings = partial(snapshot.payloads, ("key", "lang", "section"))
+        summaries = partial(snapshot.payloads, ("key", "lang", "summary"))
+        self._summaries = live(use, summaries, field="summary") if use else None
         self._more_titles = {  # the other rankings of other-language candidates, by lever name
             name: vectors
             for name, vectors in (
@@ -670,6 +684,7 @@ class Retriever:
     def _views(self) -> list[FromIndex[Any] | TitleVectors]:
         """What ranking derives from the index and builds in the background."""
         views: list[FromIndex[Any] | TitleVectors | None] = [self._titles, *self._more_titles.values()]
+        views.append(self._summaries)
         views += [self._cross_scales, self._density_scales, self._hubs, self._names, self._title_names, self._families]
         views += [self._dense_hubs, self._series]
         views += self._synced_views()
@@ -868,8 +883,9 @@ class Retriever:
         hits = [self._hit(h, plan.query, plan.lang, fallback=False) for h in ranked[: plan.limit]]
         if means_credit:
             hits = [replace(h, means_credit=means_credit.get(h.key, 0.0)) for h in hits]
+        framing = framing_names(plan.expansion.msa, intent_text) if LEVERS["framed_lead"] else frozenset()
         hits, reason, answered_elsewhere = self._missing_translations(
-            plan, batch, answers, vectors, intent, signals, hits
+            plan, batch, answers, vectors, intent, signals, hits, framing
         )
         return SearchResult(
             query=plan.query,
@@ -1078,12 +1094,14 @@ class Retriever:
         intent: dict[str, np.ndarray],
         signals: dict[str, float],
         hits: list[SearchHit],
+        framing: frozenset[str] = frozenset(),
     ) -> tuple[list[SearchHit], FallbackReason | None, bool]:
         """Offer other-language articles that have no version in the query's language.
 
         One goes first when the cross-lingual model scores it above everything in the query's
         language (`answered_elsewhere`); others fill the room a language with few articles leaves.
-        `intent`: the vectors of the query without its product names (`_intent_vectors`), if any.
+        `intent`: the vectors of the query without its product names (`_intent_vectors`), if any;
+        `framing`: those names (copilot.framed_lead.framing_names).
         """
         cross = batch.cross
         if cross is None:
@@ -1095,9 +1113,10 @@ class Retriever:
             untranslated = self._credit_fields(untranslated, bridge_terms, FIELD_CREDIT * cross.best_fused)
         untranslated = self._credit_titles(untranslated, vectors.get(cross.embedder), plan.others, signals)
         untranslated = self._credit_more_titles(untranslated, vectors, plan.others)
+        untranslated = self._credit_summaries(untranslated, plan, vectors)
         means: dict[str, dict[str, float]] = {}
         untranslated = self._credit_chunk_means(untranslated, plan, vectors, means=means)
-        untranslated = self._credit_mean_lead(untranslated, plan, means, cross.best_fused)
+        untranslated = self._credit_mean_lead(untranslated, plan, means, cross.best_fused, framing)
         untranslated = self._credit_title_lead(untranslated, plan, vectors, intent, cross.best_fused)
         raw_other = answers.cross_top
         best_here = signals.get(f"{cross.embedder}_top", 0.0)
@@ -1183,6 +1202,18 @@ class Retriever:
             ranked = self._credit_title_rank(ranked, matrix, query, langs, TITLE_RANKINGS[name])[0]
         return ranked
 
+    def _credit_summaries(self, ranked: list[Hit], plan: QueryPlan, vectors: dict[str, np.ndarray]) -> list[Hit]:
+        """Other-language candidates with their rank by USE on their summary as one more RRF source, in
+        the directions SUMMARY_RANKING names; unchanged until the summaries' vectors are built."""
+        matrix = self._summaries.peek() if self._summaries is not None and LEVERS["summaries"] else None
+        if matrix is None or "use" not in vectors or not ranked:
+            return ranked
+        target = str(ranked[0].payload.get("lang", ""))
+        weight = SUMMARY_RANKING.get((plan.lang, target), 0.0)
+        if weight <= 0:
+            return ranked
+        return self._credit_title_rank(ranked, matrix, vectors["use"], (target,), weight)[0]
+
     def _credit_chunk_means(
         self,
         ranked: list[Hit],
@@ -1225,19 +1256,28 @@ class Retriever:
         return ranked
 
     def _credit_mean_lead(
-        self, ranked: list[Hit], plan: QueryPlan, means: dict[str, dict[str, float]], best_fused: float
+        self,
+        ranked: list[Hit],
+        plan: QueryPlan,
+        means: dict[str, dict[str, float]],
+        best_fused: float,
+        framing: frozenset[str] = frozenset(),
     ) -> list[Hit]:
         """The other-language candidates with the article whose chunks' USE mean (`means`, from
         _credit_chunk_means) clearly leads the other candidates' credited by that lead, in the directions
         CHUNK_MEAN_LEAD names. The chunk means' rank alone gives a broad page's answer the same RRF share
-        whether it leads by a hair or by far; the lead is copilot.title_lead's, read over the means."""
+        whether it leads by a hair or by far; the lead is copilot.title_lead's, read over the means. A page
+        whose title names a product in `framing` (the question's frame) leads on the name: no credit
+        (copilot.framed_lead)."""
         scores = means.get("use")
         if not LEVERS["chunk_mean_lead"] or not scores or not ranked:
             return ranked
         weight = CHUNK_MEAN_LEAD.get((plan.lang, str(ranked[0].payload.get("lang", ""))), 0.0)
         if weight <= 0:
             return ranked
-        return credit_lead(ranked, title_lead(scores), weight * best_fused, CHUNK_MEAN_LEAD_FULL)
+        titles = {str(h.payload.get("key", "")): str(h.payload.get("title", "")) for h in ranked}
+        lead = request_lead(title_lead(scores), titles, framing)
+        return credit_lead(ranked, lead, weight * best_fused, CHUNK_MEAN_LEAD_FULL)
 
     def _credit_title_lead(
         self,

@@ -95,6 +95,7 @@ def test_a_leading_title_beats_the_broad_neighbour(demo_ar: Engine, monkeypatch:
     retriever = demo_ar.retriever
     retriever.wait_for_views()
     monkeypatch.setitem(retrieval.LEVERS, "chunk_means", False)  # it lifts the answer too (test_chunk_means)
+    monkeypatch.setitem(retrieval.LEVERS, "summaries", False)  # and so does this (test_framed_lead)
     first = retriever.search("cancel order", lang="en").results[0]
     assert (first.id, first.lang, first.locale_fallback) == ("cancel-order", "ar", True)
     monkeypatch.setitem(retrieval.LEVERS, "title_lead", False)
@@ -106,4 +107,5 @@ def test_a_direction_with_no_weight_gets_no_credit(demo_ar: Engine, monkeypatch:
     without a weight for English over Arabic the broad neighbour keeps "cancel order"."""
     monkeypatch.setattr(retrieval, "TITLE_LEAD", {("ar", "en"): 0.6})
     monkeypatch.setitem(retrieval.LEVERS, "chunk_means", False)
+    monkeypatch.setitem(retrieval.LEVERS, "summaries", False)
     assert demo_ar.retriever.search("cancel order", lang="en").results[0].id != "cancel-order"
