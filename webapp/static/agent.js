@@ -94,12 +94,24 @@
 
   // The agent's actions are recorded in the order taken (a macro, then the draft): each record waits for
   // the one before, so two quick keystrokes cannot reach the server, and the event log, swapped.
-  var recorded = Promise.resolve();
+  var recorded = Promise.resolve(), unrecorded = 0;
   function record(event) {
     function send() { return postJSON(panel.dataset.events, event); }
+    unrecorded += 1;
     recorded = recorded.then(send, send);
+    recorded.then(function () { unrecorded -= 1; }, function () { unrecorded -= 1; });
     return recorded;
   }
+  // Sending the reply records "edited" and "sent" on the server: a reply sent right after an insert
+  // (Ctrl+Enter a moment later) waits for the insert's record first, at most two seconds, so the log
+  // never says "edited" before "inserted"; a failing events endpoint never holds the reply back.
+  var replyForm = document.getElementById("reply-form");
+  if (replyForm) replyForm.addEventListener("submit", function (event) {
+    if (!unrecorded) return;
+    event.preventDefault();
+    var go = function () { replyForm.submit(); };
+    Promise.race([recorded, new Promise(function (done) { window.setTimeout(done, 2000); })]).then(go, go);
+  });
   function insert(text) {
     var start = reply.selectionStart || reply.value.length;
     // Text already before the cursor: start the insert on a new paragraph, not mid-line.
