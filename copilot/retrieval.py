@@ -28,7 +28,7 @@ import threading
 import time
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any, Literal
@@ -1205,13 +1205,10 @@ class Retriever:
     def _credit_summaries(self, ranked: list[Hit], plan: QueryPlan, vectors: dict[str, np.ndarray]) -> list[Hit]:
         """Other-language candidates with their rank by USE on their summary as one more RRF source, in
         the directions SUMMARY_RANKING names; unchanged until the summaries' vectors are built."""
-        matrix = self._summaries.peek() if self._summaries is not None and LEVERS["summaries"] else None
-        if matrix is None or "use" not in vectors or not ranked:
+        directed = _directed_view(self._summaries, "summaries", SUMMARY_RANKING, ranked, plan, vectors)
+        if directed is None:
             return ranked
-        target = str(ranked[0].payload.get("lang", ""))
-        weight = SUMMARY_RANKING.get((plan.lang, target), 0.0)
-        if weight <= 0:
-            return ranked
+        matrix, target, weight = directed
         return self._credit_title_rank(ranked, matrix, vectors["use"], (target,), weight)[0]
 
     def _credit_chunk_means(
@@ -1290,13 +1287,10 @@ class Retriever:
         """The other-language candidates with the best USE title's article credited by its lead over
         the second title (copilot.title_lead), in the directions TITLE_LEAD names; the question is
         asked whole and without its product names (its intent), and the larger lead counts."""
-        matrix = self._titles.peek() if self._titles is not None and LEVERS["title_lead"] else None
-        if matrix is None or "use" not in vectors or not ranked:
+        directed = _directed_view(self._titles, "title_lead", TITLE_LEAD, ranked, plan, vectors)
+        if directed is None:
             return ranked
-        target = str(ranked[0].payload.get("lang", ""))
-        weight = TITLE_LEAD.get((plan.lang, target), 0.0)
-        if weight <= 0:
-            return ranked
+        matrix, target, weight = directed
         asked = [vectors["use"], intent.get("use")]
         lead = best_lead(title_lead(matrix.scores(unit(query), (target,))) for query in asked if query is not None)
         return credit_lead(ranked, lead, weight * best_fused, TITLE_LEAD_FULL)
@@ -1496,6 +1490,25 @@ def make_snippet(text: str, query: str, lang: str, size: int = SNIPPET_CHARS) ->
     if start > 0:
         window = "…" + window[window.find(" ") + 1 :]
     return window.rstrip() + ("…" if start + size < len(flat) else "")
+
+
+def _directed_view(
+    view: TitleVectors | None,
+    lever: str,
+    weights: Mapping[tuple[str, str], float],
+    ranked: Sequence[Hit],
+    plan: QueryPlan,
+    vectors: dict[str, np.ndarray],
+) -> tuple[TitleMatrix, str, float] | None:
+    """A USE view of the other-language candidates (titles, summaries) with the candidates' language
+    and the weight `weights` gives the query's direction; None when the lever is off, the view is
+    not built yet, there is no USE query or no candidate, or the direction has no weight."""
+    matrix = view.peek() if view is not None and LEVERS[lever] else None
+    if matrix is None or "use" not in vectors or not ranked:
+        return None
+    target = str(ranked[0].payload.get("lang", ""))
+    weight = weights.get((plan.lang, target), 0.0)
+    return (matrix, target, weight) if weight > 0 else None
 
 
 def _signals(evidence: dict[str, list[Hit]]) -> dict[str, float]:
