@@ -280,6 +280,16 @@ def _search(engine: Engine, query: str, lang: str, audience: str = "public") -> 
 HOW_TO_PAY = "how do I pay with Apple Pay?"
 
 
+def _decide(indexed: Engine, result: SearchResult, first: SearchHit, second: SearchHit, share: float) -> CardDecision:
+    """The card for `result` when its best article's two sections are `first` then `second`, the second
+    ranked at `share` of the first (the article's own sections and ranking left out)."""
+    cards = AnswerCards(indexed.retriever)
+    first, second = replace(first, anchor="first"), replace(second, anchor="second")
+    cards._article_sections = lambda top: [first, second]  # type: ignore[method-assign]
+    cards.rank_sections = lambda *args: SectionRanking(["first", "second"], share)  # type: ignore[method-assign]
+    return cards.answer(result)
+
+
 def test_a_how_question_gets_the_steps_whole(indexed: Engine) -> None:
     decision = AnswerCards(indexed.retriever).answer(_search(indexed, HOW_TO_PAY, "en"))
     assert decision.reason == "answered", decision
@@ -400,11 +410,7 @@ def test_steps_pass_the_section_tie_only_when_they_tell_the_two_best_sections_ap
     prose = replace(steps, section="Apple Pay in your country", text="Pay with Apple Pay in KSA and the UAE.")
 
     def decide(first: SearchHit, second: SearchHit) -> CardDecision:
-        cards = AnswerCards(indexed.retriever)
-        first, second = replace(first, anchor="first"), replace(second, anchor="second")
-        cards._article_sections = lambda top: [first, second]  # type: ignore[method-assign]
-        cards.rank_sections = lambda *args: SectionRanking(["first", "second"], 0.97)  # type: ignore[method-assign]
-        return cards.answer(result)
+        return _decide(indexed, result, first, second, 0.97)
 
     told_apart = decide(prose, steps)
     assert told_apart.card is not None and told_apart.card.anchor == "second", told_apart
@@ -453,11 +459,7 @@ def test_one_of_several_parts_answering_alike_is_not_the_card(indexed: Engine) -
     unrelated = replace(tip, section="More habits", text="Keep the Wallet app up to date.")
 
     def decide(first: SearchHit, second: SearchHit) -> CardDecision:
-        cards = AnswerCards(indexed.retriever)
-        first, second = replace(first, anchor="first"), replace(second, anchor="second")
-        cards._article_sections = lambda top: [first, second]  # type: ignore[method-assign]
-        cards.rank_sections = lambda *args: SectionRanking(["first", "second"], 0.5)  # type: ignore[method-assign]
-        return cards.answer(_search(indexed, HOW_TO_PAY, "en"))
+        return _decide(indexed, _search(indexed, HOW_TO_PAY, "en"), first, second, 0.5)
 
     assert decide(tip, other).reason == "whole_article"
     alone = decide(tip, unrelated)
