@@ -1269,7 +1269,7 @@ class Retriever:
         scores = means.get("use")
         if not LEVERS["chunk_mean_lead"] or not scores or not ranked:
             return ranked
-        weight = CHUNK_MEAN_LEAD.get((plan.lang, str(ranked[0].payload.get("lang", ""))), 0.0)
+        weight = _direction_weight(CHUNK_MEAN_LEAD, plan, ranked)[1]
         if weight <= 0:
             return ranked
         titles = {str(h.payload.get("key", "")): str(h.payload.get("title", "")) for h in ranked}
@@ -1506,9 +1506,17 @@ def _directed_view(
     matrix = view.peek() if view is not None and LEVERS[lever] else None
     if matrix is None or "use" not in vectors or not ranked:
         return None
-    target = str(ranked[0].payload.get("lang", ""))
-    weight = weights.get((plan.lang, target), 0.0)
+    target, weight = _direction_weight(weights, plan, ranked)
     return (matrix, target, weight) if weight > 0 else None
+
+
+def _direction_weight(
+    weights: Mapping[tuple[str, str], float], plan: QueryPlan, ranked: Sequence[Hit]
+) -> tuple[str, float]:
+    """The other-language candidates' language and the weight `weights` gives the direction from the
+    query's language to it (0 for a direction it does not name): the fallback's levers are per direction."""
+    target = str(ranked[0].payload.get("lang", ""))
+    return target, weights.get((plan.lang, target), 0.0)
 
 
 def _signals(evidence: dict[str, list[Hit]]) -> dict[str, float]:
