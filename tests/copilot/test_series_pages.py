@@ -9,6 +9,7 @@ indexing changes nothing until it is indexed.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -117,16 +118,43 @@ def users(tmp_path_factory: pytest.TempPathFactory, content: Path, embedders: li
     yield from indexed_engine(settings, embedders)
 
 
+QUESTION = "انحذف حساب موظف بالغلط هل اقدر ارجعه"  # an account deleted by mistake: can I bring it back
+
+
 def test_a_deleted_account_question_gets_restore_user_not_the_series_step(
     users: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    question = "انحذف حساب موظف بالغلط هل اقدر ارجعه"  # an account deleted by mistake: can I bring it back
+    question = QUESTION
     first = users.retriever.search(question, lang="ar").results
     assert first[0].id == "restore-user"
     monkeypatch.setitem(retrieval.LEVERS, "series_steps", False)
     without = [hit.id for hit in users.retriever.search(question, lang="ar").results]
     assert without[0] == "remove-former-employee-step-7"
     assert without.index("restore-user") < 5
+
+
+@pytest.fixture(scope="module", params=["changed", "gone"])
+def edited(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, content: Path, embedders: list[Embedder]
+) -> Iterator[Engine]:
+    """The category indexed; then step 7's file on disk links elsewhere (or is gone), and a new engine
+    opens that index without indexing again: what a web node serving another commit's index sees."""
+    root = tmp_path_factory.mktemp(f"m365-users-{request.param}")
+    shutil.copytree(content, root / "content")
+    settings = Settings(content_dir=root / "content", data_dir=root / "data")
+    for _ in indexed_engine(settings, embedders):  # index, then close
+        pass
+    step = settings.content_dir / "ar" / CATEGORY / "remove-former-employee-step-7.md"
+    if request.param == "gone":
+        step.unlink()
+    else:
+        step.write_text(step.read_text("utf-8").replace("(restore-user.md)", "(delete-a-user.md)"), "utf-8")
+    with Engine(settings, embedders) as engine:
+        yield engine
+
+
+def test_the_step_yields_to_the_article_its_indexed_version_links_to(edited: Engine) -> None:
+    assert edited.retriever.search(QUESTION, lang="ar").results[0].id == "restore-user"
 
 
 def _series(root: Path, link: str = "../tasks/restore.md") -> None:
