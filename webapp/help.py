@@ -340,6 +340,17 @@ def contact(lang: str):
     )
 
 
+def contact_refused(lang: str):  # type: ignore[no-untyped-def]
+    """The contact form posted with a token the session does not know (the app's CSRF handler
+    calls this): the same page back with everything the customer typed and a fresh token, so one
+    more click sends it."""
+    _check_lang(lang)
+    form = ContactForm(lang)
+    form.csrf_token.errors = [gettext("This page had expired. Your message is still here: please send it again.")]
+    about = state.catalog().get(lang, request.values.get("article", ""), audience="public")
+    return page("contact.html", lang, form=form, about=about, answer=None), 400
+
+
 def contact_answer(query: str, lang: str) -> AnswerCard | None:
     """The answer card for the search the customer came from, shown above the contact form."""
     if not query.strip():
