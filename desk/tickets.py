@@ -243,6 +243,11 @@ class TicketStore:
         with self.db.session() as session:
             return session.scalar(self._full().where(Ticket.id == ticket_id))
 
+    def by_external_id(self, external_id: str) -> Ticket | None:
+        """The ticket a source (a mail's Message-ID, a partner's id, one contact page) created before."""
+        with self.db.session() as session:
+            return session.scalar(self._full().where(Ticket.external_id == external_id))
+
     def by_reference(self, reference: str) -> Ticket | None:
         if not reference or len(reference) > 40:
             return None

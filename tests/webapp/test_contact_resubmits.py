@@ -1,0 +1,70 @@
+"""One contact form, one ticket: a second click on "Send" while the first is on its way (or the
+same form sent again) lands on the ticket the first one made instead of opening a duplicate.
+
+From the session-10 audit: two posts of one contact page made tickets #84 and #85 with the same
+text, and the agent's queue had both.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from flask.testing import FlaskClient
+
+from desk.models import Ticket
+from tests.webapp.light_app import Guarded, csrf, light_app, light_settings  # noqa: F401
+
+CONTACT = {"name": "Sam", "email": "sam@example.com", "subject": "Lost parcel", "message": "It never came."}
+
+
+def form_data(client: FlaskClient) -> dict[str, str]:
+    page = client.get("/en/contact").get_data(as_text=True)
+    hidden = dict.fromkeys(("submission",), "")
+    for name in hidden:
+        marker = f'name="{name}" type="hidden" value="'
+        if marker in page:
+            hidden[name] = page.split(marker, 1)[1].split('"', 1)[0]
+    return {**CONTACT, **hidden, "csrf_token": csrf(page)}
+
+
+def tickets(light_app: Guarded) -> int:  # noqa: F811
+    with light_app.app.extensions["desk"].db.session() as session:
+        return session.query(Ticket).count()
+
+
+def test_the_same_form_sent_twice_makes_one_ticket_and_both_land_on_it(light_app: Guarded) -> None:  # noqa: F811
+    client = light_app.app.test_client()
+    data = form_data(client)
+    first = client.post("/en/contact", data=data)
+    second = client.post("/en/contact", data=data)
+    assert first.status_code == second.status_code == 302
+    assert first.headers["Location"] == second.headers["Location"]
+    assert tickets(light_app) == 1
+
+
+def test_two_sends_at_once_make_one_ticket(light_app: Guarded) -> None:  # noqa: F811
+    client = light_app.app.test_client()
+    data = form_data(client)
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    answers: list[int] = []
+
+    def send() -> None:
+        other = light_app.app.test_client()
+        other.set_cookie("session", cookie.value)
+        answers.append(other.post("/en/contact", data=data).status_code)
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == [302, 302]
+    assert tickets(light_app) == 1
+
+
+def test_a_new_contact_page_makes_a_new_ticket(light_app: Guarded) -> None:  # noqa: F811
+    client = light_app.app.test_client()
+    assert client.post("/en/contact", data=form_data(client)).status_code == 302
+    assert client.post("/en/contact", data=form_data(client)).status_code == 302  # a second question, on purpose
+    assert tickets(light_app) == 2
