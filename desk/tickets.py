@@ -32,6 +32,7 @@ from desk.models import (
     Ticket,
     TicketStatusChange,
     TicketTag,
+    as_utc,
     utcnow,
 )
 from desk.surveys import open_survey
@@ -47,6 +48,9 @@ MAX_EXTERNAL_ID = 200
 MAX_ROW_ID = 2**63 - 1
 # Where a new ticket gets an emailed confirmation (imports and phone tickets do not).
 CONFIRMED_CHANNELS = ("web", "api", "email")
+# The customer's newest message sent again this soon, word for word, is a resend (a double click, a
+# reload that posts again), not a second message.
+RESEND_WINDOW = timedelta(minutes=2)
 
 
 class InputError(ValueError):
@@ -348,6 +352,11 @@ class TicketStore:
             if ticket is None:
                 raise InputError("reference", "no such ticket")
             now = utcnow()
+            thread = [m for m in ticket.messages if not m.internal]
+            last = thread[-1] if thread else None
+            resent = last is not None and last.author == "customer" and last.body == text
+            if resent and last is not None and now - as_utc(last.created_at) < RESEND_WINDOW:
+                return last
             message = Message(author="customer", body=text, channel="web", created_at=now)
             ticket.messages.append(message)
             # An earlier unanswered message keeps its (earlier) due time.

@@ -68,3 +68,19 @@ def test_a_new_contact_page_makes_a_new_ticket(light_app: Guarded) -> None:  # n
     assert client.post("/en/contact", data=form_data(client)).status_code == 302
     assert client.post("/en/contact", data=form_data(client)).status_code == 302  # a second question, on purpose
     assert tickets(light_app) == 2
+
+
+def test_a_customer_reply_sent_twice_is_one_message(light_app: Guarded) -> None:  # noqa: F811
+    """The ticket page's reply form, sent again (a double click, a resend) added the same message twice."""
+    client = light_app.app.test_client()
+    ticket_page = client.post("/en/contact", data=form_data(client)).headers["Location"]
+    token = csrf(client.get(ticket_page).get_data(as_text=True))
+    for _ in range(2):
+        assert client.post(ticket_page, data={"message": "Still nothing.", "csrf_token": token}).status_code == 302
+    assert client.get(ticket_page).get_data(as_text=True).count("Still nothing.") == 1
+    desk = light_app.app.extensions["desk"]
+    reference = ticket_page.rsplit("/", 1)[1]
+    desk.tickets.customer_reply(reference, "And one more thing.")
+    desk.tickets.customer_reply(reference, "Still nothing.")  # the same words again, after another message: kept
+    bodies = [m.body for m in desk.tickets.by_reference(reference).messages]
+    assert bodies == ["It never came.", "Still nothing.", "And one more thing.", "Still nothing."]
