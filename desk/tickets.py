@@ -331,6 +331,12 @@ class TicketStore:
                 crossed = [m for m in ticket.messages if m.id > seen_message_id and m.agent_id != agent_id]
                 if crossed:
                     raise CrossedReplyError([(m.author, m.body) for m in crossed])
+                # The same page's reply sent again (a second click while the first was on its way): the
+                # reply it already sent, not a second copy and a second mail to the customer.
+                mine = [m for m in ticket.messages if m.id > seen_message_id and m.agent_id == agent_id]
+                for sent in mine:
+                    if not sent.internal and sent.body == text:
+                        return sent
             now = utcnow()
             message = Message(author="agent", agent_id=agent_id, body=text, created_at=now, channel="email")
             ticket.messages.append(message)

@@ -12,6 +12,7 @@ import threading
 from flask.testing import FlaskClient
 
 from desk.models import Ticket
+from desk.tickets import NewTicket
 from tests.webapp.light_app import Guarded, csrf, light_app, light_settings  # noqa: F401
 
 CONTACT = {"name": "Sam", "email": "sam@example.com", "subject": "Lost parcel", "message": "It never came."}
@@ -84,3 +85,30 @@ def test_a_customer_reply_sent_twice_is_one_message(light_app: Guarded) -> None:
     desk.tickets.customer_reply(reference, "Still nothing.")  # the same words again, after another message: kept
     bodies = [m.body for m in desk.tickets.by_reference(reference).messages]
     assert bodies == ["It never came.", "Still nothing.", "And one more thing.", "Still nothing."]
+
+
+def test_an_agent_reply_sent_twice_from_one_page_is_one_reply_and_one_mail(light_app: Guarded) -> None:  # noqa: F811
+    """The agent's "Send" posted twice (a second click while the first was on its way) sent the customer
+    two copies of the reply, two mails."""
+    from desk.models import OutboxMail
+    from tests.webapp.light_app import login
+
+    desk = light_app.app.extensions["desk"]
+    ticket = desk.tickets.create(NewTicket(email="sam@example.com", subject="Lost parcel", body="Where is it?",
+                                           notify=False))
+    client = light_app.app.test_client()
+    assert login(client, "agent@example.com").status_code == 302
+    page = client.get(f"/agent/tickets/{ticket.id}").get_data(as_text=True)
+    seen = page.split('name="seen_message_id" value="', 1)[1].split('"', 1)[0]
+    form = {"body": "We are checking your parcel.", "status": "pending", "seen_message_id": seen,
+            "csrf_token": csrf(page)}
+    for _ in range(2):
+        assert client.post(f"/agent/tickets/{ticket.id}/reply", data=form).status_code == 302
+    assert [m.body for m in desk.tickets.get(ticket.id).messages] == ["Where is it?", "We are checking your parcel."]
+    with desk.db.session() as session:
+        assert session.query(OutboxMail).filter_by(ticket_id=ticket.id).count() == 1
+    form["body"] = "We are checking your parcel."  # the same words on a fresh page, later: a new reply
+    fresh = client.get(f"/agent/tickets/{ticket.id}").get_data(as_text=True)
+    form["seen_message_id"] = fresh.split('name="seen_message_id" value="', 1)[1].split('"', 1)[0]
+    assert client.post(f"/agent/tickets/{ticket.id}/reply", data=form).status_code == 302
+    assert len(desk.tickets.get(ticket.id).messages) == 3
