@@ -40,8 +40,9 @@ run: install
 	printf '%s\n' '$(DEMO_AGENT_PASSWORD)' | $(BIN)/kb agents create $(DEMO_AGENT) --name "Demo agent" --password-stdin --if-missing
 	printf '%s\n' '$(DEMO_LEAD_PASSWORD)' | $(BIN)/kb agents create $(DEMO_LEAD) --name "Demo lead" --lead --password-stdin --if-missing
 	$(BIN)/kb demo seed
-	# The worker (git sync, background jobs) runs beside the server and stops with it.
-	$(BIN)/kb worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	# The worker (git sync, background jobs) runs beside the server and stops with it. Its mails link to
+	# this server (PORT=5077 included) unless KB_BASE_URL says otherwise: it has no request to read the host from.
+	KB_BASE_URL="$${KB_BASE_URL:-http://$(HOST):$(PORT)}" $(BIN)/kb worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/kb serve --host $(HOST) --port $(PORT)
 
 # The browser tests drive Debian's chromium (never a Playwright browser download).

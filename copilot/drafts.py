@@ -180,6 +180,12 @@ def _template(lang: str) -> dict[str, str]:
     return _TEMPLATES.get(lang, _TEMPLATES["en"])
 
 
+def regards_lines() -> frozenset[str]:
+    """The drafts' "Best regards," line in every language: a reply that has one is signed already
+    (the mail adds no second signature under it)."""
+    return frozenset(template["closing"].split("\n")[-1] for template in _TEMPLATES.values())
+
+
 def _greeting(lang: str, customer_name: str) -> str:
     name = " ".join((customer_name or "").split())
     template = _template(lang)

@@ -54,6 +54,7 @@ SNAPSHOT_FIELDS = (
     "visibility",
     "text",
     "summary",  # copilot.retrieval's summaries ranking (SUMMARY_RANKING)
+    "links",  # copilot.series_pages: the articles a series step links to, as indexed
 )
 # The snapshot's rows (every chunk's text) are let go this long after their read: every value a sync
 # invalidates is rebuilt well within it (searches ask the version every CHECK_EVERY_S), and a large

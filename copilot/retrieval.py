@@ -653,7 +653,7 @@ class Retriever:
         )
         self._series = FromIndex(  # copilot.series_pages: each numbered series step's linked articles
             store.version,
-            lambda: step_links(settings.content_dir, snapshot.payloads(("key", "lang", "title", "path"))),
+            lambda: step_links(snapshot.payloads(("key", "lang", "title", "links"))),
             background=True,
         )
         self._families = FromIndex(  # the names that frame a request (copilot.name_families)

@@ -11,11 +11,17 @@ account" and "convert an old employee's mailbox to a shared one", whose answers 
 The rule needs no word of any language, only the help center's structure: a page is a series step
 when its title opens with a word and a number and at least SERIES_MIN titles of its language open
 with the same word and a number; when such a page is the first candidate and an article it links
-to (a markdown link in its own text, resolved as the site resolves it, kb.render.resolve_link) is
+to (a markdown link in its own text, resolved as the site resolves it: kb.links.article_links) is
 among the first SERIES_TOP candidates and is not itself a step, the two swap places (and scores). A step
 linking to another step (the series' "next" / "previous") changes nothing; nor does a page that
 merely links to many candidates: "the first candidate's links among the first five" as the rule,
 without the series test, costs every domain (bench/RESULTS.md "Session 9, m365ar4").
+
+The links are the index's: the indexer keeps each article's in its chunks' payloads (`links`,
+indexer.sync.chunk_payload), and this reads them from the same snapshot the ranking comes from.
+Never from the content folder: the index may be at another commit than the working tree (git
+sync publishes commits, `kb index` may have indexed another folder, a server store's web nodes
+have no checkout at all), and a step must yield to what the ranked version links to.
 """
 
 from __future__ import annotations
@@ -23,17 +29,13 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from pathlib import Path
 
 from indexer.stores.base import Hit
-from kb.parsing import clean_foreign_syntax, markdown_parser, strip_bom
-from kb.render import resolve_link
 
 SERIES_MIN = 3  # titles sharing an opening word and a number: fewer is a coincidence, not a series
 SERIES_TOP = 5  # the linked article must already be this near: the step only yields a near tie
 # "<word> <number> <separator>": Step 4 -, الخطوة 4 -, Part 2:, الجزء ٢ - (\d is every script's digits)
 _NUMBERED = re.compile(r"^\s*(\S+)\s+\d+\s*[-–—:.)]")
-_PARSER = markdown_parser()
 
 
 def series_steps(rows: Iterable[Mapping[str, object]]) -> frozenset[str]:
@@ -48,29 +50,16 @@ def series_steps(rows: Iterable[Mapping[str, object]]) -> frozenset[str]:
     return frozenset(key for key, head in heads.items() if sizes[head] >= SERIES_MIN)
 
 
-def linked_articles(path: str, source: str) -> frozenset[str]:
-    """The "lang/id" keys of the articles a page's markdown links to (`path`: the page's, under the content root)."""
-    keys: set[str] = set()
-    for token in _PARSER.parse(clean_foreign_syntax(strip_bom(source))):
-        for child in token.children or []:
-            if child.type != "link_open":
-                continue
-            target = resolve_link(str(child.attrGet("href") or ""), path)
-            if target is not None and target.kind == "article":
-                keys.add(f"{target.lang}/{target.id}")
-    return frozenset(keys)
-
-
-def step_links(content_dir: Path, rows: Iterable[Mapping[str, object]]) -> dict[str, frozenset[str]]:
-    """Each series step's linked articles, read from its file (a file gone since indexing links nothing)."""
+def step_links(rows: Iterable[Mapping[str, object]]) -> dict[str, frozenset[str]]:
+    """Each series step's linked articles, as the index holds them (the rows' `links`, one row per
+    chunk); a step indexed before the payload had them (indexer.sync.PAYLOAD_VERSION 1) links nothing."""
     rows = list(rows)
     steps = series_steps(rows)
-    paths = {str(r["key"]): str(r.get("path") or "") for r in rows if str(r.get("key") or "") in steps}
     links: dict[str, frozenset[str]] = {}
-    for key, path in paths.items():
-        file = content_dir / path
-        if path and file.is_file():
-            links[key] = linked_articles(path, file.read_text("utf-8", errors="replace"))
+    for row in rows:
+        key, linked = str(row.get("key") or ""), row.get("links")
+        if key in steps and key not in links and isinstance(linked, list | tuple):
+            links[key] = frozenset(str(target) for target in linked)
     return links
 
 

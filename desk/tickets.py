@@ -32,6 +32,7 @@ from desk.models import (
     Ticket,
     TicketStatusChange,
     TicketTag,
+    as_utc,
     utcnow,
 )
 from desk.surveys import open_survey
@@ -47,6 +48,9 @@ MAX_EXTERNAL_ID = 200
 MAX_ROW_ID = 2**63 - 1
 # Where a new ticket gets an emailed confirmation (imports and phone tickets do not).
 CONFIRMED_CHANNELS = ("web", "api", "email")
+# The customer's newest message sent again this soon, word for word, is a resend (a double click, a
+# reload that posts again), not a second message.
+RESEND_WINDOW = timedelta(minutes=2)
 
 
 class InputError(ValueError):
@@ -243,6 +247,11 @@ class TicketStore:
         with self.db.session() as session:
             return session.scalar(self._full().where(Ticket.id == ticket_id))
 
+    def by_external_id(self, external_id: str) -> Ticket | None:
+        """The ticket a source (a mail's Message-ID, a partner's id, one contact page) created before."""
+        with self.db.session() as session:
+            return session.scalar(self._full().where(Ticket.external_id == external_id))
+
     def by_reference(self, reference: str) -> Ticket | None:
         if not reference or len(reference) > 40:
             return None
@@ -322,6 +331,12 @@ class TicketStore:
                 crossed = [m for m in ticket.messages if m.id > seen_message_id and m.agent_id != agent_id]
                 if crossed:
                     raise CrossedReplyError([(m.author, m.body) for m in crossed])
+                # The same page's reply sent again (a second click while the first was on its way): the
+                # reply it already sent, not a second copy and a second mail to the customer.
+                mine = [m for m in ticket.messages if m.id > seen_message_id and m.agent_id == agent_id]
+                for sent in mine:
+                    if not sent.internal and sent.body == text:
+                        return sent
             now = utcnow()
             message = Message(author="agent", agent_id=agent_id, body=text, created_at=now, channel="email")
             ticket.messages.append(message)
@@ -343,6 +358,11 @@ class TicketStore:
             if ticket is None:
                 raise InputError("reference", "no such ticket")
             now = utcnow()
+            thread = [m for m in ticket.messages if not m.internal]
+            last = thread[-1] if thread else None
+            resent = last is not None and last.author == "customer" and last.body == text
+            if resent and last is not None and now - as_utc(last.created_at) < RESEND_WINDOW:
+                return last
             message = Message(author="customer", body=text, channel="web", created_at=now)
             ticket.messages.append(message)
             # An earlier unanswered message keeps its (earlier) due time.

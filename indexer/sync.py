@@ -1,11 +1,12 @@
 """Bring the index in line with the content directory, doing as little work as possible.
 
-The index itself is the record of what was indexed: every point carries its article key, path and
-the hash of the file it came from. A run hashes each file, parses only files whose hash differs
-from the stored one, replaces exactly the points of changed articles, removes those of deleted
-articles and embeds only chunk texts the embedding cache has not seen. A file that fails to parse
-is reported and skipped; if an earlier version of it is indexed, that version stays searchable
-(nothing is lost because a writer made a typo).
+The index itself is the record of what was indexed: every point carries its article key, path,
+the hash of the file it came from and the version of the payload it was written with. A run hashes
+each file, parses only files whose hash differs from the stored one (or whose points hold another
+payload version than PAYLOAD_VERSION), replaces exactly the points of changed articles, removes
+those of deleted articles and embeds only chunk texts the embedding cache has not seen. A file
+that fails to parse is reported and skipped; if an earlier version of it is indexed, that version
+stays searchable (nothing is lost because a writer made a typo).
 """
 
 from __future__ import annotations
@@ -28,6 +29,12 @@ from kb.chunking import Chunk, chunk_article
 from kb.settings import Settings
 
 EMBED_BATCH = 16
+# What each point's payload holds (`chunk_payload`). A field added or changed bumps it, and the next
+# sync rewrites every article written before (re-chunked, embeddings from the cache), on any store:
+# ranking that reads the new field never meets an index half without it for long. A reader of an
+# index not yet rewritten finds the field missing and ranks as with its lever off.
+# 1: the fields before `links`; 2: `links` (copilot.series_pages).
+PAYLOAD_VERSION = 2
 
 
 @dataclass
@@ -63,6 +70,7 @@ def chunk_payload(article: Article, chunk: Chunk) -> dict[str, object]:
         "tags": list(article.tags),
         "title": article.title,
         "summary": article.summary,
+        "links": list(article.links),  # the articles it links to (kb.links): ranking reads the index's, not the tree's
         "updated": article.updated.isoformat() if article.updated else None,
         "path": article.path,
         "file_hash": article.file_hash,
@@ -73,6 +81,7 @@ def chunk_payload(article: Article, chunk: Chunk) -> dict[str, object]:
         "line": chunk.line,
         "ordinal": chunk.ordinal,
         "hash": chunk.content_hash,
+        "payload_version": PAYLOAD_VERSION,
     }
 
 
@@ -158,7 +167,7 @@ def _changed_articles(settings: Settings, stored: dict[str, StoredArticle], repo
     for path in iter_article_paths(content_dir):
         relative = path.relative_to(content_dir).as_posix()
         known = by_path.get(relative)
-        if known is not None and known[1].file_hash == _file_hash(path):
+        if known is not None and known[1].payload_version == PAYLOAD_VERSION and known[1].file_hash == _file_hash(path):
             present.add(known[0])
             report.unchanged += 1
             continue

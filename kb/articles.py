@@ -12,11 +12,13 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from kb.links import article_links
 from kb.parsing import Block, parse_source
 from kb.settings import SHIPPED_LANGUAGES
 
@@ -60,6 +62,13 @@ class Article:
     @property
     def internal(self) -> bool:
         return self.visibility == "internal"
+
+    @cached_property
+    def links(self) -> tuple[str, ...]:
+        """The "lang/id" keys of the articles this one links to (kb.links.article_links), read from
+        the text that was validated. Kept in the index's payload (indexer.sync.chunk_payload), so
+        ranking reads the links of the version it ranks; walked on first use, not on every load."""
+        return article_links(self.path, self.source)
 
 
 @dataclass

@@ -33,15 +33,14 @@ and its body's links, images and headings are judged as well, so one run shows e
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal
 from urllib.parse import unquote
 
-from markdown_it.token import Token
-
 from kb.articles import Article, ArticleError, check_article, front_matter_lines, iter_article_paths
+from kb.links import Link, iter_links
 from kb.macros import lint_macros
 from kb.parsing import ParsedSource, clean_foreign_syntax, markdown_parser, parse_source, strip_bom
 from kb.raw_html import inline_tag_allowed
@@ -56,8 +55,8 @@ BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u206
 NEAR_EMPTY_WORDS = 25  # the shortest demo article has over 100; under 25 words rarely answers anything
 _SITE_ARTICLE = re.compile(r"^/(?P<lang>[^/]+)/articles/(?P<id>[^?#]+?)/?$")  # ids may hold slashes
 _SITE_MEDIA = re.compile(r"^/media/(?P<file>.+)$")
-_PARSER = markdown_parser()
-# The same dialect with raw inline tags left as tags, so the raw-html rule can see them.
+# The markdown dialect with raw inline tags left as tags, so the raw-html rule can see them (links
+# and images are walked by kb.links, as the index records them).
 _RAW_PARSER = markdown_parser()
 _RAW_PARSER.core.ruler.disable("raw_html_as_text")
 
@@ -91,7 +90,7 @@ class _Tree:
     drafts: dict[str, Article] = field(default_factory=dict)  # files with errors, as far as they could be read
     by_key: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # (lang, id) -> paths
     _sources: dict[str, tuple[str, ParsedSource]] = field(default_factory=dict)
-    _link_cache: dict[str, list[_Link]] = field(default_factory=dict)
+    _link_cache: dict[str, list[Link]] = field(default_factory=dict)
 
     def display(self, relative: str) -> str:
         return (self.root / relative).as_posix()
@@ -102,15 +101,6 @@ class _Tree:
             text = strip_bom((self.root / relative).read_text(encoding="utf-8"))
             self._sources[relative] = (text, parse_source(text))
         return self._sources[relative]
-
-
-@dataclass(frozen=True)
-class _Link:
-    image: bool
-    target: str
-    line: int
-    col: int
-    alt: str = ""  # images only: the text a screen reader says
 
 
 def lint_paths(
@@ -280,9 +270,9 @@ def _raw_html_as_text(tree: _Tree, article: Article, text: str) -> list[LintMess
     return messages
 
 
-def _links(tree: _Tree, relative: str, text: str) -> list[_Link]:
+def _links(tree: _Tree, relative: str, text: str) -> list[Link]:
     if relative not in tree._link_cache:
-        tree._link_cache[relative] = list(_iter_links(_PARSER.parse(clean_foreign_syntax(text)), text.split("\n")))
+        tree._link_cache[relative] = list(iter_links(text))
     return tree._link_cache[relative]
 
 
@@ -296,36 +286,7 @@ def _link_messages(tree: _Tree, article: Article, text: str) -> list[LintMessage
     return messages
 
 
-def _iter_links(tokens: list[Token], lines: list[str]) -> Iterator[_Link]:
-    """Links and images with the line they sit on (line breaks inside a paragraph counted) and column."""
-    for token in tokens:
-        if token.type != "inline" or not token.map:
-            continue
-        row, cursor = token.map[0], 0
-        for child in token.children or []:
-            if child.type in ("softbreak", "hardbreak"):
-                row, cursor = row + 1, 0
-                continue
-            attribute = "href" if child.type == "link_open" else "src" if child.type == "image" else None
-            if attribute is None:
-                continue
-            target = str(child.attrGet(attribute) or "")
-            col, cursor = _column(lines[row] if row < len(lines) else "", target, cursor)
-            yield _Link(child.type == "image", target, row + 1, col, child.content if child.type == "image" else "")
-
-
-def _column(line: str, target: str, cursor: int) -> tuple[int, int]:
-    """1-based column of the target in the source line; 1 when it is not there (reference links)."""
-    for needle in dict.fromkeys((target, unquote(target))):
-        for before in ("](", "(", "<", ""):
-            at = line.find(before + needle, cursor) if needle else -1
-            if at >= 0:
-                start = at + len(before)
-                return start + 1, start + len(needle)
-    return 1, cursor
-
-
-def _check_link(tree: _Tree, article: Article, link: _Link) -> tuple[Severity, str, str] | None:
+def _check_link(tree: _Tree, article: Article, link: Link) -> tuple[Severity, str, str] | None:
     """Judges a link as the site will serve it (kb.render.resolve_link); site URLs and #anchors here."""
     path, _, fragment = link.target.partition("#")
     if not path and not fragment:

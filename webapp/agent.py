@@ -27,6 +27,7 @@ from copilot.retrieval import SearchHit
 from desk.advice import thread_version
 from desk.inbox import SORTS, VIEWS, InboxQuery
 from desk.models import PRIORITIES, TICKET_STATUSES, Ticket, as_utc, utcnow
+from desk.tags import MAX_TAG, clean_tag
 from desk.tickets import CrossedReplyError, InputError, plain_text
 from webapp import state
 from webapp.audience import requester_audience
@@ -163,6 +164,22 @@ def inbox() -> str:
     )
 
 
+SHOWN_TAG_CHARS = 30  # a refused tag is quoted this far in the message, not pasted whole
+
+
+def tag_problem(tags: list[str]) -> str | None:
+    """The first tag the desk would refuse, named in the agent's language (the desk's own message
+    is English and repeats the whole value); None when every tag is fine."""
+    for tag in tags:
+        try:
+            clean_tag(tag)
+        except InputError:
+            shown = tag if len(tag) <= SHOWN_TAG_CHARS else tag[:SHOWN_TAG_CHARS] + "…"
+            return gettext("“%(tag)s” cannot be a tag: use letters, digits, - and _ (at most %(limit)d characters).",
+                           tag=shown, limit=MAX_TAG)
+    return None
+
+
 @bp.post("/bulk")
 @login_required
 def bulk():
@@ -182,7 +199,12 @@ def bulk():
         elif action == "solve":
             desk.tickets.bulk_update(ids, status="solved", agent_id=current_user.id)
         elif action == "tag":
-            desk.tags.add(ids, [t for t in value.replace(",", " ").split() if t])
+            wanted = [t for t in value.replace(",", " ").split() if t]
+            problem = tag_problem(wanted)
+            if problem is not None:
+                flash(problem, "error")
+                return redirect(back)
+            desk.tags.add(ids, wanted)
         else:
             raise InputError("action", "choose assign, solve or tag")
     except InputError as error:
@@ -406,7 +428,12 @@ def tags(ticket_id: int):
         if request.form.get("remove"):
             desk.tags.remove(ticket_id, request.form.get("remove", ""))
         else:
-            desk.tags.add([ticket_id], [t for t in request.form.get("tags", "").replace(",", " ").split() if t])
+            wanted = [t for t in request.form.get("tags", "").replace(",", " ").split() if t]
+            problem = tag_problem(wanted)
+            if problem is not None:
+                flash(problem, "error")
+                return redirect(url_for(".ticket", ticket_id=ticket_id))
+            desk.tags.add([ticket_id], wanted)
     except InputError as error:
         flash(str(error), "error")
     return redirect(url_for(".ticket", ticket_id=ticket_id))

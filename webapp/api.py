@@ -49,6 +49,15 @@ def error(message: str, status: int = 400):  # type: ignore[no-untyped-def]
     return jsonify({"error": message}), status
 
 
+def query_lang() -> tuple[str | None, str | None]:
+    """`lang` when it is one of the site's languages (None: detect it), else the problem naming it."""
+    lang = request.args.get("lang") or None
+    languages = state.settings().languages
+    if lang is not None and lang not in languages:
+        return None, f"lang: unknown language {lang!r}; use one of {', '.join(languages)}"
+    return lang, None
+
+
 def is_api_request() -> bool:
     return request.path.startswith("/api/")
 
@@ -98,24 +107,27 @@ def search():
     try:
         limit = int(raw_limit)
     except ValueError:
-        return error(f"limit must be a whole number from 1 to {MAX_LIMIT}, not {raw_limit!r}")
+        return error(f"limit: must be a whole number from 1 to {MAX_LIMIT}, not {raw_limit!r}")
     if not 1 <= limit <= MAX_LIMIT:
-        return error(f"limit must be a whole number from 1 to {MAX_LIMIT}")
+        return error(f"limit: must be a whole number from 1 to {MAX_LIMIT}")
+    lang, problem = query_lang()
+    if problem is not None:
+        return error(problem)
     category = request.args.get("category") or None
     query, completed = request.args.get("q", ""), None
     if request.args.get("complete") == "1":  # as-you-type: finish the last, half-typed word first
-        completed = complete_query(query, request.args.get("lang") or "")
+        completed = complete_query(query, lang or "")
         query = completed or query
     try:
         result = state.engine().retriever.search(
             query,
-            lang=request.args.get("lang") or None,
+            lang=lang,
             limit=limit,
             audience=requester_audience(),
             categories=[category] if category else None,
         )
     except QueryError as exc:
-        return error(str(exc))
+        return error(f"q: {exc}")
     result = with_click_feedback(result, requester_audience())  # KB_CLICK_FEEDBACK: what customers clicked
     body = result.as_json(hit_url)
     if request.args.get("complete") == "1":  # the site's box: the order its results page will show
@@ -144,12 +156,15 @@ def answer():
     "reason": ...}`: null with the reason (abstained, not_a_question, split, ...) when no section
     clearly answers. For chat widgets and apps; it records nothing (the vote is the site's POST).
     """
+    lang, problem = query_lang()
+    if problem is not None:
+        return error(problem)
     try:
         result = state.engine().retriever.search(
-            request.args.get("q", ""), lang=request.args.get("lang") or None, limit=10, audience=requester_audience()
+            request.args.get("q", ""), lang=lang, limit=10, audience=requester_audience()
         )
     except QueryError as exc:
-        return error(str(exc))
+        return error(f"q: {exc}")
     return jsonify(card_json(card_decision(result)))
 
 

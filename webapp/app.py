@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 from flask import Flask, jsonify, request
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from copilot.engine import Engine
@@ -14,7 +15,7 @@ from desk.desk import Desk
 from kb.catalog import Catalog
 from kb.settings import Settings
 from webapp.formatting import init_formatting
-from webapp.i18n import init_babel
+from webapp.i18n import init_babel, select_locale
 from webapp.search_feedback import stored_click_boosts
 from webapp.security import (
     CONTENT_SECURITY_POLICY,
@@ -94,11 +95,22 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, d
     app.add_template_global(dashboard.active_notices)
 
     def page_lang() -> str:
-        first = request.path.strip("/").split("/", 1)[0]
-        return first if first in settings.languages else settings.languages[0]
+        """The language gettext renders the page's text in (the URL's, the agent's, the browser's):
+        `<html lang dir>` and the site's name must follow it, or an Arabic heading sits under lang="en"."""
+        return select_locale(settings.languages)
 
-    def error_page(status: int):  # type: ignore[no-untyped-def]
-        return help.page("error.html", page_lang(), status=status), status
+    def error_page(status: int, reason: str = ""):  # type: ignore[no-untyped-def]
+        return help.page("error.html", page_lang(), status=status, reason=reason), status
+
+    def csrf_refused(exc: CSRFError):  # type: ignore[no-untyped-def]
+        """A form whose token is missing or does not match the session (cookies cleared, the
+        server's secret changed). A script gets JSON; the contact form comes back with what the
+        customer typed and a fresh token; any other form, a page in the reader's language."""
+        if request.is_json or request.accept_mimetypes.best == "application/json":
+            return jsonify({"error": f"the CSRF token was refused ({exc.description}): reload the page"}), 400
+        if request.endpoint == "help.contact":
+            return help.contact_refused((request.view_args or {}).get("lang", ""))
+        return error_page(400, reason="csrf")
 
     def search_unavailable(exc: SearchUnavailable):  # type: ignore[no-untyped-def]
         """A Qdrant outage: a named 503 the client can retry (JSON on the API), never a bare 500."""
@@ -112,7 +124,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, d
     def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
         if api.is_api_request():
             return api.json_http_error(exc)  # never an HTML page under /api/
-        if exc.code in (404, 429):
+        if isinstance(exc, CSRFError):
+            return csrf_refused(exc)
+        if exc.code in (403, 404, 429):
             return error_page(exc.code)
         return exc
 

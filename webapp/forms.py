@@ -50,6 +50,8 @@ class ContactForm(LocalizedForm):
     subject = StringField(validators=[required, at_most(200)])
     message = TextAreaField(validators=[required, at_most(5000)])
     search = HiddenField()
+    # One random key per contact page: the same page sent twice (a double click, a resend) is one ticket.
+    submission = HiddenField()
 
 
 class FeedbackForm(LocalizedForm):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import re
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TypeVar
@@ -29,7 +31,7 @@ from copilot.result_floor import split_at_floor
 from copilot.retrieval import QueryError, SearchHit, SearchResult
 from copilot.snippets import highlight_spans, make_snippet
 from desk.database import StorageUnavailableError
-from desk.tickets import InputError, NewTicket
+from desk.tickets import DuplicateTicketError, InputError, NewTicket
 from kb.articles import Article
 from kb.categories import category_info
 from kb.language import detect_language
@@ -305,6 +307,8 @@ def contact(lang: str):
     form = ContactForm(lang)
     about = state.catalog().get(lang, request.values.get("article", ""), audience="public")
     if request.method == "GET":
+        form.submission.data = secrets.token_urlsafe(16)
+        visits.visit_id()  # the key is within the visit: start it now, or two racing sends would each start one
         last = request.args.get("q") or visits.last_search(lang)
         form.search.data = last
         if about is not None:
@@ -323,8 +327,15 @@ def contact(lang: str):
                     channel="web",
                     context=visits.context(),
                     visit_id=visits.visit_id(),
+                    external_id=submission_key(form.submission.data or ""),
                 )
             )
+        except DuplicateTicketError:
+            # This page was sent before (a double click, a resend): its ticket, not a second one.
+            first = state.desk().tickets.by_external_id(submission_key(form.submission.data or "") or "")
+            if first is None:
+                raise
+            return redirect(url_for("help.ticket", lang=lang, reference=first.reference))
         except InputError as error:
             getattr(form, error.field, form.message).errors = [str(error)]
         except StorageUnavailableError as error:
@@ -338,6 +349,28 @@ def contact(lang: str):
     return page("contact.html", lang, form=form, about=about, answer=contact_answer(form.search.data or "", lang)), (
         400 if form.errors else 200
     )
+
+
+_SUBMISSION = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def submission_key(submission: str) -> str | None:
+    """The ticket's external id for one contact page: its random key within the visit (so a key
+    copied from someone else's page names nothing of theirs); None for a form without one."""
+    if not _SUBMISSION.fullmatch(submission):
+        return None
+    return f"web:{visits.visit_id()}:{submission}"
+
+
+def contact_refused(lang: str):  # type: ignore[no-untyped-def]
+    """The contact form posted with a token the session does not know (the app's CSRF handler
+    calls this): the same page back with everything the customer typed and a fresh token, so one
+    more click sends it."""
+    _check_lang(lang)
+    form = ContactForm(lang)
+    form.csrf_token.errors = [gettext("This page had expired. Your message is still here: please send it again.")]
+    about = state.catalog().get(lang, request.values.get("article", ""), audience="public")
+    return page("contact.html", lang, form=form, about=about, answer=None), 400
 
 
 def contact_answer(query: str, lang: str) -> AnswerCard | None:

@@ -19,6 +19,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
+from copilot.drafts import regards_lines
 from desk.mail.compose import MailContent, RenderedMail
 from kb.settings import Settings
 from webapp.i18n import TRANSLATIONS
@@ -31,6 +32,17 @@ _BLOCK_OPEN = re.compile(r"<(p|li|h[1-6]|blockquote)>")
 
 def base_url(settings: Settings) -> str:
     return absolute_base(settings).rstrip("/")
+
+
+# A sign-off sits in the last few lines: the regards line, the agent's name, the team's.
+SIGN_OFF_LINES = 4
+
+
+def signed(body: str) -> bool:
+    """The agent's text ends with its own sign-off (a sent draft always does): the mail's signature
+    under it would sign the reply twice."""
+    lines = [line.strip() for line in body.strip().splitlines() if line.strip()]
+    return any(line in regards_lines() for line in lines[-SIGN_OFF_LINES:])
 
 
 class EmailTemplates:
@@ -98,6 +110,7 @@ class EmailTemplates:
             "lang": content.lang,
             "dir": DIRECTION.get(content.lang, "ltr"),
             "help_center": content.help_center,
+            "signed": signed(content.body),
         }
         text = env.get_template(f"{content.kind}.txt").render(context)
         html = env.get_template(f"{content.kind}.html").render(context)

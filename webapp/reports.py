@@ -12,6 +12,7 @@ from desk.reports import REPORTS, cells, columns, to_csv
 from webapp import state
 from webapp.agent import _page
 from webapp.roles import lead_required
+from webapp.workspace_labels import ReportLabels
 
 bp = Blueprint("reports", __name__, url_prefix="/agent/reports")
 MAX_DAYS = 3650
@@ -32,7 +33,7 @@ def index() -> str:
         (report, columns(report.row_type), cells(report.build(desk, catalog, days), report.row_type))
         for report in REPORTS.values()
     ]
-    return _page("agent/reports.html", sections=sections, days=days)
+    return _page("agent/reports.html", sections=sections, days=days, labels=ReportLabels())
 
 
 @bp.get("/<name>.csv")

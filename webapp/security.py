@@ -78,6 +78,10 @@ def cookie_settings(app: Flask) -> None:
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_DURATION=REMEMBER_FOR,
+        # A form's CSRF token lasts as long as its session, not flask-wtf's default hour: a customer who
+        # writes a long message, or an agent whose ticket page stays open all morning, must still send.
+        # The token is still bound to the session's own random value, which is what stops a forged post.
+        WTF_CSRF_TIME_LIMIT=None,
     )
     app.after_request(secure_cookies_on_https)
 

@@ -35,3 +35,57 @@ class ViewLabels:
 
     def role(self, key: str) -> str:
         return {"agent": gettext("Agent"), "lead": gettext("Lead"), "admin": gettext("Admin")}.get(key, key)
+
+
+class ReportLabels:
+    """Translated titles and column names of the content reports (`kb report` and the CSV keep the English)."""
+
+    def title(self, name: str, default: str) -> str:
+        return {
+            "gaps": gettext("Content gaps: searches and tickets nothing answered"),
+            "rejected": gettext("Tickets where agents rejected every suggestion"),
+            "unhelpful": gettext("Articles voted not helpful"),
+            "stale": gettext("Articles not updated recently"),
+            "translations": gettext("Translations that need work"),
+            "deflection": gettext("Contact-form deflection"),
+            "notices": gettext("Notices published to customers"),
+        }.get(name, default)
+
+    def column(self, name: str) -> str:
+        return {
+            "active": gettext("Active"),
+            "age_days": gettext("Age (days)"),
+            "article_id": gettext("Article"),
+            "article_key": gettext("Article"),
+            "changed_sections": gettext("Changed sections"),
+            "deflected": gettext("Deflected"),
+            "ends_at": gettext("Ends"),
+            "id": gettext("Id"),
+            "lang": gettext("Language"),
+            "languages": gettext("Languages"),
+            "last_rejected": gettext("Last rejected"),
+            "last_seen": gettext("Last seen"),
+            "latest_comments": gettext("Latest comments"),
+            "not_helpful": gettext("Not helpful"),
+            "path": gettext("File"),
+            "query": gettext("Query"),
+            "rate": gettext("Rate"),
+            "reasons": gettext("Reasons"),
+            "rejections": gettext("Rejections"),
+            "searches": gettext("Searches"),
+            "share": gettext("Share"),
+            "source_path": gettext("Source file"),
+            "starts_at": gettext("Starts"),
+            "status": gettext("Status"),
+            "subject": gettext("Subject"),
+            "terms": gettext("Terms"),
+            "text_ar": gettext("Arabic text"),
+            "text_en": gettext("English text"),
+            "ticket_id": gettext("Ticket"),
+            "ticketed": gettext("Sent a ticket"),
+            "tickets": gettext("Tickets"),
+            "title": gettext("Title"),
+            "updated": gettext("Updated"),
+            "visits": gettext("Visits"),
+            "votes": gettext("Votes"),
+        }.get(name, name.replace("_", " "))

@@ -22,6 +22,8 @@ from indexer.lexical import SPARSE_VECTOR, SparseVector
 
 # Payload fields that get a keyword index because queries filter or group by them.
 KEYWORD_FIELDS = ("key", "article_id", "lang", "category", "visibility", "tags")
+# The payload fields that say what an index holds per article (`stored_articles`): what a sync compares.
+STORED_FIELDS = ("key", "path", "file_hash", "payload_version")
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,7 @@ class StoredArticle:
     file_hash: str
     path: str
     point_ids: frozenset[str]
+    payload_version: int = 0  # the oldest of its points' (indexer.sync.PAYLOAD_VERSION); 0: written before it
 
 
 class StoreWriter(Protocol):
@@ -160,20 +163,25 @@ class StoreBusyError(RuntimeError):
 
 
 def group_stored_articles(records: Sequence[tuple[str, dict[str, Any]]]) -> dict[str, StoredArticle]:
-    """Fold (point id, payload with key, path and file_hash) rows into per-article state.
+    """Fold (point id, payload with the STORED_FIELDS) rows into per-article state.
 
     An article whose points disagree on the file hash (a write that was interrupted) reports an
-    empty hash, so the next sync sees it as changed and rewrites it.
+    empty hash, so the next sync sees it as changed and rewrites it. Its payload version is its
+    oldest point's: one point written before a payload field was added makes the article stale.
     """
     hashes: dict[str, set[str]] = {}
     paths: dict[str, str] = {}
     ids: dict[str, set[str]] = {}
+    versions: dict[str, int] = {}
     for point_id, payload in records:
         key = str(payload.get("key", ""))
         hashes.setdefault(key, set()).add(str(payload.get("file_hash", "")))
         paths[key] = str(payload.get("path", ""))
         ids.setdefault(key, set()).add(str(point_id))
+        version = payload.get("payload_version")
+        version = version if isinstance(version, int) and not isinstance(version, bool) else 0
+        versions[key] = min(versions.get(key, version), version)
     return {
-        key: StoredArticle(next(iter(h)) if len(h) == 1 else "", paths[key], frozenset(ids[key]))
+        key: StoredArticle(next(iter(h)) if len(h) == 1 else "", paths[key], frozenset(ids[key]), versions[key])
         for key, h in hashes.items()
     }

@@ -78,6 +78,7 @@ from qdrant_edge import SparseVector as EdgeSparseVector
 from indexer.lexical import SPARSE_VECTOR, SparseVector
 from indexer.stores.base import (
     KEYWORD_FIELDS,
+    STORED_FIELDS,
     Hit,
     IndexPoint,
     IndexSpaceError,
@@ -818,4 +819,4 @@ def _payloads(shard: EdgeShard, fields: Sequence[str]) -> list[tuple[str, dict[s
 
 
 def _stored_articles(shard: EdgeShard) -> dict[str, StoredArticle]:
-    return group_stored_articles(_payloads(shard, ("key", "path", "file_hash")))
+    return group_stored_articles(_payloads(shard, STORED_FIELDS))

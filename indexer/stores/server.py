@@ -4,6 +4,12 @@ Readers query an alias (the configured collection name); the alias points at a r
 `<name>-<version>`. Incremental writes go into that collection in an order that never hides an
 article: new points first, stale points after. A rebuild fills a new collection and then moves the
 alias in one `update_collection_aliases` call, the server's own atomic switch-over.
+
+Every published write also moves a second alias, `<name>--written-<stamp>`, to the live collection
+(in the same call): `version()` reads it with the alias it already lists, so readers see every write,
+including an edit that leaves the collection's size as it was (a step page whose link changed:
+copilot.series_pages reads the links the index holds, and must not keep the previous ones). The
+server keeps no write counter of its own, and collection metadata needs a newer server than ours.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from qdrant_client import QdrantClient, models
 from indexer.lexical import SPARSE_VECTOR, SparseVector
 from indexer.stores.base import (
     KEYWORD_FIELDS,
+    STORED_FIELDS,
     Hit,
     IndexPoint,
     PayloadFilter,
@@ -29,6 +36,7 @@ from indexer.stores.base import (
 )
 
 _BATCH = 256
+_STAMP = "--written-"  # `<alias>--written-<stamp>`: the alias naming the live collection's latest write
 
 
 @dataclass(frozen=True)
@@ -116,10 +124,19 @@ class ServerStore:
         return cls(QdrantClient(location=":memory:") if url == "memory" else QdrantClient(path=url), alias, layout)
 
     def _live_collection(self) -> str | None:
-        for alias in self.client.get_aliases().aliases:
+        return self._live()[0]
+
+    def _live(self) -> tuple[str | None, list[str]]:
+        """The live collection (None before the first publish) and the write stamps naming it, newest last."""
+        live, stamps = None, []
+        aliases = self.client.get_aliases().aliases
+        for alias in aliases:
             if alias.alias_name == self.alias:
-                return alias.collection_name
-        return None
+                live = alias.collection_name
+        for alias in aliases:
+            if alias.alias_name.startswith(self.alias + _STAMP) and alias.collection_name == live:
+                stamps.append(alias.alias_name)
+        return live, sorted(stamps)
 
     def query(self, queries: Sequence[StoreQuery]) -> list[list[Hit]]:
         if self._live_collection() is None:
@@ -141,11 +158,14 @@ class ServerStore:
         return [p for _, p in _payloads(self.client, collection, fields)] if collection else []
 
     def version(self) -> str | None:
-        """The live collection and its size: changes whenever an index run changes something."""
-        collection = self._live_collection()
+        """The live collection, its latest write's stamp and its size: changes whenever an index run
+        changes something (the size alone misses an edit that keeps it; the stamp alone, a writer
+        from before stamps)."""
+        collection, stamps = self._live()
         if collection is None:
             return None
-        return f"{collection}:{self.client.count(collection, exact=True).count}"
+        stamp = stamps[-1].removeprefix(self.alias + _STAMP) if stamps else ""
+        return f"{collection}:{stamp}:{self.client.count(collection, exact=True).count}"
 
     def writer(self, dims: dict[str, int], rebuild: bool = False) -> ServerWriter:
         live = self._live_collection()
@@ -194,24 +214,31 @@ class ServerWriter:
             self._client.delete(self.collection, models.PointIdsList(points=list(point_ids)), wait=True)
 
     def publish(self) -> None:
-        if not self._created:
-            return
+        """Confirm the writes: a new collection takes the alias; either way the write stamp moves."""
+        alias = self._store.alias
         previous = self._store._live_collection()
-        actions: list[Any] = []
-        if previous is not None:
-            actions.append(models.DeleteAliasOperation(delete_alias=models.DeleteAlias(alias_name=self._store.alias)))
-        actions.append(
-            models.CreateAliasOperation(
-                create_alias=models.CreateAlias(collection_name=self.collection, alias_name=self._store.alias)
-            )
-        )
+        stale = [a.alias_name for a in self._client.get_aliases().aliases if a.alias_name.startswith(alias + _STAMP)]
+        stamp = f"{alias}{_STAMP}{time.time_ns():020d}-{uuid.uuid4().hex[:6]}"
+        actions: list[Any] = [_drop_alias(name) for name in stale]
+        if self._created:
+            actions += [_drop_alias(alias)] if previous is not None else []
+            actions.append(_alias(self.collection, alias))
+        actions.append(_alias(self.collection, stamp))
         self._client.update_collection_aliases(change_aliases_operations=actions)
-        if previous is not None and previous != self.collection:
+        if self._created and previous is not None and previous != self.collection:
             self._client.delete_collection(previous)
 
     def abort(self) -> None:
         if self._created:
             self._client.delete_collection(self.collection)
+
+
+def _alias(collection: str, name: str) -> models.CreateAliasOperation:
+    return models.CreateAliasOperation(create_alias=models.CreateAlias(collection_name=collection, alias_name=name))
+
+
+def _drop_alias(name: str) -> models.DeleteAliasOperation:
+    return models.DeleteAliasOperation(delete_alias=models.DeleteAlias(alias_name=name))
 
 
 def _point(point: IndexPoint) -> models.PointStruct:
@@ -241,4 +268,4 @@ def _payloads(client: QdrantClient, collection: str, fields: Sequence[str]) -> l
 
 
 def _stored_articles(client: QdrantClient, collection: str) -> dict[str, StoredArticle]:
-    return group_stored_articles(_payloads(client, collection, ("key", "path", "file_hash")))
+    return group_stored_articles(_payloads(client, collection, STORED_FIELDS))

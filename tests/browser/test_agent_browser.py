@@ -48,3 +48,16 @@ def test_agent_works_an_arabic_ticket_with_the_draft(page: Page, base_url: str, 
     assert [k for k, _ in kinds][:4] == ["shown", "inserted", "edited", "sent"]
     assert kinds[2][1] == len("\nمع تحيات فريق منزل")
     assert desk.tickets.get(ticket.id).first_response_at is not None
+
+
+def test_the_workspace_header_keeps_off_the_window_edges_in_both_directions(page: Page, base_url: str) -> None:
+    """The agents' header had no inline padding: the brand and "Inbox" touched the window's edge (the
+    left one in English, the right one in Arabic)."""
+    for locale, side in (("en", "left"), ("ar", "right")):
+        page.goto(f"{base_url}/agent/login")
+        page.evaluate(f"document.documentElement.dir = '{'rtl' if locale == 'ar' else 'ltr'}'")
+        width = page.viewport_size["width"] if page.viewport_size else 0
+        box = page.locator(".site-header .brand").bounding_box()
+        assert box is not None
+        gap = box["x"] if side == "left" else width - (box["x"] + box["width"])
+        assert gap >= 12, f"{locale}: the brand is {gap:.0f} px from the {side} edge"

@@ -177,3 +177,19 @@ def test_a_mail_that_cannot_be_composed_waits_and_the_others_go(desk: Desk, sett
     [waiting] = desk.outbox.for_ticket(first.id)
     assert waiting.status == "queued" and "could not compose" in (waiting.last_error or "")
     assert desk.outbox.for_ticket(second.id)[0].status == "sent"
+
+
+def test_a_reply_the_agent_signed_is_not_signed_twice(settings: Settings) -> None:
+    """A sent draft ends with its own closing ("مع أطيب التحيات،", the agent, the team); the mail added
+    the agent's name and the help center's again under it (the audit's customer mail had two)."""
+    from desk.mail.compose import MailContent
+
+    templates = EmailTemplates(settings)
+    signed = "مرحبًا عمر،\n\nراجع الدليل.\n\nمع أطيب التحيات،\nسارة\nفريق خدمة عملاء منزل"
+    mail = templates.render(MailContent(kind="reply", lang="ar", help_center="Manzil Help Center", body=signed,
+                                        agent_name="سارة", reference="R1"))
+    assert mail.text.count("سارة") == 1 and "Manzil Help Center\n\n" not in mail.text.split("فريق خدمة عملاء منزل")[1]
+    assert mail.html.count("سارة") == 1
+    unsigned = templates.render(MailContent(kind="reply", lang="ar", help_center="Manzil Help Center",
+                                            body="راجع الدليل.", agent_name="سارة", reference="R1"))
+    assert unsigned.text.count("سارة") == 1 and unsigned.html.count("سارة") == 1  # an unsigned reply gets the name

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -11,8 +11,10 @@ import pytest
 
 from indexer.cache import EmbeddingCache
 from indexer.lexical import LexicalEncoder
+from indexer.stores.base import VectorStore
 from indexer.stores.edge import EdgeStore
-from indexer.sync import Embedding, sync_index
+from indexer.stores.server import ServerStore
+from indexer.sync import Embedding, SyncReport, sync_index
 from kb.settings import Settings
 
 
@@ -59,16 +61,26 @@ def setup(tmp_path: Path):
     settings = Settings(content_dir=content, data_dir=tmp_path / "data")
     embedder = CountingEmbedder()
     store = EdgeStore(settings.data_dir / "index")
+    yield content, store, embedder, sync_runner(settings, store, embedder)
+    store.close()
 
-    def run(rebuild: bool = False):
+
+def sync_runner(settings: Settings, store: VectorStore, embedder: CountingEmbedder) -> Callable[..., SyncReport]:
+    """`run(rebuild=False)`: one quiet `sync_index` of `settings` into `store`, through the data dir's cache."""
+
+    def run(rebuild: bool = False) -> SyncReport:
         cache = EmbeddingCache(settings.data_dir / "embeddings.sqlite")
         try:
             return sync_index(settings, store, Embedding([embedder], cache), LexicalEncoder(), rebuild, False)
         finally:
             cache.close()
 
-    yield content, store, embedder, run
-    store.close()
+    return run
+
+
+def store_of(kind: str, data_dir: Path) -> VectorStore:
+    """A fresh store of either engine: "edge" under `data_dir`, or "server" (qdrant-client's local mode)."""
+    return EdgeStore(data_dir / "index") if kind == "edge" else ServerStore.connect("memory", "test")
 
 
 def test_unchanged_content_is_not_embedded_again(setup) -> None:

@@ -10,7 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from desk.tickets import NewTicket
-from tests.webapp.light_app import Guarded, light_app, light_settings, login  # noqa: F401
+from tests.webapp.light_app import Guarded, csrf, light_app, light_settings, login  # noqa: F401
 
 DEEP = "[" * 100_000 + "]" * 100_000
 
@@ -115,3 +115,17 @@ def test_huge_page_numbers_are_an_empty_page_not_a_500(agent: FlaskClient, light
     assert agent.get("/agent/", query_string={"page": "9999999999999999999999999"}).status_code == 200
     assert agent.get("/agent/", query_string={"page": "-5"}).status_code == 200
     assert light_app.app.test_client().get("/en/search", query_string={"page": "9" * 40}).status_code == 200
+
+
+def test_a_tag_that_cannot_be_one_is_named_in_the_agents_language(light_app: Guarded, agent: FlaskClient) -> None:  # noqa: F811
+    """An Arabic agent typing an emoji or a 500-letter word as a tag read the desk's English message with
+    the whole value repeated in it."""
+    ticket = light_app.app.extensions["desk"].tickets.create(
+        NewTicket(email="sam@example.com", subject="Lost parcel", body="Where is it?"))
+    token = csrf(agent.get(f"/agent/tickets/{ticket.id}").get_data(as_text=True))
+    for bad in ("😀", "x" * 500):
+        page = agent.post(f"/agent/tickets/{ticket.id}/tags", data={"tags": f"ok {bad}", "csrf_token": token},
+                          headers={"Accept-Language": "ar"}, follow_redirects=True).get_data(as_text=True)
+        assert "use letters, digits" not in page and "لا يصلح وسمًا" in page
+        assert "x" * 100 not in page  # the value is shortened, not pasted whole
+    assert light_app.app.extensions["desk"].tickets.get(ticket.id).tags == []  # all or nothing, as before

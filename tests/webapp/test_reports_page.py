@@ -98,3 +98,13 @@ def test_kb_report_prints_a_table_or_csv(app: Flask, settings: Settings) -> None
     header = "article_key  title  path  updated  age_days"
     assert stale.output.splitlines() == ["Articles not updated recently (0)", header]
     assert runner.invoke(main, ["report", "nonsense", *where]).exit_code == 2
+
+
+def test_the_reports_page_is_in_the_agents_language(app: Flask) -> None:
+    """An Arabic lead read "Content reports", "Days (stale threshold ...)", every title and column in English."""
+    client = app.test_client()
+    assert login(client, "admin@example.com").status_code == 302
+    html = client.get("/agent/reports/", headers={"Accept-Language": "ar"}).get_data(as_text=True)
+    assert "تقارير المحتوى" in html and "فجوات المحتوى" in html and 'scope="col">الاستعلام<' in html
+    for english in ("Content reports", "Download CSV", "Nothing to report", "Content gaps", ">query<", ">last seen<"):
+        assert english not in html

@@ -108,3 +108,15 @@ def test_the_stored_draft_is_signed_by_the_assignee_and_acknowledges_a_customer_
     draft = desk.advice.get(ticket_id).payload["draft"]
     assert "نعتذر لأن هذه رسالتك الثانية بخصوص هذا الموضوع" in draft["text"]
     assert [line for line in draft["text"].split("\n") if "/articles/" in line] == draft["citations"]  # own lines
+
+
+def test_an_abstained_draft_says_why_once(app: Flask, agent: FlaskClient) -> None:
+    """The page printed "No article covers this. No article covers this" (its own sentence, then the
+    drafter's reason saying the same)."""
+    desk = app.extensions["desk"]
+    ticket = desk.tickets.create(NewTicket(email="z@example.com", subject="Zebra grooming appointments",
+                                           body="Can you book a zebra grooming appointment for my pet zebra?"))
+    page = agent.get(f"/agent/tickets/{ticket.id}").get_data(as_text=True)
+    said = re.search(r'<p class="abstained" role="status">(.*?)</p>', page, re.S)
+    assert said is not None
+    assert said.group(1).strip() == "No article covers this."

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import threading
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from kb.settings import Settings
@@ -78,3 +81,14 @@ def test_the_worker_delivers_queued_mail(tmp_path: Path) -> None:
         assert run_pass(ctx, [mail]) == {"mail": 0}
     finally:
         ctx.close()
+
+
+def test_make_run_on_another_port_gives_the_worker_that_address_for_mail_links() -> None:
+    """`make run PORT=5077` served on 5077 while the worker's mails linked to :5000 (its default)."""
+    make = shutil.which("make")
+    if make is None:
+        pytest.skip("no make on this machine")
+    root = Path(__file__).resolve().parents[2]
+    plan = subprocess.run([make, "-n", "run", "PORT=5077"], cwd=root, capture_output=True, text=True, check=True).stdout
+    worker = next(line for line in plan.splitlines() if "kb worker" in line)
+    assert "http://127.0.0.1:5077" in worker
