@@ -5,6 +5,7 @@
         --queries ../shared/eval/xquad-dev/queries.jsonl
     python bench/eval_retrieval.py --content content --content-langs en --query-langs ar  # cross-lingual
     python bench/eval_retrieval.py --suite --json bench/results/suite.json  # both domains, transfer
+    python bench/eval_retrieval.py --suite --no-grids --heldout  # the held-out queries instead of the dev ones
 
 The suite indexes the demo help center and m365 (576 real Arabic Microsoft 365 articles, imported
 from ../shared/corpora/m365-ar into var/bench/m365-content on first use; their embeddings stay in
@@ -18,7 +19,9 @@ cross-lingual cases too: the floors on raw USE cosines and on shares of the inde
 (copilot.calibration.cross_scales, printed per index, and per language pair where translated pairs
 exist), the other languages' fusion weights (CROSS_GRID), and the mined term table held out (mined
 from half the demo's translated pairs, scored on queries about the other half). `--no-grids` skips
-the fusion grids (the slow part) when measuring a lever.
+the fusion grids (the slow part) when measuring a lever. `--heldout` runs each domain's held-out
+queries (tests/eval/heldout/, written once about a seeded draw of articles) instead of its dev
+queries: they are for checking that a lever generalises, never for tuning one.
 
 A query file has one `{"lang", "query", "relevant": [article ids]}` per line; queries with no
 relevant article are out-of-scope and are reported apart (how often something is still returned).
@@ -37,7 +40,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -156,18 +159,40 @@ def kind_lines(label: str, ranks: list[tuple[dict, int | None]]) -> list[str]:
 
 @dataclass(frozen=True)
 class Domain:
-    """A help center and its dev queries; `corpus` is imported into `content` when that is missing."""
+    """A help center and its dev queries; `corpus` is imported into `content` when that is missing.
+
+    `heldout` holds queries nobody tunes on (tests/eval/heldout/README.md): `--heldout` scores them instead.
+    """
 
     name: str
     content: Path
     queries: Path
     corpus: Path | None = None
+    heldout: Path | None = None
 
 
 DOMAINS = (
-    Domain("demo", Path("content"), Path("tests/eval/dev_queries.jsonl")),
-    Domain("m365", Path("var/bench/m365-content"), Path("tests/eval/m365_queries.jsonl"), find_corpus(Path.cwd())),
+    Domain(
+        "demo", Path("content"), Path("tests/eval/dev_queries.jsonl"), heldout=Path("tests/eval/heldout/demo.jsonl")
+    ),
+    Domain(
+        "m365",
+        Path("var/bench/m365-content"),
+        Path("tests/eval/m365_queries.jsonl"),
+        find_corpus(Path.cwd()),
+        heldout=Path("tests/eval/heldout/m365.jsonl"),
+    ),
 )
+
+
+def chosen_domains(names: Sequence[str], heldout: bool = False) -> list[Domain]:
+    """The named domains, with their held-out queries in place of the dev ones when `heldout`."""
+    domains = [d for d in DOMAINS if d.name in names]
+    if heldout:
+        domains = [replace(d, queries=d.heldout) for d in domains if d.heldout is not None]
+    return domains
+
+
 # The other languages' fusion (missing translations): e5's and the bridge terms' weights beside
 # USE's 1.0, and the titles' own USE ranking (retrieval.TITLE_WEIGHT).
 CROSS_GRID = [(e5, lexical, title) for e5 in (0.5, 1.0) for lexical in (0.5, 1.0) for title in (0.5, 1.0, 2.0)]
@@ -560,8 +585,10 @@ def _scale(scale: CrossScale) -> str:
     )
 
 
-def suite(root: Path, max_false: float, report: dict, names: Sequence[str], fusion_grids: bool = True) -> None:
-    cases = suite_cases([d for d in DOMAINS if d.name in names], root)
+def suite(
+    root: Path, max_false: float, report: dict, names: Sequence[str], fusion_grids: bool = True, heldout: bool = False
+) -> None:
+    cases = suite_cases(chosen_domains(names, heldout), root)
     print(
         f"{'domain':7} {'case':19} {'mode':8} {'lang':4} {'n':>4} {'R@1':>6} {'R@10':>6} {'MRR@10':>7}  "
         "abstain oos/answerable"
@@ -611,6 +638,7 @@ def main() -> None:
     parser.add_argument("--no-grids", action="store_true", help="skip the fusion grids (levers, floors only)")
     parser.add_argument("--max-false", type=float, default=0.04, help="answerable share the fitted floors may flag")
     parser.add_argument("--domains", default=",".join(d.name for d in DOMAINS), help="the suite's domains")
+    parser.add_argument("--heldout", action="store_true", help="the suite on the held-out queries, not the dev ones")
     parser.add_argument("--misses", type=Path, default=None, help="write every query not ranked first here (JSONL)")
     parser.add_argument("--levers", default="", help=f"e.g. shared_words=on,transliteration=off ({', '.join(LEVERS)})")
     args = parser.parse_args()
@@ -621,7 +649,7 @@ def main() -> None:
         LEVERS[lever] = state == "on"
     if args.suite:
         figures: dict = {}
-        suite(Path("var/bench"), args.max_false, figures, args.domains.split(","), not args.no_grids)
+        suite(Path("var/bench"), args.max_false, figures, args.domains.split(","), not args.no_grids, args.heldout)
         if args.json:
             args.json.parent.mkdir(parents=True, exist_ok=True)
             args.json.write_text(json.dumps(figures, ensure_ascii=False, indent=2), "utf-8")

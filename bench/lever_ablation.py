@@ -3,6 +3,7 @@
     PYTHONPATH=. python bench/lever_ablation.py                       # every lever of retrieval.LEVERS
     PYTHONPATH=. python bench/lever_ablation.py --levers hubs,loanwords --json bench/results/levers.json
     PYTHONPATH=. python bench/lever_ablation.py --levers framing --kind framing  # a slice apart from the rest
+    PYTHONPATH=. python bench/lever_ablation.py --heldout  # on the held-out queries (tests/eval/heldout/)
 
 The suite (bench/eval_retrieval.py --suite) reports the product as configured; this runs the same
 domains and cases (its `suite_cases`: the demo, its English-only copy for Arabic queries, m365)
@@ -17,7 +18,7 @@ import argparse
 import json
 from pathlib import Path
 
-from bench.eval_retrieval import DOMAINS, evaluate, kind_lines, suite_cases
+from bench.eval_retrieval import DOMAINS, chosen_domains, evaluate, kind_lines, suite_cases
 from copilot.retrieval import LEVERS
 
 
@@ -27,12 +28,13 @@ def main() -> None:
     parser.add_argument("--domains", default=",".join(d.name for d in DOMAINS))
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--kind", default=None, help="also this query kind's MRR@10 apart from the others'")
+    parser.add_argument("--heldout", action="store_true", help="the held-out queries instead of the dev ones")
     args = parser.parse_args()
     flips = [name for name in args.levers.split(",") if name]
     unknown = [name for name in flips if name not in LEVERS]
     if unknown:
         parser.error(f"unknown lever {unknown[0]!r}; known: {', '.join(LEVERS)}")
-    cases = suite_cases([d for d in DOMAINS if d.name in args.domains.split(",")], Path("var/bench"))
+    cases = suite_cases(chosen_domains(args.domains.split(","), args.heldout), Path("var/bench"))
     configured = dict(LEVERS)
     report: dict[str, dict] = {}
     print(f"{'setting':24} {'domain':7} {'case':14} {'lang':4} {'n':>4} {'MRR@10':>7}  abstain oos/answerable")
