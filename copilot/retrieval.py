@@ -168,7 +168,10 @@ LEVERS = {
     "loanwords": True,
     "variants": True,
     "hubs": True,
-    "title_e5": True,
+    # e5 on the titles as one more ranking of the other language's candidates: off since session 10, it cost
+    # both dev domains and the held-out sets (bench/RESULTS.md "Session 10, heldout"); its vectors still feed
+    # the cross-lingual title density (_cross_density)
+    "title_e5": False,
     "headings": True,
     "framing": True,  # copilot.product_names: the query without its product names ranks too
     "own_titles": True,
