@@ -37,7 +37,7 @@ from desk.models import (
 )
 from desk.surveys import open_survey
 from desk.ticket_search import index_ticket
-from desk.translatable import N_, Nn_
+from desk.translatable import N_, Nn_, TranslatableError
 from kb.language import detect_language
 
 MAX_SUBJECT = 300
@@ -54,22 +54,9 @@ CONFIRMED_CHANNELS = ("web", "api", "email")
 RESEND_WINDOW = timedelta(minutes=2)
 
 
-class InputError(ValueError):
-    """Bad input to the desk (a ticket, an agent, a token); `field` names what to fix.
-
-    `str()` is English ("field: message") for the CLI, logs and the API. The web pages translate
-    instead: `message` is the untranslated template (marked `N_`, so it is in the catalog), `params`
-    fills its `%(name)s` placeholders, and `plural` (marked `Nn_`) is its plural form, chosen by
-    `params["num"]`.
-    """
-
-    def __init__(self, field: str, message: str, /, *, plural: str | None = None, **params: object) -> None:
-        self.field = field
-        self.message = message
-        self.plural = plural
-        self.params = params
-        template = plural if plural is not None and params.get("num") != 1 else message
-        super().__init__(f"{field}: {template % params if params else template}")
+class InputError(TranslatableError):
+    """Bad input to the desk (a ticket, an agent, a token); `field` names what to fix. English in
+    `str()`, translated by the web pages from its `N_`-marked template (see `TranslatableError`)."""
 
 
 class CrossedReplyError(InputError):

@@ -1,4 +1,4 @@
-"""The desk's input errors in the reader's language.
+"""The desk's input errors (InputError, SurveyError) in the reader's language.
 
 The desk raises `InputError(field, template, **params)` in English (its `str()` serves the CLI, the
 logs and the API). The pages show the same error translated: the template is looked up in the
@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from flask_babel import gettext, lazy_pgettext, ngettext
 
-from desk.tickets import InputError
+from desk.translatable import TranslatableError
 
-# Every field the desk names in an InputError (tests/webapp/test_desk_errors.py checks that none is
+# Every field the desk names in an InputError or SurveyError (tests/webapp/test_desk_errors.py checks that none is
 # missing). The msgid is the field's own name, so an English page reads exactly like `str(error)`;
 # the context keeps these one-word ids apart from the interface's other messages.
 FIELDS = {
@@ -40,10 +40,12 @@ FIELDS = {
     "notice": lazy_pgettext("desk field", "notice"),
     "password": lazy_pgettext("desk field", "password"),
     "priority": lazy_pgettext("desk field", "priority"),
+    "rating": lazy_pgettext("desk field", "rating"),
     "reference": lazy_pgettext("desk field", "reference"),
     "role": lazy_pgettext("desk field", "role"),
     "status": lazy_pgettext("desk field", "status"),
     "subject": lazy_pgettext("desk field", "subject"),
+    "survey": lazy_pgettext("desk field", "survey"),
     "tag": lazy_pgettext("desk field", "tag"),
     "target": lazy_pgettext("desk field", "target"),
     "terms": lazy_pgettext("desk field", "terms"),
@@ -55,7 +57,7 @@ FIELDS = {
 }
 
 
-def desk_problem(error: InputError) -> str:
+def desk_problem(error: TranslatableError) -> str:
     """What is wrong, in the reader's language, without the field (for an error shown beside its field)."""
     if error.plural is not None:
         params = dict(error.params)
@@ -64,7 +66,7 @@ def desk_problem(error: InputError) -> str:
     return gettext(error.message, **error.params)
 
 
-def desk_error(error: InputError) -> str:
+def desk_error(error: TranslatableError) -> str:
     """The error as one line in the reader's language: the field to fix, then what is wrong with it."""
     label = FIELDS.get(error.field)
     return gettext("%(field)s: %(problem)s", field=str(label) if label is not None else error.field,

@@ -85,8 +85,23 @@ def test_a_count_takes_the_arabic_plural_form(light_app: Guarded, count: int, ar
 def test_every_field_the_desk_names_has_a_translated_name() -> None:
     """A new `InputError("field", ...)` (or a checked field) in desk/ or webapp/ needs its name in FIELDS,
     or an Arabic agent reads the bare English identifier."""
-    pattern = re.compile(r'(?:InputError|_clean_text|_optional_text|_choice)\(\s*"([a-z_]+)"')
+    pattern = re.compile(r'(?:InputError|SurveyError|_clean_text|_optional_text|_choice)\(\s*"([a-z_]+)"')
     named = {m.group(1) for folder in ("desk", "webapp") for path in (ROOT / folder).rglob("*.py")
              for m in pattern.finditer(path.read_text(encoding="utf-8"))}
-    assert {"target", "note", "ends_at", "token"} <= named  # the scan sees the desk's fields
+    assert {"target", "note", "ends_at", "token", "rating"} <= named  # the scan sees the desk's fields
     assert named - set(FIELDS) == set()
+
+
+def test_a_customers_survey_answer_that_cannot_be_saved_says_why_in_arabic(light_app: Guarded) -> None:  # noqa: F811
+    """The survey page is the customer's, in the URL's language; its reason was the desk's English."""
+    desk = light_app.app.extensions["desk"]
+    ticket_id = _ticket(light_app)
+    desk.tickets.update(ticket_id, status="solved")
+    survey = desk.surveys.latest_for_ticket(ticket_id)
+    client = light_app.app.test_client()
+    for lang, reason in (("ar", "التقييم: يجب أن يكون عددًا صحيحًا من 1 إلى 5"),
+                         ("en", "rating: must be a whole number from 1 to 5")):
+        token = csrf(client.get(f"/{lang}/survey/{survey.token}").get_data(as_text=True))
+        page = client.post(f"/{lang}/survey/{survey.token}", data={"csrf_token": token, "rating": "9"},
+                           follow_redirects=True).get_data(as_text=True)
+        assert reason in unescape(page)
