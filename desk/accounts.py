@@ -17,6 +17,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from desk.database import Database, StorageUnavailableError
 from desk.models import ROLES, Agent, ApiToken, utcnow
 from desk.tickets import InputError, clean_email
+from desk.translatable import N_
 
 MIN_PASSWORD = 10
 TOKEN_PREFIX = "kb_"
@@ -35,12 +36,12 @@ class Accounts:
     def create_agent(self, email: str, password: str, name: str = "", role: str = "agent") -> Agent:
         email = clean_email(email)
         if role not in ROLES:
-            raise InputError("role", f"must be one of {', '.join(ROLES)}")
+            raise InputError("role", N_("must be one of %(allowed)s"), allowed=", ".join(ROLES))
         if len(password) < MIN_PASSWORD:
-            raise InputError("password", f"must be at least {MIN_PASSWORD} characters")
+            raise InputError("password", N_("must be at least %(min)s characters"), min=MIN_PASSWORD)
         with self.db.session() as session:
             if session.scalar(select(Agent.id).where(Agent.email == email)) is not None:
-                raise InputError("email", f"an agent {email} already exists")
+                raise InputError("email", N_("an agent %(email)s already exists"), email=email)
             agent = Agent(email=email, name=name or email.split("@")[0], role=role,
                           password_hash=generate_password_hash(password))
             session.add(agent)
@@ -67,7 +68,7 @@ class Accounts:
         with self.db.session() as session:
             agent = session.get(Agent, agent_id)
             if agent is None:
-                raise InputError("agent", f"no agent {agent_id}")
+                raise InputError("agent", N_("no agent %(agent)s"), agent=agent_id)
             if not agent.session_token:
                 agent.session_token = secrets.token_urlsafe(32)
             return agent.session_token
@@ -82,11 +83,11 @@ class Accounts:
     def set_password(self, agent_id: int, password: str) -> None:
         """A new password also ends the agent's sessions: whoever knew the old one is logged out."""
         if len(password) < MIN_PASSWORD:
-            raise InputError("password", f"must be at least {MIN_PASSWORD} characters")
+            raise InputError("password", N_("must be at least %(min)s characters"), min=MIN_PASSWORD)
         with self.db.session() as session:
             agent = session.get(Agent, agent_id)
             if agent is None:
-                raise InputError("agent", f"no agent {agent_id}")
+                raise InputError("agent", N_("no agent %(agent)s"), agent=agent_id)
             agent.password_hash = generate_password_hash(password)
             agent.session_token = secrets.token_urlsafe(32)
 
@@ -97,7 +98,7 @@ class Accounts:
     def create_token(self, name: str) -> str:
         """Returns the token; only its hash is kept, so this is the one time anyone sees it."""
         if not name.strip():
-            raise InputError("name", "is empty")
+            raise InputError("name", N_("is empty"))
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         with self.db.session() as session:
             session.add(ApiToken(name=name.strip(), token_hash=_token_hash(token)))
@@ -148,15 +149,15 @@ class Accounts:
         always keeps an admin who can undo a mistake.
         """
         if role is not None and role not in ROLES:
-            raise InputError("role", f"must be one of {', '.join(ROLES)}")
+            raise InputError("role", N_("must be one of %(allowed)s"), allowed=", ".join(ROLES))
         if password is not None and len(password) < MIN_PASSWORD:
-            raise InputError("password", f"must be at least {MIN_PASSWORD} characters")
+            raise InputError("password", N_("must be at least %(min)s characters"), min=MIN_PASSWORD)
         if agent_id == by and (active is False or (role is not None and role != "admin")):
-            raise InputError("agent", "you cannot deactivate or demote your own account")
+            raise InputError("agent", N_("you cannot deactivate or demote your own account"))
         with self.db.session() as session:
             agent = session.get(Agent, agent_id)
             if agent is None:
-                raise InputError("agent", f"no agent {agent_id}")
+                raise InputError("agent", N_("no agent %(agent)s"), agent=agent_id)
             if active is not None:
                 agent.active = active
             if role is not None:
@@ -170,7 +171,7 @@ class Accounts:
         with self.db.session() as session:
             agent = session.get(Agent, agent_id)
             if agent is None:
-                raise InputError("agent", f"no agent {agent_id}")
+                raise InputError("agent", N_("no agent %(agent)s"), agent=agent_id)
             agent.locale = locale
 
     def tokens(self) -> list[ApiToken]:
@@ -182,5 +183,5 @@ class Accounts:
         with self.db.session() as session:
             token = session.get(ApiToken, token_id)
             if token is None:
-                raise InputError("token", f"no token {token_id}")
+                raise InputError("token", N_("no token %(token)s"), token=token_id)
             token.revoked = True

@@ -40,6 +40,7 @@ from desk.models import (
     utcnow,
 )
 from desk.tickets import InputError
+from desk.translatable import N_
 
 MAX_COMMENT = 2000
 BATCH = 200  # rows per transaction: one fsync for a burst of page views instead of one each
@@ -218,7 +219,8 @@ class Events:
     def feedback(self, article_key: str, helpful: bool, comment: str | None, visit_id: str | None) -> None:
         comment = (comment or "").strip()
         if len(comment) > MAX_COMMENT:
-            raise InputError("comment", f"is {len(comment):,} characters long; the limit is {MAX_COMMENT:,}")
+            raise InputError("comment", N_("is %(length)s characters long; the limit is %(limit)s"),
+                             length=f"{len(comment):,}", limit=f"{MAX_COMMENT:,}")
         row = ArticleFeedback(article_key=article_key, helpful=helpful, comment=comment or None, visit_id=visit_id)
         self._record(lambda session: session.add(row))
 
@@ -274,7 +276,7 @@ class Events:
         details: dict | None = None,
     ) -> None:
         if kind not in SUGGESTION_EVENTS:
-            raise InputError("kind", f"must be one of {', '.join(SUGGESTION_EVENTS)}")
+            raise InputError("kind", N_("must be one of %(allowed)s"), allowed=", ".join(SUGGESTION_EVENTS))
         with self.db.session() as session:
             session.add(
                 SuggestionEvent(

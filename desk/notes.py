@@ -18,6 +18,7 @@ from desk.database import Database
 from desk.models import Agent, Mention, Message, Ticket, utcnow
 from desk.ticket_search import index_ticket
 from desk.tickets import MAX_BODY, InputError, _clean_text
+from desk.translatable import N_
 
 MENTION = re.compile(r"(?<![\w.])@([\w.+-]+(?:@[\w-]+(?:\.[\w-]+)+)?)")
 
@@ -43,7 +44,7 @@ class Notes:
         with self.db.session() as session:
             ticket = session.get(Ticket, ticket_id)
             if ticket is None:
-                raise InputError("ticket", f"no ticket {ticket_id}")
+                raise InputError("ticket", N_("no ticket %(ticket)s"), ticket=ticket_id)
             message = Message(author="agent", agent_id=agent_id, body=text, internal=True, created_at=utcnow())
             ticket.messages.append(message)
             ticket.updated_at = message.created_at

@@ -15,6 +15,7 @@ from desk.database import Database
 from desk.models import Notice, utcnow
 from desk.query_text import normalise_query
 from desk.tickets import InputError
+from desk.translatable import N_
 
 MAX_TEXT = 500
 MAX_TERMS = 500
@@ -50,18 +51,20 @@ class Notices:
         now = _utc(now or utcnow())
         texts = {"text_en": (text_en or "").strip(), "text_ar": (text_ar or "").strip()}
         if not any(texts.values()):
-            raise InputError("text", "write the notice in English, Arabic or both")
+            raise InputError("text", N_("write the notice in English, Arabic or both"))
         for field, text in texts.items():
             if len(text) > MAX_TEXT:
-                raise InputError(field, f"is {len(text):,} characters long; the limit is {MAX_TEXT}")
+                raise InputError(field, N_("is %(length)s characters long; the limit is %(limit)s"),
+                                 length=f"{len(text):,}", limit=MAX_TEXT)
         terms = ", ".join(t.strip() for t in (terms or "").split(",") if t.strip())
         if len(terms) > MAX_TERMS:
-            raise InputError("terms", f"is {len(terms):,} characters long; the limit is {MAX_TERMS}")
+            raise InputError("terms", N_("is %(length)s characters long; the limit is %(limit)s"),
+                             length=f"{len(terms):,}", limit=MAX_TERMS)
         ends_at = _utc(ends_at)
         if ends_at <= now:
-            raise InputError("ends_at", "must be in the future")
+            raise InputError("ends_at", N_("must be in the future"))
         if ends_at > now + timedelta(days=MAX_DAYS):
-            raise InputError("ends_at", f"must be within {MAX_DAYS} days")
+            raise InputError("ends_at", N_("must be within %(days)s days"), days=MAX_DAYS)
         with self.db.session() as session:
             notice = Notice(text_en=texts["text_en"] or None, text_ar=texts["text_ar"] or None, terms=terms,
                             starts_at=now, ends_at=ends_at, agent_id=agent_id, created_at=now)

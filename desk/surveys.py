@@ -15,17 +15,15 @@ from sqlalchemy.orm import Session
 
 from desk.database import Database
 from desk.models import CsatSurvey, Ticket, utcnow
+from desk.translatable import N_, TranslatableError
 
 CHANGE_WINDOW = timedelta(days=7)
 MAX_COMMENT = 5000
 
 
-class SurveyError(ValueError):
-    """A survey answer that cannot be recorded; `field` names what to fix."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
+class SurveyError(TranslatableError):
+    """A survey answer that cannot be recorded; `field` names what to fix (English in `str()`,
+    translated by the survey page)."""
 
 
 def open_survey(session: Session, ticket: Ticket, agent_id: int | None, now: datetime) -> CsatSurvey:
@@ -68,17 +66,18 @@ class Surveys:
     def answer(self, token: str, rating: object, comment: str = "", now: datetime | None = None) -> CsatSurvey:
         """Record (or change, within the window) the customer's rating; the first answer's time is kept."""
         if not isinstance(rating, int) or not 1 <= rating <= 5:
-            raise SurveyError("rating", "must be a whole number from 1 to 5")
+            raise SurveyError("rating", N_("must be a whole number from 1 to 5"))
         comment = (comment or "").replace("\x00", "").strip()
         if len(comment) > MAX_COMMENT:
-            raise SurveyError("comment", f"is {len(comment):,} characters long; the limit is {MAX_COMMENT:,}")
+            raise SurveyError("comment", N_("is %(length)s characters long; the limit is %(limit)s"),
+                              length=f"{len(comment):,}", limit=f"{MAX_COMMENT:,}")
         now = now or utcnow()
         with self.db.session() as session:
             survey = session.scalar(select(CsatSurvey).where(CsatSurvey.token == token))
             if survey is None:
-                raise SurveyError("token", "no such survey")
+                raise SurveyError("token", N_("no such survey"))
             if not answerable(survey, now):
-                raise SurveyError("survey", "the answer can no longer be changed (one week after it was given)")
+                raise SurveyError("survey", N_("the answer can no longer be changed (one week after it was given)"))
             survey.rating = rating
             survey.comment = comment or None
             survey.answered_at = survey.answered_at or now

@@ -13,6 +13,7 @@ from sqlalchemy import delete, func, select
 from desk.database import Database
 from desk.models import Ticket, TicketTag
 from desk.tickets import InputError
+from desk.translatable import N_
 
 MAX_TAG = 60
 _TAG = re.compile(r"^[\w-]+$")
@@ -21,9 +22,10 @@ _TAG = re.compile(r"^[\w-]+$")
 def clean_tag(value: str) -> str:
     tag = "-".join(value.strip().lower().split())
     if not tag:
-        raise InputError("tag", "is empty")
+        raise InputError("tag", N_("is empty"))
     if len(tag) > MAX_TAG or not _TAG.match(tag):
-        raise InputError("tag", f"{value!r}: use letters, digits, - and _ (at most {MAX_TAG} characters)")
+        raise InputError("tag", N_("%(tag)s: use letters, digits, - and _ (at most %(limit)s characters)"),
+                         tag=repr(value), limit=MAX_TAG)
     return tag
 
 
@@ -39,7 +41,7 @@ class Tags:
             for ticket_id in ticket_ids:
                 ticket = session.get(Ticket, ticket_id)
                 if ticket is None:
-                    raise InputError("ticket", f"no ticket {ticket_id}")
+                    raise InputError("ticket", N_("no ticket %(ticket)s"), ticket=ticket_id)
                 have = {t.tag for t in ticket.tags}
                 for tag in clean:
                     if tag not in have:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from desk.mail.parse import email_text
 from desk.tickets import DuplicateTicketError, InputError, NewTicket, TicketStore
+from desk.translatable import N_
 
 
 @dataclass
@@ -36,7 +37,7 @@ def _parse_time(value: object, where: str) -> datetime | None:
     try:
         return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
-        raise InputError(f"{where}created", f"{value!r} is not an ISO 8601 time") from None
+        raise InputError(f"{where}created", N_("%(value)s is not an ISO 8601 time"), value=repr(value)) from None
 
 
 def ticket_from_json(row: dict, languages: tuple[str, ...] = ("en", "ar")) -> NewTicket:
@@ -45,13 +46,13 @@ def ticket_from_json(row: dict, languages: tuple[str, ...] = ("en", "ar")) -> Ne
     declared one is kept in the ticket's context for the agent."""
     customer = row.get("customer") or {}
     if not isinstance(customer, dict):
-        raise InputError("customer", "must be an object with name and email")
+        raise InputError("customer", N_("must be an object with name and email"))
     messages = row.get("messages")
     if not isinstance(messages, list) or not messages:
-        raise InputError("messages", "must be a non-empty list of {author, body}")
+        raise InputError("messages", N_("must be a non-empty list of {author, body}"))
     first, *rest = messages
     if not isinstance(first, dict) or first.get("author", "customer") != "customer":
-        raise InputError("messages[0]", "the first message must be the customer's")
+        raise InputError("messages[0]", N_("the first message must be the customer's"))
     return NewTicket(
         email=customer.get("email", ""),
         name=customer.get("name", ""),
@@ -89,7 +90,7 @@ def import_jsonl(store: TicketStore, path: Path) -> ImportReport:
         try:
             row = json.loads(line)
             if not isinstance(row, dict):
-                raise InputError("line", "must be a JSON object")
+                raise InputError("line", N_("must be a JSON object"))
             new = ticket_from_json(row, store.languages)
         except json.JSONDecodeError as error:
             report.errors.append(f"{where}: not JSON ({error.msg} at column {error.colno})")

@@ -37,6 +37,7 @@ from desk.models import (
 )
 from desk.surveys import open_survey
 from desk.ticket_search import index_ticket
+from desk.translatable import N_, Nn_, TranslatableError
 from kb.language import detect_language
 
 MAX_SUBJECT = 300
@@ -53,19 +54,18 @@ CONFIRMED_CHANNELS = ("web", "api", "email")
 RESEND_WINDOW = timedelta(minutes=2)
 
 
-class InputError(ValueError):
-    """Bad input to the desk (a ticket, an agent, a token); `field` names what to fix."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
+class InputError(TranslatableError):
+    """Bad input to the desk (a ticket, an agent, a token); `field` names what to fix. English in
+    `str()`, translated by the web pages from its `N_`-marked template (see `TranslatableError`)."""
 
 
 class CrossedReplyError(InputError):
     """Someone wrote on the ticket after the agent opened it; the agent should read it before sending."""
 
     def __init__(self, messages: list[tuple[str, str]]) -> None:
-        super().__init__("body", f"{len(messages)} new message(s) arrived while you were writing")
+        singular, plural = Nn_("%(num)d new message arrived while you were writing",
+                               "%(num)d new messages arrived while you were writing")
+        super().__init__("body", singular, plural=plural, num=len(messages))
         self.messages = messages  # (author, body): plain data, the transaction is rolled back
 
 
@@ -104,12 +104,13 @@ def plain_text(value: str) -> str:
 
 def _clean_text(field: str, value: object, limit: int, required: bool = True) -> str:
     if not isinstance(value, str):
-        raise InputError(field, "must be text")
+        raise InputError(field, N_("must be text"))
     text = plain_text(value)
     if required and not text:
-        raise InputError(field, "is empty")
+        raise InputError(field, N_("is empty"))
     if len(text) > limit:
-        raise InputError(field, f"is {len(text):,} characters long; the limit is {limit:,}")
+        raise InputError(field, N_("is %(length)s characters long; the limit is %(limit)s"),
+                         length=f"{len(text):,}", limit=f"{limit:,}")
     return text
 
 
@@ -117,7 +118,7 @@ def clean_email(value: object) -> str:
     email = _clean_text("email", value, 320).lower()
     local, _, domain = email.partition("@")
     if not local or "." not in domain or any(c.isspace() for c in email):
-        raise InputError("email", f"{email!r} is not an email address")
+        raise InputError("email", N_("%(email)s is not an email address"), email=repr(email))
     return email
 
 
@@ -129,7 +130,8 @@ def _optional_text(field: str, value: object, limit: int) -> str | None:
 
 def _choice(field: str, value: object, allowed: tuple[str, ...]) -> str:
     if not isinstance(value, str) or value not in allowed:
-        raise InputError(field, f"must be one of {', '.join(allowed)}, not {value!r}")
+        raise InputError(field, N_("must be one of %(allowed)s, not %(value)s"),
+                         allowed=", ".join(allowed), value=repr(value))
     return value
 
 
@@ -326,7 +328,7 @@ class TicketStore:
         with self.db.session() as session:
             ticket = session.get(Ticket, ticket_id)
             if ticket is None:
-                raise InputError("ticket", f"no ticket {ticket_id}")
+                raise InputError("ticket", N_("no ticket %(ticket)s"), ticket=ticket_id)
             if seen_message_id is not None:
                 crossed = [m for m in ticket.messages if m.id > seen_message_id and m.agent_id != agent_id]
                 if crossed:
@@ -356,7 +358,7 @@ class TicketStore:
         def add(session: Session) -> Message:
             ticket = session.scalar(select(Ticket).where(Ticket.reference == reference))
             if ticket is None:
-                raise InputError("reference", "no such ticket")
+                raise InputError("reference", N_("no such ticket"))
             now = utcnow()
             thread = [m for m in ticket.messages if not m.internal]
             last = thread[-1] if thread else None
@@ -405,7 +407,7 @@ class TicketStore:
     ) -> None:
         ticket = session.get(Ticket, ticket_id)
         if ticket is None:
-            raise InputError("ticket", f"no ticket {ticket_id}")
+            raise InputError("ticket", N_("no ticket %(ticket)s"), ticket=ticket_id)
         if status:
             survey = self._set_status(ticket, _choice("status", status, TICKET_STATUSES), utcnow(), agent_id)
             if survey is not None:
@@ -419,7 +421,7 @@ class TicketStore:
             if assignee_id is not None and (
                 not 0 < assignee_id <= MAX_ROW_ID or session.get(Agent, assignee_id) is None
             ):
-                raise InputError("assignee", f"no agent {assignee_id}")
+                raise InputError("assignee", N_("no agent %(agent)s"), agent=assignee_id)
             ticket.assignee_id = assignee_id
 
     @staticmethod
@@ -465,17 +467,19 @@ class TicketStore:
         (shown in the order they were written, by id), the duplicate is closed and points to the target, and the
         customer is told once with `notice` (one agent message on the target, in its language)."""
         if source_id == target_id:
-            raise InputError("target", "a ticket cannot be merged into itself")
+            raise InputError("target", N_("a ticket cannot be merged into itself"))
         notice = _clean_text("notice", notice, MAX_BODY)
         with self.db.session() as session:
             source, target = session.get(Ticket, source_id), session.get(Ticket, target_id)
             if source is None or target is None:
-                raise InputError("target" if source else "ticket", f"no ticket {target_id if source else source_id}")
+                raise InputError("target" if source else "ticket", N_("no ticket %(ticket)s"),
+                                 ticket=target_id if source else source_id)
             if source.customer_id != target.customer_id:
                 # Moving one customer's messages into another's thread would show them to the wrong person.
-                raise InputError("target", "tickets of different customers cannot be merged")
+                raise InputError("target", N_("tickets of different customers cannot be merged"))
             if source.merged_into_id is not None:
-                raise InputError("ticket", f"ticket {source_id} was already merged into {source.merged_into_id}")
+                raise InputError("ticket", N_("ticket %(ticket)s was already merged into %(target)s"),
+                                 ticket=source_id, target=source.merged_into_id)
             now = utcnow()
             # Moved in SQL: through the relationship, delete-orphan would delete them from the source.
             session.execute(update(Message).where(Message.ticket_id == source.id).values(ticket_id=target.id))

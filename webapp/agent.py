@@ -29,8 +29,10 @@ from desk.inbox import SORTS, VIEWS, InboxQuery
 from desk.models import PRIORITIES, TICKET_STATUSES, Ticket, as_utc, utcnow
 from desk.tags import MAX_TAG, clean_tag
 from desk.tickets import CrossedReplyError, InputError, plain_text
+from desk.translatable import N_
 from webapp import state
 from webapp.audience import requester_audience
+from webapp.desk_errors import desk_error
 from webapp.forms import LoginForm
 from webapp.help import record, render_article
 from webapp.security import LOGIN_LIMIT, limiter, login_manager, safe_next
@@ -206,9 +208,9 @@ def bulk():
                 return redirect(back)
             desk.tags.add(ids, wanted)
         else:
-            raise InputError("action", "choose assign, solve or tag")
+            raise InputError("action", N_("choose assign, solve or tag"))
     except InputError as error:
-        flash(str(error), "error")
+        flash(desk_error(error), "error")
         return redirect(back)
     flash(ngettext("%(num)d ticket updated.", "%(num)d tickets updated.", len(ids)), "ok")
     return redirect(back)
@@ -388,7 +390,7 @@ def reply(ticket_id: int):
             abort(404)
         return _ticket_page(found, crossed=crossed.messages, kept_reply=text, kept_status=status), 409
     except InputError as error:
-        flash(str(error), "error")
+        flash(desk_error(error), "error")
         return redirect(url_for(".ticket", ticket_id=ticket_id))
     if inserted:
         what = request.form.get("inserted_what", "draft")[:20]
@@ -410,7 +412,7 @@ def note(ticket_id: int):
     try:
         written = state.desk().notes.add(ticket_id, current_user.id, request.form.get("body", ""))
     except InputError as error:
-        flash(str(error), "error")
+        flash(desk_error(error), "error")
     else:
         if written.mentioned:
             flash(gettext("Note added; %(names)s will see it in their inbox.", names=", ".join(written.mentioned)),
@@ -435,7 +437,7 @@ def tags(ticket_id: int):
                 return redirect(url_for(".ticket", ticket_id=ticket_id))
             desk.tags.add([ticket_id], wanted)
     except InputError as error:
-        flash(str(error), "error")
+        flash(desk_error(error), "error")
     return redirect(url_for(".ticket", ticket_id=ticket_id))
 
 
@@ -455,7 +457,7 @@ def merge(ticket_id: int):
     try:
         desk.tickets.merge(ticket_id, found.id, current_user.id, notice)
     except InputError as error:
-        flash(str(error), "error")
+        flash(desk_error(error), "error")
         return redirect(url_for(".ticket", ticket_id=ticket_id))
     flash(gettext("Merged into this ticket."), "ok")
     return redirect(url_for(".ticket", ticket_id=found.id))
@@ -474,7 +476,7 @@ def update(ticket_id: int):
             agent_id=current_user.id,
         )
     except InputError as error:
-        flash(str(error), "error")
+        flash(desk_error(error), "error")
     return redirect(url_for(".ticket", ticket_id=ticket_id))
 
 

@@ -11,6 +11,7 @@ from desk.models import ROLES
 from desk.tickets import InputError
 from webapp import state
 from webapp.agent import _admin_required, _page, bp
+from webapp.desk_errors import desk_error
 from webapp.workspace_labels import ViewLabels
 
 
@@ -45,6 +46,6 @@ def admin():
                 )
                 flash(gettext("Agent updated."), "ok")
         except InputError as error:
-            flash(str(error), "error")
+            flash(desk_error(error), "error")
     return _page("agent/admin.html", agents=accounts.everyone(), tokens=accounts.tokens(), token=token, roles=ROLES,
                  labels=ViewLabels())

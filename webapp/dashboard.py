@@ -29,7 +29,9 @@ from desk.business_hours import BusinessHours
 from desk.metrics import Dashboard, Filters
 from desk.models import CHANNELS, utcnow
 from desk.tickets import InputError
+from desk.translatable import N_
 from webapp import state
+from webapp.desk_errors import desk_error
 from webapp.roles import lead_required
 from webapp.svg_charts import bar_chart, line_chart
 from webapp.theme import current_theme
@@ -377,13 +379,14 @@ def publish_notice():  # type: ignore[no-untyped-def]
     hours = request.form.get("hours", type=float)
     try:
         if hours is None or not 0 < hours <= MAX_NOTICE_HOURS:
-            raise InputError("hours", f"give the notice's duration in hours, up to {MAX_NOTICE_HOURS}")
+            raise InputError("hours", N_("give the notice's duration in hours, up to %(hours)s"),
+                             hours=MAX_NOTICE_HOURS)
         state.desk().notices.publish(request.form.get("text_en", ""), request.form.get("text_ar", ""),
                                      utcnow() + timedelta(hours=hours), terms=request.form.get("terms", ""),
                                      agent_id=current_user.id)
         flash(gettext("Notice published."), "ok")
     except InputError as error:
-        flash(str(error), "error")
+        flash(desk_error(error), "error")
     return redirect(url_for(".index", hl=request.form.get("hl") or None, _anchor="notices"))
 
 

@@ -38,6 +38,7 @@ from kb.language import detect_language
 from kb.render import RenderedArticle, render_markdown
 from webapp import answers, state, visits
 from webapp.audience import requester_audience
+from webapp.desk_errors import desk_error
 from webapp.forms import ContactForm, FeedbackForm, ReplyForm
 from webapp.search_feedback import with_click_feedback
 from webapp.security import CONTACT_LIMIT, FEEDBACK_LIMIT, SEARCH_LIMIT, SEARCH_PAGE_LIMIT, limiter
@@ -337,7 +338,7 @@ def contact(lang: str):
                 raise
             return redirect(url_for("help.ticket", lang=lang, reference=first.reference))
         except InputError as error:
-            getattr(form, error.field, form.message).errors = [str(error)]
+            getattr(form, error.field, form.message).errors = [desk_error(error)]
         except StorageUnavailableError as error:
             # Nothing was stored; the page comes back with the customer's text in the form.
             form.message.errors = [not_saved_message()]

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 
 from desk.surveys import SurveyError, answerable
 from webapp import state
+from webapp.desk_errors import desk_error
 from webapp.help import page
 from webapp.security import FEEDBACK_LIMIT, limiter
 
@@ -48,7 +49,7 @@ def answer(lang: str, token: str):
     except SurveyError as error:
         if error.field == "token":
             abort(404)
-        flash(_("Your answer could not be saved: %(reason)s", reason=str(error)), "error")
+        flash(_("Your answer could not be saved: %(reason)s", reason=desk_error(error)), "error")
         return redirect(url_for(".survey", lang=lang, token=token))
     flash(_("Thank you: your rating is saved. You can add or change a comment below."), "ok")
     return redirect(url_for(".survey", lang=lang, token=token))
