@@ -149,8 +149,8 @@ SECTION_SPLIT_RATIO = 0.95
 # steps: the return policy's "What happens after you send it back" lists steps too, and covers the question through
 # the article's title; and a heading asking its own question ("What happens after...", "ماذا يحدث بعد...؟") is about
 # what follows a procedure, not the procedure ("how do I send an item back?" got that section before this was
-# added). Demo en 14 -> 15 cards (the new one labelled right), ar 23 -> 25 (both right by hand), m365 unchanged,
-# no out-of-scope card. bench/RESULTS.md "Session 10, cards7".
+# added). Demo en 14 -> 15 cards (the new one labelled right), ar 23 -> 26 (the three right by hand), m365
+# unchanged, no out-of-scope card. bench/RESULTS.md "Session 10, cards7".
 STEPS_WITHIN = 3
 SECTION_POOL = 40  # chunks asked for when ranking one article's sections
 MAX_CARD_CHARS = 1200  # one chunk is at most ~1100 characters: a one-chunk section is shown whole
@@ -279,7 +279,7 @@ class Thresholds:
         # Two close articles are split evidence unless the runner-up has no section that covers the
         # question (its coverage not measured: it might, so split).
         runner_covers = signals.get("runner_coverage", float("inf")) >= self.coverage[register]
-        steps_decide = bool(signals.get("steps_article"))  # one of the two articles answers "how do I" with steps
+        steps_decide = bool(signals.get("steps_article"))  # one close article has the procedure asked for
         if "margin" in signals and signals["margin"] >= self.split[register] and runner_covers and not steps_decide:
             return "split"
         if "coverage" in signals and signals["coverage"] < self.coverage[register]:
@@ -524,7 +524,7 @@ class AnswerCards:
     def _procedure_article(
         self, result: SearchResult, coverage: Callable[[SearchHit], float], floor: float, split: float
     ) -> SearchHit | None:
-        """Among the first article and those within `split` of it (STEPS_ARTICLE), the one article with a
+        """Among the first article and those within `split` of it (see STEPS_WITHIN), the one article with a
         procedure for the question: a section of numbered steps that covers it at `floor` and whose own
         heading names one of its words without asking a question of its own (`_names_procedure`: "Request a
         return" for "how do I return an item?"). None when none or several have one, or a close article is
