@@ -9,7 +9,9 @@ Policy. A card is a promise ("this is your answer"), so it is shown only when si
    next article's (two close articles are split evidence, and the list lets the reader choose), read
    without the own chunk means' credit; unless no section of that runner-up covers the question (the
    coverage of condition 5, at its floor): an article search ranks close that does not hold what
-   was asked splits nothing;
+   was asked splits nothing; and, for a "how do I" question or a wish, unless exactly one of the close
+   articles holds a procedure for it (numbered steps under a heading naming the question's words): that
+   article answers ("how do I return an item?" between "Start a return" and the non-returnable items' list);
 4. one section of that article stands out: the article's sections are ranked by the same sources
    search fuses (dense models and BM25, one store query restricted to that article and to public
    text), a "how do I" question or a wish ("I want to cancel", "بدي الغي الطلب") takes the best-ranked
@@ -21,7 +23,9 @@ Policy. A card is a promise ("this is your answer"), so it is shown only when si
    the section does not hold read as its MSA reading when the section holds that (`section_wording`:
    "أغير" as "تغيير", "عايز" as "أريد"); a
    mixed-script question ("كيف اغير الـ email") is counted word by word with each word's readings in
-   the section's language (`word_coverage`), since spelling cannot match across scripts;
+   the section's language (`word_coverage`), since spelling cannot match across scripts; a duration
+   question's frame ("how long ... take", "كم يوم") is found in a section that states a duration and holds
+   the question's other words (`duration_coverage`);
 6. an amount of money the question quotes ("why was I charged 19 SAR") is printed in that section;
 7. that section is not a later part of a numbered procedure;
 8. the question does not ask for the article as a whole: when the chosen section is a titled part without
@@ -137,6 +141,16 @@ SECTION_SPLIT_RATIO = 0.95
 # and the fused ranking put "the order has already shipped" (an exception the question does not state) a hair
 # above "cancel before shipping" (0.95). Demo ar: that card now shows the steps, and "اريد الغاء الطلب" gets the
 # same card (it was a section tie); nothing else moved on demo en or m365 (bench/RESULTS.md "Session 9, cards6").
+# The same between articles (`_procedure_article`, condition 3): "how do I return an item?" ranked the list of
+# items that cannot be returned a hair above "Start a return" (with "?"; without it, the other way round), and the
+# split gate refused both orders. When exactly one of the close articles (within SPLIT_RATIO of the first) holds a
+# procedure for the question, a section of numbered steps that covers it and whose own heading names one of its
+# words ("Request a return"), that article answers and the closeness is not split evidence. Named, not just any
+# steps: the return policy's "What happens after you send it back" lists steps too, and covers the question through
+# the article's title; and a heading asking its own question ("What happens after...", "ماذا يحدث بعد...؟") is about
+# what follows a procedure, not the procedure ("how do I send an item back?" got that section before this was
+# added). Demo en 14 -> 15 cards (the new one labelled right), ar 23 -> 26 (the three right by hand), m365
+# unchanged, no out-of-scope card. bench/RESULTS.md "Session 10, cards7".
 STEPS_WITHIN = 3
 SECTION_POOL = 40  # chunks asked for when ranking one article's sections
 MAX_CARD_CHARS = 1200  # one chunk is at most ~1100 characters: a one-chunk section is shown whole
@@ -193,6 +207,28 @@ _ORDINAL_HEADING = re.compile(
 # twin ("كيف أحمي حسابي؟" -> «احمِ بريدك الإلكتروني وجوالك») passes: that heading's verb is the question's. The title
 # alone covering the question was the first form tried: it also refused "are gift cards refundable?" -> "Things to
 # know", the one section that says they are not.
+# Condition 5, how long: "how long does a refund take", "how many days do I have", "كم يوم ياخذ الاسترجاع" ask for a
+# duration; their frame words ("long", "take", "many", "ياخذ", "مدة") are not the topic and a section answering them
+# says "5-10 business days", not "long". In a section that states a duration (a number with a unit of time) and
+# holds every other word of the question, the frame is found (`duration_coverage`). A section missing one of the
+# question's own words gains nothing: "how long does a refund to mada take?" is the table's (it names mada), not
+# the opening's, which states durations for most cards.
+_HOW_LONG = re.compile(
+    r"\bhow\s+(?:long|soon|many\s+(?:business\s+|working\s+)?(?:days|hours|weeks|months|minutes|years))\b"
+    r"|(?:^|\s)(?:كم|قديش|قداش)\s+(?:يوم|ايام|ساعه|ساعات|اسبوع|شهر|مده|المده|وقت|الوقت|ياخذ|تاخذ|ياخد|تاخد|يستغرق|تستغرق)",
+    re.IGNORECASE,
+)
+_DURATION_FRAME = frozenset(
+    terms(
+        """long soon many take takes taking took last lasts hours weeks months minutes years business working
+        كم قديش مدة المدة وقت الوقت ياخذ تاخذ يأخذ تأخذ ياخد تاخد يستغرق تستغرق يطول ساعة ساعات أسبوع شهر أيام"""
+    )
+)
+_DURATION = re.compile(
+    r"\d+(?:\s*[-–]\s*\d+)?\s*(?:business\s+|working\s+)?(?:hours?|days?|weeks?|months?|minutes?|years?|billing\s+cycles?)\b"
+    r"|\d+(?:\s*[-–]\s*\d+)?\s*(?:يوم|ايام|ساع|اسبوع|اسابيع|شهر|اشهر|دقيق|دقائق|سن|دوره)",
+    re.IGNORECASE,
+)
 _THOUSANDS = re.compile(r"(?<=\d)[,٬](?=\d{3}(?!\d))")  # "1,000 EGP" is the number 1000
 _STEP = re.compile(r"^\d+\.\s+")
 _STEPS = re.compile(r"^\d+\.\s", re.MULTILINE)
@@ -243,7 +279,8 @@ class Thresholds:
         # Two close articles are split evidence unless the runner-up has no section that covers the
         # question (its coverage not measured: it might, so split).
         runner_covers = signals.get("runner_coverage", float("inf")) >= self.coverage[register]
-        if "margin" in signals and signals["margin"] >= self.split[register] and runner_covers:
+        steps_decide = bool(signals.get("steps_article"))  # one close article has the procedure asked for
+        if "margin" in signals and signals["margin"] >= self.split[register] and runner_covers and not steps_decide:
             return "split"
         if "coverage" in signals and signals["coverage"] < self.coverage[register]:
             return "not_covered"
@@ -428,9 +465,18 @@ class AnswerCards:
         # Measured only where it decides: at a margin the split gate refuses (or with the gate open, for
         # bench/answer_bench.py's replay of other thresholds); it reads every section of a second article.
         if runner is not None and (signals["margin"] >= split or math.isinf(split)):
-            signals["runner_coverage"] = max(
-                coverage(section) for section in self._article_sections(runner)
-            )
+            runner_sections = self._article_sections(runner)
+            signals["runner_coverage"] = max(coverage(section) for section in runner_sections)
+            # A "how do I" question or a wish between close articles, only one of which has a procedure for it
+            # (`_procedure_article`): that article answers, the others (a policy, a list) are not split evidence.
+            if asks_how(result.query) or wishes(result.query):
+                close, floor = split, self.thresholds.coverage[register]
+                if math.isinf(split) or math.isinf(floor):  # gates open (the bench's replay): read as shipped
+                    close, floor = SPLIT_RATIO[register], MIN_COVERAGE[register]
+                procedure = self._procedure_article(result, coverage, floor, close)
+                if procedure is not None:
+                    signals["steps_article"] = 1.0
+                    top = procedure
         refused = self.thresholds.refusal(signals, register)
         if refused:
             return CardDecision(None, refused, signals)
@@ -447,6 +493,8 @@ class AnswerCards:
                 first_two = [bool(_STEPS.search(sections[a].text)) for a in ranked[:2]]
                 chosen, by_steps = with_steps[0], len(first_two) < 2 or first_two[0] != first_two[1]
         hit = sections[chosen]
+        if asks_how_long(result.query):  # "how long does a refund take": the frame is found in a stated duration
+            coverage = self._coverage(result, register, duration=True)
         signals["section_margin"] = ranking.second_share
         signals["coverage"] = coverage(hit)
         if by_steps:
@@ -473,15 +521,51 @@ class AnswerCards:
             card = generated
         return CardDecision(card, "answered", signals)
 
-    def _coverage(self, result: SearchResult, register: str) -> Callable[[SearchHit], float]:
+    def _procedure_article(
+        self, result: SearchResult, coverage: Callable[[SearchHit], float], floor: float, split: float
+    ) -> SearchHit | None:
+        """Among the first article and those within `split` of it (see STEPS_WITHIN), the one article with a
+        procedure for the question: a section of numbered steps that covers it at `floor` and whose own
+        heading names one of its words without asking a question of its own (`_names_procedure`: "Request a
+        return" for "how do I return an item?"). None when none or several have one, or a close article is
+        internal (it cannot be weighed)."""
+        top = result.results[0]
+        own = top.score - top.means_credit
+        close = {top.key: top}
+        for hit in result.results[1:]:
+            if hit.locale_fallback == top.locale_fallback and own > 0 and (hit.score - hit.means_credit) / own >= split:
+                close.setdefault(hit.key, hit)
+        if any(hit.internal for hit in close.values()):
+            return None
+        named = [
+            hit
+            for hit in close.values()
+            if any(
+                _STEPS.search(section.text)
+                and coverage(section) >= floor
+                and _names_procedure(section, coverage)
+                for section in self._article_sections(hit)
+            )
+        ]
+        return named[0] if len(named) == 1 else None
+
+    def _coverage(self, result: SearchResult, register: str, duration: bool = False) -> Callable[[SearchHit], float]:
         """The share of the question's terms a section holds (condition 5), as a function of the section:
-        one decision measures the chosen section and, at a split margin, the runner-up's sections."""
+        one decision measures the chosen section and, at a split margin, the runner-up's sections.
+        `duration`: a duration question's frame is found in a section stating a duration (`duration_coverage`);
+        only for the best article's sections, so the split gate reads the runner-up as it was measured."""
         if register == "mixed":
             mixed = functools.cache(lambda lang: self._readings(result.lang, lang))
             return lambda hit: word_coverage(result.query, hit, mixed(hit.lang))
         # the section's own word for a verb or dialect word it does not hold (`section_wording`)
         readings = self._msa_readings(result.lang)
-        return lambda hit: choose_sections(section_wording(result.query, hit, readings), [hit]).coverage
+
+        def coverage(hit: SearchHit) -> float:
+            wording = section_wording(result.query, hit, readings)
+            shared = choose_sections(wording, [hit]).coverage
+            return max(shared, duration_coverage(wording, hit)) if duration else shared
+
+        return coverage
 
     def rank_sections(self, query: str, lang: str, top: SearchHit) -> SectionRanking:
         """The sections of `top`'s article ranked by every source of the search (dense models and
@@ -734,6 +818,38 @@ def section_wording(query: str, hit: SearchHit, readings: Callable[[str], list[s
         return next((reading for reading in readings(word) if set(terms(reading)) & held), word)
 
     return _TOKEN.sub(reread, query)
+
+
+def asks_how_long(query: str) -> bool:
+    """"How long does a refund take", "how many days do I have", "كم يوم ياخذ": a question asking a duration."""
+    return bool(_HOW_LONG.search(normalize_arabic(query)))
+
+
+def states_duration(text: str) -> bool:
+    """Whether the text states a duration: a number with a unit of time ("5-10 business days", "٣ أيام")."""
+    return bool(_DURATION.search(_plain_digits(text)))
+
+
+def duration_coverage(question: str, hit: SearchHit) -> float:
+    """A duration question's coverage with its frame ("how long ... take", "كم يوم") found, when the section
+    states a duration and holds every other word of the question; 0 otherwise (the shared count decides).
+    `question`: already in the section's wording (`section_wording`)."""
+    if not states_duration(f"{hit.section} {hit.text}"):
+        return 0.0
+    rest = " ".join(word for word in _TOKEN.findall(question) if not set(terms(word)) <= _DURATION_FRAME)
+    held = set(terms(f"{hit.title} {hit.section}")) | set(terms(hit.text))
+    asked = set(terms(rest))
+    if not asked or not asked <= held:
+        return 0.0
+    return choose_sections(rest, [hit]).coverage
+
+
+def _names_procedure(section: SearchHit, coverage: Callable[[SearchHit], float]) -> bool:
+    """Whether the section's own heading (the title, for the opening) names one of the question's words and does
+    not itself ask something: "Request a return" names a procedure; "What happens after you send it back" and
+    "ماذا يحدث بعد الإرجاع؟" are questions of their own, about what follows it."""
+    heading = _own_heading(section) or section.title
+    return not reads_as_question(heading) and coverage(replace(section, title="", section=heading, text="")) > 0
 
 
 def later_part(anchor: str, sections: Sequence[SearchHit]) -> bool:

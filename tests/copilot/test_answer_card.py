@@ -20,9 +20,11 @@ from copilot.answer_card import (
     SectionRanking,
     Thresholds,
     article_margin,
+    asks_how_long,
     blocks,
     card_messages,
     checked_card,
+    duration_coverage,
     later_part,
     numbers,
     quoted_amounts,
@@ -508,3 +510,61 @@ def test_checked_card_refuses_an_answer_contradicting_its_section() -> None:
         checked_card("Yes, you can return a gift card [1].", [passage], fallback, "m", "can I return a gift card?")
     card = checked_card("No, a gift card can't be returned [1].", [passage], fallback, "m", "can I return a gift card?")
     assert card is not None and card.generated_by == "m"
+
+
+@pytest.mark.parametrize(
+    ("query", "how_long"),
+    [("how long does a refund take", True), ("How soon will my order arrive?", True),
+     ("how many business days do I have to return something?", True), ("كم يوم ياخذ الاسترجاع", True),
+     ("قديش تاخذ الصيانة", True), ("how do I return an item?", False), ("how long is the cable?", True),
+     ("how many items can I return?", False), ("كم رسوم التوصيل؟", False)],
+)
+def test_a_duration_question_is_read_from_its_frame(query: str, how_long: bool) -> None:
+    assert asks_how_long(query) is how_long
+
+
+def test_a_duration_questions_frame_is_found_in_a_section_stating_a_duration() -> None:
+    """"How long does a refund take" asks a duration: "long" and "take" are its frame, not its topic, and the
+    answer says "5-10 business days". A section stating a duration and holding the question's other words covers
+    it; one missing a word the question names ("mada"), or stating no duration, gains nothing."""
+    refund = replace(HIT, id="refund-timing", title="When will I get my refund?", section="", anchor="",
+                     text="We inspect returned items within 3 business days, then the money reaches you in 5-10 "
+                          "business days for most cards.")
+    assert duration_coverage("how long does a refund take", refund) >= 0.9
+    assert duration_coverage("how long does a refund to mada take?", refund) == 0.0
+    assert duration_coverage("how long does a refund take", replace(refund, text="We refund your card.")) == 0.0
+    arabic = replace(refund, lang="ar", title="متى يصلني المبلغ المسترد؟",
+                     text="نفحص المنتج خلال ٣ أيام عمل، ثم يصلك المبلغ المسترد خلال 5-10 أيام عمل.")
+    assert duration_coverage("كم يوم ياخذ المبلغ المسترد", arabic) >= 0.9
+
+
+def test_a_how_question_between_close_articles_goes_to_the_one_with_its_procedure(indexed: Engine) -> None:
+    """"How do I return an item?" between a list of items that cannot be returned (ranked first, no steps) and
+    the article whose "Request a return" section lists the steps: the procedure answers, so the two articles'
+    closeness is not split evidence. When both have such steps, or the question does not ask how, it still is;
+    steps under a heading that asks its own question ("What happens after...?") are no procedure."""
+    policy = replace(HIT, id="non-returnable-items", title="Items you can't return", section="", anchor="",
+                     text="Opened mattresses can't be returned. You can return any other item within 15 days.",
+                     score=0.58, means_credit=0.16)
+    procedure = replace(HIT, text="1. Go to Account > Orders.\n2. Tap Return item.\n3. Book a pickup.",
+                        score=0.54, means_credit=0.17)
+    other_steps = replace(policy, text="1. Open the order.\n2. Tap Return item if it is not on the list.")
+
+    def decide(query: str, first: SearchHit, second: SearchHit) -> CardDecision:
+        cards = AnswerCards(indexed.retriever)
+        by_key = {first.key: [first], second.key: [second]}
+        cards._article_sections = lambda top: by_key[top.key]  # type: ignore[method-assign]
+        cards.rank_sections = lambda query, lang, top: SectionRanking([by_key[top.key][0].anchor], 0.5)  # type: ignore[method-assign]
+        result = replace(_search(indexed, query, "en"), query=query, results=(first, second), abstained=False)
+        return cards.answer(result)
+
+    assert article_margin([policy, procedure]) >= 0.85  # close: split evidence without the procedure rule
+    steps = decide("how do I return an item?", policy, procedure)
+    assert steps.card is not None and (steps.card.article, steps.card.anchor) == ("start-a-return", "request-a-return")
+    assert steps.signals.get("steps_article") == 1.0, steps
+    assert decide("how do I return an item?", other_steps, procedure).reason == "split"
+    # steps under a heading asking its own question are what follows a procedure, not one: the procedure answers
+    after = replace(other_steps, section="What happens after you return an item?", anchor="after")
+    followed = decide("how do I return an item?", after, procedure)
+    assert followed.card is not None and followed.card.article == "start-a-return", followed
+    assert decide("can I return an item?", policy, procedure).reason == "split"
