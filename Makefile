@@ -13,7 +13,7 @@ DEMO_AGENT_PASSWORD ?= manzil-demo-agent
 DEMO_LEAD ?= lead@example.com
 DEMO_LEAD_PASSWORD ?= manzil-demo-lead
 
-.PHONY: run test install index lint bench clean chromium postgresql
+.PHONY: run test install index lint bench clean chromium postgresql dovecot
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard webapp/translations/*/LC_MESSAGES/messages.po))
 
 $(STAMP): pyproject.toml
@@ -54,9 +54,13 @@ chromium:
 postgresql:
 	ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null)
 
+# `kb mail fetch` is tested against Debian's IMAP server, started by the test on loopback (tests/desk/test_mail_imap.py).
+dovecot:
+	command -v dovecot >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null)
+
 DATABASE_TESTS := tests/desk tests/webapp tests/browser
 
-test: install chromium postgresql
+test: install chromium postgresql dovecot
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/kb lint
