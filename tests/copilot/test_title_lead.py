@@ -89,23 +89,40 @@ def demo_ar(tmp_path_factory: pytest.TempPathFactory, embedders: list[Embedder])
     yield from indexed_engine(settings, embedders, keep=False)
 
 
+def _lead_over_the_rest(engine: Engine, query: str) -> float:
+    """The cancelling article's score minus the best other article's, asked in English."""
+    results = engine.retriever.search(query, lang="en").results
+    mine = next(hit.score for hit in results if hit.id == "cancel-order")
+    return mine - max(hit.score for hit in results if hit.id != "cancel-order")
+
+
 def test_a_leading_title_beats_the_broad_neighbour(demo_ar: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    """For "cancel order" the Arabic page on changing an order after placing it wins both models'
-    chunk rankings; the cancelling article's title leads every other title, and that lead puts it first."""
+    """For "cancel order" the Arabic page on changing an order after placing it ties the cancelling
+    article on both models' chunk rankings (within 0.001 here; ahead of it on the embeddings of another
+    CPU); the cancelling article's title leads every other title, and that lead puts it clearly first.
+    The counterfactual is the margin, not the order: a near tie falls either way with the machine."""
     retriever = demo_ar.retriever
     retriever.wait_for_views()
     monkeypatch.setitem(retrieval.LEVERS, "chunk_means", False)  # it lifts the answer too (test_chunk_means)
     monkeypatch.setitem(retrieval.LEVERS, "summaries", False)  # and so does this (test_framed_lead)
     first = retriever.search("cancel order", lang="en").results[0]
     assert (first.id, first.lang, first.locale_fallback) == ("cancel-order", "ar", True)
+    with_lead = _lead_over_the_rest(demo_ar, "cancel order")
     monkeypatch.setitem(retrieval.LEVERS, "title_lead", False)
-    assert retriever.search("cancel order", lang="en").results[0].id != "cancel-order"
+    without = _lead_over_the_rest(demo_ar, "cancel order")
+    assert with_lead > 0.05 and without < with_lead - 0.05
 
 
 def test_a_direction_with_no_weight_gets_no_credit(demo_ar: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     """The credit is per direction (Arabic over English-only, which it moved -0.014..+0.010, has none):
-    without a weight for English over Arabic the broad neighbour keeps "cancel order"."""
-    monkeypatch.setattr(retrieval, "TITLE_LEAD", {("ar", "en"): 0.6})
+    without a weight for English over Arabic, "cancel order" ranks as with the lever off."""
+    demo_ar.retriever.wait_for_views()
     monkeypatch.setitem(retrieval.LEVERS, "chunk_means", False)
     monkeypatch.setitem(retrieval.LEVERS, "summaries", False)
-    assert demo_ar.retriever.search("cancel order", lang="en").results[0].id != "cancel-order"
+    monkeypatch.setitem(retrieval.LEVERS, "title_lead", False)
+    lever_off = _lead_over_the_rest(demo_ar, "cancel order")
+    monkeypatch.setitem(retrieval.LEVERS, "title_lead", True)
+    credited = _lead_over_the_rest(demo_ar, "cancel order")
+    monkeypatch.setattr(retrieval, "TITLE_LEAD", {("ar", "en"): 0.6})
+    assert _lead_over_the_rest(demo_ar, "cancel order") == pytest.approx(lever_off)
+    assert credited > lever_off + 0.05  # the English-over-Arabic weight is what made the difference
