@@ -23,6 +23,7 @@ from copilot.drafts import regards_lines
 from desk.mail.compose import MailContent, RenderedMail
 from kb.settings import Settings
 from webapp.i18n import TRANSLATIONS
+from webapp.theme import DEFAULT_NAMES, current_theme
 from webapp.urls import absolute_base
 
 TEMPLATES = Path(__file__).with_name("templates") / "email"
@@ -43,6 +44,15 @@ def signed(body: str) -> bool:
     under it would sign the reply twice."""
     lines = [line.strip() for line in body.strip().splitlines() if line.strip()]
     return any(line in regards_lines() for line in lines[-SIGN_OFF_LINES:])
+
+
+def help_center_name(settings: Settings, lang: str) -> str:
+    """The help center's name as its pages show it in the mail's language (content/_theme.yml): an
+    Arabic mail signs "مركز مساعدة منزل", not the English `mail_sender_name`. A language the theme
+    does not name (only the generic default) keeps the configured `mail_sender_name`, which also
+    stays the From header's display name whatever the language."""
+    name = current_theme(settings.content_dir).names.get(lang, "")
+    return name if name and name != DEFAULT_NAMES.get(lang) else settings.mail_sender_name
 
 
 class EmailTemplates:
@@ -109,7 +119,7 @@ class EmailTemplates:
             "url": self.urls(content),
             "lang": content.lang,
             "dir": DIRECTION.get(content.lang, "ltr"),
-            "help_center": content.help_center,
+            "help_center": help_center_name(self.settings, content.lang),
             "signed": signed(content.body),
         }
         text = env.get_template(f"{content.kind}.txt").render(context)
