@@ -261,7 +261,7 @@ def macro_choices(ticket: Ticket) -> list[dict[str, object]]:
 
 def _ticket_page(found: Ticket, **extra: Any) -> str:
     desk = state.desk()
-    shown = page_advice(desk, state.engine(), state.suggester(), found)
+    shown = page_advice(desk, state.engine(), state.suggester(), found, current_user.name)
     advice = shown.advice
     now = utcnow()
     due = as_utc(found.due_at) if found.due_at is not None else None

@@ -19,7 +19,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from copilot.drafts import regards_lines
+from copilot.drafts import SIGN_OFF_LINES, regards_lines
 from desk.mail.compose import MailContent, RenderedMail
 from kb.settings import Settings
 from webapp.i18n import TRANSLATIONS
@@ -33,10 +33,6 @@ _BLOCK_OPEN = re.compile(r"<(p|li|h[1-6]|blockquote)>")
 
 def base_url(settings: Settings) -> str:
     return absolute_base(settings).rstrip("/")
-
-
-# A sign-off sits in the last few lines: the regards line, the agent's name, the team's.
-SIGN_OFF_LINES = 4
 
 
 def signed(body: str) -> bool:
