@@ -186,6 +186,37 @@ def regards_lines() -> frozenset[str]:
     return frozenset(template["closing"].split("\n")[-1] for template in _TEMPLATES.values())
 
 
+# A draft's closing sits in its last lines: the regards line, the agent's name, the team's.
+SIGN_OFF_LINES = 4
+
+
+def signed_by(text: str, agent_name: str) -> str:
+    """The draft signed by `agent_name` instead of the agent it was drafted for.
+
+    A draft is computed ahead (the background pass), signed by the ticket's assignee, but whoever
+    opens the ticket may send it. In Zendesk and Intercom a reply is signed by the agent who sends
+    it, and the composer shows what goes out: so the draft an agent sees is signed with their own
+    name when it is shown (not rewritten at send time). What they insert, edit and send is then what
+    the customer reads, a name swap is never counted as an edit, and a sign-off the agent writes
+    on purpose is never changed behind their back.
+
+    The closing is the regards line, then the agent's name when there was one, then the team's;
+    text without a regards line in its last lines (an abstention, an agent's own words) is unchanged.
+    """
+    lines = text.split("\n")
+    regards = regards_lines()
+    last = [i for i, line in enumerate(lines) if line.strip()][-SIGN_OFF_LINES:]
+    at = next((i for i in reversed(last) if lines[i].strip() in regards), None)
+    if at is None:
+        return text
+    names = [line for line in lines[at + 1:] if line.strip()]
+    if not names:
+        return text
+    team = names[-1]
+    name = " ".join(agent_name.split())
+    return "\n".join([*lines[: at + 1], *([name] if name else []), team])
+
+
 def _greeting(lang: str, customer_name: str) -> str:
     name = " ".join((customer_name or "").split())
     template = _template(lang)

@@ -135,6 +135,15 @@ def _choice(field: str, value: object, allowed: tuple[str, ...]) -> str:
     return value
 
 
+@dataclass(frozen=True)
+class SentReply:
+    """An agent's reply, and whether it was already sent by an earlier post of the same page (a double
+    click, a resend): then nothing new was written or mailed."""
+
+    message: Message
+    resent: bool
+
+
 class TicketStore:
     def __init__(
         self, db: Database, languages: tuple[str, ...] = ("en", "ar"), hours: BusinessHours | None = None
@@ -323,6 +332,13 @@ class TicketStore:
         wrote since, nothing is sent and `CrossedReplyError` lists what is new (checked in the same
         transaction as the write, so two agents cannot both miss each other).
         """
+        return self.send_reply(ticket_id, agent_id, body, status, seen_message_id).message
+
+    def send_reply(
+        self, ticket_id: int, agent_id: int, body: str, status: str = "pending", seen_message_id: int | None = None
+    ) -> SentReply:
+        """`reply`, also telling whether this call sent it or found the same page's reply already sent
+        (the caller records what the agent did once per reply, not once per click)."""
         text = _clean_text("body", body, MAX_BODY)
         _choice("status", status, TICKET_STATUSES)
         with self.db.session() as session:
@@ -338,7 +354,7 @@ class TicketStore:
                 mine = [m for m in ticket.messages if m.id > seen_message_id and m.agent_id == agent_id]
                 for sent in mine:
                     if not sent.internal and sent.body == text:
-                        return sent
+                        return SentReply(sent, resent=True)
             now = utcnow()
             message = Message(author="agent", agent_id=agent_id, body=text, created_at=now, channel="email")
             ticket.messages.append(message)
@@ -350,7 +366,7 @@ class TicketStore:
             # The reply that solves the ticket carries the survey: one mail, not two.
             queue_mail(session, "reply", ticket, ticket.customer.email, ticket.lang, message, survey)
             index_ticket(session, ticket)
-        return message
+        return SentReply(message, resent=False)
 
     def customer_reply(self, reference: str, body: str) -> Message:
         text = _clean_text("message", body, MAX_BODY)

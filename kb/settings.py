@@ -196,7 +196,8 @@ class Settings:
         "the From address; replies come back to its plus-address `support+TOKEN@...`",
     )
     mail_sender_name: str = setting(
-        "Manzil Help Center", "KB_MAIL_SENDER_NAME", "From display name and the help center named in mail footers"
+        "Manzil Help Center", "KB_MAIL_SENDER_NAME",
+        "From display name; the help center named in mails of a language `content/_theme.yml` does not name",
     )
     imap_host: str | None = setting(None, "KB_IMAP_HOST", "the IMAP server `kb mail fetch` polls")
     imap_port: int = setting(993, "KB_IMAP_PORT", "its port")

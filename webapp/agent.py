@@ -261,7 +261,7 @@ def macro_choices(ticket: Ticket) -> list[dict[str, object]]:
 
 def _ticket_page(found: Ticket, **extra: Any) -> str:
     desk = state.desk()
-    shown = page_advice(desk, state.engine(), state.suggester(), found)
+    shown = page_advice(desk, state.engine(), state.suggester(), found, current_user.name)
     advice = shown.advice
     now = utcnow()
     due = as_utc(found.due_at) if found.due_at is not None else None
@@ -379,8 +379,8 @@ def reply(ticket_id: int):
     seen = request.form.get("seen_message_id", "")
     anyway = request.form.get("send_anyway") == "yes"
     try:
-        desk.tickets.reply(ticket_id, current_user.id, text, status=status,
-                           seen_message_id=None if anyway or not seen.isdigit() else int(seen))
+        sent = desk.tickets.send_reply(ticket_id, current_user.id, text, status=status,
+                                       seen_message_id=None if anyway or not seen.isdigit() else int(seen))
         tags = [t for t in request.form.getlist("add_tag") if t.strip()]
         if tags:
             desk.tags.add([ticket_id], tags)
@@ -392,7 +392,9 @@ def reply(ticket_id: int):
     except InputError as error:
         flash(desk_error(error), "error")
         return redirect(url_for(".ticket", ticket_id=ticket_id))
-    if inserted:
+    # A second post of the same page (a double click, a resend) sent nothing new: the copilot's
+    # "edited" and "sent" were recorded by the first, and counting them again inflates adoption.
+    if inserted and not sent.resent:
         what = request.form.get("inserted_what", "draft")[:20]
         macro = request.form.get("macro", "")[:200]
         details = {"what": what, **({"macro": macro} if macro else {})}

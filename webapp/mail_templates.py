@@ -19,10 +19,11 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from copilot.drafts import regards_lines
+from copilot.drafts import SIGN_OFF_LINES, regards_lines
 from desk.mail.compose import MailContent, RenderedMail
 from kb.settings import Settings
 from webapp.i18n import TRANSLATIONS
+from webapp.theme import DEFAULT_NAMES, current_theme
 from webapp.urls import absolute_base
 
 TEMPLATES = Path(__file__).with_name("templates") / "email"
@@ -34,15 +35,20 @@ def base_url(settings: Settings) -> str:
     return absolute_base(settings).rstrip("/")
 
 
-# A sign-off sits in the last few lines: the regards line, the agent's name, the team's.
-SIGN_OFF_LINES = 4
-
-
 def signed(body: str) -> bool:
     """The agent's text ends with its own sign-off (a sent draft always does): the mail's signature
     under it would sign the reply twice."""
     lines = [line.strip() for line in body.strip().splitlines() if line.strip()]
     return any(line in regards_lines() for line in lines[-SIGN_OFF_LINES:])
+
+
+def help_center_name(settings: Settings, lang: str) -> str:
+    """The help center's name as its pages show it in the mail's language (content/_theme.yml): an
+    Arabic mail signs "مركز مساعدة منزل", not the English `mail_sender_name`. A language the theme
+    does not name (only the generic default) keeps the configured `mail_sender_name`, which also
+    stays the From header's display name whatever the language."""
+    name = current_theme(settings.content_dir).names.get(lang, "")
+    return name if name and name != DEFAULT_NAMES.get(lang) else settings.mail_sender_name
 
 
 class EmailTemplates:
@@ -109,7 +115,7 @@ class EmailTemplates:
             "url": self.urls(content),
             "lang": content.lang,
             "dir": DIRECTION.get(content.lang, "ltr"),
-            "help_center": content.help_center,
+            "help_center": help_center_name(self.settings, content.lang),
             "signed": signed(content.body),
         }
         text = env.get_template(f"{content.kind}.txt").render(context)

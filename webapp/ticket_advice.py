@@ -9,13 +9,13 @@ blocks a page; it appears once the pass has run.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from sqlalchemy import func, select
 
 from copilot.advice import TicketAdvice, advise
-from copilot.drafts import Drafter, GroundedDrafter
+from copilot.drafts import Drafter, GroundedDrafter, signed_by
 from copilot.engine import Engine
 from copilot.learning import LearnedBoosts
 from copilot.suggestions import Suggester
@@ -104,14 +104,26 @@ def precompute_suggestions(desk: Desk, engine: Engine, suggester: Suggester | No
     return done
 
 
-def page_advice(desk: Desk, engine: Engine, suggester: Suggester, ticket: Ticket) -> PageAdvice:
-    """Stored advice when it matches the thread and the index; else computed now, without storing."""
+def page_advice(desk: Desk, engine: Engine, suggester: Suggester, ticket: Ticket, viewer: str) -> PageAdvice:
+    """Stored advice when it matches the thread and the index; else computed now, without storing.
+
+    The draft is signed by `viewer`, the agent the page is drawn for (`signed_by` says why): the
+    stored draft was signed for the assignee, and another agent may be the one who sends it.
+    """
     index_version = engine.store.version() or ""
     thread = thread_version(ticket)
     version = f"{thread}:{index_version}"
     stored = desk.advice.get(ticket.id)
     if stored is not None and stored.thread_version == thread and stored.index_version == index_version:
-        return PageAdvice(TicketAdvice.from_plain(stored.payload), version, True)
+        return PageAdvice(for_viewer(TicketAdvice.from_plain(stored.payload), viewer), version, True)
     drafter = engine.drafter if isinstance(engine.drafter, GroundedDrafter) else GroundedDrafter()
     advice = ticket_advice(suggester, drafter, ticket, engine.settings, earlier_contacts(desk, ticket))
-    return PageAdvice(advice, version, False)
+    return PageAdvice(for_viewer(advice, viewer), version, False)
+
+
+def for_viewer(advice: TicketAdvice, viewer: str) -> TicketAdvice:
+    """The advice with its draft signed by the agent viewing it."""
+    draft = advice.draft
+    if draft is None or draft.abstained or not draft.text:
+        return advice
+    return replace(advice, draft=replace(draft, text=signed_by(draft.text, viewer)))

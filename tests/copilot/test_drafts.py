@@ -702,3 +702,18 @@ def test_a_customers_verb_meets_the_sections_verbal_noun_and_brings_its_article_
     # Search's order stands when the exchange section is no better a match than the checklist
     story = "الزولية طلعت صغيرة على المجلس والكرتون الأكبر وصل"
     assert choose_sections(story, [CHECK_FIRST, EXCHANGE]).sections == [CHECK_FIRST]
+
+
+def test_a_draft_is_re_signed_by_the_agent_who_sends_it() -> None:
+    """A precomputed draft signed by the assignee went out under their name when another agent sent it."""
+    from copilot.drafts import signed_by
+
+    for context in (ReplyContext("charged twice", agent_name="Omar"), ReplyContext("charged twice")):
+        draft = GroundedDrafter().draft("en", "Priya", [CHARGED_TWICE], False, link=LINK, context=context)
+        resigned = signed_by(draft.text, "Sara  Ali")
+        assert resigned.endswith("Best regards,\nSara Ali\nManzil Customer Care")
+        assert "Omar" not in resigned and resigned.split("Best regards,")[0] == draft.text.split("Best regards,")[0]
+    arabic = GroundedDrafter().draft("ar", "خالد", [RETURN_STATUS], False, link=LINK,
+                                     context=ReplyContext(T1002, agent_name="ليلى", team_name="فريق منزل"))
+    assert signed_by(arabic.text, "سارة").endswith("مع أطيب التحيات،\nسارة\nفريق منزل")
+    assert signed_by("Thanks, we are on it.\nOmar", "Sara") == "Thanks, we are on it.\nOmar"  # no draft closing

@@ -193,3 +193,28 @@ def test_a_reply_the_agent_signed_is_not_signed_twice(settings: Settings) -> Non
     unsigned = templates.render(MailContent(kind="reply", lang="ar", help_center="Manzil Help Center",
                                             body="راجع الدليل.", agent_name="سارة", reference="R1"))
     assert unsigned.text.count("سارة") == 1 and unsigned.html.count("سارة") == 1  # an unsigned reply gets the name
+
+
+def test_an_arabic_mail_names_the_help_center_in_arabic(desk: Desk, settings: Settings, tmp_path: Path) -> None:
+    """The Arabic reply signed and footed with "Manzil Help Center" (the From name) where the Arabic
+    pages say "مركز مساعدة منزل"; the From header keeps the configured name."""
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "_theme.yml").write_text("name: {en: Manzil Help Center, ar: مركز مساعدة منزل}\n", "utf-8")
+    settings = replace(settings, content_dir=content)
+    ticket = arabic_ticket(desk)
+    agent = desk.accounts.create_agent("sara@manzil.example", "a long password", name="سارة")
+    desk.tickets.reply(ticket.id, agent.id, "راجع الدليل.")
+    assert deliver(desk, settings) == 2
+    for path in sorted((settings.data_dir / "outbox-eml").glob("*.eml")):
+        text = path.read_text("utf-8")
+        assert "Manzil Help Center" in text.split("\n\n", 1)[0]  # the From header
+    from desk.mail.compose import MailContent
+
+    mail = EmailTemplates(settings).render(MailContent(kind="reply", lang="ar", help_center="Manzil Help Center",
+                                                       body="راجع الدليل.", agent_name="سارة", reference="R1"))
+    assert "Manzil Help Center" not in mail.text and "Manzil Help Center" not in mail.html
+    assert mail.text.count("مركز مساعدة منزل") == 2  # under the agent's name and in the footer
+    english = EmailTemplates(settings).render(MailContent(kind="reply", lang="en", help_center="Manzil Help Center",
+                                                          body="See the guide.", agent_name="Sara", reference="R1"))
+    assert "Manzil Help Center" in english.text

@@ -112,3 +112,24 @@ def test_an_agent_reply_sent_twice_from_one_page_is_one_reply_and_one_mail(light
     form["seen_message_id"] = fresh.split('name="seen_message_id" value="', 1)[1].split('"', 1)[0]
     assert client.post(f"/agent/tickets/{ticket.id}/reply", data=form).status_code == 302
     assert len(desk.tickets.get(ticket.id).messages) == 3
+
+
+def test_a_draft_reply_sent_twice_records_one_sent_event(light_app: Guarded) -> None:  # noqa: F811
+    """The second post of one page's reply sent nothing, yet recorded a second "sent" (and "edited")
+    copilot event: the lead's dashboard counted the draft as used twice."""
+    from tests.webapp.light_app import login
+
+    desk = light_app.app.extensions["desk"]
+    ticket = desk.tickets.create(NewTicket(email="sam@example.com", subject="Lost parcel", body="Where is it?",
+                                           notify=False))
+    client = light_app.app.test_client()
+    assert login(client, "agent@example.com").status_code == 302
+    page = client.get(f"/agent/tickets/{ticket.id}").get_data(as_text=True)
+    seen = page.split('name="seen_message_id" value="', 1)[1].split('"', 1)[0]
+    form = {"body": "We are checking your parcel today.", "status": "pending", "seen_message_id": seen,
+            "inserted_draft": "We are checking your parcel.", "inserted_what": "draft", "csrf_token": csrf(page)}
+    for _ in range(2):
+        assert client.post(f"/agent/tickets/{ticket.id}/reply", data=form).status_code == 302
+    kinds = [e.kind for e in desk.events.suggestion_events(ticket.id)]
+    assert kinds.count("sent") == 1
+    assert kinds.count("edited") == 1
