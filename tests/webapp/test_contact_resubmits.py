@@ -8,6 +8,7 @@ text, and the agent's queue had both.
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 from flask.testing import FlaskClient
 
@@ -87,19 +88,29 @@ def test_a_customer_reply_sent_twice_is_one_message(light_app: Guarded) -> None:
     assert bodies == ["It never came.", "Still nothing.", "And one more thing.", "Still nothing."]
 
 
+def _agent_on_a_new_ticket(guarded: Guarded) -> tuple[Any, Ticket, FlaskClient, str]:
+    """A customer's new ticket and a logged-in agent's client on its page (desk, ticket, client, page)."""
+    from tests.webapp.light_app import login
+
+    desk = guarded.app.extensions["desk"]
+    ticket = desk.tickets.create(NewTicket(email="sam@example.com", subject="Lost parcel", body="Where is it?",
+                                           notify=False))
+    client = guarded.app.test_client()
+    assert login(client, "agent@example.com").status_code == 302
+    return desk, ticket, client, client.get(f"/agent/tickets/{ticket.id}").get_data(as_text=True)
+
+
+def _seen(page: str) -> str:
+    """The newest message the agent's page showed (the reply form's seen_message_id)."""
+    return page.split('name="seen_message_id" value="', 1)[1].split('"', 1)[0]
+
+
 def test_an_agent_reply_sent_twice_from_one_page_is_one_reply_and_one_mail(light_app: Guarded) -> None:  # noqa: F811
     """The agent's "Send" posted twice (a second click while the first was on its way) sent the customer
     two copies of the reply, two mails."""
     from desk.models import OutboxMail
-    from tests.webapp.light_app import login
-
-    desk = light_app.app.extensions["desk"]
-    ticket = desk.tickets.create(NewTicket(email="sam@example.com", subject="Lost parcel", body="Where is it?",
-                                           notify=False))
-    client = light_app.app.test_client()
-    assert login(client, "agent@example.com").status_code == 302
-    page = client.get(f"/agent/tickets/{ticket.id}").get_data(as_text=True)
-    seen = page.split('name="seen_message_id" value="', 1)[1].split('"', 1)[0]
+    desk, ticket, client, page = _agent_on_a_new_ticket(light_app)
+    seen = _seen(page)
     form = {"body": "We are checking your parcel.", "status": "pending", "seen_message_id": seen,
             "csrf_token": csrf(page)}
     for _ in range(2):
@@ -109,7 +120,7 @@ def test_an_agent_reply_sent_twice_from_one_page_is_one_reply_and_one_mail(light
         assert session.query(OutboxMail).filter_by(ticket_id=ticket.id).count() == 1
     form["body"] = "We are checking your parcel."  # the same words on a fresh page, later: a new reply
     fresh = client.get(f"/agent/tickets/{ticket.id}").get_data(as_text=True)
-    form["seen_message_id"] = fresh.split('name="seen_message_id" value="', 1)[1].split('"', 1)[0]
+    form["seen_message_id"] = _seen(fresh)
     assert client.post(f"/agent/tickets/{ticket.id}/reply", data=form).status_code == 302
     assert len(desk.tickets.get(ticket.id).messages) == 3
 
@@ -117,15 +128,8 @@ def test_an_agent_reply_sent_twice_from_one_page_is_one_reply_and_one_mail(light
 def test_a_draft_reply_sent_twice_records_one_sent_event(light_app: Guarded) -> None:  # noqa: F811
     """The second post of one page's reply sent nothing, yet recorded a second "sent" (and "edited")
     copilot event: the lead's dashboard counted the draft as used twice."""
-    from tests.webapp.light_app import login
-
-    desk = light_app.app.extensions["desk"]
-    ticket = desk.tickets.create(NewTicket(email="sam@example.com", subject="Lost parcel", body="Where is it?",
-                                           notify=False))
-    client = light_app.app.test_client()
-    assert login(client, "agent@example.com").status_code == 302
-    page = client.get(f"/agent/tickets/{ticket.id}").get_data(as_text=True)
-    seen = page.split('name="seen_message_id" value="', 1)[1].split('"', 1)[0]
+    desk, ticket, client, page = _agent_on_a_new_ticket(light_app)
+    seen = _seen(page)
     form = {"body": "We are checking your parcel today.", "status": "pending", "seen_message_id": seen,
             "inserted_draft": "We are checking your parcel.", "inserted_what": "draft", "csrf_token": csrf(page)}
     for _ in range(2):
