@@ -1,6 +1,7 @@
-"""The seeded draw the held-out queries were written about: `python tests/eval/heldout/draw.py`.
+"""The seeded draw the held-out queries were written about: `python tests/eval/heldout/draw.py [--round N]`.
 
-Seed 1802, fixed before any article was read. Each line: set, kind, article id, title, summary,
+One seed per round (`SEEDS`), each fixed before any article of its round was read: round 1 (seed 1802) is
+tests/eval/heldout/*.jsonl, round 2 (seed 2612) is tests/eval/heldout/round2/*.jsonl. Each line: set, kind, article id, title, summary,
 headings. The demo's public articles are few (40 English, 39 Arabic), so the draw is every public
 article once in a seeded order (Arabic: one drawn twice); m365 draws 80 distinct articles from
 var/bench/m365-content (bench/m365_import.py), the first 50 for Arabic questions and the other 30 for
@@ -10,6 +11,7 @@ Run from the repository root; the question for each line was written by hand aft
 
 from __future__ import annotations
 
+import argparse
 import random
 import re
 from collections.abc import Iterator
@@ -20,6 +22,7 @@ AR_KINDS = ["dialect-gulf", "dialect-egyptian", "dialect-levantine", "question",
 AR_KINDS += ["framing", "keyword"]
 M365_AR_KINDS = ["dialect-gulf", "dialect-egyptian", "dialect-levantine", "question", "mixed", "mixed-arabic-script"]
 M365_AR_KINDS += ["typo", "paraphrase", "framing", "keyword"]
+SEEDS = {1: 1802, 2: 2612}  # round -> seed; a new round gets a new seed, never a re-draw of an old one
 
 
 def meta(path: Path) -> dict:
@@ -47,15 +50,27 @@ def plan(rng: random.Random, articles: list[dict], n: int, kinds: list[str], lab
         yield label, kinds[i % len(kinds)], article
 
 
-def main() -> None:
-    rng = random.Random(1802)
+def m365_sample(seed: int, root: Path = Path("var/bench/m365-content/ar")) -> list[dict]:
+    """The round's 80 m365 articles: the first call on the round's rng (a dev slice may exclude exactly these)."""
+    return random.Random(seed).sample(public(root), 80)
+
+
+def draw(seed: int) -> list[tuple]:
+    """Every (set, kind, article) of one round, in the order its questions were written."""
+    rng = random.Random(seed)
     en, ar = public(Path("content/en")), public(Path("content/ar"))
     m365 = public(Path("var/bench/m365-content/ar"))
     sample = rng.sample(m365, 80)  # drawn before the demo's plans, as in the run the queries were written from
     rows = [*plan(rng, en, 40, EN_KINDS, "demo-en"), *plan(rng, ar, 40, AR_KINDS, "demo-ar")]
     rows += [("m365-ar", M365_AR_KINDS[i % len(M365_AR_KINDS)], m) for i, m in enumerate(sample[:50])]
     rows += [("m365-en", EN_KINDS[i % len(EN_KINDS)], m) for i, m in enumerate(sample[50:])]
-    for label, kind, m in rows:
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--round", type=int, default=1, choices=sorted(SEEDS), help="which round's draw (default 1)")
+    for label, kind, m in draw(SEEDS[parser.parse_args().round]):
         print(f"{label}\t{kind}\t{m['id']}\t{m['title']}\t{m['summary']}\t{' | '.join(m['heads'][:8])}")
 
 
