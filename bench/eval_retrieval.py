@@ -5,7 +5,8 @@
         --queries ../shared/eval/xquad-dev/queries.jsonl
     python bench/eval_retrieval.py --content content --content-langs en --query-langs ar  # cross-lingual
     python bench/eval_retrieval.py --suite --json bench/results/suite.json  # both domains, transfer
-    python bench/eval_retrieval.py --suite --no-grids --heldout  # the held-out queries instead of the dev ones
+    python bench/eval_retrieval.py --suite --no-grids --heldout  # held-out round 1 instead of the dev queries
+    python bench/eval_retrieval.py --suite --no-grids --heldout 2  # held-out round 2 (tests/eval/heldout/round2/)
 
 The suite indexes the demo help center and m365 (576 real Arabic Microsoft 365 articles, imported
 from ../shared/corpora/m365-ar into var/bench/m365-content on first use; their embeddings stay in
@@ -19,9 +20,10 @@ cross-lingual cases too: the floors on raw USE cosines and on shares of the inde
 (copilot.calibration.cross_scales, printed per index, and per language pair where translated pairs
 exist), the other languages' fusion weights (CROSS_GRID), and the mined term table held out (mined
 from half the demo's translated pairs, scored on queries about the other half). `--no-grids` skips
-the fusion grids (the slow part) when measuring a lever. `--heldout` runs each domain's held-out
-queries (tests/eval/heldout/, written once about a seeded draw of articles) instead of its dev
-queries: they are for checking that a lever generalises, never for tuning one.
+the fusion grids (the slow part) when measuring a lever. `--heldout [N]` runs each domain's held-out
+queries of round N (default 1: tests/eval/heldout/*.jsonl; round N > 1: tests/eval/heldout/roundN/, each
+written once about its own seeded draw of articles) instead of its dev queries: they are for checking
+that a lever generalises, never for tuning one.
 
 A query file has one `{"lang", "query", "relevant": [article ids]}` per line; queries with no
 relevant article are out-of-scope and are reported apart (how often something is still returned).
@@ -161,7 +163,8 @@ def kind_lines(label: str, ranks: list[tuple[dict, int | None]]) -> list[str]:
 class Domain:
     """A help center and its dev queries; `corpus` is imported into `content` when that is missing.
 
-    `heldout` holds queries nobody tunes on (tests/eval/heldout/README.md): `--heldout` scores them instead.
+    `heldout` holds round 1 of the queries nobody tunes on (tests/eval/heldout/README.md); round N > 1 sits
+    beside it in roundN/ under the same file name. `--heldout [N]` scores them instead.
     """
 
     name: str
@@ -185,11 +188,16 @@ DOMAINS = (
 )
 
 
-def chosen_domains(names: Sequence[str], heldout: bool = False) -> list[Domain]:
-    """The named domains, with their held-out queries in place of the dev ones when `heldout`."""
+def heldout_round(path: Path, round_: int) -> Path:
+    """Round `round_` of a domain's held-out file: round 1 is `path` itself, round N sits in roundN/ beside it."""
+    return path if round_ == 1 else path.parent / f"round{round_}" / path.name
+
+
+def chosen_domains(names: Sequence[str], heldout: int | None = None) -> list[Domain]:
+    """The named domains, with held-out round `heldout`'s queries in place of the dev ones when given."""
     domains = [d for d in DOMAINS if d.name in names]
     if heldout:
-        domains = [replace(d, queries=d.heldout) for d in domains if d.heldout is not None]
+        domains = [replace(d, queries=heldout_round(d.heldout, heldout)) for d in domains if d.heldout is not None]
     return domains
 
 
@@ -586,8 +594,15 @@ def _scale(scale: CrossScale) -> str:
 
 
 def suite(
-    root: Path, max_false: float, report: dict, names: Sequence[str], fusion_grids: bool = True, heldout: bool = False
+    root: Path,
+    max_false: float,
+    report: dict,
+    names: Sequence[str],
+    fusion_grids: bool = True,
+    heldout: int | None = None,
+    misses: list | None = None,
 ) -> None:
+    """`misses`, when given, gets every hybrid query not ranked first, tagged with its domain and case."""
     cases = suite_cases(chosen_domains(names, heldout), root)
     print(
         f"{'domain':7} {'case':19} {'mode':8} {'lang':4} {'n':>4} {'R@1':>6} {'R@10':>6} {'MRR@10':>7}  "
@@ -597,7 +612,10 @@ def suite(
         modes = MODES if case.name == "same-language" else {"hybrid": None}
         for mode in modes:
             ranks: list[tuple[dict, int | None]] = []
-            result = evaluate(case.engine, case.rows, mode, lang_filter=True, ranks=ranks)
+            missed: list | None = [] if misses is not None and mode == "hybrid" else None
+            result = evaluate(case.engine, case.rows, mode, lang_filter=True, ranks=ranks, misses=missed)
+            if misses is not None and missed:
+                misses.extend({"domain": case.domain, "case": case.name, **m} for m in missed)
             report.setdefault(case.domain, {}).setdefault(case.name, {})[mode] = result
             if mode == "hybrid":
                 report.setdefault("kinds", []).extend(kind_lines(f"{case.domain:7} {case.name:14}", ranks))
@@ -638,7 +656,15 @@ def main() -> None:
     parser.add_argument("--no-grids", action="store_true", help="skip the fusion grids (levers, floors only)")
     parser.add_argument("--max-false", type=float, default=0.04, help="answerable share the fitted floors may flag")
     parser.add_argument("--domains", default=",".join(d.name for d in DOMAINS), help="the suite's domains")
-    parser.add_argument("--heldout", action="store_true", help="the suite on the held-out queries, not the dev ones")
+    parser.add_argument(
+        "--heldout",
+        nargs="?",
+        type=int,
+        const=1,
+        default=None,
+        metavar="N",
+        help="the suite on held-out round N's queries (default round 1), not the dev ones",
+    )
     parser.add_argument("--misses", type=Path, default=None, help="write every query not ranked first here (JSONL)")
     parser.add_argument("--levers", default="", help=f"e.g. shared_words=on,transliteration=off ({', '.join(LEVERS)})")
     args = parser.parse_args()
@@ -649,7 +675,12 @@ def main() -> None:
         LEVERS[lever] = state == "on"
     if args.suite:
         figures: dict = {}
-        suite(Path("var/bench"), args.max_false, figures, args.domains.split(","), not args.no_grids, args.heldout)
+        missed: list | None = [] if args.misses else None
+        domains = args.domains.split(",")
+        suite(Path("var/bench"), args.max_false, figures, domains, not args.no_grids, args.heldout, missed)
+        if args.misses and missed is not None:
+            args.misses.write_text("".join(json.dumps(m, ensure_ascii=False) + "\n" for m in missed), "utf-8")
+            print(f"misses: {args.misses} ({len(missed)})")
         if args.json:
             args.json.parent.mkdir(parents=True, exist_ok=True)
             args.json.write_text(json.dumps(figures, ensure_ascii=False, indent=2), "utf-8")

@@ -3,7 +3,8 @@
     PYTHONPATH=. python bench/lever_ablation.py                       # every lever of retrieval.LEVERS
     PYTHONPATH=. python bench/lever_ablation.py --levers hubs,loanwords --json bench/results/levers.json
     PYTHONPATH=. python bench/lever_ablation.py --levers framing --kind framing  # a slice apart from the rest
-    PYTHONPATH=. python bench/lever_ablation.py --heldout  # on the held-out queries (tests/eval/heldout/)
+    PYTHONPATH=. python bench/lever_ablation.py --heldout  # on held-out round 1 (tests/eval/heldout/)
+    PYTHONPATH=. python bench/lever_ablation.py --heldout 2  # on held-out round 2 (tests/eval/heldout/round2/)
 
 The suite (bench/eval_retrieval.py --suite) reports the product as configured; this runs the same
 domains and cases (its `suite_cases`: the demo, its English-only copy for Arabic queries, m365)
@@ -28,7 +29,15 @@ def main() -> None:
     parser.add_argument("--domains", default=",".join(d.name for d in DOMAINS))
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--kind", default=None, help="also this query kind's MRR@10 apart from the others'")
-    parser.add_argument("--heldout", action="store_true", help="the held-out queries instead of the dev ones")
+    parser.add_argument(
+        "--heldout",
+        nargs="?",
+        type=int,
+        const=1,
+        default=None,
+        metavar="N",
+        help="held-out round N's queries (default round 1) instead of the dev ones",
+    )
     args = parser.parse_args()
     flips = [name for name in args.levers.split(",") if name]
     unknown = [name for name in flips if name not in LEVERS]

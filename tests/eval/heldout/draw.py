@@ -1,12 +1,13 @@
 """The seeded draw the held-out queries were written about: `python tests/eval/heldout/draw.py [--round N]`.
 
-One seed per round (`SEEDS`), each fixed before any article of its round was read: round 1 (seed 1802) is
-tests/eval/heldout/*.jsonl, round 2 (seed 2612) is tests/eval/heldout/round2/*.jsonl. Each line: set, kind, article id, title, summary,
-headings. The demo's public articles are few (40 English, 39 Arabic), so the draw is every public
-article once in a seeded order (Arabic: one drawn twice); m365 draws 80 distinct articles from
-var/bench/m365-content (bench/m365_import.py), the first 50 for Arabic questions and the other 30 for
-English ones. Kinds are dealt in turn down the drawn order, so no article got the kind I preferred.
-Run from the repository root; the question for each line was written by hand after reading the article.
+One seed per round (`SEEDS`), each fixed before any article of its round was read: round 1 (seed 1802)
+is tests/eval/heldout/*.jsonl, round 2 (seed 2612) is tests/eval/heldout/round2/*.jsonl. Each line: set,
+kind, article id, title, summary, headings. The demo's public articles are few (40 English, 39 Arabic),
+so the draw is every public article once in a seeded order (Arabic: one drawn twice); m365 draws 80
+distinct articles from var/bench/m365-content (bench/m365_import.py), the first 50 for Arabic questions
+and the other 30 for English ones. Kinds are dealt in turn down the drawn order, so no article got the
+kind its writer preferred. Run from the repository root; the question for each line was written by hand
+after reading the article.
 """
 
 from __future__ import annotations
