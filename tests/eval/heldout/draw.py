@@ -56,11 +56,11 @@ def m365_sample(seed: int, root: Path = Path("var/bench/m365-content/ar")) -> li
     return random.Random(seed).sample(public(root), 80)
 
 
-def draw(seed: int) -> list[tuple]:
+def draw(seed: int, content: Path = Path("content"), m365_ar: Path = Path("var/bench/m365-content/ar")) -> list[tuple]:
     """Every (set, kind, article) of one round, in the order its questions were written."""
     rng = random.Random(seed)
-    en, ar = public(Path("content/en")), public(Path("content/ar"))
-    m365 = public(Path("var/bench/m365-content/ar"))
+    en, ar = public(content / "en"), public(content / "ar")
+    m365 = public(m365_ar)
     sample = rng.sample(m365, 80)  # drawn before the demo's plans, as in the run the queries were written from
     rows = [*plan(rng, en, 40, EN_KINDS, "demo-en"), *plan(rng, ar, 40, AR_KINDS, "demo-ar")]
     rows += [("m365-ar", M365_AR_KINDS[i % len(M365_AR_KINDS)], m) for i, m in enumerate(sample[:50])]
