@@ -68,6 +68,12 @@ def test_tags_are_folded_suggested_by_use_and_filter_the_inbox(desk: Desk) -> No
     assert desk.tags.remove(first, "شحن") and not desk.tags.remove(first, "شحن")
     with pytest.raises(InputError, match="tag"):
         desk.tags.add([first], ["no;semicolons"])
+    with pytest.raises(InputError) as refused:
+        desk.tags.add([first], ["ok", "x" * 500])
+    # The value is quoted shortened (the pages show this message translated, as every desk error)
+    assert str(refused.value) == ("tag: “" + "x" * 30 + "…” cannot be a tag: use letters, digits, - and _ "
+                                  "(at most 60 characters).")
+    assert refused.value.params == {"tag": "x" * 30 + "…", "limit": 60}
 
 
 def test_due_times_count_business_hours_by_priority_and_clear_when_answered(desk: Desk) -> None:

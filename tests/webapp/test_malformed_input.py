@@ -129,3 +129,8 @@ def test_a_tag_that_cannot_be_one_is_named_in_the_agents_language(light_app: Gua
         assert "use letters, digits" not in page and "لا يصلح وسمًا" in page
         assert "x" * 100 not in page  # the value is shortened, not pasted whole
     assert light_app.app.extensions["desk"].tickets.get(ticket.id).tags == []  # all or nothing, as before
+    page = agent.post("/agent/bulk", data={"ticket": [str(ticket.id)], "action": "tag", "value": "ok 😀",
+                                           "csrf_token": token}, headers={"Accept-Language": "ar"},
+                      follow_redirects=True).get_data(as_text=True)
+    assert "الوسم:" in page and "لا يصلح وسمًا" in page  # the bulk action names it the same way
+    assert light_app.app.extensions["desk"].tickets.get(ticket.id).tags == []
