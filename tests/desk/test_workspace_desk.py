@@ -208,3 +208,37 @@ def test_tickets_written_before_the_workspace_migration_become_searchable(tmp_pa
     assert ids(desk.inbox.page(InboxQuery(q="شحن حسابي"), agent)) == []  # every term must match
     assert ids(desk.inbox.page(InboxQuery(q="الي حسابي خالد"), agent)) == [1]  # إلى folded
     desk.close()
+
+
+def test_one_reply_page_sent_twice_at_the_same_instant_is_one_message(desk: Desk, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Two posts of one reply page at once (a double click): on PostgreSQL both read the thread before
+    either wrote, neither saw the other's message, and both were kept. The page's submission key is
+    unique per message, as the contact form's is per ticket, so the second waits and finds the first."""
+    import contextlib
+    import threading
+
+    import desk.tickets as tickets_module
+
+    reference = desk.tickets.get(ticket(desk)).reference
+    arrived = threading.Barrier(2)
+    index = tickets_module.index_ticket
+
+    def both_read_before_either_writes(session, found):  # type: ignore[no-untyped-def]
+        with contextlib.suppress(threading.BrokenBarrierError):  # one waiting on the other's row goes on alone
+            arrived.wait(timeout=1.5)
+        index(session, found)
+
+    monkeypatch.setattr(tickets_module, "index_ticket", both_read_before_either_writes)
+    sent: list[int] = []
+
+    def send() -> None:
+        sent.append(desk.tickets.customer_reply(reference, "Still nothing.", submission="web:visit:page-1").id)
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    bodies = [m.body for m in desk.tickets.by_reference(reference).messages]
+    assert bodies == ["Where is it?", "Still nothing."]
+    assert len(sent) == 2 and sent[0] == sent[1]  # both posts answer with the one message
