@@ -24,6 +24,7 @@ from webapp.security import (
     csrf,
     limiter,
     login_manager,
+    refuse_long_request_lines,
     stored_secret,
 )
 from webapp.ticket_advice import agent_suggester
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, d
     app.extensions["desk"].events.write_in_background(settings.analytics_queue)
     init_babel(app, settings.languages)
     init_formatting(app)
+    app.before_request(refuse_long_request_lines)  # first: before the limiter, sessions or a view parse the URL
     limiter.init_app(app)  # before CSRF, so requests without a token count against the limit too
     csrf.init_app(app)
     login_manager.init_app(app)

@@ -134,3 +134,20 @@ def test_a_tag_that_cannot_be_one_is_named_in_the_agents_language(light_app: Gua
                       follow_redirects=True).get_data(as_text=True)
     assert "الوسم:" in page and "لا يصلح وسمًا" in page  # the bulk action names it the same way
     assert light_app.app.extensions["desk"].tickets.get(ticket.id).tags == []
+
+
+def test_an_overlong_api_url_answers_json_naming_the_parameter(light_app: Guarded) -> None:  # noqa: F811
+    """gunicorn refused a request line past 4094 bytes itself, with a bare HTML 414, before the app: under
+    /api/ a client got HTML where every other error is JSON. gunicorn's own limit is raised to its ceiling and
+    the app refuses at the old length, as JSON naming the longest parameter (a page keeps an HTML answer)."""
+    from webapp.security import MAX_REQUEST_LINE
+    from webapp.serving import gunicorn_options
+
+    client = light_app.app.test_client()
+    response = client.get("/api/v1/search", query_string={"lang": "en", "q": "ب" * 700})
+    assert response.status_code == 414 and response.is_json
+    problem = response.get_json()["error"]
+    assert "parameter 'q' has 700 characters" in problem and str(MAX_REQUEST_LINE) in problem
+    assert client.get("/en/search", query_string={"q": "x" * 5000}).status_code == 414
+    assert client.get("/api/v1/search", query_string={"lang": "en", "q": "x" * 3000}).status_code != 414
+    assert gunicorn_options("127.0.0.1", 8000, 1, 1)["limit_request_line"] > MAX_REQUEST_LINE
