@@ -151,3 +151,17 @@ def test_an_overlong_api_url_answers_json_naming_the_parameter(light_app: Guarde
     assert client.get("/en/search", query_string={"q": "x" * 5000}).status_code == 414
     assert client.get("/api/v1/search", query_string={"lang": "en", "q": "x" * 3000}).status_code != 414
     assert gunicorn_options("127.0.0.1", 8000, 1, 1)["limit_request_line"] > MAX_REQUEST_LINE
+
+
+def test_a_nul_character_in_the_url_is_refused_before_any_query(light_app: Guarded) -> None:  # noqa: F811
+    """PostgreSQL refuses NUL in text: `?category=a%00b` on the dashboard and `/en/tickets/a%00b` were 500s
+    there (SQLite answered). A parameter with one is a 400 naming it (JSON under /api/), a path a 404."""
+    admin = light_app.app.test_client()
+    assert login(admin, "admin@example.com").status_code == 302
+    response = admin.get("/agent/dashboard/?category=a%00b")
+    assert response.status_code == 400 and "category" in response.get_data(as_text=True)
+    assert admin.get("/agent/dashboard/tickets.csv?category=a%00b").status_code == 400
+    assert admin.get("/en/tickets/a%00b").status_code == 404 and admin.get("/en/survey/a%00b").status_code == 404
+    api = admin.get("/api/v1/search?lang=en&q=a%00b")
+    assert api.status_code == 400 and api.get_json()["error"].startswith("q:")
+    assert admin.get("/agent/dashboard/?category=ok").status_code == 200
