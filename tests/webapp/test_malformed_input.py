@@ -165,3 +165,15 @@ def test_a_nul_character_in_the_url_is_refused_before_any_query(light_app: Guard
     api = admin.get("/api/v1/search?lang=en&q=a%00b")
     assert api.status_code == 400 and api.get_json()["error"].startswith("q:")
     assert admin.get("/agent/dashboard/?category=ok").status_code == 200
+
+
+def test_a_right_to_left_override_in_a_subject_or_name_stays_inside_it(light_app: Guarded, agent: FlaskClient) -> None:  # noqa: F811
+    """A subject with an unterminated U+202E (RIGHT-TO-LEFT OVERRIDE) turned the ticket's heading "#82" into
+    "28#", and a name with one reversed the text after it: text from outside sits in <bdi> (an isolate ends
+    the override) wherever interface text follows it on the same line."""
+    ticket = light_app.app.extensions["desk"].tickets.create(
+        NewTicket(email="sam@example.com", name="\u202eSam", subject="\u202eRefund عاجل", body="Where?"))
+    page = agent.get(f"/agent/tickets/{ticket.id}").get_data(as_text=True)
+    heading = page.split("<h1", 1)[1].split("</h1>", 1)[0]
+    assert "<bdi>\u202eRefund عاجل</bdi>" in heading and heading.index("</bdi>") < heading.index(f"#{ticket.id}")
+    assert "<bdi>\u202eSam</bdi>" in page.split('for="reply-body">', 1)[1].split("</label>", 1)[0]
