@@ -127,3 +127,13 @@ def test_a_leads_bad_dashboard_filter_is_named_in_arabic(light_app: Guarded, que
         with pytest.raises(FilterError) as error:
             parse_filters(dict(p.split("=") for p in query.split("&")), ("en", "ar"))
         assert english in str(error.value) and desk_error(error.value) == str(error.value)
+
+
+def test_dates_inside_an_arabic_sentence_keep_their_order(light_app: Guarded) -> None:  # noqa: F811
+    """After an Arabic word the digits of "2026-11-26" are Arabic numbers to the bidi algorithm and the
+    hyphens split them: the dashboard's Arabic period line showed "26-11-2026". The dates sit in an LTR isolate."""
+    lead = light_app.app.test_client()
+    assert login(lead, "admin@example.com").status_code == 302
+    page = lead.get("/agent/dashboard/?from=2026-11-26&to=2026-12-02&hl=ar").get_data(as_text=True)
+    period = page.split('<p class="muted">', 1)[1].split("</p>", 1)[0]
+    assert '<bdi dir="ltr">2026-11-26</bdi>' in period and '<bdi dir="ltr">2026-12-02</bdi>' in period
