@@ -235,3 +235,16 @@ def test_every_field_the_mail_content_carries_is_read_by_the_renderer_or_a_templ
     unread = [f.name for f in fields(MailContent)
               if not re.search(rf"\bm\.{f.name}\b", templates) and not re.search(rf"\bcontent\.{f.name}\b", renderer)]
     assert unread == []
+
+
+def test_the_html_mail_keeps_the_replys_line_breaks(settings: Settings) -> None:
+    """An agent types in a textarea: "Regards,\\nSara\\nManzil team" and a tracking line under the sentence
+    were one run-on line in the HTML part (CommonMark reads a single newline as a space); the text part had them."""
+    from desk.mail.compose import MailContent
+
+    body = "Hi Sam,\n\nYour order ships today.\nTracking: 123\n\nمع أطيب التحيات،\nسارة\nفريق منزل"
+    mail = EmailTemplates(settings).render(MailContent(kind="reply", lang="ar", body=body, agent_name="سارة",
+                                                       reference="R1"))
+    assert "Your order ships today.<br />\nTracking: 123" in mail.html
+    assert "مع أطيب التحيات،<br />\nسارة<br />\nفريق منزل" in mail.html
+    assert "<script>" not in EmailTemplates(settings).markdown("a\n<script>x</script>")
