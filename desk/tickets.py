@@ -441,7 +441,7 @@ class TicketStore:
         self, session: Session, ticket_id: int, status: str | None, priority: str | None, assignee_id: int | None,
         agent_id: int | None,
     ) -> None:
-        ticket = session.get(Ticket, ticket_id)
+        ticket = session.get(Ticket, ticket_id) if 0 < ticket_id <= MAX_ROW_ID else None  # a larger id overflows
         if ticket is None:
             raise InputError("ticket", N_("no ticket %(ticket)s"), ticket=ticket_id)
         if status:

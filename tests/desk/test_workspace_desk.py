@@ -242,3 +242,13 @@ def test_one_reply_page_sent_twice_at_the_same_instant_is_one_message(desk: Desk
     bodies = [m.body for m in desk.tickets.by_reference(reference).messages]
     assert bodies == ["Where is it?", "Still nothing."]
     assert len(sent) == 2 and sent[0] == sent[1]  # both posts answer with the one message
+
+
+def test_a_ticket_id_past_what_the_database_holds_is_no_ticket(desk: Desk) -> None:
+    """The inbox's bulk form posted ticket=99999999999999999999: SQLite overflowed converting it (a 500);
+    it names no ticket, like any other unknown id."""
+    huge = 10**20
+    with pytest.raises(InputError, match="no ticket"):
+        desk.tickets.bulk_update([huge], status="solved")
+    with pytest.raises(InputError, match="no ticket"):
+        desk.tags.add([huge], ["vip"])
