@@ -177,3 +177,15 @@ def test_a_right_to_left_override_in_a_subject_or_name_stays_inside_it(light_app
     heading = page.split("<h1", 1)[1].split("</h1>", 1)[0]
     assert "<bdi>\u202eRefund عاجل</bdi>" in heading and heading.index("</bdi>") < heading.index(f"#{ticket.id}")
     assert "<bdi>\u202eSam</bdi>" in page.split('for="reply-body">', 1)[1].split("</label>", 1)[0]
+
+
+def test_a_right_to_left_override_in_a_window_title_stays_inside_it(light_app: Guarded, agent: FlaskClient) -> None:  # noqa: F811
+    """A <title> takes no markup: a searched or typed U+202E reversed the rest of the tab's title (the help
+    center's name after the query). Text from outside is wrapped in FIRST STRONG ISOLATE ... POP DIRECTIONAL
+    ISOLATE there."""
+    ticket = light_app.app.extensions["desk"].tickets.create(
+        NewTicket(email="sam@example.com", subject="\u202eRefund", body="Where?"))
+    title = agent.get(f"/agent/tickets/{ticket.id}").get_data(as_text=True).split("<title>", 1)[1].split("</title>")[0]
+    assert "\u2068\u202eRefund\u2069" in title
+    page = light_app.app.test_client().get("/en/search?q=%E2%80%AEparcel").get_data(as_text=True)
+    assert "\u2068\u202eparcel\u2069 ·" in page.split("<title>", 1)[1].split("</title>")[0]
