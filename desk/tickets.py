@@ -7,6 +7,7 @@ field that is wrong.
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -97,9 +98,14 @@ def new_reference() -> str:
     return secrets.token_urlsafe(12)
 
 
+# C0 and C1 control characters but tab and line breaks: a BEL or an ESC sequence in a subject is no text (it would
+# reach `kb` listings and logs as a terminal command) and PostgreSQL refuses NUL. Format characters (ZWNJ, RLM) stay.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def plain_text(value: str) -> str:
     """Text as stored: browsers send textarea line breaks as CRLF; one form lets edits and lengths compare."""
-    return value.replace("\x00", "").replace("\r\n", "\n").strip()
+    return _CONTROL.sub("", value.replace("\r\n", "\n")).strip()
 
 
 def _clean_text(field: str, value: object, limit: int, required: bool = True) -> str:

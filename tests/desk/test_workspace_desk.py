@@ -252,3 +252,12 @@ def test_a_ticket_id_past_what_the_database_holds_is_no_ticket(desk: Desk) -> No
         desk.tickets.bulk_update([huge], status="solved")
     with pytest.raises(InputError, match="no ticket"):
         desk.tags.add([huge], ["vip"])
+
+
+def test_control_characters_are_dropped_from_stored_text(desk: Desk) -> None:
+    """A mail's subject kept a BEL, and an ESC sequence would reach `kb` listings and logs as a terminal command;
+    only line breaks and tabs are text. Format characters that Arabic text needs (ZWNJ, RLM) stay."""
+    found = desk.tickets.get(ticket(desk, subject="Bell\x07 and \x1b[31mred\x1b[0m", name="Sam\x7f\x85",
+                                    body="line one\r\nline\ttwo\x0c\u200c\u200f"))
+    assert found.subject == "Bell and [31mred[0m" and found.customer.name == "Sam"
+    assert found.messages[0].body == "line one\nline\ttwo\u200c\u200f"
