@@ -358,9 +358,17 @@ def business_hours() -> BusinessHours:
     return found
 
 
+# The tables a CSV can be asked for (the keys of `tables`; tests/webapp/test_dashboard.py keeps them equal):
+# an unknown name is a 404 before the filters are read or the dashboard computed.
+CSV_TABLES = ("summary", "durations", "backlog", "days", "agents", "low_ratings", "adoption_agents", "adoption_langs",
+              "rejections", "top_queries", "zero_result", "abstained", "articles", "gaps")
+
+
 @bp.get("/<name>.csv")
 @lead_required
 def download(name: str) -> Response:
+    if name not in CSV_TABLES:
+        abort(404)
     f = _filters_or_400()
     board = metrics.dashboard(state.desk().db, f, business_hours())
     gaps = gap_groups(f)[0] if name == "gaps" else []
