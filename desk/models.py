@@ -143,6 +143,9 @@ class Message(Base):
     # The channel this message came or went by (web, email, api, ...); None = the ticket's.
     channel: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # The page that sent it (a customer's reply form: its key within the visit), unique, so the same page
+    # posted twice at once stores one message (as a contact page's key does for tickets.external_id).
+    external_id: Mapped[str | None] = mapped_column(String(200), unique=True, index=True)
 
     ticket: Mapped[Ticket] = relationship(back_populates="messages")
     agent: Mapped[Agent | None] = relationship()

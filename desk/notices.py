@@ -14,7 +14,7 @@ from sqlalchemy import select
 from desk.database import Database
 from desk.models import Notice, utcnow
 from desk.query_text import normalise_query
-from desk.tickets import InputError
+from desk.tickets import InputError, plain_text
 from desk.translatable import N_
 
 MAX_TEXT = 500
@@ -49,14 +49,14 @@ class Notices:
                 agent_id: int | None = None, now: datetime | None = None) -> Notice:
         """Check every field before writing: a notice customers see must be whole."""
         now = _utc(now or utcnow())
-        texts = {"text_en": (text_en or "").strip(), "text_ar": (text_ar or "").strip()}
+        texts = {"text_en": plain_text(text_en or ""), "text_ar": plain_text(text_ar or "")}  # NUL dropped, as tickets
         if not any(texts.values()):
             raise InputError("text", N_("write the notice in English, Arabic or both"))
         for field, text in texts.items():
             if len(text) > MAX_TEXT:
                 raise InputError(field, N_("is %(length)s characters long; the limit is %(limit)s"),
                                  length=f"{len(text):,}", limit=MAX_TEXT)
-        terms = ", ".join(t.strip() for t in (terms or "").split(",") if t.strip())
+        terms = ", ".join(t.strip() for t in plain_text(terms or "").split(",") if t.strip())
         if len(terms) > MAX_TERMS:
             raise InputError("terms", N_("is %(length)s characters long; the limit is %(limit)s"),
                              length=f"{len(terms):,}", limit=MAX_TERMS)

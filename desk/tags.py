@@ -12,20 +12,25 @@ from sqlalchemy import delete, func, select
 
 from desk.database import Database
 from desk.models import Ticket, TicketTag
-from desk.tickets import InputError
+from desk.tickets import MAX_ROW_ID, InputError
 from desk.translatable import N_
 
 MAX_TAG = 60
+SHOWN_TAG_CHARS = 30  # a refused tag is quoted this far in its error, not pasted whole (an agent may paste 500 letters)
 _TAG = re.compile(r"^[\w-]+$")
 
 
 def clean_tag(value: str) -> str:
+    """The tag's one folded form, or an InputError that quotes the refused value shortened (the page
+    translates it like every desk error, so the agent reads it in their own language)."""
     tag = "-".join(value.strip().lower().split())
     if not tag:
         raise InputError("tag", N_("is empty"))
     if len(tag) > MAX_TAG or not _TAG.match(tag):
-        raise InputError("tag", N_("%(tag)s: use letters, digits, - and _ (at most %(limit)s characters)"),
-                         tag=repr(value), limit=MAX_TAG)
+        shown = value.strip()
+        shown = shown if len(shown) <= SHOWN_TAG_CHARS else shown[:SHOWN_TAG_CHARS] + "…"
+        raise InputError("tag", N_("“%(tag)s” cannot be a tag: use letters, digits, - and _ "
+                                   "(at most %(limit)d characters)."), tag=shown, limit=MAX_TAG)
     return tag
 
 
@@ -39,7 +44,7 @@ class Tags:
         added = 0
         with self.db.session() as session:
             for ticket_id in ticket_ids:
-                ticket = session.get(Ticket, ticket_id)
+                ticket = session.get(Ticket, ticket_id) if 0 < ticket_id <= MAX_ROW_ID else None
                 if ticket is None:
                     raise InputError("ticket", N_("no ticket %(ticket)s"), ticket=ticket_id)
                 have = {t.tag for t in ticket.tags}

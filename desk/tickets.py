@@ -7,6 +7,7 @@ field that is wrong.
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -97,9 +98,14 @@ def new_reference() -> str:
     return secrets.token_urlsafe(12)
 
 
+# C0 and C1 control characters but tab and line breaks: a BEL or an ESC sequence in a subject is no text (it would
+# reach `kb` listings and logs as a terminal command) and PostgreSQL refuses NUL. Format characters (ZWNJ, RLM) stay.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def plain_text(value: str) -> str:
     """Text as stored: browsers send textarea line breaks as CRLF; one form lets edits and lengths compare."""
-    return value.replace("\x00", "").replace("\r\n", "\n").strip()
+    return _CONTROL.sub("", value.replace("\r\n", "\n")).strip()
 
 
 def _clean_text(field: str, value: object, limit: int, required: bool = True) -> str:
@@ -368,20 +374,30 @@ class TicketStore:
             index_ticket(session, ticket)
         return SentReply(message, resent=False)
 
-    def customer_reply(self, reference: str, body: str) -> Message:
+    def customer_reply(self, reference: str, body: str, submission: str | None = None) -> Message:
+        """Add the customer's message to their ticket (reopened, due again); the same words posted again
+        within RESEND_WINDOW, or the same page (`submission`, its key within the visit) posted again,
+        give back the message already stored. The key is unique in the database, so two posts of one
+        page at the same instant store one message on every engine: the second insert waits for the
+        first and fails, and finds it (the contact form's external id does the same for tickets)."""
         text = _clean_text("message", body, MAX_BODY)
+        key = _optional_text("external_id", submission, MAX_EXTERNAL_ID)
 
         def add(session: Session) -> Message:
             ticket = session.scalar(select(Ticket).where(Ticket.reference == reference))
             if ticket is None:
                 raise InputError("reference", N_("no such ticket"))
+            if key is not None:
+                stored = session.scalar(select(Message).where(Message.external_id == key))
+                if stored is not None and stored.ticket_id == ticket.id:
+                    return stored
             now = utcnow()
             thread = [m for m in ticket.messages if not m.internal]
             last = thread[-1] if thread else None
             resent = last is not None and last.author == "customer" and last.body == text
             if resent and last is not None and now - as_utc(last.created_at) < RESEND_WINDOW:
                 return last
-            message = Message(author="customer", body=text, channel="web", created_at=now)
+            message = Message(author="customer", body=text, channel="web", created_at=now, external_id=key)
             ticket.messages.append(message)
             # An earlier unanswered message keeps its (earlier) due time.
             ticket.due_at = ticket.due_at or self._due(ticket, now)
@@ -389,7 +405,17 @@ class TicketStore:
             index_ticket(session, ticket)
             return message
 
-        return self.db.write(add)
+        try:
+            return self.db.write(add)
+        except IntegrityError:
+            if key is None:
+                raise
+            with self.db.session() as session:  # the same page's post that won the race
+                stored = session.scalar(select(Message).join(Ticket).where(Message.external_id == key,
+                                                                          Ticket.reference == reference))
+            if stored is None:
+                raise
+            return stored
 
     def update(
         self,
@@ -421,7 +447,7 @@ class TicketStore:
         self, session: Session, ticket_id: int, status: str | None, priority: str | None, assignee_id: int | None,
         agent_id: int | None,
     ) -> None:
-        ticket = session.get(Ticket, ticket_id)
+        ticket = session.get(Ticket, ticket_id) if 0 < ticket_id <= MAX_ROW_ID else None  # a larger id overflows
         if ticket is None:
             raise InputError("ticket", N_("no ticket %(ticket)s"), ticket=ticket_id)
         if status:

@@ -27,7 +27,6 @@ from copilot.retrieval import SearchHit
 from desk.advice import thread_version
 from desk.inbox import SORTS, VIEWS, InboxQuery
 from desk.models import PRIORITIES, TICKET_STATUSES, Ticket, as_utc, utcnow
-from desk.tags import MAX_TAG, clean_tag
 from desk.tickets import CrossedReplyError, InputError, plain_text
 from desk.translatable import N_
 from webapp import state
@@ -166,22 +165,6 @@ def inbox() -> str:
     )
 
 
-SHOWN_TAG_CHARS = 30  # a refused tag is quoted this far in the message, not pasted whole
-
-
-def tag_problem(tags: list[str]) -> str | None:
-    """The first tag the desk would refuse, named in the agent's language (the desk's own message
-    is English and repeats the whole value); None when every tag is fine."""
-    for tag in tags:
-        try:
-            clean_tag(tag)
-        except InputError:
-            shown = tag if len(tag) <= SHOWN_TAG_CHARS else tag[:SHOWN_TAG_CHARS] + "…"
-            return gettext("“%(tag)s” cannot be a tag: use letters, digits, - and _ (at most %(limit)d characters).",
-                           tag=shown, limit=MAX_TAG)
-    return None
-
-
 @bp.post("/bulk")
 @login_required
 def bulk():
@@ -201,12 +184,7 @@ def bulk():
         elif action == "solve":
             desk.tickets.bulk_update(ids, status="solved", agent_id=current_user.id)
         elif action == "tag":
-            wanted = [t for t in value.replace(",", " ").split() if t]
-            problem = tag_problem(wanted)
-            if problem is not None:
-                flash(problem, "error")
-                return redirect(back)
-            desk.tags.add(ids, wanted)
+            desk.tags.add(ids, [t for t in value.replace(",", " ").split() if t])
         else:
             raise InputError("action", N_("choose assign, solve or tag"))
     except InputError as error:
@@ -432,12 +410,7 @@ def tags(ticket_id: int):
         if request.form.get("remove"):
             desk.tags.remove(ticket_id, request.form.get("remove", ""))
         else:
-            wanted = [t for t in request.form.get("tags", "").replace(",", " ").split() if t]
-            problem = tag_problem(wanted)
-            if problem is not None:
-                flash(problem, "error")
-                return redirect(url_for(".ticket", ticket_id=ticket_id))
-            desk.tags.add([ticket_id], wanted)
+            desk.tags.add([ticket_id], [t for t in request.form.get("tags", "").replace(",", " ").split() if t])
     except InputError as error:
         flash(desk_error(error), "error")
     return redirect(url_for(".ticket", ticket_id=ticket_id))

@@ -24,6 +24,8 @@ from webapp.security import (
     csrf,
     limiter,
     login_manager,
+    refuse_long_request_lines,
+    refuse_nul_in_urls,
     stored_secret,
 )
 from webapp.ticket_advice import agent_suggester
@@ -66,6 +68,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, d
     app.extensions["desk"].events.write_in_background(settings.analytics_queue)
     init_babel(app, settings.languages)
     init_formatting(app)
+    app.before_request(refuse_long_request_lines)  # first: before the limiter, sessions or a view parse the URL
+    app.before_request(refuse_nul_in_urls)
     limiter.init_app(app)  # before CSRF, so requests without a token count against the limit too
     csrf.init_app(app)
     login_manager.init_app(app)

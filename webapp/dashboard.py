@@ -29,7 +29,7 @@ from desk.business_hours import BusinessHours
 from desk.metrics import Dashboard, Filters
 from desk.models import CHANNELS, utcnow
 from desk.tickets import InputError
-from desk.translatable import N_
+from desk.translatable import N_, TranslatableError
 from webapp import state
 from webapp.desk_errors import desk_error
 from webapp.roles import lead_required
@@ -47,10 +47,9 @@ EXAMPLES = 5
 MAX_NOTICE_HOURS = 24 * 90
 
 
-class FilterError(ValueError):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
+class FilterError(TranslatableError):
+    """A bad ?from=&to=&lang=... filter: English "field: message" for the metrics API (`str()`), and the
+    dashboard's page shows it in the lead's language through `desk_error`, as every desk error."""
 
 
 def _day(args: Mapping[str, str], name: str) -> date | None:
@@ -60,7 +59,7 @@ def _day(args: Mapping[str, str], name: str) -> date | None:
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        raise FilterError(name, f"{raw!r} is not a date (YYYY-MM-DD)") from None
+        raise FilterError(name, N_("%(value)s is not a date (YYYY-MM-DD)"), value=repr(raw)) from None
 
 
 # Dates a support desk's figures can be about; outside them date arithmetic overflows.
@@ -72,25 +71,25 @@ def parse_filters(args: Mapping[str, str], languages: tuple[str, ...], today: da
     """?from=&to= (whole UTC days, both included) and the optional slices; errors name the parameter."""
     first, last = _day(args, "from"), _day(args, "to")
     if require_dates and (first is None or last is None):
-        raise FilterError("from" if first is None else "to", "is required (YYYY-MM-DD)")
+        raise FilterError("from" if first is None else "to", N_("is required (YYYY-MM-DD)"))
     last = last or (today or utcnow().date())
     first = first or last - timedelta(days=DEFAULT_DAYS - 1)
     for name, day in (("from", first), ("to", last)):
         if not EARLIEST <= day <= LATEST:  # the previous period and age buckets count back from these
-            raise FilterError(name, f"must be between {EARLIEST} and {LATEST}")
+            raise FilterError(name, N_("must be between %(earliest)s and %(latest)s"), earliest=EARLIEST, latest=LATEST)
     if first > last:
-        raise FilterError("from", "must not be after to")
+        raise FilterError("from", N_("must not be after to"))
     if (last - first).days + 1 > MAX_DAYS:
-        raise FilterError("from", f"the period is at most {MAX_DAYS} days")
+        raise FilterError("from", N_("the period is at most %(days)s days"), days=MAX_DAYS)
     lang = args.get("lang") or None
     if lang and lang not in languages:
-        raise FilterError("lang", f"use one of {', '.join(languages)}")
+        raise FilterError("lang", N_("use one of %(allowed)s"), allowed=", ".join(languages))
     channel = args.get("channel") or None
     if channel and channel not in CHANNELS:
-        raise FilterError("channel", f"use one of {', '.join(CHANNELS)}")
+        raise FilterError("channel", N_("use one of %(allowed)s"), allowed=", ".join(CHANNELS))
     agent = args.get("agent") or None
     if agent and (not agent.isdigit() or len(agent) > 18):
-        raise FilterError("agent", "must be an agent id (a number)")
+        raise FilterError("agent", N_("must be an agent id (a number)"))
     category = (args.get("category") or "").strip()[:80] or None
     return Filters.for_days(first, last, lang=lang, channel=channel, category=category,
                             agent_id=int(agent) if agent else None)
@@ -336,7 +335,7 @@ def index():  # type: ignore[no-untyped-def]
     try:
         f = parse_filters(request.args, state.settings().languages)
     except FilterError as error:
-        return _render("agent/dashboard.html", error=str(error), board=None, f=None, args={}, first="", last="",
+        return _render("agent/dashboard.html", error=desk_error(error), board=None, f=None, args={}, first="", last="",
                        agents=state.desk().accounts.agents(), languages=state.settings().languages,
                        channels=CHANNELS), 400
     desk = state.desk()
@@ -359,9 +358,17 @@ def business_hours() -> BusinessHours:
     return found
 
 
+# The tables a CSV can be asked for (the keys of `tables`; tests/webapp/test_dashboard.py keeps them equal):
+# an unknown name is a 404 before the filters are read or the dashboard computed.
+CSV_TABLES = ("summary", "durations", "backlog", "days", "agents", "low_ratings", "adoption_agents", "adoption_langs",
+              "rejections", "top_queries", "zero_result", "abstained", "articles", "gaps")
+
+
 @bp.get("/<name>.csv")
 @lead_required
 def download(name: str) -> Response:
+    if name not in CSV_TABLES:
+        abort(404)
     f = _filters_or_400()
     board = metrics.dashboard(state.desk().db, f, business_hours())
     gaps = gap_groups(f)[0] if name == "gaps" else []

@@ -29,6 +29,7 @@ FIELDS = {
     "email": lazy_pgettext("desk field", "email"),
     "ends_at": lazy_pgettext("desk field", "ends_at"),
     "external_id": lazy_pgettext("desk field", "external_id"),
+    "from": lazy_pgettext("desk field", "from"),
     "hours": lazy_pgettext("desk field", "hours"),
     "kind": lazy_pgettext("desk field", "kind"),
     "lang": lazy_pgettext("desk field", "lang"),
@@ -53,6 +54,7 @@ FIELDS = {
     "text_ar": lazy_pgettext("desk field", "text_ar"),
     "text_en": lazy_pgettext("desk field", "text_en"),
     "ticket": lazy_pgettext("desk field", "ticket"),
+    "to": lazy_pgettext("desk field", "to"),
     "token": lazy_pgettext("desk field", "token"),
 }
 

@@ -10,6 +10,7 @@ the line around it:
     {{ count|number }}                      12,345 (or ١٢٬٣٤٥ with KB_DIGITS=arab on Arabic pages)
     {{ customer.name|bdi }}                 <bdi>name</bdi>: any string a customer, agent or article wrote
     {{ url|bdi("ltr") }}                    a URL, email or reference: left-to-right, isolated
+    {{ ticket.subject|isolate }}            the same where markup cannot go (a <title>): U+2068 ... U+2069
 
 Plurals: `{{ ngettext("%(num)s article", "%(num)s articles", n, num=n|number) }}`: the count
 chooses the CLDR form (Arabic has six), `num` is the localized figure. Times stored naive are UTC;
@@ -93,7 +94,15 @@ def bdi_filter(value: object, direction: str = "auto") -> Markup:
     return Markup('<bdi dir="{}">{}</bdi>').format(direction, value)
 
 
+def isolate_filter(value: object) -> str:
+    """Text from outside in a place that takes no markup (a <title>): wrapped in FIRST STRONG ISOLATE and
+    POP DIRECTIONAL ISOLATE, the plain-text <bdi>, so a U+202E in it cannot reverse what follows."""
+    text = "" if value is None else str(value)
+    return f"\u2068{text}\u2069" if text else ""
+
+
 def init_formatting(app: Flask) -> None:
     app.jinja_env.filters.update(
         datetime=datetime_filter, date=date_filter, ago=ago_filter, number=number_filter, bdi=bdi_filter,
+        isolate=isolate_filter,
     )

@@ -61,6 +61,8 @@ class FeedbackForm(LocalizedForm):
 
 class ReplyForm(LocalizedForm):
     message = TextAreaField(validators=[required, at_most(5000)])
+    # One random key per ticket page, as the contact form's: the same page sent twice at once is one message.
+    submission = HiddenField()
 
 
 class LoginForm(LocalizedForm):

@@ -394,9 +394,12 @@ def ticket(lang: str, reference: str):
     if found is None:
         abort(404)
     form = ReplyForm(lang)
+    if request.method == "GET":
+        form.submission.data = secrets.token_urlsafe(16)
+        visits.visit_id()  # the key is within the visit (see contact)
     if form.validate_on_submit():
         try:
-            tickets.customer_reply(reference, form.message.data)
+            tickets.customer_reply(reference, form.message.data, submission_key(form.submission.data or ""))
         except StorageUnavailableError as error:
             form.message.errors = [not_saved_message()]
             return page("ticket.html", lang, ticket=found, form=form), 503, {"Retry-After": str(error.retry_after)}

@@ -57,7 +57,8 @@ class EmailTemplates:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.base = base_url(settings)
-        self._markdown = MarkdownIt("commonmark", {"html": False, "linkify": False})
+        # A reply is typed in a textarea: every newline counts ("Regards,\nSara" stays two lines), not only blank lines.
+        self._markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "breaks": True})
         self._envs: dict[str, Environment] = {}
 
     def _env(self, lang: str) -> Environment:

@@ -13,15 +13,16 @@ import unicodedata
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
-from flask import Flask, Response, request
+from flask import Flask, Response, abort, request
 from flask.json.provider import DefaultJSONProvider
 from flask.sessions import SecureCookieSessionInterface
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.exceptions import BadRequest, RequestURITooLarge
 from werkzeug.routing import IntegerConverter
 
 csrf = CSRFProtect()
@@ -51,6 +52,42 @@ CONTENT_SECURITY_POLICY = (
 # The largest integer any route's <int:...> accepts: a row id on SQLite and PostgreSQL (BIGINT).
 # Larger ones answer 404 like any id that names nothing, instead of overflowing in the driver.
 MAX_URL_INT = 2**63 - 1
+
+
+# The longest request line (method, URL, version) the app serves. gunicorn refuses a longer line than its
+# limit_request_line itself, with a bare HTML 414 written before any app code runs (gunicorn's
+# util.write_error: no setting or hook changes it), so an API client got HTML where every other error is
+# JSON. `kb serve` raises gunicorn's limit to its ceiling (GUNICORN_REQUEST_LINE) and the app refuses at
+# gunicorn's default, the length refused until now, naming the parameter to shorten (JSON under /api/).
+# Only a line past the ceiling still meets gunicorn's own page.
+MAX_REQUEST_LINE = 4094
+GUNICORN_REQUEST_LINE = 8190
+
+
+def refuse_long_request_lines() -> None:
+    """before_request: a 414 that names the longest query parameter, before any view parses the URL."""
+    environ = request.environ
+    query = environ.get("QUERY_STRING", "")
+    # The URL as sent (gunicorn's RAW_URI), or rebuilt from the WSGI path (latin-1 text of the raw bytes).
+    path = (environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")).encode("latin-1", "replace")
+    rebuilt = len(quote(path, safe="/;:@&=+$,!~*'()")) + (len(query) + 1 if query else 0)
+    sent = len(environ.get("RAW_URI") or environ.get("REQUEST_URI") or "")
+    length = len(request.method) + max(sent, rebuilt) + len(" HTTP/1.1") + 1
+    if length <= MAX_REQUEST_LINE:
+        return
+    longest = max(request.args.items(multi=True), key=lambda item: len(item[1]), default=None)
+    what = f"parameter {longest[0]!r} has {len(longest[1])} characters" if longest else "the path is too long"
+    raise RequestURITooLarge(f"the request line is {length} bytes, at most {MAX_REQUEST_LINE}: {what}; send less")
+
+
+def refuse_nul_in_urls() -> None:
+    """before_request: PostgreSQL refuses NUL in text, so a `%00` reaching a query was a 500 there. No page
+    has a use for one: in the path it names nothing (404); in a parameter it is a 400 naming it."""
+    if "\x00" in request.path:
+        abort(404)
+    for name, value in request.args.items(multi=True):
+        if "\x00" in name or "\x00" in value:
+            raise BadRequest(f"{name.replace(chr(0), '')}: contains a NUL character (%00)")
 
 
 class BoundedIntConverter(IntegerConverter):

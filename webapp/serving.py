@@ -21,6 +21,7 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from kb.settings import Settings
+from webapp.security import GUNICORN_REQUEST_LINE
 
 # A worker loads two models and warms the index before its first request: give it time to boot.
 WORKER_BOOT_TIMEOUT_S = 120
@@ -93,6 +94,8 @@ def gunicorn_options(host: str, port: int, workers: int, threads: int) -> dict[s
         "accesslog": None,
         "errorlog": "-",
         "loglevel": "warning",
+        # gunicorn's own 414 is bare HTML; the app refuses at MAX_REQUEST_LINE below it, JSON under /api/.
+        "limit_request_line": GUNICORN_REQUEST_LINE,
     }
 
 

@@ -34,7 +34,6 @@ class MailContent:
 
     kind: str
     lang: str
-    help_center: str
     customer_name: str = ""
     subject: str = ""
     reference: str = ""
@@ -83,7 +82,6 @@ def content_for(session: Session, row: OutboxMail, settings: Settings) -> MailCo
     return MailContent(
         kind=row.kind,
         lang=row.lang,
-        help_center=settings.mail_sender_name,
         customer_name=(ticket.customer.name if ticket else row.payload.get("name", "")) or "",
         subject=ticket.subject if ticket else "",
         reference=ticket.reference if ticket else "",

@@ -61,3 +61,36 @@ def test_the_workspace_header_keeps_off_the_window_edges_in_both_directions(page
         assert box is not None
         gap = box["x"] if side == "left" else width - (box["x"] + box["width"])
         assert gap >= 12, f"{locale}: the brand is {gap:.0f} px from the {side} edge"
+
+
+def test_the_inbox_column_headings_break_between_words_only(page: Page, base_url: str, app: Flask) -> None:
+    """site.css lets long text break anywhere (a 300-letter subject stays in its cell), and table columns
+    shrank to that: the Arabic inbox read "الوس / م" and "المسؤو / ل" in its headings. A heading breaks only
+    between words; a hostile subject still wraps inside its cell."""
+    desk = app.extensions["desk"]
+    desk.accounts.create_agent("agent@example.com", PASSWORD, name="Agent")
+    desk.tickets.create(NewTicket(email="sam@example.com", subject="x" * 300, body="Where is it?"))
+    page.set_extra_http_headers({"Accept-Language": "ar"})
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{base_url}/agent/login")
+    page.locator("#email").fill("agent@example.com")
+    page.locator("#password").fill(PASSWORD)
+    page.locator("form.login button[type=submit]").click()
+    expect(page.locator("table th").first).to_be_visible()
+    broken = page.evaluate("""() => {
+        const found = [];
+        for (const th of document.querySelectorAll('table th')) {
+            for (const node of th.childNodes) {
+                if (node.nodeType !== Node.TEXT_NODE) continue;
+                for (const match of node.textContent.matchAll(/\\S+/g)) {
+                    const range = document.createRange();
+                    range.setStart(node, match.index); range.setEnd(node, match.index + match[0].length);
+                    if (new Set([...range.getClientRects()].map(r => Math.round(r.top))).size > 1) found.push(match[0]);
+                }
+            }
+        }
+        return found;
+    }""")
+    assert broken == []
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 1280  # the long subject wraps in its cell instead of widening the page

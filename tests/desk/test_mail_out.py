@@ -4,6 +4,7 @@ to a real SMTP server on loopback (aiosmtpd), retried with backoff while it is d
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
@@ -20,6 +21,8 @@ from kb.settings import Settings
 from tests.conftest import database_url_for_tests
 from tests.smtp_sink import SmtpSink, free_port
 from webapp.mail_templates import EmailTemplates
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -186,11 +189,11 @@ def test_a_reply_the_agent_signed_is_not_signed_twice(settings: Settings) -> Non
 
     templates = EmailTemplates(settings)
     signed = "مرحبًا عمر،\n\nراجع الدليل.\n\nمع أطيب التحيات،\nسارة\nفريق خدمة عملاء منزل"
-    mail = templates.render(MailContent(kind="reply", lang="ar", help_center="Manzil Help Center", body=signed,
+    mail = templates.render(MailContent(kind="reply", lang="ar", body=signed,
                                         agent_name="سارة", reference="R1"))
     assert mail.text.count("سارة") == 1 and "Manzil Help Center\n\n" not in mail.text.split("فريق خدمة عملاء منزل")[1]
     assert mail.html.count("سارة") == 1
-    unsigned = templates.render(MailContent(kind="reply", lang="ar", help_center="Manzil Help Center",
+    unsigned = templates.render(MailContent(kind="reply", lang="ar",
                                             body="راجع الدليل.", agent_name="سارة", reference="R1"))
     assert unsigned.text.count("سارة") == 1 and unsigned.html.count("سارة") == 1  # an unsigned reply gets the name
 
@@ -211,10 +214,37 @@ def test_an_arabic_mail_names_the_help_center_in_arabic(desk: Desk, settings: Se
         assert "Manzil Help Center" in text.split("\n\n", 1)[0]  # the From header
     from desk.mail.compose import MailContent
 
-    mail = EmailTemplates(settings).render(MailContent(kind="reply", lang="ar", help_center="Manzil Help Center",
+    mail = EmailTemplates(settings).render(MailContent(kind="reply", lang="ar",
                                                        body="راجع الدليل.", agent_name="سارة", reference="R1"))
     assert "Manzil Help Center" not in mail.text and "Manzil Help Center" not in mail.html
     assert mail.text.count("مركز مساعدة منزل") == 2  # under the agent's name and in the footer
-    english = EmailTemplates(settings).render(MailContent(kind="reply", lang="en", help_center="Manzil Help Center",
+    english = EmailTemplates(settings).render(MailContent(kind="reply", lang="en",
                                                           body="See the guide.", agent_name="Sara", reference="R1"))
     assert "Manzil Help Center" in english.text
+
+
+def test_every_field_the_mail_content_carries_is_read_by_the_renderer_or_a_template() -> None:
+    """A field nobody reads misleads the next reader: `help_center` was still filled from the From name
+    after the templates took the help center's name in the mail's language (`help_center_name`)."""
+    from dataclasses import fields
+
+    from desk.mail.compose import MailContent
+
+    templates = "\n".join(p.read_text("utf-8") for p in sorted((ROOT / "webapp" / "templates" / "email").iterdir()))
+    renderer = (ROOT / "webapp" / "mail_templates.py").read_text("utf-8")
+    unread = [f.name for f in fields(MailContent)
+              if not re.search(rf"\bm\.{f.name}\b", templates) and not re.search(rf"\bcontent\.{f.name}\b", renderer)]
+    assert unread == []
+
+
+def test_the_html_mail_keeps_the_replys_line_breaks(settings: Settings) -> None:
+    """An agent types in a textarea: "Regards,\\nSara\\nManzil team" and a tracking line under the sentence
+    were one run-on line in the HTML part (CommonMark reads a single newline as a space); the text part had them."""
+    from desk.mail.compose import MailContent
+
+    body = "Hi Sam,\n\nYour order ships today.\nTracking: 123\n\nمع أطيب التحيات،\nسارة\nفريق منزل"
+    mail = EmailTemplates(settings).render(MailContent(kind="reply", lang="ar", body=body, agent_name="سارة",
+                                                       reference="R1"))
+    assert "Your order ships today.<br />\nTracking: 123" in mail.html
+    assert "مع أطيب التحيات،<br />\nسارة<br />\nفريق منزل" in mail.html
+    assert "<script>" not in EmailTemplates(settings).markdown("a\n<script>x</script>")

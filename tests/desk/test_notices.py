@@ -55,3 +55,13 @@ def test_bad_notices_name_the_field_and_write_nothing(desk: Desk, en: str, ar: s
     assert error.value.field == field
     with desk.db.session() as session:
         assert session.query(Notice).count() == 0
+
+
+def test_a_nul_character_in_a_notice_is_dropped_as_in_every_desk_text(desk: Desk) -> None:
+    """PostgreSQL refuses NUL in text: a lead's pasted "\\x00" made publishing a 500 there (SQLite kept it).
+    Tickets and notes drop it (tickets.plain_text); a notice now does the same."""
+    notice = desk.notices.publish("Card\x00 payments\r\nfailing", "\x00", NOW + timedelta(hours=1),
+                                  terms="card\x00, بطاقة", now=NOW)
+    assert (notice.text_en, notice.text_ar, notice.terms) == ("Card payments\nfailing", None, "card, بطاقة")
+    with pytest.raises(InputError, match="text"):
+        desk.notices.publish("\x00", " \x00 ", NOW + timedelta(hours=1), now=NOW)

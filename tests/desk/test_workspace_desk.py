@@ -68,6 +68,12 @@ def test_tags_are_folded_suggested_by_use_and_filter_the_inbox(desk: Desk) -> No
     assert desk.tags.remove(first, "شحن") and not desk.tags.remove(first, "شحن")
     with pytest.raises(InputError, match="tag"):
         desk.tags.add([first], ["no;semicolons"])
+    with pytest.raises(InputError) as refused:
+        desk.tags.add([first], ["ok", "x" * 500])
+    # The value is quoted shortened (the pages show this message translated, as every desk error)
+    assert str(refused.value) == ("tag: “" + "x" * 30 + "…” cannot be a tag: use letters, digits, - and _ "
+                                  "(at most 60 characters).")
+    assert refused.value.params == {"tag": "x" * 30 + "…", "limit": 60}
 
 
 def test_due_times_count_business_hours_by_priority_and_clear_when_answered(desk: Desk) -> None:
@@ -202,3 +208,56 @@ def test_tickets_written_before_the_workspace_migration_become_searchable(tmp_pa
     assert ids(desk.inbox.page(InboxQuery(q="شحن حسابي"), agent)) == []  # every term must match
     assert ids(desk.inbox.page(InboxQuery(q="الي حسابي خالد"), agent)) == [1]  # إلى folded
     desk.close()
+
+
+def test_one_reply_page_sent_twice_at_the_same_instant_is_one_message(desk: Desk, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Two posts of one reply page at once (a double click): on PostgreSQL both read the thread before
+    either wrote, neither saw the other's message, and both were kept. The page's submission key is
+    unique per message, as the contact form's is per ticket, so the second waits and finds the first."""
+    import contextlib
+    import threading
+
+    import desk.tickets as tickets_module
+
+    reference = desk.tickets.get(ticket(desk)).reference
+    arrived = threading.Barrier(2)
+    index = tickets_module.index_ticket
+
+    def both_read_before_either_writes(session, found):  # type: ignore[no-untyped-def]
+        with contextlib.suppress(threading.BrokenBarrierError):  # one waiting on the other's row goes on alone
+            arrived.wait(timeout=1.5)
+        index(session, found)
+
+    monkeypatch.setattr(tickets_module, "index_ticket", both_read_before_either_writes)
+    sent: list[int] = []
+
+    def send() -> None:
+        sent.append(desk.tickets.customer_reply(reference, "Still nothing.", submission="web:visit:page-1").id)
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    bodies = [m.body for m in desk.tickets.by_reference(reference).messages]
+    assert bodies == ["Where is it?", "Still nothing."]
+    assert len(sent) == 2 and sent[0] == sent[1]  # both posts answer with the one message
+
+
+def test_a_ticket_id_past_what_the_database_holds_is_no_ticket(desk: Desk) -> None:
+    """The inbox's bulk form posted ticket=99999999999999999999: SQLite overflowed converting it (a 500);
+    it names no ticket, like any other unknown id."""
+    huge = 10**20
+    with pytest.raises(InputError, match="no ticket"):
+        desk.tickets.bulk_update([huge], status="solved")
+    with pytest.raises(InputError, match="no ticket"):
+        desk.tags.add([huge], ["vip"])
+
+
+def test_control_characters_are_dropped_from_stored_text(desk: Desk) -> None:
+    """A mail's subject kept a BEL, and an ESC sequence would reach `kb` listings and logs as a terminal command;
+    only line breaks and tabs are text. Format characters that Arabic text needs (ZWNJ, RLM) stay."""
+    found = desk.tickets.get(ticket(desk, subject="Bell\x07 and \x1b[31mred\x1b[0m", name="Sam\x7f\x85",
+                                    body="line one\r\nline\ttwo\x0c\u200c\u200f"))
+    assert found.subject == "Bell and [31mred[0m" and found.customer.name == "Sam"
+    assert found.messages[0].body == "line one\nline\ttwo\u200c\u200f"

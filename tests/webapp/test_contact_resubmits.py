@@ -88,6 +88,22 @@ def test_a_customer_reply_sent_twice_is_one_message(light_app: Guarded) -> None:
     assert bodies == ["It never came.", "Still nothing.", "And one more thing.", "Still nothing."]
 
 
+def test_the_ticket_page_carries_its_own_key_and_the_reply_stores_it(light_app: Guarded) -> None:  # noqa: F811
+    """The reply's page key is what makes two posts at the same instant one message (the desk's unique
+    key; tests/desk/test_workspace_desk.py races them): the page must carry it and the post pass it on."""
+    client = light_app.app.test_client()
+    ticket_page = client.post("/en/contact", data=form_data(client)).headers["Location"]
+    page = client.get(ticket_page).get_data(as_text=True)
+    key = page.split('name="submission" type="hidden" value="', 1)[1].split('"', 1)[0]
+    assert len(key) >= 16 and key != client.get(ticket_page).get_data(as_text=True).split(
+        'name="submission" type="hidden" value="', 1)[1].split('"', 1)[0]  # a new key for each page
+    data = {"message": "Still nothing.", "submission": key, "csrf_token": csrf(page)}
+    assert client.post(ticket_page, data=data).status_code == 302
+    desk = light_app.app.extensions["desk"]
+    stored = desk.tickets.by_reference(ticket_page.rsplit("/", 1)[1]).messages[-1]
+    assert stored.body == "Still nothing." and stored.external_id is not None and stored.external_id.endswith(key)
+
+
 def _agent_on_a_new_ticket(guarded: Guarded) -> tuple[Any, Ticket, FlaskClient, str]:
     """A customer's new ticket and a logged-in agent's client on its page (desk, ticket, client, page)."""
     from tests.webapp.light_app import login

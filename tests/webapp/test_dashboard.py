@@ -103,6 +103,14 @@ def test_csv_downloads_match_the_page(app: Flask, world: Fixture) -> None:
     assert rows[1] == ["Amal", "2", "3", "2.0", "21.25", "2", "1.0"]
     assert rows[2] == ["Badr", "1", "2", "73.0", "77.0", "1", "0.0"]
     assert lead.get(f"/agent/dashboard/nothing.csv?{WEEK}").status_code == 404
+    assert lead.get("/agent/dashboard/nothing.csv?from=bad").status_code == 404  # named before the filters are read
+    from desk import metrics
+    from webapp.dashboard import CSV_TABLES, business_hours, parse_filters, tables
+
+    with app.test_request_context():
+        board = metrics.dashboard(app.extensions["desk"].db, parse_filters({"to": "2026-12-05"}, ("en", "ar")),
+                                  business_hours())
+        assert set(CSV_TABLES) == set(tables(board, []))
     assert client_for(app, "agent@example.com").get(f"/agent/dashboard/agents.csv?{WEEK}").status_code == 403
 
 

@@ -85,7 +85,7 @@ def test_a_count_takes_the_arabic_plural_form(light_app: Guarded, count: int, ar
 def test_every_field_the_desk_names_has_a_translated_name() -> None:
     """A new `InputError("field", ...)` (or a checked field) in desk/ or webapp/ needs its name in FIELDS,
     or an Arabic agent reads the bare English identifier."""
-    pattern = re.compile(r'(?:InputError|SurveyError|_clean_text|_optional_text|_choice)\(\s*"([a-z_]+)"')
+    pattern = re.compile(r'(?:InputError|SurveyError|FilterError|_clean_text|_optional_text|_choice)\(\s*"([a-z_]+)"')
     named = {m.group(1) for folder in ("desk", "webapp") for path in (ROOT / folder).rglob("*.py")
              for m in pattern.finditer(path.read_text(encoding="utf-8"))}
     assert {"target", "note", "ends_at", "token", "rating"} <= named  # the scan sees the desk's fields
@@ -105,3 +105,35 @@ def test_a_customers_survey_answer_that_cannot_be_saved_says_why_in_arabic(light
         page = client.post(f"/{lang}/survey/{survey.token}", data={"csrf_token": token, "rating": "9"},
                            follow_redirects=True).get_data(as_text=True)
         assert reason in unescape(page)
+
+
+@pytest.mark.parametrize(("query", "english"), [("from=2026-13-45", "is not a date"),
+                                                ("from=2027-01-01&to=2020-01-01", "must not be after"),
+                                                ("lang=zz", "use one of"), ("agent=abc", "must be an agent id")])
+def test_a_leads_bad_dashboard_filter_is_named_in_arabic(light_app: Guarded, query: str, english: str) -> None:  # noqa: F811
+    """The dashboard's filter errors were the English "from: '2026-13-45' is not a date" on the Arabic page;
+    the metrics API keeps them English (a script reads them)."""
+    lead = light_app.app.test_client()
+    assert login(lead, "admin@example.com").status_code == 302
+    response = lead.get(f"/agent/dashboard/?{query}&hl=ar")
+    page = unescape(response.get_data(as_text=True))
+    assert response.status_code == 400 and english not in page
+    field = "agent" if query.startswith("agent") else "lang" if query.startswith("lang") else "from"
+    with light_app.app.test_request_context(), force_locale("ar"):
+        assert f"{FIELDS[field]}:" in page and str(FIELDS[field]) != field
+    with light_app.app.test_request_context(), force_locale("en"):
+        from webapp.dashboard import FilterError, parse_filters
+
+        with pytest.raises(FilterError) as error:
+            parse_filters(dict(p.split("=") for p in query.split("&")), ("en", "ar"))
+        assert english in str(error.value) and desk_error(error.value) == str(error.value)
+
+
+def test_dates_inside_an_arabic_sentence_keep_their_order(light_app: Guarded) -> None:  # noqa: F811
+    """After an Arabic word the digits of "2026-11-26" are Arabic numbers to the bidi algorithm and the
+    hyphens split them: the dashboard's Arabic period line showed "26-11-2026". The dates sit in an LTR isolate."""
+    lead = light_app.app.test_client()
+    assert login(lead, "admin@example.com").status_code == 302
+    page = lead.get("/agent/dashboard/?from=2026-11-26&to=2026-12-02&hl=ar").get_data(as_text=True)
+    period = page.split('<p class="muted">', 1)[1].split("</p>", 1)[0]
+    assert '<bdi dir="ltr">2026-11-26</bdi>' in period and '<bdi dir="ltr">2026-12-02</bdi>' in period

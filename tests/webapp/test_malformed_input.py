@@ -129,3 +129,63 @@ def test_a_tag_that_cannot_be_one_is_named_in_the_agents_language(light_app: Gua
         assert "use letters, digits" not in page and "لا يصلح وسمًا" in page
         assert "x" * 100 not in page  # the value is shortened, not pasted whole
     assert light_app.app.extensions["desk"].tickets.get(ticket.id).tags == []  # all or nothing, as before
+    page = agent.post("/agent/bulk", data={"ticket": [str(ticket.id)], "action": "tag", "value": "ok 😀",
+                                           "csrf_token": token}, headers={"Accept-Language": "ar"},
+                      follow_redirects=True).get_data(as_text=True)
+    assert "الوسم:" in page and "لا يصلح وسمًا" in page  # the bulk action names it the same way
+    assert light_app.app.extensions["desk"].tickets.get(ticket.id).tags == []
+
+
+def test_an_overlong_api_url_answers_json_naming_the_parameter(light_app: Guarded) -> None:  # noqa: F811
+    """gunicorn refused a request line past 4094 bytes itself, with a bare HTML 414, before the app: under
+    /api/ a client got HTML where every other error is JSON. gunicorn's own limit is raised to its ceiling and
+    the app refuses at the old length, as JSON naming the longest parameter (a page keeps an HTML answer)."""
+    from webapp.security import MAX_REQUEST_LINE
+    from webapp.serving import gunicorn_options
+
+    client = light_app.app.test_client()
+    response = client.get("/api/v1/search", query_string={"lang": "en", "q": "ب" * 700})
+    assert response.status_code == 414 and response.is_json
+    problem = response.get_json()["error"]
+    assert "parameter 'q' has 700 characters" in problem and str(MAX_REQUEST_LINE) in problem
+    assert client.get("/en/search", query_string={"q": "x" * 5000}).status_code == 414
+    assert client.get("/api/v1/search", query_string={"lang": "en", "q": "x" * 3000}).status_code != 414
+    assert gunicorn_options("127.0.0.1", 8000, 1, 1)["limit_request_line"] > MAX_REQUEST_LINE
+
+
+def test_a_nul_character_in_the_url_is_refused_before_any_query(light_app: Guarded) -> None:  # noqa: F811
+    """PostgreSQL refuses NUL in text: `?category=a%00b` on the dashboard and `/en/tickets/a%00b` were 500s
+    there (SQLite answered). A parameter with one is a 400 naming it (JSON under /api/), a path a 404."""
+    admin = light_app.app.test_client()
+    assert login(admin, "admin@example.com").status_code == 302
+    response = admin.get("/agent/dashboard/?category=a%00b")
+    assert response.status_code == 400 and "category" in response.get_data(as_text=True)
+    assert admin.get("/agent/dashboard/tickets.csv?category=a%00b").status_code == 400
+    assert admin.get("/en/tickets/a%00b").status_code == 404 and admin.get("/en/survey/a%00b").status_code == 404
+    api = admin.get("/api/v1/search?lang=en&q=a%00b")
+    assert api.status_code == 400 and api.get_json()["error"].startswith("q:")
+    assert admin.get("/agent/dashboard/?category=ok").status_code == 200
+
+
+def test_a_right_to_left_override_in_a_subject_or_name_stays_inside_it(light_app: Guarded, agent: FlaskClient) -> None:  # noqa: F811
+    """A subject with an unterminated U+202E (RIGHT-TO-LEFT OVERRIDE) turned the ticket's heading "#82" into
+    "28#", and a name with one reversed the text after it: text from outside sits in <bdi> (an isolate ends
+    the override) wherever interface text follows it on the same line."""
+    ticket = light_app.app.extensions["desk"].tickets.create(
+        NewTicket(email="sam@example.com", name="\u202eSam", subject="\u202eRefund عاجل", body="Where?"))
+    page = agent.get(f"/agent/tickets/{ticket.id}").get_data(as_text=True)
+    heading = page.split("<h1", 1)[1].split("</h1>", 1)[0]
+    assert "<bdi>\u202eRefund عاجل</bdi>" in heading and heading.index("</bdi>") < heading.index(f"#{ticket.id}")
+    assert "<bdi>\u202eSam</bdi>" in page.split('for="reply-body">', 1)[1].split("</label>", 1)[0]
+
+
+def test_a_right_to_left_override_in_a_window_title_stays_inside_it(light_app: Guarded, agent: FlaskClient) -> None:  # noqa: F811
+    """A <title> takes no markup: a searched or typed U+202E reversed the rest of the tab's title (the help
+    center's name after the query). Text from outside is wrapped in FIRST STRONG ISOLATE ... POP DIRECTIONAL
+    ISOLATE there."""
+    ticket = light_app.app.extensions["desk"].tickets.create(
+        NewTicket(email="sam@example.com", subject="\u202eRefund", body="Where?"))
+    title = agent.get(f"/agent/tickets/{ticket.id}").get_data(as_text=True).split("<title>", 1)[1].split("</title>")[0]
+    assert "\u2068\u202eRefund\u2069" in title
+    page = light_app.app.test_client().get("/en/search?q=%E2%80%AEparcel").get_data(as_text=True)
+    assert "\u2068\u202eparcel\u2069 ·" in page.split("<title>", 1)[1].split("</title>")[0]
