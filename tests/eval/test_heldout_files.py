@@ -41,12 +41,8 @@ DRAW = load_draw()
 @pytest.fixture(scope="module")
 def m365_ar(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The m365 Arabic articles, imported from the shared corpus as the suite does (bench/m365_import.py)."""
-    try:
-        corpus = find_corpus(ROOT)
-    except FileNotFoundError as missing:
-        pytest.skip(str(missing))
     target = tmp_path_factory.mktemp("m365-content")
-    convert(corpus, target)
+    convert(find_corpus(ROOT), target)
     return target / "ar"
 
 
