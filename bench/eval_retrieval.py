@@ -640,6 +640,19 @@ def suite(
         case.engine.close()
 
 
+
+def add_heldout_argument(parser: argparse.ArgumentParser) -> None:
+    """`--heldout [N]`: held-out round N (tests/eval/heldout/; a bare flag is round 1) in place of the dev queries."""
+    parser.add_argument(
+        "--heldout",
+        nargs="?",
+        type=int,
+        const=1,
+        default=None,
+        metavar="N",
+        help="held-out round N's queries (default round 1) instead of the dev ones",
+    )
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--content", type=Path, default=Path("content"))
@@ -656,15 +669,7 @@ def main() -> None:
     parser.add_argument("--no-grids", action="store_true", help="skip the fusion grids (levers, floors only)")
     parser.add_argument("--max-false", type=float, default=0.04, help="answerable share the fitted floors may flag")
     parser.add_argument("--domains", default=",".join(d.name for d in DOMAINS), help="the suite's domains")
-    parser.add_argument(
-        "--heldout",
-        nargs="?",
-        type=int,
-        const=1,
-        default=None,
-        metavar="N",
-        help="the suite on held-out round N's queries (default round 1), not the dev ones",
-    )
+    add_heldout_argument(parser)
     parser.add_argument("--misses", type=Path, default=None, help="write every query not ranked first here (JSONL)")
     parser.add_argument("--levers", default="", help=f"e.g. shared_words=on,transliteration=off ({', '.join(LEVERS)})")
     args = parser.parse_args()

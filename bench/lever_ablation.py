@@ -19,7 +19,7 @@ import argparse
 import json
 from pathlib import Path
 
-from bench.eval_retrieval import DOMAINS, chosen_domains, evaluate, kind_lines, suite_cases
+from bench.eval_retrieval import DOMAINS, add_heldout_argument, chosen_domains, evaluate, kind_lines, suite_cases
 from copilot.retrieval import LEVERS
 
 
@@ -29,15 +29,7 @@ def main() -> None:
     parser.add_argument("--domains", default=",".join(d.name for d in DOMAINS))
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--kind", default=None, help="also this query kind's MRR@10 apart from the others'")
-    parser.add_argument(
-        "--heldout",
-        nargs="?",
-        type=int,
-        const=1,
-        default=None,
-        metavar="N",
-        help="held-out round N's queries (default round 1) instead of the dev ones",
-    )
+    add_heldout_argument(parser)
     args = parser.parse_args()
     flips = [name for name in args.levers.split(",") if name]
     unknown = [name for name in flips if name not in LEVERS]

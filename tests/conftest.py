@@ -15,11 +15,13 @@ retrieval-quality floors.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import weakref
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -50,6 +52,15 @@ SLICE = [
     "ar/agent-procedures/refund-approval-limits.md",
 ]
 
+
+
+def load_script(path: Path, name: str) -> ModuleType:
+    """bench/ and tests/eval/heldout/ hold scripts, not packages: load the one under test by its path."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 def seed_cache(data_dir: Path) -> None:
     """Start `data_dir`'s embedding cache from the one kept across test sessions, when there is one."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from types import ModuleType
 
 import numpy as np
@@ -16,16 +15,11 @@ from copilot.retrieval import (
     query_register,
     register_floors,
 )
-from tests.conftest import ROOT
+from tests.conftest import ROOT, load_script
 
 
 def _tune_fusion() -> ModuleType:
-    """bench/ is a folder of scripts, not a package: load the one under test by path."""
-    spec = importlib.util.spec_from_file_location("tune_fusion", ROOT / "bench/tune_fusion.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(ROOT / "bench/tune_fusion.py", "tune_fusion")
 
 
 @pytest.mark.parametrize(

@@ -7,16 +7,14 @@ row out of step with its seeded draw would mean a question was written about an 
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import random
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
 from bench.m365_import import convert, find_corpus
-from tests.conftest import CONTENT, ROOT
+from tests.conftest import CONTENT, ROOT, load_script
 
 HELDOUT = ROOT / "tests/eval/heldout"
 ROUNDS = {1: HELDOUT, 2: HELDOUT / "round2"}
@@ -27,15 +25,9 @@ def rows(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text("utf-8").splitlines()]
 
 
-def load_draw() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("heldout_draw", HELDOUT / "draw.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
-DRAW = load_draw()
+DRAW = load_script(HELDOUT / "draw.py", "heldout_draw")
 
 
 @pytest.fixture(scope="module")
