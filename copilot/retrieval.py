@@ -229,7 +229,8 @@ TITLE_WEIGHT = 0.5
 # demo Arabic over English-only / m365 English over Arabic-only: neither 0.792 / 0.771; e5 titles
 # 0.2 0.799 / 0.770; headings 0.25 0.794 / 0.776; both 0.807 / 0.780 (e5 0.1 or 0.3 beside headings
 # 0.25: 0.799 / 0.777, 0.807 / 0.773; e5 0.5 alone 0.811 / 0.770 and headings 0.5 0.788 / 0.770 cost
-# m365). Fitted on both domains together, on a 12-point grid.
+# m365). Fitted on both domains together, on a 12-point grid. e5's weight applies only with LEVERS["title_e5"],
+# off since session 11: with the levers added since, it cost demo en>ar and m365 en>ar more than it gave ar>en.
 TITLE_RANKINGS = {"title_e5": 0.2, "headings": 0.25}
 # The other language's candidates also ranked by USE on their summary (front matter `summary`: the writer's
 # one-line statement of what the page is about; copilot.title_vectors, field "summary"), one more RRF
