@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "heldout"))
-from draw import public  # noqa: E402
+from draw import public
 
 AR_KINDS = ["dialect-gulf", "paraphrase", "dialect-egyptian", "question", "dialect-levantine", "framing", "mixed"]
 EN_KINDS = ["paraphrase", "framing", "question"]
