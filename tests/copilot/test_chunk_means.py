@@ -55,8 +55,10 @@ def demo_ar(tmp_path_factory: pytest.TempPathFactory, embedders: list[Embedder])
 def test_the_answer_beats_a_broad_page_with_one_near_chunk(demo_ar: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     """ "report scam": the Arabic page on sign-in problems has a chunk on suspicious messages and wins
     the best-chunk ranking; the page on phishing and scams is about it all through, and its chunks'
-    mean puts it first (the summaries' ranking held off: it lifts the answer too, test_framed_lead)."""
+    mean puts it first (the summaries' ranking and the id's words held off: they lift the answer too,
+    test_framed_lead, test_slug_words)."""
     monkeypatch.setitem(retrieval.LEVERS, "summaries", False)
+    monkeypatch.setitem(retrieval.LEVERS, "slug_words", False)
     retriever = demo_ar.retriever
     retriever.wait_for_views()
     first = retriever.search("report scam", lang="en").results[0]
@@ -139,8 +141,10 @@ def test_an_article_whose_chunks_clearly_lead_goes_first(
 ) -> None:
     """The chunk means' rank gives the answer one RRF share whether its mean leads the other candidates'
     by a hair or by far; a clear lead is credited like a leading title (retrieval.CHUNK_MEAN_LEAD), and
-    these questions' answers, behind a neighbour without it, go first (the summaries' ranking held off)."""
+    these questions' answers, behind a neighbour without it, go first (the summaries' ranking and the id's
+    words held off: "plus free trial" names manzil-plus-plans's id)."""
     monkeypatch.setitem(retrieval.LEVERS, "summaries", False)
+    monkeypatch.setitem(retrieval.LEVERS, "slug_words", False)
     retriever = demo_ar.retriever
     retriever.wait_for_views()
     first = retriever.search(query, lang="en").results[0]
