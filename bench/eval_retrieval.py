@@ -710,9 +710,12 @@ def main() -> None:
         "abstain oos/answerable   latency p50/p95 ms"
     )
     misses: list | None = [] if args.misses else None
+    kinds: list[str] = []
     for mode in args.modes.split(","):
-        result = evaluate(engine, queries, mode, lang_filter=not args.no_lang_filter, misses=misses)
+        ranks: list[tuple[dict, int | None]] = []
+        result = evaluate(engine, queries, mode, lang_filter=not args.no_lang_filter, ranks=ranks, misses=misses)
         report[mode] = result
+        kinds += kind_lines(f"{mode:8}", ranks)  # each source's figure per kind, beside the hybrid's
         for lang, r in result.items():
             if lang == "latency_ms":
                 continue
@@ -722,6 +725,9 @@ def main() -> None:
                 f"{r['recall@10']:>6.3f} {r['mrr@10']:>7.3f}  {r['abstained_out_of_scope']:>6.2f}/"
                 f"{r['abstained_answerable']:<14.3f} {lat['p50']}/{lat['p95']}"
             )
+    for line in kinds:
+        print(line)
+    report["kinds"] = kinds
     engine.close()
     if args.misses and misses is not None:
         args.misses.write_text("".join(json.dumps(m, ensure_ascii=False) + "\n" for m in misses), "utf-8")

@@ -51,6 +51,7 @@ from copilot.own_titles import FAMILY_INTENT_MIX, INTENT_MIX, title_query, writt
 from copilot.product_names import index_names, intent_part, intent_sources
 from copilot.query_vectors import BatchingQueryEmbedder, unit
 from copilot.series_pages import defer_steps, step_links
+from copilot.slug_words import SlugTerms, slug_credit, slug_ids
 from copilot.term_table import PAYLOAD_FIELDS, LiveTermTable
 from copilot.title_evidence import opening_keys
 from copilot.title_lead import best_lead, credit_lead, title_lead
@@ -204,6 +205,7 @@ LEVERS = {
     # copilot.framed_lead: no chunk-mean lead for a page whose title names the product framing the question
     "framed_lead": True,
     "summaries": True,  # the fallback's candidates also ranked by their summary's USE cosine (SUMMARY_RANKING)
+    "slug_words": True,  # copilot.slug_words: the fallback credits a candidate whose id the query's words say
 }
 # The query's own language's titles ranked by e5 alone (copilot.title_vectors, titles in e5's query
 # form) credit the same-language candidates: OWN_TITLE_CREDIT of the best fused score for the first
@@ -663,6 +665,11 @@ class Retriever:
             lambda: step_links(snapshot.payloads(("key", "lang", "title", "links"))),
             background=True,
         )
+        self._slugs = FromIndex(  # copilot.slug_words: each article's id words, for the other language's customers
+            store.version,
+            lambda: SlugTerms(self.lexical, slug_ids(snapshot.payloads(("key", "article_id")))),
+            background=True,
+        )
         self._families = FromIndex(  # the names that frame a request (copilot.name_families)
             store.version,
             lambda: family_names(snapshot.payloads(("article_id", "key", "title", "text", "ordinal"))),
@@ -693,6 +700,7 @@ class Retriever:
         views: list[FromIndex[Any] | TitleVectors | None] = [self._titles, *self._more_titles.values()]
         views.append(self._summaries)
         views += [self._cross_scales, self._density_scales, self._hubs, self._names, self._title_names, self._families]
+        views.append(self._slugs)
         views += [self._dense_hubs, self._series]
         views += self._synced_views()
         return [view for view in views if view is not None]
@@ -1118,6 +1126,7 @@ class Retriever:
         if cross.bridges and LEVERS["field_credit"]:  # titles speak for untranslated articles too, via bridge terms
             bridge_terms = {target: (bridge, bridge) for target, bridge in cross.bridges.items()}
             untranslated = self._credit_fields(untranslated, bridge_terms, FIELD_CREDIT * cross.best_fused)
+        untranslated = self._credit_slugs(untranslated, plan, cross.best_fused)
         untranslated = self._credit_titles(untranslated, vectors.get(cross.embedder), plan.others, signals)
         untranslated = self._credit_more_titles(untranslated, vectors, plan.others)
         untranslated = self._credit_summaries(untranslated, plan, vectors)
@@ -1183,6 +1192,22 @@ class Retriever:
         score = best_heading(matrices, str(payload.get("key", "")), str(payload.get("lang", "")), unit(query))
         if score is not None:
             signals["cross_heading_top"] = score
+
+    def _credit_slugs(self, ranked: list[Hit], plan: QueryPlan, best_fused: float) -> list[Hit]:
+        """Other-language candidates credited by how much of their id the query says (copilot.slug_words),
+        when the query is in the ids' language; unchanged until the ids' terms are read."""
+        slugs = self._slugs.peek() if LEVERS["slug_words"] and ranked else None
+        if slugs is None or plan.lang != slugs.lang:
+            return ranked
+        query = frozenset(self.lexical.encode_query(plan.query, slugs.lang).indices)
+        shares = slugs.shares((str(h.payload.get("key", "")) for h in ranked), query) if query else {}
+        if not any(shares.values()):
+            return ranked
+        credit = slug_credit() * best_fused
+        keys = [str(h.payload.get("key", "")) for h in ranked]
+        pairs = zip(ranked, keys, strict=True)
+        rescored = [Hit(h.id, h.score + credit * shares.get(k, 0.0), h.payload) for h, k in pairs]
+        return sorted(rescored, key=lambda h: -h.score)
 
     def _credit_titles(
         self, ranked: list[Hit], query: np.ndarray | None, langs: Sequence[str], signals: dict[str, float]

@@ -63,9 +63,11 @@ def test_the_answer_beats_a_broad_page_with_one_near_chunk(demo_ar: Engine, monk
     """ "report scam": the Arabic page on sign-in problems has a chunk on suspicious messages and runs level
     with the page on phishing and scams on their best chunks (within 0.005, either side as e5's title ranking,
     retrieval.LEVERS["title_e5"], is on or off); the phishing page is about it all through, and its chunks'
-    mean puts it clearly ahead (the summaries' ranking held off: it lifts the answer too, test_framed_lead).
-    The counterfactual is the margin, not the order: a near tie falls either way with the machine."""
+    mean puts it clearly ahead (the summaries' ranking and the id's words held off: they lift the answer too,
+    test_framed_lead, test_slug_words). The counterfactual is the margin, not the order: a near tie falls either
+    way with the machine."""
     monkeypatch.setitem(retrieval.LEVERS, "summaries", False)
+    monkeypatch.setitem(retrieval.LEVERS, "slug_words", False)
     retriever = demo_ar.retriever
     retriever.wait_for_views()
     first = retriever.search("report scam", lang="en").results[0]
@@ -152,8 +154,10 @@ def test_an_article_whose_chunks_clearly_lead_goes_first(
     by a hair or by far; a clear lead is credited like a leading title (retrieval.CHUNK_MEAN_LEAD), and
     puts these questions' answers clearly first: without it "Abha" is third and "plus free trial" level
     with the delivery-fees page (within 0.003 either side, as e5's title ranking is on or off). The
-    counterfactual is the margin over the best other article (the summaries' ranking held off)."""
+    counterfactual is the margin over the best other article (the summaries' ranking and the id's words held
+    off: "plus free trial" names manzil-plus-plans's id)."""
     monkeypatch.setitem(retrieval.LEVERS, "summaries", False)
+    monkeypatch.setitem(retrieval.LEVERS, "slug_words", False)
     retriever = demo_ar.retriever
     retriever.wait_for_views()
     first = retriever.search(query, lang="en").results[0]
