@@ -1200,11 +1200,11 @@ class Retriever:
         if slugs is None or plan.lang != slugs.lang:
             return ranked
         query = frozenset(self.lexical.encode_query(plan.query, slugs.lang).indices)
-        shares = slugs.shares((str(h.payload.get("key", "")) for h in ranked), query) if query else {}
+        keys = [str(h.payload.get("key", "")) for h in ranked]
+        shares = slugs.shares(keys, query) if query else {}
         if not any(shares.values()):
             return ranked
         credit = slug_credit() * best_fused
-        keys = [str(h.payload.get("key", "")) for h in ranked]
         pairs = zip(ranked, keys, strict=True)
         rescored = [Hit(h.id, h.score + credit * shares.get(k, 0.0), h.payload) for h, k in pairs]
         return sorted(rescored, key=lambda h: -h.score)

@@ -11,8 +11,8 @@ import re
 from sqlalchemy import delete, func, select
 
 from desk.database import Database
-from desk.models import Ticket, TicketTag
-from desk.tickets import MAX_ROW_ID, InputError
+from desk.models import TicketTag
+from desk.tickets import InputError, ticket_row
 from desk.translatable import N_
 
 MAX_TAG = 60
@@ -44,7 +44,7 @@ class Tags:
         added = 0
         with self.db.session() as session:
             for ticket_id in ticket_ids:
-                ticket = session.get(Ticket, ticket_id) if 0 < ticket_id <= MAX_ROW_ID else None
+                ticket = ticket_row(session, ticket_id)
                 if ticket is None:
                     raise InputError("ticket", N_("no ticket %(ticket)s"), ticket=ticket_id)
                 have = {t.tag for t in ticket.tags}

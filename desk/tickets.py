@@ -103,6 +103,11 @@ def new_reference() -> str:
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
+
+def ticket_row(session: Session, ticket_id: int) -> Ticket | None:
+    """The ticket with this id, or None, also for an id no database column holds (a larger one overflows SQLite)."""
+    return session.get(Ticket, ticket_id) if 0 < ticket_id <= MAX_ROW_ID else None
+
 def plain_text(value: str) -> str:
     """Text as stored: browsers send textarea line breaks as CRLF; one form lets edits and lengths compare."""
     return _CONTROL.sub("", value.replace("\r\n", "\n")).strip()
@@ -447,7 +452,7 @@ class TicketStore:
         self, session: Session, ticket_id: int, status: str | None, priority: str | None, assignee_id: int | None,
         agent_id: int | None,
     ) -> None:
-        ticket = session.get(Ticket, ticket_id) if 0 < ticket_id <= MAX_ROW_ID else None  # a larger id overflows
+        ticket = ticket_row(session, ticket_id)
         if ticket is None:
             raise InputError("ticket", N_("no ticket %(ticket)s"), ticket=ticket_id)
         if status:
