@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -207,67 +207,83 @@ def summary(board: Dashboard) -> list[tuple[str, str, str, str]]:
     return out
 
 
+def _adoption_table(title: str, rows: list[metrics.AdoptionRow]) -> Table:
+    return Table(title, [gettext("Who"), gettext("Tickets with suggestions"), gettext("Inserted"),
+                         gettext("Drafts inserted"), gettext("Sent unedited"), gettext("Sent edited"),
+                         gettext("Rejected")],
+                 [[r.key, r.tickets_shown, r.inserted, r.drafts_inserted, r.sent_unedited, r.sent_edited, r.rejected]
+                  for r in rows])
+
+
+def _query_table(title: str, rows: list[metrics.QueryCount]) -> Table:
+    return Table(title, [gettext("Query"), gettext("Searches")], [[q.query, q.searches] for q in rows])
+
+
+def _durations(board: Dashboard, _gaps: list[GapGroup]) -> Table:
+    t = board.current.tickets
+    return Table(gettext("Reply and resolution times"),
+                 [gettext("Measure"), gettext("Tickets"), gettext("Median (h)"), gettext("90th pct (h)"),
+                  gettext("Median (business h)"), gettext("90th pct (business h)")],
+                 [[name, d.count, d.median_hours, d.p90_hours, d.median_business_hours, d.p90_business_hours]
+                  for name, d in ((gettext("First reply"), t.first_reply),
+                                  (gettext("First resolution"), t.first_resolution),
+                                  (gettext("Full resolution"), t.full_resolution))])
+
+
+Builder = Callable[[Dashboard, list[GapGroup]], Table]
+
+# Every table the page shows and a CSV can be asked for, by name, each built only when asked: an unknown CSV name is
+# a 404 before the filters are read or the dashboard computed, and a CSV builds just its own table.
+TABLES: dict[str, Builder] = {
+    "summary": lambda board, _gaps: Table(
+        gettext("Figures"), [gettext("Figure"), gettext("This period"), gettext("Previous period")],
+        [[label, cur, prev] for _k, label, cur, prev in summary(board)]),
+    "durations": _durations,
+    "backlog": lambda board, _gaps: Table(
+        gettext("Backlog by age"), [gettext("Age"), *metrics.UNSOLVED, gettext("Total")],
+        [[bucket, *by.values(), sum(by.values())] for bucket, by in board.current.backlog.buckets.items()]),
+    "days": lambda board, _gaps: Table(
+        gettext("Tickets per day"), [gettext("Day"), gettext("Created"), gettext("Solved")],
+        [[d.day, d.created, d.solved] for d in board.current.days]),
+    "agents": lambda board, _gaps: Table(
+        gettext("Agents"),
+        [gettext("Agent"), gettext("Solved"), gettext("Public replies"), gettext("Median first reply (h)"),
+         gettext("Median resolution (h)"), gettext("CSAT answers"), gettext("CSAT")],
+        [[r.agent, r.solved, r.public_replies, r.median_first_reply_hours, r.median_resolution_hours,
+          r.csat_answered, r.csat_satisfaction] for r in board.current.agents]),
+    "low_ratings": lambda board, _gaps: Table(
+        gettext("Low ratings to follow up"),
+        [gettext("Ticket"), gettext("Subject"), gettext("Agent"), gettext("Rating"), gettext("Comment"),
+         gettext("Answered")],
+        [[r.ticket_id, r.subject, r.agent, r.rating, r.comment, r.answered_at] for r in board.current.csat.low]),
+    "adoption_agents": lambda board, _gaps: _adoption_table(gettext("Copilot adoption by agent"),
+                                                            board.current.adoption.by_agent),
+    "adoption_langs": lambda board, _gaps: _adoption_table(gettext("Copilot adoption by language"),
+                                                           board.current.adoption.by_lang),
+    "rejections": lambda board, _gaps: Table(
+        gettext("Rejected suggestions"),
+        [gettext("Ticket"), gettext("Language"), gettext("Agent"), gettext("Reason"), gettext("When")],
+        [[r.ticket_id, r.lang, r.agent, r.reason, r.at] for r in board.current.adoption.rejections]),
+    "top_queries": lambda board, _gaps: _query_table(gettext("Top searches"),
+                                                     board.current.self_service.top_queries),
+    "zero_result": lambda board, _gaps: _query_table(gettext("Searches with no result"),
+                                                     board.current.self_service.zero_result),
+    "abstained": lambda board, _gaps: _query_table(gettext("Searches the answer abstained on"),
+                                                   board.current.self_service.abstained),
+    "articles": lambda board, _gaps: Table(
+        gettext("Helpful votes per article"),
+        [gettext("Article"), gettext("Helpful"), gettext("Votes"), gettext("Helpful ratio")],
+        [[a.article_key, a.helpful, a.votes, a.ratio] for a in board.current.self_service.articles]),
+    "gaps": lambda _board, gaps: Table(
+        gettext("Content gaps by meaning"),
+        [gettext("Topic"), gettext("Searches"), gettext("Tickets"), gettext("Languages"), gettext("Examples")],
+        [[g.label, g.searches, g.tickets, "; ".join(g.languages), "; ".join(g.examples)] for g in gaps]),
+}
+
+
 def tables(board: Dashboard, gaps: list[GapGroup]) -> dict[str, Table]:
-    f = board.current
-    t, csat, adoption, self_service = f.tickets, f.csat, f.adoption, f.self_service
-    adoption_headers = [gettext("Who"), gettext("Tickets with suggestions"), gettext("Inserted"),
-                        gettext("Drafts inserted"), gettext("Sent unedited"), gettext("Sent edited"),
-                        gettext("Rejected")]
-
-    def adoption_rows(rows: list[metrics.AdoptionRow]) -> list[list[Any]]:
-        return [[r.key, r.tickets_shown, r.inserted, r.drafts_inserted, r.sent_unedited, r.sent_edited, r.rejected]
-                for r in rows]
-
-    query_headers = [gettext("Query"), gettext("Searches")]
-    return {
-        "summary": Table(gettext("Figures"), [gettext("Figure"), gettext("This period"), gettext("Previous period")],
-                         [[label, cur, prev] for _k, label, cur, prev in summary(board)]),
-        "durations": Table(gettext("Reply and resolution times"),
-                           [gettext("Measure"), gettext("Tickets"), gettext("Median (h)"), gettext("90th pct (h)"),
-                            gettext("Median (business h)"), gettext("90th pct (business h)")],
-                           [[name, d.count, d.median_hours, d.p90_hours, d.median_business_hours,
-                             d.p90_business_hours]
-                            for name, d in ((gettext("First reply"), t.first_reply),
-                                            (gettext("First resolution"), t.first_resolution),
-                                            (gettext("Full resolution"), t.full_resolution))]),
-        "backlog": Table(gettext("Backlog by age"), [gettext("Age"), *metrics.UNSOLVED, gettext("Total")],
-                         [[bucket, *by.values(), sum(by.values())] for bucket, by in f.backlog.buckets.items()]),
-        "days": Table(gettext("Tickets per day"), [gettext("Day"), gettext("Created"), gettext("Solved")],
-                      [[d.day, d.created, d.solved] for d in f.days]),
-        "agents": Table(gettext("Agents"),
-                        [gettext("Agent"), gettext("Solved"), gettext("Public replies"),
-                         gettext("Median first reply (h)"), gettext("Median resolution (h)"),
-                         gettext("CSAT answers"), gettext("CSAT")],
-                        [[r.agent, r.solved, r.public_replies, r.median_first_reply_hours, r.median_resolution_hours,
-                          r.csat_answered, r.csat_satisfaction] for r in f.agents]),
-        "low_ratings": Table(gettext("Low ratings to follow up"),
-                             [gettext("Ticket"), gettext("Subject"), gettext("Agent"), gettext("Rating"),
-                              gettext("Comment"), gettext("Answered")],
-                             [[r.ticket_id, r.subject, r.agent, r.rating, r.comment, r.answered_at]
-                              for r in csat.low]),
-        "adoption_agents": Table(gettext("Copilot adoption by agent"), adoption_headers,
-                                 adoption_rows(adoption.by_agent)),
-        "adoption_langs": Table(gettext("Copilot adoption by language"), adoption_headers,
-                                adoption_rows(adoption.by_lang)),
-        "rejections": Table(gettext("Rejected suggestions"),
-                            [gettext("Ticket"), gettext("Language"), gettext("Agent"), gettext("Reason"),
-                             gettext("When")],
-                            [[r.ticket_id, r.lang, r.agent, r.reason, r.at] for r in adoption.rejections]),
-        "top_queries": Table(gettext("Top searches"), query_headers,
-                             [[q.query, q.searches] for q in self_service.top_queries]),
-        "zero_result": Table(gettext("Searches with no result"), query_headers,
-                             [[q.query, q.searches] for q in self_service.zero_result]),
-        "abstained": Table(gettext("Searches the answer abstained on"), query_headers,
-                           [[q.query, q.searches] for q in self_service.abstained]),
-        "articles": Table(gettext("Helpful votes per article"),
-                          [gettext("Article"), gettext("Helpful"), gettext("Votes"), gettext("Helpful ratio")],
-                          [[a.article_key, a.helpful, a.votes, a.ratio] for a in self_service.articles]),
-        "gaps": Table(gettext("Content gaps by meaning"),
-                      [gettext("Topic"), gettext("Searches"), gettext("Tickets"), gettext("Languages"),
-                       gettext("Examples")],
-                      [[g.label, g.searches, g.tickets, "; ".join(g.languages), "; ".join(g.examples)]
-                       for g in gaps]),
-    }
+    """Every table, for the page."""
+    return {name: build(board, gaps) for name, build in TABLES.items()}
 
 
 @bp.app_template_filter("dashcell")
@@ -358,23 +374,16 @@ def business_hours() -> BusinessHours:
     return found
 
 
-# The tables a CSV can be asked for (the keys of `tables`; tests/webapp/test_dashboard.py keeps them equal):
-# an unknown name is a 404 before the filters are read or the dashboard computed.
-CSV_TABLES = ("summary", "durations", "backlog", "days", "agents", "low_ratings", "adoption_agents", "adoption_langs",
-              "rejections", "top_queries", "zero_result", "abstained", "articles", "gaps")
-
-
 @bp.get("/<name>.csv")
 @lead_required
 def download(name: str) -> Response:
-    if name not in CSV_TABLES:
+    build = TABLES.get(name)
+    if build is None:
         abort(404)
     f = _filters_or_400()
     board = metrics.dashboard(state.desk().db, f, business_hours())
     gaps = gap_groups(f)[0] if name == "gaps" else []
-    table = tables(board, gaps).get(name)
-    if table is None:
-        abort(404)
+    table = build(board, gaps)
     stamp = f"{f.start.date()}_{(f.end - timedelta(days=1)).date()}"
     return Response(to_csv(table), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="dashboard-{name}-{stamp}.csv"'})

@@ -104,13 +104,12 @@ def test_csv_downloads_match_the_page(app: Flask, world: Fixture) -> None:
     assert rows[2] == ["Badr", "1", "2", "73.0", "77.0", "1", "0.0"]
     assert lead.get(f"/agent/dashboard/nothing.csv?{WEEK}").status_code == 404
     assert lead.get("/agent/dashboard/nothing.csv?from=bad").status_code == 404  # named before the filters are read
-    from desk import metrics
-    from webapp.dashboard import CSV_TABLES, business_hours, parse_filters, tables
+    from webapp.dashboard import TABLES
 
-    with app.test_request_context():
-        board = metrics.dashboard(app.extensions["desk"].db, parse_filters({"to": "2026-12-05"}, ("en", "ar")),
-                                  business_hours())
-        assert set(CSV_TABLES) == set(tables(board, []))
+    for name in TABLES:  # every table the page shows downloads on its own
+        answer = lead.get(f"/agent/dashboard/{name}.csv?{WEEK}")
+        assert answer.status_code == 200 and answer.mimetype == "text/csv", name
+        assert answer.get_data(as_text=True).count("\n") >= 1, name
     assert client_for(app, "agent@example.com").get(f"/agent/dashboard/agents.csv?{WEEK}").status_code == 403
 
 
