@@ -207,16 +207,23 @@ def summary(board: Dashboard) -> list[tuple[str, str, str, str]]:
     return out
 
 
-def _adoption_table(title: str, rows: list[metrics.AdoptionRow]) -> Table:
-    return Table(title, [gettext("Who"), gettext("Tickets with suggestions"), gettext("Inserted"),
-                         gettext("Drafts inserted"), gettext("Sent unedited"), gettext("Sent edited"),
-                         gettext("Rejected")],
-                 [[r.key, r.tickets_shown, r.inserted, r.drafts_inserted, r.sent_unedited, r.sent_edited, r.rejected]
-                  for r in rows])
+Builder = Callable[[Dashboard, list[GapGroup]], Table]
 
 
-def _query_table(title: str, rows: list[metrics.QueryCount]) -> Table:
-    return Table(title, [gettext("Query"), gettext("Searches")], [[q.query, q.searches] for q in rows])
+def _adoption_table(title: str, rows_of: Callable[[metrics.Adoption], list[metrics.AdoptionRow]]) -> Builder:
+    """The builder of one copilot adoption table; `title` is an N_ message, translated when the table is built."""
+    return lambda board, _gaps: Table(
+        gettext(title),
+        [gettext("Who"), gettext("Tickets with suggestions"), gettext("Inserted"), gettext("Drafts inserted"),
+         gettext("Sent unedited"), gettext("Sent edited"), gettext("Rejected")],
+        [[r.key, r.tickets_shown, r.inserted, r.drafts_inserted, r.sent_unedited, r.sent_edited, r.rejected]
+         for r in rows_of(board.current.adoption)])
+
+
+def _query_table(title: str, rows_of: Callable[[metrics.SelfService], list[metrics.QueryCount]]) -> Builder:
+    """The builder of one table of searches; `title` is an N_ message, translated when the table is built."""
+    return lambda board, _gaps: Table(gettext(title), [gettext("Query"), gettext("Searches")],
+                                      [[q.query, q.searches] for q in rows_of(board.current.self_service)])
 
 
 def _durations(board: Dashboard, _gaps: list[GapGroup]) -> Table:
@@ -229,8 +236,6 @@ def _durations(board: Dashboard, _gaps: list[GapGroup]) -> Table:
                                   (gettext("First resolution"), t.first_resolution),
                                   (gettext("Full resolution"), t.full_resolution))])
 
-
-Builder = Callable[[Dashboard, list[GapGroup]], Table]
 
 # Every table the page shows and a CSV can be asked for, by name, each built only when asked: an unknown CSV name is
 # a 404 before the filters are read or the dashboard computed, and a CSV builds just its own table.
@@ -256,20 +261,15 @@ TABLES: dict[str, Builder] = {
         [gettext("Ticket"), gettext("Subject"), gettext("Agent"), gettext("Rating"), gettext("Comment"),
          gettext("Answered")],
         [[r.ticket_id, r.subject, r.agent, r.rating, r.comment, r.answered_at] for r in board.current.csat.low]),
-    "adoption_agents": lambda board, _gaps: _adoption_table(gettext("Copilot adoption by agent"),
-                                                            board.current.adoption.by_agent),
-    "adoption_langs": lambda board, _gaps: _adoption_table(gettext("Copilot adoption by language"),
-                                                           board.current.adoption.by_lang),
+    "adoption_agents": _adoption_table(N_("Copilot adoption by agent"), lambda a: a.by_agent),
+    "adoption_langs": _adoption_table(N_("Copilot adoption by language"), lambda a: a.by_lang),
     "rejections": lambda board, _gaps: Table(
         gettext("Rejected suggestions"),
         [gettext("Ticket"), gettext("Language"), gettext("Agent"), gettext("Reason"), gettext("When")],
         [[r.ticket_id, r.lang, r.agent, r.reason, r.at] for r in board.current.adoption.rejections]),
-    "top_queries": lambda board, _gaps: _query_table(gettext("Top searches"),
-                                                     board.current.self_service.top_queries),
-    "zero_result": lambda board, _gaps: _query_table(gettext("Searches with no result"),
-                                                     board.current.self_service.zero_result),
-    "abstained": lambda board, _gaps: _query_table(gettext("Searches the answer abstained on"),
-                                                   board.current.self_service.abstained),
+    "top_queries": _query_table(N_("Top searches"), lambda s: s.top_queries),
+    "zero_result": _query_table(N_("Searches with no result"), lambda s: s.zero_result),
+    "abstained": _query_table(N_("Searches the answer abstained on"), lambda s: s.abstained),
     "articles": lambda board, _gaps: Table(
         gettext("Helpful votes per article"),
         [gettext("Article"), gettext("Helpful"), gettext("Votes"), gettext("Helpful ratio")],
