@@ -41,8 +41,8 @@ from kb.arabic import dialect_to_msa, is_dialect_word
 # otherwise meets every "ينفع ...؟" ticket: bench/copilot_bench.py, Arabic 24 -> 25 of 31 (T-1032 gets
 # the conditions section, not the opening), English unchanged.
 _STOP_WORDS = """the and for you your are was were this that with have has had not but all can will just get got
-from out one any what when how why who there they them then than our ours been did does its into also about would
-could should please still now want need know like only some yes very more their hello thanks thank dear team
+from out one any what when where which how why who other there they them then than our ours been did does its into also
+about would could should please still now want need know like only some yes very more their hello thanks thank dear team
 manzil hi i'm i've it's don't can't yesterday today tomorrow week days day time again really help
 على الى إلى في من عن هذا هذه ذلك التي الذي اللي انا أنا انت أنت هو هي لكن بس كان كانت يكون مع عند لما ليش وش ايش
 إيش كيف هل لو ما لا تم يوم اليوم الحين السلام عليكم مرحبا مرحبًا هلا شكرا وشكرا منزل أبي ابي ابغى أبغى عايز عايزة

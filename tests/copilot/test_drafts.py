@@ -624,6 +624,33 @@ def test_arabic_can_is_no_topic_word_as_english_can_is_not() -> None:
     assert chosen.sections[0] == INSTALMENTS_TERMS
 
 
+OTHER_CITIES = section(
+    "delivery-areas",
+    "other-cities-and-remote-areas",
+    "Other cities and remote areas",
+    "We deliver everywhere else in all three countries, usually in 3-7 business days.",
+    0.330,
+    title="Where we deliver",
+)
+SEVERAL_PARCELS = section(
+    "track-order",
+    "if-your-order-has-several-parcels",
+    "If your order has several parcels",
+    "Items from different warehouses may arrive separately. Each parcel has its own tracking link.",
+    0.325,
+    title="Track your order",
+)
+
+
+def test_where_which_and_other_are_no_topic_words() -> None:
+    """T-1045: "only one parcel arrived ... Where are the other items?" shares "other" with the heading
+    "Other cities and remote areas" and "parcel" with the several-parcels section; "where", "which" and
+    "other" say nothing about what is asked (as "what" and "how" do not), so the parcels section leads."""
+    assert terms("Where are the other items? Which one?") == terms("items?")
+    ticket = "Hi, my order had three items but only one parcel arrived today. Where are the other items?"
+    assert choose_sections(ticket, [OTHER_CITIES, SEVERAL_PARCELS]).sections[0] == SEVERAL_PARCELS
+
+
 CANCEL_SHIPPED_AR = section(
     "cancel-order",
     "الطلب-شحن-بالفعل",
