@@ -40,6 +40,7 @@ from typing import Literal
 from urllib.parse import unquote
 
 from kb.articles import Article, ArticleError, check_article, front_matter_lines, iter_article_paths
+from kb.bidi_text import EMBEDDINGS_AND_ISOLATES
 from kb.links import Link, iter_links
 from kb.macros import lint_macros
 from kb.parsing import ParsedSource, clean_foreign_syntax, markdown_parser, parse_source, strip_bom
@@ -50,8 +51,6 @@ from kb.translations import TRANSLATED_FROM, TranslationStatus, article_statuses
 
 Severity = Literal["error", "warning"]
 
-# Explicit embeddings, overrides and isolates (U+202A-202E, U+2066-2069); marks like U+200F are fine.
-BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 NEAR_EMPTY_WORDS = 25  # the shortest demo article has over 100; under 25 words rarely answers anything
 _SITE_ARTICLE = re.compile(r"^/(?P<lang>[^/]+)/articles/(?P<id>[^?#]+?)/?$")  # ids may hold slashes
 _SITE_MEDIA = re.compile(r"^/media/(?P<file>.+)$")
@@ -248,7 +247,7 @@ def _bidi_controls(tree: _Tree, article: Article, title_line: int) -> list[LintM
     found = [(title_line, article.title)] + [(b.line, b.text) for b in article.blocks if b.kind == "heading"]
     messages: list[LintMessage] = []
     for line, text in found:
-        controls = sorted({f"U+{ord(ch):04X}" for ch in text if ch in BIDI_CONTROLS})
+        controls = sorted({f"U+{ord(ch):04X}" for ch in text if ch in EMBEDDINGS_AND_ISOLATES})
         if controls:
             message = f"bidi control characters in a title ({', '.join(controls)}): remove them"
             messages.append(LintMessage(tree.display(article.path), line, 1, "error", "bidi-control", message))

@@ -13,6 +13,8 @@ import re
 
 import nh3
 
+from kb.bidi_text import without_bidi_controls
+
 # Everything after one of these is the previous message of the thread or the sender's footer.
 _CUT_AFTER = re.compile(
     r"""^\s*(?:
@@ -109,3 +111,10 @@ def clean_message(message: str) -> str:
         previous = text
         text = _GREETING.sub("", text, count=1).lstrip()
     return text
+
+
+def first_name(full_name: str) -> str:
+    """The first word of a customer's name, for a greeting ("" when there is none). Bidi controls go first:
+    "\u202e Sam" is "Sam", not a greeting to a lone RIGHT-TO-LEFT OVERRIDE."""
+    words = without_bidi_controls(full_name).split()
+    return words[0] if words else ""
