@@ -128,7 +128,8 @@ def _clean_text(field: str, value: object, limit: int, required: bool = True) ->
 def clean_email(value: object) -> str:
     email = _clean_text("email", value, 320).lower()
     local, _, domain = email.partition("@")
-    if not local or "." not in domain or any(c.isspace() for c in email):
+    # One "@" only: "sam@evil.example@example.com" is mail for evil.example to one parser, example.com to another.
+    if not local or "." not in domain or "@" in domain or any(c.isspace() for c in email):
         raise InputError("email", N_("%(email)s is not an email address"), email=repr(email))
     return email
 

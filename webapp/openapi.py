@@ -3,7 +3,9 @@
 Hand-written on purpose: it is the contract partners build against, so a change to it is a
 decision, and `tests/webapp/test_openapi.py` runs schemathesis against the live app to hold the
 routes to it (no 500, every answer matching its schema). Responses list only what a client
-relies on; objects allow more fields so additions do not break clients.
+relies on; objects allow more fields so additions do not break clients. Request bodies do not: a field
+the route does not know (a typo like "prioity") is a 400 naming it, never silently dropped, and the route
+takes its allowed fields from here (`request_fields`), so the document and the check cannot drift apart.
 """
 
 from __future__ import annotations
@@ -134,12 +136,13 @@ OPENAPI: dict[str, Any] = {
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
                     "type": "object",
                     "required": ["email", "subject", "body"],
+                    "additionalProperties": False,
                     "properties": {
                         "email": {"type": "string", "format": "email"}, "subject": {"type": "string"},
-                        "body": {"type": "string"}, "name": {"type": "string"},
-                        "lang": {"type": "string", "enum": ["en", "ar"]},
-                        "priority": {"type": "string", "enum": ["low", "normal", "high", "urgent"]},
-                        "external_id": {"type": "string", "maxLength": 200},
+                        "body": {"type": "string"}, "name": {"type": "string", "nullable": True},
+                        "lang": {"type": "string", "enum": ["en", "ar"], "nullable": True},
+                        "priority": {"type": "string", "enum": ["low", "normal", "high", "urgent"], "nullable": True},
+                        "external_id": {"type": "string", "maxLength": 200, "nullable": True},
                     },
                 }}}},
                 "responses": {
@@ -161,9 +164,11 @@ OPENAPI: dict[str, Any] = {
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
                     "type": "object",
                     "required": ["subject", "body"],
+                    "additionalProperties": False,
                     "properties": {
                         "subject": {"type": "string"}, "body": {"type": "string"},
-                        "lang": {"type": "string", "enum": ["en", "ar"]}, "customer_name": {"type": "string"},
+                        "lang": {"type": "string", "enum": ["en", "ar"], "nullable": True},
+                        "customer_name": {"type": "string", "nullable": True},
                     },
                 }}}},
                 "responses": {
@@ -237,3 +242,9 @@ OPENAPI: dict[str, Any] = {
         },
     },
 }
+
+
+def request_fields(path: str) -> frozenset[str]:
+    """The fields the JSON body of POST `path` may have, as this document declares them."""
+    body = OPENAPI["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    return frozenset(body["properties"])
