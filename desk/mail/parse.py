@@ -59,14 +59,33 @@ class ParsedMail:
     problems: list[str] = field(default_factory=list)
 
 
+# C0 and C1 controls (NUL, ESC, BEL, ...): no header text has a use for one, PostgreSQL refuses NUL and an
+# ESC sequence reaches `kb` listings and logs as a terminal command. Line breaks and tabs (folding) are spaces.
+_HEADER_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]+")
+_HEADER_BREAKS = re.compile("[ \t]*[\t\r\n]+[ \t]*")
+
+
+def header_text(value: object) -> str:
+    """A header's value as text any database and page can take. Raw 8-bit header bytes (UTF-8 sent without
+    RFC 2047, common from Arabic clients) reach Python as surrogate escapes, which UTF-8 cannot encode (the
+    message was lost at the write): they are read as UTF-8, a byte that is not becomes U+FFFD. Control
+    characters are dropped, line breaks and tabs become a space; the ends are trimmed."""
+    text = str(value)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return _HEADER_BREAKS.sub(" ", _HEADER_CONTROLS.sub("", text)).strip()
+
+
 def _header(message: Message, name: str, problems: list[str]) -> str:
     try:
         values = message.get_all(name) or []
-        return " ".join(str(v) for v in values).strip()
+        return header_text(" ".join(str(v) for v in values))
     except Exception as error:  # a header the policy cannot decode must not lose the mail
         problems.append(f"header {name}: {error}")
         raw = message.get(name, failobj="")
-        return str(raw) if isinstance(raw, str) else ""
+        return header_text(raw) if isinstance(raw, str) else ""
 
 
 def _sender(message: Message, problems: list[str]) -> tuple[str, str]:
@@ -76,7 +95,7 @@ def _sender(message: Message, problems: list[str]) -> tuple[str, str]:
             header = message.get(name)
             addresses = getattr(header, "addresses", None)
             if addresses:
-                return str(addresses[0].display_name), str(addresses[0].addr_spec)
+                return header_text(addresses[0].display_name), header_text(addresses[0].addr_spec)
         except Exception as error:
             problems.append(f"header {name}: {error}")
         found = parseaddr(_header(message, name, problems))
