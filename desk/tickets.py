@@ -7,7 +7,6 @@ field that is wrong.
 
 from __future__ import annotations
 
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -40,6 +39,7 @@ from desk.surveys import open_survey
 from desk.ticket_search import index_ticket
 from desk.translatable import N_, Nn_, TranslatableError
 from kb.language import detect_language
+from kb.message_text import CONTROL_CHARACTERS
 
 MAX_SUBJECT = 300
 MAX_BODY = 100_000
@@ -98,9 +98,6 @@ def new_reference() -> str:
     return secrets.token_urlsafe(12)
 
 
-# C0 and C1 control characters but tab and line breaks: a BEL or an ESC sequence in a subject is no text (it would
-# reach `kb` listings and logs as a terminal command) and PostgreSQL refuses NUL. Format characters (ZWNJ, RLM) stay.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 
@@ -110,7 +107,7 @@ def ticket_row(session: Session, ticket_id: int) -> Ticket | None:
 
 def plain_text(value: str) -> str:
     """Text as stored: browsers send textarea line breaks as CRLF; one form lets edits and lengths compare."""
-    return _CONTROL.sub("", value.replace("\r\n", "\n")).strip()
+    return CONTROL_CHARACTERS.sub("", value.replace("\r\n", "\n")).strip()
 
 
 def _clean_text(field: str, value: object, limit: int, required: bool = True) -> str:

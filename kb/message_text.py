@@ -58,6 +58,11 @@ _HTML_TAG = re.compile(
     re.IGNORECASE,
 )
 
+# C0 and C1 control characters but tab and line breaks: a BEL or an ESC sequence in a subject, a header or an
+# article is no text (it reaches `kb` listings and logs as a terminal command) and PostgreSQL refuses NUL. Format
+# characters (ZWNJ, RLM) are not controls. The desk drops them from what it stores, `kb lint` names them.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
 QUOTED_AND_HIDDEN = frozenset({"blockquote", "script", "style", "head", "title"})
 
 

@@ -19,7 +19,13 @@ from email.utils import getaddresses, parseaddr
 
 from mailparser_reply import EmailReplyParser
 
-from kb.message_text import QUOTED_AND_HIDDEN, SUBJECT_PREFIX, html_to_lines, without_quoted_lines
+from kb.message_text import (
+    CONTROL_CHARACTERS,
+    QUOTED_AND_HIDDEN,
+    SUBJECT_PREFIX,
+    html_to_lines,
+    without_quoted_lines,
+)
 
 # A real mail has a handful of parts; 500 is an attack or a broken generator. Past this we stop looking.
 MAX_PARTS = 100
@@ -59,9 +65,7 @@ class ParsedMail:
     problems: list[str] = field(default_factory=list)
 
 
-# C0 and C1 controls (NUL, ESC, BEL, ...): no header text has a use for one, PostgreSQL refuses NUL and an
-# ESC sequence reaches `kb` listings and logs as a terminal command. Line breaks and tabs (folding) are spaces.
-_HEADER_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]+")
+# Line breaks and tabs left by folding are one space (other controls go: kb.message_text.CONTROL_CHARACTERS).
 _HEADER_BREAKS = re.compile("[ \t]*[\t\r\n]+[ \t]*")
 
 
@@ -75,7 +79,7 @@ def header_text(value: object) -> str:
         text.encode("utf-8")
     except UnicodeEncodeError:
         text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    return _HEADER_BREAKS.sub(" ", _HEADER_CONTROLS.sub("", text)).strip()
+    return _HEADER_BREAKS.sub(" ", CONTROL_CHARACTERS.sub("", text)).strip()
 
 
 def _header(message: Message, name: str, problems: list[str]) -> str:
