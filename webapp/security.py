@@ -205,19 +205,21 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def _shown(text: str) -> str:
-    """A key as it can be printed: a lone surrogate as its `\\udXXX` escape."""
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    """A key as it can be printed: a lone surrogate as its `\\udXXX` escape, a NUL as `\\u0000`."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\u0000")
 
 
 def _not_json_text(value: Any, path: str) -> str | None:
     """The first value under `value` that no database or page can take, as "path: why", else None:
-    a lone surrogate (`"\\ud800"`: Python's json accepts it, UTF-8 cannot encode it) in a key or a
+    a NUL, a lone surrogate (`"\\ud800"`: Python's json accepts it, UTF-8 cannot encode it) in a key or a
     string, or a number JSON has no spelling for (NaN, Infinity, 1e999)."""
     if isinstance(value, str):
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
             return f"{path}: contains a lone surrogate (an unpaired \\ud800-\\udfff escape), which is no text"
+        if "\x00" in value:  # PostgreSQL refuses it in text and JSONB, as in a URL (refuse_nul_in_urls)
+            return f"{path}: contains a NUL character (\\u0000)"
     elif isinstance(value, float) and not math.isfinite(value):
         return f"{path}: {value} is not a JSON number"
     elif isinstance(value, list):

@@ -180,3 +180,23 @@ def test_no_json_value_is_a_500(unlimited: tuple[FlaskClient, dict[str, str]], b
         response = client.post(path, data=raw.encode(), headers=headers, content_type="application/json")
         assert response.status_code < 500 and response.is_json, (path, raw, response.get_data(as_text=True)[:200])
         assert response.status_code not in (401, 429) and "CSRF" not in response.get_data(as_text=True)
+
+
+def test_nul_in_any_json_text_is_never_a_500(agent_page: tuple[FlaskClient, int, str], light_app: Guarded) -> None:  # noqa: F811
+    """PostgreSQL refuses NUL in text and in JSONB: an agent's rejection reason with a "\\u0000" was a 500
+    there (psycopg DataError). Every JSON post with one answers 400 naming the field, on both databases."""
+    client, ticket_id, token = agent_page
+    headers = {"X-CSRFToken": token, "Authorization": f"Bearer {light_app.token}"}
+    nul = "a\x00b"
+    posts = {
+        f"/agent/tickets/{ticket_id}/shown": {"version": nul, "details": {"passages": [nul], "query": nul}},
+        f"/agent/tickets/{ticket_id}/events": {"kind": "rejected", "reason": nul, "article": nul, "url": nul,
+                                               "what": nul},
+        f"/agent/tickets/{ticket_id}/presence": {"seen_message_id": 0, "replying": nul},
+        "/en/search/settled": {"q": nul},
+        "/api/v1/tickets": {**GOOD, "name": nul, "subject": nul, "external_id": nul},
+    }
+    for path, body in posts.items():
+        response = client.post(path, json=body, headers=headers)
+        assert response.status_code == 400 and response.is_json, (path, response.get_data(as_text=True))
+        assert "NUL" in response.get_json()["error"]
