@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import secrets
 import unicodedata
 from collections.abc import Collection
@@ -26,6 +25,8 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import BadRequest, RequestURITooLarge
 from werkzeug.routing import IntegerConverter
+
+from kb.strict_json import StrictJSONError, shown_key, strict_loads
 
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
@@ -190,66 +191,22 @@ class JSONBodyError(BadRequest):
     JSON wherever it is raised (the API, the pages' scripts), never as an HTML page."""
 
 
-class _DuplicateKey(ValueError):
-    pass
-
-
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """object_pairs_hook: `{"a": 1, "a": 2}` is refused, not silently the last value."""
-    body: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in body:
-            raise _DuplicateKey(f"{_shown(key)}: given twice; send each field once")
-        body[key] = value
-    return body
-
-
-def _shown(text: str) -> str:
-    """A key as it can be printed: a lone surrogate as its `\\udXXX` escape, a NUL as `\\u0000`."""
-    return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\u0000")
-
-
-def _not_json_text(value: Any, path: str) -> str | None:
-    """The first value under `value` that no database or page can take, as "path: why", else None:
-    a NUL, a lone surrogate (`"\\ud800"`: Python's json accepts it, UTF-8 cannot encode it) in a key or a
-    string, or a number JSON has no spelling for (NaN, Infinity, 1e999)."""
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return f"{path}: contains a lone surrogate (an unpaired \\ud800-\\udfff escape), which is no text"
-        if "\x00" in value:  # PostgreSQL refuses it in text and JSONB, as in a URL (refuse_nul_in_urls)
-            return f"{path}: contains a NUL character (\\u0000)"
-    elif isinstance(value, float) and not math.isfinite(value):
-        return f"{path}: {value} is not a JSON number"
-    elif isinstance(value, list):
-        return next((p for i, v in enumerate(value) if (p := _not_json_text(v, f"{path}[{i}]"))), None)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            name = f"{path}.{_shown(key)}" if path else _shown(key)
-            if (problem := _not_json_text(key, name) or _not_json_text(item, name)) is not None:
-                return problem
-    return None
-
-
 def json_object(expected: str, allowed: Collection[str] | None = None) -> dict[str, Any]:
     """The request's body as a JSON object, or a JSONBodyError (400) naming what is wrong.
 
     The one parser for every JSON post (the token API, the pages' scripts): a body that is not UTF-8 JSON
-    or not an object, a duplicate key, a lone surrogate, NaN, too deep a nesting, or (with `allowed`) a
-    field the route does not know. `expected` completes "send a JSON object with ..." for the client."""
+    or not an object, what kb.strict_json refuses (a duplicate key, a lone surrogate, NUL, NaN), too deep a
+    nesting, or (with `allowed`) a field the route does not know. `expected` completes "send a JSON
+    object with ..." for the client."""
     try:
-        body = json.loads(request.get_data(cache=True).decode("utf-8"), object_pairs_hook=_unique_keys)
-    except _DuplicateKey as exc:
+        body = strict_loads(request.get_data(cache=True).decode("utf-8"))
+    except StrictJSONError as exc:  # a duplicate key, a lone surrogate, NUL, NaN: named
         raise JSONBodyError(str(exc)) from None
-    except (ValueError, RecursionError):  # not UTF-8, not JSON, nested too deeply
+    except ValueError:  # not UTF-8, not JSON, nested too deeply
         body = None
     if not isinstance(body, dict):
         raise JSONBodyError(f"send a JSON object with {expected}")
-    problem = _not_json_text(body, "")
-    if problem is not None:
-        raise JSONBodyError(problem)
-    unknown = sorted(_shown(key) for key in body if allowed is not None and key not in allowed)
+    unknown = sorted(shown_key(key) for key in body if allowed is not None and key not in allowed)
     if unknown and allowed is not None:
         plural = "s" if len(unknown) > 1 else ""
         raise JSONBodyError(f"{', '.join(unknown)}: unknown field{plural}; use {', '.join(sorted(allowed))}")
