@@ -36,6 +36,9 @@ TOKEN_ERRORS = {
     "503": _error("the database cannot take the write now; send it again after Retry-After seconds"),
 }
 
+# webapp.security.refuse_long_request_lines: a request line past gunicorn's default length.
+TOO_LONG = _error("the request line is too long: the message names the longest parameter")
+
 SEARCH_HIT = {
     "type": "object",
     "required": ["id", "lang", "title", "url", "score", "locale_fallback"],
@@ -100,6 +103,7 @@ OPENAPI: dict[str, Any] = {
                         },
                     }),
                     "400": _error("bad query or parameter: the message names it"),
+                    "414": TOO_LONG,
                     "429": _error("rate limited"),
                 },
             }
@@ -125,6 +129,7 @@ OPENAPI: dict[str, Any] = {
                         },
                     }),
                     "400": _error("bad query or parameter: the message names it"),
+                    "414": TOO_LONG,
                     "429": _error("rate limited"),
                 },
             }
@@ -208,6 +213,7 @@ OPENAPI: dict[str, Any] = {
                 "responses": {
                     "200": _json("figures", {"type": "object", "required": ["current", "previous", "content_gaps"]}),
                     "400": _error("a missing or bad filter, named"),
+                    "414": TOO_LONG,
                     "401": _error("no valid API token"),
                     "429": _error("rate limited"),
                 },
