@@ -16,6 +16,7 @@ from typing import Any
 from copilot.drafts import ArticleLink, Draft, Drafter, ReplyContext
 from copilot.retrieval import SearchHit
 from copilot.suggestions import Suggester, Suggestions, TicketTextError
+from kb.message_text import first_name
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ def advise(
         found = suggester.suggest(subject, customer_messages, lang=lang)
     except TicketTextError as error:
         return TicketAdvice(None, None, str(error))
-    first_name = customer_name.split()[0] if customer_name.strip() else ""
     context = ReplyContext(found.query, list(customer_messages), earlier_contacts, agent_name)
-    draft = drafter.draft(lang, first_name, found.draftable(), found.abstained, link=link, context=context)
+    draft = drafter.draft(lang, first_name(customer_name), found.draftable(), found.abstained, link=link,
+                          context=context)
     return TicketAdvice(found, draft, None)

@@ -21,6 +21,7 @@ from typing import Protocol
 from copilot.reply_wording import acknowledgement, reply_section
 from copilot.retrieval import SearchHit
 from copilot.section_choice import choose_sections
+from kb.bidi_text import without_bidi_controls
 
 # How a cited passage becomes a link in the draft. Links are the web layer's business (its routes,
 # the deployment's base URL), so every caller passes one in: webapp.urls.public_link.
@@ -218,7 +219,7 @@ def signed_by(text: str, agent_name: str) -> str:
 
 
 def _greeting(lang: str, customer_name: str) -> str:
-    name = " ".join((customer_name or "").split())
+    name = " ".join(without_bidi_controls(customer_name or "").split())  # plain text: no <bdi> to isolate it
     template = _template(lang)
     return template["greeting"].format(name=name) if name else template["greeting_anonymous"]
 

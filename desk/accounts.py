@@ -16,7 +16,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from desk.database import Database, StorageUnavailableError
 from desk.models import ROLES, Agent, ApiToken, utcnow
-from desk.tickets import InputError, clean_email
+from desk.tickets import MAX_NAME, InputError, clean_email, clean_text
 from desk.translatable import N_
 
 MIN_PASSWORD = 10
@@ -35,6 +35,7 @@ class Accounts:
 
     def create_agent(self, email: str, password: str, name: str = "", role: str = "agent") -> Agent:
         email = clean_email(email)
+        name = clean_text("name", name, MAX_NAME, required=False)  # a column of 200; PostgreSQL refuses NUL
         if role not in ROLES:
             raise InputError("role", N_("must be one of %(allowed)s"), allowed=", ".join(ROLES))
         if len(password) < MIN_PASSWORD:
@@ -97,11 +98,10 @@ class Accounts:
 
     def create_token(self, name: str) -> str:
         """Returns the token; only its hash is kept, so this is the one time anyone sees it."""
-        if not name.strip():
-            raise InputError("name", N_("is empty"))
+        name = clean_text("name", name, MAX_NAME)  # "is empty", too long, controls dropped, as a ticket's name
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         with self.db.session() as session:
-            session.add(ApiToken(name=name.strip(), token_hash=_token_hash(token)))
+            session.add(ApiToken(name=name, token_hash=_token_hash(token)))
         return token
 
     def verify_token(self, token: str) -> ApiToken | None:

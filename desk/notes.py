@@ -17,7 +17,7 @@ from sqlalchemy import func, select, update
 from desk.database import Database
 from desk.models import Agent, Mention, Message, Ticket, utcnow
 from desk.ticket_search import index_ticket
-from desk.tickets import MAX_BODY, InputError, _clean_text
+from desk.tickets import MAX_BODY, InputError, clean_text
 from desk.translatable import N_
 
 MENTION = re.compile(r"(?<![\w.])@([\w.+-]+(?:@[\w-]+(?:\.[\w-]+)+)?)")
@@ -39,7 +39,7 @@ class Notes:
         self.db = db
 
     def add(self, ticket_id: int, agent_id: int, body: str) -> Note:
-        text = _clean_text("note", body, MAX_BODY)
+        text = clean_text("note", body, MAX_BODY)
         handles = mention_handles(text)
         with self.db.session() as session:
             ticket = session.get(Ticket, ticket_id)

@@ -10,15 +10,16 @@ from __future__ import annotations
 import json
 import mailbox
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from email.header import decode_header, make_header
 from email.message import Message as EmailMessage
 from email.utils import parseaddr, parsedate_to_datetime
 from pathlib import Path
 
-from desk.mail.parse import email_text
+from desk.mail.parse import email_text, header_text
 from desk.tickets import DuplicateTicketError, InputError, NewTicket, TicketStore
 from desk.translatable import N_
+from kb.strict_json import strict_loads
 
 
 @dataclass
@@ -34,9 +35,10 @@ class ImportReport:
 def _parse_time(value: object, where: str) -> datetime | None:
     if value in (None, ""):
         return None
-    try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
+    try:  # in UTC here: 9999-12-31T23:59-14:00 is a valid ISO time past what a datetime holds in UTC
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        return parsed.astimezone(UTC) if parsed.tzinfo is not None else parsed
+    except (ValueError, OverflowError):
         raise InputError(f"{where}created", N_("%(value)s is not an ISO 8601 time"), value=repr(value)) from None
 
 
@@ -82,20 +84,25 @@ def _insert(store: TicketStore, new: NewTicket, where: str, report: ImportReport
 
 
 def import_jsonl(store: TicketStore, path: Path) -> ImportReport:
+    """Each line on its own: a line that is not UTF-8, not JSON, or JSON no database takes (kb.strict_json: a
+    lone surrogate, NUL, a key twice) is that line's error; before, the first one ended the whole import."""
     report = ImportReport()
-    for number, line in enumerate(path.read_text("utf-8").splitlines(), 1):
-        if not line.strip():
+    for number, raw in enumerate(path.read_bytes().splitlines(), 1):
+        if not raw.strip():
             continue
         where = f"{path}:{number}"
         try:
-            row = json.loads(line)
+            row = strict_loads(raw.decode("utf-8"))
             if not isinstance(row, dict):
                 raise InputError("line", N_("must be a JSON object"))
             new = ticket_from_json(row, store.languages)
+        except UnicodeDecodeError as error:
+            report.errors.append(f"{where}: not UTF-8 (byte 0x{raw[error.start]:02x} at column {error.start + 1})")
+            continue
         except json.JSONDecodeError as error:
             report.errors.append(f"{where}: not JSON ({error.msg} at column {error.colno})")
             continue
-        except InputError as error:
+        except (InputError, ValueError) as error:  # StrictJSONError names the field; "nested too deeply"
             report.errors.append(f"{where}: {error}")
             continue
         _insert(store, new, where, report)
@@ -103,8 +110,10 @@ def import_jsonl(store: TicketStore, path: Path) -> ImportReport:
 
 
 def _header(message: EmailMessage, name: str) -> str:
-    raw = message.get(name)
-    return str(make_header(decode_header(raw))) if raw else ""
+    """A header's text: raw 8-bit UTF-8 read as such first (compat32 hands it over as a Header whose str() is
+    all U+FFFD: a customer's Arabic name became "������"), then RFC 2047 encoded words decoded."""
+    raw = next((value for key, value in message.raw_items() if key.lower() == name.lower()), None)
+    return header_text(make_header(decode_header(header_text(raw)))) if raw else ""
 
 
 def ticket_from_email(message: EmailMessage) -> NewTicket:

@@ -7,7 +7,6 @@ field that is wrong.
 
 from __future__ import annotations
 
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -40,6 +39,7 @@ from desk.surveys import open_survey
 from desk.ticket_search import index_ticket
 from desk.translatable import N_, Nn_, TranslatableError
 from kb.language import detect_language
+from kb.message_text import CONTROL_CHARACTERS
 
 MAX_SUBJECT = 300
 MAX_BODY = 100_000
@@ -98,9 +98,6 @@ def new_reference() -> str:
     return secrets.token_urlsafe(12)
 
 
-# C0 and C1 control characters but tab and line breaks: a BEL or an ESC sequence in a subject is no text (it would
-# reach `kb` listings and logs as a terminal command) and PostgreSQL refuses NUL. Format characters (ZWNJ, RLM) stay.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 
@@ -110,10 +107,10 @@ def ticket_row(session: Session, ticket_id: int) -> Ticket | None:
 
 def plain_text(value: str) -> str:
     """Text as stored: browsers send textarea line breaks as CRLF; one form lets edits and lengths compare."""
-    return _CONTROL.sub("", value.replace("\r\n", "\n")).strip()
+    return CONTROL_CHARACTERS.sub("", value.replace("\r\n", "\n")).strip()
 
 
-def _clean_text(field: str, value: object, limit: int, required: bool = True) -> str:
+def clean_text(field: str, value: object, limit: int, required: bool = True) -> str:
     if not isinstance(value, str):
         raise InputError(field, N_("must be text"))
     text = plain_text(value)
@@ -126,9 +123,10 @@ def _clean_text(field: str, value: object, limit: int, required: bool = True) ->
 
 
 def clean_email(value: object) -> str:
-    email = _clean_text("email", value, 320).lower()
+    email = clean_text("email", value, 320).lower()
     local, _, domain = email.partition("@")
-    if not local or "." not in domain or any(c.isspace() for c in email):
+    # One "@" only: "sam@evil.example@example.com" is mail for evil.example to one parser, example.com to another.
+    if not local or "." not in domain or "@" in domain or any(c.isspace() for c in email):
         raise InputError("email", N_("%(email)s is not an email address"), email=repr(email))
     return email
 
@@ -136,7 +134,7 @@ def clean_email(value: object) -> str:
 def _optional_text(field: str, value: object, limit: int) -> str | None:
     if value is None or value == "":
         return None
-    return _clean_text(field, value, limit)
+    return clean_text(field, value, limit)
 
 
 def _choice(field: str, value: object, allowed: tuple[str, ...]) -> str:
@@ -169,15 +167,15 @@ class TicketStore:
         return self.hours.due_at(since, ticket.priority, ticket.team)
 
     def validate(self, new: NewTicket) -> NewTicket:
-        subject = _clean_text("subject", new.subject, MAX_SUBJECT)
-        body = _clean_text("body", new.body, MAX_BODY)
+        subject = clean_text("subject", new.subject, MAX_SUBJECT)
+        body = clean_text("body", new.body, MAX_BODY)
         lang = new.lang or detect_language(f"{subject}\n{body}", self.languages)
         lang = _choice("lang", lang, self.languages)
         return NewTicket(
             email=clean_email(new.email),
             subject=subject,
             body=body,
-            name=_clean_text("name", new.name or "", MAX_NAME, required=False),
+            name=clean_text("name", new.name or "", MAX_NAME, required=False),
             lang=lang,
             channel=_choice("channel", new.channel, CHANNELS),
             priority=_choice("priority", new.priority, PRIORITIES),
@@ -350,7 +348,7 @@ class TicketStore:
     ) -> SentReply:
         """`reply`, also telling whether this call sent it or found the same page's reply already sent
         (the caller records what the agent did once per reply, not once per click)."""
-        text = _clean_text("body", body, MAX_BODY)
+        text = clean_text("body", body, MAX_BODY)
         _choice("status", status, TICKET_STATUSES)
         with self.db.session() as session:
             ticket = session.get(Ticket, ticket_id)
@@ -385,7 +383,7 @@ class TicketStore:
         give back the message already stored. The key is unique in the database, so two posts of one
         page at the same instant store one message on every engine: the second insert waits for the
         first and fails, and finds it (the contact form's external id does the same for tickets)."""
-        text = _clean_text("message", body, MAX_BODY)
+        text = clean_text("message", body, MAX_BODY)
         key = _optional_text("external_id", submission, MAX_EXTERNAL_ID)
 
         def add(session: Session) -> Message:
@@ -515,7 +513,7 @@ class TicketStore:
         customer is told once with `notice` (one agent message on the target, in its language)."""
         if source_id == target_id:
             raise InputError("target", N_("a ticket cannot be merged into itself"))
-        notice = _clean_text("notice", notice, MAX_BODY)
+        notice = clean_text("notice", notice, MAX_BODY)
         with self.db.session() as session:
             source, target = session.get(Ticket, source_id), session.get(Ticket, target_id)
             if source is None or target is None:

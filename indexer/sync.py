@@ -173,12 +173,8 @@ def _changed_articles(settings: Settings, stored: dict[str, StoredArticle], repo
             continue
         try:
             article = load_article(path, content_dir, settings.languages)
-        except ArticleError as error:
+        except ArticleError as error:  # an unreadable file too (kb.articles.check_article names it)
             report.rejected.append(error)
-            keep_paths.add(relative)
-            continue
-        except OSError as error:
-            report.rejected.append(ArticleError(relative, 1, f"cannot read file: {error.strerror or error}"))
             keep_paths.add(relative)
             continue
         todo.append(article)
@@ -227,5 +223,9 @@ def _write_article(
         writer.delete(sorted(previous.point_ids - {p.id for p in points}))
 
 
-def _file_hash(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def _file_hash(path: Path) -> str | None:
+    """The file's sha256, None when it cannot be read (load_article then names why, as a rejection)."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None

@@ -133,8 +133,22 @@ class CheckedArticle:
         return None if self.errors else self.draft
 
 
+def _readable_name(relative: str) -> tuple[str, str | None]:
+    """The path as text that can be printed and stored, and why it is not an article's name: a file name in
+    bytes that are not UTF-8 reaches Python as surrogate escapes (shown here as `\\xe9`)."""
+    raw = relative.encode("utf-8", "surrogateescape")
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        problem = f"the file name is not valid UTF-8 (byte 0x{raw[error.start]:02x}): rename it"
+        return raw.decode("utf-8", "backslashreplace"), problem
+    return relative, None
+
+
 def check_article(path: Path, content_dir: Path, languages: tuple[str, ...] = SHIPPED_LANGUAGES) -> CheckedArticle:
-    relative = path.relative_to(content_dir).as_posix()
+    relative, bad_name = _readable_name(path.relative_to(content_dir).as_posix())
+    if bad_name is not None:
+        return CheckedArticle((ArticleError(relative, 1, bad_name),), None)
     parts = relative.split("/")
     if len(parts) != 3:
         return CheckedArticle((ArticleError(relative, 1, "expected content/<lang>/<category>/<slug>.md"),), None)
@@ -142,7 +156,10 @@ def check_article(path: Path, content_dir: Path, languages: tuple[str, ...] = SH
     if folder_lang not in languages:
         message = f"language folder {folder_lang!r} is not one of {', '.join(languages)}"
         return CheckedArticle((ArticleError(relative, 1, message, "lang-folder"),), None)
-    raw = path.read_bytes()
+    try:  # a dangling link, a folder named *.md, no permission: this file's error, never the whole load's
+        raw = path.read_bytes()
+    except OSError as error:
+        return CheckedArticle((ArticleError(relative, 1, f"the file cannot be read: {error.strerror or error}"),), None)
     try:
         text = decode_article_bytes(raw, relative)
     except ArticleError as error:

@@ -22,6 +22,7 @@ Rule ids:
   image-alt              warning  an image without alt text
   raw-html               warning  an inline HTML tag outside the allow-list (shown as text on the page)
   bidi-control           error    a direction override or isolate character (U+202A-202E, U+2066-2069) in a title
+  control-character      error    a C0/C1 control character (NUL, BEL, ESC, U+0085, ...; not tab or line breaks)
   no-file                error    a path given to lint does not exist
   macro-front-matter, unknown-placeholder, macro-lang-folder (errors), missing-macro-translation
                          (warning): macros under content/_macros, see kb.macros.lint_macros
@@ -40,8 +41,10 @@ from typing import Literal
 from urllib.parse import unquote
 
 from kb.articles import Article, ArticleError, check_article, front_matter_lines, iter_article_paths
+from kb.bidi_text import EMBEDDINGS_AND_ISOLATES
 from kb.links import Link, iter_links
 from kb.macros import lint_macros
+from kb.message_text import CONTROL_CHARACTERS
 from kb.parsing import ParsedSource, clean_foreign_syntax, markdown_parser, parse_source, strip_bom
 from kb.raw_html import inline_tag_allowed
 from kb.render import resolve_link
@@ -50,8 +53,6 @@ from kb.translations import TRANSLATED_FROM, TranslationStatus, article_statuses
 
 Severity = Literal["error", "warning"]
 
-# Explicit embeddings, overrides and isolates (U+202A-202E, U+2066-2069); marks like U+200F are fine.
-BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 NEAR_EMPTY_WORDS = 25  # the shortest demo article has over 100; under 25 words rarely answers anything
 _SITE_ARTICLE = re.compile(r"^/(?P<lang>[^/]+)/articles/(?P<id>[^?#]+?)/?$")  # ids may hold slashes
 _SITE_MEDIA = re.compile(r"^/media/(?P<file>.+)$")
@@ -175,6 +176,7 @@ def _lint_file(tree: _Tree, relative: str) -> list[LintMessage]:
         LintMessage(tree.display(relative), error.line, 1, "error", error.rule, error.message)
         for error in tree.errors.get(relative, ())
     ]
+    problems += _control_characters(tree, relative)
     article = tree.articles.get(relative) or tree.drafts.get(relative)
     if article is None:
         return problems
@@ -248,10 +250,29 @@ def _bidi_controls(tree: _Tree, article: Article, title_line: int) -> list[LintM
     found = [(title_line, article.title)] + [(b.line, b.text) for b in article.blocks if b.kind == "heading"]
     messages: list[LintMessage] = []
     for line, text in found:
-        controls = sorted({f"U+{ord(ch):04X}" for ch in text if ch in BIDI_CONTROLS})
+        controls = sorted({f"U+{ord(ch):04X}" for ch in text if ch in EMBEDDINGS_AND_ISOLATES})
         if controls:
             message = f"bidi control characters in a title ({', '.join(controls)}): remove them"
             messages.append(LintMessage(tree.display(article.path), line, 1, "error", "bidi-control", message))
+    return messages
+
+
+def _control_characters(tree: _Tree, relative: str) -> list[LintMessage]:
+    """Control characters anywhere in the file, front matter included (where YAML's own error does not say
+    which): invisible on the page, a terminal command in `kb` output. Read from the file's bytes, so a file
+    load_article refused is checked too; one message per line, at its first."""
+    try:
+        text = (tree.root / relative).read_bytes().decode("utf-8", "replace")
+    except OSError:  # already an error of its own (check_article names it)
+        return []
+    messages: list[LintMessage] = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        found = [(col, ch) for col, ch in enumerate(line, start=1) if CONTROL_CHARACTERS.match(ch)]
+        if found:
+            names = ", ".join(sorted({f"U+{ord(ch):04X}" for _, ch in found}))
+            message = f"control character ({names}): invisible on the page; delete it or write what it meant"
+            messages.append(LintMessage(tree.display(relative), number, found[0][0], "error", "control-character",
+                                        message))
     return messages
 
 

@@ -28,6 +28,8 @@ from pathlib import Path
 
 import yaml
 
+from kb.bidi_text import without_bidi_controls
+
 MACROS_DIR = "_macros"
 PLACEHOLDERS = ("customer.name", "customer.first_name", "ticket.reference", "ticket.subject", "agent.name")
 # The statuses a macro may set: a reply never marks a ticket "new".
@@ -63,8 +65,9 @@ class Macro:
                 yield found.group(1), self.body_line + offset
 
     def render(self, values: Mapping[str, str]) -> str:
-        """The body with each known placeholder replaced (unknown ones are left for the agent to see)."""
-        return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), self.body)
+        """The body with each known placeholder replaced (unknown ones are left for the agent to see). The
+        values come from customers (a name, a subject) and land in plain text: bidi controls are dropped."""
+        return _PLACEHOLDER.sub(lambda m: without_bidi_controls(values.get(m.group(1), m.group(0))), self.body)
 
 
 def iter_macro_paths(content_dir: Path) -> Iterator[Path]:

@@ -13,6 +13,8 @@ import re
 
 import nh3
 
+from kb.bidi_text import without_bidi_controls
+
 # Everything after one of these is the previous message of the thread or the sender's footer.
 _CUT_AFTER = re.compile(
     r"""^\s*(?:
@@ -55,6 +57,11 @@ _HTML_TAG = re.compile(
     r"</?(?:html|head|body|div|p|br|span|font|b|i|u|strong|em|a|img|table|tr|td|ul|ol|li|blockquote|h\d|style)\b[^<>]*+>",
     re.IGNORECASE,
 )
+
+# C0 and C1 control characters but tab and line breaks: a BEL or an ESC sequence in a subject, a header or an
+# article is no text (it reaches `kb` listings and logs as a terminal command) and PostgreSQL refuses NUL. Format
+# characters (ZWNJ, RLM) are not controls. The desk drops them from what it stores, `kb lint` names them.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 QUOTED_AND_HIDDEN = frozenset({"blockquote", "script", "style", "head", "title"})
 
@@ -109,3 +116,10 @@ def clean_message(message: str) -> str:
         previous = text
         text = _GREETING.sub("", text, count=1).lstrip()
     return text
+
+
+def first_name(full_name: str) -> str:
+    """The first word of a customer's name, for a greeting ("" when there is none). Bidi controls go first:
+    "\u202e Sam" is "Sam", not a greeting to a lone RIGHT-TO-LEFT OVERRIDE."""
+    words = without_bidi_controls(full_name).split()
+    return words[0] if words else ""

@@ -29,12 +29,14 @@ from desk.inbox import SORTS, VIEWS, InboxQuery
 from desk.models import PRIORITIES, TICKET_STATUSES, Ticket, as_utc, utcnow
 from desk.tickets import CrossedReplyError, InputError, plain_text
 from desk.translatable import N_
+from kb.bidi_text import without_bidi_controls
+from kb.message_text import first_name
 from webapp import state
 from webapp.audience import requester_audience
 from webapp.desk_errors import desk_error
 from webapp.forms import LoginForm
 from webapp.help import record, render_article
-from webapp.security import LOGIN_LIMIT, limiter, login_manager, safe_next
+from webapp.security import LOGIN_LIMIT, json_object, limiter, login_manager, safe_next
 from webapp.theme import current_theme
 from webapp.ticket_advice import page_advice
 from webapp.urls import hit_url
@@ -225,13 +227,15 @@ def macro_choices(ticket: Ticket) -> list[dict[str, object]]:
     name = ticket.customer.name or ""
     values = {
         "customer.name": name or ticket.customer.email,
-        "customer.first_name": name.split()[0] if name.strip() else "",
+        "customer.first_name": first_name(name),
         "ticket.reference": ticket.reference,
         "ticket.subject": ticket.subject,
         "agent.name": current_user.name,
     }
     return [
-        {"key": f"{m.lang}/{m.key}", "title": m.title, "text": m.render(values), "status": m.status,
+        # A <datalist> option takes no <bdi>: a title's override would reorder the choice.
+        {"key": f"{m.lang}/{m.key}", "title": without_bidi_controls(m.title), "text": m.render(values),
+         "status": m.status,
          "add_tags": list(m.add_tags)}
         for m in state.macros(ticket.lang)
     ]
@@ -268,13 +272,16 @@ def ticket(ticket_id: int) -> str:
 @login_required
 def suggestions_shown(ticket_id: int):
     """The page tells what it showed: recorded once per agent and advice version (JSON, CSRF header)."""
-    body = request.get_json(silent=True) or {}
+    body = json_object("version and details")
     version, details = body.get("version"), body.get("details")
     if not isinstance(version, str) or not version or len(version) > 120 or not isinstance(details, dict):
         return jsonify({"error": "version and details: send what the page showed"}), 400
     if state.desk().tickets.get(ticket_id) is None:
         return jsonify({"error": "no such ticket"}), 404
-    passages = [str(p)[:300] for p in details.get("passages", [])[:MAX_SHOWN]]
+    shown = details.get("passages") or []
+    if not isinstance(shown, list):
+        return jsonify({"error": "details.passages: a list of the passages shown"}), 400
+    passages = [str(p)[:300] for p in shown[:MAX_SHOWN]]
     clean = {"passages": passages, "query": str(details.get("query") or "")[:600],
              "lang": str(details.get("lang") or "")[:8], "abstained": bool(details.get("abstained")),
              "draft_abstained": bool(details.get("draft_abstained"))}
@@ -290,7 +297,7 @@ def presence(ticket_id: int):
     The first poll also marks this agent's @mentions on the ticket as read.
     """
     desk = state.desk()
-    body = request.get_json(silent=True) or {}
+    body = json_object("seen_message_id, replying, first and waiting_for_advice")
     seen = body.get("seen_message_id")
     found = desk.tickets.get(ticket_id)
     if found is None:
@@ -322,9 +329,7 @@ def presence(ticket_id: int):
 @login_required
 def suggestion_event(ticket_id: int):
     """Inserted / rejected / applied (a macro), sent by the ticket page's script as the agent acts (JSON, CSRF)."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return jsonify({"error": "send a JSON object with kind (inserted, rejected or applied)"}), 400
+    body = json_object("kind (inserted, rejected or applied)")
     kind = body.get("kind")
     if kind not in ("inserted", "rejected", "applied"):
         return jsonify({"error": "kind must be inserted, rejected or applied"}), 400

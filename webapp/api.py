@@ -25,7 +25,7 @@ from webapp import state, visits
 from webapp.answers import card_decision, card_json
 from webapp.audience import requester_audience
 from webapp.help import article_tags, complete_query, record
-from webapp.openapi import OPENAPI
+from webapp.openapi import OPENAPI, request_fields
 from webapp.search_feedback import with_click_feedback
 from webapp.security import (
     API_BAD_TOKEN_LIMIT,
@@ -33,6 +33,8 @@ from webapp.security import (
     API_SUGGEST_TOKEN_LIMIT,
     API_TOKEN_LIMIT,
     SEARCH_LIMIT,
+    json_object,
+    json_text,
     limiter,
     presented_token,
     refused,
@@ -195,11 +197,6 @@ def token_or_agent_required(view):  # type: ignore[no-untyped-def]
     return guarded
 
 
-def json_body() -> dict | None:
-    body = request.get_json(silent=True)
-    return body if isinstance(body, dict) else None
-
-
 @bp.post("/tickets")
 @limiter.limit(API_IP_LIMIT)
 @limiter.limit(API_BAD_TOKEN_LIMIT, deduct_when=refused)
@@ -207,20 +204,20 @@ def json_body() -> dict | None:
 @token_required
 def create_ticket():
     """Create a ticket: `email`, `subject`, `body` required; `name`, `lang`, `priority`, `external_id`."""
-    body = json_body()
-    if body is None:
-        return error("send a JSON object with email, subject and body")
+    body = json_object("email, subject and body", request_fields("/api/v1/tickets"))
+    text = {name: json_text(body, name) for name in ("email", "subject", "body", "name", "lang", "priority",
+                                                     "external_id")}
     try:
         ticket = state.desk().tickets.create(
             NewTicket(
-                email=body.get("email", ""),
-                name=body.get("name", ""),
-                subject=body.get("subject", ""),
-                body=body.get("body", ""),
-                lang=body.get("lang") or None,
-                priority=body.get("priority", "normal"),
+                email=text["email"] or "",
+                name=text["name"] or "",
+                subject=text["subject"] or "",
+                body=text["body"] or "",
+                lang=text["lang"] or None,  # absent, null or "": detected from the text
+                priority=text["priority"] if text["priority"] is not None else "normal",
                 channel="api",
-                external_id=body.get("external_id") or None,
+                external_id=text["external_id"] or None,
             )
         )
     except DuplicateTicketError as exc:
@@ -237,20 +234,15 @@ def create_ticket():
 @token_required
 def suggest():
     """Passages and a grounded draft for a ticket from any help desk: `subject`, `body`, `lang`?."""
-    body = json_body()
-    if body is None:
-        return error("send a JSON object with subject and body")
-    lang = body.get("lang") or None
+    body = json_object("subject and body", request_fields("/api/v1/suggest"))
+    subject, text = json_text(body, "subject") or "", json_text(body, "body") or ""
+    lang, name = json_text(body, "lang") or None, json_text(body, "customer_name") or ""
     if lang is not None and lang not in state.settings().languages:
         return error(f"lang: use one of {', '.join(state.settings().languages)}")
-    subject, text = body.get("subject", ""), body.get("body", "")
-    if not isinstance(subject, str) or not isinstance(text, str):
-        return error("subject and body must be text")
     try:
         found = state.suggester().suggest(subject, [text], lang=lang)
     except TicketTextError as exc:
         return error(str(exc))
-    name = body.get("customer_name", "") if isinstance(body.get("customer_name", ""), str) else ""
     link = public_link(state.settings())
     context = ReplyContext(question=found.query, customer_messages=[text])
     draft = state.engine().drafter.draft(

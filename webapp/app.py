@@ -19,6 +19,7 @@ from webapp.i18n import init_babel, select_locale
 from webapp.search_feedback import stored_click_boosts
 from webapp.security import (
     CONTENT_SECURITY_POLICY,
+    JSONBodyError,
     SafeJSONProvider,
     cookie_settings,
     csrf,
@@ -126,7 +127,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, d
     app.register_error_handler(SearchUnavailable, search_unavailable)
 
     def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
-        if api.is_api_request():
+        if api.is_api_request() or isinstance(exc, JSONBodyError):  # a script's post reads JSON back too
             return api.json_http_error(exc)  # never an HTML page under /api/
         if isinstance(exc, CSRFError):
             return csrf_refused(exc)

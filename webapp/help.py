@@ -41,7 +41,15 @@ from webapp.audience import requester_audience
 from webapp.desk_errors import desk_error
 from webapp.forms import ContactForm, FeedbackForm, ReplyForm
 from webapp.search_feedback import with_click_feedback
-from webapp.security import CONTACT_LIMIT, FEEDBACK_LIMIT, SEARCH_LIMIT, SEARCH_PAGE_LIMIT, limiter
+from webapp.security import (
+    CONTACT_LIMIT,
+    FEEDBACK_LIMIT,
+    SEARCH_LIMIT,
+    SEARCH_PAGE_LIMIT,
+    json_object,
+    json_text,
+    limiter,
+)
 from webapp.theme import current_theme
 
 bp = Blueprint("help", __name__)
@@ -238,7 +246,7 @@ def record_settled(result: SearchResult, hits: list[SearchHit], source: str) -> 
 def settled_search(lang: str):
     """search.js reports the query the box settled on; answers its id, for the result links."""
     _check_lang(lang)
-    query = str((request.get_json(silent=True) or {}).get("q", ""))
+    query = json_text(json_object("q"), "q") or ""
     query = complete_query(query, lang) or query  # what the box showed results for
     try:
         result = run_search(query, lang)

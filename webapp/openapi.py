@@ -3,7 +3,9 @@
 Hand-written on purpose: it is the contract partners build against, so a change to it is a
 decision, and `tests/webapp/test_openapi.py` runs schemathesis against the live app to hold the
 routes to it (no 500, every answer matching its schema). Responses list only what a client
-relies on; objects allow more fields so additions do not break clients.
+relies on; objects allow more fields so additions do not break clients. Request bodies do not: a field
+the route does not know (a typo like "prioity") is a 400 naming it, never silently dropped, and the route
+takes its allowed fields from here (`request_fields`), so the document and the check cannot drift apart.
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ TOKEN_ERRORS = {
     "429": _error("rate limited: per token and per IP"),
     "503": _error("the database cannot take the write now; send it again after Retry-After seconds"),
 }
+
+# webapp.security.refuse_long_request_lines: a request line past gunicorn's default length.
+TOO_LONG = _error("the request line is too long: the message names the longest parameter")
 
 SEARCH_HIT = {
     "type": "object",
@@ -98,6 +103,7 @@ OPENAPI: dict[str, Any] = {
                         },
                     }),
                     "400": _error("bad query or parameter: the message names it"),
+                    "414": TOO_LONG,
                     "429": _error("rate limited"),
                 },
             }
@@ -123,6 +129,7 @@ OPENAPI: dict[str, Any] = {
                         },
                     }),
                     "400": _error("bad query or parameter: the message names it"),
+                    "414": TOO_LONG,
                     "429": _error("rate limited"),
                 },
             }
@@ -134,12 +141,13 @@ OPENAPI: dict[str, Any] = {
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
                     "type": "object",
                     "required": ["email", "subject", "body"],
+                    "additionalProperties": False,
                     "properties": {
                         "email": {"type": "string", "format": "email"}, "subject": {"type": "string"},
-                        "body": {"type": "string"}, "name": {"type": "string"},
-                        "lang": {"type": "string", "enum": ["en", "ar"]},
-                        "priority": {"type": "string", "enum": ["low", "normal", "high", "urgent"]},
-                        "external_id": {"type": "string", "maxLength": 200},
+                        "body": {"type": "string"}, "name": {"type": "string", "nullable": True},
+                        "lang": {"type": "string", "enum": ["en", "ar"], "nullable": True},
+                        "priority": {"type": "string", "enum": ["low", "normal", "high", "urgent"], "nullable": True},
+                        "external_id": {"type": "string", "maxLength": 200, "nullable": True},
                     },
                 }}}},
                 "responses": {
@@ -161,9 +169,11 @@ OPENAPI: dict[str, Any] = {
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
                     "type": "object",
                     "required": ["subject", "body"],
+                    "additionalProperties": False,
                     "properties": {
                         "subject": {"type": "string"}, "body": {"type": "string"},
-                        "lang": {"type": "string", "enum": ["en", "ar"]}, "customer_name": {"type": "string"},
+                        "lang": {"type": "string", "enum": ["en", "ar"], "nullable": True},
+                        "customer_name": {"type": "string", "nullable": True},
                     },
                 }}}},
                 "responses": {
@@ -203,6 +213,7 @@ OPENAPI: dict[str, Any] = {
                 "responses": {
                     "200": _json("figures", {"type": "object", "required": ["current", "previous", "content_gaps"]}),
                     "400": _error("a missing or bad filter, named"),
+                    "414": TOO_LONG,
                     "401": _error("no valid API token"),
                     "429": _error("rate limited"),
                 },
@@ -237,3 +248,9 @@ OPENAPI: dict[str, Any] = {
         },
     },
 }
+
+
+def request_fields(path: str) -> frozenset[str]:
+    """The fields the JSON body of POST `path` may have, as this document declares them."""
+    body = OPENAPI["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    return frozenset(body["properties"])

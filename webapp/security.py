@@ -10,6 +10,7 @@ import hashlib
 import json
 import secrets
 import unicodedata
+from collections.abc import Collection
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,8 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import BadRequest, RequestURITooLarge
 from werkzeug.routing import IntegerConverter
+
+from kb.strict_json import StrictJSONError, shown_key, strict_loads
 
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
@@ -181,6 +184,45 @@ class SafeJSONProvider(DefaultJSONProvider):
             return super().loads(s, **kwargs)
         except RecursionError:
             raise json.JSONDecodeError("nested too deeply", s if isinstance(s, str) else "", 0) from None
+
+
+class JSONBodyError(BadRequest):
+    """A JSON body that is not the object a route takes; the description names the field. Answered as
+    JSON wherever it is raised (the API, the pages' scripts), never as an HTML page."""
+
+
+def json_object(expected: str, allowed: Collection[str] | None = None) -> dict[str, Any]:
+    """The request's body as a JSON object, or a JSONBodyError (400) naming what is wrong.
+
+    The one parser for every JSON post (the token API, the pages' scripts): a body that is not UTF-8 JSON
+    or not an object, what kb.strict_json refuses (a duplicate key, a lone surrogate, NUL, NaN), too deep a
+    nesting, or (with `allowed`) a field the route does not know. `expected` completes "send a JSON
+    object with ..." for the client."""
+    try:
+        body = strict_loads(request.get_data(cache=True).decode("utf-8"))
+    except StrictJSONError as exc:  # a duplicate key, a lone surrogate, NUL, NaN: named
+        raise JSONBodyError(str(exc)) from None
+    except ValueError:  # not UTF-8, not JSON, nested too deeply
+        body = None
+    if not isinstance(body, dict):
+        raise JSONBodyError(f"send a JSON object with {expected}")
+    unknown = sorted(shown_key(key) for key in body if allowed is not None and key not in allowed)
+    if unknown and allowed is not None:
+        plural = "s" if len(unknown) > 1 else ""
+        raise JSONBodyError(f"{', '.join(unknown)}: unknown field{plural}; use {', '.join(sorted(allowed))}")
+    return body
+
+
+_JSON_TYPES = {bool: "a boolean", int: "a number", float: "a number", str: "text", list: "an array", dict: "an object"}
+
+
+def json_text(body: dict[str, Any], name: str) -> str | None:
+    """`body[name]` when it is text, None when absent or null; any other type (0, false, [] included) is a
+    JSONBodyError naming the field, never read as "not given"."""
+    value = body.get(name)
+    if value is None or isinstance(value, str):
+        return value
+    raise JSONBodyError(f"{name}: must be text, not {_JSON_TYPES.get(type(value), type(value).__name__)}")
 
 
 def stored_secret(data_dir: Path) -> str:

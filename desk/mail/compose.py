@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from desk.mail.addresses import message_id, reply_address, subject_tag, thread_token
 from desk.models import CsatSurvey, InboundMail, Message, OutboxMail, Ticket
+from kb.bidi_text import without_bidi_controls
 from kb.settings import Settings
 
 # Mail clients group a thread by References; a handful of ids is enough, and headers stay short.
@@ -82,8 +83,10 @@ def content_for(session: Session, row: OutboxMail, settings: Settings) -> MailCo
     return MailContent(
         kind=row.kind,
         lang=row.lang,
-        customer_name=(ticket.customer.name if ticket else row.payload.get("name", "")) or "",
-        subject=ticket.subject if ticket else "",
+        # Plain text in a mail client (a subject line, "Hello NAME,"): no markup can isolate a customer's
+        # U+202E there, so bidi controls are dropped (an override reversed the subject's thread tag).
+        customer_name=without_bidi_controls((ticket.customer.name if ticket else row.payload.get("name", "")) or ""),
+        subject=without_bidi_controls(ticket.subject if ticket else ""),
         reference=ticket.reference if ticket else "",
         excerpt=excerpt,
         body=message.body if message else "",

@@ -2,7 +2,9 @@
 
 Unseen messages are read without marking them (BODY.PEEK); each is flagged \\Seen only after the
 desk stored it (or refused it for good), so a mail whose storing failed stays unseen and is taken
-again on the next pass.
+again on the next pass. Each is fetched by UID as the raw bytes the server holds (what the desk keeps
+as the original), not re-serialized from a parsed copy, and one message that fails in any way is
+logged, reported with its UID and left unseen: it never stops the others.
 """
 
 from __future__ import annotations
@@ -25,9 +27,11 @@ class FetchReport:
     received: list[Received] = field(default_factory=list)
     rejected: int = 0
     failed: int = 0
+    problems: list[str] = field(default_factory=list)  # "UID 7: why", one per message left unseen
 
     def summary(self) -> str:
-        return f"{len(self.received)} stored, {self.rejected} refused, {self.failed} left for the next pass"
+        lines = [f"{len(self.received)} stored, {self.rejected} refused, {self.failed} left for the next pass"]
+        return "\n".join(lines + self.problems)
 
 
 def open_mailbox(settings: Settings) -> BaseMailBox:
@@ -43,18 +47,28 @@ def open_mailbox(settings: Settings) -> BaseMailBox:
     raise ValueError(f"KB_IMAP_SECURITY: use ssl, starttls or plain, not {security!r}")
 
 
+def raw_message(mailbox: BaseMailBox, uid: str) -> bytes:
+    """The message with this UID as the server holds it, not marked seen (BODY.PEEK[])."""
+    status, data = mailbox.client.uid("FETCH", uid, "(BODY.PEEK[])")
+    for item in data if status == "OK" else []:
+        if isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], bytes):
+            return item[1]
+    raise OSError(f"the server sent no message for UID {uid} ({status})")
+
+
 def fetch_imap(receiver: MailReceiver, settings: Settings, limit: int = 100) -> FetchReport:
     report = FetchReport()
     with open_mailbox(settings).login(settings.imap_user, settings.imap_password, settings.imap_folder) as mailbox:
-        for message in mailbox.fetch(AND(seen=False), mark_seen=False, limit=limit, bulk=False):
+        for uid in mailbox.uids(AND(seen=False))[:limit]:
             try:
-                report.received.append(receiver.receive(message.obj.as_bytes(), "imap"))
+                report.received.append(receiver.receive(raw_message(mailbox, uid), "imap"))
             except UnparseableMail:
                 report.rejected += 1
-            except StorageError as error:
-                log.error("IMAP message %s left unseen: %s", message.uid, error)
+            except Exception as error:  # StorageError or a fault with this one message: the others still go
+                unexpected = not isinstance(error, StorageError)
+                log.error("IMAP message UID %s left unseen: %s", uid, error, exc_info=unexpected)
                 report.failed += 1
+                report.problems.append(f"UID {uid}: {type(error).__name__}: {error}")
                 continue
-            if message.uid:
-                mailbox.flag(message.uid, MailMessageFlags.SEEN, True)
+            mailbox.flag(uid, MailMessageFlags.SEEN, True)
     return report

@@ -19,7 +19,13 @@ from email.utils import getaddresses, parseaddr
 
 from mailparser_reply import EmailReplyParser
 
-from kb.message_text import QUOTED_AND_HIDDEN, SUBJECT_PREFIX, html_to_lines, without_quoted_lines
+from kb.message_text import (
+    CONTROL_CHARACTERS,
+    QUOTED_AND_HIDDEN,
+    SUBJECT_PREFIX,
+    html_to_lines,
+    without_quoted_lines,
+)
 
 # A real mail has a handful of parts; 500 is an attack or a broken generator. Past this we stop looking.
 MAX_PARTS = 100
@@ -59,14 +65,31 @@ class ParsedMail:
     problems: list[str] = field(default_factory=list)
 
 
+# Line breaks and tabs left by folding are one space (other controls go: kb.message_text.CONTROL_CHARACTERS).
+_HEADER_BREAKS = re.compile("[ \t]*[\t\r\n]+[ \t]*")
+
+
+def header_text(value: object) -> str:
+    """A header's value as text any database and page can take. Raw 8-bit header bytes (UTF-8 sent without
+    RFC 2047, common from Arabic clients) reach Python as surrogate escapes, which UTF-8 cannot encode (the
+    message was lost at the write): they are read as UTF-8, a byte that is not becomes U+FFFD. Control
+    characters are dropped, line breaks and tabs become a space; the ends are trimmed."""
+    text = str(value)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return _HEADER_BREAKS.sub(" ", CONTROL_CHARACTERS.sub("", text)).strip()
+
+
 def _header(message: Message, name: str, problems: list[str]) -> str:
     try:
         values = message.get_all(name) or []
-        return " ".join(str(v) for v in values).strip()
+        return header_text(" ".join(str(v) for v in values))
     except Exception as error:  # a header the policy cannot decode must not lose the mail
         problems.append(f"header {name}: {error}")
         raw = message.get(name, failobj="")
-        return str(raw) if isinstance(raw, str) else ""
+        return header_text(raw) if isinstance(raw, str) else ""
 
 
 def _sender(message: Message, problems: list[str]) -> tuple[str, str]:
@@ -76,7 +99,7 @@ def _sender(message: Message, problems: list[str]) -> tuple[str, str]:
             header = message.get(name)
             addresses = getattr(header, "addresses", None)
             if addresses:
-                return str(addresses[0].display_name), str(addresses[0].addr_spec)
+                return header_text(addresses[0].display_name), header_text(addresses[0].addr_spec)
         except Exception as error:
             problems.append(f"header {name}: {error}")
         found = parseaddr(_header(message, name, problems))

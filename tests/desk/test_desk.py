@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import mailbox
 from email.message import EmailMessage
 from pathlib import Path
@@ -135,6 +136,44 @@ def test_mbox_import_reads_html_only_mail_as_text(desk: Desk, tmp_path: Path) ->
     full = desk.tickets.get(ticket.id)
     assert full.subject == "الدفع" and full.lang == "ar" and full.channel == "email"
     assert full.messages[0].body == "لم يتم الدفع" and "alert" not in full.messages[0].body
+
+
+def test_one_hostile_import_line_is_its_own_error_and_the_others_import(desk: Desk, tmp_path: Path) -> None:
+    """A lone surrogate ("\\ud800") in one exported ticket raised UnicodeEncodeError at its insert, a line
+    that is not UTF-8 raised UnicodeDecodeError before any line was read, and a valid ISO time past what UTC
+    holds raised OverflowError: each ended the whole `kb tickets import` with a traceback. Now each is that
+    line's error, naming it, and the lines after it import."""
+    def line(email: str, **extra: object) -> bytes:
+        row = {"customer": {"email": email}, "subject": "Lost parcel", "messages": [{"body": "Where is it?"}]}
+        return json.dumps({**row, **extra}).encode()
+
+    lines = [
+        line("first@example.com"),
+        b'{"customer": {"email": "b@example.com"}, "subject": "\\ud800", "messages": [{"body": "x"}]}',
+        b'{"customer": {"email": "caf\xe9@example.com"}, "subject": "s", "messages": [{"body": "x"}]}',
+        line("c@example.com", created="9999-12-31T23:59:59-14:00"),
+        line("d@example.com", messages=[{"body": "x"}, {"author": "agent", "body": "a\x00b"}]),
+        b'{"customer": {"email": "e@example.com"}, "subject": "s", "subject": "t", "messages": [{"body": "x"}]}',
+        line("last@example.com"),
+    ]
+    path = tmp_path / "export.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    report = import_file(desk.tickets, path)
+    assert (report.created, len(report.errors)) == (2, 5)
+    assert [error.split(": ", 2)[1] for error in report.errors] == [
+        "subject", "not UTF-8 (byte 0xe9 at column 28)", "created", "messages[1].body", "subject"]
+    assert all(error.startswith(f"{path}:{n}: ") for error, n in zip(report.errors, (2, 3, 4, 5, 6), strict=True))
+
+
+def test_an_mbox_with_raw_utf8_headers_keeps_the_arabic_name_and_subject(desk: Desk, tmp_path: Path) -> None:
+    """compat32 hands a raw 8-bit UTF-8 header over as a Header whose text is all U+FFFD: an Arabic
+    customer's name and subject were imported as "������". They are read as UTF-8 (desk.mail.parse.header_text)."""
+    path = tmp_path / "mail.mbox"
+    path.write_bytes(b"From omar@x Thu Jan  1 00:00:00 2026\nFrom: " + "عمر الحربي".encode() + b" <omar@example.com>\n"
+                     b"Subject: " + "طلبي لم يصل".encode() + b"\nMessage-ID: <raw@x>\n\nwhere is my order\n")
+    assert import_file(desk.tickets, path).created == 1
+    [ticket], _ = desk.tickets.inbox()
+    assert (ticket.subject, ticket.customer.name) == ("طلبي لم يصل", "عمر الحربي")
 
 
 def test_passwords_and_tokens_are_stored_hashed(desk: Desk) -> None:

@@ -20,6 +20,7 @@ from click.testing import CliRunner
 from imap_tools import AND, MailBoxUnencrypted
 
 from desk.desk import Desk
+from desk.models import InboundMail
 from kb.settings import Settings
 from tests.conftest import database_url_for_tests
 from tests.smtp_sink import free_port
@@ -145,3 +146,44 @@ def test_fetch_leaves_mail_unseen_when_storing_fails(dovecot: int, tmp_path: Pat
     assert failed.exit_code == 75 and "1 left for the next pass" in failed.output
     with mailbox(dovecot) as box:
         assert [m.subject for m in box.fetch(AND(seen=False), mark_seen=False)] == ["Hello"]
+
+
+def test_one_bad_message_is_reported_left_unseen_and_the_others_imported(
+    dovecot: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fault with one message (here the desk raising on it; before header_text, a From name in raw 8-bit
+    UTF-8) ended the whole pass with a traceback, and the mail after it waited. Each message is now its own
+    try: the bad one is named by UID and stays unseen, the others are stored. The stored original is the
+    server's bytes (fetched by UID), not a re-serialized copy, which refolded and re-encoded headers."""
+    from desk.mail.receive import MailReceiver
+
+    receive = MailReceiver.receive
+
+    def poisoned(self: MailReceiver, raw: bytes, transport: str = "stdin", *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        if b"poison" in raw:
+            raise RuntimeError("a fault with this one message")
+        return receive(self, raw, transport, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(MailReceiver, "receive", poisoned)
+    first = "From: عمر <omar@example.com>\r\nSubject: طلبي لم يصل\r\n\r\nرقم الطلب 774\r\n".encode()
+    with mailbox(dovecot) as box:
+        box.append(first, "INBOX")
+        box.append(b"From: x@example.com\r\nSubject: poison\r\n\r\nx\r\n", "INBOX")
+        box.append(b"From: lina@example.com\r\nSubject: After the bad one\r\n\r\nPlease help\r\n", "INBOX")
+    data, url = tmp_path / "data", database_url_for_tests()
+    env = {"KB_IMAP_HOST": "127.0.0.1", "KB_IMAP_PORT": str(dovecot), "KB_IMAP_USER": "support",
+           "KB_IMAP_PASSWORD": "secret", "KB_IMAP_SECURITY": "plain", "DATABASE_URL": url or ""}
+    fetched = CliRunner().invoke(main, ["mail", "fetch", "--data", str(data)], env=env)
+    assert fetched.exit_code == 75, fetched.output
+    assert fetched.output.startswith("2 stored, 0 refused, 1 left for the next pass\nUID 2: RuntimeError: a fault")
+    desk = Desk(Settings(data_dir=data, database_url=url))
+    try:
+        tickets, _ = desk.tickets.inbox()
+        assert sorted(t.subject for t in tickets) == ["After the bad one", "طلبي لم يصل"]
+        with desk.db.session() as session:
+            paths = [row.raw_path for row in session.query(InboundMail).order_by(InboundMail.id)]
+        assert (data / paths[0]).read_bytes() == first
+    finally:
+        desk.close()
+    with mailbox(dovecot) as box:
+        assert [m.subject for m in box.fetch(AND(seen=False), mark_seen=False)] == ["poison"]

@@ -254,3 +254,35 @@ def test_the_smtp_listener_stores_and_answers_451_when_it_cannot(desk: Desk, tmp
     finally:
         controller.stop()
         broken.close()
+
+
+def test_raw_utf8_headers_and_control_characters_never_lose_the_mail(desk: Desk) -> None:
+    """A From name in raw 8-bit UTF-8 (no RFC 2047: common from Arabic mail clients) reached the database as
+    surrogate escapes and the write raised UnicodeEncodeError: the customer's mail was lost. Headers are now
+    read through one helper (desk.mail.parse.header_text): 8-bit bytes as UTF-8, NUL and ESC dropped."""
+    raw = ("From: عمر الحربي <omar@example.com>\r\nTo: support@manzil.example\r\nSubject: طلبي لم يصل\r\n"
+           "Message-ID: <raw-8bit@mail.example.com>\r\n\r\nطلبي رقم 55821 لم يصل\r\n").encode()
+    received = desk.mail_in.receive(raw)
+    assert received.outcome == "created" and received.ticket_id is not None
+    ticket = desk.tickets.get(received.ticket_id)
+    assert (ticket.subject, ticket.customer.name) == ("طلبي لم يصل", "عمر الحربي")
+    controls = (b"From: =?utf-8?q?S=00am=1B=5B31m?= <sam@example.com>\r\nSubject: =?utf-8?q?Lost=00_parcel=07?=\r\n"
+                b"Message-ID: <nul=00id@example.com>\r\n\r\nWhere is it?\r\n")
+    received = desk.mail_in.receive(controls)
+    ticket = desk.tickets.get(received.ticket_id)
+    assert (ticket.subject, ticket.customer.name) == ("Lost parcel", "Sam[31m")
+    with desk.db.session() as session:
+        stored = session.get(InboundMail, received.inbound_id)
+        assert stored is not None and "\x00" not in stored.subject + (stored.mail_message_id or "")
+
+
+@pytest.mark.parametrize(("value", "text"), [
+    ("caf\udcc3\udca9", "café"),  # 8-bit UTF-8 as the email package hands it over
+    ("bad \udcff byte", "bad \ufffd byte"),  # not UTF-8: one replacement character, the rest kept
+    ("a\x00b\x1b\x9bc", "abc"),
+    ("folded\r\n line\tand tab", "folded line and tab"),
+])
+def test_header_text_decodes_8bit_and_drops_controls(value: str, text: str) -> None:
+    from desk.mail.parse import header_text
+
+    assert header_text(value) == text

@@ -248,3 +248,23 @@ def test_the_html_mail_keeps_the_replys_line_breaks(settings: Settings) -> None:
     assert "Your order ships today.<br />\nTracking: 123" in mail.html
     assert "مع أطيب التحيات،<br />\nسارة<br />\nفريق منزل" in mail.html
     assert "<script>" not in EmailTemplates(settings).markdown("a\n<script>x</script>")
+
+
+def test_a_customers_bidi_controls_never_reach_a_mails_subject_or_greeting(desk: Desk, settings: Settings) -> None:
+    """A subject "\\u202eRefund" made the confirmation's subject line "We received your message: <RLO>Refund
+    [#mz-...]": every mail client showed the thread tag reversed, and "Hello <RLO>Sam," reversed the rest of
+    the greeting. A mail has no <bdi>; the controls are dropped there (the ticket keeps what was sent)."""
+    from email import message_from_bytes
+    from email.policy import default
+
+    from kb.bidi_text import BIDI_CONTROLS
+
+    ticket = desk.tickets.create(NewTicket(email="sam@example.com", name="\u202eSam\u200f", lang="en",
+                                           subject="\u202eRefund\u2066", body="Where is my refund?"))
+    assert deliver(desk, settings) == 1
+    [eml] = (settings.data_dir / "outbox-eml").glob("*.eml")
+    mail = message_from_bytes(eml.read_bytes(), policy=default)
+    text, html = bodies(mail)
+    assert mail["Subject"].startswith("We received your message: Refund [#mz-")
+    assert not BIDI_CONTROLS & set(mail["Subject"] + text + html)
+    assert "Sam" in text and desk.tickets.get(ticket.id).subject == "\u202eRefund\u2066"

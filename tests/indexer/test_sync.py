@@ -142,3 +142,18 @@ def test_one_invalid_front_matter_value_skips_one_article_and_the_rest_indexes(s
     report = run()
     assert report.exit_code == 2 and [(e.path, e.line) for e in report.rejected] == [("en/a/bad.md", 3)]
     assert set(store.stored_articles()) == {"en/one", "en/two", "ar/one"}
+
+
+def test_an_indexed_file_that_becomes_unreadable_is_one_rejection_and_keeps_its_version(setup) -> None:
+    """An indexed article replaced by a dangling link (a checkout half done, a moved share) raised out of
+    the file-hash comparison and stopped the whole sync: the other articles' edits were not indexed. It is
+    now rejected like any broken edit, naming the file, and its last good version stays searchable."""
+    content, store, _embedder, run = setup
+    run()
+    (content / "en/a/two.md").unlink()
+    (content / "en/a/two.md").symlink_to(content / "gone.md")
+    write(content, "en/a/one.md", "One", first="An edit the sync must still take.")
+    report = run()
+    assert [(e.path, e.line, e.message) for e in report.rejected] == [
+        ("en/a/two.md", 1, "the file cannot be read: No such file or directory")]
+    assert report.changed == ["en/one"] and "en/two" in store.stored_articles()

@@ -64,3 +64,25 @@ def test_one_broken_file_does_not_stop_the_others(tmp_path: Path) -> None:
     loaded = load_content(tmp_path)
     assert [a.key for a in loaded.articles] == ["en/good"]
     assert sorted(e.path for e in loaded.errors) == ["en/a/bad.md", "en/b/dup.md"]
+
+
+def test_an_unreadable_path_is_an_error_naming_it_and_the_others_still_load(tmp_path: Path) -> None:
+    """A dangling symlink, a folder named like an article, a file name that is not UTF-8: each raised out of
+    load_content (FileNotFoundError, IsADirectoryError) and no article indexed, or (the name) reached the index
+    and the pages as surrogate escapes. Each is now one error naming the path, and the rest load.
+    (Permissions are the same OSError path; the suite runs as root, which reads any file.)"""
+    import os
+
+    write(tmp_path, "en/a/good.md", "---\ntitle: Good\n---\nText.\n")
+    (tmp_path / "en" / "a" / "dangling.md").symlink_to(tmp_path / "nowhere.md")
+    (tmp_path / "en" / "a" / "folder.md").mkdir()
+    write(tmp_path, os.fsdecode(b"en/a/caf\xe9.md"), "---\ntitle: Cafe\n---\nText.\n")
+    loaded = load_content(tmp_path)
+    assert [a.key for a in loaded.articles] == ["en/good"]
+    problems = sorted((e.path, e.line, e.rule, e.message.split(":")[0]) for e in loaded.errors)
+    assert problems == [
+        ("en/a/caf\\xe9.md", 1, "front-matter", "the file name is not valid UTF-8 (byte 0xe9)"),
+        ("en/a/dangling.md", 1, "front-matter", "the file cannot be read"),
+        ("en/a/folder.md", 1, "front-matter", "the file cannot be read"),
+    ]
+    assert all(str(e).encode("utf-8") for e in loaded.errors)  # printable: no surrogate escapes

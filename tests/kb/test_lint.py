@@ -275,3 +275,20 @@ def test_messages_format_like_a_compiler_and_as_json(tmp_path: Path) -> None:
 def test_shipped_demo_content_has_no_errors() -> None:
     messages = lint_paths(CONTENT)
     assert [m.format() for m in messages if m.severity == "error"] == []
+
+
+# control-character
+
+
+def test_control_characters_are_errors_naming_file_line_and_column(tmp_path: Path) -> None:
+    """An ESC, BEL, NUL or C1 control pasted into an article (a terminal's colour code, a PDF's stray byte)
+    is invisible on the page, a terminal command in `kb` output, and passed lint silently; in the front
+    matter the YAML error did not say which character. Each is now an error at its line and column."""
+    write(tmp_path, "en/a/esc.md", md(body="Intro line.\nPress \x1b[31mStop\x1b[0m now. " + TEXT))
+    write(tmp_path, "en/a/title.md", md(title="Bell\x07") + "\nA\x85b\n")
+    write(tmp_path, "en/a/tabs.md", md(body="Tabs\tand\r\nCRLF lines are text. " + TEXT))
+    messages = lint(tmp_path)
+    assert found(tmp_path, messages, "control-character") == [
+        ("en/a/esc.md", 5, 7, "error"), ("en/a/title.md", 2, 12, "error"), ("en/a/title.md", 5, 2, "error")]
+    [esc] = [m for m in messages if m.rule == "control-character" and m.path.endswith("esc.md")]
+    assert "U+001B" in esc.message

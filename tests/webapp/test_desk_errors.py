@@ -85,7 +85,7 @@ def test_a_count_takes_the_arabic_plural_form(light_app: Guarded, count: int, ar
 def test_every_field_the_desk_names_has_a_translated_name() -> None:
     """A new `InputError("field", ...)` (or a checked field) in desk/ or webapp/ needs its name in FIELDS,
     or an Arabic agent reads the bare English identifier."""
-    pattern = re.compile(r'(?:InputError|SurveyError|FilterError|_clean_text|_optional_text|_choice)\(\s*"([a-z_]+)"')
+    pattern = re.compile(r'(?:InputError|SurveyError|FilterError|clean_text|_optional_text|_choice)\(\s*"([a-z_]+)"')
     named = {m.group(1) for folder in ("desk", "webapp") for path in (ROOT / folder).rglob("*.py")
              for m in pattern.finditer(path.read_text(encoding="utf-8"))}
     assert {"target", "note", "ends_at", "token", "rating"} <= named  # the scan sees the desk's fields

@@ -189,3 +189,40 @@ def test_a_right_to_left_override_in_a_window_title_stays_inside_it(light_app: G
     assert "\u2068\u202eRefund\u2069" in title
     page = light_app.app.test_client().get("/en/search?q=%E2%80%AEparcel").get_data(as_text=True)
     assert "\u2068\u202eparcel\u2069 ·" in page.split("<title>", 1)[1].split("</title>")[0]
+
+
+def test_bidi_controls_never_reach_the_macro_picker(light_app: Guarded, agent: FlaskClient) -> None:  # noqa: F811
+    """A <datalist> option and a macro's plain text take no <bdi>: a customer name "\\u202eSam" filled into a
+    macro reversed its greeting line, and a title with an override reversed the choice. Both are dropped."""
+    import json
+
+    from kb.bidi_text import BIDI_CONTROLS
+
+    macro = light_app.app.extensions["settings"].content_dir / "_macros" / "en" / "hello.md"
+    macro.parent.mkdir(parents=True)
+    macro.write_text("---\ntitle: \u202eHello\n---\nHello {{ customer.first_name }}, {{ ticket.subject }}\n", "utf-8")
+    ticket = light_app.app.extensions["desk"].tickets.create(
+        NewTicket(email="sam@example.com", name="\u202e Sam", subject="\u2067Refund", body="Where?", lang="en"))
+    page = agent.get(f"/agent/tickets/{ticket.id}").get_data(as_text=True)
+    choices = json.loads(page.split('<script type="application/json" id="macros">', 1)[1].split("</script>", 1)[0])
+    assert [(c["title"], c["text"]) for c in choices] == [("Hello", "Hello Sam, Refund")]
+    assert '<option value="Hello">' in page and not BIDI_CONTROLS & set(page.split('id="macro-list">')[1][:200])
+
+
+def test_agent_and_token_names_are_checked_like_a_customers(light_app: Guarded) -> None:  # noqa: F811
+    """The admin page stored an agent's or a token's name as typed: 300 letters were a 500 on PostgreSQL
+    (a VARCHAR(200)), a NUL too, and an ESC reached `kb` listings. They go through the desk's clean_text:
+    too long is an error naming the field, controls are dropped (run with --postgresql to hold it there)."""
+    client = light_app.app.test_client()
+    assert login(client, "admin@example.com").status_code == 302
+    token = csrf(client.get("/agent/admin").get_data(as_text=True))
+    accounts = light_app.app.extensions["desk"].accounts
+    for action, extra in (("agent", {"email": "new@example.com", "password": "a long enough password"}),
+                          ("token", {})):
+        long = client.post("/agent/admin", data={"csrf_token": token, "action": action, "name": "x" * 300, **extra})
+        assert long.status_code == 200 and "is 300 characters long" in long.get_data(as_text=True)
+        controls = client.post("/agent/admin", data={"csrf_token": token, "action": action, "name": "S\x00a\x1bm",
+                                                     **extra})
+        assert controls.status_code == 200
+    assert "Sam" in [agent.name for agent in accounts.agents()]
+    assert accounts.find("new@example.com") is not None

@@ -1,0 +1,23 @@
+"""Bidirectional control characters in text from outside (a customer's name or subject, a title).
+
+An embedding, override or isolate (U+202A-202E, U+2066-2069) reorders everything after it up to the end of
+its paragraph, and the marks (U+200E, U+200F, U+061C) shift where neutral characters land: in a customer's
+name they turn "Hi Sam," into "Hi ,maS" in the draft, and "Re: <subject> [#mz-...]" into a reversed
+thread tag in every mail client's list. Web pages isolate such text in <bdi> (webapp.formatting); places
+with no markup (a mail subject, a plain-text draft or macro, a <datalist> option) cannot, so the controls
+are dropped there. A customer never needs them: the text's own letters carry its direction.
+"""
+
+from __future__ import annotations
+
+# Explicit embeddings, overrides and isolates: what `kb lint` refuses in a title (marks are fine there).
+EMBEDDINGS_AND_ISOLATES = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# LEFT-TO-RIGHT MARK, RIGHT-TO-LEFT MARK, ARABIC LETTER MARK.
+MARKS = frozenset("\u200e\u200f\u061c")
+BIDI_CONTROLS = EMBEDDINGS_AND_ISOLATES | MARKS
+_DROP = dict.fromkeys(map(ord, BIDI_CONTROLS))
+
+
+def without_bidi_controls(text: str) -> str:
+    """`text` with every bidi control character (embeddings, overrides, isolates and marks) removed."""
+    return text.translate(_DROP)

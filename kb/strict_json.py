@@ -1,0 +1,66 @@
+"""JSON from outside (an API body, a page script's post, an exported ticket per line), read strictly.
+
+Python's json takes what no database or page can: a lone surrogate (`"\\ud800"`: UTF-8 cannot encode it, the
+write fails), NUL (PostgreSQL refuses it in text and JSONB), NaN and 1e999 (no JSON spelling), and a key given
+twice (the last one silently wins). `strict_loads` refuses each with a message that starts with the field, so
+the caller can hand it to whoever sent it: the API as a 400, `kb tickets import` as the line's error.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+
+class StrictJSONError(ValueError):
+    """JSON that parses but cannot be taken; `str()` is "field: why"."""
+
+
+def shown_key(text: str) -> str:
+    """A key as it can be printed: a lone surrogate as its `\\udXXX` escape, a NUL as `\\u0000`."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\u0000")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """object_pairs_hook: `{"a": 1, "a": 2}` is refused, not silently the last value."""
+    body: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in body:
+            raise StrictJSONError(f"{shown_key(key)}: given twice; send each field once")
+        body[key] = value
+    return body
+
+
+def _problem(value: Any, path: str) -> str | None:
+    """The first value under `value` that cannot be taken, as "path: why", else None."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return f"{path}: contains a lone surrogate (an unpaired \\ud800-\\udfff escape), which is no text"
+        if "\x00" in value:
+            return f"{path}: contains a NUL character (\\u0000)"
+    elif isinstance(value, float) and not math.isfinite(value):
+        return f"{path}: {value} is not a JSON number"
+    elif isinstance(value, list):
+        return next((p for i, v in enumerate(value) if (p := _problem(v, f"{path}[{i}]"))), None)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            name = f"{path}.{shown_key(key)}" if path else shown_key(key)
+            if (problem := _problem(key, name) or _problem(item, name)) is not None:
+                return problem
+    return None
+
+
+def strict_loads(text: str) -> Any:
+    """`json.loads(text)`, or StrictJSONError naming the field for what parses but cannot be taken; text
+    that is not JSON (or nested too deeply to parse) is a plain ValueError, as from json."""
+    try:
+        value = json.loads(text, object_pairs_hook=_unique_keys)
+        problem = _problem(value, "")
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+    if problem is not None:
+        raise StrictJSONError(problem.removeprefix(": "))
+    return value
