@@ -6,6 +6,7 @@
     PYTHONPATH=. python bench/lever_ablation.py --heldout  # on held-out round 1 (tests/eval/heldout/)
     PYTHONPATH=. python bench/lever_ablation.py --heldout 2  # on held-out round 2 (tests/eval/heldout/round2/)
     PYTHONPATH=. python bench/lever_ablation.py --levers title_e5 --ranks  # each question whose rank the flip moved
+    PYTHONPATH=. python bench/lever_ablation.py --levers title_e5+arabic_names  # two levers flipped together
 
 The suite (bench/eval_retrieval.py --suite) reports the product as configured; this runs the same
 domains and cases (its `suite_cases`: the demo, its English-only copy for Arabic queries, m365)
@@ -28,15 +29,17 @@ from copilot.retrieval import LEVERS
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--levers", default=",".join(LEVERS), help="levers to flip, one at a time")
+    parser.add_argument(
+        "--levers", default=",".join(LEVERS), help="levers to flip, one at a time (a+b: a and b flipped together)"
+    )
     parser.add_argument("--domains", default=",".join(d.name for d in DOMAINS))
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--kind", default=None, help="also this query kind's MRR@10 apart from the others'")
     parser.add_argument("--ranks", action="store_true", help="also each question whose rank the flip changed")
     add_heldout_argument(parser)
     args = parser.parse_args()
-    flips = [name for name in args.levers.split(",") if name]
-    unknown = [name for name in flips if name not in LEVERS]
+    flips = [flip.split("+") for flip in args.levers.split(",") if flip]
+    unknown = [name for flip in flips for name in flip if name not in LEVERS]
     if unknown:
         parser.error(f"unknown lever {unknown[0]!r}; known: {', '.join(LEVERS)}")
     cases = suite_cases(chosen_domains(args.domains.split(","), args.heldout), Path("var/bench"))
@@ -47,9 +50,9 @@ def main() -> None:
     print(f"{'setting':24} {'domain':7} {'case':14} {'lang':4} {'n':>4} {'MRR@10':>7}  abstain oos/answerable")
     for flip in [None, *flips]:
         LEVERS.update(configured)
-        if flip is not None:
-            LEVERS[flip] = not configured[flip]
-        label = "as configured" if flip is None else f"{flip}={'on' if LEVERS[flip] else 'off'}"
+        for name in flip or []:
+            LEVERS[name] = not configured[name]
+        label = "+".join(f"{name}={'on' if LEVERS[name] else 'off'}" for name in flip) if flip else "as configured"
         for position, case in enumerate(cases):
             ranks: list[tuple[dict, int | None]] = []
             result = evaluate(case.engine, case.rows, "hybrid", lang_filter=True, ranks=ranks)
