@@ -27,6 +27,15 @@ from bench.eval_retrieval import DOMAINS, add_heldout_argument, chosen_domains, 
 from copilot.retrieval import LEVERS
 
 
+def parse_flips(text: str) -> list[list[str]]:
+    """`--levers a,b+c`: a flipped alone, then b and c flipped together; an unknown name is an error."""
+    flips = [flip.split("+") for flip in text.split(",") if flip]
+    unknown = [name for flip in flips for name in flip if name not in LEVERS]
+    if unknown:
+        raise ValueError(f"unknown lever {unknown[0]!r}; known: {', '.join(LEVERS)}")
+    return flips
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -38,10 +47,10 @@ def main() -> None:
     parser.add_argument("--ranks", action="store_true", help="also each question whose rank the flip changed")
     add_heldout_argument(parser)
     args = parser.parse_args()
-    flips = [flip.split("+") for flip in args.levers.split(",") if flip]
-    unknown = [name for flip in flips for name in flip if name not in LEVERS]
-    if unknown:
-        parser.error(f"unknown lever {unknown[0]!r}; known: {', '.join(LEVERS)}")
+    try:
+        flips = parse_flips(args.levers)
+    except ValueError as error:
+        parser.error(str(error))
     cases = suite_cases(chosen_domains(args.domains.split(","), args.heldout), Path("var/bench"))
     configured = dict(LEVERS)
     report: dict[str, dict] = {}
