@@ -110,6 +110,9 @@ def evaluate(
         if not relevant:
             stats["oos"] += 1
             stats["oos_flagged"] += result.abstained
+            kind = stats.setdefault("oos_kinds", {}).setdefault(str(row.get("kind", "out-of-scope")), [0, 0])
+            kind[0] += 1
+            kind[1] += result.abstained
             continue
         stats["false_flags"] += result.abstained
         rank = rank_of(result, relevant)
@@ -135,6 +138,8 @@ def evaluate(
             "out_of_scope": s["oos"],
             "abstained_out_of_scope": round(s["oos_flagged"] / max(s["oos"], 1), 3),
             "abstained_answerable": round(s["false_flags"] / n, 3),
+            # round 3 splits out-of-scope into "out-of-scope-near" and "-off": flagged / asked per kind
+            "abstained_by_kind": {kind: f"{hit}/{asked}" for kind, (asked, hit) in s.get("oos_kinds", {}).items()},
         }
     ordered = sorted(latencies)
     report["latency_ms"] = {
@@ -626,6 +631,7 @@ def suite(
                     f"{case.domain:7} {case.name:19} {mode:8} {lang:4} {r['queries']:>4} {r['recall@1']:>6.3f} "
                     f"{r['recall@10']:>6.3f} {r['mrr@10']:>7.3f}  {r['abstained_out_of_scope']:>6.2f}/"
                     f"{r['abstained_answerable']:.3f}"
+                    + "".join(f"  {k} {v}" for k, v in r["abstained_by_kind"].items() if mode == "hybrid")
                 )
         collect_signals(case)
     for line in report.get("kinds", []):

@@ -5,12 +5,16 @@
     PYTHONPATH=. python bench/lever_ablation.py --levers framing --kind framing  # a slice apart from the rest
     PYTHONPATH=. python bench/lever_ablation.py --heldout  # on held-out round 1 (tests/eval/heldout/)
     PYTHONPATH=. python bench/lever_ablation.py --heldout 2  # on held-out round 2 (tests/eval/heldout/round2/)
+    PYTHONPATH=. python bench/lever_ablation.py --levers title_e5 --ranks  # each question whose rank the flip moved
+    PYTHONPATH=. python bench/lever_ablation.py --levers title_e5+arabic_names  # two levers flipped together
 
 The suite (bench/eval_retrieval.py --suite) reports the product as configured; this runs the same
 domains and cases (its `suite_cases`: the demo, its English-only copy for Arabic queries, m365)
 in hybrid mode once with the levers as configured and once per lever with that lever flipped,
 so a lever's effect is measured on both domains with everything else held. Hybrid MRR@10 and
-abstention per case and query language are printed; nothing is asserted.
+abstention per case and query language are printed; nothing is asserted. `--ranks` also lists, per flip,
+each answerable question whose first relevant article moved (its rank as configured -> flipped, "-" past
+10): whether a delta is a few questions moving far or many moving a little.
 """
 
 from __future__ import annotations
@@ -23,30 +27,51 @@ from bench.eval_retrieval import DOMAINS, add_heldout_argument, chosen_domains, 
 from copilot.retrieval import LEVERS
 
 
+def parse_flips(text: str) -> list[list[str]]:
+    """`--levers a,b+c`: a flipped alone, then b and c flipped together; an unknown name is an error."""
+    flips = [flip.split("+") for flip in text.split(",") if flip]
+    unknown = [name for flip in flips for name in flip if name not in LEVERS]
+    if unknown:
+        raise ValueError(f"unknown lever {unknown[0]!r}; known: {', '.join(LEVERS)}")
+    return flips
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--levers", default=",".join(LEVERS), help="levers to flip, one at a time")
+    parser.add_argument(
+        "--levers", default=",".join(LEVERS), help="levers to flip, one at a time (a+b: a and b flipped together)"
+    )
     parser.add_argument("--domains", default=",".join(d.name for d in DOMAINS))
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--kind", default=None, help="also this query kind's MRR@10 apart from the others'")
+    parser.add_argument("--ranks", action="store_true", help="also each question whose rank the flip changed")
     add_heldout_argument(parser)
     args = parser.parse_args()
-    flips = [name for name in args.levers.split(",") if name]
-    unknown = [name for name in flips if name not in LEVERS]
-    if unknown:
-        parser.error(f"unknown lever {unknown[0]!r}; known: {', '.join(LEVERS)}")
+    try:
+        flips = parse_flips(args.levers)
+    except ValueError as error:
+        parser.error(str(error))
     cases = suite_cases(chosen_domains(args.domains.split(","), args.heldout), Path("var/bench"))
     configured = dict(LEVERS)
     report: dict[str, dict] = {}
+    configured_ranks: dict[int, list[int | None]] = {}  # case position -> each answerable row's rank as configured
+    moved: list[str] = []
     print(f"{'setting':24} {'domain':7} {'case':14} {'lang':4} {'n':>4} {'MRR@10':>7}  abstain oos/answerable")
     for flip in [None, *flips]:
         LEVERS.update(configured)
-        if flip is not None:
-            LEVERS[flip] = not configured[flip]
-        label = "as configured" if flip is None else f"{flip}={'on' if LEVERS[flip] else 'off'}"
-        for case in cases:
+        for name in flip or []:
+            LEVERS[name] = not configured[name]
+        label = "+".join(f"{name}={'on' if LEVERS[name] else 'off'}" for name in flip) if flip else "as configured"
+        for position, case in enumerate(cases):
             ranks: list[tuple[dict, int | None]] = []
             result = evaluate(case.engine, case.rows, "hybrid", lang_filter=True, ranks=ranks)
+            before = configured_ranks.setdefault(position, [rank for _, rank in ranks])
+            moved += [
+                f"{label:24} {case.domain:7} {case.name:19} {row['lang']:4} {row.get('kind', '-')!s:18} "
+                f"{old or '-':>2} -> {rank or '-':>2}  {row['query']}"
+                for (row, rank), old in zip(ranks, before, strict=True)
+                if rank != old
+            ]
             report.setdefault(label, {}).setdefault(case.domain, {})[case.name] = result
             for lang, r in result.items():
                 if lang == "latency_ms":
@@ -63,6 +88,8 @@ def main() -> None:
                 for line in kind_lines(f"{label:24} {case.domain:7} {case.name:14}", slices):
                     print(line)
     LEVERS.update(configured)
+    for line in moved if args.ranks else []:
+        print(line)
     for case in cases:
         case.engine.close()
     if args.json:

@@ -10,14 +10,17 @@ from __future__ import annotations
 import json
 import random
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
+from bench.eval_retrieval import evaluate
 from bench.m365_import import convert, find_corpus
 from tests.conftest import CONTENT, ROOT, load_script
 
 HELDOUT = ROOT / "tests/eval/heldout"
-ROUNDS = {1: HELDOUT, 2: HELDOUT / "round2"}
+ROUNDS = {1: HELDOUT, 2: HELDOUT / "round2", 3: HELDOUT / "round3"}
+DEV = ["dev_queries.jsonl", "m365_queries.jsonl", "m365_customer_queries.jsonl"]
 FIELDS = {"lang", "query", "relevant", "kind"}
 
 
@@ -54,8 +57,9 @@ def test_m365_labels_are_m365_articles(round_: int, m365_ar: Path) -> None:
         assert set(row["relevant"]) <= public, row
 
 
-def test_round_2_has_round_1_sizes_and_shares_no_question_with_round_1_or_dev() -> None:
-    demo, m365 = rows(ROUNDS[2] / "demo.jsonl"), rows(ROUNDS[2] / "m365.jsonl")
+@pytest.mark.parametrize("round_", [2, 3])
+def test_a_later_round_has_round_1_sizes_and_shares_no_question_with_earlier_rounds_or_dev(round_: int) -> None:
+    demo, m365 = rows(ROUNDS[round_] / "demo.jsonl"), rows(ROUNDS[round_] / "m365.jsonl")
 
     def count(table: list[dict], lang: str, answerable: bool) -> int:
         return sum(r["lang"] == lang and bool(r["relevant"]) == answerable for r in table)
@@ -72,19 +76,28 @@ def test_round_2_has_round_1_sizes_and_shares_no_question_with_round_1_or_dev() 
         10,
         10,
     ]
-    earlier = [
-        *ROUNDS[1].glob("*.jsonl"),
-        ROOT / "tests/eval/dev_queries.jsonl",
-        ROOT / "tests/eval/m365_queries.jsonl",
-    ]
+    earlier = [path for r in range(1, round_) for path in ROUNDS[r].glob("*.jsonl")]
+    earlier += [ROOT / "tests/eval" / name for name in DEV]
     seen = {r["query"].casefold() for path in earlier for r in rows(path)}
     assert not [r["query"] for r in demo + m365 if r["query"].casefold() in seen]
+    assert len({r["query"].casefold() for r in demo + m365}) == len(demo + m365)
 
 
-def test_round_2_follows_its_seeded_draw(m365_ar: Path) -> None:
+def test_round_3_splits_out_of_scope_into_near_and_off_topic() -> None:
+    """Five near-topic and five off-topic questions per language and domain, every one with no answer."""
+    for name in ("demo.jsonl", "m365.jsonl"):
+        out = [r for r in rows(ROUNDS[3] / name) if r["kind"].startswith("out-of-scope")]
+        assert all(not r["relevant"] for r in out)
+        for lang in ("en", "ar"):
+            kinds = sorted(r["kind"] for r in out if r["lang"] == lang)
+            assert kinds == ["out-of-scope-near"] * 5 + ["out-of-scope-off"] * 5, (name, lang)
+
+
+@pytest.mark.parametrize("round_", [2, 3])
+def test_a_later_round_follows_its_seeded_draw(round_: int, m365_ar: Path) -> None:
     """Each answerable row, in file order, is about its drawn article (first label) with its dealt kind."""
-    drawn = DRAW.draw(DRAW.SEEDS[2], CONTENT, m365_ar)
-    demo, m365 = rows(ROUNDS[2] / "demo.jsonl"), rows(ROUNDS[2] / "m365.jsonl")
+    drawn = DRAW.draw(round_, CONTENT, m365_ar)
+    demo, m365 = rows(ROUNDS[round_] / "demo.jsonl"), rows(ROUNDS[round_] / "m365.jsonl")
     written = {
         "demo-en": [r for r in demo if r["lang"] == "en" and r["relevant"]],
         "demo-ar": [r for r in demo if r["lang"] == "ar" and r["relevant"]],
@@ -102,5 +115,30 @@ def test_round_2_follows_its_seeded_draw(m365_ar: Path) -> None:
 def test_the_m365_sample_is_the_first_draw_on_the_round_seed(m365_ar: Path) -> None:
     """Another dev slice leaves out exactly these 80 articles, so the sample must stay the rng's first call."""
     expected = [m["id"] for m in random.Random(2612).sample(DRAW.public(m365_ar), 80)]
-    assert [m["id"] for m in DRAW.m365_sample(2612, m365_ar)] == expected
-    assert [m["id"] for label, _, m in DRAW.draw(2612, CONTENT, m365_ar) if label.startswith("m365")] == expected
+    assert [m["id"] for m in DRAW.m365_sample(2, m365_ar)] == expected
+    assert [m["id"] for label, _, m in DRAW.draw(2, CONTENT, m365_ar) if label.startswith("m365")] == expected
+
+
+def test_round_3_draws_no_m365_article_read_for_rounds_1_2_or_the_customer_slice(m365_ar: Path) -> None:
+    """Its pool leaves out the 80 + 80 + 110 articles other sets were written about (one exclusion, `m365_pool`)."""
+    pool = DRAW.public(m365_ar)
+    taken = {m["id"] for seed in (1802, 2612) for m in random.Random(seed).sample(pool, 80)}
+    customer = {m["id"] for m in DRAW.customer_sample(m365_ar)}
+    assert len(customer) == 110 and not customer & taken
+    third = [m["id"] for m in DRAW.m365_sample(3, m365_ar)]
+    assert len(set(third)) == 80 and not set(third) & (taken | customer)
+    assert [m["id"] for label, _, m in DRAW.draw(3, CONTENT, m365_ar) if label.startswith("m365")] == third
+
+
+def test_the_suite_scores_round_3s_near_and_off_topic_rows_as_out_of_scope() -> None:
+    """bench/eval_retrieval.py counts both kinds as out of scope (empty `relevant`) and reports each kind apart."""
+    class Abstains:
+        def search(self, query: str, **_: object) -> SimpleNamespace:
+            return SimpleNamespace(abstained=True, results=[])
+
+    engine = SimpleNamespace(retriever=Abstains())
+    for name in ("demo.jsonl", "m365.jsonl"):
+        report = evaluate(engine, rows(ROUNDS[3] / name), "hybrid", lang_filter=True)  # type: ignore[arg-type]
+        for lang in ("en", "ar"):
+            assert report[lang]["out_of_scope"] == 10 and report[lang]["abstained_out_of_scope"] == 1.0
+            assert report[lang]["abstained_by_kind"] == {"out-of-scope-near": "5/5", "out-of-scope-off": "5/5"}

@@ -22,18 +22,22 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "heldout"))
-from draw import public
+from draw import M365_AR, m365_pool
 
 AR_KINDS = ["dialect-gulf", "paraphrase", "dialect-egyptian", "question", "dialect-levantine", "framing", "mixed"]
 EN_KINDS = ["paraphrase", "framing", "question"]
 
 
+SEED = 3313
+
+
+def customer_sample(root: Path = M365_AR) -> list[dict]:
+    """The slice's 110 articles, in drawn order: held-out round 3 on leaves these out (heldout/draw.py)."""
+    return random.Random(SEED).sample(m365_pool(root, rounds=(1, 2)), 110)
+
+
 def main() -> None:
-    pool = public(Path("var/bench/m365-content/ar"))
-    taken = {m["id"] for m in random.Random(1802).sample(pool, 80)}
-    taken |= {m["id"] for m in random.Random(2612).sample(pool, 80)}
-    rest = [m for m in pool if m["id"] not in taken]
-    sample = random.Random(3313).sample(rest, 110)
+    sample = customer_sample()
     rows = [("m365-ar", AR_KINDS[i % len(AR_KINDS)], m) for i, m in enumerate(sample[:70])]
     rows += [("m365-en", EN_KINDS[i % len(EN_KINDS)], m) for i, m in enumerate(sample[70:])]
     for label, kind, m in rows:
