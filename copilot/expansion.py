@@ -32,6 +32,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from copilot.index_view import FromIndex
+from copilot.spelling_families import SpellingFamilies, edit_limit, read_spellings
 from copilot.transliteration import MIN_STRICT_KEY, latin_key, spelled_names
 from copilot.verbal_nouns import verbal_nouns
 from copilot.vocabulary_variants import WordFamilies, common_words
@@ -101,6 +102,7 @@ class _Lexicon(NamedTuple):
     latin_by_key: dict[str, list[str]]  # the index's Latin words by sound key, most frequent first
     families: WordFamilies | None = None  # its Arabic words by root, when it has Arabic articles
     common_ar: frozenset[str] = frozenset()  # its most frequent Arabic words (vocabulary_variants.common_words)
+    spellings: SpellingFamilies | None = None  # its Arabic words by spelling (copilot.spelling_families)
 
 
 # The Latin names an Arabic help center prints in its Arabic articles ("Microsoft Teams", "GoDaddy")
@@ -165,7 +167,8 @@ class Vocabulary:
         # build, so the families always belong to the words they are looked up beside.
         families = WordFamilies(by_lang["ar"][0]) if "ar" in by_lang else None
         common_ar = frozenset(common_words(by_lang["ar"][0])) if "ar" in by_lang else frozenset()
-        return _Lexicon(by_lang, by_key, families, common_ar)
+        spellings = SpellingFamilies(by_lang["ar"][0]) if "ar" in by_lang else None
+        return _Lexicon(by_lang, by_key, families, common_ar, spellings)
 
     def words(self, lang: str) -> list[str]:
         """The index's folded words in `lang`, most frequent first (for completion)."""
@@ -185,8 +188,7 @@ class Vocabulary:
         for word in fold(query):
             if len(word) < 4 or word in known or word.isdigit() or is_dialect_word(word):
                 continue  # dialect words are spelt as meant: "جاني" (came to me) is no typo of "مجاني"
-            limit = 1 if len(word) <= 6 else 2
-            match = process.extractOne(word, words, scorer=Levenshtein.distance, score_cutoff=limit)
+            match = process.extractOne(word, words, scorer=Levenshtein.distance, score_cutoff=edit_limit(word))
             out.append((word, match[0] if match is not None else None))
         return out
 
@@ -215,6 +217,18 @@ class Vocabulary:
             return []
         families = self._words.get().families
         return families.variants([w for w in fold(query) if not is_dialect_word(w)]) if families else []
+
+    def spellings(self, query: str, lang: str) -> list[str]:
+        """The index's spellings of the query's misspelt Arabic words (copilot.spelling_families)."""
+        if lang != "ar" or not has_arabic(query):
+            return []
+        spellings = self._words.get().spellings
+        return spellings.families(fold(query)) if spellings else []
+
+    def spelled_text(self, text: str, lang: str, keep: frozenset[str] = frozenset()) -> str:
+        """`text` with its misspelt Arabic words spelt as the index does (for the dense models)."""
+        spellings = self._words.get().spellings if lang == "ar" else None
+        return read_spellings(text, spellings, keep) if spellings else text
 
     def verbal_nouns(self, query: str, lang: str) -> list[str]:
         """Index words that are the verbal nouns of the query's verbs ("اضيف": إضافة), copilot.verbal_nouns."""

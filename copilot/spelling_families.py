@@ -1,0 +1,135 @@
+"""A customer's misspelt Arabic word read as the spellings the help center's own articles use.
+
+Customers type fast on phones: a letter doubled or dropped ("الاشتراااك", "اشترك" for "اشتراك"),
+two letters swapped ("الاشتارك"), a long vowel left out or put in ("بريد" as "بيريد"), two words run
+together ("كلمهالمرور") or one split ("الاشت راك"). Hamza, ta marbuta and alef maqsura are folded on
+both sides already (kb.arabic.normalize_arabic); these are not, and a misspelt word shares no
+lexical term with the article, however close it is. No fixed list of misspellings can hold what
+customers type, so a word's family is found in the index's own vocabulary: the words within a small
+edit distance of it (1 for short words, 2 for long ones, as Vocabulary.corrections; two neighbouring
+letters swapped count as one edit, rapidfuzz's OSA distance), and the words
+with the same skeleton (doubled letters as one, long vowels left out: "اشتراك", "اشترك" and
+"اشتيراك" share one), closest first and then most frequent first. Only a word no article prints is
+read this way (a printed word is spelt as meant), only into index words that are not among its most
+frequent ones (function words and general vocabulary are near everything short), and the family is
+searched beside the typed word at a lower weight, never in its place on the lexical side.
+
+Vocabulary.corrections already adds the single closest word; a family brings up to two, ranked by
+how often the articles print them, and reads run-together and split words, which no edit distance
+over single words can. The dense models get the first spelling in the misspelt word's place
+(copilot.loanword_text does the same for loanwords): a small multilingual model reads an unknown
+spelling as noise.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Collection, Sequence
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from copilot.vocabulary_variants import common_words
+from kb.arabic import has_arabic, is_dialect_word, normalize_arabic, strip_prefixes
+
+SPELLINGS = 2  # index words a misspelt word brings: its closest, then most frequent, spellings
+MIN_WORD = 4  # shorter words are a letter away from too many others ("رقم": رسم, قسم, رقمي)
+MIN_PART = 3  # each part of a run-together word, as the index's words (Vocabulary keeps 3 letters up)
+SHORT_WORD = 6  # up to this length a spelling is one edit away, longer ones two
+_LONG_VOWELS = frozenset("اوي")
+_WORD = re.compile(r"\w+")
+
+
+def edit_limit(word: str) -> int:
+    """The edit distance a spelling of `word` may be: 1 for a short word, 2 for a long one."""
+    return 1 if len(word) <= SHORT_WORD else 2
+
+
+def skeleton(word: str) -> str:
+    """The word as its consonants spell it: doubled letters once, long vowels after the first letter
+    left out ("اشتراااك", "اشتيراك" and "اشتراك" are all "اشترك")."""
+    single = "".join(letter for letter, _ in itertools.groupby(word))
+    return single[:1] + "".join(letter for letter in single[1:] if letter not in _LONG_VOWELS)
+
+
+def is_misspelt(word: str, known: Collection[str]) -> bool:
+    """A folded Arabic word no article prints, long enough to be read as a misspelling, and not a
+    dialect word (those are spelt as meant: "جاني", came to me, is no typo of "مجاني")."""
+    return len(word) >= MIN_WORD and has_arabic(word) and word not in known and not is_dialect_word(word)
+
+
+class SpellingFamilies:
+    """The index's Arabic words by skeleton and for edit distance, most frequent first."""
+
+    def __init__(self, words: Sequence[str]) -> None:
+        """`words`: the index's folded words, most frequent first (Vocabulary.words)."""
+        self._common = len(common_words(words))
+        self._known = frozenset(words)
+        self._rank = {word: rank for rank, word in enumerate(words)}
+        self._candidates = [w for w in words[self._common :] if has_arabic(w)]
+        self._by_skeleton: dict[str, list[str]] = {}
+        for word in self._candidates:
+            if len(word) >= MIN_WORD:
+                self._by_skeleton.setdefault(skeleton(word), []).append(word)
+
+    def spellings(self, word: str, limit: int = SPELLINGS) -> list[str]:
+        """The index's spellings of a misspelt word: its edit-distance and skeleton neighbours,
+        closest first, then most frequent first; none for a word the index prints."""
+        if not is_misspelt(word, self._known):
+            return []
+        near = {
+            match: int(distance)
+            for match, distance, _ in process.extract(
+                word, self._candidates, scorer=OSA.distance, score_cutoff=edit_limit(word), limit=None
+            )
+        }
+        for match in self._by_skeleton.get(skeleton(word), ()):
+            near.setdefault(match, OSA.distance(word, match))
+        return sorted(near, key=lambda match: (near[match], self._rank[match]))[:limit]
+
+    def joined(self, word: str) -> list[str]:
+        """A misspelt word that is two index words run together ("كلمهالمرور": كلمه, مرور), as them."""
+        if not is_misspelt(word, self._known):
+            return []
+        for cut in range(MIN_PART, len(word) - MIN_PART + 1):
+            head, tail = word[:cut], strip_prefixes(word[cut:])
+            if self._uncommon(head) and self._uncommon(tail):
+                return [head, tail]
+        return []
+
+    def _uncommon(self, word: str) -> bool:
+        """An Arabic index word that is not among its most frequent ones."""
+        return self._rank.get(word, -1) >= self._common and has_arabic(word)
+
+    def split(self, first: str, second: str) -> str | None:
+        """Two typed words that are one index word split apart ("الاشت راك": اشتراك), as it."""
+        if not any(len(w) >= MIN_PART and w not in self._known for w in (first, second)):
+            return None
+        whole = strip_prefixes(first + second)
+        return whole if self._uncommon(whole) else None
+
+    def families(self, words: Sequence[str], limit: int = SPELLINGS) -> list[str]:
+        """Per folded query word, its spellings; run-together words' parts and split words' whole."""
+        out: list[str] = []
+        for word in words:
+            out += [w for w in [*self.spellings(word, limit), *self.joined(word)] if w not in out]
+        for first, second in itertools.pairwise(words):
+            whole = self.split(first, second)
+            if whole is not None and whole not in out:
+                out.append(whole)
+        return [w for w in out if w not in words]
+
+
+def read_spellings(text: str, families: SpellingFamilies, keep: Collection[str] = ()) -> str:
+    """`text` with each misspelt Arabic word replaced by the index's first spelling of it, its
+    conjunction and article kept ("والاشتارك": والاشتراك); `keep`: folded words left as typed (the
+    loanwords, which are no misspelling of an Arabic word)."""
+
+    def spelled(match: re.Match[str]) -> str:
+        typed = normalize_arabic(match.group())
+        word = strip_prefixes(typed)
+        found = families.spellings(word, 1) if word not in keep else []
+        return typed[: len(typed) - len(word)] + found[0] if found and typed.endswith(word) else match.group()
+
+    return _WORD.sub(spelled, text)
