@@ -32,6 +32,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from copilot.index_view import FromIndex
+from copilot.loanwords import loanwords
 from copilot.spelling_families import SpellingFamilies, edit_limit, read_spellings
 from copilot.transliteration import MIN_STRICT_KEY, latin_key, spelled_names
 from copilot.verbal_nouns import verbal_nouns
@@ -222,8 +223,17 @@ class Vocabulary:
         """The index's spellings of the query's misspelt Arabic words (copilot.spelling_families)."""
         if lang != "ar" or not has_arabic(query):
             return []
-        spellings = self._words.get().spellings
-        return spellings.families(fold(query)) if spellings else []
+        lexicon = self._words.get()
+        if lexicon.spellings is None:
+            return []
+        return lexicon.spellings.families(fold(query), self.foreign_words(query, lang))
+
+    def foreign_words(self, query: str, lang: str) -> frozenset[str]:
+        """The query's folded words that spell a loanword (copilot.loanwords) or one of the index's
+        Latin names (copilot.transliteration): no misspelling of an Arabic word."""
+        lexicon = self._words.get()
+        loans = {loan.typed for loan in loanwords(query, self.known(lang))}
+        return frozenset(loans | {w for w in fold(query) if spelled_names(w, lexicon.latin_by_key)})
 
     def spelled_text(self, text: str, lang: str, keep: frozenset[str] = frozenset()) -> str:
         """`text` with its misspelt Arabic words spelt as the index does (for the dense models)."""

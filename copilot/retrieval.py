@@ -45,7 +45,7 @@ from copilot.hub_articles import demote_hubs, hub_shares
 from copilot.index_view import FromIndex, IndexSnapshot
 from copilot.latin_terms import latin_terms
 from copilot.loanword_text import read_latin_terms, read_loanwords
-from copilot.loanwords import loanword_terms, loanwords
+from copilot.loanwords import loanword_terms
 from copilot.name_families import FAMILY_INTENT_SCALE, FAMILY_NAME_WEIGHT, family_names, framing_families, weighed
 from copilot.own_titles import FAMILY_INTENT_MIX, INTENT_MIX, title_query, written_titles
 from copilot.product_names import index_names, intent_part, intent_sources
@@ -995,8 +995,7 @@ class Retriever:
         if known and LEVERS["latin_reading"]:
             text = read_latin_terms(text, known)
         if known and LEVERS["spelled_words"]:  # loanwords are read below, not respelt
-            loans = frozenset(loan.typed for loan in loanwords(text, known))
-            text = self.vocabulary.spelled_text(text, plan.lang, loans)
+            text = self.vocabulary.spelled_text(text, plan.lang, self.vocabulary.foreign_words(text, plan.lang))
         return read_loanwords(text, known) if known else text
 
     def _lexical_vectors(self, plan: QueryPlan, ranking: bool = True) -> tuple[SparseVector | None, SparseVector]:

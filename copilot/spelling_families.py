@@ -27,14 +27,16 @@ import itertools
 import re
 from collections.abc import Collection, Sequence
 
+from nltk.stem.snowball import ArabicStemmer
 from rapidfuzz import process
-from rapidfuzz.distance import OSA
+from rapidfuzz.distance import OSA, Indel
 
+from copilot.verbal_nouns import stems as verb_stems
 from copilot.vocabulary_variants import common_words
 from kb.arabic import has_arabic, is_dialect_word, normalize_arabic, strip_prefixes
 
 SPELLINGS = 2  # index words a misspelt word brings: its closest, then most frequent, spellings
-MIN_WORD = 4  # shorter words are a letter away from too many others ("رقم": رسم, قسم, رقمي)
+MIN_WORD = 4  # shorter words, and spellings, are a letter away from too many others ("رقم": رسم, قسم)
 MIN_PART = 3  # each part of a run-together word, as the index's words (Vocabulary keeps 3 letters up)
 SHORT_WORD = 6  # up to this length a spelling is one edit away, longer ones two
 _LONG_VOWELS = frozenset("اوي")
@@ -53,10 +55,12 @@ def skeleton(word: str) -> str:
     return single[:1] + "".join(letter for letter in single[1:] if letter not in _LONG_VOWELS)
 
 
-def is_misspelt(word: str, known: Collection[str]) -> bool:
-    """A folded Arabic word no article prints, long enough to be read as a misspelling, and not a
-    dialect word (those are spelt as meant: "جاني", came to me, is no typo of "مجاني")."""
-    return len(word) >= MIN_WORD and has_arabic(word) and word not in known and not is_dialect_word(word)
+_STEMMER = ArabicStemmer()
+
+
+def lexical_stem(word: str) -> str:
+    """The word as the lexical side's Snowball Arabic stemmer reads it (nltk's, the same algorithm)."""
+    return str(_STEMMER.stem(word))
 
 
 class SpellingFamilies:
@@ -66,31 +70,51 @@ class SpellingFamilies:
         """`words`: the index's folded words, most frequent first (Vocabulary.words)."""
         self._common = len(common_words(words))
         self._known = frozenset(words)
+        # A word whose stem an index word has is matched by the lexical side already ("بحسابات":
+        # حساب, "عندنا": عند): it is a word of the index with other endings, not a misspelling.
+        self._stems = frozenset(lexical_stem(w) for w in words if has_arabic(w))
         self._rank = {word: rank for rank, word in enumerate(words)}
-        self._candidates = [w for w in words[self._common :] if has_arabic(w)]
+        # Spellings are as long as the words read as misspelt: a letter off a four-letter word makes
+        # a three-letter one too often ("اكلم", I talk: الم; "اشيل", I remove: ايل).
+        self._candidates = [w for w in words[self._common :] if has_arabic(w) and len(w) >= MIN_WORD]
         self._by_skeleton: dict[str, list[str]] = {}
         for word in self._candidates:
-            if len(word) >= MIN_WORD:
-                self._by_skeleton.setdefault(skeleton(word), []).append(word)
+            self._by_skeleton.setdefault(skeleton(word), []).append(word)
+
+    def misspelt(self, word: str) -> bool:
+        """A folded Arabic word long enough to be read as a misspelling, whose spelling and stem no
+        index word has (the lexical side finds nothing for it), no dialect word (those are spelt as
+        meant: "جاني", came to me, is no typo of "مجاني") and no verb of an index word."""
+        if len(word) < MIN_WORD or not has_arabic(word) or word in self._known or is_dialect_word(word):
+            return False
+        if lexical_stem(word) in self._stems:
+            return False
+        # A verb of an index word is spelt as meant ("اقدر", I can: قدر; "ننقل", we move: نقل).
+        return not any(stem in self._known or lexical_stem(stem) in self._stems for stem in verb_stems(word))
 
     def spellings(self, word: str, limit: int = SPELLINGS) -> list[str]:
         """The index's spellings of a misspelt word: its edit-distance and skeleton neighbours,
         closest first, then most frequent first; none for a word the index prints."""
-        if not is_misspelt(word, self._known):
+        if not self.misspelt(word):
             return []
-        near = {
-            match: int(distance)
-            for match, distance, _ in process.extract(
-                word, self._candidates, scorer=OSA.distance, score_cutoff=edit_limit(word), limit=None
-            )
-        }
-        for match in self._by_skeleton.get(skeleton(word), ()):
-            near.setdefault(match, OSA.distance(word, match))
+        # Letters dropped or added (insertions and deletions only: a letter typed for another one
+        # makes another word too often, "السر" and "الزر"), two swapped, or the same skeleton.
+        reach = edit_limit(word)
+        dropped = process.extract(word, self._candidates, scorer=Indel.distance, score_cutoff=reach, limit=None)
+        near = {match: int(distance) for match, distance, _ in dropped}
+        letters = sorted(word)
+        for match, _, _ in process.extract(word, self._candidates, scorer=OSA.distance, score_cutoff=1, limit=None):
+            if sorted(match) == letters:  # two neighbouring letters swapped
+                near[match] = 1
+        for match in self._by_skeleton.get(skeleton(word), ()):  # a vowel for another: "سينت", سانت
+            distance = OSA.distance(word, match)
+            if distance <= reach:
+                near.setdefault(match, distance)
         return sorted(near, key=lambda match: (near[match], self._rank[match]))[:limit]
 
     def joined(self, word: str) -> list[str]:
         """A misspelt word that is two index words run together ("كلمهالمرور": كلمه, مرور), as them."""
-        if not is_misspelt(word, self._known):
+        if not self.misspelt(word):
             return []
         for cut in range(MIN_PART, len(word) - MIN_PART + 1):
             head, tail = word[:cut], strip_prefixes(word[cut:])
@@ -104,15 +128,16 @@ class SpellingFamilies:
 
     def split(self, first: str, second: str) -> str | None:
         """Two typed words that are one index word split apart ("الاشت راك": اشتراك), as it."""
-        if not any(len(w) >= MIN_PART and w not in self._known for w in (first, second)):
+        if not any(len(w) >= MIN_PART and lexical_stem(w) not in self._stems for w in (first, second)):
             return None
         whole = strip_prefixes(first + second)
         return whole if self._uncommon(whole) else None
 
-    def families(self, words: Sequence[str], limit: int = SPELLINGS) -> list[str]:
-        """Per folded query word, its spellings; run-together words' parts and split words' whole."""
+    def families(self, words: Sequence[str], keep: Collection[str] = (), limit: int = SPELLINGS) -> list[str]:
+        """Per folded query word, its spellings; run-together words' parts and split words' whole.
+        `keep`: words that are no misspelling of an Arabic word (loanwords, names in Arabic script)."""
         out: list[str] = []
-        for word in words:
+        for word in (w for w in words if w not in keep):
             out += [w for w in [*self.spellings(word, limit), *self.joined(word)] if w not in out]
         for first, second in itertools.pairwise(words):
             whole = self.split(first, second)

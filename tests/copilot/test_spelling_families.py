@@ -10,7 +10,7 @@ from copilot.vocabulary_variants import COMMON_SHARE, COMMON_WORDS
 ARTICLES = [
     {"lang": "ar", "title": "إلغاء الاشتراك", "section": "الاشتراكات", "text": "يمكنك إلغاء الاشتراك من صفحة الفوترة."},
     {"lang": "ar", "title": "تغيير كلمة المرور", "section": "الحساب", "text": "غيّر كلمة المرور من إعدادات الحساب."},
-    {"lang": "ar", "title": "إعداد البريد", "section": "البريد", "text": "أضف البريد الإلكتروني إلى التطبيق."},
+    {"lang": "ar", "title": "إعداد البريد", "section": "البريد", "text": "أضف البريد الإلكتروني ثم أكمل الخطوات."},
     {"lang": "en", "title": "Cancel a subscription", "section": "Billing", "text": "Cancel it from the billing page."},
 ]
 FILLER = " ".join(f"كلمه{n}" for n in range(COMMON_WORDS * COMMON_SHARE))
@@ -26,7 +26,8 @@ def test_a_misspelt_word_brings_the_index_spelling() -> None:
     words = vocabulary()
     assert "اشتراك" in words.spellings("كيف الغي الاشتارك", "ar")  # two letters swapped
     assert "اشتراك" in words.spellings("كيف الغي الاشتراااك", "ar")  # a letter doubled
-    assert "بريد" in words.spellings("اعداد البيريد", "ar")  # a long vowel put in
+    assert "بريد" in words.spellings("اعداد البرييد", "ar")  # a long vowel doubled
+    assert words.spellings("ابي اكلم الدعم", "ar") == []  # I talk: a verb of كلمه, no swap of "اكمل"
     assert words.spellings("نسيت كلمه المرورر", "ar") == ["مرور"]  # one spelling: no other index word is near
 
 
