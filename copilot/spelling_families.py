@@ -1,24 +1,24 @@
 """A customer's misspelt Arabic word read as the spellings the help center's own articles use.
 
-Customers type fast on phones: a letter doubled or dropped ("الاشتراااك", "اشترك" for "اشتراك"),
-two letters swapped ("الاشتارك"), a long vowel left out or put in ("بريد" as "بيريد"), two words run
-together ("كلمهالمرور") or one split ("الاشت راك"). Hamza, ta marbuta and alef maqsura are folded on
-both sides already (kb.arabic.normalize_arabic); these are not, and a misspelt word shares no
-lexical term with the article, however close it is. No fixed list of misspellings can hold what
-customers type, so a word's family is found in the index's own vocabulary: the words within a small
-edit distance of it (1 for short words, 2 for long ones, as Vocabulary.corrections; two neighbouring
-letters swapped count as one edit, rapidfuzz's OSA distance), and the words
-with the same skeleton (doubled letters as one, long vowels left out: "اشتراك", "اشترك" and
-"اشتيراك" share one), closest first and then most frequent first. Only a word no article prints is
-read this way (a printed word is spelt as meant), only into index words that are not among its most
-frequent ones (function words and general vocabulary are near everything short), and the family is
-searched beside the typed word at a lower weight, never in its place on the lexical side.
+Customers type names and long words as they hear them: a long vowel put in or left out ("ملاوي"
+for "مالاوي", "بارتيليمي" for "بارتليمي", "قرغيزستان" for "قيرغيزستان"), a letter doubled
+("الاشتراااك"), two letters swapped ("الاشتارك"), two words run together ("كلمهالمرور") or one
+split ("الاشت راك"). Hamza, ta marbuta and alef maqsura are folded on both sides already
+(kb.arabic.normalize_arabic); these are not, and such a word shares no lexical term with the
+article. No fixed list of misspellings can hold what customers type, so a word's family is found in
+the index's own vocabulary: the index words of the same skeleton (doubled letters once, long vowels
+after the first letter left out) within a small edit distance (1 for short words, 2 for long ones,
+as Vocabulary.corrections) and the index words with two neighbouring letters swapped, closest first
+and then most frequent first. A consonant dropped, added or typed for another is left alone, though
+Vocabulary.corrections reads it: it makes another real word too often ("مسافر", traveller, is a
+letter from "مسار", path).
 
-Vocabulary.corrections already adds the single closest word; a family brings up to two, ranked by
-how often the articles print them, and reads run-together and split words, which no edit distance
-over single words can. The dense models get the first spelling in the misspelt word's place
-(copilot.loanword_text does the same for loanwords): a small multilingual model reads an unknown
-spelling as noise.
+Only a word the lexical side finds nothing for is read this way: no index word has its spelling or
+its Snowball stem, and it is no verb of an index word ("اقدر", I can) nor a dialect word. Its
+spellings are never the index's most frequent words, and are searched beside the typed word at a
+lower weight (EXPANSION_WEIGHTS["spellings"]), as ranking evidence only. The dense models get the
+first spelling in the misspelt word's place (copilot.loanword_text does the same for loanwords): a
+small multilingual model reads an unknown spelling of a name as noise.
 """
 
 from __future__ import annotations
@@ -29,17 +29,23 @@ from collections.abc import Collection, Sequence
 
 from nltk.stem.snowball import ArabicStemmer
 from rapidfuzz import process
-from rapidfuzz.distance import OSA, Indel
+from rapidfuzz.distance import OSA
 
 from copilot.verbal_nouns import stems as verb_stems
 from copilot.vocabulary_variants import common_words
 from kb.arabic import has_arabic, is_dialect_word, normalize_arabic, strip_prefixes
 
 SPELLINGS = 2  # index words a misspelt word brings: its closest, then most frequent, spellings
-MIN_WORD = 4  # shorter words, and spellings, are a letter away from too many others ("رقم": رسم, قسم)
+# A word read as misspelt has five letters or more: four-letter words a small help center does not
+# print are mostly real words a letter away from one it does ("للطلاب", students: طلبا; "يرجع",
+# returns: يراجع; "عارف", knowing: اعرف). Its spellings have four letters or more: a letter off a
+# four-letter word makes a three-letter one too often ("اكلم", I talk: الم).
+MIN_WORD = 5
+MIN_SPELLING = 4
 MIN_PART = 3  # each part of a run-together word, as the index's words (Vocabulary keeps 3 letters up)
 SHORT_WORD = 6  # up to this length a spelling is one edit away, longer ones two
 _LONG_VOWELS = frozenset("اوي")
+_PROCLITICS = "بلكوف"
 _WORD = re.compile(r"\w+")
 
 
@@ -74,9 +80,7 @@ class SpellingFamilies:
         # حساب, "عندنا": عند): it is a word of the index with other endings, not a misspelling.
         self._stems = frozenset(lexical_stem(w) for w in words if has_arabic(w))
         self._rank = {word: rank for rank, word in enumerate(words)}
-        # Spellings are as long as the words read as misspelt: a letter off a four-letter word makes
-        # a three-letter one too often ("اكلم", I talk: الم; "اشيل", I remove: ايل).
-        self._candidates = [w for w in words[self._common :] if has_arabic(w) and len(w) >= MIN_WORD]
+        self._candidates = [w for w in words[self._common :] if has_arabic(w) and len(w) >= MIN_SPELLING]
         self._by_skeleton: dict[str, list[str]] = {}
         for word in self._candidates:
             self._by_skeleton.setdefault(skeleton(word), []).append(word)
@@ -93,23 +97,27 @@ class SpellingFamilies:
         return not any(stem in self._known or lexical_stem(stem) in self._stems for stem in verb_stems(word))
 
     def spellings(self, word: str, limit: int = SPELLINGS) -> list[str]:
-        """The index's spellings of a misspelt word: its edit-distance and skeleton neighbours,
-        closest first, then most frequent first; none for a word the index prints."""
+        """The index's spellings of a misspelt word: the words of its skeleton within its edit distance,
+        and the word with two letters swapped, closest first, then most frequent first."""
         if not self.misspelt(word):
             return []
-        # Letters dropped or added (insertions and deletions only: a letter typed for another one
-        # makes another word too often, "السر" and "الزر"), two swapped, or the same skeleton.
-        reach = edit_limit(word)
-        dropped = process.extract(word, self._candidates, scorer=Indel.distance, score_cutoff=reach, limit=None)
-        near = {match: int(distance) for match, distance, _ in dropped}
+        # Long vowels and doubled letters, and two letters swapped; never a consonant dropped, added
+        # or typed for another, which makes another word too often ("مسافر", traveller: مسار, path;
+        # "المرتبة", mattress: مرتبطه, linked; "السر": الزر).
+        near: dict[str, int] = {}
+        readings = [word]
+        if word[0] in _PROCLITICS and len(word) > MIN_WORD:  # a preposition the fold leaves on: "بقرغيزستان"
+            readings.append(word[1:])
+        for typed in readings:
+            reach = edit_limit(typed)
+            for match in self._by_skeleton.get(skeleton(typed), ()):  # "ملاوي": مالاوي, "سينت": سانت
+                distance = OSA.distance(typed, match)
+                if distance <= reach:
+                    near.setdefault(match, distance)
         letters = sorted(word)
         for match, _, _ in process.extract(word, self._candidates, scorer=OSA.distance, score_cutoff=1, limit=None):
-            if sorted(match) == letters:  # two neighbouring letters swapped
+            if sorted(match) == letters:  # "الاشتارك": اشتراك
                 near[match] = 1
-        for match in self._by_skeleton.get(skeleton(word), ()):  # a vowel for another: "سينت", سانت
-            distance = OSA.distance(word, match)
-            if distance <= reach:
-                near.setdefault(match, distance)
         return sorted(near, key=lambda match: (near[match], self._rank[match]))[:limit]
 
     def joined(self, word: str) -> list[str]:

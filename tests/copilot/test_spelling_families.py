@@ -27,6 +27,8 @@ def test_a_misspelt_word_brings_the_index_spelling() -> None:
     assert "اشتراك" in words.spellings("كيف الغي الاشتارك", "ar")  # two letters swapped
     assert "اشتراك" in words.spellings("كيف الغي الاشتراااك", "ar")  # a letter doubled
     assert "بريد" in words.spellings("اعداد البرييد", "ar")  # a long vowel doubled
+    assert words.spellings("البريد الالكتيروني", "ar") == ["كتروني"]  # a long vowel put in (folded as the index)
+    assert words.spellings("البريد الالكترني", "ar") == []  # its Snowball stem is the index word's: BM25 finds it
     assert words.spellings("ابي اكلم الدعم", "ar") == []  # I talk: a verb of كلمه, no swap of "اكمل"
     assert words.spellings("نسيت كلمه المرورر", "ar") == ["مرور"]  # one spelling: no other index word is near
 
@@ -35,6 +37,13 @@ def test_run_together_and_split_words_are_read_as_the_index_words() -> None:
     words = vocabulary()
     assert words.spellings("نسيت كلمهالمرور", "ar")[-2:] == ["كلمه", "مرور"]
     assert "اشتراك" in words.spellings("الغاء الاشت راك", "ar")
+
+
+def test_a_consonant_dropped_or_added_is_no_misspelling_read_here() -> None:
+    words = vocabulary()
+    assert words.spellings("الغاء الاشتراق", "ar") == []  # a letter typed for another
+    assert words.spellings("الغاء الاشتاك", "ar") == []  # a consonant dropped
+    assert vocabulary().corrections("الغاء الاشتاك", "ar") == ["اشتراك"]  # which the corrections read
 
 
 def test_printed_words_common_words_and_dialect_words_bring_nothing() -> None:
