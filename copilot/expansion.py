@@ -32,9 +32,9 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from copilot.index_view import FromIndex
-from copilot.loanwords import loanwords
+from copilot.loanwords import find_loanword, loanwords
 from copilot.spelling_families import SpellingFamilies, edit_limit, read_spellings
-from copilot.transliteration import MIN_STRICT_KEY, latin_key, spelled_names
+from copilot.transliteration import MIN_STRICT_KEY, latin_key, name_readings, spelled_names
 from copilot.verbal_nouns import verbal_nouns
 from copilot.vocabulary_variants import WordFamilies, common_words
 from kb.arabic import has_arabic, is_dialect_word, light_stem
@@ -193,10 +193,12 @@ class Vocabulary:
             out.append((word, match[0] if match is not None else None))
         return out
 
-    def transliterations(self, query: str, lang: str) -> list[str]:
+    def transliterations(self, query: str, lang: str, clitics: bool = False) -> list[str]:
         """The index's Latin words that sound like Arabic-script words of the query no article uses.
 
-        Adjacent pairs too: "ون درايف" is one name, OneDrive. A word can have both a correction and
+        Adjacent pairs too: "ون درايف" is one name, OneDrive. `clitics`: a word that spells no name
+        is tried without a conjunction or preposition the fold leaves on ("وتيمز", "عالتيمز": teams,
+        copilot.transliteration.name_readings). A word can have both a correction and
         a transliteration ("كورتانا": كورونا by edit distance, Cortana by sound); both are searched,
         each at a lower weight than the typed words, and the articles decide.
         """
@@ -209,7 +211,12 @@ class Vocabulary:
         pairs = [a + b for a, b in itertools.pairwise(words) if a in strange and b in strange]
         found: list[str] = []
         for word in [*strange, *(p for p in pairs if p not in known)]:
-            found += [m for m in spelled_names(word, lexicon.latin_by_key)[:TRANSLITERATIONS] if m not in found]
+            # A reading the articles print is an Arabic word ("بسيشل": سيشل, Seychelles, no "shell"),
+            # and a loanword is no clitic and a name ("باسورد" is password, no ب + azuread).
+            readings = name_readings(word) if clitics and find_loanword(word) is None else [word]
+            readings = [word, *(r for r in readings[1:] if r not in known)]
+            names = next((n for n in (spelled_names(r, lexicon.latin_by_key) for r in readings) if n), [])
+            found += [m for m in names[:TRANSLITERATIONS] if m not in found]
         return found
 
     def variants(self, query: str, lang: str) -> list[str]:
@@ -233,7 +240,8 @@ class Vocabulary:
         Latin names (copilot.transliteration): no misspelling of an Arabic word."""
         lexicon = self._words.get()
         loans = {loan.typed for loan in loanwords(query, self.known(lang))}
-        return frozenset(loans | {w for w in fold(query) if spelled_names(w, lexicon.latin_by_key)})
+        names = {w for w in fold(query) if any(spelled_names(r, lexicon.latin_by_key) for r in name_readings(w))}
+        return frozenset(loans | names)
 
     def spelled_text(self, text: str, lang: str, keep: frozenset[str] = frozenset()) -> str:
         """`text` with its misspelt Arabic words spelt as the index does (for the dense models)."""

@@ -209,6 +209,7 @@ LEVERS = {
     "slug_words": True,  # copilot.slug_words: the fallback credits a candidate whose id the query's words say
     "spellings": True,  # copilot.spelling_families: a misspelt Arabic word also searches the index's spellings
     "spelled_words": True,  # copilot.spelling_families: ... and the dense models read the first in its place
+    "clitic_names": True,  # copilot.transliteration.name_readings: "وتيمز", "عالتيمز" also search teams
 }
 # The query's own language's titles ranked by e5 alone (copilot.title_vectors, titles in e5's query
 # form) credit the same-language candidates: OWN_TITLE_CREDIT of the best fused score for the first
@@ -739,7 +740,7 @@ class Retriever:
             translated = self._translations(" ".join([query, *msa_words]), lang)
             return Expansion(msa_text, tuple(msa_words), tuple(synonyms), translations=translated)
         fixes = vocabulary.corrections(query, lang)
-        names = vocabulary.transliterations(query, lang) if LEVERS["transliteration"] else []
+        names = vocabulary.transliterations(query, lang, LEVERS["clitic_names"]) if LEVERS["transliteration"] else []
         targets = self.settings.languages if LEVERS["shared_words"] else ()
         shared = [(t, w) for t in targets for w in vocabulary.shared_words(query, lang, t)]
         translated = self._translations(" ".join([query, *msa_words, *fixes]), lang)
