@@ -168,7 +168,7 @@ class Vocabulary:
         # build, so the families always belong to the words they are looked up beside.
         families = WordFamilies(by_lang["ar"][0]) if "ar" in by_lang else None
         common_ar = frozenset(common_words(by_lang["ar"][0])) if "ar" in by_lang else frozenset()
-        spellings = SpellingFamilies(by_lang["ar"][0]) if "ar" in by_lang else None
+        spellings = SpellingFamilies(by_lang["ar"][0], families.root) if families is not None else None
         return _Lexicon(by_lang, by_key, families, common_ar, spellings)
 
     def words(self, lang: str) -> list[str]:

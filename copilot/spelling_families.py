@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 from nltk.stem.snowball import ArabicStemmer
 from rapidfuzz import process
@@ -72,8 +72,10 @@ def lexical_stem(word: str) -> str:
 class SpellingFamilies:
     """The index's Arabic words by skeleton and for edit distance, most frequent first."""
 
-    def __init__(self, words: Sequence[str]) -> None:
-        """`words`: the index's folded words, most frequent first (Vocabulary.words)."""
+    def __init__(self, words: Sequence[str], root: Callable[[str], str | None]) -> None:
+        """`words`: the index's folded words, most frequent first (Vocabulary.words); `root`: a word's
+        Arabic root (copilot.vocabulary_variants.WordFamilies.root)."""
+        self._root = root
         self._common = len(common_words(words))
         self._known = frozenset(words)
         # A word whose stem an index word has is matched by the lexical side already ("بحسابات":
@@ -110,9 +112,12 @@ class SpellingFamilies:
             readings.append(word[1:])
         for typed in readings:
             reach = edit_limit(typed)
+            root = self._root(typed)
             for match in self._by_skeleton.get(skeleton(typed), ()):  # "ملاوي": مالاوي, "سينت": سانت
                 distance = OSA.distance(typed, match)
-                if distance <= reach:
+                # Long vowels are how Arabic derives words of one root ("اعراض", symptoms, "اعرض", I
+                # show): a word of the typed word's root is another word, left to the word families.
+                if distance <= reach and (root is None or self._root(match) != root):
                     near.setdefault(match, distance)
         letters = sorted(word)
         for match, _, _ in process.extract(word, self._candidates, scorer=OSA.distance, score_cutoff=1, limit=None):

@@ -3,7 +3,7 @@
 from copilot.expansion import Vocabulary
 from copilot.retrieval import EXPANSION_WEIGHTS, Expansion
 from copilot.spelling_families import SpellingFamilies, read_spellings, skeleton
-from copilot.vocabulary_variants import COMMON_SHARE, COMMON_WORDS
+from copilot.vocabulary_variants import COMMON_SHARE, COMMON_WORDS, WordFamilies
 
 # Articles whose words make a real index vocabulary: the subscription, password and mail words are
 # printed often enough to rank, and filler text makes the index large enough to have common words.
@@ -46,6 +46,13 @@ def test_a_consonant_dropped_or_added_is_no_misspelling_read_here() -> None:
     assert vocabulary().corrections("الغاء الاشتاك", "ar") == ["اشتراك"]  # which the corrections read
 
 
+def test_a_word_of_the_same_root_is_another_word_not_a_spelling() -> None:
+    words = [*(f"شائع{n}" for n in range(COMMON_WORDS * COMMON_SHARE)), "اعرض", "مالاوي"]
+    families = SpellingFamilies(words, WordFamilies(()).root)
+    assert families.spellings("اعراض") == []  # symptoms: a plural of عرض, not "I show" misspelt
+    assert families.spellings("ملاوي") == ["مالاوي"]  # a name: its long vowels are spelling
+
+
 def test_printed_words_common_words_and_dialect_words_bring_nothing() -> None:
     words = vocabulary()
     assert words.spellings("الغاء الاشتراك", "ar") == []  # spelt as the articles spell it
@@ -55,13 +62,16 @@ def test_printed_words_common_words_and_dialect_words_bring_nothing() -> None:
 
 
 def test_the_family_is_ranked_by_distance_then_frequency() -> None:
-    families = SpellingFamilies(["كلمه", *(f"شائع{n}" for n in range(COMMON_WORDS)), "حساب", "حسابي", "حسام"])
+    words = ["كلمه", *(f"شائع{n}" for n in range(COMMON_WORDS)), "حساب", "حسابي", "حسام"]
+    families = SpellingFamilies(words, WordFamilies(()).root)
     assert families.spellings("حسابب") == ["حساب", "حسابي"]
     assert skeleton("اشتراااك") == skeleton("اشتيراك") == skeleton("اشتراك")
 
 
 def test_the_dense_text_reads_the_spelling_with_the_article_kept() -> None:
-    lexicon = SpellingFamilies([*(f"شائع{n}" for n in range(COMMON_WORDS * COMMON_SHARE)), "اشتراك"])
+    lexicon = SpellingFamilies(
+        [*(f"شائع{n}" for n in range(COMMON_WORDS * COMMON_SHARE)), "اشتراك"], WordFamilies(()).root
+    )
     assert read_spellings("كيف الغي الاشتارك؟", lexicon) == "كيف الغي الاشتراك؟"
     assert read_spellings("كيف الغي الاشتارك؟", lexicon, keep={"اشتارك"}) == "كيف الغي الاشتارك؟"
 
