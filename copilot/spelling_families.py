@@ -28,7 +28,6 @@ import re
 from collections.abc import Callable, Collection, Sequence
 
 from nltk.stem.snowball import ArabicStemmer
-from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from copilot.verbal_nouns import stems as verb_stems
@@ -44,6 +43,7 @@ MIN_WORD = 5
 MIN_SPELLING = 4
 MIN_PART = 3  # each part of a run-together word, as the index's words (Vocabulary keeps 3 letters up)
 SHORT_WORD = 6  # up to this length a spelling is one edit away, longer ones two
+MEMO_WORDS = 10_000  # typed words whose spellings are kept, per index version
 _LONG_VOWELS = frozenset("اوي")
 _PROCLITICS = "بلكوف"
 _WORD = re.compile(r"\w+")
@@ -76,16 +76,18 @@ class SpellingFamilies:
         """`words`: the index's folded words, most frequent first (Vocabulary.words); `root`: a word's
         Arabic root (copilot.vocabulary_variants.WordFamilies.root)."""
         self._root = root
+        self._memo: dict[str, list[str]] = {}
         self._common = len(common_words(words))
         self._known = frozenset(words)
         # A word whose stem an index word has is matched by the lexical side already ("بحسابات":
         # حساب, "عندنا": عند): it is a word of the index with other endings, not a misspelling.
         self._stems = frozenset(lexical_stem(w) for w in words if has_arabic(w))
         self._rank = {word: rank for rank, word in enumerate(words)}
-        self._candidates = [w for w in words[self._common :] if has_arabic(w) and len(w) >= MIN_SPELLING]
         self._by_skeleton: dict[str, list[str]] = {}
-        for word in self._candidates:
+        self._by_letters: dict[str, list[str]] = {}  # a swap keeps the letters: the same sorted letters
+        for word in (w for w in words[self._common :] if has_arabic(w) and len(w) >= MIN_SPELLING):
             self._by_skeleton.setdefault(skeleton(word), []).append(word)
+            self._by_letters.setdefault("".join(sorted(word)), []).append(word)
 
     def misspelt(self, word: str) -> bool:
         """A folded Arabic word long enough to be read as a misspelling, whose spelling and stem no
@@ -101,8 +103,14 @@ class SpellingFamilies:
     def spellings(self, word: str, limit: int = SPELLINGS) -> list[str]:
         """The index's spellings of a misspelt word: the words of its skeleton within its edit distance,
         and the word with two letters swapped, closest first, then most frequent first."""
-        if not self.misspelt(word):
-            return []
+        found = self._memo.get(word)
+        if found is None:
+            if len(self._memo) >= MEMO_WORDS:  # a search reads its words twice (lexical, dense)
+                self._memo.clear()
+            found = self._memo[word] = self._spellings(word) if self.misspelt(word) else []
+        return found[:limit]
+
+    def _spellings(self, word: str) -> list[str]:
         # Long vowels and doubled letters, and two letters swapped; never a consonant dropped, added
         # or typed for another, which makes another word too often ("مسافر", traveller: مسار, path;
         # "المرتبة", mattress: مرتبطه, linked; "السر": الزر).
@@ -119,11 +127,10 @@ class SpellingFamilies:
                 # show): a word of the typed word's root is another word, left to the word families.
                 if distance <= reach and (root is None or self._root(match) != root):
                     near.setdefault(match, distance)
-        letters = sorted(word)
-        for match, _, _ in process.extract(word, self._candidates, scorer=OSA.distance, score_cutoff=1, limit=None):
-            if sorted(match) == letters:  # "الاشتارك": اشتراك
+        for match in self._by_letters.get("".join(sorted(word)), ()):
+            if OSA.distance(word, match) == 1:  # two neighbouring letters swapped: "الاشتارك", اشتراك
                 near[match] = 1
-        return sorted(near, key=lambda match: (near[match], self._rank[match]))[:limit]
+        return sorted(near, key=lambda match: (near[match], self._rank[match]))
 
     def joined(self, word: str) -> list[str]:
         """A misspelt word that is two index words run together ("كلمهالمرور": كلمه, مرور), as them."""
