@@ -449,7 +449,8 @@ class Expansion:
         abstention signals): a root brings words of other meanings, and out-of-scope queries
         found title words through them (m365: 87% of out-of-scope Arabic flagged without, 67% with).
         Verbal nouns neither: a form I verb reads as form II's noun too ("تعلم": تعليم), and as
-        evidence they let one more m365 out-of-scope question through (87% -> 80%).
+        evidence they let one more m365 out-of-scope question through (87% -> 80%). Spellings neither
+        (copilot.spelling_families): a word no article prints is the customer's, whatever it is near.
         """
         return [
             (query, 1.0),
