@@ -207,8 +207,10 @@ LEVERS = {
     "framed_lead": True,
     "summaries": True,  # the fallback's candidates also ranked by their summary's USE cosine (SUMMARY_RANKING)
     "slug_words": True,  # copilot.slug_words: the fallback credits a candidate whose id the query's words say
-    "spellings": True,  # copilot.spelling_families: a misspelt Arabic word also searches the index's spellings
-    "spelled_words": True,  # copilot.spelling_families: ... and the dense models read the first in its place
+    # copilot.spelling_families: a misspelt Arabic word also searches the index's spellings (lexical): off, it moved
+    # nothing on either dev domain or the customer slice (bench/RESULTS.md "Session 13, m365ar6")
+    "spellings": False,
+    "spelled_words": True,  # copilot.spelling_families: the dense models read a misspelt word's first spelling
     "clitic_names": True,  # copilot.transliteration.name_readings: "وتيمز", "عالتيمز" also search teams
 }
 # The query's own language's titles ranked by e5 alone (copilot.title_vectors, titles in e5's query
