@@ -32,7 +32,9 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from copilot.index_view import FromIndex
-from copilot.transliteration import MIN_STRICT_KEY, latin_key, spelled_names
+from copilot.loanwords import find_loanword, loanwords
+from copilot.spelling_families import SpellingFamilies, edit_limit, read_spellings
+from copilot.transliteration import MIN_STRICT_KEY, latin_key, name_readings, spelled_names
 from copilot.verbal_nouns import verbal_nouns
 from copilot.vocabulary_variants import WordFamilies, common_words
 from kb.arabic import has_arabic, is_dialect_word, light_stem
@@ -101,6 +103,7 @@ class _Lexicon(NamedTuple):
     latin_by_key: dict[str, list[str]]  # the index's Latin words by sound key, most frequent first
     families: WordFamilies | None = None  # its Arabic words by root, when it has Arabic articles
     common_ar: frozenset[str] = frozenset()  # its most frequent Arabic words (vocabulary_variants.common_words)
+    spellings: SpellingFamilies | None = None  # its Arabic words by spelling (copilot.spelling_families)
 
 
 # The Latin names an Arabic help center prints in its Arabic articles ("Microsoft Teams", "GoDaddy")
@@ -165,7 +168,8 @@ class Vocabulary:
         # build, so the families always belong to the words they are looked up beside.
         families = WordFamilies(by_lang["ar"][0]) if "ar" in by_lang else None
         common_ar = frozenset(common_words(by_lang["ar"][0])) if "ar" in by_lang else frozenset()
-        return _Lexicon(by_lang, by_key, families, common_ar)
+        spellings = SpellingFamilies(by_lang["ar"][0], families.root) if families is not None else None
+        return _Lexicon(by_lang, by_key, families, common_ar, spellings)
 
     def words(self, lang: str) -> list[str]:
         """The index's folded words in `lang`, most frequent first (for completion)."""
@@ -185,15 +189,16 @@ class Vocabulary:
         for word in fold(query):
             if len(word) < 4 or word in known or word.isdigit() or is_dialect_word(word):
                 continue  # dialect words are spelt as meant: "جاني" (came to me) is no typo of "مجاني"
-            limit = 1 if len(word) <= 6 else 2
-            match = process.extractOne(word, words, scorer=Levenshtein.distance, score_cutoff=limit)
+            match = process.extractOne(word, words, scorer=Levenshtein.distance, score_cutoff=edit_limit(word))
             out.append((word, match[0] if match is not None else None))
         return out
 
-    def transliterations(self, query: str, lang: str) -> list[str]:
+    def transliterations(self, query: str, lang: str, clitics: bool = False) -> list[str]:
         """The index's Latin words that sound like Arabic-script words of the query no article uses.
 
-        Adjacent pairs too: "ون درايف" is one name, OneDrive. A word can have both a correction and
+        Adjacent pairs too: "ون درايف" is one name, OneDrive. `clitics`: a word that spells no name
+        is tried without a conjunction or preposition the fold leaves on ("وتيمز", "عالتيمز": teams,
+        copilot.transliteration.name_readings). A word can have both a correction and
         a transliteration ("كورتانا": كورونا by edit distance, Cortana by sound); both are searched,
         each at a lower weight than the typed words, and the articles decide.
         """
@@ -206,7 +211,12 @@ class Vocabulary:
         pairs = [a + b for a, b in itertools.pairwise(words) if a in strange and b in strange]
         found: list[str] = []
         for word in [*strange, *(p for p in pairs if p not in known)]:
-            found += [m for m in spelled_names(word, lexicon.latin_by_key)[:TRANSLITERATIONS] if m not in found]
+            # A reading the articles print is an Arabic word ("بسيشل": سيشل, Seychelles, no "shell"),
+            # and a loanword is no clitic and a name ("باسورد" is password, no ب + azuread).
+            readings = name_readings(word) if clitics and find_loanword(word) is None else [word]
+            readings = [word, *(r for r in readings[1:] if r not in known)]
+            names = next((n for n in (spelled_names(r, lexicon.latin_by_key) for r in readings) if n), [])
+            found += [m for m in names[:TRANSLITERATIONS] if m not in found]
         return found
 
     def variants(self, query: str, lang: str) -> list[str]:
@@ -215,6 +225,28 @@ class Vocabulary:
             return []
         families = self._words.get().families
         return families.variants([w for w in fold(query) if not is_dialect_word(w)]) if families else []
+
+    def spellings(self, query: str, lang: str) -> list[str]:
+        """The index's spellings of the query's misspelt Arabic words (copilot.spelling_families)."""
+        if lang != "ar" or not has_arabic(query):
+            return []
+        lexicon = self._words.get()
+        if lexicon.spellings is None:
+            return []
+        return lexicon.spellings.families(fold(query), self.foreign_words(query, lang))
+
+    def foreign_words(self, query: str, lang: str) -> frozenset[str]:
+        """The query's folded words that spell a loanword (copilot.loanwords) or one of the index's
+        Latin names (copilot.transliteration): no misspelling of an Arabic word."""
+        lexicon = self._words.get()
+        loans = {loan.typed for loan in loanwords(query, self.known(lang))}
+        names = {w for w in fold(query) if any(spelled_names(r, lexicon.latin_by_key) for r in name_readings(w))}
+        return frozenset(loans | names)
+
+    def spelled_text(self, text: str, lang: str, keep: frozenset[str] = frozenset()) -> str:
+        """`text` with its misspelt Arabic words spelt as the index does (for the dense models)."""
+        spellings = self._words.get().spellings if lang == "ar" else None
+        return read_spellings(text, spellings, keep) if spellings else text
 
     def verbal_nouns(self, query: str, lang: str) -> list[str]:
         """Index words that are the verbal nouns of the query's verbs ("اضيف": إضافة), copilot.verbal_nouns."""

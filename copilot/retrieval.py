@@ -146,6 +146,7 @@ EXPANSION_WEIGHTS = {
     "loanwords": 0.7,
     "variants": 0.5,
     "verbal_nouns": 1.0,
+    "spellings": 0.7,
 }
 # Levers of the vocabulary layer, switchable so bench/eval_retrieval.py --levers measures each on
 # both dev domains. transliteration (copilot.transliteration): m365 Arabic MRR@10 0.736 -> 0.752,
@@ -206,6 +207,11 @@ LEVERS = {
     "framed_lead": True,
     "summaries": True,  # the fallback's candidates also ranked by their summary's USE cosine (SUMMARY_RANKING)
     "slug_words": True,  # copilot.slug_words: the fallback credits a candidate whose id the query's words say
+    # copilot.spelling_families: a misspelt Arabic word also searches the index's spellings (lexical): off, it moved
+    # nothing on either dev domain or the customer slice (bench/RESULTS.md "Session 13, m365ar6")
+    "spellings": False,
+    "spelled_words": True,  # copilot.spelling_families: the dense models read a misspelt word's first spelling
+    "clitic_names": True,  # copilot.transliteration.name_readings: "وتيمز", "عالتيمز" also search teams
 }
 # The query's own language's titles ranked by e5 alone (copilot.title_vectors, titles in e5's query
 # form) credit the same-language candidates: OWN_TITLE_CREDIT of the best fused score for the first
@@ -436,6 +442,7 @@ class Expansion:
     loanwords: tuple[str, ...] = ()  # English words typed in Arabic script, as English and as MSA
     variants: tuple[str, ...] = ()  # index words of the same Arabic root as the query's ("اغير": تغيير)
     verbal_nouns: tuple[str, ...] = ()  # the index's verbal nouns of the query's verbs ("اضيف": إضافة)
+    spellings: tuple[str, ...] = ()  # the index's spellings of misspelt Arabic words ("الاشتارك": اشتراك)
 
     def lexical_parts(self, query: str, ranking: bool = True) -> list[tuple[str, float]]:
         """What the lexical side searches for, each part with its weight against the typed words.
@@ -444,7 +451,8 @@ class Expansion:
         abstention signals): a root brings words of other meanings, and out-of-scope queries
         found title words through them (m365: 87% of out-of-scope Arabic flagged without, 67% with).
         Verbal nouns neither: a form I verb reads as form II's noun too ("تعلم": تعليم), and as
-        evidence they let one more m365 out-of-scope question through (87% -> 80%).
+        evidence they let one more m365 out-of-scope question through (87% -> 80%). Spellings neither
+        (copilot.spelling_families): a word no article prints is the customer's, whatever it is near.
         """
         return [
             (query, 1.0),
@@ -455,6 +463,7 @@ class Expansion:
             (" ".join(self.loanwords), EXPANSION_WEIGHTS["loanwords"]),
             (" ".join(self.variants) if ranking else "", EXPANSION_WEIGHTS["variants"]),
             (" ".join(self.verbal_nouns) if ranking else "", EXPANSION_WEIGHTS["verbal_nouns"]),
+            (" ".join(self.spellings) if ranking else "", EXPANSION_WEIGHTS["spellings"]),
         ]
 
     def cross_lingual_terms(self, query: str, target: str) -> str:
@@ -734,7 +743,7 @@ class Retriever:
             translated = self._translations(" ".join([query, *msa_words]), lang)
             return Expansion(msa_text, tuple(msa_words), tuple(synonyms), translations=translated)
         fixes = vocabulary.corrections(query, lang)
-        names = vocabulary.transliterations(query, lang) if LEVERS["transliteration"] else []
+        names = vocabulary.transliterations(query, lang, LEVERS["clitic_names"]) if LEVERS["transliteration"] else []
         targets = self.settings.languages if LEVERS["shared_words"] else ()
         shared = [(t, w) for t in targets for w in vocabulary.shared_words(query, lang, t)]
         translated = self._translations(" ".join([query, *msa_words, *fixes]), lang)
@@ -743,6 +752,7 @@ class Retriever:
             loans += [t for t in latin_terms(query) if t not in loans]
         family = vocabulary.variants(" ".join([query, *msa_words]), lang) if LEVERS["variants"] else []
         nouns = vocabulary.verbal_nouns(query, lang) if LEVERS["verbal_nouns"] else []
+        spelt = vocabulary.spellings(query, lang) if LEVERS["spellings"] else []
         return Expansion(
             msa_text,
             tuple(msa_words),
@@ -754,6 +764,7 @@ class Retriever:
             tuple(loans),
             tuple(family),
             tuple(nouns),
+            tuple(spelt),
         )
 
     def _translations(self, text: str, lang: str) -> tuple[tuple[str, str], ...]:
@@ -840,7 +851,7 @@ class Retriever:
         vectors, degraded = self._embed(plan, timings)
         sparse, typed = self._lexical_vectors(plan)
         # The lexical evidence for abstaining leaves out the ranking-only expansions (Expansion.lexical_parts).
-        ranking_only = plan.expansion.variants or plan.expansion.verbal_nouns
+        ranking_only = plan.expansion.variants or plan.expansion.verbal_nouns or plan.expansion.spellings
         evidence = self._lexical_vectors(plan, ranking=False)[0] if sparse and ranking_only else sparse
         intent_text = self._intent_text(plan) if vectors else None
         ranking = sparse
@@ -987,6 +998,8 @@ class Retriever:
         # index would have ("اغير", I change, sounds like hacker): the query is embedded as typed.
         if known and LEVERS["latin_reading"]:
             text = read_latin_terms(text, known)
+        if known and LEVERS["spelled_words"]:  # loanwords are read below, not respelt
+            text = self.vocabulary.spelled_text(text, plan.lang, self.vocabulary.foreign_words(text, plan.lang))
         return read_loanwords(text, known) if known else text
 
     def _lexical_vectors(self, plan: QueryPlan, ranking: bool = True) -> tuple[SparseVector | None, SparseVector]:

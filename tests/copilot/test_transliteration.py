@@ -40,6 +40,15 @@ def test_arabic_script_names_find_the_latin_names_of_the_arabic_articles() -> No
     assert vocabulary.transliterations("teams reports", "en") == []
 
 
+def test_a_name_behind_a_conjunction_or_preposition_is_read_too() -> None:
+    vocabulary = Vocabulary(lambda: ARTICLES, lambda: "v1")
+    assert vocabulary.transliterations("تقارير وتيمز", "ar") == []  # as typed: و + تيمز spells no name
+    assert vocabulary.transliterations("تقارير وتيمز", "ar", clitics=True) == ["teams"]
+    assert vocabulary.transliterations("اشتغل عالتيمز", "ar", clitics=True) == ["teams"]  # ع for على + the article
+    assert vocabulary.transliterations("سجل بكلاودفلير", "ar", clitics=True) == ["cloudflare"]
+    assert vocabulary.transliterations("وظائف وشاغرة", "ar", clitics=True) == []
+
+
 def test_typed_words_bridge_into_articles_that_print_them_in_another_script() -> None:
     vocabulary = Vocabulary(lambda: ARTICLES, lambda: "v1")
     assert vocabulary.shared_words("cloudflare dns records", "en", "ar") == ["cloudflare", "dns"]
