@@ -12,28 +12,32 @@ a near-topic question's holds the field's words and not the ask.
 The share means different things in different help centers: in a large, repetitive corpus (m365's 576 pages
 of admin prose) any article holds many of a question's words. So it is read on the index's own scale
 (`CoverageScale`), measured without labelled queries as calibration.py measures its scales: the index's
-section headings (a writer's short statement of what one part of one article answers) asked as BM25 queries,
-covered by their own article (what an answered question gets) and by the first other article search finds
-(what a question gets from a near neighbour that does not answer it).
+section headings (a writer's short statement of what one part of one article answers) asked as questions,
+covered by their own article (what an answered question gets) and, on average, by the language's other
+articles (what the corpus's common words give any question). The first other article BM25 finds was tried as
+the zero: it holds the heading's words by construction (it was found by them), so the scale collapsed.
 """
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from copilot.calibration import MIN_TITLES, TITLE_SAMPLE, title_sample
+from copilot.expansion import fold
 from copilot.section_choice import terms
-from indexer.lexical import SPARSE_VECTOR, LexicalEncoder
-from indexer.stores.base import PayloadFilter, Source, StoreQuery, VectorStore
+from copilot.vocabulary_variants import arabic_root
+from copilot.word_roots import ROOT_MARK
+from kb.arabic import dialect_to_msa
 
+_WORD = re.compile(r"\w+")
 MIN_HEADING_TERMS = 2  # a one-word heading ("Overview") asks nothing an article's neighbours would not hold
-NEIGHBOURS = 10  # BM25 hits read to find a heading's first other article
 
 
 def article_terms(rows: Iterable[Mapping[str, object]]) -> dict[str, frozenset[str]]:
-    """Per article key, the terms of its title, its headings and its text (all its chunks)."""
+    """Per article key, the terms (`held_terms`) of its title, its headings and its text (all its chunks)."""
     texts: dict[str, list[str]] = {}
     titled: set[str] = set()
     for row in rows:
@@ -45,34 +49,53 @@ def article_terms(rows: Iterable[Mapping[str, object]]) -> dict[str, frozenset[s
         heading = row.get("heading_path")
         parts += [str(h) for h in heading] if isinstance(heading, list) else []
         parts.append(str(row.get("text", "")))
-    return {key: frozenset(terms(" ".join(parts))) for key, parts in texts.items()}
+    return {key: held_terms(" ".join(parts)) for key, parts in texts.items()}
+
+
+def held_terms(text: str) -> frozenset[str]:
+    """A text's comparable terms, and the root term of each of its Arabic words (`word_forms`)."""
+    roots = (arabic_root(word) for word in fold(dialect_to_msa(text)))
+    return frozenset(terms(text)) | {ROOT_MARK + root for root in roots if root}
+
+
+def word_forms(query: str) -> list[frozenset[str]]:
+    """Per asked word of the query (one with a comparable term), the forms that find it in an article: its
+    stem and, for an Arabic word, its ISRI root (copilot.vocabulary_variants.arabic_root). A customer's
+    "اشحن" and the article's "الشحن" share a stem; "أرجعها" and "الإرجاع", or a dialect verb and the
+    article's noun, share only the root. Roots are broad ("خدمة", service, and "مستخدم", user, are both
+    خدم), which a near-topic question gains from too, but its ask is in no article under any form."""
+    forms: dict[str, frozenset[str]] = {}
+    for word in _WORD.findall(query):
+        own = terms(word)
+        if own and own[0] not in forms:
+            roots = (arabic_root(folded) for folded in fold(dialect_to_msa(word)))
+            forms[own[0]] = frozenset(own) | {ROOT_MARK + root for root in roots if root}
+    return list(forms.values())
 
 
 def coverage(query: str, held: frozenset[str]) -> float | None:
-    """The share of the query's distinct terms in `held`; None for a query with no term."""
-    asked = set(terms(query))
-    return len(asked & held) / len(asked) if asked else None
+    """The share of the query's asked words (`word_forms`) found in `held`; None for a query with none."""
+    asked = word_forms(query)
+    return sum(bool(forms & held) for forms in asked) / len(asked) if asked else None
 
 
 @dataclass(frozen=True)
 class CoverageScale:
     """One language's coverage in the index's own units: the median coverage of its headings asked as
-    queries by their own article (`own`) and by the first other article BM25 finds for them (`neighbour`)."""
+    queries by their own article (`own`) and by any other article of the language (`background`: the
+    mean over them, what a question gets from an article that has nothing to do with it but the corpus's
+    common words)."""
 
     own: float
-    neighbour: float
+    background: float
 
     def share(self, value: float) -> float:
-        """Where a coverage sits from the neighbour's (0) to the article's own (1)."""
-        return (value - self.neighbour) / max(self.own - self.neighbour, 1e-3)
+        """Where a coverage sits from the background's (0) to the article's own (1)."""
+        return (value - self.background) / max(self.own - self.background, 1e-3)
 
 
 def coverage_scales(
-    store: VectorStore,
-    lexical: LexicalEncoder,
-    rows: Sequence[Mapping[str, object]],
-    held: Mapping[str, frozenset[str]],
-    langs: Sequence[str],
+    rows: Sequence[Mapping[str, object]], held: Mapping[str, frozenset[str]], langs: Sequence[str]
 ) -> dict[str, CoverageScale]:
     """Per language with at least MIN_TITLES such headings, its CoverageScale (from `rows`, the index's
     chunk payloads with key, lang, title and heading_path; `held`, article_terms of them)."""
@@ -82,32 +105,22 @@ def coverage_scales(
         for row in rows:
             path = row.get("heading_path")
             heading = str(path[-1]) if isinstance(path, list) and path else ""
-            asks = heading != row.get("title") and len(set(terms(heading))) >= MIN_HEADING_TERMS
+            asks = heading != row.get("title") and len(word_forms(heading)) >= MIN_HEADING_TERMS
             if row.get("lang") == lang and asks:
                 owners.setdefault(heading, str(row.get("key", "")))
-        headings = title_sample(list(owners), TITLE_SAMPLE)
-        asked = [(h, lexical.encode_query(h, lang)) for h in headings]
-        asked = [(h, vector) for h, vector in asked if vector.indices]
-        queries = [
-            StoreQuery(
-                (Source(SPARSE_VECTOR, vector, PayloadFilter(langs=(lang,))),),
-                PayloadFilter(),
-                limit=NEIGHBOURS,
-                payload_fields=("key",),
-            )
-            for _, vector in asked
-        ]
-        own, neighbour = [], []
-        for (heading, _), hits in zip(asked, store.query(queries) if queries else [], strict=True):
-            other = next((str(h.payload.get("key")) for h in hits if h.payload.get("key") != owners[heading]), None)
-            mine, theirs = coverage(heading, held.get(owners[heading], frozenset())), None
-            if other is not None:
-                theirs = coverage(heading, held.get(other, frozenset()))
-            if mine is not None and theirs is not None:
-                own.append(mine)
-                neighbour.append(theirs)
+        articles = {str(r.get("key")) for r in rows if r.get("lang") == lang}
+        if len(articles) < 2:
+            continue
+        own, background = [], []
+        for heading in title_sample(list(owners), TITLE_SAMPLE):
+            asked = word_forms(heading)
+            mine = held.get(owners[heading], frozenset())
+            own.append(sum(bool(forms & mine) for forms in asked) / len(asked))
+            holding = [sum(bool(forms & held.get(key, frozenset())) for key in articles) for forms in asked]
+            others = sum(holding) - sum(bool(forms & mine) for forms in asked)  # every article but its own
+            background.append(others / (len(articles) - 1) / len(asked))
         if len(own) >= MIN_TITLES:
-            scales[lang] = CoverageScale(statistics.median(own), statistics.median(neighbour))
+            scales[lang] = CoverageScale(statistics.median(own), statistics.median(background))
     return scales
 
 

@@ -683,8 +683,6 @@ class Retriever:
         self._coverage_scales = FromIndex(
             store.version,
             lambda: coverage_scales(
-                store,
-                self.lexical,
                 snapshot.payloads(("key", "lang", "title", "heading_path")),
                 self._article_terms.get(),
                 settings.languages,

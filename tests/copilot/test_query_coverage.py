@@ -10,6 +10,7 @@ from copilot.query_coverage import (
     article_terms,
     coverage,
     coverage_scales,
+    held_terms,
     near_topic,
 )
 from copilot.section_choice import terms
@@ -33,8 +34,16 @@ def test_coverage_is_the_share_of_the_question_terms_the_article_holds() -> None
     assert coverage("how do I?", held) is None  # nothing asked but stop words
 
 
-def test_a_share_places_coverage_between_the_neighbour_and_the_own_article() -> None:
-    scale = CoverageScale(own=1.0, neighbour=0.4)
+def test_an_arabic_word_is_found_by_its_root_where_the_stems_differ() -> None:
+    """A customer's verb and the article's noun ("ادفع" / "الدفع", "يستبدلها" / "الاستبدال") share no stem."""
+    for asked, written in (("ادفع", "الدفع"), ("يستبدلها", "الاستبدال"), ("يوصلني", "التوصيل")):
+        assert not set(terms(asked)) & set(terms(written))
+        assert coverage(asked, held_terms(written)) == 1.0
+    assert coverage("ادفع", held_terms("رسوم التوصيل")) == 0.0
+
+
+def test_a_share_places_coverage_between_the_background_and_the_own_article() -> None:
+    scale = CoverageScale(own=1.0, background=0.4)
     assert scale.share(1.0) == pytest.approx(1.0) and scale.share(0.4) == pytest.approx(0.0)
     assert scale.share(0.1) < 0 < scale.share(0.7) < 1
 
@@ -50,8 +59,9 @@ def test_near_topic_needs_every_signal_under_its_floor() -> None:
 def test_the_index_scale_and_every_typed_search_carry_the_coverage(indexed: Engine) -> None:
     retriever = indexed.retriever
     rows = indexed.store.payloads(("key", "lang", "title", "heading_path", "text"))
-    scales = coverage_scales(indexed.store, retriever.lexical, rows, article_terms(rows), ("en",))
-    assert scales["en"].own > scales["en"].neighbour  # a heading's own article holds more of it than a neighbour
+    scales = coverage_scales(rows, article_terms(rows), ("en", "fr"))
+    assert set(scales) == {"en"}  # no French article: nothing to measure
+    assert scales["en"].own == 1.0 > scales["en"].background > 0  # a heading's own article holds it, others some
     answered = retriever.search("how long does a refund to my card take", lang="en")
     near = retriever.search("can I get my refund as bitcoin to a crypto wallet", lang="en")
     assert answered.signals["coverage"] > near.signals["coverage"]
