@@ -964,14 +964,15 @@ class Retriever:
         """The near-topic evidence (copilot.query_coverage): how much of the question the first article holds,
         on the index's coverage scale, and USE's top score on the language's own scale; nothing until built."""
         held, scales = self._article_terms.peek(), self._coverage_scales.peek()
-        cross = self._cross_scales.peek() if self._cross_scales is not None else None
         value = coverage(plan.query, held.get(str(first.payload.get("key")), frozenset())) if held else None
         if value is None or not scales or plan.lang not in scales:
             return
         signals["coverage"] = value
         signals["coverage_share"] = scales[plan.lang].share(value)
-        own = cross.get((plan.lang, plan.lang)) if cross else None
-        if own is not None and "use_top" in signals:
+        if "use_top" not in signals or self._cross_scales is None:  # USE did not answer (a degraded search)
+            return
+        own = (self._cross_scales.peek() or {}).get((plan.lang, plan.lang))
+        if own is not None:
             signals["use_share"] = own.chunk_share(signals["use_top"])
 
     def lexical_scale(self, lang: str) -> float:
