@@ -19,7 +19,10 @@ floors fitted on one domain and scored on the other, beside that domain's own fi
 cross-lingual cases too: the floors on raw USE cosines and on shares of the index's own scale
 (copilot.calibration.cross_scales, printed per index, and per language pair where translated pairs
 exist), the other languages' fusion weights (CROSS_GRID), and the mined term table held out (mined
-from half the demo's translated pairs, scored on queries about the other half). `--no-grids` skips
+from half the demo's translated pairs, scored on queries about the other half). Each case also asks its
+domain's near-topic out-of-scope questions (tests/eval/near_scope_*.jsonl: in the help center's field, answered
+by no article) and prints the share flagged; the near-topic floors (copilot.query_coverage) are fitted on each
+domain and scored on each (bench/near_topic.py). `--no-grids` skips
 the fusion grids (the slow part) when measuring a lever. `--heldout [N]` runs each domain's held-out
 queries of round N (default 1: tests/eval/heldout/*.jsonl; round N > 1: tests/eval/heldout/roundN/, each
 written once about its own seeded draw of articles) instead of its dev queries: they are for checking
@@ -473,8 +476,8 @@ def transfer(cases: list[Case], max_false: float, fusion_grids: bool = True) -> 
     return lines
 
 
-def near_lines(cases: list[Case], max_false: float) -> list[str]:
-    """The near-topic floors on every same-language case's languages (bench/near_topic.py)."""
+def near_lines(cases: list[Case], max_false: float, fit: bool = True) -> list[str]:
+    """The near-topic floors on every same-language case's languages (bench/near_topic.py; `fit`: fitted too)."""
     datas = []
     for case in (c for c in cases if c.name == "same-language"):
         retriever = case.engine.retriever
@@ -483,7 +486,7 @@ def near_lines(cases: list[Case], max_false: float) -> list[str]:
             signals = case.signals[lang] + case.near_signals.get(lang, [])
             floors = retriever.abstain_floors or {}
             datas.append(near_data(f"{case.domain} {lang}", rows, signals, floors, retriever.abstain_offsets))
-    return near_topic_lines(datas, max_false) if datas else []
+    return near_topic_lines(datas, max_false, fit) if datas else []
 
 
 class _FixedTable:
@@ -665,7 +668,8 @@ def suite(
         collect_signals(case)
     for line in report.get("kinds", []):
         print(line)
-    lines = transfer(cases, max_false, fusion_grids) + near_lines(cases, max_false) + term_table_held_out(cases)
+    lines = transfer(cases, max_false, fusion_grids) + near_lines(cases, max_false, fit=heldout is None)
+    lines += term_table_held_out(cases)
     if fusion_grids:
         lines += cross_fusion_transfer(cases)
     for line in lines:

@@ -93,11 +93,14 @@ def describe(data: NearData, floors: Sequence[float] | None) -> str:
     )
 
 
-def near_topic_lines(datas: Sequence[NearData], max_false: float) -> list[str]:
-    """The shipped floors on each case, and the floors fitted on each domain (and on all) scored on each."""
+def near_topic_lines(datas: Sequence[NearData], max_false: float, fit: bool = True) -> list[str]:
+    """The shipped floors on each case, and (`fit`) the floors fitted on each domain (and on all) scored on each:
+    not on held-out queries, which nothing is fitted on."""
     shipped = tuple(NEAR_TOPIC_FLOORS.values())
     lines = [f"near-topic floors {dict(NEAR_TOPIC_FLOORS)} [{d.label}]: {describe(d, shipped)} (model floors alone: "
              f"{describe(d, None)})" for d in datas]  # fmt: skip
+    if not fit:
+        return lines
     domains = sorted({d.label.split()[0] for d in datas})
     for fit_on in [*domains, "all"]:
         fitted = [d for d in datas if fit_on == "all" or d.label.split()[0] == fit_on]
