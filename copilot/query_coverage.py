@@ -129,7 +129,7 @@ def coverage_scales(
 # (`coverage_share`), USE finds nothing near it on the index's own scale (`use_share`, copilot.calibration's
 # same-language CrossScale), and no title holds the question's words (`field_top`). Same-language, typed
 # questions only. Fitted by bench/eval_retrieval.py --suite (the near-topic lines; see bench/RESULTS.md).
-NEAR_TOPIC_FLOORS = {"coverage_share": 0.0, "use_share": -0.7, "field_top": 0.2}
+NEAR_TOPIC_FLOORS = {"coverage_share": -0.04, "use_share": -1.45, "field_top": 0.5}
 
 
 def near_topic(signals: Mapping[str, float], floors: Mapping[str, float] = NEAR_TOPIC_FLOORS) -> bool:
