@@ -76,6 +76,7 @@ def test_a_near_topic_reading_abstains_when_the_models_would_not(
     indexed: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     retriever = indexed.retriever
+    monkeypatch.setitem(retrieval.LEVERS, "query_coverage", True)
     sure = {"e5_top": 0.99, "use_top": 0.9, "lexical_share": 2.0, "field_top": 0.0}  # over every model floor
     near = {**sure, **{name: floor - 0.5 for name, floor in NEAR_TOPIC_FLOORS.items()}}
     assert retriever._abstains("en", near) and not retriever._abstains("en", {**near, "coverage_share": 1.0})
