@@ -70,6 +70,8 @@ def fit_floors(datas: Sequence[NearData], max_false: float) -> tuple[float, ...]
             grids.append(np.array(FIELD_GRID))
             continue
         column = pooled[:, i][np.isfinite(pooled[:, i])]
+        if not len(column):  # never measured (signals collected without the views): nothing to fit
+            return None
         grids.append(np.unique(np.quantile(column, np.linspace(0.0, 1.0, GRID_POINTS)).round(3)))
     best: tuple[float, tuple[float, ...] | None] = (-1.0, None)
     for floors in itertools.product(*grids):
