@@ -211,7 +211,8 @@ LEVERS = {
     # what it asks (NEAR_TOPIC_FLOORS); same-language, typed questions only. Off: on the dev sets it flags
     # near-topic questions demo AR 40% -> 60%, m365 AR 8% -> 40% within 4% of answerable, but on held-out
     # round 1 it flags 7.5% of demo English and 6.0% of m365 Arabic answerable questions (bench/RESULTS.md
-    # "Session 13, abstain3"); the signals (`coverage`, `coverage_share`, `use_share`) are measured either way.
+    # "Session 13, abstain3"); with it off, the signals (`coverage`, `coverage_share`, `use_share`) are measured
+    # only with the floors off (bench/eval_retrieval.py's signal collection, bench/tune_fusion.py).
     "query_coverage": False,
 }
 # The query's own language's titles ranked by e5 alone (copilot.title_vectors, titles in e5's query
@@ -723,7 +724,9 @@ class Retriever:
         views.append(self._summaries)
         views += [self._cross_scales, self._density_scales, self._hubs, self._names, self._title_names, self._families]
         views.append(self._slugs)
-        views += [self._dense_hubs, self._series, self._article_terms, self._coverage_scales]
+        views += [self._dense_hubs, self._series]
+        if LEVERS["query_coverage"]:  # m365: 6.4 s of ISRI roots per sync, for nothing while the lever is off
+            views += [self._article_terms, self._coverage_scales]
         views += self._synced_views()
         return [view for view in views if view is not None]
 
@@ -917,8 +920,8 @@ class Retriever:
                 ranked = defer_steps(ranked, self._series.peek)
             if batch.evidence and ranked and evidence:
                 signals["field_top"] = self._field_share(ranked[0], evidence, typed, plan.lang)
-        if ranked and not plan.ticket:  # measured with the lever off too: the suite fits the floors on it
-            self._coverage(plan, ranked[0], signals)
+        if ranked and not plan.ticket and (LEVERS["query_coverage"] or self.abstain_floors is None):
+            self._coverage(plan, ranked[0], signals)  # with the floors off too: what the suite fits them on
         hits = [self._hit(h, plan.query, plan.lang, fallback=False) for h in ranked[: plan.limit]]
         if means_credit:
             hits = [replace(h, means_credit=means_credit.get(h.key, 0.0)) for h in hits]

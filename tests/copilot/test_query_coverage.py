@@ -56,8 +56,12 @@ def test_near_topic_needs_every_signal_under_its_floor() -> None:
         assert not near_topic({k: v for k, v in under.items() if k != name})  # one not measured: no judgement
 
 
-def test_the_index_scale_and_every_typed_search_carry_the_coverage(indexed: Engine) -> None:
+def test_the_index_scale_and_every_typed_search_carry_the_coverage(
+    indexed: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     retriever = indexed.retriever
+    assert "coverage" not in retriever.search("how long does a refund take", lang="en").signals  # lever off: unread
+    monkeypatch.setitem(retrieval.LEVERS, "query_coverage", True)
     rows = indexed.store.payloads(("key", "lang", "title", "heading_path", "text"))
     scales = coverage_scales(rows, article_terms(rows), ("en", "fr"))
     assert set(scales) == {"en"}  # no French article: nothing to measure
