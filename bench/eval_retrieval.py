@@ -19,7 +19,10 @@ floors fitted on one domain and scored on the other, beside that domain's own fi
 cross-lingual cases too: the floors on raw USE cosines and on shares of the index's own scale
 (copilot.calibration.cross_scales, printed per index, and per language pair where translated pairs
 exist), the other languages' fusion weights (CROSS_GRID), and the mined term table held out (mined
-from half the demo's translated pairs, scored on queries about the other half). `--no-grids` skips
+from half the demo's translated pairs, scored on queries about the other half). Each case also asks its
+domain's near-topic out-of-scope questions (tests/eval/near_scope_*.jsonl: in the help center's field, answered
+by no article) and prints the share flagged; the near-topic floors (copilot.query_coverage) are fitted on each
+domain and scored on each (bench/near_topic.py). `--no-grids` skips
 the fusion grids (the slow part) when measuring a lever. `--heldout [N]` runs each domain's held-out
 queries of round N (default 1: tests/eval/heldout/*.jsonl; round N > 1: tests/eval/heldout/roundN/, each
 written once about its own seeded draw of articles) instead of its dev queries: they are for checking
@@ -48,6 +51,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.m365_import import convert, find_corpus
+from bench.near_topic import near_data, near_topic_lines
 from bench.tune_fusion import SIGNALS, fit_rule, flags
 from copilot import retrieval
 from copilot.calibration import CrossScale, cross_scales
@@ -177,11 +181,16 @@ class Domain:
     queries: Path
     corpus: Path | None = None
     heldout: Path | None = None
+    near_scope: Path | None = None  # near-topic out-of-scope questions (bench/near_topic.py), dev data
 
 
 DOMAINS = (
     Domain(
-        "demo", Path("content"), Path("tests/eval/dev_queries.jsonl"), heldout=Path("tests/eval/heldout/demo.jsonl")
+        "demo",
+        Path("content"),
+        Path("tests/eval/dev_queries.jsonl"),
+        heldout=Path("tests/eval/heldout/demo.jsonl"),
+        near_scope=Path("tests/eval/near_scope_demo.jsonl"),
     ),
     Domain(
         "m365",
@@ -189,6 +198,7 @@ DOMAINS = (
         Path("tests/eval/m365_queries.jsonl"),
         find_corpus(Path.cwd()),
         heldout=Path("tests/eval/heldout/m365.jsonl"),
+        near_scope=Path("tests/eval/near_scope_m365.jsonl"),
     ),
 )
 
@@ -221,6 +231,8 @@ class Case:
     engine: Engine
     rows: list[dict]
     signals: dict[str, list[dict[str, float]]] = field(default_factory=dict)  # per query language
+    near: list[dict] = field(default_factory=list)  # the near-topic questions in the case's query languages
+    near_signals: dict[str, list[dict[str, float]]] = field(default_factory=dict)
 
 
 def open_engine(content: Path, data: Path, embedders: list | None) -> Engine:
@@ -241,11 +253,14 @@ def suite_cases(domains: Sequence[Domain], root: Path) -> list[Case]:
         engine = open_engine(content, root / domain.name, embedders)
         embedders = engine.embedders  # loaded once for every domain
         rows = load_queries(domain.queries, None)
+        near = load_queries(domain.near_scope, None) if domain.near_scope is not None else []
         langs = {str(p["lang"]) for p in engine.store.payloads(("lang",))}
-        cases.append(Case(domain.name, "same-language", engine, [r for r in rows if r["lang"] in langs]))
+        own = [r for r in near if r["lang"] in langs]
+        cases.append(Case(domain.name, "same-language", engine, [r for r in rows if r["lang"] in langs], near=own))
         missing = [r for r in rows if r["lang"] not in langs]
         if missing:  # the help center has no article in these queries' language (m365: English)
-            cases.append(Case(domain.name, "cross-lingual", engine, missing))
+            asked = [r for r in near if r["lang"] in {q["lang"] for q in missing}]
+            cases.append(Case(domain.name, "cross-lingual", engine, missing, near=asked))
         elif "en" in langs and "ar" in langs:  # each language's customers over the other's articles only
             for asking, shown, name in (("ar", "en", "cross-lingual"), ("en", "ar", "cross-lingual en>ar")):
                 temp = Path(tempfile.mkdtemp())
@@ -256,7 +271,8 @@ def suite_cases(domains: Sequence[Domain], root: Path) -> list[Case]:
                 if cache.is_file() and not (data / CACHE_FILE).is_file():
                     shutil.copy2(cache, data / CACHE_FILE)  # the same chunks: nothing to embed again
                 engine_only = open_engine(only, data, embedders)
-                cases.append(Case(domain.name, name, engine_only, [r for r in rows if r["lang"] == asking]))
+                mine = [r for r in rows if r["lang"] == asking]
+                cases.append(Case(domain.name, name, engine_only, mine, near=[r for r in near if r["lang"] == asking]))
     return cases
 
 
@@ -274,6 +290,9 @@ def collect_signals(case: Case) -> None:
     for row in case.rows:
         signals = retriever.search(row["query"], lang=row["lang"], limit=10).signals
         case.signals.setdefault(row["lang"], []).append(dict(signals))
+    for row in case.near:
+        signals = retriever.search(row["query"], lang=row["lang"], limit=10).signals
+        case.near_signals.setdefault(row["lang"], []).append(dict(signals))
     retriever.abstain_floors = floors
 
 
@@ -462,6 +481,19 @@ def transfer(cases: list[Case], max_false: float, fusion_grids: bool = True) -> 
     return lines
 
 
+def near_lines(cases: list[Case], max_false: float, fit: bool = True) -> list[str]:
+    """The near-topic floors on every same-language case's languages (bench/near_topic.py; `fit`: fitted too)."""
+    datas = []
+    for case in (c for c in cases if c.name == "same-language"):
+        retriever = case.engine.retriever
+        for lang in sorted(case.signals):
+            rows = [r for r in case.rows if r["lang"] == lang] + [r for r in case.near if r["lang"] == lang]
+            signals = case.signals[lang] + case.near_signals.get(lang, [])
+            floors = retriever.abstain_floors or {}
+            datas.append(near_data(f"{case.domain} {lang}", rows, signals, floors, retriever.abstain_offsets))
+    return near_topic_lines(datas, max_false, fit) if datas else []
+
+
 class _FixedTable:
     """A term table mined elsewhere, in the retriever's place (it normally mines its own index)."""
 
@@ -633,10 +665,17 @@ def suite(
                     f"{r['abstained_answerable']:.3f}"
                     + "".join(f"  {k} {v}" for k, v in r["abstained_by_kind"].items() if mode == "hybrid")
                 )
+        if case.near:  # the near-topic questions: how many the product flags (hybrid, floors on)
+            result = evaluate(case.engine, case.near, "hybrid", lang_filter=True)
+            for lang, r in result.items():
+                if lang != "latency_ms":
+                    print(f"{case.domain:7} {case.name:19} near-topic {lang:4} {r['out_of_scope']:>4} "
+                          f"flagged {r['abstained_out_of_scope']:.2f}")  # fmt: skip
         collect_signals(case)
     for line in report.get("kinds", []):
         print(line)
-    lines = transfer(cases, max_false, fusion_grids) + term_table_held_out(cases)
+    lines = transfer(cases, max_false, fusion_grids) + near_lines(cases, max_false, fit=heldout is None)
+    lines += term_table_held_out(cases)
     if fusion_grids:
         lines += cross_fusion_transfer(cases)
     for line in lines:

@@ -91,7 +91,8 @@ class CrossScale:
 def cross_scales(
     store: VectorStore, titles: TitleMatrix, langs: Sequence[str], pairs: bool = False, model: str = "use"
 ) -> dict[tuple[str, str], CrossScale]:
-    """Per (query language, article language), the scale of cross-lingual scores on this index.
+    """Per (query language, article language), the scale of cross-lingual scores on this index (and per
+    (language, language), the same-language scale it is measured with).
 
     By default measured with the article language's own titles, which any index has: a help
     center missing a language entirely (the case the cross-lingual floor is for) has no pair to
@@ -105,6 +106,7 @@ def cross_scales(
             continue
         target_ids = [key.split("/", 1)[1] for key in target_keys]
         own = _cross_scale(store, titles.vectors[target], list(enumerate(target_ids)), titles, target, model, "titles")
+        scales[(target, target)] = own  # the language's own scale: same-language scores as shares (use_share)
         for source in langs:
             if source == target:
                 continue

@@ -49,6 +49,7 @@ from copilot.loanwords import loanword_terms
 from copilot.name_families import FAMILY_INTENT_SCALE, FAMILY_NAME_WEIGHT, family_names, framing_families, weighed
 from copilot.own_titles import FAMILY_INTENT_MIX, INTENT_MIX, title_query, written_titles
 from copilot.product_names import index_names, intent_part, intent_sources
+from copilot.query_coverage import article_terms, coverage, coverage_scales, near_topic
 from copilot.query_vectors import BatchingQueryEmbedder, unit
 from copilot.series_pages import defer_steps, step_links
 from copilot.slug_words import SlugTerms, slug_credit, slug_ids
@@ -212,6 +213,13 @@ LEVERS = {
     "spellings": False,
     "spelled_words": True,  # copilot.spelling_families: the dense models read a misspelt word's first spelling
     "clitic_names": True,  # copilot.transliteration.name_readings: "وتيمز", "عالتيمز" also search teams
+    # copilot.query_coverage: abstain also on a near-topic question, one whose first article holds little of
+    # what it asks (NEAR_TOPIC_FLOORS); same-language, typed questions only. Off: on the dev sets it flags
+    # near-topic questions demo AR 40% -> 60%, m365 AR 8% -> 40% within 4% of answerable, but on held-out
+    # round 1 it flags 7.5% of demo English and 6.0% of m365 Arabic answerable questions (bench/RESULTS.md
+    # "Session 13, abstain3"); with it off, the signals (`coverage`, `coverage_share`, `use_share`) are measured
+    # only with the floors off (bench/eval_retrieval.py's signal collection, bench/tune_fusion.py).
+    "query_coverage": False,
 }
 # The query's own language's titles ranked by e5 alone (copilot.title_vectors, titles in e5's query
 # form) credit the same-language candidates: OWN_TITLE_CREDIT of the best fused score for the first
@@ -679,6 +687,21 @@ class Retriever:
             lambda: SlugTerms(self.lexical, slug_ids(snapshot.payloads(("key", "article_id")))),
             background=True,
         )
+        # copilot.query_coverage: each article's terms, and the index's own coverage scale per language
+        self._article_terms = FromIndex(
+            store.version,
+            lambda: article_terms(snapshot.payloads(("key", "title", "heading_path", "text"))),
+            background=True,
+        )
+        self._coverage_scales = FromIndex(
+            store.version,
+            lambda: coverage_scales(
+                snapshot.payloads(("key", "lang", "title", "heading_path")),
+                self._article_terms.get(),
+                settings.languages,
+            ),
+            background=True,
+        )
         self._families = FromIndex(  # the names that frame a request (copilot.name_families)
             store.version,
             lambda: family_names(snapshot.payloads(("article_id", "key", "title", "text", "ordinal"))),
@@ -711,6 +734,8 @@ class Retriever:
         views += [self._cross_scales, self._density_scales, self._hubs, self._names, self._title_names, self._families]
         views.append(self._slugs)
         views += [self._dense_hubs, self._series]
+        if LEVERS["query_coverage"]:  # m365: 6.4 s of ISRI roots per sync, for nothing while the lever is off
+            views += [self._article_terms, self._coverage_scales]
         views += self._synced_views()
         return [view for view in views if view is not None]
 
@@ -906,6 +931,8 @@ class Retriever:
                 ranked = defer_steps(ranked, self._series.peek)
             if batch.evidence and ranked and evidence:
                 signals["field_top"] = self._field_share(ranked[0], evidence, typed, plan.lang)
+        if ranked and not plan.ticket and (LEVERS["query_coverage"] or self.abstain_floors is None):
+            self._coverage(plan, ranked[0], signals)  # with the floors off too: what the suite fits them on
         hits = [self._hit(h, plan.query, plan.lang, fallback=False) for h in ranked[: plan.limit]]
         if means_credit:
             hits = [replace(h, means_credit=means_credit.get(h.key, 0.0)) for h in hits]
@@ -949,6 +976,21 @@ class Retriever:
             return hubs
         first = evidence.get(LEXICAL) or []
         return shares_for(hubs, self._dense_hubs.peek() or {}, str(first[0].payload.get("key")) if first else None)
+
+    def _coverage(self, plan: QueryPlan, first: Hit, signals: dict[str, float]) -> None:
+        """The near-topic evidence (copilot.query_coverage): how much of the question the first article holds,
+        on the index's coverage scale, and USE's top score on the language's own scale; nothing until built."""
+        held, scales = self._article_terms.peek(), self._coverage_scales.peek()
+        value = coverage(plan.query, held.get(str(first.payload.get("key")), frozenset())) if held else None
+        if value is None or not scales or plan.lang not in scales:
+            return
+        signals["coverage"] = value
+        signals["coverage_share"] = scales[plan.lang].share(value)
+        if "use_top" not in signals or self._cross_scales is None:  # USE did not answer (a degraded search)
+            return
+        own = (self._cross_scales.peek() or {}).get((plan.lang, plan.lang))
+        if own is not None:
+            signals["use_share"] = own.chunk_share(signals["use_top"])
 
     def lexical_scale(self, lang: str) -> float:
         """What this index's own titles score as lexical queries in `lang` (the median top score)."""
@@ -1424,10 +1466,11 @@ class Retriever:
                 return all(signals[name] < floor for name, floor in calibrated.items())
             return signals.get("cross_top", 0.0) < CROSS_ONLY_FLOOR  # no title vectors: the raw cosine
         floors = self.abstain_floors.get(lang, self.abstain_floors.get("*", {}))
-        return bool(floors) and all(
+        unsure = bool(floors) and all(
             signals.get(name, 0.0) < floor
             for name, floor in register_floors(floors, self.abstain_offsets.get(lang, {}), register).items()
         )
+        return unsure or (LEVERS["query_coverage"] and near_topic(signals))
 
     @staticmethod
     def _cross_lingual_embedder(vectors: dict[str, np.ndarray]) -> str | None:

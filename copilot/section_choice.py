@@ -28,12 +28,15 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from copilot.expansion import fold
-from copilot.retrieval import SearchHit
 from copilot.transliteration import arabic_key, sounds_alike
 from copilot.word_roots import noun_roots, verb_roots
 from kb.arabic import dialect_to_msa, is_dialect_word
+
+if TYPE_CHECKING:  # annotations only: search reads `terms` (copilot.query_coverage), so no import back
+    from copilot.retrieval import SearchHit
 
 # Words that say nothing about what is asked (greetings, pronouns, the shop's own name). "Can" asks
 # permission in either language: English "can"/"could" and Arabic "يمكن" (what the dialects' "ينفع" and

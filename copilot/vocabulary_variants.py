@@ -13,6 +13,7 @@ covers words of other meanings ("خدمة", service, and "مستخدم", user, a
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 
@@ -41,13 +42,24 @@ def common_words(words: Sequence[str]) -> Sequence[str]:
 _CLITIC = re.compile(r"^[وف]|(ك|كم|كن|نا|ها|هم|هن|ني)$")
 
 
+_STEMMER = ISRIStemmer()
+_ISRI_STOP = frozenset(_STEMMER.stop_words)
+
+
+@functools.lru_cache(maxsize=65536)
+def arabic_root(word: str) -> str | None:
+    """A folded word's ISRI root, or None for a word too short, a stopword, or one ISRI cannot read."""
+    if len(word) < MIN_WORD or not has_arabic(word) or word in _ISRI_STOP:
+        return None
+    root = _STEMMER.stem(word)
+    return root if len(root) >= MIN_ROOT and has_arabic(root) else None
+
+
 class WordFamilies:
     """The index's Arabic words grouped by ISRI root, most frequent first within each root."""
 
     def __init__(self, words: Sequence[str]) -> None:
         """`words`: the index's folded words, most frequent first (Vocabulary.words)."""
-        self._stemmer = ISRIStemmer()
-        self._stop = frozenset(self._stemmer.stop_words)
         self._families: dict[str, list[str]] = {}
         for word in words[len(common_words(words)) :]:
             root = self.root(word)
@@ -55,11 +67,8 @@ class WordFamilies:
                 self._families.setdefault(root, []).append(word)
 
     def root(self, word: str) -> str | None:
-        """The word's root, or None for a word too short, a stopword, or one ISRI cannot read."""
-        if len(word) < MIN_WORD or not has_arabic(word) or word in self._stop:
-            return None
-        root = self._stemmer.stem(word)
-        return root if len(root) >= MIN_ROOT and has_arabic(root) else None
+        """The word's root (`arabic_root`)."""
+        return arabic_root(word)
 
     def variants(self, words: Sequence[str], limit: int | None = None) -> list[str]:
         """Per query word, its family's most frequent index words that the query does not say."""

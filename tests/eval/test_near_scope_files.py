@@ -1,0 +1,64 @@
+"""The near-topic out-of-scope files are what bench/eval_retrieval.py --suite reads them as.
+
+A near-topic question is in the help center's own field but asks what no article answers ("do you sell
+bunk beds for kids" to a furniture shop with no catalogue pages, an Excel formula to the Microsoft 365
+admin help). These check the files, not how search treats them: the shape, empty labels, the count per
+language, no question borrowed from the dev or held-out sets, and no article title saying all of what one
+asks (a title holding every term would make it a question the help center has a page for).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bench.m365_import import find_corpus
+from copilot.section_choice import terms
+from tests.conftest import CONTENT, ROOT, load_script
+
+EVAL = ROOT / "tests/eval"
+FILES = {"demo": EVAL / "near_scope_demo.jsonl", "m365": EVAL / "near_scope_m365.jsonl"}
+LANGS = {"demo": ("en", "ar"), "m365": ("ar",)}
+PER_LANGUAGE = 25
+KIND = "out-of-scope-near"
+DRAW = load_script(EVAL / "heldout/draw.py", "heldout_draw")
+
+
+def rows(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines()]
+
+
+def article_roots(domain: str) -> list[Path]:
+    if domain == "demo":
+        return [CONTENT / lang for lang in LANGS["demo"]]
+    return [find_corpus(ROOT) / "microsoft-365"]
+
+
+@pytest.mark.parametrize("domain", sorted(FILES))
+def test_rows_are_unlabelled_near_topic_questions_per_language(domain: str) -> None:
+    table = rows(FILES[domain])
+    for row in table:
+        assert set(row) == {"lang", "query", "relevant", "kind"}, row
+        assert row["relevant"] == [] and row["kind"] == KIND and row["lang"] in LANGS[domain], row
+        assert terms(row["query"]), row  # something searchable
+    counts = {lang: sum(r["lang"] == lang for r in table) for lang in LANGS[domain]}
+    assert counts == dict.fromkeys(LANGS[domain], PER_LANGUAGE)
+    assert len({r["query"].casefold() for r in table}) == len(table)
+
+
+def test_no_question_comes_from_the_dev_or_held_out_sets() -> None:
+    others = [*EVAL.glob("*.jsonl"), *EVAL.glob("heldout/**/*.jsonl"), *EVAL.glob("customer/*.jsonl")]
+    seen = {str(r.get("query", "")).casefold() for path in others if path not in FILES.values() for r in rows(path)}
+    near = [r["query"] for path in FILES.values() for r in rows(path)]
+    assert near and not [q for q in near if q.casefold() in seen]
+
+
+@pytest.mark.parametrize("domain", sorted(FILES))
+def test_no_title_holds_every_term_of_a_question(domain: str) -> None:
+    paths = [path for root in article_roots(domain) for path in root.rglob("*.md") if "includes" not in path.parts]
+    titles = [set(terms(DRAW.meta(path)["title"])) for path in paths]
+    assert len(titles) > 40
+    covered = [r["query"] for r in rows(FILES[domain]) if any(set(terms(r["query"])) <= title for title in titles)]
+    assert not covered
