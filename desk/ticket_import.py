@@ -35,11 +35,15 @@ class ImportReport:
 def _parse_time(value: object, where: str) -> datetime | None:
     if value in (None, ""):
         return None
-    try:  # in UTC here: 9999-12-31T23:59-14:00 is a valid ISO time past what a datetime holds in UTC
+    try:
         parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-        return parsed.astimezone(UTC) if parsed.tzinfo is not None else parsed
-    except (ValueError, OverflowError):
+    except ValueError:
         raise InputError(f"{where}created", N_("%(value)s is not an ISO 8601 time"), value=repr(value)) from None
+    try:  # in UTC here: 9999-12-31T23:59-14:00 is a valid ISO time past what a datetime holds in UTC
+        return parsed.astimezone(UTC) if parsed.tzinfo is not None else parsed
+    except OverflowError:  # valid ISO 8601: saying it is not would send the writer looking for a typo
+        message = N_("%(value)s is past the last time the desk can store")
+        raise InputError(f"{where}created", message, value=repr(value)) from None
 
 
 def ticket_from_json(row: dict, languages: tuple[str, ...] = ("en", "ar")) -> NewTicket:

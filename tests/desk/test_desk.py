@@ -163,6 +163,7 @@ def test_one_hostile_import_line_is_its_own_error_and_the_others_import(desk: De
     assert [error.split(": ", 2)[1] for error in report.errors] == [
         "subject", "not UTF-8 (byte 0xe9 at column 28)", "created", "messages[1].body", "subject"]
     assert all(error.startswith(f"{path}:{n}: ") for error, n in zip(report.errors, (2, 3, 4, 5, 6), strict=True))
+    assert "past the last time the desk can store" in report.errors[2] and "ISO 8601" not in report.errors[2]
 
 
 def test_an_mbox_with_raw_utf8_headers_keeps_the_arabic_name_and_subject(desk: Desk, tmp_path: Path) -> None:
