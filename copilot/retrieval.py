@@ -923,7 +923,8 @@ class Retriever:
         signals = _signals(answers.evidence)
         if LEXICAL_TOP in signals:
             signals["lexical_share"] = signals[LEXICAL_TOP] / self.lexical_scale(plan.lang)
-        self._own_shares(plan.lang, signals)
+        if LEVERS["query_coverage"] or self.abstain_floors is None or reads_own_shares(self.abstain_floors):
+            self._own_shares(plan.lang, signals)  # read by near_topic, the suite's fits, or a help center's floors
         fused = len(sources) > 1
         ranked = _best_chunk_per_article(answers.ranking, ARTICLE_CREDIT if fused else 0.0)
         means_credit: dict[object, float] = {}
@@ -1554,6 +1555,15 @@ def query_register(query: str, lang: str) -> Register:
     if lang == "ar" and any(is_dialect_word(normalize_arabic(word)) for word in _TOKEN.findall(query)):
         return "dialect"
     return "plain"
+
+
+OWN_SHARES = ("e5_share", "use_share")  # the dense models' top scores on the index's own scale (_own_shares)
+
+
+def reads_own_shares(floors: dict[str, dict[str, float]]) -> bool:
+    """Whether any language's abstention floors (a help center's _search.yml may set them) are on `OWN_SHARES`:
+    only then does a search measure them, since the first measurement builds both scales (about 1 s on m365)."""
+    return any(name in OWN_SHARES for lang_floors in floors.values() for name in lang_floors)
 
 
 def register_floors(floors: dict[str, float], offsets: dict[str, dict[str, float]], register: str) -> dict[str, float]:

@@ -16,6 +16,7 @@ from copilot.calibration import (
     title_sample,
 )
 from copilot.engine import Engine
+from copilot.retrieval import reads_own_shares
 from copilot.title_vectors import TitleMatrix
 
 
@@ -58,19 +59,29 @@ def test_the_cross_lingual_scale_comes_from_the_index_titles_and_places_each_sea
 def test_each_model_has_its_own_same_language_scale_and_every_search_reads_its_top_score_on_it(
     indexed: Engine,
 ) -> None:
-    """e5's titles asked of their own articles: the right one above the nearest wrong one, per language;
-    with the floors on (no coverage lever), a search carries e5's and USE's top scores as shares of them."""
+    """e5's titles asked of their own articles: the right one above the nearest wrong one, per language.
+    The shipped floors (raw cosines) read no share, so a search measures none; floors a help center writes
+    on the shares make every search carry e5's and USE's top scores as shares of them, and abstain by them."""
     retriever = indexed.retriever
     assert retriever._e5_scales is not None and retriever._cross_scales is not None
     titles = retriever._more_titles["title_e5"].get()
     scales = own_scales(indexed.store, titles, ("en", "ar", "fr"), "e5")
     assert set(scales) == {"en", "ar"}  # no French article: nothing to measure
     assert all(scale.true_chunk > scale.wrong_chunk for scale in scales.values())
-    assert retriever.abstain_floors is not None
-    result = retriever.search("how long does a refund take", lang="en")
-    assert result.signals["e5_share"] == pytest.approx(scales["en"].chunk_share(result.signals["e5_top"]))
-    use = retriever._cross_scales.get()[("en", "en")]
-    assert result.signals["use_share"] == pytest.approx(use.chunk_share(result.signals["use_top"]))
+    assert retriever.abstain_floors is not None and not reads_own_shares(retriever.abstain_floors)
+    assert "e5_share" not in retriever.search("how long does a refund take", lang="en").signals
+    shipped = retriever.abstain_floors
+    try:
+        retriever.abstain_floors = {"en": {"e5_share": 0.0, "use_share": 0.0}}
+        result = retriever.search("how long does a refund take", lang="en")
+        assert result.signals["e5_share"] == pytest.approx(scales["en"].chunk_share(result.signals["e5_top"]))
+        use = retriever._cross_scales.get()[("en", "en")]
+        assert result.signals["use_share"] == pytest.approx(use.chunk_share(result.signals["use_top"]))
+        assert result.abstained == (result.signals["e5_share"] < 0.0 and result.signals["use_share"] < 0.0)
+        retriever.abstain_floors = {"en": {"e5_share": 99.0, "use_share": 99.0}}  # no search reaches these
+        assert retriever.search("how long does a refund take", lang="en").abstained
+    finally:
+        retriever.abstain_floors = shipped
 
 
 class _ScoredStore:
