@@ -100,12 +100,8 @@ def cross_scales(
     MIN_TITLES articles exist in both languages (bench/eval_retrieval.py prints both).
     """
     scales: dict[tuple[str, str], CrossScale] = {}
-    for target in langs:
-        target_keys = titles.keys.get(target, ())
-        if len(target_keys) < MIN_TITLES:
-            continue
-        target_ids = [key.split("/", 1)[1] for key in target_keys]
-        own = _cross_scale(store, titles.vectors[target], list(enumerate(target_ids)), titles, target, model, "titles")
+    for target, own in own_scales(store, titles, langs, model).items():
+        target_ids = [key.split("/", 1)[1] for key in titles.keys[target]]
         scales[(target, target)] = own  # the language's own scale: same-language scores as shares (use_share)
         for source in langs:
             if source == target:
@@ -118,6 +114,26 @@ def cross_scales(
                 scales[(source, target)] = _cross_scale(store, asking, paired, titles, target, model, "pairs")
             else:
                 scales[(source, target)] = own
+    return scales
+
+
+def own_scales(store: VectorStore, titles: TitleMatrix, langs: Sequence[str], model: str) -> dict[str, CrossScale]:
+    """Per language with at least MIN_TITLES articles, what `model` scores for the right article and
+    the nearest wrong one when the language's own titles (`titles`, embedded by `model` as queries)
+    are asked of its articles: the scale of that model's same-language top score on this index.
+
+    The same-language abstention floors are fitted as shares of it (`e5_share`, `use_share`):
+    raw cosines are the model's and the corpus's at once (USE's right-article median is 0.43 on the
+    demo's Arabic articles and 0.53 on m365's), and a floor fitted in raw units on one help center
+    flags the other's answerable questions (bench/RESULTS.md "Session 14, floors4").
+    """
+    scales: dict[str, CrossScale] = {}
+    for lang in langs:
+        keys = titles.keys.get(lang, ())
+        if len(keys) < MIN_TITLES:
+            continue
+        ids = [key.split("/", 1)[1] for key in keys]
+        scales[lang] = _cross_scale(store, titles.vectors[lang], list(enumerate(ids)), titles, lang, model, "titles")
     return scales
 
 

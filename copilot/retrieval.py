@@ -35,7 +35,14 @@ from typing import Any, Literal
 
 import numpy as np
 
-from copilot.calibration import DEFAULT_LEXICAL_SCALE, cross_scales, density_scales, lexical_scales, title_density
+from copilot.calibration import (
+    DEFAULT_LEXICAL_SCALE,
+    cross_scales,
+    density_scales,
+    lexical_scales,
+    own_scales,
+    title_density,
+)
 from copilot.chunk_means import CHUNK_DEPTH, credit_rank, mean_scores
 from copilot.dense_hubs import dense_hub_shares, shares_for, title_terms
 from copilot.expansion import Synonyms, Vocabulary
@@ -640,6 +647,15 @@ class Retriever:
             if self._titles is not None
             else None
         )
+        self._e5_scales = (  # e5's own same-language scale (copilot.calibration.own_scales): `e5_share`
+            FromIndex(
+                store.version,
+                lambda: own_scales(store, self._more_titles["title_e5"].current(), settings.languages, "e5"),
+                background=True,
+            )
+            if "title_e5" in self._more_titles
+            else None
+        )
         self._density_scales = (
             FromIndex(
                 store.version,
@@ -731,7 +747,8 @@ class Retriever:
         """What ranking derives from the index and builds in the background."""
         views: list[FromIndex[Any] | TitleVectors | None] = [self._titles, *self._more_titles.values()]
         views.append(self._summaries)
-        views += [self._cross_scales, self._density_scales, self._hubs, self._names, self._title_names, self._families]
+        views += [self._cross_scales, self._e5_scales, self._density_scales, self._hubs, self._names]
+        views += [self._title_names, self._families]
         views.append(self._slugs)
         views += [self._dense_hubs, self._series]
         if LEVERS["query_coverage"]:  # m365: 6.4 s of ISRI roots per sync, for nothing while the lever is off
@@ -906,6 +923,8 @@ class Retriever:
         signals = _signals(answers.evidence)
         if LEXICAL_TOP in signals:
             signals["lexical_share"] = signals[LEXICAL_TOP] / self.lexical_scale(plan.lang)
+        if LEVERS["query_coverage"] or self.abstain_floors is None or reads_own_shares(self.abstain_floors):
+            self._own_shares(plan.lang, signals)  # read by near_topic, the suite's fits, or a help center's floors
         fused = len(sources) > 1
         ranked = _best_chunk_per_article(answers.ranking, ARTICLE_CREDIT if fused else 0.0)
         means_credit: dict[object, float] = {}
@@ -979,18 +998,25 @@ class Retriever:
 
     def _coverage(self, plan: QueryPlan, first: Hit, signals: dict[str, float]) -> None:
         """The near-topic evidence (copilot.query_coverage): how much of the question the first article holds,
-        on the index's coverage scale, and USE's top score on the language's own scale; nothing until built."""
+        on the index's coverage scale (USE's top score on the language's own scale is `_own_shares`); nothing
+        until built."""
         held, scales = self._article_terms.peek(), self._coverage_scales.peek()
         value = coverage(plan.query, held.get(str(first.payload.get("key")), frozenset())) if held else None
         if value is None or not scales or plan.lang not in scales:
             return
         signals["coverage"] = value
         signals["coverage_share"] = scales[plan.lang].share(value)
-        if "use_top" not in signals or self._cross_scales is None:  # USE did not answer (a degraded search)
-            return
-        own = (self._cross_scales.peek() or {}).get((plan.lang, plan.lang))
-        if own is not None:
-            signals["use_share"] = own.chunk_share(signals["use_top"])
+
+    def _own_shares(self, lang: str, signals: dict[str, float]) -> None:
+        """The dense models' top scores as shares of the index's own same-language scales (`e5_share`,
+        `use_share`: 0 = what the nearest wrong article scores for the index's titles, 1 = the right one),
+        where the model answered and the scale is built: floors fitted in these units carry over to
+        another help center, raw cosines do not (copilot.calibration.own_scales)."""
+        e5 = self._e5_scales.peek() if self._e5_scales is not None and "e5_top" in signals else None
+        use = self._cross_scales.peek() if self._cross_scales is not None and "use_top" in signals else None
+        for model, scale in (("e5", (e5 or {}).get(lang)), ("use", (use or {}).get((lang, lang)))):
+            if scale is not None:
+                signals[f"{model}_share"] = scale.chunk_share(signals[f"{model}_top"])
 
     def lexical_scale(self, lang: str) -> float:
         """What this index's own titles score as lexical queries in `lang` (the median top score)."""
@@ -1529,6 +1555,15 @@ def query_register(query: str, lang: str) -> Register:
     if lang == "ar" and any(is_dialect_word(normalize_arabic(word)) for word in _TOKEN.findall(query)):
         return "dialect"
     return "plain"
+
+
+OWN_SHARES = ("e5_share", "use_share")  # the dense models' top scores on the index's own scale (_own_shares)
+
+
+def reads_own_shares(floors: dict[str, dict[str, float]]) -> bool:
+    """Whether any language's abstention floors (a help center's _search.yml may set them) are on `OWN_SHARES`:
+    only then does a search measure them, since the first measurement builds both scales (about 1 s on m365)."""
+    return any(name in OWN_SHARES for lang_floors in floors.values() for name in lang_floors)
 
 
 def register_floors(floors: dict[str, float], offsets: dict[str, dict[str, float]], register: str) -> dict[str, float]:

@@ -11,10 +11,12 @@ from copilot.calibration import (
     cross_scales,
     density_scales,
     lexical_scales,
+    own_scales,
     title_density,
     title_sample,
 )
 from copilot.engine import Engine
+from copilot.retrieval import reads_own_shares
 from copilot.title_vectors import TitleMatrix
 
 
@@ -52,6 +54,73 @@ def test_the_cross_lingual_scale_comes_from_the_index_titles_and_places_each_sea
     scale = own[("ar", "en")]
     assert result.signals["cross_share"] == pytest.approx(scale.chunk_share(result.signals["cross_top"]))
     assert result.signals["cross_title_share"] == pytest.approx(scale.title_share(result.signals["cross_title_top"]))
+
+
+def test_each_model_has_its_own_same_language_scale_and_every_search_reads_its_top_score_on_it(
+    indexed: Engine,
+) -> None:
+    """e5's titles asked of their own articles: the right one above the nearest wrong one, per language.
+    The shipped floors (raw cosines) read no share, so a search measures none; floors a help center writes
+    on the shares make every search carry e5's and USE's top scores as shares of them, and abstain by them."""
+    retriever = indexed.retriever
+    assert retriever._e5_scales is not None and retriever._cross_scales is not None
+    titles = retriever._more_titles["title_e5"].get()
+    scales = own_scales(indexed.store, titles, ("en", "ar", "fr"), "e5")
+    assert set(scales) == {"en", "ar"}  # no French article: nothing to measure
+    assert all(scale.true_chunk > scale.wrong_chunk for scale in scales.values())
+    assert retriever.abstain_floors is not None and not reads_own_shares(retriever.abstain_floors)
+    assert "e5_share" not in retriever.search("how long does a refund take", lang="en").signals
+    shipped = retriever.abstain_floors
+    try:
+        retriever.abstain_floors = {"en": {"e5_share": 0.0, "use_share": 0.0}}
+        result = retriever.search("how long does a refund take", lang="en")
+        assert result.signals["e5_share"] == pytest.approx(scales["en"].chunk_share(result.signals["e5_top"]))
+        use = retriever._cross_scales.get()[("en", "en")]
+        assert result.signals["use_share"] == pytest.approx(use.chunk_share(result.signals["use_top"]))
+        assert result.abstained == (result.signals["e5_share"] < 0.0 and result.signals["use_share"] < 0.0)
+        retriever.abstain_floors = {"en": {"e5_share": 99.0, "use_share": 99.0}}  # no search reaches these
+        assert retriever.search("how long does a refund take", lang="en").abstained
+    finally:
+        retriever.abstain_floors = shipped
+
+
+class _ScoredStore:
+    """A unit-test store whose dense queries are answered by the article the title belongs to at
+    `right` and one other article at `wrong` (the `asking` row's index picks the article)."""
+
+    def __init__(self, right: list[float], wrong: list[float]) -> None:
+        self.right, self.wrong = right, wrong
+
+    def query(self, queries: list) -> list[list]:
+        from indexer.stores.base import Hit
+
+        out = []
+        for row, _ in enumerate(queries):
+            hits = [(self.right[row], f"a{row}"), (self.wrong[row], f"a{(row + 1) % len(queries)}")]
+            out.append([Hit(str(i), score, {"article_id": a}) for i, (score, a) in enumerate(sorted(hits)[::-1])])
+        return out
+
+
+def test_a_floor_written_as_a_share_of_the_own_scale_flags_the_same_questions_on_a_higher_scoring_index() -> None:
+    """Two help centers whose cosines run on different scales (B's are A's stretched and raised, as USE's
+    run 0.43 on the demo's Arabic articles and 0.53 on m365's): the raw floor fitted on A misses B's
+    out-of-scope questions; the same floor as a share of each index's own scale flags on B what it flags on A."""
+    vectors = _unit([[1.0, 0.1 * i, 0.0] for i in range(6)])
+    titles = TitleMatrix({"ar": tuple(f"ar/a{i}" for i in range(6))}, {"ar": vectors})
+    right_a, wrong_a = [0.40, 0.42, 0.44, 0.46, 0.48, 0.50], [0.30, 0.31, 0.33, 0.34, 0.35, 0.36]
+    stretch = [0.10 + 1.2 * score for score in right_a], [0.10 + 1.2 * score for score in wrong_a]
+    scale_a = own_scales(_ScoredStore(right_a, wrong_a), titles, ("ar", "en"), "use")  # type: ignore[arg-type]
+    scale_b = own_scales(_ScoredStore(*stretch), titles, ("ar", "en"), "use")  # type: ignore[arg-type]
+    assert set(scale_a) == {"ar"} and scale_a["ar"].true_chunk == pytest.approx(0.45)
+    assert scale_b["ar"].true_chunk == pytest.approx(0.10 + 1.2 * 0.45)
+    questions_a = np.array([0.20, 0.30, 0.36, 0.44])  # two out of scope, two answerable (the weak one at 0.36)
+    questions_b = 0.10 + 1.2 * questions_a
+    raw_floor = 0.33  # between A's out-of-scope and answerable questions
+    share_floor = scale_a["ar"].chunk_share(raw_floor)
+    assert list(questions_a < raw_floor) == [True, True, False, False]
+    assert not (questions_b < raw_floor).any()  # on B's scale the raw floor flags nothing
+    on_b = [scale_b["ar"].chunk_share(float(q)) < share_floor for q in questions_b]
+    assert on_b == [True, True, False, False]
 
 
 def _unit(rows: list[list[float]]) -> np.ndarray:
