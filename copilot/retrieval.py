@@ -51,6 +51,7 @@ from copilot.own_titles import FAMILY_INTENT_MIX, INTENT_MIX, title_query, writt
 from copilot.product_names import index_names, intent_part, intent_sources
 from copilot.query_coverage import article_terms, coverage, coverage_scales, near_topic
 from copilot.query_vectors import BatchingQueryEmbedder, unit
+from copilot.section_coverage import SectionTerms, near_section, section_coverage, section_scales
 from copilot.series_pages import defer_steps, step_links
 from copilot.slug_words import SlugTerms, slug_credit, slug_ids
 from copilot.term_table import PAYLOAD_FIELDS, LiveTermTable
@@ -220,6 +221,9 @@ LEVERS = {
     # "Session 13, abstain3"); with it off, the signals (`coverage`, `coverage_share`, `use_share`) are measured
     # only with the floors off (bench/eval_retrieval.py's signal collection, bench/tune_fusion.py).
     "query_coverage": False,
+    # copilot.section_coverage: abstain also when the first result's best section holds little of the question's
+    # rare words, on the index's own scale (SECTION_FLOORS); same-language, typed questions only.
+    "section_coverage": False,
 }
 # The query's own language's titles ranked by e5 alone (copilot.title_vectors, titles in e5's query
 # form) credit the same-language candidates: OWN_TITLE_CREDIT of the best fused score for the first
@@ -702,6 +706,15 @@ class Retriever:
             ),
             background=True,
         )
+        # copilot.section_coverage: each section's terms and the words' IDF, and the index's section scale per language
+        self._section_terms = FromIndex(
+            store.version,
+            lambda: SectionTerms.of(snapshot.payloads(("key", "lang", "title", "heading_path", "text"))),
+            background=True,
+        )
+        self._section_scales = FromIndex(
+            store.version, lambda: section_scales(self._section_terms.get()), background=True
+        )
         self._families = FromIndex(  # the names that frame a request (copilot.name_families)
             store.version,
             lambda: family_names(snapshot.payloads(("article_id", "key", "title", "text", "ordinal"))),
@@ -736,6 +749,8 @@ class Retriever:
         views += [self._dense_hubs, self._series]
         if LEVERS["query_coverage"]:  # m365: 6.4 s of ISRI roots per sync, for nothing while the lever is off
             views += [self._article_terms, self._coverage_scales]
+        if self.section_coverage:  # built only for the rule: m365's sections' ISRI roots take seconds per sync
+            views += [self._section_terms, self._section_scales]
         views += self._synced_views()
         return [view for view in views if view is not None]
 
@@ -933,6 +948,8 @@ class Retriever:
                 signals["field_top"] = self._field_share(ranked[0], evidence, typed, plan.lang)
         if ranked and not plan.ticket and (LEVERS["query_coverage"] or self.abstain_floors is None):
             self._coverage(plan, ranked[0], signals)  # with the floors off too: what the suite fits them on
+        if ranked and not plan.ticket and (self.section_coverage or self.abstain_floors is None):
+            self._section_coverage(plan, ranked[0], signals)
         hits = [self._hit(h, plan.query, plan.lang, fallback=False) for h in ranked[: plan.limit]]
         if means_credit:
             hits = [replace(h, means_credit=means_credit.get(h.key, 0.0)) for h in hits]
@@ -986,11 +1003,32 @@ class Retriever:
             return
         signals["coverage"] = value
         signals["coverage_share"] = scales[plan.lang].share(value)
+        self._use_share(plan, signals)
+
+    def _use_share(self, plan: QueryPlan, signals: dict[str, float]) -> None:
+        """USE's top score on the language's own CrossScale (`use_share`), when USE answered."""
         if "use_top" not in signals or self._cross_scales is None:  # USE did not answer (a degraded search)
             return
         own = (self._cross_scales.peek() or {}).get((plan.lang, plan.lang))
         if own is not None:
             signals["use_share"] = own.chunk_share(signals["use_top"])
+
+    @property
+    def section_coverage(self) -> bool:
+        """Whether the near-topic section rule abstains: the help center's setting, or the bench's lever."""
+        return self.settings.near_topic_abstention or LEVERS["section_coverage"]
+
+    def _section_coverage(self, plan: QueryPlan, first: Hit, signals: dict[str, float]) -> None:
+        """The near-topic evidence of copilot.section_coverage: the IDF-weighted share of the question the first
+        result's best section holds, raw (`section_coverage`) and on the index's scale (`section_share`)."""
+        terms, scales = self._section_terms.peek(), self._section_scales.peek()
+        if terms is None or not scales or plan.lang not in scales:
+            return
+        value = section_coverage(plan.query, first.payload, plan.lang, terms)
+        if value is not None:
+            signals["section_coverage"] = value
+            signals["section_share"] = scales[plan.lang].share(value)
+            self._use_share(plan, signals)
 
     def lexical_scale(self, lang: str) -> float:
         """What this index's own titles score as lexical queries in `lang` (the median top score)."""
@@ -1470,7 +1508,9 @@ class Retriever:
             signals.get(name, 0.0) < floor
             for name, floor in register_floors(floors, self.abstain_offsets.get(lang, {}), register).items()
         )
-        return unsure or (LEVERS["query_coverage"] and near_topic(signals))
+        if unsure or (LEVERS["query_coverage"] and near_topic(signals)):
+            return True
+        return self.section_coverage and not only_elsewhere and near_section(signals)
 
     @staticmethod
     def _cross_lingual_embedder(vectors: dict[str, np.ndarray]) -> str | None:
