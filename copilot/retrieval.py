@@ -1024,7 +1024,9 @@ class Retriever:
         terms, scales = self._section_terms.peek(), self._section_scales.peek()
         if terms is None or not scales or plan.lang not in scales:
             return
-        value = section_coverage(plan.query, first.payload, plan.lang, terms)
+        expansion = plan.expansion
+        readings = [*expansion.corrections, *expansion.transliterations, *expansion.loanwords]
+        value = section_coverage(plan.query, first.payload, plan.lang, terms, readings)
         if value is not None:
             signals["section_coverage"] = value
             signals["section_share"] = scales[plan.lang].share(value)

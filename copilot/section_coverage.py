@@ -78,6 +78,11 @@ class SectionTerms:
                 counts[term] = counts.get(term, 0) + 1
         return cls(tuple(keys), tuple(langs), tuple(headings), tuple(held), df, articles)
 
+    def known(self, forms: frozenset[str], lang: str) -> bool:
+        """Whether some article of `lang` holds one of an asked word's forms."""
+        counts = self.df.get(lang, {})
+        return any(form in counts for form in forms)
+
     def weight(self, forms: frozenset[str], lang: str) -> float:
         """An asked word's IDF in `lang`'s articles, by its rarest form's article count: log((N + 1) / (df + 1)),
         so a word no article holds weighs log(N + 1) and a word every article holds about nothing."""
@@ -94,9 +99,19 @@ def weighted_coverage(asked: Sequence[frozenset[str]], held: frozenset[str], wei
     return sum(w for forms, w in zip(asked, weights, strict=True) if forms & held) / total
 
 
-def section_coverage(query: str, section: Mapping[str, object], lang: str, terms: SectionTerms) -> float | None:
-    """`weighted_coverage` of the query by one section (a chunk's payload); None for a query with no asked word."""
+def section_coverage(
+    query: str, section: Mapping[str, object], lang: str, terms: SectionTerms, readings: Sequence[str] = ()
+) -> float | None:
+    """`weighted_coverage` of the query by one section (a chunk's payload); None for a query with no asked word.
+
+    `readings`: the index words search read the query's unknown words as (copilot.retrieval.Expansion: a typo's
+    correction, the index's Latin name for an Arabic-script one, a loanword's English and MSA). When there are
+    any, a typed word no article of the language holds is asked as them instead: "waranty" asks "warranty";
+    with none, it stays, at the full weight of a word the help center never writes ("bunk")."""
     asked = word_forms(query)
+    if readings:
+        known = [forms for forms in asked if terms.known(forms, lang)]
+        asked = known + [forms for forms in word_forms(" ".join(readings)) if forms not in known]
     return weighted_coverage(asked, held_terms(section_text(section)), [terms.weight(f, lang) for f in asked])
 
 
@@ -158,7 +173,7 @@ def _holders(terms: SectionTerms, chunks: Sequence[int]) -> dict[str, list[int]]
 # is unsure): the first result's best section holds little of the question's rare words on the index's own scale
 # (`section_share`: 0 is the field's background, 1 an answered heading) and USE finds nothing near it on the
 # language's own scale (`use_share`, copilot.calibration's same-language CrossScale).
-SECTION_FLOORS = {"section_share": 0.0, "use_share": -1.0}
+SECTION_FLOORS = {"section_share": 0.0, "use_share": -1.5}
 
 
 def near_section(signals: Mapping[str, float], floors: Mapping[str, float] = SECTION_FLOORS) -> bool:

@@ -55,6 +55,18 @@ def test_coverage_reads_the_section_and_weighs_the_rare_word_over_the_common_one
     assert section_coverage("how do I?", balance, "en", terms) is None  # nothing asked
 
 
+def test_an_unknown_word_is_asked_as_what_search_read_it_as() -> None:
+    """A typo no article holds weighs most and is held nowhere; search's correction of it is what was asked."""
+    terms = SectionTerms.of(ROWS)
+    balance = ROWS[1]
+    assert section_coverage("gift card blance", balance, "en", terms) < 0.5
+    assert section_coverage("gift card blance", balance, "en", terms, ["balance"]) == pytest.approx(1.0)
+    # a known word stays asked as typed whatever else was read: "account" is no typo
+    assert section_coverage("bitcoin account", balance, "en", terms, ["bitcoin"]) == pytest.approx(
+        section_coverage("bitcoin account", balance, "en", terms)
+    )
+
+
 def test_an_arabic_customer_verb_is_held_by_the_sections_noun() -> None:
     terms = SectionTerms.of(ROWS)
     assert section_coverage("متى يوصلني الطلب", ROWS[-2], "ar", terms) == pytest.approx(1.0)  # التوصيل, الطلبات
