@@ -16,22 +16,19 @@ from copilot.section_coverage import (
     section_scales,
 )
 
+SECTIONS = (  # (article key, title, heading, text): one section each
+    ("en/cards", "Gift cards", "Buy a card", "Buy a gift card."),
+    ("en/cards", "Gift cards", "Card balance", "Check the gift card balance online in your account."),
+    ("en/fees", "Delivery fees", "Fees by city", "City delivery costs 20; over 200 is free to your account address."),
+    ("en/returns", "Returns", "Return window", "Return an item within 14 days from your account."),
+    ("en/returns", "Returns", "Refund to a card", "Refunds reach the card you paid with in 5 days."),
+    ("ar/fees", "رسوم التوصيل", "الرسوم حسب المدينة", "يكلف التوصيل 20 ريالا والطلبات فوق 200 مجانا."),
+    ("ar/returns", "الاسترجاع", "مدة الاسترجاع", "يمكنك استرجاع المنتج خلال 14 يوما."),
+)  # fmt: skip
 ROWS = [
-    {"key": "en/cards", "lang": "en", "title": "Gift cards", "heading_path": ["Buy a card"],
-     "text": "Buy a gift card."},
-    {"key": "en/cards", "lang": "en", "title": "Gift cards", "heading_path": ["Card balance"],
-     "text": "Check the gift card balance online in your account."},
-    {"key": "en/fees", "lang": "en", "title": "Delivery fees", "heading_path": ["Fees by city"],
-     "text": "Delivery to your city costs 20; orders over 200 ship free to your account address."},
-    {"key": "en/returns", "lang": "en", "title": "Returns", "heading_path": ["Return window"],
-     "text": "Return an item within 14 days from your account."},
-    {"key": "en/returns", "lang": "en", "title": "Returns", "heading_path": ["Refund to a card"],
-     "text": "Refunds reach the card you paid with in 5 days."},
-    {"key": "ar/fees", "lang": "ar", "title": "رسوم التوصيل", "heading_path": ["الرسوم حسب المدينة"],
-     "text": "يكلف التوصيل 20 ريالا والطلبات فوق 200 مجانا."},
-    {"key": "ar/returns", "lang": "ar", "title": "الاسترجاع", "heading_path": ["مدة الاسترجاع"],
-     "text": "يمكنك استرجاع المنتج خلال 14 يوما."},
-]  # fmt: skip
+    {"key": key, "lang": key.split("/")[0], "title": title, "heading_path": [heading], "text": text}
+    for key, title, heading, text in SECTIONS
+]
 
 
 def test_a_word_weighs_by_how_few_of_its_languages_articles_hold_it() -> None:
