@@ -54,12 +54,24 @@ class SectionTerms:
     held: tuple[frozenset[str], ...]
     df: Mapping[str, Mapping[str, int]]
     articles: Mapping[str, int]
+    positions: Mapping[tuple[str, int], int]  # (article key, chunk ordinal) -> its place in `held`
+
+    def section(self, payload: Mapping[str, object]) -> frozenset[str]:
+        """A chunk's held terms: read from the index's when it is one of them (a search's hit), else now."""
+        ordinal = payload.get("ordinal")
+        place = self.positions.get((str(payload.get("key", "")), ordinal)) if isinstance(ordinal, int) else None
+        return self.held[place] if place is not None else held_terms(section_text(payload))
 
     @classmethod
     def of(cls, rows: Iterable[Mapping[str, object]]) -> SectionTerms:
-        """From the index's chunk payloads (key, lang, title, heading_path, text)."""
-        keys, langs, headings, held = [], [], [], []
+        """From the index's chunk payloads (key, lang, title, heading_path, text, ordinal)."""
+        keys: list[str] = []
+        langs, headings, held = [], [], []
+        positions: dict[tuple[str, int], int] = {}
         for row in rows:
+            ordinal = row.get("ordinal")
+            if isinstance(ordinal, int):
+                positions[(str(row.get("key", "")), ordinal)] = len(keys)
             keys.append(str(row.get("key", "")))
             langs.append(str(row.get("lang", "")))
             path = row.get("heading_path")
@@ -76,7 +88,7 @@ class SectionTerms:
             counts = df.setdefault(lang, {})
             for term in article:
                 counts[term] = counts.get(term, 0) + 1
-        return cls(tuple(keys), tuple(langs), tuple(headings), tuple(held), df, articles)
+        return cls(tuple(keys), tuple(langs), tuple(headings), tuple(held), df, articles, positions)
 
     def known(self, forms: frozenset[str], lang: str) -> bool:
         """Whether some article of `lang` holds one of an asked word's forms."""
@@ -112,7 +124,7 @@ def section_coverage(
     if readings:
         known = [forms for forms in asked if terms.known(forms, lang)]
         asked = known + [forms for forms in word_forms(" ".join(readings)) if forms not in known]
-    return weighted_coverage(asked, held_terms(section_text(section)), [terms.weight(f, lang) for f in asked])
+    return weighted_coverage(asked, terms.section(section), [terms.weight(f, lang) for f in asked])
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import pytest
 
 from copilot import retrieval
 from copilot.engine import Engine
-from copilot.query_coverage import word_forms
+from copilot.query_coverage import held_terms, word_forms
 from copilot.section_coverage import (
     SECTION_FLOORS,
     SectionScale,
@@ -26,8 +26,8 @@ SECTIONS = (  # (article key, title, heading, text): one section each
     ("ar/returns", "الاسترجاع", "مدة الاسترجاع", "يمكنك استرجاع المنتج خلال 14 يوما."),
 )  # fmt: skip
 ROWS = [
-    {"key": key, "lang": key.split("/")[0], "title": title, "heading_path": [heading], "text": text}
-    for key, title, heading, text in SECTIONS
+    {"key": key, "lang": key.split("/")[0], "title": title, "heading_path": [heading], "text": text, "ordinal": i}
+    for i, (key, title, heading, text) in enumerate(SECTIONS)
 ]
 
 
@@ -62,6 +62,13 @@ def test_an_unknown_word_is_asked_as_what_search_read_it_as() -> None:
     assert section_coverage("bitcoin account", balance, "en", terms, ["bitcoin"]) == pytest.approx(
         section_coverage("bitcoin account", balance, "en", terms)
     )
+
+
+def test_an_indexed_section_is_read_from_the_index_and_any_other_now() -> None:
+    terms = SectionTerms.of(ROWS)
+    assert terms.section(ROWS[1]) is terms.held[1]  # a search's hit: its terms were read with the index
+    unseen = {**ROWS[1], "ordinal": 99, "text": "Bitcoin wallets."}
+    assert terms.section(unseen) == held_terms("Gift cards Card balance Bitcoin wallets.")
 
 
 def test_an_arabic_customer_verb_is_held_by_the_sections_noun() -> None:
