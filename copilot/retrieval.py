@@ -222,7 +222,10 @@ LEVERS = {
     # only with the floors off (bench/eval_retrieval.py's signal collection, bench/tune_fusion.py).
     "query_coverage": False,
     # copilot.section_coverage: abstain also when the first result's best section holds little of the question's
-    # rare words, on the index's own scale (SECTION_FLOORS); same-language, typed questions only.
+    # rare words, on the index's own scale (SECTION_FLOORS); same-language, typed questions only. Off (and the
+    # KB_NEAR_TOPIC_ABSTENTION setting off): dev near-topic demo AR 40% -> 52%, m365 AR 8% -> 28% at no dev
+    # answerable cost, but held-out round 3 gains no near-topic question and flags one m365 answerable one
+    # (bench/RESULTS.md "Session 14, abstain4"). Either one on turns the rule on.
     "section_coverage": False,
 }
 # The query's own language's titles ranked by e5 alone (copilot.title_vectors, titles in e5's query

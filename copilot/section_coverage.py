@@ -184,7 +184,11 @@ def _holders(terms: SectionTerms, chunks: Sequence[int]) -> dict[str, list[int]]
 # Abstain also when every one of these sits under its floor (beside the model floors, which flag when every model
 # is unsure): the first result's best section holds little of the question's rare words on the index's own scale
 # (`section_share`: 0 is the field's background, 1 an answered heading) and USE finds nothing near it on the
-# language's own scale (`use_share`, copilot.calibration's same-language CrossScale).
+# language's own scale (`use_share`, copilot.calibration's same-language CrossScale). Chosen on both domains' dev
+# and near-topic questions (bench/eval_retrieval.py --suite fits (-0.018, -1.317) at 4%; these are a step inside
+# it): near-topic flagged demo Arabic 40% -> 52% (answerable 2.9% -> 2.9%), English 36% -> 36% (1.9% -> 2.5%),
+# m365 Arabic 8% -> 28% (0.0% -> 0.0%). Held-out round 3: no near-topic question gained, one m365 answerable
+# question flagged; off by default (bench/RESULTS.md "Session 14, abstain4").
 SECTION_FLOORS = {"section_share": 0.0, "use_share": -1.5}
 
 
