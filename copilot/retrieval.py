@@ -1515,7 +1515,7 @@ class Retriever:
         )
         if unsure or (LEVERS["query_coverage"] and near_topic(signals)):
             return True
-        return self.section_coverage and near_section(signals)  # same-language: only_elsewhere returned above
+        return near_section(signals) and self.section_coverage  # same-language: only_elsewhere returned above
 
     @staticmethod
     def _cross_lingual_embedder(vectors: dict[str, np.ndarray]) -> str | None:
