@@ -51,7 +51,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.m365_import import convert, find_corpus
-from bench.near_topic import near_data, near_topic_lines
+from bench.near_topic import RULES, near_data, near_topic_lines
 from bench.tune_fusion import SIGNALS, fit_rule, flags
 from copilot import retrieval
 from copilot.calibration import CrossScale, cross_scales
@@ -490,16 +490,20 @@ def transfer(cases: list[Case], max_false: float, fusion_grids: bool = True) -> 
 
 
 def near_lines(cases: list[Case], max_false: float, fit: bool = True) -> list[str]:
-    """The near-topic floors on every same-language case's languages (bench/near_topic.py; `fit`: fitted too)."""
-    datas = []
-    for case in (c for c in cases if c.name == "same-language"):
-        retriever = case.engine.retriever
-        for lang in sorted(case.signals):
-            rows = [r for r in case.rows if r["lang"] == lang] + [r for r in case.near if r["lang"] == lang]
-            signals = case.signals[lang] + case.near_signals.get(lang, [])
-            floors = retriever.abstain_floors or {}
-            datas.append(near_data(f"{case.domain} {lang}", rows, signals, floors, retriever.abstain_offsets))
-    return near_topic_lines(datas, max_false, fit) if datas else []
+    """Each near-topic rule's floors (bench/near_topic.RULES) on every same-language case's languages (`fit`:
+    fitted too)."""
+    lines = []
+    for rule in RULES.values():
+        datas = []
+        for case in (c for c in cases if c.name == "same-language"):
+            retriever = case.engine.retriever
+            for lang in sorted(case.signals):
+                rows = [r for r in case.rows if r["lang"] == lang] + [r for r in case.near if r["lang"] == lang]
+                signals = case.signals[lang] + case.near_signals.get(lang, [])
+                floors, offsets = retriever.abstain_floors or {}, retriever.abstain_offsets
+                datas.append(near_data(f"{case.domain} {lang}", rows, signals, floors, offsets, tuple(rule)))
+        lines += near_topic_lines(datas, max_false, fit, rule) if datas else []
+    return lines
 
 
 class _FixedTable:

@@ -1,4 +1,5 @@
-"""The near-topic floors (copilot.query_coverage.NEAR_TOPIC_FLOORS): fitted on one domain, scored on each.
+"""The near-topic floors (copilot.query_coverage.NEAR_TOPIC_FLOORS, copilot.section_coverage.SECTION_FLOORS):
+fitted on one domain, scored on each.
 
 bench/eval_retrieval.py --suite collects every query's evidence with the floors off, the dev queries' and the
 near-topic out-of-scope questions' (tests/eval/near_scope_*.jsonl), and prints these lines: per domain and
@@ -19,8 +20,9 @@ import numpy as np
 
 from copilot.query_coverage import NEAR_TOPIC_FLOORS
 from copilot.retrieval import query_register, register_floors
+from copilot.section_coverage import SECTION_FLOORS
 
-NAMES = tuple(NEAR_TOPIC_FLOORS)
+RULES: dict[str, Mapping[str, float]] = {"query_coverage": NEAR_TOPIC_FLOORS, "section_coverage": SECTION_FLOORS}
 GRID_POINTS = 24  # quantiles per share signal
 FIELD_GRID = (0.2, 0.5, 0.7, 9.0)  # field_top: none, half, most of the question in a title (9: off)
 
@@ -31,6 +33,7 @@ class NearData:
     model floors flag it, whether it is out of scope and whether it is one of the near-topic questions."""
 
     label: str
+    names: tuple[str, ...]
     scores: np.ndarray
     unsure: np.ndarray
     oos: np.ndarray
@@ -46,9 +49,11 @@ def near_data(
     signals: Sequence[Mapping[str, float]],
     floors: Mapping[str, Mapping[str, float]],
     offsets: Mapping[str, Mapping[str, Mapping[str, float]]],
+    names: Sequence[str] = tuple(NEAR_TOPIC_FLOORS),
 ) -> NearData:
-    """`rows` (one language's) and their `signals`, read with the product's model `floors` and `offsets`."""
-    scores = np.array([[s.get(name, np.inf) for name in NAMES] for s in signals]).reshape(-1, len(NAMES))
+    """`rows` (one language's) and their `signals`, read with the product's model `floors` and `offsets`; the
+    near-topic rule's signals are `names`."""
+    scores = np.array([[s.get(name, np.inf) for name in names] for s in signals]).reshape(-1, len(names))
     unsure = []
     for row, signal in zip(rows, signals, strict=True):
         lang = row["lang"]
@@ -57,7 +62,7 @@ def near_data(
         unsure.append(bool(own) and all(signal.get(name, 0.0) < floor for name, floor in own.items()))
     oos = np.array([not r["relevant"] for r in rows], dtype=bool)
     near = np.array([r.get("kind") == "out-of-scope-near" for r in rows], dtype=bool)
-    return NearData(label, scores, np.array(unsure, dtype=bool), oos, near)
+    return NearData(label, tuple(names), scores, np.array(unsure, dtype=bool), oos, near)
 
 
 def fit_floors(datas: Sequence[NearData], max_false: float) -> tuple[float, ...] | None:
@@ -65,7 +70,7 @@ def fit_floors(datas: Sequence[NearData], max_false: float) -> tuple[float, ...]
     of each one's answerable questions flagged; None when no floor keeps that (the model floors alone)."""
     pooled = np.vstack([d.scores for d in datas])
     grids = []
-    for i, name in enumerate(NAMES):
+    for i, name in enumerate(datas[0].names):
         if name == "field_top":
             grids.append(np.array(FIELD_GRID))
             continue
@@ -95,11 +100,13 @@ def describe(data: NearData, floors: Sequence[float] | None) -> str:
     )
 
 
-def near_topic_lines(datas: Sequence[NearData], max_false: float, fit: bool = True) -> list[str]:
-    """The shipped floors on each case, and (`fit`) the floors fitted on each domain (and on all) scored on each:
-    not on held-out queries, which nothing is fitted on."""
-    shipped = tuple(NEAR_TOPIC_FLOORS.values())
-    lines = [f"near-topic floors {dict(NEAR_TOPIC_FLOORS)} [{d.label}]: {describe(d, shipped)} (model floors alone: "
+def near_topic_lines(
+    datas: Sequence[NearData], max_false: float, fit: bool = True, rule: Mapping[str, float] = NEAR_TOPIC_FLOORS
+) -> list[str]:
+    """The shipped floors of `rule` on each case, and (`fit`) the floors fitted on each domain (and on all) scored
+    on each: not on held-out queries, which nothing is fitted on."""
+    shipped = tuple(rule.values())
+    lines = [f"near-topic floors {dict(rule)} [{d.label}]: {describe(d, shipped)} (model floors alone: "
              f"{describe(d, None)})" for d in datas]  # fmt: skip
     if not fit:
         return lines
@@ -107,7 +114,7 @@ def near_topic_lines(datas: Sequence[NearData], max_false: float, fit: bool = Tr
     for fit_on in [*domains, "all"]:
         fitted = [d for d in datas if fit_on == "all" or d.label.split()[0] == fit_on]
         floors = fit_floors(fitted, max_false)
-        named = dict(zip(NAMES, floors, strict=True)) if floors is not None else "none"
+        named = dict(zip(rule, floors, strict=True)) if floors is not None else "none"
         for data in datas:
             scored = describe(data, floors)
             lines.append(f"near-topic floors fitted on {fit_on} {named}, scored on {data.label}: {scored}")

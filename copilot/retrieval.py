@@ -58,6 +58,7 @@ from copilot.own_titles import FAMILY_INTENT_MIX, INTENT_MIX, title_query, writt
 from copilot.product_names import index_names, intent_part, intent_sources
 from copilot.query_coverage import article_terms, coverage, coverage_scales, near_topic
 from copilot.query_vectors import BatchingQueryEmbedder, unit
+from copilot.section_coverage import SectionTerms, near_section, section_coverage, section_scales
 from copilot.series_pages import defer_steps, step_links
 from copilot.slug_words import SlugTerms, slug_credit, slug_ids
 from copilot.term_table import PAYLOAD_FIELDS, LiveTermTable
@@ -227,6 +228,12 @@ LEVERS = {
     # "Session 13, abstain3"); with it off, the signals (`coverage`, `coverage_share`, `use_share`) are measured
     # only with the floors off (bench/eval_retrieval.py's signal collection, bench/tune_fusion.py).
     "query_coverage": False,
+    # copilot.section_coverage: abstain also when the first result's best section holds little of the question's
+    # rare words, on the index's own scale (SECTION_FLOORS); same-language, typed questions only. Off (and the
+    # KB_NEAR_TOPIC_ABSTENTION setting off): dev near-topic demo AR 40% -> 52%, m365 AR 8% -> 28% at no dev
+    # answerable cost, but held-out round 3 gains no near-topic question and flags one m365 answerable one
+    # (bench/RESULTS.md "Session 14, abstain4"). Either one on turns the rule on.
+    "section_coverage": False,
 }
 # The query's own language's titles ranked by e5 alone (copilot.title_vectors, titles in e5's query
 # form) credit the same-language candidates: OWN_TITLE_CREDIT of the best fused score for the first
@@ -718,6 +725,15 @@ class Retriever:
             ),
             background=True,
         )
+        # copilot.section_coverage: each section's terms and the words' IDF, and the index's section scale per language
+        self._section_terms = FromIndex(
+            store.version,
+            lambda: SectionTerms.of(snapshot.payloads(("key", "lang", "title", "heading_path", "text", "ordinal"))),
+            background=True,
+        )
+        self._section_scales = FromIndex(
+            store.version, lambda: section_scales(self._section_terms.get()), background=True
+        )
         self._families = FromIndex(  # the names that frame a request (copilot.name_families)
             store.version,
             lambda: family_names(snapshot.payloads(("article_id", "key", "title", "text", "ordinal"))),
@@ -753,6 +769,8 @@ class Retriever:
         views += [self._dense_hubs, self._series]
         if LEVERS["query_coverage"]:  # m365: 6.4 s of ISRI roots per sync, for nothing while the lever is off
             views += [self._article_terms, self._coverage_scales]
+        if self.section_coverage:  # for the rule only: m365's 3,076 sections' ISRI roots take 22 s (loaded machine)
+            views += [self._section_terms, self._section_scales]
         views += self._synced_views()
         return [view for view in views if view is not None]
 
@@ -923,7 +941,7 @@ class Retriever:
         signals = _signals(answers.evidence)
         if LEXICAL_TOP in signals:
             signals["lexical_share"] = signals[LEXICAL_TOP] / self.lexical_scale(plan.lang)
-        if LEVERS["query_coverage"] or self.abstain_floors is None or reads_own_shares(self.abstain_floors):
+        if self._reads_own_shares:
             self._own_shares(plan.lang, signals)  # read by near_topic, the suite's fits, or a help center's floors
         fused = len(sources) > 1
         ranked = _best_chunk_per_article(answers.ranking, ARTICLE_CREDIT if fused else 0.0)
@@ -952,6 +970,8 @@ class Retriever:
                 signals["field_top"] = self._field_share(ranked[0], evidence, typed, plan.lang)
         if ranked and not plan.ticket and (LEVERS["query_coverage"] or self.abstain_floors is None):
             self._coverage(plan, ranked[0], signals)  # with the floors off too: what the suite fits them on
+        if ranked and not plan.ticket and (self.section_coverage or self.abstain_floors is None):
+            self._section_coverage(plan, ranked[0], signals)
         hits = [self._hit(h, plan.query, plan.lang, fallback=False) for h in ranked[: plan.limit]]
         if means_credit:
             hits = [replace(h, means_credit=means_credit.get(h.key, 0.0)) for h in hits]
@@ -1017,6 +1037,31 @@ class Retriever:
         for model, scale in (("e5", (e5 or {}).get(lang)), ("use", (use or {}).get((lang, lang)))):
             if scale is not None:
                 signals[f"{model}_share"] = scale.chunk_share(signals[f"{model}_top"])
+
+    @property
+    def _reads_own_shares(self) -> bool:
+        """Whether anything reads the own-scale shares: a near-topic rule, the suite's fits (no floors), or a
+        help center's floors on them."""
+        floors = self.abstain_floors
+        return LEVERS["query_coverage"] or self.section_coverage or floors is None or reads_own_shares(floors)
+
+    @property
+    def section_coverage(self) -> bool:
+        """Whether the near-topic section rule abstains: the help center's setting, or the bench's lever."""
+        return self.settings.near_topic_abstention or LEVERS["section_coverage"]
+
+    def _section_coverage(self, plan: QueryPlan, first: Hit, signals: dict[str, float]) -> None:
+        """The near-topic evidence of copilot.section_coverage: the IDF-weighted share of the question the first
+        result's best section holds, raw (`section_coverage`) and on the index's scale (`section_share`)."""
+        terms, scales = self._section_terms.peek(), self._section_scales.peek()
+        if terms is None or not scales or plan.lang not in scales:
+            return
+        expansion = plan.expansion
+        readings = [*expansion.corrections, *expansion.transliterations, *expansion.loanwords]
+        value = section_coverage(plan.query, first.payload, plan.lang, terms, readings)
+        if value is not None:
+            signals["section_coverage"] = value
+            signals["section_share"] = scales[plan.lang].share(value)
 
     def lexical_scale(self, lang: str) -> float:
         """What this index's own titles score as lexical queries in `lang` (the median top score)."""
@@ -1496,7 +1541,9 @@ class Retriever:
             signals.get(name, 0.0) < floor
             for name, floor in register_floors(floors, self.abstain_offsets.get(lang, {}), register).items()
         )
-        return unsure or (LEVERS["query_coverage"] and near_topic(signals))
+        if unsure or (LEVERS["query_coverage"] and near_topic(signals)):
+            return True
+        return near_section(signals) and self.section_coverage  # same-language: only_elsewhere returned above
 
     @staticmethod
     def _cross_lingual_embedder(vectors: dict[str, np.ndarray]) -> str | None:

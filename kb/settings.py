@@ -227,6 +227,11 @@ class Settings:
         3, "KB_CLICK_MIN_VISITS", "distinct visits that must click an article for a query before it is lifted",
         parse=lambda raw: _positive_int("KB_CLICK_MIN_VISITS", raw),
     )
+    near_topic_abstention: bool = setting(
+        False, "KB_NEAR_TOPIC_ABSTENTION",
+        "`on`: search also says it has no answer when the first result's best section holds little of the question's "
+        "rare words, on the index's own scale (copilot.section_coverage). Off: it did not hold on held-out questions",
+    )
     llm_retries: int = setting(
         1, "KB_LLM_RETRIES", "retries of a timed-out or failed request to `KB_LLM_URL` (each waits `KB_LLM_TIMEOUT`)"
     )
