@@ -213,6 +213,9 @@ LEVERS = {
     "spellings": False,
     "spelled_words": True,  # copilot.spelling_families: the dense models read a misspelt word's first spelling
     "clitic_names": True,  # copilot.transliteration.name_readings: "وتيمز", "عالتيمز" also search teams
+    # Vocabulary.corrections: no typo correction for an Arabic word the lexical side reads already, by its stem or as
+    # a verb of an index word ("عندنا" is عند's, no عندما; Vocabulary._read)
+    "read_words": True,
     # copilot.query_coverage: abstain also on a near-topic question, one whose first article holds little of
     # what it asks (NEAR_TOPIC_FLOORS); same-language, typed questions only. Off: on the dev sets it flags
     # near-topic questions demo AR 40% -> 60%, m365 AR 8% -> 40% within 4% of answerable, but on held-out
@@ -767,7 +770,7 @@ class Retriever:
         if vocabulary is None:
             translated = self._translations(" ".join([query, *msa_words]), lang)
             return Expansion(msa_text, tuple(msa_words), tuple(synonyms), translations=translated)
-        fixes = vocabulary.corrections(query, lang)
+        fixes = vocabulary.corrections(query, lang, LEVERS["read_words"])
         names = vocabulary.transliterations(query, lang, LEVERS["clitic_names"]) if LEVERS["transliteration"] else []
         targets = self.settings.languages if LEVERS["shared_words"] else ()
         shared = [(t, w) for t in targets for w in vocabulary.shared_words(query, lang, t)]

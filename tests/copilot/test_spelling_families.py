@@ -80,3 +80,22 @@ def test_spellings_rank_but_are_no_evidence_for_abstaining() -> None:
     expansion = Expansion("الغاء الاشتارك", spellings=("اشتراك",))
     assert ("اشتراك", EXPANSION_WEIGHTS["spellings"]) in expansion.lexical_parts("الغاء الاشتارك")
     assert "اشتراك" not in [text for text, _ in expansion.lexical_parts("الغاء الاشتارك", ranking=False)]
+
+
+def test_a_word_the_lexical_side_reads_gets_no_typo_correction() -> None:
+    # "عندنا" (at us) is عند with a pronoun: BM25 reads it by its stem, and its edit-distance
+    # neighbour "عندما" (when) is another word. A real typo is still corrected.
+    index = [*INDEX, {"lang": "ar", "title": "عندما يتوقف الحساب", "section": "", "text": "عند الدفع"}]
+    words = Vocabulary(lambda: index, lambda: "v1")
+    assert words.corrections("عندنا مشكله في الحساب", "ar") == ["عندما"]
+    assert words.corrections("عندنا مشكله في الحساب", "ar", readable=True) == []
+    assert words.corrections("الغاء الاشتاك", "ar", readable=True) == ["اشتراك"]
+
+
+def test_a_verb_of_an_index_word_is_read_and_a_misspelling_is_not() -> None:
+    words = [*(f"شائع{n}" for n in range(COMMON_WORDS * COMMON_SHARE)), "قدر", "حساب", "اشتراك"]
+    families = SpellingFamilies(words, WordFamilies(()).root)
+    assert families.read("اقدر")  # I can: a verb of قدر
+    assert families.read("بحسابات")  # حساب's Snowball stem
+    assert not families.read("الاشتارك")  # two letters swapped: nothing of the index's
+    assert families.misspelt("الاشتارك") and not families.misspelt("اقدر")
