@@ -178,33 +178,31 @@ class Vocabulary:
     def known(self, lang: str) -> frozenset[str]:
         return self._words.get().by_lang.get(lang, ([], frozenset()))[1]
 
-    def corrections(self, query: str, lang: str, readable: bool = False) -> list[str]:
-        """Closest index words for query words that no article in `lang` uses; `readable`: not for
-        an Arabic word the lexical side reads already (`_read`)."""
-        return [fix for _, fix in self._corrections(query, lang, readable) if fix is not None]
+    def corrections(self, query: str, lang: str) -> list[str]:
+        """Closest index words for query words that no article in `lang` uses."""
+        return [fix for _, fix in self._corrections(query, lang) if fix is not None]
 
-    def _corrections(self, query: str, lang: str, readable: bool = False) -> list[tuple[str, str | None]]:
+    def read_corrections(self, query: str, lang: str) -> list[str]:
+        """The corrections of the query's Arabic words that are no typo, though no article prints
+        them: words the lexical side reads as an index word's, by its stem or as a verb of one
+        ("عندنا", at us, is عند's; its correction عندما, when, is another word;
+        copilot.spelling_families.SpellingFamilies.read). The lexical side searched the word itself.
+        Loanwords and names keep theirs: leaving out "دومين"'s (يومين) and "ادمن"'s cost m365."""
+        spellings = self._words.get().spellings if lang == "ar" else None
+        if spellings is None or not has_arabic(query):
+            return []
+        return [fix for word, fix in self._corrections(query, lang) if fix is not None and spellings.read(word)]
+
+    def _corrections(self, query: str, lang: str) -> list[tuple[str, str | None]]:
         """(word, its closest index word or None) for each query word no article in `lang` uses."""
         words, known = self._words.get().by_lang.get(lang, ([], frozenset()))
-        read = self._read(query, lang) if readable else frozenset()
         out: list[tuple[str, str | None]] = []
         for word in fold(query):
-            if len(word) < 4 or word in known or word.isdigit() or is_dialect_word(word) or word in read:
+            if len(word) < 4 or word in known or word.isdigit() or is_dialect_word(word):
                 continue  # dialect words are spelt as meant: "جاني" (came to me) is no typo of "مجاني"
             match = process.extractOne(word, words, scorer=Levenshtein.distance, score_cutoff=edit_limit(word))
             out.append((word, match[0] if match is not None else None))
         return out
-
-    def _read(self, query: str, lang: str) -> frozenset[str]:
-        """The query's Arabic words that are no typo, though no article prints them: words the lexical
-        side reads as an index word's, by its stem or as a verb of one ("عندنا", at us, is عند's, not
-        عندما, when; copilot.spelling_families.SpellingFamilies.read). An edit-distance neighbour of
-        such a word is another word, and the lexical side searched the word itself.
-        Loanwords and names are left to the corrections: dropping theirs ("دومين": يومين) cost m365."""
-        spellings = self._words.get().spellings if lang == "ar" else None
-        if spellings is None or not has_arabic(query):
-            return frozenset()
-        return frozenset(w for w in fold(query) if has_arabic(w) and spellings.read(w))
 
     def transliterations(self, query: str, lang: str, clitics: bool = False) -> list[str]:
         """The index's Latin words that sound like Arabic-script words of the query no article uses.

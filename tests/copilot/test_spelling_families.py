@@ -82,14 +82,20 @@ def test_spellings_rank_but_are_no_evidence_for_abstaining() -> None:
     assert "اشتراك" not in [text for text, _ in expansion.lexical_parts("الغاء الاشتارك", ranking=False)]
 
 
-def test_a_word_the_lexical_side_reads_gets_no_typo_correction() -> None:
+def test_a_word_the_lexical_side_reads_gets_its_correction_for_evidence_only() -> None:
     # "عندنا" (at us) is عند with a pronoun: BM25 reads it by its stem, and its edit-distance
-    # neighbour "عندما" (when) is another word. A real typo is still corrected.
+    # neighbour "عندما" (when) is another word. A real typo's correction is not such a one.
     index = [*INDEX, {"lang": "ar", "title": "عندما يتوقف الحساب", "section": "", "text": "عند الدفع"}]
     words = Vocabulary(lambda: index, lambda: "v1")
     assert words.corrections("عندنا مشكله في الحساب", "ar") == ["عندما"]
-    assert words.corrections("عندنا مشكله في الحساب", "ar", readable=True) == []
-    assert words.corrections("الغاء الاشتاك", "ar", readable=True) == ["اشتراك"]
+    assert words.read_corrections("عندنا مشكله في الحساب", "ar") == ["عندما"]
+    assert words.read_corrections("الغاء الاشتاك", "ar") == []
+    assert words.corrections("الغاء الاشتاك", "ar") == ["اشتراك"]
+    expansion = Expansion("عندنا مشكله", corrections=("عندما", "اشتراك"), misread=("عندما",))
+    ranked = dict(expansion.lexical_parts("عندنا مشكله"))
+    evidence = dict(expansion.lexical_parts("عندنا مشكله", ranking=False))
+    assert "اشتراك" in ranked and "عندما" not in ranked
+    assert evidence["عندما اشتراك"] == EXPANSION_WEIGHTS["corrections"]
 
 
 def test_a_verb_of_an_index_word_is_read_and_a_misspelling_is_not() -> None:
