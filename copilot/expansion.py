@@ -182,6 +182,17 @@ class Vocabulary:
         """Closest index words for query words that no article in `lang` uses."""
         return [fix for _, fix in self._corrections(query, lang) if fix is not None]
 
+    def read_corrections(self, query: str, lang: str) -> list[str]:
+        """The corrections of the query's Arabic words that are no typo, though no article prints
+        them: words the lexical side reads as an index word's, by its stem or as a verb of one
+        ("عندنا", at us, is عند's; its correction عندما, when, is another word;
+        copilot.spelling_families.SpellingFamilies.read). The lexical side searched the word itself.
+        Loanwords and names keep theirs: leaving out "دومين"'s (يومين) and "ادمن"'s cost m365."""
+        spellings = self._words.get().spellings if lang == "ar" else None
+        if spellings is None or not has_arabic(query):
+            return []
+        return [fix for word, fix in self._corrections(query, lang) if fix is not None and spellings.read(word)]
+
     def _corrections(self, query: str, lang: str) -> list[tuple[str, str | None]]:
         """(word, its closest index word or None) for each query word no article in `lang` uses."""
         words, known = self._words.get().by_lang.get(lang, ([], frozenset()))

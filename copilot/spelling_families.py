@@ -95,10 +95,15 @@ class SpellingFamilies:
         meant: "جاني", came to me, is no typo of "مجاني") and no verb of an index word."""
         if len(word) < MIN_WORD or not has_arabic(word) or word in self._known or is_dialect_word(word):
             return False
+        return not self.read(word)
+
+    def read(self, word: str) -> bool:
+        """The lexical side reads the folded word as an index word's: its Snowball stem is an index
+        word's ("عندنا": عند), or it is a verb of an index word, spelt as meant ("اقدر", I can: قدر;
+        "ننقل", we move: نقل)."""
         if lexical_stem(word) in self._stems:
-            return False
-        # A verb of an index word is spelt as meant ("اقدر", I can: قدر; "ننقل", we move: نقل).
-        return not any(stem in self._known or lexical_stem(stem) in self._stems for stem in verb_stems(word))
+            return True
+        return any(stem in self._known or lexical_stem(stem) in self._stems for stem in verb_stems(word))
 
     def spellings(self, word: str, limit: int = SPELLINGS) -> list[str]:
         """The index's spellings of a misspelt word: the words of its skeleton within its edit distance,

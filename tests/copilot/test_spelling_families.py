@@ -1,9 +1,14 @@
 """Spellings of misspelt Arabic words from the index vocabulary (copilot.spelling_families): unit tests."""
 
+from pathlib import Path
+
+import pytest
+
 from copilot.expansion import Vocabulary
-from copilot.retrieval import EXPANSION_WEIGHTS, Expansion
+from copilot.retrieval import EXPANSION_WEIGHTS, LEVERS, Expansion, Retriever
 from copilot.spelling_families import SpellingFamilies, read_spellings, skeleton
 from copilot.vocabulary_variants import COMMON_SHARE, COMMON_WORDS, WordFamilies
+from kb.settings import Settings
 
 # Articles whose words make a real index vocabulary: the subscription, password and mail words are
 # printed often enough to rank, and filler text makes the index large enough to have common words.
@@ -80,3 +85,56 @@ def test_spellings_rank_but_are_no_evidence_for_abstaining() -> None:
     expansion = Expansion("الغاء الاشتارك", spellings=("اشتراك",))
     assert ("اشتراك", EXPANSION_WEIGHTS["spellings"]) in expansion.lexical_parts("الغاء الاشتارك")
     assert "اشتراك" not in [text for text, _ in expansion.lexical_parts("الغاء الاشتارك", ranking=False)]
+
+
+def test_a_word_the_lexical_side_reads_gets_its_correction_for_evidence_only() -> None:
+    # "عندنا" (at us) is عند with a pronoun: BM25 reads it by its stem, and its edit-distance
+    # neighbour "عندما" (when) is another word. A real typo's correction is not such a one.
+    index = [*INDEX, {"lang": "ar", "title": "عندما يتوقف الحساب", "section": "", "text": "عند الدفع"}]
+    words = Vocabulary(lambda: index, lambda: "v1")
+    assert words.corrections("عندنا مشكله في الحساب", "ar") == ["عندما"]
+    assert words.read_corrections("عندنا مشكله في الحساب", "ar") == ["عندما"]
+    assert words.read_corrections("الغاء الاشتاك", "ar") == []
+    assert words.corrections("الغاء الاشتاك", "ar") == ["اشتراك"]
+    expansion = Expansion("عندنا مشكله", corrections=("عندما", "اشتراك"), misread=("عندما",))
+    ranked = dict(expansion.lexical_parts("عندنا مشكله"))
+    evidence = dict(expansion.lexical_parts("عندنا مشكله", ranking=False))
+    assert "اشتراك" in ranked and "عندما" not in ranked
+    assert evidence["عندما اشتراك"] == EXPANSION_WEIGHTS["corrections"]
+
+
+def test_a_verb_of_an_index_word_is_read_and_a_misspelling_is_not() -> None:
+    words = [*(f"شائع{n}" for n in range(COMMON_WORDS * COMMON_SHARE)), "قدر", "حساب", "اشتراك"]
+    families = SpellingFamilies(words, WordFamilies(()).root)
+    assert families.read("اقدر")  # I can: a verb of قدر
+    assert families.read("بحسابات")  # حساب's Snowball stem
+    assert not families.read("الاشتارك")  # two letters swapped: nothing of the index's
+    assert families.misspelt("الاشتارك") and not families.misspelt("اقدر")
+
+
+class _NoStore:
+    """Enough of a store for query building (as tests/copilot/test_query_terms.py's): no index is read."""
+
+    def version(self) -> str:
+        return "v1"
+
+    def payloads(self, fields: tuple[str, ...]) -> list[dict]:
+        return []
+
+
+def test_the_read_words_lever_takes_such_corrections_out_of_the_ranking_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index = [*INDEX, {"lang": "ar", "title": "عندما يتوقف الحساب", "section": "", "text": "عند الدفع"}]
+    settings = Settings(content_dir=tmp_path, data_dir=tmp_path / "data")
+    vocabulary = Vocabulary(lambda: index, lambda: "v1")
+    retriever = Retriever(settings, _NoStore(), [], vocabulary=vocabulary)  # type: ignore[arg-type]
+    corrected = ("عندما", EXPANSION_WEIGHTS["corrections"])
+    monkeypatch.setitem(LEVERS, "read_words", False)
+    expansion = retriever.expand("عندنا مشكله", "ar")
+    assert expansion.misread == () and corrected in expansion.lexical_parts("عندنا مشكله")
+    monkeypatch.setitem(LEVERS, "read_words", True)
+    expansion = retriever.expand("عندنا مشكله", "ar")
+    assert expansion.corrections == expansion.misread == ("عندما",)
+    assert corrected not in expansion.lexical_parts("عندنا مشكله")
+    assert corrected in expansion.lexical_parts("عندنا مشكله", ranking=False)
