@@ -109,14 +109,15 @@ def _sender(message: Message, problems: list[str]) -> tuple[str, str]:
 
 
 def part_text(part: Message) -> str:
-    """A text part decoded with its declared charset (unknown ones as UTF-8, bad bytes replaced)."""
+    """A text part decoded with its declared charset (unknown ones as UTF-8, bad bytes replaced). A codec that
+    cannot replace ("idna", "undefined") raises UnicodeError: read as UTF-8 too, or the mail was never stored."""
     payload = part.get_payload(decode=True)
     if not isinstance(payload, bytes):
         return ""
     charset = part.get_content_charset() or "utf-8"
     try:
         return payload.decode(charset, errors="replace")
-    except LookupError:
+    except (LookupError, UnicodeError):
         return payload.decode("utf-8", errors="replace")
 
 

@@ -286,3 +286,14 @@ def test_header_text_decodes_8bit_and_drops_controls(value: str, text: str) -> N
     from desk.mail.parse import header_text
 
     assert header_text(value) == text
+
+
+@pytest.mark.parametrize("charset", ["idna", "undefined"])
+def test_a_charset_naming_a_codec_that_cannot_replace_still_stores_the_mail(desk: Desk, charset: str) -> None:
+    """Session 14: "charset=idna" (or "undefined") named a codec that raises UnicodeError for errors="replace":
+    it escaped parse_mail, neither a rejection nor a StorageError, and the customer's mail was never stored."""
+    raw = (f"From: lina@example.com\nSubject: Refund\nContent-Type: text/plain; charset={charset}\n\n"
+           "Where is my refund?\n").encode()
+    received = desk.mail_in.receive(raw)
+    assert received.outcome == "created" and received.ticket_id is not None
+    assert desk.tickets.get(received.ticket_id).messages[0].body == "Where is my refund?"
