@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.header import decode_header, make_header
 from email.message import Message as EmailMessage
-from email.utils import parseaddr, parsedate_to_datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
-from desk.mail.parse import email_text, header_text
+from desk.mail.parse import address_pairs, email_text, header_text
 from desk.tickets import DuplicateTicketError, InputError, NewTicket, TicketStore
 from desk.translatable import N_
 from kb.strict_json import strict_loads
@@ -138,7 +138,7 @@ def _header(message: EmailMessage, name: str) -> str:
 
 
 def ticket_from_email(message: EmailMessage) -> NewTicket:
-    name, email = parseaddr(_header(message, "From"))
+    name, email = next(iter(address_pairs([_header(message, "From")])), ("", ""))
     date = message.get("Date")
     try:
         created = parsedate_to_datetime(date) if date else None

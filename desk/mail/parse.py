@@ -88,8 +88,17 @@ def _header(message: Message, name: str, problems: list[str]) -> str:
         return header_text(" ".join(str(v) for v in values))
     except Exception as error:  # a header the policy cannot decode must not lose the mail
         problems.append(f"header {name}: {error}")
-        raw = message.get(name, failobj="")
-        return header_text(raw) if isinstance(raw, str) else ""
+        # Its raw text: parsing it again (message.get) raised again, 50,000 nested "(" a RecursionError.
+        return header_text(" ".join(str(v) for k, v in message.raw_items() if k.lower() == name.lower()))
+
+
+def address_pairs(values: list[str]) -> list[tuple[str, str]]:
+    """(name, address) pairs in address headers' text; none when the email package's parser recurses past
+    Python's limit (50,000 nested "(" in a From: a RecursionError, which no one caught, lost the mail)."""
+    try:
+        return [(name, address) for name, address in getaddresses(values) if address]
+    except RecursionError:
+        return []
 
 
 def _sender(message: Message, problems: list[str]) -> tuple[str, str]:
@@ -102,9 +111,9 @@ def _sender(message: Message, problems: list[str]) -> tuple[str, str]:
                 return header_text(addresses[0].display_name), header_text(addresses[0].addr_spec)
         except Exception as error:
             problems.append(f"header {name}: {error}")
-        found = parseaddr(_header(message, name, problems))
-        if found[1]:
-            return found
+        found = address_pairs([_header(message, name, problems)])
+        if found:
+            return found[0]
     return "", ""
 
 
@@ -217,10 +226,9 @@ def parse_mail(raw: bytes, own_address: str = "") -> ParsedMail:
     sender = sender.lower()
     recipients = [
         address.lower()
-        for _, address in getaddresses(
+        for _, address in address_pairs(
             [_header(message, h, problems) for h in ("To", "Cc", "Delivered-To", "X-Original-To", "Envelope-To")]
         )
-        if address
     ]
     parts = _parts(message, problems)
     full = email_text(message, parts).replace("\r\n", "\n").replace("\x00", "")

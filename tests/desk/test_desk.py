@@ -211,6 +211,17 @@ def test_an_mbox_with_raw_utf8_headers_keeps_the_arabic_name_and_subject(desk: D
     assert (ticket.subject, ticket.customer.name) == ("طلبي لم يصل", "عمر الحربي")
 
 
+def test_an_mbox_message_whose_from_recurses_is_its_own_error(desk: Desk, tmp_path: Path) -> None:
+    """Session 14: 50,000 nested "(" in one message's From made parseaddr recurse past Python's limit: the
+    RecursionError ended the whole mbox import. It is that message's error; the next one imports."""
+    path = tmp_path / "mail.mbox"
+    path.write_bytes(b"From x Thu Jan  1 00:00:00 2026\nFrom: " + b"(" * 50_000
+                     + b"lina@example.com\nSubject: a\n\nhi\n\n"
+                     b"From y Thu Jan  1 00:00:00 2026\nFrom: sam@example.com\nSubject: b\n\nhello\n")
+    report = import_file(desk.tickets, path)
+    assert report.created == 1 and report.errors == [f"{path}: message 1: email: is empty"]
+
+
 def test_passwords_and_tokens_are_stored_hashed(desk: Desk) -> None:
     agent = desk.accounts.create_agent("Admin@Example.com", "correct horse battery", role="admin")
     assert "correct" not in agent.password_hash

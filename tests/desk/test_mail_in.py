@@ -297,3 +297,29 @@ def test_a_charset_naming_a_codec_that_cannot_replace_still_stores_the_mail(desk
     received = desk.mail_in.receive(raw)
     assert received.outcome == "created" and received.ticket_id is not None
     assert desk.tickets.get(received.ticket_id).messages[0].body == "Where is my refund?"
+
+
+def nested_comments(header: str) -> bytes:
+    headers = {"From": "Lina <lina@example.com>", "To": "support@manzil.example", "Subject": "Refund"}
+    headers[header] = "(" * 50_000 + headers[header]
+    return ("".join(f"{name}: {value}\n" for name, value in headers.items()) + "\nWhere is my refund?\n").encode()
+
+
+def test_a_from_the_email_package_cannot_parse_is_a_recorded_refusal(desk: Desk) -> None:
+    """Session 14: 50,000 nested "(" (comments) in a From header made the email package's parsers recurse past
+    Python's limit; parse_mail's fallback parsed the header again, so a RecursionError escaped: the mail was
+    neither stored nor refused. An unclosed comment holds no address: it is refused as such, and recorded."""
+    with pytest.raises(UnparseableMail, match="no sender address"):
+        desk.mail_in.receive(nested_comments("From"))
+    with desk.db.session() as session:
+        row = session.scalar(select(InboundMail))
+        assert row is not None and (row.outcome, row.reason) == ("rejected", "no sender address (From)")
+
+
+@pytest.mark.parametrize("header", ["To", "Subject"])
+def test_a_header_the_email_package_cannot_parse_never_loses_the_mail(desk: Desk, header: str) -> None:
+    """The same nesting in To (a RecursionError) or Subject: the mail is a ticket, the header's raw text read."""
+    received = desk.mail_in.receive(nested_comments(header))
+    assert received.outcome == "created" and received.ticket_id is not None
+    ticket = desk.tickets.get(received.ticket_id)
+    assert ticket.customer.email == "lina@example.com" and ticket.messages[0].body == "Where is my refund?"
