@@ -323,3 +323,22 @@ def test_a_header_the_email_package_cannot_parse_never_loses_the_mail(desk: Desk
     assert received.outcome == "created" and received.ticket_id is not None
     ticket = desk.tickets.get(received.ticket_id)
     assert ticket.customer.email == "lina@example.com" and ticket.messages[0].body == "Where is my refund?"
+
+
+def test_control_characters_never_reach_a_continued_thread_and_never_refuse_a_mail(desk: Desk) -> None:
+    """Session 14: a new ticket's text went through the desk's checks (controls dropped) but a reply continuing
+    a thread, or an auto-reply kept as a note, was stored as received: an ESC sequence reached the agent's page
+    and `kb` listings. A body of nothing but controls was refused ("body: is empty", the customer's mail not
+    a ticket) where an empty body is a ticket "(no text)"."""
+    only_controls = desk.mail_in.receive(plain_mail("\x07\x1b\x00", "Bell"))
+    assert only_controls.outcome == "created" and only_controls.ticket_id is not None
+    assert desk.tickets.get(only_controls.ticket_id).messages[0].body == "(no text)"
+    first = desk.mail_in.receive(plain_mail("Where is my order?", Message_ID="<first@example.com>"))
+    reply = plain_mail("Still \x1b[31mnothing\x07 here.", "Re: Question", In_Reply_To="<first@example.com>")
+    assert desk.mail_in.receive(reply).outcome == "continued"
+    auto = plain_mail("Away \x1b[5still\x07.", "Re: Question", In_Reply_To="<first@example.com>",
+                      Auto_Submitted="auto-replied")
+    assert desk.mail_in.receive(auto).outcome == "automatic"
+    ticket = desk.tickets.get(first.ticket_id or 0)
+    assert [m.body for m in ticket.messages[1:]] == ["Still [31mnothing here.",
+                                                     "[Auto-Submitted: auto-replied]\nAway [5still."]
