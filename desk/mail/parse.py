@@ -16,6 +16,7 @@ from email import message_from_bytes
 from email.message import Message
 from email.policy import default as default_policy
 from email.utils import getaddresses, parseaddr
+from itertools import islice
 
 from mailparser_reply import EmailReplyParser
 
@@ -145,14 +146,22 @@ def email_text(message: Message, parts: list[Message] | None = None) -> str:
 
     Quoted history stays in (the agent may need it); only hidden parts go.
     """
-    by_type: dict[str, str] = {}
-    for part in parts if parts is not None else _parts(message, []):
-        kind = part.get_content_type()
-        if kind in ("text/plain", "text/html") and kind not in by_type and not part.get_filename():
-            by_type[kind] = part_text(part)
-    if "text/plain" in by_type:
-        return by_type["text/plain"]
-    return html_to_lines(by_type.get("text/html", ""), drop=QUOTED_AND_HIDDEN - {"blockquote"}).strip()
+    parts = parts if parts is not None else _parts(message, [])
+    # A forwarded message (message/rfc822) is not the sender's own words: its text counts only when the mail has
+    # none of its own (before, its text/plain beat the sender's HTML and the customer's words were lost).
+    forwarded = {id(inner) for part in parts if part.get_content_maintype() == "message"
+                 for inner in islice(part.walk(), 1, MAX_PARTS)}
+    for own in (True, False):
+        by_type: dict[str, str] = {}
+        for part in (part for part in parts if (id(part) in forwarded) is not own):
+            kind = part.get_content_type()
+            if kind in ("text/plain", "text/html") and kind not in by_type and not part.get_filename():
+                by_type[kind] = part_text(part)
+        if "text/plain" in by_type:
+            return by_type["text/plain"]
+        if "text/html" in by_type:
+            return html_to_lines(by_type["text/html"], drop=QUOTED_AND_HIDDEN - {"blockquote"}).strip()
+    return ""
 
 
 def new_text(full: str) -> str:

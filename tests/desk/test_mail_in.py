@@ -342,3 +342,27 @@ def test_control_characters_never_reach_a_continued_thread_and_never_refuse_a_ma
     ticket = desk.tickets.get(first.ticket_id or 0)
     assert [m.body for m in ticket.messages[1:]] == ["Still [31mnothing here.",
                                                      "[Auto-Submitted: auto-replied]\nAway [5still."]
+
+
+def test_a_forwarded_mail_never_replaces_the_customers_own_words(desk: Desk) -> None:
+    """Session 14: the body was the first text/plain part anywhere in the MIME tree, so an HTML mail with a
+    forwarded message attached ("forward as attachment": message/rfc822) became a ticket holding the forwarded
+    mail's text; the customer's own words were lost. The mail's own parts come first; a mail that is nothing
+    but a forwarded message still shows that message's text."""
+    forwarded = EmailMessage()
+    forwarded["From"] = "shop@example.com"
+    forwarded["Subject"] = "Your order"
+    forwarded.set_content("Order 55821 is confirmed.")
+    mail = EmailMessage()
+    mail["From"] = "lina@example.com"
+    mail["Subject"] = "Fwd: Your order"
+    mail.set_content("<p>It never came, see the mail below.</p>", subtype="html")
+    mail.add_attachment(forwarded)
+    received = desk.mail_in.receive(mail.as_bytes())
+    assert desk.tickets.get(received.ticket_id or 0).messages[0].body == "It never came, see the mail below."
+    only = EmailMessage()
+    only["From"] = "sam@example.com"
+    only["Subject"] = "Fwd"
+    only.set_content(forwarded)
+    received = desk.mail_in.receive(only.as_bytes())
+    assert desk.tickets.get(received.ticket_id or 0).messages[0].body == "Order 55821 is confirmed."
