@@ -27,6 +27,7 @@ from copilot.retrieval import SearchHit
 from desk.advice import thread_version
 from desk.inbox import SORTS, VIEWS, InboxQuery
 from desk.models import PRIORITIES, TICKET_STATUSES, Ticket, as_utc, utcnow
+from desk.tags import clean_tag
 from desk.tickets import CrossedReplyError, InputError, plain_text
 from desk.translatable import N_
 from kb.bidi_text import without_bidi_controls
@@ -362,9 +363,10 @@ def reply(ticket_id: int):
     seen = request.form.get("seen_message_id", "")
     anyway = request.form.get("send_anyway") == "yes"
     try:
+        # Checked before anything is sent: a refused tag after the reply went out read as "not sent" (resent twice).
+        tags = [clean_tag(t) for t in request.form.getlist("add_tag") if t.strip()]
         sent = desk.tickets.send_reply(ticket_id, current_user.id, text, status=status,
                                        seen_message_id=None if anyway or not seen.isdigit() else int(seen))
-        tags = [t for t in request.form.getlist("add_tag") if t.strip()]
         if tags:
             desk.tags.add([ticket_id], tags)
     except CrossedReplyError as crossed:

@@ -175,3 +175,20 @@ def test_admins_manage_agents_and_tokens(app: Flask, agent: FlaskClient) -> None
     admin.post("/agent/admin", data={"action": "revoke", "token_id": token_id, "csrf_token": token})
     assert api.post("/api/v1/suggest", json=body, headers={"Authorization": f"Bearer {secret}"}).status_code == 401
     assert agent.get("/agent/admin").status_code in (302, 403)
+
+
+def test_a_reply_with_a_refused_tag_sends_nothing(app: Flask, agent: FlaskClient) -> None:
+    """Session 14: the reply went out first and its macro's tags were checked after, so a refused tag
+    ("add_tag": "<b>") answered "cannot be a tag" for a reply already mailed to the customer (the copilot's
+    "sent" never recorded): an agent who believed it and sent again mailed the customer twice. Tags are
+    checked first; a refused one sends nothing."""
+    desk = app.extensions["desk"]
+    ticket_id = arabic_ticket(app)
+    html = agent.get(f"/agent/tickets/{ticket_id}").get_data(as_text=True)
+    before = len(desk.tickets.get(ticket_id).messages)
+    page = agent.post(f"/agent/tickets/{ticket_id}/reply", follow_redirects=True, data={
+        "body": "Your parcel left today.", "status": "pending", "add_tag": ["refund", "<b>"], "csrf_token": csrf(html),
+    }).get_data(as_text=True)
+    assert "cannot be a tag" in page and "Reply sent." not in page
+    ticket = desk.tickets.get(ticket_id)
+    assert len(ticket.messages) == before and ticket.tags == []
