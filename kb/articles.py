@@ -299,6 +299,19 @@ class _FrontMatterLoader(yaml.SafeLoader):
         super().__init__(stream)
         self.problems: list[tuple[int, str]] = []  # (file line, message)
 
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        """A key given twice is an error naming both lines: PyYAML kept the last silently (a second `id`
+        renamed the article, a second `visibility` decided who may read it)."""
+        seen: dict[str, int] = {}
+        for key_node, _value in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                line = key_node.start_mark.line + 2
+                if key_node.value in seen:
+                    problem = f"{key_node.value!r} is given twice (lines {seen[key_node.value]} and {line}): keep one"
+                    raise yaml.constructor.ConstructorError(None, None, problem, key_node.start_mark)
+                seen[key_node.value] = line
+        return super().construct_mapping(node, deep)  # type: ignore[no-any-return]
+
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         try:
             return super().construct_object(node, deep)
