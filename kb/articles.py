@@ -174,7 +174,7 @@ def check_article(path: Path, content_dir: Path, languages: tuple[str, ...] = SH
     else:
         lines = front_matter_lines(parsed.front_matter)
         try:
-            meta, problems = _parse_yaml(parsed.front_matter, relative)
+            meta, problems = parse_front_matter(parsed.front_matter, relative)
             errors.extend(problems)
             meta_read = True
         except ArticleError as error:
@@ -364,8 +364,9 @@ def _key_at(lines: dict[str, int], line: int) -> str:
     return best or "front matter"
 
 
-def _parse_yaml(front_matter: str, relative: str) -> tuple[dict[str, Any], list[ArticleError]]:
-    """The mapping, and the value problems found on the way (each naming its line and key)."""
+def parse_front_matter(front_matter: str, relative: str) -> tuple[dict[str, Any], list[ArticleError]]:
+    """The mapping, and the value problems found on the way (each naming its line and key). An article's
+    and a macro's: depth and aliases refused before PyYAML builds anything, a key given twice refused."""
     lines = front_matter_lines(front_matter)
     loader: _FrontMatterLoader | None = None
     try:
