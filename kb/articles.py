@@ -9,6 +9,7 @@ metadata and losing it would be a surprise.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from kb.settings import SHIPPED_LANGUAGES
 
 VISIBILITIES = ("public", "internal")
 KNOWN_KEYS = {"id", "title", "lang", "category", "tags", "visibility", "updated", "summary"}
+TRANSLATED_FROM = "translated_from"  # read by kb.translations: the source body's hash a translation was made from
 
 
 @dataclass(frozen=True)
@@ -223,6 +225,10 @@ def check_article(path: Path, content_dir: Path, languages: tuple[str, ...] = SH
     if not isinstance(summary, str | int | float):
         fail("summary", "'summary' must be text")
         summary = ""
+    for key in meta:
+        close = _misspelled(key)
+        if close:
+            fail(key, f"{key!r} is not a front-matter key: did you mean {close!r}?", "unknown-key")
     blocks = tuple(parsed.blocks)
     if not any(block.kind != "heading" for block in blocks) and not str(summary).strip():
         errors.append(ArticleError(relative, parsed.body_line, "article has no text", "empty-article"))
@@ -242,6 +248,18 @@ def check_article(path: Path, content_dir: Path, languages: tuple[str, ...] = SH
         source=text,
     )
     return CheckedArticle(tuple(errors), draft)
+
+
+def _misspelled(key: str) -> str:
+    """The known key `key` is one slip from ("" when none). An unknown key is kept as `extra` (an imported
+    article keeps its old tool's `author`, `weight`), but "visiblity: internal" was ignored and published an
+    internal article to customers. difflib's ratio at 0.8 catches a swapped, missing or doubled letter and
+    case, not `date` or `slug`; the article is refused (its last good version kept) until the key is fixed."""
+    known = [*KNOWN_KEYS, TRANSLATED_FROM]
+    if key in known:
+        return ""
+    close = difflib.get_close_matches(key.lower(), known, n=1, cutoff=0.8)
+    return close[0] if close else ""
 
 
 def _id_problem(article_id: str) -> str:

@@ -34,7 +34,6 @@ and its body's links, images and headings are judged as well, so one run shows e
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -42,7 +41,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import unquote
 
-from kb.articles import KNOWN_KEYS, Article, ArticleError, check_article, front_matter_lines, iter_article_paths
+from kb.articles import Article, ArticleError, check_article, front_matter_lines, iter_article_paths
 from kb.bidi_text import EMBEDDINGS_AND_ISOLATES
 from kb.links import Link, iter_links
 from kb.macros import lint_macros
@@ -192,7 +191,6 @@ def _lint_file(tree: _Tree, relative: str) -> list[LintMessage]:
         *_heading_skips(tree, article),
         *_second_h1(tree, article),
         *_images_without_alt(tree, article, text),
-        *_misspelled_keys(tree, article, key_lines),
         *_bidi_controls(tree, article, key_lines.get("title", 1)),
         *_raw_html_as_text(tree, article, text),
         *_link_messages(tree, article, text),
@@ -246,20 +244,6 @@ def _images_without_alt(tree: _Tree, article: Article, text: str) -> list[LintMe
         for link in _links(tree, article.path, text)
         if link.image and not link.alt.strip()
     ]  # fmt: skip
-
-
-def _misspelled_keys(tree: _Tree, article: Article, key_lines: dict[str, int]) -> list[LintMessage]:
-    """An unknown key is kept as `extra` (an imported article keeps its old tool's `author`, `weight`), but one
-    a slip away from a known key is a mistake whose value is ignored: "visiblity: internal" made an internal
-    article public. difflib's ratio at 0.8 catches a swapped, missing or doubled letter, not `date` or `slug`."""
-    messages: list[LintMessage] = []
-    for key in article.extra:
-        close = difflib.get_close_matches(key.lower(), [*KNOWN_KEYS, TRANSLATED_FROM], n=1, cutoff=0.8)
-        if close and close[0] != key:
-            message = f"{key!r} is not a front-matter key: did you mean {close[0]!r}? (its value is ignored)"
-            line = key_lines.get(key, 1)
-            messages.append(LintMessage(tree.display(article.path), line, 1, "error", "unknown-key", message))
-    return messages
 
 
 def _bidi_controls(tree: _Tree, article: Article, title_line: int) -> list[LintMessage]:
