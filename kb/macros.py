@@ -108,7 +108,10 @@ def load_macro(path: Path, content_dir: Path) -> Macro:
     front = "\n".join(lines[1:end])
     meta = _front_matter(front, relative)
     at = front_matter_lines(front)
-    title = str(meta.get("title") or "").strip()
+    raw_title = meta.get("title")
+    if raw_title is not None and not isinstance(raw_title, str | int | float):  # {a: 1} was the title "{'a': 1}"
+        raise MacroError(relative, at.get("title", 2), "macro-front-matter", "title: must be text")
+    title = str(raw_title or "").strip()
     if not title:
         raise MacroError(relative, 2, "macro-front-matter", "title: missing")
     actions = meta.get("actions") or {}

@@ -93,6 +93,7 @@ def test_a_folder_that_is_not_a_language_fails_then_passes(tmp_path: Path) -> No
     ("title: T\nx: &a [1, 1]\ny: [*a, *a]", 4, "alias"),
     ("title: T\nx: " + "[" * 5000 + "]" * 5000, 3, "nested more than"),
     ("title: T\ntitle: U", 3, "'title' is given twice (lines 2 and 3)"),
+    ("tags: [a]\ntitle: {a: 1}", 3, "title: must be text"),  # was the title "{'a': 1}" in the picker
 ])
 def test_a_hostile_macro_front_matter_is_its_files_error(tmp_path: Path, front: str, line: int, fragment: str) -> None:
     """Session 14: macros read their front matter with plain yaml.safe_load and trusted its shapes: `tags: 5`
