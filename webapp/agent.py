@@ -182,8 +182,12 @@ def bulk():
         return redirect(back)
     try:
         if action == "assign":
-            assignee = int(value) if value.isdigit() else (current_user.id if value == "me" else None)
-            desk.tickets.bulk_update(ids, assignee_id=assignee, agent_id=current_user.id)
+            # The field also takes tags and is free text: a name or a tag here was read as "nobody" and every
+            # checked ticket was unassigned without a word.
+            if not value.isdigit() and value != "me":
+                raise InputError("assignee", N_("%(value)s is not “me” or an agent's number"), value=repr(value[:40]))
+            desk.tickets.bulk_update(ids, assignee_id=current_user.id if value == "me" else int(value),
+                                     agent_id=current_user.id)
         elif action == "solve":
             desk.tickets.bulk_update(ids, status="solved", agent_id=current_user.id)
         elif action == "tag":

@@ -192,3 +192,25 @@ def test_a_reply_with_a_refused_tag_sends_nothing(app: Flask, agent: FlaskClient
     assert "cannot be a tag" in page and "Reply sent." not in page
     ticket = desk.tickets.get(ticket_id)
     assert len(ticket.messages) == before and ticket.tags == []
+
+
+def test_a_bulk_assign_to_a_value_that_is_no_agent_changes_nothing(app: Flask, agent: FlaskClient) -> None:
+    """Session 14: the bulk form's one text field takes "me, an agent id, or tags", and "Assign to" is the
+    action it opens with; anything else there (an agent's name typed, a tag, nothing) was read as "nobody",
+    so every checked ticket was silently unassigned under "2 tickets updated.". It is refused by field."""
+    desk = app.extensions["desk"]
+    first, second = arabic_ticket(app), desk.tickets.create(NewTicket(email="jo@example.com", subject="Apple Pay",
+                                                                      body="Apple Pay keeps failing")).id
+    token = csrf(agent.get("/agent/").get_data(as_text=True))
+    assigned = agent.post("/agent/bulk", follow_redirects=True, data={
+        "ticket": [str(first), str(second)], "action": "assign", "value": "me", "csrf_token": token})
+    assert "2 tickets updated." in assigned.get_data(as_text=True)
+    for value in ("Sara", "vip", ""):
+        page = agent.post("/agent/bulk", follow_redirects=True, data={
+            "ticket": [str(first), str(second)], "action": "assign", "value": value, "csrf_token": token,
+        }).get_data(as_text=True)
+        assert "assignee:" in page and "tickets updated" not in page
+        assert desk.tickets.get(first).assignee is not None and desk.tickets.get(second).assignee is not None
+    arabic = agent.post("/agent/bulk", follow_redirects=True, headers={"Accept-Language": "ar"}, data={
+        "ticket": [str(first)], "action": "assign", "value": "Sara", "csrf_token": token}).get_data(as_text=True)
+    assert "ليست me ولا رقم موظف" in arabic and "Sara" in arabic
