@@ -21,7 +21,7 @@ from typing import Protocol
 from copilot.reply_wording import acknowledgement, reply_section
 from copilot.retrieval import SearchHit
 from copilot.section_choice import choose_sections
-from kb.bidi_text import without_bidi_controls
+from kb.bidi_text import plain_name
 
 # How a cited passage becomes a link in the draft. Links are the web layer's business (its routes,
 # the deployment's base URL), so every caller passes one in: webapp.urls.public_link.
@@ -214,12 +214,12 @@ def signed_by(text: str, agent_name: str) -> str:
     if not names:
         return text
     team = names[-1]
-    name = " ".join(agent_name.split())
+    name = plain_name(agent_name)
     return "\n".join([*lines[: at + 1], *([name] if name else []), team])
 
 
 def _greeting(lang: str, customer_name: str) -> str:
-    name = " ".join(without_bidi_controls(customer_name or "").split())  # plain text: no <bdi> to isolate it
+    name = plain_name(customer_name or "")  # plain text: no <bdi> to isolate it
     template = _template(lang)
     return template["greeting"].format(name=name) if name else template["greeting_anonymous"]
 
@@ -238,7 +238,7 @@ def _link_line(ticket_lang: str, hit: SearchHit, url: str) -> str:
 def _closing(lang: str, context: ReplyContext) -> str:
     """The closing, then the agent's name and the team's sign-off, one per line."""
     template = _template(lang)
-    names = [" ".join(context.agent_name.split()), " ".join(context.team_name.split()) or template["team"]]
+    names = [plain_name(context.agent_name), plain_name(context.team_name) or template["team"]]
     return "\n".join([template["closing"], *[name for name in names if name]])
 
 

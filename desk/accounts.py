@@ -18,6 +18,7 @@ from desk.database import Database, StorageUnavailableError
 from desk.models import ROLES, Agent, ApiToken, utcnow
 from desk.tickets import MAX_NAME, InputError, clean_email, clean_text
 from desk.translatable import N_
+from kb.bidi_text import plain_name
 
 MIN_PASSWORD = 10
 TOKEN_PREFIX = "kb_"
@@ -36,6 +37,7 @@ class Accounts:
     def create_agent(self, email: str, password: str, name: str = "", role: str = "agent") -> Agent:
         email = clean_email(email)
         name = clean_text("name", name, MAX_NAME, required=False)  # a column of 200; PostgreSQL refuses NUL
+        name = plain_name(name)  # it signs replies, plain text in a mail: a U+202E there reverses the lines after it
         if role not in ROLES:
             raise InputError("role", N_("must be one of %(allowed)s"), allowed=", ".join(ROLES))
         if len(password) < MIN_PASSWORD:

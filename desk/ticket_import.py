@@ -13,13 +13,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.header import decode_header, make_header
 from email.message import Message as EmailMessage
-from email.utils import parseaddr, parsedate_to_datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
-from desk.mail.parse import email_text, header_text
+from desk.mail.parse import address_pairs, email_text, header_text
 from desk.tickets import DuplicateTicketError, InputError, NewTicket, TicketStore
 from desk.translatable import N_
 from kb.strict_json import strict_loads
+
+SHOWN_VALUE = 40  # characters of a refused value in an error: enough to find it in the line
 
 
 @dataclass
@@ -46,6 +48,19 @@ def _parse_time(value: object, where: str) -> datetime | None:
         raise InputError(f"{where}created", message, value=repr(value)) from None
 
 
+def _message_text(message: object, index: int, key: str, default: str) -> str:
+    """One message's author or body as text: a body of {"a": 1} was imported as its Python repr, and a message that
+    was not an object was dropped without a word; both are the line's error, naming the message and its field."""
+    if not isinstance(message, dict):
+        raise InputError(f"messages[{index}]", N_("must be an object with author and body"))
+    value = message.get(key, default)
+    if not isinstance(value, str):
+        shown = json.dumps(value, ensure_ascii=False)
+        shown = shown if len(shown) <= SHOWN_VALUE else shown[:SHOWN_VALUE] + "…"
+        raise InputError(f"messages[{index}].{key}", N_("must be text, not %(value)s"), value=shown)
+    return value
+
+
 def ticket_from_json(row: dict, languages: tuple[str, ...] = ("en", "ar")) -> NewTicket:
     """A ticket from one exported record. A language the help center does not ship ("fr", "ar-EG")
     is not a reason to lose the ticket: its language is detected from the text instead, and the
@@ -56,22 +71,24 @@ def ticket_from_json(row: dict, languages: tuple[str, ...] = ("en", "ar")) -> Ne
     messages = row.get("messages")
     if not isinstance(messages, list) or not messages:
         raise InputError("messages", N_("must be a non-empty list of {author, body}"))
-    first, *rest = messages
-    if not isinstance(first, dict) or first.get("author", "customer") != "customer":
+    (author, body), *replies = [
+        (_message_text(m, i, "author", "customer"), _message_text(m, i, "body", "")) for i, m in enumerate(messages)
+    ]
+    if author != "customer":
         raise InputError("messages[0]", N_("the first message must be the customer's"))
     return NewTicket(
         email=customer.get("email", ""),
         name=customer.get("name", ""),
         country=customer.get("country"),
         subject=row.get("subject", ""),
-        body=first.get("body", ""),
+        body=body,
         lang=declared if (declared := row.get("lang")) in languages else None,
         context={"declared_lang": declared} if declared and declared not in languages else None,
         channel=row.get("channel", "email"),
         priority=row.get("priority", "normal"),
         external_id=row.get("external_id"),
         created=_parse_time(row.get("created"), ""),
-        replies=tuple((str(m.get("author", "customer")), str(m.get("body", ""))) for m in rest if isinstance(m, dict)),
+        replies=tuple(replies),
         notify=False,  # an import replays history: its customers were answered long ago
     )
 
@@ -121,7 +138,7 @@ def _header(message: EmailMessage, name: str) -> str:
 
 
 def ticket_from_email(message: EmailMessage) -> NewTicket:
-    name, email = parseaddr(_header(message, "From"))
+    name, email = next(iter(address_pairs([_header(message, "From")])), ("", ""))
     date = message.get("Date")
     try:
         created = parsedate_to_datetime(date) if date else None

@@ -184,7 +184,9 @@ class TicketStore:
             created=new.created,
             context=new.context or {},
             visit_id=new.visit_id,
-            replies=tuple((_choice("author", a, ("customer", "agent")), b) for a, b in new.replies),
+            # Numbered as in an export's "messages" (the first is the body): the same checks as the first's.
+            replies=tuple((_choice(f"messages[{i}].author", a, ("customer", "agent")),
+                           clean_text(f"messages[{i}].body", b, MAX_BODY)) for i, (a, b) in enumerate(new.replies, 1)),
             notify=new.notify,
         )
 

@@ -9,6 +9,7 @@ metadata and losing it would be a surprise.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from kb.settings import SHIPPED_LANGUAGES
 
 VISIBILITIES = ("public", "internal")
 KNOWN_KEYS = {"id", "title", "lang", "category", "tags", "visibility", "updated", "summary"}
+TRANSLATED_FROM = "translated_from"  # read by kb.translations: the source body's hash a translation was made from
 
 
 @dataclass(frozen=True)
@@ -174,7 +176,7 @@ def check_article(path: Path, content_dir: Path, languages: tuple[str, ...] = SH
     else:
         lines = front_matter_lines(parsed.front_matter)
         try:
-            meta, problems = _parse_yaml(parsed.front_matter, relative)
+            meta, problems = parse_front_matter(parsed.front_matter, relative)
             errors.extend(problems)
             meta_read = True
         except ArticleError as error:
@@ -223,6 +225,10 @@ def check_article(path: Path, content_dir: Path, languages: tuple[str, ...] = SH
     if not isinstance(summary, str | int | float):
         fail("summary", "'summary' must be text")
         summary = ""
+    for key in meta:
+        close = _misspelled(key)
+        if close:
+            fail(key, f"{key!r} is not a front-matter key: did you mean {close!r}?", "unknown-key")
     blocks = tuple(parsed.blocks)
     if not any(block.kind != "heading" for block in blocks) and not str(summary).strip():
         errors.append(ArticleError(relative, parsed.body_line, "article has no text", "empty-article"))
@@ -242,6 +248,18 @@ def check_article(path: Path, content_dir: Path, languages: tuple[str, ...] = SH
         source=text,
     )
     return CheckedArticle(tuple(errors), draft)
+
+
+def _misspelled(key: str) -> str:
+    """The known key `key` is one slip from ("" when none). An unknown key is kept as `extra` (an imported
+    article keeps its old tool's `author`, `weight`), but "visiblity: internal" was ignored and published an
+    internal article to customers. difflib's ratio at 0.8 catches a swapped, missing or doubled letter and
+    case, not `date` or `slug`; the article is refused (its last good version kept) until the key is fixed."""
+    known = [*KNOWN_KEYS, TRANSLATED_FROM]
+    if key in known:
+        return ""
+    close = difflib.get_close_matches(key.lower(), known, n=1, cutoff=0.8)
+    return close[0] if close else ""
 
 
 def _id_problem(article_id: str) -> str:
@@ -299,6 +317,19 @@ class _FrontMatterLoader(yaml.SafeLoader):
         super().__init__(stream)
         self.problems: list[tuple[int, str]] = []  # (file line, message)
 
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        """A key given twice is an error naming both lines: PyYAML kept the last silently (a second `id`
+        renamed the article, a second `visibility` decided who may read it)."""
+        seen: dict[str, int] = {}
+        for key_node, _value in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                line = key_node.start_mark.line + 2
+                if key_node.value in seen:
+                    problem = f"{key_node.value!r} is given twice (lines {seen[key_node.value]} and {line}): keep one"
+                    raise yaml.constructor.ConstructorError(None, None, problem, key_node.start_mark)
+                seen[key_node.value] = line
+        return super().construct_mapping(node, deep)  # type: ignore[no-any-return]
+
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         try:
             return super().construct_object(node, deep)
@@ -351,8 +382,9 @@ def _key_at(lines: dict[str, int], line: int) -> str:
     return best or "front matter"
 
 
-def _parse_yaml(front_matter: str, relative: str) -> tuple[dict[str, Any], list[ArticleError]]:
-    """The mapping, and the value problems found on the way (each naming its line and key)."""
+def parse_front_matter(front_matter: str, relative: str) -> tuple[dict[str, Any], list[ArticleError]]:
+    """The mapping, and the value problems found on the way (each naming its line and key). An article's
+    and a macro's: depth and aliases refused before PyYAML builds anything, a key given twice refused."""
     lines = front_matter_lines(front_matter)
     loader: _FrontMatterLoader | None = None
     try:

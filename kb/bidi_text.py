@@ -21,3 +21,10 @@ _DROP = dict.fromkeys(map(ord, BIDI_CONTROLS))
 def without_bidi_controls(text: str) -> str:
     """`text` with every bidi control character (embeddings, overrides, isolates and marks) removed."""
     return text.translate(_DROP)
+
+
+def plain_name(name: str) -> str:
+    """A person's or team's name on a line of plain text (a draft's greeting or signature, a mail's sign-off):
+    bidi controls dropped, whitespace runs one space. An agent's own "\u202eOmar" under "Best regards," reversed
+    the team's line after it in the customer's mail just as a customer's name did in the greeting."""
+    return " ".join(without_bidi_controls(name).split())

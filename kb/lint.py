@@ -21,6 +21,7 @@ Rule ids:
   second-h1              warning  more than one level-1 heading in the body
   image-alt              warning  an image without alt text
   raw-html               warning  an inline HTML tag outside the allow-list (shown as text on the page)
+  unknown-key            error    a front-matter key one slip from a known one (`visiblity`): its value is ignored
   bidi-control           error    a direction override or isolate character (U+202A-202E, U+2066-2069) in a title
   control-character      error    a C0/C1 control character (NUL, BEL, ESC, U+0085, ...; not tab or line breaks)
   no-file                error    a path given to lint does not exist

@@ -25,9 +25,9 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-import yaml
-
+from kb.articles import ArticleError, decode_article_bytes, front_matter_lines, parse_front_matter
 from kb.bidi_text import without_bidi_controls
 
 MACROS_DIR = "_macros"
@@ -74,20 +74,44 @@ def iter_macro_paths(content_dir: Path) -> Iterator[Path]:
     yield from sorted((content_dir / MACROS_DIR).glob("*/*.md"))
 
 
+def _text_list(value: object, name: str, relative: str, line: int) -> tuple[str, ...]:
+    """A list of text (none when absent): `tags: 5` raised TypeError, `add_tags: refund` made six tags."""
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(item, str | int) for item in value):
+        raise MacroError(relative, line, "macro-front-matter", f"{name!r} must be a list of text, not {value!r}"[:200])
+    return tuple(str(item) for item in value)
+
+
+def _front_matter(front: str, relative: str) -> dict[str, Any]:
+    """The articles' reader (kb.articles.parse_front_matter): a bad value, deep nesting, an alias or a key
+    given twice is the file's error with its line; plain yaml.safe_load raised past MacroError on some."""
+    try:
+        meta, problems = parse_front_matter(front, relative)
+    except ArticleError as error:
+        raise MacroError(relative, error.line, "macro-front-matter", error.message) from None
+    if problems:
+        raise MacroError(relative, problems[0].line, "macro-front-matter", problems[0].message)
+    return meta
+
+
 def load_macro(path: Path, content_dir: Path) -> Macro:
     relative = path.relative_to(content_dir).as_posix()
-    lines = path.read_text(encoding="utf-8").lstrip("\ufeff").splitlines()
+    try:
+        text = decode_article_bytes(path.read_bytes(), relative)
+    except ArticleError as error:
+        raise MacroError(relative, error.line, "macro-front-matter", error.message) from None
+    lines = text.lstrip("\ufeff").splitlines()
     if not lines or lines[0].strip() != _FENCE or _FENCE not in (line.strip() for line in lines[1:]):
         raise MacroError(relative, 1, "macro-front-matter", "missing front matter (a '---' block with a title)")
     end = next(i for i in range(1, len(lines)) if lines[i].strip() == _FENCE)
-    try:
-        meta = yaml.safe_load("\n".join(lines[1:end])) or {}
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        raise MacroError(relative, (mark.line + 2) if mark else 1, "macro-front-matter", f"bad YAML: {error}") from None
-    if not isinstance(meta, dict):
-        raise MacroError(relative, 2, "macro-front-matter", "front matter must be a mapping")
-    title = str(meta.get("title") or "").strip()
+    front = "\n".join(lines[1:end])
+    meta = _front_matter(front, relative)
+    at = front_matter_lines(front)
+    raw_title = meta.get("title")
+    if raw_title is not None and not isinstance(raw_title, str | int | float):  # {a: 1} was the title "{'a': 1}"
+        raise MacroError(relative, at.get("title", 2), "macro-front-matter", "title: must be text")
+    title = str(raw_title or "").strip()
     if not title:
         raise MacroError(relative, 2, "macro-front-matter", "title: missing")
     actions = meta.get("actions") or {}
@@ -108,9 +132,9 @@ def load_macro(path: Path, content_dir: Path) -> Macro:
         title=title,
         body=body,
         body_line=first_body,
-        tags=tuple(str(t) for t in meta.get("tags") or ()),
+        tags=_text_list(meta.get("tags"), "tags", relative, at.get("tags", 2)),
         status=status,
-        add_tags=tuple(str(t) for t in actions.get("add_tags") or ()),
+        add_tags=_text_list(actions.get("add_tags"), "actions.add_tags", relative, at.get("actions", 2)),
     )
 
 

@@ -20,12 +20,11 @@ from typing import Literal
 
 import yaml
 
-from kb.articles import Article, load_content
+from kb.articles import TRANSLATED_FROM, Article, load_content
 from kb.chunking import text_hash
 from kb.parsing import Block, parse_source
 from kb.settings import SHIPPED_LANGUAGES
 
-TRANSLATED_FROM = "translated_from"
 HASH_CHARS = 12  # 48 bits: collisions between two versions of one article are not a practical concern
 INTRODUCTION = "(introduction)"  # the section before the first heading has no heading of its own
 

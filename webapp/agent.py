@@ -27,6 +27,7 @@ from copilot.retrieval import SearchHit
 from desk.advice import thread_version
 from desk.inbox import SORTS, VIEWS, InboxQuery
 from desk.models import PRIORITIES, TICKET_STATUSES, Ticket, as_utc, utcnow
+from desk.tags import clean_tag
 from desk.tickets import CrossedReplyError, InputError, plain_text
 from desk.translatable import N_
 from kb.bidi_text import without_bidi_controls
@@ -181,8 +182,12 @@ def bulk():
         return redirect(back)
     try:
         if action == "assign":
-            assignee = int(value) if value.isdigit() else (current_user.id if value == "me" else None)
-            desk.tickets.bulk_update(ids, assignee_id=assignee, agent_id=current_user.id)
+            # The field also takes tags and is free text: a name or a tag here was read as "nobody" and every
+            # checked ticket was unassigned without a word.
+            if not value.isdigit() and value != "me":
+                raise InputError("assignee", N_("%(value)s is not “me” or an agent's number"), value=repr(value[:40]))
+            desk.tickets.bulk_update(ids, assignee_id=current_user.id if value == "me" else int(value),
+                                     agent_id=current_user.id)
         elif action == "solve":
             desk.tickets.bulk_update(ids, status="solved", agent_id=current_user.id)
         elif action == "tag":
@@ -362,9 +367,10 @@ def reply(ticket_id: int):
     seen = request.form.get("seen_message_id", "")
     anyway = request.form.get("send_anyway") == "yes"
     try:
+        # Checked before anything is sent: a refused tag after the reply went out read as "not sent" (resent twice).
+        tags = [clean_tag(t) for t in request.form.getlist("add_tag") if t.strip()]
         sent = desk.tickets.send_reply(ticket_id, current_user.id, text, status=status,
                                        seen_message_id=None if anyway or not seen.isdigit() else int(seen))
-        tags = [t for t in request.form.getlist("add_tag") if t.strip()]
         if tags:
             desk.tags.add([ticket_id], tags)
     except CrossedReplyError as crossed:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from desk.mail.addresses import message_id, reply_address, subject_tag, thread_token
 from desk.models import CsatSurvey, InboundMail, Message, OutboxMail, Ticket
-from kb.bidi_text import without_bidi_controls
+from kb.bidi_text import plain_name, without_bidi_controls
 from kb.settings import Settings
 
 # Mail clients group a thread by References; a handful of ids is enough, and headers stay short.
@@ -90,7 +90,7 @@ def content_for(session: Session, row: OutboxMail, settings: Settings) -> MailCo
         reference=ticket.reference if ticket else "",
         excerpt=excerpt,
         body=message.body if message else "",
-        agent_name=(message.agent.name if message and message.agent else "") or "",
+        agent_name=plain_name(message.agent.name if message and message.agent else ""),  # it signs the mail
         sent_at=message.created_at if message else row.created_at,
         survey_token=survey.token if survey else None,
         extra=dict(row.payload),

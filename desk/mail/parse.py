@@ -14,8 +14,9 @@ import re
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
-from email.policy import default as default_policy
+from email.policy import EmailPolicy
 from email.utils import getaddresses, parseaddr
+from itertools import islice
 
 from mailparser_reply import EmailReplyParser
 
@@ -29,12 +30,28 @@ from kb.message_text import (
 
 # A real mail has a handful of parts; 500 is an attack or a broken generator. Past this we stop looking.
 MAX_PARTS = 100
+# The email package parses some headers in time quadratic in their length (each encoded word, parameter or
+# address re-slices the rest: 280 KB of them took 25 s). A real header is under 1,000 characters, a
+# References line of 60 ids 4,000; past this a value is cut before it is parsed. And one name's first
+# values only ("Subject" 20,000 times is no subject the desk needs 20,000 of).
+MAX_HEADER_CHARS = 4_000
+MAX_HEADER_VALUES = 20
 MAX_ATTACHMENTS = 20
 # The languages whose reply headers mail-parser-reply knows besides English (it has no Arabic; the
 # Arabic "في ... كتب:" header is kb.message_text's).
 REPLY_PARSER_LANGUAGES = ["en", "de", "fr", "es", "it", "nl"]
 _AUTO_HEADERS = ("X-Autoreply", "X-Autorespond", "X-Auto-Reply", "X-Autoresponder")
 _DAEMON = re.compile(r"^(mailer-daemon|postmaster|no-?reply|bounces?)([+@]|$)", re.IGNORECASE)
+
+
+class _BoundedPolicy(EmailPolicy):
+    """email.policy.default, each header value cut at MAX_HEADER_CHARS before it is parsed (every part's too)."""
+
+    def header_fetch_parse(self, name: str, value: str) -> str:
+        return super().header_fetch_parse(name, value[:MAX_HEADER_CHARS])  # type: ignore[no-any-return]
+
+
+BOUNDED_POLICY = _BoundedPolicy()
 
 
 class UnparseableMail(ValueError):
@@ -83,13 +100,22 @@ def header_text(value: object) -> str:
 
 
 def _header(message: Message, name: str, problems: list[str]) -> str:
+    raw = list(islice((value for key, value in message.raw_items() if key.lower() == name.lower()), MAX_HEADER_VALUES))
     try:
-        values = message.get_all(name) or []
-        return header_text(" ".join(str(v) for v in values))
+        return header_text(" ".join(str(message.policy.header_fetch_parse(name, value)) for value in raw))
     except Exception as error:  # a header the policy cannot decode must not lose the mail
         problems.append(f"header {name}: {error}")
-        raw = message.get(name, failobj="")
-        return header_text(raw) if isinstance(raw, str) else ""
+        # Its raw text: parsing it again raised again (50,000 nested "(": a RecursionError).
+        return header_text(" ".join(value[:MAX_HEADER_CHARS] for value in raw))
+
+
+def address_pairs(values: list[str]) -> list[tuple[str, str]]:
+    """(name, address) pairs in address headers' text; none when the email package's parser recurses past
+    Python's limit (50,000 nested "(" in a From: a RecursionError, which no one caught, lost the mail)."""
+    try:
+        return [(name, address) for name, address in getaddresses(values) if address]
+    except RecursionError:
+        return []
 
 
 def _sender(message: Message, problems: list[str]) -> tuple[str, str]:
@@ -102,21 +128,22 @@ def _sender(message: Message, problems: list[str]) -> tuple[str, str]:
                 return header_text(addresses[0].display_name), header_text(addresses[0].addr_spec)
         except Exception as error:
             problems.append(f"header {name}: {error}")
-        found = parseaddr(_header(message, name, problems))
-        if found[1]:
-            return found
+        found = address_pairs([_header(message, name, problems)])
+        if found:
+            return found[0]
     return "", ""
 
 
 def part_text(part: Message) -> str:
-    """A text part decoded with its declared charset (unknown ones as UTF-8, bad bytes replaced)."""
+    """A text part decoded with its declared charset (unknown ones as UTF-8, bad bytes replaced). A codec that
+    cannot replace ("idna", "undefined") raises UnicodeError: read as UTF-8 too, or the mail was never stored."""
     payload = part.get_payload(decode=True)
     if not isinstance(payload, bytes):
         return ""
     charset = part.get_content_charset() or "utf-8"
     try:
         return payload.decode(charset, errors="replace")
-    except LookupError:
+    except (LookupError, UnicodeError):
         return payload.decode("utf-8", errors="replace")
 
 
@@ -135,14 +162,22 @@ def email_text(message: Message, parts: list[Message] | None = None) -> str:
 
     Quoted history stays in (the agent may need it); only hidden parts go.
     """
-    by_type: dict[str, str] = {}
-    for part in parts if parts is not None else _parts(message, []):
-        kind = part.get_content_type()
-        if kind in ("text/plain", "text/html") and kind not in by_type and not part.get_filename():
-            by_type[kind] = part_text(part)
-    if "text/plain" in by_type:
-        return by_type["text/plain"]
-    return html_to_lines(by_type.get("text/html", ""), drop=QUOTED_AND_HIDDEN - {"blockquote"}).strip()
+    parts = parts if parts is not None else _parts(message, [])
+    # A forwarded message (message/rfc822) is not the sender's own words: its text counts only when the mail has
+    # none of its own (before, its text/plain beat the sender's HTML and the customer's words were lost).
+    forwarded = {id(inner) for part in parts if part.get_content_maintype() == "message"
+                 for inner in islice(part.walk(), 1, MAX_PARTS)}
+    for own in (True, False):
+        by_type: dict[str, str] = {}
+        for part in (part for part in parts if (id(part) in forwarded) is not own):
+            kind = part.get_content_type()
+            if kind in ("text/plain", "text/html") and kind not in by_type and not part.get_filename():
+                by_type[kind] = part_text(part)
+        if "text/plain" in by_type:
+            return by_type["text/plain"]
+        if "text/html" in by_type:
+            return html_to_lines(by_type["text/html"], drop=QUOTED_AND_HIDDEN - {"blockquote"}).strip()
+    return ""
 
 
 def new_text(full: str) -> str:
@@ -164,14 +199,14 @@ def automatic_reason(message: Message, sender: str, problems: list[str]) -> str 
     if precedence in ("bulk", "junk", "list", "auto_reply"):
         return f"Precedence: {precedence}"
     for name in _AUTO_HEADERS:
-        if message.get(name) is not None:
+        if name in message:  # present is enough: nothing to parse
             return name
     if message.get_content_type() == "multipart/report" or any(
         p.get_content_type() in ("message/delivery-status", "message/disposition-notification")
         for p in _parts(message, [])
     ):
         return "delivery status notification"
-    if message.get("List-Id") or message.get("List-Unsubscribe"):
+    if _header(message, "List-Id", problems) or _header(message, "List-Unsubscribe", problems):
         return "mailing list"
     if _DAEMON.match(sender):
         return f"sent by {sender}"
@@ -206,25 +241,28 @@ def _attachments(parts: list[Message], problems: list[str]) -> list[ParsedAttach
 
 def parse_mail(raw: bytes, own_address: str = "") -> ParsedMail:
     try:
-        message = message_from_bytes(raw, policy=default_policy)
+        message = message_from_bytes(raw, policy=BOUNDED_POLICY)
     except Exception as error:  # the parser is lenient; this is truly not a message
         raise UnparseableMail(f"not an email: {error}") from None
     problems = [str(d) for d in getattr(message, "defects", [])][:10]
     name, sender = _sender(message, problems)
     if not sender or "@" not in sender:
+        longest = max((len(value) for key, value in message.raw_items() if key.lower() == "from"), default=0)
+        if longest > MAX_HEADER_CHARS:
+            raise UnparseableMail(f"no sender address in the first {MAX_HEADER_CHARS:,} characters of From "
+                                  f"({longest:,} characters)")
         raise UnparseableMail("no sender address (From)")
     sender = sender.lower()
     recipients = [
         address.lower()
-        for _, address in getaddresses(
+        for _, address in address_pairs(
             [_header(message, h, problems) for h in ("To", "Cc", "Delivered-To", "X-Original-To", "Envelope-To")]
         )
-        if address
     ]
     parts = _parts(message, problems)
     full = email_text(message, parts).replace("\r\n", "\n").replace("\x00", "")
     own = parseaddr(own_address)[1].lower()
-    loop = message.get("X-Manzil-Loop") is not None or (bool(own) and sender == own)
+    loop = "X-Manzil-Loop" in message or (bool(own) and sender == own)
     subject = _header(message, "Subject", problems)
     message_id = _header(message, "Message-ID", problems) or None
     return ParsedMail(

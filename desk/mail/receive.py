@@ -28,7 +28,7 @@ from desk.database import Database
 from desk.mail.addresses import message_id_locals, message_ids, token_in_subject, tokens_in_addresses
 from desk.mail.parse import ParsedMail, UnparseableMail, clean_subject, parse_mail
 from desk.models import Attachment, InboundMail, MailThread, Message, OutboxMail, Ticket, utcnow
-from desk.tickets import MAX_BODY, MAX_SUBJECT, InputError, NewTicket, TicketStore
+from desk.tickets import MAX_BODY, MAX_SUBJECT, InputError, NewTicket, TicketStore, plain_text
 from kb.settings import Settings
 
 # Bigger than any real mail with attachments within the limits; past it we do not even parse.
@@ -180,7 +180,9 @@ class MailReceiver:
             row = self._inbound(session, mail, raw_path, size, transport, "loop", "our own mail came back")
             return Received("loop", row.id, reason="our own mail came back")
         ticket = find_ticket(session, mail, recipients)
-        body = (mail.text or NO_TEXT)[:MAX_BODY]
+        # As a new ticket's first message is stored (controls dropped) for the continued thread and the note too;
+        # nothing left (a body of controls only) is "(no text)", as an empty body, never "body: is empty".
+        body = (plain_text(mail.text) or NO_TEXT)[:MAX_BODY]
         if mail.automatic:
             message = None
             if ticket is not None:

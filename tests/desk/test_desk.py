@@ -166,6 +166,40 @@ def test_one_hostile_import_line_is_its_own_error_and_the_others_import(desk: De
     assert "past the last time the desk can store" in report.errors[2] and "ISO 8601" not in report.errors[2]
 
 
+def test_an_imported_message_that_is_not_text_is_refused_by_line_and_field(desk: Desk, tmp_path: Path) -> None:
+    """Session 14: a reply's body of {"a": 1}, [1, 2] or 5 was imported as its Python repr ("{'a': 1}"), a reply
+    that was not an object ("thanks") was dropped without a word, a reply without a body was stored empty and an
+    ESC in one was kept. Each is now that line's error, naming the message and its field."""
+    def line(email: str, *replies: object, first: object = None) -> bytes:
+        messages = [{"body": "Where is it?"} if first is None else first, *replies]
+        return json.dumps({"customer": {"email": email}, "subject": "Lost parcel", "messages": messages}).encode()
+
+    lines = [
+        line("a@example.com", {"author": "agent", "body": {"a": 1}}),
+        line("b@example.com", {"author": "agent", "body": [1, 2]}),
+        line("c@example.com", {"author": "customer", "body": 5}),
+        line("d@example.com", {"author": "agent", "body": "On its way."}, "thanks"),
+        line("e@example.com", {"author": "agent"}),
+        line("f@example.com", {"author": 7, "body": "x"}),
+        line("g@example.com", first={"body": {"text": "hi"}}),
+        line("h@example.com", {"author": "agent", "body": "On \x1b[31mits way."}),
+    ]
+    path = tmp_path / "export.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    report = import_file(desk.tickets, path)
+    assert (report.created, report.errors) == (1, [
+        f"{path}:1: messages[1].body: must be text, not {{\"a\": 1}}",
+        f"{path}:2: messages[1].body: must be text, not [1, 2]",
+        f"{path}:3: messages[1].body: must be text, not 5",
+        f"{path}:4: messages[2]: must be an object with author and body",
+        f"{path}:5: messages[1].body: is empty",
+        f"{path}:6: messages[1].author: must be text, not 7",
+        f"{path}:7: messages[0].body: must be text, not {{\"text\": \"hi\"}}",
+    ])
+    [ticket], _ = desk.tickets.inbox(status=None)
+    assert [m.body for m in desk.tickets.get(ticket.id).messages] == ["Where is it?", "On [31mits way."]
+
+
 def test_an_mbox_with_raw_utf8_headers_keeps_the_arabic_name_and_subject(desk: Desk, tmp_path: Path) -> None:
     """compat32 hands a raw 8-bit UTF-8 header over as a Header whose text is all U+FFFD: an Arabic
     customer's name and subject were imported as "������". They are read as UTF-8 (desk.mail.parse.header_text)."""
@@ -175,6 +209,17 @@ def test_an_mbox_with_raw_utf8_headers_keeps_the_arabic_name_and_subject(desk: D
     assert import_file(desk.tickets, path).created == 1
     [ticket], _ = desk.tickets.inbox()
     assert (ticket.subject, ticket.customer.name) == ("طلبي لم يصل", "عمر الحربي")
+
+
+def test_an_mbox_message_whose_from_recurses_is_its_own_error(desk: Desk, tmp_path: Path) -> None:
+    """Session 14: 50,000 nested "(" in one message's From made parseaddr recurse past Python's limit: the
+    RecursionError ended the whole mbox import. It is that message's error; the next one imports."""
+    path = tmp_path / "mail.mbox"
+    path.write_bytes(b"From x Thu Jan  1 00:00:00 2026\nFrom: " + b"(" * 50_000
+                     + b"lina@example.com\nSubject: a\n\nhi\n\n"
+                     b"From y Thu Jan  1 00:00:00 2026\nFrom: sam@example.com\nSubject: b\n\nhello\n")
+    report = import_file(desk.tickets, path)
+    assert report.created == 1 and report.errors == [f"{path}: message 1: email: is empty"]
 
 
 def test_passwords_and_tokens_are_stored_hashed(desk: Desk) -> None:

@@ -286,3 +286,107 @@ def test_header_text_decodes_8bit_and_drops_controls(value: str, text: str) -> N
     from desk.mail.parse import header_text
 
     assert header_text(value) == text
+
+
+@pytest.mark.parametrize("charset", ["idna", "undefined"])
+def test_a_charset_naming_a_codec_that_cannot_replace_still_stores_the_mail(desk: Desk, charset: str) -> None:
+    """Session 14: "charset=idna" (or "undefined") named a codec that raises UnicodeError for errors="replace":
+    it escaped parse_mail, neither a rejection nor a StorageError, and the customer's mail was never stored."""
+    raw = (f"From: lina@example.com\nSubject: Refund\nContent-Type: text/plain; charset={charset}\n\n"
+           "Where is my refund?\n").encode()
+    received = desk.mail_in.receive(raw)
+    assert received.outcome == "created" and received.ticket_id is not None
+    assert desk.tickets.get(received.ticket_id).messages[0].body == "Where is my refund?"
+
+
+def nested_comments(header: str) -> bytes:
+    headers = {"From": "Lina <lina@example.com>", "To": "support@manzil.example", "Subject": "Refund"}
+    headers[header] = "(" * 50_000 + headers[header]
+    return ("".join(f"{name}: {value}\n" for name, value in headers.items()) + "\nWhere is my refund?\n").encode()
+
+
+def test_a_from_the_email_package_cannot_parse_is_a_recorded_refusal(desk: Desk) -> None:
+    """Session 14: 50,000 nested "(" (comments) in a From header made the email package's parsers recurse past
+    Python's limit; parse_mail's fallback parsed the header again, so a RecursionError escaped: the mail was
+    neither stored nor refused. An unclosed comment holds no address: it is refused as such, and recorded."""
+    with pytest.raises(UnparseableMail, match="no sender address"):
+        desk.mail_in.receive(nested_comments("From"))
+    with desk.db.session() as session:
+        row = session.scalar(select(InboundMail))
+        assert row is not None and row.outcome == "rejected"
+        assert row.reason == "no sender address in the first 4,000 characters of From (50,023 characters)"
+
+
+@pytest.mark.parametrize("header", ["To", "Subject"])
+def test_a_header_the_email_package_cannot_parse_never_loses_the_mail(desk: Desk, header: str) -> None:
+    """The same nesting in To (a RecursionError) or Subject: the mail is a ticket, the header's raw text read."""
+    received = desk.mail_in.receive(nested_comments(header))
+    assert received.outcome == "created" and received.ticket_id is not None
+    ticket = desk.tickets.get(received.ticket_id)
+    assert ticket.customer.email == "lina@example.com" and ticket.messages[0].body == "Where is my refund?"
+
+
+def test_control_characters_never_reach_a_continued_thread_and_never_refuse_a_mail(desk: Desk) -> None:
+    """Session 14: a new ticket's text went through the desk's checks (controls dropped) but a reply continuing
+    a thread, or an auto-reply kept as a note, was stored as received: an ESC sequence reached the agent's page
+    and `kb` listings. A body of nothing but controls was refused ("body: is empty", the customer's mail not
+    a ticket) where an empty body is a ticket "(no text)"."""
+    only_controls = desk.mail_in.receive(plain_mail("\x07\x1b\x00", "Bell"))
+    assert only_controls.outcome == "created" and only_controls.ticket_id is not None
+    assert desk.tickets.get(only_controls.ticket_id).messages[0].body == "(no text)"
+    first = desk.mail_in.receive(plain_mail("Where is my order?", Message_ID="<first@example.com>"))
+    reply = plain_mail("Still \x1b[31mnothing\x07 here.", "Re: Question", In_Reply_To="<first@example.com>")
+    assert desk.mail_in.receive(reply).outcome == "continued"
+    auto = plain_mail("Away \x1b[5still\x07.", "Re: Question", In_Reply_To="<first@example.com>",
+                      Auto_Submitted="auto-replied")
+    assert desk.mail_in.receive(auto).outcome == "automatic"
+    ticket = desk.tickets.get(first.ticket_id or 0)
+    assert [m.body for m in ticket.messages[1:]] == ["Still [31mnothing here.",
+                                                     "[Auto-Submitted: auto-replied]\nAway [5still."]
+
+
+def test_a_forwarded_mail_never_replaces_the_customers_own_words(desk: Desk) -> None:
+    """Session 14: the body was the first text/plain part anywhere in the MIME tree, so an HTML mail with a
+    forwarded message attached ("forward as attachment": message/rfc822) became a ticket holding the forwarded
+    mail's text; the customer's own words were lost. The mail's own parts come first; a mail that is nothing
+    but a forwarded message still shows that message's text."""
+    forwarded = EmailMessage()
+    forwarded["From"] = "shop@example.com"
+    forwarded["Subject"] = "Your order"
+    forwarded.set_content("Order 55821 is confirmed.")
+    mail = EmailMessage()
+    mail["From"] = "lina@example.com"
+    mail["Subject"] = "Fwd: Your order"
+    mail.set_content("<p>It never came, see the mail below.</p>", subtype="html")
+    mail.add_attachment(forwarded)
+    received = desk.mail_in.receive(mail.as_bytes())
+    assert desk.tickets.get(received.ticket_id or 0).messages[0].body == "It never came, see the mail below."
+    only = EmailMessage()
+    only["From"] = "sam@example.com"
+    only["Subject"] = "Fwd"
+    only.set_content(forwarded)
+    received = desk.mail_in.receive(only.as_bytes())
+    assert desk.tickets.get(received.ticket_id or 0).messages[0].body == "Order 55821 is confirmed."
+
+
+def test_huge_headers_are_read_in_bounded_time(desk: Desk) -> None:
+    """Session 14: the email package parses some headers in time quadratic in their length (each encoded word,
+    parameter or address re-slices the rest): one mail with a 280 KB From, Content-Type or List-Id held the mail
+    worker 10 to 30 s each (measured on main: 25 s for 20,000 Content-Type parameters). Each header value is
+    cut at desk.mail.parse.MAX_HEADER_CHARS before it is parsed, and one name's first values only are read."""
+    import time
+
+    words = "=?utf-8?q?a?= " * 20_000
+    raw = (f"From: Lina <lina@example.com>\nTo: {words}<support@manzil.example>\nSubject: {words}\nCc: {words}\n"
+           f"References: {'<a@b> ' * 50_000}\n" + "Subject: more\n" * 20_000
+           + "Content-Type: text/plain; " + "a=b; " * 20_000 + "\n\nWhere is it?\n")
+    started = time.monotonic()
+    received = desk.mail_in.receive(raw.encode())
+    listed = desk.mail_in.receive(f"From: news@example.com\nList-Id: {words}\nSubject: n\n\nNews\n".encode())
+    assert time.monotonic() - started < 5 and listed.outcome == "automatic"
+    ticket = desk.tickets.get(received.ticket_id or 0)
+    assert ticket.customer.email == "lina@example.com" and ticket.messages[0].body == "Where is it?"
+    assert ticket.subject.startswith("a" * 200)
+    # A From whose address lies past the cut is refused, and the reason says so.
+    with pytest.raises(UnparseableMail, match=r"no sender address in the first 4,000 characters of From \(28"):
+        desk.mail_in.receive(f"From: {words}<lina@example.com>\nSubject: x\n\nWhere is it?\n".encode())

@@ -268,3 +268,28 @@ def test_a_customers_bidi_controls_never_reach_a_mails_subject_or_greeting(desk:
     assert mail["Subject"].startswith("We received your message: Refund [#mz-")
     assert not BIDI_CONTROLS & set(mail["Subject"] + text + html)
     assert "Sam" in text and desk.tickets.get(ticket.id).subject == "\u202eRefund\u2066"
+
+
+def test_an_agents_own_bidi_controls_are_dropped_when_saved_and_when_mailed(desk: Desk, settings: Settings) -> None:
+    """Session 14: an agent named "\\u202eSara" signed the reply mail "<RLO>Sara" under the agent's text (plain text,
+    no <bdi>), reversing the help center's line after it. The desk drops the controls when the name is saved; a name
+    saved before that is cleaned when the mail is composed."""
+    from email import message_from_bytes
+    from email.policy import default
+
+    from desk.models import Agent
+    from kb.bidi_text import BIDI_CONTROLS
+
+    sara = desk.accounts.create_agent("sara@manzil.example", "a long password", name="\u202eSara\u200f Haddad")
+    assert sara.name == "Sara Haddad"
+    assert desk.accounts.create_agent("omar@manzil.example", "a long password", name="\u2067\u200e").name == "omar"
+    with desk.db.session() as session:  # as stored by an older version
+        session.get(Agent, sara.id).name = "\u202eSara\u2066"  # type: ignore[union-attr]
+    ticket = desk.tickets.create(NewTicket(email="sam@example.com", name="Sam", lang="en", subject="Refund",
+                                           body="Where is my refund?", notify=False))
+    desk.tickets.reply(ticket.id, sara.id, "It went out today.")
+    assert deliver(desk, settings) == 1
+    [eml] = (settings.data_dir / "outbox-eml").glob("*.eml")
+    text, html = bodies(message_from_bytes(eml.read_bytes(), policy=default))
+    assert "Sara" in text and "Sara" in html
+    assert not BIDI_CONTROLS & set(text + html)

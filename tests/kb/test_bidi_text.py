@@ -47,3 +47,16 @@ def test_a_macros_placeholders_drop_controls_from_customer_values(tmp_path: Path
     macro = load_macro(path, tmp_path)
     rendered = macro.render({"customer.name": "\u202eSam", "ticket.subject": "\u2067Refund\u200e"})
     assert rendered == "Hello Sam, about Refund."
+
+
+def test_an_agents_own_name_drops_controls_in_the_drafts_signature() -> None:
+    """Session 14: the agent's own name reached the signature unchanged ("Best regards,\\n\\u202eOmar" reversed the
+    line under it in a plain-text mail). Names saved before the desk cleaned them still reach drafts."""
+    from copilot.drafts import ReplyContext, signed_by
+
+    passage = hit("apple-pay", "en", "- Add a card to Wallet.", title="Pay with Apple Pay")
+    context = ReplyContext(agent_name="\u202eOmar\u2066", team_name="\u2067Manzil\u200f team")
+    draft = GroundedDrafter().draft("en", "Sam", [passage], abstained=False, link=LINK, context=context)
+    assert draft.text.endswith("Best regards,\nOmar\nManzil team")
+    assert signed_by(draft.text, "\u202bSara\u200e  Haddad").endswith("Best regards,\nSara Haddad\nManzil team")
+    assert signed_by(draft.text, "\u202e\u200f").endswith("Best regards,\nManzil team")

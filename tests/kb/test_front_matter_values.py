@@ -33,6 +33,9 @@ DEEP = "x: " + "[" * 1000 + "]" * 1000
         ("title: T\nsummary: [x]", 3, "summary", "'summary' must be text"),
         ("title: T\na: &x [1]\nb: *x", 4, "b", "alias"),
         ("title: T\nsummary: a\x1fb", 3, "summary", "control character"),  # found by tests/kb/test_fuzz.py
+        # Session 14: a key given twice silently kept the last (a second "id" renamed the article).
+        ("id: a\ntitle: T\nid: b", 4, "id", "given twice (lines 2 and 4)"),
+        ("title: T\nextra:\n  k: 1\n  k: 2", 5, "extra", "'k' is given twice (lines 4 and 5)"),
     ],
 )
 def test_every_value_error_names_path_line_and_field(

@@ -292,3 +292,23 @@ def test_control_characters_are_errors_naming_file_line_and_column(tmp_path: Pat
         ("en/a/esc.md", 5, 7, "error"), ("en/a/title.md", 2, 12, "error"), ("en/a/title.md", 5, 2, "error")]
     [esc] = [m for m in messages if m.rule == "control-character" and m.path.endswith("esc.md")]
     assert "U+001B" in esc.message
+
+
+@pytest.mark.parametrize(("key", "meant"), [("visiblity", "visibility"), ("Visibility", "visibility"),
+                                            ("tittle", "title"), ("tag", "tags"), ("udpated", "updated"),
+                                            ("translated_form", "translated_from")])
+def test_a_misspelled_front_matter_key_is_an_error_naming_the_key_it_resembles(
+    tmp_path: Path, key: str, meant: str
+) -> None:
+    """Session 14: an unknown key is kept as `extra` (imported articles carry their old tool's keys), so
+    "visiblity: internal" published an internal article to customers without a word from lint. A key one
+    slip away from a known one is now the article's error on its line (not published, as for a bad value);
+    other unknown keys still pass."""
+    from kb.articles import load_content
+
+    write(tmp_path, "en/a/typo.md", md(**{key: "internal"}))
+    write(tmp_path, "en/a/imported.md", md(author="Sara", weight="3", date="2026-01-02", slug="x"))
+    messages = lint(tmp_path)
+    assert found(tmp_path, messages, "unknown-key") == [("en/a/typo.md", 3, 1, "error")]
+    assert f"{key!r} is not a front-matter key: did you mean {meant!r}?" in messages[0].message
+    assert [article.path for article in load_content(tmp_path).articles] == ["en/a/imported.md"]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from kb.lint import lint_paths
-from kb.macros import PLACEHOLDERS, load_macro, load_macros
+from kb.macros import PLACEHOLDERS, MacroError, load_macro, load_macros
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD = """---
@@ -82,3 +84,34 @@ def test_a_folder_that_is_not_a_language_fails_then_passes(tmp_path: Path) -> No
     assert rules(tmp_path) == [("_macros/english/refund.md", 1, "macro-lang-folder")]
     stray.unlink()
     assert rules(tmp_path) == []
+
+
+@pytest.mark.parametrize(("front", "line", "fragment"), [
+    ("title: T\ntags: 5", 3, "'tags' must be a list of text"),
+    ("title: T\nactions:\n  add_tags: refund", 3, "'actions.add_tags' must be a list of text"),
+    ("title: T\nwhen: 2026-02-30", 3, "day is out of range"),
+    ("title: T\nx: &a [1, 1]\ny: [*a, *a]", 4, "alias"),
+    ("title: T\nx: " + "[" * 5000 + "]" * 5000, 3, "nested more than"),
+    ("title: T\ntitle: U", 3, "'title' is given twice (lines 2 and 3)"),
+    ("tags: [a]\ntitle: {a: 1}", 3, "title: must be text"),  # was the title "{'a': 1}" in the picker
+])
+def test_a_hostile_macro_front_matter_is_its_files_error(tmp_path: Path, front: str, line: int, fragment: str) -> None:
+    """Session 14: macros read their front matter with plain yaml.safe_load and trusted its shapes: `tags: 5`
+    raised TypeError (the agent's every ticket page answered 500, `kb lint` crashed), an invalid date a
+    ValueError, deep nesting a RecursionError; `add_tags: refund` became six one-letter tags; aliases and a
+    key given twice passed. They now go through the articles' front-matter reader, and lint names the line."""
+    path = write(tmp_path, "en/bad.md", f"---\n{front}\n---\nHello.\n")
+    write(tmp_path, "en/good.md", GOOD)
+    with pytest.raises(MacroError) as caught:
+        load_macro(path, tmp_path)
+    assert (caught.value.line, caught.value.rule) == (line, "macro-front-matter") and fragment in str(caught.value)
+    assert [m.key for m in load_macros(tmp_path)] == ["good"]
+    assert ("_macros/en/bad.md", line, "macro-front-matter") in rules(tmp_path)
+
+
+def test_a_macro_that_is_not_utf8_is_its_files_error(tmp_path: Path) -> None:
+    path = write(tmp_path, "en/bad.md", "")
+    path.write_bytes(b"---\ntitle: T\n---\nHello \xff\n")
+    with pytest.raises(MacroError, match=r"not valid UTF-8 \(byte 0xff\)") as caught:
+        load_macro(path, tmp_path)
+    assert caught.value.line == 4

@@ -175,3 +175,42 @@ def test_admins_manage_agents_and_tokens(app: Flask, agent: FlaskClient) -> None
     admin.post("/agent/admin", data={"action": "revoke", "token_id": token_id, "csrf_token": token})
     assert api.post("/api/v1/suggest", json=body, headers={"Authorization": f"Bearer {secret}"}).status_code == 401
     assert agent.get("/agent/admin").status_code in (302, 403)
+
+
+def test_a_reply_with_a_refused_tag_sends_nothing(app: Flask, agent: FlaskClient) -> None:
+    """Session 14: the reply went out first and its macro's tags were checked after, so a refused tag
+    ("add_tag": "<b>") answered "cannot be a tag" for a reply already mailed to the customer (the copilot's
+    "sent" never recorded): an agent who believed it and sent again mailed the customer twice. Tags are
+    checked first; a refused one sends nothing."""
+    desk = app.extensions["desk"]
+    ticket_id = arabic_ticket(app)
+    html = agent.get(f"/agent/tickets/{ticket_id}").get_data(as_text=True)
+    before = len(desk.tickets.get(ticket_id).messages)
+    page = agent.post(f"/agent/tickets/{ticket_id}/reply", follow_redirects=True, data={
+        "body": "Your parcel left today.", "status": "pending", "add_tag": ["refund", "<b>"], "csrf_token": csrf(html),
+    }).get_data(as_text=True)
+    assert "cannot be a tag" in page and "Reply sent." not in page
+    ticket = desk.tickets.get(ticket_id)
+    assert len(ticket.messages) == before and ticket.tags == []
+
+
+def test_a_bulk_assign_to_a_value_that_is_no_agent_changes_nothing(app: Flask, agent: FlaskClient) -> None:
+    """Session 14: the bulk form's one text field takes "me, an agent id, or tags", and "Assign to" is the
+    action it opens with; anything else there (an agent's name typed, a tag, nothing) was read as "nobody",
+    so every checked ticket was silently unassigned under "2 tickets updated.". It is refused by field."""
+    desk = app.extensions["desk"]
+    first, second = arabic_ticket(app), desk.tickets.create(NewTicket(email="jo@example.com", subject="Apple Pay",
+                                                                      body="Apple Pay keeps failing")).id
+    token = csrf(agent.get("/agent/").get_data(as_text=True))
+    assigned = agent.post("/agent/bulk", follow_redirects=True, data={
+        "ticket": [str(first), str(second)], "action": "assign", "value": "me", "csrf_token": token})
+    assert "2 tickets updated." in assigned.get_data(as_text=True)
+    for value in ("Sara", "vip", ""):
+        page = agent.post("/agent/bulk", follow_redirects=True, data={
+            "ticket": [str(first), str(second)], "action": "assign", "value": value, "csrf_token": token,
+        }).get_data(as_text=True)
+        assert "assignee:" in page and "tickets updated" not in page
+        assert desk.tickets.get(first).assignee is not None and desk.tickets.get(second).assignee is not None
+    arabic = agent.post("/agent/bulk", follow_redirects=True, headers={"Accept-Language": "ar"}, data={
+        "ticket": [str(first)], "action": "assign", "value": "Sara", "csrf_token": token}).get_data(as_text=True)
+    assert "ليست me ولا رقم موظف" in arabic and "Sara" in arabic
