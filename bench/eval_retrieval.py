@@ -648,12 +648,15 @@ def agreement_line(name: str, case: Case, max_false: float) -> str:
         if flagged[~oos].mean() <= max(max_false, product[~oos].mean()) and flagged[oos].mean() > best:
             best, chosen = flagged[oos].mean(), floor
     flagged = product | (disagree & (scores[:, 0] < chosen))
+    steps = []  # what each further out-of-scope question costs: the floor just above its share
+    for share in np.sort(scores[oos & disagree & ~product, 0])[:3]:
+        more = product | (disagree & (scores[:, 0] < share + 1e-3))
+        steps.append(f"{share + 1e-3:.3f}: {more[oos].mean():.0%} at {more[~oos].mean():.1%}")
     return (
         f"e5 agreement [{name}]: e5's best title not the first article for {disagree[~oos].mean():.0%} of "
         f"answerable and {disagree[oos].mean():.0%} of out-of-scope; gated chunk-share floor fitted {chosen:.3f}: "
-        f"share floors alone "
-        f"{product[oos].mean():.0%} at {product[~oos].mean():.1%}, with it {flagged[oos].mean():.0%} at "
-        f"{flagged[~oos].mean():.1%}"
+        f"share floors alone {product[oos].mean():.0%} at {product[~oos].mean():.1%}, with it "
+        f"{flagged[oos].mean():.0%} at {flagged[~oos].mean():.1%}; next floors {'; '.join(steps) or 'none'}"
     )
 
 

@@ -8,10 +8,12 @@ the help center answers, where both are pulled to the same article. The evidence
 (retrieval's "title_e5" view) against the first candidate's article: no constant, no word list, on
 whatever titles the index has.
 
-Read on the demo (bench/RESULTS.md "Session 14, xabstain4"), it does not separate: e5's best title is
-not the first article for 70% of the answerable Arabic questions over English-only articles left
-unflagged by the share floors, against 86% of the out-of-scope ones, so retrieval only reads it as a
-signal (`cross_e5_agrees`) and gates a chunk-share floor with it behind LEVERS["e5_agreement"], off.
+Read on the demo (bench/eval_retrieval.py --suite, the "e5 agreement" line; bench/RESULTS.md "Session 14,
+xabstain4"), it does not separate: e5's best title is not the first article for 56% of the answerable Arabic
+questions over English-only articles and 88% of the out-of-scope ones (English over Arabic-only: 59% and 78%),
+and the out-of-scope questions the share floors miss score chunk shares above the answerable dialect questions
+that both models read poorly. So retrieval reads it as a signal (`cross_e5_agrees`) and gates a chunk-share
+floor with it behind LEVERS["e5_agreement"], off, with no floor fitted.
 """
 
 from __future__ import annotations
