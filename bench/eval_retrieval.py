@@ -470,6 +470,8 @@ def transfer(cases: list[Case], max_false: float, fusion_grids: bool = True) -> 
             f"{under[~oos].sum()} of {(~oos).sum()} answerable questions under it; lowest answerable "
             f"{heading[~oos].min():.3f}, lowest out-of-scope {np.sort(heading[oos])[:3].round(3).tolist()}"
         )
+    for name, case in cross.items():  # e5's agreement (copilot.title_agreement, retrieval.LEVERS["e5_agreement"])
+        lines.append(agreement_line(name, case, max_false))
     for case in crossing:
         retriever = case.engine.retriever
         titles = retriever._titles
@@ -629,6 +631,33 @@ def cross_floors(scores: np.ndarray, oos: np.ndarray, max_false: float) -> np.nd
         if flagged[~oos].mean() <= max_false and flagged[oos].mean() > best:
             best, chosen = flagged[oos].mean(), np.array(floors)
     return chosen
+
+
+def agreement_line(name: str, case: Case, max_false: float) -> str:
+    """The chunk-share floor gated by e5's disagreement (retrieval.CROSS_DISAGREEMENT_FLOORS) fitted beside the
+    product's cross-lingual floors: what it flags more, within `max_false` of answerable questions in all."""
+    source, _, target = name.split()[-1].partition(">")
+    floors = retrieval.CROSS_DIRECTION_FLOORS.get((source, target), retrieval.CROSS_ONLY_FLOORS)
+    scores, oos = cross_matrix(case, ("cross_share", "cross_title_share", "cross_e5_agrees", "title_names"))
+    named = scores[:, 3] > 0
+    product = (scores[:, 0] < floors["cross_share"]) & (scores[:, 1] < floors["cross_title_share"]) & ~named
+    disagree = (scores[:, 2] == 0) & ~named
+    best, chosen = product[oos].mean(), -np.inf
+    for floor in np.unique(scores[:, 0].round(3)):
+        flagged = product | (disagree & (scores[:, 0] < floor))
+        if flagged[~oos].mean() <= max(max_false, product[~oos].mean()) and flagged[oos].mean() > best:
+            best, chosen = flagged[oos].mean(), floor
+    flagged = product | (disagree & (scores[:, 0] < chosen))
+    steps = []  # what each further out-of-scope question costs: the floor just above its share
+    for share in np.sort(scores[oos & disagree & ~product, 0])[:3]:
+        more = product | (disagree & (scores[:, 0] < share + 1e-3))
+        steps.append(f"{share + 1e-3:.3f}: {more[oos].mean():.0%} at {more[~oos].mean():.1%}")
+    return (
+        f"e5 agreement [{name}]: e5's best title not the first article for {disagree[~oos].mean():.0%} of "
+        f"answerable and {disagree[oos].mean():.0%} of out-of-scope; gated chunk-share floor fitted {chosen:.3f}: "
+        f"share floors alone {product[oos].mean():.0%} at {product[~oos].mean():.1%}, with it "
+        f"{flagged[oos].mean():.0%} at {flagged[~oos].mean():.1%}; next floors {'; '.join(steps) or 'none'}"
+    )
 
 
 def _floors(floors: np.ndarray) -> str:

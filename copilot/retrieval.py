@@ -62,6 +62,7 @@ from copilot.section_coverage import SectionTerms, near_section, section_coverag
 from copilot.series_pages import defer_steps, step_links
 from copilot.slug_words import SlugTerms, slug_credit, slug_ids
 from copilot.term_table import PAYLOAD_FIELDS, LiveTermTable
+from copilot.title_agreement import agrees
 from copilot.title_evidence import opening_keys
 from copilot.title_lead import best_lead, credit_lead, title_lead
 from copilot.title_names import title_names
@@ -130,6 +131,13 @@ CROSS_DIRECTION_FLOORS = {
 # that way). No floor for Arabic over English: on the demo it separates nothing the floors above
 # do not (its out-of-scope shares -0.8 to 0.3, answerable down to -0.9). Session 6 in bench/RESULTS.md.
 CROSS_DENSITY_FLOORS = {("en", "ar"): -1.40}
+# With LEVERS["e5_agreement"]: abstain also when e5's best title is not the first candidate's article
+# (`cross_e5_agrees` 0, copilot.title_agreement) and the chunk share is under this floor, per direction.
+# bench/eval_retrieval.py --suite fits it (the "e5 agreement" line, within --max-false of answerable beside
+# the share floors above) and on the demo finds none in either direction: every floor that catches one more
+# out-of-scope question flags answerable ones first, so no direction has one and the lever flags nothing
+# even on (bench/RESULTS.md "Session 14, xabstain4").
+CROSS_DISAGREEMENT_FLOORS: dict[tuple[str, str], float] = {}
 # Ranking other-language candidates: USE carries cross-lingual meaning, e5 adds a little.
 # Fitted on both domains' cross-lingual cases (bench/eval_retrieval.py --suite, with TITLE_WEIGHT):
 # e5 0.5 -> 1.0 and titles 1.0 -> 0.5 take demo Arabic over English-only 0.785 -> 0.789 and m365
@@ -205,6 +213,10 @@ LEVERS = {
     # copilot.heading_floor: abstain when only another language answers and no title or heading of the first
     # article matches the question at all (cross_heading_top < HEADING_FLOOR)
     "heading_floor": True,
+    # copilot.title_agreement: abstain also when only another language answers, e5's best title is not the
+    # first article's and the chunk share is under CROSS_DISAGREEMENT_FLOORS. Off, and no floor: fitted on the
+    # demo it catches no out-of-scope question within 4% of answerable (bench/RESULTS.md "Session 14, xabstain4")
+    "e5_agreement": False,
     # copilot.dense_hubs: pages e5 puts near everyone's title are hubs too, unless BM25 ranks them first
     "dense_hubs": True,
     "loan_reading": True,  # copilot.loanword_text: the dense models read a loanword's MSA word in its place
@@ -1279,6 +1291,7 @@ class Retriever:
         self._cross_shares(plan.lang, untranslated, signals)
         self._cross_density(untranslated, vectors.get("e5"), signals)
         self._cross_heading(untranslated, vectors.get("use"), signals)
+        self._cross_agreement(untranslated, vectors.get("e5"), signals)
         reason: FallbackReason | None = None
         answered_elsewhere = False
         top_untranslated = (
@@ -1330,6 +1343,18 @@ class Retriever:
         score = best_heading(matrices, str(payload.get("key", "")), str(payload.get("lang", "")), unit(query))
         if score is not None:
             signals["cross_heading_top"] = score
+
+    def _cross_agreement(self, candidates: Sequence[Hit], query: np.ndarray | None, signals: dict[str, float]) -> None:
+        """Whether e5's best title among the first candidate's language is that candidate's article
+        (`cross_e5_agrees`, copilot.title_agreement); absent until e5's title vectors are built."""
+        titles = self._more_titles.get("title_e5")
+        matrix = titles.peek() if titles is not None else None
+        if query is None or matrix is None or not candidates:
+            return
+        payload = candidates[0].payload
+        agreement = agrees(matrix.scores(unit(query), (str(payload.get("lang", "")),)), str(payload.get("key", "")))
+        if agreement is not None:
+            signals["cross_e5_agrees"] = agreement
 
     def _credit_slugs(self, ranked: list[Hit], plan: QueryPlan, best_fused: float) -> list[Hit]:
         """Other-language candidates credited by how much of their id the query says (copilot.slug_words),
@@ -1543,6 +1568,8 @@ class Retriever:
             density_floor = CROSS_DENSITY_FLOORS.get((lang, target))
             if density_floor is not None and signals.get("cross_density_share", density_floor) < density_floor:
                 return True
+            if LEVERS["e5_agreement"] and _disagrees(signals, CROSS_DISAGREEMENT_FLOORS.get((lang, target))):
+                return True
             direction = CROSS_DIRECTION_FLOORS.get((lang, target), CROSS_ONLY_FLOORS)
             calibrated = {name: floor for name, floor in direction.items() if name in signals}
             if len(calibrated) == len(direction):
@@ -1672,6 +1699,14 @@ def make_snippet(text: str, query: str, lang: str, size: int = SNIPPET_CHARS) ->
     if start > 0:
         window = "…" + window[window.find(" ") + 1 :]
     return window.rstrip() + ("…" if start + size < len(flat) else "")
+
+
+def _disagrees(signals: dict[str, float], floor: float | None) -> bool:
+    """e5's best title is not the first candidate's article and the chunk share is under `floor`
+    (CROSS_DISAGREEMENT_FLOORS); never without a floor or without both signals."""
+    if floor is None or "cross_e5_agrees" not in signals or "cross_share" not in signals:
+        return False
+    return signals["cross_e5_agrees"] == 0.0 and signals["cross_share"] < floor
 
 
 def _directed_view(
