@@ -240,9 +240,11 @@ LEVERS = {
     # answerable cost, but held-out round 3 gains no near-topic question and flags one m365 answerable one
     # (bench/RESULTS.md "Session 14, abstain4"). Either one on turns the rule on.
     "section_coverage": False,
-    # copilot.sibling_titles: among near-tied first articles, a title holding every query term the first's
-    # title holds and more takes the first place
-    "sibling_titles": True,
+    # copilot.sibling_titles: among near-tied first articles, a title holding every query term the first's title
+    # holds (at least two) and more takes the first place. Off: dev demo EN 0.919 -> 0.922, m365 AR 0.861 -> 0.866,
+    # customer slice AR 0.663 -> 0.670, nothing else moved; but held-out rounds 1-3 lose three questions 1 -> 2 and
+    # gain none, a weight of -1.50 (bench/RESULTS.md "Session 14, siblings4")
+    "sibling_titles": False,
 }
 # The query's own language's titles ranked by e5 alone (copilot.title_vectors, titles in e5's query
 # form) credit the same-language candidates: OWN_TITLE_CREDIT of the best fused score for the first

@@ -22,6 +22,10 @@ SIBLING_SHARED floor the rule is a title-word credit, not a sibling test: a firs
 of the question's words yields to any title holding one more, and that cost both dev domains (probe of
 every would-be swap within 0.3: 4 right, 15 wrong; with the floor 2 right, none wrong; bench/RESULTS.md
 "Session 14, siblings4").
+
+Off (retrieval.LEVERS["sibling_titles"]): on the dev sets it moves two questions 4 -> 1 and 2 -> 1 and one of
+the m365 customer slice 2 -> 1, costing none, but held-out rounds 1-3 lose three questions 1 -> 2 and gain
+none. The code and its tests stay for a help center with more sibling families to measure it on.
 """
 
 from __future__ import annotations
