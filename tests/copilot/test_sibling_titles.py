@@ -7,9 +7,13 @@ title's matched query terms given as a set of term ids (what Retriever._title_ma
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
+from pathlib import Path
 
+from copilot.retrieval import Retriever
 from copilot.sibling_titles import SIBLING_MARGIN, SIBLING_SHARED, SIBLING_TOP, prefer_specific
 from indexer.stores.base import Hit
+from kb.settings import Settings
 
 REPORTS, ACTIVITY, ONEDRIVE, FORMS = 1, 2, 3, 4  # term ids: reports, activity, OneDrive, forms
 
@@ -77,3 +81,26 @@ def test_short_rankings_are_returned_as_they_are() -> None:
     assert prefer_specific([], titles(SIBLINGS), best_fused=1.0) == []
     one = ranking(("forms-activity", 0.9))
     assert prefer_specific(one, titles(SIBLINGS), best_fused=1.0) == one
+
+
+class _NoStore:
+    """Enough of a store for query building (as tests/copilot/test_spelling_families.py's): no index is read."""
+
+    def version(self) -> str:
+        return "v1"
+
+    def payloads(self, fields: tuple[str, ...]) -> list[dict]:
+        return []
+
+
+def test_the_retrievers_title_matches_are_the_querys_terms_in_a_title_of_its_language(tmp_path: Path) -> None:
+    settings = Settings(content_dir=tmp_path, data_dir=tmp_path / "data")
+    retriever = Retriever(settings, _NoStore(), [])  # type: ignore[arg-type]
+    searched = retriever.lexical.encode_query("onedrive activity reports", "en")
+    forms = Hit("forms#0", 0.9, {"key": "en/forms", "lang": "en", "title": "Forms activity reports"})
+    onedrive = Hit("od#0", 0.85, {"key": "en/od", "lang": "en", "title": "OneDrive for Business activity reports"})
+    arabic = Hit("ar#0", 0.8, {"key": "ar/od", "lang": "ar", "title": "OneDrive activity reports"})
+    matched = partial(retriever._title_matches, searched, "en")
+    assert len(matched(forms)) == 2 and matched(onedrive) > matched(forms)
+    assert matched(arabic) == frozenset()  # another language's title is read by another analyser: no match
+    assert keys(prefer_specific([forms, onedrive, arabic], matched, best_fused=1.0)) == ["en/od", "en/forms", "ar/od"]
