@@ -14,6 +14,7 @@ from copilot.retrieval import Retriever
 from copilot.sibling_titles import SIBLING_MARGIN, SIBLING_SHARED, SIBLING_TOP, prefer_specific
 from indexer.stores.base import Hit
 from kb.settings import Settings
+from tests.copilot.test_query_terms import _NoStore
 
 REPORTS, ACTIVITY, ONEDRIVE, FORMS = 1, 2, 3, 4  # term ids: reports, activity, OneDrive, forms
 
@@ -81,16 +82,6 @@ def test_short_rankings_are_returned_as_they_are() -> None:
     assert prefer_specific([], titles(SIBLINGS), best_fused=1.0) == []
     one = ranking(("forms-activity", 0.9))
     assert prefer_specific(one, titles(SIBLINGS), best_fused=1.0) == one
-
-
-class _NoStore:
-    """Enough of a store for query building (as tests/copilot/test_spelling_families.py's): no index is read."""
-
-    def version(self) -> str:
-        return "v1"
-
-    def payloads(self, fields: tuple[str, ...]) -> list[dict]:
-        return []
 
 
 def test_the_retrievers_title_matches_are_the_querys_terms_in_a_title_of_its_language(tmp_path: Path) -> None:
