@@ -60,6 +60,7 @@ from copilot.query_coverage import article_terms, coverage, coverage_scales, nea
 from copilot.query_vectors import BatchingQueryEmbedder, unit
 from copilot.section_coverage import SectionTerms, near_section, section_coverage, section_scales
 from copilot.series_pages import defer_steps, step_links
+from copilot.sibling_titles import prefer_specific
 from copilot.slug_words import SlugTerms, slug_credit, slug_ids
 from copilot.term_table import PAYLOAD_FIELDS, LiveTermTable
 from copilot.title_agreement import agrees
@@ -251,6 +252,11 @@ LEVERS = {
     # answerable cost, but held-out round 3 gains no near-topic question and flags one m365 answerable one
     # (bench/RESULTS.md "Session 14, abstain4"). Either one on turns the rule on.
     "section_coverage": False,
+    # copilot.sibling_titles: among near-tied first articles, a title holding every query term the first's title
+    # holds (at least two) and more takes the first place. Off: dev demo EN 0.919 -> 0.922, m365 AR 0.861 -> 0.866,
+    # customer slice AR 0.663 -> 0.670, nothing else moved; but held-out rounds 1-3 lose three questions 1 -> 2 and
+    # gain none, a weight of -1.50 (bench/RESULTS.md "Session 14, siblings4")
+    "sibling_titles": False,
 }
 # The query's own language's titles ranked by e5 alone (copilot.title_vectors, titles in e5's query
 # form) credit the same-language candidates: OWN_TITLE_CREDIT of the best fused score for the first
@@ -990,6 +996,8 @@ class Retriever:
                 ranked = demote_hubs(ranked, self._hub_shares(plan, answers.evidence), HUB_PENALTY * best_fused)
             if LEVERS["series_steps"] and not plan.ticket:
                 ranked = defer_steps(ranked, self._series.peek)
+            if LEVERS["sibling_titles"] and not plan.ticket:
+                ranked = prefer_specific(ranked, partial(self._title_matches, sparse, plan.lang), best_fused)
             if batch.evidence and ranked and evidence:
                 signals["field_top"] = self._field_share(ranked[0], evidence, typed, plan.lang)
         if ranked and not plan.ticket and (LEVERS["query_coverage"] or self.abstain_floors is None):
@@ -1527,6 +1535,12 @@ class Retriever:
         size = len(set(typed.indices))
         fields = self._field_terms(hit.payload, lang)
         return min(1.0, len(set(searched.indices) & fields) / size) if size else 0.0
+
+    def _title_matches(self, searched: SparseVector, lang: str, hit: Hit) -> frozenset[int]:
+        """The searched query's terms the hit's title or tags hold (none for another language's hit)."""
+        if str(hit.payload.get("lang", "")) != lang:
+            return frozenset()
+        return frozenset(searched.indices) & self._field_terms(hit.payload, lang)
 
     def _field_terms(self, payload: dict[str, object], lang: str) -> frozenset[int]:
         """The lexical terms of an article's title and tags (cached: every chunk repeats them); a title that
