@@ -18,6 +18,7 @@ from email.policy import EmailPolicy
 from email.utils import getaddresses, parseaddr
 from itertools import islice
 
+from charset_normalizer import from_bytes
 from mailparser_reply import EmailReplyParser
 
 from kb.message_text import (
@@ -37,6 +38,9 @@ MAX_PARTS = 100
 MAX_HEADER_CHARS = 4_000
 MAX_HEADER_VALUES = 20
 MAX_ATTACHMENTS = 20
+# The legacy charsets of the desk's two languages, for text that names no charset (undeclared_charset):
+# Windows Arabic first, as Arabic mail clients wrote it, then ISO Arabic and Windows Western.
+LEGACY_CHARSETS = ("cp1256", "iso8859_6", "cp1252")
 # The languages whose reply headers mail-parser-reply knows besides English (it has no Arabic; the
 # Arabic "في ... كتب:" header is kb.message_text's).
 REPLY_PARSER_LANGUAGES = ["en", "de", "fr", "es", "it", "nl"]
@@ -136,15 +140,29 @@ def _sender(message: Message, problems: list[str]) -> tuple[str, str]:
 
 def part_text(part: Message) -> str:
     """A text part decoded with its declared charset (unknown ones as UTF-8, bad bytes replaced). A codec that
-    cannot replace ("idna", "undefined") raises UnicodeError: read as UTF-8 too, or the mail was never stored."""
+    cannot replace ("idna", "undefined") raises UnicodeError: read as UTF-8 too, or the mail was never stored.
+    A part that declares no charset is read by `undeclared_charset`."""
     payload = part.get_payload(decode=True)
     if not isinstance(payload, bytes):
         return ""
-    charset = part.get_content_charset() or "utf-8"
+    charset = part.get_content_charset() or undeclared_charset(payload)
     try:
         return payload.decode(charset, errors="replace")
     except (LookupError, UnicodeError):
         return payload.decode("utf-8", errors="replace")
+
+
+def undeclared_charset(payload: bytes) -> str:
+    """The charset of 8-bit text whose part names none: UTF-8 when it decodes as UTF-8, else the legacy charset
+    of the desk's languages the bytes read best in (charset-normalizer, limited to LEGACY_CHARSETS: an open guess
+    among every codec reads a short Arabic line as Korean or UTF-16), else UTF-8 with bad bytes replaced. Old
+    Arabic Outlook and webmail send windows-1256 with no charset; read as UTF-8 it was all replacement marks."""
+    try:
+        payload.decode("utf-8")
+    except UnicodeDecodeError:
+        best = from_bytes(payload, cp_isolation=list(LEGACY_CHARSETS)).best()
+        return best.encoding if best is not None else "utf-8"
+    return "utf-8"
 
 
 def _parts(message: Message, problems: list[str]) -> list[Message]:

@@ -299,6 +299,28 @@ def test_a_charset_naming_a_codec_that_cannot_replace_still_stores_the_mail(desk
     assert desk.tickets.get(received.ticket_id).messages[0].body == "Where is my refund?"
 
 
+@pytest.mark.parametrize(
+    ("text", "encoding"),
+    [
+        (ARABIC_BODY, "windows-1256"),
+        (ARABIC_BODY, "iso-8859-6"),
+        ("Bonjour, ma commande n'est pas arrivée. Merci à vous", "cp1252"),
+        ("طلبي", "windows-1256"),
+        ("وين طلبي؟ Order 55821 ✓", "utf-8"),
+    ],
+)
+def test_text_that_names_no_charset_is_read_in_the_charset_it_was_written_in(
+    desk: Desk, text: str, encoding: str
+) -> None:
+    """Session 14: a part with 8-bit text and no charset (old Arabic Outlook and webmail) was read as UTF-8, so a
+    windows-1256 Arabic mail became a ticket of replacement marks the agent could not read."""
+    raw = b"From: omar@example.com\nSubject: Order\nContent-Type: text/plain\nContent-Transfer-Encoding: 8bit\n\n"
+    received = desk.mail_in.receive(raw + text.encode(encoding) + b"\n")
+    assert received.outcome == "created" and received.ticket_id is not None
+    body = desk.tickets.get(received.ticket_id).messages[0].body
+    assert body == text.strip() and "\ufffd" not in body
+
+
 def nested_comments(header: str) -> bytes:
     headers = {"From": "Lina <lina@example.com>", "To": "support@manzil.example", "Subject": "Refund"}
     headers[header] = "(" * 50_000 + headers[header]
