@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from copilot.expansion import fold
+from copilot.section_coverage import article_counts
 
 _WORD = re.compile(r"\w+")
 FEEDBACK_ARTICLES = 2  # the dense models' first articles whose best chunk gives terms
@@ -54,14 +55,7 @@ class FeedbackVocabulary:
         for row in rows:
             text = f"{row.get('title', '')} {row.get('text', '')}"
             held.setdefault((str(row.get("lang", "")), str(row.get("key", ""))), set()).update(feedback_words(text))
-        df: dict[str, dict[str, int]] = {}
-        articles: dict[str, int] = {}
-        for (lang, _), words in held.items():
-            articles[lang] = articles.get(lang, 0) + 1
-            counts = df.setdefault(lang, {})
-            for word in words:
-                counts[word] = counts.get(word, 0) + 1
-        return cls(df, articles)
+        return cls(*article_counts(held))
 
     def idf(self, word: str, lang: str) -> float:
         """log((N + 1) / (df + 1)): a word every article holds weighs about nothing."""
