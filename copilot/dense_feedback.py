@@ -62,6 +62,14 @@ class FeedbackVocabulary:
         return math.log((self.articles.get(lang, 0) + 1) / (self.df.get(lang, {}).get(word, 0) + 1))
 
 
+def asks_unheld(query: str, lang: str, vocabulary: FeedbackVocabulary) -> bool:
+    """Whether the query types a word no article of `lang` holds: the lexical side cannot read all of it, so the
+    dense models' articles are where its words can come from. A query BM25 reads whole gets no feedback: there
+    the dense models' first articles only pull the lexical side toward their own mistakes."""
+    counts = vocabulary.df.get(lang, {})
+    return any(word not in counts for word in feedback_words(query))
+
+
 def feedback_terms(
     asked: str, sections: Sequence[str], lang: str, vocabulary: FeedbackVocabulary, limit: int = FEEDBACK_TERMS
 ) -> tuple[str, ...]:

@@ -44,7 +44,7 @@ from copilot.calibration import (
     title_density,
 )
 from copilot.chunk_means import CHUNK_DEPTH, credit_rank, mean_scores
-from copilot.dense_feedback import FEEDBACK_ARTICLES, FeedbackVocabulary, feedback_terms
+from copilot.dense_feedback import FEEDBACK_ARTICLES, FeedbackVocabulary, asks_unheld, feedback_terms
 from copilot.dense_hubs import dense_hub_shares, shares_for, title_terms
 from copilot.expansion import Synonyms, Vocabulary
 from copilot.framed_lead import framing_names, request_lead
@@ -1169,6 +1169,8 @@ class Retriever:
         lever is on and a typed query is searched by both sides."""
         vocabulary = self._feedback_vocabulary.peek() if LEVERS["dense_feedback"] else None
         if vocabulary is None or not vectors or plan.ticket or plan.evaluating:
+            return plan
+        if not asks_unheld(plan.query, plan.lang, vocabulary):
             return plan
         weights = self.fusion.get(plan.lang, self.fusion.get("*", {}))
         sources = tuple(Source(name, vec, plan.same_lang, weights.get(name, 1.0)) for name, vec in vectors.items())

@@ -3,7 +3,7 @@
 import pytest
 
 from copilot import retrieval
-from copilot.dense_feedback import FeedbackVocabulary, feedback_terms, feedback_words
+from copilot.dense_feedback import FeedbackVocabulary, asks_unheld, feedback_terms, feedback_words
 from copilot.retrieval import Expansion
 
 ROWS = [
@@ -53,3 +53,11 @@ def test_feedback_ranks_but_is_no_evidence_for_abstaining() -> None:
     weight = retrieval.EXPANSION_WEIGHTS["feedback"]
     assert ("منح", weight) in expansion.lexical_parts("ادي الترخيص")
     assert all("منح" not in text for text, _ in expansion.lexical_parts("ادي الترخيص", ranking=False))
+
+
+def test_only_a_query_typing_a_word_no_article_holds_asks_for_feedback() -> None:
+    vocabulary = FeedbackVocabulary.of(ROWS)
+    assert asks_unheld("كيف ادي الترخيص", "ar", vocabulary)  # no Arabic article writes ادي
+    assert not asks_unheld("منح الترخيص للحساب", "ar", vocabulary)
+    assert asks_unheld("assign licenses", "ar", vocabulary)  # no Arabic article writes them
+    assert not asks_unheld("assign a license", "en", vocabulary)
