@@ -259,9 +259,12 @@ LEVERS = {
     # customer slice AR 0.663 -> 0.670, nothing else moved; but held-out rounds 1-3 lose three questions 1 -> 2 and
     # gain none, a weight of -1.50 (bench/RESULTS.md "Session 14, siblings4")
     "sibling_titles": False,
-    # copilot.dense_feedback: the rarest words of the dense models' first articles that the query lacks, searched
-    # lexically at EXPANSION_WEIGHTS["feedback"] (ranking only)
-    "dense_feedback": True,
+    # copilot.dense_feedback: the rarest words of the dense models' first two articles that the query lacks, searched
+    # lexically at EXPANSION_WEIGHTS["feedback"] (ranking only), for a query typing a word no article holds. Off: dev
+    # demo EN 0.919 -> 0.926, but demo AR 0.907 -> 0.894 and m365 AR 0.861 -> 0.849 (lexical follows the dense
+    # models' wrong first articles: "كيف اعرف اي اشتراك عندي" 2 -> 8); ungated AR the same (bench/RESULTS.md
+    # "Session 14, bridge4")
+    "dense_feedback": False,
 }
 # The query's own language's titles ranked by e5 alone (copilot.title_vectors, titles in e5's query
 # form) credit the same-language candidates: OWN_TITLE_CREDIT of the best fused score for the first
