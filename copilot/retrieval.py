@@ -44,6 +44,7 @@ from copilot.calibration import (
     title_density,
 )
 from copilot.chunk_means import CHUNK_DEPTH, credit_rank, mean_scores
+from copilot.dense_feedback import FEEDBACK_ARTICLES, FeedbackVocabulary, asks_unheld, feedback_terms
 from copilot.dense_hubs import dense_hub_shares, shares_for, title_terms
 from copilot.expansion import Synonyms, Vocabulary
 from copilot.framed_lead import framing_names, request_lead
@@ -165,6 +166,7 @@ EXPANSION_WEIGHTS = {
     "variants": 0.5,
     "verbal_nouns": 1.0,
     "spellings": 0.7,
+    "feedback": 0.3,
 }
 # Levers of the vocabulary layer, switchable so bench/eval_retrieval.py --levers measures each on
 # both dev domains. transliteration (copilot.transliteration): m365 Arabic MRR@10 0.736 -> 0.752,
@@ -257,6 +259,12 @@ LEVERS = {
     # customer slice AR 0.663 -> 0.670, nothing else moved; but held-out rounds 1-3 lose three questions 1 -> 2 and
     # gain none, a weight of -1.50 (bench/RESULTS.md "Session 14, siblings4")
     "sibling_titles": False,
+    # copilot.dense_feedback: the rarest words of the dense models' first two articles that the query lacks, searched
+    # lexically at EXPANSION_WEIGHTS["feedback"] (ranking only), for a query typing a word no article holds. Off: dev
+    # demo EN 0.919 -> 0.926, but demo AR 0.907 -> 0.894 and m365 AR 0.861 -> 0.849 (lexical follows the dense
+    # models' wrong first articles: "كيف اعرف اي اشتراك عندي" 2 -> 8); ungated AR the same (bench/RESULTS.md
+    # "Session 14, bridge4")
+    "dense_feedback": False,
 }
 # The query's own language's titles ranked by e5 alone (copilot.title_vectors, titles in e5's query
 # form) credit the same-language candidates: OWN_TITLE_CREDIT of the best fused score for the first
@@ -489,6 +497,7 @@ class Expansion:
     verbal_nouns: tuple[str, ...] = ()  # the index's verbal nouns of the query's verbs ("اضيف": إضافة)
     spellings: tuple[str, ...] = ()  # the index's spellings of misspelt Arabic words ("الاشتارك": اشتراك)
     misread: tuple[str, ...] = ()  # corrections of words the lexical side reads already ("عندنا": عندما)
+    feedback: tuple[str, ...] = ()  # rare words of the dense models' first articles (copilot.dense_feedback)
 
     def lexical_parts(self, query: str, ranking: bool = True) -> list[tuple[str, float]]:
         """What the lexical side searches for, each part with its weight against the typed words.
@@ -499,6 +508,7 @@ class Expansion:
         Verbal nouns neither: a form I verb reads as form II's noun too ("تعلم": تعليم), and as
         evidence they let one more m365 out-of-scope question through (87% -> 80%). Spellings neither
         (copilot.spelling_families): a word no article prints is the customer's, whatever it is near.
+        Dense feedback neither (copilot.dense_feedback): the dense models rank something for any question.
         The corrections of words the lexical side reads already (`misread`) are evidence, as they were
         before they left the ranking: without them 2 more demo Arabic answerable questions abstained.
         """
@@ -513,6 +523,7 @@ class Expansion:
             (" ".join(self.variants) if ranking else "", EXPANSION_WEIGHTS["variants"]),
             (" ".join(self.verbal_nouns) if ranking else "", EXPANSION_WEIGHTS["verbal_nouns"]),
             (" ".join(self.spellings) if ranking else "", EXPANSION_WEIGHTS["spellings"]),
+            (" ".join(self.feedback) if ranking else "", EXPANSION_WEIGHTS["feedback"]),
         ]
 
     def cross_lingual_terms(self, query: str, target: str) -> str:
@@ -761,6 +772,11 @@ class Retriever:
         self._section_scales = FromIndex(
             store.version, lambda: section_scales(self._section_terms.get()), background=True
         )
+        self._feedback_vocabulary = FromIndex(  # the words' article counts (copilot.dense_feedback)
+            store.version,
+            lambda: FeedbackVocabulary.of(snapshot.payloads(("key", "lang", "title", "text"))),
+            background=True,
+        )
         self._families = FromIndex(  # the names that frame a request (copilot.name_families)
             store.version,
             lambda: family_names(snapshot.payloads(("article_id", "key", "title", "text", "ordinal"))),
@@ -793,6 +809,8 @@ class Retriever:
         views += [self._cross_scales, self._e5_scales, self._density_scales, self._hubs, self._names]
         views += [self._title_names, self._families]
         views.append(self._slugs)
+        if LEVERS["dense_feedback"]:
+            views.append(self._feedback_vocabulary)
         views += [self._dense_hubs, self._series]
         if LEVERS["query_coverage"]:  # m365: 6.4 s of ISRI roots per sync, for nothing while the lever is off
             views += [self._article_terms, self._coverage_scales]
@@ -938,10 +956,12 @@ class Retriever:
         plan = self.plan(raw_query, lang, limit, audience, categories, only, ticket)
         timings: dict[str, float] = {}
         vectors, degraded = self._embed(plan, timings)
+        plan = self._with_feedback(plan, vectors)
         sparse, typed = self._lexical_vectors(plan)
         # The lexical evidence for abstaining leaves out the ranking-only expansions (Expansion.lexical_parts).
         expansion = plan.expansion
         ranking_only = expansion.variants or expansion.verbal_nouns or expansion.spellings or expansion.misread
+        ranking_only = ranking_only or expansion.feedback
         evidence = self._lexical_vectors(plan, ranking=False)[0] if sparse and ranking_only else sparse
         intent_text = self._intent_text(plan) if vectors else None
         ranking = sparse
@@ -1146,6 +1166,34 @@ class Retriever:
         if known and LEVERS["spelled_words"]:  # loanwords are read below, not respelt
             text = self.vocabulary.spelled_text(text, plan.lang, self.vocabulary.foreign_words(text, plan.lang))
         return read_loanwords(text, known) if known else text
+
+    def _with_feedback(self, plan: QueryPlan, vectors: dict[str, np.ndarray]) -> QueryPlan:
+        """The plan with the dense models' feedback terms (copilot.dense_feedback) in its expansion, when the
+        lever is on and a typed query is searched by both sides."""
+        vocabulary = self._feedback_vocabulary.peek() if LEVERS["dense_feedback"] else None
+        if vocabulary is None or not vectors or plan.ticket or plan.evaluating:
+            return plan
+        if not asks_unheld(plan.query, plan.lang, vocabulary):
+            return plan
+        weights = self.fusion.get(plan.lang, self.fusion.get("*", {}))
+        sources = tuple(Source(name, vec, plan.same_lang, weights.get(name, 1.0)) for name, vec in vectors.items())
+        fields = ("key", "title", "text")
+        limit = 4 * FEEDBACK_ARTICLES  # chunks: an article's several chunks can lead
+        query = StoreQuery(sources, plan.base_filter, limit=limit, rrf_k=self.rrf_k, payload_fields=fields)
+        try:
+            hits = self.store.query([query])[0]
+        except Exception:
+            log.exception("the dense feedback query failed; searched without it")
+            return plan
+        best: dict[str, str] = {}
+        for hit in hits:
+            key = str(hit.payload.get("key", ""))
+            if key not in best and len(best) < FEEDBACK_ARTICLES:
+                best[key] = f"{hit.payload.get('title', '')} {hit.payload.get('text', '')}"
+        expansion = plan.expansion
+        asked = " ".join(part for part, _ in expansion.lexical_parts(plan.query) if part)
+        terms = feedback_terms(asked, list(best.values()), plan.lang, vocabulary)
+        return replace(plan, expansion=replace(expansion, feedback=terms)) if terms else plan
 
     def _lexical_vectors(self, plan: QueryPlan, ranking: bool = True) -> tuple[SparseVector | None, SparseVector]:
         """The weighted sparse query (None when lexical is not searched) and the typed words' own;

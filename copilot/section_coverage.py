@@ -42,6 +42,21 @@ def section_text(payload: Mapping[str, object]) -> str:
     return " ".join([str(payload.get("title", "")), *path, str(payload.get("text", ""))])
 
 
+def article_counts(
+    per_article: Mapping[tuple[str, str], Iterable[str]],
+) -> tuple[dict[str, dict[str, int]], dict[str, int]]:
+    """From each (language, article key)'s terms: per language, how many articles hold each term, and how many
+    articles there are (the IDF's counts; copilot.dense_feedback counts its words the same way)."""
+    df: dict[str, dict[str, int]] = {}
+    articles: dict[str, int] = {}
+    for (lang, _), article in per_article.items():
+        articles[lang] = articles.get(lang, 0) + 1
+        counts = df.setdefault(lang, {})
+        for term in article:
+            counts[term] = counts.get(term, 0) + 1
+    return df, articles
+
+
 @dataclass(frozen=True)
 class SectionTerms:
     """The index's sections' terms (`held_terms`), in payload order, with each one's article key, language
@@ -81,13 +96,7 @@ class SectionTerms:
         per_article: dict[tuple[str, str], set[str]] = {}
         for key, lang, section in zip(keys, langs, held, strict=True):
             per_article.setdefault((lang, key), set()).update(section)
-        df: dict[str, dict[str, int]] = {}
-        articles: dict[str, int] = {}
-        for (lang, _), article in per_article.items():
-            articles[lang] = articles.get(lang, 0) + 1
-            counts = df.setdefault(lang, {})
-            for term in article:
-                counts[term] = counts.get(term, 0) + 1
+        df, articles = article_counts(per_article)
         return cls(tuple(keys), tuple(langs), tuple(headings), tuple(held), df, articles, positions)
 
     def known(self, forms: frozenset[str], lang: str) -> bool:
