@@ -38,7 +38,7 @@ MAX_PARTS = 100
 MAX_HEADER_CHARS = 4_000
 MAX_HEADER_VALUES = 20
 MAX_ATTACHMENTS = 20
-# The legacy charsets of the desk's two languages, for text that names no charset (undeclared_charset):
+# The legacy charsets of the desk's two languages, for text that names no charset (undeclared_text):
 # Windows Arabic first, as Arabic mail clients wrote it, then ISO Arabic and Windows Western.
 LEGACY_CHARSETS = ("cp1256", "iso8859_6", "cp1252")
 # The languages whose reply headers mail-parser-reply knows besides English (it has no Arabic; the
@@ -103,8 +103,13 @@ def header_text(value: object) -> str:
     return _HEADER_BREAKS.sub(" ", CONTROL_CHARACTERS.sub("", text)).strip()
 
 
+def _raw_values(message: Message, name: str) -> list[str]:
+    """A header's first MAX_HEADER_VALUES values, unparsed (each is parsed, cut, when it is read)."""
+    return list(islice((value for key, value in message.raw_items() if key.lower() == name.lower()), MAX_HEADER_VALUES))
+
+
 def _header(message: Message, name: str, problems: list[str]) -> str:
-    raw = list(islice((value for key, value in message.raw_items() if key.lower() == name.lower()), MAX_HEADER_VALUES))
+    raw = _raw_values(message, name)
     try:
         return header_text(" ".join(str(message.policy.header_fetch_parse(name, value)) for value in raw))
     except Exception as error:  # a header the policy cannot decode must not lose the mail
@@ -141,28 +146,29 @@ def _sender(message: Message, problems: list[str]) -> tuple[str, str]:
 def part_text(part: Message) -> str:
     """A text part decoded with its declared charset (unknown ones as UTF-8, bad bytes replaced). A codec that
     cannot replace ("idna", "undefined") raises UnicodeError: read as UTF-8 too, or the mail was never stored.
-    A part that declares no charset is read by `undeclared_charset`."""
+    A part that declares no charset is read by `undeclared_text`."""
     payload = part.get_payload(decode=True)
     if not isinstance(payload, bytes):
         return ""
-    charset = part.get_content_charset() or undeclared_charset(payload)
+    charset = part.get_content_charset()
+    if charset is None:
+        return undeclared_text(payload)
     try:
         return payload.decode(charset, errors="replace")
     except (LookupError, UnicodeError):
         return payload.decode("utf-8", errors="replace")
 
 
-def undeclared_charset(payload: bytes) -> str:
-    """The charset of 8-bit text whose part names none: UTF-8 when it decodes as UTF-8, else the legacy charset
-    of the desk's languages the bytes read best in (charset-normalizer, limited to LEGACY_CHARSETS: an open guess
-    among every codec reads a short Arabic line as Korean or UTF-16), else UTF-8 with bad bytes replaced. Old
-    Arabic Outlook and webmail send windows-1256 with no charset; read as UTF-8 it was all replacement marks."""
+def undeclared_text(payload: bytes) -> str:
+    """8-bit text whose part names no charset: as UTF-8 when it is UTF-8, else in the legacy charset of the desk's
+    languages the bytes read best in (charset-normalizer, limited to LEGACY_CHARSETS: an open guess among every
+    codec reads a short Arabic line as Korean or UTF-16), else as UTF-8 with bad bytes replaced. Old Arabic
+    Outlook and webmail send windows-1256 with no charset; read as UTF-8 it was all replacement marks."""
     try:
-        payload.decode("utf-8")
+        return payload.decode("utf-8")
     except UnicodeDecodeError:
         best = from_bytes(payload, cp_isolation=list(LEGACY_CHARSETS)).best()
-        return best.encoding if best is not None else "utf-8"
-    return "utf-8"
+        return str(best) if best is not None else payload.decode("utf-8", errors="replace")
 
 
 def _parts(message: Message, problems: list[str]) -> list[Message]:
@@ -265,7 +271,7 @@ def parse_mail(raw: bytes, own_address: str = "") -> ParsedMail:
     problems = [str(d) for d in getattr(message, "defects", [])][:10]
     name, sender = _sender(message, problems)
     if not sender or "@" not in sender:
-        longest = max((len(value) for key, value in message.raw_items() if key.lower() == "from"), default=0)
+        longest = max(map(len, _raw_values(message, "From")), default=0)
         if longest > MAX_HEADER_CHARS:
             raise UnparseableMail(f"no sender address in the first {MAX_HEADER_CHARS:,} characters of From "
                                   f"({longest:,} characters)")
