@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from email import message_from_bytes
+from email.errors import NoBoundaryInMultipartDefect
 from email.message import Message
 from email.policy import EmailPolicy
 from email.utils import getaddresses, parseaddr
@@ -181,6 +182,14 @@ def _parts(message: Message, problems: list[str]) -> list[Message]:
     return parts
 
 
+def _content_type(part: Message) -> str:
+    """The part's type for reading its text. A "multipart/*" with no boundary parameter cannot be split: the email
+    package keeps its body whole as a string payload (NoBoundaryInMultipartDefect); that is the sender's text."""
+    if any(isinstance(defect, NoBoundaryInMultipartDefect) for defect in part.defects) and not part.is_multipart():
+        return "text/plain"
+    return part.get_content_type()
+
+
 def email_text(message: Message, parts: list[Message] | None = None) -> str:
     """The readable body: the text/plain part, else the HTML part reduced to text (HTML mail is common).
 
@@ -194,7 +203,7 @@ def email_text(message: Message, parts: list[Message] | None = None) -> str:
     for own in (True, False):
         by_type: dict[str, str] = {}
         for part in (part for part in parts if (id(part) in forwarded) is not own):
-            kind = part.get_content_type()
+            kind = _content_type(part)
             if kind in ("text/plain", "text/html") and kind not in by_type and not part.get_filename():
                 by_type[kind] = part_text(part)
         if "text/plain" in by_type:

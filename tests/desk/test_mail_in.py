@@ -4,6 +4,7 @@ loopback, the real `kb mail receive` command through click's runner."""
 
 from __future__ import annotations
 
+import base64
 import smtplib
 from collections.abc import Iterator
 from email.header import Header
@@ -391,6 +392,24 @@ def test_a_forwarded_mail_never_replaces_the_customers_own_words(desk: Desk) -> 
     only.set_content(forwarded)
     received = desk.mail_in.receive(only.as_bytes())
     assert desk.tickets.get(received.ticket_id or 0).messages[0].body == "Order 55821 is confirmed."
+
+
+ARABIC_BASE64 = base64.b64encode("وين طلبي رقم 55821؟".encode()).decode()
+
+
+@pytest.mark.parametrize(("mime", "text"), [
+    ("Content-Type: multipart/mixed\n\nWhere is my order 55821?\n", "Where is my order 55821?"),
+    (f"Content-Type: multipart/alternative\nContent-Transfer-Encoding: base64\n\n{ARABIC_BASE64}\n",
+     "وين طلبي رقم 55821؟"),
+    ("Content-Type: multipart/mixed; boundary=outer\n\n--outer\nContent-Type: multipart/alternative\n\n"
+     "It never came.\n--outer--\n", "It never came."),
+])
+def test_a_multipart_mail_with_no_boundary_keeps_the_customers_text(desk: Desk, mime: str, text: str) -> None:
+    """Session 14 left it: "multipart/*" with no boundary parameter cannot be split, so the mail had no text part
+    and became "(no text)". The email package keeps such a body whole as a string payload (its defects say
+    NoBoundaryInMultipartDefect); that string is the customer's text, read as a text/plain part."""
+    received = desk.mail_in.receive(f"From: lina@example.com\nSubject: Order\n{mime}".encode())
+    assert desk.tickets.get(received.ticket_id or 0).messages[0].body == text
 
 
 def test_the_email_parser_receives_header_values_cut_at_the_limit(
