@@ -163,12 +163,12 @@ def parse_seconds(raw: bytes, runs: int) -> float:
 def bench_hostile_headers(items: int, runs: int, uncut_runs: int) -> dict[str, dict[str, float]]:
     results = {}
     for name, raw in hostile_header_mails(items).items():
-        figures = {"bytes": float(len(raw)), "cut_s": parse_seconds(raw, runs)}
+        figures: dict[str, float] = {"bytes": len(raw), "cut_s": parse_seconds(raw, runs)}
         if uncut_runs:
             with header_cut_off():
                 figures["uncut_s"] = parse_seconds(raw, uncut_runs)
         results[name] = figures
-        print(f"{name}: " + ", ".join(f"{k} {v:g}" for k, v in figures.items()), file=sys.stderr, flush=True)
+        print(f"{name}: {shown(figures)}", file=sys.stderr, flush=True)
     return results
 
 
@@ -201,7 +201,11 @@ def report(results: dict[str, dict[str, float]], as_json: bool) -> None:
         print(json.dumps(results, ensure_ascii=False, indent=2))
         return
     for name, figures in results.items():
-        print(f"{name}: " + ", ".join(f"{k} {v:g}" for k, v in figures.items()))
+        print(f"{name}: {shown(figures)}")
+
+
+def shown(figures: dict[str, float]) -> str:
+    return ", ".join(f"{k} {v:,}" if isinstance(v, int) else f"{k} {v:g}" for k, v in figures.items())
 
 
 if __name__ == "__main__":
