@@ -26,6 +26,7 @@ from desk.mail.parse import MAX_HEADER_CHARS, MAX_HEADER_VALUES
 from desk.mail.receive import StorageError, UnparseableMail
 from desk.models import Attachment, Customer, InboundMail, MailThread, OutboxMail, Ticket
 from desk.tickets import NewTicket
+from kb.message_text import clean_message
 from kb.settings import Settings
 from tests.conftest import database_url_for_tests
 from tests.smtp_sink import free_port
@@ -385,13 +386,36 @@ def test_a_forwarded_mail_never_replaces_the_customers_own_words(desk: Desk) -> 
     mail.set_content("<p>It never came, see the mail below.</p>", subtype="html")
     mail.add_attachment(forwarded)
     received = desk.mail_in.receive(mail.as_bytes())
-    assert desk.tickets.get(received.ticket_id or 0).messages[0].body == "It never came, see the mail below."
+    assert desk.tickets.get(received.ticket_id or 0).messages[0].body.startswith("It never came, see the mail below.")
     only = EmailMessage()
     only["From"] = "sam@example.com"
     only["Subject"] = "Fwd"
     only.set_content(forwarded)
     received = desk.mail_in.receive(only.as_bytes())
     assert desk.tickets.get(received.ticket_id or 0).messages[0].body == "Order 55821 is confirmed."
+
+
+def test_a_forwarded_messages_text_is_quoted_below_the_customers_own_words(desk: Desk) -> None:
+    """Session 14 left it: a forwarded message (message/rfc822, "forward as attachment") was kept only in the raw
+    .eml; the agent read "see the mail below" and no mail. Its text is now quoted below the customer's own words,
+    as Zendesk and Chatwoot show forwarded content, behind the separator the copilot's clean-up cuts at (the
+    search for a ticket reads the customer's words, not the forwarded mail's)."""
+    forwarded = EmailMessage()
+    forwarded["From"] = "Manzil Shop <shop@example.com>"
+    forwarded["Date"] = "Mon, 30 Nov 2026 09:00:00 +0300"
+    forwarded["Subject"] = "=?utf-8?b?2LfZhNio2YMg2YXYpNmD2K8=?="
+    forwarded.set_content("طلبك 55821 مؤكد.\n\nFree returns within 14 days.")
+    mail = EmailMessage()
+    mail["From"] = "lina@example.com"
+    mail["Subject"] = "Fwd: order"
+    mail.set_content("<p>It never came, see the mail below.</p>", subtype="html")
+    mail.add_attachment(forwarded)
+    received = desk.mail_in.receive(mail.as_bytes())
+    body = desk.tickets.get(received.ticket_id or 0).messages[0].body
+    assert body == ("It never came, see the mail below.\n\n---------- Forwarded message ----------\n"
+                    "> From: Manzil Shop <shop@example.com>\n> Date: Mon, 30 Nov 2026 09:00:00 +0300\n"
+                    "> Subject: طلبك مؤكد\n>\n> طلبك 55821 مؤكد.\n>\n> Free returns within 14 days.")
+    assert clean_message(body) == "It never came, see the mail below."
 
 
 ARABIC_BASE64 = base64.b64encode("وين طلبي رقم 55821؟".encode()).decode()
