@@ -371,6 +371,16 @@ def test_control_characters_never_reach_a_continued_thread_and_never_refuse_a_ma
                                                      "[Auto-Submitted: auto-replied]\nAway [5still."]
 
 
+def forward_as_attachment(forwarded: EmailMessage) -> bytes:
+    """Lina's HTML mail with `forwarded` attached as message/rfc822 (Outlook's "forward as attachment")."""
+    mail = EmailMessage()
+    mail["From"] = "lina@example.com"
+    mail["Subject"] = "Fwd: Your order"
+    mail.set_content("<p>It never came, see the mail below.</p>", subtype="html")
+    mail.add_attachment(forwarded)
+    return mail.as_bytes()
+
+
 def test_a_forwarded_mail_never_replaces_the_customers_own_words(desk: Desk) -> None:
     """Session 14: the body was the first text/plain part anywhere in the MIME tree, so an HTML mail with a
     forwarded message attached ("forward as attachment": message/rfc822) became a ticket holding the forwarded
@@ -380,12 +390,7 @@ def test_a_forwarded_mail_never_replaces_the_customers_own_words(desk: Desk) -> 
     forwarded["From"] = "shop@example.com"
     forwarded["Subject"] = "Your order"
     forwarded.set_content("Order 55821 is confirmed.")
-    mail = EmailMessage()
-    mail["From"] = "lina@example.com"
-    mail["Subject"] = "Fwd: Your order"
-    mail.set_content("<p>It never came, see the mail below.</p>", subtype="html")
-    mail.add_attachment(forwarded)
-    received = desk.mail_in.receive(mail.as_bytes())
+    received = desk.mail_in.receive(forward_as_attachment(forwarded))
     assert desk.tickets.get(received.ticket_id or 0).messages[0].body.startswith("It never came, see the mail below.")
     only = EmailMessage()
     only["From"] = "sam@example.com"
@@ -405,12 +410,7 @@ def test_a_forwarded_messages_text_is_quoted_below_the_customers_own_words(desk:
     forwarded["Date"] = "Mon, 30 Nov 2026 09:00:00 +0300"
     forwarded["Subject"] = "=?utf-8?b?2LfZhNio2YMg2YXYpNmD2K8=?="
     forwarded.set_content("طلبك 55821 مؤكد.\n\nFree returns within 14 days.")
-    mail = EmailMessage()
-    mail["From"] = "lina@example.com"
-    mail["Subject"] = "Fwd: order"
-    mail.set_content("<p>It never came, see the mail below.</p>", subtype="html")
-    mail.add_attachment(forwarded)
-    received = desk.mail_in.receive(mail.as_bytes())
+    received = desk.mail_in.receive(forward_as_attachment(forwarded))
     body = desk.tickets.get(received.ticket_id or 0).messages[0].body
     assert body == ("It never came, see the mail below.\n\n---------- Forwarded message ----------\n"
                     "> From: Manzil Shop <shop@example.com>\n> Date: Mon, 30 Nov 2026 09:00:00 +0300\n"
