@@ -33,7 +33,7 @@ MIN_LETTERS = 3  # shorter folded words are particles and clitic remnants
 AGREE_TOP = 1  # e5 and USE agree on an article both rank within their first AGREE_TOP articles
 LEXICAL_MISS_TOP = 3  # ... that BM25 does not rank within its first LEXICAL_MISS_TOP: the lexical side missed it
 AGREE_CHUNKS = 20  # chunks read per dense ranking for its first articles (an article's several chunks can lead)
-LEXICAL_CHUNKS = 10 * LEXICAL_MISS_TOP  # chunks read of BM25's ranking for its first LEXICAL_MISS_TOP articles
+LEXICAL_CHUNKS = 50  # chunks read of BM25's ranking for its first LEXICAL_MISS_TOP articles
 
 
 def feedback_words(text: str) -> list[str]:
@@ -113,15 +113,16 @@ def agreed_article(
     e5: Sequence[str],
     use: Sequence[str],
     lexical: Sequence[str],
-    agree_top: int = AGREE_TOP,
-    lexical_top: int = LEXICAL_MISS_TOP,
+    agree_top: int | None = None,
+    lexical_top: int | None = None,
 ) -> str | None:
     """The article e5 and USE both rank within their first `agree_top` articles (e5's better one if two) when
-    BM25 does not rank it within its first `lexical_top`, else None. Each ranking is its chunks' article keys,
-    best first; a lexical side that ranks nothing (no searchable word) missed it too. Where BM25 ranks it high
-    the fusion has it already, and where the dense models disagree one of them is wrong: no feedback."""
-    both = set(first_articles(use, agree_top))
-    agreed = next((key for key in first_articles(e5, agree_top) if key in both), None)
-    if agreed is None or agreed in first_articles(lexical, lexical_top):
+    BM25 does not rank it within its first `lexical_top`, else None (None: AGREE_TOP, LEXICAL_MISS_TOP as they are
+    when called, so a bench can set them). Each ranking is its chunks' article keys, best first; a lexical side
+    that ranks nothing (no searchable word) missed it too. Where BM25 ranks it high the fusion has it already,
+    and where the dense models disagree one of them is wrong: no feedback."""
+    both = set(first_articles(use, agree_top or AGREE_TOP))
+    agreed = next((key for key in first_articles(e5, agree_top or AGREE_TOP) if key in both), None)
+    if agreed is None or agreed in first_articles(lexical, lexical_top or LEXICAL_MISS_TOP):
         return None
     return agreed

@@ -1223,8 +1223,26 @@ class Retriever:
         """The article e5 and USE agree on and BM25 (the plan's lexical query, before feedback) ranks low
         (copilot.dense_feedback.agreed_article), and its best chunk's text by e5 and by USE; (None, []) when
         they do not agree, BM25 has it, or a model is missing."""
-        if not {"e5", "use"} <= vectors.keys():
+        rankings = self._agreement_rankings(plan, vectors)
+        if rankings is None:
             return None, []
+        e5, use, lexical = ([str(hit.payload.get("key", "")) for hit in hits] for hits in rankings)
+        agreed = agreed_article(e5, use, lexical)
+        if agreed is None:
+            return None, []
+        sections: list[str] = []
+        for hits in rankings[:2]:
+            hit = next(hit for hit in hits if str(hit.payload.get("key", "")) == agreed)
+            text = f"{hit.payload.get('title', '')} {hit.payload.get('text', '')}"
+            if text not in sections:
+                sections.append(text)
+        return agreed, sections
+
+    def _agreement_rankings(self, plan: QueryPlan, vectors: dict[str, np.ndarray]) -> list[list[Hit]] | None:
+        """e5's, USE's and BM25's own rankings of the query language's chunks (BM25's empty when the query has
+        no searchable word), in one round trip; None without both models or when the index does not answer."""
+        if not {"e5", "use"} <= vectors.keys():
+            return None
         fields = ("key", "title", "text")
         dense = [Source(name, vectors[name], plan.same_lang) for name in ("e5", "use")]
         queries = [StoreQuery((source,), plan.base_filter, AGREE_CHUNKS, payload_fields=fields) for source in dense]
@@ -1236,18 +1254,8 @@ class Retriever:
             answers = self.store.query(queries)
         except Exception:
             log.exception("the agreement feedback query failed; searched without it")
-            return None, []
-        keys = [[str(hit.payload.get("key", "")) for hit in hits] for hits in answers]
-        agreed = agreed_article(keys[0], keys[1], keys[2] if sparse else [])
-        if agreed is None:
-            return None, []
-        sections: list[str] = []
-        for hits in answers[:2]:
-            hit = next(hit for hit in hits if str(hit.payload.get("key", "")) == agreed)
-            text = f"{hit.payload.get('title', '')} {hit.payload.get('text', '')}"
-            if text not in sections:
-                sections.append(text)
-        return agreed, sections
+            return None
+        return [*answers, []] if not sparse else list(answers)
 
     def _lexical_vectors(self, plan: QueryPlan, ranking: bool = True) -> tuple[SparseVector | None, SparseVector]:
         """The weighted sparse query (None when lexical is not searched) and the typed words' own;
