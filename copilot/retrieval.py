@@ -274,7 +274,11 @@ LEVERS = {
     # "Session 14, bridge4")
     "dense_feedback": False,
     # copilot.dense_feedback.agreed_article: the same feedback, only where e5 and USE rank the same article first
-    # and BM25 not among its first LEXICAL_MISS_TOP, from that article's words alone (in place of dense_feedback's gate)
+    # and BM25 not among its first LEXICAL_MISS_TOP, from that article's words alone (in place of dense_feedback's
+    # gate). Off: it fires for 2-5% of dev questions and the agreed article is the right one for 4 of 7 on m365 dev,
+    # 1 of 5 on the customer slice; dev m365 AR 0.861 -> 0.859 (BM25 missing it from its first 3; 0.863 from its
+    # first 5), slice AR 0.663 -> 0.655 and one more demo English answerable question abstains at every setting
+    # (bench/RESULTS.md "Session 15, agree5")
     "agreed_feedback": False,
 }
 # The query's own language's titles ranked by e5 alone (copilot.title_vectors, titles in e5's query
