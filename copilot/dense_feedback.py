@@ -8,6 +8,12 @@ give the FEEDBACK_TERMS words the query lacks that are rarest in the language's 
 `FeedbackVocabulary`), and the lexical side searches them at a low weight (retrieval.EXPANSION_WEIGHTS
 "feedback"). They are ranking evidence only, never evidence that an answer exists: the dense models rank
 something for any question, out-of-scope ones too (copilot.retrieval.Expansion.lexical_parts).
+
+Fed on every query, the feedback re-votes for the dense ranking, which already votes in the fusion: it
+gains where the dense models are right and BM25 wrong and loses as often where BM25 was right (bench/RESULTS.md
+"Session 14, bridge4"). `agreed_article` singles out the first case as well as rankings can tell it: e5 and USE
+rank the same article first (two models of different training agreeing) and BM25 does not rank it among its
+first LEXICAL_MISS_TOP articles; the feedback then comes from that article alone.
 """
 
 from __future__ import annotations
@@ -24,6 +30,10 @@ _WORD = re.compile(r"\w+")
 FEEDBACK_ARTICLES = 2  # the dense models' first articles whose best chunk gives terms
 FEEDBACK_TERMS = 4  # terms added, rarest first
 MIN_LETTERS = 3  # shorter folded words are particles and clitic remnants
+AGREE_TOP = 1  # e5 and USE agree on an article both rank within their first AGREE_TOP articles
+LEXICAL_MISS_TOP = 3  # ... that BM25 does not rank within its first LEXICAL_MISS_TOP: the lexical side missed it
+AGREE_CHUNKS = 20  # chunks read per dense ranking for its first articles (an article's several chunks can lead)
+LEXICAL_CHUNKS = 50  # chunks read of BM25's ranking for its first LEXICAL_MISS_TOP articles
 
 
 def feedback_words(text: str) -> list[str]:
@@ -86,3 +96,33 @@ def feedback_terms(
             written.setdefault(word, forms[word])
     scored = sorted(seen, key=lambda w: -vocabulary.idf(w, lang) * seen[w])  # stable: a tie goes to the better chunk
     return tuple(written[w] for w in scored if vocabulary.idf(w, lang) > 0)[:limit]
+
+
+def first_articles(keys: Iterable[str], limit: int) -> list[str]:
+    """The first `limit` distinct articles of a ranking given as its chunks' article keys, best first."""
+    out: list[str] = []
+    for key in keys:
+        if key not in out:
+            if len(out) == limit:
+                break
+            out.append(key)
+    return out
+
+
+def agreed_article(
+    e5: Sequence[str],
+    use: Sequence[str],
+    lexical: Sequence[str],
+    agree_top: int | None = None,
+    lexical_top: int | None = None,
+) -> str | None:
+    """The article e5 and USE both rank within their first `agree_top` articles (e5's better one if two) when
+    BM25 does not rank it within its first `lexical_top`, else None (None: AGREE_TOP, LEXICAL_MISS_TOP as they are
+    when called, so a bench can set them). Each ranking is its chunks' article keys, best first; a lexical side
+    that ranks nothing (no searchable word) missed it too. Where BM25 ranks it high the fusion has it already,
+    and where the dense models disagree one of them is wrong: no feedback."""
+    both = set(first_articles(use, agree_top or AGREE_TOP))
+    agreed = next((key for key in first_articles(e5, agree_top or AGREE_TOP) if key in both), None)
+    if agreed is None or agreed in first_articles(lexical, lexical_top or LEXICAL_MISS_TOP):
+        return None
+    return agreed

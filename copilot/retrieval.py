@@ -44,7 +44,15 @@ from copilot.calibration import (
     title_density,
 )
 from copilot.chunk_means import CHUNK_DEPTH, credit_rank, mean_scores
-from copilot.dense_feedback import FEEDBACK_ARTICLES, FeedbackVocabulary, asks_unheld, feedback_terms
+from copilot.dense_feedback import (
+    AGREE_CHUNKS,
+    FEEDBACK_ARTICLES,
+    LEXICAL_CHUNKS,
+    FeedbackVocabulary,
+    agreed_article,
+    asks_unheld,
+    feedback_terms,
+)
 from copilot.dense_hubs import dense_hub_shares, shares_for, title_terms
 from copilot.expansion import Synonyms, Vocabulary
 from copilot.framed_lead import framing_names, request_lead
@@ -265,6 +273,13 @@ LEVERS = {
     # models' wrong first articles: "كيف اعرف اي اشتراك عندي" 2 -> 8); ungated AR the same (bench/RESULTS.md
     # "Session 14, bridge4")
     "dense_feedback": False,
+    # copilot.dense_feedback.agreed_article: the same feedback, only where e5 and USE rank the same article first
+    # and BM25 not among its first LEXICAL_MISS_TOP, from that article's words alone (in place of dense_feedback's
+    # gate). Off: it fires for 2-5% of dev questions and the agreed article is the right one for 4 of 7 on m365 dev,
+    # 1 of 5 on the customer slice; dev m365 AR 0.861 -> 0.859 (BM25 missing it from its first 3; 0.863 from its
+    # first 5), slice AR 0.663 -> 0.655 and one more demo English answerable question abstains at every setting
+    # (bench/RESULTS.md "Session 15, agree5")
+    "agreed_feedback": False,
 }
 # The query's own language's titles ranked by e5 alone (copilot.title_vectors, titles in e5's query
 # form) credit the same-language candidates: OWN_TITLE_CREDIT of the best fused score for the first
@@ -809,7 +824,7 @@ class Retriever:
         views += [self._cross_scales, self._e5_scales, self._density_scales, self._hubs, self._names]
         views += [self._title_names, self._families]
         views.append(self._slugs)
-        if LEVERS["dense_feedback"]:
+        if LEVERS["dense_feedback"] or LEVERS["agreed_feedback"]:
             views.append(self._feedback_vocabulary)
         views += [self._dense_hubs, self._series]
         if LEVERS["query_coverage"]:  # m365: 6.4 s of ISRI roots per sync, for nothing while the lever is off
@@ -1168,13 +1183,29 @@ class Retriever:
         return read_loanwords(text, known) if known else text
 
     def _with_feedback(self, plan: QueryPlan, vectors: dict[str, np.ndarray]) -> QueryPlan:
-        """The plan with the dense models' feedback terms (copilot.dense_feedback) in its expansion, when the
-        lever is on and a typed query is searched by both sides."""
-        vocabulary = self._feedback_vocabulary.peek() if LEVERS["dense_feedback"] else None
+        """The plan with the dense models' feedback terms (copilot.dense_feedback) in its expansion, when a
+        feedback lever is on and a typed query is searched by both sides: with LEVERS["agreed_feedback"], the
+        words of the article e5 and USE agree on and BM25 missed (`_agreed_feedback`), else (LEVERS["dense_feedback"])
+        those of the dense models' fused first articles, for a query typing a word no article holds."""
+        agreement = LEVERS["agreed_feedback"]
+        vocabulary = self._feedback_vocabulary.peek() if LEVERS["dense_feedback"] or agreement else None
         if vocabulary is None or not vectors or plan.ticket or plan.evaluating:
             return plan
-        if not asks_unheld(plan.query, plan.lang, vocabulary):
+        if agreement:
+            sections = self._agreed_feedback(plan, vectors)[1]
+        elif asks_unheld(plan.query, plan.lang, vocabulary):
+            sections = self._dense_sections(plan, vectors)
+        else:
             return plan
+        if not sections:
+            return plan
+        expansion = plan.expansion
+        asked = " ".join(part for part, _ in expansion.lexical_parts(plan.query) if part)
+        terms = feedback_terms(asked, sections, plan.lang, vocabulary)
+        return replace(plan, expansion=replace(expansion, feedback=terms)) if terms else plan
+
+    def _dense_sections(self, plan: QueryPlan, vectors: dict[str, np.ndarray]) -> list[str]:
+        """The best chunk's text of each of the dense models' (fused) first FEEDBACK_ARTICLES articles."""
         weights = self.fusion.get(plan.lang, self.fusion.get("*", {}))
         sources = tuple(Source(name, vec, plan.same_lang, weights.get(name, 1.0)) for name, vec in vectors.items())
         fields = ("key", "title", "text")
@@ -1184,16 +1215,51 @@ class Retriever:
             hits = self.store.query([query])[0]
         except Exception:
             log.exception("the dense feedback query failed; searched without it")
-            return plan
+            return []
         best: dict[str, str] = {}
         for hit in hits:
             key = str(hit.payload.get("key", ""))
             if key not in best and len(best) < FEEDBACK_ARTICLES:
                 best[key] = f"{hit.payload.get('title', '')} {hit.payload.get('text', '')}"
-        expansion = plan.expansion
-        asked = " ".join(part for part, _ in expansion.lexical_parts(plan.query) if part)
-        terms = feedback_terms(asked, list(best.values()), plan.lang, vocabulary)
-        return replace(plan, expansion=replace(expansion, feedback=terms)) if terms else plan
+        return list(best.values())
+
+    def _agreed_feedback(self, plan: QueryPlan, vectors: dict[str, np.ndarray]) -> tuple[str | None, list[str]]:
+        """The article e5 and USE agree on and BM25 (the plan's lexical query, before feedback) ranks low
+        (copilot.dense_feedback.agreed_article), and its best chunk's text by e5 and by USE; (None, []) when
+        they do not agree, BM25 has it, or a model is missing."""
+        rankings = self._agreement_rankings(plan, vectors)
+        if rankings is None:
+            return None, []
+        e5, use, lexical = ([str(hit.payload.get("key", "")) for hit in hits] for hits in rankings)
+        agreed = agreed_article(e5, use, lexical)
+        if agreed is None:
+            return None, []
+        sections: list[str] = []
+        for hits in rankings[:2]:
+            hit = next(hit for hit in hits if str(hit.payload.get("key", "")) == agreed)
+            text = f"{hit.payload.get('title', '')} {hit.payload.get('text', '')}"
+            if text not in sections:
+                sections.append(text)
+        return agreed, sections
+
+    def _agreement_rankings(self, plan: QueryPlan, vectors: dict[str, np.ndarray]) -> list[list[Hit]] | None:
+        """e5's, USE's and BM25's own rankings of the query language's chunks (BM25's empty when the query has
+        no searchable word), in one round trip; None without both models or when the index does not answer."""
+        if not {"e5", "use"} <= vectors.keys():
+            return None
+        fields = ("key", "title", "text")
+        dense = [Source(name, vectors[name], plan.same_lang) for name in ("e5", "use")]
+        queries = [StoreQuery((source,), plan.base_filter, AGREE_CHUNKS, payload_fields=fields) for source in dense]
+        sparse = self._lexical_vectors(plan)[0]
+        if sparse:
+            lexical = Source(SPARSE_VECTOR, sparse, plan.same_lang)
+            queries.append(StoreQuery((lexical,), plan.base_filter, LEXICAL_CHUNKS, payload_fields=("key",)))
+        try:
+            answers = self.store.query(queries)
+        except Exception:
+            log.exception("the agreement feedback query failed; searched without it")
+            return None
+        return [*answers, []] if not sparse else list(answers)
 
     def _lexical_vectors(self, plan: QueryPlan, ranking: bool = True) -> tuple[SparseVector | None, SparseVector]:
         """The weighted sparse query (None when lexical is not searched) and the typed words' own;
