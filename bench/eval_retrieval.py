@@ -59,6 +59,7 @@ from copilot.engine import Engine
 from copilot.heading_floor import HEADING_FLOOR
 from copilot.retrieval import LEVERS, SearchResult, query_register
 from copilot.term_table import PAYLOAD_FIELDS, TermMiner, TermTable
+from copilot.typed_reading import better_reading
 from indexer.cache import CACHE_FILE
 from kb.settings import Settings
 
@@ -693,12 +694,12 @@ def product_rule_fit(
 
 def typed_reading_line(name: str, case: Case, max_false: float) -> str:
     """The product's cross-lingual floors, as set and refitted, with the title share read as the better of the
-    question's MSA reading and its typed text (copilot.typed_reading, the signals as collected) and with the MSA
-    reading alone (`cross_title_top` on the same scale): what the typed reading changes, in one run."""
+    question's MSA reading and its typed text (copilot.typed_reading) and with the MSA reading alone, both on the
+    index's scale from the signals as collected (floors off): what retrieval.LEVERS["typed_reading"] changes."""
     source, _, target = name.split()[-1].partition(">")
     floors = retrieval.CROSS_DIRECTION_FLOORS.get((source, target), retrieval.CROSS_ONLY_FLOORS)
     scores, oos = cross_matrix(case, PRODUCT_RULE_SIGNALS)
-    read_tops, _ = cross_matrix(case, ("cross_title_top", "cross_title_typed"))
+    tops, _ = cross_matrix(case, ("cross_title_top", "cross_title_typed"))
     typed = np.array([
         "cross_title_typed" in signals for lang in case.signals for signals in case.signals[lang]
     ])  # fmt: skip
@@ -707,10 +708,11 @@ def typed_reading_line(name: str, case: Case, max_false: float) -> str:
     scale = scales.get((source, target)) if scales is not None else None
     if scale is None:
         return f"typed reading [{name}]: no cross-lingual scale"
-    read = scores.copy()
-    read[typed, 1] = [scale.title_share(top) for top in read_tops[typed, 0]]
+    read, better = scores.copy(), scores.copy()  # the title share as the product read it, then each way
+    read[typed, 1] = [scale.title_share(top) for top in tops[typed, 0]]
+    better[typed, 1] = [scale.title_share(better_reading(top, typed_top)) for top, typed_top in tops[typed]]
     parts = [f"{typed[~oos].sum()} answerable and {typed[oos].sum()} out-of-scope questions read otherwise than typed"]
-    for label, data in (("better reading", scores), ("MSA reading alone", read)):
+    for label, data in (("better reading", better), ("MSA reading alone", read)):
         product = product_rule(data, (source, target), (floors["cross_share"], floors["cross_title_share"]))
         fitted, flagged = product_rule_fit(data, oos, (source, target), max_false)
         parts.append(

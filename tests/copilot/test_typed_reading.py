@@ -26,11 +26,14 @@ def test_a_dialect_question_answered_only_in_english_is_judged_on_its_better_rea
     """Dialect words are read as MSA for the dense models ("ده بكام": هذا كم; "بدي": اريد); the typed text is
     scored on the same English titles too, and the title share reads the better of the two. For the price
     question the typed text matches better, so a title floor between its two readings lets it through with
-    the lever on and abstains with it off; a question with no dialect word is read as typed and keeps its own."""
+    the lever on and abstains with it off; a question with no dialect word is read as typed and keeps its own.
+    With the lever off the typed text is still scored when the floors are off (what the suite fits on), but
+    the share reads the MSA reading alone."""
     from copilot import retrieval
 
     retriever = english_plus.retriever
     retriever.wait_for_views()
+    monkeypatch.setitem(retrieval.LEVERS, "typed_reading", True)
     scales = retriever._cross_scales.peek() if retriever._cross_scales is not None else None
     assert scales is not None
     scale = scales[("ar", "en")]
@@ -54,3 +57,10 @@ def test_a_dialect_question_answered_only_in_english_is_judged_on_its_better_rea
     off = retriever.search(asked[0], lang="ar", categories=["membership"])
     assert "cross_title_typed" not in off.signals and off.abstained
     assert off.signals["cross_title_share"] == pytest.approx(scale.title_share(price["cross_title_top"]))
+    floors, retriever.abstain_floors = retriever.abstain_floors, None
+    try:
+        measured = retriever.search(asked[0], lang="ar", categories=["membership"]).signals
+    finally:
+        retriever.abstain_floors = floors
+    assert measured["cross_title_typed"] == pytest.approx(price["cross_title_typed"])
+    assert measured["cross_title_share"] == pytest.approx(off.signals["cross_title_share"])
