@@ -11,6 +11,14 @@
   sink on loopback in passes of 100; messages/s of delivery (composition from the templates included).
 
 Each mail is a short Arabic message in windows-1256 with an RFC 2047 subject, a new ticket each.
+
+    python bench/mail_bench.py --hostile-headers [--runs 5] [--uncut-runs 1]
+
+- Hostile headers instead: `parse_mail` on the crafted mails of bench/RESULTS.md "Session 14, audit4" row 7 (one
+  huge header each: 20,000 Content-Type parameters, From and List-Id and Message-ID of 20,000 encoded words, To of
+  20,000 addresses, a Subject of 50,000 encoded words, and the old test's mail with all of them), the median
+  seconds with the header cut (desk.mail.parse.MAX_HEADER_CHARS, MAX_HEADER_VALUES) and without it (both raised
+  past any mail's size: the email package's own reading, which is quadratic in a header's length) side by side.
 """
 
 from __future__ import annotations
@@ -24,6 +32,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from email.header import Header
 from email.mime.text import MIMEText
 from email.utils import formataddr
@@ -33,6 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from desk.desk import Desk  # noqa: E402
+from desk.mail import parse  # noqa: E402
 from desk.mail.listener import start_listener  # noqa: E402
 from desk.tickets import NewTicket  # noqa: E402
 from kb.settings import Settings  # noqa: E402
@@ -108,12 +119,72 @@ def bench_outbox(data: Path, count: int) -> dict[str, float]:
     return {"messages": sent, "received_by_sink": len(sink.messages), "messages_per_s": round(sent / total, 1)}
 
 
+def hostile_header_mails(items: int) -> dict[str, bytes]:
+    """One mail per hostile header, `items` parameters, encoded words or addresses long (the Subject 2.5 times)."""
+    words = "=?utf-8?q?a?= " * items
+    body = "\n\nWhere is it?\n"
+    lina = "From: Lina <lina@example.com>\n"
+    return {name: raw.encode() for name, raw in {
+        f"Content-Type, {items:,} parameters": lina + "Content-Type: text/plain; " + "a=b; " * items + body,
+        f"From, {items:,} encoded words": f"From: {words}<lina@example.com>\nSubject: x" + body,
+        f"To, {items:,} addresses": lina + "To: " + ", ".join(f"a{n}@example.com" for n in range(items)) + body,
+        f"List-Id, {items:,} encoded words": f"From: news@example.com\nList-Id: {words}\nSubject: n" + body,
+        f"Message-ID, {items:,} encoded words": lina + f"Message-ID: {words}<m@example.com>" + body,
+        f"Subject, {items * 5 // 2:,} encoded words": lina + "Subject: " + "=?utf-8?q?a?= " * (items * 5 // 2) + body,
+        "session 14's test mail (all of them)": (
+            f"{lina}To: {words}<support@manzil.example>\nSubject: {words}\nCc: {words}\n"
+            f"References: {'<a@b> ' * (items * 5 // 2)}\n" + "Subject: more\n" * items
+            + "Content-Type: text/plain; " + "a=b; " * items + body),
+    }.items()}
+
+
+@contextmanager
+def header_cut_off() -> Iterator[None]:
+    """The email package's own reading: every value whole, every value of a name read."""
+    saved = parse.MAX_HEADER_CHARS, parse.MAX_HEADER_VALUES
+    parse.MAX_HEADER_CHARS = parse.MAX_HEADER_VALUES = sys.maxsize
+    try:
+        yield
+    finally:
+        parse.MAX_HEADER_CHARS, parse.MAX_HEADER_VALUES = saved
+
+
+def parse_seconds(raw: bytes, runs: int) -> float:
+    """Median seconds of `parse_mail` (a refusal, as for the long From, is an answer too)."""
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        with suppress(parse.UnparseableMail):
+            parse.parse_mail(raw)
+        times.append(time.perf_counter() - started)
+    return round(statistics.median(times), 3)
+
+
+def bench_hostile_headers(items: int, runs: int, uncut_runs: int) -> dict[str, dict[str, float]]:
+    results = {}
+    for name, raw in hostile_header_mails(items).items():
+        figures: dict[str, float] = {"bytes": len(raw), "cut_s": parse_seconds(raw, runs)}
+        if uncut_runs:
+            with header_cut_off():
+                figures["uncut_s"] = parse_seconds(raw, uncut_runs)
+        results[name] = figures
+        print(f"{name}: {shown(figures)}", file=sys.stderr, flush=True)
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pipe-runs", type=int, default=20)
     parser.add_argument("--count", type=int, default=300)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--hostile-headers", action="store_true", help="parse times of hostile headers instead")
+    parser.add_argument("--items", type=int, default=20_000, help="hostile header size (default 20,000)")
+    parser.add_argument("--runs", type=int, default=5, help="hostile-header runs with the cut (median)")
+    parser.add_argument("--uncut-runs", type=int, default=1, help="runs without the cut (0: skip; each is slow)")
     args = parser.parse_args()
+    if args.hostile_headers:
+        report(bench_hostile_headers(args.items, args.runs, args.uncut_runs), args.json)
+        return
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         Desk(Settings(data_dir=root / "pipe")).close()  # migrations once, not inside the first timed run
@@ -122,11 +193,19 @@ def main() -> None:
             "SMTP listener": bench_listener(root / "listener", args.count),
             "outbox to loopback SMTP": bench_outbox(root / "outbox", args.count),
         }
-    if args.json:
+    report(results, args.json)
+
+
+def report(results: dict[str, dict[str, float]], as_json: bool) -> None:
+    if as_json:
         print(json.dumps(results, ensure_ascii=False, indent=2))
         return
     for name, figures in results.items():
-        print(f"{name}: " + ", ".join(f"{k} {v}" for k, v in figures.items()))
+        print(f"{name}: {shown(figures)}")
+
+
+def shown(figures: dict[str, float]) -> str:
+    return ", ".join(f"{k} {v:,}" if isinstance(v, int) else f"{k} {v:g}" for k, v in figures.items())
 
 
 if __name__ == "__main__":

@@ -2,11 +2,10 @@
 
 A tag is folded to one form (lower case, spaces to hyphens, letters, digits, - and _ only, in any
 script) so "VIP" and "vip " are one tag; the workspace suggests existing tags as the agent types.
+The rule itself is kb.tag_rule's, which `kb lint` applies to macros' add_tags too.
 """
 
 from __future__ import annotations
-
-import re
 
 from sqlalchemy import delete, func, select
 
@@ -14,19 +13,18 @@ from desk.database import Database
 from desk.models import TicketTag
 from desk.tickets import InputError, ticket_row
 from desk.translatable import N_
+from kb.tag_rule import MAX_TAG, folded_tag, is_tag
 
-MAX_TAG = 60
 SHOWN_TAG_CHARS = 30  # a refused tag is quoted this far in its error, not pasted whole (an agent may paste 500 letters)
-_TAG = re.compile(r"^[\w-]+$")
 
 
 def clean_tag(value: str) -> str:
     """The tag's one folded form, or an InputError that quotes the refused value shortened (the page
     translates it like every desk error, so the agent reads it in their own language)."""
-    tag = "-".join(value.strip().lower().split())
+    tag = folded_tag(value)
     if not tag:
         raise InputError("tag", N_("is empty"))
-    if len(tag) > MAX_TAG or not _TAG.match(tag):
+    if not is_tag(tag):
         shown = value.strip()
         shown = shown if len(shown) <= SHOWN_TAG_CHARS else shown[:SHOWN_TAG_CHARS] + "…"
         raise InputError("tag", N_("“%(tag)s” cannot be a tag: use letters, digits, - and _ "

@@ -25,7 +25,7 @@ Rule ids:
   bidi-control           error    a direction override or isolate character (U+202A-202E, U+2066-2069) in a title
   control-character      error    a C0/C1 control character (NUL, BEL, ESC, U+0085, ...; not tab or line breaks)
   no-file                error    a path given to lint does not exist
-  macro-front-matter, unknown-placeholder, macro-lang-folder (errors), missing-macro-translation
+  macro-front-matter, unknown-placeholder, macro-tag, macro-lang-folder (errors), missing-macro-translation
                          (warning): macros under content/_macros, see kb.macros.lint_macros
 
 A file whose front matter is wrong is still checked whole: every front-matter problem is listed,

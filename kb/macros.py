@@ -29,6 +29,7 @@ from typing import Any
 
 from kb.articles import ArticleError, decode_article_bytes, front_matter_lines, parse_front_matter
 from kb.bidi_text import without_bidi_controls
+from kb.tag_rule import MAX_TAG, folded_tag, is_tag
 
 MACROS_DIR = "_macros"
 PLACEHOLDERS = ("customer.name", "customer.first_name", "ticket.reference", "ticket.subject", "agent.name")
@@ -57,6 +58,7 @@ class Macro:
     tags: tuple[str, ...] = ()
     status: str | None = None  # set on send
     add_tags: tuple[str, ...] = field(default_factory=tuple)  # added on send
+    add_tags_line: int = 2  # its line in the file, for lint
 
     def placeholders(self) -> Iterator[tuple[str, int]]:
         """Each placeholder name with its line in the file."""
@@ -81,6 +83,13 @@ def _text_list(value: object, name: str, relative: str, line: int) -> tuple[str,
     if not isinstance(value, list) or not all(isinstance(item, str | int) for item in value):
         raise MacroError(relative, line, "macro-front-matter", f"{name!r} must be a list of text, not {value!r}"[:200])
     return tuple(str(item) for item in value)
+
+
+def _action_line(front: str, actions_line: int, key: str) -> int:
+    """The file line of `key` under `actions:` (front_matter_lines knows top-level keys only), else actions'."""
+    below = front.splitlines()[actions_line - 2 :]  # the fence is line 1: front matter line 0 is file line 2
+    found = next((n for n, line in enumerate(below) if line.strip().startswith(f"{key}:")), None)
+    return actions_line if found is None else actions_line + found
 
 
 def _front_matter(front: str, relative: str) -> dict[str, Any]:
@@ -135,6 +144,7 @@ def load_macro(path: Path, content_dir: Path) -> Macro:
         tags=_text_list(meta.get("tags"), "tags", relative, at.get("tags", 2)),
         status=status,
         add_tags=_text_list(actions.get("add_tags"), "actions.add_tags", relative, at.get("actions", 2)),
+        add_tags_line=_action_line(front, at.get("actions", 2), "add_tags"),
     )
 
 
@@ -161,8 +171,9 @@ class MacroProblem:
 
 
 def lint_macros(content_dir: Path, languages: tuple[str, ...]) -> list[MacroProblem]:
-    """Rules (kb lint ids): macro-front-matter (error), unknown-placeholder (error), macro-lang-folder
-    (error: a folder that is not a shipped language), missing-macro-translation (warning)."""
+    """Rules (kb lint ids): macro-front-matter (error), unknown-placeholder (error), macro-tag (error: an
+    add_tags value the desk refuses at send time, kb.tag_rule), macro-lang-folder (error: a folder that is not a
+    shipped language), missing-macro-translation (warning)."""
     problems: list[MacroProblem] = []
     keys: dict[str, set[str]] = {}
     paths: dict[tuple[str, str], str] = {}
@@ -184,6 +195,10 @@ def lint_macros(content_dir: Path, languages: tuple[str, ...]) -> list[MacroProb
             if name not in PLACEHOLDERS:
                 problems.append(MacroProblem(relative, line, "error", "unknown-placeholder",
                                              f"unknown placeholder {{{{ {name} }}}}; known: {', '.join(PLACEHOLDERS)}"))
+        for tag in (tag for tag in macro.add_tags if not is_tag(folded_tag(tag))):
+            problems.append(MacroProblem(relative, macro.add_tags_line, "error", "macro-tag",
+                                         f"actions.add_tags: {tag[:30]!r} cannot be a tag: use letters, digits, "
+                                         f"- and _ (at most {MAX_TAG} characters)"))
     for key, langs in sorted(keys.items()):
         for missing in (lang for lang in languages if lang not in langs):
             owner = paths[(key, sorted(langs)[0])]

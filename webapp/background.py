@@ -10,8 +10,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from flask import Flask
+from waitress import wasyncore
 from waitress.server import create_server
 
 
@@ -23,5 +25,27 @@ def serving(app: Flask, threads: int = 8) -> Iterator[str]:
     try:
         yield f"http://127.0.0.1:{server.effective_port}"
     finally:
-        server.close()
-        thread.join(timeout=5)
+        _stop(server, thread)
+
+
+def _stop(server: Any, thread: threading.Thread) -> None:
+    """Stop a server `serving` started. Waitress has no API to stop a server running in another thread: its
+    `close()` closes the listening socket and the trigger from the caller's thread while the loop thread is
+    still selecting on them (an OSError "Bad file descriptor" killed that thread, a warning in CI), and leaves
+    the open keep-alive connections in the loop's map (the loop ran on: the join waited its 5 s).
+
+    So the worker threads finish their requests first (the loop still sends their answers); then the loop
+    thread itself closes the sockets it polls (a thunk through the server's trigger), and with its map empty
+    the loop ends. The trigger's pipe is closed last, here: the thunk may run before `pull_trigger` has
+    written to the pipe, and the server's own `close()` would close it, so the listening socket is closed
+    with the dispatcher's."""
+    server.task_dispatcher.shutdown()
+
+    def close_in_loop() -> None:
+        server.trigger.del_channel()
+        wasyncore.dispatcher.close(server)
+        wasyncore.close_all(server._map)
+
+    server.trigger.pull_trigger(close_in_loop)
+    thread.join(timeout=5)
+    server.trigger.close()

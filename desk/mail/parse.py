@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from email import message_from_bytes
+from email.errors import NoBoundaryInMultipartDefect
 from email.message import Message
 from email.policy import EmailPolicy
 from email.utils import getaddresses, parseaddr
@@ -38,6 +39,9 @@ MAX_PARTS = 100
 MAX_HEADER_CHARS = 4_000
 MAX_HEADER_VALUES = 20
 MAX_ATTACHMENTS = 20
+# A customer forwards one mail, sometimes a few; past this they stay in the raw .eml.
+MAX_FORWARDED = 5
+FORWARDED_SEPARATOR = "---------- Forwarded message ----------"  # Gmail's; kb.message_text cuts at it
 # The legacy charsets of the desk's two languages, for text that names no charset (undeclared_text):
 # Windows Arabic first, as Arabic mail clients wrote it, then ISO Arabic and Windows Western.
 LEGACY_CHARSETS = ("cp1256", "iso8859_6", "cp1252")
@@ -181,6 +185,34 @@ def _parts(message: Message, problems: list[str]) -> list[Message]:
     return parts
 
 
+def _content_type(part: Message) -> str:
+    """The part's type for reading its text. A "multipart/*" with no boundary parameter cannot be split: the email
+    package keeps its body whole as a string payload (NoBoundaryInMultipartDefect); that is the sender's text."""
+    if any(isinstance(defect, NoBoundaryInMultipartDefect) for defect in part.defects) and not part.is_multipart():
+        return "text/plain"
+    return part.get_content_type()
+
+
+def _forwarded_parts(parts: list[Message]) -> set[int]:
+    """The ids of the parts inside a forwarded message (message/rfc822 and the like): not the sender's own."""
+    return {id(inner) for part in parts if part.get_content_maintype() == "message"
+            for inner in islice(part.walk(), 1, MAX_PARTS)}
+
+
+def _readable(parts: list[Message], forwarded: set[int], own: bool) -> str:
+    """The text/plain part, else the HTML part reduced to text, among the sender's own parts or the forwarded ones."""
+    by_type: dict[str, str] = {}
+    for part in (part for part in parts if (id(part) in forwarded) is not own):
+        kind = _content_type(part)
+        if kind in ("text/plain", "text/html") and kind not in by_type and not part.get_filename():
+            by_type[kind] = part_text(part)
+    if "text/plain" in by_type:
+        return by_type["text/plain"]
+    if "text/html" in by_type:
+        return html_to_lines(by_type["text/html"], drop=QUOTED_AND_HIDDEN - {"blockquote"}).strip()
+    return ""
+
+
 def email_text(message: Message, parts: list[Message] | None = None) -> str:
     """The readable body: the text/plain part, else the HTML part reduced to text (HTML mail is common).
 
@@ -189,19 +221,31 @@ def email_text(message: Message, parts: list[Message] | None = None) -> str:
     parts = parts if parts is not None else _parts(message, [])
     # A forwarded message (message/rfc822) is not the sender's own words: its text counts only when the mail has
     # none of its own (before, its text/plain beat the sender's HTML and the customer's words were lost).
-    forwarded = {id(inner) for part in parts if part.get_content_maintype() == "message"
-                 for inner in islice(part.walk(), 1, MAX_PARTS)}
-    for own in (True, False):
-        by_type: dict[str, str] = {}
-        for part in (part for part in parts if (id(part) in forwarded) is not own):
-            kind = part.get_content_type()
-            if kind in ("text/plain", "text/html") and kind not in by_type and not part.get_filename():
-                by_type[kind] = part_text(part)
-        if "text/plain" in by_type:
-            return by_type["text/plain"]
-        if "text/html" in by_type:
-            return html_to_lines(by_type["text/html"], drop=QUOTED_AND_HIDDEN - {"blockquote"}).strip()
-    return ""
+    forwarded = _forwarded_parts(parts)
+    return _readable(parts, forwarded, own=True) or _readable(parts, forwarded, own=False)
+
+
+def forwarded_quotes(parts: list[Message], inside: set[int], problems: list[str]) -> str:
+    """The messages the sender forwarded ("forward as attachment": message/rfc822 parts of the mail itself), each
+    behind FORWARDED_SEPARATOR with its From, Date and Subject, every line quoted "> ", to show below the sender's
+    own words (as Zendesk and Chatwoot do); they were kept only in the raw .eml. Empty when there are none.
+    `inside` holds the parts within a forwarded message (`_forwarded_parts`): a forward's own forward is not shown."""
+    blocks: list[str] = []
+    for part in parts:
+        if part.get_content_type() != "message/rfc822" or id(part) in inside:
+            continue
+        inner = part.get_payload(0) if part.is_multipart() else None
+        if not isinstance(inner, Message):
+            continue
+        if len(blocks) >= MAX_FORWARDED:
+            problems.append(f"more than {MAX_FORWARDED} forwarded messages: the rest were not shown")
+            break
+        lines = [f"{name}: {value}" for name in ("From", "Date", "Subject")
+                 if (value := _header(inner, name, problems))]
+        text = email_text(inner).replace("\r\n", "\n").replace("\x00", "").strip()
+        quoted = [f"> {line}".rstrip() for line in [*lines, "", *text.split("\n")]]
+        blocks.append("\n".join([FORWARDED_SEPARATOR, *quoted]))
+    return "\n\n".join(blocks)
 
 
 def new_text(full: str) -> str:
@@ -284,11 +328,20 @@ def parse_mail(raw: bytes, own_address: str = "") -> ParsedMail:
         )
     ]
     parts = _parts(message, problems)
-    full = email_text(message, parts).replace("\r\n", "\n").replace("\x00", "")
+    forwarded = _forwarded_parts(parts)
+    own_text = _readable(parts, forwarded, own=True)
+    full = (own_text or _readable(parts, forwarded, own=False)).replace("\r\n", "\n").replace("\x00", "")
+    text = new_text(full)
     own = parseaddr(own_address)[1].lower()
     loop = "X-Manzil-Loop" in message or (bool(own) and sender == own)
     subject = _header(message, "Subject", problems)
     message_id = _header(message, "Message-ID", problems) or None
+    automatic = automatic_reason(message, sender, problems)
+    # Below the sender's own words, when there are some (a mail that is only a forwarded message shows its text as
+    # the body) and a person sent it (a bounce's returned mail is our own).
+    quotes = forwarded_quotes(parts, forwarded, problems) if own_text.strip() and automatic is None else ""
+    if quotes:
+        text, full = f"{text}\n\n{quotes}", f"{full.rstrip()}\n\n{quotes}"
     return ParsedMail(
         message_id=message_id[:300] if message_id else None,
         from_name=name.strip()[:200],
@@ -297,9 +350,9 @@ def parse_mail(raw: bytes, own_address: str = "") -> ParsedMail:
         subject=subject,
         in_reply_to=_header(message, "In-Reply-To", problems),
         references=_header(message, "References", problems),
-        text=new_text(full),
+        text=text,
         full_text=full,
-        automatic=automatic_reason(message, sender, problems),
+        automatic=automatic,
         loop=loop,
         attachments=_attachments(parts, problems),
         problems=problems,

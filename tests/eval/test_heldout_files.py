@@ -16,10 +16,11 @@ import pytest
 
 from bench.eval_retrieval import evaluate
 from bench.m365_import import convert, find_corpus
+from copilot.section_choice import terms
 from tests.conftest import CONTENT, ROOT, load_script
 
 HELDOUT = ROOT / "tests/eval/heldout"
-ROUNDS = {1: HELDOUT, 2: HELDOUT / "round2", 3: HELDOUT / "round3"}
+ROUNDS = {1: HELDOUT, 2: HELDOUT / "round2", 3: HELDOUT / "round3", 4: HELDOUT / "round4"}
 DEV = ["dev_queries.jsonl", "m365_queries.jsonl", "m365_customer_queries.jsonl"]
 FIELDS = {"lang", "query", "relevant", "kind"}
 
@@ -28,6 +29,18 @@ def rows(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text("utf-8").splitlines()]
 
 
+def earlier_questions(round_: int) -> list[str]:
+    """Every question of the dev sets and of the rounds before `round_`."""
+    paths = [path for r in range(1, round_) for path in ROUNDS[r].glob("*.jsonl")]
+    paths += [ROOT / "tests/eval" / name for name in DEV]
+    return [r["query"] for path in paths for r in rows(path)]
+
+
+def shares_half(question: str, other: set[str]) -> bool:
+    """Half or more of `question`'s content words are among `other`'s (stop words left out, words compared
+    by stem as copilot.section_choice compares a ticket with an article, so "returns" meets "return")."""
+    mine = set(terms(question))
+    return bool(mine) and 2 * len(mine & other) >= len(mine)
 
 
 DRAW = load_script(HELDOUT / "draw.py", "heldout_draw")
@@ -57,7 +70,7 @@ def test_m365_labels_are_m365_articles(round_: int, m365_ar: Path) -> None:
         assert set(row["relevant"]) <= public, row
 
 
-@pytest.mark.parametrize("round_", [2, 3])
+@pytest.mark.parametrize("round_", [2, 3, 4])
 def test_a_later_round_has_round_1_sizes_and_shares_no_question_with_earlier_rounds_or_dev(round_: int) -> None:
     demo, m365 = rows(ROUNDS[round_] / "demo.jsonl"), rows(ROUNDS[round_] / "m365.jsonl")
 
@@ -76,24 +89,41 @@ def test_a_later_round_has_round_1_sizes_and_shares_no_question_with_earlier_rou
         10,
         10,
     ]
-    earlier = [path for r in range(1, round_) for path in ROUNDS[r].glob("*.jsonl")]
-    earlier += [ROOT / "tests/eval" / name for name in DEV]
-    seen = {r["query"].casefold() for path in earlier for r in rows(path)}
+    seen = {query.casefold() for query in earlier_questions(round_)}
     assert not [r["query"] for r in demo + m365 if r["query"].casefold() in seen]
     assert len({r["query"].casefold() for r in demo + m365}) == len(demo + m365)
 
 
-def test_round_3_splits_out_of_scope_into_near_and_off_topic() -> None:
+def test_round_4_shares_half_its_content_words_with_no_dev_or_earlier_question() -> None:
+    """Written after rounds 1-3 by someone who never read them: the test, not the writer, finds a near repeat.
+
+    Only round 4's side is reported, so its writer can reword a question without reading the earlier one.
+    """
+    earlier = [set(terms(query)) for query in earlier_questions(4)]
+    written = [r["query"] for name in ("demo.jsonl", "m365.jsonl") for r in rows(ROUNDS[4] / name)]
+    assert [query for query in written if any(shares_half(query, other) for other in earlier)] == []
+
+
+def test_shares_half_counts_the_new_questions_content_words() -> None:
+    assert shares_half("how do I cancel my order?", set(terms("cancel an order please")))
+    assert shares_half("refunds", set(terms("when does my refund reach my card after a return")))  # its one word
+    assert not shares_half("where is my parcel today", set(terms("cancel an order please")))
+    assert not shares_half("cancel my order and refund the delivery fee to my card", set(terms("cancel order")))
+    assert not shares_half("how do I?", set(terms("how do I?")))  # stop words only: nothing to share
+
+
+@pytest.mark.parametrize("round_", [3, 4])
+def test_a_round_splits_out_of_scope_into_near_and_off_topic(round_: int) -> None:
     """Five near-topic and five off-topic questions per language and domain, every one with no answer."""
     for name in ("demo.jsonl", "m365.jsonl"):
-        out = [r for r in rows(ROUNDS[3] / name) if r["kind"].startswith("out-of-scope")]
+        out = [r for r in rows(ROUNDS[round_] / name) if r["kind"].startswith("out-of-scope")]
         assert all(not r["relevant"] for r in out)
         for lang in ("en", "ar"):
             kinds = sorted(r["kind"] for r in out if r["lang"] == lang)
             assert kinds == ["out-of-scope-near"] * 5 + ["out-of-scope-off"] * 5, (name, lang)
 
 
-@pytest.mark.parametrize("round_", [2, 3])
+@pytest.mark.parametrize("round_", [2, 3, 4])
 def test_a_later_round_follows_its_seeded_draw(round_: int, m365_ar: Path) -> None:
     """Each answerable row, in file order, is about its drawn article (first label) with its dealt kind."""
     drawn = DRAW.draw(round_, CONTENT, m365_ar)
@@ -130,15 +160,27 @@ def test_round_3_draws_no_m365_article_read_for_rounds_1_2_or_the_customer_slice
     assert [m["id"] for label, _, m in DRAW.draw(3, CONTENT, m365_ar) if label.startswith("m365")] == third
 
 
-def test_the_suite_scores_round_3s_near_and_off_topic_rows_as_out_of_scope() -> None:
+def test_round_4_draws_no_m365_article_read_for_rounds_1_2_3_or_the_customer_slice(m365_ar: Path) -> None:
+    """Its pool leaves out round 3's 80 as well as what round 3's pool left out (`LEAVES_OUT`)."""
+    taken = {m["id"] for round_ in (1, 2, 3) for m in DRAW.m365_sample(round_, m365_ar)}
+    taken |= {m["id"] for m in DRAW.customer_sample(m365_ar)}
+    fourth = [m["id"] for m in DRAW.m365_sample(4, m365_ar)]
+    assert len(set(fourth)) == 80 and not set(fourth) & taken
+    assert fourth == [m["id"] for m in random.Random(5903).sample(DRAW.m365_pool(m365_ar, (1, 2, 3), True), 80)]
+    assert [m["id"] for label, _, m in DRAW.draw(4, CONTENT, m365_ar) if label.startswith("m365")] == fourth
+
+
+@pytest.mark.parametrize("round_", [3, 4])
+def test_the_suite_scores_a_rounds_near_and_off_topic_rows_as_out_of_scope(round_: int) -> None:
     """bench/eval_retrieval.py counts both kinds as out of scope (empty `relevant`) and reports each kind apart."""
+
     class Abstains:
         def search(self, query: str, **_: object) -> SimpleNamespace:
             return SimpleNamespace(abstained=True, results=[])
 
     engine = SimpleNamespace(retriever=Abstains())
     for name in ("demo.jsonl", "m365.jsonl"):
-        report = evaluate(engine, rows(ROUNDS[3] / name), "hybrid", lang_filter=True)  # type: ignore[arg-type]
+        report = evaluate(engine, rows(ROUNDS[round_] / name), "hybrid", lang_filter=True)  # type: ignore[arg-type]
         for lang in ("en", "ar"):
             assert report[lang]["out_of_scope"] == 10 and report[lang]["abstained_out_of_scope"] == 1.0
             assert report[lang]["abstained_by_kind"] == {"out-of-scope-near": "5/5", "out-of-scope-off": "5/5"}

@@ -115,3 +115,17 @@ def test_a_macro_that_is_not_utf8_is_its_files_error(tmp_path: Path) -> None:
     with pytest.raises(MacroError, match=r"not valid UTF-8 \(byte 0xff\)") as caught:
         load_macro(path, tmp_path)
     assert caught.value.line == 4
+
+
+@pytest.mark.parametrize("tag", ["<b> x", "refund!", "x" * 61, "طلب؟"])
+def test_a_tag_the_desk_refuses_is_the_macros_lint_error_at_its_line(tmp_path: Path, tag: str) -> None:
+    """Session 14 left it: a macro's `add_tags` value that the desk refuses when the reply is sent ("<b> x" cannot
+    be a tag) passed `kb lint`; the agent learnt it at send time (nothing sent). Lint applies the desk's own rule
+    (kb.tag_rule, which desk.tags.clean_tag uses) and names the file and the add_tags line."""
+    write(tmp_path, "ar/refund.md", GOOD)
+    path = write(tmp_path, "en/refund.md", GOOD.replace("add_tags: [refund]", f"add_tags: [refund, '{tag}']"))
+    assert rules(tmp_path) == [("_macros/en/refund.md", 6, "macro-tag")]
+    message = next(m.message for m in lint_paths(tmp_path, [path]))
+    assert "cannot be a tag: use letters, digits, - and _ (at most 60 characters)" in message
+    write(tmp_path, "en/refund.md", GOOD.replace("add_tags: [refund]", "add_tags: [refund, VIP Customer, شحن]"))
+    assert rules(tmp_path) == []
