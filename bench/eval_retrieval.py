@@ -59,6 +59,7 @@ from copilot.engine import Engine
 from copilot.heading_floor import HEADING_FLOOR
 from copilot.retrieval import LEVERS, SearchResult, query_register
 from copilot.term_table import PAYLOAD_FIELDS, TermMiner, TermTable
+from copilot.typed_reading import better_reading
 from indexer.cache import CACHE_FILE
 from kb.settings import Settings
 
@@ -472,6 +473,8 @@ def transfer(cases: list[Case], max_false: float, fusion_grids: bool = True) -> 
         )
     for name, case in cross.items():  # e5's agreement (copilot.title_agreement, retrieval.LEVERS["e5_agreement"])
         lines.append(agreement_line(name, case, max_false))
+    for name, case in cross.items():  # the typed reading (copilot.typed_reading, retrieval.LEVERS["typed_reading"])
+        lines.append(typed_reading_line(name, case, max_false))
     for case in crossing:
         retriever = case.engine.retriever
         titles = retriever._titles
@@ -660,6 +663,65 @@ def agreement_line(name: str, case: Case, max_false: float) -> str:
     )
 
 
+# The columns product_rule reads, in order.
+PRODUCT_RULE_SIGNALS = ("cross_share", "cross_title_share", "cross_heading_top", "title_names", "cross_density_share")
+
+
+def product_rule(scores: np.ndarray, direction_: tuple[str, str], floors: tuple[float, float]) -> np.ndarray:
+    """Which questions the product's cross-lingual rule flags (retrieval.Retriever._abstains, only another language
+    answering): title names exempt, then the heading floor, the direction's density floor, and the chunk and title
+    share `floors` together. `scores`: PRODUCT_RULE_SIGNALS' columns."""
+    heading = (scores[:, 2] < HEADING_FLOOR) & LEVERS["heading_floor"]
+    density = scores[:, 4] < retrieval.CROSS_DENSITY_FLOORS.get(direction_, -np.inf)
+    shares = (scores[:, 0] < floors[0]) & (scores[:, 1] < floors[1])
+    return (scores[:, 3] <= 0) & (heading | density | shares)
+
+
+def product_rule_fit(
+    scores: np.ndarray, oos: np.ndarray, direction_: tuple[str, str], max_false: float
+) -> tuple[tuple[float, float], np.ndarray]:
+    """product_rule with its two share floors fitted on the observed values: the most out-of-scope questions
+    flagged within `max_false` of the answerable ones (none better: the floors -inf). Also what they flag."""
+    chosen = (-np.inf, -np.inf)
+    flagged = product_rule(scores, direction_, chosen)
+    for chunk in np.unique(scores[:, 0].round(3)):
+        for title in np.unique(scores[:, 1].round(3)):
+            under = product_rule(scores, direction_, (float(chunk), float(title)))
+            if under[~oos].mean() <= max_false and under[oos].mean() > flagged[oos].mean():
+                chosen, flagged = (float(chunk), float(title)), under
+    return chosen, flagged
+
+
+def typed_reading_line(name: str, case: Case, max_false: float) -> str:
+    """The product's cross-lingual floors, as set and refitted, with the title share read as the better of the
+    question's MSA reading and its typed text (copilot.typed_reading) and with the MSA reading alone, both on the
+    index's scale from the signals as collected (floors off): what retrieval.LEVERS["typed_reading"] changes."""
+    source, _, target = name.split()[-1].partition(">")
+    floors = retrieval.CROSS_DIRECTION_FLOORS.get((source, target), retrieval.CROSS_ONLY_FLOORS)
+    scores, oos = cross_matrix(case, PRODUCT_RULE_SIGNALS)
+    tops, _ = cross_matrix(case, ("cross_title_top", "cross_title_typed"))
+    typed = np.array([
+        "cross_title_typed" in signals for lang in case.signals for signals in case.signals[lang]
+    ])  # fmt: skip
+    retriever = case.engine.retriever
+    scales = retriever._cross_scales.peek() if retriever._cross_scales is not None else None
+    scale = scales.get((source, target)) if scales is not None else None
+    if scale is None:
+        return f"typed reading [{name}]: no cross-lingual scale"
+    read, better = scores.copy(), scores.copy()  # the title share as the product read it, then each way
+    read[typed, 1] = [scale.title_share(top) for top in tops[typed, 0]]
+    better[typed, 1] = [scale.title_share(better_reading(top, typed_top)) for top, typed_top in tops[typed]]
+    parts = [f"{typed[~oos].sum()} answerable and {typed[oos].sum()} out-of-scope questions read otherwise than typed"]
+    for label, data in (("better reading", better), ("MSA reading alone", read)):
+        product = product_rule(data, (source, target), (floors["cross_share"], floors["cross_title_share"]))
+        fitted, flagged = product_rule_fit(data, oos, (source, target), max_false)
+        parts.append(
+            f"{label}: product floors {product[oos].mean():.0%} at {product[~oos].mean():.1%}, refitted "
+            f"({fitted[0]:.3f}, {fitted[1]:.3f}) {flagged[oos].mean():.0%} at {flagged[~oos].mean():.1%}"
+        )
+    return f"typed reading [{name}]: " + "; ".join(parts)
+
+
 def _floors(floors: np.ndarray) -> str:
     return "(" + ", ".join(f"{value:.3f}" for value in floors) + ")"
 
@@ -726,7 +788,6 @@ def suite(
         case.engine.close()
 
 
-
 def add_heldout_argument(parser: argparse.ArgumentParser) -> None:
     """`--heldout [N]`: held-out round N (tests/eval/heldout/; a bare flag is round 1) in place of the dev queries."""
     parser.add_argument(
@@ -738,6 +799,7 @@ def add_heldout_argument(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="held-out round N's queries (default round 1) instead of the dev ones",
     )
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])

@@ -78,6 +78,7 @@ from copilot.title_lead import best_lead, credit_lead, title_lead
 from copilot.title_names import title_names
 from copilot.title_vectors import TitleMatrix, TitleVectors
 from copilot.tuning import SearchTuning
+from copilot.typed_reading import best_candidate_title, better_reading
 from indexer.embedders import Embedder
 from indexer.lexical import SPARSE_VECTOR, LexicalEncoder, SparseVector
 from indexer.stores.base import Hit, PayloadFilter, Source, StoreQuery, VectorStore
@@ -280,6 +281,12 @@ LEVERS = {
     # first 5), slice AR 0.663 -> 0.655 and one more demo English answerable question abstains at every setting
     # (bench/RESULTS.md "Session 15, agree5")
     "agreed_feedback": False,
+    # copilot.typed_reading: when only another language answers, the title floor reads the better of the question's
+    # MSA reading (what the dense models embed) and the question as typed. Off: on the demo's Arabic questions over
+    # its English-only articles it clears 2 of the 6 answerable questions the floors flag (3.5% -> 2.4% of 170) but
+    # flags no more out-of-scope ones (59% of 17), nor does the suite's refit within 4%; en>ar and m365 cannot move
+    # (bench/RESULTS.md "Session 15, xfloor5")
+    "typed_reading": False,
 }
 # The query's own language's titles ranked by e5 alone (copilot.title_vectors, titles in e5's query
 # form) credit the same-language candidates: OWN_TITLE_CREDIT of the best fused score for the first
@@ -1410,6 +1417,8 @@ class Retriever:
         best_here = signals.get(f"{cross.embedder}_top", 0.0)
         best_there = raw_other[0].score if raw_other else 0.0
         signals["cross_top"] = best_there
+        if not hits:  # only another language answers: the floors judge the question, read both ways
+            self._cross_typed_title(plan, untranslated, signals)
         self._cross_shares(plan.lang, untranslated, signals)
         self._cross_density(untranslated, vectors.get("e5"), signals)
         self._cross_heading(untranslated, vectors.get("use"), signals)
@@ -1438,7 +1447,24 @@ class Retriever:
             return
         signals["cross_share"] = scale.chunk_share(signals.get("cross_top", 0.0))
         if "cross_title_top" in signals:
-            signals["cross_title_share"] = scale.title_share(signals["cross_title_top"])
+            typed = signals.get("cross_title_typed") if LEVERS["typed_reading"] else None
+            signals["cross_title_share"] = scale.title_share(better_reading(signals["cross_title_top"], typed))
+
+    def _cross_typed_title(self, plan: QueryPlan, candidates: Sequence[Hit], signals: dict[str, float]) -> None:
+        """The candidates' best USE title cosine for the question as typed (`cross_title_typed`,
+        copilot.typed_reading), when the dense models read another text (dialect words as MSA); measured with
+        LEVERS["typed_reading"] on, or with the floors off (bench/eval_retrieval.py's signals)."""
+        measured = LEVERS["typed_reading"] or self.abstain_floors is None  # floors off: what the suite fits on
+        matrix = self._titles.peek() if self._titles is not None and measured else None
+        if matrix is None or not candidates or "cross_title_top" not in signals or plan.ticket or plan.only:
+            return
+        if normalize_arabic(self._dense_text(plan).lower()) == normalize_arabic(plan.query.lower()):
+            return  # read as typed: the same vector, the same evidence
+        typed = self.query_vectors(plan.query, "use").get("use")
+        keys = [str(hit.payload.get("key", "")) for hit in candidates]
+        best = best_candidate_title(matrix.scores(unit(typed), plan.others), keys) if typed is not None else None
+        if best is not None:
+            signals["cross_title_typed"] = best
 
     def _cross_density(self, candidates: Sequence[Hit], query: np.ndarray | None, signals: dict[str, float]) -> None:
         """The title density of the best candidate's language around the query (`cross_density`),
