@@ -282,11 +282,12 @@ LEVERS = {
     # (bench/RESULTS.md "Session 15, agree5")
     "agreed_feedback": False,
     # copilot.typed_reading: when only another language answers, the title floor reads the better of the question's
-    # MSA reading (what the dense models embed) and the question as typed. Off: on the demo's Arabic questions over
-    # its English-only articles it clears 2 of the 6 answerable questions the floors flag (3.5% -> 2.4% of 170) but
-    # flags no more out-of-scope ones (59% of 17), nor does the suite's refit within 4%; en>ar and m365 cannot move
-    # (bench/RESULTS.md "Session 15, xfloor5")
-    "typed_reading": False,
+    # MSA reading (what the dense models embed) and the question as typed. On: on the demo's Arabic questions over
+    # its English-only articles it clears 2 of the 6 answerable questions the floors flag (3.5% -> 2.4% of 170) and
+    # flags as many out-of-scope ones (59% of 17); en>ar and m365 cannot move, held-out round 4 moves nothing: it
+    # helps one case and costs none (bench/RESULTS.md "Session 15, xfloor5"). One more USE embedding, only for a
+    # dialect question whose answers are all in another language.
+    "typed_reading": True,
 }
 # The query's own language's titles ranked by e5 alone (copilot.title_vectors, titles in e5's query
 # form) credit the same-language candidates: OWN_TITLE_CREDIT of the best fused score for the first
