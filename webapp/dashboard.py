@@ -35,6 +35,7 @@ from webapp.desk_errors import desk_error
 from webapp.roles import lead_required
 from webapp.svg_charts import bar_chart, line_chart
 from webapp.theme import current_theme
+from webapp.workspace_labels import ViewLabels
 
 bp = Blueprint("dashboard", __name__, url_prefix="/agent/dashboard")
 log = logging.getLogger(__name__)
@@ -245,7 +246,7 @@ TABLES: dict[str, Builder] = {
         [[label, cur, prev] for _k, label, cur, prev in summary(board)]),
     "durations": _durations,
     "backlog": lambda board, _gaps: Table(
-        gettext("Backlog by age"), [gettext("Age"), *metrics.UNSOLVED, gettext("Total")],
+        gettext("Backlog by age"), [gettext("Age"), *map(ViewLabels().status, metrics.UNSOLVED), gettext("Total")],
         [[bucket, *by.values(), sum(by.values())] for bucket, by in board.current.backlog.buckets.items()]),
     "days": lambda board, _gaps: Table(
         gettext("Tickets per day"), [gettext("Day"), gettext("Created"), gettext("Solved")],

@@ -93,6 +93,15 @@ def test_arabic_interface(app: Flask, world: Fixture) -> None:
     assert 'href="/agent/dashboard/agents.csv?' in html
 
 
+def test_backlog_columns_name_the_statuses_in_the_interface_language(app: Flask, world: Fixture) -> None:
+    """The backlog table's headings were the database's values ("new", "on_hold") in either language."""
+    lead = client_for(app, "lead@example.com")
+    for hl, expected in (("en", ["Age", "New", "Open", "Pending", "On hold", "Total"]),
+                         ("ar", ["العمر", "جديدة", "مفتوح", "بانتظار العميل", "معلّقة", "المجموع"])):
+        answer = lead.get(f"/agent/dashboard/backlog.csv?{WEEK}&hl={hl}")
+        assert next(csv.reader(io.StringIO(answer.get_data(as_text=True)))) == expected, hl
+
+
 def test_csv_downloads_match_the_page(app: Flask, world: Fixture) -> None:
     lead = client_for(app, "lead@example.com")
     answer = lead.get(f"/agent/dashboard/agents.csv?{WEEK}&hl=en")
