@@ -336,7 +336,7 @@ def _render(template: str, **context: Any) -> str:
     lang = str(get_locale() or "en")
     return render_template(template, lang=lang, dir="rtl" if lang == "ar" else "ltr",
                            brand=current_theme(state.settings().content_dir).name(lang),
-                           agent=current_user, **context)
+                           agent=current_user, labels=ViewLabels(), **context)
 
 
 def _filters_or_400() -> Filters:

@@ -1,4 +1,4 @@
-"""Translated names of the workspace's fixed values: views, statuses, priorities, sorts and roles.
+"""Translated names of the workspace's fixed values: views, statuses, priorities, sorts, roles and channels.
 
 The values themselves stay English in URLs, forms and the database; only what the agent reads is
 translated, through gettext (the Arabic is in webapp/translations).
@@ -10,7 +10,8 @@ from flask_babel import gettext
 
 
 class ViewLabels:
-    """Translated names of views, statuses, priorities and sorts (values stay English in URLs and data)."""
+    """Translated names of views, statuses, priorities, sorts, roles and channels (values stay English in URLs
+    and data)."""
 
     def view(self, key: str) -> str:
         return {
@@ -35,6 +36,10 @@ class ViewLabels:
 
     def role(self, key: str) -> str:
         return {"agent": gettext("Agent"), "lead": gettext("Lead"), "admin": gettext("Admin")}.get(key, key)
+
+    def channel(self, key: str) -> str:
+        return {"web": gettext("Web"), "email": gettext("Email"), "chat": gettext("Chat"), "api": gettext("API"),
+                "phone": gettext("Phone")}.get(key, key)
 
 
 class ReportLabels:

@@ -178,3 +178,11 @@ def test_metrics_api(app: Flask, world: Fixture) -> None:
     assert missing.status_code == 400 and missing.get_json()["error"].startswith("from:")
     assert api.get(f"/api/v1/metrics?{WEEK}&lang=fr", headers=headers).get_json()["error"].startswith("lang:")
     assert api.get("/api/v1/metrics?from=2026-13-01&to=2026-12-05", headers=headers).status_code == 400
+
+
+def test_the_channel_filter_names_channels_in_the_interface_language(app: Flask) -> None:
+    """The channel list showed the stored values ("web", "email") on the Arabic dashboard."""
+    lead = client_for(app, "lead@example.com")
+    html = lead.get(f"/agent/dashboard/?{WEEK}&hl=ar&channel=chat").get_data(as_text=True)
+    assert '<option value="chat" selected>الدردشة</option>' in html
+    assert '<option value="email">البريد الإلكتروني</option>' in html
