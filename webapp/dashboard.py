@@ -349,6 +349,11 @@ def _filters_or_400() -> Filters:
 @bp.get("/")
 @lead_required
 def index():  # type: ignore[no-untyped-def]
+    return dashboard_page()
+
+
+def dashboard_page(notice: Mapping[str, str] | None = None):  # type: ignore[no-untyped-def]
+    """The page for the request's filters; `notice` refills the notice form a refused publish came from."""
     try:
         f = parse_filters(request.args, state.settings().languages)
     except FilterError as error:
@@ -363,7 +368,7 @@ def index():  # type: ignore[no-untyped-def]
         charts=charts(board), gaps=gaps, grouped=grouped, alerts=alerts(), notices=desk.notices.rows(f.start),
         agents=desk.accounts.agents(), languages=state.settings().languages, channels=CHANNELS,
         args={k: v for k, v in request.args.items() if v}, first=f.start.date(),
-        last=(f.end - timedelta(days=1)).date(), max_notice_hours=MAX_NOTICE_HOURS,
+        last=(f.end - timedelta(days=1)).date(), max_notice_hours=MAX_NOTICE_HOURS, notice=notice or {},
     )
 
 
@@ -403,7 +408,10 @@ def publish_notice():  # type: ignore[no-untyped-def]
                                      agent_id=current_user.id)
         flash(gettext("Notice published."), "ok")
     except InputError as error:
+        # The same page back with what the lead typed, as the customer's contact form does; not a redirect to
+        # an empty form.
         flash(desk_error(error), "error")
+        return dashboard_page(request.form), 400
     return redirect(url_for(".index", hl=request.form.get("hl") or None, _anchor="notices"))
 
 
