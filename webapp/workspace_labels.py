@@ -1,4 +1,5 @@
-"""Translated names of the workspace's fixed values: views, statuses, priorities, sorts, roles and channels.
+"""Translated names of the workspace's fixed values: views, statuses, priorities, sorts, roles, drafters and
+channels.
 
 The values themselves stay English in URLs, forms and the database; only what the agent reads is
 translated, through gettext (the Arabic is in webapp/translations).
@@ -10,7 +11,7 @@ from flask_babel import gettext
 
 
 class ViewLabels:
-    """Translated names of views, statuses, priorities, sorts, roles and channels (values stay English in URLs
+    """Translated names of views, statuses, priorities, sorts, roles, drafters and channels (values stay English in URLs
     and data)."""
 
     def view(self, key: str) -> str:
@@ -36,6 +37,11 @@ class ViewLabels:
 
     def role(self, key: str) -> str:
         return {"agent": gettext("Agent"), "lead": gettext("Lead"), "admin": gettext("Admin")}.get(key, key)
+
+    def drafter(self, key: str) -> str:
+        """The grounded drafter's name read as what it does; a model's name (llama-cpp, ...) is shown as it is."""
+        return {"grounded": gettext("drafted from the articles"),
+                "model": gettext("written by the model")}.get(key, key)
 
     def channel(self, key: str) -> str:
         return {"web": gettext("Web"), "email": gettext("Email"), "chat": gettext("Chat"), "api": gettext("API"),

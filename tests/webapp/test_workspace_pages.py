@@ -224,3 +224,13 @@ def test_the_ticket_names_its_channel_in_the_interface_language(app: Flask, agen
     assert meta and "· الدردشة ·" in meta.group(1) and "chat" not in meta.group(1)
     english = agent.get(f"/agent/tickets/{ticket_id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "· Chat ·" in english
+
+
+def test_the_draft_names_its_drafter_in_the_interface_language(app: Flask, agent: FlaskClient) -> None:
+    """Under the draft, the Arabic page read "· grounded": the drafter's internal name."""
+    ticket_id = arabic_ticket(app)
+    arabic = agent.get(f"/agent/tickets/{ticket_id}", headers={"Accept-Language": "ar"}).get_data(as_text=True)
+    assert 'id="draft-text"' in arabic
+    assert "grounded" not in arabic and "· مصاغة من المقالات" in arabic
+    english = agent.get(f"/agent/tickets/{ticket_id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "· drafted from the articles" in english
