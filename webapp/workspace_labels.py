@@ -100,3 +100,8 @@ class ReportLabels:
             "visits": gettext("Visits"),
             "votes": gettext("Votes"),
         }.get(name, name.replace("_", " "))
+
+    def translation_status(self, status: str) -> str:
+        """The translations report's Status values (kb.translations.Status); the CSV keeps them as stored."""
+        return {"missing": gettext("Missing"), "stale": gettext("Out of date"),
+                "untracked": gettext("Not tracked")}.get(status, status)
