@@ -35,6 +35,7 @@ from webapp.desk_errors import desk_error
 from webapp.roles import lead_required
 from webapp.svg_charts import bar_chart, line_chart
 from webapp.theme import current_theme
+from webapp.workspace_labels import ViewLabels
 
 bp = Blueprint("dashboard", __name__, url_prefix="/agent/dashboard")
 log = logging.getLogger(__name__)
@@ -245,7 +246,7 @@ TABLES: dict[str, Builder] = {
         [[label, cur, prev] for _k, label, cur, prev in summary(board)]),
     "durations": _durations,
     "backlog": lambda board, _gaps: Table(
-        gettext("Backlog by age"), [gettext("Age"), *metrics.UNSOLVED, gettext("Total")],
+        gettext("Backlog by age"), [gettext("Age"), *map(ViewLabels().status, metrics.UNSOLVED), gettext("Total")],
         [[bucket, *by.values(), sum(by.values())] for bucket, by in board.current.backlog.buckets.items()]),
     "days": lambda board, _gaps: Table(
         gettext("Tickets per day"), [gettext("Day"), gettext("Created"), gettext("Solved")],
@@ -335,7 +336,7 @@ def _render(template: str, **context: Any) -> str:
     lang = str(get_locale() or "en")
     return render_template(template, lang=lang, dir="rtl" if lang == "ar" else "ltr",
                            brand=current_theme(state.settings().content_dir).name(lang),
-                           agent=current_user, **context)
+                           agent=current_user, labels=ViewLabels(), **context)
 
 
 def _filters_or_400() -> Filters:
@@ -348,6 +349,11 @@ def _filters_or_400() -> Filters:
 @bp.get("/")
 @lead_required
 def index():  # type: ignore[no-untyped-def]
+    return dashboard_page()
+
+
+def dashboard_page(notice: Mapping[str, str] | None = None):  # type: ignore[no-untyped-def]
+    """The page for the request's filters; `notice` refills the notice form a refused publish came from."""
     try:
         f = parse_filters(request.args, state.settings().languages)
     except FilterError as error:
@@ -362,7 +368,7 @@ def index():  # type: ignore[no-untyped-def]
         charts=charts(board), gaps=gaps, grouped=grouped, alerts=alerts(), notices=desk.notices.rows(f.start),
         agents=desk.accounts.agents(), languages=state.settings().languages, channels=CHANNELS,
         args={k: v for k, v in request.args.items() if v}, first=f.start.date(),
-        last=(f.end - timedelta(days=1)).date(), max_notice_hours=MAX_NOTICE_HOURS,
+        last=(f.end - timedelta(days=1)).date(), max_notice_hours=MAX_NOTICE_HOURS, notice=notice or {},
     )
 
 
@@ -402,7 +408,10 @@ def publish_notice():  # type: ignore[no-untyped-def]
                                      agent_id=current_user.id)
         flash(gettext("Notice published."), "ok")
     except InputError as error:
+        # The same page back with what the lead typed, as the customer's contact form does; not a redirect to
+        # an empty form.
         flash(desk_error(error), "error")
+        return dashboard_page(request.form), 400
     return redirect(url_for(".index", hl=request.form.get("hl") or None, _anchor="notices"))
 
 

@@ -1,4 +1,5 @@
-"""Translated names of the workspace's fixed values: views, statuses, priorities, sorts and roles.
+"""Translated names of the workspace's fixed values: views, statuses, priorities, sorts, roles, drafters and
+channels.
 
 The values themselves stay English in URLs, forms and the database; only what the agent reads is
 translated, through gettext (the Arabic is in webapp/translations).
@@ -10,7 +11,8 @@ from flask_babel import gettext
 
 
 class ViewLabels:
-    """Translated names of views, statuses, priorities and sorts (values stay English in URLs and data)."""
+    """Translated names of views, statuses, priorities, sorts, roles, drafters and channels (values stay English in URLs
+    and data)."""
 
     def view(self, key: str) -> str:
         return {
@@ -35,6 +37,15 @@ class ViewLabels:
 
     def role(self, key: str) -> str:
         return {"agent": gettext("Agent"), "lead": gettext("Lead"), "admin": gettext("Admin")}.get(key, key)
+
+    def drafter(self, key: str) -> str:
+        """The grounded drafter's name read as what it does; a model's name (llama-cpp, ...) is shown as it is."""
+        return {"grounded": gettext("drafted from the articles"),
+                "model": gettext("written by the model")}.get(key, key)
+
+    def channel(self, key: str) -> str:
+        return {"web": gettext("Web"), "email": gettext("Email"), "chat": gettext("Chat"), "api": gettext("API"),
+                "phone": gettext("Phone")}.get(key, key)
 
 
 class ReportLabels:
@@ -89,3 +100,8 @@ class ReportLabels:
             "visits": gettext("Visits"),
             "votes": gettext("Votes"),
         }.get(name, name.replace("_", " "))
+
+    def translation_status(self, status: str) -> str:
+        """The translations report's Status values (kb.translations.Status); the CSV keeps them as stored."""
+        return {"missing": gettext("Missing"), "stale": gettext("Out of date"),
+                "untracked": gettext("Not tracked")}.get(status, status)

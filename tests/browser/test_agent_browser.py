@@ -6,9 +6,10 @@ from __future__ import annotations
 import re
 
 from flask import Flask
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from desk.tickets import NewTicket
+from tests.browser.test_site_pages_browser import serious_violations
 
 PASSWORD = "a long enough password"
 
@@ -94,3 +95,42 @@ def test_the_inbox_column_headings_break_between_words_only(page: Page, base_url
     assert broken == []
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 1280  # the long subject wraps in its cell instead of widening the page
+
+
+def test_the_inbox_fits_a_phone_in_both_languages(page: Page, base_url: str, app: Flask) -> None:
+    """At 375 px the inbox's one column took the table's least width (grid `1fr` is `minmax(auto, 1fr)`): the
+    whole page scrolled sideways to 743 px, the saved views and the bulk action ran off the screen. The
+    table scrolls inside its own box; the page stays the phone's width."""
+    desk = app.extensions["desk"]
+    desk.accounts.create_agent("agent@example.com", PASSWORD, name="Agent")
+    for n in range(3):
+        desk.tickets.create(NewTicket(email=f"c{n}@example.com", name="Customer", subject="Refund for order MZ-1234",
+                                      body="Where is my refund?"))
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.goto(f"{base_url}/agent/login")
+    page.locator("#email").fill("agent@example.com")
+    page.locator("#password").fill(PASSWORD)
+    page.locator("form.login button[type=submit]").click()
+    for locale in ("en", "ar"):
+        page.set_extra_http_headers({"Accept-Language": locale})
+        page.goto(f"{base_url}/agent/")
+        expect(page.locator("tr.ticket-row")).to_have_count(3)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375, locale
+        apply = page.locator("#bulk-apply").bounding_box()
+        assert apply and apply["x"] >= 0 and apply["x"] + apply["width"] <= 375, (locale, apply)
+
+
+def test_an_inbox_with_no_match_on_a_phone_passes_axe(browser: Browser, base_url: str, app: Flask) -> None:
+    """With no row, the table's headings alone are wider than a phone: its scroll box held nothing to focus, so a
+    keyboard could not scroll it (axe: scrollable-region-focusable). The box is a named region in the tab order."""
+    app.extensions["desk"].accounts.create_agent("agent@example.com", PASSWORD, name="Agent")
+    context = browser.new_context(locale="ar", bypass_csp=True, viewport={"width": 375, "height": 740})
+    page = context.new_page()
+    page.goto(f"{base_url}/agent/login")
+    page.locator("#email").fill("agent@example.com")
+    page.locator("#password").fill(PASSWORD)
+    page.locator("form.login button[type=submit]").click()
+    page.goto(f"{base_url}/agent/?q=nothing-matches-this")
+    expect(page.locator("tr.ticket-row")).to_have_count(0)
+    assert serious_violations(page) == []
+    context.close()

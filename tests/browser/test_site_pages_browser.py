@@ -148,8 +148,8 @@ def test_typing_completes_the_word_and_only_the_settled_search_is_recorded(
     page.goto(f"{base_url}/en/")
     page.locator("#q").click()
     page.keyboard.type("refu", delay=60)
-    first = page.locator("#instant-results li[role=option]").first
-    expect(first.locator("a")).to_have_attribute("href", re.compile(r"^/en/articles/refund-timing"))
+    first = page.locator("#instant-results [role=option]").first
+    expect(first).to_have_attribute("href", re.compile(r"^/en/articles/refund-timing"))
     expect(page.locator("#instant-results .completion")).to_contain_text("refund")
     page.keyboard.press("Tab")  # leaving the box settles the search
     events: list[tuple[str, str]] = []
@@ -170,3 +170,18 @@ def test_enter_on_a_half_typed_word_searches_what_the_box_showed(page: Page, bas
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"/en/search\?q=refund$"))
     expect(page.locator(".result").first).to_contain_text("When will I get my refund?")
+
+
+@pytest.mark.parametrize("lang, query", [("en", "refund"), ("ar", "استرداد")])
+def test_the_open_list_of_instant_results_passes_axe(clean_page: Page, base_url: str, lang: str, query: str) -> None:
+    """Each option of the as-you-type list held a link in the tab order (axe, serious: nested-interactive). The
+    arrow keys and aria-activedescendant move through the options; the links stay out of the tab order."""
+    page = clean_page
+    page.goto(f"{base_url}/{lang}/")
+    page.locator("#q").click()
+    page.keyboard.type(query, delay=40)
+    expect(page.locator("#instant-results [role=option]").first).to_be_visible()
+    assert serious_violations(page) == []
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(rf"/{lang}/articles/"))

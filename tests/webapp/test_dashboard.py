@@ -93,6 +93,15 @@ def test_arabic_interface(app: Flask, world: Fixture) -> None:
     assert 'href="/agent/dashboard/agents.csv?' in html
 
 
+def test_backlog_columns_name_the_statuses_in_the_interface_language(app: Flask, world: Fixture) -> None:
+    """The backlog table's headings were the database's values ("new", "on_hold") in either language."""
+    lead = client_for(app, "lead@example.com")
+    for hl, expected in (("en", ["Age", "New", "Open", "Pending", "On hold", "Total"]),
+                         ("ar", ["العمر", "جديدة", "مفتوح", "بانتظار العميل", "معلّقة", "المجموع"])):
+        answer = lead.get(f"/agent/dashboard/backlog.csv?{WEEK}&hl={hl}")
+        assert next(csv.reader(io.StringIO(answer.get_data(as_text=True)))) == expected, hl
+
+
 def test_csv_downloads_match_the_page(app: Flask, world: Fixture) -> None:
     lead = client_for(app, "lead@example.com")
     answer = lead.get(f"/agent/dashboard/agents.csv?{WEEK}&hl=en")
@@ -134,7 +143,7 @@ def test_a_lead_publishes_a_notice_customers_see(app: Flask) -> None:
     lead = client_for(app, "lead@example.com")
     token = csrf(lead.get("/agent/dashboard/").get_data(as_text=True))
     refused = lead.post("/agent/dashboard/notices", data={"text_en": "x", "hours": "0", "csrf_token": token})
-    assert refused.status_code == 302
+    assert refused.status_code == 400
     desk: Desk = app.extensions["desk"]
     assert desk.notices.rows() == []
     lead.post("/agent/dashboard/notices", data={
@@ -150,6 +159,22 @@ def test_a_lead_publishes_a_notice_customers_see(app: Flask) -> None:
     lead.post(f"/agent/dashboard/notices/{notice.id}/end", data={"csrf_token": token})
     assert "card payments failing" not in customer.get("/en/").get_data(as_text=True)
     assert "notices" in lead.get("/agent/reports/").get_data(as_text=True)
+
+
+def test_a_refused_notice_keeps_what_the_lead_typed(app: Flask) -> None:
+    """A refused notice (here its duration) redirected to an empty form: both texts and the terms were lost."""
+    lead = client_for(app, "lead@example.com")
+    token = csrf(lead.get("/agent/dashboard/?hl=ar").get_data(as_text=True))
+    refused = lead.post("/agent/dashboard/notices", data={
+        "text_en": "Card payments <failing> since 10:00", "text_ar": "الدفع بالبطاقة متعطل منذ العاشرة",
+        "terms": "card payment, بطاقة", "hours": "0", "hl": "ar", "csrf_token": token})
+    assert refused.status_code == 400
+    form = refused.get_data(as_text=True).split('id="notices"', 1)[1]
+    assert "Card payments &lt;failing&gt; since 10:00</textarea>" in form
+    assert "الدفع بالبطاقة متعطل منذ العاشرة</textarea>" in form
+    assert 'value="card payment, بطاقة"' in form and 'name="hours" type="number" min="1" max="2160" value="0"' in form
+    assert "اكتب مدة الإشعار بالساعات" in refused.get_data(as_text=True)
+    assert app.extensions["desk"].notices.rows() == []
 
 
 def test_metrics_api(app: Flask, world: Fixture) -> None:
@@ -169,3 +194,11 @@ def test_metrics_api(app: Flask, world: Fixture) -> None:
     assert missing.status_code == 400 and missing.get_json()["error"].startswith("from:")
     assert api.get(f"/api/v1/metrics?{WEEK}&lang=fr", headers=headers).get_json()["error"].startswith("lang:")
     assert api.get("/api/v1/metrics?from=2026-13-01&to=2026-12-05", headers=headers).status_code == 400
+
+
+def test_the_channel_filter_names_channels_in_the_interface_language(app: Flask) -> None:
+    """The channel list showed the stored values ("web", "email") on the Arabic dashboard."""
+    lead = client_for(app, "lead@example.com")
+    html = lead.get(f"/agent/dashboard/?{WEEK}&hl=ar&channel=chat").get_data(as_text=True)
+    assert '<option value="chat" selected>الدردشة</option>' in html
+    assert '<option value="email">البريد الإلكتروني</option>' in html

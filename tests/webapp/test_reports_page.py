@@ -108,3 +108,14 @@ def test_the_reports_page_is_in_the_agents_language(app: Flask) -> None:
     assert "تقارير المحتوى" in html and "فجوات المحتوى" in html and 'scope="col">الاستعلام<' in html
     for english in ("Content reports", "Download CSV", "Nothing to report", "Content gaps", ">query<", ">last seen<"):
         assert english not in html
+
+
+def test_a_translations_status_is_in_the_agents_language(app: Flask) -> None:
+    """The translations report's Status column read "missing" (the stored value) on the Arabic page."""
+    client = app.test_client()
+    assert login(client, "admin@example.com").status_code == 302
+    html = client.get("/agent/reports/", headers={"Accept-Language": "ar"}).get_data(as_text=True)
+    section = html.split('id="report-translations"', 1)[1].split("</section>", 1)[0]
+    assert '<td dir="auto">غير موجودة</td>' in section and ">missing<" not in section
+    english = client.get("/agent/reports/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<td dir="auto">Missing</td>' in english.split('id="report-translations"', 1)[1]

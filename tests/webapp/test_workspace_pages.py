@@ -214,3 +214,23 @@ def test_a_bulk_assign_to_a_value_that_is_no_agent_changes_nothing(app: Flask, a
     arabic = agent.post("/agent/bulk", follow_redirects=True, headers={"Accept-Language": "ar"}, data={
         "ticket": [str(first)], "action": "assign", "value": "Sara", "csrf_token": token}).get_data(as_text=True)
     assert "ليست me ولا رقم موظف" in arabic and "Sara" in arabic
+
+
+def test_the_ticket_names_its_channel_in_the_interface_language(app: Flask, agent: FlaskClient) -> None:
+    """The ticket's meta line showed the stored value ("chat") on the Arabic page."""
+    ticket_id = arabic_ticket(app)  # a chat
+    arabic = agent.get(f"/agent/tickets/{ticket_id}", headers={"Accept-Language": "ar"}).get_data(as_text=True)
+    meta = re.search(r'<p class="meta">(.*?)</p>', arabic, re.S)
+    assert meta and "· الدردشة ·" in meta.group(1) and "chat" not in meta.group(1)
+    english = agent.get(f"/agent/tickets/{ticket_id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "· Chat ·" in english
+
+
+def test_the_draft_names_its_drafter_in_the_interface_language(app: Flask, agent: FlaskClient) -> None:
+    """Under the draft, the Arabic page read "· grounded": the drafter's internal name."""
+    ticket_id = arabic_ticket(app)
+    arabic = agent.get(f"/agent/tickets/{ticket_id}", headers={"Accept-Language": "ar"}).get_data(as_text=True)
+    assert 'id="draft-text"' in arabic
+    assert "grounded" not in arabic and "· مصاغة من المقالات" in arabic
+    english = agent.get(f"/agent/tickets/{ticket_id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "· drafted from the articles" in english

@@ -57,9 +57,11 @@
       list.appendChild(hint);
     }
     hits.forEach(function (hit, i) {
-      var li = document.createElement("li"); li.setAttribute("role", "option"); li.id = "hit-" + i;
-      li.lang = hit.lang; li.dir = hit.lang === "ar" ? "rtl" : "ltr";
+      // The link is the option (a[href] may take role=option): an option holding a link is nested interactive
+      // content (axe), and the arrow keys move through the options by aria-activedescendant.
+      var li = document.createElement("li"); li.setAttribute("role", "none");
       var a = document.createElement("a"); a.href = articleUrl(hit, recorded[query] && !recorded[query].then ? recorded[query] : null, i + 1);
+      a.setAttribute("role", "option"); a.id = "hit-" + i; a.lang = hit.lang; a.dir = hit.lang === "ar" ? "rtl" : "ltr";
       a.dataset.position = i + 1;
       var title = document.createElement("span"); highlight(title, hit.title, data.completed_query || query); a.appendChild(title);
       if (hit.locale_fallback) {
@@ -108,7 +110,7 @@
       .catch(function (e) { if (e.name !== "AbortError") close(); });
   }
   function move(step) {
-    var items = list.querySelectorAll("li[role=option]");
+    var items = list.querySelectorAll("[role=option]");
     if (!items.length) return;
     if (selected >= 0) items[selected].removeAttribute("aria-selected");
     selected = (selected + step + items.length) % items.length;
@@ -133,7 +135,7 @@
     else if (e.key === "ArrowUp") { e.preventDefault(); move(-1); }
     else if (e.key === "Escape") { close(); }
     else if (e.key === "Enter" && selected >= 0) {
-      e.preventDefault(); open(list.querySelectorAll("li[role=option] a")[selected]);
+      e.preventDefault(); open(list.querySelectorAll("[role=option]")[selected]);
     }
   });
   input.addEventListener("blur", function () { clearTimeout(settleTimer); if (input.value.trim()) record(input.value.trim()); });
