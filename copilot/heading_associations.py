@@ -27,7 +27,7 @@ from copilot.term_table import TermMiner
 
 MIN_SHARED = 3  # one shared section is chance: every word of a heading meets every word under it once
 MIN_PMI = math.log(4)  # together at least four times as often as independence would have them
-MAX_SOURCE_SHARE = 0.01  # only a heading word at most this share of the sections hold: a rare word of the query
+MAX_SOURCE_SHARE = 0.05  # only a heading word at most this share of the sections hold: a rare word of the query
 TOP_ASSOCIATIONS = 2  # body words kept per heading word, best first
 PAYLOAD_FIELDS = ("lang", "title", "heading_path", "text")
 
