@@ -56,6 +56,8 @@ from copilot.dense_feedback import (
 from copilot.dense_hubs import dense_hub_shares, shares_for, title_terms
 from copilot.expansion import Synonyms, Vocabulary
 from copilot.framed_lead import framing_names, request_lead
+from copilot.heading_associations import PAYLOAD_FIELDS as ASSOCIATION_FIELDS
+from copilot.heading_associations import HeadingAssociations
 from copilot.heading_floor import HEADING_FLOOR, best_heading
 from copilot.hub_articles import demote_hubs, hub_shares
 from copilot.index_view import FromIndex, IndexSnapshot
@@ -71,7 +73,7 @@ from copilot.section_coverage import SectionTerms, near_section, section_coverag
 from copilot.series_pages import defer_steps, step_links
 from copilot.sibling_titles import prefer_specific
 from copilot.slug_words import SlugTerms, slug_credit, slug_ids
-from copilot.term_table import PAYLOAD_FIELDS, LiveTermTable
+from copilot.term_table import PAYLOAD_FIELDS, LiveTermTable, TermMiner
 from copilot.title_agreement import agrees
 from copilot.title_evidence import opening_keys
 from copilot.title_lead import best_lead, credit_lead, title_lead
@@ -176,6 +178,7 @@ EXPANSION_WEIGHTS = {
     "verbal_nouns": 1.0,
     "spellings": 0.7,
     "feedback": 0.3,
+    "associations": 0.3,
 }
 # Levers of the vocabulary layer, switchable so bench/eval_retrieval.py --levers measures each on
 # both dev domains. transliteration (copilot.transliteration): m365 Arabic MRR@10 0.736 -> 0.752,
@@ -288,6 +291,12 @@ LEVERS = {
     # helps one case and costs none (bench/RESULTS.md "Session 15, xfloor5"). One more USE embedding, only for a
     # dialect question whose answers are all in another language.
     "typed_reading": True,
+    # copilot.heading_associations: a rare query word a section heading holds also searches the body words the
+    # index's sections pair with it (PMI-filtered Dice), at EXPANSION_WEIGHTS["associations"], ranking only. Off: at
+    # every gate m365 AR 0.861 -> 0.859 or 0.860 (ungated also demo AR 0.907 -> 0.899), the customer slice
+    # unchanged, held-out round 4 m365 AR 0.550 -> 0.529; the kind's words are mostly ones the index never holds
+    # (bench/RESULTS.md "Session 15, pairs5")
+    "heading_words": False,
 }
 # The query's own language's titles ranked by e5 alone (copilot.title_vectors, titles in e5's query
 # form) credit the same-language candidates: OWN_TITLE_CREDIT of the best fused score for the first
@@ -521,6 +530,7 @@ class Expansion:
     spellings: tuple[str, ...] = ()  # the index's spellings of misspelt Arabic words ("الاشتارك": اشتراك)
     misread: tuple[str, ...] = ()  # corrections of words the lexical side reads already ("عندنا": عندما)
     feedback: tuple[str, ...] = ()  # rare words of the dense models' first articles (copilot.dense_feedback)
+    associations: tuple[str, ...] = ()  # body words the index's sections pair with a query word (heading_associations)
 
     def lexical_parts(self, query: str, ranking: bool = True) -> list[tuple[str, float]]:
         """What the lexical side searches for, each part with its weight against the typed words.
@@ -532,6 +542,7 @@ class Expansion:
         evidence they let one more m365 out-of-scope question through (87% -> 80%). Spellings neither
         (copilot.spelling_families): a word no article prints is the customer's, whatever it is near.
         Dense feedback neither (copilot.dense_feedback): the dense models rank something for any question.
+        Heading associations neither (copilot.heading_associations): the index's guess, not the customer's word.
         The corrections of words the lexical side reads already (`misread`) are evidence, as they were
         before they left the ranking: without them 2 more demo Arabic answerable questions abstained.
         """
@@ -547,6 +558,7 @@ class Expansion:
             (" ".join(self.verbal_nouns) if ranking else "", EXPANSION_WEIGHTS["verbal_nouns"]),
             (" ".join(self.spellings) if ranking else "", EXPANSION_WEIGHTS["spellings"]),
             (" ".join(self.feedback) if ranking else "", EXPANSION_WEIGHTS["feedback"]),
+            (" ".join(self.associations) if ranking else "", EXPANSION_WEIGHTS["associations"]),
         ]
 
     def cross_lingual_terms(self, query: str, target: str) -> str:
@@ -800,6 +812,11 @@ class Retriever:
             lambda: FeedbackVocabulary.of(snapshot.payloads(("key", "lang", "title", "text"))),
             background=True,
         )
+        self._associations = FromIndex(  # heading word -> body words (copilot.heading_associations)
+            store.version,
+            lambda: HeadingAssociations.mine(TermMiner(self.lexical), snapshot.payloads(ASSOCIATION_FIELDS)),
+            background=True,
+        )
         self._families = FromIndex(  # the names that frame a request (copilot.name_families)
             store.version,
             lambda: family_names(snapshot.payloads(("article_id", "key", "title", "text", "ordinal"))),
@@ -834,6 +851,8 @@ class Retriever:
         views.append(self._slugs)
         if LEVERS["dense_feedback"] or LEVERS["agreed_feedback"]:
             views.append(self._feedback_vocabulary)
+        if LEVERS["heading_words"]:
+            views.append(self._associations)
         views += [self._dense_hubs, self._series]
         if LEVERS["query_coverage"]:  # m365: 6.4 s of ISRI roots per sync, for nothing while the lever is off
             views += [self._article_terms, self._coverage_scales]
@@ -882,6 +901,7 @@ class Retriever:
         family = vocabulary.variants(" ".join([query, *msa_words]), lang) if LEVERS["variants"] else []
         nouns = vocabulary.verbal_nouns(query, lang) if LEVERS["verbal_nouns"] else []
         spelt = vocabulary.spellings(query, lang) if LEVERS["spellings"] else []
+        associated = self._associated(" ".join([query, *msa_words]), lang) if LEVERS["heading_words"] else ()
         return Expansion(
             msa_text,
             tuple(msa_words),
@@ -895,7 +915,15 @@ class Retriever:
             tuple(nouns),
             tuple(spelt),
             tuple(misread),
+            associations=associated,
         )
+
+    def _associated(self, text: str, lang: str) -> tuple[str, ...]:
+        """The body words the index's sections pair with the query's heading words (copilot.heading_associations),
+        without the words the query already says."""
+        terms = self.lexical.encode_query(text, lang).indices
+        said = set(_WORD.findall(text.lower()))
+        return tuple(self._associations.get().associate(terms, lang, exclude=said))
 
     def _translations(self, text: str, lang: str) -> tuple[tuple[str, str], ...]:
         """The mined term table's words for the query's terms, per other language (copilot.term_table)."""
@@ -983,8 +1011,9 @@ class Retriever:
         sparse, typed = self._lexical_vectors(plan)
         # The lexical evidence for abstaining leaves out the ranking-only expansions (Expansion.lexical_parts).
         expansion = plan.expansion
-        ranking_only = any((expansion.variants, expansion.verbal_nouns, expansion.spellings, expansion.misread,
-                            expansion.feedback))
+        ranking_only = any(
+            (expansion.variants, expansion.verbal_nouns, expansion.spellings, expansion.misread, expansion.feedback)
+        ) or bool(expansion.associations)
         evidence = self._lexical_vectors(plan, ranking=False)[0] if sparse and ranking_only else sparse
         intent_text = self._intent_text(plan) if vectors else None
         ranking = sparse
