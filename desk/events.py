@@ -221,8 +221,18 @@ class Events:
         if len(comment) > MAX_COMMENT:
             raise InputError("comment", N_("is %(length)s characters long; the limit is %(limit)s"),
                              length=f"{len(comment):,}", limit=f"{MAX_COMMENT:,}")
-        row = ArticleFeedback(article_key=article_key, helpful=helpful, comment=comment or None, visit_id=visit_id)
-        self._record(lambda session: session.add(row))
+        def write(session: Session) -> None:
+            # One visit's vote on one article counts once: a second vote (back and again, a resend) replaces it.
+            earlier = session.scalar(select(ArticleFeedback).where(
+                ArticleFeedback.article_key == article_key, ArticleFeedback.visit_id == visit_id)
+                .order_by(ArticleFeedback.id.desc()).limit(1)) if visit_id else None
+            if earlier is None:
+                session.add(ArticleFeedback(article_key=article_key, helpful=helpful, comment=comment or None,
+                                            visit_id=visit_id))
+            else:
+                earlier.helpful, earlier.comment, earlier.created_at = helpful, comment or None, utcnow()
+
+        self._record(write)
 
     def answer_feedback(
         self,
@@ -239,7 +249,19 @@ class Events:
         with the section and the query it answered, so the content team sees which cards fail whom."""
         row = AnswerFeedback(article_key=article_key[:300], anchor=anchor[:300], query=query[:600], lang=lang[:8],
                              helpful=helpful, generated_by=generated_by[:40], source=source[:20], visit_id=visit_id)
-        self._record(lambda session: session.add(row))
+
+        def write(session: Session) -> None:
+            # One visit's vote on one card for one query counts once, the latest (as article votes).
+            earlier = session.scalar(select(AnswerFeedback).where(
+                AnswerFeedback.article_key == row.article_key, AnswerFeedback.anchor == row.anchor,
+                AnswerFeedback.query == row.query, AnswerFeedback.visit_id == visit_id)
+                .order_by(AnswerFeedback.id.desc()).limit(1)) if visit_id else None
+            if earlier is None:
+                session.add(row)
+            else:
+                earlier.helpful, earlier.generated_by, earlier.created_at = helpful, row.generated_by, utcnow()
+
+        self._record(write)
 
     def view(self, article_key: str, visit_id: str | None) -> None:
         row = ArticleView(article_key=article_key, visit_id=visit_id)

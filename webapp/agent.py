@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import force_locale, format_datetime, get_locale, gettext, ngettext
 from flask_login import UserMixin, current_user, login_required, login_user, logout_user
 from rapidfuzz.distance import Levenshtein
@@ -165,6 +165,7 @@ def inbox() -> str:
         statuses=TICKET_STATUSES, languages=state.settings().languages, agents=desk.accounts.agents(),
         popular_tags=desk.tags.popular(),
         labels=ViewLabels(), since=utcnow().isoformat(),
+        kept=session.pop("bulk_kept", None) or {"ids": [], "action": "", "value": ""},
     )
 
 
@@ -196,6 +197,8 @@ def bulk():
             raise InputError("action", N_("choose assign, solve or tag"))
     except InputError as error:
         flash(desk_error(error), "error")
+        # The inbox after the error shows the same tickets checked and the same action and value.
+        session["bulk_kept"] = {"ids": ids, "action": action, "value": value[:200]}
         return redirect(back)
     flash(ngettext("%(num)d ticket updated.", "%(num)d tickets updated.", len(ids)), "ok")
     return redirect(back)

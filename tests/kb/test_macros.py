@@ -129,3 +129,12 @@ def test_a_tag_the_desk_refuses_is_the_macros_lint_error_at_its_line(tmp_path: P
     assert "cannot be a tag: use letters, digits, - and _ (at most 60 characters)" in message
     write(tmp_path, "en/refund.md", GOOD.replace("add_tags: [refund]", "add_tags: [refund, VIP Customer, شحن]"))
     assert rules(tmp_path) == []
+
+
+def test_the_shipped_arabic_macros_never_call_the_ticket_reference_an_order() -> None:
+    """Session 15, walk6: in Arabic "طلب" is both an order and a request; "الطلب R-1" and "لطلبك R-1" read
+    as the order's number, while the English macros say "request R-1". The ticket is "طلب الدعم"."""
+    for macro in load_macros(ROOT / "content", "ar"):
+        text = macro.render({"ticket.reference": "R-1"})
+        if "R-1" in text:
+            assert "طلب الدعم R-1" in text, macro.key

@@ -105,6 +105,22 @@ def test_no_vote_asks_what_was_missing_and_offers_contact_naming_the_article(app
     assert "About “When will I get my refund?”" in contact and 'name="article" value="refund-timing"' in contact
 
 
+def test_a_second_vote_from_the_same_visit_replaces_the_first(app: Flask, client: FlaskClient) -> None:
+    """Back, then vote again (or a resend): one visitor's say on one article counts once, the latest."""
+    url = "/en/articles/refund-timing/feedback"
+    token = csrf(client.get("/en/articles/refund-timing").get_data(as_text=True))
+    assert client.post(url, data={"helpful": "yes", "csrf_token": token}).status_code == 302
+    assert client.post(url, data={"helpful": "yes", "csrf_token": token}).status_code == 302
+    no = {"helpful": "no", "comment": "no wallet times", "csrf_token": token}
+    assert client.post(url, data=no).status_code == 302
+    [vote] = rows(app, ArticleFeedback)
+    assert (vote.article_key, vote.helpful, vote.comment) == ("en/refund-timing", False, "no wallet times")
+    other = app.test_client()  # another visitor's vote is their own
+    other.post(url, data={"helpful": "yes", "csrf_token": csrf(other.get("/en/articles/refund-timing").get_data(
+        as_text=True))})
+    assert sorted(v.helpful for v in rows(app, ArticleFeedback)) == [False, True]
+
+
 def test_an_empty_email_is_one_error_and_the_ticket_confirmation_shows_once(client: FlaskClient) -> None:
     form = client.get("/en/contact").get_data(as_text=True)
     data = {"name": "Sam", "email": "", "subject": "Late", "message": "Where is it?", "csrf_token": csrf(form)}

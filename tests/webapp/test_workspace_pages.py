@@ -216,6 +216,23 @@ def test_a_bulk_assign_to_a_value_that_is_no_agent_changes_nothing(app: Flask, a
     assert "ليست me ولا رقم موظف" in arabic and "Sara" in arabic
 
 
+def test_a_refused_bulk_action_keeps_the_checked_tickets_and_what_was_typed(app: Flask, agent: FlaskClient) -> None:
+    """Session 15, walk6: a refused bulk action redirected to a fresh inbox: every checked ticket unchecked and
+    the typed value gone, so the agent picked twenty tickets again. The inbox comes back as it was sent."""
+    desk = app.extensions["desk"]
+    first, second = arabic_ticket(app), desk.tickets.create(NewTicket(email="jo@example.com", subject="Apple Pay",
+                                                                      body="Apple Pay keeps failing")).id
+    token = csrf(agent.get("/agent/").get_data(as_text=True))
+    page = agent.post("/agent/bulk", follow_redirects=True, data={
+        "ticket": [str(first)], "action": "assign", "value": "Sara Ali", "csrf_token": token, "back": "/agent/",
+    }).get_data(as_text=True)
+    assert "assignee:" in page
+    assert f'name="ticket" value="{first}" checked' in page and f'name="ticket" value="{second}" checked' not in page
+    assert 'value="Sara Ali"' in page and '<option value="assign" selected>' in page
+    again = agent.get("/agent/").get_data(as_text=True)  # kept for the page after the error only
+    assert "checked" not in again and 'value="Sara Ali"' not in again
+
+
 def test_the_ticket_names_its_channel_in_the_interface_language(app: Flask, agent: FlaskClient) -> None:
     """The ticket's meta line showed the stored value ("chat") on the Arabic page."""
     ticket_id = arabic_ticket(app)  # a chat
