@@ -19,7 +19,9 @@ from waitress.server import create_server
 
 @contextmanager
 def serving(app: Flask, threads: int = 8) -> Iterator[str]:
-    server = create_server(app, host="127.0.0.1", port=0, threads=threads, ident="helpcenter")
+    # poll(), not select(): a long test session holds more than FD_SETSIZE (1024) descriptors, and select() on a
+    # socket numbered past it raises "filedescriptor out of range" in the loop thread (waitress's asyncore_use_poll)
+    server = create_server(app, host="127.0.0.1", port=0, threads=threads, ident="helpcenter", asyncore_use_poll=True)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:

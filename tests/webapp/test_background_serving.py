@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import os
 import threading
 from urllib.parse import urlsplit
 
@@ -36,3 +37,29 @@ def test_serving_stops_its_threads_and_every_connection_without_a_thread_error(
         kept.getresponse()
     with pytest.raises(ConnectionRefusedError):
         http.client.HTTPConnection(address.hostname or "", address.port, timeout=5).request("GET", "/")
+
+
+def test_serving_answers_when_the_process_holds_more_descriptors_than_select_takes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Session 15's CI: late in the suite the process held over 1,024 descriptors, the server's socket was numbered
+    past select()'s FD_SETSIZE, the loop thread died with "filedescriptor out of range in select()" and the request
+    timed out. The server polls instead (waitress's asyncore_use_poll)."""
+    raised: list[BaseException | None] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: raised.append(args.exc_value))
+    app = Flask("serving")
+    app.add_url_rule("/", "index", lambda: "ok")
+    held: list[int] = []
+    try:
+        while not held or held[-1] < 1100:  # the next sockets are numbered past 1,024
+            held.append(os.open(os.devnull, os.O_RDONLY))
+        with serving(app, threads=2) as url:
+            address = urlsplit(url)
+            connection = http.client.HTTPConnection(address.hostname or "", address.port, timeout=10)
+            connection.request("GET", "/")
+            assert connection.getresponse().read() == b"ok"
+            connection.close()
+    finally:
+        for fd in held:
+            os.close(fd)
+    assert raised == []
