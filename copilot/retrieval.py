@@ -1011,9 +1011,8 @@ class Retriever:
         sparse, typed = self._lexical_vectors(plan)
         # The lexical evidence for abstaining leaves out the ranking-only expansions (Expansion.lexical_parts).
         expansion = plan.expansion
-        ranking_only = any(
-            (expansion.variants, expansion.verbal_nouns, expansion.spellings, expansion.misread, expansion.feedback)
-        ) or bool(expansion.associations)
+        ranking_only = any((expansion.variants, expansion.verbal_nouns, expansion.spellings, expansion.misread,
+                            expansion.feedback, expansion.associations))
         evidence = self._lexical_vectors(plan, ranking=False)[0] if sparse and ranking_only else sparse
         intent_text = self._intent_text(plan) if vectors else None
         ranking = sparse
