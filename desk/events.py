@@ -20,6 +20,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -223,9 +224,7 @@ class Events:
                              length=f"{len(comment):,}", limit=f"{MAX_COMMENT:,}")
         def write(session: Session) -> None:
             # One visit's vote on one article counts once: a second vote (back and again, a resend) replaces it.
-            earlier = session.scalar(select(ArticleFeedback).where(
-                ArticleFeedback.article_key == article_key, ArticleFeedback.visit_id == visit_id)
-                .order_by(ArticleFeedback.id.desc()).limit(1)) if visit_id else None
+            earlier = _visits_vote(session, ArticleFeedback, visit_id, ArticleFeedback.article_key == article_key)
             if earlier is None:
                 session.add(ArticleFeedback(article_key=article_key, helpful=helpful, comment=comment or None,
                                             visit_id=visit_id))
@@ -252,10 +251,8 @@ class Events:
 
         def write(session: Session) -> None:
             # One visit's vote on one card for one query counts once, the latest (as article votes).
-            earlier = session.scalar(select(AnswerFeedback).where(
-                AnswerFeedback.article_key == row.article_key, AnswerFeedback.anchor == row.anchor,
-                AnswerFeedback.query == row.query, AnswerFeedback.visit_id == visit_id)
-                .order_by(AnswerFeedback.id.desc()).limit(1)) if visit_id else None
+            earlier = _visits_vote(session, AnswerFeedback, visit_id, AnswerFeedback.article_key == row.article_key,
+                                   AnswerFeedback.anchor == row.anchor, AnswerFeedback.query == row.query)
             if earlier is None:
                 session.add(row)
             else:
@@ -394,3 +391,11 @@ class Events:
             session.add(SuggestionEvent(ticket_id=ticket_id, agent_id=agent_id, kind="shown",
                                         details={**details, "version": version}))
         return True
+
+
+def _visits_vote(session: Session, model: Any, visit_id: str | None, *same: Any) -> Any:
+    """The visit's latest vote on the same thing (article, or card and query), which a new vote replaces; None
+    for a vote with no visit (nothing to tell it from another reader's)."""
+    if not visit_id:
+        return None
+    return session.scalar(select(model).where(model.visit_id == visit_id, *same).order_by(model.id.desc()).limit(1))
