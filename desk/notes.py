@@ -10,14 +10,17 @@ open it.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import func, select, update
 
 from desk.database import Database
+from desk.mail.attachments import FileLimits, Upload, discard
 from desk.models import Agent, Mention, Message, Ticket, utcnow
 from desk.ticket_search import index_ticket
-from desk.tickets import MAX_BODY, InputError, clean_text
+from desk.tickets import MAX_BODY, CleanFile, InputError, attach_files, clean_files, clean_text
 from desk.translatable import N_
 
 MENTION = re.compile(r"(?<![\w.])@([\w.+-]+(?:@[\w-]+(?:\.[\w-]+)+)?)")
@@ -35,12 +38,29 @@ def mention_handles(body: str) -> set[str]:
 
 
 class Notes:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, data_dir: Path | None = None, file_limits: FileLimits | None = None) -> None:
         self.db = db
+        self.data_dir = data_dir
+        self.file_limits = file_limits
 
-    def add(self, ticket_id: int, agent_id: int, body: str) -> Note:
+    def add(self, ticket_id: int, agent_id: int, body: str, files: Sequence[Upload] = ()) -> Note:
+        """The note, with `files` for agents only (checked, stored and discarded on failure as a reply's are)."""
         text = clean_text("note", body, MAX_BODY)
         handles = mention_handles(text)
+        attached = []
+        if files:
+            if self.data_dir is None or self.file_limits is None:
+                raise RuntimeError("these Notes were made without a data_dir: they cannot store files")
+            attached = clean_files(files, self.file_limits)
+        written: list[Path] = []
+        try:
+            return self._add(ticket_id, agent_id, text, handles, attached, written)
+        except BaseException:
+            discard(written)
+            raise
+
+    def _add(self, ticket_id: int, agent_id: int, text: str, handles: set[str], files: list[CleanFile],
+             written: list[Path]) -> Note:
         with self.db.session() as session:
             ticket = session.get(Ticket, ticket_id)
             if ticket is None:
@@ -49,6 +69,8 @@ class Notes:
             ticket.messages.append(message)
             ticket.updated_at = message.created_at
             session.flush()
+            if files and self.data_dir is not None:
+                attach_files(session, self.data_dir, message, files, written)
             mentioned = []
             if handles:
                 for agent in session.scalars(select(Agent).where(Agent.active)):
