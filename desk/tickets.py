@@ -148,8 +148,8 @@ def clean_files(files: Sequence[Upload], limits: FileLimits) -> list[CleanFile]:
     """An agent's files checked against the limits before anything is written; the first refused one raises
     `InputError` naming the file and the limit (or the count or total that is over)."""
     if len(files) > limits.max_count:
-        raise InputError("files", N_("%(count)s files; the limit is %(limit)s"), count=len(files),
-                         limit=limits.max_count)
+        singular, plural = Nn_("%(num)d file; the limit is %(limit)s", "%(num)d files; the limit is %(limit)s")
+        raise InputError("files", singular, plural=plural, num=len(files), limit=limits.max_count)
     clean, total = [], 0
     for upload in files:
         name = safe_filename(upload.filename)

@@ -158,6 +158,17 @@ def test_a_refused_file_keeps_the_typed_reply_and_sends_nothing(
     assert deliver_pending_mail(desk, app.extensions["settings"]) == 2  # the two confirmations only
 
 
+def test_a_post_with_files_takes_the_same_csrf_token(app: Flask, base_url: str) -> None:
+    desk: Desk = app.extensions["desk"]
+    ticket_id, _, _ = tickets(desk)
+    agent = signed_in(base_url)
+    forged = agent.post(f"{base_url}/agent/tickets/{ticket_id}/reply", timeout=30, data={"body": "hi"},
+                        files=[("files", ("a.pdf", PDF, "application/pdf"))])  # no csrf_token
+    assert forged.status_code == 400
+    found = desk.tickets.get(ticket_id)
+    assert found is not None and len(found.messages) == 1 and desk.attachments.for_ticket(ticket_id) == []
+
+
 def test_an_arabic_agent_reads_the_refusal_in_arabic(app: Flask, base_url: str) -> None:
     desk: Desk = app.extensions["desk"]
     ticket_id, _, _ = tickets(desk)
