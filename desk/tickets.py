@@ -22,7 +22,15 @@ from sqlalchemy.orm import Session, joinedload, object_session, selectinload
 
 from desk.business_hours import BusinessHours
 from desk.database import Database
-from desk.mail.attachments import FileLimits, Upload, add_attachment, discard, human_size, safe_filename, upload_type
+from desk.mail.attachments import (
+    FileLimits,
+    Upload,
+    add_attachment,
+    file_writes,
+    human_size,
+    safe_filename,
+    upload_type,
+)
 from desk.mail.outbox import queue_mail
 from desk.models import (
     CHANNELS,
@@ -419,23 +427,9 @@ class TicketStore:
         text = clean_text("body", body, MAX_BODY)
         _choice("status", status, TICKET_STATUSES)
         attached = clean_files(files, self.file_limits)
-        written: list[Path] = []
-        try:
-            return self._send_reply(ticket_id, agent_id, text, status, seen_message_id, attached, written)
-        except BaseException:
-            discard(written)
-            raise
-
-    def _files_dir(self) -> Path:
-        if self.data_dir is None:
+        if attached and self.data_dir is None:
             raise RuntimeError("this TicketStore was made without a data_dir: it cannot store files")
-        return self.data_dir
-
-    def _send_reply(
-        self, ticket_id: int, agent_id: int, text: str, status: str, seen_message_id: int | None,
-        files: list[CleanFile], written: list[Path],
-    ) -> SentReply:
-        with self.db.session() as session:
+        with file_writes() as written, self.db.session() as session:
             ticket = session.get(Ticket, ticket_id)
             if ticket is None:
                 raise InputError("ticket", N_("no ticket %(ticket)s"), ticket=ticket_id)
@@ -457,8 +451,8 @@ class TicketStore:
             if ticket.assignee_id is None:
                 ticket.assignee_id = agent_id
             survey = self._set_status(ticket, status, now, agent_id)
-            if files:
-                attach_files(session, self._files_dir(), message, files, written)
+            if attached and self.data_dir is not None:
+                attach_files(session, self.data_dir, message, attached, written)
             # The reply that solves the ticket carries the survey: one mail, not two.
             queue_mail(session, "reply", ticket, ticket.customer.email, ticket.lang, message, survey)
             index_ticket(session, ticket)

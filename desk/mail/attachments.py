@@ -6,6 +6,8 @@ reference, never an internal note's)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -98,8 +100,8 @@ def add_attachment(
 ) -> Attachment:
     """Store one file of `message` (its id and ticket's set) in the caller's transaction: the bytes under
     `data_dir`, written whole (a `.part` renamed), and its row; with `skipped_reason` only the row (a file
-    from mail that was not kept). The file's path is added to `written`, for the caller to delete when
-    the transaction fails: a file without its row is never listed or served, and none is left behind."""
+    from mail that was not kept). The file's path is added to `written` (`file_writes`), deleted when the
+    transaction fails: a file without its row is never listed or served, and none is left behind."""
     path = None
     if skipped_reason is None:
         path = f"{ATTACHMENT_FOLDER}/{message.ticket_id}/{message.id}-{number}-{filename}"
@@ -117,11 +119,18 @@ def add_attachment(
     return row
 
 
-def discard(written: list[Path]) -> None:
-    """Delete the files of a transaction that failed (see `add_attachment`)."""
-    for target in written:
-        target.with_name(target.name + ".part").unlink(missing_ok=True)
-        target.unlink(missing_ok=True)
+@contextmanager
+def file_writes() -> Iterator[list[Path]]:
+    """The files a transaction writes (`add_attachment` adds them to the list), deleted if it fails. Opened around
+    the transaction, `with file_writes() as written, db.session() as session:`, so a failed commit deletes them too."""
+    written: list[Path] = []
+    try:
+        yield written
+    except BaseException:
+        for target in written:
+            target.with_name(target.name + ".part").unlink(missing_ok=True)
+            target.unlink(missing_ok=True)
+        raise
 
 
 def attachment_file(data_dir: Path, attachment: Attachment) -> Path:

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from desk.database import Database
 from desk.mail.addresses import message_id_locals, message_ids, token_in_subject, tokens_in_addresses
-from desk.mail.attachments import ALLOWED_TYPES, add_attachment, discard, safe_filename
+from desk.mail.attachments import ALLOWED_TYPES, add_attachment, file_writes, safe_filename
 from desk.mail.parse import ParsedMail, UnparseableMail, clean_subject, parse_mail
 from desk.models import InboundMail, MailThread, Message, OutboxMail, Ticket, utcnow
 from desk.tickets import MAX_BODY, MAX_SUBJECT, InputError, NewTicket, TicketStore, plain_text
@@ -113,19 +113,13 @@ class MailReceiver:
         except UnparseableMail as error:
             self._record(raw_path, len(raw), transport, "rejected", None, str(error))
             raise
-        written: list[Path] = []  # the attachments' files, deleted if the transaction fails
         try:
-            with self.db.session() as session:
+            with file_writes() as written, self.db.session() as session:
                 return self._store(session, mail, raw_path, len(raw), transport, recipients or [], written)
         except InputError as error:
-            discard(written)
             return self._record(raw_path, len(raw), transport, "rejected", mail, str(error))
         except (SQLAlchemyError, OSError) as error:
-            discard(written)
             raise StorageError(f"{type(error).__name__}: {error}") from error
-        except BaseException:
-            discard(written)
-            raise
 
     def _record(
         self, raw_path: str, size: int, transport: str, outcome: str, mail: ParsedMail | None, reason: str
@@ -220,5 +214,6 @@ class MailReceiver:
                 reason = f"{len(part.data):,} bytes; the limit is {limit:,}"
             add_attachment(session, self.settings.data_dir, message, number, safe_filename(part.filename),
                            part.content_type, part.data, written, skipped_reason=reason)
+
 
 __all__ = ["MailReceiver", "Received", "StorageError", "UnparseableMail"]
