@@ -343,6 +343,7 @@ def presence(ticket_id: int):
     others = desk.presence.others(ticket_id, current_user.id)
     new = [m for m in found.messages if isinstance(seen, int) and m.id > seen and m.agent_id != current_user.id]
     stored = desk.advice.get(ticket_id) if body.get("waiting_for_advice") else None
+    files = desk.attachments.by_message(ticket_id) if new else {}
     return jsonify({
         # The background pass stored this thread's advice (the full draft) since the page was drawn.
         "advice_ready": stored is not None and thread_version(found) == stored.thread_version,
@@ -355,6 +356,8 @@ def presence(ticket_id: int):
             "name": (found.customer.name or found.customer.email) if m.author == "customer"
             else (m.agent.name if m.agent else gettext("Agent")),
             "time": format_datetime(m.created_at, "short"),
+            "files": [{"name": a.filename, "url": url_for("attachments.for_agent", attachment_id=a.id)}
+                      for a in files.get(m.id, []) if a.path],
         } for m in new[:MAX_LIVE_MESSAGES]],
         "status": found.status,
     })

@@ -16,6 +16,7 @@ import requests
 from flask import Flask
 
 from desk.desk import Desk
+from desk.mail.attachments import Upload
 from desk.tickets import NewTicket
 from kb.settings import Settings
 from tests.smtp_sink import SmtpSink, sink  # noqa: F401
@@ -156,6 +157,21 @@ def test_a_refused_file_keeps_the_typed_reply_and_sends_nothing(
     assert found is not None and [m.author for m in found.messages] == ["customer"]
     assert desk.attachments.for_ticket(ticket_id) == []
     assert deliver_pending_mail(desk, app.extensions["settings"]) == 2  # the two confirmations only
+
+
+def test_a_colleagues_files_arrive_with_their_message_in_the_open_page(app: Flask, base_url: str) -> None:
+    desk: Desk = app.extensions["desk"]
+    ticket_id, _, _ = tickets(desk)
+    agent = signed_in(base_url)
+    page = agent.get(f"{base_url}/agent/tickets/{ticket_id}", timeout=30).text
+    seen = re.search(r'name="seen_message_id" value="(\d+)"', page)
+    assert seen is not None
+    colleague = desk.accounts.create_agent("layla@manzil.example", PASSWORD, name="ليلى")
+    note = desk.notes.add(ticket_id, colleague.id, "صورة من المندوب", files=[Upload("مسح.png", b"\x89PNG scan")])
+    polled = agent.post(f"{base_url}/agent/tickets/{ticket_id}/presence", timeout=30,
+                        headers={"X-CSRFToken": csrf(page)}, json={"seen_message_id": int(seen.group(1))}).json()
+    file_id = desk.attachments.by_message(ticket_id)[note.message_id][0].id
+    assert [m["files"] for m in polled["messages"]] == [[{"name": "مسح.png", "url": f"/agent/attachments/{file_id}"}]]
 
 
 def test_a_post_with_files_takes_the_same_csrf_token(app: Flask, base_url: str) -> None:

@@ -223,7 +223,18 @@
     item.id = "message-" + message.id;
     who.className = "who"; who.textContent = message.name + " · " + message.time;
     text.className = "text"; text.dir = "auto"; text.textContent = message.body;
-    item.appendChild(who); item.appendChild(text); thread.appendChild(item);
+    item.appendChild(who); item.appendChild(text);
+    if (message.files && message.files.length) {  // its files, as the page lists them (names as text, never HTML)
+      var list = document.createElement("ul");
+      list.className = "attachments message-files";
+      message.files.forEach(function (file) {
+        var entry = document.createElement("li"), link = document.createElement("a"), name = document.createElement("bdi");
+        link.href = file.url; link.setAttribute("download", ""); name.textContent = file.name;
+        link.appendChild(name); entry.appendChild(link); list.appendChild(entry);
+      });
+      item.appendChild(list);
+    }
+    thread.appendChild(item);
     page.dataset.lastMessage = String(Math.max(parseInt(page.dataset.lastMessage, 10), message.id));
     var seenField = document.querySelector("#reply-form input[name=seen_message_id]");
     if (seenField) seenField.value = page.dataset.lastMessage;
