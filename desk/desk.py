@@ -16,7 +16,7 @@ from desk.business_hours import BusinessHours
 from desk.database import Database
 from desk.events import Events
 from desk.inbox import Inbox
-from desk.mail.attachments import Attachments
+from desk.mail.attachments import Attachments, FileLimits
 from desk.mail.outbox import Outbox
 from desk.mail.receive import MailReceiver
 from desk.notes import Notes
@@ -40,7 +40,8 @@ class Desk:
 
     @cached_property
     def tickets(self) -> TicketStore:
-        return TicketStore(self.db, self.settings.languages, self.hours)
+        return TicketStore(self.db, self.settings.languages, self.hours, self.settings.data_dir,
+                           FileLimits.from_settings(self.settings))
 
     @cached_property
     def inbox(self) -> Inbox:
@@ -48,7 +49,7 @@ class Desk:
 
     @cached_property
     def notes(self) -> Notes:
-        return Notes(self.db)
+        return Notes(self.db, self.settings.data_dir, FileLimits.from_settings(self.settings))
 
     @cached_property
     def tags(self) -> Tags:

@@ -10,15 +10,19 @@ open it.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import func, select, update
 
 from desk.database import Database
+from desk.mail.attachments import FileLimits, Upload, file_writes
 from desk.models import Agent, Mention, Message, Ticket, utcnow
 from desk.ticket_search import index_ticket
-from desk.tickets import MAX_BODY, InputError, clean_text
+from desk.tickets import MAX_BODY, InputError, attach_files, clean_files, clean_text
 from desk.translatable import N_
+from kb.settings import Settings
 
 MENTION = re.compile(r"(?<![\w.])@([\w.+-]+(?:@[\w-]+(?:\.[\w-]+)+)?)")
 
@@ -35,13 +39,19 @@ def mention_handles(body: str) -> set[str]:
 
 
 class Notes:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, data_dir: Path | None = None, file_limits: FileLimits | None = None) -> None:
         self.db = db
+        self.data_dir = data_dir  # where a note's files are stored (a note without files needs none)
+        self.file_limits = file_limits or FileLimits.from_settings(Settings())
 
-    def add(self, ticket_id: int, agent_id: int, body: str) -> Note:
+    def add(self, ticket_id: int, agent_id: int, body: str, files: Sequence[Upload] = ()) -> Note:
+        """The note, with `files` for agents only (checked, stored and discarded on failure as a reply's are)."""
         text = clean_text("note", body, MAX_BODY)
         handles = mention_handles(text)
-        with self.db.session() as session:
+        attached = clean_files(files, self.file_limits)
+        if attached and self.data_dir is None:
+            raise RuntimeError("these Notes were made without a data_dir: they cannot store files")
+        with file_writes() as written, self.db.session() as session:
             ticket = session.get(Ticket, ticket_id)
             if ticket is None:
                 raise InputError("ticket", N_("no ticket %(ticket)s"), ticket=ticket_id)
@@ -49,6 +59,8 @@ class Notes:
             ticket.messages.append(message)
             ticket.updated_at = message.created_at
             session.flush()
+            if attached and self.data_dir is not None:
+                attach_files(session, self.data_dir, message, attached, written)
             mentioned = []
             if handles:
                 for agent in session.scalars(select(Agent).where(Agent.active)):

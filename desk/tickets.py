@@ -8,8 +8,10 @@ field that is wrong.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -20,6 +22,15 @@ from sqlalchemy.orm import Session, joinedload, object_session, selectinload
 
 from desk.business_hours import BusinessHours
 from desk.database import Database
+from desk.mail.attachments import (
+    FileLimits,
+    Upload,
+    add_attachment,
+    file_writes,
+    human_size,
+    safe_filename,
+    upload_type,
+)
 from desk.mail.outbox import queue_mail
 from desk.models import (
     CHANNELS,
@@ -40,6 +51,7 @@ from desk.ticket_search import index_ticket
 from desk.translatable import N_, Nn_, TranslatableError
 from kb.language import detect_language
 from kb.message_text import CONTROL_CHARACTERS
+from kb.settings import Settings
 
 MAX_SUBJECT = 300
 MAX_BODY = 100_000
@@ -131,6 +143,59 @@ def clean_email(value: object) -> str:
     return email
 
 
+@dataclass(frozen=True)
+class CleanFile:
+    """An agent's file that passed `clean_files`: its safe name, the type it is stored and served with."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+def clean_files(files: Sequence[Upload], limits: FileLimits) -> list[CleanFile]:
+    """An agent's files checked against the limits before anything is written; the first refused one raises
+    `InputError` naming the file and the limit (or the count or total that is over)."""
+    if len(files) > limits.max_count:
+        singular, plural = Nn_("%(num)d file; the limit is %(limit)s", "%(num)d files; the limit is %(limit)s")
+        raise InputError("files", singular, plural=plural, num=len(files), limit=limits.max_count)
+    clean, total = [], 0
+    for upload in files:
+        name = safe_filename(upload.filename)
+        content_type = upload_type(name)
+        if content_type is None:
+            raise InputError("files", N_("%(file)s is not a file type we send (images, PDF, text, CSV, Word, Excel, "
+                                         "PowerPoint or zip)"), file=name)
+        if not upload.data:
+            raise InputError("files", N_("%(file)s is empty"), file=name)
+        if len(upload.data) > limits.max_bytes:
+            size, limit = _sizes(len(upload.data), limits.max_bytes)
+            raise InputError("files", N_("%(file)s is %(size)s; the limit is %(limit)s per file"), file=name,
+                             size=size, limit=limit)
+        total += len(upload.data)
+        if total > limits.max_total:
+            size, limit = _sizes(total, limits.max_total)
+            raise InputError("files", N_("with %(file)s the files come to %(size)s; the limit is %(limit)s in all"),
+                             file=name, size=size, limit=limit)
+        clean.append(CleanFile(name, content_type, upload.data))
+    return clean
+
+
+def _sizes(size: int, limit: int) -> tuple[str, str]:
+    """A size over its limit and the limit, readable; in bytes when rounding would show them equal."""
+    if human_size(size) == human_size(limit):
+        return f"{size:,} bytes", f"{limit:,} bytes"
+    return human_size(size), human_size(limit)
+
+
+def attach_files(session: Session, data_dir: Path, message: Message, files: list[CleanFile],
+                 written: list[Path]) -> None:
+    """Store `files` (checked by `clean_files`) with `message`, in the caller's transaction (`add_attachment`)."""
+    if files:
+        session.flush()  # the message's id names the files
+    for number, file in enumerate(files, 1):
+        add_attachment(session, data_dir, message, number, file.filename, file.content_type, file.data, written)
+
+
 def _optional_text(field: str, value: object, limit: int) -> str | None:
     if value is None or value == "":
         return None
@@ -155,10 +220,14 @@ class SentReply:
 
 class TicketStore:
     def __init__(
-        self, db: Database, languages: tuple[str, ...] = ("en", "ar"), hours: BusinessHours | None = None
+        self, db: Database, languages: tuple[str, ...] = ("en", "ar"), hours: BusinessHours | None = None,
+        data_dir: Path | None = None, file_limits: FileLimits | None = None,
     ) -> None:
         self.db = db
         self.languages = languages
+        # Where agents' files are stored (a reply without files needs neither).
+        self.data_dir = data_dir
+        self.file_limits = file_limits or FileLimits.from_settings(Settings())
         # Due times count in business hours; without a configuration, around the clock.
         self.hours = hours or BusinessHours.from_mapping({})
 
@@ -335,7 +404,8 @@ class TicketStore:
             ))
 
     def reply(
-        self, ticket_id: int, agent_id: int, body: str, status: str = "pending", seen_message_id: int | None = None
+        self, ticket_id: int, agent_id: int, body: str, status: str = "pending", seen_message_id: int | None = None,
+        files: Sequence[Upload] = (),
     ) -> Message:
         """Send an agent's reply; the first one stamps the ticket's first-response time.
 
@@ -343,16 +413,23 @@ class TicketStore:
         wrote since, nothing is sent and `CrossedReplyError` lists what is new (checked in the same
         transaction as the write, so two agents cannot both miss each other).
         """
-        return self.send_reply(ticket_id, agent_id, body, status, seen_message_id).message
+        return self.send_reply(ticket_id, agent_id, body, status, seen_message_id, files).message
 
     def send_reply(
-        self, ticket_id: int, agent_id: int, body: str, status: str = "pending", seen_message_id: int | None = None
+        self, ticket_id: int, agent_id: int, body: str, status: str = "pending", seen_message_id: int | None = None,
+        files: Sequence[Upload] = (),
     ) -> SentReply:
         """`reply`, also telling whether this call sent it or found the same page's reply already sent
-        (the caller records what the agent did once per reply, not once per click)."""
+        (the caller records what the agent did once per reply, not once per click).
+
+        `files` go with the reply (stored with it, attached to its mail): all are checked first (`clean_files`),
+        and the reply, its files and its mail are written together or, on any failure, none of them."""
         text = clean_text("body", body, MAX_BODY)
         _choice("status", status, TICKET_STATUSES)
-        with self.db.session() as session:
+        attached = clean_files(files, self.file_limits)
+        if attached and self.data_dir is None:
+            raise RuntimeError("this TicketStore was made without a data_dir: it cannot store files")
+        with file_writes() as written, self.db.session() as session:
             ticket = session.get(Ticket, ticket_id)
             if ticket is None:
                 raise InputError("ticket", N_("no ticket %(ticket)s"), ticket=ticket_id)
@@ -374,6 +451,8 @@ class TicketStore:
             if ticket.assignee_id is None:
                 ticket.assignee_id = agent_id
             survey = self._set_status(ticket, status, now, agent_id)
+            if attached and self.data_dir is not None:
+                attach_files(session, self.data_dir, message, attached, written)
             # The reply that solves the ticket carries the survey: one mail, not two.
             queue_mail(session, "reply", ticket, ticket.customer.email, ticket.lang, message, survey)
             index_ticket(session, ticket)

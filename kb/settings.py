@@ -206,7 +206,19 @@ class Settings:
     imap_folder: str = setting("INBOX", "KB_IMAP_FOLDER", "the folder polled")
     imap_security: str = setting("ssl", "KB_IMAP_SECURITY", "`ssl`, `starttls`, or `plain` (loopback only)")
     mail_max_attachment_bytes: int = setting(
-        10 * 1024 * 1024, "KB_MAIL_MAX_ATTACHMENT_BYTES", "larger attachments are listed on the ticket as not kept"
+        10 * 1024 * 1024, "KB_MAIL_MAX_ATTACHMENT_BYTES",
+        "per file: a larger one in a customer's mail is listed on the ticket as not kept, one an agent attaches to a "
+        "reply or note is refused (the text typed is kept)",
+    )
+    reply_max_attachments: int = setting(
+        10, "KB_REPLY_MAX_ATTACHMENTS", "files an agent may attach to one reply or note",
+        parse=lambda raw: _positive_int("KB_REPLY_MAX_ATTACHMENTS", raw),
+    )
+    reply_max_attachments_bytes: int = setting(
+        20 * 1024 * 1024, "KB_REPLY_MAX_ATTACHMENTS_BYTES",
+        "the files of one agent reply or note together (the mail grows by a third in base64: keep it under your "
+        "SMTP server's message size limit)",
+        parse=lambda raw: _positive_int("KB_REPLY_MAX_ATTACHMENTS_BYTES", raw),
     )
     digits: str = setting(
         "latn", "KB_DIGITS", "digits of numbers and dates on Arabic pages: `latn` (0-9, as Gulf stores print them) "

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import socket
 import time
+from collections.abc import Iterator
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default
 
+import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
@@ -57,3 +59,11 @@ class SmtpSink:
         while len(self.messages) < count and time.monotonic() < deadline:
             time.sleep(0.05)
         return self.messages
+
+
+@pytest.fixture
+def sink() -> Iterator[SmtpSink]:
+    """A started sink, stopped after the test: `from tests.smtp_sink import sink` in a test module or conftest."""
+    started = SmtpSink().start()
+    yield started
+    started.stop()

@@ -26,6 +26,7 @@ from rapidfuzz.distance import Levenshtein
 from copilot.retrieval import SearchHit
 from desk.advice import thread_version
 from desk.inbox import SORTS, VIEWS, InboxQuery
+from desk.mail.attachments import UPLOAD_TYPES, FileLimits, Upload, human_size
 from desk.models import PRIORITIES, TICKET_STATUSES, Ticket, as_utc, utcnow
 from desk.tags import clean_tag
 from desk.tickets import CrossedReplyError, InputError, plain_text
@@ -261,9 +262,35 @@ def _ticket_page(found: Ticket, **extra: Any) -> str:
         relevance=relevance, advice_version=shown.version, advice_stored=shown.stored,
         shown_details=advice.shown_details(), statuses=TICKET_STATUSES, priorities=PRIORITIES,
         agents=desk.accounts.agents(), macros=macro_choices(found), popular_tags=desk.tags.popular(),
-        due=due, overdue=due is not None and due < now, labels=ViewLabels(),
+        due=due, overdue=due is not None and due < now, labels=ViewLabels(), file_limits=_file_limits(),
         last_message_id=max((m.id for m in found.messages), default=0), **extra,
     )
+
+
+def _file_limits() -> dict[str, object]:
+    """What the reply and note forms say (and their script checks) about files, from the desk's own limits."""
+    limits = FileLimits.from_settings(state.settings())
+    return {"max_count": limits.max_count, "max_bytes": limits.max_bytes, "max_total": limits.max_total,
+            "size_text": human_size(limits.max_bytes), "total_text": human_size(limits.max_total),
+            "accept": ",".join(UPLOAD_TYPES)}
+
+
+def request_files() -> list[Upload]:
+    """The files posted with a reply or note ("files"); an empty part (no file picked) is none."""
+    return [Upload(part.filename or "", part.read()) for part in request.files.getlist("files") if part.filename]
+
+
+def upload_limit() -> int:
+    """The largest reply or note post taken (request.max_content_length), above the desk's limits so that a file
+    over them is refused by the desk, by name, with the typed text kept (not a bare 413 that loses it)."""
+    limits = FileLimits.from_settings(state.settings())
+    return 2 * max(limits.max_total, limits.max_bytes) + 1024 * 1024
+
+
+def allow_uploads() -> None:
+    """Before CSRF reads the form (app.py registers it first): a reply or note may carry files."""
+    if request.endpoint in ("agent.reply", "agent.note"):
+        request.max_content_length = upload_limit()
 
 
 @bp.get("/tickets/<int:ticket_id>")
@@ -316,6 +343,7 @@ def presence(ticket_id: int):
     others = desk.presence.others(ticket_id, current_user.id)
     new = [m for m in found.messages if isinstance(seen, int) and m.id > seen and m.agent_id != current_user.id]
     stored = desk.advice.get(ticket_id) if body.get("waiting_for_advice") else None
+    files = desk.attachments.by_message(ticket_id) if new else {}
     return jsonify({
         # The background pass stored this thread's advice (the full draft) since the page was drawn.
         "advice_ready": stored is not None and thread_version(found) == stored.thread_version,
@@ -328,6 +356,8 @@ def presence(ticket_id: int):
             "name": (found.customer.name or found.customer.email) if m.author == "customer"
             else (m.agent.name if m.agent else gettext("Agent")),
             "time": format_datetime(m.created_at, "short"),
+            "files": [{"name": a.filename, "url": url_for("attachments.for_agent", attachment_id=a.id)}
+                      for a in files.get(m.id, []) if a.path],
         } for m in new[:MAX_LIVE_MESSAGES]],
         "status": found.status,
     })
@@ -369,21 +399,29 @@ def reply(ticket_id: int):
     inserted = request.form.get("inserted_draft", "")
     seen = request.form.get("seen_message_id", "")
     anyway = request.form.get("send_anyway") == "yes"
+    files = request_files()
     try:
         # Checked before anything is sent: a refused tag after the reply went out read as "not sent" (resent twice).
         tags = [clean_tag(t) for t in request.form.getlist("add_tag") if t.strip()]
         sent = desk.tickets.send_reply(ticket_id, current_user.id, text, status=status,
-                                       seen_message_id=None if anyway or not seen.isdigit() else int(seen))
+                                       seen_message_id=None if anyway or not seen.isdigit() else int(seen),
+                                       files=files)
         if tags:
             desk.tags.add([ticket_id], tags)
     except CrossedReplyError as crossed:
         found = desk.tickets.get(ticket_id)
         if found is None:
             abort(404)
-        return _ticket_page(found, crossed=crossed.messages, kept_reply=text, kept_status=status), 409
+        return _ticket_page(found, crossed=crossed.messages, kept_reply=text, kept_status=status,
+                            file_error=bool(files), file_error_field="reply"), 409
     except InputError as error:
+        # The page again with what the agent typed (a refused file, an empty body): nothing they wrote is lost.
+        found = desk.tickets.get(ticket_id)
+        if found is None:
+            abort(404)
         flash(desk_error(error), "error")
-        return redirect(url_for(".ticket", ticket_id=ticket_id))
+        return _ticket_page(found, kept_reply=text, kept_status=status, file_error=bool(files),
+                            file_error_field="reply"), 400
     # A second post of the same page (a double click, a resend) sent nothing new: the copilot's
     # "edited" and "sent" were recorded by the first, and counting them again inflates adoption.
     if inserted and not sent.resent:
@@ -403,10 +441,16 @@ def reply(ticket_id: int):
 @bp.post("/tickets/<int:ticket_id>/note")
 @login_required
 def note(ticket_id: int):
+    desk = state.desk()
+    text, files = request.form.get("body", ""), request_files()
     try:
-        written = state.desk().notes.add(ticket_id, current_user.id, request.form.get("body", ""))
+        written = desk.notes.add(ticket_id, current_user.id, text, files=files)
     except InputError as error:
         flash(desk_error(error), "error")
+        found = desk.tickets.get(ticket_id)
+        if found is None:
+            abort(404)
+        return _ticket_page(found, kept_note=text, file_error=bool(files), file_error_field="note"), 400
     else:
         if written.mentioned:
             flash(gettext("Note added; %(names)s will see it in their inbox.", names=", ".join(written.mentioned)),

@@ -1,11 +1,13 @@
-"""Downloading the files customers mailed in: agents (signed in) any, a customer only their own
-ticket's (by its unguessable reference). Always as a download, never rendered by the browser."""
+"""Downloading the files on tickets (mailed in by customers, attached by agents): agents (signed in) any, a
+customer only their own ticket's (by its unguessable reference) and never an internal note's. Always as a
+download with an accepted type (else bytes), never rendered by the browser."""
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, send_file
 from flask_login import login_required
 
+from desk.mail.attachments import served_type
 from desk.models import Attachment
 from webapp import state
 
@@ -18,7 +20,7 @@ def _send(found: Attachment | None):  # type: ignore[no-untyped-def]
     path = state.desk().attachments.file(found)
     if not path.is_file():
         abort(404)
-    return send_file(path, mimetype=found.content_type, as_attachment=True, download_name=found.filename)
+    return send_file(path, mimetype=served_type(found.content_type), as_attachment=True, download_name=found.filename)
 
 
 @bp.get("/agent/attachments/<int:attachment_id>")

@@ -29,6 +29,7 @@ FIELDS = {
     "email": lazy_pgettext("desk field", "email"),
     "ends_at": lazy_pgettext("desk field", "ends_at"),
     "external_id": lazy_pgettext("desk field", "external_id"),
+    "files": lazy_pgettext("desk field", "files"),
     "from": lazy_pgettext("desk field", "from"),
     "hours": lazy_pgettext("desk field", "hours"),
     "kind": lazy_pgettext("desk field", "kind"),

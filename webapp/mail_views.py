@@ -19,8 +19,16 @@ def delivery_states(ticket_id: int) -> dict[int, DeliveryState]:
     return cache[ticket_id]
 
 
-def ticket_attachments(ticket_id: int) -> list[Attachment]:
-    return state.desk().attachments.for_ticket(ticket_id)
+def ticket_attachments(ticket_id: int, public: bool = False) -> list[Attachment]:
+    return state.desk().attachments.for_ticket(ticket_id, public)
+
+
+def message_attachments(ticket_id: int, public: bool = False) -> dict[int, list[Attachment]]:
+    """Per message id (the files listed under each message); read once per request and audience."""
+    cache = g.setdefault("message_attachments", {})
+    if (ticket_id, public) not in cache:
+        cache[ticket_id, public] = state.desk().attachments.by_message(ticket_id, public)
+    return cache[ticket_id, public]  # type: ignore[no-any-return]
 
 
 def survey_offer(ticket_id: int) -> CsatSurvey | None:
@@ -37,4 +45,5 @@ def init_mail_views(app: Flask) -> None:
     app.register_blueprint(attachments.bp)
     app.jinja_env.globals.update(
         mail_delivery_states=delivery_states, mail_attachments=ticket_attachments, mail_survey_offer=survey_offer,
+        message_attachments=message_attachments,
     )

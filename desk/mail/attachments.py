@@ -1,14 +1,146 @@
-"""Reading the files that came with customers' mail: listed for agents, downloadable, and shown to
-the customer on their own ticket page (checked against the ticket's reference)."""
+"""The files on a ticket: those that came with customers' mail and those agents attach to a reply or a
+note. One way to store them (`add_attachment`, under the data directory) and to read them: listed for
+agents, downloadable, and shown to the customer on their own ticket page (checked against the ticket's
+reference, never an internal note's)."""
 
 from __future__ import annotations
 
-from pathlib import Path
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from desk.database import Database
-from desk.models import Attachment, Ticket
+from desk.models import Attachment, Message, Ticket
+from kb.settings import Settings
+
+# The types a file may have to be kept (from mail) or accepted (from an agent), and served with.
+ALLOWED_TYPES = re.compile(
+    r"^(image/(png|jpeg|gif|webp|heic)|application/pdf|text/(plain|csv)"
+    r"|application/(zip|vnd\.openxmlformats-officedocument\.[\w.]+|msword|vnd\.ms-excel))$"
+)
+# An agent's upload is typed by its name's extension, never by what the browser declares: one table,
+# the same on every machine (mimetypes reads the system's /etc/mime.types, which differ), each an ALLOWED_TYPE.
+UPLOAD_TYPES = {
+    ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif", ".webp": "image/webp",
+    ".heic": "image/heic", ".pdf": "application/pdf", ".txt": "text/plain", ".csv": "text/csv",
+    ".zip": "application/zip", ".doc": "application/msword", ".xls": "application/vnd.ms-excel",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+}
+ATTACHMENT_FOLDER = "mail/attachments"
+MAX_FILENAME = 120
+# Letters and digits of any script (Arabic included), their combining marks (Arabic vowel signs), "." "-" "_"
+# and spaces stay; anything else (slashes, quotes, controls, bidi overrides) becomes "_".
+_UNSAFE = re.compile(r"[^\w\u0300-\u036f\u064b-\u065f\u0670.\- ]+", flags=re.UNICODE)
+
+
+def safe_filename(name: str) -> str:
+    """The name to keep and show: its last path part only (a browser or mail client may send
+    "C:\\Users\\sam\\فاتورة.pdf"), unsafe characters replaced, at most MAX_FILENAME characters with the
+    extension kept; "attachment" when nothing is left."""
+    base = PurePosixPath(name.replace("\\", "/")).name
+    cleaned = _UNSAFE.sub("_", base).strip(" .")
+    if len(cleaned) > MAX_FILENAME:
+        suffix = PurePosixPath(cleaned).suffix
+        suffix = suffix if len(suffix) <= 10 else ""
+        cleaned = cleaned[: MAX_FILENAME - len(suffix)].rstrip(" .") + suffix
+    return cleaned or "attachment"
+
+
+def upload_type(filename: str) -> str | None:
+    """The content type an agent's file is stored and served with, by its extension; None when not accepted."""
+    return UPLOAD_TYPES.get(PurePosixPath(filename).suffix.lower())
+
+
+def served_type(content_type: str) -> str:
+    """What a download is labelled: its type when accepted, else bytes (never text/html or an SVG)."""
+    return content_type if ALLOWED_TYPES.match(content_type) else "application/octet-stream"
+
+
+def human_size(size: int) -> str:
+    """"12.3 MB", "19.5 KB", "80 bytes": sizes in the desk's error messages."""
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f} MB"
+    if size >= 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size} bytes"
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file an agent attached: its name as the browser sent it, and its bytes."""
+
+    filename: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class FileLimits:
+    """How much an agent may attach to one reply or note (`Settings`)."""
+
+    max_bytes: int  # per file (KB_MAIL_MAX_ATTACHMENT_BYTES, the inbound limit too)
+    max_count: int
+    max_total: int
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> FileLimits:
+        return cls(settings.mail_max_attachment_bytes, settings.reply_max_attachments,
+                   settings.reply_max_attachments_bytes)
+
+
+def add_attachment(
+    session: Session, data_dir: Path, message: Message, number: int, filename: str, content_type: str,
+    data: bytes, written: list[Path], skipped_reason: str | None = None,
+) -> Attachment:
+    """Store one file of `message` (its id and ticket's set) in the caller's transaction: the bytes under
+    `data_dir`, written whole (a `.part` renamed), and its row; with `skipped_reason` only the row (a file
+    from mail that was not kept). The file's path is added to `written` (`file_writes`), deleted when the
+    transaction fails: a file without its row is never listed or served, and none is left behind."""
+    path = None
+    if skipped_reason is None:
+        path = f"{ATTACHMENT_FOLDER}/{message.ticket_id}/{message.id}-{number}-{filename}"
+        target = data_dir / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(target.name + ".part")
+        written.append(target)
+        partial.write_bytes(data)
+        partial.replace(target)
+    row = Attachment(
+        ticket_id=message.ticket_id, message_id=message.id, filename=filename, content_type=content_type[:120],
+        size=len(data), path=path, skipped_reason=skipped_reason,
+    )
+    session.add(row)
+    return row
+
+
+@contextmanager
+def file_writes() -> Iterator[list[Path]]:
+    """The files a transaction writes (`add_attachment` adds them to the list), deleted if it fails. Opened around
+    the transaction, `with file_writes() as written, db.session() as session:`, so a failed commit deletes them too."""
+    written: list[Path] = []
+    try:
+        yield written
+    except BaseException:
+        for target in written:
+            target.with_name(target.name + ".part").unlink(missing_ok=True)
+            target.unlink(missing_ok=True)
+        raise
+
+
+def attachment_file(data_dir: Path, attachment: Attachment) -> Path:
+    return data_dir / (attachment.path or "")
+
+
+def message_files(session: Session, message_id: int) -> list[Attachment]:
+    """The kept files of one message, in the order they were attached (what its reply mail carries)."""
+    return list(session.scalars(select(Attachment).where(Attachment.message_id == message_id,
+                                                         Attachment.path.is_not(None)).order_by(Attachment.id)))
 
 
 class Attachments:
@@ -16,18 +148,31 @@ class Attachments:
         self.db = db
         self.data_dir = data_dir
 
-    def for_ticket(self, ticket_id: int) -> list[Attachment]:
+    def for_ticket(self, ticket_id: int, public: bool = False) -> list[Attachment]:
+        """The ticket's files (by the message they came with, so a merged ticket shows its duplicate's);
+        `public`: only what the customer may see (no internal note's)."""
+        query = select(Attachment).join(Message, Message.id == Attachment.message_id).where(
+            Message.ticket_id == ticket_id)
+        if public:
+            query = query.where(Message.internal.is_(False))
         with self.db.session() as session:
-            return list(session.scalars(select(Attachment).where(Attachment.ticket_id == ticket_id)
-                                        .order_by(Attachment.id)))
+            return list(session.scalars(query.order_by(Attachment.id)))
+
+    def by_message(self, ticket_id: int, public: bool = False) -> dict[int, list[Attachment]]:
+        found: dict[int, list[Attachment]] = {}
+        for attachment in self.for_ticket(ticket_id, public):
+            found.setdefault(attachment.message_id, []).append(attachment)
+        return found
 
     def get(self, attachment_id: int, reference: str | None = None) -> Attachment | None:
-        """The attachment, or None; with `reference`, only if it belongs to that ticket."""
+        """The kept file, or None; with `reference`, only if it belongs to that ticket and not to an internal note."""
         with self.db.session() as session:
             query = select(Attachment).where(Attachment.id == attachment_id, Attachment.path.is_not(None))
             if reference is not None:
-                query = query.join(Ticket, Ticket.id == Attachment.ticket_id).where(Ticket.reference == reference)
+                query = (query.join(Message, Message.id == Attachment.message_id)
+                         .join(Ticket, Ticket.id == Message.ticket_id)
+                         .where(Ticket.reference == reference, Message.internal.is_(False)))
             return session.scalar(query)
 
     def file(self, attachment: Attachment) -> Path:
-        return self.data_dir / (attachment.path or "")
+        return attachment_file(self.data_dir, attachment)

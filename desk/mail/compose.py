@@ -1,4 +1,4 @@
-"""One outbox row to one `EmailMessage`: headers, threading and the two bodies.
+"""One outbox row to one `EmailMessage`: headers, threading, the two bodies and a reply's files.
 
 Headers are the desk's business (they decide where a reply lands); the bodies come from a
 `MailRenderer` the web layer provides (templates, translations, absolute links), so this module
@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from desk.mail.addresses import message_id, reply_address, subject_tag, thread_token
+from desk.mail.attachments import attachment_file, message_files
 from desk.models import CsatSurvey, InboundMail, Message, OutboxMail, Ticket
 from kb.bidi_text import plain_name, without_bidi_controls
 from kb.settings import Settings
@@ -123,4 +124,11 @@ def compose(session: Session, row: OutboxMail, settings: Settings, renderer: Mai
     mail["Subject"] = subject
     mail.set_content(rendered.text)
     mail.add_alternative(rendered.html, subtype="html")
+    if row.kind == "reply" and row.message_id is not None:
+        # The agent's files, as real attachments; the name RFC 2231-encoded by the email package (Arabic kept).
+        # A file gone from disk raises: the mail waits and is retried, never sent without it.
+        for attached in message_files(session, row.message_id):
+            maintype, _, subtype = attached.content_type.partition("/")
+            mail.add_attachment(attachment_file(settings.data_dir, attached).read_bytes(), maintype=maintype,
+                                subtype=subtype, filename=attached.filename)
     return mail

@@ -26,19 +26,15 @@ from sqlalchemy.orm import Session
 
 from desk.database import Database
 from desk.mail.addresses import message_id_locals, message_ids, token_in_subject, tokens_in_addresses
+from desk.mail.attachments import ALLOWED_TYPES, add_attachment, file_writes, safe_filename
 from desk.mail.parse import ParsedMail, UnparseableMail, clean_subject, parse_mail
-from desk.models import Attachment, InboundMail, MailThread, Message, OutboxMail, Ticket, utcnow
+from desk.models import InboundMail, MailThread, Message, OutboxMail, Ticket, utcnow
 from desk.tickets import MAX_BODY, MAX_SUBJECT, InputError, NewTicket, TicketStore, plain_text
 from kb.settings import Settings
 
 # Bigger than any real mail with attachments within the limits; past it we do not even parse.
 MAX_MAIL_BYTES = 40 * 1024 * 1024
-ALLOWED_TYPES = re.compile(
-    r"^(image/(png|jpeg|gif|webp|heic)|application/pdf|text/(plain|csv)"
-    r"|application/(zip|vnd\.openxmlformats-officedocument\.[\w.]+|msword|vnd\.ms-excel))$"
-)
 RAW_FOLDER = "mail/raw"
-ATTACHMENT_FOLDER = "mail/attachments"
 NO_TEXT = "(no text)"
 
 
@@ -67,11 +63,6 @@ def store_raw(data_dir: Path, raw: bytes) -> str:
         partial.write_bytes(raw)
         partial.replace(target)
     return relative
-
-
-def _safe_filename(name: str) -> str:
-    cleaned = re.sub(r"[^\w.\- ]+", "_", Path(name.replace("\\", "/")).name, flags=re.UNICODE).strip(" .")
-    return cleaned[:120] or "attachment"
 
 
 def find_ticket(session: Session, mail: ParsedMail, recipients: list[str]) -> Ticket | None:
@@ -123,8 +114,8 @@ class MailReceiver:
             self._record(raw_path, len(raw), transport, "rejected", None, str(error))
             raise
         try:
-            with self.db.session() as session:
-                return self._store(session, mail, raw_path, len(raw), transport, recipients or [])
+            with file_writes() as written, self.db.session() as session:
+                return self._store(session, mail, raw_path, len(raw), transport, recipients or [], written)
         except InputError as error:
             return self._record(raw_path, len(raw), transport, "rejected", mail, str(error))
         except (SQLAlchemyError, OSError) as error:
@@ -165,7 +156,8 @@ class MailReceiver:
         return row
 
     def _store(
-        self, session: Session, mail: ParsedMail, raw_path: str, size: int, transport: str, recipients: list[str]
+        self, session: Session, mail: ParsedMail, raw_path: str, size: int, transport: str, recipients: list[str],
+        written: list[Path],
     ) -> Received:
         arrived = utcnow()  # before the confirmation it causes, so threads list them in order
         if mail.message_id:
@@ -208,29 +200,20 @@ class MailReceiver:
             message = ticket.messages[0]
             outcome = "follow_up" if context else "created"
         session.flush()
-        self._attachments(session, mail, ticket, message)
+        self._attachments(session, mail, message, written)
         row = self._inbound(session, mail, raw_path, size, transport, outcome, None, ticket, message, arrived)
         return Received(outcome, row.id, ticket.id, ticket.reference)
 
-    def _attachments(self, session: Session, mail: ParsedMail, ticket: Ticket, message: Message) -> None:
+    def _attachments(self, session: Session, mail: ParsedMail, message: Message, written: list[Path]) -> None:
         limit = self.settings.mail_max_attachment_bytes
         for number, part in enumerate(mail.attachments, 1):
-            name = _safe_filename(part.filename)
             reason = None
             if not ALLOWED_TYPES.match(part.content_type):
                 reason = f"type {part.content_type} is not accepted"
             elif len(part.data) > limit:
                 reason = f"{len(part.data):,} bytes; the limit is {limit:,}"
-            path = None
-            if reason is None:
-                path = f"{ATTACHMENT_FOLDER}/{ticket.id}/{message.id}-{number}-{name}"
-                target = self.settings.data_dir / path
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(part.data)
-            session.add(Attachment(
-                ticket_id=ticket.id, message_id=message.id, filename=name, content_type=part.content_type[:120],
-                size=len(part.data), path=path, skipped_reason=reason,
-            ))
+            add_attachment(session, self.settings.data_dir, message, number, safe_filename(part.filename),
+                           part.content_type, part.data, written, skipped_reason=reason)
 
 
 __all__ = ["MailReceiver", "Received", "StorageError", "UnparseableMail"]

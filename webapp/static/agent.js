@@ -31,6 +31,21 @@
   document.querySelectorAll("select.autosubmit").forEach(function (select) {
     select.addEventListener("change", function () { select.form.submit(); });
   });
+  // Files over the desk's limits are refused here, before the post: a post over the server's size cap is
+  // refused whole, and the typed reply with it. The desk checks the same limits again (and types, by name).
+  document.querySelectorAll("input[type=file][data-max-bytes]").forEach(function (input) {
+    input.addEventListener("change", function () {
+      var files = Array.prototype.slice.call(input.files || []), total = 0, problem = "";
+      if (files.length > Number(input.dataset.maxCount)) problem = input.dataset.tooMany;
+      files.forEach(function (file) {
+        total += file.size;
+        if (!problem && file.size > Number(input.dataset.maxBytes)) problem = fill(input.dataset.tooLarge, "file", file.name);
+      });
+      if (!problem && total > Number(input.dataset.maxTotal)) problem = input.dataset.tooMuch;
+      input.setCustomValidity(problem || "");
+      if (problem) input.reportValidity();
+    });
+  });
   var keys = {};  // key -> action for the current page
   document.addEventListener("keydown", function (event) {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && typing(event.target) && event.target.form) {
@@ -208,7 +223,18 @@
     item.id = "message-" + message.id;
     who.className = "who"; who.textContent = message.name + " · " + message.time;
     text.className = "text"; text.dir = "auto"; text.textContent = message.body;
-    item.appendChild(who); item.appendChild(text); thread.appendChild(item);
+    item.appendChild(who); item.appendChild(text);
+    if (message.files && message.files.length) {  // its files, as the page lists them (names as text, never HTML)
+      var list = document.createElement("ul");
+      list.className = "attachments message-files";
+      message.files.forEach(function (file) {
+        var entry = document.createElement("li"), link = document.createElement("a"), name = document.createElement("bdi");
+        link.href = file.url; link.setAttribute("download", ""); name.textContent = file.name;
+        link.appendChild(name); entry.appendChild(link); list.appendChild(entry);
+      });
+      item.appendChild(list);
+    }
+    thread.appendChild(item);
     page.dataset.lastMessage = String(Math.max(parseInt(page.dataset.lastMessage, 10), message.id));
     var seenField = document.querySelector("#reply-form input[name=seen_message_id]");
     if (seenField) seenField.value = page.dataset.lastMessage;
