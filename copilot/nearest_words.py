@@ -6,9 +6,14 @@ spellings, edit distance: copilot.vocabulary_variants, copilot.spelling_families
 that look like it. The dense models embed single words too, and the index's vocabulary is finite: it
 is embedded once per index version (`WordVectors`, only new words; the words of at least
 MIN_ARTICLES articles, a word one article prints is mostly a name or a code token), and a question
-word no article holds brings its NEAREST index words above the model's FLOORS cosine, at a low
-weight on the lexical side (retrieval.EXPANSION_WEIGHTS["nearest"]), ranking only: the models'
-neighbour is a guess, never evidence that an answer exists (retrieval.Expansion.lexical_parts).
+word no article holds brings its NEAREST index word that both models put within their first AGREE,
+above each model's FLOORS cosine, at a low weight on the lexical side (retrieval.EXPANSION_WEIGHTS
+["nearest"]), ranking only: the models' neighbour is a guess, never evidence that an answer exists
+(retrieval.Expansion.lexical_parts). One model's nearest word alone is in the question's right article
+12-15% of the time on m365 (4-5% by chance), both models' agreed one 33% (bench/nearest_words.py); but
+the dialect verbs the bridge was meant for ("ادي", "اخلي", "خلصت") get no agreed neighbour, the models'
+nearest to them are look-alikes ("ادي": aad, الأحادي). LEVERS["nearest_words"] is off (bench/RESULTS.md
+"Session 16, nearword6").
 
 Words are the lexical index's own (copilot.term_table.TermMiner: the analyzer's term ids, each kept
 with its most frequent written form), so "held" means what BM25 means by it. No word list; nothing
