@@ -302,9 +302,9 @@ LEVERS = {
     "heading_words": False,
     # copilot.nearest_words: a query word no article holds also searches the index word e5 and USE both put within
     # their first 3 (above FLOORS), at EXPANSION_WEIGHTS["nearest"], ranking only. Off: dev m365 AR 0.866 -> 0.870
-    # ("حجز قاعة الاجتماعات" 2 -> 1: قاعة -> الغرفة), demo AR unchanged, but demo EN "where is my stuff" 5 -> 6 and
-    # the customer slice AR 0.656 -> 0.654 (one question 2 -> 3); the dialect verbs get no agreed neighbour
-    # (bench/RESULTS.md "Session 16, nearword6")
+    # ("حجز قاعة الاجتماعات" 2 -> 1: قاعة -> الغرفة), demo AR unchanged, but demo EN "where is my stuff" 5 -> 6
+    # (stuff -> things); the customer slice and held-out rounds 1-4 about unchanged; the dialect verbs get no agreed
+    # neighbour (bench/RESULTS.md "Session 16, nearword6")
     "nearest_words": False,
 }
 # The query's own language's titles ranked by e5 alone (copilot.title_vectors, titles in e5's query
