@@ -65,6 +65,8 @@ from copilot.latin_terms import latin_terms
 from copilot.loanword_text import read_latin_terms, read_loanwords
 from copilot.loanwords import loanword_terms
 from copilot.name_families import FAMILY_INTENT_SCALE, FAMILY_NAME_WEIGHT, family_names, framing_families, weighed
+from copilot.nearest_words import PAYLOAD_FIELDS as NEAREST_FIELDS
+from copilot.nearest_words import IndexWords, NearestTable, WordVectors
 from copilot.own_titles import FAMILY_INTENT_MIX, INTENT_MIX, title_query, written_titles
 from copilot.product_names import index_names, intent_part, intent_sources
 from copilot.query_coverage import article_terms, coverage, coverage_scales, near_topic
@@ -179,6 +181,7 @@ EXPANSION_WEIGHTS = {
     "spellings": 0.7,
     "feedback": 0.3,
     "associations": 0.3,
+    "nearest": 0.3,
 }
 # Levers of the vocabulary layer, switchable so bench/eval_retrieval.py --levers measures each on
 # both dev domains. transliteration (copilot.transliteration): m365 Arabic MRR@10 0.736 -> 0.752,
@@ -297,6 +300,12 @@ LEVERS = {
     # unchanged, held-out round 4 m365 AR 0.550 -> 0.529; the kind's words are mostly ones the index never holds
     # (bench/RESULTS.md "Session 15, pairs5")
     "heading_words": False,
+    # copilot.nearest_words: a query word no article holds also searches the index word e5 and USE both put within
+    # their first 3 (above FLOORS), at EXPANSION_WEIGHTS["nearest"], ranking only. Off: dev m365 AR 0.866 -> 0.870
+    # ("حجز قاعة الاجتماعات" 2 -> 1: قاعة -> الغرفة), demo AR unchanged, but demo EN "where is my stuff" 5 -> 6
+    # (stuff -> things); the customer slice and held-out rounds 1-4 about unchanged; the dialect verbs get no agreed
+    # neighbour (bench/RESULTS.md "Session 16, nearword6")
+    "nearest_words": False,
 }
 # The query's own language's titles ranked by e5 alone (copilot.title_vectors, titles in e5's query
 # form) credit the same-language candidates: OWN_TITLE_CREDIT of the best fused score for the first
@@ -531,6 +540,7 @@ class Expansion:
     misread: tuple[str, ...] = ()  # corrections of words the lexical side reads already ("عندنا": عندما)
     feedback: tuple[str, ...] = ()  # rare words of the dense models' first articles (copilot.dense_feedback)
     associations: tuple[str, ...] = ()  # body words the index's sections pair with a query word (heading_associations)
+    nearest: tuple[str, ...] = ()  # the dense models' nearest index words to words no article holds (nearest_words)
 
     def lexical_parts(self, query: str, ranking: bool = True) -> list[tuple[str, float]]:
         """What the lexical side searches for, each part with its weight against the typed words.
@@ -543,6 +553,7 @@ class Expansion:
         (copilot.spelling_families): a word no article prints is the customer's, whatever it is near.
         Dense feedback neither (copilot.dense_feedback): the dense models rank something for any question.
         Heading associations neither (copilot.heading_associations): the index's guess, not the customer's word.
+        Nor the nearest index words of a word no article holds (copilot.nearest_words): the models' guess.
         The corrections of words the lexical side reads already (`misread`) are evidence, as they were
         before they left the ranking: without them 2 more demo Arabic answerable questions abstained.
         """
@@ -559,6 +570,7 @@ class Expansion:
             (" ".join(self.spellings) if ranking else "", EXPANSION_WEIGHTS["spellings"]),
             (" ".join(self.feedback) if ranking else "", EXPANSION_WEIGHTS["feedback"]),
             (" ".join(self.associations) if ranking else "", EXPANSION_WEIGHTS["associations"]),
+            (" ".join(self.nearest) if ranking else "", EXPANSION_WEIGHTS["nearest"]),
         ]
 
     def cross_lingual_terms(self, query: str, target: str) -> str:
@@ -817,6 +829,16 @@ class Retriever:
             lambda: HeadingAssociations.mine(TermMiner(self.lexical), snapshot.payloads(ASSOCIATION_FIELDS)),
             background=True,
         )
+        # copilot.nearest_words: the vocabulary and each model's vectors of it (built only with the lever on)
+        self._term_miner = TermMiner(self.lexical)
+        self._word_vectors = [WordVectors(e) for e in self.embedders]
+        self._nearest = FromIndex(
+            store.version,
+            lambda: NearestTable.build(
+                IndexWords.of(self._term_miner, snapshot.payloads(NEAREST_FIELDS)), self._word_vectors
+            ),
+            background=True,
+        )
         self._families = FromIndex(  # the names that frame a request (copilot.name_families)
             store.version,
             lambda: family_names(snapshot.payloads(("article_id", "key", "title", "text", "ordinal"))),
@@ -853,6 +875,8 @@ class Retriever:
             views.append(self._feedback_vocabulary)
         if LEVERS["heading_words"]:
             views.append(self._associations)
+        if LEVERS["nearest_words"]:
+            views.append(self._nearest)
         views += [self._dense_hubs, self._series]
         if LEVERS["query_coverage"]:  # m365: 6.4 s of ISRI roots per sync, for nothing while the lever is off
             views += [self._article_terms, self._coverage_scales]
@@ -902,6 +926,7 @@ class Retriever:
         nouns = vocabulary.verbal_nouns(query, lang) if LEVERS["verbal_nouns"] else []
         spelt = vocabulary.spellings(query, lang) if LEVERS["spellings"] else []
         associated = self._associated(" ".join([query, *msa_words]), lang) if LEVERS["heading_words"] else ()
+        nearest = self._nearest_words(query, lang) if LEVERS["nearest_words"] else ()
         return Expansion(
             msa_text,
             tuple(msa_words),
@@ -916,6 +941,7 @@ class Retriever:
             tuple(spelt),
             tuple(misread),
             associations=associated,
+            nearest=nearest,
         )
 
     def _associated(self, text: str, lang: str) -> tuple[str, ...]:
@@ -924,6 +950,14 @@ class Retriever:
         terms = self.lexical.encode_query(text, lang).indices
         said = set(_WORD.findall(text.lower()))
         return tuple(self._associations.get().associate(terms, lang, exclude=said))
+
+    def _nearest_words(self, query: str, lang: str) -> tuple[str, ...]:
+        """The dense models' nearest index words to the query's words no article of `lang` holds
+        (copilot.nearest_words); none while the vocabulary's vectors are being built."""
+        table = self._nearest.peek()
+        if table is None:
+            return ()
+        return tuple(table.neighbours(query, lang, self._term_miner))
 
     def _translations(self, text: str, lang: str) -> tuple[tuple[str, str], ...]:
         """The mined term table's words for the query's terms, per other language (copilot.term_table)."""
@@ -1012,7 +1046,7 @@ class Retriever:
         # The lexical evidence for abstaining leaves out the ranking-only expansions (Expansion.lexical_parts).
         expansion = plan.expansion
         ranking_only = any((expansion.variants, expansion.verbal_nouns, expansion.spellings, expansion.misread,
-                            expansion.feedback, expansion.associations))
+                            expansion.feedback, expansion.associations, expansion.nearest))
         evidence = self._lexical_vectors(plan, ranking=False)[0] if sparse and ranking_only else sparse
         intent_text = self._intent_text(plan) if vectors else None
         ranking = sparse
