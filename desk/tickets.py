@@ -207,20 +207,29 @@ class TicketStore:
         in the ticket's history. A hand-set time wins until cleared: a priority change or a reply keeps it.
         Returns the due time now in force (after a clear, the computed one or None)."""
         with self.db.session() as session:
-            ticket = ticket_row(session, ticket_id)
-            if ticket is None:
-                raise InputError("ticket", N_("no ticket %(ticket)s"), ticket=ticket_id)
-            if due is not None and ticket.status in ("solved", "closed"):
-                raise InputError("due", N_("a solved or closed ticket has nothing due: reopen it first"))
-            old = ticket.due_at
-            ticket.due_at = as_utc(due) if due is not None else self._computed_due(ticket)
-            ticket.due_by_hand = due is not None
-            change = TicketDueChange(ticket_id=ticket.id, agent_id=agent_id, old_due_at=old, new_due_at=ticket.due_at,
-                                     by_hand=due is not None, created_at=utcnow())
-            session.add(change)
-            ticket.updated_at = change.created_at
-            now_due = ticket.due_at
-        return now_due
+            return self._set_due(session, ticket_id, due, agent_id)
+
+    def bulk_set_due(self, ticket_ids: list[int], due: datetime | None, agent_id: int | None) -> int:
+        """`set_due` for many tickets in one transaction: all change or, on any bad id or solved ticket, none."""
+        with self.db.session() as session:
+            for ticket_id in ticket_ids:
+                self._set_due(session, ticket_id, due, agent_id)
+        return len(ticket_ids)
+
+    def _set_due(self, session: Session, ticket_id: int, due: datetime | None, agent_id: int | None) -> datetime | None:
+        ticket = ticket_row(session, ticket_id)
+        if ticket is None:
+            raise InputError("ticket", N_("no ticket %(ticket)s"), ticket=ticket_id)
+        if due is not None and ticket.status in ("solved", "closed"):
+            raise InputError("due", N_("a solved or closed ticket has nothing due: reopen it first"))
+        old = ticket.due_at
+        ticket.due_at = as_utc(due) if due is not None else self._computed_due(ticket)
+        ticket.due_by_hand = due is not None
+        change = TicketDueChange(ticket_id=ticket.id, agent_id=agent_id, old_due_at=old, new_due_at=ticket.due_at,
+                                 by_hand=due is not None, created_at=utcnow())
+        session.add(change)
+        ticket.updated_at = change.created_at
+        return ticket.due_at
 
     def changes(self, ticket_id: int) -> list[TicketStatusChange | TicketDueChange]:
         """The ticket's history: status changes and due times set by hand, oldest first."""

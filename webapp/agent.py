@@ -163,7 +163,7 @@ def inbox() -> str:
         "agent/inbox.html", rows=found.rows, total=found.total, query=query, counts=desk.inbox.counts(current_user.id),
         views=VIEWS, sorts=SORTS, page_number=page_number, pages=max(1, -(-found.total // PAGE_SIZE)),
         statuses=TICKET_STATUSES, languages=state.settings().languages, agents=desk.accounts.agents(),
-        popular_tags=desk.tags.popular(),
+        popular_tags=desk.tags.popular(), due_zone=desk.hours.team().zone.key,
         labels=ViewLabels(), since=utcnow().isoformat(),
         kept=session.pop("bulk_kept", None) or {"ids": [], "action": "", "value": ""},
     )
@@ -193,8 +193,10 @@ def bulk():
             desk.tickets.bulk_update(ids, status="solved", agent_id=current_user.id)
         elif action == "tag":
             desk.tags.add(ids, [t for t in value.replace(",", " ").split() if t])
+        elif action == "due":  # by hand, in the default team's zone (the one "due today" counts in)
+            desk.tickets.bulk_set_due(ids, parse_due(value, desk.hours.team().zone.key), current_user.id)
         else:
-            raise InputError("action", N_("choose assign, solve or tag"))
+            raise InputError("action", N_("choose assign, solve, tag or due"))
     except InputError as error:
         flash(desk_error(error), "error")
         # The inbox after the error shows the same tickets checked and the same action and value.

@@ -84,3 +84,27 @@ def test_bad_due_input_names_the_field_keeps_the_text_and_writes_nothing(app: Fl
     assert agent.post(f"/agent/tickets/{ticket_id}/due", data={"due": "2099-01-05T14:30",
                                                                "due_zone": "Asia/Riyadh"}).status_code == 400  # CSRF
     assert not desk.tickets.get(ticket_id).due_by_hand
+
+
+def test_a_bulk_due_time_sets_every_checked_ticket_or_none(app: Flask, agent: FlaskClient) -> None:
+    desk = app.extensions["desk"]
+    first, second = arabic_ticket(app), arabic_ticket(app)
+    desk.tickets.update(second, status="solved")  # a solved ticket has nothing due: the whole action is refused
+    inbox = agent.get("/agent/").get_data(as_text=True)
+    assert '<option value="due">Set due time (Asia/Riyadh, e.g. 2026-12-05T14:30)</option>' in inbox
+    token = csrf(inbox)
+    refused = agent.post("/agent/bulk", follow_redirects=True, data={
+        "ticket": [str(first), str(second)], "action": "due", "value": "2099-01-05T14:30", "csrf_token": token,
+        "back": "/agent/"}).get_data(as_text=True)
+    assert "due time: a solved or closed ticket has nothing due" in refused
+    assert 'value="2099-01-05T14:30"' in refused and '<option value="due" selected>' in refused
+    assert not desk.tickets.get(first).due_by_hand
+    garbled = agent.post("/agent/bulk", follow_redirects=True, data={
+        "ticket": [str(first)], "action": "due", "value": "soon", "csrf_token": token, "back": "/agent/"})
+    assert "due time: &#39;soon&#39; is not a date and time" in garbled.get_data(as_text=True)
+    third = arabic_ticket(app)
+    agent.post("/agent/bulk", data={"ticket": [str(first), str(third)], "action": "due", "value": "2099-01-05T14:30",
+                                    "csrf_token": token, "back": "/agent/"})
+    for ticket_id in (first, third):
+        found = desk.tickets.get(ticket_id)
+        assert found.due_by_hand and found.due_at.replace(tzinfo=UTC) == datetime(2099, 1, 5, 11, 30, tzinfo=UTC)
