@@ -128,6 +128,7 @@ def test_an_articles_no_shows_the_reasons_in_place(page: Page, base_url: str, ap
     page.locator("#vote-no").click()
     followup = page.locator("#feedback-followup")
     expect(followup).to_be_visible()
+    expect(page.locator("#feedback-title")).to_have_text("Sorry about that. What was missing?")
     assert page.url == url  # no navigation: nothing recorded yet either
     followup.get_by_label("It is hard to understand").check()
     followup.get_by_role("button", name="Send").click()

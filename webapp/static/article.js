@@ -10,6 +10,9 @@
     e.preventDefault();
     no.closest("form").hidden = true;
     followup.hidden = false;
+    // The section's heading asks the follow-up's question, as the page without JavaScript does.
+    var title = document.getElementById("feedback-title"), own = followup.querySelector(".followup-title");
+    if (title && own) { title.textContent = own.textContent; own.hidden = true; }
     var first = followup.querySelector("input[type=radio]");
     if (first) first.focus();
   });
