@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, aliased
 from desk.database import Database, StorageUnavailableError
 from desk.models import (
     SUGGESTION_EVENTS,
+    VOTE_REASONS,
     AnswerFeedback,
     ArticleFeedback,
     ArticleView,
@@ -40,10 +41,13 @@ from desk.models import (
     as_utc,
     utcnow,
 )
-from desk.tickets import InputError
+from desk.tickets import InputError, plain_text
 from desk.translatable import N_
+from kb.message_text import html_to_lines
 
 MAX_COMMENT = 2000
+# The short comment after "no" on an answer card ("What went wrong?"); the article's form allows MAX_COMMENT.
+MAX_VOTE_COMMENT = 500
 BATCH = 200  # rows per transaction: one fsync for a burst of page views instead of one each
 # How long a batch waits out a locked database: no customer waits on it, and the bounded queue
 # takes the views meanwhile, so it can outlast a lock far longer than a customer's write does.
@@ -217,19 +221,21 @@ class Events:
             .values(clicked_article=article_key[:300], clicked_position=position)
         ))
 
-    def feedback(self, article_key: str, helpful: bool, comment: str | None, visit_id: str | None) -> None:
-        comment = (comment or "").strip()
-        if len(comment) > MAX_COMMENT:
-            raise InputError("comment", N_("is %(length)s characters long; the limit is %(limit)s"),
-                             length=f"{len(comment):,}", limit=f"{MAX_COMMENT:,}")
+    def feedback(
+        self, article_key: str, helpful: bool, comment: str | None, visit_id: str | None, reason: str | None = None
+    ) -> None:
+        """An article's "Was this helpful?"; after a "no", what went wrong (`reason`, VOTE_REASONS) and a comment."""
+        reason, comment = vote_reason(helpful, reason), vote_comment(comment, MAX_COMMENT)
+
         def write(session: Session) -> None:
             # One visit's vote on one article counts once: a second vote (back and again, a resend) replaces it.
             earlier = _visits_vote(session, ArticleFeedback, visit_id, ArticleFeedback.article_key == article_key)
             if earlier is None:
-                session.add(ArticleFeedback(article_key=article_key, helpful=helpful, comment=comment or None,
+                session.add(ArticleFeedback(article_key=article_key, helpful=helpful, comment=comment, reason=reason,
                                             visit_id=visit_id))
             else:
-                earlier.helpful, earlier.comment, earlier.created_at = helpful, comment or None, utcnow()
+                earlier.helpful, earlier.comment, earlier.reason = helpful, comment, reason
+                earlier.created_at = utcnow()
 
         self._record(write)
 
@@ -243,11 +249,15 @@ class Events:
         visit_id: str | None,
         generated_by: str = "extractive",
         source: str = "search",
+        reason: str | None = None,
+        comment: str | None = None,
     ) -> None:
         """A vote on an answer card ("Did this answer your question?"), kept like article votes but
-        with the section and the query it answered, so the content team sees which cards fail whom."""
+        with the section and the query it answered, so the content team sees which cards fail whom;
+        after a "no", what went wrong (`reason`) and a short comment, which replace the bare "no"."""
         row = AnswerFeedback(article_key=article_key[:300], anchor=anchor[:300], query=query[:600], lang=lang[:8],
-                             helpful=helpful, generated_by=generated_by[:40], source=source[:20], visit_id=visit_id)
+                             helpful=helpful, generated_by=generated_by[:40], source=source[:20], visit_id=visit_id,
+                             reason=vote_reason(helpful, reason), comment=vote_comment(comment, MAX_VOTE_COMMENT))
 
         def write(session: Session) -> None:
             # One visit's vote on one card for one query counts once, the latest (as article votes).
@@ -257,6 +267,7 @@ class Events:
                 session.add(row)
             else:
                 earlier.helpful, earlier.generated_by, earlier.created_at = helpful, row.generated_by, utcnow()
+                earlier.reason, earlier.comment = row.reason, row.comment
 
         self._record(write)
 
@@ -391,6 +402,25 @@ class Events:
             session.add(SuggestionEvent(ticket_id=ticket_id, agent_id=agent_id, kind="shown",
                                         details={**details, "version": version}))
         return True
+
+
+def vote_reason(helpful: bool, reason: str | None) -> str | None:
+    """What went wrong, one of VOTE_REASONS; none for a "yes" (nothing went wrong) or when not given."""
+    if helpful or not reason:
+        return None
+    if reason not in VOTE_REASONS:
+        raise InputError("reason", N_("must be one of %(allowed)s, not %(value)s"),
+                         allowed=", ".join(VOTE_REASONS), value=repr(reason[:40]))
+    return reason
+
+
+def vote_comment(comment: str | None, limit: int) -> str | None:
+    """A reader's comment as plain text: markup dropped (its text kept), controls removed, at most `limit`."""
+    text = plain_text(html_to_lines(comment or ""))
+    if len(text) > limit:
+        raise InputError("comment", N_("is %(length)s characters long; the limit is %(limit)s"),
+                         length=f"{len(text):,}", limit=f"{limit:,}")
+    return text or None
 
 
 def _visits_vote(session: Session, model: Any, visit_id: str | None, *same: Any) -> Any:

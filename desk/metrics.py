@@ -57,6 +57,7 @@ EDIT_BUCKETS: tuple[tuple[str, int], ...] = (("0", 0), ("1-20", 1), ("21-100", 2
 LOW_RATING = 2  # CSAT ratings 1..LOW_RATING are listed for follow-up
 TOP_QUERIES = 10
 LIST_LIMIT = 50
+LATEST_COMMENTS = 3  # per article after a "no", as on the content report
 
 
 @dataclass(frozen=True)
@@ -190,6 +191,9 @@ class ArticleVotes:
     helpful: int
     votes: int
     ratio: float
+    # After "no": what went wrong (VOTE_REASONS -> votes, most given first) and the latest comments.
+    reasons: dict[str, int] = field(default_factory=dict)
+    latest_comments: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -601,15 +605,30 @@ def self_service(db: Database, f: Filters, headline_only: bool = False) -> SelfS
     helpful = _count(ArticleFeedback.helpful.is_(True))
     votes_q = select(ArticleFeedback.article_key, helpful, func.count()).where(
         _in_period(ArticleFeedback.created_at, f))
+    said_q = select(ArticleFeedback.article_key, ArticleFeedback.reason, ArticleFeedback.comment).where(
+        _in_period(ArticleFeedback.created_at, f), ArticleFeedback.helpful.is_(False),
+        or_(ArticleFeedback.reason.is_not(None), ArticleFeedback.comment.is_not(None)))
     if f.lang:
         deflect_q = deflect_q.where(Deflection.article_key.startswith(f"{f.lang}/"))
         votes_q = votes_q.where(ArticleFeedback.article_key.startswith(f"{f.lang}/"))
+        said_q = said_q.where(ArticleFeedback.article_key.startswith(f"{f.lang}/"))
     with db.session() as session:
         visits = int(session.scalar(visits_q) or 0)
         ticket_visits = int(session.scalar(ticket_visits_q) or 0)
         deflection_visits, deflected = (int(v) for v in session.execute(deflect_q).one())
         votes = session.execute(votes_q.group_by(ArticleFeedback.article_key)).all()
-    articles = sorted((ArticleVotes(key, int(good), int(n), round(int(good) / n, 4)) for key, good, n in votes),
+        said = session.execute(said_q.order_by(ArticleFeedback.id.desc())).all()  # newest first
+    reasons: dict[str, dict[str, int]] = {}
+    comments: dict[str, list[str]] = {}
+    for key, reason, comment in said:
+        if reason:
+            reasons.setdefault(key, {})[reason] = reasons.get(key, {}).get(reason, 0) + 1
+        if comment and len(kept := comments.setdefault(key, [])) < LATEST_COMMENTS:
+            kept.append(comment)
+    articles = sorted((ArticleVotes(key, int(good), int(n), round(int(good) / n, 4),
+                                    dict(sorted(reasons.get(key, {}).items(), key=lambda kv: (-kv[1], kv[0]))),
+                                    tuple(comments.get(key, ())))
+                       for key, good, n in votes),
                       key=lambda a: (a.ratio, -a.votes, a.article_key))
     if headline_only:
         counted = select(func.count(), func.count(SearchEvent.clicked_position)).where(

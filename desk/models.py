@@ -11,7 +11,19 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 # new: not yet touched by an agent; pending: waiting on the customer; on_hold: waiting on a third
@@ -23,6 +35,8 @@ CHANNELS = ("web", "email", "chat", "api", "phone")
 ROLES = ("agent", "lead", "admin")
 # applied: a macro put into the reply box (its edits and sending are "edited"/"sent" like a draft's).
 SUGGESTION_EVENTS = ("shown", "inserted", "edited", "sent", "rejected", "applied")
+# What went wrong, a customer's optional answer after "no" on an article or an answer card.
+VOTE_REASONS = ("unanswered", "unclear", "outdated", "other")
 
 
 def utcnow() -> datetime:
@@ -110,8 +124,11 @@ class Ticket(Base):
     resolved_at: Mapped[datetime | None]
     # The team whose business hours count for this ticket (content/_business_hours.yml); None = default.
     team: Mapped[str | None] = mapped_column(String(40))
-    # When the next agent reply is due, in the team's business hours by priority.
+    # When the next agent reply is due, in the team's business hours by priority, or as an agent set it.
     due_at: Mapped[datetime | None] = mapped_column(index=True)
+    # due_at was set by an agent (TicketStore.set_due): a priority change or a reply leaves it; clearing it
+    # goes back to the business-hours one.
+    due_by_hand: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # A duplicate merged into another ticket: its messages moved there, it is closed and points on.
     # A plain id, not a foreign key: SQLite cannot add one to a table other tables reference
     # (migration workspace_desk); TicketStore.merge is the only writer and checks the target exists.
@@ -200,6 +217,7 @@ class ArticleFeedback(Base):
     article_key: Mapped[str] = mapped_column(String(300), index=True)
     helpful: Mapped[bool] = mapped_column(Boolean)
     comment: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(String(20))  # VOTE_REASONS, after a "no"
     visit_id: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
@@ -218,6 +236,8 @@ class AnswerFeedback(Base):
     helpful: Mapped[bool] = mapped_column(Boolean)
     generated_by: Mapped[str] = mapped_column(String(40), default="extractive")  # or the model drafter's name
     source: Mapped[str] = mapped_column(String(20), default="search")  # search | contact
+    reason: Mapped[str | None] = mapped_column(String(20))  # VOTE_REASONS, after a "no"
+    comment: Mapped[str | None] = mapped_column(Text)
     visit_id: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
@@ -267,6 +287,21 @@ class TicketStatusChange(Base):
     old_status: Mapped[str | None] = mapped_column(String(20))
     new_status: Mapped[str] = mapped_column(String(20), index=True)
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class TicketDueChange(Base):
+    """An agent setting or clearing a ticket's due time by hand: who, when, from and to (the ticket's history)."""
+
+    __tablename__ = "ticket_due_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    old_due_at: Mapped[datetime | None]
+    new_due_at: Mapped[datetime | None]
+    # True: the new due time was set by hand; False: cleared, back to the business-hours one (new_due_at).
+    by_hand: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 

@@ -14,7 +14,7 @@ import csv
 import datetime as dt
 import io
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass, fields, is_dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,7 +22,16 @@ from sqlalchemy import case, distinct, func, or_, select
 
 from desk.database import Database
 from desk.desk import Desk
-from desk.models import ArticleFeedback, ContentGap, Deflection, SearchEvent, SuggestionEvent, Ticket, utcnow
+from desk.models import (
+    AnswerFeedback,
+    ArticleFeedback,
+    ContentGap,
+    Deflection,
+    SearchEvent,
+    SuggestionEvent,
+    Ticket,
+    utcnow,
+)
 from desk.notices import NoticeRow
 from desk.query_text import normalise_query
 from kb.articles import Article
@@ -66,7 +75,10 @@ class UnhelpfulRow:
     not_helpful: int
     votes: int
     share: float  # of all votes on the article, 0..1
-    latest_comments: tuple[str, ...]
+    latest_comments: tuple[str, ...]  # the article's and its answer cards' "no" comments, newest first
+    card_not_helpful: int = 0  # "no" on answer cards quoting the article ("Did this answer your question?")
+    # What went wrong, article and card votes together: "reason: count", most given first (VOTE_REASONS).
+    reasons: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -167,27 +179,42 @@ def rejected_tickets(db: Database, since: datetime | None = None) -> list[Reject
 
 
 def unhelpful_articles(db: Database, since: datetime | None = None) -> list[UnhelpfulRow]:
-    """Articles by "not helpful" votes, with the readers' latest comments saying what was missing."""
+    """Articles by "not helpful" votes (and "no" on the answer cards quoting them), with what went wrong
+    (count per reason) and the readers' latest comments saying what was missing."""
     not_helpful = func.sum(case((ArticleFeedback.helpful.is_(False), 1), else_=0))
     query = (
         select(ArticleFeedback.article_key, not_helpful, func.count())
         .group_by(ArticleFeedback.article_key)
         .having(not_helpful > 0)
     )
+    cards = (select(AnswerFeedback.article_key, func.count()).where(AnswerFeedback.helpful.is_(False))
+             .group_by(AnswerFeedback.article_key))
+    said = []
+    for model in (ArticleFeedback, AnswerFeedback):
+        said.append(select(model.article_key, model.reason, model.comment, model.created_at, model.id)
+                    .where(model.helpful.is_(False), or_(model.reason.is_not(None), model.comment.is_not(None))))
     if since is not None:
         query = query.where(ArticleFeedback.created_at >= since)
+        cards = cards.where(AnswerFeedback.created_at >= since)
+        said = [q.where(q.selected_columns[3] >= since) for q in said]
     with db.session() as session:
-        rows = session.execute(query).all()
-        comments = session.execute(
-            select(ArticleFeedback.article_key, ArticleFeedback.comment)
-            .where(ArticleFeedback.helpful.is_(False), ArticleFeedback.comment.is_not(None),
-                   ArticleFeedback.article_key.in_([row[0] for row in rows]))
-            .order_by(ArticleFeedback.id.desc())
-        ).all()
-    latest = _latest_texts(comments, LATEST_COMMENTS)
-    out = [UnhelpfulRow(key, "", int(bad), int(votes), round(int(bad) / votes, 3), latest.get(key, ()))
-           for key, bad, votes in rows]
-    return sorted(out, key=lambda r: (-r.not_helpful, -r.share, r.article_key))
+        rows = {key: (int(bad), int(votes)) for key, bad, votes in session.execute(query).all()}
+        card_rows = {key: int(n) for key, n in session.execute(cards).all()}
+        answers = [row for q in said for row in session.execute(q).all()]
+    answers.sort(key=lambda r: (_aware(r[3]), r[4]), reverse=True)  # newest first, both kinds together
+    latest = _latest_texts(((key, comment) for key, _reason, comment, _at, _id in answers), LATEST_COMMENTS)
+    reasons: dict[str, dict[str, int]] = {}
+    for key, reason, *_rest in answers:
+        if reason:
+            counted = reasons.setdefault(key, {})
+            counted[reason] = counted.get(reason, 0) + 1
+    out = []
+    for key in rows.keys() | card_rows.keys():
+        bad, votes = rows.get(key, (0, 0))
+        given = sorted(reasons.get(key, {}).items(), key=lambda kv: (-kv[1], kv[0]))
+        out.append(UnhelpfulRow(key, "", bad, votes, round(bad / votes, 3) if votes else 0.0, latest.get(key, ()),
+                                card_rows.get(key, 0), tuple(f"{reason}: {n}" for reason, n in given)))
+    return sorted(out, key=lambda r: (-r.not_helpful, -r.card_not_helpful, -r.share, r.article_key))
 
 
 def stale_articles(articles: Iterable[Article], days: int = STALE_DAYS, today: dt.date | None = None) -> list[StaleRow]:
@@ -235,8 +262,7 @@ class Report:
 def _with_titles(rows: list[UnhelpfulRow], catalog: Catalog) -> list[UnhelpfulRow]:
     articles = catalog.snapshot().articles
     return [
-        UnhelpfulRow(r.article_key, a.title if (a := articles.get(r.article_key)) else "", r.not_helpful, r.votes,
-                     r.share, r.latest_comments)
+        replace(r, title=a.title if (a := articles.get(r.article_key)) else "")
         for r in rows
     ]
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -41,6 +42,7 @@ from desk.models import (
     Customer,
     Message,
     Ticket,
+    TicketDueChange,
     TicketStatusChange,
     TicketTag,
     as_utc,
@@ -209,6 +211,29 @@ def _choice(field: str, value: object, allowed: tuple[str, ...]) -> str:
     return value
 
 
+def parse_due(value: object, zone: object) -> datetime:
+    """A due time typed by an agent: ISO 8601 date and time ("2026-12-05T14:30", as a browser's
+    datetime-local sends it) read in `zone` (an IANA name, the team's), or with its own UTC offset.
+    A time with neither has no meaning (whose 14:30?), so it is refused, as is anything unparsable."""
+    text = value.strip() if isinstance(value, str) else ""
+    if not text:
+        raise InputError("due", N_("is empty: give a date and time, or clear the due time"))
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise InputError("due", N_("%(value)s is not a date and time (e.g. 2026-12-05T14:30)"),
+                         value=repr(text[:40])) from None
+    if moment.tzinfo is None:
+        no_zone = InputError("due", N_("%(value)s has no time zone"), value=repr(text[:40]))
+        if not isinstance(zone, str) or not zone:
+            raise no_zone
+        try:
+            moment = moment.replace(tzinfo=ZoneInfo(zone))
+        except (ZoneInfoNotFoundError, ValueError):
+            raise no_zone from None
+    return as_utc(moment)
+
+
 @dataclass(frozen=True)
 class SentReply:
     """An agent's reply, and whether it was already sent by an earlier post of the same page (a double
@@ -234,6 +259,55 @@ class TicketStore:
     def _due(self, ticket: Ticket, since: datetime) -> datetime:
         """When the next agent reply is due for a customer message at `since` (business hours, by priority)."""
         return self.hours.due_at(since, ticket.priority, ticket.team)
+
+    def _computed_due(self, ticket: Ticket) -> datetime | None:
+        """The business-hours due time: from the first customer message no agent has answered since."""
+        if ticket.status in ("solved", "closed"):
+            return None
+        waiting: list[datetime] = []
+        for message in ticket.messages:
+            if message.internal:
+                continue
+            waiting = [*waiting, message.created_at] if message.author == "customer" else []
+        return self._due(ticket, waiting[0]) if waiting else None
+
+    def set_due(self, ticket_id: int, due: datetime | None, agent_id: int | None) -> datetime | None:
+        """Set the due time by hand (`due`), or clear it (None) back to the business-hours one; recorded
+        in the ticket's history. A hand-set time wins until cleared: a priority change or a reply keeps it.
+        Returns the due time now in force (after a clear, the computed one or None)."""
+        with self.db.session() as session:
+            return self._set_due(session, ticket_id, due, agent_id)
+
+    def bulk_set_due(self, ticket_ids: list[int], due: datetime | None, agent_id: int | None) -> int:
+        """`set_due` for many tickets in one transaction: all change or, on any bad id or solved ticket, none."""
+        with self.db.session() as session:
+            for ticket_id in ticket_ids:
+                self._set_due(session, ticket_id, due, agent_id)
+        return len(ticket_ids)
+
+    def _set_due(self, session: Session, ticket_id: int, due: datetime | None, agent_id: int | None) -> datetime | None:
+        ticket = ticket_row(session, ticket_id)
+        if ticket is None:
+            raise InputError("ticket", N_("no ticket %(ticket)s"), ticket=ticket_id)
+        if due is not None and ticket.status in ("solved", "closed"):
+            raise InputError("due", N_("a solved or closed ticket has nothing due: reopen it first"))
+        old = ticket.due_at
+        ticket.due_at = as_utc(due) if due is not None else self._computed_due(ticket)
+        ticket.due_by_hand = due is not None
+        change = TicketDueChange(ticket_id=ticket.id, agent_id=agent_id, old_due_at=old, new_due_at=ticket.due_at,
+                                 by_hand=due is not None, created_at=utcnow())
+        session.add(change)
+        ticket.updated_at = change.created_at
+        return ticket.due_at
+
+    def changes(self, ticket_id: int) -> list[TicketStatusChange | TicketDueChange]:
+        """The ticket's history: status changes and due times set by hand, oldest first."""
+        with self.db.session() as session:
+            rows: list[TicketStatusChange | TicketDueChange] = [
+                *session.scalars(select(TicketStatusChange).where(TicketStatusChange.ticket_id == ticket_id)),
+                *session.scalars(select(TicketDueChange).where(TicketDueChange.ticket_id == ticket_id)),
+            ]
+        return sorted(rows, key=lambda row: (as_utc(row.created_at), row.id))
 
     def validate(self, new: NewTicket) -> NewTicket:
         subject = clean_text("subject", new.subject, MAX_SUBJECT)
@@ -447,7 +521,8 @@ class TicketStore:
             message = Message(author="agent", agent_id=agent_id, body=text, created_at=now, channel="email")
             ticket.messages.append(message)
             ticket.first_response_at = ticket.first_response_at or now
-            ticket.due_at = None  # answered: nothing is due until the customer writes again
+            if not ticket.due_by_hand:  # a due time an agent set stays until they clear it
+                ticket.due_at = None  # answered: nothing is due until the customer writes again
             if ticket.assignee_id is None:
                 ticket.assignee_id = agent_id
             survey = self._set_status(ticket, status, now, agent_id)
@@ -540,9 +615,8 @@ class TicketStore:
                 queue_mail(session, "solved", ticket, ticket.customer.email, ticket.lang, survey=survey)
         if priority and priority != ticket.priority:
             ticket.priority = _choice("priority", priority, PRIORITIES)
-            if ticket.due_at is not None:  # re-counted from the message that is waiting
-                waiting = [m.created_at for m in ticket.messages if m.author == "customer" and not m.internal]
-                ticket.due_at = self._due(ticket, max(waiting, default=utcnow()))
+            if not ticket.due_by_hand:  # re-counted from the message that is waiting; a hand-set time stays
+                ticket.due_at = self._computed_due(ticket)
         if assignee_id != -1:
             if assignee_id is not None and (
                 not 0 < assignee_id <= MAX_ROW_ID or session.get(Agent, assignee_id) is None
@@ -566,7 +640,7 @@ class TicketStore:
                     survey = open_survey(session, ticket, agent_id, now)
         ticket.status = status
         if status in ("solved", "closed"):
-            ticket.due_at = None
+            ticket.due_at, ticket.due_by_hand = None, False  # nothing is due on a solved ticket
         ticket.resolved_at = now if status == "solved" else (ticket.resolved_at if status == "closed" else None)
         ticket.updated_at = now
         return survey

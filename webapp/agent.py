@@ -29,7 +29,7 @@ from desk.inbox import SORTS, VIEWS, InboxQuery
 from desk.mail.attachments import UPLOAD_TYPES, FileLimits, Upload, human_size
 from desk.models import PRIORITIES, TICKET_STATUSES, Ticket, as_utc, utcnow
 from desk.tags import clean_tag
-from desk.tickets import CrossedReplyError, InputError, plain_text
+from desk.tickets import CrossedReplyError, InputError, parse_due, plain_text
 from desk.translatable import N_
 from kb.bidi_text import without_bidi_controls
 from kb.message_text import first_name
@@ -164,7 +164,7 @@ def inbox() -> str:
         "agent/inbox.html", rows=found.rows, total=found.total, query=query, counts=desk.inbox.counts(current_user.id),
         views=VIEWS, sorts=SORTS, page_number=page_number, pages=max(1, -(-found.total // PAGE_SIZE)),
         statuses=TICKET_STATUSES, languages=state.settings().languages, agents=desk.accounts.agents(),
-        popular_tags=desk.tags.popular(),
+        popular_tags=desk.tags.popular(), due_zone=desk.hours.team().zone.key,
         labels=ViewLabels(), since=utcnow().isoformat(),
         kept=session.pop("bulk_kept", None) or {"ids": [], "action": "", "value": ""},
     )
@@ -194,8 +194,10 @@ def bulk():
             desk.tickets.bulk_update(ids, status="solved", agent_id=current_user.id)
         elif action == "tag":
             desk.tags.add(ids, [t for t in value.replace(",", " ").split() if t])
+        elif action == "due":  # by hand, in the default team's zone (the one "due today" counts in)
+            desk.tickets.bulk_set_due(ids, parse_due(value, desk.hours.team().zone.key), current_user.id)
         else:
-            raise InputError("action", N_("choose assign, solve or tag"))
+            raise InputError("action", N_("choose assign, solve, tag or due"))
     except InputError as error:
         flash(desk_error(error), "error")
         # The inbox after the error shows the same tickets checked and the same action and value.
@@ -256,13 +258,19 @@ def _ticket_page(found: Ticket, **extra: Any) -> str:
     advice = shown.advice
     now = utcnow()
     due = as_utc(found.due_at) if found.due_at is not None else None
+    # The due field reads and shows times in the ticket's team's zone, the one its business hours count in.
+    zone = desk.hours.team(found.team).zone
+    agents = desk.accounts.agents()
+    extra.setdefault("kept_due", due.astimezone(zone).strftime("%Y-%m-%dT%H:%M") if due is not None else "")
     return _page(
         "agent/ticket.html", ticket=found, history=desk.tickets.history(found.customer_id, exclude=found.id),
         suggestions=advice.suggestions, draft=advice.draft, problem=advice.problem, passage_link=hit_url,
         relevance=relevance, advice_version=shown.version, advice_stored=shown.stored,
         shown_details=advice.shown_details(), statuses=TICKET_STATUSES, priorities=PRIORITIES,
-        agents=desk.accounts.agents(), macros=macro_choices(found), popular_tags=desk.tags.popular(),
-        due=due, overdue=due is not None and due < now, labels=ViewLabels(), file_limits=_file_limits(),
+        agents=agents, macros=macro_choices(found), popular_tags=desk.tags.popular(),
+        due=due, overdue=due is not None and due < now, labels=ViewLabels(), due_zone=zone.key,
+        changes=desk.tickets.changes(found.id), agent_names={a.id: a.name or a.email for a in agents},
+        file_limits=_file_limits(),
         last_message_id=max((m.id for m in found.messages), default=0), **extra,
     )
 
@@ -510,6 +518,31 @@ def update(ticket_id: int):
         )
     except InputError as error:
         flash(desk_error(error), "error")
+    return redirect(url_for(".ticket", ticket_id=ticket_id))
+
+
+@bp.post("/tickets/<int:ticket_id>/due")
+@login_required
+def due(ticket_id: int):
+    """Set the due time by hand, or clear it back to the business-hours one. A bad value is shown again
+    with its error, and nothing is written."""
+    desk = state.desk()
+    typed = request.form.get("due", "")[:100]
+    try:
+        if request.form.get("action") == "clear":
+            desk.tickets.set_due(ticket_id, None, current_user.id)
+            flash(gettext("Due time cleared: it follows priority and business hours again."), "ok")
+        else:
+            when = parse_due(typed, request.form.get("due_zone", ""))
+            desk.tickets.set_due(ticket_id, when, current_user.id)
+            # Allowed (Zendesk keeps a past due date too): the ticket is overdue at once, which may be the point.
+            flash(gettext("Due time set. It is in the past, so the ticket shows as overdue.") if when < utcnow()
+                  else gettext("Due time set."), "ok")
+    except InputError as error:
+        found = desk.tickets.get(ticket_id)
+        if found is None:
+            abort(404)
+        return _ticket_page(found, kept_due=typed, due_error=desk_error(error)), 400
     return redirect(url_for(".ticket", ticket_id=ticket_id))
 
 

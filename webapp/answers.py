@@ -20,8 +20,9 @@ from wtforms import HiddenField
 
 from copilot.answer_card import AnswerCard, AnswerCards, CardDecision, ChatModel
 from copilot.retrieval import SearchResult
+from desk.events import MAX_VOTE_COMMENT
 from webapp import state, visits
-from webapp.forms import LocalizedForm, at_most
+from webapp.forms import VoteReasonForm, at_most, vote_reasons
 from webapp.security import FEEDBACK_LIMIT, limiter
 from webapp.urls import absolute_base, article_url
 
@@ -30,8 +31,9 @@ log = logging.getLogger(__name__)
 SOURCES = ("search", "contact")
 
 
-class AnswerVoteForm(LocalizedForm):
-    """The card's vote: which section answered which query (hidden), and the button pressed."""
+class AnswerVoteForm(VoteReasonForm):
+    """The card's vote: which section answered which query (hidden), the button pressed, and after a
+    "no" (the follow-up form, which posts "no" again) what went wrong."""
 
     helpful = HiddenField()
     article = HiddenField(validators=[at_most(300)])  # "lang/id"
@@ -117,11 +119,23 @@ def feedback(lang: str):  # type: ignore[no-untyped-def]
     state.desk().events.answer_feedback(
         found.key, form.anchor.data or "", form.query.data or "", lang, form.helpful.data == "yes",
         visits.visit_id(), generated_by=form.generated_by.data or "extractive", source=source,
+        reason=form.reason.data or None, comment=form.comment.data,
     )
     thanks = gettext("Thank you for telling us.")
     # Not answered: support can help, as after a "no" on an article (the results stay below the card).
     contact = None if form.helpful.data == "yes" else url_for("help.contact", lang=lang, q=form.query.data or None)
+    # A bare "no" (the card's button, not its follow-up form) is asked what went wrong; the answer, posted
+    # with "no" again, replaces this vote (one visit's vote on a card counts once, the latest).
+    ask = form.helpful.data == "no" and not request.form.get("followup")
     if _wants_json():
-        return jsonify({"message": thanks, "contact": contact, "contact_label": gettext("Contact support")})
+        followup = None if not ask else {
+            "question": gettext("What went wrong?"), "reasons": vote_reasons(),
+            "comment": gettext("Anything else? (optional)"), "limit": MAX_VOTE_COMMENT, "send": gettext("Send"),
+        }
+        return jsonify({"message": thanks, "contact": contact, "contact_label": gettext("Contact support"),
+                        "followup": followup})
     flash(thanks, "answer-vote")
+    if ask:  # the page again, with the follow-up form in the card's place (a GET: it writes nothing)
+        back = url_for("help.search" if source == "search" else "help.contact", lang=lang,
+                       q=form.query.data or None, answer_vote="no", _anchor="answer")
     return redirect(back)

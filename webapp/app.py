@@ -12,9 +12,11 @@ from copilot.engine import Engine
 from copilot.retrieval import SearchUnavailable
 from desk.database import StorageUnavailableError
 from desk.desk import Desk
+from desk.events import MAX_VOTE_COMMENT
 from kb.catalog import Catalog
 from kb.settings import Settings
 from webapp.formatting import init_formatting
+from webapp.forms import vote_reasons
 from webapp.i18n import init_babel, select_locale
 from webapp.search_feedback import stored_click_boosts
 from webapp.security import (
@@ -83,6 +85,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, d
     app.register_blueprint(api.bp)
     app.register_blueprint(help.bp)
     app.register_blueprint(answers.bp)  # the answer card's vote
+    app.add_template_global(vote_reasons)  # "What went wrong?" after "no", on articles and answer cards
+    app.jinja_env.globals["vote_comment_limit"] = MAX_VOTE_COMMENT
     app.register_blueprint(agent.bp)
     csrf.exempt(api.bp)  # the JSON API authenticates with bearer tokens, not cookies
     from webapp import hooks

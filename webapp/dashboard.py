@@ -35,7 +35,7 @@ from webapp.desk_errors import desk_error
 from webapp.roles import lead_required
 from webapp.svg_charts import bar_chart, line_chart
 from webapp.theme import current_theme
-from webapp.workspace_labels import ViewLabels
+from webapp.workspace_labels import ViewLabels, reason_counts
 
 bp = Blueprint("dashboard", __name__, url_prefix="/agent/dashboard")
 log = logging.getLogger(__name__)
@@ -273,8 +273,10 @@ TABLES: dict[str, Builder] = {
     "abstained": _query_table(N_("Searches the answer abstained on"), lambda s: s.abstained),
     "articles": lambda board, _gaps: Table(
         gettext("Helpful votes per article"),
-        [gettext("Article"), gettext("Helpful"), gettext("Votes"), gettext("Helpful ratio")],
-        [[a.article_key, a.helpful, a.votes, a.ratio] for a in board.current.self_service.articles]),
+        [gettext("Article"), gettext("Helpful"), gettext("Votes"), gettext("Helpful ratio"), gettext("What went wrong"),
+         gettext("Latest comments")],
+        [[a.article_key, a.helpful, a.votes, a.ratio, reason_counts(a.reasons), a.latest_comments]
+         for a in board.current.self_service.articles]),
     "gaps": lambda _board, gaps: Table(
         gettext("Content gaps by meaning"),
         [gettext("Topic"), gettext("Searches"), gettext("Tickets"), gettext("Languages"), gettext("Examples")],

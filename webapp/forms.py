@@ -10,6 +10,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.validators import StopValidation, ValidationError
 
+from desk.events import MAX_VOTE_COMMENT
+from desk.models import VOTE_REASONS
 from desk.tickets import InputError, clean_email
 
 Check = Callable[[FlaskForm, object], None]
@@ -54,9 +56,29 @@ class ContactForm(LocalizedForm):
     submission = HiddenField()
 
 
+def vote_reasons() -> list[tuple[str, str]]:
+    """The choices after "no" on an article or an answer card ("What went wrong?"), in the page's language."""
+    labels = {"unanswered": gettext("It did not answer my question"), "unclear": gettext("It is hard to understand"),
+              "outdated": gettext("It is out of date"), "other": gettext("Something else")}
+    return [(key, labels[key]) for key in VOTE_REASONS]
+
+
+def vote_reason(form: LocalizedForm, field) -> None:  # type: ignore[no-untyped-def]
+    if field.data and field.data not in VOTE_REASONS:
+        raise ValidationError(gettext("Please choose one of the reasons offered."))
+
+
 class FeedbackForm(LocalizedForm):
     helpful = HiddenField()
+    reason = StringField(validators=[vote_reason])
     comment = TextAreaField(validators=[at_most(1000)])
+
+
+class VoteReasonForm(LocalizedForm):
+    """What went wrong after "no" on an answer card: a reason and a short comment, both optional."""
+
+    reason = StringField(validators=[vote_reason])
+    comment = TextAreaField(validators=[at_most(MAX_VOTE_COMMENT)])
 
 
 class ReplyForm(LocalizedForm):

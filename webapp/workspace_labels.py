@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from flask_babel import gettext
 
+from webapp.forms import vote_reasons
+
 
 class ViewLabels:
     """Translated names of views, statuses, priorities, sorts, roles, drafters and channels (values stay English in URLs
@@ -94,6 +96,7 @@ class ReportLabels:
             "text_en": gettext("English text"),
             "ticket_id": gettext("Ticket"),
             "ticketed": gettext("Sent a ticket"),
+            "card_not_helpful": gettext("Answer card: not helpful"),
             "tickets": gettext("Tickets"),
             "title": gettext("Title"),
             "updated": gettext("Updated"),
@@ -101,7 +104,18 @@ class ReportLabels:
             "votes": gettext("Votes"),
         }.get(name, name.replace("_", " "))
 
+    def vote_reasons(self, text: str) -> str:
+        """The unhelpful report's "reason: count" cell in the reader's language (the CSV keeps the keys)."""
+        parts = (part.rpartition(": ") for part in text.split("; ") if part)
+        return reason_counts({key: count for key, _, count in parts})
+
     def translation_status(self, status: str) -> str:
         """The translations report's Status values (kb.translations.Status); the CSV keeps them as stored."""
         return {"missing": gettext("Missing"), "stale": gettext("Out of date"),
                 "untracked": gettext("Not tracked")}.get(status, status)
+
+
+def reason_counts(counts: dict[str, int] | dict[str, str]) -> str:
+    """What went wrong after "no", counted ("It is out of date: 2; ..."), in the reader's language."""
+    labels = dict(vote_reasons())
+    return "; ".join(f"{labels.get(key, key)}: {count}" for key, count in counts.items())

@@ -9,7 +9,8 @@ from flask import Flask
 from playwright.sync_api import Browser, Page, expect
 
 from desk.tickets import NewTicket
-from tests.browser.test_site_pages_browser import serious_violations
+from tests.browser.conftest import screenshot
+from tests.browser.test_site_pages_browser import clean_page, serious_violations  # noqa: F401
 
 PASSWORD = "a long enough password"
 
@@ -134,3 +135,28 @@ def test_an_inbox_with_no_match_on_a_phone_passes_axe(browser: Browser, base_url
     expect(page.locator("tr.ticket-row")).to_have_count(0)
     assert serious_violations(page) == []
     context.close()
+
+
+def test_an_agent_sets_a_due_time_by_hand_with_the_date_field(
+    clean_page: Page, base_url: str, app: Flask  # noqa: F811
+) -> None:
+    page = clean_page
+    desk = app.extensions["desk"]
+    desk.accounts.create_agent("agent@example.com", PASSWORD, name="Agent")
+    ticket = desk.tickets.create(NewTicket(email="jo@example.com", name="Jo", subject="Refund", body="Where is it?"))
+    page.goto(f"{base_url}/agent/tickets/{ticket.id}")
+    page.locator("#email").fill("agent@example.com")
+    page.locator("#password").fill(PASSWORD)
+    page.locator("form.login button[type=submit]").click()
+    expect(page).to_have_url(re.compile(rf"/agent/tickets/{ticket.id}$"))
+    page.locator("#due-input").fill("2099-01-05T14:30")
+    page.locator("#set-due").click()
+    expect(page.locator("#due-by-hand")).to_be_visible()
+    expect(page.locator("#due-input")).to_have_value("2099-01-05T14:30")
+    expect(page.locator("#history")).to_contain_text("ضُبط يدويًا")  # "set by hand": the browser asks for Arabic
+    screenshot(page, "agent-due-by-hand")
+    assert serious_violations(page) == []
+    assert desk.tickets.get(ticket.id).due_by_hand
+    page.locator("#clear-due").click()
+    expect(page.locator("#due-by-hand")).to_have_count(0)
+    assert not desk.tickets.get(ticket.id).due_by_hand

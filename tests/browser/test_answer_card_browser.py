@@ -12,7 +12,7 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from desk.models import AnswerFeedback
+from desk.models import AnswerFeedback, ArticleFeedback
 from tests.browser.conftest import screenshot
 from tests.browser.test_site_pages_browser import AXE, WIDTHS, clean_page, serious_violations  # noqa: F401
 
@@ -90,3 +90,50 @@ def test_the_contact_form_shows_the_answer_once_the_customer_pauses(page: Page, 
     card.get_by_role("button", name="Yes").click()
     expect(page.locator(".answer-thanks")).to_have_text("Thank you for telling us.")
     assert votes(app) == [("en/apple-pay", "en", True, "contact")]
+
+
+def reasons(app: Flask) -> list[tuple[bool, str | None, str | None]]:
+    desk = app.extensions["desk"]
+    assert desk.events.writer is None or desk.events.writer.flush()
+    with desk.db.session() as session:
+        return [(v.helpful, v.reason, v.comment) for v in session.scalars(select(AnswerFeedback))]
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_after_no_the_card_asks_what_went_wrong_in_place(
+    clean_page: Page, base_url: str, app: Flask, lang: str  # noqa: F811
+) -> None:
+    page = clean_page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{base_url}/{lang}/search?q={QUESTIONS[lang]}")
+    url = page.url
+    page.get_by_role("button", name="No" if lang == "en" else "لا").click()
+    followup = page.locator(".answer-followup .answer-reason")
+    expect(followup).to_be_visible()
+    expect(followup.locator("legend")).to_have_text("What went wrong?" if lang == "en" else "ما المشكلة؟")
+    assert not card_violations(page)
+    screenshot(page, f"answer-reason-{lang}")
+    followup.get_by_label("It is out of date" if lang == "en" else "معلوماته قديمة").check()
+    followup.locator("textarea").fill("The <b>fee</b> changed")
+    followup.get_by_role("button", name="Send" if lang == "en" else "إرسال").click()
+    expect(page.locator(".answer-reason")).to_have_count(0)
+    expect(page.locator(".answer-thanks")).to_have_count(1)  # one thanks, not one per post
+    assert page.url == url  # answered in place
+    assert reasons(app) == [(False, "outdated", "The fee changed")]  # the bare "no" replaced, markup dropped
+
+
+def test_an_articles_no_shows_the_reasons_in_place(page: Page, base_url: str, app: Flask) -> None:
+    page.goto(f"{base_url}/en/articles/refund-timing")
+    url = page.url
+    page.locator("#vote-no").click()
+    followup = page.locator("#feedback-followup")
+    expect(followup).to_be_visible()
+    expect(page.locator("#feedback-title")).to_have_text("Sorry about that. What was missing?")
+    assert page.url == url  # no navigation: nothing recorded yet either
+    followup.get_by_label("It is hard to understand").check()
+    followup.get_by_role("button", name="Send").click()
+    expect(page.locator("#feedback-title")).to_have_text("Thank you for your feedback.")
+    desk = app.extensions["desk"]
+    assert desk.events.writer is None or desk.events.writer.flush()
+    with desk.db.session() as session:
+        assert [(v.helpful, v.reason) for v in session.scalars(select(ArticleFeedback))] == [(False, "unclear")]

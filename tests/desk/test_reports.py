@@ -14,7 +14,7 @@ from sqlalchemy import update
 from desk import reports
 from desk.desk import Desk
 from desk.models import SearchEvent
-from desk.tickets import NewTicket
+from desk.tickets import InputError, NewTicket
 from kb.catalog import Catalog
 from kb.settings import Settings
 from tests.conftest import database_url_for_tests
@@ -144,3 +144,22 @@ def test_every_report_runs_through_the_registry(desk: Desk, catalog: Catalog) ->
     for name, report in reports.REPORTS.items():
         rows = report.build(desk, catalog, None)
         assert all(isinstance(row, report.row_type) for row in rows), name
+
+
+def test_unhelpful_articles_count_what_went_wrong_on_articles_and_their_answer_cards(desk: Desk) -> None:
+    events = desk.events
+    events.feedback("en/apple-pay", False, "<p>old <b>screens</b></p>", "v1", reason="outdated")
+    events.feedback("en/apple-pay", False, None, "v2", reason="outdated")
+    events.feedback("en/apple-pay", True, None, "v3", reason="unclear")  # a "yes" keeps no reason
+    events.answer_feedback("en/apple-pay", "", "apple pay", "en", False, "v4", reason="unclear", comment="steps?")
+    events.answer_feedback("en/delivery-fees", "", "fees", "en", False, "v5")  # a card's bare "no" lists it too
+    with pytest.raises(InputError, match="reason"):
+        events.feedback("en/apple-pay", False, None, "v6", reason="spam")
+    with pytest.raises(InputError, match="comment"):
+        events.answer_feedback("en/apple-pay", "", "q", "en", False, "v7", comment="x" * 501)
+    rows = reports.unhelpful_articles(desk.db)
+    assert [(r.article_key, r.not_helpful, r.votes, r.card_not_helpful, r.reasons) for r in rows] == [
+        ("en/apple-pay", 2, 3, 1, ("outdated: 2", "unclear: 1")),
+        ("en/delivery-fees", 0, 0, 1, ()),
+    ]
+    assert rows[0].latest_comments == ("steps?", "old screens")  # markup dropped, newest first

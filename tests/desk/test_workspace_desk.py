@@ -1,5 +1,5 @@
 """The desk side of the agent workspace on a real database: notes and @mentions, tags, due times in
-business hours, auto-close, inbox views, search, sorting, bulk changes, merges, crossed replies and
+business hours (and set by hand), auto-close, inbox views, search, sorting, bulk changes, merges, crossed replies and
 presence."""
 
 from __future__ import annotations
@@ -10,9 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from desk import metrics
 from desk.desk import Desk
 from desk.inbox import InboxQuery
-from desk.tickets import CrossedReplyError, InputError, NewTicket
+from desk.metrics import Filters
+from desk.models import TicketDueChange, TicketStatusChange
+from desk.tickets import CrossedReplyError, InputError, NewTicket, parse_due
 from kb.settings import Settings
 from tests.conftest import database_url_for_tests
 
@@ -261,3 +264,138 @@ def test_control_characters_are_dropped_from_stored_text(desk: Desk) -> None:
                                     body="line one\r\nline\ttwo\x0c\u200c\u200f"))
     assert found.subject == "Bell and [31mred[0m" and found.customer.name == "Sam"
     assert found.messages[0].body == "line one\nline\ttwo\u200c\u200f"
+
+
+# Due times an agent sets by hand: they win over the business-hours one until cleared (a priority change
+# or a reply keeps them), each change is in the ticket's history, and the inbox's due views and the
+# dashboard's breaches read them (the same column).
+# Thursday 2026-10-01 16:00 Riyadh (13:00 UTC): a normal ticket is due Sunday 16:00 Riyadh (13:00 UTC).
+CREATED = datetime(2026, 10, 1, 13, 0, tzinfo=UTC)
+COMPUTED = datetime(2026, 10, 4, 13, 0, tzinfo=UTC)
+
+
+def new_ticket(desk: Desk, **overrides: object) -> int:
+    return ticket(desk, **({"created": CREATED} | overrides))
+
+
+def due(desk: Desk, ticket_id: int) -> datetime | None:
+    found = desk.tickets.get(ticket_id)
+    return found.due_at.replace(tzinfo=UTC) if found.due_at is not None else None
+
+
+def test_a_hand_set_due_time_survives_priority_and_replies_until_cleared(desk: Desk) -> None:
+    agent = desk.accounts.create_agent("a@example.com", "a long enough password").id
+    ticket_id = new_ticket(desk)
+    assert due(desk, ticket_id) == COMPUTED and not desk.tickets.get(ticket_id).due_by_hand
+    by_hand = datetime(2026, 10, 6, 9, 30, tzinfo=UTC)
+    assert desk.tickets.set_due(ticket_id, by_hand, agent) == by_hand
+    desk.tickets.update(ticket_id, priority="urgent", agent_id=agent)
+    assert due(desk, ticket_id) == by_hand and desk.tickets.get(ticket_id).due_by_hand  # priority does not win
+    desk.tickets.reply(ticket_id, agent, "Checking with the courier", status="pending")
+    assert due(desk, ticket_id) == by_hand  # a reply does not fulfil a promise made by hand
+    desk.tickets.customer_reply(desk.tickets.get(ticket_id).reference, "Any news?")
+    assert due(desk, ticket_id) == by_hand
+    # Cleared: the business-hours time of the (urgent) customer message nobody has answered yet.
+    back = desk.tickets.set_due(ticket_id, None, agent)
+    waiting = desk.tickets.get(ticket_id).messages[-1].created_at.replace(tzinfo=UTC)
+    assert back == due(desk, ticket_id) == desk.hours.due_at(waiting, "urgent")
+    assert not desk.tickets.get(ticket_id).due_by_hand
+    history = desk.tickets.changes(ticket_id)
+    dues = [c for c in history if isinstance(c, TicketDueChange)]
+    assert [(c.agent_id, c.by_hand) for c in dues] == [(agent, True), (agent, False)]
+    assert dues[0].old_due_at.replace(tzinfo=UTC) == COMPUTED and dues[0].new_due_at.replace(tzinfo=UTC) == by_hand
+    assert dues[1].old_due_at.replace(tzinfo=UTC) == by_hand
+    assert any(isinstance(c, TicketStatusChange) for c in history)  # the reply's "pending" sits in the same list
+
+
+def test_clearing_on_an_answered_ticket_leaves_nothing_due_and_a_solve_drops_the_hand_set_time(desk: Desk) -> None:
+    agent = desk.accounts.create_agent("a@example.com", "a long enough password").id
+    ticket_id = new_ticket(desk)
+    desk.tickets.set_due(ticket_id, CREATED + timedelta(days=3), agent)
+    desk.tickets.reply(ticket_id, agent, "Done", status="pending")
+    assert desk.tickets.set_due(ticket_id, None, agent) is None  # answered: nothing computed is due
+    desk.tickets.set_due(ticket_id, CREATED + timedelta(days=3), agent)
+    desk.tickets.update(ticket_id, status="solved", agent_id=agent)
+    found = desk.tickets.get(ticket_id)
+    assert found.due_at is None and not found.due_by_hand
+    with pytest.raises(InputError, match="due"):
+        desk.tickets.set_due(ticket_id, CREATED + timedelta(days=4), agent)
+    assert len([c for c in desk.tickets.changes(ticket_id) if isinstance(c, TicketDueChange)]) == 3
+    with pytest.raises(InputError, match="ticket"):
+        desk.tickets.set_due(10**30, None, agent)
+
+
+def test_parse_due_reads_the_teams_zone_or_an_offset_and_refuses_the_rest() -> None:
+    assert parse_due("2026-12-05T14:30", "Asia/Riyadh") == datetime(2026, 12, 5, 11, 30, tzinfo=UTC)
+    assert parse_due(" 2026-12-05T14:30+04:00 ", "") == datetime(2026, 12, 5, 10, 30, tzinfo=UTC)
+    for value, zone, problem in [("2026-12-05T14:30", "", "has no time zone"),
+                                 ("2026-12-05T14:30", "Mars/Olympus", "has no time zone"),
+                                 ("next friday", "Asia/Riyadh", "is not a date and time"),
+                                 ("2026-13-05T14:30", "Asia/Riyadh", "is not a date and time"),
+                                 ("", "Asia/Riyadh", "is empty"), (None, "Asia/Riyadh", "is empty")]:
+        with pytest.raises(InputError) as refused:
+            parse_due(value, zone)
+        assert refused.value.field == "due" and problem in str(refused.value)
+
+
+def test_the_inbox_and_the_dashboard_read_the_hand_set_time(desk: Desk) -> None:
+    agent = desk.accounts.create_agent("a@example.com", "a long enough password").id
+    now = datetime(2026, 10, 4, 6, 0, tzinfo=UTC)  # Sunday 09:00 Riyadh
+    low = new_ticket(desk, priority="low", created=now - timedelta(hours=3))  # due tomorrow by business hours
+    urgent = new_ticket(desk, priority="urgent", created=now - timedelta(hours=2))  # due at 11:00 today
+    assert desk.inbox.counts(agent, now=now)["due_today"] == 1
+    window = Filters(now - timedelta(days=1), now + timedelta(days=1))
+    assert metrics.ticket_facts(desk.db, window, as_of=now).breaches == 0
+    assert metrics.backlog(desk.db, window, as_of=now).overdue == 0
+    desk.tickets.set_due(low, now - timedelta(minutes=5), agent)  # past: allowed, and overdue at once
+    desk.tickets.set_due(urgent, now + timedelta(days=3), agent)
+    assert desk.inbox.counts(agent, now=now)["due_today"] == 1
+    rows = desk.inbox.page(InboxQuery(sort="due"), agent, now=now).rows
+    assert [r.ticket.id for r in rows] == [low, urgent] and [r.overdue for r in rows] == [True, False]
+    assert [r.ticket.id for r in desk.inbox.page(InboxQuery(view="due_today"), agent, now=now).rows] == [low]
+    assert metrics.ticket_facts(desk.db, window, as_of=now).breaches == 1
+    assert metrics.backlog(desk.db, window, as_of=now).overdue == 1
+
+
+def test_the_due_by_hand_and_vote_reason_migrations_keep_the_rows_and_go_back_down(tmp_path: Path) -> None:
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import text
+
+    from desk.database import MIGRATIONS, Database
+
+    url = database_url_for_tests()  # once: on PostgreSQL each call empties the database
+    db = Database.from_settings(Settings(data_dir=tmp_path, database_url=url))
+    config = Config()
+    config.set_main_option("script_location", MIGRATIONS.as_posix())
+
+    def migrate(step, revision: str) -> None:  # type: ignore[no-untyped-def]
+        with db.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            step(config, revision)
+
+    migrate(command.upgrade, "reply_submission")
+    with db.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO customers (id, email, name, created_at) VALUES (1, 'k@example.com', 'K', '2026-01-01')")
+        connection.exec_driver_sql(
+            "INSERT INTO tickets (id, reference, customer_id, subject, lang, status, priority, channel, context, "
+            "created_at, updated_at, due_at) VALUES (1, 'r1', 1, 'Refund', 'en', 'open', 'normal', 'web', '{}', "
+            "'2026-01-01', '2026-01-01', '2026-01-02')")
+        connection.exec_driver_sql(
+            "INSERT INTO article_feedback (article_key, helpful, comment, created_at) "
+            "VALUES ('en/refund-timing', false, 'vague', '2026-01-01')")
+    migrate(command.upgrade, "head")
+    with db.engine.connect() as connection:
+        assert connection.execute(text("SELECT due_by_hand, due_at IS NOT NULL FROM tickets")).one() == (False, True)
+        assert connection.execute(text("SELECT reason, comment FROM article_feedback")).one() == (None, "vague")
+    migrate(command.downgrade, "reply_submission")
+    with db.engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM tickets")).scalar() == 1
+        assert connection.execute(text("SELECT comment FROM article_feedback")).scalar() == "vague"
+    migrate(command.upgrade, "head")
+    db.close()
+    desk = Desk(Settings(data_dir=tmp_path, database_url=url))
+    agent = desk.accounts.create_agent("a@example.com", PASSWORD).id
+    assert desk.tickets.set_due(1, datetime(2026, 1, 3, tzinfo=UTC), agent) == datetime(2026, 1, 3, tzinfo=UTC)
+    desk.close()

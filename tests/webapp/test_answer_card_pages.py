@@ -83,7 +83,8 @@ def test_the_vote_is_recorded_with_the_section_and_the_query(app: Flask, client:
     answered = client.post("/en/answer/feedback", data={**form, "helpful": "no"}, headers=json)
     assert answered.status_code == 200 and answered.get_json() == {
         "message": "Thank you for telling us.", "contact_label": "Contact support",
-        "contact": "/en/contact?q=how+do+I+pay+with+Apple+Pay?"}
+        "contact": "/en/contact?q=how+do+I+pay+with+Apple+Pay?", "followup": answered.get_json()["followup"]}
+    assert answered.get_json()["followup"]["question"] == "What went wrong?"  # tests/webapp/test_vote_reasons.py
     back = client.post("/en/answer/feedback", data={**form, "helpful": "yes"})
     assert back.status_code == 302
     assert back.headers["Location"].endswith("/en/search?q=how+do+I+pay+with+Apple+Pay?#answer")

@@ -72,6 +72,7 @@ RULES: dict[tuple[str, str], str] = {
     # The workspace.
     ("agent.bulk", "POST"): AGENT,
     ("agent.merge", "POST"): AGENT,
+    ("agent.due", "POST"): AGENT,
     ("agent.note", "POST"): AGENT,
     ("agent.preferences", "POST"): AGENT,
     ("agent.presence", "POST"): AGENT,

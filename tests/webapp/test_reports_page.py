@@ -60,8 +60,9 @@ def test_admin_sees_every_report_and_downloads_csv(app: Flask) -> None:
     assert download.status_code == 200 and download.mimetype == "text/csv"
     assert download.headers["Content-Disposition"] == 'attachment; filename="kb-report-unhelpful.csv"'
     table = list(csv.reader(io.StringIO(download.get_data(as_text=True))))
-    assert table[0] == ["article_key", "title", "not_helpful", "votes", "share", "latest_comments"]
-    assert table[1][0] == "en/apple-pay" and table[1][-1].startswith("'=")  # a formula stays text
+    assert table[0] == ["article_key", "title", "not_helpful", "votes", "share", "latest_comments",
+                        "card_not_helpful", "reasons"]
+    assert table[1][0] == "en/apple-pay" and table[1][5].startswith("'=")  # a formula stays text
     assert client.get("/agent/reports/nonsense.csv").status_code == 404
 
 

@@ -11,9 +11,41 @@
     return node;
   }
 
+  function hidden(name, value) { var i = el("input"); i.type = "hidden"; i.name = name; i.value = value; return i; }
+  function thanksNote(body) {
+    var note = el("p", "answer-thanks"); note.setAttribute("role", "status");
+    note.textContent = body.message || body.error || "";
+    if (body.contact) {
+      var link = el("a", "contact-link", body.contact_label); link.href = body.contact;
+      note.appendChild(document.createTextNode(" ")); note.appendChild(link);
+    }
+    return note;
+  }
+  // After a "no": what went wrong, as the page without JavaScript asks it (the same fields, posted with
+  // "no" again, which replaces the vote). Built from the answer's labels: the card may be drawn by draw().
+  function followupForm(vote, followup) {
+    var form = el("form", "answer-reason"); form.method = "post"; form.action = vote.action;
+    ["csrf_token", "article", "anchor", "query", "generated_by", "source"].forEach(function (name) {
+      var field = vote.elements.namedItem(name);
+      form.appendChild(hidden(name, field ? field.value : ""));
+    });
+    form.appendChild(hidden("helpful", "no")); form.appendChild(hidden("followup", "1"));
+    var set = el("fieldset", "vote-reasons"); set.appendChild(el("legend", null, followup.question));
+    followup.reasons.forEach(function (pair) {
+      var label = el("label"), radio = el("input"); radio.type = "radio"; radio.name = "reason"; radio.value = pair[0];
+      label.appendChild(radio); label.appendChild(document.createTextNode(" " + pair[1])); set.appendChild(label);
+    });
+    form.appendChild(set);
+    var label = el("label", null, followup.comment); label.htmlFor = "answer-comment"; form.appendChild(label);
+    var comment = el("textarea"); comment.id = "answer-comment"; comment.name = "comment"; comment.rows = 2;
+    comment.maxLength = followup.limit; comment.dir = "auto"; form.appendChild(comment);
+    var send = el("button", null, followup.send); send.type = "submit"; form.appendChild(send);
+    return form;
+  }
+
   document.addEventListener("submit", function (e) {
     var form = e.target;
-    if (!form.classList || !form.classList.contains("answer-vote")) return;
+    if (!form.classList || !(form.classList.contains("answer-vote") || form.classList.contains("answer-reason"))) return;
     e.preventDefault();
     var data = new FormData(form);
     if (e.submitter && e.submitter.name) data.append(e.submitter.name, e.submitter.value);
@@ -22,13 +54,15 @@
     fetch(form.action, { method: "POST", body: data, credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }); })
       .then(function (answer) {
-        var note = document.createElement("p"); note.className = "answer-thanks"; note.setAttribute("role", "status");
-        note.textContent = answer.body.message || answer.body.error || "";
-        if (answer.body.contact) {
-          var link = el("a", "contact-link", answer.body.contact_label); link.href = answer.body.contact;
-          note.appendChild(document.createTextNode(" ")); note.appendChild(link);
+        var note = thanksNote(answer.body);
+        if (answer.body.followup) {
+          var box = el("div", "answer-followup");
+          box.appendChild(note); box.appendChild(followupForm(form, answer.body.followup));
+          form.replaceWith(box);
+        } else {  // the follow-up's answer replaces the whole box: one thanks, not two
+          var box = form.parentNode;
+          (box && box.classList.contains("answer-followup") ? box : form).replaceWith(note);
         }
-        form.replaceWith(note);
       })
       .catch(function () { form.submit(); });
   });
@@ -38,7 +72,6 @@
   if (!slot || !subject || !message) return;
   var labels = JSON.parse(slot.dataset.labels), timer = null, controller = null, last = "";
 
-  function hidden(name, value) { var i = el("input"); i.type = "hidden"; i.name = name; i.value = value; return i; }
   function draw(card, query) {
     var section = el("section", "answer-card"); section.id = "answer"; section.setAttribute("aria-labelledby", "answer-title");
     var kicker = el("p", "answer-kicker", labels.answer);

@@ -1,0 +1,19 @@
+// "Was this article helpful?": "No" shows what went wrong in place (without JavaScript it is a link to
+// the same page asking it). Nothing is recorded until the reader sends the form.
+(function () {
+  "use strict";
+  var no = document.getElementById("vote-no");
+  if (!no) return;
+  no.addEventListener("click", function (e) {
+    var followup = document.getElementById(no.dataset.followup);
+    if (!followup) return;
+    e.preventDefault();
+    no.closest("form").hidden = true;
+    followup.hidden = false;
+    // The section's heading asks the follow-up's question, as the page without JavaScript does.
+    var title = document.getElementById("feedback-title"), own = followup.querySelector(".followup-title");
+    if (title && own) { title.textContent = own.textContent; own.hidden = true; }
+    var first = followup.querySelector("input[type=radio]");
+    if (first) first.focus();
+  });
+})();
