@@ -97,6 +97,9 @@ class Desk:
         return self
 
     def close(self) -> None:
+        """Write the queued analytics, end their thread, and close the database's connections."""
+        if "events" in self.__dict__:
+            self.events.close()
         self.db.close()
 
     def __enter__(self) -> Desk:

@@ -7,6 +7,10 @@ through an `AnalyticsWriter` (a bounded queue drained by one daemon thread per p
 flushed at exit), so a locked or full database delays the figures, never a customer. What cannot
 be kept (queue full, database unavailable past its retries) is dropped and counted in `stats`:
 analytics are the one thing this project may lose, and only in memory, per process.
+
+`Desk.close` closes the writer (what was queued is written first, then its thread ends), so an app
+that is closed lets go of its database; nothing else keeps a writer alive (the exit flush holds it
+weakly), so a process that builds apps one after another does not pile up open database files.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import os
 import queue
 import secrets
 import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -55,6 +60,15 @@ PATIENCE_S = 60.0
 log = logging.getLogger(__name__)
 
 Write = Callable[[Session], object]
+# The writers to flush at exit, held weakly: a registered bound method would keep every writer (and
+# its database, with its open files) alive for as long as the process runs.
+_LIVE_WRITERS: weakref.WeakSet[AnalyticsWriter] = weakref.WeakSet()
+
+
+@atexit.register
+def _flush_at_exit() -> None:
+    for writer in list(_LIVE_WRITERS):
+        writer.flush(5.0)
 
 
 class AnalyticsWriter:
@@ -62,6 +76,7 @@ class AnalyticsWriter:
 
     Per process and in memory (a gunicorn worker has its own, started lazily after the fork).
     `flush` waits until everything submitted so far is written or dropped; it runs at exit too.
+    `close` flushes and ends the thread; what is submitted after it is dropped (and counted).
     """
 
     def __init__(self, db: Database, capacity: int = 10_000, patience: float = PATIENCE_S) -> None:
@@ -72,13 +87,17 @@ class AnalyticsWriter:
         self.dropped = 0
         self._lock = threading.Lock()
         self._pid = -1
-        self._queue: queue.Queue[Write] = queue.Queue(capacity)
+        self._queue: queue.Queue[Write | None] = queue.Queue(capacity)  # None ends the thread
         self._thread: threading.Thread | None = None
-        atexit.register(self.flush, 5.0)
+        self._closed = False
+        _LIVE_WRITERS.add(self)
 
     def submit(self, write: Write) -> bool:
-        """Queue one write; False (and counted as dropped) when the queue is full."""
-        self._ensure_thread()
+        """Queue one write; False (and counted as dropped) when the queue is full or the writer closed."""
+        if not self._ensure_thread():
+            with self._lock:
+                self.dropped += 1
+            return False
         try:
             self._queue.put_nowait(write)
         except queue.Full:
@@ -100,32 +119,62 @@ class AnalyticsWriter:
         threading.Thread(target=wait, daemon=True).start()
         return done.wait(timeout)
 
+    def close(self, timeout: float = 10.0) -> bool:
+        """Write what is queued (`timeout` at most), then end the thread; False when the queue did
+        not drain in time (the thread then ends once it has, and what was queued is still written)."""
+        with self._lock:
+            self._closed = True
+        _LIVE_WRITERS.discard(self)
+        if self._thread is None or self._pid != os.getpid():
+            return self._queue.unfinished_tasks == 0
+        drained = self.flush(timeout)
+        try:
+            self._queue.put(None, timeout=timeout)
+        except queue.Full:
+            log.warning("analytics writer closed with %d writes still queued", self._queue.qsize())
+            return False
+        if drained:
+            self._thread.join(timeout)
+        return drained
+
     @property
     def stats(self) -> dict[str, int]:
         with self._lock:
             return {"written": self.written, "dropped": self.dropped, "queued": self._queue.qsize()}
 
-    def _ensure_thread(self) -> None:
+    def _ensure_thread(self) -> bool:
+        """A running thread for this process (False once closed)."""
         with self._lock:
+            if self._closed:
+                return False
             if self._pid == os.getpid() and self._thread is not None and self._thread.is_alive():
-                return
+                return True
             if self._pid != os.getpid():  # a forked worker: the parent's queue and thread are not ours
                 self._queue = queue.Queue(self.capacity)
                 self._pid = os.getpid()
             self._thread = threading.Thread(target=self._drain, name="analytics-writer", daemon=True)
             self._thread.start()
+            return True
 
     def _drain(self) -> None:
         while True:
-            batch = [self._queue.get()]
-            while len(batch) < BATCH:
+            batch: list[Write] = []
+            item = self._queue.get()
+            while item is not None:
+                batch.append(item)
+                if len(batch) == BATCH:
+                    break
                 try:
-                    batch.append(self._queue.get_nowait())
+                    item = self._queue.get_nowait()
                 except queue.Empty:
                     break
-            self._write(batch)
+            if batch:
+                self._write(batch)
             for _ in batch:
                 self._queue.task_done()
+            if item is None:  # closed: everything queued before it is written
+                self._queue.task_done()
+                return
 
     def _write(self, batch: list[Write]) -> None:
         def run(session: Session) -> None:
@@ -186,6 +235,12 @@ class Events:
         if self.writer is None:
             self.writer = AnalyticsWriter(self.db, capacity)
         return self.writer
+
+    def close(self) -> None:
+        """Write what the background writer holds and end its thread; later records are written directly."""
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
 
     def _record(self, write: Write) -> None:
         if self.writer is not None:

@@ -29,6 +29,7 @@ from sqlalchemy import text
 
 from copilot.engine import Engine
 from desk.database import Database, database_url
+from desk.desk import Desk
 from desk.models import Base
 from indexer.cache import CACHE_FILE
 from indexer.embedders import E5SmallEmbedder, Embedder, MultilingualUSEEmbedder
@@ -173,9 +174,11 @@ def database_url_for_tests() -> str | None:
         db.close()
     return url
 
-# Every Database the tests open (apps, CLI runs, stores), so their pooled connections can be let go.
+# Every Database and Desk the tests open (apps, CLI runs, stores), so what a test opened can be let go.
 _OPENED: weakref.WeakSet[Database] = weakref.WeakSet()
+_DESKS: weakref.WeakSet[Desk] = weakref.WeakSet()
 _open_database = Database.__init__
+_open_desk = Desk.__init__
 
 
 def _tracked_init(self: Database, *args: Any, **kwargs: Any) -> None:
@@ -183,15 +186,28 @@ def _tracked_init(self: Database, *args: Any, **kwargs: Any) -> None:
     _OPENED.add(self)
 
 
+def _tracked_desk(self: Desk, *args: Any, **kwargs: Any) -> None:
+    _open_desk(self, *args, **kwargs)
+    _DESKS.add(self)
+
+
 Database.__init__ = _tracked_init  # type: ignore[method-assign]
+Desk.__init__ = _tracked_desk  # type: ignore[method-assign]
 
 
 @pytest.fixture(autouse=True)
 def _release_pooled_connections() -> Iterator[None]:
-    """Tests build many apps and never close them; on PostgreSQL each keeps a pool of connections and
-    the server allows only so many clients. After each test the idle pooled connections are closed
-    (`Engine.dispose`); an app that lives on (a module fixture) simply opens new ones when used."""
+    """Tests build many apps and rarely close them: each app's desk holds its database's pooled
+    connections (three open files each on SQLite; a client on PostgreSQL, which allows only so many)
+    and, once it recorded a view or a search, an analytics thread. Every desk opened during the test
+    (by its fixtures, its body or a CLI run) is closed after it; one a module or session fixture
+    opened was open before this ran and lives on. On PostgreSQL the idle pooled connections of
+    every database are closed too (`Engine.dispose`); one that lives on opens new ones when used."""
+    earlier = weakref.WeakSet(_DESKS)
     yield
+    for desk in list(_DESKS):
+        if desk not in earlier:
+            desk.close()
     if configured_test_database():
         for db in list(_OPENED):
             db.engine.dispose()

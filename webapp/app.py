@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 from flask import Flask, jsonify, request
 from flask_wtf.csrf import CSRFError
@@ -159,3 +160,14 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, d
         return response
 
     return app
+
+
+def close_app(app: Any) -> None:
+    """Release what an app holds, for one that is done (a gunicorn worker on exit, a test): the
+    engine's store, and the desk (its queued analytics are written first, then their thread ends,
+    then its database connections are closed). Also what the caller passed to `create_app`."""
+    extensions = getattr(app, "extensions", {})
+    for name in ("engine", "desk"):
+        part = extensions.get(name)
+        if part is not None:
+            part.close()

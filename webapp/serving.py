@@ -47,16 +47,10 @@ def build_app(settings: Settings) -> Flask:
     return create_app(engine=engine)
 
 
-def close_app(app: Any) -> None:
-    """Release the store's handles (and the reader copy a second edge reader made) on worker exit."""
-    extensions = getattr(app, "extensions", {})
-    for name in ("engine", "desk"):
-        part = extensions.get(name)
-        if part is not None:
-            part.close()
-
-
 def _worker_exit(server: Any, worker: Any) -> None:
+    """Release the store's handles (and the reader copy a second edge reader made) and the desk's on exit."""
+    from webapp.app import close_app
+
     close_app(getattr(worker, "wsgi", None))
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import threading
+import weakref
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -62,3 +64,38 @@ def test_one_bad_row_is_dropped_and_the_rest_of_its_batch_kept(tmp_path: Path) -
     assert (search.query, search.clicked_article) == ("refund", "en/refund-timing")
     assert views(desk) == 1 and writer.stats["dropped"] == 1 and writer.stats["written"] == 3
     desk.close()
+
+
+def writer_threads() -> set[threading.Thread]:
+    return {thread for thread in threading.enumerate() if thread.name == "analytics-writer"}
+
+
+def test_closing_the_desk_writes_what_was_queued_then_ends_the_writers_thread(tmp_path: Path) -> None:
+    before = writer_threads()
+    desk = open_desk(tmp_path)
+    events = desk.events
+    writer = events.write_in_background(capacity=100)
+    for i in range(3):
+        events.view(f"en/a{i}", "v1")
+    assert len(writer_threads() - before) == 1
+    desk.close()
+    assert writer_threads() - before == set()  # ended, not left waiting on its queue
+    assert views(desk) == 3 and writer.stats["written"] == 3
+    assert not writer.submit(lambda s: s.add(ArticleView(article_key="en/late", visit_id=None)))
+    assert writer.stats["dropped"] == 1 and writer_threads() - before == set()  # no thread started again
+    events.view("en/after", "v1")  # the closed desk's events write directly
+    assert views(desk) == 4
+    desk.close()  # twice is harmless
+
+
+def test_a_closed_desk_lets_go_of_its_database(tmp_path: Path) -> None:
+    """Nothing (the exit flush included) keeps a closed desk's writer, and so its database, alive: an
+    app that is closed and dropped leaves no open files behind."""
+    desk = open_desk(tmp_path)
+    desk.events.write_in_background(capacity=100)
+    desk.events.view("en/a", "v1")
+    database = weakref.ref(desk.db)
+    desk.close()
+    del desk
+    gc.collect()
+    assert database() is None
