@@ -125,6 +125,10 @@ CROSS_ONLY_FLOORS = {"cross_share": -2.43, "cross_title_share": -0.554}
 # over its Arabic articles only (61% of out-of-scope at 3.4% of answerable); on m365 (the same
 # direction, never fitted) 93% at 1.6%, where the floors above flag 80% at 0%. Other directions keep
 # the floors above (the lower of the two: they flag the fewest answerable queries).
+# Margins (bench/xcal_margins.py, bench/RESULTS.md "Session 16, xcal6"): on m365 the en>ar title floor alone
+# flags 67 of its 75 answerable dev questions (its titles are near-duplicates: nearest wrong title 0.757, so
+# the title share is compressed), so there the rule is the chunk floor alone, with 4 answerable questions
+# within 0.2 of it (-1.87 ... -1.67); held-out rounds 1-4 flag 13% / 10% / 10% / 30% of m365's answerable.
 CROSS_DIRECTION_FLOORS = {
     ("en", "ar"): {"cross_share": -1.712, "cross_title_share": -0.396},
     # Arabic over English, fitted with LEVERS["title_names"] on (the demo's ar>en case):
