@@ -674,6 +674,8 @@ def product_rule(scores: np.ndarray, direction_: tuple[str, str], floors: tuple[
     heading = (scores[:, 2] < HEADING_FLOOR) & LEVERS["heading_floor"]
     density = scores[:, 4] < retrieval.CROSS_DENSITY_FLOORS.get(direction_, -np.inf)
     shares = (scores[:, 0] < floors[0]) & (scores[:, 1] < floors[1])
+    if LEVERS["density_agreement"]:  # the density floor only with one share floor agreeing
+        density &= (scores[:, 0] < floors[0]) | (scores[:, 1] < floors[1])
     return (scores[:, 3] <= 0) & (heading | density | shares)
 
 

@@ -147,6 +147,21 @@ def _cross_scale(
     measured_by: Literal["pairs", "titles"],
 ) -> CrossScale:
     """Ask each (row of `asking`, article id) as a query of `target`'s articles and titles."""
+    true_chunk, wrong_chunk, true_title, wrong_title = title_query_scores(store, asking, ids, titles, target, model)
+    return CrossScale(
+        statistics.median(true_chunk) if true_chunk else 1.0,
+        statistics.median(wrong_chunk) if wrong_chunk else 0.0,
+        statistics.median(true_title),
+        statistics.median(wrong_title),
+        measured_by,
+    )
+
+
+def title_query_scores(
+    store: VectorStore, asking: np.ndarray, ids: list[tuple[int, str]], titles: TitleMatrix, target: str, model: str
+) -> tuple[list[float], list[float], list[float], list[float]]:
+    """Each asked title's scores (a sample of TITLE_SAMPLE): its right article's best chunk, the nearest wrong
+    article's, its right article's title and the nearest wrong title (what CrossScale takes the medians of)."""
     ids = ids[:: max(1, len(ids) // TITLE_SAMPLE)][:TITLE_SAMPLE]
     queries = [
         StoreQuery(
@@ -171,13 +186,7 @@ def _cross_scale(
         title_scores = titles.vectors[target] @ asking[row]
         true_title.append(float(title_scores[position[article]]))
         wrong_title.append(float(np.delete(title_scores, position[article]).max()))
-    return CrossScale(
-        statistics.median(true_chunk) if true_chunk else 1.0,
-        statistics.median(wrong_chunk) if wrong_chunk else 0.0,
-        statistics.median(true_title),
-        statistics.median(wrong_title),
-        measured_by,
-    )
+    return true_chunk, wrong_chunk, true_title, wrong_title
 
 
 # Title density: how much of the help center sits near a question, as opposed to how well its best
@@ -216,11 +225,17 @@ def density_scales(titles: TitleMatrix, langs: Sequence[str], k: int = DENSITY_K
         keys, vectors = titles.keys.get(lang, ()), titles.vectors.get(lang)
         if vectors is None or len(set(keys)) < max(MIN_TITLES, k + 1):
             continue
-        rows = np.arange(len(keys))[:: max(1, len(keys) // TITLE_SAMPLE)][:TITLE_SAMPLE]
-        scores = vectors[rows] @ vectors.T
-        article = np.array(keys)
-        others = article[None, :] != article[rows][:, None]  # a title's own article is not its neighbour
-        own = [float(np.sort(row[mask])[-k:].mean()) for row, mask in zip(scores, others, strict=True)]
-        background = float(np.median(scores[others]))
+        own, background = density_samples(vectors, keys, k)
         scales[lang] = DensityScale(background, statistics.median(own))
     return scales
+
+
+def density_samples(vectors: np.ndarray, keys: Sequence[str], k: int = DENSITY_K) -> tuple[list[float], float]:
+    """A sample of the titles' densities asked as queries against the other articles' titles (what DensityScale
+    takes the median of), and the median cosine of two titles of different articles (its background)."""
+    rows = np.arange(len(keys))[:: max(1, len(keys) // TITLE_SAMPLE)][:TITLE_SAMPLE]
+    scores = vectors[rows] @ vectors.T
+    article = np.array(keys)
+    others = article[None, :] != article[rows][:, None]  # a title's own article is not its neighbour
+    own = [float(np.sort(row[mask])[-k:].mean()) for row, mask in zip(scores, others, strict=True)]
+    return own, float(np.median(scores[others]))

@@ -11,6 +11,7 @@ from copilot.retrieval import (
     CROSS_DENSITY_FLOORS,
     CROSS_DIRECTION_FLOORS,
     CROSS_ONLY_FLOORS,
+    LEVERS,
     Retriever,
     query_register,
     register_floors,
@@ -130,3 +131,24 @@ def test_a_question_few_titles_sit_near_is_flagged_in_the_directions_with_a_dens
     assert ("ar", "en") not in CROSS_DENSITY_FLOORS
     far = near_answer | {"cross_density_share": floor - 5}
     assert not retriever._abstains("ar", far, only_elsewhere=True, target="en")
+
+
+def test_with_density_agreement_the_density_floor_needs_a_share_floor_to_agree(monkeypatch: pytest.MonkeyPatch) -> None:
+    """LEVERS["density_agreement"]: under the density floor abstains only when the chunk or the title share is
+    under its floor too; off, the density floor abstains alone."""
+    retriever = Retriever.__new__(Retriever)
+    retriever.abstain_floors = {"en": {"e5_top": 0.9}, "ar": {"e5_top": 0.9}}
+    retriever.abstain_offsets = {}
+    shares = CROSS_DIRECTION_FLOORS[("en", "ar")]
+    sparse = {"cross_density_share": CROSS_DENSITY_FLOORS[("en", "ar")] - 0.1}
+    above = sparse | {name: floor + 0.1 for name, floor in shares.items()}
+    one_under = above | {"cross_share": shares["cross_share"] - 0.1}
+
+    def en_over_ar(signals: dict[str, float]) -> bool:
+        return retriever._abstains("en", signals, only_elsewhere=True, target="ar")
+
+    assert en_over_ar(above) and en_over_ar(one_under)  # off: the density floor alone
+    monkeypatch.setitem(LEVERS, "density_agreement", True)
+    assert not en_over_ar(above)
+    assert en_over_ar(one_under)
+    assert not en_over_ar(one_under | {"cross_density_share": 0.0})  # one share floor alone: both are needed

@@ -1,7 +1,10 @@
 import numpy as np
+import pytest
 
 from bench.eval_retrieval import product_rule, product_rule_fit
+from copilot import retrieval
 from copilot.heading_floor import HEADING_FLOOR
+from copilot.retrieval import LEVERS
 
 # Columns: cross_share, cross_title_share, cross_heading_top, title_names, cross_density_share.
 ROWS = np.array([
@@ -28,3 +31,14 @@ def test_the_fit_takes_the_most_out_of_scope_questions_within_the_answerable_bud
     assert flagged[OOS].all() and flagged[~OOS].sum() == 2 and flagged[3]
     _, flagged = product_rule_fit(ROWS, OOS, ("ar", "en"), 0.0)  # nothing fits: the floors flag no share
     assert flagged.tolist() == [False, False, False, False, True, False]
+
+
+def test_with_density_agreement_the_rule_reads_the_density_floor_only_with_a_share_floor(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # English over Arabic (a density floor): the last row sparse, its shares above both floors, then one under.
+    floor = retrieval.CROSS_DENSITY_FLOORS[("en", "ar")]
+    rows = np.array([[-1.0, -0.2, 0.4, 0.0, floor - 0.1], [-3.0, -0.2, 0.4, 0.0, floor - 0.1]])
+    assert product_rule(rows, ("en", "ar"), (-2.8, -0.5)).tolist() == [True, True]
+    monkeypatch.setitem(LEVERS, "density_agreement", True)
+    assert product_rule(rows, ("en", "ar"), (-2.8, -0.5)).tolist() == [False, True]
