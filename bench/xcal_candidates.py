@@ -7,9 +7,10 @@
 Each dump holds every question's signals (floors off) and the index's own title-as-query samples
 (copilot.calibration.title_query_scores, density_samples). Printed per case: the product's rule (title names exempt,
 heading floor, density floor OR both share floors) beside the candidates of bench/RESULTS.md "Session 16, xcal6",
-with the floors as set; then, for the English-over-Arabic case the two domains share, each signal scale fitted on
-one domain (the most out-of-scope flagged within --max-false of answerable) and scored on the other. Nothing is
-asserted.
+with the floors as set, and the share of the case's near-topic out-of-scope questions (tests/eval/near_scope_*.jsonl)
+each flags when the dump holds any; then, for the English-over-Arabic case the two domains share, each signal scale
+fitted on one domain (the most out-of-scope flagged within --max-false of answerable) and scored on the other (dev
+rows only). Nothing is asserted.
 """
 
 from __future__ import annotations
@@ -32,9 +33,10 @@ def _spread(values: np.ndarray) -> float:
     return float(np.std(values)) or 1e-3
 
 
-def case_data(rows: list[dict], scales: dict) -> dict:
-    """One case's questions (dev rows, not the near-topic ones) as arrays, on every candidate scale."""
-    rows = [r for r in rows if not r.get("near")]
+def case_data(rows: list[dict], scales: dict, near: bool = False) -> dict:
+    """One case's questions as arrays, on every candidate scale: the dev rows, or (`near`) the near-topic
+    out-of-scope questions (tests/eval/near_scope_*.jsonl) alone."""
+    rows = [r for r in rows if bool(r.get("near")) == near]
 
     def signal(name: str, default: float) -> np.ndarray:
         return np.array([r["signals"].get(name, default) for r in rows], dtype=float)
@@ -121,6 +123,13 @@ def shipped(label: str, case: dict) -> dict[str, tuple[str, tuple[float, float, 
     }
 
 
+def near_line(label: str, case: dict, near: dict) -> str:
+    """The share of the case's near-topic questions (in the field, answered by no article: all out of scope) each
+    candidate flags, with the floors `shipped` sets from the dev `case`."""
+    figures = [f"{name} {flags(near, *setting).mean():.0%}" for name, setting in shipped(label, case).items()]
+    return f"{label} near-topic ({len(near['oos'])}), flagged: " + "; ".join(figures)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("dumps", nargs="+", type=Path)
@@ -132,11 +141,18 @@ def main() -> None:
     cases = {
         label: case_data(rows, dump[label + " scales"][0]) for label, rows in dump.items() if "scales" not in label
     }
+    near = {
+        label: case_data(rows, dump[label + " scales"][0], near=True)
+        for label, rows in dump.items()
+        if "scales" not in label and any(r.get("near") for r in rows)
+    }
     for label, case in cases.items():
         figures = [f"{name} {rate(case, flags(case, *setting))}" for name, setting in shipped(label, case).items()]
         print(
             f"{label} ({(~case['oos']).sum()} + {case['oos'].sum()}), oos / answerable flagged: " + "; ".join(figures)
         )
+        if label in near:
+            print(near_line(label, case, near[label]))
     pair = [label for label in cases if label.endswith("en>ar")]
     for scale in next(iter(cases.values()))["scales"]:
         for rule in RULES:

@@ -20,7 +20,7 @@ from tests.conftest import CONTENT, ROOT, load_script
 
 EVAL = ROOT / "tests/eval"
 FILES = {"demo": EVAL / "near_scope_demo.jsonl", "m365": EVAL / "near_scope_m365.jsonl"}
-LANGS = {"demo": ("en", "ar"), "m365": ("ar",)}
+LANGS = {"demo": ("en", "ar"), "m365": ("ar", "en")}
 PER_LANGUAGE = 25
 KIND = "out-of-scope-near"
 DRAW = load_script(EVAL / "heldout/draw.py", "heldout_draw")
