@@ -11,12 +11,12 @@ import json
 import mailbox
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.header import decode_header, make_header
-from email.message import Message as EmailMessage
+from email.parser import BytesHeaderParser
+from email.policy import compat32
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
-from desk.mail.parse import address_pairs, email_text, header_text
+from desk.mail.parse import header_text, parse_mail
 from desk.tickets import DuplicateTicketError, InputError, NewTicket, TicketStore
 from desk.translatable import N_
 from kb.strict_json import strict_loads
@@ -130,27 +130,23 @@ def import_jsonl(store: TicketStore, path: Path) -> ImportReport:
     return report
 
 
-def _header(message: EmailMessage, name: str) -> str:
-    """A header's text: raw 8-bit UTF-8 read as such first (compat32 hands it over as a Header whose str() is
-    all U+FFFD: a customer's Arabic name became "������"), then RFC 2047 encoded words decoded."""
-    raw = next((value for key, value in message.raw_items() if key.lower() == name.lower()), None)
-    return header_text(make_header(decode_header(header_text(raw)))) if raw else ""
-
-
-def ticket_from_email(message: EmailMessage) -> NewTicket:
-    name, email = next(iter(address_pairs([_header(message, "From")])), ("", ""))
-    date = message.get("Date")
+def ticket_from_email(raw: bytes) -> NewTicket:
+    """One mail of an mbox, read by the same reader as live mail (desk.mail.parse.parse_mail): the sender, the
+    subject, and the customer's own words with a forwarded message quoted below them, as a mailed-in ticket shows
+    them. Before, the import had its own reader (compat32 and a header helper) and dropped forwarded messages."""
+    mail = parse_mail(raw)
+    date = BytesHeaderParser(policy=compat32).parsebytes(raw).get("Date")
     try:
-        created = parsedate_to_datetime(date) if date else None
+        created = parsedate_to_datetime(header_text(date)) if date else None
     except (TypeError, ValueError):
         created = None
     return NewTicket(
-        email=email,
-        name=name,
-        subject=_header(message, "Subject") or "(no subject)",
-        body=email_text(message),
+        email=mail.from_address,
+        name=mail.from_name,
+        subject=mail.subject or "(no subject)",
+        body=mail.text,
         channel="email",
-        external_id=(message.get("Message-ID") or "").strip() or None,
+        external_id=mail.message_id,
         created=created,
         notify=False,
     )
@@ -158,11 +154,12 @@ def ticket_from_email(message: EmailMessage) -> NewTicket:
 
 def import_mbox(store: TicketStore, path: Path) -> ImportReport:
     report = ImportReport()
-    for number, message in enumerate(mailbox.mbox(path, create=False), 1):
+    box = mailbox.mbox(path, create=False)
+    for number, key in enumerate(box.iterkeys(), 1):
         where = f"{path}: message {number}"
         try:
-            new = ticket_from_email(message)
-        except (InputError, LookupError, ValueError) as error:
+            new = ticket_from_email(box.get_bytes(key))
+        except (InputError, LookupError, ValueError) as error:  # UnparseableMail is a ValueError
             report.errors.append(f"{where}: {error}")
             continue
         _insert(store, new, where, report)

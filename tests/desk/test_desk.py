@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import mailbox
+from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -213,13 +214,45 @@ def test_an_mbox_with_raw_utf8_headers_keeps_the_arabic_name_and_subject(desk: D
 
 def test_an_mbox_message_whose_from_recurses_is_its_own_error(desk: Desk, tmp_path: Path) -> None:
     """Session 14: 50,000 nested "(" in one message's From made parseaddr recurse past Python's limit: the
-    RecursionError ended the whole mbox import. It is that message's error; the next one imports."""
+    RecursionError ended the whole mbox import. It is that message's error, worded as live mail's reader words it
+    (session 16: the import reads through desk.mail.parse); the next one imports."""
     path = tmp_path / "mail.mbox"
     path.write_bytes(b"From x Thu Jan  1 00:00:00 2026\nFrom: " + b"(" * 50_000
                      + b"lina@example.com\nSubject: a\n\nhi\n\n"
                      b"From y Thu Jan  1 00:00:00 2026\nFrom: sam@example.com\nSubject: b\n\nhello\n")
     report = import_file(desk.tickets, path)
-    assert report.created == 1 and report.errors == [f"{path}: message 1: email: is empty"]
+    assert report.created == 1 and report.errors == [
+        f"{path}: message 1: no sender address in the first 4,000 characters of From (50,016 characters)"]
+
+
+def test_an_mbox_message_with_a_forwarded_mail_quotes_it_below_the_customers_words(desk: Desk, tmp_path: Path) -> None:
+    """Session 15 quoted a forwarded message (message/rfc822) below the customer's words in live mail; the mbox
+    import had its own reader and dropped it (the agent read "see the mail below" and no mail). Both read mail
+    through desk.mail.parse now, so an imported ticket shows what a mailed-in one does."""
+    forwarded = EmailMessage()
+    forwarded["From"] = "Manzil Shop <shop@example.com>"
+    forwarded["Date"] = "Mon, 30 Nov 2026 09:00:00 +0300"
+    forwarded["Subject"] = "Your order"
+    forwarded.set_content("Order 55821 is confirmed.")
+    mail = EmailMessage()
+    mail["From"] = "Lina <lina@example.com>"
+    mail["Subject"] = "Fwd: Your order"
+    mail["Date"] = "Tue, 01 Dec 2026 10:00:00 +0000"
+    mail["Message-ID"] = "<fwd@example.com>"
+    mail.set_content("It never came, see the mail below.")
+    mail.add_attachment(forwarded)
+    box = mailbox.mbox(tmp_path / "mail.mbox")
+    box.add(mail)
+    box.flush()
+    report = import_file(desk.tickets, tmp_path / "mail.mbox")
+    assert report.created == 1, report.errors
+    [ticket], _ = desk.tickets.inbox()
+    full = desk.tickets.get(ticket.id)
+    assert full.messages[0].body == ("It never came, see the mail below.\n\n---------- Forwarded message ----------\n"
+                                     "> From: Manzil Shop <shop@example.com>\n> Date: Mon, 30 Nov 2026 09:00:00 +0300\n"
+                                     "> Subject: Your order\n>\n> Order 55821 is confirmed.")
+    assert (full.customer.name, full.customer.email) == ("Lina", "lina@example.com")
+    assert full.created_at.replace(tzinfo=None) == datetime(2026, 12, 1, 10, 0)
 
 
 def test_passwords_and_tokens_are_stored_hashed(desk: Desk) -> None:
