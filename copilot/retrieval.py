@@ -833,13 +833,13 @@ class Retriever:
             lambda: FeedbackVocabulary.of(snapshot.payloads(("key", "lang", "title", "text"))),
             background=True,
         )
+        self._term_miner = TermMiner(self.lexical)  # the index's words, for the tables mined from them (below)
         self._associations = FromIndex(  # heading word -> body words (copilot.heading_associations)
             store.version,
-            lambda: HeadingAssociations.mine(TermMiner(self.lexical), snapshot.payloads(ASSOCIATION_FIELDS)),
+            lambda: HeadingAssociations.mine(self._term_miner, snapshot.payloads(ASSOCIATION_FIELDS)),
             background=True,
         )
         # copilot.nearest_words: the vocabulary and each model's vectors of it (built only with the lever on)
-        self._term_miner = TermMiner(self.lexical)
         self._word_vectors = [WordVectors(e) for e in self.embedders]
         self._nearest = FromIndex(
             store.version,

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -57,7 +58,7 @@ EDIT_BUCKETS: tuple[tuple[str, int], ...] = (("0", 0), ("1-20", 1), ("21-100", 2
 LOW_RATING = 2  # CSAT ratings 1..LOW_RATING are listed for follow-up
 TOP_QUERIES = 10
 LIST_LIMIT = 50
-LATEST_COMMENTS = 3  # per article after a "no", as on the content report
+LATEST_COMMENTS = 3  # per article after a "no": the dashboard and the content report
 
 
 @dataclass(frozen=True)
@@ -261,6 +262,26 @@ def _epoch_sqlite(element: epoch_seconds, compiler: Any, **kw: Any) -> str:
 @compiles(epoch_seconds, "postgresql")
 def _epoch_postgresql(element: epoch_seconds, compiler: Any, **kw: Any) -> str:
     return f"CAST(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) AS DOUBLE PRECISION)"
+
+
+def latest_texts(rows: Iterable[tuple[Any, str | None]], keep: int) -> dict[Any, tuple[str, ...]]:
+    """Rows newest first -> up to `keep` non-empty texts per key."""
+    out: dict[Any, list[str]] = {}
+    for key, text in rows:
+        kept = out.setdefault(key, [])
+        if text and text.strip() and len(kept) < keep:
+            kept.append(text.strip())
+    return {key: tuple(texts) for key, texts in out.items()}
+
+
+def reason_counts(rows: Iterable[tuple[Any, str | None]]) -> dict[Any, tuple[tuple[str, int], ...]]:
+    """(key, reason) rows -> per key, each reason given (VOTE_REASONS after a "no") with its count, most given
+    first (then by name): the dashboard's votes table and the unhelpful-articles report read the same."""
+    counted: dict[Any, Counter[str]] = {}
+    for key, reason in rows:
+        if reason:
+            counted.setdefault(key, Counter())[reason] += 1
+    return {key: tuple(sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))) for key, c in counted.items()}
 
 
 def ratio(part: int, whole: int) -> float | None:
@@ -618,16 +639,10 @@ def self_service(db: Database, f: Filters, headline_only: bool = False) -> SelfS
         deflection_visits, deflected = (int(v) for v in session.execute(deflect_q).one())
         votes = session.execute(votes_q.group_by(ArticleFeedback.article_key)).all()
         said = session.execute(said_q.order_by(ArticleFeedback.id.desc())).all()  # newest first
-    reasons: dict[str, dict[str, int]] = {}
-    comments: dict[str, list[str]] = {}
-    for key, reason, comment in said:
-        if reason:
-            reasons.setdefault(key, {})[reason] = reasons.get(key, {}).get(reason, 0) + 1
-        if comment and len(kept := comments.setdefault(key, [])) < LATEST_COMMENTS:
-            kept.append(comment)
-    articles = sorted((ArticleVotes(key, int(good), int(n), round(int(good) / n, 4),
-                                    dict(sorted(reasons.get(key, {}).items(), key=lambda kv: (-kv[1], kv[0]))),
-                                    tuple(comments.get(key, ())))
+    reasons = reason_counts((key, reason) for key, reason, _ in said)
+    comments = latest_texts(((key, comment) for key, _, comment in said), LATEST_COMMENTS)
+    articles = sorted((ArticleVotes(key, int(good), int(n), round(int(good) / n, 4), dict(reasons.get(key, ())),
+                                    comments.get(key, ()))
                        for key, good, n in votes),
                       key=lambda a: (a.ratio, -a.votes, a.article_key))
     if headline_only:

@@ -49,8 +49,6 @@ class Notes:
         text = clean_text("note", body, MAX_BODY)
         handles = mention_handles(text)
         attached = clean_files(files, self.file_limits)
-        if attached and self.data_dir is None:
-            raise RuntimeError("these Notes were made without a data_dir: they cannot store files")
         with file_writes() as written, self.db.session() as session:
             ticket = session.get(Ticket, ticket_id)
             if ticket is None:
@@ -59,8 +57,7 @@ class Notes:
             ticket.messages.append(message)
             ticket.updated_at = message.created_at
             session.flush()
-            if attached and self.data_dir is not None:
-                attach_files(session, self.data_dir, message, attached, written)
+            attach_files(session, self.data_dir, message, attached, written)
             mentioned = []
             if handles:
                 for agent in session.scalars(select(Agent).where(Agent.active)):

@@ -22,6 +22,7 @@ from sqlalchemy import case, distinct, func, or_, select
 
 from desk.database import Database
 from desk.desk import Desk
+from desk.metrics import LATEST_COMMENTS, latest_texts, reason_counts
 from desk.models import (
     AnswerFeedback,
     ArticleFeedback,
@@ -39,7 +40,6 @@ from kb.catalog import Catalog
 from kb.translations import translation_status
 
 STALE_DAYS = 180
-LATEST_COMMENTS = 3
 LATEST_REASONS = 3
 # What spreadsheet programs run as a formula; customer text starting with one must stay text.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -164,7 +164,7 @@ def rejected_tickets(db: Database, since: datetime | None = None) -> list[Reject
         query = query.where(SuggestionEvent.created_at >= since)
     with db.session() as session:
         rows = session.execute(query).all()
-        reasons = _latest_texts(
+        reasons = latest_texts(
             session.execute(
                 select(SuggestionEvent.ticket_id, SuggestionEvent.reason)
                 .where(SuggestionEvent.kind == "rejected", SuggestionEvent.reason.is_not(None),
@@ -202,16 +202,12 @@ def unhelpful_articles(db: Database, since: datetime | None = None) -> list[Unhe
         card_rows = {key: int(n) for key, n in session.execute(cards).all()}
         answers = [row for q in said for row in session.execute(q).all()]
     answers.sort(key=lambda r: (_aware(r[3]), r[4]), reverse=True)  # newest first, both kinds together
-    latest = _latest_texts(((key, comment) for key, _reason, comment, _at, _id in answers), LATEST_COMMENTS)
-    reasons: dict[str, dict[str, int]] = {}
-    for key, reason, *_rest in answers:
-        if reason:
-            counted = reasons.setdefault(key, {})
-            counted[reason] = counted.get(reason, 0) + 1
+    latest = latest_texts(((key, comment) for key, _reason, comment, _at, _id in answers), LATEST_COMMENTS)
+    reasons = reason_counts((key, reason) for key, reason, *_rest in answers)
     out = []
     for key in rows.keys() | card_rows.keys():
         bad, votes = rows.get(key, (0, 0))
-        given = sorted(reasons.get(key, {}).items(), key=lambda kv: (-kv[1], kv[0]))
+        given = reasons.get(key, ())
         out.append(UnhelpfulRow(key, "", bad, votes, round(bad / votes, 3) if votes else 0.0, latest.get(key, ()),
                                 card_rows.get(key, 0), tuple(f"{reason}: {n}" for reason, n in given)))
     return sorted(out, key=lambda r: (-r.not_helpful, -r.card_not_helpful, -r.share, r.article_key))
@@ -350,11 +346,3 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
-def _latest_texts(rows: Iterable[tuple[Any, str | None]], keep: int) -> dict[Any, tuple[str, ...]]:
-    """Rows newest first -> up to `keep` non-empty texts per key."""
-    out: dict[Any, list[str]] = {}
-    for key, text in rows:
-        kept = out.setdefault(key, [])
-        if text and text.strip() and len(kept) < keep:
-            kept.append(text.strip())
-    return {key: tuple(texts) for key, texts in out.items()}

@@ -189,11 +189,15 @@ def _sizes(size: int, limit: int) -> tuple[str, str]:
     return human_size(size), human_size(limit)
 
 
-def attach_files(session: Session, data_dir: Path, message: Message, files: list[CleanFile],
+def attach_files(session: Session, data_dir: Path | None, message: Message, files: list[CleanFile],
                  written: list[Path]) -> None:
-    """Store `files` (checked by `clean_files`) with `message`, in the caller's transaction (`add_attachment`)."""
-    if files:
-        session.flush()  # the message's id names the files
+    """Store `files` (checked by `clean_files`) with `message`, in the caller's transaction (`add_attachment`);
+    a store made without a data directory refuses files (the transaction then writes nothing)."""
+    if not files:
+        return
+    if data_dir is None:
+        raise RuntimeError("made without a data_dir: files cannot be stored")
+    session.flush()  # the message's id names the files
     for number, file in enumerate(files, 1):
         add_attachment(session, data_dir, message, number, file.filename, file.content_type, file.data, written)
 
@@ -264,12 +268,11 @@ class TicketStore:
         """The business-hours due time: from the first customer message no agent has answered since."""
         if ticket.status in ("solved", "closed"):
             return None
-        waiting: list[datetime] = []
+        waiting: datetime | None = None  # the first customer message since the last agent reply
         for message in ticket.messages:
-            if message.internal:
-                continue
-            waiting = [*waiting, message.created_at] if message.author == "customer" else []
-        return self._due(ticket, waiting[0]) if waiting else None
+            if not message.internal:
+                waiting = (waiting or message.created_at) if message.author == "customer" else None
+        return self._due(ticket, waiting) if waiting is not None else None
 
     def set_due(self, ticket_id: int, due: datetime | None, agent_id: int | None) -> datetime | None:
         """Set the due time by hand (`due`), or clear it (None) back to the business-hours one; recorded
@@ -501,8 +504,6 @@ class TicketStore:
         text = clean_text("body", body, MAX_BODY)
         _choice("status", status, TICKET_STATUSES)
         attached = clean_files(files, self.file_limits)
-        if attached and self.data_dir is None:
-            raise RuntimeError("this TicketStore was made without a data_dir: it cannot store files")
         with file_writes() as written, self.db.session() as session:
             ticket = session.get(Ticket, ticket_id)
             if ticket is None:
@@ -526,8 +527,7 @@ class TicketStore:
             if ticket.assignee_id is None:
                 ticket.assignee_id = agent_id
             survey = self._set_status(ticket, status, now, agent_id)
-            if attached and self.data_dir is not None:
-                attach_files(session, self.data_dir, message, attached, written)
+            attach_files(session, self.data_dir, message, attached, written)
             # The reply that solves the ticket carries the survey: one mail, not two.
             queue_mail(session, "reply", ticket, ticket.customer.email, ticket.lang, message, survey)
             index_ticket(session, ticket)

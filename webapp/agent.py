@@ -275,6 +275,14 @@ def _ticket_page(found: Ticket, **extra: Any) -> str:
     )
 
 
+def _page_again(ticket_id: int, **extra: Any) -> str:
+    """The ticket page again after a refused post, with what the agent typed (`extra`): nothing they wrote is lost."""
+    found = state.desk().tickets.get(ticket_id)
+    if found is None:
+        abort(404)
+    return _ticket_page(found, **extra)
+
+
 def _file_limits() -> dict[str, object]:
     """What the reply and note forms say (and their script checks) about files, from the desk's own limits."""
     limits = FileLimits.from_settings(state.settings())
@@ -417,11 +425,8 @@ def reply(ticket_id: int):
         if tags:
             desk.tags.add([ticket_id], tags)
     except CrossedReplyError as crossed:
-        found = desk.tickets.get(ticket_id)
-        if found is None:
-            abort(404)
-        return _ticket_page(found, crossed=crossed.messages, kept_reply=text, kept_status=status,
-                            file_error=bool(files), file_error_field="reply"), 409
+        return _page_again(ticket_id, crossed=crossed.messages, kept_reply=text, kept_status=status,
+                           file_error=bool(files), file_error_field="reply"), 409
     except InputError as error:
         # The page again with what the agent typed (a refused file, an empty body): nothing they wrote is lost.
         found = desk.tickets.get(ticket_id)
@@ -455,10 +460,7 @@ def note(ticket_id: int):
         written = desk.notes.add(ticket_id, current_user.id, text, files=files)
     except InputError as error:
         flash(desk_error(error), "error")
-        found = desk.tickets.get(ticket_id)
-        if found is None:
-            abort(404)
-        return _ticket_page(found, kept_note=text, file_error=bool(files), file_error_field="note"), 400
+        return _page_again(ticket_id, kept_note=text, file_error=bool(files), file_error_field="note"), 400
     else:
         if written.mentioned:
             flash(gettext("Note added; %(names)s will see it in their inbox.", names=", ".join(written.mentioned)),
@@ -539,10 +541,7 @@ def due(ticket_id: int):
             flash(gettext("Due time set. It is in the past, so the ticket shows as overdue.") if when < utcnow()
                   else gettext("Due time set."), "ok")
     except InputError as error:
-        found = desk.tickets.get(ticket_id)
-        if found is None:
-            abort(404)
-        return _ticket_page(found, kept_due=typed, due_error=desk_error(error)), 400
+        return _page_again(ticket_id, kept_due=typed, due_error=desk_error(error)), 400
     return redirect(url_for(".ticket", ticket_id=ticket_id))
 
 

@@ -75,13 +75,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, d
     app.before_request(refuse_long_request_lines)  # first: before the limiter, sessions or a view parse the URL
     app.before_request(refuse_nul_in_urls)
     limiter.init_app(app)  # before CSRF, so requests without a token count against the limit too
-    from webapp.agent import allow_uploads
+    from webapp import agent, answers, api, help
 
-    app.before_request(allow_uploads)  # before CSRF reads the form: an agent's reply or note may carry files
+    app.before_request(agent.allow_uploads)  # before CSRF reads the form: an agent's reply or note may carry files
     csrf.init_app(app)
     login_manager.init_app(app)
-
-    from webapp import agent, answers, api, help
 
     app.register_blueprint(api.bp)
     app.register_blueprint(help.bp)

@@ -68,17 +68,18 @@ def vote_reason(form: LocalizedForm, field) -> None:  # type: ignore[no-untyped-
         raise ValidationError(gettext("Please choose one of the reasons offered."))
 
 
-class FeedbackForm(LocalizedForm):
-    helpful = HiddenField()
-    reason = StringField(validators=[vote_reason])
-    comment = TextAreaField(validators=[at_most(1000)])
-
-
 class VoteReasonForm(LocalizedForm):
     """What went wrong after "no" on an answer card: a reason and a short comment, both optional."""
 
     reason = StringField(validators=[vote_reason])
     comment = TextAreaField(validators=[at_most(MAX_VOTE_COMMENT)])
+
+
+class FeedbackForm(VoteReasonForm):
+    """An article's vote; after a "no", a reason and a longer comment (what was missing) than a card's."""
+
+    helpful = HiddenField()
+    comment = TextAreaField(validators=[at_most(1000)])
 
 
 class ReplyForm(LocalizedForm):

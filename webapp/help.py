@@ -305,7 +305,7 @@ def feedback(lang: str, article_id: str):
         return redirect(url_for("help.article", lang=lang, article_id=article_id, _anchor="feedback"))
     helpful = form.helpful.data == "yes"
     state.desk().events.feedback(found.key, helpful, form.comment.data, visits.visit_id(),
-                                 reason=None if helpful else form.reason.data or None)
+                                 reason=form.reason.data or None)  # none kept on a "yes" (events.vote_reason)
     flash(gettext("Thank you for your feedback."), "feedback" if helpful else "feedback-no")
     return redirect(url_for("help.article", lang=lang, article_id=article_id, _anchor="feedback"))
 
