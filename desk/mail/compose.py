@@ -2,7 +2,8 @@
 
 Headers are the desk's business (they decide where a reply lands); the bodies come from a
 `MailRenderer` the web layer provides (templates, translations, absolute links), so this module
-stays free of Flask. MIME is built by the standard `email` package with the SMTP policy.
+stays free of Flask. MIME is built by the standard `email` package with the SMTP policy, and written out
+with `MAIL_POLICY`.
 """
 
 from __future__ import annotations
@@ -26,6 +27,12 @@ from kb.settings import Settings
 # Mail clients group a thread by References; a handful of ids is enough, and headers stay short.
 MAX_REFERENCES = 10
 EXCERPT_CHARS = 600
+# How a composed mail is written out and sent: the SMTP policy, headers folded only past RFC 5322's hard
+# limit of 998 characters a line, not at 78. CPython 3.11's folding of encoded words (gh-144156, fixed in
+# later releases) left a blank that fell between two encoded words outside them, where a reader drops it:
+# a long Arabic subject arrived with two words run together. Folded at 998, an Arabic subject of
+# MAX_SUBJECT characters stays one encoded word. Bodies are encoded when set, with SMTP's 78 as before.
+MAIL_POLICY = SMTP.clone(max_line_length=998)
 # Marks our own mail, so a copy that comes back in (an auto-forward, a mailing list) is seen as a loop.
 LOOP_HEADER = "X-Manzil-Loop"
 

@@ -14,7 +14,6 @@ import smtplib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email import message_from_string
-from email.policy import SMTP
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -22,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from desk.database import Database
 from desk.mail.addresses import new_message_local
-from desk.mail.compose import MailRenderer, compose
+from desk.mail.compose import MAIL_POLICY, MailRenderer, compose
 from desk.mail.transport import EmlDirectory, PermanentFailure, SmtpServer, Transport
 from desk.models import CsatSurvey, Customer, Message, OutboxMail, Ticket, utcnow
 from kb.settings import Settings
@@ -136,14 +135,14 @@ def deliver_pending(
                     row = session.get(OutboxMail, row_id)
                     assert row is not None
                     if row.raw is None:
-                        row.raw = compose(session, row, settings, renderer).as_string()
+                        row.raw = compose(session, row, settings, renderer).as_string(policy=MAIL_POLICY)
                     raw = row.raw
                     name = f"{row.id:07d}-{row.kind}"
             except Exception as error:  # a template or data problem: this mail waits, the others go
                 log.exception("mail %s could not be composed", row_id)
                 _record_failure(db, row_id, f"could not compose: {type(error).__name__}: {error}", False, now)
                 continue
-            mail = message_from_string(raw, policy=SMTP)
+            mail = message_from_string(raw, policy=MAIL_POLICY)  # sent as composed, not refolded
             try:
                 transport.send(mail, name)  # type: ignore[arg-type]
             except PermanentFailure as error:

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from desk.desk import Desk
 from desk.mail.outbox import deliver_pending, retry_delay
 from desk.models import CsatSurvey, OutboxMail, utcnow
-from desk.tickets import InputError, NewTicket
+from desk.tickets import MAX_SUBJECT, InputError, NewTicket
 from kb.settings import Settings
 from tests.conftest import database_url_for_tests
 from tests.smtp_sink import SmtpSink, free_port
@@ -293,3 +293,27 @@ def test_an_agents_own_bidi_controls_are_dropped_when_saved_and_when_mailed(desk
     text, html = bodies(message_from_bytes(eml.read_bytes(), policy=default))
     assert "Sara" in text and "Sara" in html
     assert not BIDI_CONTROLS & set(text + html)
+
+
+LONG_ARABIC = "طلبي لم يصل بعد وأنا أنتظر منذ أسبوعين كاملين ولم يتواصل معي أحد من فريق الدعم"
+LONG_ENGLISH = "My order has not arrived yet and I have been waiting for two full weeks now without any word"
+MIXED = "Refund for order 12345 لم يصل المبلغ إلى حسابي بعد مرور عشرة أيام on my Visa card please help"
+
+
+@pytest.mark.parametrize(("subject", "lang", "prefix"), [
+    (LONG_ARABIC, "ar", "تلقّينا رسالتك: "),
+    (LONG_ENGLISH, "en", "We received your message: "),
+    (MIXED, "ar", "تلقّينا رسالتك: "),
+    # The longest subject a ticket takes, every character two bytes in UTF-8.
+    (((LONG_ARABIC + " ") * 4)[:MAX_SUBJECT], "ar", "تلقّينا رسالتك: "),
+])
+def test_a_long_subject_reaches_the_smtp_server_as_it_was_sent(desk: Desk, settings: Settings, sink: SmtpSink,
+                                                               subject: str, lang: str, prefix: str) -> None:
+    """Folded at 78, CPython 3.11's encoded-word folding (gh-144156) left the blank between "معي" and "أحد"
+    outside the encoded words, where the reader drops it: the customer saw "معيأحد"."""
+    desk.tickets.create(NewTicket(email="omar@example.com", name="عمر", subject=subject, body="أين طلبي؟", lang=lang))
+    assert deliver(desk, replace(settings, smtp_url=sink.url)) == 1
+    received = sink.messages[0]["Subject"]
+    tag = received.rsplit(" ", 1)[1]
+    assert tag.startswith("[#mz-") and received == f"{prefix}{subject} {tag}"
+    assert all(len(line) <= 998 for line in sink.messages[0].as_string().splitlines())
