@@ -10,6 +10,8 @@ import hashlib
 import logging
 import secrets
 from datetime import UTC, timedelta
+from functools import cache
+from zoneinfo import available_timezones
 
 from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -24,6 +26,25 @@ MIN_PASSWORD = 10
 TOKEN_PREFIX = "kb_"
 LAST_USED_EVERY = timedelta(minutes=1)  # "last used" is for spotting dead tokens: minutes are precise enough
 log = logging.getLogger(__name__)
+
+
+@cache
+def zone_names() -> tuple[str, ...]:
+    """Every IANA time zone name zoneinfo can load here, sorted: the choices of an agent's time zone. Not
+    "localtime" (this server's zone under another name) nor "Factory" (tzdata's placeholder)."""
+    return tuple(sorted(available_timezones() - {"localtime", "Factory"}))
+
+
+def clean_time_zone(value: object) -> str | None:
+    """An agent's time zone: an IANA name zoneinfo knows ("Asia/Riyadh"), or None for "" (the team's zone)."""
+    if isinstance(value, str):
+        value = value.strip()
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or value not in zone_names():
+        raise InputError("time_zone", N_("%(value)s is not a time zone name such as Asia/Riyadh"),
+                         value=repr(str(value)[:40]))
+    return value
 
 
 def _token_hash(token: str) -> str:
@@ -175,6 +196,16 @@ class Accounts:
             if agent is None:
                 raise InputError("agent", N_("no agent %(agent)s"), agent=agent_id)
             agent.locale = locale
+
+    def set_time_zone(self, agent_id: int, time_zone: object) -> None:
+        """The zone the agent reads and types times in ("" or None: the team's zone). A name zoneinfo does
+        not know is refused, naming the field, before anything is written."""
+        zone = clean_time_zone(time_zone)
+        with self.db.session() as session:
+            agent = session.get(Agent, agent_id)
+            if agent is None:
+                raise InputError("agent", N_("no agent %(agent)s"), agent=agent_id)
+            agent.time_zone = zone
 
     def tokens(self) -> list[ApiToken]:
         """Every API token with its last use, newest first (the secrets themselves are not kept)."""

@@ -75,6 +75,8 @@ class Agent(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # The workspace's interface language chosen by the agent; None follows the browser.
     locale: Mapped[str | None] = mapped_column(String(8))
+    # The IANA zone the agent reads and types times in (desk.accounts.clean_time_zone); None: the team's zone.
+    time_zone: Mapped[str | None] = mapped_column(String(64))
     # Part of every session and remember-me cookie; a new one on logout or password change makes
     # every copy of the old cookies worthless, server-side (cookies alone cannot be recalled).
     session_token: Mapped[str | None] = mapped_column(String(64))

@@ -17,13 +17,15 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, session, url_for
-from flask_babel import force_locale, format_datetime, get_locale, gettext, ngettext
+from flask_babel import force_locale, format_datetime, get_locale, get_timezone, gettext, ngettext
 from flask_login import UserMixin, current_user, login_required, login_user, logout_user
 from rapidfuzz.distance import Levenshtein
 
 from copilot.retrieval import SearchHit
+from desk.accounts import zone_names
 from desk.advice import thread_version
 from desk.inbox import SORTS, VIEWS, InboxQuery
 from desk.mail.attachments import UPLOAD_TYPES, FileLimits, Upload, human_size
@@ -67,6 +69,7 @@ class AgentUser(UserMixin):
     role: str
     session_token: str = ""
     locale: str | None = None
+    time_zone: str | None = None  # the agent's own zone; None: the team's
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_token}"
@@ -84,7 +87,8 @@ def load_agent(user_id: str) -> AgentUser | None:
         return None
     if not hmac.compare_digest(agent.session_token.encode(), token.encode("utf-8", "replace")):
         return None  # logged out or password changed since this cookie was issued
-    return AgentUser(agent.id, agent.email, agent.name, agent.role, agent.session_token, agent.locale)
+    return AgentUser(agent.id, agent.email, agent.name, agent.role, agent.session_token, agent.locale,
+                     agent.time_zone)
 
 
 login_manager.login_view = "agent.login"
@@ -92,9 +96,19 @@ login_manager.login_view = "agent.login"
 
 @bp.before_request
 def interface_language() -> None:
-    """The agent's chosen interface language; without one, `select_locale` follows the browser."""
+    """The agent's chosen interface language (without one, `select_locale` follows the browser) and time zone
+    (`select_timezone` shows every time in it; without one, UTC and the team's zone in the due field)."""
     if current_user.is_authenticated and current_user.locale:
         g.interface_lang = current_user.locale
+    if current_user.is_authenticated and current_user.time_zone:
+        g.interface_zone = current_user.time_zone
+
+
+def due_zone(team: str | None = None) -> ZoneInfo:
+    """The zone a due time is shown and typed in: the agent's own, else the team's (its business hours' zone)."""
+    if current_user.is_authenticated and current_user.time_zone:
+        return ZoneInfo(current_user.time_zone)
+    return state.desk().hours.team(team).zone
 
 
 def interface_lang() -> str:
@@ -107,7 +121,7 @@ def _page(template: str, **context: Any) -> str:
     lang = interface_lang()
     return render_template(template, lang=lang, dir="rtl" if lang == "ar" else "ltr",
                            brand=current_theme(state.settings().content_dir).name(lang),
-                           agent=current_user, **context)
+                           agent=current_user, shown_zone=str(get_timezone()), **context)
 
 
 def _admin_required() -> None:
@@ -124,7 +138,7 @@ def login():
         agent = state.desk().accounts.authenticate(form.email.data, form.password.data)
         if agent is not None:
             token = state.desk().accounts.session_token(agent.id)
-            login_user(AgentUser(agent.id, agent.email, agent.name, agent.role, token, agent.locale),
+            login_user(AgentUser(agent.id, agent.email, agent.name, agent.role, token, agent.locale, agent.time_zone),
                        remember=bool(form.remember.data))
             # Only same-site paths: an open redirect on a login page is a phishing tool.
             return redirect(safe_next(request.args.get("next")) or url_for(".inbox"))
@@ -164,7 +178,7 @@ def inbox() -> str:
         "agent/inbox.html", rows=found.rows, total=found.total, query=query, counts=desk.inbox.counts(current_user.id),
         views=VIEWS, sorts=SORTS, page_number=page_number, pages=max(1, -(-found.total // PAGE_SIZE)),
         statuses=TICKET_STATUSES, languages=state.settings().languages, agents=desk.accounts.agents(),
-        popular_tags=desk.tags.popular(), due_zone=desk.hours.team().zone.key,
+        popular_tags=desk.tags.popular(), due_zone=due_zone().key,
         labels=ViewLabels(), since=utcnow().isoformat(),
         kept=session.pop("bulk_kept", None) or {"ids": [], "action": "", "value": ""},
     )
@@ -194,8 +208,8 @@ def bulk():
             desk.tickets.bulk_update(ids, status="solved", agent_id=current_user.id)
         elif action == "tag":
             desk.tags.add(ids, [t for t in value.replace(",", " ").split() if t])
-        elif action == "due":  # by hand, in the default team's zone (the one "due today" counts in)
-            desk.tickets.bulk_set_due(ids, parse_due(value, desk.hours.team().zone.key), current_user.id)
+        elif action == "due":  # by hand, in the agent's zone, else the default team's (the one "due today" counts in)
+            desk.tickets.bulk_set_due(ids, parse_due(value, due_zone().key), current_user.id)
         else:
             raise InputError("action", N_("choose assign, solve, tag or due"))
     except InputError as error:
@@ -258,8 +272,8 @@ def _ticket_page(found: Ticket, **extra: Any) -> str:
     advice = shown.advice
     now = utcnow()
     due = as_utc(found.due_at) if found.due_at is not None else None
-    # The due field reads and shows times in the ticket's team's zone, the one its business hours count in.
-    zone = desk.hours.team(found.team).zone
+    # The due field reads and shows times in the agent's zone, else the ticket's team's (its business hours').
+    zone = due_zone(found.team)
     agents = desk.accounts.agents()
     extra.setdefault("kept_due", due.astimezone(zone).strftime("%Y-%m-%dT%H:%M") if due is not None else "")
     return _page(
@@ -565,6 +579,23 @@ def preferences():
     state.desk().accounts.set_locale(current_user.id, locale if locale in state.settings().languages else None)
     back = request.form.get("back", "")
     return redirect(back if back.startswith("/agent/") else url_for(".inbox"))
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    """The agent's own time zone (Zendesk's and Chatwoot's profile setting): every time in the workspace is shown,
+    and a due time typed, in it; empty follows the team's zone. A name zoneinfo does not know is refused, by field,
+    with nothing written; a GET only shows the form."""
+    chosen = current_user.time_zone or ""
+    if request.method == "POST":
+        try:
+            state.desk().accounts.set_time_zone(current_user.id, request.form.get("time_zone", "")[:100])
+        except InputError as error:  # the error quotes what was sent; the select shows the zone still kept
+            return _page("agent/profile.html", zones=zone_names(), chosen=chosen, zone_error=desk_error(error)), 400
+        flash(gettext("Time zone saved."), "ok")
+        return redirect(url_for(".profile"))
+    return _page("agent/profile.html", zones=zone_names(), chosen=chosen, zone_error=None)
 
 
 # Registered on `bp` by importing it: the admin pages live in their own module.

@@ -1,4 +1,4 @@
-"""The workspace's admin page: agents (add, role, deactivate/reactivate, password reset) and API
+"""The workspace's admin page: agents (add, role, time zone, deactivate/reactivate, password reset) and API
 tokens (create, list with last use, revoke). Admins only; routes on the agent blueprint."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ from flask import flash, request
 from flask_babel import gettext
 from flask_login import current_user, login_required
 
+from desk.accounts import zone_names
 from desk.models import ROLES
 from desk.tickets import InputError
 from webapp import state
@@ -45,7 +46,10 @@ def admin():
                     password=request.form.get("password", "") if action == "password" else None,
                 )
                 flash(gettext("Agent updated."), "ok")
+            elif action == "time_zone":  # "" follows the team's zone; an unknown name is refused, nothing written
+                accounts.set_time_zone(request.form.get("agent_id", type=int) or 0, request.form.get("time_zone", ""))
+                flash(gettext("Agent updated."), "ok")
         except InputError as error:
             flash(desk_error(error), "error")
     return _page("agent/admin.html", agents=accounts.everyone(), tokens=accounts.tokens(), token=token, roles=ROLES,
-                 labels=ViewLabels())
+                 labels=ViewLabels(), zones=zone_names())

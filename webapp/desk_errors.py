@@ -57,6 +57,7 @@ FIELDS = {
     "text_ar": lazy_pgettext("desk field", "text_ar"),
     "text_en": lazy_pgettext("desk field", "text_en"),
     "ticket": lazy_pgettext("desk field", "ticket"),
+    "time_zone": lazy_pgettext("desk field", "time zone"),
     "to": lazy_pgettext("desk field", "to"),
     "token": lazy_pgettext("desk field", "token"),
 }

@@ -27,7 +27,14 @@ def select_locale(languages: tuple[str, ...]) -> str:
     return request.accept_languages.best_match(languages) or languages[0]
 
 
+def select_timezone() -> str | None:
+    """The zone times are shown in: the logged-in agent's own on workspace pages (set by the agent blueprint),
+    else None, which is BABEL_DEFAULT_TIMEZONE (UTC): the help center's pages are never in an agent's zone."""
+    chosen = getattr(g, "interface_zone", None)
+    return str(chosen) if chosen else None
+
+
 def init_babel(app: Flask, languages: tuple[str, ...]) -> Babel:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     app.config.setdefault("BABEL_DEFAULT_LOCALE", languages[0])
-    return Babel(app, locale_selector=lambda: select_locale(languages))
+    return Babel(app, locale_selector=lambda: select_locale(languages), timezone_selector=select_timezone)

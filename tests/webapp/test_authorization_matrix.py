@@ -75,6 +75,8 @@ RULES: dict[tuple[str, str], str] = {
     ("agent.due", "POST"): AGENT,
     ("agent.note", "POST"): AGENT,
     ("agent.preferences", "POST"): AGENT,
+    ("agent.profile", "GET"): AGENT,
+    ("agent.profile", "POST"): AGENT,
     ("agent.presence", "POST"): AGENT,
     ("agent.suggestions_shown", "POST"): AGENT,
     ("agent.tags", "POST"): AGENT,
