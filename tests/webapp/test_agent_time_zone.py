@@ -23,7 +23,7 @@ from webapp import create_app
 
 CONTENT = Path(__file__).resolve().parents[2] / "content"
 # 11:30 UTC on a July day: 15:30 in Dubai (UTC+4), 12:30 in London (BST, UTC+1), 14:30 in Riyadh (the team's).
-DUE = datetime(2030, 7, 6, 11, 30, tzinfo=UTC)  # before 2038: Flask-Babel shows times through pytz
+DUE = datetime(2030, 7, 6, 11, 30, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -86,6 +86,16 @@ def test_two_agents_see_the_same_due_time_as_their_own_wall_times(app: Flask) ->
     assert "3:30\u202fPM" in inbox["dubai@example.com"] or "3:30 PM" in inbox["dubai@example.com"]
     assert "12:30\u202fPM" in inbox["london@example.com"] or "12:30 PM" in inbox["london@example.com"]
     assert "date and time in Asia/Dubai" in inbox["dubai@example.com"]
+
+
+def test_a_due_time_past_2037_reads_the_same_in_the_field_and_beside_it(app: Flask) -> None:
+    """Flask-Babel's pytz zones have no summer time after 2037: London's 12:30 was shown as 11:30."""
+    desk = app.extensions["desk"]
+    ticket_id = arabic_ticket(app)
+    desk.tickets.set_due(ticket_id, datetime(2099, 7, 6, 11, 30, tzinfo=UTC), None)
+    page = client_for(app, "london@example.com").get(f"/agent/tickets/{ticket_id}").get_data(as_text=True)
+    shown = page.split('id="due"')[1].split("</time>")[0]
+    assert 'value="2099-07-06T12:30"' in page and "12:30" in shown
 
 
 def test_a_due_time_the_dubai_agent_types_is_stored_as_the_right_utc_instant(app: Flask) -> None:
