@@ -8,12 +8,16 @@ import re
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
+from email import message_from_bytes, message_from_string
+from email.message import EmailMessage
+from email.policy import SMTP, default
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from desk.desk import Desk
+from desk.mail.compose import MAIL_POLICY
 from desk.mail.outbox import deliver_pending, retry_delay
 from desk.models import CsatSurvey, OutboxMail, utcnow
 from desk.tickets import MAX_SUBJECT, InputError, NewTicket
@@ -317,3 +321,20 @@ def test_a_long_subject_reaches_the_smtp_server_as_it_was_sent(desk: Desk, setti
     tag = received.rsplit(" ", 1)[1]
     assert tag.startswith("[#mz-") and received == f"{prefix}{subject} {tag}"
     assert all(len(line) <= 998 for line in sink.messages[0].as_string().splitlines())
+
+
+def test_no_subject_up_to_max_subject_loses_or_gains_a_blank_on_the_way() -> None:
+    """The sink test above for every length, without a server: built as compose builds it, written out and read
+    back as the outbox does, flattened as smtplib sends it, parsed as a mail client would (policy.default).
+    Folded at 78, 182 of these 200 subjects lost a blank."""
+    broken = []
+    for word in ("يصل", "𝒜𝒜 𝒜"):  # three-letter Arabic words; four-byte letters, folded past 998 too
+        for length in range(1, MAX_SUBJECT + 1, 3):
+            subject = ("تلقّينا رسالتك: " + " ".join([word] * MAX_SUBJECT))[:length] + " [#mz-abcdefghijkl]"
+            built = EmailMessage(policy=SMTP)
+            built["Subject"] = subject
+            built.set_content("x")
+            stored = message_from_string(built.as_string(policy=MAIL_POLICY), policy=MAIL_POLICY)
+            if message_from_bytes(bytes(stored), policy=default)["Subject"] != subject:
+                broken.append((word, length))
+    assert broken == []
