@@ -36,7 +36,7 @@ def _spread(values: np.ndarray) -> float:
 def case_data(rows: list[dict], scales: dict, near: bool = False) -> dict:
     """One case's questions as arrays, on every candidate scale: the dev rows, or (`near`) the near-topic
     out-of-scope questions (tests/eval/near_scope_*.jsonl) alone."""
-    rows = [r for r in rows if bool(r.get("near")) == near]
+    rows = [r for r in rows if bool(r.get("near")) == near and not r.get("customer")]  # the customer slice apart
 
     def signal(name: str, default: float) -> np.ndarray:
         return np.array([r["signals"].get(name, default) for r in rows], dtype=float)
@@ -44,7 +44,7 @@ def case_data(rows: list[dict], scales: dict, near: bool = False) -> dict:
     cross, samples = scales["cross"], {k: np.array(v) for k, v in scales["title_samples"].items()}
     density = np.array(scales["density_samples"])
     chunk_share, title_share = signal("cross_share", 0.0), signal("cross_title_share", 0.0)
-    title = cross["wrong_title"] + title_share * (cross["true_title"] - cross["wrong_title"])  # the reading it took
+    title = raw_title(cross, title_share)  # the reading it took
     chunk, dens = signal("cross_top", 0.0), signal("cross_density", np.inf)
     wrong_chunk, wrong_title = samples["wrong_chunk"], samples["wrong_title"]
     return {
@@ -65,6 +65,15 @@ def case_data(rows: list[dict], scales: dict, near: bool = False) -> dict:
             "shares, raw title": (chunk_share, title, signal("cross_density_share", np.inf)),
         },
     }
+
+
+def raw_title(cross: dict, share: np.ndarray) -> np.ndarray:
+    """The title cosines behind the title shares of a dump's CrossScale (copilot.calibration.CrossScale.title_share:
+    0 = the background, 1 = the nearest wrong title; a dump without a background: 0 = the nearest wrong title,
+    1 = the right one, the scale before bench/RESULTS.md "Session 17, xscale7")."""
+    if "background_title" in cross:
+        return cross["background_title"] + share * (cross["wrong_title"] - cross["background_title"])
+    return cross["wrong_title"] + share * (cross["true_title"] - cross["wrong_title"])
 
 
 Rule = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]

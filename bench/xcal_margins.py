@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -23,11 +24,13 @@ import numpy as np
 from bench.eval_retrieval import (
     DOMAINS,
     PRODUCT_RULE_SIGNALS,
+    Case,
     add_heldout_argument,
     chosen_domains,
     collect_signals,
     cross_matrix,
     direction,
+    load_queries,
     product_rule,
     suite_cases,
 )
@@ -81,10 +84,39 @@ def margin_lines(label: str, scores: np.ndarray, oos: np.ndarray, floors: dict[s
     return lines
 
 
+CUSTOMER = Path("tests/eval/m365_customer_queries.jsonl")  # the customer slice (bench/feedback_gate.py)
+
+
+def customer_signals(case: Case) -> list[tuple[dict, dict]]:
+    """The customer slice's questions in the case's query languages, each with its signals (floors off)."""
+    asking = {r["lang"] for r in case.rows}
+    rows = load_queries(CUSTOMER, asking)
+    retriever = case.engine.retriever
+    floors, retriever.abstain_floors = retriever.abstain_floors, None
+    try:
+        return [(r, dict(retriever.search(r["query"], lang=r["lang"], limit=10).signals)) for r in rows]
+    finally:
+        retriever.abstain_floors = floors
+
+
+def title_background_quantiles(vectors: np.ndarray, keys: Sequence[str]) -> dict[str, float]:
+    """Quantiles of the USE cosine between two titles of different articles (the background)."""
+    scores = vectors @ vectors.T
+    article = np.array(keys)
+    others = article[None, :] != article[:, None]
+    values = scores[others]
+    return {str(q): float(np.quantile(values, q)) for q in (0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--domains", default=",".join(d.name for d in DOMAINS))
     parser.add_argument("--json", type=Path, default=None, help="write every question's signals here")
+    parser.add_argument(
+        "--customer",
+        action="store_true",
+        help=f"also dump m365's customer slice ({CUSTOMER}), its questions in a language the index lacks",
+    )
     add_heldout_argument(parser)
     args = parser.parse_args()
     cases = [
@@ -109,6 +141,8 @@ def main() -> None:
                 [r for lang in case.near_signals for r in case.near if r["lang"] == lang], near, strict=True
             )
         ]
+        if args.customer and case.domain == "m365" and not args.heldout:
+            dump[label] += [{**r, "customer": True, "signals": s} for r, s in customer_signals(case)]
         scales = case.engine.retriever._cross_scales
         density = case.engine.retriever._density_scales
         titles = case.engine.retriever._titles.get()  # type: ignore[union-attr]
@@ -121,6 +155,7 @@ def main() -> None:
                 "cross": (scales.peek() or {}).get((source, target)).__dict__ if scales else None,  # type: ignore[union-attr]
                 "density": (density.peek() or {}).get(target).__dict__ if density else None,  # type: ignore[union-attr]
                 "density_samples": density_samples(e5.vectors[target], e5.keys[target])[0] if e5 else None,
+                "title_background": title_background_quantiles(titles.vectors[target], titles.keys[target]),
                 "title_samples": dict(
                     zip(("true_chunk", "wrong_chunk", "true_title", "wrong_title"), samples, strict=True)
                 ),

@@ -123,6 +123,36 @@ def test_a_floor_written_as_a_share_of_the_own_scale_flags_the_same_questions_on
     assert on_b == [True, True, False, False]
 
 
+def test_the_title_share_runs_from_any_two_titles_to_the_nearest_wrong_one_near_duplicates_or_not() -> None:
+    """The title scale's zero is the background (the median cosine of two titles of different articles), its one
+    the nearest wrong title. A help center whose titles come in near-duplicate pairs (one page per country) has its
+    nearest wrong title far higher and the same background: the share of a question's title cosine is measured from
+    the same zero on both, and a floor in it stays under the near-duplicates' cosine (bench/RESULTS.md "Session 17,
+    xscale7"; from the nearest wrong title up, the sparse index's floor sat above the dense one's answerable ones)."""
+    rng = np.random.default_rng(7)
+    base = rng.normal(size=(8, 16))
+    sparse = _unit(base.tolist())
+    dense = _unit(np.vstack([base, base + 0.2 * rng.normal(size=base.shape)]).tolist())  # each title has a twin
+    scales = {}
+    for name, vectors in (("sparse", sparse), ("dense", dense)):
+        n = len(vectors)
+        titles = TitleMatrix({"ar": tuple(f"ar/a{i}" for i in range(n))}, {"ar": vectors})
+        store = _ScoredStore([0.5] * n, [0.4] * n)
+        scales[name] = own_scales(store, titles, ("ar",), "use")["ar"]  # type: ignore[arg-type]
+        other = ~np.eye(n, dtype=bool)
+        assert scales[name].background_title == pytest.approx(float(np.median((vectors @ vectors.T)[other])), abs=1e-6)
+    sparse_scale, dense_scale = scales["sparse"], scales["dense"]
+    assert dense_scale.wrong_title > 0.9 > sparse_scale.wrong_title + 0.3  # the twins
+    assert dense_scale.background_title == pytest.approx(sparse_scale.background_title, abs=0.1)
+    for scale in scales.values():
+        assert scale.title_share(scale.background_title) == pytest.approx(0.0)
+        assert scale.title_share(scale.wrong_title) == pytest.approx(1.0)
+    floor = sparse_scale.title_share(sparse_scale.background_title + 0.15)  # a weak title match on the sparse index
+    on_dense = dense_scale.background_title + floor * (dense_scale.wrong_title - dense_scale.background_title)
+    assert dense_scale.title_share(on_dense) == pytest.approx(floor)
+    assert on_dense < dense_scale.wrong_title - 0.3  # from the nearest wrong title up it would sit above the twins
+
+
 def _unit(rows: list[list[float]]) -> np.ndarray:
     matrix = np.asarray(rows, dtype=np.float32)
     return matrix / np.linalg.norm(matrix, axis=1, keepdims=True)

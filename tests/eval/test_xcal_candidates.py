@@ -1,7 +1,10 @@
 """bench/xcal_candidates.py scores the near-topic questions apart from the dev ones (bench/RESULTS.md "Session 16,
 nearen6")."""
 
-from bench.xcal_candidates import case_data, near_line
+import numpy as np
+import pytest
+
+from bench.xcal_candidates import case_data, near_line, raw_title
 
 SCALES = {
     "cross": {"wrong_title": 0.5, "true_title": 0.7},
@@ -34,3 +37,12 @@ def test_the_near_topic_line_gives_each_candidates_share_of_the_near_topic_quest
     line = near_line("m365 en>ar", case_data(ROWS, SCALES), case_data(ROWS, SCALES, near=True))
     assert line.startswith("m365 en>ar near-topic (3), flagged: product 67%;")
     assert "chunk floor -2.0 33%" in line
+
+
+def test_the_title_cosine_is_read_back_on_the_scale_the_dump_was_taken_with() -> None:
+    """From the background (0) to the nearest wrong title (1) when the dump holds a background (Session 17, xscale7);
+    from the nearest wrong title (0) to the right one (1) in an older dump."""
+    shares = np.array([0.0, 1.0, 0.5])
+    background = raw_title({"wrong_title": 0.75, "true_title": 1.0, "background_title": 0.15}, shares)
+    assert background.tolist() == pytest.approx([0.15, 0.75, 0.45])
+    assert raw_title({"wrong_title": 0.75, "true_title": 1.0}, shares).tolist() == pytest.approx([0.75, 1.0, 0.875])
