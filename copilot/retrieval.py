@@ -318,8 +318,14 @@ LEVERS = {
     # neighbour (bench/RESULTS.md "Session 16, nearword6")
     "nearest_words": False,
     # copilot.title_rarity: the field credit counts each query term by how few of its language's titles hold it
+    # (log(1 + N/n)). Off: dev demo AR 0.907 -> 0.909, EN 0.922 -> 0.925, customer slice AR 0.654 -> 0.659, but m365
+    # AR 0.866 -> 0.861 (a rare title word such as gmail outweighs the rest: 1 -> 4) and no series miss moves; the
+    # field credit decides 3 of 74 dev misses (bench/miss_signals.py; bench/RESULTS.md "Session 17, mfault7")
     "title_rarity": False,
-    # copilot.article_votes: each fused source's ranking read as articles, one place per article
+    # copilot.article_votes: each fused source's first chunks read as a ranking of articles, one place per article,
+    # for BM25, the signal at fault in most dev misses on both domains. Off: dev demo AR 0.907 -> 0.898, m365 AR
+    # 0.866 -> 0.850 (BM25 alone read so: 0.904 / 0.855); held-out rounds 1-2 gain, round 3 m365 AR loses 0.029
+    # (bench/RESULTS.md "Session 17, mfault7"). One more single-source query per source while on.
     "article_votes": False,
 }
 # The query's own language's titles ranked by e5 alone (copilot.title_vectors, titles in e5's query
@@ -335,7 +341,6 @@ LEVERS = {
 # series_steps (copilot.series_pages, a numbered series' first step yields to the article it links to):
 # m365 AR 0.858 -> 0.866, the demo has no numbered series (bench/RESULTS.md "Session 9, m365ar4").
 OWN_TITLE_CREDIT = 0.4
-VOTES_LEXICAL_ONLY = False  # LEVERS["article_votes"]: only BM25's places read as articles (the dense ones as chunks)
 OWN_TITLE_K = 60
 HUB_PENALTY = 0.3
 # The titles' own USE ranking joins the other languages' fused ranking with this RRF weight
@@ -1406,7 +1411,6 @@ class Retriever:
             tuple(
                 (s.weight, StoreQuery((s,), base, limit=ranking.candidates, payload_fields=("key",)))
                 for s in ranking.sources
-                if s.is_sparse or not VOTES_LEXICAL_ONLY
             )
             if LEVERS["article_votes"] and len(ranking.sources) > 1 and not plan.evaluating and not plan.ticket
             else ()

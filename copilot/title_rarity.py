@@ -19,10 +19,6 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 
-# None: the inverse title frequency log(1 + N / n); a number F: a term held by up to F titles counts fully,
-# one held by more counts F / n (only common words lose, a rare word gains nothing over a plain one)
-RARITY_FULL: float | None = None
-
 
 @dataclass(frozen=True)
 class TitleRarity:
@@ -53,8 +49,6 @@ class TitleRarity:
         """log(1 + N / n): N titles of `lang`, n of them holding `term` (a term no title holds counts as one)."""
         total = self.titles.get(lang, 0)
         held = self.counts.get(lang, {}).get(term, 0)
-        if RARITY_FULL is not None:
-            return min(1.0, RARITY_FULL / held) if held else 1.0
         return math.log1p(total / max(1, held)) if total else 1.0
 
     def share(self, matched: Iterable[int], typed: Iterable[int], lang: str) -> float:
