@@ -7,10 +7,16 @@ the alias page does.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from copilot.article_votes import article_places, credit_votes, vote_credit
-from indexer.stores.base import Hit
+from copilot.retrieval import LEVERS, Retriever
+from indexer.lexical import SPARSE_VECTOR
+from indexer.stores.base import Hit, Source
+from kb.settings import Settings
+from tests.copilot.test_query_terms import _NoStore
 
 K = 10
 
@@ -61,3 +67,27 @@ def test_an_article_below_another_ones_repeated_chunks_gets_their_places_back() 
 def test_no_rankings_no_change() -> None:
     ranked = [Hit("a", 0.2, {"key": "a"}), Hit("b", 0.1, {"key": "b"})]
     assert credit_votes(ranked, vote_credit([], K)) == ranked
+
+
+def test_the_retriever_asks_each_fused_source_alone_only_with_the_lever_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The batch carries one single-source query per fused source (its weight beside it) and reads their
+    answers back in order; with the lever off the batch is what it was."""
+    settings = Settings(content_dir=tmp_path, data_dir=tmp_path / "data")
+    retriever = Retriever(settings, _NoStore(), [])  # type: ignore[arg-type]
+    plan = retriever.plan("refund status", "en")
+    sparse = retriever.lexical.encode_query("refund status", "en")
+    sources = [Source("e5", [1.0, 0.0], plan.same_lang, 1.0), Source(SPARSE_VECTOR, sparse, plan.same_lang, 0.6)]
+    monkeypatch.setitem(LEVERS, "article_votes", False)
+    off = retriever._batch(plan, sources, {}, sparse)
+    assert off.votes == ()
+    monkeypatch.setitem(LEVERS, "article_votes", True)
+    batch = retriever._batch(plan, sources, {}, sparse)
+    assert [(weight, query.sources) for weight, query in batch.votes] == [(1.0, (sources[0],)), (0.6, (sources[1],))]
+    assert all(query.limit == batch.ranking.candidates for _, query in batch.votes)
+    assert batch.queries() == [*off.queries(), *(query for _, query in batch.votes)]
+    e5, lexical = chunks("alias", "step-4"), chunks("step-4", "step-4", "alias")
+    answers = batch.read([chunks("step-4", "alias"), [], [], e5, lexical])
+    assert answers.votes == [(1.0, e5), (0.6, lexical)]
+    assert retriever._batch(retriever.plan("refund status", "en", only="e5"), sources[:1], {}, None).votes == ()
