@@ -6,8 +6,9 @@
 For every answerable same-language dev question whose first relevant article is not ranked first, the
 search runs once with its ranking steps traced (issue #18): the fused first stage split into each RRF
 source's share of the article's best chunk (e5, USE, BM25 and the intent's rankings, `w / (k + rank)` from
-the source's own ranking of that chunk), the article credit of its next chunks, and then each later step's
-change to the article's score (field credit, own titles, own chunk means, hub demotion); the series step
+the source's own ranking of that chunk: approximate, the store's own fused scores run 0.01-0.03 above these
+sums), the article credit of its next chunks, and then each later step's change to the article's score
+(field credit, own titles, own chunk means, hub demotion); the series step
 swap (which exchanges places and scores) is named when it moved either page. The winner's advantage
 over the right page is the sum of the components; the signal "at fault" is the component that gives
 the winner the most. A right page missing from the fused candidates (it never entered the ranking) is
