@@ -35,6 +35,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from copilot.article_votes import credit_votes, vote_credit
 from copilot.calibration import (
     DEFAULT_LEXICAL_SCALE,
     cross_scales,
@@ -80,6 +81,7 @@ from copilot.title_agreement import agrees
 from copilot.title_evidence import opening_keys
 from copilot.title_lead import best_lead, credit_lead, title_lead
 from copilot.title_names import title_names
+from copilot.title_rarity import TitleRarity
 from copilot.title_vectors import TitleMatrix, TitleVectors
 from copilot.tuning import SearchTuning
 from copilot.typed_reading import best_candidate_title, better_reading
@@ -323,6 +325,16 @@ LEVERS = {
     # (stuff -> things); the customer slice and held-out rounds 1-4 about unchanged; the dialect verbs get no agreed
     # neighbour (bench/RESULTS.md "Session 16, nearword6")
     "nearest_words": False,
+    # copilot.title_rarity: the field credit counts each query term by how few of its language's titles hold it
+    # (log(1 + N/n)). Off: dev demo AR 0.907 -> 0.909, EN 0.922 -> 0.925, customer slice AR 0.654 -> 0.659, but m365
+    # AR 0.866 -> 0.861 (a rare title word such as gmail outweighs the rest: 1 -> 4) and no series miss moves; the
+    # field credit decides 3 of 74 dev misses (bench/miss_signals.py; bench/RESULTS.md "Session 17, mfault7")
+    "title_rarity": False,
+    # copilot.article_votes: each fused source's first chunks read as a ranking of articles, one place per article,
+    # for BM25, the signal at fault in most dev misses on both domains. Off: dev demo AR 0.907 -> 0.898, m365 AR
+    # 0.866 -> 0.850 (BM25 alone read so: 0.904 / 0.855); held-out rounds 1-2 gain, round 3 m365 AR loses 0.029
+    # (bench/RESULTS.md "Session 17, mfault7"). One more single-source query per source while on.
+    "article_votes": False,
 }
 # The query's own language's titles ranked by e5 alone (copilot.title_vectors, titles in e5's query
 # form) credit the same-language candidates: OWN_TITLE_CREDIT of the best fused score for the first
@@ -658,9 +670,10 @@ class _Batch:
     ranking: StoreQuery
     evidence: tuple[tuple[str, StoreQuery], ...]  # (signal name, that source's own best chunks)
     cross: _CrossQueries | None
+    votes: tuple[tuple[float, StoreQuery], ...] = ()  # (weight, each fused source alone): copilot.article_votes
 
     def queries(self) -> list[StoreQuery]:
-        out = [self.ranking, *(query for _, query in self.evidence)]
+        out = [self.ranking, *(query for _, query in self.evidence), *(query for _, query in self.votes)]
         if self.cross is not None:
             out.append(self.cross.fused)
             if self.cross.top is not None:
@@ -672,12 +685,13 @@ class _Batch:
         queue = iter(answers)
         ranking = list(next(queue))
         evidence = {name: list(next(queue)) for name, _ in self.evidence}
+        votes = [(weight, list(next(queue))) for weight, _ in self.votes]
         cross_fused: list[Hit] = []
         cross_top: list[Hit] = []
         if self.cross is not None:
             cross_fused = list(next(queue))
             cross_top = list(next(queue)) if self.cross.top is not None else cross_fused
-        return _Answers(ranking, evidence, cross_fused, cross_top)
+        return _Answers(ranking, evidence, cross_fused, cross_top, votes)
 
 
 @dataclass(frozen=True)
@@ -686,6 +700,7 @@ class _Answers:
     evidence: dict[str, list[Hit]]
     cross_fused: list[Hit]
     cross_top: list[Hit]
+    votes: list[tuple[float, list[Hit]]] = field(default_factory=list)
 
 
 class Retriever:
@@ -799,6 +814,11 @@ class Retriever:
         self._names = FromIndex(
             store.version, lambda: index_names(snapshot.payloads(("title", "text"))), background=True
         )
+        self._title_rarity = FromIndex(  # copilot.title_rarity: how many titles hold each term, per language
+            store.version,
+            lambda: TitleRarity.of(snapshot.payloads(("key", "lang", "title", "tags")), self._field_terms),
+            background=True,
+        )
         self._title_names = FromIndex(
             store.version, lambda: title_names(snapshot.payloads(("key", "title", "text"))), background=True
         )
@@ -894,6 +914,8 @@ class Retriever:
             views.append(self._associations)
         if LEVERS["nearest_words"]:
             views.append(self._nearest)
+        if LEVERS["title_rarity"]:
+            views.append(self._title_rarity)
         views += [self._dense_hubs, self._series]
         if LEVERS["query_coverage"]:  # m365: 6.4 s of ISRI roots per sync, for nothing while the lever is off
             views += [self._article_terms, self._coverage_scales]
@@ -1097,6 +1119,8 @@ class Retriever:
             self._own_shares(plan.lang, signals)  # read by near_topic, the suite's fits, or a help center's floors
         fused = len(sources) > 1
         ranked = _best_chunk_per_article(answers.ranking, ARTICLE_CREDIT if fused else 0.0)
+        if answers.votes:  # LEVERS["article_votes"]: each source's places read as articles' (copilot.article_votes)
+            ranked = credit_votes(ranked, vote_credit(answers.votes, self.rrf_k))
         means_credit: dict[object, float] = {}
         if fused and sparse:
             best_fused = sum(source.weight for source in sources) / (self.rrf_k + 1)  # first everywhere
@@ -1391,6 +1415,14 @@ class Retriever:
         weights = {s.vector_name: s.weight for s in sources}
         more = intent_sources(intent or {}, {k: w * intent_scale for k, w in weights.items()}, plan.same_lang)
         ranking = StoreQuery((*sources, *more), base, limit=plan.limit * 4, rrf_k=self.rrf_k)
+        votes = (
+            tuple(
+                (s.weight, StoreQuery((s,), base, limit=ranking.candidates, payload_fields=("key",)))
+                for s in ranking.sources
+            )
+            if LEVERS["article_votes"] and len(ranking.sources) > 1 and not plan.evaluating and not plan.ticket
+            else ()
+        )
         evidence = tuple(
             (
                 LEXICAL if s.is_sparse else s.vector_name,
@@ -1406,7 +1438,7 @@ class Retriever:
         )
         cross = self._cross_lingual_embedder(vectors) if not plan.evaluating else None
         if not cross or not plan.others:
-            return _Batch(ranking, evidence, None)
+            return _Batch(ranking, evidence, None, votes)
         other = PayloadFilter(langs=plan.others)
         cross_sources = [
             Source(name, vec, other, CROSS_LINGUAL_WEIGHTS.get(name, 0.5)) for name, vec in vectors.items()
@@ -1427,7 +1459,7 @@ class Retriever:
             else None
         )
         best = sum(source.weight for source in cross_sources) / (self.rrf_k + 1)
-        return _Batch(ranking, evidence, _CrossQueries(fused, top, cross, bridges, best))
+        return _Batch(ranking, evidence, _CrossQueries(fused, top, cross, bridges, best), votes)
 
     def _intent_text(self, plan: QueryPlan) -> str | None:
         """The query without its product names (copilot.product_names), if it names any."""
@@ -1741,12 +1773,19 @@ class Retriever:
         may mention refunds in passing, the refund article's title is about them. An article gets
         `credit` times the share of the typed query's terms (stemmed, stopwords out: words, not
         letters) that its title or tags contain, synonyms and corrections of them included.
-        `terms` holds, per article language, the searched and the typed query's terms.
+        `terms` holds, per article language, the searched and the typed query's terms. With
+        LEVERS["title_rarity"] each term counts by how few titles hold it (copilot.title_rarity).
         """
+        rarity = self._title_rarity.peek() if LEVERS["title_rarity"] else None
         rescored = []
         for hit in ranked:
             lang = str(hit.payload.get("lang", ""))
-            share = self._field_share(hit, *terms[lang], lang) if lang in terms else 0.0
+            if lang in terms and rarity is not None:
+                searched, typed = terms[lang]
+                held = frozenset(searched.indices) & self._field_terms(hit.payload, lang)
+                share = rarity.share(held, typed.indices, lang) if typed.indices else 0.0
+            else:
+                share = self._field_share(hit, *terms[lang], lang) if lang in terms else 0.0
             rescored.append(Hit(hit.id, hit.score + credit * share, hit.payload))
         return sorted(rescored, key=lambda h: -h.score)
 

@@ -1,0 +1,58 @@
+"""Title rarity: a title word's field credit weighed by how few of its language's titles hold it.
+
+The field credit (copilot.retrieval.Retriever._credit_fields) gives an article the share of the typed
+query's terms its title or tags hold, every term alike. A word many titles hold says little about
+which article the question is for: on m365 the seven steps of the "former employee" series and the
+series' overview all hold موظف ("employee") and سابق, so "التحقق بخطوتين للموظفين" (two-step
+verification for the employees) credits a series step with a third of the question as much as the
+title that says "verification". Weighed by rarity, each term counts its inverse title frequency,
+log(1 + N / n) over the N titles of its language of which n hold it (tags included, as the credit
+reads them): a word in one title counts about twice what a word in a tenth of them does. The weights
+come from the index's own titles, in any language, with no list of words (bench/miss_signals.py
+decomposes the misses it was meant for; bench/RESULTS.md "Session 17, mfault7").
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class TitleRarity:
+    """Per language, how many titles hold each lexical term, and how many titles there are."""
+
+    counts: Mapping[str, Mapping[int, int]]
+    titles: Mapping[str, int]
+
+    @classmethod
+    def of(
+        cls, rows: Iterable[dict[str, object]], terms: Callable[[dict[str, object], str], Collection[int]]
+    ) -> TitleRarity:
+        """From the index's chunk payloads (key, lang, title, tags): each article once, its title and
+        tags' terms as `terms(payload, lang)` reads them (the field credit's own reading)."""
+        seen: set[str] = set()
+        counts: dict[str, Counter[int]] = {}
+        titles: Counter[str] = Counter()
+        for row in rows:
+            key, lang = str(row.get("key") or ""), str(row.get("lang") or "")
+            if not key or key in seen:
+                continue
+            seen.add(key)
+            titles[lang] += 1
+            counts.setdefault(lang, Counter()).update(set(terms(row, lang)))
+        return cls(counts, dict(titles))
+
+    def weight(self, lang: str, term: int) -> float:
+        """log(1 + N / n): N titles of `lang`, n of them holding `term` (a term no title holds counts as one)."""
+        total = self.titles.get(lang, 0)
+        held = self.counts.get(lang, {}).get(term, 0)
+        return math.log1p(total / max(1, held)) if total else 1.0
+
+    def share(self, matched: Iterable[int], typed: Iterable[int], lang: str) -> float:
+        """The matched terms' weight as a share of the typed query's terms' weight, at most 1."""
+        asked = sum(self.weight(lang, term) for term in set(typed))
+        held = sum(self.weight(lang, term) for term in set(matched))
+        return min(1.0, held / asked) if asked else 0.0
