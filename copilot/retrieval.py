@@ -65,6 +65,7 @@ from copilot.index_view import FromIndex, IndexSnapshot
 from copilot.latin_terms import latin_terms
 from copilot.loanword_text import read_latin_terms, read_loanwords
 from copilot.loanwords import loanword_terms
+from copilot.model_spellings import model_spellings
 from copilot.name_families import FAMILY_INTENT_SCALE, FAMILY_NAME_WEIGHT, family_names, framing_families, weighed
 from copilot.nearest_words import PAYLOAD_FIELDS as NEAREST_FIELDS
 from copilot.nearest_words import IndexWords, NearestTable, WordVectors
@@ -269,6 +270,11 @@ LEVERS = {
     # nothing on either dev domain or the customer slice (bench/RESULTS.md "Session 13, m365ar6")
     "spellings": False,
     "spelled_words": True,  # copilot.spelling_families: the dense models read a misspelt word's first spelling
+    # copilot.model_spellings: where the index does not hold an Arabic word, the dense models read its confusable
+    # respelling that segments far better in their own vocabularies ("تتبغ": تتبع). On: dev demo Arabic over
+    # English-only 0.797 -> 0.801 ("تتبغ الشحنه" 3 -> 1), nothing else moved on either domain or the customer slice
+    # (bench/RESULTS.md "Session 17, mspell7")
+    "model_spellings": True,
     "clitic_names": True,  # copilot.transliteration.name_readings: "وتيمز", "عالتيمز" also search teams
     # Vocabulary.read_corrections: a typo correction of an Arabic word the lexical side reads already, by its stem or
     # as a verb of an index word ("عندنا" is عند's: عندما), does not rank (it stays abstention evidence). Off: it
@@ -1280,18 +1286,23 @@ class Retriever:
 
     def _dense_text(self, plan: QueryPlan) -> str:
         """What the dense models embed: the query's MSA wording, its loanwords read as their MSA words
-        (copilot.loanword_text) when the query is typed in Arabic."""
+        (copilot.loanword_text) when the query is typed in Arabic, and with LEVERS["model_spellings"] its
+        misspelt words the index does not hold as the models' vocabularies read them (copilot.model_spellings)."""
         text = plan.expansion.msa
         if not LEVERS["loan_reading"] or plan.lang != "ar" or plan.ticket or self.vocabulary is None:
             return text
         known = self.vocabulary.known(plan.lang)
+        typed = text
         # Without articles in the query's language nothing tells a loanword from an Arabic word the
         # index would have ("اغير", I change, sounds like hacker): the query is embedded as typed.
         if known and LEVERS["latin_reading"]:
             text = read_latin_terms(text, known)
         if known and LEVERS["spelled_words"]:  # loanwords are read below, not respelt
             text = self.vocabulary.spelled_text(text, plan.lang, self.vocabulary.foreign_words(text, plan.lang))
-        return read_loanwords(text, known) if known else text
+        text = read_loanwords(text, known) if known else text
+        if LEVERS["model_spellings"]:  # the index's words, loanwords and names stay as typed
+            text = model_spellings().read_text(text, known | self.vocabulary.foreign_words(typed, plan.lang))
+        return text
 
     def _with_feedback(self, plan: QueryPlan, vectors: dict[str, np.ndarray]) -> QueryPlan:
         """The plan with the dense models' feedback terms (copilot.dense_feedback) in its expansion, when a

@@ -163,6 +163,22 @@ def test_demo_arabic_over_english_only_ranks_and_abstains(demo_en: Engine) -> No
     assert wrongly <= 5, wrongly  # measured 4 of the slice's Arabic answerable queries (the full set: 3.8%)
 
 
+def test_demo_arabic_typo_over_english_only_is_read_through_the_models_vocabularies(
+    demo_en: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The demo's "تتبغ الشحنه" (track the shipment, ع typed as غ) over English articles only: no index word fixes it;
+    with copilot.model_spellings the dense models read تتبع, and the tracking page ranks first (measured 3 -> 1,
+    bench/RESULTS.md "Session 17, mspell7")."""
+
+    def first() -> str:
+        return demo_en.retriever.search("تتبغ الشحنه", lang="ar", limit=10).results[0].id
+
+    monkeypatch.setitem(LEVERS, "model_spellings", True)
+    assert first() == "track-order"
+    monkeypatch.setitem(LEVERS, "model_spellings", False)
+    assert first() != "track-order"
+
+
 def test_demo_english_over_arabic_only_abstains_on_its_own_floors(demo_ar: Engine) -> None:
     """English queries over Arabic articles score higher than Arabic over English: the floors of the
     other direction flagged none of these out-of-scope queries; this direction's own floors do."""
