@@ -101,6 +101,26 @@ _DIALECT: dict[str, str] = {
     "يطلعني": "يخرجني", "خربان": "معطل", "خربانه": "معطل", "عطلان": "معطل", "عطلانه": "معطل",
     "بايظ": "معطل", "بايظه": "معطل", "خربت": "تعطلت", "باظ": "تعطل", "باظت": "تعطلت",
     "فلوس": "مبلغ", "فلوسي": "مبلغي",
+    # everyday verbs by their he-form (_other_person reads I, we and you; _verb the rest)
+    "يشيل": "يزيل", "يحط": "يضع", "احط": "اضع", "نحط": "نضع", "يخلي": "يجعل", "يبعت": "يرسل",
+    "يشوف": "يرى", "يروح": "يذهب", "اروح": "اذهب", "ياخد": "ياخذ", "اخد": "اخذ", "يبان": "يظهر",
+    "يبغى": "يريد", "يبي": "يريد", "تبي": "تريد", "يبون": "يريدون", "تبون": "تريدون", "يهنج": "يتجمد",
+    "هنج": "تجمد", "مهنج": "متجمد", "يظبط": "يضبط", "يزبط": "يضبط",
+    "يشتغل": "يعمل", "شغال": "يعمل", "شغاله": "تعمل", "عطني": "اعطني", "عطيني": "اعطني",
+    "اديني": "اعطني",
+    # want, by person
+    "عايزين": "نريد", "عاوزين": "نريد", "حابه": "اريد", "حابين": "نريد", "بده": "يريد",
+    "بدها": "تريد", "بدهم": "يريدون", "بدك": "تريد", "بدكم": "تريدون", "مابي": "لا اريد",
+    "مابغى": "لا اريد", "ماقدر": "لا استطيع", "مقدرش": "لا استطيع",
+    # more question, time and person words
+    "منين": "من اين", "لوين": "الى اين", "لشو": "لماذا", "علاش": "لماذا", "كيفاش": "كيف",
+    "اشلون": "كيف", "ايشلون": "كيف", "شنهو": "ماذا", "اديش": "كم", "بقديش": "بكم", "ايمتا": "متى",
+    "امتا": "متى", "بكرا": "غدا", "امبارح": "امس", "مبارح": "امس", "النهارده": "اليوم",
+    "انهارده": "اليوم", "هسه": "الان", "هسا": "الان", "شويه": "قليلا", "برضه": "ايضا", "برضو": "ايضا",
+    "لانو": "لان", "احنا": "نحن", "انتو": "انتم", "انتوا": "انتم", "معايا": "معي", "معاك": "معك",
+    "معاه": "معه", "معاها": "معها", "معانا": "معنا", "معاهم": "معهم", "ليا": "لي", "اكو": "يوجد",
+    "ماكو": "لا يوجد", "مافيه": "لا يوجد", "كويس": "جيد", "كويسه": "جيده", "بالظبط": "بالضبط",
+    "مصاري": "مبلغ", "بيزات": "مبلغ", "بتاع": "الخاص", "بتاعت": "الخاصه", "بتوع": "الخاصه",
 }  # fmt: skip
 DIALECT_TO_MSA: dict[str, str] = {normalize_arabic(k): normalize_arabic(v) for k, v in _DIALECT.items()}
 
@@ -115,7 +135,11 @@ def _dialect_entry(word: str) -> tuple[str, str] | None:
         return conj, DIALECT_TO_MSA[rest]
     if rest.startswith("ال") and rest[2:] in DIALECT_TO_MSA and DIALECT_TO_MSA[rest[2:]]:
         return conj + "ال", DIALECT_TO_MSA[rest[2:]]
-    return _other_person(rest, conj) if DIALECT_PERSONS else None
+    for rule in (_verb, _possessive, _passive, _negated):
+        msa = rule(rest)
+        if msa is not None:
+            return conj, msa
+    return None
 
 
 # m365 Arabic hybrid MRR@10 0.813 -> 0.818 (framing slice 0.607 -> 0.660: "نبي نقفل الحساب" 4 -> 1);
@@ -129,15 +153,126 @@ def _other_person(word: str, conj: str) -> tuple[str, str] | None:
     The list gives each verb once; customers write I, we and you ("ابغى اقفل الحساب"). The person
     prefix is carried over to the MSA verb ("يغلق": اغلق, نغلق, تغلق).
     """
-    if len(word) < 4 or word[0] not in _PERSONS or word in _MSA_FORMS:
-        return None
+    if len(word) < 4 or word[0] not in _PERSONS or word in _MSA_FORMS or word.endswith("ون"):
+        return None  # "يبون" (they want) has no other person in "ابون"
     msa = DIALECT_TO_MSA.get("ي" + word[1:], "")
     return (conj, word[0] + msa[1:]) if msa.startswith("ي") else None
 
 
 _PERSONS = "انت"
-# Other persons of listed verbs that are MSA words of their own: "اطلع" (to look into, اطّلع).
-_MSA_FORMS = frozenset({"اطلع"})
+# Other persons of listed verbs that are MSA words of their own: "اطلع" (to look into, اطّلع), "تخلي"
+# (تخلّى, gave up), "ابان" (showed), "تبعت" (followed); and one with an object pronoun, "تسويه"
+# (تسوية, a settlement).
+_MSA_FORMS = frozenset({"اطلع", "تخلي", "ابان", "تبعت", "تسويه"})
+
+
+def _verb(word: str) -> str | None:
+    """The MSA of a listed dialect verb in any person, with the Egyptian progressive ب ("بيقفل": يغلق)
+    and an object pronoun ("اشيلهم": ازيلهم, "احطه": اضعه); None for other words.
+
+    Only verbs: an object pronoun on "ابي" (I want) would read "ابيه" (his father) as a verb."""
+    if word in _MSA_FORMS:
+        return None
+    entry = _verb_entry(word)
+    if entry is None and word.startswith("ب") and len(word) >= 4:
+        entry = _verb_entry(word[1:])
+    if entry is not None:
+        return entry
+    for suffix in _OBJECTS:
+        stem = word[: -len(suffix)]
+        if word.endswith(suffix) and len(stem) >= 3:
+            msa = _verb_entry(stem)
+            if msa is None and stem.startswith("ب") and len(stem) >= 4:
+                msa = _verb_entry(stem[1:])
+            if msa is not None:
+                return msa + suffix
+    return None
+
+
+def _verb_entry(word: str) -> str | None:
+    """A listed verb form's MSA: a he-form ("يشيل"), its other persons ("اشيل") or a listed other person ("احط")."""
+    if word in _VERBS:
+        return DIALECT_TO_MSA[word]
+    other = _other_person(word, "") if DIALECT_PERSONS else None
+    return other[1] if other is not None else None
+
+
+# The listed verbs: each he-form with an MSA verb, and the other persons listed as they are.
+_VERBS = frozenset(
+    [k for k, v in DIALECT_TO_MSA.items() if k.startswith("ي") and v.startswith("ي")]
+    + ["احط", "نحط", "اخد", "اروح", "اسوي", "نسوي", "تسوي", "اشوف", "شوف", "ادور", "الاقي"]
+)
+# Object pronouns a verb takes ("اشيلهم", remove them), longest first.
+_OBJECTS = ("لهم", "لها", "لنا", "لكم", "هم", "ها", "نا", "ني", "كم", "لي", "لك", "له", "ه", "ك")
+# The possessive particles before a pronoun (mine, yours, his, hers, ours, theirs): Egyptian بتاع (its
+# feminine بتاعت, plural بتوع), Levantine تبع and Gulf حقت (feminine of حق), read as MSA's "الخاص ب..."
+# with the pronoun. Bare "حق" + pronoun is MSA (حقي, my right) and so are "تبعه" (followed him; تبعة, a
+# liability) and its persons: not read here.
+_POSSESSED = {"ي": "بي", "ك": "بك", "ه": "به", "ها": "بها", "نا": "بنا", "كم": "بكم", "هم": "بهم"}
+_POSSESSIVES = {"بتاع": "الخاص", "بتاعت": "الخاصه", "بتوع": "الخاصه", "تبع": "الخاص", "حقت": "الخاصه"}
+_MSA_POSSESSED = frozenset({"تبعه", "تبعها", "تبعهم", "تبعنا", "تبعك", "تبعكم"})
+
+
+def _possessive(word: str) -> str | None:
+    """ "بتاعي", "تبعي", "حقتي" (mine) as "الخاص بي"; None for other words. The dense models read the
+    owner ("الدومين بتاعي": a domain the customer has, not one to buy), so the pronoun stays."""
+    if word in _MSA_POSSESSED:
+        return None
+    for particle, msa in _POSSESSIVES.items():
+        pronoun = _POSSESSED.get(word[len(particle) :]) if word.startswith(particle) else None
+        if pronoun is not None:
+            return f"{msa} {pronoun}"
+    return None
+
+
+# Egyptian and Levantine passives of everyday verbs: "اتخصم" / "انخصم" (was deducted), "يتخصم" /
+# "بيتخصم" (is deducted); each verb with its MSA past and present stem ("قفل": اغلق, يغلق).
+_PASSIVE_VERBS = {
+    "خصم": ("خصم", "خصم"), "حذف": ("حذف", "حذف"), "مسح": ("مسح", "مسح"), "قفل": ("اغلق", "غلق"),
+    "سرق": ("سرق", "سرق"), "هكر": ("اخترق", "خترق"), "شحن": ("شحن", "شحن"), "دفع": ("دفع", "دفع"),
+    "سحب": ("سحب", "سحب"), "لغي": ("الغي", "لغي"), "رفض": ("رفض", "رفض"), "حظر": ("حظر", "حظر"),
+    "حجز": ("حجز", "حجز"),
+}  # fmt: skip
+_PAST_PASSIVE = ("ات", "ان")
+_PRESENT_PASSIVE = {"يت": "ي", "تت": "ت", "بيت": "ي", "بتت": "ت"}
+_MSA_PASSIVES = ("اندفع", "انسحب")  # MSA verbs of their own: rushed, withdrew (and "اندفعت", she rushed)
+_PAST_ENDINGS = ("", "ت", "وا", "و")
+
+
+def _passive(word: str) -> str | None:
+    """ "اتخصم" (was deducted) as "خصم", "اتقفلت" as "اغلقت", "بيتخصم" as "يخصم"; None for other words."""
+    for prefix in _PAST_PASSIVE:
+        if word.startswith(prefix) and not word.startswith(_MSA_PASSIVES):
+            for ending in _PAST_ENDINGS:
+                verb = word[len(prefix) : len(word) - len(ending)]
+                if word.endswith(ending) and verb in _PASSIVE_VERBS:
+                    return _PASSIVE_VERBS[verb][0] + ("وا" if ending.startswith("و") else ending)
+    for prefix, person in _PRESENT_PASSIVE.items():
+        verb = word[len(prefix) :]
+        if word.startswith(prefix) and verb in _PASSIVE_VERBS:
+            return person + _PASSIVE_VERBS[verb][1]
+    return None
+
+
+def _negated(word: str) -> str | None:
+    """Egyptian negation around a verb, "ما...ش" / "م...ش": "مايفتحش" (does not open) as "لا يفتح",
+    "ماوصلش" as "لا وصل", "مبيشتغلش" as "لا يعمل"; None for other words.
+
+    The verb inside starts with a person prefix (يتنبا) or, after "ما", is a three-letter past ("وصل"),
+    so a name such as "ماكينتوش" is no negation."""
+    if not word.endswith("ش") or word.endswith("يتش") or len(word) < 5:
+        return None  # "ميلانوفيتش": a name's -vich
+    if word.startswith("ما"):  # "ماوصلش": a three-letter past too
+        inner = word[2:-1]
+        verb = len(inner) >= 3 and (inner[0] in "يتنبا" or len(inner) == 3 or (len(inner) == 4 and inner[-1] == "ت"))
+    else:  # "ميفتحش": a person prefix only ("متوحش", wild, is MSA)
+        inner = word[1:-1] if word.startswith("م") else ""
+        verb = len(inner) >= 4 and inner[0] in "يتنب"
+    if not verb:
+        return None
+    if inner[:2] in ("بي", "بت", "بن") and len(inner) >= 5:
+        inner = inner[1:]  # the progressive: "مبيفتحش"
+    return "لا " + (_verb(inner) or DIALECT_TO_MSA.get(inner) or inner)
 
 
 def is_dialect_word(word: str) -> bool:
