@@ -153,7 +153,8 @@ def test_the_reply_mail_carries_the_files_with_their_names_and_bytes(desk: Desk,
                         ("status.csv", "text/csv", "attachment", csv)]  # the bytes as uploaded, whatever encoding
     with desk.db.session() as session:
         raw = session.scalars(select(OutboxMail.raw).where(OutboxMail.kind == "reply")).one()
-    assert "filename*0*=utf-8''%D8%A5" in raw and raw.isascii()  # RFC 2231: the Arabic name encoded, not 8-bit
+    # RFC 2231: the Arabic name encoded, not 8-bit; one parameter or continuations, as the policy's line length folds it
+    assert re.search(r"filename\*(0\*)?=utf-8''%D8%A5", raw) and raw.isascii()
 
 
 def test_a_reply_whose_file_is_gone_waits_instead_of_going_without_it(desk: Desk, settings: Settings,  # noqa: F811
