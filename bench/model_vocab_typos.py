@@ -28,12 +28,12 @@ Nothing is asserted.
 from __future__ import annotations
 
 import argparse
-import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.eval_retrieval import load_queries
 from copilot.model_spellings import (
     MIN_WORD,
     ModelSpellings,
@@ -120,13 +120,6 @@ def article_words(folder: Path) -> frozenset[str]:
     return frozenset(strip_prefixes(word) for word in _ARABIC.findall(text))
 
 
-def arabic_questions(path: Path) -> Iterator[dict]:
-    for line in path.read_text().splitlines():
-        row = json.loads(line)
-        if row["lang"] == "ar":
-            yield row
-
-
 @dataclass
 class Tally:
     questions: int = 0
@@ -168,7 +161,7 @@ def main() -> None:
     spellings = ModelSpellings([use, e5])
     print(f"Arabic whole-word pieces: USE {len(use_words)}, e5 {len(e5_words)}, either {len(known)}")
     for domain, (path, articles) in QUESTIONS.items():
-        rows = list(arabic_questions(path))
+        rows = load_queries(path, {"ar"})
         typos = sum(w in TYPOS for row in rows for w in _ARABIC.findall(normalize_arabic(row["query"])))
         for line, index_words in (("no Arabic index", frozenset()), ("Arabic index", article_words(articles))):
             for kind in ("one-edit", "confusable", "segmentation"):

@@ -35,7 +35,7 @@ from bench.eval_retrieval import (
     suite_cases,
 )
 from copilot import retrieval
-from copilot.calibration import density_samples, title_query_scores
+from copilot.calibration import density_samples, other_articles, title_query_scores
 from copilot.heading_floor import HEADING_FLOOR
 
 MARGINS = (0.1, 0.25, 0.5)  # in the signal's own units (shares of the index's scale; a cosine for the heading)
@@ -101,10 +101,8 @@ def customer_signals(case: Case) -> list[tuple[dict, dict]]:
 
 def title_background_quantiles(vectors: np.ndarray, keys: Sequence[str]) -> dict[str, float]:
     """Quantiles of the USE cosine between two titles of different articles (the background)."""
-    scores = vectors @ vectors.T
     article = np.array(keys)
-    others = article[None, :] != article[:, None]
-    values = scores[others]
+    values = (vectors @ vectors.T)[other_articles(article, article)]
     return {str(q): float(np.quantile(values, q)) for q in (0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99)}
 
 

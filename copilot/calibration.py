@@ -203,16 +203,17 @@ def title_background(asking: np.ndarray, ids: list[tuple[int, str]], titles: Tit
     ids = _sampled(ids)
     article = np.array([key.split("/", 1)[1] for key in titles.keys[target]])
     scores = asking[[row for row, _ in ids]] @ titles.vectors[target].T
-    return _other_median(scores, article, np.array([asked for _, asked in ids]))
+    return float(np.median(scores[other_articles(article, np.array([asked for _, asked in ids]))]))
 
 
 def _sampled(ids: list[tuple[int, str]]) -> list[tuple[int, str]]:
     return ids[:: max(1, len(ids) // TITLE_SAMPLE)][:TITLE_SAMPLE]
 
 
-def _other_median(scores: np.ndarray, article: np.ndarray, asked: np.ndarray) -> float:
-    """The median of `scores` (one row per asked title, one column per title of `article`) over other articles."""
-    return float(np.median(scores[article[None, :] != asked[:, None]]))
+def other_articles(article: np.ndarray, asked: np.ndarray) -> np.ndarray:
+    """Which cells of a score matrix (one row per asked title's article in `asked`, one column per title of
+    `article`) pair a title with another article's: what "two unrelated titles" means for a background."""
+    return article[None, :] != asked[:, None]
 
 
 # Title density: how much of the help center sits near a question, as opposed to how well its best
@@ -262,6 +263,6 @@ def density_samples(vectors: np.ndarray, keys: Sequence[str], k: int = DENSITY_K
     rows = np.arange(len(keys))[:: max(1, len(keys) // TITLE_SAMPLE)][:TITLE_SAMPLE]
     scores = vectors[rows] @ vectors.T
     article = np.array(keys)
-    others = article[None, :] != article[rows][:, None]  # a title's own article is not its neighbour
+    others = other_articles(article, article[rows])  # a title's own article is not its neighbour
     own = [float(np.sort(row[mask])[-k:].mean()) for row, mask in zip(scores, others, strict=True)]
-    return own, _other_median(scores, article, article[rows])
+    return own, float(np.median(scores[others]))

@@ -1792,20 +1792,20 @@ class Retriever:
         rescored = []
         for hit in ranked:
             lang = str(hit.payload.get("lang", ""))
-            if lang in terms and rarity is not None:
-                searched, typed = terms[lang]
-                held = frozenset(searched.indices) & self._field_terms(hit.payload, lang)
-                share = rarity.share(held, typed.indices, lang) if typed.indices else 0.0
-            else:
-                share = self._field_share(hit, *terms[lang], lang) if lang in terms else 0.0
+            share = self._field_share(hit, *terms[lang], lang, rarity) if lang in terms else 0.0
             rescored.append(Hit(hit.id, hit.score + credit * share, hit.payload))
         return sorted(rescored, key=lambda h: -h.score)
 
-    def _field_share(self, hit: Hit, searched: SparseVector, typed: SparseVector, lang: str) -> float:
-        """Share of the typed query's terms found in the hit's title or tags (synonyms count)."""
+    def _field_share(
+        self, hit: Hit, searched: SparseVector, typed: SparseVector, lang: str, rarity: TitleRarity | None = None
+    ) -> float:
+        """Share of the typed query's terms found in the hit's title or tags (synonyms count); with `rarity`
+        (LEVERS["title_rarity"]) each term counts by how few titles hold it."""
+        held = frozenset(searched.indices) & self._field_terms(hit.payload, lang)
+        if rarity is not None:
+            return rarity.share(held, typed.indices, lang)
         size = len(set(typed.indices))
-        fields = self._field_terms(hit.payload, lang)
-        return min(1.0, len(set(searched.indices) & fields) / size) if size else 0.0
+        return min(1.0, len(held) / size) if size else 0.0
 
     def _title_matches(self, searched: SparseVector, lang: str, hit: Hit) -> frozenset[int]:
         """The searched query's terms the hit's title or tags hold (none for another language's hit)."""

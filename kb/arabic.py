@@ -173,20 +173,23 @@ def _verb(word: str) -> str | None:
     Only verbs: an object pronoun on "ابي" (I want) would read "ابيه" (his father) as a verb."""
     if word in _MSA_FORMS:
         return None
-    entry = _verb_entry(word)
-    if entry is None and word.startswith("ب") and len(word) >= 4:
-        entry = _verb_entry(word[1:])
+    entry = _progressive_entry(word)
     if entry is not None:
         return entry
     for suffix in _OBJECTS:
         stem = word[: -len(suffix)]
-        if word.endswith(suffix) and len(stem) >= 3:
-            msa = _verb_entry(stem)
-            if msa is None and stem.startswith("ب") and len(stem) >= 4:
-                msa = _verb_entry(stem[1:])
-            if msa is not None:
-                return msa + suffix
+        msa = _progressive_entry(stem) if word.endswith(suffix) and len(stem) >= 3 else None
+        if msa is not None:
+            return msa + suffix
     return None
+
+
+def _progressive_entry(word: str) -> str | None:
+    """A listed verb form's MSA, with or without the Egyptian progressive ب ("بيقفل": يغلق)."""
+    entry = _verb_entry(word)
+    if entry is None and word.startswith("ب") and len(word) >= 4:
+        entry = _verb_entry(word[1:])
+    return entry
 
 
 def _verb_entry(word: str) -> str | None:

@@ -29,7 +29,7 @@ from desk.accounts import zone_names
 from desk.advice import thread_version
 from desk.inbox import SORTS, VIEWS, InboxQuery
 from desk.mail.attachments import UPLOAD_TYPES, FileLimits, Upload, human_size
-from desk.models import PRIORITIES, TICKET_STATUSES, Ticket, as_utc, utcnow
+from desk.models import PRIORITIES, TICKET_STATUSES, Agent, Ticket, as_utc, utcnow
 from desk.tags import clean_tag
 from desk.tickets import CrossedReplyError, InputError, parse_due, plain_text
 from desk.translatable import N_
@@ -71,6 +71,11 @@ class AgentUser(UserMixin):
     locale: str | None = None
     time_zone: str | None = None  # the agent's own zone; None: the team's
 
+    @classmethod
+    def of(cls, agent: Agent, session_token: str) -> AgentUser:
+        """The agent row as the logged-in user, with the session token its cookie carries."""
+        return cls(agent.id, agent.email, agent.name, agent.role, session_token, agent.locale, agent.time_zone)
+
     def get_id(self) -> str:
         return f"{self.id}:{self.session_token}"
 
@@ -87,8 +92,7 @@ def load_agent(user_id: str) -> AgentUser | None:
         return None
     if not hmac.compare_digest(agent.session_token.encode(), token.encode("utf-8", "replace")):
         return None  # logged out or password changed since this cookie was issued
-    return AgentUser(agent.id, agent.email, agent.name, agent.role, agent.session_token, agent.locale,
-                     agent.time_zone)
+    return AgentUser.of(agent, agent.session_token)
 
 
 login_manager.login_view = "agent.login"
@@ -106,9 +110,8 @@ def interface_language() -> None:
 
 def due_zone(team: str | None = None) -> ZoneInfo:
     """The zone a due time is shown and typed in: the agent's own, else the team's (its business hours' zone)."""
-    if current_user.is_authenticated and current_user.time_zone:
-        return ZoneInfo(current_user.time_zone)
-    return state.desk().hours.team(team).zone
+    chosen = g.get("interface_zone")  # set by interface_language from the agent's profile
+    return ZoneInfo(chosen) if chosen else state.desk().hours.team(team).zone
 
 
 def interface_lang() -> str:
@@ -138,8 +141,7 @@ def login():
         agent = state.desk().accounts.authenticate(form.email.data, form.password.data)
         if agent is not None:
             token = state.desk().accounts.session_token(agent.id)
-            login_user(AgentUser(agent.id, agent.email, agent.name, agent.role, token, agent.locale, agent.time_zone),
-                       remember=bool(form.remember.data))
+            login_user(AgentUser.of(agent, token), remember=bool(form.remember.data))
             # Only same-site paths: an open redirect on a login page is a phishing tool.
             return redirect(safe_next(request.args.get("next")) or url_for(".inbox"))
         error = gettext("Wrong email or password.")
