@@ -20,7 +20,7 @@ from copilot.section_choice import terms
 from tests.conftest import CONTENT, ROOT, load_script
 
 HELDOUT = ROOT / "tests/eval/heldout"
-ROUNDS = {1: HELDOUT, 2: HELDOUT / "round2", 3: HELDOUT / "round3", 4: HELDOUT / "round4"}
+ROUNDS = {1: HELDOUT, 2: HELDOUT / "round2", 3: HELDOUT / "round3", 4: HELDOUT / "round4", 5: HELDOUT / "round5"}
 DEV = ["dev_queries.jsonl", "m365_queries.jsonl", "m365_customer_queries.jsonl"]
 FIELDS = {"lang", "query", "relevant", "kind"}
 
@@ -70,7 +70,7 @@ def test_m365_labels_are_m365_articles(round_: int, m365_ar: Path) -> None:
         assert set(row["relevant"]) <= public, row
 
 
-@pytest.mark.parametrize("round_", [2, 3, 4])
+@pytest.mark.parametrize("round_", [2, 3, 4, 5])
 def test_a_later_round_has_round_1_sizes_and_shares_no_question_with_earlier_rounds_or_dev(round_: int) -> None:
     demo, m365 = rows(ROUNDS[round_] / "demo.jsonl"), rows(ROUNDS[round_] / "m365.jsonl")
 
@@ -117,6 +117,13 @@ def test_round_4_shares_half_its_content_words_with_no_dev_or_earlier_question()
     assert [query for query in near if query not in READ_ALIKE_SINCE_WRITTEN] == []
 
 
+def test_round_5_shares_half_its_content_words_with_no_dev_or_earlier_question() -> None:
+    """Written after rounds 1-4 by someone who never read them; as round 4's guard, only round 5's side is reported."""
+    earlier = [set(terms(query)) for query in earlier_questions(5)]
+    written = [r["query"] for name in ("demo.jsonl", "m365.jsonl") for r in rows(ROUNDS[5] / name)]
+    assert [query for query in written if any(shares_half(query, other) for other in earlier)] == []
+
+
 def test_shares_half_counts_the_new_questions_content_words() -> None:
     assert shares_half("how do I cancel my order?", set(terms("cancel an order please")))
     assert shares_half("refunds", set(terms("when does my refund reach my card after a return")))  # its one word
@@ -125,7 +132,7 @@ def test_shares_half_counts_the_new_questions_content_words() -> None:
     assert not shares_half("how do I?", set(terms("how do I?")))  # stop words only: nothing to share
 
 
-@pytest.mark.parametrize("round_", [3, 4])
+@pytest.mark.parametrize("round_", [3, 4, 5])
 def test_a_round_splits_out_of_scope_into_near_and_off_topic(round_: int) -> None:
     """Five near-topic and five off-topic questions per language and domain, every one with no answer."""
     for name in ("demo.jsonl", "m365.jsonl"):
@@ -136,7 +143,7 @@ def test_a_round_splits_out_of_scope_into_near_and_off_topic(round_: int) -> Non
             assert kinds == ["out-of-scope-near"] * 5 + ["out-of-scope-off"] * 5, (name, lang)
 
 
-@pytest.mark.parametrize("round_", [2, 3, 4])
+@pytest.mark.parametrize("round_", [2, 3, 4, 5])
 def test_a_later_round_follows_its_seeded_draw(round_: int, m365_ar: Path) -> None:
     """Each answerable row, in file order, is about its drawn article (first label) with its dealt kind."""
     drawn = DRAW.draw(round_, CONTENT, m365_ar)
@@ -183,7 +190,7 @@ def test_round_4_draws_no_m365_article_read_for_rounds_1_2_3_or_the_customer_sli
     assert [m["id"] for label, _, m in DRAW.draw(4, CONTENT, m365_ar) if label.startswith("m365")] == fourth
 
 
-@pytest.mark.parametrize("round_", [3, 4])
+@pytest.mark.parametrize("round_", [3, 4, 5])
 def test_the_suite_scores_a_rounds_near_and_off_topic_rows_as_out_of_scope(round_: int) -> None:
     """bench/eval_retrieval.py counts both kinds as out of scope (empty `relevant`) and reports each kind apart."""
 
@@ -197,3 +204,13 @@ def test_the_suite_scores_a_rounds_near_and_off_topic_rows_as_out_of_scope(round
         for lang in ("en", "ar"):
             assert report[lang]["out_of_scope"] == 10 and report[lang]["abstained_out_of_scope"] == 1.0
             assert report[lang]["abstained_by_kind"] == {"out-of-scope-near": "5/5", "out-of-scope-off": "5/5"}
+
+
+def test_round_5_draws_no_m365_article_read_for_rounds_1_to_4_or_the_customer_slice(m365_ar: Path) -> None:
+    """Its pool leaves out round 4's 80 as well as what round 4's pool left out (`LEAVES_OUT`)."""
+    taken = {m["id"] for round_ in (1, 2, 3, 4) for m in DRAW.m365_sample(round_, m365_ar)}
+    taken |= {m["id"] for m in DRAW.customer_sample(m365_ar)}
+    fifth = [m["id"] for m in DRAW.m365_sample(5, m365_ar)]
+    assert len(set(fifth)) == 80 and not set(fifth) & taken
+    assert fifth == [m["id"] for m in random.Random(6347).sample(DRAW.m365_pool(m365_ar, (1, 2, 3, 4), True), 80)]
+    assert [m["id"] for label, _, m in DRAW.draw(5, CONTENT, m365_ar) if label.startswith("m365")] == fifth
