@@ -2,6 +2,8 @@
 
     PYTHONPATH=. python bench/miss_signals.py                     # m365 AR and demo AR/EN, same-language
     PYTHONPATH=. python bench/miss_signals.py --domains m365 --rows  # one line per miss, every component
+    PYTHONPATH=. python bench/miss_signals.py --domains m365 --queries tests/eval/m365_customer_queries.jsonl \
+        --langs ar,en --rows                                          # the customer slice, English over Arabic too
 
 For every answerable same-language dev question whose first relevant article is not ranked first, the
 search runs once with its ranking steps traced (issue #18): the fused first stage split into each RRF
@@ -12,7 +14,11 @@ sums), the article credit of its next chunks, and then each later step's change 
 swap (which exchanges places and scores) is named when it moved either page. The winner's advantage
 over the right page is the sum of the components; the signal "at fault" is the component that gives
 the winner the most. A right page missing from the fused candidates (it never entered the ranking) is
-"absent". Nothing is asserted; the table goes to bench/RESULTS.md.
+"absent", and "recall" when no source holds it in its first 50 chunks either. A question whose language the
+index lacks (English over m365's Arabic-only articles) is read in the missing-translation fallback's fused
+ranking: its sources' shares, the article credit, the field credit, and the fallback's later credits (`x_`:
+slug words, USE titles, e5 titles and headings, summaries, chunk means, the chunk-mean and title leads).
+Nothing is asserted; the table goes to bench/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -65,7 +71,9 @@ def install(engine: Engine, holder: list[Trace]) -> None:
 
     def query(queries: Sequence[StoreQuery]) -> Any:
         if holder and holder[0].ranking is None and queries and len(queries[0].sources) > 1:
-            holder[0].ranking = queries[0]
+            # the query's own language's fused ranking; for a language the index lacks, the fallback's
+            own = [q for q in queries if len(q.sources) > 1 and holder[0].lang in (q.sources[0].filter.langs or ())]
+            holder[0].ranking = own[0] if own else queries[0]
         return store_query(queries)
 
     engine.store.query = query  # type: ignore[method-assign]
@@ -97,8 +105,18 @@ def install(engine: Engine, holder: list[Trace]) -> None:
     # own titles pass their RRF constant (OWN_TITLE_K); the other languages' title rankings do not
     traced_method("_credit_title_rank", lambda *a, **k: "own_titles" if len(a) >= 5 or "k" in k else None)
     traced_method(
-        "_credit_chunk_means", lambda *a, **k: "chunk_means" if "own_chunk_means" in (*a, *k.values()) else None
+        "_credit_chunk_means", lambda *a, **k: "chunk_means" if "own_chunk_means" in (*a, *k.values()) else "x_means"
     )
+    # the missing-translation fallback's own credits (traced when the question's language has no articles)
+    for method, label in (
+        ("_credit_slugs", "x_slugs"),
+        ("_credit_titles", "x_titles"),
+        ("_credit_more_titles", "x_more_titles"),
+        ("_credit_summaries", "x_summaries"),
+        ("_credit_mean_lead", "x_mean_lead"),
+        ("_credit_title_lead", "x_title_lead"),
+    ):
+        traced_method(method, label)
     demote = retrieval_module.demote_hubs
 
     def hubs(ranked: Sequence[Hit], shares: dict[str, float], penalty: float) -> list[Hit]:
@@ -152,16 +170,17 @@ def source_shares(engine: Engine, ranking: StoreQuery, chunk_ids: dict[str, str]
     return out
 
 
-def decompose(engine: Engine, holder: list[Trace], row: dict) -> dict | None:
+def decompose(engine: Engine, holder: list[Trace], row: dict, target: str | None = None) -> dict | None:
+    """`target`: the articles' language when the index holds none in the question's (the fallback is traced)."""
     holder[:] = [Trace()]
-    holder[0].lang = row["lang"]
+    holder[0].lang = target or row["lang"]
     result = engine.retriever.search(row["query"], lang=row["lang"], limit=10)
     trace = holder[0]
     rank = rank_of(result, set(row["relevant"]))
     if rank == 1 or not result.results:
         return None
     winner = result.results[0].key  # "lang/id", as the payloads' `key`
-    wanted = [f"{row['lang']}/{article}" for article in row["relevant"]]
+    wanted = [f"{trace.lang}/{article}" for article in row["relevant"]]
     right = next((h.key for h in result.results if h.key in wanted), None)
     right = right or next((k for k in wanted if k in trace.best), wanted[0])
     keys = [k for k in (winner, right) if k in trace.best]
@@ -173,6 +192,11 @@ def decompose(engine: Engine, holder: list[Trace], row: dict) -> dict | None:
             continue
         parts[key] = {**shares.get(key, {}), "article": trace.credited[key] - trace.best[key].score}
         parts[key].update(trace.deltas.get(key, {}))
+        final = next((h.score for h in result.results if h.key == key), None)
+        if target and final is not None:  # what no traced step explains (0 unless a step is missing)
+            rest = final - trace.credited[key] - sum(trace.deltas.get(key, {}).values())
+            if abs(rest) > 1e-9:
+                parts[key]["fallback"] = rest
     names = sorted({n for p in parts.values() for n in p})
     margin = {n: parts[winner].get(n, 0.0) - parts[right].get(n, 0.0) for n in names}
     if right not in trace.best:
@@ -184,7 +208,9 @@ def decompose(engine: Engine, holder: list[Trace], row: dict) -> dict | None:
         # what kept it there is the fault
         counted = {n: v for n, v in margin.items() if n != "chunk_means" or "chunk_means" in parts[right]}
         fault = max(counted, key=lambda n: counted[n]) if counted else "?"
-    ranks = article_ranks(engine, trace.ranking, right) if fault == "absent" and trace.ranking else {}
+    ranks = article_ranks(engine, trace.ranking, right) if trace.ranking else {}
+    if fault == "absent" and not any(ranks.values()):
+        fault = "recall"  # in no source's first DEPTH chunks: no fusion or later step can reach it
     return {**row, "rank": rank, "winner": winner, "right": right, "margin": margin, "fault": fault, "ranks": ranks}
 
 
@@ -192,10 +218,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--domains", default="m365,demo")
     parser.add_argument("--rows", action="store_true", help="print each miss with its components")
+    parser.add_argument("--queries", type=Path, help="another question file for the (one) domain, e.g. the slice")
+    parser.add_argument("--langs", help="the question languages to read (default: the domain's own)")
     args = parser.parse_args()
     table: dict[tuple[str, str], Counter[str]] = {}
     for name in args.domains.split(","):
         content, data, path, langs = DOMAINS[name]
+        path = args.queries or path
+        langs = tuple(args.langs.split(",")) if args.langs else langs
         engine = Engine(Settings.from_env(content_dir=content, data_dir=data))
         engine.index(show_progress=None)
         engine.retriever.search("warm up", lang="ar")
@@ -204,21 +234,23 @@ def main() -> None:
         install(engine, holder)
         stored = {str(p["lang"]) for p in engine.store.payloads(("lang",))}
         for lang in langs:
-            rows = [r for r in load_queries(path, {lang}) if r["relevant"] and lang in stored]
+            # a language the index lacks is read over the one other language it holds (m365: English over Arabic)
+            target = None if lang in stored or len(stored) != 1 else next(iter(stored))
+            rows = [r for r in load_queries(path, {lang}) if r["relevant"] and (lang in stored or target)]
             counts = table.setdefault((name, lang), Counter())
             for row in rows:
-                miss = decompose(engine, holder, row)
+                miss = decompose(engine, holder, row, target)
                 if miss is None:
                     continue
                 counts[miss["fault"]] += 1
                 if args.rows:
                     top = sorted(miss["margin"].items(), key=lambda kv: -abs(kv[1]))[:5]
                     shown = " ".join(f"{n}{v * 100:+.2f}" for n, v in top if abs(v) > 1e-6)
-                    if miss["ranks"]:  # where each source put the page that never entered the fused list
+                    if miss["ranks"]:  # where each source put the right page among its first DEPTH chunks
                         shown += " | ranks " + " ".join(f"{n}:{r or '-'}" for n, r in miss["ranks"].items())
                     print(
                         f"{name:5} {lang} {miss['rank'] or '-':>2} {miss['fault']:12} {miss['winner']:38} "
-                        f"> {miss['right']:38} [{shown}]  {miss['query']}",
+                        f"> {miss['right']:38} [{shown}]  {row.get('kind', '')}: {miss['query']}",
                         flush=True,
                     )
         engine.close()

@@ -33,8 +33,10 @@ EMBED_BATCH = 16
 # sync rewrites every article written before (re-chunked, embeddings from the cache), on any store:
 # ranking that reads the new field never meets an index half without it for long. A reader of an
 # index not yet rewritten finds the field missing and ranks as with its lever off.
-# 1: the fields before `links`; 2: `links` (copilot.series_pages).
-PAYLOAD_VERSION = 2
+# 1: the fields before `links`; 2: `links` (copilot.series_pages); 3: the lexical vector also reads the headings
+# a merged small section's path held and no chunk shows (kb.chunking.Chunk.lexical_text: "# Contact support in
+# Rwanda" over "## Phone number" was in no chunk, so no search found its words). The payload is unchanged.
+PAYLOAD_VERSION = 3
 
 
 @dataclass
@@ -213,7 +215,7 @@ def _write_article(
         IndexPoint(
             id=chunk.point_id,
             dense=vectors[i],
-            sparse=lexical.encode_document(chunk.embed_text, article.lang),
+            sparse=lexical.encode_document(chunk.lexical_text, article.lang),
             payload=chunk_payload(article, chunk),
         )
         for i, chunk in enumerate(chunks)

@@ -4,10 +4,13 @@ Policy: a chunk is one section of an article (the text under one heading), so a 
 open the article at that heading and a draft can cite it. Sections longer than `max_chars` split
 at block boundaries (paragraphs, list items, table rows), never inside a sentence-bearing block
 unless one block alone is too long; sections shorter than `min_chars` merge into the chunk before
-them, where their parent heading is. Blocks that are nothing but links ("Related articles" lists)
-are left out: their words are other articles' titles, and indexing them makes this article answer
-queries that belong to those. The embedded text starts with "Title > Section" so the model
-sees the context a reader sees. Which chunks to return for a query is the retriever's business.
+them, where their parent heading is (their own heading a line of its text; a heading above it that has
+no text of its own and so no chunk goes to `headings`, searched lexically: "# Contact support in Rwanda"
+over "## Phone number" under a title cut to "Support information for Rwan"). Blocks that are nothing
+but links ("Related articles" lists) are left out: their words are other articles' titles, and indexing
+them makes this article answer queries that belong to those. The embedded text starts with
+"Title > Section" so the model sees the context a reader sees. Which chunks to return for a query is
+the retriever's business.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from kb.articles import Article
 from kb.parsing import Block
@@ -36,6 +39,9 @@ class Chunk:
     text: str  # the section's text as a reader sees it
     line: int  # where the section starts in the article file
     ordinal: int  # position within the article
+    # headings of sections merged into this one that neither its path nor its text shows (they had no text of
+    # their own): searched lexically (`lexical_text`); the dense text and the reader's text stay as they read
+    headings: tuple[str, ...] = ()
 
     @property
     def section(self) -> str:
@@ -45,6 +51,14 @@ class Chunk:
     def embed_text(self) -> str:
         context = " > ".join((self.title, *self.heading_path))
         return f"{context}\n\n{self.text}"
+
+    @property
+    def lexical_text(self) -> str:
+        """What the lexical index reads: the embedded text and the merged sections' unshown headings.
+
+        Not the dense text: the dense models' scores of the index's own titles are its calibration
+        (copilot.calibration), and the headings moved it (bench/RESULTS.md "Session 18, slice8")."""
+        return "\n".join((self.embed_text, *self.headings))
 
     @property
     def content_hash(self) -> str:
@@ -66,6 +80,8 @@ class _Section:
     anchor: str
     line: int
     blocks: list[Block]
+    shown: tuple[str, ...] | None = None  # the last heading path its text shows (a merged section's), else `path`
+    unshown: list[str] = field(default_factory=list)  # headings of merged sections neither path nor text shows
 
     @property
     def size(self) -> int:
@@ -87,6 +103,7 @@ def chunk_article(article: Article, max_chars: int = MAX_CHARS, min_chars: int =
                     text=piece,
                     line=section.line if number == 0 else line,
                     ordinal=len(chunks),
+                    headings=tuple(section.unshown),
                 )
             )
     if not chunks and article.summary:
@@ -122,9 +139,20 @@ def _merge_small(sections: list[_Section], min_chars: int, max_chars: int) -> li
         if previous is not None and section.size < min_chars and section.path[: len(previous.path)] == previous.path:
             heading = Block("paragraph", section.path[-1] + ":", section.line) if section.path else None
             previous.blocks.extend([heading, *section.blocks] if heading else section.blocks)
+            # the headings between the chunk's last shown path and this section's own: no text, no chunk of theirs
+            shown = previous.path if previous.shown is None else previous.shown
+            same = _shared(shown, section.path)
+            previous.unshown.extend(h for h in section.path[same:-1] if h not in previous.unshown)
+            previous.shown = section.path
             continue
         merged.append(section)
     return merged
+
+
+def _shared(first: tuple[str, ...], second: tuple[str, ...]) -> int:
+    """How many leading headings two paths share."""
+    pairs = enumerate(zip(first, second, strict=False))
+    return next((i for i, (a, b) in pairs if a != b), min(len(first), len(second)))
 
 
 def _split(blocks: list[Block], max_chars: int) -> list[tuple[str, int]]:

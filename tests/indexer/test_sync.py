@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from indexer.cache import EmbeddingCache
-from indexer.lexical import LexicalEncoder
-from indexer.stores.base import VectorStore
+from indexer.lexical import SPARSE_VECTOR, LexicalEncoder
+from indexer.stores.base import PayloadFilter, Source, StoreQuery, VectorStore
 from indexer.stores.edge import EdgeStore
 from indexer.stores.server import ServerStore
 from indexer.sync import Embedding, SyncReport, sync_index
@@ -157,3 +157,26 @@ def test_an_indexed_file_that_becomes_unreadable_is_one_rejection_and_keeps_its_
     assert [(e.path, e.line, e.message) for e in report.rejected] == [
         ("en/a/two.md", 1, "the file cannot be read: No such file or directory")]
     assert report.changed == ["en/one"] and "en/two" in store.stored_articles()
+
+
+def test_a_heading_no_chunk_shows_is_searched_lexically(tmp_path: Path) -> None:
+    # m365's country pages: the title is cut short ("... for Rwan"), the body's h1 names the country over a link
+    # and small sections that merge into the introduction; the h1's words are in no chunk's text
+    content = tmp_path / "content"
+    path = content / "en" / "support" / "rwanda.md"
+    path.parent.mkdir(parents=True)
+    path.write_text(
+        "---\ntitle: Support information for Rwan\nsummary: How to contact support in your country.\n---\n"
+        "# Contact support in Rwanda\n\n[Find another country](other.md).\n\n## Phone number\n\n+225 20 24 24 90\n",
+        encoding="utf-8",
+    )
+    write(content, "en/support/other.md", "Other countries")
+    settings = Settings(content_dir=content, data_dir=tmp_path / "data")
+    store, lexical = EdgeStore(settings.data_dir / "index"), LexicalEncoder()
+    try:
+        assert sync_runner(settings, store, CountingEmbedder())().exit_code == 0
+        query = StoreQuery((Source(SPARSE_VECTOR, lexical.encode_query("Rwanda", "en")),), PayloadFilter(), limit=5)
+        assert [hit.payload["key"] for hit in store.query([query])[0]] == ["en/rwanda"]
+        assert not any("Rwanda" in str(p["text"]) for p in store.payloads(("text",)))  # the reader's text as before
+    finally:
+        store.close()

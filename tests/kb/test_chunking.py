@@ -39,6 +39,31 @@ def test_long_sections_split_and_tiny_ones_merge_upward(tmp_path: Path) -> None:
     assert not any(c.section == "Long > Tiny" for c in chunks)
 
 
+def test_a_heading_with_no_text_of_its_own_is_searched_lexically_in_the_merged_chunk(tmp_path: Path) -> None:
+    # an import's pattern (m365's country pages): the body's h1 says what the truncated title does not, and its
+    # only text is a link list; the small sections under it merge upward, and their headings with them
+    body = (
+        "Learn how to contact support for your country or region.\n\n"
+        "# Contact support in Rwanda\n\n[Find another country](../get-help-support.md).\n\n"
+        "## Phone number\n\n+225 20 24 24 90\n\n## Hours\n\n### Billing support\n\nMon-Fri 10-6\n\n"
+        "### Technical support\n\n24 hours a day\n"
+    )
+    chunks = chunk_article(article(tmp_path, body, title="Support information for Rwan"))
+    assert len(chunks) == 1
+    assert chunks[0].headings == ("Contact support in Rwanda", "Hours")
+    assert "Contact support in Rwanda" in chunks[0].lexical_text
+    # what the reader sees and the dense models embed is as before: each merged section's own heading
+    assert "Rwanda" not in chunks[0].embed_text
+    assert "Phone number:\n+225" in chunks[0].text and "Billing support:\nMon-Fri 10-6" in chunks[0].text
+
+
+def test_headings_a_chunk_shows_are_not_repeated_for_lexical_search(tmp_path: Path) -> None:
+    body = "## Annual plans\n\n" + "Annual plans are refunded within 14 days. " * 6 + "\n\n### Partial\n\nNone.\n"
+    chunks = chunk_article(article(tmp_path, body))
+    assert chunks[-1].text.endswith("Partial:\nNone.") and chunks[-1].headings == ()
+    assert chunks[-1].lexical_text == chunks[-1].embed_text
+
+
 def test_hash_is_stable_and_changes_with_the_text(tmp_path: Path) -> None:
     first = chunk_article(article(tmp_path, "## A\n\nSame text here for the chunk.\n"))
     again = chunk_article(article(tmp_path, "## A\n\nSame text here for the chunk.\n"))
