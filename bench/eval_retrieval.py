@@ -382,10 +382,10 @@ def swapped_floors_line(
     )
 
 
-def transfer(cases: list[Case], max_false: float, fusion_grids: bool = True, fit: bool = True) -> list[str]:
+def transfer(cases: list[Case], max_false: float, fusion_grids: bool = True, fitting: bool = True) -> list[str]:
     """Fusion weights and abstention floors fitted on one domain, scored on the other, beside the
     other's own fit: how much of the tuning is about search and how much about one store's words.
-    `fit` False (held-out questions): the fused floor's lines without a fit."""
+    `fitting` False (held-out questions): the fused floor's lines without a fit."""
     same = {c.domain: c for c in cases if c.name == "same-language"}
     lines = []
     shared = sorted(set.intersection(*({r["lang"] for r in c.rows} for c in same.values())))
@@ -476,7 +476,7 @@ def transfer(cases: list[Case], max_false: float, fusion_grids: bool = True, fit
         lines.append(agreement_line(name, case, max_false))
     for name, case in cross.items():  # the typed reading (copilot.typed_reading, retrieval.LEVERS["typed_reading"])
         lines.append(typed_reading_line(name, case, max_false))
-    lines += fused_floor_lines(cross, max_false, fit)  # the fused floor (retrieval.LEVERS["fused_floor"])
+    lines += fused_floor_lines(cross, max_false, fitting)  # the fused floor (retrieval.LEVERS["fused_floor"])
     for case in crossing:
         retriever = case.engine.retriever
         titles = retriever._titles
