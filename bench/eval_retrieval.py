@@ -382,9 +382,10 @@ def swapped_floors_line(
     )
 
 
-def transfer(cases: list[Case], max_false: float, fusion_grids: bool = True) -> list[str]:
+def transfer(cases: list[Case], max_false: float, fusion_grids: bool = True, fitting: bool = True) -> list[str]:
     """Fusion weights and abstention floors fitted on one domain, scored on the other, beside the
-    other's own fit: how much of the tuning is about search and how much about one store's words."""
+    other's own fit: how much of the tuning is about search and how much about one store's words.
+    `fitting` False (held-out questions): the fused floor's lines without a fit."""
     same = {c.domain: c for c in cases if c.name == "same-language"}
     lines = []
     shared = sorted(set.intersection(*({r["lang"] for r in c.rows} for c in same.values())))
@@ -475,6 +476,7 @@ def transfer(cases: list[Case], max_false: float, fusion_grids: bool = True) -> 
         lines.append(agreement_line(name, case, max_false))
     for name, case in cross.items():  # the typed reading (copilot.typed_reading, retrieval.LEVERS["typed_reading"])
         lines.append(typed_reading_line(name, case, max_false))
+    lines += fused_floor_lines(cross, max_false, fitting)  # the fused floor (retrieval.LEVERS["fused_floor"])
     for case in crossing:
         retriever = case.engine.retriever
         titles = retriever._titles
@@ -664,14 +666,21 @@ def agreement_line(name: str, case: Case, max_false: float) -> str:
 
 
 # The columns product_rule reads, in order.
-PRODUCT_RULE_SIGNALS = ("cross_share", "cross_title_share", "cross_heading_top", "title_names", "cross_density_share")
+PRODUCT_RULE_SIGNALS = (
+    "cross_share", "cross_title_share", "cross_heading_top", "title_names", "cross_density_share", "cross_fused_top"
+)  # fmt: skip
 
 
-def product_rule(scores: np.ndarray, direction_: tuple[str, str], floors: tuple[float, float]) -> np.ndarray:
+def product_rule(
+    scores: np.ndarray, direction_: tuple[str, str], floors: tuple[float, float], fused: float | None = None
+) -> np.ndarray:
     """Which questions the product's cross-lingual rule flags (retrieval.Retriever._abstains, only another language
-    answering): title names exempt, then the heading floor, the direction's density floor, and the chunk and title
-    share `floors` together. `scores`: PRODUCT_RULE_SIGNALS' columns."""
-    heading = (scores[:, 2] < HEADING_FLOOR) & LEVERS["heading_floor"]
+    answering): title names exempt, then the heading floor, the fused floor (retrieval.CROSS_FUSED_FLOOR with
+    retrieval.LEVERS["fused_floor"] on; a given `fused` floor in its place, on), the direction's density floor, and
+    the chunk and title share `floors` together. `scores`: PRODUCT_RULE_SIGNALS' columns."""
+    if fused is None:
+        fused = retrieval.CROSS_FUSED_FLOOR if LEVERS["fused_floor"] else -np.inf
+    heading = ((scores[:, 2] < HEADING_FLOOR) & LEVERS["heading_floor"]) | (scores[:, 5] < fused)
     density = scores[:, 4] < retrieval.CROSS_DENSITY_FLOORS.get(direction_, -np.inf)
     shares = (scores[:, 0] < floors[0]) & (scores[:, 1] < floors[1])
     if LEVERS["density_agreement"]:  # the density floor only with one share floor agreeing
@@ -722,6 +731,66 @@ def typed_reading_line(name: str, case: Case, max_false: float) -> str:
             f"({fitted[0]:.3f}, {fitted[1]:.3f}) {flagged[oos].mean():.0%} at {flagged[~oos].mean():.1%}"
         )
     return f"typed reading [{name}]: " + "; ".join(parts)
+
+
+def direction_shares(direction_: tuple[str, str]) -> tuple[float, float]:
+    """The product's chunk and title share floors for a direction (query language, article language)."""
+    floors = retrieval.CROSS_DIRECTION_FLOORS.get(direction_, retrieval.CROSS_ONLY_FLOORS)
+    return floors["cross_share"], floors["cross_title_share"]
+
+
+def fused_floor_fit(
+    scores: np.ndarray, oos: np.ndarray, direction_: tuple[str, str], shares: tuple[float, float], max_false: float
+) -> float:
+    """The fused floor (retrieval.CROSS_FUSED_FLOOR) beside the product's rule with the share `floors`, fitted: the
+    most out-of-scope questions flagged within `max_false` of the answerable ones (or the rule's own share, if
+    higher), then the fewest answerable; midway between the last question it flags and the next. -inf when none
+    gains."""
+    base = product_rule(scores, direction_, shares, fused=-np.inf)
+    budget = max(max_false, base[~oos].mean())
+    values = np.unique(scores[:, 5])
+    chosen, best = -np.inf, (base[oos].sum(), -base[~oos].sum())
+    for below, above in zip(values, [*values[1:], values[-1] + 1.0], strict=True):
+        floor = float((below + above) / 2)
+        flagged = product_rule(scores, direction_, shares, fused=floor)
+        if flagged[~oos].mean() <= budget and (flagged[oos].sum(), -flagged[~oos].sum()) > best:
+            chosen, best = floor, (flagged[oos].sum(), -flagged[~oos].sum())
+    return chosen
+
+
+def fused_floor_lines(cross: dict[str, Case], max_false: float, fit: bool = True) -> list[str]:
+    """The fused floor (copilot.retrieval.CROSS_FUSED_FLOOR, LEVERS["fused_floor"]) beside the product's rule, off and
+    as set: each case's figures and where its questions sit; with `fit` (never on held-out questions) also each case's
+    own fit, and the floor fitted on each case scored on every other (one floor for every index and direction)."""
+    data = {name: cross_matrix(case, PRODUCT_RULE_SIGNALS) for name, case in cross.items()}
+    fitted = {}
+    lines = []
+    for name, (scores, oos) in data.items():
+        direction_ = tuple(name.split()[-1].partition(">")[::2])
+        shares = direction_shares(direction_)  # type: ignore[arg-type]
+        settings = [("off", -np.inf), ("as set", retrieval.CROSS_FUSED_FLOOR)]
+        if fit:
+            fitted[name] = fused_floor_fit(scores, oos, direction_, shares, max_false)  # type: ignore[arg-type]
+            settings.append(("own fit", fitted[name]))
+        parts = []
+        for label, floor in settings:
+            flagged = product_rule(scores, direction_, shares, fused=floor)  # type: ignore[arg-type]
+            parts.append(f"{label} {floor:.3f} {flagged[oos].mean():.0%} at {flagged[~oos].mean():.1%}")
+        answerable, out = np.sort(scores[~oos, 5])[:4].round(3), np.sort(scores[oos, 5])[:4].round(3)
+        lines.append(
+            f"fused floor [{name}]: " + "; ".join(parts) + f"; answerable lowest {answerable.tolist()}, "
+            f"out-of-scope lowest {out.tolist()}"
+        )
+    for fit_on, score_on in itertools.permutations(fitted, 2):
+        scores, oos = data[score_on]
+        direction_ = tuple(score_on.split()[-1].partition(">")[::2])
+        shares = direction_shares(direction_)  # type: ignore[arg-type]
+        flagged = product_rule(scores, direction_, shares, fused=fitted[fit_on])  # type: ignore[arg-type]
+        lines.append(
+            f"transfer fused floor fitted on {fit_on} ({fitted[fit_on]:.3f}), scored on {score_on}: flags "
+            f"{flagged[oos].mean():.0%} of out-of-scope at {flagged[~oos].mean():.1%} of answerable"
+        )
+    return lines
 
 
 def _floors(floors: np.ndarray) -> str:
@@ -779,7 +848,7 @@ def suite(
         collect_signals(case)
     for line in report.get("kinds", []):
         print(line)
-    lines = transfer(cases, max_false, fusion_grids) + near_lines(cases, max_false, fit=heldout is None)
+    lines = transfer(cases, max_false, fusion_grids, heldout is None) + near_lines(cases, max_false, heldout is None)
     lines += term_table_held_out(cases)
     if fusion_grids:
         lines += cross_fusion_transfer(cases)

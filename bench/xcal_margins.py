@@ -5,11 +5,12 @@ questions sit from each floor (issue #18, bench/RESULTS.md "Session 16, xcal6").
     PYTHONPATH=. python bench/xcal_margins.py --json var/xcal.json  # also every question's signals, for reading
 
 When only the other language can answer, search abstains (copilot.retrieval.Retriever._abstains) when the question
-names no title and (the heading floor, or the direction's density floor, or both share floors) fire. This prints,
-per cross-lingual case (query language > article language) and per floor of that rule: how many out-of-scope and
-answerable questions it flags alone, the answerable questions' lowest values and how many sit within a margin of the
-floor (a floor whose answerable questions sit within a hair of it flags held-out ones). Signals are collected with
-the floors off, as the suite does (bench/eval_retrieval.collect_signals); nothing is asserted.
+names no title and (the heading floor, the fused floor with LEVERS["fused_floor"], the direction's density floor, or
+both share floors) fire. This prints, per cross-lingual case (query language > article language) and per floor of that
+rule: how many out-of-scope and answerable questions it flags alone, the answerable questions' lowest values and how
+many sit within a margin of the floor (a floor whose answerable questions sit within a hair of it flags held-out ones);
+then the suite's fused-floor lines (bench/eval_retrieval.fused_floor_lines; no fit on held-out questions). Signals are
+collected with the floors off, as the suite does (bench/eval_retrieval.collect_signals); nothing is asserted.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from bench.eval_retrieval import (
     collect_signals,
     cross_matrix,
     direction,
+    fused_floor_lines,
     load_queries,
     product_rule,
     suite_cases,
@@ -39,6 +41,7 @@ from copilot.calibration import density_samples, other_articles, title_query_sco
 from copilot.heading_floor import HEADING_FLOOR
 
 MARGINS = (0.1, 0.25, 0.5)  # in the signal's own units (shares of the index's scale; a cosine for the heading)
+MAX_FALSE = 0.04  # the suite's default answerable budget for a fitted floor (bench/eval_retrieval.py --max-false)
 
 
 def floors_of(source: str, target: str) -> dict[str, float]:
@@ -50,6 +53,7 @@ def floors_of(source: str, target: str) -> dict[str, float]:
     density = retrieval.CROSS_DENSITY_FLOORS.get((source, target))
     if density is not None:
         out["cross_density_share"] = density
+    out["cross_fused_top"] = retrieval.CROSS_FUSED_FLOOR  # printed with LEVERS["fused_floor"] off too
     return out
 
 
@@ -159,6 +163,8 @@ def main() -> None:
                 ),
             }
         ]
+    for line in fused_floor_lines({f"{c.domain} {direction(c)}": c for c in cases}, MAX_FALSE, not args.heldout):
+        print(line)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(dump, ensure_ascii=False, indent=1, default=str), "utf-8")

@@ -168,6 +168,19 @@ CROSS_DENSITY_FLOORS = {("en", "ar"): -1.40}
 # out-of-scope question flags answerable ones first, so no direction has one and the lever flags nothing
 # even on (bench/RESULTS.md "Session 14, xabstain4").
 CROSS_DISAGREEMENT_FLOORS: dict[tuple[str, str], float] = {}
+# With LEVERS["fused_floor"]: abstain also when the fallback's first article's fused score (every source's weighted
+# RRF rank plus the title, heading, chunk-mean, summary and lead credits) is under this floor, in first places of a
+# weight-1 ranking (`cross_fused_top`, fused_places): the rankings scatter over the candidates instead of agreeing on
+# one. The fusion's own units, no index statistic: the same on every help center, one floor for every direction. (As
+# a share of the fusion's best for the query, the sources alone, it separates less: the intent and bridge sources
+# some questions add raise that best and none of the credits.) Of the candidates measured (bench/xabst_probe.py) the
+# one that separates best: AUC answerable above out-of-scope 0.885 demo ar>en, 0.865 en>ar, 0.948 m365 en>ar (the
+# chunk share's 0.849 / 0.875 / 0.981, the title share's 0.860 / 0.789 / 0.952). Fitted on the demo's Arabic
+# questions over its English-only articles within 4% of answerable (bench/eval_retrieval.py --suite, "fused floor"
+# lines), midway between the out-of-scope question it adds (3.242) and the lowest answerable one (3.318); the
+# lowest answerable elsewhere: demo en>ar 3.557, m365 en>ar 3.512, m365's customer slice 3.681 (bench/RESULTS.md
+# "Session 18, xabst8").
+CROSS_FUSED_FLOOR = 3.28
 # Ranking other-language candidates: USE carries cross-lingual meaning, e5 adds a little.
 # Fitted on both domains' cross-lingual cases (bench/eval_retrieval.py --suite, with TITLE_WEIGHT):
 # e5 0.5 -> 1.0 and titles 1.0 -> 0.5 take demo Arabic over English-only 0.785 -> 0.789 and m365
@@ -342,6 +355,13 @@ LEVERS = {
     # 0.866 -> 0.850 (BM25 alone read so: 0.904 / 0.855); held-out rounds 1-2 gain, round 3 m365 AR loses 0.029
     # (bench/RESULTS.md "Session 17, mfault7"). One more single-source query per source while on.
     "article_votes": False,
+    # Abstain also when only another language answers and the fallback's first article's fused score is under
+    # CROSS_FUSED_FLOOR (`cross_fused_top`, in first places of a weight-1 ranking): the rankings do not agree on it.
+    # Off: on the dev sets it takes demo Arabic over English-only 59% -> 65% of out-of-scope at 2.4% of answerable
+    # ("كيف ابيع منتجاتي عندكم") and m365's English near-topic 36% -> 40%, every other suite line and the customer
+    # slice (3 of 40) the same; but held-out rounds 1-4 gain no out-of-scope question and round 1 flags one more m365
+    # answerable one (6.7% -> 10%, 3.272 under the floor; bench/RESULTS.md "Session 18, xabst8").
+    "fused_floor": False,
 }
 # The query's own language's titles ranked by e5 alone (copilot.title_vectors, titles in e5's query
 # form) credit the same-language candidates: OWN_TITLE_CREDIT of the best fused score for the first
@@ -1537,6 +1557,8 @@ class Retriever:
         untranslated = self._credit_chunk_means(untranslated, plan, vectors, means=means)
         untranslated = self._credit_mean_lead(untranslated, plan, means, cross.best_fused, framing)
         untranslated = self._credit_title_lead(untranslated, plan, vectors, intent, cross.best_fused)
+        if untranslated:  # how far the rankings and credits agree on the first candidate (cross_fused_top)
+            signals["cross_fused_top"] = fused_places(untranslated[0].score, self.rrf_k)
         raw_other = answers.cross_top
         best_here = signals.get(f"{cross.embedder}_top", 0.0)
         best_there = raw_other[0].score if raw_other else 0.0
@@ -1850,6 +1872,8 @@ class Retriever:
                 return False
             if LEVERS["heading_floor"] and signals.get("cross_heading_top", HEADING_FLOOR) < HEADING_FLOOR:
                 return True
+            if LEVERS["fused_floor"] and signals.get("cross_fused_top", CROSS_FUSED_FLOOR) < CROSS_FUSED_FLOOR:
+                return True
             direction = CROSS_DIRECTION_FLOORS.get((lang, target), CROSS_ONLY_FLOORS)
             density_floor = CROSS_DENSITY_FLOORS.get((lang, target))
             agrees = not LEVERS["density_agreement"] or any(signals.get(n, f) < f for n, f in direction.items())
@@ -1989,6 +2013,12 @@ def make_snippet(text: str, query: str, lang: str, size: int = SNIPPET_CHARS) ->
     if start > 0:
         window = "…" + window[window.find(" ") + 1 :]
     return window.rstrip() + ("…" if start + size < len(flat) else "")
+
+
+def fused_places(score: float, rrf_k: int) -> float:
+    """A fused score in first places of a weight-1 ranking: the weighted count of rankings that put the candidate
+    first, each lower place counting (k + 1) / (k + rank) of one."""
+    return score * (rrf_k + 1)
 
 
 def _disagrees(signals: dict[str, float], floor: float | None) -> bool:

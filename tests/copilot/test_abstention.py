@@ -10,9 +10,11 @@ import pytest
 from copilot.retrieval import (
     CROSS_DENSITY_FLOORS,
     CROSS_DIRECTION_FLOORS,
+    CROSS_FUSED_FLOOR,
     CROSS_ONLY_FLOORS,
     LEVERS,
     Retriever,
+    fused_places,
     query_register,
     register_floors,
 )
@@ -152,3 +154,30 @@ def test_with_density_agreement_the_density_floor_needs_a_share_floor_to_agree(m
     assert not en_over_ar(above)
     assert en_over_ar(one_under)
     assert not en_over_ar(one_under | {"cross_density_share": 0.0})  # one share floor alone: both are needed
+
+
+def test_with_the_fused_floor_a_first_article_the_sources_do_not_agree_on_is_flagged(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """LEVERS["fused_floor"]: only another language answering, a first article whose fused score is under
+    CROSS_FUSED_FLOOR first places abstains even when both shares pass, in every direction; off, or above the floor,
+    or with no such signal, the shares decide as before."""
+    retriever = Retriever.__new__(Retriever)
+    retriever.abstain_floors = {"en": {"e5_top": 0.9}, "ar": {"e5_top": 0.9}}
+    retriever.abstain_offsets = {}
+    k = 10
+    scattered = {"cross_fused_top": fused_places((CROSS_FUSED_FLOOR - 0.1) / (k + 1), k)}
+    agreed = {"cross_fused_top": fused_places((CROSS_FUSED_FLOOR + 0.1) / (k + 1), k)}
+    assert fused_places(2.0 / (k + 1), k) == pytest.approx(2.0)  # two weight-1 rankings putting it first
+
+    def only_elsewhere(lang: str, target: str, signals: dict[str, float]) -> bool:
+        passing = {name: floor + 0.5 for name, floor in CROSS_DIRECTION_FLOORS[(lang, target)].items()}
+        return retriever._abstains(lang, passing | signals, only_elsewhere=True, target=target)
+
+    monkeypatch.setitem(LEVERS, "fused_floor", False)
+    assert not only_elsewhere("ar", "en", scattered)
+    monkeypatch.setitem(LEVERS, "fused_floor", True)
+    assert only_elsewhere("ar", "en", scattered) and only_elsewhere("en", "ar", scattered)
+    assert not only_elsewhere("ar", "en", agreed) and not only_elsewhere("en", "ar", agreed)
+    assert not only_elsewhere("ar", "en", {})
+    assert not retriever._abstains("ar", {"e5_top": 0.95} | scattered)  # same-language questions: not this floor
