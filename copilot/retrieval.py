@@ -339,7 +339,11 @@ LEVERS = {
     # AR 0.866 -> 0.861 (a rare title word such as gmail outweighs the rest: 1 -> 4) and no series miss moves; the
     # field credit decides 3 of 74 dev misses (bench/miss_signals.py; bench/RESULTS.md "Session 17, mfault7")
     "title_rarity": False,
-    # copilot.common_terms: BM25's query terms weighed by how many of the index's chunks hold them
+    # copilot.common_terms: BM25's query terms weighed by how many of the index's chunks hold them (a term more than
+    # COMMON_SHARE of them hold counts by its IDF over the IDF there). Off: the customer slice AR 0.657 -> 0.685, demo
+    # EN 0.922 -> 0.926, but demo AR 0.908 -> 0.902 and m365 AR 0.867 -> 0.860 (gmail 1 -> out of 10: the page is
+    # found by words a fifth of the chunks hold); flatter or sharper IDF and a cap on rare words no better
+    # (bench/RESULTS.md "Session 18, bm25fault8")
     "common_terms": False,
     # copilot.article_votes: each fused source's first chunks read as a ranking of articles, one place per article,
     # for BM25, the signal at fault in most dev misses on both domains. Off: dev demo AR 0.907 -> 0.898, m365 AR
