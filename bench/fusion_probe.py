@@ -3,9 +3,10 @@
 `PYTHONPATH=. python bench/fusion_probe.py --sets slice-ar,dev-ar --configs 'base;lex=0.6;use=0.3,k=30;-own_titles'`:
 each config is comma-separated `use=W`, `e5=W`, `lex=W` (the query language's RRF weights), `k=N` (rrf_k),
 `x.use=W` ... (the fallback's CROSS_LINGUAL_WEIGHTS),
-`slug=W` (copilot.slug_words.SLUG_CREDIT), `brand=S` (names printed by at least share S of the articles leave
-no intent), `-lever` / `+lever` (a LEVERS flip); `base` is the product as configured. For reading a new dev slice's
-failures against the old dev set in one process (issue #18), never for held-out queries.
+`slug=W` (copilot.slug_words.SLUG_CREDIT), `common=S`, `sharpen=G`, `rare=S` (copilot.common_terms, with
+`+common_terms`), `brand=S` (names printed by at least share S of the articles leave no intent), `-lever` /
+`+lever` (a LEVERS flip); `base` is the product as configured. For reading a new dev slice's failures
+against the old dev set in one process (issue #18), never for held-out queries.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import copilot.retrieval as retrieval_module
 from bench.eval_retrieval import filtered_content, load_queries, rank_of
-from copilot import slug_words
+from copilot import common_terms, slug_words
 from copilot.engine import Engine
 from copilot.retrieval import LEVERS
 from kb.settings import Settings
@@ -58,6 +59,7 @@ def apply(engine: Engine, config: str, lang: str) -> dict:
         "k": retriever.rrf_k,
         "levers": dict(LEVERS),
         "cross": dict(retrieval_module.CROSS_LINGUAL_WEIGHTS),
+        "common": (common_terms.COMMON_SHARE, common_terms.SHARPEN, common_terms.RARE_SHARE),
     }
     weights = dict(retriever.fusion.get(lang, retriever.fusion.get("*", {})))
     for part in filter(None, config.split(",")):
@@ -72,6 +74,11 @@ def apply(engine: Engine, config: str, lang: str) -> dict:
             retrieval_module.intent_part = lambda q, names, known=frozenset(), b=brand: ORIGINAL_INTENT(  # type: ignore[misc]
                 q, names - b, known
             )
+            continue
+        if name in ("common", "sharpen", "rare"):  # copilot.common_terms' COMMON_SHARE, SHARPEN, RARE_SHARE
+            constant = {"common": "COMMON_SHARE", "sharpen": "SHARPEN", "rare": "RARE_SHARE"}[name]
+            setattr(common_terms, constant, float(value))
+            retriever._chunk_frequencies.get()
             continue
         if name == "slug":  # copilot.slug_words.SLUG_CREDIT
             slug_words.SLUG_CREDIT = float(value)
@@ -91,6 +98,7 @@ def restore(engine: Engine, saved: dict) -> None:
     engine.retriever.fusion, engine.retriever.rrf_k = saved["fusion"], saved["k"]
     LEVERS.update(saved["levers"])
     slug_words.SLUG_CREDIT = saved["slug"]
+    common_terms.COMMON_SHARE, common_terms.SHARPEN, common_terms.RARE_SHARE = saved["common"]
     retrieval_module.CROSS_LINGUAL_WEIGHTS.clear()
     retrieval_module.CROSS_LINGUAL_WEIGHTS.update(saved["cross"])
     retrieval_module.intent_part = ORIGINAL_INTENT

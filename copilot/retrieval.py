@@ -45,6 +45,8 @@ from copilot.calibration import (
     title_density,
 )
 from copilot.chunk_means import CHUNK_DEPTH, credit_rank, mean_scores
+from copilot.common_terms import PAYLOAD_FIELDS as CHUNK_TERM_FIELDS
+from copilot.common_terms import ChunkFrequencies
 from copilot.dense_feedback import (
     AGREE_CHUNKS,
     FEEDBACK_ARTICLES,
@@ -350,6 +352,12 @@ LEVERS = {
     # AR 0.866 -> 0.861 (a rare title word such as gmail outweighs the rest: 1 -> 4) and no series miss moves; the
     # field credit decides 3 of 74 dev misses (bench/miss_signals.py; bench/RESULTS.md "Session 17, mfault7")
     "title_rarity": False,
+    # copilot.common_terms: BM25's query terms weighed by how many of the index's chunks hold them (a term more than
+    # COMMON_SHARE of them hold counts by its IDF over the IDF there). Off: the customer slice AR 0.657 -> 0.685, demo
+    # EN 0.922 -> 0.926, but demo AR 0.908 -> 0.902 and m365 AR 0.867 -> 0.860 (gmail 1 -> out of 10: the page is
+    # found by words a fifth of the chunks hold); flatter or sharper IDF and a cap on rare words no better
+    # (bench/RESULTS.md "Session 18, bm25fault8")
+    "common_terms": False,
     # copilot.article_votes: each fused source's first chunks read as a ranking of articles, one place per article,
     # for BM25, the signal at fault in most dev misses on both domains. Off: dev demo AR 0.907 -> 0.898, m365 AR
     # 0.866 -> 0.850 (BM25 alone read so: 0.904 / 0.855); held-out rounds 1-2 gain, round 3 m365 AR loses 0.029
@@ -846,6 +854,11 @@ class Retriever:
             lambda: TitleRarity.of(snapshot.payloads(("key", "lang", "title", "tags")), self._field_terms),
             background=True,
         )
+        self._chunk_frequencies = FromIndex(  # copilot.common_terms: how many chunks hold each term, per language
+            store.version,
+            lambda: ChunkFrequencies.of(snapshot.payloads(CHUNK_TERM_FIELDS), self._document_terms),
+            background=True,
+        )
         self._title_names = FromIndex(
             store.version, lambda: title_names(snapshot.payloads(("key", "title", "text"))), background=True
         )
@@ -943,6 +956,8 @@ class Retriever:
             views.append(self._nearest)
         if LEVERS["title_rarity"]:
             views.append(self._title_rarity)
+        if LEVERS["common_terms"]:
+            views.append(self._chunk_frequencies)
         views += [self._dense_hubs, self._series]
         if LEVERS["query_coverage"]:  # m365: 6.4 s of ISRI roots per sync, for nothing while the lever is off
             views += [self._article_terms, self._coverage_scales]
@@ -1120,6 +1135,9 @@ class Retriever:
         if sparse and families and LEVERS["family_names"]:
             frame = frozenset(self.lexical.encode_query(" ".join(families), plan.lang).indices)
             ranking = weighed(sparse, frame, FAMILY_NAME_WEIGHT)
+        frequencies = self._chunk_frequencies.peek() if sparse and LEVERS["common_terms"] else None
+        if ranking and frequencies is not None:  # copilot.common_terms: ranking only, the evidence reads as before
+            ranking = frequencies.weigh(ranking, plan.lang)
         sources = self._sources(plan, vectors, ranking)
         if not sources:
             return SearchResult(
@@ -1403,6 +1421,10 @@ class Retriever:
             log.exception("the agreement feedback query failed; searched without it")
             return None
         return [*answers, []] if not sparse else list(answers)
+
+    def _document_terms(self, text: str, lang: str) -> tuple[int, ...]:
+        """The lexical terms the index holds for a chunk's text (copilot.common_terms counts them)."""
+        return self.lexical.encode_document(text, lang).indices
 
     def _lexical_vectors(self, plan: QueryPlan, ranking: bool = True) -> tuple[SparseVector | None, SparseVector]:
         """The weighted sparse query (None when lexical is not searched) and the typed words' own;
