@@ -665,6 +665,9 @@ def agreement_line(name: str, case: Case, max_false: float) -> str:
     )
 
 
+MAX_FALSE = 0.04  # the answerable share a fitted floor may flag (--max-false)
+
+
 # The columns product_rule reads, in order.
 PRODUCT_RULE_SIGNALS = (
     "cross_share", "cross_title_share", "cross_heading_top", "title_names", "cross_density_share", "cross_fused_top"
@@ -763,10 +766,11 @@ def fused_floor_lines(cross: dict[str, Case], max_false: float, fit: bool = True
     as set: each case's figures and where its questions sit; with `fit` (never on held-out questions) also each case's
     own fit, and the floor fitted on each case scored on every other (one floor for every index and direction)."""
     data = {name: cross_matrix(case, PRODUCT_RULE_SIGNALS) for name, case in cross.items()}
+    directions = {name: tuple(name.split()[-1].partition(">")[::2]) for name in cross}
     fitted = {}
     lines = []
     for name, (scores, oos) in data.items():
-        direction_ = tuple(name.split()[-1].partition(">")[::2])
+        direction_ = directions[name]
         shares = direction_shares(direction_)  # type: ignore[arg-type]
         settings = [("off", -np.inf), ("as set", retrieval.CROSS_FUSED_FLOOR)]
         if fit:
@@ -783,9 +787,8 @@ def fused_floor_lines(cross: dict[str, Case], max_false: float, fit: bool = True
         )
     for fit_on, score_on in itertools.permutations(fitted, 2):
         scores, oos = data[score_on]
-        direction_ = tuple(score_on.split()[-1].partition(">")[::2])
-        shares = direction_shares(direction_)  # type: ignore[arg-type]
-        flagged = product_rule(scores, direction_, shares, fused=fitted[fit_on])  # type: ignore[arg-type]
+        direction_ = directions[score_on]
+        flagged = product_rule(scores, direction_, direction_shares(direction_), fused=fitted[fit_on])  # type: ignore[arg-type]
         lines.append(
             f"transfer fused floor fitted on {fit_on} ({fitted[fit_on]:.3f}), scored on {score_on}: flags "
             f"{flagged[oos].mean():.0%} of out-of-scope at {flagged[~oos].mean():.1%} of answerable"
@@ -886,7 +889,9 @@ def main() -> None:
         "--suite", action="store_true", help="every domain and case side by side, and the transfer line"
     )
     parser.add_argument("--no-grids", action="store_true", help="skip the fusion grids (levers, floors only)")
-    parser.add_argument("--max-false", type=float, default=0.04, help="answerable share the fitted floors may flag")
+    parser.add_argument(
+        "--max-false", type=float, default=MAX_FALSE, help="answerable share the fitted floors may flag"
+    )
     parser.add_argument("--domains", default=",".join(d.name for d in DOMAINS), help="the suite's domains")
     add_heldout_argument(parser)
     parser.add_argument("--misses", type=Path, default=None, help="write every query not ranked first here (JSONL)")

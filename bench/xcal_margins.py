@@ -24,6 +24,7 @@ import numpy as np
 
 from bench.eval_retrieval import (
     DOMAINS,
+    MAX_FALSE,
     PRODUCT_RULE_SIGNALS,
     Case,
     add_heldout_argument,
@@ -41,7 +42,6 @@ from copilot.calibration import density_samples, other_articles, title_query_sco
 from copilot.heading_floor import HEADING_FLOOR
 
 MARGINS = (0.1, 0.25, 0.5)  # in the signal's own units (shares of the index's scale; a cosine for the heading)
-MAX_FALSE = 0.04  # the suite's default answerable budget for a fitted floor (bench/eval_retrieval.py --max-false)
 
 
 def floors_of(source: str, target: str) -> dict[str, float]:

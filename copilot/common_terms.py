@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from indexer.lexical import SparseVector
+from kb.chunking import chunk_text
 
 PAYLOAD_FIELDS = ("lang", "title", "heading_path", "text")
 COMMON_SHARE = 0.02  # chunks of the query's language holding a term beyond which it counts less
@@ -43,15 +44,16 @@ class ChunkFrequencies:
     @classmethod
     def of(cls, rows: Iterable[Mapping[str, object]], terms: Callable[[str, str], Iterable[int]]) -> ChunkFrequencies:
         """From the index's chunk payloads (lang, title, heading_path, text): the text the lexical index
-        encodes (kb.chunking.Chunk.embed_text), read by `terms(text, lang)` (the document encoder's terms)."""
+        encodes (kb.chunking.chunk_text; a merged section's unshown headings, `Chunk.headings`, are not in the payload,
+        so not counted), read by `terms(text, lang)` (the document encoder's terms)."""
         counts: dict[str, Counter[int]] = {}
         chunks: Counter[str] = Counter()
         for row in rows:
             lang = str(row.get("lang") or "")
             path = row.get("heading_path")
             headings = [str(h) for h in path] if isinstance(path, list) else []
-            context = " > ".join([str(row.get("title", "")), *headings])
-            counts.setdefault(lang, Counter()).update(set(terms(f"{context}\n\n{row.get('text', '')}", lang)))
+            text = chunk_text(str(row.get("title", "")), headings, str(row.get("text", "")))
+            counts.setdefault(lang, Counter()).update(set(terms(text, lang)))
             chunks[lang] += 1
         return cls(counts, dict(chunks))
 

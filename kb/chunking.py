@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from kb.articles import Article
@@ -49,8 +50,7 @@ class Chunk:
 
     @property
     def embed_text(self) -> str:
-        context = " > ".join((self.title, *self.heading_path))
-        return f"{context}\n\n{self.text}"
+        return chunk_text(self.title, self.heading_path, self.text)
 
     @property
     def lexical_text(self) -> str:
@@ -58,7 +58,7 @@ class Chunk:
 
         Not the dense text: the dense models' scores of the index's own titles are its calibration
         (copilot.calibration), and the headings moved it (bench/RESULTS.md "Session 18, slice8")."""
-        return "\n".join((self.embed_text, *self.headings))
+        return chunk_text(self.title, self.heading_path, self.text, self.headings)
 
     @property
     def content_hash(self) -> str:
@@ -147,6 +147,14 @@ def _merge_small(sections: list[_Section], min_chars: int, max_chars: int) -> li
             continue
         merged.append(section)
     return merged
+
+
+def chunk_text(title: str, heading_path: Sequence[str], text: str, headings: Sequence[str] = ()) -> str:
+    """A chunk's indexed text: "Title > Section" over its text (the dense models' and BM25's), and with `headings`
+    (a merged section's unshown ones, `Chunk.headings`) what the lexical index reads. One writer, so a reader of
+    the payload (copilot.common_terms) counts what the index encoded."""
+    context = " > ".join((title, *heading_path))
+    return "\n".join((f"{context}\n\n{text}", *headings))
 
 
 def _shared(first: tuple[str, ...], second: tuple[str, ...]) -> int:
