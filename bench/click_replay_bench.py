@@ -39,8 +39,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench.eval_retrieval import DOMAINS, Domain, load_queries, open_engine
-from bench.m365_import import convert
+from bench.eval_retrieval import DOMAINS, Domain, domain_content, load_queries, open_engine
 from copilot.click_feedback import ClickTable, FeedbackPolicy, learn, query_key, reorder
 from copilot.engine import Engine
 from copilot.retrieval import SearchResult
@@ -362,9 +361,7 @@ def main() -> None:
     for domain in DOMAINS:
         if domain.name not in args.domains.split(","):
             continue
-        if domain.corpus is not None and not domain.content.is_dir():
-            convert(domain.corpus, domain.content)
-        engine = open_engine(domain.content, Path("var/bench") / domain.name, embedders)
+        engine = open_engine(domain_content(domain), Path("var/bench") / domain.name, embedders)
         embedders = engine.embedders
         try:
             figures[domain.name] = replay(domain, engine, args)

@@ -4,18 +4,20 @@
     python bench/eval_retrieval.py --content ../shared/eval/xquad-dev/content \
         --queries ../shared/eval/xquad-dev/queries.jsonl
     python bench/eval_retrieval.py --content content --content-langs en --query-langs ar  # cross-lingual
-    python bench/eval_retrieval.py --suite --json bench/results/suite.json  # both domains, transfer
+    python bench/eval_retrieval.py --suite --json bench/results/suite.json  # every domain, transfer
     python bench/eval_retrieval.py --suite --no-grids --heldout  # held-out round 1 instead of the dev queries
     python bench/eval_retrieval.py --suite --no-grids --heldout 2  # held-out round 2 (tests/eval/heldout/round2/)
 
-The suite indexes the demo help center and m365 (576 real Arabic Microsoft 365 articles, imported
+The suite indexes the demo help center, m365 (576 real Arabic Microsoft 365 articles, imported
 from ../shared/corpora/m365-ar into var/bench/m365-content on first use; their embeddings stay in
-var/bench/m365's cache, so only the first run embeds), runs each domain's dev queries in every
-mode, the cross-lingual cases (demo: Arabic queries over its English articles only, and English
-queries over its Arabic articles only, m365's direction; m365: English queries over its Arabic-only
-articles; cross-lingual floors are per direction, so each is fitted on one domain and scored on the
-other of the same direction, and on the other direction), then the transfer line: fusion weights and abstention
-floors fitted on one domain and scored on the other, beside that domain's own fit. For the
+var/bench/m365's cache, so only the first run embeds) and gnome (GNOME Help's 250 English topic pages,
+Debian's gnome-user-docs, imported into var/bench/gnome-content on first use by bench/gnome_import.py),
+runs each domain's dev queries in every mode, the cross-lingual cases (demo: Arabic queries over its English
+articles only, and English queries over its Arabic articles only, m365's direction; m365: English queries over
+its Arabic-only articles; gnome: Arabic queries over its English-only articles; cross-lingual floors are per
+direction, so each is fitted on one domain and scored on the others of the same direction, and on the other
+direction), then the transfer line: fusion weights and abstention floors fitted on one domain and scored on each
+other domain asking that language, beside that domain's own fit. For the
 cross-lingual cases too: the floors on raw USE cosines and on shares of the index's own scale
 (copilot.calibration.cross_scales, printed per index, and per language pair where translated pairs
 exist), the other languages' fusion weights (CROSS_GRID), and the mined term table held out (mined
@@ -44,13 +46,13 @@ import shutil
 import statistics
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
-from bench.m365_import import convert, find_corpus
+from bench import gnome_import, m365_import
 from bench.near_topic import RULES, near_data, near_topic_lines
 from bench.tune_fusion import SIGNALS, fit_rule, flags
 from copilot import retrieval
@@ -171,7 +173,7 @@ def kind_lines(label: str, ranks: list[tuple[dict, int | None]]) -> list[str]:
 
 @dataclass(frozen=True)
 class Domain:
-    """A help center and its dev queries; `corpus` is imported into `content` when that is missing.
+    """A help center and its dev queries; `importer` writes `content` (an imported help center) when it is missing.
 
     `heldout` holds round 1 of the queries nobody tunes on (tests/eval/heldout/README.md); round N > 1 sits
     beside it in roundN/ under the same file name. `--heldout [N]` scores them instead.
@@ -180,7 +182,7 @@ class Domain:
     name: str
     content: Path
     queries: Path
-    corpus: Path | None = None
+    importer: Callable[[Path], object] | None = None  # bench/m365_import.import_into, bench/gnome_import.import_into
     heldout: Path | None = None
     near_scope: Path | None = None  # near-topic out-of-scope questions (bench/near_topic.py), dev data
 
@@ -197,11 +199,24 @@ DOMAINS = (
         "m365",
         Path("var/bench/m365-content"),
         Path("tests/eval/m365_queries.jsonl"),
-        find_corpus(Path.cwd()),
+        m365_import.import_into,
         heldout=Path("tests/eval/heldout/m365.jsonl"),
         near_scope=Path("tests/eval/near_scope_m365.jsonl"),
     ),
+    Domain(  # GNOME Help: a real English-only help center (no held-out rounds, no near-topic file yet)
+        "gnome",
+        Path("var/bench/gnome-content"),
+        Path("tests/eval/gnome_queries.jsonl"),
+        gnome_import.import_into,
+    ),
 )
+
+
+def domain_content(domain: Domain) -> Path:
+    """The domain's help center, imported on first use."""
+    if domain.importer is not None and not domain.content.is_dir():
+        domain.importer(domain.content)
+    return domain.content
 
 
 def heldout_round(path: Path, round_: int) -> Path:
@@ -248,9 +263,7 @@ def suite_cases(domains: Sequence[Domain], root: Path) -> list[Case]:
     cases: list[Case] = []
     embedders = None
     for domain in domains:
-        content = domain.content
-        if domain.corpus is not None and not content.is_dir():
-            convert(domain.corpus, content)
+        content = domain_content(domain)
         engine = open_engine(content, root / domain.name, embedders)
         embedders = engine.embedders  # loaded once for every domain
         rows = load_queries(domain.queries, None)
@@ -259,7 +272,7 @@ def suite_cases(domains: Sequence[Domain], root: Path) -> list[Case]:
         own = [r for r in near if r["lang"] in langs]
         cases.append(Case(domain.name, "same-language", engine, [r for r in rows if r["lang"] in langs], near=own))
         missing = [r for r in rows if r["lang"] not in langs]
-        if missing:  # the help center has no article in these queries' language (m365: English)
+        if missing:  # the help center has no article in these queries' language (m365: English, gnome: Arabic)
             asked = [r for r in near if r["lang"] in {q["lang"] for q in missing}]
             cases.append(Case(domain.name, "cross-lingual", engine, missing, near=asked))
         elif "en" in langs and "ar" in langs:  # each language's customers over the other's articles only
@@ -386,10 +399,12 @@ def transfer(cases: list[Case], max_false: float, fusion_grids: bool = True, fit
     """Fusion weights and abstention floors fitted on one domain, scored on the other, beside the
     other's own fit: how much of the tuning is about search and how much about one store's words.
     `fitting` False (held-out questions): the fused floor's lines without a fit."""
-    same = {c.domain: c for c in cases if c.name == "same-language"}
+    every = {c.domain: c for c in cases if c.name == "same-language"}
     lines = []
-    shared = sorted(set.intersection(*({r["lang"] for r in c.rows} for c in same.values())))
-    for lang in shared:
+    for lang in sorted({str(r["lang"]) for c in every.values() for r in c.rows}):
+        same = {d: c for d, c in every.items() if any(r["lang"] == lang for r in c.rows)}  # the domains asking it
+        if len(same) < 2:
+            continue
         grids = {d: grid_mrr(c.engine, c.rows, lang) for d, c in same.items()} if fusion_grids else {}
         for fit_on, score_on in itertools.permutations(grids, 2):
             chosen = max(grids[fit_on], key=lambda w: grids[fit_on][w])
@@ -420,7 +435,7 @@ def transfer(cases: list[Case], max_false: float, fusion_grids: bool = True, fit
                 )
                 lines.append(swapped_floors_line(label, lang, fit_on, score_on, names, b, (floors, offsets),
                                                  (own_floors, own_offsets)))  # fmt: skip
-    for domain, case in same.items():
+    for domain, case in every.items():
         for lang, former in FORMER_FLOORS.items():
             if lang not in case.signals:
                 continue

@@ -63,6 +63,11 @@ def convert(source_root: Path, target: Path) -> tuple[int, int]:
     return written, skipped
 
 
+def import_into(target: Path) -> None:
+    """The suite's importer (bench/eval_retrieval.Domain): the shared corpus beside this checkout into `target`."""
+    convert(find_corpus(Path.cwd()), target)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("corpus", type=Path)

@@ -93,11 +93,11 @@ def describe(data: NearData, floors: Sequence[float] | None) -> str:
     """Near-topic / other out-of-scope / answerable flagged, with these floors (model floors alone: None)."""
     flagged = data.flags(floors) if floors is not None else data.unsure
     other = data.oos & ~data.near
-    return (
-        f"near-topic {flagged[data.near].mean():.0%} of {data.near.sum()}, out-of-scope "
-        f"{flagged[other].mean():.0%} of {other.sum()}, answerable {flagged[~data.oos].mean():.1%} of "
-        f"{(~data.oos).sum()}"
-    )
+
+    def share(mask: np.ndarray, digits: int = 0) -> str:  # "-" for a domain with none (gnome: no near-topic file)
+        return f"{flagged[mask].mean():.{digits}%} of {mask.sum()}" if mask.any() else "- of 0"
+
+    return f"near-topic {share(data.near)}, out-of-scope {share(other)}, answerable {share(~data.oos, 1)}"
 
 
 def near_topic_lines(
