@@ -116,14 +116,20 @@ def gnome_articles(pages: Path = GNOME_PAGES) -> list[dict]:
     def text(element: ET.Element | None) -> str:
         return " ".join("".join(element.itertext()).split()) if element is not None else ""
 
+    if not pages.is_dir():
+        raise SystemExit(f"{pages}: no such folder (Debian's gnome-user-docs puts the pages there; else pass --pages)")
     articles = []
     for path in sorted(pages.glob("*.page")):
         root = ET.parse(path).getroot()
         if root.get("type") in ("topic", "task"):
-            heads = [text(section.find(f"{MALLARD}title")) for section in root.iter(f"{MALLARD}section")]
-            summary = text(root.find(f"{MALLARD}info/{MALLARD}desc"))
-            articles.append({"id": root.get("id"), "title": text(root.find(f"{MALLARD}title")), "summary": summary})
-            articles[-1]["heads"] = heads
+            articles.append(
+                {
+                    "id": root.get("id"),
+                    "title": text(root.find(f"{MALLARD}title")),
+                    "summary": text(root.find(f"{MALLARD}info/{MALLARD}desc")),
+                    "heads": [text(section.find(f"{MALLARD}title")) for section in root.iter(f"{MALLARD}section")],
+                }
+            )
     return sorted(articles, key=lambda m: m["id"])
 
 
