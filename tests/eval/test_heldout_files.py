@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -214,3 +215,115 @@ def test_round_5_draws_no_m365_article_read_for_rounds_1_to_4_or_the_customer_sl
     assert len(set(fifth)) == 80 and not set(fifth) & taken
     assert fifth == [m["id"] for m in random.Random(6347).sample(DRAW.m365_pool(m365_ar, (1, 2, 3, 4), True), 80)]
     assert [m["id"] for label, _, m in DRAW.draw(5, CONTENT, m365_ar) if label.startswith("m365")] == fifth
+
+
+# GNOME Help, round 1 (tests/eval/heldout/gnome.jsonl): drawn from Debian's gnome-user-docs pages, which CI does not
+# have; gnome_pool.json records what the draw read (the package's article ids and the ids its pool left out).
+GNOME = HELDOUT / "gnome.jsonl"
+GNOME_ID = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+
+
+def test_gnome_round_1_has_its_sizes_and_kinds() -> None:
+    """40 English and 20 Arabic answerable rows with the dealt kinds, 10 out-of-scope rows per language."""
+    table = rows(GNOME)
+    assert all(set(row) == FIELDS and row["lang"] in ("en", "ar") for row in table)
+    answerable = {lang: [r for r in table if r["lang"] == lang and r["relevant"]] for lang in ("en", "ar")}
+    assert [len(answerable["en"]), len(answerable["ar"])] == [40, 20]
+    assert {r["kind"] for r in answerable["en"]} == set(DRAW.EN_KINDS)
+    assert {r["kind"] for r in answerable["ar"]} == set(DRAW.AR_KINDS)
+    out = [r for r in table if not r["relevant"]]
+    assert sorted(r["lang"] for r in out) == ["ar"] * 10 + ["en"] * 10
+    assert {r["kind"] for r in out} == {"out-of-scope"}
+
+
+def test_gnome_labels_are_recorded_topic_and_task_page_ids() -> None:
+    record = DRAW.gnome_record()
+    articles = set(record["articles"])
+    for row in rows(GNOME):
+        assert all(GNOME_ID.fullmatch(page) for page in row["relevant"]), row
+        assert set(row["relevant"]) <= articles and len(set(row["relevant"])) == len(row["relevant"]), row
+
+
+def test_gnome_round_1_follows_its_seeded_draw_from_the_recorded_pool() -> None:
+    """The 60 pages are random.Random(7411).sample(pool, 60) over the recorded pool (250 topic and task pages minus
+    the 143 gnomeq9's dev questions labelled when the round was drawn); each answerable row, in file order, is about
+    its drawn page (first label) with its dealt kind."""
+    record = DRAW.gnome_record()
+    assert len(record["articles"]) == 250 and record["articles"] == sorted(set(record["articles"]))
+    left_out = record["left_out"]["1"]["ids"]
+    assert len(left_out) == 143 and set(left_out) <= set(record["articles"])
+    pool = DRAW.gnome_pool(1, record)
+    assert len(pool) == 107 and not set(pool) & set(left_out)
+    sample = random.Random(7411).sample(pool, 60)
+    drawn = DRAW.gnome_draw(1, record)
+    assert [page for _, _, page in drawn] == sample
+    table = rows(GNOME)
+    written = [r for r in table if r["lang"] == "en" and r["relevant"]]
+    written += [r for r in table if r["lang"] == "ar" and r["relevant"]]
+    expected = [("en" if label == "gnome-en" else "ar", page, kind) for label, kind, page in drawn]
+    assert [(r["lang"], r["relevant"][0], r["kind"]) for r in written] == expected
+
+
+def test_gnome_round_1_repeats_no_dev_or_earlier_round_question() -> None:
+    """No question repeats, or shares half its content words with, a dev question (every tests/eval/*_queries.jsonl,
+    GNOME's own dev set among them) or a demo/m365 round's; only the GNOME side is reported, as for round 4."""
+    dev = sorted((ROOT / "tests/eval").glob("*_queries.jsonl"))
+    assert {ROOT / "tests/eval" / name for name in DEV} <= set(dev)
+    others = [r["query"] for path in dev for r in rows(path)]
+    rounds = [folder / name for folder in ROUNDS.values() for name in ("demo.jsonl", "m365.jsonl")]
+    others += [r["query"] for path in rounds for r in rows(path)]
+    seen = {query.casefold() for query in others}
+    written = [r["query"] for r in rows(GNOME)]
+    assert len({query.casefold() for query in written}) == len(written)
+    assert [query for query in written if query.casefold() in seen] == []
+    earlier = [set(terms(query)) for query in others]
+    assert [query for query in written if any(shares_half(query, other) for other in earlier)] == []
+
+
+def test_the_suite_scores_gnomes_out_of_scope_rows_apart() -> None:
+    class Abstains:
+        def search(self, query: str, **_: object) -> SimpleNamespace:
+            return SimpleNamespace(abstained=True, results=[])
+
+    engine = SimpleNamespace(retriever=Abstains())
+    report = evaluate(engine, rows(GNOME), "hybrid", lang_filter=True)  # type: ignore[arg-type]
+    for lang, answerable in (("en", 40), ("ar", 20)):
+        assert report[lang]["out_of_scope"] == 10 and report[lang]["abstained_by_kind"] == {"out-of-scope": "10/10"}
+        assert report[lang]["queries"] == answerable
+
+
+def gnome_page(folder: Path, page: str, type_: str, title: str = "Title") -> None:
+    (folder / f"{page}.page").write_text(
+        f'<page xmlns="http://projectmallard.org/1.0/" type="{type_}" id="{page}"><info><desc>What it does.</desc>'
+        f"</info><title>{title}</title><section><title>Steps</title><p>Do it.</p></section></page>",
+        "utf-8",
+    )
+
+
+def test_the_gnome_draw_reads_topic_and_task_pages_and_records_a_round_once(tmp_path: Path) -> None:
+    """Guide pages are navigation, never articles; a recorded round is never re-drawn (clear error, file unchanged)."""
+    pages = tmp_path / "gnome-help"
+    pages.mkdir()
+    gnome_page(pages, "files-copy", "topic", "Copy <gui>files</gui>")
+    gnome_page(pages, "net-setup", "task")
+    gnome_page(pages, "files", "guide")
+    articles = DRAW.gnome_articles(pages)
+    assert [(m["id"], m["title"], m["summary"], m["heads"]) for m in articles] == [
+        ("files-copy", "Copy files", "What it does.", ["Steps"]),
+        ("net-setup", "Title", "What it does.", ["Steps"]),
+    ]
+    dev = tmp_path / "dev.jsonl"
+    dev.write_text(json.dumps({"lang": "en", "query": "q", "relevant": ["net-setup", "files"], "kind": "question"}))
+    record_path = tmp_path / "gnome_pool.json"
+    record = DRAW.record_gnome_round(1, pages, dev, "a dev file", record_path)
+    assert record == {
+        "articles": ["files-copy", "net-setup"],
+        "left_out": {"1": {"source": "a dev file", "ids": ["net-setup"]}},
+    }
+    assert DRAW.gnome_pool(1, DRAW.gnome_record(record_path)) == ["files-copy"]
+    before = record_path.read_text("utf-8")
+    with pytest.raises(SystemExit, match="round 1 is recorded already"):
+        DRAW.record_gnome_round(1, pages, dev, "again", record_path)
+    assert record_path.read_text("utf-8") == before
+    with pytest.raises(SystemExit, match="no such folder"):
+        DRAW.gnome_articles(tmp_path / "missing")

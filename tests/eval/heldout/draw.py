@@ -9,14 +9,23 @@ and the other 30 for English ones. Rounds 1 and 2 drew from every public m365 ar
 pool leaves out the articles already read for an earlier round or a dev slice (`LEAVES_OUT`, `m365_pool`).
 Kinds are dealt in turn down the drawn order, so no article got the kind its writer preferred. Run from
 the repository root; the question for each line was written by hand after reading the article.
+
+GNOME Help (`--gnome`, tests/eval/heldout/gnome.jsonl): Debian's gnome-user-docs pages (Mallard XML, read from
+`--pages`, default /usr/share/help/C/gnome-help); an article is a page whose root <page> is type topic or task.
+`GNOME_SEEDS` holds the seed; gnome_pool.json records the package's article ids and the ids the pool left out (the
+GNOME dev questions' labels when the round was drawn), so the draw and its test need neither the package nor the dev
+file as it is later. 60 of the pool: the first 40 get English questions, the other 20 Arabic ones.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import json
 import random
 import re
+import sys
+import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -30,6 +39,12 @@ SEEDS = {1: 1802, 2: 2612, 3: 4417, 4: 5903, 5: 6347}
 # round -> (earlier rounds, customer dev slice?) whose m365 articles its pool leaves out; rounds 1 and 2 left out none
 LEAVES_OUT: dict[int, tuple[tuple[int, ...], bool]] = {3: ((1, 2), True), 4: ((1, 2, 3), True), 5: ((1, 2, 3, 4), True)}
 M365_AR = Path("var/bench/m365-content/ar")
+# GNOME Help: round -> seed, fixed before any page was read
+GNOME_SEEDS = {1: 7411}
+GNOME_PAGES = Path("/usr/share/help/C/gnome-help")
+GNOME_RECORD = Path(__file__).with_name("gnome_pool.json")
+GNOME_EN, GNOME_AR = 40, 20
+MALLARD = "{http://projectmallard.org/1.0/}"
 
 
 def meta(path: Path) -> dict:
@@ -95,11 +110,97 @@ def draw(round_: int, content: Path = Path("content"), m365_ar: Path = M365_AR) 
     return rows
 
 
+def gnome_articles(pages: Path = GNOME_PAGES) -> list[dict]:
+    """GNOME Help's articles by id: pages whose root <page> is type topic or task (guide pages are navigation)."""
+
+    def text(element: ET.Element | None) -> str:
+        return " ".join("".join(element.itertext()).split()) if element is not None else ""
+
+    if not pages.is_dir():
+        raise SystemExit(f"{pages}: no such folder (Debian's gnome-user-docs puts the pages there; else pass --pages)")
+    articles = []
+    for path in sorted(pages.glob("*.page")):
+        root = ET.parse(path).getroot()
+        if root.get("type") in ("topic", "task"):
+            articles.append(
+                {
+                    "id": root.get("id"),
+                    "title": text(root.find(f"{MALLARD}title")),
+                    "summary": text(root.find(f"{MALLARD}info/{MALLARD}desc")),
+                    "heads": [text(section.find(f"{MALLARD}title")) for section in root.iter(f"{MALLARD}section")],
+                }
+            )
+    return sorted(articles, key=lambda m: m["id"])
+
+
+def gnome_record(path: Path = GNOME_RECORD) -> dict:
+    return json.loads(path.read_text("utf-8"))
+
+
+def gnome_pool(round_: int, record: dict) -> list[str]:
+    """The round's pool: every recorded article id but those the round left out, sorted."""
+    left_out = set(record["left_out"][str(round_)]["ids"])
+    return sorted(set(record["articles"]) - left_out)
+
+
+def gnome_draw(round_: int, record: dict) -> list[tuple[str, str, str]]:
+    """(set, kind, page id) of a GNOME round, in the order its questions were written: the sample is the rng's
+    only call; its first 40 pages get English questions (EN_KINDS dealt in turn), the other 20 Arabic ones."""
+    sample = random.Random(GNOME_SEEDS[round_]).sample(gnome_pool(round_, record), GNOME_EN + GNOME_AR)
+    rows = [("gnome-en", EN_KINDS[i % len(EN_KINDS)], page) for i, page in enumerate(sample[:GNOME_EN])]
+    return rows + [("gnome-ar", AR_KINDS[i % len(AR_KINDS)], page) for i, page in enumerate(sample[GNOME_EN:])]
+
+
+def record_gnome_round(round_: int, pages: Path, dev: Path, source: str, path: Path = GNOME_RECORD) -> dict:
+    """Write, once, the article ids and the ids `round_`'s pool leaves out: every article a dev question labels."""
+    record = gnome_record(path) if path.exists() else {"articles": [m["id"] for m in gnome_articles(pages)]}
+    if str(round_) in record.get("left_out", {}):
+        raise SystemExit(f"{path}: GNOME round {round_} is recorded already; a drawn round is never re-drawn")
+    if record["articles"] != [m["id"] for m in gnome_articles(pages)]:
+        raise SystemExit(f"{pages}: its topic and task pages are not the ones {path} recorded")
+    labels = {
+        page for line in dev.read_text("utf-8").splitlines() if line.strip() for page in json.loads(line)["relevant"]
+    }
+    left_out = sorted(labels & set(record["articles"]))
+    record.setdefault("left_out", {})[str(round_)] = {"source": source, "ids": left_out}
+    path.write_text(json.dumps(record, indent=1) + "\n", "utf-8")
+    return record
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--round", type=int, default=1, choices=sorted(SEEDS), help="which round's draw (default 1)")
-    for label, kind, m in draw(parser.parse_args().round):
-        print(f"{label}\t{kind}\t{m['id']}\t{m['title']}\t{m['summary']}\t{' | '.join(m['heads'][:8])}")
+    parser.add_argument("--round", type=int, default=1, help="which round's draw (default 1)")
+    parser.add_argument("--gnome", action="store_true", help="GNOME Help's draw (GNOME_SEEDS) instead of demo and m365")
+    parser.add_argument("--pages", type=Path, default=GNOME_PAGES, help="GNOME Help's C pages (with --gnome)")
+    parser.add_argument(
+        "--record-left-out",
+        type=Path,
+        metavar="DEV_JSONL",
+        help="(with --gnome, once per round) record the pool: the pages' articles minus every page DEV_JSONL labels",
+    )
+    parser.add_argument("--source", default="", help="(with --record-left-out) where DEV_JSONL came from")
+    args = parser.parse_args()
+    if not args.gnome:
+        if args.round not in SEEDS:
+            parser.error(f"--round: no round {args.round} (rounds: {sorted(SEEDS)})")
+        for label, kind, m in draw(args.round):
+            print(f"{label}\t{kind}\t{m['id']}\t{m['title']}\t{m['summary']}\t{' | '.join(m['heads'][:8])}")
+        return
+    if args.round not in GNOME_SEEDS:
+        parser.error(f"--round: no GNOME round {args.round} (rounds: {sorted(GNOME_SEEDS)})")
+    if args.record_left_out:
+        record = record_gnome_round(
+            args.round, args.pages, args.record_left_out, args.source or str(args.record_left_out)
+        )
+    else:
+        record = gnome_record()
+    articles = {m["id"]: m for m in gnome_articles(args.pages)}
+    if sorted(articles) != record["articles"]:
+        raise SystemExit(f"{args.pages}: its topic and task pages are not the ones {GNOME_RECORD} recorded")
+    print(f"pool: {len(gnome_pool(args.round, record))} pages", file=sys.stderr)
+    for label, kind, page in gnome_draw(args.round, record):
+        m = articles[page]
+        print(f"{label}\t{kind}\t{page}\t{m['title']}\t{m['summary']}\t{' | '.join(m['heads'][:8])}")
 
 
 if __name__ == "__main__":
