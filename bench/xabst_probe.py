@@ -2,6 +2,7 @@
 
     PYTHONPATH=. python bench/xabst_probe.py --domains demo --json var/xcal/probe_demo.json   # collect (floors off)
     PYTHONPATH=. python bench/xabst_probe.py --read var/xcal/probe_demo.json var/xcal/probe_m365.json
+    PYTHONPATH=. python bench/xabst_probe.py --domains demo --quick --json var/xcal/words_demo.json  # (e) only
 
 Collected per cross-lingual question (only another language answers; dev and near-topic): the result's articles and
 fused scores, the first articles of the query variants the product builds (its MSA/loanword reading, its intent
@@ -12,13 +13,17 @@ with the near-topic share it then flags. Candidates, as the brief named them: (a
 the variants (`var_top1`, `loo_top1`, `loo_top3`); (b) the first article's rank among each dense model's chunks
 (`rank_use`, `rank_e5`); (c) the fused score of the first article (`fused_top`) and its drop to the k-th (`gap_k`);
 (d) section concentration of the first article's chunk cosines (`sec_soft_*`, `sec_conc_*`) and its best chunk
-against the question's own background over every chunk (`z_first_*`, `z_top_*`, `lift_*`). Nothing is asserted.
+against the question's own background over every chunk (`z_first_*`, `z_top_*`, `lift_*`); (e) the typed words that
+alone reach the first article's title or headings (`word_reach`) and how ordinary they are in the language
+(copilot.word_commonness; `carrier_*`, `reach_*`, `ordinary_share`, Session 19, commonwords9). `--quick` collects the
+result and (e) only. Nothing is asserted.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -33,8 +38,12 @@ from bench.eval_retrieval import (
     product_rule,
     suite_cases,
 )
+from copilot.heading_floor import best_heading
+from copilot.query_vectors import unit
 from copilot.retrieval import fused_places
+from copilot.word_commonness import is_ordinary, zipf
 from indexer.stores.base import PayloadFilter, Source, StoreQuery
+from kb.arabic import has_arabic
 
 BUDGET = 0.049  # the answerable share an OR-ed floor may flag in all: under the issue's 5%
 
@@ -47,7 +56,24 @@ def chunk_scores(store, vector: np.ndarray, model: str, target: str, limit: int)
     return [(str(h.payload.get("key", "")), float(h.score)) for h in store.query([query])[0]]
 
 
-def probe(case, row: dict, target: str, limit: int) -> dict:
+def word_reach(retriever, query: str, lang: str, key: str, target: str) -> list[tuple[str, float]]:
+    """Each typed word of `query` (three letters or more, not a stopword of the lexical analyzer, not a number)
+    alone against article `key`'s title and headings in `target`: USE's best cosine (copilot.heading_floor), in
+    the order typed; [] until the title vectors are built."""
+    views = [retriever._titles, retriever._more_titles.get("headings")]
+    matrices = [matrix for view in views if view is not None and (matrix := view.peek()) is not None]
+    out: list[tuple[str, float]] = []
+    for word in dict.fromkeys(re.findall(r"\w{3,}", query)) if matrices else ():
+        if word.isdigit() or not retriever.lexical.encode_query(word, lang).indices:
+            continue
+        vector = retriever.query_vectors(word, "use").get("use")
+        score = best_heading(matrices, key, target, unit(vector)) if vector is not None else None
+        if score is not None:
+            out.append((word, score))
+    return out
+
+
+def probe(case, row: dict, target: str, limit: int, quick: bool = False) -> dict:
     retriever = case.engine.retriever
     query, lang = row["query"], row["lang"]
     result = retriever.search(query, lang=lang, limit=10)
@@ -57,7 +83,15 @@ def probe(case, row: dict, target: str, limit: int) -> dict:
         "scores": [h.score for h in result.results],
         "rrf_k": retriever.rrf_k,
         "signals": dict(result.signals),
+        "variants": {},
+        "loo": [],
     }
+    # (e) each typed word alone against the first article's title and headings, and how ordinary it is
+    reach = word_reach(retriever, query, lang, keys[0], target) if keys else []
+    spoken = [(word, "ar" if has_arabic(word) else "en") for word, _ in reach]  # "return" typed in Arabic is English
+    out["reach"] = [(w, s, zipf(w, lg), is_ordinary(w, lg)) for (w, lg), (_, s) in zip(spoken, reach, strict=True)]
+    if quick:
+        return {**out, "quick": True}
     plan = retriever.plan(query, lang)
     dense = retriever._dense_text(plan)
     intent = retriever._intent_text(plan)
@@ -96,7 +130,9 @@ def features(row: dict) -> dict[str, float]:
         if len(scores) >= k:
             out[f"gap_{k}"] = float((scores[0] - scores[k - 1]) / scores[0])
     variants = [*row["variants"].values(), *row["loo"]]
-    out["var_top1"] = float(np.mean([bool(v) and v[0] == first for v in variants])) if variants else 1.0
+    if not row.get("quick"):  # collected without the variants: no agreement to read
+        out["var_top1"] = float(np.mean([bool(v) and v[0] == first for v in variants])) if variants else 1.0
+    out.update(reach_features(row.get("reach") or [], row["signals"].get("cross_heading_top")))
     if row["loo"]:
         out["loo_top1"] = float(np.mean([bool(v) and v[0] == first for v in row["loo"]]))
         out["loo_top3"] = float(np.mean([first in v for v in row["loo"]]))
@@ -115,6 +151,27 @@ def features(row: dict) -> dict[str, float]:
             out[f"sec_conc_{model}"] = float((mine.max() - mine.mean()) / max(mine.max() - median, 1e-3))
             soft = np.exp((mine - mine.max()) * 20)
             out[f"sec_soft_{model}"] = float(soft.max() / soft.sum())
+    return out
+
+
+def reach_features(reach: list, heading_top: float | None) -> dict[str, float]:
+    """(e) the words that alone reach the first article (word, cosine, Zipf, ordinary), read as candidates: the
+    carrier's rarity (`carrier_rare`: minus its Zipf; `carrier_named`: 0 when it is ordinary, else 1), the rarest
+    word within 0.05 of the carrier (`reach_rare`), and the carrier's share of the whole question's title-or-heading
+    cosine when it is ordinary (`ordinary_share`: minus that share, 0 for a rare carrier)."""
+    if not reach:
+        return {}
+    best = max(score for _, score, _, _ in reach)
+    _, score, frequency, ordinary = max(reach, key=lambda r: r[1])
+    near = [r for r in reach if r[1] >= best - 0.05]
+    out = {
+        "carrier_rare": -frequency,
+        "carrier_named": 0.0 if ordinary else 1.0,
+        "reach_rare": -min(r[2] for r in near),
+        "reach_named": 0.0 if all(r[3] for r in near) else 1.0,
+    }
+    if heading_top:
+        out["ordinary_share"] = -score / heading_top if ordinary else 0.0
     return out
 
 
@@ -164,6 +221,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="collect: write every question's candidates here")
     parser.add_argument("--read", type=Path, nargs="+", help="read collected dumps: each candidate's figures")
     parser.add_argument("--limit", type=int, default=3000, help="chunks per dense model and question")
+    parser.add_argument("--quick", action="store_true", help="collect the result and the words' reach (e) only")
     add_heldout_argument(parser)
     args = parser.parse_args()
     if args.read:
@@ -184,7 +242,7 @@ def main() -> None:
         target = direction(case).partition(">")[2]
         label = f"{case.domain} {direction(case)}"
         rows = [*case.rows, *({**r, "near": True} for r in case.near)]
-        dump[label] = [{**r, **probe(case, r, target, args.limit)} for r in rows]
+        dump[label] = [{**r, **probe(case, r, target, args.limit, args.quick)} for r in rows]
         retriever.abstain_floors = floors
         print(label, len(rows), flush=True)
     args.json.parent.mkdir(parents=True, exist_ok=True)

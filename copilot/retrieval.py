@@ -281,6 +281,12 @@ LEVERS = {
     "framed_lead": True,
     "summaries": True,  # the fallback's candidates also ranked by their summary's USE cosine (SUMMARY_RANKING)
     "slug_words": True,  # copilot.slug_words: the fallback credits a candidate whose id the query's words say
+    # copilot.slug_words with copilot.word_commonness: one shared id word that is ordinary in the language ("office",
+    # "phone") credits nothing; a rare one, two agreeing or the whole id do. Off: dev demo English over Arabic-only
+    # 0.803 -> 0.816 (eight questions up a place or two), m365 0.806 -> 0.809, customer slice English 0.639 -> 0.641,
+    # but one more demo answerable question abstains (3.1% -> 3.7%: its first article, wrong either way, changes) and
+    # one m365 and two slice questions lose a place (bench/RESULTS.md "Session 19, commonwords9")
+    "slug_rare_words": False,
     # copilot.spelling_families: a misspelt Arabic word also searches the index's spellings (lexical): off, it moved
     # nothing on either dev domain or the customer slice (bench/RESULTS.md "Session 13, m365ar6")
     "spellings": False,
@@ -1680,7 +1686,7 @@ class Retriever:
             return ranked
         query = frozenset(self.lexical.encode_query(plan.query, slugs.lang).indices)
         keys = [str(h.payload.get("key", "")) for h in ranked]
-        shares = slugs.shares(keys, query) if query else {}
+        shares = slugs.shares(keys, query, not LEVERS["slug_rare_words"]) if query else {}
         if not any(shares.values()):
             return ranked
         credit = slug_credit() * best_fused

@@ -18,6 +18,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
+from copilot.word_commonness import is_ordinary
 from indexer.lexical import LexicalEncoder
 
 # The credit, as a share of the fallback's best fused score ("first in every source"), for an id the
@@ -48,23 +49,37 @@ class SlugTerms:
     def __init__(self, lexical: LexicalEncoder, ids: Iterable[tuple[str, str]], lang: str = "en") -> None:
         self.lang = lang
         self.terms: dict[str, frozenset[int]] = {}
+        self.ordinary: set[int] = set()  # terms every id word they stand for is ordinary in the language
+        rare: set[int] = set()
         for key, article_id in ids:
             words = id_words(article_id)
-            if words:
-                self.terms[key] = frozenset(lexical.encode_query(words, lang).indices)
+            if not words:
+                continue
+            self.terms[key] = frozenset(lexical.encode_query(words, lang).indices)
+            for word in words.split():
+                terms = lexical.encode_query(word, lang).indices
+                (self.ordinary if is_ordinary(word, lang) else rare).update(terms)
+        self.ordinary -= rare
         df: Counter[int] = Counter(t for terms in self.terms.values() for t in terms)
         n = max(len(self.terms), 1)
         self.idf = {t: math.log(1 + n / c) for t, c in df.items()}
 
-    def shares(self, keys: Iterable[str], query: frozenset[int]) -> dict[str, float]:
-        """Per key, the IDF-weighed share of its id terms that `query` holds (keys with no id term left out)."""
+    def shares(self, keys: Iterable[str], query: frozenset[int], lone_ordinary: bool = True) -> dict[str, float]:
+        """Per key, the IDF-weighed share of its id terms that `query` holds (keys with no id term left out).
+
+        `lone_ordinary=False` (LEVERS["slug_rare_words"]): one shared word that is ordinary in the language
+        (copilot.word_commonness: "office", "phone") credits nothing; a rare word does, two or more shared
+        words agreeing do, and so does an id the query says whole (a one-word id: "india")."""
         out: dict[str, float] = {}
         for key in keys:
             terms = self.terms.get(key)
             if not terms:
                 continue
             total = sum(self.idf[t] for t in terms)
-            out[key] = sum(self.idf[t] for t in terms & query) / total if total else 0.0
+            shared = terms & query
+            if not lone_ordinary and len(shared) == 1 and shared <= self.ordinary and shared != terms:
+                shared = frozenset()
+            out[key] = sum(self.idf[t] for t in shared) / total if total else 0.0
         return out
 
 
