@@ -190,6 +190,18 @@ def tally(reader: Reader, questions: Iterable[dict]) -> Tally:
     return out
 
 
+def print_tally(label: str, typos: int, result: Tally, show: int) -> None:
+    print(
+        f"{label} questions {result.questions:3}  with a reading {result.read:3}"
+        f"  typo words {typos}: right {result.right}, wrong {len(result.wrong)}, none {len(result.missed)}"
+        f"  false fixes {len(result.false)}"
+    )
+    if result.wrong:
+        print("      wrong:", ", ".join(result.wrong))
+    if result.false:
+        print("      false:", ", ".join(result.false[:show]))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--show", type=int, default=12, help="false fixes printed per reader and line")
@@ -209,15 +221,7 @@ def main() -> None:
         for line, index_words in (("no Arabic index", frozenset()), ("Arabic index", article_words(articles))):
             for kind in ("one-edit", "confusable", "segmentation"):
                 result = tally(Reader(known, kind, spellings, index_words), rows)
-                print(
-                    f"{domain:5} {line:15} {kind:12} questions {result.questions:3}  with a reading {result.read:3}"
-                    f"  typo words {typos}: right {result.right}, wrong {len(result.wrong)}, none {len(result.missed)}"
-                    f"  false fixes {len(result.false)}"
-                )
-                if result.wrong:
-                    print("      wrong:", ", ".join(result.wrong))
-                if result.false:
-                    print("      false:", ", ".join(result.false[: args.show]))
+                print_tally(f"{domain:5} {line:15} {kind:12}", typos, result, args.show)
 
 
 LEXICON_GRID = [(d, known, ratio) for d in (1, 2) for known in (1.5, 2.0, 2.5) for ratio in (1.0, 2.0, 5.0)]
@@ -243,16 +247,7 @@ def lexicon_main(show: int) -> None:
                     if lexicon is not None
                     else pyspellchecker_reader(index_words)
                 )
-                result = tally(reader, rows)
-                print(
-                    f"{domain:5} {line:15} {name:30} questions {result.questions:3}  with a reading {result.read:3}"
-                    f"  typo words {typos}: right {result.right}, wrong {len(result.wrong)}, none {len(result.missed)}"
-                    f"  false fixes {len(result.false)}"
-                )
-                if result.wrong:
-                    print("      wrong:", ", ".join(result.wrong))
-                if result.false:
-                    print("      false:", ", ".join(result.false[:show]))
+                print_tally(f"{domain:5} {line:15} {name:30}", typos, tally(reader, rows), show)
 
 
 if __name__ == "__main__":

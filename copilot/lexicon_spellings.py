@@ -20,6 +20,7 @@ the dense models read the reading in the word's place, and the lexical side sear
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import threading
@@ -34,7 +35,7 @@ KNOWN = 2.0  # Zipf: a word the list knows this often (or it without its article
 SPELLING = 3.0  # Zipf: a reading is a word this common
 DISTANCE = 1  # edits between the typed word and its reading
 RATIO = 5.0  # the reading's frequency over the next candidate's at its distance
-MEMO_WORDS = 10_000
+MEMO_WORDS = 10_000  # typed words whose readings are kept (functools.lru_cache)
 _ARABIC_WORD = re.compile(r"[\u0621-\u064a]+")
 _COUNT_SCALE = 1e9  # symspellpy counts are integers: frequencies as counts per billion words
 
@@ -85,7 +86,8 @@ class LexiconSpellings:
         for word, frequency in folded.items():
             if zipf(frequency) >= spelling:
                 self._lookup.create_dictionary_entry(word, max(1, round(frequency * _COUNT_SCALE)))
-        self._memo: dict[str, str | None] = {}
+        # a search reads its words twice (lexical, dense): the folded word's reading, or None
+        self.read = functools.lru_cache(maxsize=MEMO_WORDS)(self._read)
 
     def frequency(self, word: str) -> float:
         """The folded word's Zipf frequency in the list (0 when it is rarer than the list is kept)."""
@@ -94,14 +96,6 @@ class LexiconSpellings:
     def knows(self, word: str) -> bool:
         """The list knows the folded word, or it without its article, at least KNOWN often."""
         return max(self.frequency(word), self.frequency(strip_prefixes(word))) >= self.known
-
-    def read(self, word: str) -> str | None:
-        """The folded word's reading, or None."""
-        if word not in self._memo:
-            if len(self._memo) >= MEMO_WORDS:
-                self._memo.clear()
-            self._memo[word] = self._read(word)
-        return self._memo[word]
 
     def _read(self, word: str) -> str | None:
         if len(word) < MIN_WORD or self.knows(word) or is_dialect_word(word):
@@ -143,4 +137,7 @@ def lexicon_spellings() -> LexiconSpellings:
     with _LOCK:
         if not _SHARED:
             _SHARED.append(LexiconSpellings(folded_frequencies(wordfreq.get_frequency_dict("ar", "large"))))
+            # wordfreq keeps every list it read for good (functools.lru_cache); the reader keeps what it needs
+            wordfreq.get_frequency_dict.cache_clear()
+            wordfreq.get_frequency_list.cache_clear()
         return _SHARED[0]
