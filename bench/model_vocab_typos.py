@@ -19,6 +19,16 @@ same-language line, no word of the domain's Arabic articles:
   both models' best segmentation log-prob (the word read as fewer, likelier pieces), if the gain is at least
   its GAIN, whether or not it is a whole piece.
 
+`--lexicon` reads the same words through a general Arabic lexicon instead (session 19; the model readers are
+not run), a word of the loanword glossary (copilot.loanwords.find_loanword) also left as typed:
+
+- lexicon d=N known=K ratio=R (copilot.lexicon_spellings, LEVERS["lexicon_spellings"]): wordfreq's Arabic list,
+  symspellpy's lookup within N edits among its words of Zipf SPELLING or more; a word the list knows at Zipf K
+  or more (or without its article) is left as typed; the most frequent candidate at the smallest distance, if
+  it is R times as frequent as the next;
+- pyspellchecker d=1: pyspellchecker's own Arabic dictionary (folded), its correction of a word it does not hold
+  (the most frequent word one edit away).
+
 Printed per reader and line: how many Arabic questions get a reading, how many typo words (TYPOS, the intended
 spelling of each misspelt word of the dev sets' "typo" questions) get their intended fix, a wrong one or none,
 and how many readings replace a word spelt as meant (a false fix: the dense models would read another word).
@@ -32,8 +42,11 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bench.eval_retrieval import load_queries
+from copilot.lexicon_spellings import LexiconSpellings, folded_frequencies
+from copilot.loanwords import find_loanword
 from copilot.model_spellings import (
     MIN_WORD,
     ModelSpellings,
@@ -88,9 +101,11 @@ class Reader:
     """Reads a folded Arabic word as a word the models know, or not at all."""
 
     known: Mapping[str, float]  # whole-word pieces of both models, with their log-probs
-    kind: str  # one-edit | confusable | segmentation
+    kind: str  # one-edit | confusable | segmentation | lexicon | pyspellchecker
     spellings: ModelSpellings | None = None  # the segmentation reader (copilot.model_spellings)
     index_words: frozenset[str] = field(default_factory=frozenset)  # folded and prefix-stripped
+    lexicon: LexiconSpellings | None = None  # the general-lexicon reader (copilot.lexicon_spellings)
+    checker: Any = None  # a spellchecker.SpellChecker over a folded dictionary
 
     def knows(self, word: str) -> bool:
         return word in self.known or strip_prefixes(word) in self.known
@@ -101,6 +116,12 @@ class Reader:
     def read(self, word: str) -> str | None:
         if strip_prefixes(word) in self.index_words:
             return None
+        if self.kind in ("lexicon", "pyspellchecker"):
+            if find_loanword(word) is not None:
+                return None
+            if self.lexicon is not None:
+                return self.lexicon.read(word)
+            return self._checked(word)
         if self.kind == "segmentation":
             if self.spellings is None:
                 raise ValueError("the segmentation reader needs the models' vocabularies")
@@ -112,6 +133,24 @@ class Reader:
         if not ranked or (len(ranked) > 1 and ranked[0][0] - ranked[1][0] < MARGIN):
             return None
         return ranked[0][1]
+
+    def _checked(self, word: str) -> str | None:
+        if self.checker is None:
+            raise ValueError("the pyspellchecker reader needs a SpellChecker")
+        if len(word) < MIN_WORD or is_dialect_word(word) or self.checker.known([word, strip_prefixes(word)]):
+            return None
+        fix = self.checker.correction(word)
+        return fix if fix and fix != word else None
+
+
+def pyspellchecker_reader(index_words: frozenset[str] = frozenset()) -> Reader:
+    """pyspellchecker's Arabic dictionary, folded as search folds, as a one-edit reader."""
+    from spellchecker import SpellChecker
+
+    counts = SpellChecker(language="ar", distance=1).word_frequency.dictionary
+    checker = SpellChecker(language=None, distance=1)
+    checker.word_frequency.load_json({w: round(f) for w, f in folded_frequencies(counts).items()})
+    return Reader({}, "pyspellchecker", index_words=index_words, checker=checker)
 
 
 def article_words(folder: Path) -> frozenset[str]:
@@ -151,10 +190,26 @@ def tally(reader: Reader, questions: Iterable[dict]) -> Tally:
     return out
 
 
+def print_tally(label: str, typos: int, result: Tally, show: int) -> None:
+    print(
+        f"{label} questions {result.questions:3}  with a reading {result.read:3}"
+        f"  typo words {typos}: right {result.right}, wrong {len(result.wrong)}, none {len(result.missed)}"
+        f"  false fixes {len(result.false)}"
+    )
+    if result.wrong:
+        print("      wrong:", ", ".join(result.wrong))
+    if result.false:
+        print("      false:", ", ".join(result.false[:show]))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--show", type=int, default=12, help="false fixes printed per reader and line")
+    parser.add_argument("--lexicon", action="store_true", help="the general-lexicon readers instead of the models'")
     args = parser.parse_args()
+    if args.lexicon:
+        lexicon_main(args.show)
+        return
     use, e5 = use_vocabulary(), e5_vocabulary()
     use_words, e5_words = whole_words(use), whole_words(e5)
     known = {w: max(use_words.get(w, -99.0), e5_words.get(w, -99.0)) for w in use_words.keys() | e5_words.keys()}
@@ -166,15 +221,33 @@ def main() -> None:
         for line, index_words in (("no Arabic index", frozenset()), ("Arabic index", article_words(articles))):
             for kind in ("one-edit", "confusable", "segmentation"):
                 result = tally(Reader(known, kind, spellings, index_words), rows)
-                print(
-                    f"{domain:5} {line:15} {kind:12} questions {result.questions:3}  with a reading {result.read:3}"
-                    f"  typo words {typos}: right {result.right}, wrong {len(result.wrong)}, none {len(result.missed)}"
-                    f"  false fixes {len(result.false)}"
+                print_tally(f"{domain:5} {line:15} {kind:12}", typos, result, args.show)
+
+
+LEXICON_GRID = [(d, known, ratio) for d in (1, 2) for known in (1.5, 2.0, 2.5) for ratio in (1.0, 2.0, 5.0)]
+
+
+def lexicon_main(show: int) -> None:
+    """Step 0 of session 19: each general-lexicon reader over every Arabic dev question, both lines."""
+    import wordfreq
+
+    folded = folded_frequencies(wordfreq.get_frequency_dict("ar", "large"))
+    readers: list[tuple[str, Any]] = [
+        (f"lexicon d={d} known={k} ratio={r}", LexiconSpellings(folded, distance=d, known=k, ratio=r))
+        for d, k, r in LEXICON_GRID
+    ]
+    readers.append(("pyspellchecker d=1", None))
+    for domain, (path, articles) in QUESTIONS.items():
+        rows = load_queries(path, {"ar"})
+        typos = sum(w in TYPOS for row in rows for w in _ARABIC.findall(normalize_arabic(row["query"])))
+        for line, index_words in (("no Arabic index", frozenset()), ("Arabic index", article_words(articles))):
+            for name, lexicon in readers:
+                reader = (
+                    Reader({}, "lexicon", index_words=index_words, lexicon=lexicon)
+                    if lexicon is not None
+                    else pyspellchecker_reader(index_words)
                 )
-                if result.wrong:
-                    print("      wrong:", ", ".join(result.wrong))
-                if result.false:
-                    print("      false:", ", ".join(result.false[: args.show]))
+                print_tally(f"{domain:5} {line:15} {name:30}", typos, tally(reader, rows), show)
 
 
 if __name__ == "__main__":

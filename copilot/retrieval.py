@@ -65,6 +65,7 @@ from copilot.heading_floor import HEADING_FLOOR, best_heading
 from copilot.hub_articles import demote_hubs, hub_shares
 from copilot.index_view import FromIndex, IndexSnapshot
 from copilot.latin_terms import latin_terms
+from copilot.lexicon_spellings import lexicon_spellings
 from copilot.loanword_text import read_latin_terms, read_loanwords
 from copilot.loanwords import loanword_terms
 from copilot.model_spellings import model_spellings
@@ -297,6 +298,13 @@ LEVERS = {
     # the dev questions it also rewrites six correct words into others (جوالي -> حوالي, يغطي -> يعطي), a risk on a
     # help center whose customers type more of them (bench/RESULTS.md "Session 17, mspell7")
     "model_spellings": False,
+    # copilot.lexicon_spellings: an Arabic word neither the index nor a general Arabic lexicon (wordfreq's list) knows
+    # is read as the lexicon's common word one edit away ("تتبغ": تتبع): the dense models read it in the word's
+    # place, the lexical side searches it as a typo correction. On: demo Arabic over English-only 0.798 -> 0.802
+    # ("تتبغ الشحنه" 3 -> 1), nothing else moved on either dev domain or the customer slice; on every Arabic dev
+    # question it reads 4 typos right, 1 as another word (التقصيط: التقصير) and no word spelt as meant
+    # (bench/RESULTS.md "Session 19, arspell9")
+    "lexicon_spellings": True,
     "clitic_names": True,  # copilot.transliteration.name_readings: "وتيمز", "عالتيمز" also search teams
     # Vocabulary.read_corrections: a typo correction of an Arabic word the lexical side reads already, by its stem or
     # as a verb of an index word ("عندنا" is عند's: عندما), does not rank (it stays abstention evidence). Off: it
@@ -1001,6 +1009,9 @@ class Retriever:
             translated = self._translations(" ".join([query, *msa_words]), lang)
             return Expansion(msa_text, tuple(msa_words), tuple(synonyms), translations=translated)
         fixes = vocabulary.corrections(query, lang)
+        if LEVERS["lexicon_spellings"] and lang == "ar":  # the index's words, loanwords and names stay as typed
+            keep = vocabulary.known(lang) | vocabulary.foreign_words(query, lang)
+            fixes += [fix for fix in lexicon_spellings().readings(query, keep).values() if fix not in fixes]
         misread = vocabulary.read_corrections(query, lang) if LEVERS["read_words"] else []
         names = vocabulary.transliterations(query, lang, LEVERS["clitic_names"]) if LEVERS["transliteration"] else []
         targets = self.settings.languages if LEVERS["shared_words"] else ()
@@ -1332,7 +1343,8 @@ class Retriever:
     def _dense_text(self, plan: QueryPlan) -> str:
         """What the dense models embed: the query's MSA wording, its loanwords read as their MSA words
         (copilot.loanword_text) when the query is typed in Arabic, and with LEVERS["model_spellings"] its
-        misspelt words the index does not hold as the models' vocabularies read them (copilot.model_spellings)."""
+        misspelt words the index does not hold as the models' vocabularies read them (copilot.model_spellings), and
+        with LEVERS["lexicon_spellings"] as a general Arabic lexicon reads them (copilot.lexicon_spellings)."""
         text = plan.expansion.msa
         if not LEVERS["loan_reading"] or plan.lang != "ar" or plan.ticket or self.vocabulary is None:
             return text
@@ -1347,6 +1359,8 @@ class Retriever:
         text = read_loanwords(text, known) if known else text
         if LEVERS["model_spellings"]:  # the index's words, loanwords and names stay as typed
             text = model_spellings().read_text(text, known | self.vocabulary.foreign_words(typed, plan.lang))
+        if LEVERS["lexicon_spellings"]:
+            text = lexicon_spellings().read_text(text, known | self.vocabulary.foreign_words(typed, plan.lang))
         return text
 
     def _with_feedback(self, plan: QueryPlan, vectors: dict[str, np.ndarray]) -> QueryPlan:

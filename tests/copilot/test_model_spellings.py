@@ -52,6 +52,7 @@ def test_the_lever_makes_the_dense_models_read_the_typo_over_english_articles(
     index = [{"lang": "en", "title": "Track your order", "section": "", "text": "Track the shipment."}]
     settings = Settings(content_dir=tmp_path, data_dir=tmp_path / "data")
     retriever = Retriever(settings, _NoStore(), [], vocabulary=Vocabulary(lambda: index, lambda: "v1"))  # type: ignore[arg-type]
+    monkeypatch.setitem(LEVERS, "lexicon_spellings", False)  # it reads the same typo (copilot.lexicon_spellings)
     monkeypatch.setitem(LEVERS, "model_spellings", False)
     assert retriever._dense_text(retriever.plan("تتبغ الشحنه", "ar")) == "تتبغ الشحنه"
     monkeypatch.setitem(LEVERS, "model_spellings", True)

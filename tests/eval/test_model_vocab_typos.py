@@ -2,6 +2,7 @@
 "Session 17, mspell7")."""
 
 from bench.model_vocab_typos import Reader, tally
+from copilot.lexicon_spellings import LexiconSpellings, folded_frequencies
 from copilot.model_spellings import ModelSpellings
 
 KNOWN = {"تتبع": -13.2, "مجاني": -12.0, "الزمان": -11.2, "ضمان": -14.2}
@@ -41,3 +42,11 @@ def test_tally_counts_intended_wrong_and_false_fixes() -> None:
     assert (result.questions, result.read, result.right) == (5, 2, 1)
     assert result.wrong == ["الظمان->الزمان"] and result.missed == ["التقصيط"]
     assert tally(Reader(KNOWN, "one-edit"), rows).false == ["مجانب->مجاني (keyword)"]
+
+
+def test_the_lexicon_reader_leaves_a_loanword_as_typed() -> None:
+    lexicon = LexiconSpellings(folded_frequencies({"تتبع": 5e-5, "بالسورد": 2e-5}))
+    assert Reader({}, "lexicon", lexicon=lexicon).read("تتبغ") == "تتبع"
+    # password typed in Arabic script, a letter from a common word: a loanword of the glossary, no typo
+    assert lexicon.read("باسورد") == "بالسورد"
+    assert Reader({}, "lexicon", lexicon=lexicon).read("باسورد") is None
