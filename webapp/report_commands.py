@@ -55,12 +55,14 @@ def report_command(settings: Settings, name: str, days: int | None, as_csv: bool
 
 def _zone_name(value: str | None) -> str | None:
     """--tz: a zone name zoneinfo knows (those an agent's profile offers), else a usage error naming --tz."""
+    value = (value or "").strip()
+    if not value:
+        return None
     from desk.accounts import zone_names
 
-    value = (value or "").strip()
-    if value and value not in zone_names():
+    if value not in zone_names():
         raise click.BadParameter(f"{value[:40]!r} is not a time zone name such as Asia/Riyadh", param_hint="'--tz'")
-    return value or None
+    return value
 
 
 def table(report: Report, rows: Sequence[Any], zone: str | None = None) -> str:
