@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import math
 import statistics
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Float, Select, and_, case, distinct, exists, func, literal, or_, select, union
 from sqlalchemy.ext.compiler import compiles
@@ -63,7 +65,8 @@ LATEST_COMMENTS = 3  # per article after a "no": the dashboard and the content r
 
 @dataclass(frozen=True)
 class Filters:
-    """A period [start, end) in UTC and the optional slices every figure honours."""
+    """A period [start, end) of instants (UTC) and the optional slices every figure honours. `zone` (an IANA
+    name) is the reader's: the period's whole days and the daily series are that zone's days."""
 
     start: datetime
     end: datetime
@@ -71,17 +74,37 @@ class Filters:
     channel: str | None = None
     category: str | None = None
     agent_id: int | None = None
+    zone: str = "UTC"
 
     @classmethod
-    def for_days(cls, first: date, last: date, **slices: Any) -> Filters:
-        """Whole UTC days, `last` included: what ?from=&to= mean on the page and in the API."""
-        return cls(datetime.combine(first, time(0), UTC), datetime.combine(last + timedelta(days=1), time(0), UTC),
-                   **slices)
+    def for_days(cls, first: date, last: date, zone: str = "UTC", **slices: Any) -> Filters:
+        """Whole days of `zone`, `last` included: what ?from=&to= mean on the page and in the API. A day is
+        midnight to midnight on the zone's clocks: 23 or 25 hours on a summer-time change."""
+        tz = ZoneInfo(zone)
+        return cls(_midnight(first, tz), _midnight(last + timedelta(days=1), tz), zone=zone, **slices)
+
+    @property
+    def first_day(self) -> date:
+        """The period's first day in its zone."""
+        return _aware(self.start).astimezone(ZoneInfo(self.zone)).date()
+
+    @property
+    def last_day(self) -> date:
+        """The period's last day in its zone (`end` is the midnight after it)."""
+        return (_aware(self.end).astimezone(ZoneInfo(self.zone)) - timedelta(microseconds=1)).date()
 
     def previous(self) -> Filters:
-        """The period of the same length just before this one, with the same slices."""
-        span = self.end - self.start
-        return replace(self, start=self.start - span, end=self.start)
+        """The period of the same length on the zone's clocks just before this one, with the same slices: the
+        week before a week of whole local days is again seven whole local days, whatever summer time did."""
+        tz = ZoneInfo(self.zone)
+        start, end = (_aware(moment).astimezone(tz).replace(tzinfo=None) for moment in (self.start, self.end))
+        earlier = (start - (end - start)).replace(tzinfo=tz).astimezone(UTC)
+        return replace(self, start=earlier, end=self.start)
+
+
+def _midnight(day: date, tz: ZoneInfo) -> datetime:
+    """The instant (UTC) a day of `tz` begins; a midnight summer time skips is read as the moment the day begins."""
+    return datetime.combine(day, time(0), tz).astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -217,7 +240,7 @@ class SelfService:
 
 @dataclass(frozen=True)
 class Day:
-    day: str  # YYYY-MM-DD (UTC)
+    day: str  # YYYY-MM-DD, a day of the period's zone
     created: int
     solved: int
 
@@ -669,25 +692,37 @@ def self_service(db: Database, f: Filters, headline_only: bool = False) -> SelfS
 # --- trend ---------------------------------------------------------------------------------------------
 
 
-def daily(db: Database, f: Filters) -> list[Day]:
-    """Tickets created and solves per UTC day of the period (every day listed, zeros included)."""
-    created_day = func.date(Ticket.created_at)
-    solved_day = func.date(TicketStatusChange.created_at)
-    created_q = _ticket_slices(select(created_day, func.count()), f).where(
-        _in_period(Ticket.created_at, f)).group_by(created_day)
-    solved_q = _ticket_slices(select(solved_day, func.count()).join(Ticket, Ticket.id == TicketStatusChange.ticket_id),
-                              f).where(TicketStatusChange.new_status == "solved",
-                                       _in_period(TicketStatusChange.created_at, f)).group_by(solved_day)
+def daily(db: Database, f: Filters, facts: TicketFacts | None = None) -> list[Day]:
+    """Tickets created and solves per day of the period's zone (every day listed, zeros included).
+
+    Counted in Python over the SQL-selected POSIX times (the created ones are the cohort's facts): a local day is
+    not a fixed stretch of UTC (summer time makes 23- and 25-hour days), SQLite knows no zones, and one way of
+    counting keeps SQLite and PostgreSQL in agreement. Each time goes to the day whose starting midnight, from
+    zoneinfo, precedes it."""
+    tz = ZoneInfo(f.zone)
+    solves_q = _ticket_slices(select(epoch_seconds(TicketStatusChange.created_at))
+                              .join(Ticket, Ticket.id == TicketStatusChange.ticket_id), f).where(
+        TicketStatusChange.new_status == "solved", _in_period(TicketStatusChange.created_at, f))
     with db.session() as session:
-        created = {str(d)[:10]: int(n) for d, n in session.execute(created_q).all()}
-        solved = {str(d)[:10]: int(n) for d, n in session.execute(solved_q).all()}
-    days: list[Day] = []
-    day = f.start.date()
-    while day < f.end.date() and len(days) < 400:
-        key = day.isoformat()
-        days.append(Day(key, created.get(key, 0), solved.get(key, 0)))
+        solves = session.scalars(solves_q).all()
+    created_at = [row.created_at for row in (facts or ticket_facts(db, f)).rows]
+    dates: list[date] = []
+    day = _aware(f.start).astimezone(tz).date()
+    while day < _aware(f.end).astimezone(tz).date() and len(dates) < 400:
+        dates.append(day)
         day += timedelta(days=1)
-    return days
+    starts = [_midnight(d, tz).timestamp() for d in dates]
+
+    def per_day(stamps: Iterable[float]) -> list[int]:
+        counts = [0] * len(dates)
+        for stamp in stamps:
+            index = max(0, bisect_right(starts, stamp) - 1)  # a period not starting at midnight: its first day
+            if index < len(counts):
+                counts[index] += 1
+        return counts
+
+    created, solved = per_day(created_at), per_day(solves)
+    return [Day(d.isoformat(), c, s) for d, c, s in zip(dates, created, solved, strict=True)]
 
 
 # --- everything ----------------------------------------------------------------------------------------
@@ -707,7 +742,7 @@ def figures(db: Database, f: Filters, hours: BusinessHours, as_of: datetime | No
         )
     return Figures(
         f, ticket_figures(db, f, hours, as_of, facts), backlog(db, f, as_of), csat(db, f, names),
-        agent_rows(db, f, names, facts), adoption(db, f, names), self_service(db, f), daily(db, f),
+        agent_rows(db, f, names, facts), adoption(db, f, names), self_service(db, f), daily(db, f, facts),
     )
 
 

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields, is_dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, distinct, func, or_, select
 
@@ -289,11 +290,14 @@ def columns(row_type: type) -> list[str]:
     return [f.name for f in fields(row_type)]
 
 
-def cell(value: object) -> str:
-    """A value as one table or CSV cell: dates as ISO, lists joined with "; ", numbers as they are."""
+def cell(value: object, zone: str | None = None) -> str:
+    """A value as one table or CSV cell: dates as ISO, lists joined with "; ", numbers as they are. Given a
+    `zone` (an IANA name, the reader's), a time is shown in it with its UTC offset ("2026-12-04 01:30:00+03:00")."""
     if value is None:
         return ""
     if isinstance(value, datetime):
+        if zone is not None:
+            value = _aware(value).astimezone(ZoneInfo(zone))
         return value.replace(microsecond=0).isoformat(sep=" ")
     if isinstance(value, dt.date):
         return value.isoformat()
@@ -302,21 +306,21 @@ def cell(value: object) -> str:
     return str(value)
 
 
-def cells(rows: Sequence[Any], row_type: type) -> list[list[str]]:
-    """Rows as strings, one per column: what the page, the table and the CSV all show."""
+def cells(rows: Sequence[Any], row_type: type, zone: str | None = None) -> list[list[str]]:
+    """Rows as strings, one per column, times in `zone`: what the page, the table and the CSV all show."""
     names = columns(row_type)
-    return [[cell(getattr(row, name)) for name in names] for row in rows]
+    return [[cell(getattr(row, name), zone) for name in names] for row in rows]
 
 
-def to_csv(rows: Sequence[Any], row_type: type | None = None) -> str:
-    """CSV with a header row; `row_type` gives the header when there are no rows."""
+def to_csv(rows: Sequence[Any], row_type: type | None = None, zone: str | None = None) -> str:
+    """CSV with a header row, times in `zone`; `row_type` gives the header when there are no rows."""
     kind = row_type or (type(rows[0]) if rows else None)
     if kind is None or not is_dataclass(kind):
         return ""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(columns(kind))
-    writer.writerows([_safe(text) for text in row] for row in cells(rows, kind))
+    writer.writerows([_safe(text) for text in row] for row in cells(rows, kind, zone))
     return buffer.getvalue()
 
 

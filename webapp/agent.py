@@ -108,9 +108,11 @@ def interface_language() -> None:
         g.interface_zone = current_user.time_zone
 
 
-def due_zone(team: str | None = None) -> ZoneInfo:
-    """The zone a due time is shown and typed in: the agent's own, else the team's (its business hours' zone)."""
-    chosen = g.get("interface_zone")  # set by interface_language from the agent's profile
+def reader_zone(team: str | None = None) -> ZoneInfo:
+    """The zone the signed-in agent reads and types times in: their own (the profile's), else the team's (its
+    business hours' zone; the default team's when none is named; UTC without business hours). A due time is shown
+    and typed in it, and the dashboard's and reports' days are its days."""
+    chosen = current_user.time_zone if current_user.is_authenticated else None
     return ZoneInfo(chosen) if chosen else state.desk().hours.team(team).zone
 
 
@@ -180,7 +182,7 @@ def inbox() -> str:
         "agent/inbox.html", rows=found.rows, total=found.total, query=query, counts=desk.inbox.counts(current_user.id),
         views=VIEWS, sorts=SORTS, page_number=page_number, pages=max(1, -(-found.total // PAGE_SIZE)),
         statuses=TICKET_STATUSES, languages=state.settings().languages, agents=desk.accounts.agents(),
-        popular_tags=desk.tags.popular(), due_zone=due_zone().key,
+        popular_tags=desk.tags.popular(), due_zone=reader_zone().key,
         labels=ViewLabels(), since=utcnow().isoformat(),
         kept=session.pop("bulk_kept", None) or {"ids": [], "action": "", "value": ""},
     )
@@ -211,7 +213,7 @@ def bulk():
         elif action == "tag":
             desk.tags.add(ids, [t for t in value.replace(",", " ").split() if t])
         elif action == "due":  # by hand, in the agent's zone, else the default team's (the one "due today" counts in)
-            desk.tickets.bulk_set_due(ids, parse_due(value, due_zone().key), current_user.id)
+            desk.tickets.bulk_set_due(ids, parse_due(value, reader_zone().key), current_user.id)
         else:
             raise InputError("action", N_("choose assign, solve, tag or due"))
     except InputError as error:
@@ -275,7 +277,7 @@ def _ticket_page(found: Ticket, **extra: Any) -> str:
     now = utcnow()
     due = as_utc(found.due_at) if found.due_at is not None else None
     # The due field reads and shows times in the agent's zone, else the ticket's team's (its business hours').
-    zone = due_zone(found.team)
+    zone = reader_zone(found.team)
     agents = desk.accounts.agents()
     extra.setdefault("kept_due", due.astimezone(zone).strftime("%Y-%m-%dT%H:%M") if due is not None else "")
     return _page(

@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import format_decimal, format_percent, get_locale, gettext
@@ -25,12 +26,14 @@ from flask_login import current_user
 
 from copilot.gap_clusters import GapClusterer, preferred_embedder
 from desk import metrics, reports, spikes
+from desk.accounts import zone_names
 from desk.business_hours import BusinessHours
 from desk.metrics import Dashboard, Filters
 from desk.models import CHANNELS, utcnow
 from desk.tickets import InputError
 from desk.translatable import N_, TranslatableError
 from webapp import state
+from webapp.agent import reader_zone
 from webapp.desk_errors import desk_error
 from webapp.roles import lead_required
 from webapp.svg_charts import bar_chart, line_chart
@@ -68,12 +71,14 @@ EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)
 
 
 def parse_filters(args: Mapping[str, str], languages: tuple[str, ...], today: date | None = None,
-                  require_dates: bool = False) -> Filters:
-    """?from=&to= (whole UTC days, both included) and the optional slices; errors name the parameter."""
+                  require_dates: bool = False, zone: str = "UTC") -> Filters:
+    """?from=&to= (whole days of ?tz=, else of `zone`, the reader's; both included) and the optional slices;
+    errors name the parameter."""
+    zone = zone_arg(args) or zone
     first, last = _day(args, "from"), _day(args, "to")
     if require_dates and (first is None or last is None):
         raise FilterError("from" if first is None else "to", N_("is required (YYYY-MM-DD)"))
-    last = last or (today or utcnow().date())
+    last = last or (today or utcnow().astimezone(ZoneInfo(zone)).date())
     first = first or last - timedelta(days=DEFAULT_DAYS - 1)
     for name, day in (("from", first), ("to", last)):
         if not EARLIEST <= day <= LATEST:  # the previous period and age buckets count back from these
@@ -92,8 +97,22 @@ def parse_filters(args: Mapping[str, str], languages: tuple[str, ...], today: da
     if agent and (not agent.isdigit() or len(agent) > 18):
         raise FilterError("agent", N_("must be an agent id (a number)"))
     category = (args.get("category") or "").strip()[:80] or None
-    return Filters.for_days(first, last, lang=lang, channel=channel, category=category,
+    return Filters.for_days(first, last, zone, lang=lang, channel=channel, category=category,
                             agent_id=int(agent) if agent else None)
+
+
+def zone_arg(args: Mapping[str, str]) -> str | None:
+    """?tz=: an IANA zone name zoneinfo knows (the names an agent's profile offers), or None when not given."""
+    raw = (args.get("tz") or "").strip()
+    if raw and raw not in zone_names():
+        raise FilterError("tz", N_("%(value)s is not a time zone name such as Asia/Riyadh"), value=repr(raw[:40]))
+    return raw or None
+
+
+def reader_filters(args: Mapping[str, str], require_dates: bool = False) -> Filters:
+    """The request's filters, their days in ?tz= or else the reader's zone (`webapp.agent.reader_zone`: the signed-in
+    agent's own, else the default team's, else UTC)."""
+    return parse_filters(args, state.settings().languages, require_dates=require_dates, zone=reader_zone().key)
 
 
 # --- grouping by meaning -------------------------------------------------------------------------------
@@ -291,19 +310,21 @@ def tables(board: Dashboard, gaps: list[GapGroup]) -> dict[str, Table]:
 
 @bp.app_template_filter("dashcell")
 def dashcell(value: object) -> str:
-    """A table cell on the page: times to the minute, a dash for no value."""
+    """A table cell on the page: times to the minute in the page's zone (its days'), a dash for no value."""
     if value is None:
         return "–"
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
+        zone = g.get("days_zone")
+        return (reports._aware(value).astimezone(ZoneInfo(zone)) if zone else value).strftime("%Y-%m-%d %H:%M")
     return reports.cell(value)
 
 
-def to_csv(table: Table) -> str:
+def to_csv(table: Table, zone: str | None = None) -> str:
+    """The table as CSV, times in `zone` with their UTC offset."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(table.headers)
-    writer.writerows([reports._safe(reports.cell(value)) for value in row] for row in table.rows)
+    writer.writerows([reports._safe(reports.cell(value, zone)) for value in row] for row in table.rows)
     return buffer.getvalue()
 
 
@@ -343,7 +364,7 @@ def _render(template: str, **context: Any) -> str:
 
 def _filters_or_400() -> Filters:
     try:
-        return parse_filters(request.args, state.settings().languages)
+        return reader_filters(request.args)
     except FilterError as error:
         abort(400, description=str(error))
 
@@ -357,7 +378,7 @@ def index():  # type: ignore[no-untyped-def]
 def dashboard_page(notice: Mapping[str, str] | None = None):  # type: ignore[no-untyped-def]
     """The page for the request's filters; `notice` refills the notice form a refused publish came from."""
     try:
-        f = parse_filters(request.args, state.settings().languages)
+        f = reader_filters(request.args)
     except FilterError as error:
         return _render("agent/dashboard.html", error=desk_error(error), board=None, f=None, args={}, first="", last="",
                        agents=state.desk().accounts.agents(), languages=state.settings().languages,
@@ -365,12 +386,13 @@ def dashboard_page(notice: Mapping[str, str] | None = None):  # type: ignore[no-
     desk = state.desk()
     board = metrics.dashboard(desk.db, f, business_hours())
     gaps, grouped = gap_groups(f)
+    g.days_zone = f.zone  # the page's times (dashcell) in the zone of its days
     return _render(
         "agent/dashboard.html", error=None, board=board, f=f, summary=summary(board), tables=tables(board, gaps),
         charts=charts(board), gaps=gaps, grouped=grouped, alerts=alerts(), notices=desk.notices.rows(f.start),
         agents=desk.accounts.agents(), languages=state.settings().languages, channels=CHANNELS,
-        args={k: v for k, v in request.args.items() if v}, first=f.start.date(),
-        last=(f.end - timedelta(days=1)).date(), max_notice_hours=MAX_NOTICE_HOURS, notice=notice or {},
+        args={k: v for k, v in request.args.items() if v}, first=f.first_day, last=f.last_day,
+        max_notice_hours=MAX_NOTICE_HOURS, notice=notice or {},
     )
 
 
@@ -392,8 +414,8 @@ def download(name: str) -> Response:
     board = metrics.dashboard(state.desk().db, f, business_hours())
     gaps = gap_groups(f)[0] if name == "gaps" else []
     table = build(board, gaps)
-    stamp = f"{f.start.date()}_{(f.end - timedelta(days=1)).date()}"
-    return Response(to_csv(table), mimetype="text/csv",
+    stamp = f"{f.first_day}_{f.last_day}"
+    return Response(to_csv(table, f.zone), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="dashboard-{name}-{stamp}.csv"'})
 
 

@@ -60,6 +60,7 @@ FIELDS = {
     "time_zone": lazy_pgettext("desk field", "time zone"),
     "to": lazy_pgettext("desk field", "to"),
     "token": lazy_pgettext("desk field", "token"),
+    "tz": lazy_pgettext("desk field", "tz"),
 }
 
 

@@ -209,9 +209,14 @@ OPENAPI: dict[str, Any] = {
                     {"name": "channel", "in": "query", "schema": {"type": "string"}},
                     {"name": "category", "in": "query", "schema": {"type": "string"}},
                     {"name": "agent", "in": "query", "schema": {"type": "string"}},
+                    {"name": "tz", "in": "query", "schema": {"type": "string"},
+                     "description": "IANA zone whose whole days from/to mean (default: the business hours' default "
+                                    "team's zone, else UTC)"},
                 ],
                 "responses": {
-                    "200": _json("figures", {"type": "object", "required": ["current", "previous", "content_gaps"]}),
+                    "200": _json("figures", {"type": "object",
+                                             "required": ["time_zone", "current", "previous", "content_gaps"],
+                                             "properties": {"time_zone": {"type": "string"}}}),
                     "400": _error("a missing or bad filter, named"),
                     "414": TOO_LONG,
                     "401": _error("no valid API token"),

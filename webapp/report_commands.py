@@ -32,11 +32,15 @@ MAX_CELL = 60  # a table row per line stays readable; --csv keeps every characte
     help="stale: age in days that counts as stale (default 180); other reports: only the last N days.",
 )
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV (with a header row) instead of a table.")
-def report_command(settings: Settings, name: str, days: int | None, as_csv: bool) -> None:
+@click.option("--tz", "zone", default=None, callback=lambda _ctx, _param, value: _zone_name(value),
+              help="Show times in this IANA zone (Asia/Riyadh); default: the business hours' default team's zone, "
+                   "else UTC.")
+def report_command(settings: Settings, name: str, days: int | None, as_csv: bool, zone: str | None) -> None:
     """Content gaps, rejected suggestions, unhelpful, stale and untranslated articles, deflection, notices.
 
     NAME is one of gaps, rejected, unhelpful, stale, translations, deflection, notices (default: gaps).
-    The same reports are on the workspace's /agent/reports page for leads and admins.
+    The same reports are on the workspace's /agent/reports page for leads and admins. Times are shown in
+    --tz with their UTC offset; --days N is the last N times 24 hours, whatever the zone.
     """
     from desk.desk import Desk
     from desk.reports import REPORTS, to_csv
@@ -45,18 +49,32 @@ def report_command(settings: Settings, name: str, days: int | None, as_csv: bool
     report = REPORTS[name]
     with Desk(settings) as desk:
         rows = report.build(desk, Catalog(settings), days)
-    click.echo(to_csv(rows, report.row_type) if as_csv else table(report, rows), nl=not as_csv)
+        zone = zone or desk.hours.team().zone.key
+    click.echo(to_csv(rows, report.row_type, zone) if as_csv else table(report, rows, zone), nl=not as_csv)
 
 
-def table(report: Report, rows: Sequence[Any]) -> str:
-    """Aligned columns under the report's title; long cells are cut so each row stays one line."""
+def _zone_name(value: str | None) -> str | None:
+    """--tz: a zone name zoneinfo knows (those an agent's profile offers), else a usage error naming --tz."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    from desk.accounts import zone_names
+
+    if value not in zone_names():
+        raise click.BadParameter(f"{value[:40]!r} is not a time zone name such as Asia/Riyadh", param_hint="'--tz'")
+    return value
+
+
+def table(report: Report, rows: Sequence[Any], zone: str | None = None) -> str:
+    """Aligned columns under the report's title (and the zone its times are in); long cells are cut so each row
+    stays one line."""
     from desk.reports import cells, columns
 
     names = columns(report.row_type)
-    shown = [[_short(text) for text in row] for row in cells(rows, report.row_type)]
+    shown = [[_short(text) for text in row] for row in cells(rows, report.row_type, zone)]
     widths = [max([len(n), *(len(r[i]) for r in shown)]) for i, n in enumerate(names)]
     header = "  ".join(n.ljust(w) for n, w in zip(names, widths, strict=True)).rstrip()
-    lines = [f"{report.title} ({len(rows)})", header]
+    lines = [f"{report.title} ({len(rows)}{f'; times in {zone}' if zone else ''})", header]
     lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in shown]
     return "\n".join(lines)
 

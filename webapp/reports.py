@@ -1,21 +1,32 @@
 """The content team's reports in the agents' workspace (leads and admins), each with a CSV download.
 
 The same rows as `kb report`; both call desk.reports, so a number on the page and in the file
-an admin downloads cannot disagree.
+an admin downloads cannot disagree. Their times are in ?tz=, else the reader's zone (as the dashboard's days);
+?days=N is a window of N times 24 hours back from now, an interval that needs no zone.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, abort, g, request
 
 from desk.reports import REPORTS, cells, columns, to_csv
 from webapp import state
-from webapp.agent import _page
+from webapp.agent import _page, reader_zone
+from webapp.dashboard import FilterError, zone_arg
 from webapp.roles import lead_required
 from webapp.workspace_labels import ReportLabels
 
 bp = Blueprint("reports", __name__, url_prefix="/agent/reports")
 MAX_DAYS = 3650
+
+
+def _zone() -> str:
+    """?tz=, else the reader's zone (`webapp.agent.reader_zone`): the reports' times are shown in it. A bad name is a
+    400 naming `tz`."""
+    try:
+        return zone_arg(request.args) or reader_zone().key
+    except FilterError as error:
+        abort(400, description=str(error))
 
 
 def _days() -> int | None:
@@ -27,13 +38,15 @@ def _days() -> int | None:
 @bp.get("/")
 @lead_required
 def index() -> str:
-    days = _days()
+    days, zone = _days(), _zone()
     desk, catalog = state.desk(), state.catalog()
     sections = [
-        (report, columns(report.row_type), cells(report.build(desk, catalog, days), report.row_type))
+        (report, columns(report.row_type), cells(report.build(desk, catalog, days), report.row_type, zone))
         for report in REPORTS.values()
     ]
-    return _page("agent/reports.html", sections=sections, days=days, labels=ReportLabels())
+    g.interface_zone = zone  # the header's "Times in ..." names the zone the rows' times are in
+    return _page("agent/reports.html", sections=sections, days=days, tz=request.args.get("tz") or None,
+                 labels=ReportLabels())
 
 
 @bp.get("/<name>.csv")
@@ -42,9 +55,10 @@ def download(name: str) -> Response:
     report = REPORTS.get(name)
     if report is None:
         abort(404)
+    zone = _zone()
     rows = report.build(state.desk(), state.catalog(), _days())
     return Response(
-        to_csv(rows, report.row_type),
+        to_csv(rows, report.row_type, zone),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="kb-report-{name}.csv"'},
     )

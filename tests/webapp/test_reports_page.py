@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from flask import Flask
+from sqlalchemy import select
 
 from desk import reports
+from desk.models import Agent, SuggestionEvent
 from desk.tickets import NewTicket
 from kb.settings import Settings
 from tests.conftest import database_url_for_tests
@@ -90,14 +93,14 @@ def test_kb_report_prints_a_table_or_csv(app: Flask, settings: Settings) -> None
     shown = runner.invoke(main, ["report", "rejected", *where])
     assert shown.exit_code == 0, shown.output
     lines = shown.output.splitlines()
-    assert lines[0] == "Tickets where agents rejected every suggestion (1)"
+    assert lines[0] == "Tickets where agents rejected every suggestion (1; times in UTC)"  # no business hours here
     assert lines[1].split() == ["ticket_id", "subject", "lang", "rejections", "reasons", "last_rejected"]
     assert "Card declined" in lines[2]
     as_csv = runner.invoke(main, ["report", "gaps", "--csv", *where])
     assert as_csv.output.splitlines()[1].startswith("cancel membership,1,0,en,")
     stale = runner.invoke(main, ["report", "stale", "--days", "100000", *where])
     header = "article_key  title  path  updated  age_days"
-    assert stale.output.splitlines() == ["Articles not updated recently (0)", header]
+    assert stale.output.splitlines() == ["Articles not updated recently (0; times in UTC)", header]
     assert runner.invoke(main, ["report", "nonsense", *where]).exit_code == 2
 
 
@@ -120,3 +123,37 @@ def test_a_translations_status_is_in_the_agents_language(app: Flask) -> None:
     assert '<td dir="auto">غير موجودة</td>' in section and ">missing<" not in section
     english = client.get("/agent/reports/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert '<td dir="auto">Missing</td>' in english.split('id="report-translations"', 1)[1]
+
+
+def test_report_times_are_in_the_readers_zone(app: Flask, settings: Settings) -> None:
+    """A rejection at 22:30 UTC on 1 December: 01:30 on the 2nd in Riyadh, 14:30 on the 1st in Los Angeles."""
+    desk = app.extensions["desk"]
+    ticket = desk.tickets.create(NewTicket(email="omar@example.com", subject="Late one", body="Why?", lang="en"))
+    with desk.db.session() as session:
+        session.add(SuggestionEvent(ticket_id=ticket.id, kind="rejected", reason="late",
+                                    created_at=datetime(2026, 12, 1, 22, 30, tzinfo=UTC)))
+        admin = session.scalar(select(Agent.id).where(Agent.email == "admin@example.com"))
+
+    def late(text: str) -> str:
+        return next(row for row in csv.reader(io.StringIO(text)) if row[1] == "Late one")[-1]
+
+    client = app.test_client()
+    login(client, "admin@example.com")
+    assert late(client.get("/agent/reports/rejected.csv").get_data(as_text=True)) == "2026-12-01 22:30:00+00:00"
+    riyadh = client.get("/agent/reports/rejected.csv?tz=Asia/Riyadh").get_data(as_text=True)
+    assert late(riyadh) == "2026-12-02 01:30:00+03:00"
+    page = client.get("/agent/reports/?tz=Asia/Riyadh").get_data(as_text=True)
+    assert "2026-12-02 01:30:00+03:00" in page and "Times in Asia/Riyadh" in page
+    assert 'href="/agent/reports/rejected.csv?tz=Asia/Riyadh"' in page and 'name="tz" value="Asia/Riyadh"' in page
+    bad = client.get("/agent/reports/rejected.csv?tz=Mars/Olympus")
+    assert bad.status_code == 400 and "tz: &#39;Mars/Olympus&#39; is not a time zone name" in bad.get_data(as_text=True)
+    desk.accounts.set_time_zone(admin, "America/Los_Angeles")  # the reader's own zone, when no ?tz= is given
+    assert "2026-12-01 14:30:00-08:00" in client.get("/agent/reports/").get_data(as_text=True)
+
+    where = ["--content", str(settings.content_dir), "--data", str(settings.data_dir)]
+    runner = CliRunner(env={"DATABASE_URL": settings.database_url or ""})
+    shown = runner.invoke(main, ["report", "rejected", "--csv", "--tz", "Asia/Riyadh", *where])
+    assert shown.exit_code == 0, shown.output
+    assert late(shown.output) == "2026-12-02 01:30:00+03:00"
+    refused = runner.invoke(main, ["report", "rejected", "--tz", "Mars/Olympus", *where])
+    assert refused.exit_code == 2 and "'--tz'" in refused.output and "Mars/Olympus" in refused.output
