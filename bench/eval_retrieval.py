@@ -203,12 +203,13 @@ DOMAINS = (
         heldout=Path("tests/eval/heldout/m365.jsonl"),
         near_scope=Path("tests/eval/near_scope_m365.jsonl"),
     ),
-    Domain(  # GNOME Help: a real English-only help center (held-out round 1 only, no near-topic file yet)
+    Domain(  # GNOME Help: a real English-only help center (held-out round 1 only)
         "gnome",
         Path("var/bench/gnome-content"),
         Path("tests/eval/gnome_queries.jsonl"),
         gnome_import.import_into,
         heldout=Path("tests/eval/heldout/gnome.jsonl"),
+        near_scope=Path("tests/eval/near_scope_gnome.jsonl"),
     ),
 )
 

@@ -94,7 +94,7 @@ def describe(data: NearData, floors: Sequence[float] | None) -> str:
     flagged = data.flags(floors) if floors is not None else data.unsure
     other = data.oos & ~data.near
 
-    def share(mask: np.ndarray, digits: int = 0) -> str:  # "-" for a domain with none (gnome: no near-topic file)
+    def share(mask: np.ndarray, digits: int = 0) -> str:  # "-" for a domain with none (no near-topic file)
         return f"{flagged[mask].mean():.{digits}%} of {mask.sum()}" if mask.any() else "- of 0"
 
     return f"near-topic {share(data.near)}, out-of-scope {share(other)}, answerable {share(~data.oos, 1)}"
