@@ -87,6 +87,7 @@ from copilot.title_lead import best_lead, credit_lead, title_lead
 from copilot.title_names import title_names
 from copilot.title_rarity import TitleRarity
 from copilot.title_vectors import TitleMatrix, TitleVectors
+from copilot.title_word_weights import TitleWordWeights
 from copilot.tuning import SearchTuning
 from copilot.typed_reading import best_candidate_title, better_reading
 from indexer.embedders import Embedder
@@ -385,6 +386,12 @@ LEVERS = {
     # slice (3 of 40) the same; but held-out rounds 1-4 gain no out-of-scope question and round 1 flags one more m365
     # answerable one (6.7% -> 10%, 3.272 under the floor; bench/RESULTS.md "Session 18, xabst8").
     "fused_floor": False,
+    # copilot.title_word_weights: the field credit counts a matched title term by how specific it is to the index's
+    # chunks (common words less). Off: dev gnome EN 0.763 -> 0.777, ar>en 0.696 -> 0.711 (a neighbour's incidental
+    # "computer", "desktop" no longer decides), but demo AR 0.908 -> 0.903, ar>en 0.798 -> 0.785, en>ar 0.803 -> 0.793,
+    # m365 AR 0.867 -> 0.857, customer slice AR 0.683 -> 0.678: a focused store's core words ("الدفع عند الاستلام",
+    # order, card, gmail) are common in its chunks too (bench/RESULTS.md "Session 20, titles20")
+    "title_word_weights": False,
 }
 # The query's own language's titles ranked by e5 alone (copilot.title_vectors, titles in e5's query
 # form) credit the same-language candidates: OWN_TITLE_CREDIT of the best fused score for the first
@@ -971,7 +978,7 @@ class Retriever:
             views.append(self._nearest)
         if LEVERS["title_rarity"]:
             views.append(self._title_rarity)
-        if LEVERS["common_terms"]:
+        if LEVERS["common_terms"] or LEVERS["title_word_weights"]:
             views.append(self._chunk_frequencies)
         views += [self._dense_hubs, self._series]
         if LEVERS["query_coverage"]:  # m365: 6.4 s of ISRI roots per sync, for nothing while the lever is off
@@ -1851,9 +1858,13 @@ class Retriever:
         `credit` times the share of the typed query's terms (stemmed, stopwords out: words, not
         letters) that its title or tags contain, synonyms and corrections of them included.
         `terms` holds, per article language, the searched and the typed query's terms. With
-        LEVERS["title_rarity"] each term counts by how few titles hold it (copilot.title_rarity).
+        LEVERS["title_rarity"] each term counts by how few titles hold it (copilot.title_rarity); with
+        LEVERS["title_word_weights"] each matched term by how few chunks hold it (copilot.title_word_weights).
         """
-        rarity = self._title_rarity.peek() if LEVERS["title_rarity"] else None
+        rarity: TitleRarity | TitleWordWeights | None = self._title_rarity.peek() if LEVERS["title_rarity"] else None
+        frequencies = self._chunk_frequencies.peek() if LEVERS["title_word_weights"] else None
+        if frequencies is not None:  # copilot.title_word_weights: a common matched word counts less
+            rarity = TitleWordWeights(frequencies)
         rescored = []
         for hit in ranked:
             lang = str(hit.payload.get("lang", ""))
@@ -1862,10 +1873,15 @@ class Retriever:
         return sorted(rescored, key=lambda h: -h.score)
 
     def _field_share(
-        self, hit: Hit, searched: SparseVector, typed: SparseVector, lang: str, rarity: TitleRarity | None = None
+        self,
+        hit: Hit,
+        searched: SparseVector,
+        typed: SparseVector,
+        lang: str,
+        rarity: TitleRarity | TitleWordWeights | None = None,
     ) -> float:
         """Share of the typed query's terms found in the hit's title or tags (synonyms count); with `rarity`
-        (LEVERS["title_rarity"]) each term counts by how few titles hold it."""
+        (LEVERS["title_rarity"], LEVERS["title_word_weights"]) each term counts by its weight there."""
         held = frozenset(searched.indices) & self._field_terms(hit.payload, lang)
         if rarity is not None:
             return rarity.share(held, typed.indices, lang)
