@@ -15,7 +15,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from bench.eval_retrieval import evaluate
+from bench.eval_retrieval import chosen_domains, evaluate
 from bench.m365_import import convert, find_corpus
 from copilot.section_choice import terms
 from tests.conftest import CONTENT, ROOT, load_script
@@ -31,8 +31,9 @@ def rows(path: Path) -> list[dict]:
 
 
 def earlier_questions(round_: int) -> list[str]:
-    """Every question of the dev sets and of the rounds before `round_`."""
-    paths = [path for r in range(1, round_) for path in ROUNDS[r].glob("*.jsonl")]
+    """Every question of the dev sets and of the demo and m365 rounds before `round_` (GNOME's rounds, written after
+    them in the same folders, are checked against these by their own guards)."""
+    paths = [ROUNDS[r] / name for r in range(1, round_) for name in ("demo.jsonl", "m365.jsonl")]
     paths += [ROOT / "tests/eval" / name for name in DEV]
     return [r["query"] for path in paths for r in rows(path)]
 
@@ -220,15 +221,35 @@ def test_round_5_draws_no_m365_article_read_for_rounds_1_to_4_or_the_customer_sl
 # GNOME Help, round 1 (tests/eval/heldout/gnome.jsonl): drawn from Debian's gnome-user-docs pages, which CI does not
 # have; gnome_pool.json records what the draw read (the package's article ids and the ids its pool left out).
 GNOME = HELDOUT / "gnome.jsonl"
+GNOME_2 = HELDOUT / "round2/gnome.jsonl"  # its pool leaves out the dev and round-1 pages: 44 left, 24 English
 GNOME_ID = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 
 
-def test_gnome_round_1_has_its_sizes_and_kinds() -> None:
-    """40 English and 20 Arabic answerable rows with the dealt kinds, 10 out-of-scope rows per language."""
-    table = rows(GNOME)
+def written_in_draw_order(path: Path) -> list[tuple[str, str, str]]:
+    """(set, first label, kind) of a GNOME round's answerable rows: English then Arabic, each in file order."""
+    table = rows(path)
+    written = [r for r in table if r["lang"] == "en" and r["relevant"]]
+    written += [r for r in table if r["lang"] == "ar" and r["relevant"]]
+    return [("gnome-" + r["lang"], r["relevant"][0], r["kind"]) for r in written]
+
+
+def near_repeats(path: Path, others: list[str]) -> list[str]:
+    """`path`'s questions that repeat one of its own or of `others`, or share half their content words with one of
+    `others` (only `path`'s side is returned, so its writer rewords without reading the other question)."""
+    written = [r["query"] for r in rows(path)]
+    seen = {query.casefold() for query in others}
+    earlier = [set(terms(query)) for query in others]
+    twice = [query for i, query in enumerate(written) if query.casefold() in {q.casefold() for q in written[:i]}]
+    return twice + [q for q in written if q.casefold() in seen or any(shares_half(q, other) for other in earlier)]
+
+
+@pytest.mark.parametrize(("path", "english"), [(GNOME, 40), (GNOME_2, 24)])
+def test_a_gnome_round_has_its_sizes_and_kinds(path: Path, english: int) -> None:
+    """40 (round 2: 24) English and 20 Arabic answerable rows with the dealt kinds, 10 out of scope per language."""
+    table = rows(path)
     assert all(set(row) == FIELDS and row["lang"] in ("en", "ar") for row in table)
     answerable = {lang: [r for r in table if r["lang"] == lang and r["relevant"]] for lang in ("en", "ar")}
-    assert [len(answerable["en"]), len(answerable["ar"])] == [40, 20]
+    assert [len(answerable["en"]), len(answerable["ar"])] == [english, 20]
     assert {r["kind"] for r in answerable["en"]} == set(DRAW.EN_KINDS)
     assert {r["kind"] for r in answerable["ar"]} == set(DRAW.AR_KINDS)
     out = [r for r in table if not r["relevant"]]
@@ -236,10 +257,11 @@ def test_gnome_round_1_has_its_sizes_and_kinds() -> None:
     assert {r["kind"] for r in out} == {"out-of-scope"}
 
 
-def test_gnome_labels_are_recorded_topic_and_task_page_ids() -> None:
+@pytest.mark.parametrize("path", [GNOME, GNOME_2])
+def test_gnome_labels_are_recorded_topic_and_task_page_ids(path: Path) -> None:
     record = DRAW.gnome_record()
     articles = set(record["articles"])
-    for row in rows(GNOME):
+    for row in rows(path):
         assert all(GNOME_ID.fullmatch(page) for page in row["relevant"]), row
         assert set(row["relevant"]) <= articles and len(set(row["relevant"])) == len(row["relevant"]), row
 
@@ -257,11 +279,7 @@ def test_gnome_round_1_follows_its_seeded_draw_from_the_recorded_pool() -> None:
     sample = random.Random(7411).sample(pool, 60)
     drawn = DRAW.gnome_draw(1, record)
     assert [page for _, _, page in drawn] == sample
-    table = rows(GNOME)
-    written = [r for r in table if r["lang"] == "en" and r["relevant"]]
-    written += [r for r in table if r["lang"] == "ar" and r["relevant"]]
-    expected = [("en" if label == "gnome-en" else "ar", page, kind) for label, kind, page in drawn]
-    assert [(r["lang"], r["relevant"][0], r["kind"]) for r in written] == expected
+    assert written_in_draw_order(GNOME) == [(label, page, kind) for label, kind, page in drawn]
 
 
 def test_gnome_round_1_repeats_no_dev_or_earlier_round_question() -> None:
@@ -272,22 +290,18 @@ def test_gnome_round_1_repeats_no_dev_or_earlier_round_question() -> None:
     others = [r["query"] for path in dev for r in rows(path)]
     rounds = [folder / name for folder in ROUNDS.values() for name in ("demo.jsonl", "m365.jsonl")]
     others += [r["query"] for path in rounds for r in rows(path)]
-    seen = {query.casefold() for query in others}
-    written = [r["query"] for r in rows(GNOME)]
-    assert len({query.casefold() for query in written}) == len(written)
-    assert [query for query in written if query.casefold() in seen] == []
-    earlier = [set(terms(query)) for query in others]
-    assert [query for query in written if any(shares_half(query, other) for other in earlier)] == []
+    assert near_repeats(GNOME, others) == []
 
 
-def test_the_suite_scores_gnomes_out_of_scope_rows_apart() -> None:
+@pytest.mark.parametrize(("path", "english"), [(GNOME, 40), (GNOME_2, 24)])
+def test_the_suite_scores_gnomes_out_of_scope_rows_apart(path: Path, english: int) -> None:
     class Abstains:
         def search(self, query: str, **_: object) -> SimpleNamespace:
             return SimpleNamespace(abstained=True, results=[])
 
     engine = SimpleNamespace(retriever=Abstains())
-    report = evaluate(engine, rows(GNOME), "hybrid", lang_filter=True)  # type: ignore[arg-type]
-    for lang, answerable in (("en", 40), ("ar", 20)):
+    report = evaluate(engine, rows(path), "hybrid", lang_filter=True)  # type: ignore[arg-type]
+    for lang, answerable in (("en", english), ("ar", 20)):
         assert report[lang]["out_of_scope"] == 10 and report[lang]["abstained_by_kind"] == {"out-of-scope": "10/10"}
         assert report[lang]["queries"] == answerable
 
@@ -315,7 +329,7 @@ def test_the_gnome_draw_reads_topic_and_task_pages_and_records_a_round_once(tmp_
     dev = tmp_path / "dev.jsonl"
     dev.write_text(json.dumps({"lang": "en", "query": "q", "relevant": ["net-setup", "files"], "kind": "question"}))
     record_path = tmp_path / "gnome_pool.json"
-    record = DRAW.record_gnome_round(1, pages, dev, "a dev file", record_path)
+    record = DRAW.record_gnome_round(1, pages, [dev], "a dev file", record_path)
     assert record == {
         "articles": ["files-copy", "net-setup"],
         "left_out": {"1": {"source": "a dev file", "ids": ["net-setup"]}},
@@ -323,7 +337,53 @@ def test_the_gnome_draw_reads_topic_and_task_pages_and_records_a_round_once(tmp_
     assert DRAW.gnome_pool(1, DRAW.gnome_record(record_path)) == ["files-copy"]
     before = record_path.read_text("utf-8")
     with pytest.raises(SystemExit, match="round 1 is recorded already"):
-        DRAW.record_gnome_round(1, pages, dev, "again", record_path)
+        DRAW.record_gnome_round(1, pages, [dev], "again", record_path)
     assert record_path.read_text("utf-8") == before
     with pytest.raises(SystemExit, match="no such folder"):
         DRAW.gnome_articles(tmp_path / "missing")
+
+
+def test_gnome_round_2_follows_its_seeded_draw_from_a_pool_without_the_dev_or_round_1_pages() -> None:
+    """The 44 pages are random.Random(9157).sample(pool, 44): the recorded pool is the 250 pages minus the 206 the
+    dev questions and round 1 labelled (round 1's pool's exclusions and its drawn pages among them); each answerable
+    row, in file order, is about its drawn page (first label) with its dealt kind."""
+    record = DRAW.gnome_record()
+    left_out = set(record["left_out"]["2"]["ids"])
+    assert len(left_out) == 206 and left_out <= set(record["articles"])
+    assert set(record["left_out"]["1"]["ids"]) <= left_out
+    assert {page for _, _, page in DRAW.gnome_draw(1, record)} <= left_out
+    assert {page for row in rows(GNOME) for page in row["relevant"]} <= left_out
+    pool = DRAW.gnome_pool(2, record)
+    assert len(pool) == 44 and not set(pool) & left_out
+    drawn = DRAW.gnome_draw(2, record)
+    assert [page for _, _, page in drawn] == random.Random(9157).sample(pool, 44)
+    assert [label for label, _, _ in drawn] == ["gnome-en"] * 24 + ["gnome-ar"] * 20
+    assert written_in_draw_order(GNOME_2) == [(label, page, kind) for label, kind, page in drawn]
+
+
+def test_the_gnome_draw_keeps_round_1_and_deals_english_only_what_the_pool_leaves_beside_20_arabic() -> None:
+    """Round 1's 107-page pool still deals 40 + 20; a pool of 25 deals 5 English questions and the 20 Arabic ones."""
+    record = DRAW.gnome_record()
+    assert [label for label, _, _ in DRAW.gnome_draw(1, record)] == ["gnome-en"] * 40 + ["gnome-ar"] * 20
+    small = {"articles": [f"page-{i}" for i in range(30)], "left_out": {"1": {"ids": [f"page-{i}" for i in range(5)]}}}
+    drawn = DRAW.gnome_draw(1, small)
+    assert [label for label, _, _ in drawn] == ["gnome-en"] * 5 + ["gnome-ar"] * 20
+    assert sorted(page for _, _, page in drawn) == DRAW.gnome_pool(1, small)
+
+
+def test_gnome_round_2_repeats_no_dev_near_scope_or_earlier_round_question() -> None:
+    """No question repeats, or shares half its content words with, a dev question (every *_queries.jsonl), a
+    near-scope question, a demo/m365 round's or GNOME round 1's; only round 2's side is reported."""
+    others = [r["query"] for path in sorted((ROOT / "tests/eval").glob("*_queries.jsonl")) for r in rows(path)]
+    others += [r["query"] for path in sorted((ROOT / "tests/eval").glob("near_scope_*.jsonl")) for r in rows(path)]
+    rounds = [folder / name for folder in ROUNDS.values() for name in ("demo.jsonl", "m365.jsonl")]
+    others += [r["query"] for path in [*rounds, GNOME] for r in rows(path)]
+    assert near_repeats(GNOME_2, others) == []
+
+
+def test_heldout_2_runs_gnome_on_its_round_2_file() -> None:
+    """`--heldout 2` runs gnome on round2/gnome.jsonl (round 3 has no gnome file, so gnome sits that one out)."""
+    gnome = chosen_domains(["gnome"], 2)
+    assert [(d.name, d.queries) for d in gnome] == [("gnome", Path("tests/eval/heldout/round2/gnome.jsonl"))]
+    assert [d.name for d in chosen_domains(["demo", "m365", "gnome"], 2)] == ["demo", "m365", "gnome"]
+    assert [d.name for d in chosen_domains(["demo", "m365", "gnome"], 3)] == ["demo", "m365"]

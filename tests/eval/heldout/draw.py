@@ -10,11 +10,13 @@ pool leaves out the articles already read for an earlier round or a dev slice (`
 Kinds are dealt in turn down the drawn order, so no article got the kind its writer preferred. Run from
 the repository root; the question for each line was written by hand after reading the article.
 
-GNOME Help (`--gnome`, tests/eval/heldout/gnome.jsonl): Debian's gnome-user-docs pages (Mallard XML, read from
-`--pages`, default /usr/share/help/C/gnome-help); an article is a page whose root <page> is type topic or task.
-`GNOME_SEEDS` holds the seed; gnome_pool.json records the package's article ids and the ids the pool left out (the
-GNOME dev questions' labels when the round was drawn), so the draw and its test need neither the package nor the dev
-file as it is later. 60 of the pool: the first 40 get English questions, the other 20 Arabic ones.
+GNOME Help (`--gnome`, tests/eval/heldout/gnome.jsonl, round2/gnome.jsonl): Debian's gnome-user-docs pages (Mallard
+XML, read from `--pages`, default /usr/share/help/C/gnome-help); an article is a page whose root <page> is type topic
+or task. `GNOME_SEEDS` holds one seed per round; gnome_pool.json records the package's article ids and the ids each
+round's pool left out (the GNOME dev questions' labels when the round was drawn; from round 2 on the earlier rounds'
+labels too), so the draw and its test need neither the package nor the labelling files as they are later. The first
+40 drawn pages (or as many as the pool leaves beside 20: round 2's 44-page pool gives 24) get English questions, the
+last 20 Arabic ones.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import random
 import re
 import sys
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 EN_KINDS = ["question", "keyword", "typo", "paraphrase", "framing"]
@@ -40,7 +42,7 @@ SEEDS = {1: 1802, 2: 2612, 3: 4417, 4: 5903, 5: 6347}
 LEAVES_OUT: dict[int, tuple[tuple[int, ...], bool]] = {3: ((1, 2), True), 4: ((1, 2, 3), True), 5: ((1, 2, 3, 4), True)}
 M365_AR = Path("var/bench/m365-content/ar")
 # GNOME Help: round -> seed, fixed before any page was read
-GNOME_SEEDS = {1: 7411}
+GNOME_SEEDS = {1: 7411, 2: 9157}
 GNOME_PAGES = Path("/usr/share/help/C/gnome-help")
 GNOME_RECORD = Path(__file__).with_name("gnome_pool.json")
 GNOME_EN, GNOME_AR = 40, 20
@@ -145,21 +147,31 @@ def gnome_pool(round_: int, record: dict) -> list[str]:
 
 def gnome_draw(round_: int, record: dict) -> list[tuple[str, str, str]]:
     """(set, kind, page id) of a GNOME round, in the order its questions were written: the sample is the rng's
-    only call; its first 40 pages get English questions (EN_KINDS dealt in turn), the other 20 Arabic ones."""
-    sample = random.Random(GNOME_SEEDS[round_]).sample(gnome_pool(round_, record), GNOME_EN + GNOME_AR)
-    rows = [("gnome-en", EN_KINDS[i % len(EN_KINDS)], page) for i, page in enumerate(sample[:GNOME_EN])]
-    return rows + [("gnome-ar", AR_KINDS[i % len(AR_KINDS)], page) for i, page in enumerate(sample[GNOME_EN:])]
+    only call; its first pages get English questions (EN_KINDS dealt in turn: 40, or as many as the pool leaves
+    beside the Arabic ones), the last 20 Arabic ones."""
+    pool = gnome_pool(round_, record)
+    english = min(GNOME_EN, len(pool) - GNOME_AR)  # round 2's pool (44 pages) leaves room for 24
+    sample = random.Random(GNOME_SEEDS[round_]).sample(pool, english + GNOME_AR)
+    rows = [("gnome-en", EN_KINDS[i % len(EN_KINDS)], page) for i, page in enumerate(sample[:english])]
+    return rows + [("gnome-ar", AR_KINDS[i % len(AR_KINDS)], page) for i, page in enumerate(sample[english:])]
 
 
-def record_gnome_round(round_: int, pages: Path, dev: Path, source: str, path: Path = GNOME_RECORD) -> dict:
-    """Write, once, the article ids and the ids `round_`'s pool leaves out: every article a dev question labels."""
+def record_gnome_round(
+    round_: int, pages: Path, labelled: Sequence[Path], source: str, path: Path = GNOME_RECORD
+) -> dict:
+    """Write, once, the article ids and the ids `round_`'s pool leaves out: every article a question of the
+    `labelled` files (the dev questions; from round 2 on the earlier rounds too) labels. Only labels are read."""
     record = gnome_record(path) if path.exists() else {"articles": [m["id"] for m in gnome_articles(pages)]}
     if str(round_) in record.get("left_out", {}):
         raise SystemExit(f"{path}: GNOME round {round_} is recorded already; a drawn round is never re-drawn")
     if record["articles"] != [m["id"] for m in gnome_articles(pages)]:
         raise SystemExit(f"{pages}: its topic and task pages are not the ones {path} recorded")
     labels = {
-        page for line in dev.read_text("utf-8").splitlines() if line.strip() for page in json.loads(line)["relevant"]
+        page
+        for file in labelled
+        for line in file.read_text("utf-8").splitlines()
+        if line.strip()
+        for page in json.loads(line)["relevant"]
     }
     left_out = sorted(labels & set(record["articles"]))
     record.setdefault("left_out", {})[str(round_)] = {"source": source, "ids": left_out}
@@ -175,10 +187,12 @@ def main() -> None:
     parser.add_argument(
         "--record-left-out",
         type=Path,
-        metavar="DEV_JSONL",
-        help="(with --gnome, once per round) record the pool: the pages' articles minus every page DEV_JSONL labels",
+        nargs="+",
+        metavar="JSONL",
+        help="(with --gnome, once per round) record the pool: the pages' articles minus every page a JSONL labels "
+        "(the dev questions, and from round 2 on the earlier rounds)",
     )
-    parser.add_argument("--source", default="", help="(with --record-left-out) where DEV_JSONL came from")
+    parser.add_argument("--source", default="", help="(with --record-left-out) where the JSONL files came from")
     args = parser.parse_args()
     if not args.gnome:
         if args.round not in SEEDS:
@@ -190,7 +204,7 @@ def main() -> None:
         parser.error(f"--round: no GNOME round {args.round} (rounds: {sorted(GNOME_SEEDS)})")
     if args.record_left_out:
         record = record_gnome_round(
-            args.round, args.pages, args.record_left_out, args.source or str(args.record_left_out)
+            args.round, args.pages, args.record_left_out, args.source or " ".join(map(str, args.record_left_out))
         )
     else:
         record = gnome_record()
