@@ -47,6 +47,9 @@ from copilot.calibration import (
 from copilot.chunk_means import CHUNK_DEPTH, credit_rank, mean_scores
 from copilot.common_terms import PAYLOAD_FIELDS as CHUNK_TERM_FIELDS
 from copilot.common_terms import ChunkFrequencies
+from copilot.content_words import MODELS as CONTENT_MODELS
+from copilot.content_words import applies as applies_content
+from copilot.content_words import content_text, with_content
 from copilot.dense_feedback import (
     AGREE_CHUNKS,
     FEEDBACK_ARTICLES,
@@ -392,6 +395,11 @@ LEVERS = {
     # m365 AR 0.867 -> 0.857, customer slice AR 0.683 -> 0.678: a focused store's core words ("الدفع عند الاستلام",
     # order, card, gmail) are common in its chunks too (bench/RESULTS.md "Session 20, titles20")
     "title_word_weights": False,
+    # copilot.content_words: the fallback's USE ranking of the other language's chunks asks an Arabic query's content
+    # words (the words the lexical index keeps). Off: gnome ar>en 0.696 -> 0.712 (3 dialect questions 2 -> 1), but
+    # demo ar>en 0.798 -> 0.797 (3 down, 2 up); as one more ranking instead, gnome +0.022 and demo -0.013
+    # (bench/RESULTS.md "Session 20, gnomexl20")
+    "content_words": False,
 }
 # The query's own language's titles ranked by e5 alone (copilot.title_vectors, titles in e5's query
 # form) credit the same-language candidates: OWN_TITLE_CREDIT of the best fused score for the first
@@ -1525,6 +1533,9 @@ class Retriever:
         cross_sources = [
             Source(name, vec, other, CROSS_LINGUAL_WEIGHTS.get(name, 0.5)) for name, vec in vectors.items()
         ] + intent_sources(intent or {}, {k: w * intent_scale for k, w in CROSS_LINGUAL_WEIGHTS.items()}, other)
+        if LEVERS["content_words"]:
+            content = self._content_vectors(plan, vectors)
+            cross_sources = with_content(cross_sources, content, CROSS_LINGUAL_WEIGHTS, other)
         bridges: dict[str, SparseVector] = {}
         for target in plan.others:
             terms = plan.expansion.cross_lingual_terms(plan.query, target)
@@ -1542,6 +1553,24 @@ class Retriever:
         )
         best = sum(source.weight for source in cross_sources) / (self.rrf_k + 1)
         return _Batch(ranking, evidence, _CrossQueries(fused, top, cross, bridges, best), votes)
+
+    def _content_vectors(self, plan: QueryPlan, vectors: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """The dense vectors of the query's content words (copilot.content_words), for the models that rank by them."""
+        if not applies_content(plan.lang, plan.register):
+            return {}
+        text = content_text(self._dense_text(plan), lambda word: bool(self.lexical.encode_query(word, plan.lang)))
+        if text is None:
+            return {}
+        try:
+            return {
+                name: vector
+                for model in CONTENT_MODELS
+                if model in vectors
+                for name, vector in self.query_vectors(text, model).items()
+            }
+        except Exception:
+            log.exception("embedding the query's content words failed; the fallback ranks without them")
+            return {}
 
     def _intent_text(self, plan: QueryPlan) -> str | None:
         """The query without its product names (copilot.product_names), if it names any."""
