@@ -396,10 +396,11 @@ LEVERS = {
     # order, card, gmail) are common in its chunks too (bench/RESULTS.md "Session 20, titles20")
     "title_word_weights": False,
     # copilot.content_words: the fallback's USE ranking of the other language's chunks asks an Arabic query's content
-    # words (the words the lexical index keeps). Off: gnome ar>en 0.696 -> 0.712 (3 dialect questions 2 -> 1), but
-    # demo ar>en 0.798 -> 0.797 (3 down, 2 up); as one more ranking instead, gnome +0.022 and demo -0.013
-    # (bench/RESULTS.md "Session 20, gnomexl20")
-    "content_words": False,
+    # words (the words the lexical index keeps). On (the lead, session 20): gnome ar>en 0.696 -> 0.712 (3 dialect
+    # questions 2 -> 1) against demo ar>en 0.798 -> 0.797 (3 down, 2 up), no word list, and held-out demo ar>en rounds
+    # 2-5 all gain (+0.010 to +0.025) while GNOME round 1 loses one question (-0.012); as one more ranking instead,
+    # gnome +0.022 and demo -0.013 (bench/RESULTS.md "Session 20, gnomexl20")
+    "content_words": True,
 }
 # The query's own language's titles ranked by e5 alone (copilot.title_vectors, titles in e5's query
 # form) credit the same-language candidates: OWN_TITLE_CREDIT of the best fused score for the first
