@@ -77,6 +77,7 @@ from copilot.product_names import index_names, intent_part, intent_sources
 from copilot.query_coverage import article_terms, coverage, coverage_scales, near_topic
 from copilot.query_vectors import BatchingQueryEmbedder, unit
 from copilot.section_coverage import SectionTerms, near_section, section_coverage, section_scales
+from copilot.self_calibration import POOLED, REFERENCE_QUANTILES, carried_floors, probes
 from copilot.series_pages import defer_steps, step_links
 from copilot.sibling_titles import prefer_specific
 from copilot.slug_words import SlugTerms, slug_credit, slug_ids
@@ -87,7 +88,7 @@ from copilot.title_lead import best_lead, credit_lead, title_lead
 from copilot.title_names import title_names
 from copilot.title_rarity import TitleRarity
 from copilot.title_vectors import TitleMatrix, TitleVectors
-from copilot.tuning import SearchTuning
+from copilot.tuning import ABSTAIN_FLOORS, SearchTuning
 from copilot.typed_reading import best_candidate_title, better_reading
 from indexer.embedders import Embedder
 from indexer.lexical import SPARSE_VECTOR, LexicalEncoder, SparseVector
@@ -385,6 +386,11 @@ LEVERS = {
     # slice (3 of 40) the same; but held-out rounds 1-4 gain no out-of-scope question and round 1 flags one more m365
     # answerable one (6.7% -> 10%, 3.272 under the floor; bench/RESULTS.md "Session 18, xabst8").
     "fused_floor": False,
+    # The same-language floors carried to each index by its own label-free probes (copilot.self_calibration: its
+    # titles, headings and partial titles asked as queries; each shipped floor moved to the position it holds among
+    # the demo's probes). 300 searches per language in the background at each index version while on.
+    # bench/RESULTS.md "Session 20, selfabst20".
+    "self_floors": False,
 }
 # The query's own language's titles ranked by e5 alone (copilot.title_vectors, titles in e5's query
 # form) credit the same-language candidates: OWN_TITLE_CREDIT of the best fused score for the first
@@ -842,6 +848,7 @@ class Retriever:
         self._hubs = FromIndex(
             store.version, lambda: hub_shares(store, self.lexical, settings.languages), background=True
         )
+        self._self_floors = FromIndex(store.version, partial(self._carried_floors, snapshot), background=True)
         self._dense_hubs = (  # copilot.dense_hubs: e5's own hubs, from the e5 title vectors above
             FromIndex(
                 store.version,
@@ -973,6 +980,8 @@ class Retriever:
             views.append(self._title_rarity)
         if LEVERS["common_terms"]:
             views.append(self._chunk_frequencies)
+        if LEVERS["self_floors"]:
+            views.append(self._self_floors)
         views += [self._dense_hubs, self._series]
         if LEVERS["query_coverage"]:  # m365: 6.4 s of ISRI roots per sync, for nothing while the lever is off
             views += [self._article_terms, self._coverage_scales]
@@ -1933,6 +1942,8 @@ class Retriever:
                 return all(signals[name] < floor for name, floor in calibrated.items())
             return signals.get("cross_top", 0.0) < CROSS_ONLY_FLOOR  # no title vectors: the raw cosine
         floors = self.abstain_floors.get(lang, self.abstain_floors.get("*", {}))
+        if LEVERS["self_floors"] and not _PROBING.active and floors == (ABSTAIN_FLOORS or {}).get(lang):
+            floors = (self._self_floors.peek() or {}).get(lang, floors)  # the shipped floors on this index's scale
         unsure = bool(floors) and all(
             signals.get(name, 0.0) < floor
             for name, floor in register_floors(floors, self.abstain_offsets.get(lang, {}), register).items()
@@ -1940,6 +1951,25 @@ class Retriever:
         if unsure or (LEVERS["query_coverage"] and near_topic(signals)):
             return True
         return near_section(signals) and self.section_coverage  # same-language: only_elsewhere returned above
+
+    def _carried_floors(self, snapshot: IndexSnapshot) -> dict[str, dict[str, float]]:
+        """Per language with shipped floors, those floors carried to this index (LEVERS["self_floors"]): its own
+        label-free probes searched (floors as shipped meanwhile, `_PROBING`), each floor at its reference position."""
+        rows = snapshot.payloads(("key", "lang", "title", "heading_path"))
+        carried: dict[str, dict[str, float]] = {}
+        _PROBING.active = True
+        try:
+            for lang in self.settings.languages:
+                shipped, reference = (ABSTAIN_FLOORS or {}).get(lang), REFERENCE_QUANTILES.get(lang)
+                own = [r for r in rows if r.get("lang") == lang]
+                if shipped is None or reference is None or not own:
+                    continue
+                texts = [t for kind, found in probes(own, lang).items() if kind in POOLED for t in found]
+                signals = [self.search(text, lang=lang, limit=10).signals for text in texts]
+                carried[lang] = carried_floors(shipped, signals, reference)
+        finally:
+            _PROBING.active = False
+        return carried
 
     @staticmethod
     def _cross_lingual_embedder(vectors: dict[str, np.ndarray]) -> str | None:
@@ -2001,6 +2031,13 @@ def query_register(query: str, lang: str) -> Register:
 
 
 OWN_SHARES = ("e5_share", "use_share")  # the dense models' top scores on the index's own scale (_own_shares)
+
+
+class _Probing(threading.local):
+    active = False  # this thread is searching an index's own probes: the floors as shipped (no recursion)
+
+
+_PROBING = _Probing()
 
 
 def reads_own_shares(floors: dict[str, dict[str, float]]) -> bool:
