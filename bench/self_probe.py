@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -51,7 +52,7 @@ def dump(args: argparse.Namespace) -> None:
     report = []
     for case in cases:
         collect_signals(case)
-        entry = {
+        entry: dict[str, Any] = {
             "domain": case.domain,
             "case": case.name,
             "direction": direction(case),
@@ -187,22 +188,24 @@ def cross_carried(entries: list[dict]) -> None:
             )
 
 
-def customer_slice(path: Path = Path("tests/eval/m365_customer_queries.jsonl")) -> None:
-    """m365's customer slice (answerable, its Arabic questions over the Arabic articles): flagged with the lever
-    off and on, one engine."""
+def lever_flags(domain: str, path: Path, langs: set[str]) -> None:
+    """One query file's questions on one domain's index (m365's customer slice: answerable; a near-topic file:
+    out of scope), flagged with the lever off, on and off again, one engine."""
     from bench.eval_retrieval import DOMAINS, domain_content, load_queries, open_engine
     from copilot.retrieval import LEVERS
 
-    m365 = next(d for d in DOMAINS if d.name == "m365")
-    engine = open_engine(domain_content(m365), Path("var/bench/m365"), None)
-    rows = [r for r in load_queries(path, {"ar"}) if r["relevant"]]
+    chosen = next(d for d in DOMAINS if d.name == domain)
+    engine = open_engine(domain_content(chosen), Path("var/bench") / domain, None)
+    rows = load_queries(path, langs)
     for state in (False, True, False):
         LEVERS["self_floors"] = state
-        flagged_ = [r["query"] for r in rows if engine.retriever.search(r["query"], lang="ar", limit=10).abstained]
-        print(
-            f"customer slice [m365 ar] self_floors {'on' if state else 'off'}: {len(flagged_)} of {len(rows)} "
-            f"answerable flagged {flagged_}"
-        )
+        for lang in sorted(langs):
+            asked = [r for r in rows if r["lang"] == lang]
+            got = [r["query"] for r in asked if engine.retriever.search(r["query"], lang=lang, limit=10).abstained]
+            print(
+                f"{path.name} [{domain} {lang}] self_floors {'on' if state else 'off'}: {len(got)} of {len(asked)} "
+                f"flagged {got}"
+            )
 
 
 def main() -> None:
@@ -212,9 +215,14 @@ def main() -> None:
     parser.add_argument("--heldout", type=int, default=None)
     parser.add_argument("--read", type=Path, default=None)
     parser.add_argument("--customer", action="store_true", help="m365's customer slice, the lever off and on")
+    parser.add_argument("--flags", type=Path, default=None, help="a query file flagged with the lever off and on")
+    parser.add_argument("--flags-domain", default="gnome")
+    parser.add_argument("--flags-langs", default="en")
     args = parser.parse_args()
     if args.customer:
-        customer_slice()
+        lever_flags("m365", Path("tests/eval/m365_customer_queries.jsonl"), {"ar"})
+    elif args.flags:
+        lever_flags(args.flags_domain, args.flags, set(args.flags_langs.split(",")))
     elif args.read:
         read(args.read)
         reference_positions(json.loads(args.read.read_text()))
