@@ -2,12 +2,16 @@
 
     PYTHONPATH=. python bench/self_probe.py --json var/selfabst/probe.json [--domains demo,m365,gnome] [--heldout N]
     PYTHONPATH=. python bench/self_probe.py --read var/selfabst/probe.json
+    PYTHONPATH=. python bench/self_probe.py --customer  # m365's Arabic customer slice, LEVERS["self_floors"] off/on
+    PYTHONPATH=. python bench/self_probe.py --flags tests/eval/near_scope_gnome.jsonl --flags-domain gnome
 
 For every suite case (same-language and cross-lingual), each question's signals with the floors off (what the
 suite fits on), and the same signals for what a new help center has without any label
 (copilot.self_calibration.probes): its titles and headings asked as queries, the same with words left out, and
-random sentences of the language's commonest words (wordfreq). `--read` prints the distributions per case, and
-the label-free floors (copilot.self_calibration) scored on the labelled questions, before and after.
+random sentences of the language's commonest words (wordfreq). `--read` prints the distributions per case, the
+shipped floors carried to each index (copilot.self_calibration, LEVERS["self_floors"]) with their positions scaled
+and other probe pools, the cross-lingual floors carried by random sentences, and the other label-free rules tried,
+each scored on the labelled questions beside the shipped floors (bench/RESULTS.md "Session 20, selfabst20").
 """
 
 from __future__ import annotations
@@ -160,6 +164,60 @@ def reference_positions(entries: list[dict]) -> None:
                     )
 
 
+MODEL_SIGNALS = ("e5_top", "use_top", "lexical_share")
+
+
+def label_free_rules(entries: list[dict]) -> None:
+    """The label-free rules tried before the carried floors, per same-language case (field_top 0.5 throughout):
+    every model floor at quantile q of the index's headings asked; q chosen so that 4% of the index's pooled probes
+    are flagged; the mean over the models of (score - random sentences' median) / (headings' median - that), under
+    a floor."""
+    for entry in entries:
+        if entry["case"] != "same-language":
+            continue
+        for lang in entry["signals"]:
+            headings = entry["probes"][f"{lang}:heading"]
+            pooled = [s for kind in POOLED for s in entry["probes"].get(f"{lang}:{kind}", [])]
+
+            def at(q: float, probes_: list[dict[str, float]]) -> dict[str, float]:
+                quantile = {n: float(np.quantile([s.get(n, 0.0) for s in probes_], q)) for n in MODEL_SIGNALS}
+                return {**quantile, "field_top": 0.5}
+
+            for q in (0.2, 0.3, 0.35):
+                got_ = flagged(entry, lang, at(q, headings))
+                print(f"label-free [{entry['domain']} {lang}] heading quantile {q}: {got_}")
+            chosen = max(
+                (q for q in np.arange(0.0, 0.8, 0.01) if _share_flagged(pooled, at(q, pooled)) <= 0.04), default=0.0
+            )
+            print(
+                f"label-free [{entry['domain']} {lang}] pooled quantile {chosen:.2f} (4% of the probes flagged): "
+                f"{flagged(entry, lang, at(chosen, pooled))}"
+            )
+            random_ = entry["probes"][f"{lang}:random"]
+            medians = {
+                n: (np.median([s.get(n, 0.0) for s in random_]), np.median([s.get(n, 0.0) for s in headings]))
+                for n in MODEL_SIGNALS
+            }
+            rows = [r for r in entry["rows"] if r["lang"] == lang]
+            oos = np.array([r["oos"] for r in rows])
+            for floor in (0.3, 0.5):
+                got = np.array(
+                    [
+                        np.mean([(s.get(n, 0.0) - a) / max(b - a, 1e-6) for n, (a, b) in medians.items()]) < floor
+                        and s.get("field_top", 0.0) < 0.5
+                        for s in entry["signals"][lang]
+                    ]
+                )
+                print(
+                    f"label-free [{entry['domain']} {lang}] mean position between random and headings < {floor} "
+                    f"(no offsets): {got[oos].mean():.0%}/{got[~oos].mean():.1%}"
+                )
+
+
+def _share_flagged(probes_: list[dict[str, float]], floors: dict[str, float]) -> float:
+    return float(np.mean([all(s.get(n, 0.0) < f for n, f in floors.items()) for s in probes_]))
+
+
 def cross_carried(entries: list[dict]) -> None:
     """The cross-lingual floors (CROSS_DIRECTION_FLOORS, fitted on the demo) carried the same way to each index of
     their direction; a help center missing the query's language has only the random sentences of that language as
@@ -227,6 +285,7 @@ def main() -> None:
         read(args.read)
         reference_positions(json.loads(args.read.read_text()))
         cross_carried(json.loads(args.read.read_text()))
+        label_free_rules(json.loads(args.read.read_text()))
     else:
         dump(args)
 

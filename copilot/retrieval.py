@@ -388,8 +388,11 @@ LEVERS = {
     "fused_floor": False,
     # The same-language floors carried to each index by its own label-free probes (copilot.self_calibration: its
     # titles, headings and partial titles asked as queries; each shipped floor moved to the position it holds among
-    # the demo's probes). 300 searches per language in the background at each index version while on.
-    # bench/RESULTS.md "Session 20, selfabst20".
+    # the demo's probes). About 300 searches per language in the background at each index version while on (15-33 s
+    # per index, loaded machine). Off: dev gnome English 20% -> 47% of out-of-scope at 4.8% of answerable, m365
+    # near-topic 8% -> 56%, the demo unchanged; but m365's answerable 0% -> 2.8% and its Arabic customer slice 0 -> 5
+    # of 69 (dialect questions score under the index's MSA headings); held-out m365 answerable +3 to +7 of 50 per
+    # round (bench/RESULTS.md "Session 20, selfabst20").
     "self_floors": False,
 }
 # The query's own language's titles ranked by e5 alone (copilot.title_vectors, titles in e5's query
