@@ -80,6 +80,7 @@ from copilot.product_names import index_names, intent_part, intent_sources
 from copilot.query_coverage import article_terms, coverage, coverage_scales, near_topic
 from copilot.query_vectors import BatchingQueryEmbedder, unit
 from copilot.section_coverage import SectionTerms, near_section, section_coverage, section_scales
+from copilot.self_calibration import POOLED, REFERENCE_QUANTILES, carried_floors, probes
 from copilot.series_pages import defer_steps, step_links
 from copilot.sibling_titles import prefer_specific
 from copilot.slug_words import SlugTerms, slug_credit, slug_ids
@@ -91,7 +92,7 @@ from copilot.title_names import title_names
 from copilot.title_rarity import TitleRarity
 from copilot.title_vectors import TitleMatrix, TitleVectors
 from copilot.title_word_weights import TitleWordWeights
-from copilot.tuning import SearchTuning
+from copilot.tuning import ABSTAIN_FLOORS, SearchTuning
 from copilot.typed_reading import best_candidate_title, better_reading
 from indexer.embedders import Embedder
 from indexer.lexical import SPARSE_VECTOR, LexicalEncoder, SparseVector
@@ -401,6 +402,14 @@ LEVERS = {
     # 2-5 all gain (+0.010 to +0.025) while GNOME round 1 loses one question (-0.012); as one more ranking instead,
     # gnome +0.022 and demo -0.013 (bench/RESULTS.md "Session 20, gnomexl20")
     "content_words": True,
+    # The same-language floors carried to each index by its own label-free probes (copilot.self_calibration: its
+    # titles, headings and partial titles asked as queries; each shipped floor moved to the position it holds among
+    # the demo's probes). About 300 searches per language in the background at each index version while on (15-33 s
+    # per index, loaded machine). Off: dev gnome English 20% -> 47% of out-of-scope at 4.8% of answerable, m365
+    # near-topic 8% -> 56%, the demo unchanged; but m365's answerable 0% -> 2.8% and its Arabic customer slice 0 -> 5
+    # of 69 (dialect questions score under the index's MSA headings); held-out m365 answerable +3 to +7 of 50 per
+    # round (bench/RESULTS.md "Session 20, selfabst20").
+    "self_floors": False,
 }
 # The query's own language's titles ranked by e5 alone (copilot.title_vectors, titles in e5's query
 # form) credit the same-language candidates: OWN_TITLE_CREDIT of the best fused score for the first
@@ -858,6 +867,7 @@ class Retriever:
         self._hubs = FromIndex(
             store.version, lambda: hub_shares(store, self.lexical, settings.languages), background=True
         )
+        self._self_floors = FromIndex(store.version, partial(self._carried_floors, snapshot), background=True)
         self._dense_hubs = (  # copilot.dense_hubs: e5's own hubs, from the e5 title vectors above
             FromIndex(
                 store.version,
@@ -989,6 +999,8 @@ class Retriever:
             views.append(self._title_rarity)
         if LEVERS["common_terms"] or LEVERS["title_word_weights"]:
             views.append(self._chunk_frequencies)
+        if LEVERS["self_floors"]:
+            views.append(self._self_floors)
         views += [self._dense_hubs, self._series]
         if LEVERS["query_coverage"]:  # m365: 6.4 s of ISRI roots per sync, for nothing while the lever is off
             views += [self._article_terms, self._coverage_scales]
@@ -1979,6 +1991,8 @@ class Retriever:
                 return all(signals[name] < floor for name, floor in calibrated.items())
             return signals.get("cross_top", 0.0) < CROSS_ONLY_FLOOR  # no title vectors: the raw cosine
         floors = self.abstain_floors.get(lang, self.abstain_floors.get("*", {}))
+        if LEVERS["self_floors"] and not _PROBING.active and floors == (ABSTAIN_FLOORS or {}).get(lang):
+            floors = (self._self_floors.peek() or {}).get(lang, floors)  # the shipped floors on this index's scale
         unsure = bool(floors) and all(
             signals.get(name, 0.0) < floor
             for name, floor in register_floors(floors, self.abstain_offsets.get(lang, {}), register).items()
@@ -1986,6 +2000,25 @@ class Retriever:
         if unsure or (LEVERS["query_coverage"] and near_topic(signals)):
             return True
         return near_section(signals) and self.section_coverage  # same-language: only_elsewhere returned above
+
+    def _carried_floors(self, snapshot: IndexSnapshot) -> dict[str, dict[str, float]]:
+        """Per language with shipped floors, those floors carried to this index (LEVERS["self_floors"]): its own
+        label-free probes searched (floors as shipped meanwhile, `_PROBING`), each floor at its reference position."""
+        rows = snapshot.payloads(("key", "lang", "title", "heading_path"))
+        carried: dict[str, dict[str, float]] = {}
+        _PROBING.active = True
+        try:
+            for lang in self.settings.languages:
+                shipped, reference = (ABSTAIN_FLOORS or {}).get(lang), REFERENCE_QUANTILES.get(lang)
+                own = [r for r in rows if r.get("lang") == lang]
+                if shipped is None or reference is None or not own:
+                    continue
+                texts = [t for kind, found in probes(own, lang).items() if kind in POOLED for t in found]
+                signals = [self.search(text, lang=lang, limit=10).signals for text in texts]
+                carried[lang] = carried_floors(shipped, signals, reference)
+        finally:
+            _PROBING.active = False
+        return carried
 
     @staticmethod
     def _cross_lingual_embedder(vectors: dict[str, np.ndarray]) -> str | None:
@@ -2047,6 +2080,13 @@ def query_register(query: str, lang: str) -> Register:
 
 
 OWN_SHARES = ("e5_share", "use_share")  # the dense models' top scores on the index's own scale (_own_shares)
+
+
+class _Probing(threading.local):
+    active = False  # this thread is searching an index's own probes: the floors as shipped (no recursion)
+
+
+_PROBING = _Probing()
 
 
 def reads_own_shares(floors: dict[str, dict[str, float]]) -> bool:
