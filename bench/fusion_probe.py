@@ -5,7 +5,8 @@ each config is comma-separated `use=W`, `e5=W`, `lex=W` (the query language's RR
 `x.use=W` ... (the fallback's CROSS_LINGUAL_WEIGHTS),
 `slug=W` (copilot.slug_words.SLUG_CREDIT), `common=S`, `sharpen=G`, `rare=S` (copilot.common_terms, with
 `+common_terms`), `brand=S` (names printed by at least share S of the articles leave no intent), `-lever` /
-`+lever` (a LEVERS flip); `base` is the product as configured. For reading a new dev slice's failures
+`+lever` (a LEVERS flip), `only=e5` (one source alone, as the suite's single-model modes); `base` is the product
+as configured. For reading a new dev slice's failures
 against the old dev set in one process (issue #18), never for held-out queries.
 """
 
@@ -32,7 +33,19 @@ SETS = {
     "dev-en": ("tests/eval/m365_queries.jsonl", "en"),
     "demo-ar": ("tests/eval/dev_queries.jsonl", "ar"),
     "demo-en": ("tests/eval/dev_queries.jsonl", "en"),
+    "gnome-en": ("tests/eval/gnome_queries.jsonl", "en"),
+    "gnome-ar": ("tests/eval/gnome_queries.jsonl", "ar"),
 }
+
+
+def query_set(name: str) -> tuple[str, str]:
+    """A named set's question file and language, or `FILE:LANG` for any other file (xquad-dev's queries)."""
+    if name in SETS:
+        return SETS[name]
+    path, _, lang = name.rpartition(":")
+    if not path or not lang:
+        raise ValueError(f"unknown set {name!r}: one of {', '.join(SETS)}, or FILE:LANG")
+    return path, lang
 
 
 ORIGINAL_INTENT = retrieval_module.intent_part
@@ -63,7 +76,7 @@ def apply(engine: Engine, config: str, lang: str) -> dict:
     }
     weights = dict(retriever.fusion.get(lang, retriever.fusion.get("*", {})))
     for part in filter(None, config.split(",")):
-        if part == "base":
+        if part == "base" or part.startswith("only="):  # `only=e5`: that source alone (read in main)
             continue
         if part[0] in "+-":
             LEVERS[part[1:]] = part[0] == "+"
@@ -119,17 +132,18 @@ def main() -> None:
     engine = Engine(Settings.from_env(content_dir=content, data_dir=args.data))
     engine.index(show_progress=None)
     engine.retriever.search("warm up", lang="ar")
-    sets = {name: load_queries(Path(SETS[name][0]), {SETS[name][1]}) for name in args.sets.split(",")}
+    sets = {name: load_queries(Path(query_set(name)[0]), {query_set(name)[1]}) for name in args.sets.split(",")}
     sets = {name: [r for r in rows if r["relevant"]] for name, rows in sets.items()}
     first: dict[str, list] = {}
     for config in args.configs.split(";"):
         started = time.perf_counter()
         figures = []
         for name, rows in sets.items():
-            lang = SETS[name][1]
+            lang = query_set(name)[1]
             saved = apply(engine, config, lang)
             search = engine.retriever.search
-            ranks = [rank_of(search(r["query"], lang=lang, limit=10), set(r["relevant"])) for r in rows]
+            only = next((p[5:] for p in config.split(",") if p.startswith("only=")), None)
+            ranks = [rank_of(search(r["query"], lang=lang, limit=10, only=only), set(r["relevant"])) for r in rows]
             restore(engine, saved)
             mrr = sum(1 / r for r in ranks if r) / len(ranks)
             figures.append(f"{name} {mrr:.3f}")

@@ -2,6 +2,7 @@
 
     PYTHONPATH=. python bench/miss_signals.py                     # m365 AR and demo AR/EN, same-language
     PYTHONPATH=. python bench/miss_signals.py --domains m365 --rows  # one line per miss, every component
+    PYTHONPATH=. python bench/miss_signals.py --domains gnome --rows  # GNOME Help's English (an unseen help center)
     PYTHONPATH=. python bench/miss_signals.py --domains m365 --queries tests/eval/m365_customer_queries.jsonl \
         --langs ar,en --rows                                          # the customer slice, English over Arabic too
 
@@ -40,6 +41,12 @@ from kb.settings import Settings
 DOMAINS = {
     "m365": (Path("var/bench/m365-content"), Path("var/bench/m365"), Path("tests/eval/m365_queries.jsonl"), ("ar",)),
     "demo": (Path("content"), Path("var/bench/demo"), Path("tests/eval/dev_queries.jsonl"), ("ar", "en")),
+    "gnome": (
+        Path("var/bench/gnome-content"),
+        Path("var/bench/gnome"),
+        Path("tests/eval/gnome_queries.jsonl"),
+        ("en",),
+    ),
 }
 STEPS = ("field", "own_titles", "chunk_means", "hubs")
 DEPTH = 50  # each source's prefetch depth before fusion (StoreQuery.candidates)
