@@ -15,7 +15,7 @@ the variants (`var_top1`, `loo_top1`, `loo_top3`); (b) the first article's rank 
 (d) section concentration of the first article's chunk cosines (`sec_soft_*`, `sec_conc_*`) and its best chunk
 against the question's own background over every chunk (`z_first_*`, `z_top_*`, `lift_*`); (e) the typed words that
 alone reach the first article's title or headings (`word_reach`) and how ordinary they are in the language
-(copilot.word_commonness; `carrier_*`, `reach_*`, `ordinary_share`, Session 19, commonwords9). `--quick` collects the
+(kb.word_commonness; `carrier_*`, `reach_*`, `ordinary_share`, Session 19, commonwords9). `--quick` collects the
 result and (e) only. Nothing is asserted.
 """
 
@@ -41,7 +41,7 @@ from bench.eval_retrieval import (
 from copilot.heading_floor import best_heading
 from copilot.query_vectors import unit
 from copilot.retrieval import fused_places
-from copilot.word_commonness import is_ordinary, zipf
+from kb.word_commonness import is_ordinary, zipf
 from indexer.stores.base import PayloadFilter, Source, StoreQuery
 from kb.arabic import has_arabic
 

@@ -288,7 +288,7 @@ LEVERS = {
     "framed_lead": True,
     "summaries": True,  # the fallback's candidates also ranked by their summary's USE cosine (SUMMARY_RANKING)
     "slug_words": True,  # copilot.slug_words: the fallback credits a candidate whose id the query's words say
-    # copilot.slug_words with copilot.word_commonness: one shared id word that is ordinary in the language ("office",
+    # copilot.slug_words with kb.word_commonness: one shared id word that is ordinary in the language ("office",
     # "phone") credits nothing; a rare one, two agreeing or the whole id do. Off: dev demo English over Arabic-only
     # 0.803 -> 0.816 (eight questions up a place or two), m365 0.806 -> 0.809, customer slice English 0.639 -> 0.641,
     # but one more demo answerable question abstains (3.1% -> 3.7%: its first article, wrong either way, changes) and

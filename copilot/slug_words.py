@@ -18,7 +18,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
-from copilot.word_commonness import is_ordinary
+from kb.word_commonness import is_ordinary
 from indexer.lexical import LexicalEncoder
 
 # The credit, as a share of the fallback's best fused score ("first in every source"), for an id the
@@ -68,7 +68,7 @@ class SlugTerms:
         """Per key, the IDF-weighed share of its id terms that `query` holds (keys with no id term left out).
 
         `lone_ordinary=False` (LEVERS["slug_rare_words"]): one shared word that is ordinary in the language
-        (copilot.word_commonness: "office", "phone") credits nothing; a rare word does, two or more shared
+        (kb.word_commonness: "office", "phone") credits nothing; a rare word does, two or more shared
         words agreeing do, and so does an id the query says whole (a one-word id: "india")."""
         out: dict[str, float] = {}
         for key in keys:

@@ -12,6 +12,8 @@ import re
 
 from pyarabic import araby
 
+from kb.word_commonness import is_ordinary
+
 _ALEF_VARIANTS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا"})
 _YA_TA = str.maketrans({"ى": "ي", "ة": "ه", "ؤ": "و", "ئ": "ي"})
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
@@ -131,6 +133,10 @@ def _dialect_entry(word: str) -> tuple[str, str] | None:
         return "", DIALECT_TO_MSA[word]
     conj = word[0] if len(word) >= 3 and word[0] in "وف" else ""
     rest = word[len(conj) :]
+    if conj and len(rest) <= 2 and is_ordinary(word, "ar"):
+        # "وجه" (face, side) is not و + Egyptian "جه" (came): a three-letter word the language uses every day is
+        # itself, while و/ف before a short dialect word ("ومش", "وده") is rarer than that line (kb.word_commonness).
+        return None
     if conj and rest in DIALECT_TO_MSA:
         return conj, DIALECT_TO_MSA[rest]
     if rest.startswith("ال") and rest[2:] in DIALECT_TO_MSA and DIALECT_TO_MSA[rest[2:]]:

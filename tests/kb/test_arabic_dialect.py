@@ -97,3 +97,10 @@ def test_msa_words_that_look_like_the_new_rules_are_untouched() -> None:
         "تخلى عن الخطة",
     ):
         assert dialect_to_msa(text) == text
+
+
+def test_an_everyday_three_letter_word_is_not_read_as_a_conjunction_and_a_dialect_word() -> None:
+    # "وجه" (face, side) used to become "ووصل" (و + Egyptian "جه", came); "ومش" (and not) is still read.
+    assert dialect_to_msa("وجه الشاشة مقلوب") == "وجه الشاشة مقلوب"
+    assert dialect_to_msa("ومش لاقي الطلب") == "ولا لاقي الطلب"
+    assert dialect_to_msa("جه الطلب") == "وصل الطلب"

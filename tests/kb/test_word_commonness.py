@@ -1,8 +1,8 @@
-"""copilot.word_commonness: whether a word is ordinary in its language, read from wordfreq's Zipf scale."""
+"""kb.word_commonness: whether a word is ordinary in its language, read from wordfreq's Zipf scale."""
 
 from __future__ import annotations
 
-from copilot.word_commonness import ORDINARY_ZIPF, is_ordinary, zipf
+from kb.word_commonness import ORDINARY_ZIPF, is_ordinary, zipf
 
 
 def test_everyday_words_are_ordinary_product_terms_are_not() -> None:
