@@ -41,9 +41,9 @@ from bench.eval_retrieval import (
 from copilot.heading_floor import best_heading
 from copilot.query_vectors import unit
 from copilot.retrieval import fused_places
-from kb.word_commonness import is_ordinary, zipf
 from indexer.stores.base import PayloadFilter, Source, StoreQuery
 from kb.arabic import has_arabic
+from kb.word_commonness import is_ordinary, zipf
 
 BUDGET = 0.049  # the answerable share an OR-ed floor may flag in all: under the 5%
 

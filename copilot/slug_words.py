@@ -18,8 +18,8 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
-from kb.word_commonness import is_ordinary
 from indexer.lexical import LexicalEncoder
+from kb.word_commonness import is_ordinary
 
 # The credit, as a share of the fallback's best fused score ("first in every source"), for an id the
 # query covers whole. English over Arabic-only MRR@10, demo dev / m365 dev / m365 customer slice
