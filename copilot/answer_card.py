@@ -574,6 +574,9 @@ class AnswerCards:
         which section of the winner answers is a second, smaller ranking of the same kind."""
         retriever = self.retriever
         where = PayloadFilter(article_keys=(top.key,), visibilities=visibilities(PUBLIC))
+        # The configured weights, not search's fitted English ones (fitted_fusion.fusion_weights): with those the demo's
+        # English cards went 17 -> 19 (one more right, one wrong section), section precision 0.882 -> 0.842
+        # (bench/RESULTS.md "Session 20, cardfuse20").
         weights = retriever.fusion.get(lang, retriever.fusion.get("*", {}))
         try:
             vectors = retriever.query_vectors(retriever.expand(query, lang).msa)
