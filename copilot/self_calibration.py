@@ -4,6 +4,13 @@ Its titles and headings asked as queries (the writer's short statement of what a
 same with words left out (a customer's partial wording of them), and sentences of the language's commonest
 words drawn at random (wordfreq's lists, which ship with the library: language the help center is not about).
 Deterministic: the same index gives the same probes.
+
+CUSTOMER_PROBES (off: measured, not switched): an Arabic index's titles, headings and partial titles are asked
+the way its customers write (`customer_wording`): the dialect list read backwards (kb.arabic.DIALECT_TO_MSA
+inverted: an MSA word such as "اريد" asked as "عايز"), and the article's ال left off some words, so the probes sit
+where dialect and terse customer questions sit rather than at the index's formal MSA headings (bench/RESULTS.md
+"Session 20, selfprobe20": on m365 it moves the carried floors little, the dialect list covers few headings).
+English probes are unchanged.
 """
 
 from __future__ import annotations
@@ -14,11 +21,23 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from wordfreq import top_n_list
 
+from kb.arabic import DIALECT_TO_MSA, normalize_arabic
+
 PROBES = 100  # per kind and language: enough for a 5% quantile to rest on five probes
 COMMON_WORDS = 5000  # the random sentences draw from the language's commonest words
 SENTENCE_WORDS = (4, 8)  # words per random sentence
 KEEP_SHARE = 0.6  # a partial title keeps this share of its words (at least one left out)
 SEED = 20
+CUSTOMER_PROBES = False  # True: Arabic probes in the customers' wording (customer_wording); False: as written
+CUSTOMER_LANGS = ("ar",)  # the languages whose probes are reworded (English customers write as the pages do)
+ARTICLE_DROP = 0.5  # the share of a customer-worded probe's ال-words typed without their article
+
+# The dialect list read backwards: an MSA word -> the first dialect word listed for it (one-word equivalents only;
+# a filler has no MSA side; "من" is "from" far more often than "who").
+MSA_TO_DIALECT: dict[str, str] = {}
+for _dialect, _msa in DIALECT_TO_MSA.items():
+    if _msa and " " not in _msa and _msa != "من":
+        MSA_TO_DIALECT.setdefault(_msa, _dialect)
 
 
 def _spread(texts: Sequence[str], size: int) -> list[str]:
@@ -37,6 +56,23 @@ def partial(text: str, rng: random.Random) -> str | None:
     return " ".join(words[i] for i in chosen)
 
 
+def customer_wording(text: str, rng: random.Random) -> str:
+    """Arabic `text` as a customer would type it: each MSA word with a dialect form (MSA_TO_DIALECT) in that form,
+    keeping its article ("الان" is itself a word), and ARTICLE_DROP of the other ال-words without their article."""
+    out = []
+    for word in text.split():
+        plain = normalize_arabic(word)
+        if plain in MSA_TO_DIALECT:
+            out.append(MSA_TO_DIALECT[plain])
+        elif plain.startswith("ال") and plain[2:] in MSA_TO_DIALECT:
+            out.append("ال" + MSA_TO_DIALECT[plain[2:]])
+        elif plain.startswith("ال") and len(plain) > 4 and rng.random() < ARTICLE_DROP:
+            out.append(word[2:])
+        else:
+            out.append(word)
+    return " ".join(out)
+
+
 def random_sentences(lang: str, size: int = PROBES, seed: int = SEED) -> list[str]:
     """`size` sentences of SENTENCE_WORDS words drawn from the language's COMMON_WORDS commonest."""
     words = top_n_list(lang, COMMON_WORDS)
@@ -53,6 +89,9 @@ def probes(rows: Sequence[Mapping[str, object]], lang: str, size: int = PROBES) 
     rng = random.Random(f"{SEED}/{lang}/partial")
     parts = [p for t in _spread([*titles, *headings], size) if (p := partial(t, rng))]
     out = {"title": titles, "heading": headings, "partial": parts, "random": random_sentences(lang, size)}
+    if CUSTOMER_PROBES and lang in CUSTOMER_LANGS:
+        rng = random.Random(f"{SEED}/{lang}/customer")
+        out.update({kind: [customer_wording(t, rng) for t in out[kind]] for kind in ("title", "heading", "partial")})
     return {kind: texts for kind, texts in out.items() if texts}
 
 
@@ -64,9 +103,15 @@ def probes(rows: Sequence[Mapping[str, object]], lang: str, size: int = PROBES) 
 # probes a floor leaves under it is what carries over. field_top (a share of the title's words) is kept as it is.
 # Printed by bench/self_probe.py --read (the "reference quantiles" line), from the demo's probes.
 POOLED = ("title", "heading", "partial")
-REFERENCE_QUANTILES: dict[str, dict[str, float]] = {
+# With CUSTOMER_PROBES the Arabic positions are read among the demo's customer-worded probes.
+FORMAL_REFERENCE: dict[str, dict[str, float]] = {
     "en": {"e5_top": 0.592, "use_top": 0.288, "lexical_share": 0.324},
     "ar": {"e5_top": 0.329, "use_top": 0.257, "lexical_share": 0.188},
+}
+CUSTOMER_REFERENCE: dict[str, dict[str, float]] = {"ar": {"e5_top": 0.343, "use_top": 0.266, "lexical_share": 0.188}}
+REFERENCE_QUANTILES: dict[str, dict[str, float]] = {
+    **FORMAL_REFERENCE,
+    **(CUSTOMER_REFERENCE if CUSTOMER_PROBES else {}),
 }
 
 

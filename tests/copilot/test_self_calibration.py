@@ -7,12 +7,13 @@ from types import SimpleNamespace
 
 import pytest
 
-from copilot import retrieval
+from copilot import retrieval, self_calibration
 from copilot.retrieval import LEVERS, Retriever
 from copilot.self_calibration import (
     MIN_PROBES,
     REFERENCE_QUANTILES,
     carried_floors,
+    customer_wording,
     partial,
     position,
     probes,
@@ -117,3 +118,30 @@ def test_the_carried_floors_come_from_the_index_own_probes_searched_with_the_shi
     titles = {r["title"] for r in ROWS}
     assert any(text in titles for text, _ in asked)
     assert set(REFERENCE_QUANTILES) == set(ABSTAIN_FLOORS)
+
+
+def test_customer_wording_reads_the_dialect_list_backwards_and_leaves_articles_off() -> None:
+    """An MSA heading asked as a customer types it: "كيف" as "ازاي", "لماذا" as "ليه", "الآن" as "دلوقتي"
+    (the first dialect word listed for each), some ال-words without the article, "من" (from) kept."""
+    heading = "لماذا لا يعمل البريد الإلكتروني من الهاتف الآن"
+    rng = random.Random(3)
+    got = [customer_wording(heading, rng).split() for _ in range(20)]
+    assert all(w[:4] == ["ليه", "مش", "يشتغل", "البريد"] or w[:4] == ["ليه", "مش", "يشتغل", "بريد"] for w in got)
+    assert all(w[5] == "من" and w[-1] == "دلوقتي" for w in got)
+    assert {w[3] for w in got} == {"البريد", "بريد"} and {w[6] for w in got} == {"الهاتف", "هاتف"}
+    assert customer_wording("كيف أعيد تعيين كلمة المرور", rng).startswith("ازاي أعيد تعيين كلمة")
+
+
+def test_customer_probes_reword_arabic_titles_and_headings_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = [
+        {"lang": "ar", "title": f"كيف أغير الإعدادات {i}", "heading_path": [f"لماذا لا يعمل الجهاز {i}"]}
+        for i in range(30)
+    ]
+    monkeypatch.setattr(self_calibration, "CUSTOMER_PROBES", True)
+    reworded = probes(rows, "ar", size=10)
+    assert all(t.startswith("ازاي") for t in reworded["title"])
+    assert all(h.startswith("ليه مش يشتغل") for h in reworded["heading"])
+    assert probes(ROWS, "en", size=10)["title"][0].startswith("Connect device")  # English as written
+    monkeypatch.setattr(self_calibration, "CUSTOMER_PROBES", False)
+    formal = probes(rows, "ar", size=10)
+    assert all(t.startswith("كيف") for t in formal["title"]) and formal["random"] == reworded["random"]
