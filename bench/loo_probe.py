@@ -371,9 +371,51 @@ def separation(entries: list[dict]) -> None:
                 print(f"      by register: {by_register}")
 
 
+def quantile_grid(entries: list[dict]) -> None:
+    """Every signal at quantile q of one kind of left-out probes (or all three pooled), q over a grid: what any
+    left-out quantile can do on each index, one line per (kind, q)."""
+    print("\n== left-out quantile grid by probe kind (dev out-of-scope/answerable; m365's slice)")
+    for kinds in (POOLED, ("title",), ("heading",), ("partial",)):
+        for q in np.arange(0.3, 0.81, 0.05):
+            parts = []
+            for entry in entries:
+                for lang, probes in entry["probes"].items():
+                    floors = {n: float(np.quantile(values(probes, "loo", n, kinds), q)) for n in MODEL_SIGNALS}
+                    floors["field_top"] = 0.5
+                    got = flag_share(entry, lang, floors).split(" ")[0]
+                    slice_ = f" slice {flag_share(entry, lang, floors, 'customer')}" if entry["customer"] else ""
+                    parts.append(f"{entry['domain']} {lang} {got}{slice_}")
+            print(f"  {'+'.join(kinds):22s} q {q:.2f}: " + " | ".join(parts))
+
+
+def mean_positions(entries: list[dict]) -> None:
+    """Not floors: a question abstains when the mean of its three positions among the left-out probes is under t
+    (and field_top under 0.5), no register offsets."""
+    print("\n== mean position among the left-out probes under t (dev out-of-scope/answerable; m365's slice)")
+    for t in (0.3, 0.35, 0.4, 0.45, 0.5):
+        parts = []
+        for entry in entries:
+            for lang, probes in entry["probes"].items():
+                loo = {n: values(probes, "loo", n) for n in MODEL_SIGNALS}
+
+                def low(s: dict[str, float], loo: dict[str, list[float]] = loo, t: float = t) -> bool:
+                    mean = np.mean([position(s.get(n, 0.0), loo[n]) for n in MODEL_SIGNALS])
+                    return bool(mean < t) and s.get("field_top", 0.0) < 0.5
+
+                rows = [r for r in entry["rows"] if r["lang"] == lang]
+                got = np.array([low(s) for s in entry["signals"][lang]])
+                oos = np.array([r["oos"] for r in rows])
+                customer = entry["customer_signals"].get(lang, [])
+                slice_ = f" slice {sum(low(s) for s in customer)}/{len(customer)}" if customer else ""
+                parts.append(f"{entry['domain']} {lang} {got[oos].mean():.0%}/{got[~oos].mean():.1%}{slice_}")
+        print(f"  mean position < {t}: " + " | ".join(parts))
+
+
 def read(path: Path) -> None:
     entries = json.loads(path.read_text())
     separation(entries)
+    quantile_grid(entries)
+    mean_positions(entries)
     for entry in entries:
         for lang, probes in entry["probes"].items():
             print(f"== {entry['domain']} [{lang}] quantiles {QUANTILES}")
