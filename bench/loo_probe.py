@@ -3,10 +3,11 @@
     PYTHONPATH=. python bench/loo_probe.py --json var/loo21/loo.json [--domains demo,m365,gnome]
     PYTHONPATH=. python bench/loo_probe.py --read var/loo21/loo.json
 
-Each public article's title, headings and partial titles (copilot.self_calibration.probes, keeping which articles
-hold each text) asked against the index twice: as it is ("present": the answerable stand-in selfabst20's floors were
-carried by) and without every article holding that text ("left out": the best score among the other articles, a
-question on the index's topic that nothing answers). The same-language abstention signals (e5_top, use_top,
+The public articles' titles, headings and partial titles as copilot.self_calibration.probes picks them (up to 100
+of each), asked against the index twice: as it is ("present": the answerable stand-in selfabst20's floors were
+carried by) and without every article whose title or a heading holds the probe's words in order ("left out": the
+best score among the other articles, a question on the index's topic that nothing answers). The background views
+are waited for first. The same-language abstention signals (e5_top, use_top,
 lexical_share: each source's own best chunk, as Retriever.search's evidence queries read them) come from one store
 query per source, deep enough to pass the left-out article's chunks. Beside them, each same-language case's dev and
 near-topic questions with the floors off (bench/eval_retrieval.collect_signals) and m365's customer slice. `--read`
