@@ -2,6 +2,7 @@
 
     PYTHONPATH=. python bench/loo_probe.py --json var/loo21/loo.json [--domains demo,m365,gnome]
     PYTHONPATH=. python bench/loo_probe.py --read var/loo21/loo.json
+    PYTHONPATH=. python bench/loo_probe.py --json var/loo21/loo_sib.json --siblings 0.5  # near-duplicates left out too
 
 The public articles' titles, headings and partial titles as copilot.self_calibration.probes picks them (up to 100
 of each), asked against the index twice: as it is ("present": the answerable stand-in selfabst20's floors were
@@ -31,6 +32,7 @@ from copilot.self_calibration import POOLED, position, value_at
 from copilot.self_calibration import probes as own_probes
 from copilot.tuning import ABSTAIN_FLOORS, ABSTAIN_OFFSETS
 from indexer.stores.base import Source, StoreQuery
+from kb.arabic import normalize_arabic
 
 DEPTH = 60  # chunks per source read past the left-out articles
 MODEL_SIGNALS = ("e5_top", "use_top", "lexical_share")
@@ -56,6 +58,19 @@ def keyed_probes(rows: Sequence[dict], lang: str, size: int = 100) -> list[tuple
                 held = {key for field, keys in fields.items() if _in_order(words, field) for key in keys}
                 out.append((kind, text, frozenset(held)))
     return out
+
+
+def siblings(rows: Sequence[dict], overlap: float) -> dict[str, frozenset[str]]:
+    """Per article, those whose title shares at least `overlap` of its words with its title (Jaccard, Arabic folded):
+    the near-duplicate pages of an index of one page per country or plan, to leave out with it."""
+    titles: dict[str, frozenset[str]] = {}
+    for row in rows:
+        words = normalize_arabic(str(row.get("title", ""))).lower().split()
+        titles.setdefault(str(row.get("key", "")), frozenset(words))
+    return {
+        key: frozenset(other for other, b in titles.items() if len(a & b) >= overlap * len(a | b) > 0)
+        for key, a in titles.items()
+    }
 
 
 def _in_order(words: Sequence[str], field: Sequence[str]) -> bool:
@@ -126,7 +141,10 @@ def dump(args: argparse.Namespace) -> None:
         probes: dict[str, list[dict[str, Any]]] = {}
         for lang in sorted(langs):
             own = [p for p in payloads if p.get("lang") == lang and p.get("visibility", "public") == "public"]
+            family = siblings(own, args.siblings) if args.siblings is not None else {}
             for kind, text, holders in keyed_probes(own, lang):
+                if family:
+                    holders = frozenset(k for key in holders for k in family.get(key, {key}))
                 present, loo = present_and_left_out(retriever, text, lang, holders)
                 probes.setdefault(lang, []).append(
                     {"kind": kind, "text": text, "holders": len(holders), "present": present, "loo": loo}
@@ -429,6 +447,8 @@ def read(path: Path) -> None:
                     for side in ("present", "loo"):
                         v = values(probes, side, n, (kind,))
                         print(f"  {n:14s} {kind + ' ' + side:22s} n={len(v):4d} {quantiles(v)}")
+    if not any(e["domain"] == "demo" for e in entries):
+        return  # the carried rules read the demo's probes
     print("\n== rules (dev out-of-scope / answerable flagged; near-topic flagged; m365 customer slice flagged)")
     for name, rule in rules(entries).items():
         parts = []
@@ -451,6 +471,9 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=Path("var/loo21/loo.json"))
     parser.add_argument("--domains", default="demo,m365,gnome")
     parser.add_argument("--read", type=Path, default=None)
+    parser.add_argument(
+        "--siblings", type=float, default=None, help="also leave out the articles whose title shares this much"
+    )
     args = parser.parse_args()
     if args.read:
         read(args.read)

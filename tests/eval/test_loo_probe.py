@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.loo_probe import MODEL_SIGNALS, keyed_probes, present_and_left_out, rules
+from bench.loo_probe import MODEL_SIGNALS, keyed_probes, present_and_left_out, rules, siblings
 from copilot.engine import Engine
 from copilot.self_calibration import probes
 from copilot.tuning import ABSTAIN_FLOORS
@@ -77,3 +77,16 @@ def test_a_left_out_quantile_floor_moves_with_the_index_own_left_out_probes() ->
     # the shipped floors' place among the demo's left-out probes, carried to the other index's
     carried = chosen["carried, left-out probes x1.00"](entries[1], "en")
     assert carried["e5_top"] == pytest.approx(ABSTAIN_FLOORS["en"]["e5_top"] + 0.05)  # type: ignore[index]
+
+
+def test_siblings_are_the_articles_whose_titles_share_most_words() -> None:
+    rows = [
+        {"key": "eg", "title": "الدعم الفني في مصر"},
+        {"key": "jo", "title": "الدعم الفني في الأردن"},
+        {"key": "bill", "title": "Pay your bill"},
+        {"key": "bill-2", "title": "pay your BILL online"},
+    ]
+    family = siblings(rows, 0.5)
+    assert family["eg"] == {"eg", "jo"}  # 3 of 5 words shared: one page per country
+    assert family["bill"] == {"bill", "bill-2"}  # case folded, 3 of 4
+    assert siblings(rows, 0.8)["eg"] == {"eg"}
