@@ -367,6 +367,32 @@ def registers(entry: dict, lang: str) -> dict[tuple[str, str], list[dict[str, fl
     return out
 
 
+def kinds(entries: list[dict]) -> None:
+    """Where the labelled questions of each `kind` (the query files' label, joined on the query text) sit among the
+    index's left-out probes: median position, e5 / USE / BM25."""
+    print("\n== by the query files' kind: median position among the left-out probes (e5/USE/BM25)")
+    for entry in entries:
+        domain = next(d for d in DOMAINS if d.name == entry["domain"])
+        files = [(domain.queries, "rows", "signals"), (CUSTOMER, "customer", "customer_signals")]
+        for lang, probes in entry["probes"].items():
+            loo = {n: values(probes, "loo", n) for n in MODEL_SIGNALS}
+            groups: dict[str, list[dict[str, float]]] = {}
+            for path, rows_at, signals_at in files:
+                if not entry[rows_at]:
+                    continue
+                kind = {(r["lang"], r["query"]): r.get("kind", "?") for r in load_queries(path, {lang})}
+                asked = [r for r in entry[rows_at] if r["lang"] == lang]
+                for row, found in zip(asked, entry[signals_at].get(lang, []), strict=True):
+                    group = "slice " if rows_at == "customer" else ""
+                    groups.setdefault(f"{group}{kind[(lang, row['query'])]}", []).append(found)
+            shown = " | ".join(
+                f"{g} ({len(got)}) "
+                + "/".join(f"{np.median([position(s.get(n, 0.0), loo[n]) for s in got]):.2f}" for n in MODEL_SIGNALS)
+                for g, got in sorted(groups.items())
+            )
+            print(f"  {entry['domain']} [{lang}] {shown}")
+
+
 def separation(entries: list[dict]) -> None:
     """Per index and signal: how often a present probe outscores its left-out self's best other article (AUC of
     present over left-out, pooled kinds), and where each question group's median sits among the left-out probes."""
@@ -433,6 +459,7 @@ def mean_positions(entries: list[dict]) -> None:
 def read(path: Path) -> None:
     entries = json.loads(path.read_text())
     separation(entries)
+    kinds(entries)
     quantile_grid(entries)
     mean_positions(entries)
     for entry in entries:
