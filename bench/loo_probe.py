@@ -3,6 +3,7 @@
     PYTHONPATH=. python bench/loo_probe.py --json var/loo21/loo.json [--domains demo,m365,gnome]
     PYTHONPATH=. python bench/loo_probe.py --read var/loo21/loo.json
     PYTHONPATH=. python bench/loo_probe.py --json var/loo21/loo_sib.json --siblings 0.5  # near-duplicates left out too
+    PYTHONPATH=. python bench/loo_probe.py --cross --json var/loo21/cross.json  # demo ar>en, en>ar; --cross --read
 
 The public articles' titles, headings and partial titles as copilot.self_calibration.probes picks them (up to 100
 of each), asked against the index twice: as it is ("present": the answerable stand-in selfabst20's floors were
@@ -26,12 +27,22 @@ from typing import Any
 
 import numpy as np
 
-from bench.eval_retrieval import DOMAINS, Case, collect_signals, domain_content, load_queries, open_engine
+from bench.eval_retrieval import (
+    DOMAINS,
+    Case,
+    chosen_domains,
+    collect_signals,
+    domain_content,
+    load_queries,
+    open_engine,
+    suite_cases,
+)
+from copilot.query_vectors import unit
 from copilot.retrieval import LEXICAL, Retriever, query_register, register_floors
 from copilot.self_calibration import POOLED, position, value_at
 from copilot.self_calibration import probes as own_probes
 from copilot.tuning import ABSTAIN_FLOORS, ABSTAIN_OFFSETS
-from indexer.stores.base import Source, StoreQuery
+from indexer.stores.base import PayloadFilter, Source, StoreQuery
 from kb.arabic import normalize_arabic
 
 DEPTH = 60  # chunks per source read past the left-out articles
@@ -164,6 +175,120 @@ def dump(args: argparse.Namespace) -> None:
         print(f"{domain.name}: {len(rows)} questions, probes { {k: len(v) for k, v in probes.items()} }", flush=True)
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(report, ensure_ascii=False))
+
+
+def cross_present_and_left_out(
+    retriever: Retriever, text: str, lang: str, left_out: frozenset[str]
+) -> tuple[dict[str, float], dict[str, float]]:
+    """A question in `lang` over an index with no article in it (the cross-lingual case): the two shares the
+    cross-lingual floors read, as `Retriever.search` reports them ("present") and without the `left_out` articles:
+    USE's best other-language chunk (`cross_share`) and the best USE title cosine among all the other articles' titles
+    (`cross_title_share`; search takes it among its fused candidates, and the typed reading is not redone)."""
+    present = {k: v for k, v in retriever.search(text, lang=lang, limit=10).signals.items() if k.startswith("cross")}
+    plan = retriever.plan(text, lang, 10)
+    vectors, _ = retriever._embed(plan, {})
+    query = vectors["use"]
+    other = PayloadFilter(langs=plan.others)
+    hits = retriever.store.query([StoreQuery((Source("use", query, other),), plan.base_filter, limit=DEPTH)])[0]
+    others = [h for h in hits if str(h.payload.get("key", "")) not in left_out]
+    titles = retriever._titles.peek() if retriever._titles is not None else None
+    scales = retriever._cross_scales.peek() if retriever._cross_scales is not None else None
+    if not others or titles is None or not scales:
+        return present, {}
+    scale = scales[(lang, str(others[0].payload.get("lang", "")))]
+    best_title = max(v for k, v in titles.scores(unit(query), plan.others).items() if k not in left_out)
+    loo = {"cross_share": scale.chunk_share(others[0].score), "cross_title_share": scale.title_share(best_title)}
+    return present, loo
+
+
+CROSS_SIGNALS = ("cross_share", "cross_title_share")
+
+
+def cross_dump(args: argparse.Namespace) -> None:
+    """The demo's two cross-lingual cases (its Arabic questions over its English articles only, and the reverse):
+    the asking language's titles, headings and partial titles of articles whose translation the index holds, asked
+    with that translation present and left out, beside the case's dev and near-topic questions."""
+    cases = suite_cases(chosen_domains(["demo"]), Path("var/bench"))
+    full = cases[0].engine.store.payloads(("key", "lang", "title", "heading_path", "visibility"))
+    report = []
+    for case in cases[1:]:
+        retriever = case.engine.retriever
+        retriever.wait_for_views()
+        collect_signals(case)
+        asking = str(case.rows[0]["lang"])
+        shown = {str(p["key"]) for p in case.engine.store.payloads(("key",))}
+        own = [p for p in full if p.get("lang") == asking and p.get("visibility", "public") == "public"]
+        probes = []
+        for kind, text, holders in keyed_probes(own, asking):
+            translated = frozenset(k for h in holders if (k := f"{plan_target(shown)}/{h.split('/', 1)[1]}") in shown)
+            if not translated:
+                continue
+            present, loo = cross_present_and_left_out(retriever, text, asking, translated)
+            probes.append({"kind": kind, "text": text, "present": present, "loo": loo})
+        report.append(
+            {
+                "domain": case.domain,
+                "case": case.name,
+                "lang": asking,
+                "rows": [{"query": r["query"], "oos": not r["relevant"]} for r in case.rows],
+                "signals": case.signals[asking],
+                "near_signals": case.near_signals.get(asking, []),
+                "probes": probes,
+            }
+        )
+        print(f"{case.domain} {case.name}: {len(case.rows)} questions, {len(probes)} probes", flush=True)
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(report, ensure_ascii=False))
+
+
+def plan_target(keys: set[str]) -> str:
+    """The one article language of a single-language index's keys ("en/..." -> "en")."""
+    langs = {key.split("/", 1)[0] for key in keys}
+    if len(langs) != 1:
+        raise ValueError(f"expected one article language, found {sorted(langs)}")
+    return langs.pop()
+
+
+def cross_read(path: Path) -> None:
+    """Per cross-lingual case: the present and left-out distributions of the two shares, where the case's questions
+    sit among the left-out probes, and the direction's shipped floors beside floors at left-out quantiles (title
+    names exempt, as Retriever._abstains)."""
+    from copilot.retrieval import CROSS_DIRECTION_FLOORS
+
+    for entry in json.loads(path.read_text()):
+        probes = [p for p in entry["probes"] if p["loo"]]
+        oos = np.array([r["oos"] for r in entry["rows"]])
+        print(f"== {entry['domain']} {entry['case']} [{entry['lang']}] {len(probes)} probes")
+        for n in CROSS_SIGNALS:
+            loo = [p["loo"][n] for p in probes]
+            present = [p["present"].get(n, 0.0) for p in probes]
+            answerable = [s.get(n, 0.0) for s, o in zip(entry["signals"], oos, strict=True) if not o]
+            out = [s.get(n, 0.0) for s, o in zip(entry["signals"], oos, strict=True) if o]
+            near = [s.get(n, 0.0) for s in entry["near_signals"]]
+            print(f"  {n:18s} present {quantiles(present)}")
+            print(f"  {n:18s} left out {quantiles(loo)}")
+            for group, got in (("answerable", answerable), ("out-of-scope", out), ("near-topic", near)):
+                median = np.median([position(v, loo) for v in got]) if got else float("nan")
+                print(f"  {n:18s} {group:12s} {quantiles(got)}  (median position among left-out {median:.2f})")
+        asking, target = entry["lang"], "en" if entry["lang"] == "ar" else "ar"
+        shipped = CROSS_DIRECTION_FLOORS[(asking, target)]
+        candidates = {"shipped": dict(shipped)}
+        for q in (0.1, 0.25, 0.4, 0.5, 0.6):
+            candidates[f"left-out quantile {q}"] = {
+                n: float(np.quantile([p["loo"][n] for p in probes], q)) for n in shipped
+            }
+        for name, floors in candidates.items():
+
+            def low(s: dict[str, float], floors: dict[str, float] = floors) -> bool:
+                return all(s.get(n, 0.0) < f for n, f in floors.items()) and not s.get("title_names")
+
+            got = np.array([low(s) for s in entry["signals"]])
+            near = sum(low(s) for s in entry["near_signals"])
+            shown = " ".join(f"{n}={v:.3f}" for n, v in floors.items())
+            print(
+                f"  {name:22s} {got[oos].mean():.0%}/{got[~oos].mean():.1%} near {near}/{len(entry['near_signals'])}"
+                f"  [{shown}]"
+            )
 
 
 def quantiles(values: list[float]) -> str:
@@ -498,11 +623,16 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=Path("var/loo21/loo.json"))
     parser.add_argument("--domains", default="demo,m365,gnome")
     parser.add_argument("--read", type=Path, default=None)
+    parser.add_argument("--cross", action="store_true", help="the demo's cross-lingual cases (translated pairs)")
     parser.add_argument(
         "--siblings", type=float, default=None, help="also leave out the articles whose title shares this much"
     )
     args = parser.parse_args()
-    if args.read:
+    if args.cross and args.read:
+        cross_read(args.read)
+    elif args.cross:
+        cross_dump(args)
+    elif args.read:
         read(args.read)
     else:
         dump(args)

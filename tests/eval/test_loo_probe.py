@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from bench.loo_probe import MODEL_SIGNALS, keyed_probes, present_and_left_out, rules, siblings
+from bench.loo_probe import (
+    MODEL_SIGNALS,
+    cross_present_and_left_out,
+    keyed_probes,
+    plan_target,
+    present_and_left_out,
+    rules,
+    siblings,
+)
 from copilot.engine import Engine
 from copilot.self_calibration import probes
 from copilot.tuning import ABSTAIN_FLOORS
@@ -90,3 +98,20 @@ def test_siblings_are_the_articles_whose_titles_share_most_words() -> None:
     assert family["eg"] == {"eg", "jo"}  # 3 of 5 words shared: one page per country
     assert family["bill"] == {"bill", "bill-2"}  # case folded, 3 of 4
     assert siblings(rows, 0.8)["eg"] == {"eg"}
+
+
+def test_cross_lingual_left_out_shares_leave_the_translation_out(indexed: Engine) -> None:
+    retriever = indexed.retriever
+    retriever.wait_for_views()
+    title = next(str(r["title"]) for r in indexed.store.payloads(("key", "title")) if r["key"] == "ar/reset-password")
+    present, kept = cross_present_and_left_out(retriever, title, "ar", frozenset())
+    _, left_out = cross_present_and_left_out(retriever, title, "ar", frozenset({"en/reset-password"}))
+    assert kept["cross_share"] == pytest.approx(present["cross_share"])  # nothing left out: search's chunk share
+    assert left_out["cross_title_share"] < kept["cross_title_share"]  # the translation's title was the best
+    assert left_out["cross_share"] <= kept["cross_share"]
+
+
+def test_a_single_language_index_has_one_article_language() -> None:
+    assert plan_target({"en/a", "en/b"}) == "en"
+    with pytest.raises(ValueError, match="one article language"):
+        plan_target({"en/a", "ar/a"})
