@@ -227,8 +227,9 @@ def multipart_body(allowed: Collection[str], files_field: str) -> tuple[dict[str
     """A multipart/form-data post's text fields and its files (those sent as `files_field`, in order), or a
     JSONBodyError (400) naming what is wrong: a body that is not the multipart its header says (werkzeug's
     own parser, not silent), a field not in `allowed`, a text field given twice or holding a NUL (as
-    `json_object` refuses them), text sent as `files_field`, a file under another name or one without a
-    filename (its type is read from the name's extension). The files' limits are the desk's (`clean_files`)."""
+    `json_object` refuses them) or bytes that are not UTF-8, text sent as `files_field`, a file under another
+    name or one without a filename (its type is read from the name's extension). The files' limits are the
+    desk's (`clean_files`)."""
     parser = request.make_form_data_parser()
     parser.silent = False
     try:
@@ -247,9 +248,13 @@ def multipart_body(allowed: Collection[str], files_field: str) -> tuple[dict[str
             raise JSONBodyError(f"{files_field}: file {number} has no filename (its type is read from the name)")
         uploads.append(Upload(part.filename, part.read()))
     try:
-        return strict_fields(list(form.items(multi=True))), uploads
+        fields = strict_fields(list(form.items(multi=True)))
     except StrictJSONError as exc:
         raise JSONBodyError(str(exc)) from None
+    # werkzeug decodes a field's bytes that are not UTF-8 as U+FFFD: refused, never stored as "���".
+    if undecoded := sorted(shown_key(name) for name, value in fields.items() if "\ufffd" in value):
+        raise JSONBodyError(f"{', '.join(undecoded)}: not UTF-8 text; send the text fields in UTF-8")
+    return fields, uploads
 
 
 _JSON_TYPES = {bool: "a boolean", int: "a number", float: "a number", str: "text", list: "an array", dict: "an object"}

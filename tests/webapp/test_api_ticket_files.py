@@ -179,6 +179,19 @@ def test_a_body_that_is_not_the_multipart_it_says_is_a_400(app: Flask, token: st
     assert stored(app) == (0, 0, [])
 
 
+def test_a_text_field_that_is_not_utf8_is_named_not_stored_as_replacement_characters(app: Flask, token: str) -> None:
+    windows_1256 = "طلبي وصل تالفًا".encode("cp1256")  # a legacy Arabic form's bytes
+    body = (f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="subject"\r\n\r\n').encode() + windows_1256 + (
+        f'\r\n--{BOUNDARY}\r\nContent-Disposition: form-data; name="email"\r\n\r\nomar@example.com\r\n'
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="body"\r\n\r\nmy order\r\n--{BOUNDARY}--\r\n'
+    ).encode()
+    response = app.test_client().post("/api/v1/tickets", data=body, headers={"Authorization": f"Bearer {token}"},
+                                      content_type=f"multipart/form-data; boundary={BOUNDARY}")
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "subject: not UTF-8 text; send the text fields in UTF-8"
+    assert stored(app) == (0, 0, [])
+
+
 def test_a_repeated_external_id_with_files_leaves_no_file_behind(app: Flask, token: str) -> None:
     client = app.test_client()
     first = post(client, token, FIELDS, [("attachments[]", "a.pdf", PDF)])
