@@ -29,6 +29,7 @@ from desk.mail.attachments import (
     add_attachment,
     file_writes,
     human_size,
+    remove_files,
     safe_filename,
     upload_type,
 )
@@ -155,8 +156,9 @@ class CleanFile:
 
 
 def clean_files(files: Sequence[Upload], limits: FileLimits) -> list[CleanFile]:
-    """An agent's files checked against the limits before anything is written; the first refused one raises
-    `InputError` naming the file and the limit (or the count or total that is over)."""
+    """An agent's files (or an API client's, with a new ticket) checked against the limits before anything is
+    written; the first refused one raises `InputError` naming the file and the limit (or the count or total that
+    is over)."""
     if len(files) > limits.max_count:
         singular, plural = Nn_("%(num)d file; the limit is %(limit)s", "%(num)d files; the limit is %(limit)s")
         raise InputError("files", singular, plural=plural, num=len(files), limit=limits.max_count)
@@ -336,11 +338,23 @@ class TicketStore:
             notify=new.notify,
         )
 
-    def create(self, new: NewTicket) -> Ticket:
-        """Store a new ticket, its customer created on first contact; retried while the database is busy."""
+    def create(self, new: NewTicket, files: Sequence[Upload] = ()) -> Ticket:
+        """Store a new ticket, its customer created on first contact; retried while the database is busy.
+
+        `files` (an API client's attachments) go with its first message: all are checked first (`clean_files`,
+        an agent's limits), and the ticket and its files are written together or, on any failure, neither."""
         new = self.validate(new)
+        attached = clean_files(files, self.file_limits)
+
+        def insert(session: Session, written: list[Path]) -> Ticket:
+            remove_files(written)  # an earlier try's, rolled back while the database was busy
+            ticket = self.create_in(session, new)
+            attach_files(session, self.data_dir, ticket.messages[0], attached, written)
+            return ticket
+
         try:
-            ticket = self.db.write(lambda session: self.create_in(session, new))
+            with file_writes() as written:
+                ticket = self.db.write(lambda session: insert(session, written))
         except IntegrityError:
             if new.external_id and self.exists(new.external_id):
                 raise DuplicateTicketError("external_id", f"a ticket {new.external_id!r} exists already") from None

@@ -208,16 +208,17 @@ class Settings:
     mail_max_attachment_bytes: int = setting(
         10 * 1024 * 1024, "KB_MAIL_MAX_ATTACHMENT_BYTES",
         "per file: a larger one in a customer's mail is listed on the ticket as not kept, one an agent attaches to a "
-        "reply or note is refused (the text typed is kept)",
+        "reply or note is refused (the text typed is kept), one posted with a ticket to the API is a 400",
     )
     reply_max_attachments: int = setting(
-        10, "KB_REPLY_MAX_ATTACHMENTS", "files an agent may attach to one reply or note",
+        10, "KB_REPLY_MAX_ATTACHMENTS", "files an agent may attach to one reply or note (and the API take with one "
+        "new ticket)",
         parse=lambda raw: _positive_int("KB_REPLY_MAX_ATTACHMENTS", raw),
     )
     reply_max_attachments_bytes: int = setting(
         20 * 1024 * 1024, "KB_REPLY_MAX_ATTACHMENTS_BYTES",
-        "the files of one agent reply or note together (the mail grows by a third in base64: keep it under your "
-        "SMTP server's message size limit)",
+        "the files of one agent reply or note (or of one new ticket through the API) together (the mail grows by a "
+        "third in base64: keep it under your SMTP server's message size limit)",
         parse=lambda raw: _positive_int("KB_REPLY_MAX_ATTACHMENTS_BYTES", raw),
     )
     digits: str = setting(

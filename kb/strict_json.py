@@ -61,6 +61,17 @@ def strict_loads(text: str) -> Any:
         problem = _problem(value, "")
     except RecursionError:
         raise ValueError("nested too deeply") from None
+    return _taken(value, problem)
+
+
+def strict_fields(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    """Named text fields sent another way (a multipart form's), held to what `strict_loads` holds an object's:
+    a field given twice, or text with a NUL or a lone surrogate, is a StrictJSONError naming it."""
+    body = _unique_keys(pairs)
+    return _taken(body, _problem(body, ""))
+
+
+def _taken(value: Any, problem: str | None) -> Any:
     if problem is not None:
         raise StrictJSONError(problem.removeprefix(": "))
     return value

@@ -40,7 +40,7 @@ from webapp.audience import requester_audience
 from webapp.desk_errors import desk_error
 from webapp.forms import LoginForm
 from webapp.help import record, render_article
-from webapp.security import LOGIN_LIMIT, json_object, limiter, login_manager, safe_next
+from webapp.security import LOGIN_LIMIT, is_multipart, json_object, limiter, login_manager, safe_next
 from webapp.theme import current_theme
 from webapp.ticket_advice import page_advice
 from webapp.urls import hit_url
@@ -322,8 +322,10 @@ def upload_limit() -> int:
 
 
 def allow_uploads() -> None:
-    """Before CSRF reads the form (app.py registers it first): a reply or note may carry files."""
-    if request.endpoint in ("agent.reply", "agent.note"):
+    """Before CSRF reads the form (app.py registers it first): a reply or note may carry files, and so may a
+    ticket posted to the API as multipart/form-data (a JSON one keeps the app's 1 MiB)."""
+    if request.endpoint in ("agent.reply", "agent.note") or (request.endpoint == "api.create_ticket"
+                                                             and is_multipart()):
         request.max_content_length = upload_limit()
 
 

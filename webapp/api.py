@@ -19,13 +19,14 @@ from copilot.result_floor import split_at_floor
 from copilot.retrieval import QueryError
 from copilot.suggestions import TicketTextError
 from desk.database import StorageUnavailableError
+from desk.mail.attachments import Upload
 from desk.tickets import DuplicateTicketError, InputError, NewTicket
 from indexer.health import health_report
 from webapp import state, visits
 from webapp.answers import card_decision, card_json
 from webapp.audience import requester_audience
 from webapp.help import article_tags, complete_query, record
-from webapp.openapi import OPENAPI, request_fields
+from webapp.openapi import FILES_FIELD, MULTIPART, OPENAPI, request_fields
 from webapp.search_feedback import with_click_feedback
 from webapp.security import (
     API_BAD_TOKEN_LIMIT,
@@ -33,9 +34,11 @@ from webapp.security import (
     API_SUGGEST_TOKEN_LIMIT,
     API_TOKEN_LIMIT,
     SEARCH_LIMIT,
+    is_multipart,
     json_object,
     json_text,
     limiter,
+    multipart_body,
     presented_token,
     refused,
     token_key,
@@ -203,12 +206,20 @@ def token_or_agent_required(view):  # type: ignore[no-untyped-def]
 @limiter.limit(API_TOKEN_LIMIT, key_func=token_key)
 @token_required
 def create_ticket():
-    """Create a ticket: `email`, `subject`, `body` required; `name`, `lang`, `priority`, `external_id`."""
-    body = json_object("email, subject and body", request_fields("/api/v1/tickets"))
+    """Create a ticket: `email`, `subject`, `body` required; `name`, `lang`, `priority`, `external_id`.
+
+    As a JSON object, or as multipart/form-data with the same fields and the customer's files as
+    `attachments[]` (an agent's limits and types; one refused, and nothing is stored)."""
+    files: list[Upload] = []
+    if is_multipart():
+        body, files = multipart_body(request_fields("/api/v1/tickets", MULTIPART), FILES_FIELD)
+    else:
+        body = json_object("email, subject and body", request_fields("/api/v1/tickets"))
     text = {name: json_text(body, name) for name in ("email", "subject", "body", "name", "lang", "priority",
                                                      "external_id")}
+    desk = state.desk()
     try:
-        ticket = state.desk().tickets.create(
+        ticket = desk.tickets.create(
             NewTicket(
                 email=text["email"] or "",
                 name=text["name"] or "",
@@ -218,13 +229,19 @@ def create_ticket():
                 priority=text["priority"] if text["priority"] is not None else "normal",
                 channel="api",
                 external_id=text["external_id"] or None,
-            )
+            ),
+            files,
         )
     except DuplicateTicketError as exc:
         return error(str(exc), 409)
-    except InputError as exc:
-        return error(str(exc))
-    return jsonify({"id": ticket.id, "reference": ticket.reference, "lang": ticket.lang, "status": ticket.status}), 201
+    except InputError as exc:  # the desk's "files" are this form's attachments[]
+        return error(f"{FILES_FIELD}: {str(exc).partition(': ')[2]}" if exc.field == "files" else str(exc))
+    attached = desk.attachments.for_ticket(ticket.id) if files else []
+    return jsonify({
+        "id": ticket.id, "reference": ticket.reference, "lang": ticket.lang, "status": ticket.status,
+        "attachments": [{"id": a.id, "filename": a.filename, "size": a.size, "content_type": a.content_type}
+                        for a in attached],
+    }), 201
 
 
 @bp.post("/suggest")

@@ -66,6 +66,31 @@ ANSWER_CARD = {
     },
 }
 
+# A new ticket's fields, as a JSON object or as the text fields of a multipart/form-data post; the latter adds
+# the customer's files (the name Freshdesk's API uses), held to an agent's limits (desk.tickets.clean_files).
+TICKET_FIELDS: dict[str, Any] = {
+    "email": {"type": "string", "format": "email"}, "subject": {"type": "string"},
+    "body": {"type": "string"}, "name": {"type": "string", "nullable": True},
+    "lang": {"type": "string", "enum": ["en", "ar"], "nullable": True},
+    "priority": {"type": "string", "enum": ["low", "normal", "high", "urgent"], "nullable": True},
+    "external_id": {"type": "string", "maxLength": 200, "nullable": True},
+}
+MULTIPART = "multipart/form-data"
+FILES_FIELD = "attachments[]"
+FILES = {
+    "type": "array", "items": {"type": "string", "format": "binary"},
+    "description": "the customer's files, each a part with its filename, typed by its extension (images, PDF, text, "
+                   "CSV, Word, Excel, PowerPoint, zip); KB_MAIL_MAX_ATTACHMENT_BYTES each, KB_REPLY_MAX_ATTACHMENTS "
+                   "and KB_REPLY_MAX_ATTACHMENTS_BYTES in all (10 MB, 10 files, 20 MB by default). One refused "
+                   "(too big, too many, a refused type, empty) is a 400 naming it, and nothing is stored",
+}
+STORED_FILE = {
+    "type": "object",
+    "required": ["id", "filename", "size", "content_type"],
+    "properties": {"id": {"type": "integer"}, "filename": {"type": "string", "description": "the name as kept"},
+                   "size": {"type": "integer"}, "content_type": {"type": "string"}},
+}
+
 OPENAPI: dict[str, Any] = {
     "openapi": "3.0.3",
     "info": {
@@ -138,27 +163,37 @@ OPENAPI: dict[str, Any] = {
             "post": {
                 "summary": "Create a ticket for a customer (created on first contact)",
                 "security": [{"bearer": []}],
-                "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                    "type": "object",
-                    "required": ["email", "subject", "body"],
-                    "additionalProperties": False,
-                    "properties": {
-                        "email": {"type": "string", "format": "email"}, "subject": {"type": "string"},
-                        "body": {"type": "string"}, "name": {"type": "string", "nullable": True},
-                        "lang": {"type": "string", "enum": ["en", "ar"], "nullable": True},
-                        "priority": {"type": "string", "enum": ["low", "normal", "high", "urgent"], "nullable": True},
-                        "external_id": {"type": "string", "maxLength": 200, "nullable": True},
-                    },
-                }}}},
-                "responses": {
-                    "201": _json("created", {
+                "requestBody": {"required": True, "content": {
+                    "application/json": {"schema": {
                         "type": "object",
-                        "required": ["id", "reference", "lang", "status"],
+                        "required": ["email", "subject", "body"],
+                        "additionalProperties": False,
+                        "properties": TICKET_FIELDS,
+                    }},
+                    MULTIPART: {"schema": {
+                        "type": "object",
+                        "required": ["email", "subject", "body"],
+                        "additionalProperties": False,
+                        # A form has no null: an empty field is "not given", as null is in JSON.
+                        "properties": {
+                            **{name: {key: value for key, value in field.items() if key != "nullable"}
+                               for name, field in TICKET_FIELDS.items()},
+                            FILES_FIELD: FILES,
+                        },
+                    }, "encoding": {FILES_FIELD: {"contentType": "application/octet-stream"}}},
+                }},
+                "responses": {
+                    "201": _json("created, with the files it keeps (none from a JSON body)", {
+                        "type": "object",
+                        "required": ["id", "reference", "lang", "status", "attachments"],
                         "properties": {"id": {"type": "integer"}, "reference": {"type": "string"},
-                                       "lang": {"type": "string"}, "status": {"type": "string"}},
+                                       "lang": {"type": "string"}, "status": {"type": "string"},
+                                       "attachments": {"type": "array", "items": STORED_FILE}},
                     }),
                     "409": _error("a ticket with this external_id exists"),
                     **TOKEN_ERRORS,
+                    "413": _error("a JSON body over 1 MiB, or a multipart one over twice the files' limit in all "
+                                  "plus 1 MiB (a file over the limits is a 400 naming it)"),
                 },
             }
         },
@@ -255,7 +290,7 @@ OPENAPI: dict[str, Any] = {
 }
 
 
-def request_fields(path: str) -> frozenset[str]:
-    """The fields the JSON body of POST `path` may have, as this document declares them."""
-    body = OPENAPI["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]
+def request_fields(path: str, media_type: str = "application/json") -> frozenset[str]:
+    """The fields the body of POST `path` (JSON, or a multipart form) may have, as this document declares them."""
+    body = OPENAPI["paths"][path]["post"]["requestBody"]["content"][media_type]["schema"]
     return frozenset(body["properties"])

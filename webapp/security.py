@@ -26,7 +26,8 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import BadRequest, RequestURITooLarge
 from werkzeug.routing import IntegerConverter
 
-from kb.strict_json import StrictJSONError, shown_key, strict_loads
+from desk.mail.attachments import Upload
+from kb.strict_json import StrictJSONError, shown_key, strict_fields, strict_loads
 
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
@@ -206,11 +207,54 @@ def json_object(expected: str, allowed: Collection[str] | None = None) -> dict[s
         body = None
     if not isinstance(body, dict):
         raise JSONBodyError(f"send a JSON object with {expected}")
-    unknown = sorted(shown_key(key) for key in body if allowed is not None and key not in allowed)
-    if unknown and allowed is not None:
+    if allowed is not None:
+        _refuse_unknown(body, allowed)
+    return body
+
+
+def _refuse_unknown(names: Collection[str], allowed: Collection[str]) -> None:
+    unknown = sorted(shown_key(name) for name in names if name not in allowed)
+    if unknown:
         plural = "s" if len(unknown) > 1 else ""
         raise JSONBodyError(f"{', '.join(unknown)}: unknown field{plural}; use {', '.join(sorted(allowed))}")
-    return body
+
+
+def is_multipart() -> bool:
+    return request.mimetype == "multipart/form-data"
+
+
+def multipart_body(allowed: Collection[str], files_field: str) -> tuple[dict[str, str], list[Upload]]:
+    """A multipart/form-data post's text fields and its files (those sent as `files_field`, in order), or a
+    JSONBodyError (400) naming what is wrong: a body that is not the multipart its header says (werkzeug's
+    own parser, not silent), a field not in `allowed`, a text field given twice or holding a NUL (as
+    `json_object` refuses them) or bytes that are not UTF-8, text sent as `files_field`, a file under another
+    name or one without a filename (its type is read from the name's extension). The files' limits are the
+    desk's (`clean_files`)."""
+    parser = request.make_form_data_parser()
+    parser.silent = False
+    try:
+        _, form, files = parser.parse(request.stream, request.mimetype, request.content_length,
+                                      request.mimetype_params)
+    except ValueError as exc:  # no boundary, cut short, not multipart at all
+        raise JSONBodyError(f"the multipart/form-data body cannot be read: {exc}") from None
+    _refuse_unknown({*form, *files}, allowed)
+    if files_field in form:
+        raise JSONBodyError(f"{files_field}: send each file as a file part (with a filename), not as text")
+    if misplaced := sorted(shown_key(name) for name in files if name != files_field):
+        raise JSONBodyError(f"{', '.join(misplaced)}: a file; send files as {files_field} and this field as text")
+    uploads = []
+    for number, part in enumerate(files.getlist(files_field), 1):
+        if not part.filename:
+            raise JSONBodyError(f"{files_field}: file {number} has no filename (its type is read from the name)")
+        uploads.append(Upload(part.filename, part.read()))
+    try:
+        fields = strict_fields(list(form.items(multi=True)))
+    except StrictJSONError as exc:
+        raise JSONBodyError(str(exc)) from None
+    # werkzeug decodes a field's bytes that are not UTF-8 as U+FFFD: refused, never stored as "���".
+    if undecoded := sorted(shown_key(name) for name, value in fields.items() if "\ufffd" in value):
+        raise JSONBodyError(f"{', '.join(undecoded)}: not UTF-8 text; send the text fields in UTF-8")
+    return fields, uploads
 
 
 _JSON_TYPES = {bool: "a boolean", int: "a number", float: "a number", str: "text", list: "an array", dict: "an object"}

@@ -127,10 +127,17 @@ def file_writes() -> Iterator[list[Path]]:
     try:
         yield written
     except BaseException:
-        for target in written:
-            target.with_name(target.name + ".part").unlink(missing_ok=True)
-            target.unlink(missing_ok=True)
+        remove_files(written)
         raise
+
+
+def remove_files(written: list[Path]) -> None:
+    """Delete the files of a transaction that did not commit (and their `.part`s), and forget them: on failure
+    (`file_writes`), and when a busy database's write is tried again (`Database.write`), before the new try."""
+    for target in written:
+        target.with_name(target.name + ".part").unlink(missing_ok=True)
+        target.unlink(missing_ok=True)
+    written.clear()
 
 
 def attachment_file(data_dir: Path, attachment: Attachment) -> Path:

@@ -6,10 +6,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+import desk.database as database_module
+import desk.tickets as desk_tickets
+from desk.database import StorageUnavailableError
 from desk.desk import Desk
 from desk.mail.attachments import (
     ALLOWED_TYPES,
@@ -24,7 +29,7 @@ from desk.mail.attachments import (
 )
 from desk.mail.outbox import deliver_pending
 from desk.models import Attachment, Message, OutboxMail
-from desk.tickets import InputError, NewTicket, clean_files
+from desk.tickets import CleanFile, InputError, NewTicket, clean_files
 from kb.settings import Settings
 from tests.desk.test_mail_out import desk, settings  # noqa: F401  (a desk over tmp_path, mail to a sink)
 from tests.smtp_sink import SmtpSink
@@ -183,3 +188,58 @@ def test_a_notes_files_are_for_agents_only(desk: Desk) -> None:  # noqa: F811
     assert desk.attachments.get(reply_file.id, reference=reference) is not None
     with desk.db.session() as session:
         assert session.scalars(select(OutboxMail.kind)).all() == ["confirmation", "reply"]  # the note is not mailed
+
+
+def _files_on_disk(settings: Settings) -> list[Path]:  # noqa: F811
+    return sorted(p for p in (settings.data_dir / "mail" / "attachments").rglob("*") if p.is_file())
+
+
+def test_a_new_tickets_files_go_with_its_first_message_and_not_into_its_confirmation(
+    desk: Desk, settings: Settings, sink: SmtpSink  # noqa: F811
+) -> None:
+    ticket = desk.tickets.create(NewTicket(email="omar@example.com", subject="تالف", body="وصل مكسورًا", channel="api"),
+                                 files=[Upload("صورة.png", b"\x89PNG.."), Upload("فاتورة.pdf", PDF)])
+    files = desk.attachments.by_message(ticket.id, public=True)
+    assert [(f.filename, f.content_type, f.size) for f in files[ticket.messages[0].id]] == [
+        ("صورة.png", "image/png", 6), ("فاتورة.pdf", "application/pdf", len(PDF))]
+    assert desk.attachments.file(files[ticket.messages[0].id][1]).read_bytes() == PDF
+    deliver_pending(desk.db, replace(settings, smtp_url=sink.url), EmailTemplates(settings))
+    assert [list(m.iter_attachments()) for m in sink.messages] == [[]]  # the customer's own files are not sent back
+
+
+def test_a_new_ticket_with_a_refused_file_is_not_stored(desk: Desk, settings: Settings) -> None:  # noqa: F811
+    too_many = [Upload(f"{n}.pdf", PDF) for n in range(settings.reply_max_attachments + 1)]
+    with pytest.raises(InputError, match="files: 11 files; the limit is 10"):
+        desk.tickets.create(NewTicket(email="omar@example.com", subject="x", body="y"), files=too_many)
+    with desk.db.session() as session:
+        assert session.scalars(select(Message)).all() == [] and session.scalars(select(Attachment)).all() == []
+    assert _files_on_disk(settings) == []
+
+
+def test_a_busy_databases_retry_leaves_no_file_of_the_rolled_back_try(
+    desk: Desk, settings: Settings, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+) -> None:
+    """`Database.write` tries again while the database is busy; the files the rolled-back try wrote (under the
+    ids it had, which another writer may have taken meanwhile) are deleted, not left unlisted on disk."""
+    real_attach, real_sleep, tries = desk_tickets.attach_files, database_module.time.sleep, []
+
+    def busy_once(session: Session, data_dir: Path, message: Message, files: list[CleanFile],
+                  written: list[Path]) -> None:
+        real_attach(session, data_dir, message, files, written)
+        if not files:  # the other writer's ticket
+            return
+        tries.append(len(_files_on_disk(settings)))
+        if len(tries) == 1:
+            raise StorageUnavailableError("busy", "database is locked")
+
+    def another_writer(seconds: float) -> None:  # the writer that held the lock stores its ticket meanwhile
+        monkeypatch.setattr(database_module.time, "sleep", real_sleep)
+        desk.tickets.create(NewTicket(email="layla@example.com", subject="Refund", body="Where is my refund?"))
+
+    monkeypatch.setattr(desk_tickets, "attach_files", busy_once)
+    monkeypatch.setattr(database_module.time, "sleep", another_writer)
+    ticket = desk.tickets.create(NewTicket(email="omar@example.com", subject="x", body="y"),
+                                 files=[Upload("فاتورة.pdf", PDF)])
+    assert tries == [1, 1]
+    kept = desk.attachments.for_ticket(ticket.id)
+    assert [desk.attachments.file(a) for a in kept] == _files_on_disk(settings)

@@ -36,6 +36,9 @@ def test_the_api_keeps_to_its_openapi_document(indexed: Engine, mode: Generation
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 6
+    # A new ticket is fuzzed both ways it may come: JSON, and multipart/form-data with files (attachments[]).
+    tickets = next(o for o in operations if o.path == "/api/v1/tickets")
+    assert {body.media_type for body in tickets.body} == {"application/json", "multipart/form-data"}
 
     for operation in operations:
         if mode is GenerationMode.NEGATIVE and not (len(operation.query) or len(operation.body)):
