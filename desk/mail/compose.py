@@ -2,16 +2,18 @@
 
 Headers are the desk's business (they decide where a reply lands); the bodies come from a
 `MailRenderer` the web layer provides (templates, translations, absolute links), so this module
-stays free of Flask. MIME is built by the standard `email` package with the SMTP policy, and written out
-with `MAIL_POLICY`.
+stays free of Flask. MIME is built by the standard `email` package with `MAIL_POLICY`: the SMTP policy, its
+Subject folded as RFC 2047 asks (`EncodedSubject`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from email.header import Header
+from email.headerregistry import BaseHeader, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
-from email.policy import SMTP
+from email.policy import SMTP, Policy
 from email.utils import format_datetime, formataddr
 from typing import Any, Protocol
 
@@ -27,12 +29,32 @@ from kb.settings import Settings
 # Mail clients group a thread by References; a handful of ids is enough, and headers stay short.
 MAX_REFERENCES = 10
 EXCERPT_CHARS = 600
-# How a composed mail is written out and sent: the SMTP policy, headers folded only past RFC 5322's hard
-# limit of 998 characters a line, not at 78. CPython 3.11's folding of encoded words (gh-144156, fixed in
-# later releases) left a blank that fell between two encoded words outside them, where a reader drops it:
-# a long Arabic subject arrived with two words run together. Folded at 998, an Arabic subject of
-# MAX_SUBJECT characters stays one encoded word. Bodies are encoded when set, with SMTP's 78 as before.
-MAIL_POLICY = SMTP.clone(max_line_length=998)
+
+
+class EncodedSubject(UnstructuredHeader, BaseHeader):
+    """The Subject folded by `email.header.Header`, not by the policy's folder: CPython 3.11.7's folder
+    (gh-144156, fixed upstream in February 2026) left the blank between two encoded words outside them, where a
+    reader drops it ("معي أحد" arrived as "معيأحد"), and moved a subject that fits a line of its own onto the next
+    line, where the reader keeps the blank it begins with (" Re: ..."). Header splits non-ASCII text into encoded
+    words of at most 75 characters with every blank inside one (RFC 2047 section 2: lines of at most 76; the
+    blanks between encoded words are dropped), and folds ASCII text at its blanks. Text that reads as an encoded
+    word ("=?") is encoded too, so a reader does not decode it. Never raw UTF-8: SMTPUTF8 is not asked for (a relay
+    bounces such mail when the customer's server lacks it; bench/RESULTS.md, session 21, mailfold21)."""
+
+    max_count = 1  # as the standard Subject (UniqueUnstructuredHeader): a second Subject is refused
+
+    def fold(self, *, policy: Policy) -> str:
+        text = str(self)
+        charset = "us-ascii" if text.isascii() and "=?" not in text else "utf-8"
+        folded = Header(text, charset, header_name=self.name, maxlinelen=76).encode(linesep=policy.linesep)
+        return f"{self.name}: {folded}{policy.linesep}"
+
+
+_HEADERS = HeaderRegistry()
+_HEADERS.map_to_type("subject", EncodedSubject)
+# How a mail is built, stored and sent: the SMTP policy (lines of 78, CRLF) with the Subject above. A mail stored
+# by an older version with longer lines is refolded the same way when sent (refold_source "long").
+MAIL_POLICY = SMTP.clone(header_factory=_HEADERS)
 # Marks our own mail, so a copy that comes back in (an auto-forward, a mailing list) is seen as a loop.
 LOOP_HEADER = "X-Manzil-Loop"
 
@@ -108,7 +130,7 @@ def content_for(session: Session, row: OutboxMail, settings: Settings) -> MailCo
 def compose(session: Session, row: OutboxMail, settings: Settings, renderer: MailRenderer) -> EmailMessage:
     content = content_for(session, row, settings)
     rendered = renderer.render(content)
-    mail = EmailMessage(policy=SMTP)
+    mail = EmailMessage(policy=MAIL_POLICY)
     mail["From"] = formataddr((settings.mail_sender_name, settings.mail_from))
     mail["To"] = row.to_address
     mail["Date"] = format_datetime(row.created_at if row.created_at.tzinfo else row.created_at.astimezone())
