@@ -2,14 +2,15 @@
 
 The same rows as `kb report`; both call desk.reports, so a number on the page and in the file
 an admin downloads cannot disagree. Their times are in ?tz=, else the reader's zone (as the dashboard's days);
-?days=N is a window of N times 24 hours back from now, an interval that needs no zone.
+?days=N is the last N calendar days of that zone (today so far and the N-1 days before, from local midnight), as
+`kb report --days N --tz`.
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, g, request
 
-from desk.reports import REPORTS, cells, columns, to_csv
+from desk.reports import REPORTS, cell, cells, columns, since_days, to_csv
 from webapp import state
 from webapp.agent import _page, reader_zone
 from webapp.dashboard import FilterError, zone_arg
@@ -41,12 +42,13 @@ def index() -> str:
     days, zone = _days(), _zone()
     desk, catalog = state.desk(), state.catalog()
     sections = [
-        (report, columns(report.row_type), cells(report.build(desk, catalog, days), report.row_type, zone))
+        (report, columns(report.row_type), cells(report.build(desk, catalog, days, zone), report.row_type, zone))
         for report in REPORTS.values()
     ]
     g.interface_zone = zone  # the header's "Times in ..." names the zone the rows' times are in
+    since = since_days(days, zone=zone) if days else None  # the window's first local midnight, said on the page
     return _page("agent/reports.html", sections=sections, days=days, tz=request.args.get("tz") or None,
-                 labels=ReportLabels())
+                 since=cell(since, zone)[:16] if since else None, zone=zone, labels=ReportLabels())
 
 
 @bp.get("/<name>.csv")
@@ -56,7 +58,7 @@ def download(name: str) -> Response:
     if report is None:
         abort(404)
     zone = _zone()
-    rows = report.build(state.desk(), state.catalog(), _days())
+    rows = report.build(state.desk(), state.catalog(), _days(), zone)
     return Response(
         to_csv(rows, report.row_type, zone),
         mimetype="text/csv",
