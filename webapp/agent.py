@@ -101,11 +101,12 @@ login_manager.login_view = "agent.login"
 @bp.before_request
 def interface_language() -> None:
     """The agent's chosen interface language (without one, `select_locale` follows the browser) and time zone
-    (`select_timezone` shows every time in it; without one, UTC and the team's zone in the due field)."""
+    (`select_timezone` shows every time in it): their own, else the default team's, as Zendesk shows an agent
+    without one the account's zone (a due field stays in its ticket's team's zone, `reader_zone`)."""
     if current_user.is_authenticated and current_user.locale:
         g.interface_lang = current_user.locale
-    if current_user.is_authenticated and current_user.time_zone:
-        g.interface_zone = current_user.time_zone
+    if current_user.is_authenticated:
+        g.interface_zone = reader_zone().key
 
 
 def reader_zone(team: str | None = None) -> ZoneInfo:
@@ -596,10 +597,12 @@ def profile():
         try:
             state.desk().accounts.set_time_zone(current_user.id, request.form.get("time_zone", "")[:100])
         except InputError as error:  # the error quotes what was sent; the select shows the zone still kept
-            return _page("agent/profile.html", zones=zone_names(), chosen=chosen, zone_error=desk_error(error)), 400
+            return _page("agent/profile.html", zones=zone_names(), chosen=chosen, zone_error=desk_error(error),
+                         team_zone=state.desk().hours.team().zone.key), 400
         flash(gettext("Time zone saved."), "ok")
         return redirect(url_for(".profile"))
-    return _page("agent/profile.html", zones=zone_names(), chosen=chosen, zone_error=None)
+    return _page("agent/profile.html", zones=zone_names(), chosen=chosen, zone_error=None,
+                 team_zone=state.desk().hours.team().zone.key)
 
 
 # Registered on `bp` by importing it: the admin pages live in their own module.
