@@ -178,12 +178,14 @@ def inbox() -> str:
     query = _inbox_query()
     # Bounded: an offset past the database's integer range is an error, not an empty page.
     page_number = min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
-    found = desk.inbox.page(query, current_user.id, limit=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE)
+    zone = reader_zone()  # "due today" ends at the agent's midnight
+    found = desk.inbox.page(query, current_user.id, limit=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE, zone=zone)
     return _page(
-        "agent/inbox.html", rows=found.rows, total=found.total, query=query, counts=desk.inbox.counts(current_user.id),
+        "agent/inbox.html", rows=found.rows, total=found.total, query=query,
+        counts=desk.inbox.counts(current_user.id, zone=zone),
         views=VIEWS, sorts=SORTS, page_number=page_number, pages=max(1, -(-found.total // PAGE_SIZE)),
         statuses=TICKET_STATUSES, languages=state.settings().languages, agents=desk.accounts.agents(),
-        popular_tags=desk.tags.popular(), due_zone=reader_zone().key,
+        popular_tags=desk.tags.popular(), due_zone=zone.key,
         labels=ViewLabels(), since=utcnow().isoformat(),
         kept=session.pop("bulk_kept", None) or {"ids": [], "action": "", "value": ""},
     )

@@ -196,3 +196,18 @@ def test_an_agent_without_a_zone_reads_the_default_teams_and_the_profile_says_so
     assert "The workspace shows times in Asia/Riyadh." in page
     arabic = team.get("/agent/profile", headers={"Accept-Language": "ar"}).get_data(as_text=True)
     assert "غير محددة: منطقة الفريق الافتراضي (Asia/Riyadh)" in arabic
+
+
+def test_due_today_is_today_on_each_agents_wall(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """At 10:00 UTC on 4 December a ticket due at 22:00 UTC is due today in London and tomorrow (01:00) in
+    Riyadh, the zone of an agent without one of their own; each inbox counts and lists it so."""
+    from desk import inbox
+
+    ticket_id = arabic_ticket(app)
+    app.extensions["desk"].tickets.set_due(ticket_id, datetime(2026, 12, 4, 22, 0, tzinfo=UTC), None)
+    monkeypatch.setattr(inbox, "utcnow", lambda: datetime(2026, 12, 4, 10, 0, tzinfo=UTC))
+    for email, expected in (("london@example.com", "1"), ("team@example.com", "0")):
+        page = client_for(app, email).get("/agent/?view=due_today").get_data(as_text=True)
+        count = page.split('id="view-due_today">', 1)[1].split('class="count">', 1)[1].split("<", 1)[0]
+        assert count == expected, email
+        assert (f'href="/agent/tickets/{ticket_id}"' in page) == (expected == "1"), email
