@@ -131,7 +131,7 @@ def test_metrics_api_takes_tz_and_says_which_zone(app: Flask) -> None:
 
 def picker_html(html: str) -> str:
     form = html.split('<form method="get" class="filters"', 1)[1].split("</form>", 1)[0]
-    return form.split('<select id="dash-tz" name="tz"', 1)[1].split("</select>", 1)[0]
+    return form.split('<select id="zone-tz" name="tz"', 1)[1].split("</select>", 1)[0]
 
 
 def selected(picker: str) -> list[str]:
@@ -178,11 +178,11 @@ def test_the_page_has_a_zone_picker_in_its_filters(app: Flask) -> None:
     html = bad.get_data(as_text=True)
     assert bad.status_code == 400 and 'role="alert">tz: &#39;Mars/Olympus&#39; is not a time zone name' in html
     assert 'aria-invalid="true"' in picker_html(html).split(">", 1)[0] and selected(picker_html(html)) == [""]
-    assert 'id="dash-tz-error">&#39;Mars/Olympus&#39; is not a time zone name' in html
+    assert 'id="zone-tz-error">&#39;Mars/Olympus&#39; is not a time zone name' in html
     arabic = lead.get("/agent/dashboard/?hl=ar&tz=Mars/Olympus").get_data(as_text=True)
     assert "الأيام والأوقات بتوقيت" in arabic and "منطقتي الزمنية (Asia/Riyadh)" in arabic
     assert 'label="الفرق"' in arabic and 'label="مناطق زمنية شائعة"' in arabic
-    assert "ليس اسم منطقة زمنية" in arabic.split('id="dash-tz-error">', 1)[1]
+    assert "ليس اسم منطقة زمنية" in arabic.split('id="zone-tz-error">', 1)[1]
     lola = app.test_client()
     assert login(lola, "la@example.com").status_code == 302
     theirs = picker_html(lola.get("/agent/dashboard/?hl=en").get_data(as_text=True))

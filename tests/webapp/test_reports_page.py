@@ -144,9 +144,18 @@ def test_report_times_are_in_the_readers_zone(app: Flask, settings: Settings) ->
     assert late(riyadh) == "2026-12-02 01:30:00+03:00"
     page = client.get("/agent/reports/?tz=Asia/Riyadh").get_data(as_text=True)
     assert "2026-12-02 01:30:00+03:00" in page and "Times in Asia/Riyadh" in page
-    assert 'href="/agent/reports/rejected.csv?tz=Asia/Riyadh"' in page and 'name="tz" value="Asia/Riyadh"' in page
+    assert 'href="/agent/reports/rejected.csv?tz=Asia/Riyadh"' in page
+    assert '<option value="Asia/Riyadh" selected>' in page  # the zone picker, as the dashboard's
     bad = client.get("/agent/reports/rejected.csv?tz=Mars/Olympus")
     assert bad.status_code == 400 and "tz: &#39;Mars/Olympus&#39; is not a time zone name" in bad.get_data(as_text=True)
+    # The page itself comes back with its zone picker marked and the problem beside it, in the reader's language.
+    bad_page = client.get("/agent/reports/?tz=Mars/Olympus&days=7")
+    html = bad_page.get_data(as_text=True)
+    assert bad_page.status_code == 400 and 'role="alert">tz: &#39;Mars/Olympus&#39; is not a time zone name' in html
+    assert 'aria-invalid="true"' in html and 'id="zone-tz-error">&#39;Mars/Olympus&#39;' in html
+    assert 'name="days" type="number" min="0" value="7"' in html and 'id="report-' not in html
+    arabic = client.get("/agent/reports/?tz=Mars/Olympus", headers={"Accept-Language": "ar"}).get_data(as_text=True)
+    assert "ليس اسم منطقة زمنية" in arabic and "الأيام والأوقات بتوقيت" in arabic
     desk.accounts.set_time_zone(admin, "America/Los_Angeles")  # the reader's own zone, when no ?tz= is given
     assert "2026-12-01 14:30:00-08:00" in client.get("/agent/reports/").get_data(as_text=True)
 
