@@ -34,8 +34,8 @@ MAX_CELL = 60  # a table row per line stays readable; --csv keeps every characte
 )
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV (with a header row) instead of a table.")
 @click.option("--tz", "zone", default=None, callback=lambda _ctx, _param, value: _zone_name(value),
-              help="Show times in this IANA zone (Asia/Riyadh); default: the business hours' default team's zone, "
-                   "else UTC.")
+              help="Show times, and count --days, in this IANA zone (Asia/Riyadh); default: the business hours' "
+                   "default team's zone, else UTC.")
 def report_command(settings: Settings, name: str, days: int | None, as_csv: bool, zone: str | None) -> None:
     """Content gaps, rejected suggestions, unhelpful, stale and untranslated articles, deflection, notices.
 
