@@ -8,7 +8,8 @@ unassigned", "mentions"); filters (status, language, tag, search) narrow any vie
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -69,16 +70,19 @@ class Inbox:
         self.db = db
         self.hours = hours or BusinessHours.from_mapping({})
 
-    def end_of_today(self, now: datetime) -> datetime:
-        """Midnight ending the default team's working day, as it sees it on the wall."""
-        zone = self.hours.team().zone
+    def end_of_today(self, now: datetime, zone: ZoneInfo | None = None) -> datetime:
+        """Midnight ending today on the reader's wall (`zone`: the agent's own), else the default team's."""
+        zone = zone or self.hours.team().zone
         local = now.astimezone(zone)
-        return datetime.combine(local.date() + timedelta(days=1), time(0), zone)
+        # In UTC: SQLite compares the stored (naive UTC) text, so a wall-clock midnight read as UTC counted a ticket
+        # due at 22:00 UTC on the 4th (01:00 on the 5th in Riyadh) as due on the 4th.
+        return datetime.combine(local.date() + timedelta(days=1), time(0), zone).astimezone(UTC)
 
     def view_clauses(
-        self, view: str, agent_id: int, now: datetime, status: str | None = None
+        self, view: str, agent_id: int, now: datetime, status: str | None = None, zone: ZoneInfo | None = None
     ) -> list[ColumnElement[bool]]:
-        """The view's filter; `status` replaces its "unsolved" rule (e.g. "mine" and "pending")."""
+        """The view's filter; `status` replaces its "unsolved" rule (e.g. "mine" and "pending"); "due today" ends at
+        midnight in `zone` (the agent's), else the default team's."""
         if status:
             clauses: list[ColumnElement[bool]] = [Ticket.status == status]
         else:
@@ -90,15 +94,16 @@ class Inbox:
             if view == "arabic_unassigned":
                 clauses.append(Ticket.lang == "ar")
         elif view == "due_today":
-            clauses.append(Ticket.due_at < self.end_of_today(now))
+            clauses.append(Ticket.due_at < self.end_of_today(now, zone))
         elif view == "mentions":
             clauses.append(
                 Ticket.id.in_(select(Mention.ticket_id).where(Mention.agent_id == agent_id, Mention.seen_at.is_(None)))
             )
         return clauses
 
-    def _clauses(self, query: InboxQuery, agent_id: int, now: datetime) -> list[ColumnElement[bool]]:
-        clauses = self.view_clauses(query.view, agent_id, now, query.status)
+    def _clauses(self, query: InboxQuery, agent_id: int, now: datetime,
+                 zone: ZoneInfo | None) -> list[ColumnElement[bool]]:
+        clauses = self.view_clauses(query.view, agent_id, now, query.status, zone)
         if query.lang:
             clauses.append(Ticket.lang == query.lang)
         if query.tag:
@@ -119,14 +124,15 @@ class Inbox:
         return [Ticket.updated_at.desc(), Ticket.id.desc()]
 
     def page(
-        self, query: InboxQuery, agent_id: int, limit: int = 25, offset: int = 0, now: datetime | None = None
+        self, query: InboxQuery, agent_id: int, limit: int = 25, offset: int = 0, now: datetime | None = None,
+        zone: ZoneInfo | None = None,
     ) -> InboxPage:
         now = now or utcnow()
-        select_ids = select(Ticket.id).where(*self._clauses(query, agent_id, now))
+        select_ids = select(Ticket.id).where(*self._clauses(query, agent_id, now, zone))
         with self.db.session() as session:
             total = session.scalar(select(func.count()).select_from(select_ids.subquery())) or 0
             tickets = list(session.scalars(
-                select(Ticket).where(*self._clauses(query, agent_id, now))
+                select(Ticket).where(*self._clauses(query, agent_id, now, zone))
                 .options(joinedload(Ticket.customer), joinedload(Ticket.assignee), selectinload(Ticket.tags))
                 .order_by(*self._order(query.sort)).limit(limit).offset(offset)
             ))
@@ -147,12 +153,13 @@ class Inbox:
         ]
         return InboxPage(rows, total)
 
-    def counts(self, agent_id: int, now: datetime | None = None) -> dict[str, int]:
-        """How many tickets each saved view holds, for the view list."""
+    def counts(self, agent_id: int, now: datetime | None = None, zone: ZoneInfo | None = None) -> dict[str, int]:
+        """How many tickets each saved view holds, for the view list ("due today" in `zone`, as `page`)."""
         now = now or utcnow()
         with self.db.session() as session:
             return {
-                view: session.scalar(select(func.count(Ticket.id)).where(*self.view_clauses(view, agent_id, now))) or 0
+                view: session.scalar(select(func.count(Ticket.id)).where(
+                    *self.view_clauses(view, agent_id, now, zone=zone))) or 0
                 for view in VIEWS
             }
 

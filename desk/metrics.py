@@ -81,7 +81,7 @@ class Filters:
         """Whole days of `zone`, `last` included: what ?from=&to= mean on the page and in the API. A day is
         midnight to midnight on the zone's clocks: 23 or 25 hours on a summer-time change."""
         tz = ZoneInfo(zone)
-        return cls(_midnight(first, tz), _midnight(last + timedelta(days=1), tz), zone=zone, **slices)
+        return cls(local_midnight(first, tz), local_midnight(last + timedelta(days=1), tz), zone=zone, **slices)
 
     @property
     def first_day(self) -> date:
@@ -102,7 +102,7 @@ class Filters:
         return replace(self, start=earlier, end=self.start)
 
 
-def _midnight(day: date, tz: ZoneInfo) -> datetime:
+def local_midnight(day: date, tz: ZoneInfo) -> datetime:
     """The instant (UTC) a day of `tz` begins; a midnight summer time skips is read as the moment the day begins."""
     return datetime.combine(day, time(0), tz).astimezone(UTC)
 
@@ -711,7 +711,7 @@ def daily(db: Database, f: Filters, facts: TicketFacts | None = None) -> list[Da
     while day < _aware(f.end).astimezone(tz).date() and len(dates) < 400:
         dates.append(day)
         day += timedelta(days=1)
-    starts = [_midnight(d, tz).timestamp() for d in dates]
+    starts = [local_midnight(d, tz).timestamp() for d in dates]
 
     def per_day(stamps: Iterable[float]) -> list[int]:
         counts = [0] * len(dates)

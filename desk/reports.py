@@ -15,7 +15,7 @@ import datetime as dt
 import io
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields, is_dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,7 +23,7 @@ from sqlalchemy import case, distinct, func, or_, select
 
 from desk.database import Database
 from desk.desk import Desk
-from desk.metrics import LATEST_COMMENTS, latest_texts, reason_counts
+from desk.metrics import LATEST_COMMENTS, latest_texts, local_midnight, reason_counts
 from desk.models import (
     AnswerFeedback,
     ArticleFeedback,
@@ -46,8 +46,26 @@ LATEST_REASONS = 3
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def since_days(days: int | None, now: datetime | None = None) -> datetime | None:
-    return None if days is None else (now or utcnow()) - timedelta(days=days)
+def since_days(days: int | None, now: datetime | None = None, zone: str = "UTC") -> datetime | None:
+    """The start (UTC) of the last `days` calendar days of `zone`: today so far and the `days` - 1 days before,
+    from local midnight, as Zendesk, Intercom and Chatwoot count "the last N days" in the account's zone (a
+    summer-time day is 23 or 25 hours long). None: all time; 0: no day at all (the window starts now); more days
+    than the calendar holds: all time."""
+    if days is None:
+        return None
+    now = _aware(now or utcnow())
+    if days <= 0:
+        return now
+    today = today_in(zone, now)
+    first = today.toordinal() - (days - 1)
+    if first < 2:  # back to the calendar's first day, where a zone east of UTC would overflow: everything
+        return None
+    return local_midnight(dt.date.fromordinal(first), ZoneInfo(zone))
+
+
+def today_in(zone: str, now: datetime | None = None) -> dt.date:
+    """Today's date on `zone`'s clocks: what the stale report counts an article's age from."""
+    return _aware(now or utcnow()).astimezone(ZoneInfo(zone)).date()
 
 
 @dataclass(frozen=True)
@@ -253,7 +271,8 @@ class Report:
     name: str
     title: str
     row_type: type
-    build: Callable[[Desk, Catalog, int | None], list[Any]]
+    # (desk, catalog, days, zone): `days` counts calendar days of `zone` (`since_days`), or the stale threshold.
+    build: Callable[[Desk, Catalog, int | None, str], list[Any]]
 
 
 def _with_titles(rows: list[UnhelpfulRow], catalog: Catalog) -> list[UnhelpfulRow]:
@@ -268,20 +287,21 @@ REPORTS: dict[str, Report] = {
     r.name: r
     for r in (
         Report("gaps", "Content gaps: searches and tickets nothing answered", GapRow,
-               lambda desk, _catalog, days: content_gaps(desk.db, since_days(days))),
+               lambda desk, _catalog, days, zone: content_gaps(desk.db, since_days(days, zone=zone))),
         Report("rejected", "Tickets where agents rejected every suggestion", RejectedRow,
-               lambda desk, _catalog, days: rejected_tickets(desk.db, since_days(days))),
+               lambda desk, _catalog, days, zone: rejected_tickets(desk.db, since_days(days, zone=zone))),
         Report("unhelpful", "Articles voted not helpful", UnhelpfulRow,
-               lambda desk, catalog, days: _with_titles(unhelpful_articles(desk.db, since_days(days)), catalog)),
+               lambda desk, catalog, days, zone: _with_titles(unhelpful_articles(desk.db, since_days(days, zone=zone)),
+                                                              catalog)),
         Report("stale", "Articles not updated recently", StaleRow,
-               lambda _desk, catalog, days: stale_articles(catalog.snapshot().articles.values(),
-                                                           STALE_DAYS if days is None else days)),
+               lambda _desk, catalog, days, zone: stale_articles(catalog.snapshot().articles.values(),
+                                                                 STALE_DAYS if days is None else days, today_in(zone))),
         Report("translations", "Translations that need work", TranslationRow,
-               lambda _desk, catalog, _days: translation_rows(catalog)),
+               lambda _desk, catalog, _days, _zone: translation_rows(catalog)),
         Report("deflection", "Contact-form deflection", DeflectionRow,
-               lambda desk, _catalog, days: deflection(desk.db, since_days(days))),
+               lambda desk, _catalog, days, zone: deflection(desk.db, since_days(days, zone=zone))),
         Report("notices", "Notices published to customers", NoticeRow,
-               lambda desk, _catalog, days: desk.notices.rows(since_days(days))),
+               lambda desk, _catalog, days, zone: desk.notices.rows(since_days(days, zone=zone))),
     )
 }
 

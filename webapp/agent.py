@@ -101,11 +101,12 @@ login_manager.login_view = "agent.login"
 @bp.before_request
 def interface_language() -> None:
     """The agent's chosen interface language (without one, `select_locale` follows the browser) and time zone
-    (`select_timezone` shows every time in it; without one, UTC and the team's zone in the due field)."""
+    (`select_timezone` shows every time in it): their own, else the default team's, as Zendesk shows an agent
+    without one the account's zone (a due field stays in its ticket's team's zone, `reader_zone`)."""
     if current_user.is_authenticated and current_user.locale:
         g.interface_lang = current_user.locale
-    if current_user.is_authenticated and current_user.time_zone:
-        g.interface_zone = current_user.time_zone
+    if current_user.is_authenticated:
+        g.interface_zone = reader_zone().key
 
 
 def reader_zone(team: str | None = None) -> ZoneInfo:
@@ -177,12 +178,14 @@ def inbox() -> str:
     query = _inbox_query()
     # Bounded: an offset past the database's integer range is an error, not an empty page.
     page_number = min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
-    found = desk.inbox.page(query, current_user.id, limit=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE)
+    zone = reader_zone()  # "due today" ends at the agent's midnight
+    found = desk.inbox.page(query, current_user.id, limit=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE, zone=zone)
     return _page(
-        "agent/inbox.html", rows=found.rows, total=found.total, query=query, counts=desk.inbox.counts(current_user.id),
+        "agent/inbox.html", rows=found.rows, total=found.total, query=query,
+        counts=desk.inbox.counts(current_user.id, zone=zone),
         views=VIEWS, sorts=SORTS, page_number=page_number, pages=max(1, -(-found.total // PAGE_SIZE)),
         statuses=TICKET_STATUSES, languages=state.settings().languages, agents=desk.accounts.agents(),
-        popular_tags=desk.tags.popular(), due_zone=reader_zone().key,
+        popular_tags=desk.tags.popular(), due_zone=zone.key,
         labels=ViewLabels(), since=utcnow().isoformat(),
         kept=session.pop("bulk_kept", None) or {"ids": [], "action": "", "value": ""},
     )
@@ -598,10 +601,12 @@ def profile():
         try:
             state.desk().accounts.set_time_zone(current_user.id, request.form.get("time_zone", "")[:100])
         except InputError as error:  # the error quotes what was sent; the select shows the zone still kept
-            return _page("agent/profile.html", zones=zone_names(), chosen=chosen, zone_error=desk_error(error)), 400
+            return _page("agent/profile.html", zones=zone_names(), chosen=chosen, zone_error=desk_error(error),
+                         team_zone=state.desk().hours.team().zone.key), 400
         flash(gettext("Time zone saved."), "ok")
         return redirect(url_for(".profile"))
-    return _page("agent/profile.html", zones=zone_names(), chosen=chosen, zone_error=None)
+    return _page("agent/profile.html", zones=zone_names(), chosen=chosen, zone_error=None,
+                 team_zone=state.desk().hours.team().zone.key)
 
 
 # Registered on `bp` by importing it: the admin pages live in their own module.

@@ -34,7 +34,7 @@ from desk.tickets import InputError
 from desk.translatable import N_, TranslatableError
 from webapp import state
 from webapp.agent import reader_zone
-from webapp.desk_errors import desk_error
+from webapp.desk_errors import desk_error, desk_problem
 from webapp.roles import lead_required
 from webapp.svg_charts import bar_chart, line_chart
 from webapp.theme import current_theme
@@ -107,6 +107,43 @@ def zone_arg(args: Mapping[str, str]) -> str | None:
     if raw and raw not in zone_names():
         raise FilterError("tz", N_("%(value)s is not a time zone name such as Asia/Riyadh"), value=repr(raw[:40]))
     return raw or None
+
+
+# What the page's zone picker offers after the teams' own zones (content/_business_hours.yml): UTC, the
+# Arabic-speaking markets from the Gulf to the Maghreb that this desk's customers write from, then the large
+# English-speaking and Asian business zones a lead reports to. Any other IANA name still works as ?tz= (the
+# picker then offers it, chosen), and a lead's own zone (the picker's first choice) is any name, on the profile.
+COMMON_ZONES = (
+    "UTC", "Asia/Riyadh", "Asia/Dubai", "Asia/Qatar", "Asia/Kuwait", "Asia/Bahrain", "Asia/Muscat", "Asia/Baghdad",
+    "Asia/Amman", "Asia/Beirut", "Asia/Damascus", "Africa/Cairo", "Africa/Khartoum", "Africa/Tripoli", "Africa/Tunis",
+    "Africa/Algiers", "Africa/Casablanca", "Europe/London", "Europe/Paris", "Europe/Istanbul", "America/New_York",
+    "America/Chicago", "America/Los_Angeles", "Asia/Karachi", "Asia/Kolkata", "Asia/Singapore", "Asia/Tokyo",
+    "Australia/Sydney",
+)
+
+
+@dataclass(frozen=True)
+class ZonePicker:
+    """The dashboard's ?tz= choices: no ?tz= (the reader's own zone, `mine`), each team's zone with its teams'
+    names, the common zones, and the chosen one when it is none of those."""
+
+    mine: str
+    chosen: str  # ?tz= as given, "" for none
+    teams: tuple[tuple[str, str], ...]  # (zone, the names of the teams working in it)
+    common: tuple[str, ...]
+    other: str | None  # a valid ?tz= outside the lists above
+
+
+def zone_picker(args: Mapping[str, str], hours: BusinessHours, mine: str) -> ZonePicker:
+    chosen = (args.get("tz") or "").strip()
+    by_zone: dict[str, list[str]] = {}
+    for team in hours.teams.values():
+        by_zone.setdefault(team.zone.key, []).append(team.name)
+    teams = tuple((zone, ", ".join(names)) for zone, names in by_zone.items())
+    common = tuple(zone for zone in COMMON_ZONES if zone not in by_zone)
+    listed = {*by_zone, *common}
+    return ZonePicker(mine, chosen, teams, common,
+                      chosen if chosen and chosen not in listed and chosen in zone_names() else None)
 
 
 def reader_filters(args: Mapping[str, str], require_dates: bool = False) -> Filters:
@@ -377,12 +414,14 @@ def index():  # type: ignore[no-untyped-def]
 
 def dashboard_page(notice: Mapping[str, str] | None = None):  # type: ignore[no-untyped-def]
     """The page for the request's filters; `notice` refills the notice form a refused publish came from."""
+    picker = zone_picker(request.args, state.desk().hours, reader_zone().key)
     try:
         f = reader_filters(request.args)
     except FilterError as error:
         return _render("agent/dashboard.html", error=desk_error(error), board=None, f=None, args={}, first="", last="",
                        agents=state.desk().accounts.agents(), languages=state.settings().languages,
-                       channels=CHANNELS), 400
+                       channels=CHANNELS, picker=picker,
+                       zone_error=desk_problem(error) if error.field == "tz" else None), 400
     desk = state.desk()
     board = metrics.dashboard(desk.db, f, business_hours())
     gaps, grouped = gap_groups(f)
@@ -392,7 +431,7 @@ def dashboard_page(notice: Mapping[str, str] | None = None):  # type: ignore[no-
         charts=charts(board), gaps=gaps, grouped=grouped, alerts=alerts(), notices=desk.notices.rows(f.start),
         agents=desk.accounts.agents(), languages=state.settings().languages, channels=CHANNELS,
         args={k: v for k, v in request.args.items() if v}, first=f.first_day, last=f.last_day,
-        max_notice_hours=MAX_NOTICE_HOURS, notice=notice or {},
+        max_notice_hours=MAX_NOTICE_HOURS, notice=notice or {}, picker=picker, zone_error=None,
     )
 
 

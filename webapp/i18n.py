@@ -42,8 +42,9 @@ class ShownZone(ZoneInfo):
 
 
 def select_timezone() -> ShownZone | None:
-    """The zone times are shown in: the logged-in agent's own on workspace pages (set by the agent blueprint),
-    else None, which is BABEL_DEFAULT_TIMEZONE (UTC): the help center's pages are never in an agent's zone."""
+    """The zone times are shown in: on workspace pages the logged-in agent's own, else the default team's (set by
+    the agent blueprint, `webapp.agent.reader_zone`); else None, which is BABEL_DEFAULT_TIMEZONE (UTC): the help
+    center's pages are never in an agent's zone."""
     chosen = getattr(g, "interface_zone", None)
     return ShownZone(str(chosen)) if chosen else None
 

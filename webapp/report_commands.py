@@ -29,18 +29,20 @@ MAX_CELL = 60  # a table row per line stays readable; --csv keeps every characte
     "--days",
     type=click.IntRange(0),
     default=None,
-    help="stale: age in days that counts as stale (default 180); other reports: only the last N days.",
+    help="stale: age in days that counts as stale (default 180); other reports: only the last N calendar days of "
+         "--tz (today so far and the N-1 days before, from local midnight; 0: none).",
 )
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV (with a header row) instead of a table.")
 @click.option("--tz", "zone", default=None, callback=lambda _ctx, _param, value: _zone_name(value),
-              help="Show times in this IANA zone (Asia/Riyadh); default: the business hours' default team's zone, "
-                   "else UTC.")
+              help="Show times, and count --days, in this IANA zone (Asia/Riyadh); default: the business hours' "
+                   "default team's zone, else UTC.")
 def report_command(settings: Settings, name: str, days: int | None, as_csv: bool, zone: str | None) -> None:
     """Content gaps, rejected suggestions, unhelpful, stale and untranslated articles, deflection, notices.
 
     NAME is one of gaps, rejected, unhelpful, stale, translations, deflection, notices (default: gaps).
     The same reports are on the workspace's /agent/reports page for leads and admins. Times are shown in
-    --tz with their UTC offset; --days N is the last N times 24 hours, whatever the zone.
+    --tz with their UTC offset; --days N counts N calendar days of --tz, today included, each from local midnight
+    (a summer-time day counts its 23 or 25 hours), and stale ages count from today's date in --tz.
     """
     from desk.desk import Desk
     from desk.reports import REPORTS, to_csv
@@ -48,8 +50,8 @@ def report_command(settings: Settings, name: str, days: int | None, as_csv: bool
 
     report = REPORTS[name]
     with Desk(settings) as desk:
-        rows = report.build(desk, Catalog(settings), days)
         zone = zone or desk.hours.team().zone.key
+        rows = report.build(desk, Catalog(settings), days, zone)
     click.echo(to_csv(rows, report.row_type, zone) if as_csv else table(report, rows, zone), nl=not as_csv)
 
 

@@ -17,6 +17,7 @@ from copilot.engine import Engine
 from indexer.embedders import Embedder
 from kb.settings import Settings
 from tests.browser.conftest import screenshot
+from tests.browser.test_site_pages_browser import clean_page, serious_violations  # noqa: F401
 from tests.conftest import CONTENT, database_url_for_tests
 from tests.desk.test_metrics import build_world
 from webapp import create_app
@@ -81,3 +82,26 @@ def test_dashboard_in_both_languages_with_filters_and_csv(page: Page, base_url: 
     page.set_viewport_size({"width": 800, "height": 1100})  # a tablet held upright
     assert page.evaluate("document.documentElement.scrollWidth") <= 800
     screenshot(page, "dashboard-ar-tablet")
+
+
+def test_the_zone_picker_by_keyboard_in_arabic(clean_page: Page, base_url: str) -> None:  # noqa: F811
+    """The lead tabs to the zone picker, picks UAE support's zone with the arrow keys and applies with Enter: the
+    URL takes ?tz=, the page says its days are Dubai's, the filters stay; axe finds nothing serious."""
+    page = clean_page
+    log_in(page, base_url, "/agent/dashboard/?from=2026-11-29&to=2026-12-05&lang=ar&hl=ar")
+    picker = page.get_by_label("الأيام والأوقات بتوقيت")
+    expect(picker).to_have_value("")  # the lead's own zone: none set, so the default team's (KSA, Riyadh)
+    expect(page.locator("#days-zone")).to_contain_text("Asia/Riyadh")
+    page.locator("select[name=agent]").focus()
+    page.keyboard.press("Tab")
+    expect(picker).to_be_focused()
+    page.keyboard.press("ArrowDown")  # the first team: KSA support (Asia/Riyadh)
+    page.keyboard.press("ArrowDown")  # the second: UAE support (Asia/Dubai)
+    expect(picker).to_have_value("Asia/Dubai")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"tz=Asia%2FDubai"))
+    expect(page.locator("#days-zone")).to_contain_text("Asia/Dubai")
+    expect(page.get_by_label("الأيام والأوقات بتوقيت")).to_have_value("Asia/Dubai")
+    expect(page.locator("select[name=lang]")).to_have_value("ar")
+    assert serious_violations(page) == []

@@ -38,7 +38,7 @@ def test_publish_show_match_and_end(desk: Desk) -> None:
     assert notices.active("en", NOW + timedelta(hours=5)) == []
     assert notices.end(card.id, now=NOW + timedelta(minutes=5))
     assert notices.active("ar", NOW + timedelta(minutes=6)) == []
-    rows = reports.REPORTS["notices"].build(desk, None, None)  # type: ignore[arg-type]
+    rows = reports.REPORTS["notices"].build(desk, None, None, "UTC")  # type: ignore[arg-type]
     assert [(r.id, r.text_ar, r.active) for r in rows][-1] == (card.id, "مشكلة معروفة في الدفع بالبطاقة.", False)
 
 

@@ -142,7 +142,7 @@ def test_csv_has_a_header_joined_lists_and_no_formulas(desk: Desk) -> None:
 
 def test_every_report_runs_through_the_registry(desk: Desk, catalog: Catalog) -> None:
     for name, report in reports.REPORTS.items():
-        rows = report.build(desk, catalog, None)
+        rows = report.build(desk, catalog, None, "Asia/Riyadh")
         assert all(isinstance(row, report.row_type) for row in rows), name
 
 
@@ -163,3 +163,59 @@ def test_unhelpful_articles_count_what_went_wrong_on_articles_and_their_answer_c
         ("en/delivery-fees", 0, 0, 1, ()),
     ]
     assert rows[0].latest_comments == ("steps?", "old screens")  # markup dropped, newest first
+
+
+def utc(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(("zone", "now", "days", "start"), [
+    # Riyadh (UTC+3 all year): 13:00 on 4 December; a day begins at 21:00 UTC the evening before.
+    ("Asia/Riyadh", "2026-12-04 10:00", 1, "2026-12-03 21:00"),
+    ("Asia/Riyadh", "2026-12-04 10:00", 7, "2026-11-27 21:00"),
+    ("Asia/Riyadh", "2026-12-04 22:00", 1, "2026-12-04 21:00"),  # 01:00 on the 5th there: a new day
+    # New York falls back on 1 November 2026 (EDT UTC-4 -> EST UTC-5): that day is 25 hours long.
+    ("America/New_York", "2026-11-02 15:00", 1, "2026-11-02 05:00"),
+    ("America/New_York", "2026-11-02 15:00", 2, "2026-11-01 04:00"),
+    ("America/New_York", "2026-11-02 15:00", 3, "2026-10-31 04:00"),
+    # ... and springs forward on 8 March 2026 (a 23-hour day).
+    ("America/New_York", "2026-03-09 12:00", 2, "2026-03-08 05:00"),
+    ("America/New_York", "2026-03-09 12:00", 1, "2026-03-09 04:00"),
+    # Kiritimati (UTC+14): 23:00 on 4 December, then 01:00 on the 5th.
+    ("Pacific/Kiritimati", "2026-12-04 09:00", 1, "2026-12-03 10:00"),
+    ("Pacific/Kiritimati", "2026-12-04 11:00", 1, "2026-12-04 10:00"),
+    ("UTC", "2026-12-04 10:00", 1, "2026-12-04 00:00"),
+])
+def test_days_are_calendar_days_of_the_zone(zone: str, now: str, days: int, start: str) -> None:
+    assert reports.since_days(days, utc(now), zone) == utc(start)
+
+
+def test_days_edges_zero_none_and_more_than_the_calendar() -> None:
+    now = utc("2026-12-04 10:00")
+    assert reports.since_days(None, now, "Asia/Riyadh") is None
+    assert reports.since_days(0, now, "Asia/Riyadh") == now  # no day: nothing happened since now
+    assert reports.since_days(10**7, now, "Pacific/Kiritimati") is None  # all time, not an overflow
+    assert reports.today_in("Pacific/Kiritimati", utc("2026-12-04 11:00")) == dt.date(2026, 12, 5)
+    assert reports.today_in("America/New_York", utc("2026-12-04 03:00")) == dt.date(2026, 12, 3)
+
+
+@pytest.mark.parametrize(("zone", "now", "days", "edge"), [
+    ("Asia/Riyadh", "2026-12-04 10:00", 7, "2026-11-27 21:00"),
+    ("America/New_York", "2026-11-02 15:00", 2, "2026-11-01 04:00"),
+    ("Pacific/Kiritimati", "2026-12-04 09:00", 1, "2026-12-03 10:00"),
+])
+def test_a_report_counts_from_the_zones_midnight_not_n_times_24_hours(
+        desk: Desk, catalog: Catalog, monkeypatch: pytest.MonkeyPatch, zone: str, now: str, days: int,
+        edge: str) -> None:
+    """A second before local midnight is out, midnight itself is in; N x 24 hours back would have taken both."""
+    at = utc(edge)
+    for query, when in (("just before", at - dt.timedelta(seconds=1)), ("at midnight", at)):
+        desk.events.search(query, "en", 0, False)
+        with desk.db.session() as session:
+            session.execute(update(SearchEvent).where(SearchEvent.query == query).values(created_at=when))
+    monkeypatch.setattr(reports, "utcnow", lambda: utc(now))
+    assert utc(now) - dt.timedelta(days=days) < at - dt.timedelta(seconds=1)  # rolling hours would count both
+    rows = reports.REPORTS["gaps"].build(desk, catalog, days, zone)
+    assert [r.query for r in rows] == ["at midnight"]
+    assert {r.query for r in reports.REPORTS["gaps"].build(desk, catalog, days + 1, zone)} == {"at midnight",
+                                                                                              "just before"}

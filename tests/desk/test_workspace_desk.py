@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -355,6 +356,25 @@ def test_the_inbox_and_the_dashboard_read_the_hand_set_time(desk: Desk) -> None:
     assert [r.ticket.id for r in desk.inbox.page(InboxQuery(view="due_today"), agent, now=now).rows] == [low]
     assert metrics.ticket_facts(desk.db, window, as_of=now).breaches == 1
     assert metrics.backlog(desk.db, window, as_of=now).overdue == 1
+
+
+def test_due_today_ends_at_the_readers_midnight(desk: Desk) -> None:
+    """A ticket due at 22:00 UTC on 4 December: tomorrow in Riyadh (01:00 on the 5th; the default team's, and an
+    agent without a zone), today in London; at 10:00 UTC it is already the 5th in Kiritimati (UTC+14), whose
+    day ends at 10:00 UTC on the 5th."""
+    agent = desk.accounts.create_agent("a@example.com", "a long enough password").id
+    now = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)
+    ticket_id = new_ticket(desk)
+    desk.tickets.set_due(ticket_id, datetime(2026, 12, 4, 22, 0, tzinfo=UTC), agent)
+    london, kiritimati = ZoneInfo("Europe/London"), ZoneInfo("Pacific/Kiritimati")
+    assert desk.inbox.end_of_today(now) == datetime(2026, 12, 4, 21, 0, tzinfo=UTC)
+    assert desk.inbox.end_of_today(now, kiritimati) == datetime(2026, 12, 5, 10, 0, tzinfo=UTC)
+    assert desk.inbox.counts(agent, now=now)["due_today"] == 0
+    assert desk.inbox.counts(agent, now=now, zone=london)["due_today"] == 1
+    assert desk.inbox.counts(agent, now=now, zone=kiritimati)["due_today"] == 1
+    assert [r.ticket.id for r in desk.inbox.page(InboxQuery(view="due_today"), agent, now=now, zone=london).rows] == [
+        ticket_id]
+    assert desk.inbox.page(InboxQuery(view="due_today"), agent, now=now).rows == []
 
 
 def test_the_due_by_hand_and_vote_reason_migrations_keep_the_rows_and_go_back_down(tmp_path: Path) -> None:

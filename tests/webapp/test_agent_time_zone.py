@@ -1,7 +1,7 @@
 """Each agent's own time zone (Agent.time_zone, set on /agent/profile or by an admin): every time the workspace
-shows that agent, and a due time the agent types, is in it (stored UTC as before); empty keeps the team's zone in
-the due field. A bad zone is refused naming the field with the old one kept; a GET of the profile writes nothing.
-A light app (no models); `--postgresql` runs it on PostgreSQL."""
+shows that agent, and a due time the agent types, is in it (stored UTC as before); empty shows the default team's
+zone and keeps the ticket's team's zone in the due field. A bad zone is refused naming the field with the old one
+kept; a GET of the profile writes nothing. A light app (no models); `--postgresql` runs it on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -79,10 +79,13 @@ def test_two_agents_see_the_same_due_time_as_their_own_wall_times(app: Flask) ->
     assert 'value="2030-07-06T12:30"' in london and 'name="due_zone" value="Europe/London"' in london
     assert 'value="2030-07-06T14:30"' in team and 'name="due_zone" value="Asia/Riyadh"' in team  # as before
     # Every time shown (the due line, the history) is in the agent's zone, and the page says which.
-    assert "Times in Asia/Dubai" in dubai and "Times in Europe/London" in london and "Times in UTC" in team
+    # Without a zone of their own, the default team's (KSA, Asia/Riyadh), as the dashboard's days; it was UTC.
+    assert "Times in Asia/Dubai" in dubai and "Times in Europe/London" in london and "Times in Asia/Riyadh" in team
+    assert "2:30" in team.split('id="history"')[1]
     assert "3:30" in dubai.split('id="history"')[1] and "12:30" in london.split('id="history"')[1]
     inbox = {email: client_for(app, email).get("/agent/").get_data(as_text=True)
-             for email in ("dubai@example.com", "london@example.com")}
+             for email in ("dubai@example.com", "london@example.com", "team@example.com")}
+    assert "2:30\u202fPM" in inbox["team@example.com"] or "2:30 PM" in inbox["team@example.com"]
     assert "3:30\u202fPM" in inbox["dubai@example.com"] or "3:30 PM" in inbox["dubai@example.com"]
     assert "12:30\u202fPM" in inbox["london@example.com"] or "12:30 PM" in inbox["london@example.com"]
     assert "date and time in Asia/Dubai" in inbox["dubai@example.com"]
@@ -175,3 +178,36 @@ def test_the_help_center_is_never_in_an_agents_zone(app: Flask) -> None:
         assert str(get_timezone()) == "Asia/Dubai"
         dubai.get("/en/")
         assert str(get_timezone()) == "UTC"
+
+
+def test_an_agent_without_a_zone_reads_the_default_teams_and_the_profile_says_so(app: Flask) -> None:
+    """As Zendesk shows an agent without a zone the account's: the default team's (KSA), on every workspace page,
+    with nothing written by the GETs; the help center stays UTC."""
+    from flask_babel import get_timezone
+
+    team = client_for(app, "team@example.com")
+    with writes(app) as seen, team:
+        page = team.get("/agent/profile").get_data(as_text=True)
+        assert str(get_timezone()) == "Asia/Riyadh"
+        team.get("/en/")
+        assert str(get_timezone()) == "UTC"
+    assert seen == [] and zone_of(app, "team@example.com") is None
+    assert '<option value="" selected>Not set: the default team' in page and "zone (Asia/Riyadh); due times" in page
+    assert "The workspace shows times in Asia/Riyadh." in page
+    arabic = team.get("/agent/profile", headers={"Accept-Language": "ar"}).get_data(as_text=True)
+    assert "غير محددة: منطقة الفريق الافتراضي (Asia/Riyadh)" in arabic
+
+
+def test_due_today_is_today_on_each_agents_wall(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """At 10:00 UTC on 4 December a ticket due at 22:00 UTC is due today in London and tomorrow (01:00) in
+    Riyadh, the zone of an agent without one of their own; each inbox counts and lists it so."""
+    from desk import inbox
+
+    ticket_id = arabic_ticket(app)
+    app.extensions["desk"].tickets.set_due(ticket_id, datetime(2026, 12, 4, 22, 0, tzinfo=UTC), None)
+    monkeypatch.setattr(inbox, "utcnow", lambda: datetime(2026, 12, 4, 10, 0, tzinfo=UTC))
+    for email, expected in (("london@example.com", "1"), ("team@example.com", "0")):
+        page = client_for(app, email).get("/agent/?view=due_today").get_data(as_text=True)
+        count = page.split('id="view-due_today">', 1)[1].split('class="count">', 1)[1].split("<", 1)[0]
+        assert count == expected, email
+        assert (f'href="/agent/tickets/{ticket_id}"' in page) == (expected == "1"), email

@@ -15,6 +15,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
+from desk.accounts import zone_names
+from desk.business_hours import BusinessHours
 from desk.desk import Desk
 from desk.models import Agent, Base, SuggestionEvent
 from kb.settings import Settings
@@ -124,4 +126,65 @@ def test_metrics_api_takes_tz_and_says_which_zone(app: Flask) -> None:
                                          {"day": "2026-12-02", "created": 0, "solved": 0}]
     bad = api.get("/api/v1/metrics?from=2026-12-01&to=2026-12-02&tz=Asia/Riyad", headers=headers)
     assert bad.status_code == 400 and bad.get_json()["error"].startswith("tz: 'Asia/Riyad' is not a time zone name")
+    assert counts(app) == before
+
+
+def picker_html(html: str) -> str:
+    form = html.split('<form method="get" class="filters"', 1)[1].split("</form>", 1)[0]
+    return form.split('<select id="zone-tz" name="tz"', 1)[1].split("</select>", 1)[0]
+
+
+def selected(picker: str) -> list[str]:
+    return [part.split('"', 1)[0] for part in picker.split('<option value="')[1:] if '" selected>' in part]
+
+
+def test_zone_picker_offers_the_teams_zones_then_common_ones_and_keeps_another() -> None:
+    hours = BusinessHours.from_mapping({"teams": {
+        "ksa": {"name": "KSA support", "timezone": "Asia/Riyadh"},
+        "night": {"name": "Night shift", "timezone": "Asia/Riyadh"},
+        "uk": {"name": "UK support", "timezone": "Europe/London"}}})
+    picker = dashboard.zone_picker({}, hours, "America/Los_Angeles")
+    assert picker.teams == (("Asia/Riyadh", "KSA support, Night shift"), ("Europe/London", "UK support"))
+    assert "Asia/Riyadh" not in picker.common and "Asia/Dubai" in picker.common and picker.common[0] == "UTC"
+    assert picker.mine == "America/Los_Angeles" and picker.chosen == "" and picker.other is None
+    assert dashboard.zone_picker({"tz": "Pacific/Kiritimati"}, hours, "UTC").other == "Pacific/Kiritimati"
+    assert dashboard.zone_picker({"tz": "Asia/Dubai"}, hours, "UTC").other is None  # already offered
+    assert dashboard.zone_picker({"tz": "Mars/Olympus"}, hours, "UTC").other is None
+    assert set(dashboard.COMMON_ZONES) <= set(zone_names())
+
+
+def test_the_page_has_a_zone_picker_in_its_filters(app: Flask) -> None:
+    """A select named tz in the filter form (so Apply keeps the URL's ?tz=): the reader's own zone first, then the
+    teams' zones and the common ones; a ?tz= outside them is offered, chosen; an unknown one is a clear 400 with
+    the picker marked, in Arabic too; GETs write nothing."""
+    before = counts(app)
+    lead = app.test_client()
+    assert login(lead, "lead@example.com").status_code == 302
+    mine = picker_html(lead.get("/agent/dashboard/?hl=en").get_data(as_text=True))
+    assert '<option value="" selected>My zone (Asia/Riyadh)</option>' in mine and selected(mine) == [""]
+    teams = mine.split('<optgroup label="Teams">', 1)[1].split("</optgroup>", 1)[0]
+    assert ">Asia/Riyadh (KSA support)<" in teams and ">Asia/Dubai (UAE support)<" in teams
+    common = mine.split('<optgroup label="Common zones">', 1)[1]
+    assert '<option value="America/New_York">' in common and 'value="Asia/Riyadh"' not in common
+
+    page = lead.get("/agent/dashboard/?hl=en&tz=Asia/Dubai&from=2026-12-01&to=2026-12-01").get_data(as_text=True)
+    assert selected(picker_html(page)) == ["Asia/Dubai"] and 'type="hidden" name="tz"' not in page
+    assert "Asia/Dubai" in zone_line(page)
+    far = lead.get("/agent/dashboard/?hl=en&tz=Pacific/Kiritimati&from=2026-12-01&to=2026-12-02")
+    assert selected(picker_html(far.get_data(as_text=True))) == ["Pacific/Kiritimati"]
+    assert created(far.get_data(as_text=True)) == "1"  # 22:30 UTC on the 1st is 12:30 on the 2nd there
+
+    bad = lead.get("/agent/dashboard/?hl=en&tz=Mars/Olympus")
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 400 and 'role="alert">tz: &#39;Mars/Olympus&#39; is not a time zone name' in html
+    assert 'aria-invalid="true"' in picker_html(html).split(">", 1)[0] and selected(picker_html(html)) == [""]
+    assert 'id="zone-tz-error">&#39;Mars/Olympus&#39; is not a time zone name' in html
+    arabic = lead.get("/agent/dashboard/?hl=ar&tz=Mars/Olympus").get_data(as_text=True)
+    assert "الأيام والأوقات بتوقيت" in arabic and "منطقتي الزمنية (Asia/Riyadh)" in arabic
+    assert 'label="الفرق"' in arabic and 'label="مناطق زمنية شائعة"' in arabic
+    assert "ليس اسم منطقة زمنية" in arabic.split('id="zone-tz-error">', 1)[1]
+    lola = app.test_client()
+    assert login(lola, "la@example.com").status_code == 302
+    theirs = picker_html(lola.get("/agent/dashboard/?hl=en").get_data(as_text=True))
+    assert "My zone (America/Los_Angeles)" in theirs
     assert counts(app) == before

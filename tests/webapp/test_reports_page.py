@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -144,9 +144,18 @@ def test_report_times_are_in_the_readers_zone(app: Flask, settings: Settings) ->
     assert late(riyadh) == "2026-12-02 01:30:00+03:00"
     page = client.get("/agent/reports/?tz=Asia/Riyadh").get_data(as_text=True)
     assert "2026-12-02 01:30:00+03:00" in page and "Times in Asia/Riyadh" in page
-    assert 'href="/agent/reports/rejected.csv?tz=Asia/Riyadh"' in page and 'name="tz" value="Asia/Riyadh"' in page
+    assert 'href="/agent/reports/rejected.csv?tz=Asia/Riyadh"' in page
+    assert '<option value="Asia/Riyadh" selected>' in page  # the zone picker, as the dashboard's
     bad = client.get("/agent/reports/rejected.csv?tz=Mars/Olympus")
     assert bad.status_code == 400 and "tz: &#39;Mars/Olympus&#39; is not a time zone name" in bad.get_data(as_text=True)
+    # The page itself comes back with its zone picker marked and the problem beside it, in the reader's language.
+    bad_page = client.get("/agent/reports/?tz=Mars/Olympus&days=7")
+    html = bad_page.get_data(as_text=True)
+    assert bad_page.status_code == 400 and 'role="alert">tz: &#39;Mars/Olympus&#39; is not a time zone name' in html
+    assert 'aria-invalid="true"' in html and 'id="zone-tz-error">&#39;Mars/Olympus&#39;' in html
+    assert 'name="days" type="number" min="0" value="7"' in html and 'id="report-' not in html
+    arabic = client.get("/agent/reports/?tz=Mars/Olympus", headers={"Accept-Language": "ar"}).get_data(as_text=True)
+    assert "ليس اسم منطقة زمنية" in arabic and "الأيام والأوقات بتوقيت" in arabic
     desk.accounts.set_time_zone(admin, "America/Los_Angeles")  # the reader's own zone, when no ?tz= is given
     assert "2026-12-01 14:30:00-08:00" in client.get("/agent/reports/").get_data(as_text=True)
 
@@ -157,3 +166,45 @@ def test_report_times_are_in_the_readers_zone(app: Flask, settings: Settings) ->
     assert late(shown.output) == "2026-12-02 01:30:00+03:00"
     refused = runner.invoke(main, ["report", "rejected", "--tz", "Mars/Olympus", *where])
     assert refused.exit_code == 2 and "'--tz'" in refused.output and "Mars/Olympus" in refused.output
+
+
+def test_days_count_calendar_days_of_the_zone_on_the_page_and_the_command_line(
+        app: Flask, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rejections a second before and at local midnight; --days/?days= count calendar days of the zone, so only the
+    second is in (N x 24 hours back would take both): Kiritimati (UTC+14) on the page, New York's 25-hour
+    1 November on the command line."""
+    desk = app.extensions["desk"]
+    edges = {"Pacific/Kiritimati": datetime(2026, 12, 3, 10, 0, tzinfo=UTC),  # 00:00 on 4 December there
+             "America/New_York": datetime(2026, 11, 1, 4, 0, tzinfo=UTC)}  # 00:00 EDT; the clocks fall back at 2
+    with desk.db.session() as session:
+        for zone, edge in edges.items():
+            for label, when in (("before", edge - timedelta(seconds=1)), ("at", edge)):
+                ticket = desk.tickets.create(NewTicket(email="omar@example.com", subject=f"{zone} {label}", body="?",
+                                                       lang="en"))
+                session.add(SuggestionEvent(ticket_id=ticket.id, kind="rejected", reason="no", created_at=when))
+
+    def subjects(text: str, zone: str) -> list[str]:
+        return sorted(row[1] for row in csv.reader(io.StringIO(text)) if row[1].startswith(zone))
+
+    client = app.test_client()
+    login(client, "admin@example.com")
+    monkeypatch.setattr(reports, "utcnow", lambda: datetime(2026, 12, 4, 9, 0, tzinfo=UTC))  # 23:00 in Kiritimati
+    kiritimati = {"days": 1, "tz": "Pacific/Kiritimati"}
+    shown = client.get("/agent/reports/rejected.csv", query_string=kiritimati).get_data(as_text=True)
+    assert subjects(shown, "Pacific") == ["Pacific/Kiritimati at"]
+    page = client.get("/agent/reports/", query_string={**kiritimati, "hl": "en"}).get_data(as_text=True)
+    assert "Pacific/Kiritimati at" in page and "Pacific/Kiritimati before" not in page
+    window = page.split('id="report-window">', 1)[1].split("</p>", 1)[0]
+    assert "last 1 calendar day in" in window and "2026-12-04 00:00" in window and "Pacific/Kiritimati" in window
+    arabic = client.get("/agent/reports/", query_string=kiritimati, headers={"Accept-Language": "ar"})
+    assert "يومًا تقويميًا واحدًا" in arabic.get_data(as_text=True).split('id="report-window">', 1)[1]
+
+    monkeypatch.setattr(reports, "utcnow", lambda: datetime(2026, 11, 2, 15, 0, tzinfo=UTC))  # 10:00 EST
+    where = ["--content", str(settings.content_dir), "--data", str(settings.data_dir)]
+    runner = CliRunner(env={"DATABASE_URL": settings.database_url or ""})
+    two = runner.invoke(main, ["report", "rejected", "--csv", "--days", "2", "--tz", "America/New_York", *where])
+    assert two.exit_code == 0, two.output
+    assert subjects(two.output, "America") == ["America/New_York at"]
+    three = runner.invoke(main, ["report", "rejected", "--csv", "--days", "3", "--tz", "America/New_York", *where])
+    assert subjects(three.output, "America") == ["America/New_York at", "America/New_York before"]
+    assert "calendar days" in runner.invoke(main, ["report", "--help"]).output
