@@ -110,31 +110,40 @@ def behaviour_labels(visits: Iterable[Visit], rule: str = "majority") -> dict[Ke
 
 @dataclass
 class Share:
-    """Flagged counts by the truth: out-of-scope, answerable, and the answerable customer slice."""
+    """Flagged counts by the truth: the dev out-of-scope questions, the answerable ones, the near-topic out-of-scope
+    ones and the answerable customer slice (m365), apart."""
 
     oos: int = 0
     oos_flagged: int = 0
     answerable: int = 0
     answerable_flagged: int = 0
+    near: int = 0
+    near_flagged: int = 0
     slice_: int = 0
     slice_flagged: int = 0
 
-    def add(self, out_of_scope: bool, flagged: bool, slice_: bool) -> None:
-        if out_of_scope:
+    def add(self, out_of_scope: bool, flagged: bool, source: str) -> None:
+        if source == "near":
+            self.near += 1
+            self.near_flagged += flagged
+        elif out_of_scope:
             self.oos += 1
             self.oos_flagged += flagged
+        elif source == "slice":
+            self.slice_ += 1
+            self.slice_flagged += flagged
         else:
             self.answerable += 1
             self.answerable_flagged += flagged
-            self.slice_ += slice_
-            self.slice_flagged += flagged and slice_
 
     def text(self) -> str:
         oos = self.oos_flagged / max(self.oos, 1)
         ans = self.answerable_flagged / max(self.answerable, 1)
         out = f"{oos:4.0%} / {ans:5.1%} ({self.oos_flagged}/{self.oos}, {self.answerable_flagged}/{self.answerable})"
+        if self.near:
+            out += f" near {self.near_flagged / self.near:.0%}"
         if self.slice_:
-            out += f" slice {self.slice_flagged}/{self.slice_}"
+            out += f" slice {self.slice_flagged / self.slice_:.1%} ({self.slice_flagged}/{self.slice_})"
         return out
 
 
@@ -220,7 +229,7 @@ def replay(
         for name, flagged in rules.items():
             for session, flag in zip(chosen, flagged, strict=True):
                 row = session.row
-                tallies[part][name].add(not row["relevant"], flag, row.get("source") == "slice")
+                tallies[part][name].add(not row["relevant"], flag, row["source"])
 
 
 def run_case(case: Case, lang: str, args: argparse.Namespace) -> dict:

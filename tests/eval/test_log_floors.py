@@ -49,16 +49,19 @@ def test_behaviour_labels_by_majority_and_none_on_ties() -> None:
     assert behaviour_labels(visits) == {q: False, r: True}
 
 
-def test_share_counts_flags_by_truth_and_the_slice() -> None:
+def test_share_counts_flags_by_truth_near_topic_and_slice_apart() -> None:
     share = Share()
-    share.add(True, True, False)
-    share.add(True, False, False)
-    share.add(False, True, True)
-    share.add(False, False, True)
-    share.add(False, False, False)
+    share.add(True, True, "dev")
+    share.add(True, False, "dev")
+    share.add(True, True, "near")
+    share.add(False, True, "slice")
+    share.add(False, False, "slice")
+    share.add(False, False, "dev")
+    share.add(False, True, "dev")
+    share.add(False, False, "dev")
     assert (share.oos, share.oos_flagged, share.answerable, share.answerable_flagged) == (2, 1, 3, 1)
-    assert (share.slice_, share.slice_flagged) == (2, 1)
-    assert share.text() == " 50% / 33.3% (1/2, 1/3) slice 1/2"
+    assert (share.near, share.near_flagged, share.slice_, share.slice_flagged) == (1, 1, 2, 1)
+    assert share.text() == " 50% / 33.3% (1/2, 1/3) near 100% slice 50.0% (1/2)"
 
 
 def test_share_labels_need_half_the_visits_good_and_a_no_click_ticket_otherwise() -> None:
