@@ -20,7 +20,8 @@ suite's own fit (`bench.tune_fusion.fit_rule`, register offsets on, `MAX_FALSE`)
 `--score-days`: the distinct queries not searched in the learning days (unseen: what the fit never saw), every
 distinct later query (once each, as the suite counts questions), and every later search (head queries weigh by their
 traffic). Beside them: the shipped floors (the product's own abstention,
-`result.abstained`) and the floors fitted on the dev labels (the suite's in-domain fit; training-set figures, as the
+`result.abstained`), the union of the shipped abstention and the share labels' floors (the log only adds
+abstentions), and the floors fitted on the dev labels (the suite's in-domain fit; training-set figures, as the
 suite prints them).
 
 What the learning days showed the customer (`--shown`): "off" (floors off while learning: every search shows its
@@ -224,8 +225,9 @@ def replay(
         rules = {
             **{f"log {r}": fitted_flags(rule, seen, texts, lang) for r, rule in fitted.items()},
             "shipped": [s.abstained for s in seen],
-            "dev-label fit": fitted_flags(dev_rule, seen, texts, lang),
         }
+        rules["shipped or log share"] = [a or b for a, b in zip(rules["shipped"], rules["log share"], strict=True)]
+        rules["dev-label fit"] = fitted_flags(dev_rule, seen, texts, lang)
         for name, flagged in rules.items():
             for session, flag in zip(chosen, flagged, strict=True):
                 row = session.row
