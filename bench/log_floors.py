@@ -21,7 +21,8 @@ suite's own fit (`bench.tune_fusion.fit_rule`, register offsets on, `MAX_FALSE`)
 distinct later query (once each, as the suite counts questions), and every later search (head queries weigh by their
 traffic). Beside them: the shipped floors (the product's own abstention,
 `result.abstained`), the union of the shipped abstention and the share labels' floors (the log only adds
-abstentions), and the floors fitted on the dev labels (the suite's in-domain fit; training-set figures, as the
+abstentions; "tight": the log's floors fitted at `--union-max-false` of its answerable labels), and the floors fitted
+on the dev labels (the suite's in-domain fit; training-set figures, as the
 suite prints them).
 
 What the learning days showed the customer (`--shown`): "off" (floors off while learning: every search shows its
@@ -197,7 +198,7 @@ def replay(
         ids = () if shown == "shipped" and seen.abstained else seen.ids
         visit = outcome(ids, set(session.row["relevant"]), noise, args.ticket_no_click, rng)
         visits.append(Visit(key, visit.clicked, visit.ticket))
-    fitted: dict[str, tuple[list[float], dict] | None] = {}
+    fitted: dict[str, tuple[list[float], dict] | None] = {"share, tight": None}
     for label_rule in LABEL_RULES:
         labels = behaviour_labels(visits, label_rule)
         for key, not_answered in labels.items():
@@ -210,6 +211,8 @@ def replay(
         if oos.sum() >= 2 and (~oos).sum() >= 5:  # too few of either to fit: no floors (nothing flagged)
             scores, registers = matrix([search(t, lang) for t in typed], typed, lang)
             fitted[label_rule] = fit_rule(scores, registers, oos, MAX_FALSE, True)
+            if label_rule == "share":  # the union's log part with a smaller answerable budget
+                fitted["share, tight"] = fit_rule(scores, registers, oos, args.union_max_false, True)
     learned = set(forms)
     first_later: dict[Key, Session] = {}
     for session in later:
@@ -226,7 +229,9 @@ def replay(
             **{f"log {r}": fitted_flags(rule, seen, texts, lang) for r, rule in fitted.items()},
             "shipped": [s.abstained for s in seen],
         }
+        tight = rules.pop("log share, tight")
         rules["shipped or log share"] = [a or b for a, b in zip(rules["shipped"], rules["log share"], strict=True)]
+        rules["shipped or log share, tight"] = [a or b for a, b in zip(rules["shipped"], tight, strict=True)]
         rules["dev-label fit"] = fitted_flags(dev_rule, seen, texts, lang)
         for name, flagged in rules.items():
             for session, flag in zip(chosen, flagged, strict=True):
@@ -277,6 +282,8 @@ def main() -> None:
     parser.add_argument("--noise", type=float, nargs="+", default=[0.15, 0.3], help="P(click | examined, wrong)")
     parser.add_argument("--ticket-no-click", type=float, default=TICKET_AFTER_NO_CLICK)
     parser.add_argument("--shown", nargs="+", default=["off", "shipped"], choices=["off", "shipped"])
+    parser.add_argument("--union-max-false", type=float, default=0.02,
+                        help="answerable share the log's floors may flag when added to the shipped ones (tight)")
     parser.add_argument("--seed", type=int, default=21)
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--json", type=Path, default=None)
