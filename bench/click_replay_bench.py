@@ -171,19 +171,25 @@ def log_clicks(
         result = search(session.typed, session.row["lang"])
         if result.abstained:
             continue
-        relevant = set(session.row["relevant"])
-        for position, hit in enumerate(result.results[:10], 1):
-            if rng.random() >= 1 / position**EXAMINE:
-                continue
-            right = hit.id in relevant
-            if rng.random() < (RELEVANT_CLICK if right else noise):
-                ticket = rng.random() < (TICKET_AFTER_RIGHT if right else TICKET_AFTER_WRONG)
-                at = START + timedelta(days=session.day)
-                clicks.append(
-                    Click(session.typed, session.row["lang"], hit.key, at, f"visit-{number}", ticket, position)
-                )
-                break
+        clicked = first_click([h.id for h in result.results[:10]], set(session.row["relevant"]), noise, rng)
+        if clicked is not None:
+            position, ticket = clicked
+            hit = result.results[position - 1]
+            at = START + timedelta(days=session.day)
+            clicks.append(Click(session.typed, session.row["lang"], hit.key, at, f"visit-{number}", ticket, position))
     return clicks
+
+
+def first_click(ids: list[str], relevant: set[str], noise: float, rng: random.Random) -> tuple[int, bool] | None:
+    """The customer's scan of a results page (article ids, top first): the position clicked and whether a ticket
+    followed the click, or None when nothing was clicked (rank r examined with probability 1 / r ** EXAMINE)."""
+    for position, article in enumerate(ids, 1):
+        if rng.random() >= 1 / position**EXAMINE:
+            continue
+        right = article in relevant
+        if rng.random() < (RELEVANT_CLICK if right else noise):
+            return position, rng.random() < (TICKET_AFTER_RIGHT if right else TICKET_AFTER_WRONG)
+    return None
 
 
 def spam(sessions: list[Session], search: Searches, rng: random.Random) -> list[Click]:
