@@ -37,17 +37,17 @@ from bench.eval_retrieval import (
     open_engine,
     suite_cases,
 )
+from bench.self_probe import QUANTILES, abstains, quantiles
 from copilot.query_vectors import unit
-from copilot.retrieval import LEXICAL, Retriever, query_register, register_floors
+from copilot.retrieval import LEXICAL, Retriever, query_register
 from copilot.self_calibration import POOLED, position, value_at
 from copilot.self_calibration import probes as own_probes
-from copilot.tuning import ABSTAIN_FLOORS, ABSTAIN_OFFSETS
+from copilot.tuning import ABSTAIN_FLOORS
 from indexer.stores.base import PayloadFilter, Source, StoreQuery
 from kb.arabic import normalize_arabic
 
 DEPTH = 60  # chunks per source read past the left-out articles
 MODEL_SIGNALS = ("e5_top", "use_top", "lexical_share")
-QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 CUSTOMER = Path("tests/eval/m365_customer_queries.jsonl")
 
 
@@ -291,31 +291,22 @@ def cross_read(path: Path) -> None:
             )
 
 
-def quantiles(values: list[float]) -> str:
-    return " ".join(f"{v:.3f}" for v in np.quantile(values, QUANTILES)) if values else "-"
-
-
 Floors = dict[str, float]
 
 
 def flag_share(entry: dict, lang: str, floors: Floors, group: str = "dev") -> str:
-    """The same-language rule (floors plus the register offsets, as Retriever._abstains) on one index's questions:
+    """The same-language rule (`bench.self_probe.abstains`) on one index's questions:
     dev out-of-scope / answerable, near-topic (out of scope) or the customer slice (answerable)."""
-    offsets = ABSTAIN_OFFSETS.get(lang, {})
-
-    def abstains(signals: dict[str, float], query: str) -> bool:
-        rule = register_floors(floors, offsets, query_register(query, lang))
-        return all(signals.get(name, 0.0) < floor for name, floor in rule.items())
-
     if group == "dev":
         rows = [r for r in entry["rows"] if r["lang"] == lang]
-        got = np.array([abstains(s, r["query"]) for s, r in zip(entry["signals"][lang], rows, strict=True)])
+        signals = entry["signals"][lang]
+        got = np.array([abstains(s, r["query"], lang, floors) for s, r in zip(signals, rows, strict=True)])
         oos = np.array([r["oos"] for r in rows])
         counts = f"({got[oos].sum()}/{oos.sum()}, {got[~oos].sum()}/{(~oos).sum()})"
         return f"{got[oos].mean():.0%}/{got[~oos].mean():.1%} {counts}"
     rows = [r for r in entry[group] if r["lang"] == lang]
     signals = entry[f"{group}_signals"].get(lang, [])
-    got = np.array([abstains(s, r["query"]) for s, r in zip(signals, rows, strict=True)])
+    got = np.array([abstains(s, r["query"], lang, floors) for s, r in zip(signals, rows, strict=True)])
     return f"{got.sum()}/{len(got)}" if len(got) else "-"
 
 

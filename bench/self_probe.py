@@ -101,20 +101,22 @@ def read(path: Path) -> None:
                     print(f"  [{lang}] {name:18s} {group:22s} n={len(got):4d}  {quantiles(got)}")
 
 
+def abstains(signals: dict[str, float], query: str, lang: str, floors: dict[str, float]) -> bool:
+    """The same-language rule on stored signals: `floors` plus the query register's offsets, as
+    Retriever._abstains (every signal under its floor)."""
+    rule = register_floors(floors, ABSTAIN_OFFSETS.get(lang, {}), query_register(query, lang))
+    return all(signals.get(name, 0.0) < floor for name, floor in rule.items())
+
+
 def flagged(entry: dict, lang: str, floors: dict[str, float]) -> str:
-    """The same-language rule (floors plus the register offsets, as Retriever._abstains) on one case's dev
-    questions and near-topic questions: out-of-scope / answerable / near-topic flagged."""
-    offsets = ABSTAIN_OFFSETS.get(lang, {})
-
-    def abstains(signals: dict[str, float], query: str) -> bool:
-        rule = register_floors(floors, offsets, query_register(query, lang))
-        return all(signals.get(name, 0.0) < floor for name, floor in rule.items())
-
+    """The same-language rule (`abstains`) on one case's dev questions and near-topic questions: out-of-scope /
+    answerable / near-topic flagged."""
     rows = [r for r in entry["rows"] if r["lang"] == lang]
-    got = np.array([abstains(s, r["query"]) for s, r in zip(entry["signals"][lang], rows, strict=True)])
+    got = np.array([abstains(s, r["query"], lang, floors) for s, r in zip(entry["signals"][lang], rows, strict=True)])
     oos = np.array([r["oos"] for r in rows])
     near_rows = [r for r in entry["near"] if r["lang"] == lang]
-    near = [abstains(s, r["query"]) for s, r in zip(entry["near_signals"].get(lang, []), near_rows, strict=True)]
+    near = [abstains(s, r["query"], lang, floors)
+            for s, r in zip(entry["near_signals"].get(lang, []), near_rows, strict=True)]
     near_part = f" near {np.mean(near):.0%}" if near else ""
     return (
         f"{got[oos].mean():.0%}/{got[~oos].mean():.1%} ({got[oos].sum()}/{oos.sum()}, {got[~oos].sum()}/{(~oos).sum()})"
