@@ -107,6 +107,12 @@ def local_midnight(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time(0), tz).astimezone(UTC)
 
 
+def today_in(zone: str, now: datetime | None = None) -> date:
+    """Today's date on `zone`'s clocks: the last day of the dashboard's default period, the day the reports'
+    --days count back from and the stale report ages articles from."""
+    return _aware(now or utcnow()).astimezone(ZoneInfo(zone)).date()
+
+
 @dataclass(frozen=True)
 class Durations:
     """Hours from a ticket's creation to an event, over the tickets that reached it."""

@@ -23,7 +23,7 @@ from sqlalchemy import case, distinct, func, or_, select
 
 from desk.database import Database
 from desk.desk import Desk
-from desk.metrics import LATEST_COMMENTS, latest_texts, local_midnight, reason_counts
+from desk.metrics import LATEST_COMMENTS, latest_texts, local_midnight, reason_counts, today_in
 from desk.models import (
     AnswerFeedback,
     ArticleFeedback,
@@ -61,11 +61,6 @@ def since_days(days: int | None, now: datetime | None = None, zone: str = "UTC")
     if first < 2:  # back to the calendar's first day, where a zone east of UTC would overflow: everything
         return None
     return local_midnight(dt.date.fromordinal(first), ZoneInfo(zone))
-
-
-def today_in(zone: str, now: datetime | None = None) -> dt.date:
-    """Today's date on `zone`'s clocks: what the stale report counts an article's age from."""
-    return _aware(now or utcnow()).astimezone(ZoneInfo(zone)).date()
 
 
 @dataclass(frozen=True)

@@ -596,17 +596,16 @@ def profile():
     """The agent's own time zone (Zendesk's and Chatwoot's profile setting): every time in the workspace is shown,
     and a due time typed, in it; empty follows the team's zone. A name zoneinfo does not know is refused, by field,
     with nothing written; a GET only shows the form."""
-    chosen = current_user.time_zone or ""
+    chosen, desk = current_user.time_zone or "", state.desk()
+    form = {"zones": zone_names(), "chosen": chosen, "team_zone": desk.hours.team().zone.key}
     if request.method == "POST":
         try:
-            state.desk().accounts.set_time_zone(current_user.id, request.form.get("time_zone", "")[:100])
+            desk.accounts.set_time_zone(current_user.id, request.form.get("time_zone", "")[:100])
         except InputError as error:  # the error quotes what was sent; the select shows the zone still kept
-            return _page("agent/profile.html", zones=zone_names(), chosen=chosen, zone_error=desk_error(error),
-                         team_zone=state.desk().hours.team().zone.key), 400
+            return _page("agent/profile.html", zone_error=desk_error(error), **form), 400
         flash(gettext("Time zone saved."), "ok")
         return redirect(url_for(".profile"))
-    return _page("agent/profile.html", zones=zone_names(), chosen=chosen, zone_error=None,
-                 team_zone=state.desk().hours.team().zone.key)
+    return _page("agent/profile.html", zone_error=None, **form)
 
 
 # Registered on `bp` by importing it: the admin pages live in their own module.

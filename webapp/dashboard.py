@@ -28,7 +28,7 @@ from copilot.gap_clusters import GapClusterer, preferred_embedder
 from desk import metrics, reports, spikes
 from desk.accounts import zone_names
 from desk.business_hours import BusinessHours
-from desk.metrics import Dashboard, Filters
+from desk.metrics import Dashboard, Filters, today_in
 from desk.models import CHANNELS, utcnow
 from desk.tickets import InputError
 from desk.translatable import N_, TranslatableError
@@ -78,7 +78,7 @@ def parse_filters(args: Mapping[str, str], languages: tuple[str, ...], today: da
     first, last = _day(args, "from"), _day(args, "to")
     if require_dates and (first is None or last is None):
         raise FilterError("from" if first is None else "to", N_("is required (YYYY-MM-DD)"))
-    last = last or (today or utcnow().astimezone(ZoneInfo(zone)).date())
+    last = last or today or today_in(zone)
     first = first or last - timedelta(days=DEFAULT_DAYS - 1)
     for name, day in (("from", first), ("to", last)):
         if not EARLIEST <= day <= LATEST:  # the previous period and age buckets count back from these
