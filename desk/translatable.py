@@ -32,4 +32,5 @@ class TranslatableError(ValueError):
         self.plural = plural
         self.params = params
         template = plural if plural is not None and params.get("num") != 1 else message
-        super().__init__(f"{field}: {template % params if params else template}")
+        self.problem = template % params if params else template  # English, without the field
+        super().__init__(f"{field}: {self.problem}")

@@ -235,7 +235,7 @@ def create_ticket():
     except DuplicateTicketError as exc:
         return error(str(exc), 409)
     except InputError as exc:  # the desk's "files" are this form's attachments[]
-        return error(f"{FILES_FIELD}: {str(exc).partition(': ')[2]}" if exc.field == "files" else str(exc))
+        return error(f"{FILES_FIELD}: {exc.problem}" if exc.field == "files" else str(exc))
     attached = desk.attachments.for_ticket(ticket.id) if files else []
     return jsonify({
         "id": ticket.id, "reference": ticket.reference, "lang": ticket.lang, "status": ticket.status,
