@@ -17,15 +17,16 @@ from __future__ import annotations
 
 import atexit
 import logging
+import math
 import os
 import queue
 import secrets
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, SupportsFloat
 
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -225,6 +226,26 @@ class SearchClick:
     position: int  # the clicked result's rank on the page (1 = first)
 
 
+@dataclass(frozen=True)
+class ShadowSearch:
+    """One settled search of the shadow log (SearchEvent.signals), with what followed it: whether the visit clicked
+    a result, whether it then opened a ticket, and the articles an agent answered that ticket with (`used_articles`,
+    Events.shadow_log says which count). Plain data for the reports and for `desk.search_labels`."""
+
+    id: int
+    query: str
+    lang: str
+    at: datetime
+    source: str
+    abstained: bool
+    result_count: int
+    signals: dict[str, float] | None  # None: recorded before the shadow log (or not through the web app's search)
+    first_article: str | None  # the first result as ranked before abstention ("lang/id")
+    clicked: bool
+    ticket_id: int | None  # the first ticket the visit opened at or after the search
+    used_articles: tuple[str, ...] = ()  # on that ticket, when this was the visit's last search before it
+
+
 class Events:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -258,11 +279,17 @@ class Events:
         fallback: bool = False,
         visit_id: str | None = None,
         source: str = "page",
+        signals: Mapping[str, object] | None = None,
+        first_article: str | None = None,
     ) -> str:
-        """Record a search; returns its token, which a later `click` names it by."""
+        """Record a search; returns its token, which a later `click` names it by. `signals` and `first_article` are
+        the shadow log (SearchEvent.signals): what the floors compared, and the first result as ranked before
+        abstention (the key of what an unfloored search would have shown first)."""
         token = secrets.token_urlsafe(12)
         event = SearchEvent(token=token, visit_id=visit_id, query=query[:600], lang=lang, result_count=result_count,
-                            abstained=abstained, fallback=fallback, source=source)
+                            abstained=abstained, fallback=fallback, source=source,
+                            signals=None if signals is None else shadow_signals(signals),
+                            first_article=first_article[:300] if first_article else None)
         self._record(lambda session: session.add(event))
         return token
 
@@ -428,6 +455,62 @@ class Events:
             for query, lang, key, at, visit, ticket, position in rows
         ]
 
+    def shadow_log(self, since: datetime | None = None, until: datetime | None = None,
+                   limit: int = 200_000) -> list[ShadowSearch]:
+        """Settled searches in [since, until), oldest first (`limit` newest at most), each with the ticket its visit
+        opened at or after it and the help-center articles an agent answered that ticket with.
+
+        An article counts as used when an agent inserted it (a copilot passage or draft, "inserted" with its
+        article key) and a reply carrying inserted text was then sent on the ticket ("sent" at or after it):
+        an insert alone may have been deleted again, "edited" and "sent" name no article, "applied" is a macro
+        ("macro:" keys), and "shown" or "rejected" say nothing of use. The articles go to the visit's last search
+        before the ticket, the one the contact form carried (webapp.visits.last_search): a visit's earlier searches
+        may have been about something else. Whether an article is one customers can read is the caller's to check
+        (the desk knows no audiences)."""
+        first_ticket = (
+            select(func.min(Ticket.id))
+            .where(Ticket.visit_id == SearchEvent.visit_id, Ticket.created_at >= SearchEvent.created_at)
+            .correlate(SearchEvent)
+            .scalar_subquery()
+        )
+        searches = select(
+            SearchEvent.id, SearchEvent.query, SearchEvent.lang, SearchEvent.created_at, SearchEvent.source,
+            SearchEvent.abstained, SearchEvent.result_count, SearchEvent.signals, SearchEvent.first_article,
+            SearchEvent.clicked_article.is_not(None), SearchEvent.visit_id, first_ticket,
+        )
+        if since is not None:
+            searches = searches.where(SearchEvent.created_at >= since)
+        if until is not None:
+            searches = searches.where(SearchEvent.created_at < until)
+        inserted, sent = aliased(SuggestionEvent), aliased(SuggestionEvent)
+        then_sent = exists().where(sent.ticket_id == inserted.ticket_id, sent.kind == "sent",
+                                   sent.created_at >= inserted.created_at)
+        with self.db.session() as session:
+            rows = session.execute(searches.order_by(SearchEvent.id.desc()).limit(limit)).all()
+            tickets = {row[11] for row in rows if row[11] is not None}
+            used: dict[int, list[str]] = {}
+            if tickets:
+                for ticket_id, key in session.execute(
+                    select(inserted.ticket_id, inserted.article_key)
+                    .where(inserted.ticket_id.in_(tickets), inserted.kind == "inserted",
+                           inserted.article_key.is_not(None), ~inserted.article_key.startswith("macro:"), then_sent)
+                    .order_by(inserted.id)
+                ).all():
+                    if key not in used.setdefault(ticket_id, []):
+                        used[ticket_id].append(str(key))
+        last_before: dict[int, int] = {}  # ticket -> its visit's last search before it (rows are newest first)
+        for row in rows:
+            if row[11] is not None:
+                last_before.setdefault(row[11], row[0])
+        return [
+            ShadowSearch(
+                search_id, query, lang, as_utc(at), source, bool(abstained), int(count), signals, first, bool(clicked),
+                ticket, tuple(used.get(ticket, ())) if ticket is not None and last_before[ticket] == search_id else (),
+            )
+            for search_id, query, lang, at, source, abstained, count, signals, first, clicked, _visit, ticket
+            in reversed(rows)
+        ]
+
     def content_gap(self, query: str, lang: str, ticket_id: int | None = None) -> None:
         """One gap per ticket however often its page is opened (the copilot re-answers each time)."""
         with self.db.session() as session:
@@ -457,6 +540,23 @@ class Events:
             session.add(SuggestionEvent(ticket_id=ticket_id, agent_id=agent_id, kind="shown",
                                         details={**details, "version": version}))
         return True
+
+
+SIGNAL_DECIMALS = 4  # the floors compare to 0.01 or coarser (copilot.retrieval's constants); 4 places lose nothing
+
+
+def shadow_signals(signals: Mapping[str, object]) -> dict[str, float]:
+    """A search's abstention signals as stored: finite numbers rounded to SIGNAL_DECIMALS places. A NaN or an
+    infinity (a score over an empty scale) is left out rather than failing the write: JSON has no such number, and
+    one bad float must not cost the search's row."""
+    out: dict[str, float] = {}
+    for name, value in signals.items():
+        if isinstance(value, bool) or not isinstance(value, SupportsFloat):
+            continue
+        number = float(value)
+        if math.isfinite(number):
+            out[str(name)[:60]] = round(number, SIGNAL_DECIMALS)
+    return out
 
 
 def vote_reason(helpful: bool, reason: str | None) -> str | None:
