@@ -61,6 +61,9 @@ PATIENCE_S = 60.0
 log = logging.getLogger(__name__)
 
 Write = Callable[[Session], object]
+# The searches a customer settled on in the help center's search (its results page, the box's pause or click):
+# SearchEvent.source's other value, "contact", is the contact form's suggestions for the text being written.
+SETTLED_SOURCES = ("page", "instant")
 # The writers to flush at exit, held weakly: a registered bound method would keep every writer (and
 # its database, with its open files) alive for as long as the process runs.
 _LIVE_WRITERS: weakref.WeakSet[AnalyticsWriter] = weakref.WeakSet()
@@ -466,7 +469,11 @@ class Events:
         ("macro:" keys), and "shown" or "rejected" say nothing of use. The articles go to the visit's last search
         before the ticket, the one the contact form carried (webapp.visits.last_search): a visit's earlier searches
         may have been about something else. Whether an article is one customers can read is the caller's to check
-        (the desk knows no audiences)."""
+        (the desk knows no audiences).
+
+        Only the customers' own settled searches (SETTLED_SOURCES): the contact form searches the subject and message
+        as they are typed ("contact", for its suggestions), which is neither a question typed into search nor the
+        search the ticket came from."""
         first_ticket = (
             select(func.min(Ticket.id))
             .where(Ticket.visit_id == SearchEvent.visit_id, Ticket.created_at >= SearchEvent.created_at)
@@ -478,6 +485,7 @@ class Events:
             SearchEvent.abstained, SearchEvent.result_count, SearchEvent.signals, SearchEvent.first_article,
             SearchEvent.clicked_article.is_not(None), SearchEvent.visit_id, first_ticket,
         )
+        searches = searches.where(SearchEvent.source.in_(SETTLED_SOURCES))
         if since is not None:
             searches = searches.where(SearchEvent.created_at >= since)
         if until is not None:

@@ -249,6 +249,8 @@ def test_the_shadow_log_labels_questions_and_finds_false_abstentions(desk: Desk,
     events.search("gift", "en", 0, True, visit_id="twice", signals=signals, first_article="en/gift-cards")
     events.search("gift card balance", "en", 3, False, visit_id="twice", signals=signals,
                   first_article="en/gift-cards")
+    events.search("My gift card balance is wrong, please help", "en", 0, True, visit_id="twice",
+                  source="contact")  # the contact form's suggestions as the message is typed: not a search
     used(desk, ticket(desk, visit_id="twice"), "en/gift-cards")
     # Behaviour: a click and no ticket is answerable; shown, no click, a ticket not answered.
     events.click(events.search("refund late", "en", 4, False, visit_id="happy"), "en/refund-timing", 1, "happy")

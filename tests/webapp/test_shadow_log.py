@@ -75,6 +75,10 @@ def test_a_false_abstention_reaches_the_reports_page_and_kb_report_and_reading_w
     assert "No article matches" in client.get("/en/search", query_string={"q": UNANSWERABLE}).get_data(as_text=True)
     form = client.get("/en/contact").get_data(as_text=True)
     assert f'value="{UNANSWERABLE}"' in form
+    # The form's script searches the text being written for suggestions (recorded as "contact": not a search).
+    typing = client.get("/api/v1/search", query_string={"q": "Swallows: how fast does it fly?", "lang": "en",
+                                                        "limit": 5, "src": "contact"})
+    assert typing.status_code == 200
     created = client.post("/en/contact", data={"name": "Sam", "email": "sam@example.com", "subject": "Swallows",
                                                 "message": "How fast does it fly?", "csrf_token": csrf(form)})
     assert created.status_code == 302
@@ -92,7 +96,8 @@ def test_a_false_abstention_reaches_the_reports_page_and_kb_report_and_reading_w
         "body": passage, "inserted_draft": passage, "inserted_what": "passage", "status": "pending",
         "csrf_token": token})
     assert sent.status_code == 302
-    [search] = searches(app)
+    search, _typing = searches(app)
+    assert (search.source, _typing.source) == ("page", "contact")
 
     lead = app.test_client()
     assert login(lead, "admin@example.com").status_code == 302
