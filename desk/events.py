@@ -479,44 +479,46 @@ class Events:
             .where(Ticket.visit_id == SearchEvent.visit_id, Ticket.created_at >= SearchEvent.created_at)
             .correlate(SearchEvent)
             .scalar_subquery()
+            .label("ticket_id")
         )
         searches = select(
             SearchEvent.id, SearchEvent.query, SearchEvent.lang, SearchEvent.created_at, SearchEvent.source,
             SearchEvent.abstained, SearchEvent.result_count, SearchEvent.signals, SearchEvent.first_article,
-            SearchEvent.clicked_article.is_not(None), SearchEvent.visit_id, first_ticket,
+            SearchEvent.clicked_article.is_not(None).label("clicked"), first_ticket,
+        ).where(SearchEvent.source.in_(SETTLED_SOURCES))
+        # The inserts that a sent reply followed, on tickets a visit opened (in the window: after its first search).
+        inserted, sent = aliased(SuggestionEvent), aliased(SuggestionEvent)
+        uses = (
+            select(inserted.ticket_id, inserted.article_key)
+            .join(Ticket, Ticket.id == inserted.ticket_id)
+            .where(Ticket.visit_id.is_not(None), inserted.kind == "inserted", inserted.article_key.is_not(None),
+                   ~inserted.article_key.startswith("macro:"),
+                   exists().where(sent.ticket_id == inserted.ticket_id, sent.kind == "sent",
+                                  sent.created_at >= inserted.created_at))
+            .order_by(inserted.id)
         )
-        searches = searches.where(SearchEvent.source.in_(SETTLED_SOURCES))
         if since is not None:
             searches = searches.where(SearchEvent.created_at >= since)
+            uses = uses.where(Ticket.created_at >= since)
         if until is not None:
             searches = searches.where(SearchEvent.created_at < until)
-        inserted, sent = aliased(SuggestionEvent), aliased(SuggestionEvent)
-        then_sent = exists().where(sent.ticket_id == inserted.ticket_id, sent.kind == "sent",
-                                   sent.created_at >= inserted.created_at)
         with self.db.session() as session:
             rows = session.execute(searches.order_by(SearchEvent.id.desc()).limit(limit)).all()
-            tickets = {row[11] for row in rows if row[11] is not None}
             used: dict[int, list[str]] = {}
-            if tickets:
-                for ticket_id, key in session.execute(
-                    select(inserted.ticket_id, inserted.article_key)
-                    .where(inserted.ticket_id.in_(tickets), inserted.kind == "inserted",
-                           inserted.article_key.is_not(None), ~inserted.article_key.startswith("macro:"), then_sent)
-                    .order_by(inserted.id)
-                ).all():
-                    if key not in used.setdefault(ticket_id, []):
-                        used[ticket_id].append(str(key))
+            for ticket_id, key in session.execute(uses).all():
+                if key not in used.setdefault(ticket_id, []):
+                    used[ticket_id].append(str(key))
         last_before: dict[int, int] = {}  # ticket -> its visit's last search before it (rows are newest first)
         for row in rows:
-            if row[11] is not None:
-                last_before.setdefault(row[11], row[0])
+            if row.ticket_id is not None:
+                last_before.setdefault(row.ticket_id, row.id)
         return [
             ShadowSearch(
-                search_id, query, lang, as_utc(at), source, bool(abstained), int(count), signals, first, bool(clicked),
-                ticket, tuple(used.get(ticket, ())) if ticket is not None and last_before[ticket] == search_id else (),
+                row.id, row.query, row.lang, as_utc(row.created_at), row.source, bool(row.abstained),
+                int(row.result_count), row.signals, row.first_article, bool(row.clicked), row.ticket_id,
+                tuple(used.get(row.ticket_id, ())) if last_before.get(row.ticket_id) == row.id else (),
             )
-            for search_id, query, lang, at, source, abstained, count, signals, first, clicked, _visit, ticket
-            in reversed(rows)
+            for row in reversed(rows)
         ]
 
     def content_gap(self, query: str, lang: str, ticket_id: int | None = None) -> None:
