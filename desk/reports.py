@@ -1,5 +1,6 @@
 """The content team's reports: what customers looked for and did not find, what the copilot got wrong,
-which articles readers find unhelpful or nobody has touched in a while, which translations lag.
+which articles readers find unhelpful or nobody has touched in a while, which translations lag, and where search
+told a customer nothing fits though the help center had the answer (the search shadow log, issue #18).
 
 Each report is one function returning rows (frozen dataclasses), so the CLI table, the admin page and
 the CSV export show the same thing. Counting and grouping happen in SQL that SQLite and PostgreSQL
