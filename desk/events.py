@@ -291,8 +291,9 @@ class Events:
         token = secrets.token_urlsafe(12)
         event = SearchEvent(token=token, visit_id=visit_id, query=query[:600], lang=lang, result_count=result_count,
                             abstained=abstained, fallback=fallback, source=source,
-                            signals=None if signals is None else shadow_signals(signals),
                             first_article=first_article[:300] if first_article else None)
+        if signals is not None:  # left unset otherwise: SQL NULL, where a None would be stored as JSON null
+            event.signals = shadow_signals(signals)
         self._record(lambda session: session.add(event))
         return token
 
