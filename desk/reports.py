@@ -283,7 +283,7 @@ def answered_log(desk: Desk, catalog: Catalog, since: datetime | None = None) ->
     return [
         replace(s, used_articles=tuple(k for k in s.used_articles if (a := articles.get(k)) and not a.internal))
         if s.used_articles else s
-        for s in desk.events.shadow_log(since)
+        for s in desk.events.shadow_log(since, signals=False)
     ]
 
 
@@ -304,7 +304,7 @@ def abstention(log: Sequence[ShadowSearch]) -> list[AbstentionRow]:
         out.append(AbstentionRow(
             lang, len(mine), hid, round(hid / len(mine), 3), len({normalise_query(s.query) for s in mine}),
             said.count(False), said.count(True), sum(false_abstention(s) for s in logged_searches(mine)),
-            sum(s.signals is not None for s in mine),
+            sum(s.logged for s in mine),
         ))
     return out
 

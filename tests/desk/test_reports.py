@@ -265,9 +265,11 @@ def test_the_shadow_log_labels_questions_and_finds_false_abstentions(desk: Desk,
     log = reports.answered_log(desk, catalog)
     assert [(s.query, s.used_articles) for s in log if s.used_articles] == [
         ("Card refused at checkout", ("en/apple-pay",)), ("gift card balance", ("en/gift-cards",))]
-    stored = {s.query: s for s in log}
+    stored = {s.query: s for s in desk.events.shadow_log()}
     assert stored["Card refused at checkout"].signals == {"lexical_top": 6.1235, "use_top": 0.41}  # 4 places
     assert stored["delivery to mars"].signals == {} and stored["refund late"].signals is None  # NaN left out
+    assert [s.logged for s in log] == [s.logged for s in stored.values()] == [True] * 5 + [False, True, True]
+    assert all(s.signals is None for s in log)  # the reports count them, never read them
 
     assert reports.abstention(log) == [
         reports.AbstentionRow("ar", 2, 1, 0.5, 2, 0, 1, 0, 2),
