@@ -295,16 +295,17 @@ def logged_searches(log: Iterable[ShadowSearch]) -> list[LoggedSearch]:
 
 def abstention(log: Sequence[ShadowSearch]) -> list[AbstentionRow]:
     """Per language: how often search abstained, and what the log says of the questions (desk.search_labels)."""
-    labels = search_labels(logged_searches(log))
+    logged = logged_searches(log)
+    labels = search_labels(logged)
     out = []
     for lang in sorted({s.lang for s in log}):
-        mine = [s for s in log if s.lang == lang]
+        mine = [(s, ls) for s, ls in zip(log, logged, strict=True) if s.lang == lang]
         said = [not_answered for (key_lang, _q), not_answered in labels.items() if key_lang == lang]
-        hid = sum(s.abstained for s in mine)
+        hid = sum(s.abstained for s, _ in mine)
         out.append(AbstentionRow(
-            lang, len(mine), hid, round(hid / len(mine), 3), len({normalise_query(s.query) for s in mine}),
-            said.count(False), said.count(True), sum(false_abstention(s) for s in logged_searches(mine)),
-            sum(s.logged for s in mine),
+            lang, len(mine), hid, round(hid / len(mine), 3), len({ls.key for _, ls in mine}),
+            said.count(False), said.count(True), sum(false_abstention(ls) for _, ls in mine),
+            sum(s.logged for s, _ in mine),
         ))
     return out
 
