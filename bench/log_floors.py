@@ -12,9 +12,10 @@ slice (tests/eval/m365_customer_queries.jsonl): Zipf popularity, surface variant
 clicks (`click_replay_bench.first_click`), a ticket after a wrong click (50%), a right one (5%) or no click at all
 (`--ticket-no-click`, 50%). Out-of-scope questions have no right result to click.
 
-Behaviour labels from the first `--learn-days` only (`behaviour_labels`, two rules: "majority", more
-clicked-and-no-ticket searches than no-click-and-ticket ones is answerable, the other way round not answered; "share",
-clicked-and-no-ticket half the query's searches or more is answerable, fewer with a no-click ticket not answered).
+Behaviour labels from the first `--learn-days` only (`desk.search_labels.behaviour_labels`, the product's report reads
+the same rule; two rules: "majority", more clicked-and-no-ticket searches than no-click-and-ticket ones is answerable,
+the other way round not answered; "share", clicked-and-no-ticket half the query's searches or more is answerable, fewer
+with a no-click ticket not answered).
 The floors are fitted on those labelled queries' signals (floors off, as the suite's `collect_signals`) with the
 suite's own fit (`bench.tune_fusion.fit_rule`, register offsets on, `MAX_FALSE`), and scored on the next
 `--score-days`: the distinct queries not searched in the learning days (unseen: what the fit never saw), every
@@ -58,12 +59,10 @@ from bench.eval_retrieval import (
 from bench.tune_fusion import SIGNALS, fit_rule, flags
 from copilot.click_feedback import query_key
 from copilot.retrieval import query_register
+from desk.search_labels import LABEL_RULES, Key, Visit, behaviour_labels
 
 SLICE = Path("tests/eval/m365_customer_queries.jsonl")
 TICKET_AFTER_NO_CLICK = 0.5
-LABEL_RULES = ("majority", "share")
-
-Key = tuple[str, str]  # (language, folded query)
 
 
 @dataclass(frozen=True)
@@ -75,39 +74,12 @@ class Seen:
     abstained: bool  # the shipped floors abstain
 
 
-@dataclass(frozen=True)
-class Visit:
-    key: Key
-    clicked: bool
-    ticket: bool
-
-
 def outcome(ids: Iterable[str], relevant: set[str], noise: float, ticket_no_click: float, rng: random.Random) -> Visit:
     """A session's behaviour (its key left empty): a click or none, and whether a ticket followed."""
     clicked = first_click(list(ids), relevant, noise, rng)
     if clicked is None:
         return Visit(("", ""), False, rng.random() < ticket_no_click)
     return Visit(("", ""), True, clicked[1])
-
-
-def behaviour_labels(visits: Iterable[Visit], rule: str = "majority") -> dict[Key, bool]:
-    """Per query, True = not answered, False = answerable, no entry = no label. A good visit clicked a result and
-    no ticket followed; a bad one clicked nothing and a ticket followed. "majority": more bad visits than good ones
-    is not answered, more good than bad answerable, a tie none. "share": good visits half or more of all the
-    query's visits is answerable, fewer with at least one bad visit not answered (a customer who clicks a wrong
-    result and leaves without a ticket is not counted as an answer unless half the visits are like that)."""
-    good: Counter[Key] = Counter()
-    bad: Counter[Key] = Counter()
-    every: Counter[Key] = Counter()
-    for visit in visits:
-        every[visit.key] += 1
-        good[visit.key] += visit.clicked and not visit.ticket
-        bad[visit.key] += not visit.clicked and visit.ticket
-    if rule == "majority":
-        return {key: bad[key] > good[key] for key in every if bad[key] != good[key]}
-    if rule == "share":
-        return {key: good[key] * 2 < every[key] for key in every if good[key] * 2 >= every[key] or bad[key]}
-    raise ValueError(f"unknown label rule {rule!r} (majority, share)")
 
 
 @dataclass

@@ -17,17 +17,18 @@ from __future__ import annotations
 
 import atexit
 import logging
+import math
 import os
 import queue
 import secrets
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, SupportsFloat
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import exists, func, null, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, aliased
 
@@ -60,6 +61,9 @@ PATIENCE_S = 60.0
 log = logging.getLogger(__name__)
 
 Write = Callable[[Session], object]
+# The searches a customer settled on in the help center's search (its results page, the box's pause or click):
+# SearchEvent.source's other value, "contact", is the contact form's suggestions for the text being written.
+SETTLED_SOURCES = ("page", "instant")
 # The writers to flush at exit, held weakly: a registered bound method would keep every writer (and
 # its database, with its open files) alive for as long as the process runs.
 _LIVE_WRITERS: weakref.WeakSet[AnalyticsWriter] = weakref.WeakSet()
@@ -225,6 +229,27 @@ class SearchClick:
     position: int  # the clicked result's rank on the page (1 = first)
 
 
+@dataclass(frozen=True)
+class ShadowSearch:
+    """One settled search of the shadow log (SearchEvent.signals), with what followed it: whether the visit clicked
+    a result, whether it then opened a ticket, and the articles an agent answered that ticket with (`used_articles`,
+    Events.shadow_log says which count). Plain data for the reports and for `desk.search_labels`."""
+
+    id: int
+    query: str
+    lang: str
+    at: datetime
+    source: str
+    abstained: bool
+    result_count: int
+    logged: bool  # the search carries the shadow log (not before it was kept, nor the API's `?src=` records)
+    signals: dict[str, float] | None  # None: not logged, or not read (Events.shadow_log's `signals`)
+    first_article: str | None  # the first result as ranked before abstention ("lang/id")
+    clicked: bool
+    ticket_id: int | None  # the first ticket the visit opened at or after the search
+    used_articles: tuple[str, ...] = ()  # on that ticket, when this was the visit's last search before it
+
+
 class Events:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -258,11 +283,18 @@ class Events:
         fallback: bool = False,
         visit_id: str | None = None,
         source: str = "page",
+        signals: Mapping[str, object] | None = None,
+        first_article: str | None = None,
     ) -> str:
-        """Record a search; returns its token, which a later `click` names it by."""
+        """Record a search; returns its token, which a later `click` names it by. `signals` and `first_article` are
+        the shadow log (SearchEvent.signals): what the floors compared, and the first result as ranked before
+        abstention (the key of what an unfloored search would have shown first)."""
         token = secrets.token_urlsafe(12)
         event = SearchEvent(token=token, visit_id=visit_id, query=query[:600], lang=lang, result_count=result_count,
-                            abstained=abstained, fallback=fallback, source=source)
+                            abstained=abstained, fallback=fallback, source=source,
+                            first_article=first_article[:300] if first_article else None)
+        if signals is not None:  # left unset otherwise: SQL NULL, where a None would be stored as JSON null
+            event.signals = shadow_signals(signals)
         self._record(lambda session: session.add(event))
         return token
 
@@ -428,6 +460,71 @@ class Events:
             for query, lang, key, at, visit, ticket, position in rows
         ]
 
+    def shadow_log(self, since: datetime | None = None, until: datetime | None = None, limit: int = 200_000,
+                   signals: bool = True) -> list[ShadowSearch]:
+        """Settled searches in [since, until), oldest first (`limit` newest at most), each with the ticket its visit
+        opened at or after it and the help-center articles an agent answered that ticket with; their signals unless
+        `signals` is False (the reports count them only: decoding them is a third of the time, 20,000 searches).
+
+        An article counts as used when an agent inserted it (a copilot passage or draft, "inserted" with its
+        article key) and a reply carrying inserted text was then sent on the ticket ("sent" at or after it):
+        an insert alone may have been deleted again, "edited" and "sent" name no article, "applied" is a macro
+        ("macro:" keys), and "shown" or "rejected" say nothing of use. The articles go to the visit's last search
+        before the ticket, the one the contact form carried (webapp.visits.last_search): a visit's earlier searches
+        may have been about something else. Whether an article is one customers can read is the caller's to check
+        (the desk knows no audiences).
+
+        Only the customers' own settled searches (SETTLED_SOURCES): the contact form searches the subject and message
+        as they are typed ("contact", for its suggestions), which is neither a question typed into search nor the
+        search the ticket came from."""
+        first_ticket = (
+            select(func.min(Ticket.id))
+            .where(Ticket.visit_id == SearchEvent.visit_id, Ticket.created_at >= SearchEvent.created_at)
+            .correlate(SearchEvent)
+            .scalar_subquery()
+            .label("ticket_id")
+        )
+        searches = select(
+            SearchEvent.id, SearchEvent.query, SearchEvent.lang, SearchEvent.created_at, SearchEvent.source,
+            SearchEvent.abstained, SearchEvent.result_count, SearchEvent.signals.is_not(None).label("logged"),
+            (SearchEvent.signals if signals else null()).label("signals"), SearchEvent.first_article,
+            SearchEvent.clicked_article.is_not(None).label("clicked"), first_ticket,
+        ).where(SearchEvent.source.in_(SETTLED_SOURCES))
+        # The inserts that a sent reply followed, on tickets a visit opened (in the window: after its first search).
+        inserted, sent = aliased(SuggestionEvent), aliased(SuggestionEvent)
+        uses = (
+            select(inserted.ticket_id, inserted.article_key)
+            .join(Ticket, Ticket.id == inserted.ticket_id)
+            .where(Ticket.visit_id.is_not(None), inserted.kind == "inserted", inserted.article_key.is_not(None),
+                   ~inserted.article_key.startswith("macro:"),
+                   exists().where(sent.ticket_id == inserted.ticket_id, sent.kind == "sent",
+                                  sent.created_at >= inserted.created_at))
+            .order_by(inserted.id)
+        )
+        if since is not None:
+            searches = searches.where(SearchEvent.created_at >= since)
+            uses = uses.where(Ticket.created_at >= since)
+        if until is not None:
+            searches = searches.where(SearchEvent.created_at < until)
+        with self.db.session() as session:
+            rows = session.execute(searches.order_by(SearchEvent.id.desc()).limit(limit)).all()
+            used: dict[int, list[str]] = {}
+            for ticket_id, key in session.execute(uses).all():
+                if key not in used.setdefault(ticket_id, []):
+                    used[ticket_id].append(str(key))
+        last_before: dict[int, int] = {}  # ticket -> its visit's last search before it (rows are newest first)
+        for row in rows:
+            if row.ticket_id is not None:
+                last_before.setdefault(row.ticket_id, row.id)
+        return [
+            ShadowSearch(
+                search_id, query, lang, as_utc(at), source, bool(abstained), count, bool(logged), stored, first,
+                bool(clicked), ticket, tuple(used.get(ticket, ())) if last_before.get(ticket) == search_id else (),
+            )  # unpacked rather than read by name: 100,000 rows are read on a busy month
+            for search_id, query, lang, at, source, abstained, count, logged, stored, first, clicked, ticket
+            in reversed(rows)
+        ]
+
     def content_gap(self, query: str, lang: str, ticket_id: int | None = None) -> None:
         """One gap per ticket however often its page is opened (the copilot re-answers each time)."""
         with self.db.session() as session:
@@ -457,6 +554,23 @@ class Events:
             session.add(SuggestionEvent(ticket_id=ticket_id, agent_id=agent_id, kind="shown",
                                         details={**details, "version": version}))
         return True
+
+
+SIGNAL_DECIMALS = 4  # the floors compare to 0.01 or coarser (copilot.retrieval's constants); 4 places lose nothing
+
+
+def shadow_signals(signals: Mapping[str, object]) -> dict[str, float]:
+    """A search's abstention signals as stored: finite numbers rounded to SIGNAL_DECIMALS places. A NaN or an
+    infinity (a score over an empty scale) is left out rather than failing the write: JSON has no such number, and
+    one bad float must not cost the search's row."""
+    out: dict[str, float] = {}
+    for name, value in signals.items():
+        if isinstance(value, bool) or not isinstance(value, SupportsFloat):
+            continue
+        number = float(value)
+        if math.isfinite(number):
+            out[str(name)[:60]] = round(number, SIGNAL_DECIMALS)
+    return out
 
 
 def vote_reason(helpful: bool, reason: str | None) -> str | None:

@@ -209,6 +209,12 @@ class SearchEvent(Base):
     source: Mapped[str] = mapped_column(String(20), default="page")  # page | instant | contact
     clicked_article: Mapped[str | None] = mapped_column(String(300))
     clicked_position: Mapped[int | None] = mapped_column(Integer)
+    # The shadow log (issue #18): the floats the abstention floors compared (`SearchResult.signals`, rounded,
+    # `desk.events.shadow_signals`) and the article key ("lang/id") of the first result as ranked before abstention,
+    # kept when the search abstained and showed nothing, so floors can be fitted and false abstentions found from
+    # the help center's own traffic. NULL on searches recorded before the migration search_shadow_log.
+    signals: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    first_article: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 

@@ -1,5 +1,6 @@
 """The content team's reports: what customers looked for and did not find, what the copilot got wrong,
-which articles readers find unhelpful or nobody has touched in a while, which translations lag.
+which articles readers find unhelpful or nobody has touched in a while, which translations lag, and where search
+told a customer nothing fits though the help center had the answer (the search shadow log, issue #18).
 
 Each report is one function returning rows (frozen dataclasses), so the CLI table, the admin page and
 the CSV export show the same thing. Counting and grouping happen in SQL that SQLite and PostgreSQL
@@ -23,6 +24,7 @@ from sqlalchemy import case, distinct, func, or_, select
 
 from desk.database import Database
 from desk.desk import Desk
+from desk.events import ShadowSearch
 from desk.metrics import LATEST_COMMENTS, latest_texts, local_midnight, reason_counts, today_in
 from desk.models import (
     AnswerFeedback,
@@ -36,6 +38,7 @@ from desk.models import (
 )
 from desk.notices import NoticeRow
 from desk.query_text import normalise_query
+from desk.search_labels import LoggedSearch, false_abstention, search_labels
 from kb.articles import Article
 from kb.catalog import Catalog
 from kb.translations import translation_status
@@ -248,6 +251,82 @@ def translation_rows(catalog: Catalog) -> list[TranslationRow]:
     ]
 
 
+@dataclass(frozen=True)
+class AbstentionRow:
+    lang: str
+    searches: int  # settled searches
+    abstained: int  # ... that abstained: "No article matches" and no results shown
+    abstained_share: float  # abstained / searches, 0..1
+    queries: int  # distinct questions (desk.query_text.normalise_query)
+    answerable: int  # questions the log labels answerable (desk.search_labels.search_labels)
+    not_answered: int  # ... and not answered
+    false_abstentions: int  # abstained searches an agent then answered from the help center (FalseAbstentionRow)
+    logged: int  # searches that carry the shadow log (signals and first result; none before it was kept)
+
+
+@dataclass(frozen=True)
+class FalseAbstentionRow:
+    query: str
+    lang: str
+    searched_at: datetime
+    article_key: str  # the article an agent answered the visit's ticket with
+    title: str
+    ticket_id: int
+    first_result: str | None  # the search's first result as ranked before abstention; None: not logged
+    first_result_matches: bool | None  # ... was that article; None: not logged
+
+
+def answered_log(desk: Desk, catalog: Catalog, since: datetime | None = None) -> list[ShadowSearch]:
+    """The shadow log (Events.shadow_log) with only the used articles customers can read: an agent answering from
+    an internal article says nothing of what the help center could have shown."""
+    articles = catalog.snapshot().articles
+    return [
+        replace(s, used_articles=tuple(k for k in s.used_articles if (a := articles.get(k)) and not a.internal))
+        if s.used_articles else s
+        for s in desk.events.shadow_log(since, signals=False)
+    ]
+
+
+def logged_searches(log: Iterable[ShadowSearch]) -> list[LoggedSearch]:
+    """The log as `desk.search_labels` reads it, one question per normalised query and language."""
+    return [LoggedSearch((s.lang, normalise_query(s.query)), s.abstained, s.clicked, s.ticket_id is not None,
+                         s.used_articles) for s in log]
+
+
+def abstention(log: Sequence[ShadowSearch]) -> list[AbstentionRow]:
+    """Per language: how often search abstained, and what the log says of the questions (desk.search_labels)."""
+    logged = logged_searches(log)
+    labels = search_labels(logged)
+    out = []
+    for lang in sorted({s.lang for s in log}):
+        mine = [(s, ls) for s, ls in zip(log, logged, strict=True) if s.lang == lang]
+        said = [not_answered for (key_lang, _q), not_answered in labels.items() if key_lang == lang]
+        hid = sum(s.abstained for s, _ in mine)
+        out.append(AbstentionRow(
+            lang, len(mine), hid, round(hid / len(mine), 3), len({ls.key for _, ls in mine}),
+            said.count(False), said.count(True), sum(false_abstention(ls) for _, ls in mine),
+            sum(s.logged for s, _ in mine),
+        ))
+    return out
+
+
+def false_abstentions(log: Sequence[ShadowSearch], catalog: Catalog) -> list[FalseAbstentionRow]:
+    """Searches that abstained though an agent then answered the visit's ticket from the help center, newest first:
+    the article used (the search's own first result when the agent used it), and whether search ranked it first."""
+    articles = catalog.snapshot().articles
+    out = []
+    for search, logged in zip(log, logged_searches(log), strict=True):
+        if not false_abstention(logged) or search.ticket_id is None:
+            continue
+        key = search.first_article if search.first_article in search.used_articles else search.used_articles[0]
+        found = articles.get(key)
+        out.append(FalseAbstentionRow(
+            search.query, search.lang, search.at, key, found.title if found else "", search.ticket_id,
+            search.first_article, None if search.first_article is None else search.first_article == key,
+        ))
+    return out[::-1]
+
+
 def deflection(db: Database, since: datetime | None = None) -> list[DeflectionRow]:
     """Did opening a suggested article from the contact form spare the visitor a ticket?"""
     ticketed = select(Ticket.id).where(Ticket.visit_id == Deflection.visit_id).exists()
@@ -297,6 +376,12 @@ REPORTS: dict[str, Report] = {
                lambda desk, _catalog, days, zone: deflection(desk.db, since_days(days, zone=zone))),
         Report("notices", "Notices published to customers", NoticeRow,
                lambda desk, _catalog, days, zone: desk.notices.rows(since_days(days, zone=zone))),
+        Report("abstention", "Search abstention by language, and what the log says of the questions", AbstentionRow,
+               lambda desk, catalog, days, zone: abstention(answered_log(desk, catalog, since_days(days, zone=zone)))),
+        Report("false-abstentions", "Searches that found nothing though an agent answered from the help center",
+               FalseAbstentionRow,
+               lambda desk, catalog, days, zone: false_abstentions(
+                   answered_log(desk, catalog, since_days(days, zone=zone)), catalog)),
     )
 }
 

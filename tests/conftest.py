@@ -163,6 +163,19 @@ def configured_test_database() -> str | None:
     cluster = _postgres.get("cluster")
     return cluster.url if cluster is not None else os.environ.get("KB_TEST_DATABASE_URL") or None
 
+def migrate(db: Database, step: Any, revision: str) -> None:
+    """Run one alembic command (`command.upgrade`, `command.downgrade`) on `db` to `revision`: how the migration
+    tests write rows at an old revision and read them at a newer one."""
+    from alembic.config import Config
+
+    from desk.database import MIGRATIONS
+
+    config = Config()
+    config.set_main_option("script_location", MIGRATIONS.as_posix())
+    with db.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        step(config, revision)
+
 def database_url_for_tests() -> str | None:
     """The test database emptied for the calling test (PostgreSQL outlives a test; SQLite does not)."""
     url = configured_test_database()

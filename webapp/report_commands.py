@@ -18,7 +18,8 @@ if TYPE_CHECKING:
     from desk.reports import Report
 
 # desk.reports.REPORTS's keys, spelled out so `kb --help` does not import SQLAlchemy (a test pins them).
-REPORT_NAMES = ("gaps", "rejected", "unhelpful", "stale", "translations", "deflection", "notices")
+REPORT_NAMES = ("gaps", "rejected", "unhelpful", "stale", "translations", "deflection", "notices", "abstention",
+                "false-abstentions")
 MAX_CELL = 60  # a table row per line stays readable; --csv keeps every character
 
 
@@ -37,9 +38,13 @@ MAX_CELL = 60  # a table row per line stays readable; --csv keeps every characte
               help="Show times, and count --days, in this IANA zone (Asia/Riyadh); default: the business hours' "
                    "default team's zone, else UTC.")
 def report_command(settings: Settings, name: str, days: int | None, as_csv: bool, zone: str | None) -> None:
-    """Content gaps, rejected suggestions, unhelpful, stale and untranslated articles, deflection, notices.
+    """Content gaps, rejected suggestions, unhelpful, stale and untranslated articles, deflection, notices, search
+    abstention and false abstentions.
 
-    NAME is one of gaps, rejected, unhelpful, stale, translations, deflection, notices (default: gaps).
+    NAME is one of gaps, rejected, unhelpful, stale, translations, deflection, notices, abstention (per language:
+    settled searches, the share abstained, questions the log labels answerable or not answered) and
+    false-abstentions (searches that found nothing though an agent then answered the visit's ticket from the help
+    center, newest first) (default: gaps).
     The same reports are on the workspace's /agent/reports page for leads and admins. Times are shown in
     --tz with their UTC offset; --days N counts N calendar days of --tz, today included, each from local midnight
     (a summer-time day counts its 23 or 25 hours), and stale ages count from today's date in --tz.

@@ -62,11 +62,23 @@ class ReportLabels:
             "translations": gettext("Translations that need work"),
             "deflection": gettext("Contact-form deflection"),
             "notices": gettext("Notices published to customers"),
+            "abstention": gettext("Search abstention by language, and what the log says of the questions"),
+            "false-abstentions": gettext("Searches that found nothing though an agent answered from the help center"),
         }.get(name, default)
 
     def column(self, name: str) -> str:
         return {
+            "abstained": gettext("Abstained"),
+            "abstained_share": gettext("Share abstained"),
             "active": gettext("Active"),
+            "answerable": gettext("Answerable questions"),
+            "false_abstentions": gettext("False abstentions"),
+            "first_result": gettext("First result without abstention"),
+            "first_result_matches": gettext("Was that article"),
+            "logged": gettext("With signals logged"),
+            "not_answered": gettext("Questions not answered"),
+            "queries": gettext("Questions"),
+            "searched_at": gettext("Searched"),
             "age_days": gettext("Age (days)"),
             "article_id": gettext("Article"),
             "article_key": gettext("Article"),
@@ -108,6 +120,11 @@ class ReportLabels:
         """The unhelpful report's "reason: count" cell in the reader's language (the CSV keeps the keys)."""
         parts = (part.rpartition(": ") for part in text.split("; ") if part)
         return reason_counts({key: count for key, _, count in parts})
+
+    def matches(self, value: str) -> str:
+        """The false-abstentions report's "was that article" cell ("True", "False", empty when the search carried no
+        shadow log); the CSV keeps them as stored."""
+        return {"True": gettext("Yes"), "False": gettext("No"), "": gettext("Not logged")}.get(value, value)
 
     def translation_status(self, status: str) -> str:
         """The translations report's Status values (kb.translations.Status); the CSV keeps them as stored."""

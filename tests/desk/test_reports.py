@@ -219,3 +219,83 @@ def test_a_report_counts_from_the_zones_midnight_not_n_times_24_hours(
     assert [r.query for r in rows] == ["at midnight"]
     assert {r.query for r in reports.REPORTS["gaps"].build(desk, catalog, days + 1, zone)} == {"at midnight",
                                                                                               "just before"}
+
+
+def used(desk: Desk, ticket_id: int, article: str, sent: bool = True) -> None:
+    """An agent inserts a copilot passage from `article` and (by default) sends the reply carrying it."""
+    desk.events.suggestion(ticket_id, "inserted", article_key=article, details={"what": "passage"})
+    if sent:
+        desk.events.suggestion(ticket_id, "sent", edit_distance=3, details={"what": "passage"})
+
+
+def test_the_shadow_log_labels_questions_and_finds_false_abstentions(desk: Desk, catalog: Catalog) -> None:
+    events = desk.events
+    signals = {"lexical_top": 6.123456, "use_top": 0.41}
+    # Abstained, the visit wrote, the agent answered with the search's own unfloored first result: a false abstention.
+    events.search("Card refused at checkout", "en", 0, True, visit_id="hid", signals=signals,
+                  first_article="en/refund-timing")
+    used(desk, ticket(desk, visit_id="hid"), "en/apple-pay")
+    used(desk, desk.tickets.create(NewTicket(email="x@example.com", subject="Other", body="b", visit_id="x")).id,
+         "en/delivery-fees")  # another visit's ticket: nothing to do with these searches
+    # Abstained, answered from an internal article only: customers could not have been shown it.
+    events.search("approval limit", "en", 0, True, visit_id="internal", signals=signals, first_article="en/gift-cards")
+    used(desk, ticket(desk, visit_id="internal"), "en/refund-approval-limits")
+    # Abstained, the agent applied a macro and inserted a passage it never sent: no article was used.
+    events.search("where is my parcel", "en", 0, True, visit_id="macro", signals=signals, first_article="en/gift-cards")
+    macro_ticket = ticket(desk, visit_id="macro")
+    used(desk, macro_ticket, "en/delivery-fees", sent=False)
+    desk.events.suggestion(macro_ticket, "applied", article_key="macro:shipping", details={"what": "macro"})
+    # An abstained search, then another that showed results, then the ticket: the article goes to the last one.
+    events.search("gift", "en", 0, True, visit_id="twice", signals=signals, first_article="en/gift-cards")
+    events.search("gift card balance", "en", 3, False, visit_id="twice", signals=signals,
+                  first_article="en/gift-cards")
+    events.search("My gift card balance is wrong, please help", "en", 0, True, visit_id="twice",
+                  source="contact")  # the contact form's suggestions as the message is typed: not a search
+    used(desk, ticket(desk, visit_id="twice"), "en/gift-cards")
+    # Behaviour: a click and no ticket is answerable; shown, no click, a ticket not answered.
+    events.click(events.search("refund late", "en", 4, False, visit_id="happy"), "en/refund-timing", 1, "happy")
+    events.search("delivery to mars", "ar", 2, False, visit_id="stuck", signals={"use_top": float("nan")},
+                  first_article="ar/delivery-fees")
+    ticket(desk, visit_id="stuck")
+    # Abstained, no click (nothing shown), a ticket nobody answered from an article: no label (the floors' own
+    # abstention is not evidence against them).
+    events.search("lottery numbers", "ar", 0, True, visit_id="hidden", signals={}, first_article="ar/refund-timing")
+    ticket(desk, visit_id="hidden")
+
+    log = reports.answered_log(desk, catalog)
+    assert [(s.query, s.used_articles) for s in log if s.used_articles] == [
+        ("Card refused at checkout", ("en/apple-pay",)), ("gift card balance", ("en/gift-cards",))]
+    stored = {s.query: s for s in desk.events.shadow_log()}
+    assert stored["Card refused at checkout"].signals == {"lexical_top": 6.1235, "use_top": 0.41}  # 4 places
+    assert stored["delivery to mars"].signals == {} and stored["refund late"].signals is None  # NaN left out
+    assert [s.logged for s in log] == [s.logged for s in stored.values()] == [True] * 5 + [False, True, True]
+    assert all(s.signals is None for s in log)  # the reports count them, never read them
+
+    assert reports.abstention(log) == [
+        reports.AbstentionRow("ar", 2, 1, 0.5, 2, 0, 1, 0, 2),
+        reports.AbstentionRow("en", 6, 4, 0.667, 6, 3, 0, 1, 5),
+    ]
+    [false] = reports.false_abstentions(log, catalog)
+    assert (false.query, false.article_key, false.title, false.first_result, false.first_result_matches) == (
+        "Card refused at checkout", "en/apple-pay", "Pay with Apple Pay", "en/refund-timing", False)
+    assert false.ticket_id == stored["Card refused at checkout"].ticket_id is not None
+
+
+def test_false_abstentions_say_whether_search_ranked_the_article_first_newest_first(
+    desk: Desk, catalog: Catalog
+) -> None:
+    events = desk.events
+    events.search("old question", "en", 0, True, visit_id="old")  # before the shadow log: nothing logged
+    used(desk, ticket(desk, visit_id="old"), "en/refund-timing")
+    events.search("refund when", "en", 0, True, visit_id="new", signals={"e5_top": 0.8},
+                  first_article="en/refund-timing")
+    new_ticket = ticket(desk, visit_id="new")
+    used(desk, new_ticket, "en/apple-pay")
+    used(desk, new_ticket, "en/refund-timing")  # two articles used: the one search ranked first is named
+    rows = reports.false_abstentions(reports.answered_log(desk, catalog), catalog)
+    assert [(r.query, r.article_key, r.first_result_matches) for r in rows] == [
+        ("refund when", "en/refund-timing", True), ("old question", "en/refund-timing", None)]
+    assert reports.to_csv(rows).splitlines()[0] == (
+        "query,lang,searched_at,article_key,title,ticket_id,first_result,first_result_matches")
+    later = reports.since_days(1, reports.utcnow() + dt.timedelta(days=2))
+    assert reports.false_abstentions(reports.answered_log(desk, catalog, later), catalog) == []

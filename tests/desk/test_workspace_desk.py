@@ -18,7 +18,7 @@ from desk.metrics import Filters
 from desk.models import TicketDueChange, TicketStatusChange
 from desk.tickets import CrossedReplyError, InputError, NewTicket, parse_due
 from kb.settings import Settings
-from tests.conftest import database_url_for_tests
+from tests.conftest import database_url_for_tests, migrate
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "a long enough password"
@@ -379,22 +379,13 @@ def test_due_today_ends_at_the_readers_midnight(desk: Desk) -> None:
 
 def test_the_due_by_hand_and_vote_reason_migrations_keep_the_rows_and_go_back_down(tmp_path: Path) -> None:
     from alembic import command
-    from alembic.config import Config
     from sqlalchemy import text
 
-    from desk.database import MIGRATIONS, Database
+    from desk.database import Database
 
     url = database_url_for_tests()  # once: on PostgreSQL each call empties the database
     db = Database.from_settings(Settings(data_dir=tmp_path, database_url=url))
-    config = Config()
-    config.set_main_option("script_location", MIGRATIONS.as_posix())
-
-    def migrate(step, revision: str) -> None:  # type: ignore[no-untyped-def]
-        with db.engine.begin() as connection:
-            config.attributes["connection"] = connection
-            step(config, revision)
-
-    migrate(command.upgrade, "reply_submission")
+    migrate(db, command.upgrade, "reply_submission")
     with db.engine.begin() as connection:
         connection.exec_driver_sql(
             "INSERT INTO customers (id, email, name, created_at) VALUES (1, 'k@example.com', 'K', '2026-01-01')")
@@ -405,15 +396,15 @@ def test_the_due_by_hand_and_vote_reason_migrations_keep_the_rows_and_go_back_do
         connection.exec_driver_sql(
             "INSERT INTO article_feedback (article_key, helpful, comment, created_at) "
             "VALUES ('en/refund-timing', false, 'vague', '2026-01-01')")
-    migrate(command.upgrade, "head")
+    migrate(db, command.upgrade, "head")
     with db.engine.connect() as connection:
         assert connection.execute(text("SELECT due_by_hand, due_at IS NOT NULL FROM tickets")).one() == (False, True)
         assert connection.execute(text("SELECT reason, comment FROM article_feedback")).one() == (None, "vague")
-    migrate(command.downgrade, "reply_submission")
+    migrate(db, command.downgrade, "reply_submission")
     with db.engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM tickets")).scalar() == 1
         assert connection.execute(text("SELECT comment FROM article_feedback")).scalar() == "vague"
-    migrate(command.upgrade, "head")
+    migrate(db, command.upgrade, "head")
     db.close()
     desk = Desk(Settings(data_dir=tmp_path, database_url=url))
     agent = desk.accounts.create_agent("a@example.com", PASSWORD).id

@@ -1,0 +1,89 @@
+"""What a help center's own search log says about its queries: answerable, or not answered (issue #18).
+
+One rule, read by the product's abstention report (desk.reports) and by the offline measurement of floors fitted on
+such labels (bench/log_floors.py, which simulates the log): pure functions over plain data, no SQL, so a worker that
+one day fits floors from the stored log (desk.events.Events.shadow_log) labels it the same way.
+
+Two kinds of evidence:
+
+- **Behaviour** (`behaviour_labels`): a good visit clicked a result and no ticket followed; a bad one clicked nothing
+  and a ticket followed. The product's rule is "share" (LABEL_RULE): on the simulated logs it gave the floors that
+  transfer best (bench/RESULTS.md "### Session 21, logfloors21": GNOME 61% of out-of-scope flagged at 4.0% of
+  answerable after 30 days, "majority" 28%).
+- **The desk's** (`search_labels`): a search whose visit then opened a ticket that an agent answered with a help
+  center article through the copilot was answerable, by that article, whatever the customer clicked.
+
+A search the floors abstained on showed nothing, so its customer could click nothing: its behaviour says nothing of
+whether it was answerable, and labelling it "not answered" teaches floors their own mistakes (logfloors21, shown
+shipped: 4.6-10% of answerable flagged). `search_labels` therefore reads behaviour from the searches that showed
+results only; an abstained search is labelled by the desk's evidence alone.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+LABEL_RULES = ("majority", "share")
+LABEL_RULE = "share"  # the product's (see the module docstring)
+
+Key = tuple[str, str]  # (language, folded query): the caller folds (the report: desk.query_text.normalise_query)
+
+
+@dataclass(frozen=True)
+class Visit:
+    """One search as behaviour labels read it: its query's key, whether a result was clicked, whether a ticket
+    followed in the same visit."""
+
+    key: Key
+    clicked: bool
+    ticket: bool
+
+
+@dataclass(frozen=True)
+class LoggedSearch:
+    """One settled search as the desk's labels read it. `answered_by`: the help-center articles an agent answered
+    the ticket this search led to with (empty when none did, or no ticket followed)."""
+
+    key: Key
+    abstained: bool
+    clicked: bool
+    ticket: bool
+    answered_by: tuple[str, ...] = ()
+
+
+def behaviour_labels(visits: Iterable[Visit], rule: str = "majority") -> dict[Key, bool]:
+    """Per query, True = not answered, False = answerable, no entry = no label. A good visit clicked a result and
+    no ticket followed; a bad one clicked nothing and a ticket followed. "majority": more bad visits than good ones
+    is not answered, more good than bad answerable, a tie none. "share": good visits half or more of all the
+    query's visits is answerable, fewer with at least one bad visit not answered (a customer who clicks a wrong
+    result and leaves without a ticket is not counted as an answer unless half the visits are like that)."""
+    good: Counter[Key] = Counter()
+    bad: Counter[Key] = Counter()
+    every: Counter[Key] = Counter()
+    for visit in visits:
+        every[visit.key] += 1
+        good[visit.key] += visit.clicked and not visit.ticket
+        bad[visit.key] += not visit.clicked and visit.ticket
+    if rule == "majority":
+        return {key: bad[key] > good[key] for key in every if bad[key] != good[key]}
+    if rule == "share":
+        return {key: good[key] * 2 < every[key] for key in every if good[key] * 2 >= every[key] or bad[key]}
+    raise ValueError(f"unknown label rule {rule!r} (majority, share)")
+
+
+def search_labels(searches: Iterable[LoggedSearch]) -> dict[Key, bool]:
+    """Per query, True = not answered, False = answerable: behaviour (LABEL_RULE) over the searches that showed
+    results, then every query an agent answered from an article answerable, whatever behaviour said (the customer
+    did not find it; the help center had it)."""
+    searches = list(searches)
+    shown = (Visit(s.key, s.clicked, s.ticket) for s in searches if not s.abstained)
+    labels = behaviour_labels(shown, LABEL_RULE)
+    labels.update({s.key: False for s in searches if s.answered_by})
+    return labels
+
+
+def false_abstention(search: LoggedSearch) -> bool:
+    """The help center told the customer nothing fits, and an agent answered them from the help center."""
+    return search.abstained and bool(search.answered_by)
