@@ -461,7 +461,7 @@ class Events:
         ]
 
     def shadow_log(self, since: datetime | None = None, until: datetime | None = None, limit: int = 200_000,
-                   signals: bool = True) -> list[ShadowSearch]:
+                   signals: bool = True, ticketed: bool = False) -> list[ShadowSearch]:
         """Settled searches in [since, until), oldest first (`limit` newest at most), each with the ticket its visit
         opened at or after it and the help-center articles an agent answered that ticket with; their signals unless
         `signals` is False (the reports count them only: decoding them is a third of the time, 20,000 searches).
@@ -476,7 +476,10 @@ class Events:
 
         Only the customers' own settled searches (SETTLED_SOURCES): the contact form searches the subject and message
         as they are typed ("contact", for its suggestions), which is neither a question typed into search nor the
-        search the ticket came from."""
+        search the ticket came from.
+
+        `ticketed`: only the searches a ticket followed (the false-abstention list needs no other; a tenth of a busy
+        month's rows); the visit's last search before its ticket is among them, so `used_articles` is unchanged."""
         first_ticket = (
             select(func.min(Ticket.id))
             .where(Ticket.visit_id == SearchEvent.visit_id, Ticket.created_at >= SearchEvent.created_at)
@@ -490,6 +493,12 @@ class Events:
             (SearchEvent.signals if signals else null()).label("signals"), SearchEvent.first_article,
             SearchEvent.clicked_article.is_not(None).label("clicked"), first_ticket,
         ).where(SearchEvent.source.in_(SETTLED_SOURCES))
+        if ticketed:
+            searches = searches.where(
+                exists()
+                .where(Ticket.visit_id == SearchEvent.visit_id, Ticket.created_at >= SearchEvent.created_at)
+                .correlate(SearchEvent)
+            )
         # The inserts that a sent reply followed, on tickets a visit opened (in the window: after its first search).
         inserted, sent = aliased(SuggestionEvent), aliased(SuggestionEvent)
         uses = (

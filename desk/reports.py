@@ -276,14 +276,16 @@ class FalseAbstentionRow:
     first_result_matches: bool | None  # ... was that article; None: not logged
 
 
-def answered_log(desk: Desk, catalog: Catalog, since: datetime | None = None) -> list[ShadowSearch]:
-    """The shadow log (Events.shadow_log) with only the used articles customers can read: an agent answering from
-    an internal article says nothing of what the help center could have shown."""
+def answered_log(desk: Desk, catalog: Catalog, since: datetime | None = None,
+                 ticketed: bool = False) -> list[ShadowSearch]:
+    """The shadow log (Events.shadow_log; `ticketed`: only searches a ticket followed) with only the used articles
+    customers can read: an agent answering from an internal article says nothing of what the help center could
+    have shown."""
     articles = catalog.snapshot().articles
     return [
         replace(s, used_articles=tuple(k for k in s.used_articles if (a := articles.get(k)) and not a.internal))
         if s.used_articles else s
-        for s in desk.events.shadow_log(since, signals=False)
+        for s in desk.events.shadow_log(since, signals=False, ticketed=ticketed)
     ]
 
 
@@ -381,7 +383,7 @@ REPORTS: dict[str, Report] = {
         Report("false-abstentions", "Searches that found nothing though an agent answered from the help center",
                FalseAbstentionRow,
                lambda desk, catalog, days, zone: false_abstentions(
-                   answered_log(desk, catalog, since_days(days, zone=zone)), catalog)),
+                   answered_log(desk, catalog, since_days(days, zone=zone), ticketed=True), catalog)),
     )
 }
 

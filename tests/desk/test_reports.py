@@ -279,6 +279,12 @@ def test_the_shadow_log_labels_questions_and_finds_false_abstentions(desk: Desk,
     assert (false.query, false.article_key, false.title, false.first_result, false.first_result_matches) == (
         "Card refused at checkout", "en/apple-pay", "Pay with Apple Pay", "en/refund-timing", False)
     assert false.ticket_id == stored["Card refused at checkout"].ticket_id is not None
+    # The list reads only the searches a ticket followed, and finds the same rows.
+    ticketed = reports.answered_log(desk, catalog, ticketed=True)
+    assert {s.query for s in ticketed} == {
+        "Card refused at checkout", "approval limit", "where is my parcel", "gift", "gift card balance",
+        "delivery to mars", "lottery numbers"}
+    assert reports.false_abstentions(ticketed, catalog) == [false]
 
 
 def test_false_abstentions_say_whether_search_ranked_the_article_first_newest_first(
