@@ -143,9 +143,12 @@ def search():
     source = request.args.get("src")
     if source in ("instant", "contact"):
         hits = [] if result.abstained else result.results
+        settled = source == "instant"  # a settled search carries the shadow log (webapp.help.record_settled)
         body["search_id"] = record(
             state.desk().events.search, result.query, result.lang, len(hits), result.abstained,
             fallback=any(h.locale_fallback for h in hits), visit_id=visits.visit_id(), source=source,
+            signals=result.signals if settled else None,
+            first_article=result.results[0].key if settled and result.results else None,
         )
         if source == "instant":
             visits.remember_search(result.query, result.lang, len(hits))

@@ -67,6 +67,15 @@ def test_settled_searches_log_the_signals_and_the_first_result_also_when_search_
         assert all(isinstance(v, float) and round(v, 4) == v for v in row.signals.values())
     assert abstained.signals == instant.signals
 
+    # The JSON API's `src=instant` (a site's own search box) is a settled search too; `src=contact` is not.
+    for source in ("instant", "contact"):
+        answer = client.get("/api/v1/search", query_string={"q": UNANSWERABLE, "lang": "en", "src": source})
+        assert answer.status_code == 200
+    api_instant, contact = searches(app)[3:]
+    assert (api_instant.source, api_instant.first_article) == ("instant", abstained.first_article)
+    assert api_instant.signals == abstained.signals
+    assert (contact.source, contact.signals, contact.first_article) == ("contact", None, None)
+
 
 def test_a_false_abstention_reaches_the_reports_page_and_kb_report_and_reading_writes_nothing(
     app: Flask, client: FlaskClient
