@@ -37,10 +37,11 @@ probability P (default 0.7), never for an out-of-scope one; a query with a cited
 
 `--rounds N` closes the loop: from the end of the learning days the customers see the shipped floors or the learnt
 ones (the `--loop-rule` labels' floors at `--loop-max-false`; an abstained search shows nothing and is logged as
-such), the floors are refitted on the whole log every `--score-days`, and each round is scored on its own days'
-distinct queries (all, and those not searched before the round): whether floors that learn from their own shown
-traffic drift. `--min-labels N` is a product's guard: fewer than N labels of either kind, no learnt floors (the
-shipped ones alone); the JSON keeps each log's label counts and figures per round to choose N.
+such; `--loop-show replace`: the learnt floors instead of the shipped ones once fitted), the floors are refitted on
+the whole log every `--score-days`, and each round is scored on its own days' distinct queries (all, and those not
+searched before the round): whether floors that learn from their own shown traffic drift. `--min-labels N` is a
+product's guard: fewer than N labels of either kind, no learnt floors (the shipped ones alone); the JSON keeps each
+log's label counts and figures per round.
 
 The simulated customers know the labels (they click a right result 90% of the time they examine it, and
 never find one for an out-of-scope question): an upper bound on what real behaviour gives.
@@ -360,6 +361,17 @@ def replay(
                 tallies[part][name].add(not row["relevant"], flag, row["source"])
 
 
+def shown_flags(show: str, learnt: Fit | None, shipped: list[bool], flagged: list[bool]) -> list[bool]:
+    """What the customers of a closed-loop round see abstained: "union", the shipped floors or the learnt ones (the
+    log only adds abstentions); "replace", the learnt floors instead of the shipped ones once there are any (the
+    log can also take back an abstention of the shipped floors), the shipped ones until then."""
+    if show == "union":
+        return [a or b for a, b in zip(shipped, flagged, strict=True)]
+    if show == "replace":
+        return list(flagged) if learnt is not None else list(shipped)
+    raise ValueError(f"unknown loop show {show!r} (union, replace)")
+
+
 def closed_loop(
     sessions: list[Session],
     search: Searches,
@@ -405,6 +417,7 @@ def closed_loop(
             texts = [s.typed for s in chosen]
             rules = {"shipped": [s.abstained for s in seen], "learnt": fitted_flags(learnt, seen, texts, lang)}
             rules["shipped or learnt"] = [a or b for a, b in zip(rules["shipped"], rules["learnt"], strict=True)]
+            rules["shown"] = shown_flags(args.loop_show, learnt, rules["shipped"], rules["learnt"])
             rules["dev-label fit"] = fitted_flags(dev_rule, seen, texts, lang)
             for name, flagged in rules.items():
                 mine = Share()
@@ -416,7 +429,8 @@ def closed_loop(
         typed_forms = sorted({s.typed for s in window})
         shown = [search(t, lang) for t in typed_forms]
         learnt_flags = fitted_flags(learnt, shown, typed_forms, lang)
-        hidden = {t: seen.abstained or flag for t, seen, flag in zip(typed_forms, shown, learnt_flags, strict=True)}
+        hiding = shown_flags(args.loop_show, learnt, [seen.abstained for seen in shown], learnt_flags)
+        hidden = dict(zip(typed_forms, hiding, strict=True))
         log.add(window, hidden, setting, args, rng, cites)
     return records
 
@@ -510,6 +524,12 @@ def main() -> None:
         help="closed loop: customers see shipped or learnt floors, refitted every --score-days",
     )
     parser.add_argument("--loop-rule", default="share", choices=LABEL_RULES, help="the closed loop's label rule")
+    parser.add_argument(
+        "--loop-show",
+        default="union",
+        choices=["union", "replace"],
+        help="the closed loop shows the shipped or learnt floors' abstentions, or the learnt ones alone once fitted",
+    )
     parser.add_argument(
         "--loop-max-false",
         type=float,

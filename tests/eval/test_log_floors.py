@@ -112,12 +112,14 @@ def test_a_ticket_is_cited_only_for_an_answerable_question_and_makes_it_answerab
     assert behaviour_labels(visits, "majority") == behaviour_labels(visits, "share") == {key: False, r: True}
 
 
+@pytest.mark.parametrize("show", ["union", "replace"])
 def test_the_closed_loop_hides_what_the_learnt_floors_flag_and_logs_it_as_shown(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, show: str
 ) -> None:
     answerable = [f"how do I set up feature {n}" for n in range(12)]
     out_of_scope = [f"what is the weather on day {n}" for n in range(6)]
-    seen = {q: Seen(_signals(0.85 + n / 100, 0.5, 0.8, 1.0), ("a",), False) for n, q in enumerate(answerable)}
+    # the shipped floors abstain on one answerable question (and no out-of-scope one)
+    seen = {q: Seen(_signals(0.85 + n / 100, 0.5, 0.8, 1.0), ("a",), n == 0) for n, q in enumerate(answerable)}
     seen |= {q: Seen(_signals(0.70 + n / 100, 0.1, 0.1, 0.3), ("b",), False) for n, q in enumerate(out_of_scope)}
     rows = [{"query": q, "lang": "en", "relevant": ["a"], "source": "dev"} for q in answerable]
     rows += [{"query": q, "lang": "en", "relevant": [], "source": "dev"} for q in out_of_scope]
@@ -132,7 +134,9 @@ def test_the_closed_loop_hides_what_the_learnt_floors_flag_and_logs_it_as_shown(
         return original(key, row, seen, hidden, *rest)  # type: ignore[arg-type]
 
     monkeypatch.setattr(log_floors, "logged_visit", spy)
-    args = argparse.Namespace(ticket_no_click=1.0, score_days=1.0, rounds=2, loop_rule="share", min_labels=0)
+    args = argparse.Namespace(
+        ticket_no_click=1.0, score_days=1.0, rounds=2, loop_rule="share", min_labels=0, loop_show=show
+    )
     setting = log_floors.Setting(1.0, 0.0, "shipped", "shown", 0.0, 0.04)
     tallies: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(Share)))
     records = log_floors.closed_loop(
@@ -141,16 +145,30 @@ def test_the_closed_loop_hides_what_the_learnt_floors_flag_and_logs_it_as_shown(
     )  # fmt: skip
     learning = 4 * len(rows)
     assert len(calls) == 3 * learning  # the learning day and both rounds' searches logged
-    assert not any(hidden for _, _, hidden in calls[:learning])  # the shipped floors (stubbed) abstain on nothing
+    assert all(hidden == (query == answerable[0]) for _, query, hidden in calls[:learning])  # the shipped floors
     loop = calls[learning:]
-    assert all(hidden == (query in out_of_scope) for _, query, hidden in loop)  # the learnt floors hide, from day 1
+    # from day 1 the learnt floors hide the out-of-scope questions; the shipped floors' one abstention stays in the
+    # union and is taken back when the learnt floors replace them
+    kept = show == "union"
+    assert all(hidden == (query in out_of_scope or (kept and query == answerable[0])) for _, query, hidden in loop)
     assert [r["round"] for r in records] == [1, 2] and all(r["fitted"] for r in records)
     assert records[0]["later queries, shipped or learnt"]["oos_flagged"] == 6
     assert records[0]["later queries, shipped"]["oos_flagged"] == 0
+    assert records[0]["later queries, shown"]["answerable_flagged"] == int(kept)
     # round 2 refits on the whole log (the out-of-scope searches of round 1 were hidden: they add no label) and
     # still flags every out-of-scope question and no answerable one
-    round_2 = tallies["round 2"]["later queries"]["shipped or learnt"]
+    round_2 = tallies["round 2"]["later queries"]["learnt"]
     assert (round_2.oos_flagged, round_2.answerable_flagged) == (6, 0)
+
+
+def test_the_loop_shows_the_union_or_the_learnt_floors_once_fitted() -> None:
+    shipped, learnt = [True, False, False], [False, True, False]
+    floors = ([0.8, 0.0, 0.0, 0.0], {})
+    assert log_floors.shown_flags("union", floors, shipped, learnt) == [True, True, False]
+    assert log_floors.shown_flags("replace", floors, shipped, learnt) == [False, True, False]
+    assert log_floors.shown_flags("replace", None, shipped, [False] * 3) == shipped  # too few labels: shipped
+    with pytest.raises(ValueError, match="unknown loop show 'other'"):
+        log_floors.shown_flags("other", floors, shipped, learnt)
 
 
 def _signals(e5: float, use: float, lexical: float, field: float) -> dict[str, float]:
