@@ -2,6 +2,8 @@
 
     PYTHONPATH=. python bench/log_floors.py                     # demo, m365, gnome; 7 and 30 days; noise 0.15, 0.3
     PYTHONPATH=. python bench/log_floors.py --domains gnome --seeds 1 --json var/logfloors/gnome.json
+    PYTHONPATH=. python bench/log_floors.py --shown shipped --labels shown --cited 0.4 0.7   # what a product can log
+    PYTHONPATH=. python bench/log_floors.py --rounds 3 --learn-days 30 --shown shipped --labels shown --cited
 
 Every label-free rule tried so far (self_floors, customer-worded probes, leave-one-out probes) places gnome's
 out-of-scope English questions and m365's answerable Arabic customer questions at the same place among their index's
@@ -29,7 +31,20 @@ suite prints them).
 What the learning days showed the customer (`--shown`): "off" (floors off while learning: every search shows its
 results, so an out-of-scope search can be clicked through by mistake) or "shipped" (an abstained search shows nothing,
 gets no click, and a ticket at the no-click rate: an answerable question the shipped floors hide is labelled not
-answered). The simulated customers know the labels (they click a right result 90% of the time they examine it, and
+answered). `--labels shown` cuts that loop the way a product can: a search the floors abstained on gives no label
+(it showed nothing). `--cited P`: the desk's one label that needs no click, a ticket after a no-click search
+answered by the agent with an article of the help center (`logged_visit`): for an answerable question with
+probability P (default 0.7), never for an out-of-scope one; a query with a cited ticket is labelled answerable.
+
+`--rounds N` closes the loop: from the end of the learning days the customers see the shipped floors or the learnt
+ones (the `--loop-rule` labels' floors at `--loop-max-false`; an abstained search shows nothing and is logged as
+such; `--loop-show replace`: the learnt floors instead of the shipped ones once fitted), the floors are refitted on
+the whole log every `--score-days`, and each round is scored on its own days' distinct queries (all, and those not
+searched before the round): whether floors that learn from their own shown traffic drift. `--min-labels N` is a
+product's guard: fewer than N labels of either kind, no learnt floors (the shipped ones alone); the JSON keeps each
+log's label counts and figures per round.
+
+The simulated customers know the labels (they click a right result 90% of the time they examine it, and
 never find one for an out-of-scope question): an upper bound on what real behaviour gives.
 """
 
@@ -41,7 +56,7 @@ import random
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -74,12 +89,43 @@ class Seen:
     abstained: bool  # the shipped floors abstain
 
 
+LABELS = ("all", "shown")
+CITED = 0.7  # `--cited` without a value: the share of answerable no-click tickets answered with a right article
+
+
 def outcome(ids: Iterable[str], relevant: set[str], noise: float, ticket_no_click: float, rng: random.Random) -> Visit:
     """A session's behaviour (its key left empty): a click or none, and whether a ticket followed."""
     clicked = first_click(list(ids), relevant, noise, rng)
     if clicked is None:
         return Visit(("", ""), False, rng.random() < ticket_no_click)
     return Visit(("", ""), True, clicked[1])
+
+
+def logged_visit(
+    key: Key,
+    row: dict,
+    seen: Seen,
+    hidden: bool,
+    args: argparse.Namespace,
+    labels: str,
+    cited: float,
+    noise: float,
+    rng: random.Random,
+    cite_draw: float,
+) -> Visit | None:
+    """What the log keeps of one search, or None. A hidden search (the floors shown abstained) shows nothing: no
+    click, a ticket at the no-click rate. A no-click search followed by a ticket is, for an answerable question,
+    answered by the agent with a right article when `cite_draw` < `cited` (the desk knows the search was
+    answerable); an out-of-scope question's ticket never is (the agent writes from scratch). `labels` "all" keeps
+    every visit (a hidden answerable search looks not answered: the floors teach themselves their own mistakes);
+    "shown" drops a hidden search unless its ticket was cited (it showed nothing, so its missing click says
+    nothing). The click draws do not depend on `labels` or `cited`, so settings differing only in those replay the
+    same customers."""
+    visit = outcome(() if hidden else seen.ids, set(row["relevant"]), noise, args.ticket_no_click, rng)
+    was_cited = not visit.clicked and visit.ticket and bool(row["relevant"]) and cite_draw < cited
+    if labels == "shown" and hidden and not was_cited:
+        return None
+    return Visit(key, visit.clicked, visit.ticket, was_cited)
 
 
 @dataclass
@@ -153,47 +199,116 @@ def fitted_flags(rule: tuple[list[float], dict] | None, seen: list[Seen], typed:
     return [bool(f) for f in flags(scores, registers, *rule)]
 
 
+Fit = tuple[list[float], dict]
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One simulated deployment: how long it learns, how noisy its customers' clicks are, what the learning days
+    showed, which visits label and how often an agent cites an article, and (closed loop) the learnt floors' budget."""
+
+    learn_days: float
+    noise: float
+    shown: str
+    labels: str = "all"
+    cited: float = 0.0
+    max_false: float = 0.02
+
+    def name(self, rounds: int) -> str:
+        out = f"{self.learn_days:g} days, noise {self.noise:g}, shown {self.shown}"
+        if self.labels != "all":
+            out += f", labels {self.labels}"
+        if self.cited:
+            out += f", cited {self.cited:g}"
+        return out + (f", max-false {self.max_false:g}" if rounds else "")
+
+
+class Log:
+    """The visits a deployment has logged so far, with each query's typed forms and true row (for scoring only)."""
+
+    def __init__(self, lang: str, search: Searches) -> None:
+        self.lang, self.search = lang, search
+        self.visits: list[Visit] = []
+        self.forms: dict[Key, Counter[str]] = defaultdict(Counter)
+        self.truth: dict[Key, dict] = {}
+
+    def add(
+        self,
+        sessions: Iterable[Session],
+        hidden: dict[str, bool] | None,
+        setting: Setting,
+        args: argparse.Namespace,
+        rng: random.Random,
+        cites: random.Random,
+    ) -> None:
+        """Log `sessions` as shown: `hidden` maps a typed query to whether the floors shown abstained on it (None:
+        the shipped floors' own abstention)."""
+        for session in sessions:
+            seen = self.search(session.typed, self.lang)
+            key = (self.lang, query_key(session.typed))
+            self.forms[key][session.typed] += 1
+            self.truth[key] = session.row
+            hide = seen.abstained if hidden is None else hidden[session.typed]
+            visit = logged_visit(
+                key, session.row, seen, hide, args, setting.labels, setting.cited, setting.noise, rng, cites.random()
+            )
+            if visit is not None:
+                self.visits.append(visit)
+
+    def labelled(self, rule: str, quality: Counter[str], prefix: str = "") -> tuple[list[str], np.ndarray]:
+        """The labelled queries (most common typed form) and which are labelled not answered; counts the labels
+        against the truth in `quality`."""
+        labels = behaviour_labels(self.visits, rule)
+        for key, not_answered in labels.items():
+            quality[
+                f"{prefix}{rule}: {'not answered' if not_answered else 'answerable'}, truly "
+                f"{'out-of-scope' if not self.truth[key]['relevant'] else 'answerable'}"
+            ] += 1
+        keys = sorted(labels)
+        return [self.forms[k].most_common(1)[0][0] for k in keys], np.array([labels[k] for k in keys], dtype=bool)
+
+    def fit(self, typed: list[str], oos: np.ndarray, max_false: float, min_labels: int) -> Fit | None:
+        """Floors fitted on the labelled queries' signals, or None (nothing flagged) when there are fewer than 2
+        not-answered or 5 answerable labels, or fewer than `min_labels` of either kind (a product's guard)."""
+        if oos.sum() < max(2, min_labels) or (~oos).sum() < max(5, min_labels):
+            return None
+        scores, registers = matrix([self.search(t, self.lang) for t in typed], typed, self.lang)
+        return fit_rule(scores, registers, oos, max_false, True)
+
+
+def later_parts(sessions: list[Session], lang: str, searched: Iterable[Key]) -> dict[str, list[Session]]:
+    """Each distinct later query once (its first typed form), and those of them never searched before."""
+    first: dict[Key, Session] = {}
+    for session in sessions:
+        first.setdefault((lang, query_key(session.typed)), session)
+    before = set(searched)
+    return {"unseen queries": [s for k, s in first.items() if k not in before], "later queries": list(first.values())}
+
+
 def replay(
-    sessions: list[Session], search: Searches, lang: str, args: argparse.Namespace, learn_days: float, noise: float,
-    shown: str, dev_rule: tuple[list[float], dict], rng: random.Random, tallies: dict[str, dict[str, Share]],
+    sessions: list[Session],
+    search: Searches,
+    lang: str,
+    args: argparse.Namespace,
+    setting: Setting,
+    dev_rule: Fit,
+    rng: random.Random,
+    cites: random.Random,
+    tallies: dict[str, dict[str, Share]],
     label_quality: Counter[str],
 ) -> None:
     """One log: behaviour labels from the first `learn_days`, floors fitted on them, scored on the next days."""
-    early = [s for s in sessions if s.day < learn_days]
-    later = [s for s in sessions if learn_days <= s.day < learn_days + args.score_days]
-    visits, forms, truth = [], defaultdict(Counter), {}
-    for session in early:
-        seen = search(session.typed, lang)
-        key = (lang, query_key(session.typed))
-        forms[key][session.typed] += 1
-        truth[key] = session.row
-        ids = () if shown == "shipped" and seen.abstained else seen.ids
-        visit = outcome(ids, set(session.row["relevant"]), noise, args.ticket_no_click, rng)
-        visits.append(Visit(key, visit.clicked, visit.ticket))
-    fitted: dict[str, tuple[list[float], dict] | None] = {"share, tight": None}
+    early = [s for s in sessions if s.day < setting.learn_days]
+    later = [s for s in sessions if setting.learn_days <= s.day < setting.learn_days + args.score_days]
+    log = Log(lang, search)
+    log.add(early, None if setting.shown == "shipped" else defaultdict(bool), setting, args, rng, cites)
+    fitted: dict[str, Fit | None] = {"share, tight": None}
     for label_rule in LABEL_RULES:
-        labels = behaviour_labels(visits, label_rule)
-        for key, not_answered in labels.items():
-            label_quality[f"{label_rule}: {'not answered' if not_answered else 'answerable'}, truly "
-                          f"{'out-of-scope' if not truth[key]['relevant'] else 'answerable'}"] += 1
-        keys = sorted(labels)
-        typed = [forms[k].most_common(1)[0][0] for k in keys]
-        oos = np.array([labels[k] for k in keys], dtype=bool)
-        fitted[label_rule] = None
-        if oos.sum() >= 2 and (~oos).sum() >= 5:  # too few of either to fit: no floors (nothing flagged)
-            scores, registers = matrix([search(t, lang) for t in typed], typed, lang)
-            fitted[label_rule] = fit_rule(scores, registers, oos, MAX_FALSE, True)
-            if label_rule == "share":  # the union's log part with a smaller answerable budget
-                fitted["share, tight"] = fit_rule(scores, registers, oos, args.union_max_false, True)
-    learned = set(forms)
-    first_later: dict[Key, Session] = {}
-    for session in later:
-        first_later.setdefault((lang, query_key(session.typed)), session)
-    parts = {
-        "unseen queries": [s for k, s in first_later.items() if k not in learned],
-        "later queries": list(first_later.values()),
-        "later searches": later,
-    }
+        typed, oos = log.labelled(label_rule, label_quality)
+        fitted[label_rule] = log.fit(typed, oos, MAX_FALSE, args.min_labels)
+        if label_rule == "share":  # the union's log part with a smaller answerable budget
+            fitted["share, tight"] = log.fit(typed, oos, args.union_max_false, args.min_labels)
+    parts: dict[str, list[Session]] = {**later_parts(later, lang, log.forms), "later searches": later}
     for part, chosen in parts.items():
         seen = [search(s.typed, lang) for s in chosen]
         texts = [s.typed for s in chosen]
@@ -211,6 +326,80 @@ def replay(
                 tallies[part][name].add(not row["relevant"], flag, row["source"])
 
 
+def shown_flags(show: str, learnt: Fit | None, shipped: list[bool], flagged: list[bool]) -> list[bool]:
+    """What the customers of a closed-loop round see abstained: "union", the shipped floors or the learnt ones (the
+    log only adds abstentions); "replace", the learnt floors instead of the shipped ones once there are any (the
+    log can also take back an abstention of the shipped floors), the shipped ones until then."""
+    if show == "union":
+        return [a or b for a, b in zip(shipped, flagged, strict=True)]
+    if show == "replace":
+        return list(flagged) if learnt is not None else list(shipped)
+    raise ValueError(f"unknown loop show {show!r} (union, replace)")
+
+
+def closed_loop(
+    sessions: list[Session],
+    search: Searches,
+    lang: str,
+    args: argparse.Namespace,
+    setting: Setting,
+    dev_rule: Fit,
+    rng: random.Random,
+    cites: random.Random,
+    tallies: dict[str, dict[str, dict[str, Share]]],
+    label_quality: Counter[str],
+    seed: int,
+) -> list[dict]:
+    """One log over `--rounds` rounds: floors fitted on the learning days' labels (`--loop-rule`, at the setting's
+    max-false); from then on the customers see the shipped floors or the learnt ones (an abstained search shows
+    nothing), each round's searches are logged as shown, and the floors are refitted on the whole log at the end of
+    every `--score-days`. Each round scored on its own days' distinct queries (all, and unseen before the round).
+    Returns per round this log's label counts and figures (for a guard on too few labels)."""
+    log = Log(lang, search)
+    edges = [setting.learn_days + k * args.score_days for k in range(args.rounds + 1)]
+    log.add(
+        [s for s in sessions if s.day < edges[0]],
+        None if setting.shown == "shipped" else defaultdict(bool),
+        setting,
+        args,
+        rng,
+        cites,
+    )
+    records = []
+    for number in range(1, args.rounds + 1):
+        typed, oos = log.labelled(args.loop_rule, label_quality, f"round {number} ")
+        learnt = log.fit(typed, oos, setting.max_false, args.min_labels)
+        window = [s for s in sessions if edges[number - 1] <= s.day < edges[number]]
+        record: dict = {
+            "seed": seed,
+            "round": number,
+            "not_answered": int(oos.sum()),
+            "answerable": int((~oos).sum()),
+            "fitted": learnt is not None,
+        }
+        for part, chosen in later_parts(window, lang, log.forms).items():
+            seen = [search(s.typed, lang) for s in chosen]
+            texts = [s.typed for s in chosen]
+            rules = {"shipped": [s.abstained for s in seen], "learnt": fitted_flags(learnt, seen, texts, lang)}
+            rules["shipped or learnt"] = [a or b for a, b in zip(rules["shipped"], rules["learnt"], strict=True)]
+            rules["shown"] = shown_flags(args.loop_show, learnt, rules["shipped"], rules["learnt"])
+            rules["dev-label fit"] = fitted_flags(dev_rule, seen, texts, lang)
+            for name, flagged in rules.items():
+                mine = Share()
+                for session, flag in zip(chosen, flagged, strict=True):
+                    tallies[f"round {number}"][part][name].add(not session.row["relevant"], flag, session.row["source"])
+                    mine.add(not session.row["relevant"], flag, session.row["source"])
+                record[f"{part}, {name}"] = asdict(mine)
+        records.append(record)
+        typed_forms = sorted({s.typed for s in window})
+        shown = [search(t, lang) for t in typed_forms]
+        learnt_flags = fitted_flags(learnt, shown, typed_forms, lang)
+        hiding = shown_flags(args.loop_show, learnt, [seen.abstained for seen in shown], learnt_flags)
+        hidden = dict(zip(typed_forms, hiding, strict=True))
+        log.add(window, hidden, setting, args, rng, cites)
+    return records
+
+
 def run_case(case: Case, lang: str, args: argparse.Namespace) -> dict:
     rows = [{**r, "source": "dev"} for r in case.rows if r["lang"] == lang]
     rows += [{**r, "source": "near"} for r in case.near if r["lang"] == lang]
@@ -221,24 +410,43 @@ def run_case(case: Case, lang: str, args: argparse.Namespace) -> dict:
     search = Searches(case)
     started = time.perf_counter()
     out: dict = {}
-    days = max(args.learn_days) + args.score_days
-    for learn_days in args.learn_days:
-        for noise in args.noise:
-            for shown in args.shown:
-                tallies: dict[str, dict[str, Share]] = defaultdict(lambda: defaultdict(Share))
-                quality: Counter[str] = Counter()
-                for seed in range(args.seed, args.seed + args.seeds):
-                    traffic = simulate(rows, round(args.per_day * days), days, random.Random(seed))
-                    clicks = random.Random(seed * 1000 + 7)
-                    replay(traffic, search, lang, args, learn_days, noise, shown, dev_rule, clicks, tallies, quality)
-                setting = f"{learn_days:g} days, noise {noise:g}, shown {shown}"
-                out[setting] = {
-                    "labels": dict(quality),
-                    **{part: {n: s.text() for n, s in by.items()} for part, by in tallies.items()},
-                }
-                print(f"{case.domain} {lang} | {setting} | labels {dict(sorted(quality.items()))}")
-                for part, by in tallies.items():
-                    print(f"    {part:19} " + " | ".join(f"{n} {s.text()}" for n, s in by.items()))
+    rounds = args.rounds
+    days = max(args.learn_days) + args.score_days * max(rounds, 1)
+    settings = [
+        Setting(learn_days, noise, shown, labels, cited, max_false)
+        for learn_days in args.learn_days
+        for noise in args.noise
+        for shown in args.shown
+        for labels in args.labels
+        for cited in args.cited
+        for max_false in (args.loop_max_false if rounds else [args.union_max_false])
+    ]
+    for setting in settings:
+        tallies: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(Share)))
+        quality: Counter[str] = Counter()
+        records: list[dict] = []
+        for seed in range(args.seed, args.seed + args.seeds):
+            traffic = simulate(rows, round(args.per_day * days), days, random.Random(seed))
+            clicks, cites = random.Random(seed * 1000 + 7), random.Random(seed * 1000 + 11)
+            if rounds:
+                records += closed_loop(
+                    traffic, search, lang, args, setting, dev_rule, clicks, cites, tallies, quality, seed
+                )
+            else:
+                replay(traffic, search, lang, args, setting, dev_rule, clicks, cites, tallies[""], quality)
+        name = setting.name(rounds)
+        print(f"{case.domain} {lang} | {name} | labels {dict(sorted(quality.items()))}")
+        figures = {}
+        for round_name, parts in tallies.items():
+            figures[round_name] = {part: {n: s.text() for n, s in by.items()} for part, by in parts.items()}
+            for part, by in parts.items():
+                print(
+                    f"    {round_name + ' ' if round_name else ''}{part:19} "
+                    + " | ".join(f"{n} {s.text()}" for n, s in by.items())
+                )
+        out[name] = {"labels": dict(quality), **(figures if rounds else figures[""])}
+        if records:
+            out[name]["per_seed"] = records
     out["distinct_searches"] = len(search.cache)
     out["seconds"] = round(time.perf_counter() - started, 1)
     out["dev_rule"] = {"floors": dict(zip(SIGNALS, dev_rule[0], strict=True)), "offsets": dev_rule[1]}
@@ -254,12 +462,55 @@ def main() -> None:
     parser.add_argument("--noise", type=float, nargs="+", default=[0.15, 0.3], help="P(click | examined, wrong)")
     parser.add_argument("--ticket-no-click", type=float, default=TICKET_AFTER_NO_CLICK)
     parser.add_argument("--shown", nargs="+", default=["off", "shipped"], choices=["off", "shipped"])
-    parser.add_argument("--union-max-false", type=float, default=0.02,
-                        help="answerable share the log's floors may flag when added to the shipped ones (tight)")
+    parser.add_argument(
+        "--labels",
+        nargs="+",
+        default=["all"],
+        choices=LABELS,
+        help="which searches label: all, or only those that showed results (and cited tickets)",
+    )
+    parser.add_argument(
+        "--cited",
+        type=float,
+        nargs="*",
+        default=None,
+        help=f"P(an answerable no-click ticket is answered with a right article); no value: {CITED}",
+    )
+    parser.add_argument(
+        "--union-max-false",
+        type=float,
+        default=0.02,
+        help="answerable share the log's floors may flag when added to the shipped ones (tight)",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=0,
+        help="closed loop: customers see shipped or learnt floors, refitted every --score-days",
+    )
+    parser.add_argument("--loop-rule", default="share", choices=LABEL_RULES, help="the closed loop's label rule")
+    parser.add_argument(
+        "--loop-show",
+        default="union",
+        choices=["union", "replace"],
+        help="the closed loop shows the shipped or learnt floors' abstentions, or the learnt ones alone once fitted",
+    )
+    parser.add_argument(
+        "--loop-max-false",
+        type=float,
+        nargs="+",
+        default=[0.02],
+        help="the closed loop's learnt floors' answerable budget",
+    )
+    parser.add_argument("--min-labels", type=int, default=0, help="fewer labels of either kind: no learnt floors")
     parser.add_argument("--seed", type=int, default=21)
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
+    args.cited = [0.0] if args.cited is None else args.cited or [CITED]
+    for name in ("cited", "loop_max_false"):
+        if not all(0 <= value <= 1 for value in getattr(args, name)):
+            parser.error(f"--{name.replace('_', '-')} takes shares between 0 and 1")
     figures: dict = {"settings": {k: v for k, v in vars(args).items() if k != "json"}}
     cases = suite_cases(chosen_domains(args.domains.split(",")), Path("var/bench"))
     for case in cases:

@@ -39,6 +39,7 @@ class Visit:
     key: Key
     clicked: bool
     ticket: bool
+    cited: bool = False  # the visit's ticket was answered with an article of the help center (the desk's evidence)
 
 
 @dataclass(frozen=True)
@@ -54,34 +55,39 @@ class LoggedSearch:
 
 
 def behaviour_labels(visits: Iterable[Visit], rule: str = "majority") -> dict[Key, bool]:
-    """Per query, True = not answered, False = answerable, no entry = no label. A good visit clicked a result and
-    no ticket followed; a bad one clicked nothing and a ticket followed. "majority": more bad visits than good ones
-    is not answered, more good than bad answerable, a tie none. "share": good visits half or more of all the
-    query's visits is answerable, fewer with at least one bad visit not answered (a customer who clicks a wrong
-    result and leaves without a ticket is not counted as an answer unless half the visits are like that)."""
+    """Per query, True = not answered, False = answerable, no entry = no label. A query with a cited visit (its
+    ticket answered with an article) is answerable whatever else its log says. Otherwise a good visit clicked a
+    result and no ticket followed; a bad one clicked nothing and a ticket followed. "majority": more bad visits
+    than good ones is not answered, more good than bad answerable, a tie none. "share": good visits half or more of
+    all the query's visits is answerable, fewer with at least one bad visit not answered (a customer who clicks a
+    wrong result and leaves without a ticket is not counted as an answer unless half the visits are like that)."""
     good: Counter[Key] = Counter()
     bad: Counter[Key] = Counter()
     every: Counter[Key] = Counter()
+    cited: set[Key] = set()
     for visit in visits:
         every[visit.key] += 1
         good[visit.key] += visit.clicked and not visit.ticket
-        bad[visit.key] += not visit.clicked and visit.ticket
+        bad[visit.key] += not visit.clicked and visit.ticket and not visit.cited
+        if visit.cited:
+            cited.add(visit.key)
     if rule == "majority":
-        return {key: bad[key] > good[key] for key in every if bad[key] != good[key]}
-    if rule == "share":
-        return {key: good[key] * 2 < every[key] for key in every if good[key] * 2 >= every[key] or bad[key]}
-    raise ValueError(f"unknown label rule {rule!r} (majority, share)")
+        out = {key: bad[key] > good[key] for key in every if bad[key] != good[key]}
+    elif rule == "share":
+        out = {key: good[key] * 2 < every[key] for key in every if good[key] * 2 >= every[key] or bad[key]}
+    else:
+        raise ValueError(f"unknown label rule {rule!r} (majority, share)")
+    return {**out, **dict.fromkeys(cited, False)}
 
 
 def search_labels(searches: Iterable[LoggedSearch]) -> dict[Key, bool]:
-    """Per query, True = not answered, False = answerable: behaviour (LABEL_RULE) over the searches that showed
-    results, then every query an agent answered from an article answerable, whatever behaviour said (the customer
-    did not find it; the help center had it)."""
-    searches = list(searches)
-    shown = (Visit(s.key, s.clicked, s.ticket) for s in searches if not s.abstained)
-    labels = behaviour_labels(shown, LABEL_RULE)
-    labels.update({s.key: False for s in searches if s.answered_by})
-    return labels
+    """Per query, True = not answered, False = answerable (LABEL_RULE): the searches that showed results, and the
+    abstained ones an agent answered from an article (cited: answerable, whatever behaviour said: the customer did
+    not find it; the help center had it). An abstained search nobody answered from an article says nothing."""
+    return behaviour_labels(
+        (Visit(s.key, s.clicked, s.ticket, bool(s.answered_by)) for s in searches if not s.abstained or s.answered_by),
+        LABEL_RULE,
+    )
 
 
 def false_abstention(search: LoggedSearch) -> bool:

@@ -89,6 +89,31 @@ def test_choose_floors_respects_the_false_flag_budget() -> None:
     assert flagged[out_of_scope].all() and flagged[~out_of_scope].mean() <= 0.05
 
 
+def test_flag_counts_are_the_rows_every_combination_of_floors_flags() -> None:
+    tune = _tune_fusion()
+    rng = np.random.default_rng(1)
+    scores = np.column_stack(
+        [
+            rng.uniform(0.7, 0.95, 60).round(2),
+            rng.uniform(0.1, 0.6, 60),
+            rng.uniform(0, 1, 60),
+            rng.choice([0.5, 0.7, 1.0], 60),
+        ]
+    )  # rounded e5 scores: some sit exactly on a floor (not under it, not flagged)
+    grids = [
+        np.unique(scores[:, 0])[::3],
+        np.append(np.unique(scores[:, 1].round(3))[::6], 9.0),
+        np.array([0.2, 0.5, 999.0]),
+        np.array([0.5, 0.7, 9.0]),
+    ]
+    counts = tune.flag_counts(scores, grids)
+    for point in np.ndindex(*counts.shape):
+        floors = np.array([grid[i] for grid, i in zip(grids, point, strict=True)])
+        assert counts[point] == (scores < floors).all(axis=1).sum()
+    with pytest.raises(ValueError, match="strictly increasing"):
+        tune.flag_counts(scores, [grids[0][::-1], *grids[1:]])
+
+
 def test_a_language_without_articles_is_judged_on_the_cross_lingual_score_alone() -> None:
     retriever = Retriever.__new__(Retriever)
     retriever.abstain_floors = {"ar": {"e5_top": 0.9, "use_top": 0.3}}

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import argparse
 import random
+from collections import Counter, defaultdict
 
 import pytest
 
-from bench.click_replay_bench import first_click
-from bench.log_floors import Share, Visit, behaviour_labels, outcome
+from bench import log_floors
+from bench.click_replay_bench import Session, first_click
+from bench.log_floors import Seen, Share, Visit, behaviour_labels, logged_visit, outcome
 
 
 class Draws(random.Random):
@@ -75,3 +78,98 @@ def test_share_labels_need_half_the_visits_good_and_a_no_click_ticket_otherwise(
     assert behaviour_labels(visits, "majority") == {r: False}
     with pytest.raises(ValueError, match="unknown label rule 'other'"):
         behaviour_labels(visits, "other")
+
+
+def test_a_hidden_search_gives_no_click_label_unless_shown_labels_are_off() -> None:
+    key, row = ("en", "q"), {"relevant": ["a"]}
+    seen = Seen({}, ("a",), True)
+    args = argparse.Namespace(ticket_no_click=0.5)
+    # hidden: nothing to click, a ticket (0.4 < 50%), not cited (0.9 >= 0.7): the shown labels drop the visit
+    assert logged_visit(key, row, seen, True, args, "shown", 0.7, 0.15, Draws(0.4), 0.9) is None
+    assert logged_visit(key, row, seen, True, args, "all", 0.7, 0.15, Draws(0.4), 0.9) == Visit(key, False, True)
+    # shown: the right result clicked (0.0 < 1 examined, 0.5 < 90%), no ticket (0.9 >= 5%)
+    assert logged_visit(key, row, seen, False, args, "shown", 0.7, 0.15, Draws(0.0, 0.5, 0.9), 0.0) == Visit(
+        key, True, False
+    )
+
+
+def test_a_ticket_is_cited_only_for_an_answerable_question_and_makes_it_answerable() -> None:
+    key = ("en", "q")
+    seen = Seen({}, ("a",), True)
+    args = argparse.Namespace(ticket_no_click=0.5)
+    answerable, out_of_scope = {"relevant": ["a"]}, {"relevant": []}
+    cited = logged_visit(key, answerable, seen, True, args, "shown", 0.7, 0.15, Draws(0.4), 0.5)
+    assert cited == Visit(key, False, True, True)
+    assert logged_visit(key, out_of_scope, seen, True, args, "shown", 0.7, 0.15, Draws(0.4), 0.0) is None
+    assert logged_visit(key, out_of_scope, seen, True, args, "all", 1.0, 0.15, Draws(0.4), 0.0) == Visit(
+        key, False, True
+    )
+    # no ticket, nothing to cite
+    assert logged_visit(key, answerable, seen, True, args, "shown", 1.0, 0.15, Draws(0.6), 0.0) is None
+    # one cited visit outweighs two no-click tickets, under either rule
+    r = ("en", "r")
+    visits = [Visit(key, False, True), Visit(key, False, True), cited, Visit(r, False, True)]
+    assert behaviour_labels(visits, "majority") == behaviour_labels(visits, "share") == {key: False, r: True}
+
+
+@pytest.mark.parametrize("show", ["union", "replace"])
+def test_the_closed_loop_hides_what_the_learnt_floors_flag_and_logs_it_as_shown(
+    monkeypatch: pytest.MonkeyPatch, show: str
+) -> None:
+    answerable = [f"how do I set up feature {n}" for n in range(12)]
+    out_of_scope = [f"what is the weather on day {n}" for n in range(6)]
+    # the shipped floors abstain on one answerable question (and no out-of-scope one)
+    seen = {q: Seen(_signals(0.85 + n / 100, 0.5, 0.8, 1.0), ("a",), n == 0) for n, q in enumerate(answerable)}
+    seen |= {q: Seen(_signals(0.70 + n / 100, 0.1, 0.1, 0.3), ("b",), False) for n, q in enumerate(out_of_scope)}
+    rows = [{"query": q, "lang": "en", "relevant": ["a"], "source": "dev"} for q in answerable]
+    rows += [{"query": q, "lang": "en", "relevant": [], "source": "dev"} for q in out_of_scope]
+    # every query searched 4 times a day for 3 days, typed as is
+    sessions = [Session(day + k / 100, row, row["query"]) for day in range(3) for k in range(4) for row in rows]
+    sessions.sort(key=lambda s: s.day)
+    calls: list[tuple[float, str, bool]] = []
+    original = log_floors.logged_visit
+
+    def spy(key: tuple[str, str], row: dict, seen: Seen, hidden: bool, *rest: object) -> Visit | None:
+        calls.append((len(calls), row["query"], hidden))
+        return original(key, row, seen, hidden, *rest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(log_floors, "logged_visit", spy)
+    args = argparse.Namespace(
+        ticket_no_click=1.0, score_days=1.0, rounds=2, loop_rule="share", min_labels=0, loop_show=show
+    )
+    setting = log_floors.Setting(1.0, 0.0, "shipped", "shown", 0.0, 0.04)
+    tallies: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(Share)))
+    records = log_floors.closed_loop(
+        sessions, lambda typed, lang: seen[typed], "en", args, setting, ([0.0] * 4, {}), random.Random(1),
+        random.Random(2), tallies, Counter(), 21,
+    )  # fmt: skip
+    learning = 4 * len(rows)
+    assert len(calls) == 3 * learning  # the learning day and both rounds' searches logged
+    assert all(hidden == (query == answerable[0]) for _, query, hidden in calls[:learning])  # the shipped floors
+    loop = calls[learning:]
+    # from day 1 the learnt floors hide the out-of-scope questions; the shipped floors' one abstention stays in the
+    # union and is taken back when the learnt floors replace them
+    kept = show == "union"
+    assert all(hidden == (query in out_of_scope or (kept and query == answerable[0])) for _, query, hidden in loop)
+    assert [r["round"] for r in records] == [1, 2] and all(r["fitted"] for r in records)
+    assert records[0]["later queries, shipped or learnt"]["oos_flagged"] == 6
+    assert records[0]["later queries, shipped"]["oos_flagged"] == 0
+    assert records[0]["later queries, shown"]["answerable_flagged"] == int(kept)
+    # round 2 refits on the whole log (the out-of-scope searches of round 1 were hidden: they add no label) and
+    # still flags every out-of-scope question and no answerable one
+    round_2 = tallies["round 2"]["later queries"]["learnt"]
+    assert (round_2.oos_flagged, round_2.answerable_flagged) == (6, 0)
+
+
+def test_the_loop_shows_the_union_or_the_learnt_floors_once_fitted() -> None:
+    shipped, learnt = [True, False, False], [False, True, False]
+    floors = ([0.8, 0.0, 0.0, 0.0], {})
+    assert log_floors.shown_flags("union", floors, shipped, learnt) == [True, True, False]
+    assert log_floors.shown_flags("replace", floors, shipped, learnt) == [False, True, False]
+    assert log_floors.shown_flags("replace", None, shipped, [False] * 3) == shipped  # too few labels: shipped
+    with pytest.raises(ValueError, match="unknown loop show 'other'"):
+        log_floors.shown_flags("other", floors, shipped, learnt)
+
+
+def _signals(e5: float, use: float, lexical: float, field: float) -> dict[str, float]:
+    return {"e5_top": e5, "use_top": use, "lexical_share": lexical, "field_top": field}
