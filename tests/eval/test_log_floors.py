@@ -261,3 +261,46 @@ def test_the_guard_keeps_shipped_floors_that_catch_what_the_log_cannot_teach() -
     )
     # each fold judged by floors fitted without it: the out-of-scope questions caught, no answerable one flagged
     assert evidence.learnt_caught >= 10 and evidence.learnt_false == 0 and evidence.replace(0.1, 0.0)
+
+
+@pytest.mark.parametrize("guard", ["count", "compare"])
+def test_the_compare_guard_keeps_the_shipped_floors_in_the_loop_where_they_catch_more(
+    monkeypatch: pytest.MonkeyPatch, guard: str
+) -> None:
+    answerable = [f"how do I set up feature {n}" for n in range(12)]
+    easy = [f"what is the weather on day {n}" for n in range(6)]
+    lookalike = [f"who won the match number {n}" for n in range(6)]
+    # the shipped floors abstain on the out-of-scope questions that look answerable and let the easy ones through
+    seen = {q: Seen(_signals(0.85 + n / 100, 0.5, 0.8, 1.0), ("a",), False) for n, q in enumerate(answerable)}
+    seen |= {q: Seen(_signals(0.70 + n / 100, 0.1, 0.1, 0.3), ("b",), False) for n, q in enumerate(easy)}
+    seen |= {q: Seen(_signals(0.86 + n / 100, 0.5, 0.8, 1.0), ("b",), True) for n, q in enumerate(lookalike)}
+    rows = [{"query": q, "lang": "en", "relevant": ["a"], "source": "dev"} for q in answerable]
+    rows += [{"query": q, "lang": "en", "relevant": [], "source": "dev"} for q in easy + lookalike]
+    sessions = [Session(day + k / 100, row, row["query"]) for day in range(2) for k in range(4) for row in rows]
+    sessions.sort(key=lambda s: s.day)
+    calls: list[tuple[str, bool]] = []
+    original = log_floors.logged_visit
+
+    def spy(key: tuple[str, str], row: dict, seen: Seen, hidden: bool, *rest: object) -> Visit | None:
+        calls.append((row["query"], hidden))
+        return original(key, row, seen, hidden, *rest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(log_floors, "logged_visit", spy)
+    args = argparse.Namespace(
+        ticket_no_click=1.0, score_days=1.0, rounds=1, loop_rule="share", min_labels=0, loop_show="replace",
+        guard_folds=3, guard_margin=0.05, guard_tolerance=0.0,
+    )  # fmt: skip
+    setting = log_floors.Setting(1.0, 0.0, "shipped", "shown", 0.0, 0.04, guard)
+    tallies: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(Share)))
+    records = log_floors.closed_loop(
+        sessions, lambda typed, lang: seen[typed], "en", args, setting, ([0.0] * 4, {}), random.Random(1),
+        random.Random(2), tallies, Counter(), 21,
+    )  # fmt: skip
+    loop = calls[4 * len(rows) :]
+    if guard == "count":  # the learnt floors replace the shipped ones: the easy questions hidden, the lookalikes shown
+        assert records[0]["fitted"] and all(hidden == (query in easy) for query, hidden in loop)
+    else:  # on the log's evidence the shipped floors catch the 6 lookalikes, the learnt ones no more: shipped stay
+        evidence = records[0]["evidence"]
+        assert evidence["not_answered"] >= 12 and evidence["shipped_caught"] == 6
+        assert evidence["learnt_caught"] <= 6 and not records[0]["fitted"]
+        assert all(hidden == (query in lookalike) for query, hidden in loop)
