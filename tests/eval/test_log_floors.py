@@ -122,36 +122,19 @@ def test_the_closed_loop_hides_what_the_learnt_floors_flag_and_logs_it_as_shown(
     # the shipped floors abstain on one answerable question (and no out-of-scope one)
     seen = {q: Seen(_signals(0.85 + n / 100, 0.5, 0.8, 1.0), ("a",), n == 0) for n, q in enumerate(answerable)}
     seen |= {q: Seen(_signals(0.70 + n / 100, 0.1, 0.1, 0.3), ("b",), False) for n, q in enumerate(out_of_scope)}
-    rows = [{"query": q, "lang": "en", "relevant": ["a"], "source": "dev"} for q in answerable]
-    rows += [{"query": q, "lang": "en", "relevant": [], "source": "dev"} for q in out_of_scope]
-    # every query searched 4 times a day for 3 days, typed as is
-    sessions = [Session(day + k / 100, row, row["query"]) for day in range(3) for k in range(4) for row in rows]
-    sessions.sort(key=lambda s: s.day)
-    calls: list[tuple[float, str, bool]] = []
-    original = log_floors.logged_visit
-
-    def spy(key: tuple[str, str], row: dict, seen: Seen, hidden: bool, *rest: object) -> Visit | None:
-        calls.append((len(calls), row["query"], hidden))
-        return original(key, row, seen, hidden, *rest)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(log_floors, "logged_visit", spy)
     args = argparse.Namespace(
         ticket_no_click=1.0, score_days=1.0, rounds=2, loop_rule="share", min_labels=0, loop_show=show
     )
     setting = log_floors.Setting(1.0, 0.0, "shipped", "shown", 0.0, 0.04)
-    tallies: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(Share)))
-    records = log_floors.closed_loop(
-        sessions, lambda typed, lang: seen[typed], "en", args, setting, ([0.0] * 4, {}), random.Random(1),
-        random.Random(2), tallies, Counter(), 21,
-    )  # fmt: skip
-    learning = 4 * len(rows)
+    calls, records, tallies = _loop(monkeypatch, seen, answerable, out_of_scope, args, setting)
+    learning = 4 * (len(answerable) + len(out_of_scope))
     assert len(calls) == 3 * learning  # the learning day and both rounds' searches logged
-    assert all(hidden == (query == answerable[0]) for _, query, hidden in calls[:learning])  # the shipped floors
+    assert all(hidden == (query == answerable[0]) for query, hidden in calls[:learning])  # the shipped floors
     loop = calls[learning:]
     # from day 1 the learnt floors hide the out-of-scope questions; the shipped floors' one abstention stays in the
     # union and is taken back when the learnt floors replace them
     kept = show == "union"
-    assert all(hidden == (query in out_of_scope or (kept and query == answerable[0])) for _, query, hidden in loop)
+    assert all(hidden == (query in out_of_scope or (kept and query == answerable[0])) for query, hidden in loop)
     assert [r["round"] for r in records] == [1, 2] and all(r["fitted"] for r in records)
     assert records[0]["later queries, shipped or learnt"]["oos_flagged"] == 6
     assert records[0]["later queries, shipped"]["oos_flagged"] == 0
@@ -274,10 +257,39 @@ def test_the_compare_guard_keeps_the_shipped_floors_in_the_loop_where_they_catch
     seen = {q: Seen(_signals(0.85 + n / 100, 0.5, 0.8, 1.0), ("a",), False) for n, q in enumerate(answerable)}
     seen |= {q: Seen(_signals(0.70 + n / 100, 0.1, 0.1, 0.3), ("b",), False) for n, q in enumerate(easy)}
     seen |= {q: Seen(_signals(0.86 + n / 100, 0.5, 0.8, 1.0), ("b",), True) for n, q in enumerate(lookalike)}
+    args = argparse.Namespace(
+        ticket_no_click=1.0, score_days=1.0, rounds=1, loop_rule="share", min_labels=0, loop_show="replace",
+        guard_folds=3, guard_margin=0.05, guard_tolerance=0.0,
+    )  # fmt: skip
+    setting = log_floors.Setting(1.0, 0.0, "shipped", "shown", 0.0, 0.04, guard)
+    calls, records, _ = _loop(monkeypatch, seen, answerable, easy + lookalike, args, setting)
+    loop = calls[4 * (len(answerable) + len(easy) + len(lookalike)) :]
+    if guard == "count":  # the learnt floors replace the shipped ones: the easy questions hidden, the lookalikes shown
+        assert records[0]["fitted"] and all(hidden == (query in easy) for query, hidden in loop)
+    else:  # on the log's evidence the shipped floors catch the 6 lookalikes, the learnt ones no more: shipped stay
+        evidence = records[0]["evidence"]
+        assert evidence["not_answered"] >= 12 and evidence["shipped_caught"] == 6
+        assert evidence["learnt_caught"] <= 6 and not records[0]["fitted"]
+        assert all(hidden == (query in lookalike) for query, hidden in loop)
+
+
+def _loop(
+    monkeypatch: pytest.MonkeyPatch,
+    seen: dict[str, Seen],
+    answerable: list[str],
+    out_of_scope: list[str],
+    args: argparse.Namespace,
+    setting: log_floors.Setting,
+) -> tuple[list[tuple[str, bool]], list[dict], dict]:
+    """The closed loop over every query searched 4 times a day, typed as is, for the learning day and each round:
+    which searches were logged hidden (in order), the per-round records and the tallies."""
     rows = [{"query": q, "lang": "en", "relevant": ["a"], "source": "dev"} for q in answerable]
-    rows += [{"query": q, "lang": "en", "relevant": [], "source": "dev"} for q in easy + lookalike]
-    sessions = [Session(day + k / 100, row, row["query"]) for day in range(2) for k in range(4) for row in rows]
-    sessions.sort(key=lambda s: s.day)
+    rows += [{"query": q, "lang": "en", "relevant": [], "source": "dev"} for q in out_of_scope]
+    days = range(int(setting.learn_days + args.rounds * args.score_days))
+    sessions = sorted(
+        (Session(day + k / 100, row, row["query"]) for day in days for k in range(4) for row in rows),
+        key=lambda s: s.day,
+    )
     calls: list[tuple[str, bool]] = []
     original = log_floors.logged_visit
 
@@ -286,21 +298,9 @@ def test_the_compare_guard_keeps_the_shipped_floors_in_the_loop_where_they_catch
         return original(key, row, seen, hidden, *rest)  # type: ignore[arg-type]
 
     monkeypatch.setattr(log_floors, "logged_visit", spy)
-    args = argparse.Namespace(
-        ticket_no_click=1.0, score_days=1.0, rounds=1, loop_rule="share", min_labels=0, loop_show="replace",
-        guard_folds=3, guard_margin=0.05, guard_tolerance=0.0,
-    )  # fmt: skip
-    setting = log_floors.Setting(1.0, 0.0, "shipped", "shown", 0.0, 0.04, guard)
     tallies: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(Share)))
     records = log_floors.closed_loop(
         sessions, lambda typed, lang: seen[typed], "en", args, setting, ([0.0] * 4, {}), random.Random(1),
         random.Random(2), tallies, Counter(), 21,
     )  # fmt: skip
-    loop = calls[4 * len(rows) :]
-    if guard == "count":  # the learnt floors replace the shipped ones: the easy questions hidden, the lookalikes shown
-        assert records[0]["fitted"] and all(hidden == (query in easy) for query, hidden in loop)
-    else:  # on the log's evidence the shipped floors catch the 6 lookalikes, the learnt ones no more: shipped stay
-        evidence = records[0]["evidence"]
-        assert evidence["not_answered"] >= 12 and evidence["shipped_caught"] == 6
-        assert evidence["learnt_caught"] <= 6 and not records[0]["fitted"]
-        assert all(hidden == (query in lookalike) for query, hidden in loop)
+    return calls, records, tallies
