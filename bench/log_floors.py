@@ -53,10 +53,11 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -90,7 +91,27 @@ class Seen:
 
 
 LABELS = ("all", "shown")
+GUARDS = ("count", "compare")
 CITED = 0.7  # `--cited` without a value: the share of answerable no-click tickets answered with a right article
+FRESH = re.compile(r" ⟦\d+⟧$")  # a fresh variant's mark: its own query key, its base form's signals
+
+
+def base_form(typed: str) -> str:
+    """The typed form a fresh variant stands for (itself for any other search)."""
+    return FRESH.sub("", typed)
+
+
+def fresh_variants(sessions: list[Session], share: float, rng: random.Random) -> list[Session]:
+    """A long tail: each out-of-scope search (dev or near-topic) is, with probability `share`, a variant never typed
+    before (a query key of its own, so a log's not-answered labels keep growing with its traffic). It keeps its base
+    form's results and signals (searching thousands of new texts is what the bench cannot afford), so the floors
+    flag it as they flag its base form; only the labels' count grows."""
+    out: list[Session] = []
+    for session in sessions:
+        if not session.row["relevant"] and rng.random() < share:
+            session = replace(session, typed=f"{session.typed} ⟦{len(out)}⟧")
+        out.append(session)
+    return out
 
 
 def outcome(ids: Iterable[str], relevant: set[str], noise: float, ticket_no_click: float, rng: random.Random) -> Visit:
@@ -112,6 +133,7 @@ def logged_visit(
     noise: float,
     rng: random.Random,
     cite_draw: float,
+    dropped: list[Visit] | None = None,
 ) -> Visit | None:
     """What the log keeps of one search, or None. A hidden search (the floors shown abstained) shows nothing: no
     click, a ticket at the no-click rate. A no-click search followed by a ticket is, for an answerable question,
@@ -120,12 +142,16 @@ def logged_visit(
     every visit (a hidden answerable search looks not answered: the floors teach themselves their own mistakes);
     "shown" drops a hidden search unless its ticket was cited (it showed nothing, so its missing click says
     nothing). The click draws do not depend on `labels` or `cited`, so settings differing only in those replay the
-    same customers."""
+    same customers. A visit dropped from the labels goes to `dropped` (the guard's evidence: a hidden search's
+    uncited ticket)."""
     visit = outcome(() if hidden else seen.ids, set(row["relevant"]), noise, args.ticket_no_click, rng)
     was_cited = not visit.clicked and visit.ticket and bool(row["relevant"]) and cite_draw < cited
+    logged = Visit(key, visit.clicked, visit.ticket, was_cited)
     if labels == "shown" and hidden and not was_cited:
+        if dropped is not None:
+            dropped.append(logged)
         return None
-    return Visit(key, visit.clicked, visit.ticket, was_cited)
+    return logged
 
 
 @dataclass
@@ -175,6 +201,7 @@ class Searches:
         self.cache: dict[tuple[str, str], Seen] = {}
 
     def __call__(self, typed: str, lang: str) -> Seen:
+        typed = base_form(typed)
         if (typed, lang) not in self.cache:
             shipped = self.retriever.search(typed, lang=lang, limit=10)
             floors, self.retriever.abstain_floors = self.retriever.abstain_floors, None
@@ -189,7 +216,7 @@ class Searches:
 
 def matrix(seen: list[Seen], typed: list[str], lang: str) -> tuple[np.ndarray, list[str]]:
     scores = np.array([[s.signals.get(name, 0.0) for name in SIGNALS] for s in seen]).reshape(-1, len(SIGNALS))
-    return scores, [query_register(t, lang) for t in typed]
+    return scores, [query_register(base_form(t), lang) for t in typed]
 
 
 def fitted_flags(rule: tuple[list[float], dict] | None, seen: list[Seen], typed: list[str], lang: str) -> list[bool]:
@@ -213,6 +240,8 @@ class Setting:
     labels: str = "all"
     cited: float = 0.0
     max_false: float = 0.02
+    guard: str = "count"
+    fresh: float = 0.0
 
     def name(self, rounds: int) -> str:
         out = f"{self.learn_days:g} days, noise {self.noise:g}, shown {self.shown}"
@@ -220,7 +249,34 @@ class Setting:
             out += f", labels {self.labels}"
         if self.cited:
             out += f", cited {self.cited:g}"
-        return out + (f", max-false {self.max_false:g}" if rounds else "")
+        out += f", max-false {self.max_false:g}" if rounds else ""
+        if self.guard != "count":
+            out += f", guard {self.guard}"
+        return out + (f", fresh oos {self.fresh:g}" if self.fresh else "")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The shipped and the learnt floors judged on the same logged evidence: the queries labelled from shown
+    searches and cited tickets plus the hidden searches' uncited tickets (an agent writing from scratch: the
+    floors' likely right abstentions; without them the shipped floors' own catches have no label). Learnt flags
+    cross-validated: each query flagged by floors fitted without its fold's labels."""
+
+    not_answered: int = 0
+    answerable: int = 0
+    shipped_caught: int = 0
+    shipped_false: int = 0
+    learnt_caught: int = 0
+    learnt_false: int = 0
+
+    def replace(self, margin: float, tolerance: float) -> bool:
+        """Whether the learnt floors win on both counts: catch at least `margin` more of the not-answered labels
+        than the shipped floors, and flag at most `tolerance` more of the answerable ones."""
+        if not self.not_answered or not self.answerable:
+            return False
+        caught = (self.learnt_caught - self.shipped_caught) / self.not_answered
+        false = (self.learnt_false - self.shipped_false) / self.answerable
+        return caught >= margin and false <= tolerance
 
 
 class Log:
@@ -229,6 +285,7 @@ class Log:
     def __init__(self, lang: str, search: Searches) -> None:
         self.lang, self.search = lang, search
         self.visits: list[Visit] = []
+        self.dropped: list[Visit] = []  # hidden searches that give no label (`--labels shown`, uncited)
         self.forms: dict[Key, Counter[str]] = defaultdict(Counter)
         self.truth: dict[Key, dict] = {}
 
@@ -250,7 +307,17 @@ class Log:
             self.truth[key] = session.row
             hide = seen.abstained if hidden is None else hidden[session.typed]
             visit = logged_visit(
-                key, session.row, seen, hide, args, setting.labels, setting.cited, setting.noise, rng, cites.random()
+                key,
+                session.row,
+                seen,
+                hide,
+                args,
+                setting.labels,
+                setting.cited,
+                setting.noise,
+                rng,
+                cites.random(),
+                self.dropped,
             )
             if visit is not None:
                 self.visits.append(visit)
@@ -274,6 +341,33 @@ class Log:
             return None
         scores, registers = matrix([self.search(t, self.lang) for t in typed], typed, self.lang)
         return fit_rule(scores, registers, oos, max_false, True)
+
+    def evidence(self, rule: str, max_false: float, folds: int) -> Evidence:
+        """The guard's comparison (`Evidence`) on what this log holds, never the truth: labels from the visits plus
+        the hidden searches' uncited tickets; the learnt floors fitted on the visits' labels of the other folds
+        (queries dealt to `folds` folds in key order) and judged on the held-out fold."""
+        judged = behaviour_labels(self.visits + [v for v in self.dropped if v.ticket], rule)
+        taught = behaviour_labels(self.visits, rule)
+        keys = sorted(judged)
+        counts = Counter[str]()
+        for fold in range(folds):
+            held = keys[fold::folds]
+            train = sorted(set(taught) - set(held))
+            fit = self.fit(
+                [self.forms[k].most_common(1)[0][0] for k in train],
+                np.array([taught[k] for k in train], dtype=bool),
+                max_false,
+                0,
+            )
+            typed = [self.forms[k].most_common(1)[0][0] for k in held]
+            seen = [self.search(t, self.lang) for t in typed]
+            learnt = fitted_flags(fit, seen, typed, self.lang)
+            for key, one, flag in zip(held, seen, learnt, strict=True):
+                kind = "caught" if judged[key] else "false"
+                counts["not_answered" if judged[key] else "answerable"] += 1
+                counts[f"shipped_{kind}"] += one.abstained
+                counts[f"learnt_{kind}"] += flag
+        return Evidence(**counts)
 
 
 def later_parts(sessions: list[Session], lang: str, searched: Iterable[Key]) -> dict[str, list[Session]]:
@@ -368,16 +462,22 @@ def closed_loop(
     records = []
     for number in range(1, args.rounds + 1):
         typed, oos = log.labelled(args.loop_rule, label_quality, f"round {number} ")
-        learnt = log.fit(typed, oos, setting.max_false, args.min_labels)
+        learnt = log.fit(typed, oos, setting.max_false, args.min_labels if setting.guard == "count" else 0)
         window = [s for s in sessions if edges[number - 1] <= s.day < edges[number]]
         record: dict = {
             "seed": seed,
             "round": number,
             "not_answered": int(oos.sum()),
             "answerable": int((~oos).sum()),
-            "fitted": learnt is not None,
         }
-        for part, chosen in later_parts(window, lang, log.forms).items():
+        if setting.guard == "compare" and learnt is not None:
+            evidence = log.evidence(args.loop_rule, setting.max_false, args.guard_folds)
+            record["evidence"] = asdict(evidence)
+            if not evidence.replace(args.guard_margin, args.guard_tolerance):
+                learnt = None
+        record["fitted"] = learnt is not None
+        scored = [replace(s, typed=base_form(s.typed)) for s in window]  # a fresh variant scored as its base form
+        for part, chosen in later_parts(scored, lang, log.forms).items():
             seen = [search(s.typed, lang) for s in chosen]
             texts = [s.typed for s in chosen]
             rules = {"shipped": [s.abstained for s in seen], "learnt": fitted_flags(learnt, seen, texts, lang)}
@@ -413,13 +513,15 @@ def run_case(case: Case, lang: str, args: argparse.Namespace) -> dict:
     rounds = args.rounds
     days = max(args.learn_days) + args.score_days * max(rounds, 1)
     settings = [
-        Setting(learn_days, noise, shown, labels, cited, max_false)
+        Setting(learn_days, noise, shown, labels, cited, max_false, guard, fresh)
         for learn_days in args.learn_days
         for noise in args.noise
         for shown in args.shown
         for labels in args.labels
         for cited in args.cited
         for max_false in (args.loop_max_false if rounds else [args.union_max_false])
+        for guard in args.guard
+        for fresh in args.fresh_oos
     ]
     for setting in settings:
         tallies: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(Share)))
@@ -427,6 +529,7 @@ def run_case(case: Case, lang: str, args: argparse.Namespace) -> dict:
         records: list[dict] = []
         for seed in range(args.seed, args.seed + args.seeds):
             traffic = simulate(rows, round(args.per_day * days), days, random.Random(seed))
+            traffic = fresh_variants(traffic, setting.fresh, random.Random(seed * 1000 + 13))
             clicks, cites = random.Random(seed * 1000 + 7), random.Random(seed * 1000 + 11)
             if rounds:
                 records += closed_loop(
@@ -503,12 +606,34 @@ def main() -> None:
         help="the closed loop's learnt floors' answerable budget",
     )
     parser.add_argument("--min-labels", type=int, default=0, help="fewer labels of either kind: no learnt floors")
+    parser.add_argument(
+        "--guard",
+        nargs="+",
+        default=["count"],
+        choices=GUARDS,
+        help="the closed loop's guard on the learnt floors: the label count (--min-labels), or compare them with the "
+        "shipped ones on the log's evidence, cross-validated",
+    )
+    parser.add_argument("--guard-folds", type=int, default=5, help="compare: folds of the log's labelled queries")
+    parser.add_argument(
+        "--guard-margin", type=float, default=0.05, help="compare: more of the not-answered labels caught"
+    )
+    parser.add_argument(
+        "--guard-tolerance", type=float, default=0.0, help="compare: more of the answerable labels flagged, at most"
+    )
+    parser.add_argument(
+        "--fresh-oos",
+        type=float,
+        nargs="+",
+        default=[0.0],
+        help="long tail: the share of out-of-scope searches typed as never-repeated variants",
+    )
     parser.add_argument("--seed", type=int, default=21)
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     args.cited = [0.0] if args.cited is None else args.cited or [CITED]
-    for name in ("cited", "loop_max_false"):
+    for name in ("cited", "loop_max_false", "fresh_oos"):
         if not all(0 <= value <= 1 for value in getattr(args, name)):
             parser.error(f"--{name.replace('_', '-')} takes shares between 0 and 1")
     figures: dict = {"settings": {k: v for k, v in vars(args).items() if k != "json"}}

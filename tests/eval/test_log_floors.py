@@ -11,6 +11,7 @@ import pytest
 from bench import log_floors
 from bench.click_replay_bench import Session, first_click
 from bench.log_floors import Seen, Share, Visit, behaviour_labels, logged_visit, outcome
+from copilot.click_feedback import query_key
 
 
 class Draws(random.Random):
@@ -121,36 +122,19 @@ def test_the_closed_loop_hides_what_the_learnt_floors_flag_and_logs_it_as_shown(
     # the shipped floors abstain on one answerable question (and no out-of-scope one)
     seen = {q: Seen(_signals(0.85 + n / 100, 0.5, 0.8, 1.0), ("a",), n == 0) for n, q in enumerate(answerable)}
     seen |= {q: Seen(_signals(0.70 + n / 100, 0.1, 0.1, 0.3), ("b",), False) for n, q in enumerate(out_of_scope)}
-    rows = [{"query": q, "lang": "en", "relevant": ["a"], "source": "dev"} for q in answerable]
-    rows += [{"query": q, "lang": "en", "relevant": [], "source": "dev"} for q in out_of_scope]
-    # every query searched 4 times a day for 3 days, typed as is
-    sessions = [Session(day + k / 100, row, row["query"]) for day in range(3) for k in range(4) for row in rows]
-    sessions.sort(key=lambda s: s.day)
-    calls: list[tuple[float, str, bool]] = []
-    original = log_floors.logged_visit
-
-    def spy(key: tuple[str, str], row: dict, seen: Seen, hidden: bool, *rest: object) -> Visit | None:
-        calls.append((len(calls), row["query"], hidden))
-        return original(key, row, seen, hidden, *rest)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(log_floors, "logged_visit", spy)
     args = argparse.Namespace(
         ticket_no_click=1.0, score_days=1.0, rounds=2, loop_rule="share", min_labels=0, loop_show=show
     )
     setting = log_floors.Setting(1.0, 0.0, "shipped", "shown", 0.0, 0.04)
-    tallies: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(Share)))
-    records = log_floors.closed_loop(
-        sessions, lambda typed, lang: seen[typed], "en", args, setting, ([0.0] * 4, {}), random.Random(1),
-        random.Random(2), tallies, Counter(), 21,
-    )  # fmt: skip
-    learning = 4 * len(rows)
+    calls, records, tallies = _loop(monkeypatch, seen, answerable, out_of_scope, args, setting)
+    learning = 4 * (len(answerable) + len(out_of_scope))
     assert len(calls) == 3 * learning  # the learning day and both rounds' searches logged
-    assert all(hidden == (query == answerable[0]) for _, query, hidden in calls[:learning])  # the shipped floors
+    assert all(hidden == (query == answerable[0]) for query, hidden in calls[:learning])  # the shipped floors
     loop = calls[learning:]
     # from day 1 the learnt floors hide the out-of-scope questions; the shipped floors' one abstention stays in the
     # union and is taken back when the learnt floors replace them
     kept = show == "union"
-    assert all(hidden == (query in out_of_scope or (kept and query == answerable[0])) for _, query, hidden in loop)
+    assert all(hidden == (query in out_of_scope or (kept and query == answerable[0])) for query, hidden in loop)
     assert [r["round"] for r in records] == [1, 2] and all(r["fitted"] for r in records)
     assert records[0]["later queries, shipped or learnt"]["oos_flagged"] == 6
     assert records[0]["later queries, shipped"]["oos_flagged"] == 0
@@ -173,3 +157,150 @@ def test_the_loop_shows_the_union_or_the_learnt_floors_once_fitted() -> None:
 
 def _signals(e5: float, use: float, lexical: float, field: float) -> dict[str, float]:
     return {"e5_top": e5, "use_top": use, "lexical_share": lexical, "field_top": field}
+
+
+def test_fresh_variants_mark_only_out_of_scope_searches_each_with_a_key_of_its_own() -> None:
+    rows = [{"query": "reset my password", "relevant": ["a"]}, {"query": "weather today", "relevant": []}]
+    sessions = [Session(day, rows[day % 2], rows[day % 2]["query"]) for day in range(40)]
+    out = log_floors.fresh_variants(sessions, 0.5, random.Random(3))
+    assert [s.day for s in out] == [s.day for s in sessions] and [s.row for s in out] == [s.row for s in sessions]
+    fresh = [s.typed for s in out if s.typed != s.row["query"]]
+    assert 5 <= len(fresh) <= 15 and all(t.startswith("weather today ⟦") for t in fresh)
+    assert len({query_key(t) for t in fresh}) == len(fresh) and query_key("weather today") not in map(query_key, fresh)
+    assert {log_floors.base_form(t) for t in fresh} == {"weather today"}
+    assert log_floors.base_form("weather today") == "weather today"
+    assert log_floors.fresh_variants(sessions, 0.0, random.Random(3)) == sessions
+
+
+def test_a_hidden_uncited_ticket_is_kept_apart_as_evidence() -> None:
+    key, seen = ("en", "q"), Seen({}, ("a",), True)
+    args = argparse.Namespace(ticket_no_click=0.5)
+    dropped: list[Visit] = []
+    assert logged_visit(key, {"relevant": []}, seen, True, args, "shown", 0.7, 0.15, Draws(0.4), 0.0, dropped) is None
+    assert dropped == [Visit(key, False, True)]
+    # a cited one is a label, not evidence apart
+    assert logged_visit(key, {"relevant": ["a"]}, seen, True, args, "shown", 0.7, 0.15, Draws(0.4), 0.0, dropped)
+    assert len(dropped) == 1
+
+
+def test_the_guard_needs_a_margin_on_caught_and_no_more_false_flags() -> None:
+    evidence = log_floors.Evidence(
+        not_answered=20, answerable=100, shipped_caught=4, shipped_false=3, learnt_caught=7, learnt_false=3
+    )
+    assert evidence.replace(0.1, 0.0)  # 3 of 20 more caught, as many false
+    assert not evidence.replace(0.2, 0.0)
+    assert not log_floors.Evidence(20, 100, 4, 3, 7, 4).replace(0.1, 0.0)  # one more false flag
+    assert log_floors.Evidence(20, 100, 4, 3, 7, 4).replace(0.1, 0.01)
+    assert not log_floors.Evidence(0, 100, 0, 0, 0, 0).replace(0.0, 1.0)  # nothing to judge on: shipped
+
+
+def _log(shipped_hides: set[str], answerable: list[str], out_of_scope: list[str], hidden_lookalike: list[str]):
+    """A log where every answerable query was clicked and every out-of-scope one led to a no-click ticket; the
+    shipped floors abstain on `shipped_hides` (hidden: an uncited ticket, or a cited one if answerable)."""
+    seen = {
+        q: Seen(_signals(0.85 + n / 100, 0.5, 0.8, 1.0), ("a",), q in shipped_hides) for n, q in enumerate(answerable)
+    }
+    seen |= {
+        q: Seen(_signals(0.70 + n / 100, 0.1, 0.1, 0.3), ("b",), q in shipped_hides) for n, q in enumerate(out_of_scope)
+    }
+    # out-of-scope questions whose signals look answerable: only the shipped floors catch them
+    seen |= {
+        q: Seen(_signals(0.86 + n / 100, 0.5, 0.8, 1.0), ("b",), q in shipped_hides)
+        for n, q in enumerate(hidden_lookalike)
+    }
+    log = log_floors.Log("en", lambda typed, lang: seen[typed])
+    for q in answerable + out_of_scope + hidden_lookalike:
+        key = ("en", query_key(q))
+        log.forms[key][q] += 3
+        hidden, wrong = q in shipped_hides, q not in answerable
+        for _ in range(3):
+            if hidden and wrong:
+                log.dropped.append(Visit(key, False, True))
+            elif hidden:
+                log.visits.append(Visit(key, False, True, True))
+            else:
+                log.visits.append(Visit(key, not wrong, wrong))
+    return log
+
+
+def test_the_guard_keeps_shipped_floors_that_catch_what_the_log_cannot_teach() -> None:
+    answerable = [f"how do I set up feature {n}" for n in range(20)]
+    shown_oos = [f"what is the weather on day {n}" for n in range(4)]
+    lookalike = [f"who won the match number {n}" for n in range(8)]
+    # demo-like: the shipped floors hide the 8 out-of-scope lookalikes (uncited tickets) and let 4 easy ones through
+    log = _log(set(lookalike), answerable, shown_oos, lookalike)
+    evidence = log.evidence("share", 0.04, 4)
+    assert (evidence.not_answered, evidence.answerable) == (12, 20)
+    assert (evidence.shipped_caught, evidence.shipped_false) == (8, 0)
+    assert evidence.learnt_caught <= 4 and not evidence.replace(0.1, 0.0)
+    # gnome-like: the shipped floors hide two answerable questions (cited) and no out-of-scope one
+    log = _log(set(answerable[:2]), answerable, shown_oos + [f"who won the cup {n}" for n in range(8)], [])
+    evidence = log.evidence("share", 0.04, 4)
+    assert (evidence.not_answered, evidence.answerable, evidence.shipped_caught, evidence.shipped_false) == (
+        12,
+        20,
+        0,
+        2,
+    )
+    # each fold judged by floors fitted without it: the out-of-scope questions caught, no answerable one flagged
+    assert evidence.learnt_caught >= 10 and evidence.learnt_false == 0 and evidence.replace(0.1, 0.0)
+
+
+@pytest.mark.parametrize("guard", ["count", "compare"])
+def test_the_compare_guard_keeps_the_shipped_floors_in_the_loop_where_they_catch_more(
+    monkeypatch: pytest.MonkeyPatch, guard: str
+) -> None:
+    answerable = [f"how do I set up feature {n}" for n in range(12)]
+    easy = [f"what is the weather on day {n}" for n in range(6)]
+    lookalike = [f"who won the match number {n}" for n in range(6)]
+    # the shipped floors abstain on the out-of-scope questions that look answerable and let the easy ones through
+    seen = {q: Seen(_signals(0.85 + n / 100, 0.5, 0.8, 1.0), ("a",), False) for n, q in enumerate(answerable)}
+    seen |= {q: Seen(_signals(0.70 + n / 100, 0.1, 0.1, 0.3), ("b",), False) for n, q in enumerate(easy)}
+    seen |= {q: Seen(_signals(0.86 + n / 100, 0.5, 0.8, 1.0), ("b",), True) for n, q in enumerate(lookalike)}
+    args = argparse.Namespace(
+        ticket_no_click=1.0, score_days=1.0, rounds=1, loop_rule="share", min_labels=0, loop_show="replace",
+        guard_folds=3, guard_margin=0.05, guard_tolerance=0.0,
+    )  # fmt: skip
+    setting = log_floors.Setting(1.0, 0.0, "shipped", "shown", 0.0, 0.04, guard)
+    calls, records, _ = _loop(monkeypatch, seen, answerable, easy + lookalike, args, setting)
+    loop = calls[4 * (len(answerable) + len(easy) + len(lookalike)) :]
+    if guard == "count":  # the learnt floors replace the shipped ones: the easy questions hidden, the lookalikes shown
+        assert records[0]["fitted"] and all(hidden == (query in easy) for query, hidden in loop)
+    else:  # on the log's evidence the shipped floors catch the 6 lookalikes, the learnt ones no more: shipped stay
+        evidence = records[0]["evidence"]
+        assert evidence["not_answered"] >= 12 and evidence["shipped_caught"] == 6
+        assert evidence["learnt_caught"] <= 6 and not records[0]["fitted"]
+        assert all(hidden == (query in lookalike) for query, hidden in loop)
+
+
+def _loop(
+    monkeypatch: pytest.MonkeyPatch,
+    seen: dict[str, Seen],
+    answerable: list[str],
+    out_of_scope: list[str],
+    args: argparse.Namespace,
+    setting: log_floors.Setting,
+) -> tuple[list[tuple[str, bool]], list[dict], dict]:
+    """The closed loop over every query searched 4 times a day, typed as is, for the learning day and each round:
+    which searches were logged hidden (in order), the per-round records and the tallies."""
+    rows = [{"query": q, "lang": "en", "relevant": ["a"], "source": "dev"} for q in answerable]
+    rows += [{"query": q, "lang": "en", "relevant": [], "source": "dev"} for q in out_of_scope]
+    days = range(int(setting.learn_days + args.rounds * args.score_days))
+    sessions = sorted(
+        (Session(day + k / 100, row, row["query"]) for day in days for k in range(4) for row in rows),
+        key=lambda s: s.day,
+    )
+    calls: list[tuple[str, bool]] = []
+    original = log_floors.logged_visit
+
+    def spy(key: tuple[str, str], row: dict, seen: Seen, hidden: bool, *rest: object) -> Visit | None:
+        calls.append((row["query"], hidden))
+        return original(key, row, seen, hidden, *rest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(log_floors, "logged_visit", spy)
+    tallies: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(Share)))
+    records = log_floors.closed_loop(
+        sessions, lambda typed, lang: seen[typed], "en", args, setting, ([0.0] * 4, {}), random.Random(1),
+        random.Random(2), tallies, Counter(), 21,
+    )  # fmt: skip
+    return calls, records, tallies
