@@ -128,26 +128,24 @@ def logged_visit(
     seen: Seen,
     hidden: bool,
     args: argparse.Namespace,
-    labels: str,
-    cited: float,
-    noise: float,
+    setting: Setting,
     rng: random.Random,
     cite_draw: float,
     dropped: list[Visit] | None = None,
 ) -> Visit | None:
     """What the log keeps of one search, or None. A hidden search (the floors shown abstained) shows nothing: no
     click, a ticket at the no-click rate. A no-click search followed by a ticket is, for an answerable question,
-    answered by the agent with a right article when `cite_draw` < `cited` (the desk knows the search was
-    answerable); an out-of-scope question's ticket never is (the agent writes from scratch). `labels` "all" keeps
+    answered by the agent with a right article when `cite_draw` < the setting's `cited` (the desk knows the search
+    was answerable); an out-of-scope question's ticket never is (the agent writes from scratch). `labels` "all" keeps
     every visit (a hidden answerable search looks not answered: the floors teach themselves their own mistakes);
     "shown" drops a hidden search unless its ticket was cited (it showed nothing, so its missing click says
     nothing). The click draws do not depend on `labels` or `cited`, so settings differing only in those replay the
     same customers. A visit dropped from the labels goes to `dropped` (the guard's evidence: a hidden search's
     uncited ticket)."""
-    visit = outcome(() if hidden else seen.ids, set(row["relevant"]), noise, args.ticket_no_click, rng)
-    was_cited = not visit.clicked and visit.ticket and bool(row["relevant"]) and cite_draw < cited
+    visit = outcome(() if hidden else seen.ids, set(row["relevant"]), setting.noise, args.ticket_no_click, rng)
+    was_cited = not visit.clicked and visit.ticket and bool(row["relevant"]) and cite_draw < setting.cited
     logged = Visit(key, visit.clicked, visit.ticket, was_cited)
-    if labels == "shown" and hidden and not was_cited:
+    if setting.labels == "shown" and hidden and not was_cited:
         if dropped is not None:
             dropped.append(logged)
         return None
@@ -306,19 +304,7 @@ class Log:
             self.forms[key][session.typed] += 1
             self.truth[key] = session.row
             hide = seen.abstained if hidden is None else hidden[session.typed]
-            visit = logged_visit(
-                key,
-                session.row,
-                seen,
-                hide,
-                args,
-                setting.labels,
-                setting.cited,
-                setting.noise,
-                rng,
-                cites.random(),
-                self.dropped,
-            )
+            visit = logged_visit(key, session.row, seen, hide, args, setting, rng, cites.random(), self.dropped)
             if visit is not None:
                 self.visits.append(visit)
 
@@ -332,7 +318,11 @@ class Log:
                 f"{'out-of-scope' if not self.truth[key]['relevant'] else 'answerable'}"
             ] += 1
         keys = sorted(labels)
-        return [self.forms[k].most_common(1)[0][0] for k in keys], np.array([labels[k] for k in keys], dtype=bool)
+        return [self.typed_form(k) for k in keys], np.array([labels[k] for k in keys], dtype=bool)
+
+    def typed_form(self, key: Key) -> str:
+        """The query's most common typed form: the one its signals are read for."""
+        return self.forms[key].most_common(1)[0][0]
 
     def fit(self, typed: list[str], oos: np.ndarray, max_false: float, min_labels: int) -> Fit | None:
         """Floors fitted on the labelled queries' signals, or None (nothing flagged) when there are fewer than 2
@@ -354,12 +344,12 @@ class Log:
             held = keys[fold::folds]
             train = sorted(set(taught) - set(held))
             fit = self.fit(
-                [self.forms[k].most_common(1)[0][0] for k in train],
+                [self.typed_form(k) for k in train],
                 np.array([taught[k] for k in train], dtype=bool),
                 max_false,
                 0,
             )
-            typed = [self.forms[k].most_common(1)[0][0] for k in held]
+            typed = [self.typed_form(k) for k in held]
             seen = [self.search(t, self.lang) for t in typed]
             learnt = fitted_flags(fit, seen, typed, self.lang)
             for key, one, flag in zip(held, seen, learnt, strict=True):
@@ -411,8 +401,8 @@ def replay(
             "shipped": [s.abstained for s in seen],
         }
         tight = rules.pop("log share, tight")
-        rules["shipped or log share"] = [a or b for a, b in zip(rules["shipped"], rules["log share"], strict=True)]
-        rules["shipped or log share, tight"] = [a or b for a, b in zip(rules["shipped"], tight, strict=True)]
+        rules["shipped or log share"] = either(rules["shipped"], rules["log share"])
+        rules["shipped or log share, tight"] = either(rules["shipped"], tight)
         rules["dev-label fit"] = fitted_flags(dev_rule, seen, texts, lang)
         for name, flagged in rules.items():
             for session, flag in zip(chosen, flagged, strict=True):
@@ -420,12 +410,17 @@ def replay(
                 tallies[part][name].add(not row["relevant"], flag, row["source"])
 
 
+def either(a: list[bool], b: list[bool]) -> list[bool]:
+    """Flagged by either rule: the shipped floors' abstention with a log's floors added."""
+    return [x or y for x, y in zip(a, b, strict=True)]
+
+
 def shown_flags(show: str, learnt: Fit | None, shipped: list[bool], flagged: list[bool]) -> list[bool]:
     """What the customers of a closed-loop round see abstained: "union", the shipped floors or the learnt ones (the
     log only adds abstentions); "replace", the learnt floors instead of the shipped ones once there are any (the
     log can also take back an abstention of the shipped floors), the shipped ones until then."""
     if show == "union":
-        return [a or b for a, b in zip(shipped, flagged, strict=True)]
+        return either(shipped, flagged)
     if show == "replace":
         return list(flagged) if learnt is not None else list(shipped)
     raise ValueError(f"unknown loop show {show!r} (union, replace)")
@@ -481,7 +476,7 @@ def closed_loop(
             seen = [search(s.typed, lang) for s in chosen]
             texts = [s.typed for s in chosen]
             rules = {"shipped": [s.abstained for s in seen], "learnt": fitted_flags(learnt, seen, texts, lang)}
-            rules["shipped or learnt"] = [a or b for a, b in zip(rules["shipped"], rules["learnt"], strict=True)]
+            rules["shipped or learnt"] = either(rules["shipped"], rules["learnt"])
             rules["shown"] = shown_flags(args.loop_show, learnt, rules["shipped"], rules["learnt"])
             rules["dev-label fit"] = fitted_flags(dev_rule, seen, texts, lang)
             for name, flagged in rules.items():

@@ -64,6 +64,9 @@ Write = Callable[[Session], object]
 # The searches a customer settled on in the help center's search (its results page, the box's pause or click):
 # SearchEvent.source's other value, "contact", is the contact form's suggestions for the text being written.
 SETTLED_SOURCES = ("page", "instant")
+# A ticket the searching visit opened at or after the search: what "a ticket followed" means to the click feedback
+# (Events.search_clicks) and the shadow log (Events.shadow_log).
+TICKET_AFTER_SEARCH = (Ticket.visit_id == SearchEvent.visit_id, Ticket.created_at >= SearchEvent.created_at)
 # The writers to flush at exit, held weakly: a registered bound method would keep every writer (and
 # its database, with its open files) alive for as long as the process runs.
 _LIVE_WRITERS: weakref.WeakSet[AnalyticsWriter] = weakref.WeakSet()
@@ -436,11 +439,7 @@ class Events:
     def search_clicks(self, since: datetime, limit: int = 100_000) -> list[SearchClick]:
         """Searches since `since` that a visit clicked a result of, newest first, `limit` at most;
         `ticket_followed` when that visit created a ticket at or after the search."""
-        followed = (
-            exists()
-            .where(Ticket.visit_id == SearchEvent.visit_id, Ticket.created_at >= SearchEvent.created_at)
-            .correlate(SearchEvent)
-        )
+        followed = exists().where(*TICKET_AFTER_SEARCH).correlate(SearchEvent)
         with self.db.session() as session:
             rows = session.execute(
                 select(
@@ -482,7 +481,7 @@ class Events:
         month's rows); the visit's last search before its ticket is among them, so `used_articles` is unchanged."""
         first_ticket = (
             select(func.min(Ticket.id))
-            .where(Ticket.visit_id == SearchEvent.visit_id, Ticket.created_at >= SearchEvent.created_at)
+            .where(*TICKET_AFTER_SEARCH)
             .correlate(SearchEvent)
             .scalar_subquery()
             .label("ticket_id")
@@ -494,11 +493,7 @@ class Events:
             SearchEvent.clicked_article.is_not(None).label("clicked"), first_ticket,
         ).where(SearchEvent.source.in_(SETTLED_SOURCES))
         if ticketed:
-            searches = searches.where(
-                exists()
-                .where(Ticket.visit_id == SearchEvent.visit_id, Ticket.created_at >= SearchEvent.created_at)
-                .correlate(SearchEvent)
-            )
+            searches = searches.where(exists().where(*TICKET_AFTER_SEARCH).correlate(SearchEvent))
         # The inserts that a sent reply followed, on tickets a visit opened (in the window: after its first search).
         inserted, sent = aliased(SuggestionEvent), aliased(SuggestionEvent)
         uses = (

@@ -163,6 +163,7 @@ def configured_test_database() -> str | None:
     cluster = _postgres.get("cluster")
     return cluster.url if cluster is not None else os.environ.get("KB_TEST_DATABASE_URL") or None
 
+
 def migrate(db: Database, step: Any, revision: str) -> None:
     """Run one alembic command (`command.upgrade`, `command.downgrade`) on `db` to `revision`: how the migration
     tests write rows at an old revision and read them at a newer one."""
@@ -175,6 +176,18 @@ def migrate(db: Database, step: Any, revision: str) -> None:
     with db.engine.begin() as connection:
         config.attributes["connection"] = connection
         step(config, revision)
+
+
+def database_at(tmp_path: Path, revision: str) -> tuple[Database, str | None]:
+    """A fresh test database migrated up to `revision`, and its URL (a Desk opened on it later, at head): where
+    the migration tests write rows as an older release did."""
+    from alembic import command
+
+    url = database_url_for_tests()  # once: on PostgreSQL each call empties the database
+    db = Database.from_settings(Settings(data_dir=tmp_path, database_url=url))
+    migrate(db, command.upgrade, revision)
+    return db, url
+
 
 def database_url_for_tests() -> str | None:
     """The test database emptied for the calling test (PostgreSQL outlives a test; SQLite does not)."""

@@ -25,7 +25,7 @@ from indexer.health import health_report
 from webapp import state, visits
 from webapp.answers import card_decision, card_json
 from webapp.audience import requester_audience
-from webapp.help import article_tags, complete_query, record
+from webapp.help import article_tags, complete_query, record, record_settled
 from webapp.openapi import FILES_FIELD, MULTIPART, OPENAPI, request_fields
 from webapp.search_feedback import with_click_feedback
 from webapp.security import (
@@ -141,17 +141,14 @@ def search():
         if completed is not None:
             body["completed_query"] = completed
     source = request.args.get("src")
-    if source in ("instant", "contact"):
+    if source == "instant":  # a settled search: recorded with its shadow log, as the help center's own
+        body["search_id"] = record_settled(result, [] if result.abstained else list(result.results), source)
+    elif source == "contact":
         hits = [] if result.abstained else result.results
-        settled = source == "instant"  # a settled search carries the shadow log (webapp.help.record_settled)
         body["search_id"] = record(
             state.desk().events.search, result.query, result.lang, len(hits), result.abstained,
             fallback=any(h.locale_fallback for h in hits), visit_id=visits.visit_id(), source=source,
-            signals=result.signals if settled else None,
-            first_article=result.results[0].key if settled and result.results else None,
         )
-        if source == "instant":
-            visits.remember_search(result.query, result.lang, len(hits))
     return jsonify(body)
 
 

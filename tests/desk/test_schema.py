@@ -11,7 +11,7 @@ from alembic.migration import MigrationContext
 from desk.database import Database
 from desk.models import Base
 from kb.settings import Settings
-from tests.conftest import database_url_for_tests, migrate
+from tests.conftest import database_at, database_url_for_tests, migrate
 
 
 def test_migrations_match_the_models(tmp_path: Path) -> None:
@@ -28,9 +28,7 @@ def test_the_shadow_log_migration_keeps_earlier_searches_with_nothing_logged(tmp
 
     from desk.desk import Desk
 
-    url = database_url_for_tests()  # once: on PostgreSQL each call empties the database
-    db = Database.from_settings(Settings(data_dir=tmp_path, database_url=url))
-    migrate(db, command.upgrade, "agent_time_zone")
+    db, url = database_at(tmp_path, "agent_time_zone")
     with db.engine.begin() as connection:
         connection.exec_driver_sql(
             "INSERT INTO search_events (token, visit_id, query, lang, result_count, abstained, fallback, source, "

@@ -18,7 +18,7 @@ from desk.metrics import Filters
 from desk.models import TicketDueChange, TicketStatusChange
 from desk.tickets import CrossedReplyError, InputError, NewTicket, parse_due
 from kb.settings import Settings
-from tests.conftest import database_url_for_tests, migrate
+from tests.conftest import database_at, database_url_for_tests, migrate
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "a long enough password"
@@ -381,11 +381,7 @@ def test_the_due_by_hand_and_vote_reason_migrations_keep_the_rows_and_go_back_do
     from alembic import command
     from sqlalchemy import text
 
-    from desk.database import Database
-
-    url = database_url_for_tests()  # once: on PostgreSQL each call empties the database
-    db = Database.from_settings(Settings(data_dir=tmp_path, database_url=url))
-    migrate(db, command.upgrade, "reply_submission")
+    db, url = database_at(tmp_path, "reply_submission")
     with db.engine.begin() as connection:
         connection.exec_driver_sql(
             "INSERT INTO customers (id, email, name, created_at) VALUES (1, 'k@example.com', 'K', '2026-01-01')")

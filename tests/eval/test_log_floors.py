@@ -86,10 +86,10 @@ def test_a_hidden_search_gives_no_click_label_unless_shown_labels_are_off() -> N
     seen = Seen({}, ("a",), True)
     args = argparse.Namespace(ticket_no_click=0.5)
     # hidden: nothing to click, a ticket (0.4 < 50%), not cited (0.9 >= 0.7): the shown labels drop the visit
-    assert logged_visit(key, row, seen, True, args, "shown", 0.7, 0.15, Draws(0.4), 0.9) is None
-    assert logged_visit(key, row, seen, True, args, "all", 0.7, 0.15, Draws(0.4), 0.9) == Visit(key, False, True)
+    assert logged_visit(key, row, seen, True, args, _setting("shown", 0.7), Draws(0.4), 0.9) is None
+    assert logged_visit(key, row, seen, True, args, _setting("all", 0.7), Draws(0.4), 0.9) == Visit(key, False, True)
     # shown: the right result clicked (0.0 < 1 examined, 0.5 < 90%), no ticket (0.9 >= 5%)
-    assert logged_visit(key, row, seen, False, args, "shown", 0.7, 0.15, Draws(0.0, 0.5, 0.9), 0.0) == Visit(
+    assert logged_visit(key, row, seen, False, args, _setting("shown", 0.7), Draws(0.0, 0.5, 0.9), 0.0) == Visit(
         key, True, False
     )
 
@@ -99,14 +99,14 @@ def test_a_ticket_is_cited_only_for_an_answerable_question_and_makes_it_answerab
     seen = Seen({}, ("a",), True)
     args = argparse.Namespace(ticket_no_click=0.5)
     answerable, out_of_scope = {"relevant": ["a"]}, {"relevant": []}
-    cited = logged_visit(key, answerable, seen, True, args, "shown", 0.7, 0.15, Draws(0.4), 0.5)
+    cited = logged_visit(key, answerable, seen, True, args, _setting("shown", 0.7), Draws(0.4), 0.5)
     assert cited == Visit(key, False, True, True)
-    assert logged_visit(key, out_of_scope, seen, True, args, "shown", 0.7, 0.15, Draws(0.4), 0.0) is None
-    assert logged_visit(key, out_of_scope, seen, True, args, "all", 1.0, 0.15, Draws(0.4), 0.0) == Visit(
+    assert logged_visit(key, out_of_scope, seen, True, args, _setting("shown", 0.7), Draws(0.4), 0.0) is None
+    assert logged_visit(key, out_of_scope, seen, True, args, _setting("all", 1.0), Draws(0.4), 0.0) == Visit(
         key, False, True
     )
     # no ticket, nothing to cite
-    assert logged_visit(key, answerable, seen, True, args, "shown", 1.0, 0.15, Draws(0.6), 0.0) is None
+    assert logged_visit(key, answerable, seen, True, args, _setting("shown", 1.0), Draws(0.6), 0.0) is None
     # one cited visit outweighs two no-click tickets, under either rule
     r = ("en", "r")
     visits = [Visit(key, False, True), Visit(key, False, True), cited, Visit(r, False, True)]
@@ -155,6 +155,11 @@ def test_the_loop_shows_the_union_or_the_learnt_floors_once_fitted() -> None:
         log_floors.shown_flags("other", floors, shipped, learnt)
 
 
+def _setting(labels: str, cited: float) -> log_floors.Setting:
+    """A deployment as logged_visit reads it: which visits label, how often an agent cites, click noise 0.15."""
+    return log_floors.Setting(0.0, 0.15, "shipped", labels, cited)
+
+
 def _signals(e5: float, use: float, lexical: float, field: float) -> dict[str, float]:
     return {"e5_top": e5, "use_top": use, "lexical_share": lexical, "field_top": field}
 
@@ -176,10 +181,11 @@ def test_a_hidden_uncited_ticket_is_kept_apart_as_evidence() -> None:
     key, seen = ("en", "q"), Seen({}, ("a",), True)
     args = argparse.Namespace(ticket_no_click=0.5)
     dropped: list[Visit] = []
-    assert logged_visit(key, {"relevant": []}, seen, True, args, "shown", 0.7, 0.15, Draws(0.4), 0.0, dropped) is None
+    shown = _setting("shown", 0.7)
+    assert logged_visit(key, {"relevant": []}, seen, True, args, shown, Draws(0.4), 0.0, dropped) is None
     assert dropped == [Visit(key, False, True)]
     # a cited one is a label, not evidence apart
-    assert logged_visit(key, {"relevant": ["a"]}, seen, True, args, "shown", 0.7, 0.15, Draws(0.4), 0.0, dropped)
+    assert logged_visit(key, {"relevant": ["a"]}, seen, True, args, _setting("shown", 0.7), Draws(0.4), 0.0, dropped)
     assert len(dropped) == 1
 
 
