@@ -126,7 +126,7 @@ def _keep_reason(
         return (f"the learnt floors catch {more:+.1%} of the not-answered questions "
                 f"(the guard needs +{GUARD_MARGIN:.0%})")
     extra = evidence.learnt_false - evidence.shipped_false
-    return f"the learnt floors flag {extra} more answerable questions ({extra / evidence.answerable:.1%})"
+    return f"the learnt floors flag {extra} more of the answerable questions (+{extra / evidence.answerable:.1%})"
 
 
 def _left_out(evidence: FloorEvidence) -> str:

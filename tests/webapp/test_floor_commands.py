@@ -9,14 +9,13 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
-from sqlalchemy import func, select
 
 from copilot.tuning import ABSTAIN_FLOORS, TUNING_FILE, SearchTuning
 from desk.desk import Desk
-from desk.models import Base, SearchEvent
 from kb.settings import Settings
 from tests.conftest import copy_slice, database_url_for_tests
 from tests.desk.test_reports import ticket
+from tests.webapp.test_shadow_log import database_rows
 from webapp.cli import main
 
 EXISTING = """# the team's own notes (PyYAML loses them on --write)
@@ -58,20 +57,10 @@ def fill(desk: Desk) -> None:
     ticket(desk, visit_id="ar-out")
 
 
-def rows(desk: Desk) -> dict[str, object]:
-    """Rows per table and the search rows: what a command that only reads must leave as it was."""
-    with desk.db.session() as session:
-        found: dict[str, object] = {t.name: int(session.scalar(select(func.count()).select_from(t)) or 0)
-                                    for t in Base.metadata.sorted_tables}
-        found["searches"] = [(s.query, s.clicked_article, s.signals)
-                             for s in session.scalars(select(SearchEvent).order_by(SearchEvent.id))]
-    return found
-
-
 def test_kb_floors_prints_the_decision_and_writes_only_with_write(settings: Settings) -> None:
     with Desk(settings) as desk:
         fill(desk)
-        before = rows(desk)
+        before = database_rows(desk)
     path = settings.content_dir / TUNING_FILE
     path.write_text(EXISTING, "utf-8")
     where = ["--content", str(settings.content_dir), "--data", str(settings.data_dir)]
@@ -108,7 +97,7 @@ def test_kb_floors_prints_the_decision_and_writes_only_with_write(settings: Sett
     assert tuning.abstain_offsets["ar"] == {"dialect": {"e5_top": -0.02}} and tuning.abstain_offsets["en"] == {}
     assert set(yaml.safe_load(text)["abstain_floors"]) == {"en"}
     with Desk(settings) as desk:
-        assert rows(desk) == before  # both runs only read
+        assert database_rows(desk) == before  # both runs only read
 
 
 def test_kb_floors_keeps_everything_with_too_few_labels_and_refuses_bad_options(settings: Settings) -> None:
