@@ -54,11 +54,11 @@ import numpy as np
 
 from bench import gnome_import, m365_import
 from bench.near_topic import RULES, near_data, near_topic_lines
-from bench.tune_fusion import SIGNALS, fit_rule, flags
 from copilot import retrieval
 from copilot.calibration import CrossScale, cross_scales
 from copilot.engine import Engine
 from copilot.heading_floor import HEADING_FLOOR
+from copilot.learnt_floors import SIGNALS, fit_rule, flags
 from copilot.retrieval import LEVERS, SearchResult, query_register
 from copilot.term_table import PAYLOAD_FIELDS, TermMiner, TermTable
 from copilot.typed_reading import better_reading
@@ -360,7 +360,8 @@ FORMER_OFFSETS = {
 
 
 def floor_matrix(case: Case, lang: str, names: Sequence[str]) -> tuple[np.ndarray, list[str], np.ndarray]:
-    """Each `lang` query's signals in tune_fusion's order, its register and whether it is out of scope."""
+    """Each `lang` query's signals in SIGNALS' order (copilot.learnt_floors), its register and whether it is out
+    of scope."""
     rows = [r for r in case.rows if r["lang"] == lang]
     scores = np.array([[s.get(name, 0.0) for name in names] for s in case.signals[lang]])
     registers: list[str] = [query_register(r["query"], lang) for r in rows]

@@ -19,7 +19,7 @@ the same rule; two rules: "majority", more clicked-and-no-ticket searches than n
 the other way round not answered; "share", clicked-and-no-ticket half the query's searches or more is answerable, fewer
 with a no-click ticket not answered).
 The floors are fitted on those labelled queries' signals (floors off, as the suite's `collect_signals`) with the
-suite's own fit (`bench.tune_fusion.fit_rule`, register offsets on, `MAX_FALSE`), and scored on the next
+suite's own fit (`copilot.learnt_floors.fit_rule`, register offsets on, `MAX_FALSE`), and scored on the next
 `--score-days`: the distinct queries not searched in the learning days (unseen: what the fit never saw), every
 distinct later query (once each, as the suite counts questions), and every later search (head queries weigh by their
 traffic). Beside them: the shipped floors (the product's own abstention,
@@ -72,8 +72,8 @@ from bench.eval_retrieval import (
     load_queries,
     suite_cases,
 )
-from bench.tune_fusion import SIGNALS, fit_rule, flags
 from copilot.click_feedback import query_key
+from copilot.learnt_floors import SIGNALS, Evidence, Fit, Labelled, fit_rule, flags, judge, learn, signal_row
 from copilot.retrieval import query_register
 from desk.search_labels import LABEL_RULES, Key, Visit, behaviour_labels
 
@@ -224,8 +224,6 @@ def fitted_flags(rule: tuple[list[float], dict] | None, seen: list[Seen], typed:
     return [bool(f) for f in flags(scores, registers, *rule)]
 
 
-Fit = tuple[list[float], dict]
-
 
 @dataclass(frozen=True)
 class Setting:
@@ -251,30 +249,6 @@ class Setting:
         if self.guard != "count":
             out += f", guard {self.guard}"
         return out + (f", fresh oos {self.fresh:g}" if self.fresh else "")
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """The shipped and the learnt floors judged on the same logged evidence: the queries labelled from shown
-    searches and cited tickets plus the hidden searches' uncited tickets (an agent writing from scratch: the
-    floors' likely right abstentions; without them the shipped floors' own catches have no label). Learnt flags
-    cross-validated: each query flagged by floors fitted without its fold's labels."""
-
-    not_answered: int = 0
-    answerable: int = 0
-    shipped_caught: int = 0
-    shipped_false: int = 0
-    learnt_caught: int = 0
-    learnt_false: int = 0
-
-    def replace(self, margin: float, tolerance: float) -> bool:
-        """Whether the learnt floors win on both counts: catch at least `margin` more of the not-answered labels
-        than the shipped floors, and flag at most `tolerance` more of the answerable ones."""
-        if not self.not_answered or not self.answerable:
-            return False
-        caught = (self.learnt_caught - self.shipped_caught) / self.not_answered
-        false = (self.learnt_false - self.shipped_false) / self.answerable
-        return caught >= margin and false <= tolerance
 
 
 class Log:
@@ -325,39 +299,24 @@ class Log:
         return self.forms[key].most_common(1)[0][0]
 
     def fit(self, typed: list[str], oos: np.ndarray, max_false: float, min_labels: int) -> Fit | None:
-        """Floors fitted on the labelled queries' signals, or None (nothing flagged) when there are fewer than 2
-        not-answered or 5 answerable labels, or fewer than `min_labels` of either kind (a product's guard)."""
-        if oos.sum() < max(2, min_labels) or (~oos).sum() < max(5, min_labels):
-            return None
+        """Floors fitted on the labelled queries' signals (`copilot.learnt_floors.learn`), or None (nothing
+        flagged) with too few labels of either kind, or fewer than `min_labels` (a product's guard)."""
         scores, registers = matrix([self.search(t, self.lang) for t in typed], typed, self.lang)
-        return fit_rule(scores, registers, oos, max_false, True)
+        return learn(scores, registers, oos, max_false, min_labels)
 
     def evidence(self, rule: str, max_false: float, folds: int) -> Evidence:
-        """The guard's comparison (`Evidence`) on what this log holds, never the truth: labels from the visits plus
-        the hidden searches' uncited tickets; the learnt floors fitted on the visits' labels of the other folds
-        (queries dealt to `folds` folds in key order) and judged on the held-out fold."""
+        """The guard's comparison (`copilot.learnt_floors.judge`) on what this log holds, never the truth: labels
+        from the visits plus the hidden searches' uncited tickets; the learnt floors fitted on the visits' labels
+        of the other folds (queries dealt to `folds` folds in key order) and judged on the held-out fold."""
         judged = behaviour_labels(self.visits + [v for v in self.dropped if v.ticket], rule)
         taught = behaviour_labels(self.visits, rule)
-        keys = sorted(judged)
-        counts = Counter[str]()
-        for fold in range(folds):
-            held = keys[fold::folds]
-            train = sorted(set(taught) - set(held))
-            fit = self.fit(
-                [self.typed_form(k) for k in train],
-                np.array([taught[k] for k in train], dtype=bool),
-                max_false,
-                0,
-            )
-            typed = [self.typed_form(k) for k in held]
-            seen = [self.search(t, self.lang) for t in typed]
-            learnt = fitted_flags(fit, seen, typed, self.lang)
-            for key, one, flag in zip(held, seen, learnt, strict=True):
-                kind = "caught" if judged[key] else "false"
-                counts["not_answered" if judged[key] else "answerable"] += 1
-                counts[f"shipped_{kind}"] += one.abstained
-                counts[f"learnt_{kind}"] += flag
-        return Evidence(**counts)
+        rows = []
+        for key in sorted(set(judged) | set(taught)):
+            typed = self.typed_form(key)
+            seen = self.search(typed, self.lang)
+            register = query_register(base_form(typed), self.lang)
+            rows.append(Labelled(signal_row(seen.signals), register, seen.abstained, judged.get(key), taught.get(key)))
+        return judge(rows, max_false, folds)
 
 
 def later_parts(sessions: list[Session], lang: str, searched: Iterable[Key]) -> dict[str, list[Session]]:

@@ -277,15 +277,15 @@ class FalseAbstentionRow:
 
 
 def answered_log(desk: Desk, catalog: Catalog, since: datetime | None = None,
-                 ticketed: bool = False) -> list[ShadowSearch]:
-    """The shadow log (Events.shadow_log; `ticketed`: only searches a ticket followed) with only the used articles
-    customers can read: an agent answering from an internal article says nothing of what the help center could
-    have shown."""
+                 ticketed: bool = False, signals: bool = False) -> list[ShadowSearch]:
+    """The shadow log (Events.shadow_log; `ticketed`: only searches a ticket followed; `signals`: with the searches'
+    signals, which the reports only count) with only the used articles customers can read: an agent answering from
+    an internal article says nothing of what the help center could have shown."""
     articles = catalog.snapshot().articles
     return [
         replace(s, used_articles=tuple(k for k in s.used_articles if (a := articles.get(k)) and not a.internal))
         if s.used_articles else s
-        for s in desk.events.shadow_log(since, signals=False, ticketed=ticketed)
+        for s in desk.events.shadow_log(since, signals=signals, ticketed=ticketed)
     ]
 
 

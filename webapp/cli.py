@@ -285,6 +285,10 @@ from webapp.report_commands import report_command  # noqa: E402 - registered aft
 
 main.add_command(report_command, "report")
 
+from webapp.floor_commands import floors_command  # noqa: E402 - registered after the group exists
+
+main.add_command(floors_command, "floors")
+
 from webapp.preview_commands import preview_command  # noqa: E402 - registered after the group exists
 
 main.add_command(preview_command, "preview")

@@ -1,10 +1,7 @@
-"""The abstention rule: floors per query register, and how bench/tune_fusion.py chooses them."""
+"""The abstention rule: floors per query register (how they are chosen: tests/copilot/test_learnt_floors.py)."""
 
 from __future__ import annotations
 
-from types import ModuleType
-
-import numpy as np
 import pytest
 
 from copilot.retrieval import (
@@ -18,11 +15,6 @@ from copilot.retrieval import (
     query_register,
     register_floors,
 )
-from tests.conftest import ROOT, load_script
-
-
-def _tune_fusion() -> ModuleType:
-    return load_script(ROOT / "bench/tune_fusion.py", "tune_fusion")
 
 
 @pytest.mark.parametrize(
@@ -58,60 +50,6 @@ def test_a_dialect_query_needs_less_evidence_to_be_in_scope() -> None:
     assert retriever._abstains("ar", signals, "plain")
     assert not retriever._abstains("ar", signals, "dialect")
     assert retriever._abstains("ar", signals, "mixed")  # no offsets for it: the plain floors
-
-
-def test_register_offsets_come_from_answerable_queries_and_never_raise_a_floor() -> None:
-    tune = _tune_fusion()
-    plain = [[0.90, 0.30, 10.0, 0.0]] * 6
-    dialect = [[0.88, 0.35, 10.0, 0.0]] * 6  # lower e5, higher USE
-    out_of_scope = [[0.50, 0.0, 0.0, 0.0]] * 3  # far below: must not move anything
-    scores = np.array(plain + dialect + out_of_scope)
-    registers = ["plain"] * 6 + ["dialect"] * 9
-    answerable = np.array([True] * 12 + [False] * 3)
-    offsets = tune.register_offsets(scores, registers, answerable)
-    assert offsets == {"dialect": {"e5_top": pytest.approx(-0.02), "use_top": 0.0, "lexical_share": 0.0}}
-    few = tune.register_offsets(scores[:8], registers[:8], answerable[:8])  # 2 dialect queries: too few
-    assert few == {}
-
-
-def test_choose_floors_respects_the_false_flag_budget() -> None:
-    tune = _tune_fusion()
-    rng = np.random.default_rng(0)
-    answerable = np.column_stack(
-        [rng.uniform(0.85, 0.95, 40), rng.uniform(0.2, 0.5, 40), np.full(40, 10.0), np.zeros(40)]
-    )
-    out = np.column_stack([rng.uniform(0.78, 0.84, 10), rng.uniform(0.0, 0.15, 10), np.full(10, 2.0), np.zeros(10)])
-    scores = np.vstack([answerable, out])
-    out_of_scope = np.array([False] * 40 + [True] * 10)
-    recall, false_rate, floors = tune.choose_floors(scores, out_of_scope, 0.05)
-    assert false_rate <= 0.05 and recall == 1.0
-    flagged = (scores < np.asarray(floors)).all(axis=1)
-    assert flagged[out_of_scope].all() and flagged[~out_of_scope].mean() <= 0.05
-
-
-def test_flag_counts_are_the_rows_every_combination_of_floors_flags() -> None:
-    tune = _tune_fusion()
-    rng = np.random.default_rng(1)
-    scores = np.column_stack(
-        [
-            rng.uniform(0.7, 0.95, 60).round(2),
-            rng.uniform(0.1, 0.6, 60),
-            rng.uniform(0, 1, 60),
-            rng.choice([0.5, 0.7, 1.0], 60),
-        ]
-    )  # rounded e5 scores: some sit exactly on a floor (not under it, not flagged)
-    grids = [
-        np.unique(scores[:, 0])[::3],
-        np.append(np.unique(scores[:, 1].round(3))[::6], 9.0),
-        np.array([0.2, 0.5, 999.0]),
-        np.array([0.5, 0.7, 9.0]),
-    ]
-    counts = tune.flag_counts(scores, grids)
-    for point in np.ndindex(*counts.shape):
-        floors = np.array([grid[i] for grid, i in zip(grids, point, strict=True)])
-        assert counts[point] == (scores < floors).all(axis=1).sum()
-    with pytest.raises(ValueError, match="strictly increasing"):
-        tune.flag_counts(scores, [grids[0][::-1], *grids[1:]])
 
 
 def test_a_language_without_articles_is_judged_on_the_cross_lingual_score_alone() -> None:

@@ -34,7 +34,11 @@ def searches(app: Flask) -> list[SearchEvent]:
 
 def snapshot(app: Flask) -> dict[str, object]:
     """Rows per table and every search row's logged fields: what a GET must leave as it was."""
-    desk: Desk = app.extensions["desk"]
+    return database_rows(app.extensions["desk"])
+
+
+def database_rows(desk: Desk) -> dict[str, object]:
+    """`snapshot` of a desk: also what a command that only reads must leave as it was (`kb floors`)."""
     with desk.db.session() as session:
         found: dict[str, object] = {t.name: int(session.scalar(select(func.count()).select_from(t)) or 0)
                                     for t in Base.metadata.sorted_tables}

@@ -1,0 +1,132 @@
+"""`kb floors` on a desk database filled from a simulated search log (issue #18).
+
+    PYTHONPATH=. python bench/floors_db.py --domain gnome --days 30 --data var/floors23/gnome
+
+bench/log_floors.py simulates a help center's traffic and judges learnt floors in memory. This writes the same kind
+of traffic into a real desk database (SQLite under --data) through the desk's own APIs, as the product logs it:
+the shipped floors shown (an abstained search shows nothing), each settled search with its signals and first
+result, a click (bench/click_replay_bench.first_click), a ticket after a no-click search (50%) or after a click
+(click_replay_bench's rates), and for an answerable question's no-click ticket an agent who inserts a right article
+and sends the reply (`--cited`, 0.7), never for an out-of-scope one. The draws follow bench/log_floors.py's
+(`--seed`): its closed loop's first round, learning as many days, replays the same customers (the desk keys a
+question by desk.query_text.normalise_query, as the abstention report does, where log_floors folds word order and
+punctuation with copilot.click_feedback.query_key: the same searches make more, thinner-labelled questions here).
+Then it runs `kb floors --write` on it with a copy of the content (the domain's own stays as it is) and prints how
+the floors it wrote flag the domain's dev and near-topic questions by their truth, beside the shipped floors'
+abstention: what the command's decision was worth.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from click.testing import CliRunner
+
+from bench.click_replay_bench import first_click, simulate
+from bench.eval_retrieval import chosen_domains, domain_content, suite_cases
+from bench.log_floors import TICKET_AFTER_NO_CLICK
+from copilot.learnt_floors import SIGNALS, flags, signal_row
+from copilot.retrieval import SearchResult, query_register
+from copilot.tuning import TUNING_FILE, SearchTuning
+from desk.desk import Desk
+from desk.tickets import NewTicket
+from kb.settings import Settings
+from webapp.cli import main as kb
+
+
+def fill(desk: Desk, rows: list[dict], lang: str, search, args: argparse.Namespace) -> int:
+    """One simulated log of `lang` written through the desk; returns the searches written."""
+    sessions = simulate(rows, round(args.per_day * args.days), args.days, random.Random(args.seed))
+    rng, cites = random.Random(args.seed * 1000 + 7), random.Random(args.seed * 1000 + 11)
+    events = desk.events
+    for number, session in enumerate(sessions):
+        result: SearchResult = search(session.typed, lang)
+        visit = f"{lang}-{number}"
+        shown = [] if result.abstained else list(result.results[:10])
+        token = events.search(session.typed, lang, len(shown), result.abstained, visit_id=visit,
+                              signals=result.signals, first_article=result.results[0].key if result.results else None)
+        relevant = set(session.row["relevant"])
+        clicked = first_click([h.id for h in shown], relevant, args.noise, rng)
+        if clicked is not None:
+            events.click(token, shown[clicked[0] - 1].key, clicked[0], visit)
+        ticket = clicked[1] if clicked is not None else rng.random() < TICKET_AFTER_NO_CLICK
+        cite_draw = cites.random()  # one draw a search, as bench/log_floors.py draws them: the same customers
+        if not ticket:
+            continue
+        made = desk.tickets.create(NewTicket(email=f"{visit}@example.com", subject=session.typed[:120],
+                                             body=session.typed, lang=lang, visit_id=visit))
+        if clicked is None and relevant and cite_draw < args.cited:
+            events.suggestion(made.id, "inserted", article_key=f"{lang}/{sorted(relevant)[0]}",
+                              details={"what": "passage"})
+            events.suggestion(made.id, "sent", edit_distance=3, details={"what": "passage"})
+    return len(sessions)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--domain", default="gnome")
+    parser.add_argument("--days", type=float, default=30.0)
+    parser.add_argument("--per-day", type=float, default=100.0)
+    parser.add_argument("--noise", type=float, default=0.15)
+    parser.add_argument("--cited", type=float, default=0.7)
+    parser.add_argument("--seed", type=int, default=21)
+    parser.add_argument("--data", type=Path, default=Path("var/floors23"))
+    parser.add_argument("--min-labels", type=int, default=30)
+    args = parser.parse_args()
+    [case, *others] = suite_cases(chosen_domains([args.domain]), Path("var/bench"))
+    for other in others:
+        other.engine.close()
+    retriever = case.engine.retriever
+    cache: dict[tuple[str, str], SearchResult] = {}
+
+    def search(typed: str, lang: str) -> SearchResult:
+        if (typed, lang) not in cache:
+            cache[(typed, lang)] = retriever.search(typed, lang=lang, limit=10)
+        return cache[(typed, lang)]
+
+    if args.data.exists():
+        shutil.rmtree(args.data)
+    temporary = tempfile.TemporaryDirectory()
+    content = Path(temporary.name) / "content"
+    shutil.copytree(domain_content(chosen_domains([args.domain])[0]), content)
+    settings = Settings(content_dir=content, data_dir=args.data, database_url=None)
+    langs = sorted({r["lang"] for r in case.rows})
+    with Desk(settings) as desk:
+        for lang in langs:
+            rows = [{**r, "source": "dev"} for r in case.rows if r["lang"] == lang]
+            rows += [{**r, "source": "near"} for r in case.near if r["lang"] == lang]
+            print(f"{args.domain} {lang}: {fill(desk, rows, lang, search, args)} searches written")
+    run = CliRunner(env={"DATABASE_URL": ""}).invoke(
+        kb, ["floors", "--write", "--min-labels", str(args.min_labels), "--content", str(content),
+             "--data", str(args.data)])
+    print(run.output, end="")
+    written = SearchTuning.load(content / TUNING_FILE)
+    floors_off, retriever.abstain_floors = retriever.abstain_floors, None
+    for lang in langs:
+        truth = [*case.rows, *case.near]
+        truth = [r for r in truth if r["lang"] == lang]
+        shipped = [search(r["query"], lang).abstained for r in truth]
+        scores = np.array([signal_row(retriever.search(r["query"], lang=lang, limit=10).signals) for r in truth])
+        learnt = (written.abstain_floors or {}).get(lang) if f"[{lang}] replace" in run.output.splitlines() else None
+        fit = [learnt[name] for name in SIGNALS] if learnt else None
+        registers = [query_register(r["query"], lang) for r in truth]
+        ours = flags(scores, registers, fit, written.abstain_offsets.get(lang, {})) if fit else None
+        oos = np.array([not r["relevant"] for r in truth])
+        for name, flagged in (("shipped (as searched)", np.array(shipped)), ("written by kb floors", ours)):
+            if flagged is None:
+                print(f"{args.domain} {lang} {name}: nothing written")
+                continue
+            print(f"{args.domain} {lang} {name}: flags {flagged[oos].mean():.0%} of {oos.sum()} out-of-scope, "
+                  f"{flagged[~oos].mean():.1%} of {(~oos).sum()} answerable dev and near-topic questions")
+    retriever.abstain_floors = floors_off
+    case.engine.close()
+    temporary.cleanup()
+
+
+if __name__ == "__main__":
+    main()

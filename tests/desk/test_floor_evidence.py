@@ -1,0 +1,72 @@
+"""The stored search log as evidence for abstention floors (desk.floor_evidence), over a real desk database filled
+through the desk's own APIs (SQLite; PostgreSQL with --postgresql)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from desk.desk import Desk
+from desk.floor_evidence import FloorRow, floor_evidence
+from desk.reports import answered_log
+from kb.catalog import Catalog
+from tests.desk.test_reports import catalog, desk, ticket, used  # noqa: F401 - the abstention report's fixtures
+
+HIGH = {"e5_top": 0.93, "use_top": 0.5, "lexical_share": 1.2, "field_top": 1.0, "cross_top": 0.4}
+LOW = {"e5_top": 0.8, "use_top": 0.1, "lexical_share": 0.2, "field_top": 0.0, "cross_top": 0.3}
+
+
+def test_the_log_labels_queries_with_their_newest_signals_and_leaves_out_what_other_floors_decide(
+    desk: Desk, catalog: Catalog  # noqa: F811
+) -> None:
+    events = desk.events
+    # Shown, clicked, no ticket: answerable (twice; the newer search's signals are the query's).
+    events.click(events.search("Gift card", "en", 3, False, visit_id="g1", signals=LOW,
+                               first_article="en/gift-cards"), "en/gift-cards", 1, "g1")
+    events.click(events.search("gift  card", "en", 3, False, visit_id="g2", signals=HIGH,
+                               first_article="en/gift-cards"), "en/gift-cards", 1, "g2")
+    # Shown, no click, a ticket: not answered.
+    events.search("delivery to mars", "en", 2, False, visit_id="mars", signals=LOW, first_article="en/delivery-fees")
+    ticket(desk, visit_id="mars")
+    # Abstained, a ticket an agent answered from a public article: answerable (cited), teaches.
+    events.search("card refused", "en", 0, True, visit_id="card", signals=LOW, first_article="en/refund-timing")
+    used(desk, ticket(desk, visit_id="card"), "en/apple-pay")
+    # Abstained, a ticket answered from an internal article only: no answer a customer could read, so the ticket
+    # is what it looks like, a visit that found nothing and wrote: judged not answered, never taught.
+    events.search("approval limit", "en", 0, True, visit_id="internal", signals=LOW, first_article="en/gift-cards")
+    used(desk, ticket(desk, visit_id="internal"), "en/refund-approval-limits")
+    # Abstained, a ticket nobody answered from an article: judge-only, not answered.
+    events.search("lottery numbers", "en", 0, True, visit_id="lotto", signals=LOW, first_article="en/refund-timing")
+    ticket(desk, visit_id="lotto")
+    # Abstained, no ticket: says nothing.
+    events.search("weather today", "en", 0, True, visit_id="quiet", signals=LOW, first_article="en/refund-timing")
+    # Only an Arabic article answered (the cross-lingual floors decide it), though the visit wrote: left out.
+    events.search("apple pay arabic", "en", 1, False, visit_id="cross", signals=LOW | {"cross_share": -1.0},
+                  first_article="ar/apple-pay")
+    ticket(desk, visit_id="cross")
+    # No article at all, and one from before the shadow log: left out.
+    events.search("zzz", "en", 0, True, visit_id="none", signals=LOW)
+    ticket(desk, visit_id="none")
+    events.click(events.search("reset password", "en", 3, False, visit_id="old"), "en/reset-password", 1, "old")
+    # Arabic: shown, clicked.
+    events.click(events.search("استرداد المبلغ", "ar", 2, False, visit_id="ar", signals=HIGH,
+                               first_article="ar/refund-timing"), "ar/refund-timing", 1, "ar")
+
+    evidence = floor_evidence(answered_log(desk, catalog, signals=True))
+    assert sorted(evidence) == ["ar", "en"]
+    en = evidence["en"]
+    assert en.rows == [
+        FloorRow(("en", "approval limit"), "approval limit", _stored(LOW), True, True, None),
+        FloorRow(("en", "card refused"), "card refused", _stored(LOW), True, False, False),
+        FloorRow(("en", "delivery to mars"), "delivery to mars", _stored(LOW), False, True, True),
+        FloorRow(("en", "gift card"), "gift  card", _stored(HIGH), False, False, False),
+        FloorRow(("en", "lottery numbers"), "lottery numbers", _stored(LOW), True, True, None),
+    ]
+    assert en.left_out == Counter({"other language": 1, "no result": 1, "not logged": 1})
+    assert en.counts() == (2, 1, 2)  # answerable, not answered, judge-only
+    ar = evidence["ar"]
+    assert [(r.key, r.judged, r.taught) for r in ar.rows] == [(("ar", "استرداد المبلغ"), False, False)]
+    assert ar.left_out == Counter()
+
+
+def _stored(signals: dict[str, float]) -> dict[str, float]:
+    return {name: round(value, 4) for name, value in signals.items()}

@@ -1,0 +1,179 @@
+"""`kb floors`: abstention floors learnt from the help center's own search log, behind the guard (issue #18).
+
+The shipped floors (copilot.tuning) were fitted on the demo help center; on one nobody tuned on they miss most
+out-of-scope questions. Per language this command reads the stored search log's evidence (desk.floor_evidence),
+fits floors on it (copilot.learnt_floors) and prints whether they pass the guard: on the log's own evidence,
+cross-validated, they catch at least GUARD_MARGIN more of the not-answered questions and flag no more answerable
+ones than the floors in use. Only with `--write`, and only for the languages that pass, are they written into the
+content directory's `_search.yml`, which the team reviews and commits like any content change; the search engine
+reads it at its next start. The command only reads the database.
+
+Kept out of `webapp.cli` so `cli` registers it with one line at its end, like `kb report`.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from kb.settings import Settings
+from webapp.cli_options import location_options
+
+if TYPE_CHECKING:
+    from copilot.learnt_floors import Evidence, Fit
+    from desk.floor_evidence import FloorEvidence
+
+DEFAULT_DAYS = 90
+DEFAULT_MAX_FALSE = 0.02  # the learnt floors' answerable budget on their own labels (log_floors' --loop-max-false)
+DEFAULT_MIN_LABELS = 30
+
+
+@click.command("floors")
+@location_options
+@click.option("--days", type=click.IntRange(1), default=DEFAULT_DAYS, show_default=True,
+              help="Read the search log of the last N days (calendar days, UTC).")
+@click.option("--max-false", type=click.FloatRange(0.0, 1.0), default=DEFAULT_MAX_FALSE, show_default=True,
+              help="Share of the answerable labels the learnt floors may flag when they are fitted.")
+@click.option("--min-labels", type=click.IntRange(0), default=DEFAULT_MIN_LABELS, show_default=True,
+              help="Fewer answerable or not-answered labels than this in a language: keep its floors.")
+@click.option("--write", is_flag=True,
+              help="Write the floors of the languages that pass the guard into the content's _search.yml.")
+def floors_command(settings: Settings, days: int, max_false: float, min_labels: int, write: bool) -> None:
+    """Abstention floors learnt from the help center's own search log, per language, and whether they may replace
+    the floors in use.
+
+    Prints per language the labelled queries (answerable, not answered, and judge-only: searches that showed
+    nothing and whose ticket no agent answered from the help center), the floors in use and the learnt ones
+    (cross-validated) on that evidence: the share of not-answered questions they catch and of answerable ones they
+    flag; then the decision and the floors and register offsets it would write. Nothing is written without
+    --write; with it, only the languages that pass, into the content directory's _search.yml (review and commit
+    it; search reads it at its next start).
+    """
+    from copilot.learnt_floors import GUARD_FOLDS, Labelled, judge, signal_row, taught_rule
+    from copilot.retrieval import query_register
+    from copilot.tuning import TUNING_FILE, SearchTuning, TuningError
+    from desk.desk import Desk
+    from desk.floor_evidence import floor_evidence
+    from desk.reports import answered_log, since_days
+    from kb.catalog import Catalog
+
+    path = settings.content_dir / TUNING_FILE
+    try:
+        in_use = SearchTuning.load(path)
+    except TuningError as error:
+        raise click.ClickException(str(error)) from error
+    with Desk(settings) as desk:
+        log = answered_log(desk, Catalog(settings), since_days(days), signals=True)
+    passed: dict[str, Fit] = {}
+    labelled: dict[str, int] = {}
+    click.echo(f"Search log of the last {days} days: {len(log)} settled searches.")
+    for lang, evidence in floor_evidence(log).items():
+        rows = [
+            Labelled(signal_row(r.signals), query_register(r.query, lang), r.abstained, r.judged, r.taught)
+            for r in evidence.rows
+        ]
+        answerable, not_answered, judge_only = evidence.counts()
+        labelled[lang] = len(rows)
+        compared = judge(rows, max_false, GUARD_FOLDS)
+        fit = taught_rule(rows, max_false, min_labels)
+        click.echo(f"[{lang}] labelled queries: {answerable} answerable, {not_answered} not answered, "
+                   f"{judge_only} judge-only{_left_out(evidence)}")
+        click.echo(f"[{lang}] on the log's evidence ({compared.not_answered} not answered, {compared.answerable} "
+                   f"answerable): floors in use catch {_share(compared.shipped_caught, compared.not_answered)}, "
+                   f"flag {_share(compared.shipped_false, compared.answerable)}; learnt ({GUARD_FOLDS}-fold "
+                   f"cross-validated) catch {_share(compared.learnt_caught, compared.not_answered)}, flag "
+                   f"{_share(compared.learnt_false, compared.answerable)}")
+        reason = _keep_reason(compared, fit, min_labels, answerable, not_answered)
+        if reason is None and in_use.abstain_floors is None:
+            reason = f"{TUNING_FILE} turns abstention off (abstain_floors: null) for every language"
+        click.echo(f"[{lang}] {'keep the floors in use: ' + reason if reason else 'replace'}")
+        if fit is not None:
+            click.echo(f"[{lang}] learnt floors {_floors(fit)}, register offsets {fit[1] or 'none'}")
+        if reason is None and fit is not None:
+            passed[lang] = fit
+    if not write:
+        if passed:
+            click.echo(f"Not written (no --write): {', '.join(sorted(passed))}.")
+        return
+    if not passed:
+        click.echo(f"Nothing written: no language passed; {path} is unchanged.")
+        return
+    _write(path, passed, sum(labelled[lang] for lang in passed), days)
+    click.echo(f"Wrote {', '.join(sorted(passed))} into {path}: review it and commit it with the content; search "
+               "reads it at its next start.")
+
+
+def _keep_reason(
+    evidence: Evidence, fit: Fit | None, min_labels: int, answerable: int, not_answered: int
+) -> str | None:
+    """Why the floors in use stay (None: the learnt ones pass the guard)."""
+    from copilot.learnt_floors import GUARD_MARGIN, GUARD_TOLERANCE, MIN_ANSWERABLE, MIN_NOT_ANSWERED
+
+    if fit is None:
+        return (f"too few labels: {answerable} answerable (needs {max(min_labels, MIN_ANSWERABLE)}), {not_answered} "
+                f"not answered (needs {max(min_labels, MIN_NOT_ANSWERED)})")
+    if evidence.replace(GUARD_MARGIN, GUARD_TOLERANCE):
+        return None
+    if not evidence.not_answered or not evidence.answerable:
+        return "no not-answered or no answerable evidence to compare on"
+    more = (evidence.learnt_caught - evidence.shipped_caught) / evidence.not_answered
+    if more < GUARD_MARGIN:
+        return (f"the learnt floors catch {more:+.1%} of the not-answered questions "
+                f"(the guard needs +{GUARD_MARGIN:.0%})")
+    extra = evidence.learnt_false - evidence.shipped_false
+    return f"the learnt floors flag {extra} more of the answerable questions (+{extra / evidence.answerable:.1%})"
+
+
+def _left_out(evidence: FloorEvidence) -> str:
+    if not evidence.left_out:
+        return ""
+    parts = ", ".join(f"{count} {why}" for why, count in sorted(evidence.left_out.items()))
+    return f"; searches left out: {parts}"
+
+
+def _share(count: int, total: int) -> str:
+    return f"{count / total:.0%} ({count}/{total})" if total else "- (0/0)"
+
+
+def _floors(fit: Fit) -> dict[str, float]:
+    from copilot.learnt_floors import SIGNALS
+
+    return {name: round(value, 3) for name, value in zip(SIGNALS, fit[0], strict=True)}
+
+
+def _write(path: Path, passed: dict[str, Fit], labelled: int, days: int) -> None:
+    """The passing languages' floors and offsets over the file's other keys and languages (a language's offsets are
+    replaced whole: the floors were fitted with exactly these), read back before the file is replaced."""
+    import yaml
+
+    from copilot.tuning import SearchTuning, TuningError
+
+    raw: dict[str, Any] = (yaml.safe_load(path.read_text("utf-8")) or {}) if path.is_file() else {}
+    floors = raw.get("abstain_floors") or {}
+    offsets = raw.get("abstain_offsets") or {}
+    for lang, fit in sorted(passed.items()):
+        floors[lang] = _floors(fit)
+        offsets[lang] = fit[1]
+    raw["abstain_floors"], raw["abstain_offsets"] = floors, offsets
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    header = (
+        f"# Abstention floors for {', '.join(sorted(passed))} written by `kb floors --write` on {now}, learnt from\n"
+        f"# {labelled} labelled queries of the last {days} days' search log (copilot.learnt_floors; see\n"
+        "# copilot/tuning.py for this file's keys). Review and commit it like any content change: search reads it\n"
+        "# at its next start. The file was rewritten, so any comments it had are gone.\n"
+    )
+    text = header + yaml.safe_dump(raw, allow_unicode=True, sort_keys=False)
+    handle, temporary = tempfile.mkstemp(prefix=".search-", suffix=".yml", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        SearchTuning.load(Path(temporary))  # what search will read; an error leaves the file as it was
+        os.replace(temporary, path)
+    except (OSError, TuningError):
+        Path(temporary).unlink(missing_ok=True)
+        raise
