@@ -256,9 +256,15 @@ class Case:
 
 
 def open_engine(content: Path, data: Path, embedders: list | None) -> Engine:
+    """The domain's engine, indexed, with every view search derives from the index built: `index` starts them in
+    the background, and a search made while one is still building ranks or abstains without it (hubs, title
+    vectors, cross-lingual scales), so which queries came first would change the figures. A serving process
+    waits the same way (`Engine.warm_up`)."""
     engine = Engine(Settings.from_env(content_dir=content, data_dir=data), embedders)
     started = time.perf_counter()
     print(f"index {data}: {engine.index(show_progress=None).summary()} ({time.perf_counter() - started:.1f} s)")
+    engine.retriever.refresh_views()
+    engine.retriever.wait_for_views()
     return engine
 
 
