@@ -9,8 +9,9 @@ result, a click (bench/click_replay_bench.first_click), a ticket after a no-clic
 (click_replay_bench's rates), and for an answerable question's no-click ticket an agent who inserts a right article
 and sends the reply (`--cited`, 0.7), never for an out-of-scope one. The draws follow bench/log_floors.py's
 (`--seed`): its closed loop's first round, learning as many days, replays the same customers (the desk keys a
-question by desk.query_text.normalise_query, as the abstention report does, where log_floors folds word order and
-punctuation with copilot.click_feedback.query_key: the same searches make more, thinner-labelled questions here).
+question by desk.search_labels.question_key, as log_floors and click feedback do: word order, punctuation and
+Arabic prefixes folded; until labelkey23 it kept them apart, and the same searches made about three times as many,
+thinner-labelled questions here, bench/RESULTS.md floors23).
 Then it runs `kb floors --write` on it with a copy of the content (the domain's own stays as it is) and prints how
 the floors it wrote flag the domain's dev and near-topic questions by their truth, beside the shipped floors'
 abstention: what the command's decision was worth.

@@ -72,10 +72,9 @@ from bench.eval_retrieval import (
     load_queries,
     suite_cases,
 )
-from copilot.click_feedback import query_key
 from copilot.learnt_floors import SIGNALS, Evidence, Fit, Labelled, fit_rule, flags, judge, learn, signal_row
 from copilot.retrieval import query_register
-from desk.search_labels import LABEL_RULES, Key, Visit, behaviour_labels
+from desk.search_labels import LABEL_RULES, Key, Visit, behaviour_labels, question_key
 
 SLICE = Path("tests/eval/m365_customer_queries.jsonl")
 TICKET_AFTER_NO_CLICK = 0.5
@@ -274,7 +273,7 @@ class Log:
         the shipped floors' own abstention)."""
         for session in sessions:
             seen = self.search(session.typed, self.lang)
-            key = (self.lang, query_key(session.typed))
+            key = (self.lang, question_key(session.typed))
             self.forms[key][session.typed] += 1
             self.truth[key] = session.row
             hide = seen.abstained if hidden is None else hidden[session.typed]
@@ -323,7 +322,7 @@ def later_parts(sessions: list[Session], lang: str, searched: Iterable[Key]) -> 
     """Each distinct later query once (its first typed form), and those of them never searched before."""
     first: dict[Key, Session] = {}
     for session in sessions:
-        first.setdefault((lang, query_key(session.typed)), session)
+        first.setdefault((lang, question_key(session.typed)), session)
     before = set(searched)
     return {"unseen queries": [s for k, s in first.items() if k not in before], "later queries": list(first.values())}
 

@@ -3,7 +3,7 @@
 A search followed by a click on a result, and NOT by a ticket in the same visit, says that result
 answered that query; a click followed by a ticket says the customer read it and still had to write.
 Per query (folded as the lexical side folds it: case, Arabic letter variants and prefixes, word
-order; see `query_key`) and language, each article earns:
+order; see copilot.word_folding.query_key) and language, each article earns:
 
     boost = MAX_BOOST x share x confidence
 
@@ -40,9 +40,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
-from copilot.expansion import fold
 from copilot.learning import rerank
 from copilot.retrieval import SearchResult
+from copilot.word_folding import query_key
 from kb.audience import Audience, sees_internal
 
 # The largest lift: the agents' learning caps at 0.2 too (copilot.learning.MAX_BOOST). With the
@@ -108,13 +108,6 @@ class FeedbackPolicy:
     def horizon_days(self) -> float:
         """How far back clicks are worth reading."""
         return self.half_life_days * HORIZON_HALF_LIVES
-
-
-def query_key(query: str) -> str:
-    """The query as feedback compares queries: folded words (copilot.expansion.fold: lowercase,
-    Arabic normalized and prefix-stripped), each once, in sorted order ("Refund late" and
-    "late refund!" are one query). Paraphrases stay different queries: feedback is per query."""
-    return " ".join(sorted(set(fold(query))))
 
 
 @dataclass(frozen=True)

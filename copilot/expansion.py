@@ -37,15 +37,8 @@ from copilot.spelling_families import SpellingFamilies, edit_limit, read_spellin
 from copilot.transliteration import MIN_STRICT_KEY, latin_key, name_readings, spelled_names
 from copilot.verbal_nouns import verbal_nouns
 from copilot.vocabulary_variants import WordFamilies, common_words
-from kb.arabic import has_arabic, is_dialect_word, light_stem
-
-_WORD = re.compile(r"\w+")
-
-
-def fold(text: str) -> list[str]:
-    """Words as the lexical side compares them: lowercase, Arabic normalized and prefix-stripped."""
-    return _WORD.findall(light_stem(text.lower()))
-
+from copilot.word_folding import fold
+from kb.arabic import has_arabic, is_dialect_word
 
 _Group = tuple[list[tuple[str, ...]], list[str]]  # folded members, members as written
 

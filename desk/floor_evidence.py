@@ -4,7 +4,7 @@
 replace the floors in use only if the log's own evidence says they do better (the guard, bench/RESULTS.md guard22).
 This module reads that evidence from the shadow log (Events.shadow_log through desk.reports.answered_log, so an
 agent's internal article never counts as an answer) and labels it with the one rule the abstention report uses
-(desk.search_labels.search_labels):
+(desk.search_labels.search_labels; one question per desk.search_labels.question_key, as click feedback keys queries):
 
 - **taught** labels: the searches that showed results, and the abstained ones an agent answered from an article;
 - **judged** labels: the same plus the abstained searches whose ticket no agent answered from the help center (an

@@ -38,7 +38,7 @@ from desk.models import (
 )
 from desk.notices import NoticeRow
 from desk.query_text import normalise_query
-from desk.search_labels import LoggedSearch, false_abstention, search_labels
+from desk.search_labels import LoggedSearch, false_abstention, question_key, search_labels
 from kb.articles import Article
 from kb.catalog import Catalog
 from kb.translations import translation_status
@@ -257,7 +257,7 @@ class AbstentionRow:
     searches: int  # settled searches
     abstained: int  # ... that abstained: "No article matches" and no results shown
     abstained_share: float  # abstained / searches, 0..1
-    queries: int  # distinct questions (desk.query_text.normalise_query)
+    queries: int  # distinct questions (desk.search_labels.question_key: word order and punctuation folded)
     answerable: int  # questions the log labels answerable (desk.search_labels.search_labels)
     not_answered: int  # ... and not answered
     false_abstentions: int  # abstained searches an agent then answered from the help center (FalseAbstentionRow)
@@ -290,8 +290,10 @@ def answered_log(desk: Desk, catalog: Catalog, since: datetime | None = None,
 
 
 def logged_searches(log: Iterable[ShadowSearch]) -> list[LoggedSearch]:
-    """The log as `desk.search_labels` reads it, one question per normalised query and language."""
-    return [LoggedSearch((s.lang, normalise_query(s.query)), s.abstained, s.clicked, s.ticket_id is not None,
+    """The log as `desk.search_labels` reads it, one question per language and `question_key` (the key click
+    feedback learns by; the gaps report and notices group by `normalise_query`, which keeps the words as typed
+    for people to read)."""
+    return [LoggedSearch((s.lang, question_key(s.query)), s.abstained, s.clicked, s.ticket_id is not None,
                          s.used_articles) for s in log]
 
 

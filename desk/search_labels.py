@@ -25,10 +25,26 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from copilot.word_folding import query_key
+from desk.query_text import normalise_query
+
 LABEL_RULES = ("majority", "share")
 LABEL_RULE = "share"  # the product's (see the module docstring)
 
-Key = tuple[str, str]  # (language, folded query): the caller folds (the report: desk.query_text.normalise_query)
+Key = tuple[str, str]  # (language, question_key(query)); bench/log_floors.py keys its simulated log the same way
+
+
+def question_key(query: str) -> str:
+    """One question however it is typed: copilot.word_folding.query_key, the key click feedback learns by (folded
+    words, each once, sorted: "reset password" and "Password reset!" are one question), so a label and a click
+    speak of the same question. Keyed by case and spaces only, the word-order, punctuation and Arabic-prefix
+    variants of one question were each its own, thinner-labelled question (bench/RESULTS.md labelkey23).
+
+    A query with no word to fold (only punctuation or emoji) keys by its spelling (desk.query_text.normalise_query):
+    an empty key would make every such query ("?", "!!!", an emoji) one question whose label mixes unrelated
+    visits, and leaving them unlabelled would drop searches customers did make from the report's count of
+    questions. Such a key never meets a folded one: folded keys are words, it has none."""
+    return query_key(query) or normalise_query(query)
 
 
 @dataclass(frozen=True)

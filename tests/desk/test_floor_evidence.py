@@ -54,18 +54,54 @@ def test_the_log_labels_queries_with_their_newest_signals_and_leaves_out_what_ot
     evidence = floor_evidence(answered_log(desk, catalog, signals=True))
     assert sorted(evidence) == ["ar", "en"]
     en = evidence["en"]
-    assert en.rows == [
+    assert en.rows == [  # keyed by desk.search_labels.question_key: folded words, sorted
         FloorRow(("en", "approval limit"), "approval limit", _stored(LOW), True, True, None),
+        FloorRow(("en", "card gift"), "gift  card", _stored(HIGH), False, False, False),
         FloorRow(("en", "card refused"), "card refused", _stored(LOW), True, False, False),
-        FloorRow(("en", "delivery to mars"), "delivery to mars", _stored(LOW), False, True, True),
-        FloorRow(("en", "gift card"), "gift  card", _stored(HIGH), False, False, False),
+        FloorRow(("en", "delivery mars to"), "delivery to mars", _stored(LOW), False, True, True),
         FloorRow(("en", "lottery numbers"), "lottery numbers", _stored(LOW), True, True, None),
     ]
     assert en.left_out == Counter({"other language": 1, "no result": 1, "not logged": 1})
     assert en.counts() == (2, 1, 2)  # answerable, not answered, judge-only
     ar = evidence["ar"]
-    assert [(r.key, r.judged, r.taught) for r in ar.rows] == [(("ar", "استرداد المبلغ"), False, False)]
+    assert [(r.key, r.judged, r.taught) for r in ar.rows] == [(("ar", "استرداد مبلغ"), False, False)]
     assert ar.left_out == Counter()
+
+
+def test_word_order_punctuation_and_arabic_prefixes_make_one_labelled_row(
+    desk: Desk, catalog: Catalog  # noqa: F811
+) -> None:
+    # Each search shown with its first result, then clicked, or not clicked and a ticket followed.
+    for visit, lang, query, signals, clicked in (
+        # One question, three spellings (word order, case, punctuation): two clicked, one not and a ticket. One
+        # row, answerable ("share": two good visits of three), with its newest search's signals.
+        ("a", "en", "reset password", LOW, True),
+        ("b", "en", "Password reset!", LOW, True),
+        ("c", "en", "password,  RESET?", HIGH, False),
+        # No word to fold: each keeps its own spelling, "???" (not answered) is not "!!!" (answerable).
+        ("q", "en", "???", LOW, False),
+        ("x", "en", "!!!", HIGH, True),
+        # Arabic: the article, the prefixes "و" and "ب" and word order folded.
+        ("ar1", "ar", "استرداد المبلغ", LOW, False),
+        ("ar2", "ar", "والمبلغ، استرداد؟", LOW, False),
+        ("ar3", "ar", "بالمبلغ استرداد", HIGH, False),
+    ):
+        first = f"{lang}/refund-timing"
+        token = desk.events.search(query, lang, 3, False, visit_id=visit, signals=signals, first_article=first)
+        if clicked:
+            desk.events.click(token, first, 1, visit)
+        else:
+            ticket(desk, visit_id=visit)
+
+    evidence = floor_evidence(answered_log(desk, catalog, signals=True))
+    assert [(r.key, r.query, r.signals, r.taught) for r in evidence["en"].rows] == [
+        (("en", "!!!"), "!!!", _stored(HIGH), False),
+        (("en", "???"), "???", _stored(LOW), True),
+        (("en", "password reset"), "password,  RESET?", _stored(HIGH), False),
+    ]
+    assert evidence["en"].counts() == (2, 1, 0)
+    assert [(r.key, r.query, r.signals, r.taught) for r in evidence["ar"].rows] == [
+        (("ar", "استرداد مبلغ"), "بالمبلغ استرداد", _stored(HIGH), True)]
 
 
 def _stored(signals: dict[str, float]) -> dict[str, float]:

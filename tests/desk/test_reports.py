@@ -287,6 +287,28 @@ def test_the_shadow_log_labels_questions_and_finds_false_abstentions(desk: Desk,
     assert reports.false_abstentions(ticketed, catalog) == [false]
 
 
+def test_the_abstention_report_counts_one_question_however_it_is_typed(desk: Desk, catalog: Catalog) -> None:
+    events = desk.events
+    # Word order, case and punctuation: one question (desk.search_labels.question_key, as click feedback keys it),
+    # clicked twice, once shown with no click and a ticket: answerable ("share": two good visits of three).
+    events.click(events.search("reset password", "en", 3, False, visit_id="a"), "en/reset-password", 1, "a")
+    events.click(events.search("Password reset!", "en", 3, False, visit_id="b"), "en/reset-password", 1, "b")
+    events.search("password,  RESET?", "en", 3, False, visit_id="c")
+    ticket(desk, visit_id="c")
+    # No word to fold: each keeps its own spelling, so "???" (not answered) does not merge with "!!!" (answerable).
+    events.search("???", "en", 3, False, visit_id="q")
+    ticket(desk, visit_id="q")
+    events.click(events.search("!!!", "en", 3, False, visit_id="x"), "en/gift-cards", 1, "x")
+    # Arabic: the article, the prefixes "و" and "ب" and word order folded: one question, not answered.
+    for visit, query in (("ar1", "استرداد المبلغ"), ("ar2", "والمبلغ، استرداد؟"), ("ar3", "بالمبلغ استرداد")):
+        events.search(query, "ar", 2, False, visit_id=visit)
+        ticket(desk, visit_id=visit)
+    assert reports.abstention(reports.answered_log(desk, catalog)) == [
+        reports.AbstentionRow("ar", 3, 0, 0.0, 1, 0, 1, 0, 0),
+        reports.AbstentionRow("en", 5, 0, 0.0, 3, 2, 1, 0, 0),
+    ]
+
+
 def test_false_abstentions_say_whether_search_ranked_the_article_first_newest_first(
     desk: Desk, catalog: Catalog
 ) -> None:
