@@ -1,11 +1,14 @@
-"""The abstention reports over a month of logged searches: how long `kb report abstention`, `false-abstentions` (and,
-beside them, `gaps`) take to build, on SQLite, as the reports page builds them on every load.
+"""The abstention reports over a month of logged searches: how long `kb report abstention`, `false-abstentions`,
+`floors` (what `kb floors` decides: labels, the guard's cross-validated fits) and, beside them, `gaps` take to build,
+on SQLite, as the reports page builds them on every load.
 
     PYTHONPATH=. .venv/bin/python bench/shadow_log_bench.py [--searches 20000] [--runs 3]
 
 Generated, bulk-inserted: `--searches` settled searches over the last 30 days (two per visit, 20% abstained, half
-clicked, 25 signals each, as the shadow log stores them), a ticket after one visit in ten, and on half of those an
-agent's inserted passage and sent reply. Prints the median of `--runs` builds of each report.
+clicked, 25 signals each, as the shadow log stores them: the floors' four among them), a ticket after one visit in
+ten, and on half of those an agent's inserted passage and sent reply. Prints the median of `--runs` builds of each
+report. The queries are "question N", N drawn uniformly from 0 to a fifth of
+`--searches`: most questions are searched about five times, and carry mixed behaviour (the signals are uniform noise).
 """
 
 from __future__ import annotations
@@ -20,13 +23,16 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
+from copilot.learnt_floors import SIGNALS
 from desk import reports
 from desk.desk import Desk
+from desk.floor_evidence import floor_evidence
 from desk.models import Customer, SearchEvent, SuggestionEvent, Ticket, utcnow
 from kb.catalog import Catalog
 from kb.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
+SIGNAL_NAMES = (*SIGNALS, *(f"s{k}" for k in range(25 - len(SIGNALS))))  # the floors read the first four
 
 
 def fill(desk: Desk, searches: int, rng: random.Random) -> int:
@@ -38,7 +44,7 @@ def fill(desk: Desk, searches: int, rng: random.Random) -> int:
         rows.append({"token": f"t{i}", "visit_id": f"v{i // 2}", "query": f"question {rng.randint(0, searches // 5)}",
                      "lang": "en", "result_count": 5, "abstained": rng.random() < 0.2, "fallback": False,
                      "source": "page", "clicked_article": "en/refund-timing" if rng.random() < 0.5 else None,
-                     "created_at": at, "signals": {f"s{k}": round(rng.random(), 4) for k in range(25)},
+                     "created_at": at, "signals": {name: round(rng.random(), 4) for name in SIGNAL_NAMES},
                      "first_article": "en/refund-timing"})
         if i % 20 == 1:
             tid = len(tickets) + 1
@@ -67,7 +73,7 @@ def main() -> None:
         desk = Desk(settings)
         tickets = fill(desk, args.searches, random.Random(22))
         catalog = Catalog(settings)
-        for name in ("abstention", "false-abstentions", "gaps"):
+        for name in ("abstention", "false-abstentions", "floors", "gaps"):
             times, rows = [], []
             for _ in range(args.runs):
                 started = time.perf_counter()
@@ -75,6 +81,14 @@ def main() -> None:
                 times.append(time.perf_counter() - started)
             print(f"{args.searches} searches, {tickets} tickets: {name:18} {len(rows):5} rows, "
                   f"median {statistics.median(times):.2f} s")
+        times, log = [], []  # the floors report's own read: the log with its signals, before any fit
+        for _ in range(args.runs):
+            started = time.perf_counter()
+            log = reports.answered_log(desk, catalog, None, signals=True)
+            times.append(time.perf_counter() - started)
+        labelled = sum(len(e.rows) for e in floor_evidence(log).values())
+        print(f"{args.searches} searches: floors' log read with signals, median {statistics.median(times):.2f} s "
+              f"({labelled} labelled questions to fit on)")
         desk.close()
 
 

@@ -5,7 +5,7 @@ One fitter for the bench and the product: bench/tune_fusion.py fits the shipped 
 set's out-of-scope labels, bench/log_floors.py on a simulated search log's behaviour labels, and `kb floors`
 (webapp.floor_commands) on the help center's own stored log (desk.floor_evidence). Pure numpy over plain rows: no
 SQL, no index; the caller reads each query's signals (copilot.retrieval's `signals`, floors compared as "every
-signal under its floor") and register (copilot.retrieval.query_register).
+signal under its floor") and register (copilot.query_register).
 
 The guard (`judge`, `Evidence.replace`): learnt floors replace the shipped ones only if, on the log's own evidence,
 they catch at least GUARD_MARGIN more of the not-answered queries and flag no more of the answerable ones, the learnt

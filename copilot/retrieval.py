@@ -79,6 +79,7 @@ from copilot.nearest_words import IndexWords, NearestTable, WordVectors
 from copilot.own_titles import FAMILY_INTENT_MIX, INTENT_MIX, title_query, written_titles
 from copilot.product_names import index_names, intent_part, intent_sources
 from copilot.query_coverage import article_terms, coverage, coverage_scales, near_topic
+from copilot.query_register import Register, query_register
 from copilot.query_vectors import BatchingQueryEmbedder, unit
 from copilot.section_coverage import SectionTerms, near_section, section_coverage, section_scales
 from copilot.self_calibration import POOLED, REFERENCE_QUANTILES, carried_floors, probes
@@ -98,7 +99,7 @@ from copilot.typed_reading import best_candidate_title, better_reading
 from indexer.embedders import Embedder
 from indexer.lexical import SPARSE_VECTOR, LexicalEncoder, SparseVector
 from indexer.stores.base import Hit, PayloadFilter, Source, StoreQuery, VectorStore
-from kb.arabic import dialect_to_msa, has_arabic, is_dialect_word, normalize_arabic
+from kb.arabic import dialect_to_msa, has_arabic, normalize_arabic
 from kb.audience import AGENT, PUBLIC, Audience, sees_internal, visibilities
 from kb.language import detect_language
 from kb.settings import Settings
@@ -489,12 +490,9 @@ CHUNK_MEAN_LEAD = {("en", "ar"): 0.6}
 CHUNK_MEAN_LEAD_FULL = 2.0
 LEXICAL = "lexical"  # the sparse source's name in weights, signals and `only`
 LEXICAL_TOP = "lexical_top"  # the raw BM25 top score: its scale is the corpus's, see lexical_share
-Register = Literal["plain", "dialect", "mixed"]
 SNIPPET_CHARS = 220
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 _WORD = re.compile(r"\w{3,}")
-_TOKEN = re.compile(r"\w+")
-_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 
 
 class QueryError(ValueError):
@@ -2068,21 +2066,6 @@ class Retriever:
             internal=p.get("visibility") == "internal",
             text=text,
         )
-
-
-def query_register(query: str, lang: str) -> Register:
-    """How the query is written, as far as the models' confidence in it goes.
-
-    "mixed": words in another script than the query language's (Latin words in an Arabic query,
-    Arabic in any other); "dialect": an Arabic query with a known dialect word (kb.arabic); else
-    "plain". A relevant article scores lower for such queries than for plain ones, so the
-    abstention floors are lower for them (ABSTAIN_OFFSETS): the same scores mean more.
-    """
-    if (_LATIN_WORD.search(query) is not None) if lang == "ar" else has_arabic(query):
-        return "mixed"
-    if lang == "ar" and any(is_dialect_word(normalize_arabic(word)) for word in _TOKEN.findall(query)):
-        return "dialect"
-    return "plain"
 
 
 OWN_SHARES = ("e5_share", "use_share")  # the dense models' top scores on the index's own scale (_own_shares)

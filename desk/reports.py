@@ -1,6 +1,7 @@
 """The content team's reports: what customers looked for and did not find, what the copilot got wrong,
 which articles readers find unhelpful or nobody has touched in a while, which translations lag, and where search
-told a customer nothing fits though the help center had the answer (the search shadow log, issue #18).
+told a customer nothing fits though the help center had the answer (the search shadow log, issue #18), and whether
+abstention floors learnt from that log may replace the ones in use (what `kb floors` decides).
 
 Each report is one function returning rows (frozen dataclasses), so the CLI table, the admin page and
 the CSV export show the same thing. Counting and grouping happen in SQL that SQLite and PostgreSQL
@@ -17,11 +18,12 @@ import io
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields, is_dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, distinct, func, or_, select
 
+from copilot.tuning import TUNING_FILE, SearchTuning
 from desk.database import Database
 from desk.desk import Desk
 from desk.events import ShadowSearch
@@ -42,6 +44,9 @@ from desk.search_labels import LoggedSearch, false_abstention, question_key, sea
 from kb.articles import Article
 from kb.catalog import Catalog
 from kb.translations import translation_status
+
+if TYPE_CHECKING:
+    from desk.floor_decision import FloorDecision
 
 STALE_DAYS = 180
 LATEST_REASONS = 3
@@ -331,6 +336,50 @@ def false_abstentions(log: Sequence[ShadowSearch], catalog: Catalog) -> list[Fal
     return out[::-1]
 
 
+@dataclass(frozen=True)
+class FloorsRow:
+    """What `kb floors` decides for a language (desk.floor_decision), with its defaults: shares of the log's judged
+    labels, None when there are none of that kind."""
+
+    lang: str
+    answerable: int  # labelled questions that teach the fit
+    not_answered: int
+    judge_only: int  # abstained searches whose ticket no agent answered from the help center: they only judge
+    in_use_caught: float | None  # share of the not-answered questions the floors in use abstain on, 0..1
+    in_use_flagged: float | None  # share of the answerable ones they abstain on, 0..1
+    learnt_caught: float | None  # ... the learnt floors (cross-validated)
+    learnt_flagged: float | None
+    decision: str  # "replace" or "keep"
+    reason: str  # desk.floor_decision.Reason
+
+
+def learnt_floors(decisions: Iterable[FloorDecision]) -> list[FloorsRow]:
+    """Per language, the floors in use and the learnt ones on the log's evidence, and the guard's decision."""
+    out = []
+    for d in decisions:
+        c = d.compared
+        out.append(FloorsRow(
+            d.lang, d.answerable, d.not_answered, d.judge_only, _share(c.shipped_caught, c.not_answered),
+            _share(c.shipped_false, c.answerable), _share(c.learnt_caught, c.not_answered),
+            _share(c.learnt_false, c.answerable), "replace" if d.replace else "keep", d.reason,
+        ))
+    return out
+
+
+def _floors_report(desk: Desk, catalog: Catalog, since: datetime | None) -> list[FloorsRow]:
+    """The `floors` report with `kb floors`' defaults. desk.floor_decision is imported here: it reads this module's
+    `logged_searches` (through desk.floor_evidence)."""
+    from desk.floor_decision import floor_decisions
+
+    in_use = SearchTuning.load(catalog.settings.content_dir / TUNING_FILE)
+    return learnt_floors(floor_decisions(answered_log(desk, catalog, since, signals=True),
+                                         in_use.abstain_floors is None))
+
+
+def _share(count: int, total: int) -> float | None:
+    return round(count / total, 3) if total else None
+
+
 def deflection(db: Database, since: datetime | None = None) -> list[DeflectionRow]:
     """Did opening a suggested article from the contact form spare the visitor a ticket?"""
     ticketed = select(Ticket.id).where(Ticket.visit_id == Deflection.visit_id).exists()
@@ -386,6 +435,8 @@ REPORTS: dict[str, Report] = {
                FalseAbstentionRow,
                lambda desk, catalog, days, zone: false_abstentions(
                    answered_log(desk, catalog, since_days(days, zone=zone), ticketed=True), catalog)),
+        Report("floors", "Abstention floors learnt from the search log, and whether they may replace the floors in use",
+               FloorsRow, lambda desk, catalog, days, zone: _floors_report(desk, catalog, since_days(days, zone=zone))),
     )
 }
 

@@ -2,7 +2,8 @@
 
 The shipped floors (copilot.tuning) were fitted on the demo help center; on one nobody tuned on they miss most
 out-of-scope questions. Per language this command reads the stored search log's evidence (desk.floor_evidence),
-fits floors on it (copilot.learnt_floors) and prints whether they pass the guard: on the log's own evidence,
+fits floors on it (copilot.learnt_floors) and prints whether they pass the guard (desk.floor_decision, the decision
+the reports page's `floors` report shows): on the log's own evidence,
 cross-validated, they catch at least GUARD_MARGIN more of the not-answered questions and flag no more answerable
 ones than the floors in use. Only with `--write`, and only for the languages that pass, are they written into the
 content directory's `_search.yml`, which the team reviews and commits like any content change; the search engine
@@ -25,11 +26,14 @@ from kb.settings import Settings
 from webapp.cli_options import location_options
 
 if TYPE_CHECKING:
-    from copilot.learnt_floors import Evidence, Fit
-    from desk.floor_evidence import FloorEvidence
+    from collections import Counter
+
+    from desk.floor_decision import FloorDecision
 
 DEFAULT_DAYS = 90
-DEFAULT_MAX_FALSE = 0.02  # the learnt floors' answerable budget on their own labels (log_floors' --loop-max-false)
+# desk.floor_decision's (which the reports page's `floors` report uses), spelled out so `kb --help` does not import
+# numpy (a test pins them).
+DEFAULT_MAX_FALSE = 0.02
 DEFAULT_MIN_LABELS = 30
 
 
@@ -54,11 +58,10 @@ def floors_command(settings: Settings, days: int, max_false: float, min_labels: 
     --write; with it, only the languages that pass, into the content directory's _search.yml (review and commit
     it; search reads it at its next start).
     """
-    from copilot.learnt_floors import GUARD_FOLDS, Labelled, judge, signal_row, taught_rule
-    from copilot.retrieval import query_register
+    from copilot.learnt_floors import GUARD_FOLDS
     from copilot.tuning import TUNING_FILE, SearchTuning, TuningError
     from desk.desk import Desk
-    from desk.floor_evidence import floor_evidence
+    from desk.floor_decision import floor_decisions
     from desk.reports import answered_log, since_days
     from kb.catalog import Catalog
 
@@ -69,33 +72,23 @@ def floors_command(settings: Settings, days: int, max_false: float, min_labels: 
         raise click.ClickException(str(error)) from error
     with Desk(settings) as desk:
         log = answered_log(desk, Catalog(settings), since_days(days), signals=True)
-    passed: dict[str, Fit] = {}
-    labelled: dict[str, int] = {}
+    passed: dict[str, FloorDecision] = {}
     click.echo(f"Search log of the last {days} days: {len(log)} settled searches.")
-    for lang, evidence in floor_evidence(log).items():
-        rows = [
-            Labelled(signal_row(r.signals), query_register(r.query, lang), r.abstained, r.judged, r.taught)
-            for r in evidence.rows
-        ]
-        answerable, not_answered, judge_only = evidence.counts()
-        labelled[lang] = len(rows)
-        compared = judge(rows, max_false, GUARD_FOLDS)
-        fit = taught_rule(rows, max_false, min_labels)
-        click.echo(f"[{lang}] labelled queries: {answerable} answerable, {not_answered} not answered, "
-                   f"{judge_only} judge-only{_left_out(evidence)}")
+    for decision in floor_decisions(log, in_use.abstain_floors is None, max_false, min_labels):
+        lang, compared = decision.lang, decision.compared
+        click.echo(f"[{lang}] labelled queries: {decision.answerable} answerable, {decision.not_answered} not "
+                   f"answered, {decision.judge_only} judge-only{_left_out(decision.left_out)}")
         click.echo(f"[{lang}] on the log's evidence ({compared.not_answered} not answered, {compared.answerable} "
                    f"answerable): floors in use catch {_share(compared.shipped_caught, compared.not_answered)}, "
                    f"flag {_share(compared.shipped_false, compared.answerable)}; learnt ({GUARD_FOLDS}-fold "
                    f"cross-validated) catch {_share(compared.learnt_caught, compared.not_answered)}, flag "
                    f"{_share(compared.learnt_false, compared.answerable)}")
-        reason = _keep_reason(compared, fit, min_labels, answerable, not_answered)
-        if reason is None and in_use.abstain_floors is None:
-            reason = f"{TUNING_FILE} turns abstention off (abstain_floors: null) for every language"
+        reason = _keep_reason(decision)
         click.echo(f"[{lang}] {'keep the floors in use: ' + reason if reason else 'replace'}")
-        if fit is not None:
-            click.echo(f"[{lang}] learnt floors {_floors(fit)}, register offsets {fit[1] or 'none'}")
-        if reason is None and fit is not None:
-            passed[lang] = fit
+        if decision.fit is not None:
+            click.echo(f"[{lang}] learnt floors {decision.floors()}, register offsets {decision.fit[1] or 'none'}")
+        if decision.replace:
+            passed[lang] = decision
     if not write:
         if passed:
             click.echo(f"Not written (no --write): {', '.join(sorted(passed))}.")
@@ -103,36 +96,34 @@ def floors_command(settings: Settings, days: int, max_false: float, min_labels: 
     if not passed:
         click.echo(f"Nothing written: no language passed; {path} is unchanged.")
         return
-    _write(path, passed, sum(labelled[lang] for lang in passed), days)
+    _write(path, passed, days)
     click.echo(f"Wrote {', '.join(sorted(passed))} into {path}: review it and commit it with the content; search "
                "reads it at its next start.")
 
 
-def _keep_reason(
-    evidence: Evidence, fit: Fit | None, min_labels: int, answerable: int, not_answered: int
-) -> str | None:
-    """Why the floors in use stay (None: the learnt ones pass the guard)."""
-    from copilot.learnt_floors import GUARD_MARGIN, GUARD_TOLERANCE, MIN_ANSWERABLE, MIN_NOT_ANSWERED
+def _keep_reason(decision: FloorDecision) -> str | None:
+    """Why the floors in use stay, in the command's words (None: the learnt ones replace them)."""
+    from copilot.learnt_floors import GUARD_MARGIN
+    from copilot.tuning import TUNING_FILE
 
-    if fit is None:
-        return (f"too few labels: {answerable} answerable (needs {max(min_labels, MIN_ANSWERABLE)}), {not_answered} "
-                f"not answered (needs {max(min_labels, MIN_NOT_ANSWERED)})")
-    if evidence.replace(GUARD_MARGIN, GUARD_TOLERANCE):
-        return None
-    if not evidence.not_answered or not evidence.answerable:
-        return "no not-answered or no answerable evidence to compare on"
-    more = (evidence.learnt_caught - evidence.shipped_caught) / evidence.not_answered
-    if more < GUARD_MARGIN:
-        return (f"the learnt floors catch {more:+.1%} of the not-answered questions "
-                f"(the guard needs +{GUARD_MARGIN:.0%})")
-    extra = evidence.learnt_false - evidence.shipped_false
-    return f"the learnt floors flag {extra} more of the answerable questions (+{extra / evidence.answerable:.1%})"
+    compared = decision.compared
+    return {
+        "passes the guard": None,
+        "too few labels": f"too few labels: {decision.answerable} answerable (needs {decision.needs[0]}), "
+                          f"{decision.not_answered} not answered (needs {decision.needs[1]})",
+        "abstention off": f"{TUNING_FILE} turns abstention off (abstain_floors: null) for every language",
+        "nothing to compare": "no not-answered or no answerable evidence to compare on",
+        "catches too little more": f"the learnt floors catch {decision.more_caught:+.1%} of the not-answered "
+                                   f"questions (the guard needs +{GUARD_MARGIN:.0%})",
+        "flags more answerable": f"the learnt floors flag {decision.more_flagged} more of the answerable questions "
+                                 f"(+{decision.more_flagged / max(compared.answerable, 1):.1%})",
+    }[decision.reason]
 
 
-def _left_out(evidence: FloorEvidence) -> str:
-    if not evidence.left_out:
+def _left_out(left_out: Counter[str]) -> str:
+    if not left_out:
         return ""
-    parts = ", ".join(f"{count} {why}" for why, count in sorted(evidence.left_out.items()))
+    parts = ", ".join(f"{count} {why}" for why, count in sorted(left_out.items()))
     return f"; searches left out: {parts}"
 
 
@@ -140,13 +131,7 @@ def _share(count: int, total: int) -> str:
     return f"{count / total:.0%} ({count}/{total})" if total else "- (0/0)"
 
 
-def _floors(fit: Fit) -> dict[str, float]:
-    from copilot.learnt_floors import SIGNALS
-
-    return {name: round(value, 3) for name, value in zip(SIGNALS, fit[0], strict=True)}
-
-
-def _write(path: Path, passed: dict[str, Fit], labelled: int, days: int) -> None:
+def _write(path: Path, passed: dict[str, FloorDecision], days: int) -> None:
     """The passing languages' floors and offsets over the file's other keys and languages (a language's offsets are
     replaced whole: the floors were fitted with exactly these), read back before the file is replaced."""
     import yaml
@@ -156,11 +141,12 @@ def _write(path: Path, passed: dict[str, Fit], labelled: int, days: int) -> None
     raw: dict[str, Any] = (yaml.safe_load(path.read_text("utf-8")) or {}) if path.is_file() else {}
     floors = raw.get("abstain_floors") or {}
     offsets = raw.get("abstain_offsets") or {}
-    for lang, fit in sorted(passed.items()):
-        floors[lang] = _floors(fit)
-        offsets[lang] = fit[1]
+    for lang, decision in sorted(passed.items()):
+        floors[lang] = decision.floors()
+        offsets[lang] = decision.fit[1] if decision.fit else {}
     raw["abstain_floors"], raw["abstain_offsets"] = floors, offsets
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    labelled = sum(d.labelled for d in passed.values())
     header = (
         f"# Abstention floors for {', '.join(sorted(passed))} written by `kb floors --write` on {now}, learnt from\n"
         f"# {labelled} labelled queries of the last {days} days' search log (copilot.learnt_floors; see\n"

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 # desk.reports.REPORTS's keys, spelled out so `kb --help` does not import SQLAlchemy (a test pins them).
 REPORT_NAMES = ("gaps", "rejected", "unhelpful", "stale", "translations", "deflection", "notices", "abstention",
-                "false-abstentions")
+                "false-abstentions", "floors")
 MAX_CELL = 60  # a table row per line stays readable; --csv keeps every character
 
 
@@ -39,12 +39,14 @@ MAX_CELL = 60  # a table row per line stays readable; --csv keeps every characte
                    "default team's zone, else UTC.")
 def report_command(settings: Settings, name: str, days: int | None, as_csv: bool, zone: str | None) -> None:
     """Content gaps, rejected suggestions, unhelpful, stale and untranslated articles, deflection, notices, search
-    abstention and false abstentions.
+    abstention, false abstentions and the learnt abstention floors' decision.
 
     NAME is one of gaps, rejected, unhelpful, stale, translations, deflection, notices, abstention (per language:
     settled searches, the share abstained, questions the log labels answerable or not answered) and
     false-abstentions (searches that found nothing though an agent then answered the visit's ticket from the help
-    center, newest first) (default: gaps).
+    center, newest first) and floors (per language, what `kb floors` decides with its defaults: the labelled
+    questions, the share of not-answered and answerable ones the floors in use and the learnt ones catch and flag,
+    replace or keep, and why; only `kb floors --write` writes floors) (default: gaps).
     The same reports are on the workspace's /agent/reports page for leads and admins. Times are shown in
     --tz with their UTC offset; --days N counts N calendar days of --tz, today included, each from local midnight
     (a summer-time day counts its 23 or 25 hours), and stale ages count from today's date in --tz.

@@ -64,6 +64,8 @@ class ReportLabels:
             "notices": gettext("Notices published to customers"),
             "abstention": gettext("Search abstention by language, and what the log says of the questions"),
             "false-abstentions": gettext("Searches that found nothing though an agent answered from the help center"),
+            "floors": gettext("Abstention floors learnt from the search log, and whether they may replace the floors "
+                              "in use"),
         }.get(name, default)
 
     def column(self, name: str) -> str:
@@ -86,6 +88,13 @@ class ReportLabels:
             "deflected": gettext("Deflected"),
             "ends_at": gettext("Ends"),
             "id": gettext("Id"),
+            "decision": gettext("Decision"),
+            "in_use_caught": gettext("Not answered: caught by the floors in use"),
+            "in_use_flagged": gettext("Answerable: flagged by the floors in use"),
+            "judge_only": gettext("Judge-only questions"),
+            "learnt_caught": gettext("Not answered: caught by the learnt floors"),
+            "learnt_flagged": gettext("Answerable: flagged by the learnt floors"),
+            "reason": gettext("Reason"),
             "lang": gettext("Language"),
             "languages": gettext("Languages"),
             "last_rejected": gettext("Last rejected"),
@@ -125,6 +134,31 @@ class ReportLabels:
         """The false-abstentions report's "was that article" cell ("True", "False", empty when the search carried no
         shadow log); the CSV keeps them as stored."""
         return {"True": gettext("Yes"), "False": gettext("No"), "": gettext("Not logged")}.get(value, value)
+
+    def floor_decision(self, value: str) -> str:
+        """The floors report's decision ("replace", "keep"); the CSV keeps them as stored."""
+        return {"replace": gettext("Replace the floors in use"),
+                "keep": gettext("Keep the floors in use")}.get(value, value)
+
+    def floor_reason(self, value: str) -> str:
+        """The floors report's reason (desk.floor_decision.Reason) as a sentence; the CSV keeps the short form."""
+        from copilot.learnt_floors import GUARD_MARGIN
+        from desk.floor_decision import DEFAULT_MIN_LABELS
+
+        margin = f"{GUARD_MARGIN:.0%}"
+        return {
+            "passes the guard": gettext("The learnt floors catch at least %(margin)s more of the questions not "
+                                        "answered and flag no more answerable ones.", margin=margin),
+            "too few labels": gettext("Too few labelled questions to learn floors from: %(num)d answerable and "
+                                      "%(num)d not answered are needed.", num=DEFAULT_MIN_LABELS),
+            "nothing to compare": gettext("No questions not answered, or no answerable ones, to compare the floors "
+                                          "on."),
+            "catches too little more": gettext("The learnt floors would not catch at least %(margin)s more of the "
+                                               "questions not answered.", margin=margin),
+            "flags more answerable": gettext("The learnt floors would flag more answerable questions than the floors "
+                                             "in use."),
+            "abstention off": gettext("The search settings (_search.yml) turn abstention off for every language."),
+        }.get(value, value)
 
     def translation_status(self, status: str) -> str:
         """The translations report's Status values (kb.translations.Status); the CSV keeps them as stored."""

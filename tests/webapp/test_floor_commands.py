@@ -1,21 +1,31 @@
 """`kb floors` end to end through click on a real desk database (SQLite; PostgreSQL with --postgresql) filled through
 the desk's own APIs: it prints the guard's decision per language, writes only with --write and only the languages
-that pass, keeps the rest of _search.yml, and only reads the database."""
+that pass, keeps the rest of _search.yml, and only reads the database. The reports page's `floors` report (the real
+Flask app, a lead, English and Arabic), its CSV and `kb report floors` show the same decision (desk.floor_decision)."""
 
 from __future__ import annotations
 
+import csv
+import io
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
 from click.testing import CliRunner
 
+from copilot import query_register, retrieval
 from copilot.tuning import ABSTAIN_FLOORS, TUNING_FILE, SearchTuning
+from desk import floor_decision, reports
 from desk.desk import Desk
+from kb.catalog import Catalog
 from kb.settings import Settings
 from tests.conftest import copy_slice, database_url_for_tests
 from tests.desk.test_reports import ticket
+from tests.webapp.conftest import PASSWORD, login
 from tests.webapp.test_shadow_log import database_rows
+from webapp import create_app, floor_commands
 from webapp.cli import main
 
 EXISTING = """# the team's own notes (PyYAML loses them on --write)
@@ -33,17 +43,17 @@ def settings(tmp_path: Path) -> Settings:
                     database_url=database_url_for_tests())
 
 
-def fill(desk: Desk) -> None:
-    """English: 40 answerable questions (shown, clicked, no ticket) high on every signal, 12 not answered (shown, no
-    click, a ticket) low on all, none abstained: floors learnt from them catch what the floors in use let through.
-    Arabic: three labels, too few to learn from."""
+def fill(desk: Desk, not_answered: int = 12) -> None:
+    """English: 40 answerable questions (shown, clicked, no ticket) high on every signal, 12 (`not_answered`) not
+    answered (shown, no click, a ticket) low on all, none abstained: floors learnt from them catch what the floors in
+    use let through. Arabic: three labels, too few to learn from."""
     events = desk.events
     for i in range(40):
         signals = {"e5_top": 0.9 + i / 1000, "use_top": 0.5, "lexical_share": 1.0, "field_top": 1.0}
         token = events.search(f"answerable question {i}", "en", 3, False, visit_id=f"a{i}", signals=signals,
                               first_article="en/refund-timing")
         events.click(token, "en/refund-timing", 1, f"a{i}")
-    for i in range(12):
+    for i in range(not_answered):
         signals = {"e5_top": 0.8 + i / 1000, "use_top": 0.1, "lexical_share": 0.2, "field_top": 0.0}
         events.search(f"out of scope {i}", "en", 2, False, visit_id=f"n{i}", signals=signals,
                       first_article="en/delivery-fees")
@@ -113,3 +123,89 @@ def test_kb_floors_keeps_everything_with_too_few_labels_and_refuses_bad_options(
     for option, value in (("--max-false", "2"), ("--days", "0"), ("--min-labels", "-1")):
         refused = runner.invoke(main, ["floors", option, value, *where])
         assert refused.exit_code == 2 and option in refused.output
+
+
+def test_the_floors_report_shows_what_kb_floors_decides_on_the_page_in_the_csv_and_kb_report(
+    settings: Settings,
+) -> None:
+    """30 not-answered questions: with the command's defaults (min-labels 30) English passes the guard and Arabic has
+    too few labels; the reports page (English and Arabic, for a lead), its CSV and `kb report floors` show the same
+    decision `kb floors` prints, the page says who writes floors, and reading writes nothing."""
+    with Desk(settings) as filled:  # the app's desk writes searches in the background, after the tickets
+        fill(filled, not_answered=30)
+        filled.accounts.create_agent("lead@example.com", PASSWORD, name="Lead", role="lead")
+    app = create_app(settings)
+    desk: Desk = app.extensions["desk"]
+    where = ["--content", str(settings.content_dir), "--data", str(settings.data_dir)]
+    runner = CliRunner(env={"DATABASE_URL": settings.database_url or ""})
+    decided = runner.invoke(main, ["floors", *where]).output.splitlines()
+    assert "[en] replace" in decided, decided
+    assert "[ar] keep the floors in use: too few labels: 2 answerable (needs 30), 1 not answered (needs 30)" in decided
+
+    rows = reports.REPORTS["floors"].build(desk, Catalog(settings), None, "UTC")
+    assert rows == [
+        reports.FloorsRow("ar", 2, 1, 0, 0.0, 0.0, 0.0, 0.0, "keep", "too few labels"),
+        reports.FloorsRow("en", 40, 30, 0, 0.0, 0.0, 1.0, 0.0, "replace", "passes the guard"),
+    ]
+    assert reports.REPORTS["floors"].build(desk, Catalog(settings), 0, "UTC") == []  # the window: no day at all
+
+    before = database_rows(desk)
+    lead = app.test_client()
+    assert login(lead, "lead@example.com").status_code == 302
+    html = lead.get("/agent/reports/").get_data(as_text=True)
+    section = html.split('id="report-floors"', 1)[1].split("</section>", 1)[0]
+    assert "Abstention floors learnt from the search log" in section and 'href="/agent/reports/floors.csv' in section
+    assert "written only by the content team, with kb floors --write, and committed with the content" in section
+    cells = '<td dir="auto">en</td><td dir="auto">40</td><td dir="auto">30</td><td dir="auto">0</td>'
+    assert cells in section and '<td dir="auto">Replace the floors in use</td>' in section
+    assert ("Too few labelled questions to learn floors from: 30 answerable and 30 not answered are needed."
+            in section and '<td dir="auto">Keep the floors in use</td>' in section)
+    assert ">Not answered: caught by the learnt floors<" in section and "passes the guard" not in section
+    arabic = lead.get("/agent/reports/", headers={"Accept-Language": "ar"}).get_data(as_text=True)
+    section = arabic.split('id="report-floors"', 1)[1].split("</section>", 1)[0]
+    assert "حدود الامتناع المتعلَّمة من سجل البحث" in section and "لا يكتب الحدودَ إلا فريقُ المحتوى" in section
+    assert "استبدال الحدود المستخدمة" in section and "الإبقاء على الحدود المستخدمة" in section
+    assert "تلتقط الحدود المتعلَّمة من الأسئلة غير المُجاب عنها 5% على الأقل أكثر" in section
+    for english in ("Replace the floors in use", "Decision", "too few labels", "written only by the content team"):
+        assert english not in section
+    download = lead.get("/agent/reports/floors.csv").get_data(as_text=True)
+    assert list(csv.reader(io.StringIO(download))) == [
+        ["lang", "answerable", "not_answered", "judge_only", "in_use_caught", "in_use_flagged", "learnt_caught",
+         "learnt_flagged", "decision", "reason"],
+        ["ar", "2", "1", "0", "0.0", "0.0", "0.0", "0.0", "keep", "too few labels"],
+        ["en", "40", "30", "0", "0.0", "0.0", "1.0", "0.0", "replace", "passes the guard"],
+    ]
+    shown = runner.invoke(main, ["report", "floors", "--days", "1", *where])
+    assert shown.exit_code == 0, shown.output
+    assert [line.split() for line in shown.output.splitlines()[1:]] == [
+        ["lang", "answerable", "not_answered", "judge_only", "in_use_caught", "in_use_flagged", "learnt_caught",
+         "learnt_flagged", "decision", "reason"],
+        ["ar", "2", "1", "0", "0.0", "0.0", "0.0", "0.0", "keep", "too", "few", "labels"],
+        ["en", "40", "30", "0", "0.0", "0.0", "1.0", "0.0", "replace", "passes", "the", "guard"]]
+    assert database_rows(desk) == before  # the page in both languages, the CSV and the command only read
+
+
+def test_the_floors_report_keeps_the_floors_when_the_settings_turn_abstention_off(settings: Settings) -> None:
+    with Desk(settings) as desk:
+        fill(desk, not_answered=30)
+        (settings.content_dir / TUNING_FILE).write_text("abstain_floors: null\n", "utf-8")
+        rows = reports.REPORTS["floors"].build(desk, Catalog(settings), None, "UTC")
+    assert [(r.lang, r.decision, r.reason) for r in rows] == [("ar", "keep", "too few labels"),
+                                                               ("en", "keep", "abstention off")]
+    where = ["--content", str(settings.content_dir), "--data", str(settings.data_dir)]
+    shown = CliRunner(env={"DATABASE_URL": settings.database_url or ""}).invoke(main, ["floors", *where])
+    assert ("[en] keep the floors in use: _search.yml turns abstention off (abstain_floors: null) for every language"
+            in shown.output.splitlines())
+
+
+def test_the_desk_decides_without_search_and_the_command_keeps_its_defaults() -> None:
+    """desk.floor_decision (the reports page builds it on every load) reads the query register without importing
+    search, the index or a model; `kb floors` spells out the same defaults so `kb --help` imports no numpy."""
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, desk.floor_decision, desk.reports; print('copilot.retrieval' in "
+         "sys.modules, 'qdrant_edge' in sys.modules)"],
+        capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parents[2])
+    assert loaded.stdout.split() == ["False", "False"]
+    assert (floor_commands.DEFAULT_MAX_FALSE, floor_commands.DEFAULT_MIN_LABELS) == (
+        floor_decision.DEFAULT_MAX_FALSE, floor_decision.DEFAULT_MIN_LABELS)
+    assert retrieval.query_register is query_register.query_register

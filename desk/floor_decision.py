@@ -1,0 +1,111 @@
+"""Whether abstention floors learnt from the search log may replace the floors in use, per language (issue #18).
+
+One decision for `kb floors` (webapp.floor_commands, which prints it and, with --write, writes the passing
+languages' floors) and the reports page's `floors` report (desk.reports; `kb report floors`), so what a lead reads and
+what the content team would write cannot disagree. Per language: the labelled queries of the stored log
+(desk.floor_evidence), the floors in use and the learnt ones (cross-validated) judged on them, and the guard's verdict
+(copilot.learnt_floors.judge / Evidence.replace) with why, as data; each surface words it its own way.
+
+Imports only the pure parts of copilot (the fit, the query register, the tuning file): never search, the index or a
+model.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from copilot.learnt_floors import (
+    GUARD_FOLDS,
+    GUARD_MARGIN,
+    GUARD_TOLERANCE,
+    MIN_ANSWERABLE,
+    MIN_NOT_ANSWERED,
+    SIGNALS,
+    Evidence,
+    Fit,
+    Labelled,
+    judge,
+    signal_row,
+    taught_rule,
+)
+from copilot.query_register import query_register
+from desk.events import ShadowSearch
+from desk.floor_evidence import floor_evidence
+
+DEFAULT_MAX_FALSE = 0.02  # the learnt floors' answerable budget on their own labels (log_floors' --loop-max-false)
+DEFAULT_MIN_LABELS = 30
+
+# Why the floors in use stay, or that the learnt ones replace them.
+Reason = Literal["passes the guard", "too few labels", "nothing to compare", "catches too little more",
+                 "flags more answerable", "abstention off"]
+
+
+@dataclass(frozen=True)
+class FloorDecision:
+    lang: str
+    answerable: int  # labelled queries that teach the fit (desk.floor_evidence.FloorEvidence.counts)
+    not_answered: int
+    judge_only: int
+    labelled: int  # every labelled row: what the learnt floors were read from
+    left_out: Counter[str]  # searches no evidence for this language's floors, by why (desk.floor_evidence)
+    compared: Evidence  # the floors in use and the learnt ones (cross-validated) on the log's judged labels
+    fit: Fit | None  # the floors and offsets learnt from every teaching row: what --write would write
+    reason: Reason
+    needs: tuple[int, int]  # answerable and not-answered labels a fit needs (--min-labels, at least the fitter's)
+
+    @property
+    def replace(self) -> bool:
+        return self.reason == "passes the guard"
+
+    @property
+    def more_caught(self) -> float:
+        """How much more of the not-answered questions the learnt floors catch (a share; 0 with none)."""
+        c = self.compared
+        return (c.learnt_caught - c.shipped_caught) / c.not_answered if c.not_answered else 0.0
+
+    @property
+    def more_flagged(self) -> int:
+        """How many more of the answerable questions the learnt floors flag."""
+        return self.compared.learnt_false - self.compared.shipped_false
+
+    def floors(self) -> dict[str, float] | None:
+        """The learnt floors by signal name, rounded as they are written (None: nothing learnt)."""
+        if self.fit is None:
+            return None
+        return {name: round(value, 3) for name, value in zip(SIGNALS, self.fit[0], strict=True)}
+
+
+def floor_decisions(
+    log: Sequence[ShadowSearch],
+    abstention_off: bool,
+    max_false: float = DEFAULT_MAX_FALSE,
+    min_labels: int = DEFAULT_MIN_LABELS,
+) -> list[FloorDecision]:
+    """Per language (sorted), the guard's decision on `log` (desk.reports.answered_log with signals, oldest first).
+    `abstention_off`: the tuning file in use sets `abstain_floors: null`, so no learnt floors are written."""
+    out = []
+    for lang, evidence in floor_evidence(log).items():
+        rows = [Labelled(signal_row(r.signals), query_register(r.query, lang), r.abstained, r.judged, r.taught)
+                for r in evidence.rows]
+        answerable, not_answered, judge_only = evidence.counts()
+        compared = judge(rows, max_false, GUARD_FOLDS)
+        fit = taught_rule(rows, max_false, min_labels)
+        out.append(FloorDecision(lang, answerable, not_answered, judge_only, len(rows), evidence.left_out, compared,
+                                 fit, _reason(compared, fit, abstention_off),
+                                 (max(min_labels, MIN_ANSWERABLE), max(min_labels, MIN_NOT_ANSWERED))))
+    return out
+
+
+def _reason(compared: Evidence, fit: Fit | None, abstention_off: bool) -> Reason:
+    if fit is None:
+        return "too few labels"
+    if compared.replace(GUARD_MARGIN, GUARD_TOLERANCE):
+        return "abstention off" if abstention_off else "passes the guard"
+    if not compared.not_answered or not compared.answerable:
+        return "nothing to compare"
+    if (compared.learnt_caught - compared.shipped_caught) / compared.not_answered < GUARD_MARGIN:
+        return "catches too little more"
+    return "flags more answerable"
