@@ -26,6 +26,7 @@ import numpy as np
 # The lexical evidence in the index's own units (copilot.calibration), so fitted floors carry over.
 SIGNALS = ("e5_top", "use_top", "lexical_share", "field_top")
 OFFSET_SIGNALS = ("e5_top", "use_top", "lexical_share")  # field_top is a share of words, not a model's score
+MAX_GRID = 100  # candidate floors per signal at most (`_thinned`)
 MIN_REGISTER_QUERIES = 5  # answerable queries a register needs (and plain too) to get its own offsets
 # Fewer labels than these of a kind and nothing is fitted: two not-answered queries are the least a floor can sit
 # between, five answerable ones the least a false-flag share means anything on.
@@ -90,10 +91,10 @@ def flag_counts(scores: np.ndarray, grids: Sequence[np.ndarray]) -> np.ndarray:
         if not (np.diff(grid) > 0).all():
             raise ValueError("each floor grid must be strictly increasing")
     first = [np.searchsorted(grid, scores[:, i], side="right") for i, grid in enumerate(grids)]
-    counts = np.zeros([len(grid) + 1 for grid in grids])
+    counts = np.zeros([len(grid) + 1 for grid in grids], dtype=np.int32)  # whole counts: half float64's memory
     np.add.at(counts, tuple(first), 1)
     for axis in range(len(grids)):
-        counts = counts.cumsum(axis=axis)
+        counts.cumsum(axis=axis, dtype=np.int32, out=counts)  # in place: a fit's largest arrays are these
     return counts[tuple(slice(0, len(grid)) for grid in grids)]
 
 
@@ -106,9 +107,9 @@ def choose_floors(scores: np.ndarray, out_of_scope: np.ndarray, max_false: float
     Returns (recall, false rate, floors); ties go to the fewer false flags.
     """
     grids = [
-        np.unique(scores[:, 0].round(3))[::3],
-        np.append(np.unique(scores[:, 1].round(3))[::6], 9.0),
-        np.append(np.unique(scores[:, 2].round(3))[::6], 999.0),
+        _thinned(scores[:, 0], 3),
+        np.append(_thinned(scores[:, 1], 6), 9.0),
+        np.append(_thinned(scores[:, 2], 6), 999.0),
         np.array([0.5, 0.7, 9.0]),
     ]
     false_rate = flag_counts(scores[~out_of_scope], grids) / int((~out_of_scope).sum())
@@ -120,6 +121,16 @@ def choose_floors(scores: np.ndarray, out_of_scope: np.ndarray, max_false: float
     score = np.where(false_rate <= max_false, recall * 1000 - false_rate, -1.0)
     best = np.unravel_index(int(np.argmax(score)), score.shape)
     return float(recall[best]), float(false_rate[best]), [float(grids[i][best[i]]) for i in range(len(grids))]
+
+
+def _thinned(values: np.ndarray, step: int) -> np.ndarray:
+    """A signal's candidate floors: its distinct observed values (to 3 decimals), every `step`-th, and never more
+    than MAX_GRID of them (a coarser step past that). The counts are the grid's size (`flag_counts`): three signals'
+    grids of 500 values, what a busy help center's 90-day log gives, are 750 million cells, gigabytes and seconds
+    per fit where a report page refits six times (bench/RESULTS.md "Session 23, floorsreport23"). Below
+    MAX_GRID x step distinct values the grid is the step's alone, as every fit measured before the cap."""
+    unique = np.unique(values.round(3))
+    return unique[:: max(step, -(-len(unique) // MAX_GRID))]
 
 
 def fit_rule(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields, is_dataclass, replace
 from datetime import datetime
@@ -23,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, distinct, func, or_, select
 
-from copilot.tuning import TUNING_FILE, SearchTuning
+from copilot.tuning import TUNING_FILE, SearchTuning, TuningError
 from desk.database import Database
 from desk.desk import Desk
 from desk.events import ShadowSearch
@@ -371,9 +372,12 @@ def _floors_report(desk: Desk, catalog: Catalog, since: datetime | None) -> list
     `logged_searches` (through desk.floor_evidence)."""
     from desk.floor_decision import floor_decisions
 
-    in_use = SearchTuning.load(catalog.settings.content_dir / TUNING_FILE)
-    return learnt_floors(floor_decisions(answered_log(desk, catalog, since, signals=True),
-                                         in_use.abstain_floors is None))
+    try:
+        off = SearchTuning.load(catalog.settings.content_dir / TUNING_FILE).abstain_floors is None
+    except TuningError as error:  # a sync brought a broken file: search keeps what it started with; so does this
+        logging.getLogger(__name__).warning("floors report: %s", error)
+        off = False
+    return learnt_floors(floor_decisions(answered_log(desk, catalog, since, signals=True), off))
 
 
 def _share(count: int, total: int) -> float | None:

@@ -9,6 +9,7 @@ import pytest
 from copilot.learnt_floors import (
     GUARD_FOLDS,
     GUARD_MARGIN,
+    MAX_GRID,
     SIGNALS,
     Evidence,
     Labelled,
@@ -48,6 +49,30 @@ def test_choose_floors_respects_the_false_flag_budget() -> None:
     assert false_rate <= 0.05 and recall == 1.0
     flagged = (scores < np.asarray(floors)).all(axis=1)
     assert flagged[out_of_scope].all() and flagged[~out_of_scope].mean() <= 0.05
+
+
+def test_a_large_log_fits_on_at_most_max_grid_candidate_floors_per_signal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A busy help center's log has thousands of distinct scores per signal: the grids are capped (a coarser step),
+    so a fit's counts stay MAX_GRID-sized per signal instead of growing with the cube of the log; a small set's grids
+    are its step's alone (the fits measured before the cap)."""
+    sizes: list[list[int]] = []
+    real = flag_counts
+
+    def counting(scores: np.ndarray, grids: list[np.ndarray]) -> np.ndarray:
+        sizes.append([len(g) for g in grids])
+        return real(scores, grids)
+
+    monkeypatch.setattr("copilot.learnt_floors.flag_counts", counting)
+    rng = np.random.default_rng(1)
+    big = np.column_stack([rng.uniform(0.5, 1.0, 5000), rng.uniform(0, 1, 5000), rng.uniform(0, 3, 5000),
+                           rng.uniform(0, 1, 5000)])
+    _, false_rate, floors = choose_floors(big, rng.random(5000) < 0.2, 0.02)
+    assert false_rate <= 0.02 and len(floors) == len(SIGNALS)
+    assert all(n <= MAX_GRID + 1 for n in sizes[-1][:3]) and sizes[-1][0] > MAX_GRID // 2
+    small = big[:200]
+    choose_floors(small, np.arange(200) < 40, 0.02)
+    assert sizes[-1][0] == len(np.unique(small[:, 0].round(3))[::3])
+    assert sizes[-1][1] == len(np.unique(small[:, 1].round(3))[::6]) + 1
 
 
 def test_flag_counts_are_the_rows_every_combination_of_floors_flags() -> None:

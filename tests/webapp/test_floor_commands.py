@@ -209,3 +209,17 @@ def test_the_desk_decides_without_search_and_the_command_keeps_its_defaults() ->
     assert (floor_commands.DEFAULT_MAX_FALSE, floor_commands.DEFAULT_MIN_LABELS) == (
         floor_decision.DEFAULT_MAX_FALSE, floor_decision.DEFAULT_MIN_LABELS)
     assert retrieval.query_register is query_register.query_register
+
+
+def test_the_floors_report_reads_the_log_when_a_sync_brought_a_broken_tuning_file(settings: Settings) -> None:
+    """Search reads _search.yml when it starts; a file broken later (a sync) must not make the lead's reports page
+    fail: the report decides as with the floors in use, and `kb floors` names the file's error."""
+    with Desk(settings) as desk:
+        fill(desk, not_answered=30)
+        (settings.content_dir / TUNING_FILE).write_text("abstain_floors: [broken\n", "utf-8")
+        rows = reports.REPORTS["floors"].build(desk, Catalog(settings), None, "UTC")
+    assert [(r.lang, r.decision, r.reason) for r in rows] == [("ar", "keep", "too few labels"),
+                                                               ("en", "replace", "passes the guard")]
+    where = ["--content", str(settings.content_dir), "--data", str(settings.data_dir)]
+    shown = CliRunner(env={"DATABASE_URL": settings.database_url or ""}).invoke(main, ["floors", *where])
+    assert shown.exit_code == 1 and TUNING_FILE in shown.output and "not valid YAML" in shown.output
