@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from copilot import query_register, retrieval
 from copilot.tuning import ABSTAIN_FLOORS, TUNING_FILE, SearchTuning
@@ -185,15 +185,21 @@ def test_the_floors_report_shows_what_kb_floors_decides_on_the_page_in_the_csv_a
     assert database_rows(desk) == before  # the page in both languages, the CSV and the command only read
 
 
-def test_the_floors_report_keeps_the_floors_when_the_settings_turn_abstention_off(settings: Settings) -> None:
+def report_and_command(settings: Settings, tuning: str) -> tuple[list[tuple[str, str, str]], Result]:
+    """The floors report's (language, decision, reason) rows and `kb floors`' run, on `fill`'s log (30 not-answered
+    English questions: enough to pass the guard) with `tuning` as the content's _search.yml."""
     with Desk(settings) as desk:
         fill(desk, not_answered=30)
-        (settings.content_dir / TUNING_FILE).write_text("abstain_floors: null\n", "utf-8")
+        (settings.content_dir / TUNING_FILE).write_text(tuning, "utf-8")
         rows = reports.REPORTS["floors"].build(desk, Catalog(settings), None, "UTC")
-    assert [(r.lang, r.decision, r.reason) for r in rows] == [("ar", "keep", "too few labels"),
-                                                               ("en", "keep", "abstention off")]
     where = ["--content", str(settings.content_dir), "--data", str(settings.data_dir)]
     shown = CliRunner(env={"DATABASE_URL": settings.database_url or ""}).invoke(main, ["floors", *where])
+    return [(r.lang, r.decision, r.reason) for r in rows], shown
+
+
+def test_the_floors_report_keeps_the_floors_when_the_settings_turn_abstention_off(settings: Settings) -> None:
+    rows, shown = report_and_command(settings, "abstain_floors: null\n")
+    assert rows == [("ar", "keep", "too few labels"), ("en", "keep", "abstention off")]
     assert ("[en] keep the floors in use: _search.yml turns abstention off (abstain_floors: null) for every language"
             in shown.output.splitlines())
 
@@ -214,12 +220,6 @@ def test_the_desk_decides_without_search_and_the_command_keeps_its_defaults() ->
 def test_the_floors_report_reads_the_log_when_a_sync_brought_a_broken_tuning_file(settings: Settings) -> None:
     """Search reads _search.yml when it starts; a file broken later (a sync) must not make the lead's reports page
     fail: the report decides as with the floors in use, and `kb floors` names the file's error."""
-    with Desk(settings) as desk:
-        fill(desk, not_answered=30)
-        (settings.content_dir / TUNING_FILE).write_text("abstain_floors: [broken\n", "utf-8")
-        rows = reports.REPORTS["floors"].build(desk, Catalog(settings), None, "UTC")
-    assert [(r.lang, r.decision, r.reason) for r in rows] == [("ar", "keep", "too few labels"),
-                                                               ("en", "replace", "passes the guard")]
-    where = ["--content", str(settings.content_dir), "--data", str(settings.data_dir)]
-    shown = CliRunner(env={"DATABASE_URL": settings.database_url or ""}).invoke(main, ["floors", *where])
+    rows, shown = report_and_command(settings, "abstain_floors: [broken\n")
+    assert rows == [("ar", "keep", "too few labels"), ("en", "replace", "passes the guard")]
     assert shown.exit_code == 1 and TUNING_FILE in shown.output and "not valid YAML" in shown.output
