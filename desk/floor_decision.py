@@ -13,7 +13,7 @@ model.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -83,11 +83,12 @@ def floor_decisions(
     abstention_off: bool,
     max_false: float = DEFAULT_MAX_FALSE,
     min_labels: int = DEFAULT_MIN_LABELS,
+    signals_of: Callable[[Sequence[int]], dict[int, dict[str, float]]] | None = None,
 ) -> list[FloorDecision]:
     """Per language (sorted), the guard's decision on `log` (desk.reports.answered_log with signals, oldest first).
     `abstention_off`: the tuning file in use sets `abstain_floors: null`, so no learnt floors are written."""
     out = []
-    for lang, evidence in floor_evidence(log).items():
+    for lang, evidence in floor_evidence(log, signals_of).items():
         rows = [Labelled(signal_row(r.signals), query_register(r.query, lang), r.abstained, r.judged, r.taught)
                 for r in evidence.rows]
         answerable, not_answered, judge_only = evidence.counts()

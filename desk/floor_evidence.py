@@ -22,7 +22,7 @@ left out and counted.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from desk.events import ShadowSearch
@@ -58,9 +58,10 @@ class FloorEvidence:
 LEFT_OUT = ("not logged", "no result", "other language")
 
 
-def why_left_out(search: ShadowSearch) -> str | None:
-    """Why a search is no evidence for its language's floors (LEFT_OUT), or None."""
-    if not search.logged or search.signals is None:
+def why_left_out(search: ShadowSearch, signals_read: bool = True) -> str | None:
+    """Why a search is no evidence for its language's floors (LEFT_OUT), or None. `signals_read`: the log was read
+    with its signals, so a search without them has none to fit on."""
+    if not search.logged or (signals_read and search.signals is None):
         return "not logged"
     if search.first_article is None:
         return "no result"
@@ -69,9 +70,13 @@ def why_left_out(search: ShadowSearch) -> str | None:
     return None
 
 
-def floor_evidence(log: Sequence[ShadowSearch]) -> dict[str, FloorEvidence]:
-    """Per language, the labelled queries of `log` (desk.reports.answered_log with signals, oldest first)."""
-    kept = [s for s in log if why_left_out(s) is None]
+def floor_evidence(
+    log: Sequence[ShadowSearch], signals_of: Callable[[Sequence[int]], dict[int, dict[str, float]]] | None = None
+) -> dict[str, FloorEvidence]:
+    """Per language, the labelled queries of `log` (desk.reports.answered_log, oldest first). `signals_of` (the
+    desk's Events.search_signals): the log was read without its signals, and only each labelled question's newest
+    search's are read, by id; without it the log must carry them (answered_log's `signals`)."""
+    kept = [s for s in log if why_left_out(s, signals_of is None) is None]
     logged = logged_searches(kept)
     taught = search_labels(logged)
     judged = search_labels(
@@ -80,10 +85,13 @@ def floor_evidence(log: Sequence[ShadowSearch]) -> dict[str, FloorEvidence]:
     newest = {ls.key: s for s, ls in zip(kept, logged, strict=True)}  # oldest first: the last one wins
     out = {lang: FloorEvidence(lang, []) for lang in sorted({s.lang for s in log})}
     for search in log:
-        if (why := why_left_out(search)) is not None:
+        if (why := why_left_out(search, signals_of is None)) is not None:
             out[search.lang].left_out[why] += 1
-    for key in sorted(set(judged) | set(taught)):
+    keys = sorted(set(judged) | set(taught))
+    read = signals_of([newest[key].id for key in keys]) if signals_of is not None else {}
+    for key in keys:
         search = newest[key]
+        signals = read.get(search.id, search.signals) or {}
         out[key[0]].rows.append(FloorRow(
-            key, search.query, dict(search.signals or {}), search.abstained, judged.get(key), taught.get(key)))
+            key, search.query, dict(signals), search.abstained, judged.get(key), taught.get(key)))
     return out

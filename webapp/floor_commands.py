@@ -71,10 +71,12 @@ def floors_command(settings: Settings, days: int, max_false: float, min_labels: 
     except TuningError as error:
         raise click.ClickException(str(error)) from error
     with Desk(settings) as desk:
-        log = answered_log(desk, Catalog(settings), since_days(days), signals=True)
+        log = answered_log(desk, Catalog(settings), since_days(days))
+        decisions = floor_decisions(log, in_use.abstain_floors is None, max_false, min_labels,
+                                    desk.events.search_signals)
     passed: dict[str, FloorDecision] = {}
     click.echo(f"Search log of the last {days} days: {len(log)} settled searches.")
-    for decision in floor_decisions(log, in_use.abstain_floors is None, max_false, min_labels):
+    for decision in decisions:
         lang, compared = decision.lang, decision.compared
         click.echo(f"[{lang}] labelled queries: {decision.answerable} answerable, {decision.not_answered} not "
                    f"answered, {decision.judge_only} judge-only{_left_out(decision.left_out)}")

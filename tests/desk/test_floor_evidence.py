@@ -52,6 +52,8 @@ def test_the_log_labels_queries_with_their_newest_signals_and_leaves_out_what_ot
                                first_article="ar/refund-timing"), "ar/refund-timing", 1, "ar")
 
     evidence = floor_evidence(answered_log(desk, catalog, signals=True))
+    # The report and `kb floors` read the log without signals and only the labelled questions' newest by id: the same.
+    assert floor_evidence(answered_log(desk, catalog), desk.events.search_signals) == evidence
     assert sorted(evidence) == ["ar", "en"]
     en = evidence["en"]
     assert en.rows == [  # keyed by desk.search_labels.question_key: folded words, sorted
