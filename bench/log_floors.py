@@ -72,7 +72,20 @@ from bench.eval_retrieval import (
     load_queries,
     suite_cases,
 )
-from copilot.learnt_floors import SIGNALS, Evidence, Fit, Labelled, fit_rule, flags, judge, learn, signal_row
+from copilot.learnt_floors import (
+    GUARD_FOLDS,
+    GUARD_MARGIN,
+    GUARD_TOLERANCE,
+    SIGNALS,
+    Evidence,
+    Fit,
+    Labelled,
+    fit_rule,
+    flags,
+    judge,
+    learn,
+    signal_row,
+)
 from copilot.retrieval import query_register
 from desk.search_labels import LABEL_RULES, Key, Visit, behaviour_labels, question_key
 
@@ -567,12 +580,17 @@ def main() -> None:
         help="the closed loop's guard on the learnt floors: the label count (--min-labels), or compare them with the "
         "shipped ones on the log's evidence, cross-validated",
     )
-    parser.add_argument("--guard-folds", type=int, default=5, help="compare: folds of the log's labelled queries")
     parser.add_argument(
-        "--guard-margin", type=float, default=0.05, help="compare: more of the not-answered labels caught"
+        "--guard-folds", type=int, default=GUARD_FOLDS, help="compare: folds of the log's labelled queries"
     )
     parser.add_argument(
-        "--guard-tolerance", type=float, default=0.0, help="compare: more of the answerable labels flagged, at most"
+        "--guard-margin", type=float, default=GUARD_MARGIN, help="compare: more of the not-answered labels caught"
+    )
+    parser.add_argument(
+        "--guard-tolerance",
+        type=float,
+        default=GUARD_TOLERANCE,
+        help="compare: more of the answerable labels flagged, at most",
     )
     parser.add_argument(
         "--fresh-oos",

@@ -215,14 +215,23 @@ class Evidence:
     learnt_caught: int = 0
     learnt_false: int = 0
 
+    @property
+    def caught_gain(self) -> float:
+        """How much more of the not-answered labels the learnt floors catch than the shipped ones (a share; 0 with
+        none)."""
+        return (self.learnt_caught - self.shipped_caught) / self.not_answered if self.not_answered else 0.0
+
+    @property
+    def flagged_more(self) -> int:
+        """How many more of the answerable labels the learnt floors flag than the shipped ones."""
+        return self.learnt_false - self.shipped_false
+
     def replace(self, margin: float = GUARD_MARGIN, tolerance: float = GUARD_TOLERANCE) -> bool:
         """Whether the learnt floors win on both counts: catch at least `margin` more of the not-answered labels
         than the shipped floors, and flag at most `tolerance` more of the answerable ones."""
         if not self.not_answered or not self.answerable:
             return False
-        caught = (self.learnt_caught - self.shipped_caught) / self.not_answered
-        false = (self.learnt_false - self.shipped_false) / self.answerable
-        return caught >= margin and false <= tolerance
+        return self.caught_gain >= margin and self.flagged_more / self.answerable <= tolerance
 
 
 def judge(rows: Sequence[Labelled], max_false: float, folds: int = GUARD_FOLDS) -> Evidence:

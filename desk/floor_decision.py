@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 from copilot.learnt_floors import (
@@ -32,6 +33,7 @@ from copilot.learnt_floors import (
     taught_rule,
 )
 from copilot.query_register import query_register
+from copilot.tuning import TUNING_FILE, SearchTuning
 from desk.events import ShadowSearch
 from desk.floor_evidence import floor_evidence
 
@@ -60,17 +62,6 @@ class FloorDecision:
     def replace(self) -> bool:
         return self.reason == "passes the guard"
 
-    @property
-    def more_caught(self) -> float:
-        """How much more of the not-answered questions the learnt floors catch (a share; 0 with none)."""
-        c = self.compared
-        return (c.learnt_caught - c.shipped_caught) / c.not_answered if c.not_answered else 0.0
-
-    @property
-    def more_flagged(self) -> int:
-        """How many more of the answerable questions the learnt floors flag."""
-        return self.compared.learnt_false - self.compared.shipped_false
-
     def floors(self) -> dict[str, float] | None:
         """The learnt floors by signal name, rounded as they are written (None: nothing learnt)."""
         if self.fit is None:
@@ -85,8 +76,9 @@ def floor_decisions(
     min_labels: int = DEFAULT_MIN_LABELS,
     signals_of: Callable[[Sequence[int]], dict[int, dict[str, float]]] | None = None,
 ) -> list[FloorDecision]:
-    """Per language (sorted), the guard's decision on `log` (desk.reports.answered_log with signals, oldest first).
-    `abstention_off`: the tuning file in use sets `abstain_floors: null`, so no learnt floors are written."""
+    """Per language (sorted), the guard's decision on `log` (desk.reports.answered_log, oldest first; `signals_of` as
+    desk.floor_evidence reads it). `abstention_off`: the tuning file in use sets `abstain_floors: null`
+    (`abstention_off`), so no learnt floors are written."""
     out = []
     for lang, evidence in floor_evidence(log, signals_of).items():
         rows = [Labelled(signal_row(r.signals), query_register(r.query, lang), r.abstained, r.judged, r.taught)
@@ -100,6 +92,12 @@ def floor_decisions(
     return out
 
 
+def abstention_off(content_dir: Path) -> bool:
+    """Whether the content's tuning file turns abstention off (`abstain_floors: null`), when no learnt floors can be
+    written; copilot.tuning.TuningError when the file is broken (each caller says so its own way)."""
+    return SearchTuning.load(content_dir / TUNING_FILE).abstain_floors is None
+
+
 def _reason(compared: Evidence, fit: Fit | None, abstention_off: bool) -> Reason:
     if fit is None:
         return "too few labels"
@@ -107,6 +105,6 @@ def _reason(compared: Evidence, fit: Fit | None, abstention_off: bool) -> Reason
         return "abstention off" if abstention_off else "passes the guard"
     if not compared.not_answered or not compared.answerable:
         return "nothing to compare"
-    if (compared.learnt_caught - compared.shipped_caught) / compared.not_answered < GUARD_MARGIN:
+    if compared.caught_gain < GUARD_MARGIN:
         return "catches too little more"
     return "flags more answerable"

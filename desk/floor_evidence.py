@@ -58,10 +58,10 @@ class FloorEvidence:
 LEFT_OUT = ("not logged", "no result", "other language")
 
 
-def why_left_out(search: ShadowSearch, signals_read: bool = True) -> str | None:
-    """Why a search is no evidence for its language's floors (LEFT_OUT), or None. `signals_read`: the log was read
-    with its signals, so a search without them has none to fit on."""
-    if not search.logged or (signals_read and search.signals is None):
+def why_left_out(search: ShadowSearch) -> str | None:
+    """Why a search is no evidence for its language's floors (LEFT_OUT), or None. `logged` is whether its signals
+    are stored (Events.shadow_log), whether or not they were read."""
+    if not search.logged:
         return "not logged"
     if search.first_article is None:
         return "no result"
@@ -76,17 +76,19 @@ def floor_evidence(
     """Per language, the labelled queries of `log` (desk.reports.answered_log, oldest first). `signals_of` (the
     desk's Events.search_signals): the log was read without its signals, and only each labelled question's newest
     search's are read, by id; without it the log must carry them (answered_log's `signals`)."""
-    kept = [s for s in log if why_left_out(s, signals_of is None) is None]
+    out = {lang: FloorEvidence(lang, []) for lang in sorted({s.lang for s in log})}
+    kept = []
+    for search in log:
+        if (why := why_left_out(search)) is None:
+            kept.append(search)
+        else:
+            out[search.lang].left_out[why] += 1
     logged = logged_searches(kept)
     taught = search_labels(logged)
     judged = search_labels(
         replace(ls, abstained=False) if ls.abstained and ls.ticket and not ls.answered_by else ls for ls in logged
     )  # a hidden search's uncited ticket read as what it is: a visit that found nothing and wrote
     newest = {ls.key: s for s, ls in zip(kept, logged, strict=True)}  # oldest first: the last one wins
-    out = {lang: FloorEvidence(lang, []) for lang in sorted({s.lang for s in log})}
-    for search in log:
-        if (why := why_left_out(search, signals_of is None)) is not None:
-            out[search.lang].left_out[why] += 1
     keys = sorted(set(judged) | set(taught))
     read = signals_of([newest[key].id for key in keys]) if signals_of is not None else {}
     for key in keys:

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, distinct, func, or_, select
 
-from copilot.tuning import TUNING_FILE, SearchTuning, TuningError
+from copilot.tuning import TuningError
 from desk.database import Database
 from desk.desk import Desk
 from desk.events import ShadowSearch
@@ -372,10 +372,10 @@ def learnt_floors(decisions: Iterable[FloorDecision]) -> list[FloorsRow]:
 def _floors_report(desk: Desk, catalog: Catalog, since: datetime | None) -> list[FloorsRow]:
     """The `floors` report with `kb floors`' defaults. desk.floor_decision is imported here: it reads this module's
     `logged_searches` (through desk.floor_evidence)."""
-    from desk.floor_decision import floor_decisions
+    from desk.floor_decision import abstention_off, floor_decisions
 
     try:
-        off = SearchTuning.load(catalog.settings.content_dir / TUNING_FILE).abstain_floors is None
+        off = abstention_off(catalog.settings.content_dir)
     except TuningError as error:  # a sync brought a broken file: search keeps what it started with; so does this
         logging.getLogger(__name__).warning("floors report: %s", error)
         off = False

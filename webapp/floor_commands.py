@@ -59,21 +59,20 @@ def floors_command(settings: Settings, days: int, max_false: float, min_labels: 
     it; search reads it at its next start).
     """
     from copilot.learnt_floors import GUARD_FOLDS
-    from copilot.tuning import TUNING_FILE, SearchTuning, TuningError
+    from copilot.tuning import TUNING_FILE, TuningError
     from desk.desk import Desk
-    from desk.floor_decision import floor_decisions
+    from desk.floor_decision import abstention_off, floor_decisions
     from desk.reports import answered_log, since_days
     from kb.catalog import Catalog
 
     path = settings.content_dir / TUNING_FILE
     try:
-        in_use = SearchTuning.load(path)
+        off = abstention_off(settings.content_dir)
     except TuningError as error:
         raise click.ClickException(str(error)) from error
     with Desk(settings) as desk:
         log = answered_log(desk, Catalog(settings), since_days(days))
-        decisions = floor_decisions(log, in_use.abstain_floors is None, max_false, min_labels,
-                                    desk.events.search_signals)
+        decisions = floor_decisions(log, off, max_false, min_labels, desk.events.search_signals)
     passed: dict[str, FloorDecision] = {}
     click.echo(f"Search log of the last {days} days: {len(log)} settled searches.")
     for decision in decisions:
@@ -115,10 +114,10 @@ def _keep_reason(decision: FloorDecision) -> str | None:
                           f"{decision.not_answered} not answered (needs {decision.needs[1]})",
         "abstention off": f"{TUNING_FILE} turns abstention off (abstain_floors: null) for every language",
         "nothing to compare": "no not-answered or no answerable evidence to compare on",
-        "catches too little more": f"the learnt floors catch {decision.more_caught:+.1%} of the not-answered "
+        "catches too little more": f"the learnt floors catch {compared.caught_gain:+.1%} of the not-answered "
                                    f"questions (the guard needs +{GUARD_MARGIN:.0%})",
-        "flags more answerable": f"the learnt floors flag {decision.more_flagged} more of the answerable questions "
-                                 f"(+{decision.more_flagged / max(compared.answerable, 1):.1%})",
+        "flags more answerable": f"the learnt floors flag {compared.flagged_more} more of the answerable questions "
+                                 f"(+{compared.flagged_more / max(compared.answerable, 1):.1%})",
     }[decision.reason]
 
 

@@ -117,11 +117,8 @@ def test_a_ticket_is_cited_only_for_an_answerable_question_and_makes_it_answerab
 def test_the_closed_loop_hides_what_the_learnt_floors_flag_and_logs_it_as_shown(
     monkeypatch: pytest.MonkeyPatch, show: str
 ) -> None:
-    answerable = [f"how do I set up feature {n}" for n in range(12)]
-    out_of_scope = [f"what is the weather on day {n}" for n in range(6)]
     # the shipped floors abstain on one answerable question (and no out-of-scope one)
-    seen = {q: Seen(_signals(0.85 + n / 100, 0.5, 0.8, 1.0), ("a",), n == 0) for n, q in enumerate(answerable)}
-    seen |= {q: Seen(_signals(0.70 + n / 100, 0.1, 0.1, 0.3), ("b",), False) for n, q in enumerate(out_of_scope)}
+    answerable, out_of_scope, seen = _questions(first_abstains=True)
     args = argparse.Namespace(
         ticket_no_click=1.0, score_days=1.0, rounds=2, loop_rule="share", min_labels=0, loop_show=show
     )
@@ -256,12 +253,9 @@ def test_the_guard_keeps_shipped_floors_that_catch_what_the_log_cannot_teach() -
 def test_the_compare_guard_keeps_the_shipped_floors_in_the_loop_where_they_catch_more(
     monkeypatch: pytest.MonkeyPatch, guard: str
 ) -> None:
-    answerable = [f"how do I set up feature {n}" for n in range(12)]
-    easy = [f"what is the weather on day {n}" for n in range(6)]
+    answerable, easy, seen = _questions(first_abstains=False)
     lookalike = [f"who won the match number {n}" for n in range(6)]
     # the shipped floors abstain on the out-of-scope questions that look answerable and let the easy ones through
-    seen = {q: Seen(_signals(0.85 + n / 100, 0.5, 0.8, 1.0), ("a",), False) for n, q in enumerate(answerable)}
-    seen |= {q: Seen(_signals(0.70 + n / 100, 0.1, 0.1, 0.3), ("b",), False) for n, q in enumerate(easy)}
     seen |= {q: Seen(_signals(0.86 + n / 100, 0.5, 0.8, 1.0), ("b",), True) for n, q in enumerate(lookalike)}
     args = argparse.Namespace(
         ticket_no_click=1.0, score_days=1.0, rounds=1, loop_rule="share", min_labels=0, loop_show="replace",
@@ -277,6 +271,17 @@ def test_the_compare_guard_keeps_the_shipped_floors_in_the_loop_where_they_catch
         assert evidence["not_answered"] >= 12 and evidence["shipped_caught"] == 6
         assert evidence["learnt_caught"] <= 6 and not records[0]["fitted"]
         assert all(hidden == (query in lookalike) for query, hidden in loop)
+
+
+def _questions(first_abstains: bool) -> tuple[list[str], list[str], dict[str, Seen]]:
+    """Twelve answerable questions high on every signal (the shipped floors abstaining on the first when
+    `first_abstains`) and six out-of-scope ones low on all, as the closed-loop tests search them."""
+    answerable = [f"how do I set up feature {n}" for n in range(12)]
+    out_of_scope = [f"what is the weather on day {n}" for n in range(6)]
+    seen = {q: Seen(_signals(0.85 + n / 100, 0.5, 0.8, 1.0), ("a",), first_abstains and n == 0)
+            for n, q in enumerate(answerable)}
+    seen |= {q: Seen(_signals(0.70 + n / 100, 0.1, 0.1, 0.3), ("b",), False) for n, q in enumerate(out_of_scope)}
+    return answerable, out_of_scope, seen
 
 
 def _loop(
