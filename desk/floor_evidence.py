@@ -106,7 +106,7 @@ def floor_evidence(
         else:
             left_out.setdefault(group, Counter())[why] += 1
     out = {}
-    for group in sorted({s.lang for s in log} | set(groups) | set(left_out)):
+    for group in sorted(set(groups) | set(left_out)):  # a language all of whose searches were its direction's: none
         evidence = FloorEvidence(group, [], left_out.get(group, Counter()))
         evidence.rows.extend(_rows(groups.get(group, []), marks, signals_of))
         out[group] = evidence
