@@ -27,6 +27,7 @@ again, the shipped constants and then with what it wrote (copilot.retrieval read
 from __future__ import annotations
 
 import argparse
+import ast
 import random
 import shutil
 import tempfile
@@ -157,14 +158,22 @@ def cross_truth(case: Case, search, cache: dict, written: SearchTuning, output: 
     truth = [*case.rows, *case.near]
     oos = np.array([not r["relevant"] for r in truth])
     shipped = np.array([search(r["query"], r["lang"]).abstained for r in truth])
-    ours = None
-    if f"[{pair}] replace" in output.splitlines():
+    def searched_with(floors: dict[str, dict[str, float]]) -> np.ndarray:
         cache.clear()
-        saved, retriever.cross_floors = retriever.cross_floors, written.cross_floors
-        ours = np.array([search(r["query"], r["lang"]).abstained for r in truth])
+        saved, retriever.cross_floors = retriever.cross_floors, floors
+        flagged = np.array([search(r["query"], r["lang"]).abstained for r in truth])
         retriever.cross_floors = saved
         cache.clear()
-    for name, flagged in (("shipped (as searched)", shipped), ("written by kb floors", ours)):
+        return flagged
+
+    ours = searched_with(written.cross_floors) if f"[{pair}] replace" in output.splitlines() else None
+    prefix = f"[{pair}] learnt cross-lingual floors "
+    learnt = [ast.literal_eval(line[len(prefix):]) for line in output.splitlines() if line.startswith(prefix)]
+    kept = searched_with({pair: learnt[0]}) if learnt and ours is None else None  # what the guard kept out
+    for name, flagged in (("shipped (as searched)", shipped), ("written by kb floors", ours),
+                          ("learnt, not written", kept)):
+        if flagged is None and name.startswith("learnt"):
+            continue
         if flagged is None:
             print(f"{domain} {pair} {name}: nothing written")
             continue
