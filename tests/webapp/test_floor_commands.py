@@ -230,9 +230,9 @@ def test_the_floors_report_reads_the_log_when_a_sync_brought_a_broken_tuning_fil
 def fill_cross(desk: Desk) -> list[dict[str, float]]:
     """Arabic questions only English articles answered, each marked as the ar>en floors decided it (CROSS_DECIDES):
     40 answerable (shown, clicked) high on the chunk share (all at one value, so no held-out one sits under the
-    others and the fit's floor, the lowest answerable value, flags none), 30 not answered (shown, no click, a ticket) between the
-    shipped chunk floor and the answerable ones, which the shipped floors let through. Returns the not-answered
-    questions' signals."""
+    others and the fit's floor, the lowest answerable value, flags none), 30 not answered (shown, no click, a
+    ticket) between the shipped chunk floor and the answerable ones, which the shipped floors let through. Returns
+    the not-answered questions' signals."""
     events, shipped = desk.events, retrieval.CROSS_DIRECTION_FLOORS[("ar", "en")]
     for i in range(40):
         signals = {"cross_share": -1.0, "cross_title_share": 0.6, CROSS_DECIDES: 1.0}
