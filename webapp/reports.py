@@ -3,6 +3,7 @@
 /agent/reports/ lists them; /agent/reports/<name> shows one, the list beside it, and builds only that one (the
 floors and abstention reports take seconds on a busy search log: a page of all ten made a lead wait for every one);
 /agent/reports/<name>.csv is its rows as a file. Links between them carry ?days= and ?tz=.
+
 The same rows as `kb report`; both call desk.reports, so a number on the page and in the file
 an admin downloads cannot disagree. Their times are in ?tz= (the page's zone picker, as the dashboard's), else the
 reader's zone (as the dashboard's days);
