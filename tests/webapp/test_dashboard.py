@@ -158,7 +158,7 @@ def test_a_lead_publishes_a_notice_customers_see(app: Flask) -> None:
     assert "card payments failing" in page.split('id="notices"', 1)[1]
     lead.post(f"/agent/dashboard/notices/{notice.id}/end", data={"csrf_token": token})
     assert "card payments failing" not in customer.get("/en/").get_data(as_text=True)
-    assert "notices" in lead.get("/agent/reports/").get_data(as_text=True)
+    assert "card payments failing" in lead.get("/agent/reports/notices").get_data(as_text=True)
 
 
 def test_a_refused_notice_keeps_what_the_lead_typed(app: Flask) -> None:
