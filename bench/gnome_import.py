@@ -97,6 +97,7 @@ def _apt_fetch(unpacked: Path) -> None:
             )
         staging = unpacked.with_name(unpacked.name + ".partial")
         shutil.rmtree(staging, ignore_errors=True)
+        staging.parent.mkdir(parents=True, exist_ok=True)  # dpkg-deb makes the last folder only (a fresh clone)
         subprocess.run(["dpkg-deb", "-x", str(debs[-1]), str(staging)], check=True)
         shutil.rmtree(unpacked, ignore_errors=True)
         staging.rename(unpacked)

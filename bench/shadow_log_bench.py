@@ -1,8 +1,10 @@
 """The abstention reports over a month of logged searches: how long `kb report abstention`, `false-abstentions`,
 `floors` (what `kb floors` decides: labels, the guard's cross-validated fits) and, beside them, `gaps` take to build,
-on SQLite, as the reports page builds them on every load.
+on SQLite; and the lead's reports page over the same log, served by the real app (Flask's test client, a lead
+logged in): the list (/agent/reports/, builds none), each report's own page, and every report, which the page built
+on each load before it showed one at a time (the ten pages' medians summed).
 
-    PYTHONPATH=. .venv/bin/python bench/shadow_log_bench.py [--searches 20000] [--runs 3]
+    PYTHONPATH=. .venv/bin/python bench/shadow_log_bench.py [--searches 20000 100000] [--runs 3]
 
 Generated, bulk-inserted: `--searches` settled searches over the last 30 days (two per visit, 20% abstained, half
 clicked, 25 signals each, as the shadow log stores them: the floors' four among them), a ticket after one visit in
@@ -18,9 +20,13 @@ import random
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
+from flask.testing import FlaskClient
 from sqlalchemy import insert
 
 from copilot.learnt_floors import SIGNALS
@@ -30,8 +36,11 @@ from desk.floor_evidence import floor_evidence
 from desk.models import Customer, SearchEvent, SuggestionEvent, Ticket, utcnow
 from kb.catalog import Catalog
 from kb.settings import Settings
+from tests.webapp.conftest import PASSWORD, login
+from webapp import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
+T = TypeVar("T")
 SIGNAL_NAMES = (*SIGNALS, *(f"s{k}" for k in range(25 - len(SIGNALS))))  # the floors read the first four
 
 
@@ -63,36 +72,71 @@ def fill(desk: Desk, searches: int, rng: random.Random) -> int:
     return len(tickets)
 
 
+def timed(call: Callable[[], T], runs: int) -> tuple[float, T]:
+    """The median seconds of `runs` calls, and what the last one returned."""
+    times, value = [], None
+    for _ in range(runs):
+        started = time.perf_counter()
+        value = call()
+        times.append(time.perf_counter() - started)
+    assert value is not None
+    return statistics.median(times), value
+
+
+def builds(desk: Desk, catalog: Catalog, searches: int, tickets: int, runs: int) -> None:
+    """The four abstention-side reports' builds, then the floors' evidence read two ways."""
+    for name in ("abstention", "false-abstentions", "floors", "gaps"):
+        took, rows = timed(partial(reports.REPORTS[name].build, desk, catalog, None, "UTC"), runs)
+        print(f"{searches} searches, {tickets} tickets: {name:18} {len(rows):5} rows, median {took:.2f} s")
+    for signals in (True, False):  # the floors report's evidence, before any fit: every search's signals decoded,
+        # or (as the report reads it) only each labelled question's newest, by id
+        def evidence(signals: bool = signals) -> int:
+            log = reports.answered_log(desk, catalog, None, signals=signals)
+            found = floor_evidence(log, None if signals else desk.events.search_signals)
+            return sum(len(e.rows) for e in found.values())
+        took, labelled = timed(evidence, runs)
+        how = "every search's signals" if signals else "the labelled questions' newest signals by id"
+        print(f"{searches} searches: floors' evidence with {how}, median {took:.2f} s "
+              f"({labelled} labelled questions to fit on)")
+
+
+def pages(client: FlaskClient, runs: int) -> dict[str, float]:
+    """Median seconds of each page: the list ("list"), each report's own, and "every report" (their sum)."""
+    def get(url: str) -> int:
+        answer = client.get(url)
+        assert answer.status_code == 200, (url, answer.status_code)
+        return answer.status_code
+
+    times = {"list": timed(partial(get, "/agent/reports/"), runs)[0]}
+    for name in reports.REPORTS:
+        times[name] = timed(partial(get, f"/agent/reports/{name}"), runs)[0]
+    times["every report"] = sum(times[name] for name in reports.REPORTS)
+    return times
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--searches", type=int, default=20_000)
+    parser.add_argument("--searches", type=int, nargs="+", default=[20_000])
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        settings = Settings(data_dir=Path(folder), content_dir=ROOT / "content")
-        desk = Desk(settings)
-        tickets = fill(desk, args.searches, random.Random(22))
-        catalog = Catalog(settings)
-        for name in ("abstention", "false-abstentions", "floors", "gaps"):
-            times, rows = [], []
-            for _ in range(args.runs):
-                started = time.perf_counter()
-                rows = reports.REPORTS[name].build(desk, catalog, None, "UTC")
-                times.append(time.perf_counter() - started)
-            print(f"{args.searches} searches, {tickets} tickets: {name:18} {len(rows):5} rows, "
-                  f"median {statistics.median(times):.2f} s")
-        for signals in (True, False):  # the floors report's evidence, before any fit: every search's signals decoded,
-            times, labelled = [], 0  # or (as the report reads it) only each labelled question's newest, by id
-            for _ in range(args.runs):
-                started = time.perf_counter()
-                log = reports.answered_log(desk, catalog, None, signals=signals)
-                evidence = floor_evidence(log, None if signals else desk.events.search_signals)
-                times.append(time.perf_counter() - started)
-                labelled = sum(len(e.rows) for e in evidence.values())
-            how = "every search's signals" if signals else "the labelled questions' newest signals by id"
-            print(f"{args.searches} searches: floors' evidence with {how}, median {statistics.median(times):.2f} s "
-                  f"({labelled} labelled questions to fit on)")
-        desk.close()
+    page_times = {}
+    for searches in args.searches:
+        with tempfile.TemporaryDirectory() as folder:
+            settings = Settings(data_dir=Path(folder), content_dir=ROOT / "content")
+            app = create_app(settings)
+            desk = app.extensions["desk"]
+            tickets = fill(desk, searches, random.Random(22))
+            builds(desk, Catalog(settings), searches, tickets, args.runs)
+            desk.accounts.create_agent("lead@example.com", PASSWORD, name="Lead", role="lead")
+            client = app.test_client()
+            assert login(client, "lead@example.com").status_code == 302
+            page_times[searches] = pages(client, args.runs)
+            desk.close()
+    sizes = list(page_times)
+    print(f"\nThe reports page, median of {args.runs} loads (s), by logged searches:")
+    print(f"{'page':32}" + "".join(f"{size:>10,}" for size in sizes))
+    for page in page_times[sizes[0]]:
+        print(f"{page:32}" + "".join(f"{page_times[size][page]:>10.2f}" for size in sizes))
 
 
 if __name__ == "__main__":

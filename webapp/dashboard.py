@@ -4,9 +4,9 @@ table. Leads and admins only (`webapp.roles.lead_required`).
 
 The page is plain server-rendered HTML with inline SVG charts (webapp/svg_charts.py): readable on a
 tablet, nothing to download from elsewhere, no script needed. The interface follows `?hl=ar|en`,
-else the browser. Content gaps and spikes are grouped by meaning with the engine's embedders
-(`copilot.gap_clusters`); when no model can be loaded they fall back to one row per spelling and the
-page says so.
+else the lead's chosen language, else the browser. Content gaps and spikes are grouped by meaning with the
+engine's embedders (`copilot.gap_clusters`); when no model can be loaded they fall back to one row per spelling
+and the page says so.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from desk.models import CHANNELS, utcnow
 from desk.tickets import InputError
 from desk.translatable import N_, TranslatableError
 from webapp import state
+from webapp.agent import interface_language as agent_language
 from webapp.agent import reader_zone
 from webapp.desk_errors import desk_error, desk_problem
 from webapp.roles import lead_required
@@ -387,6 +388,10 @@ def charts(board: Dashboard) -> dict[str, Any]:
 
 @bp.before_request
 def interface_language() -> None:
+    """?hl= (the page's own switch, kept in its links and forms), else the lead's chosen language and zone as on the
+    other agent pages (`webapp.agent.interface_language`): without it a lead who had picked Arabic in the header
+    read the dashboard in their browser's language."""
+    agent_language()
     chosen = request.values.get("hl")
     if chosen in state.settings().languages:
         g.interface_lang = chosen

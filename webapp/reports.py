@@ -1,5 +1,9 @@
 """The content team's reports in the agents' workspace (leads and admins), each with a CSV download.
 
+/agent/reports/ lists them; /agent/reports/<name> shows one, the list beside it, and builds only that one (the
+floors and abstention reports take seconds on a busy search log: a page of all ten made a lead wait for every one);
+/agent/reports/<name>.csv is its rows as a file. Links between them carry ?days= and ?tz=.
+
 The same rows as `kb report`; both call desk.reports, so a number on the page and in the file
 an admin downloads cannot disagree. Their times are in ?tz= (the page's zone picker, as the dashboard's), else the
 reader's zone (as the dashboard's days);
@@ -11,9 +15,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, g, request
 
-from desk.reports import REPORTS, cell, cells, columns, since_days, to_csv
+from desk.reports import REPORTS, Report, cell, cells, columns, since_days, to_csv
 from webapp import state
-from webapp.agent import _page, reader_zone
+from webapp.agent import _page, interface_language, reader_zone
 from webapp.dashboard import FilterError, zone_arg, zone_picker
 from webapp.desk_errors import desk_error, desk_problem
 from webapp.roles import lead_required
@@ -21,6 +25,9 @@ from webapp.workspace_labels import ReportLabels
 
 bp = Blueprint("reports", __name__, url_prefix="/agent/reports")
 MAX_DAYS = 3650
+# The lead's chosen interface language (the header's picker), as on the agent's own pages: without it the reports
+# followed the browser's language whatever the lead had picked.
+bp.before_request(interface_language)
 
 
 def _zone() -> str:
@@ -41,23 +48,45 @@ def _days() -> int | None:
 @bp.get("/")
 @lead_required
 def index():  # type: ignore[no-untyped-def]
-    days, desk, catalog = _days(), state.desk(), state.catalog()
+    """The list of reports to pick from, with the days and zone controls, and no report built.
+
+    A landing list rather than the first report: Zendesk Explore opens on its library of reports and dashboards and
+    Intercom's Reports on its list of reports, so a lead expects to pick; and a list costs nothing, where any
+    report built by default (gaps, or floors at seconds on a busy search log) would be paid by every lead who came
+    for another one."""
+    return _reports_page(None)
+
+
+@bp.get("/<name>")
+@lead_required
+def report(name: str):  # type: ignore[no-untyped-def]
+    """One report, the list of the others beside it: only this one's `build` runs (`index` builds none)."""
+    shown = REPORTS.get(name)
+    if shown is None:
+        abort(404)
+    return _reports_page(shown)
+
+
+def _reports_page(shown: Report | None):  # type: ignore[no-untyped-def]
+    """The reports page: the list of every report, and `shown`'s rows in ?days= and ?tz= (or the reader's zone).
+    A bad ?tz= is the page again, picker marked and the problem beside it (400), nothing built."""
+    days, desk = _days(), state.desk()
     picker = zone_picker(request.args, desk.hours, reader_zone().key)
+    common = {"reports": list(REPORTS.values()), "shown": shown, "days": days, "picker": picker,
+              "labels": ReportLabels()}
     try:
         zone = zone_arg(request.args) or picker.mine
     except FilterError as error:  # the page again, the picker marked and the problem beside it: not a bare 400
-        return _page("agent/reports.html", sections=[], days=days, tz=None, since=None, zone=picker.mine,
-                     picker=picker, zone_error=desk_problem(error), error=desk_error(error),
-                     labels=ReportLabels()), 400
-    sections = [
-        (report, columns(report.row_type), cells(report.build(desk, catalog, days, zone), report.row_type, zone))
-        for report in REPORTS.values()
-    ]
+        return _page("agent/reports.html", section=None, tz=None, since=None, zone=picker.mine,
+                     zone_error=desk_problem(error), error=desk_error(error), **common), 400
+    section = None
+    if shown is not None:
+        rows = shown.build(desk, state.catalog(), days, zone)
+        section = (columns(shown.row_type), cells(rows, shown.row_type, zone))
     g.interface_zone = zone  # the header's "Times in ..." names the zone the rows' times are in
     since = since_days(days, zone=zone) if days else None  # the window's first local midnight, said on the page
-    return _page("agent/reports.html", sections=sections, days=days, tz=request.args.get("tz") or None,
-                 since=cell(since, zone)[:16] if since else None, zone=zone, picker=picker, zone_error=None, error=None,
-                 labels=ReportLabels())
+    return _page("agent/reports.html", section=section, tz=request.args.get("tz") or None,
+                 since=cell(since, zone)[:16] if since else None, zone=zone, zone_error=None, error=None, **common)
 
 
 @bp.get("/<name>.csv")

@@ -1,5 +1,6 @@
 """A lead in real Chromium: the dashboard in English and Arabic over the hand-computed desk of
-tests/desk/test_metrics.py; the filters change the figures and the CSV downloads arrive."""
+tests/desk/test_metrics.py; the filters change the figures and the CSV downloads arrive. The reports page over the
+same desk: one report at a time, picked from its list."""
 
 from __future__ import annotations
 
@@ -105,3 +106,50 @@ def test_the_zone_picker_by_keyboard_in_arabic(clean_page: Page, base_url: str) 
     expect(page.get_by_label("الأيام والأوقات بتوقيت")).to_have_value("Asia/Dubai")
     expect(page.locator("select[name=lang]")).to_have_value("ar")
     assert serious_violations(page) == []
+
+
+def test_the_reports_page_shows_the_report_picked_from_its_list(clean_page: Page, base_url: str) -> None:  # noqa: F811
+    """An Arabic lead opens Reports: a list to pick from (right to left), then one report per page; the zone they
+    apply stays on that report and goes with them, by the list, to the next one and its CSV; axe finds nothing
+    serious on the list or a report, in Arabic or English, and a wide report scrolls in its own box on a tablet."""
+    page = clean_page
+    log_in(page, base_url, "/agent/reports/")
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    expect(page.locator("h1")).to_have_text("تقارير المحتوى")
+    expect(page.locator("#pick-report")).to_be_visible()
+    expect(page.locator("section.report")).to_have_count(0)
+    assert serious_violations(page) == []
+
+    page.get_by_role("link", name="تذاكر رفض فيها الموظفون كل الاقتراحات").click()
+    expect(page).to_have_url(re.compile(r"/agent/reports/rejected$"))
+    expect(page.locator("#pick-rejected")).to_have_attribute("aria-current", "page")
+    expect(page.locator("section.report")).to_have_count(1)
+    expect(page.locator("#report-rejected")).to_contain_text("about cards")
+    page.get_by_label("الأيام والأوقات بتوقيت").select_option("Asia/Dubai")
+    page.locator("#main").get_by_role("button", name="تطبيق").click()
+    expect(page).to_have_url(re.compile(r"/agent/reports/rejected\?days=&tz=Asia%2FDubai$"))  # the same report
+    expect(page.locator("#report-rejected")).to_contain_text("2026-11-29 11:40:00+04:00")  # 07:40 UTC
+    assert serious_violations(page) == []
+    screenshot(page, "reports-rejected-ar")
+
+    page.get_by_role("link", name="فجوات المحتوى: عمليات بحث وتذاكر لم تجد إجابة").click()
+    expect(page).to_have_url(re.compile(r"/agent/reports/gaps\?tz=Asia/Dubai$"))
+    expect(page.get_by_label("الأيام والأوقات بتوقيت")).to_have_value("Asia/Dubai")
+    expect(page.locator("section.report")).to_have_count(1)
+    with page.expect_download() as download:
+        page.locator("#report-gaps").get_by_role("link", name="تنزيل CSV").click()
+    assert download.value.url.endswith("/agent/reports/gaps.csv?tz=Asia/Dubai")
+    gaps = list(csv.reader(io.StringIO(Path(download.value.path()).read_text("utf-8"))))
+    assert gaps[0] == ["query", "searches", "tickets", "languages", "last_seen"] and len(gaps) > 1
+    assert all(row[4].endswith("+04:00") for row in gaps[1:] if row[4])
+
+    page.locator("#interface-locale").select_option("en")  # the header's language picker, back to this page
+    expect(page.locator("html")).to_have_attribute("dir", "ltr")
+    expect(page).to_have_url(re.compile(r"/agent/reports/gaps\?tz=Asia/Dubai$"))
+    page.get_by_role("link", name=re.compile("^Abstention floors learnt from the search log")).click()
+    expect(page).to_have_url(re.compile(r"/agent/reports/floors\?tz=Asia/Dubai$"))
+    expect(page.locator("#report-title")).to_contain_text("Abstention floors learnt from the search log")
+    assert serious_violations(page) == []
+    page.set_viewport_size({"width": 800, "height": 1100})  # a tablet held upright: the list above the report
+    assert page.evaluate("document.documentElement.scrollWidth") <= 800
+    screenshot(page, "reports-floors-en-tablet")

@@ -121,6 +121,15 @@ def test_without_an_installed_copy_the_package_is_fetched_into_var_bench(
         gnome_import.find_package(tmp_path / "elsewhere", lambda unpacked: None)
 
 
+def test_a_fresh_clone_fetches_the_package_with_apt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """CI's fresh clone has no var/ yet: the real `apt-get download` + `dpkg-deb -x` makes the folders it unpacks
+    into (dpkg-deb makes only the last one). The GNOME slice of tests/copilot/test_retrieval_quality.py reads it."""
+    monkeypatch.setattr(gnome_import, "INSTALLED", tmp_path / "not-installed")
+    found = gnome_import.find_package(tmp_path / "clone")
+    assert found == tmp_path / "clone/var/bench/gnome-deb" / gnome_import.HELP_DIR
+    assert (found / "index.page").is_file()
+
+
 def test_each_domain_names_its_importer_and_is_imported_on_first_use(
     help_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -5,8 +5,9 @@ bunk beds for kids" to a furniture shop with no catalogue pages, an Excel formul
 admin help). These check the files, not how search treats them: the shape, empty labels, the count per
 language, no question borrowed from the dev or held-out sets, and no article title saying all of what one
 asks (a title holding every term would make it a question the help center has a page for). GNOME Help's pages
-are not in CI (Debian's gnome-user-docs, imported by bench/gnome_import.py), so its questions are held against
-the page ids the held-out draw recorded (tests/eval/heldout/gnome_pool.json), which name each page's subject.
+(Debian's gnome-user-docs, imported by bench/gnome_import.py) are fetched only by the quality slice that needs
+them, not by these file checks, so its questions are held against the page ids the held-out draw recorded
+(tests/eval/heldout/gnome_pool.json), which name each page's subject.
 """
 
 from __future__ import annotations

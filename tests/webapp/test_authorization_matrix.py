@@ -48,6 +48,7 @@ RULES: dict[tuple[str, str], str] = {
     ("agent.admin", "GET"): ADMIN,
     ("agent.admin", "POST"): ADMIN,
     ("reports.index", "GET"): ADMIN,
+    ("reports.report", "GET"): ADMIN,
     ("reports.download", "GET"): ADMIN,
     ("api.search", "GET"): PUBLIC,
     ("api.answer", "GET"): PUBLIC,

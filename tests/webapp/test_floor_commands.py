@@ -154,7 +154,7 @@ def test_the_floors_report_shows_what_kb_floors_decides_on_the_page_in_the_csv_a
     before = database_rows(desk)
     lead = app.test_client()
     assert login(lead, "lead@example.com").status_code == 302
-    html = lead.get("/agent/reports/").get_data(as_text=True)
+    html = lead.get("/agent/reports/floors").get_data(as_text=True)
     section = html.split('id="report-floors"', 1)[1].split("</section>", 1)[0]
     assert "Abstention floors learnt from the search log" in section and 'href="/agent/reports/floors.csv' in section
     assert "written only by the content team, with kb floors --write, and committed with the content" in section
@@ -163,7 +163,7 @@ def test_the_floors_report_shows_what_kb_floors_decides_on_the_page_in_the_csv_a
     assert ("Too few labelled questions to learn floors from: 30 answerable and 30 not answered are needed."
             in section and '<td dir="auto">Keep the floors in use</td>' in section)
     assert ">Not answered: caught by the learnt floors<" in section and "passes the guard" not in section
-    arabic = lead.get("/agent/reports/", headers={"Accept-Language": "ar"}).get_data(as_text=True)
+    arabic = lead.get("/agent/reports/floors", headers={"Accept-Language": "ar"}).get_data(as_text=True)
     section = arabic.split('id="report-floors"', 1)[1].split("</section>", 1)[0]
     assert "حدود الامتناع المتعلَّمة من سجل البحث" in section and "لا يكتب الحدودَ إلا فريقُ المحتوى" in section
     assert "استبدال الحدود المستخدمة" in section and "الإبقاء على الحدود المستخدمة" in section
@@ -290,9 +290,9 @@ def test_kb_floors_writes_a_directions_cross_lingual_floors_that_search_then_rea
     assert rows == [reports.FloorsRow("ar>en", 40, 30, 0, 0.0, 0.0, 1.0, 0.0, "replace", "passes the guard")]
     lead = app.test_client()
     assert login(lead, "lead@example.com").status_code == 302
-    html = lead.get("/agent/reports/").get_data(as_text=True)
+    html = lead.get("/agent/reports/floors").get_data(as_text=True)
     section = html.split('id="report-floors"', 1)[1].split("</section>", 1)[0]
     assert '<td dir="auto">ar&gt;en</td><td dir="auto">40</td><td dir="auto">30</td>' in section
     assert "for each direction such as ar>en (Arabic questions only English articles answered" in section
-    arabic = lead.get("/agent/reports/", headers={"Accept-Language": "ar"}).get_data(as_text=True)
+    arabic = lead.get("/agent/reports/floors", headers={"Accept-Language": "ar"}).get_data(as_text=True)
     assert "ولكل اتجاه مثل ar>en" in arabic.split('id="report-floors"', 1)[1].split("</section>", 1)[0]

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -52,12 +54,18 @@ def test_admin_sees_every_report_and_downloads_csv(app: Flask) -> None:
     assert login(client, "admin@example.com").status_code == 302
     inbox = client.get("/agent/").get_data(as_text=True)
     assert 'href="/agent/reports/"' in inbox
-    html = client.get("/agent/reports/").get_data(as_text=True)
-    for name in REPORT_NAMES:
+    listed = client.get("/agent/reports/").get_data(as_text=True)  # the list to pick from, no report on it
+    assert all(f'href="/agent/reports/{name}"' in listed for name in REPORT_NAMES) and 'id="report-' not in listed
+    pages = {name: client.get(f"/agent/reports/{name}").get_data(as_text=True) for name in REPORT_NAMES}
+    for name, html in pages.items():  # each report on its own page, marked in the list, with its CSV link
         assert f'id="report-{name}"' in html and f'href="/agent/reports/{name}.csv"' in html
-    assert "cancel membership" in html and "Card declined" in html and "about refunds, not cards" in html
-    assert "Pay with Apple Pay" in html or "apple-pay" in html
-    assert "gift-cards" in html  # no Arabic translation in the slice
+        assert html.count('<section class="report"') == 1 and f'id="pick-{name}" aria-current="page"' in html
+        assert all(f'href="/agent/reports/{other}"' in html for other in REPORT_NAMES)
+    assert "cancel membership" in pages["gaps"] and "Card declined" not in pages["gaps"]
+    assert "Card declined" in pages["rejected"] and "about refunds, not cards" in pages["rejected"]
+    assert "Pay with Apple Pay" in pages["unhelpful"] or "apple-pay" in pages["unhelpful"]
+    assert "gift-cards" in pages["translations"]  # no Arabic translation in the slice
+    assert client.get("/agent/reports/nonsense").status_code == 404
 
     download = client.get("/agent/reports/unhelpful.csv")
     assert download.status_code == 200 and download.mimetype == "text/csv"
@@ -67,6 +75,30 @@ def test_admin_sees_every_report_and_downloads_csv(app: Flask) -> None:
                         "card_not_helpful", "reasons"]
     assert table[1][0] == "en/apple-pay" and table[1][5].startswith("'=")  # a formula stays text
     assert client.get("/agent/reports/nonsense.csv").status_code == 404
+
+
+def test_a_report_page_builds_that_report_alone(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The page built all ten reports on every load (the floors and abstention ones take seconds on a busy search
+    log: bench/RESULTS.md): the list builds none, a report's page and its CSV only that report; the links between
+    reports keep the window and zone."""
+    built: list[str] = []
+    for name, report in list(reports.REPORTS.items()):
+        def counted(*args: Any, report: reports.Report = report) -> list[Any]:
+            built.append(report.name)
+            return report.build(*args)
+        monkeypatch.setitem(reports.REPORTS, name, replace(report, build=counted))
+    client = app.test_client()
+    login(client, "admin@example.com")
+    assert client.get("/agent/reports/?days=7").status_code == 200 and built == []
+    page = client.get("/agent/reports/rejected", query_string={"days": 7, "tz": "Asia/Riyadh"})
+    assert page.status_code == 200 and built == ["rejected"]
+    html = page.get_data(as_text=True)
+    assert "Card declined" in html
+    for name in REPORT_NAMES:
+        assert f'href="/agent/reports/{name}?days=7&amp;tz=Asia/Riyadh"' in html
+    assert 'href="/agent/reports/rejected.csv?days=7&amp;tz=Asia/Riyadh"' in html
+    assert client.get("/agent/reports/gaps.csv").status_code == 200 and built == ["rejected", "gaps"]
+    assert client.get("/agent/reports/nonsense").status_code == 404 and built == ["rejected", "gaps"]
 
 
 def test_days_narrows_the_window(app: Flask) -> None:
@@ -108,20 +140,38 @@ def test_the_reports_page_is_in_the_agents_language(app: Flask) -> None:
     """An Arabic lead read "Content reports", "Days (stale threshold ...)", every title and column in English."""
     client = app.test_client()
     assert login(client, "admin@example.com").status_code == 302
-    html = client.get("/agent/reports/", headers={"Accept-Language": "ar"}).get_data(as_text=True)
+    html = client.get("/agent/reports/gaps", headers={"Accept-Language": "ar"}).get_data(as_text=True)
     assert "تقارير المحتوى" in html and "فجوات المحتوى" in html and 'scope="col">الاستعلام<' in html
     for english in ("Content reports", "Download CSV", "Nothing to report", "Content gaps", ">query<", ">last seen<"):
         assert english not in html
+    listed = client.get("/agent/reports/", headers={"Accept-Language": "ar"}).get_data(as_text=True)
+    assert 'dir="rtl"' in listed and "اختر تقريرًا" in listed and "مقالات صُوّت عليها بأنها غير مفيدة" in listed
+    for english in ("Pick a report", "Articles voted not helpful", "Contact-form deflection"):
+        assert english not in listed
+
+
+def test_the_reports_follow_the_language_the_lead_picked(app: Flask) -> None:
+    """The header's language picker was ignored here (its hook ran on the agent's own pages only): a lead who had
+    picked Arabic read the reports in their browser's English."""
+    desk = app.extensions["desk"]
+    admin = desk.accounts.authenticate("admin@example.com", PASSWORD)
+    assert admin is not None
+    desk.accounts.set_locale(admin.id, "ar")
+    client = app.test_client()
+    login(client, "admin@example.com")
+    for url in ("/agent/reports/", "/agent/reports/gaps"):
+        html = client.get(url, headers={"Accept-Language": "en"}).get_data(as_text=True)
+        assert 'dir="rtl"' in html and "تقارير المحتوى" in html and "Content reports" not in html
 
 
 def test_a_translations_status_is_in_the_agents_language(app: Flask) -> None:
     """The translations report's Status column read "missing" (the stored value) on the Arabic page."""
     client = app.test_client()
     assert login(client, "admin@example.com").status_code == 302
-    html = client.get("/agent/reports/", headers={"Accept-Language": "ar"}).get_data(as_text=True)
+    html = client.get("/agent/reports/translations", headers={"Accept-Language": "ar"}).get_data(as_text=True)
     section = html.split('id="report-translations"', 1)[1].split("</section>", 1)[0]
     assert '<td dir="auto">غير موجودة</td>' in section and ">missing<" not in section
-    english = client.get("/agent/reports/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    english = client.get("/agent/reports/translations", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert '<td dir="auto">Missing</td>' in english.split('id="report-translations"', 1)[1]
 
 
@@ -142,22 +192,24 @@ def test_report_times_are_in_the_readers_zone(app: Flask, settings: Settings) ->
     assert late(client.get("/agent/reports/rejected.csv").get_data(as_text=True)) == "2026-12-01 22:30:00+00:00"
     riyadh = client.get("/agent/reports/rejected.csv?tz=Asia/Riyadh").get_data(as_text=True)
     assert late(riyadh) == "2026-12-02 01:30:00+03:00"
-    page = client.get("/agent/reports/?tz=Asia/Riyadh").get_data(as_text=True)
+    page = client.get("/agent/reports/rejected?tz=Asia/Riyadh").get_data(as_text=True)
     assert "2026-12-02 01:30:00+03:00" in page and "Times in Asia/Riyadh" in page
     assert 'href="/agent/reports/rejected.csv?tz=Asia/Riyadh"' in page
     assert '<option value="Asia/Riyadh" selected>' in page  # the zone picker, as the dashboard's
     bad = client.get("/agent/reports/rejected.csv?tz=Mars/Olympus")
     assert bad.status_code == 400 and "tz: &#39;Mars/Olympus&#39; is not a time zone name" in bad.get_data(as_text=True)
     # The page itself comes back with its zone picker marked and the problem beside it, in the reader's language.
-    bad_page = client.get("/agent/reports/?tz=Mars/Olympus&days=7")
+    bad_page = client.get("/agent/reports/rejected?tz=Mars/Olympus&days=7")
     html = bad_page.get_data(as_text=True)
     assert bad_page.status_code == 400 and 'role="alert">tz: &#39;Mars/Olympus&#39; is not a time zone name' in html
     assert 'aria-invalid="true"' in html and 'id="zone-tz-error">&#39;Mars/Olympus&#39;' in html
     assert 'name="days" type="number" min="0" value="7"' in html and 'id="report-' not in html
-    arabic = client.get("/agent/reports/?tz=Mars/Olympus", headers={"Accept-Language": "ar"}).get_data(as_text=True)
+    assert 'id="pick-rejected" aria-current="page"' in html  # the list is there, the report is not built
+    arabic = client.get("/agent/reports/rejected?tz=Mars/Olympus",
+                        headers={"Accept-Language": "ar"}).get_data(as_text=True)
     assert "ليس اسم منطقة زمنية" in arabic and "الأيام والأوقات بتوقيت" in arabic
     desk.accounts.set_time_zone(admin, "America/Los_Angeles")  # the reader's own zone, when no ?tz= is given
-    assert "2026-12-01 14:30:00-08:00" in client.get("/agent/reports/").get_data(as_text=True)
+    assert "2026-12-01 14:30:00-08:00" in client.get("/agent/reports/rejected").get_data(as_text=True)
 
     where = ["--content", str(settings.content_dir), "--data", str(settings.data_dir)]
     runner = CliRunner(env={"DATABASE_URL": settings.database_url or ""})
@@ -192,11 +244,11 @@ def test_days_count_calendar_days_of_the_zone_on_the_page_and_the_command_line(
     kiritimati = {"days": 1, "tz": "Pacific/Kiritimati"}
     shown = client.get("/agent/reports/rejected.csv", query_string=kiritimati).get_data(as_text=True)
     assert subjects(shown, "Pacific") == ["Pacific/Kiritimati at"]
-    page = client.get("/agent/reports/", query_string={**kiritimati, "hl": "en"}).get_data(as_text=True)
+    page = client.get("/agent/reports/rejected", query_string={**kiritimati, "hl": "en"}).get_data(as_text=True)
     assert "Pacific/Kiritimati at" in page and "Pacific/Kiritimati before" not in page
     window = page.split('id="report-window">', 1)[1].split("</p>", 1)[0]
     assert "last 1 calendar day in" in window and "2026-12-04 00:00" in window and "Pacific/Kiritimati" in window
-    arabic = client.get("/agent/reports/", query_string=kiritimati, headers={"Accept-Language": "ar"})
+    arabic = client.get("/agent/reports/rejected", query_string=kiritimati, headers={"Accept-Language": "ar"})
     assert "يومًا تقويميًا واحدًا" in arabic.get_data(as_text=True).split('id="report-window">', 1)[1]
 
     monkeypatch.setattr(reports, "utcnow", lambda: datetime(2026, 11, 2, 15, 0, tzinfo=UTC))  # 10:00 EST

@@ -100,13 +100,13 @@ def test_the_content_report_counts_reasons_per_article(app: Flask) -> None:
     assert events.writer is None or events.writer.flush()
     lead = app.test_client()
     assert login(lead, "admin@example.com").status_code == 302
-    html = lead.get("/agent/reports/").get_data(as_text=True)
+    html = lead.get("/agent/reports/unhelpful").get_data(as_text=True)
     section = html.split('id="report-unhelpful"')[1].split("</section>")[0]
     assert "It is out of date: 2; It did not answer my question: 1; It is hard to understand: 1" in section
     assert "card comment; comment v3; comment v2" in section and "Answer card: not helpful" in section
     csv = lead.get("/agent/reports/unhelpful.csv").get_data(as_text=True)
     assert "outdated: 2; unanswered: 1; unclear: 1" in csv
-    arabic = lead.get("/agent/reports/", headers={"Accept-Language": "ar"}).get_data(as_text=True)
+    arabic = lead.get("/agent/reports/unhelpful", headers={"Accept-Language": "ar"}).get_data(as_text=True)
     assert "معلوماته قديمة: 2" in arabic
 
 
