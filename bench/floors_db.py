@@ -1,6 +1,7 @@
 """`kb floors` on a desk database filled from a simulated search log (issue #18).
 
     PYTHONPATH=. python bench/floors_db.py --domain gnome --days 30 --data var/floors23/gnome
+    PYTHONPATH=. python bench/floors_db.py --domain gnome --cross --days 30 --data var/xfloors24/gnome  # ar>en
 
 bench/log_floors.py simulates a help center's traffic and judges learnt floors in memory. This writes the same kind
 of traffic into a real desk database (SQLite under --data) through the desk's own APIs, as the product logs it:
@@ -15,11 +16,18 @@ thinner-labelled questions here, bench/RESULTS.md floors23).
 Then it runs `kb floors --write` on it with a copy of the content (the domain's own stays as it is) and prints how
 the floors it wrote flag the domain's dev and near-topic questions by their truth, beside the shipped floors'
 abstention: what the command's decision was worth.
+
+`--cross`: the domain's cross-lingual case instead (bench/eval_retrieval.suite_cases' "cross-lingual": GNOME's Arabic
+questions over its English articles, the demo's Arabic questions over its English articles only, m365's English
+questions over its Arabic articles), whose searches only the other language's articles answer: `kb floors` decides
+the direction's cross-lingual floors (`cross_floors`), and both floors are scored by searching the truth questions
+again, the shipped constants and then with what it wrote (copilot.retrieval reads `cross_floors`).
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import random
 import shutil
 import tempfile
@@ -29,7 +37,7 @@ import numpy as np
 from click.testing import CliRunner
 
 from bench.click_replay_bench import first_click, simulate
-from bench.eval_retrieval import chosen_domains, domain_content, suite_cases
+from bench.eval_retrieval import Case, chosen_domains, direction, domain_content, suite_cases
 from bench.log_floors import TICKET_AFTER_NO_CLICK
 from copilot.learnt_floors import SIGNALS, flags, signal_row
 from copilot.retrieval import SearchResult, query_register
@@ -40,8 +48,9 @@ from kb.settings import Settings
 from webapp.cli import main as kb
 
 
-def fill(desk: Desk, rows: list[dict], lang: str, search, args: argparse.Namespace) -> int:
-    """One simulated log of `lang` written through the desk; returns the searches written."""
+def fill(desk: Desk, rows: list[dict], lang: str, search, args: argparse.Namespace, shown_lang: str) -> int:
+    """One simulated log of `lang` written through the desk (the agent cites the `shown_lang` article); returns the
+    searches written."""
     sessions = simulate(rows, round(args.per_day * args.days), args.days, random.Random(args.seed))
     rng, cites = random.Random(args.seed * 1000 + 7), random.Random(args.seed * 1000 + 11)
     events = desk.events
@@ -62,7 +71,7 @@ def fill(desk: Desk, rows: list[dict], lang: str, search, args: argparse.Namespa
         made = desk.tickets.create(NewTicket(email=f"{visit}@example.com", subject=session.typed[:120],
                                              body=session.typed, lang=lang, visit_id=visit))
         if clicked is None and relevant and cite_draw < args.cited:
-            events.suggestion(made.id, "inserted", article_key=f"{lang}/{sorted(relevant)[0]}",
+            events.suggestion(made.id, "inserted", article_key=f"{shown_lang}/{sorted(relevant)[0]}",
                               details={"what": "passage"})
             events.suggestion(made.id, "sent", edit_distance=3, details={"what": "passage"})
     return len(sessions)
@@ -78,10 +87,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=21)
     parser.add_argument("--data", type=Path, default=Path("var/floors23"))
     parser.add_argument("--min-labels", type=int, default=30)
+    parser.add_argument("--cross", action="store_true",
+                        help="the cross-lingual case: questions only the other language's articles answer")
     args = parser.parse_args()
-    [case, *others] = suite_cases(chosen_domains([args.domain]), Path("var/bench"))
-    for other in others:
-        other.engine.close()
+    cases = suite_cases(chosen_domains([args.domain]), Path("var/bench"))
+    case = next(c for c in cases if c.name == ("cross-lingual" if args.cross else "same-language"))
+    for other in {id(c.engine): c.engine for c in cases if c.engine is not case.engine}.values():
+        other.close()
     retriever = case.engine.retriever
     cache: dict[tuple[str, str], SearchResult] = {}
 
@@ -94,19 +106,27 @@ def main() -> None:
         shutil.rmtree(args.data)
     temporary = tempfile.TemporaryDirectory()
     content = Path(temporary.name) / "content"
-    shutil.copytree(domain_content(chosen_domains([args.domain])[0]), content)
+    # the cross case's engine may index a copy with one language's articles only (the demo's)
+    source = case.engine.settings.content_dir if args.cross else domain_content(chosen_domains([args.domain])[0])
+    shutil.copytree(source, content)
     settings = Settings(content_dir=content, data_dir=args.data, database_url=None)
     langs = sorted({r["lang"] for r in case.rows})
+    shown = direction(case).split(">")[1] if args.cross else None
     with Desk(settings) as desk:
         for lang in langs:
             rows = [{**r, "source": "dev"} for r in case.rows if r["lang"] == lang]
             rows += [{**r, "source": "near"} for r in case.near if r["lang"] == lang]
-            print(f"{args.domain} {lang}: {fill(desk, rows, lang, search, args)} searches written")
+            print(f"{args.domain} {lang}: {fill(desk, rows, lang, search, args, shown or lang)} searches written")
     run = CliRunner(env={"DATABASE_URL": ""}).invoke(
         kb, ["floors", "--write", "--min-labels", str(args.min_labels), "--content", str(content),
              "--data", str(args.data)])
     print(run.output, end="")
     written = SearchTuning.load(content / TUNING_FILE)
+    if args.cross:
+        cross_truth(case, search, cache, written, run.output, args.domain)
+        case.engine.close()
+        temporary.cleanup()
+        return
     floors_off, retriever.abstain_floors = retriever.abstain_floors, None
     for lang in langs:
         truth = [*case.rows, *case.near]
@@ -127,6 +147,38 @@ def main() -> None:
     retriever.abstain_floors = floors_off
     case.engine.close()
     temporary.cleanup()
+
+
+def cross_truth(case: Case, search, cache: dict, written: SearchTuning, output: str, domain: str) -> None:
+    """The cross-lingual case's truth questions flagged by the shipped constants (as searched for the log) and, where
+    `kb floors` replaced them, searched again with the `cross_floors` it wrote: the product's own rule, whatever
+    else in it decides (a title name spelt, the heading floor)."""
+    retriever = case.engine.retriever
+    pair = direction(case)
+    truth = [*case.rows, *case.near]
+    oos = np.array([not r["relevant"] for r in truth])
+    shipped = np.array([search(r["query"], r["lang"]).abstained for r in truth])
+    def searched_with(floors: dict[str, dict[str, float]]) -> np.ndarray:
+        cache.clear()
+        saved, retriever.cross_floors = retriever.cross_floors, floors
+        flagged = np.array([search(r["query"], r["lang"]).abstained for r in truth])
+        retriever.cross_floors = saved
+        cache.clear()
+        return flagged
+
+    ours = searched_with(written.cross_floors) if f"[{pair}] replace" in output.splitlines() else None
+    prefix = f"[{pair}] learnt cross-lingual floors "
+    learnt = [ast.literal_eval(line[len(prefix):]) for line in output.splitlines() if line.startswith(prefix)]
+    kept = searched_with({pair: learnt[0]}) if learnt and ours is None else None  # what the guard kept out
+    for name, flagged in (("shipped (as searched)", shipped), ("written by kb floors", ours),
+                          ("learnt, not written", kept)):
+        if flagged is None and name.startswith("learnt"):
+            continue
+        if flagged is None:
+            print(f"{domain} {pair} {name}: nothing written")
+            continue
+        print(f"{domain} {pair} {name}: flags {flagged[oos].mean():.0%} of {oos.sum()} out-of-scope, "
+              f"{flagged[~oos].mean():.1%} of {(~oos).sum()} answerable dev and near-topic questions")
 
 
 if __name__ == "__main__":

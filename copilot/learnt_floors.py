@@ -23,6 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from copilot.tuning import CROSS_FLOOR_SIGNALS
+
 # The lexical evidence in the index's own units (copilot.calibration), so fitted floors carry over.
 SIGNALS = ("e5_top", "use_top", "lexical_share", "field_top")
 OFFSET_SIGNALS = ("e5_top", "use_top", "lexical_share")  # field_top is a share of words, not a model's score
@@ -38,16 +40,49 @@ GUARD_FOLDS = 5
 GUARD_MARGIN = 0.05
 GUARD_TOLERANCE = 0.0
 
-Fit = tuple[list[float], dict[str, dict[str, float]]]  # floors in SIGNALS order, offsets per register
+# The cross-lingual abstention (a question only the other language's articles answer: copilot.retrieval's
+# `_abstains(..., only_elsewhere=True)`): the direction's floors on these, abstain when both are under them.
+CROSS_SIGNALS = CROSS_FLOOR_SIGNALS
+# The shadow log's mark on such a search (a signal copilot.retrieval sets): 1.0 when the direction's floors decided
+# it, 0.0 when another part of that rule did (a title name spelt, the heading floor, ...), which no floor changes.
+CROSS_DECIDES = "cross_floors_decide"
+
+Fit = tuple[list[float], dict[str, dict[str, float]]]  # floors in the rule's signal order, offsets per register
 
 
-def signal_row(signals: dict[str, float]) -> tuple[float, ...]:
-    """A search's signals in SIGNALS order; a signal the search did not measure counts as 0 (under any floor)."""
-    return tuple(float(signals.get(name, 0.0)) for name in SIGNALS)
+@dataclass(frozen=True)
+class FloorRule:
+    """Which signals a kind of floors compares ("abstain when every one is under its floor") and the candidate
+    floors the fit tries for each: a thinning step over the observed values (`_thinned`) or fixed candidates, and
+    an "off" floor above any score appended, or not. The same fitter fits both kinds (`choose_floors`)."""
+
+    signals: tuple[str, ...]
+    grids: tuple[int | tuple[float, ...], ...]
+    offs: tuple[float | None, ...]
+    offset_signals: tuple[str, ...] = ()  # those register offsets shift (none: the rule has no offsets)
+
+    def candidates(self, scores: np.ndarray) -> list[np.ndarray]:
+        out = []
+        for i, (spec, off) in enumerate(zip(self.grids, self.offs, strict=True)):
+            grid = _thinned(scores[:, i], spec) if isinstance(spec, int) else np.array(spec, dtype=float)
+            out.append(grid if off is None else np.append(grid, off))
+        return out
+
+
+# Same-language: every 3rd e5, every 6th USE and lexical score, USE and lexical may be off, and `field_top` takes
+# half, most or all of the query only.
+SAME_LANGUAGE = FloorRule(SIGNALS, (3, 6, 6, (0.5, 0.7, 9.0)), (None, 9.0, 999.0, None), OFFSET_SIGNALS)
+# Cross-lingual: every 3rd chunk and title share; the title floor may be off (the chunk share decides alone).
+CROSS_LINGUAL = FloorRule(CROSS_SIGNALS, (3, 3), (None, 999.0))
+
+
+def signal_row(signals: dict[str, float], names: Sequence[str] = SIGNALS) -> tuple[float, ...]:
+    """A search's signals in `names` order; a signal the search did not measure counts as 0 (under any floor)."""
+    return tuple(float(signals.get(name, 0.0)) for name in names)
 
 
 def register_offsets(
-    scores: np.ndarray, registers: Sequence[str], answerable: np.ndarray
+    scores: np.ndarray, registers: Sequence[str], answerable: np.ndarray, rule: FloorRule = SAME_LANGUAGE
 ) -> dict[str, dict[str, float]]:
     """Per register, how much lower its answerable queries' median evidence is than plain queries'.
 
@@ -57,7 +92,7 @@ def register_offsets(
     regs = np.asarray(registers)
     plain = answerable & (regs == "plain")
     offsets: dict[str, dict[str, float]] = {}
-    if plain.sum() < MIN_REGISTER_QUERIES:
+    if plain.sum() < MIN_REGISTER_QUERIES or not rule.offset_signals:
         return offsets
     for register in sorted(set(registers) - {"plain"}):
         group = answerable & (regs == register)
@@ -65,18 +100,20 @@ def register_offsets(
             continue
         shift = np.median(scores[group], axis=0) - np.median(scores[plain], axis=0)
         offsets[register] = {
-            name: round(float(min(0.0, shift[i])), 3) for i, name in enumerate(SIGNALS) if name in OFFSET_SIGNALS
+            name: round(float(min(0.0, shift[i])), 3)
+            for i, name in enumerate(rule.signals)
+            if name in rule.offset_signals
         }
     return offsets
 
 
 def adjusted(scores: np.ndarray, registers: Sequence[str], offsets: dict[str, dict[str, float]]) -> np.ndarray:
     """Scores minus their register's offsets: comparing these to plain floors is comparing the raw
-    scores to the register's floors."""
+    scores to the register's floors. Offsets name SIGNALS only (a rule without offsets has none)."""
     out = scores.copy()
     for i, register in enumerate(registers):
-        shift = offsets.get(register, {})
-        out[i] -= [shift.get(name, 0.0) for name in SIGNALS]
+        if shift := offsets.get(register):
+            out[i] -= [shift.get(name, 0.0) for name in SIGNALS]
     return out
 
 
@@ -98,20 +135,16 @@ def flag_counts(scores: np.ndarray, grids: Sequence[np.ndarray]) -> np.ndarray:
     return counts[tuple(slice(0, len(grid)) for grid in grids)]
 
 
-def choose_floors(scores: np.ndarray, out_of_scope: np.ndarray, max_false: float) -> tuple[float, float, list[float]]:
+def choose_floors(
+    scores: np.ndarray, out_of_scope: np.ndarray, max_false: float, rule: FloorRule = SAME_LANGUAGE
+) -> tuple[float, float, list[float]]:
     """The floors that flag most out-of-scope queries with at most `max_false` of answerable ones.
 
-    Abstain when every signal is under its floor. The grids are the observed values, thinned (every
-    3rd e5, every 6th USE and lexical score) plus "off", and `field_top` takes half, most or all of
-    the query only: coarse on purpose, so that the floors are not fitted to a handful of queries.
-    Returns (recall, false rate, floors); ties go to the fewer false flags.
+    Abstain when every signal is under its floor. The grids are the rule's (FloorRule.candidates): the observed
+    values thinned, plus "off" where the rule allows it, coarse on purpose, so that the floors are not fitted to a
+    handful of queries. Returns (recall, false rate, floors); ties go to the fewer false flags.
     """
-    grids = [
-        _thinned(scores[:, 0], 3),
-        np.append(_thinned(scores[:, 1], 6), 9.0),
-        np.append(_thinned(scores[:, 2], 6), 999.0),
-        np.array([0.5, 0.7, 9.0]),
-    ]
+    grids = rule.candidates(scores)
     false_rate = flag_counts(scores[~out_of_scope], grids) / int((~out_of_scope).sum())
     recall = (
         flag_counts(scores[out_of_scope], grids) / int(out_of_scope.sum())
@@ -134,16 +167,26 @@ def _thinned(values: np.ndarray, step: int) -> np.ndarray:
 
 
 def fit_rule(
-    scores: np.ndarray, registers: Sequence[str], out_of_scope: np.ndarray, max_false: float, offsets_on: bool
+    scores: np.ndarray,
+    registers: Sequence[str],
+    out_of_scope: np.ndarray,
+    max_false: float,
+    offsets_on: bool,
+    rule: FloorRule = SAME_LANGUAGE,
 ) -> Fit:
     """Register offsets (from the answerable rows, when `offsets_on`) and the floors chosen on the adjusted scores."""
-    offsets = register_offsets(scores, registers, ~out_of_scope) if offsets_on else {}
-    _, _, floors = choose_floors(adjusted(scores, registers, offsets), out_of_scope, max_false)
+    offsets = register_offsets(scores, registers, ~out_of_scope, rule) if offsets_on else {}
+    _, _, floors = choose_floors(adjusted(scores, registers, offsets), out_of_scope, max_false, rule)
     return floors, offsets
 
 
 def learn(
-    scores: np.ndarray, registers: Sequence[str], not_answered: np.ndarray, max_false: float, min_labels: int = 0
+    scores: np.ndarray,
+    registers: Sequence[str],
+    not_answered: np.ndarray,
+    max_false: float,
+    min_labels: int = 0,
+    rule: FloorRule = SAME_LANGUAGE,
 ) -> Fit | None:
     """Floors and offsets fitted on labelled queries (`fit_rule`, offsets on), or None (nothing learnt) with fewer
     than MIN_NOT_ANSWERED not-answered or MIN_ANSWERABLE answerable labels, or fewer than `min_labels` of either."""
@@ -151,7 +194,7 @@ def learn(
         MIN_ANSWERABLE, min_labels
     ):
         return None
-    return fit_rule(scores, registers, not_answered, max_false, True)
+    return fit_rule(scores, registers, not_answered, max_false, True, rule)
 
 
 def flags(scores: np.ndarray, registers: Sequence[str], floors: list[float], offsets: dict) -> np.ndarray:
@@ -189,7 +232,7 @@ def cross_validate(
 
 @dataclass(frozen=True)
 class Labelled:
-    """One query of a search log as the guard reads it: its signals (SIGNALS order) and register, whether the floors
+    """One query of a search log as the guard reads it: its signals (the rule's order) and register, whether the floors
     in use abstained on it, the label it is judged by and the one it teaches the fit with (True: not answered;
     None: it does not judge, or does not teach: a hidden search's uncited ticket judges but never teaches, since
     the floors' own abstention is no evidence for them to learn from)."""
@@ -234,7 +277,9 @@ class Evidence:
         return self.caught_gain >= margin and self.flagged_more / self.answerable <= tolerance
 
 
-def judge(rows: Sequence[Labelled], max_false: float, folds: int = GUARD_FOLDS) -> Evidence:
+def judge(
+    rows: Sequence[Labelled], max_false: float, folds: int = GUARD_FOLDS, rule: FloorRule = SAME_LANGUAGE
+) -> Evidence:
     """The guard's comparison on `rows` (in a fixed order: the judged ones are dealt to `folds` folds by position):
     each judged row counted with the floors in use (its `abstained`) and with floors learnt from the teaching rows
     of the other folds (a row that judges nothing is never held out)."""
@@ -243,7 +288,7 @@ def judge(rows: Sequence[Labelled], max_false: float, folds: int = GUARD_FOLDS) 
     for fold in range(folds):
         held = judged[fold::folds]
         out = {id(r) for r in held}
-        fit = taught_rule([r for r in rows if id(r) not in out], max_false)
+        fit = taught_rule([r for r in rows if id(r) not in out], max_false, rule=rule)
         if fit is None or not held:
             learnt = [False] * len(held)
         else:
@@ -257,9 +302,11 @@ def judge(rows: Sequence[Labelled], max_false: float, folds: int = GUARD_FOLDS) 
     return Evidence(**counts)
 
 
-def taught_rule(rows: Sequence[Labelled], max_false: float, min_labels: int = 0) -> Fit | None:
+def taught_rule(
+    rows: Sequence[Labelled], max_false: float, min_labels: int = 0, rule: FloorRule = SAME_LANGUAGE
+) -> Fit | None:
     """The floors and offsets learnt from every teaching row (what a guard that passes would write), or None."""
     teach = [r for r in rows if r.taught is not None]
-    scores = np.array([r.scores for r in teach], dtype=float).reshape(-1, len(SIGNALS))
+    scores = np.array([r.scores for r in teach], dtype=float).reshape(-1, len(rule.signals))
     return learn(scores, [r.register for r in teach], np.array([r.taught for r in teach], dtype=bool), max_false,
-                 min_labels)
+                 min_labels, rule)

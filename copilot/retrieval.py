@@ -69,6 +69,7 @@ from copilot.heading_floor import HEADING_FLOOR, best_heading
 from copilot.hub_articles import demote_hubs, hub_shares
 from copilot.index_view import FromIndex, IndexSnapshot
 from copilot.latin_terms import latin_terms
+from copilot.learnt_floors import CROSS_DECIDES
 from copilot.lexicon_spellings import lexicon_spellings
 from copilot.loanword_text import read_latin_terms, read_loanwords
 from copilot.loanwords import loanword_terms
@@ -805,6 +806,7 @@ class Retriever:
         self.rrf_k = tuning.rrf_k
         self.abstain_floors = tuning.abstain_floors
         self.abstain_offsets = tuning.abstain_offsets
+        self.cross_floors = tuning.cross_floors  # per "ar>en"; a direction not there: CROSS_DIRECTION_FLOORS
         self.synonyms = synonyms
         self.vocabulary = vocabulary
         self._vectors = _VectorCache()
@@ -1973,13 +1975,18 @@ class Retriever:
         if self.abstain_floors is None or not signals:
             return False
         if only_elsewhere:
+            # The shadow log's mark (desk.floor_evidence): 1.0 below when the direction's floors decide, 0.0 when
+            # another part of this rule does, which no learnt floor changes.
+            signals[CROSS_DECIDES] = 0.0
             if LEVERS["title_names"] and signals.get("title_names", 0.0) > 0:
                 return False
             if LEVERS["heading_floor"] and signals.get("cross_heading_top", HEADING_FLOOR) < HEADING_FLOOR:
                 return True
             if LEVERS["fused_floor"] and signals.get("cross_fused_top", CROSS_FUSED_FLOOR) < CROSS_FUSED_FLOOR:
                 return True
-            direction = CROSS_DIRECTION_FLOORS.get((lang, target), CROSS_ONLY_FLOORS)
+            direction = self.cross_floors.get(f"{lang}>{target}") or CROSS_DIRECTION_FLOORS.get(
+                (lang, target), CROSS_ONLY_FLOORS
+            )
             density_floor = CROSS_DENSITY_FLOORS.get((lang, target))
             agrees = not LEVERS["density_agreement"] or any(signals.get(n, f) < f for n, f in direction.items())
             if (
@@ -1992,6 +1999,7 @@ class Retriever:
                 return True
             calibrated = {name: floor for name, floor in direction.items() if name in signals}
             if len(calibrated) == len(direction):
+                signals[CROSS_DECIDES] = 1.0
                 return all(signals[name] < floor for name, floor in calibrated.items())
             return signals.get("cross_top", 0.0) < CROSS_ONLY_FLOOR  # no title vectors: the raw cosine
         floors = self.abstain_floors.get(lang, self.abstain_floors.get("*", {}))

@@ -14,6 +14,8 @@ here. It is read when the search engine starts (a changed file takes effect on t
       en: {e5_top: 0.881, use_top: 0.287, lexical_share: 0.643, field_top: 0.5}
     abstain_offsets:   # per language and query register (dialect, mixed), added to the floors
       ar: {dialect: {e5_top: -0.017}}
+    cross_floors:      # per direction (query language>articles' language), when only the other language's
+      ar>en: {cross_share: -2.07, cross_title_share: 0.288}  # articles answer (copilot.retrieval's defaults)
 
 A language given in a section replaces that language's defaults; other languages keep theirs.
 A value of the wrong shape is an error naming the file and the key, raised when the engine starts.
@@ -21,6 +23,7 @@ A value of the wrong shape is an error naming the file and the key, raised when 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,6 +75,12 @@ ABSTAIN_OFFSETS: dict[str, dict[str, dict[str, float]]] = {
     },
 }
 
+# The keys of a direction's `cross_floors` (copilot.retrieval's CROSS_DIRECTION_FLOORS, which a direction the file
+# does not give keeps): abstain when both are under their floors, so a direction gives both.
+CROSS_FLOOR_SIGNALS = ("cross_share", "cross_title_share")
+KEYS = ("fusion", "rrf_k", "abstain_floors", "abstain_offsets", "cross_floors")
+
+
 class TuningError(ValueError):
     """`_search.yml` holds something search cannot use; the message names the file and the key."""
 
@@ -82,6 +91,9 @@ class SearchTuning:
     rrf_k: int = RRF_K
     abstain_floors: dict[str, dict[str, float]] | None = field(default_factory=lambda: _copy(ABSTAIN_FLOORS))
     abstain_offsets: dict[str, dict[str, dict[str, float]]] = field(default_factory=lambda: _copy(ABSTAIN_OFFSETS))
+    # Per direction "ar>en" (query language>articles' language), the cross-lingual floors learnt by `kb floors`
+    # (webapp.floor_commands); a direction not here keeps copilot.retrieval's CROSS_DIRECTION_FLOORS.
+    cross_floors: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path) -> SearchTuning:
@@ -93,11 +105,10 @@ class SearchTuning:
         except yaml.YAMLError as error:
             raise TuningError(f"{path}: not valid YAML: {error}") from error
         if not isinstance(raw, Mapping):
-            raise TuningError(f"{path}: expected a mapping of fusion, rrf_k, abstain_floors, abstain_offsets")
-        unknown = sorted(set(raw) - {"fusion", "rrf_k", "abstain_floors", "abstain_offsets"})
+            raise TuningError(f"{path}: expected a mapping of {', '.join(KEYS)}")
+        unknown = sorted(set(raw) - set(KEYS))
         if unknown:
-            known = "fusion, rrf_k, abstain_floors, abstain_offsets"
-            raise TuningError(f"{path}: unknown key {unknown[0]!r} (known: {known})")
+            raise TuningError(f"{path}: unknown key {unknown[0]!r} (known: {', '.join(KEYS)})")
         tuning = cls()
         fusion = {**tuning.fusion, **_levels(raw.get("fusion", {}), 2, path, "fusion")}
         floors: dict[str, dict[str, float]] | None = tuning.abstain_floors
@@ -108,7 +119,21 @@ class SearchTuning:
         rrf_k = raw.get("rrf_k", tuning.rrf_k)
         if not isinstance(rrf_k, int) or isinstance(rrf_k, bool) or rrf_k < 1:
             raise TuningError(f"{path}: rrf_k must be a whole number of at least 1, not {rrf_k!r}")
-        return cls(fusion, rrf_k, floors, offsets)
+        return cls(fusion, rrf_k, floors, offsets, _cross_floors(raw.get("cross_floors", {}), path))
+
+
+def _cross_floors(value: object, path: Path) -> dict[str, dict[str, float]]:
+    """`cross_floors`: per direction "query language>articles' language", exactly CROSS_FLOOR_SIGNALS' floors."""
+    out = _levels(value, 2, path, "cross_floors")
+    for direction, floors in out.items():
+        key = f"cross_floors.{direction}"
+        if not re.fullmatch(r"[a-z]{2,3}>[a-z]{2,3}", direction) or len(set(direction.split(">"))) != 2:
+            raise TuningError(f"{path}: {key} must name a direction as query language>articles' language, "
+                              "two different languages (ar>en)")
+        if sorted(floors) != sorted(CROSS_FLOOR_SIGNALS):
+            raise TuningError(f"{path}: {key} must give exactly {' and '.join(CROSS_FLOOR_SIGNALS)}, "
+                              f"not {', '.join(sorted(floors)) or 'nothing'}")
+    return out
 
 
 def _levels(value: object, depth: int, path: Path, key: str) -> dict[str, Any]:

@@ -1,8 +1,11 @@
-"""Whether abstention floors learnt from the search log may replace the floors in use, per language (issue #18).
+"""Whether abstention floors learnt from the search log may replace the floors in use, per language and per
+cross-lingual direction (issue #18).
 
 One decision for `kb floors` (webapp.floor_commands, which prints it and, with --write, writes the passing
-languages' floors) and the reports page's `floors` report (desk.reports; `kb report floors`), so what a lead reads and
-what the content team would write cannot disagree. Per language: the labelled queries of the stored log
+languages' floors and directions' cross-lingual floors) and the reports page's `floors` report (desk.reports;
+`kb report floors`), so what a lead reads and what the content team would write cannot disagree. Per language, and
+per direction "ar>en" (Arabic questions only English articles answered: copilot.retrieval's cross-lingual floors,
+the same fitter on their two signals, copilot.learnt_floors.CROSS_LINGUAL): the labelled queries of the stored log
 (desk.floor_evidence), the floors in use and the learnt ones (cross-validated) judged on them, and the guard's verdict
 (copilot.learnt_floors.judge / Evidence.replace) with why, as data; each surface words it its own way.
 
@@ -19,14 +22,16 @@ from pathlib import Path
 from typing import Literal
 
 from copilot.learnt_floors import (
+    CROSS_LINGUAL,
     GUARD_FOLDS,
     GUARD_MARGIN,
     GUARD_TOLERANCE,
     MIN_ANSWERABLE,
     MIN_NOT_ANSWERED,
-    SIGNALS,
+    SAME_LANGUAGE,
     Evidence,
     Fit,
+    FloorRule,
     Labelled,
     judge,
     signal_row,
@@ -47,7 +52,7 @@ Reason = Literal["passes the guard", "too few labels", "nothing to compare", "ca
 
 @dataclass(frozen=True)
 class FloorDecision:
-    lang: str
+    lang: str  # a language, or a direction "ar>en" (query language>articles' language: the cross-lingual floors)
     answerable: int  # labelled queries that teach the fit (desk.floor_evidence.FloorEvidence.counts)
     not_answered: int
     judge_only: int
@@ -62,11 +67,27 @@ class FloorDecision:
     def replace(self) -> bool:
         return self.reason == "passes the guard"
 
+    @property
+    def cross(self) -> bool:
+        """A direction's cross-lingual floors (`cross_floors`), not a language's own (`abstain_floors`)."""
+        return is_direction(self.lang)
+
     def floors(self) -> dict[str, float] | None:
         """The learnt floors by signal name, rounded as they are written (None: nothing learnt)."""
         if self.fit is None:
             return None
-        return {name: round(value, 3) for name, value in zip(SIGNALS, self.fit[0], strict=True)}
+        return {name: round(value, 3) for name, value in zip(rule_of(self.lang).signals, self.fit[0], strict=True)}
+
+
+def is_direction(group: str) -> bool:
+    """desk.floor_evidence's groups: a language, or a direction "ar>en"."""
+    return ">" in group
+
+
+def rule_of(group: str) -> FloorRule:
+    """The floors a group's evidence fits: a direction's are the cross-lingual ones (no registers: that rule has no
+    offsets), a language's the same-language ones."""
+    return CROSS_LINGUAL if is_direction(group) else SAME_LANGUAGE
 
 
 def floor_decisions(
@@ -76,16 +97,17 @@ def floor_decisions(
     min_labels: int = DEFAULT_MIN_LABELS,
     signals_of: Callable[[Sequence[int]], dict[int, dict[str, float]]] | None = None,
 ) -> list[FloorDecision]:
-    """Per language (sorted), the guard's decision on `log` (desk.reports.answered_log, oldest first; `signals_of` as
-    desk.floor_evidence reads it). `abstention_off`: the tuning file in use sets `abstain_floors: null`
+    """Per language and direction (sorted), the guard's decision on `log` (desk.reports.answered_log, oldest first;
+    `signals_of` as desk.floor_evidence reads it). `abstention_off`: the tuning file in use sets `abstain_floors: null`
     (`abstention_off`), so no learnt floors are written."""
     out = []
     for lang, evidence in floor_evidence(log, signals_of).items():
-        rows = [Labelled(signal_row(r.signals), query_register(r.query, lang), r.abstained, r.judged, r.taught)
-                for r in evidence.rows]
+        rule = rule_of(lang)
+        rows = [Labelled(signal_row(r.signals, rule.signals), "plain" if is_direction(lang) else
+                         query_register(r.query, lang), r.abstained, r.judged, r.taught) for r in evidence.rows]
         answerable, not_answered, judge_only = evidence.counts()
-        compared = judge(rows, max_false, GUARD_FOLDS)
-        fit = taught_rule(rows, max_false, min_labels)
+        compared = judge(rows, max_false, GUARD_FOLDS, rule)
+        fit = taught_rule(rows, max_false, min_labels, rule)
         out.append(FloorDecision(lang, answerable, not_answered, judge_only, len(rows), evidence.left_out, compared,
                                  fit, _reason(compared, fit, abstention_off),
                                  (max(min_labels, MIN_ANSWERABLE), max(min_labels, MIN_NOT_ANSWERED))))

@@ -5,9 +5,10 @@ out-of-scope questions. Per language this command reads the stored search log's 
 fits floors on it (copilot.learnt_floors) and prints whether they pass the guard (desk.floor_decision, the decision
 the reports page's `floors` report shows): on the log's own evidence,
 cross-validated, they catch at least GUARD_MARGIN more of the not-answered questions and flag no more answerable
-ones than the floors in use. Only with `--write`, and only for the languages that pass, are they written into the
-content directory's `_search.yml`, which the team reviews and commits like any content change; the search engine
-reads it at its next start. The command only reads the database.
+ones than the floors in use. The same per cross-lingual direction ("ar>en": Arabic questions only the English articles
+answered), whose floors are the cross-lingual ones (`cross_floors`). Only with `--write`, and only for the languages
+and directions that pass, are they written into the content directory's `_search.yml`, which the team reviews and
+commits like any content change; the search engine reads it at its next start. The command only reads the database.
 
 Kept out of `webapp.cli` so `cli` registers it with one line at its end, like `kb report`.
 """
@@ -46,17 +47,18 @@ DEFAULT_MIN_LABELS = 30
 @click.option("--min-labels", type=click.IntRange(0), default=DEFAULT_MIN_LABELS, show_default=True,
               help="Fewer answerable or not-answered labels than this in a language: keep its floors.")
 @click.option("--write", is_flag=True,
-              help="Write the floors of the languages that pass the guard into the content's _search.yml.")
+              help="Write the floors of the languages and directions that pass the guard into the content's "
+                   "_search.yml.")
 def floors_command(settings: Settings, days: int, max_false: float, min_labels: int, write: bool) -> None:
-    """Abstention floors learnt from the help center's own search log, per language, and whether they may replace
-    the floors in use.
+    """Abstention floors learnt from the help center's own search log, per language and per cross-lingual direction
+    (ar>en: Arabic questions only English articles answered), and whether they may replace the floors in use.
 
     Prints per language the labelled queries (answerable, not answered, and judge-only: searches that showed
     nothing and whose ticket no agent answered from the help center), the floors in use and the learnt ones
     (cross-validated) on that evidence: the share of not-answered questions they catch and of answerable ones they
     flag; then the decision and the floors and register offsets it would write. Nothing is written without
-    --write; with it, only the languages that pass, into the content directory's _search.yml (review and commit
-    it; search reads it at its next start).
+    --write; with it, only the languages and directions that pass, into the content directory's _search.yml
+    (review and commit it; search reads it at its next start).
     """
     from copilot.learnt_floors import GUARD_FOLDS
     from copilot.tuning import TUNING_FILE, TuningError
@@ -86,7 +88,9 @@ def floors_command(settings: Settings, days: int, max_false: float, min_labels: 
                    f"{_share(compared.learnt_false, compared.answerable)}")
         reason = _keep_reason(decision)
         click.echo(f"[{lang}] {'keep the floors in use: ' + reason if reason else 'replace'}")
-        if decision.fit is not None:
+        if decision.fit is not None and decision.cross:
+            click.echo(f"[{lang}] learnt cross-lingual floors {decision.floors()}")
+        elif decision.fit is not None:
             click.echo(f"[{lang}] learnt floors {decision.floors()}, register offsets {decision.fit[1] or 'none'}")
         if decision.replace:
             passed[lang] = decision
@@ -95,7 +99,7 @@ def floors_command(settings: Settings, days: int, max_false: float, min_labels: 
             click.echo(f"Not written (no --write): {', '.join(sorted(passed))}.")
         return
     if not passed:
-        click.echo(f"Nothing written: no language passed; {path} is unchanged.")
+        click.echo(f"Nothing written: no language or direction passed; {path} is unchanged.")
         return
     _write(path, passed, days)
     click.echo(f"Wrote {', '.join(sorted(passed))} into {path}: review it and commit it with the content; search "
@@ -133,8 +137,9 @@ def _share(count: int, total: int) -> str:
 
 
 def _write(path: Path, passed: dict[str, FloorDecision], days: int) -> None:
-    """The passing languages' floors and offsets over the file's other keys and languages (a language's offsets are
-    replaced whole: the floors were fitted with exactly these), read back before the file is replaced."""
+    """The passing languages' floors and offsets and directions' cross-lingual floors over the file's other keys,
+    languages and directions (a language's offsets are replaced whole: the floors were fitted with exactly these),
+    read back before the file is replaced."""
     import yaml
 
     from copilot.tuning import SearchTuning, TuningError
@@ -142,10 +147,17 @@ def _write(path: Path, passed: dict[str, FloorDecision], days: int) -> None:
     raw: dict[str, Any] = (yaml.safe_load(path.read_text("utf-8")) or {}) if path.is_file() else {}
     floors = raw.get("abstain_floors") or {}
     offsets = raw.get("abstain_offsets") or {}
+    cross = raw.get("cross_floors") or {}
     for lang, decision in sorted(passed.items()):
+        if decision.cross:
+            cross[lang] = decision.floors()
+            continue
         floors[lang] = decision.floors()
         offsets[lang] = decision.fit[1] if decision.fit else {}
-    raw["abstain_floors"], raw["abstain_offsets"] = floors, offsets
+    if any(not d.cross for d in passed.values()):
+        raw["abstain_floors"], raw["abstain_offsets"] = floors, offsets
+    if cross:
+        raw["cross_floors"] = cross
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     labelled = sum(d.labelled for d in passed.values())
     header = (

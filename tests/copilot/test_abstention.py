@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from copilot.learnt_floors import CROSS_DECIDES
 from copilot.retrieval import (
     CROSS_DENSITY_FLOORS,
     CROSS_DIRECTION_FLOORS,
@@ -46,6 +47,7 @@ def test_a_dialect_query_needs_less_evidence_to_be_in_scope() -> None:
     retriever = Retriever.__new__(Retriever)  # _abstains reads the floors and offsets only
     retriever.abstain_floors = {"ar": {"e5_top": 0.88, "use_top": 0.25}}
     retriever.abstain_offsets = {"ar": {"dialect": {"e5_top": -0.02}}}
+    retriever.cross_floors = {}
     signals = {"e5_top": 0.87, "use_top": 0.1}
     assert retriever._abstains("ar", signals, "plain")
     assert not retriever._abstains("ar", signals, "dialect")
@@ -56,6 +58,7 @@ def test_a_language_without_articles_is_judged_on_the_cross_lingual_score_alone(
     retriever = Retriever.__new__(Retriever)
     retriever.abstain_floors = {"ar": {"e5_top": 0.9, "use_top": 0.3}}
     retriever.abstain_offsets = {}
+    retriever.cross_floors = {}
     nothing_here = {"e5_top": 0.0, "use_top": 0.0}
     assert retriever._abstains("ar", nothing_here)  # the same-language floors alone would always abstain
     assert not retriever._abstains("ar", nothing_here | {"cross_top": 0.2}, only_elsewhere=True)
@@ -68,6 +71,7 @@ def test_the_cross_lingual_floors_follow_the_direction() -> None:
     retriever = Retriever.__new__(Retriever)
     retriever.abstain_floors = {"en": {"e5_top": 0.9}, "ar": {"e5_top": 0.9}}
     retriever.abstain_offsets = {}
+    retriever.cross_floors = {}
     en_ar = CROSS_DIRECTION_FLOORS[("en", "ar")]
     between = {name: (en_ar[name] + CROSS_ONLY_FLOORS[name]) / 2 for name in CROSS_ONLY_FLOORS}
     assert all(CROSS_ONLY_FLOORS[name] < between[name] < en_ar[name] for name in between)
@@ -78,12 +82,38 @@ def test_the_cross_lingual_floors_follow_the_direction() -> None:
     assert not retriever._abstains("en", above, only_elsewhere=True, target="ar")
 
 
+def test_a_directions_cross_floors_from_the_tuning_file_replace_its_constants_only() -> None:
+    """`cross_floors` (copilot.tuning, what `kb floors --write` writes) stand in for CROSS_DIRECTION_FLOORS in their
+    direction; the other direction keeps its constants. The search is marked (CROSS_DECIDES) with whether the
+    direction's floors decided it: what desk.floor_evidence learns them from."""
+    retriever = Retriever.__new__(Retriever)
+    retriever.abstain_floors = {"en": {"e5_top": 0.9}, "ar": {"e5_top": 0.9}}
+    retriever.abstain_offsets = {}
+    retriever.cross_floors = {}
+    shipped = CROSS_DIRECTION_FLOORS[("ar", "en")]
+    above = {name: floor + 0.1 for name, floor in shipped.items()}  # the constants let it through
+    signals = dict(above)
+    assert not retriever._abstains("ar", signals, only_elsewhere=True, target="en")
+    assert signals[CROSS_DECIDES] == 1.0
+    retriever.cross_floors = {"ar>en": {name: floor + 0.2 for name, floor in shipped.items()}}
+    assert retriever._abstains("ar", dict(above), only_elsewhere=True, target="en")
+    en_ar = {name: floor + 0.1 for name, floor in CROSS_DIRECTION_FLOORS[("en", "ar")].items()}
+    assert not retriever._abstains("en", dict(en_ar), only_elsewhere=True, target="ar")  # its constants still
+    low = {name: floor - 1 for name, floor in shipped.items()}
+    assert retriever._abstains("ar", dict(low), only_elsewhere=True, target="en")
+    raw = {"cross_top": 0.05}  # no scale built: the raw cosine decides, not the direction's floors
+    assert retriever._abstains("ar", raw, only_elsewhere=True, target="en") and raw[CROSS_DECIDES] == 0.0
+    same = {"e5_top": 0.5}
+    assert retriever._abstains("ar", same) and CROSS_DECIDES not in same  # same-language: no mark
+
+
 def test_a_question_few_titles_sit_near_is_flagged_in_the_directions_with_a_density_floor() -> None:
     """English over Arabic articles: under the title-density floor abstains even when the best
     article's shares pass; Arabic over English has no density floor; no density signal, no change."""
     retriever = Retriever.__new__(Retriever)
     retriever.abstain_floors = {"en": {"e5_top": 0.9}, "ar": {"e5_top": 0.9}}
     retriever.abstain_offsets = {}
+    retriever.cross_floors = {}
     floor = CROSS_DENSITY_FLOORS[("en", "ar")]
     near_answer = {name: value + 0.5 for name, value in CROSS_DIRECTION_FLOORS[("en", "ar")].items()}
 
@@ -104,6 +134,7 @@ def test_with_density_agreement_the_density_floor_needs_a_share_floor_to_agree(m
     retriever = Retriever.__new__(Retriever)
     retriever.abstain_floors = {"en": {"e5_top": 0.9}, "ar": {"e5_top": 0.9}}
     retriever.abstain_offsets = {}
+    retriever.cross_floors = {}
     shares = CROSS_DIRECTION_FLOORS[("en", "ar")]
     sparse = {"cross_density_share": CROSS_DENSITY_FLOORS[("en", "ar")] - 0.1}
     above = sparse | {name: floor + 0.1 for name, floor in shares.items()}
@@ -128,6 +159,7 @@ def test_with_the_fused_floor_a_first_article_the_sources_do_not_agree_on_is_fla
     retriever = Retriever.__new__(Retriever)
     retriever.abstain_floors = {"en": {"e5_top": 0.9}, "ar": {"e5_top": 0.9}}
     retriever.abstain_offsets = {}
+    retriever.cross_floors = {}
     k = 10
     scattered = {"cross_fused_top": fused_places((CROSS_FUSED_FLOOR - 0.1) / (k + 1), k)}
     agreed = {"cross_fused_top": fused_places((CROSS_FUSED_FLOOR + 0.1) / (k + 1), k)}

@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 
 from copilot.learnt_floors import (
+    CROSS_LINGUAL,
+    CROSS_SIGNALS,
     GUARD_FOLDS,
     GUARD_MARGIN,
     MAX_GRID,
@@ -112,6 +114,24 @@ def test_well_apart_labels_get_the_floors_between_them() -> None:
     assert list(flags(scores, ["plain"] * 14, *fit)) == list(labels)
     assert learn(scores[:11], ["plain"] * 11, labels[:11], 0.0) is None  # one not-answered label: nothing learnt
     assert learn(scores, ["plain"] * 14, labels, 0.0, min_labels=5) is None  # four of them: under the guard's count
+
+
+def test_the_cross_lingual_rule_is_fitted_and_judged_on_its_two_signals_by_the_same_fitter() -> None:
+    """Questions only the other language's articles answer: answerable ones high on the chunk share, not-answered ones
+    low on it, the title share no help (the same for both): the chunk floor sits among the not-answered ones (every
+    third observed value: -3.0, -2.97, -2.94, -2.91, then -0.8, which would flag the answerable -1.0 and -0.9) and
+    the title floor is off; the guard compares them with the floors in use as for a language's own floors (here
+    catching none), no register offsets."""
+    answerable = [(-1.0 + i / 10, 0.5) for i in range(30)]
+    not_answered = [(-3.0 + i / 100, 0.5) for i in range(10)]
+    rows = [Labelled(r, "plain", False, False, False) for r in answerable]
+    rows += [Labelled(r, "plain", False, True, True) for r in not_answered]
+    fit = taught_rule(rows, 0.0, rule=CROSS_LINGUAL)
+    assert fit == ([-2.91, 999.0], {})  # the title floor off: it separates nothing
+    evidence = judge(rows, 0.0, rule=CROSS_LINGUAL)
+    assert evidence == Evidence(10, 30, 0, 0, 8, 0) and evidence.replace()
+    assert CROSS_SIGNALS == ("cross_share", "cross_title_share")
+    assert signal_row({"cross_title_share": 0.4, "e5_top": 0.9}, CROSS_SIGNALS) == (0.0, 0.4)
 
 
 def test_a_signal_row_is_in_signals_order_with_missing_ones_at_zero() -> None:

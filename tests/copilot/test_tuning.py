@@ -39,6 +39,14 @@ def test_a_language_in_the_file_replaces_its_defaults_only(tmp_path: Path) -> No
         ("fusoin: {}\n", "'fusoin'"),
         ("abstain_offsets:\n  ar: {dialect: 3}\n", "abstain_offsets.ar.dialect"),
         ("fusion: [1, 2\n", "not valid YAML"),
+        ("cross_floors:\n  ar>en: {cross_share: low, cross_title_share: 0.3}\n", "cross_floors.ar>en.cross_share"),
+        ("cross_floors:\n  ar>en: {cross_share: -2.0}\n", "cross_floors.ar>en must give exactly cross_share and "
+                                                           "cross_title_share"),
+        ("cross_floors:\n  ar>en: {cross_share: -2.0, cross_title_share: 0.3, e5_top: 0.9}\n", "cross_floors.ar>en"),
+        ("cross_floors:\n  arabic: {cross_share: -2.0, cross_title_share: 0.3}\n", "cross_floors.arabic must name a "
+                                                                                     "direction"),
+        ("cross_floors:\n  en>en: {cross_share: -2.0, cross_title_share: 0.3}\n", "cross_floors.en>en"),
+        ("cross_floors: [ar, en]\n", "cross_floors must be a mapping"),
     ],
 )
 def test_a_bad_value_names_the_file_and_the_key(tmp_path: Path, text: str, named: str) -> None:
@@ -49,14 +57,27 @@ def test_a_bad_value_names_the_file_and_the_key(tmp_path: Path, text: str, named
     assert str(path) in str(raised.value) and named in str(raised.value)
 
 
+def test_cross_floors_are_per_direction_and_none_by_default(tmp_path: Path) -> None:
+    """A direction the file gives is what the retriever reads in place of its constants (CROSS_DIRECTION_FLOORS);
+    without the key no direction has any (tests/copilot/test_abstention.py: the retriever reads them)."""
+    path = tmp_path / TUNING_FILE
+    assert SearchTuning.load(path).cross_floors == {} and SearchTuning.load(CONTENT / TUNING_FILE).cross_floors == {}
+    path.write_text("cross_floors:\n  ar>en: {cross_share: -1.5, cross_title_share: 999.0}\n", "utf-8")
+    tuning = SearchTuning.load(path)
+    assert tuning.cross_floors == {"ar>en": {"cross_share": -1.5, "cross_title_share": 999.0}}
+    assert tuning.abstain_floors == ABSTAIN_FLOORS  # the other keys keep their defaults
+
+
 def test_the_engine_searches_with_the_content_repos_tuning(tmp_path: Path) -> None:
     content = tmp_path / "content"
     content.mkdir()
-    (content / TUNING_FILE).write_text("fusion:\n  en: {e5: 1.0, use: 0.2, lexical: 2.0}\nrrf_k: 30\n", "utf-8")
+    (content / TUNING_FILE).write_text("fusion:\n  en: {e5: 1.0, use: 0.2, lexical: 2.0}\nrrf_k: 30\n"
+                                       "cross_floors:\n  ar>en: {cross_share: -1.5, cross_title_share: 0.3}\n", "utf-8")
     engine = Engine(Settings(content_dir=content, data_dir=tmp_path / "data"), embedders=[])
     try:
         assert engine.retriever.fusion["en"] == {"e5": 1.0, "use": 0.2, "lexical": 2.0}
         assert engine.retriever.rrf_k == 30
+        assert engine.retriever.cross_floors == {"ar>en": {"cross_share": -1.5, "cross_title_share": 0.3}}
     finally:
         engine.close()
     assert SearchTuning().fusion["en"] == FUSION_WEIGHTS["en"] == {"e5": 1.0, "use": 1.0, "lexical": 0.6}

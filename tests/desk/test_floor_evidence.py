@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from copilot.learnt_floors import CROSS_DECIDES
 from desk.desk import Desk
 from desk.floor_evidence import FloorRow, floor_evidence
 from desk.reports import answered_log
@@ -108,3 +109,49 @@ def test_word_order_punctuation_and_arabic_prefixes_make_one_labelled_row(
 
 def _stored(signals: dict[str, float]) -> dict[str, float]:
     return {name: round(value, 4) for name, value in signals.items()}
+
+
+def test_searches_only_the_other_languages_articles_answered_are_their_directions_evidence(
+    desk: Desk, catalog: Catalog  # noqa: F811
+) -> None:
+    """Arabic questions whose first result is an English article and which the ar>en floors decided (the retriever's
+    CROSS_DECIDES mark at 1.0) are rows of "ar>en", labelled by the same rule apart from Arabic's own questions; a
+    marked search another part of that rule decided (0.0) and an unmarked one are left out and counted."""
+    events = desk.events
+    cross = {"cross_top": 0.3, "cross_share": -1.0, "cross_title_share": 0.4, CROSS_DECIDES: 1.0}
+    far = cross | {"cross_share": -3.0, "cross_title_share": 0.1}
+    # Shown, clicked: answerable. The same question answered in Arabic another time: a row of "ar" too.
+    events.click(events.search("استرداد المبلغ", "ar", 3, False, visit_id="x1", signals=cross,
+                               first_article="en/refund-timing"), "en/refund-timing", 1, "x1")
+    events.click(events.search("استرداد المبلغ", "ar", 3, False, visit_id="own", signals=HIGH,
+                               first_article="ar/refund-timing"), "ar/refund-timing", 1, "own")
+    # Shown, no click, a ticket: not answered.
+    events.search("الطقس اليوم", "ar", 2, False, visit_id="x2", signals=far, first_article="en/delivery-fees")
+    ticket(desk, visit_id="x2")
+    # Abstained, a ticket an agent answered from a public English article: answerable (cited).
+    events.search("بطاقة هدية", "ar", 0, True, visit_id="x3", signals=far, first_article="en/gift-cards")
+    used(desk, ticket(desk, visit_id="x3"), "en/gift-cards")
+    # Abstained, a ticket nobody answered from an article: judge-only.
+    events.search("أرقام اليانصيب", "ar", 0, True, visit_id="x4", signals=far, first_article="en/refund-timing")
+    ticket(desk, visit_id="x4")
+    # The heading floor decided (mark 0.0): no learnt floor changes it. Unmarked: another language's article first.
+    events.search("سؤال بعيد", "ar", 0, True, visit_id="x5", signals=far | {CROSS_DECIDES: 0.0},
+                  first_article="en/refund-timing")
+    ticket(desk, visit_id="x5")
+    events.search("ابل باي", "ar", 1, False, visit_id="x6", signals=LOW | {"cross_share": -1.0},
+                  first_article="en/apple-pay")
+
+    evidence = floor_evidence(answered_log(desk, catalog, signals=True))
+    assert floor_evidence(answered_log(desk, catalog), desk.events.search_signals) == evidence
+    assert sorted(evidence) == ["ar", "ar>en"]
+    direction = evidence["ar>en"]
+    assert [(r.key, r.signals, r.abstained, r.judged, r.taught) for r in direction.rows] == [
+        (("ar", "ارقام يانصيب"), _stored(far), True, True, None),
+        (("ar", "استرداد مبلغ"), _stored(cross), False, False, False),
+        (("ar", "بطاقه هديه"), _stored(far), True, False, False),
+        (("ar", "طقس يوم"), _stored(far), False, True, True),
+    ]
+    assert direction.left_out == Counter({"another rule": 1}) and direction.counts() == (2, 1, 1)
+    assert [(r.key, r.signals, r.taught) for r in evidence["ar"].rows] == [
+        (("ar", "استرداد مبلغ"), _stored(HIGH), False)]
+    assert evidence["ar"].left_out == Counter({"other language": 1})

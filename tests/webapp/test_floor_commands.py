@@ -16,6 +16,8 @@ import yaml
 from click.testing import CliRunner, Result
 
 from copilot import query_register, retrieval
+from copilot.engine import Engine
+from copilot.learnt_floors import CROSS_DECIDES
 from copilot.tuning import ABSTAIN_FLOORS, TUNING_FILE, SearchTuning
 from desk import floor_decision, reports
 from desk.desk import Desk
@@ -223,3 +225,74 @@ def test_the_floors_report_reads_the_log_when_a_sync_brought_a_broken_tuning_fil
     rows, shown = report_and_command(settings, "abstain_floors: [broken\n")
     assert rows == [("ar", "keep", "too few labels"), ("en", "replace", "passes the guard")]
     assert shown.exit_code == 1 and TUNING_FILE in shown.output and "not valid YAML" in shown.output
+
+
+def fill_cross(desk: Desk) -> list[dict[str, float]]:
+    """Arabic questions only English articles answered, each marked as the ar>en floors decided it (CROSS_DECIDES):
+    40 answerable (shown, clicked) high on the chunk share (all at one value, so no held-out one sits under the
+    others and the fit's floor, the lowest answerable value, flags none), 30 not answered (shown, no click, a
+    ticket) between the shipped chunk floor and the answerable ones, which the shipped floors let through. Returns
+    the not-answered questions' signals."""
+    events, shipped = desk.events, retrieval.CROSS_DIRECTION_FLOORS[("ar", "en")]
+    for i in range(40):
+        signals = {"cross_share": -1.0, "cross_title_share": 0.6, CROSS_DECIDES: 1.0}
+        token = events.search(f"سؤال له جواب {i}", "ar", 3, False, visit_id=f"xa{i}", signals=signals,
+                              first_article="en/refund-timing")
+        events.click(token, "en/refund-timing", 1, f"xa{i}")
+    far = []
+    for i in range(30):
+        signals = {"cross_share": shipped["cross_share"] + 0.2 + i / 1000, "cross_title_share": 0.2,
+                   CROSS_DECIDES: 1.0}
+        events.search(f"سؤال بلا جواب {i}", "ar", 2, False, visit_id=f"xn{i}", signals=signals,
+                      first_article="en/delivery-fees")
+        ticket(desk, visit_id=f"xn{i}")
+        far.append(signals)
+    return far
+
+
+def test_kb_floors_writes_a_directions_cross_lingual_floors_that_search_then_reads(settings: Settings) -> None:
+    """The closed loop for the cross-lingual floors: the log's ar>en evidence passes the guard, `kb floors --write`
+    writes `cross_floors: {ar>en: ...}` beside the file's other keys, the engine started on the content reads them,
+    and they abstain on the not-answered questions the shipped constants let through, not on the answerable ones.
+    The reports page's `floors` report shows the direction's row (and says what a direction is, in both languages)."""
+    with Desk(settings) as filled:
+        far = fill_cross(filled)
+        filled.accounts.create_agent("lead@example.com", PASSWORD, name="Lead", role="lead")
+    path = settings.content_dir / TUNING_FILE
+    path.write_text(EXISTING, "utf-8")
+    where = ["--content", str(settings.content_dir), "--data", str(settings.data_dir)]
+    runner = CliRunner(env={"DATABASE_URL": settings.database_url or ""})
+    written = runner.invoke(main, ["floors", "--write", *where])
+    assert written.exit_code == 0, written.output
+    lines = written.output.splitlines()
+    assert "[ar>en] labelled queries: 40 answerable, 30 not answered, 0 judge-only" in lines
+    assert "[ar>en] replace" in lines and not any(line.startswith("[ar] ") for line in lines)
+    [learnt] = [line for line in lines if line.startswith("[ar>en] learnt cross-lingual floors ")]
+    tuning = SearchTuning.load(path)
+    assert learnt == f"[ar>en] learnt cross-lingual floors {tuning.cross_floors['ar>en']}"
+    assert set(yaml.safe_load(path.read_text("utf-8"))) == {"rrf_k", "fusion", "abstain_offsets", "cross_floors"}
+    assert tuning.abstain_floors == ABSTAIN_FLOORS and tuning.rrf_k == 12  # the rest of the file as it was
+
+    engine = Engine(Settings(content_dir=settings.content_dir, data_dir=settings.data_dir / "index"), embedders=[])
+    try:
+        retriever = engine.retriever
+        assert retriever.cross_floors == tuning.cross_floors
+        answerable = {"cross_share": -1.0, "cross_title_share": 0.6}
+        assert all(retriever._abstains("ar", dict(s), only_elsewhere=True, target="en") for s in far)
+        assert not retriever._abstains("ar", answerable, only_elsewhere=True, target="en")
+        retriever.cross_floors = {}  # the shipped constants: they let every not-answered question through
+        assert not any(retriever._abstains("ar", dict(s), only_elsewhere=True, target="en") for s in far)
+    finally:
+        engine.close()
+
+    app = create_app(settings)
+    rows = reports.REPORTS["floors"].build(app.extensions["desk"], Catalog(settings), None, "UTC")
+    assert rows == [reports.FloorsRow("ar>en", 40, 30, 0, 0.0, 0.0, 1.0, 0.0, "replace", "passes the guard")]
+    lead = app.test_client()
+    assert login(lead, "lead@example.com").status_code == 302
+    html = lead.get("/agent/reports/floors").get_data(as_text=True)
+    section = html.split('id="report-floors"', 1)[1].split("</section>", 1)[0]
+    assert '<td dir="auto">ar&gt;en</td><td dir="auto">40</td><td dir="auto">30</td>' in section
+    assert "for each direction such as ar>en (Arabic questions only English articles answered" in section
+    arabic = lead.get("/agent/reports/floors", headers={"Accept-Language": "ar"}).get_data(as_text=True)
+    assert "ولكل اتجاه مثل ar>en" in arabic.split('id="report-floors"', 1)[1].split("</section>", 1)[0]
