@@ -38,11 +38,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--domains", default="demo,m365,gnome")
     parser.add_argument("--modes", default="e5,hybrid")
+    parser.add_argument("--root", type=Path, default=Path("var/bench"), help="the suite's indexes (a copy: no writer)")
     args = parser.parse_args()
     retrieval.LEVERS["query_adapter"] = True
     embedders = None
     for domain in chosen_domains(args.domains.split(",")):
-        engine = open_engine(domain_content(domain), Path("var/bench") / domain.name, embedders)
+        engine = open_engine(domain_content(domain), args.root / domain.name, embedders)
         embedders = engine.embedders
         retriever = engine.retriever
         started = time.perf_counter()

@@ -12,7 +12,8 @@ and a typed query is searched with q' = unit((1 - a) q + a unit(q W)). `lam` and
 index alone, never on questions: its pairs are split by article into FOLDS folds, and the choice is the
 one whose held-out titles and headings rank their own article best (MRR@10 among the language's articles,
 an article scoring as its best chunk); the identity (a = 0) is a candidate, so a help center the map does
-not help keeps its queries as they are. bench/RESULTS.md "Session 24, adapter24" has what it moves.
+not help keeps its queries as they are. bench/RESULTS.md "Session 24, adapter24" has what it moves: e5 alone
+gains on every dev domain, the hybrid does not (the lever is off).
 
 Only the same-language e5 ranking reads the adapted vector (copilot.retrieval, LEVERS["query_adapter"]):
 the abstention evidence keeps the unadapted one (its floors were fitted on it), and so do the other

@@ -420,7 +420,10 @@ LEVERS = {
     "self_floors": False,
     # copilot.query_adapter: the same-language e5 ranking searches with the query mapped towards this index's own
     # passages (a ridge map fitted per language on its titles and headings, chosen on held-out pairs, no labels).
-    # Off until measured (bench/RESULTS.md "Session 24, adapter24").
+    # Off: e5 alone gains on every domain (demo AR 0.765 -> 0.780, EN 0.853 -> 0.862, m365 AR 0.687 -> 0.695, gnome
+    # EN 0.780 -> 0.789) but the hybrid does not: demo AR 0.908 =, EN 0.929 -> 0.928, m365 AR 0.867 -> 0.857, gnome
+    # EN 0.799 -> 0.791, and no map of a dev grid gains both dev domains (beside e5's own vector at half its weight
+    # instead: m365 0.824). Abstention unchanged (bench/RESULTS.md "Session 24, adapter24").
     "query_adapter": False,
 }
 # The query's own language's titles ranked by e5 alone (copilot.title_vectors, titles in e5's query
