@@ -79,6 +79,7 @@ from copilot.nearest_words import PAYLOAD_FIELDS as NEAREST_FIELDS
 from copilot.nearest_words import IndexWords, NearestTable, WordVectors
 from copilot.own_titles import FAMILY_INTENT_MIX, INTENT_MIX, title_query, written_titles
 from copilot.product_names import index_names, intent_part, intent_sources
+from copilot.query_adapter import fit_adapter
 from copilot.query_coverage import article_terms, coverage, coverage_scales, near_topic
 from copilot.query_register import Register, query_register
 from copilot.query_vectors import BatchingQueryEmbedder, unit
@@ -418,6 +419,13 @@ LEVERS = {
     # of 69 (dialect questions score under the index's MSA headings); held-out m365 answerable +3 to +7 of 50 per
     # round (bench/RESULTS.md "Session 20, selfabst20").
     "self_floors": False,
+    # copilot.query_adapter: the same-language e5 ranking searches with the query mapped towards this index's own
+    # passages (a ridge map fitted per language on its titles and headings, chosen on held-out pairs, no labels).
+    # Off: e5 alone gains on every domain (demo AR 0.765 -> 0.780, EN 0.853 -> 0.862, m365 AR 0.687 -> 0.695, gnome
+    # EN 0.780 -> 0.789) but the hybrid does not: demo AR 0.908 =, EN 0.929 -> 0.928, m365 AR 0.867 -> 0.857, gnome
+    # EN 0.799 -> 0.791, and no map of a dev grid gains both dev domains (beside e5's own vector at half its weight
+    # instead: m365 0.824). Abstention unchanged (bench/RESULTS.md "Session 24, adapter24").
+    "query_adapter": False,
 }
 # The query's own language's titles ranked by e5 alone (copilot.title_vectors, titles in e5's query
 # form) credit the same-language candidates: OWN_TITLE_CREDIT of the best fused score for the first
@@ -843,6 +851,22 @@ class Retriever:
             )
             if vectors is not None
         }
+        # copilot.query_adapter: e5's headings asked as queries, and the map fitted from them and the titles
+        self._e5_headings = live(e5, headings, field="section", as_queries=True) if e5 else None
+        self._query_adapter = (
+            FromIndex(
+                store.version,
+                lambda: fit_adapter(
+                    store,
+                    self._more_titles["title_e5"].current(),
+                    self._e5_headings.current(),  # type: ignore[union-attr]
+                    settings.languages,
+                ),
+                background=True,
+            )
+            if e5
+            else None
+        )
         self._cross_scales = (
             FromIndex(
                 store.version,
@@ -1007,6 +1031,8 @@ class Retriever:
             views.append(self._chunk_frequencies)
         if LEVERS["self_floors"]:
             views.append(self._self_floors)
+        if LEVERS["query_adapter"]:
+            views += [self._e5_headings, self._query_adapter]
         views += [self._dense_hubs, self._series]
         if LEVERS["query_coverage"]:  # m365: 6.4 s of ISRI roots per sync, for nothing while the lever is off
             views += [self._article_terms, self._coverage_scales]
@@ -1190,7 +1216,7 @@ class Retriever:
         frequencies = self._chunk_frequencies.peek() if sparse and LEVERS["common_terms"] else None
         if ranking and frequencies is not None:  # copilot.common_terms: ranking only, the evidence reads as before
             ranking = frequencies.weigh(ranking, plan.lang)
-        sources = self._sources(plan, vectors, ranking)
+        sources = self._sources(plan, self._adapted(plan, vectors), ranking)
         if not sources:
             return SearchResult(
                 plan.query,
@@ -1496,6 +1522,14 @@ class Retriever:
                 weights[index] = max(weights.get(index, 0.0), value * weight)  # a term keeps its best weight
         return SparseVector(tuple(weights), tuple(weights.values())), typed
 
+    def _adapted(self, plan: QueryPlan, vectors: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """The vectors the same-language ranking searches with: e5's mapped towards this index's own passages
+        (copilot.query_adapter, LEVERS["query_adapter"]) for a typed query once the map is built, else as embedded."""
+        adapter = self._query_adapter.peek() if self._query_adapter is not None and LEVERS["query_adapter"] else None
+        if adapter is None or plan.ticket or "e5" not in vectors:
+            return vectors
+        return {**vectors, "e5": adapter.apply(vectors["e5"], plan.lang)}
+
     def _sources(self, plan: QueryPlan, vectors: dict[str, np.ndarray], sparse: SparseVector | None) -> list[Source]:
         """The main ranking's sources in the query's language, with this language's fusion weights."""
         weights = fusion_weights(self.fusion, plan.lang, LEVERS["fitted_fusion"])
@@ -1532,11 +1566,12 @@ class Retriever:
             if LEVERS["article_votes"] and len(ranking.sources) > 1 and not plan.evaluating and not plan.ticket
             else ()
         )
+        # The evidence asks the query as embedded, not as adapted (copilot.query_adapter): the floors were fitted on it.
         evidence = tuple(
             (
                 LEXICAL if s.is_sparse else s.vector_name,
                 StoreQuery(
-                    (Source(s.vector_name, (s.is_sparse and evidence_sparse) or s.vector, plan.same_lang),),
+                    (Source(s.vector_name, _evidence(s, vectors, evidence_sparse), plan.same_lang),),
                     base,
                     limit=2,
                     payload_fields=("key",),
@@ -2096,6 +2131,16 @@ def register_floors(floors: dict[str, float], offsets: dict[str, dict[str, float
     """The abstention floors for a query register: the plain floors plus that register's offsets."""
     shift = offsets.get(register, {})
     return {name: floor + shift.get(name, 0.0) for name, floor in floors.items()}
+
+
+def _evidence(
+    source: Source, vectors: dict[str, np.ndarray], sparse: SparseVector | None
+) -> Sequence[float] | np.ndarray | SparseVector:
+    """What a source's evidence query asks: the lexical evidence's terms (`sparse`, when given), a dense model's
+    query vector as embedded (its ranking may search with another: Retriever._adapted)."""
+    if source.is_sparse:
+        return sparse or source.vector
+    return vectors.get(source.vector_name, source.vector)
 
 
 def _best_chunk_per_article(hits: Sequence[Hit], credit: float = 0.0) -> list[Hit]:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -34,10 +34,12 @@ from indexer.embedders import Embedder
 @dataclass(frozen=True)
 class TitleMatrix:
     """Article keys ("lang/id") per language and their texts' unit vectors, row for row (a key
-    repeats when an article has several texts, as headings do)."""
+    repeats when an article has several texts, as headings do), and the texts themselves (which
+    section a heading row is: copilot.query_adapter pairs it with that section's chunks)."""
 
     keys: dict[str, tuple[str, ...]]
     vectors: dict[str, np.ndarray]
+    texts: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def scores(self, query: np.ndarray, langs: Sequence[str]) -> dict[str, float]:
         """Cosine of the query's vector with each article's best text in these languages, by key."""
@@ -117,4 +119,5 @@ class TitleVectors:
             rows = {lang: sorted(pairs) for lang, pairs in texts.items() if pairs}
             keys = {lang: tuple(k for k, _ in pairs) for lang, pairs in rows.items()}
             vectors = {lang: np.stack([self._known[t] for _, t in pairs]) for lang, pairs in rows.items()}
-        return TitleMatrix(keys, vectors)
+            written = {lang: tuple(t for _, t in pairs) for lang, pairs in rows.items()}
+        return TitleMatrix(keys, vectors, written)

@@ -119,6 +119,10 @@ class VectorStore(Protocol):
     def payloads(self, fields: Sequence[str]) -> list[dict[str, Any]]:
         """Selected payload fields of every live point (vocabulary building, reports)."""
 
+    def dense_vectors(self, name: str, fields: Sequence[str]) -> tuple[list[dict[str, Any]], np.ndarray]:
+        """Every live point's selected payload fields and its `name` vector, row for row (a matrix of
+        float32 rows): for what is fitted on the index's own passages (copilot.query_adapter)."""
+
     def version(self) -> str | None:
         """Changes when the live index changes; lets readers refresh what they derived from it."""
 
@@ -185,3 +189,8 @@ def group_stored_articles(records: Sequence[tuple[str, dict[str, Any]]]) -> dict
         key: StoredArticle(next(iter(h)) if len(h) == 1 else "", paths[key], frozenset(ids[key]), versions[key])
         for key, h in hashes.items()
     }
+
+
+def dense_matrix(vectors: Sequence[Any]) -> np.ndarray:
+    """Stored dense vectors (lists of floats) as one float32 matrix, a row each; (0, 0) for none."""
+    return np.asarray(vectors, dtype=np.float32) if len(vectors) else np.zeros((0, 0), np.float32)

@@ -88,6 +88,7 @@ from indexer.stores.base import (
     StoreBusyError,
     StoredArticle,
     StoreQuery,
+    dense_matrix,
     disk_full,
     group_stored_articles,
 )
@@ -518,6 +519,14 @@ class EdgeStore:
     def payloads(self, fields: Sequence[str]) -> list[dict[str, Any]]:
         return self._read(lambda shard: [payload for _, payload in _payloads(shard, fields)], [])
 
+    def dense_vectors(self, name: str, fields: Sequence[str]) -> tuple[list[dict[str, Any]], np.ndarray]:
+        def run(shard: EdgeShard) -> tuple[list[dict[str, Any]], np.ndarray]:
+            rows = _records(shard, fields, name)
+            return [p for _, p, _ in rows], dense_matrix([v for _, _, v in rows])
+
+        empty: tuple[list[dict[str, Any]], np.ndarray] = ([], dense_matrix([]))
+        return self._read(run, empty)
+
     def version(self) -> str | None:
         self._reader()
         return self._version
@@ -808,12 +817,24 @@ def _read_schema(version_dir: Path) -> dict[str, object] | None:
 
 
 def _payloads(shard: EdgeShard, fields: Sequence[str]) -> list[tuple[str, dict[str, Any]]]:
-    records: list[tuple[str, dict[str, Any]]] = []
+    return [(point_id, payload) for point_id, payload, _ in _records(shard, fields)]
+
+
+def _records(
+    shard: EdgeShard, fields: Sequence[str], vector: str | None = None
+) -> list[tuple[str, dict[str, Any], Any]]:
+    """Every point's id, selected payload fields and, when `vector` names one, that dense vector."""
+    records: list[tuple[str, dict[str, Any], Any]] = []
     offset: Any = None
+    with_vector = [vector] if vector else None
     while True:
-        request = ScrollRequest(offset=offset, limit=1000, with_payload=PayloadSelector.Include(list(fields)))
+        request = ScrollRequest(
+            offset=offset, limit=1000, with_payload=PayloadSelector.Include(list(fields)), with_vector=with_vector
+        )
         batch, offset = shard.scroll(request)
-        records.extend((str(r.id), dict(r.payload or {})) for r in batch)
+        for r in batch:
+            vectors = r.vector if vector and isinstance(r.vector, dict) else {}
+            records.append((str(r.id), dict(r.payload or {}), vectors.get(vector) if vector else None))
         if offset is None:
             return records
 

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from qdrant_client import QdrantClient, models
 
 from indexer.lexical import SPARSE_VECTOR, SparseVector
@@ -32,6 +33,7 @@ from indexer.stores.base import (
     Source,
     StoredArticle,
     StoreQuery,
+    dense_matrix,
     group_stored_articles,
 )
 
@@ -157,6 +159,11 @@ class ServerStore:
         collection = self._live_collection()
         return [p for _, p in _payloads(self.client, collection, fields)] if collection else []
 
+    def dense_vectors(self, name: str, fields: Sequence[str]) -> tuple[list[dict[str, Any]], np.ndarray]:
+        collection = self._live_collection()
+        rows = _records(self.client, collection, fields, name) if collection else []
+        return [p for _, p, _ in rows], dense_matrix([v for _, _, v in rows])
+
     def version(self) -> str | None:
         """The live collection, its latest write's stamp and its size: changes whenever an index run
         changes something (the size alone misses an edit that keeps it; the stamp alone, a writer
@@ -258,11 +265,23 @@ def _schema_matches(client: QdrantClient, collection: str, dims: dict[str, int])
 
 
 def _payloads(client: QdrantClient, collection: str, fields: Sequence[str]) -> list[tuple[str, dict[str, Any]]]:
-    records: list[tuple[str, dict[str, Any]]] = []
+    return [(point_id, payload) for point_id, payload, _ in _records(client, collection, fields)]
+
+
+def _records(
+    client: QdrantClient, collection: str, fields: Sequence[str], vector: str | None = None
+) -> list[tuple[str, dict[str, Any], Any]]:
+    """Every point's id, selected payload fields and, when `vector` names one, that dense vector."""
+    records: list[tuple[str, dict[str, Any], Any]] = []
     offset: Any = None
+    with_vectors = [vector] if vector else False
     while True:
-        batch, offset = client.scroll(collection, limit=1000, offset=offset, with_payload=list(fields))
-        records.extend((str(r.id), dict(r.payload or {})) for r in batch)
+        batch, offset = client.scroll(
+            collection, limit=1000, offset=offset, with_payload=list(fields), with_vectors=with_vectors
+        )
+        for r in batch:
+            vectors = r.vector if isinstance(r.vector, dict) else {}
+            records.append((str(r.id), dict(r.payload or {}), vectors.get(vector) if vector else None))
         if offset is None:
             return records
 

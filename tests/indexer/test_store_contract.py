@@ -115,3 +115,15 @@ def test_aborted_write_changes_nothing(store: VectorStore) -> None:
     writer.upsert(POINTS[:1])
     writer.abort()
     assert store.count() == 5
+
+
+def test_dense_vectors_give_each_point_its_stored_vector_beside_its_payload(store: VectorStore) -> None:
+    rows, vectors = store.dense_vectors("a", ("key", "lang"))
+    assert vectors.shape == (len(POINTS), DIMS["a"]) and vectors.dtype == np.float32
+    def direction(vector: np.ndarray) -> tuple[float, ...]:
+        return tuple(np.round(vector / np.linalg.norm(vector), 4))
+
+    written = {(p.payload["key"], p.payload["lang"], direction(p.dense["a"])) for p in POINTS}
+    read = {(r["key"], r["lang"], direction(v)) for r, v in zip(rows, vectors, strict=True)}
+    assert read == written  # row for row (cosine stores may keep the vectors normalised)
+    assert set(rows[0]) == {"key", "lang"}
