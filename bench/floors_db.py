@@ -48,9 +48,11 @@ from kb.settings import Settings
 from webapp.cli import main as kb
 
 
-def fill(desk: Desk, rows: list[dict], lang: str, search, args: argparse.Namespace, shown_lang: str) -> int:
-    """One simulated log of `lang` written through the desk (the agent cites the `shown_lang` article); returns the
-    searches written."""
+def fill(desk: Desk, rows: list[dict], lang: str, search, args: argparse.Namespace, shown_lang: str,
+         floors: str) -> int:
+    """One simulated log of `lang` written through the desk (the agent cites the `shown_lang` article), each search
+    logged with `floors` (the searching engine's fingerprint, as the web app logs it); returns the searches
+    written."""
     sessions = simulate(rows, round(args.per_day * args.days), args.days, random.Random(args.seed))
     rng, cites = random.Random(args.seed * 1000 + 7), random.Random(args.seed * 1000 + 11)
     events = desk.events
@@ -59,7 +61,8 @@ def fill(desk: Desk, rows: list[dict], lang: str, search, args: argparse.Namespa
         visit = f"{lang}-{number}"
         shown = [] if result.abstained else list(result.results[:10])
         token = events.search(session.typed, lang, len(shown), result.abstained, visit_id=visit,
-                              signals=result.signals, first_article=result.results[0].key if result.results else None)
+                              signals=result.signals, first_article=result.results[0].key if result.results else None,
+                              floors=floors)
         relevant = set(session.row["relevant"])
         clicked = first_click([h.id for h in shown], relevant, args.noise, rng)
         if clicked is not None:
@@ -116,7 +119,8 @@ def main() -> None:
         for lang in langs:
             rows = [{**r, "source": "dev"} for r in case.rows if r["lang"] == lang]
             rows += [{**r, "source": "near"} for r in case.near if r["lang"] == lang]
-            print(f"{args.domain} {lang}: {fill(desk, rows, lang, search, args, shown or lang)} searches written")
+            count = fill(desk, rows, lang, search, args, shown or lang, retriever.floors_fingerprint)
+            print(f"{args.domain} {lang}: {count} searches written")
     run = CliRunner(env={"DATABASE_URL": ""}).invoke(
         kb, ["floors", "--write", "--min-labels", str(args.min_labels), "--content", str(content),
              "--data", str(args.data)])
