@@ -43,23 +43,30 @@ from copilot.learnt_floors import SIGNALS, flags, signal_row
 from copilot.retrieval import SearchResult, query_register
 from copilot.tuning import TUNING_FILE, SearchTuning
 from desk.desk import Desk
+from desk.floor_decision import DEFAULT_MAX_FALSE, floor_decisions
+from desk.reports import answered_log
 from desk.tickets import NewTicket
+from kb.catalog import Catalog
 from kb.settings import Settings
 from webapp.cli import main as kb
 
 
-def fill(desk: Desk, rows: list[dict], lang: str, search, args: argparse.Namespace, shown_lang: str) -> int:
-    """One simulated log of `lang` written through the desk (the agent cites the `shown_lang` article); returns the
-    searches written."""
+def fill(desk: Desk, rows: list[dict], lang: str, search, args: argparse.Namespace, shown_lang: str,
+         floors: str, visits: str = "") -> int:
+    """One simulated log of `lang` written through the desk (the agent cites the `shown_lang` article), each search
+    logged with `floors` (the searching engine's fingerprint, as the web app logs it) and its visit named after
+    `visits` (a second log into the same database must not share the first's visits); returns the searches
+    written."""
     sessions = simulate(rows, round(args.per_day * args.days), args.days, random.Random(args.seed))
     rng, cites = random.Random(args.seed * 1000 + 7), random.Random(args.seed * 1000 + 11)
     events = desk.events
     for number, session in enumerate(sessions):
         result: SearchResult = search(session.typed, lang)
-        visit = f"{lang}-{number}"
+        visit = f"{visits}{lang}-{number}"
         shown = [] if result.abstained else list(result.results[:10])
         token = events.search(session.typed, lang, len(shown), result.abstained, visit_id=visit,
-                              signals=result.signals, first_article=result.results[0].key if result.results else None)
+                              signals=result.signals, first_article=result.results[0].key if result.results else None,
+                              floors=floors)
         relevant = set(session.row["relevant"])
         clicked = first_click([h.id for h in shown], relevant, args.noise, rng)
         if clicked is not None:
@@ -85,6 +92,10 @@ def main() -> None:
     parser.add_argument("--noise", type=float, default=0.15)
     parser.add_argument("--cited", type=float, default=0.7)
     parser.add_argument("--seed", type=int, default=21)
+    parser.add_argument("--after-days", type=float, default=0.0,
+                        help="then restart search on the floors written and log this many more days (seed + 1000) "
+                             "into the same database, and run `kb floors` again: the floors changed inside the "
+                             "window (same-language case only)")
     parser.add_argument("--data", type=Path, default=Path("var/floors23"))
     parser.add_argument("--min-labels", type=int, default=30)
     parser.add_argument("--cross", action="store_true",
@@ -116,7 +127,8 @@ def main() -> None:
         for lang in langs:
             rows = [{**r, "source": "dev"} for r in case.rows if r["lang"] == lang]
             rows += [{**r, "source": "near"} for r in case.near if r["lang"] == lang]
-            print(f"{args.domain} {lang}: {fill(desk, rows, lang, search, args, shown or lang)} searches written")
+            count = fill(desk, rows, lang, search, args, shown or lang, retriever.floors_fingerprint)
+            print(f"{args.domain} {lang}: {count} searches written")
     run = CliRunner(env={"DATABASE_URL": ""}).invoke(
         kb, ["floors", "--write", "--min-labels", str(args.min_labels), "--content", str(content),
              "--data", str(args.data)])
@@ -145,8 +157,40 @@ def main() -> None:
             print(f"{args.domain} {lang} {name}: flags {flagged[oos].mean():.0%} of {oos.sum()} out-of-scope, "
                   f"{flagged[~oos].mean():.1%} of {(~oos).sum()} answerable dev and near-topic questions")
     retriever.abstain_floors = floors_off
+    if args.after_days:
+        after(args, settings, langs, case, written, search, cache)
     case.engine.close()
     temporary.cleanup()
+
+
+def after(args: argparse.Namespace, settings: Settings, langs: list[str], case: Case, written: SearchTuning,
+          search, cache: dict) -> None:
+    """Search restarted on the floors `kb floors --write` wrote (the retriever reads them as the Engine would at its
+    next start, and logs their fingerprint), `--after-days` more days logged into the same database, then `kb floors`
+    again over the whole window: the command judges the floors in use on the searches they decided."""
+    retriever = case.engine.retriever
+    retriever.abstain_floors, retriever.abstain_offsets = written.abstain_floors, written.abstain_offsets
+    retriever.cross_floors, retriever.floors_fingerprint = written.cross_floors, written.floors_fingerprint()
+    cache.clear()
+    later = argparse.Namespace(**{**vars(args), "days": args.after_days, "seed": args.seed + 1000})
+    with Desk(settings) as desk:
+        for lang in langs:
+            rows = [{**r, "source": "dev"} for r in case.rows if r["lang"] == lang]
+            rows += [{**r, "source": "near"} for r in case.near if r["lang"] == lang]
+            count = fill(desk, rows, lang, search, later, lang, retriever.floors_fingerprint, visits="after-")
+            print(f"{args.domain} {lang}: {count} more searches written under the written floors")
+    run = CliRunner(env={"DATABASE_URL": ""}).invoke(
+        kb, ["floors", "--min-labels", str(args.min_labels), "--content", str(settings.content_dir),
+             "--data", str(args.data)])
+    print(run.output, end="")
+    with Desk(settings) as desk:  # the same log read as before session 24: every search, whatever floors decided it
+        log = answered_log(desk, Catalog(settings), None)
+        for d in floor_decisions(log, False, DEFAULT_MAX_FALSE, args.min_labels, desk.events.search_signals):
+            c = d.compared
+            print(f"[{d.lang}] every search, as before floorwindow24: {d.answerable} answerable, {d.not_answered} "
+                  f"not answered, {d.judge_only} judge-only; 'in use' (as logged) catch {c.shipped_caught}/"
+                  f"{c.not_answered}, flag {c.shipped_false}/{c.answerable}; learnt catch {c.learnt_caught}/"
+                  f"{c.not_answered}, flag {c.learnt_false}/{c.answerable}; {d.reason}")
 
 
 def cross_truth(case: Case, search, cache: dict, written: SearchTuning, output: str, domain: str) -> None:

@@ -815,6 +815,8 @@ class Retriever:
         self.abstain_floors = tuning.abstain_floors
         self.abstain_offsets = tuning.abstain_offsets
         self.cross_floors = tuning.cross_floors  # per "ar>en"; a direction not there: CROSS_DIRECTION_FLOORS
+        # Which floors decide this engine's searches, once at its start (the web app logs it with each search).
+        self.floors_fingerprint = tuning.floors_fingerprint()
         self.synonyms = synonyms
         self.vocabulary = vocabulary
         self._vectors = _VectorCache()

@@ -23,6 +23,8 @@ A value of the wrong shape is an error naming the file and the key, raised when 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -78,6 +80,7 @@ ABSTAIN_OFFSETS: dict[str, dict[str, dict[str, float]]] = {
 # The keys of a direction's `cross_floors` (copilot.retrieval's CROSS_DIRECTION_FLOORS, which a direction the file
 # does not give keeps): abstain when both are under their floors, so a direction gives both.
 CROSS_FLOOR_SIGNALS = ("cross_share", "cross_title_share")
+FINGERPRINT_CHARS = 12  # of a SHA-256: a team writes floors a few times a year, never near a collision
 KEYS = ("fusion", "rrf_k", "abstain_floors", "abstain_offsets", "cross_floors")
 
 
@@ -120,6 +123,17 @@ class SearchTuning:
         if not isinstance(rrf_k, int) or isinstance(rrf_k, bool) or rrf_k < 1:
             raise TuningError(f"{path}: rrf_k must be a whole number of at least 1, not {rrf_k!r}")
         return cls(fusion, rrf_k, floors, offsets, _cross_floors(raw.get("cross_floors", {}), path))
+
+    def floors_fingerprint(self) -> str:
+        """A short hash of what decides abstention (the floors, their register offsets and the cross-lingual floors),
+        which each logged search carries (desk's SearchEvent.floors, from the Retriever made at the engine's start):
+        `kb floors` and the floors report judge the floors in use only on the searches they decided, not on ones
+        abstained by floors written before (a `kb floors --write` inside the window). Fusion and rrf_k are left
+        out: they change the signals' values a little, not which floors decided."""
+        decided = {"abstain_floors": self.abstain_floors, "abstain_offsets": self.abstain_offsets,
+                   "cross_floors": self.cross_floors}
+        text = json.dumps(decided, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:FINGERPRINT_CHARS]
 
 
 def _cross_floors(value: object, path: Path) -> dict[str, dict[str, float]]:

@@ -248,6 +248,7 @@ class ShadowSearch:
     logged: bool  # the search carries the shadow log (not before it was kept, nor the API's `?src=` records)
     signals: dict[str, float] | None  # None: not logged, or not read (Events.shadow_log's `signals`)
     first_article: str | None  # the first result as ranked before abstention ("lang/id")
+    floors: str | None  # the fingerprint of the floors that decided it (SearchEvent.floors); None: unknown
     clicked: bool
     ticket_id: int | None  # the first ticket the visit opened at or after the search
     used_articles: tuple[str, ...] = ()  # on that ticket, when this was the visit's last search before it
@@ -288,14 +289,17 @@ class Events:
         source: str = "page",
         signals: Mapping[str, object] | None = None,
         first_article: str | None = None,
+        floors: str | None = None,
     ) -> str:
-        """Record a search; returns its token, which a later `click` names it by. `signals` and `first_article` are
-        the shadow log (SearchEvent.signals): what the floors compared, and the first result as ranked before
-        abstention (the key of what an unfloored search would have shown first)."""
+        """Record a search; returns its token, which a later `click` names it by. `signals`, `first_article` and
+        `floors` are the shadow log (SearchEvent.signals): what the floors compared, the first result as ranked before
+        abstention (the key of what an unfloored search would have shown first), and which floors compared them
+        (copilot.tuning.SearchTuning.floors_fingerprint)."""
         token = secrets.token_urlsafe(12)
         event = SearchEvent(token=token, visit_id=visit_id, query=query[:600], lang=lang, result_count=result_count,
                             abstained=abstained, fallback=fallback, source=source,
-                            first_article=first_article[:300] if first_article else None)
+                            first_article=first_article[:300] if first_article else None,
+                            floors=floors[:16] if floors else None)
         if signals is not None:  # left unset otherwise: SQL NULL, where a None would be stored as JSON null
             event.signals = shadow_signals(signals)
         self._record(lambda session: session.add(event))
@@ -490,7 +494,7 @@ class Events:
             SearchEvent.id, SearchEvent.query, SearchEvent.lang, SearchEvent.created_at, SearchEvent.source,
             SearchEvent.abstained, SearchEvent.result_count, SearchEvent.signals.is_not(None).label("logged"),
             (SearchEvent.signals if signals else null()).label("signals"), SearchEvent.first_article,
-            SearchEvent.clicked_article.is_not(None).label("clicked"), first_ticket,
+            SearchEvent.floors, SearchEvent.clicked_article.is_not(None).label("clicked"), first_ticket,
         ).where(SearchEvent.source.in_(SETTLED_SOURCES))
         if ticketed:
             searches = searches.where(exists().where(*TICKET_AFTER_SEARCH).correlate(SearchEvent))
@@ -523,9 +527,10 @@ class Events:
         return [
             ShadowSearch(
                 search_id, query, lang, as_utc(at), source, bool(abstained), count, bool(logged), stored, first,
-                bool(clicked), ticket, tuple(used.get(ticket, ())) if last_before.get(ticket) == search_id else (),
+                floors, bool(clicked), ticket,
+                tuple(used.get(ticket, ())) if last_before.get(ticket) == search_id else (),
             )  # unpacked rather than read by name: 100,000 rows are read on a busy month
-            for search_id, query, lang, at, source, abstained, count, logged, stored, first, clicked, ticket
+            for search_id, query, lang, at, source, abstained, count, logged, stored, first, floors, clicked, ticket
             in reversed(rows)
         ]
 

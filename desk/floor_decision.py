@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from copilot.learnt_floors import (
     CROSS_LINGUAL,
@@ -96,12 +96,14 @@ def floor_decisions(
     max_false: float = DEFAULT_MAX_FALSE,
     min_labels: int = DEFAULT_MIN_LABELS,
     signals_of: Callable[[Sequence[int]], dict[int, dict[str, float]]] | None = None,
+    floors: str | None = None,
 ) -> list[FloorDecision]:
     """Per language and direction (sorted), the guard's decision on `log` (desk.reports.answered_log, oldest first;
     `signals_of` as desk.floor_evidence reads it). `abstention_off`: the tuning file in use sets `abstain_floors: null`
-    (`abstention_off`), so no learnt floors are written."""
+    (`floors_in_use`), so no learnt floors are written. `floors`: the fingerprint of the floors in use
+    (`floors_in_use`): only the searches they decided are evidence, the others are counted as left out; None: all."""
     out = []
-    for lang, evidence in floor_evidence(log, signals_of).items():
+    for lang, evidence in floor_evidence(log, signals_of, floors).items():
         rule = rule_of(lang)
         rows = [Labelled(signal_row(r.signals, rule.signals), "plain" if is_direction(lang) else
                          query_register(r.query, lang), r.abstained, r.judged, r.taught) for r in evidence.rows]
@@ -114,10 +116,17 @@ def floor_decisions(
     return out
 
 
-def abstention_off(content_dir: Path) -> bool:
-    """Whether the content's tuning file turns abstention off (`abstain_floors: null`), when no learnt floors can be
-    written; copilot.tuning.TuningError when the file is broken (each caller says so its own way)."""
-    return SearchTuning.load(content_dir / TUNING_FILE).abstain_floors is None
+class FloorsInUse(NamedTuple):
+    abstention_off: bool  # the tuning file sets `abstain_floors: null`: no learnt floors can be written
+    fingerprint: str  # which floors search decides by (SearchTuning.floors_fingerprint), as the engine logs it
+
+
+def floors_in_use(content_dir: Path) -> FloorsInUse:
+    """The content's tuning file as search loads it at its start: whether it turns abstention off, and the
+    fingerprint the searches it decides carry; copilot.tuning.TuningError when the file is broken (each caller says
+    so its own way)."""
+    tuning = SearchTuning.load(content_dir / TUNING_FILE)
+    return FloorsInUse(tuning.abstain_floors is None, tuning.floors_fingerprint())
 
 
 def _reason(compared: Evidence, fit: Fit | None, abstention_off: bool) -> Reason:

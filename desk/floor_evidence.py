@@ -17,7 +17,10 @@ abstained. A language's evidence is the searches its same-language floors (`abst
 other language's articles answered (copilot.retrieval's `_abstains(..., only_elsewhere=True)`, which marks it with
 the CROSS_DECIDES signal) is evidence for its direction's cross-lingual floors ("ar>en": Arabic questions, English
 articles; `cross_floors`) when those floors decided it, labelled apart from the language's own questions by the same
-rule. Left out and counted: a search without the shadow log (no signals); one that found no article at all (it showed
+rule. Left out and counted: a search without the shadow log (no signals); when the caller names the floors in use (their
+fingerprint, copilot.tuning.SearchTuning.floors_fingerprint), one that other floors decided ("under other floors": a
+`kb floors --write` and a restart inside the window) or that was logged before searches carried it ("under unknown
+floors"), so the floors in use are judged on their own abstentions only; one that found no article at all (it showed
 nothing whatever the floors); one whose first result is another language's article without the mark (another
 language's article went first over the query language's own, which no floor judges, or it was logged before the
 mark); and a marked one another part of the cross-lingual rule decided (a title name spelt, the heading floor), which
@@ -61,7 +64,7 @@ class FloorEvidence:
         return taught.count(False), taught.count(True), judge_only
 
 
-LEFT_OUT = ("not logged", "no result", "other language", "another rule")
+LEFT_OUT = ("not logged", "under other floors", "under unknown floors", "no result", "other language", "another rule")
 
 
 def answered_elsewhere(search: ShadowSearch) -> bool:
@@ -70,10 +73,20 @@ def answered_elsewhere(search: ShadowSearch) -> bool:
         f"{search.lang}/")
 
 
-def where_it_counts(search: ShadowSearch, signals: dict[str, float] | None) -> tuple[str, str | None]:
+def where_it_counts(
+    search: ShadowSearch, signals: dict[str, float] | None, floors: str | None = None
+) -> tuple[str, str | None]:
     """Whose evidence a search is (its language, or its direction "ar>en") and why it is left out of it (LEFT_OUT),
     or None. `logged` is whether its signals are stored (Events.shadow_log), whether or not they were read;
-    `signals` are read for the searches `answered_elsewhere` only (the mark)."""
+    `signals` are read for the searches `answered_elsewhere` only (the mark); `floors`: the fingerprint of the floors
+    in use, None to keep the searches of any floors (a search left out for another reason counts there only)."""
+    group, why = _where(search, signals)
+    if why is None and floors is not None and search.floors != floors:
+        return group, "under unknown floors" if search.floors is None else "under other floors"
+    return group, why
+
+
+def _where(search: ShadowSearch, signals: dict[str, float] | None) -> tuple[str, str | None]:
     if not search.logged:
         return search.lang, "not logged"
     if search.first_article is None:
@@ -88,19 +101,22 @@ def where_it_counts(search: ShadowSearch, signals: dict[str, float] | None) -> t
 
 
 def floor_evidence(
-    log: Sequence[ShadowSearch], signals_of: Callable[[Sequence[int]], dict[int, dict[str, float]]] | None = None
+    log: Sequence[ShadowSearch],
+    signals_of: Callable[[Sequence[int]], dict[int, dict[str, float]]] | None = None,
+    floors: str | None = None,
 ) -> dict[str, FloorEvidence]:
     """Per language and direction (sorted), the labelled queries of `log` (desk.reports.answered_log, oldest first).
     `signals_of` (the desk's Events.search_signals): the log was read without its signals, and only the searches
     answered elsewhere and each labelled question's newest search's are read, by id; without it the log must carry
     them (answered_log's `signals`). Each group is labelled on its own searches: a question answered in its own
-    language and, another week, only elsewhere is a row of each."""
+    language and, another week, only elsewhere is a row of each. `floors`: only the searches the floors of this
+    fingerprint decided (where_it_counts); None: every search, whatever floors decided it."""
     elsewhere = [s.id for s in log if answered_elsewhere(s)]
     marks = signals_of(elsewhere) if signals_of is not None and elsewhere else {}
     groups: dict[str, list[ShadowSearch]] = {}
     left_out: dict[str, Counter[str]] = {}
     for search in log:
-        group, why = where_it_counts(search, marks.get(search.id, search.signals))
+        group, why = where_it_counts(search, marks.get(search.id, search.signals), floors)
         if why is None:
             groups.setdefault(group, []).append(search)
         else:

@@ -215,6 +215,9 @@ class SearchEvent(Base):
     # the help center's own traffic. NULL on searches recorded before the migration search_shadow_log.
     signals: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     first_article: Mapped[str | None] = mapped_column(String(300))
+    # Which floors decided it (copilot.tuning.SearchTuning.floors_fingerprint of the engine that searched), so floors
+    # are judged only on the searches they decided; NULL before the migration search_floors (unknown floors).
+    floors: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 

@@ -348,6 +348,7 @@ class FloorsRow:
     answerable: int  # labelled questions that teach the fit
     not_answered: int
     judge_only: int  # abstained searches whose ticket no agent answered from the help center: they only judge
+    other_floors: int  # searches left out: logged under other floors than those in use, or before searches said which
     in_use_caught: float | None  # share of the not-answered questions the floors in use abstain on, 0..1
     in_use_flagged: float | None  # share of the answerable ones they abstain on, 0..1
     learnt_caught: float | None  # ... the learnt floors (cross-validated)
@@ -362,7 +363,9 @@ def learnt_floors(decisions: Iterable[FloorDecision]) -> list[FloorsRow]:
     for d in decisions:
         c = d.compared
         out.append(FloorsRow(
-            d.lang, d.answerable, d.not_answered, d.judge_only, _share(c.shipped_caught, c.not_answered),
+            d.lang, d.answerable, d.not_answered, d.judge_only,
+            d.left_out["under other floors"] + d.left_out["under unknown floors"],
+            _share(c.shipped_caught, c.not_answered),
             _share(c.shipped_false, c.answerable), _share(c.learnt_caught, c.not_answered),
             _share(c.learnt_false, c.answerable), "replace" if d.replace else "keep", d.reason,
         ))
@@ -370,17 +373,17 @@ def learnt_floors(decisions: Iterable[FloorDecision]) -> list[FloorsRow]:
 
 
 def _floors_report(desk: Desk, catalog: Catalog, since: datetime | None) -> list[FloorsRow]:
-    """The `floors` report with `kb floors`' defaults. desk.floor_decision is imported here: it reads this module's
-    `logged_searches` (through desk.floor_evidence)."""
-    from desk.floor_decision import abstention_off, floor_decisions
+    """The `floors` report with `kb floors`' defaults, on the searches the floors in use decided.
+    desk.floor_decision is imported here: it reads this module's `logged_searches` (through desk.floor_evidence)."""
+    from desk.floor_decision import floor_decisions, floors_in_use
 
     try:
-        off = abstention_off(catalog.settings.content_dir)
-    except TuningError as error:  # a sync brought a broken file: search keeps what it started with; so does this
-        logging.getLogger(__name__).warning("floors report: %s", error)
-        off = False
+        off, floors = floors_in_use(catalog.settings.content_dir)
+    except TuningError as error:  # a sync brought a broken file: search keeps what it started with; so does this,
+        logging.getLogger(__name__).warning("floors report: %s", error)  # on every search (which floors: unknown)
+        off, floors = False, None
     return learnt_floors(floor_decisions(answered_log(desk, catalog, since), off,
-                                         signals_of=desk.events.search_signals))
+                                         signals_of=desk.events.search_signals, floors=floors))
 
 
 def _share(count: int, total: int) -> float | None:

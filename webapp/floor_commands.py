@@ -63,20 +63,22 @@ def floors_command(settings: Settings, days: int, max_false: float, min_labels: 
     from copilot.learnt_floors import GUARD_FOLDS
     from copilot.tuning import TUNING_FILE, TuningError
     from desk.desk import Desk
-    from desk.floor_decision import abstention_off, floor_decisions
+    from desk.floor_decision import floor_decisions, floors_in_use
     from desk.reports import answered_log, since_days
     from kb.catalog import Catalog
 
     path = settings.content_dir / TUNING_FILE
     try:
-        off = abstention_off(settings.content_dir)
+        off, floors = floors_in_use(settings.content_dir)
     except TuningError as error:
         raise click.ClickException(str(error)) from error
     with Desk(settings) as desk:
         log = answered_log(desk, Catalog(settings), since_days(days))
-        decisions = floor_decisions(log, off, max_false, min_labels, desk.events.search_signals)
+        decisions = floor_decisions(log, off, max_false, min_labels, desk.events.search_signals, floors)
     passed: dict[str, FloorDecision] = {}
-    click.echo(f"Search log of the last {days} days: {len(log)} settled searches.")
+    under = sum(s.floors == floors for s in log)
+    click.echo(f"Search log of the last {days} days: {len(log)} settled searches, {under} of them under the floors in "
+               f"use ({floors}, {path.name}); only those are evidence.")
     for decision in decisions:
         lang, compared = decision.lang, decision.compared
         click.echo(f"[{lang}] labelled queries: {decision.answerable} answerable, {decision.not_answered} not "
@@ -86,7 +88,7 @@ def floors_command(settings: Settings, days: int, max_false: float, min_labels: 
                    f"flag {_share(compared.shipped_false, compared.answerable)}; learnt ({GUARD_FOLDS}-fold "
                    f"cross-validated) catch {_share(compared.learnt_caught, compared.not_answered)}, flag "
                    f"{_share(compared.learnt_false, compared.answerable)}")
-        reason = _keep_reason(decision)
+        reason = _keep_reason(decision, days)
         click.echo(f"[{lang}] {'keep the floors in use: ' + reason if reason else 'replace'}")
         if decision.fit is not None and decision.cross:
             click.echo(f"[{lang}] learnt cross-lingual floors {decision.floors()}")
@@ -106,7 +108,7 @@ def floors_command(settings: Settings, days: int, max_false: float, min_labels: 
                "reads it at its next start.")
 
 
-def _keep_reason(decision: FloorDecision) -> str | None:
+def _keep_reason(decision: FloorDecision, days: int) -> str | None:
     """Why the floors in use stay, in the command's words (None: the learnt ones replace them)."""
     from copilot.learnt_floors import GUARD_MARGIN
     from copilot.tuning import TUNING_FILE
@@ -114,7 +116,8 @@ def _keep_reason(decision: FloorDecision) -> str | None:
     compared = decision.compared
     return {
         "passes the guard": None,
-        "too few labels": f"too few labels: {decision.answerable} answerable (needs {decision.needs[0]}), "
+        "too few labels": f"too few labels under the floors in use in the last {days} days: "
+                          f"{decision.answerable} answerable (needs {decision.needs[0]}), "
                           f"{decision.not_answered} not answered (needs {decision.needs[1]})",
         "abstention off": f"{TUNING_FILE} turns abstention off (abstain_floors: null) for every language",
         "nothing to compare": "no not-answered or no answerable evidence to compare on",

@@ -234,14 +234,15 @@ def record_settled(result: SearchResult, hits: list[SearchHit], source: str) -> 
     """A search the customer settled on (a results page, a pause, leaving the box, a click): the
     only searches the content team's reports count; keystrokes on the way are never recorded.
 
-    With it goes the shadow log (desk.models.SearchEvent.signals): the floors' signals and the first result as
-    ranked before abstention. The retriever keeps an abstained search's results (only `page_hits` blanks them for
-    the page), so `result.results[0]` is what the search would have shown first without the floors."""
+    With it goes the shadow log (desk.models.SearchEvent.signals): the floors' signals, the first result as
+    ranked before abstention, and which floors decided (the fingerprint of the tuning the engine started with). The
+    retriever keeps an abstained search's results (only `page_hits` blanks them for the page), so
+    `result.results[0]` is what the search would have shown first without the floors."""
     first = result.results[0].key if result.results else None
     search_id = record(
         state.desk().events.search, result.query, result.lang, len(hits), result.abstained,
         fallback=any(h.locale_fallback for h in hits), visit_id=visits.visit_id(), source=source,
-        signals=result.signals, first_article=first,
+        signals=result.signals, first_article=first, floors=state.engine().retriever.floors_fingerprint,
     )
     visits.remember_search(result.query, result.lang, len(hits))
     return search_id  # type: ignore[return-value]

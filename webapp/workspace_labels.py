@@ -92,6 +92,7 @@ class ReportLabels:
             "in_use_caught": gettext("Not answered: caught by the floors in use"),
             "in_use_flagged": gettext("Answerable: flagged by the floors in use"),
             "judge_only": gettext("Judge-only questions"),
+            "other_floors": gettext("Searches under other floors (left out)"),
             "learnt_caught": gettext("Not answered: caught by the learnt floors"),
             "learnt_flagged": gettext("Answerable: flagged by the learnt floors"),
             "reason": gettext("Reason"),

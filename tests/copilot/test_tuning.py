@@ -78,6 +78,28 @@ def test_the_engine_searches_with_the_content_repos_tuning(tmp_path: Path) -> No
         assert engine.retriever.fusion["en"] == {"e5": 1.0, "use": 0.2, "lexical": 2.0}
         assert engine.retriever.rrf_k == 30
         assert engine.retriever.cross_floors == {"ar>en": {"cross_share": -1.5, "cross_title_share": 0.3}}
+        # What the web app logs with each search: the floors this engine started with.
+        assert engine.retriever.floors_fingerprint == SearchTuning.load(content / TUNING_FILE).floors_fingerprint()
+        assert engine.retriever.floors_fingerprint != SearchTuning().floors_fingerprint()
     finally:
         engine.close()
     assert SearchTuning().fusion["en"] == FUSION_WEIGHTS["en"] == {"e5": 1.0, "use": 1.0, "lexical": 0.6}
+
+
+def test_the_floors_fingerprint_changes_with_what_decides_abstention_only(tmp_path: Path) -> None:
+    """What each logged search carries (desk's SearchEvent.floors): the same for the same floors however the file is
+    written, other for any change to a floor, an offset or a cross-lingual floor, and not for fusion or rrf_k (they
+    do not say which floors decided)."""
+    path = tmp_path / TUNING_FILE
+    shipped = SearchTuning().floors_fingerprint()
+    assert len(shipped) == 12 and SearchTuning.load(CONTENT / TUNING_FILE).floors_fingerprint() == shipped
+    path.write_text("rrf_k: 30\nfusion:\n  en: {e5: 2.0}\n# a comment\nabstain_floors:\n  en: {e5_top: 0.881, "
+                    "use_top: 0.287, lexical_share: 0.643, field_top: 0.5}\n", "utf-8")
+    assert SearchTuning.load(path).floors_fingerprint() == shipped  # the shipped English floors, given again
+    seen = {shipped}
+    for text in ("abstain_floors:\n  en: {e5_top: 0.882}\n", "abstain_floors: null\n",
+                 "abstain_offsets:\n  ar: {dialect: {e5_top: -0.02}}\n",
+                 "cross_floors:\n  ar>en: {cross_share: -1.5, cross_title_share: 0.3}\n"):
+        path.write_text(text, "utf-8")
+        seen.add(SearchTuning.load(path).floors_fingerprint())
+    assert len(seen) == 5

@@ -155,3 +155,43 @@ def test_searches_only_the_other_languages_articles_answered_are_their_direction
     assert [(r.key, r.signals, r.taught) for r in evidence["ar"].rows] == [
         (("ar", "استرداد مبلغ"), _stored(HIGH), False)]
     assert evidence["ar"].left_out == Counter({"other language": 1})
+
+
+def test_with_the_floors_in_use_named_only_the_searches_they_decided_are_evidence(
+    desk: Desk, catalog: Catalog  # noqa: F811
+) -> None:
+    """A question taught under floors written earlier ("old") is not judged against the floors in use ("new"): the
+    searches other floors decided, and the ones logged before searches said which floors decided them, are left out
+    and counted, each where it would have counted (a direction's under the direction); without a fingerprint named,
+    every search is evidence as before."""
+    events = desk.events
+    # Under the old floors: shown, no click, a ticket (not answered). Under the new: the same question clicked.
+    events.search("gift card", "en", 3, False, visit_id="o1", signals=LOW, first_article="en/gift-cards",
+                  floors="old")
+    ticket(desk, visit_id="o1")
+    events.click(events.search("gift card", "en", 3, False, visit_id="n1", signals=HIGH,
+                               first_article="en/gift-cards", floors="new"), "en/gift-cards", 1, "n1")
+    # Only under the old floors, and one from before the fingerprint: no row under the new floors.
+    events.search("delivery to mars", "en", 2, False, visit_id="o2", signals=LOW, first_article="en/delivery-fees",
+                  floors="old")
+    ticket(desk, visit_id="o2")
+    events.search("lottery numbers", "en", 2, False, visit_id="u1", signals=LOW, first_article="en/refund-timing")
+    ticket(desk, visit_id="u1")
+    # An Arabic question only an English article answered, the ar>en floors deciding, under the old floors.
+    events.search("الطقس اليوم", "ar", 2, False, visit_id="o3", signals=LOW | {CROSS_DECIDES: 1.0},
+                  first_article="en/delivery-fees", floors="old")
+    ticket(desk, visit_id="o3")
+    # No article at all under the old floors: left out for that, counted once.
+    events.search("zzz", "en", 0, True, visit_id="o4", signals=LOW, floors="old")
+
+    new = floor_evidence(answered_log(desk, catalog), desk.events.search_signals, floors="new")
+    assert floor_evidence(answered_log(desk, catalog, signals=True), floors="new") == new
+    assert sorted(new) == ["ar>en", "en"]
+    assert [(r.key, r.signals, r.judged, r.taught) for r in new["en"].rows] == [
+        (("en", "card gift"), _stored(HIGH), False, False)]
+    assert new["en"].left_out == Counter({"under other floors": 2, "under unknown floors": 1, "no result": 1})
+    assert new["ar>en"].rows == [] and new["ar>en"].left_out == Counter({"under other floors": 1})
+    every = floor_evidence(answered_log(desk, catalog), desk.events.search_signals)
+    assert [(r.key, r.taught) for r in every["en"].rows] == [
+        (("en", "card gift"), False), (("en", "delivery mars to"), True), (("en", "lottery numbers"), True)]
+    assert [(r.key, r.taught) for r in every["ar>en"].rows] == [(("ar", "طقس يوم"), True)]

@@ -43,11 +43,13 @@ def test_the_shadow_log_migration_keeps_earlier_searches_with_nothing_logged(tmp
     migrate(db, command.upgrade, "head")
     db.close()
     desk = Desk(Settings(data_dir=tmp_path, database_url=url))
-    desk.events.search("refund when", "en", 0, True, signals={"lexical_top": 7.25}, first_article="en/refund-timing")
+    desk.events.search("refund when", "en", 0, True, signals={"lexical_top": 7.25}, first_article="en/refund-timing",
+                       floors="bb6ad4b84f40")
     desk.events.search("refund why", "en", 0, True, source="contact")  # no shadow log: SQL NULL, as the old rows
     [old, new] = desk.events.shadow_log()
     assert (old.query, old.signals, old.first_article) == ("refund late", None, None)
-    assert (new.signals, new.first_article) == ({"lexical_top": 7.25}, "en/refund-timing")
+    assert (new.signals, new.first_article, new.floors) == ({"lexical_top": 7.25}, "en/refund-timing", "bb6ad4b84f40")
+    assert old.floors is None  # which floors decided it is unknown (migration search_floors)
     with desk.db.engine.connect() as connection:
         assert connection.execute(text("SELECT query FROM search_events WHERE signals IS NULL ORDER BY id")).scalars(
             ).all() == ["refund late", "refund why"]

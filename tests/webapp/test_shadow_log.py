@@ -16,6 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from copilot.tuning import TUNING_FILE, SearchTuning
 from desk.desk import Desk
 from desk.models import Base, SearchEvent
 from tests.webapp.conftest import csrf, login
@@ -42,7 +43,7 @@ def database_rows(desk: Desk) -> dict[str, object]:
     with desk.db.session() as session:
         found: dict[str, object] = {t.name: int(session.scalar(select(func.count()).select_from(t)) or 0)
                                     for t in Base.metadata.sorted_tables}
-        found["searches"] = [(s.clicked_article, s.signals, s.first_article)
+        found["searches"] = [(s.clicked_article, s.signals, s.first_article, s.floors)
                              for s in session.scalars(select(SearchEvent).order_by(SearchEvent.id))]
     return found
 
@@ -79,6 +80,10 @@ def test_settled_searches_log_the_signals_and_the_first_result_also_when_search_
     assert (api_instant.source, api_instant.first_article) == ("instant", abstained.first_article)
     assert api_instant.signals == abstained.signals
     assert (contact.source, contact.signals, contact.first_article) == ("contact", None, None)
+    # Which floors decided each: those of the content's _search.yml the engine started with (none for the contact
+    # form's search, which is no shadow log).
+    in_use = SearchTuning.load(app.extensions["engine"].settings.content_dir / TUNING_FILE).floors_fingerprint()
+    assert [s.floors for s in (page, abstained, instant, api_instant, contact)] == [in_use] * 4 + [None]
 
 
 def test_a_false_abstention_reaches_the_reports_page_and_kb_report_and_reading_writes_nothing(
