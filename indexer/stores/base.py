@@ -86,6 +86,39 @@ class StoreQuery:
     payload_fields: tuple[str, ...] | None = None  # None: the whole payload
 
 
+def ranked(hits: Sequence[Hit]) -> list[Hit]:
+    """Hits best first, equal scores by point id: Qdrant leaves the order of equal scores to its hash maps, seeded
+    anew per call, so the same query put twice ordered a tie differently (bench/determinism_probe.py)."""
+    return sorted(hits, key=lambda hit: (-hit.score, hit.id))
+
+
+def fused(lists: Sequence[Sequence[Hit]], weights: Sequence[float], rrf_k: int, limit: int) -> list[Hit]:
+    """Weighted reciprocal-rank fusion of each source's ranked hits, scored as Qdrant's `Fusion.Rrf` scores them
+    (`rrf_place`, summed in float32 in the sources' order), ties broken by point id. Done here rather than in Qdrant
+    because RRF ties are common (first in one list and third in the other ties with the reverse) and Qdrant sorts
+    its hash map's points unstably, with the map seeded anew per call: one process asked the same query twice, or
+    two processes, ranked and abstained differently (bench/RESULTS.md, determinism24). Payloads are those of the
+    first list holding the point."""
+    scores: dict[str, np.float32] = {}
+    first: dict[str, Hit] = {}
+    for hits, weight in zip(lists, weights, strict=True):
+        for place, hit in enumerate(ranked(hits)):
+            scores[hit.id] = scores.get(hit.id, np.float32(0.0)) + rrf_place(place, rrf_k, weight)
+            first.setdefault(hit.id, hit)
+    order = sorted(scores, key=lambda point: (-scores[point], point))[:limit]
+    return [Hit(point, float(scores[point]), first[point].payload) for point in order]
+
+
+def rrf_place(place: int, rrf_k: int, weight: float) -> np.float32:
+    """Qdrant's weighted RRF share of a place (from 0): 1 / ((place + 1) / weight + k - 1) in float32, so a weight
+    stretches the places rather than scaling the share; no share for a weight <= 0
+    (segment/src/common/reciprocal_rank_fusion.rs, `position_score`)."""
+    if weight <= 0:
+        return np.float32(0.0)
+    one = np.float32(1.0)
+    return one / (np.float32(place + 1) / np.float32(weight) + np.float32(rrf_k) - one)
+
+
 @dataclass(frozen=True)
 class StoredArticle:
     file_hash: str

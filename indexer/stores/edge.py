@@ -59,14 +59,12 @@ from qdrant_edge import (
     EdgeVectorParams,
     FieldCondition,
     Filter,
-    Fusion,
     MatchAny,
     Memory,
     Modifier,
     PayloadSchemaType,
     PayloadSelector,
     Point,
-    Prefetch,
     Query,
     QueryBatchRequest,
     QueryRequest,
@@ -90,7 +88,9 @@ from indexer.stores.base import (
     StoreQuery,
     dense_matrix,
     disk_full,
+    fused,
     group_stored_articles,
+    ranked,
 )
 from indexer.stores.shard_digest import ShardDamaged, check_digest, write_digest
 
@@ -202,31 +202,32 @@ def _vector(source: Source) -> Any:
     return np.asarray(source.vector, dtype=np.float32).tolist()
 
 
-def _request(query: StoreQuery, withdrawn: frozenset[str] = frozenset()) -> QueryRequest:
-    with_payload: Any = PayloadSelector.Include(list(query.payload_fields)) if query.payload_fields else True
-    if len(query.sources) == 1:
-        source = query.sources[0]
-        return QueryRequest(
-            limit=query.limit,
+def _payload_selector(fields: Sequence[str] | None) -> Any:
+    return PayloadSelector.Include(list(fields)) if fields else True
+
+
+def _requests(query: StoreQuery, withdrawn: frozenset[str] = frozenset()) -> list[QueryRequest]:
+    """A single source's nearest points with their payloads; for several, each source's `candidates` nearest
+    without payloads, to be fused (`base.fused`)."""
+    single = len(query.sources) == 1
+    return [
+        QueryRequest(
+            limit=query.limit if single else query.candidates,
             query=Query.Nearest(_vector(source), using=source.vector_name),
             filter=_filter(_merge(query.filter, source.filter), withdrawn),
-            with_payload=with_payload,
-        )
-    prefetches = [
-        Prefetch(
-            limit=query.candidates,
-            query=Query.Nearest(_vector(source), using=source.vector_name),
-            filter=_filter(_merge(query.filter, source.filter), withdrawn),
+            with_payload=_payload_selector(query.payload_fields) if single else False,
         )
         for source in query.sources
     ]
-    return QueryRequest(
-        limit=query.limit,
-        prefetches=prefetches,
-        query=Fusion.Rrf(k=query.rrf_k, weights=[s.weight for s in query.sources]),  # type: ignore[arg-type]
-        filter=_filter(query.filter, withdrawn),
-        with_payload=with_payload,
-    )
+
+
+def _with_payloads(shard: EdgeShard, hits: list[Hit], fields: Sequence[str] | None) -> list[Hit]:
+    """The fused hits with their payloads (the sources' lists were read without them)."""
+    if not hits:
+        return hits
+    records = shard.retrieve([hit.id for hit in hits], with_payload=_payload_selector(fields), with_vector=False)
+    payloads = {str(record.id): dict(record.payload or {}) for record in records}
+    return [Hit(hit.id, hit.score, payloads.get(hit.id, {})) for hit in hits]
 
 
 def copy_sparse(source: str, target: str) -> str:
@@ -501,11 +502,24 @@ class EdgeStore:
         return empty
 
     def query(self, queries: Sequence[StoreQuery]) -> list[list[Hit]]:
+        """One batch of every query's sources; several sources are fused here (`base.fused`), not by Qdrant, so
+        equal scores come out in the same order in every call and process, and their payloads are read after."""
+
         def run(shard: EdgeShard) -> list[list[Hit]]:
             withdrawn = self._withdrawn(shard)
-            requests = [_request(q, withdrawn) for q in queries]
+            requests = [r for q in queries for r in _requests(q, withdrawn)]
             batch = shard.query_batch(QueryBatchRequest(requests)) if len(requests) > 1 else [shard.query(requests[0])]
-            return [[Hit(str(p.id), float(p.score), dict(p.payload or {})) for p in points] for points in batch]
+            lists = iter([Hit(str(p.id), float(p.score), dict(p.payload or {})) for p in points] for points in batch)
+            out = []
+            for query in queries:
+                if len(query.sources) == 1:
+                    out.append(ranked(next(lists)))
+                    continue
+                hits = fused(
+                    [next(lists) for _ in query.sources], [s.weight for s in query.sources], query.rrf_k, query.limit
+                )
+                out.append(_with_payloads(shard, hits, query.payload_fields))
+            return out
 
         return self._read(run, [[] for _ in queries])
 
