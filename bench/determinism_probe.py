@@ -7,7 +7,8 @@ with `eval_retrieval.open_engine`, which waits for the views) and diffs what eac
 and scores), the abstention and every signal. Within the child, each query is also asked a second time at the end
 (in reverse order: after different other queries) and compared with its first answer.
 
-`--dump FILE` (what a child runs) writes {query: answer} as JSON.
+`--dump FILE` (what a child runs) writes {"first": {query: answer}, "again": {query: answer}} as JSON;
+`--data DIR` opens another index of the domain's help center than var/bench's (the tests' demo index).
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ from bench.eval_retrieval import DOMAINS, domain_content, load_queries, open_eng
 ROOT = Path("var/bench")
 
 
-def answer(engine, row: dict) -> dict:
-    result = engine.retriever.search(row["query"], lang=row["lang"], limit=10)
+def answer(engine, row: dict, depth: int = 10) -> dict:
+    result = engine.retriever.search(row["query"], lang=row["lang"], limit=depth)
     return {
         "hits": [[hit.key, hit.score] for hit in result.results],
         "abstained": result.abstained,
@@ -43,12 +44,12 @@ def rows_of(domain_name: str, limit: int) -> list[dict]:
     return rows[::step][:limit]
 
 
-def dump(domain_name: str, limit: int, out: Path) -> None:
+def dump(domain_name: str, limit: int, out: Path, data: Path | None = None, depth: int = 10) -> None:
     domain = next(d for d in DOMAINS if d.name == domain_name)
-    engine = open_engine(domain_content(domain), ROOT / domain.name, None)
+    engine = open_engine(domain_content(domain), data or ROOT / domain.name, None)
     rows = rows_of(domain_name, limit)
-    first = {f"{r['lang']}|{r['query']}": answer(engine, r) for r in rows}
-    again = {f"{r['lang']}|{r['query']}": answer(engine, r) for r in reversed(rows)}
+    first = {f"{r['lang']}|{r['query']}": answer(engine, r, depth) for r in rows}
+    again = {f"{r['lang']}|{r['query']}": answer(engine, r, depth) for r in reversed(rows)}
     within = sorted(k for k in first if first[k] != again[k])
     print(f"within one process: {len(within)} of {len(first)} queries answer differently the second time")
     for key in within[:5]:
@@ -60,7 +61,8 @@ def dump(domain_name: str, limit: int, out: Path) -> None:
         for name in sorted(set(x["signals"]) | set(y["signals"])):
             if x["signals"].get(name) != y["signals"].get(name):
                 print(f"     {name}: {x['signals'].get(name)} / {y['signals'].get(name)}")
-    out.write_text(json.dumps(first, ensure_ascii=False), "utf-8")
+    out.write_text(json.dumps({"first": first, "again": again}, ensure_ascii=False), "utf-8")
+    engine.close()
 
 
 def compare(a: dict, b: dict) -> dict:
@@ -100,11 +102,13 @@ def main() -> None:
     parser.add_argument("--domain", default="demo", choices=[d.name for d in DOMAINS])
     parser.add_argument("--limit", type=int, default=100)
     parser.add_argument("--dump", type=Path)
+    parser.add_argument("--data", type=Path)
+    parser.add_argument("--depth", type=int, default=10, help="hits per answer compared (the diff reads the top 10)")
     parser.add_argument("--compare", action="store_true")
     parser.add_argument("--seeds", default="1,2")
     args = parser.parse_args()
     if args.dump:
-        dump(args.domain, args.limit, args.dump)
+        dump(args.domain, args.limit, args.dump, args.data, args.depth)
         return
     outs = []
     with tempfile.TemporaryDirectory() as temp:
@@ -112,9 +116,9 @@ def main() -> None:
             out = Path(temp) / f"{seed}.json"
             env = dict(os.environ, PYTHONHASHSEED=seed)
             command = [sys.executable, __file__, "--domain", args.domain, "--limit", str(args.limit)]
-            command += ["--dump", str(out)]
+            command += ["--dump", str(out), *(["--data", str(args.data)] if args.data else [])]
             subprocess.run(command, env=env, check=True)
-            outs.append(json.loads(out.read_text("utf-8")))
+            outs.append(json.loads(out.read_text("utf-8"))["first"])
     report = compare(outs[0], outs[1])
     print(f"{args.domain}: two processes (PYTHONHASHSEED {args.seeds}), {report['queries']} queries")
     for name in ("top10_set_differs", "top10_order_differs", "scores_only_differ", "abstention_differs"):

@@ -12,7 +12,7 @@ until `publish()`, and the server store orders its writes so readers never see a
 from __future__ import annotations
 
 import errno
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -107,6 +107,26 @@ def fused(lists: Sequence[Sequence[Hit]], weights: Sequence[float], rrf_k: int, 
             first.setdefault(hit.id, hit)
     order = sorted(scores, key=lambda point: (-scores[point], point))[:limit]
     return [Hit(point, float(scores[point]), first[point].payload) for point in order]
+
+
+def store_answers(
+    queries: Sequence[StoreQuery],
+    lists: Iterable[list[Hit]],
+    payloads: Callable[[list[str], tuple[str, ...] | None], dict[str, dict[str, Any]]],
+) -> list[list[Hit]]:
+    """Each query's hits from its sources' lists, in query and source order (what a store asked in one batch): a
+    single source's as ranked, several fused (`fused`) and given the payloads `payloads(point ids, fields)` reads."""
+    lists = iter(lists)
+    out = []
+    for query in queries:
+        if len(query.sources) == 1:
+            out.append(ranked(next(lists)))
+            continue
+        weights = [s.weight for s in query.sources]
+        hits = fused([next(lists) for _ in query.sources], weights, query.rrf_k, query.limit)
+        read = payloads([hit.id for hit in hits], query.payload_fields) if hits else {}
+        out.append([Hit(hit.id, hit.score, read.get(hit.id, {})) for hit in hits])
+    return out
 
 
 def rrf_place(place: int, rrf_k: int, weight: float) -> np.float32:

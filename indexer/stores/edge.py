@@ -46,6 +46,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -88,9 +89,8 @@ from indexer.stores.base import (
     StoreQuery,
     dense_matrix,
     disk_full,
-    fused,
     group_stored_articles,
-    ranked,
+    store_answers,
 )
 from indexer.stores.shard_digest import ShardDamaged, check_digest, write_digest
 
@@ -221,13 +221,10 @@ def _requests(query: StoreQuery, withdrawn: frozenset[str] = frozenset()) -> lis
     ]
 
 
-def _with_payloads(shard: EdgeShard, hits: list[Hit], fields: Sequence[str] | None) -> list[Hit]:
-    """The fused hits with their payloads (the sources' lists were read without them)."""
-    if not hits:
-        return hits
-    records = shard.retrieve([hit.id for hit in hits], with_payload=_payload_selector(fields), with_vector=False)
-    payloads = {str(record.id): dict(record.payload or {}) for record in records}
-    return [Hit(hit.id, hit.score, payloads.get(hit.id, {})) for hit in hits]
+def _payloads_of(shard: EdgeShard, ids: list[str], fields: Sequence[str] | None) -> dict[str, dict[str, Any]]:
+    """The points' payloads by id (a fused list's sources were read without them)."""
+    records = shard.retrieve(list(ids), with_payload=_payload_selector(fields), with_vector=False)
+    return {str(record.id): dict(record.payload or {}) for record in records}
 
 
 def copy_sparse(source: str, target: str) -> str:
@@ -509,17 +506,8 @@ class EdgeStore:
             withdrawn = self._withdrawn(shard)
             requests = [r for q in queries for r in _requests(q, withdrawn)]
             batch = shard.query_batch(QueryBatchRequest(requests)) if len(requests) > 1 else [shard.query(requests[0])]
-            lists = iter([Hit(str(p.id), float(p.score), dict(p.payload or {})) for p in points] for points in batch)
-            out = []
-            for query in queries:
-                if len(query.sources) == 1:
-                    out.append(ranked(next(lists)))
-                    continue
-                hits = fused(
-                    [next(lists) for _ in query.sources], [s.weight for s in query.sources], query.rrf_k, query.limit
-                )
-                out.append(_with_payloads(shard, hits, query.payload_fields))
-            return out
+            lists = ([Hit(str(p.id), float(p.score), dict(p.payload or {})) for p in points] for points in batch)
+            return store_answers(queries, lists, partial(_payloads_of, shard))
 
         return self._read(run, [[] for _ in queries])
 

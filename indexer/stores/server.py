@@ -34,9 +34,8 @@ from indexer.stores.base import (
     StoredArticle,
     StoreQuery,
     dense_matrix,
-    fused,
     group_stored_articles,
-    ranked,
+    store_answers,
 )
 
 _BATCH = 256
@@ -137,25 +136,13 @@ class ServerStore:
         if self._live_collection() is None:
             return [[] for _ in queries]
         responses = self.client.query_batch_points(self.alias, [r for q in queries for r in _requests(q)])
-        lists = iter([Hit(str(p.id), float(p.score), dict(p.payload or {})) for p in r.points] for r in responses)
-        out = []
-        for query in queries:
-            if len(query.sources) == 1:
-                out.append(ranked(next(lists)))
-                continue
-            hits = fused(
-                [next(lists) for _ in query.sources], [s.weight for s in query.sources], query.rrf_k, query.limit
-            )
-            out.append(self._with_payloads(hits, query.payload_fields))
-        return out
+        lists = ([Hit(str(p.id), float(p.score), dict(p.payload or {})) for p in r.points] for r in responses)
+        return store_answers(queries, lists, self._payloads_of)
 
-    def _with_payloads(self, hits: list[Hit], fields: Sequence[str] | None) -> list[Hit]:
-        """The fused hits with their payloads (the sources' lists were read without them)."""
-        if not hits:
-            return hits
-        records = self.client.retrieve(self.alias, [h.id for h in hits], with_payload=_payload_selector(fields))
-        payloads = {str(record.id): dict(record.payload or {}) for record in records}
-        return [Hit(hit.id, hit.score, payloads.get(hit.id, {})) for hit in hits]
+    def _payloads_of(self, ids: list[str], fields: Sequence[str] | None) -> dict[str, dict[str, Any]]:
+        """The points' payloads by id (a fused list's sources were read without them)."""
+        records = self.client.retrieve(self.alias, ids, with_payload=_payload_selector(fields))
+        return {str(record.id): dict(record.payload or {}) for record in records}
 
     def count(self, filter: PayloadFilter | None = None) -> int:
         if self._live_collection() is None:
