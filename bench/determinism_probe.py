@@ -70,6 +70,7 @@ def compare(a: dict, b: dict) -> dict:
     worst = ""
     for key in a:
         x, y = a[key], b[key]
+        x, y = {**x, "hits": x["hits"][:10]}, {**y, "hits": y["hits"][:10]}
         if [h[0] for h in x["hits"]] != [h[0] for h in y["hits"]]:
             (top if {h[0] for h in x["hits"]} != {h[0] for h in y["hits"]} else order).append(key)
         elif x["hits"] != y["hits"]:
@@ -81,10 +82,9 @@ def compare(a: dict, b: dict) -> dict:
             abstained.append(key)
         for name in set(x["signals"]) | set(y["signals"]):
             gap = abs(x["signals"].get(name, float("nan")) - y["signals"].get(name, float("nan")))
-            if gap != gap or gap > max_signal:  # a missing signal counts as the largest difference
-                if gap != gap or gap > max_signal:
-                    worst = f"{key} {name}"
-                max_signal = float("inf") if gap != gap else gap
+            gap = float("inf") if gap != gap else gap  # a signal only one side has is the largest difference
+            if gap > max_signal:
+                worst, max_signal = f"{key} {name}", gap
     return {
         "queries": len(a),
         "top10_set_differs": top,
