@@ -76,7 +76,8 @@ class Source:
 
 @dataclass(frozen=True)
 class StoreQuery:
-    """One source is a plain nearest-neighbour query; several are fused by weighted RRF in Qdrant."""
+    """One source is a plain nearest-neighbour query; several are fused by weighted RRF (`fused`, Qdrant's scores,
+    ties by point id)."""
 
     sources: tuple[Source, ...]
     filter: PayloadFilter
