@@ -20,7 +20,9 @@ from indexer.embedders import Embedder
 from kb.settings import Settings
 from tests.conftest import CONTENT, ROOT, indexed_engine
 
-QUERIES = 40  # of the demo's dev and near-scope queries, evenly spread
+# Of the demo's dev and near-scope queries, evenly spread; before 5a0f24e (Qdrant fused the sources and ordered
+# equal scores anew per call) "لماذا خُصم مني 19 ريالًا؟" answered differently the second time in two runs of two.
+QUERIES = 100
 
 
 @pytest.fixture(scope="module")
