@@ -1,7 +1,7 @@
 """Hybrid retrieval: what customers' search boxes and the agent copilot ask of the index.
 
 One query becomes one batch of Qdrant queries:
-1. the main ranking: every dense model plus the lexical vector, fused by weighted RRF in Qdrant,
+1. the main ranking: every dense model plus the lexical vector, fused by weighted RRF (the store's, ties by id),
    restricted to the query's language (lexical evidence means nothing across languages);
 2. the best raw dense score in the query's language, to tell whether a good answer exists;
 3. the best articles in the other languages (cross-lingual USE, plus the query's words that are

@@ -12,7 +12,7 @@ until `publish()`, and the server store orders its writes so readers never see a
 from __future__ import annotations
 
 import errno
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -76,7 +76,8 @@ class Source:
 
 @dataclass(frozen=True)
 class StoreQuery:
-    """One source is a plain nearest-neighbour query; several are fused by weighted RRF in Qdrant."""
+    """One source is a plain nearest-neighbour query; several are fused by weighted RRF (`fused`, Qdrant's scores,
+    ties by point id)."""
 
     sources: tuple[Source, ...]
     filter: PayloadFilter
@@ -84,6 +85,59 @@ class StoreQuery:
     candidates: int = 50  # per-source prefetch depth before fusion
     rrf_k: int = 60
     payload_fields: tuple[str, ...] | None = None  # None: the whole payload
+
+
+def ranked(hits: Sequence[Hit]) -> list[Hit]:
+    """Hits best first, equal scores by point id: Qdrant leaves the order of equal scores to its hash maps, seeded
+    anew per call, so the same query put twice ordered a tie differently (bench/determinism_probe.py)."""
+    return sorted(hits, key=lambda hit: (-hit.score, hit.id))
+
+
+def fused(lists: Sequence[Sequence[Hit]], weights: Sequence[float], rrf_k: int, limit: int) -> list[Hit]:
+    """Weighted reciprocal-rank fusion of each source's ranked hits, scored as Qdrant's `Fusion.Rrf` scores them
+    (`rrf_place`, summed in float32 in the sources' order), ties broken by point id. Done here rather than in Qdrant
+    because RRF ties are common (first in one list and third in the other ties with the reverse) and Qdrant sorts
+    its hash map's points unstably, with the map seeded anew per call: one process asked the same query twice, or
+    two processes, ranked and abstained differently (bench/RESULTS.md, determinism24). Payloads are those of the
+    first list holding the point."""
+    scores: dict[str, np.float32] = {}
+    first: dict[str, Hit] = {}
+    for hits, weight in zip(lists, weights, strict=True):
+        for place, hit in enumerate(ranked(hits)):
+            scores[hit.id] = scores.get(hit.id, np.float32(0.0)) + rrf_place(place, rrf_k, weight)
+            first.setdefault(hit.id, hit)
+    order = sorted(scores, key=lambda point: (-scores[point], point))[:limit]
+    return [Hit(point, float(scores[point]), first[point].payload) for point in order]
+
+
+def store_answers(
+    queries: Sequence[StoreQuery],
+    lists: Iterable[list[Hit]],
+    payloads: Callable[[list[str], tuple[str, ...] | None], dict[str, dict[str, Any]]],
+) -> list[list[Hit]]:
+    """Each query's hits from its sources' lists, in query and source order (what a store asked in one batch): a
+    single source's as ranked, several fused (`fused`) and given the payloads `payloads(point ids, fields)` reads."""
+    lists = iter(lists)
+    out = []
+    for query in queries:
+        if len(query.sources) == 1:
+            out.append(ranked(next(lists)))
+            continue
+        weights = [s.weight for s in query.sources]
+        hits = fused([next(lists) for _ in query.sources], weights, query.rrf_k, query.limit)
+        read = payloads([hit.id for hit in hits], query.payload_fields) if hits else {}
+        out.append([Hit(hit.id, hit.score, read.get(hit.id, {})) for hit in hits])
+    return out
+
+
+def rrf_place(place: int, rrf_k: int, weight: float) -> np.float32:
+    """Qdrant's weighted RRF share of a place (from 0): 1 / ((place + 1) / weight + k - 1) in float32, so a weight
+    stretches the places rather than scaling the share; no share for a weight <= 0
+    (segment/src/common/reciprocal_rank_fusion.rs, `position_score`)."""
+    if weight <= 0:
+        return np.float32(0.0)
+    one = np.float32(1.0)
+    return one / (np.float32(place + 1) / np.float32(weight) + np.float32(rrf_k) - one)
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -59,14 +60,12 @@ from qdrant_edge import (
     EdgeVectorParams,
     FieldCondition,
     Filter,
-    Fusion,
     MatchAny,
     Memory,
     Modifier,
     PayloadSchemaType,
     PayloadSelector,
     Point,
-    Prefetch,
     Query,
     QueryBatchRequest,
     QueryRequest,
@@ -91,6 +90,7 @@ from indexer.stores.base import (
     dense_matrix,
     disk_full,
     group_stored_articles,
+    store_answers,
 )
 from indexer.stores.shard_digest import ShardDamaged, check_digest, write_digest
 
@@ -202,31 +202,29 @@ def _vector(source: Source) -> Any:
     return np.asarray(source.vector, dtype=np.float32).tolist()
 
 
-def _request(query: StoreQuery, withdrawn: frozenset[str] = frozenset()) -> QueryRequest:
-    with_payload: Any = PayloadSelector.Include(list(query.payload_fields)) if query.payload_fields else True
-    if len(query.sources) == 1:
-        source = query.sources[0]
-        return QueryRequest(
-            limit=query.limit,
+def _payload_selector(fields: Sequence[str] | None) -> Any:
+    return PayloadSelector.Include(list(fields)) if fields else True
+
+
+def _requests(query: StoreQuery, withdrawn: frozenset[str] = frozenset()) -> list[QueryRequest]:
+    """A single source's nearest points with their payloads; for several, each source's `candidates` nearest
+    without payloads, to be fused (`base.fused`)."""
+    single = len(query.sources) == 1
+    return [
+        QueryRequest(
+            limit=query.limit if single else query.candidates,
             query=Query.Nearest(_vector(source), using=source.vector_name),
             filter=_filter(_merge(query.filter, source.filter), withdrawn),
-            with_payload=with_payload,
-        )
-    prefetches = [
-        Prefetch(
-            limit=query.candidates,
-            query=Query.Nearest(_vector(source), using=source.vector_name),
-            filter=_filter(_merge(query.filter, source.filter), withdrawn),
+            with_payload=_payload_selector(query.payload_fields) if single else False,
         )
         for source in query.sources
     ]
-    return QueryRequest(
-        limit=query.limit,
-        prefetches=prefetches,
-        query=Fusion.Rrf(k=query.rrf_k, weights=[s.weight for s in query.sources]),  # type: ignore[arg-type]
-        filter=_filter(query.filter, withdrawn),
-        with_payload=with_payload,
-    )
+
+
+def _payloads_of(shard: EdgeShard, ids: list[str], fields: Sequence[str] | None) -> dict[str, dict[str, Any]]:
+    """The points' payloads by id (a fused list's sources were read without them)."""
+    records = shard.retrieve(list(ids), with_payload=_payload_selector(fields), with_vector=False)
+    return {str(record.id): dict(record.payload or {}) for record in records}
 
 
 def copy_sparse(source: str, target: str) -> str:
@@ -501,11 +499,15 @@ class EdgeStore:
         return empty
 
     def query(self, queries: Sequence[StoreQuery]) -> list[list[Hit]]:
+        """One batch of every query's sources; several sources are fused here (`base.fused`), not by Qdrant, so
+        equal scores come out in the same order in every call and process, and their payloads are read after."""
+
         def run(shard: EdgeShard) -> list[list[Hit]]:
             withdrawn = self._withdrawn(shard)
-            requests = [_request(q, withdrawn) for q in queries]
+            requests = [r for q in queries for r in _requests(q, withdrawn)]
             batch = shard.query_batch(QueryBatchRequest(requests)) if len(requests) > 1 else [shard.query(requests[0])]
-            return [[Hit(str(p.id), float(p.score), dict(p.payload or {})) for p in points] for points in batch]
+            lists = ([Hit(str(p.id), float(p.score), dict(p.payload or {})) for p in points] for points in batch)
+            return store_answers(queries, lists, partial(_payloads_of, shard))
 
         return self._read(run, [[] for _ in queries])
 

@@ -35,6 +35,7 @@ from indexer.stores.base import (
     StoreQuery,
     dense_matrix,
     group_stored_articles,
+    store_answers,
 )
 
 _BATCH = 256
@@ -80,33 +81,24 @@ def _vector(source: Source) -> Any:
     return [float(x) for x in source.vector]
 
 
-def _request(query: StoreQuery) -> models.QueryRequest:
-    with_payload: Any = list(query.payload_fields) if query.payload_fields else True
-    shared = _filter(query.filter)
-    if len(query.sources) == 1:
-        source = query.sources[0]
-        return models.QueryRequest(
+def _payload_selector(fields: Sequence[str] | None) -> Any:
+    return list(fields) if fields else True
+
+
+def _requests(query: StoreQuery) -> list[models.QueryRequest]:
+    """A single source's nearest points with their payloads; for several, each source's `candidates` nearest
+    without payloads, fused here (`base.fused`: Qdrant orders equal RRF scores differently from call to call)."""
+    single = len(query.sources) == 1
+    return [
+        models.QueryRequest(
             query=_vector(source),
             using=source.vector_name,
-            filter=_and(shared, _filter(source.filter)),
-            limit=query.limit,
-            with_payload=with_payload,
+            filter=_and(_filter(query.filter), _filter(source.filter)),
+            limit=query.limit if single else query.candidates,
+            with_payload=_payload_selector(query.payload_fields) if single else False,
         )
-    return models.QueryRequest(
-        prefetch=[
-            models.Prefetch(
-                query=_vector(source),
-                using=source.vector_name,
-                filter=_and(shared, _filter(source.filter)),
-                limit=query.candidates,
-            )
-            for source in query.sources
-        ],
-        query=models.RrfQuery(rrf=models.Rrf(k=query.rrf_k, weights=[s.weight for s in query.sources])),
-        filter=shared,
-        limit=query.limit,
-        with_payload=with_payload,
-    )
+        for source in query.sources
+    ]
 
 
 class ServerStore:
@@ -143,8 +135,14 @@ class ServerStore:
     def query(self, queries: Sequence[StoreQuery]) -> list[list[Hit]]:
         if self._live_collection() is None:
             return [[] for _ in queries]
-        responses = self.client.query_batch_points(self.alias, [_request(q) for q in queries])
-        return [[Hit(str(p.id), float(p.score), dict(p.payload or {})) for p in r.points] for r in responses]
+        responses = self.client.query_batch_points(self.alias, [r for q in queries for r in _requests(q)])
+        lists = ([Hit(str(p.id), float(p.score), dict(p.payload or {})) for p in r.points] for r in responses)
+        return store_answers(queries, lists, self._payloads_of)
+
+    def _payloads_of(self, ids: list[str], fields: Sequence[str] | None) -> dict[str, dict[str, Any]]:
+        """The points' payloads by id (a fused list's sources were read without them)."""
+        records = self.client.retrieve(self.alias, ids, with_payload=_payload_selector(fields))
+        return {str(record.id): dict(record.payload or {}) for record in records}
 
     def count(self, filter: PayloadFilter | None = None) -> int:
         if self._live_collection() is None:

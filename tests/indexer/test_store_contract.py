@@ -127,3 +127,33 @@ def test_dense_vectors_give_each_point_its_stored_vector_beside_its_payload(stor
     read = {(r["key"], r["lang"], direction(v)) for r, v in zip(rows, vectors, strict=True)}
     assert read == written  # row for row (cosine stores may keep the vectors normalised)
     assert set(rows[0]) == {"key", "lang"}
+
+
+def test_fused_ties_come_out_by_point_id_in_every_call(store: VectorStore) -> None:
+    """Two sources ranking refunds 1, 2, 5 and 5, 2, 1: 1 and 5 tie on Qdrant's weighted RRF score. Qdrant itself
+    ordered such ties anew per call (its hash map is seeded per call), so the same search could rank differently
+    twice in one process; the fusion (`base.fused`) breaks them by point id, the same in every call and engine."""
+    en = PayloadFilter(langs=("en",), visibilities=("public",))
+    sources = (Source("a", [1, 0, 0, 0]), Source("a", [0.1, 0.3, 1, 0]))
+    query = StoreQuery(sources, en, limit=3, rrf_k=60)
+    for _ in range(20):
+        (hits,) = store.query([query])
+        assert ids(hits) == ["1", "5", "2"]
+        assert hits[0].score == hits[1].score == pytest.approx(1 / 60 + 1 / 62)
+        assert hits[2].score == pytest.approx(2 / 61)
+        assert [h.payload["key"] for h in hits] == ["en/refunds", "en/fees", "en/refunds"]
+
+
+def test_fused_weights_stretch_places_as_qdrant_scores_them(store: VectorStore) -> None:
+    """Qdrant's weighted RRF share of place p (from 0) is 1 / ((p + 1) / weight + k - 1): the fusion we do keeps
+    the scores the fitted floors and credits were measured on. Weighing the share instead (2/61 + 0.5/63 for 1)
+    would put 1 first."""
+    en = PayloadFilter(langs=("en",), visibilities=("public",))
+    sources = (Source("a", [1, 0, 0, 0], weight=2.0), Source("a", [0.1, 0.3, 1, 0], weight=0.5))
+    (hits,) = store.query([StoreQuery(sources, en, limit=3, rrf_k=60, payload_fields=("key",))])
+    share = {place: [1 / ((place + 1) / w + 59) for w in (2.0, 0.5)] for place in range(3)}
+    assert ids(hits) == ["5", "2", "1"]
+    assert [h.score for h in hits] == pytest.approx(
+        [share[2][0] + share[0][1], share[1][0] + share[1][1], share[0][0] + share[2][1]], rel=1e-6
+    )
+    assert hits[0].payload == {"key": "en/fees"}
