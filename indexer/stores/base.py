@@ -116,7 +116,8 @@ def store_answers(
     payloads: Callable[[list[str], tuple[str, ...] | None], dict[str, dict[str, Any]]],
 ) -> list[list[Hit]]:
     """Each query's hits from its sources' lists, in query and source order (what a store asked in one batch): a
-    single source's as ranked, several fused (`fused`) and given the payloads `payloads(point ids, fields)` reads."""
+    single source's as ranked, several fused (`fused`) and given the payloads `payloads(point ids, fields)` reads
+    (a point it no longer finds is left out)."""
     lists = iter(lists)
     out = []
     for query in queries:
@@ -126,7 +127,9 @@ def store_answers(
         weights = [s.weight for s in query.sources]
         hits = fused([next(lists) for _ in query.sources], weights, query.rrf_k, query.limit)
         read = payloads([hit.id for hit in hits], query.payload_fields) if hits else {}
-        out.append([Hit(hit.id, hit.score, read.get(hit.id, {})) for hit in hits])
+        # A point a write removed between the two reads (the server store's stale points go after its new ones) is
+        # left out, never returned without its payload.
+        out.append([Hit(hit.id, hit.score, read[hit.id]) for hit in hits if hit.id in read])
     return out
 
 

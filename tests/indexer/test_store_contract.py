@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from indexer.lexical import SPARSE_VECTOR, LexicalEncoder
-from indexer.stores.base import IndexPoint, PayloadFilter, Source, StoreQuery, VectorStore
+from indexer.stores.base import Hit, IndexPoint, PayloadFilter, Source, StoreQuery, VectorStore, store_answers
 from indexer.stores.edge import EdgeStore
 from indexer.stores.server import ServerStore
 
@@ -142,6 +142,16 @@ def test_fused_ties_come_out_by_point_id_in_every_call(store: VectorStore) -> No
         assert hits[0].score == hits[1].score == pytest.approx(1 / 60 + 1 / 62)
         assert hits[2].score == pytest.approx(2 / 61)
         assert [h.payload["key"] for h in hits] == ["en/refunds", "en/fees", "en/refunds"]
+
+
+def test_a_fused_point_removed_before_its_payload_is_read_is_left_out() -> None:
+    """The server store reads a fused list's payloads in a second call; a write between the two (its stale points go
+    after the new ones) may have removed a point: it is left out, never returned with an empty payload that the
+    ranking would read as an article without a key."""
+    lists = [[Hit("1", 0.9, {}), Hit("2", 0.8, {})], [Hit("2", 0.7, {}), Hit("1", 0.6, {})]]
+    query = StoreQuery((Source("a", [1, 0, 0, 0]), Source("a", [0, 1, 0, 0])), PayloadFilter(), limit=2)
+    (hits,) = store_answers([query], iter(lists), lambda ids, fields: {"2": {"key": "en/fees"}})
+    assert [(h.id, h.payload) for h in hits] == [("2", {"key": "en/fees"})]
 
 
 def test_fused_weights_stretch_places_as_qdrant_scores_them(store: VectorStore) -> None:
