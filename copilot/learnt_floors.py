@@ -40,11 +40,9 @@ GUARD_FOLDS = 5
 GUARD_MARGIN = 0.05
 GUARD_TOLERANCE = 0.0
 
-# The cross-lingual abstention (a question only the other language's articles answer: copilot.retrieval's
-# `_abstains(..., only_elsewhere=True)`): the direction's floors on these, abstain when both are under them.
-CROSS_SIGNALS = CROSS_FLOOR_SIGNALS
-# The shadow log's mark on such a search (a signal copilot.retrieval sets): 1.0 when the direction's floors decided
-# it, 0.0 when another part of that rule did (a title name spelt, the heading floor, ...), which no floor changes.
+# The shadow log's mark on a search only the other language's articles answered (a signal copilot.retrieval sets):
+# 1.0 when the direction's floors decided it, 0.0 when another part of that rule did (a title name spelt, the heading
+# floor, ...), which no floor changes.
 CROSS_DECIDES = "cross_floors_decide"
 
 Fit = tuple[list[float], dict[str, dict[str, float]]]  # floors in the rule's signal order, offsets per register
@@ -72,8 +70,10 @@ class FloorRule:
 # Same-language: every 3rd e5, every 6th USE and lexical score, USE and lexical may be off, and `field_top` takes
 # half, most or all of the query only.
 SAME_LANGUAGE = FloorRule(SIGNALS, (3, 6, 6, (0.5, 0.7, 9.0)), (None, 9.0, 999.0, None), OFFSET_SIGNALS)
-# Cross-lingual: every 3rd chunk and title share; the title floor may be off (the chunk share decides alone).
-CROSS_LINGUAL = FloorRule(CROSS_SIGNALS, (3, 3), (None, 999.0))
+# Cross-lingual (a question only the other language's articles answer: copilot.retrieval's `_abstains(...,
+# only_elsewhere=True)`, abstaining when both shares are under their floors): every 3rd chunk and title share; the
+# title floor may be off (the chunk share decides alone).
+CROSS_LINGUAL = FloorRule(CROSS_FLOOR_SIGNALS, (3, 3), (None, 999.0))
 
 
 def signal_row(signals: dict[str, float], names: Sequence[str] = SIGNALS) -> tuple[float, ...]:

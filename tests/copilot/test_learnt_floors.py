@@ -8,7 +8,6 @@ import pytest
 
 from copilot.learnt_floors import (
     CROSS_LINGUAL,
-    CROSS_SIGNALS,
     GUARD_FOLDS,
     GUARD_MARGIN,
     MAX_GRID,
@@ -24,6 +23,7 @@ from copilot.learnt_floors import (
     signal_row,
     taught_rule,
 )
+from copilot.tuning import CROSS_FLOOR_SIGNALS
 
 
 def test_register_offsets_come_from_answerable_queries_and_never_raise_a_floor() -> None:
@@ -130,8 +130,8 @@ def test_the_cross_lingual_rule_is_fitted_and_judged_on_its_two_signals_by_the_s
     assert fit == ([-2.91, 999.0], {})  # the title floor off: it separates nothing
     evidence = judge(rows, 0.0, rule=CROSS_LINGUAL)
     assert evidence == Evidence(10, 30, 0, 0, 8, 0) and evidence.replace()
-    assert CROSS_SIGNALS == ("cross_share", "cross_title_share")
-    assert signal_row({"cross_title_share": 0.4, "e5_top": 0.9}, CROSS_SIGNALS) == (0.0, 0.4)
+    assert CROSS_FLOOR_SIGNALS == ("cross_share", "cross_title_share")
+    assert signal_row({"cross_title_share": 0.4, "e5_top": 0.9}, CROSS_FLOOR_SIGNALS) == (0.0, 0.4)
 
 
 def test_a_signal_row_is_in_signals_order_with_missing_ones_at_zero() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -61,6 +62,9 @@ def test_admin_sees_every_report_and_downloads_csv(app: Flask) -> None:
         assert f'id="report-{name}"' in html and f'href="/agent/reports/{name}.csv"' in html
         assert html.count('<section class="report"') == 1 and f'id="pick-{name}" aria-current="page"' in html
         assert all(f'href="/agent/reports/{other}"' in html for other in REPORT_NAMES)
+    for html in (listed, *pages.values()):  # every aria-labelledby names an element of the page (the list's did not)
+        ids = set(re.findall(r' id="([^"]+)"', html))
+        assert all(set(ref.split()) <= ids for ref in re.findall(r'aria-labelledby="([^"]+)"', html))
     assert "cancel membership" in pages["gaps"] and "Card declined" not in pages["gaps"]
     assert "Card declined" in pages["rejected"] and "about refunds, not cards" in pages["rejected"]
     assert "Pay with Apple Pay" in pages["unhelpful"] or "apple-pay" in pages["unhelpful"]
