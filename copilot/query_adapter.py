@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from copilot.query_vectors import unit
 from copilot.title_vectors import TitleMatrix
 from indexer.stores.base import VectorStore
 
@@ -37,11 +38,6 @@ MIXES = (0.25, 0.5, 0.75, 1.0)  # how much of the mapped vector the query takes
 FOLDS = 5
 MIN_ARTICLES = 2 * FOLDS  # a language with fewer articles holding pairs gets no map (nothing to hold out)
 TOP = 10  # the held-out criterion is MRR@10, as the suite's
-
-
-def unit(matrix: np.ndarray) -> np.ndarray:
-    """Rows (or one vector) scaled to length one."""
-    return matrix / np.maximum(np.linalg.norm(matrix, axis=-1, keepdims=True), 1e-9)
 
 
 def fit_map(queries: np.ndarray, targets: np.ndarray, lam: float) -> np.ndarray:

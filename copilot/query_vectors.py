@@ -28,9 +28,11 @@ from indexer.embedders import Embedder
 
 
 def unit(vector: np.ndarray) -> np.ndarray:
-    """The vector at unit length (a zero vector stays zero): cosines by dot product against unit
-    title vectors, and blends of two query vectors that weigh each alike."""
-    return vector / max(float(np.linalg.norm(vector)), 1e-9)
+    """The vector at unit length, or each row of a matrix (a zero vector stays zero): cosines by dot product against
+    unit title vectors, and blends of two query vectors that weigh each alike."""
+    if vector.ndim == 1:
+        return vector / max(float(np.linalg.norm(vector)), 1e-9)
+    return vector / np.maximum(np.linalg.norm(vector, axis=-1, keepdims=True), 1e-9)
 
 MAX_BATCH = 16
 

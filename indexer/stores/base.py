@@ -116,20 +116,26 @@ def store_answers(
     payloads: Callable[[list[str], tuple[str, ...] | None], dict[str, dict[str, Any]]],
 ) -> list[list[Hit]]:
     """Each query's hits from its sources' lists, in query and source order (what a store asked in one batch): a
-    single source's as ranked, several fused (`fused`) and given the payloads `payloads(point ids, fields)` reads
-    (a point it no longer finds is left out)."""
+    single source's as ranked, several fused (`fused`) and given the payloads `payloads(point ids, fields)` reads,
+    one read per distinct field selection of the batch rather than one per query (a point it no longer finds is
+    left out)."""
     lists = iter(lists)
-    out = []
+    out: list[list[Hit]] = []
+    wanted: dict[tuple[str, ...] | None, set[str]] = {}
     for query in queries:
         if len(query.sources) == 1:
             out.append(ranked(next(lists)))
             continue
         weights = [s.weight for s in query.sources]
-        hits = fused([next(lists) for _ in query.sources], weights, query.rrf_k, query.limit)
-        read = payloads([hit.id for hit in hits], query.payload_fields) if hits else {}
-        # A point a write removed between the two reads (the server store's stale points go after its new ones) is
-        # left out, never returned without its payload.
-        out.append([Hit(hit.id, hit.score, read[hit.id]) for hit in hits if hit.id in read])
+        out.append(fused([next(lists) for _ in query.sources], weights, query.rrf_k, query.limit))
+        wanted.setdefault(query.payload_fields, set()).update(hit.id for hit in out[-1])
+    read = {fields: payloads(sorted(ids), fields) for fields, ids in wanted.items() if ids}
+    for i, query in enumerate(queries):
+        if len(query.sources) > 1:
+            found = read.get(query.payload_fields, {})
+            # A point a write removed between the two reads (the server store's stale points go after its new ones)
+            # is left out, never returned without its payload.
+            out[i] = [Hit(hit.id, hit.score, found[hit.id]) for hit in out[i] if hit.id in found]
     return out
 
 

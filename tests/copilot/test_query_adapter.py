@@ -10,7 +10,8 @@ import pytest
 
 from copilot import retrieval
 from copilot.engine import Engine
-from copilot.query_adapter import QueryAdapter, adapt, choose, fit_language, fit_map, language_pairs, unit
+from copilot.query_adapter import QueryAdapter, adapt, choose, fit_language, fit_map, language_pairs
+from copilot.query_vectors import unit
 from copilot.title_vectors import TitleMatrix
 from indexer.embedders import Embedder
 from kb.settings import Settings
