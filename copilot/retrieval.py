@@ -96,7 +96,7 @@ from copilot.title_names import title_names
 from copilot.title_rarity import TitleRarity
 from copilot.title_vectors import TitleMatrix, TitleVectors
 from copilot.title_word_weights import TitleWordWeights
-from copilot.tuning import ABSTAIN_FLOORS, SearchTuning
+from copilot.tuning import ABSTAIN_FLOORS, CROSS_DIRECTION_FLOORS, CROSS_ONLY_FLOORS, SearchTuning
 from copilot.typed_reading import best_candidate_title, better_reading
 from indexer.embedders import Embedder
 from indexer.lexical import SPARSE_VECTOR, LexicalEncoder, SparseVector
@@ -128,40 +128,6 @@ FALLBACK_MIN_SCORE = 0.25
 # of answerable ones (the same-language floors flagged 62% of answerable ones there). Cross-lingual
 # scores separate poorly, so this floor leans towards showing an article.
 CROSS_ONLY_FLOOR = 0.10
-# With the index's own cross-lingual scale (copilot.calibration.cross_scales), abstain when both the best
-# chunk and the best title of the other language sit under these shares. The chunk share: 0 = what the nearest
-# wrong article scores for the index's titles asked as queries, 1 = what the right one does. The title share:
-# 0 = the background (what any two of the index's titles score, USE 0.12-0.13 on every index measured), 1 = the
-# nearest wrong title (CrossScale.title_share). Fitted on the demo (Arabic queries over its English articles
-# only, at most 4% of answerable flagged) by bench/eval_retrieval.py --suite: 41% of out-of-scope flagged at
-# 3.8% of answerable there (the raw floor above: 23%); on m365 (English over Arabic-only, never fitted) 80% at
-# 0%, where the demo's raw cosines flag 27% and the raw floor above 0%. (Title floor -0.554 on the former title
-# scale, 0 = the nearest wrong title and 1 = the right one: demo cosine 0.237, now 0.239, between the same questions.)
-CROSS_ONLY_FLOORS = {"cross_share": -2.43, "cross_title_share": 0.288}
-# The same floors per direction (query language, article language), where a direction's scores sit
-# elsewhere on the scale: English queries over Arabic articles score higher than Arabic over English,
-# so the Arabic-over-English floors above flag none of them. Fitted on the demo's English queries
-# over its Arabic articles only (61% of out-of-scope at 3.4% of answerable); on m365 (the same
-# direction, never fitted) 93% at 1.6%, where the floors above flag 80% at 0%. Other directions keep
-# the floors above (the lower of the two: they flag the fewest answerable queries).
-# The title scale (bench/RESULTS.md "Session 17, xscale7"): on the former one (0 = the nearest wrong title,
-# 1 = the right one) the demo's title floor was a cosine of 0.260 on the demo and 0.661 on m365 (nearest wrong
-# title 0.757 there against 0.470: near-duplicate country and plan pages), so on m365 it flagged 67 of the 75
-# answerable dev questions by itself and the chunk floor alone decided (held-out rounds 1-4 flagged 13% / 10% /
-# 10% / 30% of m365's answerable; "Session 16, xcal6"). From the background, the same demo floor is a cosine of
-# 0.259 on the demo and 0.371 on m365 (m365's own fit: 0.353); it flags 12 of the 75 by itself, and 14 of 15
-# out-of-scope. Each title floor sits midway between the demo's nearest questions on either side of it: every
-# demo and m365 dev figure and m365's customer slice (3 of 40 flagged) as before; m365's held-out answerable flagged
-# 13.3% / 10% / 10% / 30% -> 6.7% / 6.7% / 10% / 30%, out-of-scope unchanged; the transfer of m365's own fit to the
-# demo's en>ar 0% / 0% -> 39% / 1.9% (bench/eval_retrieval.py --suite).
-CROSS_DIRECTION_FLOORS = {
-    ("en", "ar"): {"cross_share": -1.712, "cross_title_share": 0.395},
-    # Arabic over English, fitted with LEVERS["title_names"] on (the demo's ar>en case):
-    # chunk floor -2.43 -> -2.07 takes 41% -> 59% of out-of-scope at 3.5% of answerable (without
-    # the exemption that floor flags 5.3%). Midway between the nearest out-of-scope (-2.13) and
-    # answerable (-2.01) chunk shares under the title floor. Session 7 in bench/RESULTS.md.
-    ("ar", "en"): {"cross_share": -2.07, "cross_title_share": 0.288},
-}
 # Another kind of evidence for the same case: how much of the help center sits near the question,
 # not how well its best article matches it (copilot.calibration.title_density: e5 over the article
 # language's titles, as a share of the index's own DensityScale). Abstain also when it is under this

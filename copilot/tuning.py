@@ -15,7 +15,7 @@ here. It is read when the search engine starts (a changed file takes effect on t
     abstain_offsets:   # per language and query register (dialect, mixed), added to the floors
       ar: {dialect: {e5_top: -0.017}}
     cross_floors:      # per direction (query language>articles' language), when only the other language's
-      ar>en: {cross_share: -2.07, cross_title_share: 0.288}  # articles answer (copilot.retrieval's defaults)
+      ar>en: {cross_share: -2.07, cross_title_share: 0.288}  # articles answer (CROSS_DIRECTION_FLOORS below)
 
 A language given in a section replaces that language's defaults; other languages keep theirs.
 A value of the wrong shape is an error naming the file and the key, raised when the engine starts.
@@ -77,7 +77,41 @@ ABSTAIN_OFFSETS: dict[str, dict[str, dict[str, float]]] = {
     },
 }
 
-# The keys of a direction's `cross_floors` (copilot.retrieval's CROSS_DIRECTION_FLOORS, which a direction the file
+# With the index's own cross-lingual scale (copilot.calibration.cross_scales), abstain when both the best
+# chunk and the best title of the other language sit under these shares. The chunk share: 0 = what the nearest
+# wrong article scores for the index's titles asked as queries, 1 = what the right one does. The title share:
+# 0 = the background (what any two of the index's titles score, USE 0.12-0.13 on every index measured), 1 = the
+# nearest wrong title (CrossScale.title_share). Fitted on the demo (Arabic queries over its English articles
+# only, at most 4% of answerable flagged) by bench/eval_retrieval.py --suite: 41% of out-of-scope flagged at
+# 3.8% of answerable there (the raw floor above: 23%); on m365 (English over Arabic-only, never fitted) 80% at
+# 0%, where the demo's raw cosines flag 27% and the raw floor above 0%. (Title floor -0.554 on the former title
+# scale, 0 = the nearest wrong title and 1 = the right one: demo cosine 0.237, now 0.239, between the same questions.)
+CROSS_ONLY_FLOORS: dict[str, float] = {"cross_share": -2.43, "cross_title_share": 0.288}
+# The same floors per direction (query language, article language), where a direction's scores sit
+# elsewhere on the scale: English queries over Arabic articles score higher than Arabic over English,
+# so the Arabic-over-English floors above flag none of them. Fitted on the demo's English queries
+# over its Arabic articles only (61% of out-of-scope at 3.4% of answerable); on m365 (the same
+# direction, never fitted) 93% at 1.6%, where the floors above flag 80% at 0%. Other directions keep
+# the floors above (the lower of the two: they flag the fewest answerable queries).
+# The title scale (bench/RESULTS.md "Session 17, xscale7"): on the former one (0 = the nearest wrong title,
+# 1 = the right one) the demo's title floor was a cosine of 0.260 on the demo and 0.661 on m365 (nearest wrong
+# title 0.757 there against 0.470: near-duplicate country and plan pages), so on m365 it flagged 67 of the 75
+# answerable dev questions by itself and the chunk floor alone decided (held-out rounds 1-4 flagged 13% / 10% /
+# 10% / 30% of m365's answerable; "Session 16, xcal6"). From the background, the same demo floor is a cosine of
+# 0.259 on the demo and 0.371 on m365 (m365's own fit: 0.353); it flags 12 of the 75 by itself, and 14 of 15
+# out-of-scope. Each title floor sits midway between the demo's nearest questions on either side of it: every
+# demo and m365 dev figure and m365's customer slice (3 of 40 flagged) as before; m365's held-out answerable flagged
+# 13.3% / 10% / 10% / 30% -> 6.7% / 6.7% / 10% / 30%, out-of-scope unchanged; the transfer of m365's own fit to the
+# demo's en>ar 0% / 0% -> 39% / 1.9% (bench/eval_retrieval.py --suite).
+CROSS_DIRECTION_FLOORS: dict[tuple[str, str], dict[str, float]] = {
+    ("en", "ar"): {"cross_share": -1.712, "cross_title_share": 0.395},
+    # Arabic over English, fitted with LEVERS["title_names"] on (the demo's ar>en case):
+    # chunk floor -2.43 -> -2.07 takes 41% -> 59% of out-of-scope at 3.5% of answerable (without
+    # the exemption that floor flags 5.3%). Midway between the nearest out-of-scope (-2.13) and
+    # answerable (-2.01) chunk shares under the title floor. Session 7 in bench/RESULTS.md.
+    ("ar", "en"): {"cross_share": -2.07, "cross_title_share": 0.288},
+}
+# The keys of a direction's `cross_floors` (CROSS_DIRECTION_FLOORS above, which a direction the file
 # does not give keeps): abstain when both are under their floors, so a direction gives both.
 CROSS_FLOOR_SIGNALS = ("cross_share", "cross_title_share")
 FINGERPRINT_CHARS = 12  # of a SHA-256: a team writes floors a few times a year, never near a collision
@@ -95,7 +129,7 @@ class SearchTuning:
     abstain_floors: dict[str, dict[str, float]] | None = field(default_factory=lambda: _copy(ABSTAIN_FLOORS))
     abstain_offsets: dict[str, dict[str, dict[str, float]]] = field(default_factory=lambda: _copy(ABSTAIN_OFFSETS))
     # Per direction "ar>en" (query language>articles' language), the cross-lingual floors learnt by `kb floors`
-    # (webapp.floor_commands); a direction not here keeps copilot.retrieval's CROSS_DIRECTION_FLOORS.
+    # (webapp.floor_commands); a direction not here keeps CROSS_DIRECTION_FLOORS.
     cross_floors: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @classmethod
@@ -128,10 +162,13 @@ class SearchTuning:
         """A short hash of what decides abstention (the floors, their register offsets and the cross-lingual floors),
         which each logged search carries (desk's SearchEvent.floors, from the Retriever made at the engine's start):
         `kb floors` and the floors report judge the floors in use only on the searches they decided, not on ones
-        abstained by floors written before (a `kb floors --write` inside the window). Fusion and rrf_k are left
-        out: they change the signals' values a little, not which floors decided."""
+        abstained by floors written before (a `kb floors --write` inside the window). The cross-lingual floors count
+        as search reads them: the file's per direction over the shipped ones (CROSS_DIRECTION_FLOORS, else
+        CROSS_ONLY_FLOORS), so a release that changes a shipped floor starts new evidence too. Fusion and rrf_k are
+        left out: they change the signals' values a little, not which floors decided."""
+        shipped = {f"{lang}>{target}": floors for (lang, target), floors in CROSS_DIRECTION_FLOORS.items()}
         decided = {"abstain_floors": self.abstain_floors, "abstain_offsets": self.abstain_offsets,
-                   "cross_floors": self.cross_floors}
+                   "cross_floors": {**shipped, **self.cross_floors}, "other_directions": CROSS_ONLY_FLOORS}
         text = json.dumps(decided, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:FINGERPRINT_CHARS]
 

@@ -7,7 +7,16 @@ from pathlib import Path
 import pytest
 
 from copilot.engine import Engine
-from copilot.tuning import ABSTAIN_FLOORS, FUSION_WEIGHTS, RRF_K, TUNING_FILE, SearchTuning, TuningError
+from copilot.tuning import (
+    ABSTAIN_FLOORS,
+    CROSS_DIRECTION_FLOORS,
+    CROSS_ONLY_FLOORS,
+    FUSION_WEIGHTS,
+    RRF_K,
+    TUNING_FILE,
+    SearchTuning,
+    TuningError,
+)
 from kb.settings import Settings
 from tests.conftest import CONTENT
 
@@ -103,3 +112,21 @@ def test_the_floors_fingerprint_changes_with_what_decides_abstention_only(tmp_pa
         path.write_text(text, "utf-8")
         seen.add(SearchTuning.load(path).floors_fingerprint())
     assert len(seen) == 5
+
+
+def test_the_floors_fingerprint_covers_the_shipped_cross_lingual_floors(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A direction the file does not give is decided by the shipped floors (CROSS_DIRECTION_FLOORS, else
+    CROSS_ONLY_FLOORS), so the fingerprint reads them: writing the shipped ar>en floors into the file keeps it, and a
+    release that changes a shipped floor (the file unchanged) gives searches a new one, so `kb floors` does not judge
+    the new floors on searches the old ones decided."""
+    path = tmp_path / TUNING_FILE
+    shipped = SearchTuning().floors_fingerprint()
+    ar_en = CROSS_DIRECTION_FLOORS[("ar", "en")]
+    path.write_text(f"cross_floors:\n  ar>en: {{cross_share: {ar_en['cross_share']}, "
+                    f"cross_title_share: {ar_en['cross_title_share']}}}\n", "utf-8")
+    assert SearchTuning.load(path).floors_fingerprint() == shipped
+    monkeypatch.setitem(CROSS_DIRECTION_FLOORS, ("en", "ar"), {"cross_share": -1.0, "cross_title_share": 0.4})
+    changed = SearchTuning().floors_fingerprint()
+    monkeypatch.setitem(CROSS_ONLY_FLOORS, "cross_share", -2.0)
+    assert len({shipped, changed, SearchTuning().floors_fingerprint()}) == 3
