@@ -230,7 +230,7 @@ def chosen_domains(names: Sequence[str], heldout: int | None = None) -> list[Dom
     """The named domains, with held-out round `heldout`'s queries in place of the dev ones when given."""
     domains = [d for d in DOMAINS if d.name in names]
     if heldout:
-        # a domain without that round (gnome has rounds 1 and 2 only) is left out of the run, not failed
+        # a domain without that round (gnome has rounds 1, 2 and 6 only) is left out of the run, not failed
         rounds = [(d, heldout_round(d.heldout, heldout)) for d in domains if d.heldout is not None]
         domains = [replace(d, queries=path) for d, path in rounds if path.is_file()]
     return domains

@@ -22,6 +22,7 @@ from tests.conftest import CONTENT, ROOT, load_script
 
 HELDOUT = ROOT / "tests/eval/heldout"
 ROUNDS = {1: HELDOUT, 2: HELDOUT / "round2", 3: HELDOUT / "round3", 4: HELDOUT / "round4", 5: HELDOUT / "round5"}
+ROUNDS[6] = HELDOUT / "round6"  # demo, m365 and (from this round on in the same folder) GNOME
 DEV = ["dev_queries.jsonl", "m365_queries.jsonl", "m365_customer_queries.jsonl"]
 FIELDS = {"lang", "query", "relevant", "kind"}
 
@@ -72,7 +73,7 @@ def test_m365_labels_are_m365_articles(round_: int, m365_ar: Path) -> None:
         assert set(row["relevant"]) <= public, row
 
 
-@pytest.mark.parametrize("round_", [2, 3, 4, 5])
+@pytest.mark.parametrize("round_", [2, 3, 4, 5, 6])
 def test_a_later_round_has_round_1_sizes_and_shares_no_question_with_earlier_rounds_or_dev(round_: int) -> None:
     demo, m365 = rows(ROUNDS[round_] / "demo.jsonl"), rows(ROUNDS[round_] / "m365.jsonl")
 
@@ -134,7 +135,7 @@ def test_shares_half_counts_the_new_questions_content_words() -> None:
     assert not shares_half("how do I?", set(terms("how do I?")))  # stop words only: nothing to share
 
 
-@pytest.mark.parametrize("round_", [3, 4, 5])
+@pytest.mark.parametrize("round_", [3, 4, 5, 6])
 def test_a_round_splits_out_of_scope_into_near_and_off_topic(round_: int) -> None:
     """Five near-topic and five off-topic questions per language and domain, every one with no answer."""
     for name in ("demo.jsonl", "m365.jsonl"):
@@ -145,7 +146,7 @@ def test_a_round_splits_out_of_scope_into_near_and_off_topic(round_: int) -> Non
             assert kinds == ["out-of-scope-near"] * 5 + ["out-of-scope-off"] * 5, (name, lang)
 
 
-@pytest.mark.parametrize("round_", [2, 3, 4, 5])
+@pytest.mark.parametrize("round_", [2, 3, 4, 5, 6])
 def test_a_later_round_follows_its_seeded_draw(round_: int, m365_ar: Path) -> None:
     """Each answerable row, in file order, is about its drawn article (first label) with its dealt kind."""
     drawn = DRAW.draw(round_, CONTENT, m365_ar)
@@ -192,7 +193,7 @@ def test_round_4_draws_no_m365_article_read_for_rounds_1_2_3_or_the_customer_sli
     assert [m["id"] for label, _, m in DRAW.draw(4, CONTENT, m365_ar) if label.startswith("m365")] == fourth
 
 
-@pytest.mark.parametrize("round_", [3, 4, 5])
+@pytest.mark.parametrize("round_", [3, 4, 5, 6])
 def test_the_suite_scores_a_rounds_near_and_off_topic_rows_as_out_of_scope(round_: int) -> None:
     """bench/eval_retrieval.py counts both kinds as out of scope (empty `relevant`) and reports each kind apart."""
 
@@ -218,10 +219,48 @@ def test_round_5_draws_no_m365_article_read_for_rounds_1_to_4_or_the_customer_sl
     assert [m["id"] for label, _, m in DRAW.draw(5, CONTENT, m365_ar) if label.startswith("m365")] == fifth
 
 
+def test_round_6_draws_from_rounds_1_and_2s_articles_but_no_country_page_and_nothing_else_read(m365_ar: Path) -> None:
+    """The rounds 1-5 pool left 79 articles (fewer than 80), so round 6's pool leaves out rounds 3-5 and the customer
+    slice, and of rounds 1 and 2 only their country support pages (`COUNTRY_LEFT_OUT`): 162 articles, 32 of them
+    country pages; the 80 are random.Random(8263).sample of that pool, the round's first rng call."""
+    public = DRAW.public(m365_ar)
+    country = {m["id"] for m in public if m["title"].startswith(DRAW.COUNTRY_TITLE)}
+    assert len(country) == 246
+    assert len(DRAW.m365_pool(m365_ar, (1, 2, 3, 4, 5), True)) == 79
+    read = {m["id"] for round_ in (3, 4, 5) for m in DRAW.m365_sample(round_, m365_ar)}
+    read |= {m["id"] for m in DRAW.customer_sample(m365_ar)}
+    early = {m["id"] for round_ in (1, 2) for m in DRAW.m365_sample(round_, m365_ar)}
+    pool = [m["id"] for m in DRAW.round_pool(6, m365_ar)]
+    assert set(pool) == {m["id"] for m in public} - read - (early & country)
+    assert (len(pool), len(set(pool) & country)) == (162, 32)
+    assert set(pool) & early  # rounds 1 and 2's other articles are back
+    sixth = [m["id"] for m in DRAW.m365_sample(6, m365_ar)]
+    assert sixth == [m["id"] for m in random.Random(8263).sample(DRAW.round_pool(6, m365_ar), 80)]
+    assert [m["id"] for label, _, m in DRAW.draw(6, CONTENT, m365_ar) if label.startswith("m365")] == sixth
+    # the customer slice's pool and the earlier rounds' draws are what they were
+    assert [m["id"] for m in DRAW.m365_sample(5, m365_ar)] == [
+        m["id"] for m in random.Random(6347).sample(DRAW.m365_pool(m365_ar, (1, 2, 3, 4), True), 80)
+    ]
+
+
+def test_round_6_shares_half_its_content_words_with_no_dev_near_scope_or_earlier_question() -> None:
+    """Every round-6 question (demo, m365, GNOME) against every dev and near-scope question and every earlier round
+    of the three domains, and against the round's own questions; only round 6's side is reported."""
+    others = [r["query"] for path in sorted((ROOT / "tests/eval").glob("*_queries.jsonl")) for r in rows(path)]
+    others += [r["query"] for path in sorted((ROOT / "tests/eval").glob("near_scope_*.jsonl")) for r in rows(path)]
+    earlier = [ROUNDS[r] / name for r in range(1, 6) for name in ("demo.jsonl", "m365.jsonl")] + [GNOME, GNOME_2]
+    others += [r["query"] for path in earlier for r in rows(path)]
+    files = [ROUNDS[6] / name for name in ("demo.jsonl", "m365.jsonl", "gnome.jsonl")]
+    mine = [r["query"] for path in files for r in rows(path)]
+    assert len({query.casefold() for query in mine}) == len(mine)
+    assert [query for path in files for query in near_repeats(path, others)] == []
+
+
 # GNOME Help, round 1 (tests/eval/heldout/gnome.jsonl): drawn from Debian's gnome-user-docs pages, which CI does not
 # have; gnome_pool.json records what the draw read (the package's article ids and the ids its pool left out).
 GNOME = HELDOUT / "gnome.jsonl"
 GNOME_2 = HELDOUT / "round2/gnome.jsonl"  # its pool leaves out the dev and round-1 pages: 44 left, 24 English
+GNOME_6 = HELDOUT / "round6/gnome.jsonl"  # its pool leaves out the dev pages only: 107, 40 English
 GNOME_ID = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 
 
@@ -243,7 +282,7 @@ def near_repeats(path: Path, others: list[str]) -> list[str]:
     return twice + [q for q in written if q.casefold() in seen or any(shares_half(q, other) for other in earlier)]
 
 
-@pytest.mark.parametrize(("path", "english"), [(GNOME, 40), (GNOME_2, 24)])
+@pytest.mark.parametrize(("path", "english"), [(GNOME, 40), (GNOME_2, 24), (GNOME_6, 40)])
 def test_a_gnome_round_has_its_sizes_and_kinds(path: Path, english: int) -> None:
     """40 (round 2: 24) English and 20 Arabic answerable rows with the dealt kinds, 10 out of scope per language."""
     table = rows(path)
@@ -257,7 +296,7 @@ def test_a_gnome_round_has_its_sizes_and_kinds(path: Path, english: int) -> None
     assert {r["kind"] for r in out} == {"out-of-scope"}
 
 
-@pytest.mark.parametrize("path", [GNOME, GNOME_2])
+@pytest.mark.parametrize("path", [GNOME, GNOME_2, GNOME_6])
 def test_gnome_labels_are_recorded_topic_and_task_page_ids(path: Path) -> None:
     record = DRAW.gnome_record()
     articles = set(record["articles"])
@@ -293,7 +332,7 @@ def test_gnome_round_1_repeats_no_dev_or_earlier_round_question() -> None:
     assert near_repeats(GNOME, others) == []
 
 
-@pytest.mark.parametrize(("path", "english"), [(GNOME, 40), (GNOME_2, 24)])
+@pytest.mark.parametrize(("path", "english"), [(GNOME, 40), (GNOME_2, 24), (GNOME_6, 40)])
 def test_the_suite_scores_gnomes_out_of_scope_rows_apart(path: Path, english: int) -> None:
     class Abstains:
         def search(self, query: str, **_: object) -> SimpleNamespace:
@@ -387,3 +426,28 @@ def test_heldout_2_runs_gnome_on_its_round_2_file() -> None:
     assert [(d.name, d.queries) for d in gnome] == [("gnome", Path("tests/eval/heldout/round2/gnome.jsonl"))]
     assert [d.name for d in chosen_domains(["demo", "m365", "gnome"], 2)] == ["demo", "m365", "gnome"]
     assert [d.name for d in chosen_domains(["demo", "m365", "gnome"], 3)] == ["demo", "m365"]
+
+
+def test_gnome_round_6_follows_its_seeded_draw_from_a_pool_without_the_dev_pages() -> None:
+    """The dev questions, GNOME rounds 1 and 2 labelled every page, so round 6's recorded pool leaves out only the
+    pages the dev questions labelled (143, the same as round 1's): 107 pages, rounds 1 and 2's among them; the 60 are
+    random.Random(3391).sample(pool, 60), 40 English and 20 Arabic, each row about its drawn page and kind."""
+    record = DRAW.gnome_record()
+    left_out = set(record["left_out"]["6"]["ids"])
+    assert left_out == set(record["left_out"]["1"]["ids"]) and len(left_out) == 143
+    assert not {row["relevant"][0] for row in rows(GNOME_6) if row["relevant"]} & left_out  # siblings may be dev pages
+    pool = DRAW.gnome_pool(6, record)
+    assert len(pool) == 107 and set(pool) == set(record["articles"]) - left_out
+    drawn = DRAW.gnome_draw(6, record)
+    assert [page for _, _, page in drawn] == random.Random(3391).sample(pool, 60)
+    assert [label for label, _, _ in drawn] == ["gnome-en"] * 40 + ["gnome-ar"] * 20
+    assert written_in_draw_order(GNOME_6) == [(label, page, kind) for label, kind, page in drawn]
+
+
+def test_heldout_6_runs_all_three_domains_on_their_round_6_files() -> None:
+    chosen = chosen_domains(["demo", "m365", "gnome"], 6)
+    assert [(d.name, d.queries.parent, d.queries.name) for d in chosen] == [
+        ("demo", Path("tests/eval/heldout/round6"), "demo.jsonl"),
+        ("m365", Path("tests/eval/heldout/round6"), "m365.jsonl"),
+        ("gnome", Path("tests/eval/heldout/round6"), "gnome.jsonl"),
+    ]

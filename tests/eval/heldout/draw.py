@@ -7,12 +7,14 @@ so the draw is every public article once in a seeded order (Arabic: one drawn tw
 distinct articles from var/bench/m365-content (bench/m365_import.py), the first 50 for Arabic questions
 and the other 30 for English ones. Rounds 1 and 2 drew from every public m365 article; from round 3 on the
 pool leaves out the articles already read for an earlier round or a dev slice (`LEAVES_OUT`, `m365_pool`).
-Kinds are dealt in turn down the drawn order, so no article got the kind its writer preferred. Run from
-the repository root; the question for each line was written by hand after reading the article.
+Round 6 re-admits rounds 1 and 2's articles but their country pages (`COUNTRY_LEFT_OUT`): the earlier
+exclusions left 79. Kinds are dealt in turn down the drawn order, so no article got the kind its writer
+preferred. Run from the repository root; the question for each line was written by hand after reading the article.
 
-GNOME Help (`--gnome`, tests/eval/heldout/gnome.jsonl, round2/gnome.jsonl): Debian's gnome-user-docs pages (Mallard
-XML, read from `--pages`, default /usr/share/help/C/gnome-help); an article is a page whose root <page> is type topic
-or task. `GNOME_SEEDS` holds one seed per round; gnome_pool.json records the package's article ids and the ids each
+GNOME Help (`--gnome`, tests/eval/heldout/gnome.jsonl, round2/ and round6/gnome.jsonl): Debian's gnome-user-docs
+pages (Mallard XML, read from `--pages`, default /usr/share/help/C/gnome-help); an article is a page whose root <page>
+is type topic or task. Round 6 leaves out the dev pages only: the dev questions and rounds 1-2 had labelled them all.
+`GNOME_SEEDS` holds one seed per round; gnome_pool.json records the package's article ids and the ids each
 round's pool left out (the GNOME dev questions' labels when the round was drawn; from round 2 on the earlier rounds'
 labels too), so the draw and its test need neither the package nor the labelling files as they are later. The first
 40 drawn pages (or as many as the pool leaves beside 20: round 2's 44-page pool gives 24) get English questions, the
@@ -37,12 +39,19 @@ AR_KINDS += ["framing", "keyword"]
 M365_AR_KINDS = ["dialect-gulf", "dialect-egyptian", "dialect-levantine", "question", "mixed", "mixed-arabic-script"]
 M365_AR_KINDS += ["typo", "paraphrase", "framing", "keyword"]
 # round -> seed; a new round gets a new seed, never a re-draw of an old one
-SEEDS = {1: 1802, 2: 2612, 3: 4417, 4: 5903, 5: 6347}
+SEEDS = {1: 1802, 2: 2612, 3: 4417, 4: 5903, 5: 6347, 6: 8263}
 # round -> (earlier rounds, customer dev slice?) whose m365 articles its pool leaves out; rounds 1 and 2 left out none
 LEAVES_OUT: dict[int, tuple[tuple[int, ...], bool]] = {3: ((1, 2), True), 4: ((1, 2, 3), True), 5: ((1, 2, 3, 4), True)}
+# Round 6: the pool of rounds 1-5 and the customer slice left 79 articles (fewer than 80, 32 of them country pages),
+# so round 6 re-admits the spent rounds 1 and 2 but not their country pages (`COUNTRY_LEFT_OUT`): 162 articles, 32
+# country pages among them, where every earlier pool was about 43% country pages (246 of the 575).
+LEAVES_OUT[6] = ((3, 4, 5), True)
+# round -> earlier rounds whose "support information for <country>" pages (`COUNTRY_TITLE`) its pool leaves out too
+COUNTRY_LEFT_OUT: dict[int, tuple[int, ...]] = {6: (1, 2)}
+COUNTRY_TITLE = "معلومات الدعم"
 M365_AR = Path("var/bench/m365-content/ar")
 # GNOME Help: round -> seed, fixed before any page was read
-GNOME_SEEDS = {1: 7411, 2: 9157}
+GNOME_SEEDS = {1: 7411, 2: 9157, 6: 3391}
 GNOME_PAGES = Path("/usr/share/help/C/gnome-help")
 GNOME_RECORD = Path(__file__).with_name("gnome_pool.json")
 GNOME_EN, GNOME_AR = 40, 20
@@ -83,21 +92,32 @@ def customer_sample(root: Path = M365_AR) -> list[dict]:
     return module.customer_sample(root)
 
 
-def m365_pool(root: Path = M365_AR, rounds: Iterable[int] = (), customer: bool = False) -> list[dict]:
-    """The public m365 articles minus the samples of held-out `rounds` (and the customer slice's, if asked).
+def m365_pool(
+    root: Path = M365_AR, rounds: Iterable[int] = (), customer: bool = False, country_rounds: Iterable[int] = ()
+) -> list[dict]:
+    """The public m365 articles minus the samples of held-out `rounds` (and the customer slice's, if asked), and
+    minus the country support pages of `country_rounds`.
 
     The one place the exclusion is written: the customer slice's pool is this minus rounds 1 and 2, a
-    round's pool is this minus what `LEAVES_OUT` names, so no drawn article is read for two sets.
+    round's pool is this minus what `LEAVES_OUT` and `COUNTRY_LEFT_OUT` name, so no drawn article is read for two
+    sets, but round 6's, which re-reads rounds 1 and 2's other articles because nothing else was left.
     """
     taken = {m["id"] for round_ in rounds for m in m365_sample(round_, root)}
     if customer:
         taken |= {m["id"] for m in customer_sample(root)}
+    taken |= {m["id"] for r in country_rounds for m in m365_sample(r, root) if m["title"].startswith(COUNTRY_TITLE)}
     return [m for m in public(root) if m["id"] not in taken]
+
+
+def round_pool(round_: int, root: Path = M365_AR) -> list[dict]:
+    """The m365 pool round `round_` draws from (`LEAVES_OUT`, `COUNTRY_LEFT_OUT`)."""
+    rounds, customer = LEAVES_OUT.get(round_, ((), False))
+    return m365_pool(root, rounds, customer, COUNTRY_LEFT_OUT.get(round_, ()))
 
 
 def m365_sample(round_: int, root: Path = M365_AR) -> list[dict]:
     """The round's 80 m365 articles: the first call on the round's rng (a dev slice may exclude exactly these)."""
-    return random.Random(SEEDS[round_]).sample(m365_pool(root, *LEAVES_OUT.get(round_, ((), False))), 80)
+    return random.Random(SEEDS[round_]).sample(round_pool(round_, root), 80)
 
 
 def draw(round_: int, content: Path = Path("content"), m365_ar: Path = M365_AR) -> list[tuple]:
@@ -105,7 +125,7 @@ def draw(round_: int, content: Path = Path("content"), m365_ar: Path = M365_AR) 
     rng = random.Random(SEEDS[round_])
     en, ar = public(content / "en"), public(content / "ar")
     # the m365 sample is the rng's first call (as `m365_sample`), before the demo's plans
-    sample = rng.sample(m365_pool(m365_ar, *LEAVES_OUT.get(round_, ((), False))), 80)
+    sample = rng.sample(round_pool(round_, m365_ar), 80)
     rows = [*plan(rng, en, 40, EN_KINDS, "demo-en"), *plan(rng, ar, 40, AR_KINDS, "demo-ar")]
     rows += [("m365-ar", M365_AR_KINDS[i % len(M365_AR_KINDS)], m) for i, m in enumerate(sample[:50])]
     rows += [("m365-en", EN_KINDS[i % len(EN_KINDS)], m) for i, m in enumerate(sample[50:])]
