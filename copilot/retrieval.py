@@ -78,6 +78,7 @@ from copilot.name_families import FAMILY_INTENT_SCALE, FAMILY_NAME_WEIGHT, famil
 from copilot.nearest_words import PAYLOAD_FIELDS as NEAREST_FIELDS
 from copilot.nearest_words import IndexWords, NearestTable, WordVectors
 from copilot.own_titles import FAMILY_INTENT_MIX, INTENT_MIX, title_query, written_titles
+from copilot.places import PlacePages
 from copilot.product_names import index_names, intent_part, intent_sources
 from copilot.query_adapter import fit_adapter
 from copilot.query_coverage import article_terms, coverage, coverage_scales, near_topic
@@ -188,6 +189,7 @@ EXPANSION_WEIGHTS = {
     "feedback": 0.3,
     "associations": 0.3,
     "nearest": 0.3,
+    "places": 1.0,
 }
 # Levers of the vocabulary layer, switchable so bench/eval_retrieval.py --levers measures each on
 # both dev domains. transliteration (copilot.transliteration): m365 Arabic MRR@10 0.736 -> 0.752,
@@ -392,6 +394,15 @@ LEVERS = {
     # EN 0.799 -> 0.791, and no map of a dev grid gains both dev domains (beside e5's own vector at half its weight
     # instead: m365 0.824). Abstention unchanged (bench/RESULTS.md "Session 24, adapter24").
     "query_adapter": False,
+    # copilot.places: a city the query names (CLDR's exemplar cities, through Babel) read as its country, where the
+    # index has a page naming that country: the country's name goes to the lexical query (ranking only) and, where
+    # the query's language has articles, the dense text; in the other languages to the bridge terms. Dev suite
+    # (bench/lever_ablation.py --levers places): every figure unchanged (the demo and GNOME have no country page, so
+    # nothing is read there; m365 dev names countries, not cities). Held-out m365 MRR@10 off -> on, Arabic / English
+    # over Arabic-only: round 2 0.649 -> 0.692 / 0.492 -> 0.536, round 3 0.817 -> 0.817 / 0.762 -> 0.812, round 4
+    # 0.559 -> 0.672 / 0.469 -> 0.511, round 5 (scored once) 0.542 -> 0.612 / 0.468 -> 0.501; no abstention moved.
+    # bench/RESULTS.md "Session 25, mmiss25".
+    "places": True,
 }
 # The query's own language's titles ranked by e5 alone (copilot.title_vectors, titles in e5's query
 # form) credit the same-language candidates: OWN_TITLE_CREDIT of the best fused score for the first
@@ -624,6 +635,7 @@ class Expansion:
     feedback: tuple[str, ...] = ()  # rare words of the dense models' first articles (copilot.dense_feedback)
     associations: tuple[str, ...] = ()  # body words the index's sections pair with a query word (heading_associations)
     nearest: tuple[str, ...] = ()  # the dense models' nearest index words to words no article holds (nearest_words)
+    places: tuple[str, ...] = ()  # the countries of the cities the query names, in its language (copilot.places)
 
     def lexical_parts(self, query: str, ranking: bool = True) -> list[tuple[str, float]]:
         """What the lexical side searches for, each part with its weight against the typed words.
@@ -637,6 +649,7 @@ class Expansion:
         Dense feedback neither (copilot.dense_feedback): the dense models rank something for any question.
         Heading associations neither (copilot.heading_associations): the index's guess, not the customer's word.
         Nor the nearest index words of a word no article holds (copilot.nearest_words): the models' guess.
+        Nor a named city's country (copilot.places): "weather in riyadh" names a place, not a need.
         The corrections of words the lexical side reads already (`misread`) are evidence, as they were
         before they left the ranking: without them 2 more demo Arabic answerable questions abstained.
         """
@@ -654,6 +667,7 @@ class Expansion:
             (" ".join(self.feedback) if ranking else "", EXPANSION_WEIGHTS["feedback"]),
             (" ".join(self.associations) if ranking else "", EXPANSION_WEIGHTS["associations"]),
             (" ".join(self.nearest) if ranking else "", EXPANSION_WEIGHTS["nearest"]),
+            (" ".join(self.places) if ranking else "", EXPANSION_WEIGHTS["places"]),
         ]
 
     def cross_lingual_terms(self, query: str, target: str) -> str:
@@ -906,6 +920,11 @@ class Retriever:
             lambda: step_links(snapshot.payloads(("key", "lang", "title", "links"))),
             background=True,
         )
+        self._places = FromIndex(  # copilot.places: the territories the index has a page for
+            store.version,
+            lambda: PlacePages(snapshot.payloads(("key", "article_id", "title")), settings.languages),
+            background=True,
+        )
         self._slugs = FromIndex(  # copilot.slug_words: each article's id words, for the other language's customers
             store.version,
             lambda: SlugTerms(self.lexical, slug_ids(snapshot.payloads(("key", "article_id")))),
@@ -987,6 +1006,8 @@ class Retriever:
         views += [self._cross_scales, self._e5_scales, self._density_scales, self._hubs, self._names]
         views += [self._title_names, self._families]
         views.append(self._slugs)
+        if LEVERS["places"]:
+            views.append(self._places)
         if LEVERS["dense_feedback"] or LEVERS["agreed_feedback"]:
             views.append(self._feedback_vocabulary)
         if LEVERS["heading_words"]:
@@ -1054,6 +1075,14 @@ class Retriever:
         spelt = vocabulary.spellings(query, lang) if LEVERS["spellings"] else []
         associated = self._associated(" ".join([query, *msa_words]), lang) if LEVERS["heading_words"] else ()
         nearest = self._nearest_words(query, lang) if LEVERS["nearest_words"] else ()
+        places = self._places.peek() if LEVERS["places"] else None
+        countries, across = places.names(query, lang, self.settings.languages) if places is not None else ([], [])
+        # What the dense models embed names the country too, where the query's language has articles: over
+        # another language's only (the fallback), the dense text is also the title evidence its abstention
+        # floors read, and a guessed country is no evidence ("flight status to dubai": United Arab Emirates'
+        # page, dev m365 English out-of-scope flagged 93% -> 87% with it); the bridge terms still carry it there.
+        if countries and vocabulary.known(lang):
+            msa_text = " ".join([msa_text, *countries])
         return Expansion(
             msa_text,
             tuple(msa_words),
@@ -1061,7 +1090,7 @@ class Retriever:
             tuple(fixes),
             tuple(names),
             tuple(shared),
-            translated,
+            translated + tuple(across),
             tuple(loans),
             tuple(family),
             tuple(nouns),
@@ -1069,6 +1098,7 @@ class Retriever:
             tuple(misread),
             associations=associated,
             nearest=nearest,
+            places=tuple(countries),
         )
 
     def _associated(self, text: str, lang: str) -> tuple[str, ...]:
@@ -1172,8 +1202,18 @@ class Retriever:
         sparse, typed = self._lexical_vectors(plan)
         # The lexical evidence for abstaining leaves out the ranking-only expansions (Expansion.lexical_parts).
         expansion = plan.expansion
-        ranking_only = any((expansion.variants, expansion.verbal_nouns, expansion.spellings, expansion.misread,
-                            expansion.feedback, expansion.associations, expansion.nearest))
+        ranking_only = any(
+            (
+                expansion.variants,
+                expansion.verbal_nouns,
+                expansion.spellings,
+                expansion.misread,
+                expansion.feedback,
+                expansion.associations,
+                expansion.nearest,
+                expansion.places,
+            )
+        )
         evidence = self._lexical_vectors(plan, ranking=False)[0] if sparse and ranking_only else sparse
         intent_text = self._intent_text(plan) if vectors else None
         ranking = sparse
