@@ -96,6 +96,7 @@ def builds(desk: Desk, catalog: Catalog, searches: int, tickets: int, runs: int)
     """The four abstention-side reports' builds; `abstention` and `floors` also as session 24 built them, and once
     "cold": the first build of a process, no query's question_key kept yet."""
     before = {"abstention": abstention_before, "floors": floors_before}
+    catalog.snapshot()  # loaded once a process (the app's first page), not by a report
     for name in ("abstention", "false-abstentions", "floors", "gaps"):
         build = partial(reports.REPORTS[name].build, desk, catalog, None, "UTC")
         line = f"{searches} searches, {tickets} tickets: {name:18}"

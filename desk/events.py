@@ -130,6 +130,8 @@ def _last_before(newest_first: Iterable[tuple[int, int | None]]) -> dict[int, in
 
 def _alike(lang: str, query: str, logged: Any, first: str | None, floors: str | None, mark: Any) -> Alike:
     return Alike(lang, query, bool(logged), first, floors, None if mark is None else float(mark))
+
+
 # The writers to flush at exit, held weakly: a registered bound method would keep every writer (and
 # its database, with its open files) alive for as long as the process runs.
 _LIVE_WRITERS: weakref.WeakSet[AnalyticsWriter] = weakref.WeakSet()
@@ -506,7 +508,7 @@ class Events:
     def search_clicks(self, since: datetime, limit: int = 100_000) -> list[SearchClick]:
         """Searches since `since` that a visit clicked a result of, newest first, `limit` at most;
         `ticket_followed` when that visit created a ticket at or after the search."""
-        followed = exists().where(*TICKET_AFTER_SEARCH).correlate(SearchEvent)
+        followed = _TICKET_FOLLOWED
         with self.db.session() as session:
             rows = session.execute(
                 select(

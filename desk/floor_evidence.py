@@ -3,9 +3,11 @@ issue #18).
 
 `kb floors` (webapp.floor_commands) fits floors on a help center's own log with copilot.learnt_floors and lets them
 replace the floors in use only if the log's own evidence says they do better (the guard, bench/RESULTS.md guard22).
-This module reads that evidence from the shadow log (Events.shadow_log through desk.reports.answered_log, so an
-agent's internal article never counts as an answer) and labels it with the one rule the abstention report uses
-(desk.search_labels.search_labels; one question per desk.search_labels.question_key, as click feedback keys queries):
+This module reads that evidence from the shadow log, counted in SQL (Events.search_tallies through
+desk.reports.answered_tallies: the floors report) or as a list (Events.shadow_log through desk.reports.answered_log:
+`kb floors`), so an agent's internal article never counts as an answer, and labels it with the one rule the
+abstention report uses (desk.search_labels.tally_labels, search_labels' rule over counted searches; one question per
+desk.search_labels.question_key, as click feedback keys queries):
 
 - **taught** labels: the searches that showed results, and the abstained ones an agent answered from an article;
 - **judged** labels: the same plus the abstained searches whose ticket no agent answered from the help center (an
