@@ -128,10 +128,6 @@ def _last_before(newest_first: Iterable[tuple[int, int | None]]) -> dict[int, in
     return last
 
 
-def _alike(lang: str, query: str, logged: Any, first: str | None, floors: str | None, mark: Any) -> Alike:
-    return Alike(lang, query, bool(logged), first, floors, None if mark is None else float(mark))
-
-
 # The writers to flush at exit, held weakly: a registered bound method would keep every writer (and
 # its database, with its open files) alive for as long as the process runs.
 _LIVE_WRITERS: weakref.WeakSet[AnalyticsWriter] = weakref.WeakSet()
@@ -600,12 +596,13 @@ class Events:
                 .where(*window, _TICKET_FOLLOWED).order_by(SearchEvent.id.desc())
             ).all()
             used = _used_articles(session, since)
-        tallies = {_alike(*row[:6]): [int(n) for n in row[6:]] for row in counted}
+        # The columns' types give bools, floats and ints on both databases: each row is taken as it comes.
+        tallies = {Alike._make(row[:6]): row[6:] for row in counted}
         outcomes: dict[Alike, list[int]] = {}  # shown and clicked, shown and not, hidden, hidden and not clicked
         answered: list[CitedSearch] = []
         last_before: dict[int, int] = {}
         for search_id, ticket_id, hid, was_clicked, *row in ticketed:  # newest first
-            alike_of = _alike(*row)
+            alike_of = Alike._make(row)
             counts = outcomes.setdefault(alike_of, [0, 0, 0, 0])
             counts[(2 if hid else 0) + (0 if was_clicked else 1)] += 1
             if ticket_id not in last_before:
