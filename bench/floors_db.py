@@ -44,6 +44,7 @@ from copilot.retrieval import SearchResult, query_register
 from copilot.tuning import TUNING_FILE, SearchTuning
 from desk.desk import Desk
 from desk.floor_decision import DEFAULT_MAX_FALSE, floor_decisions
+from desk.floor_evidence import floor_evidence
 from desk.reports import answered_log
 from desk.tickets import NewTicket
 from kb.catalog import Catalog
@@ -185,7 +186,8 @@ def after(args: argparse.Namespace, settings: Settings, langs: list[str], case: 
     print(run.output, end="")
     with Desk(settings) as desk:  # the same log read as before session 24: every search, whatever floors decided it
         log = answered_log(desk, Catalog(settings), None)
-        for d in floor_decisions(log, False, DEFAULT_MAX_FALSE, args.min_labels, desk.events.search_signals):
+        for d in floor_decisions(floor_evidence(log, desk.events.search_signals), False, DEFAULT_MAX_FALSE,
+                                 args.min_labels):
             c = d.compared
             print(f"[{d.lang}] every search, as before floorwindow24: {d.answerable} answerable, {d.not_answered} "
                   f"not answered, {d.judge_only} judge-only; 'in use' (as logged) catch {c.shipped_caught}/"

@@ -5,6 +5,12 @@ logged in): the list (/agent/reports/, builds none), each report's own page, and
 on each load before it showed one at a time (the ten pages' medians summed).
 
     PYTHONPATH=. .venv/bin/python bench/shadow_log_bench.py [--searches 20000 100000] [--runs 3]
+        [--postgresql | --database-url postgresql://...]
+
+`abstention` and `floors` are timed twice, side by side: as built now (counted in SQL, Events.search_tallies) and as
+session 24 built them (a ShadowSearch per search, bench/reports_before25.py), and the two must give the same rows.
+`--postgresql` starts a throwaway PostgreSQL cluster as `pytest --postgresql` does (tests/postgres.py);
+`--database-url` uses one you run (emptied before each size). SQLite otherwise, in a temporary folder.
 
 Generated, bulk-inserted: `--searches` settled searches over the last 30 days (two per visit, 20% abstained, half
 clicked, 25 signals each, as the shadow log stores them: the floors' four among them), a ticket after one visit in
@@ -27,15 +33,18 @@ from pathlib import Path
 from typing import TypeVar
 
 from flask.testing import FlaskClient
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 
+from bench.reports_before25 import abstention_before, floors_before
 from copilot.learnt_floors import SIGNALS
 from desk import reports
+from desk.database import Database, database_url
 from desk.desk import Desk
-from desk.floor_evidence import floor_evidence
-from desk.models import Customer, SearchEvent, SuggestionEvent, Ticket, utcnow
+from desk.models import Base, Customer, SearchEvent, SuggestionEvent, Ticket, utcnow
+from desk.search_labels import question_key
 from kb.catalog import Catalog
 from kb.settings import Settings
+from tests.postgres import ThrowawayPostgres
 from tests.webapp.conftest import PASSWORD, login
 from webapp import create_app
 
@@ -72,32 +81,40 @@ def fill(desk: Desk, searches: int, rng: random.Random) -> int:
     return len(tickets)
 
 
-def timed(call: Callable[[], T], runs: int) -> tuple[float, T]:
-    """The median seconds of `runs` calls, and what the last one returned."""
-    times, value = [], None
+def timed(call: Callable[[], T], runs: int) -> tuple[float, float, T]:
+    """The median seconds of `runs` calls, wall clock and this process's CPU time, and what the last one returned.
+    The CPU time is what a call costs on a machine others share (the wall clock waits for them); on PostgreSQL it
+    leaves out the server's share, so the wall clock is the figure there."""
+    times, cpu, value = [], [], None
     for _ in range(runs):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         value = call()
         times.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - started_cpu)
     assert value is not None
-    return statistics.median(times), value
+    return statistics.median(times), statistics.median(cpu), value
 
 
 def builds(desk: Desk, catalog: Catalog, searches: int, tickets: int, runs: int) -> None:
-    """The four abstention-side reports' builds, then the floors' evidence read two ways."""
+    """The four abstention-side reports' builds; `abstention` and `floors` also as session 24 built them, and once
+    "cold": the first build of a process, no query's question_key kept yet."""
+    before = {"abstention": abstention_before, "floors": floors_before}
+    catalog.snapshot()  # loaded once a process (the app's first page), not by a report
     for name in ("abstention", "false-abstentions", "floors", "gaps"):
-        took, rows = timed(partial(reports.REPORTS[name].build, desk, catalog, None, "UTC"), runs)
-        print(f"{searches} searches, {tickets} tickets: {name:18} {len(rows):5} rows, median {took:.2f} s")
-    for signals in (True, False):  # the floors report's evidence, before any fit: every search's signals decoded,
-        # or (as the report reads it) only each labelled question's newest, by id
-        def evidence(signals: bool = signals) -> int:
-            log = reports.answered_log(desk, catalog, None, signals=signals)
-            found = floor_evidence(log, None if signals else desk.events.search_signals)
-            return sum(len(e.rows) for e in found.values())
-        took, labelled = timed(evidence, runs)
-        how = "every search's signals" if signals else "the labelled questions' newest signals by id"
-        print(f"{searches} searches: floors' evidence with {how}, median {took:.2f} s "
-              f"({labelled} labelled questions to fit on)")
+        build = partial(reports.REPORTS[name].build, desk, catalog, None, "UTC")
+        line = f"{searches} searches, {tickets} tickets: {name:18}"
+        if name in before:
+            question_key("warm")  # the fold's own first call loads its word lists: once a process, not a report's
+            question_key.cache_clear()
+            cold, cold_cpu, _rows = timed(build, 1)
+            line += f" cold {cold:.2f} s (CPU {cold_cpu:.2f}),"
+        took, cpu, rows = timed(build, runs)
+        line += f" {len(rows):5} rows, median {took:.2f} s (CPU {cpu:.2f})"
+        if name in before:
+            took_before, cpu_before, rows_before = timed(partial(before[name], desk, catalog, None), runs)
+            assert rows_before == rows, name
+            line += f"; session 24's build: median {took_before:.2f} s (CPU {cpu_before:.2f}), the same rows"
+        print(line)
 
 
 def pages(client: FlaskClient, runs: int) -> dict[str, float]:
@@ -109,31 +126,55 @@ def pages(client: FlaskClient, runs: int) -> dict[str, float]:
 
     times = {"list": timed(partial(get, "/agent/reports/"), runs)[0]}
     for name in reports.REPORTS:
-        times[name] = timed(partial(get, f"/agent/reports/{name}"), runs)[0]
+        times[name] = timed(partial(get, f"/agent/reports/{name}"), runs)[0]  # wall clock: what the lead waits
     times["every report"] = sum(times[name] for name in reports.REPORTS)
     return times
+
+
+def empty(url: str) -> None:
+    """A PostgreSQL database as the tests empty theirs (tests.conftest.database_url_for_tests)."""
+    db = Database(database_url(Settings(database_url=url)))
+    with db.engine.begin() as connection:
+        Base.metadata.drop_all(connection)
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    db.close()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--searches", type=int, nargs="+", default=[20_000])
     parser.add_argument("--runs", type=int, default=3)
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--postgresql", action="store_true", help="a throwaway PostgreSQL cluster, as the tests'")
+    where.add_argument("--database-url", help="a PostgreSQL you run (emptied before each size)")
     args = parser.parse_args()
+    cluster = ThrowawayPostgres().start() if args.postgresql else None
+    url = cluster.url if cluster is not None else args.database_url
+    try:
+        run(args.searches, args.runs, url)
+    finally:
+        if cluster is not None:
+            cluster.stop()
+
+
+def run(sizes: list[int], runs: int, url: str | None) -> None:
+    """Each size's builds and pages, then the pages side by side."""
     page_times = {}
-    for searches in args.searches:
+    for searches in sizes:
         with tempfile.TemporaryDirectory() as folder:
-            settings = Settings(data_dir=Path(folder), content_dir=ROOT / "content")
+            if url:
+                empty(url)
+            settings = Settings(data_dir=Path(folder), content_dir=ROOT / "content", database_url=url)
             app = create_app(settings)
             desk = app.extensions["desk"]
             tickets = fill(desk, searches, random.Random(22))
-            builds(desk, Catalog(settings), searches, tickets, args.runs)
+            builds(desk, Catalog(settings), searches, tickets, runs)
             desk.accounts.create_agent("lead@example.com", PASSWORD, name="Lead", role="lead")
             client = app.test_client()
             assert login(client, "lead@example.com").status_code == 302
-            page_times[searches] = pages(client, args.runs)
+            page_times[searches] = pages(client, runs)
             desk.close()
-    sizes = list(page_times)
-    print(f"\nThe reports page, median of {args.runs} loads (s), by logged searches:")
+    print(f"\nThe reports page ({'PostgreSQL' if url else 'SQLite'}), median of {runs} loads (s), by logged searches:")
     print(f"{'page':32}" + "".join(f"{size:>10,}" for size in sizes))
     for page in page_times[sizes[0]]:
         print(f"{page:32}" + "".join(f"{page_times[size][page]:>10.2f}" for size in sizes))

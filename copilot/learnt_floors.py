@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from copilot.tuning import CROSS_DECIDES as CROSS_DECIDES  # its home is tuning's (the desk reads it without numpy)
 from copilot.tuning import CROSS_FLOOR_SIGNALS
 
 # The lexical evidence in the index's own units (copilot.calibration), so fitted floors carry over.
@@ -40,10 +41,6 @@ GUARD_FOLDS = 5
 GUARD_MARGIN = 0.05
 GUARD_TOLERANCE = 0.0
 
-# The shadow log's mark on a search only the other language's articles answered (a signal copilot.retrieval sets):
-# 1.0 when the direction's floors decided it, 0.0 when another part of that rule did (a title name spelt, the heading
-# floor, ...), which no floor changes.
-CROSS_DECIDES = "cross_floors_decide"
 
 Fit = tuple[list[float], dict[str, dict[str, float]]]  # floors in the rule's signal order, offsets per register
 

@@ -114,6 +114,10 @@ CROSS_DIRECTION_FLOORS: dict[tuple[str, str], dict[str, float]] = {
 # The keys of a direction's `cross_floors` (CROSS_DIRECTION_FLOORS above, which a direction the file
 # does not give keeps): abstain when both are under their floors, so a direction gives both.
 CROSS_FLOOR_SIGNALS = ("cross_share", "cross_title_share")
+# The shadow log's mark on a search only the other language's articles answered (a signal copilot.retrieval sets):
+# 1.0 when the direction's floors decided it, 0.0 when another part of that rule did (a title name spelt, the heading
+# floor, ...), which no floor changes. Here, beside the floors, so the desk reads it without numpy (learnt_floors).
+CROSS_DECIDES = "cross_floors_decide"
 FINGERPRINT_CHARS = 12  # of a SHA-256: a team writes floors a few times a year, never near a collision
 KEYS = ("fusion", "rrf_k", "abstain_floors", "abstain_offsets", "cross_floors")
 

@@ -23,15 +23,16 @@ import queue
 import secrets
 import threading
 import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, SupportsFloat
 
-from sqlalchemy import exists, func, null, select, update
+from sqlalchemy import and_, case, exists, func, null, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, aliased
 
+from copilot.tuning import CROSS_DECIDES
 from desk.database import Database, StorageUnavailableError
 from desk.models import (
     SUGGESTION_EVENTS,
@@ -47,6 +48,7 @@ from desk.models import (
     as_utc,
     utcnow,
 )
+from desk.search_labels import Alike, CitedSearch, SearchTally, TalliedLog
 from desk.tickets import InputError, plain_text
 from desk.translatable import N_
 from kb.message_text import html_to_lines
@@ -67,6 +69,65 @@ SETTLED_SOURCES = ("page", "instant")
 # A ticket the searching visit opened at or after the search: what "a ticket followed" means to the click feedback
 # (Events.search_clicks) and the shadow log (Events.shadow_log).
 TICKET_AFTER_SEARCH = (Ticket.visit_id == SearchEvent.visit_id, Ticket.created_at >= SearchEvent.created_at)
+_TICKET_FOLLOWED = exists().where(*TICKET_AFTER_SEARCH).correlate(SearchEvent)
+# The first ticket the searching visit opened at or after the search (ShadowSearch.ticket_id).
+_FIRST_TICKET = (select(func.min(Ticket.id)).where(*TICKET_AFTER_SEARCH).correlate(SearchEvent).scalar_subquery()
+                 .label("ticket_id"))
+_LOGGED = SearchEvent.signals.is_not(None)
+SHADOW_LOG_LIMIT = 200_000  # the newest settled searches the reports read at most
+
+
+# A logged search whose first result is another language's article (desk.search_labels.answered_elsewhere): the
+# cross-lingual mark its signals carry; NULL for every other search (whose JSON is then never read).
+_MARK = case(
+    (and_(_LOGGED, SearchEvent.first_article.is_not(None),
+          func.substr(SearchEvent.first_article, 1, func.length(SearchEvent.lang) + 1) != SearchEvent.lang + "/"),
+     SearchEvent.signals[CROSS_DECIDES].as_float()),
+    else_=None,
+).label("mark")
+
+
+def _settled(since: datetime | None, until: datetime | None) -> list[Any]:
+    """The customers' own settled searches (SETTLED_SOURCES) in [since, until)."""
+    window: list[Any] = [SearchEvent.source.in_(SETTLED_SOURCES)]
+    if since is not None:
+        window.append(SearchEvent.created_at >= since)
+    if until is not None:
+        window.append(SearchEvent.created_at < until)
+    return window
+
+
+def _used_articles(session: Session, since: datetime | None) -> dict[int, list[str]]:
+    """Per ticket a visit opened (since `since`: in the window, after its first search), the articles of the inserts
+    a sent reply followed, in the order they were inserted (Events.shadow_log says why these)."""
+    inserted, sent = aliased(SuggestionEvent), aliased(SuggestionEvent)
+    uses = (
+        select(inserted.ticket_id, inserted.article_key)
+        .join(Ticket, Ticket.id == inserted.ticket_id)
+        .where(Ticket.visit_id.is_not(None), inserted.kind == "inserted", inserted.article_key.is_not(None),
+               ~inserted.article_key.startswith("macro:"),
+               exists().where(sent.ticket_id == inserted.ticket_id, sent.kind == "sent",
+                              sent.created_at >= inserted.created_at))
+        .order_by(inserted.id)
+    )
+    if since is not None:
+        uses = uses.where(Ticket.created_at >= since)
+    used: dict[int, list[str]] = {}
+    for ticket_id, key in session.execute(uses).all():
+        if key not in used.setdefault(ticket_id, []):
+            used[ticket_id].append(str(key))
+    return used
+
+
+def _last_before(newest_first: Iterable[tuple[int, int | None]]) -> dict[int, int]:
+    """Ticket -> its visit's last search before it, from (search id, first ticket after it), newest search first."""
+    last: dict[int, int] = {}
+    for search_id, ticket_id in newest_first:
+        if ticket_id is not None:
+            last.setdefault(ticket_id, search_id)
+    return last
+
+
 # The writers to flush at exit, held weakly: a registered bound method would keep every writer (and
 # its database, with its open files) alive for as long as the process runs.
 _LIVE_WRITERS: weakref.WeakSet[AnalyticsWriter] = weakref.WeakSet()
@@ -443,7 +504,7 @@ class Events:
     def search_clicks(self, since: datetime, limit: int = 100_000) -> list[SearchClick]:
         """Searches since `since` that a visit clicked a result of, newest first, `limit` at most;
         `ticket_followed` when that visit created a ticket at or after the search."""
-        followed = exists().where(*TICKET_AFTER_SEARCH).correlate(SearchEvent)
+        followed = _TICKET_FOLLOWED
         with self.db.session() as session:
             rows = session.execute(
                 select(
@@ -463,7 +524,7 @@ class Events:
             for query, lang, key, at, visit, ticket, position in rows
         ]
 
-    def shadow_log(self, since: datetime | None = None, until: datetime | None = None, limit: int = 200_000,
+    def shadow_log(self, since: datetime | None = None, until: datetime | None = None, limit: int = SHADOW_LOG_LIMIT,
                    signals: bool = True, ticketed: bool = False) -> list[ShadowSearch]:
         """Settled searches in [since, until), oldest first (`limit` newest at most), each with the ticket its visit
         opened at or after it and the help-center articles an agent answered that ticket with; their signals unless
@@ -483,47 +544,18 @@ class Events:
 
         `ticketed`: only the searches a ticket followed (the false-abstention list needs no other; a tenth of a busy
         month's rows); the visit's last search before its ticket is among them, so `used_articles` is unchanged."""
-        first_ticket = (
-            select(func.min(Ticket.id))
-            .where(*TICKET_AFTER_SEARCH)
-            .correlate(SearchEvent)
-            .scalar_subquery()
-            .label("ticket_id")
-        )
         searches = select(
             SearchEvent.id, SearchEvent.query, SearchEvent.lang, SearchEvent.created_at, SearchEvent.source,
             SearchEvent.abstained, SearchEvent.result_count, SearchEvent.signals.is_not(None).label("logged"),
             (SearchEvent.signals if signals else null()).label("signals"), SearchEvent.first_article,
-            SearchEvent.floors, SearchEvent.clicked_article.is_not(None).label("clicked"), first_ticket,
-        ).where(SearchEvent.source.in_(SETTLED_SOURCES))
+            SearchEvent.floors, SearchEvent.clicked_article.is_not(None).label("clicked"), _FIRST_TICKET,
+        ).where(*_settled(since, until))
         if ticketed:
-            searches = searches.where(exists().where(*TICKET_AFTER_SEARCH).correlate(SearchEvent))
-        # The inserts that a sent reply followed, on tickets a visit opened (in the window: after its first search).
-        inserted, sent = aliased(SuggestionEvent), aliased(SuggestionEvent)
-        uses = (
-            select(inserted.ticket_id, inserted.article_key)
-            .join(Ticket, Ticket.id == inserted.ticket_id)
-            .where(Ticket.visit_id.is_not(None), inserted.kind == "inserted", inserted.article_key.is_not(None),
-                   ~inserted.article_key.startswith("macro:"),
-                   exists().where(sent.ticket_id == inserted.ticket_id, sent.kind == "sent",
-                                  sent.created_at >= inserted.created_at))
-            .order_by(inserted.id)
-        )
-        if since is not None:
-            searches = searches.where(SearchEvent.created_at >= since)
-            uses = uses.where(Ticket.created_at >= since)
-        if until is not None:
-            searches = searches.where(SearchEvent.created_at < until)
+            searches = searches.where(_TICKET_FOLLOWED)
         with self.db.session() as session:
             rows = session.execute(searches.order_by(SearchEvent.id.desc()).limit(limit)).all()
-            used: dict[int, list[str]] = {}
-            for ticket_id, key in session.execute(uses).all():
-                if key not in used.setdefault(ticket_id, []):
-                    used[ticket_id].append(str(key))
-        last_before: dict[int, int] = {}  # ticket -> its visit's last search before it (rows are newest first)
-        for row in rows:
-            if row.ticket_id is not None:
-                last_before.setdefault(row.ticket_id, row.id)
+            used = _used_articles(session, since)
+        last_before = _last_before((row.id, row.ticket_id) for row in rows)
         return [
             ShadowSearch(
                 search_id, query, lang, as_utc(at), source, bool(abstained), count, bool(logged), stored, first,
@@ -533,6 +565,70 @@ class Events:
             for search_id, query, lang, at, source, abstained, count, logged, stored, first, floors, clicked, ticket
             in reversed(rows)
         ]
+
+    def search_tallies(self, since: datetime | None = None, limit: int = SHADOW_LOG_LIMIT) -> TalliedLog:
+        """The shadow log of `shadow_log(since, limit=limit)` as the abstention and floors reports read it: its
+        searches counted in SQL by what they read (desk.search_labels.Alike) and outcome (SearchTally), and the few
+        an agent then answered from an article one by one (CitedSearch, `used_articles` as shadow_log gives them).
+        A busy month's 100,000 searches were 100,000 objects built and labelled one by one on each open of those
+        reports (seconds, bench/shadow_log_bench.py); grouped, they are one row per question and outcome.
+
+        `mark` is read from the stored signals (the JSON column) for the searches `answered_elsewhere` only."""
+        clicked = SearchEvent.clicked_article.is_not(None)
+        with self.db.session() as session:
+            window = _settled(since, None)
+            cutoff = session.scalar(select(SearchEvent.id).where(*window).order_by(SearchEvent.id.desc())
+                                    .offset(limit - 1).limit(1))
+            if cutoff is not None:  # shadow_log's `limit` newest searches
+                window.append(SearchEvent.id >= cutoff)
+            alike = (SearchEvent.lang, SearchEvent.query, _LOGGED, SearchEvent.first_article, SearchEvent.floors,
+                     _MARK)
+            # Counted without asking whether a ticket followed (a subquery per search, per count), then corrected
+            # by the searches a ticket did follow, a tenth of a busy month's, read one by one.
+            counted = session.execute(
+                select(*alike, func.count(), func.sum(case((SearchEvent.abstained.is_(True), 1), else_=0)),
+                       func.sum(case((and_(SearchEvent.abstained.is_(False), clicked), 1), else_=0)),
+                       func.max(SearchEvent.id))
+                .where(*window).group_by(*alike)
+            ).all()
+            ticketed = session.execute(
+                select(SearchEvent.id, _FIRST_TICKET, SearchEvent.abstained, clicked, *alike)
+                .where(*window, _TICKET_FOLLOWED).order_by(SearchEvent.id.desc())
+            ).all()
+            used = _used_articles(session, since)
+        # The columns' types give bools, floats and ints on both databases: each row is taken as it comes.
+        tallies = {Alike._make(row[:6]): row[6:] for row in counted}
+        outcomes: dict[Alike, list[int]] = {}  # shown and clicked, shown and not, hidden, hidden and not clicked
+        answered: list[CitedSearch] = []
+        last_before: dict[int, int] = {}
+        for search_id, ticket_id, hid, was_clicked, *row in ticketed:  # newest first
+            alike_of = Alike._make(row)
+            counts = outcomes.setdefault(alike_of, [0, 0, 0, 0])
+            counts[(2 if hid else 0) + (0 if was_clicked else 1)] += 1
+            if ticket_id not in last_before:
+                last_before[ticket_id] = search_id
+                if ticket_id in used:
+                    answered.append(CitedSearch(alike_of, search_id, bool(hid), tuple(used[ticket_id])))
+        out = []
+        for alike_of, (searches, hid, shown_clicked, newest) in tallies.items():
+            good_ticket, bad, hid_clicked, hid_unclicked = outcomes.get(alike_of, (0, 0, 0, 0))
+            out.append(SearchTally(alike_of, searches, hid, searches - hid, shown_clicked - good_ticket, bad,
+                                   hid_clicked + hid_unclicked, hid_unclicked, newest))
+        return TalliedLog(out, answered[::-1])
+
+    def newest_searches(self, ids: Sequence[int]) -> dict[int, tuple[bool, dict[str, float]]]:
+        """Whether these logged searches abstained, and their stored signals: the floors report's newest search of
+        each labelled question (desk.floor_evidence)."""
+        out: dict[int, tuple[bool, dict[str, float]]] = {}
+        with self.db.session() as session:
+            for start in range(0, len(ids), SIGNAL_BATCH):
+                chunk = list(ids[start:start + SIGNAL_BATCH])
+                for search_id, hid, stored in session.execute(
+                    select(SearchEvent.id, SearchEvent.abstained, SearchEvent.signals)
+                    .where(SearchEvent.id.in_(chunk), _LOGGED)
+                ).all():
+                    out[int(search_id)] = bool(hid), dict(stored)
+        return out
 
     def search_signals(self, ids: Sequence[int]) -> dict[int, dict[str, float]]:
         """The stored signals of these searches (those with a shadow log): what `kb floors` and the floors report read

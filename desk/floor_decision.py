@@ -16,7 +16,7 @@ model.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, NamedTuple
@@ -39,8 +39,7 @@ from copilot.learnt_floors import (
 )
 from copilot.query_register import query_register
 from copilot.tuning import TUNING_FILE, SearchTuning
-from desk.events import ShadowSearch
-from desk.floor_evidence import floor_evidence
+from desk.floor_evidence import FloorEvidence
 
 DEFAULT_MAX_FALSE = 0.02  # the learnt floors' answerable budget on their own labels (log_floors' --loop-max-false)
 DEFAULT_MIN_LABELS = 30
@@ -91,26 +90,25 @@ def rule_of(group: str) -> FloorRule:
 
 
 def floor_decisions(
-    log: Sequence[ShadowSearch],
+    evidence: Mapping[str, FloorEvidence],
     abstention_off: bool,
     max_false: float = DEFAULT_MAX_FALSE,
     min_labels: int = DEFAULT_MIN_LABELS,
-    signals_of: Callable[[Sequence[int]], dict[int, dict[str, float]]] | None = None,
-    floors: str | None = None,
 ) -> list[FloorDecision]:
-    """Per language and direction (sorted), the guard's decision on `log` (desk.reports.answered_log, oldest first;
-    `signals_of` as desk.floor_evidence reads it). `abstention_off`: the tuning file in use sets `abstain_floors: null`
-    (`floors_in_use`), so no learnt floors are written. `floors`: the fingerprint of the floors in use
-    (`floors_in_use`): only the searches they decided are evidence, the others are counted as left out; None: all."""
+    """Per language and direction (in `evidence`'s order), the guard's decision on the log's evidence
+    (desk.floor_evidence: `tallied_evidence` of desk.reports.answered_tallies, or `floor_evidence` of a list, with the
+    fingerprint of the floors in use, `floors_in_use`, so that only the searches they decided are evidence).
+    `abstention_off`: the tuning file in use sets `abstain_floors: null` (`floors_in_use`), so no learnt floors are
+    written."""
     out = []
-    for lang, evidence in floor_evidence(log, signals_of, floors).items():
+    for lang, found in evidence.items():
         rule = rule_of(lang)
         rows = [Labelled(signal_row(r.signals, rule.signals), "plain" if is_direction(lang) else
-                         query_register(r.query, lang), r.abstained, r.judged, r.taught) for r in evidence.rows]
-        answerable, not_answered, judge_only = evidence.counts()
+                         query_register(r.query, lang), r.abstained, r.judged, r.taught) for r in found.rows]
+        answerable, not_answered, judge_only = found.counts()
         compared = judge(rows, max_false, GUARD_FOLDS, rule)
         fit = taught_rule(rows, max_false, min_labels, rule)
-        out.append(FloorDecision(lang, answerable, not_answered, judge_only, len(rows), evidence.left_out, compared,
+        out.append(FloorDecision(lang, answerable, not_answered, judge_only, len(rows), found.left_out, compared,
                                  fit, _reason(compared, fit, abstention_off),
                                  (max(min_labels, MIN_ANSWERABLE), max(min_labels, MIN_NOT_ANSWERED))))
     return out

@@ -3,9 +3,11 @@ issue #18).
 
 `kb floors` (webapp.floor_commands) fits floors on a help center's own log with copilot.learnt_floors and lets them
 replace the floors in use only if the log's own evidence says they do better (the guard, bench/RESULTS.md guard22).
-This module reads that evidence from the shadow log (Events.shadow_log through desk.reports.answered_log, so an
-agent's internal article never counts as an answer) and labels it with the one rule the abstention report uses
-(desk.search_labels.search_labels; one question per desk.search_labels.question_key, as click feedback keys queries):
+This module reads that evidence from the shadow log, counted in SQL (Events.search_tallies through
+desk.reports.answered_tallies: the floors report) or as a list (Events.shadow_log through desk.reports.answered_log:
+`kb floors`), so an agent's internal article never counts as an answer, and labels it with the one rule the
+abstention report uses (desk.search_labels.tally_labels, search_labels' rule over counted searches; one question per
+desk.search_labels.question_key, as click feedback keys queries):
 
 - **taught** labels: the searches that showed results, and the abstained ones an agent answered from an article;
 - **judged** labels: the same plus the abstained searches whose ticket no agent answered from the help center (an
@@ -31,12 +33,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
-from copilot.learnt_floors import CROSS_DECIDES
 from desk.events import ShadowSearch
-from desk.reports import logged_searches
-from desk.search_labels import Key, search_labels
+from desk.reports import tally_log
+from desk.search_labels import Alike, Key, SearchTally, TalliedLog, answered_elsewhere, tally_key, tally_labels
 
 
 @dataclass(frozen=True)
@@ -65,39 +66,32 @@ class FloorEvidence:
 
 
 LEFT_OUT = ("not logged", "under other floors", "under unknown floors", "no result", "other language", "another rule")
+# The newest searches' abstention and stored signals, by id (the desk's Events.newest_searches).
+NewestOf = Callable[[Sequence[int]], dict[int, tuple[bool, dict[str, float]]]]
 
 
-def answered_elsewhere(search: ShadowSearch) -> bool:
-    """A logged search whose first result is another language's article: its signals say which floors judged it."""
-    return search.logged and search.first_article is not None and not search.first_article.startswith(
-        f"{search.lang}/")
-
-
-def where_it_counts(
-    search: ShadowSearch, signals: dict[str, float] | None, floors: str | None = None
-) -> tuple[str, str | None]:
-    """Whose evidence a search is (its language, or its direction "ar>en") and why it is left out of it (LEFT_OUT),
-    or None. `logged` is whether its signals are stored (Events.shadow_log), whether or not they were read;
-    `signals` are read for the searches `answered_elsewhere` only (the mark); `floors`: the fingerprint of the floors
-    in use, None to keep the searches of any floors (a search left out for another reason counts there only)."""
-    group, why = _where(search, signals)
-    if why is None and floors is not None and search.floors != floors:
-        return group, "under unknown floors" if search.floors is None else "under other floors"
+def where_it_counts(alike: Alike, floors: str | None = None) -> tuple[str, str | None]:
+    """Whose evidence searches `alike` are (their language, or their direction "ar>en") and why they are left out of
+    it (LEFT_OUT), or None. `logged` is whether their signals are stored; `mark` is read for the searches
+    `answered_elsewhere` only; `floors`: the fingerprint of the floors in use, None to keep the searches of any
+    floors (a search left out for another reason counts there only)."""
+    group, why = _where(alike)
+    if why is None and floors is not None and alike.floors != floors:
+        return group, "under unknown floors" if alike.floors is None else "under other floors"
     return group, why
 
 
-def _where(search: ShadowSearch, signals: dict[str, float] | None) -> tuple[str, str | None]:
-    if not search.logged:
-        return search.lang, "not logged"
-    if search.first_article is None:
-        return search.lang, "no result"
-    if not answered_elsewhere(search):
-        return search.lang, None
-    mark = (signals or {}).get(CROSS_DECIDES)
-    if mark is None:
-        return search.lang, "other language"
-    direction = f"{search.lang}>{search.first_article.split('/', 1)[0]}"
-    return direction, None if mark == 1.0 else "another rule"
+def _where(alike: Alike) -> tuple[str, str | None]:
+    if not alike.logged:
+        return alike.lang, "not logged"
+    if alike.first_article is None:
+        return alike.lang, "no result"
+    if not answered_elsewhere(alike):
+        return alike.lang, None
+    if alike.mark is None:
+        return alike.lang, "other language"
+    direction = f"{alike.lang}>{alike.first_article.split('/', 1)[0]}"
+    return direction, None if alike.mark == 1.0 else "another rule"
 
 
 def floor_evidence(
@@ -105,48 +99,63 @@ def floor_evidence(
     signals_of: Callable[[Sequence[int]], dict[int, dict[str, float]]] | None = None,
     floors: str | None = None,
 ) -> dict[str, FloorEvidence]:
-    """Per language and direction (sorted), the labelled queries of `log` (desk.reports.answered_log, oldest first).
-    `signals_of` (the desk's Events.search_signals): the log was read without its signals, and only the searches
-    answered elsewhere and each labelled question's newest search's are read, by id; without it the log must carry
-    them (answered_log's `signals`). Each group is labelled on its own searches: a question answered in its own
-    language and, another week, only elsewhere is a row of each. `floors`: only the searches the floors of this
-    fingerprint decided (where_it_counts); None: every search, whatever floors decided it."""
+    """`tallied_evidence` of a list of searches (desk.reports.answered_log, oldest first). `signals_of` (the desk's
+    Events.search_signals): the log was read without its signals, and only the searches answered elsewhere and each
+    labelled question's newest search's are read, by id; without it the log must carry them (answered_log's
+    `signals`)."""
     elsewhere = [s.id for s in log if answered_elsewhere(s)]
     marks = signals_of(elsewhere) if signals_of is not None and elsewhere else {}
-    groups: dict[str, list[ShadowSearch]] = {}
+    by_id = {s.id: s for s in log}
+
+    def newest_of(ids: Sequence[int]) -> dict[int, tuple[bool, dict[str, float]]]:
+        unread = [i for i in ids if i not in marks]
+        read = {**(signals_of(unread) if signals_of is not None and unread else {}), **marks}
+        return {i: (by_id[i].abstained, dict(read.get(i, by_id[i].signals) or {})) for i in ids}
+
+    return tallied_evidence(tally_log(log, lambda s: marks.get(s.id, s.signals)), newest_of, floors)
+
+
+def tallied_evidence(log: TalliedLog, newest_of: NewestOf, floors: str | None = None) -> dict[str, FloorEvidence]:
+    """Per language and direction (sorted), the labelled queries of counted searches (desk.reports.answered_tallies,
+    or tally_log of a list); `newest_of` reads each labelled question's newest search. Each group is labelled on its
+    own searches: a question answered in its own language and, another week, only elsewhere is a row of each.
+    `floors`: only the searches the floors of this fingerprint decided (where_it_counts); None: every search,
+    whatever floors decided it."""
+    groups: dict[str, list[SearchTally]] = {}
     left_out: dict[str, Counter[str]] = {}
-    for search in log:
-        group, why = where_it_counts(search, marks.get(search.id, search.signals), floors)
+    for tally in log.tallies:
+        group, why = where_it_counts(tally.alike, floors)
         if why is None:
-            groups.setdefault(group, []).append(search)
+            groups.setdefault(group, []).append(tally)
         else:
-            left_out.setdefault(group, Counter())[why] += 1
+            left_out.setdefault(group, Counter())[why] += tally.searches
+    cited: dict[str, list[Key]] = {}
+    for search in log.cited:
+        group, why = where_it_counts(search.alike, floors)
+        if why is None:
+            cited.setdefault(group, []).append(tally_key(search))
     out = {}
     for group in sorted(set(groups) | set(left_out)):  # a language all of whose searches were its direction's: none
         evidence = FloorEvidence(group, [], left_out.get(group, Counter()))
-        evidence.rows.extend(_rows(groups.get(group, []), marks, signals_of))
+        evidence.rows.extend(_rows(groups.get(group, []), cited.get(group, []), newest_of))
         out[group] = evidence
     return out
 
 
-def _rows(
-    kept: Sequence[ShadowSearch],
-    read_before: dict[int, dict[str, float]],
-    signals_of: Callable[[Sequence[int]], dict[int, dict[str, float]]] | None,
-) -> list[FloorRow]:
+def _rows(kept: Sequence[SearchTally], cited: Sequence[Key], newest_of: NewestOf) -> list[FloorRow]:
     """One group's labelled queries, in key order, each with its newest search's signals."""
-    logged = logged_searches(kept)
-    taught = search_labels(logged)
-    judged = search_labels(
-        replace(ls, abstained=False) if ls.abstained and ls.ticket and not ls.answered_by else ls for ls in logged
-    )  # a hidden search's uncited ticket read as what it is: a visit that found nothing and wrote
-    newest = {ls.key: s for s, ls in zip(kept, logged, strict=True)}  # oldest first: the last one wins
+    taught = tally_labels(kept, cited)
+    judged = tally_labels(kept, cited, judged=True)  # a hidden search's uncited ticket read as what it is: a visit
+    # that found nothing and wrote
+    newest: dict[Key, SearchTally] = {}
+    for tally in kept:
+        key = tally_key(tally)
+        if key not in newest or tally.newest > newest[key].newest:
+            newest[key] = tally
     keys = sorted(set(judged) | set(taught))
-    unread = [newest[key].id for key in keys if newest[key].id not in read_before]
-    read = {**(signals_of(unread) if signals_of is not None and unread else {}), **read_before}
+    read = newest_of([newest[key].newest for key in keys])
     rows = []
     for key in keys:
-        search = newest[key]
-        signals = read.get(search.id, search.signals) or {}
-        rows.append(FloorRow(key, search.query, dict(signals), search.abstained, judged.get(key), taught.get(key)))
+        abstained, signals = read[newest[key].newest]
+        rows.append(FloorRow(key, newest[key].alike.query, signals, abstained, judged.get(key), taught.get(key)))
     return rows

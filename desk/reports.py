@@ -16,7 +16,7 @@ import csv
 import datetime as dt
 import io
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, is_dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, distinct, func, or_, select
 
-from copilot.tuning import TuningError
+from copilot.tuning import CROSS_DECIDES, TuningError
 from desk.database import Database
 from desk.desk import Desk
 from desk.events import ShadowSearch
@@ -41,7 +41,18 @@ from desk.models import (
 )
 from desk.notices import NoticeRow
 from desk.query_text import normalise_query
-from desk.search_labels import LoggedSearch, false_abstention, question_key, search_labels
+from desk.search_labels import (
+    Alike,
+    CitedSearch,
+    LoggedSearch,
+    SearchTally,
+    TalliedLog,
+    answered_elsewhere,
+    false_abstention,
+    question_key,
+    tally_key,
+    tally_labels,
+)
 from kb.articles import Article
 from kb.catalog import Catalog
 from kb.translations import translation_status
@@ -289,35 +300,76 @@ def answered_log(desk: Desk, catalog: Catalog, since: datetime | None = None,
     an internal article says nothing of what the help center could have shown."""
     articles = catalog.snapshot().articles
     return [
-        replace(s, used_articles=tuple(k for k in s.used_articles if (a := articles.get(k)) and not a.internal))
-        if s.used_articles else s
+        replace(s, used_articles=_readable(s.used_articles, articles)) if s.used_articles else s
         for s in desk.events.shadow_log(since, signals=signals, ticketed=ticketed)
     ]
+
+
+def answered_tallies(desk: Desk, catalog: Catalog, since: datetime | None = None) -> TalliedLog:
+    """`answered_log` counted (Events.search_tallies): what the abstention and floors reports read, grouped in SQL;
+    a search answered only from internal articles is not cited, as there."""
+    articles = catalog.snapshot().articles
+    tallied = desk.events.search_tallies(since)
+    return replace(tallied, cited=[replace(c, answered_by=used) for c in tallied.cited
+                                   if (used := _readable(c.answered_by, articles))])
+
+
+def _readable(used: tuple[str, ...], articles: Mapping[str, Article]) -> tuple[str, ...]:
+    """The used articles customers can read."""
+    return tuple(k for k in used if (a := articles.get(k)) and not a.internal)
+
+
+def tally_log(log: Iterable[ShadowSearch], signals: Callable[[ShadowSearch], dict[str, float] | None] | None = None
+              ) -> TalliedLog:
+    """A list of searches (answered_log) counted as Events.search_tallies counts the stored log: one tally per
+    desk.search_labels.Alike, and the searches with `used_articles` cited. `signals`: where a search answered
+    elsewhere finds its mark (default: its own `signals`)."""
+    counts: dict[Alike, list[int]] = {}
+    cited = []
+    for s in log:
+        mark = (((signals or _own_signals)(s) or {}).get(CROSS_DECIDES) if answered_elsewhere(s) else None)
+        alike = Alike(s.lang, s.query, s.logged, s.first_article, s.floors, mark)
+        ticket, shown = s.ticket_id is not None, not s.abstained
+        n = counts.setdefault(alike, [0] * 8)
+        for i, add in enumerate((True, s.abstained, shown, shown and s.clicked and not ticket,
+                                 shown and not s.clicked and ticket, s.abstained and ticket,
+                                 s.abstained and ticket and not s.clicked)):
+            n[i] += add
+        n[7] = max(n[7], s.id)
+        if s.used_articles:
+            cited.append(CitedSearch(alike, s.id, s.abstained, s.used_articles))
+    return TalliedLog([SearchTally(alike, *n) for alike, n in counts.items()], cited)
+
+
+def _own_signals(search: ShadowSearch) -> dict[str, float] | None:
+    return search.signals
 
 
 def logged_searches(log: Iterable[ShadowSearch]) -> list[LoggedSearch]:
     """The log as `desk.search_labels` reads it, one question per language and `question_key` (the key click
     feedback learns by; the gaps report and notices group by `normalise_query`, which keeps the words as typed
-    for people to read). Each distinct query is folded once: a busy window repeats its head queries thousands of
-    times, and folding every search was a third of the abstention report (bench/shadow_log_bench.py)."""
-    keys: dict[str, str] = {}
-    return [LoggedSearch((s.lang, keys.get(s.query) or keys.setdefault(s.query, question_key(s.query))),
-                         s.abstained, s.clicked, s.ticket_id is not None, s.used_articles) for s in log]
+    for people to read)."""
+    return [LoggedSearch((s.lang, question_key(s.query)), s.abstained, s.clicked, s.ticket_id is not None,
+                         s.used_articles) for s in log]
 
 
 def abstention(log: Sequence[ShadowSearch]) -> list[AbstentionRow]:
     """Per language: how often search abstained, and what the log says of the questions (desk.search_labels)."""
-    logged = logged_searches(log)
-    labels = search_labels(logged)
+    return abstention_rows(tally_log(log))
+
+
+def abstention_rows(log: TalliedLog) -> list[AbstentionRow]:
+    """The abstention report of counted searches (answered_tallies, or `tally_log` of a list)."""
+    labels = tally_labels(log.tallies, (tally_key(c) for c in log.cited))
     out = []
-    for lang in sorted({s.lang for s in log}):
-        mine = [(s, ls) for s, ls in zip(log, logged, strict=True) if s.lang == lang]
+    for lang in sorted({t.alike.lang for t in log.tallies}):
+        mine = [t for t in log.tallies if t.alike.lang == lang]
         said = [not_answered for (key_lang, _q), not_answered in labels.items() if key_lang == lang]
-        hid = sum(s.abstained for s, _ in mine)
+        searches, hid = sum(t.searches for t in mine), sum(t.abstained for t in mine)
         out.append(AbstentionRow(
-            lang, len(mine), hid, round(hid / len(mine), 3), len({ls.key for _, ls in mine}),
-            said.count(False), said.count(True), sum(false_abstention(ls) for _, ls in mine),
-            sum(s.logged for s, _ in mine),
+            lang, searches, hid, round(hid / searches, 3), len({tally_key(t) for t in mine}),
+            said.count(False), said.count(True), sum(c.abstained for c in log.cited if c.alike.lang == lang),
+            sum(t.searches for t in mine if t.alike.logged),
         ))
     return out
 
@@ -374,16 +426,17 @@ def learnt_floors(decisions: Iterable[FloorDecision]) -> list[FloorsRow]:
 
 def _floors_report(desk: Desk, catalog: Catalog, since: datetime | None) -> list[FloorsRow]:
     """The `floors` report with `kb floors`' defaults, on the searches the floors in use decided.
-    desk.floor_decision is imported here: it reads this module's `logged_searches` (through desk.floor_evidence)."""
+    desk.floor_decision and desk.floor_evidence are imported here: they read this module's `tally_log`."""
     from desk.floor_decision import floor_decisions, floors_in_use
+    from desk.floor_evidence import tallied_evidence
 
     try:
         off, floors = floors_in_use(catalog.settings.content_dir)
     except TuningError as error:  # a sync brought a broken file: search keeps what it started with; so does this,
         logging.getLogger(__name__).warning("floors report: %s", error)  # on every search (which floors: unknown)
         off, floors = False, None
-    return learnt_floors(floor_decisions(answered_log(desk, catalog, since), off,
-                                         signals_of=desk.events.search_signals, floors=floors))
+    evidence = tallied_evidence(answered_tallies(desk, catalog, since), desk.events.newest_searches, floors)
+    return learnt_floors(floor_decisions(evidence, off))
 
 
 def _share(count: int, total: int) -> float | None:
@@ -440,7 +493,8 @@ REPORTS: dict[str, Report] = {
         Report("notices", "Notices published to customers", NoticeRow,
                lambda desk, _catalog, days, zone: desk.notices.rows(since_days(days, zone=zone))),
         Report("abstention", "Search abstention by language, and what the log says of the questions", AbstentionRow,
-               lambda desk, catalog, days, zone: abstention(answered_log(desk, catalog, since_days(days, zone=zone)))),
+               lambda desk, catalog, days, zone: abstention_rows(answered_tallies(desk, catalog,
+                                                                                  since_days(days, zone=zone)))),
         Report("false-abstentions", "Searches that found nothing though an agent answered from the help center",
                FalseAbstentionRow,
                lambda desk, catalog, days, zone: false_abstentions(

@@ -64,6 +64,7 @@ def floors_command(settings: Settings, days: int, max_false: float, min_labels: 
     from copilot.tuning import TUNING_FILE, TuningError
     from desk.desk import Desk
     from desk.floor_decision import floor_decisions, floors_in_use
+    from desk.floor_evidence import floor_evidence
     from desk.reports import answered_log, since_days
     from kb.catalog import Catalog
 
@@ -74,7 +75,7 @@ def floors_command(settings: Settings, days: int, max_false: float, min_labels: 
         raise click.ClickException(str(error)) from error
     with Desk(settings) as desk:
         log = answered_log(desk, Catalog(settings), since_days(days))
-        decisions = floor_decisions(log, off, max_false, min_labels, desk.events.search_signals, floors)
+        decisions = floor_decisions(floor_evidence(log, desk.events.search_signals, floors), off, max_false, min_labels)
     passed: dict[str, FloorDecision] = {}
     under = sum(s.floors == floors for s in log)
     click.echo(f"Search log of the last {days} days: {len(log)} settled searches, {under} of them under the floors in "

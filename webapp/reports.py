@@ -1,7 +1,8 @@
 """The content team's reports in the agents' workspace (leads and admins), each with a CSV download.
 
 /agent/reports/ lists them; /agent/reports/<name> shows one, the list beside it, and builds only that one (the
-floors and abstention reports take seconds on a busy search log: a page of all ten made a lead wait for every one);
+floors and abstention reports took seconds on a busy search log, before session 25 counted it in SQL: a page of all
+ten made a lead wait for every one);
 /agent/reports/<name>.csv is its rows as a file. Links between them carry ?days= and ?tz=.
 
 The same rows as `kb report`; both call desk.reports, so a number on the page and in the file
