@@ -248,6 +248,8 @@ def multipart_body(allowed: Collection[str], files_field: str) -> tuple[dict[str
                                       request.mimetype_params)
     except ValueError as exc:  # no boundary, cut short, not multipart at all
         raise JSONBodyError(f"the multipart/form-data body cannot be read: {exc}") from None
+    if None in form or None in files:  # werkzeug keys a part without a name as None: it was a 500 below
+        raise JSONBodyError("a part has no name; send each as Content-Disposition: form-data; name=\"...\"")
     _refuse_unknown({*form, *files}, allowed)
     if files_field in form:
         raise JSONBodyError(f"{files_field}: send each file as a file part (with a filename), not as text")
