@@ -18,7 +18,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from desk.database import Database, StorageUnavailableError
 from desk.models import ROLES, Agent, ApiToken, utcnow
-from desk.tickets import MAX_NAME, InputError, clean_email, clean_text
+from desk.tickets import MAX_NAME, InputError, clean_email, clean_text, row_by_id
 from desk.translatable import N_
 from kb.bidi_text import plain_name
 
@@ -81,7 +81,7 @@ class Accounts:
 
     def agent(self, agent_id: int) -> Agent | None:
         with self.db.session() as session:
-            return session.get(Agent, agent_id)
+            return row_by_id(session, Agent, agent_id)
 
     def find(self, email: str) -> Agent | None:
         with self.db.session() as session:
@@ -90,7 +90,7 @@ class Accounts:
     def session_token(self, agent_id: int) -> str:
         """The agent's current session token (made on first login): part of every session cookie."""
         with self.db.session() as session:
-            agent = session.get(Agent, agent_id)
+            agent = row_by_id(session, Agent, agent_id)
             if agent is None:
                 raise InputError("agent", N_("no agent %(agent)s"), agent=agent_id)
             if not agent.session_token:
@@ -100,7 +100,7 @@ class Accounts:
     def end_sessions(self, agent_id: int) -> None:
         """Log the agent out everywhere: every session and remember-me cookie issued so far stops working."""
         with self.db.session() as session:
-            agent = session.get(Agent, agent_id)
+            agent = row_by_id(session, Agent, agent_id)
             if agent is not None:
                 agent.session_token = secrets.token_urlsafe(32)
 
@@ -109,7 +109,7 @@ class Accounts:
         if len(password) < MIN_PASSWORD:
             raise InputError("password", N_("must be at least %(min)s characters"), min=MIN_PASSWORD)
         with self.db.session() as session:
-            agent = session.get(Agent, agent_id)
+            agent = row_by_id(session, Agent, agent_id)
             if agent is None:
                 raise InputError("agent", N_("no agent %(agent)s"), agent=agent_id)
             agent.password_hash = generate_password_hash(password)
@@ -178,7 +178,7 @@ class Accounts:
         if agent_id == by and (active is False or (role is not None and role != "admin")):
             raise InputError("agent", N_("you cannot deactivate or demote your own account"))
         with self.db.session() as session:
-            agent = session.get(Agent, agent_id)
+            agent = row_by_id(session, Agent, agent_id)
             if agent is None:
                 raise InputError("agent", N_("no agent %(agent)s"), agent=agent_id)
             if active is not None:
@@ -192,7 +192,7 @@ class Accounts:
     def set_locale(self, agent_id: int, locale: str | None) -> None:
         """The agent's interface language; None follows the browser."""
         with self.db.session() as session:
-            agent = session.get(Agent, agent_id)
+            agent = row_by_id(session, Agent, agent_id)
             if agent is None:
                 raise InputError("agent", N_("no agent %(agent)s"), agent=agent_id)
             agent.locale = locale
@@ -202,7 +202,7 @@ class Accounts:
         not know is refused, naming the field, before anything is written."""
         zone = clean_time_zone(time_zone)
         with self.db.session() as session:
-            agent = session.get(Agent, agent_id)
+            agent = row_by_id(session, Agent, agent_id)
             if agent is None:
                 raise InputError("agent", N_("no agent %(agent)s"), agent=agent_id)
             agent.time_zone = zone
@@ -214,7 +214,7 @@ class Accounts:
 
     def revoke_token(self, token_id: int) -> None:
         with self.db.session() as session:
-            token = session.get(ApiToken, token_id)
+            token = row_by_id(session, ApiToken, token_id)
             if token is None:
                 raise InputError("token", N_("no token %(token)s"), token=token_id)
             token.revoked = True

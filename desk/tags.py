@@ -10,8 +10,8 @@ from __future__ import annotations
 from sqlalchemy import delete, func, select
 
 from desk.database import Database
-from desk.models import TicketTag
-from desk.tickets import InputError, ticket_row
+from desk.models import Ticket, TicketTag
+from desk.tickets import InputError, row_by_id
 from desk.translatable import N_
 from kb.tag_rule import MAX_TAG, folded_tag, is_tag
 
@@ -42,7 +42,7 @@ class Tags:
         added = 0
         with self.db.session() as session:
             for ticket_id in ticket_ids:
-                ticket = ticket_row(session, ticket_id)
+                ticket = row_by_id(session, Ticket, ticket_id)
                 if ticket is None:
                     raise InputError("ticket", N_("no ticket %(ticket)s"), ticket=ticket_id)
                 have = {t.tag for t in ticket.tags}

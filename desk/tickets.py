@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select, update
@@ -60,9 +60,11 @@ MAX_SUBJECT = 300
 MAX_BODY = 100_000
 MAX_NAME = 200
 MAX_EXTERNAL_ID = 200
-# Ids and offsets past this are no row on any engine (SQLite's and PostgreSQL's BIGINT bound);
-# checking here keeps a URL like /tickets/99999999999999999999 a 404 instead of an overflow.
-MAX_ROW_ID = 2**63 - 1
+# Ids past this are no row on any engine: every id column is an INTEGER, 32 bits on PostgreSQL (64 on SQLite).
+# Checking here keeps a URL like /tickets/2147483648 a 404 instead of an overflow (it was 2**63 - 1, SQLite's
+# bound, and every id from 2**31 up was a 500 on PostgreSQL: "integer out of range").
+MAX_ROW_ID = 2**31 - 1
+Row = TypeVar("Row")
 # Where a new ticket gets an emailed confirmation (imports and phone tickets do not).
 CONFIRMED_CHANNELS = ("web", "api", "email")
 # The customer's newest message sent again this soon, word for word, is a resend (a double click, a
@@ -116,9 +118,10 @@ def new_reference() -> str:
 
 
 
-def ticket_row(session: Session, ticket_id: int) -> Ticket | None:
-    """The ticket with this id, or None, also for an id no database column holds (a larger one overflows SQLite)."""
-    return session.get(Ticket, ticket_id) if 0 < ticket_id <= MAX_ROW_ID else None
+def row_by_id(session: Session, model: type[Row], row_id: int) -> Row | None:
+    """The row of `model` with this id, or None, also for an id no id column holds (a larger one overflows the
+    driver: a 500 where a 404 or the field's error is meant)."""
+    return session.get(model, row_id) if 0 < row_id <= MAX_ROW_ID else None
 
 def plain_text(value: str) -> str:
     """Text as stored: browsers send textarea line breaks as CRLF; one form lets edits and lengths compare."""
@@ -291,7 +294,7 @@ class TicketStore:
         return len(ticket_ids)
 
     def _set_due(self, session: Session, ticket_id: int, due: datetime | None, agent_id: int | None) -> datetime | None:
-        ticket = ticket_row(session, ticket_id)
+        ticket = row_by_id(session, Ticket, ticket_id)
         if ticket is None:
             raise InputError("ticket", N_("no ticket %(ticket)s"), ticket=ticket_id)
         if due is not None and ticket.status in ("solved", "closed"):
@@ -620,7 +623,7 @@ class TicketStore:
         self, session: Session, ticket_id: int, status: str | None, priority: str | None, assignee_id: int | None,
         agent_id: int | None,
     ) -> None:
-        ticket = ticket_row(session, ticket_id)
+        ticket = row_by_id(session, Ticket, ticket_id)
         if ticket is None:
             raise InputError("ticket", N_("no ticket %(ticket)s"), ticket=ticket_id)
         if status:
@@ -633,7 +636,7 @@ class TicketStore:
                 ticket.due_at = self._computed_due(ticket)
         if assignee_id != -1:
             if assignee_id is not None and (
-                not 0 < assignee_id <= MAX_ROW_ID or session.get(Agent, assignee_id) is None
+                row_by_id(session, Agent, assignee_id) is None
             ):
                 raise InputError("assignee", N_("no agent %(agent)s"), agent=assignee_id)
             ticket.assignee_id = assignee_id

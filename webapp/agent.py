@@ -40,7 +40,15 @@ from webapp.audience import requester_audience
 from webapp.desk_errors import desk_error
 from webapp.forms import LoginForm
 from webapp.help import record, render_article
-from webapp.security import LOGIN_LIMIT, is_multipart, json_object, limiter, login_manager, safe_next
+from webapp.security import (
+    LOGIN_LIMIT,
+    form_number,
+    is_multipart,
+    json_object,
+    limiter,
+    login_manager,
+    safe_next,
+)
 from webapp.theme import current_theme
 from webapp.ticket_advice import page_advice
 from webapp.urls import hit_url
@@ -196,10 +204,9 @@ def inbox() -> str:
 def bulk():
     """Assign, solve or tag the checked tickets: all of them change, or (on any error) none."""
     desk = state.desk()
-    ids = [int(i) for i in request.form.getlist("ticket") if i.isdigit()][:MAX_BULK]
+    ids = [n for n in map(form_number, request.form.getlist("ticket")) if n is not None][:MAX_BULK]
     action, value = request.form.get("action", ""), request.form.get("value", "").strip()
-    back = request.form.get("back", "")
-    back = back if back.startswith("/agent/") else url_for(".inbox")
+    back = _back()
     if not ids:
         flash(gettext("Select at least one ticket."), "error")
         return redirect(back)
@@ -207,10 +214,10 @@ def bulk():
         if action == "assign":
             # The field also takes tags and is free text: a name or a tag here was read as "nobody" and every
             # checked ticket was unassigned without a word.
-            if not value.isdigit() and value != "me":
+            assignee = current_user.id if value == "me" else form_number(value)
+            if assignee is None:
                 raise InputError("assignee", N_("%(value)s is not “me” or an agent's number"), value=repr(value[:40]))
-            desk.tickets.bulk_update(ids, assignee_id=current_user.id if value == "me" else int(value),
-                                     agent_id=current_user.id)
+            desk.tickets.bulk_update(ids, assignee_id=assignee, agent_id=current_user.id)
         elif action == "solve":
             desk.tickets.bulk_update(ids, status="solved", agent_id=current_user.id)
         elif action == "tag":
@@ -443,7 +450,7 @@ def reply(ticket_id: int):
         # Checked before anything is sent: a refused tag after the reply went out read as "not sent" (resent twice).
         tags = [clean_tag(t) for t in request.form.getlist("add_tag") if t.strip()]
         sent = desk.tickets.send_reply(ticket_id, current_user.id, text, status=status,
-                                       seen_message_id=None if anyway or not seen.isdigit() else int(seen),
+                                       seen_message_id=None if anyway else form_number(seen),
                                        files=files)
         if tags:
             desk.tags.add([ticket_id], tags)
@@ -513,7 +520,8 @@ def merge(ticket_id: int):
     """Merge this (duplicate) ticket into the one given; the customer is told once, in the target's language."""
     desk = state.desk()
     target = request.form.get("target", "").strip().lstrip("#")
-    found = desk.tickets.get(int(target)) if target.isdigit() else None
+    number = form_number(target)
+    found = desk.tickets.get(number) if number is not None else None
     if found is None:
         flash(gettext("No ticket %(target)s to merge into.", target=target), "error")
         return redirect(url_for(".ticket", ticket_id=ticket_id))
@@ -533,12 +541,15 @@ def merge(ticket_id: int):
 @login_required
 def update(ticket_id: int):
     assignee = request.form.get("assignee", "")
+    number = form_number(assignee)
     try:
+        if assignee.isdecimal() and number is None:  # digits, but past any agent's id: named as the desk names one
+            raise InputError("assignee", N_("no agent %(agent)s"), agent=assignee[:40])
         state.desk().tickets.update(
             ticket_id,
             status=request.form.get("status") or None,
             priority=request.form.get("priority") or None,
-            assignee_id=int(assignee) if assignee.isdigit() else (None if assignee == "none" else -1),
+            assignee_id=number if number is not None else (None if assignee == "none" else -1),
             agent_id=current_user.id,
         )
     except InputError as error:
@@ -586,8 +597,14 @@ def preferences():
     """The agent's interface language ("" follows the browser)."""
     locale = request.form.get("locale", "")
     state.desk().accounts.set_locale(current_user.id, locale if locale in state.settings().languages else None)
-    back = request.form.get("back", "")
-    return redirect(back if back.startswith("/agent/") else url_for(".inbox"))
+    return redirect(_back())
+
+
+def _back() -> str:
+    """Where a form posted from a workspace page goes after: its "back" when that is a workspace path
+    (`safe_next`: a line break in it was a 500 from the redirect's header), else the inbox."""
+    back = safe_next(request.form.get("back", ""))
+    return back if back is not None and back.startswith("/agent/") else url_for(".inbox")
 
 
 @bp.route("/profile", methods=["GET", "POST"])

@@ -37,6 +37,7 @@ from webapp.agent import interface_language as agent_language
 from webapp.agent import reader_zone
 from webapp.desk_errors import desk_error, desk_problem
 from webapp.roles import lead_required
+from webapp.security import form_number
 from webapp.svg_charts import bar_chart, line_chart
 from webapp.theme import current_theme
 from webapp.workspace_labels import ViewLabels, reason_counts
@@ -95,11 +96,11 @@ def parse_filters(args: Mapping[str, str], languages: tuple[str, ...], today: da
     if channel and channel not in CHANNELS:
         raise FilterError("channel", N_("use one of %(allowed)s"), allowed=", ".join(CHANNELS))
     agent = args.get("agent") or None
-    if agent and (not agent.isdigit() or len(agent) > 18):
+    if agent and form_number(agent) is None:
         raise FilterError("agent", N_("must be an agent id (a number)"))
     category = (args.get("category") or "").strip()[:80] or None
     return Filters.for_days(first, last, zone, lang=lang, channel=channel, category=category,
-                            agent_id=int(agent) if agent else None)
+                            agent_id=form_number(agent) if agent else None)
 
 
 def zone_arg(args: Mapping[str, str]) -> str | None:

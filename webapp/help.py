@@ -416,11 +416,14 @@ def ticket(lang: str, reference: str):
     if form.validate_on_submit():
         try:
             tickets.customer_reply(reference, form.message.data, submission_key(form.submission.data or ""))
+        except InputError as error:  # as the contact form: a message of control characters only is empty once stored
+            form.message.errors = [desk_error(error)]
         except StorageUnavailableError as error:
             form.message.errors = [not_saved_message()]
             return page("ticket.html", lang, ticket=found, form=form), 503, {"Retry-After": str(error.retry_after)}
-        return redirect(url_for("help.ticket", lang=lang, reference=reference))
-    return page("ticket.html", lang, ticket=found, form=form)
+        else:
+            return redirect(url_for("help.ticket", lang=lang, reference=reference))
+    return page("ticket.html", lang, ticket=found, form=form), (400 if form.errors else 200)
 
 
 @bp.get("/media/<path:filename>")

@@ -27,6 +27,7 @@ from werkzeug.exceptions import BadRequest, RequestURITooLarge
 from werkzeug.routing import IntegerConverter
 
 from desk.mail.attachments import Upload
+from desk.tickets import MAX_ROW_ID
 from kb.strict_json import StrictJSONError, shown_key, strict_fields, strict_loads
 
 csrf = CSRFProtect()
@@ -53,9 +54,9 @@ CONTENT_SECURITY_POLICY = (
     "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 )
 
-# The largest integer any route's <int:...> accepts: a row id on SQLite and PostgreSQL (BIGINT).
+# The largest integer any route's <int:...> accepts: the largest row id the desk's databases hold.
 # Larger ones answer 404 like any id that names nothing, instead of overflowing in the driver.
-MAX_URL_INT = 2**63 - 1
+MAX_URL_INT = MAX_ROW_ID
 
 
 # The longest request line (method, URL, version) the app serves. gunicorn refuses a longer line than its
@@ -92,6 +93,16 @@ def refuse_nul_in_urls() -> None:
     for name, value in request.args.items(multi=True):
         if "\x00" in name or "\x00" in value:
             raise BadRequest(f"{name.replace(chr(0), '')}: contains a NUL character (%00)")
+
+
+def form_number(value: str) -> int | None:
+    """A row id posted or asked for as text (a ticket, an agent, a message seen), or None when it is none: not
+    decimal digits, or past MAX_URL_INT. `str.isdigit` also passed "²", and more digits than `int()` reads (4300):
+    `int()` of either was a 500; and an id past a PostgreSQL INTEGER was one in the query."""
+    if not value.isdecimal() or len(value) > len(str(MAX_URL_INT)):
+        return None
+    number = int(value)
+    return number if number <= MAX_URL_INT else None
 
 
 class BoundedIntConverter(IntegerConverter):
@@ -237,6 +248,8 @@ def multipart_body(allowed: Collection[str], files_field: str) -> tuple[dict[str
                                       request.mimetype_params)
     except ValueError as exc:  # no boundary, cut short, not multipart at all
         raise JSONBodyError(f"the multipart/form-data body cannot be read: {exc}") from None
+    if None in form or None in files:  # werkzeug keys a part without a name as None: it was a 500 below
+        raise JSONBodyError("a part has no name; send each as Content-Disposition: form-data; name=\"...\"")
     _refuse_unknown({*form, *files}, allowed)
     if files_field in form:
         raise JSONBodyError(f"{files_field}: send each file as a file part (with a filename), not as text")
