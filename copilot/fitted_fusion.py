@@ -15,12 +15,6 @@ fusion20"). No word of any help center is involved: only how much each model's r
 
 A help center whose `_search.yml` gives its own weights for a language keeps them: the fitted weights
 replace only the shipped defaults.
-
-With the query adapter (copilot.query_adapter, LEVERS["query_adapter"]) e5's same-language ranking is sharper, and
-the weights fitted without it no longer fit: on them the adapter cost m365 Arabic 0.010 and GNOME 0.008. So a query
-whose e5 vector the adapter mapped is fused with ADAPTED_WEIGHTS, refitted by the same rule with the adapter on,
-Arabic too (now a point gains the demo and costs m365 no more than 0.002); a query it did not map (no map for the
-language yet, a ticket) keeps FITTED_WEIGHTS (bench/RESULTS.md "Session 25, jointfit25").
 """
 
 from __future__ import annotations
@@ -36,25 +30,11 @@ FITTED_WEIGHTS: dict[str, dict[str, float]] = {
 }
 
 
-# With the adapter on, grid USE {0.2, 0.3, 0.45, 0.6, 0.8, 1.0} x BM25 {0.1, 0.2, 0.3, 0.45, 0.6, 1.0} (English) and
-# USE {0.3, 0.45, 0.6, 0.8, 1.0} x BM25 {0.6, 0.8, 1.0, 1.3, 1.6} (Arabic), the point whose smaller gain over main
-# (adapter off, the weights above) is largest. English: demo 0.929 -> 0.934, GNOME 0.799 -> 0.801 (at FITTED_WEIGHTS
-# 0.928, 0.791); Arabic: demo 0.908 -> 0.912, m365 0.867 -> 0.865 (at the shipped weights 0.908, 0.857).
-ADAPTED_WEIGHTS: dict[str, dict[str, float]] = {
-    "en": {"e5": 1.0, "use": 0.8, "lexical": 0.2},
-    "ar": {"e5": 1.0, "use": 0.6, "lexical": 1.3},
-}
-
-
-def fusion_weights(
-    fusion: Mapping[str, Mapping[str, float]], lang: str, fitted: bool, adapted: bool = False
-) -> dict[str, float]:
+def fusion_weights(fusion: Mapping[str, Mapping[str, float]], lang: str, fitted: bool) -> dict[str, float]:
     """The weighted-RRF weights for a query in `lang`: the configured ones (`fusion`, per language with
-    "*" for any other), or with `fitted` the two-domain ones where the configuration is the shipped default:
-    those fitted with the query adapter when the query's e5 vector was `adapted`, else those fitted without."""
+    "*" for any other), or with `fitted` the two-domain ones where the configuration is the shipped default."""
     configured = dict(fusion.get(lang, fusion.get("*", {})))
     shipped = FUSION_WEIGHTS.get(lang, FUSION_WEIGHTS["*"])
-    table = ADAPTED_WEIGHTS if adapted else FITTED_WEIGHTS
-    if fitted and lang in table and configured == shipped:
-        return dict(table[lang])
+    if fitted and lang in FITTED_WEIGHTS and configured == shipped:
+        return dict(FITTED_WEIGHTS[lang])
     return configured

@@ -13,8 +13,7 @@ index alone, never on questions: its pairs are split by article into FOLDS folds
 one whose held-out titles and headings rank their own article best (MRR@10 among the language's articles,
 an article scoring as its best chunk); the identity (a = 0) is a candidate, so a help center the map does
 not help keeps its queries as they are. bench/RESULTS.md "Session 24, adapter24" has what it moves: e5 alone
-gains on every dev domain, the hybrid does not with the fusion weights fitted without it; "Session 25, jointfit25"
-refits them with it (copilot.fitted_fusion.ADAPTED_WEIGHTS) and turns the lever on.
+gains on every dev domain, the hybrid does not (the lever is off).
 
 Only the same-language e5 ranking reads the adapted vector (copilot.retrieval, LEVERS["query_adapter"]):
 the abstention evidence keeps the unadapted one (its floors were fitted on it), and so do the other
@@ -75,14 +74,10 @@ class QueryAdapter:
     maps: dict[str, LanguageMap]
     seconds: float
 
-    def adapts(self, lang: str) -> bool:
-        """Whether a query in `lang` is mapped (its fusion weights are the adapted ones: copilot.fitted_fusion)."""
-        found = self.maps.get(lang)
-        return found is not None and found.mix != 0.0
-
     def apply(self, vector: np.ndarray, lang: str) -> np.ndarray:
         """The query's vector as the index's own passages would have it, for a query in `lang`."""
-        return adapt(vector, self.maps[lang].matrix, self.maps[lang].mix) if self.adapts(lang) else vector
+        found = self.maps.get(lang)
+        return vector if found is None or found.mix == 0.0 else adapt(vector, found.matrix, found.mix)
 
 
 @dataclass(frozen=True)

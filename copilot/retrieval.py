@@ -420,14 +420,12 @@ LEVERS = {
     # round (bench/RESULTS.md "Session 20, selfabst20").
     "self_floors": False,
     # copilot.query_adapter: the same-language e5 ranking searches with the query mapped towards this index's own
-    # passages (a ridge map fitted per language on its titles and headings, chosen on held-out pairs, no labels),
-    # fused with the weights refitted with it (copilot.fitted_fusion.ADAPTED_WEIGHTS). e5 alone gains on every
-    # domain (demo AR 0.765 -> 0.780, EN 0.853 -> 0.862, m365 AR 0.687 -> 0.695, gnome EN 0.780 -> 0.789); the
-    # hybrid with the old weights did not (m365 AR 0.867 -> 0.857, gnome EN 0.799 -> 0.791; session 24), with the
-    # refitted ones: demo EN 0.929 -> 0.934, AR 0.908 -> 0.912, gnome EN 0.799 -> 0.801, m365 AR 0.867 -> 0.865,
-    # the abstention and the cross-lingual cases unchanged; fitted on one domain of a language and scored on the
-    # other, within 0.009 of the joint fit (bench/RESULTS.md "Session 25, jointfit25").
-    "query_adapter": True,
+    # passages (a ridge map fitted per language on its titles and headings, chosen on held-out pairs, no labels).
+    # Off: e5 alone gains on every domain (demo AR 0.765 -> 0.780, EN 0.853 -> 0.862, m365 AR 0.687 -> 0.695, gnome
+    # EN 0.780 -> 0.789) but the hybrid does not: demo AR 0.908 =, EN 0.929 -> 0.928, m365 AR 0.867 -> 0.857, gnome
+    # EN 0.799 -> 0.791, and no map of a dev grid gains both dev domains (beside e5's own vector at half its weight
+    # instead: m365 0.824). Abstention unchanged (bench/RESULTS.md "Session 24, adapter24").
+    "query_adapter": False,
 }
 # The query's own language's titles ranked by e5 alone (copilot.title_vectors, titles in e5's query
 # form) credit the same-language candidates: OWN_TITLE_CREDIT of the best fused score for the first
@@ -1220,8 +1218,7 @@ class Retriever:
         frequencies = self._chunk_frequencies.peek() if sparse and LEVERS["common_terms"] else None
         if ranking and frequencies is not None:  # copilot.common_terms: ranking only, the evidence reads as before
             ranking = frequencies.weigh(ranking, plan.lang)
-        adapted = self._adapted(plan, vectors)
-        sources = self._sources(plan, adapted, ranking, adapted is not vectors)
+        sources = self._sources(plan, self._adapted(plan, vectors), ranking)
         if not sources:
             return SearchResult(
                 plan.query,
@@ -1529,19 +1526,15 @@ class Retriever:
 
     def _adapted(self, plan: QueryPlan, vectors: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """The vectors the same-language ranking searches with: e5's mapped towards this index's own passages
-        (copilot.query_adapter, LEVERS["query_adapter"]) for a typed query once the language's map is built, else
-        `vectors` themselves (the same object: the fusion weights tell the two apart)."""
+        (copilot.query_adapter, LEVERS["query_adapter"]) for a typed query once the map is built, else as embedded."""
         adapter = self._query_adapter.peek() if self._query_adapter is not None and LEVERS["query_adapter"] else None
-        if adapter is None or plan.ticket or "e5" not in vectors or not adapter.adapts(plan.lang):
+        if adapter is None or plan.ticket or "e5" not in vectors:
             return vectors
         return {**vectors, "e5": adapter.apply(vectors["e5"], plan.lang)}
 
-    def _sources(
-        self, plan: QueryPlan, vectors: dict[str, np.ndarray], sparse: SparseVector | None, adapted: bool = False
-    ) -> list[Source]:
-        """The main ranking's sources in the query's language, with this language's fusion weights: those fitted
-        with the query adapter when e5's vector is `adapted` (copilot.fitted_fusion)."""
-        weights = fusion_weights(self.fusion, plan.lang, LEVERS["fitted_fusion"], adapted)
+    def _sources(self, plan: QueryPlan, vectors: dict[str, np.ndarray], sparse: SparseVector | None) -> list[Source]:
+        """The main ranking's sources in the query's language, with this language's fusion weights."""
+        weights = fusion_weights(self.fusion, plan.lang, LEVERS["fitted_fusion"])
         sources = [Source(name, vec, plan.same_lang, weights.get(name, 1.0)) for name, vec in vectors.items()]
         if sparse:
             sources.append(Source(SPARSE_VECTOR, sparse, plan.same_lang, weights.get(LEXICAL, 1.0)))

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from copilot.engine import Engine
-from copilot.fitted_fusion import ADAPTED_WEIGHTS, FITTED_WEIGHTS, fusion_weights
+from copilot.fitted_fusion import FITTED_WEIGHTS, fusion_weights
 from copilot.retrieval import LEVERS
 from copilot.tuning import FUSION_WEIGHTS, TUNING_FILE
 from indexer.lexical import SPARSE_VECTOR
@@ -34,23 +34,11 @@ def test_a_language_fitted_on_one_domain_only_keeps_its_weights() -> None:
 def test_a_help_centers_own_weights_win() -> None:
     own = {**FUSION_WEIGHTS, "en": {"e5": 1.0, "use": 0.2, "lexical": 2.0}}
     assert fusion_weights(own, "en", fitted=True) == {"e5": 1.0, "use": 0.2, "lexical": 2.0}
-    assert fusion_weights(own, "en", fitted=True, adapted=True) == {"e5": 1.0, "use": 0.2, "lexical": 2.0}
 
 
-def test_a_query_the_adapter_mapped_reads_the_weights_refitted_with_it() -> None:
-    english = fusion_weights(FUSION_WEIGHTS, "en", fitted=True, adapted=True)
-    assert english == ADAPTED_WEIGHTS["en"] != FITTED_WEIGHTS["en"]
-    # with e5 sharper, BM25 counts still less in English; Arabic, which two domains ask, now has fitted weights too
-    assert english["lexical"] < FITTED_WEIGHTS["en"]["lexical"]
-    arabic = fusion_weights(FUSION_WEIGHTS, "ar", fitted=True, adapted=True)
-    assert arabic == ADAPTED_WEIGHTS["ar"] != FUSION_WEIGHTS["ar"]
-    assert fusion_weights(FUSION_WEIGHTS, "fr", fitted=True, adapted=True) == FUSION_WEIGHTS["*"]
-    assert fusion_weights(FUSION_WEIGHTS, "ar", fitted=False, adapted=True) == FUSION_WEIGHTS["ar"]
-
-
-def source_weights(tmp_path: Path, tuning: str | None = None, adapted: bool = False) -> dict[str, float]:
+def source_weights(tmp_path: Path, tuning: str | None = None) -> dict[str, float]:
     """The weights of an English query's sources (e5, USE, BM25) on an empty help center with `tuning` as its
-    `_search.yml`, its e5 vector `adapted` by the query adapter or not."""
+    `_search.yml`."""
     content = tmp_path / "content"
     content.mkdir()
     if tuning is not None:
@@ -61,20 +49,16 @@ def source_weights(tmp_path: Path, tuning: str | None = None, adapted: bool = Fa
         plan = retriever.plan("change the wallpaper", "en")
         sparse = retriever.lexical.encode_query("change the wallpaper", "en")
         vectors = {"e5": np.ones(4, dtype=np.float32), "use": np.ones(4, dtype=np.float32)}
-        sources = retriever._sources(plan, vectors, sparse, adapted)
+        sources = retriever._sources(plan, vectors, sparse)
     finally:
         engine.close()
     return {("lexical" if s.vector_name == SPARSE_VECTOR else s.vector_name): s.weight for s in sources}
 
 
 @pytest.mark.parametrize("on", [False, True])
-@pytest.mark.parametrize("adapted", [False, True])
-def test_the_retrievers_sources_carry_the_weights(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, on: bool, adapted: bool
-) -> None:
+def test_the_retrievers_sources_carry_the_weights(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, on: bool) -> None:
     monkeypatch.setitem(LEVERS, "fitted_fusion", on)
-    fitted = ADAPTED_WEIGHTS if adapted else FITTED_WEIGHTS
-    assert source_weights(tmp_path, adapted=adapted) == (fitted["en"] if on else FUSION_WEIGHTS["en"])
+    assert source_weights(tmp_path) == (FITTED_WEIGHTS["en"] if on else FUSION_WEIGHTS["en"])
 
 
 def test_the_content_repos_weights_stay_with_the_lever_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
