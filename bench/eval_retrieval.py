@@ -57,6 +57,7 @@ from bench.near_topic import RULES, near_data, near_topic_lines
 from copilot import retrieval
 from copilot.calibration import CrossScale, cross_scales
 from copilot.engine import Engine
+from copilot.fitted_fusion import FITTED_WEIGHTS
 from copilot.heading_floor import HEADING_FLOOR
 from copilot.learnt_floors import SIGNALS, fit_rule, flags
 from copilot.retrieval import LEVERS, SearchResult, query_register
@@ -888,6 +889,28 @@ def suite(
         case.engine.close()
 
 
+def fitted_weights(spec: str) -> dict[str, dict[str, float]]:
+    """`--fusion`'s weights per language ("LANG:NAME=W,...;..."), e5's 1.0 unless given: candidates for
+    copilot.fitted_fusion.FITTED_WEIGHTS (a language it lacks, Arabic, too), scored by the suite as the product reads
+    them (LEVERS["fitted_fusion"])."""
+    out: dict[str, dict[str, float]] = {}
+    for part in filter(None, spec.split(";")):
+        lang, _, pairs = part.partition(":")
+        weights = {"e5": 1.0}
+        for pair in filter(None, pairs.split(",")):
+            name, _, value = pair.partition("=")
+            if name not in ("e5", "use", "lexical"):
+                raise ValueError(f"{pair!r}: the name is one of e5, use, lexical")
+            try:
+                weights[name] = float(value)
+            except ValueError:
+                raise ValueError(f"{pair!r}: the weight is a number") from None
+        if not lang or len(weights) < 3:
+            raise ValueError(f"{part!r} is not LANG:use=W,lexical=W")
+        out[lang] = weights
+    return out
+
+
 def add_heldout_argument(parser: argparse.ArgumentParser) -> None:
     """`--heldout [N]`: held-out round N (tests/eval/heldout/; a bare flag is round 1) in place of the dev queries."""
     parser.add_argument(
@@ -922,7 +945,17 @@ def main() -> None:
     add_heldout_argument(parser)
     parser.add_argument("--misses", type=Path, default=None, help="write every query not ranked first here (JSONL)")
     parser.add_argument("--levers", default="", help=f"e.g. shared_words=on,transliteration=off ({', '.join(LEVERS)})")
+    parser.add_argument(
+        "--fusion",
+        default="",
+        help="fitted weights to score in place of copilot.fitted_fusion's, "
+        "e.g. 'en:use=0.8,lexical=0.2;ar:use=0.6,lexical=1.3'",
+    )
     args = parser.parse_args()
+    try:
+        FITTED_WEIGHTS.update(fitted_weights(args.fusion))
+    except ValueError as error:
+        parser.error(f"--fusion: {error}")
     for setting in filter(None, args.levers.split(",")):
         lever, _, state = setting.partition("=")
         if lever not in LEVERS or state not in ("on", "off"):
