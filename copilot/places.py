@@ -133,6 +133,9 @@ class PlacePages:
                 seen.add(key)
                 found |= self.codes_of(str(p.get("article_id", "") or ""), str(p.get("title", "") or ""))
         self.codes = frozenset(found)
+        if self.codes:  # read CLDR's cities now (this view is built in the background), not on the first search
+            for lang in self._langs:
+                city_names(lang)
 
     def codes_of(self, article_id: str, title: str) -> set[str]:
         """The territories an article's id words (English names) or title (any language's names) say."""
@@ -145,6 +148,8 @@ class PlacePages:
     def names(self, query: str, lang: str, languages: Iterable[str]) -> tuple[list[str], list[tuple[str, str]]]:
         """(the query's language's names of the countries its cities are in, (language, name) of every
         country it names, by a city or itself, in each other language), for countries the index has a page for."""
+        if not self.codes:  # no country page (most help centers): nothing to read
+            return [], []
         by_city, by_name = named_places(query, lang)
         own = [territory_names(lang)[c] for c in by_city if c in self.codes and c in territory_names(lang)]
         other = [

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from copilot import retrieval
+from copilot import places, retrieval
 from copilot.engine import Engine
 from copilot.places import PlacePages, city_names, named_places, territory_names
 from copilot.retrieval import Expansion
@@ -119,3 +119,16 @@ def test_the_named_citys_country_page_comes_first(
     monkeypatch.setitem(retrieval.LEVERS, "places", True)
     result = countries.retriever.search(query, lang=lang, limit=5)
     assert [hit.key for hit in result.results][:1] == [f"ar/{page}"]
+
+
+def test_an_index_without_country_pages_reads_no_place(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Most help centers have no country page: their searches do not read CLDR's cities at all (the first search
+    of a language would otherwise pay for loading them), and a city they name is read as typed."""
+    pages = PlacePages(payloads([("reset-password", "Reset your password")]), ["ar", "en"])
+    assert pages.codes == frozenset()
+
+    def unread(*_: object) -> None:
+        raise AssertionError("named_places read for an index without country pages")
+
+    monkeypatch.setattr(places, "named_places", unread)
+    assert pages.names("I'm in Athens, who do I call?", "en", ["ar", "en"]) == ([], [])
