@@ -397,6 +397,11 @@ class InboundMail(Base):
     raw_path: Mapped[str] = mapped_column(String(500))
     size: Mapped[int] = mapped_column(Integer, default=0)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A held mail (rejected, a loop, an auto-reply with no ticket: desk.mail.held) an agent dealt with:
+    # recovered | deleted, by whom and when; None while it is held (or was never held).
+    settled: Mapped[str | None] = mapped_column(String(20))
+    settled_by_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    settled_at: Mapped[datetime | None]
 
 
 class Attachment(Base):
