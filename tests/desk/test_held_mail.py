@@ -169,7 +169,7 @@ def test_kb_mail_held_lists_what_the_page_lists(tmp_path: Path) -> None:
 
 
 def test_mail_refused_over_smtp_is_held_then_recovered_into_a_ticket_with_its_text(desk: Desk) -> None:
-    """End to end on the loopback SMTP listener the mail tests use: the relay is told 550, the mail is kept."""
+    """End to end on the loopback SMTP listener the mail tests use: the relay is told 554, the mail is kept."""
     port = free_port()
     controller = start_listener(desk.mail_in, "127.0.0.1", port)
     try:
