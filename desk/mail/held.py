@@ -57,6 +57,7 @@ class HeldMail:
     reason: str
     channel: str
     size: int
+    raw_path: str  # under the data directory
 
     @property
     def on_purpose(self) -> bool:
@@ -72,7 +73,7 @@ class HeldPage:
 
 def _held(row: InboundMail) -> HeldMail:
     return HeldMail(row.id, row.from_address, row.subject, row.received_at, row.outcome, row.reason or "",
-                    row.channel, row.size)
+                    row.channel, row.size, row.raw_path)
 
 
 class HeldMailStore:
@@ -103,21 +104,19 @@ class HeldMailStore:
             return _held(row) if row is not None else None
 
     def _raw(self, raw_path: str) -> bytes:
-        return (self.receiver.settings.data_dir / raw_path).read_bytes()
+        """The kept original, one byte past the receiver's limit at most (enough to tell it is too large)."""
+        with (self.receiver.settings.data_dir / raw_path).open("rb") as original:
+            return original.read(MAX_MAIL_BYTES + 1)
 
     def preview(self, inbound_id: int) -> str:
         """The mail's text as the desk would store it, else (no sender, say) its body bytes read as UTF-8; control
         characters dropped, cut at PREVIEW_CHARS. Plain text: the page escapes it like any message."""
-        held = self._row_or_error(inbound_id)
-        with self.db.session() as session:
-            raw_path = session.get(InboundMail, held.id).raw_path  # type: ignore[union-attr]
         try:
-            raw = self._raw(raw_path)
+            raw = self._raw(self._row_or_error(inbound_id).raw_path)
         except OSError:
             return ""
-        raw = raw[:MAX_MAIL_BYTES]
         try:
-            text = parse_mail(raw, sender_if_none="unknown@invalid").full_text
+            text = parse_mail(raw[:MAX_MAIL_BYTES], sender_if_none="unknown@invalid").full_text
         except UnparseableMail:
             body = raw.split(b"\r\n\r\n", 1)[-1] if b"\r\n\r\n" in raw else raw.split(b"\n\n", 1)[-1]
             text = body.decode("utf-8", "replace")
@@ -158,10 +157,8 @@ class HeldMailStore:
             raise InputError("confirm", N_("this mail was refused on purpose (%(reason)s): confirm to recover it"),
                              reason=held.reason)
         sender = clean_email(sender) if sender.strip() else ""
-        with self.db.session() as session:
-            raw_path = session.get(InboundMail, held.id).raw_path  # type: ignore[union-attr]
         try:
-            raw = self._raw(raw_path)
+            raw = self._raw(held.raw_path)
         except OSError as error:
             return self._still_held(held.id, f"the original is not readable: {error.strerror or error}")
         if len(raw) > MAX_MAIL_BYTES:
@@ -176,7 +173,7 @@ class HeldMailStore:
         try:
             with file_writes() as written, self.db.session() as session:
                 row = self._claim(session, held.id, "recovered", agent_id)
-                received = self.receiver._store(session, mail, raw_path, len(raw), row.channel, [], written, row)
+                received = self.receiver._store(session, mail, held.raw_path, len(raw), row.channel, [], written, row)
                 if received.outcome == "duplicate":  # the same mail reached a ticket since: point at it
                     row.ticket_id = received.ticket_id
                 return received
