@@ -39,11 +39,9 @@ def held_clause() -> ColumnElement[bool]:
     """Rows no agent has dealt with whose mail made no ticket and no message: refused, a loop, or a machine's mail
     that matched no ticket (one that matched is an internal note on its ticket, seen there)."""
     return and_(
+        InboundMail.outcome.in_(("rejected", "loop", "automatic")),  # one IN the outcome index answers
+        or_(InboundMail.outcome != "automatic", InboundMail.ticket_id.is_(None)),
         InboundMail.settled.is_(None),
-        or_(
-            InboundMail.outcome.in_(("rejected", "loop")),
-            and_(InboundMail.outcome == "automatic", InboundMail.ticket_id.is_(None)),
-        ),
     )
 
 

@@ -23,9 +23,12 @@ def upgrade() -> None:
         batch.add_column(sa.Column("settled_by_id", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("settled_at", sa.DateTime(timezone=True), nullable=True))
         batch.create_foreign_key("fk_mail_inbound_settled_by_id_agents", "agents", ["settled_by_id"], ["id"])
+    # The inbox counts held mail on every view: the refused few among every mail ever received.
+    op.create_index("ix_mail_inbound_outcome", "mail_inbound", ["outcome"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_mail_inbound_outcome", table_name="mail_inbound")
     with op.batch_alter_table("mail_inbound") as batch:
         batch.drop_constraint("fk_mail_inbound_settled_by_id_agents", type_="foreignkey")
         batch.drop_column("settled_at")
