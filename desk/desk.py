@@ -17,6 +17,7 @@ from desk.database import Database
 from desk.events import Events
 from desk.inbox import Inbox
 from desk.mail.attachments import Attachments, FileLimits
+from desk.mail.held import HeldMailStore
 from desk.mail.outbox import Outbox
 from desk.mail.receive import MailReceiver
 from desk.notes import Notes
@@ -78,6 +79,10 @@ class Desk:
     @cached_property
     def mail_in(self) -> MailReceiver:
         return MailReceiver(self.db, self.tickets, self.settings)
+
+    @cached_property
+    def held_mail(self) -> HeldMailStore:
+        return HeldMailStore(self.db, self.mail_in)
 
     @cached_property
     def attachments(self) -> Attachments:

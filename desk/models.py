@@ -388,8 +388,8 @@ class InboundMail(Base):
     mail_message_id: Mapped[str | None] = mapped_column(String(300), index=True)
     from_address: Mapped[str] = mapped_column(String(320), default="")
     subject: Mapped[str] = mapped_column(String(300), default="")
-    # created | continued | follow_up | automatic | loop | rejected
-    outcome: Mapped[str] = mapped_column(String(20))
+    # created | continued | follow_up | automatic | loop | rejected; indexed: each inbox view counts the held ones
+    outcome: Mapped[str] = mapped_column(String(20), index=True)
     reason: Mapped[str | None] = mapped_column(String(500))
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
@@ -397,6 +397,11 @@ class InboundMail(Base):
     raw_path: Mapped[str] = mapped_column(String(500))
     size: Mapped[int] = mapped_column(Integer, default=0)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A held mail (rejected, a loop, an auto-reply with no ticket: desk.mail.held) an agent dealt with:
+    # recovered | deleted, by whom and when; None while it is held (or was never held).
+    settled: Mapped[str | None] = mapped_column(String(20))
+    settled_by_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    settled_at: Mapped[datetime | None]
 
 
 class Attachment(Base):

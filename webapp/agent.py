@@ -190,7 +190,7 @@ def inbox() -> str:
     found = desk.inbox.page(query, current_user.id, limit=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE, zone=zone)
     return _page(
         "agent/inbox.html", rows=found.rows, total=found.total, query=query,
-        counts=desk.inbox.counts(current_user.id, zone=zone),
+        counts=desk.inbox.counts(current_user.id, zone=zone), held_count=desk.held_mail.count(),
         views=VIEWS, sorts=SORTS, page_number=page_number, pages=max(1, -(-found.total // PAGE_SIZE)),
         statuses=TICKET_STATUSES, languages=state.settings().languages, agents=desk.accounts.agents(),
         popular_tags=desk.tags.popular(), due_zone=zone.key,

@@ -87,6 +87,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, d
     app.add_template_global(vote_reasons)  # "What went wrong?" after "no", on articles and answer cards
     app.jinja_env.globals["vote_comment_limit"] = MAX_VOTE_COMMENT
     app.register_blueprint(agent.bp)
+    from webapp import held_mail
+
+    app.register_blueprint(held_mail.bp)
     csrf.exempt(api.bp)  # the JSON API authenticates with bearer tokens, not cookies
     from webapp import hooks
 

@@ -81,6 +81,24 @@ def receive(settings: Settings) -> None:
     sys.exit(EX_OK)
 
 
+@mail_command.command("held")
+@location_options
+@click.option("--limit", type=click.IntRange(1, 1000), default=25, show_default=True)
+@click.option("--offset", type=click.IntRange(0), default=0, show_default=True)
+def held(settings: Settings, limit: int, offset: int) -> None:
+    """List mail the desk could not take (refused, loops, auto-replies with no ticket), newest first; agents
+    recover or delete it on the workspace's "Held mail" page."""
+    desk = Desk(settings)
+    try:
+        page = desk.held_mail.page(limit, offset)
+    finally:
+        desk.close()
+    for mail in page.rows:
+        click.echo(f"{mail.id}\t{mail.received_at:%Y-%m-%d %H:%M}\t{mail.outcome}\t{mail.from_address or '-'}\t"
+                   f"{mail.subject or '-'}\t{mail.reason}")
+    click.echo(f"{page.total} held")
+
+
 @mail_command.command("serve")
 @location_options
 @click.option("--host", default="127.0.0.1", show_default=True)

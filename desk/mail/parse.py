@@ -307,13 +307,27 @@ def _attachments(parts: list[Message], problems: list[str]) -> list[ParsedAttach
     return found
 
 
-def parse_mail(raw: bytes, own_address: str = "") -> ParsedMail:
+def glimpse(raw: bytes) -> tuple[str, str]:
+    """The From and Subject text of a mail `parse_mail` refused (too large, no sender address), so the agents'
+    list of held mail shows what it was; the first 64 KB only (the headers), empty where even that fails."""
+    try:
+        message = message_from_bytes(raw[:65_536], policy=BOUNDED_POLICY)
+        problems: list[str] = []
+        return _header(message, "From", problems), _header(message, "Subject", problems)
+    except Exception:  # a glimpse: the refusal is recorded whatever this finds
+        return "", ""
+
+
+def parse_mail(raw: bytes, own_address: str = "", sender_if_none: str = "") -> ParsedMail:
+    """`sender_if_none`: the address an agent recovering a held mail gives when the mail names none (desk.mail.held)."""
     try:
         message = message_from_bytes(raw, policy=BOUNDED_POLICY)
     except Exception as error:  # the parser is lenient; this is truly not a message
         raise UnparseableMail(f"not an email: {error}") from None
     problems = [str(d) for d in getattr(message, "defects", [])][:10]
     name, sender = _sender(message, problems)
+    if (not sender or "@" not in sender) and sender_if_none:
+        name, sender = "", sender_if_none
     if not sender or "@" not in sender:
         longest = max(map(len, _raw_values(message, "From")), default=0)
         if longest > MAX_HEADER_CHARS:

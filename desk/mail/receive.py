@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from desk.database import Database
 from desk.mail.addresses import message_id_locals, message_ids, token_in_subject, tokens_in_addresses
 from desk.mail.attachments import ALLOWED_TYPES, add_attachment, file_writes, safe_filename
-from desk.mail.parse import ParsedMail, UnparseableMail, clean_subject, parse_mail
+from desk.mail.parse import ParsedMail, UnparseableMail, clean_subject, glimpse, parse_mail
 from desk.models import InboundMail, MailThread, Message, OutboxMail, Ticket, utcnow
 from desk.tickets import MAX_BODY, MAX_SUBJECT, InputError, NewTicket, TicketStore, plain_text
 from kb.settings import Settings
@@ -106,27 +106,31 @@ class MailReceiver:
         except OSError as error:
             raise StorageError(f"could not keep the original: {error}") from error
         if len(raw) > MAX_MAIL_BYTES:
-            self._record(raw_path, len(raw), transport, "rejected", None, f"larger than {MAX_MAIL_BYTES} bytes")
+            self._record(raw, raw_path, transport, "rejected", None, f"larger than {MAX_MAIL_BYTES} bytes")
             raise UnparseableMail(f"the message is {len(raw):,} bytes; the limit is {MAX_MAIL_BYTES:,}")
         try:
             mail = parse_mail(raw, self.settings.mail_from)
         except UnparseableMail as error:
-            self._record(raw_path, len(raw), transport, "rejected", None, str(error))
+            self._record(raw, raw_path, transport, "rejected", None, str(error))
             raise
         try:
             with file_writes() as written, self.db.session() as session:
                 return self._store(session, mail, raw_path, len(raw), transport, recipients or [], written)
         except InputError as error:
-            return self._record(raw_path, len(raw), transport, "rejected", mail, str(error))
+            return self._record(raw, raw_path, transport, "rejected", mail, str(error))
         except (SQLAlchemyError, OSError) as error:
             raise StorageError(f"{type(error).__name__}: {error}") from error
 
     def _record(
-        self, raw_path: str, size: int, transport: str, outcome: str, mail: ParsedMail | None, reason: str
+        self, raw: bytes, raw_path: str, transport: str, outcome: str, mail: ParsedMail | None, reason: str
     ) -> Received:
+        size = len(raw)
         try:
             with self.db.session() as session:
                 row = self._inbound(session, mail, raw_path, size, transport, outcome, reason)
+                if mail is None:  # what the held-mail list shows of it (desk.mail.held)
+                    sender, subject = glimpse(raw)
+                    row.from_address, row.subject = sender[:320], subject[:300]
         except SQLAlchemyError as error:
             raise StorageError(f"{type(error).__name__}: {error}") from error
         return Received(outcome, row.id, reason=reason)
@@ -135,30 +139,29 @@ class MailReceiver:
     def _inbound(
         session: Session, mail: ParsedMail | None, raw_path: str, size: int, transport: str, outcome: str,
         reason: str | None = None, ticket: Ticket | None = None, message: Message | None = None,
-        received_at: datetime | None = None,
+        received_at: datetime | None = None, held: InboundMail | None = None,
     ) -> InboundMail:
+        """A new row for the mail; or, for a held mail being recovered (`held`), that row, now saying what became of
+        it (its arrival time and transport stay the first delivery's)."""
         session.flush()
-        row = InboundMail(
-            mail_message_id=mail.message_id if mail else None,
-            from_address=(mail.from_address if mail else "")[:320],
-            subject=(mail.subject if mail else "")[:300],
-            outcome=outcome,
-            reason=reason[:500] if reason else None,
-            ticket_id=ticket.id if ticket else None,
-            message_id=message.id if message else None,
-            channel=transport,
-            raw_path=raw_path,
-            size=size,
-            received_at=received_at or utcnow(),
-        )
+        row = held or InboundMail(channel=transport, raw_path=raw_path, size=size, received_at=received_at or utcnow())
+        row.mail_message_id = mail.message_id if mail else None
+        row.from_address = (mail.from_address if mail else "")[:320]
+        row.subject = (mail.subject if mail else "")[:300]
+        row.outcome = outcome
+        row.reason = reason[:500] if reason else None
+        row.ticket_id = ticket.id if ticket else None
+        row.message_id = message.id if message else None
         session.add(row)
         session.flush()
         return row
 
     def _store(
         self, session: Session, mail: ParsedMail, raw_path: str, size: int, transport: str, recipients: list[str],
-        written: list[Path],
+        written: list[Path], held: InboundMail | None = None,
     ) -> Received:
+        """`held`: a held mail an agent recovers (desk.mail.held): its own row is updated; a loop or an auto-reply
+        was confirmed by the agent as a person's mail, so it is stored as one (`mail` has neither flag)."""
         arrived = utcnow()  # before the confirmation it causes, so threads list them in order
         if mail.message_id:
             seen = session.scalar(
@@ -169,7 +172,7 @@ class MailReceiver:
             if seen is not None:  # a retried delivery of a mail already stored
                 return Received("duplicate", seen.id, seen.ticket_id, reason="already received")
         if mail.loop:
-            row = self._inbound(session, mail, raw_path, size, transport, "loop", "our own mail came back")
+            row = self._inbound(session, mail, raw_path, size, transport, "loop", "our own mail came back", held=held)
             return Received("loop", row.id, reason="our own mail came back")
         ticket = find_ticket(session, mail, recipients)
         # As a new ticket's first message is stored (controls dropped) for the continued thread and the note too;
@@ -180,7 +183,8 @@ class MailReceiver:
             if ticket is not None:
                 message = Message(author="customer", body=f"[{mail.automatic}]\n{body}", internal=True, channel="email")
                 ticket.messages.append(message)
-            row = self._inbound(session, mail, raw_path, size, transport, "automatic", mail.automatic, ticket, message)
+            row = self._inbound(session, mail, raw_path, size, transport, "automatic", mail.automatic, ticket, message,
+                                held=held)
             return Received("automatic", row.id, ticket.id if ticket else None,
                             ticket.reference if ticket else None, mail.automatic)
         now = utcnow()
@@ -201,7 +205,7 @@ class MailReceiver:
             outcome = "follow_up" if context else "created"
         session.flush()
         self._attachments(session, mail, message, written)
-        row = self._inbound(session, mail, raw_path, size, transport, outcome, None, ticket, message, arrived)
+        row = self._inbound(session, mail, raw_path, size, transport, outcome, None, ticket, message, arrived, held)
         return Received(outcome, row.id, ticket.id, ticket.reference)
 
     def _attachments(self, session: Session, mail: ParsedMail, message: Message, written: list[Path]) -> None:

@@ -83,6 +83,10 @@ RULES: dict[tuple[str, str], str] = {
     ("agent.tags", "POST"): AGENT,
     ("agent.updates", "GET"): AGENT,
     ("attachments.for_agent", "GET"): AGENT,
+    ("held.index", "GET"): AGENT,
+    ("held.mail", "GET"): AGENT,
+    ("held.recover", "POST"): AGENT,
+    ("held.delete", "POST"): AGENT,
     # Leads and admins (a plain agent gets 403, as for admin pages).
     ("dashboard.index", "GET"): ADMIN,
     ("dashboard.download", "GET"): ADMIN,
@@ -154,7 +158,7 @@ def matrix_app(indexed: Engine) -> tuple[Flask, dict[str, str], dict[str, str]]:
     ticket = desk.tickets.create(NewTicket(email="sam@example.com", subject="Lost parcel", body="Where is it?"))
     values = {"lang": "en", "article_id": "refund-timing", "reference": ticket.reference, "ticket_id": str(ticket.id),
               "name": "gaps", "filename": "site.css", "category": "returns", "attachment_id": "1",
-              "signed": "not-a-signed-link", "token": "not-a-survey-token", "notice_id": "1"}
+              "signed": "not-a-signed-link", "token": "not-a-survey-token", "notice_id": "1", "inbound_id": "1"}
     return app, tokens, values
 
 

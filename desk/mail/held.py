@@ -1,0 +1,191 @@
+"""Mail the desk could not take, shown to agents so that no customer's message sits unseen (Zendesk's
+"suspended tickets"): a mail refused as unreadable (no sender, too large, not a ticket the desk accepts), our own
+mail coming back (a loop) and a machine's mail that belongs to no ticket (an auto-reply, a bounce, list mail).
+`receive` records each of them with its reason and keeps the original bytes (`raw_path`), but made nothing an
+agent could see.
+
+An agent reads a plain-text preview and either recovers the mail (it is stored from the kept original as `receive`
+would store a person's mail: a new ticket, or a message on the thread it answers) or deletes it (the row says so;
+the original stays on disk like every other received mail's, as nothing deletes kept originals). A loop and an
+auto-reply were refused on purpose, so recovering one needs the agent's confirmation. Each operation is one
+transaction that first claims the row (`settled IS NULL`), so two agents recovering at once make one ticket; a
+recover that fails again leaves the row held, with the new reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from desk.database import Database
+from desk.mail.attachments import file_writes
+from desk.mail.parse import UnparseableMail, parse_mail
+from desk.mail.receive import MAX_MAIL_BYTES, MailReceiver, Received
+from desk.models import InboundMail, utcnow
+from desk.tickets import MAX_ROW_ID, InputError, clean_email, plain_text
+from desk.translatable import N_
+
+PER_PAGE = 25
+PREVIEW_CHARS = 4_000
+# Refused on purpose by `receive`: recovering one needs the agent to confirm it is a person's mail.
+ON_PURPOSE = ("loop", "automatic")
+
+
+def held_clause() -> ColumnElement[bool]:
+    """Rows no agent has dealt with whose mail made no ticket and no message: refused, a loop, or a machine's mail
+    that matched no ticket (one that matched is an internal note on its ticket, seen there)."""
+    return and_(
+        InboundMail.outcome.in_(("rejected", "loop", "automatic")),  # one IN the outcome index answers
+        or_(InboundMail.outcome != "automatic", InboundMail.ticket_id.is_(None)),
+        InboundMail.settled.is_(None),
+    )
+
+
+@dataclass(frozen=True)
+class HeldMail:
+    id: int
+    from_address: str
+    subject: str
+    received_at: datetime
+    outcome: str  # rejected | loop | automatic
+    reason: str
+    channel: str
+    size: int
+    raw_path: str  # under the data directory
+
+    @property
+    def on_purpose(self) -> bool:
+        """A loop or an auto-reply: `receive` refused it by design, so recovering it is confirmed first."""
+        return self.outcome in ON_PURPOSE
+
+
+@dataclass(frozen=True)
+class HeldPage:
+    rows: list[HeldMail]
+    total: int
+
+
+def _held(row: InboundMail) -> HeldMail:
+    return HeldMail(row.id, row.from_address, row.subject, row.received_at, row.outcome, row.reason or "",
+                    row.channel, row.size, row.raw_path)
+
+
+class HeldMailStore:
+    def __init__(self, db: Database, receiver: MailReceiver) -> None:
+        self.db = db
+        self.receiver = receiver
+
+    def count(self) -> int:
+        with self.db.session() as session:
+            return session.scalar(select(func.count()).select_from(InboundMail).where(held_clause())) or 0
+
+    def page(self, limit: int = PER_PAGE, offset: int = 0) -> HeldPage:
+        """Held mail, newest first."""
+        limit, offset = max(0, min(limit, 1000)), max(0, min(offset, MAX_ROW_ID))
+        with self.db.session() as session:
+            total = session.scalar(select(func.count()).select_from(InboundMail).where(held_clause())) or 0
+            rows = session.scalars(
+                select(InboundMail).where(held_clause())
+                .order_by(InboundMail.received_at.desc(), InboundMail.id.desc()).limit(limit).offset(offset)
+            )
+            return HeldPage([_held(row) for row in rows], total)
+
+    def get(self, inbound_id: int) -> HeldMail | None:
+        if not 0 < inbound_id <= MAX_ROW_ID:
+            return None
+        with self.db.session() as session:
+            row = session.scalar(select(InboundMail).where(InboundMail.id == inbound_id, held_clause()))
+            return _held(row) if row is not None else None
+
+    def _raw(self, raw_path: str) -> bytes:
+        """The kept original, one byte past the receiver's limit at most (enough to tell it is too large)."""
+        with (self.receiver.settings.data_dir / raw_path).open("rb") as original:
+            return original.read(MAX_MAIL_BYTES + 1)
+
+    def preview(self, inbound_id: int) -> str:
+        """The mail's text as the desk would store it, else (no sender, say) its body bytes read as UTF-8; control
+        characters dropped, cut at PREVIEW_CHARS. Plain text: the page escapes it like any message."""
+        try:
+            raw = self._raw(self._row_or_error(inbound_id).raw_path)
+        except OSError:
+            return ""
+        try:
+            text = parse_mail(raw[:MAX_MAIL_BYTES], sender_if_none="unknown@invalid").full_text
+        except UnparseableMail:
+            body = raw.split(b"\r\n\r\n", 1)[-1] if b"\r\n\r\n" in raw else raw.split(b"\n\n", 1)[-1]
+            text = body.decode("utf-8", "replace")
+        return plain_text(text)[:PREVIEW_CHARS]
+
+    def _row_or_error(self, inbound_id: int) -> HeldMail:
+        held = self.get(inbound_id)
+        if held is None:
+            raise InputError("mail", N_("is not held (recovered or deleted already?)"))
+        return held
+
+    def _claim(self, session: Session, inbound_id: int, settled: str, agent_id: int | None) -> InboundMail:
+        """Mark the row settled if it is still held, in the caller's transaction; else InputError. The UPDATE's
+        WHERE is the guard: a second agent's claim waits for the first's commit and then matches nothing."""
+        claimed = session.execute(
+            update(InboundMail).where(InboundMail.id == inbound_id, held_clause())
+            .values(settled=settled, settled_by_id=agent_id, settled_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            raise InputError("mail", N_("is not held (recovered or deleted already?)"))
+        row = session.get(InboundMail, inbound_id, populate_existing=True)
+        assert row is not None
+        return row
+
+    def delete(self, inbound_id: int, agent_id: int | None) -> None:
+        """No longer listed; the row (and the kept original) stay, saying who deleted it and when."""
+        with self.db.session() as session:
+            self._claim(session, inbound_id, "deleted", agent_id)
+
+    def recover(self, inbound_id: int, agent_id: int | None, confirm: bool = False, sender: str = "") -> Received:
+        """Store the held mail from its kept original as `receive` stores a person's mail. `confirm` is needed for
+        a loop or an auto-reply; `sender`, the customer's address, for a mail that names none or one the desk cannot
+        use (it replaces the mail's). When storing fails
+        again the row stays held with the new reason (returned as outcome "rejected")."""
+        held = self._row_or_error(inbound_id)
+        if held.on_purpose and not confirm:
+            raise InputError("confirm", N_("this mail was refused on purpose (%(reason)s): confirm to recover it"),
+                             reason=held.reason)
+        sender = clean_email(sender) if sender.strip() else ""
+        try:
+            raw = self._raw(held.raw_path)
+        except OSError as error:
+            return self._still_held(held.id, f"the original is not readable: {error.strerror or error}")
+        if len(raw) > MAX_MAIL_BYTES:
+            return self._still_held(held.id, f"larger than {MAX_MAIL_BYTES} bytes")
+        settings = self.receiver.settings
+        try:
+            mail = parse_mail(raw, settings.mail_from, sender_if_none=sender)
+        except UnparseableMail as error:
+            return self._still_held(held.id, str(error))
+        # The agent says a person wrote it, and, when they give one, from which address (over an unusable one).
+        mail = replace(mail, loop=False, automatic=None, from_address=sender or mail.from_address)
+        try:
+            with file_writes() as written, self.db.session() as session:
+                row = self._claim(session, held.id, "recovered", agent_id)
+                received = self.receiver._store(session, mail, held.raw_path, len(raw), row.channel, [], written, row)
+                if received.outcome == "duplicate":  # the same mail reached a ticket since: point at it
+                    row.ticket_id = received.ticket_id
+                return received
+        except InputError as error:
+            if error.field == "mail":  # claimed by someone else meanwhile
+                raise
+            return self._still_held(held.id, str(error))
+
+    def _still_held(self, inbound_id: int, reason: str) -> Received:
+        with self.db.session() as session:
+            session.execute(
+                update(InboundMail).where(InboundMail.id == inbound_id, held_clause()).values(reason=reason[:500])
+            )
+        return Received("rejected", inbound_id, reason=reason)
+
+
+__all__ = ["PER_PAGE", "HeldMail", "HeldMailStore", "HeldPage", "held_clause"]
