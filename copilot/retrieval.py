@@ -403,6 +403,14 @@ LEVERS = {
     # 0.559 -> 0.672 / 0.469 -> 0.511, round 5 (scored once) 0.542 -> 0.612 / 0.468 -> 0.501; no abstention moved.
     # bench/RESULTS.md "Session 25, mmiss25".
     "places": True,
+    # Retriever._bridge_typed: the missing-translation fallback's field credit counts a title's share of the bridge
+    # terms over the typed question's own words too, unless the help center's synonym groups gave the bridge (a
+    # one-loanword bridge gave every title holding "computer" or "laptop" the whole credit: 6 of GNOME's 42 Arabic
+    # misses on dev and rounds 1-2). Off: GNOME ar>en dev 0.713 -> 0.731 and round 2 0.746 -> 0.764, but round 1
+    # 0.713 -> 0.694 (a long question whose one loanword, "البروفايل", is its topic) and the demo's Arabic over
+    # English-only 0.797 -> 0.794 (a typed "card"); m365 and every same-language case unchanged, no abstention moved.
+    # bench/RESULTS.md "Session 25, gxl25".
+    "bridge_share": False,
 }
 # The query's own language's titles ranked by e5 alone (copilot.title_vectors, titles in e5's query
 # form) credit the same-language candidates: OWN_TITLE_CREDIT of the best fused score for the first
@@ -1688,7 +1696,9 @@ class Retriever:
         credit = ARTICLE_CREDIT if len(vectors) > 1 else 0.0
         untranslated = self._untranslated(answers.cross_fused, plan.lang, credit, plan.audience)
         if cross.bridges and LEVERS["field_credit"]:  # titles speak for untranslated articles too, via bridge terms
-            bridge_terms = {target: (bridge, bridge) for target, bridge in cross.bridges.items()}
+            bridge_terms = {
+                target: (bridge, self._bridge_typed(plan, target, bridge)) for target, bridge in cross.bridges.items()
+            }
             untranslated = self._credit_fields(untranslated, bridge_terms, FIELD_CREDIT * cross.best_fused)
         untranslated = self._credit_slugs(untranslated, plan, cross.best_fused)
         untranslated = self._credit_titles(untranslated, vectors.get(cross.embedder), plan.others, signals)
@@ -1962,6 +1972,22 @@ class Retriever:
             share = self._field_share(hit, *terms[lang], lang, rarity) if lang in terms else 0.0
             rescored.append(Hit(hit.id, hit.score + credit * share, hit.payload))
         return sorted(rescored, key=lambda h: -h.score)
+
+    def _bridge_typed(self, plan: QueryPlan, target: str, bridge: SparseVector) -> SparseVector:
+        """What a bridge's field share is counted over: the bridge's own terms, or (LEVERS["bridge_share"]) those
+        and the typed query's words not in `target`'s script, so one loanword of a long question ("الكمبيوتر":
+        computer) no longer reads as the whole question said by every title holding "computer". Words typed in
+        the target's script are in the bridge already (Expansion.cross_lingual_terms): counted once. A bridge
+        holding a term of the help center's own bilingual synonym groups keeps its own count: those groups are
+        the writer's statement of what a word means there (the demo's cross-lingual cases lost 0.010-0.016 when
+        they too were counted over the question's words)."""
+        arabic_target = target == "ar"
+        if not LEVERS["bridge_share"] or any(has_arabic(m) == arabic_target for m in plan.expansion.synonyms):
+            return bridge
+        words = [w for w in _WORD.findall(plan.query) if has_arabic(w) != arabic_target]
+        own = self.lexical.encode_query(" ".join(words), plan.lang)
+        indices = tuple(dict.fromkeys((*bridge.indices, *own.indices)))
+        return SparseVector(indices, tuple(1.0 for _ in indices))
 
     def _field_share(
         self,
