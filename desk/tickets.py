@@ -115,13 +115,11 @@ def new_reference() -> str:
     return secrets.token_urlsafe(12)
 
 
-
-
-
 def row_by_id(session: Session, model: type[Row], row_id: int) -> Row | None:
     """The row of `model` with this id, or None, also for an id no id column holds (a larger one overflows the
     driver: a 500 where a 404 or the field's error is meant)."""
     return session.get(model, row_id) if 0 < row_id <= MAX_ROW_ID else None
+
 
 def plain_text(value: str) -> str:
     """Text as stored: browsers send textarea line breaks as CRLF; one form lets edits and lengths compare."""
