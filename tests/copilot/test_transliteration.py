@@ -82,3 +82,27 @@ def test_an_initial_waw_or_yeh_must_be_heard_where_a_match_removes_the_word() ->
     by_key = keyed(["azure"])
     assert spelled_names("يصير", by_key) == ["azure"]  # the lexical side searches both and lets articles decide
     assert spelled_names("يصير", by_key, glides=True) == []  # "becomes" is no "azure"
+
+
+ENGLISH_ONLY = [
+    {"lang": "en", "title": "What is GNOME?", "section": "Partition a disk", "text": "Use Disks to format a drive."},
+    {"lang": "en", "title": "Google accounts", "section": "Notion and Evernote", "text": "Connect your account."},
+]
+
+
+def test_an_arabic_script_term_finds_the_english_title_word_of_an_english_only_help_center() -> None:
+    """No Arabic article prints a Latin name here, so only the English titles and headings can be read."""
+    vocabulary = Vocabulary(lambda: ENGLISH_ONLY, lambda: "v1")
+    assert vocabulary.transliterations("ما هو جنوم", "ar") == []  # the Arabic articles' names: there are none
+    assert vocabulary.english_terms("ما هو جنوم", "ar") == ["gnome"]
+    assert vocabulary.english_terms("كيف اعمل البارتيشن", "ar") == ["partition"]  # behind the article
+    assert vocabulary.english_terms("ربط نوشن", "ar") == ["notion"]
+    assert vocabulary.english_terms("what is gnome", "en") == []
+
+
+def test_an_ordinary_arabic_word_is_not_read_as_an_english_title_word() -> None:
+    """ "جوال" (mobile) has Google's sound key and vowels, but the web writes it in Arabic (wordfreq Zipf 3.99)."""
+    vocabulary = Vocabulary(lambda: ENGLISH_ONLY, lambda: "v1")
+    assert sounds_alike("جوال", "google")
+    assert vocabulary.english_terms("حساب الجوال", "ar") == []
+    assert vocabulary.english_terms("ربط نوشن", "ar") == ["notion"]  # the same help center reads a name (Zipf 0)
