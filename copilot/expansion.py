@@ -111,6 +111,7 @@ ARABIC_SCRIPT_LANGS = frozenset({"ar", "fa", "ur"})
 NAME_SHARE = 0.5
 MIN_NAME_LETTERS = 5  # shorter Latin words are mostly acronyms (SQL, PDF), which customers type in Latin
 TRANSLITERATIONS = 2  # Latin names an Arabic-script word may bring, most frequent first
+_ARABIC_TOKEN = re.compile(r"[\u0600-\u06FF]+")
 _IN_A_LINK = set("/.-_=:@#?&")
 _LATIN_NAME = re.compile(r"\b[A-Za-z]{3,}\b")
 
@@ -126,9 +127,27 @@ HEADING_LETTERS = 4  # shorter title words are particles and acronyms ("on", "to
 ARABIC_ZIPF = 3.0
 
 
+_PRONOUNS = ("ها", "نا", "هم", "كم", "ي", "ك", "ه")  # attached pronouns: "جوالي", my mobile, is جوال's
+
+
+def _written_forms(word: str) -> set[str]:
+    """The shapes wordfreq may list a folded word under: the fold writes teh marbuta as heh, alef maqsura as yeh and
+    hamza's alefs bare ("طابعه" is طابعة, "العاب" ألعاب), and leaves an attached pronoun on; each bare and behind
+    the article."""
+    forms = {word}
+    if word.endswith("ه"):
+        forms.add(word[:-1] + "ة")
+    if word.endswith("ي"):
+        forms.add(word[:-1] + "ى")
+    forms |= {word[: -len(p)] for p in _PRONOUNS if word.endswith(p) and len(word) - len(p) >= 3}
+    forms |= {hamza + form[1:] for form in forms if form.startswith("ا") for hamza in "أإ"}  # "العاب": ألعاب
+    return forms | {"ال" + form for form in forms}
+
+
 def arabic_by_frequency(readings: Iterable[str]) -> bool:
-    """True when a reading of the typed word, bare or behind the article, is an Arabic word by wordfreq."""
-    return any(zipf(form, "ar") >= ARABIC_ZIPF for r in readings for form in (r, "ال" + r))
+    """True when a reading of the typed word (bare, behind the article, without a pronoun) is an Arabic word by
+    wordfreq (ARABIC_ZIPF)."""
+    return any(zipf(form, "ar") >= ARABIC_ZIPF for r in readings for form in _written_forms(r))
 
 
 def _is_name_cased(word: str) -> bool:
@@ -164,7 +183,7 @@ class Vocabulary:
             counts.setdefault(lang, Counter()).update(w for w in fold(text) if len(w) >= 3)
             if lang not in ARABIC_SCRIPT_LANGS:
                 named = f"{payload.get('title', '')} {payload.get('section', '')}"
-                headings.update(m.group().lower() for m in _LATIN_NAME.finditer(named) if len(m.group()) >= HEADING_LETTERS)
+                headings.update(w.lower() for w in _LATIN_NAME.findall(named) if len(w) >= HEADING_LETTERS)
                 continue  # English text is full of title-cased common words ("Secure checkout")
             for match in _LATIN_NAME.finditer(text):
                 before = text[max(0, match.start() - 2) : match.start()]
@@ -263,11 +282,15 @@ class Vocabulary:
         words = fold(query)
         known = lexicon.by_lang.get(lang, ([], frozenset()))[1]
         strange = [w for w in words if w not in known and has_arabic(w) and not is_dialect_word(w)]
-        pairs = [a + b for a, b in itertools.pairwise(words) if a in strange and b in strange]
+        # The typed words too: the fold writes hamza and alef forms alike ("وظائف", jobs, is folded to a "وظايف"
+        # wordfreq does not list) and strips clitics a word keeps in wordfreq ("للالعاب": ألعاب).
+        typed = {f for t in _ARABIC_TOKEN.findall(query) if arabic_by_frequency([t]) for f in fold(t)}
+        foreign = [w for w in strange if w not in typed and not arabic_by_frequency(name_readings(w))]
+        pairs = [a + b for a, b in itertools.pairwise(words) if a in foreign and b in foreign]
         found: list[str] = []
-        for word in [*strange, *(p for p in pairs if p not in known)]:
+        for word in [*foreign, *(p for p in pairs if p not in known)]:
             readings = name_readings(word) if clitics and find_loanword(word) is None else [word]
-            if arabic_by_frequency([word, *name_readings(word)]):
+            if arabic_by_frequency(readings):
                 continue
             terms = next((n for n in (spelled_names(r, lexicon.heading_by_key) for r in readings) if n), [])
             found += [t for t in terms[:TRANSLITERATIONS] if t not in found]
