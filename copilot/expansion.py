@@ -35,7 +35,7 @@ from rapidfuzz.distance import Levenshtein
 from copilot.index_view import FromIndex
 from copilot.loanwords import find_loanword, loanwords
 from copilot.spelling_families import SpellingFamilies, edit_limit, read_spellings
-from copilot.transliteration import MIN_STRICT_KEY, keyed, latin_key, name_readings, spelled_names
+from copilot.transliteration import CLITICS, MIN_STRICT_KEY, keyed, latin_key, name_readings, spelled_names
 from copilot.verbal_nouns import verbal_nouns
 from copilot.vocabulary_variants import WordFamilies, common_words
 from copilot.word_folding import fold
@@ -132,9 +132,9 @@ _PRONOUNS = ("ها", "نا", "هم", "كم", "ي", "ك", "ه")  # attached prono
 
 def _written_forms(word: str) -> set[str]:
     """The shapes wordfreq may list a folded word under: the fold writes teh marbuta as heh, alef maqsura as yeh and
-    hamza's alefs bare ("طابعه" is طابعة, "العاب" ألعاب), and leaves an attached pronoun on; each bare and behind
-    the article."""
-    forms = {word}
+    hamza's alefs bare ("طابعه" is طابعة, "العاب" ألعاب), and leaves a one-letter clitic (copilot.transliteration's
+    name_readings strips it only from longer words) and an attached pronoun on; each bare and behind the article."""
+    forms = {word, *([word[1:]] if word[:1] in CLITICS and len(word) >= 4 else [])}  # "بلحق": can I catch, لحق
     if word.endswith("ه"):
         forms.add(word[:-1] + "ة")
     if word.endswith("ي"):
