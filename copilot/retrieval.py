@@ -414,7 +414,10 @@ LEVERS = {
     # Vocabulary.english_terms: an Arabic-script word no Arabic article uses, and no Arabic word by wordfreq (Zipf
     # under 3), read by the transliteration sound rule as a title or heading word of the English articles ("جنوم":
     # gnome), searched and bridged where transliterations are. Issue #18's largest class over English-only help.
-    "heading_sounds": False,
+    # On: no dev case moves (9 dev questions read, 6 right, none moved); GNOME held-out round 2 Arabic 0.746 -> 0.771
+    # ("واكوم": wacom, 2 -> 1), demo round 4 ar>en 0.831 -> 0.830 ("عالبروفايل" read as approval, 5 -> 6), GNOME
+    # round 1 and demo rounds 2-3 unchanged, no abstention moved (bench/RESULTS.md "Session 25, arscript25").
+    "heading_sounds": True,
 }
 # The query's own language's titles ranked by e5 alone (copilot.title_vectors, titles in e5's query
 # form) credit the same-language candidates: OWN_TITLE_CREDIT of the best fused score for the first

@@ -1,9 +1,14 @@
 """Arabic-script product names and the Latin names the index prints (unit tests, fake payloads)."""
 
+from pathlib import Path
+
 import pytest
 
 from copilot.expansion import Vocabulary
+from copilot.retrieval import LEVERS, Retriever
 from copilot.transliteration import arabic_key, keyed, latin_key, sounds_alike, spelled_names
+from kb.settings import Settings
+from tests.copilot.test_query_terms import _NoStore
 
 
 @pytest.mark.parametrize(
@@ -106,3 +111,17 @@ def test_an_ordinary_arabic_word_is_not_read_as_an_english_title_word() -> None:
     assert sounds_alike("جوال", "google")
     assert vocabulary.english_terms("حساب الجوال", "ar") == []
     assert vocabulary.english_terms("ربط نوشن", "ar") == ["notion"]  # the same help center reads a name (Zipf 0)
+
+
+def test_the_lever_bridges_the_english_title_word_into_the_english_articles(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = Settings(content_dir=tmp_path, data_dir=tmp_path / "data")
+    vocabulary = Vocabulary(lambda: ENGLISH_ONLY, lambda: "v1")
+    retriever = Retriever(settings, _NoStore(), [], vocabulary=vocabulary)  # type: ignore[arg-type]
+    monkeypatch.setitem(LEVERS, "heading_sounds", False)
+    assert "gnome" not in retriever.cross_lingual_terms("ما هو جنوم", "ar", "en").split()
+    monkeypatch.setitem(LEVERS, "heading_sounds", True)
+    assert "gnome" in retriever.cross_lingual_terms("ما هو جنوم", "ar", "en").split()
+    assert "gnome" in retriever.plan("ما هو جنوم", "ar").expansion.transliterations  # searched at their weight
+    assert retriever.cross_lingual_terms("حساب الجوال", "ar", "en") == ""  # Arabic words: nothing to bridge
