@@ -23,8 +23,9 @@ import itertools
 import re
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import NamedTuple
 
 import yaml
@@ -34,11 +35,12 @@ from rapidfuzz.distance import Levenshtein
 from copilot.index_view import FromIndex
 from copilot.loanwords import find_loanword, loanwords
 from copilot.spelling_families import SpellingFamilies, edit_limit, read_spellings
-from copilot.transliteration import MIN_STRICT_KEY, latin_key, name_readings, spelled_names
+from copilot.transliteration import CLITICS, MIN_STRICT_KEY, keyed, latin_key, name_readings, spelled_names
 from copilot.verbal_nouns import verbal_nouns
 from copilot.vocabulary_variants import WordFamilies, common_words
 from copilot.word_folding import fold
 from kb.arabic import has_arabic, is_dialect_word
+from kb.word_commonness import zipf
 
 _Group = tuple[list[tuple[str, ...]], list[str]]  # folded members, members as written
 
@@ -97,6 +99,8 @@ class _Lexicon(NamedTuple):
     families: WordFamilies | None = None  # its Arabic words by root, when it has Arabic articles
     common_ar: frozenset[str] = frozenset()  # its most frequent Arabic words (vocabulary_variants.common_words)
     spellings: SpellingFamilies | None = None  # its Arabic words by spelling (copilot.spelling_families)
+    # The title and heading words of its other-script articles by sound key (Vocabulary.english_terms)
+    heading_by_key: Mapping[str, list[str]] = MappingProxyType({})
 
 
 # The Latin names an Arabic help center prints in its Arabic articles ("Microsoft Teams", "GoDaddy")
@@ -107,8 +111,43 @@ ARABIC_SCRIPT_LANGS = frozenset({"ar", "fa", "ur"})
 NAME_SHARE = 0.5
 MIN_NAME_LETTERS = 5  # shorter Latin words are mostly acronyms (SQL, PDF), which customers type in Latin
 TRANSLITERATIONS = 2  # Latin names an Arabic-script word may bring, most frequent first
+_ARABIC_TOKEN = re.compile(r"[\u0600-\u06FF]+")
 _IN_A_LINK = set("/.-_=:@#?&")
 _LATIN_NAME = re.compile(r"\b[A-Za-z]{3,}\b")
+
+
+HEADING_LETTERS = 4  # shorter title words are particles and acronyms ("on", "to", "PDF"); "dash", "wifi" are four
+# wordfreq's Arabic Zipf frequency at and above which an Arabic-script word is Arabic, not an English term typed in
+# Arabic letters (Vocabulary.english_terms). Read from the language, not from a dev set: once per million words
+# (Zipf 3) is where the web's Arabic has its own words, even dialect and inflected ones ("جوال" 3.99, "اكيد" 4.01,
+# "طابعة" 3.16, "كفيف" 3.28), and where the names and jargon a help center's pages carry are not: "نوشن" and
+# "ايفرنوت" (Notion, Evernote) 0, "بارتيشن" 1.26, "جنوم" 1.94, "تيرمنال" 1.38, "الهارد" 2.82. The loanwords the
+# language has taken in ("كمبيوتر" 4.27, "ويندوز" 4.3, "جوجل" 4.62) are over it; copilot.loanwords' glossary reads
+# them by name. A word is read with and without its article and clitics, and counts at its most frequent form.
+ARABIC_ZIPF = 3.0
+
+
+_PRONOUNS = ("ها", "نا", "هم", "كم", "ي", "ك", "ه")  # attached pronouns: "جوالي", my mobile, is جوال's
+
+
+def _written_forms(word: str) -> set[str]:
+    """The shapes wordfreq may list a folded word under: the fold writes teh marbuta as heh, alef maqsura as yeh and
+    hamza's alefs bare ("طابعه" is طابعة, "العاب" ألعاب), and leaves a one-letter clitic (copilot.transliteration's
+    name_readings strips it only from longer words) and an attached pronoun on; each bare and behind the article."""
+    forms = {word, *([word[1:]] if word[:1] in CLITICS and len(word) >= 4 else [])}  # "بلحق": can I catch, لحق
+    if word.endswith("ه"):
+        forms.add(word[:-1] + "ة")
+    if word.endswith("ي"):
+        forms.add(word[:-1] + "ى")
+    forms |= {word[: -len(p)] for p in _PRONOUNS if word.endswith(p) and len(word) - len(p) >= 3}
+    forms |= {hamza + form[1:] for form in forms if form.startswith("ا") for hamza in "أإ"}  # "العاب": ألعاب
+    return forms | {"ال" + form for form in forms}
+
+
+def arabic_by_frequency(readings: Iterable[str]) -> bool:
+    """True when a reading of the typed word (bare, behind the article, without a pronoun) is an Arabic word by
+    wordfreq (ARABIC_ZIPF)."""
+    return any(zipf(form, "ar") >= ARABIC_ZIPF for r in readings for form in _written_forms(r))
 
 
 def _is_name_cased(word: str) -> bool:
@@ -137,11 +176,14 @@ class Vocabulary:
         counts: dict[str, Counter[str]] = {}
         latin: Counter[str] = Counter()
         capitalized: Counter[str] = Counter()
+        headings: Counter[str] = Counter()
         for payload in self._texts():
             lang = str(payload.get("lang", ""))
             text = f"{payload.get('title', '')} {payload.get('section', '')} {payload.get('text', '')}"
             counts.setdefault(lang, Counter()).update(w for w in fold(text) if len(w) >= 3)
             if lang not in ARABIC_SCRIPT_LANGS:
+                named = f"{payload.get('title', '')} {payload.get('section', '')}"
+                headings.update(w.lower() for w in _LATIN_NAME.findall(named) if len(w) >= HEADING_LETTERS)
                 continue  # English text is full of title-cased common words ("Secure checkout")
             for match in _LATIN_NAME.finditer(text):
                 before = text[max(0, match.start() - 2) : match.start()]
@@ -162,7 +204,8 @@ class Vocabulary:
         families = WordFamilies(by_lang["ar"][0]) if "ar" in by_lang else None
         common_ar = frozenset(common_words(by_lang["ar"][0])) if "ar" in by_lang else frozenset()
         spellings = SpellingFamilies(by_lang["ar"][0], families.root) if families is not None else None
-        return _Lexicon(by_lang, by_key, families, common_ar, spellings)
+        heading_by_key = keyed(word for word, _ in headings.most_common())
+        return _Lexicon(by_lang, by_key, families, common_ar, spellings, heading_by_key)
 
     def words(self, lang: str) -> list[str]:
         """The index's folded words in `lang`, most frequent first (for completion)."""
@@ -221,6 +264,36 @@ class Vocabulary:
             readings = [word, *(r for r in readings[1:] if r not in known)]
             names = next((n for n in (spelled_names(r, lexicon.latin_by_key) for r in readings) if n), [])
             found += [m for m in names[:TRANSLITERATIONS] if m not in found]
+        return found
+
+    def english_terms(self, query: str, lang: str, clitics: bool = False) -> list[str]:
+        """The title and heading words of the index's other-script articles that Arabic-script words of the query
+        sound like: "جنوم" is GNOME, "البارتيشن" partition, in a help center that prints them only in English.
+
+        `transliterations` reads only the Latin names the Arabic articles print, so a help center without
+        Arabic articles gets nothing from it. Its sound rule read against every English word finds ordinary
+        Arabic words too ("جوال", mobile: google; "اكيد", sure: icade), so an Arabic word by the language's
+        own frequencies (`arabic_by_frequency`) is read as nothing, and the English side is the titles and
+        headings only: the terms a help center names its pages with, not every word of its text.
+        """
+        if lang not in ARABIC_SCRIPT_LANGS or not has_arabic(query):
+            return []
+        lexicon = self._words.get()
+        words = fold(query)
+        known = lexicon.by_lang.get(lang, ([], frozenset()))[1]
+        strange = [w for w in words if w not in known and has_arabic(w) and not is_dialect_word(w)]
+        # The typed words too: the fold writes hamza and alef forms alike ("وظائف", jobs, is folded to a "وظايف"
+        # wordfreq does not list) and strips clitics a word keeps in wordfreq ("للالعاب": ألعاب).
+        typed = {f for t in _ARABIC_TOKEN.findall(query) if arabic_by_frequency([t]) for f in fold(t)}
+        foreign = [w for w in strange if w not in typed and not arabic_by_frequency(name_readings(w))]
+        pairs = [a + b for a, b in itertools.pairwise(words) if a in foreign and b in foreign]
+        found: list[str] = []
+        for word in [*foreign, *(p for p in pairs if p not in known)]:
+            readings = name_readings(word) if clitics and find_loanword(word) is None else [word]
+            if arabic_by_frequency(readings):
+                continue
+            terms = next((n for n in (spelled_names(r, lexicon.heading_by_key) for r in readings) if n), [])
+            found += [t for t in terms[:TRANSLITERATIONS] if t not in found]
         return found
 
     def variants(self, query: str, lang: str) -> list[str]:

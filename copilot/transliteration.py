@@ -109,14 +109,14 @@ def keyed(names: Iterable[str]) -> dict[str, list[str]]:
 
 # One-letter conjunctions and prepositions the lexical fold leaves on a bare word ("وتيمز", and
 # Teams; "بشيربوينت", in SharePoint), and the dialects' ع for على before the article ("عالتيمز").
-_CLITICS = "وفبلك"
+CLITICS = "وفبلك"
 _ON_THE = "عال"
 
 
 def name_readings(word: str) -> list[str]:
     """A folded word, then without a clitic the fold leaves on: the shapes a name typed in Arabic takes."""
     out = [word]
-    if word[:1] in _CLITICS and len(word) > MIN_ARABIC_LETTERS:
+    if word[:1] in CLITICS and len(word) > MIN_ARABIC_LETTERS:
         out.append(word[1:])
     if word.startswith(_ON_THE) and len(word) - len(_ON_THE) >= MIN_ARABIC_LETTERS:
         out.append(word[len(_ON_THE) :])

@@ -1,9 +1,14 @@
 """Arabic-script product names and the Latin names the index prints (unit tests, fake payloads)."""
 
+from pathlib import Path
+
 import pytest
 
 from copilot.expansion import Vocabulary
+from copilot.retrieval import LEVERS, Retriever
 from copilot.transliteration import arabic_key, keyed, latin_key, sounds_alike, spelled_names
+from kb.settings import Settings
+from tests.copilot.test_query_terms import _NoStore
 
 
 @pytest.mark.parametrize(
@@ -82,3 +87,41 @@ def test_an_initial_waw_or_yeh_must_be_heard_where_a_match_removes_the_word() ->
     by_key = keyed(["azure"])
     assert spelled_names("يصير", by_key) == ["azure"]  # the lexical side searches both and lets articles decide
     assert spelled_names("يصير", by_key, glides=True) == []  # "becomes" is no "azure"
+
+
+ENGLISH_ONLY = [
+    {"lang": "en", "title": "What is GNOME?", "section": "Partition a disk", "text": "Use Disks to format a drive."},
+    {"lang": "en", "title": "Google accounts", "section": "Notion and Evernote", "text": "Connect your account."},
+]
+
+
+def test_an_arabic_script_term_finds_the_english_title_word_of_an_english_only_help_center() -> None:
+    """No Arabic article prints a Latin name here, so only the English titles and headings can be read."""
+    vocabulary = Vocabulary(lambda: ENGLISH_ONLY, lambda: "v1")
+    assert vocabulary.transliterations("ما هو جنوم", "ar") == []  # the Arabic articles' names: there are none
+    assert vocabulary.english_terms("ما هو جنوم", "ar") == ["gnome"]
+    assert vocabulary.english_terms("كيف اعمل البارتيشن", "ar") == ["partition"]  # behind the article
+    assert vocabulary.english_terms("ربط نوشن", "ar") == ["notion"]
+    assert vocabulary.english_terms("what is gnome", "en") == []
+
+
+def test_an_ordinary_arabic_word_is_not_read_as_an_english_title_word() -> None:
+    """ "جوال" (mobile) has Google's sound key and vowels, but the web writes it in Arabic (wordfreq Zipf 3.99)."""
+    vocabulary = Vocabulary(lambda: ENGLISH_ONLY, lambda: "v1")
+    assert sounds_alike("جوال", "google")
+    assert vocabulary.english_terms("حساب الجوال", "ar") == []
+    assert vocabulary.english_terms("ربط نوشن", "ar") == ["notion"]  # the same help center reads a name (Zipf 0)
+
+
+def test_the_lever_bridges_the_english_title_word_into_the_english_articles(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = Settings(content_dir=tmp_path, data_dir=tmp_path / "data")
+    vocabulary = Vocabulary(lambda: ENGLISH_ONLY, lambda: "v1")
+    retriever = Retriever(settings, _NoStore(), [], vocabulary=vocabulary)  # type: ignore[arg-type]
+    monkeypatch.setitem(LEVERS, "heading_sounds", False)
+    assert "gnome" not in retriever.cross_lingual_terms("ما هو جنوم", "ar", "en").split()
+    monkeypatch.setitem(LEVERS, "heading_sounds", True)
+    assert "gnome" in retriever.cross_lingual_terms("ما هو جنوم", "ar", "en").split()
+    assert "gnome" in retriever.plan("ما هو جنوم", "ar").expansion.transliterations  # searched at their weight
+    assert retriever.cross_lingual_terms("حساب الجوال", "ar", "en") == ""  # Arabic words: nothing to bridge
