@@ -23,7 +23,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from copilot.tuning import CROSS_DECIDES as CROSS_DECIDES  # its home is tuning's (the desk reads it without numpy)
 from copilot.tuning import CROSS_FLOOR_SIGNALS
 
 # The lexical evidence in the index's own units (copilot.calibration), so fitted floors carry over.

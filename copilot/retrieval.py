@@ -69,7 +69,6 @@ from copilot.heading_floor import HEADING_FLOOR, best_heading
 from copilot.hub_articles import demote_hubs, hub_shares
 from copilot.index_view import FromIndex, IndexSnapshot
 from copilot.latin_terms import latin_terms
-from copilot.learnt_floors import CROSS_DECIDES
 from copilot.lexicon_spellings import lexicon_spellings
 from copilot.loanword_text import read_latin_terms, read_loanwords
 from copilot.loanwords import loanword_terms
@@ -97,7 +96,7 @@ from copilot.title_names import title_names
 from copilot.title_rarity import TitleRarity
 from copilot.title_vectors import TitleMatrix, TitleVectors
 from copilot.title_word_weights import TitleWordWeights
-from copilot.tuning import ABSTAIN_FLOORS, CROSS_DIRECTION_FLOORS, CROSS_ONLY_FLOORS, SearchTuning
+from copilot.tuning import ABSTAIN_FLOORS, CROSS_DECIDES, CROSS_DIRECTION_FLOORS, CROSS_ONLY_FLOORS, SearchTuning
 from copilot.typed_reading import best_candidate_title, better_reading
 from indexer.embedders import Embedder
 from indexer.lexical import SPARSE_VECTOR, LexicalEncoder, SparseVector

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from copilot.learnt_floors import CROSS_DECIDES
 from copilot.retrieval import (
     CROSS_DENSITY_FLOORS,
     CROSS_DIRECTION_FLOORS,
@@ -16,6 +15,7 @@ from copilot.retrieval import (
     query_register,
     register_floors,
 )
+from copilot.tuning import CROSS_DECIDES
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from copilot.learnt_floors import CROSS_DECIDES
+from copilot.tuning import CROSS_DECIDES
 from desk.desk import Desk
 from desk.floor_evidence import FloorRow, floor_evidence
 from desk.reports import answered_log

@@ -13,7 +13,8 @@ from datetime import timedelta
 from sqlalchemy import insert, null
 
 from bench.reports_before25 import abstention_before, floor_evidence_before, floors_before
-from copilot.learnt_floors import CROSS_DECIDES, SIGNALS
+from copilot.learnt_floors import SIGNALS
+from copilot.tuning import CROSS_DECIDES
 from desk import reports
 from desk.desk import Desk
 from desk.floor_decision import floors_in_use

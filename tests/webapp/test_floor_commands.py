@@ -17,8 +17,7 @@ from click.testing import CliRunner, Result
 
 from copilot import query_register, retrieval
 from copilot.engine import Engine
-from copilot.learnt_floors import CROSS_DECIDES
-from copilot.tuning import ABSTAIN_FLOORS, TUNING_FILE, SearchTuning, TuningError
+from copilot.tuning import ABSTAIN_FLOORS, CROSS_DECIDES, TUNING_FILE, SearchTuning, TuningError
 from desk import floor_decision, reports
 from desk.desk import Desk
 from kb.catalog import Catalog
