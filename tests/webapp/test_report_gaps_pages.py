@@ -14,6 +14,7 @@ from sqlalchemy import func, insert, select
 
 from desk import reports
 from desk.models import SearchEvent, utcnow
+from desk.tickets import NewTicket
 from tests.webapp.conftest import login
 from tests.webapp.test_reports_page import app, settings  # noqa: F401 - the reports page's fixtures
 
@@ -88,3 +89,18 @@ def test_the_gaps_filter_by_language_on_the_page_its_links_and_its_csv(app: Flas
     assert 'id="report-' not in bad.get_data(as_text=True)  # nothing built
     bad_csv = client.get("/agent/reports/gaps.csv?lang=xx")
     assert bad_csv.status_code == 400 and "lang: use one of en, ar" in bad_csv.get_data(as_text=True)
+
+
+def test_the_inbox_pages_with_the_same_pager(app: Flask) -> None:  # noqa: F811
+    """One pager (agent/_pager.html) for the inbox, held mail and the reports: the inbox's keeps its filters."""
+    desk = app.extensions["desk"]
+    for i in range(26):  # the fixture's ticket and these: two pages of 25
+        desk.tickets.create(NewTicket(email=f"c{i}@example.com", subject=f"Question {i}", body="Help?", lang="en"))
+    client = app.test_client()
+    login(client, "admin@example.com")
+    first = client.get("/agent/?sort=created").get_data(as_text=True)
+    assert "Page 1 of 2" in first and 'rel="prev"' not in first
+    link = re.search(r'rel="next" href="([^"]+)"', first)
+    assert link is not None and "sort=created" in link.group(1) and link.group(1).endswith("page=2")
+    second = client.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert "Page 2 of 2" in second and 'rel="prev"' in second and 'rel="next"' not in second
