@@ -195,7 +195,7 @@ def _groups(texts: list[str], counts: list[int]) -> tuple[list[tuple[int, ...]],
 
 
 def gap_groups(f: Filters) -> tuple[list[GapGroup], bool]:
-    rows = reports.content_gaps(state.desk().db, f.start, f.end, f.lang)[:GAP_LIMIT]
+    rows = reports.content_gaps_page(state.desk().db, f.start, f.end, f.lang, limit=GAP_LIMIT).rows
     members, grouped = _groups([r.query for r in rows], [r.searches + r.tickets for r in rows])
     out = [
         GapGroup(rows[m[0]].query, sum(rows[i].searches for i in m), sum(rows[i].tickets for i in m),
