@@ -61,6 +61,7 @@ if TYPE_CHECKING:
     from desk.floor_decision import FloorDecision
 
 STALE_DAYS = 180
+MAX_SPELLINGS = 10_000  # spellings of a page's gaps named in one query (content_gaps_page); more: every row built
 LATEST_REASONS = 3
 # What spreadsheet programs run as a formula; customer text starting with one must stay text.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -178,6 +179,8 @@ def content_gaps_page(db: Database, since: datetime | None = None, until: dateti
     if not shown:
         return ReportPage([], len(ranked))
     spellings = sorted(query for query, key in folded.items() if key in shown)
+    if len(spellings) > MAX_SPELLINGS:  # more than a query's parameters may be (SQLite's 32,766): every row, sliced
+        return ReportPage(content_gaps(db, since, until, lang)[offset:offset + limit], len(ranked))
     return ReportPage(_gap_rows(_gap_groups(db, since, until, lang, spellings)), len(ranked))
 
 

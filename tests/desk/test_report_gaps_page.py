@@ -62,6 +62,15 @@ def test_each_page_is_that_page_of_the_whole_list(desk: Desk, size: int) -> None
             assert every.rows == before and every.total == len(before)
 
 
+def test_a_page_of_too_many_spellings_is_the_whole_list_sliced(desk: Desk, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+                                                              ) -> None:
+    fill(desk)
+    monkeypatch.setattr(reports, "MAX_SPELLINGS", 3)  # a query may name at most so many spellings
+    before = gaps_before(desk.db)
+    found = reports.content_gaps_page(desk.db, offset=40, limit=40)
+    assert found.rows == before[40:80] and found.total == len(before)
+
+
 def test_the_registry_pages_the_gaps_in_one_language(desk: Desk) -> None:  # noqa: F811
     fill(desk)
     with desk.db.session() as session:
