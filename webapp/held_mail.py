@@ -16,7 +16,7 @@ from flask_login import current_user, login_required
 from desk.mail.held import PER_PAGE
 from desk.tickets import InputError
 from webapp import state
-from webapp.agent import MAX_PAGE, _page, interface_language
+from webapp.agent import _page, interface_language, page_arg, page_count
 from webapp.desk_errors import desk_error
 
 bp = Blueprint("held", __name__, url_prefix="/agent/held")
@@ -33,10 +33,10 @@ OUTCOMES = {
 @bp.get("/")
 @login_required
 def index() -> str:
-    page_number = min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
+    page_number = page_arg()
     found = state.desk().held_mail.page(PER_PAGE, (page_number - 1) * PER_PAGE)
     return _page("agent/held.html", rows=found.rows, total=found.total, outcomes=OUTCOMES, page_number=page_number,
-                 pages=max(1, -(-found.total // PER_PAGE)))
+                 pages=page_count(found.total, PER_PAGE))
 
 
 @bp.get("/<int:inbound_id>")
