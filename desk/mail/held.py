@@ -21,11 +21,13 @@ bytes delivered twice, named by their hash) stays. The row itself stays: who or 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -195,62 +197,70 @@ class HeldMailStore:
         return len(purged) + removed
 
     def _remove_originals(self, rows: list[tuple[int, str]]) -> int:
-        """Remove the kept originals of deleted or purged rows, after their claim committed; how many rows let go of
-        theirs. Never raises: a failure is logged and the row keeps its path (the next purge retries it)."""
-        done = 0
+        """Remove the kept originals of deleted or purged rows, after their claim committed, and empty their
+        raw_path; how many rows let go of theirs. Never raises: a refusal is logged and that row keeps its path (the
+        next purge tries again).
+
+        Each file is set aside first, then one question asks which of them another row still keeps (a ticket's mail,
+        the same bytes held twice: files are named by their hash); those go back, the rest are removed. Set aside
+        first, so a `receive` of the same bytes committing its row meanwhile is seen by the question, or else finds
+        the file gone and writes it again (receive.keep_raw)."""
+        data_dir = self.receiver.settings.data_dir
+        let_go: list[int] = []
+        aside: list[tuple[int, Path, Path, str]] = []  # row, file, where it was set aside, raw_path
         for inbound_id, raw_path in rows:
+            if not raw_path:
+                let_go.append(inbound_id)
+                continue
+            path = data_dir / raw_path
+            moved = path.with_name(f"{path.name}.{secrets.token_hex(6)}.removing")
             try:
-                if self._remove_original(inbound_id, raw_path):
-                    done += 1
-            except Exception:  # the agent's delete is committed: what is left is for the next purge
-                log.exception("the original of held mail %s (%s) was not removed", inbound_id, raw_path)
-        return done
+                path.rename(moved)
+            except FileNotFoundError:  # removed already (another purge, or by hand)
+                let_go.append(inbound_id)
+            except OSError as error:
+                log.error("the original of held mail %s (%s) was not removed: %s", inbound_id, raw_path, error)
+            else:
+                aside.append((inbound_id, path, moved, raw_path))
+        try:
+            kept = self._kept_elsewhere({raw_path for *_, raw_path in aside})
+        except Exception:
+            kept = None
+            log.exception("held mail originals were not removed: which other rows keep them is unknown")
+        for inbound_id, path, moved, raw_path in aside:
+            try:
+                if kept is None or raw_path in kept:
+                    os.replace(moved, path)
+                else:
+                    moved.unlink()
+            except OSError as error:
+                log.error("the original of held mail %s (%s) was not removed: %s", inbound_id, raw_path, error)
+                with contextlib.suppress(OSError):
+                    os.replace(moved, path)
+                continue
+            if kept is not None:
+                let_go.append(inbound_id)
+        if not let_go:
+            return 0
+        try:
+            with self.db.session() as session:
+                session.execute(update(InboundMail).where(InboundMail.id.in_(let_go), InboundMail.settled.in_(GONE))
+                                .values(raw_path="").execution_options(synchronize_session=False))
+        except Exception:  # the files are gone; the next purge finds them gone and empties the paths
+            log.exception("held mail %s: the originals were removed but the rows not updated", let_go)
+            return 0
+        return len(let_go)
 
-    def _remove_original(self, inbound_id: int, raw_path: str) -> bool:
-        """Remove the row's file unless another row keeps it, then empty the row's raw_path; False (logged) when the
-        file system refused, the row then keeps its path."""
-        if raw_path and not self._remove_file(inbound_id, raw_path):
-            return False
+    def _kept_elsewhere(self, raw_paths: set[str]) -> set[str]:
+        """Which of these files a row still needs: one not deleted or purged (a ticket's mail, a held or recovered
+        one)."""
+        if not raw_paths:
+            return set()
         with self.db.session() as session:
-            session.execute(update(InboundMail).where(InboundMail.id == inbound_id, InboundMail.settled.in_(GONE))
-                            .values(raw_path=""))
-        return True
-
-    def _remove_file(self, inbound_id: int, raw_path: str) -> bool:
-        """Set the file aside, ask whether another row still keeps the same bytes (a ticket's mail, the same mail
-        held twice), then put it back or remove it. Set aside first, so a `receive` of the same bytes committing its
-        row meanwhile is seen by the question, or else finds the file gone and writes it again (receive.keep_raw)."""
-        path = self.receiver.settings.data_dir / raw_path
-        aside = path.with_name(f"{path.name}.{secrets.token_hex(6)}.removing")
-        try:
-            path.rename(aside)
-        except FileNotFoundError:  # removed already (another purge, or by hand)
-            return True
-        except OSError as error:
-            log.error("the original of held mail %s (%s) was not removed: %s", inbound_id, raw_path, error)
-            return False
-        try:
-            kept = self._kept_elsewhere(inbound_id, raw_path)
-        except BaseException:  # the question was not answered: the file goes back
-            os.replace(aside, path)
-            raise
-        if kept:
-            os.replace(aside, path)
-            return True
-        try:
-            aside.unlink()
-        except OSError as error:
-            os.replace(aside, path)
-            log.error("the original of held mail %s (%s) was not removed: %s", inbound_id, raw_path, error)
-            return False
-        return True
-
-    def _kept_elsewhere(self, inbound_id: int, raw_path: str) -> bool:
-        with self.db.session() as session:
-            return session.scalar(select(InboundMail.id).where(
-                InboundMail.raw_path == raw_path, InboundMail.id != inbound_id,
+            return set(session.scalars(select(InboundMail.raw_path).distinct().where(
+                InboundMail.raw_path.in_(raw_paths),
                 or_(InboundMail.settled.is_(None), InboundMail.settled.not_in(GONE)),
-            ).limit(1)) is not None
+            )))
 
     def recover(self, inbound_id: int, agent_id: int | None, confirm: bool = False, sender: str = "") -> Received:
         """Store the held mail from its kept original as `receive` stores a person's mail. `confirm` is needed for
