@@ -19,7 +19,7 @@ from desk.desk import Desk
 from desk.mail.listener import start_listener
 from desk.mail.receive import UnparseableMail
 from desk.models import InboundMail
-from tests.desk.test_held_mail import NO_SENDER
+from tests.desk.test_held_mail import NO_SENDER, inbound
 from tests.desk.test_mail_in import plain_mail
 from tests.smtp_sink import free_port
 from tests.webapp.light_app import PASSWORD, Guarded, csrf, light_app, light_settings, login  # noqa: F401
@@ -106,21 +106,14 @@ def test_recover_and_delete_are_csrf_protected_posts_and_a_loop_needs_confirmati
     ticket = desk.tickets.get(int(recovered.headers["Location"].rsplit("/", 1)[1]))
     assert ticket is not None and ticket.messages[0].body == "Call me back please"
     assert client.post(f"/agent/held/{refused}/delete").status_code == 400
-    original = light_app.app.extensions["settings"].data_dir / inbound_row(desk, refused).raw_path
+    original = light_app.app.extensions["settings"].data_dir / inbound(desk, refused).raw_path
     assert original.is_file()
     deleted = client.post(f"/agent/held/{refused}/delete", data={"csrf_token": token}, follow_redirects=True)
     assert "Mail deleted." in deleted.get_data(as_text=True) and not original.exists()
     agent = desk.accounts.find("agent@example.com")
     assert held_rows(desk)[-1] == (refused, "deleted", "no sender address (From)") and agent is not None
-    assert inbound_row(desk, refused).settled_by_id == agent.id
+    assert inbound(desk, refused).settled_by_id == agent.id
     assert desk.held_mail.count() == 0
-
-
-def inbound_row(desk: Desk, inbound_id: int) -> InboundMail:
-    with desk.db.session() as session:
-        row = session.get(InboundMail, inbound_id)
-        assert row is not None
-        return row
 
 
 def test_a_delete_whose_file_removal_fails_is_done_and_logged_never_a_500(
@@ -128,7 +121,7 @@ def test_a_delete_whose_file_removal_fails_is_done_and_logged_never_a_500(
 ) -> None:
     desk: Desk = light_app.app.extensions["desk"]
     refused = refuse(desk, NO_SENDER)
-    original = light_app.app.extensions["settings"].data_dir / inbound_row(desk, refused).raw_path
+    original = light_app.app.extensions["settings"].data_dir / inbound(desk, refused).raw_path
     original.unlink()
     original.mkdir()  # unlink() refuses a directory (the tests run as root: permissions refuse nothing)
     (original / "x").write_bytes(b"x")
@@ -137,7 +130,7 @@ def test_a_delete_whose_file_removal_fails_is_done_and_logged_never_a_500(
     deleted = client.post(f"/agent/held/{refused}/delete", data={"csrf_token": token})
     assert deleted.status_code == 302 and deleted.headers["Location"].endswith("/agent/held/")
     assert "Mail deleted." in client.get("/agent/held/").get_data(as_text=True)
-    assert inbound_row(desk, refused).settled == "deleted" and original.is_dir()
+    assert inbound(desk, refused).settled == "deleted" and original.is_dir()
     assert "was not removed" in caplog.text
 
 
