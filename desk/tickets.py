@@ -29,6 +29,7 @@ from desk.mail.attachments import (
     add_attachment,
     file_writes,
     human_size,
+    message_files,
     remove_files,
     safe_filename,
     upload_type,
@@ -254,14 +255,22 @@ class TicketStore:
     def __init__(
         self, db: Database, languages: tuple[str, ...] = ("en", "ar"), hours: BusinessHours | None = None,
         data_dir: Path | None = None, file_limits: FileLimits | None = None,
+        customer_file_limits: FileLimits | None = None,
     ) -> None:
         self.db = db
         self.languages = languages
-        # Where agents' files are stored (a reply without files needs neither).
+        # Where posted files are stored (a post without files needs neither).
         self.data_dir = data_dir
+        # An agent's and an API client's limits; a customer's on the web (the contact form, their ticket's page).
         self.file_limits = file_limits or FileLimits.from_settings(Settings())
+        self.customer_file_limits = customer_file_limits or FileLimits.for_customers(Settings())
         # Due times count in business hours; without a configuration, around the clock.
         self.hours = hours or BusinessHours.from_mapping({})
+
+    def limits_for(self, channel: str) -> FileLimits:
+        """The limits a post's files are held to, by the way it came: a customer's web form has its own
+        (`KB_CUSTOMER_MAX_ATTACHMENTS*`), an API client (and an agent) an agent's."""
+        return self.customer_file_limits if channel == "web" else self.file_limits
 
     def _due(self, ticket: Ticket, since: datetime) -> datetime:
         """When the next agent reply is due for a customer message at `since` (business hours, by priority)."""
@@ -342,10 +351,11 @@ class TicketStore:
     def create(self, new: NewTicket, files: Sequence[Upload] = ()) -> Ticket:
         """Store a new ticket, its customer created on first contact; retried while the database is busy.
 
-        `files` (an API client's attachments) go with its first message: all are checked first (`clean_files`,
-        an agent's limits), and the ticket and its files are written together or, on any failure, neither."""
+        `files` (the contact form's or an API client's attachments) go with its first message: all are checked
+        first (`clean_files`, with the limits of the ticket's channel: `limits_for`), and the ticket and its files are
+        written together or, on any failure, neither."""
         new = self.validate(new)
-        attached = clean_files(files, self.file_limits)
+        attached = clean_files(files, self.limits_for(new.channel))
 
         def insert(session: Session, written: list[Path]) -> Ticket:
             remove_files(written)  # an earlier try's, rolled back while the database was busy
@@ -548,16 +558,26 @@ class TicketStore:
             index_ticket(session, ticket)
         return SentReply(message, resent=False)
 
-    def customer_reply(self, reference: str, body: str, submission: str | None = None) -> Message:
+    def customer_reply(self, reference: str, body: str, submission: str | None = None, files: Sequence[Upload] = (),
+                       channel: str = "web") -> Message:
         """Add the customer's message to their ticket (reopened, due again); the same words posted again
         within RESEND_WINDOW, or the same page (`submission`, its key within the visit) posted again,
         give back the message already stored. The key is unique in the database, so two posts of one
         page at the same instant store one message on every engine: the second insert waits for the
-        first and fails, and finds it (the contact form's external id does the same for tickets)."""
+        first and fails, and finds it (the contact form's external id does the same for tickets).
+
+        `files` go with the message, checked first (`clean_files`, the limits of `channel`: the ticket page's
+        form is "web", an API client "api"); the message and its files are written together or neither. A post
+        given back as already stored stores none of its files (they came with the first), and the same words
+        with other files are a new message, not a resend."""
         text = clean_text("message", body, MAX_BODY)
         key = _optional_text("external_id", submission, MAX_EXTERNAL_ID)
+        channel = _choice("channel", channel, CHANNELS)
+        attached = clean_files(files, self.limits_for(channel))
+        sent_files = sorted((f.filename, len(f.data)) for f in attached)
 
-        def add(session: Session) -> Message:
+        def add(session: Session, written: list[Path]) -> Message:
+            remove_files(written)  # an earlier try's, rolled back while the database was busy
             ticket = session.scalar(select(Ticket).where(Ticket.reference == reference))
             if ticket is None:
                 raise InputError("reference", N_("no such ticket"))
@@ -569,18 +589,21 @@ class TicketStore:
             thread = [m for m in ticket.messages if not m.internal]
             last = thread[-1] if thread else None
             resent = last is not None and last.author == "customer" and last.body == text
-            if resent and last is not None and now - as_utc(last.created_at) < RESEND_WINDOW:
+            if resent and last is not None and now - as_utc(last.created_at) < RESEND_WINDOW and sent_files == sorted(
+                    (a.filename, a.size) for a in message_files(session, last.id)):
                 return last
-            message = Message(author="customer", body=text, channel="web", created_at=now, external_id=key)
+            message = Message(author="customer", body=text, channel=channel, created_at=now, external_id=key)
             ticket.messages.append(message)
             # An earlier unanswered message keeps its (earlier) due time.
             ticket.due_at = ticket.due_at or self._due(ticket, now)
             self._set_status(ticket, "open", now)
+            attach_files(session, self.data_dir, message, attached, written)
             index_ticket(session, ticket)
             return message
 
         try:
-            return self.db.write(add)
+            with file_writes() as written:
+                return self.db.write(lambda session: add(session, written))
         except IntegrityError:
             if key is None:
                 raise

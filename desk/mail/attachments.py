@@ -74,7 +74,7 @@ def human_size(size: int) -> str:
 
 @dataclass(frozen=True)
 class Upload:
-    """A file an agent attached: its name as the browser sent it, and its bytes."""
+    """A file posted (by an agent, a customer's form, an API client): its name as sent, and its bytes."""
 
     filename: str
     data: bytes
@@ -82,7 +82,8 @@ class Upload:
 
 @dataclass(frozen=True)
 class FileLimits:
-    """How much an agent may attach to one reply or note (`Settings`)."""
+    """How much may be attached to one post (`Settings`): an agent's reply or note, or an API client's ticket or
+    message (`from_settings`); a customer's form on the web (`for_customers`)."""
 
     max_bytes: int  # per file (KB_MAIL_MAX_ATTACHMENT_BYTES, the inbound limit too)
     max_count: int
@@ -92,6 +93,13 @@ class FileLimits:
     def from_settings(cls, settings: Settings) -> FileLimits:
         return cls(settings.mail_max_attachment_bytes, settings.reply_max_attachments,
                    settings.reply_max_attachments_bytes)
+
+    @classmethod
+    def for_customers(cls, settings: Settings) -> FileLimits:
+        """What a customer may attach on the web (the contact form, a reply on their ticket's page): their own
+        count and total, since anyone can post there; per file the inbound limit their mail is held to."""
+        return cls(settings.mail_max_attachment_bytes, settings.customer_max_attachments,
+                   settings.customer_max_attachments_bytes)
 
 
 def add_attachment(
