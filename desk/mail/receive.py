@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from desk.database import Database
+from desk.database import Database, StorageUnavailableError
 from desk.mail.addresses import message_id_locals, message_ids, token_in_subject, tokens_in_addresses
 from desk.mail.attachments import ALLOWED_TYPES, add_attachment, file_writes, safe_filename
 from desk.mail.parse import ParsedMail, UnparseableMail, clean_subject, glimpse, parse_mail
@@ -60,8 +60,12 @@ def store_raw(data_dir: Path, raw: bytes) -> str:
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_suffix(".part")
-        partial.write_bytes(raw)
-        partial.replace(target)
+        try:
+            partial.write_bytes(raw)
+            partial.replace(target)
+        except OSError:
+            partial.unlink(missing_ok=True)  # half an original is no original: the sender retries with the whole
+            raise
     return relative
 
 
@@ -118,7 +122,8 @@ class MailReceiver:
                 return self._store(session, mail, raw_path, len(raw), transport, recipients or [], written)
         except InputError as error:
             return self._record(raw, raw_path, transport, "rejected", mail, str(error))
-        except (SQLAlchemyError, OSError) as error:
+        # A full or busy database (or disk) is the sender's cue to try again, as any failure to store: one error.
+        except (SQLAlchemyError, OSError, StorageUnavailableError) as error:
             raise StorageError(f"{type(error).__name__}: {error}") from error
 
     def _record(
@@ -131,7 +136,7 @@ class MailReceiver:
                 if mail is None:  # what the held-mail list shows of it (desk.mail.held)
                     sender, subject = glimpse(raw)
                     row.from_address, row.subject = sender[:320], subject[:300]
-        except SQLAlchemyError as error:
+        except (SQLAlchemyError, StorageUnavailableError) as error:
             raise StorageError(f"{type(error).__name__}: {error}") from error
         return Received(outcome, row.id, reason=reason)
 
