@@ -241,6 +241,15 @@ def parse_due(value: object, zone: object) -> datetime:
     return as_utc(moment)
 
 
+def add_tags(ticket: Ticket, tags: Sequence[str]) -> int:
+    """Tag the ticket with each of `tags` (folded already) it lacks, in the caller's transaction; how many were
+    added."""
+    have = {t.tag for t in ticket.tags}
+    added = [tag for tag in dict.fromkeys(tags) if tag not in have]
+    ticket.tags.extend(TicketTag(tag=tag) for tag in added)
+    return len(added)
+
+
 @dataclass(frozen=True)
 class SentReply:
     """An agent's reply, and whether it was already sent by an earlier post of the same page (a double
@@ -509,13 +518,15 @@ class TicketStore:
 
     def send_reply(
         self, ticket_id: int, agent_id: int, body: str, status: str = "pending", seen_message_id: int | None = None,
-        files: Sequence[Upload] = (),
+        files: Sequence[Upload] = (), tags: Sequence[str] = (),
     ) -> SentReply:
         """`reply`, also telling whether this call sent it or found the same page's reply already sent
         (the caller records what the agent did once per reply, not once per click).
 
         `files` go with the reply (stored with it, attached to its mail): all are checked first (`clean_files`),
-        and the reply, its files and its mail are written together or, on any failure, none of them."""
+        and the reply, its files and its mail are written together or, on any failure, none of them. So are `tags`
+        (folded by `desk.tags.clean_tag`), added to the ticket with it: in a transaction of their own, a failure
+        after the reply went out answered "nothing was changed" for a reply that was sent."""
         text = clean_text("body", body, MAX_BODY)
         _choice("status", status, TICKET_STATUSES)
         attached = clean_files(files, self.file_limits)
@@ -523,6 +534,7 @@ class TicketStore:
             ticket = session.get(Ticket, ticket_id)
             if ticket is None:
                 raise InputError("ticket", N_("no ticket %(ticket)s"), ticket=ticket_id)
+            add_tags(ticket, tags)  # a crossed reply adds none (rolled back); a resend keeps them, as the first post
             if seen_message_id is not None:
                 crossed = [m for m in ticket.messages if m.id > seen_message_id and m.agent_id != agent_id]
                 if crossed:
@@ -701,10 +713,7 @@ class TicketStore:
             session.expire(source, ["messages"])
             session.expire(target, ["messages"])
             target.messages.append(Message(author="agent", agent_id=agent_id, body=notice, created_at=now))
-            have = {t.tag for t in target.tags}
-            for tag in source.tags:
-                if tag.tag not in have:
-                    target.tags.append(TicketTag(tag=tag.tag))
+            add_tags(target, [tag.tag for tag in source.tags])
             source.merged_into_id = target.id
             self._set_status(source, "closed", now, agent_id)
             if target.status in ("solved", "closed", "new"):
