@@ -39,6 +39,7 @@ from desk.models import (
     PRIORITIES,
     TICKET_STATUSES,
     Agent,
+    Attachment,
     CsatSurvey,
     Customer,
     Message,
@@ -193,16 +194,16 @@ def _sizes(size: int, limit: int) -> tuple[str, str]:
 
 
 def attach_files(session: Session, data_dir: Path | None, message: Message, files: list[CleanFile],
-                 written: list[Path]) -> None:
-    """Store `files` (checked by `clean_files`) with `message`, in the caller's transaction (`add_attachment`);
-    a store made without a data directory refuses files (the transaction then writes nothing)."""
+                 written: list[Path]) -> list[Attachment]:
+    """Store `files` (checked by `clean_files`) with `message`, in the caller's transaction (`add_attachment`), and
+    return their rows; a store made without a data directory refuses files (the transaction then writes nothing)."""
     if not files:
-        return
+        return []
     if data_dir is None:
         raise RuntimeError("made without a data_dir: files cannot be stored")
     session.flush()  # the message's id names the files
-    for number, file in enumerate(files, 1):
-        add_attachment(session, data_dir, message, number, file.filename, file.content_type, file.data, written)
+    return [add_attachment(session, data_dir, message, number, file.filename, file.content_type, file.data, written)
+            for number, file in enumerate(files, 1)]
 
 
 def _optional_text(field: str, value: object, limit: int) -> str | None:
@@ -353,23 +354,26 @@ class TicketStore:
 
         `files` (an API client's attachments) go with its first message: all are checked first (`clean_files`,
         an agent's limits), and the ticket and its files are written together or, on any failure, neither."""
+        return self.create_with_files(new, files)[0]
+
+    def create_with_files(self, new: NewTicket, files: Sequence[Upload] = ()) -> tuple[Ticket, list[Attachment]]:
+        """`create`, also returning the rows of the files as stored: an answer that lists them needs no second
+        transaction, which could fail after the ticket was stored and have the client send it again."""
         new = self.validate(new)
         attached = clean_files(files, self.file_limits)
 
-        def insert(session: Session, written: list[Path]) -> Ticket:
+        def insert(session: Session, written: list[Path]) -> tuple[Ticket, list[Attachment]]:
             remove_files(written)  # an earlier try's, rolled back while the database was busy
             ticket = self.create_in(session, new)
-            attach_files(session, self.data_dir, ticket.messages[0], attached, written)
-            return ticket
+            return ticket, attach_files(session, self.data_dir, ticket.messages[0], attached, written)
 
         try:
             with file_writes() as written:
-                ticket = self.db.write(lambda session: insert(session, written))
+                return self.db.write(lambda session: insert(session, written))
         except IntegrityError:
             if new.external_id and self.exists(new.external_id):
                 raise DuplicateTicketError("external_id", f"a ticket {new.external_id!r} exists already") from None
             raise
-        return ticket
 
     def create_in(self, session: Session, new: NewTicket) -> Ticket:
         """Insert a validated ticket in the caller's transaction, with its confirmation mail queued."""

@@ -219,7 +219,7 @@ def create_ticket():
                                                      "external_id")}
     desk = state.desk()
     try:
-        ticket = desk.tickets.create(
+        ticket, attached = desk.tickets.create_with_files(
             NewTicket(
                 email=text["email"] or "",
                 name=text["name"] or "",
@@ -236,7 +236,6 @@ def create_ticket():
         return error(str(exc), 409)
     except InputError as exc:  # the desk's "files" are this form's attachments[]
         return error(f"{FILES_FIELD}: {exc.problem}" if exc.field == "files" else str(exc))
-    attached = desk.attachments.for_ticket(ticket.id) if files else []
     return jsonify({
         "id": ticket.id, "reference": ticket.reference, "lang": ticket.lang, "status": ticket.status,
         "attachments": [{"id": a.id, "filename": a.filename, "size": a.size, "content_type": a.content_type}

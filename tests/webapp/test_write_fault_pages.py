@@ -1,5 +1,5 @@
-"""A request whose write fails half-way answers a clear "try again" and keeps nothing of it: the contact form, an
-agent's reply with files and tags and a held mail's recovery, each failed at every
+"""A request whose write fails half-way answers a clear "try again" and keeps nothing of it: the contact form, the
+API's ticket with files, an agent's reply with files and tags and a held mail's recovery, each failed at every
 statement, every COMMIT and every file it writes (tests/faults.py), answer 503 with Retry-After (the page keeps what
 was typed, the API says nothing was stored), leave the database and the data directory as they were, and the same
 post sent again is stored once. The real app, SQLite and (`--postgresql`) PostgreSQL.
@@ -19,7 +19,7 @@ from desk.mail.receive import UnparseableMail
 from desk.models import Ticket
 from desk.tickets import NewTicket
 from kb.settings import Settings
-from tests.faults import every_fault
+from tests.faults import State, changed, every_fault
 from tests.webapp.light_app import csrf, light_settings, login  # noqa: F401
 from webapp import create_app
 
@@ -74,6 +74,26 @@ def test_the_contact_form(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
 
     covered = faults(app, fresh, monkeypatch)
     assert covered.statements >= 5 and "/en/tickets/" in covered.result.headers["Location"]
+
+
+def unstamped(before: State, after: State) -> list[str]:
+    """`changed`, but for the token's "last used" stamp, written by the first request (and on purpose not undone)."""
+    return changed(replace(before, rows={**before.rows, "api_tokens": []}),
+                   replace(after, rows={**after.rows, "api_tokens": []}))
+
+
+def test_an_api_ticket_with_files(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    token = app.extensions["desk"].accounts.create_token("partner")
+    client = app.test_client()
+
+    def post() -> TestResponse:
+        data = {"email": "sam@example.com", "subject": "Lost parcel", "body": MESSAGE,
+                "attachments[]": [(BytesIO(PDF), "receipt.pdf"), (BytesIO(PDF), "invoice.pdf")]}
+        return answered(client.post("/api/v1/tickets", data=data, headers={"Authorization": f"Bearer {token}"},
+                                    content_type="multipart/form-data"), 201)
+
+    covered = faults(app, lambda: post, monkeypatch, with_files=True, spare=("UPDATE api_tokens",), kept=unstamped)
+    assert covered.files == 2 and len(covered.result.get_json()["attachments"]) == 2
 
 
 def agent_client(app: Flask) -> FlaskClient:
