@@ -7,10 +7,8 @@ The real desk on SQLite and (`--postgresql`) PostgreSQL; the faults are the driv
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from email.message import EmailMessage
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -22,46 +20,33 @@ from desk.mail.receive import RAW_FOLDER, StorageError, UnparseableMail, store_r
 from desk.models import Agent, Attachment, InboundMail, Message, OutboxMail, Ticket, utcnow
 from desk.tickets import NewTicket
 from kb.settings import Settings
-from tests.conftest import database_url_for_tests
+from tests.desk.test_mail_out import desk, settings  # noqa: F401  (a desk over tmp_path)
 from tests.faults import State, changed, every_fault, failing_statement
 
 PDF = b"%PDF-1.4 " + bytes(range(200))
 FILES = (Upload("invoice.pdf", PDF), Upload("photo.png", b"\x89PNG" + bytes(300)))
 
 
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", database_url=database_url_for_tests(),
-                    mail_from="support@manzil.example")
-
-
-@pytest.fixture
-def desk(settings: Settings) -> Iterator[Desk]:
-    opened = Desk(settings)
-    yield opened
-    opened.close()
-
-
-def agents(desk: Desk) -> tuple[int, int]:
+def agents(desk: Desk) -> tuple[int, int]:  # noqa: F811
     first = desk.accounts.create_agent("sara@example.com", "a long enough password", name="Sara").id
     second = desk.accounts.create_agent("omar@example.com", "a long enough password", name="Omar").id
     return first, second
 
 
-def ticket(desk: Desk, email: str = "lina@example.com", body: str = "My parcel never came.") -> Ticket:
+def ticket(desk: Desk, email: str = "lina@example.com", body: str = "My parcel never came.") -> Ticket:  # noqa: F811
     return desk.tickets.create(NewTicket(email=email, subject="Lost parcel", body=body, name="Lina"))
 
 
-def count(desk: Desk, model: type) -> int:
+def count(desk: Desk, model: type) -> int:  # noqa: F811
     with desk.db.session() as session:
         return session.scalar(select(func.count()).select_from(model)) or 0
 
 
-def faults(desk: Desk, settings: Settings, fresh, monkeypatch, **kwargs):  # type: ignore[no-untyped-def]
+def faults(desk: Desk, settings: Settings, fresh, monkeypatch, **kwargs):  # type: ignore[no-untyped-def]  # noqa: F811
     return every_fault(desk.db, settings.data_dir, fresh, StorageUnavailableError, monkeypatch, **kwargs)
 
 
-def test_a_new_ticket_with_files_and_its_confirmation(desk: Desk, settings: Settings,
+def test_a_new_ticket_with_files_and_its_confirmation(desk: Desk, settings: Settings,  # noqa: F811
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     new = NewTicket(email="lina@example.com", subject="Lost parcel", body="Order 4471 never came.", channel="api")
     covered = faults(desk, settings, lambda: lambda: desk.tickets.create(new, files=FILES), monkeypatch,
@@ -71,7 +56,7 @@ def test_a_new_ticket_with_files_and_its_confirmation(desk: Desk, settings: Sett
     assert (count(desk, Ticket), count(desk, Attachment), count(desk, OutboxMail)) == (3, 6, 3)
 
 
-def test_a_customers_reply(desk: Desk, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_customers_reply(desk: Desk, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
     def fresh():  # type: ignore[no-untyped-def]
         reference = ticket(desk).reference
         return lambda: desk.tickets.customer_reply(reference, "Any news?", f"page-{reference}")
@@ -81,7 +66,7 @@ def test_a_customers_reply(desk: Desk, settings: Settings, monkeypatch: pytest.M
     assert count(desk, Message) == 4
 
 
-def test_an_agents_reply_that_solves_with_files_survey_and_mail(desk: Desk, settings: Settings,
+def test_an_agents_reply_that_solves_with_files_survey_and_mail(desk: Desk, settings: Settings,  # noqa: F811
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     sara, _ = agents(desk)
 
@@ -94,7 +79,8 @@ def test_an_agents_reply_that_solves_with_files_survey_and_mail(desk: Desk, sett
     assert count(desk, OutboxMail) == 6  # three confirmations, three replies (each carrying its survey)
 
 
-def test_a_note_with_files_and_a_mention(desk: Desk, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_note_with_files_and_a_mention(desk: Desk, settings: Settings,  # noqa: F811
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
     sara, _ = agents(desk)
 
     def fresh():  # type: ignore[no-untyped-def]
@@ -105,7 +91,7 @@ def test_a_note_with_files_and_a_mention(desk: Desk, settings: Settings, monkeyp
     assert covered.statements >= 4 and covered.result.mentioned == ["Omar"]
 
 
-def test_a_merge(desk: Desk, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_merge(desk: Desk, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
     sara, _ = agents(desk)
 
     def fresh():  # type: ignore[no-untyped-def]
@@ -117,7 +103,8 @@ def test_a_merge(desk: Desk, settings: Settings, monkeypatch: pytest.MonkeyPatch
     assert covered.statements >= 8 and covered.result.merged_into_id is None
 
 
-def test_bulk_solve_assign_due_and_tags(desk: Desk, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bulk_solve_assign_due_and_tags(desk: Desk, settings: Settings,  # noqa: F811
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
     sara, omar = agents(desk)
 
     def two() -> list[int]:
@@ -166,7 +153,7 @@ def original_kept(before: State, after: State) -> list[str]:
 
 
 def test_a_mail_that_fails_to_store_is_kept_and_retried_never_dropped(
-    desk: Desk, settings: Settings, monkeypatch: pytest.MonkeyPatch
+    desk: Desk, settings: Settings, monkeypatch: pytest.MonkeyPatch  # noqa: F811
 ) -> None:
     # Each failed run keeps the original on disk (the same file: it is named by its hash) and raises StorageError,
     # which the SMTP listener answers 451, `kb mail receive` exit 75 and `kb mail fetch` leaves unseen.
@@ -197,7 +184,8 @@ def test_a_mail_that_fails_to_store_is_kept_and_retried_never_dropped(
     assert (count(desk, Ticket), count(desk, Message), count(desk, InboundMail)) == (3, 6, 6)
 
 
-def test_held_mail_recovered_or_deleted(desk: Desk, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_held_mail_recovered_or_deleted(desk: Desk, settings: Settings,  # noqa: F811
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
     sara, _ = agents(desk)
     numbers = iter(range(5500, 5600))
 
@@ -222,7 +210,7 @@ def test_held_mail_recovered_or_deleted(desk: Desk, settings: Settings, monkeypa
     assert desk.held_mail.count() == 0 and count(desk, Agent) == 2
 
 
-def test_outbox_delivery_never_drops_a_mail(desk: Desk, settings: Settings) -> None:
+def test_outbox_delivery_never_drops_a_mail(desk: Desk, settings: Settings) -> None:  # noqa: F811
     """Sending cannot be one transaction with the mail server: a fault after the send and before "sent" is recorded
     sends the mail again on a later pass (at least once), and a fault anywhere else leaves it queued. Never lost,
     never "failed" for the database's sake."""
