@@ -234,4 +234,4 @@ def test_outbox_delivery_never_drops_a_mail(desk: Desk, settings: Settings) -> N
         assert 1 <= len(sent) <= 2, (at, sent)
         if not armed.fired:
             break
-    assert at > 4
+    assert at > 10  # claim, compose, mark sent: 15 statements for one mail
