@@ -228,6 +228,12 @@ class Settings:
     auto_close_days: int = setting(
         4, "KB_AUTO_CLOSE_DAYS", "solved tickets close (final: a reply then starts a follow-up) after this many days"
     )
+    held_mail_retention_days: int = setting(
+        14, "KB_HELD_MAIL_RETENTION_DAYS",
+        "held mail no agent recovered or deleted is purged (its kept original removed) after this many days, as "
+        "Zendesk deletes suspended tickets after 14 (`kb worker`, or `kb mail held --purge` from cron)",
+        parse=lambda raw: _positive_int("KB_HELD_MAIL_RETENTION_DAYS", raw),
+    )
     click_feedback: bool = setting(
         False, "KB_CLICK_FEEDBACK",
         "`on`: results customers clicked for a query (with no ticket after it in that visit) rank a little higher "
