@@ -16,7 +16,7 @@ import errno
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -201,17 +201,21 @@ def every_fault(
     db: Database, data_dir: Path, fresh: Callable[[], Callable[[], Any]],
     errors: type[BaseException] | tuple[type[BaseException], ...], monkeypatch: pytest.MonkeyPatch,
     kept: Callable[[State, State], list[str]] = changed, with_files: bool = False, spare: tuple[str, ...] = (),
+    commits: int | None = None,
 ) -> Covered:
     """Fail a call at each of its statements, at each COMMIT and (`with_files`) at each file it writes, expecting
     `errors` each time and nothing of it kept (`kept(before, after)` lists what is wrong), the same call sent again
     after the last fault succeeding. `fresh()` sets up one call and returns it: once for the statements, once for
-    the commits, once for the files (each series ends with a call that wrote). `spare`: see `failing_statement`."""
+    the commits, once for the files (each series ends with a call that wrote). `spare`: see `failing_statement`;
+    `commits`: how many of the path's COMMITs are its write's (failed in turn), when later ones are best effort."""
     covered = Covered()
     covered.statements, covered.result = _each(db, data_dir, fresh,
                                                lambda at: failing_statement(db, at, spare=spare), errors, kept,
                                                "statement")
-    covered.commits, _ = _each(db, data_dir, fresh, lambda at: failing_commit(db, at, monkeypatch), errors, kept,
-                               "commit")
+    covered.commits, _ = _each(
+        db, data_dir, fresh,
+        lambda at: failing_commit(db, at, monkeypatch) if commits is None or at <= commits else nullcontext(Armed(at)),
+        errors, kept, "commit")
     assert covered.commits, "the path never committed"
     if with_files:
         covered.files, _ = _each(db, data_dir, fresh, lambda at: failing_file(data_dir, at, monkeypatch), errors,

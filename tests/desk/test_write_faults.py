@@ -206,7 +206,10 @@ def test_held_mail_recovered_or_deleted(desk: Desk, settings: Settings,  # noqa:
         inbound_id = held()
         return lambda: desk.held_mail.delete(inbound_id, sara)
 
-    faults(desk, settings, delete, monkeypatch)
+    # After the claim commits, removing the original is best effort by design (desk.mail.held: a failure is logged
+    # and left to the next purge): its question, its update and their COMMITs are not the claim's, so not failed here.
+    faults(desk, settings, delete, monkeypatch, commits=1,
+           spare=("SELECT DISTINCT mail_inbound.raw_path", "UPDATE mail_inbound SET raw_path="))
     assert desk.held_mail.count() == 0 and count(desk, Agent) == 2
 
 
