@@ -40,6 +40,7 @@ from desk.models import (
     PRIORITIES,
     TICKET_STATUSES,
     Agent,
+    Attachment,
     CsatSurvey,
     Customer,
     Message,
@@ -194,16 +195,16 @@ def _sizes(size: int, limit: int) -> tuple[str, str]:
 
 
 def attach_files(session: Session, data_dir: Path | None, message: Message, files: list[CleanFile],
-                 written: list[Path]) -> None:
-    """Store `files` (checked by `clean_files`) with `message`, in the caller's transaction (`add_attachment`);
-    a store made without a data directory refuses files (the transaction then writes nothing)."""
+                 written: list[Path]) -> list[Attachment]:
+    """Store `files` (checked by `clean_files`) with `message`, in the caller's transaction (`add_attachment`), and
+    return their rows; a store made without a data directory refuses files (the transaction then writes nothing)."""
     if not files:
-        return
+        return []
     if data_dir is None:
         raise RuntimeError("made without a data_dir: files cannot be stored")
     session.flush()  # the message's id names the files
-    for number, file in enumerate(files, 1):
-        add_attachment(session, data_dir, message, number, file.filename, file.content_type, file.data, written)
+    return [add_attachment(session, data_dir, message, number, file.filename, file.content_type, file.data, written)
+            for number, file in enumerate(files, 1)]
 
 
 def _optional_text(field: str, value: object, limit: int) -> str | None:
@@ -240,6 +241,15 @@ def parse_due(value: object, zone: object) -> datetime:
         except (ZoneInfoNotFoundError, ValueError):
             raise no_zone from None
     return as_utc(moment)
+
+
+def add_tags(ticket: Ticket, tags: Sequence[str]) -> int:
+    """Tag the ticket with each of `tags` (folded already) it lacks, in the caller's transaction; how many were
+    added."""
+    have = {t.tag for t in ticket.tags}
+    added = [tag for tag in dict.fromkeys(tags) if tag not in have]
+    ticket.tags.extend(TicketTag(tag=tag) for tag in added)
+    return len(added)
 
 
 @dataclass(frozen=True)
@@ -354,23 +364,26 @@ class TicketStore:
         `files` (the contact form's or an API client's attachments) go with its first message: all are checked
         first (`clean_files`, with the limits of the ticket's channel: `limits_for`), and the ticket and its files are
         written together or, on any failure, neither."""
+        return self.create_with_files(new, files)[0]
+
+    def create_with_files(self, new: NewTicket, files: Sequence[Upload] = ()) -> tuple[Ticket, list[Attachment]]:
+        """`create`, also returning the rows of the files as stored: an answer that lists them needs no second
+        transaction, which could fail after the ticket was stored and have the client send it again."""
         new = self.validate(new)
         attached = clean_files(files, self.limits_for(new.channel))
 
-        def insert(session: Session, written: list[Path]) -> Ticket:
+        def insert(session: Session, written: list[Path]) -> tuple[Ticket, list[Attachment]]:
             remove_files(written)  # an earlier try's, rolled back while the database was busy
             ticket = self.create_in(session, new)
-            attach_files(session, self.data_dir, ticket.messages[0], attached, written)
-            return ticket
+            return ticket, attach_files(session, self.data_dir, ticket.messages[0], attached, written)
 
         try:
             with file_writes() as written:
-                ticket = self.db.write(lambda session: insert(session, written))
+                return self.db.write(lambda session: insert(session, written))
         except IntegrityError:
             if new.external_id and self.exists(new.external_id):
                 raise DuplicateTicketError("external_id", f"a ticket {new.external_id!r} exists already") from None
             raise
-        return ticket
 
     def create_in(self, session: Session, new: NewTicket) -> Ticket:
         """Insert a validated ticket in the caller's transaction, with its confirmation mail queued."""
@@ -519,13 +532,15 @@ class TicketStore:
 
     def send_reply(
         self, ticket_id: int, agent_id: int, body: str, status: str = "pending", seen_message_id: int | None = None,
-        files: Sequence[Upload] = (),
+        files: Sequence[Upload] = (), tags: Sequence[str] = (),
     ) -> SentReply:
         """`reply`, also telling whether this call sent it or found the same page's reply already sent
         (the caller records what the agent did once per reply, not once per click).
 
         `files` go with the reply (stored with it, attached to its mail): all are checked first (`clean_files`),
-        and the reply, its files and its mail are written together or, on any failure, none of them."""
+        and the reply, its files and its mail are written together or, on any failure, none of them. So are `tags`
+        (folded by `desk.tags.clean_tag`), added to the ticket with it: in a transaction of their own, a failure
+        after the reply went out answered "nothing was changed" for a reply that was sent."""
         text = clean_text("body", body, MAX_BODY)
         _choice("status", status, TICKET_STATUSES)
         attached = clean_files(files, self.file_limits)
@@ -533,6 +548,7 @@ class TicketStore:
             ticket = session.get(Ticket, ticket_id)
             if ticket is None:
                 raise InputError("ticket", N_("no ticket %(ticket)s"), ticket=ticket_id)
+            add_tags(ticket, tags)  # a crossed reply adds none (rolled back); a resend keeps them, as the first post
             if seen_message_id is not None:
                 crossed = [m for m in ticket.messages if m.id > seen_message_id and m.agent_id != agent_id]
                 if crossed:
@@ -724,10 +740,7 @@ class TicketStore:
             session.expire(source, ["messages"])
             session.expire(target, ["messages"])
             target.messages.append(Message(author="agent", agent_id=agent_id, body=notice, created_at=now))
-            have = {t.tag for t in target.tags}
-            for tag in source.tags:
-                if tag.tag not in have:
-                    target.tags.append(TicketTag(tag=tag.tag))
+            add_tags(target, [tag.tag for tag in source.tags])
             source.merged_into_id = target.id
             self._set_status(source, "closed", now, agent_id)
             if target.status in ("solved", "closed", "new"):

@@ -432,9 +432,7 @@ def reply(ticket_id: int):
         tags = [clean_tag(t) for t in request.form.getlist("add_tag") if t.strip()]
         sent = desk.tickets.send_reply(ticket_id, current_user.id, text, status=status,
                                        seen_message_id=None if anyway else form_number(seen),
-                                       files=files)
-        if tags:
-            desk.tags.add([ticket_id], tags)
+                                       files=files, tags=tags)
     except CrossedReplyError as crossed:
         return _page_again(ticket_id, crossed=crossed.messages, kept_reply=text, kept_status=status,
                            file_error=bool(files), file_error_field="reply"), 409

@@ -220,7 +220,7 @@ def create_ticket():
                                                      "external_id")}
     desk = state.desk()
     try:
-        ticket = desk.tickets.create(
+        ticket, attached = desk.tickets.create_with_files(
             NewTicket(
                 email=text["email"] or "",
                 name=text["name"] or "",
@@ -237,7 +237,6 @@ def create_ticket():
         return error(str(exc), 409)
     except InputError as exc:
         return input_error(exc)
-    attached = desk.attachments.for_ticket(ticket.id) if files else []
     return jsonify({
         "id": ticket.id, "reference": ticket.reference, "lang": ticket.lang, "status": ticket.status,
         "attachments": stored_files(attached),

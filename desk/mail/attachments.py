@@ -5,6 +5,7 @@ reference, never an internal note's)."""
 
 from __future__ import annotations
 
+import errno
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,7 +15,7 @@ from pathlib import Path, PurePosixPath
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from desk.database import Database
+from desk.database import Database, StorageUnavailableError
 from desk.models import Attachment, Message, Ticket
 from kb.settings import Settings
 
@@ -34,6 +35,8 @@ UPLOAD_TYPES = {
     ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
 }
 ATTACHMENT_FOLDER = "mail/attachments"
+# A file write that fails for want of space (or quota) or on a failing disk: the storage is unavailable, not a bug.
+FULL_DISK_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EIO)
 MAX_FILENAME = 120
 # Letters and digits of any script (Arabic included), their combining marks (Arabic vowel signs), "." "-" "_"
 # and spaces stay; anything else (slashes, quotes, controls, bidi overrides) becomes "_".
@@ -114,11 +117,18 @@ def add_attachment(
     if skipped_reason is None:
         path = f"{ATTACHMENT_FOLDER}/{message.ticket_id}/{message.id}-{number}-{filename}"
         target = data_dir / path
-        target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(target.name + ".part")
         written.append(target)
-        partial.write_bytes(data)
-        partial.replace(target)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            partial.write_bytes(data)
+            partial.replace(target)
+        except OSError as error:
+            # A full disk is a full disk, under the database or beside it: the same "try again" (a 503 that keeps
+            # what was typed, SMTP 451), not a 500, and the transaction and its files are undone either way.
+            if error.errno in FULL_DISK_ERRNOS:
+                raise StorageUnavailableError("full", f"a file could not be written ({error.strerror})") from error
+            raise
     row = Attachment(
         ticket_id=message.ticket_id, message_id=message.id, filename=filename, content_type=content_type[:120],
         size=len(data), path=path, skipped_reason=skipped_reason,

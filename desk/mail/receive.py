@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from desk.database import Database
+from desk.database import Database, StorageUnavailableError
 from desk.mail.addresses import message_id_locals, message_ids, token_in_subject, tokens_in_addresses
 from desk.mail.attachments import ALLOWED_TYPES, add_attachment, file_writes, safe_filename
 from desk.mail.parse import ParsedMail, UnparseableMail, clean_subject, glimpse, parse_mail
@@ -78,8 +78,12 @@ def keep_raw(data_dir: Path, relative: str, raw: bytes) -> None:
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_suffix(".part")
-        partial.write_bytes(raw)
-        partial.replace(target)
+        try:
+            partial.write_bytes(raw)
+            partial.replace(target)
+        except OSError:
+            partial.unlink(missing_ok=True)  # half an original is no original: the sender retries with the whole
+            raise
 
 
 def envelope(recipients: list[str] | None) -> list[str]:
@@ -152,7 +156,8 @@ class MailReceiver:
                 return self._store(session, mail, raw_path, len(raw), transport, recipients, written)
         except InputError as error:
             return self._record(raw, raw_path, transport, "rejected", mail, MailReason.of_error(error), recipients)
-        except (SQLAlchemyError, OSError) as error:
+        # A full or busy database (or disk) is the sender's cue to try again, as any failure to store: one error.
+        except (SQLAlchemyError, OSError, StorageUnavailableError) as error:
             raise StorageError(f"{type(error).__name__}: {error}") from error
 
     def _record(
@@ -166,7 +171,7 @@ class MailReceiver:
                 if mail is None:  # what the held-mail list shows of it (desk.mail.held)
                     sender, subject = glimpse(raw)
                     row.from_address, row.subject = sender[:320], subject[:300]
-        except SQLAlchemyError as error:
+        except (SQLAlchemyError, StorageUnavailableError) as error:
             raise StorageError(f"{type(error).__name__}: {error}") from error
         return Received(outcome, row.id, why=why)
 
