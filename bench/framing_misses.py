@@ -19,9 +19,11 @@ query terms the winner's fields hold and R the right page's:
 - no title word: neither title holds a query term (paraphrase, dialect, a bridge that carries nothing).
 - same words: W == R non-empty.
 
-Each miss counts once, with the first relevant page as the right one. The MRR this class could give at most is
-what ranking every framing miss first would add: sum(1 - 1/rank) over them (rank past 10 counts 0), per case
-divided by the case's answerable questions, read from the suite's own output (`n` of its lines).
+Each miss counts once, with the first relevant page as the right one. The MRR a class could give at most is what
+ranking each of its misses first would add: sum(1 - 1/rank) over them (rank past 10 counts 0), printed per case for
+the two framing classes; divide by the case's answerable questions (`n` of the suite's own lines) for MRR@10.
+`--moved OFF ON [OFF ON ...]` instead lists the questions whose rank differs between two runs' `--misses` files
+(a lever off, then on): a lever's rank moves, from the suite's own runs.
 """
 
 from __future__ import annotations
@@ -75,24 +77,56 @@ def classify(query: set[int], winner: set[int], right: set[int]) -> str:
     return CLASSES[4] if w else CLASSES[3]
 
 
+def moved(files: list[Path]) -> None:
+    """Each answerable question whose rank differs between the two `--misses` files of a pair (off, on): a question
+    missing from a file was ranked first; "-" is past 10. Per case the sum of 1/rank's change, MRR@10 x n."""
+    if len(files) % 2:
+        raise SystemExit("--moved: give the files in pairs, lever off then on")
+    for off_path, on_path in zip(files[::2], files[1::2], strict=True):
+        runs = []
+        for path in (off_path, on_path):
+            rows = (json.loads(line) for line in path.read_text("utf-8").splitlines())
+            runs.append({(r["domain"], r["case"], r["lang"], r["query"]): r for r in rows})
+        off, on = runs
+        delta: dict[tuple[str, str, str], float] = defaultdict(float)
+        for key in sorted(off.keys() | on.keys()):
+            before, after = (run[key]["rank"] if key in run else 1 for run in (off, on))
+            if before == after:
+                continue
+            delta[key[:3]] += (1 / after if after else 0.0) - (1 / before if before else 0.0)
+            row = off.get(key) or on[key]
+            winner = on[key]["winner"] if key in on else row["relevant"][0]
+            case = " ".join(key[:3])
+            print(f"{on_path.stem:9} {case:28} {before or '-'} -> {after or '-'} (first: {winner}): {key[3]}")
+        for case, value in sorted(delta.items()):
+            print(f"{on_path.stem:9} {' '.join(case):28} sum of 1/rank change {value:+.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("files", nargs="+", type=Path)
     parser.add_argument("--rows", action="store_true", help="print every miss with its class")
     parser.add_argument("--examples", type=int, default=10, help="framing misses printed with both titles")
+    parser.add_argument("--moved", action="store_true", help="files are pairs (lever off, on): the ranks that moved")
     args = parser.parse_args()
+    if args.moved:
+        moved(args.files)
+        return
     lexical = LexicalEncoder()
     contents = {d.name: d.content for d in DOMAINS}
     titles = {name: fields(path) for name, path in contents.items() if path.is_dir()}
     engines: dict[str, Engine] = {}
     counts: dict[tuple[str, str, str, str], Counter[str]] = defaultdict(Counter)
-    gain: dict[tuple[str, str, str, str], float] = defaultdict(float)
+    gain: dict[tuple[str, ...], float] = defaultdict(float)
     examples: list[str] = []
     for path in args.files:
         for line in path.read_text("utf-8").splitlines():
             row = json.loads(line)
             domain, lang = row["domain"], row["lang"]
             right_id = row["relevant"][0]
+            if row["winner"] is None:  # nothing ranked at all
+                counts[(path.stem, domain, row["case"], lang)][CLASSES[3]] += 1
+                continue
             own = (lang, right_id) in titles[domain] and (lang, row["winner"]) in titles[domain]
             target = lang if own else next(g for g in langs_of(contents[domain]) if g != lang)
             if target == lang:
@@ -112,8 +146,9 @@ def main() -> None:
             key = (path.stem, domain, row["case"], lang)
             counts[key][cls] += 1
             rank = row["rank"]
+            if cls in CLASSES[:2]:
+                gain[(*key, cls)] += 1.0 - (1.0 / rank if isinstance(rank, int) and rank <= 10 else 0.0)
             if cls == CLASSES[0]:
-                gain[key] += 1.0 - (1.0 / rank if isinstance(rank, int) and rank <= 10 else 0.0)
                 examples.append(
                     f"{path.stem:9} {domain:5} {lang} rank {rank}: {row['query']!r}\n"
                     f"    first: {row['winner']} ({win_title}) > right: {right_id} ({right_title})"
@@ -121,11 +156,12 @@ def main() -> None:
             if args.rows:
                 print(f"{path.stem:9} {domain:5} {lang} {cls:34} {row['winner']} > {right_id}: {row['query']}")
     print(f"{'file':9} {'domain':6} {'case':20} {'lang':4} {'misses':>6} " + " ".join(f"{c[:12]:>12}" for c in CLASSES))
-    print(f"{'':48} framing: sum(1 - 1/rank), the most MRR x n it could give")
+    print(f"{'':48} then per framing class sum(1 - 1/rank): the most MRR@10 x n it could give")
     for key in sorted(counts):
         row_counts = counts[key]
         shown = " ".join(f"{row_counts[c]:>12}" for c in CLASSES)
-        print(f"{key[0]:9} {key[1]:6} {key[2]:20} {key[3]:4} {sum(row_counts.values()):>6} {shown}  {gain[key]:.2f}")
+        gains = " / ".join(f"{gain[(*key, c)]:.2f}" for c in CLASSES[:2])
+        print(f"{key[0]:9} {key[1]:6} {key[2]:20} {key[3]:4} {sum(row_counts.values()):>6} {shown}  {gains}")
     total = Counter[str]()
     for row_counts in counts.values():
         total.update(row_counts)
