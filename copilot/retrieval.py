@@ -424,8 +424,11 @@ LEVERS = {
     # copilot.title_rarity over the candidates: the field credit counts each query term by how few of the first
     # CANDIDATE_TITLES candidates' titles hold it (log(1 + N / n) over those N), so a word most of them share (the
     # product every title of its pages names: "refund for my Sync") tells them apart by nothing and the question's
-    # other words (refund) decide. Issue #18's framing class. Off until measured (bench/RESULTS.md "Session 26,
-    # framing26").
+    # other words (refund) decide. Issue #18's framing class. Off: dev demo ar over English-only 0.797 -> 0.801, but
+    # demo en 0.929 -> 0.926 and m365 ar 0.867 -> 0.859, and held-out rounds 1-6 lose a weight of 1.60 (demo -1.28,
+    # GNOME -0.52, m365 +0.20); no abstention moved. Among sibling pages the shared word is the topic, not a product
+    # ("كلمات المرور" in every password page's title: an incidental word decides), and a name rare among the
+    # candidates (gmail) outweighs the intent (bench/RESULTS.md "Session 26, framing26").
     "candidate_rarity": False,
 }
 # The first candidates whose titles weigh the query terms with LEVERS["candidate_rarity"]: the places a framing
