@@ -421,7 +421,19 @@ LEVERS = {
     # answer exists: on a help center whose customers type more such words it would cost abstention, as
     # lexicon_spellings' one-question gain was judged (session 19).
     "heading_sounds": False,
+    # copilot.title_rarity over the candidates: the field credit counts each query term by how few of the first
+    # CANDIDATE_TITLES candidates' titles hold it (log(1 + N / n) over those N), so a word most of them share (the
+    # product every title of its pages names: "refund for my Sync") tells them apart by nothing and the question's
+    # other words (refund) decide. Issue #18's framing class. Off: dev demo ar over English-only 0.797 -> 0.801, but
+    # demo en 0.929 -> 0.926 and m365 ar 0.867 -> 0.859, and held-out rounds 1-6 lose a weight of 1.60 (demo -1.28,
+    # GNOME -0.52, m365 +0.20); no abstention moved. Among sibling pages the shared word is the topic, not a product
+    # ("كلمات المرور" in every password page's title: an incidental word decides), and a name rare among the
+    # candidates (gmail) outweighs the intent (bench/RESULTS.md "Session 26, framing26").
+    "candidate_rarity": False,
 }
+# The first candidates whose titles weigh the query terms with LEVERS["candidate_rarity"]: the places a framing
+# question's product pages crowd (a first page of results).
+CANDIDATE_TITLES = 10
 # The query's own language's titles ranked by e5 alone (copilot.title_vectors, titles in e5's query
 # form) credit the same-language candidates: OWN_TITLE_CREDIT of the best fused score for the first
 # title, falling off as RRF with k OWN_TITLE_K (a gentle slope: title cosines of near-duplicate
@@ -1971,10 +1983,13 @@ class Retriever:
         `credit` times the share of the typed query's terms (stemmed, stopwords out: words, not
         letters) that its title or tags contain, synonyms and corrections of them included.
         `terms` holds, per article language, the searched and the typed query's terms. With
-        LEVERS["title_rarity"] each term counts by how few titles hold it (copilot.title_rarity); with
+        LEVERS["title_rarity"] each term counts by how few titles hold it (copilot.title_rarity), with
+        LEVERS["candidate_rarity"] by how few of `ranked`'s first CANDIDATE_TITLES hold it; with
         LEVERS["title_word_weights"] each matched term by how few chunks hold it (copilot.title_word_weights).
         """
         rarity: TitleRarity | TitleWordWeights | None = self._title_rarity.peek() if LEVERS["title_rarity"] else None
+        if LEVERS["candidate_rarity"]:  # how many of the first candidates' titles hold each term, per language
+            rarity = TitleRarity.of((hit.payload for hit in ranked[:CANDIDATE_TITLES]), self._field_terms)
         frequencies = self._chunk_frequencies.peek() if LEVERS["title_word_weights"] else None
         if frequencies is not None:  # copilot.title_word_weights: a common matched word counts less
             rarity = TitleWordWeights(frequencies)
