@@ -102,10 +102,11 @@ def wrong_layout(
     MIN_LETTERS or more on either layout votes: is it a word as typed (of the index in the typed script's languages,
     or of the language by wordfreq), and is it words of the index on the other layout? The query is read as the
     other layout's when more than half the voting pieces are no word as typed and more than half are index words
-    swapped: a majority, not a threshold fitted to a set, so one unknown name in a real query ("hgfhs,v] Zoom")
-    does not flip it, and one stray word that happens to spell an index word does not either. `words(lang)`, given
-    while the query is still being typed, lets the last piece be the start of an index word ("hgfhs,v" for
-    الباسور...).
+    swapped: a majority, not a threshold fitted to a set. A real query with a word no list holds ("reset xyzzy
+    password") keeps two known words of three; gibberish beside one real word (";glm zoom") is half, no majority;
+    a real word that happens to spell an index word on the other layout is a word as typed. `words(lang)`, given
+    while the query is still being typed, lets the last piece be the start of an index word (MIN_PREFIX letters or
+    more: "قثسثف حشسسصخ" is "reset passwo...").
     """
     if not isinstance(query, str) or not query.strip() or _LINK.search(query) or _CODE.search(query):
         return None

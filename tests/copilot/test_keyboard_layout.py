@@ -49,7 +49,7 @@ def test_gibberish_whose_other_layout_is_index_words_is_read_as_that() -> None:
 
 
 def test_real_words_codes_emails_links_and_mixed_queries_are_searched_as_typed() -> None:
-    for typed in ("refund", "track order", "Zoom", "kiosk", "0x80070005", "win10 ksdj",
+    for typed in ("refund", "track order", "reset xyzzy order", "Zoom", "kiosk", "0x80070005", "win10 ksdj",
                   "help@manzil.example", "https://manzil.example/ksdj", "www.ksdj.com",
                   "نسيت كلمة المرور", "كلمة password", "ksdj كلمة"):
         assert read(typed) is None, typed
