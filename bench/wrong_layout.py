@@ -4,8 +4,9 @@ Every dev row and every held-out row (rounds 1 to 6, tests/eval/heldout) of the 
 with the other layout on would type it, deterministically: an Arabic query as the US keys of its letters on Arabic
 (101) (`to_us`: "الباسورد" -> "hgfhs,v]"), an English one as Arabic (101) types its keys (`to_arabic`: "export" ->
 "ثءحخقف"). Each swapped query is searched in the row's language (the page's, as the suite does) with the reading off
-(`verbatim`, what search did before) and on, on the domain's full index. Answerable rows only score; the figures are
-per domain, set (dev, held-out) and language.
+(`verbatim`, what search did before) and on, on the domain's full index: on as shipped (the other layout's
+words must be the index's) and with LEVERS["keyboard_layout_language_words"] (or that language's words by
+wordfreq). Answerable rows only score; the figures are per domain, set (dev, held-out) and language.
 
 It also reads every row as typed (no swap) and names each one read as wrong-layout: a false reading, which would
 change what search returns for a query typed right.
@@ -22,10 +23,13 @@ from pathlib import Path
 
 from bench.eval_retrieval import DOMAINS, domain_content, heldout_round, load_queries, open_engine, rank_of
 from copilot.keyboard_layout import to_arabic, to_us
-from copilot.retrieval import SearchResult
+from copilot.retrieval import LEVERS, SearchResult
 from kb.arabic import has_arabic
 
 ROUNDS = range(1, 7)
+# The reading as shipped (the index's words), and with the language's words by wordfreq too
+# (LEVERS["keyboard_layout_language_words"]).
+VARIANTS = (("index", False), ("words", True))
 
 
 def swapped(query: str) -> str:
@@ -55,33 +59,50 @@ def main() -> None:
         for set_name, rows in sets:
             stats: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
             for row in rows:
-                misread = retriever.read_layout(row["query"])
-                if misread is not None:
-                    false_readings.append(f"{domain.name} {set_name} {row['lang']}: {row['query']!r} -> {misread!r}")
+                for variant, wide in VARIANTS:
+                    LEVERS["keyboard_layout_language_words"] = wide
+                    misread = retriever.read_layout(row["query"])
+                    if misread is not None:
+                        false_readings.append(
+                            f"{variant}: {domain.name} {set_name} {row['lang']}: {row['query']!r} -> {misread!r}"
+                        )
                 relevant = set(row["relevant"])
                 if not relevant:
                     continue
                 typed = swapped(row["query"])
-                on = retriever.search(typed, lang=row["lang"], limit=10)
-                off: SearchResult = on if on.typed_query is None else retriever.search(
-                    typed, lang=row["lang"], limit=10, verbatim=True
-                )
+                results: dict[str, SearchResult] = {}
+                by_reading: dict[str | None, SearchResult] = {}  # a variant reading the query alike searches alike
+                for variant, wide in VARIANTS:
+                    LEVERS["keyboard_layout_language_words"] = wide
+                    reading = retriever.read_layout(typed)
+                    if reading not in by_reading:
+                        by_reading[reading] = retriever.search(typed, lang=row["lang"], limit=10)
+                    results[variant] = by_reading[reading]
+                if any(r.typed_query is not None for r in results.values()):
+                    results["off"] = retriever.search(typed, lang=row["lang"], limit=10, verbatim=True)
+                else:
+                    results["off"] = results[VARIANTS[0][0]]
                 s = stats[row["lang"]]
                 s["n"] += 1
-                s["read"] += on.typed_query is not None
-                for name, result in (("off", off), ("on", on)):
+                for name, result in results.items():
+                    s[f"read_{name}"] += result.typed_query is not None
                     rank = rank_of(result, relevant)
                     s[f"mrr_{name}"] += 1 / rank if rank else 0.0
                     s[f"found_{name}"] += rank is not None
             for lang, s in sorted(stats.items()):
                 n = s["n"]
                 lines.append(
-                    f"{domain.name:6} {set_name:8} {lang}  {int(n):4}  read {int(s['read']):4} ({s['read'] / n:5.1%})"
-                    f"  MRR@10 {s['mrr_off'] / n:.3f} -> {s['mrr_on'] / n:.3f}"
-                    f"  found@10 {s['found_off'] / n:5.1%} -> {s['found_on'] / n:5.1%}"
+                    f"{domain.name:6} {set_name:8} {lang}  {int(n):4}  read {s['read_index'] / n:5.1%} / "
+                    f"{s['read_words'] / n:5.1%}  MRR@10 {s['mrr_off'] / n:.3f} -> {s['mrr_index'] / n:.3f} / "
+                    f"{s['mrr_words'] / n:.3f}  found@10 {s['found_off'] / n:5.1%} -> {s['found_index'] / n:5.1%} / "
+                    f"{s['found_words'] / n:5.1%}"
                 )
+        LEVERS["keyboard_layout_language_words"] = VARIANTS[0][1]
         engine.close()
-    print("\nswapped queries (answerable rows): domain, set, lang, n, read as wrong-layout, off -> on")
+    print(
+        "\nswapped queries (answerable rows): domain, set, lang, n, read as wrong-layout (index words / + language"
+        " words), MRR@10 and found@10 off -> on (index words / + language words)"
+    )
     print("\n".join(lines))
     print(f"\nrows as typed read as wrong-layout (false readings): {len(false_readings)}")
     print("\n".join(false_readings))

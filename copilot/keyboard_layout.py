@@ -25,6 +25,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 
+from copilot.expansion import ARABIC_SCRIPT_LANGS, arabic_by_frequency
 from copilot.loanwords import find_loanword
 from copilot.word_folding import fold
 from kb.arabic import has_arabic
@@ -59,7 +60,6 @@ WORD_ZIPF = 3.0
 # are most three-letter strings ("lkj": منت...).
 MIN_PREFIX = 4
 MAX_LIGATURES = 4  # a word with more لا pairs reads its first readings only (2**4 of them)
-ARABIC_SCRIPT = frozenset({"ar", "fa", "ur"})  # copilot.expansion.ARABIC_SCRIPT_LANGS (not imported: no cycle)
 _LATIN_LETTER = re.compile(r"[A-Za-z]")
 _CODE = re.compile(r"(?=\S*\d)(?=\S*[^\W\d_])\S+")  # a piece with digits and letters: "0x80070005", "win10"
 _LINK = re.compile(r"@|://|www\.", re.IGNORECASE)
@@ -95,6 +95,7 @@ def wrong_layout(
     known: Callable[[str], frozenset[str]],
     languages: Sequence[str],
     words: Callable[[str], Iterable[str]] | None = None,
+    language_words: bool = False,
 ) -> str | None:
     """The query as typed on the other layout when the index reads it so, else None.
 
@@ -106,15 +107,17 @@ def wrong_layout(
     password") keeps two known words of three; gibberish beside one real word (";glm zoom") is half, no majority;
     a real word that happens to spell an index word on the other layout is a word as typed. `words(lang)`, given
     while the query is still being typed, lets the last piece be the start of an index word (MIN_PREFIX letters or
-    more: "قثسثف حشسسصخ" is "reset passwo...").
+    more: "قثسثف حشسسصخ" is "reset passwo..."). `language_words`: a word of the other layout's language by wordfreq
+    (WORD_ZIPF) counts as known too, for the words customers type and articles do not print ("وين طلبي", where
+    is my order; an index with no article in that language).
     """
     if not isinstance(query, str) or not query.strip() or _LINK.search(query) or _CODE.search(query):
         return None
     arabic, latin = has_arabic(query), bool(_LATIN_LETTER.search(query))
     if arabic == latin:  # both scripts (the layouts are right), or no letter at all
         return None
-    typed_langs = [lang for lang in languages if (lang in ARABIC_SCRIPT) == arabic]
-    meant_langs = [lang for lang in languages if (lang in ARABIC_SCRIPT) != arabic]
+    typed_langs = [lang for lang in languages if (lang in ARABIC_SCRIPT_LANGS) == arabic]
+    meant_langs = [lang for lang in languages if (lang in ARABIC_SCRIPT_LANGS) != arabic]
     if not meant_langs:
         return None
     typed_known = frozenset().union(*(known(lang) for lang in typed_langs))
@@ -130,7 +133,8 @@ def wrong_layout(
         readings = latin_readings(piece) if arabic else [to_arabic(piece)]
         typed = [w for w in fold(piece) if len(w) >= MIN_LETTERS]
         prefix_ok = words is not None and index == last and not query[-1].isspace()
-        meant = next((r for r in readings if _index_words(r, meant_known, meant_langs, words, prefix_ok)), None)
+        also = meant_langs if language_words else ()
+        meant = next((r for r in readings if _index_words(r, meant_known, meant_langs, words, prefix_ok, also)), None)
         out.append(meant or readings[0])
         if not typed and not any(len(w) >= MIN_LETTERS for w in fold(readings[0])):
             continue  # short both ways ("lk", من): says nothing either way
@@ -152,20 +156,28 @@ def _index_words(
     langs: Sequence[str],
     words: Callable[[str], Iterable[str]] | None,
     prefix_ok: bool,
+    in_language: Sequence[str] = (),
 ) -> bool:
-    """Whether `text`'s words (MIN_LETTERS and more, at least one) are all index words; with `prefix_ok` the last
-    may be the start of one (the most frequent words first, as copilot.completion completes)."""
+    """Whether `text`'s words (MIN_LETTERS and more, at least one) are all index words (or, with `in_language`, words
+    of those languages by wordfreq); with `prefix_ok` the last may be the start of an index word (the most frequent
+    words first, as copilot.completion completes)."""
     folded = [w for w in fold(text) if len(w) >= MIN_LETTERS]
     if not folded:
         return False
     *whole, end = folded
-    if not all(w in known or _loanword(w) for w in whole):
+    if not all(w in known or _loanword(w) or _language_word(w, in_language) for w in whole):
         return False
-    if end in known or _loanword(end):
+    if end in known or _loanword(end) or _language_word(end, in_language):
         return True
     if not prefix_ok or words is None or len(end) < MIN_PREFIX:
         return False
     return any(w.startswith(end) for lang in langs for w in words(lang))
+
+
+def _language_word(word: str, langs: Sequence[str]) -> bool:
+    """A folded word of one of `langs` by wordfreq: an Arabic one in any of the forms the fold writes alike
+    (copilot.expansion.arabic_by_frequency, "طلبيه" is طلبية)."""
+    return any(arabic_by_frequency([word]) if lang in ARABIC_SCRIPT_LANGS else _a_word(word, [lang]) for lang in langs)
 
 
 def _loanword(word: str) -> bool:

@@ -426,6 +426,10 @@ LEVERS = {
     # الباسورد) is searched as that layout's (Retriever.read_layout). No dev question is read so: the dev suite's
     # figures are the same either way (bench/RESULTS.md "Session 26, layout26", bench/wrong_layout.py)
     "keyboard_layout": True,
+    # ... and a word of the other layout's language by wordfreq counts as known beside the index's words (for the
+    # dialect and inflected Arabic words no article prints, and help centers with no article in that language): off,
+    # the brief's rule reads the index's words only; measured beside it (bench/wrong_layout.py, RESULTS "layout26")
+    "keyboard_layout_language_words": False,
 }
 # The query's own language's titles ranked by e5 alone (copilot.title_vectors, titles in e5's query
 # form) credit the same-language candidates: OWN_TITLE_CREDIT of the best fused score for the first
@@ -1240,7 +1244,9 @@ class Retriever:
         if vocabulary is None or not LEVERS["keyboard_layout"]:
             return None
         words = vocabulary.words if typing else None
-        return wrong_layout(query, vocabulary.known, self.settings.languages, words)
+        return wrong_layout(
+            query, vocabulary.known, self.settings.languages, words, LEVERS["keyboard_layout_language_words"]
+        )
 
     def _search(
         self,

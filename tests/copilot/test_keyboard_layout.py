@@ -58,6 +58,14 @@ def test_real_words_codes_emails_links_and_mixed_queries_are_searched_as_typed()
     assert read("") is None and read("  ") is None and read("?!") is None
 
 
+def test_with_language_words_a_word_no_article_prints_counts_too() -> None:
+    vocabulary = Vocabulary(lambda: PAYLOADS, lambda: "v1")
+    typed = to_us("وين طلبي")  # "where is my order" in Gulf Arabic: no article prints either word
+    assert wrong_layout(typed, vocabulary.known, LANGS) is None
+    assert wrong_layout(typed, vocabulary.known, LANGS, language_words=True) == "وين طلبي"
+    assert wrong_layout("reset order", vocabulary.known, LANGS, language_words=True) is None
+
+
 def test_while_typing_the_last_word_may_be_the_start_of_an_index_word() -> None:
     half = to_arabic("track my orde")
     assert read(half) is None  # "orde" is no word: one of two voting words
