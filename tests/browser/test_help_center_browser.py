@@ -92,6 +92,8 @@ def test_a_query_typed_with_the_english_layout_on_searches_the_arabic_meant(page
     page.keyboard.press("Enter")
     expect(page.locator(".layout-notice")).to_contain_text("يتم عرض نتائج البحث عن")
     expect(page.locator(".results-title")).to_contain_text("كلمة المرور")
-    page.locator("a.verbatim-link").click()  # "search instead for" what was typed
+    link = page.locator("a.verbatim-link")  # "search instead for" what was typed
+    expect(link).to_have_attribute("href", re.compile(r"verbatim=1"))
+    page.goto(base_url + str(link.get_attribute("href")))
     expect(page.locator(".results-title")).to_contain_text(";glm hglv,v")
     expect(page.locator(".layout-notice")).to_have_count(0)
