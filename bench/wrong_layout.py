@@ -17,6 +17,7 @@ change what search returns for a query typed right.
 from __future__ import annotations
 
 import argparse
+import statistics
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -41,11 +42,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--domains", default=",".join(d.name for d in DOMAINS))
     parser.add_argument("--root", type=Path, default=Path("var/bench"))
+    parser.add_argument(
+        "--readings-only", action="store_true", help="no search: the false readings and what a reading costs"
+    )
     args = parser.parse_args()
     names = args.domains.split(",")
     embedders = None
     lines: list[str] = []
     false_readings: list[str] = []
+    costs: dict[str, list[float]] = defaultdict(list)  # ms per read_layout call: as typed, swapped, swapped typing
     started = time.perf_counter()
     for domain in (d for d in DOMAINS if d.name in names):
         engine = open_engine(domain_content(domain), args.root / domain.name, embedders)
@@ -66,8 +71,14 @@ def main() -> None:
                         false_readings.append(
                             f"{variant}: {domain.name} {set_name} {row['lang']}: {row['query']!r} -> {misread!r}"
                         )
+                LEVERS["keyboard_layout_language_words"] = VARIANTS[0][1]
+                for cost, text, typing in (("as typed", row["query"], False), ("swapped", swapped(row["query"]), False),
+                                           ("swapped, typing", swapped(row["query"]), True)):
+                    at = time.perf_counter()
+                    retriever.read_layout(text, typing=typing)
+                    costs[f"{domain.name} {cost}"].append((time.perf_counter() - at) * 1000)
                 relevant = set(row["relevant"])
-                if not relevant:
+                if not relevant or args.readings_only:
                     continue
                 typed = swapped(row["query"])
                 results: dict[str, SearchResult] = {}
@@ -104,6 +115,10 @@ def main() -> None:
         " words), MRR@10 and found@10 off -> on (index words / + language words)"
     )
     print("\n".join(lines))
+    print("\nread_layout, ms per query (median, p95; index words as shipped):")
+    for name, times in costs.items():
+        ordered = sorted(times)
+        print(f"  {name:28} {statistics.median(ordered):6.2f} {ordered[int(len(ordered) * 0.95) - 1]:6.2f}")
     print(f"\nrows as typed read as wrong-layout (false readings): {len(false_readings)}")
     print("\n".join(false_readings))
     print(f"\n({time.perf_counter() - started:.0f} s)")
