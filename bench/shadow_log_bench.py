@@ -9,6 +9,10 @@ on each load before it showed one at a time (the ten pages' medians summed).
 
 `abstention` and `floors` are timed twice, side by side: as built now (counted in SQL, Events.search_tallies) and as
 session 24 built them (a ShadowSearch per search, bench/reports_before25.py), and the two must give the same rows.
+`gaps` likewise: its first page as built now (desk.reports.content_gaps_page: every gap counted, the page's rows built)
+beside session 25's build of every row (bench/reports_before26.py), which must start with the same rows; and its page
+served now (50 rows, webapp.reports.PAGE_SIZE) beside the page as session 25 served it (session 25's build, every row
+drawn), its second page, one language's, and its CSV (every row).
 `--postgresql` starts a throwaway PostgreSQL cluster as `pytest --postgresql` does (tests/postgres.py);
 `--database-url` uses one you run (emptied before each size). SQLite otherwise, in a temporary folder.
 
@@ -26,7 +30,9 @@ import random
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
@@ -36,6 +42,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import insert, text
 
 from bench.reports_before25 import abstention_before, floors_before
+from bench.reports_before26 import gaps_before
 from copilot.learnt_floors import SIGNALS
 from desk import reports
 from desk.database import Database, database_url
@@ -47,6 +54,7 @@ from kb.settings import Settings
 from tests.postgres import ThrowawayPostgres
 from tests.webapp.conftest import PASSWORD, login
 from webapp import create_app
+from webapp import reports as report_pages
 
 ROOT = Path(__file__).resolve().parent.parent
 T = TypeVar("T")
@@ -115,19 +123,54 @@ def builds(desk: Desk, catalog: Catalog, searches: int, tickets: int, runs: int)
             assert rows_before == rows, name
             line += f"; session 24's build: median {took_before:.2f} s (CPU {cpu_before:.2f}), the same rows"
         print(line)
+    gaps_page = partial(reports.content_gaps_page, desk.db, limit=report_pages.PAGE_SIZE)
+    took, cpu, page = timed(gaps_page, runs)
+    took_before, cpu_before, rows_before = timed(partial(gaps_before, desk.db), runs)
+    assert page.rows == rows_before[:report_pages.PAGE_SIZE] and page.total == len(rows_before)
+    print(f"{searches} searches, {tickets} tickets: gaps, first page  {len(page.rows):5} rows of {page.total}, median "
+          f"{took:.2f} s (CPU {cpu:.2f}); session 25's build of every row: median {took_before:.2f} s "
+          f"(CPU {cpu_before:.2f}), the same first rows")
 
 
-def pages(client: FlaskClient, runs: int) -> dict[str, float]:
-    """Median seconds of each page: the list ("list"), each report's own, and "every report" (their sum)."""
+@contextmanager
+def gaps_as_before() -> Iterator[None]:
+    """The gaps page as session 25 served it: session 25's build (every row), every row drawn on one page."""
+    gaps, size = reports.REPORTS["gaps"], report_pages.PAGE_SIZE
+    reports.REPORTS["gaps"] = replace(gaps, build=lambda desk, _catalog, days, zone: gaps_before(
+        desk.db, reports.since_days(days, zone=zone)), page=None)
+    report_pages.PAGE_SIZE = 10**9
+    try:
+        yield
+    finally:
+        reports.REPORTS["gaps"], report_pages.PAGE_SIZE = gaps, size
+
+
+def pages(client: FlaskClient, runs: int) -> dict[str, tuple[float, float]]:
+    """Median seconds of each page, wall clock and this process's CPU (the app's: the test client serves in it): the
+    list ("list"), each report's own, "every report" (their sum), and the gaps' pages and CSV beside the gaps page as
+    session 25 served it."""
     def get(url: str) -> int:
         answer = client.get(url)
         assert answer.status_code == 200, (url, answer.status_code)
         return answer.status_code
 
-    times = {"list": timed(partial(get, "/agent/reports/"), runs)[0]}
+    def page(url: str) -> tuple[float, float]:
+        took, cpu, _status = timed(partial(get, url), runs)  # wall clock: what the lead waits
+        return took, cpu
+
+    times = {"list": page("/agent/reports/")}
     for name in reports.REPORTS:
-        times[name] = timed(partial(get, f"/agent/reports/{name}"), runs)[0]  # wall clock: what the lead waits
-    times["every report"] = sum(times[name] for name in reports.REPORTS)
+        times[name] = page(f"/agent/reports/{name}")
+    times["every report"] = (sum(times[name][0] for name in reports.REPORTS),
+                             sum(times[name][1] for name in reports.REPORTS))
+    for label, url in (("gaps, page 2", "/agent/reports/gaps?page=2"),
+                       ("gaps, one language", "/agent/reports/gaps?lang=en"),
+                       ("gaps.csv (every row)", "/agent/reports/gaps.csv")):
+        times[label] = page(url)
+    with gaps_as_before():
+        drawn = client.get("/agent/reports/gaps").get_data(as_text=True).count("<tr><td")
+        assert drawn == len(reports.content_gaps(client.application.extensions["desk"].db)), drawn
+        times["gaps, session 25 (every row)"] = page("/agent/reports/gaps")
     return times
 
 
@@ -174,10 +217,12 @@ def run(sizes: list[int], runs: int, url: str | None) -> None:
             assert login(client, "lead@example.com").status_code == 302
             page_times[searches] = pages(client, runs)
             desk.close()
-    print(f"\nThe reports page ({'PostgreSQL' if url else 'SQLite'}), median of {runs} loads (s), by logged searches:")
-    print(f"{'page':32}" + "".join(f"{size:>10,}" for size in sizes))
+    print(f"\nThe reports page ({'PostgreSQL' if url else 'SQLite'}), median of {runs} loads, seconds wall clock (CPU),"
+          " by logged searches:")
+    print(f"{'page':32}" + "".join(f"{size:>16,}" for size in sizes))
     for page in page_times[sizes[0]]:
-        print(f"{page:32}" + "".join(f"{page_times[size][page]:>10.2f}" for size in sizes))
+        figures = (f"{page_times[size][page][0]:.2f} ({page_times[size][page][1]:.2f})" for size in sizes)
+        print(f"{page:32}" + "".join(f"{figure:>16}" for figure in figures))
 
 
 if __name__ == "__main__":

@@ -42,7 +42,7 @@ class Desk:
     @cached_property
     def tickets(self) -> TicketStore:
         return TicketStore(self.db, self.settings.languages, self.hours, self.settings.data_dir,
-                           FileLimits.from_settings(self.settings))
+                           FileLimits.from_settings(self.settings), FileLimits.for_customers(self.settings))
 
     @cached_property
     def inbox(self) -> Inbox:

@@ -394,15 +394,24 @@ class InboundMail(Base):
     subject: Mapped[str] = mapped_column(String(300), default="")
     # created | continued | follow_up | automatic | loop | rejected; indexed: each inbox view counts the held ones
     outcome: Mapped[str] = mapped_column(String(20), index=True)
-    reason: Mapped[str | None] = mapped_column(String(500))
+    reason: Mapped[str | None] = mapped_column(String(500))  # in English (the CLI's); rows before codes have only it
+    # Why, as desk.mail.reasons.MailReason: a code and its values, which the held-mail page translates.
+    reason_code: Mapped[str | None] = mapped_column(String(40))
+    reason_params: Mapped[dict[str, Any] | None]
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
     channel: Mapped[str] = mapped_column(String(20), default="email")  # stdin | smtp | imap transport
-    raw_path: Mapped[str] = mapped_column(String(500))
+    # The SMTP/LMTP envelope's recipients (RCPT TO), None where the transport has none (a pipe, IMAP): a recovered
+    # held mail finds its thread by them as a live one does (desk.mail.receive.find_ticket).
+    envelope_recipients: Mapped[list[str] | None] = mapped_column(JSON)
+    # Under the data directory; "" once a deleted or purged held mail's original is removed (desk.mail.held).
+    # Indexed: before removing a file the desk asks whether another row still keeps the same bytes.
+    raw_path: Mapped[str] = mapped_column(String(500), index=True)
     size: Mapped[int] = mapped_column(Integer, default=0)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     # A held mail (rejected, a loop, an auto-reply with no ticket: desk.mail.held) an agent dealt with:
-    # recovered | deleted, by whom and when; None while it is held (or was never held).
+    # recovered | deleted, by whom and when, or purged (by the retention rule, no one); None while it is held (or was
+    # never held).
     settled: Mapped[str | None] = mapped_column(String(20))
     settled_by_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
     settled_at: Mapped[datetime | None]

@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, distinct, func, or_, select
+from sqlalchemy import ColumnElement, Select, case, distinct, func, or_, select, union_all
 
 from copilot.tuning import CROSS_DECIDES, TuningError
 from desk.database import Database
@@ -61,6 +61,7 @@ if TYPE_CHECKING:
     from desk.floor_decision import FloorDecision
 
 STALE_DAYS = 180
+MAX_SPELLINGS = 10_000  # spellings of a page's gaps named in one query (content_gaps_page); more: every row built
 LATEST_REASONS = 3
 # What spreadsheet programs run as a formula; customer text starting with one must stay text.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -142,23 +143,82 @@ class DeflectionRow:
     rate: float  # deflected / visits, 0..1
 
 
+@dataclass(frozen=True)
+class ReportPage:
+    rows: list[Any]  # one page of the report's rows, in the report's order
+    total: int  # rows in the whole report (every page)
+
+
 def content_gaps(db: Database, since: datetime | None = None, until: datetime | None = None,
                  lang: str | None = None) -> list[GapRow]:
-    """Searches that found nothing plus the copilot's own gaps, merged under one normalised query;
-    in [since, until) and one language when given (the dashboard's period and filter)."""
-    searches = select(
-        SearchEvent.query, SearchEvent.lang, func.count(), func.max(SearchEvent.created_at)
-    ).where(or_(SearchEvent.result_count == 0, SearchEvent.abstained.is_(True)))
-    gaps = select(ContentGap.query, ContentGap.lang, func.count(), func.max(ContentGap.created_at))
+    """Searches that found nothing plus the copilot's own gaps, merged under one normalised query, most searched and
+    ticketed first; in [since, until) and one language when given (the dashboard's period and filter). Every row:
+    the CSV, `kb report gaps` and the dashboard's top gaps; the reports page shows one page (`content_gaps_page`)."""
+    return _gap_rows(_gap_groups(db, since, until, lang))
+
+
+def content_gaps_page(db: Database, since: datetime | None = None, until: datetime | None = None,
+                      lang: str | None = None, offset: int = 0, limit: int | None = None) -> ReportPage:
+    """`content_gaps(...)[offset:offset + limit]` and how many rows there are, without building every row: a busy
+    month's 12,598 gaps were all built and drawn on each open of the page (1.3-1.8 s, bench/RESULTS.md session 25).
+    The ranking needs every gap's count, so searches and tickets are counted for all of them (in SQL per query as
+    typed, then summed per `normalise_query`, which SQL cannot fold portably); the languages and the last time seen
+    only for the page's gaps (the spellings that fold to them). `limit` None: every row from `offset`."""
+    if limit is None:  # every row from `offset` (the CSV): each is built anyway
+        every = content_gaps(db, since, until, lang)
+        return ReportPage(every[offset:], len(every))
+    totals: dict[str, int] = {}
+    folded: dict[str, str] = {}  # each spelling typed -> its normalised query
+    with db.session() as session:
+        for query, count in session.execute(_gap_counts(since, until, lang)).all():
+            key = folded[query] = normalise_query(query)
+            totals[key] = totals.get(key, 0) + count
+    totals.pop("", None)  # only spaces typed: no question
+    ranked = sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))
+    shown = {key for key, _n in ranked[offset:offset + limit]}
+    if not shown:
+        return ReportPage([], len(ranked))
+    spellings = sorted(query for query, key in folded.items() if key in shown)
+    if len(spellings) > MAX_SPELLINGS:  # more than a query's parameters may be (SQLite's 32,766): every row, sliced
+        return ReportPage(content_gaps(db, since, until, lang)[offset:offset + limit], len(ranked))
+    return ReportPage(_gap_rows(_gap_groups(db, since, until, lang, spellings)), len(ranked))
+
+
+def _gap_counts(since: datetime | None, until: datetime | None, lang: str | None) -> Select[str, int]:
+    """Searches and tickets of the gaps per query as typed, in one GROUP BY over both."""
+    typed = union_all(
+        select(SearchEvent.query).where(*_gap_filters(SearchEvent, since, until, lang),
+                                        or_(SearchEvent.result_count == 0, SearchEvent.abstained.is_(True))),
+        select(ContentGap.query).where(*_gap_filters(ContentGap, since, until, lang)),
+    ).subquery()
+    return select(typed.c.query, func.count()).group_by(typed.c.query)
+
+
+def _gap_filters(model: type[SearchEvent] | type[ContentGap], since: datetime | None, until: datetime | None,
+                 lang: str | None) -> list[ColumnElement[bool]]:
+    """The window [since, until) and the language, on searches or tickets."""
+    out = []
     if since is not None:
-        searches = searches.where(SearchEvent.created_at >= since)
-        gaps = gaps.where(ContentGap.created_at >= since)
+        out.append(model.created_at >= since)
     if until is not None:
-        searches = searches.where(SearchEvent.created_at < until)
-        gaps = gaps.where(ContentGap.created_at < until)
+        out.append(model.created_at < until)
     if lang:
-        searches = searches.where(SearchEvent.lang == lang)
-        gaps = gaps.where(ContentGap.lang == lang)
+        out.append(model.lang == lang)
+    return out
+
+
+def _gap_groups(db: Database, since: datetime | None, until: datetime | None, lang: str | None,
+                queries: Sequence[str] | None = None) -> dict[str, dict[str, Any]]:
+    """The gaps' searches (no result, or abstained) and tickets (ContentGap), counted in SQL per query as typed and
+    language with the last time, merged per `normalise_query`. `queries`: only these spellings."""
+    searches = select(SearchEvent.query, SearchEvent.lang, func.count(), func.max(SearchEvent.created_at)).where(
+        *_gap_filters(SearchEvent, since, until, lang), or_(SearchEvent.result_count == 0,
+                                                            SearchEvent.abstained.is_(True)))
+    gaps = select(ContentGap.query, ContentGap.lang, func.count(), func.max(ContentGap.created_at)).where(
+        *_gap_filters(ContentGap, since, until, lang))
+    if queries is not None:
+        searches = searches.where(SearchEvent.query.in_(queries))
+        gaps = gaps.where(ContentGap.query.in_(queries))
     with db.session() as session:
         found = session.execute(searches.group_by(SearchEvent.query, SearchEvent.lang)).all()
         missed = session.execute(gaps.group_by(ContentGap.query, ContentGap.lang)).all()
@@ -171,6 +231,11 @@ def content_gaps(db: Database, since: datetime | None = None, until: datetime | 
             entry[counter] += count
             entry["languages"].add(lang)
             entry["last_seen"] = _latest(entry["last_seen"], last)
+    return merged
+
+
+def _gap_rows(merged: Mapping[str, Mapping[str, Any]]) -> list[GapRow]:
+    """`_gap_groups` as rows, most searched and ticketed first (then by query); no empty query."""
     out = [
         GapRow(query, e["searches"], e["tickets"], tuple(sorted(e["languages"])), e["last_seen"])
         for query, e in merged.items()
@@ -463,6 +528,20 @@ class Report:
     row_type: type
     # (desk, catalog, days, zone): `days` counts calendar days of `zone` (`since_days`), or the stale threshold.
     build: Callable[[Desk, Catalog, int | None, str], list[Any]]
+    # (desk, days, zone, lang, offset, limit): one page of `build`'s rows in one language (None: every language), and
+    # how many there are in it, built without the others where the report can rank them so (gaps). None: no
+    # language filter, and a page is `build`'s rows sliced (`report_page`).
+    page: Callable[[Desk, int | None, str, str | None, int, int | None], ReportPage] | None = None
+
+
+def report_page(report: Report, desk: Desk, catalog: Catalog, days: int | None, zone: str, lang: str | None = None,
+                offset: int = 0, limit: int | None = None) -> ReportPage:
+    """`limit` rows of `report` from `offset` (None: all of them), in `lang` where the report filters by language:
+    what the reports page shows (a page) and its CSV (every row), the one way both read a report."""
+    if report.page is not None:
+        return report.page(desk, days, zone, lang, offset, limit)
+    rows = report.build(desk, catalog, days, zone)
+    return ReportPage(rows[offset:] if limit is None else rows[offset:offset + limit], len(rows))
 
 
 def _with_titles(rows: list[UnhelpfulRow], catalog: Catalog) -> list[UnhelpfulRow]:
@@ -477,7 +556,9 @@ REPORTS: dict[str, Report] = {
     r.name: r
     for r in (
         Report("gaps", "Content gaps: searches and tickets nothing answered", GapRow,
-               lambda desk, _catalog, days, zone: content_gaps(desk.db, since_days(days, zone=zone))),
+               lambda desk, _catalog, days, zone: content_gaps(desk.db, since_days(days, zone=zone)),
+               lambda desk, days, zone, lang, offset, limit: content_gaps_page(
+                   desk.db, since_days(days, zone=zone), lang=lang, offset=offset, limit=limit)),
         Report("rejected", "Tickets where agents rejected every suggestion", RejectedRow,
                lambda desk, _catalog, days, zone: rejected_tickets(desk.db, since_days(days, zone=zone))),
         Report("unhelpful", "Articles voted not helpful", UnhelpfulRow,

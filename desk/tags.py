@@ -11,7 +11,7 @@ from sqlalchemy import delete, func, select
 
 from desk.database import Database
 from desk.models import Ticket, TicketTag
-from desk.tickets import InputError, row_by_id
+from desk.tickets import InputError, add_tags, row_by_id
 from desk.translatable import N_
 from kb.tag_rule import MAX_TAG, folded_tag, is_tag
 
@@ -45,11 +45,7 @@ class Tags:
                 ticket = row_by_id(session, Ticket, ticket_id)
                 if ticket is None:
                     raise InputError("ticket", N_("no ticket %(ticket)s"), ticket=ticket_id)
-                have = {t.tag for t in ticket.tags}
-                for tag in clean:
-                    if tag not in have:
-                        ticket.tags.append(TicketTag(tag=tag))
-                        added += 1
+                added += add_tags(ticket, clean)
         return added
 
     def remove(self, ticket_id: int, tag: str) -> bool:

@@ -29,6 +29,7 @@ from desk.mail.attachments import (
     add_attachment,
     file_writes,
     human_size,
+    message_files,
     remove_files,
     safe_filename,
     upload_type,
@@ -39,6 +40,7 @@ from desk.models import (
     PRIORITIES,
     TICKET_STATUSES,
     Agent,
+    Attachment,
     CsatSurvey,
     Customer,
     Message,
@@ -193,16 +195,16 @@ def _sizes(size: int, limit: int) -> tuple[str, str]:
 
 
 def attach_files(session: Session, data_dir: Path | None, message: Message, files: list[CleanFile],
-                 written: list[Path]) -> None:
-    """Store `files` (checked by `clean_files`) with `message`, in the caller's transaction (`add_attachment`);
-    a store made without a data directory refuses files (the transaction then writes nothing)."""
+                 written: list[Path]) -> list[Attachment]:
+    """Store `files` (checked by `clean_files`) with `message`, in the caller's transaction (`add_attachment`), and
+    return their rows; a store made without a data directory refuses files (the transaction then writes nothing)."""
     if not files:
-        return
+        return []
     if data_dir is None:
         raise RuntimeError("made without a data_dir: files cannot be stored")
     session.flush()  # the message's id names the files
-    for number, file in enumerate(files, 1):
-        add_attachment(session, data_dir, message, number, file.filename, file.content_type, file.data, written)
+    return [add_attachment(session, data_dir, message, number, file.filename, file.content_type, file.data, written)
+            for number, file in enumerate(files, 1)]
 
 
 def _optional_text(field: str, value: object, limit: int) -> str | None:
@@ -241,6 +243,15 @@ def parse_due(value: object, zone: object) -> datetime:
     return as_utc(moment)
 
 
+def add_tags(ticket: Ticket, tags: Sequence[str]) -> int:
+    """Tag the ticket with each of `tags` (folded already) it lacks, in the caller's transaction; how many were
+    added."""
+    have = {t.tag for t in ticket.tags}
+    added = [tag for tag in dict.fromkeys(tags) if tag not in have]
+    ticket.tags.extend(TicketTag(tag=tag) for tag in added)
+    return len(added)
+
+
 @dataclass(frozen=True)
 class SentReply:
     """An agent's reply, and whether it was already sent by an earlier post of the same page (a double
@@ -254,14 +265,22 @@ class TicketStore:
     def __init__(
         self, db: Database, languages: tuple[str, ...] = ("en", "ar"), hours: BusinessHours | None = None,
         data_dir: Path | None = None, file_limits: FileLimits | None = None,
+        customer_file_limits: FileLimits | None = None,
     ) -> None:
         self.db = db
         self.languages = languages
-        # Where agents' files are stored (a reply without files needs neither).
+        # Where posted files are stored (a post without files needs neither).
         self.data_dir = data_dir
+        # An agent's and an API client's limits; a customer's on the web (the contact form, their ticket's page).
         self.file_limits = file_limits or FileLimits.from_settings(Settings())
+        self.customer_file_limits = customer_file_limits or FileLimits.for_customers(Settings())
         # Due times count in business hours; without a configuration, around the clock.
         self.hours = hours or BusinessHours.from_mapping({})
+
+    def limits_for(self, channel: str) -> FileLimits:
+        """The limits a post's files are held to, by the way it came: a customer's web form has its own
+        (`KB_CUSTOMER_MAX_ATTACHMENTS*`), an API client (and an agent) an agent's."""
+        return self.customer_file_limits if channel == "web" else self.file_limits
 
     def _due(self, ticket: Ticket, since: datetime) -> datetime:
         """When the next agent reply is due for a customer message at `since` (business hours, by priority)."""
@@ -342,25 +361,29 @@ class TicketStore:
     def create(self, new: NewTicket, files: Sequence[Upload] = ()) -> Ticket:
         """Store a new ticket, its customer created on first contact; retried while the database is busy.
 
-        `files` (an API client's attachments) go with its first message: all are checked first (`clean_files`,
-        an agent's limits), and the ticket and its files are written together or, on any failure, neither."""
-        new = self.validate(new)
-        attached = clean_files(files, self.file_limits)
+        `files` (the contact form's or an API client's attachments) go with its first message: all are checked
+        first (`clean_files`, with the limits of the ticket's channel: `limits_for`), and the ticket and its files are
+        written together or, on any failure, neither."""
+        return self.create_with_files(new, files)[0]
 
-        def insert(session: Session, written: list[Path]) -> Ticket:
+    def create_with_files(self, new: NewTicket, files: Sequence[Upload] = ()) -> tuple[Ticket, list[Attachment]]:
+        """`create`, also returning the rows of the files as stored: an answer that lists them needs no second
+        transaction, which could fail after the ticket was stored and have the client send it again."""
+        new = self.validate(new)
+        attached = clean_files(files, self.limits_for(new.channel))
+
+        def insert(session: Session, written: list[Path]) -> tuple[Ticket, list[Attachment]]:
             remove_files(written)  # an earlier try's, rolled back while the database was busy
             ticket = self.create_in(session, new)
-            attach_files(session, self.data_dir, ticket.messages[0], attached, written)
-            return ticket
+            return ticket, attach_files(session, self.data_dir, ticket.messages[0], attached, written)
 
         try:
             with file_writes() as written:
-                ticket = self.db.write(lambda session: insert(session, written))
+                return self.db.write(lambda session: insert(session, written))
         except IntegrityError:
             if new.external_id and self.exists(new.external_id):
                 raise DuplicateTicketError("external_id", f"a ticket {new.external_id!r} exists already") from None
             raise
-        return ticket
 
     def create_in(self, session: Session, new: NewTicket) -> Ticket:
         """Insert a validated ticket in the caller's transaction, with its confirmation mail queued."""
@@ -509,13 +532,15 @@ class TicketStore:
 
     def send_reply(
         self, ticket_id: int, agent_id: int, body: str, status: str = "pending", seen_message_id: int | None = None,
-        files: Sequence[Upload] = (),
+        files: Sequence[Upload] = (), tags: Sequence[str] = (),
     ) -> SentReply:
         """`reply`, also telling whether this call sent it or found the same page's reply already sent
         (the caller records what the agent did once per reply, not once per click).
 
         `files` go with the reply (stored with it, attached to its mail): all are checked first (`clean_files`),
-        and the reply, its files and its mail are written together or, on any failure, none of them."""
+        and the reply, its files and its mail are written together or, on any failure, none of them. So are `tags`
+        (folded by `desk.tags.clean_tag`), added to the ticket with it: in a transaction of their own, a failure
+        after the reply went out answered "nothing was changed" for a reply that was sent."""
         text = clean_text("body", body, MAX_BODY)
         _choice("status", status, TICKET_STATUSES)
         attached = clean_files(files, self.file_limits)
@@ -523,6 +548,7 @@ class TicketStore:
             ticket = session.get(Ticket, ticket_id)
             if ticket is None:
                 raise InputError("ticket", N_("no ticket %(ticket)s"), ticket=ticket_id)
+            add_tags(ticket, tags)  # a crossed reply adds none (rolled back); a resend keeps them, as the first post
             if seen_message_id is not None:
                 crossed = [m for m in ticket.messages if m.id > seen_message_id and m.agent_id != agent_id]
                 if crossed:
@@ -548,16 +574,26 @@ class TicketStore:
             index_ticket(session, ticket)
         return SentReply(message, resent=False)
 
-    def customer_reply(self, reference: str, body: str, submission: str | None = None) -> Message:
+    def customer_reply(self, reference: str, body: str, submission: str | None = None, files: Sequence[Upload] = (),
+                       channel: str = "web") -> Message:
         """Add the customer's message to their ticket (reopened, due again); the same words posted again
         within RESEND_WINDOW, or the same page (`submission`, its key within the visit) posted again,
         give back the message already stored. The key is unique in the database, so two posts of one
         page at the same instant store one message on every engine: the second insert waits for the
-        first and fails, and finds it (the contact form's external id does the same for tickets)."""
+        first and fails, and finds it (the contact form's external id does the same for tickets).
+
+        `files` go with the message, checked first (`clean_files`, the limits of `channel`: the ticket page's
+        form is "web", an API client "api"); the message and its files are written together or neither. A post
+        given back as already stored stores none of its files (they came with the first), and the same words
+        with other files are a new message, not a resend."""
         text = clean_text("message", body, MAX_BODY)
         key = _optional_text("external_id", submission, MAX_EXTERNAL_ID)
+        channel = _choice("channel", channel, CHANNELS)
+        attached = clean_files(files, self.limits_for(channel))
+        sent_files = sorted((f.filename, len(f.data)) for f in attached)
 
-        def add(session: Session) -> Message:
+        def add(session: Session, written: list[Path]) -> Message:
+            remove_files(written)  # an earlier try's, rolled back while the database was busy
             ticket = session.scalar(select(Ticket).where(Ticket.reference == reference))
             if ticket is None:
                 raise InputError("reference", N_("no such ticket"))
@@ -569,18 +605,21 @@ class TicketStore:
             thread = [m for m in ticket.messages if not m.internal]
             last = thread[-1] if thread else None
             resent = last is not None and last.author == "customer" and last.body == text
-            if resent and last is not None and now - as_utc(last.created_at) < RESEND_WINDOW:
+            if resent and last is not None and now - as_utc(last.created_at) < RESEND_WINDOW and sent_files == sorted(
+                    (a.filename, a.size) for a in message_files(session, last.id)):
                 return last
-            message = Message(author="customer", body=text, channel="web", created_at=now, external_id=key)
+            message = Message(author="customer", body=text, channel=channel, created_at=now, external_id=key)
             ticket.messages.append(message)
             # An earlier unanswered message keeps its (earlier) due time.
             ticket.due_at = ticket.due_at or self._due(ticket, now)
             self._set_status(ticket, "open", now)
+            attach_files(session, self.data_dir, message, attached, written)
             index_ticket(session, ticket)
             return message
 
         try:
-            return self.db.write(add)
+            with file_writes() as written:
+                return self.db.write(lambda session: add(session, written))
         except IntegrityError:
             if key is None:
                 raise
@@ -701,10 +740,7 @@ class TicketStore:
             session.expire(source, ["messages"])
             session.expire(target, ["messages"])
             target.messages.append(Message(author="agent", agent_id=agent_id, body=notice, created_at=now))
-            have = {t.tag for t in target.tags}
-            for tag in source.tags:
-                if tag.tag not in have:
-                    target.tags.append(TicketTag(tag=tag.tag))
+            add_tags(target, [tag.tag for tag in source.tags])
             source.merged_into_id = target.id
             self._set_status(source, "closed", now, agent_id)
             if target.status in ("solved", "closed", "new"):

@@ -221,12 +221,29 @@ class Settings:
         "third in base64: keep it under your SMTP server's message size limit)",
         parse=lambda raw: _positive_int("KB_REPLY_MAX_ATTACHMENTS_BYTES", raw),
     )
+    customer_max_attachments: int = setting(
+        5, "KB_CUSTOMER_MAX_ATTACHMENTS", "files a customer may attach on the contact form or to a reply on their "
+        "ticket's page (`KB_MAIL_MAX_ATTACHMENT_BYTES` each)",
+        parse=lambda raw: _positive_int("KB_CUSTOMER_MAX_ATTACHMENTS", raw),
+    )
+    customer_max_attachments_bytes: int = setting(
+        20 * 1024 * 1024, "KB_CUSTOMER_MAX_ATTACHMENTS_BYTES",
+        "the files of one contact form or customer reply on the web together (a post up to twice this plus 1 MiB is "
+        "read, so a file over it is refused by name with the typed text kept)",
+        parse=lambda raw: _positive_int("KB_CUSTOMER_MAX_ATTACHMENTS_BYTES", raw),
+    )
     digits: str = setting(
         "latn", "KB_DIGITS", "digits of numbers and dates on Arabic pages: `latn` (0-9, as Gulf stores print them) "
         "or `arab` (٠-٩)", parse=digits_policy,
     )
     auto_close_days: int = setting(
         4, "KB_AUTO_CLOSE_DAYS", "solved tickets close (final: a reply then starts a follow-up) after this many days"
+    )
+    held_mail_retention_days: int = setting(
+        14, "KB_HELD_MAIL_RETENTION_DAYS",
+        "held mail no agent recovered or deleted is purged (its kept original removed) after this many days, as "
+        "Zendesk deletes suspended tickets after 14 (`kb worker`, or `kb mail held --purge` from cron)",
+        parse=lambda raw: _positive_int("KB_HELD_MAIL_RETENTION_DAYS", raw),
     )
     click_feedback: bool = setting(
         False, "KB_CLICK_FEEDBACK",

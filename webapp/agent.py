@@ -28,7 +28,6 @@ from copilot.retrieval import SearchHit
 from desk.accounts import zone_names
 from desk.advice import thread_version
 from desk.inbox import SORTS, VIEWS, InboxQuery
-from desk.mail.attachments import UPLOAD_TYPES, FileLimits, Upload, human_size
 from desk.models import PRIORITIES, TICKET_STATUSES, Agent, Ticket, as_utc, utcnow
 from desk.tags import clean_tag
 from desk.tickets import CrossedReplyError, InputError, parse_due, plain_text
@@ -36,6 +35,7 @@ from desk.translatable import N_
 from kb.bidi_text import without_bidi_controls
 from kb.message_text import first_name
 from webapp import state
+from webapp.attachments import request_files, shown_limits
 from webapp.audience import requester_audience
 from webapp.desk_errors import desk_error
 from webapp.forms import LoginForm
@@ -43,7 +43,6 @@ from webapp.help import record, render_article
 from webapp.security import (
     LOGIN_LIMIT,
     form_number,
-    is_multipart,
     json_object,
     limiter,
     login_manager,
@@ -167,6 +166,17 @@ def logout():
     return redirect(url_for(".login"))
 
 
+def page_arg() -> int:
+    """?page=N of a paged list (the inbox, held mail, a report), from 1; bounded: an offset past the database's
+    integer range is an error, not an empty page."""
+    return min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
+
+
+def page_count(total: int, size: int) -> int:
+    """Pages of `size` rows that `total` rows fill: at least one, the empty list's."""
+    return max(1, -(-total // size))
+
+
 def _inbox_query() -> InboxQuery:
     lang = request.args.get("lang", "")
     return InboxQuery(
@@ -184,14 +194,13 @@ def _inbox_query() -> InboxQuery:
 def inbox() -> str:
     desk = state.desk()
     query = _inbox_query()
-    # Bounded: an offset past the database's integer range is an error, not an empty page.
-    page_number = min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
+    page_number = page_arg()
     zone = reader_zone()  # "due today" ends at the agent's midnight
     found = desk.inbox.page(query, current_user.id, limit=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE, zone=zone)
     return _page(
         "agent/inbox.html", rows=found.rows, total=found.total, query=query,
         counts=desk.inbox.counts(current_user.id, zone=zone), held_count=desk.held_mail.count(),
-        views=VIEWS, sorts=SORTS, page_number=page_number, pages=max(1, -(-found.total // PAGE_SIZE)),
+        views=VIEWS, sorts=SORTS, page_number=page_number, pages=page_count(found.total, PAGE_SIZE),
         statuses=TICKET_STATUSES, languages=state.settings().languages, agents=desk.accounts.agents(),
         popular_tags=desk.tags.popular(), due_zone=zone.key,
         labels=ViewLabels(), since=utcnow().isoformat(),
@@ -298,7 +307,7 @@ def _ticket_page(found: Ticket, **extra: Any) -> str:
         agents=agents, macros=macro_choices(found), popular_tags=desk.tags.popular(),
         due=due, overdue=due is not None and due < now, labels=ViewLabels(), due_zone=zone.key,
         changes=desk.tickets.changes(found.id), agent_names={a.id: a.name or a.email for a in agents},
-        file_limits=_file_limits(),
+        file_limits=shown_limits(desk.tickets.file_limits),
         last_message_id=max((m.id for m in found.messages), default=0), **extra,
     )
 
@@ -309,34 +318,6 @@ def _page_again(ticket_id: int, **extra: Any) -> str:
     if found is None:
         abort(404)
     return _ticket_page(found, **extra)
-
-
-def _file_limits() -> dict[str, object]:
-    """What the reply and note forms say (and their script checks) about files, from the desk's own limits."""
-    limits = FileLimits.from_settings(state.settings())
-    return {"max_count": limits.max_count, "max_bytes": limits.max_bytes, "max_total": limits.max_total,
-            "size_text": human_size(limits.max_bytes), "total_text": human_size(limits.max_total),
-            "accept": ",".join(UPLOAD_TYPES)}
-
-
-def request_files() -> list[Upload]:
-    """The files posted with a reply or note ("files"); an empty part (no file picked) is none."""
-    return [Upload(part.filename or "", part.read()) for part in request.files.getlist("files") if part.filename]
-
-
-def upload_limit() -> int:
-    """The largest reply or note post taken (request.max_content_length), above the desk's limits so that a file
-    over them is refused by the desk, by name, with the typed text kept (not a bare 413 that loses it)."""
-    limits = FileLimits.from_settings(state.settings())
-    return 2 * max(limits.max_total, limits.max_bytes) + 1024 * 1024
-
-
-def allow_uploads() -> None:
-    """Before CSRF reads the form (app.py registers it first): a reply or note may carry files, and so may a
-    ticket posted to the API as multipart/form-data (a JSON one keeps the app's 1 MiB)."""
-    if request.endpoint in ("agent.reply", "agent.note") or (request.endpoint == "api.create_ticket"
-                                                             and is_multipart()):
-        request.max_content_length = upload_limit()
 
 
 @bp.get("/tickets/<int:ticket_id>")
@@ -451,9 +432,7 @@ def reply(ticket_id: int):
         tags = [clean_tag(t) for t in request.form.getlist("add_tag") if t.strip()]
         sent = desk.tickets.send_reply(ticket_id, current_user.id, text, status=status,
                                        seen_message_id=None if anyway else form_number(seen),
-                                       files=files)
-        if tags:
-            desk.tags.add([ticket_id], tags)
+                                       files=files, tags=tags)
     except CrossedReplyError as crossed:
         return _page_again(ticket_id, crossed=crossed.messages, kept_reply=text, kept_status=status,
                            file_error=bool(files), file_error_field="reply"), 409

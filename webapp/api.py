@@ -21,6 +21,7 @@ from copilot.retrieval import QueryError
 from copilot.suggestions import TicketTextError
 from desk.database import StorageUnavailableError
 from desk.mail.attachments import Upload
+from desk.models import Attachment, Message, as_utc
 from desk.tickets import DuplicateTicketError, InputError, NewTicket
 from indexer.health import health_report
 from webapp import state, visits
@@ -233,7 +234,7 @@ def create_ticket():
                                                      "external_id")}
     desk = state.desk()
     try:
-        ticket = desk.tickets.create(
+        ticket, attached = desk.tickets.create_with_files(
             NewTicket(
                 email=text["email"] or "",
                 name=text["name"] or "",
@@ -248,14 +249,88 @@ def create_ticket():
         )
     except DuplicateTicketError as exc:
         return error(str(exc), 409)
-    except InputError as exc:  # the desk's "files" are this form's attachments[]
-        return error(f"{FILES_FIELD}: {exc.problem}" if exc.field == "files" else str(exc))
-    attached = desk.attachments.for_ticket(ticket.id) if files else []
+    except InputError as exc:
+        return input_error(exc)
     return jsonify({
         "id": ticket.id, "reference": ticket.reference, "lang": ticket.lang, "status": ticket.status,
-        "attachments": [{"id": a.id, "filename": a.filename, "size": a.size, "content_type": a.content_type}
-                        for a in attached],
+        "attachments": stored_files(attached),
     }), 201
+
+
+# The desk's names for what the API's bodies call otherwise: its "files" are attachments[], a customer
+# message's text ("message" on the ticket page's form) is `body`.
+API_FIELDS = {"files": FILES_FIELD, "message": "body"}
+
+
+def input_error(exc: InputError):  # type: ignore[no-untyped-def]
+    """The desk's refusal as the API's 400, naming the field as the request did."""
+    field = API_FIELDS.get(exc.field)
+    return error(f"{field}: {exc.problem}" if field else str(exc))
+
+
+def stored_files(attached: list[Attachment]) -> list[dict[str, object]]:
+    """Files as the API answers them (`STORED_FILE`); only kept ones (a mailed file not kept has no bytes)."""
+    return [{"id": a.id, "filename": a.filename, "size": a.size, "content_type": a.content_type}
+            for a in attached if a.path]
+
+
+def message_json(message: Message, attached: list[Attachment]) -> dict[str, object]:
+    return {"id": message.id, "author": message.author, "body": message.body,
+            "created_at": as_utc(message.created_at).isoformat(), "attachments": stored_files(attached)}
+
+
+def no_ticket(ticket_id: int):  # type: ignore[no-untyped-def]
+    return error(f"ticket: no ticket {ticket_id}", 404)
+
+
+@bp.get("/tickets/<int:ticket_id>")
+@limiter.limit(API_IP_LIMIT)
+@limiter.limit(API_BAD_TOKEN_LIMIT, deduct_when=refused)
+@limiter.limit(API_TOKEN_LIMIT, key_func=token_key)
+@token_required
+def get_ticket(ticket_id: int):
+    """The ticket as its customer sees it: status and the public thread (never an internal note), each message
+    with the ids of its kept files. Reads only."""
+    desk = state.desk()
+    found = desk.tickets.get(ticket_id)
+    if found is None:
+        return no_ticket(ticket_id)
+    files = desk.attachments.by_message(ticket_id, public=True)
+    return jsonify({
+        "id": found.id, "reference": found.reference, "subject": found.subject, "lang": found.lang,
+        "status": found.status, "priority": found.priority, "channel": found.channel,
+        "created_at": as_utc(found.created_at).isoformat(), "merged_into": found.merged_into_id,
+        "messages": [message_json(m, files.get(m.id, [])) for m in found.messages if not m.internal],
+    })
+
+
+@bp.post("/tickets/<int:ticket_id>/messages")
+@limiter.limit(API_IP_LIMIT)
+@limiter.limit(API_BAD_TOKEN_LIMIT, deduct_when=refused)
+@limiter.limit(API_TOKEN_LIMIT, key_func=token_key)
+@token_required
+def add_message(ticket_id: int):
+    """Add the customer's message to their ticket: `body`, as a JSON object or as multipart/form-data with the
+    customer's files as `attachments[]` (an API client's limits, as with a new ticket; one refused, nothing is
+    stored). Reopened and due again as a reply on the customer's own page makes it (`customer_reply`)."""
+    path = "/api/v1/tickets/{ticket_id}/messages"
+    files: list[Upload] = []
+    if is_multipart():
+        body, files = multipart_body(request_fields(path, MULTIPART), FILES_FIELD)
+    else:
+        body = json_object("body", request_fields(path))
+    text = json_text(body, "body")
+    desk = state.desk()
+    found = desk.tickets.get(ticket_id)
+    if found is None:
+        return no_ticket(ticket_id)
+    try:
+        message = desk.tickets.customer_reply(found.reference, text or "", files=files, channel="api")
+    except InputError as exc:
+        return input_error(exc)
+    now = desk.tickets.get(ticket_id)
+    attached = desk.attachments.by_message(ticket_id, public=True).get(message.id, [])
+    return jsonify({**message_json(message, attached), "ticket_status": now.status if now else found.status}), 201
 
 
 @bp.post("/suggest")

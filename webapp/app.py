@@ -76,8 +76,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, d
     app.before_request(refuse_nul_in_urls)
     limiter.init_app(app)  # before CSRF, so requests without a token count against the limit too
     from webapp import agent, answers, api, help
+    from webapp.attachments import allow_uploads
 
-    app.before_request(agent.allow_uploads)  # before CSRF reads the form: an agent's reply or note may carry files
+    app.before_request(allow_uploads)  # before CSRF reads the form: replies, notes and customers' forms carry files
     csrf.init_app(app)
     login_manager.init_app(app)
 

@@ -89,9 +89,7 @@ def parse_filters(args: Mapping[str, str], languages: tuple[str, ...], today: da
         raise FilterError("from", N_("must not be after to"))
     if (last - first).days + 1 > MAX_DAYS:
         raise FilterError("from", N_("the period is at most %(days)s days"), days=MAX_DAYS)
-    lang = args.get("lang") or None
-    if lang and lang not in languages:
-        raise FilterError("lang", N_("use one of %(allowed)s"), allowed=", ".join(languages))
+    lang = lang_arg(args, languages)
     channel = args.get("channel") or None
     if channel and channel not in CHANNELS:
         raise FilterError("channel", N_("use one of %(allowed)s"), allowed=", ".join(CHANNELS))
@@ -101,6 +99,14 @@ def parse_filters(args: Mapping[str, str], languages: tuple[str, ...], today: da
     category = (args.get("category") or "").strip()[:80] or None
     return Filters.for_days(first, last, zone, lang=lang, channel=channel, category=category,
                             agent_id=form_number(agent) if agent else None)
+
+
+def lang_arg(args: Mapping[str, str], languages: tuple[str, ...]) -> str | None:
+    """?lang=: one of the help center's languages, or None (every language) when not given."""
+    lang = args.get("lang") or None
+    if lang and lang not in languages:
+        raise FilterError("lang", N_("use one of %(allowed)s"), allowed=", ".join(languages))
+    return lang
 
 
 def zone_arg(args: Mapping[str, str]) -> str | None:
@@ -189,7 +195,7 @@ def _groups(texts: list[str], counts: list[int]) -> tuple[list[tuple[int, ...]],
 
 
 def gap_groups(f: Filters) -> tuple[list[GapGroup], bool]:
-    rows = reports.content_gaps(state.desk().db, f.start, f.end, f.lang)[:GAP_LIMIT]
+    rows = reports.content_gaps_page(state.desk().db, f.start, f.end, f.lang, limit=GAP_LIMIT).rows
     members, grouped = _groups([r.query for r in rows], [r.searches + r.tickets for r in rows])
     out = [
         GapGroup(rows[m[0]].query, sum(rows[i].searches for i in m), sum(rows[i].tickets for i in m),

@@ -7,7 +7,15 @@ from collections.abc import Callable
 
 from flask_babel import gettext
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    MultipleFileField,
+    PasswordField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import StopValidation, ValidationError
 
 from desk.events import MAX_VOTE_COMMENT
@@ -54,6 +62,9 @@ class ContactForm(LocalizedForm):
     search = HiddenField()
     # One random key per contact page: the same page sent twice (a double click, a resend) is one ticket.
     submission = HiddenField()
+    # The customer's files (a screenshot, an invoice): read by webapp.attachments.request_files, checked by the
+    # desk (clean_files), whose refusal names this field ("files").
+    files = MultipleFileField()
 
 
 def vote_reasons() -> list[tuple[str, str]]:
@@ -86,6 +97,7 @@ class ReplyForm(LocalizedForm):
     message = TextAreaField(validators=[required, at_most(5000)])
     # One random key per ticket page, as the contact form's: the same page sent twice at once is one message.
     submission = HiddenField()
+    files = MultipleFileField()  # as the contact form's
 
 
 class LoginForm(LocalizedForm):

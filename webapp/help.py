@@ -31,12 +31,14 @@ from copilot.result_floor import split_at_floor
 from copilot.retrieval import QueryError, SearchHit, SearchResult
 from copilot.snippets import highlight_spans, make_snippet
 from desk.database import StorageUnavailableError
+from desk.mail.attachments import Upload
 from desk.tickets import DuplicateTicketError, InputError, NewTicket
 from kb.articles import Article
 from kb.categories import category_info
 from kb.language import detect_language
 from kb.render import RenderedArticle, render_markdown
 from webapp import answers, state, visits
+from webapp.attachments import request_files, shown_limits
 from webapp.audience import requester_audience
 from webapp.desk_errors import desk_error
 from webapp.forms import ContactForm, FeedbackForm, ReplyForm
@@ -99,6 +101,14 @@ def _check_lang(lang: str) -> None:
 
 
 DIRECTION = {"ar": "rtl"}
+
+
+def customer_form_files(files: list[Upload], field: str) -> dict[str, object]:
+    """What a customer's form with a file input (the contact form, the ticket page's reply) is drawn with: the
+    desk's limits for customers on the web, and, when a post with files comes back refused, that they must be
+    picked again (a page cannot keep them; nothing of them was stored)."""
+    return {"file_limits": shown_limits(state.desk().tickets.limits_for("web")), "file_error": bool(files),
+            "file_error_field": field}
 
 
 def page(template: str, lang: str, **context: object) -> str:
@@ -352,6 +362,7 @@ def contact(lang: str):
             form.subject.data = gettext("About “%(title)s”", title=about.title)[:200]
         elif not form.subject.data:
             form.subject.data = last[:200]
+    files = request_files() if request.method == "POST" else []
     if form.validate_on_submit():
         try:
             ticket = state.desk().tickets.create(
@@ -365,7 +376,8 @@ def contact(lang: str):
                     context=visits.context(),
                     visit_id=visits.visit_id(),
                     external_id=submission_key(form.submission.data or ""),
-                )
+                ),
+                files,
             )
         except DuplicateTicketError:
             # This page was sent before (a double click, a resend): its ticket, not a second one.
@@ -378,14 +390,14 @@ def contact(lang: str):
         except StorageUnavailableError as error:
             # Nothing was stored; the page comes back with the customer's text in the form.
             form.message.errors = [not_saved_message()]
-            return page("contact.html", lang, form=form), 503, {"Retry-After": str(error.retry_after)}
+            return page("contact.html", lang, form=form, **customer_form_files(files, "contact")), 503, {
+                "Retry-After": str(error.retry_after)}
         else:
             flash(gettext("We received your request. Your reference is %(reference)s.", reference=ticket.reference),
                   "created")
             return redirect(url_for("help.ticket", lang=lang, reference=ticket.reference))
-    return page("contact.html", lang, form=form, about=about, answer=contact_answer(form.search.data or "", lang)), (
-        400 if form.errors else 200
-    )
+    return page("contact.html", lang, form=form, about=about, answer=contact_answer(form.search.data or "", lang),
+                **customer_form_files(files, "contact")), (400 if form.errors else 200)
 
 
 _SUBMISSION = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -407,7 +419,8 @@ def contact_refused(lang: str):  # type: ignore[no-untyped-def]
     form = ContactForm(lang)
     form.csrf_token.errors = [gettext("This page had expired. Your message is still here: please send it again.")]
     about = state.catalog().get(lang, request.values.get("article", ""), audience="public")
-    return page("contact.html", lang, form=form, about=about, answer=None), 400
+    return page("contact.html", lang, form=form, about=about, answer=None,
+                **customer_form_files(request_files(), "contact")), 400
 
 
 def contact_answer(query: str, lang: str) -> AnswerCard | None:
@@ -430,20 +443,23 @@ def ticket(lang: str, reference: str):
     if found is None:
         abort(404)
     form = ReplyForm(lang)
+    files = request_files() if request.method == "POST" else []
     if request.method == "GET":
         form.submission.data = secrets.token_urlsafe(16)
         visits.visit_id()  # the key is within the visit (see contact)
     if form.validate_on_submit():
         try:
-            tickets.customer_reply(reference, form.message.data, submission_key(form.submission.data or ""))
+            tickets.customer_reply(reference, form.message.data, submission_key(form.submission.data or ""), files)
         except InputError as error:  # as the contact form: a message of control characters only is empty once stored
-            form.message.errors = [desk_error(error)]
+            getattr(form, error.field, form.message).errors = [desk_error(error)]
         except StorageUnavailableError as error:
             form.message.errors = [not_saved_message()]
-            return page("ticket.html", lang, ticket=found, form=form), 503, {"Retry-After": str(error.retry_after)}
+            return page("ticket.html", lang, ticket=found, form=form, **customer_form_files(files, "reply")), 503, {
+                "Retry-After": str(error.retry_after)}
         else:
             return redirect(url_for("help.ticket", lang=lang, reference=reference))
-    return page("ticket.html", lang, ticket=found, form=form), (400 if form.errors else 200)
+    return page("ticket.html", lang, ticket=found, form=form, **customer_form_files(files, "reply")), (
+        400 if form.errors else 200)
 
 
 @bp.get("/media/<path:filename>")

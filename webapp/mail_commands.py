@@ -10,10 +10,12 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from datetime import timedelta
 
 import click
 
 from desk.desk import Desk
+from desk.mail.held import PURGE_BATCH
 from desk.mail.outbox import deliver_pending
 from desk.mail.receive import StorageError, UnparseableMail
 from kb.settings import Settings
@@ -81,15 +83,31 @@ def receive(settings: Settings) -> None:
     sys.exit(EX_OK)
 
 
+def purge_held_mail(desk: Desk, settings: Settings, limit: int = PURGE_BATCH) -> int:
+    """One bounded pass of the held-mail retention rule: what `kb worker` and `kb mail held --purge` run."""
+    return desk.held_mail.purge(timedelta(days=settings.held_mail_retention_days), limit)
+
+
 @mail_command.command("held")
 @location_options
 @click.option("--limit", type=click.IntRange(1, 1000), default=25, show_default=True)
 @click.option("--offset", type=click.IntRange(0), default=0, show_default=True)
-def held(settings: Settings, limit: int, offset: int) -> None:
+@click.option("--purge", is_flag=True,
+              help="Purge held mail older than KB_HELD_MAIL_RETENTION_DAYS (and deleted mail's leftover originals).")
+def held(settings: Settings, limit: int, offset: int, purge: bool) -> None:
     """List mail the desk could not take (refused, loops, auto-replies with no ticket), newest first; agents
-    recover or delete it on the workspace's "Held mail" page."""
+    recover or delete it on the workspace's "Held mail" page. `--purge` applies the retention rule instead (for
+    cron; `kb worker` applies it too)."""
     desk = Desk(settings)
     try:
+        if purge:
+            done = total = purge_held_mail(desk, settings)
+            while done:  # passes of PURGE_BATCH until nothing is left
+                done = purge_held_mail(desk, settings)
+                total += done
+            click.echo(f"purged: {total} (held mail older than {settings.held_mail_retention_days} days, and the "
+                       "originals of deleted held mail)")
+            return
         page = desk.held_mail.page(limit, offset)
     finally:
         desk.close()

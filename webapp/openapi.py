@@ -91,6 +91,36 @@ STORED_FILE = {
                    "size": {"type": "integer"}, "content_type": {"type": "string"}},
 }
 
+STORED_MESSAGE: dict[str, Any] = {
+    "type": "object",
+    "required": ["id", "author", "body", "created_at", "attachments"],
+    "properties": {"id": {"type": "integer"}, "author": {"type": "string", "enum": ["customer", "agent"]},
+                   "body": {"type": "string"}, "created_at": {"type": "string", "format": "date-time"},
+                   "attachments": {"type": "array", "items": STORED_FILE}},
+}
+TICKET_ID = {"name": "ticket_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+NO_TICKET = _error("no ticket with this id")
+# A customer's message on an existing ticket: its text, and as multipart/form-data the customer's files too.
+MESSAGE_FIELDS: dict[str, Any] = {"body": {"type": "string"}}
+MULTIPART_413 = _error("a JSON body over 1 MiB, or a multipart one over twice the files' limit in all plus 1 MiB "
+                       "(a file over the limits is a 400 naming it)")
+
+
+def _multipart(fields: dict[str, Any], required: list[str]) -> dict[str, Any]:
+    """A JSON body's fields as a multipart/form-data form with the customer's files (FILES_FIELD)."""
+    return {"schema": {
+        "type": "object",
+        "required": required,
+        "additionalProperties": False,
+        # A form has no null: an empty field is "not given", as null is in JSON.
+        "properties": {
+            **{name: {key: value for key, value in field.items() if key != "nullable"}
+               for name, field in fields.items()},
+            FILES_FIELD: FILES,
+        },
+    }, "encoding": {FILES_FIELD: {"contentType": "application/octet-stream"}}}
+
+
 OPENAPI: dict[str, Any] = {
     "openapi": "3.0.3",
     "info": {
@@ -182,17 +212,7 @@ OPENAPI: dict[str, Any] = {
                         "additionalProperties": False,
                         "properties": TICKET_FIELDS,
                     }},
-                    MULTIPART: {"schema": {
-                        "type": "object",
-                        "required": ["email", "subject", "body"],
-                        "additionalProperties": False,
-                        # A form has no null: an empty field is "not given", as null is in JSON.
-                        "properties": {
-                            **{name: {key: value for key, value in field.items() if key != "nullable"}
-                               for name, field in TICKET_FIELDS.items()},
-                            FILES_FIELD: FILES,
-                        },
-                    }, "encoding": {FILES_FIELD: {"contentType": "application/octet-stream"}}},
+                    MULTIPART: _multipart(TICKET_FIELDS, ["email", "subject", "body"]),
                 }},
                 "responses": {
                     "201": _json("created, with the files it keeps (none from a JSON body)", {
@@ -204,8 +224,59 @@ OPENAPI: dict[str, Any] = {
                     }),
                     "409": _error("a ticket with this external_id exists"),
                     **TOKEN_ERRORS,
-                    "413": _error("a JSON body over 1 MiB, or a multipart one over twice the files' limit in all "
-                                  "plus 1 MiB (a file over the limits is a 400 naming it)"),
+                    "413": MULTIPART_413,
+                },
+            }
+        },
+        "/api/v1/tickets/{ticket_id}": {
+            "get": {
+                "summary": "A ticket as its customer sees it: status and the public thread (no internal notes), each "
+                           "message with its kept files",
+                "security": [{"bearer": []}],
+                "parameters": [TICKET_ID],
+                "responses": {
+                    "200": _json("the ticket", {
+                        "type": "object",
+                        "required": ["id", "reference", "subject", "lang", "status", "priority", "channel",
+                                     "created_at", "messages"],
+                        "properties": {
+                            "id": {"type": "integer"}, "reference": {"type": "string"}, "subject": {"type": "string"},
+                            "lang": {"type": "string"}, "status": {"type": "string"},
+                            "priority": {"type": "string"}, "channel": {"type": "string"},
+                            "created_at": {"type": "string", "format": "date-time"},
+                            "merged_into": {"type": "integer", "nullable": True,
+                                            "description": "the ticket its messages moved to, when merged"},
+                            "messages": {"type": "array", "items": STORED_MESSAGE, "description": "oldest first"},
+                        },
+                    }),
+                    "404": NO_TICKET,
+                    **{code: TOKEN_ERRORS[code] for code in ("401", "429")},
+                },
+            }
+        },
+        "/api/v1/tickets/{ticket_id}/messages": {
+            "post": {
+                "summary": "Add the customer's message (and files) to their ticket, reopening it as a reply on "
+                           "their own page does",
+                "security": [{"bearer": []}],
+                "parameters": [TICKET_ID],
+                "requestBody": {"required": True, "content": {
+                    "application/json": {"schema": {
+                        "type": "object", "required": ["body"], "additionalProperties": False,
+                        "properties": MESSAGE_FIELDS,
+                    }},
+                    MULTIPART: _multipart(MESSAGE_FIELDS, ["body"]),
+                }},
+                "responses": {
+                    "201": _json("stored (the same body and files again within two minutes: the message stored "
+                                 "first), with the ticket's status now", {
+                        **STORED_MESSAGE,
+                        "required": [*STORED_MESSAGE["required"], "ticket_status"],
+                        "properties": {**STORED_MESSAGE["properties"], "ticket_status": {"type": "string"}},
+                    }),
+                    "404": NO_TICKET,
+                    **TOKEN_ERRORS,
+                    "413": MULTIPART_413,
                 },
             }
         },

@@ -3,7 +3,9 @@
 /agent/reports/ lists them; /agent/reports/<name> shows one, the list beside it, and builds only that one (the
 floors and abstention reports took seconds on a busy search log, before session 25 counted it in SQL: a page of all
 ten made a lead wait for every one);
-/agent/reports/<name>.csv is its rows as a file. Links between them carry ?days= and ?tz=.
+/agent/reports/<name>.csv is its rows as a file, every one of them (the page shows `PAGE_SIZE` at a time, ?page=N:
+a busy month's content gaps were 12,598 rows drawn at once, seconds a load). Links between them carry ?days= and ?tz=;
+the content gaps also take ?lang= (one language, as on the dashboard), which its pages and its CSV keep.
 
 The same rows as `kb report`; both call desk.reports, so a number on the page and in the file
 an admin downloads cannot disagree. Their times are in ?tz= (the page's zone picker, as the dashboard's), else the
@@ -16,16 +18,18 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, g, request
 
-from desk.reports import REPORTS, Report, cell, cells, columns, since_days, to_csv
+from desk.reports import REPORTS, Report, cell, cells, columns, report_page, since_days, to_csv
 from webapp import state
-from webapp.agent import _page, interface_language, reader_zone
-from webapp.dashboard import FilterError, zone_arg, zone_picker
+from webapp.agent import _page, interface_language, page_arg, page_count, reader_zone
+from webapp.dashboard import FilterError, lang_arg, zone_arg, zone_picker
 from webapp.desk_errors import desk_error, desk_problem
 from webapp.roles import lead_required
 from webapp.workspace_labels import ReportLabels
 
 bp = Blueprint("reports", __name__, url_prefix="/agent/reports")
 MAX_DAYS = 3650
+# Rows a report's page shows: Zendesk Explore's and Intercom's tables page theirs too; the CSV has every row.
+PAGE_SIZE = 50
 # The lead's chosen interface language (the header's picker), as on the agent's own pages: without it the reports
 # followed the browser's language whatever the lead had picked.
 bp.before_request(interface_language)
@@ -38,6 +42,12 @@ def _zone() -> str:
         return zone_arg(request.args) or reader_zone().key
     except FilterError as error:
         abort(400, description=str(error))
+
+
+def _lang(report: Report) -> str | None:
+    """?lang= for a report that filters by language (`Report.page`: the content gaps), else None whatever was sent.
+    A language the help center does not have raises FilterError naming `lang`."""
+    return lang_arg(request.args, state.settings().languages) if report.page is not None else None
 
 
 def _days() -> int | None:
@@ -69,35 +79,50 @@ def report(name: str):  # type: ignore[no-untyped-def]
 
 
 def _reports_page(shown: Report | None):  # type: ignore[no-untyped-def]
-    """The reports page: the list of every report, and `shown`'s rows in ?days= and ?tz= (or the reader's zone).
-    A bad ?tz= is the page again, picker marked and the problem beside it (400), nothing built."""
+    """The reports page: the list of every report, and ?page= of `shown`'s rows in ?days=, ?lang= and ?tz= (or the
+    reader's zone). A bad ?tz= or ?lang= is the page again, the problem beside it (400), nothing built."""
     days, desk = _days(), state.desk()
     picker = zone_picker(request.args, desk.hours, reader_zone().key)
     common = {"reports": list(REPORTS.values()), "shown": shown, "days": days, "picker": picker,
-              "labels": ReportLabels()}
+              "labels": ReportLabels(), "languages": state.settings().languages, "report_lang": None,
+              "tz": request.args.get("tz") or None}
     try:
         zone = zone_arg(request.args) or picker.mine
     except FilterError as error:  # the page again, the picker marked and the problem beside it: not a bare 400
-        return _page("agent/reports.html", section=None, tz=None, since=None, zone=picker.mine,
-                     zone_error=desk_problem(error), error=desk_error(error), **common), 400
+        return _page("agent/reports.html", section=None, since=None, zone=picker.mine,
+                     zone_error=desk_problem(error), error=desk_error(error), **dict(common, tz=None)), 400
+    try:
+        lang = _lang(shown) if shown is not None else None
+    except FilterError as error:
+        return _page("agent/reports.html", section=None, since=None, zone=zone, zone_error=None,
+                     error=desk_error(error), **common), 400
     section = None
     if shown is not None:
-        rows = shown.build(desk, state.catalog(), days, zone)
-        section = (columns(shown.row_type), cells(rows, shown.row_type, zone))
+        page_number = page_arg()
+        offset = (page_number - 1) * PAGE_SIZE
+        found = report_page(shown, desk, state.catalog(), days, zone, lang, offset, PAGE_SIZE)
+        section = {"names": columns(shown.row_type), "rows": cells(found.rows, shown.row_type, zone),
+                   "total": found.total, "first": offset + 1, "page_number": page_number,
+                   "pages": page_count(found.total, PAGE_SIZE)}
     g.interface_zone = zone  # the header's "Times in ..." names the zone the rows' times are in
     since = since_days(days, zone=zone) if days else None  # the window's first local midnight, said on the page
-    return _page("agent/reports.html", section=section, tz=request.args.get("tz") or None,
-                 since=cell(since, zone)[:16] if since else None, zone=zone, zone_error=None, error=None, **common)
+    return _page("agent/reports.html", section=section, since=cell(since, zone)[:16] if since else None, zone=zone,
+                 zone_error=None, error=None, **dict(common, report_lang=lang))
 
 
 @bp.get("/<name>.csv")
 @lead_required
 def download(name: str) -> Response:
+    """Every row of the report (all its pages), in ?days=, ?lang= and ?tz= as its page."""
     report = REPORTS.get(name)
     if report is None:
         abort(404)
     zone = _zone()
-    rows = report.build(state.desk(), state.catalog(), _days(), zone)
+    try:
+        lang = _lang(report)
+    except FilterError as error:
+        abort(400, description=str(error))
+    rows = report_page(report, state.desk(), state.catalog(), _days(), zone, lang).rows
     return Response(
         to_csv(rows, report.row_type, zone),
         mimetype="text/csv",

@@ -138,6 +138,13 @@ def auto_close_pass(ctx: WorkerContext) -> int:
     return close_solved_tickets(ctx.desk, ctx.settings)
 
 
+def held_mail_pass(ctx: WorkerContext) -> int:
+    """The held-mail retention rule (`KB_HELD_MAIL_RETENTION_DAYS`): purge what no agent dealt with in time."""
+    from webapp.mail_commands import purge_held_mail
+
+    return purge_held_mail(ctx.desk, ctx.settings)
+
+
 def click_feedback_pass(ctx: WorkerContext) -> int:
     """Relearn what customers' clicks lift (`KB_CLICK_FEEDBACK`), at most every ten minutes."""
     from webapp.search_feedback import refresh_click_feedback
@@ -150,6 +157,7 @@ JOBS: list[Job] = [
     Job("mail", mail_pass, every_s=5.0),
     Job("advice", advice_pass, every_s=2.0),
     Job("auto-close", auto_close_pass, every_s=600.0),
+    Job("held-mail", held_mail_pass, every_s=600.0),
     Job("click-feedback", click_feedback_pass, every_s=60.0),  # a no-op while off or fresh
 ]
 

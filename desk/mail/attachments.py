@@ -5,6 +5,7 @@ reference, never an internal note's)."""
 
 from __future__ import annotations
 
+import errno
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,7 +15,7 @@ from pathlib import Path, PurePosixPath
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from desk.database import Database
+from desk.database import Database, StorageUnavailableError
 from desk.models import Attachment, Message, Ticket
 from kb.settings import Settings
 
@@ -34,6 +35,8 @@ UPLOAD_TYPES = {
     ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
 }
 ATTACHMENT_FOLDER = "mail/attachments"
+# A file write that fails for want of space (or quota) or on a failing disk: the storage is unavailable, not a bug.
+FULL_DISK_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EIO)
 MAX_FILENAME = 120
 # Letters and digits of any script (Arabic included), their combining marks (Arabic vowel signs), "." "-" "_"
 # and spaces stay; anything else (slashes, quotes, controls, bidi overrides) becomes "_".
@@ -74,7 +77,7 @@ def human_size(size: int) -> str:
 
 @dataclass(frozen=True)
 class Upload:
-    """A file an agent attached: its name as the browser sent it, and its bytes."""
+    """A file posted (by an agent, a customer's form, an API client): its name as sent, and its bytes."""
 
     filename: str
     data: bytes
@@ -82,7 +85,8 @@ class Upload:
 
 @dataclass(frozen=True)
 class FileLimits:
-    """How much an agent may attach to one reply or note (`Settings`)."""
+    """How much may be attached to one post (`Settings`): an agent's reply or note, or an API client's ticket or
+    message (`from_settings`); a customer's form on the web (`for_customers`)."""
 
     max_bytes: int  # per file (KB_MAIL_MAX_ATTACHMENT_BYTES, the inbound limit too)
     max_count: int
@@ -92,6 +96,13 @@ class FileLimits:
     def from_settings(cls, settings: Settings) -> FileLimits:
         return cls(settings.mail_max_attachment_bytes, settings.reply_max_attachments,
                    settings.reply_max_attachments_bytes)
+
+    @classmethod
+    def for_customers(cls, settings: Settings) -> FileLimits:
+        """What a customer may attach on the web (the contact form, a reply on their ticket's page): their own
+        count and total, since anyone can post there; per file the inbound limit their mail is held to."""
+        return cls(settings.mail_max_attachment_bytes, settings.customer_max_attachments,
+                   settings.customer_max_attachments_bytes)
 
 
 def add_attachment(
@@ -106,11 +117,18 @@ def add_attachment(
     if skipped_reason is None:
         path = f"{ATTACHMENT_FOLDER}/{message.ticket_id}/{message.id}-{number}-{filename}"
         target = data_dir / path
-        target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(target.name + ".part")
         written.append(target)
-        partial.write_bytes(data)
-        partial.replace(target)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            partial.write_bytes(data)
+            partial.replace(target)
+        except OSError as error:
+            # A full disk is a full disk, under the database or beside it: the same "try again" (a 503 that keeps
+            # what was typed, SMTP 451), not a 500, and the transaction and its files are undone either way.
+            if error.errno in FULL_DISK_ERRNOS:
+                raise StorageUnavailableError("full", f"a file could not be written ({error.strerror})") from error
+            raise
     row = Attachment(
         ticket_id=message.ticket_id, message_id=message.id, filename=filename, content_type=content_type[:120],
         size=len(data), path=path, skipped_reason=skipped_reason,

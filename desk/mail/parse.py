@@ -22,6 +22,7 @@ from itertools import islice
 from charset_normalizer import from_bytes
 from mailparser_reply import EmailReplyParser
 
+from desk.mail.reasons import MailReason
 from kb.message_text import (
     CONTROL_CHARACTERS,
     QUOTED_AND_HIDDEN,
@@ -63,7 +64,12 @@ BOUNDED_POLICY = _BoundedPolicy()
 
 
 class UnparseableMail(ValueError):
-    """Not an email the desk can use (no sender address)."""
+    """Not an email the desk can use (no sender address); `why` is the reason held mail records, `str()` its
+    English."""
+
+    def __init__(self, why: MailReason) -> None:
+        super().__init__(why.text)
+        self.why = why
 
 
 @dataclass(frozen=True)
@@ -84,7 +90,7 @@ class ParsedMail:
     references: str
     text: str
     full_text: str
-    automatic: str | None
+    automatic: MailReason | None  # why it looks sent by a machine
     loop: bool
     attachments: list[ParsedAttachment] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
@@ -258,26 +264,26 @@ def new_text(full: str) -> str:
     return text or full.strip()
 
 
-def automatic_reason(message: Message, sender: str, problems: list[str]) -> str | None:
+def automatic_reason(message: Message, sender: str, problems: list[str]) -> MailReason | None:
     """Why this mail was sent by a machine (RFC 3834 auto-replies, bulk and list mail, bounces), else None."""
     auto = _header(message, "Auto-Submitted", problems).lower()
     if auto and auto != "no":
-        return f"Auto-Submitted: {auto}"
+        return MailReason("auto_submitted", {"value": auto[:100]})
     precedence = _header(message, "Precedence", problems).lower()
     if precedence in ("bulk", "junk", "list", "auto_reply"):
-        return f"Precedence: {precedence}"
+        return MailReason("precedence", {"value": precedence})
     for name in _AUTO_HEADERS:
         if name in message:  # present is enough: nothing to parse
-            return name
+            return MailReason("auto_header", {"header": name})
     if message.get_content_type() == "multipart/report" or any(
         p.get_content_type() in ("message/delivery-status", "message/disposition-notification")
         for p in _parts(message, [])
     ):
-        return "delivery status notification"
+        return MailReason("delivery_status")
     if _header(message, "List-Id", problems) or _header(message, "List-Unsubscribe", problems):
-        return "mailing list"
+        return MailReason("mailing_list")
     if _DAEMON.match(sender):
-        return f"sent by {sender}"
+        return MailReason("daemon_sender", {"sender": sender[:320]})
     return None
 
 
@@ -323,7 +329,7 @@ def parse_mail(raw: bytes, own_address: str = "", sender_if_none: str = "") -> P
     try:
         message = message_from_bytes(raw, policy=BOUNDED_POLICY)
     except Exception as error:  # the parser is lenient; this is truly not a message
-        raise UnparseableMail(f"not an email: {error}") from None
+        raise UnparseableMail(MailReason("not_an_email", {"error": str(error)[:300]})) from None
     problems = [str(d) for d in getattr(message, "defects", [])][:10]
     name, sender = _sender(message, problems)
     if (not sender or "@" not in sender) and sender_if_none:
@@ -331,9 +337,8 @@ def parse_mail(raw: bytes, own_address: str = "", sender_if_none: str = "") -> P
     if not sender or "@" not in sender:
         longest = max(map(len, _raw_values(message, "From")), default=0)
         if longest > MAX_HEADER_CHARS:
-            raise UnparseableMail(f"no sender address in the first {MAX_HEADER_CHARS:,} characters of From "
-                                  f"({longest:,} characters)")
-        raise UnparseableMail("no sender address (From)")
+            raise UnparseableMail(MailReason("sender_too_long", {"limit": MAX_HEADER_CHARS, "length": longest}))
+        raise UnparseableMail(MailReason("no_sender"))
     sender = sender.lower()
     recipients = [
         address.lower()

@@ -15,6 +15,7 @@ Nothing is lost: the raw message is written to disk first, and any failure to st
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,10 +25,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from desk.database import Database
+from desk.database import Database, StorageUnavailableError
 from desk.mail.addresses import message_id_locals, message_ids, token_in_subject, tokens_in_addresses
 from desk.mail.attachments import ALLOWED_TYPES, add_attachment, file_writes, safe_filename
 from desk.mail.parse import ParsedMail, UnparseableMail, clean_subject, glimpse, parse_mail
+from desk.mail.reasons import MailReason
 from desk.models import InboundMail, MailThread, Message, OutboxMail, Ticket, utcnow
 from desk.tickets import MAX_BODY, MAX_SUBJECT, InputError, NewTicket, TicketStore, plain_text
 from kb.settings import Settings
@@ -36,6 +38,9 @@ from kb.settings import Settings
 MAX_MAIL_BYTES = 40 * 1024 * 1024
 RAW_FOLDER = "mail/raw"
 NO_TEXT = "(no text)"
+log = logging.getLogger(__name__)
+# RFC 5321 has a server take at least 100 recipients; the row keeps that many of the envelope's (RCPT TO).
+MAX_ENVELOPE_RECIPIENTS = 100
 
 
 class StorageError(Exception):
@@ -48,7 +53,12 @@ class Received:
     inbound_id: int | None = None
     ticket_id: int | None = None
     reference: str | None = None
-    reason: str | None = None
+    why: MailReason | None = None
+
+    @property
+    def reason(self) -> str | None:
+        """Why, in English (the CLI's and the SMTP answer's words)."""
+        return self.why.text if self.why is not None else None
 
 
 def store_raw(data_dir: Path, raw: bytes) -> str:
@@ -56,13 +66,29 @@ def store_raw(data_dir: Path, raw: bytes) -> str:
     digest = hashlib.sha256(raw).hexdigest()
     month = utcnow().strftime("%Y-%m")
     relative = f"{RAW_FOLDER}/{month}/{digest[:40]}.eml"
+    keep_raw(data_dir, relative, raw)
+    return relative
+
+
+def keep_raw(data_dir: Path, relative: str, raw: bytes) -> None:
+    """Write the original at `relative` unless it is there. `receive` calls it again once its row is committed: a
+    held mail's deletion may have removed the same bytes' file (desk.mail.held) between the first write and the
+    row that now needs it."""
     target = data_dir / relative
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_suffix(".part")
-        partial.write_bytes(raw)
-        partial.replace(target)
-    return relative
+        try:
+            partial.write_bytes(raw)
+            partial.replace(target)
+        except OSError:
+            partial.unlink(missing_ok=True)  # half an original is no original: the sender retries with the whole
+            raise
+
+
+def envelope(recipients: list[str] | None) -> list[str]:
+    """The envelope recipients (RCPT TO) a row keeps: as given, blanks dropped, bounded in count and length."""
+    return [r.strip()[:320] for r in recipients or [] if r.strip()][:MAX_ENVELOPE_RECIPIENTS]
 
 
 def find_ticket(session: Session, mail: ParsedMail, recipients: list[str]) -> Ticket | None:
@@ -100,46 +126,60 @@ class MailReceiver:
         self.settings = settings
 
     def receive(self, raw: bytes, transport: str = "stdin", recipients: list[str] | None = None) -> Received:
-        """Store one message; raises `UnparseableMail` (a permanent error) or `StorageError` (retry)."""
+        """Store one message; raises `UnparseableMail` (a permanent error) or `StorageError` (retry). `recipients`:
+        the SMTP envelope's (RCPT TO), where the transport has one; kept on the row for a later recovery."""
         try:
             raw_path = store_raw(self.settings.data_dir, raw)
         except OSError as error:
             raise StorageError(f"could not keep the original: {error}") from error
+        recipients = envelope(recipients)
+        try:
+            return self._receive(raw, raw_path, transport, recipients)
+        finally:
+            try:
+                keep_raw(self.settings.data_dir, raw_path, raw)
+            except OSError as error:
+                log.error("the original of a received mail could not be written again at %s: %s", raw_path, error)
+
+    def _receive(self, raw: bytes, raw_path: str, transport: str, recipients: list[str]) -> Received:
         if len(raw) > MAX_MAIL_BYTES:
-            self._record(raw, raw_path, transport, "rejected", None, f"larger than {MAX_MAIL_BYTES} bytes")
-            raise UnparseableMail(f"the message is {len(raw):,} bytes; the limit is {MAX_MAIL_BYTES:,}")
+            why = MailReason("too_large", {"size": len(raw), "limit": MAX_MAIL_BYTES})
+            self._record(raw, raw_path, transport, "rejected", None, why, recipients)
+            raise UnparseableMail(why)
         try:
             mail = parse_mail(raw, self.settings.mail_from)
         except UnparseableMail as error:
-            self._record(raw, raw_path, transport, "rejected", None, str(error))
+            self._record(raw, raw_path, transport, "rejected", None, error.why, recipients)
             raise
         try:
             with file_writes() as written, self.db.session() as session:
-                return self._store(session, mail, raw_path, len(raw), transport, recipients or [], written)
+                return self._store(session, mail, raw_path, len(raw), transport, recipients, written)
         except InputError as error:
-            return self._record(raw, raw_path, transport, "rejected", mail, str(error))
-        except (SQLAlchemyError, OSError) as error:
+            return self._record(raw, raw_path, transport, "rejected", mail, MailReason.of_error(error), recipients)
+        # A full or busy database (or disk) is the sender's cue to try again, as any failure to store: one error.
+        except (SQLAlchemyError, OSError, StorageUnavailableError) as error:
             raise StorageError(f"{type(error).__name__}: {error}") from error
 
     def _record(
-        self, raw: bytes, raw_path: str, transport: str, outcome: str, mail: ParsedMail | None, reason: str
+        self, raw: bytes, raw_path: str, transport: str, outcome: str, mail: ParsedMail | None, why: MailReason,
+        recipients: list[str],
     ) -> Received:
         size = len(raw)
         try:
             with self.db.session() as session:
-                row = self._inbound(session, mail, raw_path, size, transport, outcome, reason)
+                row = self._inbound(session, mail, raw_path, size, transport, outcome, recipients, why)
                 if mail is None:  # what the held-mail list shows of it (desk.mail.held)
                     sender, subject = glimpse(raw)
                     row.from_address, row.subject = sender[:320], subject[:300]
-        except SQLAlchemyError as error:
+        except (SQLAlchemyError, StorageUnavailableError) as error:
             raise StorageError(f"{type(error).__name__}: {error}") from error
-        return Received(outcome, row.id, reason=reason)
+        return Received(outcome, row.id, why=why)
 
     @staticmethod
     def _inbound(
         session: Session, mail: ParsedMail | None, raw_path: str, size: int, transport: str, outcome: str,
-        reason: str | None = None, ticket: Ticket | None = None, message: Message | None = None,
-        received_at: datetime | None = None, held: InboundMail | None = None,
+        recipients: list[str], why: MailReason | None = None, ticket: Ticket | None = None,
+        message: Message | None = None, received_at: datetime | None = None, held: InboundMail | None = None,
     ) -> InboundMail:
         """A new row for the mail; or, for a held mail being recovered (`held`), that row, now saying what became of
         it (its arrival time and transport stay the first delivery's)."""
@@ -148,8 +188,11 @@ class MailReceiver:
         row.mail_message_id = mail.message_id if mail else None
         row.from_address = (mail.from_address if mail else "")[:320]
         row.subject = (mail.subject if mail else "")[:300]
+        row.envelope_recipients = recipients or None
         row.outcome = outcome
-        row.reason = reason[:500] if reason else None
+        row.reason = why.text[:500] if why else None
+        row.reason_code = why.code if why else None
+        row.reason_params = why.params if why and why.params else None
         row.ticket_id = ticket.id if ticket else None
         row.message_id = message.id if message else None
         session.add(row)
@@ -170,10 +213,11 @@ class MailReceiver:
                 ).limit(1)
             )
             if seen is not None:  # a retried delivery of a mail already stored
-                return Received("duplicate", seen.id, seen.ticket_id, reason="already received")
+                return Received("duplicate", seen.id, seen.ticket_id, why=MailReason("duplicate"))
         if mail.loop:
-            row = self._inbound(session, mail, raw_path, size, transport, "loop", "our own mail came back", held=held)
-            return Received("loop", row.id, reason="our own mail came back")
+            why = MailReason("loop")
+            row = self._inbound(session, mail, raw_path, size, transport, "loop", recipients, why, held=held)
+            return Received("loop", row.id, why=why)
         ticket = find_ticket(session, mail, recipients)
         # As a new ticket's first message is stored (controls dropped) for the continued thread and the note too;
         # nothing left (a body of controls only) is "(no text)", as an empty body, never "body: is empty".
@@ -181,10 +225,11 @@ class MailReceiver:
         if mail.automatic:
             message = None
             if ticket is not None:
-                message = Message(author="customer", body=f"[{mail.automatic}]\n{body}", internal=True, channel="email")
+                message = Message(author="customer", body=f"[{mail.automatic.text}]\n{body}", internal=True,
+                                  channel="email")
                 ticket.messages.append(message)
-            row = self._inbound(session, mail, raw_path, size, transport, "automatic", mail.automatic, ticket, message,
-                                held=held)
+            row = self._inbound(session, mail, raw_path, size, transport, "automatic", recipients, mail.automatic,
+                                ticket, message, held=held)
             return Received("automatic", row.id, ticket.id if ticket else None,
                             ticket.reference if ticket else None, mail.automatic)
         now = utcnow()
@@ -205,7 +250,8 @@ class MailReceiver:
             outcome = "follow_up" if context else "created"
         session.flush()
         self._attachments(session, mail, message, written)
-        row = self._inbound(session, mail, raw_path, size, transport, outcome, None, ticket, message, arrived, held)
+        row = self._inbound(session, mail, raw_path, size, transport, outcome, recipients, None, ticket, message,
+                            arrived, held)
         return Received(outcome, row.id, ticket.id, ticket.reference)
 
     def _attachments(self, session: Session, mail: ParsedMail, message: Message, written: list[Path]) -> None:

@@ -5,6 +5,7 @@ receiver, SQLite and (`--postgresql`) PostgreSQL, the real `kb mail held` comman
 from __future__ import annotations
 
 import smtplib
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -143,18 +144,156 @@ def test_a_recover_that_fails_again_writes_nothing_and_keeps_the_mail_held_with_
     assert inbound(desk, gone).reason == lost.reason and desk.held_mail.count() == 2
 
 
-def test_delete_keeps_the_row_and_the_original_and_says_who(desk: Desk, settings: Settings) -> None:
+def test_delete_keeps_the_row_says_who_and_removes_the_original_no_other_row_keeps(
+    desk: Desk, settings: Settings
+) -> None:
     agent = agent_id(desk)
     held = refuse(desk, NO_SENDER)
+    again = refuse(desk, NO_SENDER)  # the same bytes delivered twice: one file (named by its hash), two rows
+    original = settings.data_dir / inbound(desk, held).raw_path
+    assert inbound(desk, again).raw_path == inbound(desk, held).raw_path
     desk.held_mail.delete(held, agent)
     row = inbound(desk, held)
-    assert (row.settled, row.settled_by_id, row.outcome) == ("deleted", agent, "rejected")
-    assert (settings.data_dir / row.raw_path).exists() and desk.held_mail.count() == 0
+    assert (row.settled, row.settled_by_id, row.outcome, row.raw_path) == ("deleted", agent, "rejected", "")
+    assert original.exists() and desk.held_mail.count() == 1  # the other row still keeps it: preview, recover
+    assert "My refund for order 5512 never came." in desk.held_mail.preview(again)
+    desk.held_mail.delete(again, agent)
+    assert not original.exists() and inbound(desk, again).raw_path == "" and desk.held_mail.count() == 0
+    assert list(original.parent.iterdir()) == []  # nothing set aside left behind
     with pytest.raises(InputError, match="mail: is not held"):
         desk.held_mail.recover(held, agent, sender="lina@example.com")
     with pytest.raises(InputError, match="mail: is not held"):
         desk.held_mail.delete(held, agent)
     assert desk.held_mail.get(held) is None and desk.tickets.inbox()[1] == 0
+
+
+def test_a_removal_the_file_system_refuses_is_logged_after_the_commit_and_left_to_the_purge(
+    desk: Desk, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    held = refuse(desk, NO_SENDER)
+    original = settings.data_dir / inbound(desk, held).raw_path
+    original.unlink()
+    original.mkdir()  # an entry unlink() refuses (the tests run as root: permissions refuse nothing)
+    (original / "x").write_bytes(b"x")
+    desk.held_mail.delete(held, None)
+    row = inbound(desk, held)
+    assert row.settled == "deleted" and row.raw_path != ""  # committed; the path is kept for the next try
+    assert original.is_dir() and "was not removed" in caplog.text
+    assert desk.held_mail.purge(timedelta(days=14)) == 0  # still refused: nothing done, logged again
+    (original / "x").unlink()
+    original.rmdir()
+    original.write_bytes(NO_SENDER)
+    assert desk.held_mail.purge(timedelta(days=14)) == 1
+    assert not original.exists() and inbound(desk, held).raw_path == ""
+
+
+def age(desk: Desk, inbound_id: int, days: int) -> None:
+    with desk.db.session() as session:
+        session.execute(update(InboundMail).where(InboundMail.id == inbound_id)
+                        .values(received_at=utcnow() - timedelta(days=days)))
+
+
+def test_purge_settles_held_mail_past_retention_and_removes_originals_no_other_row_keeps(
+    desk: Desk, settings: Settings
+) -> None:
+    old = refuse(desk, NO_SENDER)
+    fresh = refuse(desk, NO_SENDER.replace(b"5512", b"5514"))
+    recovered = refuse(desk, NO_SENDER.replace(b"5512", b"5515"))
+    desk.held_mail.recover(recovered, None, sender="lina@example.com")
+    deleted_before = refuse(desk, NO_SENDER.replace(b"5512", b"5516"))
+    with desk.db.session() as session:  # deleted as session 25 deleted: the original kept
+        session.execute(update(InboundMail).where(InboundMail.id == deleted_before)
+                        .values(settled="deleted", settled_at=utcnow()))
+    ticket_mail = desk.mail_in.receive(plain_mail("Where is my order?")).inbound_id or 0
+    for inbound_id in (old, recovered, deleted_before, ticket_mail):
+        age(desk, inbound_id, 15)
+    files = {i: settings.data_dir / inbound(desk, i).raw_path for i in (old, fresh, recovered, deleted_before,
+                                                                         ticket_mail)}
+    assert desk.held_mail.purge(timedelta(days=14)) == 3  # old purged (1) + its file and the deleted one's (2)
+    row = inbound(desk, old)
+    assert (row.settled, row.settled_by_id, row.raw_path) == ("purged", None, "") and row.settled_at is not None
+    assert not files[old].exists() and not files[deleted_before].exists()
+    assert inbound(desk, deleted_before).raw_path == ""
+    assert files[fresh].exists() and files[recovered].exists() and files[ticket_mail].exists()
+    assert [m.id for m in desk.held_mail.page().rows] == [fresh]
+    assert inbound(desk, recovered).settled == "recovered" and inbound(desk, ticket_mail).settled is None
+    assert desk.held_mail.purge(timedelta(days=14)) == 0  # idempotent
+    with pytest.raises(InputError, match="mail: is not held"):
+        desk.held_mail.recover(old, None, sender="lina@example.com")
+
+
+def test_a_recovery_claimed_before_the_purge_is_never_purged(desk: Desk, settings: Settings) -> None:
+    """The recovery's claim is open (not committed) when the purge runs: the purge waits for it (PostgreSQL's row
+    lock, SQLite's write lock) and then finds the mail settled; the kept original stays with the new ticket."""
+    held = refuse(desk, NO_SENDER)
+    age(desk, held, 30)
+    purged: list[int] = []
+    with desk.db.session() as session:
+        desk.held_mail._claim(session, held, "recovered", None)
+        purge = threading.Thread(target=lambda: purged.append(desk.held_mail.purge(timedelta(days=14))))
+        purge.start()
+        purge.join(0.5)  # the purge is waiting on the claim's lock
+    purge.join(30)
+    assert purged == [0]
+    row = inbound(desk, held)
+    assert row.settled == "recovered" and (settings.data_dir / row.raw_path).is_file()
+
+
+def test_a_purge_committed_first_leaves_nothing_to_recover(desk: Desk) -> None:
+    held = refuse(desk, NO_SENDER)
+    assert desk.held_mail.get(held) is not None
+    age(desk, held, 30)
+    assert desk.held_mail.purge(timedelta(days=14)) == 2
+    with pytest.raises(InputError, match="mail: is not held"):
+        desk.held_mail.recover(held, None, sender="lina@example.com")
+    assert desk.tickets.inbox()[1] == 0
+
+
+def test_two_purges_at_once_settle_each_mail_once_and_remove_every_original(desk: Desk, settings: Settings) -> None:
+    held = [refuse(desk, NO_SENDER.replace(b"5512", str(5600 + n).encode())) for n in range(12)]
+    for inbound_id in held:
+        age(desk, inbound_id, 20)
+    files = [settings.data_dir / inbound(desk, i).raw_path for i in held]
+    done: list[int] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            done.append(desk.held_mail.purge(timedelta(days=14), limit=5))
+        except BaseException as error:
+            errors.append(error)
+
+    while not all(inbound(desk, i).raw_path == "" for i in held):
+        passes = [threading.Thread(target=run) for _ in range(2)]
+        for thread in passes:
+            thread.start()
+        for thread in passes:
+            thread.join(60)
+    assert errors == [] and desk.held_mail.count() == 0
+    assert {inbound(desk, i).settled for i in held} == {"purged"} and not any(f.exists() for f in files)
+    assert list(files[0].parent.iterdir()) == []
+    assert desk.held_mail.purge(timedelta(days=14)) == 0
+
+
+def test_a_mail_received_while_its_twin_is_deleted_keeps_its_original(
+    desk: Desk, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same bytes arrive again while a held copy is being deleted, and the deletion removes the file between the
+    receiver's write and its row's commit: the receiver writes it again once its row is committed (keep_raw)."""
+    held = refuse(desk, NO_SENDER)
+    kept = inbound(desk, held).raw_path
+    original = settings.data_dir / kept
+    record = desk.mail_in._record
+
+    def deleted_meanwhile(*args, **kwargs):  # type: ignore[no-untyped-def]
+        desk.held_mail.delete(held, None)  # no other row keeps the file yet: removed
+        assert not original.exists()
+        return record(*args, **kwargs)
+
+    monkeypatch.setattr(desk.mail_in, "_record", deleted_meanwhile)
+    again = refuse(desk, NO_SENDER)
+    assert original.read_bytes() == NO_SENDER and inbound(desk, again).raw_path == kept
+    assert "My refund for order 5512 never came." in desk.held_mail.preview(again)
 
 
 def test_kb_mail_held_lists_what_the_page_lists(tmp_path: Path) -> None:
@@ -166,6 +305,28 @@ def test_kb_mail_held_lists_what_the_page_lists(tmp_path: Path) -> None:
     line, total = listed.output.splitlines()
     assert line.split("\t")[2:] == ["rejected", "-", "Refund for order 5512", "no sender address (From)"]
     assert total == "1 held"
+
+
+def test_kb_mail_held_purge_applies_the_retention_days_for_cron(tmp_path: Path) -> None:
+    where = ["--data", str(tmp_path / "data")]
+    runner = CliRunner()
+    for order in range(3):
+        raw = NO_SENDER.replace(b"5512", str(7000 + order).encode())
+        assert runner.invoke(main, ["mail", "receive", *where], input=raw).exit_code == 65
+    desk = Desk(Settings(data_dir=tmp_path / "data"))  # the database the command used (`--data`)
+    try:
+        with desk.db.session() as session:
+            session.execute(update(InboundMail).where(InboundMail.id < 3)
+                            .values(received_at=utcnow() - timedelta(days=8)))
+    finally:
+        desk.close()
+    purged = runner.invoke(main, ["mail", "held", "--purge", *where], env={"KB_HELD_MAIL_RETENTION_DAYS": "7"})
+    assert purged.exit_code == 0, purged.output
+    assert purged.output.startswith("purged: 4 (held mail older than 7 days")
+    assert runner.invoke(main, ["mail", "held", *where]).output.splitlines()[-1] == "1 held"
+    assert runner.invoke(main, ["mail", "held", "--purge", *where]).output.startswith("purged: 0")
+    bad = runner.invoke(main, ["mail", "held", "--purge", *where], env={"KB_HELD_MAIL_RETENTION_DAYS": "0"})
+    assert bad.exit_code != 0 and "KB_HELD_MAIL_RETENTION_DAYS='0': expected a whole number" in str(bad.exception)
 
 
 def test_mail_refused_over_smtp_is_held_then_recovered_into_a_ticket_with_its_text(desk: Desk) -> None:
@@ -183,3 +344,93 @@ def test_mail_refused_over_smtp_is_held_then_recovered_into_a_ticket_with_its_te
     received = desk.held_mail.recover(held.id, None, sender="lina@example.com")
     ticket = desk.tickets.get(received.ticket_id or 0)
     assert ticket is not None and ticket.messages[0].body == "My refund for order 5512 never came."
+
+
+def test_the_smtp_envelope_is_kept_and_a_recovered_reply_finds_its_thread_by_it_as_live_mail_does(desk: Desk) -> None:
+    """Over the loopback SMTP listener: a customer's answer whose headers name only the plain support address (a
+    client that rewrote To) reaches us at the reply address `support+TOKEN@` in the envelope. Held (no From), it
+    keeps that envelope, and recovered it continues the ticket, as the same mail with a From would have live."""
+    first = desk.mail_in.receive(plain_mail("Where is my order?"))
+    token = confirmed(desk, first.ticket_id or 0) and token_of(desk, first.ticket_id or 0)
+    answer = b"To: support@manzil.example\nSubject: my order\n\nIt came today, thanks.\n"
+    port = free_port()
+    controller = start_listener(desk.mail_in, "127.0.0.1", port)
+    try:
+        with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
+            with pytest.raises(smtplib.SMTPDataError):
+                client.sendmail("lina@example.com", [f"support+{token}@manzil.example", "copy@manzil.example"], answer)
+            client.sendmail("lina@example.com", [f"support+{token}@manzil.example"],
+                            b"From: lina@example.com\n" + answer.replace(b"thanks", b"thanks again"))
+    finally:
+        controller.stop()
+    (held,) = desk.held_mail.page().rows
+    assert held.envelope_recipients == (f"support+{token}@manzil.example", "copy@manzil.example")
+    live = desk.tickets.get(first.ticket_id or 0)
+    assert live is not None and live.messages[-1].body == "It came today, thanks again."  # the rule, live
+    received = desk.held_mail.recover(held.id, None, sender="lina@example.com")
+    assert received.outcome == "continued" and received.ticket_id == first.ticket_id
+    ticket = desk.tickets.get(first.ticket_id or 0)
+    assert ticket is not None and ticket.messages[-1].body == "It came today, thanks."
+    assert inbound(desk, held.id).envelope_recipients == [f"support+{token}@manzil.example", "copy@manzil.example"]
+    assert desk.tickets.inbox()[1] == 1
+
+
+def test_why_a_mail_was_held_is_stored_as_a_code_and_its_values(desk: Desk) -> None:
+    refused = refuse(desk, NO_SENDER)
+    looped = desk.mail_in.receive(plain_mail("copy", sender="support@manzil.example")).inbound_id or 0
+    bulk = desk.mail_in.receive(plain_mail("Offers", "Newsletter", Precedence="bulk")).inbound_id or 0
+    daemon = desk.mail_in.receive(plain_mail("Undelivered", sender="mailer-daemon@mx.example")).inbound_id or 0
+    invalid = desk.mail_in.receive(plain_mail("Hello", sender="lina@localhost")).inbound_id or 0
+    stored = {i: (inbound(desk, i).reason_code, inbound(desk, i).reason_params)
+              for i in (refused, looped, bulk, daemon, invalid)}
+    assert stored == {
+        refused: ("no_sender", None), looped: ("loop", None), bulk: ("precedence", {"value": "bulk"}),
+        daemon: ("daemon_sender", {"sender": "mailer-daemon@mx.example"}),
+        invalid: ("input", {"field": "email", "message": "%(email)s is not an email address", "plural": None,
+                            "values": {"email": "'lina@localhost'"}}),
+    }
+    held = {m.id: m for m in desk.held_mail.page().rows}
+    assert held[daemon].reason == "sent by mailer-daemon@mx.example" == inbound(desk, daemon).reason
+    assert held[invalid].reason == "email: 'lina@localhost' is not an email address"
+
+
+def test_the_migration_keeps_mail_held_before_it_readable_recoverable_and_purgeable(tmp_path: Path) -> None:
+    """Rows written at revision held_mail (no code, no envelope): their English reason is shown as it is, they are
+    recovered as before, and a mail deleted then (its original kept) loses the original at the first purge."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from tests.conftest import database_at, migrate
+
+    db, url = database_at(tmp_path, "held_mail")
+    raw = tmp_path / "mail/raw/2026-11"
+    raw.mkdir(parents=True)
+    (raw / "held.eml").write_bytes(NO_SENDER)
+    (raw / "deleted.eml").write_bytes(NO_SENDER.replace(b"5512", b"5513"))
+    recently = (utcnow() - timedelta(days=2)).isoformat()
+    with db.engine.begin() as connection:
+        for name, settled, received in (("held", None, recently), ("deleted", "deleted", "2026-11-01T10:00:00+00:00")):
+            connection.execute(text(
+                "INSERT INTO mail_inbound (from_address, subject, outcome, reason, channel, raw_path, size,"
+                " received_at, settled) VALUES ('', 'Refund for order 5512', 'rejected', 'no sender address (From)',"
+                " 'smtp', :path, 90, :received, :settled)"),
+                {"path": f"mail/raw/2026-11/{name}.eml", "received": received, "settled": settled})
+    migrate(db, command.upgrade, "head")
+    migrate(db, command.downgrade, "held_mail")
+    migrate(db, command.upgrade, "head")
+    with db.engine.connect() as connection:
+        assert connection.execute(text(
+            "SELECT reason, reason_code, reason_params, envelope_recipients FROM mail_inbound ORDER BY id")).all() == [
+            ("no sender address (From)", None, None, None)] * 2
+    db.close()
+    desk = Desk(Settings(data_dir=tmp_path, database_url=url))
+    try:
+        (held,) = desk.held_mail.page().rows
+        assert (held.why.code, held.reason, held.envelope_recipients) == ("text", "no sender address (From)", ())
+        assert desk.held_mail.purge(timedelta(days=14)) == 1 and not (raw / "deleted.eml").exists()
+        received = desk.held_mail.recover(held.id, None, sender="lina@example.com")
+        ticket = desk.tickets.get(received.ticket_id or 0)
+        assert ticket is not None and ticket.messages[0].body == "My refund for order 5512 never came."
+        assert (raw / "held.eml").exists()
+    finally:
+        desk.close()

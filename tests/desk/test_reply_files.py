@@ -210,7 +210,7 @@ def test_a_new_tickets_files_go_with_its_first_message_and_not_into_its_confirma
 def test_a_new_ticket_with_a_refused_file_is_not_stored(desk: Desk, settings: Settings) -> None:  # noqa: F811
     too_many = [Upload(f"{n}.pdf", PDF) for n in range(settings.reply_max_attachments + 1)]
     with pytest.raises(InputError, match="files: 11 files; the limit is 10"):
-        desk.tickets.create(NewTicket(email="omar@example.com", subject="x", body="y"), files=too_many)
+        desk.tickets.create(NewTicket(email="omar@example.com", subject="x", body="y", channel="api"), files=too_many)
     with desk.db.session() as session:
         assert session.scalars(select(Message)).all() == [] and session.scalars(select(Attachment)).all() == []
     assert _files_on_disk(settings) == []

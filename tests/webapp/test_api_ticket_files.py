@@ -104,15 +104,15 @@ def test_an_integrations_files_reach_the_ticket_for_the_agent_and_the_customer(a
         assert set(plain.json()) == {"id", "reference", "lang", "status", "attachments"}
 
 
-def post(client: FlaskClient, token: str, fields: dict[str, str],
-         files: list[tuple[str, str, bytes]]):  # type: ignore[no-untyped-def]
-    """A multipart ticket through the test client: `files` as (form field, filename, bytes)."""
+def post(client: FlaskClient, token: str, fields: dict[str, str], files: list[tuple[str, str, bytes]],
+         path: str = "/api/v1/tickets"):  # type: ignore[no-untyped-def]
+    """A multipart post (a ticket, or `path`'s) through the test client: `files` as (form field, filename, bytes)."""
     data: dict[str, object] = dict(fields)
     for field, filename, content in files:
         parts = data.setdefault(field, [])
         assert isinstance(parts, list)
         parts.append((BytesIO(content), filename))
-    return client.post("/api/v1/tickets", data=data, headers={"Authorization": f"Bearer {token}"},
+    return client.post(path, data=data, headers={"Authorization": f"Bearer {token}"},
                        content_type="multipart/form-data")
 
 

@@ -56,6 +56,8 @@ RULES: dict[tuple[str, str], str] = {
     ("api.health", "GET"): PUBLIC,
     ("api.openapi", "GET"): PUBLIC,
     ("api.create_ticket", "POST"): TOKEN,
+    ("api.get_ticket", "GET"): TOKEN,
+    ("api.add_message", "POST"): TOKEN,
     ("api.suggest", "POST"): TOKEN,
     ("hooks.git_status", "GET"): TOKEN_OR_AGENT,
     ("hooks.git_push", "POST"): SIGNED,

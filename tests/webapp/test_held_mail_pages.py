@@ -9,16 +9,17 @@ import contextlib
 import re
 import smtplib
 
+import pytest
 import requests
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from desk.desk import Desk
 from desk.mail.listener import start_listener
 from desk.mail.receive import UnparseableMail
 from desk.models import InboundMail
-from tests.desk.test_held_mail import NO_SENDER
+from tests.desk.test_held_mail import NO_SENDER, inbound
 from tests.desk.test_mail_in import plain_mail
 from tests.smtp_sink import free_port
 from tests.webapp.light_app import PASSWORD, Guarded, csrf, light_app, light_settings, login  # noqa: F401
@@ -67,15 +68,27 @@ def test_held_mail_is_listed_with_its_count_and_reason_and_a_get_never_writes(li
     assert held_rows(desk) == before
 
 
-def test_the_page_in_arabic_is_right_to_left(light_app: Guarded) -> None:  # noqa: F811
+def test_the_page_in_arabic_is_right_to_left_and_says_why_in_arabic(light_app: Guarded) -> None:  # noqa: F811
     desk: Desk = light_app.app.extensions["desk"]
     refused = refuse(desk, NO_SENDER)
+    bulk = desk.mail_in.receive(plain_mail("Offers", "Newsletter", Precedence="bulk")).inbound_id
+    invalid = desk.mail_in.receive(plain_mail("Hello", "Hi", sender="lina@localhost")).inbound_id
+    older = desk.mail_in.receive(plain_mail("copy", "Old loop", sender="support@manzil.example")).inbound_id
+    with desk.db.session() as session:  # held before reasons had codes: only the English sentence
+        session.execute(update(InboundMail).where(InboundMail.id == older)
+                        .values(reason="our own mail came back (old wording)", reason_code=None, reason_params=None))
     client = agent_client(light_app.app, "ar")
     listing = client.get("/agent/held/").get_data(as_text=True)
     assert 'lang="ar" dir="rtl"' in listing and "البريد المحتجز" in listing and "Held mail" not in listing
+    assert "لا عنوان للمرسل (From)" in listing and "no sender address" not in listing
+    assert "بريد جماعي (Precedence: \u2068bulk\u2069)" in listing
+    assert "البريد الإلكتروني: &#39;lina@localhost&#39; ليس عنوان بريد إلكتروني صحيحًا" in listing  # a desk error
+    assert "our own mail came back (old wording)" in listing  # shown as it was written
     page = client.get(f"/agent/held/{refused}").get_data(as_text=True)
-    assert "استعادة كتذكرة" in page and "Recover as a ticket" not in page
+    assert "استعادة كتذكرة" in page and "Recover as a ticket" not in page and "لا عنوان للمرسل (From)" in page
     assert "البريد المحتجز" in client.get("/agent/").get_data(as_text=True)
+    english = agent_client(light_app.app, "en").get(f"/agent/held/{bulk}").get_data(as_text=True)
+    assert "Precedence: \u2068bulk\u2069" in english and invalid
 
 
 def test_recover_and_delete_are_csrf_protected_posts_and_a_loop_needs_confirmation(light_app: Guarded) -> None:  # noqa: F811
@@ -93,13 +106,32 @@ def test_recover_and_delete_are_csrf_protected_posts_and_a_loop_needs_confirmati
     ticket = desk.tickets.get(int(recovered.headers["Location"].rsplit("/", 1)[1]))
     assert ticket is not None and ticket.messages[0].body == "Call me back please"
     assert client.post(f"/agent/held/{refused}/delete").status_code == 400
+    original = light_app.app.extensions["settings"].data_dir / inbound(desk, refused).raw_path
+    assert original.is_file()
     deleted = client.post(f"/agent/held/{refused}/delete", data={"csrf_token": token}, follow_redirects=True)
-    assert "Mail deleted; the original is kept." in deleted.get_data(as_text=True)
+    assert "Mail deleted." in deleted.get_data(as_text=True) and not original.exists()
     agent = desk.accounts.find("agent@example.com")
     assert held_rows(desk)[-1] == (refused, "deleted", "no sender address (From)") and agent is not None
-    with desk.db.session() as session:
-        assert session.get(InboundMail, refused).settled_by_id == agent.id  # type: ignore[union-attr]
+    assert inbound(desk, refused).settled_by_id == agent.id
     assert desk.held_mail.count() == 0
+
+
+def test_a_delete_whose_file_removal_fails_is_done_and_logged_never_a_500(
+    light_app: Guarded, caplog: pytest.LogCaptureFixture  # noqa: F811
+) -> None:
+    desk: Desk = light_app.app.extensions["desk"]
+    refused = refuse(desk, NO_SENDER)
+    original = light_app.app.extensions["settings"].data_dir / inbound(desk, refused).raw_path
+    original.unlink()
+    original.mkdir()  # unlink() refuses a directory (the tests run as root: permissions refuse nothing)
+    (original / "x").write_bytes(b"x")
+    client = agent_client(light_app.app)
+    token = csrf(client.get(f"/agent/held/{refused}").get_data(as_text=True))
+    deleted = client.post(f"/agent/held/{refused}/delete", data={"csrf_token": token})
+    assert deleted.status_code == 302 and deleted.headers["Location"].endswith("/agent/held/")
+    assert "Mail deleted." in client.get("/agent/held/").get_data(as_text=True)
+    assert inbound(desk, refused).settled == "deleted" and original.is_dir()
+    assert "was not removed" in caplog.text
 
 
 def test_a_broken_mail_over_smtp_is_held_listed_and_recovered_into_a_ticket_over_http(light_app: Guarded) -> None:  # noqa: F811
@@ -124,6 +156,7 @@ def test_a_broken_mail_over_smtp_is_held_listed_and_recovered_into_a_ticket_over
                          listing)
         assert held is not None, listing
         page = browser.get(base + held.group(2), timeout=30).text
+        assert '<dd dir="ltr" id="held-envelope">support@manzil.example</dd>' in page  # RCPT TO, kept
         done = browser.post(f"{base}/agent/held/{held.group(1)}/recover", timeout=30,
                             data={"csrf_token": csrf(page), "sender": "lina@example.com"})
         assert done.status_code == 200 and "/agent/tickets/" in done.url

@@ -90,7 +90,13 @@ def test_a_report_page_builds_that_report_alone(app: Flask, monkeypatch: pytest.
         def counted(*args: Any, report: reports.Report = report) -> list[Any]:
             built.append(report.name)
             return report.build(*args)
-        monkeypatch.setitem(reports.REPORTS, name, replace(report, build=counted))
+
+        def paged(*args: Any, report: reports.Report = report) -> reports.ReportPage:  # the gaps' pages and CSV
+            built.append(report.name)
+            assert report.page is not None
+            return report.page(*args)
+        monkeypatch.setitem(reports.REPORTS, name, replace(report, build=counted,
+                                                           page=paged if report.page is not None else None))
     client = app.test_client()
     login(client, "admin@example.com")
     assert client.get("/agent/reports/?days=7").status_code == 200 and built == []

@@ -83,6 +83,37 @@ def test_the_worker_delivers_queued_mail(tmp_path: Path) -> None:
         ctx.close()
 
 
+def test_the_worker_purges_held_mail_past_the_retention_days(tmp_path: Path) -> None:
+    """The `held-mail` job applies KB_HELD_MAIL_RETENTION_DAYS: a held mail older than that is purged and its kept
+    original removed; a younger one stays held."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from desk.models import InboundMail, utcnow
+    from tests.conftest import database_url_for_tests
+    from tests.desk.test_held_mail import NO_SENDER, inbound, refuse
+
+    settings = Settings(content_dir=tmp_path / "content", data_dir=tmp_path / "data",
+                        database_url=database_url_for_tests(), held_mail_retention_days=3)
+    ctx = WorkerContext(settings)
+    try:
+        old, young = refuse(ctx.desk, NO_SENDER), refuse(ctx.desk, NO_SENDER.replace(b"5512", b"5513"))
+        with ctx.desk.db.session() as session:
+            session.execute(update(InboundMail).where(InboundMail.id == old)
+                            .values(received_at=utcnow() - timedelta(days=3, minutes=1)))
+            session.execute(update(InboundMail).where(InboundMail.id == young)
+                            .values(received_at=utcnow() - timedelta(days=2, hours=23)))
+        original = settings.data_dir / inbound(ctx.desk, old).raw_path
+        held = next(job for job in JOBS if job.name == "held-mail")
+        assert run_pass(ctx, [held]) == {"held-mail": 2}  # one row purged, one original removed
+        assert inbound(ctx.desk, old).settled == "purged" and not original.exists()
+        assert [m.id for m in ctx.desk.held_mail.page().rows] == [young]
+        assert run_pass(ctx, [held]) == {"held-mail": 0}
+    finally:
+        ctx.close()
+
+
 def test_make_run_on_another_port_gives_the_worker_that_address_for_mail_links() -> None:
     """`make run PORT=5077` served on 5077 while the worker's mails linked to :5000 (its default)."""
     make = shutil.which("make")

@@ -31,21 +31,6 @@
   document.querySelectorAll("select.autosubmit").forEach(function (select) {
     select.addEventListener("change", function () { select.form.submit(); });
   });
-  // Files over the desk's limits are refused here, before the post: a post over the server's size cap is
-  // refused whole, and the typed reply with it. The desk checks the same limits again (and types, by name).
-  document.querySelectorAll("input[type=file][data-max-bytes]").forEach(function (input) {
-    input.addEventListener("change", function () {
-      var files = Array.prototype.slice.call(input.files || []), total = 0, problem = "";
-      if (files.length > Number(input.dataset.maxCount)) problem = input.dataset.tooMany;
-      files.forEach(function (file) {
-        total += file.size;
-        if (!problem && file.size > Number(input.dataset.maxBytes)) problem = fill(input.dataset.tooLarge, "file", file.name);
-      });
-      if (!problem && total > Number(input.dataset.maxTotal)) problem = input.dataset.tooMuch;
-      input.setCustomValidity(problem || "");
-      if (problem) input.reportValidity();
-    });
-  });
   var keys = {};  // key -> action for the current page
   document.addEventListener("keydown", function (event) {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && typing(event.target) && event.target.form) {

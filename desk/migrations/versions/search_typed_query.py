@@ -2,7 +2,7 @@
 the other layout's reading (SearchEvent.typed_query; issue #18)
 
 Revision ID: search_typed_query
-Revises: held_mail
+Revises: held_mail_upkeep
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "search_typed_query"
-down_revision = "held_mail"
+down_revision = "held_mail_upkeep"
 branch_labels = None
 depends_on = None
 

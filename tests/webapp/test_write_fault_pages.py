@@ -1,0 +1,145 @@
+"""A request whose write fails half-way answers a clear "try again" and keeps nothing of it: the contact form, the
+API's ticket with files, an agent's reply with files and tags and a held mail's recovery, each failed at every
+statement, every COMMIT and every file it writes (tests/faults.py), answer 503 with Retry-After (the page keeps what
+was typed, the API says nothing was stored), leave the database and the data directory as they were, and the same
+post sent again is stored once. The real app, SQLite and (`--postgresql`) PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from io import BytesIO
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from desk.mail.receive import UnparseableMail
+from desk.models import Ticket
+from desk.tickets import NewTicket
+from kb.settings import Settings
+from tests.faults import State, changed, every_fault
+from tests.webapp.light_app import csrf, light_settings, login  # noqa: F401
+from webapp import create_app
+
+PASSWORD = "a long enough password"
+PDF = b"%PDF-1.4 " + bytes(range(200))
+MESSAGE = "My parcel never arrived, order 4471."
+
+
+class Refused(Exception):
+    """The request answered 503: what every failed write must answer."""
+
+
+@pytest.fixture
+def app(light_settings: Settings) -> Flask:  # noqa: F811
+    app = create_app(replace(light_settings, rate_limits=False))  # a post sent 30 times is this test, not abuse
+    app.extensions["desk"].accounts.create_agent("agent@example.com", PASSWORD, name="Agent")
+    return app
+
+
+def answered(response: TestResponse, *ok: int) -> TestResponse:
+    """The response when it is one of `ok`; `Refused` when it is a clear 503 (anything else fails the test)."""
+    if response.status_code == 503:
+        assert response.headers["Retry-After"]
+        if response.is_json:
+            assert "nothing was stored" in response.get_json()["error"]
+        else:
+            assert "Traceback" not in response.get_data(as_text=True)
+        raise Refused(response)
+    assert response.status_code in ok, response.get_data(as_text=True)[:500]
+    return response
+
+
+def faults(app: Flask, fresh, monkeypatch: pytest.MonkeyPatch, **kwargs):  # type: ignore[no-untyped-def]
+    desk = app.extensions["desk"]
+    return every_fault(desk.db, desk.settings.data_dir, fresh, Refused, monkeypatch, **kwargs)
+
+
+def test_the_contact_form(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    def fresh():  # type: ignore[no-untyped-def]
+        client = app.test_client()
+        page = client.get("/en/contact").get_data(as_text=True)
+        data = {"name": "Sam", "email": "sam@example.com", "subject": "Lost parcel", "message": MESSAGE,
+                "csrf_token": csrf(page), "submission": page.split('name="submission" type="hidden" value="')[1][:22]}
+
+        def send() -> TestResponse:
+            response = client.post("/en/contact", data=data)
+            if response.status_code == 503:
+                assert MESSAGE in response.get_data(as_text=True)  # still in the form
+            return answered(response, 302)
+
+        return send
+
+    covered = faults(app, fresh, monkeypatch)
+    assert covered.statements >= 5 and "/en/tickets/" in covered.result.headers["Location"]
+
+
+def unstamped(before: State, after: State) -> list[str]:
+    """`changed`, but for the token's "last used" stamp, written by the first request (and on purpose not undone)."""
+    return changed(replace(before, rows={**before.rows, "api_tokens": []}),
+                   replace(after, rows={**after.rows, "api_tokens": []}))
+
+
+def test_an_api_ticket_with_files(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    token = app.extensions["desk"].accounts.create_token("partner")
+    client = app.test_client()
+
+    def post() -> TestResponse:
+        data = {"email": "sam@example.com", "subject": "Lost parcel", "body": MESSAGE,
+                "attachments[]": [(BytesIO(PDF), "receipt.pdf"), (BytesIO(PDF), "invoice.pdf")]}
+        return answered(client.post("/api/v1/tickets", data=data, headers={"Authorization": f"Bearer {token}"},
+                                    content_type="multipart/form-data"), 201)
+
+    covered = faults(app, lambda: post, monkeypatch, with_files=True, spare=("UPDATE api_tokens",), kept=unstamped)
+    assert covered.files == 2 and len(covered.result.get_json()["attachments"]) == 2
+
+
+def agent_client(app: Flask) -> FlaskClient:
+    client = app.test_client()
+    assert login(client, "agent@example.com").status_code == 302
+    return client
+
+
+def test_an_agents_reply_with_files_and_tags(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    desk = app.extensions["desk"]
+    client = agent_client(app)
+
+    def fresh():  # type: ignore[no-untyped-def]
+        ticket = desk.tickets.create(NewTicket(email="sam@example.com", subject="Lost parcel", body=MESSAGE))
+        token = csrf(client.get(f"/agent/tickets/{ticket.id}").get_data(as_text=True))
+
+        def send() -> TestResponse:
+            data = {"body": "Refunded today.", "status": "solved", "add_tag": ["refund", "vip"], "csrf_token": token,
+                    "files": [(BytesIO(PDF), "receipt.pdf")]}
+            return answered(client.post(f"/agent/tickets/{ticket.id}/reply", data=data,
+                                        content_type="multipart/form-data"), 302)
+
+        return send
+
+    covered = faults(app, fresh, monkeypatch, with_files=True)
+    assert covered.statements >= 10 and covered.files == 1
+    with desk.db.session() as session:
+        tagged = [sorted(t.tag for t in ticket.tags) for ticket in session.query(Ticket).order_by(Ticket.id)]
+    assert tagged == [["refund", "vip"]] * 3  # each series' last post: reply, files and tags together
+
+
+def test_a_held_mails_recovery(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    desk = app.extensions["desk"]
+    client = agent_client(app)
+    numbers = iter(range(5500, 5600))
+
+    def fresh():  # type: ignore[no-untyped-def]
+        raw = f"To: support@manzil.example\nSubject: Refund {next(numbers)}\n\nMy refund never came.\n".encode()
+        with pytest.raises(UnparseableMail):
+            desk.mail_in.receive(raw)
+        inbound_id = desk.held_mail.page().rows[0].id
+        token = csrf(client.get(f"/agent/held/{inbound_id}").get_data(as_text=True))
+        return lambda: answered(client.post(f"/agent/held/{inbound_id}/recover",
+                                            data={"sender": "lina@example.com", "csrf_token": token}), 302)
+
+    covered = faults(app, fresh, monkeypatch)
+    assert covered.statements >= 8 and "/agent/tickets/" in covered.result.headers["Location"]
+    assert desk.held_mail.count() == 0
+
