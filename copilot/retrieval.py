@@ -68,6 +68,7 @@ from copilot.heading_associations import HeadingAssociations
 from copilot.heading_floor import HEADING_FLOOR, best_heading
 from copilot.hub_articles import demote_hubs, hub_shares
 from copilot.index_view import FromIndex, IndexSnapshot
+from copilot.keyboard_layout import wrong_layout
 from copilot.latin_terms import latin_terms
 from copilot.lexicon_spellings import lexicon_spellings
 from copilot.loanword_text import read_latin_terms, read_loanwords
@@ -430,6 +431,17 @@ LEVERS = {
     # ("كلمات المرور" in every password page's title: an incidental word decides), and a name rare among the
     # candidates (gmail) outweighs the intent (bench/RESULTS.md "Session 26, framing26").
     "candidate_rarity": False,
+    # copilot.keyboard_layout: a typed query the index reads as typed with the other keyboard layout ("hgfhs,v]":
+    # الباسورد) is searched as that layout's (Retriever.read_layout). No dev question is read so: the dev suite's
+    # figures are the same either way (bench/RESULTS.md "Session 26, layout26", bench/wrong_layout.py)
+    "keyboard_layout": True,
+    # ... and a word of the other layout's language by wordfreq counts as known beside the index's words (for the
+    # dialect and inflected Arabic words no article prints, and help centers with no article in that language).
+    # On by the lead: wordfreq is the language's, the same for every help center, not one store's words; still no
+    # false reading in the 2,246 dev and held-out rows typed right, the dev suite unchanged, and wrong-layout rows
+    # held-out demo ar 0.522 -> 0.829, m365 en 0.011 -> 0.575, GNOME ar 0.094 -> 0.543 (bench/wrong_layout.py,
+    # bench/RESULTS.md "Session 26, layout26")
+    "keyboard_layout_language_words": True,
 }
 # The first candidates whose titles weigh the query terms with LEVERS["candidate_rarity"]: the places a framing
 # question's product pages crowd (a first page of results).
@@ -581,10 +593,14 @@ class SearchResult:
     abstained: bool = False  # no result is good enough to show as an answer
     signals: dict[str, float] = field(default_factory=dict)  # each source's top score and margin, title share
     timings_ms: dict[str, float] = field(default_factory=dict)
+    # The query as typed, when it was read as typed with the wrong keyboard layout (Retriever.read_layout);
+    # `query` is then what was searched. None when the query was searched as typed.
+    typed_query: str | None = None
 
     def as_json(self, link: Callable[[SearchHit], str] | None = None) -> dict[str, object]:
         return {
             "query": self.query,
+            "typed_query": self.typed_query,
             "lang": self.lang,
             "mode": self.mode,
             "took_ms": round(self.took_ms, 2),
@@ -1219,13 +1235,44 @@ class Retriever:
         categories: Sequence[str] | None = None,
         only: str | None = None,
         ticket: bool = False,
+        verbatim: bool = False,
     ) -> SearchResult:
         """Search; `only` restricts ranking to one source ("e5", "use", "lexical") for evaluation;
         `ticket` says the text is a support ticket's, not a typed query (QueryPlan.ticket).
 
+        A typed query the index reads as typed with the wrong keyboard layout (`read_layout`) is searched as
+        the other layout's, and the result says so (`SearchResult.typed_query`); `verbatim` searches it as
+        typed (the customer's "search instead for"). A ticket's text is always searched as written.
+
         Raises `QueryError` for a query that cannot be searched and `SearchUnavailable` when the
         index cannot be read; a failing model degrades the answer instead (`degraded_reason`).
         """
+        meant = None if ticket or verbatim else self.read_layout(raw_query)
+        result = self._search(meant or raw_query, lang, limit, audience, categories, only, ticket)
+        return replace(result, typed_query=raw_query) if meant is not None else result
+
+    def read_layout(self, query: str, typing: bool = False) -> str | None:
+        """The query as the other keyboard layout types it, when the index's words say it was typed with the
+        wrong one (copilot.keyboard_layout.wrong_layout); `typing`: still being typed, its last word may be
+        the start of an index word (search as you type)."""
+        vocabulary = self.vocabulary
+        if vocabulary is None or not LEVERS["keyboard_layout"]:
+            return None
+        words = vocabulary.words if typing else None
+        return wrong_layout(
+            query, vocabulary.known, self.settings.languages, words, LEVERS["keyboard_layout_language_words"]
+        )
+
+    def _search(
+        self,
+        raw_query: str,
+        lang: str | None,
+        limit: int,
+        audience: Audience,
+        categories: Sequence[str] | None,
+        only: str | None,
+        ticket: bool,
+    ) -> SearchResult:
         started = time.perf_counter()
         plan = self.plan(raw_query, lang, limit, audience, categories, only, ticket)
         timings: dict[str, float] = {}

@@ -351,16 +351,19 @@ class Events:
         signals: Mapping[str, object] | None = None,
         first_article: str | None = None,
         floors: str | None = None,
+        typed_query: str | None = None,
     ) -> str:
         """Record a search; returns its token, which a later `click` names it by. `signals`, `first_article` and
         `floors` are the shadow log (SearchEvent.signals): what the floors compared, the first result as ranked before
         abstention (the key of what an unfloored search would have shown first), and which floors compared them
-        (copilot.tuning.SearchTuning.floors_fingerprint)."""
+        (copilot.tuning.SearchTuning.floors_fingerprint). `typed_query`: what was typed, when `query` (what was
+        searched) is its other keyboard layout's reading (SearchEvent.typed_query)."""
         token = secrets.token_urlsafe(12)
         event = SearchEvent(token=token, visit_id=visit_id, query=query[:600], lang=lang, result_count=result_count,
                             abstained=abstained, fallback=fallback, source=source,
                             first_article=first_article[:300] if first_article else None,
-                            floors=floors[:16] if floors else None)
+                            floors=floors[:16] if floors else None,
+                            typed_query=typed_query[:600] if typed_query else None)
         if signals is not None:  # left unset otherwise: SQL NULL, where a None would be stored as JSON null
             event.signals = shadow_signals(signals)
         self._record(lambda session: session.add(event))

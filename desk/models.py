@@ -218,6 +218,10 @@ class SearchEvent(Base):
     # Which floors decided it (copilot.tuning.SearchTuning.floors_fingerprint of the engine that searched), so floors
     # are judged only on the searches they decided; NULL before the migration search_floors (unknown floors).
     floors: Mapped[str | None] = mapped_column(String(16))
+    # What the customer typed, when search read it as typed with the wrong keyboard layout and searched the other
+    # layout's reading ("hgfhs,v]" for الباسورد, copilot.keyboard_layout): `query` is what was searched, so reports
+    # and content gaps count what customers meant. NULL when the query was searched as typed.
+    typed_query: Mapped[str | None] = mapped_column(String(600))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 

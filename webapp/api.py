@@ -7,6 +7,7 @@ page. The contract is `openapi.py`, served at /api/v1/openapi.json and checked b
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import wraps
 
 from flask import Blueprint, Response, jsonify, request
@@ -26,7 +27,7 @@ from indexer.health import health_report
 from webapp import state, visits
 from webapp.answers import card_decision, card_json
 from webapp.audience import requester_audience
-from webapp.help import article_tags, complete_query, record, record_settled
+from webapp.help import article_tags, complete_query, record, record_settled, typed_reading
 from webapp.openapi import FILES_FIELD, MULTIPART, OPENAPI, request_fields
 from webapp.search_feedback import with_click_feedback
 from webapp.security import (
@@ -105,6 +106,10 @@ def search():
     `complete=1` completes the query's last, half-typed word against the index's words first
     (`"refu"` searches `"refund"`) and answers it as `completed_query`.
 
+    A query typed with the wrong keyboard layout ("hgfhs,v]") is searched as the other layout's (الباسورد):
+    `query` is then what was searched and `typed_query` what was typed (null when searched as typed); with
+    `complete=1` the reading is also `completed_query`. `verbatim=1` searches the query as typed.
+
     The site's own search box adds `src=instant` (or `src=contact`): those searches are recorded
     for the content team with the visit's random id, and the answer carries `search_id` so a click
     on a result can be tied to it.
@@ -120,10 +125,16 @@ def search():
     if problem is not None:
         return error(problem)
     category = request.args.get("category") or None
-    query, completed = request.args.get("q", ""), None
-    if request.args.get("complete") == "1":  # as-you-type: finish the last, half-typed word first
-        completed = complete_query(query, lang or "")
-        query = completed or query
+    verbatim = request.args.get("verbatim", "0")
+    if verbatim not in ("0", "1"):
+        return error(f"verbatim: must be 1 (search the query as typed) or 0, not {verbatim!r}")
+    query, completed, typed = request.args.get("q", ""), None, None
+    if request.args.get("complete") == "1":  # as-you-type: the other layout's reading, the half-typed word finished
+        if verbatim == "1":
+            searched = complete_query(query, lang or "") or query
+        else:
+            searched, typed = typed_reading(query, lang or "")
+        query, completed = searched, searched if searched != query else None
     try:
         result = state.engine().retriever.search(
             query,
@@ -131,9 +142,11 @@ def search():
             limit=limit,
             audience=requester_audience(),
             categories=[category] if category else None,
+            verbatim=verbatim == "1" or typed is not None,
         )
     except QueryError as exc:
         return error(f"q: {exc}")
+    result = replace(result, typed_query=typed) if typed is not None else result
     result = with_click_feedback(result, requester_audience())  # KB_CLICK_FEEDBACK: what customers clicked
     body = result.as_json(hit_url)
     if request.args.get("complete") == "1":  # the site's box: the order its results page will show
@@ -149,6 +162,7 @@ def search():
         body["search_id"] = record(
             state.desk().events.search, result.query, result.lang, len(hits), result.abstained,
             fallback=any(h.locale_fallback for h in hits), visit_id=visits.visit_id(), source=source,
+            typed_query=result.typed_query,
         )
     return jsonify(body)
 

@@ -201,6 +201,7 @@ def search(lang: str) -> str:
     _check_lang(lang)
     query = request.args.get("q", "")
     category = request.args.get("category", "")
+    verbatim = request.args.get("verbatim") == "1"  # "Search instead for" the query as typed: no layout reading
     if not query.strip() and category:  # old links (`search?category=X`) open the category's page
         return redirect(url_for("help.category", lang=lang, category=category), 301)  # type: ignore[return-value]
     catalog = state.catalog()
@@ -208,7 +209,7 @@ def search(lang: str) -> str:
     result, error, hits, search_id = None, None, [], None
     if query.strip():
         try:
-            result = run_search(query, lang, category)
+            result = run_search(query, lang, category, verbatim=verbatim)
         except QueryError as exc:
             error = str(exc)
     if result is not None:
@@ -218,16 +219,35 @@ def search(lang: str) -> str:
     shown = head_first(shown, result.query, article_tags) if result is not None else shown
     return page(
         "search.html", lang, query=query, result=result, error=error, hits=shown, more=more, category=category,
-        categories=categories, search_id=search_id, answer=answers.card_decision(result).card,
+        categories=categories, search_id=search_id, answer=answers.card_decision(result).card, verbatim=verbatim,
     )
 
 
-def run_search(query: str, lang: str, category: str = "") -> SearchResult:
+def run_search(
+    query: str, lang: str, category: str = "", verbatim: bool = False, typed: str | None = None
+) -> SearchResult:
+    """`verbatim`: search the query as typed, never as the other keyboard layout's (Retriever.search); `typed`:
+    what was typed when `query` is already its reading while typed (`typed_reading`)."""
     audience = requester_audience()
     result = state.engine().retriever.search(
         query, lang=lang, limit=MAX_RESULTS, audience=audience, categories=[category] if category else None,
+        verbatim=verbatim or typed is not None,
     )
+    result = replace(result, typed_query=typed) if typed is not None else result
     return with_click_feedback(result, audience)  # KB_CLICK_FEEDBACK: what customers clicked for it
+
+
+def typed_reading(query: str, lang: str) -> tuple[str, str | None]:
+    """What the search box searches while `query` is typed, and what was typed when that is another query.
+
+    A query typed with the wrong keyboard layout is read as the other layout's first (Retriever.read_layout, its
+    last word perhaps half typed: "hgfhs,v" is الباسور...), then its last word is completed (`complete_query`).
+    The second value is the query as typed when it was read so, else None. The box's results (api.search) and
+    the search it records when it settles (`settled_search`) read it the same way, so the record is what the
+    customer saw."""
+    swapped = state.engine().retriever.read_layout(query, typing=True) if query.strip() else None
+    searched = swapped or query
+    return complete_query(searched, lang) or searched, query if swapped is not None else None
 
 
 def complete_query(query: str, lang: str) -> str | None:
@@ -253,6 +273,7 @@ def record_settled(result: SearchResult, hits: list[SearchHit], source: str) -> 
         state.desk().events.search, result.query, result.lang, len(hits), result.abstained,
         fallback=any(h.locale_fallback for h in hits), visit_id=visits.visit_id(), source=source,
         signals=result.signals, first_article=first, floors=state.engine().retriever.floors_fingerprint,
+        typed_query=result.typed_query,
     )
     visits.remember_search(result.query, result.lang, len(hits))
     return search_id  # type: ignore[return-value]
@@ -263,10 +284,9 @@ def record_settled(result: SearchResult, hits: list[SearchHit], source: str) -> 
 def settled_search(lang: str):
     """search.js reports the query the box settled on; answers its id, for the result links."""
     _check_lang(lang)
-    query = json_text(json_object("q"), "q") or ""
-    query = complete_query(query, lang) or query  # what the box showed results for
+    query, typed = typed_reading(json_text(json_object("q"), "q") or "", lang)  # what the box showed results for
     try:
-        result = run_search(query, lang)
+        result = run_search(query, lang, typed=typed)
     except QueryError as exc:
         return jsonify({"error": str(exc)}), 400
     return jsonify({"search_id": record_settled(result, page_hits(result), "instant")})

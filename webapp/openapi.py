@@ -143,13 +143,25 @@ OPENAPI: dict[str, Any] = {
                     {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 50}},
                     {"name": "category", "in": "query", "schema": {"type": "string"}},
                     {"name": "src", "in": "query", "schema": {"type": "string", "enum": ["instant", "contact"]}},
+                    {"name": "complete", "in": "query", "schema": {"type": "string", "enum": ["0", "1"]},
+                     "description": "as-you-type: complete the last, half-typed word (answered as completed_query)"},
+                    {"name": "verbatim", "in": "query", "schema": {"type": "string", "enum": ["0", "1"]},
+                     "description": "1: search the query as typed, never as the other keyboard layout's reading"},
                 ],
                 "responses": {
                     "200": _json("results, best first", {
                         "type": "object",
                         "required": ["query", "lang", "mode", "results", "abstained"],
                         "properties": {
-                            "query": {"type": "string"}, "lang": {"type": "string"}, "mode": {"type": "string"},
+                            "query": {"type": "string", "description": "the query searched"},
+                            "typed_query": {
+                                "type": "string", "nullable": True,
+                                "description": "the query as typed, when it was read as typed with the wrong "
+                                "keyboard layout and `query` (the other layout's reading) was searched instead; "
+                                "null when the query was searched as typed",
+                            },
+                            "completed_query": {"type": "string"},
+                            "lang": {"type": "string"}, "mode": {"type": "string"},
                             "took_ms": {"type": "number"}, "truncated": {"type": "boolean"},
                             "degraded": {"type": "boolean"}, "abstained": {"type": "boolean"},
                             "fallback_reason": {"type": "string", "nullable": True},

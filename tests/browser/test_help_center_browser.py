@@ -80,3 +80,20 @@ def test_phone_screen_and_keyboard_only(page: Page, base_url: str) -> None:
     page.keyboard.press("Tab")
     focused = page.evaluate("document.activeElement.tagName + ':' + (document.activeElement.id || '')")
     assert focused in {"A:", "INPUT:q"}, focused
+
+
+def test_a_query_typed_with_the_english_layout_on_searches_the_arabic_meant(page: Page, base_url: str) -> None:
+    page.goto(f"{base_url}/ar/")
+    page.locator("#q").click()
+    page.keyboard.type(";glm hglv,v", delay=40)  # the keys of كلمة المرور with the English layout on
+    expect(page.locator("#instant-results .completion")).to_contain_text("«كلمة المرور»")
+    first = page.locator("#instant-results [role=option]").first
+    expect(first).to_have_attribute("href", re.compile(r"^/ar/articles/reset-password"))
+    page.keyboard.press("Enter")
+    expect(page.locator(".layout-notice")).to_contain_text("يتم عرض نتائج البحث عن")
+    expect(page.locator(".results-title")).to_contain_text("كلمة المرور")
+    link = page.locator("a.verbatim-link")  # "search instead for" what was typed
+    expect(link).to_have_attribute("href", re.compile(r"verbatim=1"))
+    page.goto(base_url + str(link.get_attribute("href")))
+    expect(page.locator(".results-title")).to_contain_text(";glm hglv,v")
+    expect(page.locator(".layout-notice")).to_have_count(0)

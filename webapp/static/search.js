@@ -141,8 +141,11 @@
   input.addEventListener("blur", function () { clearTimeout(settleTimer); if (input.value.trim()) record(input.value.trim()); });
   input.form.addEventListener("submit", function () {
     clearTimeout(settleTimer);
-    // Enter searches what the box was showing results for: "refu" with "Search for «refund»" shown.
-    if (shown && shown.query === input.value.trim() && shown.data.completed_query) input.value = shown.data.completed_query;
+    // Enter searches what the box was showing results for: "refu" with "Search for «refund»" shown. A query read
+    // as typed with the wrong keyboard layout (typed_query) goes as typed: the results page reads it again, says
+    // "Showing results for" and links the query as typed, and the log keeps both.
+    var data = shown && shown.query === input.value.trim() ? shown.data : null;
+    if (data && data.completed_query && !data.typed_query) input.value = data.completed_query;
     recorded[input.value.trim()] = "page";
   });
   list.addEventListener("click", function (e) {

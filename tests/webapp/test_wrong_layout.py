@@ -1,0 +1,75 @@
+"""A query typed with the wrong keyboard layout, through the real app: the page's notice and its "search instead"
+link, the API's typed_query, search as you type, and what the search log records."""
+
+from __future__ import annotations
+
+import html
+import re
+from urllib.parse import parse_qs, urlparse
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from copilot.keyboard_layout import to_arabic, to_us
+from desk.models import SearchEvent
+from tests.webapp.test_help_site import rows
+from webapp.openapi import OPENAPI
+
+TYPED = to_us("كلمة المرور")  # ";glm hglv,v": password, typed with the English layout on
+MEANT = "كلمة المرور"
+
+
+def test_the_page_shows_results_for_the_reading_and_links_the_query_as_typed(app: Flask, client: FlaskClient) -> None:
+    page = client.get("/ar/search", query_string={"q": TYPED}).get_data(as_text=True)
+    assert "يتم عرض نتائج البحث عن" in page and f"<bdi>{MEANT}</bdi>" in page
+    assert 'href="/ar/articles/reset-password' in page
+    link = re.search(r'<a class="verbatim-link" href="([^"]+)"><q><bdi>([^<]+)</bdi></q></a>', page)
+    assert link is not None and html.unescape(link.group(2)) == TYPED
+    target = urlparse(html.unescape(link.group(1)))
+    assert target.path == "/ar/search" and parse_qs(target.query) == {"q": [TYPED], "verbatim": ["1"]}
+    # The link searches what was typed, as typed: no notice, the typed text is the query.
+    verbatim = client.get(target.path, query_string=target.query).get_data(as_text=True)
+    assert "يتم عرض نتائج البحث عن" not in verbatim and "verbatim-link" not in verbatim
+    assert f"<bdi>{html.escape(TYPED)}</bdi>" in verbatim
+    # The log: what was searched, and what was typed when that differs.
+    assert [(e.query, e.typed_query, e.source) for e in rows(app, SearchEvent)] == [
+        (MEANT, TYPED, "page"), (TYPED, None, "page"),
+    ]
+
+
+def test_a_query_typed_right_has_no_notice(client: FlaskClient) -> None:
+    page = client.get("/en/search", query_string={"q": "reset my password"}).get_data(as_text=True)
+    assert "Showing results for" not in page and "verbatim-link" not in page
+
+
+def test_the_api_names_the_query_typed_and_verbatim_searches_it(client: FlaskClient) -> None:
+    body = client.get("/api/v1/search", query_string={"q": TYPED, "lang": "ar"}).get_json()
+    assert (body["query"], body["typed_query"]) == (MEANT, TYPED)
+    assert body["results"][0]["id"] == "reset-password"
+    plain = client.get("/api/v1/search", query_string={"q": TYPED, "lang": "ar", "verbatim": "1"}).get_json()
+    assert (plain["query"], plain["typed_query"]) == (TYPED, None)
+    refused = client.get("/api/v1/search", query_string={"q": TYPED, "verbatim": "yes"})
+    assert refused.status_code == 400 and refused.get_json()["error"].startswith("verbatim:")
+    right = client.get("/api/v1/search", query_string={"q": "reset password", "lang": "en"}).get_json()
+    assert right["typed_query"] is None
+    schema = OPENAPI["paths"]["/api/v1/search"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert schema["properties"]["typed_query"]["nullable"] is True
+    assert "verbatim" in {p["name"] for p in OPENAPI["paths"]["/api/v1/search"]["get"]["parameters"]}
+
+
+def test_search_as_you_type_reads_the_half_typed_query_and_the_settled_search_logs_both(
+    app: Flask, client: FlaskClient
+) -> None:
+    half = to_arabic("reset passwo")  # "قثسثف حشسسصخ": English meant, the Arabic layout on, the last word half typed
+    whole = client.get("/api/v1/search", query_string={"q": half, "lang": "en"}).get_json()
+    assert whole["typed_query"] is None  # as a whole query "passwo" is no word: one of two words is no majority
+    typed = client.get("/api/v1/search", query_string={"q": half, "lang": "en", "complete": "1"}).get_json()
+    assert typed["typed_query"] == half and typed["completed_query"] == "reset password"
+    assert typed["results"] and typed["results"][0]["id"] == "reset-password"
+    assert rows(app, SearchEvent) == []  # keystrokes are not searches
+    token = re.search(r'name="csrf-token" content="([^"]+)"', client.get("/en/").get_data(as_text=True)).group(1)
+    settled = client.post("/en/search/settled", json={"q": half}, headers={"X-CSRFToken": token})
+    assert isinstance(settled.get_json()["search_id"], str)
+    assert [(e.query, e.typed_query, e.source) for e in rows(app, SearchEvent)] == [
+        (typed["completed_query"], half, "instant"),
+    ]
