@@ -4,9 +4,9 @@ Every dev row and every held-out row (rounds 1 to 6, tests/eval/heldout) of the 
 with the other layout on would type it, deterministically: an Arabic query as the US keys of its letters on Arabic
 (101) (`to_us`: "الباسورد" -> "hgfhs,v]"), an English one as Arabic (101) types its keys (`to_arabic`: "export" ->
 "ثءحخقف"). Each swapped query is searched in the row's language (the page's, as the suite does) with the reading off
-(`verbatim`, what search did before) and on, on the domain's full index: on with the index's words alone (the other layout's
-words must be the index's) and with LEVERS["keyboard_layout_language_words"] as shipped (or that language's words by
-wordfreq). Answerable rows only score; the figures are per domain, set (dev, held-out) and language.
+(`verbatim`, what search did before) and on, on the domain's full index: on with the index's words alone (the
+other layout's words must be the index's) and with LEVERS["keyboard_layout_language_words"] as shipped (or that
+language's words by wordfreq). Answerable rows only score; the figures are per domain, set (dev, held-out) and language.
 
 It also reads every row as typed (no swap) and names each one read as wrong-layout: a false reading, which would
 change what search returns for a query typed right.
