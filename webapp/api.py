@@ -324,13 +324,11 @@ def add_message(ticket_id: int):
     found = desk.tickets.get(ticket_id)
     if found is None:
         return no_ticket(ticket_id)
-    try:
-        message = desk.tickets.customer_reply(found.reference, text or "", files=files, channel="api")
+    try:  # the answer from the write's own transaction: a read after it could fail with the message stored
+        reply = desk.tickets.customer_reply_with_files(found.reference, text or "", files=files, channel="api")
     except InputError as exc:
         return input_error(exc)
-    now = desk.tickets.get(ticket_id)
-    attached = desk.attachments.by_message(ticket_id, public=True).get(message.id, [])
-    return jsonify({**message_json(message, attached), "ticket_status": now.status if now else found.status}), 201
+    return jsonify({**message_json(reply.message, reply.files), "ticket_status": reply.ticket_status}), 201
 
 
 @bp.post("/suggest")
