@@ -261,6 +261,17 @@ class SentReply:
     resent: bool
 
 
+@dataclass(frozen=True)
+class CustomerReply:
+    """A customer's message as stored, with its kept files and the ticket's status after it, all read in the write's
+    own transaction: an answer built from them needs no second one, which could fail after the message was stored
+    and have the client send it again."""
+
+    message: Message
+    files: list[Attachment]
+    ticket_status: str
+
+
 class TicketStore:
     def __init__(
         self, db: Database, languages: tuple[str, ...] = ("en", "ar"), hours: BusinessHours | None = None,
@@ -576,6 +587,11 @@ class TicketStore:
 
     def customer_reply(self, reference: str, body: str, submission: str | None = None, files: Sequence[Upload] = (),
                        channel: str = "web") -> Message:
+        """`customer_reply_with_files`' message: what the ticket page needs."""
+        return self.customer_reply_with_files(reference, body, submission, files, channel).message
+
+    def customer_reply_with_files(self, reference: str, body: str, submission: str | None = None,
+                                  files: Sequence[Upload] = (), channel: str = "web") -> CustomerReply:
         """Add the customer's message to their ticket (reopened, due again); the same words posted again
         within RESEND_WINDOW, or the same page (`submission`, its key within the visit) posted again,
         give back the message already stored. The key is unique in the database, so two posts of one
@@ -592,7 +608,10 @@ class TicketStore:
         attached = clean_files(files, self.limits_for(channel))
         sent_files = sorted((f.filename, len(f.data)) for f in attached)
 
-        def add(session: Session, written: list[Path]) -> Message:
+        def stored_reply(session: Session, ticket: Ticket, message: Message) -> CustomerReply:
+            return CustomerReply(message, message_files(session, message.id), ticket.status)
+
+        def add(session: Session, written: list[Path]) -> CustomerReply:
             remove_files(written)  # an earlier try's, rolled back while the database was busy
             ticket = session.scalar(select(Ticket).where(Ticket.reference == reference))
             if ticket is None:
@@ -600,22 +619,22 @@ class TicketStore:
             if key is not None:
                 stored = session.scalar(select(Message).where(Message.external_id == key))
                 if stored is not None and stored.ticket_id == ticket.id:
-                    return stored
+                    return stored_reply(session, ticket, stored)
             now = utcnow()
             thread = [m for m in ticket.messages if not m.internal]
             last = thread[-1] if thread else None
             resent = last is not None and last.author == "customer" and last.body == text
             if resent and last is not None and now - as_utc(last.created_at) < RESEND_WINDOW and sent_files == sorted(
                     (a.filename, a.size) for a in message_files(session, last.id)):
-                return last
+                return stored_reply(session, ticket, last)
             message = Message(author="customer", body=text, channel=channel, created_at=now, external_id=key)
             ticket.messages.append(message)
             # An earlier unanswered message keeps its (earlier) due time.
             ticket.due_at = ticket.due_at or self._due(ticket, now)
             self._set_status(ticket, "open", now)
-            attach_files(session, self.data_dir, message, attached, written)
+            kept = attach_files(session, self.data_dir, message, attached, written)
             index_ticket(session, ticket)
-            return message
+            return CustomerReply(message, kept, ticket.status)
 
         try:
             with file_writes() as written:
@@ -626,9 +645,9 @@ class TicketStore:
             with self.db.session() as session:  # the same page's post that won the race
                 stored = session.scalar(select(Message).join(Ticket).where(Message.external_id == key,
                                                                           Ticket.reference == reference))
-            if stored is None:
-                raise
-            return stored
+                if stored is None:
+                    raise
+                return stored_reply(session, stored.ticket, stored)
 
     def update(
         self,

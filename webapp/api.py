@@ -65,6 +65,14 @@ def query_lang() -> tuple[str | None, str | None]:
     return lang, None
 
 
+def query_verbatim() -> tuple[bool, str | None]:
+    """`verbatim=1`: search the query as typed, never as the other keyboard layout's reading; else the problem."""
+    verbatim = request.args.get("verbatim", "0")
+    if verbatim not in ("0", "1"):
+        return False, f"verbatim: must be 1 (search the query as typed) or 0, not {verbatim!r}"
+    return verbatim == "1", None
+
+
 def is_api_request() -> bool:
     return request.path.startswith("/api/")
 
@@ -125,12 +133,12 @@ def search():
     if problem is not None:
         return error(problem)
     category = request.args.get("category") or None
-    verbatim = request.args.get("verbatim", "0")
-    if verbatim not in ("0", "1"):
-        return error(f"verbatim: must be 1 (search the query as typed) or 0, not {verbatim!r}")
+    verbatim, problem = query_verbatim()
+    if problem is not None:
+        return error(problem)
     query, completed, typed = request.args.get("q", ""), None, None
     if request.args.get("complete") == "1":  # as-you-type: the other layout's reading, the half-typed word finished
-        if verbatim == "1":
+        if verbatim:
             searched = complete_query(query, lang or "") or query
         else:
             searched, typed = typed_reading(query, lang or "")
@@ -142,7 +150,7 @@ def search():
             limit=limit,
             audience=requester_audience(),
             categories=[category] if category else None,
-            verbatim=verbatim == "1" or typed is not None,
+            verbatim=verbatim or typed is not None,
         )
     except QueryError as exc:
         return error(f"q: {exc}")
@@ -175,17 +183,22 @@ def answer():
     `{"answer": null | {title, section, text, steps?, url, lang, article, anchor, generated_by, ...},
     "reason": ...}`: null with the reason (abstained, not_a_question, split, ...) when no section
     clearly answers. For chat widgets and apps; it records nothing (the vote is the site's POST).
+
+    A question typed with the wrong keyboard layout is answered as the other layout's reading, as /search does:
+    `typed_query` is then what was typed (null when answered as typed), and `verbatim=1` answers it as typed.
     """
     lang, problem = query_lang()
+    if problem is None:
+        verbatim, problem = query_verbatim()
     if problem is not None:
         return error(problem)
     try:
         result = state.engine().retriever.search(
-            request.args.get("q", ""), lang=lang, limit=10, audience=requester_audience()
+            request.args.get("q", ""), lang=lang, limit=10, audience=requester_audience(), verbatim=verbatim
         )
     except QueryError as exc:
         return error(f"q: {exc}")
-    return jsonify(card_json(card_decision(result)))
+    return jsonify({**card_json(card_decision(result)), "typed_query": result.typed_query})
 
 
 def token_required(view):  # type: ignore[no-untyped-def]
@@ -324,13 +337,11 @@ def add_message(ticket_id: int):
     found = desk.tickets.get(ticket_id)
     if found is None:
         return no_ticket(ticket_id)
-    try:
-        message = desk.tickets.customer_reply(found.reference, text or "", files=files, channel="api")
+    try:  # the answer from the write's own transaction: a read after it could fail with the message stored
+        reply = desk.tickets.customer_reply_with_files(found.reference, text or "", files=files, channel="api")
     except InputError as exc:
         return input_error(exc)
-    now = desk.tickets.get(ticket_id)
-    attached = desk.attachments.by_message(ticket_id, public=True).get(message.id, [])
-    return jsonify({**message_json(message, attached), "ticket_status": now.status if now else found.status}), 201
+    return jsonify({**message_json(reply.message, reply.files), "ticket_status": reply.ticket_status}), 201
 
 
 @bp.post("/suggest")

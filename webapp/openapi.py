@@ -121,6 +121,16 @@ def _multipart(fields: dict[str, Any], required: list[str]) -> dict[str, Any]:
     }, "encoding": {FILES_FIELD: {"contentType": "application/octet-stream"}}}
 
 
+# /search's and /answer's: a query typed with the wrong keyboard layout is searched as the other layout's reading.
+VERBATIM = {"name": "verbatim", "in": "query", "schema": {"type": "string", "enum": ["0", "1"]},
+            "description": "1: search the query as typed, never as the other keyboard layout's reading"}
+TYPED_QUERY = {
+    "type": "string", "nullable": True,
+    "description": "the query as typed, when it was read as typed with the wrong keyboard layout and `query` (the "
+    "other layout's reading) was searched instead; null when the query was searched as typed",
+}
+
+
 OPENAPI: dict[str, Any] = {
     "openapi": "3.0.3",
     "info": {
@@ -145,8 +155,7 @@ OPENAPI: dict[str, Any] = {
                     {"name": "src", "in": "query", "schema": {"type": "string", "enum": ["instant", "contact"]}},
                     {"name": "complete", "in": "query", "schema": {"type": "string", "enum": ["0", "1"]},
                      "description": "as-you-type: complete the last, half-typed word (answered as completed_query)"},
-                    {"name": "verbatim", "in": "query", "schema": {"type": "string", "enum": ["0", "1"]},
-                     "description": "1: search the query as typed, never as the other keyboard layout's reading"},
+                    VERBATIM,
                 ],
                 "responses": {
                     "200": _json("results, best first", {
@@ -154,12 +163,7 @@ OPENAPI: dict[str, Any] = {
                         "required": ["query", "lang", "mode", "results", "abstained"],
                         "properties": {
                             "query": {"type": "string", "description": "the query searched"},
-                            "typed_query": {
-                                "type": "string", "nullable": True,
-                                "description": "the query as typed, when it was read as typed with the wrong "
-                                "keyboard layout and `query` (the other layout's reading) was searched instead; "
-                                "null when the query was searched as typed",
-                            },
+                            "typed_query": TYPED_QUERY,
                             "completed_query": {"type": "string"},
                             "lang": {"type": "string"}, "mode": {"type": "string"},
                             "took_ms": {"type": "number"}, "truncated": {"type": "boolean"},
@@ -181,6 +185,7 @@ OPENAPI: dict[str, Any] = {
                 "parameters": [
                     {"name": "q", "in": "query", "required": True, "schema": {"type": "string"}},
                     {"name": "lang", "in": "query", "schema": {"type": "string", "enum": ["en", "ar"]}},
+                    VERBATIM,
                 ],
                 "responses": {
                     "200": _json("the card, or null with the reason", {
@@ -188,6 +193,7 @@ OPENAPI: dict[str, Any] = {
                         "required": ["answer", "reason"],
                         "properties": {
                             "answer": {"allOf": [{"$ref": "#/components/schemas/AnswerCard"}], "nullable": True},
+                            "typed_query": TYPED_QUERY,
                             "reason": {"type": "string", "enum": [
                                 "answered", "no_results", "abstained", "internal", "not_a_question", "split",
                                 "not_covered", "split_sections", "model_abstained", "amount_not_stated",

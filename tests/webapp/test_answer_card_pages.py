@@ -68,7 +68,7 @@ def test_the_api_answers_json_with_an_absolute_link_and_writes_nothing(app: Flas
         "en", "apple-pay", "pay-with-apple-pay", "extractive")
     assert answer["steps"][0].startswith("Make sure you've added") and answer["text"].startswith("1. Make sure")
     none = client.get("/api/v1/answer", query_string={"q": "apple pay", "lang": "en"}).get_json()
-    assert none == {"answer": None, "reason": "not_a_question"}
+    assert none == {"answer": None, "reason": "not_a_question", "typed_query": None}
     missing = client.get("/api/v1/answer")
     assert missing.status_code == 400 and "empty" in missing.get_json()["error"]
     assert client.get("/api/v1/answer", query_string={"q": QUESTION, "lang": "fr"}).status_code == 400

@@ -1,9 +1,9 @@
 """A request whose write fails half-way answers a clear "try again" and keeps nothing of it: the contact form, the
-API's ticket with files, an agent's reply with files and tags and a held mail's recovery, each failed at every
-statement, every COMMIT and every file it writes (tests/faults.py), answer 503 with Retry-After (the page keeps what
-was typed, the API says nothing was stored), leave the database and the data directory as they were, and the same
-post sent again is stored once. The real app, SQLite and (`--postgresql`) PostgreSQL.
-"""
+API's ticket with files and its customer's message with files, an agent's reply with files and tags and a held mail's
+recovery, each failed at every statement, every COMMIT and every file it writes (tests/faults.py), answer 503 with
+Retry-After (the page keeps what was typed, the API says nothing was stored), leave the database and the data
+directory as they were, and the same post sent again is stored once. The real app, SQLite and (`--postgresql`)
+PostgreSQL."""
 
 from __future__ import annotations
 
@@ -94,6 +94,31 @@ def test_an_api_ticket_with_files(app: Flask, monkeypatch: pytest.MonkeyPatch) -
 
     covered = faults(app, lambda: post, monkeypatch, with_files=True, spare=("UPDATE api_tokens",), kept=unstamped)
     assert covered.files == 2 and len(covered.result.get_json()["attachments"]) == 2
+
+
+def test_an_api_customer_message_with_files(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every read the answer needs is the write's own: a failure after the COMMIT cannot answer "nothing was stored"
+    for a stored message (each statement failed in turn would find it)."""
+    desk = app.extensions["desk"]
+    token = desk.accounts.create_token("partner")
+    client = app.test_client()
+
+    def fresh():  # type: ignore[no-untyped-def]
+        ticket = desk.tickets.create(NewTicket(email="sam@example.com", subject="Lost parcel", body=MESSAGE))
+        desk.tickets.update(ticket.id, status="solved")
+
+        def post() -> TestResponse:
+            data = {"body": "Still nothing, the receipt:", "attachments[]": [(BytesIO(PDF), "receipt.pdf")]}
+            return answered(client.post(f"/api/v1/tickets/{ticket.id}/messages", data=data,
+                                        headers={"Authorization": f"Bearer {token}"},
+                                        content_type="multipart/form-data"), 201)
+
+        return post
+
+    covered = faults(app, fresh, monkeypatch, with_files=True, spare=("UPDATE api_tokens",), kept=unstamped)
+    body = covered.result.get_json()
+    assert covered.files == 1 and body["ticket_status"] == "open"
+    assert [f["filename"] for f in body["attachments"]] == ["receipt.pdf"]
 
 
 def agent_client(app: Flask) -> FlaskClient:

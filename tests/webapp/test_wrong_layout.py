@@ -1,5 +1,5 @@
 """A query typed with the wrong keyboard layout, through the real app: the page's notice and its "search instead"
-link, the API's typed_query, search as you type, and what the search log records."""
+link, the API's typed_query (its search and its answer card), search as you type, and what the search log records."""
 
 from __future__ import annotations
 
@@ -55,6 +55,27 @@ def test_the_api_names_the_query_typed_and_verbatim_searches_it(client: FlaskCli
     schema = OPENAPI["paths"]["/api/v1/search"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
     assert schema["properties"]["typed_query"]["nullable"] is True
     assert "verbatim" in {p["name"] for p in OPENAPI["paths"]["/api/v1/search"]["get"]["parameters"]}
+
+
+def test_the_answer_api_answers_the_reading_names_the_query_typed_and_verbatim_answers_it(client: FlaskClient) -> None:
+    """/api/v1/answer reads the query as /api/v1/search does: the same `verbatim` and the same `typed_query`."""
+    question = "how do I pay with Apple Pay?"
+    typed = to_arabic(question)  # the Arabic layout on
+    body = client.get("/api/v1/answer", query_string={"q": typed, "lang": "en"}).get_json()
+    assert (body["reason"], body["typed_query"]) == ("answered", typed)
+    assert (body["answer"]["article"], body["answer"]["anchor"]) == ("apple-pay", "pay-with-apple-pay")
+    plain = client.get("/api/v1/answer", query_string={"q": typed, "lang": "en", "verbatim": "1"}).get_json()
+    assert plain["typed_query"] is None and plain["answer"] is None
+    right = client.get("/api/v1/answer", query_string={"q": question, "lang": "en"}).get_json()
+    assert (right["reason"], right["typed_query"]) == ("answered", None)
+    refused = client.get("/api/v1/answer", query_string={"q": question, "verbatim": "yes"})
+    assert refused.status_code == 400 and refused.get_json()["error"].startswith("verbatim:")
+    answer, search = (OPENAPI["paths"][f"/api/v1/{name}"]["get"] for name in ("answer", "search"))
+    schema = answer["responses"]["200"]["content"]["application/json"]["schema"]
+    assert schema["properties"]["typed_query"] == (
+        search["responses"]["200"]["content"]["application/json"]["schema"]["properties"]["typed_query"])
+    assert [p for p in answer["parameters"] if p["name"] == "verbatim"] == (
+        [p for p in search["parameters"] if p["name"] == "verbatim"])
 
 
 def test_search_as_you_type_reads_the_half_typed_query_and_the_settled_search_logs_both(
