@@ -120,8 +120,10 @@ def wrong_layout(
     meant_langs = [lang for lang in languages if (lang in ARABIC_SCRIPT_LANGS) != arabic]
     if not meant_langs:
         return None
-    typed_known = frozenset().union(*(known(lang) for lang in typed_langs))
-    meant_known = frozenset().union(*(known(lang) for lang in meant_langs))
+    # The index's sets as they are (one per language), not a union: a union copies the whole vocabulary on each
+    # keystroke of search as you type.
+    typed_known = [known(lang) for lang in typed_langs]
+    meant_known = [known(lang) for lang in meant_langs]
     pieces = _SPACE.split(query)
     last = max((i for i, piece in enumerate(pieces) if piece.strip()), default=-1)
     voting = unknown = swapped_known = 0
@@ -139,11 +141,15 @@ def wrong_layout(
         if not typed and not any(len(w) >= MIN_LETTERS for w in fold(readings[0])):
             continue  # short both ways ("lk", من): says nothing either way
         voting += 1
-        unknown += not any(w in typed_known or _a_word(w, typed_langs) for w in typed)
+        unknown += not any(_in_any(w, typed_known) or _a_word(w, typed_langs) for w in typed)
         swapped_known += meant is not None
     if voting and 2 * unknown > voting and 2 * swapped_known > voting:
         return "".join(out)
     return None
+
+
+def _in_any(word: str, sets: Sequence[frozenset[str]]) -> bool:
+    return any(word in words for words in sets)
 
 
 def _a_word(word: str, langs: Sequence[str]) -> bool:
@@ -152,7 +158,7 @@ def _a_word(word: str, langs: Sequence[str]) -> bool:
 
 def _index_words(
     text: str,
-    known: frozenset[str],
+    known: Sequence[frozenset[str]],
     langs: Sequence[str],
     words: Callable[[str], Iterable[str]] | None,
     prefix_ok: bool,
@@ -165,9 +171,9 @@ def _index_words(
     if not folded:
         return False
     *whole, end = folded
-    if not all(w in known or _loanword(w) or _language_word(w, in_language) for w in whole):
+    if not all(_in_any(w, known) or _loanword(w) or _language_word(w, in_language) for w in whole):
         return False
-    if end in known or _loanword(end) or _language_word(end, in_language):
+    if _in_any(end, known) or _loanword(end) or _language_word(end, in_language):
         return True
     if not prefix_ok or words is None or len(end) < MIN_PREFIX:
         return False

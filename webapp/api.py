@@ -7,7 +7,6 @@ page. The contract is `openapi.py`, served at /api/v1/openapi.json and checked b
 
 from __future__ import annotations
 
-from dataclasses import replace
 from functools import wraps
 
 from flask import Blueprint, Response, jsonify, request
@@ -27,9 +26,8 @@ from indexer.health import health_report
 from webapp import state, visits
 from webapp.answers import card_decision, card_json
 from webapp.audience import requester_audience
-from webapp.help import article_tags, complete_query, record, record_settled, typed_reading
+from webapp.help import article_tags, complete_query, record, record_settled, run_search, typed_reading
 from webapp.openapi import FILES_FIELD, MULTIPART, OPENAPI, request_fields
-from webapp.search_feedback import with_click_feedback
 from webapp.security import (
     API_BAD_TOKEN_LIMIT,
     API_IP_LIMIT,
@@ -143,19 +141,10 @@ def search():
         else:
             searched, typed = typed_reading(query, lang or "")
         query, completed = searched, searched if searched != query else None
-    try:
-        result = state.engine().retriever.search(
-            query,
-            lang=lang,
-            limit=limit,
-            audience=requester_audience(),
-            categories=[category] if category else None,
-            verbatim=verbatim or typed is not None,
-        )
+    try:  # as the site's pages search (KB_CLICK_FEEDBACK's clicks included)
+        result = run_search(query, lang, category or "", verbatim, typed, limit)
     except QueryError as exc:
         return error(f"q: {exc}")
-    result = replace(result, typed_query=typed) if typed is not None else result
-    result = with_click_feedback(result, requester_audience())  # KB_CLICK_FEEDBACK: what customers clicked
     body = result.as_json(hit_url)
     if request.args.get("complete") == "1":  # the site's box: the order its results page will show
         shown, more = split_at_floor(result.results)

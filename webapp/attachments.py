@@ -44,12 +44,11 @@ def posted_limits() -> FileLimits | None:
     """The limits of this request's files, when it is a post that may carry some; None otherwise."""
     if request.method != "POST":
         return None
-    tickets = state.desk().tickets
     if request.endpoint in CUSTOMER_FORMS:
-        return tickets.limits_for("web")
+        return state.desk().tickets.limits_for("web")
     if request.endpoint in AGENT_FORMS or (request.endpoint in API_POSTS and is_multipart()):
-        return tickets.limits_for("api")
-    return None
+        return state.desk().tickets.limits_for("api")
+    return None  # every other post (a vote, a login): no desk opened for it
 
 
 def allow_uploads() -> None:

@@ -224,13 +224,15 @@ def search(lang: str) -> str:
 
 
 def run_search(
-    query: str, lang: str, category: str = "", verbatim: bool = False, typed: str | None = None
+    query: str, lang: str | None, category: str = "", verbatim: bool = False, typed: str | None = None,
+    limit: int = MAX_RESULTS,
 ) -> SearchResult:
-    """`verbatim`: search the query as typed, never as the other keyboard layout's (Retriever.search); `typed`:
-    what was typed when `query` is already its reading while typed (`typed_reading`)."""
+    """A customer's search, as the site's pages and /api/v1/search run it. `verbatim`: search the query as typed,
+    never as the other keyboard layout's (Retriever.search); `typed`: what was typed when `query` is already its
+    reading while typed (`typed_reading`)."""
     audience = requester_audience()
     result = state.engine().retriever.search(
-        query, lang=lang, limit=MAX_RESULTS, audience=audience, categories=[category] if category else None,
+        query, lang=lang, limit=limit, audience=audience, categories=[category] if category else None,
         verbatim=verbatim or typed is not None,
     )
     result = replace(result, typed_query=typed) if typed is not None else result
