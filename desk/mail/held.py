@@ -270,7 +270,7 @@ class HeldMailStore:
         held = self._row_or_error(inbound_id)
         if held.on_purpose and not confirm:
             raise InputError("confirm", N_("this mail was refused on purpose (%(reason)s): confirm to recover it"),
-                             reason=held.reason)
+                             reason=held.why)
         sender = clean_email(sender) if sender.strip() else ""
         try:
             raw = self._raw(held.raw_path)
