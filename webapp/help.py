@@ -79,7 +79,14 @@ def record(action: Callable[..., T], *args: object, **kwargs: object) -> T | Non
         return None
 
 
-def not_saved_message() -> str:
+def not_saved_message(error: StorageUnavailableError) -> str:
+    """Why the customer's post was not stored, with their text kept: the attachment storage was full (they may send
+    it without the files), or the database could not take it."""
+    if error.store == "files":
+        return gettext(
+            "We could not save your files just now: the storage for attachments is full, so nothing was sent. Your "
+            "text is still here: please send it again in a minute, or without the files."
+        )
     return gettext(
         "We could not save your message just now, so nothing was sent. Your text is still here: "
         "please send it again in a minute."
@@ -391,7 +398,7 @@ def contact(lang: str):
             getattr(form, error.field, form.message).errors = [desk_error(error)]
         except StorageUnavailableError as error:
             # Nothing was stored; the page comes back with the customer's text in the form.
-            form.message.errors = [not_saved_message()]
+            form.message.errors = [not_saved_message(error)]
             return page("contact.html", lang, form=form, **customer_form_files(files, "contact")), 503, {
                 "Retry-After": str(error.retry_after)}
         else:
@@ -455,7 +462,7 @@ def ticket(lang: str, reference: str):
         except InputError as error:  # as the contact form: a message of control characters only is empty once stored
             getattr(form, error.field, form.message).errors = [desk_error(error)]
         except StorageUnavailableError as error:
-            form.message.errors = [not_saved_message()]
+            form.message.errors = [not_saved_message(error)]
             return page("ticket.html", lang, ticket=found, form=form, **customer_form_files(files, "reply")), 503, {
                 "Retry-After": str(error.retry_after)}
         else:
