@@ -293,16 +293,18 @@ def no_ticket(ticket_id: int):  # type: ignore[no-untyped-def]
 @token_required
 def get_ticket(ticket_id: int):
     """The ticket as its customer sees it: status and the public thread (never an internal note), each message
-    with the ids of its kept files. Reads only."""
+    with the ids of its kept files, and the follow-up links its page shows. Reads only."""
     desk = state.desk()
     found = desk.tickets.get(ticket_id)
     if found is None:
         return no_ticket(ticket_id)
     files = desk.attachments.by_message(ticket_id, public=True)
+    links = desk.tickets.follow_up_links(found)
     return jsonify({
         "id": found.id, "reference": found.reference, "subject": found.subject, "lang": found.lang,
         "status": found.status, "priority": found.priority, "channel": found.channel,
         "created_at": as_utc(found.created_at).isoformat(), "merged_into": found.merged_into_id,
+        "follow_up_of": links.of.id if links.of is not None else None, "follow_ups": [t.id for t in links.later],
         "messages": [message_json(m, files.get(m.id, [])) for m in found.messages if not m.internal],
     })
 

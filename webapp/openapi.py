@@ -253,6 +253,12 @@ OPENAPI: dict[str, Any] = {
                             "created_at": {"type": "string", "format": "date-time"},
                             "merged_into": {"type": "integer", "nullable": True,
                                             "description": "the ticket its messages moved to, when merged"},
+                            "follow_up_of": {"type": "integer", "nullable": True,
+                                             "description": "the closed ticket this one continues (a customer "
+                                                            "wrote to it again), else null"},
+                            "follow_ups": {"type": "array", "items": {"type": "integer"},
+                                           "description": "the tickets that continue this closed one, oldest "
+                                                          "first"},
                             "messages": {"type": "array", "items": STORED_MESSAGE, "description": "oldest first"},
                         },
                     }),

@@ -95,7 +95,7 @@ def test_a_solved_ticket_reopens_on_its_own_page(app: Flask, base_url: str) -> N
     assert found is not None and found.status == "open" and found.messages[-1].body == "Still nothing"
 
 
-def test_a_customers_message_of_files_alone(app: Flask, base_url: str) -> None:  # noqa: F811
+def test_a_customers_message_of_files_alone(app: Flask, base_url: str, sink: SmtpSink) -> None:  # noqa: F811
     desk: Desk = app.extensions["desk"]
     customer = requests.Session()
     # The contact form: a subject and a screenshot, no words.
@@ -105,9 +105,11 @@ def test_a_customers_message_of_files_alone(app: Flask, base_url: str) -> None: 
     reference = made.url.rsplit("/", 1)[1]
     ticket = desk.tickets.by_reference(reference)
     assert ticket is not None and [m.body for m in ticket.messages] == [""]
-    # Shown as its files: no empty bubble.
+    # Shown as its files: no empty bubble; the confirmation names them where it quotes a message.
     assert '<div class="text"' not in made.text
     assert [name for _, name in customer_links(made.text, reference)] == ["screen.png"]
+    assert deliver_pending_mail(desk, app.extensions["settings"]) == 1
+    assert "Files attached: screen.png" in sink.wait_for(1)[0].get_body(("plain",)).get_content()
 
     # Their ticket's page: files alone again; then neither, refused under the message, nothing stored.
     url = made.url
@@ -165,6 +167,11 @@ def test_the_api_names_the_follow_up_a_message_to_a_closed_ticket_started(
     # Sent again (a client's retry): the message already stored, on the same follow-up.
     again = requests.post(path, timeout=30, headers=auth, json={"body": "It broke again"}).json()
     assert (again["id"], again["ticket_id"], again["follow_up_of"]) == (answer["id"], new.id, closed_id)
+    # Both tickets read back with the link, as their pages show it.
+    assert requests.get(f"{base_url}/api/v1/tickets/{closed_id}", timeout=30, headers=auth).json()[
+        "follow_ups"] == [new.id]
+    read = requests.get(f"{base_url}/api/v1/tickets/{new.id}", timeout=30, headers=auth).json()
+    assert (read["follow_up_of"], read["follow_ups"]) == (closed_id, [])
     # Files alone, to the follow-up itself: on it (not a follow-up), with its file.
     files_only = requests.post(f"{base_url}/api/v1/tickets/{new.id}/messages", timeout=30, headers=auth,
                                files=[("attachments[]", ("photo.png", PNG, "image/png"))])
