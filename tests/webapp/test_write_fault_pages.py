@@ -1,9 +1,9 @@
-"""A request whose write fails half-way answers a clear "try again" and keeps nothing of it: the contact form, the
-API's ticket with files and its customer's message with files, an agent's reply with files and tags and a held mail's
-recovery, each failed at every statement, every COMMIT and every file it writes (tests/faults.py), answer 503 with
-Retry-After (the page keeps what was typed, the API says nothing was stored), leave the database and the data
-directory as they were, and the same post sent again is stored once. The real app, SQLite and (`--postgresql`)
-PostgreSQL."""
+"""A request whose write fails half-way answers a clear "try again" and keeps nothing of it: the contact form, a reply
+on a closed ticket's page (its follow-up), the API's ticket with files and its customer's message with files, an
+agent's reply with files and tags and a held mail's recovery, each failed at every statement, every COMMIT and every
+file it writes (tests/faults.py), answer 503 with Retry-After (the page keeps what was typed, the API says nothing
+was stored), leave the database and the data directory as they were, and the same post sent again is stored once. The
+real app, SQLite and (`--postgresql`) PostgreSQL."""
 
 from __future__ import annotations
 
@@ -119,6 +119,37 @@ def test_an_api_customer_message_with_files(app: Flask, monkeypatch: pytest.Monk
     body = covered.result.get_json()
     assert covered.files == 1 and body["ticket_status"] == "open"
     assert [f["filename"] for f in body["attachments"]] == ["receipt.pdf"]
+
+
+def test_a_reply_on_a_closed_tickets_page_and_its_follow_up(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The ticket page's reply to a closed ticket: its follow-up ticket, message and file whole or none, the page
+    again with the typed text on a failure, the new ticket's page after the one that stores."""
+    desk = app.extensions["desk"]
+
+    def fresh():  # type: ignore[no-untyped-def]
+        ticket = desk.tickets.create(NewTicket(email="sam@example.com", subject="Lost parcel", body=MESSAGE))
+        desk.tickets.update(ticket.id, status="closed")
+        client = app.test_client()
+        page = client.get(f"/en/tickets/{ticket.reference}").get_data(as_text=True)
+        data = {"message": "It broke again.", "csrf_token": csrf(page),
+                "submission": page.split('name="submission" type="hidden" value="')[1][:22]}
+
+        def send() -> TestResponse:
+            response = client.post(f"/en/tickets/{ticket.reference}", content_type="multipart/form-data",
+                                   data={**data, "files": [(BytesIO(PDF), "receipt.pdf")]})
+            if response.status_code == 503:
+                # The write failed: the page again with the reply in the form. Only the read of the ticket before
+                # it (the first statement) answers the site's "nothing was changed" page: there is no page to keep.
+                text = response.get_data(as_text=True)
+                assert "It broke again." in text or "nothing was changed" in text
+            answered(response, 302)
+            assert ticket.reference not in response.headers["Location"]  # the follow-up's page
+            return response
+
+        return send
+
+    covered = faults(app, fresh, monkeypatch, with_files=True)
+    assert covered.statements >= 8 and covered.files == 1
 
 
 def agent_client(app: Flask) -> FlaskClient:
