@@ -172,10 +172,11 @@ def main() -> int:
     unsearched = [timed(lambda: client.get("/agent/")) for _ in range(15)]
     teams = {}
     if hasattr(desk, "teams"):  # a tree with teams
-        for name, args in [("inbox_team_filter_page_ms", {"team": "uae"}), ("inbox_my_teams_page_ms",
+        for name, params in [("inbox_team_filter_page_ms", {"team": "uae"}), ("inbox_my_teams_page_ms",
                                                                            {"view": "my_teams"})]:
-            client.get("/agent/", query_string=args)
-            teams[name] = percentiles([timed(lambda a=args: client.get("/agent/", query_string=a)) for _ in range(15)])
+            client.get("/agent/", query_string=params)
+            teams[name] = percentiles([timed(lambda a=params: client.get("/agent/", query_string=a))
+                                       for _ in range(15)])
     report = {
         "tickets": args.tickets, "database": desk.db.engine.dialect.name,
         "ticket_page_cold_ms": percentiles(cold), "ticket_page_warm_ms": percentiles(warm),

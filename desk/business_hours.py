@@ -172,11 +172,11 @@ def _routing(raw: object, teams: Mapping[str, Team], where: str) -> tuple[Routin
             values = rule[key] if isinstance(rule[key], list) else [rule[key]]
             if not values or not all(isinstance(v, str) and v.strip() for v in values):
                 raise BusinessHoursError(f"{at}: {key}: expected a word or a list of words, not {rule[key]!r}")
-            if key == "channel" and not {v.strip().lower() for v in values} <= set(CHANNELS):
-                wrong = next(v for v in values if v.strip().lower() not in CHANNELS)
-                raise BusinessHoursError(f"{at}: channel: {wrong!r} is no channel; use {', '.join(CHANNELS)}")
-            conditions[key] = frozenset(v.strip().lower().lstrip("@") if key == "domain" else v.strip().lower()
-                                        for v in values)
+            clean = [v.strip().lower() for v in values]
+            wrong = [v for v in clean if v not in CHANNELS] if key == "channel" else []
+            if wrong:  # "mail" for "email" would never match: refused, not left to send tickets to the default
+                raise BusinessHoursError(f"{at}: channel: {wrong[0]!r} is no channel; use {', '.join(CHANNELS)}")
+            conditions[key] = frozenset(v.lstrip("@") if key == "domain" else v for v in clean)
         if not conditions:
             raise BusinessHoursError(f"{at}: match on at least one of {', '.join(ROUTING_KEYS)} "
                                      f"(the default team takes every ticket no rule matches)")

@@ -107,7 +107,7 @@ class Inbox:
             )
         return clauses
 
-    def team_clause(self, team: str) -> ColumnElement[bool]:
+    def _team_clause(self, team: str) -> ColumnElement[bool]:
         """The team's tickets: those moved or routed to it, and for the default team those with none stored."""
         if team == self.hours.default:
             return or_(Ticket.team == team, Ticket.team.is_(None))
@@ -119,7 +119,7 @@ class Inbox:
         if query.lang:
             clauses.append(Ticket.lang == query.lang)
         if query.team:
-            clauses.append(self.team_clause(query.team))
+            clauses.append(self._team_clause(query.team))
         if query.tag:
             clauses.append(Ticket.id.in_(select(TicketTag.ticket_id).where(TicketTag.tag == query.tag)))
         found = matches(query.q)

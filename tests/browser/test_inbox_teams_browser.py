@@ -7,7 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 from flask import Flask
 from playwright.sync_api import Page, expect
 
@@ -15,18 +14,16 @@ from desk.tickets import NewTicket
 from kb.settings import Settings
 from tests.browser.conftest import screenshot
 from tests.browser.test_agent_morning import PASSWORD, log_in
-from tests.browser.test_agent_profile_browser import CONTENT
 from tests.browser.test_site_pages_browser import clean_page, serious_violations  # noqa: F401
 from tests.conftest import database_url_for_tests
+from tests.desk.test_teams import hours_file
 from webapp import create_app
 
 
 @pytest.fixture
 def app(tmp_path: Path, content_dir: Path) -> Flask:
     """The real app without the models, with the demo's teams and one routing rule (acme.ae's mail to UAE)."""
-    raw = yaml.safe_load((CONTENT / "_business_hours.yml").read_text(encoding="utf-8"))
-    raw["routing"] = [{"domain": "acme.ae", "team": "uae"}]
-    (content_dir / "_business_hours.yml").write_text(yaml.safe_dump(raw), encoding="utf-8")
+    hours_file(content_dir, routing=[{"domain": "acme.ae", "team": "uae"}])
     return create_app(Settings(content_dir=content_dir, data_dir=tmp_path / "data",
                                database_url=database_url_for_tests()))
 

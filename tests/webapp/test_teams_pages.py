@@ -6,10 +6,7 @@ routing rule stops the app at start, naming the file and the rule."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-import yaml
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -17,23 +14,18 @@ from desk.business_hours import BusinessHoursError
 from desk.models import AgentTeam, Ticket, TicketTeamChange
 from desk.tickets import NewTicket
 from kb.settings import Settings
+from tests.desk.test_teams import hours_file
 from tests.webapp.light_app import PASSWORD, csrf, light_settings, login  # noqa: F401
 from tests.webapp.test_contact_resubmits import form_data
 from webapp import create_app
 
-CONTENT = Path(__file__).resolve().parents[2] / "content"
 ROUTING = [{"domain": "acme.ae", "team": "uae"}, {"channel": "api", "lang": "ar", "team": "uae"}]
-
-
-def write_hours(content: Path, **changes: object) -> None:
-    raw = yaml.safe_load((CONTENT / "_business_hours.yml").read_text(encoding="utf-8"))
-    (content / "_business_hours.yml").write_text(yaml.safe_dump({**raw, **changes}), encoding="utf-8")
 
 
 @pytest.fixture
 def app(light_settings: Settings) -> Flask:  # noqa: F811
     """The demo's teams (KSA, the default, and UAE) with two routing rules; an admin, Sara (KSA) and Omar (UAE)."""
-    write_hours(light_settings.content_dir, routing=ROUTING)
+    hours_file(light_settings.content_dir, routing=ROUTING)
     app = create_app(light_settings)
     desk = app.extensions["desk"]
     desk.accounts.create_agent("admin@example.com", PASSWORD, name="Admin", role="admin")
@@ -176,6 +168,6 @@ def test_the_inbox_filters_by_team_shows_my_teams_and_moves_in_bulk(app: Flask) 
 
 
 def test_a_bad_routing_rule_stops_the_app_naming_the_file_and_the_rule(light_settings: Settings) -> None:  # noqa: F811
-    write_hours(light_settings.content_dir, routing=[{"lang": "ar", "team": "ksa"}, {"lang": "en", "team": "kas"}])
+    hours_file(light_settings.content_dir, routing=[{"lang": "ar", "team": "ksa"}, {"lang": "en", "team": "kas"}])
     with pytest.raises(BusinessHoursError, match=r"_business_hours\.yml: routing rule 2: team: no team 'kas'"):
         create_app(light_settings)

@@ -1,5 +1,5 @@
 """agents belong to teams (agent_teams), agents move tickets between teams (ticket_team_changes, the ticket's
-history), and the inbox filters by team (ix_tickets_team)
+history), and the inbox counts and filters unsolved tickets by team (ix_tickets_status_team)
 
 Revision ID: agent_teams
 Revises: search_typed_query
@@ -45,11 +45,11 @@ def upgrade() -> None:
     op.create_index("ix_ticket_team_changes_ticket_id", "ticket_team_changes", ["ticket_id"])
     op.create_index("ix_ticket_team_changes_created_at", "ticket_team_changes", ["created_at"])
     # Tickets so far keep their team (NULL: the default team's, as before).
-    op.create_index("ix_tickets_team", "tickets", ["team"])
+    op.create_index("ix_tickets_status_team", "tickets", ["status", "team"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_tickets_team", table_name="tickets")
+    op.drop_index("ix_tickets_status_team", table_name="tickets")
     op.drop_index("ix_ticket_team_changes_created_at", table_name="ticket_team_changes")
     op.drop_index("ix_ticket_team_changes_ticket_id", table_name="ticket_team_changes")
     op.drop_table("ticket_team_changes")
