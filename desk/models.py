@@ -106,7 +106,7 @@ class ApiToken(Base):
 class Ticket(Base):
     __tablename__ = "tickets"
     # "My teams' tickets" counts unsolved tickets by team on every inbox page: answered from this index alone
-    # (12 ms instead of 70 on 50,000 tickets, bench/RESULTS.md "Session 27, teams27").
+    # (12-17 ms instead of 70 on 50,000 tickets, bench/RESULTS.md "Session 27, teams27").
     __table_args__ = (Index("ix_tickets_status_team", "status", "team"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
