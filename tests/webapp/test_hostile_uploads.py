@@ -16,6 +16,7 @@ Deterministic (derandomize) and modest (EXAMPLES per property), SQLite and `--po
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -39,7 +40,7 @@ from tests.webapp.light_app import csrf, light_settings  # noqa: F401
 from tests.webapp.test_hostile_routes import TRACEBACK, _fingerprint
 from webapp import create_app
 
-EXAMPLES = 60
+EXAMPLES = int(os.environ.get("KB_FUZZ_EXAMPLES", "60"))  # the campaign ran 600
 HOSTILE = settings(max_examples=EXAMPLES, derandomize=True, deadline=None, suppress_health_check=list(HealthCheck))
 BOUNDARY = b"hostile27"
 PDF = b"%PDF-1.4\n" + b"x" * 40
