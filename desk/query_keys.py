@@ -34,11 +34,11 @@ def fold_batch(connection: Connection, name: str, after_id: int = 0, limit: int 
     return len(rows), rows[-1][0] if rows else after_id
 
 
-def fold_all(engine: Engine, name: str, batch: int = BATCH) -> int:
+def fold_all(engine: Engine, name: str, batch: int | None = None) -> int:
     """Every unfolded row of table `name`, `batch` rows per transaction, each committed before the next starts (a
     million-row log is 500 short transactions, never one holding every row's new value); returns how many. Keyset
     on the id: each batch starts past the last, reading no row twice."""
-    done, last = 0, 0
+    done, last, batch = 0, 0, batch or BATCH
     while True:
         with engine.begin() as connection:
             folded, last = fold_batch(connection, name, last, batch)
@@ -47,11 +47,11 @@ def fold_all(engine: Engine, name: str, batch: int = BATCH) -> int:
             return done
 
 
-def fill_query_keys(engine: Engine, limit: int = BATCH) -> int:
+def fill_query_keys(engine: Engine, limit: int | None = None) -> int:
     """One bounded pass of `kb worker`: fold up to `limit` rows of each table an older release wrote without their
     normalised query (found by ix_search_events_unfolded, empty otherwise); returns how many."""
     done = 0
     for name in TABLES:
         with engine.begin() as connection:
-            done += fold_batch(connection, name, 0, limit)[0]
+            done += fold_batch(connection, name, 0, limit or BATCH)[0]
     return done
