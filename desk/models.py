@@ -245,10 +245,11 @@ class SearchEvent(Base):
 # Spelled with literals (not bound values) so that SQLite, which matches a partial index's WHERE by its terms, uses
 # ix_search_events_gap_key for the report's queries as PostgreSQL does.
 GAP_SEARCH = or_(SearchEvent.result_count == literal_column("0"), SearchEvent.abstained.is_(true()))
-# The report's GROUP BY and ORDER BY read the gap searches' keys, languages and times from this index alone (no table
-# row is visited: SQLite counts a column as covered only when the index lists it, hence the last two); it holds only
-# the gap searches, a fifth of the log on the bench.
-Index("ix_search_events_gap_key", SearchEvent.normalised_query, SearchEvent.lang, SearchEvent.created_at,
+# The report's GROUP BY reads the gap searches' keys, languages and times from this index alone (no table row is
+# visited: SQLite counts a column as covered only when the index lists it, hence the last two); it holds only the gap
+# searches, a fifth of the log on the bench. The language first: with ?lang= SQLite (no ANALYZE) otherwise picked
+# ix_search_events_lang_created and visited every row of the language (0.11 s of CPU at 100,000 searches, not 0.03).
+Index("ix_search_events_gap_key", SearchEvent.lang, SearchEvent.normalised_query, SearchEvent.created_at,
       SearchEvent.result_count, SearchEvent.abstained, sqlite_where=GAP_SEARCH, postgresql_where=GAP_SEARCH)
 # The rows not folded yet (written by an older release): empty once filled, so it costs the writes nothing.
 Index("ix_search_events_unfolded", SearchEvent.id, sqlite_where=SearchEvent.normalised_query.is_(None),

@@ -20,8 +20,7 @@ import logging
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields, is_dataclass, replace
 from datetime import datetime
-from functools import reduce
-from itertools import groupby, islice
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -167,99 +166,105 @@ def gap_rows(db: Database, since: datetime | None = None, until: datetime | None
     """`content_gaps` one row at a time, read from the database as they are written out (the CSV of a busy month's
     12,598 gaps is not held whole), in one transaction."""
     with db.session() as session:
-        yield from _gap_page(session, since, until, lang, 0, None)
+        loose = _loose_gaps(session, since, until, lang)
+        if loose:
+            yield from _merged_gaps(session, since, until, lang, 0, None, loose)
+        else:
+            yield from (row for row, _total in _stored_gaps(session, since, until, lang))
 
 
 def content_gaps_page(db: Database, since: datetime | None = None, until: datetime | None = None,
                       lang: str | None = None, offset: int = 0, limit: int | None = None) -> ReportPage:
     """`content_gaps(...)[offset:offset + limit]` and how many rows there are, ranked, counted and paged in SQL by each
-    row's stored `normalised_query` (folded on insert, desk.models): nothing is built but the page's rows. Session 26
-    counted every spelling typed and folded them in Python to rank one page (0.10 s of CPU at 100,000 searches,
-    bench/RESULTS.md). Rows an older release wrote unfolded during a rolling deploy are folded here in Python and
-    merged (`_gap_page`) until `kb worker` folds them. `limit` None: every row from `offset`."""
+    row's stored `normalised_query` (folded on insert, desk.models): one query over the gaps (`_stored_gaps`), nothing
+    built but the page's rows. Session 26 counted every spelling typed and folded them in Python to rank a page (0.10
+    s of CPU at 100,000 searches, bench/RESULTS.md). Rows an older release wrote unfolded during a rolling deploy are
+    folded here in Python and merged (`_merged_gaps`) until `kb worker` folds them. `limit` None: every row from
+    `offset`."""
     with db.session() as session:
         loose = _loose_gaps(session, since, until, lang)
-        rows = list(_gap_page(session, since, until, lang, offset, limit, loose))
-        total = int(session.scalar(select(func.count()).select_from(
-            _gap_ranking(since, until, lang).subquery())) or 0)
-        if loose:  # a loose gap the stored rows do not have is one row more
-            total += len(loose.keys() - {r.query for r in _stored_gaps(session, since, until, lang, keys=loose)})
-    return ReportPage(rows, total)
+        if not loose:
+            found = list(_stored_gaps(session, since, until, lang, offset, limit))
+            total = found[0][1] if found else _count_gaps(session, since, until, lang)  # past the end: counted apart
+            return ReportPage([row for row, _total in found], total)
+        rows = list(_merged_gaps(session, since, until, lang, offset, limit, loose))
+        held = {row.query for row, _total in _stored_gaps(session, since, until, lang, keys=loose)}
+        return ReportPage(rows, _count_gaps(session, since, until, lang) + len(loose.keys() - held))
 
 
-def _gap_page(session: Session, since: datetime | None, until: datetime | None, lang: str | None, offset: int,
-              limit: int | None, loose: Mapping[str, GapRow] | None = None) -> Iterator[GapRow]:
-    """The report's rows `offset` to `offset + limit` (None: to the end), in its order. The stored rows come ranked
-    and paged from SQL; loose rows (no `normalised_query` yet, `_loose_gaps`: an older release's, rare and few) are
-    added to the stored counts of their query and merged into that order, which then reads `limit + len(loose)`
-    stored rows from the first to be sure of the page."""
-    loose = _loose_gaps(session, since, until, lang) if loose is None else loose
-    if not loose:
-        yield from _stored_gaps(session, since, until, lang, offset, limit)
-        return
-    held = {r.query: r for r in _stored_gaps(session, since, until, lang, keys=loose)}
+def _merged_gaps(session: Session, since: datetime | None, until: datetime | None, lang: str | None, offset: int,
+                 limit: int | None, loose: Mapping[str, GapRow]) -> Iterator[GapRow]:
+    """The report's rows `offset` to `offset + limit` (None: to the end) where some rows have no `normalised_query`
+    (`_loose_gaps`: an older release's, rare and few): their gaps are added to the stored ones of the same query and
+    merged into SQL's order, which reads `limit + len(loose)` stored rows from the first to be sure of the page."""
+    held = {row.query: row for row, _total in _stored_gaps(session, since, until, lang, keys=loose)}
     merged = sorted((_add_gaps(held[key], row) if key in held else row for key, row in loose.items()), key=_gap_rank)
     end = None if limit is None else offset + limit
-    rest = (r for r in _stored_gaps(session, since, until, lang, 0, None if end is None else end + len(loose))
-            if r.query not in loose)
+    rest = (row for row, _total in _stored_gaps(session, since, until, lang, 0,
+                                                 None if end is None else end + len(loose)) if row.query not in loose)
     yield from islice(heapq.merge(rest, merged, key=_gap_rank), offset, end)
 
 
 def _stored_gaps(session: Session, since: datetime | None, until: datetime | None, lang: str | None,
-                 offset: int = 0, limit: int | None = None, keys: Collection[str] | None = None) -> Iterator[GapRow]:
-    """The gaps of the rows with a `normalised_query`, in the report's order, `offset` to `offset + limit`: one query,
-    the page's keys ranked in SQL (`_gap_ranking`) joined to their languages and last times. `keys`: only these
-    (at most MAX_SPELLINGS of them, else every row is read and these kept)."""
+                 offset: int = 0, limit: int | None = None, keys: Collection[str] | None = None
+                 ) -> Iterator[tuple[GapRow, int]]:
+    """The gaps of the rows with a `normalised_query`, in the report's order, `offset` to `offset + limit`, each with
+    how many there are in all: one GROUP BY over the searches and tickets (`_gap_ranking`), ranked, paged and counted
+    in SQL. A gap's languages are its least and greatest (all of them when there are at most two, as with ar and en);
+    a gap in more languages has them read apart. `keys`: only these (at most MAX_SPELLINGS of them, else every row is
+    read and these kept)."""
     if keys is not None and len(keys) > MAX_SPELLINGS:  # more than a query's parameters may be (SQLite's 32,766)
-        yield from (r for r in _stored_gaps(session, since, until, lang, offset, limit) if r.query in keys)
+        yield from ((row, n) for row, n in _stored_gaps(session, since, until, lang) if row.query in keys)
         return
     ranking = _gap_ranking(since, until, lang, None if keys is None else sorted(keys))
-    total = ranking.selected_columns.searches + ranking.selected_columns.tickets
-    ranked = ranking.add_columns(total.label("total")).order_by(
-        total.desc(), _codepoints(ranking.selected_columns.key, session)).offset(offset or None).limit(limit).cte()
-    last = _gap_times(since, until, lang, select(ranked.c.key) if limit is not None or keys is not None
-                      else None).subquery()
-    rows = session.execute(
-        select(ranked.c.key, ranked.c.searches, ranked.c.tickets, last.c.lang, func.max(last.c.last))
-        .join(last, last.c.key == ranked.c.key)
-        .group_by(ranked.c.key, ranked.c.searches, ranked.c.tickets, ranked.c.total, last.c.lang)
-        .order_by(ranked.c.total.desc(), _codepoints(ranked.c.key, session), last.c.lang),
-        execution_options={"yield_per": 1000},
-    )
-    for (key, searches, tickets), group in groupby(rows, key=lambda row: (row[0], row[1], row[2])):
-        seen = list(group)
-        yield GapRow(key, int(searches), int(tickets), tuple(sorted({r[3] for r in seen})),
-                     reduce(_latest, (r[4] for r in seen), None))
+    key, searches, tickets = (ranking.selected_columns[name] for name in ("key", "searches", "tickets"))
+    query = (ranking.add_columns(func.count().over().label("total"))
+             .order_by((searches + tickets).desc(), _codepoints(key, session)).offset(offset or None).limit(limit))
+    rows = session.execute(query, execution_options={"yield_per": 1000})
+    for chunk in rows.partitions():
+        many = [r.key for r in chunk if r.languages > 2]
+        spoken = _gap_languages(session, since, until, lang, many) if many else {}
+        for r in chunk:
+            languages = spoken[r.key] if r.languages > 2 else tuple(sorted({r.first_lang, r.last_lang}))
+            yield GapRow(r.key, int(r.searches), int(r.tickets), languages, _latest(r.last_seen, None)), int(r.total)
 
 
 def _gap_ranking(since: datetime | None, until: datetime | None, lang: str | None,
                  keys: Sequence[str] | None = None) -> Select[Any]:
-    """Searches and tickets per stored `normalised_query` (key, searches, tickets; none empty), in one GROUP BY over
-    both, each counted first from its own index (ix_search_events_gap_key, ix_content_gaps_key) alone."""
+    """Per stored `normalised_query` (none empty): its searches and tickets, last time seen, and least and greatest
+    language and how many, in one GROUP BY over both kinds of rows (read from ix_search_events_gap_key and
+    ix_content_gaps_key alone)."""
+    one: ColumnElement[int] = literal_column("1")
     zero: ColumnElement[int] = literal_column("0")
-    counted = union_all(*(
-        select(model.normalised_query.label("key"),
-               (func.count() if model is SearchEvent else zero).label("searches"),
-               (zero if model is SearchEvent else func.count()).label("tickets"))
-        .where(*where).group_by(model.normalised_query)
+    rows = union_all(*(
+        select(model.normalised_query.label("key"), model.lang.label("lang"), model.created_at.label("at"),
+               (one if model is SearchEvent else zero).label("searches"),
+               (zero if model is SearchEvent else one).label("tickets")).where(*where)
         for model, where in _gap_sources(since, until, lang, keys)
     )).subquery()
-    return (select(counted.c.key, func.sum(counted.c.searches).label("searches"),
-                   func.sum(counted.c.tickets).label("tickets"))
-            .where(counted.c.key != "").group_by(counted.c.key))
+    return (select(rows.c.key.label("key"), func.sum(rows.c.searches).label("searches"),
+                   func.sum(rows.c.tickets).label("tickets"), func.max(rows.c.at).label("last_seen"),
+                   func.min(rows.c.lang).label("first_lang"), func.max(rows.c.lang).label("last_lang"),
+                   func.count(distinct(rows.c.lang)).label("languages"))
+            .where(rows.c.key != "").group_by(rows.c.key))
 
 
-def _gap_times(since: datetime | None, until: datetime | None, lang: str | None, keys: Any) -> Any:
-    """The last time each stored `normalised_query` was seen in each language (key, lang, last), searches and
-    tickets apart (a pair may come twice). `keys`: only these (a list, or a query of them), None: all."""
-    return union_all(*(
-        select(model.normalised_query.label("key"), model.lang.label("lang"), func.max(model.created_at).label("last"))
-        .where(*where).group_by(model.normalised_query, model.lang)
-        for model, where in _gap_sources(since, until, lang, keys)
-    ))
+def _count_gaps(session: Session, since: datetime | None, until: datetime | None, lang: str | None) -> int:
+    """How many stored gaps there are (rows of `_gap_ranking`)."""
+    return int(session.scalar(select(func.count()).select_from(_gap_ranking(since, until, lang).subquery())) or 0)
 
 
-def _gap_sources(since: datetime | None, until: datetime | None, lang: str | None, keys: Any
+def _gap_languages(session: Session, since: datetime | None, until: datetime | None, lang: str | None,
+                   keys: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """The languages of the gaps `keys`, each sorted."""
+    spoken: dict[str, set[str]] = {}
+    for model, where in _gap_sources(since, until, lang, keys):
+        for key, language in session.execute(select(model.normalised_query, model.lang).where(*where).distinct()):
+            spoken.setdefault(str(key), set()).add(language)
+    return {key: tuple(sorted(languages)) for key, languages in spoken.items()}
+
+
+def _gap_sources(since: datetime | None, until: datetime | None, lang: str | None, keys: Sequence[str] | None
                  ) -> list[tuple[type[SearchEvent] | type[ContentGap], list[ColumnElement[bool]]]]:
     """The searches that found nothing and the gap tickets, with a `normalised_query` (in `keys` when given), in the
     window and language."""

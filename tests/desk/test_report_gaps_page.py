@@ -163,8 +163,13 @@ def test_ties_go_by_code_point_whatever_the_database_collation(desk: Desk) -> No
                                         'COLLATE "und-x-icu"'))
     for query in ("fraise", "éclair", "Zebra", "q10 refund", "q1 refund", "ab", "a b", "سؤال", "q2"):
         desk.events.search(query, "en", 0, False)
+    desk.events.search("Fraise", "fr", 0, True)  # a gap in three languages, and one in two
+    desk.events.content_gap("fraise", "ar")
+    desk.events.search("سؤال", "ar", 0, False)
     before = gaps_before(desk.db)
-    assert [r.query for r in before][:4] == ["a b", "ab", "fraise", "q1 refund"]
-    assert [r.query for r in reports.content_gaps_page(desk.db, offset=2, limit=4).rows] == [
-        r.query for r in before[2:6]]
+    assert [(r.query, r.languages) for r in before][:2] == [("fraise", ("ar", "en", "fr")), ("سؤال", ("ar", "en"))]
+    assert [r.query for r in before][2:6] == ["a b", "ab", "q1 refund", "q10 refund"]
+    assert reports.content_gaps_page(desk.db, offset=0, limit=3).rows == before[:3]
+    assert [r.query for r in reports.content_gaps_page(desk.db, offset=6, limit=4).rows] == [
+        r.query for r in before[6:10]] == ["q2", "zebra", "éclair"]
     assert list(reports.gap_rows(desk.db)) == before

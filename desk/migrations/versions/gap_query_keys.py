@@ -38,7 +38,7 @@ def upgrade() -> None:
             fold_all(engine, name)
     # The indexes after the rows are filled: built once rather than updated row by row.
     op.create_index("ix_search_events_gap_key", "search_events",
-                    ["normalised_query", "lang", "created_at", "result_count", "abstained"],
+                    ["lang", "normalised_query", "created_at", "result_count", "abstained"],
                     sqlite_where=SQLITE_GAP, postgresql_where=POSTGRESQL_GAP)
     op.create_index("ix_search_events_unfolded", "search_events", ["id"],
                     sqlite_where=sa.text("normalised_query IS NULL"),
