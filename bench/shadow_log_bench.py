@@ -159,6 +159,7 @@ def pages(client: FlaskClient, runs: int) -> dict[str, tuple[float, float]]:
     session 25 served it."""
     def get(url: str) -> int:
         answer = client.get(url)
+        answer.get_data()  # a streamed CSV is written out as it is read: read it all, as the lead's browser does
         assert answer.status_code == 200, (url, answer.status_code)
         return answer.status_code
 
