@@ -6,8 +6,9 @@ abstention floors learnt from that log may replace the ones in use (what `kb flo
 Each report is one function returning rows (frozen dataclasses), so the CLI table, the admin page and
 the CSV export show the same thing. Counting and grouping happen in SQL that SQLite and PostgreSQL
 both run (plain GROUP BY, CASE, COUNT DISTINCT); only what SQL cannot do portably, such as folding
-Unicode case and collapsing whitespace in a customer's query, is finished in Python on the grouped
-rows, which are far fewer than the events.
+Unicode case and collapsing whitespace in a customer's query, is done in Python: on the grouped rows,
+which are far fewer than the events, or on write (the content gaps group by each search's stored
+`normalised_query`, so they are ranked and paged in SQL).
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ if TYPE_CHECKING:
     from desk.floor_decision import FloorDecision
 
 STALE_DAYS = 180
-MAX_SPELLINGS = 10_000  # spellings of a page's gaps named in one query (content_gaps_page); more: every row built
+MAX_SPELLINGS = 10_000  # queries named in one SQL query (the gaps' loose rows, content_gaps_page); more: every row read
 LATEST_REASONS = 3
 # What spreadsheet programs run as a formula; customer text starting with one must stay text.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -226,7 +227,7 @@ def _stored_gaps(session: Session, since: datetime | None, until: datetime | Non
         spoken = _gap_languages(session, since, until, lang, many) if many else {}
         for r in chunk:
             languages = spoken[r.key] if r.languages > 2 else tuple(sorted({r.first_lang, r.last_lang}))
-            yield GapRow(r.key, int(r.searches), int(r.tickets), languages, _latest(r.last_seen, None)), int(r.total)
+            yield GapRow(r.key, int(r.searches), int(r.tickets), languages, _aware(r.last_seen)), int(r.total)
 
 
 def _gap_ranking(since: datetime | None, until: datetime | None, lang: str | None,
