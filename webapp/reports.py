@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from itertools import chain, islice
 
-from flask import Blueprint, Response, abort, g, request, stream_with_context
+from flask import Blueprint, Response, abort, g, request
 
 from desk.reports import REPORTS, Report, cell, cells, columns, csv_lines, report_page, report_rows, since_days
 from webapp import state
@@ -127,8 +127,10 @@ def download(name: str) -> Response:
         abort(400, description=str(error))
     rows = iter(report_rows(report, state.desk(), state.catalog(), _days(), zone, lang))
     first = list(islice(rows, 1))  # the query runs here: a database that cannot answer is an error page, not a cut file
+    # No request context kept for the stream (stream_with_context): the rows need none, and a kept one left pushed by
+    # an unread response lent its `g`, and so its signed-in lead, to the next request in the thread.
     return Response(
-        stream_with_context(csv_lines(chain(first, rows), report.row_type, zone)),
+        csv_lines(chain(first, rows), report.row_type, zone),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="kb-report-{name}.csv"'},
     )
