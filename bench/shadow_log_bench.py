@@ -9,10 +9,11 @@ on each load before it showed one at a time (the ten pages' medians summed).
 
 `abstention` and `floors` are timed twice, side by side: as built now (counted in SQL, Events.search_tallies) and as
 session 24 built them (a ShadowSearch per search, bench/reports_before25.py), and the two must give the same rows.
-`gaps` likewise: its first page as built now (desk.reports.content_gaps_page: every gap counted, the page's rows built)
-beside session 25's build of every row (bench/reports_before26.py), which must start with the same rows; and its page
-served now (50 rows, webapp.reports.PAGE_SIZE) beside the page as session 25 served it (session 25's build, every row
-drawn), its second page, one language's, and its CSV (every row).
+`gaps` likewise: its first page and every row as built now (desk.reports.content_gaps_page and gap_rows: ranked and
+paged in SQL by the stored normalised query) beside session 26's (bench/reports_before27.py: every spelling counted and
+folded in Python), which must give the same rows, as session 25's whole list (bench/reports_before26.py); and its pages
+served now (50 rows, webapp.reports.PAGE_SIZE: the first, the second, one language's, the CSV of every row) beside the
+same pages as session 26 served them.
 `--postgresql` starts a throwaway PostgreSQL cluster as `pytest --postgresql` does (tests/postgres.py);
 `--database-url` uses one you run (emptied before each size). SQLite otherwise, in a temporary folder.
 
@@ -43,6 +44,7 @@ from sqlalchemy import insert, text
 
 from bench.reports_before25 import abstention_before, floors_before
 from bench.reports_before26 import gaps_before
+from bench.reports_before27 import gaps_before27, page_before27
 from copilot.learnt_floors import SIGNALS
 from desk import reports
 from desk.database import Database, database_url
@@ -125,24 +127,30 @@ def builds(desk: Desk, catalog: Catalog, searches: int, tickets: int, runs: int)
         print(line)
     gaps_page = partial(reports.content_gaps_page, desk.db, limit=report_pages.PAGE_SIZE)
     took, cpu, page = timed(gaps_page, runs)
-    took_before, cpu_before, rows_before = timed(partial(gaps_before, desk.db), runs)
-    assert page.rows == rows_before[:report_pages.PAGE_SIZE] and page.total == len(rows_before)
+    took_before, cpu_before, page_before = timed(partial(page_before27, desk.db, limit=report_pages.PAGE_SIZE), runs)
+    every = gaps_before(desk.db)  # session 25's whole list: the tests' reference
+    assert page == page_before and page.rows == every[:report_pages.PAGE_SIZE] and page.total == len(every)
     print(f"{searches} searches, {tickets} tickets: gaps, first page  {len(page.rows):5} rows of {page.total}, median "
-          f"{took:.2f} s (CPU {cpu:.2f}); session 25's build of every row: median {took_before:.2f} s "
-          f"(CPU {cpu_before:.2f}), the same first rows")
+          f"{took:.2f} s (CPU {cpu:.2f}); session 26's page: median {took_before:.2f} s (CPU {cpu_before:.2f}), "
+          "the same rows")
+    took, cpu, rows = timed(lambda: list(reports.gap_rows(desk.db)), runs)
+    took_before, cpu_before, rows_before = timed(partial(gaps_before27, desk.db), runs)
+    assert rows == rows_before == every
+    print(f"{searches} searches, {tickets} tickets: gaps, every row    {len(rows):5} rows, median {took:.2f} s "
+          f"(CPU {cpu:.2f}); session 26's: median {took_before:.2f} s (CPU {cpu_before:.2f}), the same rows")
 
 
 @contextmanager
 def gaps_as_before() -> Iterator[None]:
-    """The gaps page as session 25 served it: session 25's build (every row), every row drawn on one page."""
-    gaps, size = reports.REPORTS["gaps"], report_pages.PAGE_SIZE
-    reports.REPORTS["gaps"] = replace(gaps, build=lambda desk, _catalog, days, zone: gaps_before(
-        desk.db, reports.since_days(days, zone=zone)), page=None)
-    report_pages.PAGE_SIZE = 10**9
+    """The gaps pages and CSV as session 26 served them: each page ranked by folding every spelling in Python
+    (bench/reports_before27.py), the CSV built whole."""
+    gaps = reports.REPORTS["gaps"]
+    reports.REPORTS["gaps"] = replace(gaps, page=lambda desk, days, zone, lang, offset, limit: page_before27(
+        desk.db, reports.since_days(days, zone=zone), lang=lang, offset=offset, limit=limit), rows=None)
     try:
         yield
     finally:
-        reports.REPORTS["gaps"], report_pages.PAGE_SIZE = gaps, size
+        reports.REPORTS["gaps"] = gaps
 
 
 def pages(client: FlaskClient, runs: int) -> dict[str, tuple[float, float]]:
@@ -151,6 +159,7 @@ def pages(client: FlaskClient, runs: int) -> dict[str, tuple[float, float]]:
     session 25 served it."""
     def get(url: str) -> int:
         answer = client.get(url)
+        answer.get_data()  # a streamed CSV is written out as it is read: read it all, as the lead's browser does
         assert answer.status_code == 200, (url, answer.status_code)
         return answer.status_code
 
@@ -163,14 +172,13 @@ def pages(client: FlaskClient, runs: int) -> dict[str, tuple[float, float]]:
         times[name] = page(f"/agent/reports/{name}")
     times["every report"] = (sum(times[name][0] for name in reports.REPORTS),
                              sum(times[name][1] for name in reports.REPORTS))
-    for label, url in (("gaps, page 2", "/agent/reports/gaps?page=2"),
-                       ("gaps, one language", "/agent/reports/gaps?lang=en"),
-                       ("gaps.csv (every row)", "/agent/reports/gaps.csv")):
+    gap_pages = (("gaps, page 2", "/agent/reports/gaps?page=2"), ("gaps, one language", "/agent/reports/gaps?lang=en"),
+                 ("gaps.csv (every row)", "/agent/reports/gaps.csv"))
+    for label, url in gap_pages:
         times[label] = page(url)
     with gaps_as_before():
-        drawn = client.get("/agent/reports/gaps").get_data(as_text=True).count("<tr><td")
-        assert drawn == len(reports.content_gaps(client.application.extensions["desk"].db)), drawn
-        times["gaps, session 25 (every row)"] = page("/agent/reports/gaps")
+        for label, url in (("gaps", "/agent/reports/gaps"), *gap_pages):
+            times[f"session 26: {label}"] = page(url)
     return times
 
 

@@ -112,7 +112,7 @@ class Database:
     def upgrade(self) -> None:
         config = Config()
         config.set_main_option("script_location", MIGRATIONS.as_posix())
-        with self.engine.begin() as connection:
+        with self.engine.connect() as connection:  # outside a transaction: each migration commits its own (env.py)
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
 

@@ -6,23 +6,27 @@ abstention floors learnt from that log may replace the ones in use (what `kb flo
 Each report is one function returning rows (frozen dataclasses), so the CLI table, the admin page and
 the CSV export show the same thing. Counting and grouping happen in SQL that SQLite and PostgreSQL
 both run (plain GROUP BY, CASE, COUNT DISTINCT); only what SQL cannot do portably, such as folding
-Unicode case and collapsing whitespace in a customer's query, is finished in Python on the grouped
-rows, which are far fewer than the events.
+Unicode case and collapsing whitespace in a customer's query, is done in Python: on the grouped rows,
+which are far fewer than the events, or on write (the content gaps group by each search's stored
+`normalised_query`, so they are ranked and paged in SQL).
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import heapq
 import io
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields, is_dataclass, replace
 from datetime import datetime
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, case, distinct, func, or_, select, union_all
+from sqlalchemy import ColumnElement, Select, case, distinct, func, literal_column, or_, select, union_all
+from sqlalchemy.orm import Session
 
 from copilot.tuning import CROSS_DECIDES, TuningError
 from desk.database import Database
@@ -30,6 +34,7 @@ from desk.desk import Desk
 from desk.events import ShadowSearch
 from desk.metrics import LATEST_COMMENTS, latest_texts, local_midnight, reason_counts, today_in
 from desk.models import (
+    GAP_SEARCH,
     AnswerFeedback,
     ArticleFeedback,
     ContentGap,
@@ -61,7 +66,7 @@ if TYPE_CHECKING:
     from desk.floor_decision import FloorDecision
 
 STALE_DAYS = 180
-MAX_SPELLINGS = 10_000  # spellings of a page's gaps named in one query (content_gaps_page); more: every row built
+MAX_SPELLINGS = 10_000  # queries named in one SQL query (the gaps' loose rows, content_gaps_page); more: every row read
 LATEST_REASONS = 3
 # What spreadsheet programs run as a formula; customer text starting with one must stay text.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -153,45 +158,150 @@ def content_gaps(db: Database, since: datetime | None = None, until: datetime | 
                  lang: str | None = None) -> list[GapRow]:
     """Searches that found nothing plus the copilot's own gaps, merged under one normalised query, most searched and
     ticketed first; in [since, until) and one language when given (the dashboard's period and filter). Every row:
-    the CSV, `kb report gaps` and the dashboard's top gaps; the reports page shows one page (`content_gaps_page`)."""
-    return _gap_rows(_gap_groups(db, since, until, lang))
+    `kb report gaps`; the reports page shows one page (`content_gaps_page`), its CSV streams them (`gap_rows`)."""
+    return list(gap_rows(db, since, until, lang))
+
+
+def gap_rows(db: Database, since: datetime | None = None, until: datetime | None = None,
+             lang: str | None = None) -> Iterator[GapRow]:
+    """`content_gaps` one row at a time, read from the database as they are written out (the CSV of a busy month's
+    12,598 gaps is not held whole), in one transaction."""
+    with db.session() as session:
+        loose = _loose_gaps(session, since, until, lang)
+        if loose:
+            yield from _merged_gaps(session, since, until, lang, 0, None, loose)
+        else:
+            yield from (row for row, _total in _stored_gaps(session, since, until, lang))
 
 
 def content_gaps_page(db: Database, since: datetime | None = None, until: datetime | None = None,
                       lang: str | None = None, offset: int = 0, limit: int | None = None) -> ReportPage:
-    """`content_gaps(...)[offset:offset + limit]` and how many rows there are, without building every row: a busy
-    month's 12,598 gaps were all built and drawn on each open of the page (1.3-1.8 s, bench/RESULTS.md session 25).
-    The ranking needs every gap's count, so searches and tickets are counted for all of them (in SQL per query as
-    typed, then summed per `normalise_query`, which SQL cannot fold portably); the languages and the last time seen
-    only for the page's gaps (the spellings that fold to them). `limit` None: every row from `offset`."""
-    if limit is None:  # every row from `offset` (the CSV): each is built anyway
-        every = content_gaps(db, since, until, lang)
-        return ReportPage(every[offset:], len(every))
-    totals: dict[str, int] = {}
-    folded: dict[str, str] = {}  # each spelling typed -> its normalised query
+    """`content_gaps(...)[offset:offset + limit]` and how many rows there are, ranked, counted and paged in SQL by each
+    row's stored `normalised_query` (folded on insert, desk.models): one query over the gaps (`_stored_gaps`), nothing
+    built but the page's rows. Session 26 counted every spelling typed and folded them in Python to rank a page (0.10
+    s of CPU at 100,000 searches, bench/RESULTS.md). Rows an older release wrote unfolded during a rolling deploy are
+    folded here in Python and merged (`_merged_gaps`) until `kb worker` folds them. `limit` None: every row from
+    `offset`."""
     with db.session() as session:
-        for query, count in session.execute(_gap_counts(since, until, lang)).all():
-            key = folded[query] = normalise_query(query)
-            totals[key] = totals.get(key, 0) + count
-    totals.pop("", None)  # only spaces typed: no question
-    ranked = sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))
-    shown = {key for key, _n in ranked[offset:offset + limit]}
-    if not shown:
-        return ReportPage([], len(ranked))
-    spellings = sorted(query for query, key in folded.items() if key in shown)
-    if len(spellings) > MAX_SPELLINGS:  # more than a query's parameters may be (SQLite's 32,766): every row, sliced
-        return ReportPage(content_gaps(db, since, until, lang)[offset:offset + limit], len(ranked))
-    return ReportPage(_gap_rows(_gap_groups(db, since, until, lang, spellings)), len(ranked))
+        loose = _loose_gaps(session, since, until, lang)
+        if not loose:
+            found = list(_stored_gaps(session, since, until, lang, offset, limit))
+            total = found[0][1] if found else _count_gaps(session, since, until, lang)  # past the end: counted apart
+            return ReportPage([row for row, _total in found], total)
+        rows = list(_merged_gaps(session, since, until, lang, offset, limit, loose))
+        held = {row.query for row, _total in _stored_gaps(session, since, until, lang, keys=loose)}
+        return ReportPage(rows, _count_gaps(session, since, until, lang) + len(loose.keys() - held))
 
 
-def _gap_counts(since: datetime | None, until: datetime | None, lang: str | None) -> Select[str, int]:
-    """Searches and tickets of the gaps per query as typed, in one GROUP BY over both."""
-    typed = union_all(
-        select(SearchEvent.query).where(*_gap_filters(SearchEvent, since, until, lang),
-                                        or_(SearchEvent.result_count == 0, SearchEvent.abstained.is_(True))),
-        select(ContentGap.query).where(*_gap_filters(ContentGap, since, until, lang)),
-    ).subquery()
-    return select(typed.c.query, func.count()).group_by(typed.c.query)
+def _merged_gaps(session: Session, since: datetime | None, until: datetime | None, lang: str | None, offset: int,
+                 limit: int | None, loose: Mapping[str, GapRow]) -> Iterator[GapRow]:
+    """The report's rows `offset` to `offset + limit` (None: to the end) where some rows have no `normalised_query`
+    (`_loose_gaps`: an older release's, rare and few): their gaps are added to the stored ones of the same query and
+    merged into SQL's order, which reads `limit + len(loose)` stored rows from the first to be sure of the page."""
+    held = {row.query: row for row, _total in _stored_gaps(session, since, until, lang, keys=loose)}
+    merged = sorted((_add_gaps(held[key], row) if key in held else row for key, row in loose.items()), key=_gap_rank)
+    end = None if limit is None else offset + limit
+    rest = (row for row, _total in _stored_gaps(session, since, until, lang, 0,
+                                                 None if end is None else end + len(loose)) if row.query not in loose)
+    yield from islice(heapq.merge(rest, merged, key=_gap_rank), offset, end)
+
+
+def _stored_gaps(session: Session, since: datetime | None, until: datetime | None, lang: str | None,
+                 offset: int = 0, limit: int | None = None, keys: Collection[str] | None = None
+                 ) -> Iterator[tuple[GapRow, int]]:
+    """The gaps of the rows with a `normalised_query`, in the report's order, `offset` to `offset + limit`, each with
+    how many there are in all: one GROUP BY over the searches and tickets (`_gap_ranking`), ranked, paged and counted
+    in SQL. A gap's languages are its least and greatest (all of them when there are at most two, as with ar and en);
+    a gap in more languages has them read apart. `keys`: only these (at most MAX_SPELLINGS of them, else every row is
+    read and these kept)."""
+    if keys is not None and len(keys) > MAX_SPELLINGS:  # more than a query's parameters may be (SQLite's 32,766)
+        yield from ((row, n) for row, n in _stored_gaps(session, since, until, lang) if row.query in keys)
+        return
+    ranking = _gap_ranking(since, until, lang, None if keys is None else sorted(keys))
+    key, searches, tickets = (ranking.selected_columns[name] for name in ("key", "searches", "tickets"))
+    query = (ranking.add_columns(func.count().over().label("total"))
+             .order_by((searches + tickets).desc(), _codepoints(key, session)).offset(offset or None).limit(limit))
+    rows = session.execute(query, execution_options={"yield_per": 1000})
+    for chunk in rows.partitions():
+        many = [r.key for r in chunk if r.languages > 2]
+        spoken = _gap_languages(session, since, until, lang, many) if many else {}
+        for r in chunk:
+            languages = spoken[r.key] if r.languages > 2 else tuple(sorted({r.first_lang, r.last_lang}))
+            yield GapRow(r.key, int(r.searches), int(r.tickets), languages, _aware(r.last_seen)), int(r.total)
+
+
+def _gap_ranking(since: datetime | None, until: datetime | None, lang: str | None,
+                 keys: Sequence[str] | None = None) -> Select[Any]:
+    """Per stored `normalised_query` (none empty): its searches and tickets, last time seen, and least and greatest
+    language and how many, in one GROUP BY over both kinds of rows (read from ix_search_events_gap_key and
+    ix_content_gaps_key alone)."""
+    one: ColumnElement[int] = literal_column("1")
+    zero: ColumnElement[int] = literal_column("0")
+    rows = union_all(*(
+        select(model.normalised_query.label("key"), model.lang.label("lang"), model.created_at.label("at"),
+               (one if model is SearchEvent else zero).label("searches"),
+               (zero if model is SearchEvent else one).label("tickets")).where(*where)
+        for model, where in _gap_sources(since, until, lang, keys)
+    )).subquery()
+    return (select(rows.c.key.label("key"), func.sum(rows.c.searches).label("searches"),
+                   func.sum(rows.c.tickets).label("tickets"), func.max(rows.c.at).label("last_seen"),
+                   func.min(rows.c.lang).label("first_lang"), func.max(rows.c.lang).label("last_lang"),
+                   func.count(distinct(rows.c.lang)).label("languages"))
+            .where(rows.c.key != "").group_by(rows.c.key))
+
+
+def _count_gaps(session: Session, since: datetime | None, until: datetime | None, lang: str | None) -> int:
+    """How many stored gaps there are (rows of `_gap_ranking`)."""
+    return int(session.scalar(select(func.count()).select_from(_gap_ranking(since, until, lang).subquery())) or 0)
+
+
+def _gap_languages(session: Session, since: datetime | None, until: datetime | None, lang: str | None,
+                   keys: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """The languages of the gaps `keys`, each sorted."""
+    spoken: dict[str, set[str]] = {}
+    for model, where in _gap_sources(since, until, lang, keys):
+        for key, language in session.execute(select(model.normalised_query, model.lang).where(*where).distinct()):
+            spoken.setdefault(str(key), set()).add(language)
+    return {key: tuple(sorted(languages)) for key, languages in spoken.items()}
+
+
+def _gap_sources(since: datetime | None, until: datetime | None, lang: str | None, keys: Sequence[str] | None
+                 ) -> list[tuple[type[SearchEvent] | type[ContentGap], list[ColumnElement[bool]]]]:
+    """The searches that found nothing and the gap tickets, with a `normalised_query` (in `keys` when given), in the
+    window and language."""
+    out: list[tuple[type[SearchEvent] | type[ContentGap], list[ColumnElement[bool]]]] = []
+    for model in (SearchEvent, ContentGap):
+        where = [*_gap_filters(model, since, until, lang), model.normalised_query.is_not(None)]
+        if model is SearchEvent:
+            where.append(GAP_SEARCH)
+        if keys is not None:
+            where.append(model.normalised_query.in_(keys))
+        out.append((model, where))
+    return out
+
+
+def _codepoints(key: Any, session: Session) -> Any:
+    """`key` ordered by code point, as Python orders strings (the report's ties go by query): SQLite's own order;
+    PostgreSQL's follows the database's collation (en_US puts "q10" before "q1 "), hence "C" there."""
+    return key.collate("C") if session.get_bind().dialect.name == "postgresql" else key
+
+
+def _gap_rank(row: GapRow) -> tuple[int, str]:
+    """The report's order: most searched and ticketed first, then by query."""
+    return -(row.searches + row.tickets), row.query
+
+
+def _add_gaps(a: GapRow, b: GapRow) -> GapRow:
+    return GapRow(a.query, a.searches + b.searches, a.tickets + b.tickets,
+                  tuple(sorted(set(a.languages) | set(b.languages))), _latest(a.last_seen, b.last_seen))
+
+
+def _loose_gaps(session: Session, since: datetime | None, until: datetime | None, lang: str | None
+                ) -> dict[str, GapRow]:
+    """The gaps of rows without a `normalised_query` (an older release wrote them during a rolling deploy; `kb
+    worker` folds them, desk.query_keys), folded here by `normalise_query` as they would have been: per folded query,
+    with their counts, languages and last time. Found by ix_search_events_unfolded (empty once folded)."""
+    return {r.query: r for r in _gap_rows(_gap_groups(session, since, until, lang, unfolded=True))}
 
 
 def _gap_filters(model: type[SearchEvent] | type[ContentGap], since: datetime | None, until: datetime | None,
@@ -207,21 +317,19 @@ def _gap_filters(model: type[SearchEvent] | type[ContentGap], since: datetime | 
     return out
 
 
-def _gap_groups(db: Database, since: datetime | None, until: datetime | None, lang: str | None,
-                queries: Sequence[str] | None = None) -> dict[str, dict[str, Any]]:
+def _gap_groups(session: Session, since: datetime | None, until: datetime | None, lang: str | None,
+                unfolded: bool = False) -> dict[str, dict[str, Any]]:
     """The gaps' searches (no result, or abstained) and tickets (ContentGap), counted in SQL per query as typed and
-    language with the last time, merged per `normalise_query`. `queries`: only these spellings."""
+    language with the last time, merged per `normalise_query`. `unfolded`: only rows without a `normalised_query`."""
     searches = select(SearchEvent.query, SearchEvent.lang, func.count(), func.max(SearchEvent.created_at)).where(
-        *_gap_filters(SearchEvent, since, until, lang), or_(SearchEvent.result_count == 0,
-                                                            SearchEvent.abstained.is_(True)))
+        *_gap_filters(SearchEvent, since, until, lang), GAP_SEARCH)
     gaps = select(ContentGap.query, ContentGap.lang, func.count(), func.max(ContentGap.created_at)).where(
         *_gap_filters(ContentGap, since, until, lang))
-    if queries is not None:
-        searches = searches.where(SearchEvent.query.in_(queries))
-        gaps = gaps.where(ContentGap.query.in_(queries))
-    with db.session() as session:
-        found = session.execute(searches.group_by(SearchEvent.query, SearchEvent.lang)).all()
-        missed = session.execute(gaps.group_by(ContentGap.query, ContentGap.lang)).all()
+    if unfolded:
+        searches = searches.where(SearchEvent.normalised_query.is_(None))
+        gaps = gaps.where(ContentGap.normalised_query.is_(None))
+    found = session.execute(searches.group_by(SearchEvent.query, SearchEvent.lang)).all()
+    missed = session.execute(gaps.group_by(ContentGap.query, ContentGap.lang)).all()
     merged: dict[str, dict[str, Any]] = {}
     for rows, counter in ((found, "searches"), (missed, "tickets")):
         for query, lang, count, last in rows:
@@ -241,7 +349,7 @@ def _gap_rows(merged: Mapping[str, Mapping[str, Any]]) -> list[GapRow]:
         for query, e in merged.items()
         if query
     ]
-    return sorted(out, key=lambda r: (-(r.searches + r.tickets), r.query))
+    return sorted(out, key=_gap_rank)
 
 
 def rejected_tickets(db: Database, since: datetime | None = None) -> list[RejectedRow]:
@@ -532,6 +640,9 @@ class Report:
     # how many there are in it, built without the others where the report can rank them so (gaps). None: no
     # language filter, and a page is `build`'s rows sliced (`report_page`).
     page: Callable[[Desk, int | None, str, str | None, int, int | None], ReportPage] | None = None
+    # (desk, days, zone, lang): every row of `page`, read as they are written out (the CSV, `kb report`); None: the
+    # rows `report_page` builds.
+    rows: Callable[[Desk, int | None, str, str | None], Iterable[Any]] | None = None
 
 
 def report_page(report: Report, desk: Desk, catalog: Catalog, days: int | None, zone: str, lang: str | None = None,
@@ -542,6 +653,15 @@ def report_page(report: Report, desk: Desk, catalog: Catalog, days: int | None, 
         return report.page(desk, days, zone, lang, offset, limit)
     rows = report.build(desk, catalog, days, zone)
     return ReportPage(rows[offset:] if limit is None else rows[offset:offset + limit], len(rows))
+
+
+def report_rows(report: Report, desk: Desk, catalog: Catalog, days: int | None, zone: str,
+                lang: str | None = None) -> Iterable[Any]:
+    """Every row of `report` in `lang` (where it filters by language), in its order: what its CSV and `kb report`
+    write, streamed from the database where the report can (gaps), else built whole."""
+    if report.rows is not None:
+        return report.rows(desk, days, zone, lang)
+    return report_page(report, desk, catalog, days, zone, lang).rows
 
 
 def _with_titles(rows: list[UnhelpfulRow], catalog: Catalog) -> list[UnhelpfulRow]:
@@ -558,7 +678,8 @@ REPORTS: dict[str, Report] = {
         Report("gaps", "Content gaps: searches and tickets nothing answered", GapRow,
                lambda desk, _catalog, days, zone: content_gaps(desk.db, since_days(days, zone=zone)),
                lambda desk, days, zone, lang, offset, limit: content_gaps_page(
-                   desk.db, since_days(days, zone=zone), lang=lang, offset=offset, limit=limit)),
+                   desk.db, since_days(days, zone=zone), lang=lang, offset=offset, limit=limit),
+               lambda desk, days, zone, lang: gap_rows(desk.db, since_days(days, zone=zone), lang=lang)),
         Report("rejected", "Tickets where agents rejected every suggestion", RejectedRow,
                lambda desk, _catalog, days, zone: rejected_tickets(desk.db, since_days(days, zone=zone))),
         Report("unhelpful", "Articles voted not helpful", UnhelpfulRow,
@@ -609,7 +730,11 @@ def cell(value: object, zone: str | None = None) -> str:
 def cells(rows: Sequence[Any], row_type: type, zone: str | None = None) -> list[list[str]]:
     """Rows as strings, one per column, times in `zone`: what the page, the table and the CSV all show."""
     names = columns(row_type)
-    return [[cell(getattr(row, name), zone) for name in names] for row in rows]
+    return [_row_cells(row, names, zone) for row in rows]
+
+
+def _row_cells(row: Any, names: Sequence[str], zone: str | None) -> list[str]:
+    return [cell(getattr(row, name), zone) for name in names]
 
 
 def to_csv(rows: Sequence[Any], row_type: type | None = None, zone: str | None = None) -> str:
@@ -617,11 +742,23 @@ def to_csv(rows: Sequence[Any], row_type: type | None = None, zone: str | None =
     kind = row_type or (type(rows[0]) if rows else None)
     if kind is None or not is_dataclass(kind):
         return ""
+    return "".join(csv_lines(rows, kind, zone))
+
+
+def csv_lines(rows: Iterable[Any], row_type: type, zone: str | None = None, batch: int = 500) -> Iterator[str]:
+    """`to_csv` a piece at a time (the header, then `batch` rows a piece), reading `rows` only as far as written: a
+    report's download streams its rows (`report_rows`) rather than building the file whole."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(columns(kind))
-    writer.writerows([_safe(text) for text in row] for row in cells(rows, kind, zone))
-    return buffer.getvalue()
+    names = columns(row_type)
+    writer.writerow(names)
+    for n, row in enumerate(rows, 1):
+        writer.writerow([_safe(text) for text in _row_cells(row, names, zone)])
+        if n % batch == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
 
 
 def _safe(text: str) -> str:
@@ -640,8 +777,10 @@ def _is_number(text: str) -> bool:
 
 
 def _latest(a: datetime | None, b: datetime | None) -> datetime | None:
+    """The later of two times, aware (UTC) whichever engine read them: SQLite's naive time came back as it was when
+    a gap had one spelling and language, so a report's times had an offset or not by how often a question was asked."""
     if a is None or b is None:
-        return a or b
+        return None if a is None and b is None else _aware(a or b)  # type: ignore[arg-type]
     return max(_aware(a), _aware(b))
 
 

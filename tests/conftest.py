@@ -173,7 +173,7 @@ def migrate(db: Database, step: Any, revision: str) -> None:
 
     config = Config()
     config.set_main_option("script_location", MIGRATIONS.as_posix())
-    with db.engine.begin() as connection:
+    with db.engine.connect() as connection:  # as Database.upgrade: each migration commits its own
         config.attributes["connection"] = connection
         step(config, revision)
 

@@ -37,7 +37,11 @@ MAX_CELL = 60  # a table row per line stays readable; --csv keeps every characte
 @click.option("--tz", "zone", default=None, callback=lambda _ctx, _param, value: _zone_name(value),
               help="Show times, and count --days, in this IANA zone (Asia/Riyadh); default: the business hours' "
                    "default team's zone, else UTC.")
-def report_command(settings: Settings, name: str, days: int | None, as_csv: bool, zone: str | None) -> None:
+@click.option("--lang", default=None,
+              help="gaps: only the searches and tickets in this language (one of the help center's: ar, en), as the "
+                   "reports page's language filter; the other reports take no language.")
+def report_command(settings: Settings, name: str, days: int | None, as_csv: bool, zone: str | None,
+                   lang: str | None) -> None:
     """Content gaps, rejected suggestions, unhelpful, stale and untranslated articles, deflection, notices, search
     abstention, false abstentions and the learnt abstention floors' decision.
 
@@ -47,19 +51,37 @@ def report_command(settings: Settings, name: str, days: int | None, as_csv: bool
     center, newest first) and floors (per language, what `kb floors` decides with its defaults: the labelled
     questions, the share of not-answered and answerable ones the floors in use and the learnt ones catch and flag,
     replace or keep, and why; only `kb floors --write` writes floors) (default: gaps).
-    The same reports are on the workspace's /agent/reports page for leads and admins. Times are shown in
+    --lang ar|en keeps the gaps of one language. The same reports are on the workspace's /agent/reports page for
+    leads and admins. Times are shown in
     --tz with their UTC offset; --days N counts N calendar days of --tz, today included, each from local midnight
     (a summer-time day counts its 23 or 25 hours), and stale ages count from today's date in --tz.
     """
     from desk.desk import Desk
-    from desk.reports import REPORTS, to_csv
+    from desk.reports import REPORTS, csv_lines, report_rows
     from kb.catalog import Catalog
 
     report = REPORTS[name]
+    lang = _language(lang, report, settings.languages)
     with Desk(settings) as desk:
         zone = zone or desk.hours.team().zone.key
-        rows = report.build(desk, Catalog(settings), days, zone)
-    click.echo(to_csv(rows, report.row_type, zone) if as_csv else table(report, rows, zone), nl=not as_csv)
+        rows = report_rows(report, desk, Catalog(settings), days, zone, lang)
+        if as_csv:  # written as the rows are read (every gap of a busy month is not held at once)
+            for piece in csv_lines(rows, report.row_type, zone):
+                click.echo(piece, nl=False)
+        else:
+            click.echo(table(report, list(rows), zone))
+
+
+def _language(lang: str | None, report: Report, languages: Sequence[str]) -> str | None:
+    """--lang: one of the help center's languages, for a report that filters by language (`Report.page`: the content
+    gaps, as the reports page's ?lang=); else a usage error naming --lang."""
+    if lang is None:
+        return None
+    if report.page is None:
+        raise click.BadParameter(f"the {report.name} report is not filtered by language", param_hint="'--lang'")
+    if lang not in languages:
+        raise click.BadParameter(f"{lang[:40]!r}: use one of {', '.join(languages)}", param_hint="'--lang'")
+    return lang
 
 
 def _zone_name(value: str | None) -> str | None:

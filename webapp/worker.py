@@ -152,6 +152,14 @@ def click_feedback_pass(ctx: WorkerContext) -> int:
     return refresh_click_feedback(ctx.desk, ctx.settings)
 
 
+def query_keys_pass(ctx: WorkerContext) -> int:
+    """Fold the queries an older release logged without their normalised spelling during a rolling deploy
+    (desk.query_keys); the content gaps report folds them itself meanwhile, at the cost of ranking in Python."""
+    from desk.query_keys import fill_query_keys
+
+    return fill_query_keys(ctx.desk.db.engine)
+
+
 JOBS: list[Job] = [
     Job("git-sync", git_sync_pass, every_s=0.2),  # an idle pass reads one small file: poll often, publish fast
     Job("mail", mail_pass, every_s=5.0),
@@ -159,6 +167,7 @@ JOBS: list[Job] = [
     Job("auto-close", auto_close_pass, every_s=600.0),
     Job("held-mail", held_mail_pass, every_s=600.0),
     Job("click-feedback", click_feedback_pass, every_s=60.0),  # a no-op while off or fresh
+    Job("query-keys", query_keys_pass, every_s=60.0),  # one indexed lookup finding nothing, but after a deploy
 ]
 
 

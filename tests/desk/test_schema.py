@@ -4,7 +4,9 @@ KB_TEST_DATABASE_URL, PostgreSQL): a model change without its migration fails he
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
@@ -54,3 +56,56 @@ def test_the_shadow_log_migration_keeps_earlier_searches_with_nothing_logged(tmp
         assert connection.execute(text("SELECT query FROM search_events WHERE signals IS NULL ORDER BY id")).scalars(
             ).all() == ["refund late", "refund why"]
     desk.close()
+
+
+@pytest.mark.parametrize("resumed", [False, True])
+def test_the_query_keys_migration_folds_the_stored_log_in_batches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                   resumed: bool) -> None:
+    """gap_query_keys folds every search and gap ticket already stored with the function new rows are folded by,
+    a batch per transaction (3 rows here, 2,000 in use), each committed before the next; `resumed`: a run stopped
+    after adding the columns (a crash, a deploy killed) is run again from the start."""
+    from alembic import command
+    from sqlalchemy import event, text
+
+    from desk import query_keys
+    from desk.query_text import normalise_query
+
+    db, _url = database_at(tmp_path, "search_typed_query")
+    typed = ["Refund  STATUS", "  strasse ß", "   ", "ΐ refund", "سؤال  التوصيل", "Card declined", "q1"]
+    with db.engine.begin() as connection:
+        for n, query in enumerate(typed):
+            connection.execute(text(
+                "INSERT INTO search_events (token, visit_id, query, lang, result_count, abstained, fallback, source, "
+                "created_at) VALUES (:token, 'v', :query, 'en', 0, false, false, 'page', '2026-01-01')"),
+                {"token": f"t{n}", "query": query})
+            if n % 3 == 0:
+                connection.execute(text("INSERT INTO content_gaps (query, lang, created_at) "
+                                        "VALUES (:query, 'en', '2026-01-01')"), {"query": query})
+        if resumed:
+            for name in query_keys.TABLES:
+                connection.execute(text(f"ALTER TABLE {name} ADD COLUMN normalised_query VARCHAR(600)"))
+    batches: list[tuple[str, int]] = []
+    fold_batch = query_keys.fold_batch
+
+    def counted(connection: Any, name: str, after_id: int = 0, limit: int = 0) -> tuple[int, int]:
+        batches.append((name, after_id))
+        assert connection.in_transaction()
+        return fold_batch(connection, name, after_id, limit)
+
+    commits: list[None] = []
+    event.listen(db.engine, "commit", lambda _connection: commits.append(None))
+    monkeypatch.setattr(query_keys, "BATCH", 3)
+    monkeypatch.setattr(query_keys, "fold_batch", counted)
+    migrate(db, command.upgrade, "gap_query_keys")
+    with db.engine.connect() as connection:
+        for name in query_keys.TABLES:
+            stored = connection.execute(text(f"SELECT query, normalised_query FROM {name} ORDER BY id")).all()
+            assert [key for _query, key in stored] == [normalise_query(query) for query, _key in stored]
+    assert normalise_query("  strasse ß") == "strasse ss"
+    ids = sorted({after for name, after in batches if name == "search_events"})
+    assert [name for name, _after in batches] == ["search_events"] * 3 + ["content_gaps"] * 2  # 7 and 3 rows
+    assert len(ids) == 3 and ids[0] == 0  # keyset: each batch starts past the last one's id
+    assert len(commits) >= len(batches) + 1  # each batch committed on its own, then the indexes and the version
+    migrate(db, command.downgrade, "search_typed_query")
+    migrate(db, command.upgrade, "head")
+    db.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -91,12 +92,18 @@ def test_a_report_page_builds_that_report_alone(app: Flask, monkeypatch: pytest.
             built.append(report.name)
             return report.build(*args)
 
-        def paged(*args: Any, report: reports.Report = report) -> reports.ReportPage:  # the gaps' pages and CSV
+        def paged(*args: Any, report: reports.Report = report) -> reports.ReportPage:  # the gaps' pages
             built.append(report.name)
             assert report.page is not None
             return report.page(*args)
+
+        def streamed(*args: Any, report: reports.Report = report) -> Iterable[Any]:  # the gaps' CSV
+            built.append(report.name)
+            assert report.rows is not None
+            return report.rows(*args)
         monkeypatch.setitem(reports.REPORTS, name, replace(report, build=counted,
-                                                           page=paged if report.page is not None else None))
+                                                           page=paged if report.page is not None else None,
+                                                           rows=streamed if report.rows is not None else None))
     client = app.test_client()
     login(client, "admin@example.com")
     assert client.get("/agent/reports/?days=7").status_code == 200 and built == []

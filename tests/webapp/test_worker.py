@@ -123,3 +123,28 @@ def test_make_run_on_another_port_gives_the_worker_that_address_for_mail_links()
     plan = subprocess.run([make, "-n", "run", "PORT=5077"], cwd=root, capture_output=True, text=True, check=True).stdout
     worker = next(line for line in plan.splitlines() if "kb worker" in line)
     assert "http://127.0.0.1:5077" in worker
+
+
+def test_the_worker_folds_what_an_older_release_logged_unfolded(tmp_path: Path) -> None:
+    """A search logged by the previous release during a rolling deploy has no `normalised_query`: the worker's
+    query-keys pass folds it (the report counts it meanwhile, tests/desk/test_report_gaps_page.py)."""
+    from sqlalchemy import select, update
+
+    from desk.models import SearchEvent
+    from tests.conftest import database_url_for_tests
+
+    ctx = WorkerContext(Settings(content_dir=tmp_path / "content", data_dir=tmp_path / "data",
+                                 database_url=database_url_for_tests()))
+    try:
+        ctx.desk.events.search("Refund  LATE", "en", 0, True)
+        ctx.desk.events.search("card declined", "en", 0, False)
+        with ctx.desk.db.session() as session:
+            session.execute(update(SearchEvent).values(normalised_query=None))
+        job = next(job for job in JOBS if job.name == "query-keys")
+        assert run_pass(ctx, [job]) == {"query-keys": 2}
+        assert run_pass(ctx, [job]) == {"query-keys": 0}
+        with ctx.desk.db.session() as session:
+            assert session.scalars(select(SearchEvent.normalised_query).order_by(SearchEvent.id)).all() == [
+                "refund late", "card declined"]
+    finally:
+        ctx.close()
