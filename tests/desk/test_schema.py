@@ -70,7 +70,7 @@ def test_the_query_keys_migration_folds_the_stored_log_in_batches(tmp_path: Path
     from desk import query_keys
     from desk.query_text import normalise_query
 
-    db, _url = database_at(tmp_path, "search_typed_query")
+    db, _url = database_at(tmp_path, "agent_teams")
     typed = ["Refund  STATUS", "  strasse ß", "   ", "ΐ refund", "سؤال  التوصيل", "Card declined", "q1"]
     with db.engine.begin() as connection:
         for n, query in enumerate(typed):
@@ -106,6 +106,6 @@ def test_the_query_keys_migration_folds_the_stored_log_in_batches(tmp_path: Path
     assert [name for name, _after in batches] == ["search_events"] * 3 + ["content_gaps"] * 2  # 7 and 3 rows
     assert len(ids) == 3 and ids[0] == 0  # keyset: each batch starts past the last one's id
     assert len(commits) >= len(batches) + 1  # each batch committed on its own, then the indexes and the version
-    migrate(db, command.downgrade, "search_typed_query")
+    migrate(db, command.downgrade, "agent_teams")
     migrate(db, command.upgrade, "head")
     db.close()

@@ -2,7 +2,7 @@
 the content gaps report groups, ranks and pages in SQL; the log already stored is folded here, in batches
 
 Revision ID: gap_query_keys
-Revises: search_typed_query
+Revises: agent_teams
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from alembic import op
 from desk.query_keys import TABLES, fold_all
 
 revision = "gap_query_keys"
-down_revision = "search_typed_query"
+down_revision = "agent_teams"
 branch_labels = None
 depends_on = None
 
