@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
@@ -20,13 +20,14 @@ from copilot.retrieval import QueryError
 from copilot.suggestions import TicketTextError
 from desk.database import StorageUnavailableError
 from desk.mail.attachments import Upload
-from desk.models import Attachment, Message, as_utc
-from desk.tickets import DuplicateTicketError, InputError, NewTicket
+from desk.models import Attachment, Message, Ticket, as_utc
+from desk.tickets import CustomerReply, DuplicateTicketError, InputError, NewTicket
 from indexer.health import health_report
 from webapp import state, visits
 from webapp.answers import card_decision, card_json
 from webapp.audience import requester_audience
 from webapp.help import article_tags, complete_query, record, record_settled, run_search, typed_reading
+from webapp.idempotency import answer_in, idempotent
 from webapp.openapi import FILES_FIELD, MULTIPART, OPENAPI, request_fields
 from webapp.security import (
     API_BAD_TOKEN_LIMIT,
@@ -196,10 +197,12 @@ def token_required(view):  # type: ignore[no-untyped-def]
     @wraps(view)
     def guarded(*args, **kwargs):  # type: ignore[no-untyped-def]
         token = presented_token()
-        if not token or state.desk().accounts.verify_token(token) is None:
+        found = state.desk().accounts.verify_token(token) if token else None
+        if found is None:
             response = jsonify({"error": "a valid API token is required: Authorization: Bearer TOKEN"})
             response.headers["WWW-Authenticate"] = "Bearer"
             return response, 401
+        g.api_token_id = found.id  # whose Idempotency-Key it is
         return view(*args, **kwargs)
 
     return guarded
@@ -222,11 +225,13 @@ def token_or_agent_required(view):  # type: ignore[no-untyped-def]
 @limiter.limit(API_BAD_TOKEN_LIMIT, deduct_when=refused)
 @limiter.limit(API_TOKEN_LIMIT, key_func=token_key)
 @token_required
+@idempotent
 def create_ticket():
     """Create a ticket: `email`, `subject`, `body` required; `name`, `lang`, `priority`, `external_id`.
 
     As a JSON object, or as multipart/form-data with the same fields and the customer's files as
-    `attachments[]` (an agent's limits and types; one refused, and nothing is stored)."""
+    `attachments[]` (an agent's limits and types; one refused, and nothing is stored). With an Idempotency-Key, the
+    answer is stored with the ticket, in its transaction."""
     files: list[Upload] = []
     if is_multipart():
         body, files = multipart_body(request_fields("/api/v1/tickets", MULTIPART), FILES_FIELD)
@@ -248,15 +253,18 @@ def create_ticket():
                 external_id=text["external_id"] or None,
             ),
             files,
+            answer=answer_in(201, lambda created: ticket_json(*created)),
         )
     except DuplicateTicketError as exc:
         return error(str(exc), 409)
     except InputError as exc:
         return input_error(exc)
-    return jsonify({
-        "id": ticket.id, "reference": ticket.reference, "lang": ticket.lang, "status": ticket.status,
-        "attachments": stored_files(attached),
-    }), 201
+    return jsonify(ticket_json(ticket, attached)), 201
+
+
+def ticket_json(ticket: Ticket, attached: list[Attachment]) -> dict[str, object]:
+    return {"id": ticket.id, "reference": ticket.reference, "lang": ticket.lang, "status": ticket.status,
+            "attachments": stored_files(attached)}
 
 
 # The desk's names for what the API's bodies call otherwise: its "files" are attachments[], a customer
@@ -311,6 +319,7 @@ def get_ticket(ticket_id: int):
 @limiter.limit(API_BAD_TOKEN_LIMIT, deduct_when=refused)
 @limiter.limit(API_TOKEN_LIMIT, key_func=token_key)
 @token_required
+@idempotent
 def add_message(ticket_id: int):
     """Add the customer's message to their ticket: `body`, as a JSON object or as multipart/form-data with the
     customer's files as `attachments[]` (an API client's limits, as with a new ticket; one refused, nothing is
@@ -327,10 +336,15 @@ def add_message(ticket_id: int):
     if found is None:
         return no_ticket(ticket_id)
     try:  # the answer from the write's own transaction: a read after it could fail with the message stored
-        reply = desk.tickets.customer_reply_with_files(found.reference, text or "", files=files, channel="api")
+        reply = desk.tickets.customer_reply_with_files(found.reference, text or "", files=files, channel="api",
+                                                       answer=answer_in(201, reply_json))
     except InputError as exc:
         return input_error(exc)
-    return jsonify({**message_json(reply.message, reply.files), "ticket_status": reply.ticket_status}), 201
+    return jsonify(reply_json(reply)), 201
+
+
+def reply_json(reply: CustomerReply) -> dict[str, object]:
+    return {**message_json(reply.message, reply.files), "ticket_status": reply.ticket_status}
 
 
 @bp.post("/suggest")
