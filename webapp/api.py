@@ -1,8 +1,9 @@
 """JSON API v1: search for any front end (the site's own as-you-type box, other help desks).
 
-Everything under /api/ answers JSON, errors included (400/401/404/405/413/429/500/503 as
+Everything under /api/ answers JSON, errors included (400/401/404/405/409/413/422/429/500/503 as
 `{"error": "..."}` naming the field when one is wrong): a client parsing JSON never meets an HTML
-page. The contract is `openapi.py`, served at /api/v1/openapi.json and checked by schemathesis.
+page. The POSTs that write take an `Idempotency-Key` (webapp/idempotency.py). The contract is
+`openapi.py`, served at /api/v1/openapi.json and checked by schemathesis.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from desk.mail.receive import UnparseableMail
-from desk.models import Ticket
+from desk.models import IdempotencyKey, Ticket
 from desk.tickets import NewTicket
 from kb.settings import Settings
 from tests.faults import State, changed, every_fault
@@ -155,6 +155,32 @@ def test_an_api_customer_message_with_files(app: Flask, monkeypatch: pytest.Monk
     body = covered.result.get_json()
     assert covered.files == 1 and body["ticket_status"] == "open"
     assert [f["filename"] for f in body["attachments"]] == ["receipt.pdf"]
+
+
+def test_an_api_customer_message_with_an_idempotency_key(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As the ticket's: the message, its file and the key's answer commit together or not at all."""
+    desk = app.extensions["desk"]
+    token = desk.accounts.create_token("partner")
+    client = app.test_client()
+    series = iter(range(1, 10))
+
+    def fresh():  # type: ignore[no-untyped-def]
+        ticket = desk.tickets.create(NewTicket(email="sam@example.com", subject="Lost parcel", body=MESSAGE))
+        key = f"series-{next(series)}"
+
+        def post() -> TestResponse:
+            data = {"body": "Still nothing, the receipt:", "attachments[]": [(BytesIO(PDF), "receipt.pdf")]}
+            return answered(client.post(f"/api/v1/tickets/{ticket.id}/messages", data=data,
+                                        headers={"Authorization": f"Bearer {token}", "Idempotency-Key": key},
+                                        content_type="multipart/form-data"), 201)
+
+        return post
+
+    covered = faults(app, fresh, monkeypatch, with_files=True, spare=("UPDATE api_tokens",), kept=unstamped)
+    with desk.db.session() as session:
+        stored = session.scalars(select(IdempotencyKey).order_by(IdempotencyKey.id)).all()
+    assert [(k.key, k.answer_status) for k in stored] == [(f"series-{n}", 201) for n in (1, 2, 3)]
+    assert stored[0].answer_body == covered.result.get_json()  # the statements series' last post
 
 
 def agent_client(app: Flask) -> FlaskClient:
