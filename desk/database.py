@@ -46,12 +46,19 @@ _FULL_SQLSTATES = ("53100", "53200")
 Reason = Literal["busy", "full"]
 
 
-class StorageUnavailableError(RuntimeError):
-    """The database could not take a write now (`reason` busy or full); nothing of it was kept."""
+Store = Literal["database", "files"]
 
-    def __init__(self, reason: Reason, detail: str, retry_after: int = 30) -> None:
-        super().__init__(f"the database is {'busy' if reason == 'busy' else 'out of space'}: {detail}")
+
+class StorageUnavailableError(RuntimeError):
+    """The database could not take a write now (`reason` busy or full), or a file beside it could not be written for
+    want of space (`store` "files": the attachment storage under the data directory); nothing of it was kept. The
+    message names the store that failed: a full disk met while writing an attachment is not the database's."""
+
+    def __init__(self, reason: Reason, detail: str, retry_after: int = 30, store: Store = "database") -> None:
+        what = "the attachment storage is" if store == "files" else "the database is"
+        super().__init__(f"{what} {'busy' if reason == 'busy' else 'out of space'}: {detail}")
         self.reason: Reason = reason
+        self.store: Store = store
         self.retry_after = retry_after
 
 

@@ -434,6 +434,9 @@ class InboundMail(Base):
     settled: Mapped[str | None] = mapped_column(String(20))
     settled_by_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
     settled_at: Mapped[datetime | None]
+    # When removing a deleted or purged held mail's original last failed (None: never tried, or never failed): each
+    # purge pass tries the leftovers tried longest ago first, so files that keep failing cannot fill every pass.
+    removal_failed_at: Mapped[datetime | None]
 
 
 class Attachment(Base):

@@ -70,6 +70,9 @@ CONFIRMED_CHANNELS = ("web", "api", "email")
 # The customer's newest message sent again this soon, word for word, is a resend (a double click, a
 # reload that posts again), not a second message.
 RESEND_WINDOW = timedelta(minutes=2)
+# The context key a follow-up ticket names the closed ticket it continues by (its reference): the one link, read both
+# ways (`TicketStore.follow_up_links`), whichever way the customer wrote (mail, their ticket's page, the API).
+FOLLOW_UP_OF = "follow_up_of"
 
 
 class InputError(TranslatableError):
@@ -109,6 +112,11 @@ class NewTicket:
     replies: tuple[tuple[str, str], ...] = ()
     # Email the customer a confirmation; off for imports and for automatic mail (never answered).
     notify: bool = True
+    # A follow-up's, copied from the closed ticket it continues (`TicketStore.follow_up_in`): its team (business
+    # hours), help-center category and tags.
+    team: str | None = None
+    category: str | None = None
+    tags: tuple[str, ...] = ()
 
 
 def new_reference() -> str:
@@ -127,6 +135,8 @@ def plain_text(value: str) -> str:
 
 
 def clean_text(field: str, value: object, limit: int, required: bool = True) -> str:
+    """`value` as stored (`plain_text`), refused naming `field` when it is not text, over `limit`, or empty while
+    `required` (a message with files may have no text: `required=not files`)."""
     if not isinstance(value, str):
         raise InputError(field, N_("must be text"))
     text = plain_text(value)
@@ -282,6 +292,20 @@ class CustomerReply:
     message: Message
     files: list[Attachment]
     ticket_status: str
+    # The ticket the message is on: the one addressed, or the follow-up a message to a closed ticket started.
+    ticket_id: int
+    reference: str
+    # The closed ticket's reference when the message landed on a follow-up of it (None: on the ticket addressed).
+    follow_up_of: str | None = None
+
+
+@dataclass(frozen=True)
+class FollowUpLinks:
+    """A ticket's place in a chain of follow-ups: the closed ticket it continues, and the tickets that continue it
+    (oldest first). Read from the follow-ups' context (FOLLOW_UP_OF), the one link every channel stores."""
+
+    of: Ticket | None
+    later: list[Ticket]
 
 
 class TicketStore:
@@ -357,9 +381,11 @@ class TicketStore:
             ]
         return sorted(rows, key=lambda row: (as_utc(row.created_at), row.id))
 
-    def validate(self, new: NewTicket) -> NewTicket:
+    def validate(self, new: NewTicket, with_files: bool = False) -> NewTicket:
+        """`new` checked and cleaned, every error naming its field; the body may be empty when the first message
+        carries files (`with_files`: a screenshot is a message)."""
         subject = clean_text("subject", new.subject, MAX_SUBJECT)
-        body = clean_text("body", new.body, MAX_BODY)
+        body = clean_text("body", new.body, MAX_BODY, required=not with_files)
         lang = new.lang or detect_language(f"{subject}\n{body}", self.languages)
         lang = _choice("lang", lang, self.languages)
         return NewTicket(
@@ -379,6 +405,10 @@ class TicketStore:
             replies=tuple((_choice(f"messages[{i}].author", a, ("customer", "agent")),
                            clean_text(f"messages[{i}].body", b, MAX_BODY)) for i, (a, b) in enumerate(new.replies, 1)),
             notify=new.notify,
+            # Copied from a stored ticket (a follow-up's), never typed: as they were checked when stored.
+            team=new.team,
+            category=new.category,
+            tags=new.tags,
         )
 
     def create(self, new: NewTicket, files: Sequence[Upload] = ()) -> Ticket:
@@ -395,7 +425,7 @@ class TicketStore:
         """`create`, also returning the rows of the files as stored: an answer that lists them needs no second
         transaction, which could fail after the ticket was stored and have the client send it again. `answer`: see
         `Answer`."""
-        new = self.validate(new)
+        new = self.validate(new, with_files=bool(files))
         attached = clean_files(files, self.limits_for(new.channel))
 
         def insert(session: Session, written: list[Path]) -> tuple[Ticket, list[Attachment]]:
@@ -418,6 +448,42 @@ class TicketStore:
         if new.notify and new.channel in CONFIRMED_CHANNELS and new.created is None:
             queue_mail(session, "confirmation", ticket, ticket.customer.email, ticket.lang, ticket.messages[0])
         return ticket
+
+    def follow_up_in(self, session: Session, closed: Ticket, body: str, channel: str, with_files: bool = False,
+                     subject: str | None = None) -> Ticket:
+        """A closed ticket is final (as in Zendesk): the customer's message to it, by any channel (mail, their
+        ticket's page, the API), starts a new ticket in the caller's transaction, its first message `body`, and
+        returns it. The follow-up is the closed ticket's customer's, in its language, with its team, category and
+        tags, linked by its reference (context FOLLOW_UP_OF: the workspace shows both ends); `subject` (a mail's)
+        or the closed ticket's. Its confirmation is queued as for any new ticket; the caller stores the files."""
+        lang = closed.lang if closed.lang in self.languages else None  # a language since removed: detected
+        new = self.validate(NewTicket(
+            email=closed.customer.email, name=closed.customer.name, subject=subject or closed.subject, body=body,
+            lang=lang, channel=channel, context={FOLLOW_UP_OF: closed.reference}, team=closed.team,
+            category=closed.category, tags=tuple(t.tag for t in closed.tags),
+        ), with_files)
+        return self.create_in(session, new)
+
+    @staticmethod
+    def _follow_ups(session: Session, ticket: Ticket) -> list[Ticket]:
+        """The tickets that continue `ticket` (oldest first): its customer's, naming its reference (JSON read in SQL
+        on SQLite and PostgreSQL alike; the customer's index keeps it to their few tickets)."""
+        return list(session.scalars(
+            select(Ticket).where(Ticket.customer_id == ticket.customer_id, Ticket.id != ticket.id,
+                                 Ticket.context[FOLLOW_UP_OF].as_string() == ticket.reference)
+            .order_by(Ticket.created_at, Ticket.id)
+        ))
+
+    def follow_up_links(self, ticket: Ticket) -> FollowUpLinks:
+        """The closed ticket `ticket` continues and the follow-ups that continue it: "follow-up of #N" and
+        "follow-up: #M" on the agent's page, the links between them on the customer's. Reads only."""
+        earlier = ticket.context.get(FOLLOW_UP_OF) if isinstance(ticket.context, dict) else None
+        with self.db.session() as session:
+            of = None
+            if isinstance(earlier, str):
+                of = session.scalar(select(Ticket).where(Ticket.reference == earlier,
+                                                         Ticket.customer_id == ticket.customer_id))
+            return FollowUpLinks(of, self._follow_ups(session, ticket))
 
     def _customer(self, session: Session, new: NewTicket) -> Customer:
         """Insert-or-get by email, race-free (`insert_if_absent`): two first tickets from one new address at once
@@ -443,9 +509,12 @@ class TicketStore:
             priority=new.priority,
             context=new.context or {},
             visit_id=new.visit_id,
+            team=new.team,
+            category=new.category,
             created_at=created,
             updated_at=created,
         )
+        add_tags(ticket, new.tags)
         ticket.messages.append(Message(author="customer", body=new.body, created_at=created, channel=new.channel))
         for author, body in new.replies:
             ticket.messages.append(Message(author=author, body=body, created_at=created))
@@ -553,8 +622,9 @@ class TicketStore:
         `files` go with the reply (stored with it, attached to its mail): all are checked first (`clean_files`),
         and the reply, its files and its mail are written together or, on any failure, none of them. So are `tags`
         (folded by `desk.tags.clean_tag`), added to the ticket with it: in a transaction of their own, a failure
-        after the reply went out answered "nothing was changed" for a reply that was sent."""
-        text = clean_text("body", body, MAX_BODY)
+        after the reply went out answered "nothing was changed" for a reply that was sent. A reply may be files
+        alone (no text); one with neither is refused, naming "body"."""
+        text = clean_text("body", body, MAX_BODY, required=not files)
         _choice("status", status, TICKET_STATUSES)
         attached = clean_files(files, self.file_limits)
         with file_writes() as written, self.db.session() as session:
@@ -595,25 +665,40 @@ class TicketStore:
     def customer_reply_with_files(self, reference: str, body: str, submission: str | None = None,
                                   files: Sequence[Upload] = (), channel: str = "web",
                                   answer: Answer[CustomerReply] | None = None) -> CustomerReply:
-        """Add the customer's message to their ticket (reopened, due again); the same words posted again
-        within RESEND_WINDOW, or the same page (`submission`, its key within the visit) posted again,
-        give back the message already stored. The key is unique in the database, so two posts of one
-        page at the same instant store one message on every engine: the second insert waits for the
+        """Add the customer's message to their ticket (reopened, due again; a solved one too). A closed ticket is
+        final, as a mail to it is (desk.mail.receive): the message starts a follow-up ticket (`follow_up_in`), and
+        the answer names the ticket it landed on. The same words posted again within RESEND_WINDOW, or the same page
+        (`submission`, its key within the visit) posted again, give back the message already stored, on the ticket
+        or on the follow-up the first post started, never a second one. The key is unique in the database, so two
+        posts of one page at the same instant store one message on every engine: the second insert waits for the
         first and fails, and finds it (the contact form's external id does the same for tickets).
 
-        `files` go with the message, checked first (`clean_files`, the limits of `channel`: the ticket page's
-        form is "web", an API client "api"); the message and its files are written together or neither. A post
-        given back as already stored stores none of its files (they came with the first), and the same words
-        with other files are a new message, not a resend. `answer`: see `Answer` (a message given back as already
-        stored is answered too)."""
-        text = clean_text("message", body, MAX_BODY)
+        A message may be files alone (no text); one with neither is refused, naming "message". `files` go with the
+        message, checked first (`clean_files`, the limits of `channel`: the ticket page's form is "web", an API
+        client "api"); the message (its follow-up ticket too) and its files are written together or none of them.
+        A post given back as already stored stores none of its files (they came with the first), and the same
+        words with other files are a new message, not a resend. `answer`: see `Answer` (a message given back as
+        already stored is answered too)."""
+        text = clean_text("message", body, MAX_BODY, required=not files)
         key = _optional_text("external_id", submission, MAX_EXTERNAL_ID)
         channel = _choice("channel", channel, CHANNELS)
         attached = clean_files(files, self.limits_for(channel))
         sent_files = sorted((f.filename, len(f.data)) for f in attached)
 
-        def stored_reply(session: Session, ticket: Ticket, message: Message) -> CustomerReply:
-            return CustomerReply(message, message_files(session, message.id), ticket.status)
+        def stored_reply(session: Session, message: Message) -> CustomerReply:
+            ticket = message.ticket
+            return CustomerReply(message, message_files(session, message.id), ticket.status, ticket.id,
+                                 ticket.reference, None if ticket.reference == reference else reference)
+
+        def resent(session: Session, ticket: Ticket, now: datetime) -> Message | None:
+            """The ticket's last public message when it is this post's words and files, sent within RESEND_WINDOW."""
+            thread = [m for m in ticket.messages if not m.internal]
+            last = thread[-1] if thread else None
+            if last is None or last.author != "customer" or last.body != text:
+                return None
+            if now - as_utc(last.created_at) >= RESEND_WINDOW:
+                return None
+            return last if sent_files == sorted((a.filename, a.size) for a in message_files(session, last.id)) else None
 
         def add(session: Session, written: list[Path]) -> CustomerReply:
             return answered(session, stored_or_added(session, written), answer)
@@ -623,25 +708,32 @@ class TicketStore:
             ticket = session.scalar(select(Ticket).where(Ticket.reference == reference))
             if ticket is None:
                 raise InputError("reference", N_("no such ticket"))
+            # Where this post's message may already be: on the ticket, or (closed) on a follow-up an earlier post
+            # of it started.
+            places = [ticket, *(self._follow_ups(session, ticket) if ticket.status == "closed" else ())]
             if key is not None:
                 stored = session.scalar(select(Message).where(Message.external_id == key))
-                if stored is not None and stored.ticket_id == ticket.id:
-                    return stored_reply(session, ticket, stored)
+                if stored is not None and stored.ticket_id in {t.id for t in places}:
+                    return stored_reply(session, stored)
             now = utcnow()
-            thread = [m for m in ticket.messages if not m.internal]
-            last = thread[-1] if thread else None
-            resent = last is not None and last.author == "customer" and last.body == text
-            if resent and last is not None and now - as_utc(last.created_at) < RESEND_WINDOW and sent_files == sorted(
-                    (a.filename, a.size) for a in message_files(session, last.id)):
-                return stored_reply(session, ticket, last)
-            message = Message(author="customer", body=text, channel=channel, created_at=now, external_id=key)
-            ticket.messages.append(message)
-            # An earlier unanswered message keeps its (earlier) due time.
-            ticket.due_at = ticket.due_at or self._due(ticket, now)
-            self._set_status(ticket, "open", now)
+            for place in reversed(places):
+                again = resent(session, place, now)
+                if again is not None:
+                    return stored_reply(session, again)
+            if ticket.status == "closed":
+                ticket = self.follow_up_in(session, ticket, text, channel, with_files=bool(attached))
+                message = ticket.messages[0]
+                message.external_id = key
+            else:
+                message = Message(author="customer", body=text, channel=channel, created_at=now, external_id=key)
+                ticket.messages.append(message)
+                # An earlier unanswered message keeps its (earlier) due time.
+                ticket.due_at = ticket.due_at or self._due(ticket, now)
+                self._set_status(ticket, "open", now)
             kept = attach_files(session, self.data_dir, message, attached, written)
             index_ticket(session, ticket)
-            return CustomerReply(message, kept, ticket.status)
+            return CustomerReply(message, kept, ticket.status, ticket.id, ticket.reference,
+                                 None if ticket.reference == reference else reference)
 
         try:
             with file_writes() as written:
@@ -650,11 +742,11 @@ class TicketStore:
             if key is None:
                 raise
             with self.db.session() as session:  # the same page's post that won the race
-                stored = session.scalar(select(Message).join(Ticket).where(Message.external_id == key,
-                                                                          Ticket.reference == reference))
-                if stored is None:
+                stored = session.scalar(select(Message).where(Message.external_id == key))
+                if stored is None or reference not in (stored.ticket.reference,
+                                                       stored.ticket.context.get(FOLLOW_UP_OF)):
                     raise
-                return stored_reply(session, stored.ticket, stored)
+                return stored_reply(session, stored)
 
     def update(
         self,

@@ -307,6 +307,7 @@ def _ticket_page(found: Ticket, **extra: Any) -> str:
         agents=agents, macros=macro_choices(found), popular_tags=desk.tags.popular(),
         due=due, overdue=due is not None and due < now, labels=ViewLabels(), due_zone=zone.key,
         changes=desk.tickets.changes(found.id), agent_names={a.id: a.name or a.email for a in agents},
+        links=desk.tickets.follow_up_links(found),
         file_limits=shown_limits(desk.tickets.file_limits),
         last_message_id=max((m.id for m in found.messages), default=0), **extra,
     )

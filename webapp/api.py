@@ -231,8 +231,9 @@ def create_ticket():
     """Create a ticket: `email`, `subject`, `body` required; `name`, `lang`, `priority`, `external_id`.
 
     As a JSON object, or as multipart/form-data with the same fields and the customer's files as
-    `attachments[]` (an agent's limits and types; one refused, and nothing is stored). With an Idempotency-Key, the
-    answer is stored with the ticket, in its transaction."""
+    `attachments[]` (an agent's limits and types; one refused, and nothing is stored); with files, `body` may be
+    left out (files alone are a message). With an Idempotency-Key, the answer is stored with the ticket, in its
+    transaction."""
     files: list[Upload] = []
     if is_multipart():
         body, files = multipart_body(request_fields("/api/v1/tickets", MULTIPART), FILES_FIELD)
@@ -301,16 +302,18 @@ def no_ticket(ticket_id: int):  # type: ignore[no-untyped-def]
 @token_required
 def get_ticket(ticket_id: int):
     """The ticket as its customer sees it: status and the public thread (never an internal note), each message
-    with the ids of its kept files. Reads only."""
+    with the ids of its kept files, and the follow-up links its page shows. Reads only."""
     desk = state.desk()
     found = desk.tickets.get(ticket_id)
     if found is None:
         return no_ticket(ticket_id)
     files = desk.attachments.by_message(ticket_id, public=True)
+    links = desk.tickets.follow_up_links(found)
     return jsonify({
         "id": found.id, "reference": found.reference, "subject": found.subject, "lang": found.lang,
         "status": found.status, "priority": found.priority, "channel": found.channel,
         "created_at": as_utc(found.created_at).isoformat(), "merged_into": found.merged_into_id,
+        "follow_up_of": links.of.id if links.of is not None else None, "follow_ups": [t.id for t in links.later],
         "messages": [message_json(m, files.get(m.id, [])) for m in found.messages if not m.internal],
     })
 
@@ -324,7 +327,9 @@ def get_ticket(ticket_id: int):
 def add_message(ticket_id: int):
     """Add the customer's message to their ticket: `body`, as a JSON object or as multipart/form-data with the
     customer's files as `attachments[]` (an API client's limits, as with a new ticket; one refused, nothing is
-    stored). Reopened and due again as a reply on the customer's own page makes it (`customer_reply`)."""
+    stored; files alone are a message). Reopened and due again as a reply on the customer's own page makes it; on
+    a closed ticket it starts a follow-up (`customer_reply_with_files`), and the answer names the ticket it landed
+    on: `ticket_id`, `ticket_reference`, and `follow_up_of` (the closed ticket's id, else null)."""
     path = "/api/v1/tickets/{ticket_id}/messages"
     files: list[Upload] = []
     if is_multipart():
@@ -338,14 +343,17 @@ def add_message(ticket_id: int):
         return no_ticket(ticket_id)
     try:  # the answer from the write's own transaction: a read after it could fail with the message stored
         reply = desk.tickets.customer_reply_with_files(found.reference, text or "", files=files, channel="api",
-                                                       answer=answer_in(201, reply_json))
+                                                       answer=answer_in(201, lambda made: reply_json(made, ticket_id)))
     except InputError as exc:
         return input_error(exc)
-    return jsonify(reply_json(reply)), 201
+    return jsonify(reply_json(reply, ticket_id)), 201
 
 
-def reply_json(reply: CustomerReply) -> dict[str, object]:
-    return {**message_json(reply.message, reply.files), "ticket_status": reply.ticket_status}
+def reply_json(reply: CustomerReply, ticket_id: int) -> dict[str, object]:
+    """The message as stored, on the ticket posted to or (that one closed) on the follow-up it started."""
+    return {**message_json(reply.message, reply.files), "ticket_status": reply.ticket_status,
+            "ticket_id": reply.ticket_id, "ticket_reference": reply.reference,
+            "follow_up_of": ticket_id if reply.follow_up_of is not None else None}
 
 
 @bp.post("/suggest")

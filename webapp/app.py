@@ -148,7 +148,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, d
     def unavailable(exc: StorageUnavailableError):  # type: ignore[no-untyped-def]
         if api.is_api_request():
             return api.json_unavailable(exc)
-        page = help.page("storage_unavailable.html", page_lang(), status=503)
+        page = help.page("storage_unavailable.html", page_lang(), status=503, files_full=exc.store == "files")
         return page, 503, {"Retry-After": str(exc.retry_after)}
 
     app.register_error_handler(HTTPException, http_error)

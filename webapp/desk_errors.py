@@ -9,9 +9,13 @@ to fix in Arabic. In English the text is the error's own `str()`, word for word.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import gettext, lazy_pgettext, ngettext
 
+from desk.mail.reasons import INPUT, TEMPLATES, TEXT, MailReason
 from desk.translatable import TranslatableError
+from webapp.formatting import isolate_filter, number_filter
 
 # Every field the desk names in an InputError or SurveyError (tests/webapp/test_desk_errors.py checks that none is
 # missing). The msgid is the field's own name, so an English page reads exactly like `str(error)`;
@@ -67,12 +71,15 @@ FIELDS = {
 
 
 def desk_problem(error: TranslatableError) -> str:
-    """What is wrong, in the reader's language, without the field (for an error shown beside its field)."""
+    """What is wrong, in the reader's language, without the field (for an error shown beside its field). A value
+    that is itself a held mail's reason (the confirmation a mail refused on purpose needs names why) is said in the
+    reader's language too, not in the desk's English."""
+    params = {name: mail_reason(value) if isinstance(value, MailReason) else value
+              for name, value in error.params.items()}
     if error.plural is not None:
-        params = dict(error.params)
         count = params.pop("num", 0)
         return ngettext(error.message, error.plural, count if isinstance(count, int) else 0, **params)
-    return gettext(error.message, **error.params)
+    return gettext(error.message, **params)
 
 
 def desk_error(error: TranslatableError) -> str:
@@ -80,3 +87,17 @@ def desk_error(error: TranslatableError) -> str:
     label = FIELDS.get(error.field)
     return gettext("%(field)s: %(problem)s", field=str(label) if label is not None else error.field,
                    problem=desk_problem(error))
+
+
+def mail_reason(why: MailReason) -> str:
+    """Why the receiver held a mail (desk.mail.reasons), in the reader's language: the code's template (extracted from
+    the desk's `N_` marks) filled with its values, numbers as the page writes them; a desk input error as the pages
+    say those; a row from before codes in its English sentence, as it was written."""
+    if why.code == INPUT:
+        return desk_error(why.error())
+    if why.code == TEXT or why.code not in TEMPLATES:
+        return str(why.params.get("text", ""))
+    # A header's value or an address inside an Arabic sentence keeps its own direction (isolated, as |bdi does).
+    values: dict[str, Any] = {name: number_filter(value) if isinstance(value, int) else isolate_filter(value)
+                              for name, value in why.params.items()}
+    return gettext(TEMPLATES[why.code], **values)

@@ -36,6 +36,15 @@ def required(form: LocalizedForm, field) -> None:  # type: ignore[no-untyped-def
         raise StopValidation(gettext("This field is required."))  # stop: an empty email is one error, not two
 
 
+def text_or_files(form: LocalizedForm, field) -> None:  # type: ignore[no-untyped-def]
+    """A customer's message: text, files (the form's `files`: a screenshot says it), or both; neither is refused
+    here, under the message. The desk checks the same (`clean_text(required=not files)`)."""
+    files = getattr(form, "files", None)
+    picked = files is not None and any(getattr(part, "filename", "") for part in files.data or [])
+    if not (field.data or "").strip() and not picked:
+        raise StopValidation(gettext("Write a message or attach a file."))
+
+
 def at_most(limit: int) -> Check:
     def check(form: LocalizedForm, field) -> None:  # type: ignore[no-untyped-def]
         length = len((field.data or "").strip())
@@ -58,7 +67,7 @@ class ContactForm(LocalizedForm):
     name = StringField(validators=[required, at_most(200)])
     email = EmailField(validators=[required, at_most(320), email_address])
     subject = StringField(validators=[required, at_most(200)])
-    message = TextAreaField(validators=[required, at_most(5000)])
+    message = TextAreaField(validators=[text_or_files, at_most(5000)])
     search = HiddenField()
     # One random key per contact page: the same page sent twice (a double click, a resend) is one ticket.
     submission = HiddenField()
@@ -94,7 +103,7 @@ class FeedbackForm(VoteReasonForm):
 
 
 class ReplyForm(LocalizedForm):
-    message = TextAreaField(validators=[required, at_most(5000)])
+    message = TextAreaField(validators=[text_or_files, at_most(5000)])
     # One random key per ticket page, as the contact form's: the same page sent twice at once is one message.
     submission = HiddenField()
     files = MultipleFileField()  # as the contact form's

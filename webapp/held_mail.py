@@ -3,10 +3,10 @@ reason, a plain-text preview, and the two ways out: recover (a ticket, or a mess
 delete. Every agent sees it (leads and admins too): a held mail is a customer's message nobody else will see.
 
 Why a mail was held is stored as a code and its values (desk.mail.reasons) and said here in the agent's language
-(`reason_text`); a row from before codes shows its English sentence. GETs only read; recover and delete are
-CSRF-protected POSTs. A loop or an auto-reply was refused on purpose, so its
-recover form has a confirmation box the desk checks (`confirm`); a mail that names no usable sender asks for the
-customer's address.
+(webapp.desk_errors.mail_reason, the confirmation a recovery asks for included); a row from before codes shows its
+English sentence. GETs only read; recover and delete are CSRF-protected POSTs. A loop or an auto-reply was refused
+on purpose, so its recover form has a confirmation box the desk checks (`confirm`); a mail that names no usable
+sender asks for the customer's address.
 """
 
 from __future__ import annotations
@@ -16,17 +16,15 @@ from flask_babel import gettext, lazy_gettext
 from flask_login import current_user, login_required
 
 from desk.mail.held import PER_PAGE
-from desk.mail.reasons import INPUT, TEMPLATES, TEXT, MailReason
 from desk.tickets import InputError
 from webapp import state
 from webapp.agent import _page, interface_language, page_arg, page_count
-from webapp.desk_errors import desk_error
-from webapp.formatting import isolate_filter, number_filter
+from webapp.desk_errors import desk_error, mail_reason
 
 bp = Blueprint("held", __name__, url_prefix="/agent/held")
 bp.before_request(interface_language)  # the agent's own language and time zone, as on every workspace page
 
-# What became of the mail when it arrived, in the reader's language (`reason_text` says why).
+# What became of the mail when it arrived, in the reader's language (`mail_reason` says why).
 OUTCOMES = {
     "rejected": lazy_gettext("Refused"),
     "loop": lazy_gettext("Our own mail came back (a loop)"),
@@ -34,18 +32,8 @@ OUTCOMES = {
 }
 
 
-@bp.app_template_filter("held_reason")
-def reason_text(why: MailReason) -> str:
-    """Why the receiver held the mail, in the reader's language: the code's template (extracted from the desk's
-    `N_` marks) filled with its values, numbers as the page writes them; a desk input error as the pages say those."""
-    if why.code == INPUT:
-        return desk_error(why.error())
-    if why.code == TEXT or why.code not in TEMPLATES:
-        return str(why.params.get("text", ""))
-    # A header's value or an address inside an Arabic sentence keeps its own direction (isolated, as |bdi does).
-    values = {name: number_filter(value) if isinstance(value, int) else isolate_filter(value)
-              for name, value in why.params.items()}
-    return gettext(TEMPLATES[why.code], **values)
+# Why a mail was held, in the reader's language (one way for the pages and the desk's errors that name it).
+bp.add_app_template_filter(mail_reason, "held_reason")
 
 
 @bp.get("/")
@@ -80,7 +68,7 @@ def recover(inbound_id: int):
         flash(desk_error(error), "error")
         return redirect(url_for(".mail", inbound_id=inbound_id) if error.field != "mail" else url_for(".index"))
     if received.ticket_id is None:  # it failed again: still held, with the new reason
-        reason = reason_text(received.why) if received.why is not None else ""
+        reason = mail_reason(received.why) if received.why is not None else ""
         flash(gettext("The mail could not be recovered: %(reason)s", reason=reason), "error")
         return redirect(url_for(".mail", inbound_id=inbound_id))
     flash(gettext("Mail recovered."), "ok")

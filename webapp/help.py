@@ -79,7 +79,14 @@ def record(action: Callable[..., T], *args: object, **kwargs: object) -> T | Non
         return None
 
 
-def not_saved_message() -> str:
+def not_saved_message(error: StorageUnavailableError) -> str:
+    """Why the customer's post was not stored, with their text kept: the attachment storage was full (they may send
+    it without the files), or the database could not take it."""
+    if error.store == "files":
+        return gettext(
+            "We could not save your files just now: the storage for attachments is full, so nothing was sent. Your "
+            "text is still here: please send it again in a minute, or without the files."
+        )
     return gettext(
         "We could not save your message just now, so nothing was sent. Your text is still here: "
         "please send it again in a minute."
@@ -391,7 +398,7 @@ def contact(lang: str):
             getattr(form, error.field, form.message).errors = [desk_error(error)]
         except StorageUnavailableError as error:
             # Nothing was stored; the page comes back with the customer's text in the form.
-            form.message.errors = [not_saved_message()]
+            form.message.errors = [not_saved_message(error)]
             return page("contact.html", lang, form=form, **customer_form_files(files, "contact")), 503, {
                 "Retry-After": str(error.retry_after)}
         else:
@@ -438,7 +445,8 @@ def contact_answer(query: str, lang: str) -> AnswerCard | None:
 @bp.route("/<lang>/tickets/<reference>", methods=["GET", "POST"])
 @limiter.limit(CONTACT_LIMIT, methods=["POST"])
 def ticket(lang: str, reference: str):
-    """The customer's own ticket, reachable only by its unguessable reference."""
+    """The customer's own ticket, reachable only by its unguessable reference. A reply to a closed one starts a
+    follow-up (`customer_reply_with_files`): the customer is taken to it, told why."""
     _check_lang(lang)
     tickets = state.desk().tickets
     found = tickets.by_reference(reference)
@@ -451,17 +459,21 @@ def ticket(lang: str, reference: str):
         visits.visit_id()  # the key is within the visit (see contact)
     if form.validate_on_submit():
         try:
-            tickets.customer_reply(reference, form.message.data, submission_key(form.submission.data or ""), files)
+            reply = tickets.customer_reply_with_files(reference, form.message.data or "",
+                                                      submission_key(form.submission.data or ""), files)
         except InputError as error:  # as the contact form: a message of control characters only is empty once stored
             getattr(form, error.field, form.message).errors = [desk_error(error)]
         except StorageUnavailableError as error:
-            form.message.errors = [not_saved_message()]
+            form.message.errors = [not_saved_message(error)]
             return page("ticket.html", lang, ticket=found, form=form, **customer_form_files(files, "reply")), 503, {
                 "Retry-After": str(error.retry_after)}
         else:
-            return redirect(url_for("help.ticket", lang=lang, reference=reference))
-    return page("ticket.html", lang, ticket=found, form=form, **customer_form_files(files, "reply")), (
-        400 if form.errors else 200)
+            if reply.follow_up_of is not None:  # a closed request is final: the reply started a new one
+                flash(gettext("Your earlier request was closed, so your message started a new request that "
+                              "continues it. Its reference is %(reference)s.", reference=reply.reference), "created")
+            return redirect(url_for("help.ticket", lang=lang, reference=reply.reference))
+    return page("ticket.html", lang, ticket=found, form=form, links=tickets.follow_up_links(found),
+                **customer_form_files(files, "reply")), (400 if form.errors else 200)
 
 
 @bp.get("/media/<path:filename>")

@@ -130,7 +130,7 @@ def _multipart(fields: dict[str, Any], required: list[str]) -> dict[str, Any]:
     """A JSON body's fields as a multipart/form-data form with the customer's files (FILES_FIELD)."""
     return {"schema": {
         "type": "object",
-        "required": required,
+        **({"required": required} if required else {}),  # JSON Schema's `required` may not be empty
         "additionalProperties": False,
         # A form has no null: an empty field is "not given", as null is in JSON.
         "properties": {
@@ -239,7 +239,8 @@ OPENAPI: dict[str, Any] = {
                         "additionalProperties": False,
                         "properties": TICKET_FIELDS,
                     }},
-                    MULTIPART: _multipart(TICKET_FIELDS, ["email", "subject", "body"]),
+                    # Files alone are a message: with attachments[], `body` may be left out (neither is a 400).
+                    MULTIPART: _multipart(TICKET_FIELDS, ["email", "subject"]),
                 }},
                 "responses": {
                     "201": _replayable(_json("created, with the files it keeps (none from a JSON body)", {
@@ -274,6 +275,12 @@ OPENAPI: dict[str, Any] = {
                             "created_at": {"type": "string", "format": "date-time"},
                             "merged_into": {"type": "integer", "nullable": True,
                                             "description": "the ticket its messages moved to, when merged"},
+                            "follow_up_of": {"type": "integer", "nullable": True,
+                                             "description": "the closed ticket this one continues (a customer "
+                                                            "wrote to it again), else null"},
+                            "follow_ups": {"type": "array", "items": {"type": "integer"},
+                                           "description": "the tickets that continue this closed one, oldest "
+                                                          "first"},
                             "messages": {"type": "array", "items": STORED_MESSAGE, "description": "oldest first"},
                         },
                     }),
@@ -285,7 +292,12 @@ OPENAPI: dict[str, Any] = {
         "/api/v1/tickets/{ticket_id}/messages": {
             "post": {
                 "summary": "Add the customer's message (and files) to their ticket, reopening it as a reply on "
-                           "their own page does",
+                           "their own page does; a message to a closed ticket starts a follow-up ticket",
+                "description": "A closed ticket is final (as a mail to it is): the message starts a new ticket for "
+                               "the same customer (its language, tags and category), linked to the closed one. The "
+                               "answer names the ticket the message landed on (`ticket_id`, `ticket_reference`) and, "
+                               "for a follow-up, the closed ticket (`follow_up_of`). As multipart/form-data, files "
+                               "alone are a message (`body` may be left out); neither text nor files is a 400.",
                 "security": [{"bearer": []}],
                 "parameters": [TICKET_ID, IDEMPOTENCY_KEY],
                 "requestBody": {"required": True, "content": {
@@ -293,14 +305,25 @@ OPENAPI: dict[str, Any] = {
                         "type": "object", "required": ["body"], "additionalProperties": False,
                         "properties": MESSAGE_FIELDS,
                     }},
-                    MULTIPART: _multipart(MESSAGE_FIELDS, ["body"]),
+                    MULTIPART: _multipart(MESSAGE_FIELDS, []),
                 }},
                 "responses": {
                     "201": _replayable(_json("stored (the same body and files again within two minutes: the "
-                                             "message stored first), with the ticket's status now", {
+                                             "message stored first, on the ticket it landed on), with the status of "
+                                             "the ticket it is on", {
                         **STORED_MESSAGE,
-                        "required": [*STORED_MESSAGE["required"], "ticket_status"],
-                        "properties": {**STORED_MESSAGE["properties"], "ticket_status": {"type": "string"}},
+                        "required": [*STORED_MESSAGE["required"], "ticket_status", "ticket_id", "ticket_reference",
+                                     "follow_up_of"],
+                        "properties": {
+                            **STORED_MESSAGE["properties"], "ticket_status": {"type": "string"},
+                            "ticket_id": {"type": "integer", "description": "the ticket the message is on: the one "
+                                          "in the path, or the follow-up it started when that one is closed"},
+                            "ticket_reference": {"type": "string", "description": "that ticket's reference (the "
+                                                 "customer's page: /{lang}/tickets/{reference})"},
+                            "follow_up_of": {"type": "integer", "nullable": True, "description": "the closed "
+                                             "ticket in the path when the message started (or, resent, is on) a "
+                                             "follow-up of it; null when it is on that ticket"},
+                        },
                     })),
                     "404": NO_TICKET,
                     "409": _error(KEY_IN_USE),

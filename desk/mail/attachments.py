@@ -127,7 +127,8 @@ def add_attachment(
             # A full disk is a full disk, under the database or beside it: the same "try again" (a 503 that keeps
             # what was typed, SMTP 451), not a 500, and the transaction and its files are undone either way.
             if error.errno in FULL_DISK_ERRNOS:
-                raise StorageUnavailableError("full", f"a file could not be written ({error.strerror})") from error
+                raise StorageUnavailableError("full", f"a file could not be written ({error.strerror})",
+                                              store="files") from error
             raise
     row = Attachment(
         ticket_id=message.ticket_id, message_id=message.id, filename=filename, content_type=content_type[:120],

@@ -74,6 +74,8 @@ class MailContent:
     sent_at: datetime | None = None
     survey_token: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # The names of the message's kept files: a reply (or a first message) of files alone says what it carries.
+    files: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,7 @@ def content_for(session: Session, row: OutboxMail, settings: Settings) -> MailCo
         sent_at=message.created_at if message else row.created_at,
         survey_token=survey.token if survey else None,
         extra=dict(row.payload),
+        files=tuple(a.filename for a in message_files(session, message.id)) if message else (),
     )
 
 

@@ -15,8 +15,9 @@ Retention (`KB_HELD_MAIL_RETENTION_DAYS`, as Zendesk deletes suspended tickets a
 worker and `kb mail held --purge`, claims the held mail received before then as "purged" with the same guarded
 UPDATE, so a recovery claimed first is never purged (the purge's UPDATE waits for its commit, then matches nothing),
 and two purges at once claim disjoint rows. Removing a file comes after the commit and never fails the operation (an
-OSError is logged; the row keeps its path and the next purge tries again); a file another row still keeps (the same
-bytes delivered twice, named by their hash) stays. The row itself stays: who or what settled it, and when.
+OSError is logged; the row keeps its path, notes when it failed, and a later purge tries again: each pass takes the
+leftovers tried longest ago first, so files that keep failing never fill every pass); a file another row still keeps
+(the same bytes delivered twice, named by their hash) stays. The row itself stays: who or what settled it, and when.
 """
 
 from __future__ import annotations
@@ -186,12 +187,13 @@ class HeldMailStore:
                 .values(settled="purged", settled_by_id=None, settled_at=utcnow())
                 .returning(InboundMail.id, InboundMail.raw_path).execution_options(synchronize_session=False)
             ).all()
-        with self.db.session() as session:
+        with self.db.session() as session:  # never tried (or never failed) first, then the one tried longest ago
             leftovers = session.execute(
                 select(InboundMail.id, InboundMail.raw_path).where(
                     InboundMail.outcome.in_(HELD_OUTCOMES), InboundMail.settled.in_(GONE), InboundMail.raw_path != "",
                     InboundMail.id.not_in([row.id for row in purged] or [0]),
-                ).order_by(InboundMail.id).limit(limit)
+                ).order_by(InboundMail.removal_failed_at.is_not(None), InboundMail.removal_failed_at, InboundMail.id)
+                .limit(limit)
             ).all()
         removed = self._remove_originals([(row.id, row.raw_path) for row in [*purged, *leftovers]])
         return len(purged) + removed
@@ -207,6 +209,7 @@ class HeldMailStore:
         the file gone and writes it again (receive.keep_raw)."""
         data_dir = self.receiver.settings.data_dir
         let_go: list[int] = []
+        failed: list[int] = []
         aside: list[tuple[int, Path, Path, str]] = []  # row, file, where it was set aside, raw_path
         for inbound_id, raw_path in rows:
             if not raw_path:
@@ -220,6 +223,7 @@ class HeldMailStore:
                 let_go.append(inbound_id)
             except OSError as error:
                 log.error("the original of held mail %s (%s) was not removed: %s", inbound_id, raw_path, error)
+                failed.append(inbound_id)
             else:
                 aside.append((inbound_id, path, moved, raw_path))
         try:
@@ -237,9 +241,11 @@ class HeldMailStore:
                 log.error("the original of held mail %s (%s) was not removed: %s", inbound_id, raw_path, error)
                 with contextlib.suppress(OSError):
                     os.replace(moved, path)
+                failed.append(inbound_id)
                 continue
             if kept is not None:
                 let_go.append(inbound_id)
+        self._stamp_failed(failed)
         if not let_go:
             return 0
         try:
@@ -250,6 +256,19 @@ class HeldMailStore:
             log.exception("held mail %s: the originals were removed but the rows not updated", let_go)
             return 0
         return len(let_go)
+
+    def _stamp_failed(self, failed: list[int]) -> None:
+        """Note when these rows' originals last failed to be removed: the purge tries the leftovers tried longest ago
+        first, so more than a pass's worth of files that keep failing cannot keep the others from ever being tried.
+        Best effort, as the removal: a stamp not written leaves that row first in line, as before."""
+        if not failed:
+            return
+        try:
+            with self.db.session() as session:
+                session.execute(update(InboundMail).where(InboundMail.id.in_(failed))
+                                .values(removal_failed_at=utcnow()).execution_options(synchronize_session=False))
+        except Exception:
+            log.exception("held mail %s: when their originals failed to be removed was not noted", failed)
 
     def _kept_elsewhere(self, raw_paths: set[str]) -> set[str]:
         """Which of these files a row still needs: one not deleted or purged (a ticket's mail, a held or recovered
@@ -270,7 +289,7 @@ class HeldMailStore:
         held = self._row_or_error(inbound_id)
         if held.on_purpose and not confirm:
             raise InputError("confirm", N_("this mail was refused on purpose (%(reason)s): confirm to recover it"),
-                             reason=held.reason)
+                             reason=held.why)
         sender = clean_email(sender) if sender.strip() else ""
         try:
             raw = self._raw(held.raw_path)

@@ -3,7 +3,7 @@ values rather than an English sentence, so the held-mail page can say it in the 
 
 The desk stays English (`MailReason.text`: the CLI, the SMTP answer, the logs and the `reason` column, which old rows
 only have); each code's English template is marked `N_`, so `pybabel extract -k N_` puts it in the catalog and the
-web layer translates it with the values (webapp.held_mail.reason_text). A refusal that came from the desk's own input
+web layer translates it with the values (webapp.desk_errors.mail_reason). A refusal that came from the desk's own input
 checks (an address the desk cannot use) is code `input`, carrying that `InputError` as plain values, translated as
 every desk error is (webapp.desk_errors). A row written before codes existed reads as code `text`: its English
 sentence, shown as it is.
@@ -62,6 +62,11 @@ class MailReason:
         params = self.params
         return TranslatableError(params["field"], params["message"], plural=params.get("plural"),
                                  **params.get("values", {}))
+
+    def __str__(self) -> str:
+        """In English, as `text`: a MailReason may be an error's value (the confirmation that names why a mail was
+        refused on purpose), English in the error's `str()` and said in the reader's language where it is shown."""
+        return self.text
 
     @property
     def text(self) -> str:

@@ -3,9 +3,10 @@ keep the original, then create a ticket or continue one, in one transaction.
 
 Matching a reply to its ticket needs something unguessable: the token in the reply address, a
 Message-ID we sent (In-Reply-To/References), or the subject tag; never a ticket number. A reply
-to a solved ticket reopens it; to a closed one it starts a follow-up ticket. Mail from machines
-(auto-replies, bounces, lists) is recorded (on its ticket as an internal note when it has one) but
-never answered, never reopens, and never creates a ticket. Our own mail coming back is a loop and
+to a solved ticket reopens it; to a closed one it starts a follow-up ticket (`TicketStore.follow_up_in`,
+as a reply on the customer's page or through the API does). Mail from machines (auto-replies,
+bounces, lists) is recorded (on its ticket as an internal note when it has one) but never
+answered, never reopens, and never creates a ticket. Our own mail coming back is a loop and
 only recorded.
 
 Nothing is lost: the raw message is written to disk first, and any failure to store raises
@@ -240,14 +241,16 @@ class MailReceiver:
             outcome = "continued"
         else:
             subject = clean_subject(re.sub(r"\s*\[#mz-[a-z2-7]+\]", "", mail.subject, flags=re.IGNORECASE))
-            context = {"follow_up_of": ticket.reference} if ticket is not None else None
-            new = self.tickets.validate(NewTicket(
-                email=mail.from_address, name=mail.from_name, subject=(subject or body.split("\n", 1)[0])[:MAX_SUBJECT],
-                body=body, channel="email", context=context,
-            ))
-            ticket = self.tickets.create_in(session, new)
+            if ticket is not None:  # closed: final, as on the customer's page and through the API
+                ticket = self.tickets.follow_up_in(session, ticket, body, "email", subject=subject[:MAX_SUBJECT])
+                outcome = "follow_up"
+            else:
+                ticket = self.tickets.create_in(session, self.tickets.validate(NewTicket(
+                    email=mail.from_address, name=mail.from_name,
+                    subject=(subject or body.split("\n", 1)[0])[:MAX_SUBJECT], body=body, channel="email",
+                )))
+                outcome = "created"
             message = ticket.messages[0]
-            outcome = "follow_up" if context else "created"
         session.flush()
         self._attachments(session, mail, message, written)
         row = self._inbound(session, mail, raw_path, size, transport, outcome, recipients, None, ticket, message,

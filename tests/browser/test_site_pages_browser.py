@@ -10,12 +10,14 @@ import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 from flask import Flask
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
+from copilot.keyboard_layout import to_arabic, to_us
 from desk.models import SearchEvent
 from desk.tickets import NewTicket
 from tests.browser.conftest import screenshot
@@ -185,3 +187,57 @@ def test_the_open_list_of_instant_results_passes_axe(clean_page: Page, base_url:
     page.keyboard.press("ArrowDown")
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(rf"/{lang}/articles/"))
+
+
+# A query typed with the other keyboard layout on: what the box searches instead, and the labels the page's language
+# gives them (the catalog's, through the search box's data attributes).
+WRONG_LAYOUT = {
+    "en": (to_arabic("reset password"), "reset password", "Showing results for", "Search instead for"),
+    "ar": (to_us("كلمة المرور"), "كلمة المرور", "يتم عرض نتائج البحث عن", "البحث بدلًا من ذلك عن"),
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_the_list_says_what_it_searched_instead_and_offers_the_query_as_typed(
+    clean_page: Page, base_url: str, lang: str
+) -> None:
+    """The as-you-type list named only the query it searched (the other layout's reading). It now says "Showing
+    results for «reading»" as the results page does, and its last option, "Search instead for «as typed»", reached by
+    the arrow keys (Up from the box: the last option) and taken by Enter, opens the results page for the query as typed
+    (verbatim=1); the list drawn again for the same query keeps the option chosen. axe finds nothing serious in
+    the open list; in Arabic it reads right to left, the typed Latin isolated at the sentence's end (to its left)."""
+    page = clean_page
+    typed, reading, showing, instead = WRONG_LAYOUT[lang]
+    page.goto(f"{base_url}/{lang}/")
+    page.locator("#q").click()
+    page.keyboard.type(typed, delay=40)
+    option = page.locator("#instant-results #verbatim-option")
+    expect(option).to_have_text(f"{instead} «{typed}»")
+    notice = page.locator("#instant-results .layout-notice")
+    expect(notice).to_have_text(f"{showing} «{reading}»")
+    expect(option).to_have_attribute("role", "option")
+    expect(page.locator("#instant-results [role=option]").first).to_have_attribute(
+        "href", re.compile(rf"^/{lang}/articles/reset-password"))  # the reading's results above it
+    href = option.get_attribute("href") or ""
+    assert urlparse(href).path == f"/{lang}/search"
+    assert parse_qs(urlparse(href).query) == {"q": [typed], "verbatim": ["1"]}
+    assert serious_violations(page) == []
+    layout = option.evaluate("""a => { const label = document.createRange(); label.selectNodeContents(a.firstChild);
+        const l = label.getBoundingClientRect(), q = a.querySelector('bdi').getBoundingClientRect();
+        return {dir: getComputedStyle(a).direction, label: [l.left, l.right], query: [q.left, q.right]}; }""")
+    if lang == "ar":
+        assert layout["dir"] == "rtl" and layout["query"][1] <= layout["label"][0] + 1, layout
+    else:
+        assert layout["dir"] == "ltr" and layout["query"][0] >= layout["label"][1] - 1, layout
+    screenshot(page, f"site-{lang}-instant-wrong-layout")
+    page.keyboard.press("ArrowUp")  # from the box: the last option, "search instead"
+    expect(option).to_have_attribute("aria-selected", "true")
+    expect(page.locator("#q")).to_have_attribute("aria-activedescendant", "verbatim-option")
+    option.evaluate("a => { a.dataset.drawn = 'before'; }")
+    page.keyboard.press("Space")  # the same query once trimmed: the list is drawn again, the option stays chosen
+    redrawn = page.locator("#instant-results #verbatim-option:not([data-drawn])")
+    expect(redrawn).to_have_attribute("aria-selected", "true")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(rf"/{lang}/search\?.*verbatim=1"))
+    expect(page.locator(".results-title")).to_contain_text(typed)  # searched as typed
+    expect(page.locator(".layout-notice")).to_have_count(0)

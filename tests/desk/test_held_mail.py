@@ -4,6 +4,7 @@ receiver, SQLite and (`--postgresql`) PostgreSQL, the real `kb mail held` comman
 
 from __future__ import annotations
 
+import errno
 import smtplib
 import threading
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, select, update
 
 from desk.desk import Desk
+from desk.mail.held import PURGE_BATCH
 from desk.mail.listener import start_listener
 from desk.mail.receive import UnparseableMail
 from desk.models import Customer, InboundMail, Ticket, utcnow
@@ -185,6 +187,49 @@ def test_a_removal_the_file_system_refuses_is_logged_after_the_commit_and_left_t
     original.write_bytes(NO_SENDER)
     assert desk.held_mail.purge(timedelta(days=14)) == 1
     assert not original.exists() and inbound(desk, held).raw_path == ""
+
+
+def test_originals_that_keep_failing_to_be_removed_do_not_starve_the_purge(
+    desk: Desk, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """More deleted rows than a pass takes (PURGE_BATCH) whose files the file system keeps refusing: each pass took the
+    same oldest ones, so a newer deleted row's leftover file was never tried again. Each pass now tries the leftovers
+    tried longest ago first (never-tried ones before any), still at most a batch of them: the newer file goes by the
+    second pass, and the stuck ones are each tried again in turn."""
+    stuck_count = PURGE_BATCH + 20
+    raw = settings.data_dir / "mail" / "raw"
+    raw.mkdir(parents=True, exist_ok=True)
+    with desk.db.session() as session:  # deleted as an agent deletes: settled, its original still to be removed
+        for n in range(stuck_count):
+            (raw / f"stuck-{n}.eml").write_bytes(NO_SENDER)
+            session.add(InboundMail(outcome="rejected", raw_path=f"mail/raw/stuck-{n}.eml", settled="deleted",
+                                    settled_at=utcnow()))
+    newer = refuse(desk, NO_SENDER.replace(b"5512", b"5599"))
+    newer_file = settings.data_dir / inbound(desk, newer).raw_path
+    tried: list[str] = []
+    rename = Path.rename
+
+    def refusing(path: Path, target: Path, everything: bool = False) -> Path:
+        if everything or path.name.startswith("stuck-"):
+            tried.append(path.name)
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return rename(path, target)
+
+    with monkeypatch.context() as patch:  # the newer one's removal fails when it is deleted: it is a leftover too
+        patch.setattr(Path, "rename", lambda path, target: refusing(path, target, everything=True))
+        desk.held_mail.delete(newer, None)
+    tried.clear()
+    monkeypatch.setattr(Path, "rename", refusing)
+    assert newer_file.exists() and inbound(desk, newer).raw_path != ""
+    assert desk.held_mail.purge(timedelta(days=14)) == 0  # a batch of stuck ones, all refused
+    assert len(tried) == PURGE_BATCH and newer_file.exists()
+    assert desk.held_mail.purge(timedelta(days=14)) == 1  # the untried first: the last stuck ones and the newer one
+    assert not newer_file.exists() and inbound(desk, newer).raw_path == ""
+    assert len(tried) == 2 * PURGE_BATCH - 1  # still one batch a pass (the newer one was the batch's last)
+    assert set(tried) == {f"stuck-{n}.eml" for n in range(stuck_count)}  # every stuck one tried again in turn
+    with desk.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(InboundMail).where(
+            InboundMail.removal_failed_at.is_not(None))) == stuck_count + 1  # the newer one failed at its delete
 
 
 def age(desk: Desk, inbound_id: int, days: int) -> None:

@@ -1,9 +1,9 @@
-"""A failed write leaves nothing half-written: every desk path that writes more than one row, a row and a file, or a
-row and an outbox mail, failed at its COMMIT, at each of its statements and at each file it writes (tests/faults.py),
-keeps no row, no file and no queued mail of the failed call, and the same call sent again succeeds once. The mail
-receiver keeps the original of a mail it failed to store and asks for a retry (`StorageError`): nothing is dropped.
-The real desk on SQLite and (`--postgresql`) PostgreSQL; the faults are the drivers' own errors.
-"""
+"""A failed write leaves nothing half-written: every desk path that writes more than one row, a row and a file, or a row
+and an outbox mail (a customer's reply to a closed ticket: its follow-up ticket, files and confirmation), failed at
+its COMMIT, at each of its statements and at each file it writes (tests/faults.py), keeps no row, no file and no
+queued mail of the failed call, and the same call sent again succeeds once. The mail receiver keeps the original of a
+mail it failed to store and asks for a retry (`StorageError`): nothing is dropped. The real desk on SQLite and
+(`--postgresql`) PostgreSQL; the faults are the drivers' own errors."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from desk.database import StorageUnavailableError
 from desk.desk import Desk
 from desk.mail.attachments import Upload
 from desk.mail.receive import RAW_FOLDER, StorageError, UnparseableMail, store_raw
-from desk.models import Agent, Attachment, InboundMail, Message, OutboxMail, Ticket, utcnow
+from desk.models import Agent, Attachment, InboundMail, Message, OutboxMail, Ticket, TicketTag, utcnow
 from desk.tickets import NewTicket
 from kb.settings import Settings
 from tests.desk.test_mail_out import desk, settings  # noqa: F401  (a desk over tmp_path)
@@ -64,6 +64,25 @@ def test_a_customers_reply(desk: Desk, settings: Settings, monkeypatch: pytest.M
     covered = faults(desk, settings, fresh, monkeypatch)
     assert covered.statements >= 3 and covered.result.body == "Any news?"
     assert count(desk, Message) == 4
+
+
+def test_a_customers_reply_to_a_closed_ticket_and_its_follow_up(desk: Desk, settings: Settings,  # noqa: F811
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The follow-up a reply to a closed ticket starts (the ticket, its tags, its first message, the files and the
+    confirmation) is written whole or not at all."""
+
+    def fresh():  # type: ignore[no-untyped-def]
+        found = ticket(desk)
+        desk.tags.add([found.id], ["refund"])
+        desk.tickets.update(found.id, status="closed")
+        return lambda: desk.tickets.customer_reply_with_files(found.reference, "It broke again.",
+                                                              f"page-{found.reference}", FILES)
+
+    covered = faults(desk, settings, fresh, monkeypatch, with_files=True)
+    assert covered.statements >= 8 and covered.files == 2 and covered.result.follow_up_of is not None
+    # Each series' last run: a closed ticket and its follow-up, whole (two files, its confirmation, its tag).
+    assert (count(desk, Ticket), count(desk, Attachment), count(desk, OutboxMail), count(desk, TicketTag)) == (
+        6, 6, 6, 6)
 
 
 def test_an_agents_reply_that_solves_with_files_survey_and_mail(desk: Desk, settings: Settings,  # noqa: F811

@@ -135,7 +135,7 @@ def post(client: FlaskClient, token: str, fields: dict[str, str], files: list[tu
     (FIELDS | {"attachments[]": "ok.pdf"}, [], "attachments[]: send each file as a file part"),
     (FIELDS | {"prioity": "high"}, [("attachments[]", "ok.pdf", PDF)], "prioity: unknown field"),
     (FIELDS | {"subject": "\x00"}, [("attachments[]", "ok.pdf", PDF)], "subject: contains a NUL character"),
-    (FIELDS | {"body": " "}, [("attachments[]", "ok.pdf", PDF)], "body: is empty"),
+    (FIELDS | {"body": " "}, [], "body: is empty"),  # neither text nor files (files alone are a message)
     (FIELDS | {"lang": "fr"}, [("attachments[]", "ok.pdf", PDF)], "lang: must be one of en, ar"),
     ({k: v for k, v in FIELDS.items() if k != "email"}, [("attachments[]", "ok.pdf", PDF)], "email: "),
 ])

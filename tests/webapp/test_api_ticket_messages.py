@@ -136,8 +136,8 @@ def test_a_wrong_token_is_a_401_and_stores_nothing(app: Flask, headers: dict[str
      "attachments[]: 4 files; the limit is 3"),
     ({"body": "the receipt"}, [("attachments[]", "big.pdf", b"x" * 2_000_001)],
      "attachments[]: big.pdf is 2,000,001 bytes; the limit is 2,000,000 bytes per file"),
-    ({"body": " "}, [("attachments[]", "ok.pdf", PDF)], "body: is empty"),
-    ({}, [("attachments[]", "ok.pdf", PDF)], "body: is empty"),
+    ({"body": " "}, [], "body: is empty"),  # neither text nor files (files alone are a message)
+    ({}, [], "body: is empty"),
     ({"body": "x", "subject": "y"}, [], "subject: unknown field; use attachments[], body"),
     ({"body": "x"}, [("attachment", "ok.pdf", PDF)], "attachment: unknown field"),
 ])

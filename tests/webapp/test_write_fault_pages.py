@@ -1,9 +1,9 @@
-"""A request whose write fails half-way answers a clear "try again" and keeps nothing of it: the contact form, the
-API's ticket with files and its customer's message with files, an agent's reply with files and tags and a held mail's
-recovery, each failed at every statement, every COMMIT and every file it writes (tests/faults.py), answer 503 with
-Retry-After (the page keeps what was typed, the API says nothing was stored), leave the database and the data
-directory as they were, and the same post sent again is stored once. The real app, SQLite and (`--postgresql`)
-PostgreSQL."""
+"""A request whose write fails half-way answers a clear "try again" and keeps nothing of it: the contact form, a reply
+on a closed ticket's page (its follow-up), the API's ticket with files and its customer's message with files, an
+agent's reply with files and tags and a held mail's recovery, each failed at every statement, every COMMIT and every
+file it writes (tests/faults.py), answer 503 with Retry-After (the page keeps what was typed, the API says nothing
+was stored), leave the database and the data directory as they were, and the same post sent again is stored once. The
+real app, SQLite and (`--postgresql`) PostgreSQL."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from desk.mail.receive import UnparseableMail
 from desk.models import IdempotencyKey, Ticket
 from desk.tickets import NewTicket
 from kb.settings import Settings
-from tests.faults import State, changed, every_fault
+from tests.faults import State, changed, every_fault, failing_file, failing_statement
 from tests.webapp.light_app import csrf, light_settings, login  # noqa: F401
 from webapp import create_app
 
@@ -183,6 +183,37 @@ def test_an_api_customer_message_with_an_idempotency_key(app: Flask, monkeypatch
     assert stored[0].answer_body == covered.result.get_json()  # the statements series' last post
 
 
+def test_a_reply_on_a_closed_tickets_page_and_its_follow_up(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The ticket page's reply to a closed ticket: its follow-up ticket, message and file whole or none, the page
+    again with the typed text on a failure, the new ticket's page after the one that stores."""
+    desk = app.extensions["desk"]
+
+    def fresh():  # type: ignore[no-untyped-def]
+        ticket = desk.tickets.create(NewTicket(email="sam@example.com", subject="Lost parcel", body=MESSAGE))
+        desk.tickets.update(ticket.id, status="closed")
+        client = app.test_client()
+        page = client.get(f"/en/tickets/{ticket.reference}").get_data(as_text=True)
+        data = {"message": "It broke again.", "csrf_token": csrf(page),
+                "submission": page.split('name="submission" type="hidden" value="')[1][:22]}
+
+        def send() -> TestResponse:
+            response = client.post(f"/en/tickets/{ticket.reference}", content_type="multipart/form-data",
+                                   data={**data, "files": [(BytesIO(PDF), "receipt.pdf")]})
+            if response.status_code == 503:
+                # The write failed: the page again with the reply in the form. Only the read of the ticket before
+                # it (the first statement) answers the site's "nothing was changed" page: there is no page to keep.
+                text = response.get_data(as_text=True)
+                assert "It broke again." in text or "nothing was changed" in text
+            answered(response, 302)
+            assert ticket.reference not in response.headers["Location"]  # the follow-up's page
+            return response
+
+        return send
+
+    covered = faults(app, fresh, monkeypatch, with_files=True)
+    assert covered.statements >= 8 and covered.files == 1
+
+
 def agent_client(app: Flask) -> FlaskClient:
     client = app.test_client()
     assert login(client, "agent@example.com").status_code == 302
@@ -230,3 +261,52 @@ def test_a_held_mails_recovery(app: Flask, monkeypatch: pytest.MonkeyPatch) -> N
     assert covered.statements >= 8 and "/agent/tickets/" in covered.result.headers["Location"]
     assert desk.held_mail.count() == 0
 
+
+
+def test_a_full_disk_met_writing_a_file_names_the_attachment_storage_not_the_database(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The 503 for a full disk met while writing an attachment said "the database is out of space": the API names the
+    attachment storage, the pages say (in the reader's language) that the files could not be saved and that the
+    post may go without them; a full database keeps its own words."""
+    desk = app.extensions["desk"]
+    data_dir = desk.settings.data_dir
+    client = app.test_client()
+    page = client.get("/ar/contact").get_data(as_text=True)
+    data = {"name": "سام", "email": "sam@example.com", "subject": "طرد مفقود", "message": "لم يصل طردي، الإيصال مرفق.",
+            "csrf_token": csrf(page), "submission": page.split('name="submission" type="hidden" value="')[1][:22],
+            "files": [(BytesIO(PDF), "receipt.pdf")]}
+    with failing_file(data_dir, 1, monkeypatch) as armed:
+        refused = client.post("/ar/contact", data=data, content_type="multipart/form-data")
+    html = refused.get_data(as_text=True)
+    assert armed.fired and refused.status_code == 503 and "لم يصل طردي، الإيصال مرفق." in html
+    assert "مساحة تخزين المرفقات ممتلئة" in html and "من دون الملفات" in html
+    assert "تعذّر علينا حفظ رسالتك الآن" not in html  # the database's words are for the database
+
+    token = desk.accounts.create_token("partner")
+
+    def api_ticket() -> TestResponse:
+        return app.test_client().post(
+            "/api/v1/tickets", headers={"Authorization": f"Bearer {token}"}, content_type="multipart/form-data",
+            data={"email": "sam@example.com", "subject": "Lost parcel", "body": MESSAGE,
+                  "attachments[]": [(BytesIO(PDF), "receipt.pdf")]})
+
+    with failing_file(data_dir, 1, monkeypatch):
+        files_full = api_ticket()
+    assert files_full.status_code == 503 and files_full.get_json()["error"].startswith(
+        "the attachment storage is out of space: a file could not be written (No space left on device); nothing was "
+        "stored")
+    with failing_statement(desk.db, 2, spare=("UPDATE api_tokens",)):
+        database_full = api_ticket()
+    assert database_full.status_code == 503 and database_full.get_json()["error"].startswith(
+        "the database is out of space: ")
+
+    agent = agent_client(app)
+    ticket = desk.tickets.create(NewTicket(email="sam@example.com", subject="Lost parcel", body=MESSAGE))
+    form = {"body": "Refunded today.", "csrf_token": csrf(agent.get(f"/agent/tickets/{ticket.id}").get_data(
+        as_text=True)), "files": [(BytesIO(PDF), "receipt.pdf")]}
+    with failing_file(data_dir, 1, monkeypatch):
+        reply = agent.post(f"/agent/tickets/{ticket.id}/reply", data=form, content_type="multipart/form-data")
+    assert reply.status_code == 503
+    assert "the storage for attachments is full" in reply.get_data(as_text=True)
+    assert desk.tickets.inbox()[1] == 1  # nothing of the three posts was stored: the one ticket is the agent's

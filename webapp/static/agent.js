@@ -208,7 +208,8 @@
     item.id = "message-" + message.id;
     who.className = "who"; who.textContent = message.name + " · " + message.time;
     text.className = "text"; text.dir = "auto"; text.textContent = message.body;
-    item.appendChild(who); item.appendChild(text);
+    item.appendChild(who);
+    if (message.body) item.appendChild(text);  // a message of files alone shows as its files, no empty bubble
     if (message.files && message.files.length) {  // its files, as the page lists them (names as text, never HTML)
       var list = document.createElement("ul");
       list.className = "attachments message-files";

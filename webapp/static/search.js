@@ -1,6 +1,9 @@
 // As-you-type search: debounced, stale requests cancelled, arrow keys + Enter, matches highlighted.
 // The last half-typed word is completed against the index's words (the API's `complete=1`), and
-// "No article matches" is only said for a settled query. Only settled searches are recorded: the
+// "No article matches" is only said for a settled query. A query read as typed with the wrong keyboard layout (the
+// API's `typed_query`) says so as the results page does, "Showing results for «reading»", and ends the list with the
+// option "Search instead for «as typed»": the results page for it with `verbatim=1`, by the arrow keys and Enter as
+// any option. Only settled searches are recorded: the
 // box's query after a pause long enough to read (SETTLE_MS), when the box is left, or when a
 // result is opened; Enter opens the results page, which records its own. Keystrokes never are.
 (function () {
@@ -36,6 +39,20 @@
     if (searchId) url += "?s=" + searchId + "&p=" + position;
     return parts.length > 1 ? url + "#" + parts[1] : url;
   }
+  function quoted(parent, label, text) {
+    // «query» isolated (<bdi>): a Latin query in an Arabic sentence, or the other way round, keeps its own order.
+    parent.appendChild(document.createTextNode(label + " «"));
+    var isolated = document.createElement("bdi"); isolated.textContent = text; parent.appendChild(isolated);
+    parent.appendChild(document.createTextNode("»"));
+  }
+  function verbatimUrl(typed) {
+    // As the results page's "Search instead for" link: the same page, the same topic, the query as typed.
+    var url = new URL(input.form.action, window.location.href), category = input.form.elements.namedItem("category");
+    url.searchParams.set("q", typed);
+    if (category && category.value) url.searchParams.set("category", category.value);
+    url.searchParams.set("verbatim", "1");
+    return url.pathname + url.search;
+  }
   function noResults(query) {
     var empty = document.createElement("li"); empty.className = "empty";
     empty.textContent = input.dataset.noResults + " ";
@@ -47,15 +64,18 @@
   function render(data, query, settled) {
     list.textContent = "";
     var hits = data.abstained ? [] : data.results.slice(0, 8);
-    if (!hits.length) {
-      if (!settled) { close(); return; }   // still typing: say nothing yet
-      noResults(query);
-    }
-    if (data.completed_query && data.completed_query !== query && hits.length) {
+    if (!hits.length && !settled) { close(); return; }   // still typing: say nothing yet
+    // A listbox holds options only: the notices are for the eye (aria-hidden); the option below says it for all.
+    if (data.typed_query) {
+      var notice = document.createElement("li"); notice.className = "completion layout-notice";
+      notice.setAttribute("aria-hidden", "true");
+      quoted(notice, input.dataset.layoutLabel, data.completed_query || data.query); list.appendChild(notice);
+    } else if (data.completed_query && data.completed_query !== query && hits.length) {
       var hint = document.createElement("li"); hint.className = "completion"; hint.setAttribute("aria-hidden", "true");
       hint.textContent = input.dataset.completionLabel + " «" + data.completed_query + "»"; hint.dir = "auto";
       list.appendChild(hint);
     }
+    if (!hits.length) noResults(query);
     hits.forEach(function (hit, i) {
       // The link is the option (a[href] may take role=option): an option holding a link is nested interactive
       // content (axe), and the arrow keys move through the options by aria-activedescendant.
@@ -73,7 +93,17 @@
       }
       li.appendChild(a); list.appendChild(li);
     });
+    if (data.typed_query) {
+      var item = document.createElement("li"); item.setAttribute("role", "none");
+      var instead = document.createElement("a"); instead.className = "verbatim-option"; instead.id = "verbatim-option";
+      instead.setAttribute("role", "option"); instead.href = verbatimUrl(data.typed_query);
+      quoted(instead, input.dataset.verbatimLabel, data.typed_query); item.appendChild(instead); list.appendChild(item);
+    }
     list.hidden = false; input.setAttribute("aria-expanded", "true");
+    // Drawn again (the query settled, newer results): the option the keyboard was on stays on, or none is.
+    var options = list.querySelectorAll("[role=option]");
+    if (selected >= options.length) { selected = -1; input.removeAttribute("aria-activedescendant"); }
+    if (selected >= 0) options[selected].setAttribute("aria-selected", "true");
   }
   function record(query) {
     // One record per settled query; resolves to its search id (null when it could not be stored).
@@ -113,7 +143,8 @@
     var items = list.querySelectorAll("[role=option]");
     if (!items.length) return;
     if (selected >= 0) items[selected].removeAttribute("aria-selected");
-    selected = (selected + step + items.length) % items.length;
+    // Up from the box goes to the last option (the "search instead" one, when there is one), down to the first.
+    selected = selected < 0 && step < 0 ? items.length - 1 : (selected + step + items.length) % items.length;
     items[selected].setAttribute("aria-selected", "true");
     input.setAttribute("aria-activedescendant", items[selected].id);
   }
@@ -135,7 +166,10 @@
     else if (e.key === "ArrowUp") { e.preventDefault(); move(-1); }
     else if (e.key === "Escape") { close(); }
     else if (e.key === "Enter" && selected >= 0) {
-      e.preventDefault(); open(list.querySelectorAll("[role=option]")[selected]);
+      e.preventDefault();
+      var option = list.querySelectorAll("[role=option]")[selected];
+      // "Search instead": the results page searches and records it as typed; an article is opened as a result.
+      if (option.dataset.position) open(option); else window.location = option.href;
     }
   });
   input.addEventListener("blur", function () { clearTimeout(settleTimer); if (input.value.trim()) record(input.value.trim()); });

@@ -2,7 +2,7 @@
 back (desk.idempotency; task idem27)
 
 Revision ID: idempotency_keys
-Revises: search_typed_query
+Revises: held_mail_removal_failed
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "idempotency_keys"
-down_revision = "search_typed_query"
+down_revision = "held_mail_removal_failed"
 branch_labels = None
 depends_on = None
 
