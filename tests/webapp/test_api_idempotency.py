@@ -215,3 +215,25 @@ def test_a_get_never_writes_a_key(app: Flask) -> None:
         read = client.get(f"/api/v1/tickets/{ticket.id}", headers=headers(secret, "a-get"))
         assert read.status_code == 200 and "Idempotent-Replayed" not in read.headers
     assert counts(app) == (1, 1, 0)
+
+
+def test_a_retry_past_the_two_minute_rule_is_still_answered_from_its_key(app: Flask) -> None:
+    """The same words again after RESEND_WINDOW are a new message; with the first post's key they are its answer:
+    here a message to a closed ticket, which started a follow-up, is not sent to the follow-up a second time."""
+    secret = token(app)
+    desk = desk_of(app)
+    closed = desk.tickets.create(NewTicket(email="sam@example.com", subject="Lost", body="Where is it?"))
+    desk.tickets.update(closed.id, status="closed")
+    client = app.test_client()
+    path = f"/api/v1/tickets/{closed.id}/messages"
+    first = client.post(path, json={"body": "It broke again."}, headers=headers(secret, "broke-again"))
+    assert first.status_code == 201 and first.get_json()["follow_up_of"] == closed.id
+    with desk.db.session() as session:  # the retry comes three minutes later
+        session.execute(update(Message).values(created_at=utcnow() - timedelta(minutes=3)))
+    again = client.post(path, json={"body": "It broke again."}, headers=headers(secret, "broke-again"))
+    assert again.get_json() == first.get_json() and again.headers["Idempotent-Replayed"] == "true"
+    assert counts(app) == (2, 2, 1)
+    unkeyed = client.post(path, json={"body": "It broke again."}, headers=headers(secret))
+    # What the key saved the client from: without it, the same words three minutes on are a second follow-up.
+    assert unkeyed.status_code == 201 and unkeyed.get_json()["ticket_id"] != first.get_json()["ticket_id"]
+    assert counts(app) == (3, 3, 1)
