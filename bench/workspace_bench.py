@@ -12,7 +12,10 @@ server's own: routing, SQL, advice, templates; no network.
   and the grounded draft), without storing it;
 - ticket page warm: the worker's pass (`precompute_suggestions`) stored it; the page only reads;
 - inbox search: `GET /agent/?view=all&q=...` (count, first page, view counts) and the bare
-  `Inbox.page` query, for customer names, emails and words in both scripts.
+  `Inbox.page` query, for customer names, emails and words in both scripts;
+- teams (where the desk has them: the same script runs on a tree from before): the tickets are a third KSA's, a
+  third UAE's and a third with no team stored (the default's, as before routing); the agent is in KSA; the inbox
+  filtered to UAE (`?team=uae`) and "My teams' tickets" (`?view=my_teams`).
 Medians and nearest-rank p95 in ms; one run, after one warm-up request per kind.
 """
 
@@ -83,6 +86,7 @@ def fill(desk: Desk, count: int, seed: int = 7) -> list[int]:
             tickets.append({"id": i + 1, "reference": new_reference(), "customer_id": customer["id"],
                             "subject": subject, "lang": source["lang"], "status": status,
                             "priority": rng.choice(PRIORITIES), "channel": source.get("channel", "web"),
+                            "team": ("ksa", "uae", None)[i % 3],  # not from rng: the same tickets as before
                             "context": {}, "created_at": created, "updated_at": created,
                             "due_at": created + timedelta(hours=8) if status in ("new", "open") else None})
             messages.append({"ticket_id": i + 1, "author": "customer", "body": body, "internal": False,
@@ -133,6 +137,8 @@ def main() -> int:
     login = client.get("/agent/login").get_data(as_text=True)
     token = login.split('name="csrf_token" type="hidden" value="', 1)[1].split('"', 1)[0]
     client.post("/agent/login", data={"email": "bench@example.com", "password": PASSWORD, "csrf_token": token})
+    if hasattr(desk, "teams"):  # in KSA before any page is timed: the view counts include "My teams' tickets"
+        desk.teams.set_teams(desk.accounts.find("bench@example.com").id, ["ksa"])
 
     rng = random.Random(11)
     chosen = rng.sample(open_ids, min(args.pages + 1, len(open_ids)))
@@ -164,13 +170,20 @@ def main() -> int:
     queries = [timed(lambda q=q: desk.inbox.page(InboxQuery(view="all", q=q), agent_id))
                for q in QUERIES for _ in range(3)]
     unsearched = [timed(lambda: client.get("/agent/")) for _ in range(15)]
+    teams = {}
+    if hasattr(desk, "teams"):  # a tree with teams
+        for name, params in [("inbox_team_filter_page_ms", {"team": "uae"}), ("inbox_my_teams_page_ms",
+                                                                           {"view": "my_teams"})]:
+            client.get("/agent/", query_string=params)
+            teams[name] = percentiles([timed(lambda a=params: client.get("/agent/", query_string=a))
+                                       for _ in range(15)])
     report = {
         "tickets": args.tickets, "database": desk.db.engine.dialect.name,
         "ticket_page_cold_ms": percentiles(cold), "ticket_page_warm_ms": percentiles(warm),
         "precompute_pass": {"tickets": advised, "seconds": round(precompute_s, 1),
                        "per_ticket_ms": round(precompute_s * 1000 / max(advised, 1), 1)},
         "inbox_search_page_ms": percentiles(inbox_pages), "inbox_search_query_ms": percentiles(queries),
-        "inbox_default_view_page_ms": percentiles(unsearched),
+        "inbox_default_view_page_ms": percentiles(unsearched), **teams,
     }
     print(json.dumps(report, indent=2, ensure_ascii=False))
     engine.close()

@@ -3,7 +3,9 @@
 One configuration (`content/_business_hours.yml`, kept in the content repo with the articles) says
 each team's time zone, working days, daily hours and holidays. The dashboard's business-hours figures
 and ticket due times both count through `Team.seconds_between` and `Team.add_hours`, so "8 business
-hours" means the same thing everywhere. Times in and out are timezone-aware UTC or naive UTC (the
+hours" means the same thing everywhere. The same file is the one list of teams: agents' memberships
+(desk.teams) and tickets name teams by their keys here, and its `routing:` rules (`RoutingRule`) say
+which team a new ticket goes to. Times in and out are timezone-aware UTC or naive UTC (the
 database's convention); the arithmetic happens in the team's own zone, so a working day is the one
 its agents see on the wall.
 """
@@ -18,7 +20,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from desk.models import CHANNELS
+
 CONFIG_FILE = "_business_hours.yml"
+# What a routing rule may match on (and `team`, where it sends the ticket).
+ROUTING_KEYS = ("lang", "channel", "category", "domain")
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # datetime.weekday() order
 DEFAULT_DUE_HOURS: Mapping[str, float] = {"urgent": 2, "high": 4, "normal": 8, "low": 24}
 
@@ -78,13 +84,33 @@ class Team:
 
 
 @dataclass(frozen=True)
+class RoutingRule:
+    """One `routing:` entry: a new ticket whose every named field is one of the rule's values goes to `team`
+    (a field the rule leaves out matches anything). `domain` is the requester's email domain, matched whole."""
+
+    team: str
+    conditions: Mapping[str, frozenset[str]]
+
+    def matches(self, fields: Mapping[str, str | None]) -> bool:
+        return all((fields.get(key) or "").lower() in values for key, values in self.conditions.items())
+
+
+@dataclass(frozen=True)
 class BusinessHours:
     teams: Mapping[str, Team]
     default: str
     due_hours: Mapping[str, float]
+    routing: tuple[RoutingRule, ...] = ()
 
     def team(self, key: str | None = None) -> Team:
         return self.teams.get(key or self.default) or self.teams[self.default]
+
+    def route(self, lang: str | None = None, channel: str | None = None, category: str | None = None,
+              email: str | None = None) -> str:
+        """The team a new ticket goes to: the first routing rule it matches, else the default team."""
+        domain = (email or "").rpartition("@")[2]
+        fields = {"lang": lang, "channel": channel, "category": category, "domain": domain}
+        return next((rule.team for rule in self.routing if rule.matches(fields)), self.default)
 
     def due_at(self, created: datetime, priority: str, team: str | None = None) -> datetime:
         hours = self.due_hours.get(priority, self.due_hours.get("normal", 8))
@@ -117,7 +143,45 @@ class BusinessHours:
         due = raw.get("due_hours") or DEFAULT_DUE_HOURS
         if not isinstance(due, Mapping) or not all(isinstance(v, int | float) and v > 0 for v in due.values()):
             raise BusinessHoursError(f"{where}: due_hours: expected positive hours per priority")
-        return cls(teams, default, {str(k): float(v) for k, v in due.items()})
+        routing = _routing(raw.get("routing"), teams, where)
+        return cls(teams, default, {str(k): float(v) for k, v in due.items()}, routing)
+
+
+def _routing(raw: object, teams: Mapping[str, Team], where: str) -> tuple[RoutingRule, ...]:
+    """The `routing:` list, each rule checked: a wrong one is an error naming its position (1 = the first), so a
+    typo ("langs", a team that is not in `teams`) stops the desk at start instead of sending tickets astray."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise BusinessHoursError(f"{where}: routing: expected a list of rules such as {{lang: ar, team: ksa}}")
+    rules = []
+    for number, rule in enumerate(raw, 1):
+        at = f"{where}: routing rule {number}"
+        if not isinstance(rule, Mapping):
+            raise BusinessHoursError(f"{at}: expected a mapping such as {{lang: ar, team: ksa}}")
+        unknown = sorted(str(key) for key in rule if key not in (*ROUTING_KEYS, "team"))
+        if unknown:
+            raise BusinessHoursError(f"{at}: unknown key {unknown[0]!r}; use {', '.join(ROUTING_KEYS)} and team")
+        team = rule.get("team")
+        if not isinstance(team, str) or team not in teams:
+            raise BusinessHoursError(f"{at}: team: no team {team!r} (teams: {', '.join(teams)})")
+        conditions: dict[str, frozenset[str]] = {}
+        for key in ROUTING_KEYS:
+            if key not in rule:
+                continue
+            values = rule[key] if isinstance(rule[key], list) else [rule[key]]
+            if not values or not all(isinstance(v, str) and v.strip() for v in values):
+                raise BusinessHoursError(f"{at}: {key}: expected a word or a list of words, not {rule[key]!r}")
+            clean = [v.strip().lower() for v in values]
+            wrong = [v for v in clean if v not in CHANNELS] if key == "channel" else []
+            if wrong:  # "mail" for "email" would never match: refused, not left to send tickets to the default
+                raise BusinessHoursError(f"{at}: channel: {wrong[0]!r} is no channel; use {', '.join(CHANNELS)}")
+            conditions[key] = frozenset(v.lstrip("@") if key == "domain" else v for v in clean)
+        if not conditions:
+            raise BusinessHoursError(f"{at}: match on at least one of {', '.join(ROUTING_KEYS)} "
+                                     f"(the default team takes every ticket no rule matches)")
+        rules.append(RoutingRule(team, conditions))
+    return tuple(rules)
 
 
 def _team(key: str, raw: object, where: str) -> Team:

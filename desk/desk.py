@@ -26,6 +26,7 @@ from desk.notices import Notices
 from desk.presence import Presence
 from desk.surveys import Surveys
 from desk.tags import Tags
+from desk.teams import Teams
 from desk.tickets import TicketStore
 from kb.settings import Settings
 
@@ -56,6 +57,10 @@ class Desk:
     @cached_property
     def tags(self) -> Tags:
         return Tags(self.db)
+
+    @cached_property
+    def teams(self) -> Teams:
+        return Teams(self.db, self.hours)
 
     @cached_property
     def presence(self) -> Presence:

@@ -1,8 +1,9 @@
 """The agents' inbox: saved views with counts, filters, full-text search, sorting and pages.
 
-A view is a named filter an agent returns to all day ("mine", "unassigned", "due today", "Arabic,
-unassigned", "mentions"); filters (status, language, tag, search) narrow any view. Every view but
-"all" holds only unsolved tickets: a solved ticket is nobody's work.
+A view is a named filter an agent returns to all day ("mine", "my teams' tickets", "unassigned", "due
+today", "Arabic, unassigned", "mentions"); filters (status, language, team, tag, search) narrow any view.
+Every view but "all" holds only unsolved tickets: a solved ticket is nobody's work. A ticket with no team
+stored (one from before routing) is the default team's, in the team filter and in "my teams' tickets" alike.
 """
 
 from __future__ import annotations
@@ -11,15 +12,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from desk.business_hours import BusinessHours
 from desk.database import Database
-from desk.models import TICKET_STATUSES, Mention, Ticket, TicketPresence, TicketTag, as_utc, utcnow
+from desk.models import TICKET_STATUSES, AgentTeam, Mention, Ticket, TicketPresence, TicketTag, as_utc, utcnow
 from desk.ticket_search import matches
 
-VIEWS = ("unsolved", "mine", "unassigned", "due_today", "arabic_unassigned", "mentions", "all")
+VIEWS = ("unsolved", "mine", "my_teams", "unassigned", "due_today", "arabic_unassigned", "mentions", "all")
 SORTS = ("updated", "created", "due", "priority")
 UNSOLVED = ("new", "open", "pending", "on_hold")
 _PRIORITY_RANK = case({"urgent": 0, "high": 1, "normal": 2, "low": 3}, value=Ticket.priority, else_=4)
@@ -30,6 +31,7 @@ class InboxQuery:
     view: str = "unsolved"
     status: str | None = None  # one of TICKET_STATUSES, None for the view's own
     lang: str | None = None
+    team: str | None = None  # a team key of the business-hours file (or one it no longer has)
     tag: str | None = None
     q: str = ""
     sort: str = "updated"
@@ -43,7 +45,7 @@ class InboxQuery:
         if self.status not in TICKET_STATUSES:
             object.__setattr__(self, "status", None)
         # NUL is no character a person types, and PostgreSQL refuses it in text parameters.
-        for name in ("lang", "tag"):
+        for name in ("lang", "team", "tag"):
             value = getattr(self, name)
             if value and "\x00" in value:
                 object.__setattr__(self, name, value.replace("\x00", "") or None)
@@ -95,17 +97,29 @@ class Inbox:
                 clauses.append(Ticket.lang == "ar")
         elif view == "due_today":
             clauses.append(Ticket.due_at < self.end_of_today(now, zone))
+        elif view == "my_teams":
+            mine = select(AgentTeam.team).where(AgentTeam.agent_id == agent_id)
+            clauses.append(or_(Ticket.team.in_(mine), and_(Ticket.team.is_(None), exists(
+                mine.where(AgentTeam.team == self.hours.default)))))
         elif view == "mentions":
             clauses.append(
                 Ticket.id.in_(select(Mention.ticket_id).where(Mention.agent_id == agent_id, Mention.seen_at.is_(None)))
             )
         return clauses
 
+    def _team_clause(self, team: str) -> ColumnElement[bool]:
+        """The team's tickets: those moved or routed to it, and for the default team those with none stored."""
+        if team == self.hours.default:
+            return or_(Ticket.team == team, Ticket.team.is_(None))
+        return Ticket.team == team
+
     def _clauses(self, query: InboxQuery, agent_id: int, now: datetime,
                  zone: ZoneInfo | None) -> list[ColumnElement[bool]]:
         clauses = self.view_clauses(query.view, agent_id, now, query.status, zone)
         if query.lang:
             clauses.append(Ticket.lang == query.lang)
+        if query.team:
+            clauses.append(self._team_clause(query.team))
         if query.tag:
             clauses.append(Ticket.id.in_(select(TicketTag.ticket_id).where(TicketTag.tag == query.tag)))
         found = matches(query.q)
@@ -114,7 +128,9 @@ class Inbox:
         return clauses
 
     @staticmethod
-    def _order(sort: str) -> list:  # type: ignore[type-arg]
+    def _order(sort: str, view: str = "unsolved") -> list:  # type: ignore[type-arg]
+        if view == "my_teams":  # the team's unassigned tickets first: the ones nobody is working yet
+            return [Ticket.assignee_id.is_not(None), *Inbox._order(sort)]
         if sort == "created":
             return [Ticket.created_at.desc(), Ticket.id.desc()]
         if sort == "due":
@@ -134,7 +150,7 @@ class Inbox:
             tickets = list(session.scalars(
                 select(Ticket).where(*self._clauses(query, agent_id, now, zone))
                 .options(joinedload(Ticket.customer), joinedload(Ticket.assignee), selectinload(Ticket.tags))
-                .order_by(*self._order(query.sort)).limit(limit).offset(offset)
+                .order_by(*self._order(query.sort, query.view)).limit(limit).offset(offset)
             ))
             ids = [t.id for t in tickets]
             mentions = dict(session.execute(

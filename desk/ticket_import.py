@@ -89,6 +89,7 @@ def ticket_from_json(row: dict, languages: tuple[str, ...] = ("en", "ar")) -> Ne
         external_id=row.get("external_id"),
         created=_parse_time(row.get("created"), ""),
         replies=tuple(replies),
+        category=row.get("category"),  # the help-center category, which routing rules may match on
         notify=False,  # an import replays history: its customers were answered long ago
     )
 

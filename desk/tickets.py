@@ -38,6 +38,7 @@ from desk.models import (
     PRIORITIES,
     TICKET_STATUSES,
     Agent,
+    AgentTeam,
     Attachment,
     CsatSurvey,
     Customer,
@@ -46,6 +47,7 @@ from desk.models import (
     TicketDueChange,
     TicketStatusChange,
     TicketTag,
+    TicketTeamChange,
     as_utc,
     utcnow,
 )
@@ -60,6 +62,7 @@ MAX_SUBJECT = 300
 MAX_BODY = 100_000
 MAX_NAME = 200
 MAX_EXTERNAL_ID = 200
+MAX_CATEGORY = 80
 # Ids past this are no row on any engine: every id column is an INTEGER, 32 bits on PostgreSQL (64 on SQLite).
 # Checking here keeps a URL like /tickets/2147483648 a 404 instead of an overflow (it was 2**63 - 1, SQLite's
 # bound, and every id from 2**31 up was a 500 on PostgreSQL: "integer out of range").
@@ -113,7 +116,7 @@ class NewTicket:
     # Email the customer a confirmation; off for imports and for automatic mail (never answered).
     notify: bool = True
     # A follow-up's, copied from the closed ticket it continues (`TicketStore.follow_up_in`): its team (business
-    # hours), help-center category and tags.
+    # hours), help-center category and tags. The category may also be an import's; routing rules may match on it.
     team: str | None = None
     category: str | None = None
     tags: tuple[str, ...] = ()
@@ -372,12 +375,47 @@ class TicketStore:
         ticket.updated_at = change.created_at
         return ticket.due_at
 
-    def changes(self, ticket_id: int) -> list[TicketStatusChange | TicketDueChange]:
-        """The ticket's history: status changes and due times set by hand, oldest first."""
+    def move_to_team(self, ticket_id: int, team: str, agent_id: int | None) -> bool:
+        """Move the ticket to `team` (a key of the business-hours file), recorded in its history. The due time is
+        counted again in the new team's hours unless an agent set it by hand, and an assignee who is not in the
+        new team is unassigned (the team's own agents pick it up, as Zendesk does). Returns whether it was."""
         with self.db.session() as session:
-            rows: list[TicketStatusChange | TicketDueChange] = [
+            return self._move_to_team(session, ticket_id, team, agent_id)
+
+    def bulk_move_to_team(self, ticket_ids: list[int], team: str, agent_id: int | None) -> int:
+        """`move_to_team` for many tickets in one transaction: all move or, on any bad id or team, none."""
+        with self.db.session() as session:
+            for ticket_id in ticket_ids:
+                self._move_to_team(session, ticket_id, team, agent_id)
+        return len(ticket_ids)
+
+    def _move_to_team(self, session: Session, ticket_id: int, team: str, agent_id: int | None) -> bool:
+        team = _choice("team", team, tuple(self.hours.teams))
+        ticket = row_by_id(session, Ticket, ticket_id)
+        if ticket is None:
+            raise InputError("ticket", N_("no ticket %(ticket)s"), ticket=ticket_id)
+        if team == (ticket.team or self.hours.default):
+            return False  # there already (no team stored is the default team)
+        now = utcnow()
+        session.add(TicketTeamChange(ticket_id=ticket.id, agent_id=agent_id, old_team=ticket.team, new_team=team,
+                                     created_at=now))
+        ticket.team = team
+        if not ticket.due_by_hand:
+            ticket.due_at = self._computed_due(ticket)
+        unassigned = ticket.assignee_id is not None and session.scalar(
+            select(AgentTeam.id).where(AgentTeam.agent_id == ticket.assignee_id, AgentTeam.team == team)) is None
+        if unassigned:
+            ticket.assignee_id = None
+        ticket.updated_at = now
+        return unassigned
+
+    def changes(self, ticket_id: int) -> list[TicketStatusChange | TicketDueChange | TicketTeamChange]:
+        """The ticket's history: status changes, due times set by hand and moves between teams, oldest first."""
+        with self.db.session() as session:
+            rows: list[TicketStatusChange | TicketDueChange | TicketTeamChange] = [
                 *session.scalars(select(TicketStatusChange).where(TicketStatusChange.ticket_id == ticket_id)),
                 *session.scalars(select(TicketDueChange).where(TicketDueChange.ticket_id == ticket_id)),
+                *session.scalars(select(TicketTeamChange).where(TicketTeamChange.ticket_id == ticket_id)),
             ]
         return sorted(rows, key=lambda row: (as_utc(row.created_at), row.id))
 
@@ -407,7 +445,7 @@ class TicketStore:
             notify=new.notify,
             # Copied from a stored ticket (a follow-up's), never typed: as they were checked when stored.
             team=new.team,
-            category=new.category,
+            category=_optional_text("category", new.category, MAX_CATEGORY),
             tags=new.tags,
         )
 
@@ -499,18 +537,21 @@ class TicketStore:
     def _insert(self, session: Session, new: NewTicket) -> Ticket:
         customer = self._customer(session, new)
         created = new.created or utcnow()
+        lang = new.lang or self.languages[0]
         ticket = Ticket(
             reference=new_reference(),
             external_id=new.external_id,
             customer=customer,
             subject=new.subject,
-            lang=new.lang or self.languages[0],
+            lang=lang,
             channel=new.channel,
             priority=new.priority,
             context=new.context or {},
             visit_id=new.visit_id,
-            team=new.team,
             category=new.category,
+            # Every way in (the contact form, the API, mail, an import) is routed here, by the same rules; a
+            # follow-up stays with the closed ticket's team.
+            team=new.team or self.hours.route(lang, new.channel, new.category, new.email),
             created_at=created,
             updated_at=created,
         )

@@ -124,6 +124,15 @@ def reader_zone(team: str | None = None) -> ZoneInfo:
     return ZoneInfo(chosen) if chosen else state.desk().hours.team(team).zone
 
 
+def team_name(key: str | None) -> str:
+    """A team as the workspace shows it: its name as the business-hours file writes it (the team's own words, not
+    translated); no team stored is the default team; a key the file no longer has is shown as unknown, not an
+    error (its tickets and memberships outlive it)."""
+    hours = state.desk().hours
+    team = hours.teams.get(key or hours.default)
+    return team.name if team is not None else gettext("%(team)s (not in the teams file)", team=key)
+
+
 def interface_lang() -> str:
     locale = get_locale()
     lang = locale.language if locale is not None else "en"
@@ -134,7 +143,7 @@ def _page(template: str, **context: Any) -> str:
     lang = interface_lang()
     return render_template(template, lang=lang, dir="rtl" if lang == "ar" else "ltr",
                            brand=current_theme(state.settings().content_dir).name(lang),
-                           agent=current_user, shown_zone=str(get_timezone()), **context)
+                           agent=current_user, shown_zone=str(get_timezone()), team_name=team_name, **context)
 
 
 def _admin_required() -> None:
@@ -183,6 +192,7 @@ def _inbox_query() -> InboxQuery:
         view=request.args.get("view", "unsolved"),
         status=request.args.get("status") or None,
         lang=lang if lang in state.settings().languages else None,
+        team=(request.args.get("team") or "").strip()[:40] or None,  # a key the file lost still finds its tickets
         tag=(request.args.get("tag") or "").strip().lower() or None,
         q=(request.args.get("q") or "")[:MAX_QUERY],
         sort=request.args.get("sort", "updated"),
@@ -202,7 +212,7 @@ def inbox() -> str:
         counts=desk.inbox.counts(current_user.id, zone=zone), held_count=desk.held_mail.count(),
         views=VIEWS, sorts=SORTS, page_number=page_number, pages=page_count(found.total, PAGE_SIZE),
         statuses=TICKET_STATUSES, languages=state.settings().languages, agents=desk.accounts.agents(),
-        popular_tags=desk.tags.popular(), due_zone=zone.key,
+        popular_tags=desk.tags.popular(), due_zone=zone.key, teams=desk.hours.teams,
         labels=ViewLabels(), since=utcnow().isoformat(),
         kept=session.pop("bulk_kept", None) or {"ids": [], "action": "", "value": ""},
     )
@@ -211,7 +221,8 @@ def inbox() -> str:
 @bp.post("/bulk")
 @login_required
 def bulk():
-    """Assign, solve or tag the checked tickets: all of them change, or (on any error) none."""
+    """Assign, solve, tag, set the due time of or move to a team the checked tickets: all of them change, or (on any
+    error) none."""
     desk = state.desk()
     ids = [n for n in map(form_number, request.form.getlist("ticket")) if n is not None][:MAX_BULK]
     action, value = request.form.get("action", ""), request.form.get("value", "").strip()
@@ -233,8 +244,10 @@ def bulk():
             desk.tags.add(ids, [t for t in value.replace(",", " ").split() if t])
         elif action == "due":  # by hand, in the agent's zone, else the default team's (the one "due today" counts in)
             desk.tickets.bulk_set_due(ids, parse_due(value, reader_zone().key), current_user.id)
+        elif action == "team":  # a team's key; assignees outside the team are unassigned, as on the ticket page
+            desk.tickets.bulk_move_to_team(ids, value, current_user.id)
         else:
-            raise InputError("action", N_("choose assign, solve, tag or due"))
+            raise InputError("action", N_("choose assign, solve, tag, due or team"))
     except InputError as error:
         flash(desk_error(error), "error")
         # The inbox after the error shows the same tickets checked and the same action and value.
@@ -306,6 +319,7 @@ def _ticket_page(found: Ticket, **extra: Any) -> str:
         shown_details=advice.shown_details(), statuses=TICKET_STATUSES, priorities=PRIORITIES,
         agents=agents, macros=macro_choices(found), popular_tags=desk.tags.popular(),
         due=due, overdue=due is not None and due < now, labels=ViewLabels(), due_zone=zone.key,
+        teams=desk.hours.teams, ticket_team=found.team or desk.hours.default,
         changes=desk.tickets.changes(found.id), agent_names={a.id: a.name or a.email for a in agents},
         links=desk.tickets.follow_up_links(found),
         file_limits=shown_limits(desk.tickets.file_limits),
@@ -556,6 +570,23 @@ def due(ticket_id: int):
                   else gettext("Due time set."), "ok")
     except InputError as error:
         return _page_again(ticket_id, kept_due=typed, due_error=desk_error(error)), 400
+    return redirect(url_for(".ticket", ticket_id=ticket_id))
+
+
+@bp.post("/tickets/<int:ticket_id>/team")
+@login_required
+def team(ticket_id: int):
+    """Move the ticket to another team (recorded in its history): the due time is counted in the new team's hours
+    unless set by hand, and an assignee who is not in the team is unassigned. A team the file lacks is refused."""
+    desk = state.desk()
+    key = request.form.get("team", "")[:40]
+    try:
+        unassigned = desk.tickets.move_to_team(ticket_id, key, current_user.id)
+    except InputError as error:
+        flash(desk_error(error), "error")
+        return redirect(url_for(".ticket", ticket_id=ticket_id))
+    flash(gettext("Moved to %(team)s; the assignee is not in it, so the ticket is unassigned.", team=team_name(key))
+          if unassigned else gettext("Moved to %(team)s.", team=team_name(key)), "ok")
     return redirect(url_for(".ticket", ticket_id=ticket_id))
 
 

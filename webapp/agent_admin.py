@@ -1,4 +1,4 @@
-"""The workspace's admin page: agents (add, role, time zone, deactivate/reactivate, password reset) and API
+"""The workspace's admin page: agents (add, role, time zone, teams, deactivate/reactivate, password reset) and API
 tokens (create, list with last use, revoke). Admins only; routes on the agent blueprint."""
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from webapp.workspace_labels import ViewLabels
 def admin():
     """Admins add, deactivate, reactivate agents, set roles, reset passwords, create and revoke API tokens."""
     _admin_required()
-    accounts = state.desk().accounts
+    desk = state.desk()
+    accounts = desk.accounts
     token = None
     if request.method == "POST":
         action = request.form.get("action")
@@ -49,7 +50,11 @@ def admin():
             elif action == "time_zone":  # "" follows the team's zone; an unknown name is refused, nothing written
                 accounts.set_time_zone(request.form.get("agent_id", type=int) or 0, request.form.get("time_zone", ""))
                 flash(gettext("Agent updated."), "ok")
+            elif action == "teams":  # the checked teams; a key the file does not have is refused, nothing written
+                desk.teams.set_teams(request.form.get("agent_id", type=int) or 0,
+                                     [key[:40] for key in request.form.getlist("team")])
+                flash(gettext("Agent updated."), "ok")
         except InputError as error:
             flash(desk_error(error), "error")
     return _page("agent/admin.html", agents=accounts.everyone(), tokens=accounts.tokens(), token=token, roles=ROLES,
-                 labels=ViewLabels(), zones=zone_names())
+                 labels=ViewLabels(), zones=zone_names(), teams=desk.hours.teams, memberships=desk.teams.memberships())

@@ -118,6 +118,8 @@ def _replayable(response: dict[str, Any]) -> dict[str, Any]:
     return {**response, "headers": REPLAYED}
 
 
+TEAM = {"type": "string", "description": "the key of the team working the ticket (content/_business_hours.yml's "
+                                       "`teams`): the one its routing rules chose, or an agent moved it to"}
 TICKET_ID = {"name": "ticket_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
 NO_TICKET = _error("no ticket with this id")
 # A customer's message on an existing ticket: its text, and as multipart/form-data the customer's files too.
@@ -245,9 +247,9 @@ OPENAPI: dict[str, Any] = {
                 "responses": {
                     "201": _replayable(_json("created, with the files it keeps (none from a JSON body)", {
                         "type": "object",
-                        "required": ["id", "reference", "lang", "status", "attachments"],
+                        "required": ["id", "reference", "lang", "status", "team", "attachments"],
                         "properties": {"id": {"type": "integer"}, "reference": {"type": "string"},
-                                       "lang": {"type": "string"}, "status": {"type": "string"},
+                                       "lang": {"type": "string"}, "status": {"type": "string"}, "team": TEAM,
                                        "attachments": {"type": "array", "items": STORED_FILE}},
                     })),
                     "409": _error(f"a ticket with this external_id exists, or {KEY_IN_USE}"),
@@ -266,12 +268,12 @@ OPENAPI: dict[str, Any] = {
                 "responses": {
                     "200": _json("the ticket", {
                         "type": "object",
-                        "required": ["id", "reference", "subject", "lang", "status", "priority", "channel",
+                        "required": ["id", "reference", "subject", "lang", "status", "priority", "channel", "team",
                                      "created_at", "messages"],
                         "properties": {
                             "id": {"type": "integer"}, "reference": {"type": "string"}, "subject": {"type": "string"},
                             "lang": {"type": "string"}, "status": {"type": "string"},
-                            "priority": {"type": "string"}, "channel": {"type": "string"},
+                            "priority": {"type": "string"}, "channel": {"type": "string"}, "team": TEAM,
                             "created_at": {"type": "string", "format": "date-time"},
                             "merged_into": {"type": "integer", "nullable": True,
                                             "description": "the ticket its messages moved to, when merged"},

@@ -18,7 +18,8 @@ class ViewLabels:
 
     def view(self, key: str) -> str:
         return {
-            "unsolved": gettext("Unsolved"), "mine": gettext("Mine"), "unassigned": gettext("Unassigned"),
+            "unsolved": gettext("Unsolved"), "mine": gettext("Mine"),
+            "my_teams": gettext("My teams' tickets"), "unassigned": gettext("Unassigned"),
             "due_today": gettext("Due today"), "arabic_unassigned": gettext("Arabic, unassigned"),
             "mentions": gettext("Mentions"), "all": gettext("All tickets"),
         }.get(key, key)

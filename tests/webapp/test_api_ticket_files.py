@@ -101,7 +101,7 @@ def test_an_integrations_files_reach_the_ticket_for_the_agent_and_the_customer(a
         plain = requests.post(f"{base_url}/api/v1/tickets", timeout=30, headers={"Authorization": f"Bearer {token}"},
                               json={"email": "sam@example.com", "subject": "Refund", "body": "Where is my refund?"})
         assert plain.status_code == 201 and plain.json()["attachments"] == []
-        assert set(plain.json()) == {"id", "reference", "lang", "status", "attachments"}
+        assert set(plain.json()) == {"id", "reference", "lang", "status", "team", "attachments"}
 
 
 def post(client: FlaskClient, token: str, fields: dict[str, str], files: list[tuple[str, str, bytes]],

@@ -76,6 +76,7 @@ RULES: dict[tuple[str, str], str] = {
     ("agent.bulk", "POST"): AGENT,
     ("agent.merge", "POST"): AGENT,
     ("agent.due", "POST"): AGENT,
+    ("agent.team", "POST"): AGENT,
     ("agent.note", "POST"): AGENT,
     ("agent.preferences", "POST"): AGENT,
     ("agent.profile", "GET"): AGENT,

@@ -2,7 +2,7 @@
 back (desk.idempotency; task idem27)
 
 Revision ID: idempotency_keys
-Revises: held_mail_removal_failed
+Revises: agent_teams
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "idempotency_keys"
-down_revision = "held_mail_removal_failed"
+down_revision = "agent_teams"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,62 @@
+"""Which agents belong to which teams (Zendesk's groups, Chatwoot's teams): the admin page sets it, and the
+workspace reads it for "My teams' tickets" and to unassign a ticket moved to a team its assignee is not in.
+
+Teams themselves are defined once, in content/_business_hours.yml (desk.business_hours): a membership is an
+agent and a team key there. A key that later leaves the file keeps its rows (the file may come back, and a
+removed team's members are worth seeing); pages show it as unknown, and an admin may drop it, never add it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import delete, select
+
+from desk.business_hours import BusinessHours
+from desk.database import Database
+from desk.models import Agent, AgentTeam, utcnow
+from desk.tickets import InputError, row_by_id
+from desk.translatable import N_
+
+
+class Teams:
+    def __init__(self, db: Database, hours: BusinessHours) -> None:
+        self.db = db
+        self.hours = hours
+
+    def of(self, agent_id: int) -> list[str]:
+        """The agent's team keys, in the file's order (unknown ones after, by name)."""
+        with self.db.session() as session:
+            keys = session.scalars(select(AgentTeam.team).where(AgentTeam.agent_id == agent_id))
+            return self.ordered(keys)
+
+    def memberships(self) -> dict[int, list[str]]:
+        """Every agent's team keys (the admin page): agent id -> keys, as `of` orders them."""
+        found: dict[int, list[str]] = {}
+        with self.db.session() as session:
+            for agent_id, team in session.execute(select(AgentTeam.agent_id, AgentTeam.team)):
+                found.setdefault(agent_id, []).append(team)
+        return {agent_id: self.ordered(keys) for agent_id, keys in found.items()}
+
+    def ordered(self, keys: Iterable[str]) -> list[str]:
+        order = {key: number for number, key in enumerate(self.hours.teams)}
+        return sorted(set(keys), key=lambda key: (order.get(key, len(order)), key))
+
+    def set_teams(self, agent_id: int, keys: Iterable[str]) -> list[str]:
+        """Make `keys` the agent's teams (none: in no team). Each must be a team of the file, or one the agent is
+        in already (a team the file no longer has may be kept or dropped, not added); otherwise nothing is written
+        and the error names the field `teams`."""
+        wanted = {key.strip() for key in keys if key.strip()}
+        with self.db.session() as session:
+            if row_by_id(session, Agent, agent_id) is None:
+                raise InputError("agent", N_("no agent %(agent)s"), agent=agent_id)
+            have = set(session.scalars(select(AgentTeam.team).where(AgentTeam.agent_id == agent_id)))
+            for key in sorted(wanted - have):
+                if key not in self.hours.teams:
+                    raise InputError("teams", N_("no team %(team)s; the teams are %(teams)s"),
+                                     team=repr(key[:40]), teams=", ".join(self.hours.teams))
+            if have - wanted:
+                session.execute(delete(AgentTeam).where(AgentTeam.agent_id == agent_id,
+                                                        AgentTeam.team.in_(have - wanted)))
+            session.add_all(AgentTeam(agent_id=agent_id, team=key, created_at=utcnow()) for key in wanted - have)
+        return self.ordered(wanted)
