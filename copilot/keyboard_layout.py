@@ -61,7 +61,9 @@ WORD_ZIPF = 3.0
 MIN_PREFIX = 4
 MAX_LIGATURES = 4  # a word with more لا pairs reads its first readings only (2**4 of them)
 _LATIN_LETTER = re.compile(r"[A-Za-z]")
-_CODE = re.compile(r"(?=\S*\d)(?=\S*[^\W\d_])\S+")  # a piece with digits and letters: "0x80070005", "win10"
+# A piece with digits and letters: "0x80070005", "win10". Tried only where a piece starts ((?<!\S)): from every
+# position inside a long piece the lookaheads scanned on to its end, n**2 steps (100,000 letters: 100 s of CPU).
+_CODE = re.compile(r"(?<!\S)(?=\S*\d)(?=\S*[^\W\d_])\S+")
 _LINK = re.compile(r"@|://|www\.", re.IGNORECASE)
 _PRESENTATION = re.compile("[\ufb50-\ufdff\ufe70-\ufeff]")  # Arabic presentation forms (ﻻ, ﻷ): one key's glyphs
 _SPACE = re.compile(r"(\s+)")

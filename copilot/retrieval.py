@@ -1254,9 +1254,11 @@ class Retriever:
     def read_layout(self, query: str, typing: bool = False) -> str | None:
         """The query as the other keyboard layout types it, when the index's words say it was typed with the
         wrong one (copilot.keyboard_layout.wrong_layout); `typing`: still being typed, its last word may be
-        the start of an index word (search as you type)."""
+        the start of an index word (search as you type). A query longer than a search takes (max_query_chars: it is
+        cut) is no query typed in a search box, and is searched as typed: read whole, the 1 MiB a post may carry (the
+        search box's settled query, the contact form's) took seconds of CPU per request."""
         vocabulary = self.vocabulary
-        if vocabulary is None or not LEVERS["keyboard_layout"]:
+        if vocabulary is None or not LEVERS["keyboard_layout"] or len(query) > self.settings.max_query_chars:
             return None
         words = vocabulary.words if typing else None
         return wrong_layout(

@@ -141,7 +141,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, d
             return api.json_http_error(exc)  # never an HTML page under /api/
         if isinstance(exc, CSRFError):
             return csrf_refused(exc)
-        if exc.code in (403, 404, 429):
+        if exc.code in (403, 404, 413, 429):  # 413: files past a form's upload limit (webapp.attachments)
             return error_page(exc.code)
         return exc
 

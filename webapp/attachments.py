@@ -6,6 +6,11 @@ never rendered by the browser."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from pathlib import PurePosixPath
+from urllib.parse import quote
+
 from flask import Blueprint, abort, request, send_file
 from flask_login import login_required
 
@@ -65,7 +70,27 @@ def _send(found: Attachment | None):  # type: ignore[no-untyped-def]
     path = state.desk().attachments.file(found)
     if not path.is_file():
         abort(404)
-    return send_file(path, mimetype=served_type(found.content_type), as_attachment=True, download_name=found.filename)
+    response = send_file(path, mimetype=served_type(found.content_type), as_attachment=True,
+                         download_name=found.filename)
+    response.headers["Content-Disposition"] = content_disposition(found.filename)
+    return response
+
+
+_NOT_PLAIN = re.compile(r"[^A-Za-z0-9._ -]+")
+
+
+def content_disposition(filename: str) -> str:
+    """A download's Content-Disposition (RFC 6266): the name as kept in `filename*` (RFC 5987, UTF-8), and for a
+    client that reads only `filename` its ASCII letters; "attachment" and the extension when none are left.
+    werkzeug's own fallback kept what NFKD left in ASCII, so an Arabic or Chinese name ("فاتورة الطلب.pdf") was
+    `filename=" .pdf"`: a hidden file, or no name, where `filename*` is not read."""
+    suffix = PurePosixPath(filename).suffix
+    suffix = suffix if suffix.isascii() else ""
+    stem = unicodedata.normalize("NFKD", filename.removesuffix(suffix)).encode("ascii", "ignore").decode()
+    plain = (_NOT_PLAIN.sub("_", stem).strip(" .") or "attachment") + suffix
+    if plain == filename:
+        return f'attachment; filename="{plain}"'
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 @bp.get("/agent/attachments/<int:attachment_id>")

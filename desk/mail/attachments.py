@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import errno
 import re
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -38,6 +39,13 @@ ATTACHMENT_FOLDER = "mail/attachments"
 # A file write that fails for want of space (or quota) or on a failing disk: the storage is unavailable, not a bug.
 FULL_DISK_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EIO)
 MAX_FILENAME = 120
+# ... and at most this many bytes in UTF-8: the file on disk is "<message>-<n>-<name>.part" and a file system's name
+# holds 255 bytes (NAME_MAX), which 120 CJK (3 bytes) or mathematical (4 bytes) letters overran: ENAMETOOLONG, a 500
+# on every form and API post with files, and on mail received with such a file.
+MAX_FILENAME_BYTES = 200
+# Names Windows keeps for devices whatever their extension ("CON.pdf", "nul.txt"): a download saved under one is lost
+# or refused there, so such a name is kept with "_" before it.
+_WINDOWS_DEVICE = re.compile(r"^(con|prn|aux|nul|com[1-9¹²³]|lpt[1-9¹²³])(\.|$)", flags=re.IGNORECASE)
 # Letters and digits of any script (Arabic included), their combining marks (Arabic vowel signs), "." "-" "_"
 # and spaces stay; anything else (slashes, quotes, controls, bidi overrides) becomes "_".
 _UNSAFE = re.compile(r"[^\w\u0300-\u036f\u064b-\u065f\u0670.\- ]+", flags=re.UNICODE)
@@ -45,14 +53,20 @@ _UNSAFE = re.compile(r"[^\w\u0300-\u036f\u064b-\u065f\u0670.\- ]+", flags=re.UNI
 
 def safe_filename(name: str) -> str:
     """The name to keep and show: its last path part only (a browser or mail client may send
-    "C:\\Users\\sam\\فاتورة.pdf"), unsafe characters replaced, at most MAX_FILENAME characters with the
-    extension kept; "attachment" when nothing is left."""
-    base = PurePosixPath(name.replace("\\", "/")).name
+    "C:\\Users\\sam\\فاتورة.pdf"), in NFC (macOS sends "é" decomposed: one name, one spelling), unsafe characters
+    replaced, at most MAX_FILENAME characters and MAX_FILENAME_BYTES bytes with the extension kept, a Windows device
+    name prefixed with "_"; "attachment" when nothing is left."""
+    base = PurePosixPath(unicodedata.normalize("NFC", name).replace("\\", "/")).name
     cleaned = _UNSAFE.sub("_", base).strip(" .")
-    if len(cleaned) > MAX_FILENAME:
+    if len(cleaned) > MAX_FILENAME or len(cleaned.encode()) > MAX_FILENAME_BYTES:
         suffix = PurePosixPath(cleaned).suffix
         suffix = suffix if len(suffix) <= 10 else ""
-        cleaned = cleaned[: MAX_FILENAME - len(suffix)].rstrip(" .") + suffix
+        stem = cleaned[: MAX_FILENAME - len(suffix)]
+        while len((stem + suffix).encode()) > MAX_FILENAME_BYTES:
+            stem = stem[:-1]
+        cleaned = stem.rstrip(" .") + suffix
+    if _WINDOWS_DEVICE.match(cleaned):
+        cleaned = "_" + cleaned
     return cleaned or "attachment"
 
 

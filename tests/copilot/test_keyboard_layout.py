@@ -1,5 +1,11 @@
 from __future__ import annotations
 
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from copilot import completion, keyboard_layout
 from copilot.engine import Engine
 from copilot.expansion import Vocabulary
 from copilot.keyboard_layout import US_TO_ARABIC, latin_readings, to_arabic, to_us, wrong_layout
@@ -84,3 +90,40 @@ def test_search_reads_a_wrong_layout_query_and_verbatim_or_a_ticket_keeps_it(ind
     assert (as_typed.query, as_typed.typed_query) == (typed, None)
     assert retriever.search(typed, lang="ar", ticket=True).typed_query is None
     assert retriever.search("كلمة المرور", lang="ar").typed_query is None
+
+
+def test_a_query_longer_than_a_search_takes_is_searched_as_typed(indexed: Engine) -> None:
+    """The search cuts a query at max_query_chars; the layout reading ran on all of it first (the search box's
+    settled post and the contact form's search field carry up to 1 MiB: seconds of CPU). Past the cut, no reading."""
+    retriever = indexed.retriever
+    typed = to_us("كلمة المرور") + " "  # ";glm hglv,v "
+    limit = indexed.settings.max_query_chars
+    fits = typed * (limit // len(typed))
+    assert retriever.read_layout(fits) == ("كلمة المرور " * (limit // len(typed)))
+    assert retriever.read_layout(fits + typed) is None
+    result = retriever.search(typed * 1000, lang="ar")
+    assert result.typed_query is None and result.truncated
+
+
+# Hostile text for the reading (session 27): any character, and the ones the layouts make special: the lam-alef keys
+# and their presentation-form glyphs, Arabic marks alone (Tashkeel typed with Shift), joiners, combining marks.
+ODD = st.sampled_from(["b", "B", "G", "T", "لا", "لأ", "ﻻ", "ﻷ", "\ufdf2", "\u064b\u064e\u0651", "\u0652", "\u200d",
+                       "\u200c", "\u0301", "e\u0301", "\u202e", "\ufeff", " ", "\t", "\n", "1", "x1", "@", "://", "ـ",
+                       "hgfhs,v]", "ثءحخقف", "\ud800", "\x00"])
+HOSTILE = st.lists(ODD | st.text(max_size=6), max_size=12).map("".join) | st.text()
+# The patterns as they were: the new ones are anchored where a piece or word starts, and must find the same.
+OLD_CODE = re.compile(r"(?=\S*\d)(?=\S*[^\W\d_])\S+")
+OLD_LAST_WORD = re.compile(r"(\w+)$")
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(query=HOSTILE, typing=st.booleans())
+def test_any_text_reads_as_none_or_the_same_pieces_on_the_other_layout(query: str, typing: bool) -> None:
+    read_as = read(query, typing)
+    if read_as is not None:  # whitespace as typed: only the pieces between it are read on the other layout
+        assert re.split(r"\S+", read_as) == re.split(r"\S+", query)
+    assert bool(keyboard_layout._CODE.search(query)) == bool(OLD_CODE.search(query))
+    old = OLD_LAST_WORD.search(query)
+    new = completion._LAST_WORD.search(query)
+    assert (old and old.span()) == (new and new.span())
+

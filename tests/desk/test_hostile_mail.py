@@ -120,3 +120,32 @@ def test_hostile_mail_is_kept_recorded_and_never_a_crash(desk: Desk, raw: bytes)
             assert message is not None and message.ticket_id == received.ticket_id and message.body.strip()
         if received.outcome == "rejected":
             assert row.reason
+
+
+# The SMTP envelope's recipients (RCPT TO, session 26's envelope_recipients) as aiosmtpd hands them over: UTF-8 read
+# with surrogateescape, so bytes that are no UTF-8 arrive as lone surrogates; NUL, bidi controls, huge and many.
+RECIPIENTS = st.lists(st.sampled_from([
+    "support@manzil.example", "support+mz-aaaaaaa@manzil.example", "a\x00b@manzil.example", "\udcff\udcfe@x.example",
+    "support@manzil.example\udce9", "\u202eelpmaxe.lizanam@troppus", "دعم@منزل.مثال", "x" * 1000 + "@x.example", "",
+    " ", "<>", "@@", "\r\nX-Injected: yes",
+]) | st.text(st.characters() | st.characters(categories=["Cs"]), max_size=20), max_size=120)
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(recipients=RECIPIENTS, held=st.booleans())
+def test_hostile_envelope_recipients_are_kept_readable_or_the_mail_refused(desk: Desk, recipients: list[str],
+                                                                           held: bool) -> None:
+    """Whatever the envelope names, the mail is received (or refused as unparseable), never a storage error or a
+    crash; the row keeps at most MAX_ENVELOPE_RECIPIENTS of them, each text a database takes (a held mail's recovery
+    reads them back)."""
+    raw = (b"From: support@manzil.example\nSubject: loop\n\ncopy\n" if held
+           else b"From: lina@example.com\nSubject: Where is my parcel?\n\nStill not here.\n")
+    received = desk.mail_in.receive(raw, transport="smtp", recipients=recipients)
+    assert received.outcome in OUTCOMES
+    with desk.db.session() as session:
+        row = session.get(InboundMail, received.inbound_id)
+        assert row is not None
+        kept = row.envelope_recipients or []
+    assert len(kept) <= 100 and all(isinstance(r, str) and len(r) <= 320 for r in kept)
+    if held:
+        assert desk.held_mail.get(received.inbound_id) is not None

@@ -19,6 +19,7 @@ from desk.desk import Desk
 from desk.mail.attachments import (
     ALLOWED_TYPES,
     MAX_FILENAME,
+    MAX_FILENAME_BYTES,
     UPLOAD_TYPES,
     FileLimits,
     Upload,
@@ -49,6 +50,11 @@ PDF = b"%PDF-1.4 " + bytes(range(256))
     ('a"b<c>.txt', "a_b_c_.txt"),
     ("...", "attachment"),
     ("", "attachment"),
+    ("CON.pdf", "_CON.pdf"),  # a Windows device name, whatever its extension: saved there, the file is lost
+    ("nul", "_nul"),
+    ("com1.tar.gz", "_com1.tar.gz"),
+    ("console.pdf", "console.pdf"),
+    ("cafe\u0301.pdf", "caf\u00e9.pdf"),  # macOS sends names decomposed: one name, one spelling (NFC)
 ])
 def test_a_files_name_is_its_last_part_with_unsafe_characters_replaced(sent: str, kept: str) -> None:
     assert safe_filename(sent) == kept
@@ -58,6 +64,16 @@ def test_a_long_name_is_cut_keeping_its_extension() -> None:
     name = safe_filename("تقرير " * 60 + ".xlsx")
     assert len(name) <= MAX_FILENAME and name.endswith(".xlsx") and name.startswith("تقرير")
     assert upload_type(name) == UPLOAD_TYPES[".xlsx"]
+
+
+@pytest.mark.parametrize("letter", ["a", "ف", "中", "𝐀"])  # 1, 2, 3 and 4 bytes in UTF-8
+def test_a_long_name_is_cut_to_what_a_file_system_holds(letter: str) -> None:
+    """The file is "<message>-<n>-<name>.part" on disk, 255 bytes at most: 120 characters of 3 or 4 bytes were over
+    (ENAMETOOLONG, a 500 on every post with files and a mail never taken)."""
+    name = safe_filename(letter * 300 + ".pdf")
+    assert name.endswith(".pdf") and name.startswith(letter * 10)
+    assert len(name) <= MAX_FILENAME and len(name.encode()) <= MAX_FILENAME_BYTES
+    assert len(f"{2**31 - 1}-99-{name}.part".encode()) <= 255
 
 
 def test_upload_types_come_from_the_name_and_are_all_accepted_types() -> None:

@@ -30,6 +30,7 @@ from werkzeug.datastructures import MultiDict
 from desk.models import Base, CsatSurvey, utcnow
 from desk.tickets import NewTicket
 from kb.settings import Settings
+from tests.desk.test_mail_in import plain_mail
 from tests.webapp.light_app import PASSWORD, csrf, light_settings  # noqa: F401
 from webapp import create_app
 from webapp.dashboard import TABLES
@@ -50,7 +51,7 @@ RAW_VALUES = [
 PARAMS = [
     "q", "page", "lang", "view", "status", "tag", "sort", "since", "next", "days", "tz", "from", "to", "agent",
     "channel", "category", "hl", "limit", "complete", "src", "s", "p", "helpful", "article", "rating", "answer_vote",
-    "notice_terms",
+    "notice_terms", "verbatim", "typed_query",
 ]  # fmt: skip
 RAW = st.sampled_from(RAW_VALUES) | st.text(max_size=30).map(lambda s: quote(s, safe=""))
 QUERY = st.lists(st.tuples(st.sampled_from(PARAMS) | st.text(max_size=8).map(lambda s: quote(s, safe="")), RAW),
@@ -88,6 +89,9 @@ FORM_FIELDS = {
     "/en/answer/feedback": ["article", "helpful", "query", "anchor", "source", "reason", "comment", "followup",
                             "generated_by"],
     "/en/articles/{article}/feedback": ["helpful", "reason", "comment", "article"],
+    "/agent/held/{held}/recover": ["confirm", "sender"],
+    "/agent/held/{held}/delete": [],
+    "/agent/held/2147483648/delete": [],
 }  # fmt: skip
 GET_PATHS = [
     "/", "/en/", "/ar/", "/xx/", "/en/search", "/en/contact", "/en/my-tickets", "/en/my-tickets/{signed}",
@@ -97,6 +101,8 @@ GET_PATHS = [
     "/agent/articles/en/{article}", "/agent/dashboard/", "/agent/reports/", "/agent/attachments/2147483648",
     "/en/tickets/{reference}/attachments/2147483648", "/api/v1/search", "/api/v1/answer", "/api/v1/metrics",
     "/api/v1/health", "/api/v1/hooks/git/status", "/theme.css", "/favicon.ico", "/media/..%2F_theme.yml",
+    "/api/v1/tickets/{ticket}", "/api/v1/tickets/2147483648", "/agent/held/", "/agent/held/{held}",
+    "/agent/held/2147483648", "/ar/search",
     *(f"/agent/dashboard/{name}.csv" for name in TABLES),
     *(f"/agent/reports/{name}" for name in REPORTS), *(f"/agent/reports/{name}.csv" for name in REPORTS),
 ]  # fmt: skip
@@ -159,8 +165,11 @@ def site(light_settings: Settings) -> Iterator[Site]:  # noqa: F811
 
     with app.test_request_context():
         signed = _serializer().dumps("sam@example.com")
+    # Held mail (session 26's pages): a loop of the desk's own address, held with a kept original.
+    held = desk.mail_in.receive(plain_mail("copy", "Our own reply", sender="support@manzil.example")).inbound_id
     values = {"ticket": str(ticket.id), "reference": ticket.reference, "survey": survey, "signed": signed,
-              "notice": str(notice.id), "article": "returns/refund-timing", "category": "returns"}
+              "notice": str(notice.id), "article": "returns/refund-timing", "category": "returns",
+              "held": str(held)}
     yield Site(app, clients, tokens, values, desk.accounts.create_token("fuzz"))
 
 

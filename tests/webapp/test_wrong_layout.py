@@ -5,14 +5,20 @@ from __future__ import annotations
 
 import html
 import re
-from urllib.parse import parse_qs, urlparse
+from dataclasses import replace
+from urllib.parse import parse_qs, quote, urlparse
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from copilot.engine import Engine
 from copilot.keyboard_layout import to_arabic, to_us
 from desk.models import SearchEvent
 from tests.webapp.test_help_site import rows
+from webapp import create_app
 from webapp.openapi import OPENAPI
 
 TYPED = to_us("كلمة المرور")  # ";glm hglv,v": password, typed with the English layout on
@@ -96,3 +102,54 @@ def test_search_as_you_type_reads_the_half_typed_query_and_the_settled_search_lo
     assert [(e.query, e.typed_query, e.source) for e in rows(app, SearchEvent)] == [
         (typed["completed_query"], half, "instant"),
     ]
+
+
+# Hostile queries for the reading and the search's parameters (session 27): any Unicode, long strings, combining
+# marks, Arabic presentation forms, Tashkeel alone, joiners, bidi controls, and `verbatim`/`lang`/`complete` with odd
+# values. A lone surrogate or invalid UTF-8 cannot be in a URL's decoded text (werkzeug decodes with U+FFFD), so they
+# are sent raw, percent-escaped.
+PIECES = st.sampled_from([
+    TYPED, MEANT, "hgfhs,v]", "ثءحخقف", "b", "B", "ﻻ", "ﻷ", "\ufdf2", "\u064b\u064e\u0651", "\u0652" * 40, "\u200d",
+    "\u200c", "\u0301" * 30, "\u202e", "\ufeff", "ـ", " ", "x1", "@", "%", "&", "#", "+", "?", "😀", "\U000e0041",
+])
+QUERIES = st.lists(PIECES | st.text(max_size=8), max_size=10).map("".join) | st.text(max_size=40) | st.sampled_from(
+    ["hgfhs,v] " * 60, "b" * 3000, "b" * 3000 + "!", "ﻻ" * 1000, "\u064b" * 1500, ""])
+ODD = st.sampled_from(["", "0", "1", "2", "yes", "true", "١", "1 ", " 1", "%00", "%ff", "%ed%a0%80", "1&verbatim=0",
+                       "ar", "en", "EN", "xx", "x" * 200])
+FIELD = re.compile(r"(q|lang|verbatim|limit|complete|src|category): ")
+
+
+@pytest.fixture
+def unlimited(indexed: Engine) -> tuple[Flask, FlaskClient, str]:
+    """The real app over the indexed slice without rate limits (hypothesis sends more than any customer), and the
+    CSRF token the search box's settled post carries."""
+    app = create_app(replace(indexed.settings, rate_limits=False), engine=indexed)
+    client = app.test_client()
+    token = re.search(r'name="csrf-token" content="([^"]+)"', client.get("/en/").get_data(as_text=True))
+    assert token is not None
+    return app, client, token.group(1)
+
+
+@settings(max_examples=30, derandomize=True, deadline=None, suppress_health_check=list(HealthCheck))
+@given(query=QUERIES, verbatim=ODD, lang=ODD, complete=ODD)
+def test_no_query_or_odd_parameter_is_a_5xx(unlimited: tuple[Flask, FlaskClient, str], query: str, verbatim: str,
+                                             lang: str, complete: str) -> None:
+    """The search API and answer card, the results page and the search box's settled post: a 200 or a 4xx naming the
+    parameter (JSON on the API), never a 5xx; a query read with the other layout answers `typed_query`, the text as
+    typed."""
+    _, client, token = unlimited
+    raw = "&".join([f"q={quote(query, safe='')}", f"verbatim={verbatim}", f"lang={lang}", f"complete={complete}"])
+    for path in ("/api/v1/search", "/api/v1/answer"):
+        response = client.get(path, query_string=raw)
+        assert response.status_code in (200, 400, 414) and response.is_json, (path, raw, response.status_code)
+        body = response.get_json()
+        if response.status_code == 400:
+            assert FIELD.match(body["error"]), (path, raw, body)
+        elif response.status_code == 200:
+            assert body["typed_query"] is None or isinstance(body["typed_query"], str), body
+    for lang_path in ("en", "ar"):
+        page = client.get(f"/{lang_path}/search", query_string=raw)
+        assert page.status_code in (200, 400, 414), (lang_path, raw, page.status_code)
+        assert "Traceback" not in page.get_data(as_text=True)
+    settled = client.post("/ar/search/settled", json={"q": query}, headers={"X-CSRFToken": token})
+    assert settled.status_code in (200, 400) and settled.is_json, (query, settled.status_code)
