@@ -19,12 +19,14 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Engine, create_engine, event, insert
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from kb.settings import Settings
@@ -82,6 +84,24 @@ def database_url(settings: Settings) -> str:
                 return "postgresql+psycopg://" + url[len(prefix) :]
         return url
     return f"sqlite:///{(settings.data_dir / 'helpdesk.sqlite').as_posix()}"
+
+
+def insert_if_absent(session: Session, model: type[Any], values: dict[str, Any], unique: list[str]) -> None:
+    """Insert a row unless one with the same `unique` columns exists; the caller then reads whichever is there.
+
+    Race-free: INSERT ... ON CONFLICT DO NOTHING waits for a concurrent inserter (PostgreSQL's row lock, SQLite's
+    write lock) and then does nothing, where a SELECT first and INSERT after lets both see "none" and the second fail
+    on the unique index. Another engine gets a savepoint, so a lost race does not fail the caller's transaction."""
+    dialect = session.get_bind().dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        upsert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+        session.execute(upsert(model).values(**values).on_conflict_do_nothing(index_elements=unique))
+        return
+    try:
+        with session.begin_nested():
+            session.execute(insert(model).values(**values))
+    except IntegrityError:
+        pass
 
 
 class Database:

@@ -15,6 +15,7 @@ from desk.advice import AdviceStore
 from desk.business_hours import BusinessHours
 from desk.database import Database
 from desk.events import Events
+from desk.idempotency import IdempotencyStore
 from desk.inbox import Inbox
 from desk.mail.attachments import Attachments, FileLimits
 from desk.mail.held import HeldMailStore
@@ -74,6 +75,10 @@ class Desk:
         return AdviceStore(self.db)
 
     @cached_property
+    def idempotency(self) -> IdempotencyStore:
+        return IdempotencyStore(self.db, self.settings.idempotency_key_hours)
+
+    @cached_property
     def events(self) -> Events:
         return Events(self.db)
 
@@ -103,7 +108,7 @@ class Desk:
 
     def wire(self) -> Desk:
         """Build every part now: the app factory does, so that no request builds (or races to build) one."""
-        _ = (self.tickets, self.accounts, self.events)
+        _ = (self.tickets, self.accounts, self.events, self.idempotency)
         return self
 
     def close(self) -> None:

@@ -115,6 +115,25 @@ class ApiToken(Base):
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class IdempotencyKey(Base):
+    """An API client's `Idempotency-Key` (desk.idempotency): the request it first came with (a fingerprint) and,
+    once answered, the answer a retry with the same key gets back. `answer_status` NULL: the first request is still
+    running (its claim, `claim`, is what the write that answers it must still hold)."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("token_id", "key", name="uq_idempotency_keys_token_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_id: Mapped[int] = mapped_column(ForeignKey("api_tokens.id"))
+    key: Mapped[str] = mapped_column(String(255))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    claim: Mapped[str] = mapped_column(String(32))
+    # When the first request came: the key answers for `KB_IDEMPOTENCY_KEY_HOURS` from then, and is purged after.
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    answer_status: Mapped[int | None] = mapped_column(Integer)
+    answer_body: Mapped[dict[str, Any] | None]
+
+
 class Ticket(Base):
     __tablename__ = "tickets"
     # "My teams' tickets" counts unsolved tickets by team on every inbox page: answered from this index alone

@@ -8,7 +8,7 @@ field that is wrong.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -16,13 +16,11 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, object_session, selectinload
 
 from desk.business_hours import BusinessHours
-from desk.database import Database
+from desk.database import Database, insert_if_absent
 from desk.mail.attachments import (
     FileLimits,
     Upload,
@@ -265,6 +263,20 @@ def add_tags(ticket: Ticket, tags: Sequence[str]) -> int:
     return len(added)
 
 
+R = TypeVar("R")
+# What a write's caller stores in the write's own transaction once its rows are in place (flushed: ids given), from
+# what the write returns: the token API's answer under its Idempotency-Key (desk.idempotency), so that the answer
+# and the rows it describes commit together or not at all. Raising rolls the write back.
+Answer = Callable[[Session, R], None]
+
+
+def answered(session: Session, result: R, answer: Answer[R] | None) -> R:
+    if answer is not None:
+        session.flush()
+        answer(session, result)
+    return result
+
+
 @dataclass(frozen=True)
 class SentReply:
     """An agent's reply, and whether it was already sent by an earlier post of the same page (a double
@@ -445,16 +457,20 @@ class TicketStore:
         written together or, on any failure, neither."""
         return self.create_with_files(new, files)[0]
 
-    def create_with_files(self, new: NewTicket, files: Sequence[Upload] = ()) -> tuple[Ticket, list[Attachment]]:
+    def create_with_files(self, new: NewTicket, files: Sequence[Upload] = (),
+                          answer: Answer[tuple[Ticket, list[Attachment]]] | None = None,
+                          ) -> tuple[Ticket, list[Attachment]]:
         """`create`, also returning the rows of the files as stored: an answer that lists them needs no second
-        transaction, which could fail after the ticket was stored and have the client send it again."""
+        transaction, which could fail after the ticket was stored and have the client send it again. `answer`: see
+        `Answer`."""
         new = self.validate(new, with_files=bool(files))
         attached = clean_files(files, self.limits_for(new.channel))
 
         def insert(session: Session, written: list[Path]) -> tuple[Ticket, list[Attachment]]:
             remove_files(written)  # an earlier try's, rolled back while the database was busy
             ticket = self.create_in(session, new)
-            return ticket, attach_files(session, self.data_dir, ticket.messages[0], attached, written)
+            return answered(session, (ticket, attach_files(session, self.data_dir, ticket.messages[0], attached,
+                                                           written)), answer)
 
         try:
             with file_writes() as written:
@@ -508,26 +524,12 @@ class TicketStore:
             return FollowUpLinks(of, self._follow_ups(session, ticket))
 
     def _customer(self, session: Session, new: NewTicket) -> Customer:
-        """Insert-or-get by email, race-free: two first tickets from one new address at once both
-        land on one customer. INSERT ... ON CONFLICT DO NOTHING waits for a concurrent inserter
-        (PostgreSQL's row lock, SQLite's write lock) and then reads its row, where a SELECT first
-        and INSERT after lets both see "no customer" and the second fail on the unique email."""
-        dialect = session.get_bind().dialect.name
-        if dialect in ("sqlite", "postgresql"):
-            insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
-            session.execute(
-                insert(Customer)
-                .values(email=new.email, name=new.name, country=new.country, created_at=utcnow())
-                .on_conflict_do_nothing(index_elements=["email"])
-            )
-        customer = session.scalar(select(Customer).where(Customer.email == new.email))
-        if customer is None:  # another engine: a savepoint keeps a lost race from failing the ticket
-            try:
-                with session.begin_nested():
-                    customer = Customer(email=new.email, name=new.name, country=new.country)
-                    session.add(customer)
-            except IntegrityError:
-                customer = session.scalars(select(Customer).where(Customer.email == new.email)).one()
+        """Insert-or-get by email, race-free (`insert_if_absent`): two first tickets from one new address at once
+        both land on one customer."""
+        insert_if_absent(session, Customer,
+                         {"email": new.email, "name": new.name, "country": new.country, "created_at": utcnow()},
+                         ["email"])
+        customer = session.scalars(select(Customer).where(Customer.email == new.email)).one()
         if new.name and not customer.name:
             customer.name = new.name
         return customer
@@ -702,7 +704,8 @@ class TicketStore:
         return self.customer_reply_with_files(reference, body, submission, files, channel).message
 
     def customer_reply_with_files(self, reference: str, body: str, submission: str | None = None,
-                                  files: Sequence[Upload] = (), channel: str = "web") -> CustomerReply:
+                                  files: Sequence[Upload] = (), channel: str = "web",
+                                  answer: Answer[CustomerReply] | None = None) -> CustomerReply:
         """Add the customer's message to their ticket (reopened, due again; a solved one too). A closed ticket is
         final, as a mail to it is (desk.mail.receive): the message starts a follow-up ticket (`follow_up_in`), and
         the answer names the ticket it landed on. The same words posted again within RESEND_WINDOW, or the same page
@@ -715,7 +718,8 @@ class TicketStore:
         message, checked first (`clean_files`, the limits of `channel`: the ticket page's form is "web", an API
         client "api"); the message (its follow-up ticket too) and its files are written together or none of them.
         A post given back as already stored stores none of its files (they came with the first), and the same
-        words with other files are a new message, not a resend."""
+        words with other files are a new message, not a resend. `answer`: see `Answer` (a message given back as
+        already stored is answered too)."""
         text = clean_text("message", body, MAX_BODY, required=not files)
         key = _optional_text("external_id", submission, MAX_EXTERNAL_ID)
         channel = _choice("channel", channel, CHANNELS)
@@ -738,6 +742,9 @@ class TicketStore:
             return last if sent_files == sorted((a.filename, a.size) for a in message_files(session, last.id)) else None
 
         def add(session: Session, written: list[Path]) -> CustomerReply:
+            return answered(session, stored_or_added(session, written), answer)
+
+        def stored_or_added(session: Session, written: list[Path]) -> CustomerReply:
             remove_files(written)  # an earlier try's, rolled back while the database was busy
             ticket = session.scalar(select(Ticket).where(Ticket.reference == reference))
             if ticket is None:

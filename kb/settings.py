@@ -245,6 +245,12 @@ class Settings:
         "Zendesk deletes suspended tickets after 14 (`kb worker`, or `kb mail held --purge` from cron)",
         parse=lambda raw: _positive_int("KB_HELD_MAIL_RETENTION_DAYS", raw),
     )
+    idempotency_key_hours: int = setting(
+        24, "KB_IDEMPOTENCY_KEY_HOURS",
+        "an API POST's `Idempotency-Key` gives back its first answer to a retry for this many hours (as Stripe's 24), "
+        "then is forgotten (`kb worker` purges it)",
+        parse=lambda raw: _positive_int("KB_IDEMPOTENCY_KEY_HOURS", raw),
+    )
     click_feedback: bool = setting(
         False, "KB_CLICK_FEEDBACK",
         "`on`: results customers clicked for a query (with no ticket after it in that visit) rank a little higher "

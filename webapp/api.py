@@ -1,15 +1,16 @@
 """JSON API v1: search for any front end (the site's own as-you-type box, other help desks).
 
-Everything under /api/ answers JSON, errors included (400/401/404/405/413/429/500/503 as
+Everything under /api/ answers JSON, errors included (400/401/404/405/409/413/422/429/500/503 as
 `{"error": "..."}` naming the field when one is wrong): a client parsing JSON never meets an HTML
-page. The contract is `openapi.py`, served at /api/v1/openapi.json and checked by schemathesis.
+page. The POSTs that write take an `Idempotency-Key` (webapp/idempotency.py). The contract is
+`openapi.py`, served at /api/v1/openapi.json and checked by schemathesis.
 """
 
 from __future__ import annotations
 
 from functools import wraps
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
@@ -20,13 +21,14 @@ from copilot.retrieval import QueryError
 from copilot.suggestions import TicketTextError
 from desk.database import StorageUnavailableError
 from desk.mail.attachments import Upload
-from desk.models import Attachment, Message, as_utc
-from desk.tickets import DuplicateTicketError, InputError, NewTicket
+from desk.models import Attachment, Message, Ticket, as_utc
+from desk.tickets import CustomerReply, DuplicateTicketError, InputError, NewTicket
 from indexer.health import health_report
 from webapp import state, visits
 from webapp.answers import card_decision, card_json
 from webapp.audience import requester_audience
 from webapp.help import article_tags, complete_query, record, record_settled, run_search, typed_reading
+from webapp.idempotency import answer_in, idempotent
 from webapp.openapi import FILES_FIELD, MULTIPART, OPENAPI, request_fields
 from webapp.security import (
     API_BAD_TOKEN_LIMIT,
@@ -196,10 +198,12 @@ def token_required(view):  # type: ignore[no-untyped-def]
     @wraps(view)
     def guarded(*args, **kwargs):  # type: ignore[no-untyped-def]
         token = presented_token()
-        if not token or state.desk().accounts.verify_token(token) is None:
+        found = state.desk().accounts.verify_token(token) if token else None
+        if found is None:
             response = jsonify({"error": "a valid API token is required: Authorization: Bearer TOKEN"})
             response.headers["WWW-Authenticate"] = "Bearer"
             return response, 401
+        g.api_token_id = found.id  # whose Idempotency-Key it is
         return view(*args, **kwargs)
 
     return guarded
@@ -222,12 +226,14 @@ def token_or_agent_required(view):  # type: ignore[no-untyped-def]
 @limiter.limit(API_BAD_TOKEN_LIMIT, deduct_when=refused)
 @limiter.limit(API_TOKEN_LIMIT, key_func=token_key)
 @token_required
+@idempotent
 def create_ticket():
     """Create a ticket: `email`, `subject`, `body` required; `name`, `lang`, `priority`, `external_id`.
 
     As a JSON object, or as multipart/form-data with the same fields and the customer's files as
     `attachments[]` (an agent's limits and types; one refused, and nothing is stored); with files, `body` may be
-    left out (files alone are a message)."""
+    left out (files alone are a message). With an Idempotency-Key, the answer is stored with the ticket, in its
+    transaction."""
     files: list[Upload] = []
     if is_multipart():
         body, files = multipart_body(request_fields("/api/v1/tickets", MULTIPART), FILES_FIELD)
@@ -249,15 +255,18 @@ def create_ticket():
                 external_id=text["external_id"] or None,
             ),
             files,
+            answer=answer_in(201, lambda created: ticket_json(*created)),
         )
     except DuplicateTicketError as exc:
         return error(str(exc), 409)
     except InputError as exc:
         return input_error(exc)
-    return jsonify({
-        "id": ticket.id, "reference": ticket.reference, "lang": ticket.lang, "status": ticket.status,
-        "team": ticket.team or desk.hours.default, "attachments": stored_files(attached),
-    }), 201
+    return jsonify(ticket_json(ticket, attached)), 201
+
+
+def ticket_json(ticket: Ticket, attached: list[Attachment]) -> dict[str, object]:
+    return {"id": ticket.id, "reference": ticket.reference, "lang": ticket.lang, "status": ticket.status,
+            "team": ticket.team or state.desk().hours.default, "attachments": stored_files(attached)}
 
 
 # The desk's names for what the API's bodies call otherwise: its "files" are attachments[], a customer
@@ -315,6 +324,7 @@ def get_ticket(ticket_id: int):
 @limiter.limit(API_BAD_TOKEN_LIMIT, deduct_when=refused)
 @limiter.limit(API_TOKEN_LIMIT, key_func=token_key)
 @token_required
+@idempotent
 def add_message(ticket_id: int):
     """Add the customer's message to their ticket: `body`, as a JSON object or as multipart/form-data with the
     customer's files as `attachments[]` (an API client's limits, as with a new ticket; one refused, nothing is
@@ -333,12 +343,18 @@ def add_message(ticket_id: int):
     if found is None:
         return no_ticket(ticket_id)
     try:  # the answer from the write's own transaction: a read after it could fail with the message stored
-        reply = desk.tickets.customer_reply_with_files(found.reference, text or "", files=files, channel="api")
+        reply = desk.tickets.customer_reply_with_files(found.reference, text or "", files=files, channel="api",
+                                                       answer=answer_in(201, lambda made: reply_json(made, ticket_id)))
     except InputError as exc:
         return input_error(exc)
-    return jsonify({**message_json(reply.message, reply.files), "ticket_status": reply.ticket_status,
-                    "ticket_id": reply.ticket_id, "ticket_reference": reply.reference,
-                    "follow_up_of": found.id if reply.follow_up_of is not None else None}), 201
+    return jsonify(reply_json(reply, ticket_id)), 201
+
+
+def reply_json(reply: CustomerReply, ticket_id: int) -> dict[str, object]:
+    """The message as stored, on the ticket posted to or (that one closed) on the follow-up it started."""
+    return {**message_json(reply.message, reply.files), "ticket_status": reply.ticket_status,
+            "ticket_id": reply.ticket_id, "ticket_reference": reply.reference,
+            "follow_up_of": ticket_id if reply.follow_up_of is not None else None}
 
 
 @bp.post("/suggest")

@@ -29,7 +29,7 @@ def _json(description: str, schema: dict[str, Any]) -> dict[str, Any]:
 
 
 TOKEN_ERRORS = {
-    "400": _error("bad input: the message names the field"),
+    "400": _error("bad input: the message names the field (or the Idempotency-Key header)"),
     "401": _error("no valid API token"),
     "413": _error("body larger than 1 MiB"),
     "429": _error("rate limited: per token and per IP"),
@@ -98,6 +98,26 @@ STORED_MESSAGE: dict[str, Any] = {
                    "body": {"type": "string"}, "created_at": {"type": "string", "format": "date-time"},
                    "attachments": {"type": "array", "items": STORED_FILE}},
 }
+# webapp/idempotency.py: a retry of a POST that writes, with the first request's key, gets the first answer back.
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key", "in": "header", "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]+$"},
+    "description": "a key of the client's choosing (a UUID, say; 1 to 255 printable ASCII characters) for this "
+                   "request: sent again with the same key and the same request within KB_IDEMPOTENCY_KEY_HOURS (24 "
+                   "by default), the first answer comes back with `Idempotent-Replayed: true` and nothing is written "
+                   "again. Per API token. Answers 5xx (and 401/429) are not kept: the retry runs",
+}
+REPLAYED = {"Idempotent-Replayed": {"description": "`true`: the answer stored for this Idempotency-Key's first request",
+                                    "schema": {"type": "string", "enum": ["true"]}}}
+KEY_IN_USE = "the Idempotency-Key's first request is still running (Retry-After)"
+KEY_REUSED = _error("the Idempotency-Key came first with another request (method, path or body)")
+
+
+def _replayable(response: dict[str, Any]) -> dict[str, Any]:
+    """A success a retry with the same Idempotency-Key gets back, marked so."""
+    return {**response, "headers": REPLAYED}
+
+
 TEAM = {"type": "string", "description": "the key of the team working the ticket (content/_business_hours.yml's "
                                        "`teams`): the one its routing rules chose, or an agent moved it to"}
 TICKET_ID = {"name": "ticket_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
@@ -213,6 +233,7 @@ OPENAPI: dict[str, Any] = {
             "post": {
                 "summary": "Create a ticket for a customer (created on first contact)",
                 "security": [{"bearer": []}],
+                "parameters": [IDEMPOTENCY_KEY],
                 "requestBody": {"required": True, "content": {
                     "application/json": {"schema": {
                         "type": "object",
@@ -224,14 +245,15 @@ OPENAPI: dict[str, Any] = {
                     MULTIPART: _multipart(TICKET_FIELDS, ["email", "subject"]),
                 }},
                 "responses": {
-                    "201": _json("created, with the files it keeps (none from a JSON body)", {
+                    "201": _replayable(_json("created, with the files it keeps (none from a JSON body)", {
                         "type": "object",
                         "required": ["id", "reference", "lang", "status", "team", "attachments"],
                         "properties": {"id": {"type": "integer"}, "reference": {"type": "string"},
                                        "lang": {"type": "string"}, "status": {"type": "string"}, "team": TEAM,
                                        "attachments": {"type": "array", "items": STORED_FILE}},
-                    }),
-                    "409": _error("a ticket with this external_id exists"),
+                    })),
+                    "409": _error(f"a ticket with this external_id exists, or {KEY_IN_USE}"),
+                    "422": KEY_REUSED,
                     **TOKEN_ERRORS,
                     "413": MULTIPART_413,
                 },
@@ -279,7 +301,7 @@ OPENAPI: dict[str, Any] = {
                                "for a follow-up, the closed ticket (`follow_up_of`). As multipart/form-data, files "
                                "alone are a message (`body` may be left out); neither text nor files is a 400.",
                 "security": [{"bearer": []}],
-                "parameters": [TICKET_ID],
+                "parameters": [TICKET_ID, IDEMPOTENCY_KEY],
                 "requestBody": {"required": True, "content": {
                     "application/json": {"schema": {
                         "type": "object", "required": ["body"], "additionalProperties": False,
@@ -288,8 +310,9 @@ OPENAPI: dict[str, Any] = {
                     MULTIPART: _multipart(MESSAGE_FIELDS, []),
                 }},
                 "responses": {
-                    "201": _json("stored (the same body and files again within two minutes: the message stored "
-                                 "first, on the ticket it landed on), with the status of the ticket it is on", {
+                    "201": _replayable(_json("stored (the same body and files again within two minutes: the "
+                                             "message stored first, on the ticket it landed on), with the status of "
+                                             "the ticket it is on", {
                         **STORED_MESSAGE,
                         "required": [*STORED_MESSAGE["required"], "ticket_status", "ticket_id", "ticket_reference",
                                      "follow_up_of"],
@@ -303,8 +326,10 @@ OPENAPI: dict[str, Any] = {
                                              "ticket in the path when the message started (or, resent, is on) a "
                                              "follow-up of it; null when it is on that ticket"},
                         },
-                    }),
+                    })),
                     "404": NO_TICKET,
+                    "409": _error(KEY_IN_USE),
+                    "422": KEY_REUSED,
                     **TOKEN_ERRORS,
                     "413": MULTIPART_413,
                 },

@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
-from flask import Flask, Response, abort, request
+from flask import Flask, Response, abort, g, request
 from flask.json.provider import DefaultJSONProvider
 from flask.sessions import SecureCookieSessionInterface
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.exceptions import BadRequest, RequestURITooLarge
 from werkzeug.routing import IntegerConverter
 
@@ -234,6 +235,23 @@ def is_multipart() -> bool:
     return request.mimetype == "multipart/form-data"
 
 
+def multipart_parts() -> tuple[MultiDict[str, str], MultiDict[str, FileStorage]]:
+    """The multipart/form-data body's text fields and file parts as werkzeug's own parser reads them (not silent: a
+    body that is not the multipart its header says is a JSONBodyError), once per request: the stream is read once,
+    and both the route (`multipart_body`) and the Idempotency-Key's fingerprint read the parts."""
+    parsed = g.get("multipart_parts")
+    if parsed is None:
+        parser = request.make_form_data_parser()
+        parser.silent = False
+        try:
+            _, form, files = parser.parse(request.stream, request.mimetype, request.content_length,
+                                          request.mimetype_params)
+        except ValueError as exc:  # no boundary, cut short, not multipart at all
+            raise JSONBodyError(f"the multipart/form-data body cannot be read: {exc}") from None
+        parsed = g.multipart_parts = (form, files)
+    return parsed
+
+
 def multipart_body(allowed: Collection[str], files_field: str) -> tuple[dict[str, str], list[Upload]]:
     """A multipart/form-data post's text fields and its files (those sent as `files_field`, in order), or a
     JSONBodyError (400) naming what is wrong: a body that is not the multipart its header says (werkzeug's
@@ -241,13 +259,7 @@ def multipart_body(allowed: Collection[str], files_field: str) -> tuple[dict[str
     `json_object` refuses them) or bytes that are not UTF-8, text sent as `files_field`, a file under another
     name or one without a filename (its type is read from the name's extension). The files' limits are the
     desk's (`clean_files`)."""
-    parser = request.make_form_data_parser()
-    parser.silent = False
-    try:
-        _, form, files = parser.parse(request.stream, request.mimetype, request.content_length,
-                                      request.mimetype_params)
-    except ValueError as exc:  # no boundary, cut short, not multipart at all
-        raise JSONBodyError(f"the multipart/form-data body cannot be read: {exc}") from None
+    form, files = multipart_parts()
     if None in form or None in files:  # werkzeug keys a part without a name as None: it was a 500 below
         raise JSONBodyError("a part has no name; send each as Content-Disposition: form-data; name=\"...\"")
     _refuse_unknown({*form, *files}, allowed)

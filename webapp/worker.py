@@ -145,6 +145,12 @@ def held_mail_pass(ctx: WorkerContext) -> int:
     return purge_held_mail(ctx.desk, ctx.settings)
 
 
+def idempotency_keys_pass(ctx: WorkerContext) -> int:
+    """Forget the API's Idempotency-Keys past `KB_IDEMPOTENCY_KEY_HOURS` (one bounded pass); an expired key is
+    never answered from even before this runs (desk.idempotency)."""
+    return ctx.desk.idempotency.purge()
+
+
 def click_feedback_pass(ctx: WorkerContext) -> int:
     """Relearn what customers' clicks lift (`KB_CLICK_FEEDBACK`), at most every ten minutes."""
     from webapp.search_feedback import refresh_click_feedback
@@ -166,6 +172,7 @@ JOBS: list[Job] = [
     Job("advice", advice_pass, every_s=2.0),
     Job("auto-close", auto_close_pass, every_s=600.0),
     Job("held-mail", held_mail_pass, every_s=600.0),
+    Job("idempotency-keys", idempotency_keys_pass, every_s=600.0),
     Job("click-feedback", click_feedback_pass, every_s=60.0),  # a no-op while off or fresh
     Job("query-keys", query_keys_pass, every_s=60.0),  # one indexed lookup finding nothing, but after a deploy
 ]

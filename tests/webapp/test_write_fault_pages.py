@@ -13,10 +13,11 @@ from io import BytesIO
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from desk.mail.receive import UnparseableMail
-from desk.models import Ticket
+from desk.models import IdempotencyKey, Ticket
 from desk.tickets import NewTicket
 from kb.settings import Settings
 from tests.faults import State, changed, every_fault, failing_file, failing_statement
@@ -96,6 +97,41 @@ def test_an_api_ticket_with_files(app: Flask, monkeypatch: pytest.MonkeyPatch) -
     assert covered.files == 2 and len(covered.result.get_json()["attachments"]) == 2
 
 
+def test_an_api_ticket_with_an_idempotency_key(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The key's answer is stored in the ticket's own transaction: failed at each statement, each COMMIT and each
+    file, the request leaves no ticket, no file and no key (its claim let go, so the retry with the same key runs);
+    a third COMMIT storing the answer after the ticket would fail the series (a ticket kept with a 503). The stored
+    answer is the one given back."""
+    desk = app.extensions["desk"]
+    token = desk.accounts.create_token("partner")
+    client = app.test_client()
+    series = iter(range(1, 10))
+
+    def fresh():  # type: ignore[no-untyped-def]
+        key = f"series-{next(series)}"  # a key per series: the last post of one would answer the next from its key
+
+        def post() -> TestResponse:
+            data = {"email": "sam@example.com", "subject": "Lost parcel", "body": MESSAGE,
+                    "attachments[]": [(BytesIO(PDF), "receipt.pdf")]}
+            return answered(client.post("/api/v1/tickets", data=data, content_type="multipart/form-data",
+                                        headers={"Authorization": f"Bearer {token}", "Idempotency-Key": key}), 201)
+
+        return post
+
+    covered = faults(app, fresh, monkeypatch, with_files=True, spare=("UPDATE api_tokens",), kept=unstamped)
+    # The token's read, the key's claim, then the ticket, its file and the answer together.
+    assert covered.commits == 3
+    replayed = client.post("/api/v1/tickets", content_type="multipart/form-data",
+                           headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "series-1"},
+                           data={"email": "sam@example.com", "subject": "Lost parcel", "body": MESSAGE,
+                                 "attachments[]": [(BytesIO(PDF), "receipt.pdf")]})
+    assert replayed.headers["Idempotent-Replayed"] == "true" and replayed.status_code == 201
+    with desk.db.session() as session:
+        first = session.scalars(select(Ticket).order_by(Ticket.id)).first()
+        assert first is not None and replayed.get_json()["id"] == first.id
+        assert [a["filename"] for a in replayed.get_json()["attachments"]] == ["receipt.pdf"]
+
+
 def test_an_api_customer_message_with_files(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every read the answer needs is the write's own: a failure after the COMMIT cannot answer "nothing was stored"
     for a stored message (each statement failed in turn would find it)."""
@@ -119,6 +155,32 @@ def test_an_api_customer_message_with_files(app: Flask, monkeypatch: pytest.Monk
     body = covered.result.get_json()
     assert covered.files == 1 and body["ticket_status"] == "open"
     assert [f["filename"] for f in body["attachments"]] == ["receipt.pdf"]
+
+
+def test_an_api_customer_message_with_an_idempotency_key(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As the ticket's: the message, its file and the key's answer commit together or not at all."""
+    desk = app.extensions["desk"]
+    token = desk.accounts.create_token("partner")
+    client = app.test_client()
+    series = iter(range(1, 10))
+
+    def fresh():  # type: ignore[no-untyped-def]
+        ticket = desk.tickets.create(NewTicket(email="sam@example.com", subject="Lost parcel", body=MESSAGE))
+        key = f"series-{next(series)}"
+
+        def post() -> TestResponse:
+            data = {"body": "Still nothing, the receipt:", "attachments[]": [(BytesIO(PDF), "receipt.pdf")]}
+            return answered(client.post(f"/api/v1/tickets/{ticket.id}/messages", data=data,
+                                        headers={"Authorization": f"Bearer {token}", "Idempotency-Key": key},
+                                        content_type="multipart/form-data"), 201)
+
+        return post
+
+    covered = faults(app, fresh, monkeypatch, with_files=True, spare=("UPDATE api_tokens",), kept=unstamped)
+    with desk.db.session() as session:
+        stored = session.scalars(select(IdempotencyKey).order_by(IdempotencyKey.id)).all()
+    assert [(k.key, k.answer_status) for k in stored] == [(f"series-{n}", 201) for n in (1, 2, 3)]
+    assert stored[0].answer_body == covered.result.get_json()  # the statements series' last post
 
 
 def test_a_reply_on_a_closed_tickets_page_and_its_follow_up(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
