@@ -2,7 +2,7 @@
 back (desk.idempotency; task idem27)
 
 Revision ID: idempotency_keys
-Revises: agent_teams
+Revises: gap_query_keys
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "idempotency_keys"
-down_revision = "agent_teams"
+down_revision = "gap_query_keys"
 branch_labels = None
 depends_on = None
 
