@@ -39,7 +39,7 @@ AR_KINDS += ["framing", "keyword"]
 M365_AR_KINDS = ["dialect-gulf", "dialect-egyptian", "dialect-levantine", "question", "mixed", "mixed-arabic-script"]
 M365_AR_KINDS += ["typo", "paraphrase", "framing", "keyword"]
 # round -> seed; a new round gets a new seed, never a re-draw of an old one
-SEEDS = {1: 1802, 2: 2612, 3: 4417, 4: 5903, 5: 6347, 6: 8263}
+SEEDS = {1: 1802, 2: 2612, 3: 4417, 4: 5903, 5: 6347, 6: 8263, 7: 4524}
 # round -> (earlier rounds, customer dev slice?) whose m365 articles its pool leaves out; rounds 1 and 2 left out none
 LEAVES_OUT: dict[int, tuple[tuple[int, ...], bool]] = {3: ((1, 2), True), 4: ((1, 2, 3), True), 5: ((1, 2, 3, 4), True)}
 # Round 6: the pool of rounds 1-5 and the customer slice left 79 articles (fewer than 80, 32 of them country pages),
@@ -51,7 +51,7 @@ COUNTRY_LEFT_OUT: dict[int, tuple[int, ...]] = {6: (1, 2)}
 COUNTRY_TITLE = "معلومات الدعم"
 M365_AR = Path("var/bench/m365-content/ar")
 # GNOME Help: round -> seed, fixed before any page was read
-GNOME_SEEDS = {1: 7411, 2: 9157, 6: 3391}
+GNOME_SEEDS = {1: 7411, 2: 9157, 6: 3391, 7: 1538}
 GNOME_PAGES = Path("/usr/share/help/C/gnome-help")
 GNOME_RECORD = Path(__file__).with_name("gnome_pool.json")
 GNOME_EN, GNOME_AR = 40, 20
