@@ -8,13 +8,14 @@ distinct articles from var/bench/m365-content (bench/m365_import.py), the first 
 and the other 30 for English ones. Rounds 1 and 2 drew from every public m365 article; from round 3 on the
 pool leaves out the articles already read for an earlier round or a dev slice (`LEAVES_OUT`, `m365_pool`).
 Round 6 re-admits rounds 1 and 2's articles but their country pages (`COUNTRY_LEFT_OUT`): the earlier
-exclusions left 79. Round 7 leaves out rounds 1, 2 and 6 and re-admits rounds 3-5's articles but their country pages. Kinds are dealt in turn down the drawn order, so no article got the kind its writer
-preferred. Run from the repository root; the question for each line was written by hand after reading the article.
+exclusions left 79. Round 7 leaves out rounds 1, 2 and 6 and re-admits rounds 3-5's articles but their country
+pages. Kinds are dealt in turn down the drawn order, so no article got the kind its writer preferred. Run from the
+repository root; the question for each line was written by hand after reading the article.
 
-GNOME Help (`--gnome`, tests/eval/heldout/gnome.jsonl, round2/ and round6/gnome.jsonl): Debian's gnome-user-docs
-pages (Mallard XML, read from `--pages`, default /usr/share/help/C/gnome-help); an article is a page whose root <page>
-is type topic or task. Rounds 6 and 7 leave out the dev pages only: the dev questions and rounds 1-2 had labelled
-them all, and the dev pages and round 6's leave 47, fewer than a round's 60.
+GNOME Help (`--gnome`, tests/eval/heldout/gnome.jsonl, round2/, round6/ and round7/gnome.jsonl): Debian's
+gnome-user-docs pages (Mallard XML, read from `--pages`, default /usr/share/help/C/gnome-help); an article is a page
+whose root <page> is type topic or task. Rounds 6 and 7 leave out the dev pages only: the dev questions and rounds 1-2
+had labelled them all, and the dev pages and round 6's leave 47, fewer than a round's 60.
 `GNOME_SEEDS` holds one seed per round; gnome_pool.json records the package's article ids and the ids each
 round's pool left out (the GNOME dev questions' labels when the round was drawn; from round 2 on the earlier rounds'
 labels too), so the draw and its test need neither the package nor the labelling files as they are later. The first
