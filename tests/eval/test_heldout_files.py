@@ -23,6 +23,7 @@ from tests.conftest import CONTENT, ROOT, load_script
 HELDOUT = ROOT / "tests/eval/heldout"
 ROUNDS = {1: HELDOUT, 2: HELDOUT / "round2", 3: HELDOUT / "round3", 4: HELDOUT / "round4", 5: HELDOUT / "round5"}
 ROUNDS[6] = HELDOUT / "round6"  # demo, m365 and (from this round on in the same folder) GNOME
+ROUNDS[7] = HELDOUT / "round7"
 DEV = ["dev_queries.jsonl", "m365_queries.jsonl", "m365_customer_queries.jsonl"]
 FIELDS = {"lang", "query", "relevant", "kind"}
 
@@ -73,7 +74,7 @@ def test_m365_labels_are_m365_articles(round_: int, m365_ar: Path) -> None:
         assert set(row["relevant"]) <= public, row
 
 
-@pytest.mark.parametrize("round_", [2, 3, 4, 5, 6])
+@pytest.mark.parametrize("round_", [2, 3, 4, 5, 6, 7])
 def test_a_later_round_has_round_1_sizes_and_shares_no_question_with_earlier_rounds_or_dev(round_: int) -> None:
     demo, m365 = rows(ROUNDS[round_] / "demo.jsonl"), rows(ROUNDS[round_] / "m365.jsonl")
 
@@ -135,7 +136,7 @@ def test_shares_half_counts_the_new_questions_content_words() -> None:
     assert not shares_half("how do I?", set(terms("how do I?")))  # stop words only: nothing to share
 
 
-@pytest.mark.parametrize("round_", [3, 4, 5, 6])
+@pytest.mark.parametrize("round_", [3, 4, 5, 6, 7])
 def test_a_round_splits_out_of_scope_into_near_and_off_topic(round_: int) -> None:
     """Five near-topic and five off-topic questions per language and domain, every one with no answer."""
     for name in ("demo.jsonl", "m365.jsonl"):
@@ -146,7 +147,7 @@ def test_a_round_splits_out_of_scope_into_near_and_off_topic(round_: int) -> Non
             assert kinds == ["out-of-scope-near"] * 5 + ["out-of-scope-off"] * 5, (name, lang)
 
 
-@pytest.mark.parametrize("round_", [2, 3, 4, 5, 6])
+@pytest.mark.parametrize("round_", [2, 3, 4, 5, 6, 7])
 def test_a_later_round_follows_its_seeded_draw(round_: int, m365_ar: Path) -> None:
     """Each answerable row, in file order, is about its drawn article (first label) with its dealt kind."""
     drawn = DRAW.draw(round_, CONTENT, m365_ar)
@@ -193,7 +194,7 @@ def test_round_4_draws_no_m365_article_read_for_rounds_1_2_3_or_the_customer_sli
     assert [m["id"] for label, _, m in DRAW.draw(4, CONTENT, m365_ar) if label.startswith("m365")] == fourth
 
 
-@pytest.mark.parametrize("round_", [3, 4, 5, 6])
+@pytest.mark.parametrize("round_", [3, 4, 5, 6, 7])
 def test_the_suite_scores_a_rounds_near_and_off_topic_rows_as_out_of_scope(round_: int) -> None:
     """bench/eval_retrieval.py counts both kinds as out of scope (empty `relevant`) and reports each kind apart."""
 
@@ -261,6 +262,7 @@ def test_round_6_shares_half_its_content_words_with_no_dev_near_scope_or_earlier
 GNOME = HELDOUT / "gnome.jsonl"
 GNOME_2 = HELDOUT / "round2/gnome.jsonl"  # its pool leaves out the dev and round-1 pages: 44 left, 24 English
 GNOME_6 = HELDOUT / "round6/gnome.jsonl"  # its pool leaves out the dev pages only: 107, 40 English
+GNOME_7 = HELDOUT / "round7/gnome.jsonl"  # the same 107-page pool as round 6, another seed
 GNOME_ID = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 
 
@@ -282,7 +284,7 @@ def near_repeats(path: Path, others: list[str]) -> list[str]:
     return twice + [q for q in written if q.casefold() in seen or any(shares_half(q, other) for other in earlier)]
 
 
-@pytest.mark.parametrize(("path", "english"), [(GNOME, 40), (GNOME_2, 24), (GNOME_6, 40)])
+@pytest.mark.parametrize(("path", "english"), [(GNOME, 40), (GNOME_2, 24), (GNOME_6, 40), (GNOME_7, 40)])
 def test_a_gnome_round_has_its_sizes_and_kinds(path: Path, english: int) -> None:
     """40 (round 2: 24) English and 20 Arabic answerable rows with the dealt kinds, 10 out of scope per language."""
     table = rows(path)
@@ -296,7 +298,7 @@ def test_a_gnome_round_has_its_sizes_and_kinds(path: Path, english: int) -> None
     assert {r["kind"] for r in out} == {"out-of-scope"}
 
 
-@pytest.mark.parametrize("path", [GNOME, GNOME_2, GNOME_6])
+@pytest.mark.parametrize("path", [GNOME, GNOME_2, GNOME_6, GNOME_7])
 def test_gnome_labels_are_recorded_topic_and_task_page_ids(path: Path) -> None:
     record = DRAW.gnome_record()
     articles = set(record["articles"])
@@ -332,7 +334,7 @@ def test_gnome_round_1_repeats_no_dev_or_earlier_round_question() -> None:
     assert near_repeats(GNOME, others) == []
 
 
-@pytest.mark.parametrize(("path", "english"), [(GNOME, 40), (GNOME_2, 24), (GNOME_6, 40)])
+@pytest.mark.parametrize(("path", "english"), [(GNOME, 40), (GNOME_2, 24), (GNOME_6, 40), (GNOME_7, 40)])
 def test_the_suite_scores_gnomes_out_of_scope_rows_apart(path: Path, english: int) -> None:
     class Abstains:
         def search(self, query: str, **_: object) -> SimpleNamespace:
@@ -450,4 +452,67 @@ def test_heldout_6_runs_all_three_domains_on_their_round_6_files() -> None:
         ("demo", Path("tests/eval/heldout/round6"), "demo.jsonl"),
         ("m365", Path("tests/eval/heldout/round6"), "m365.jsonl"),
         ("gnome", Path("tests/eval/heldout/round6"), "gnome.jsonl"),
+    ]
+
+
+def test_round_7_draws_from_rounds_3_to_5s_articles_but_no_country_page_and_nothing_read_twice(m365_ar: Path) -> None:
+    """Round 7's pool leaves out rounds 1, 2 and 6 whole and the customer slice, and of rounds 3-5 only their country
+    support pages (`LEAVES_OUT[7]`, `COUNTRY_LEFT_OUT[7]`): 172 articles, 14 of them country pages (the 14 no set
+    read), so no article is read for a third set; the 80 are random.Random(4524).sample of that pool."""
+    public = DRAW.public(m365_ar)
+    country = {m["id"] for m in public if m["title"].startswith(DRAW.COUNTRY_TITLE)}
+    out = {m["id"] for round_ in (1, 2, 6) for m in DRAW.m365_sample(round_, m365_ar)}
+    out |= {m["id"] for m in DRAW.customer_sample(m365_ar)}
+    middle = {m["id"] for round_ in (3, 4, 5) for m in DRAW.m365_sample(round_, m365_ar)}
+    pool = [m["id"] for m in DRAW.round_pool(7, m365_ar)]
+    assert set(pool) == {m["id"] for m in public} - out - (middle & country)
+    assert (len(pool), len(set(pool) & country)) == (172, 14)
+    assert not set(pool) & country & (out | middle)  # every country page in it is one no set has read
+    seventh = [m["id"] for m in DRAW.m365_sample(7, m365_ar)]
+    assert seventh == [m["id"] for m in random.Random(4524).sample(DRAW.round_pool(7, m365_ar), 80)]
+    assert [m["id"] for label, _, m in DRAW.draw(7, CONTENT, m365_ar) if label.startswith("m365")] == seventh
+    # an article of round 7 was read for at most one earlier set: rounds 3-5 (disjoint pools) or none
+    earlier = [{m["id"] for m in DRAW.m365_sample(round_, m365_ar)} for round_ in (1, 2, 3, 4, 5, 6)]
+    earlier.append({m["id"] for m in DRAW.customer_sample(m365_ar)})
+    assert max(sum(page in read for read in earlier) for page in seventh) == 1
+    assert [m["id"] for m in DRAW.m365_sample(6, m365_ar)] == [
+        m["id"] for m in random.Random(8263).sample(DRAW.round_pool(6, m365_ar), 80)
+    ]
+
+
+def test_round_7_shares_half_its_content_words_with_no_dev_near_scope_or_earlier_question() -> None:
+    """Every round-7 question (demo, m365, GNOME) against every dev and near-scope question and every earlier round
+    of the three domains (round 6 among them), and against the round's own questions; only round 7's side is
+    reported, so its writer rewords without reading the other question."""
+    others = [r["query"] for path in sorted((ROOT / "tests/eval").glob("*_queries.jsonl")) for r in rows(path)]
+    others += [r["query"] for path in sorted((ROOT / "tests/eval").glob("near_scope_*.jsonl")) for r in rows(path)]
+    earlier = [ROUNDS[r] / name for r in range(1, 7) for name in ("demo.jsonl", "m365.jsonl")]
+    others += [r["query"] for path in [*earlier, GNOME, GNOME_2, GNOME_6] for r in rows(path)]
+    files = [ROUNDS[7] / name for name in ("demo.jsonl", "m365.jsonl", "gnome.jsonl")]
+    mine = [r["query"] for path in files for r in rows(path)]
+    assert len({query.casefold() for query in mine}) == len(mine)
+    assert [query for path in files for query in near_repeats(path, others)] == []
+
+
+def test_gnome_round_7_follows_its_seeded_draw_from_a_pool_without_the_dev_pages() -> None:
+    """Round 7's recorded pool leaves out the pages the GNOME dev questions label (143, unchanged since round 1): the
+    107 pages of rounds 1 and 6, round 6's among them (the dev and round-6 pages leave 47, fewer than 60); the 60 are
+    random.Random(1538).sample(pool, 60), 40 English and 20 Arabic, each row about its drawn page and kind."""
+    record = DRAW.gnome_record()
+    left_out = set(record["left_out"]["7"]["ids"])
+    assert left_out == set(record["left_out"]["6"]["ids"]) and len(left_out) == 143
+    assert not {row["relevant"][0] for row in rows(GNOME_7) if row["relevant"]} & left_out
+    pool = DRAW.gnome_pool(7, record)
+    assert len(pool) == 107 and set(pool) == set(record["articles"]) - left_out
+    assert len(set(pool) - {page for _, _, page in DRAW.gnome_draw(6, record)}) == 47
+    drawn = DRAW.gnome_draw(7, record)
+    assert [page for _, _, page in drawn] == random.Random(1538).sample(pool, 60)
+    assert [label for label, _, _ in drawn] == ["gnome-en"] * 40 + ["gnome-ar"] * 20
+    assert written_in_draw_order(GNOME_7) == [(label, page, kind) for label, kind, page in drawn]
+
+
+def test_heldout_7_runs_all_three_domains_on_their_round_7_files() -> None:
+    chosen = chosen_domains(["demo", "m365", "gnome"], 7)
+    assert [(d.name, d.queries) for d in chosen] == [
+        (name, Path(f"tests/eval/heldout/round7/{name}.jsonl")) for name in ("demo", "m365", "gnome")
     ]

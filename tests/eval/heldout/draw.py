@@ -8,12 +8,14 @@ distinct articles from var/bench/m365-content (bench/m365_import.py), the first 
 and the other 30 for English ones. Rounds 1 and 2 drew from every public m365 article; from round 3 on the
 pool leaves out the articles already read for an earlier round or a dev slice (`LEAVES_OUT`, `m365_pool`).
 Round 6 re-admits rounds 1 and 2's articles but their country pages (`COUNTRY_LEFT_OUT`): the earlier
-exclusions left 79. Kinds are dealt in turn down the drawn order, so no article got the kind its writer
-preferred. Run from the repository root; the question for each line was written by hand after reading the article.
+exclusions left 79. Round 7 leaves out rounds 1, 2 and 6 and re-admits rounds 3-5's articles but their country
+pages. Kinds are dealt in turn down the drawn order, so no article got the kind its writer preferred. Run from the
+repository root; the question for each line was written by hand after reading the article.
 
-GNOME Help (`--gnome`, tests/eval/heldout/gnome.jsonl, round2/ and round6/gnome.jsonl): Debian's gnome-user-docs
-pages (Mallard XML, read from `--pages`, default /usr/share/help/C/gnome-help); an article is a page whose root <page>
-is type topic or task. Round 6 leaves out the dev pages only: the dev questions and rounds 1-2 had labelled them all.
+GNOME Help (`--gnome`, tests/eval/heldout/gnome.jsonl, round2/, round6/ and round7/gnome.jsonl): Debian's
+gnome-user-docs pages (Mallard XML, read from `--pages`, default /usr/share/help/C/gnome-help); an article is a page
+whose root <page> is type topic or task. Rounds 6 and 7 leave out the dev pages only: the dev questions and rounds 1-2
+had labelled them all, and the dev pages and round 6's leave 47, fewer than a round's 60.
 `GNOME_SEEDS` holds one seed per round; gnome_pool.json records the package's article ids and the ids each
 round's pool left out (the GNOME dev questions' labels when the round was drawn; from round 2 on the earlier rounds'
 labels too), so the draw and its test need neither the package nor the labelling files as they are later. The first
@@ -39,7 +41,7 @@ AR_KINDS += ["framing", "keyword"]
 M365_AR_KINDS = ["dialect-gulf", "dialect-egyptian", "dialect-levantine", "question", "mixed", "mixed-arabic-script"]
 M365_AR_KINDS += ["typo", "paraphrase", "framing", "keyword"]
 # round -> seed; a new round gets a new seed, never a re-draw of an old one
-SEEDS = {1: 1802, 2: 2612, 3: 4417, 4: 5903, 5: 6347, 6: 8263}
+SEEDS = {1: 1802, 2: 2612, 3: 4417, 4: 5903, 5: 6347, 6: 8263, 7: 4524}
 # round -> (earlier rounds, customer dev slice?) whose m365 articles its pool leaves out; rounds 1 and 2 left out none
 LEAVES_OUT: dict[int, tuple[tuple[int, ...], bool]] = {3: ((1, 2), True), 4: ((1, 2, 3), True), 5: ((1, 2, 3, 4), True)}
 # Round 6: the pool of rounds 1-5 and the customer slice left 79 articles (fewer than 80, 32 of them country pages),
@@ -48,10 +50,15 @@ LEAVES_OUT: dict[int, tuple[tuple[int, ...], bool]] = {3: ((1, 2), True), 4: ((1
 LEAVES_OUT[6] = ((3, 4, 5), True)
 # round -> earlier rounds whose "support information for <country>" pages (`COUNTRY_TITLE`) its pool leaves out too
 COUNTRY_LEFT_OUT: dict[int, tuple[int, ...]] = {6: (1, 2)}
+# Round 7: rounds 1 and 2 (their other articles re-read by round 6) and round 6 stay out whole, with the customer
+# slice; rounds 3-5's articles come back but their country pages, so no article is read for more than two sets:
+# 172 articles, 14 country pages among them (the 14 no set has read).
+LEAVES_OUT[7] = ((1, 2, 6), True)
+COUNTRY_LEFT_OUT[7] = (3, 4, 5)
 COUNTRY_TITLE = "معلومات الدعم"
 M365_AR = Path("var/bench/m365-content/ar")
 # GNOME Help: round -> seed, fixed before any page was read
-GNOME_SEEDS = {1: 7411, 2: 9157, 6: 3391}
+GNOME_SEEDS = {1: 7411, 2: 9157, 6: 3391, 7: 1538}
 GNOME_PAGES = Path("/usr/share/help/C/gnome-help")
 GNOME_RECORD = Path(__file__).with_name("gnome_pool.json")
 GNOME_EN, GNOME_AR = 40, 20
@@ -100,7 +107,8 @@ def m365_pool(
 
     The one place the exclusion is written: the customer slice's pool is this minus rounds 1 and 2, a
     round's pool is this minus what `LEAVES_OUT` and `COUNTRY_LEFT_OUT` name, so no drawn article is read for two
-    sets, but round 6's, which re-reads rounds 1 and 2's other articles because nothing else was left.
+    sets, but round 6's, which re-reads rounds 1 and 2's other articles because nothing else was left, and round 7's,
+    which re-reads rounds 3-5's (no article is read for three).
     """
     taken = {m["id"] for round_ in rounds for m in m365_sample(round_, root)}
     if customer:
