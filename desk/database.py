@@ -14,6 +14,8 @@ with Retry-After. The transaction is rolled back either way: nothing is half-wri
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -23,7 +25,7 @@ from typing import Any, Literal, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, insert
+from sqlalchemy import Connection, Engine, create_engine, event, insert
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -44,6 +46,8 @@ _FULL_MESSAGES = ("database or disk is full", "disk i/o error")
 _FULL_SQLSTATES = ("53100", "53200")
 
 Reason = Literal["busy", "full"]
+# The PostgreSQL advisory lock `Database.upgrade` holds while it migrates (any constant the app uses for nothing else).
+MIGRATION_LOCK = 7_262_027
 
 
 Store = Literal["database", "files"]
@@ -119,9 +123,10 @@ class Database:
     def _sqlite_pragmas(self, dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
         # WAL lets pages read while a writer holds the lock; foreign keys are off by default.
         cursor = dbapi_connection.cursor()
+        # The busy timeout first: turning a fresh file to WAL waits for another process's connection meanwhile.
+        cursor.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
         cursor.close()
 
     @classmethod
@@ -130,11 +135,38 @@ class Database:
                    write_deadline=settings.db_write_deadline)
 
     def upgrade(self) -> None:
+        """Migrate to head, one process at a time: every process (web workers, the worker, a CLI command) upgrades
+        at start, and each migration commits on its own (env.py), so two at once would meet each other's half-built
+        schema ("table already exists"). The lock: PostgreSQL's session advisory lock, else a file lock beside the
+        SQLite file; the one that waited then finds the schema at head and does nothing."""
         config = Config()
         config.set_main_option("script_location", MIGRATIONS.as_posix())
-        with self.engine.connect() as connection:  # outside a transaction: each migration commits its own (env.py)
+        with self._migrating() as connection:  # outside a transaction: each migration commits its own (env.py)
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
+
+    @contextmanager
+    def _migrating(self) -> Iterator[Connection]:
+        """A connection holding the migration lock: a file lock beside a SQLite file (taken before connecting:
+        turning a fresh file to WAL wants the file alone), PostgreSQL's session advisory lock."""
+        with contextlib.ExitStack() as stack:
+            database = self.engine.url.database
+            if self.engine.dialect.name == "sqlite" and database and database != ":memory:":
+                lock = stack.enter_context(open(f"{database}.migrate-lock", "a"))
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                stack.callback(fcntl.flock, lock, fcntl.LOCK_UN)
+            connection = stack.enter_context(self.engine.connect())
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK})")
+                connection.commit()  # a session lock outlives the transaction that took it
+
+                def unlock() -> None:
+                    connection.rollback()  # a migration that failed left its transaction open
+                    connection.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK})")
+                    connection.commit()
+
+                stack.callback(unlock)
+            yield connection
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -109,3 +109,39 @@ def test_the_query_keys_migration_folds_the_stored_log_in_batches(tmp_path: Path
     migrate(db, command.downgrade, "agent_teams")
     migrate(db, command.upgrade, "head")
     db.close()
+
+
+
+def test_processes_starting_together_upgrade_a_fresh_database_once(tmp_path: Path) -> None:
+    """Every process calls `Database.upgrade()` at start (web workers, the worker, a CLI command), so on a fresh or
+    older database several run the migrations at once; each migration commits on its own (env.py), so without one
+    lock between them the second meets the first's half-built schema ("table already exists", a duplicate
+    alembic_version row). Three real processes, started together: all of them start, the schema is built once."""
+    import os
+    import subprocess
+    import sys
+
+    from sqlalchemy import text
+
+    url = database_url_for_tests()
+    settings = Settings(data_dir=tmp_path, database_url=url)
+    script = ("import sys, time\n"
+              "from desk.database import Database\n"
+              "from kb.settings import Settings\n"
+              "from pathlib import Path\n"
+              "db = Database.from_settings(Settings(data_dir=Path(sys.argv[1]), database_url=sys.argv[2] or None))\n"
+              "time.sleep(max(0.0, float(sys.argv[3]) - time.time()))\n"
+              "db.upgrade()\n")
+    import time
+
+    at = time.time() + 4.0  # every process has imported the desk by then: the upgrades start together
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    processes = [subprocess.Popen([sys.executable, "-c", script, str(tmp_path), url or "", str(at)], env=env,
+                                  stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    failures = [p.stderr.read() if p.stderr else "" for p in processes if p.wait(timeout=300) != 0]
+    assert failures == []
+    db = Database.from_settings(settings)
+    with db.engine.connect() as connection:
+        assert len(connection.execute(text("SELECT version_num FROM alembic_version")).all()) == 1
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+    db.close()
