@@ -105,6 +105,11 @@ class BusinessHours:
     def team(self, key: str | None = None) -> Team:
         return self.teams.get(key or self.default) or self.teams[self.default]
 
+    def team_key(self, stored: str | None) -> str:
+        """A ticket's team: the one stored, else the default team (a ticket from before routing stored none), as the
+        inbox's team filter counts it. A key the file no longer has is kept: its tickets outlive it."""
+        return stored or self.default
+
     def route(self, lang: str | None = None, channel: str | None = None, category: str | None = None,
               email: str | None = None) -> str:
         """The team a new ticket goes to: the first routing rule it matches, else the default team."""

@@ -394,7 +394,7 @@ class TicketStore:
         ticket = row_by_id(session, Ticket, ticket_id)
         if ticket is None:
             raise InputError("ticket", N_("no ticket %(ticket)s"), ticket=ticket_id)
-        if team == (ticket.team or self.hours.default):
+        if team == self.hours.team_key(ticket.team):
             return False  # there already (no team stored is the default team)
         now = utcnow()
         session.add(TicketTeamChange(ticket_id=ticket.id, agent_id=agent_id, old_team=ticket.team, new_team=team,

@@ -129,7 +129,7 @@ def team_name(key: str | None) -> str:
     translated); no team stored is the default team; a key the file no longer has is shown as unknown, not an
     error (its tickets and memberships outlive it)."""
     hours = state.desk().hours
-    team = hours.teams.get(key or hours.default)
+    team = hours.teams.get(hours.team_key(key))
     return team.name if team is not None else gettext("%(team)s (not in the teams file)", team=key)
 
 
@@ -319,7 +319,7 @@ def _ticket_page(found: Ticket, **extra: Any) -> str:
         shown_details=advice.shown_details(), statuses=TICKET_STATUSES, priorities=PRIORITIES,
         agents=agents, macros=macro_choices(found), popular_tags=desk.tags.popular(),
         due=due, overdue=due is not None and due < now, labels=ViewLabels(), due_zone=zone.key,
-        teams=desk.hours.teams, ticket_team=found.team or desk.hours.default,
+        teams=desk.hours.teams, ticket_team=desk.hours.team_key(found.team),
         changes=desk.tickets.changes(found.id), agent_names={a.id: a.name or a.email for a in agents},
         links=desk.tickets.follow_up_links(found),
         file_limits=shown_limits(desk.tickets.file_limits),

@@ -266,7 +266,7 @@ def create_ticket():
 
 def ticket_json(ticket: Ticket, attached: list[Attachment]) -> dict[str, object]:
     return {"id": ticket.id, "reference": ticket.reference, "lang": ticket.lang, "status": ticket.status,
-            "team": ticket.team or state.desk().hours.default, "attachments": stored_files(attached)}
+            "team": state.desk().hours.team_key(ticket.team), "attachments": stored_files(attached)}
 
 
 # The desk's names for what the API's bodies call otherwise: its "files" are attachments[], a customer
@@ -312,7 +312,7 @@ def get_ticket(ticket_id: int):
     return jsonify({
         "id": found.id, "reference": found.reference, "subject": found.subject, "lang": found.lang,
         "status": found.status, "priority": found.priority, "channel": found.channel,
-        "team": found.team or desk.hours.default,  # no team stored (a ticket from before routing): the default's
+        "team": desk.hours.team_key(found.team),
         "created_at": as_utc(found.created_at).isoformat(), "merged_into": found.merged_into_id,
         "follow_up_of": links.of.id if links.of is not None else None, "follow_ups": [t.id for t in links.later],
         "messages": [message_json(m, files.get(m.id, [])) for m in found.messages if not m.internal],

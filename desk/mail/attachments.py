@@ -61,10 +61,9 @@ def safe_filename(name: str) -> str:
     if len(cleaned) > MAX_FILENAME or len(cleaned.encode()) > MAX_FILENAME_BYTES:
         suffix = PurePosixPath(cleaned).suffix
         suffix = suffix if len(suffix) <= 10 else ""
-        stem = cleaned[: MAX_FILENAME - len(suffix)]
-        while len((stem + suffix).encode()) > MAX_FILENAME_BYTES:
-            stem = stem[:-1]
-        cleaned = stem.rstrip(" .") + suffix
+        # Cut in characters, then in bytes: a letter cut in half is dropped whole ("ignore").
+        stem = cleaned[: MAX_FILENAME - len(suffix)].encode()[: MAX_FILENAME_BYTES - len(suffix.encode())]
+        cleaned = stem.decode("utf-8", "ignore").rstrip(" .") + suffix
     if _WINDOWS_DEVICE.match(cleaned):
         cleaned = "_" + cleaned
     return cleaned or "attachment"
