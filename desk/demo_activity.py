@@ -2,7 +2,9 @@
 after `make run`: replies at working-hour delays, solves, one reopen, an internal note, CSAT answers,
 copilot suggestion events, help-center searches (with a cluster of Tabby questions nobody answers and
 a burst of failed card payments in the last hours, which raises an alert), article views, votes and
-contact-form deflections.
+contact-form deflections. The demo's agents are put in teams first (every one in the default team, each also in
+one team by turn), and each ticket is assigned to an agent of its team, in its history as any assignment is, so
+"My teams' tickets" and the assignee picker have something to show.
 
 Deterministic (a fixed random seed) and idempotent: it runs once per database (it looks for its own
 surveys, tokens "demo-..."), and only touches the demo tickets (`content/_demo/tickets.jsonl`, external
@@ -35,6 +37,8 @@ from desk.models import (
     TicketStatusChange,
     utcnow,
 )
+from desk.teams import Teams
+from desk.tickets import record_assignee
 
 SEED = 15
 SPAN = timedelta(days=14)
@@ -101,11 +105,12 @@ def seed(db: Database, hours: BusinessHours, now: datetime | None = None) -> See
                                                                               selectinload(Ticket.customer))
             .order_by(Ticket.external_id)))
         agents = [a.id for a in session.scalars(select(Agent).where(Agent.active.is_(True)).order_by(Agent.id))]
+        members = _teams(session, Teams(db, hours), agents)
         for index, ticket in enumerate(tickets):
             created = now - SPAN + SPAN * (index + rng.random() * 0.6) / (len(tickets) + 1)
             if ticket.channel == "web":  # filed from the help center: its visit searched first
                 ticket.visit_id = f"demo-visit-{(index * 37) % VISITS}"
-            report.replies += _ticket_life(session, ticket, created, now, rng, agents, hours)
+            report.replies += _ticket_life(session, ticket, created, now, rng, members, hours)
             report.tickets += 1
         report.searches = _help_center(session, now, rng)
         session.flush()
@@ -113,8 +118,20 @@ def seed(db: Database, hours: BusinessHours, now: datetime | None = None) -> See
     return report
 
 
+def _teams(session: Session, teams: Teams, agents: list[int]) -> dict[str, list[int]]:
+    """Every agent in the default team, and agent i also in the file's i-th team (by turn), beside the teams they
+    are in already: team key -> agent ids."""
+    keys = list(teams.hours.teams)
+    members: dict[str, list[int]] = {}
+    for index, agent in enumerate(agents):
+        for key in teams.set_in(session, agent, [*teams.keys_in(session, agent), teams.hours.default,
+                                                     keys[index % len(keys)]]):
+            members.setdefault(key, []).append(agent)
+    return members
+
+
 def _ticket_life(session: Session, ticket: Ticket, created: datetime, now: datetime, rng: random.Random,
-                 agents: list[int], hours: BusinessHours) -> int:
+                 members: dict[str, list[int]], hours: BusinessHours) -> int:
     key = ticket.external_id or ""
     country = (ticket.customer.country or "").upper()
     ticket.team = "uae" if country == "AE" else "ksa"
@@ -123,8 +140,9 @@ def _ticket_life(session: Session, ticket: Ticket, created: datetime, now: datet
     ticket.due_at = hours.due_at(created, ticket.priority, ticket.team)
     for offset, message in enumerate(ticket.messages):
         message.created_at = created + timedelta(minutes=40 * offset)
+    agents = members.get(ticket.team) or members.get(hours.default, [])  # the team's agents
     agent = agents[sum(map(ord, key)) % len(agents)] if agents else None
-    ticket.assignee_id = agent
+    record_assignee(session, ticket, agent, agent, created + timedelta(minutes=5))  # the agent took it
     status = "new"
 
     def change(new: str, when: datetime, by: int | None = agent) -> None:

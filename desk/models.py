@@ -392,6 +392,21 @@ class TicketTeamChange(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
+class TicketAssigneeChange(Base):
+    """A ticket's assignee changing: who changed it (None: the desk itself), when, from and to (None: unassigned).
+    Every way an assignee changes writes one (desk.tickets.record_assignee): by hand, in bulk, by a reply taking
+    an unassigned ticket, by a move to a team the assignee is not in, as Zendesk's ticket events list them."""
+
+    __tablename__ = "ticket_assignee_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    old_assignee_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    new_assignee_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
 class AgentTeam(Base):
     """An agent's membership of a team. Teams are defined only in content/_business_hours.yml; `team` is a key
     there, kept as it was when the team leaves the file (shown as unknown, never an error)."""

@@ -44,6 +44,7 @@ from desk.models import (
     Customer,
     Message,
     Ticket,
+    TicketAssigneeChange,
     TicketDueChange,
     TicketStatusChange,
     TicketTag,
@@ -270,6 +271,24 @@ R = TypeVar("R")
 Answer = Callable[[Session, R], None]
 
 
+# A row of a ticket's history (`TicketStore.changes`).
+Change = TicketStatusChange | TicketDueChange | TicketTeamChange | TicketAssigneeChange
+
+
+def record_assignee(session: Session, ticket: Ticket, assignee_id: int | None, agent_id: int | None,
+                    now: datetime | None = None) -> bool:
+    """The one place a ticket's assignee changes (None: unassigned): the change is a row of its history (who, when,
+    from, to), whatever made it: an agent by hand or in bulk, a reply taking an unassigned ticket, a move to a team
+    the assignee is not in, the demo's seed. `agent_id` is who did it (None: the desk itself). Returns whether it
+    changed (the same assignee again writes nothing)."""
+    if assignee_id == ticket.assignee_id:
+        return False
+    session.add(TicketAssigneeChange(ticket_id=ticket.id, agent_id=agent_id, old_assignee_id=ticket.assignee_id,
+                                     new_assignee_id=assignee_id, created_at=now or utcnow()))
+    ticket.assignee_id = assignee_id
+    return True
+
+
 def answered(session: Session, result: R, answer: Answer[R] | None) -> R:
     if answer is not None:
         session.flush()
@@ -405,19 +424,22 @@ class TicketStore:
         unassigned = ticket.assignee_id is not None and session.scalar(
             select(AgentTeam.id).where(AgentTeam.agent_id == ticket.assignee_id, AgentTeam.team == team)) is None
         if unassigned:
-            ticket.assignee_id = None
+            record_assignee(session, ticket, None, agent_id, now)
         ticket.updated_at = now
         return unassigned
 
-    def changes(self, ticket_id: int) -> list[TicketStatusChange | TicketDueChange | TicketTeamChange]:
-        """The ticket's history: status changes, due times set by hand and moves between teams, oldest first."""
+    def changes(self, ticket_id: int) -> list[Change]:
+        """The ticket's history: status changes, due times set by hand, moves between teams and assignee changes,
+        oldest first (a move that unassigns lists the move, then the unassignment)."""
         with self.db.session() as session:
-            rows: list[TicketStatusChange | TicketDueChange | TicketTeamChange] = [
+            rows: list[Change] = [
                 *session.scalars(select(TicketStatusChange).where(TicketStatusChange.ticket_id == ticket_id)),
                 *session.scalars(select(TicketDueChange).where(TicketDueChange.ticket_id == ticket_id)),
                 *session.scalars(select(TicketTeamChange).where(TicketTeamChange.ticket_id == ticket_id)),
+                *session.scalars(select(TicketAssigneeChange).where(TicketAssigneeChange.ticket_id == ticket_id)),
             ]
-        return sorted(rows, key=lambda row: (as_utc(row.created_at), row.id))
+        kinds = {TicketStatusChange: 0, TicketDueChange: 1, TicketTeamChange: 2, TicketAssigneeChange: 3}
+        return sorted(rows, key=lambda row: (as_utc(row.created_at), kinds[type(row)], row.id))
 
     def validate(self, new: NewTicket, with_files: bool = False) -> NewTicket:
         """`new` checked and cleaned, every error naming its field; the body may be empty when the first message
@@ -690,7 +712,7 @@ class TicketStore:
             if not ticket.due_by_hand:  # a due time an agent set stays until they clear it
                 ticket.due_at = None  # answered: nothing is due until the customer writes again
             if ticket.assignee_id is None:
-                ticket.assignee_id = agent_id
+                record_assignee(session, ticket, agent_id, agent_id, now)
             survey = self._set_status(ticket, status, now, agent_id)
             attach_files(session, self.data_dir, message, attached, written)
             # The reply that solves the ticket carries the survey: one mail, not two.
@@ -796,10 +818,11 @@ class TicketStore:
         priority: str | None = None,
         assignee_id: int | None = -1,
         agent_id: int | None = None,
-    ) -> None:
+    ) -> bool:
         """Change status, priority or assignee (`assignee_id=None` unassigns; -1 leaves it); `agent_id`
-        is who did it (the status history's author)."""
-        self.bulk_update([ticket_id], status, priority, assignee_id, agent_id)
+        is who did it (the history's author). Returns whether the assignee changed."""
+        with self.db.session() as session:
+            return self._update(session, ticket_id, status, priority, assignee_id, agent_id)
 
     def bulk_update(
         self,
@@ -818,7 +841,7 @@ class TicketStore:
     def _update(
         self, session: Session, ticket_id: int, status: str | None, priority: str | None, assignee_id: int | None,
         agent_id: int | None,
-    ) -> None:
+    ) -> bool:
         ticket = row_by_id(session, Ticket, ticket_id)
         if ticket is None:
             raise InputError("ticket", N_("no ticket %(ticket)s"), ticket=ticket_id)
@@ -835,7 +858,8 @@ class TicketStore:
                 row_by_id(session, Agent, assignee_id) is None
             ):
                 raise InputError("assignee", N_("no agent %(agent)s"), agent=assignee_id)
-            ticket.assignee_id = assignee_id
+            return record_assignee(session, ticket, assignee_id, agent_id)
+        return False
 
     @staticmethod
     def _set_status(ticket: Ticket, status: str, now: datetime, agent_id: int | None = None) -> CsatSurvey | None:

@@ -311,6 +311,10 @@ def _ticket_page(found: Ticket, **extra: Any) -> str:
     # The due field reads and shows times in the agent's zone, else the ticket's team's (its business hours').
     zone = reader_zone(found.team)
     agents = desk.accounts.agents()
+    ticket_team = desk.hours.team_key(found.team)
+    # The assignee picker lists the ticket's team's agents first, the others after (as Zendesk's group/assignee
+    # picker does): any agent may be assigned.
+    in_team = desk.teams.members(ticket_team)
     extra.setdefault("kept_due", due.astimezone(zone).strftime("%Y-%m-%dT%H:%M") if due is not None else "")
     return _page(
         "agent/ticket.html", ticket=found, history=desk.tickets.history(found.customer_id, exclude=found.id),
@@ -319,8 +323,9 @@ def _ticket_page(found: Ticket, **extra: Any) -> str:
         shown_details=advice.shown_details(), statuses=TICKET_STATUSES, priorities=PRIORITIES,
         agents=agents, macros=macro_choices(found), popular_tags=desk.tags.popular(),
         due=due, overdue=due is not None and due < now, labels=ViewLabels(), due_zone=zone.key,
-        teams=desk.hours.teams, ticket_team=desk.hours.team_key(found.team),
-        changes=desk.tickets.changes(found.id), agent_names={a.id: a.name or a.email for a in agents},
+        team_agents=[a for a in agents if a.id in in_team], other_agents=[a for a in agents if a.id not in in_team],
+        teams=desk.hours.teams, ticket_team=ticket_team,
+        changes=desk.tickets.changes(found.id), agent_names={a.id: a.name or a.email for a in desk.accounts.everyone()},
         links=desk.tickets.follow_up_links(found),
         file_limits=shown_limits(desk.tickets.file_limits),
         last_message_id=max((m.id for m in found.messages), default=0), **extra,
@@ -536,10 +541,11 @@ def merge(ticket_id: int):
 def update(ticket_id: int):
     assignee = request.form.get("assignee", "")
     number = form_number(assignee)
+    desk = state.desk()
     try:
         if assignee.isdecimal() and number is None:  # digits, but past any agent's id: named as the desk names one
             raise InputError("assignee", N_("no agent %(agent)s"), agent=assignee[:40])
-        state.desk().tickets.update(
+        assigned = desk.tickets.update(
             ticket_id,
             status=request.form.get("status") or None,
             priority=request.form.get("priority") or None,
@@ -548,6 +554,13 @@ def update(ticket_id: int):
         )
     except InputError as error:
         flash(desk_error(error), "error")
+        return redirect(url_for(".ticket", ticket_id=ticket_id))
+    found = desk.tickets.get(ticket_id) if assigned and number is not None else None
+    if found is not None and found.assignee is not None:
+        team = desk.hours.team_key(found.team)
+        if number not in desk.teams.members(team):  # allowed, as Zendesk allows it; said, so it is not a slip
+            flash(gettext("%(agent)s is not in %(team)s; the ticket stays in that team and is assigned to them.",
+                          agent=found.assignee.name or found.assignee.email, team=team_name(team)), "ok")
     return redirect(url_for(".ticket", ticket_id=ticket_id))
 
 

@@ -27,9 +27,18 @@ from indexer.health import health_report
 from webapp import state, visits
 from webapp.answers import card_decision, card_json
 from webapp.audience import requester_audience
-from webapp.help import article_tags, complete_query, record, record_settled, run_search, typed_reading
+from webapp.help import (
+    article_tags,
+    complete_query,
+    record,
+    record_settled,
+    run_search,
+    ticket_categories,
+    ticket_category,
+    typed_reading,
+)
 from webapp.idempotency import answer_in, idempotent
-from webapp.openapi import FILES_FIELD, MULTIPART, OPENAPI, request_fields
+from webapp.openapi import FILES_FIELD, MULTIPART, request_fields, with_categories
 from webapp.security import (
     API_BAD_TOKEN_LIMIT,
     API_IP_LIMIT,
@@ -102,8 +111,9 @@ def json_unavailable(exc: StorageUnavailableError) -> Response:
 
 @bp.get("/openapi.json")
 def openapi():
-    """The API's OpenAPI 3 description (what partners generate clients from, and schemathesis tests)."""
-    return jsonify(OPENAPI)
+    """The API's OpenAPI 3 description (what partners generate clients from, and schemathesis tests), with this
+    help center's categories."""
+    return jsonify(with_categories(ticket_categories()))
 
 
 @bp.get("/search")
@@ -228,7 +238,8 @@ def token_or_agent_required(view):  # type: ignore[no-untyped-def]
 @token_required
 @idempotent
 def create_ticket():
-    """Create a ticket: `email`, `subject`, `body` required; `name`, `lang`, `priority`, `external_id`.
+    """Create a ticket: `email`, `subject`, `body` required; `name`, `lang`, `priority`, `external_id`, `category`
+    (one of the help center's categories, else refused naming it).
 
     As a JSON object, or as multipart/form-data with the same fields and the customer's files as
     `attachments[]` (an agent's limits and types; one refused, and nothing is stored); with files, `body` may be
@@ -240,7 +251,7 @@ def create_ticket():
     else:
         body = json_object("email, subject and body", request_fields("/api/v1/tickets"))
     text = {name: json_text(body, name) for name in ("email", "subject", "body", "name", "lang", "priority",
-                                                     "external_id")}
+                                                     "external_id", "category")}
     desk = state.desk()
     try:
         ticket, attached = desk.tickets.create_with_files(
@@ -253,6 +264,7 @@ def create_ticket():
                 priority=text["priority"] if text["priority"] is not None else "normal",
                 channel="api",
                 external_id=text["external_id"] or None,
+                category=ticket_category(text["category"]),  # routing's `category` rules match it
             ),
             files,
             answer=answer_in(201, lambda created: ticket_json(*created)),
@@ -266,7 +278,8 @@ def create_ticket():
 
 def ticket_json(ticket: Ticket, attached: list[Attachment]) -> dict[str, object]:
     return {"id": ticket.id, "reference": ticket.reference, "lang": ticket.lang, "status": ticket.status,
-            "team": state.desk().hours.team_key(ticket.team), "attachments": stored_files(attached)}
+            "team": state.desk().hours.team_key(ticket.team), "category": ticket.category,
+            "attachments": stored_files(attached)}
 
 
 # The desk's names for what the API's bodies call otherwise: its "files" are attachments[], a customer
@@ -312,7 +325,7 @@ def get_ticket(ticket_id: int):
     return jsonify({
         "id": found.id, "reference": found.reference, "subject": found.subject, "lang": found.lang,
         "status": found.status, "priority": found.priority, "channel": found.channel,
-        "team": desk.hours.team_key(found.team),
+        "team": desk.hours.team_key(found.team), "category": found.category,
         "created_at": as_utc(found.created_at).isoformat(), "merged_into": found.merged_into_id,
         "follow_up_of": links.of.id if links.of is not None else None, "follow_ups": [t.id for t in links.later],
         "messages": [message_json(m, files.get(m.id, [])) for m in found.messages if not m.internal],

@@ -309,6 +309,10 @@ from webapp.demo_commands import demo_group  # noqa: E402 - registered after the
 
 main.add_command(demo_group, "demo")
 
+from webapp.team_commands import teams_group  # noqa: E402 - registered after the group exists
+
+main.add_command(teams_group, "teams")
+
 
 from webapp.mail_commands import mail_command  # noqa: E402 - registered after the group exists
 

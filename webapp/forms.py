@@ -68,6 +68,8 @@ class ContactForm(LocalizedForm):
     email = EmailField(validators=[required, at_most(320), email_address])
     subject = StringField(validators=[required, at_most(200)])
     message = TextAreaField(validators=[text_or_files, at_most(5000)])
+    # The "Topic" select (optional): one of the help center's categories, checked by webapp.help.ticket_category.
+    category = StringField()
     search = HiddenField()
     # One random key per contact page: the same page sent twice (a double click, a resend) is one ticket.
     submission = HiddenField()

@@ -33,6 +33,7 @@ from copilot.snippets import highlight_spans, make_snippet
 from desk.database import StorageUnavailableError
 from desk.mail.attachments import Upload
 from desk.tickets import DuplicateTicketError, InputError, NewTicket
+from desk.translatable import N_
 from kb.articles import Article
 from kb.categories import category_info
 from kb.language import detect_language
@@ -174,6 +175,31 @@ def category_cards(lang: str) -> list[CategoryCard]:
     return sorted(cards, key=lambda c: (c.order, c.name))
 
 
+def topics(lang: str) -> list[tuple[str, str]]:
+    """The contact form's "Topic" choices: the help center's categories in `lang`, as the home page orders and
+    names them (slug, name). The slug is stored as the ticket's category, which `routing:` rules match."""
+    return [(card.slug, card.name) for card in category_cards(lang)]
+
+
+def ticket_categories() -> list[str]:
+    """The categories a new ticket may name: the folders holding public articles in any of the site's languages."""
+    catalog = state.catalog()
+    return sorted({slug for lang in state.settings().languages for slug in catalog.by_category(lang)})
+
+
+def ticket_category(value: str | None) -> str | None:
+    """A category a customer (the contact form) or an API client gave a new ticket: None when none was given, else
+    one of the help center's categories (a folder holding public articles, in any of the site's languages), or an
+    InputError naming the field "category" and the categories there are."""
+    if value is None or not value.strip():
+        return None
+    known = ticket_categories()
+    if value.strip() not in known:
+        raise InputError("category", N_("no category %(category)s; the categories are %(categories)s"),
+                         category=repr(value.strip()[:40]), categories=", ".join(known))
+    return value.strip()
+
+
 @bp.get("/")
 def root():
     lang = request.accept_languages.best_match(state.settings().languages) or state.settings().languages[0]
@@ -199,6 +225,7 @@ def category(lang: str, category: str) -> str:
     card = next((c for c in category_cards(lang) if c.slug == category), None)
     if card is None:
         abort(404)
+    visits.remember_category(card.slug)  # the contact form's default topic (the session cookie, as articles are)
     return page("category.html", lang, card=card)
 
 
@@ -327,6 +354,7 @@ def article(lang: str, article_id: str) -> str:
         record(events.deflection, visit, found.key)
     record(events.view, found.key, visit)
     visits.remember_article(found.key, found.title)
+    visits.remember_category(found.category)
     rendered = render_article(found, "help.article")
     related = record(state.engine().related, found) or []
     return page(
@@ -371,6 +399,8 @@ def contact(lang: str):
             form.subject.data = gettext("About “%(title)s”", title=about.title)[:200]
         elif not form.subject.data:
             form.subject.data = last[:200]
+        # The topic the customer was reading about: the article's category, else the category page they came from.
+        form.category.data = about.category if about is not None else visits.last_category()
     files = request_files() if request.method == "POST" else []
     if form.validate_on_submit():
         try:
@@ -385,6 +415,7 @@ def contact(lang: str):
                     context=visits.context(),
                     visit_id=visits.visit_id(),
                     external_id=submission_key(form.submission.data or ""),
+                    category=ticket_category(form.category.data),
                 ),
                 files,
             )
@@ -399,14 +430,15 @@ def contact(lang: str):
         except StorageUnavailableError as error:
             # Nothing was stored; the page comes back with the customer's text in the form.
             form.message.errors = [not_saved_message(error)]
-            return page("contact.html", lang, form=form, **customer_form_files(files, "contact")), 503, {
+            return page("contact.html", lang, form=form, topics=topics(lang),
+                        **customer_form_files(files, "contact")), 503, {
                 "Retry-After": str(error.retry_after)}
         else:
             flash(gettext("We received your request. Your reference is %(reference)s.", reference=ticket.reference),
                   "created")
             return redirect(url_for("help.ticket", lang=lang, reference=ticket.reference))
     return page("contact.html", lang, form=form, about=about, answer=contact_answer(form.search.data or "", lang),
-                **customer_form_files(files, "contact")), (400 if form.errors else 200)
+                topics=topics(lang), **customer_form_files(files, "contact")), (400 if form.errors else 200)
 
 
 _SUBMISSION = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -428,7 +460,7 @@ def contact_refused(lang: str):  # type: ignore[no-untyped-def]
     form = ContactForm(lang)
     form.csrf_token.errors = [gettext("This page had expired. Your message is still here: please send it again.")]
     about = state.catalog().get(lang, request.values.get("article", ""), audience="public")
-    return page("contact.html", lang, form=form, about=about, answer=None,
+    return page("contact.html", lang, form=form, about=about, answer=None, topics=topics(lang),
                 **customer_form_files(request_files(), "contact")), 400
 
 

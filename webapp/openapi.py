@@ -10,6 +10,7 @@ takes its allowed fields from here (`request_fields`), so the document and the c
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 ERROR: dict[str, Any] = {
@@ -74,7 +75,12 @@ TICKET_FIELDS: dict[str, Any] = {
     "lang": {"type": "string", "enum": ["en", "ar"], "nullable": True},
     "priority": {"type": "string", "enum": ["low", "normal", "high", "urgent"], "nullable": True},
     "external_id": {"type": "string", "maxLength": 200, "nullable": True},
+    "category": {"type": "string", "nullable": True,
+                 "description": "one of the help center's categories (a folder name: orders, returns...); routing "
+                                "rules may match it. Another is a 400 naming the field and the categories"},
 }
+# A ticket's help-center category as the API answers it (null: none given).
+CATEGORY = {"type": "string", "nullable": True, "description": "the ticket's help-center category, null for none"}
 MULTIPART = "multipart/form-data"
 FILES_FIELD = "attachments[]"
 FILES = {
@@ -247,9 +253,10 @@ OPENAPI: dict[str, Any] = {
                 "responses": {
                     "201": _replayable(_json("created, with the files it keeps (none from a JSON body)", {
                         "type": "object",
-                        "required": ["id", "reference", "lang", "status", "team", "attachments"],
+                        "required": ["id", "reference", "lang", "status", "team", "category", "attachments"],
                         "properties": {"id": {"type": "integer"}, "reference": {"type": "string"},
                                        "lang": {"type": "string"}, "status": {"type": "string"}, "team": TEAM,
+                                       "category": CATEGORY,
                                        "attachments": {"type": "array", "items": STORED_FILE}},
                     })),
                     "409": _error(f"a ticket with this external_id exists, or {KEY_IN_USE}"),
@@ -269,11 +276,12 @@ OPENAPI: dict[str, Any] = {
                     "200": _json("the ticket", {
                         "type": "object",
                         "required": ["id", "reference", "subject", "lang", "status", "priority", "channel", "team",
-                                     "created_at", "messages"],
+                                     "category", "created_at", "messages"],
                         "properties": {
                             "id": {"type": "integer"}, "reference": {"type": "string"}, "subject": {"type": "string"},
                             "lang": {"type": "string"}, "status": {"type": "string"},
                             "priority": {"type": "string"}, "channel": {"type": "string"}, "team": TEAM,
+                            "category": CATEGORY,
                             "created_at": {"type": "string", "format": "date-time"},
                             "merged_into": {"type": "integer", "nullable": True,
                                             "description": "the ticket its messages moved to, when merged"},
@@ -426,6 +434,17 @@ OPENAPI: dict[str, Any] = {
         },
     },
 }
+
+
+def with_categories(categories: list[str]) -> dict[str, Any]:
+    """The document as served: a new ticket's `category` lists this help center's categories (they are its content's
+    folders, not the code's), in the JSON body and the multipart form alike."""
+    document = copy.deepcopy(OPENAPI)
+    for media_type in ("application/json", MULTIPART):
+        field = document["paths"]["/api/v1/tickets"]["post"]["requestBody"]["content"][media_type]["schema"][
+            "properties"]["category"]
+        field["enum"] = [*categories, None] if field.get("nullable") else categories
+    return document
 
 
 def request_fields(path: str, media_type: str = "application/json") -> frozenset[str]:

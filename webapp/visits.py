@@ -32,6 +32,16 @@ def remember_article(key: str, title: str) -> None:
     _push("viewed", {"key": key, "title": title[:200]})
 
 
+def remember_category(slug: str) -> None:
+    """The help-center category page the customer last opened: the contact form's default topic."""
+    visit_id()
+    session["category"] = slug[:100]
+
+
+def last_category() -> str | None:
+    return session.get("category")
+
+
 def _push(kind: str, item: dict[str, Any]) -> None:
     visit_id()
     items = [i for i in session.get(kind, []) if i != item]

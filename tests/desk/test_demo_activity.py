@@ -11,6 +11,7 @@ from desk.business_hours import BusinessHours
 from desk.demo_activity import BURST, seed
 from desk.desk import Desk
 from desk.metrics import Filters
+from desk.models import TicketAssigneeChange
 from desk.query_text import normalise_query
 from desk.ticket_import import import_file
 from kb.settings import Settings
@@ -44,5 +45,15 @@ def test_demo_seed_is_alive_and_idempotent(tmp_path: Path) -> None:
         grouped = spikes.regroup(found, {normalise_query(q): "card payments" for q in BURST})
         assert [(a.key, a.count) for a in spikes.detect_spikes(grouped, NOW)] == [("card payments", len(BURST))]
         assert {t.category for t in desk.tickets.inbox(status=None, limit=100)[0]} >= {"payments", "returns"}
+        # The agents are in teams (every one in the default team, each also in one by turn), each ticket is assigned
+        # to an agent of its team, with the assignment in its history, and "My teams' tickets" has tickets for all.
+        agent, lead = desk.accounts.find("agent@example.com").id, desk.accounts.find("lead@example.com").id
+        assert desk.teams.memberships() == {agent: ["ksa"], lead: ["ksa", "uae"]}
+        for ticket in desk.tickets.inbox(status=None, limit=100)[0]:
+            assert ticket.assignee_id in desk.teams.members(ticket.team), ticket.external_id
+            [assigned] = [c for c in desk.tickets.changes(ticket.id) if isinstance(c, TicketAssigneeChange)]
+            assert (assigned.old_assignee_id, assigned.new_assignee_id) == (None, ticket.assignee_id)
+        for someone in (agent, lead):
+            assert desk.inbox.counts(someone)["my_teams"] > 0
     finally:
         desk.close()

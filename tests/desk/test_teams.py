@@ -1,7 +1,8 @@
-"""Teams on a real database: agents' memberships (teams defined only in the business-hours file), new tickets
-routed by the file's `routing:` rules on every way in (contact form, API, mail, import), moving a ticket between
-teams (history, due time in the new team's hours, an assignee outside the team unassigned), and the inbox's team
-filter and "my teams' tickets" view."""
+"""Teams on a real database: agents' memberships (teams defined only in the business-hours file; set by the admin
+page's and `kb teams`' one helper), new tickets routed by the file's `routing:` rules on every way in (contact form,
+API, mail, import), moving a ticket between teams (history, due time in the new team's hours, an assignee outside
+the team unassigned), every assignee change in the ticket's history, and the inbox's team filter and "my teams'
+tickets" view."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import yaml
 from desk.business_hours import BusinessHours, BusinessHoursError
 from desk.desk import Desk
 from desk.inbox import InboxQuery
-from desk.models import Ticket, TicketTeamChange
+from desk.models import Ticket, TicketAssigneeChange, TicketTeamChange
 from desk.teams import Teams
 from desk.ticket_import import ticket_from_json
 from desk.tickets import InputError, NewTicket
@@ -217,3 +218,92 @@ def test_the_teams_migration_keeps_tickets_and_goes_back_down(tmp_path: Path) ->
     db.close()
     with Desk(Settings(data_dir=tmp_path, content_dir=hours_file(tmp_path / "content"), database_url=url)) as later:
         assert later.inbox.page(InboxQuery(team="uae"), 0).total == 1  # the old ticket, found by its team
+
+
+def assignments(desk: Desk, ticket_id: int) -> list[tuple[int | None, int | None, int | None]]:
+    """The ticket's assignee changes in its history: (who, from, to)."""
+    return [(c.agent_id, c.old_assignee_id, c.new_assignee_id) for c in desk.tickets.changes(ticket_id)
+            if isinstance(c, TicketAssigneeChange)]
+
+
+def test_every_assignee_change_is_a_row_of_the_ticket_history(desk: Desk) -> None:
+    sara = desk.accounts.create_agent("sara.k@example.com", PASSWORD, name="Sara K").id
+    omar = desk.accounts.create_agent("omar@example.com", PASSWORD, name="Omar").id
+    desk.teams.set_teams(sara, ["ksa"])
+    first, second, third = new(desk), new(desk), new(desk)
+    assert desk.tickets.update(first.id, assignee_id=sara, agent_id=omar) is True  # by hand
+    assert desk.tickets.update(first.id, assignee_id=sara, agent_id=omar) is False  # the same again: nothing
+    assert desk.tickets.update(first.id, status="open", agent_id=omar) is False  # no assignee given: kept
+    desk.tickets.bulk_update([first.id, second.id], assignee_id=omar, agent_id=sara)  # in bulk
+    desk.tickets.send_reply(third.id, sara, "Here is your refund.")  # a reply takes an unassigned ticket
+    desk.tickets.update(second.id, assignee_id=None, agent_id=omar)  # unassigned by hand
+    desk.tickets.update(third.id, assignee_id=omar, agent_id=sara)
+    assert desk.tickets.move_to_team(third.id, "uae", sara) is True  # Omar is in no team: unassigned by the move
+    assert assignments(desk, first.id) == [(omar, None, sara), (sara, sara, omar)]
+    assert assignments(desk, second.id) == [(sara, None, omar), (omar, omar, None)]
+    assert assignments(desk, third.id) == [(sara, None, sara), (sara, sara, omar), (sara, omar, None)]
+    # The move and the unassignment it caused, in that order, at the same moment.
+    move, unassigned = desk.tickets.changes(third.id)[-2:]
+    assert isinstance(move, TicketTeamChange) and isinstance(unassigned, TicketAssigneeChange)
+    assert move.created_at == unassigned.created_at
+    # A bulk assignment with a bad ticket writes no history at all (one transaction).
+    with pytest.raises(InputError, match="no ticket 99999"):
+        desk.tickets.bulk_update([first.id, 99999], assignee_id=sara, agent_id=omar)
+    assert len(assignments(desk, first.id)) == 2
+    with pytest.raises(InputError, match="no agent 99999"):
+        desk.tickets.update(first.id, assignee_id=99999, agent_id=omar)
+    assert len(assignments(desk, first.id)) == 2
+
+
+def test_kb_teams_helpers_add_and_remove_by_email_with_errors_naming_the_bad_key_or_email(desk: Desk) -> None:
+    sara = desk.accounts.create_agent("sara.k@example.com", PASSWORD, name="Sara K").id
+    assert desk.teams.add(" Sara.K@example.com ", "uae") == ["uae"]
+    assert desk.teams.add("sara.k@example.com", "ksa") == ["ksa", "uae"]
+    assert desk.teams.add("sara.k@example.com", "ksa") == ["ksa", "uae"]  # already in it: unchanged
+    assert desk.teams.members("ksa") == {sara} and desk.teams.members("uae") == {sara}
+    with pytest.raises(InputError) as error:
+        desk.teams.add("sara.k@example.com", "qatar")
+    assert error.value.field == "teams" and str(error.value) == "teams: no team 'qatar'; the teams are ksa, uae"
+    with pytest.raises(InputError) as error:
+        desk.teams.add("nobody@example.com", "ksa")
+    assert error.value.field == "email" and "no agent 'nobody@example.com'" in str(error.value)
+    assert desk.teams.remove("sara.k@example.com", "uae") == ["ksa"]
+    with pytest.raises(InputError) as error:
+        desk.teams.remove("sara.k@example.com", "uae")
+    assert error.value.field == "team" and "sara.k@example.com is not in team 'uae'" in str(error.value)
+    with pytest.raises(InputError, match="no team 'qatar'; the teams are ksa, uae"):
+        desk.teams.remove("sara.k@example.com", "qatar")
+    assert desk.teams.of(sara) == ["ksa"]  # the refusals wrote nothing
+    # A team gone from the file may still be dropped by its key.
+    ksa_only = Teams(desk.db, BusinessHours.from_mapping({"teams": {"ksa": {"timezone": "Asia/Riyadh"}}}))
+    desk.teams.add("sara.k@example.com", "uae")
+    assert ksa_only.remove("sara.k@example.com", "uae") == ["ksa"]
+
+
+def test_the_assignee_changes_migration_upgrades_the_previous_head_and_goes_back_down(tmp_path: Path) -> None:
+    from alembic import command
+    from sqlalchemy import inspect, text
+
+    db, url = database_at(tmp_path, "idempotency_keys")
+    with db.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO agents (email, name, password_hash, role, active, created_at, session_token) "
+            "VALUES ('sara@example.com', 'Sara', 'x', 'agent', true, '2026-01-01', 't')")
+        connection.exec_driver_sql(
+            "INSERT INTO customers (email, name, created_at) VALUES ('lina@example.com', 'Lina', '2026-01-01')")
+        connection.exec_driver_sql(
+            "INSERT INTO tickets (reference, customer_id, subject, lang, status, priority, channel, context, "
+            "created_at, updated_at, team, due_by_hand, assignee_id) VALUES ('r1', 1, 'Old', 'en', 'open', 'normal', "
+            "'web', '{}', '2026-01-01', '2026-01-01', 'ksa', false, 1)")
+    migrate(db, command.upgrade, "assignee_changes")
+    with db.engine.connect() as connection:
+        assert connection.execute(text("SELECT assignee_id FROM tickets")).scalar() == 1  # kept, no history row
+        assert connection.execute(text("SELECT count(*) FROM ticket_assignee_changes")).scalar() == 0
+    migrate(db, command.downgrade, "idempotency_keys")
+    assert "ticket_assignee_changes" not in inspect(db.engine).get_table_names()
+    migrate(db, command.upgrade, "head")
+    db.close()
+    with Desk(Settings(data_dir=tmp_path, content_dir=hours_file(tmp_path / "content"), database_url=url)) as later:
+        ticket = later.tickets.by_reference("r1")
+        later.tickets.update(ticket.id, assignee_id=None, agent_id=1)
+        assert assignments(later, ticket.id) == [(1, 1, None)]

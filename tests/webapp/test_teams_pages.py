@@ -1,8 +1,10 @@
 """Teams through the real app (a light one: no models; `--postgresql` runs it on PostgreSQL): an admin puts agents
 in teams, new tickets from the contact form and the API are routed by the business-hours file's rules (the API's
 JSON carries the team), an agent moves a ticket to another team from its page or in bulk, and the inbox filters by
-team and has "My teams' tickets". A team the file no longer has is shown as unknown, never an error; a bad
-routing rule stops the app at start, naming the file and the rule."""
+team and has "My teams' tickets". Every assignee change is in the ticket's history; the assignee picker lists the
+ticket's team's agents first, and an agent of another team may be assigned (said, not refused). The contact form's
+"Topic" and the API's `category` store the ticket's category, which routing rules match. A team the file no longer
+has is shown as unknown, never an error; a bad routing rule stops the app at start, naming the file and the rule."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from desk.business_hours import BusinessHoursError
-from desk.models import AgentTeam, Ticket, TicketTeamChange
+from desk.models import AgentTeam, Ticket, TicketAssigneeChange, TicketTeamChange
 from desk.tickets import NewTicket
 from kb.settings import Settings
 from tests.desk.test_teams import hours_file
@@ -19,7 +21,8 @@ from tests.webapp.light_app import PASSWORD, csrf, light_settings, login  # noqa
 from tests.webapp.test_contact_resubmits import form_data
 from webapp import create_app
 
-ROUTING = [{"domain": "acme.ae", "team": "uae"}, {"channel": "api", "lang": "ar", "team": "uae"}]
+ROUTING = [{"domain": "acme.ae", "team": "uae"}, {"channel": "api", "lang": "ar", "team": "uae"},
+           {"category": "payments", "team": "uae"}]
 
 
 @pytest.fixture
@@ -171,3 +174,92 @@ def test_a_bad_routing_rule_stops_the_app_naming_the_file_and_the_rule(light_set
     hours_file(light_settings.content_dir, routing=[{"lang": "ar", "team": "ksa"}, {"lang": "en", "team": "kas"}])
     with pytest.raises(BusinessHoursError, match=r"_business_hours\.yml: routing rule 2: team: no team 'kas'"):
         create_app(light_settings)
+
+
+def test_the_assignee_picker_lists_the_team_first_and_an_outsider_may_be_assigned_with_every_change_in_history(
+        app: Flask) -> None:
+    desk = app.extensions["desk"]
+    sara, omar = agent_id(app, "sara@example.com"), agent_id(app, "omar@example.com")
+    ticket = new_ticket(app)  # the default team, KSA: Sara's
+    client = client_for(app, "sara@example.com")
+    page = client.get(f"/agent/tickets/{ticket.id}").get_data(as_text=True)
+    picker = page.split('id="assign"')[1].split("</select>")[0]
+    team, others = picker.split('id="assign-team"')[1].split("</optgroup>")[0], picker.split('id="assign-others"')[1]
+    assert 'label="KSA support"' in picker.split('id="assign-team"')[0]
+    assert f'value="{sara}">Sara<' in team and f'value="{omar}"' not in team
+    assert f'value="{omar}">Omar<' in others and ">Admin<" in others and 'label="Other agents"' in picker
+    # Omar is in UAE only: assigned all the same, and the page says he is outside the ticket's team.
+    assigned = client.post(f"/agent/tickets/{ticket.id}/update", data={"assignee": omar, "csrf_token": csrf(page)},
+                           follow_redirects=True)
+    text = assigned.get_data(as_text=True)
+    assert assigned.status_code == 200 and 'class="flash error"' not in text
+    assert "Omar is not in KSA support; the ticket stays in that team and is assigned to them." in text
+    assert desk.tickets.get(ticket.id).assignee_id == omar
+    again = client.post(f"/agent/tickets/{ticket.id}/update", data={"assignee": omar, "status": "open",
+                                                                      "csrf_token": csrf(page)}, follow_redirects=True)
+    assert "is not in KSA support" not in again.get_data(as_text=True)  # said once, when assigned
+    # A move to UAE keeps Omar; back to KSA unassigns him, and the history says so beside the move.
+    client.post(f"/agent/tickets/{ticket.id}/team", data={"team": "uae", "csrf_token": csrf(page)})
+    moved = client.post(f"/agent/tickets/{ticket.id}/team", data={"team": "ksa", "csrf_token": csrf(page)},
+                        follow_redirects=True).get_data(as_text=True)
+    history = moved.split('id="history"')[1].split("</section>")[0]
+    rows = [row for row in history.split("<li>")[1:] if "assignee" in row]
+    assert len(rows) == 2
+    assert '<span dir="auto">unassigned</span> → <span dir="auto">Omar</span>' in rows[0]
+    assert '<span dir="auto">Omar</span> → <span dir="auto">unassigned</span>' in rows[1]
+    last_two = history.split("<li>")[-2:]  # the move, then the unassignment it caused
+    assert "UAE support" in last_two[0] and "KSA support" in last_two[0] and last_two[1] == rows[1]
+    with desk.db.session() as session:
+        assert [(c.agent_id, c.old_assignee_id, c.new_assignee_id) for c in session.query(TicketAssigneeChange)
+                .order_by(TicketAssigneeChange.id)] == [(sara, None, omar), (sara, omar, None)]
+    arabic = client.get(f"/agent/tickets/{ticket.id}", headers={"Accept-Language": "ar"}).get_data(as_text=True)
+    assert 'label="موظفون آخرون"' in arabic and "المسؤول" in arabic.split('id="history"')[1].split("</section>")[0]
+    # In bulk from the inbox: recorded too.
+    inbox = client.get("/agent/").get_data(as_text=True)
+    client.post("/agent/bulk", data={"ticket": [ticket.id], "action": "assign", "value": "me",
+                                     "csrf_token": csrf(inbox)})
+    assert desk.tickets.get(ticket.id).assignee_id == sara
+    assert [c.new_assignee_id for c in desk.tickets.changes(ticket.id) if isinstance(c, TicketAssigneeChange)] == [
+        omar, None, sara]
+
+
+def test_the_contact_form_topic_and_the_api_category_are_stored_and_routed(app: Flask) -> None:
+    desk = app.extensions["desk"]
+    client = app.test_client()
+    page = client.get("/en/contact").get_data(as_text=True)
+    topic = page.split('<select id="category" name="category"')[1].split("</select>")[0]
+    assert '<option value="" selected>' not in topic and '<option value="payments">Payments</option>' in topic
+    assert '<option value="returns">Returns and refunds</option>' in topic
+    assert "agent-procedures" not in topic  # an internal category is not the customer's to choose
+    arabic = client.get("/ar/contact").get_data(as_text=True).split('<select id="category"')[1].split("</select>")[0]
+    assert '<option value="payments">الدفع</option>' in arabic
+    # The category page the customer came from, else the article's, is the default topic.
+    client.get("/en/categories/payments")
+    assert '<option value="payments" selected>' in client.get("/en/contact").get_data(as_text=True)
+    about = client.get("/en/contact?article=refund-timing").get_data(as_text=True)
+    assert '<option value="returns" selected>' in about
+    sent = client.post("/en/contact", data={**form_data(client), "email": "mona@example.com", "category": "payments"})
+    assert sent.status_code == 302
+    [found] = desk.tickets.by_customer_email("mona@example.com")
+    assert (found.category, found.team) == ("payments", "uae")  # the rule for payments matched a form ticket
+    refused = client.post("/en/contact", data={**form_data(client), "email": "nour@example.com", "category": "bogus"})
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and 'id="category-error"' in text and "no category &#39;bogus&#39;" in text
+    assert desk.tickets.by_customer_email("nour@example.com") == []
+    # The API: `category` stored, routed, answered; another is refused naming the field, nothing stored.
+    headers = {"Authorization": f"Bearer {desk.accounts.create_token('partner')}"}
+    fields = {"email": "partner@example.com", "subject": "Card refused", "body": "My card was refused.", "lang": "en"}
+    created = client.post("/api/v1/tickets", headers=headers, json={**fields, "category": "payments"})
+    assert created.status_code == 201 and created.get_json()["category"] == "payments"
+    assert created.get_json()["team"] == "uae"
+    shown = client.get(f"/api/v1/tickets/{created.get_json()['id']}", headers=headers).get_json()
+    assert (shown["category"], shown["team"]) == ("payments", "uae")
+    plain = client.post("/api/v1/tickets", headers=headers, json=fields)
+    assert plain.status_code == 201 and (plain.get_json()["category"], plain.get_json()["team"]) == (None, "ksa")
+    bad = client.post("/api/v1/tickets", headers=headers, json={**fields, "category": "bogus"})
+    assert bad.status_code == 400
+    assert bad.get_json()["error"].startswith("category: no category 'bogus'; the categories are account, delivery")
+    assert len(desk.tickets.by_customer_email("partner@example.com")) == 2
+    document = client.get("/api/v1/openapi.json").get_json()
+    field = document["paths"]["/api/v1/tickets"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert field["properties"]["category"]["enum"] == ["account", "delivery", "orders", "payments", "returns", None]
