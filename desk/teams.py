@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import delete, select
 
+from desk.audit import SYSTEM, Actor, record
 from desk.business_hours import BusinessHours
 from desk.database import Database
 from desk.models import Agent, AgentTeam, utcnow
@@ -42,10 +43,11 @@ class Teams:
         order = {key: number for number, key in enumerate(self.hours.teams)}
         return sorted(set(keys), key=lambda key: (order.get(key, len(order)), key))
 
-    def set_teams(self, agent_id: int, keys: Iterable[str]) -> list[str]:
+    def set_teams(self, agent_id: int, keys: Iterable[str], by: Actor = SYSTEM) -> list[str]:
         """Make `keys` the agent's teams (none: in no team). Each must be a team of the file, or one the agent is
         in already (a team the file no longer has may be kept or dropped, not added); otherwise nothing is written
-        and the error names the field `teams`."""
+        and the error names the field `teams`. Each team joined or left is audited ("team_member_added",
+        "team_member_removed", the team the subject: "who changed this team's members")."""
         wanted = {key.strip() for key in keys if key.strip()}
         with self.db.session() as session:
             if row_by_id(session, Agent, agent_id) is None:
@@ -59,4 +61,8 @@ class Teams:
                 session.execute(delete(AgentTeam).where(AgentTeam.agent_id == agent_id,
                                                         AgentTeam.team.in_(have - wanted)))
             session.add_all(AgentTeam(agent_id=agent_id, team=key, created_at=utcnow()) for key in wanted - have)
+            for key in sorted(have - wanted):
+                record(session, by, "team_member_removed", "team", key, before={"agent": agent_id})
+            for key in sorted(wanted - have):
+                record(session, by, "team_member_added", "team", key, after={"agent": agent_id})
         return self.ordered(wanted)
