@@ -118,7 +118,7 @@ class Accounts:
 
     def set_password(self, agent_id: int, password: str, by: Actor = SYSTEM) -> None:
         """A new password also ends the agent's sessions: whoever knew the old one is logged out. Audited as
-        "password_changed" when the agent sets their own, else "password_reset"; what it is never is."""
+        "password_changed" when the agent sets their own, else "password_reset"; the password itself never is."""
         if len(password) < MIN_PASSWORD:
             raise InputError("password", N_("must be at least %(min)s characters"), min=MIN_PASSWORD)
         with self.db.session() as session:

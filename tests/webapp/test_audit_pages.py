@@ -70,7 +70,7 @@ def test_the_admin_pages_changes_are_recorded_with_the_admin_and_the_ip(app: Fla
         ({"action": "token", "name": "zendesk"}, "token_created"),
         ({"action": "time_zone", "agent_id": sara, "time_zone": "Asia/Dubai"}, None),  # not audited: noise
     ]
-    for data, action in posts:
+    for data, _action in posts:
         assert admin.post("/agent/admin", data={**data, "csrf_token": token},
                           environ_base={"REMOTE_ADDR": "203.0.113.9"}).status_code == 200
     written = events(app)[before:]
