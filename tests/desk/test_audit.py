@@ -231,6 +231,23 @@ def test_failed_sign_ins_fold_per_account_and_hour_and_a_success_after_them_is_r
                     ("sign_in_succeeded", 1), ("sign_in_failed", 1), ("sign_in_failed", 2)]
 
 
+def test_an_unknown_email_costs_the_one_scrypt_a_wrong_password_does(desk: Desk,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Response time must not tell which emails have accounts: every failed sign-in runs scrypt exactly once (an
+    unknown or deactivated account used to hash a stand-in and check it, twice). Counted, not timed."""
+    import hashlib
+
+    new_agent(desk, "sara@example.com")
+    desk.accounts.authenticate("warm@example.com", "warming the stand-in")  # made once per process
+    calls: list[int] = []
+    scrypt = hashlib.scrypt
+    monkeypatch.setattr(hashlib, "scrypt", lambda *a, **k: calls.append(1) or scrypt(*a, **k))
+    for email in ("nobody@example.com", "sara@example.com"):
+        calls.clear()
+        assert desk.accounts.authenticate(email, "a wrong password") is None
+        assert len(calls) == 1, email
+
+
 def test_a_busy_database_does_not_turn_a_sign_in_into_an_error(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
     from tests.faults import failing_commit
 
