@@ -14,6 +14,7 @@ from functools import cache
 from zoneinfo import available_timezones
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from desk.audit import SYSTEM, Actor, record, record_sign_in
@@ -58,6 +59,15 @@ def _stand_in_hash() -> str:
 
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _new_password(session: Session, agent: Agent, password: str, by: Actor) -> None:
+    """The one way a password is replaced (the CLI's `set_password`, the admin page's reset): hashed, every session
+    of the agent ended (whoever knew the old one, or holds a cookie from it, is logged out), and audited as
+    "password_changed" when the agent sets their own, else "password_reset" (never the password or its hash)."""
+    agent.password_hash = generate_password_hash(password)
+    agent.session_token = secrets.token_urlsafe(32)
+    record(session, by, "password_changed" if by.is_agent(agent.id) else "password_reset", "agent", agent.id)
 
 
 class Accounts:
@@ -125,17 +135,14 @@ class Accounts:
                 agent.session_token = secrets.token_urlsafe(32)
 
     def set_password(self, agent_id: int, password: str, by: Actor = SYSTEM) -> None:
-        """A new password also ends the agent's sessions: whoever knew the old one is logged out. Audited as
-        "password_changed" when the agent sets their own, else "password_reset"; the password itself never is."""
+        """A new password (`_new_password`: it also ends the agent's sessions, and is audited)."""
         if len(password) < MIN_PASSWORD:
             raise InputError("password", N_("must be at least %(min)s characters"), min=MIN_PASSWORD)
         with self.db.session() as session:
             agent = row_by_id(session, Agent, agent_id)
             if agent is None:
                 raise InputError("agent", N_("no agent %(agent)s"), agent=agent_id)
-            agent.password_hash = generate_password_hash(password)
-            agent.session_token = secrets.token_urlsafe(32)
-            record(session, by, "password_changed" if by.is_agent(agent_id) else "password_reset", "agent", agent_id)
+            _new_password(session, agent, password, by)
 
     def agents(self) -> list[Agent]:
         with self.db.session() as session:
@@ -195,8 +202,9 @@ class Accounts:
         """Deactivate/reactivate, change the role or reset the password of an agent, as admin `by`.
 
         An admin cannot lock themselves out (deactivate or demote their own account), so the desk
-        always keeps an admin who can undo a mistake. Each change is audited ("deactivated", "reactivated",
-        "role_changed", "password_reset"); setting what already is changes nothing and records nothing.
+        always keeps an admin who can undo a mistake. A password reset ends the agent's sessions, as `set_password`
+        does (it used not to: a reset after a stolen password left the thief signed in). Each change is audited
+        ("deactivated", "reactivated", "role_changed", "password_reset"); setting what already is records nothing.
         """
         if role is not None and role not in ROLES:
             raise InputError("role", N_("must be one of %(allowed)s"), allowed=", ".join(ROLES))
@@ -217,9 +225,7 @@ class Accounts:
                        after={"role": role})
                 agent.role = role
             if password is not None:
-                agent.password_hash = generate_password_hash(password)
-                record(session, by, "password_changed" if by.is_agent(agent_id) else "password_reset", "agent",
-                       agent_id)
+                _new_password(session, agent, password, by)
         return agent
 
     def set_locale(self, agent_id: int, locale: str | None) -> None:
