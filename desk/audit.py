@@ -75,7 +75,8 @@ def record(session: Session, actor: Actor, action: str, subject_type: str, subje
 def record_sign_in(db: Database, agent_id: int, succeeded: bool, ip: str | None, now: datetime | None = None) -> None:
     """A failed sign-in to the account (actor "system": nobody is signed in; the IP says where from), folded into
     the account's open `sign_in_failed` row (the latest sign-in row, under an hour old), or a success after failures
-    (actor the agent). A success with no failure before it writes nothing. Best effort: a database that cannot take it
+    (actor the agent), counting every failure since the last success. A success with no failure before it writes
+    nothing. Best effort: a database that cannot take it
     logs a warning and the sign-in goes on as it would have."""
     now = now or utcnow()
     try:
@@ -88,9 +89,14 @@ def record_sign_in(db: Database, agent_id: int, succeeded: bool, ip: str | None,
             failing = latest is not None and latest.action == "sign_in_failed"
             actor = Actor.agent(agent_id, ip) if succeeded else Actor("system", None, (ip or "")[:45] or None)
             if succeeded:
-                if failing and latest is not None:
-                    record(session, actor, "sign_in_succeeded", "agent", agent_id,
-                           before={"failures": latest.count})
+                if failing:  # every failure since the last success, the rows of earlier hours too
+                    since = session.scalar(select(func.max(AuditEvent.id)).where(
+                        AuditEvent.subject_type == "agent", AuditEvent.subject == str(agent_id),
+                        AuditEvent.action == "sign_in_succeeded")) or 0
+                    failures = session.scalar(select(func.sum(AuditEvent.count)).where(
+                        AuditEvent.subject_type == "agent", AuditEvent.subject == str(agent_id),
+                        AuditEvent.action == "sign_in_failed", AuditEvent.id > since))
+                    record(session, actor, "sign_in_succeeded", "agent", agent_id, before={"failures": failures})
             elif failing and latest is not None and now - as_utc(latest.created_at) < FOLD_FAILURES:
                 latest.count += 1
                 latest.after = {"last": now.isoformat(timespec="seconds")}
