@@ -14,8 +14,10 @@ from functools import cache
 from zoneinfo import available_timezones
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from desk.audit import SYSTEM, Actor, record, record_sign_in
 from desk.database import Database, StorageUnavailableError
 from desk.models import ROLES, Agent, ApiToken, utcnow
 from desk.tickets import MAX_NAME, InputError, clean_email, clean_text, row_by_id
@@ -47,15 +49,33 @@ def clean_time_zone(value: object) -> str | None:
     return value
 
 
+@cache
+def _stand_in_hash() -> str:
+    """A password hash checked when no account can sign in with the email, made once: checking against it is the
+    one scrypt a real account's check is, where hashing a stand-in on each try made it two (an unknown email took
+    about twice as long as a wrong password, which told which emails have accounts)."""
+    return generate_password_hash(secrets.token_urlsafe(16))
+
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _new_password(session: Session, agent: Agent, password: str, by: Actor) -> None:
+    """The one way a password is replaced (the CLI's `set_password`, the admin page's reset): hashed, every session
+    of the agent ended (whoever knew the old one, or holds a cookie from it, is logged out), and audited as
+    "password_changed" when the agent sets their own, else "password_reset" (never the password or its hash)."""
+    agent.password_hash = generate_password_hash(password)
+    agent.session_token = secrets.token_urlsafe(32)
+    record(session, by, "password_changed" if by.is_agent(agent.id) else "password_reset", "agent", agent.id)
 
 
 class Accounts:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def create_agent(self, email: str, password: str, name: str = "", role: str = "agent") -> Agent:
+    def create_agent(self, email: str, password: str, name: str = "", role: str = "agent", by: Actor = SYSTEM) -> Agent:
+        """A new agent, audited as `by`'s "agent_created" (email, name and role; never the password)."""
         email = clean_email(email)
         name = clean_text("name", name, MAX_NAME, required=False)  # a column of 200; PostgreSQL refuses NUL
         name = plain_name(name)  # it signs replies, plain text in a mail: a U+202E there reverses the lines after it
@@ -69,15 +89,25 @@ class Accounts:
             agent = Agent(email=email, name=name or email.split("@")[0], role=role,
                           password_hash=generate_password_hash(password))
             session.add(agent)
+            session.flush()  # its id, the event's subject
+            record(session, by, "agent_created", "agent", agent.id,
+                   after={"email": agent.email, "name": agent.name, "role": agent.role})
         return agent
 
-    def authenticate(self, email: str, password: str) -> Agent | None:
+    def authenticate(self, email: str, password: str, ip: str | None = None) -> Agent | None:
+        """The agent whose email and password these are, or None. A failure on an account that exists is audited
+        (folded per hour, desk.audit.record_sign_in), as is the first success after failures; an email no account
+        has is not (nothing to fold it into, and anyone may type anything)."""
         agent = self.find(email)
         if agent is None or not agent.active:
             # Same work either way, so response time does not tell which emails exist.
-            check_password_hash(generate_password_hash("x"), password)
+            check_password_hash(_stand_in_hash(), password)
+            if agent is not None:
+                record_sign_in(self.db, agent.id, succeeded=False, ip=ip)
             return None
-        return agent if check_password_hash(agent.password_hash, password) else None
+        succeeded = check_password_hash(agent.password_hash, password)
+        record_sign_in(self.db, agent.id, succeeded=succeeded, ip=ip)
+        return agent if succeeded else None
 
     def agent(self, agent_id: int) -> Agent | None:
         with self.db.session() as session:
@@ -104,27 +134,30 @@ class Accounts:
             if agent is not None:
                 agent.session_token = secrets.token_urlsafe(32)
 
-    def set_password(self, agent_id: int, password: str) -> None:
-        """A new password also ends the agent's sessions: whoever knew the old one is logged out."""
+    def set_password(self, agent_id: int, password: str, by: Actor = SYSTEM) -> None:
+        """A new password (`_new_password`: it also ends the agent's sessions, and is audited)."""
         if len(password) < MIN_PASSWORD:
             raise InputError("password", N_("must be at least %(min)s characters"), min=MIN_PASSWORD)
         with self.db.session() as session:
             agent = row_by_id(session, Agent, agent_id)
             if agent is None:
                 raise InputError("agent", N_("no agent %(agent)s"), agent=agent_id)
-            agent.password_hash = generate_password_hash(password)
-            agent.session_token = secrets.token_urlsafe(32)
+            _new_password(session, agent, password, by)
 
     def agents(self) -> list[Agent]:
         with self.db.session() as session:
             return list(session.scalars(select(Agent).where(Agent.active).order_by(Agent.name)))
 
-    def create_token(self, name: str) -> str:
-        """Returns the token; only its hash is kept, so this is the one time anyone sees it."""
+    def create_token(self, name: str, by: Actor = SYSTEM) -> str:
+        """Returns the token; only its hash is kept, so this is the one time anyone sees it. Audited as
+        "token_created" with its name (neither the secret nor its hash)."""
         name = clean_text("name", name, MAX_NAME)  # "is empty", too long, controls dropped, as a ticket's name
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         with self.db.session() as session:
-            session.add(ApiToken(name=name, token_hash=_token_hash(token)))
+            row = ApiToken(name=name, token_hash=_token_hash(token))
+            session.add(row)
+            session.flush()
+            record(session, by, "token_created", "token", row.id, after={"name": name})
         return token
 
     def verify_token(self, token: str) -> ApiToken | None:
@@ -161,7 +194,7 @@ class Accounts:
     def manage(
         self,
         agent_id: int,
-        by: int,
+        by: Actor,
         active: bool | None = None,
         role: str | None = None,
         password: str | None = None,
@@ -169,24 +202,30 @@ class Accounts:
         """Deactivate/reactivate, change the role or reset the password of an agent, as admin `by`.
 
         An admin cannot lock themselves out (deactivate or demote their own account), so the desk
-        always keeps an admin who can undo a mistake.
+        always keeps an admin who can undo a mistake. A password reset ends the agent's sessions, as `set_password`
+        does (it used not to: a reset after a stolen password left the thief signed in). Each change is audited
+        ("deactivated", "reactivated", "role_changed", "password_reset"); setting what already is records nothing.
         """
         if role is not None and role not in ROLES:
             raise InputError("role", N_("must be one of %(allowed)s"), allowed=", ".join(ROLES))
         if password is not None and len(password) < MIN_PASSWORD:
             raise InputError("password", N_("must be at least %(min)s characters"), min=MIN_PASSWORD)
-        if agent_id == by and (active is False or (role is not None and role != "admin")):
+        if by.is_agent(agent_id) and (active is False or (role is not None and role != "admin")):
             raise InputError("agent", N_("you cannot deactivate or demote your own account"))
         with self.db.session() as session:
             agent = row_by_id(session, Agent, agent_id)
             if agent is None:
                 raise InputError("agent", N_("no agent %(agent)s"), agent=agent_id)
-            if active is not None:
+            if active is not None and active != agent.active:
                 agent.active = active
-            if role is not None:
+                record(session, by, "reactivated" if active else "deactivated", "agent", agent_id,
+                       before={"active": not active}, after={"active": active})
+            if role is not None and role != agent.role:
+                record(session, by, "role_changed", "agent", agent_id, before={"role": agent.role},
+                       after={"role": role})
                 agent.role = role
             if password is not None:
-                agent.password_hash = generate_password_hash(password)
+                _new_password(session, agent, password, by)
         return agent
 
     def set_locale(self, agent_id: int, locale: str | None) -> None:
@@ -212,9 +251,13 @@ class Accounts:
         with self.db.session() as session:
             return list(session.scalars(select(ApiToken).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))
 
-    def revoke_token(self, token_id: int) -> None:
+    def revoke_token(self, token_id: int, by: Actor = SYSTEM) -> None:
+        """Revoke a token (audited as "token_revoked"; revoking a revoked one changes and records nothing)."""
         with self.db.session() as session:
             token = row_by_id(session, ApiToken, token_id)
             if token is None:
                 raise InputError("token", N_("no token %(token)s"), token=token_id)
-            token.revoked = True
+            if not token.revoked:
+                token.revoked = True
+                record(session, by, "token_revoked", "token", token_id, before={"name": token.name, "revoked": False},
+                       after={"name": token.name, "revoked": True})

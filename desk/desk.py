@@ -12,6 +12,7 @@ from types import TracebackType
 
 from desk.accounts import Accounts
 from desk.advice import AdviceStore
+from desk.audit import AuditLog
 from desk.business_hours import BusinessHours
 from desk.database import Database
 from desk.events import Events
@@ -75,6 +76,10 @@ class Desk:
         return AdviceStore(self.db)
 
     @cached_property
+    def audit(self) -> AuditLog:
+        return AuditLog(self.db, self.settings.audit_keep_days)
+
+    @cached_property
     def idempotency(self) -> IdempotencyStore:
         return IdempotencyStore(self.db, self.settings.idempotency_key_hours)
 
@@ -108,7 +113,7 @@ class Desk:
 
     def wire(self) -> Desk:
         """Build every part now: the app factory does, so that no request builds (or races to build) one."""
-        _ = (self.tickets, self.accounts, self.events, self.idempotency)
+        _ = (self.tickets, self.accounts, self.events, self.idempotency, self.audit)
         return self
 
     def close(self) -> None:

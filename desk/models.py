@@ -115,6 +115,39 @@ class ApiToken(Base):
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+# The audit log's closed set of actions (desk.audit): who changed an account, a token or a team's members, and sign-ins
+# that failed (folded per account and hour) or succeeded after failures. Time zone and language changes are not here.
+AUDIT_ACTIONS = (
+    "agent_created", "role_changed", "deactivated", "reactivated", "password_reset", "password_changed",
+    "token_created", "token_revoked", "team_member_added", "team_member_removed", "sign_in_failed",
+    "sign_in_succeeded",
+)
+AUDIT_ACTORS = ("agent", "cli", "system")
+AUDIT_SUBJECTS = ("agent", "token", "team")
+
+
+class AuditEvent(Base):
+    """One audited change (desk.audit), written in the transaction of the change itself: `actor` is "agent" (then
+    `actor_id` names them), "cli" or "system"; the subject is an agent or token id, or a team key, as text; `before`
+    and `after` hold the changed fields only, never a password or a token's secret. A folded "sign_in_failed" row
+    counts its failures in `count` (the last one's time in `after`)."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_subject", "subject_type", "subject", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(8))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), index=True)
+    action: Mapped[str] = mapped_column(String(32), index=True)
+    subject_type: Mapped[str] = mapped_column(String(8))
+    subject: Mapped[str] = mapped_column(String(64))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    ip: Mapped[str | None] = mapped_column(String(45))
+    count: Mapped[int] = mapped_column(Integer, default=1)
+
+
 class IdempotencyKey(Base):
     """An API client's `Idempotency-Key` (desk.idempotency): the request it first came with (a fingerprint) and,
     once answered, the answer a retry with the same key gets back. `answer_status` NULL: the first request is still

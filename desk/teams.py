@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from desk.audit import SYSTEM, Actor, record
 from desk.business_hours import BusinessHours
 from desk.database import Database
 from desk.models import Agent, AgentTeam, utcnow
@@ -48,19 +49,19 @@ class Teams:
         with self.db.session() as session:
             return set(session.scalars(select(AgentTeam.agent_id).where(AgentTeam.team == team)))
 
-    def set_teams(self, agent_id: int, keys: Iterable[str]) -> list[str]:
+    def set_teams(self, agent_id: int, keys: Iterable[str], by: Actor = SYSTEM) -> list[str]:
         """Make `keys` the agent's teams (the admin page's ticks; none: in no team); see `set_in`."""
         with self.db.session() as session:
-            return self.set_in(session, agent_id, keys)
+            return self.set_in(session, agent_id, keys, by)
 
-    def add(self, email: str, key: str) -> list[str]:
+    def add(self, email: str, key: str, by: Actor = SYSTEM) -> list[str]:
         """Put the agent (by email) in team `key` as well (`kb teams add`; already in it: unchanged), by the admin
         page's rules (`set_in`). Returns the agent's teams."""
         with self.db.session() as session:
             agent_id = self._agent_id(session, email)
-            return self.set_in(session, agent_id, [*self.keys_in(session, agent_id), key])
+            return self.set_in(session, agent_id, [*self.keys_in(session, agent_id), key], by)
 
-    def remove(self, email: str, key: str) -> list[str]:
+    def remove(self, email: str, key: str, by: Actor = SYSTEM) -> list[str]:
         """Take the agent (by email) out of team `key` (`kb teams remove`). A key that is neither a team of the file
         nor one of the agent's is refused naming the teams; a team the agent is not in, naming the agent. Returns
         the agent's teams."""
@@ -73,13 +74,14 @@ class Teams:
                     raise self._no_team("team", key)
                 raise InputError("team", N_("%(email)s is not in team %(team)s"), email=email.strip().lower(),
                                  team=repr(key))
-            return self.set_in(session, agent_id, have - {key})
+            return self.set_in(session, agent_id, have - {key}, by)
 
-    def set_in(self, session: Session, agent_id: int, keys: Iterable[str]) -> list[str]:
+    def set_in(self, session: Session, agent_id: int, keys: Iterable[str], by: Actor = SYSTEM) -> list[str]:
         """Make `keys` the agent's teams in the caller's transaction: the one place memberships are written (the
         admin page, `kb teams`, the demo's seed). Each must be a team of the file, or one the agent is in already
         (a team the file no longer has may be kept or dropped, not added); otherwise nothing is written and the
-        error names the field `teams`."""
+        error names the field `teams`. Each team joined or left is audited as `by`'s ("team_member_added",
+        "team_member_removed", the team the subject: "who changed this team's members")."""
         wanted = {key.strip() for key in keys if key.strip()}
         if row_by_id(session, Agent, agent_id) is None:
             raise InputError("agent", N_("no agent %(agent)s"), agent=agent_id)
@@ -91,6 +93,10 @@ class Teams:
             session.execute(delete(AgentTeam).where(AgentTeam.agent_id == agent_id,
                                                     AgentTeam.team.in_(have - wanted)))
         session.add_all(AgentTeam(agent_id=agent_id, team=key, created_at=utcnow()) for key in wanted - have)
+        for key in sorted(have - wanted):
+            record(session, by, "team_member_removed", "team", key, before={"agent": agent_id})
+        for key in sorted(wanted - have):
+            record(session, by, "team_member_added", "team", key, after={"agent": agent_id})
         return self.ordered(wanted)
 
     def _no_team(self, field: str, key: str) -> InputError:

@@ -251,6 +251,12 @@ class Settings:
         "then is forgotten (`kb worker` purges it)",
         parse=lambda raw: _positive_int("KB_IDEMPOTENCY_KEY_HOURS", raw),
     )
+    audit_keep_days: int = setting(
+        365, "KB_AUDIT_KEEP_DAYS",
+        "the audit log's events (agents, roles, passwords, API tokens, team members, failed sign-ins) are kept "
+        "this many days, then purged (`kb worker`)",
+        parse=lambda raw: _positive_int("KB_AUDIT_KEEP_DAYS", raw),
+    )
     click_feedback: bool = setting(
         False, "KB_CLICK_FEEDBACK",
         "`on`: results customers clicked for a query (with no ticket after it in that visit) rank a little higher "

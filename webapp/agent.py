@@ -27,6 +27,7 @@ from rapidfuzz.distance import Levenshtein
 from copilot.retrieval import SearchHit
 from desk.accounts import zone_names
 from desk.advice import thread_version
+from desk.audit import Actor
 from desk.inbox import SORTS, VIEWS, InboxQuery
 from desk.models import PRIORITIES, TICKET_STATUSES, Agent, Ticket, as_utc, utcnow
 from desk.tags import clean_tag
@@ -151,13 +152,18 @@ def _admin_required() -> None:
         abort(403)
 
 
+def acting() -> Actor:
+    """The signed-in agent and the request's IP, as the audit log records who made a change (desk.audit)."""
+    return Actor.agent(current_user.id, request.remote_addr)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(LOGIN_LIMIT, methods=["POST"])
 def login():
     form = LoginForm(interface_lang())
     error = None
     if form.validate_on_submit():
-        agent = state.desk().accounts.authenticate(form.email.data, form.password.data)
+        agent = state.desk().accounts.authenticate(form.email.data, form.password.data, ip=request.remote_addr)
         if agent is not None:
             token = state.desk().accounts.session_token(agent.id)
             login_user(AgentUser.of(agent, token), remember=bool(form.remember.data))

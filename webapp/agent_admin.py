@@ -1,19 +1,25 @@
 """The workspace's admin page: agents (add, role, time zone, teams, deactivate/reactivate, password reset) and API
-tokens (create, list with last use, revoke). Admins only; routes on the agent blueprint."""
+tokens (create, list with last use, revoke); and the audit log of those changes and of failed sign-ins (desk.audit),
+as a page and a CSV. Admins only; routes on the agent blueprint. The desk helpers record each change with the actor
+passed in (`acting()`): no route writes an event itself."""
 
 from __future__ import annotations
 
-from flask import flash, request
+from flask import Response, flash, request
 from flask_babel import gettext
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from desk.accounts import zone_names
-from desk.models import ROLES
+from desk.audit import AuditQuery, AuditRow, actor_key
+from desk.models import AUDIT_ACTIONS, ROLES
+from desk.reports import csv_lines
 from desk.tickets import InputError
 from webapp import state
-from webapp.agent import _admin_required, _page, bp
+from webapp.agent import _admin_required, _page, acting, bp, page_arg, page_count, reader_zone
 from webapp.desk_errors import desk_error
 from webapp.workspace_labels import ViewLabels
+
+AUDIT_PAGE = 50
 
 
 @bp.route("/admin", methods=["GET", "POST"])
@@ -30,18 +36,18 @@ def admin():
             if action == "agent":
                 accounts.create_agent(
                     request.form.get("email", ""), request.form.get("password", ""),
-                    name=request.form.get("name", ""), role=request.form.get("role", "agent"),
+                    name=request.form.get("name", ""), role=request.form.get("role", "agent"), by=acting(),
                 )
                 flash(gettext("Agent created."), "ok")
             elif action == "token":
-                token = accounts.create_token(request.form.get("name", ""))
+                token = accounts.create_token(request.form.get("name", ""), by=acting())
             elif action == "revoke":
-                accounts.revoke_token(request.form.get("token_id", type=int) or 0)
+                accounts.revoke_token(request.form.get("token_id", type=int) or 0, by=acting())
                 flash(gettext("Token revoked."), "ok")
             elif action in ("deactivate", "reactivate", "role", "password"):
                 agent_id = request.form.get("agent_id", type=int) or 0
                 accounts.manage(
-                    agent_id, by=current_user.id,
+                    agent_id, by=acting(),
                     active={"deactivate": False, "reactivate": True}.get(action),
                     role=request.form.get("role") if action == "role" else None,
                     password=request.form.get("password", "") if action == "password" else None,
@@ -52,9 +58,50 @@ def admin():
                 flash(gettext("Agent updated."), "ok")
             elif action == "teams":  # the checked teams; a key the file does not have is refused, nothing written
                 desk.teams.set_teams(request.form.get("agent_id", type=int) or 0,
-                                     [key[:40] for key in request.form.getlist("team")])
+                                     [key[:40] for key in request.form.getlist("team")], by=acting())
                 flash(gettext("Agent updated."), "ok")
         except InputError as error:
             flash(desk_error(error), "error")
     return _page("agent/admin.html", agents=accounts.everyone(), tokens=accounts.tokens(), token=token, roles=ROLES,
                  labels=ViewLabels(), zones=zone_names(), teams=desk.hours.teams, memberships=desk.teams.memberships())
+
+
+def _audit_query() -> AuditQuery:
+    return AuditQuery.parse(request.args.get("action"), request.args.get("actor"), request.args.get("subject"))
+
+
+@bp.get("/admin/audit")
+@login_required
+def audit():
+    """Who changed which account, token or team, and failed sign-ins: newest first, filtered by action, actor and
+    subject, paged, times in the reader's zone. A filter that is not one is the page again with the error (400)."""
+    _admin_required()
+    desk = state.desk()
+    args = {name: request.args.get(name, "")[:80] for name in ("action", "actor", "subject")}
+    names = {agent.id: agent.name for agent in desk.accounts.everyone()}
+    context = {"args": args, "actions": AUDIT_ACTIONS, "labels": ViewLabels(), "names": names, "actor_key": actor_key}
+    try:
+        query = _audit_query()
+    except InputError as error:
+        return _page("agent/audit.html", events=[], total=0, page_number=1, pages=1, error=desk_error(error),
+                     **context), 400
+    page_number = page_arg()
+    events, total = desk.audit.page(query, (page_number - 1) * AUDIT_PAGE, AUDIT_PAGE)
+    return _page("agent/audit.html", events=events, total=total, page_number=page_number,
+                 pages=page_count(total, AUDIT_PAGE), error=None, **context)
+
+
+@bp.get("/admin/audit.csv")
+@login_required
+def audit_csv() -> Response:
+    """Every event the filters find, newest first, streamed as the database hands them over (a year of a busy desk's
+    log is not built whole first); times in the reader's zone with their UTC offset."""
+    _admin_required()
+    try:
+        query = _audit_query()
+    except InputError as error:
+        return Response(f"{error}\n", status=400, mimetype="text/plain")
+    zone = reader_zone().key
+    # No request context kept for the stream, as the reports' downloads: the rows need none.
+    return Response(csv_lines(state.desk().audit.rows(query), AuditRow, zone), mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="kb-audit.csv"'})

@@ -193,6 +193,7 @@ def agents_create(
     settings: Settings, email: str, name: str, admin: bool, lead: bool, password_stdin: bool, if_missing: bool
 ) -> None:
     """Create an agent; the password comes from a prompt, or stdin with --password-stdin."""
+    from desk.audit import CLI  # the audit log's actor for account commands
     from desk.tickets import InputError
 
     if password_stdin:
@@ -205,7 +206,7 @@ def agents_create(
             return
         try:
             role = "admin" if admin else ("lead" if lead else "agent")
-            agent = desk.accounts.create_agent(email, password, name=name, role=role)
+            agent = desk.accounts.create_agent(email, password, name=name, role=role, by=CLI)
         except InputError as error:
             raise click.ClickException(str(error)) from None
     click.echo(f"created {agent.role} {agent.email}")
@@ -217,6 +218,7 @@ def agents_create(
 @click.option("--password-stdin", is_flag=True, help="Read the new password from standard input (for scripts).")
 def agents_password(settings: Settings, email: str, password_stdin: bool) -> None:
     """Set an agent's password; it also logs the agent out everywhere (old cookies stop working)."""
+    from desk.audit import CLI  # the audit log's actor for account commands
     from desk.tickets import InputError
 
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else click.prompt(
@@ -226,7 +228,7 @@ def agents_password(settings: Settings, email: str, password_stdin: bool) -> Non
         agent = desk.accounts.find(email)
         if agent is None:
             raise click.ClickException(f"no agent {email}")
-        desk.accounts.set_password(agent.id, password)
+        desk.accounts.set_password(agent.id, password, by=CLI)
     except InputError as error:
         raise click.ClickException(str(error)) from None
     finally:
@@ -244,11 +246,12 @@ def tokens() -> None:
 @click.argument("name")
 def tokens_create(settings: Settings, name: str) -> None:
     """Create a token and print it once (only its hash is stored)."""
+    from desk.audit import CLI  # the audit log's actor for account commands
     from desk.tickets import InputError
 
     try:
         with _desk(settings) as desk:
-            token = desk.accounts.create_token(name)
+            token = desk.accounts.create_token(name, by=CLI)
     except InputError as error:
         raise click.ClickException(str(error)) from None
     click.echo(token)
@@ -321,6 +324,10 @@ main.add_command(mail_command, "mail")
 from webapp.click_commands import clicks_command  # noqa: E402 - registered after the group exists
 
 main.add_command(clicks_command, "clicks")
+
+from webapp.audit_commands import audit_command  # noqa: E402 - registered after the group exists
+
+main.add_command(audit_command, "audit")
 
 if __name__ == "__main__":
     main()

@@ -23,6 +23,7 @@ from webapp.formatting import isolate_filter, number_filter
 FIELDS = {
     "action": lazy_pgettext("desk field", "action"),
     "agent": lazy_pgettext("desk field", "agent"),
+    "actor": lazy_pgettext("desk field", "actor"),
     "assignee": lazy_pgettext("desk field", "assignee"),
     "author": lazy_pgettext("desk field", "author"),
     "body": lazy_pgettext("desk field", "body"),

@@ -42,12 +42,13 @@ def list_command(settings: Settings) -> None:
 
 
 def _change(settings: Settings, email: str, team: str, add: bool) -> None:
+    from desk.audit import CLI  # the audit log's actor for account commands
     from desk.desk import Desk
     from desk.tickets import InputError
 
     with Desk(settings) as desk:
         try:
-            keys = desk.teams.add(email, team) if add else desk.teams.remove(email, team)
+            keys = desk.teams.add(email, team, by=CLI) if add else desk.teams.remove(email, team, by=CLI)
         except InputError as error:
             raise click.ClickException(str(error)) from None
     click.echo(f"{email.strip().lower()}: {', '.join(keys) or 'in no team'}")

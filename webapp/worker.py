@@ -151,6 +151,11 @@ def idempotency_keys_pass(ctx: WorkerContext) -> int:
     return ctx.desk.idempotency.purge()
 
 
+def audit_pass(ctx: WorkerContext) -> int:
+    """Purge the audit log's events past `KB_AUDIT_KEEP_DAYS` (one bounded pass)."""
+    return ctx.desk.audit.purge()
+
+
 def click_feedback_pass(ctx: WorkerContext) -> int:
     """Relearn what customers' clicks lift (`KB_CLICK_FEEDBACK`), at most every ten minutes."""
     from webapp.search_feedback import refresh_click_feedback
@@ -173,6 +178,7 @@ JOBS: list[Job] = [
     Job("auto-close", auto_close_pass, every_s=600.0),
     Job("held-mail", held_mail_pass, every_s=600.0),
     Job("idempotency-keys", idempotency_keys_pass, every_s=600.0),
+    Job("audit", audit_pass, every_s=3600.0),
     Job("click-feedback", click_feedback_pass, every_s=60.0),  # a no-op while off or fresh
     Job("query-keys", query_keys_pass, every_s=60.0),  # one indexed lookup finding nothing, but after a deploy
 ]

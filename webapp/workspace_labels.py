@@ -41,6 +41,20 @@ class ViewLabels:
     def role(self, key: str) -> str:
         return {"agent": gettext("Agent"), "lead": gettext("Lead"), "admin": gettext("Admin")}.get(key, key)
 
+    def audit_action(self, key: str) -> str:
+        """An audit log action (desk.models.AUDIT_ACTIONS) as the audit page names it."""
+        return {
+            "agent_created": gettext("Agent created"), "role_changed": gettext("Role changed"),
+            "deactivated": gettext("Deactivated"), "reactivated": gettext("Reactivated"),
+            "password_reset": gettext("Password reset"), "password_changed": gettext("Password changed"),
+            "token_created": gettext("API token created"), "token_revoked": gettext("API token revoked"),
+            "team_member_added": gettext("Added to team"), "team_member_removed": gettext("Removed from team"),
+            "sign_in_failed": gettext("Sign-in failed"), "sign_in_succeeded": gettext("Signed in after failures"),
+        }.get(key, key)
+
+    def audit_actor(self, key: str) -> str:
+        return {"cli": gettext("Command line"), "system": gettext("System")}.get(key, key)
+
     def drafter(self, key: str) -> str:
         """The grounded drafter's name read as what it does; a model's name (llama-cpp, ...) is shown as it is."""
         return {"grounded": gettext("drafted from the articles"),

@@ -82,6 +82,23 @@ def test_a_new_password_ends_every_session(light_app: Guarded) -> None:  # noqa:
     assert login(light_app.app.test_client(), "agent@example.com", "another long password").status_code == 302
 
 
+def test_an_admins_password_reset_ends_every_session_too(light_app: Guarded) -> None:  # noqa: F811
+    """The admin page's reset is the way a stolen password is dealt with: the thief's cookies, remembered ones too,
+    must stop working as they do after `kb agents password`."""
+    client = light_app.app.test_client()
+    login(client, "agent@example.com", remember=True)
+    assert client.get("/agent/").status_code == 200
+    admin = light_app.app.test_client()
+    login(admin, "admin@example.com")
+    agent = light_app.app.extensions["desk"].accounts.find("agent@example.com")
+    assert agent is not None
+    assert admin.post("/agent/admin", data={"action": "password", "agent_id": agent.id, "password": "reset by admin!",
+                                            "csrf_token": csrf(admin.get("/agent/admin").get_data(as_text=True))}
+                      ).status_code == 200
+    assert client.get("/agent/").status_code == 302
+    assert login(light_app.app.test_client(), "agent@example.com", "reset by admin!").status_code == 302
+
+
 def test_kb_agents_password_changes_it_and_logs_the_agent_out(
     light_app: Guarded, light_settings: Settings  # noqa: F811
 ) -> None:

@@ -47,6 +47,8 @@ RULES: dict[tuple[str, str], str] = {
     ("agent.article", "GET"): AGENT,
     ("agent.admin", "GET"): ADMIN,
     ("agent.admin", "POST"): ADMIN,
+    ("agent.audit", "GET"): ADMIN,  # the audit log: admins only (a lead's 403 is in test_audit_pages)
+    ("agent.audit_csv", "GET"): ADMIN,
     ("reports.index", "GET"): ADMIN,
     ("reports.report", "GET"): ADMIN,
     ("reports.download", "GET"): ADMIN,

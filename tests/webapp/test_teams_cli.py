@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import select
 
 from desk.desk import Desk
+from desk.models import AuditEvent
 from kb.settings import Settings
 from tests.conftest import database_url_for_tests
 from tests.desk.test_teams import hours_file
@@ -56,3 +58,9 @@ def test_kb_teams_lists_adds_and_removes_with_errors_naming_the_key_or_email(
     assert out.output == "sara@example.com: in no team\n"
     with Desk(Settings(data_dir=tmp_path / "data", content_dir=content, database_url=url)) as desk:
         assert desk.teams.of(sara) == []  # what the admin page reads
+        with desk.db.session() as session:  # each join and leave is in the audit log, the command its actor
+            events = [(e.actor, e.action, e.subject) for e in session.scalars(
+                select(AuditEvent).where(AuditEvent.action.like("team_member_%")).order_by(AuditEvent.id))]
+        assert events == [("cli", "team_member_added", "uae"), ("cli", "team_member_added", "uae"),
+                          ("cli", "team_member_added", "ksa"), ("cli", "team_member_removed", "uae"),
+                          ("cli", "team_member_removed", "ksa")]
