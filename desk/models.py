@@ -405,6 +405,28 @@ class AgentTeam(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class SavedView(Base):
+    """An agent's own inbox view (Zendesk's personal views, Chatwoot's custom views): a name and the inbox filters
+    it keeps (desk.saved_views); `shared` puts it in every agent's list (a lead or an admin shares one)."""
+
+    __tablename__ = "saved_views"
+    __table_args__ = (UniqueConstraint("agent_id", "name", name="uq_saved_views_agent_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"), index=True)  # who saved it (its owner)
+    name: Mapped[str] = mapped_column(String(60))
+    shared: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(), index=True)
+    # The filters, as desk.inbox.InboxQuery has them: the built-in view it narrows, then status ... sort.
+    view: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str | None] = mapped_column(String(20))
+    lang: Mapped[str | None] = mapped_column(String(8))
+    team: Mapped[str | None] = mapped_column(String(40))
+    tag: Mapped[str | None] = mapped_column(String(60))
+    q: Mapped[str] = mapped_column(String(200), default="")
+    sort: Mapped[str] = mapped_column(String(20), default="updated")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class CsatSurvey(Base):
     """The satisfaction survey sent when a ticket is solved: one per solve, answered 1-5 with an
     optional comment through an unguessable token, changeable for a week after the first answer."""
