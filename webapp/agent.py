@@ -29,6 +29,7 @@ from desk.accounts import zone_names
 from desk.advice import thread_version
 from desk.inbox import SORTS, VIEWS, InboxQuery
 from desk.models import PRIORITIES, TICKET_STATUSES, Agent, Ticket, as_utc, utcnow
+from desk.saved_views import MAX_NAME, SHARERS
 from desk.tags import clean_tag
 from desk.tickets import CrossedReplyError, InputError, parse_due, plain_text
 from desk.translatable import N_
@@ -63,6 +64,7 @@ MAX_SHOWN = 20
 MAX_QUERY = 200
 MAX_BULK = 200
 MAX_LIVE_MESSAGES = 20
+SAVED_FILTERS = ("view", "status", "lang", "team", "tag", "q", "sort")
 
 
 @dataclass
@@ -202,13 +204,23 @@ def _inbox_query() -> InboxQuery:
 @bp.get("/")
 @login_required
 def inbox() -> str:
+    """The inbox: a built-in view narrowed by the URL's filters, or (?saved=N) one of the agent's saved views."""
     desk = state.desk()
-    query = _inbox_query()
+    saved_views = desk.saved_views.visible(current_user.id)
+    saved = None
+    if "saved" in request.args:
+        number = form_number(request.args.get("saved", ""))
+        saved = next((v for v in saved_views if v.id == number), None)
+        if saved is None:
+            abort(404)
+    query = saved.query if saved is not None else _inbox_query()
     page_number = page_arg()
     zone = reader_zone()  # "due today" ends at the agent's midnight
     found = desk.inbox.page(query, current_user.id, limit=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE, zone=zone)
     return _page(
-        "agent/inbox.html", rows=found.rows, total=found.total, query=query,
+        "agent/inbox.html", rows=found.rows, total=found.total, query=query, saved=saved, saved_views=saved_views,
+        saved_counts=desk.inbox.query_counts({v.id: v.query for v in saved_views}, current_user.id, zone=zone),
+        may_share=current_user.role in SHARERS, max_name=MAX_NAME,
         counts=desk.inbox.counts(current_user.id, zone=zone), held_count=desk.held_mail.count(),
         views=VIEWS, sorts=SORTS, page_number=page_number, pages=page_count(found.total, PAGE_SIZE),
         statuses=TICKET_STATUSES, languages=state.settings().languages, agents=desk.accounts.agents(),
@@ -216,6 +228,47 @@ def inbox() -> str:
         labels=ViewLabels(), since=utcnow().isoformat(),
         kept=session.pop("bulk_kept", None) or {"ids": [], "action": "", "value": ""},
     )
+
+
+@bp.post("/views")
+@login_required
+def save_view():
+    """Save the inbox's filters (the form's hidden fields) as a view named by the agent; a lead or an admin may share
+    it with everyone. A refused name or filter is flashed, naming the field, and nothing is saved."""
+    filters = {name: request.form.get(name, "")[:MAX_QUERY + 1] for name in SAVED_FILTERS}
+    try:
+        saved = state.desk().saved_views.save(current_user.id, request.form.get("name", "")[:200], filters,
+                                              shared=request.form.get("shared") == "on")
+    except InputError as error:
+        flash(desk_error(error), "error")
+        return redirect(_back())
+    flash(gettext("View “%(name)s” saved.", name=saved.name), "ok")
+    return redirect(url_for(".inbox", saved=saved.id))
+
+
+@bp.post("/views/<int:view_id>")
+@login_required
+def change_view(view_id: int):
+    """Rename, delete, share or unshare a saved view (`action`): the owner's own, or a lead's or an admin's for a
+    shared one."""
+    views, action = state.desk().saved_views, request.form.get("action", "")
+    try:
+        if action == "rename":
+            saved = views.rename(view_id, current_user.id, request.form.get("name", "")[:200])
+            flash(gettext("View renamed to “%(name)s”.", name=saved.name), "ok")
+        elif action in ("share", "unshare"):
+            saved = views.share(view_id, current_user.id, action == "share")
+            flash(gettext("“%(name)s” is shared with everyone.", name=saved.name) if saved.shared
+                  else gettext("“%(name)s” is yours alone again.", name=saved.name), "ok")
+        elif action == "delete":
+            flash(gettext("View “%(name)s” deleted.", name=views.delete(view_id, current_user.id)), "ok")
+            return redirect(url_for(".inbox"))
+        else:
+            raise InputError("action", N_("choose rename, share, unshare or delete"))
+    except InputError as error:
+        flash(desk_error(error), "error")
+        return redirect(_back())
+    return redirect(url_for(".inbox", saved=saved.id))
 
 
 @bp.post("/bulk")
