@@ -170,6 +170,9 @@ class Ticket(Base):
     # A plain id, not a foreign key: SQLite cannot add one to a table other tables reference
     # (migration workspace_desk); TicketStore.merge is the only writer and checks the target exists.
     merged_into_id: Mapped[int | None] = mapped_column(Integer)
+    # Snoozed by an agent until then (Chatwoot's, Intercom's snooze): out of the working views, in "snoozed", and
+    # back (open, updated) when the time passes (the worker) or the customer writes (desk.snooze).
+    snoozed_until: Mapped[datetime | None] = mapped_column(index=True)
 
 
     # The help-center category the ticket is about (the contact form's or the import's); filters the dashboard.
@@ -389,6 +392,21 @@ class TicketTeamChange(Base):
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
     old_team: Mapped[str | None] = mapped_column(String(40))
     new_team: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class TicketSnoozeChange(Base):
+    """A ticket snoozed (until when), unsnoozed by an agent, or its snooze ended (the time passed or the customer
+    wrote, `reason`): the ticket's history."""
+
+    __tablename__ = "ticket_snooze_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    kind: Mapped[str] = mapped_column(String(20))  # snoozed, unsnoozed, ended
+    until: Mapped[datetime | None]
+    reason: Mapped[str | None] = mapped_column(String(20))  # an end's: time, customer, solved
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
