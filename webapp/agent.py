@@ -30,6 +30,7 @@ from desk.advice import thread_version
 from desk.inbox import SORTS, VIEWS, InboxQuery
 from desk.models import PRIORITIES, TICKET_STATUSES, Agent, Ticket, as_utc, utcnow
 from desk.saved_views import MAX_NAME, SHARERS
+from desk.snooze import PRESETS, snooze_time
 from desk.tags import clean_tag
 from desk.tickets import CrossedReplyError, InputError, parse_due, plain_text
 from desk.translatable import N_
@@ -299,8 +300,10 @@ def bulk():
             desk.tickets.bulk_set_due(ids, parse_due(value, reader_zone().key), current_user.id)
         elif action == "team":  # a team's key; assignees outside the team are unassigned, as on the ticket page
             desk.tickets.bulk_move_to_team(ids, value, current_user.id)
+        elif action == "snooze":  # hour, tomorrow, monday or a date and time, on the agent's clock
+            desk.snoozes.snooze(ids, snooze_time(value, reader_zone()), current_user.id)
         else:
-            raise InputError("action", N_("choose assign, solve, tag, due or team"))
+            raise InputError("action", N_("choose assign, solve, tag, due, team or snooze"))
     except InputError as error:
         flash(desk_error(error), "error")
         # The inbox after the error shows the same tickets checked and the same action and value.
@@ -364,6 +367,7 @@ def _ticket_page(found: Ticket, **extra: Any) -> str:
     # The due field reads and shows times in the agent's zone, else the ticket's team's (its business hours').
     zone = reader_zone(found.team)
     agents = desk.accounts.agents()
+    extra.setdefault("kept_snooze", "")
     extra.setdefault("kept_due", due.astimezone(zone).strftime("%Y-%m-%dT%H:%M") if due is not None else "")
     return _page(
         "agent/ticket.html", ticket=found, history=desk.tickets.history(found.customer_id, exclude=found.id),
@@ -374,7 +378,7 @@ def _ticket_page(found: Ticket, **extra: Any) -> str:
         due=due, overdue=due is not None and due < now, labels=ViewLabels(), due_zone=zone.key,
         teams=desk.hours.teams, ticket_team=desk.hours.team_key(found.team),
         changes=desk.tickets.changes(found.id), agent_names={a.id: a.name or a.email for a in agents},
-        links=desk.tickets.follow_up_links(found),
+        links=desk.tickets.follow_up_links(found), snooze_presets=PRESETS,
         file_limits=shown_limits(desk.tickets.file_limits),
         last_message_id=max((m.id for m in found.messages), default=0), **extra,
     )
@@ -623,6 +627,29 @@ def due(ticket_id: int):
                   else gettext("Due time set."), "ok")
     except InputError as error:
         return _page_again(ticket_id, kept_due=typed, due_error=desk_error(error)), 400
+    return redirect(url_for(".ticket", ticket_id=ticket_id))
+
+
+@bp.post("/tickets/<int:ticket_id>/snooze")
+@login_required
+def snooze(ticket_id: int):
+    """Snooze the ticket until a preset (in 1 hour, tomorrow 09:00, next Monday 09:00 on the agent's clock) or a date
+    and time typed in the agent's zone; or (action "unsnooze") bring it back now. A refused time is shown again with
+    its error, and nothing is written."""
+    desk = state.desk()
+    if desk.tickets.get(ticket_id) is None:
+        abort(404)
+    if request.form.get("action") == "unsnooze":
+        desk.snoozes.unsnooze(ticket_id, current_user.id)
+        flash(gettext("The ticket is back in the inbox."), "ok")
+        return redirect(url_for(".ticket", ticket_id=ticket_id))
+    preset, typed = request.form.get("until", ""), request.form.get("at", "")[:100]
+    try:
+        until = snooze_time(typed if preset == "at" else preset, reader_zone())
+        desk.snoozes.snooze([ticket_id], until, current_user.id)
+    except InputError as error:
+        return _page_again(ticket_id, kept_snooze=typed, snooze_error=desk_error(error)), 400
+    flash(gettext("Snoozed until %(time)s.", time=format_datetime(until, "short")), "ok")
     return redirect(url_for(".ticket", ticket_id=ticket_id))
 
 

@@ -266,7 +266,8 @@ def create_ticket():
 
 def ticket_json(ticket: Ticket, attached: list[Attachment]) -> dict[str, object]:
     return {"id": ticket.id, "reference": ticket.reference, "lang": ticket.lang, "status": ticket.status,
-            "team": state.desk().hours.team_key(ticket.team), "attachments": stored_files(attached)}
+            "team": state.desk().hours.team_key(ticket.team), "snoozed_until": None,  # a new ticket is awake
+            "attachments": stored_files(attached)}
 
 
 # The desk's names for what the API's bodies call otherwise: its "files" are attachments[], a customer
@@ -314,6 +315,7 @@ def get_ticket(ticket_id: int):
         "status": found.status, "priority": found.priority, "channel": found.channel,
         "team": desk.hours.team_key(found.team),
         "created_at": as_utc(found.created_at).isoformat(), "merged_into": found.merged_into_id,
+        "snoozed_until": as_utc(found.snoozed_until).isoformat() if found.snoozed_until is not None else None,
         "follow_up_of": links.of.id if links.of is not None else None, "follow_ups": [t.id for t in links.later],
         "messages": [message_json(m, files.get(m.id, [])) for m in found.messages if not m.internal],
     })

@@ -56,6 +56,7 @@ FIELDS = {
     "reference": lazy_pgettext("desk field", "reference"),
     "role": lazy_pgettext("desk field", "role"),
     "shared": lazy_pgettext("desk field", "shared"),
+    "snooze": lazy_pgettext("desk field", "snooze"),
     "sort": lazy_pgettext("desk field", "sort"),
     "status": lazy_pgettext("desk field", "status"),
     "subject": lazy_pgettext("desk field", "subject"),

@@ -1,6 +1,7 @@
 """An Arabic agent saves the inbox's filters as a view in Chromium: the page is mirrored (dir=rtl), the new view
 sits in the sidebar under the built-in ones, on the reading side, with its count, which is the page's rows; the
-agent renames it in Arabic and deletes it; axe finds nothing serious on the page."""
+agent renames it in Arabic and deletes it, then snoozes a ticket from its page until tomorrow 09:00 and finds it in
+"snoozed"; axe finds nothing serious on either page."""
 
 from __future__ import annotations
 
@@ -68,3 +69,19 @@ def test_an_arabic_agent_saves_renames_and_deletes_a_view(clean_page: Page, base
     page.locator("#delete-view").click()
     expect(page.locator("#saved-views")).to_have_count(0)
     expect(page.locator("h1")).to_contain_text("غير المحلولة")
+    # Snooze a ticket from its page: it leaves "unsolved" for "snoozed".
+    page.locator("#view-unsolved").click()
+    first = page.locator("tr.ticket-row a.ticket-link").first
+    first.click()
+    expect(page.locator("label[for=snooze-until]")).to_have_text("تأجيل")
+    page.locator("#snooze-until").select_option("tomorrow")
+    page.locator("#snooze").click()
+    expect(page.locator("p.flash.ok")).to_contain_text("أُجّلت حتى")
+    expect(page.locator("#snoozed-until")).to_be_visible()
+    assert serious_violations(page) == []
+    page.goto(f"{base_url}/agent/")
+    expect(page.locator("#view-snoozed .count")).to_have_text("1")
+    expect(page.locator("#view-unsolved .count")).to_have_text("3")
+    page.locator("#view-snoozed").click()
+    expect(page.locator("h1")).to_contain_text("المؤجلة")
+    expect(page.locator("tr.ticket-row")).to_have_count(1)
