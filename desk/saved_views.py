@@ -115,8 +115,7 @@ class SavedViews:
     def rename(self, view_id: int, agent_id: int, name: str) -> Saved:
         with self.db.session() as session:
             row = self._editable(session, view_id, agent_id)
-            if plain_text(name) != row.name:
-                row.name = self._free_name(session, row.agent_id, name)
+            row.name = self._free_name(session, row.agent_id, name, exclude=row.id)  # "refunds" -> "Refunds" too
             return Saved.of(row)
 
     def share(self, view_id: int, agent_id: int, shared: bool) -> Saved:
@@ -156,14 +155,17 @@ class SavedViews:
         return row
 
     @staticmethod
-    def _free_name(session: Session, agent_id: int, name: str) -> str:
+    def _free_name(session: Session, agent_id: int, name: str, exclude: int | None = None) -> str:
+        """The name tidied (controls dropped, spaces collapsed), if the owner has no other view of that name
+        (compared without case); `exclude` is the view being renamed."""
         name = " ".join(plain_text(name).split())
         if not name:
             raise InputError("name", N_("is empty"))
         if len(name) > MAX_NAME:
             raise InputError("name", N_("at most %(limit)d characters"), limit=MAX_NAME)
         taken = session.scalar(select(SavedView.id).where(SavedView.agent_id == agent_id,
-                                                          func.lower(SavedView.name) == name.lower()))
+                                                          func.lower(SavedView.name) == name.lower(),
+                                                          SavedView.id != (exclude or 0)))
         if taken is not None:
             raise InputError("name", N_("you have a view named “%(name)s” already"), name=name)
         return name

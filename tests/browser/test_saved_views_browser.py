@@ -5,31 +5,17 @@ agent renames it in Arabic and deletes it, then snoozes a ticket from its page u
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
 
 from desk.tickets import NewTicket
-from kb.settings import Settings
 from tests.browser.conftest import screenshot
 from tests.browser.test_agent_morning import PASSWORD, log_in
+from tests.browser.test_inbox_teams_browser import app  # noqa: F401  (the demo's teams, acme.ae's mail to UAE)
 from tests.browser.test_site_pages_browser import clean_page, serious_violations  # noqa: F401
-from tests.conftest import database_url_for_tests
-from tests.desk.test_teams import hours_file
-from webapp import create_app
 
 
-@pytest.fixture
-def app(tmp_path: Path, content_dir: Path) -> Flask:
-    """The real app without the models, with the demo's teams (acme.ae's mail to UAE)."""
-    hours_file(content_dir, routing=[{"domain": "acme.ae", "team": "uae"}])
-    return create_app(Settings(content_dir=content_dir, data_dir=tmp_path / "data",
-                               database_url=database_url_for_tests()))
-
-
-def test_an_arabic_agent_saves_renames_and_deletes_a_view(clean_page: Page, base_url: str, app: Flask) -> None:  # noqa: F811
+def test_an_arabic_agent_saves_a_view_and_snoozes_a_ticket(clean_page: Page, base_url: str, app: Flask) -> None:  # noqa: F811
     page = clean_page
     desk = app.extensions["desk"]
     sara = desk.accounts.create_agent("agent@example.com", PASSWORD, name="سارة")

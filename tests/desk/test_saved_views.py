@@ -119,8 +119,11 @@ def test_names_are_checked_and_an_agent_keeps_at_most_the_settings_number(desk: 
     assert stored(desk) == 9
     assert desk.saved_views.delete(first.id, sara) == "Arabic refunds"
     desk.saved_views.save(sara, "four", {})
-    renamed = desk.saved_views.rename(desk.saved_views.visible(sara)[0].id, sara, "مستردات")
+    by_name = {v.name: v.id for v in desk.saved_views.visible(sara)}
+    renamed = desk.saved_views.rename(by_name["four"], sara, "مستردات")
     assert renamed.name == "مستردات"
+    assert desk.saved_views.rename(renamed.id, sara, " مستردات ").name == "مستردات"  # its own name is no clash
+    assert desk.saved_views.rename(by_name["view 3"], sara, "VIEW 3").name == "VIEW 3"  # a change of case only
     with pytest.raises(InputError, match="name: you have a view named “VIEW 2” already"):
         desk.saved_views.rename(renamed.id, sara, "VIEW 2")
 

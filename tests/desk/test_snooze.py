@@ -20,6 +20,7 @@ from desk.snooze import snooze_time
 from desk.tickets import InputError, NewTicket
 from kb.settings import Settings
 from tests.conftest import database_at, database_url_for_tests
+from tests.desk.test_mail_in import confirmed, plain_mail, token_of
 from tests.desk.test_teams import hours_file
 
 PASSWORD = "a long enough password"
@@ -122,6 +123,18 @@ def test_the_customer_writing_wakes_it_at_once_and_solving_ends_it(desk: Desk) -
     desk.snoozes.snooze([ticket.id], utcnow() + timedelta(hours=1), sara)
     assert desk.snoozes.unsnooze(ticket.id, sara) is True
     assert history(desk, ticket.id)[-2:] == [("snoozed", None), ("unsnoozed", "agent")]
+
+
+def test_a_mailed_reply_wakes_it_too(desk: Desk) -> None:
+    sara = desk.accounts.create_agent("sara@example.com", PASSWORD).id
+    first = desk.mail_in.receive(plain_mail("My card payment failed twice.", "Card payment failed"))
+    ticket_id = first.ticket_id or 0
+    confirmed(desk, ticket_id)
+    desk.snoozes.snooze([ticket_id], utcnow() + timedelta(days=1), sara)
+    token = token_of(desk, ticket_id)
+    again = desk.mail_in.receive(plain_mail("Still failing.", f"Re: Card payment failed [#mz-{token}]"))
+    assert again.outcome == "continued" and again.ticket_id == ticket_id
+    assert history(desk, ticket_id) == [("snoozed", None), ("ended", "customer")]
 
 
 def test_the_snooze_migration_upgrades_the_previous_head(tmp_path: Path) -> None:
