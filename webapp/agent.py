@@ -30,7 +30,7 @@ from desk.advice import thread_version
 from desk.inbox import SORTS, VIEWS, InboxQuery
 from desk.models import PRIORITIES, TICKET_STATUSES, Agent, Ticket, as_utc, utcnow
 from desk.saved_views import MAX_NAME, SHARERS
-from desk.snooze import PRESETS, snooze_time
+from desk.snooze import snooze_time
 from desk.tags import clean_tag
 from desk.tickets import CrossedReplyError, InputError, parse_due, plain_text
 from desk.translatable import N_
@@ -378,7 +378,7 @@ def _ticket_page(found: Ticket, **extra: Any) -> str:
         due=due, overdue=due is not None and due < now, labels=ViewLabels(), due_zone=zone.key,
         teams=desk.hours.teams, ticket_team=desk.hours.team_key(found.team),
         changes=desk.tickets.changes(found.id), agent_names={a.id: a.name or a.email for a in agents},
-        links=desk.tickets.follow_up_links(found), snooze_presets=PRESETS,
+        links=desk.tickets.follow_up_links(found), snooze_zone=reader_zone().key,  # the agent's clock, not the team's
         file_limits=shown_limits(desk.tickets.file_limits),
         last_message_id=max((m.id for m in found.messages), default=0), **extra,
     )
