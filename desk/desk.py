@@ -25,6 +25,8 @@ from desk.mail.receive import MailReceiver
 from desk.notes import Notes
 from desk.notices import Notices
 from desk.presence import Presence
+from desk.saved_views import SavedViews
+from desk.snooze import Snoozes
 from desk.surveys import Surveys
 from desk.tags import Tags
 from desk.teams import Teams
@@ -50,6 +52,14 @@ class Desk:
     @cached_property
     def inbox(self) -> Inbox:
         return Inbox(self.db, self.hours)
+
+    @cached_property
+    def saved_views(self) -> SavedViews:
+        return SavedViews(self.db, self.hours, self.settings.languages, self.settings.saved_views_per_agent)
+
+    @cached_property
+    def snoozes(self) -> Snoozes:
+        return Snoozes(self.db)
 
     @cached_property
     def notes(self) -> Notes:

@@ -1,13 +1,16 @@
 """The agents' inbox: saved views with counts, filters, full-text search, sorting and pages.
 
 A view is a named filter an agent returns to all day ("mine", "my teams' tickets", "unassigned", "due
-today", "Arabic, unassigned", "mentions"); filters (status, language, team, tag, search) narrow any view.
-Every view but "all" holds only unsolved tickets: a solved ticket is nobody's work. A ticket with no team
+today", "Arabic, unassigned", "mentions"); filters (status, language, team, tag, search) narrow any view, and an
+agent may save a view with its filters under a name (desk.saved_views), counted by the same clauses.
+Every view but "all" holds only unsolved tickets: a solved ticket is nobody's work; and every view but "all" and
+"snoozed" leaves out the tickets an agent snoozed (desk.snooze) until they wake. A ticket with no team
 stored (one from before routing) is the default team's, in the team filter and in "my teams' tickets" alike.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -20,7 +23,7 @@ from desk.database import Database
 from desk.models import TICKET_STATUSES, AgentTeam, Mention, Ticket, TicketPresence, TicketTag, as_utc, utcnow
 from desk.ticket_search import matches
 
-VIEWS = ("unsolved", "mine", "my_teams", "unassigned", "due_today", "arabic_unassigned", "mentions", "all")
+VIEWS = ("unsolved", "mine", "my_teams", "unassigned", "due_today", "arabic_unassigned", "mentions", "snoozed", "all")
 SORTS = ("updated", "created", "due", "priority")
 UNSOLVED = ("new", "open", "pending", "on_hold")
 _PRIORITY_RANK = case({"urgent": 0, "high": 1, "normal": 2, "low": 3}, value=Ticket.priority, else_=4)
@@ -89,6 +92,10 @@ class Inbox:
             clauses: list[ColumnElement[bool]] = [Ticket.status == status]
         else:
             clauses = [] if view == "all" else [Ticket.status.in_(UNSOLVED)]
+        if view == "snoozed":
+            clauses.append(Ticket.snoozed_until.is_not(None))
+        elif view != "all":  # a snoozed ticket is put away until it wakes (desk.snooze)
+            clauses.append(Ticket.snoozed_until.is_(None))
         if view == "mine":
             clauses.append(Ticket.assignee_id == agent_id)
         elif view in ("unassigned", "arabic_unassigned"):
@@ -177,6 +184,18 @@ class Inbox:
                 view: session.scalar(select(func.count(Ticket.id)).where(
                     *self.view_clauses(view, agent_id, now, zone=zone))) or 0
                 for view in VIEWS
+            }
+
+    def query_counts(self, queries: Mapping[int, InboxQuery], agent_id: int, now: datetime | None = None,
+                     zone: ZoneInfo | None = None) -> dict[int, int]:
+        """How many tickets each saved view (an InboxQuery by its id) holds: `page`'s own clauses, so a view's count
+        is its page's total."""
+        now = now or utcnow()
+        with self.db.session() as session:
+            return {
+                key: session.scalar(select(func.count(Ticket.id)).where(
+                    *self._clauses(query, agent_id, now, zone))) or 0
+                for key, query in queries.items()
             }
 
     def changed_since(self, since: datetime, agent_id: int, limit: int = 50) -> list[tuple[int, bool]]:

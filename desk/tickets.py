@@ -46,6 +46,7 @@ from desk.models import (
     Ticket,
     TicketAssigneeChange,
     TicketDueChange,
+    TicketSnoozeChange,
     TicketStatusChange,
     TicketTag,
     TicketTeamChange,
@@ -232,20 +233,21 @@ def _choice(field: str, value: object, allowed: tuple[str, ...]) -> str:
     return value
 
 
-def parse_due(value: object, zone: object) -> datetime:
+def parse_due(value: object, zone: object, field: str = "due") -> datetime:
     """A due time typed by an agent: ISO 8601 date and time ("2026-12-05T14:30", as a browser's
     datetime-local sends it) read in `zone` (an IANA name, the team's), or with its own UTC offset.
-    A time with neither has no meaning (whose 14:30?), so it is refused, as is anything unparsable."""
+    A time with neither has no meaning (whose 14:30?), so it is refused, as is anything unparsable. `field` names
+    the form's field in the error (a snooze's time is read the same way)."""
     text = value.strip() if isinstance(value, str) else ""
     if not text:
-        raise InputError("due", N_("is empty: give a date and time, or clear the due time"))
+        raise InputError(field, N_("is empty: give a date and time, or clear the due time"))
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise InputError("due", N_("%(value)s is not a date and time (e.g. 2026-12-05T14:30)"),
+        raise InputError(field, N_("%(value)s is not a date and time (e.g. 2026-12-05T14:30)"),
                          value=repr(text[:40])) from None
     if moment.tzinfo is None:
-        no_zone = InputError("due", N_("%(value)s has no time zone"), value=repr(text[:40]))
+        no_zone = InputError(field, N_("%(value)s has no time zone"), value=repr(text[:40]))
         if not isinstance(zone, str) or not zone:
             raise no_zone
         try:
@@ -272,7 +274,7 @@ Answer = Callable[[Session, R], None]
 
 
 # A row of a ticket's history (`TicketStore.changes`).
-Change = TicketStatusChange | TicketDueChange | TicketTeamChange | TicketAssigneeChange
+Change = TicketStatusChange | TicketDueChange | TicketTeamChange | TicketAssigneeChange | TicketSnoozeChange
 
 
 def record_assignee(session: Session, ticket: Ticket, assignee_id: int | None, agent_id: int | None,
@@ -429,16 +431,18 @@ class TicketStore:
         return unassigned
 
     def changes(self, ticket_id: int) -> list[Change]:
-        """The ticket's history: status changes, due times set by hand, moves between teams and assignee changes,
-        oldest first (a move that unassigns lists the move, then the unassignment)."""
+        """The ticket's history: status changes, due times set by hand, moves between teams, assignee changes and
+        snoozes, oldest first (a move that unassigns lists the move, then the unassignment)."""
         with self.db.session() as session:
             rows: list[Change] = [
                 *session.scalars(select(TicketStatusChange).where(TicketStatusChange.ticket_id == ticket_id)),
                 *session.scalars(select(TicketDueChange).where(TicketDueChange.ticket_id == ticket_id)),
                 *session.scalars(select(TicketTeamChange).where(TicketTeamChange.ticket_id == ticket_id)),
                 *session.scalars(select(TicketAssigneeChange).where(TicketAssigneeChange.ticket_id == ticket_id)),
+                *session.scalars(select(TicketSnoozeChange).where(TicketSnoozeChange.ticket_id == ticket_id)),
             ]
-        kinds = {TicketStatusChange: 0, TicketDueChange: 1, TicketTeamChange: 2, TicketAssigneeChange: 3}
+        kinds = {TicketStatusChange: 0, TicketDueChange: 1, TicketTeamChange: 2, TicketAssigneeChange: 3,
+                 TicketSnoozeChange: 4}
         return sorted(rows, key=lambda row: (as_utc(row.created_at), kinds[type(row)], row.id))
 
     def validate(self, new: NewTicket, with_files: bool = False) -> NewTicket:
@@ -792,7 +796,7 @@ class TicketStore:
                 ticket.messages.append(message)
                 # An earlier unanswered message keeps its (earlier) due time.
                 ticket.due_at = ticket.due_at or self._due(ticket, now)
-                self._set_status(ticket, "open", now)
+                self.customer_wrote(ticket, now)
             kept = attach_files(session, self.data_dir, message, attached, written)
             index_ticket(session, ticket)
             return CustomerReply(message, kept, ticket.status, ticket.id, ticket.reference,
@@ -862,6 +866,28 @@ class TicketStore:
         return False
 
     @staticmethod
+    def customer_wrote(ticket: Ticket, now: datetime) -> None:
+        """A customer's message on the ticket (their page, the API, mail): it is open again, and a snooze ends at
+        once (Chatwoot and Intercom wake a snoozed conversation when the customer writes)."""
+        TicketStore.end_snooze(ticket, now, "customer")
+        TicketStore._set_status(ticket, "open", now)
+
+    @staticmethod
+    def end_snooze(ticket: Ticket, now: datetime, reason: str, agent_id: int | None = None,
+                   kind: str = "ended") -> bool:
+        """End the ticket's snooze, if it has one, with its history row (`kind` "ended" with why, or "unsnoozed" by
+        an agent), in the caller's transaction; whether it was snoozed."""
+        if ticket.snoozed_until is None:
+            return False
+        session = object_session(ticket)
+        if session is not None:
+            session.add(TicketSnoozeChange(ticket_id=ticket.id, agent_id=agent_id, kind=kind,
+                                           until=ticket.snoozed_until, reason=reason, created_at=now))
+        ticket.snoozed_until = None
+        ticket.updated_at = now
+        return True
+
+    @staticmethod
     def _set_status(ticket: Ticket, status: str, now: datetime, agent_id: int | None = None) -> CsatSurvey | None:
         """The one place a status changes: stamps the times and records the change for the metrics.
 
@@ -878,6 +904,7 @@ class TicketStore:
         ticket.status = status
         if status in ("solved", "closed"):
             ticket.due_at, ticket.due_by_hand = None, False  # nothing is due on a solved ticket
+            TicketStore.end_snooze(ticket, now, "solved", agent_id)  # nor anything to wake for
         ticket.resolved_at = now if status == "solved" else (ticket.resolved_at if status == "closed" else None)
         ticket.updated_at = now
         return survey

@@ -257,6 +257,11 @@ class Settings:
         "this many days, then purged (`kb worker`)",
         parse=lambda raw: _positive_int("KB_AUDIT_KEEP_DAYS", raw),
     )
+    saved_views_per_agent: int = setting(
+        20, "KB_SAVED_VIEWS_PER_AGENT",
+        "inbox views an agent may save (personal ones and those they share), as Zendesk caps personal views",
+        parse=lambda raw: _positive_int("KB_SAVED_VIEWS_PER_AGENT", raw),
+    )
     click_feedback: bool = setting(
         False, "KB_CLICK_FEEDBACK",
         "`on`: results customers clicked for a query (with no ticket after it in that visit) rank a little higher "

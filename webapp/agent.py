@@ -30,6 +30,8 @@ from desk.advice import thread_version
 from desk.audit import Actor
 from desk.inbox import SORTS, VIEWS, InboxQuery
 from desk.models import PRIORITIES, TICKET_STATUSES, Agent, Ticket, as_utc, utcnow
+from desk.saved_views import MAX_NAME, SHARERS
+from desk.snooze import snooze_time
 from desk.tags import clean_tag
 from desk.tickets import CrossedReplyError, InputError, parse_due, plain_text
 from desk.translatable import N_
@@ -64,6 +66,7 @@ MAX_SHOWN = 20
 MAX_QUERY = 200
 MAX_BULK = 200
 MAX_LIVE_MESSAGES = 20
+SAVED_FILTERS = ("view", "status", "lang", "team", "tag", "q", "sort")
 
 
 @dataclass
@@ -208,13 +211,23 @@ def _inbox_query() -> InboxQuery:
 @bp.get("/")
 @login_required
 def inbox() -> str:
+    """The inbox: a built-in view narrowed by the URL's filters, or (?saved=N) one of the agent's saved views."""
     desk = state.desk()
-    query = _inbox_query()
+    saved_views = desk.saved_views.visible(current_user.id)
+    saved = None
+    if "saved" in request.args:
+        number = form_number(request.args.get("saved", ""))
+        saved = next((v for v in saved_views if v.id == number), None)
+        if saved is None:
+            abort(404)
+    query = saved.query if saved is not None else _inbox_query()
     page_number = page_arg()
     zone = reader_zone()  # "due today" ends at the agent's midnight
     found = desk.inbox.page(query, current_user.id, limit=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE, zone=zone)
     return _page(
-        "agent/inbox.html", rows=found.rows, total=found.total, query=query,
+        "agent/inbox.html", rows=found.rows, total=found.total, query=query, saved=saved, saved_views=saved_views,
+        saved_counts=desk.inbox.query_counts({v.id: v.query for v in saved_views}, current_user.id, zone=zone),
+        may_share=current_user.role in SHARERS, max_name=MAX_NAME,
         counts=desk.inbox.counts(current_user.id, zone=zone), held_count=desk.held_mail.count(),
         views=VIEWS, sorts=SORTS, page_number=page_number, pages=page_count(found.total, PAGE_SIZE),
         statuses=TICKET_STATUSES, languages=state.settings().languages, agents=desk.accounts.agents(),
@@ -222,6 +235,47 @@ def inbox() -> str:
         labels=ViewLabels(), since=utcnow().isoformat(),
         kept=session.pop("bulk_kept", None) or {"ids": [], "action": "", "value": ""},
     )
+
+
+@bp.post("/views")
+@login_required
+def save_view():
+    """Save the inbox's filters (the form's hidden fields) as a view named by the agent; a lead or an admin may share
+    it with everyone. A refused name or filter is flashed, naming the field, and nothing is saved."""
+    filters = {name: request.form.get(name, "")[:MAX_QUERY + 1] for name in SAVED_FILTERS}
+    try:
+        saved = state.desk().saved_views.save(current_user.id, request.form.get("name", "")[:200], filters,
+                                              shared=request.form.get("shared") == "on")
+    except InputError as error:
+        flash(desk_error(error), "error")
+        return redirect(_back())
+    flash(gettext("View “%(name)s” saved.", name=saved.name), "ok")
+    return redirect(url_for(".inbox", saved=saved.id))
+
+
+@bp.post("/views/<int:view_id>")
+@login_required
+def change_view(view_id: int):
+    """Rename, delete, share or unshare a saved view (`action`): the owner's own, or a lead's or an admin's for a
+    shared one."""
+    views, action = state.desk().saved_views, request.form.get("action", "")
+    try:
+        if action == "rename":
+            saved = views.rename(view_id, current_user.id, request.form.get("name", "")[:200])
+            flash(gettext("View renamed to “%(name)s”.", name=saved.name), "ok")
+        elif action in ("share", "unshare"):
+            saved = views.share(view_id, current_user.id, action == "share")
+            flash(gettext("“%(name)s” is shared with everyone.", name=saved.name) if saved.shared
+                  else gettext("“%(name)s” is yours alone again.", name=saved.name), "ok")
+        elif action == "delete":
+            flash(gettext("View “%(name)s” deleted.", name=views.delete(view_id, current_user.id)), "ok")
+            return redirect(url_for(".inbox"))
+        else:
+            raise InputError("action", N_("choose rename, share, unshare or delete"))
+    except InputError as error:
+        flash(desk_error(error), "error")
+        return redirect(_back())
+    return redirect(url_for(".inbox", saved=saved.id))
 
 
 @bp.post("/bulk")
@@ -252,8 +306,10 @@ def bulk():
             desk.tickets.bulk_set_due(ids, parse_due(value, reader_zone().key), current_user.id)
         elif action == "team":  # a team's key; assignees outside the team are unassigned, as on the ticket page
             desk.tickets.bulk_move_to_team(ids, value, current_user.id)
+        elif action == "snooze":  # hour, tomorrow, monday or a date and time, on the agent's clock
+            desk.snoozes.snooze(ids, snooze_time(value, reader_zone()), current_user.id)
         else:
-            raise InputError("action", N_("choose assign, solve, tag, due or team"))
+            raise InputError("action", N_("choose assign, solve, tag, due, team or snooze"))
     except InputError as error:
         flash(desk_error(error), "error")
         # The inbox after the error shows the same tickets checked and the same action and value.
@@ -321,6 +377,7 @@ def _ticket_page(found: Ticket, **extra: Any) -> str:
     # The assignee picker lists the ticket's team's agents first, the others after (as Zendesk's group/assignee
     # picker does): any agent may be assigned.
     in_team = desk.teams.members(ticket_team)
+    extra.setdefault("kept_snooze", "")
     extra.setdefault("kept_due", due.astimezone(zone).strftime("%Y-%m-%dT%H:%M") if due is not None else "")
     return _page(
         "agent/ticket.html", ticket=found, history=desk.tickets.history(found.customer_id, exclude=found.id),
@@ -332,7 +389,7 @@ def _ticket_page(found: Ticket, **extra: Any) -> str:
         team_agents=[a for a in agents if a.id in in_team], other_agents=[a for a in agents if a.id not in in_team],
         teams=desk.hours.teams, ticket_team=ticket_team,
         changes=desk.tickets.changes(found.id), agent_names={a.id: a.name or a.email for a in desk.accounts.everyone()},
-        links=desk.tickets.follow_up_links(found),
+        links=desk.tickets.follow_up_links(found), snooze_zone=reader_zone().key,  # the agent's clock, not the team's
         file_limits=shown_limits(desk.tickets.file_limits),
         last_message_id=max((m.id for m in found.messages), default=0), **extra,
     )
@@ -589,6 +646,29 @@ def due(ticket_id: int):
                   else gettext("Due time set."), "ok")
     except InputError as error:
         return _page_again(ticket_id, kept_due=typed, due_error=desk_error(error)), 400
+    return redirect(url_for(".ticket", ticket_id=ticket_id))
+
+
+@bp.post("/tickets/<int:ticket_id>/snooze")
+@login_required
+def snooze(ticket_id: int):
+    """Snooze the ticket until a preset (in 1 hour, tomorrow 09:00, next Monday 09:00 on the agent's clock) or a date
+    and time typed in the agent's zone; or (action "unsnooze") bring it back now. A refused time is shown again with
+    its error, and nothing is written."""
+    desk = state.desk()
+    if desk.tickets.get(ticket_id) is None:
+        abort(404)
+    if request.form.get("action") == "unsnooze":
+        desk.snoozes.unsnooze(ticket_id, current_user.id)
+        flash(gettext("The ticket is back in the inbox."), "ok")
+        return redirect(url_for(".ticket", ticket_id=ticket_id))
+    preset, typed = request.form.get("until", ""), request.form.get("at", "")[:100]
+    try:
+        until = snooze_time(typed if preset == "at" else preset, reader_zone())
+        desk.snoozes.snooze([ticket_id], until, current_user.id)
+    except InputError as error:
+        return _page_again(ticket_id, kept_snooze=typed, snooze_error=desk_error(error)), 400
+    flash(gettext("Snoozed until %(time)s.", time=format_datetime(until, "short")), "ok")
     return redirect(url_for(".ticket", ticket_id=ticket_id))
 
 

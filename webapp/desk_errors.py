@@ -52,9 +52,13 @@ FIELDS = {
     "password": lazy_pgettext("desk field", "password"),
     "priority": lazy_pgettext("desk field", "priority"),
     "rating": lazy_pgettext("desk field", "rating"),
+    "q": lazy_pgettext("desk field", "search"),
     "reason": lazy_pgettext("desk field", "reason"),
     "reference": lazy_pgettext("desk field", "reference"),
     "role": lazy_pgettext("desk field", "role"),
+    "shared": lazy_pgettext("desk field", "shared"),
+    "snooze": lazy_pgettext("desk field", "snooze"),
+    "sort": lazy_pgettext("desk field", "sort"),
     "status": lazy_pgettext("desk field", "status"),
     "subject": lazy_pgettext("desk field", "subject"),
     "survey": lazy_pgettext("desk field", "survey"),
@@ -71,6 +75,8 @@ FIELDS = {
     "to": lazy_pgettext("desk field", "to"),
     "token": lazy_pgettext("desk field", "token"),
     "tz": lazy_pgettext("desk field", "tz"),
+    "view": lazy_pgettext("desk field", "view"),
+    "views": lazy_pgettext("desk field", "saved views"),
 }
 
 

@@ -124,6 +124,9 @@ def _replayable(response: dict[str, Any]) -> dict[str, Any]:
     return {**response, "headers": REPLAYED}
 
 
+SNOOZED_UNTIL = {"type": "string", "format": "date-time", "nullable": True,
+                 "description": "when an agent's snooze ends (the ticket comes back open, or sooner when the customer "
+                                "writes); null when it is not snoozed"}
 TEAM = {"type": "string", "description": "the key of the team working the ticket (content/_business_hours.yml's "
                                        "`teams`): the one its routing rules chose, or an agent moved it to"}
 TICKET_ID = {"name": "ticket_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
@@ -257,6 +260,7 @@ OPENAPI: dict[str, Any] = {
                         "properties": {"id": {"type": "integer"}, "reference": {"type": "string"},
                                        "lang": {"type": "string"}, "status": {"type": "string"}, "team": TEAM,
                                        "category": CATEGORY,
+                                       "snoozed_until": SNOOZED_UNTIL,
                                        "attachments": {"type": "array", "items": STORED_FILE}},
                     })),
                     "409": _error(f"a ticket with this external_id exists, or {KEY_IN_USE}"),
@@ -283,6 +287,7 @@ OPENAPI: dict[str, Any] = {
                             "priority": {"type": "string"}, "channel": {"type": "string"}, "team": TEAM,
                             "category": CATEGORY,
                             "created_at": {"type": "string", "format": "date-time"},
+                            "snoozed_until": SNOOZED_UNTIL,
                             "merged_into": {"type": "integer", "nullable": True,
                                             "description": "the ticket its messages moved to, when merged"},
                             "follow_up_of": {"type": "integer", "nullable": True,

@@ -156,6 +156,12 @@ def audit_pass(ctx: WorkerContext) -> int:
     return ctx.desk.audit.purge()
 
 
+def snooze_pass(ctx: WorkerContext) -> int:
+    """Bring back the tickets whose snooze has passed (open, updated, "snooze ended" in their history; desk.snooze):
+    idempotent, a ticket is woken once."""
+    return ctx.desk.snoozes.wake()
+
+
 def click_feedback_pass(ctx: WorkerContext) -> int:
     """Relearn what customers' clicks lift (`KB_CLICK_FEEDBACK`), at most every ten minutes."""
     from webapp.search_feedback import refresh_click_feedback
@@ -176,6 +182,7 @@ JOBS: list[Job] = [
     Job("mail", mail_pass, every_s=5.0),
     Job("advice", advice_pass, every_s=2.0),
     Job("auto-close", auto_close_pass, every_s=600.0),
+    Job("snooze", snooze_pass, every_s=30.0),  # one indexed lookup when nothing is due
     Job("held-mail", held_mail_pass, every_s=600.0),
     Job("idempotency-keys", idempotency_keys_pass, every_s=600.0),
     Job("audit", audit_pass, every_s=3600.0),

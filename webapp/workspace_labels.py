@@ -21,7 +21,7 @@ class ViewLabels:
             "unsolved": gettext("Unsolved"), "mine": gettext("Mine"),
             "my_teams": gettext("My teams' tickets"), "unassigned": gettext("Unassigned"),
             "due_today": gettext("Due today"), "arabic_unassigned": gettext("Arabic, unassigned"),
-            "mentions": gettext("Mentions"), "all": gettext("All tickets"),
+            "mentions": gettext("Mentions"), "snoozed": gettext("Snoozed"), "all": gettext("All tickets"),
         }.get(key, key)
 
     def status(self, key: str) -> str:
@@ -37,6 +37,12 @@ class ViewLabels:
     def sort(self, key: str) -> str:
         return {"updated": gettext("Last updated"), "created": gettext("Newest"), "due": gettext("Due soonest"),
                 "priority": gettext("Priority")}.get(key, key)
+
+    def snooze_ended(self, reason: str | None) -> str:
+        """A ticket's "snooze ended" history row, with why."""
+        return {"time": gettext("snooze ended: its time came"),
+                "customer": gettext("snooze ended: the customer wrote"),
+                "solved": gettext("snooze ended: solved")}.get(reason or "", gettext("snooze ended"))
 
     def role(self, key: str) -> str:
         return {"agent": gettext("Agent"), "lead": gettext("Lead"), "admin": gettext("Admin")}.get(key, key)

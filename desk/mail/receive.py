@@ -237,7 +237,7 @@ class MailReceiver:
         if ticket is not None and ticket.status != "closed":
             message = Message(author="customer", body=body, channel="email", created_at=now)
             ticket.messages.append(message)
-            TicketStore._set_status(ticket, "open", now)
+            TicketStore.customer_wrote(ticket, now)
             outcome = "continued"
         else:
             subject = clean_subject(re.sub(r"\s*\[#mz-[a-z2-7]+\]", "", mail.subject, flags=re.IGNORECASE))

@@ -1,0 +1,171 @@
+"""Agents' own inbox views (Zendesk's personal views, Chatwoot's custom views), and shared ones.
+
+An agent saves the inbox's current filters (the built-in view they narrow, status, language, team, tag, search
+text and sort) under a name; the view is listed under the built-in ones with its count, and its owner renames or
+deletes it. A lead or an admin may share a view with everyone (Zendesk's shared views), and manage any shared
+view. A saved view is only an `InboxQuery` with a name: its page and its count come from `desk.inbox.Inbox` and
+the same clauses as the built-in views, so the two can never disagree. "Mine" in a shared view is the reader's.
+
+Filters are checked when saved (the inbox's URL forgives a bad value by falling back; a saved view would keep
+the mistake for good): an unknown value is refused with the field named and the values it may take.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from desk.business_hours import BusinessHours
+from desk.database import Database
+from desk.inbox import SORTS, VIEWS, InboxQuery
+from desk.models import TICKET_STATUSES, Agent, SavedView
+from desk.tags import clean_tag
+from desk.tickets import InputError, plain_text, row_by_id
+from desk.translatable import N_
+
+MAX_NAME = 60
+MAX_Q = 200
+SHARERS = ("lead", "admin")
+
+
+@dataclass(frozen=True)
+class Saved:
+    id: int
+    agent_id: int  # the owner
+    name: str
+    shared: bool
+    query: InboxQuery
+
+    @classmethod
+    def of(cls, row: SavedView) -> Saved:
+        return cls(row.id, row.agent_id, row.name, row.shared, InboxQuery(
+            view=row.view, status=row.status, lang=row.lang, team=row.team, tag=row.tag, q=row.q, sort=row.sort))
+
+
+class SavedViews:
+    def __init__(self, db: Database, hours: BusinessHours, languages: Iterable[str], limit: int) -> None:
+        self.db = db
+        self.hours = hours
+        self.languages = tuple(languages)
+        self.limit = limit
+
+    def visible(self, agent_id: int) -> list[Saved]:
+        """The agent's own views, then those others shared, each by name."""
+        with self.db.session() as session:
+            rows = session.scalars(
+                select(SavedView).where(or_(SavedView.agent_id == agent_id, SavedView.shared))
+                .order_by(SavedView.agent_id != agent_id, func.lower(SavedView.name), SavedView.id))
+            return [Saved.of(row) for row in rows]
+
+    def get(self, view_id: int, agent_id: int) -> Saved | None:
+        """The view if this agent may read it (their own, or a shared one), else None."""
+        with self.db.session() as session:
+            row = row_by_id(session, SavedView, view_id)
+            return Saved.of(row) if row is not None and (row.agent_id == agent_id or row.shared) else None
+
+    def query(self, filters: Mapping[str, str | None]) -> InboxQuery:
+        """The filters as an InboxQuery, each checked: an unknown one is an InputError naming its field and the
+        values it may take (nothing falls back silently, unlike the inbox's URL)."""
+        def pick(field: str, value: str | None, allowed: Iterable[str], default: str | None = None) -> str | None:
+            value = (value or "").strip()
+            if not value:
+                return default
+            allowed = tuple(allowed)
+            if value not in allowed:
+                raise InputError(field, N_("%(value)s is not one of %(allowed)s"), value=repr(value[:40]),
+                                 allowed=", ".join(allowed))
+            return value
+
+        q = plain_text(filters.get("q") or "")
+        if len(q) > MAX_Q:
+            raise InputError("q", N_("at most %(limit)d characters"), limit=MAX_Q)
+        tag = (filters.get("tag") or "").strip()
+        return InboxQuery(
+            view=pick("view", filters.get("view"), VIEWS, "unsolved") or "unsolved",
+            status=pick("status", filters.get("status"), TICKET_STATUSES),
+            lang=pick("lang", filters.get("lang"), self.languages),
+            team=pick("team", filters.get("team"), self.hours.teams),
+            tag=clean_tag(tag) if tag else None,
+            q=q,
+            sort=pick("sort", filters.get("sort"), SORTS, "updated") or "updated",
+        )
+
+    def save(self, agent_id: int, name: str, filters: Mapping[str, str | None], shared: bool = False) -> Saved:
+        """Save the filters as the agent's view `name` (shared with everyone when a lead or an admin asks); at most
+        `limit` views per agent. Nothing is written on any error."""
+        query = self.query(filters)
+        with self.db.session() as session:
+            agent = self._agent(session, agent_id)
+            name = self._free_name(session, agent_id, name)
+            if shared:
+                self._may_share(agent)
+            owned = session.scalar(select(func.count(SavedView.id)).where(SavedView.agent_id == agent_id)) or 0
+            if owned >= self.limit:
+                raise InputError("views", N_("you have %(num)d saved views, the most an agent keeps; delete one "
+                                             "first"), num=self.limit)
+            row = SavedView(agent_id=agent_id, name=name, shared=shared, view=query.view, status=query.status,
+                            lang=query.lang, team=query.team, tag=query.tag, q=query.q, sort=query.sort)
+            session.add(row)
+            session.flush()
+            return Saved.of(row)
+
+    def rename(self, view_id: int, agent_id: int, name: str) -> Saved:
+        with self.db.session() as session:
+            row = self._editable(session, view_id, agent_id)
+            row.name = self._free_name(session, row.agent_id, name, exclude=row.id)  # "refunds" -> "Refunds" too
+            return Saved.of(row)
+
+    def share(self, view_id: int, agent_id: int, shared: bool) -> Saved:
+        """Share the view with everyone, or take it back: a lead's or an admin's to do."""
+        with self.db.session() as session:
+            row = self._editable(session, view_id, agent_id)
+            self._may_share(self._agent(session, agent_id))
+            row.shared = shared
+            return Saved.of(row)
+
+    def delete(self, view_id: int, agent_id: int) -> str:
+        """Delete the view; its name, for the page to say which."""
+        with self.db.session() as session:
+            row = self._editable(session, view_id, agent_id)
+            session.delete(row)
+            return row.name
+
+    def _agent(self, session: Session, agent_id: int) -> Agent:
+        agent = row_by_id(session, Agent, agent_id)
+        if agent is None:
+            raise InputError("agent", N_("no agent %(agent)s"), agent=agent_id)
+        return agent
+
+    @staticmethod
+    def _may_share(agent: Agent) -> None:
+        if agent.role not in SHARERS:
+            raise InputError("shared", N_("only a lead or an admin shares a view with everyone"))
+
+    def _editable(self, session: Session, view_id: int, agent_id: int) -> SavedView:
+        """The view if this agent may change it: their own, or (a lead's or an admin's) a shared one."""
+        row = row_by_id(session, SavedView, view_id)
+        if row is None or not (row.agent_id == agent_id or row.shared):
+            raise InputError("view", N_("no saved view %(view)s"), view=view_id)
+        if row.agent_id != agent_id and self._agent(session, agent_id).role not in SHARERS:
+            raise InputError("view", N_("“%(name)s” is shared with you: only its owner, a lead or an admin "
+                                        "changes it"), name=row.name)
+        return row
+
+    @staticmethod
+    def _free_name(session: Session, agent_id: int, name: str, exclude: int | None = None) -> str:
+        """The name tidied (controls dropped, spaces collapsed), if the owner has no other view of that name
+        (compared without case); `exclude` is the view being renamed."""
+        name = " ".join(plain_text(name).split())
+        if not name:
+            raise InputError("name", N_("is empty"))
+        if len(name) > MAX_NAME:
+            raise InputError("name", N_("at most %(limit)d characters"), limit=MAX_NAME)
+        taken = session.scalar(select(SavedView.id).where(SavedView.agent_id == agent_id,
+                                                          func.lower(SavedView.name) == name.lower(),
+                                                          SavedView.id != (exclude or 0)))
+        if taken is not None:
+            raise InputError("name", N_("you have a view named “%(name)s” already"), name=name)
+        return name

@@ -1,0 +1,106 @@
+"""Snoozing a ticket (Chatwoot's and Intercom's snooze): put it away until a time, and have it come back.
+
+A snoozed ticket keeps its status but leaves the working views ("unsolved", "mine", ...; desk.inbox) for
+"snoozed". It comes back (open, updated now, so it tops the inbox, with a history row "snooze ended") when the
+time passes, by the worker's pass (`wake`: idempotent, each ticket woken once even by two workers at once), or at
+once when the customer writes (`TicketStore.customer_wrote`). Solving it ends the snooze too. Snooze and unsnooze are
+in the ticket's history (`TicketSnoozeChange`).
+
+The presets are read on the agent's wall clock: "in 1 hour", "tomorrow 09:00" and "next Monday 09:00" in the
+agent's zone, or a date and time typed there.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+
+from desk.database import Database
+from desk.models import Ticket, TicketSnoozeChange, as_utc, utcnow
+from desk.tickets import InputError, TicketStore, parse_due, row_by_id
+from desk.translatable import N_
+
+PRESETS = ("hour", "tomorrow", "monday")
+MORNING = time(9, 0)
+MAX_AHEAD = timedelta(days=366)
+
+
+def snooze_time(choice: str, zone: ZoneInfo, now: datetime | None = None) -> datetime:
+    """When a snooze chosen as `choice` ends, in UTC: a preset on the agent's clock (`zone`) or a typed date and
+    time read in it. A time not after now, or more than a year ahead, is refused naming the field "snooze"."""
+    now = as_utc(now or utcnow())
+    choice = choice.strip()
+    local = now.astimezone(zone)
+    if choice == "hour":
+        until = now + timedelta(hours=1)
+    elif choice == "tomorrow":
+        until = datetime.combine(local.date() + timedelta(days=1), MORNING, zone)
+    elif choice == "monday":
+        until = datetime.combine(local.date() + timedelta(days=7 - local.weekday()), MORNING, zone)
+    else:
+        if not choice:
+            raise InputError("snooze", N_("is empty: choose a time or give a date and time"))
+        until = parse_due(choice, zone.key, field="snooze")
+    until = as_utc(until)
+    if until <= now:
+        raise InputError("snooze", N_("%(value)s has passed: snooze until a later time"), value=repr(choice[:40]))
+    if until - now > MAX_AHEAD:
+        raise InputError("snooze", N_("%(value)s is more than a year ahead"), value=repr(choice[:40]))
+    return until
+
+
+class Snoozes:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def snooze(self, ticket_ids: list[int], until: datetime, agent_id: int) -> int:
+        """Snooze every ticket until `until` (one transaction: all, or on a bad id or a solved ticket, none);
+        snoozing again moves the time, each with its history row."""
+        now = utcnow()
+        with self.db.session() as session:
+            for ticket_id in ticket_ids:
+                ticket = row_by_id(session, Ticket, ticket_id)
+                if ticket is None:
+                    raise InputError("ticket", N_("no ticket %(ticket)s"), ticket=ticket_id)
+                if ticket.status in ("solved", "closed"):
+                    raise InputError("snooze", N_("ticket %(ticket)s is solved or closed: nothing to snooze"),
+                                     ticket=ticket_id)
+                ticket.snoozed_until = as_utc(until)
+                ticket.updated_at = now
+                session.add(TicketSnoozeChange(ticket_id=ticket.id, agent_id=agent_id, kind="snoozed",
+                                               until=ticket.snoozed_until, created_at=now))
+        return len(ticket_ids)
+
+    def unsnooze(self, ticket_id: int, agent_id: int) -> bool:
+        """Bring the ticket back now (an agent's choice; its status is left as it was); whether it was snoozed."""
+        with self.db.session() as session:
+            ticket = row_by_id(session, Ticket, ticket_id)
+            if ticket is None:
+                raise InputError("ticket", N_("no ticket %(ticket)s"), ticket=ticket_id)
+            return TicketStore.end_snooze(ticket, utcnow(), "agent", agent_id, kind="unsnoozed")
+
+    def wake(self, now: datetime | None = None, limit: int = 500) -> int:
+        """The worker's pass: tickets whose snooze has passed come back open and updated, with a "snooze ended"
+        row; how many. Each is claimed by a conditional update, so a second pass, or another worker at the same
+        moment, wakes none of them again."""
+        now = as_utc(now or utcnow())
+        with self.db.session() as session:
+            due = list(session.execute(
+                select(Ticket.id, Ticket.snoozed_until).where(Ticket.snoozed_until <= now)
+                .order_by(Ticket.snoozed_until, Ticket.id).limit(limit)).all())
+        woken = 0
+        for ticket_id, until in due:
+            with self.db.session() as session:
+                claimed = session.execute(update(Ticket).where(Ticket.id == ticket_id, Ticket.snoozed_until == until)
+                                          .values(snoozed_until=None))
+                if claimed.rowcount != 1:  # type: ignore[attr-defined]
+                    continue  # woken meanwhile (another worker, the customer, an agent)
+                ticket = session.get(Ticket, ticket_id)
+                assert ticket is not None
+                session.add(TicketSnoozeChange(ticket_id=ticket_id, kind="ended", until=until, reason="time",
+                                               created_at=now))
+                TicketStore._set_status(ticket, "open", now)
+                woken += 1
+        return woken
