@@ -434,10 +434,10 @@ LEVERS = {
     # copilot.title_rarity.NameRarity: candidate_rarity for the question's product names only (the words
     # copilot.product_names leaves out of its intent): a name most of the first CANDIDATE_TITLES candidates' titles
     # print counts down to about 0.3 of a word in the field credit, every other word counts 1, so siblings sharing
-    # their topic word are weighed as before. Issue #18's framing class. Off: inert, no dev question's rank and no
-    # abstention moves on any domain, nor with the names counted 0; in 14 of the 18 dev misses framed by a name with
-    # the right page in the first 10 the score gap is larger than the names' whole field credit (bench/RESULTS.md
-    # "Session 28, lever28").
+    # their topic word are weighed as before. Issue #18's framing class. Off: inert, no question's rank and no
+    # abstention moves on any dev domain or held-out round 1-6, nor on dev with the names counted 0; in 14 of the
+    # 18 dev misses framed by a name with the right page in the first 10 the score gap is larger than the names'
+    # whole field credit (bench/RESULTS.md "Session 28, lever28", bench/name_credit_gaps.py).
     "name_rarity": False,
     # copilot.keyboard_layout: a typed query the index reads as typed with the other keyboard layout ("hgfhs,v]":
     # الباسورد) is searched as that layout's (Retriever.read_layout). No dev question is read so: the dev suite's
