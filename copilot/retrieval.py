@@ -94,7 +94,7 @@ from copilot.title_agreement import agrees
 from copilot.title_evidence import opening_keys
 from copilot.title_lead import best_lead, credit_lead, title_lead
 from copilot.title_names import title_names
-from copilot.title_rarity import TitleRarity
+from copilot.title_rarity import NameRarity, TitleRarity
 from copilot.title_vectors import TitleMatrix, TitleVectors
 from copilot.title_word_weights import TitleWordWeights
 from copilot.tuning import ABSTAIN_FLOORS, CROSS_DECIDES, CROSS_DIRECTION_FLOORS, CROSS_ONLY_FLOORS, SearchTuning
@@ -431,6 +431,14 @@ LEVERS = {
     # ("كلمات المرور" in every password page's title: an incidental word decides), and a name rare among the
     # candidates (gmail) outweighs the intent (bench/RESULTS.md "Session 26, framing26").
     "candidate_rarity": False,
+    # copilot.title_rarity.NameRarity: candidate_rarity for the question's product names only (the words
+    # copilot.product_names leaves out of its intent): a name most of the first CANDIDATE_TITLES candidates' titles
+    # print counts down to about 0.3 of a word in the field credit, every other word counts 1, so siblings sharing
+    # their topic word are weighed as before. Issue #18's framing class. Off: inert, no question's rank and no
+    # abstention moves on any dev domain or held-out round 1-6, nor on dev with the names counted 0; in 14 of the
+    # 18 dev misses framed by a name with the right page in the first 10 the score gap is larger than the names'
+    # whole field credit (bench/RESULTS.md "Session 28, lever28", bench/name_credit_gaps.py).
+    "name_rarity": False,
     # copilot.keyboard_layout: a typed query the index reads as typed with the other keyboard layout ("hgfhs,v]":
     # الباسورد) is searched as that layout's (Retriever.read_layout). No dev question is read so: the dev suite's
     # figures are the same either way (bench/RESULTS.md "Session 26, layout26", bench/wrong_layout.py)
@@ -521,6 +529,7 @@ LEXICAL_TOP = "lexical_top"  # the raw BM25 top score: its scale is the corpus's
 SNIPPET_CHARS = 220
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 _WORD = re.compile(r"\w{3,}")
+Rarity = TitleRarity | NameRarity | TitleWordWeights  # how the field credit may weigh a query's terms
 
 
 class QueryError(ValueError):
@@ -1334,10 +1343,11 @@ class Retriever:
         if answers.votes:  # LEVERS["article_votes"]: each source's places read as articles' (copilot.article_votes)
             ranked = credit_votes(ranked, vote_credit(answers.votes, self.rrf_k))
         means_credit: dict[object, float] = {}
+        named = framing_names(plan.expansion.msa, intent_text)  # the product names the request is framed with
         if fused and sparse:
             best_fused = sum(source.weight for source in sources) / (self.rrf_k + 1)  # first everywhere
             if LEVERS["field_credit"]:
-                ranked = self._credit_fields(ranked, {plan.lang: (sparse, typed)}, FIELD_CREDIT * best_fused)
+                ranked = self._credit_fields(ranked, {plan.lang: (sparse, typed)}, FIELD_CREDIT * best_fused, named)
             own = self._more_titles["title_e5"].peek() if "title_e5" in self._more_titles else None
             own = None if plan.ticket else own
             if LEVERS["own_titles"] and own is not None and "e5" in vectors and written_titles(ranked):
@@ -1365,9 +1375,9 @@ class Retriever:
         hits = [self._hit(h, plan.query, plan.lang, fallback=False) for h in ranked[: plan.limit]]
         if means_credit:
             hits = [replace(h, means_credit=means_credit.get(h.key, 0.0)) for h in hits]
-        framing = framing_names(plan.expansion.msa, intent_text) if LEVERS["framed_lead"] else frozenset()
+        framing = named if LEVERS["framed_lead"] else frozenset()
         hits, reason, answered_elsewhere = self._missing_translations(
-            plan, batch, answers, vectors, intent, signals, hits, framing
+            plan, batch, answers, vectors, intent, signals, hits, framing, named
         )
         return SearchResult(
             query=plan.query,
@@ -1755,13 +1765,15 @@ class Retriever:
         signals: dict[str, float],
         hits: list[SearchHit],
         framing: frozenset[str] = frozenset(),
+        named: frozenset[str] = frozenset(),
     ) -> tuple[list[SearchHit], FallbackReason | None, bool]:
         """Offer other-language articles that have no version in the query's language.
 
         One goes first when the cross-lingual model scores it above everything in the query's
         language (`answered_elsewhere`); others fill the room a language with few articles leaves.
         `intent`: the vectors of the query without its product names (`_intent_vectors`), if any;
-        `framing`: those names (copilot.framed_lead.framing_names).
+        `framing`: those names (copilot.framed_lead.framing_names) where LEVERS["framed_lead"] reads them,
+        `named`: those names whatever it says (the field credit's, LEVERS["name_rarity"]).
         """
         cross = batch.cross
         if cross is None:
@@ -1772,7 +1784,7 @@ class Retriever:
             bridge_terms = {
                 target: (bridge, self._bridge_typed(plan, target, bridge)) for target, bridge in cross.bridges.items()
             }
-            untranslated = self._credit_fields(untranslated, bridge_terms, FIELD_CREDIT * cross.best_fused)
+            untranslated = self._credit_fields(untranslated, bridge_terms, FIELD_CREDIT * cross.best_fused, named)
         untranslated = self._credit_slugs(untranslated, plan, cross.best_fused)
         untranslated = self._credit_titles(untranslated, vectors.get(cross.embedder), plan.others, signals)
         untranslated = self._credit_more_titles(untranslated, vectors, plan.others)
@@ -2023,7 +2035,11 @@ class Retriever:
         return credit_rank(ranked, scores, weight, k or self.rrf_k), scores
 
     def _credit_fields(
-        self, ranked: Sequence[Hit], terms: dict[str, tuple[SparseVector, SparseVector]], credit: float
+        self,
+        ranked: Sequence[Hit],
+        terms: dict[str, tuple[SparseVector, SparseVector]],
+        credit: float,
+        names: frozenset[str] = frozenset(),
     ) -> list[Hit]:
         """Credit articles whose title and tags say what the query says.
 
@@ -2034,11 +2050,15 @@ class Retriever:
         `terms` holds, per article language, the searched and the typed query's terms. With
         LEVERS["title_rarity"] each term counts by how few titles hold it (copilot.title_rarity), with
         LEVERS["candidate_rarity"] by how few of `ranked`'s first CANDIDATE_TITLES hold it; with
-        LEVERS["title_word_weights"] each matched term by how few chunks hold it (copilot.title_word_weights).
+        LEVERS["title_word_weights"] each matched term by how few chunks hold it (copilot.title_word_weights);
+        with LEVERS["name_rarity"] only the framing `names` (copilot.framed_lead.framing_names) count by how few
+        of the first candidates hold them (copilot.title_rarity.NameRarity).
         """
-        rarity: TitleRarity | TitleWordWeights | None = self._title_rarity.peek() if LEVERS["title_rarity"] else None
-        if LEVERS["candidate_rarity"]:  # how many of the first candidates' titles hold each term, per language
-            rarity = TitleRarity.of((hit.payload for hit in ranked[:CANDIDATE_TITLES]), self._field_terms)
+        rarity: Rarity | None = self._title_rarity.peek() if LEVERS["title_rarity"] else None
+        if LEVERS["candidate_rarity"] or (LEVERS["name_rarity"] and names):  # the first candidates' titles' terms
+            first = TitleRarity.of((hit.payload for hit in ranked[:CANDIDATE_TITLES]), self._field_terms)
+            framed = {lang: self.lexical.encode_query(" ".join(sorted(names)), lang).indices for lang in terms}
+            rarity = first if LEVERS["candidate_rarity"] else NameRarity(first, framed)  # names only, the rest 1
         frequencies = self._chunk_frequencies.peek() if LEVERS["title_word_weights"] else None
         if frequencies is not None:  # copilot.title_word_weights: a common matched word counts less
             rarity = TitleWordWeights(frequencies)
@@ -2071,7 +2091,7 @@ class Retriever:
         searched: SparseVector,
         typed: SparseVector,
         lang: str,
-        rarity: TitleRarity | TitleWordWeights | None = None,
+        rarity: Rarity | None = None,
     ) -> float:
         """Share of the typed query's terms found in the hit's title or tags (synonyms count); with `rarity`
         (LEVERS["title_rarity"], LEVERS["title_word_weights"]) each term counts by its weight there."""

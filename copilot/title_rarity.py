@@ -18,6 +18,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,40 @@ class TitleRarity:
 
     def share(self, matched: Iterable[int], typed: Iterable[int], lang: str) -> float:
         """The matched terms' weight as a share of the typed query's terms' weight, at most 1."""
-        asked = sum(self.weight(lang, term) for term in set(typed))
-        held = sum(self.weight(lang, term) for term in set(matched))
-        return min(1.0, held / asked) if asked else 0.0
+        return weighed_share(partial(self.weight, lang), matched, typed)
+
+
+@dataclass(frozen=True)
+class NameRarity:
+    """The field credit's weights with only the query's product names weighed by the candidates' titles.
+
+    `candidate_rarity` (off) weighed every query term by how few of the first candidates' titles hold it,
+    and could not tell the product that frames the question ("refund for my Sync": every Sync page's title
+    says Sync) from the topic every sibling page shares ("كلمات المرور" in each password page's title), so
+    an incidental word decided among siblings (bench/RESULTS.md "Session 26, framing26"). Here a term
+    counts 1 unless it is one of the names the question framed its request with (`names`, per language:
+    the lexical terms of the words copilot.product_names left out of its intent); such a name counts
+    log(1 + N / n) / log(1 + N) over the N candidates of its language of which n hold it: 1 when only one
+    candidate's title prints it (the name's own page, as Gmail's), about 0.3 when all of them do.
+    """
+
+    candidates: TitleRarity
+    names: Mapping[str, Collection[int]]
+
+    def weight(self, lang: str, term: int) -> float:
+        """1 for a word of the request; for a framing name, its rarity among the candidates scaled to (0, 1]."""
+        total = self.candidates.titles.get(lang, 0)
+        if term not in self.names.get(lang, ()) or not total:
+            return 1.0
+        return self.candidates.weight(lang, term) / math.log1p(total)
+
+    def share(self, matched: Iterable[int], typed: Iterable[int], lang: str) -> float:
+        """The matched terms' weight as a share of the typed query's terms' weight, at most 1."""
+        return weighed_share(partial(self.weight, lang), matched, typed)
+
+
+def weighed_share(weight: Callable[[int], float], matched: Iterable[int], typed: Iterable[int]) -> float:
+    """The matched terms' `weight` as a share of the typed query's terms' weight, at most 1."""
+    asked = sum(weight(term) for term in set(typed))
+    held = sum(weight(term) for term in set(matched))
+    return min(1.0, held / asked) if asked else 0.0
