@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from desk.business_hours import BusinessHours
@@ -109,13 +110,14 @@ class SavedViews:
             row = SavedView(agent_id=agent_id, name=name, shared=shared, view=query.view, status=query.status,
                             lang=query.lang, team=query.team, tag=query.tag, q=query.q, sort=query.sort)
             session.add(row)
-            session.flush()
+            self._flush_named(session, name)
             return Saved.of(row)
 
     def rename(self, view_id: int, agent_id: int, name: str) -> Saved:
         with self.db.session() as session:
             row = self._editable(session, view_id, agent_id)
             row.name = self._free_name(session, row.agent_id, name, exclude=row.id)  # "refunds" -> "Refunds" too
+            self._flush_named(session, row.name)
             return Saved.of(row)
 
     def share(self, view_id: int, agent_id: int, shared: bool) -> Saved:
@@ -153,6 +155,16 @@ class SavedViews:
             raise InputError("view", N_("“%(name)s” is shared with you: only its owner, a lead or an admin "
                                         "changes it"), name=row.name)
         return row
+
+    @staticmethod
+    def _flush_named(session: Session, name: str) -> None:
+        """Write the named row now: the name was free when `_free_name` looked, but the same agent's other request
+        (a double click on Save) may have taken it since; the unique index then says so, and the agent gets the
+        field's error, not a 500 (the caller's transaction rolls back: nothing written)."""
+        try:
+            session.flush()
+        except IntegrityError:
+            raise InputError("name", N_("you have a view named “%(name)s” already"), name=name) from None
 
     @staticmethod
     def _free_name(session: Session, agent_id: int, name: str, exclude: int | None = None) -> str:

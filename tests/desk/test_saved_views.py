@@ -128,6 +128,25 @@ def test_names_are_checked_and_an_agent_keeps_at_most_the_settings_number(desk: 
         desk.saved_views.rename(renamed.id, sara, "VIEW 2")
 
 
+def test_a_name_taken_between_the_check_and_the_write_is_the_names_error_not_a_500(
+        desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A double click on Save: both requests find the name free, the second's insert meets the unique index."""
+    agent = desk.accounts.create_agent("race@example.com", PASSWORD).id
+    first = desk.saved_views.save(agent, "Refunds", {"view": "unsolved"})
+    other = desk.saved_views.save(agent, "Other", {"view": "unsolved"})
+    before = stored(desk)
+    free = staticmethod(lambda session, agent_id, name, exclude=None: name)  # the other request's check saw it free
+    monkeypatch.setattr(type(desk.saved_views), "_free_name", free)
+    with pytest.raises(InputError) as saved:
+        desk.saved_views.save(agent, "Refunds", {"view": "mine"})
+    with pytest.raises(InputError) as renamed:
+        desk.saved_views.rename(other.id, agent, "Refunds")
+    assert saved.value.field == renamed.value.field == "name"
+    assert stored(desk) == before
+    assert desk.saved_views.get(other.id, agent).name == "Other"
+    assert desk.saved_views.get(first.id, agent).query.view == "unsolved"
+
+
 def test_a_lead_shares_a_view_and_only_the_owner_a_lead_or_an_admin_change_it(desk: Desk) -> None:
     sara = desk.accounts.create_agent("sara@example.com", PASSWORD).id
     omar = desk.accounts.create_agent("omar@example.com", PASSWORD).id
