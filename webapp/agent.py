@@ -40,6 +40,7 @@ from webapp.audience import requester_audience
 from webapp.desk_errors import desk_error
 from webapp.forms import LoginForm
 from webapp.help import record, render_article
+from webapp.paging import paged
 from webapp.security import (
     LOGIN_LIMIT,
     form_number,
@@ -57,7 +58,6 @@ bp = Blueprint("agent", __name__, url_prefix="/agent")
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 25
-MAX_PAGE = 1_000_000
 MAX_REASON = 500
 MAX_SHOWN = 20
 MAX_QUERY = 200
@@ -175,17 +175,6 @@ def logout():
     return redirect(url_for(".login"))
 
 
-def page_arg() -> int:
-    """?page=N of a paged list (the inbox, held mail, a report), from 1; bounded: an offset past the database's
-    integer range is an error, not an empty page."""
-    return min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
-
-
-def page_count(total: int, size: int) -> int:
-    """Pages of `size` rows that `total` rows fill: at least one, the empty list's."""
-    return max(1, -(-total // size))
-
-
 def _inbox_query() -> InboxQuery:
     lang = request.args.get("lang", "")
     return InboxQuery(
@@ -204,13 +193,13 @@ def _inbox_query() -> InboxQuery:
 def inbox() -> str:
     desk = state.desk()
     query = _inbox_query()
-    page_number = page_arg()
     zone = reader_zone()  # "due today" ends at the agent's midnight
-    found = desk.inbox.page(query, current_user.id, limit=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE, zone=zone)
+    found, paging = paged(lambda limit, offset: desk.inbox.page(query, current_user.id, limit=limit, offset=offset,
+                                                               zone=zone), PAGE_SIZE)
     return _page(
         "agent/inbox.html", rows=found.rows, total=found.total, query=query,
         counts=desk.inbox.counts(current_user.id, zone=zone), held_count=desk.held_mail.count(),
-        views=VIEWS, sorts=SORTS, page_number=page_number, pages=page_count(found.total, PAGE_SIZE),
+        views=VIEWS, sorts=SORTS, paging=paging,
         statuses=TICKET_STATUSES, languages=state.settings().languages, agents=desk.accounts.agents(),
         popular_tags=desk.tags.popular(), due_zone=zone.key, teams=desk.hours.teams,
         labels=ViewLabels(), since=utcnow().isoformat(),
