@@ -30,7 +30,7 @@ from desk.advice import thread_version
 from desk.inbox import SORTS, VIEWS, InboxQuery
 from desk.models import PRIORITIES, TICKET_STATUSES, Agent, Ticket, as_utc, utcnow
 from desk.tags import clean_tag
-from desk.tickets import CrossedReplyError, InputError, parse_due, plain_text
+from desk.tickets import ClosedTicketError, CrossedReplyError, InputError, SentReply, parse_due, plain_text
 from desk.translatable import N_
 from kb.bidi_text import without_bidi_controls
 from kb.message_text import first_name
@@ -427,7 +427,6 @@ def reply(ticket_id: int):
     desk = state.desk()
     text = request.form.get("body", "")
     status = request.form.get("status", "pending")
-    inserted = request.form.get("inserted_draft", "")
     seen = request.form.get("seen_message_id", "")
     anyway = request.form.get("send_anyway") == "yes"
     files = request_files()
@@ -441,27 +440,55 @@ def reply(ticket_id: int):
         return _page_again(ticket_id, crossed=crossed.messages, kept_reply=text, kept_status=status,
                            file_error=bool(files), file_error_field="reply"), 409
     except InputError as error:
-        # The page again with what the agent typed (a refused file, an empty body): nothing they wrote is lost.
-        found = desk.tickets.get(ticket_id)
-        if found is None:
-            abort(404)
+        # The page again with what the agent typed (a refused file, an empty body): nothing they wrote is lost. A
+        # closed ticket (changed since the page was drawn): the page offers the follow-up, the text in it.
         flash(desk_error(error), "error")
-        return _ticket_page(found, kept_reply=text, kept_status=status, file_error=bool(files),
-                            file_error_field="reply"), 400
-    # A second post of the same page (a double click, a resend) sent nothing new: the copilot's
-    # "edited" and "sent" were recorded by the first, and counting them again inflates adoption.
-    if inserted and not sent.resent:
-        what = request.form.get("inserted_what", "draft")[:20]
-        macro = request.form.get("macro", "")[:200]
-        details = {"what": what, **({"macro": macro} if macro else {})}
-        distance = Levenshtein.distance(plain_text(inserted), plain_text(text))
-        if distance:
-            record(desk.events.suggestion, ticket_id, "edited", agent_id=current_user.id, edit_distance=distance,
-                   details=details)
-        record(desk.events.suggestion, ticket_id, "sent", agent_id=current_user.id, edit_distance=distance,
-               details={**details, "citations": request.form.getlist("citation")})
+        return _page_again(ticket_id, kept_reply=text, kept_status=status, file_error=bool(files),
+                           file_error_field="reply"), 409 if isinstance(error, ClosedTicketError) else 400
+    _record_sent(ticket_id, text, sent)
     flash(gettext("Reply sent."), "ok")
     return redirect(url_for(".ticket", ticket_id=ticket_id))
+
+
+def _record_sent(ticket_id: int, text: str, sent: SentReply) -> None:
+    """The copilot's "edited" and "sent" for a reply posted with an inserted draft or macro, on the ticket whose
+    advice it was. A second post of the same page (a double click, a resend) sent nothing new: they were recorded by
+    the first, and counting them again inflates adoption."""
+    inserted = request.form.get("inserted_draft", "")
+    if not inserted or sent.resent:
+        return
+    events = state.desk().events
+    what = request.form.get("inserted_what", "draft")[:20]
+    macro = request.form.get("macro", "")[:200]
+    details = {"what": what, **({"macro": macro} if macro else {})}
+    distance = Levenshtein.distance(plain_text(inserted), plain_text(text))
+    if distance:
+        record(events.suggestion, ticket_id, "edited", agent_id=current_user.id, edit_distance=distance,
+               details=details)
+    record(events.suggestion, ticket_id, "sent", agent_id=current_user.id, edit_distance=distance,
+           details={**details, "citations": request.form.getlist("citation")})
+
+
+@bp.post("/tickets/<int:ticket_id>/follow-up")
+@login_required
+def follow_up(ticket_id: int):
+    """A closed ticket's page sends its reply as a follow-up (Zendesk's "create a follow-up"): a new linked ticket,
+    the reply its first message, mailed to the customer; the agent is taken to it. The closed ticket is unchanged."""
+    desk = state.desk()
+    text = request.form.get("body", "")
+    status = request.form.get("status", "pending")
+    files = request_files()
+    try:
+        tags = [clean_tag(t) for t in request.form.getlist("add_tag") if t.strip()]
+        sent = desk.tickets.agent_follow_up(ticket_id, current_user.id, text, status=status, files=files, tags=tags)
+    except InputError as error:
+        flash(desk_error(error), "error")
+        return _page_again(ticket_id, kept_reply=text, kept_status=status, file_error=bool(files),
+                           file_error_field="reply"), 400
+    _record_sent(ticket_id, text, sent)
+    new_id = sent.message.ticket_id
+    flash(gettext("Follow-up #%(ticket)d created and sent to the customer.", ticket=new_id), "ok")
+    return redirect(url_for(".ticket", ticket_id=new_id))
 
 
 @bp.post("/tickets/<int:ticket_id>/note")
