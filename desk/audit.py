@@ -23,7 +23,7 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session
@@ -182,18 +182,25 @@ def _json(value: dict[str, Any] | None) -> str:
     return "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
+class AuditPage(NamedTuple):
+    """One page of events and how many the query finds in all (webapp.paging reads `total` to clamp the page)."""
+
+    events: list[AuditEvent]
+    total: int
+
+
 class AuditLog:
     def __init__(self, db: Database, keep_days: int = 365) -> None:
         self.db = db
         self.keep = timedelta(days=keep_days)
 
-    def page(self, query: AuditQuery, offset: int, limit: int) -> tuple[list[AuditEvent], int]:
+    def page(self, query: AuditQuery, offset: int, limit: int) -> AuditPage:
         """One page of the events `query` finds, newest first, and how many it finds in all."""
         with self.db.session() as session:
             total = session.scalar(select(func.count()).select_from(query.select().subquery())) or 0
             rows = session.scalars(query.select().order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
                                    .offset(offset).limit(limit))
-            return list(rows), total
+            return AuditPage(list(rows), total)
 
     def stream(self, query: AuditQuery, batch: int = 500) -> Iterator[AuditEvent]:
         """Every event `query` finds, newest first, read `batch` at a time (the CSV export: kept a year, a busy

@@ -45,8 +45,10 @@ class Notes:
         self.file_limits = file_limits or FileLimits.from_settings(Settings())
 
     def add(self, ticket_id: int, agent_id: int, body: str, files: Sequence[Upload] = ()) -> Note:
-        """The note, with `files` for agents only (checked, stored and discarded on failure as a reply's are)."""
-        text = clean_text("note", body, MAX_BODY)
+        """The note, with `files` for agents only (checked, stored and discarded on failure as a reply's are). A note
+        may be files alone (a courier's scan says it all), as a reply may; one with neither is refused, naming
+        "note"."""
+        text = clean_text("note", body, MAX_BODY, required=not files)
         handles = mention_handles(text)
         attached = clean_files(files, self.file_limits)
         with file_writes() as written, self.db.session() as session:

@@ -95,6 +95,15 @@ class CrossedReplyError(InputError):
         self.messages = messages  # (author, body): plain data, the transaction is rolled back
 
 
+class ClosedTicketError(InputError):
+    """An agent's reply to a closed ticket: final, as in Zendesk (nothing on it changes); the agent writes to the
+    customer again by creating a follow-up (`TicketStore.agent_follow_up`)."""
+
+    def __init__(self, ticket_id: int) -> None:
+        super().__init__("ticket", N_("ticket #%(ticket)s is closed: create a follow-up to write to the customer "
+                                      "again"), ticket=ticket_id)
+
+
 class DuplicateTicketError(InputError):
     """The ticket was imported or posted before (same external id)."""
 
@@ -514,19 +523,82 @@ class TicketStore:
         return ticket
 
     def follow_up_in(self, session: Session, closed: Ticket, body: str, channel: str, with_files: bool = False,
-                     subject: str | None = None) -> Ticket:
+                     subject: str | None = None, agent_id: int | None = None) -> Ticket:
         """A closed ticket is final (as in Zendesk): the customer's message to it, by any channel (mail, their
         ticket's page, the API), starts a new ticket in the caller's transaction, its first message `body`, and
         returns it. The follow-up is the closed ticket's customer's, in its language, with its team, category and
         tags, linked by its reference (context FOLLOW_UP_OF: the workspace shows both ends); `subject` (a mail's)
-        or the closed ticket's. Its confirmation is queued as for any new ticket; the caller stores the files."""
+        or the closed ticket's. Its confirmation is queued as for any new ticket; the caller stores the files.
+
+        `agent_id`: an agent starts it (the closed ticket's page, `agent_follow_up`): the first message is theirs,
+        nothing is due and no confirmation is queued (their message is mailed as a reply, by the caller)."""
         lang = closed.lang if closed.lang in self.languages else None  # a language since removed: detected
         new = self.validate(NewTicket(
             email=closed.customer.email, name=closed.customer.name, subject=subject or closed.subject, body=body,
             lang=lang, channel=channel, context={FOLLOW_UP_OF: closed.reference}, team=closed.team,
-            category=closed.category, tags=tuple(t.tag for t in closed.tags),
+            category=closed.category, tags=tuple(t.tag for t in closed.tags), notify=agent_id is None,
         ), with_files)
-        return self.create_in(session, new)
+        ticket = self.create_in(session, new)
+        if agent_id is not None:
+            first = ticket.messages[0]
+            first.author, first.agent_id, first.channel = "agent", agent_id, "email"  # as `send_reply` writes one
+            ticket.due_at = None  # the thread ends with the agent: waiting on the customer
+            session.flush()  # the ticket's id, for the status change its caller records
+        return ticket
+
+    def agent_follow_up(
+        self, closed_id: int, agent_id: int, body: str, status: str = "pending", files: Sequence[Upload] = (),
+        tags: Sequence[str] = (),
+    ) -> SentReply:
+        """The agent's reply to a closed ticket, as a follow-up (Zendesk's "create a follow-up"): a new ticket
+        linked to the closed one by `follow_up_in` (same customer, language, team, category and tags), the reply its
+        first message, mailed to the customer as any reply (`_sent`); the closed ticket is untouched. The checks are
+        `send_reply`'s. The same page posted again (a double click) within RESEND_WINDOW gives back the follow-up
+        this agent started with these words, never a second one. A ticket that is not closed is answered on itself:
+        an error naming "ticket"."""
+        text, attached = self._reply_input(body, status, files)
+        with file_writes() as written, self.db.session() as session:
+            closed = session.get(Ticket, closed_id)
+            if closed is None:
+                raise InputError("ticket", N_("no ticket %(ticket)s"), ticket=closed_id)
+            if closed.status != "closed":
+                raise InputError("ticket", N_("ticket #%(ticket)s is not closed: reply on it"), ticket=closed_id)
+            now = utcnow()
+            for later in self._follow_ups(session, closed):
+                first = later.messages[0] if later.messages else None
+                if (first is not None and first.agent_id == agent_id and first.body == text
+                        and now - as_utc(first.created_at) < RESEND_WINDOW):
+                    return SentReply(first, resent=True)
+            ticket = self.follow_up_in(session, closed, text, closed.channel, with_files=bool(attached),
+                                       agent_id=agent_id)
+            add_tags(ticket, tags)
+            message = ticket.messages[0]
+            self._sent(session, ticket, message, agent_id, status, attached, written)
+        return SentReply(message, resent=False)
+
+    def _reply_input(self, body: str, status: str, files: Sequence[Upload]) -> tuple[str, list[CleanFile]]:
+        """An agent's reply's checks, before anything is written (`send_reply`'s and a follow-up's): text or files
+        ("body" names it), a known status, the files within the limits. The text and the checked files."""
+        text = clean_text("body", body, MAX_BODY, required=not files)
+        _choice("status", status, TICKET_STATUSES)
+        return text, clean_files(files, self.file_limits)
+
+    def _sent(self, session: Session, ticket: Ticket, message: Message, agent_id: int, status: str,
+              attached: list[CleanFile], written: list[Path]) -> None:
+        """What an agent's reply does to its ticket (`send_reply`'s, a follow-up's first): the first response
+        stamped, nothing due (unless set by hand), assigned to them if no one was, the status set, the files stored
+        and the reply mailed (with the survey when it solves)."""
+        now = as_utc(message.created_at)
+        ticket.first_response_at = ticket.first_response_at or now
+        if not ticket.due_by_hand:  # a due time an agent set stays until they clear it
+            ticket.due_at = None  # answered: nothing is due until the customer writes again
+        if ticket.assignee_id is None:
+            record_assignee(session, ticket, agent_id, agent_id, now)
+        survey = self._set_status(ticket, status, now, agent_id)
+        attach_files(session, self.data_dir, message, attached, written)
+        # The reply that solves the ticket carries the survey: one mail, not two.
+        queue_mail(session, "reply", ticket, ticket.customer.email, ticket.lang, message, survey)
+        index_ticket(session, ticket)
 
     @staticmethod
     def _follow_ups(session: Session, ticket: Ticket) -> list[Ticket]:
@@ -690,14 +762,15 @@ class TicketStore:
         and the reply, its files and its mail are written together or, on any failure, none of them. So are `tags`
         (folded by `desk.tags.clean_tag`), added to the ticket with it: in a transaction of their own, a failure
         after the reply went out answered "nothing was changed" for a reply that was sent. A reply may be files
-        alone (no text); one with neither is refused, naming "body"."""
-        text = clean_text("body", body, MAX_BODY, required=not files)
-        _choice("status", status, TICKET_STATUSES)
-        attached = clean_files(files, self.file_limits)
+        alone (no text); one with neither is refused, naming "body". A closed ticket is final: `ClosedTicketError`
+        (its page offers `agent_follow_up` instead), where the reply used to reopen it."""
+        text, attached = self._reply_input(body, status, files)
         with file_writes() as written, self.db.session() as session:
             ticket = session.get(Ticket, ticket_id)
             if ticket is None:
                 raise InputError("ticket", N_("no ticket %(ticket)s"), ticket=ticket_id)
+            if ticket.status == "closed":
+                raise ClosedTicketError(ticket_id)  # final: the page offers a follow-up (`agent_follow_up`)
             add_tags(ticket, tags)  # a crossed reply adds none (rolled back); a resend keeps them, as the first post
             if seen_message_id is not None:
                 crossed = [m for m in ticket.messages if m.id > seen_message_id and m.agent_id != agent_id]
@@ -709,19 +782,9 @@ class TicketStore:
                 for sent in mine:
                     if not sent.internal and sent.body == text:
                         return SentReply(sent, resent=True)
-            now = utcnow()
-            message = Message(author="agent", agent_id=agent_id, body=text, created_at=now, channel="email")
+            message = Message(author="agent", agent_id=agent_id, body=text, created_at=utcnow(), channel="email")
             ticket.messages.append(message)
-            ticket.first_response_at = ticket.first_response_at or now
-            if not ticket.due_by_hand:  # a due time an agent set stays until they clear it
-                ticket.due_at = None  # answered: nothing is due until the customer writes again
-            if ticket.assignee_id is None:
-                record_assignee(session, ticket, agent_id, agent_id, now)
-            survey = self._set_status(ticket, status, now, agent_id)
-            attach_files(session, self.data_dir, message, attached, written)
-            # The reply that solves the ticket carries the survey: one mail, not two.
-            queue_mail(session, "reply", ticket, ticket.customer.email, ticket.lang, message, survey)
-            index_ticket(session, ticket)
+            self._sent(session, ticket, message, agent_id, status, attached, written)
         return SentReply(message, resent=False)
 
     def customer_reply(self, reference: str, body: str, submission: str | None = None, files: Sequence[Upload] = (),

@@ -33,7 +33,7 @@ from desk.models import PRIORITIES, TICKET_STATUSES, Agent, Ticket, as_utc, utcn
 from desk.saved_views import MAX_NAME, SHARERS
 from desk.snooze import snooze_time
 from desk.tags import clean_tag
-from desk.tickets import CrossedReplyError, InputError, parse_due, plain_text
+from desk.tickets import ClosedTicketError, CrossedReplyError, InputError, SentReply, parse_due, plain_text
 from desk.translatable import N_
 from kb.bidi_text import without_bidi_controls
 from kb.message_text import first_name
@@ -43,6 +43,7 @@ from webapp.audience import requester_audience
 from webapp.desk_errors import desk_error
 from webapp.forms import LoginForm
 from webapp.help import record, render_article
+from webapp.paging import paged
 from webapp.security import (
     LOGIN_LIMIT,
     form_number,
@@ -60,7 +61,6 @@ bp = Blueprint("agent", __name__, url_prefix="/agent")
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 25
-MAX_PAGE = 1_000_000
 MAX_REASON = 500
 MAX_SHOWN = 20
 MAX_QUERY = 200
@@ -184,17 +184,6 @@ def logout():
     return redirect(url_for(".login"))
 
 
-def page_arg() -> int:
-    """?page=N of a paged list (the inbox, held mail, a report), from 1; bounded: an offset past the database's
-    integer range is an error, not an empty page."""
-    return min(max(1, request.args.get("page", 1, type=int) or 1), MAX_PAGE)
-
-
-def page_count(total: int, size: int) -> int:
-    """Pages of `size` rows that `total` rows fill: at least one, the empty list's."""
-    return max(1, -(-total // size))
-
-
 def _inbox_query() -> InboxQuery:
     lang = request.args.get("lang", "")
     return InboxQuery(
@@ -221,15 +210,15 @@ def inbox() -> str:
         if saved is None:
             abort(404)
     query = saved.query if saved is not None else _inbox_query()
-    page_number = page_arg()
     zone = reader_zone()  # "due today" ends at the agent's midnight
-    found = desk.inbox.page(query, current_user.id, limit=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE, zone=zone)
+    found, paging = paged(lambda limit, offset: desk.inbox.page(query, current_user.id, limit=limit, offset=offset,
+                                                               zone=zone), PAGE_SIZE)
     return _page(
         "agent/inbox.html", rows=found.rows, total=found.total, query=query, saved=saved, saved_views=saved_views,
         saved_counts=desk.inbox.query_counts({v.id: v.query for v in saved_views}, current_user.id, zone=zone),
         may_share=current_user.role in SHARERS, max_name=MAX_NAME,
         counts=desk.inbox.counts(current_user.id, zone=zone), held_count=desk.held_mail.count(),
-        views=VIEWS, sorts=SORTS, page_number=page_number, pages=page_count(found.total, PAGE_SIZE),
+        views=VIEWS, sorts=SORTS, paging=paging,
         statuses=TICKET_STATUSES, languages=state.settings().languages, agents=desk.accounts.agents(),
         popular_tags=desk.tags.popular(), due_zone=zone.key, teams=desk.hours.teams,
         labels=ViewLabels(), since=utcnow().isoformat(),
@@ -506,7 +495,6 @@ def reply(ticket_id: int):
     desk = state.desk()
     text = request.form.get("body", "")
     status = request.form.get("status", "pending")
-    inserted = request.form.get("inserted_draft", "")
     seen = request.form.get("seen_message_id", "")
     anyway = request.form.get("send_anyway") == "yes"
     files = request_files()
@@ -520,27 +508,55 @@ def reply(ticket_id: int):
         return _page_again(ticket_id, crossed=crossed.messages, kept_reply=text, kept_status=status,
                            file_error=bool(files), file_error_field="reply"), 409
     except InputError as error:
-        # The page again with what the agent typed (a refused file, an empty body): nothing they wrote is lost.
-        found = desk.tickets.get(ticket_id)
-        if found is None:
-            abort(404)
+        # The page again with what the agent typed (a refused file, an empty body): nothing they wrote is lost. A
+        # closed ticket (changed since the page was drawn): the page offers the follow-up, the text in it.
         flash(desk_error(error), "error")
-        return _ticket_page(found, kept_reply=text, kept_status=status, file_error=bool(files),
-                            file_error_field="reply"), 400
-    # A second post of the same page (a double click, a resend) sent nothing new: the copilot's
-    # "edited" and "sent" were recorded by the first, and counting them again inflates adoption.
-    if inserted and not sent.resent:
-        what = request.form.get("inserted_what", "draft")[:20]
-        macro = request.form.get("macro", "")[:200]
-        details = {"what": what, **({"macro": macro} if macro else {})}
-        distance = Levenshtein.distance(plain_text(inserted), plain_text(text))
-        if distance:
-            record(desk.events.suggestion, ticket_id, "edited", agent_id=current_user.id, edit_distance=distance,
-                   details=details)
-        record(desk.events.suggestion, ticket_id, "sent", agent_id=current_user.id, edit_distance=distance,
-               details={**details, "citations": request.form.getlist("citation")})
+        return _page_again(ticket_id, kept_reply=text, kept_status=status, file_error=bool(files),
+                           file_error_field="reply"), 409 if isinstance(error, ClosedTicketError) else 400
+    _record_sent(ticket_id, text, sent)
     flash(gettext("Reply sent."), "ok")
     return redirect(url_for(".ticket", ticket_id=ticket_id))
+
+
+def _record_sent(ticket_id: int, text: str, sent: SentReply) -> None:
+    """The copilot's "edited" and "sent" for a reply posted with an inserted draft or macro, on the ticket whose
+    advice it was. A second post of the same page (a double click, a resend) sent nothing new: they were recorded by
+    the first, and counting them again inflates adoption."""
+    inserted = request.form.get("inserted_draft", "")
+    if not inserted or sent.resent:
+        return
+    events = state.desk().events
+    what = request.form.get("inserted_what", "draft")[:20]
+    macro = request.form.get("macro", "")[:200]
+    details = {"what": what, **({"macro": macro} if macro else {})}
+    distance = Levenshtein.distance(plain_text(inserted), plain_text(text))
+    if distance:
+        record(events.suggestion, ticket_id, "edited", agent_id=current_user.id, edit_distance=distance,
+               details=details)
+    record(events.suggestion, ticket_id, "sent", agent_id=current_user.id, edit_distance=distance,
+           details={**details, "citations": request.form.getlist("citation")})
+
+
+@bp.post("/tickets/<int:ticket_id>/follow-up")
+@login_required
+def follow_up(ticket_id: int):
+    """A closed ticket's page sends its reply as a follow-up (Zendesk's "create a follow-up"): a new linked ticket,
+    the reply its first message, mailed to the customer; the agent is taken to it. The closed ticket is unchanged."""
+    desk = state.desk()
+    text = request.form.get("body", "")
+    status = request.form.get("status", "pending")
+    files = request_files()
+    try:
+        tags = [clean_tag(t) for t in request.form.getlist("add_tag") if t.strip()]
+        sent = desk.tickets.agent_follow_up(ticket_id, current_user.id, text, status=status, files=files, tags=tags)
+    except InputError as error:
+        flash(desk_error(error), "error")
+        return _page_again(ticket_id, kept_reply=text, kept_status=status, file_error=bool(files),
+                           file_error_field="reply"), 400
+    _record_sent(ticket_id, text, sent)
+    new_id = sent.message.ticket_id
+    flash(gettext("Follow-up #%(ticket)d created and sent to the customer.", ticket=new_id), "ok")
+    return redirect(url_for(".ticket", ticket_id=new_id))
 
 
 @bp.post("/tickets/<int:ticket_id>/note")

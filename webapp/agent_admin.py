@@ -15,8 +15,9 @@ from desk.models import AUDIT_ACTIONS, ROLES
 from desk.reports import csv_lines
 from desk.tickets import InputError
 from webapp import state
-from webapp.agent import _admin_required, _page, acting, bp, page_arg, page_count, reader_zone
+from webapp.agent import _admin_required, _page, acting, bp, reader_zone
 from webapp.desk_errors import desk_error
+from webapp.paging import Paging, paged
 from webapp.workspace_labels import ViewLabels
 
 AUDIT_PAGE = 50
@@ -83,12 +84,10 @@ def audit():
     try:
         query = _audit_query()
     except InputError as error:
-        return _page("agent/audit.html", events=[], total=0, page_number=1, pages=1, error=desk_error(error),
+        return _page("agent/audit.html", events=[], total=0, paging=Paging(1, 1, None), error=desk_error(error),
                      **context), 400
-    page_number = page_arg()
-    events, total = desk.audit.page(query, (page_number - 1) * AUDIT_PAGE, AUDIT_PAGE)
-    return _page("agent/audit.html", events=events, total=total, page_number=page_number,
-                 pages=page_count(total, AUDIT_PAGE), error=None, **context)
+    found, paging = paged(lambda limit, offset: desk.audit.page(query, offset, limit), AUDIT_PAGE)
+    return _page("agent/audit.html", events=found.events, total=found.total, paging=paging, error=None, **context)
 
 
 @bp.get("/admin/audit.csv")

@@ -86,15 +86,32 @@ def is_api_request() -> bool:
     return request.path.startswith("/api/")
 
 
+def too_large() -> tuple[str, int]:
+    """A 413's message and the limit it broke, in bytes: the whole body's (`request.max_content_length`: 1 MiB, a
+    multipart post with files more, webapp.attachments.upload_limit), or, within it, one multipart text field's
+    (`request.max_form_memory_size`: werkzeug's parser does not say which field, so none is named)."""
+    limit, length = request.max_content_length, request.content_length
+    if limit is not None and (length is None or length > limit):
+        sent = f"{length:,} bytes" if length is not None else "a body of no stated length"
+        return f"the request body is too large: {sent}; the limit is {limit:,} bytes", limit
+    part = request.max_form_memory_size or 0
+    return (f"a form field is too large: the limit is {part:,} bytes for each text field (a file goes as "
+            "attachments[])", part)
+
+
 def json_http_error(exc: HTTPException) -> Response:
-    """A werkzeug HTTP error as the API's JSON, keeping headers that tell the client what to do."""
+    """A werkzeug HTTP error as the API's JSON, keeping headers that tell the client what to do. A 413 names the
+    limit, in the message and as `limit_bytes`, on every route (the API's and a script's post to a form alike)."""
     code = exc.code or 500
-    message = {
-        404: f"not found: {request.path}",
-        405: f"method {request.method} is not allowed here",
-        413: "the request body is too large",
-    }.get(code, exc.description or exc.name)
-    response = jsonify({"error": message})
+    extra: dict[str, object] = {}
+    if code == 413:
+        message, extra["limit_bytes"] = too_large()
+    else:
+        message = {
+            404: f"not found: {request.path}",
+            405: f"method {request.method} is not allowed here",
+        }.get(code, exc.description or exc.name)
+    response = jsonify({"error": message, **extra})
     response.status_code = code
     for name, value in exc.get_headers():
         if name.lower() in ("allow", "retry-after", "www-authenticate"):

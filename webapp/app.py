@@ -19,6 +19,7 @@ from kb.settings import Settings
 from webapp.formatting import init_formatting
 from webapp.forms import vote_reasons
 from webapp.i18n import init_babel, select_locale
+from webapp.paging import MAX_SHOWN_PAGE, BadPageNumber
 from webapp.search_feedback import stored_click_boosts
 from webapp.security import (
     CONTENT_SECURITY_POLICY,
@@ -114,8 +115,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, d
         `<html lang dir>` and the site's name must follow it, or an Arabic heading sits under lang="en"."""
         return select_locale(settings.languages)
 
-    def error_page(status: int, reason: str = ""):  # type: ignore[no-untyped-def]
-        return help.page("error.html", page_lang(), status=status, reason=reason), status
+    def error_page(status: int, reason: str = "", **context: object):  # type: ignore[no-untyped-def]
+        return help.page("error.html", page_lang(), status=status, reason=reason, **context), status
 
     def csrf_refused(exc: CSRFError):  # type: ignore[no-untyped-def]
         """A form whose token is missing or does not match the session (cookies cleared, the
@@ -141,6 +142,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, d
             return api.json_http_error(exc)  # never an HTML page under /api/
         if isinstance(exc, CSRFError):
             return csrf_refused(exc)
+        if isinstance(exc, BadPageNumber):  # a list's ?page= (webapp.paging): named, in the reader's language
+            return error_page(400, reason="page", value=request.args.get("page", "")[:MAX_SHOWN_PAGE])
         if exc.code in (403, 404, 413, 429):  # 413: files past a form's upload limit (webapp.attachments)
             return error_page(exc.code)
         return exc

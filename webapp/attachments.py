@@ -23,7 +23,7 @@ bp = Blueprint("attachments", __name__)
 
 # The posts that may carry files, by whose limits they are held to (the desk's `TicketStore.limits_for`).
 CUSTOMER_FORMS = ("help.contact", "help.ticket")
-AGENT_FORMS = ("agent.reply", "agent.note")
+AGENT_FORMS = ("agent.reply", "agent.follow_up", "agent.note")
 API_POSTS = ("api.create_ticket", "api.add_message")  # as multipart/form-data; a JSON one keeps the app's 1 MiB
 
 

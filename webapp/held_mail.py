@@ -18,8 +18,9 @@ from flask_login import current_user, login_required
 from desk.mail.held import PER_PAGE
 from desk.tickets import InputError
 from webapp import state
-from webapp.agent import _page, interface_language, page_arg, page_count
+from webapp.agent import _page, interface_language
 from webapp.desk_errors import desk_error, mail_reason
+from webapp.paging import paged
 
 bp = Blueprint("held", __name__, url_prefix="/agent/held")
 bp.before_request(interface_language)  # the agent's own language and time zone, as on every workspace page
@@ -39,10 +40,8 @@ bp.add_app_template_filter(mail_reason, "held_reason")
 @bp.get("/")
 @login_required
 def index() -> str:
-    page_number = page_arg()
-    found = state.desk().held_mail.page(PER_PAGE, (page_number - 1) * PER_PAGE)
-    return _page("agent/held.html", rows=found.rows, total=found.total, outcomes=OUTCOMES, page_number=page_number,
-                 pages=page_count(found.total, PER_PAGE))
+    found, paging = paged(state.desk().held_mail.page, PER_PAGE)
+    return _page("agent/held.html", rows=found.rows, total=found.total, outcomes=OUTCOMES, paging=paging)
 
 
 @bp.get("/<int:inbound_id>")

@@ -16,7 +16,10 @@ from typing import Any
 ERROR: dict[str, Any] = {
     "type": "object",
     "required": ["error"],
-    "properties": {"error": {"type": "string", "description": "what is wrong, naming the field"}},
+    "properties": {
+        "error": {"type": "string", "description": "what is wrong, naming the field"},
+        "limit_bytes": {"type": "integer", "description": "a 413's: the limit the body (or one form field) broke"},
+    },
 }
 
 

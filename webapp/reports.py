@@ -22,9 +22,10 @@ from flask import Blueprint, Response, abort, g, request
 
 from desk.reports import REPORTS, Report, cell, cells, columns, csv_lines, report_page, report_rows, since_days
 from webapp import state
-from webapp.agent import _page, interface_language, page_arg, page_count, reader_zone
+from webapp.agent import _page, interface_language, reader_zone
 from webapp.dashboard import FilterError, lang_arg, zone_arg, zone_picker
 from webapp.desk_errors import desk_error, desk_problem
+from webapp.paging import paged
 from webapp.roles import lead_required
 from webapp.workspace_labels import ReportLabels
 
@@ -100,12 +101,10 @@ def _reports_page(shown: Report | None):  # type: ignore[no-untyped-def]
                      error=desk_error(error), **common), 400
     section = None
     if shown is not None:
-        page_number = page_arg()
-        offset = (page_number - 1) * PAGE_SIZE
-        found = report_page(shown, desk, state.catalog(), days, zone, lang, offset, PAGE_SIZE)
+        found, paging = paged(lambda limit, offset: report_page(shown, desk, state.catalog(), days, zone, lang,
+                                                                offset, limit), PAGE_SIZE)
         section = {"names": columns(shown.row_type), "rows": cells(found.rows, shown.row_type, zone),
-                   "total": found.total, "first": offset + 1, "page_number": page_number,
-                   "pages": page_count(found.total, PAGE_SIZE)}
+                   "total": found.total, "first": (paging.number - 1) * PAGE_SIZE + 1, "paging": paging}
     g.interface_zone = zone  # the header's "Times in ..." names the zone the rows' times are in
     since = since_days(days, zone=zone) if days else None  # the window's first local midnight, said on the page
     return _page("agent/reports.html", section=section, since=cell(since, zone)[:16] if since else None, zone=zone,

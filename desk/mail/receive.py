@@ -38,7 +38,8 @@ from kb.settings import Settings
 # Bigger than any real mail with attachments within the limits; past it we do not even parse.
 MAX_MAIL_BYTES = 40 * 1024 * 1024
 RAW_FOLDER = "mail/raw"
-NO_TEXT = "(no text)"
+# A new ticket's subject when the mail has none and no text to take one from (files alone, or nothing at all).
+NO_SUBJECT = "(no subject)"
 log = logging.getLogger(__name__)
 # RFC 5321 has a server take at least 100 recipients; the row keeps that many of the envelope's (RCPT TO).
 MAX_ENVELOPE_RECIPIENTS = 100
@@ -220,9 +221,11 @@ class MailReceiver:
             row = self._inbound(session, mail, raw_path, size, transport, "loop", recipients, why, held=held)
             return Received("loop", row.id, why=why)
         ticket = find_ticket(session, mail, recipients)
-        # As a new ticket's first message is stored (controls dropped) for the continued thread and the note too;
-        # nothing left (a body of controls only) is "(no text)", as an empty body, never "body: is empty".
-        body = (plain_text(mail.text) or NO_TEXT)[:MAX_BODY]
+        # As a new ticket's first message is stored (controls dropped) for the continued thread and the note too.
+        # Nothing left is an empty body, never "body: is empty": a mail of files alone is a message of its files
+        # (as the forms' are), and a mail with neither is stored too (a customer's message is never dropped), the
+        # agent's page marking it "an empty mail" (webapp/templates/mail/_message_files.html).
+        body = plain_text(mail.text)[:MAX_BODY]
         if mail.automatic:
             message = None
             if ticket is not None:
@@ -242,13 +245,16 @@ class MailReceiver:
         else:
             subject = clean_subject(re.sub(r"\s*\[#mz-[a-z2-7]+\]", "", mail.subject, flags=re.IGNORECASE))
             if ticket is not None:  # closed: final, as on the customer's page and through the API
-                ticket = self.tickets.follow_up_in(session, ticket, body, "email", subject=subject[:MAX_SUBJECT])
+                ticket = self.tickets.follow_up_in(session, ticket, body, "email", with_files=True,
+                                                   subject=subject[:MAX_SUBJECT])
                 outcome = "follow_up"
             else:
+                named = ", ".join(safe_filename(part.filename) for part in mail.attachments)
                 ticket = self.tickets.create_in(session, self.tickets.validate(NewTicket(
                     email=mail.from_address, name=mail.from_name,
-                    subject=(subject or body.split("\n", 1)[0])[:MAX_SUBJECT], body=body, channel="email",
-                )))
+                    subject=(subject or body.split("\n", 1)[0] or named or NO_SUBJECT)[:MAX_SUBJECT], body=body,
+                    channel="email",
+                ), with_files=True))  # an empty body is the mail's (see above), never refused
                 outcome = "created"
             message = ticket.messages[0]
         session.flush()

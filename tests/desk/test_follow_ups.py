@@ -173,3 +173,55 @@ def test_an_agents_reply_may_be_files_alone(desk: Desk) -> None:
         assert mail.message_id == sent.message.id
     with pytest.raises(InputError, match=r"^body: is empty$"):
         desk.tickets.send_reply(ticket.id, agent.id, "  ")
+
+
+def test_an_agents_reply_to_a_closed_ticket_is_refused_and_a_follow_up_carries_it(desk: Desk) -> None:
+    """Session 27 left it: an agent's reply on a closed ticket reopened it (pending). Now it is final, as the
+    customer's side is: the reply is refused naming the ticket, and `agent_follow_up` starts the linked follow-up,
+    the reply its first message (the agent's, mailed as a reply, not confirmed), the closed ticket untouched."""
+    closed = closed_ticket(desk)
+    agent = desk.accounts.agents()[0]
+    before = [(m.author, m.body) for m in closed.messages]
+    with pytest.raises(InputError, match=r"^ticket: ticket #\d+ is closed: create a follow-up"):
+        desk.tickets.send_reply(closed.id, agent.id, "هل وصلك المبلغ؟")
+    still = desk.tickets.get(closed.id)
+    assert still is not None and still.status == "closed" and [(m.author, m.body) for m in still.messages] == before
+
+    sent = desk.tickets.agent_follow_up(closed.id, agent.id, "هل وصلك المبلغ؟", files=[Upload("إيصال.pdf", PDF)])
+    new = desk.tickets.get(sent.message.ticket_id)
+    assert new is not None and new.id != closed.id and not sent.resent
+    assert (new.customer_id, new.lang, new.team, new.category, new.context["follow_up_of"]) == (
+        closed.customer_id, "ar", "uae", "orders", closed.reference)
+    assert [t.tag for t in new.tags] == ["refund", "vip"]
+    assert [(m.author, m.agent_id, m.body, m.internal) for m in new.messages] == [
+        ("agent", agent.id, "هل وصلك المبلغ؟", False)]
+    assert (new.status, new.assignee_id, new.due_at) == ("pending", agent.id, None)
+    assert new.first_response_at is not None
+    assert [a.filename for a in desk.attachments.for_ticket(new.id)] == ["إيصال.pdf"]
+    with desk.db.session() as session:
+        kinds = session.scalars(select(OutboxMail.kind).where(OutboxMail.ticket_id == new.id)).all()
+    assert kinds == ["reply"]  # mailed as a reply; no "we received your request" for the agent's own message
+    assert [t.id for t in desk.tickets.follow_up_links(closed).later] == [new.id]
+    still = desk.tickets.get(closed.id)
+    assert still is not None and still.status == "closed" and len(still.messages) == len(before)
+
+    # The same page posted again (a double click): the follow-up already started, no second ticket or mail.
+    again = desk.tickets.agent_follow_up(closed.id, agent.id, "هل وصلك المبلغ؟", files=[Upload("إيصال.pdf", PDF)])
+    assert again.resent and again.message.id == sent.message.id and count(desk, Ticket) == 2
+    # Only a closed ticket takes a follow-up; an open one is answered on itself. Neither text nor files: refused.
+    with pytest.raises(InputError, match=r"^ticket: ticket #\d+ is not closed: reply on it$"):
+        desk.tickets.agent_follow_up(new.id, agent.id, "x")
+    with pytest.raises(InputError, match=r"^body: is empty$"):
+        desk.tickets.agent_follow_up(closed.id, agent.id, " ")
+    assert count(desk, Ticket) == 2
+
+
+def test_a_note_may_be_files_alone(desk: Desk) -> None:
+    ticket = desk.tickets.create(NewTicket(email="lina@example.com", subject="Parcel", body="Damaged"))
+    agent = desk.accounts.create_agent("agent@example.com", "a long enough password", name="Sara")
+    note = desk.notes.add(ticket.id, agent.id, " \n", files=[Upload("courier-scan.png", PNG)])
+    found = desk.tickets.get(ticket.id)
+    assert found is not None and [(m.body, m.internal) for m in found.messages][-1] == ("", True)
+    assert [a.filename for a in desk.attachments.by_message(ticket.id)[note.message_id]] == ["courier-scan.png"]
+    with pytest.raises(InputError, match=r"^note: is empty$"):
+        desk.notes.add(ticket.id, agent.id, "  ")

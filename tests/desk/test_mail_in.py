@@ -187,6 +187,34 @@ def test_html_mail_is_sanitized_and_attachments_kept_within_limits(desk: Desk) -
     assert refused.path is None and "not accepted" in (refused.skipped_reason or "")
 
 
+def test_a_mail_of_files_alone_or_of_nothing_is_stored_as_what_it_is(desk: Desk) -> None:
+    """Session 27 left it: a mail without text was a message "(no text)", its files under it. Now it is a message of
+    its files alone (as the forms' are), and a mail with neither text nor files is still a ticket (a customer's
+    message is never dropped), its message empty: the agent's page says "an empty mail". Either one continues a
+    thread, or starts a follow-up of a closed ticket, the same way. With no subject and no text, the ticket is named
+    after the files, else "(no subject)"."""
+    files_only = EmailMessage()
+    files_only["From"] = "lina@example.com"
+    files_only.add_attachment(b"\x89PNG fake image", maintype="image", subtype="png", filename="screen.png")
+    received = desk.mail_in.receive(files_only.as_bytes())
+    ticket = desk.tickets.get(received.ticket_id or 0)
+    assert received.outcome == "created" and ticket is not None
+    assert [m.body for m in ticket.messages] == [""] and ticket.subject == "screen.png"
+    assert [a.filename for a in desk.attachments.for_ticket(ticket.id)] == ["screen.png"]
+    nothing = desk.mail_in.receive(plain_mail("", "", Message_ID="<empty@example.com>"))
+    empty = desk.tickets.get(nothing.ticket_id or 0)
+    assert nothing.outcome == "created" and empty is not None
+    assert ([m.body for m in empty.messages], empty.subject) == ([""], "(no subject)")
+    assert desk.attachments.for_ticket(empty.id) == []
+    again = desk.mail_in.receive(plain_mail(" ", "Re: (no subject)", In_Reply_To="<empty@example.com>"))
+    assert again.outcome == "continued" and again.ticket_id == empty.id
+    assert [m.body for m in desk.tickets.get(empty.id).messages] == ["", ""]  # type: ignore[union-attr]
+    desk.tickets.update(empty.id, status="closed")
+    later = desk.mail_in.receive(plain_mail("", "Re: (no subject)", In_Reply_To="<empty@example.com>"))
+    follow_up = desk.tickets.get(later.ticket_id or 0)
+    assert later.outcome == "follow_up" and follow_up is not None and [m.body for m in follow_up.messages] == [""]
+
+
 def test_hostile_mail_never_crashes(desk: Desk) -> None:
     with pytest.raises(UnparseableMail):
         desk.mail_in.receive(b"\x00\xff garbage without headers")
@@ -356,10 +384,10 @@ def test_control_characters_never_reach_a_continued_thread_and_never_refuse_a_ma
     """Session 14: a new ticket's text went through the desk's checks (controls dropped) but a reply continuing
     a thread, or an auto-reply kept as a note, was stored as received: an ESC sequence reached the agent's page
     and `kb` listings. A body of nothing but controls was refused ("body: is empty", the customer's mail not
-    a ticket) where an empty body is a ticket "(no text)"."""
+    a ticket) where an empty body is a ticket (its message empty: the agent's page marks it, bits28)."""
     only_controls = desk.mail_in.receive(plain_mail("\x07\x1b\x00", "Bell"))
     assert only_controls.outcome == "created" and only_controls.ticket_id is not None
-    assert desk.tickets.get(only_controls.ticket_id).messages[0].body == "(no text)"
+    assert desk.tickets.get(only_controls.ticket_id).messages[0].body == ""
     first = desk.mail_in.receive(plain_mail("Where is my order?", Message_ID="<first@example.com>"))
     reply = plain_mail("Still \x1b[31mnothing\x07 here.", "Re: Question", In_Reply_To="<first@example.com>")
     assert desk.mail_in.receive(reply).outcome == "continued"

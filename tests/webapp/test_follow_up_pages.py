@@ -185,3 +185,94 @@ def test_the_api_names_the_follow_up_a_message_to_a_closed_ticket_started(
                          data={"email": "lina@example.com", "subject": "Screenshot"},
                          files=[("attachments[]", ("screen.png", PNG, "image/png"))])
     assert made.status_code == 201 and len(made.json()["attachments"]) == 1
+
+
+def test_a_closed_tickets_page_is_read_only_and_creates_a_follow_up(
+    app: Flask, base_url: str, sink: SmtpSink  # noqa: F811
+) -> None:
+    """Session 27 left it: the agent's reply form on a closed ticket reopened it. Now the page shows the thread
+    read-only (no note, tag, status, team, due or merge form) with "Create follow-up", which starts the linked
+    follow-up with the reply as its agent message and mails it as a reply; a reply posted to the closed ticket (a page
+    drawn before it closed) is a 409 that keeps the text and offers the follow-up. Arabic through the catalog."""
+    desk: Desk = app.extensions["desk"]
+    closed_id, closed_reference = closed_ticket(desk)
+    agent = signed_in(base_url)
+    page = agent.get(f"{base_url}/agent/tickets/{closed_id}", timeout=30).text
+    assert f'action="/agent/tickets/{closed_id}/follow-up"' in page and 'id="create-follow-up"' in page
+    for gone in ("note-form", "update-form", "team-form", "due-form", "merge-form", "tag-form", 'id="send-reply"'):
+        assert gone not in page, gone
+    arabic = agent.get(f"{base_url}/agent/tickets/{closed_id}", timeout=30, headers={"Accept-Language": "ar"}).text
+    assert "هذه التذكرة مغلقة" in arabic and "إنشاء متابعة" in arabic
+
+    # A reply form drawn before the ticket closed: refused, the text kept in the follow-up form.
+    late = agent.post(f"{base_url}/agent/tickets/{closed_id}/reply", timeout=30,
+                      data={"csrf_token": csrf(page), "body": "هل وصلك المبلغ؟", "status": "pending"})
+    assert late.status_code == 409 and "is closed: create a follow-up" in unescape(late.text)
+    assert "هل وصلك المبلغ؟</textarea>" in late.text and 'id="create-follow-up"' in late.text
+    assert len(desk.tickets.get(closed_id).messages) == 2  # type: ignore[union-attr]
+
+    made = agent.post(f"{base_url}/agent/tickets/{closed_id}/follow-up", timeout=30,
+                      data={"csrf_token": csrf(page), "body": "هل وصلك المبلغ؟", "status": "pending"},
+                      files=[("files", ("إيصال.pdf", PDF, "application/pdf"))])
+    assert made.status_code == 200 and re.search(r"/agent/tickets/(\d+)$", made.url)
+    new_id = int(made.url.rsplit("/", 1)[1])
+    assert new_id != closed_id and f"Follow-up #{new_id} created and sent to the customer." in made.text
+    assert re.search(rf'id="follow-up-of">Follow-up of <a href="/agent/tickets/{closed_id}">#{closed_id}</a> '
+                     r'<span class="muted">\(closed: an agent wrote again\)', made.text)
+    assert 'id="send-reply"' in made.text  # the follow-up is open to work on
+    new = desk.tickets.get(new_id)
+    assert new is not None and new.context["follow_up_of"] == closed_reference
+    assert [(m.author, m.body) for m in new.messages] == [("agent", "هل وصلك المبلغ؟")] and new.status == "pending"
+    closed = desk.tickets.get(closed_id)
+    assert closed is not None and closed.status == "closed" and len(closed.messages) == 2
+    # The first ticket's confirmation and solving reply, then this one's: a reply, no "we received your request".
+    assert deliver_pending_mail(desk, app.extensions["settings"]) == 3
+    mail = sink.wait_for(3)[-1]
+    assert "هل وصلك المبلغ؟" in mail.get_body(("plain",)).get_content()
+    assert [a.get_filename() for a in mail.iter_attachments()] == ["إيصال.pdf"]
+    # A follow-up asked of an open ticket: refused naming the ticket, nothing made.
+    refused = agent.post(f"{base_url}/agent/tickets/{new_id}/follow-up", timeout=30,
+                         data={"csrf_token": csrf(made.text), "body": "again"})
+    assert refused.status_code == 400 and "is not closed: reply on it" in unescape(refused.text)
+
+
+def test_a_note_of_files_alone(app: Flask, base_url: str) -> None:  # noqa: F811
+    desk: Desk = app.extensions["desk"]
+    made = desk.tickets.create(NewTicket(email="omar@example.com", subject="Parcel", body="Damaged"))
+    agent = signed_in(base_url)
+    page = agent.get(f"{base_url}/agent/tickets/{made.id}", timeout=30).text
+    assert re.search(r'<textarea id="note-body"[^>]*\brequired\b', page) is None  # files alone may be sent
+    added = agent.post(f"{base_url}/agent/tickets/{made.id}/note", timeout=30,
+                       data={"csrf_token": csrf(page), "body": ""},
+                       files=[("files", ("scan.png", PNG, "image/png"))])
+    assert added.status_code == 200 and "Note added." in added.text
+    found = desk.tickets.get(made.id)
+    assert found is not None and [(m.body, m.internal) for m in found.messages][-1] == ("", True)
+    refused = agent.post(f"{base_url}/agent/tickets/{made.id}/note", timeout=30,
+                         data={"csrf_token": csrf(page), "body": " "})
+    assert refused.status_code == 400 and "note: is empty" in refused.text
+
+
+def test_a_mail_of_nothing_is_marked_for_the_agent_and_one_of_files_alone_shows_its_files(
+    app: Flask, base_url: str  # noqa: F811
+) -> None:
+    """A mail with neither text nor files is still a ticket (never dropped); the agent's page says "an empty mail"
+    where its text would be. A mail of files alone shows its files, with no marker and no "(no text)"."""
+    from email.message import EmailMessage
+
+    desk: Desk = app.extensions["desk"]
+    empty = EmailMessage()
+    empty["From"], empty["Subject"] = "lina@example.com", ""
+    files_only = EmailMessage()
+    files_only["From"], files_only["Subject"] = "lina@example.com", "Photo"
+    files_only.add_attachment(PNG, maintype="image", subtype="png", filename="photo.png")
+    nothing = desk.mail_in.receive(empty.as_bytes())
+    photo = desk.mail_in.receive(files_only.as_bytes())
+    agent = signed_in(base_url)
+    page = agent.get(f"{base_url}/agent/tickets/{nothing.ticket_id}", timeout=30).text
+    assert '<p class="muted empty-message">(an empty mail: no text and no files)</p>' in page
+    arabic = agent.get(f"{base_url}/agent/tickets/{nothing.ticket_id}", timeout=30,
+                       headers={"Accept-Language": "ar"}).text
+    assert "(رسالة بريد فارغة: لا نص فيها ولا ملفات)" in arabic
+    shown = agent.get(f"{base_url}/agent/tickets/{photo.ticket_id}", timeout=30).text
+    assert "photo.png" in shown and "empty-message" not in shown and "(no text)" not in shown
