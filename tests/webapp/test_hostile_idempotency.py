@@ -23,8 +23,7 @@ import json
 import os
 import subprocess
 import sys
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
@@ -41,6 +40,7 @@ from desk.models import IdempotencyKey, Message, Ticket
 from kb.settings import Settings
 from tests.conftest import ROOT
 from tests.webapp.light_app import light_settings  # noqa: F401
+from tests.webapp.test_concurrent_tickets import in_parallel
 from webapp import create_app
 from webapp.background import serving
 from webapp.idempotency import HEADER, KEY_PROBLEM, REPLAYED, valid_key
@@ -143,24 +143,6 @@ def test_a_hostile_key_is_a_key_or_a_400_and_never_writes_twice(app: Flask, base
         assert after[:2] == before[:2] and after[2] - before[2] in ((0, 1) if value is None else (0,)), (keys, first)
 
 
-def at_once(count: int, send: Callable[[int], requests.Response]) -> list[requests.Response]:
-    """`send(i)` from `count` threads released together."""
-    barrier = threading.Barrier(count)
-    answers: list[requests.Response | None] = [None] * count
-
-    def run(i: int) -> None:
-        barrier.wait()
-        answers[i] = send(i)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
-    assert all(answer is not None for answer in answers)
-    return answers  # type: ignore[return-value]
-
-
 def one_answer(answers: list[requests.Response]) -> dict[str, object]:
     """Every answer is the first request's (201, the same body) or a 409 naming the header: the first's body."""
     assert {a.status_code for a in answers} <= {201, 409}, [(a.status_code, a.text) for a in answers]
@@ -170,9 +152,9 @@ def one_answer(answers: list[requests.Response]) -> dict[str, object]:
     return made[0]
 
 
-def sent_at_once(urls: list[str], secrets: list[str], key: str, body: Any) -> list[requests.Response]:
+def sent_in_parallel(urls: list[str], secrets: list[str], key: str, body: Any) -> list[requests.Response]:
     """One POST per url (with the secret at the same place, cycled) and `key`, released together."""
-    return at_once(len(urls), lambda i: requests.post(
+    return in_parallel(len(urls), lambda i: requests.post(
         urls[i], json=body, headers={"Authorization": f"Bearer {secrets[i % len(secrets)]}", HEADER: key},
         timeout=120))
 
@@ -181,14 +163,14 @@ def test_one_key_from_many_threads_at_once_writes_once(app: Flask, base: str) ->
     secret, other = (desk_of(app).accounts.create_token(name) for name in ("partner", "other desk"))
     for number in range(ROUNDS):
         before = counts(app)
-        ticket = one_answer(sent_at_once([f"{base}/api/v1/tickets"] * THREADS, [secret], f"race-{number}", TICKET))
+        ticket = one_answer(sent_in_parallel([f"{base}/api/v1/tickets"] * THREADS, [secret], f"race-{number}", TICKET))
         assert counts(app) == (before[0] + 1, before[1] + 1, before[2] + 1)
         # The customer's message, the same way.
-        message = one_answer(sent_at_once([f"{base}/api/v1/tickets/{ticket['id']}/messages"] * THREADS, [secret],
+        message = one_answer(sent_in_parallel([f"{base}/api/v1/tickets/{ticket['id']}/messages"] * THREADS, [secret],
                                           f"race-{number}-message", {"body": "Any news?"}))
         assert message["ticket_id"] == ticket["id"] and counts(app) == (before[0] + 1, before[1] + 2, before[2] + 2)
         # The same key from two tokens at once: each token's own, one ticket each.
-        answers = sent_at_once([f"{base}/api/v1/tickets"] * 2, [secret, other], f"shared-{number}", TICKET)
+        answers = sent_in_parallel([f"{base}/api/v1/tickets"] * 2, [secret, other], f"shared-{number}", TICKET)
         assert [a.status_code for a in answers] == [201, 201] and answers[0].json()["id"] != answers[1].json()["id"]
         assert counts(app) == (before[0] + 3, before[1] + 4, before[2] + 4)
 
@@ -215,7 +197,7 @@ def test_one_key_sent_to_two_server_processes_at_once_writes_once(app: Flask) ->
         for number in range(ROUNDS):
             before = counts(app)
             urls = [f"{url}/api/v1/tickets" for _, url in servers] * (THREADS // 2)
-            one_answer(sent_at_once(urls, [secret], f"two-processes-{number}", TICKET))
+            one_answer(sent_in_parallel(urls, [secret], f"two-processes-{number}", TICKET))
             assert counts(app) == (before[0] + 1, before[1] + 1, before[2] + 1)
     finally:
         for server, _ in servers:
