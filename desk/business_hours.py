@@ -12,6 +12,7 @@ its agents see on the wall.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -20,11 +21,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from desk.models import CHANNELS
+from desk.models import CHANNELS, MAX_TEAM_KEY, PRIORITIES
 
 CONFIG_FILE = "_business_hours.yml"
 # What a routing rule may match on (and `team`, where it sends the ticket).
 ROUTING_KEYS = ("lang", "channel", "category", "domain")
+FILE_KEYS = ("default", "teams", "due_hours", "routing")
+TEAM_KEYS = ("name", "timezone", "days", "hours", "holidays")
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # datetime.weekday() order
 DEFAULT_DUE_HOURS: Mapping[str, float] = {"urgent": 2, "high": 4, "normal": 8, "low": 24}
 
@@ -137,19 +140,51 @@ class BusinessHours:
     def from_mapping(cls, raw: object, where: str = CONFIG_FILE) -> BusinessHours:
         if not isinstance(raw, Mapping):
             raise BusinessHoursError(f"{where}: expected a mapping with 'teams'")
+        _known_keys(raw, FILE_KEYS, where)
         teams_raw = raw.get("teams") or {"default": {"name": "Support", "timezone": "UTC", "days": list(DAY_NAMES),
                                                      "hours": ["00:00", "24:00"]}}
         if not isinstance(teams_raw, Mapping) or not teams_raw:
             raise BusinessHoursError(f"{where}: 'teams' must map team keys to their hours")
-        teams = {str(key): _team(str(key), value, where) for key, value in teams_raw.items()}
+        teams = {_team_key(key, where): _team(str(key), value, where) for key, value in teams_raw.items()}
         default = str(raw.get("default") or next(iter(teams)))
         if default not in teams:
             raise BusinessHoursError(f"{where}: default: no team {default!r}")
-        due = raw.get("due_hours") or DEFAULT_DUE_HOURS
-        if not isinstance(due, Mapping) or not all(isinstance(v, int | float) and v > 0 for v in due.values()):
-            raise BusinessHoursError(f"{where}: due_hours: expected positive hours per priority")
+        due = _due_hours(raw.get("due_hours") or DEFAULT_DUE_HOURS, where)
+        for team in teams.values():  # counted at every ticket: a team that cannot is refused now, not then
+            try:
+                team.add_hours(datetime.now(UTC), max(due.values()))
+            except BusinessHoursError as exc:
+                raise BusinessHoursError(f"{where}: teams.{team.key}: {exc} (within ten years; see due_hours)") from exc
         routing = _routing(raw.get("routing"), teams, where)
-        return cls(teams, default, {str(k): float(v) for k, v in due.items()}, routing)
+        return cls(teams, default, due, routing)
+
+
+def _known_keys(raw: Mapping[object, object], known: tuple[str, ...], at: str) -> None:
+    """A misspelt key (`time_zone`, `routes`) would be read as absent: a default zone, no routing at all."""
+    unknown = sorted(str(key) for key in raw if key not in known)
+    if unknown:
+        raise BusinessHoursError(f"{at}: unknown key {unknown[0]!r}; use {', '.join(known)}")
+
+
+def _team_key(key: object, where: str) -> str:
+    """A team key as tickets and memberships store it (String(MAX_TEAM_KEY) columns) and forms send it back."""
+    text = str(key)
+    if not 0 < len(text) <= MAX_TEAM_KEY or text != text.strip() or not text.isprintable():
+        raise BusinessHoursError(f"{where}: teams.{text}: a team key has 1 to {MAX_TEAM_KEY} printable characters, "
+                                 "without spaces around them")
+    return text
+
+
+def _due_hours(raw: object, where: str) -> dict[str, float]:
+    if not isinstance(raw, Mapping):
+        raise BusinessHoursError(f"{where}: due_hours: expected positive hours per priority")
+    unknown = sorted(str(key) for key in raw if key not in PRIORITIES)
+    if unknown:
+        raise BusinessHoursError(f"{where}: due_hours: unknown priority {unknown[0]!r}; use {', '.join(PRIORITIES)}")
+    if not raw or not all(isinstance(v, int | float) and not isinstance(v, bool) and 0 < v < math.inf
+                          for v in raw.values()):
+        raise BusinessHoursError(f"{where}: due_hours: expected positive hours per priority")
+    return {str(k): float(v) for k, v in raw.items()}
 
 
 def _routing(raw: object, teams: Mapping[str, Team], where: str) -> tuple[RoutingRule, ...]:
@@ -190,29 +225,43 @@ def _routing(raw: object, teams: Mapping[str, Team], where: str) -> tuple[Routin
 
 
 def _team(key: str, raw: object, where: str) -> Team:
+    at = f"{where}: teams.{key}"
     if not isinstance(raw, Mapping):
-        raise BusinessHoursError(f"{where}: teams.{key}: expected a mapping")
+        raise BusinessHoursError(f"{at}: expected a mapping")
+    _known_keys(raw, TEAM_KEYS, at)
     try:
         zone = ZoneInfo(str(raw.get("timezone", "UTC")))
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise BusinessHoursError(f"{where}: teams.{key}.timezone: unknown zone {raw.get('timezone')!r}") from exc
+        raise BusinessHoursError(f"{at}.timezone: unknown zone {raw.get('timezone')!r}") from exc
     days_raw = raw.get("days") or DAY_NAMES[:5]
     try:
+        if not isinstance(days_raw, list | tuple):
+            raise TypeError(days_raw)
         days = frozenset(DAY_NAMES.index(str(d).lower()[:3]) for d in days_raw)
-    except ValueError as exc:
-        raise BusinessHoursError(f"{where}: teams.{key}.days: use {', '.join(DAY_NAMES)}") from exc
+    except (ValueError, TypeError) as exc:
+        raise BusinessHoursError(f"{at}.days: expected a list of {', '.join(DAY_NAMES)}") from exc
     hours = raw.get("hours") or ["09:00", "17:00"]
     try:
+        if not isinstance(hours, list | tuple):
+            raise TypeError(hours)
         opens, closes = (_clock(str(h)) for h in hours)
     except (ValueError, TypeError) as exc:
-        raise BusinessHoursError(f"{where}: teams.{key}.hours: expected [\"HH:MM\", \"HH:MM\"]") from exc
+        raise BusinessHoursError(f"{at}.hours: expected [\"HH:MM\", \"HH:MM\"]") from exc
+    if not opens < closes:  # no working minute in the day: no due time could ever be counted
+        raise BusinessHoursError(f"{at}.hours: the team closes at {hours[1]} before it opens at {hours[0]}")
+    holidays_raw = raw.get("holidays") or []
+    if not isinstance(holidays_raw, list | tuple):
+        raise BusinessHoursError(f"{at}.holidays: expected a list of dates")
     holidays = set()
-    for value in raw.get("holidays") or []:
+    for value in holidays_raw:
         try:
             holidays.add(value if isinstance(value, date) else date.fromisoformat(str(value)))
         except ValueError as exc:
-            raise BusinessHoursError(f"{where}: teams.{key}.holidays: {value!r} is not a date") from exc
-    return Team(key, str(raw.get("name", key)), zone, days, opens, closes, frozenset(holidays))
+            raise BusinessHoursError(f"{at}.holidays: {value!r} is not a date") from exc
+    name = raw.get("name", key)
+    if isinstance(name, Mapping | list):
+        raise BusinessHoursError(f"{at}.name: expected the team's name, not {name!r}")
+    return Team(key, str(name), zone, days, opens, closes, frozenset(holidays))
 
 
 def _clock(text: str) -> time:

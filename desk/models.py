@@ -36,6 +36,8 @@ from desk.query_text import normalise_query
 TICKET_STATUSES = ("new", "open", "pending", "on_hold", "solved", "closed")
 PRIORITIES = ("low", "normal", "high", "urgent")
 CHANNELS = ("web", "email", "chat", "api", "phone")
+# A team key of content/_business_hours.yml, as tickets, moves and memberships store it.
+MAX_TEAM_KEY = 40
 # lead: sees reports and the dashboard, does not manage agents.
 ROLES = ("agent", "lead", "admin")
 # applied: a macro put into the reply box (its edits and sending are "edited"/"sent" like a draft's).
@@ -194,7 +196,7 @@ class Ticket(Base):
     resolved_at: Mapped[datetime | None]
     # The team that works the ticket and whose business hours count for it: a key of content/_business_hours.yml's
     # `teams` (routed on create, desk.business_hours.BusinessHours.route; moved by agents); None = the default team.
-    team: Mapped[str | None] = mapped_column(String(40))
+    team: Mapped[str | None] = mapped_column(String(MAX_TEAM_KEY))
     # When the next agent reply is due, in the team's business hours by priority, or as an agent set it.
     due_at: Mapped[datetime | None] = mapped_column(index=True)
     # due_at was set by an agent (TicketStore.set_due): a priority change or a reply leaves it; clearing it
@@ -424,8 +426,8 @@ class TicketTeamChange(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
-    old_team: Mapped[str | None] = mapped_column(String(40))
-    new_team: Mapped[str] = mapped_column(String(40))
+    old_team: Mapped[str | None] = mapped_column(String(MAX_TEAM_KEY))
+    new_team: Mapped[str] = mapped_column(String(MAX_TEAM_KEY))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
@@ -468,7 +470,7 @@ class AgentTeam(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"), index=True)
-    team: Mapped[str] = mapped_column(String(40), index=True)
+    team: Mapped[str] = mapped_column(String(MAX_TEAM_KEY), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -273,13 +273,22 @@ def bulk():
     """Assign, solve, tag, set the due time of or move to a team the checked tickets: all of them change, or (on any
     error) none."""
     desk = state.desk()
-    ids = [n for n in map(form_number, request.form.getlist("ticket")) if n is not None][:MAX_BULK]
+    sent = request.form.getlist("ticket")
+    numbers = [form_number(value) for value in sent]
+    ids = [n for n in numbers if n is not None]
     action, value = request.form.get("action", ""), request.form.get("value", "").strip()
     back = _back()
-    if not ids:
+    if not sent:
         flash(gettext("Select at least one ticket."), "error")
         return redirect(back)
     try:
+        # All or none: an id that is no ticket's number was dropped and the others changed, and past MAX_BULK the
+        # rest were cut off without a word.
+        if None in numbers:
+            raise InputError("ticket", N_("%(value)s is not a ticket's number"),
+                             value=repr(sent[numbers.index(None)][:40]))
+        if len(ids) > MAX_BULK:
+            raise InputError("ticket", N_("at most %(max)d tickets at once"), max=MAX_BULK)
         if action == "assign":
             # The field also takes tags and is free text: a name or a tag here was read as "nobody" and every
             # checked ticket was unassigned without a word.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 
@@ -16,12 +17,14 @@ from desk.models import Customer, Message, Ticket
 from tests.webapp.light_app import Guarded, csrf, light_app, light_settings  # noqa: F401
 
 THREADS = 4
+T = TypeVar("T")
 ROUNDS = 5
 
 
-def in_parallel(count: int, send: Callable[[int], int]) -> list[int]:
+def in_parallel(count: int, send: Callable[[int], T]) -> list[T]:
+    """`send(i)` from `count` threads released together by a barrier: what each returned."""
     barrier = threading.Barrier(count)
-    statuses: list[int] = [0] * count
+    statuses: list[Any] = [None] * count
 
     def run(i: int) -> None:
         barrier.wait()
