@@ -270,8 +270,8 @@ def change_view(view_id: int):
 @bp.post("/bulk")
 @login_required
 def bulk():
-    """Assign, solve, tag, set the due time of or move to a team the checked tickets: all of them change, or (on any
-    error) none."""
+    """Assign, solve, tag, set the due time of, move to a team or snooze the checked tickets: all of them change, or
+    (on any error) none."""
     desk = state.desk()
     sent = request.form.getlist("ticket")
     numbers = [form_number(value) for value in sent]
