@@ -10,24 +10,29 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext
 from flask_login import login_required
 
-from desk.customers import MAX_NOTES
+from desk.customers import MAX_NOTES, CustomerProfile
 from desk.tickets import MAX_NAME, InputError
 from webapp import state
-from webapp.agent import PAGE_SIZE, _page, bp, page_arg, page_count
+from webapp.agent import PAGE_SIZE, _page, bp
 from webapp.desk_errors import desk_error
+from webapp.paging import paged
 from webapp.workspace_labels import ViewLabels
 
 
 def _profile_page(customer_id: int, status: int = 200, **extra: Any) -> tuple[str, int]:
-    """The page at ?page=N (25 tickets, newest first); a 404 for no such customer."""
-    page_number = page_arg()
-    found = state.desk().customers.profile(customer_id, limit=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE)
-    if found is None:
-        abort(404)
+    """The page at ?page=N (25 tickets, newest first; the one ?page= rule, webapp.paging); a 404 for no such
+    customer."""
+
+    def fetch(limit: int, offset: int) -> CustomerProfile:
+        found = state.desk().customers.profile(customer_id, limit=limit, offset=offset)
+        if found is None:
+            abort(404)
+        return found
+
+    found, paging = paged(fetch, PAGE_SIZE)
     extra.setdefault("kept", {"name": found.customer.name, "notes": found.customer.notes or ""})
     extra.setdefault("errors", {})
-    return _page("agent/customer.html", profile=found, page_number=page_number,
-                 pages=page_count(found.total, PAGE_SIZE), labels=ViewLabels(), max_name=MAX_NAME,
+    return _page("agent/customer.html", profile=found, paging=paging, labels=ViewLabels(), max_name=MAX_NAME,
                  max_notes=MAX_NOTES, **extra), status
 
 

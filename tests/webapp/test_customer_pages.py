@@ -73,6 +73,15 @@ def test_the_page_lists_exactly_the_customers_tickets_newest_first_in_pages_of_2
     assert f'id="customer-profile-link" href="/agent/customers/{omar}"' in card
 
 
+def test_the_page_parameter_keeps_the_one_rule(app: Flask) -> None:
+    agent = client_for(app, "agent@example.com")
+    for bad in ("0", "-1", "abc", "1.5"):  # a 400 naming page, as on every paged list (webapp.paging)
+        refused = agent.get("/agent/customers/1", query_string={"page": bad})
+        assert refused.status_code == 400 and 'data-reason="page"' in refused.get_data(as_text=True)
+    past = agent.get("/agent/customers/1", query_string={"page": "9"}).get_data(as_text=True)
+    assert 'id="page-clamped"' in past and listed(past) == [2, 1]  # the last page, saying 9 was asked for
+
+
 def test_times_are_in_the_agents_zone_and_arabic_agents_read_arabic(app: Flask) -> None:
     desk = app.extensions["desk"]
     agent = desk.accounts.find("agent@example.com")
