@@ -14,6 +14,7 @@ from desk.accounts import Accounts
 from desk.advice import AdviceStore
 from desk.audit import AuditLog
 from desk.business_hours import BusinessHours
+from desk.customers import Customers
 from desk.database import Database
 from desk.events import Events
 from desk.idempotency import IdempotencyStore
@@ -48,6 +49,10 @@ class Desk:
     def tickets(self) -> TicketStore:
         return TicketStore(self.db, self.settings.languages, self.hours, self.settings.data_dir,
                            FileLimits.from_settings(self.settings), FileLimits.for_customers(self.settings))
+
+    @cached_property
+    def customers(self) -> Customers:
+        return Customers(self.db)
 
     @cached_property
     def inbox(self) -> Inbox:

@@ -74,6 +74,9 @@ class Customer(Base):
     name: Mapped[str] = mapped_column(String(200), default="")
     country: Mapped[str | None] = mapped_column(String(2))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The agents' notes about this customer (Zendesk's user notes; desk.customers): internal, never on a customer's
+    # page or in mail. None: no notes.
+    notes: Mapped[str | None] = mapped_column(Text)
 
     tickets: Mapped[list[Ticket]] = relationship(back_populates="customer", order_by="Ticket.created_at")
 

@@ -760,5 +760,5 @@ def profile():
     return _page("agent/profile.html", zone_error=None, **form)
 
 
-# Registered on `bp` by importing it: the admin pages live in their own module.
-from webapp import agent_admin  # noqa: E402,F401
+# Registered on `bp` by importing them: the admin pages and the customer's profile live in their own modules.
+from webapp import agent_admin, customer_pages  # noqa: E402,F401

@@ -351,6 +351,29 @@ def get_ticket(ticket_id: int):
     })
 
 
+@bp.get("/customers/<int:customer_id>")
+@limiter.limit(API_IP_LIMIT)
+@limiter.limit(API_BAD_TOKEN_LIMIT, deduct_when=refused)
+@limiter.limit(API_TOKEN_LIMIT, key_func=token_key)
+@token_required
+def get_customer(customer_id: int):
+    """The customer as the agents' profile page shows them, with the agents' `notes` (an API token is an operator's,
+    as Zendesk's user API carries its notes; the customer's own page and mail never show them) and their tickets'
+    ids and references, newest first. Reads only."""
+    desk = state.desk()
+    found = desk.customers.profile(customer_id, limit=0)
+    if found is None:
+        return error(f"customer: no customer {customer_id}", 404)
+    c = found.customer
+    return jsonify({
+        "id": c.id, "name": c.name, "email": c.email, "country": c.country, "notes": c.notes,
+        "languages": found.languages, "first_contact": found.first_contact.isoformat(),
+        "last_contact": found.last_contact.isoformat(),
+        "counts": {"open": found.open, "solved": found.solved, "all": found.total},
+        "tickets": [{"id": i, "reference": r} for i, r in desk.customers.ticket_ids(customer_id)],
+    })
+
+
 @bp.post("/tickets/<int:ticket_id>/messages")
 @limiter.limit(API_IP_LIMIT)
 @limiter.limit(API_BAD_TOKEN_LIMIT, deduct_when=refused)

@@ -49,6 +49,7 @@ FIELDS = {
     "name": lazy_pgettext("desk field", "name"),
     "note": lazy_pgettext("desk field", "note"),
     "notice": lazy_pgettext("desk field", "notice"),
+    "notes": lazy_pgettext("desk field", "notes"),
     "password": lazy_pgettext("desk field", "password"),
     "priority": lazy_pgettext("desk field", "priority"),
     "rating": lazy_pgettext("desk field", "rating"),

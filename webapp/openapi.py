@@ -134,6 +134,7 @@ TEAM = {"type": "string", "description": "the key of the team working the ticket
                                        "`teams`): the one its routing rules chose, or an agent moved it to"}
 TICKET_ID = {"name": "ticket_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
 NO_TICKET = _error("no ticket with this id")
+CUSTOMER_ID = {"name": "customer_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
 # A customer's message on an existing ticket: its text, and as multipart/form-data the customer's files too.
 MESSAGE_FIELDS: dict[str, Any] = {"body": {"type": "string"}}
 MULTIPART_413 = _error("a JSON body over 1 MiB, or a multipart one over twice the files' limit in all plus 1 MiB "
@@ -303,6 +304,41 @@ OPENAPI: dict[str, Any] = {
                         },
                     }),
                     "404": NO_TICKET,
+                    **{code: TOKEN_ERRORS[code] for code in ("401", "429")},
+                },
+            }
+        },
+        "/api/v1/customers/{customer_id}": {
+            "get": {
+                "summary": "A customer as the agents' profile shows them: name, email, country, the agents' internal "
+                           "notes, their tickets' languages, first and last contact, counts, and every ticket's id "
+                           "and reference (newest first)",
+                "description": "`notes` is the team's internal text about the customer (never shown to the "
+                               "customer): an API token is an operator's, so it is included; null without notes.",
+                "security": [{"bearer": []}],
+                "parameters": [CUSTOMER_ID],
+                "responses": {
+                    "200": _json("the customer", {
+                        "type": "object",
+                        "required": ["id", "name", "email", "country", "notes", "languages", "first_contact",
+                                     "last_contact", "counts", "tickets"],
+                        "properties": {
+                            "id": {"type": "integer"}, "name": {"type": "string"}, "email": {"type": "string"},
+                            "country": {"type": "string", "nullable": True},
+                            "notes": {"type": "string", "nullable": True},
+                            "languages": {"type": "array", "items": {"type": "string"},
+                                          "description": "their tickets' languages, most tickets first"},
+                            "first_contact": {"type": "string", "format": "date-time"},
+                            "last_contact": {"type": "string", "format": "date-time"},
+                            "counts": {"type": "object", "required": ["open", "solved", "all"], "properties": {
+                                "open": {"type": "integer"}, "solved": {"type": "integer"},
+                                "all": {"type": "integer"}}},
+                            "tickets": {"type": "array", "description": "newest first", "items": {
+                                "type": "object", "required": ["id", "reference"],
+                                "properties": {"id": {"type": "integer"}, "reference": {"type": "string"}}}},
+                        },
+                    }),
+                    "404": _error("no customer with this id"),
                     **{code: TOKEN_ERRORS[code] for code in ("401", "429")},
                 },
             }

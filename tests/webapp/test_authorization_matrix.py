@@ -59,6 +59,7 @@ RULES: dict[tuple[str, str], str] = {
     ("api.openapi", "GET"): PUBLIC,
     ("api.create_ticket", "POST"): TOKEN,
     ("api.get_ticket", "GET"): TOKEN,
+    ("api.get_customer", "GET"): TOKEN,
     ("api.add_message", "POST"): TOKEN,
     ("api.suggest", "POST"): TOKEN,
     ("hooks.git_status", "GET"): TOKEN_OR_AGENT,
@@ -79,10 +80,16 @@ RULES: dict[tuple[str, str], str] = {
     ("agent.merge", "POST"): AGENT,
     ("agent.due", "POST"): AGENT,
     ("agent.team", "POST"): AGENT,
+    ("agent.snooze", "POST"): AGENT,
+    ("agent.follow_up", "POST"): AGENT,
+    ("agent.save_view", "POST"): AGENT,
+    ("agent.change_view", "POST"): AGENT,
     ("agent.note", "POST"): AGENT,
     ("agent.preferences", "POST"): AGENT,
     ("agent.profile", "GET"): AGENT,
     ("agent.profile", "POST"): AGENT,
+    ("agent.customer", "GET"): AGENT,  # the customer's profile: any agent role
+    ("agent.edit_customer", "POST"): AGENT,
     ("agent.presence", "POST"): AGENT,
     ("agent.suggestions_shown", "POST"): AGENT,
     ("agent.tags", "POST"): AGENT,
@@ -162,6 +169,7 @@ def matrix_app(indexed: Engine) -> tuple[Flask, dict[str, str], dict[str, str]]:
         session.query(ApiToken).filter(ApiToken.name == "old partner").update({"revoked": True})
     ticket = desk.tickets.create(NewTicket(email="sam@example.com", subject="Lost parcel", body="Where is it?"))
     values = {"lang": "en", "article_id": "refund-timing", "reference": ticket.reference, "ticket_id": str(ticket.id),
+              "customer_id": str(ticket.customer_id), "view_id": "1",
               "name": "gaps", "filename": "site.css", "category": "returns", "attachment_id": "1",
               "signed": "not-a-signed-link", "token": "not-a-survey-token", "notice_id": "1", "inbound_id": "1"}
     return app, tokens, values
