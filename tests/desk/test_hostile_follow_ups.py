@@ -5,10 +5,11 @@ and the mail loops a follow-up's confirmation could start (an auto-reply, the de
 
 hypothesis draws the sequence. After each step: a message to a merged duplicate is a message to the ticket its
 conversation lives on (`TicketStore.live_ticket`), and that ticket is the one addressed below. A message to a ticket
-that is not closed is on that ticket; one to a closed ticket is the first message of a new, open follow-up of the same customer that names the closed ticket
-(`follow_up_of`, linked both ways); the same words sent again at once give back the message already stored; no
-message is lost or written twice; an auto-reply or a mail from the desk itself never starts a ticket. A real Desk on
-SQLite, and PostgreSQL with `--postgresql`. KB_FUZZ_EXAMPLES (default 40) examples.
+that is not closed is on that ticket; one to a closed ticket is the first message of a new, open follow-up of the
+same customer that names the closed ticket (`follow_up_of`, linked both ways); the same words sent again at once give
+back the message already stored; no message is lost or written twice; an auto-reply or a mail from the desk itself
+never starts a ticket. A real Desk on SQLite, and PostgreSQL with `--postgresql`. KB_FUZZ_EXAMPLES (default 40)
+examples.
 """
 
 from __future__ import annotations
