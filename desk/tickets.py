@@ -64,6 +64,8 @@ MAX_SUBJECT = 300
 MAX_BODY = 100_000
 MAX_NAME = 200
 MAX_EXTERNAL_ID = 200
+# How many merges `live_ticket` follows: a chain longer than any desk makes by hand, so a bad row cannot loop it.
+MAX_MERGE_HOPS = 20
 MAX_CATEGORY = 80
 # Ids past this are no row on any engine: every id column is an INTEGER, 32 bits on PostgreSQL (64 on SQLite).
 # Checking here keeps a URL like /tickets/2147483648 a 404 instead of an overflow (it was 2**63 - 1, SQLite's
@@ -325,11 +327,16 @@ class CustomerReply:
     message: Message
     files: list[Attachment]
     ticket_status: str
-    # The ticket the message is on: the one addressed, or the follow-up a message to a closed ticket started.
+    # The ticket the message is on: the one addressed, the one it was merged into (`live_ticket`), or the follow-up
+    # a message to a closed one started.
     ticket_id: int
     reference: str
-    # The closed ticket's reference when the message landed on a follow-up of it (None: on the ticket addressed).
+    # The closed ticket's reference when the message landed on a follow-up of it (None: on the live ticket).
     follow_up_of: str | None = None
+    # The addressed ticket's reference when it was merged and the message went where its conversation now lives.
+    merged_from: str | None = None
+    # The id of the ticket `follow_up_of` names (an API answer names tickets by id, read in the write's transaction).
+    follow_up_of_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -520,6 +527,24 @@ class TicketStore:
         ticket = self._insert(session, new)
         if new.notify and new.channel in CONFIRMED_CHANNELS and new.created is None:
             queue_mail(session, "confirmation", ticket, ticket.customer.email, ticket.lang, ticket.messages[0])
+        return ticket
+
+    @staticmethod
+    def live_ticket(session: Session, ticket: Ticket) -> Ticket:
+        """The ticket a customer's message to `ticket` belongs on: a merged duplicate is empty and closed, its
+        conversation moved to the ticket it was merged into (`merge`), so a message to it goes there, as Freshdesk,
+        Help Scout and Chatwoot send it. Follows chains of merges; at most MAX_MERGE_HOPS, and a cycle (A into B,
+        then B into A) stops before a ticket seen twice. Every customer channel asks it: mail, the ticket page, the
+        API; the agents' side does not."""
+        seen = {ticket.id}
+        for _ in range(MAX_MERGE_HOPS):
+            if ticket.merged_into_id is None:
+                return ticket
+            target = session.get(Ticket, ticket.merged_into_id)
+            if target is None or target.id in seen:
+                return ticket
+            seen.add(target.id)
+            ticket = target
         return ticket
 
     def follow_up_in(self, session: Session, closed: Ticket, body: str, channel: str, with_files: bool = False,
@@ -795,13 +820,16 @@ class TicketStore:
     def customer_reply_with_files(self, reference: str, body: str, submission: str | None = None,
                                   files: Sequence[Upload] = (), channel: str = "web",
                                   answer: Answer[CustomerReply] | None = None) -> CustomerReply:
-        """Add the customer's message to their ticket (reopened, due again; a solved one too). A closed ticket is
-        final, as a mail to it is (desk.mail.receive): the message starts a follow-up ticket (`follow_up_in`), and
-        the answer names the ticket it landed on. The same words posted again within RESEND_WINDOW, or the same page
-        (`submission`, its key within the visit) posted again, give back the message already stored, on the ticket
-        or on the follow-up the first post started, never a second one. The key is unique in the database, so two
-        posts of one page at the same instant store one message on every engine: the second insert waits for the
-        first and fails, and finds it (the contact form's external id does the same for tickets).
+        """Add the customer's message to their ticket (reopened, due again; a solved one too). A ticket merged into
+        another is not where the conversation lives: the message goes to the ticket it was merged into
+        (`live_ticket`; `merged_from` in the answer). A closed ticket is final, as a mail to it is
+        (desk.mail.receive): the message starts a follow-up ticket (`follow_up_in`; of the merge target, when that
+        is the closed one), and the answer names the ticket it landed on. The same words posted again within
+        RESEND_WINDOW, or the same page (`submission`, its key within the visit) posted again, give back the message
+        already stored, on the (live) ticket or on the follow-up the first post started, never a second one. The key
+        is unique in the database, so two posts of one page at the same instant store one message on every engine:
+        the second insert waits for the first and fails, and finds it (the contact form's external id does the same
+        for tickets).
 
         A message may be files alone (no text); one with neither is refused, naming "message". `files` go with the
         message, checked first (`clean_files`, the limits of `channel`: the ticket page's form is "web", an API
@@ -815,10 +843,21 @@ class TicketStore:
         attached = clean_files(files, self.limits_for(channel))
         sent_files = sorted((f.filename, len(f.data)) for f in attached)
 
-        def stored_reply(session: Session, message: Message) -> CustomerReply:
-            ticket = message.ticket
-            return CustomerReply(message, message_files(session, message.id), ticket.status, ticket.id,
-                                 ticket.reference, None if ticket.reference == reference else reference)
+        def landed(ticket: Ticket, message: Message, addressed: Ticket, live: Ticket,
+                   kept: list[Attachment]) -> CustomerReply:
+            """The message on `ticket`: the live one, or a follow-up of it (then `follow_up_of` names the live one);
+            `merged_from` names the addressed ticket when that was merged."""
+            on_follow_up = ticket.id != live.id
+            return CustomerReply(message, kept, ticket.status, ticket.id, ticket.reference,
+                                 live.reference if on_follow_up else None,
+                                 addressed.reference if live.id != addressed.id else None,
+                                 live.id if on_follow_up else None)
+
+        def addressed_and_live(session: Session) -> tuple[Ticket, Ticket]:
+            ticket = session.scalar(select(Ticket).where(Ticket.reference == reference))
+            if ticket is None:
+                raise InputError("reference", N_("no such ticket"))
+            return ticket, self.live_ticket(session, ticket)
 
         def resent(session: Session, ticket: Ticket, now: datetime) -> Message | None:
             """The ticket's last public message when it is this post's words and files, sent within RESEND_WINDOW."""
@@ -833,23 +872,25 @@ class TicketStore:
         def add(session: Session, written: list[Path]) -> CustomerReply:
             return answered(session, stored_or_added(session, written), answer)
 
+        def places_of(session: Session, live: Ticket) -> list[Ticket]:
+            """Where this post's message may already be: on the live ticket, or (closed) on a follow-up an earlier
+            post of it started."""
+            return [live, *(self._follow_ups(session, live) if live.status == "closed" else ())]
+
         def stored_or_added(session: Session, written: list[Path]) -> CustomerReply:
             remove_files(written)  # an earlier try's, rolled back while the database was busy
-            ticket = session.scalar(select(Ticket).where(Ticket.reference == reference))
-            if ticket is None:
-                raise InputError("reference", N_("no such ticket"))
-            # Where this post's message may already be: on the ticket, or (closed) on a follow-up an earlier post
-            # of it started.
-            places = [ticket, *(self._follow_ups(session, ticket) if ticket.status == "closed" else ())]
+            addressed, live = addressed_and_live(session)
+            places = places_of(session, live)
             if key is not None:
                 stored = session.scalar(select(Message).where(Message.external_id == key))
                 if stored is not None and stored.ticket_id in {t.id for t in places}:
-                    return stored_reply(session, stored)
+                    return landed(stored.ticket, stored, addressed, live, message_files(session, stored.id))
             now = utcnow()
             for place in reversed(places):
                 again = resent(session, place, now)
                 if again is not None:
-                    return stored_reply(session, again)
+                    return landed(again.ticket, again, addressed, live, message_files(session, again.id))
+            ticket = live
             if ticket.status == "closed":
                 ticket = self.follow_up_in(session, ticket, text, channel, with_files=bool(attached))
                 message = ticket.messages[0]
@@ -862,8 +903,7 @@ class TicketStore:
                 self.customer_wrote(ticket, now)
             kept = attach_files(session, self.data_dir, message, attached, written)
             index_ticket(session, ticket)
-            return CustomerReply(message, kept, ticket.status, ticket.id, ticket.reference,
-                                 None if ticket.reference == reference else reference)
+            return landed(ticket, message, addressed, live, kept)
 
         try:
             with file_writes() as written:
@@ -873,10 +913,10 @@ class TicketStore:
                 raise
             with self.db.session() as session:  # the same page's post that won the race
                 stored = session.scalar(select(Message).where(Message.external_id == key))
-                if stored is None or reference not in (stored.ticket.reference,
-                                                       stored.ticket.context.get(FOLLOW_UP_OF)):
+                addressed, live = addressed_and_live(session)
+                if stored is None or stored.ticket_id not in {t.id for t in places_of(session, live)}:
                     raise
-                return stored_reply(session, stored)
+                return landed(stored.ticket, stored, addressed, live, message_files(session, stored.id))
 
     def update(
         self,

@@ -384,8 +384,10 @@ def add_message(ticket_id: int):
     """Add the customer's message to their ticket: `body`, as a JSON object or as multipart/form-data with the
     customer's files as `attachments[]` (an API client's limits, as with a new ticket; one refused, nothing is
     stored; files alone are a message). Reopened and due again as a reply on the customer's own page makes it; on
-    a closed ticket it starts a follow-up (`customer_reply_with_files`), and the answer names the ticket it landed
-    on: `ticket_id`, `ticket_reference`, and `follow_up_of` (the closed ticket's id, else null)."""
+    a merged ticket it lands on the ticket it was merged into, on a closed one it starts a follow-up
+    (`customer_reply_with_files`), and the answer names the ticket it landed on: `ticket_id`, `ticket_reference`,
+    `merged_from` (the ticket in the path when it was merged, else null) and `follow_up_of` (the closed ticket's
+    id, else null)."""
     path = "/api/v1/tickets/{ticket_id}/messages"
     files: list[Upload] = []
     if is_multipart():
@@ -406,10 +408,12 @@ def add_message(ticket_id: int):
 
 
 def reply_json(reply: CustomerReply, ticket_id: int) -> dict[str, object]:
-    """The message as stored, on the ticket posted to or (that one closed) on the follow-up it started."""
+    """The message as stored, on the ticket posted to (or the one it was merged into) or, that one closed, on the
+    follow-up it started."""
     return {**message_json(reply.message, reply.files), "ticket_status": reply.ticket_status,
             "ticket_id": reply.ticket_id, "ticket_reference": reply.reference,
-            "follow_up_of": ticket_id if reply.follow_up_of is not None else None}
+            "merged_from": ticket_id if reply.merged_from is not None else None,
+            "follow_up_of": reply.follow_up_of_id}
 
 
 @bp.post("/suggest")

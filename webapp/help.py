@@ -477,8 +477,9 @@ def contact_answer(query: str, lang: str) -> AnswerCard | None:
 @bp.route("/<lang>/tickets/<reference>", methods=["GET", "POST"])
 @limiter.limit(CONTACT_LIMIT, methods=["POST"])
 def ticket(lang: str, reference: str):
-    """The customer's own ticket, reachable only by its unguessable reference. A reply to a closed one starts a
-    follow-up (`customer_reply_with_files`): the customer is taken to it, told why."""
+    """The customer's own ticket, reachable only by its unguessable reference. A reply to a merged one lands on the
+    ticket it was merged into, and to a closed one starts a follow-up (`customer_reply_with_files`): the customer is
+    taken there, told why."""
     _check_lang(lang)
     tickets = state.desk().tickets
     found = tickets.by_reference(reference)
@@ -503,6 +504,8 @@ def ticket(lang: str, reference: str):
             if reply.follow_up_of is not None:  # a closed request is final: the reply started a new one
                 flash(gettext("Your earlier request was closed, so your message started a new request that "
                               "continues it. Its reference is %(reference)s.", reference=reply.reference), "created")
+            elif reply.merged_from is not None:  # the conversation moved: the message went there, and so do they
+                flash(gettext("That request was merged into this one"), "created")
             return redirect(url_for("help.ticket", lang=lang, reference=reply.reference))
     return page("ticket.html", lang, ticket=found, form=form, links=tickets.follow_up_links(found),
                 **customer_form_files(files, "reply")), (400 if form.errors else 200)

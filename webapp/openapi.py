@@ -350,7 +350,10 @@ OPENAPI: dict[str, Any] = {
                 "description": "A closed ticket is final (as a mail to it is): the message starts a new ticket for "
                                "the same customer (its language, tags and category), linked to the closed one. The "
                                "answer names the ticket the message landed on (`ticket_id`, `ticket_reference`) and, "
-                               "for a follow-up, the closed ticket (`follow_up_of`). As multipart/form-data, files "
+                               "for a follow-up, the closed ticket (`follow_up_of`). A ticket merged into another "
+                               "is not where its conversation lives: the message lands on the ticket it was merged "
+                               "into (following merges of merges), `merged_from` names the ticket in the path, and "
+                               "if that target is closed the follow-up is the target's. As multipart/form-data, files "
                                "alone are a message (`body` may be left out); neither text nor files is a 400.",
                 "security": [{"bearer": []}],
                 "parameters": [TICKET_ID, IDEMPOTENCY_KEY],
@@ -367,16 +370,22 @@ OPENAPI: dict[str, Any] = {
                                              "the ticket it is on", {
                         **STORED_MESSAGE,
                         "required": [*STORED_MESSAGE["required"], "ticket_status", "ticket_id", "ticket_reference",
-                                     "follow_up_of"],
+                                     "merged_from", "follow_up_of"],
                         "properties": {
                             **STORED_MESSAGE["properties"], "ticket_status": {"type": "string"},
                             "ticket_id": {"type": "integer", "description": "the ticket the message is on: the one "
-                                          "in the path, or the follow-up it started when that one is closed"},
+                                          "in the path (or the one it was merged into), or the follow-up it "
+                                          "started when that one is closed"},
                             "ticket_reference": {"type": "string", "description": "that ticket's reference (the "
                                                  "customer's page: /{lang}/tickets/{reference})"},
+                            "merged_from": {"type": "integer", "nullable": True, "description": "the ticket in "
+                                            "the path when it was merged into another and the message landed "
+                                            "there (or on its follow-up); null when the path's ticket was not "
+                                            "merged"},
                             "follow_up_of": {"type": "integer", "nullable": True, "description": "the closed "
-                                             "ticket in the path when the message started (or, resent, is on) a "
-                                             "follow-up of it; null when it is on that ticket"},
+                                             "ticket (the one in the path, or the one it was merged into) when "
+                                             "the message started (or, resent, is on) a follow-up of it; null "
+                                             "when it is on that ticket"},
                         },
                     })),
                     "404": NO_TICKET,

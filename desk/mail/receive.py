@@ -4,9 +4,10 @@ keep the original, then create a ticket or continue one, in one transaction.
 Matching a reply to its ticket needs something unguessable: the token in the reply address, a
 Message-ID we sent (In-Reply-To/References), or the subject tag; never a ticket number. A reply
 to a solved ticket reopens it; to a closed one it starts a follow-up ticket (`TicketStore.follow_up_in`,
-as a reply on the customer's page or through the API does). Mail from machines (auto-replies,
-bounces, lists) is recorded (on its ticket as an internal note when it has one) but never
-answered, never reopens, and never creates a ticket. Our own mail coming back is a loop and
+as a reply on the customer's page or through the API does). A reply to a merged duplicate's thread
+goes to the ticket it was merged into (`TicketStore.live_ticket`), continued or followed up there.
+Mail from machines (auto-replies, bounces, lists) is recorded (on its ticket as an internal note
+when it has one) but never answered, never reopens, and never creates a ticket. Our own mail coming back is a loop and
 only recorded.
 
 Nothing is lost: the raw message is written to disk first, and any failure to store raises
@@ -221,6 +222,8 @@ class MailReceiver:
             row = self._inbound(session, mail, raw_path, size, transport, "loop", recipients, why, held=held)
             return Received("loop", row.id, why=why)
         ticket = find_ticket(session, mail, recipients)
+        if ticket is not None:  # a reply to a merged duplicate's thread goes where its conversation now lives
+            ticket = TicketStore.live_ticket(session, ticket)
         # As a new ticket's first message is stored (controls dropped) for the continued thread and the note too.
         # Nothing left is an empty body, never "body: is empty": a mail of files alone is a message of its files
         # (as the forms' are), and a mail with neither is stored too (a customer's message is never dropped), the
