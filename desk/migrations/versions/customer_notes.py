@@ -21,5 +21,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("customers") as batch:
-        batch.drop_column("notes")
+    # Dropped in place (SQLite has ALTER TABLE ... DROP COLUMN since 3.35), not by batch mode's copy of the table:
+    # dropping the old `customers` table after the copy fails SQLite's foreign key check while tickets refer to it.
+    op.drop_column("customers", "notes")
