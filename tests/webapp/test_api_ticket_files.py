@@ -101,7 +101,8 @@ def test_an_integrations_files_reach_the_ticket_for_the_agent_and_the_customer(a
         plain = requests.post(f"{base_url}/api/v1/tickets", timeout=30, headers={"Authorization": f"Bearer {token}"},
                               json={"email": "sam@example.com", "subject": "Refund", "body": "Where is my refund?"})
         assert plain.status_code == 201 and plain.json()["attachments"] == []
-        assert set(plain.json()) == {"id", "reference", "lang", "status", "team", "attachments"}
+        assert set(plain.json()) == {"id", "reference", "lang", "status", "team", "category", "snoozed_until",
+                                     "attachments"}
 
 
 def post(client: FlaskClient, token: str, fields: dict[str, str], files: list[tuple[str, str, bytes]],
@@ -129,7 +130,7 @@ def post(client: FlaskClient, token: str, fields: dict[str, str], files: list[tu
      "attachments[]: صورة.png is empty"),
     (FIELDS, [("attachments[]", "ok.pdf", PDF), ("attachments[]", "", PNG)],
      "attachments[]: file 2 has no filename"),
-    (FIELDS, [("attachment", "ok.pdf", PDF)], "attachment: unknown field; use attachments[], body, email"),
+    (FIELDS, [("attachment", "ok.pdf", PDF)], "attachment: unknown field; use attachments[], body, category, email"),
     ({k: v for k, v in FIELDS.items() if k != "body"}, [("body", "body.txt", b"text")],
      "body: a file; send files as attachments[] and this field as text"),
     (FIELDS | {"attachments[]": "ok.pdf"}, [], "attachments[]: send each file as a file part"),
