@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
@@ -26,6 +27,7 @@ from desk.ticket_search import matches
 VIEWS = ("unsolved", "mine", "my_teams", "unassigned", "due_today", "arabic_unassigned", "mentions", "snoozed", "all")
 SORTS = ("updated", "created", "due", "priority")
 UNSOLVED = ("new", "open", "pending", "on_hold")
+K = TypeVar("K")  # what a count is keyed by: a built-in view's name, a saved view's id
 _PRIORITY_RANK = case({"urgent": 0, "high": 1, "normal": 2, "low": 3}, value=Ticket.priority, else_=4)
 
 
@@ -177,17 +179,12 @@ class Inbox:
         return InboxPage(rows, total)
 
     def counts(self, agent_id: int, now: datetime | None = None, zone: ZoneInfo | None = None) -> dict[str, int]:
-        """How many tickets each saved view holds, for the view list ("due today" in `zone`, as `page`)."""
-        now = now or utcnow()
-        with self.db.session() as session:
-            return {
-                view: session.scalar(select(func.count(Ticket.id)).where(
-                    *self.view_clauses(view, agent_id, now, zone=zone))) or 0
-                for view in VIEWS
-            }
+        """How many tickets each built-in view holds, for the view list ("due today" in `zone`, as `page`): each view
+        is an unfiltered InboxQuery, counted as the saved views are (`query_counts`)."""
+        return self.query_counts({view: InboxQuery(view=view) for view in VIEWS}, agent_id, now, zone)
 
-    def query_counts(self, queries: Mapping[int, InboxQuery], agent_id: int, now: datetime | None = None,
-                     zone: ZoneInfo | None = None) -> dict[int, int]:
+    def query_counts(self, queries: Mapping[K, InboxQuery], agent_id: int, now: datetime | None = None,
+                     zone: ZoneInfo | None = None) -> dict[K, int]:
         """How many tickets each saved view (an InboxQuery by its id) holds: `page`'s own clauses, so a view's count
         is its page's total."""
         now = now or utcnow()

@@ -296,7 +296,7 @@ def create_ticket():
 def ticket_json(ticket: Ticket, attached: list[Attachment]) -> dict[str, object]:
     return {"id": ticket.id, "reference": ticket.reference, "lang": ticket.lang, "status": ticket.status,
             "team": state.desk().hours.team_key(ticket.team), "category": ticket.category,
-            "snoozed_until": None,  # a new ticket is awake
+            "snoozed_until": snoozed_until(ticket),
             "attachments": stored_files(attached)}
 
 
@@ -322,6 +322,11 @@ def message_json(message: Message, attached: list[Attachment]) -> dict[str, obje
             "created_at": as_utc(message.created_at).isoformat(), "attachments": stored_files(attached)}
 
 
+def snoozed_until(ticket: Ticket) -> str | None:
+    """The ticket's snooze end in the API's form (ISO 8601, UTC), None when it is awake: both ticket answers."""
+    return as_utc(ticket.snoozed_until).isoformat() if ticket.snoozed_until is not None else None
+
+
 def no_ticket(ticket_id: int):  # type: ignore[no-untyped-def]
     return error(f"ticket: no ticket {ticket_id}", 404)
 
@@ -345,7 +350,7 @@ def get_ticket(ticket_id: int):
         "status": found.status, "priority": found.priority, "channel": found.channel,
         "team": desk.hours.team_key(found.team), "category": found.category,
         "created_at": as_utc(found.created_at).isoformat(), "merged_into": found.merged_into_id,
-        "snoozed_until": as_utc(found.snoozed_until).isoformat() if found.snoozed_until is not None else None,
+        "snoozed_until": snoozed_until(found),
         "follow_up_of": links.of.id if links.of is not None else None, "follow_ups": [t.id for t in links.later],
         "messages": [message_json(m, files.get(m.id, [])) for m in found.messages if not m.internal],
     })
