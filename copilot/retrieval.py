@@ -1343,7 +1343,9 @@ class Retriever:
         if answers.votes:  # LEVERS["article_votes"]: each source's places read as articles' (copilot.article_votes)
             ranked = credit_votes(ranked, vote_credit(answers.votes, self.rrf_k))
         means_credit: dict[object, float] = {}
-        named = framing_names(plan.expansion.msa, intent_text)  # the product names the request is framed with
+        # The product names the request is framed with, read once for the two levers that use them.
+        named = (framing_names(plan.expansion.msa, intent_text) if LEVERS["framed_lead"] or LEVERS["name_rarity"]
+                 else frozenset())
         if fused and sparse:
             best_fused = sum(source.weight for source in sources) / (self.rrf_k + 1)  # first everywhere
             if LEVERS["field_credit"]:
