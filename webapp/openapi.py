@@ -13,6 +13,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from desk.tickets import MAX_BODY, MAX_NAME, MAX_SUBJECT
+
 ERROR: dict[str, Any] = {
     "type": "object",
     "required": ["error"],
@@ -70,11 +72,21 @@ ANSWER_CARD = {
     },
 }
 
+# Text the desk stores must keep a character once controls are dropped and the ends stripped (desk.tickets.plain_text):
+# a blank subject or body is a 400. Saying so here lets clients (and the fuzzer's valid cases) send what is accepted.
+NOT_BLANK = r"[^\s\x00-\x1f\x7f-\x9f]"
+
+
+def _text(limit: int) -> dict[str, Any]:
+    """A required text field: at least one visible character, at most `limit` characters."""
+    return {"type": "string", "minLength": 1, "maxLength": limit, "pattern": NOT_BLANK}
+
+
 # A new ticket's fields, as a JSON object or as the text fields of a multipart/form-data post; the latter adds
 # the customer's files (the name Freshdesk's API uses), held to an agent's limits (desk.tickets.clean_files).
 TICKET_FIELDS: dict[str, Any] = {
-    "email": {"type": "string", "format": "email"}, "subject": {"type": "string"},
-    "body": {"type": "string"}, "name": {"type": "string", "nullable": True},
+    "email": {"type": "string", "format": "email"}, "subject": _text(MAX_SUBJECT),
+    "body": _text(MAX_BODY), "name": {"type": "string", "maxLength": MAX_NAME, "nullable": True},
     "lang": {"type": "string", "enum": ["en", "ar"], "nullable": True},
     "priority": {"type": "string", "enum": ["low", "normal", "high", "urgent"], "nullable": True},
     "external_id": {"type": "string", "maxLength": 200, "nullable": True},
@@ -132,20 +144,28 @@ SNOOZED_UNTIL = {"type": "string", "format": "date-time", "nullable": True,
                                 "writes); null when it is not snoozed"}
 TEAM = {"type": "string", "description": "the key of the team working the ticket (content/_business_hours.yml's "
                                        "`teams`): the one its routing rules chose, or an agent moved it to"}
-TICKET_ID = {"name": "ticket_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+TICKET_ID = {"name": "ticket_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1},
+             "example": 1}
 NO_TICKET = _error("no ticket with this id")
-CUSTOMER_ID = {"name": "customer_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+CUSTOMER_ID = {"name": "customer_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1},
+               "example": 1}
 # A customer's message on an existing ticket: its text, and as multipart/form-data the customer's files too.
-MESSAGE_FIELDS: dict[str, Any] = {"body": {"type": "string"}}
+MESSAGE_FIELDS: dict[str, Any] = {"body": _text(MAX_BODY)}
+# The documented requests: what a partner copies first, and what tests/webapp/test_openapi.py sends before fuzzing.
+NEW_TICKET_EXAMPLE = {"email": "omar@example.com", "name": "Omar", "subject": "Where is my refund?",
+                      "body": "I returned my order two weeks ago and the refund has not arrived.", "lang": "en"}
+MESSAGE_EXAMPLE = {"body": "Here is the receipt you asked for."}
 MULTIPART_413 = _error("a JSON body over 1 MiB, or a multipart one over twice the files' limit in all plus 1 MiB "
                        "(a file over the limits is a 400 naming it)")
 
 
 def _multipart(fields: dict[str, Any], required: list[str]) -> dict[str, Any]:
-    """A JSON body's fields as a multipart/form-data form with the customer's files (FILES_FIELD)."""
+    """A JSON body's fields as a multipart/form-data form with the customer's files (FILES_FIELD). Files alone are a
+    message, so the form needs `body` or at least one file, never neither (a 400)."""
     return {"schema": {
         "type": "object",
         **({"required": required} if required else {}),  # JSON Schema's `required` may not be empty
+        "anyOf": [{"required": ["body"]}, {"required": [FILES_FIELD], "properties": {FILES_FIELD: {"minItems": 1}}}],
         "additionalProperties": False,
         # A form has no null: an empty field is "not given", as null is in JSON.
         "properties": {
@@ -253,9 +273,9 @@ OPENAPI: dict[str, Any] = {
                         "required": ["email", "subject", "body"],
                         "additionalProperties": False,
                         "properties": TICKET_FIELDS,
-                    }},
+                    }, "example": NEW_TICKET_EXAMPLE},
                     # Files alone are a message: with attachments[], `body` may be left out (neither is a 400).
-                    MULTIPART: _multipart(TICKET_FIELDS, ["email", "subject"]),
+                    MULTIPART: {**_multipart(TICKET_FIELDS, ["email", "subject"]), "example": NEW_TICKET_EXAMPLE},
                 }},
                 "responses": {
                     "201": _replayable(_json("created, with the files it keeps (none from a JSON body)", {
@@ -361,8 +381,8 @@ OPENAPI: dict[str, Any] = {
                     "application/json": {"schema": {
                         "type": "object", "required": ["body"], "additionalProperties": False,
                         "properties": MESSAGE_FIELDS,
-                    }},
-                    MULTIPART: _multipart(MESSAGE_FIELDS, []),
+                    }, "example": MESSAGE_EXAMPLE},
+                    MULTIPART: {**_multipart(MESSAGE_FIELDS, []), "example": MESSAGE_EXAMPLE},
                 }},
                 "responses": {
                     "201": _replayable(_json("stored (the same body and files again within two minutes: the "
