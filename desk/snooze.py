@@ -79,8 +79,8 @@ class Snoozes:
 
     def wake(self, now: datetime | None = None, limit: int = 500) -> int:
         """The worker's pass: tickets whose snooze has passed come back open and updated, with a "snooze ended"
-        row; how many. Each is claimed by a conditional update, so a second pass, or another worker at the same
-        moment, wakes none of them again."""
+        row (a closed one, final, only loses its stale snooze: it stays closed); how many. Each is claimed by a
+        conditional update, so a second pass, or another worker at the same moment, wakes none of them again."""
         now = as_utc(now or utcnow())
         with self.db.session() as session:
             due = list(session.execute(

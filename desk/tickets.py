@@ -412,7 +412,8 @@ class TicketStore:
             return self._set_due(session, ticket_id, due, agent_id)
 
     def bulk_set_due(self, ticket_ids: list[int], due: datetime | None, agent_id: int | None) -> int:
-        """`set_due` for many tickets in one transaction: all change or, on any bad id or solved ticket, none."""
+        """`set_due` for many tickets in one transaction: all change or, on any bad id, solved or closed ticket,
+        none."""
         with self.db.session() as session:
             for ticket_id in ticket_ids:
                 self._set_due(session, ticket_id, due, agent_id)
