@@ -18,10 +18,9 @@ from sqlalchemy import func, select, update
 
 from desk.database import Database
 from desk.mail.attachments import FileLimits, Upload, file_writes
-from desk.models import Agent, Mention, Message, Ticket, utcnow
+from desk.models import Agent, Mention, Message, utcnow
 from desk.ticket_search import index_ticket
-from desk.tickets import MAX_BODY, InputError, attach_files, clean_files, clean_text
-from desk.translatable import N_
+from desk.tickets import MAX_BODY, attach_files, changeable, clean_files, clean_text
 from kb.settings import Settings
 
 MENTION = re.compile(r"(?<![\w.])@([\w.+-]+(?:@[\w-]+(?:\.[\w-]+)+)?)")
@@ -52,9 +51,7 @@ class Notes:
         handles = mention_handles(text)
         attached = clean_files(files, self.file_limits)
         with file_writes() as written, self.db.session() as session:
-            ticket = session.get(Ticket, ticket_id)
-            if ticket is None:
-                raise InputError("ticket", N_("no ticket %(ticket)s"), ticket=ticket_id)
+            ticket = changeable(session, ticket_id)  # a closed ticket is final: no note either
             message = Message(author="agent", agent_id=agent_id, body=text, internal=True, created_at=utcnow())
             ticket.messages.append(message)
             ticket.updated_at = message.created_at

@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 
 from desk.database import Database
 from desk.models import Ticket, TicketSnoozeChange, as_utc, utcnow
-from desk.tickets import InputError, TicketStore, parse_due, row_by_id
+from desk.tickets import InputError, TicketStore, changeable, parse_due
 from desk.translatable import N_
 
 PRESETS = ("hour", "tomorrow", "monday")
@@ -61,10 +61,8 @@ class Snoozes:
         now = utcnow()
         with self.db.session() as session:
             for ticket_id in ticket_ids:
-                ticket = row_by_id(session, Ticket, ticket_id)
-                if ticket is None:
-                    raise InputError("ticket", N_("no ticket %(ticket)s"), ticket=ticket_id)
-                if ticket.status in ("solved", "closed"):
+                ticket = changeable(session, ticket_id)
+                if ticket.status == "solved":
                     raise InputError("snooze", N_("ticket %(ticket)s is solved or closed: nothing to snooze"),
                                      ticket=ticket_id)
                 ticket.snoozed_until = as_utc(until)
@@ -76,15 +74,13 @@ class Snoozes:
     def unsnooze(self, ticket_id: int, agent_id: int) -> bool:
         """Bring the ticket back now (an agent's choice; its status is left as it was); whether it was snoozed."""
         with self.db.session() as session:
-            ticket = row_by_id(session, Ticket, ticket_id)
-            if ticket is None:
-                raise InputError("ticket", N_("no ticket %(ticket)s"), ticket=ticket_id)
+            ticket = changeable(session, ticket_id)
             return TicketStore.end_snooze(ticket, utcnow(), "agent", agent_id, kind="unsnoozed")
 
     def wake(self, now: datetime | None = None, limit: int = 500) -> int:
         """The worker's pass: tickets whose snooze has passed come back open and updated, with a "snooze ended"
-        row; how many. Each is claimed by a conditional update, so a second pass, or another worker at the same
-        moment, wakes none of them again."""
+        row (a closed one, final, only loses its stale snooze: it stays closed); how many. Each is claimed by a
+        conditional update, so a second pass, or another worker at the same moment, wakes none of them again."""
         now = as_utc(now or utcnow())
         with self.db.session() as session:
             due = list(session.execute(
@@ -101,6 +97,7 @@ class Snoozes:
                 assert ticket is not None
                 session.add(TicketSnoozeChange(ticket_id=ticket_id, kind="ended", until=until, reason="time",
                                                created_at=now))
-                TicketStore._set_status(ticket, "open", now)
+                if ticket.status != "closed":  # a closed ticket is final: its stale snooze ends, it stays closed
+                    TicketStore._set_status(ticket, "open", now)
                 woken += 1
         return woken

@@ -10,8 +10,8 @@ from __future__ import annotations
 from sqlalchemy import delete, func, select
 
 from desk.database import Database
-from desk.models import Ticket, TicketTag
-from desk.tickets import InputError, add_tags, row_by_id
+from desk.models import TicketTag
+from desk.tickets import InputError, add_tags, changeable
 from desk.translatable import N_
 from kb.tag_rule import MAX_TAG, folded_tag, is_tag
 
@@ -42,14 +42,12 @@ class Tags:
         added = 0
         with self.db.session() as session:
             for ticket_id in ticket_ids:
-                ticket = row_by_id(session, Ticket, ticket_id)
-                if ticket is None:
-                    raise InputError("ticket", N_("no ticket %(ticket)s"), ticket=ticket_id)
-                added += add_tags(ticket, clean)
+                added += add_tags(changeable(session, ticket_id), clean)  # a closed ticket refuses them all
         return added
 
     def remove(self, ticket_id: int, tag: str) -> bool:
         with self.db.session() as session:
+            changeable(session, ticket_id)
             done = session.execute(delete(TicketTag).where(TicketTag.ticket_id == ticket_id, TicketTag.tag == tag))
             return bool(done.rowcount)  # type: ignore[attr-defined]
 

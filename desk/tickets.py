@@ -98,12 +98,18 @@ class CrossedReplyError(InputError):
 
 
 class ClosedTicketError(InputError):
-    """An agent's reply to a closed ticket: final, as in Zendesk (nothing on it changes); the agent writes to the
-    customer again by creating a follow-up (`TicketStore.agent_follow_up`)."""
+    """An agent's reply to, or change of, a closed ticket: final, as in Zendesk (nothing on it changes); the agent
+    writes to the customer again by creating a follow-up (`TicketStore.agent_follow_up`). `reply`: the refused write
+    was a reply (the message says to write again), else a change (a note, a field, a tag, a snooze, a merge)."""
 
-    def __init__(self, ticket_id: int) -> None:
-        super().__init__("ticket", N_("ticket #%(ticket)s is closed: create a follow-up to write to the customer "
-                                      "again"), ticket=ticket_id)
+    def __init__(self, ticket_id: int, reply: bool = True) -> None:
+        if reply:
+            super().__init__("ticket", N_("ticket #%(ticket)s is closed: create a follow-up to write to the customer "
+                                          "again"), ticket=ticket_id)
+        else:
+            super().__init__("ticket", N_("#%(ticket)s is closed: a closed ticket is final and nothing on it "
+                                          "changes; create a follow-up to go on"), ticket=ticket_id)
+        self.ticket_id = ticket_id
 
 
 class DuplicateTicketError(InputError):
@@ -143,6 +149,21 @@ def row_by_id(session: Session, model: type[Row], row_id: int) -> Row | None:
     """The row of `model` with this id, or None, also for an id no id column holds (a larger one overflows the
     driver: a 500 where a 404 or the field's error is meant)."""
     return session.get(model, row_id) if 0 < row_id <= MAX_ROW_ID else None
+
+
+def changeable(session: Session, ticket_id: int) -> Ticket:
+    """The ticket an agent's change is about, in the caller's transaction: the one check every agent-side write makes
+    before it writes (a note; status, priority, assignee, team, due time; tags; snooze and unsnooze; a merge; alone or
+    in bulk, where one refused ticket refuses the whole transaction). No such ticket is an InputError naming it; a
+    closed one is final, as in Zendesk (`ClosedTicketError`): the agent's way on is a follow-up (`agent_follow_up`).
+    What may still touch a closed ticket does not ask it: the customer's message (it starts a follow-up,
+    `follow_up_in`) and the worker's jobs."""
+    ticket = row_by_id(session, Ticket, ticket_id)
+    if ticket is None:
+        raise InputError("ticket", N_("no ticket %(ticket)s"), ticket=ticket_id)
+    if ticket.status == "closed":
+        raise ClosedTicketError(ticket.id, reply=False)
+    return ticket
 
 
 def plain_text(value: str) -> str:
@@ -391,17 +412,16 @@ class TicketStore:
             return self._set_due(session, ticket_id, due, agent_id)
 
     def bulk_set_due(self, ticket_ids: list[int], due: datetime | None, agent_id: int | None) -> int:
-        """`set_due` for many tickets in one transaction: all change or, on any bad id or solved ticket, none."""
+        """`set_due` for many tickets in one transaction: all change or, on any bad id, solved or closed ticket,
+        none."""
         with self.db.session() as session:
             for ticket_id in ticket_ids:
                 self._set_due(session, ticket_id, due, agent_id)
         return len(ticket_ids)
 
     def _set_due(self, session: Session, ticket_id: int, due: datetime | None, agent_id: int | None) -> datetime | None:
-        ticket = row_by_id(session, Ticket, ticket_id)
-        if ticket is None:
-            raise InputError("ticket", N_("no ticket %(ticket)s"), ticket=ticket_id)
-        if due is not None and ticket.status in ("solved", "closed"):
+        ticket = changeable(session, ticket_id)
+        if due is not None and ticket.status == "solved":
             raise InputError("due", N_("a solved or closed ticket has nothing due: reopen it first"))
         old = ticket.due_at
         ticket.due_at = as_utc(due) if due is not None else self._computed_due(ticket)
@@ -428,9 +448,7 @@ class TicketStore:
 
     def _move_to_team(self, session: Session, ticket_id: int, team: str, agent_id: int | None) -> bool:
         team = _choice("team", team, tuple(self.hours.teams))
-        ticket = row_by_id(session, Ticket, ticket_id)
-        if ticket is None:
-            raise InputError("ticket", N_("no ticket %(ticket)s"), ticket=ticket_id)
+        ticket = changeable(session, ticket_id)
         if team == self.hours.team_key(ticket.team):
             return False  # there already (no team stored is the default team)
         now = utcnow()
@@ -546,6 +564,15 @@ class TicketStore:
             seen.add(target.id)
             ticket = target
         return ticket
+
+    def live_reference(self, ticket: Ticket) -> str:
+        """The reference of the ticket `ticket`'s conversation lives on (`live_ticket`): its own unless merged. A walk
+        that ends on a ticket merged itself (a cycle from before merges refused them) answers `ticket`'s own, so a
+        page that sends the reader there cannot send them round in circles."""
+        with self.db.session() as session:
+            row = session.get(Ticket, ticket.id)
+            live = self.live_ticket(session, row) if row is not None else None
+            return live.reference if live is not None and live.merged_into_id is None else ticket.reference
 
     def follow_up_in(self, session: Session, closed: Ticket, body: str, channel: str, with_files: bool = False,
                      subject: str | None = None, agent_id: int | None = None) -> Ticket:
@@ -949,9 +976,7 @@ class TicketStore:
         self, session: Session, ticket_id: int, status: str | None, priority: str | None, assignee_id: int | None,
         agent_id: int | None,
     ) -> bool:
-        ticket = row_by_id(session, Ticket, ticket_id)
-        if ticket is None:
-            raise InputError("ticket", N_("no ticket %(ticket)s"), ticket=ticket_id)
+        ticket = changeable(session, ticket_id)
         if status:
             survey = self._set_status(ticket, _choice("status", status, TICKET_STATUSES), utcnow(), agent_id)
             if survey is not None:
@@ -1032,21 +1057,35 @@ class TicketStore:
     def merge(self, source_id: int, target_id: int, agent_id: int, notice: str) -> Ticket:
         """Merge a duplicate into another ticket of the same customer: its messages move to the target
         (shown in the order they were written, by id), the duplicate is closed and points to the target, and the
-        customer is told once with `notice` (one agent message on the target, in its language)."""
+        customer is told once with `notice` (one agent message on the target, in its language).
+
+        Refused, nothing written: a ticket into itself; a duplicate merged already (it is empty and closed); a closed
+        ticket (final: `ClosedTicketError`); into a merged duplicate (named, with the ticket it now lives in: merge
+        there) or into a closed ticket (its follow-up or another open ticket takes the merge). Since a target is never
+        itself merged away, no merge closes a loop (A into B, then B into A is refused: A is a duplicate by then), and
+        a chain of merges only grows at its live end (`live_ticket`)."""
         if source_id == target_id:
             raise InputError("target", N_("a ticket cannot be merged into itself"))
         notice = clean_text("notice", notice, MAX_BODY)
         with self.db.session() as session:
-            source, target = session.get(Ticket, source_id), session.get(Ticket, target_id)
+            source, target = row_by_id(session, Ticket, source_id), row_by_id(session, Ticket, target_id)
             if source is None or target is None:
                 raise InputError("target" if source else "ticket", N_("no ticket %(ticket)s"),
                                  ticket=target_id if source else source_id)
-            if source.customer_id != target.customer_id:
-                # Moving one customer's messages into another's thread would show them to the wrong person.
-                raise InputError("target", N_("tickets of different customers cannot be merged"))
             if source.merged_into_id is not None:
                 raise InputError("ticket", N_("ticket %(ticket)s was already merged into %(target)s"),
                                  ticket=source_id, target=source.merged_into_id)
+            changeable(session, source.id)  # a closed ticket is final: merged away, it would change
+            if target.merged_into_id is not None:
+                live = self.live_ticket(session, target)
+                raise InputError("target", N_("#%(target)s was merged into #%(live)s: merge into #%(live)s "
+                                              "instead"), target=target.id, live=live.id)
+            if target.status == "closed":
+                raise InputError("target", N_("#%(target)s is closed and final: merge into its follow-up or "
+                                              "another open ticket"), target=target.id)
+            if source.customer_id != target.customer_id:
+                # Moving one customer's messages into another's thread would show them to the wrong person.
+                raise InputError("target", N_("tickets of different customers cannot be merged"))
             now = utcnow()
             # Moved in SQL: through the relationship, delete-orphan would delete them from the source.
             session.execute(update(Message).where(Message.ticket_id == source.id).values(ticket_id=target.id))
@@ -1056,7 +1095,7 @@ class TicketStore:
             add_tags(target, [tag.tag for tag in source.tags])
             source.merged_into_id = target.id
             self._set_status(source, "closed", now, agent_id)
-            if target.status in ("solved", "closed", "new"):
+            if target.status in ("solved", "new"):
                 self._set_status(target, "open", now, agent_id)
             target.updated_at = now
             index_ticket(session, source)

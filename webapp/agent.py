@@ -393,6 +393,14 @@ def _ticket_page(found: Ticket, **extra: Any) -> str:
     )
 
 
+def _closed_page(ticket_id: int, error: ClosedTicketError) -> tuple[str, int]:
+    """A change posted to a closed ticket (a stale page, a second tab, a script): refused by the desk, nothing written.
+    Answered 409 with the ticket page as it is now, the error on it and its "Create follow-up" form, never a redirect
+    that reads as done."""
+    flash(desk_error(error), "error")
+    return _page_again(ticket_id), 409
+
+
 def _page_again(ticket_id: int, **extra: Any) -> str:
     """The ticket page again after a refused post, with what the agent typed (`extra`): nothing they wrote is lost."""
     found = state.desk().tickets.get(ticket_id)
@@ -575,6 +583,8 @@ def note(ticket_id: int):
     text, files = request.form.get("body", ""), request_files()
     try:
         written = desk.notes.add(ticket_id, current_user.id, text, files=files)
+    except ClosedTicketError as error:
+        return _closed_page(ticket_id, error)
     except InputError as error:
         flash(desk_error(error), "error")
         return _page_again(ticket_id, kept_note=text, file_error=bool(files), file_error_field="note"), 400
@@ -596,6 +606,8 @@ def tags(ticket_id: int):
             desk.tags.remove(ticket_id, request.form.get("remove", ""))
         else:
             desk.tags.add([ticket_id], [t for t in request.form.get("tags", "").replace(",", " ").split() if t])
+    except ClosedTicketError as error:
+        return _closed_page(ticket_id, error)
     except InputError as error:
         flash(desk_error(error), "error")
     return redirect(url_for(".ticket", ticket_id=ticket_id))
@@ -617,6 +629,8 @@ def merge(ticket_id: int):
                          "is answered in one place.", source=ticket_id)
     try:
         desk.tickets.merge(ticket_id, found.id, current_user.id, notice)
+    except ClosedTicketError as error:
+        return _closed_page(ticket_id, error)
     except InputError as error:
         flash(desk_error(error), "error")
         return redirect(url_for(".ticket", ticket_id=ticket_id))
@@ -640,6 +654,8 @@ def update(ticket_id: int):
             assignee_id=number if number is not None else (None if assignee == "none" else -1),
             agent_id=current_user.id,
         )
+    except ClosedTicketError as error:
+        return _closed_page(ticket_id, error)
     except InputError as error:
         flash(desk_error(error), "error")
         return redirect(url_for(".ticket", ticket_id=ticket_id))
@@ -669,6 +685,8 @@ def due(ticket_id: int):
             # Allowed (Zendesk keeps a past due date too): the ticket is overdue at once, which may be the point.
             flash(gettext("Due time set. It is in the past, so the ticket shows as overdue.") if when < utcnow()
                   else gettext("Due time set."), "ok")
+    except ClosedTicketError as error:
+        return _closed_page(ticket_id, error)
     except InputError as error:
         return _page_again(ticket_id, kept_due=typed, due_error=desk_error(error)), 400
     return redirect(url_for(".ticket", ticket_id=ticket_id))
@@ -683,14 +701,16 @@ def snooze(ticket_id: int):
     desk = state.desk()
     if desk.tickets.get(ticket_id) is None:
         abort(404)
-    if request.form.get("action") == "unsnooze":
-        desk.snoozes.unsnooze(ticket_id, current_user.id)
-        flash(gettext("The ticket is back in the inbox."), "ok")
-        return redirect(url_for(".ticket", ticket_id=ticket_id))
     preset, typed = request.form.get("until", ""), request.form.get("at", "")[:100]
     try:
+        if request.form.get("action") == "unsnooze":
+            desk.snoozes.unsnooze(ticket_id, current_user.id)
+            flash(gettext("The ticket is back in the inbox."), "ok")
+            return redirect(url_for(".ticket", ticket_id=ticket_id))
         until = snooze_time(typed if preset == "at" else preset, reader_zone())
         desk.snoozes.snooze([ticket_id], until, current_user.id)
+    except ClosedTicketError as error:
+        return _closed_page(ticket_id, error)
     except InputError as error:
         return _page_again(ticket_id, kept_snooze=typed, snooze_error=desk_error(error)), 400
     flash(gettext("Snoozed until %(time)s.", time=format_datetime(until, "short")), "ok")
@@ -706,6 +726,8 @@ def team(ticket_id: int):
     key = request.form.get("team", "")[:40]
     try:
         unassigned = desk.tickets.move_to_team(ticket_id, key, current_user.id)
+    except ClosedTicketError as error:
+        return _closed_page(ticket_id, error)
     except InputError as error:
         flash(desk_error(error), "error")
         return redirect(url_for(".ticket", ticket_id=ticket_id))

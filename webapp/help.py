@@ -485,6 +485,14 @@ def ticket(lang: str, reference: str):
     found = tickets.by_reference(reference)
     if found is None:
         abort(404)
+    if request.method == "GET" and found.merged_into_id is not None:
+        # A merged duplicate is empty: its conversation lives on where it was merged (as mail and the API route a
+        # message there), and the customer reads it there, told why. A post to it still lands there (below).
+        live = tickets.live_reference(found)
+        if live != found.reference:
+            flash(gettext("Your earlier request %(reference)s was merged into this one, so everything is answered "
+                          "here.", reference=found.reference), "created")
+            return redirect(url_for("help.ticket", lang=lang, reference=live))
     form = ReplyForm(lang)
     files = request_files() if request.method == "POST" else []
     if request.method == "GET":

@@ -37,8 +37,9 @@ def test_a_reply_on_a_merged_tickets_page_lands_on_the_target_and_goes_there(
     target_id, target_reference, duplicate_id, duplicate_reference = merged(desk)
     customer = requests.Session()
     url = f"{base_url}/ar/tickets/{duplicate_reference}"
-    page = customer.get(url, timeout=30).text
-    assert 'id="merged-hint">دُمج هذا الطلب في طلب آخر. سيُضاف ردك إليه.' in page and "closed-hint" not in page
+    opened = customer.get(url, timeout=30)  # the duplicate's page: the conversation where it lives, told why
+    assert opened.url == f"{base_url}/ar/tickets/{target_reference}" and "closed-hint" not in opened.text
+    assert f"دُمج طلبك السابق {duplicate_reference} في هذا الطلب" in unescape(opened.text)
     data = {**reply_form(customer, url), "message": "هل من جديد؟"}
     counted = stored(app)
     sent = customer.post(url, timeout=30, data=data)
