@@ -77,6 +77,9 @@ class Customer(Base):
     # The agents' notes about this customer (Zendesk's user notes; desk.customers): internal, never on a customer's
     # page or in mail. None: no notes.
     notes: Mapped[str | None] = mapped_column(Text)
+    # The name and email folded as the inbox search folds (desk.ticket_search.customer_search_text), for the customer
+    # list's search (desk.customers); written with the name and email. None: a row an older release wrote.
+    search_text: Mapped[str | None] = mapped_column(String(600))
 
     tickets: Mapped[list[Ticket]] = relationship(back_populates="customer", order_by="Ticket.created_at")
 
@@ -125,10 +128,10 @@ class ApiToken(Base):
 AUDIT_ACTIONS = (
     "agent_created", "role_changed", "deactivated", "reactivated", "password_reset", "password_changed",
     "token_created", "token_revoked", "team_member_added", "team_member_removed", "sign_in_failed",
-    "sign_in_succeeded",
+    "sign_in_succeeded", "customer_edited",
 )
 AUDIT_ACTORS = ("agent", "cli", "system")
-AUDIT_SUBJECTS = ("agent", "token", "team")
+AUDIT_SUBJECTS = ("agent", "token", "team", "customer")
 
 
 class AuditEvent(Base):

@@ -1,0 +1,42 @@
+"""each customer's name and email folded for the customer list's search (customers.search_text, desk.customers, task
+customers29); the customers already stored are folded here, in batches
+
+Revision ID: customer_search
+Revises: customer_notes
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from desk.ticket_search import customer_search_text
+
+revision = "customer_search"
+down_revision = "customer_notes"
+branch_labels = None
+depends_on = None
+
+BATCH = 2_000
+
+
+def upgrade() -> None:
+    op.add_column("customers", sa.Column("search_text", sa.String(length=600), nullable=True))
+    # Folded by the one function the desk writes with, by id ranges (a large table is not one list in memory).
+    customers = sa.table("customers", sa.column("id", sa.Integer), sa.column("name", sa.String),
+                         sa.column("email", sa.String), sa.column("search_text", sa.String))
+    bind = op.get_bind()
+    last = 0
+    while True:
+        rows = bind.execute(sa.select(customers.c.id, customers.c.name, customers.c.email)
+                            .where(customers.c.id > last).order_by(customers.c.id).limit(BATCH)).all()
+        for row in rows:
+            bind.execute(customers.update().where(customers.c.id == row.id)
+                         .values(search_text=customer_search_text(row.name, row.email)))
+        if len(rows) < BATCH:
+            return
+        last = rows[-1].id
+
+
+def downgrade() -> None:
+    op.drop_column("customers", "search_text")
