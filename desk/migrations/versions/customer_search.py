@@ -1,5 +1,6 @@
-"""each customer's name and email folded for the customer list's search (customers.search_text, desk.customers, task
-customers29); the customers already stored are folded here, in batches
+"""the customer list's columns (desk.customers, task customers29): each customer's name and email folded for its search
+(customers.search_text; the customers already stored are folded here, in batches) and their newest message
+(customers.last_contact_at, indexed, the list's default order; kept by desk.models._stamp_last_contact, filled here)
 
 Revision ID: customer_search
 Revises: customer_notes
@@ -22,6 +23,11 @@ BATCH = 2_000
 
 def upgrade() -> None:
     op.add_column("customers", sa.Column("search_text", sa.String(length=600), nullable=True))
+    op.add_column("customers", sa.Column("last_contact_at", sa.DateTime(timezone=True), nullable=True))
+    op.execute("UPDATE customers SET last_contact_at = (SELECT max(messages.created_at) FROM messages JOIN tickets ON "
+               "tickets.id = messages.ticket_id WHERE tickets.customer_id = customers.id AND "
+               "messages.author = 'customer')")
+    op.create_index("ix_customers_last_contact_at", "customers", ["last_contact_at"])
     # Folded by the one function the desk writes with, by id ranges (a large table is not one list in memory).
     customers = sa.table("customers", sa.column("id", sa.Integer), sa.column("name", sa.String),
                          sa.column("email", sa.String), sa.column("search_text", sa.String))
@@ -39,4 +45,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_customers_last_contact_at", table_name="customers")
+    op.drop_column("customers", "last_contact_at")
     op.drop_column("customers", "search_text")
