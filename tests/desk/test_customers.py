@@ -266,6 +266,17 @@ def test_the_search_migration_folds_the_customers_already_stored(tmp_path: Path)
     with db.engine.begin() as connection:
         connection.exec_driver_sql("INSERT INTO customers (email, name, created_at) VALUES ('a@example.com', "
                                    "'أحمد', '2026-12-01')")
+        customer_id = connection.exec_driver_sql("SELECT id FROM customers").scalar()
+        connection.exec_driver_sql(
+            "INSERT INTO tickets (reference, customer_id, subject, lang, status, priority, channel, context, "
+            f"created_at, updated_at) VALUES ('r1', {customer_id}, 'Refund', 'ar', 'open', 'normal', 'web', '{{}}', "
+            "'2026-12-02 08:00:00+00:00', '2026-12-02 08:00:00+00:00')")
+        ticket_id = connection.exec_driver_sql("SELECT id FROM tickets").scalar()
+        for author, when in (("customer", "2026-12-02 08:00:00+00:00"), ("customer", "2026-12-03 10:30:00+00:00"),
+                             ("agent", "2026-12-04 09:00:00+00:00")):  # an agent's reply is no contact of theirs
+            connection.exec_driver_sql(
+                f"INSERT INTO messages (ticket_id, author, body, internal, channel, created_at) VALUES ({ticket_id}, "
+                f"'{author}', 'x', false, 'web', '{when}')")
     migrate(db, command.upgrade, "customer_search")
     with db.engine.begin() as connection:
         assert connection.exec_driver_sql("SELECT search_text FROM customers").scalar() == "احمد a@example.com"
@@ -274,4 +285,6 @@ def test_the_search_migration_folds_the_customers_already_stored(tmp_path: Path)
     db.close()
     desk = Desk(Settings(data_dir=tmp_path, database_url=url))  # at head again
     assert names(desk.customers.page("احمد")) == ["أحمد"]
+    assert desk.customers.page().rows[0].last_contact == datetime(2026, 12, 3, 10, 30, tzinfo=UTC)
+    assert desk.customers.page().rows[0].last_contact == desk.customers.profile(customer_id).last_contact
     desk.close()
