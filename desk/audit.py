@@ -1,9 +1,11 @@
 """The audit log of account and security actions (Zendesk's audit log): who created an agent or an API token, changed
 a role, deactivated or reactivated an agent, reset a password, revoked a token, added an agent to a team or took one
-out, and when sign-ins to an account failed.
+out, edited a customer (name, email, country, notes: the notes' text never, only that they changed), and when
+sign-ins to an account failed.
 
-An event is written by the desk helper that makes the change (desk.accounts, desk.teams), with `record`, in the same
-session: the change and its event commit together or not at all, and no route records anything itself. Who did it
+An event is written by the desk helper that makes the change (desk.accounts, desk.teams, desk.customers), with
+`record`, in the same session: the change and its event commit together or not at all, and no route records
+anything itself. Who did it
 is an `Actor` the caller passes in (the signed-in agent and the request's IP, the CLI, or the system); the desk knows
 nothing of Flask. `before` and `after` hold only the fields that changed, never a password, its hash or a token's
 secret: a password reset says that it happened, not what to.
@@ -111,7 +113,7 @@ def record_sign_in(db: Database, agent_id: int, succeeded: bool, ip: str | None,
 @dataclass(frozen=True)
 class AuditQuery:
     """The audit page's filters, each optional: an action of AUDIT_ACTIONS; an actor ("cli", "system", or an agent's
-    id, "agent:N" or N); a subject ("agent:5", "token:3", "team:ksa")."""
+    id, "agent:N" or N); a subject ("agent:5", "token:3", "team:ksa", "customer:7")."""
 
     action: str | None = None
     actor: str | None = None
@@ -130,7 +132,7 @@ class AuditQuery:
         if subject is not None:
             kind, _, key = subject.partition(":")
             if kind not in AUDIT_SUBJECTS or not key or len(key) > 64 or (kind != "team" and not _row_id(key)):
-                raise InputError("subject", N_("%(value)s is not agent:N, token:N or team:KEY"),
+                raise InputError("subject", N_("%(value)s is not agent:N, token:N, team:KEY or customer:N"),
                                  value=repr(subject[:40]))
         return cls(action, actor, subject)
 

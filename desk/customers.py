@@ -3,19 +3,33 @@ write, what they thought of the answers, every ticket of theirs, and the team's 
 
 The notes are internal: the agents' page, the ticket page's customer card and the API (an operator's token) show
 them; no customer page and no mail does. Every method is one transaction; reads write nothing.
+
+The list of every customer (Zendesk's "Customers", Chatwoot's "Contacts") is counted and sorted in SQL: each row's
+open and all ticket counts and last contact come from two grouped subqueries joined to the page's query, never from
+tickets loaded into Python (bench/customer_list_bench.py times it over 50,000 customers). Its search folds as the
+inbox search does (desk.ticket_search): every term must be in the customer's stored `search_text`.
+
+Every edit (name, notes, email, country) is an audit event (desk.audit, "customer_edited") in the edit's own
+transaction: the fields that changed, old and new for name, email and country, and for the notes only that they
+changed (their text is the team's, not the log's).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, NamedTuple
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from babel import Locale
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, joinedload
 
+from desk.audit import SYSTEM, Actor, record
 from desk.database import Database
 from desk.models import CsatSurvey, Customer, Message, Ticket, as_utc
-from desk.tickets import MAX_NAME, MAX_ROW_ID, InputError, clean_text, row_by_id
+from desk.ticket_search import customer_search_text, index_ticket, search_terms
+from desk.tickets import MAX_NAME, MAX_ROW_ID, InputError, clean_email, clean_text, row_by_id
 from desk.translatable import N_
 from kb.message_text import CONTROL_CHARACTERS
 
@@ -23,6 +37,13 @@ from kb.message_text import CONTROL_CHARACTERS
 MAX_NOTES = 5_000
 # Tickets counted as solved on the profile: solved, and closed (final; a merged duplicate is closed too).
 DONE = ("solved", "closed")
+# What `customers.country` holds (String(2)): an ISO 3166-1 alpha-2 code, upper case, as the API's `country` and
+# the imports give it; CLDR's (Babel's) list of them, less its placeholders (EU, EZ, UN: groupings; ZZ: unknown).
+COUNTRIES = tuple(sorted(code for code in map(str, Locale("en").territories)
+                         if len(code) == 2 and code.isalpha() and code not in ("EU", "EZ", "UN", "ZZ", "QO")))
+# The customer list's orders: the newest contact first (default), by name (A-Z; a customer without one by email), or
+# the most tickets first; each then by id, so a page never repeats or skips a row between requests.
+SORTS = ("last_contact", "name", "tickets")
 
 
 @dataclass(frozen=True)
@@ -39,6 +60,38 @@ class CustomerProfile:
     csat_answers: int  # satisfaction surveys they answered, on any of their tickets
     csat_average: float | None  # their answers' mean rating (1-5), None without one
     tickets: list[Ticket]  # this page's, with assignee loaded
+
+
+@dataclass(frozen=True)
+class CustomerRow:
+    """One row of the customer list: the customer and what their tickets add up to (counted in SQL)."""
+
+    id: int
+    name: str
+    email: str
+    country: str | None
+    languages: list[str]  # their tickets' languages, most tickets first
+    open: int
+    total: int
+    last_contact: datetime  # as the profile's: their newest message, else their first ticket, else the row's creation
+
+
+class CustomerList(NamedTuple):
+    """One page of customers and how many the search finds in all (webapp.paging reads `total`)."""
+
+    rows: list[CustomerRow]
+    total: int
+
+
+def clean_country(value: object) -> str | None:
+    """A country as stored: an ISO 3166-1 alpha-2 code (any case typed, stored upper case), or None for empty."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    code = value.strip().upper() if isinstance(value, str) else value
+    if not isinstance(code, str) or code not in COUNTRIES:
+        raise InputError("country", N_("%(value)s is not a two-letter country code (ISO 3166-1)"),
+                         value=repr(str(value)[:40]))
+    return code
 
 
 def clean_customer_text(field: str, value: object, limit: int, one_line: bool) -> str:
@@ -94,6 +147,55 @@ class Customers:
             tickets=tickets,
         )
 
+    def page(self, query: str = "", sort: str = "last_contact", limit: int = 25, offset: int = 0) -> CustomerList:
+        """One page of the customers whose name and email hold every term of `query` (folded as the inbox search
+        folds; every customer for none), in `sort` order (SORTS), and how many match in all."""
+        if sort not in SORTS:
+            raise InputError("sort", N_("must be one of %(allowed)s, not %(value)s"), allowed=", ".join(SORTS),
+                             value=repr(sort[:40]))
+        limit, offset = max(0, min(limit, 1000)), max(0, min(offset, MAX_ROW_ID))
+        terms = search_terms(query.replace("\x00", ""))  # PostgreSQL's text holds no NUL
+        found = and_(*(Customer.search_text.contains(t, autoescape=True) for t in terms)) if terms else None
+        # The page's ids first, ordered from the customers' own columns (the newest contact: an index; the name: a
+        # sort of the matching rows) or, for the ticket count, one grouped pass over tickets' customer index; then
+        # what the page shows, for its 25 customers only.
+        ids = select(Customer.id)
+        if sort == "last_contact":
+            ids = ids.order_by(func.coalesce(Customer.last_contact_at, Customer.created_at).desc(), Customer.id.desc())
+        elif sort == "name":
+            ids = ids.order_by(func.lower(func.coalesce(func.nullif(Customer.name, ""), Customer.email)), Customer.id)
+        else:
+            counted = (select(Ticket.customer_id.label("customer_id"), func.count().label("n"))
+                       .group_by(Ticket.customer_id).subquery())
+            ids = (ids.outerjoin(counted, counted.c.customer_id == Customer.id)
+                   .order_by(func.coalesce(counted.c.n, 0).desc(), Customer.id.desc()))
+        with self.db.session() as session:
+            how_many = select(func.count()).select_from(Customer)
+            total = session.scalar(how_many.where(found) if found is not None else how_many) or 0
+            shown = list(session.scalars((ids.where(found) if found is not None else ids).limit(limit).offset(offset)))
+            if not shown:
+                return CustomerList([], total)
+            customers = {c.id: c for c in session.scalars(select(Customer).where(Customer.id.in_(shown)))}
+            counts = {i: (int(n), int(open_ or 0), first) for i, n, open_, first in session.execute(
+                select(Ticket.customer_id, func.count(), func.sum(case((Ticket.status.in_(DONE), 0), else_=1)),
+                       func.min(Ticket.created_at))
+                .where(Ticket.customer_id.in_(shown)).group_by(Ticket.customer_id))}
+            languages: dict[int, list[str]] = {}
+            for customer_id, lang in session.execute(
+                    select(Ticket.customer_id, Ticket.lang).where(Ticket.customer_id.in_(shown))
+                    .group_by(Ticket.customer_id, Ticket.lang)
+                    .order_by(Ticket.customer_id, func.count().desc(), Ticket.lang)):
+                languages.setdefault(customer_id, []).append(lang)
+        rows = []
+        for i in shown:
+            c = customers[i]
+            total_tickets, open_tickets, first = counts.get(i, (0, 0, None))
+            last = c.last_contact_at or first or c.created_at  # as the profile: newest message, first ticket, row
+            rows.append(CustomerRow(id=i, name=c.name, email=c.email, country=c.country,
+                                    languages=languages.get(i, []), open=open_tickets, total=total_tickets,
+                                    last_contact=as_utc(last)))
+        return CustomerList(rows, total)
+
     def ticket_ids(self, customer_id: int) -> list[tuple[int, str]]:
         """Every ticket of the customer as (id, reference), newest first: the API's list (a reference is the key
         the customer's own page and mail use)."""
@@ -102,14 +204,61 @@ class Customers:
                 select(Ticket.id, Ticket.reference).where(Ticket.customer_id == customer_id)
                 .order_by(Ticket.created_at.desc(), Ticket.id.desc()))]
 
-    def edit(self, customer_id: int, name: object, notes: object) -> Customer:
-        """Set the display name and the agents' notes: both checked (length, control characters, a name on one
-        line) before either is written; an empty name shows the email, as a customer without one always did."""
+    def edit(self, customer_id: int, name: object, notes: object, email: object = None, country: object = None,
+             by: Actor = SYSTEM) -> Customer:
+        """Set the display name, the agents' notes and, when given (not None), the email and the country: all checked
+        (length, control characters, a name on one line, an email address no other customer has, a country code)
+        before any is written; an empty name shows the email, as a customer without one always did. What changed is
+        one audit event by `by`, committed with the edit; nothing changed, no event. A clash on the email, found
+        first or by the unique index (another edit took the address meanwhile), is an InputError on "email" naming
+        the customer who has it."""
         clean_name = clean_customer_text("name", name, MAX_NAME, one_line=True)
-        clean_notes = clean_customer_text("notes", notes, MAX_NOTES, one_line=False)
-        with self.db.session() as session:
-            customer = row_by_id(session, Customer, customer_id)
-            if customer is None:
-                raise InputError("customer", N_("no such customer"))
-            customer.name, customer.notes = clean_name, clean_notes or None
-            return customer
+        clean_notes = clean_customer_text("notes", notes, MAX_NOTES, one_line=False) or None
+        clean_address = clean_email(email) if email is not None else None
+        clean_code = clean_country(country) if country is not None else None
+        try:
+            with self.db.session() as session:
+                customer = row_by_id(session, Customer, customer_id)
+                if customer is None:
+                    raise InputError("customer", N_("no such customer"))
+                if clean_address is not None and clean_address != customer.email:
+                    self._refuse_taken(session, clean_address, customer_id)
+                before: dict[str, Any] = {}
+                after: dict[str, Any] = {}
+                wanted: dict[str, str | None] = {"name": clean_name}
+                if email is not None:
+                    wanted["email"] = clean_address
+                if country is not None:
+                    wanted["country"] = clean_code
+                for field, value in wanted.items():
+                    if getattr(customer, field) != value:
+                        before[field], after[field] = getattr(customer, field), value
+                        setattr(customer, field, value)
+                if customer.notes != clean_notes:  # that they changed, never the text
+                    after["notes"] = "added" if customer.notes is None else "cleared" if clean_notes is None else \
+                        "changed"
+                    customer.notes = clean_notes
+                customer.search_text = customer_search_text(customer.name, customer.email)
+                if "name" in after or "email" in after:  # the inbox search finds their tickets by the new ones
+                    for ticket in session.scalars(select(Ticket).where(Ticket.customer_id == customer_id)):
+                        index_ticket(session, ticket)
+                if after:
+                    record(session, by, "customer_edited", "customer", customer_id, before=before, after=after)
+                session.flush()  # the unique index speaks here, inside the try
+                return customer
+        except IntegrityError:
+            if clean_address is None:
+                raise
+            with self.db.session() as session:
+                self._refuse_taken(session, clean_address, customer_id)
+            raise
+
+    def email_holder(self, session: Session, email: str, customer_id: int) -> Customer | None:
+        """Another customer whose email is `email` (the check before the write; the unique index backs it)."""
+        return session.scalar(select(Customer).where(Customer.email == email, Customer.id != customer_id))
+
+    def _refuse_taken(self, session: Session, email: str, customer_id: int) -> None:
+        other = self.email_holder(session, email, customer_id)
+        if other is not None:
+            raise InputError("email", N_("%(email)s is already the email of customer #%(id)s (%(name)s)"),
+                             email=email, id=other.id, name=other.name or other.email)

@@ -22,12 +22,15 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
     false,
     literal_column,
     or_,
+    select,
     true,
+    update,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, UOWTransaction, mapped_column, relationship
 
 from desk.query_text import normalise_query
 
@@ -77,6 +80,13 @@ class Customer(Base):
     # The agents' notes about this customer (Zendesk's user notes; desk.customers): internal, never on a customer's
     # page or in mail. None: no notes.
     notes: Mapped[str | None] = mapped_column(Text)
+    # The name and email folded as the inbox search folds (desk.ticket_search.customer_search_text), for the customer
+    # list's search (desk.customers); written with the name and email. None: a row an older release wrote.
+    search_text: Mapped[str | None] = mapped_column(String(600))
+    # Their newest message (the profile's "last contact"), kept by `_stamp_last_contact` on every flush that adds one,
+    # so the customer list sorts by it from an index instead of grouping every message (bench/RESULTS.md, session
+    # 29). None: no message yet (the list falls back to the row's creation, as the profile does without tickets).
+    last_contact_at: Mapped[datetime | None] = mapped_column(index=True)
 
     tickets: Mapped[list[Ticket]] = relationship(back_populates="customer", order_by="Ticket.created_at")
 
@@ -125,10 +135,10 @@ class ApiToken(Base):
 AUDIT_ACTIONS = (
     "agent_created", "role_changed", "deactivated", "reactivated", "password_reset", "password_changed",
     "token_created", "token_revoked", "team_member_added", "team_member_removed", "sign_in_failed",
-    "sign_in_succeeded",
+    "sign_in_succeeded", "customer_edited",
 )
 AUDIT_ACTORS = ("agent", "cli", "system")
-AUDIT_SUBJECTS = ("agent", "token", "team")
+AUDIT_SUBJECTS = ("agent", "token", "team", "customer")
 
 
 class AuditEvent(Base):
@@ -698,3 +708,20 @@ class Notice(Base):
 
     def text(self, lang: str) -> str | None:
         return self.text_ar if lang == "ar" else self.text_en
+
+
+@event.listens_for(Session, "after_flush")
+def _stamp_last_contact(session: Session, context: UOWTransaction) -> None:
+    """A customer's message just written moves their `last_contact_at` forward, in the same transaction, whichever
+    path wrote it (a ticket, a reply on their page, mail, the API, an import): one UPDATE per ticket flushed."""
+    newest: dict[int, datetime] = {}
+    for added in session.new:
+        if isinstance(added, Message) and added.author == "customer" and added.ticket_id is not None:
+            when = as_utc(added.created_at or utcnow())
+            newest[added.ticket_id] = max(when, newest.get(added.ticket_id, when))
+    for ticket_id, when in newest.items():
+        owner = select(Ticket.customer_id).where(Ticket.id == ticket_id).scalar_subquery()
+        session.connection().execute(
+            update(Customer).where(Customer.id == owner, or_(Customer.last_contact_at.is_(None),
+                                                            Customer.last_contact_at < when))
+            .values(last_contact_at=when))

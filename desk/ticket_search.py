@@ -27,6 +27,12 @@ def fold_for_search(text: str) -> str:
     return " ".join(normalize_arabic(text).casefold().split())
 
 
+def customer_search_text(name: str | None, email: str) -> str:
+    """A customer's name and email folded as a ticket's text is (the customer list's search, desk.customers), within
+    the column's 600 characters."""
+    return fold_for_search(f"{name or ''} {email}")[:600]
+
+
 def search_terms(query: str) -> list[str]:
     """The folded words of an agent's query (at most MAX_TERMS; single letters dropped)."""
     return [t for t in fold_for_search(query).split() if len(t) > 1][:MAX_TERMS]

@@ -54,7 +54,7 @@ from desk.models import (
     utcnow,
 )
 from desk.surveys import open_survey
-from desk.ticket_search import index_ticket
+from desk.ticket_search import customer_search_text, index_ticket
 from desk.translatable import N_, Nn_, TranslatableError
 from kb.language import detect_language
 from kb.message_text import CONTROL_CHARACTERS
@@ -677,11 +677,13 @@ class TicketStore:
         """Insert-or-get by email, race-free (`insert_if_absent`): two first tickets from one new address at once
         both land on one customer."""
         insert_if_absent(session, Customer,
-                         {"email": new.email, "name": new.name, "country": new.country, "created_at": utcnow()},
+                         {"email": new.email, "name": new.name, "country": new.country, "created_at": utcnow(),
+                          "search_text": customer_search_text(new.name, new.email)},
                          ["email"])
         customer = session.scalars(select(Customer).where(Customer.email == new.email)).one()
         if new.name and not customer.name:
             customer.name = new.name
+        customer.search_text = customer_search_text(customer.name, customer.email)  # unchanged: no UPDATE
         return customer
 
     def _insert(self, session: Session, new: NewTicket) -> Ticket:

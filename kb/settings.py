@@ -253,8 +253,8 @@ class Settings:
     )
     audit_keep_days: int = setting(
         365, "KB_AUDIT_KEEP_DAYS",
-        "the audit log's events (agents, roles, passwords, API tokens, team members, failed sign-ins) are kept "
-        "this many days, then purged (`kb worker`)",
+        "the audit log's events (agents, roles, passwords, API tokens, team members, customer edits, failed sign-ins) "
+        "are kept this many days, then purged (`kb worker`)",
         parse=lambda raw: _positive_int("KB_AUDIT_KEEP_DAYS", raw),
     )
     saved_views_per_agent: int = setting(

@@ -19,6 +19,7 @@ from copilot.head_queries import head_first
 from copilot.result_floor import split_at_floor
 from copilot.retrieval import QueryError
 from copilot.suggestions import TicketTextError
+from desk.customers import SORTS
 from desk.database import StorageUnavailableError
 from desk.mail.attachments import Upload
 from desk.models import Attachment, Message, Ticket, as_utc
@@ -39,6 +40,7 @@ from webapp.help import (
 )
 from webapp.idempotency import answer_in, idempotent
 from webapp.openapi import FILES_FIELD, MULTIPART, request_fields, with_categories
+from webapp.paging import paged
 from webapp.security import (
     API_BAD_TOKEN_LIMIT,
     API_IP_LIMIT,
@@ -59,6 +61,8 @@ from webapp.urls import hit_url, public_link
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 MAX_LIMIT = 50
+CUSTOMER_PAGE = 25  # customers a page of GET /api/v1/customers, as the agents' list
+MAX_CUSTOMER_QUERY = 200  # characters of ?query= searched (as the agents' list and the inbox keep)
 
 
 def error(message: str, status: int = 400):  # type: ignore[no-untyped-def]
@@ -353,6 +357,30 @@ def get_ticket(ticket_id: int):
         "snoozed_until": snoozed_until(found),
         "follow_up_of": links.of.id if links.of is not None else None, "follow_ups": [t.id for t in links.later],
         "messages": [message_json(m, files.get(m.id, [])) for m in found.messages if not m.internal],
+    })
+
+
+@bp.get("/customers")
+@limiter.limit(API_IP_LIMIT)
+@limiter.limit(API_BAD_TOKEN_LIMIT, deduct_when=refused)
+@limiter.limit(API_TOKEN_LIMIT, key_func=token_key)
+@token_required
+def list_customers():
+    """Every customer as the agents' list shows them, 25 a page (?page=, the one paging rule: webapp.paging),
+    searched by name or email (?query=, folded as the inbox search folds) and sorted (?sort=: last_contact, the
+    default, name or tickets). Reads only."""
+    query, sort = (request.args.get("query") or "")[:MAX_CUSTOMER_QUERY], request.args.get("sort") or SORTS[0]
+    desk = state.desk()
+    try:
+        found, paging = paged(lambda limit, offset: desk.customers.page(query, sort, limit, offset), CUSTOMER_PAGE)
+    except InputError as exc:
+        return input_error(exc)
+    return jsonify({
+        "customers": [{
+            "id": c.id, "name": c.name, "email": c.email, "country": c.country, "languages": c.languages,
+            "counts": {"open": c.open, "all": c.total}, "last_contact": c.last_contact.isoformat(),
+        } for c in found.rows],
+        "total": found.total, "page": paging.number, "pages": paging.pages,
     })
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from desk.customers import SORTS
 from desk.tickets import MAX_BODY, MAX_NAME, MAX_SUBJECT
 
 ERROR: dict[str, Any] = {
@@ -324,6 +325,51 @@ OPENAPI: dict[str, Any] = {
                         },
                     }),
                     "404": NO_TICKET,
+                    **{code: TOKEN_ERRORS[code] for code in ("401", "429")},
+                },
+            }
+        },
+        "/api/v1/customers": {
+            "get": {
+                "summary": "Every customer as the agents' list shows them, 25 a page: searched by name or email, "
+                           "sorted by last contact (newest first, the default), name or ticket count",
+                "description": "`query` matches customers whose name or email holds every word of it, folded as the "
+                               "inbox search folds (case, and Arabic's hamza, alef maqsura, ta marbuta, diacritics "
+                               "and tatweel). A `page` past the last answers the last page (`page` says which).",
+                "security": [{"bearer": []}],
+                "parameters": [
+                    {"name": "query", "in": "query", "schema": {"type": "string"},
+                     "description": "words of the name or email (its first 200 characters); empty or absent: "
+                                    "every customer",
+                     "example": "omar"},
+                    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1},
+                     "description": "the page, from 1 (digits only; anything else is a 400 naming `page`)",
+                     "example": 1},
+                    {"name": "sort", "in": "query", "schema": {"type": "string", "enum": list(SORTS)},
+                     "description": "last_contact (default), name or tickets", "example": "last_contact"},
+                ],
+                "responses": {
+                    "200": _json("one page of customers", {
+                        "type": "object", "required": ["customers", "total", "page", "pages"],
+                        "properties": {
+                            "customers": {"type": "array", "items": {
+                                "type": "object",
+                                "required": ["id", "name", "email", "country", "languages", "counts", "last_contact"],
+                                "properties": {
+                                    "id": {"type": "integer"}, "name": {"type": "string"},
+                                    "email": {"type": "string"}, "country": {"type": "string", "nullable": True},
+                                    "languages": {"type": "array", "items": {"type": "string"},
+                                                  "description": "their tickets' languages, most tickets first"},
+                                    "counts": {"type": "object", "required": ["open", "all"], "properties": {
+                                        "open": {"type": "integer"}, "all": {"type": "integer"}}},
+                                    "last_contact": {"type": "string", "format": "date-time"},
+                                }}},
+                            "total": {"type": "integer", "description": "customers the query finds in all"},
+                            "page": {"type": "integer", "description": "the page answered"},
+                            "pages": {"type": "integer", "description": "pages the list fills (at least 1)"},
+                        },
+                    }),
+                    "400": _error("`page` is not a whole number from 1, or `sort` is not one of the orders"),
                     **{code: TOKEN_ERRORS[code] for code in ("401", "429")},
                 },
             }

@@ -56,6 +56,7 @@ class ViewLabels:
             "token_created": gettext("API token created"), "token_revoked": gettext("API token revoked"),
             "team_member_added": gettext("Added to team"), "team_member_removed": gettext("Removed from team"),
             "sign_in_failed": gettext("Sign-in failed"), "sign_in_succeeded": gettext("Signed in after failures"),
+            "customer_edited": gettext("Customer edited"),
         }.get(key, key)
 
     def audit_actor(self, key: str) -> str:

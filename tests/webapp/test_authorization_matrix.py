@@ -60,6 +60,7 @@ RULES: dict[tuple[str, str], str] = {
     ("api.create_ticket", "POST"): TOKEN,
     ("api.get_ticket", "GET"): TOKEN,
     ("api.get_customer", "GET"): TOKEN,
+    ("api.list_customers", "GET"): TOKEN,
     ("api.add_message", "POST"): TOKEN,
     ("api.suggest", "POST"): TOKEN,
     ("hooks.git_status", "GET"): TOKEN_OR_AGENT,
@@ -89,6 +90,7 @@ RULES: dict[tuple[str, str], str] = {
     ("agent.profile", "GET"): AGENT,
     ("agent.profile", "POST"): AGENT,
     ("agent.customer", "GET"): AGENT,  # the customer's profile: any agent role
+    ("agent.customers", "GET"): AGENT,  # the customer list: any agent role
     ("agent.edit_customer", "POST"): AGENT,
     ("agent.presence", "POST"): AGENT,
     ("agent.suggestions_shown", "POST"): AGENT,
