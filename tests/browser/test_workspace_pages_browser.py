@@ -91,6 +91,12 @@ def test_the_workspaces_newer_pages_pass_axe_on_desktop_and_phone(
                     page.locator("#bulk-action").select_option("snooze")
                     problems += [f"{role} {lang} bulk {width}px: {v}" for v in serious_violations(page)]
                 screenshot(page, f"workspace-{role}-{lang}-{name}-{width}")
+        if role == "admin":  # dark mode (the site's colours follow it): the same contrast rules
+            page.emulate_media(color_scheme="dark")
+            for name in names:
+                problems += check(page, base_url + paths[name], f"{role} {lang} {name} dark 375px", lang, 375)
+                screenshot(page, f"workspace-{role}-{lang}-{name}-dark-375")
+            page.emulate_media(color_scheme="light")
         if role == "admin" and lang == "ar":
             problems += arabic_reading_order(page, base_url, paths)
         context.close()
