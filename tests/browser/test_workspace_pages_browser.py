@@ -18,10 +18,10 @@ from playwright.sync_api import Browser, Page
 from desk.desk import Desk
 from desk.mail.receive import UnparseableMail
 from desk.tickets import NewTicket
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, serious_violations
 from tests.browser.test_agent_morning import PASSWORD, log_in
 from tests.browser.test_inbox_teams_browser import app  # noqa: F401  (the demo's teams)
-from tests.browser.test_site_pages_browser import WIDTHS, serious_violations
+from tests.browser.test_site_pages_browser import WIDTHS
 from tests.desk.test_held_mail import NO_SENDER
 
 
