@@ -16,6 +16,7 @@ from webapp import create_app
 from webapp.background import serving
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+AXE = Path(__file__).with_name("vendor") / "axe.min.js"
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
                   "--disable-component-update", "--no-first-run"]
 
@@ -61,3 +62,16 @@ def screenshot(page: Page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def serious_violations(page: Page) -> list[str]:
+    """axe-core's serious and critical findings on the whole page (the context needs bypass_csp=True: the site's CSP
+    refuses the added script otherwise), each as rule (impact): its first three nodes."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => { const r = await axe.run(document); return {passes: r.passes.length, "
+                           "violations: r.violations.map(v => ({id: v.id, impact: v.impact, "
+                           "nodes: v.nodes.map(n => n.target.join(' '))}))}; }")
+    assert result["passes"] > 10, "axe did not run its rules"  # e.g. color-contrast, landmarks, labels
+    violations = result["violations"]
+    serious = [v for v in violations if v["impact"] in ("serious", "critical")]
+    return [f"{v['id']} ({v['impact']}): {v['nodes'][:3]}" for v in serious]

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -20,9 +19,8 @@ from sqlalchemy import select
 from copilot.keyboard_layout import to_arabic, to_us
 from desk.models import SearchEvent
 from desk.tickets import NewTicket
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import AXE, screenshot, serious_violations  # noqa: F401  (imported from here too)
 
-AXE = Path(__file__).with_name("vendor") / "axe.min.js"
 WIDTHS = {1280: 900, 375: 740}
 
 
@@ -34,17 +32,6 @@ def clean_page(browser: Browser) -> Iterator[Page]:
     opened.set_default_timeout(15_000)
     yield opened
     context.close()
-
-
-def serious_violations(page: Page) -> list[str]:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => { const r = await axe.run(document); return {passes: r.passes.length, "
-                           "violations: r.violations.map(v => ({id: v.id, impact: v.impact, "
-                           "nodes: v.nodes.map(n => n.target.join(' '))}))}; }")
-    assert result["passes"] > 10, "axe did not run its rules"  # e.g. color-contrast, landmarks, labels
-    violations = result["violations"]
-    serious = [v for v in violations if v["impact"] in ("serious", "critical")]
-    return [f"{v['id']} ({v['impact']}): {v['nodes'][:3]}" for v in serious]
 
 
 def ticket_reference(app: Flask, lang: str) -> str:

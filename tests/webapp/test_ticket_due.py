@@ -92,7 +92,7 @@ def test_a_bulk_due_time_sets_every_checked_ticket_or_none(app: Flask, agent: Fl
     desk.tickets.update(second, status="solved")  # a solved ticket has nothing due: the whole action is refused
     inbox = agent.get("/agent/").get_data(as_text=True)
     assert '<option value="due">Set due time</option>' in inbox
-    assert "A due time: date and time in Asia/Riyadh, e.g. 2026-12-05T14:30." in inbox
+    assert 'A due time: date and time in Asia/Riyadh, e.g. <bdi dir="ltr">2026-12-05T14:30</bdi>.' in inbox
     token = csrf(inbox)
     refused = agent.post("/agent/bulk", follow_redirects=True, data={
         "ticket": [str(first), str(second)], "action": "due", "value": "2099-01-05T14:30", "csrf_token": token,
