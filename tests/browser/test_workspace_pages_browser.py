@@ -49,6 +49,7 @@ def workspace(desk: Desk) -> dict[str, str]:
     held = desk.held_mail.page(limit=1).rows[0].id
     return {
         "customer": f"/agent/customers/{tickets[0].customer_id}",
+        "customers": "/agent/customers?q=a",
         "audit": "/agent/admin/audit",
         "audit-clamped": "/agent/admin/audit?page=99",
         "saved-view": f"/agent/?saved={mine.id}",
