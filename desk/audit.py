@@ -28,8 +28,8 @@ from typing import Any, NamedTuple
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session
 
-from desk.database import Database, StorageUnavailableError
-from desk.models import AUDIT_ACTIONS, AUDIT_ACTORS, AUDIT_SUBJECTS, AuditEvent, as_utc, utcnow
+from desk.database import Database, StorageUnavailableError, lock_row
+from desk.models import AUDIT_ACTIONS, AUDIT_ACTORS, AUDIT_SUBJECTS, Agent, AuditEvent, as_utc, utcnow
 from desk.tickets import MAX_ROW_ID, InputError
 from desk.translatable import N_
 
@@ -81,6 +81,9 @@ def record_sign_in(db: Database, agent_id: int, succeeded: bool, ip: str | None,
     now = now or utcnow()
     try:
         with db.session() as session:
+            # The account's row held first: two failures at once both found no open row (FOR UPDATE below holds
+            # none when there is none) and wrote two where the fold promises one.
+            lock_row(session, Agent, agent_id)
             latest = session.scalar(
                 select(AuditEvent).where(AuditEvent.subject_type == "agent", AuditEvent.subject == str(agent_id),
                                          AuditEvent.action.in_(SIGN_INS))
