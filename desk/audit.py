@@ -129,12 +129,14 @@ class AuditQuery:
         if actor is not None and actor not in ("cli", "system"):
             if not _row_id(actor.removeprefix("agent:")):
                 raise InputError("actor", N_("%(value)s is not cli, system or agent:N"), value=repr(actor[:40]))
-            actor = actor.removeprefix("agent:")
+            actor = str(int(actor.removeprefix("agent:")))  # "agent:٣" and "007" are agent 3 and 7, as stored
         if subject is not None:
             kind, _, key = subject.partition(":")
             if kind not in AUDIT_SUBJECTS or not key or len(key) > 64 or (kind != "team" and not _row_id(key)):
                 raise InputError("subject", N_("%(value)s is not agent:N, token:N or team:KEY"),
                                  value=repr(subject[:40]))
+            if kind != "team":  # the id as stored: "agent:٣" or "agent:03" found no row where the actor filter did
+                subject = f"{kind}:{int(key)}"
         return cls(action, actor, subject)
 
     def select(self) -> Select[AuditEvent]:
