@@ -282,7 +282,7 @@ def bulk():
     desk = state.desk()
     sent = request.form.getlist("ticket")
     numbers = [form_number(value) for value in sent]
-    ids = [n for n in numbers if n is not None]
+    ids = list(dict.fromkeys(n for n in numbers if n is not None))  # a ticket ticked twice (a crafted form) is one
     action, value = request.form.get("action", ""), request.form.get("value", "").strip()
     back = _back()
     if not sent:

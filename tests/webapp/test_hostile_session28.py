@@ -410,8 +410,18 @@ def test_snoozing_at_any_typed_time_in_any_zone(app: Flask, zone: str, typed: st
         else:
             assert until == before[ticket_id]
     with desk.db.session() as session:
-        assert session.scalar(select(func.count(TicketSnoozeChange.id))) == history + (len(changed) and len(
-            [value for value in (ids if how == "bulk" else ["1"])]))
+        assert session.scalar(select(func.count(TicketSnoozeChange.id))) == history + len(changed)
+
+
+def test_a_ticket_sent_twice_in_one_bulk_snooze_is_snoozed_once(app: Flask) -> None:
+    """A crafted bulk form naming ticket 1 twice wrote two "snoozed" history rows and said "2 tickets updated"."""
+    client, token = signed_in(app, "agent@example.com")
+    answer = client.post("/agent/bulk", data={"ticket": ["1", "1", "2"], "action": "snooze", "value": "hour",
+                                             "csrf_token": token})
+    assert answer.status_code == 302
+    assert "2 tickets updated." in client.get("/agent/").get_data(as_text=True)
+    with desk_of(app).db.session() as session:
+        assert sorted(session.scalars(select(TicketSnoozeChange.ticket_id))) == [1, 2]
 
 
 @FUZZ
