@@ -498,3 +498,21 @@ def test_an_agent_id_in_other_digits_filters_the_audit_as_its_number(app: Flask)
     for spelled in (f"agent:{arabic}", f"agent:0{agent}"):
         assert client.get("/agent/admin/audit.csv", query_string={"subject": spelled}).get_data(as_text=True) \
             == expected
+
+
+@pytest.mark.parametrize(("name", "notes", "stored"), [
+    ("Sam", "first\rsecond", ("Sam", "first\nsecond")),  # a lone CR is a line break, not a cursor return
+    ("Sam\u2028Lee", "", None),  # a name is one line: the Unicode line separator breaks it as \n does
+    ("Sam\u2029Lee", "", None),
+])
+def test_a_customer_text_with_other_line_breaks(app: Flask, name: str, notes: str,
+                                                stored: tuple[str, str] | None) -> None:
+    def row() -> tuple[str, str | None]:
+        with desk_of(app).db.session() as session:
+            return tuple(session.execute(select(Customer.name, Customer.notes).where(Customer.id == 1)).one())  # type: ignore[return-value]
+
+    before = row()
+    client, token = signed_in(app, "agent@example.com")
+    answer = client.post("/agent/customers/1", data={"name": name, "notes": notes, "csrf_token": token})
+    assert answer.status_code == (302 if stored else 400)
+    assert row() == (stored or before)
