@@ -30,8 +30,8 @@ from typing import Any, NamedTuple
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session
 
-from desk.database import Database, StorageUnavailableError
-from desk.models import AUDIT_ACTIONS, AUDIT_ACTORS, AUDIT_SUBJECTS, AuditEvent, as_utc, utcnow
+from desk.database import Database, StorageUnavailableError, lock_row
+from desk.models import AUDIT_ACTIONS, AUDIT_ACTORS, AUDIT_SUBJECTS, Agent, AuditEvent, as_utc, utcnow
 from desk.tickets import MAX_ROW_ID, InputError
 from desk.translatable import N_
 
@@ -83,6 +83,9 @@ def record_sign_in(db: Database, agent_id: int, succeeded: bool, ip: str | None,
     now = now or utcnow()
     try:
         with db.session() as session:
+            # The account's row held first: two failures at once both found no open row (FOR UPDATE below holds
+            # none when there is none) and wrote two where the fold promises one.
+            lock_row(session, Agent, agent_id)
             latest = session.scalar(
                 select(AuditEvent).where(AuditEvent.subject_type == "agent", AuditEvent.subject == str(agent_id),
                                          AuditEvent.action.in_(SIGN_INS))
@@ -128,12 +131,14 @@ class AuditQuery:
         if actor is not None and actor not in ("cli", "system"):
             if not _row_id(actor.removeprefix("agent:")):
                 raise InputError("actor", N_("%(value)s is not cli, system or agent:N"), value=repr(actor[:40]))
-            actor = actor.removeprefix("agent:")
+            actor = str(int(actor.removeprefix("agent:")))  # "agent:٣" and "007" are agent 3 and 7, as stored
         if subject is not None:
             kind, _, key = subject.partition(":")
             if kind not in AUDIT_SUBJECTS or not key or len(key) > 64 or (kind != "team" and not _row_id(key)):
                 raise InputError("subject", N_("%(value)s is not agent:N, token:N, team:KEY or customer:N"),
                                  value=repr(subject[:40]))
+            if kind != "team":  # the id as stored: "agent:٣" or "agent:03" found no row where the actor filter did
+                subject = f"{kind}:{int(key)}"
         return cls(action, actor, subject)
 
     def select(self) -> Select[AuditEvent]:

@@ -98,10 +98,14 @@ def clean_customer_text(field: str, value: object, limit: int, one_line: bool) -
     """`value` as stored (`clean_text`, empty allowed), refused naming `field` when it holds a control character
     (a BEL or ESC in a name reaches logs and terminals; dropping it silently would store what the agent did not
     see) or, for a `one_line` field (a name), a line break or tab."""
-    if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
-        raise InputError(field, N_("contains a control character"))
+    if isinstance(value, str):
+        if CONTROL_CHARACTERS.search(value):
+            raise InputError(field, N_("contains a control character"))
+        # A lone CR (an old Mac's line break, or a crafted form) was stored as it came: in `kb` output it returns the
+        # cursor and the rest of the line overwrites what came before. It is a line break.
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
     text = clean_text(field, value, limit, required=False)
-    if one_line and any(c in text for c in "\n\r\t"):
+    if one_line and any(c in text for c in "\n\t\u2028\u2029"):  # the Unicode line and paragraph separators too
         raise InputError(field, N_("must be one line"))
     return text
 

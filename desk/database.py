@@ -25,7 +25,7 @@ from typing import Any, Literal, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event, insert
+from sqlalchemy import Connection, Engine, create_engine, event, insert, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -106,6 +106,20 @@ def insert_if_absent(session: Session, model: type[Any], values: dict[str, Any],
             session.execute(insert(model).values(**values))
     except IntegrityError:
         pass
+
+
+def lock_row(session: Session, model: type[Any], row_id: int) -> bool:
+    """Hold the row of `model` with this id until the transaction ends, before a read that decides a write (are
+    there follow-ups yet, is the name free, how many views): the same request twice at once (two tabs, a double
+    click) otherwise both read before either wrote and both wrote. A no-op UPDATE (a column set to itself; one with
+    an `onupdate`, a ticket's updated_at, kept as it is) is PostgreSQL's row lock and, on SQLite, the database's
+    write lock, which SQLite's driver takes only at a transaction's first write: a SELECT ... FOR UPDATE there
+    locks nothing. Whether the row exists."""
+    if not 0 < row_id <= 2**31 - 1:  # desk.tickets.MAX_ROW_ID: past a PostgreSQL INTEGER, no row
+        return False
+    table = model.__table__
+    same = {column.name: column for column in table.columns if column.primary_key or column.onupdate is not None}
+    return bool(session.execute(update(table).where(table.c.id == row_id).values(same)).rowcount)  # type: ignore[attr-defined]
 
 
 class Database:

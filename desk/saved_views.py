@@ -20,12 +20,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from desk.business_hours import BusinessHours
-from desk.database import Database
+from desk.database import Database, lock_row
 from desk.inbox import SORTS, VIEWS, InboxQuery
 from desk.models import TICKET_STATUSES, Agent, SavedView
 from desk.tags import clean_tag
 from desk.tickets import InputError, plain_text, row_by_id
 from desk.translatable import N_
+from kb.bidi_text import plain_name
 
 MAX_NAME = 60
 MAX_Q = 200
@@ -99,7 +100,7 @@ class SavedViews:
         `limit` views per agent. Nothing is written on any error."""
         query = self.query(filters)
         with self.db.session() as session:
-            agent = self._agent(session, agent_id)
+            agent = self._agent(session, agent_id, lock=True)
             name = self._free_name(session, agent_id, name)
             if shared:
                 self._may_share(agent)
@@ -116,6 +117,7 @@ class SavedViews:
     def rename(self, view_id: int, agent_id: int, name: str) -> Saved:
         with self.db.session() as session:
             row = self._editable(session, view_id, agent_id)
+            self._agent(session, row.agent_id, lock=True)
             row.name = self._free_name(session, row.agent_id, name, exclude=row.id)  # "refunds" -> "Refunds" too
             self._flush_named(session, row.name)
             return Saved.of(row)
@@ -135,7 +137,13 @@ class SavedViews:
             session.delete(row)
             return row.name
 
-    def _agent(self, session: Session, agent_id: int) -> Agent:
+    def _agent(self, session: Session, agent_id: int, lock: bool = False) -> Agent:
+        """The agent; `lock`: their row locked to the transaction's end (PostgreSQL), which a save or a rename
+        takes before it reads the owner's names and count. Two saves at once (two tabs, a double click) both read
+        before either wrote: "refunds" and "Refunds" were both kept, and an agent at the limit less one got two
+        more."""
+        if lock:
+            lock_row(session, Agent, agent_id)
         agent = row_by_id(session, Agent, agent_id)
         if agent is None:
             raise InputError("agent", N_("no agent %(agent)s"), agent=agent_id)
@@ -168,9 +176,9 @@ class SavedViews:
 
     @staticmethod
     def _free_name(session: Session, agent_id: int, name: str, exclude: int | None = None) -> str:
-        """The name tidied (controls dropped, spaces collapsed), if the owner has no other view of that name
-        (compared without case); `exclude` is the view being renamed."""
-        name = " ".join(plain_text(name).split())
+        """The name tidied (controls and bidi controls dropped, spaces collapsed), if the owner has no other view of
+        that name (compared without case); `exclude` is the view being renamed."""
+        name = plain_name(plain_text(name))  # a U+202E reversed the flash that quotes it ("View “…” saved.")
         if not name:
             raise InputError("name", N_("is empty"))
         if len(name) > MAX_NAME:

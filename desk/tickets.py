@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, object_session, selectinload
 
 from desk.business_hours import BusinessHours
-from desk.database import Database, insert_if_absent
+from desk.database import Database, insert_if_absent, lock_row
 from desk.mail.attachments import (
     FileLimits,
     Upload,
@@ -286,7 +286,10 @@ def parse_due(value: object, zone: object, field: str = "due") -> datetime:
             moment = moment.replace(tzinfo=ZoneInfo(zone))
         except (ZoneInfoNotFoundError, ValueError):
             raise no_zone from None
-    return as_utc(moment)
+    try:
+        return as_utc(moment)
+    except OverflowError:  # "9999-12-31T23:59" west of UTC, "0001-01-01T00:00" east of it: no UTC year for it
+        raise InputError(field, N_("%(value)s is out of the calendar's range"), value=repr(text[:40])) from None
 
 
 def add_tags(ticket: Ticket, tags: Sequence[str]) -> int:
@@ -610,7 +613,10 @@ class TicketStore:
         an error naming "ticket"."""
         text, attached = self._reply_input(body, status, files)
         with file_writes() as written, self.db.session() as session:
-            closed = session.get(Ticket, closed_id)
+            # Held before its follow-ups are read: the same reply posted from two tabs at once both found none and
+            # started two follow-ups.
+            lock_row(session, Ticket, closed_id)
+            closed = row_by_id(session, Ticket, closed_id)
             if closed is None:
                 raise InputError("ticket", N_("no ticket %(ticket)s"), ticket=closed_id)
             if closed.status != "closed":

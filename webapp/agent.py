@@ -17,7 +17,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import force_locale, format_datetime, get_locale, get_timezone, gettext, ngettext
@@ -125,7 +125,14 @@ def reader_zone(team: str | None = None) -> ZoneInfo:
     business hours' zone; the default team's when none is named; UTC without business hours). A due time is shown
     and typed in it, and the dashboard's and reports' days are its days."""
     chosen = current_user.time_zone if current_user.is_authenticated else None
-    return ZoneInfo(chosen) if chosen else state.desk().hours.team(team).zone
+    if chosen:
+        try:
+            return ZoneInfo(chosen)
+        except (ZoneInfoNotFoundError, ValueError):
+            # Checked when chosen, but tzdata renames and drops zones: every workspace page was a 500 for the agent.
+            log.warning("agent %s: time zone %r is not in this system's tzdata; the team's is used", current_user.id,
+                        chosen)
+    return state.desk().hours.team(team).zone
 
 
 def team_name(key: str | None) -> str:
@@ -275,7 +282,7 @@ def bulk():
     desk = state.desk()
     sent = request.form.getlist("ticket")
     numbers = [form_number(value) for value in sent]
-    ids = [n for n in numbers if n is not None]
+    ids = list(dict.fromkeys(n for n in numbers if n is not None))  # a ticket ticked twice (a crafted form) is one
     action, value = request.form.get("action", ""), request.form.get("value", "").strip()
     back = _back()
     if not sent:
