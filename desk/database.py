@@ -108,6 +108,12 @@ def insert_if_absent(session: Session, model: type[Any], values: dict[str, Any],
         pass
 
 
+# Ids past this are no row on any engine: every id column is an INTEGER, 32 bits on PostgreSQL (64 on SQLite).
+# Checking here keeps a URL like /tickets/2147483648 a 404 instead of an overflow (it was 2**63 - 1, SQLite's
+# bound, and every id from 2**31 up was a 500 on PostgreSQL: "integer out of range").
+MAX_ROW_ID = 2**31 - 1
+
+
 def lock_row(session: Session, model: type[Any], row_id: int) -> bool:
     """Hold the row of `model` with this id until the transaction ends, before a read that decides a write (are
     there follow-ups yet, is the name free, how many views): the same request twice at once (two tabs, a double
@@ -115,7 +121,7 @@ def lock_row(session: Session, model: type[Any], row_id: int) -> bool:
     an `onupdate`, a ticket's updated_at, kept as it is) is PostgreSQL's row lock and, on SQLite, the database's
     write lock, which SQLite's driver takes only at a transaction's first write: a SELECT ... FOR UPDATE there
     locks nothing. Whether the row exists."""
-    if not 0 < row_id <= 2**31 - 1:  # desk.tickets.MAX_ROW_ID: past a PostgreSQL INTEGER, no row
+    if not 0 < row_id <= MAX_ROW_ID:
         return False
     table = model.__table__
     same = {column.name: column for column in table.columns if column.primary_key or column.onupdate is not None}

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, object_session, selectinload
 
 from desk.business_hours import BusinessHours
-from desk.database import Database, insert_if_absent, lock_row
+from desk.database import MAX_ROW_ID, Database, insert_if_absent, lock_row
 from desk.mail.attachments import (
     FileLimits,
     Upload,
@@ -67,10 +67,6 @@ MAX_EXTERNAL_ID = 200
 # How many merges `live_ticket` follows: a chain longer than any desk makes by hand, so a bad row cannot loop it.
 MAX_MERGE_HOPS = 20
 MAX_CATEGORY = 80
-# Ids past this are no row on any engine: every id column is an INTEGER, 32 bits on PostgreSQL (64 on SQLite).
-# Checking here keeps a URL like /tickets/2147483648 a 404 instead of an overflow (it was 2**63 - 1, SQLite's
-# bound, and every id from 2**31 up was a 500 on PostgreSQL: "integer out of range").
-MAX_ROW_ID = 2**31 - 1
 Row = TypeVar("Row")
 # Where a new ticket gets an emailed confirmation (imports and phone tickets do not).
 CONFIRMED_CHANNELS = ("web", "api", "email")
