@@ -4,10 +4,11 @@ write, what they thought of the answers, every ticket of theirs, and the team's 
 The notes are internal: the agents' page, the ticket page's customer card and the API (an operator's token) show
 them; no customer page and no mail does. Every method is one transaction; reads write nothing.
 
-The list of every customer (Zendesk's "Customers", Chatwoot's "Contacts") is counted and sorted in SQL: each row's
-open and all ticket counts and last contact come from two grouped subqueries joined to the page's query, never from
-tickets loaded into Python (bench/customer_list_bench.py times it over 50,000 customers). Its search folds as the
-inbox search does (desk.ticket_search): every term must be in the customer's stored `search_text`.
+The list of every customer (Zendesk's "Customers", Chatwoot's "Contacts") is sorted and counted in SQL: the page's
+ids first, ordered from the customers' own columns (`last_contact_at`, kept on every customer message; the name) or
+one grouped pass over the tickets' customer index (the ticket count), then the counts and languages of those 25
+customers only, never tickets loaded into Python (bench/customer_list_bench.py times it over 50,000 customers). Its
+search folds as the inbox search does (desk.ticket_search): every term must be in the customer's `search_text`.
 
 Every edit (name, notes, email, country) is an audit event (desk.audit, "customer_edited") in the edit's own
 transaction: the fields that changed, old and new for name, email and country, and for the notes only that they
@@ -27,7 +28,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from desk.audit import SYSTEM, Actor, record
 from desk.database import Database
-from desk.models import CsatSurvey, Customer, Message, Ticket, as_utc
+from desk.models import CsatSurvey, Customer, Ticket, as_utc
 from desk.ticket_search import customer_search_text, index_ticket, search_terms
 from desk.tickets import MAX_NAME, MAX_ROW_ID, InputError, clean_email, clean_text, row_by_id
 from desk.translatable import N_
@@ -44,6 +45,7 @@ COUNTRIES = tuple(sorted(code for code in map(str, Locale("en").territories)
 # The customer list's orders: the newest contact first (default), by name (A-Z; a customer without one by email), or
 # the most tickets first; each then by id, so a page never repeats or skips a row between requests.
 SORTS = ("last_contact", "name", "tickets")
+MAX_QUERY = 200  # characters of a customer search read (the workspace's list and the API's), as the inbox keeps
 
 
 @dataclass(frozen=True)
@@ -132,8 +134,7 @@ class Customers:
                 select(Ticket.lang, func.count().label("n")).where(mine).group_by(Ticket.lang)
                 .order_by(func.count().desc(), Ticket.lang))]
             first = session.scalar(select(func.min(Ticket.created_at)).where(mine))
-            last = session.scalar(select(func.max(Message.created_at)).join(Ticket, Message.ticket_id == Ticket.id)
-                                  .where(mine, Message.author == "customer"))
+            last = customer.last_contact_at  # their newest message, kept on every one (desk.models), as the list's
             answers, average = session.execute(
                 select(func.count(CsatSurvey.rating), func.avg(CsatSurvey.rating))
                 .join(Ticket, CsatSurvey.ticket_id == Ticket.id).where(mine, CsatSurvey.rating.is_not(None))
@@ -158,7 +159,7 @@ class Customers:
             raise InputError("sort", N_("must be one of %(allowed)s, not %(value)s"), allowed=", ".join(SORTS),
                              value=repr(sort[:40]))
         limit, offset = max(0, min(limit, 1000)), max(0, min(offset, MAX_ROW_ID))
-        terms = search_terms(query.replace("\x00", ""))  # PostgreSQL's text holds no NUL
+        terms = search_terms(query[:MAX_QUERY].replace("\x00", ""))  # PostgreSQL's text holds no NUL
         found = and_(*(Customer.search_text.contains(t, autoescape=True) for t in terms)) if terms else None
         # The page's ids first, ordered from the customers' own columns (the newest contact: an index; the name: a
         # sort of the matching rows) or, for the ticket count, one grouped pass over tickets' customer index; then

@@ -12,15 +12,13 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import get_locale, gettext
 from flask_login import login_required
 
-from desk.customers import COUNTRIES, MAX_NOTES, SORTS, CustomerProfile
+from desk.customers import COUNTRIES, MAX_NOTES, MAX_QUERY, SORTS, CustomerProfile
 from desk.tickets import MAX_NAME, InputError
 from webapp import state
 from webapp.agent import PAGE_SIZE, _page, acting, bp
 from webapp.desk_errors import desk_error
 from webapp.paging import paged
 from webapp.workspace_labels import ViewLabels
-
-MAX_QUERY = 200  # characters of a search kept (as the inbox's)
 
 
 @bp.get("/customers")

@@ -45,6 +45,19 @@ def login(client: FlaskClient, email: str, password: str = PASSWORD, query: str 
     return client.post("/agent/login" + query, data=data)
 
 
+def client_for(app: Flask, email: str) -> FlaskClient:
+    """A test client signed in as the agent `email` (PASSWORD)."""
+    client = app.test_client()
+    assert login(client, email).status_code == 302
+    return client
+
+
+def signed_in(app: Flask, email: str) -> tuple[FlaskClient, str]:
+    """`client_for` and the CSRF token its workspace forms carry."""
+    client = client_for(app, email)
+    return client, csrf(client.get("/agent/").get_data(as_text=True))
+
+
 @pytest.fixture
 def light_settings(tmp_path: Path, content_dir: Path) -> Settings:
     data = tmp_path / "data"

@@ -13,11 +13,10 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import event
 
 from kb.settings import Settings
-from tests.webapp.light_app import PASSWORD, csrf, light_settings, login  # noqa: F401
+from tests.webapp.light_app import PASSWORD, client_for, csrf, light_settings, login  # noqa: F401
 from tests.webapp.test_agent_workspace import arabic_ticket
 from webapp import create_app
 
@@ -40,11 +39,6 @@ def app(light_settings: Settings) -> Flask:  # noqa: F811
     accounts.create_agent("admin@example.com", PASSWORD, name="Admin", role="admin")
     return app
 
-
-def client_for(app: Flask, email: str) -> FlaskClient:
-    client = app.test_client()
-    assert login(client, email).status_code == 302
-    return client
 
 
 def zone_of(app: Flask, email: str) -> str | None:

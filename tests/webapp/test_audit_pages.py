@@ -14,14 +14,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
 from desk.models import AuditEvent
 from kb.settings import Settings
 from tests.desk.test_teams import hours_file
 from tests.faults import rows
-from tests.webapp.light_app import PASSWORD, csrf, light_settings, login  # noqa: F401
+from tests.webapp.light_app import PASSWORD, client_for, csrf, light_settings, login  # noqa: F401
 from webapp import create_app
 from webapp.cli import main
 
@@ -38,11 +37,6 @@ def app(light_settings: Settings) -> Flask:  # noqa: F811
     accounts.create_agent("sara@example.com", PASSWORD, name="Sara")
     return app
 
-
-def client_for(app: Flask, email: str) -> FlaskClient:
-    client = app.test_client()
-    assert login(client, email).status_code == 302
-    return client
 
 
 def events(app: Flask) -> list[AuditEvent]:

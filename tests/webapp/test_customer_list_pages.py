@@ -13,11 +13,10 @@ from html import unescape
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 
 from desk.tickets import NewTicket
 from kb.settings import Settings
-from tests.webapp.light_app import PASSWORD, csrf, light_settings, login  # noqa: F401
+from tests.webapp.light_app import PASSWORD, client_for, csrf, light_settings, login  # noqa: F401
 from tests.webapp.test_agent_time_zone import writes
 from webapp import create_app
 
@@ -40,11 +39,6 @@ def app(light_settings: Settings) -> Flask:  # noqa: F811
                                       created=START + timedelta(days=3, hours=number)))
     return app
 
-
-def client_for(app: Flask, email: str) -> FlaskClient:
-    client = app.test_client()
-    assert login(client, email).status_code == 302
-    return client
 
 
 def rows(page: str) -> list[str]:

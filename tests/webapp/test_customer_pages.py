@@ -12,11 +12,10 @@ from html import unescape
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 
 from desk.tickets import NewTicket
 from kb.settings import Settings
-from tests.webapp.light_app import PASSWORD, csrf, light_settings, login  # noqa: F401
+from tests.webapp.light_app import PASSWORD, client_for, csrf, light_settings, login  # noqa: F401
 from tests.webapp.test_agent_time_zone import writes
 from webapp import create_app
 
@@ -37,11 +36,6 @@ def app(light_settings: Settings) -> Flask:  # noqa: F811
                                   lang="en", notify=False, created=START + timedelta(days=5)))
     return app
 
-
-def client_for(app: Flask, email: str) -> FlaskClient:
-    client = app.test_client()
-    assert login(client, email).status_code == 302
-    return client
 
 
 def omar_id(app: Flask) -> int:

@@ -35,7 +35,7 @@ from desk.snooze import MAX_AHEAD
 from desk.tickets import InputError, NewTicket, SentReply, TicketStore
 from kb.bidi_text import BIDI_CONTROLS
 from kb.settings import Settings
-from tests.webapp.light_app import PASSWORD, csrf, light_settings, login  # noqa: F401
+from tests.webapp.light_app import PASSWORD, csrf, light_settings, login, signed_in  # noqa: F401
 from webapp.agent import SAVED_FILTERS
 from webapp.security import MAX_REQUEST_LINE, form_number
 
@@ -64,11 +64,6 @@ def create(light_settings: Settings) -> Flask:  # noqa: F811
         desk.tickets.create(NewTicket(email=f"c{number}@example.com", subject="Parcel", body="Where is it?"))
     return app
 
-
-def signed_in(app: Flask, email: str) -> tuple[FlaskClient, str]:
-    client = app.test_client()
-    assert login(client, email).status_code == 302
-    return client, csrf(client.get("/agent/").get_data(as_text=True))
 
 
 def desk_of(app: Flask) -> Desk:

@@ -28,7 +28,7 @@ from desk.models import Ticket
 from desk.tickets import NewTicket
 from kb.settings import Settings
 from tests.desk.test_teams import hours_file
-from tests.webapp.light_app import PASSWORD, csrf, light_settings, login  # noqa: F401
+from tests.webapp.light_app import PASSWORD, csrf, light_settings, login, signed_in  # noqa: F401
 from tests.webapp.test_hostile_routes import _fingerprint
 from webapp import create_app
 from webapp.agent import MAX_BULK
@@ -54,11 +54,6 @@ def app(light_settings: Settings) -> Flask:  # noqa: F811
         desk.tickets.create(NewTicket(email=f"c{number}@example.com", subject="Parcel", body="Where is it?"))
     return app
 
-
-def signed_in(app: Flask, email: str) -> tuple[FlaskClient, str]:
-    client = app.test_client()
-    assert login(client, email).status_code == 302
-    return client, csrf(client.get("/agent/").get_data(as_text=True))
 
 
 def placed(app: Flask) -> dict[int, str]:

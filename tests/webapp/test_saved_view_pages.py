@@ -18,7 +18,7 @@ from desk.models import SavedView
 from desk.tickets import NewTicket
 from kb.settings import Settings
 from tests.desk.test_teams import hours_file
-from tests.webapp.light_app import PASSWORD, csrf, light_settings, login  # noqa: F401
+from tests.webapp.light_app import PASSWORD, client_for, csrf, light_settings, login  # noqa: F401
 from webapp import create_app
 
 
@@ -38,11 +38,6 @@ def app(light_settings: Settings) -> Flask:  # noqa: F811
             desk.tickets.update(ticket.id, assignee_id=sara.id, agent_id=sara.id)
     return app
 
-
-def client_for(app: Flask, email: str) -> FlaskClient:
-    client = app.test_client()
-    assert login(client, email).status_code == 302
-    return client
 
 
 def saved_rows(app: Flask) -> int:

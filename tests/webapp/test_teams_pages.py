@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 
 from desk.business_hours import BusinessHoursError
 from desk.models import AgentTeam, Ticket, TicketAssigneeChange, TicketTeamChange
 from desk.tickets import NewTicket
 from kb.settings import Settings
 from tests.desk.test_teams import hours_file
-from tests.webapp.light_app import PASSWORD, csrf, light_settings, login  # noqa: F401
+from tests.webapp.light_app import PASSWORD, client_for, csrf, light_settings, login  # noqa: F401
 from tests.webapp.test_contact_resubmits import form_data
 from webapp import create_app
 
@@ -36,11 +35,6 @@ def app(light_settings: Settings) -> Flask:  # noqa: F811
     desk.teams.set_teams(desk.accounts.create_agent("omar@example.com", PASSWORD, name="Omar").id, ["uae"])
     return app
 
-
-def client_for(app: Flask, email: str) -> FlaskClient:
-    client = app.test_client()
-    assert login(client, email).status_code == 302
-    return client
 
 
 def agent_id(app: Flask, email: str) -> int:

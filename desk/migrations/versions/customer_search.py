@@ -36,9 +36,10 @@ def upgrade() -> None:
     while True:
         rows = bind.execute(sa.select(customers.c.id, customers.c.name, customers.c.email)
                             .where(customers.c.id > last).order_by(customers.c.id).limit(BATCH)).all()
-        for row in rows:
-            bind.execute(customers.update().where(customers.c.id == row.id)
-                         .values(search_text=customer_search_text(row.name, row.email)))
+        if rows:  # one statement a batch, its rows as parameter sets
+            bind.execute(customers.update().where(customers.c.id == sa.bindparam("row_id"))
+                         .values(search_text=sa.bindparam("folded")),
+                         [{"row_id": row.id, "folded": customer_search_text(row.name, row.email)} for row in rows])
         if len(rows) < BATCH:
             return
         last = rows[-1].id
