@@ -49,10 +49,15 @@ class Actor:
     kind: str
     agent_id: int | None = None
     ip: str | None = None
+    token_id: int | None = None  # an API request's token ("api"): named in the event's `after` as "token"
 
     @classmethod
     def agent(cls, agent_id: int, ip: str | None = None) -> Actor:
         return cls("agent", agent_id, (ip or "")[:45] or None)
+
+    @classmethod
+    def api(cls, token_id: int, ip: str | None = None) -> Actor:
+        return cls("api", None, (ip or "")[:45] or None, token_id)
 
     def is_agent(self, agent_id: int) -> bool:
         return self.kind == "agent" and self.agent_id == agent_id
@@ -67,6 +72,8 @@ def record(session: Session, actor: Actor, action: str, subject_type: str, subje
     """Add the event of a change to the change's own session (committed with it, rolled back with it)."""
     if action not in AUDIT_ACTIONS or subject_type not in AUDIT_SUBJECTS or actor.kind not in AUDIT_ACTORS:
         raise ValueError(f"not an audit event: {actor.kind} {action} {subject_type}")  # a bug, not input
+    if actor.token_id is not None:
+        after = {**(after or {}), "token": actor.token_id}
     event = AuditEvent(created_at=utcnow(), actor=actor.kind, actor_id=actor.agent_id, action=action,
                        subject_type=subject_type, subject=str(subject)[:64], before=before, after=after,
                        ip=actor.ip, count=1)

@@ -367,7 +367,7 @@ class Customers:
                             .values(merged_into_id=kept.id))
             # The tickets move as they are: their updated_at kept (a merge is no activity on them).
             moved = session.execute(update(Ticket).where(Ticket.customer_id == duplicate.id)
-                                    .values(customer_id=kept.id, updated_at=Ticket.updated_at)).rowcount
+                                    .values(customer_id=kept.id, updated_at=Ticket.updated_at)).rowcount  # type: ignore[attr-defined]
             session.expire_all()  # the moved tickets' customer as it now is, for their search text
             for ticket in session.scalars(select(Ticket).where(Ticket.customer_id == kept.id)):
                 index_ticket(session, ticket)  # the kept one's name and email (a filled name: all of theirs)
@@ -390,10 +390,17 @@ class Customers:
                              email=email, id=other.id, name=other.name or other.email)
 
 
-def merged_away(field: str, customer: Customer) -> InputError:
-    """The refusal of a write to (or a merge into) a customer who was merged into another: named, with where to."""
-    return InputError(field, N_("customer #%(id)s was merged into customer #%(into)s"), id=customer.id,
-                      into=customer.merged_into_id)
+class MergedAwayError(InputError):
+    """A write to (or a merge into) a customer who was merged into another: named, with where to (`into`)."""
+
+    def __init__(self, field: str, customer: Customer) -> None:
+        super().__init__(field, N_("customer #%(id)s was merged into customer #%(into)s"), id=customer.id,
+                         into=customer.merged_into_id)
+        self.into = customer.merged_into_id
+
+
+def merged_away(field: str, customer: Customer) -> MergedAwayError:
+    return MergedAwayError(field, customer)
 
 
 def changed_since(customer: Customer, seen: dict[str, str]) -> list[str]:
