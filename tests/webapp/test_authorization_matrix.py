@@ -93,7 +93,7 @@ RULES: dict[tuple[str, str], str] = {
     ("agent.customer", "GET"): AGENT,  # the customer's profile: any agent role
     ("agent.customers", "GET"): AGENT,  # the customer list: any agent role
     ("agent.edit_customer", "POST"): AGENT,
-    ("agent.merge_customer", "GET"): ADMIN,  # merging customers: admins only (a lead's 403 in test_customer_merge_pages)
+    ("agent.merge_customer", "GET"): ADMIN,  # merging customers: admins only (a lead: test_customer_merge_pages)
     ("agent.merge_customer_post", "POST"): ADMIN,
     ("agent.presence", "POST"): AGENT,
     ("agent.suggestions_shown", "POST"): AGENT,
