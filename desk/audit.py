@@ -135,9 +135,9 @@ class AuditQuery:
         action, actor, subject = ((value or "").strip() or None for value in (action, actor, subject))
         if action is not None and action not in AUDIT_ACTIONS:
             raise InputError("action", N_("must be one of %(allowed)s"), allowed=", ".join(AUDIT_ACTIONS))
-        if actor is not None and actor not in ("cli", "system"):
+        if actor is not None and actor not in ("cli", "system", "api"):
             if not _row_id(actor.removeprefix("agent:")):
-                raise InputError("actor", N_("%(value)s is not cli, system or agent:N"), value=repr(actor[:40]))
+                raise InputError("actor", N_("%(value)s is not cli, system, api or agent:N"), value=repr(actor[:40]))
             actor = str(int(actor.removeprefix("agent:")))  # "agent:٣" and "007" are agent 3 and 7, as stored
         if subject is not None:
             kind, _, key = subject.partition(":")
@@ -152,7 +152,7 @@ class AuditQuery:
         query = select(AuditEvent)
         if self.action:
             query = query.where(AuditEvent.action == self.action)
-        if self.actor in ("cli", "system"):
+        if self.actor in ("cli", "system", "api"):
             query = query.where(AuditEvent.actor == self.actor)
         elif self.actor:
             query = query.where(AuditEvent.actor == "agent", AuditEvent.actor_id == int(self.actor))
@@ -188,7 +188,7 @@ class AuditRow:
 
 
 def actor_key(event: AuditEvent) -> str:
-    """The event's actor as the filter takes it: "cli", "system", or "agent:N"."""
+    """The event's actor as the filter takes it: "cli", "system", "api" (an API token) or "agent:N"."""
     return f"agent:{event.actor_id}" if event.actor == "agent" else event.actor
 
 

@@ -121,6 +121,10 @@ def test_the_api_merges_with_a_token(app: Flask) -> None:
     assert len(client.get(f"/api/v1/customers/{kept}", headers=headers).get_json()["tickets"]) == 3
     [event] = desk.audit.page(AuditQuery(action="customer_merged"), 0, 10).events
     assert event.actor == "api" and event.after["token"] == 1 and event.after["merged_into"] == kept
+    assert [e.id for e in desk.audit.page(AuditQuery.parse(None, "api", None), 0, 10).events] == [event.id]
+    admin = client_for(app, "admin@example.com")
+    log = unescape(admin.get("/agent/admin/audit", query_string={"actor": "api"}).get_data(as_text=True))
+    assert "Customers merged" in log and "API token" in log
 
 
 def test_a_save_from_an_older_page_is_refused_naming_what_changed(app: Flask) -> None:
