@@ -277,16 +277,19 @@ class Customers:
         clean_code = clean_country(country) if country is not None else None
         try:
             with self.db.session() as session:
-                lock_row(session, Customer, customer_id)  # the version read below is the one the write follows
                 customer = row_by_id(session, Customer, customer_id)
                 if customer is None:
                     raise InputError("customer", N_("no such customer"))
+                if clean_address is not None and clean_address != customer.email:
+                    self._refuse_taken(session, clean_address, customer_id)
+                # Held from here to the commit, and read again: the version checked is the one the write follows (a
+                # refusal above wrote nothing at all).
+                lock_row(session, Customer, customer_id)
+                session.refresh(customer)
                 if customer.merged_into_id is not None:
                     raise merged_away("customer", customer)
                 if version is not None and customer.version != version:
                     raise StaleEditError(changed_since(customer, seen or {}), customer.version, version)
-                if clean_address is not None and clean_address != customer.email:
-                    self._refuse_taken(session, clean_address, customer_id)
                 before: dict[str, Any] = {}
                 after: dict[str, Any] = {}
                 wanted: dict[str, str | None] = {"name": clean_name}
