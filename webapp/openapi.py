@@ -404,7 +404,8 @@ OPENAPI: dict[str, Any] = {
                                 "properties": {"id": {"type": "integer"}, "reference": {"type": "string"}}}},
                         },
                     }),
-                    "404": _error("no customer with this id"),
+                    "404": _error("no customer with this id; one merged into another: `merged_into` names the "
+                                  "customer kept"),
                     **{code: TOKEN_ERRORS[code] for code in ("401", "429")},
                 },
             }
