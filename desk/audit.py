@@ -49,10 +49,15 @@ class Actor:
     kind: str
     agent_id: int | None = None
     ip: str | None = None
+    token_id: int | None = None  # an API request's token ("api"): named in the event's `after` as "token"
 
     @classmethod
     def agent(cls, agent_id: int, ip: str | None = None) -> Actor:
         return cls("agent", agent_id, (ip or "")[:45] or None)
+
+    @classmethod
+    def api(cls, token_id: int, ip: str | None = None) -> Actor:
+        return cls("api", None, (ip or "")[:45] or None, token_id)
 
     def is_agent(self, agent_id: int) -> bool:
         return self.kind == "agent" and self.agent_id == agent_id
@@ -67,6 +72,8 @@ def record(session: Session, actor: Actor, action: str, subject_type: str, subje
     """Add the event of a change to the change's own session (committed with it, rolled back with it)."""
     if action not in AUDIT_ACTIONS or subject_type not in AUDIT_SUBJECTS or actor.kind not in AUDIT_ACTORS:
         raise ValueError(f"not an audit event: {actor.kind} {action} {subject_type}")  # a bug, not input
+    if actor.token_id is not None:
+        after = {**(after or {}), "token": actor.token_id}
     event = AuditEvent(created_at=utcnow(), actor=actor.kind, actor_id=actor.agent_id, action=action,
                        subject_type=subject_type, subject=str(subject)[:64], before=before, after=after,
                        ip=actor.ip, count=1)
@@ -128,9 +135,9 @@ class AuditQuery:
         action, actor, subject = ((value or "").strip() or None for value in (action, actor, subject))
         if action is not None and action not in AUDIT_ACTIONS:
             raise InputError("action", N_("must be one of %(allowed)s"), allowed=", ".join(AUDIT_ACTIONS))
-        if actor is not None and actor not in ("cli", "system"):
+        if actor is not None and actor not in ("cli", "system", "api"):
             if not _row_id(actor.removeprefix("agent:")):
-                raise InputError("actor", N_("%(value)s is not cli, system or agent:N"), value=repr(actor[:40]))
+                raise InputError("actor", N_("%(value)s is not cli, system, api or agent:N"), value=repr(actor[:40]))
             actor = str(int(actor.removeprefix("agent:")))  # "agent:٣" and "007" are agent 3 and 7, as stored
         if subject is not None:
             kind, _, key = subject.partition(":")
@@ -145,7 +152,7 @@ class AuditQuery:
         query = select(AuditEvent)
         if self.action:
             query = query.where(AuditEvent.action == self.action)
-        if self.actor in ("cli", "system"):
+        if self.actor in ("cli", "system", "api"):
             query = query.where(AuditEvent.actor == self.actor)
         elif self.actor:
             query = query.where(AuditEvent.actor == "agent", AuditEvent.actor_id == int(self.actor))
@@ -181,7 +188,7 @@ class AuditRow:
 
 
 def actor_key(event: AuditEvent) -> str:
-    """The event's actor as the filter takes it: "cli", "system", or "agent:N"."""
+    """The event's actor as the filter takes it: "cli", "system", "api" (an API token) or "agent:N"."""
     return f"agent:{event.actor_id}" if event.actor == "agent" else event.actor
 
 

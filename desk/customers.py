@@ -12,22 +12,33 @@ search folds as the inbox search does (desk.ticket_search): every term must be i
 
 Every edit (name, notes, email, country) is an audit event (desk.audit, "customer_edited") in the edit's own
 transaction: the fields that changed, old and new for name, email and country, and for the notes only that they
-changed (their text is the team's, not the log's).
+changed (their text is the team's, not the log's). An edit made from the profile as it was at an older `version`
+(another agent saved meanwhile) is refused naming the fields that changed since (`StaleEditError`), where the last
+save used to win silently.
+
+A customer who wrote from two addresses is two customers until an admin merges the duplicate into the one kept
+(`merge`; Zendesk's "merge users", Chatwoot's "merge contacts"): the duplicate's tickets (and so their messages) move,
+its notes are appended to the kept one's under a line naming it, the kept one's name and country win when set, and
+the duplicate's row stays as a pointer (`merged_into_id`), out of the list and its search: its email is still unique
+to it, so whatever maps an address to a customer (`TicketStore._customer` for mail, the forms and the API, "My
+tickets", the magic link) reaches it and follows the pointer to the kept customer. Both rows are locked first
+(`lock_row`, lower id first) so two merges at once are one after the other, and the second sees the first's result.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
 from babel import Locale
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from desk.audit import SYSTEM, Actor, record
-from desk.database import Database
+from desk.database import Database, lock_row
 from desk.models import CsatSurvey, Customer, Ticket, as_utc
 from desk.ticket_search import customer_search_text, index_ticket, search_terms
 from desk.tickets import MAX_NAME, MAX_ROW_ID, InputError, clean_email, clean_text, row_by_id
@@ -46,6 +57,40 @@ COUNTRIES = tuple(sorted(code for code in map(str, Locale("en").territories)
 # the most tickets first; each then by id, so a page never repeats or skips a row between requests.
 SORTS = ("last_contact", "name", "tickets")
 MAX_QUERY = 200  # characters of a customer search read (the workspace's list and the API's), as the inbox keeps
+# The profile's fields a stale save names as changed since (in the form's order).
+PROFILE_FIELDS = ("name", "email", "country", "notes")
+
+
+class StaleEditError(InputError):
+    """A profile save made from an older version of the customer (another agent saved, or a merge landed, since the
+    page was read): nothing written. `fields` are those whose stored value differs from what the page was read with
+    (empty when the saver did not say what it read: the API's `version` alone); `version` is the current one, which
+    the page carries on so the agent can save again once they have looked."""
+
+    def __init__(self, fields: list[str], version: int, seen: int) -> None:
+        if fields:
+            super().__init__("version", N_("another agent saved this customer since you opened the page (%(fields)s "
+                                           "changed); your text is kept: check it and save again"),
+                             fields=", ".join(fields))
+        else:
+            super().__init__("version", N_("another agent saved this customer since version %(seen)s (now "
+                                           "%(version)s); read it again and save"), seen=seen, version=version)
+        self.fields = fields
+        self.version = version
+
+
+def notes_digest(notes: str | None) -> str:
+    """The notes as the profile form carries what it read (not their 5,000 characters a second time): a hash."""
+    return hashlib.sha256((notes or "").encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    """What a merge did: the customer kept (its row after the merge), the duplicate's id and how many tickets moved."""
+
+    kept: Customer
+    duplicate_id: int
+    tickets: int
 
 
 @dataclass(frozen=True)
@@ -125,7 +170,7 @@ class Customers:
         limit, offset = max(0, min(limit, 1000)), max(0, min(offset, MAX_ROW_ID))
         with self.db.session() as session:
             customer = row_by_id(session, Customer, customer_id)
-            if customer is None:
+            if customer is None or customer.merged_into_id is not None:  # merged away: the kept one's profile
                 return None
             mine = Ticket.customer_id == customer_id
             by_status: dict[str, int] = {status: n for status, n in session.execute(
@@ -160,7 +205,9 @@ class Customers:
                              value=repr(sort[:40]))
         limit, offset = max(0, min(limit, 1000)), max(0, min(offset, MAX_ROW_ID))
         terms = search_terms(query[:MAX_QUERY].replace("\x00", ""))  # PostgreSQL's text holds no NUL
-        found = and_(*(Customer.search_text.contains(t, autoescape=True) for t in terms)) if terms else None
+        # A merged duplicate is gone from the list and its search (its row only maps its email to the kept one).
+        found = and_(Customer.merged_into_id.is_(None),
+                     *(Customer.search_text.contains(t, autoescape=True) for t in terms))
         # The page's ids first, ordered from the customers' own columns (the newest contact: an index; the name: a
         # sort of the matching rows) or, for the ticket count, one grouped pass over tickets' customer index; then
         # what the page shows, for its 25 customers only.
@@ -176,8 +223,8 @@ class Customers:
                    .order_by(func.coalesce(counted.c.n, 0).desc(), Customer.id.desc()))
         with self.db.session() as session:
             how_many = select(func.count()).select_from(Customer)
-            total = session.scalar(how_many.where(found) if found is not None else how_many) or 0
-            shown = list(session.scalars((ids.where(found) if found is not None else ids).limit(limit).offset(offset)))
+            total = session.scalar(how_many.where(found)) or 0
+            shown = list(session.scalars(ids.where(found).limit(limit).offset(offset)))
             if not shown:
                 return CustomerList([], total)
             customers = {c.id: c for c in session.scalars(select(Customer).where(Customer.id.in_(shown)))}
@@ -210,13 +257,20 @@ class Customers:
                 .order_by(Ticket.created_at.desc(), Ticket.id.desc()))]
 
     def edit(self, customer_id: int, name: object, notes: object, email: object = None, country: object = None,
-             by: Actor = SYSTEM) -> Customer:
+             by: Actor = SYSTEM, version: int | None = None, seen: dict[str, str] | None = None) -> Customer:
         """Set the display name, the agents' notes and, when given (not None), the email and the country: all checked
         (length, control characters, a name on one line, an email address no other customer has, a country code)
         before any is written; an empty name shows the email, as a customer without one always did. What changed is
         one audit event by `by`, committed with the edit; nothing changed, no event. A clash on the email, found
         first or by the unique index (another edit took the address meanwhile), is an InputError on "email" naming
-        the customer who has it."""
+        the customer who has it.
+
+        `version` (the profile's, as the page or the API client read it): when given and the customer has been saved
+        since (another agent's edit, a merge into them), nothing is written and `StaleEditError` names the fields
+        whose stored value differs from `seen` (what the page was read with: PROFILE_FIELDS, the notes as
+        `notes_digest`). The row is locked before it is read, so two saves from one version are one saved and one
+        refused, never both written. A saved change counts the version up. A merged duplicate is refused (its
+        profile is the kept customer's now)."""
         clean_name = clean_customer_text("name", name, MAX_NAME, one_line=True)
         clean_notes = clean_customer_text("notes", notes, MAX_NOTES, one_line=False) or None
         clean_address = clean_email(email) if email is not None else None
@@ -228,6 +282,14 @@ class Customers:
                     raise InputError("customer", N_("no such customer"))
                 if clean_address is not None and clean_address != customer.email:
                     self._refuse_taken(session, clean_address, customer_id)
+                # Held from here to the commit, and read again: the version checked is the one the write follows (a
+                # refusal above wrote nothing at all).
+                lock_row(session, Customer, customer_id)
+                session.refresh(customer)
+                if customer.merged_into_id is not None:
+                    raise merged_away("customer", customer)
+                if version is not None and customer.version != version:
+                    raise StaleEditError(changed_since(customer, seen or {}), customer.version, version)
                 before: dict[str, Any] = {}
                 after: dict[str, Any] = {}
                 wanted: dict[str, str | None] = {"name": clean_name}
@@ -248,6 +310,7 @@ class Customers:
                     for ticket in session.scalars(select(Ticket).where(Ticket.customer_id == customer_id)):
                         index_ticket(session, ticket)
                 if after:
+                    customer.version += 1
                     record(session, by, "customer_edited", "customer", customer_id, before=before, after=after)
                 session.flush()  # the unique index speaks here, inside the try
                 return customer
@@ -258,6 +321,67 @@ class Customers:
                 self._refuse_taken(session, clean_address, customer_id)
             raise
 
+    def merge(self, duplicate_id: int, kept_id: int, by: Actor = SYSTEM,
+              heading: str = "Notes merged from customer #%(id)s (%(name)s, %(email)s):") -> MergeResult:
+        """Merge the customer `duplicate_id` into `kept_id` (the module's docstring says what moves) in one
+        transaction, with one `customer_merged` audit event by `by` (the duplicate the subject; the kept id, how many
+        tickets moved and which of the kept one's empty fields the duplicate filled; never the notes' text). The
+        duplicate's notes are appended to the kept one's under `heading` (filled with the duplicate's id, name and
+        email; the caller's language: the workspace passes it translated). Refused with an InputError naming the
+        field: into itself ("into"), a customer that does not exist ("customer", "into") or was merged away (either),
+        notes that together would be over MAX_NOTES ("notes": nothing is cut). The kept customer's search text,
+        last contact and version, and the moved tickets' inbox search text, are refreshed in the same transaction."""
+        if duplicate_id == kept_id:
+            raise InputError("into", N_("a customer cannot be merged into itself"))
+        with self.db.session() as session:
+            for row_id in sorted((duplicate_id, kept_id)):  # one order for every merge: two at once never deadlock
+                lock_row(session, Customer, row_id)
+            duplicate, kept = row_by_id(session, Customer, duplicate_id), row_by_id(session, Customer, kept_id)
+            if duplicate is None:
+                raise InputError("customer", N_("no customer #%(id)s"), id=duplicate_id)
+            if kept is None:
+                raise InputError("into", N_("no customer #%(id)s"), id=kept_id)
+            if duplicate.merged_into_id is not None:
+                raise merged_away("customer", duplicate)
+            if kept.merged_into_id is not None:
+                raise merged_away("into", kept)
+            notes, had_notes = kept.notes, bool(duplicate.notes)
+            if duplicate.notes:
+                marked = heading % {"id": duplicate.id, "name": duplicate.name or duplicate.email,
+                                    "email": duplicate.email} + "\n" + duplicate.notes
+                notes = f"{notes}\n\n{marked}" if notes else marked
+                if len(notes) > MAX_NOTES:
+                    raise InputError("notes", N_("together the two customers' notes would be %(length)s characters, "
+                                                 "over the %(limit)s allowed: shorten one first"),
+                                     length=f"{len(notes):,}", limit=f"{MAX_NOTES:,}")
+            filled = {field: getattr(duplicate, field) for field in ("name", "country")
+                      if not getattr(kept, field) and getattr(duplicate, field)}
+            for field, value in filled.items():
+                setattr(kept, field, value)
+            kept.notes = notes
+            contacts = [when for when in (kept.last_contact_at, duplicate.last_contact_at) if when is not None]
+            kept.last_contact_at = max(contacts, key=as_utc) if contacts else None
+            kept.search_text = customer_search_text(kept.name, kept.email)
+            kept.version += 1
+            duplicate.merged_into_id, duplicate.notes, duplicate.version = kept.id, None, duplicate.version + 1
+            session.flush()
+            # Earlier duplicates of the duplicate point at the kept customer now: one hop, never a chain.
+            session.execute(update(Customer).where(Customer.merged_into_id == duplicate.id)
+                            .values(merged_into_id=kept.id))
+            # The tickets move as they are: their updated_at kept (a merge is no activity on them).
+            moved = session.execute(update(Ticket).where(Ticket.customer_id == duplicate.id)
+                                    .values(customer_id=kept.id, updated_at=Ticket.updated_at)).rowcount  # type: ignore[attr-defined]
+            session.expire_all()  # the moved tickets' customer as it now is, for their search text
+            for ticket in session.scalars(select(Ticket).where(Ticket.customer_id == kept.id)):
+                index_ticket(session, ticket)  # the kept one's name and email (a filled name: all of theirs)
+            after: dict[str, Any] = {"merged_into": kept.id, "tickets": moved}
+            after.update({field: "filled" for field in filled})
+            if had_notes:
+                after["notes"] = "appended"  # that they were, never their text
+            record(session, by, "customer_merged", "customer", duplicate.id, after=after)
+            session.flush()
+            return MergeResult(kept, duplicate_id, moved)
+
     def email_holder(self, session: Session, email: str, customer_id: int) -> Customer | None:
         """Another customer whose email is `email` (the check before the write; the unique index backs it)."""
         return session.scalar(select(Customer).where(Customer.email == email, Customer.id != customer_id))
@@ -267,3 +391,23 @@ class Customers:
         if other is not None:
             raise InputError("email", N_("%(email)s is already the email of customer #%(id)s (%(name)s)"),
                              email=email, id=other.id, name=other.name or other.email)
+
+
+class MergedAwayError(InputError):
+    """A write to (or a merge into) a customer who was merged into another: named, with where to (`into`)."""
+
+    def __init__(self, field: str, customer: Customer) -> None:
+        super().__init__(field, N_("customer #%(id)s was merged into customer #%(into)s"), id=customer.id,
+                         into=customer.merged_into_id)
+        self.into = customer.merged_into_id
+
+
+def merged_away(field: str, customer: Customer) -> MergedAwayError:
+    return MergedAwayError(field, customer)
+
+
+def changed_since(customer: Customer, seen: dict[str, str]) -> list[str]:
+    """The profile fields whose stored value is not what the page was read with (`seen`; the notes as their digest)."""
+    now = {"name": customer.name or "", "email": customer.email, "country": customer.country or "",
+           "notes": notes_digest(customer.notes)}
+    return [field for field in PROFILE_FIELDS if field in seen and seen[field] != now[field]]

@@ -87,6 +87,16 @@ class Customer(Base):
     # so the customer list sorts by it from an index instead of grouping every message (bench/RESULTS.md, session
     # 29). None: no message yet (the list falls back to the row's creation, as the profile does without tickets).
     last_contact_at: Mapped[datetime | None] = mapped_column(index=True)
+    # The customer this one was merged into (desk.customers.Customers.merge; Zendesk's "merge users"): their tickets
+    # moved there, and this row stays only so its email keeps mapping to the kept customer (mail, the forms, "My
+    # tickets") and its old profile URL redirects. Always the final customer (a later merge of the kept one re-points
+    # these rows), never a chain. None: a customer of their own, in the list and its search. No foreign key, as the
+    # tickets' merged_into_id has none: adding one on SQLite copies and drops `customers`, which tickets reference.
+    merged_into_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # Counts the profile's saved changes (an edit that changed something, a merge into it): the profile form carries
+    # the version it was read at and a save made from an older one is refused naming what changed since
+    # (desk.customers.StaleEditError), where it used to overwrite the other agent's save.
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     tickets: Mapped[list[Ticket]] = relationship(back_populates="customer", order_by="Ticket.created_at")
 
@@ -135,9 +145,9 @@ class ApiToken(Base):
 AUDIT_ACTIONS = (
     "agent_created", "role_changed", "deactivated", "reactivated", "password_reset", "password_changed",
     "token_created", "token_revoked", "team_member_added", "team_member_removed", "sign_in_failed",
-    "sign_in_succeeded", "customer_edited",
+    "sign_in_succeeded", "customer_edited", "customer_merged",
 )
-AUDIT_ACTORS = ("agent", "cli", "system")
+AUDIT_ACTORS = ("agent", "cli", "system", "api")  # "api": an API token's request (the token named in `after`)
 AUDIT_SUBJECTS = ("agent", "token", "team", "customer")
 
 

@@ -683,6 +683,8 @@ class TicketStore:
                           "search_text": customer_search_text(new.name, new.email)},
                          ["email"])
         customer = session.scalars(select(Customer).where(Customer.email == new.email)).one()
+        if customer.merged_into_id is not None:  # a merged duplicate's address: the kept customer (desk.customers)
+            customer = session.get(Customer, customer.merged_into_id) or customer
         if new.name and not customer.name:
             customer.name = new.name
         customer.search_text = customer_search_text(customer.name, customer.email)  # unchanged: no UPDATE
@@ -788,10 +790,14 @@ class TicketStore:
             return list(session.scalars(query.order_by(Ticket.created_at.desc()).limit(20)))
 
     def by_customer_email(self, email: str) -> list[Ticket]:
-        """Every ticket of the customer with this address, newest first ("My tickets")."""
+        """Every ticket of the customer with this address, newest first ("My tickets"); a merged duplicate's address
+        reads the kept customer's (their tickets moved there, desk.customers)."""
         with self.db.session() as session:
+            found = session.scalar(select(Customer).where(Customer.email == email.strip().lower()))
+            if found is None:
+                return []
             return list(session.scalars(
-                select(Ticket).join(Customer).where(Customer.email == email.strip().lower())
+                select(Ticket).where(Ticket.customer_id == (found.merged_into_id or found.id))
                 .order_by(Ticket.created_at.desc(), Ticket.id.desc())
             ))
 

@@ -19,7 +19,8 @@ from copilot.head_queries import head_first
 from copilot.result_floor import split_at_floor
 from copilot.retrieval import QueryError
 from copilot.suggestions import TicketTextError
-from desk.customers import SORTS
+from desk.audit import Actor
+from desk.customers import SORTS, MergedAwayError
 from desk.database import StorageUnavailableError
 from desk.mail.attachments import Upload
 from desk.models import Attachment, Message, Ticket, as_utc
@@ -395,6 +396,10 @@ def get_customer(customer_id: int):
     desk = state.desk()
     found = desk.customers.profile(customer_id, limit=0)
     if found is None:
+        merged = desk.customers.get(customer_id)
+        if merged is not None and merged.merged_into_id is not None:  # the kept customer is where they live now
+            return jsonify({"error": f"customer: customer {customer_id} was merged into customer "
+                                     f"{merged.merged_into_id}", "merged_into": merged.merged_into_id}), 404
         return error(f"customer: no customer {customer_id}", 404)
     c = found.customer
     return jsonify({
@@ -404,6 +409,36 @@ def get_customer(customer_id: int):
         "counts": {"open": found.open, "solved": found.solved, "all": found.total},
         "tickets": [{"id": i, "reference": r} for i, r in desk.customers.ticket_ids(customer_id)],
     })
+
+
+@bp.post("/customers/<int:customer_id>/merge")
+@limiter.limit(API_IP_LIMIT)
+@limiter.limit(API_BAD_TOKEN_LIMIT, deduct_when=refused)
+@limiter.limit(API_TOKEN_LIMIT, key_func=token_key)
+@token_required
+def merge_customer(customer_id: int):
+    """Merge the customer in the path (the duplicate) into `into` (the customer kept), as an admin does on the
+    duplicate's profile (desk.customers.Customers.merge): their tickets move, their email maps to the kept one, their
+    notes are appended; one `customer_merged` audit event by the token ("api", the token's id in it). A duplicate
+    that does not exist is a 404; one already merged, or a kept one that was, a 409 naming where it went (so a retry
+    after a lost answer says what the first did); into itself, an unknown kept one or notes together too long a 400
+    naming the field."""
+    body = json_object("into", request_fields("/api/v1/customers/{customer_id}/merge"))
+    into = body.get("into")
+    if isinstance(into, bool) or not isinstance(into, int):
+        return error("into: the id of the customer to keep (an integer)")
+    desk = state.desk()
+    if desk.customers.get(customer_id) is None:
+        return error(f"customer: no customer {customer_id}", 404)
+    try:
+        result = desk.customers.merge(customer_id, into, by=Actor.api(g.api_token_id, request.remote_addr))
+    except MergedAwayError as exc:
+        return jsonify({"error": str(exc), "merged_into": exc.into}), 409
+    except InputError as exc:
+        if exc.field == "customer":  # gone meanwhile
+            return error(str(exc), 404)
+        return input_error(exc)
+    return jsonify({"id": result.kept.id, "merged_from": customer_id, "tickets": result.tickets})
 
 
 @bp.post("/tickets/<int:ticket_id>/messages")

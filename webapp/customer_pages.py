@@ -2,21 +2,29 @@
 and sorted, and each customer's profile page (Zendesk's user profile, Chatwoot's contact page): who they are, their
 counts and every ticket of theirs, and the form for the display name, email, country and the agents' notes about
 them. Any signed-in agent (any role) may read and edit them; the notes are internal, every edit is in the audit log
-(desk.customers). Routes on the agent blueprint."""
+(desk.customers). The form carries the version it was read at: a save from an older one (another agent saved
+meanwhile) is refused naming the fields that changed, with what the agent typed kept.
+
+Admins merge a duplicate customer into the one kept (Zendesk's "merge users"), from the duplicate's profile: pick the
+kept one by name or email, read what will move on a confirmation page, confirm. A merged customer's profile URL
+redirects to the kept one's, which says so. Routes on the agent blueprint."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from flask import abort, flash, redirect, request, url_for
-from flask_babel import get_locale, gettext
+from flask_babel import get_locale, gettext, ngettext
 from flask_login import login_required
+from werkzeug.wrappers import Response
 
-from desk.customers import COUNTRIES, MAX_NOTES, MAX_QUERY, SORTS, CustomerProfile
-from desk.tickets import MAX_NAME, InputError
+from desk.customers import COUNTRIES, MAX_NOTES, MAX_QUERY, SORTS, CustomerProfile, StaleEditError, notes_digest
+from desk.models import Customer
+from desk.tickets import MAX_NAME, MAX_ROW_ID, InputError
+from desk.translatable import N_
 from webapp import state
-from webapp.agent import PAGE_SIZE, _page, acting, bp
-from webapp.desk_errors import desk_error
+from webapp.agent import PAGE_SIZE, _admin_required, _page, acting, bp
+from webapp.desk_errors import FIELDS, desk_error
 from webapp.paging import paged
 from webapp.workspace_labels import ViewLabels
 
@@ -51,10 +59,21 @@ def _profile_page(customer_id: int, status: int = 200, **extra: Any) -> tuple[st
 
     found, paging = paged(fetch, PAGE_SIZE)
     c = found.customer
+    merged_from = request.args.get("merged_from", type=int)  # the redirect from a merged duplicate's old URL
+    if merged_from is not None and 0 < merged_from <= MAX_ROW_ID:
+        old = state.desk().customers.get(merged_from)
+        if old is not None and old.merged_into_id == c.id:
+            extra.setdefault("merged_from", old)
     extra.setdefault("kept", {"name": c.name, "notes": c.notes or "", "email": c.email, "country": c.country or ""})
     extra.setdefault("errors", {})
+    seen = {"name": c.name or "", "email": c.email, "country": c.country or "", "notes": notes_digest(c.notes)}
     return _page("agent/customer.html", profile=found, paging=paging, labels=ViewLabels(), max_name=MAX_NAME,
-                 max_notes=MAX_NOTES, countries=country_names(), **extra), status
+                 max_notes=MAX_NOTES, countries=country_names(), seen=seen, **extra), status
+
+
+def merged_redirect(customer: Customer) -> Response:
+    """A merged duplicate's URL: the kept customer's profile, which names the duplicate (nothing is written)."""
+    return redirect(url_for(".customer", customer_id=customer.merged_into_id, merged_from=customer.id))
 
 
 def country_names() -> list[tuple[str, str]]:
@@ -67,7 +86,10 @@ def country_names() -> list[tuple[str, str]]:
 @bp.get("/customers/<int:customer_id>")
 @login_required
 def customer(customer_id: int):
-    """The profile; reads only."""
+    """The profile; reads only. A merged duplicate's redirects to the kept customer's."""
+    found = state.desk().customers.get(customer_id)
+    if found is not None and found.merged_into_id is not None:
+        return merged_redirect(found)
     return _profile_page(customer_id)
 
 
@@ -76,16 +98,100 @@ def customer(customer_id: int):
 def edit_customer(customer_id: int):
     """Save the display name, email, country and notes (CSRF, as every form; an audit event by the signed-in agent);
     a refusal, an email another customer has among them, shows the page again with the error under its field and
-    what the agent typed, nothing written. A form without the email or country field leaves it as it is."""
+    what the agent typed, nothing written. A form without the email or country field leaves it as it is.
+
+    The form's `version` (and `seen_*`, the values it was read with): a save from an older version is a 409 naming
+    the fields another agent changed since, with the agent's text kept and the page at the current version, so
+    saving again (after a look) overwrites knowingly. A form without `version` (a script) is not checked."""
     form = request.form
     name, notes = form.get("name", ""), form.get("notes", "")
     email, country = form.get("email"), form.get("country")
-    if state.desk().customers.get(customer_id) is None:
+    found = state.desk().customers.get(customer_id)
+    if found is None:
         abort(404)
+    if found.merged_into_id is not None:
+        return merged_redirect(found)
+    version = form.get("version")
+    seen = {field: form.get(f"seen_{field}", "") for field in ("name", "email", "country", "notes")
+            if f"seen_{field}" in form}
+    typed = {"name": name, "notes": notes, "email": email or "", "country": country or ""}
     try:
-        state.desk().customers.edit(customer_id, name, notes, email=email, country=country, by=acting())
+        if version is not None and not version.isdigit():
+            raise InputError("version", N_("must be a whole number"))
+        state.desk().customers.edit(customer_id, name, notes, email=email, country=country, by=acting(),
+                                    version=int(version) if version is not None else None, seen=seen)
+    except StaleEditError as stale:
+        return _profile_page(customer_id, 409, errors={"version": stale_message(stale)}, kept=typed)
     except InputError as error:
-        return _profile_page(customer_id, 400, errors={error.field: desk_error(error)},
-                             kept={"name": name, "notes": notes, "email": email or "", "country": country or ""})
+        return _profile_page(customer_id, 400, errors={error.field: desk_error(error)}, kept=typed)
     flash(gettext("Customer saved."), "ok")
     return redirect(url_for(".customer", customer_id=customer_id))
+
+
+def stale_message(stale: StaleEditError) -> str:
+    """The refusal of a stale save in the reader's language, the changed fields named in it too."""
+    if not stale.fields:
+        return gettext("Another agent saved this customer since you opened the page; your text is kept: check it "
+                       "and save again.")
+    return gettext("Another agent saved this customer since you opened the page: %(fields)s changed. Your text is "
+                   "kept below: check it against theirs and save again.",
+                   fields=gettext(", ").join(str(FIELDS[field]) for field in stale.fields))
+
+
+@bp.get("/customers/<int:customer_id>/merge")
+@login_required
+def merge_customer(customer_id: int):
+    """Admins: merge this (duplicate) customer into another. Without `into`: a search (?q=, by name or email, as the
+    list's) for the customer to keep; with `into`: the confirmation, saying what will move. Reads only."""
+    _admin_required()
+    desk = state.desk()
+    duplicate = desk.customers.get(customer_id)
+    if duplicate is None:
+        abort(404)
+    if duplicate.merged_into_id is not None:
+        return merged_redirect(duplicate)
+    q = (request.args.get("q") or "")[:MAX_QUERY]
+    into = request.args.get("into", type=int)
+    if into is None:
+        found = [row for row in desk.customers.page(q, "name", 25).rows if row.id != customer_id] if q else []
+        return _page("agent/customer_merge.html", duplicate=duplicate, q=q, found=found, kept=None, error=None)
+    return merge_confirmation(duplicate, into)
+
+
+def merge_confirmation(duplicate: Customer, into: int, error: str | None = None, status: int = 200):
+    desk = state.desk()
+    kept = desk.customers.profile(into, limit=0) if 0 < into <= MAX_ROW_ID else None
+    moving = desk.customers.profile(duplicate.id, limit=0)
+    if kept is None or kept.customer.id == duplicate.id:
+        error = error or gettext("Choose another customer to keep: #%(id)s cannot be.", id=into)
+        return _page("agent/customer_merge.html", duplicate=duplicate, q="", found=[], kept=None, error=error), 400
+    return _page("agent/customer_merge.html", duplicate=duplicate, q="", found=[], kept=kept,
+                 moving=moving, error=error), status
+
+
+@bp.post("/customers/<int:customer_id>/merge")
+@login_required
+def merge_customer_post(customer_id: int):
+    """Admins: merge this customer into `into` (CSRF, as every form; one audit event by the signed-in agent), then
+    the kept customer's profile, saying so. A refusal (itself, one merged away, no such customer, notes together too
+    long) shows the confirmation again naming why, nothing written."""
+    _admin_required()
+    desk = state.desk()
+    duplicate = desk.customers.get(customer_id)
+    if duplicate is None:
+        abort(404)
+    into = request.form.get("into", "")
+    if not into.isdigit() or not 0 < int(into) <= MAX_ROW_ID:
+        return merge_confirmation(duplicate, 0, gettext("Choose the customer to keep."), 400)
+    try:
+        result = desk.customers.merge(customer_id, int(into), by=acting(),
+                                      heading=gettext("Notes merged from customer #%(id)s (%(name)s, %(email)s):"))
+    except InputError as error:
+        now = desk.customers.get(customer_id)
+        if now is not None and now.merged_into_id is not None and error.field == "customer":
+            return merged_redirect(now)  # merged meanwhile (another admin, a second tab): where it went
+        return merge_confirmation(duplicate, int(into), desk_error(error), 400)
+    flash(ngettext("%(name)s was merged into this customer: %(num)d ticket moved.",
+                   "%(name)s was merged into this customer: %(num)d tickets moved.", result.tickets,
+                   name=duplicate.name or duplicate.email), "ok")
+    return redirect(url_for(".customer", customer_id=result.kept.id))

@@ -40,6 +40,7 @@ FIELDS = {
     "files": lazy_pgettext("desk field", "files"),
     "from": lazy_pgettext("desk field", "from"),
     "hours": lazy_pgettext("desk field", "hours"),
+    "into": lazy_pgettext("desk field", "customer to keep"),
     "kind": lazy_pgettext("desk field", "kind"),
     "lang": lazy_pgettext("desk field", "lang"),
     "line": lazy_pgettext("desk field", "line"),
@@ -76,6 +77,7 @@ FIELDS = {
     "to": lazy_pgettext("desk field", "to"),
     "token": lazy_pgettext("desk field", "token"),
     "tz": lazy_pgettext("desk field", "tz"),
+    "version": lazy_pgettext("desk field", "version"),
     "view": lazy_pgettext("desk field", "view"),
     "views": lazy_pgettext("desk field", "saved views"),
 }

@@ -404,8 +404,45 @@ OPENAPI: dict[str, Any] = {
                                 "properties": {"id": {"type": "integer"}, "reference": {"type": "string"}}}},
                         },
                     }),
-                    "404": _error("no customer with this id"),
+                    "404": _error("no customer with this id; one merged into another: `merged_into` names the "
+                                  "customer kept"),
                     **{code: TOKEN_ERRORS[code] for code in ("401", "429")},
+                },
+            }
+        },
+        "/api/v1/customers/{customer_id}/merge": {
+            "post": {
+                "summary": "Merge the customer in the path (a duplicate: one person who wrote from a second address) "
+                           "into `into`, the customer kept",
+                "description": "Every ticket of the duplicate (with its messages) moves to the kept customer; mail "
+                               "and tickets from the duplicate's email land on the kept customer from then on; the "
+                               "duplicate's notes are appended to the kept one's under a line naming them; the kept "
+                               "one's name and country stay, an empty one takes the duplicate's. The duplicate leaves "
+                               "the customer list (GET /api/v1/customers/{customer_id} answers 404 with "
+                               "`merged_into`). One `customer_merged` audit event names the token. Not undone; a "
+                               "second merge of the same duplicate is a 409 naming where it went.",
+                "security": [{"bearer": []}],
+                "parameters": [CUSTOMER_ID],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["into"], "additionalProperties": False,
+                    "properties": {"into": {"type": "integer", "minimum": 1,
+                                            "description": "the id of the customer kept"}},
+                }, "example": {"into": 2}}}},
+                "responses": {
+                    "200": _json("merged", {
+                        "type": "object", "required": ["id", "merged_from", "tickets"],
+                        "properties": {
+                            "id": {"type": "integer", "description": "the customer kept"},
+                            "merged_from": {"type": "integer", "description": "the duplicate (the path's)"},
+                            "tickets": {"type": "integer", "description": "how many tickets moved"},
+                        },
+                    }),
+                    "404": _error("no customer with the path's id"),
+                    "409": _json("the duplicate, or the customer to keep, was merged into another already", {
+                        "type": "object", "required": ["error", "merged_into"],
+                        "properties": {"error": {"type": "string"}, "merged_into": {"type": "integer"}},
+                    }),
+                    **{code: TOKEN_ERRORS[code] for code in ("400", "401", "413", "429", "503")},
                 },
             }
         },

@@ -57,10 +57,11 @@ class ViewLabels:
             "team_member_added": gettext("Added to team"), "team_member_removed": gettext("Removed from team"),
             "sign_in_failed": gettext("Sign-in failed"), "sign_in_succeeded": gettext("Signed in after failures"),
             "customer_edited": gettext("Customer edited"),
+            "customer_merged": gettext("Customers merged"),
         }.get(key, key)
 
     def audit_actor(self, key: str) -> str:
-        return {"cli": gettext("Command line"), "system": gettext("System")}.get(key, key)
+        return {"cli": gettext("Command line"), "system": gettext("System"), "api": gettext("API token")}.get(key, key)
 
     def drafter(self, key: str) -> str:
         """The grounded drafter's name read as what it does; a model's name (llama-cpp, ...) is shown as it is."""

@@ -192,6 +192,8 @@ class Outbox:
         """Mail a "My tickets" link if this address has tickets (the caller says the same either way)."""
         with self.db.session() as session:
             customer = session.scalar(select(Customer).where(Customer.email == email))
+            if customer is not None and customer.merged_into_id is not None:  # a merged duplicate: the kept one's
+                customer = session.get(Customer, customer.merged_into_id)
             if customer is None or not customer.tickets:
                 return False
             queue_mail(session, "magic_link", None, email, lang, payload={"path": path, "name": customer.name})

@@ -61,6 +61,7 @@ RULES: dict[tuple[str, str], str] = {
     ("api.get_ticket", "GET"): TOKEN,
     ("api.get_customer", "GET"): TOKEN,
     ("api.list_customers", "GET"): TOKEN,
+    ("api.merge_customer", "POST"): TOKEN,
     ("api.add_message", "POST"): TOKEN,
     ("api.suggest", "POST"): TOKEN,
     ("hooks.git_status", "GET"): TOKEN_OR_AGENT,
@@ -92,6 +93,8 @@ RULES: dict[tuple[str, str], str] = {
     ("agent.customer", "GET"): AGENT,  # the customer's profile: any agent role
     ("agent.customers", "GET"): AGENT,  # the customer list: any agent role
     ("agent.edit_customer", "POST"): AGENT,
+    ("agent.merge_customer", "GET"): ADMIN,  # merging customers: admins only (a lead: test_customer_merge_pages)
+    ("agent.merge_customer_post", "POST"): ADMIN,
     ("agent.presence", "POST"): AGENT,
     ("agent.suggestions_shown", "POST"): AGENT,
     ("agent.tags", "POST"): AGENT,
