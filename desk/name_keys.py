@@ -17,7 +17,7 @@ import re
 import unicodedata
 
 # How many characters the key can make of one: U+FDFA (ARABIC LIGATURE SALLALLAHOU ALAYHE WASALLAM) is 18 in NFKC,
-# the most of any code point (checked over all of Unicode 15 with this function); a key column holds
+# the most of any code point (tests/desk/test_name_keys.py checks all of Unicode); a key column holds
 # MAX_EXPANSION times the name's length (60 characters: 1,080, at most 1,980 bytes of UTF-8, under PostgreSQL's
 # 2,704-byte index entry).
 MAX_EXPANSION = 18
