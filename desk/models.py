@@ -30,8 +30,9 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, UOWTransaction, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, UOWTransaction, mapped_column, relationship, validates
 
+from desk.name_keys import MAX_EXPANSION, name_key
 from desk.query_text import normalise_query
 
 # new: not yet touched by an agent; pending: waiting on the customer; on_hold: waiting on a third
@@ -41,6 +42,7 @@ PRIORITIES = ("low", "normal", "high", "urgent")
 CHANNELS = ("web", "email", "chat", "api", "phone")
 # A team key of content/_business_hours.yml, as tickets, moves and memberships store it.
 MAX_TEAM_KEY = 40
+SAVED_VIEW_NAME = 60  # a saved view's name, in characters (desk.saved_views.MAX_NAME)
 # lead: sees reports and the dashboard, does not manage agents.
 ROLES = ("agent", "lead", "admin")
 # applied: a macro put into the reply box (its edits and sending are "edited"/"sent" like a draft's).
@@ -499,14 +501,17 @@ class AgentTeam(Base):
 
 class SavedView(Base):
     """An agent's own inbox view (Zendesk's personal views, Chatwoot's custom views): a name and the inbox filters
-    it keeps (desk.saved_views); `shared` puts it in every agent's list (a lead or an admin shares one)."""
+    it keeps (desk.saved_views); `shared` puts it in every agent's list (a lead or an admin shares one). `name_key` is
+    the name folded (desk.name_keys.name_key, set with the name), unique per owner: "ÉCOLE" and "école" are one name
+    on both engines."""
 
     __tablename__ = "saved_views"
-    __table_args__ = (UniqueConstraint("agent_id", "name", name="uq_saved_views_agent_name"),)
+    __table_args__ = (UniqueConstraint("agent_id", "name_key", name="uq_saved_views_agent_name_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"), index=True)  # who saved it (its owner)
-    name: Mapped[str] = mapped_column(String(60))
+    name: Mapped[str] = mapped_column(String(SAVED_VIEW_NAME))
+    name_key: Mapped[str] = mapped_column(String(SAVED_VIEW_NAME * MAX_EXPANSION))
     shared: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(), index=True)
     # The filters, as desk.inbox.InboxQuery has them: the built-in view it narrows, then status ... sort.
     view: Mapped[str] = mapped_column(String(20))
@@ -517,6 +522,12 @@ class SavedView(Base):
     q: Mapped[str] = mapped_column(String(200), default="")
     sort: Mapped[str] = mapped_column(String(20), default="updated")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @validates("name")
+    def _keyed(self, _field: str, name: str) -> str:
+        """Every write of a name writes its key: the rule cannot be skipped by a writer that forgets it."""
+        self.name_key = name_key(name)
+        return name
 
 
 class CsatSurvey(Base):

@@ -22,13 +22,14 @@ from sqlalchemy.orm import Session
 from desk.business_hours import BusinessHours
 from desk.database import Database, lock_row
 from desk.inbox import SORTS, VIEWS, InboxQuery
-from desk.models import TICKET_STATUSES, Agent, SavedView
+from desk.models import SAVED_VIEW_NAME, TICKET_STATUSES, Agent, SavedView
+from desk.name_keys import mixed_script_word, name_key
 from desk.tags import clean_tag
 from desk.tickets import InputError, plain_text, row_by_id
 from desk.translatable import N_
 from kb.bidi_text import plain_name
 
-MAX_NAME = 60
+MAX_NAME = SAVED_VIEW_NAME
 MAX_Q = 200
 SHARERS = ("lead", "admin")
 
@@ -55,12 +56,11 @@ class SavedViews:
         self.limit = limit
 
     def visible(self, agent_id: int) -> list[Saved]:
-        """The agent's own views, then those others shared, each by name."""
+        """The agent's own views, then those others shared, each by name (its folded key, in Python: one order on
+        both engines, where SQL's `lower()` folded ASCII only on SQLite and the locale's way on PostgreSQL)."""
         with self.db.session() as session:
-            rows = session.scalars(
-                select(SavedView).where(or_(SavedView.agent_id == agent_id, SavedView.shared))
-                .order_by(SavedView.agent_id != agent_id, func.lower(SavedView.name), SavedView.id))
-            return [Saved.of(row) for row in rows]
+            rows = session.scalars(select(SavedView).where(or_(SavedView.agent_id == agent_id, SavedView.shared)))
+            return [Saved.of(row) for row in sorted(rows, key=lambda r: (r.agent_id != agent_id, r.name_key, r.id))]
 
     def get(self, view_id: int, agent_id: int) -> Saved | None:
         """The view if this agent may read it (their own, or a shared one), else None."""
@@ -177,14 +177,19 @@ class SavedViews:
     @staticmethod
     def _free_name(session: Session, agent_id: int, name: str, exclude: int | None = None) -> str:
         """The name tidied (controls and bidi controls dropped, spaces collapsed), if the owner has no other view of
-        that name (compared without case); `exclude` is the view being renamed."""
+        that name (compared by its folded key, desk.name_keys: without case or compatibility forms, the same on both
+        engines) and no word of it mixes Latin, Cyrillic or Greek letters; `exclude` is the view being renamed."""
         name = plain_name(plain_text(name))  # a U+202E reversed the flash that quotes it ("View “…” saved.")
         if not name:
             raise InputError("name", N_("is empty"))
         if len(name) > MAX_NAME:
             raise InputError("name", N_("at most %(limit)d characters"), limit=MAX_NAME)
+        # "Rеfunds" with a Cyrillic "е" looks like "Refunds" and is another name: refused rather than kept as a twin.
+        if (word := mixed_script_word(name)) is not None:
+            raise InputError("name", N_("“%(word)s” mixes Latin, Cyrillic or Greek letters in one word: type it in "
+                                        "one alphabet"), word=word)
         taken = session.scalar(select(SavedView.id).where(SavedView.agent_id == agent_id,
-                                                          func.lower(SavedView.name) == name.lower(),
+                                                          SavedView.name_key == name_key(name),
                                                           SavedView.id != (exclude or 0)))
         if taken is not None:
             raise InputError("name", N_("you have a view named “%(name)s” already"), name=name)

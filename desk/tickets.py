@@ -261,6 +261,11 @@ def _choice(field: str, value: object, allowed: tuple[str, ...]) -> str:
     return value
 
 
+# What a due or snooze time looks like, as the errors quote it: a value of the message, not part of its text, so the
+# pages isolate it (in an Arabic sentence "2026-12-05T14:30" read "05T14:30-12-2026").
+DUE_EXAMPLE = "2026-12-05T14:30"
+
+
 def parse_due(value: object, zone: object, field: str = "due") -> datetime:
     """A due time typed by an agent: ISO 8601 date and time ("2026-12-05T14:30", as a browser's
     datetime-local sends it) read in `zone` (an IANA name, the team's), or with its own UTC offset.
@@ -272,8 +277,8 @@ def parse_due(value: object, zone: object, field: str = "due") -> datetime:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise InputError(field, N_("%(value)s is not a date and time (e.g. 2026-12-05T14:30)"),
-                         value=repr(text[:40])) from None
+        raise InputError(field, N_("%(value)s is not a date and time (e.g. %(example)s)"), value=repr(text[:40]),
+                         example=DUE_EXAMPLE) from None
     if moment.tzinfo is None:
         no_zone = InputError(field, N_("%(value)s has no time zone"), value=repr(text[:40]))
         if not isinstance(zone, str) or not zone:

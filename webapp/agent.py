@@ -41,6 +41,7 @@ from webapp import state
 from webapp.attachments import request_files, shown_limits
 from webapp.audience import requester_audience
 from webapp.desk_errors import desk_error
+from webapp.formatting import isolate_in_rtl
 from webapp.forms import LoginForm
 from webapp.help import record, render_article
 from webapp.paging import paged
@@ -245,7 +246,7 @@ def save_view():
     except InputError as error:
         flash(desk_error(error), "error")
         return redirect(_back())
-    flash(gettext("View “%(name)s” saved.", name=saved.name), "ok")
+    flash(gettext("View “%(name)s” saved.", name=isolate_in_rtl(saved.name)), "ok")
     return redirect(url_for(".inbox", saved=saved.id))
 
 
@@ -258,13 +259,14 @@ def change_view(view_id: int):
     try:
         if action == "rename":
             saved = views.rename(view_id, current_user.id, request.form.get("name", "")[:200])
-            flash(gettext("View renamed to “%(name)s”.", name=saved.name), "ok")
+            flash(gettext("View renamed to “%(name)s”.", name=isolate_in_rtl(saved.name)), "ok")
         elif action in ("share", "unshare"):
             saved = views.share(view_id, current_user.id, action == "share")
-            flash(gettext("“%(name)s” is shared with everyone.", name=saved.name) if saved.shared
-                  else gettext("“%(name)s” is yours alone again.", name=saved.name), "ok")
+            flash(gettext("“%(name)s” is shared with everyone.", name=isolate_in_rtl(saved.name)) if saved.shared
+                  else gettext("“%(name)s” is yours alone again.", name=isolate_in_rtl(saved.name)), "ok")
         elif action == "delete":
-            flash(gettext("View “%(name)s” deleted.", name=views.delete(view_id, current_user.id)), "ok")
+            deleted = views.delete(view_id, current_user.id)
+            flash(gettext("View “%(name)s” deleted.", name=isolate_in_rtl(deleted)), "ok")
             return redirect(url_for(".inbox"))
         else:
             raise InputError("action", N_("choose rename, share, unshare or delete"))

@@ -5,6 +5,12 @@ logs and the API). The pages show the same error translated: the template is loo
 catalog (it is extracted through the desk's `N_`/`Nn_` markers), filled with the error's values,
 and prefixed with the field's name in the reader's language, so an Arabic agent reads which field
 to fix in Arabic. In English the text is the error's own `str()`, word for word.
+
+In a right-to-left language every text value inserted into the sentence (the agent's own input, a name, an example
+such as "2026-12-05T14:30") is isolated in U+2068 ... U+2069 (FIRST STRONG ISOLATE ... POP DIRECTIONAL ISOLATE,
+webapp.formatting's `isolate_in_rtl`, the plain-text <bdi>: these lines reach flashes, form errors and <title>s
+alike): after Arabic words a date's digits and hyphens are read as Arabic numbers and reorder ("05T14:30-12-2026").
+Numbers are the page's own (`%(limit)d`) and need none. An English sentence keeps a Latin value in order without it.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from flask_babel import gettext, lazy_pgettext, ngettext
 
 from desk.mail.reasons import INPUT, TEMPLATES, TEXT, MailReason
 from desk.translatable import TranslatableError
-from webapp.formatting import isolate_filter, number_filter
+from webapp.formatting import isolate_filter, isolate_in_rtl, number_filter
 
 # Every field the desk names in an InputError or SurveyError (tests/webapp/test_desk_errors.py checks that none is
 # missing). The msgid is the field's own name, so an English page reads exactly like `str(error)`;
@@ -87,8 +93,8 @@ def desk_problem(error: TranslatableError) -> str:
     """What is wrong, in the reader's language, without the field (for an error shown beside its field). A value
     that is itself a held mail's reason (the confirmation a mail refused on purpose needs names why) is said in the
     reader's language too, not in the desk's English."""
-    params = {name: mail_reason(value) if isinstance(value, MailReason) else value
-              for name, value in error.params.items()}
+    params = {name: mail_reason(value) if isinstance(value, MailReason)  # a sentence of the page's own language
+              else isolate_in_rtl(value) if isinstance(value, str) else value for name, value in error.params.items()}
     if error.plural is not None:
         count = params.pop("num", 0)
         return ngettext(error.message, error.plural, count if isinstance(count, int) else 0, **params)

@@ -71,3 +71,42 @@ def test_an_arabic_agent_saves_a_view_and_snoozes_a_ticket(clean_page: Page, bas
     page.locator("#view-snoozed").click()
     expect(page.locator("h1")).to_contain_text("المؤجلة")
     expect(page.locator("tr.ticket-row")).to_have_count(1)
+
+
+# Where each piece of a flash's text lands on screen: the left edge of the first occurrence of each piece.
+LEFT_EDGES = """([selector, pieces]) => {
+  const node = document.querySelector(selector).firstChild, text = node.textContent;
+  return pieces.map(piece => {
+    const range = document.createRange(), at = text.indexOf(piece);
+    if (at < 0) return null;
+    range.setStart(node, at); range.setEnd(node, at + piece.length);
+    return range.getBoundingClientRect().left;
+  });
+}"""
+
+
+def test_an_arabic_error_quoting_a_date_keeps_the_example_and_the_input_in_order(
+        clean_page: Page, base_url: str, app: Flask) -> None:  # noqa: F811
+    """The desk's "not a date and time (e.g. 2026-12-05T14:30)" in an Arabic sentence: without the isolate, the digits
+    after Arabic words are Arabic numbers and the hyphens break them apart ("T14:30 05-12-2026" on screen). The
+    example, and the agent's own "2026-13-05 14h" quoted before it, read left to right."""
+    page = clean_page
+    desk = app.extensions["desk"]
+    sara = desk.accounts.create_agent("agent@example.com", PASSWORD, name="سارة")
+    desk.accounts.set_locale(sara.id, "ar")
+    desk.tickets.create(NewTicket(email="lina@acme.ae", name="لينا", subject="استرجاع المبلغ", body="لم يصلني المبلغ.",
+                                  lang="ar"))
+    log_in(page, base_url, "agent@example.com")
+    page.locator("tr.ticket-row input[type=checkbox]").first.check()
+    page.locator("#bulk-action").select_option("due")
+    page.locator("#bulk-value").fill("2026-13-05 14h")
+    page.locator("#bulk-apply").click()
+    error = page.locator("p.flash.error")
+    expect(error).to_contain_text("ليس تاريخًا ووقتًا (مثلًا")
+    text = error.inner_text()
+    assert "\u20682026-12-05T14:30\u2069" in text and "\u2068'2026-13-05 14h'\u2069" in text
+    year, month, day, hour = page.evaluate(LEFT_EDGES, ["p.flash.error", ["2026-12", "12-05", "05T", "14:30"]])
+    assert year < month < day < hour, (year, month, day, hour)  # left to right, as typed
+    typed = page.evaluate(LEFT_EDGES, ["p.flash.error", ["2026-13", "13-05", "14h"]])
+    assert typed[0] < typed[1] < typed[2], typed
+    screenshot(page, "inbox-due-error-ar")

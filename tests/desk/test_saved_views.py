@@ -193,3 +193,94 @@ def test_the_saved_views_migration_upgrades_the_previous_head(tmp_path: Path) ->
     agent = desk.accounts.create_agent("sara@example.com", PASSWORD).id
     assert desk.saved_views.save(agent, "due", {"view": "due_today"}).query.view == "due_today"
     desk.close()
+
+
+# Task fold30: one rule for "the same name" on both engines (desk.name_keys), and homoglyph names refused.
+
+@pytest.mark.parametrize(("first", "second"), [
+    ("ÉCOLE", "école"),  # SQLite's lower() folds ASCII only: two views there, one on PostgreSQL
+    ("Refunds", "Ｒｅｆｕｎｄｓ"),  # full-width letters
+    ("files", "ﬁles"),  # a ligature
+    ("مستردات", "ﻣﺴﺘﺮﺩﺍﺕ"),  # Arabic presentation forms
+    ("straße", "STRASSE"),  # case folding, not lower()
+])
+def test_names_that_fold_alike_are_one_name_on_both_engines(desk: Desk, first: str, second: str) -> None:
+    sara = desk.accounts.create_agent("sara@example.com", PASSWORD).id
+    kept = desk.saved_views.save(sara, first, {})
+    with pytest.raises(InputError, match=f"name: you have a view named “{second}” already"):
+        desk.saved_views.save(sara, second, {})
+    other = desk.saved_views.save(sara, "other", {})
+    with pytest.raises(InputError, match="name: you have a view named"):
+        desk.saved_views.rename(other.id, sara, second)
+    assert desk.saved_views.rename(kept.id, sara, second).name == second  # its own name in another form
+    assert stored(desk) == 2
+
+
+def test_the_folded_key_is_the_databases_rule_too(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the check skipped (a second request that found the name free), the unique key refuses "ÉCOLE" beside
+    "école" on SQLite as on PostgreSQL."""
+    agent = desk.accounts.create_agent("race@example.com", PASSWORD).id
+    desk.saved_views.save(agent, "école", {})
+    monkeypatch.setattr(type(desk.saved_views), "_free_name", staticmethod(lambda session, agent_id, name,
+                                                                               exclude=None: name))
+    with pytest.raises(InputError, match="name: you have a view named “ÉCOLE” already"):
+        desk.saved_views.save(agent, "ÉCOLE", {})
+    assert stored(desk) == 1
+
+
+def test_views_are_listed_in_one_order_on_both_engines(desk: Desk) -> None:
+    sara = desk.accounts.create_agent("sara@example.com", PASSWORD).id
+    for name in ("Zebra", "École", "alpha", "Ｂｅｔａ"):
+        desk.saved_views.save(sara, name, {})
+    assert [v.name for v in desk.saved_views.visible(sara)] == ["alpha", "Ｂｅｔａ", "Zebra", "École"]  # by key
+
+
+@pytest.mark.parametrize("name", ["Rеfunds", "VIP\u0441lients", "Ｒеfunds", "οrders"])  # Cyrillic е, с; Greek ο
+def test_a_word_mixing_latin_cyrillic_or_greek_letters_is_refused(desk: Desk, name: str) -> None:
+    sara = desk.accounts.create_agent("sara@example.com", PASSWORD).id
+    with pytest.raises(InputError, match=f"name: “{name}” mixes Latin, Cyrillic or Greek letters in one word"):
+        desk.saved_views.save(sara, name, {})
+    assert stored(desk) == 0
+    for fine in ("Refunds", "Возвраты", "VIP-клиенты", "iPhone المستردات", "10µs"):  # one alphabet a word
+        desk.saved_views.save(sara, fine, {})
+    assert stored(desk) == 5
+
+
+def test_the_keys_migration_keeps_both_views_that_now_fold_alike(tmp_path: Path,
+                                                                 caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    from alembic import command
+    from sqlalchemy import inspect, text
+
+    from tests.conftest import migrate
+
+    db, url = database_at(tmp_path, "customer_search")
+    with db.engine.begin() as connection:
+        for email in ("sara@example.com", "omar@example.com"):
+            connection.exec_driver_sql(f"INSERT INTO agents (email, name, password_hash, role, active, created_at) "
+                                       f"VALUES ('{email}', 'A', 'x', 'agent', true, '2026-12-01')")
+        sara, omar = connection.exec_driver_sql("SELECT id FROM agents ORDER BY id").scalars().all()
+        for agent, name in ((sara, "École"), (sara, "refunds (2)"), (sara, "ÉCOLE"), (sara, "Refunds"),
+                            (sara, "Ｒｅｆｕｎｄｓ"), (omar, "école"), (sara, "x" * 60), (sara, "X" * 60)):
+            connection.execute(text("INSERT INTO saved_views (agent_id, name, shared, view, q, sort, created_at) "
+                                    "VALUES (:agent, :name, false, 'unsolved', '', 'updated', '2026-12-01')"),
+                               {"agent": agent, "name": name})
+    with caplog.at_level(logging.WARNING, logger="alembic.runtime.migration"):
+        migrate(db, command.upgrade, "saved_view_keys")
+    with db.engine.connect() as connection:
+        rows = connection.execute(text("SELECT agent_id, name, name_key FROM saved_views ORDER BY id")).all()
+    assert [(agent, name) for agent, name, _ in rows] == [
+        (sara, "École"), (sara, "refunds (2)"), (sara, "ÉCOLE (2)"), (sara, "Refunds"), (sara, "Ｒｅｆｕｎｄｓ (3)"),
+        (omar, "école"), (sara, "x" * 60), (sara, "X" * 56 + " (2)")]  # cut to fit 60 characters
+    assert [key for _, _, key in rows][:2] == ["école", "refunds (2)"]
+    said = [r.getMessage() for r in caplog.records if "renamed" in r.getMessage()]
+    assert len(said) == 3
+    assert "'ÉCOLE' is named like an earlier view of theirs once folded; renamed 'ÉCOLE (2)'" in said[0]
+    migrate(db, command.downgrade, "customer_search")
+    assert "name_key" not in [c["name"] for c in inspect(db.engine).get_columns("saved_views")]
+    db.close()
+    desk = Desk(Settings(data_dir=tmp_path, database_url=url))  # at head again
+    with pytest.raises(InputError, match="name: you have a view named “REFUNDS” already"):
+        desk.saved_views.save(sara, "REFUNDS", {})
+    desk.close()

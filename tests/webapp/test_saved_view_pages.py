@@ -14,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from desk.models import SavedView
+from desk.models import SavedView, Ticket
 from desk.tickets import NewTicket
 from kb.settings import Settings
 from tests.desk.test_teams import hours_file
@@ -161,3 +161,36 @@ def test_no_inbox_get_writes(app: Flask) -> None:
     for url in (location, "/agent/?saved=abc", "/agent/?view=mine&name=x", "/agent/views/1"):
         sara.get(url)
     assert saved_rows(app) == before == 1
+
+
+def flashes(page: str) -> list[str]:
+    return [unescape(text) for text in re.findall(r'<p class="flash [a-z]+" role="status">([^<]*)</p>', page)]
+
+
+def test_an_arabic_page_isolates_the_names_and_values_it_quotes_and_an_english_one_reads_as_before(app: Flask) -> None:
+    """After Arabic words "2026 refunds" and "2026-12-05T14:30" are read as Arabic numbers and reorder: on an Arabic
+    page the flashes and desk errors isolate what they quote (U+2068 ... U+2069); English reads word for word."""
+    omar, sara = client_for(app, "omar@example.com"), client_for(app, "sara@example.com")
+    assert save(omar, "2026 refunds")[0] == 302
+    page = omar.get("/agent/").get_data(as_text=True)
+    assert "حُفظت طريقة العرض «\u20682026 refunds\u2069»." in flashes(page)
+    assert save(omar, "2026 REFUNDS")[0] == 302
+    page = omar.get("/agent/").get_data(as_text=True)
+    assert "الاسم: لديك طريقة عرض باسم «\u20682026 REFUNDS\u2069» بالفعل" in flashes(page)
+    assert save(omar, "Rеfunds")[0] == 302  # a Cyrillic е
+    assert any(f.startswith("الاسم: «\u2068Rеfunds\u2069» تخلط حروفًا لاتينية") for f in flashes(
+        omar.get("/agent/").get_data(as_text=True)))
+    with app.extensions["desk"].db.session() as session:
+        ticket = session.scalar(select(func.min(Ticket.id)))
+    token = csrf(omar.get("/agent/").get_data(as_text=True))
+    omar.post("/agent/bulk", data={"ticket": [str(ticket)], "action": "due", "value": "2026-13-05 14h",
+                                   "csrf_token": token, "back": "/agent/"})
+    assert ("موعد الاستحقاق: \u2068'2026-13-05 14h'\u2069 ليس تاريخًا ووقتًا (مثلًا \u20682026-12-05T14:30\u2069)"
+            in flashes(omar.get("/agent/").get_data(as_text=True)))
+    assert save(sara, "2026 refunds")[0] == 302
+    assert "View “2026 refunds” saved." in flashes(sara.get("/agent/").get_data(as_text=True))
+    token = csrf(sara.get("/agent/").get_data(as_text=True))
+    sara.post("/agent/bulk", data={"ticket": [str(ticket)], "action": "due", "value": "2026-13-05 14h",
+                                   "csrf_token": token, "back": "/agent/"})
+    assert ("due time: '2026-13-05 14h' is not a date and time (e.g. 2026-12-05T14:30)"
+            in flashes(sara.get("/agent/").get_data(as_text=True)))
