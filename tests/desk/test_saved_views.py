@@ -255,7 +255,7 @@ def test_the_keys_migration_keeps_both_views_that_now_fold_alike(tmp_path: Path,
 
     from tests.conftest import migrate
 
-    db, url = database_at(tmp_path, "customer_search")
+    db, url = database_at(tmp_path, "customer_merge")
     with db.engine.begin() as connection:
         for email in ("sara@example.com", "omar@example.com"):
             connection.exec_driver_sql(f"INSERT INTO agents (email, name, password_hash, role, active, created_at) "
@@ -277,7 +277,7 @@ def test_the_keys_migration_keeps_both_views_that_now_fold_alike(tmp_path: Path,
     said = [r.getMessage() for r in caplog.records if "renamed" in r.getMessage()]
     assert len(said) == 3
     assert "'ÉCOLE' is named like an earlier view of theirs once folded; renamed 'ÉCOLE (2)'" in said[0]
-    migrate(db, command.downgrade, "customer_search")
+    migrate(db, command.downgrade, "customer_merge")
     assert "name_key" not in [c["name"] for c in inspect(db.engine).get_columns("saved_views")]
     db.close()
     desk = Desk(Settings(data_dir=tmp_path, database_url=url))  # at head again

@@ -4,7 +4,7 @@ Two views of one owner whose names now fold alike are both kept: the later one (
 (then 3, ...), and the log says which.
 
 Revision ID: saved_view_keys
-Revises: customer_search
+Revises: customer_merge
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from alembic import op
 from desk.name_keys import MAX_EXPANSION, name_key
 
 revision = "saved_view_keys"
-down_revision = "customer_search"
+down_revision = "customer_merge"
 branch_labels = None
 depends_on = None
 
