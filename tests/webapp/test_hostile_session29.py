@@ -389,6 +389,28 @@ def test_a_merge_racing_the_close_of_its_target_is_refused(app: Flask, monkeypat
         assert desk_of(app).tickets.get(2).merged_into_id == 1
 
 
+def test_two_bulk_actions_over_the_same_tickets_in_other_orders_both_apply(app: Flask,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two agents' bulk actions at once over tickets 1 and 2, ticked in other orders: each holds the rows it checked
+    (`changeable`), so taken in the form's order, one held 1 and waited on 2 while the other held 2 and waited on 1
+    (PostgreSQL's deadlock: a 500). The ids are taken in one order, the lowest first."""
+    first, second = signed_in(app, "agent@example.com"), signed_in(app, "lead@example.com")
+    statuses: list[int] = [0, 0]
+
+    def post(number: int, client_token: tuple[Any, str], order: list[str]) -> Callable[[], object]:
+        def run() -> object:
+            client, token = client_token
+            statuses[number] = client.post("/agent/bulk", data={"ticket": order, "action": "solve",
+                                                                "csrf_token": token}).status_code
+            return statuses[number]
+        return run
+
+    results = at_once([post(0, first, ["1", "2"]), post(1, second, ["2", "1"])], [(tickets_module, "changeable")],
+                      monkeypatch)
+    assert statuses == [302, 302], results
+    assert {desk_of(app).tickets.get(i).status for i in (1, 2)} == {"solved"}
+
+
 def test_a_bulk_close_over_a_mix_with_a_closed_ticket_changes_none(app: Flask) -> None:
     desk = desk_of(app)
     desk.tickets.update(3, status="closed")
