@@ -18,13 +18,16 @@ from sqlalchemy.orm import Session
 
 from desk.models import Ticket, TicketSearchText
 from kb.arabic import normalize_arabic
+from kb.bidi_text import without_invisible
 
 MAX_TERMS = 8
 MAX_SEARCH_CHARS = 200_000  # a pasted log does not make every search slower
 
 
 def fold_for_search(text: str) -> str:
-    return " ".join(normalize_arabic(text).casefold().split())
+    """`text` as searches compare it: Arabic folded, case folded, invisible characters (a bidi mark, a zero-width
+    space pasted with a name) dropped, whitespace runs one space."""
+    return " ".join(normalize_arabic(without_invisible(text)).casefold().split())
 
 
 def customer_search_text(name: str | None, email: str) -> str:

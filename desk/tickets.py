@@ -56,6 +56,7 @@ from desk.models import (
 from desk.surveys import open_survey
 from desk.ticket_search import customer_search_text, index_ticket
 from desk.translatable import N_, Nn_, TranslatableError
+from kb.bidi_text import INVISIBLE
 from kb.language import detect_language
 from kb.message_text import CONTROL_CHARACTERS
 from kb.settings import Settings
@@ -147,18 +148,22 @@ def row_by_id(session: Session, model: type[Row], row_id: int) -> Row | None:
     return session.get(model, row_id) if 0 < row_id <= MAX_ROW_ID else None
 
 
-def changeable(session: Session, ticket_id: int) -> Ticket:
+def changeable(session: Session, ticket_id: int, reply: bool = False) -> Ticket:
     """The ticket an agent's change is about, in the caller's transaction: the one check every agent-side write makes
-    before it writes (a note; status, priority, assignee, team, due time; tags; snooze and unsnooze; a merge; alone or
-    in bulk, where one refused ticket refuses the whole transaction). No such ticket is an InputError naming it; a
-    closed one is final, as in Zendesk (`ClosedTicketError`): the agent's way on is a follow-up (`agent_follow_up`).
-    What may still touch a closed ticket does not ask it: the customer's message (it starts a follow-up,
-    `follow_up_in`) and the worker's jobs."""
-    ticket = row_by_id(session, Ticket, ticket_id)
+    before it writes (a reply; a note; status, priority, assignee, team, due time; tags; snooze and unsnooze; a merge;
+    alone or in bulk, where one refused ticket refuses the whole transaction). No such ticket is an InputError naming
+    it; a closed one is final, as in Zendesk (`ClosedTicketError`, `reply` saying which message): the agent's way on
+    is a follow-up (`agent_follow_up`). What may still touch a closed ticket does not ask it: the customer's message
+    (it starts a follow-up, `follow_up_in`) and the worker's jobs.
+
+    The row is locked (`lock_row`) and read fresh before the check, held until the caller's transaction ends: a note
+    and a close at once both read "open" and the note landed on the closed ticket (hostile30); now one waits."""
+    lock_row(session, Ticket, ticket_id)
+    ticket = row_by_id(session, Ticket, ticket_id)  # a caller that read it before (a merge's pair) locked it first
     if ticket is None:
         raise InputError("ticket", N_("no ticket %(ticket)s"), ticket=ticket_id)
     if ticket.status == "closed":
-        raise ClosedTicketError(ticket.id, reply=False)
+        raise ClosedTicketError(ticket.id, reply=reply)
     return ticket
 
 
@@ -182,12 +187,18 @@ def clean_text(field: str, value: object, limit: int, required: bool = True) -> 
 
 
 def clean_email(value: object) -> str:
+    """An email address as stored: lower case, and the domain without the root's trailing dot ("sam@example.com."
+    is the mailbox "sam@example.com": kept, it was a second customer of one address). Refused: not one "@" with a
+    dotted domain, an empty label in the domain, whitespace, or an invisible character (a zero-width space, a soft
+    hyphen, a bidi control: an address no mail reaches that reads as another customer's)."""
     email = clean_text("email", value, 320).lower()
     local, _, domain = email.partition("@")
+    domain = domain.removesuffix(".")
     # One "@" only: "sam@evil.example@example.com" is mail for evil.example to one parser, example.com to another.
-    if not local or "." not in domain or "@" in domain or any(c.isspace() for c in email):
+    if (not local or "." not in domain or "@" in domain or "" in domain.split(".")
+            or any(c.isspace() or c in INVISIBLE for c in email)):
         raise InputError("email", N_("%(email)s is not an email address"), email=repr(email))
-    return email
+    return f"{local}@{domain}"
 
 
 @dataclass(frozen=True)
@@ -833,11 +844,7 @@ class TicketStore:
         (its page offers `agent_follow_up` instead), where the reply used to reopen it."""
         text, attached = self._reply_input(body, status, files)
         with file_writes() as written, self.db.session() as session:
-            ticket = session.get(Ticket, ticket_id)
-            if ticket is None:
-                raise InputError("ticket", N_("no ticket %(ticket)s"), ticket=ticket_id)
-            if ticket.status == "closed":
-                raise ClosedTicketError(ticket_id)  # final: the page offers a follow-up (`agent_follow_up`)
+            ticket = changeable(session, ticket_id, reply=True)  # final: the page offers a follow-up
             add_tags(ticket, tags)  # a crossed reply adds none (rolled back); a resend keeps them, as the first post
             if seen_message_id is not None:
                 crossed = [m for m in ticket.messages if m.id > seen_message_id and m.agent_id != agent_id]
@@ -1083,6 +1090,8 @@ class TicketStore:
             raise InputError("target", N_("a ticket cannot be merged into itself"))
         notice = clean_text("notice", notice, MAX_BODY)
         with self.db.session() as session:
+            for locked in sorted((source_id, target_id)):  # both held before either is read (a close of the target
+                lock_row(session, Ticket, locked)  # at once merged into a closed ticket), in one order: no deadlock
             source, target = row_by_id(session, Ticket, source_id), row_by_id(session, Ticket, target_id)
             if source is None or target is None:
                 raise InputError("target" if source else "ticket", N_("no ticket %(ticket)s"),

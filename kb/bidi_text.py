@@ -16,11 +16,21 @@ EMBEDDINGS_AND_ISOLATES = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\
 MARKS = frozenset("\u200e\u200f\u061c")
 BIDI_CONTROLS = EMBEDDINGS_AND_ISOLATES | MARKS
 _DROP = dict.fromkeys(map(ord, BIDI_CONTROLS))
+# Every invisible format character a pasted text may carry (Unicode's Cf that text from outside meets): the bidi
+# controls, the soft hyphen, the zero-width space, non-joiner, joiner and no-break space (the BOM), the word joiner
+# and the invisible operators. None is a letter: a search, or an email address, means the text without them.
+INVISIBLE = BIDI_CONTROLS | frozenset("\u00ad\u180e\u200b\u200c\u200d\u2060\u2061\u2062\u2063\u2064\ufeff")
+_DROP_INVISIBLE = dict.fromkeys(map(ord, INVISIBLE))
 
 
 def without_bidi_controls(text: str) -> str:
     """`text` with every bidi control character (embeddings, overrides, isolates and marks) removed."""
     return text.translate(_DROP)
+
+
+def without_invisible(text: str) -> str:
+    """`text` with every INVISIBLE character removed (what a search reads: "Sa\u200bra" is "Sara")."""
+    return text.translate(_DROP_INVISIBLE)
 
 
 def plain_name(name: str) -> str:

@@ -284,7 +284,9 @@ def bulk():
     desk = state.desk()
     sent = request.form.getlist("ticket")
     numbers = [form_number(value) for value in sent]
-    ids = list(dict.fromkeys(n for n in numbers if n is not None))  # a ticket ticked twice (a crafted form) is one
+    # A ticket ticked twice (a crafted form) is one; the lowest first: each change holds the rows it checked
+    # (`desk.tickets.changeable`), and two bulk actions taking 1, 2 and 2, 1 at once would wait on each other.
+    ids = sorted({n for n in numbers if n is not None})
     action, value = request.form.get("action", ""), request.form.get("value", "").strip()
     back = _back()
     if not sent:
