@@ -7,6 +7,8 @@
     PYTHONPATH=. python bench/lever_ablation.py --heldout 2  # on held-out round 2 (tests/eval/heldout/round2/)
     PYTHONPATH=. python bench/lever_ablation.py --levers title_e5 --ranks  # each question whose rank the flip moved
     PYTHONPATH=. python bench/lever_ablation.py --levers title_e5+arabic_names  # two levers flipped together
+    PYTHONPATH=. python bench/lever_ablation.py --levers query_translation \
+        --translations bench/results/query_translations.jsonl  # the query translations made beforehand
 
 The suite (bench/eval_retrieval.py --suite) reports the product as configured; this runs the same
 domains and cases (its `suite_cases`: the demo, its English-only copy for Arabic queries, m365)
@@ -24,6 +26,7 @@ import json
 from pathlib import Path
 
 from bench.eval_retrieval import DOMAINS, add_heldout_argument, chosen_domains, evaluate, kind_lines, suite_cases
+from copilot.query_translation import CachedTranslations
 from copilot.retrieval import LEVERS
 
 
@@ -45,6 +48,10 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--kind", default=None, help="also this query kind's MRR@10 apart from the others'")
     parser.add_argument("--ranks", action="store_true", help="also each question whose rank the flip changed")
+    parser.add_argument(
+        "--translations", type=Path, default=None,
+        help="query translations (bench/query_translations.py's JSONL) for LEVERS['query_translation']",
+    )
     add_heldout_argument(parser)
     args = parser.parse_args()
     try:
@@ -52,6 +59,10 @@ def main() -> None:
     except ValueError as error:
         parser.error(str(error))
     cases = suite_cases(chosen_domains(args.domains.split(","), args.heldout), Path("var/bench"))
+    if args.translations is not None:
+        translations = CachedTranslations.load(args.translations)
+        for case in cases:
+            case.engine.retriever.translator = translations
     configured = dict(LEVERS)
     report: dict[str, dict] = {}
     configured_ranks: dict[int, list[int | None]] = {}  # case position -> each answerable row's rank as configured
