@@ -60,7 +60,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--translated-only", action="store_true",
-        help="with --translations: score only the rows translated (a case with none is left out)",
+        help="with --translations: leave out the cases where no row has a translation",
     )
     add_heldout_argument(parser)
     args = parser.parse_args()
@@ -74,10 +74,9 @@ def main() -> None:
         for case in cases:
             case.engine.retriever.translator = translations
             translated = [row for row in case.rows if translated_row(translations, row)]
-            if args.translated_only:  # a case with no translated row is left out: the lever cannot act there
-                print(f"{case.domain} {case.name}: the {len(translated)} of {len(case.rows)} rows translated")
-                case.rows = translated
-        cases = [case for case in cases if case.rows]
+            print(f"{case.domain} {case.name}: {len(translated)} of {len(case.rows)} rows translated")
+        if args.translated_only:  # a case with no translated row is left out: the lever cannot act there
+            cases = [case for case in cases if any(translated_row(translations, row) for row in case.rows)]
     configured = dict(LEVERS)
     report: dict[str, dict] = {}
     configured_ranks: dict[int, list[int | None]] = {}  # case position -> each answerable row's rank as configured
