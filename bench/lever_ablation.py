@@ -7,6 +7,8 @@
     PYTHONPATH=. python bench/lever_ablation.py --heldout 2  # on held-out round 2 (tests/eval/heldout/round2/)
     PYTHONPATH=. python bench/lever_ablation.py --levers title_e5 --ranks  # each question whose rank the flip moved
     PYTHONPATH=. python bench/lever_ablation.py --levers title_e5+arabic_names  # two levers flipped together
+    PYTHONPATH=. python bench/lever_ablation.py --levers query_translation \
+        --translations bench/results/query_translations.jsonl  # the query translations made beforehand
 
 The suite (bench/eval_retrieval.py --suite) reports the product as configured; this runs the same
 domains and cases (its `suite_cases`: the demo, its English-only copy for Arabic queries, m365)
@@ -24,6 +26,7 @@ import json
 from pathlib import Path
 
 from bench.eval_retrieval import DOMAINS, add_heldout_argument, chosen_domains, evaluate, kind_lines, suite_cases
+from copilot.query_translation import CachedTranslations
 from copilot.retrieval import LEVERS
 
 
@@ -36,6 +39,11 @@ def parse_flips(text: str) -> list[list[str]]:
     return flips
 
 
+def translated_row(translations: CachedTranslations, row: dict) -> bool:
+    """Whether the cache has the row's query translated into another language."""
+    return any(query == row["query"] and source == row["lang"] for query, source, _ in translations.rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -45,6 +53,15 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--kind", default=None, help="also this query kind's MRR@10 apart from the others'")
     parser.add_argument("--ranks", action="store_true", help="also each question whose rank the flip changed")
+    parser.add_argument("--kinds", action="store_true", help="also every query kind's MRR@10 per case")
+    parser.add_argument(
+        "--translations", type=Path, default=None,
+        help="query translations (bench/query_translations.py's JSONL) for LEVERS['query_translation']",
+    )
+    parser.add_argument(
+        "--translated-only", action="store_true",
+        help="with --translations: leave out the cases where no row has a translation",
+    )
     add_heldout_argument(parser)
     args = parser.parse_args()
     try:
@@ -52,6 +69,14 @@ def main() -> None:
     except ValueError as error:
         parser.error(str(error))
     cases = suite_cases(chosen_domains(args.domains.split(","), args.heldout), Path("var/bench"))
+    if args.translations is not None:
+        translations = CachedTranslations.load(args.translations)
+        for case in cases:
+            case.engine.retriever.translator = translations
+            translated = [row for row in case.rows if translated_row(translations, row)]
+            print(f"{case.domain} {case.name}: {len(translated)} of {len(case.rows)} rows translated")
+        if args.translated_only:  # a case with no translated row is left out: the lever cannot act there
+            cases = [case for case in cases if any(translated_row(translations, row) for row in case.rows)]
     configured = dict(LEVERS)
     report: dict[str, dict] = {}
     configured_ranks: dict[int, list[int | None]] = {}  # case position -> each answerable row's rank as configured
@@ -80,6 +105,9 @@ def main() -> None:
                     f"{label:24} {case.domain:7} {case.name:14} {lang:4} {r['queries']:>4} {r['mrr@10']:>7.3f}  "
                     f"{r['abstained_out_of_scope']:>6.2f}/{r['abstained_answerable']:.3f}"
                 )
+            if args.kinds:
+                for line in kind_lines(f"{label:24} {case.domain:7} {case.name:14}", ranks):
+                    print(line)
             if args.kind:  # the kind's own slice and the rest of the dev set, side by side
                 slices = [
                     ({**row, "kind": args.kind if row.get("kind") == args.kind else "rest"}, rank)

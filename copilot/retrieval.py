@@ -83,6 +83,7 @@ from copilot.product_names import index_names, intent_part, intent_sources
 from copilot.query_adapter import fit_adapter
 from copilot.query_coverage import article_terms, coverage, coverage_scales, near_topic
 from copilot.query_register import Register, query_register
+from copilot.query_translation import QueryTranslator
 from copilot.query_vectors import BatchingQueryEmbedder, unit
 from copilot.section_coverage import SectionTerms, near_section, section_coverage, section_scales
 from copilot.self_calibration import POOLED, REFERENCE_QUANTILES, carried_floors, probes
@@ -450,6 +451,11 @@ LEVERS = {
     # held-out demo ar 0.522 -> 0.829, m365 en 0.011 -> 0.575, GNOME ar 0.094 -> 0.543 (bench/wrong_layout.py,
     # bench/RESULTS.md "Session 26, layout26")
     "keyboard_layout_language_words": True,
+    # copilot.query_translation: the missing-translation fallback also searches the query's translation into the
+    # articles' language (a QueryTranslator's: a language model's, set on Retriever.translator) there the
+    # same-language way, fused with the cross-lingual sources. Inert without a translator. Measured in
+    # bench/RESULTS.md "Session 30, llmq30" (bench/query_translations.py, bench/lever_ablation.py --translations).
+    "query_translation": False,
 }
 # The first candidates whose titles weigh the query terms with LEVERS["candidate_rarity"]: the places a framing
 # question's product pages crowd (a first page of results).
@@ -854,6 +860,8 @@ class Retriever:
         self.floors_fingerprint = tuning.floors_fingerprint()
         self.synonyms = synonyms
         self.vocabulary = vocabulary
+        # The missing-translation fallback's query translations (LEVERS["query_translation"]), when there is one.
+        self.translator: QueryTranslator | None = None
         self._vectors = _VectorCache()
         self._fields: dict[tuple[str, str], frozenset[int]] = {}
         # Which lang/id each audience can read in the live index: the fallback offers only articles
@@ -1699,6 +1707,7 @@ class Retriever:
                 bridges[target] = bridge
                 weight = CROSS_LINGUAL_WEIGHTS.get(LEXICAL, 0.5)
                 cross_sources.append(Source(SPARSE_VECTOR, bridge, PayloadFilter(langs=(target,)), weight))
+            cross_sources += self._translated_sources(plan, target)
         fused = StoreQuery(tuple(cross_sources), base, limit=plan.limit * 4, rrf_k=self.rrf_k)
         # The fused list ranks; the cross-lingual model's own top score decides "better than ours".
         top = (
@@ -1708,6 +1717,30 @@ class Retriever:
         )
         best = sum(source.weight for source in cross_sources) / (self.rrf_k + 1)
         return _Batch(ranking, evidence, _CrossQueries(fused, top, cross, bridges, best), votes)
+
+    def _translated_sources(self, plan: QueryPlan, target: str) -> list[Source]:
+        """LEVERS["query_translation"]: the query's translation into `target` (copilot.query_translation) searched
+        over `target`'s articles as a query typed in `target` is (its expansion, each model's vector and BM25,
+        with `target`'s fusion weights), as more sources of the missing-translation fallback's fused ranking.
+        No translator, no translation, or a failure anywhere: no source (the fallback ranks as without it)."""
+        if not LEVERS["query_translation"] or self.translator is None or plan.ticket:
+            return []
+        try:
+            text = self.translator.translate(plan.query, plan.lang, target)
+            if not text:
+                return []
+            there = self.plan(text, target, plan.limit, plan.audience, plan.categories)
+            vectors = self.query_vectors(self._dense_text(there))
+            sparse = self._lexical_vectors(there)[0]
+        except Exception:
+            log.exception("searching the query's translation failed; the fallback ranks without it")
+            return []
+        weights = fusion_weights(self.fusion, target, LEVERS["fitted_fusion"])
+        shown = PayloadFilter(langs=(target,))
+        sources = [Source(name, vector, shown, weights.get(name, 1.0)) for name, vector in vectors.items()]
+        if sparse:
+            sources.append(Source(SPARSE_VECTOR, sparse, shown, weights.get(LEXICAL, 1.0)))
+        return [source for source in sources if source.weight > 0]
 
     def _content_vectors(self, plan: QueryPlan, vectors: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """The dense vectors of the query's content words (copilot.content_words), for the models that rank by them."""
