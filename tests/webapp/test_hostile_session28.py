@@ -8,12 +8,9 @@ KB_FUZZ_EXAMPLES (default 40) examples per property.
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import inspect
 import io
 import os
-import threading
 import unicodedata
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -26,15 +23,15 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select, update
 
 from desk.audit import CLI, record
-from desk.database import StorageUnavailableError
 from desk.desk import Desk
 from desk.inbox import SORTS, VIEWS
 from desk.models import TICKET_STATUSES, Agent, AuditEvent, Customer, SavedView, Ticket, TicketSnoozeChange, as_utc
 from desk.saved_views import Saved, SavedViews
 from desk.snooze import MAX_AHEAD
-from desk.tickets import InputError, NewTicket, SentReply, TicketStore
+from desk.tickets import NewTicket, SentReply, TicketStore
 from kb.bidi_text import BIDI_CONTROLS
 from kb.settings import Settings
+from tests.races import at_once, refused
 from tests.webapp.light_app import PASSWORD, csrf, light_settings, login, signed_in  # noqa: F401
 from webapp.agent import SAVED_FILTERS
 from webapp.security import MAX_REQUEST_LINE, form_number
@@ -144,48 +141,12 @@ def test_a_saved_view_name_drops_bidi_controls(app: Flask) -> None:
         assert list(session.scalars(select(SavedView.name))) == ["Refunds"]
 
 
-def at_once(work: list, hook_owner: object, hook_name: str, monkeypatch: pytest.MonkeyPatch) -> list[object]:  # type: ignore[type-arg]
-    """Run the callables of `work` in threads that meet at `hook_owner.hook_name` (after it ran: both have read,
-    neither written) unless one waits on the other's lock, which the meeting then gives up on. What each returned
-    or raised."""
-    arrived = threading.Barrier(len(work))
-    original = getattr(hook_owner, hook_name)
-
-    def meet(*args: object, **kwargs: object) -> object:
-        found = original(*args, **kwargs)
-        with contextlib.suppress(threading.BrokenBarrierError):  # one waiting on the other's lock goes on alone
-            arrived.wait(timeout=1.5)
-        return found
-
-    monkeypatch.setattr(hook_owner, hook_name, staticmethod(meet) if isinstance(
-        inspect.getattr_static(hook_owner, hook_name), staticmethod) else meet)
-    results: list[object] = [None] * len(work)
-
-    def run(number: int) -> None:
-        try:
-            results[number] = work[number]()
-        except Exception as error:
-            results[number] = error
-
-    threads = [threading.Thread(target=run, args=(number,)) for number in range(len(work))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
-def refused(result: object) -> bool:
-    """A race's loser: the field's error, or (SQLite, one writer) the busy database's."""
-    return isinstance(result, InputError | StorageUnavailableError)
-
-
 def test_two_saves_of_one_name_at_once_keep_one_view(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
     """"refunds" and "Refunds" from two tabs at once: both read the agent's names before either wrote, and both were
     kept (the unique index is on the name as typed) though names compare without case."""
     desk, owner = desk_of(app), agent_id(app, "agent@example.com")
     results = at_once([lambda: desk.saved_views.save(owner, "refunds", {}),
-                       lambda: desk.saved_views.save(owner, "Refunds", {})], SavedViews, "_free_name", monkeypatch)
+                       lambda: desk.saved_views.save(owner, "Refunds", {})], [(SavedViews, "_free_name")], monkeypatch)
     assert sum(isinstance(r, Saved) for r in results) == 1 and sum(refused(r) for r in results) == 1, results
     assert len(desk.saved_views.visible(owner)) == 1
 
@@ -196,7 +157,7 @@ def test_two_saves_at_once_never_pass_the_limit(app: Flask, monkeypatch: pytest.
     monkeypatch.setattr(desk.saved_views, "limit", 2)
     desk.saved_views.save(owner, "first", {})
     results = at_once([lambda: desk.saved_views.save(owner, "second", {}),
-                       lambda: desk.saved_views.save(owner, "third", {})], SavedViews, "_free_name", monkeypatch)
+                       lambda: desk.saved_views.save(owner, "third", {})], [(SavedViews, "_free_name")], monkeypatch)
     assert sum(isinstance(r, Saved) for r in results) == 1, results
     assert len(desk.saved_views.visible(owner)) == 2
 
@@ -210,7 +171,7 @@ def test_one_follow_up_posted_from_two_tabs_at_once_is_one_ticket(app: Flask, mo
     closed_at = desk.tickets.get(1).updated_at
     results = at_once([lambda: desk.tickets.agent_follow_up(1, agent, "We sent it again."),
                        lambda: desk.tickets.agent_follow_up(1, agent, "We sent it again.")],
-                      TicketStore, "_follow_ups", monkeypatch)
+                      [(TicketStore, "_follow_ups")], monkeypatch)
     assert all(isinstance(r, SentReply) or refused(r) for r in results), results
     with desk.db.session() as session:
         assert session.scalar(select(func.count(Ticket.id))) == TICKETS + 1
@@ -227,7 +188,7 @@ def test_two_failed_sign_ins_at_once_are_one_folded_row(app: Flask, monkeypatch:
     desk = desk_of(app)
     results = at_once([lambda: desk.accounts.authenticate("agent@example.com", "wrong password one"),
                        lambda: desk.accounts.authenticate("agent@example.com", "wrong password two")],
-                      audit_module, "record", monkeypatch)
+                      [(audit_module, "record")], monkeypatch)
     assert results == [None, None]
     with desk.db.session() as session:
         rows = list(session.scalars(select(AuditEvent.count).where(AuditEvent.action == "sign_in_failed")))

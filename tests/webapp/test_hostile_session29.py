@@ -9,7 +9,6 @@ a form carries, never a 500, a GET writes nothing, and a refusal writes nothing.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import threading
 from collections.abc import Callable
@@ -33,6 +32,7 @@ from desk.models import AuditEvent, Base, Customer, Message, Ticket, TicketStatu
 from desk.tickets import ClosedTicketError, InputError, NewTicket
 from kb.bidi_text import BIDI_CONTROLS
 from kb.settings import Settings
+from tests.races import at_once, refused
 from tests.webapp.light_app import PASSWORD, light_settings, signed_in  # noqa: F401
 from webapp.security import MAX_REQUEST_LINE
 
@@ -261,41 +261,6 @@ def test_two_edits_racing_into_one_email_keep_one(app: Flask, monkeypatch: pytes
 
 
 # --- closed is final, under races -------------------------------------------------------------------------------
-
-
-def at_once(work: list[Callable[[], object]], hooks: list[tuple[object, str]],
-            monkeypatch: pytest.MonkeyPatch) -> list[object]:
-    """Run `work` in threads that meet after any of `hooks` ran (each has read, none written) unless one waits on
-    the other's lock, which the meeting then gives up on. What each returned or raised."""
-    arrived = threading.Barrier(len(work))
-    for owner, name in hooks:
-        original = getattr(owner, name)
-
-        def meet(*args: object, _original: Any = original, **kwargs: object) -> object:
-            found = _original(*args, **kwargs)
-            with contextlib.suppress(threading.BrokenBarrierError):
-                arrived.wait(timeout=1.5)
-            return found
-
-        monkeypatch.setattr(owner, name, meet)
-    results: list[object] = [None] * len(work)
-
-    def run(number: int) -> None:
-        try:
-            results[number] = work[number]()
-        except Exception as error:
-            results[number] = error
-
-    threads = [threading.Thread(target=run, args=(number,)) for number in range(len(work))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
-def refused(result: object) -> bool:
-    return isinstance(result, InputError | StorageUnavailableError)
 
 
 CHANGEABLE = [(notes_module, "changeable"), (tickets_module, "changeable")]
