@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
+from types import MethodType, SimpleNamespace
 
 import numpy as np
 import pytest
@@ -73,9 +73,11 @@ def _retriever(asked: list[str]) -> SimpleNamespace:
         asked.append(text)
         return {only or "use": np.full(3, 2.0)}
 
-    return SimpleNamespace(
-        lexical=LEXICAL, _dense_text=lambda plan: "كيف احذف ملف من الجهاز", query_vectors=query_vectors
+    fake = SimpleNamespace(
+        lexical=LEXICAL, _dense_text=lambda plan: "كيف احذف ملف من الجهاز", query_vectors=query_vectors, translator=None
     )
+    fake._translated_sources = MethodType(retrieval.Retriever._translated_sources, fake)  # the real one: no translator
+    return fake
 
 
 def _plan(**changes: object) -> SimpleNamespace:
