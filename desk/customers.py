@@ -287,7 +287,7 @@ class Customers:
                 lock_row(session, Customer, customer_id)
                 session.refresh(customer)
                 if customer.merged_into_id is not None:
-                    raise merged_away("customer", customer)
+                    raise MergedAwayError("customer", customer)
                 if version is not None and customer.version != version:
                     raise StaleEditError(changed_since(customer, seen or {}), customer.version, version)
                 before: dict[str, Any] = {}
@@ -342,9 +342,9 @@ class Customers:
             if kept is None:
                 raise InputError("into", N_("no customer #%(id)s"), id=kept_id)
             if duplicate.merged_into_id is not None:
-                raise merged_away("customer", duplicate)
+                raise MergedAwayError("customer", duplicate)
             if kept.merged_into_id is not None:
-                raise merged_away("into", kept)
+                raise MergedAwayError("into", kept)
             notes, had_notes = kept.notes, bool(duplicate.notes)
             if duplicate.notes:
                 marked = heading % {"id": duplicate.id, "name": duplicate.name or duplicate.email,
@@ -400,10 +400,6 @@ class MergedAwayError(InputError):
         super().__init__(field, N_("customer #%(id)s was merged into customer #%(into)s"), id=customer.id,
                          into=customer.merged_into_id)
         self.into = customer.merged_into_id
-
-
-def merged_away(field: str, customer: Customer) -> MergedAwayError:
-    return MergedAwayError(field, customer)
 
 
 def changed_since(customer: Customer, seen: dict[str, str]) -> list[str]:

@@ -731,6 +731,16 @@ class Notice(Base):
         return self.text_ar if lang == "ar" else self.text_en
 
 
+def reached_customer(session: Session, email: str) -> Customer | None:
+    """The customer an address (as stored: `clean_email`) reaches: mail from it, a form or API ticket, "My tickets"
+    and its magic link. A merged duplicate's address reaches the customer it was merged into (desk.customers: its row
+    stays only to map the address; a later merge re-points it, so one hop)."""
+    found = session.scalar(select(Customer).where(Customer.email == email))
+    if found is not None and found.merged_into_id is not None:
+        return session.get(Customer, found.merged_into_id) or found
+    return found
+
+
 @event.listens_for(Session, "after_flush")
 def _stamp_last_contact(session: Session, context: UOWTransaction) -> None:
     """A customer's message just written moves their `last_contact_at` forward, in the same transaction, whichever

@@ -51,6 +51,7 @@ from desk.models import (
     TicketTag,
     TicketTeamChange,
     as_utc,
+    reached_customer,
     utcnow,
 )
 from desk.surveys import open_survey
@@ -698,9 +699,8 @@ class TicketStore:
                          {"email": new.email, "name": new.name, "country": new.country, "created_at": utcnow(),
                           "search_text": customer_search_text(new.name, new.email)},
                          ["email"])
-        customer = session.scalars(select(Customer).where(Customer.email == new.email)).one()
-        if customer.merged_into_id is not None:  # a merged duplicate's address: the kept customer (desk.customers)
-            customer = session.get(Customer, customer.merged_into_id) or customer
+        customer = reached_customer(session, new.email)
+        assert customer is not None  # inserted above when absent
         if new.name and not customer.name:
             customer.name = new.name
         customer.search_text = customer_search_text(customer.name, customer.email)  # unchanged: no UPDATE
@@ -809,11 +809,11 @@ class TicketStore:
         """Every ticket of the customer with this address, newest first ("My tickets"); a merged duplicate's address
         reads the kept customer's (their tickets moved there, desk.customers)."""
         with self.db.session() as session:
-            found = session.scalar(select(Customer).where(Customer.email == email.strip().lower()))
+            found = reached_customer(session, email.strip().lower())
             if found is None:
                 return []
             return list(session.scalars(
-                select(Ticket).where(Ticket.customer_id == (found.merged_into_id or found.id))
+                select(Ticket).where(Ticket.customer_id == found.id)
                 .order_by(Ticket.created_at.desc(), Ticket.id.desc())
             ))
 

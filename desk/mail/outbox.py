@@ -23,7 +23,7 @@ from desk.database import Database
 from desk.mail.addresses import new_message_local
 from desk.mail.compose import MAIL_POLICY, MailRenderer, compose
 from desk.mail.transport import EmlDirectory, PermanentFailure, SmtpServer, Transport
-from desk.models import CsatSurvey, Customer, Message, OutboxMail, Ticket, utcnow
+from desk.models import CsatSurvey, Message, OutboxMail, Ticket, reached_customer, utcnow
 from kb.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -191,9 +191,7 @@ class Outbox:
     def queue_magic_link(self, email: str, lang: str, path: str) -> bool:
         """Mail a "My tickets" link if this address has tickets (the caller says the same either way)."""
         with self.db.session() as session:
-            customer = session.scalar(select(Customer).where(Customer.email == email))
-            if customer is not None and customer.merged_into_id is not None:  # a merged duplicate: the kept one's
-                customer = session.get(Customer, customer.merged_into_id)
+            customer = reached_customer(session, email)  # a merged duplicate's address: the kept customer's tickets
             if customer is None or not customer.tickets:
                 return False
             queue_mail(session, "magic_link", None, email, lang, payload={"path": path, "name": customer.name})
