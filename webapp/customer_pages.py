@@ -26,6 +26,7 @@ from webapp import state
 from webapp.agent import PAGE_SIZE, _admin_required, _page, acting, bp
 from webapp.desk_errors import FIELDS, desk_error
 from webapp.paging import paged
+from webapp.security import form_number
 from webapp.workspace_labels import ViewLabels
 
 
@@ -111,15 +112,16 @@ def edit_customer(customer_id: int):
         abort(404)
     if found.merged_into_id is not None:
         return merged_redirect(found)
-    version = form.get("version")
+    version_text = form.get("version")
+    version = form_number(version_text) if version_text is not None else None
     seen = {field: form.get(f"seen_{field}", "") for field in ("name", "email", "country", "notes")
             if f"seen_{field}" in form}
     typed = {"name": name, "notes": notes, "email": email or "", "country": country or ""}
     try:
-        if version is not None and not version.isdigit():
+        if version_text is not None and version is None:
             raise InputError("version", N_("must be a whole number"))
         state.desk().customers.edit(customer_id, name, notes, email=email, country=country, by=acting(),
-                                    version=int(version) if version is not None else None, seen=seen)
+                                    version=version, seen=seen)
     except StaleEditError as stale:
         return _profile_page(customer_id, 409, errors={"version": stale_message(stale)}, kept=typed)
     except InputError as error:
@@ -180,17 +182,17 @@ def merge_customer_post(customer_id: int):
     duplicate = desk.customers.get(customer_id)
     if duplicate is None:
         abort(404)
-    into = request.form.get("into", "")
-    if not into.isdigit() or not 0 < int(into) <= MAX_ROW_ID:
+    into = form_number(request.form.get("into", ""))
+    if into is None or not 0 < into <= MAX_ROW_ID:
         return merge_confirmation(duplicate, 0, gettext("Choose the customer to keep."), 400)
     try:
-        result = desk.customers.merge(customer_id, int(into), by=acting(),
+        result = desk.customers.merge(customer_id, into, by=acting(),
                                       heading=gettext("Notes merged from customer #%(id)s (%(name)s, %(email)s):"))
     except InputError as error:
         now = desk.customers.get(customer_id)
         if now is not None and now.merged_into_id is not None and error.field == "customer":
             return merged_redirect(now)  # merged meanwhile (another admin, a second tab): where it went
-        return merge_confirmation(duplicate, int(into), desk_error(error), 400)
+        return merge_confirmation(duplicate, into, desk_error(error), 400)
     flash(ngettext("%(name)s was merged into this customer: %(num)d ticket moved.",
                    "%(name)s was merged into this customer: %(num)d tickets moved.", result.tickets,
                    name=duplicate.name or duplicate.email), "ok")

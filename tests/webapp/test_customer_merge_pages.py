@@ -154,3 +154,19 @@ def test_a_save_from_an_older_page_is_refused_naming_what_changed(app: Flask) ->
                          headers={"Accept-Language": "ar"})
     refusal = unescape(arabic.get_data(as_text=True))
     assert arabic.status_code == 409 and "حفظ وكيل آخر هذا العميل منذ فتحت الصفحة، وتغيّر: الاسم" in refusal
+
+
+@pytest.mark.parametrize("number", ["²", "1" * 30, "-1", " 2", "2.0"])
+def test_a_version_or_kept_id_that_is_no_plain_number_is_a_400_naming_it(app: Flask, number: str) -> None:
+    """`str.isdigit` passed "²" (and `int()` of it raised: a 500) and 30 digits were read as a version (a 409 for a
+    number no page carries): now the one reading of a posted id (webapp.security.form_number) refuses them."""
+    kept, dup = ids(app)
+    admin = client_for(app, "admin@example.com")
+    page = admin.get(f"/agent/customers/{kept}").get_data(as_text=True)
+    saved = admin.post(f"/agent/customers/{kept}", data={"csrf_token": csrf(page), "name": "Lina", "notes": "",
+                                                         "version": number})
+    assert saved.status_code == 400 and 'id="version-error"' in saved.get_data(as_text=True)
+    merged = admin.post(f"/agent/customers/{dup}/merge", data={"into": number, "csrf_token": csrf(page)})
+    assert merged.status_code == 400 and "Choose the customer to keep." in merged.get_data(as_text=True)
+    desk = app.extensions["desk"]
+    assert desk.customers.get(kept).name == "Lina Haddad" and desk.customers.get(dup).merged_into_id is None
