@@ -369,11 +369,16 @@ class Customers:
             session.execute(update(Customer).where(Customer.merged_into_id == duplicate.id)
                             .values(merged_into_id=kept.id))
             # The tickets move as they are: their updated_at kept (a merge is no activity on them).
+            moving = list(session.scalars(select(Ticket).where(Ticket.customer_id == duplicate.id)))
             moved = session.execute(update(Ticket).where(Ticket.customer_id == duplicate.id)
                                     .values(customer_id=kept.id, updated_at=Ticket.updated_at)).rowcount  # type: ignore[attr-defined]
             session.expire_all()  # the moved tickets' customer as it now is, for their search text
-            for ticket in session.scalars(select(Ticket).where(Ticket.customer_id == kept.id)):
-                index_ticket(session, ticket)  # the kept one's name and email (a filled name: all of theirs)
+            # The moved tickets' inbox search text now holds the kept one's name and email; the kept one's own
+            # tickets change only when the duplicate filled their name (their email stays).
+            reindexed = (session.scalars(select(Ticket).where(Ticket.customer_id == kept.id)) if "name" in filled
+                         else moving)
+            for ticket in reindexed:
+                index_ticket(session, ticket)
             after: dict[str, Any] = {"merged_into": kept.id, "tickets": moved}
             after.update({field: "filled" for field in filled})
             if had_notes:
