@@ -3,6 +3,9 @@
     PYTHONPATH=. .venv/bin/python bench/translation_confidence.py --root /work/llm-bench \
         --translations /work/llm-bench/query_translations.jsonl \
         --out /work/llm-bench/query_translations_confidence.jsonl
+    PYTHONPATH=. .venv/bin/python bench/translation_confidence.py --root /work/llm-bench --round-trip \
+        --translations /work/llm-bench/query_translations_confidence.jsonl \
+        --out /work/llm-bench/query_translations_round_trip.jsonl    # and each translation translated back
 
 Each row of bench/query_translations.py's JSONL that has a translation is scored teacher-forced by the model
 that made it: the chat of copilot.query_translation.translation_messages rendered by the GGUF's own chat template
@@ -13,6 +16,11 @@ with `confidence` (the mean token log-probability, the one copilot.query_transla
 `tokens` and `score_seconds`; a row without a translation is copied as it is. The prompt's tokens shared with the
 row before (the system turn) are not evaluated again. Rows already in `--out` are skipped; the median seconds per
 scored row is printed at the end.
+
+`--round-trip` also translates each translation back into the query's language (the same chat, temperature 0, at
+most 64 tokens, the reply read by `cleaned`) and adds `back` and `round_trip`: the share of the query's folded
+words (copilot.word_folding.fold, each once) that the back-translation's folded words hold (0 without one),
+with `back_seconds`.
 """
 
 from __future__ import annotations
@@ -28,7 +36,8 @@ from typing import Any
 import numpy as np
 
 from bench.llm_bench import ensure_llama_cpp, ensure_model
-from copilot.query_translation import translation_messages
+from copilot.query_translation import MAX_TRANSLATION_TOKENS, cleaned, translation_messages
+from copilot.word_folding import fold
 
 
 def chat_prompt(model: Any) -> Any:
@@ -61,12 +70,21 @@ def score(model: Any, prompt: list[int], output: list[int]) -> list[float]:
     return [float(logits[i, token] - log_norm[i]) for i, token in enumerate(output)]
 
 
+def round_trip(query: str, back: str | None) -> float:
+    """The share of the query's folded words that the back-translation's hold (0 without one)."""
+    words = set(fold(query))
+    if not words or not back:
+        return 0.0
+    return len(words & set(fold(back))) / len(words)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--root", type=Path, default=Path("var/llm-bench"))
     parser.add_argument("--translations", type=Path, default=Path("bench/results/query_translations.jsonl"))
     parser.add_argument("--out", type=Path, default=Path("bench/results/query_translations_confidence.jsonl"))
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--round-trip", action="store_true", help="also translate each translation back")
     args = parser.parse_args()
     if args.out.resolve() == args.translations.resolve():
         parser.error("--out must be another file than --translations")
@@ -96,17 +114,31 @@ def main() -> None:
                 output = model.tokenize(row["translation"].encode(), add_bos=False, special=False)
                 if len(prompt) + len(output) > 512:
                     raise SystemExit(f"{args.translations}:{number}: longer than the 512-token context")
-                logprobs = score(model, prompt, output)
-                took = time.perf_counter() - started
-                seconds.append(took)
-                row.update(confidence=round(statistics.fmean(logprobs), 4), min_logprob=round(min(logprobs), 4),
-                           tokens=len(output), score_seconds=round(took, 3))
-                print(f"{took:5.2f}s {row['confidence']:7.3f} {row['query']} -> {row['translation']}", flush=True)
+                if "confidence" not in row:
+                    logprobs = score(model, prompt, output)
+                    took = time.perf_counter() - started
+                    seconds.append(took)
+                    row.update(confidence=round(statistics.fmean(logprobs), 4), min_logprob=round(min(logprobs), 4),
+                               tokens=len(output), score_seconds=round(took, 3))
+                if args.round_trip:
+                    started = time.perf_counter()
+                    model.reset()
+                    reply = model.create_completion(
+                        render(translation_messages(row["translation"], row["source"])),
+                        max_tokens=MAX_TRANSLATION_TOKENS, temperature=0.0,
+                    )["choices"][0]["text"]
+                    back = cleaned(reply, row["translation"])
+                    took = time.perf_counter() - started
+                    seconds.append(took)
+                    row.update(back=back, round_trip=round(round_trip(row["query"], back), 3),
+                               back_seconds=round(took, 3))
+                print(f"{took:5.2f}s {row['confidence']:7.3f} {row.get('round_trip', '-')} {row['query']} -> "
+                      f"{row['translation']} -> {row.get('back', '-')}", flush=True)
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
             out.flush()
             done.add(key)
     if seconds:
-        print(f"{len(seconds)} scored, median {statistics.median(seconds):.3f} s per row", file=sys.stderr)
+        print(f"{len(seconds)} done, median {statistics.median(seconds):.3f} s per row", file=sys.stderr)
 
 
 if __name__ == "__main__":
