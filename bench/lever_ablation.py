@@ -9,6 +9,8 @@
     PYTHONPATH=. python bench/lever_ablation.py --levers title_e5+arabic_names  # two levers flipped together
     PYTHONPATH=. python bench/lever_ablation.py --levers query_translation \
         --translations bench/results/query_translations.jsonl  # the query translations made beforehand
+    PYTHONPATH=. python bench/lever_ablation.py --levers query_translation,query_translation_confident \
+        --translations bench/results/query_translations_confidence.jsonl --min-confidence -0.6  # scored ones
 
 The suite (bench/eval_retrieval.py --suite) reports the product as configured; this runs the same
 domains and cases (its `suite_cases`: the demo, its English-only copy for Arabic queries, m365)
@@ -55,12 +57,21 @@ def main() -> None:
     parser.add_argument("--ranks", action="store_true", help="also each question whose rank the flip changed")
     parser.add_argument("--kinds", action="store_true", help="also every query kind's MRR@10 per case")
     parser.add_argument(
+        "--ranks-json", type=Path, default=None,
+        help="write each answerable row's rank per setting, domain and case here (bench/confidence_thresholds.py)",
+    )
+    parser.add_argument(
         "--translations", type=Path, default=None,
         help="query translations (bench/query_translations.py's JSONL) for LEVERS['query_translation']",
     )
     parser.add_argument(
         "--translated-only", action="store_true",
         help="with --translations: leave out the cases where no row has a translation",
+    )
+    parser.add_argument(
+        "--min-confidence", type=float, default=None,
+        help="the least confidence of a translation searched with LEVERS['query_translation_confident'] "
+        "(default: copilot.query_translation.MIN_CONFIDENCE)",
     )
     add_heldout_argument(parser)
     args = parser.parse_args()
@@ -73,6 +84,8 @@ def main() -> None:
         translations = CachedTranslations.load(args.translations)
         for case in cases:
             case.engine.retriever.translator = translations
+            if args.min_confidence is not None:
+                case.engine.retriever.min_translation_confidence = args.min_confidence
             translated = [row for row in case.rows if translated_row(translations, row)]
             print(f"{case.domain} {case.name}: {len(translated)} of {len(case.rows)} rows translated")
         if args.translated_only:  # a case with no translated row is left out: the lever cannot act there
@@ -81,6 +94,7 @@ def main() -> None:
     report: dict[str, dict] = {}
     configured_ranks: dict[int, list[int | None]] = {}  # case position -> each answerable row's rank as configured
     moved: list[str] = []
+    all_ranks: dict[str, dict[str, dict[str, list[dict]]]] = {}
     print(f"{'setting':24} {'domain':7} {'case':14} {'lang':4} {'n':>4} {'MRR@10':>7}  abstain oos/answerable")
     for flip in [None, *flips]:
         LEVERS.update(configured)
@@ -98,6 +112,10 @@ def main() -> None:
                 if rank != old
             ]
             report.setdefault(label, {}).setdefault(case.domain, {})[case.name] = result
+            all_ranks.setdefault(label, {}).setdefault(case.domain, {})[case.name] = [
+                {"query": row["query"], "lang": row["lang"], "kind": row.get("kind"), "rank": rank}
+                for row, rank in ranks
+            ]
             for lang, r in result.items():
                 if lang == "latency_ms":
                     continue
@@ -123,6 +141,9 @@ def main() -> None:
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(report, ensure_ascii=False, indent=2), "utf-8")
+    if args.ranks_json:
+        args.ranks_json.parent.mkdir(parents=True, exist_ok=True)
+        args.ranks_json.write_text(json.dumps(all_ranks, ensure_ascii=False, indent=1), "utf-8")
 
 
 if __name__ == "__main__":

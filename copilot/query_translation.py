@@ -7,12 +7,17 @@ language is also searched the same-language way there (each dense model and BM25
 articles), in the same fused ranking as the cross-lingual sources.
 
 `QueryTranslator` is what the retriever asks: `translate(query, source, target)` returns the translation
-or None (none known, the model failed or was too slow: the fallback ranks as without the lever).
+or None (none known, the model failed or was too slow: the fallback ranks as without the lever), and
+`confidence(query, source, target)` the model's own confidence in it, for LEVERS["query_translation_confident"]
+(the translation searched only when its confidence is at least MIN_CONFIDENCE): the mean log-probability of the
+translation's tokens given the prompt (bench/translation_confidence.py scores the cached ones), or None unknown.
 - `CachedTranslations`: a JSONL file of translations made beforehand (bench/query_translations.py), for
   measuring the lever without a model in the loop.
 - `ModelTranslator`: a model that completes chat messages (copilot.model_drafters' drafters: KB_LLM_URL's
   endpoint or KB_LLM_GGUF's local model), asked once per query (a bounded cache), waited on for at most
-  `timeout` seconds in a worker thread: search never fails or waits longer because of it.
+  `timeout` seconds in a worker thread: search never fails or waits longer because of it. A drafter's
+  `complete` returns text only, so its confidence is unknown (None: the confident lever searches none of its
+  translations); scoring it costs one more forward pass of the local model, median 0.6 s a query on 2 threads.
 """
 
 from __future__ import annotations
@@ -35,11 +40,19 @@ MAX_TRANSLATION_TOKENS = 64
 # A reply longer than this many times the query (and a floor) is not a translation (a model that answers or explains).
 MAX_LENGTH_RATIO = 4
 MIN_LENGTH_CAP = 80
+# LEVERS["query_translation_confident"]: the least mean token log-probability of a translation that is searched
+# (-0.5: a token's geometric-mean probability about 0.61). A round number chosen before any confidence was seen
+# beside its query's ranks; bench/RESULTS.md "Session 31, xconf31" has the thresholds fitted on one domain.
+MIN_CONFIDENCE = -0.5
 
 
 class QueryTranslator(Protocol):
     def translate(self, query: str, source: str, target: str) -> str | None:
         """`query` (in language `source`) in language `target`, or None when there is none."""
+        ...
+
+    def confidence(self, query: str, source: str, target: str) -> float | None:
+        """The model's confidence in `translate`'s answer (its tokens' mean log-probability), or None when unknown."""
         ...
 
 
@@ -65,14 +78,19 @@ def cleaned(reply: str, query: str) -> str | None:
 
 
 class CachedTranslations:
-    """Translations made beforehand: a JSONL file of {"query", "source", "target", "translation"} rows."""
+    """Translations made beforehand: a JSONL file of {"query", "source", "target", "translation"} rows, each
+    with its "confidence" when scored (bench/translation_confidence.py)."""
 
-    def __init__(self, rows: dict[tuple[str, str, str], str]) -> None:
+    def __init__(
+        self, rows: dict[tuple[str, str, str], str], confidences: dict[tuple[str, str, str], float] | None = None
+    ) -> None:
         self.rows = rows
+        self.confidences = confidences or {}
 
     @classmethod
     def load(cls, path: Path) -> CachedTranslations:
         rows: dict[tuple[str, str, str], str] = {}
+        confidences: dict[tuple[str, str, str], float] = {}
         for number, line in enumerate(path.read_text("utf-8").splitlines(), 1):
             if not line.strip():
                 continue
@@ -81,12 +99,21 @@ class CachedTranslations:
                 key = (str(row["query"]), str(row["source"]), str(row["target"]))
             except (ValueError, KeyError, TypeError) as error:
                 raise ValueError(f"{path}:{number}: not a translation row ({error})") from error
-            if row.get("translation"):
-                rows[key] = str(row["translation"])
-        return cls(rows)
+            if not row.get("translation"):
+                continue
+            rows[key] = str(row["translation"])
+            confidence = row.get("confidence")
+            if confidence is not None:
+                if isinstance(confidence, bool) or not isinstance(confidence, int | float):
+                    raise ValueError(f"{path}:{number}: confidence is not a number ({confidence!r})")
+                confidences[key] = float(confidence)
+        return cls(rows, confidences)
 
     def translate(self, query: str, source: str, target: str) -> str | None:
         return self.rows.get((query, source, target))
+
+    def confidence(self, query: str, source: str, target: str) -> float | None:
+        return self.confidences.get((query, source, target))
 
 
 class ModelTranslator:
@@ -137,6 +164,9 @@ class ModelTranslator:
             while len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
         return translation
+
+    def confidence(self, query: str, source: str, target: str) -> float | None:
+        return None
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -83,7 +83,7 @@ from copilot.product_names import index_names, intent_part, intent_sources
 from copilot.query_adapter import fit_adapter
 from copilot.query_coverage import article_terms, coverage, coverage_scales, near_topic
 from copilot.query_register import Register, query_register
-from copilot.query_translation import QueryTranslator
+from copilot.query_translation import MIN_CONFIDENCE, QueryTranslator
 from copilot.query_vectors import BatchingQueryEmbedder, unit
 from copilot.section_coverage import SectionTerms, near_section, section_coverage, section_scales
 from copilot.self_calibration import POOLED, REFERENCE_QUANTILES, carried_floors, probes
@@ -456,6 +456,11 @@ LEVERS = {
     # same-language way, fused with the cross-lingual sources. Inert without a translator. Measured in
     # bench/RESULTS.md "Session 30, llmq30" (bench/query_translations.py, bench/lever_ablation.py --translations).
     "query_translation": False,
+    # ... only a translation the model is confident in (QueryTranslator.confidence, its tokens' mean log-probability,
+    # at least Retriever.min_translation_confidence): this flipped alone searches the confident translations, with
+    # "query_translation" it gates them. Measured in bench/RESULTS.md "Session 31, xconf31"
+    # (bench/translation_confidence.py).
+    "query_translation_confident": False,
 }
 # The first candidates whose titles weigh the query terms with LEVERS["candidate_rarity"]: the places a framing
 # question's product pages crowd (a first page of results).
@@ -862,6 +867,8 @@ class Retriever:
         self.vocabulary = vocabulary
         # The missing-translation fallback's query translations (LEVERS["query_translation"]), when there is one.
         self.translator: QueryTranslator | None = None
+        # ... and the least confidence of a translation searched with LEVERS["query_translation_confident"].
+        self.min_translation_confidence = MIN_CONFIDENCE
         self._vectors = _VectorCache()
         self._fields: dict[tuple[str, str], frozenset[int]] = {}
         # Which lang/id each audience can read in the live index: the fallback offers only articles
@@ -1722,13 +1729,20 @@ class Retriever:
         """LEVERS["query_translation"]: the query's translation into `target` (copilot.query_translation) searched
         over `target`'s articles as a query typed in `target` is (its expansion, each model's vector and BM25,
         with `target`'s fusion weights), as more sources of the missing-translation fallback's fused ranking.
-        No translator, no translation, or a failure anywhere: no source (the fallback ranks as without it)."""
-        if not LEVERS["query_translation"] or self.translator is None or plan.ticket:
+        With LEVERS["query_translation_confident"], only a translation whose confidence is known and at least
+        `min_translation_confidence`. No translator, no translation, or a failure anywhere: no source (the fallback
+        ranks as without it)."""
+        gated = LEVERS["query_translation_confident"]
+        if not (LEVERS["query_translation"] or gated) or self.translator is None or plan.ticket:
             return []
         try:
             text = self.translator.translate(plan.query, plan.lang, target)
             if not text:
                 return []
+            if gated:
+                confidence = self.translator.confidence(plan.query, plan.lang, target)
+                if confidence is None or confidence < self.min_translation_confidence:
+                    return []
             there = self.plan(text, target, plan.limit, plan.audience, plan.categories)
             vectors = self.query_vectors(self._dense_text(there))
             sparse = self._lexical_vectors(there)[0]

@@ -27,19 +27,26 @@ WRONG_ITEM = ("جاني غرض غلط", "I received the wrong item", "missing-or
 
 
 class Fixed:
-    """A translator that knows some queries' translations."""
+    """A translator that knows some queries' translations (and its confidence in them, the same for all)."""
 
-    def __init__(self, *pairs: tuple[str, str, str, str]) -> None:
+    def __init__(self, *pairs: tuple[str, str, str, str], confidence: float | None = None) -> None:
         self.asked: list[tuple[str, str, str]] = []
         self.known = {query: english for query, english, _, _ in pairs}
+        self.sure = confidence
 
     def translate(self, query: str, source: str, target: str) -> str | None:
         self.asked.append((query, source, target))
         return self.known.get(query)
 
+    def confidence(self, query: str, source: str, target: str) -> float | None:
+        return self.sure if query in self.known else None
+
 
 class Broken:
     def translate(self, query: str, source: str, target: str) -> str | None:
+        raise ConnectionError("the model's server went away")
+
+    def confidence(self, query: str, source: str, target: str) -> float | None:
         raise ConnectionError("the model's server went away")
 
 
@@ -80,6 +87,37 @@ def test_the_translation_moves_the_answer_first_only_with_the_lever(
     on = _ranked(english_only, query)
     assert on[0][0] == answer
     assert translator.asked == [(query, "ar", "en")]
+
+
+@pytest.mark.parametrize("plain", [False, True])
+def test_the_confident_lever_searches_a_translation_only_when_its_confidence_passes(
+    english_only: Engine, monkeypatch: pytest.MonkeyPatch, plain: bool
+) -> None:
+    """Flipped alone or with "query_translation" on: a confident translation moves the answer first as the plain
+    lever does; a doubtful one, or one of unknown confidence, ranks exactly as no translation."""
+    query, _, answer, _ = WHERE_IS_MY_ORDER
+    retriever = english_only.retriever
+    monkeypatch.setitem(LEVERS, "query_translation", False)
+    monkeypatch.setitem(LEVERS, "query_translation_confident", False)
+    off = _ranked(english_only, query)
+    monkeypatch.setitem(LEVERS, "query_translation", plain)
+    monkeypatch.setitem(LEVERS, "query_translation_confident", True)
+    monkeypatch.setattr(retriever, "min_translation_confidence", -0.5)
+    monkeypatch.setattr(retriever, "translator", Fixed(WHERE_IS_MY_ORDER, confidence=-0.2))
+    assert _ranked(english_only, query)[0][0] == answer
+    for doubtful in (Fixed(WHERE_IS_MY_ORDER, confidence=-0.9), Fixed(WHERE_IS_MY_ORDER)):
+        monkeypatch.setattr(retriever, "translator", doubtful)
+        assert _ranked(english_only, query) == off
+        assert doubtful.asked == [(query, "ar", "en")]
+    monkeypatch.setattr(retriever, "min_translation_confidence", -1.0)  # the threshold is the retriever's
+    monkeypatch.setattr(retriever, "translator", Fixed(WHERE_IS_MY_ORDER, confidence=-0.9))
+    assert _ranked(english_only, query)[0][0] == answer
+    unscored = ModelTranslator(lambda messages, tokens: "where is my order", 5.0)  # a drafter: no confidence
+    monkeypatch.setattr(retriever, "translator", unscored)
+    assert _ranked(english_only, query) == off
+    unscored.close()
+    monkeypatch.setattr(retriever, "translator", Broken())
+    assert _ranked(english_only, query) == off
 
 
 def test_no_translation_or_no_translator_ranks_as_without_the_lever(
@@ -171,6 +209,30 @@ def test_cached_translations_are_read_by_query_and_direction(tmp_path: Path) -> 
     assert cached.translate("وين طلبي", "ar", "en") == "where is my order"
     assert cached.translate("وين طلبي", "ar", "fr") is None
     assert cached.translate("refund", "en", "ar") is None
+    assert cached.confidence("وين طلبي", "ar", "en") is None  # not scored
     path.write_text('{"query": "x", "source": "ar", "target": "en"}\n{"query": "y"}\n', "utf-8")
     with pytest.raises(ValueError, match=r"translations\.jsonl:2"):
         CachedTranslations.load(path)
+
+
+def test_cached_translations_carry_their_confidence(tmp_path: Path) -> None:
+    path = tmp_path / "scored.jsonl"
+    path.write_text(
+        '{"query": "وين طلبي", "source": "ar", "target": "en", "translation": "What do you want?", '
+        '"confidence": -1.25, "min_logprob": -4.1}\n'
+        '{"query": "refund", "source": "en", "target": "ar", "translation": "استرداد", "confidence": -0.1}\n'
+        '{"query": "fail", "source": "en", "target": "ar", "translation": null, "confidence": null}\n',
+        "utf-8",
+    )
+    cached = CachedTranslations.load(path)
+    assert cached.confidence("وين طلبي", "ar", "en") == -1.25
+    assert cached.confidence("refund", "en", "ar") == -0.1
+    assert cached.confidence("refund", "ar", "en") is None
+    for bad in ('"high"', "true"):
+        path.write_text(
+            '{"query": "a", "source": "ar", "target": "en", "translation": "b", "confidence": -0.3}\n'
+            f'{{"query": "x", "source": "ar", "target": "en", "translation": "y", "confidence": {bad}}}\n',
+            "utf-8",
+        )
+        with pytest.raises(ValueError, match=r"scored\.jsonl:2: confidence is not a number"):
+            CachedTranslations.load(path)
