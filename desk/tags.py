@@ -73,12 +73,25 @@ class TagChange:
 
 
 def _new_name(value: str) -> str:
-    """A rename's new name folded and checked (`clean_tag`), its error naming the field "to"."""
+    """A rename's new name folded and checked (`clean_tag`), its error naming the field "new_tag"."""
     try:
         return clean_tag(value)
     except InputError as error:
         params: dict[str, Any] = dict(error.params)
-        raise InputError("to", error.message, plural=error.plural, **params) from None
+        raise InputError("new_tag", error.message, plural=error.plural, **params) from None
+
+
+def _unknown(old: str) -> InputError:
+    return InputError("tag", N_("no ticket has the tag “%(tag)s”"), tag=old[:MAX_TAG])
+
+
+def _stored_form(old: str) -> None:
+    """Refuse, before any query, a tag no ticket can have: every stored tag is one by kb.tag_rule (and was by the old
+    rule), so anything else (a NUL, which PostgreSQL refuses in a query) is nobody's tag."""
+    if not old.strip():
+        raise InputError("tag", N_("is empty"))
+    if not is_tag(old):
+        raise _unknown(old)
 
 
 def _lock_tickets(session: Session, tags: list[str]) -> None:
@@ -128,22 +141,21 @@ class Tags:
     def change(self, old: str, new: str | None) -> TagChange:
         """What renaming `old` to `new` (folded and checked: `clean_tag`), or deleting it (`new` None), would do:
         the confirmation page's figures. `old` must be a tag some ticket has (the field "tag"); `new` not `old`
-        itself (the field "to"). Reads only."""
+        itself (the field "new_tag"). Reads only."""
         with self.db.session() as session:
             return self._change(session, old, new)
 
     def _change(self, session: Session, old: str, new: str | None) -> TagChange:
-        if not old.strip():
-            raise InputError("tag", N_("is empty"))
+        _stored_form(old)
         holding = select(TicketTag.ticket_id).where(TicketTag.tag == old)
         tickets = session.scalar(select(func.count()).select_from(holding.subquery())) or 0
         if not tickets:
-            raise InputError("tag", N_("no ticket has the tag “%(tag)s”"), tag=old[:MAX_TAG])
+            raise _unknown(old)
         both, exists = 0, False
         if new is not None:
             new = _new_name(new)
             if new == old:
-                raise InputError("to", N_("is the tag's name already: type another"))
+                raise InputError("new_tag", N_("is the tag's name already: type another"))
             exists = session.scalar(select(TicketTag.id).where(TicketTag.tag == new).limit(1)) is not None
             both = session.scalar(select(func.count()).select_from(TicketTag).where(
                 TicketTag.tag == new, TicketTag.ticket_id.in_(holding))) or 0
@@ -155,6 +167,7 @@ class Tags:
         this is a merge), saved views filtering by `old` filter by `new`, and one `tag_renamed` audit event says
         who, from, to and how many tickets: all in one transaction. What it did, as `change` counts it."""
         with self.db.session() as session:
+            _stored_form(old)
             new = _new_name(new)  # the lock below needs the folded name
             _lock_tickets(session, sorted({old, new}))
             done = self._change(session, old, new)
@@ -175,6 +188,7 @@ class Tags:
         transaction. Saved views filtering by it are kept as they are (they now find no ticket): a view is its
         owner's, and dropping its tag filter would widen it to tickets nobody asked for."""
         with self.db.session() as session:
+            _stored_form(old)
             _lock_tickets(session, [old])
             done = self._change(session, old, None)
             session.execute(delete(TicketTag).where(TicketTag.tag == old).execution_options(synchronize_session=False))

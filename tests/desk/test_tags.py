@@ -100,11 +100,11 @@ def test_a_rename_onto_a_new_name_and_a_delete_change_every_ticket_with_one_even
 @pytest.mark.parametrize(("old", "new", "error"), [
     ("", "x", "tag: is empty"),
     ("nobody-has-it", "x", "tag: no ticket has the tag “nobody-has-it”"),
-    ("refund", "", "to: is empty"),
-    ("refund", "   ", "to: is empty"),
-    ("refund", "<b>", "to: “<b>” cannot be a tag"),
-    ("refund", "r\u0435fund", "to: “r\u0435fund” mixes Latin, Cyrillic or Greek letters"),
-    ("refund", "ＲＥＦＵＮＤ", "to: is the tag's name already"),
+    ("refund", "", "new_tag: is empty"),
+    ("refund", "   ", "new_tag: is empty"),
+    ("refund", "<b>", "new_tag: “<b>” cannot be a tag"),
+    ("refund", "r\u0435fund", "new_tag: “r\u0435fund” mixes Latin, Cyrillic or Greek letters"),
+    ("refund", "ＲＥＦＵＮＤ", "new_tag: is the tag's name already"),
 ])
 def test_refusals_name_their_field_and_change_nothing(desk: Desk, old: str, new: str, error: str) -> None:
     ids = tickets(desk, 2)
