@@ -123,7 +123,7 @@ def record_sign_in(db: Database, agent_id: int, succeeded: bool, ip: str | None,
 @dataclass(frozen=True)
 class AuditQuery:
     """The audit page's filters, each optional: an action of AUDIT_ACTIONS; an actor ("cli", "system", or an agent's
-    id, "agent:N" or N); a subject ("agent:5", "token:3", "team:ksa", "customer:7")."""
+    id, "agent:N" or N); a subject ("agent:5", "token:3", "team:ksa", "customer:7", "tag:refund")."""
 
     action: str | None = None
     actor: str | None = None
@@ -141,10 +141,11 @@ class AuditQuery:
             actor = str(int(actor.removeprefix("agent:")))  # "agent:٣" and "007" are agent 3 and 7, as stored
         if subject is not None:
             kind, _, key = subject.partition(":")
-            if kind not in AUDIT_SUBJECTS or not key or len(key) > 64 or (kind != "team" and not _row_id(key)):
-                raise InputError("subject", N_("%(value)s is not agent:N, token:N, team:KEY or customer:N"),
+            keyed = kind in ("team", "tag")  # by their key, not an id
+            if kind not in AUDIT_SUBJECTS or not key or len(key) > 64 or (not keyed and not _row_id(key)):
+                raise InputError("subject", N_("%(value)s is not agent:N, token:N, team:KEY, customer:N or tag:NAME"),
                                  value=repr(subject[:40]))
-            if kind != "team":  # the id as stored: "agent:٣" or "agent:03" found no row where the actor filter did
+            if not keyed:  # the id as stored: "agent:٣" or "agent:03" found no row where the actor filter did
                 subject = f"{kind}:{int(key)}"
         return cls(action, actor, subject)
 

@@ -147,10 +147,10 @@ class ApiToken(Base):
 AUDIT_ACTIONS = (
     "agent_created", "role_changed", "deactivated", "reactivated", "password_reset", "password_changed",
     "token_created", "token_revoked", "team_member_added", "team_member_removed", "sign_in_failed",
-    "sign_in_succeeded", "customer_edited", "customer_merged",
+    "sign_in_succeeded", "customer_edited", "customer_merged", "tag_renamed", "tag_deleted",
 )
 AUDIT_ACTORS = ("agent", "cli", "system", "api")  # "api": an API token's request (the token named in `after`)
-AUDIT_SUBJECTS = ("agent", "token", "team", "customer")
+AUDIT_SUBJECTS = ("agent", "token", "team", "customer", "tag")  # a team and a tag by their key, the rest by id
 
 
 class AuditEvent(Base):

@@ -29,7 +29,7 @@ from typing import Any
 
 from kb.articles import ArticleError, decode_article_bytes, front_matter_lines, parse_front_matter
 from kb.bidi_text import without_bidi_controls
-from kb.tag_rule import MAX_TAG, folded_tag, is_tag
+from kb.tag_rule import MAX_TAG, folded_tag, is_tag, mixed_tag_word
 
 MACROS_DIR = "_macros"
 PLACEHOLDERS = ("customer.name", "customer.first_name", "ticket.reference", "ticket.subject", "agent.name")
@@ -195,10 +195,15 @@ def lint_macros(content_dir: Path, languages: tuple[str, ...]) -> list[MacroProb
             if name not in PLACEHOLDERS:
                 problems.append(MacroProblem(relative, line, "error", "unknown-placeholder",
                                              f"unknown placeholder {{{{ {name} }}}}; known: {', '.join(PLACEHOLDERS)}"))
-        for tag in (tag for tag in macro.add_tags if not is_tag(folded_tag(tag))):
-            problems.append(MacroProblem(relative, macro.add_tags_line, "error", "macro-tag",
-                                         f"actions.add_tags: {tag[:30]!r} cannot be a tag: use letters, digits, "
-                                         f"- and _ (at most {MAX_TAG} characters)"))
+        for tag in macro.add_tags:
+            if not is_tag(folded_tag(tag)):
+                problems.append(MacroProblem(relative, macro.add_tags_line, "error", "macro-tag",
+                                             f"actions.add_tags: {tag[:30]!r} cannot be a tag: use letters, digits, "
+                                             f"- and _ (at most {MAX_TAG} characters)"))
+            elif (word := mixed_tag_word(tag)) is not None:
+                problems.append(MacroProblem(relative, macro.add_tags_line, "error", "macro-tag",
+                                             f"actions.add_tags: {tag[:30]!r}: {word[:30]!r} mixes Latin, Cyrillic or "
+                                             f"Greek letters in one word: type it in one alphabet"))
     for key, langs in sorted(keys.items()):
         for missing in (lang for lang in languages if lang not in langs):
             owner = paths[(key, sorted(langs)[0])]

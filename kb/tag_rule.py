@@ -2,23 +2,36 @@
 an agent or a macro adds (desk.tags.clean_tag), and `kb lint`, which checks a macro's `actions.add_tags` before a
 macro that the desk would refuse at send time ships (kb cannot import desk: data flows kb -> ... -> desk).
 
-A tag is folded to one form (lower case, whitespace runs to one hyphen) so "VIP" and "vip " are one tag; it is
-letters, digits, - and _ in any script ("شحن" is a tag), at most MAX_TAG characters.
+A tag is folded to one form by the rule saved views' names follow (kb.name_fold: NFKC, case-folded, so "VIP",
+"vip " and the full-width "ＶＩＰ" are one tag, and "ﬁle" is "file"), whitespace runs one hyphen; it is letters,
+digits, - and _ in any script ("شحن" is a tag), at most MAX_TAG characters once folded, and no word of it mixes
+Latin, Cyrillic or Greek letters ("rеfund" with a Cyrillic "е" would be a twin of "refund" that reads the same).
+A change to the fold needs a migration refolding the stored tags (see `tag_folds`).
 """
 
 from __future__ import annotations
 
 import re
 
+from kb.name_fold import fold_name, mixed_script_word
+
 MAX_TAG = 60
 _TAG = re.compile(r"^[\w-]+$")
 
 
 def folded_tag(value: str) -> str:
-    """The tag's one form: lower case, whitespace runs one hyphen, the ends trimmed ("" when nothing is left)."""
-    return "-".join(value.strip().lower().split())
+    """The tag's one form: folded (kb.name_fold), whitespace runs one hyphen, the ends trimmed ("" when nothing is
+    left)."""
+    return "-".join(fold_name(value).split())
 
 
 def is_tag(tag: str) -> bool:
-    """Whether a folded tag is one the desk keeps: letters, digits, - and _, 1 to MAX_TAG characters."""
+    """Whether a folded tag is one the desk keeps: letters, digits, - and _, 1 to MAX_TAG characters (its words
+    checked apart: `mixed_tag_word`)."""
     return 0 < len(tag) <= MAX_TAG and bool(_TAG.match(tag))
+
+
+def mixed_tag_word(typed: str) -> str | None:
+    """The first word of a tag as typed that mixes Latin, Cyrillic or Greek letters (refused, as a view's name is),
+    or None. Checked before folding, as view names are: the micro sign of "10µs" folds to a Greek "μ"."""
+    return mixed_script_word(typed)

@@ -54,6 +54,7 @@ FIELDS = {
     "message": lazy_pgettext("desk field", "message"),
     "messages": lazy_pgettext("desk field", "messages"),
     "name": lazy_pgettext("desk field", "name"),
+    "new_tag": lazy_pgettext("desk field", "new tag"),
     "note": lazy_pgettext("desk field", "note"),
     "notice": lazy_pgettext("desk field", "notice"),
     "notes": lazy_pgettext("desk field", "notes"),

@@ -58,6 +58,7 @@ class ViewLabels:
             "sign_in_failed": gettext("Sign-in failed"), "sign_in_succeeded": gettext("Signed in after failures"),
             "customer_edited": gettext("Customer edited"),
             "customer_merged": gettext("Customers merged"),
+            "tag_renamed": gettext("Tag renamed"), "tag_deleted": gettext("Tag deleted"),
         }.get(key, key)
 
     def audit_actor(self, key: str) -> str:

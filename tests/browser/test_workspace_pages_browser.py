@@ -47,6 +47,8 @@ def workspace(desk: Desk) -> dict[str, str]:
     shared = desk.saved_views.save(admin.id, "Arabic tickets", {"lang": "ar"}, shared=True)
     desk.saved_views.save(agent.id, "الإمارات", {"team": "uae"})
     held = desk.held_mail.page(limit=1).rows[0].id
+    desk.tags.add([t.id for t in tickets], ["استرجاع"])
+    desk.tags.add([tickets[0].id, tickets[2].id], ["refunds", "Refund"])  # the tags pages: a merge to confirm
     return {
         "customer": f"/agent/customers/{tickets[0].customer_id}",
         "customers": "/agent/customers?q=a",
@@ -62,6 +64,9 @@ def workspace(desk: Desk) -> dict[str, str]:
         "reports": "/agent/reports/",
         "report": "/agent/reports/gaps?days=30",
         "admin": "/agent/admin",
+        "tags": "/agent/tags",
+        "tag-merge": "/agent/tags/rename?tag=refunds&to=refund",
+        "tag-delete": "/agent/tags/delete?tag=%D8%A7%D8%B3%D8%AA%D8%B1%D8%AC%D8%A7%D8%B9",
     }
 
 

@@ -131,6 +131,19 @@ def test_a_tag_the_desk_refuses_is_the_macros_lint_error_at_its_line(tmp_path: P
     assert rules(tmp_path) == []
 
 
+@pytest.mark.parametrize("tag", ["r\u0435fund", "VIP-\u0441lients", "\u03bfrders"])  # Cyrillic е, с; Greek ο
+def test_a_tag_mixing_latin_cyrillic_or_greek_is_the_macros_lint_error_at_its_line(tmp_path: Path, tag: str) -> None:
+    """Task tags31: the desk refuses a tag with a word that mixes Latin, Cyrillic or Greek letters (a twin of
+    "refund" that reads the same), as it refuses such a view name; lint names the file and the add_tags line."""
+    write(tmp_path, "ar/refund.md", GOOD)
+    path = write(tmp_path, "en/refund.md", GOOD.replace("add_tags: [refund]", f"add_tags: [refund, '{tag}']"))
+    assert rules(tmp_path) == [("_macros/en/refund.md", 6, "macro-tag")]
+    message = next(m.message for m in lint_paths(tmp_path, [path]))
+    assert "mixes Latin, Cyrillic or Greek letters in one word" in message
+    write(tmp_path, "en/refund.md", GOOD.replace("add_tags: [refund]", "add_tags: [Ｒｅｆｕｎｄ, возврат, ﬁle]"))
+    assert rules(tmp_path) == []
+
+
 def test_the_shipped_arabic_macros_never_call_the_ticket_reference_an_order() -> None:
     """Session 15, walk6: in Arabic "طلب" is both an order and a request; "الطلب R-1" and "لطلبك R-1" read
     as the order's number, while the English macros say "request R-1". The ticket is "طلب الدعم"."""

@@ -109,6 +109,11 @@ RULES: dict[tuple[str, str], str] = {
     ("dashboard.download", "GET"): ADMIN,
     ("dashboard.publish_notice", "POST"): ADMIN,
     ("dashboard.end_notice", "POST"): ADMIN,
+    ("agent.tag_list", "GET"): ADMIN,  # the tags page: leads and admins (a lead's access is in test_tag_pages)
+    ("agent.rename_tag", "GET"): ADMIN,
+    ("agent.rename_tag_post", "POST"): ADMIN,
+    ("agent.delete_tag", "GET"): ADMIN,
+    ("agent.delete_tag_post", "POST"): ADMIN,
     ("metrics_api.figures", "GET"): TOKEN,
 }
 
