@@ -190,7 +190,8 @@ class HeldMailStore:
         with self.db.session() as session:  # never tried (or never failed) first, then the one tried longest ago
             leftovers = session.execute(
                 select(InboundMail.id, InboundMail.raw_path).where(
-                    InboundMail.outcome.in_(HELD_OUTCOMES), InboundMail.settled.in_(GONE), InboundMail.raw_path != "",
+                    # Any outcome: an erased customer's mail (desk.erasure) is settled "purged" whatever it was.
+                    InboundMail.settled.in_(GONE), InboundMail.raw_path != "",
                     InboundMail.id.not_in([row.id for row in purged] or [0]),
                 ).order_by(InboundMail.removal_failed_at.is_not(None), InboundMail.removal_failed_at, InboundMail.id)
                 .limit(limit)
