@@ -135,6 +135,12 @@ class Erasure:
         self.held_mail = held_mail
         self.data_dir = data_dir
 
+    def by_email(self, email: object) -> Customer | None:
+        """The customer whose own email this is (as stored; a merged duplicate's row too, which `erase` refuses
+        naming the one kept): the CLI's way in. An address that is not one is an InputError on "email"."""
+        with self.db.session() as session:
+            return session.scalar(select(Customer).where(Customer.email == clean_email(email)))
+
     def summary(self, customer_id: int) -> ErasureSummary:
         """What erasing the customer would remove; the same refusals as `erase` (reads only)."""
         with self.db.session() as session:

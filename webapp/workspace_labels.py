@@ -58,6 +58,7 @@ class ViewLabels:
             "sign_in_failed": gettext("Sign-in failed"), "sign_in_succeeded": gettext("Signed in after failures"),
             "customer_edited": gettext("Customer edited"),
             "customer_merged": gettext("Customers merged"),
+            "customer_erased": gettext("Customer erased"),
         }.get(key, key)
 
     def audit_actor(self, key: str) -> str:
