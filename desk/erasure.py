@@ -9,7 +9,8 @@ What is removed and what stays, per table (the README's "Erasing a customer" rep
   or API call reaches it, so the same address writing again is a brand-new customer); `erased_at` set.
 - tickets stay as skeletons (status, times, team, assignee, priority, tags, category, channel, language; their
   status, due, team, assignee and snooze histories), so the lead's figures for past periods do not change. Their
-  subject is emptied, the visit context (searches, articles read before writing) and visit id dropped, the
+  subject is emptied, the visit context copied into them (the searches typed and articles read before writing)
+  dropped, the
   external id (a form page's key, an import's id) dropped, and the reference replaced by a new random one: the
   customer's old ticket links answer 404.
 - messages (the customer's, the agents' replies that quote and greet them, internal notes) stay as rows with an
@@ -29,8 +30,11 @@ What is removed and what stays, per table (the README's "Erasing a customer" rep
   agent's `reason` for a rejection is dropped (it may quote the ticket).
 - audit_events: the earlier `customer_edited` events of the erased rows keep which fields changed but not the old
   and new values (names and emails).
-- Not touched, because nothing links them to the customer once the tickets' visit ids are dropped: searches, article
-  views and votes, deflections (random visit ids only, never a person).
+- Not touched: the help center's analytics (searches, article views and votes, answer votes, deflections), which
+  never held a person (a random visit id only), and the tickets' `visit_id`, the same random id: the dashboard's
+  self-service figures (visits that ended in a ticket, deflections) join on it, and once the ticket is anonymous it
+  links those searches to no one. What a customer typed into the help center's search box stays in its log, as
+  every visitor's does (the searches' retention is the analytics' own).
 
 One transaction for the rows, with one `customer_erased` audit event (the actor, the customer's id and how many rows
 of each kind were removed; never their name or email). Files are removed only after the commit: a failed erase leaves
@@ -279,7 +283,7 @@ class Erasure:
             suggestion.reason = None
         session.execute(update(TicketSearchText).where(TicketSearchText.ticket_id.in_(ticket_ids)).values(text=""))
         for ticket in tickets:
-            ticket.subject, ticket.context, ticket.visit_id = "", {}, None
+            ticket.subject, ticket.context = "", {}  # visit_id stays: see the module's docstring
             ticket.external_id, ticket.reference = None, new_reference()
             ticket.updated_at = ticket.updated_at  # an erase is no activity on the ticket
         counts["tickets"] = len(tickets)

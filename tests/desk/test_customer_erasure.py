@@ -14,7 +14,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from sqlalchemy import JSON, String, Text, select
+from sqlalchemy import JSON, String, Text, func, select
 
 from desk import metrics
 from desk.audit import Actor, AuditQuery
@@ -29,8 +29,11 @@ from desk.models import (
     ContentGap,
     CsatSurvey,
     Customer,
+    Deflection,
     IdempotencyKey,
     Message,
+    OutboxMail,
+    SearchEvent,
     SuggestionEvent,
     Ticket,
     TicketStatusChange,
@@ -43,6 +46,7 @@ from tests.races import at_once, refused
 MARK = "zqxerasemark"  # in everything the customer wrote or is: a scan for it finds what the erase forgot
 EMAIL = f"{MARK}@example.com"
 KEEP = "keepothermark"  # another customer's: must stay
+VISIT = "visit-4f1c"  # a random visit id, as the help center makes them: no one's
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
@@ -73,7 +77,7 @@ def populate(desk: Desk) -> dict[str, int]:
                                         attachment=f"png {MARK}".encode()))
     ticket_id = by_mail.ticket_id or 0
     form = desk.tickets.create(NewTicket(email=EMAIL, name=f"{MARK} Person", subject=f"Second {MARK}",
-                                         body=f"Also {MARK}", lang="en", created=START, visit_id=f"v-{MARK}",
+                                         body=f"Also {MARK}", lang="en", created=START, visit_id=VISIT,
                                          context={"searches": [f"refund {MARK}"]}, external_id=f"form-{MARK}"))
     desk.tickets.reply(ticket_id, sara, f"Hello {MARK}, sorry about order {MARK}.", status="solved")
     desk.notes.add(ticket_id, sara, f"@admin look at {MARK}")
@@ -100,6 +104,11 @@ def populate(desk: Desk) -> dict[str, int]:
         session.add(IdempotencyKey(token_id=token.id, key="k2", fingerprint="f", claim="c", answer_status=201,
                                    answer_body={"reference": "someone-else"}))
         session.add(ContentGap(ticket_id=ticket_id, query=f"refund {MARK}", lang="en"))
+        # Their visit before writing: the dashboard's self-service figures join it to the ticket
+        session.add(SearchEvent(visit_id=VISIT, query="refund late", lang="en", result_count=2, abstained=False,
+                                created_at=START))
+        session.add(Deflection(visit_id=VISIT, article_key="en/refunds", created_at=START))
+        session.add(Deflection(visit_id="visit-other", article_key="en/refunds", created_at=START))
         session.add(SuggestionEvent(ticket_id=ticket_id, agent_id=sara, kind="rejected", reason=f"not {MARK}",
                                     details={"what": "draft", "query": f"refund {MARK}"}))
     return {"customer": form.customer_id, "ticket": ticket_id, "form": form.id, "dup": dup.customer_id,
@@ -134,7 +143,8 @@ def kpis(desk: Desk) -> tuple[object, ...]:
     board = metrics.figures(desk.db, period, desk.hours, as_of=datetime.now(UTC) + timedelta(hours=1))
     csat = replace(board.csat, low=[(r.ticket_id, r.rating) for r in board.csat.low])  # type: ignore[list-item]
     adoption = replace(board.adoption, rejections=[(r.ticket_id, r.lang) for r in board.adoption.rejections])  # type: ignore[list-item]
-    return board.tickets, board.backlog.total, board.backlog.buckets, csat, board.agents, adoption, board.days
+    return (board.tickets, board.backlog.total, board.backlog.buckets, csat, board.agents, adoption, board.days,
+            board.self_service)
 
 
 def test_an_erase_leaves_no_text_of_theirs_in_any_table_nor_their_files_and_the_figures_unchanged(desk: Desk) -> None:
@@ -199,6 +209,8 @@ def test_refusals_name_the_field_and_write_nothing(desk: Desk) -> None:
         desk.erasure.erase(ids["dup"], f"{MARK}.work@example.org")
     assert desk.audit.page(AuditQuery(action="customer_erased"), 0, 10).events == []
     desk.erasure.erase(ids["customer"], EMAIL)
+    with desk.db.session() as session:
+        outbox_before = session.scalar(select(func.count()).select_from(OutboxMail))
     with pytest.raises(ErasedError, match="was erased already"):
         desk.erasure.erase(ids["customer"], EMAIL)
     assert len(desk.audit.page(AuditQuery(action="customer_erased"), 0, 10).events) == 1
@@ -209,6 +221,10 @@ def test_refusals_name_the_field_and_write_nothing(desk: Desk) -> None:
         desk.customers.merge(other.customer_id, ids["customer"])
     with pytest.raises(InputError, match="was erased"):
         desk.customers.edit(ids["customer"], "Back", "")
+    with pytest.raises(InputError, match=r"ticket: the customer of ticket #\d+ was erased: there is no one"):
+        desk.tickets.reply(ids["ticket"], ids["admin"], "Are you there?")
+    with desk.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(OutboxMail)) == outbox_before
 
 
 def test_a_file_left_by_a_crash_after_the_commit_is_removed_by_the_purge_pass(desk: Desk,

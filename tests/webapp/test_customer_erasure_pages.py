@@ -75,6 +75,9 @@ def test_an_admin_erases_from_the_profile_after_typing_the_email(app: Flask) -> 
     assert 'class="ticket-row' not in inbox and "No tickets match these filters." in inbox
     everything = admin.get("/agent/", query_string={"view": "all"}).get_data(as_text=True)
     assert everything.count('class="ticket-row') == 3 and MARK not in everything  # the skeletons stay listed
+    assert everything.count(f"Erased customer #{customer}") == 2
+    ticket_page = clean(admin.get(f"/agent/tickets/{first.id}").get_data(as_text=True))
+    assert ticket_page.count(f"Erased customer #{customer}") >= 2 and MARK not in ticket_page
     assert MARK not in admin.get("/agent/customers").get_data(as_text=True)
     assert admin.get(f"/agent/customers/{customer}/erase").status_code == 410
     again = admin.post(f"/agent/customers/{customer}/erase", data={"email": EMAIL, "csrf_token": csrf(page)})
