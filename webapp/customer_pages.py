@@ -205,6 +205,8 @@ def merge_customer(customer_id: int):
         abort(404)
     if duplicate.merged_into_id is not None:
         return merged_redirect(duplicate)
+    if duplicate.erased_at is not None:
+        return erased_page(duplicate)
     q = (request.args.get("q") or "")[:MAX_QUERY]
     into = request.args.get("into", type=int)
     if into is None:

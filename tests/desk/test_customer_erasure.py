@@ -157,6 +157,10 @@ def test_an_erase_leaves_no_text_of_theirs_in_any_table_nor_their_files_and_the_
         statuses_before = session.execute(select(TicketStatusChange.ticket_id, TicketStatusChange.new_status)
                                           .order_by(TicketStatusChange.id)).all()
         references = list(session.scalars(select(Ticket.reference).where(Ticket.customer_id == ids["customer"])))
+        survey_token = session.scalar(select(CsatSurvey.token).where(CsatSurvey.ticket_id == ids["ticket"]))
+        file_id, file_ref = session.execute(select(Attachment.id, Ticket.reference).join(Ticket)
+                                            .where(Ticket.id == ids["ticket"])).one()
+    assert survey_token is not None and desk.attachments.get(file_id, reference=file_ref) is not None
     summary = desk.erasure.summary(ids["customer"])
     assert (summary.tickets, summary.duplicates, summary.attachments) == (3, 1, 1)
     result = desk.erasure.erase(ids["customer"], f"  {EMAIL.upper()} ", by=Actor.agent(ids["admin"]))
@@ -176,6 +180,8 @@ def test_an_erase_leaves_no_text_of_theirs_in_any_table_nor_their_files_and_the_
         assert session.scalar(select(Attachment.path).where(Attachment.ticket_id == ids["ticket"])) is None
     # Their old ticket links go nowhere; the inbox search finds nothing of theirs, the other customer's still found
     assert all(desk.tickets.by_reference(r) is None for r in references)
+    assert desk.surveys.by_token(survey_token) is None  # their survey link and file link open nothing
+    assert desk.attachments.get(file_id, reference=file_ref) is None
     assert desk.inbox.page(InboxQuery(view="all", q=MARK), agent_id=0).rows == []
     assert [r.ticket.id for r in desk.inbox.page(InboxQuery(view="all", q=KEEP), agent_id=0).rows] == [ids["other"]]
     assert files_holding(data, KEEP)

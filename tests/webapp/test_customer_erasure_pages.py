@@ -80,6 +80,7 @@ def test_an_admin_erases_from_the_profile_after_typing_the_email(app: Flask) -> 
     assert ticket_page.count(f"Erased customer #{customer}") >= 2 and MARK not in ticket_page
     assert MARK not in admin.get("/agent/customers").get_data(as_text=True)
     assert admin.get(f"/agent/customers/{customer}/erase").status_code == 410
+    assert admin.get(f"/agent/customers/{customer}/merge").status_code == 410
     again = admin.post(f"/agent/customers/{customer}/erase", data={"email": EMAIL, "csrf_token": csrf(page)})
     assert again.status_code == 410  # erased already: the page saying so, nothing written
     [event] = desk.audit.page(AuditQuery(action="customer_erased"), 0, 10).events
