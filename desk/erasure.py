@@ -53,11 +53,13 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from desk.audit import SYSTEM, Actor, record
+from desk.customers import MergedAwayError
 from desk.database import Database, lock_row
 from desk.mail.held import HeldMailStore
 from desk.models import (
@@ -182,13 +184,11 @@ class Erasure:
             session.expire_all()
             customer = self._erasable(session, customer_id)  # as it is now the rows are held (a merge just ended?)
             ids |= self._customer_ids(session, customer)
+            with contextlib.suppress(InputError):  # as stored: "Lina@Example.com." is theirs
+                typed = clean_email(confirm_email) if typed else ""
             if not typed or typed != customer.email:
-                try:
-                    shown = clean_email(confirm_email) if typed else ""
-                except InputError:
-                    shown = typed
                 raise InputError("email", N_("type the customer's email to confirm (%(typed)s is not it)"),
-                                 typed=repr(shown[:80]))
+                                 typed=repr(typed[:80]))
             files, inbound, counts = self._erase_rows(session, customer, ids, by)
         removed = self._remove_files(files)
         if inbound:
@@ -221,8 +221,6 @@ class Erasure:
     # What follows runs inside erase's transaction.
 
     def _erasable(self, session: Session, customer_id: int) -> Customer:
-        from desk.customers import MergedAwayError
-
         customer = row_by_id(session, Customer, customer_id)
         if customer is None:
             raise InputError("customer", N_("no customer #%(id)s"), id=customer_id)
@@ -237,7 +235,7 @@ class Erasure:
         return {customer.id, *session.scalars(select(Customer.id).where(Customer.merged_into_id == customer.id))}
 
     @staticmethod
-    def _their_mail(tickets: list[int], addresses: list[str]):  # type: ignore[no-untyped-def]
+    def _their_mail(tickets: Any, addresses: list[str]):  # type: ignore[no-untyped-def]
         return or_(InboundMail.ticket_id.in_(tickets), InboundMail.from_address.in_(addresses))
 
     def _erase_rows(self, session: Session, customer: Customer, ids: set[int],
@@ -246,9 +244,14 @@ class Erasure:
         now = utcnow()
         rows = list(session.scalars(select(Customer).where(Customer.id.in_(ids))))
         addresses = [row.email for row in rows]
-        tickets = list(session.scalars(select(Ticket).where(Ticket.customer_id == customer.id)))
-        ticket_ids = [t.id for t in tickets]
-        references = [t.reference for t in tickets]
+        # Their tickets held first (PostgreSQL's row locks; SQLite's write lock is held already): a reply in flight
+        # either committed before (its message is emptied below) or waits and then finds the customer erased
+        # (desk.tickets.refuse_erased).
+        theirs = Ticket.customer_id == customer.id
+        session.execute(update(Ticket).where(theirs).values(id=Ticket.id, updated_at=Ticket.updated_at))
+        tickets = list(session.execute(select(Ticket.id, Ticket.reference).where(theirs)))
+        ticket_ids = select(Ticket.id).where(theirs).scalar_subquery()
+        references = [reference for _, reference in tickets]
 
         def changed(key: str, result: object) -> None:
             counts[key] = counts.get(key, 0) + int(result.rowcount or 0)  # type: ignore[attr-defined]
@@ -261,7 +264,7 @@ class Erasure:
         inbound = [(i, p) for i, p in session.execute(select(InboundMail.id, InboundMail.raw_path)
                                                       .where(self._their_mail(ticket_ids, addresses)))]
         changed("mails_in", session.execute(
-            update(InboundMail).where(InboundMail.id.in_([i for i, _ in inbound]))
+            update(InboundMail).where(self._their_mail(ticket_ids, addresses))
             .values(from_address="", subject="", mail_message_id=None, reason=None, reason_code=None,
                     reason_params=None, envelope_recipients=None, settled="purged", settled_by_id=None,
                     settled_at=now)))
@@ -282,10 +285,9 @@ class Erasure:
             suggestion.details = {k: v for k, v in (suggestion.details or {}).items() if k == "what"}
             suggestion.reason = None
         session.execute(update(TicketSearchText).where(TicketSearchText.ticket_id.in_(ticket_ids)).values(text=""))
-        for ticket in tickets:
-            ticket.subject, ticket.context = "", {}  # visit_id stays: see the module's docstring
-            ticket.external_id, ticket.reference = None, new_reference()
-            ticket.updated_at = ticket.updated_at  # an erase is no activity on the ticket
+        for ticket_id, _ in tickets:  # visit_id stays (the module's docstring); updated_at too: no activity
+            session.execute(update(Ticket).where(Ticket.id == ticket_id).values(
+                subject="", context={}, external_id=None, reference=new_reference(), updated_at=Ticket.updated_at))
         counts["tickets"] = len(tickets)
         # API answers kept for retries that name them (their email, a ticket's reference).
         needles = [*addresses, *references]

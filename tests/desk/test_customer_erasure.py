@@ -157,6 +157,7 @@ def test_an_erase_leaves_no_text_of_theirs_in_any_table_nor_their_files_and_the_
         statuses_before = session.execute(select(TicketStatusChange.ticket_id, TicketStatusChange.new_status)
                                           .order_by(TicketStatusChange.id)).all()
         references = list(session.scalars(select(Ticket.reference).where(Ticket.customer_id == ids["customer"])))
+        updated = {i: when for i, when in session.execute(select(Ticket.id, Ticket.updated_at))}
         survey_token = session.scalar(select(CsatSurvey.token).where(CsatSurvey.ticket_id == ids["ticket"]))
         file_id, file_ref = session.execute(select(Attachment.id, Ticket.reference).join(Ticket)
                                             .where(Ticket.id == ids["ticket"])).one()
@@ -172,6 +173,7 @@ def test_an_erase_leaves_no_text_of_theirs_in_any_table_nor_their_files_and_the_
         assert session.execute(select(TicketStatusChange.ticket_id, TicketStatusChange.new_status)
                                .order_by(TicketStatusChange.id)).all() == statuses_before
         assert session.scalars(select(Ticket.status).where(Ticket.id == ids["ticket"])).one() == "solved"
+        assert {i: when for i, when in session.execute(select(Ticket.id, Ticket.updated_at))} == updated  # no activity
         assert session.scalar(select(CsatSurvey.rating).where(CsatSurvey.ticket_id == ids["ticket"])) == 2
         assert session.query(Message).filter(Message.ticket_id == ids["ticket"]).count() == 3
         row = session.get(Customer, ids["customer"])
