@@ -301,3 +301,27 @@ def test_the_erasure_migration_upgrades_the_previous_head(tmp_path: Path) -> Non
     desk.erasure.erase(ticket.customer_id, EMAIL)
     assert desk.customers.get(ticket.customer_id).erased_at is not None  # type: ignore[union-attr]
     desk.close()
+
+
+def test_an_agents_reply_racing_the_erase_is_emptied_or_refused(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Met where the reply has found its customer not erased and the erase has emptied the messages (before it
+    changes the tickets): without the erase holding the tickets first, PostgreSQL found a deadlock and the erase
+    failed (or the reply's message landed after the emptying, its text kept). Now the reply waits for the erase and
+    is refused (the customer erased), or lands first and is emptied: never a reply's text left on an erased ticket."""
+    ticket = desk.tickets.create(NewTicket(email=EMAIL, subject=f"One {MARK}", body=MARK, lang="en", notify=False))
+    sara = desk.accounts.create_agent("sara@example.com", "a-long-password-1", name="Sara").id
+    from desk import erasure as erasure_module
+    from desk import tickets as tickets_module
+
+    results = at_once([lambda: desk.tickets.reply(ticket.id, sara, f"Dear {MARK}, here it is."),
+                       lambda: desk.erasure.erase(ticket.customer_id, EMAIL)],
+                      [(tickets_module, "refuse_erased"), (erasure_module, "new_reference")], monkeypatch)
+    monkeypatch.undo()
+    replied, erased = results
+    if refused(erased):  # SQLite only (one writer: the busy database's error); the reply went alone
+        assert desk.db.engine.dialect.name == "sqlite", erased  # PostgreSQL deadlocked here before the lock
+        assert not isinstance(replied, Exception)
+        desk.erasure.erase(ticket.customer_id, EMAIL)
+    elif isinstance(replied, Exception):  # the erase went first
+        assert "was erased" in str(replied) or refused(replied)
+    assert text_holding(desk, MARK) == []
