@@ -2,17 +2,16 @@
 "permanently delete user", Chatwoot's "delete contact"): `Erasure.erase`, the one function the agents' page, the API
 and `kb customers erase` call.
 
-What is removed and what stays, per table (the README's "Erasing a customer" repeats it as a table):
+What is removed and what stays, per table (the README's "Erase a customer", under "Using it", has it as a table):
 
 - customers: the customer's row, and the rows of the duplicates merged into them, stay as anonymous skeletons: no
-  name, notes, country or search text, and an email no address can be (`ERASED_EMAIL`, without an "@": no mail, form
+  name, notes, country or search text, and an email no address can be (`erased_email`, without an "@": no mail, form
   or API call reaches it, so the same address writing again is a brand-new customer); `erased_at` set.
 - tickets stay as skeletons (status, times, team, assignee, priority, tags, category, channel, language; their
   status, due, team, assignee and snooze histories), so the lead's figures for past periods do not change. Their
   subject is emptied, the visit context copied into them (the searches typed and articles read before writing)
-  dropped, the
-  external id (a form page's key, an import's id) dropped, and the reference replaced by a new random one: the
-  customer's old ticket links answer 404.
+  and the external id (a form page's key, an import's id) dropped, and the reference replaced by a new random one:
+  the customer's old ticket links answer 404.
 - messages (the customer's, the agents' replies that quote and greet them, internal notes) stay as rows with an
   empty body (the reply counts and first-response times are counted from them); their external ids are dropped.
 - attachments: the row's file name emptied and the file removed from disk after the commit (`skipped_reason`
@@ -194,7 +193,7 @@ class Erasure:
             files, inbound, counts = self._erase_rows(session, customer, ids, by)
         removed = self._remove_files(files)
         if inbound:
-            self.held_mail._remove_originals(inbound)
+            self.held_mail.remove_originals(inbound)
         left = [path for path in files if (self.data_dir / path).exists()]
         return ErasureResult(customer_id, counts, removed, left)
 

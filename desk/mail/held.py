@@ -199,6 +199,11 @@ class HeldMailStore:
         removed = self._remove_originals([(row.id, row.raw_path) for row in [*purged, *leftovers]])
         return len(purged) + removed
 
+    def remove_originals(self, rows: list[tuple[int, str]]) -> int:
+        """`_remove_originals` for rows another part of the desk settled "purged" in its own committed transaction
+        (desk.erasure: an erased customer's mail, whatever its outcome); a file it leaves, the next purge removes."""
+        return self._remove_originals(rows)
+
     def _remove_originals(self, rows: list[tuple[int, str]]) -> int:
         """Remove the kept originals of deleted or purged rows, after their claim committed, and empty their
         raw_path; how many rows let go of theirs. Never raises: a refusal is logged and that row keeps its path (the

@@ -151,13 +151,19 @@ def test_kb_customers_erase_says_what_it_removes_and_asks(tmp_path: Path, monkey
     with Desk(Settings(data_dir=tmp_path / "data", database_url=url)) as desk:
         ticket = desk.tickets.create(NewTicket(email=EMAIL, subject=f"Hi {MARK}", body=MARK, lang="en",
                                                notify=False))
+        dup = desk.tickets.create(NewTicket(email="lina.work@example.org", subject="Work", body="x", lang="en",
+                                            notify=False))
+        desk.customers.merge(dup.customer_id, ticket.customer_id)
     runner = CliRunner()
     unknown = runner.invoke(main, ["customers", "erase", "nobody@example.com", *where])
     assert unknown.exit_code == 1 and "no customer has the email" in unknown.output
+    merged = runner.invoke(main, ["customers", "erase", "lina.work@example.org", "--yes", *where])
+    assert merged.exit_code == 1 and f"was merged into customer #{ticket.customer_id}" in merged.output
     bad = runner.invoke(main, ["customers", "erase", "not-an-address", *where])
     assert bad.exit_code == 1 and "email:" in bad.output
     asked = runner.invoke(main, ["customers", "erase", EMAIL.upper(), *where], input="n\n")
-    assert asked.exit_code == 1 and "1 ticket(s)" in asked.output and "nothing erased" in asked.output
+    assert asked.exit_code == 1 and "2 ticket(s)" in asked.output and "nothing erased" in asked.output
+    assert "(1 customer(s) merged into them too)" in asked.output
     with Desk(Settings(data_dir=tmp_path / "data", database_url=url)) as desk:
         assert desk.customers.get(ticket.customer_id).erased_at is None
     done = runner.invoke(main, ["customers", "erase", EMAIL, "--yes", *where])
