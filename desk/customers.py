@@ -172,6 +172,8 @@ class Customers:
             customer = row_by_id(session, Customer, customer_id)
             if customer is None or customer.merged_into_id is not None:  # merged away: the kept one's profile
                 return None
+            if customer.erased_at is not None:  # desk.erasure: the page says when and by whom, nothing else
+                return None
             mine = Ticket.customer_id == customer_id
             by_status: dict[str, int] = {status: n for status, n in session.execute(
                 select(Ticket.status, func.count()).where(mine).group_by(Ticket.status))}
@@ -206,7 +208,7 @@ class Customers:
         limit, offset = max(0, min(limit, 1000)), max(0, min(offset, MAX_ROW_ID))
         terms = search_terms(query[:MAX_QUERY].replace("\x00", ""))  # PostgreSQL's text holds no NUL
         # A merged duplicate is gone from the list and its search (its row only maps its email to the kept one).
-        found = and_(Customer.merged_into_id.is_(None),
+        found = and_(Customer.merged_into_id.is_(None), Customer.erased_at.is_(None),
                      *(Customer.search_text.contains(t, autoescape=True) for t in terms))
         # The page's ids first, ordered from the customers' own columns (the newest contact: an index; the name: a
         # sort of the matching rows) or, for the ticket count, one grouped pass over tickets' customer index; then
@@ -288,6 +290,8 @@ class Customers:
                 session.refresh(customer)
                 if customer.merged_into_id is not None:
                     raise MergedAwayError("customer", customer)
+                if customer.erased_at is not None:
+                    raise InputError("customer", N_("customer #%(id)s was erased"), id=customer.id)
                 if version is not None and customer.version != version:
                     raise StaleEditError(changed_since(customer, seen or {}), customer.version, version)
                 before: dict[str, Any] = {}
@@ -345,6 +349,9 @@ class Customers:
                 raise MergedAwayError("customer", duplicate)
             if kept.merged_into_id is not None:
                 raise MergedAwayError("into", kept)
+            for field, row in (("customer", duplicate), ("into", kept)):
+                if row.erased_at is not None:  # erased meanwhile (desk.erasure): nothing of theirs to merge
+                    raise InputError(field, N_("customer #%(id)s was erased"), id=row.id)
             notes, had_notes = kept.notes, bool(duplicate.notes)
             if duplicate.notes:
                 marked = heading % {"id": duplicate.id, "name": duplicate.name or duplicate.email,

@@ -16,6 +16,7 @@ from desk.audit import AuditLog
 from desk.business_hours import BusinessHours
 from desk.customers import Customers
 from desk.database import Database
+from desk.erasure import Erasure
 from desk.events import Events
 from desk.idempotency import IdempotencyStore
 from desk.inbox import Inbox
@@ -113,6 +114,10 @@ class Desk:
     @cached_property
     def held_mail(self) -> HeldMailStore:
         return HeldMailStore(self.db, self.mail_in)
+
+    @cached_property
+    def erasure(self) -> Erasure:
+        return Erasure(self.db, self.held_mail, self.settings.data_dir)
 
     @cached_property
     def attachments(self) -> Attachments:

@@ -99,6 +99,10 @@ class Customer(Base):
     # the version it was read at and a save made from an older one is refused naming what changed since
     # (desk.customers.StaleEditError), where it used to overwrite the other agent's save.
     version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # When an admin erased this customer's personal data (desk.erasure, the GDPR's right to erasure): the row stays
+    # as an anonymous skeleton ("Erased customer #N": no name, an email no address can be) that their anonymous
+    # tickets keep pointing at. None: a customer whose data is there.
+    erased_at: Mapped[datetime | None]
 
     tickets: Mapped[list[Ticket]] = relationship(back_populates="customer", order_by="Ticket.created_at")
 
@@ -148,6 +152,7 @@ AUDIT_ACTIONS = (
     "agent_created", "role_changed", "deactivated", "reactivated", "password_reset", "password_changed",
     "token_created", "token_revoked", "team_member_added", "team_member_removed", "sign_in_failed",
     "sign_in_succeeded", "customer_edited", "customer_merged", "tag_renamed", "tag_deleted",
+    "customer_erased",
 )
 AUDIT_ACTORS = ("agent", "cli", "system", "api")  # "api": an API token's request (the token named in `after`)
 AUDIT_SUBJECTS = ("agent", "token", "team", "customer", "tag")  # a team and a tag by their key, the rest by id

@@ -165,7 +165,17 @@ def changeable(session: Session, ticket_id: int, reply: bool = False) -> Ticket:
         raise InputError("ticket", N_("no ticket %(ticket)s"), ticket=ticket_id)
     if ticket.status == "closed":
         raise ClosedTicketError(ticket.id, reply=reply)
+    if reply:
+        refuse_erased(ticket)
     return ticket
+
+
+def refuse_erased(ticket: Ticket) -> None:
+    """A reply (or a follow-up) to a ticket whose customer was erased (desk.erasure): there is no one to write to, and
+    their address is gone. Named on "ticket", nothing written."""
+    if ticket.customer.erased_at is not None:
+        raise InputError("ticket", N_("the customer of ticket #%(ticket)s was erased: there is no one to reply to"),
+                         ticket=ticket.id)
 
 
 def plain_text(value: str) -> str:
@@ -634,6 +644,7 @@ class TicketStore:
                 raise InputError("ticket", N_("no ticket %(ticket)s"), ticket=closed_id)
             if closed.status != "closed":
                 raise InputError("ticket", N_("ticket #%(ticket)s is not closed: reply on it"), ticket=closed_id)
+            refuse_erased(closed)
             now = utcnow()
             for later in self._follow_ups(session, closed):
                 first = later.messages[0] if later.messages else None

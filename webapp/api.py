@@ -22,6 +22,7 @@ from copilot.suggestions import TicketTextError
 from desk.audit import Actor
 from desk.customers import SORTS, MergedAwayError
 from desk.database import StorageUnavailableError
+from desk.erasure import ErasedError
 from desk.mail.attachments import Upload
 from desk.models import Attachment, Message, Ticket, as_utc
 from desk.tickets import CustomerReply, DuplicateTicketError, InputError, NewTicket
@@ -439,6 +440,34 @@ def merge_customer(customer_id: int):
             return error(str(exc), 404)
         return input_error(exc)
     return jsonify({"id": result.kept.id, "merged_from": customer_id, "tickets": result.tickets})
+
+
+@bp.post("/customers/<int:customer_id>/erase")
+@limiter.limit(API_IP_LIMIT)
+@limiter.limit(API_BAD_TOKEN_LIMIT, deduct_when=refused)
+@limiter.limit(API_TOKEN_LIMIT, key_func=token_key)
+@token_required
+def erase_customer(customer_id: int):
+    """Erase the customer's personal data (the GDPR's right to erasure), as an admin does from the profile
+    (desk.erasure.Erasure.erase): `email`, the customer's, confirms it; one `customer_erased` audit event by the token
+    ("api", the token's id in it). An unknown customer is a 404; one erased already, or merged into another, a 409
+    (`merged_into` names the one to erase); a wrong or missing email a 400 naming "email", nothing written."""
+    body = json_object("email", request_fields("/api/v1/customers/{customer_id}/erase"))
+    typed = body.get("email")
+    if not isinstance(typed, str):
+        return error("email: the customer's email, to confirm (a string)")
+    desk = state.desk()
+    try:
+        result = desk.erasure.erase(customer_id, typed, by=Actor.api(g.api_token_id, request.remote_addr))
+    except MergedAwayError as exc:
+        return jsonify({"error": str(exc), "merged_into": exc.into}), 409
+    except ErasedError as exc:
+        return error(str(exc), 409)
+    except InputError as exc:
+        if exc.field == "customer":
+            return error(str(exc), 404)
+        return input_error(exc)
+    return jsonify({"id": customer_id, "erased": result.counts, "files_removed": result.files_removed})
 
 
 @bp.post("/tickets/<int:ticket_id>/messages")

@@ -316,6 +316,10 @@ from webapp.team_commands import teams_group  # noqa: E402 - registered after th
 
 main.add_command(teams_group, "teams")
 
+from webapp.customer_commands import customers_group  # noqa: E402 - registered after the group exists
+
+main.add_command(customers_group, "customers")
+
 
 from webapp.mail_commands import mail_command  # noqa: E402 - registered after the group exists
 

@@ -7,7 +7,12 @@ meanwhile) is refused naming the fields that changed, with what the agent typed 
 
 Admins merge a duplicate customer into the one kept (Zendesk's "merge users"), from the duplicate's profile: pick the
 kept one by name or email, read what will move on a confirmation page, confirm. A merged customer's profile URL
-redirects to the kept one's, which says so. Routes on the agent blueprint."""
+redirects to the kept one's, which says so.
+
+Admins erase a customer's personal data when they ask to be forgotten (desk.erasure; the GDPR's right to erasure):
+a confirmation page says what goes and what stays, the admin types the customer's email, and the profile URL then
+answers 410 Gone with a page saying when and by whom (a merged duplicate of theirs redirects there). Routes on the
+agent blueprint."""
 
 from __future__ import annotations
 
@@ -91,7 +96,55 @@ def customer(customer_id: int):
     found = state.desk().customers.get(customer_id)
     if found is not None and found.merged_into_id is not None:
         return merged_redirect(found)
+    if found is not None and found.erased_at is not None:
+        return erased_page(found)
     return _profile_page(customer_id)
+
+
+def erased_page(customer: Customer) -> tuple[str, int]:
+    """An erased customer's profile URL: a 410 saying when and by whom (nothing else of theirs is left)."""
+    return _page("agent/customer_erased.html", customer=customer,
+                 erased=state.desk().erasure.erased_by(customer.id)), 410
+
+
+@bp.get("/customers/<int:customer_id>/erase")
+@login_required
+def erase_customer(customer_id: int):
+    """Admins: the confirmation page of an erase, saying what goes and what stays. Reads only."""
+    _admin_required()
+    return _erase_page(customer_id)
+
+
+def _erase_page(customer_id: int, error: str | None = None, typed: str = "", status: int = 200):
+    desk = state.desk()
+    found = desk.customers.get(customer_id)
+    if found is None:
+        abort(404)
+    if found.merged_into_id is not None:
+        return merged_redirect(found)
+    if found.erased_at is not None:
+        return erased_page(found)
+    return _page("agent/customer_erase.html", summary=desk.erasure.summary(customer_id), error=error,
+                 typed=typed), status
+
+
+@bp.post("/customers/<int:customer_id>/erase")
+@login_required
+def erase_customer_post(customer_id: int):
+    """Admins: erase the customer's personal data (CSRF, as every form; one `customer_erased` audit event by the
+    signed-in agent) once the typed `email` is theirs, then their profile URL, which says it was. A wrong email
+    shows the confirmation again naming the field, nothing written."""
+    _admin_required()
+    desk = state.desk()
+    typed = request.form.get("email", "")[:320]
+    try:
+        desk.erasure.erase(customer_id, typed, by=acting())
+    except InputError as error:
+        if error.field != "email":  # gone, merged or erased meanwhile: the page as it is now
+            return _erase_page(customer_id)
+        return _erase_page(customer_id, desk_error(error), typed, 400)
+    flash(gettext("The customer's personal data was erased."), "ok")
+    return redirect(url_for(".customer", customer_id=customer_id))
 
 
 @bp.post("/customers/<int:customer_id>")
@@ -152,6 +205,8 @@ def merge_customer(customer_id: int):
         abort(404)
     if duplicate.merged_into_id is not None:
         return merged_redirect(duplicate)
+    if duplicate.erased_at is not None:
+        return erased_page(duplicate)
     q = (request.args.get("q") or "")[:MAX_QUERY]
     into = request.args.get("into", type=int)
     if into is None:

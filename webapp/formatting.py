@@ -20,9 +20,10 @@ Flask-Babel shows them in BABEL_DEFAULT_TIMEZONE.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 from flask import Flask, current_app
-from flask_babel import format_date, format_datetime, format_decimal, format_timedelta, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, format_timedelta, get_locale, gettext
 from markupsafe import Markup
 
 LATIN_DIGITS = "0123456789"
@@ -110,8 +111,16 @@ def isolate_in_rtl(value: object) -> str:
     return isolate_filter(value) if locale is not None and locale.text_direction == "rtl" else str(value)
 
 
+def customer_name_filter(customer: Any) -> str:
+    """How the workspace names a customer: their name, else their email; an erased one (desk.erasure) "Erased customer
+    #N" in the reader's language (their row keeps no name and an email that is no address)."""
+    if getattr(customer, "erased_at", None) is not None:
+        return gettext("Erased customer #%(id)s", id=customer.id)
+    return str(customer.name or customer.email)
+
+
 def init_formatting(app: Flask) -> None:
     app.jinja_env.filters.update(
         datetime=datetime_filter, date=date_filter, ago=ago_filter, number=number_filter, bdi=bdi_filter,
-        isolate=isolate_filter,
+        isolate=isolate_filter, customer_name=customer_name_filter,
     )

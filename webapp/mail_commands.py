@@ -84,8 +84,10 @@ def receive(settings: Settings) -> None:
 
 
 def purge_held_mail(desk: Desk, settings: Settings, limit: int = PURGE_BATCH) -> int:
-    """One bounded pass of the held-mail retention rule: what `kb worker` and `kb mail held --purge` run."""
-    return desk.held_mail.purge(timedelta(days=settings.held_mail_retention_days), limit)
+    """One bounded pass of the held-mail retention rule: what `kb worker` and `kb mail held --purge` run. With it, the
+    files an erased customer's erase left behind (a crash after its commit: desk.erasure.Erasure.remove_leftovers)."""
+    return (desk.held_mail.purge(timedelta(days=settings.held_mail_retention_days), limit)
+            + desk.erasure.remove_leftovers(limit))
 
 
 @mail_command.command("held")

@@ -446,6 +446,45 @@ OPENAPI: dict[str, Any] = {
                 },
             }
         },
+        "/api/v1/customers/{customer_id}/erase": {
+            "post": {
+                "summary": "Erase the customer's personal data (the GDPR's right to erasure), confirmed by their email",
+                "description": "What an admin's \"Erase this customer's personal data\" does (README, \"Erasing a "
+                               "customer\"): their name, email, country and notes, the subject and every message "
+                               "of their tickets, their files (from disk too), the mail from and to them, their "
+                               "survey comments, the drafts, content gaps and visit context of their tickets, and "
+                               "the customers merged into them are removed; the tickets stay as anonymous records "
+                               "(status, times, team, assignee, tags, history, ratings) so past reports do not "
+                               "change. The same address writing later is a new customer. One `customer_erased` "
+                               "audit event names the token and counts what was removed. Not undone; a second erase "
+                               "is a 409.",
+                "security": [{"bearer": []}],
+                "parameters": [CUSTOMER_ID],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["email"], "additionalProperties": False,
+                    "properties": {"email": {"type": "string", "maxLength": 320,
+                                             "description": "the customer's email, to confirm which customer"}},
+                }, "example": {"email": "lina@example.com"}}}},
+                "responses": {
+                    "200": _json("erased", {
+                        "type": "object", "required": ["id", "erased", "files_removed"],
+                        "properties": {
+                            "id": {"type": "integer", "description": "the customer erased (the path's)"},
+                            "erased": {"type": "object", "additionalProperties": {"type": "integer"},
+                                       "description": "how many rows of each kind were emptied or removed "
+                                                      "(tickets, messages, attachments, mails_in, ...)"},
+                            "files_removed": {"type": "integer", "description": "files removed from disk"},
+                        },
+                    }),
+                    "404": _error("no customer with the path's id"),
+                    "409": _json("erased already, or merged into another customer (`merged_into`: erase that one)", {
+                        "type": "object", "required": ["error"],
+                        "properties": {"error": {"type": "string"}, "merged_into": {"type": "integer"}},
+                    }),
+                    **{code: TOKEN_ERRORS[code] for code in ("400", "401", "413", "429", "503")},
+                },
+            }
+        },
         "/api/v1/tickets/{ticket_id}/messages": {
             "post": {
                 "summary": "Add the customer's message (and files) to their ticket, reopening it as a reply on "

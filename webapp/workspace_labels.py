@@ -59,6 +59,7 @@ class ViewLabels:
             "customer_edited": gettext("Customer edited"),
             "customer_merged": gettext("Customers merged"),
             "tag_renamed": gettext("Tag renamed"), "tag_deleted": gettext("Tag deleted"),
+            "customer_erased": gettext("Customer erased"),
         }.get(key, key)
 
     def audit_actor(self, key: str) -> str:

@@ -190,13 +190,19 @@ class HeldMailStore:
         with self.db.session() as session:  # never tried (or never failed) first, then the one tried longest ago
             leftovers = session.execute(
                 select(InboundMail.id, InboundMail.raw_path).where(
-                    InboundMail.outcome.in_(HELD_OUTCOMES), InboundMail.settled.in_(GONE), InboundMail.raw_path != "",
+                    # Any outcome: an erased customer's mail (desk.erasure) is settled "purged" whatever it was.
+                    InboundMail.settled.in_(GONE), InboundMail.raw_path != "",
                     InboundMail.id.not_in([row.id for row in purged] or [0]),
                 ).order_by(InboundMail.removal_failed_at.is_not(None), InboundMail.removal_failed_at, InboundMail.id)
                 .limit(limit)
             ).all()
         removed = self._remove_originals([(row.id, row.raw_path) for row in [*purged, *leftovers]])
         return len(purged) + removed
+
+    def remove_originals(self, rows: list[tuple[int, str]]) -> int:
+        """`_remove_originals` for rows another part of the desk settled "purged" in its own committed transaction
+        (desk.erasure: an erased customer's mail, whatever its outcome); a file it leaves, the next purge removes."""
+        return self._remove_originals(rows)
 
     def _remove_originals(self, rows: list[tuple[int, str]]) -> int:
         """Remove the kept originals of deleted or purged rows, after their claim committed, and empty their

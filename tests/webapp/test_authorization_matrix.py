@@ -62,6 +62,7 @@ RULES: dict[tuple[str, str], str] = {
     ("api.get_customer", "GET"): TOKEN,
     ("api.list_customers", "GET"): TOKEN,
     ("api.merge_customer", "POST"): TOKEN,
+    ("api.erase_customer", "POST"): TOKEN,
     ("api.add_message", "POST"): TOKEN,
     ("api.suggest", "POST"): TOKEN,
     ("hooks.git_status", "GET"): TOKEN_OR_AGENT,
@@ -95,6 +96,8 @@ RULES: dict[tuple[str, str], str] = {
     ("agent.edit_customer", "POST"): AGENT,
     ("agent.merge_customer", "GET"): ADMIN,  # merging customers: admins only (a lead: test_customer_merge_pages)
     ("agent.merge_customer_post", "POST"): ADMIN,
+    ("agent.erase_customer", "GET"): ADMIN,  # erasing a customer: admins only (a lead: test_customer_erasure_pages)
+    ("agent.erase_customer_post", "POST"): ADMIN,
     ("agent.presence", "POST"): AGENT,
     ("agent.suggestions_shown", "POST"): AGENT,
     ("agent.tags", "POST"): AGENT,
