@@ -8,7 +8,8 @@ The list of every customer (Zendesk's "Customers", Chatwoot's "Contacts") is sor
 ids first, ordered from the customers' own columns (`last_contact_at`, kept on every customer message; the name) or
 one grouped pass over the tickets' customer index (the ticket count), then the counts and languages of those 25
 customers only, never tickets loaded into Python (bench/customer_list_bench.py times it over 50,000 customers). Its
-search folds as the inbox search does (desk.ticket_search): every term must be in the customer's `search_text`.
+search folds as the inbox search does (desk.ticket_search): every term must be in the customer's `search_text` or in
+that of a customer merged into them (an agent searches by the address the customer wrote from).
 
 Every edit (name, notes, email, country) is an audit event (desk.audit, "customer_edited") in the edit's own
 transaction: the fields that changed, old and new for name, email and country, and for the notes only that they
@@ -21,8 +22,11 @@ A customer who wrote from two addresses is two customers until an admin merges t
 its notes are appended to the kept one's under a line naming it, the kept one's name and country win when set, and
 the duplicate's row stays as a pointer (`merged_into_id`), out of the list and its search: its email is still unique
 to it, so whatever maps an address to a customer (`TicketStore._customer` for mail, the forms and the API, "My
-tickets", the magic link) reaches it and follows the pointer to the kept customer. Both rows are locked first
-(`lock_row`, lower id first) so two merges at once are one after the other, and the second sees the first's result.
+tickets", the magic link) reaches it and follows the pointer to the kept customer. Its name and address stay
+findable: the customer list's search and the inbox's (every ticket of the kept customer) find them by it. Both rows are
+locked first (`lock_row`, lower id first) so two merges at once are one after the other, and the second sees the
+first's result; a new ticket for either locks its customer too (`TicketStore._customer`), so it lands before the
+merge moves the tickets or after it, on the kept customer.
 """
 
 from __future__ import annotations
@@ -33,14 +37,14 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from babel import Locale
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from desk.audit import SYSTEM, Actor, record
 from desk.database import Database, lock_row
-from desk.models import CsatSurvey, Customer, Ticket, as_utc
-from desk.ticket_search import customer_search_text, index_ticket, search_terms
+from desk.models import CsatSurvey, Customer, Ticket, TicketSearchText, as_utc
+from desk.ticket_search import customer_search_text, index_ticket, merged_search_text, search_terms
 from desk.tickets import MAX_NAME, MAX_ROW_ID, InputError, clean_email, clean_text, row_by_id
 from desk.translatable import N_
 from kb.message_text import CONTROL_CHARACTERS
@@ -59,6 +63,10 @@ SORTS = ("last_contact", "name", "tickets")
 MAX_QUERY = 200  # characters of a customer search read (the workspace's list and the API's), as the inbox keeps
 # The profile's fields a stale save names as changed since (in the form's order).
 PROFILE_FIELDS = ("name", "email", "country", "notes")
+
+
+# How many kept customers a search term's merged duplicates may name as a list of ids (past it, a subquery).
+MAX_KEPT_IDS = 500
 
 
 class StaleEditError(InputError):
@@ -207,9 +215,22 @@ class Customers:
                              value=repr(sort[:40]))
         limit, offset = max(0, min(limit, 1000)), max(0, min(offset, MAX_ROW_ID))
         terms = search_terms(query[:MAX_QUERY].replace("\x00", ""))  # PostgreSQL's text holds no NUL
-        # A merged duplicate is gone from the list and its search (its row only maps its email to the kept one).
-        found = and_(Customer.merged_into_id.is_(None), Customer.erased_at.is_(None),
-                     *(Customer.search_text.contains(t, autoescape=True) for t in terms))
+        # A merged duplicate is gone from the list and its search (its row only maps its email to the kept one); its
+        # name and address find the kept customer: each term in theirs or in a duplicate's. The duplicates a term
+        # finds are read first, over the merged rows alone (the merged_into index), and the kept ids given as a list:
+        # a subquery in the WHERE, tried on every row, cost 50,000 customers' search 15-25 ms more (bench/RESULTS.md,
+        # session 31); a desk with no merges pays one index lookup a term.
+        merged = aliased(Customer)
+
+        def term(session: Session, t: str) -> ColumnElement[bool]:
+            own = Customer.search_text.contains(t, autoescape=True)
+            duplicates = (select(merged.merged_into_id).distinct()
+                          .where(merged.merged_into_id.is_not(None), merged.search_text.contains(t, autoescape=True)))
+            kept = list(session.scalars(duplicates.limit(MAX_KEPT_IDS + 1)))
+            if not kept:
+                return own
+            return or_(own, Customer.id.in_(kept if len(kept) <= MAX_KEPT_IDS else duplicates))
+
         # The page's ids first, ordered from the customers' own columns (the newest contact: an index; the name: a
         # sort of the matching rows) or, for the ticket count, one grouped pass over tickets' customer index; then
         # what the page shows, for its 25 customers only.
@@ -224,6 +245,8 @@ class Customers:
             ids = (ids.outerjoin(counted, counted.c.customer_id == Customer.id)
                    .order_by(func.coalesce(counted.c.n, 0).desc(), Customer.id.desc()))
         with self.db.session() as session:
+            found = and_(Customer.merged_into_id.is_(None), Customer.erased_at.is_(None),
+                         *(term(session, t) for t in terms))
             how_many = select(func.count()).select_from(Customer)
             total = session.scalar(how_many.where(found)) or 0
             shown = list(session.scalars(ids.where(found).limit(limit).offset(offset)))
@@ -370,6 +393,15 @@ class Customers:
             kept.last_contact_at = max(contacts, key=as_utc) if contacts else None
             kept.search_text = customer_search_text(kept.name, kept.email)
             kept.version += 1
+            # The kept one's own tickets gain the duplicate's (and its earlier duplicates') name and address in their
+            # search text, appended in one statement: the inbox finds them by either address (ticket_search).
+            if "name" not in filled:
+                gained = " ".join(filter(None, (customer_search_text(duplicate.name, duplicate.email),
+                                                merged_search_text(session, duplicate.id))))
+                session.execute(update(TicketSearchText)
+                                .where(TicketSearchText.ticket_id.in_(select(Ticket.id)
+                                                                      .where(Ticket.customer_id == kept.id)))
+                                .values(text=TicketSearchText.text + " " + gained))
             duplicate.merged_into_id, duplicate.notes, duplicate.version = kept.id, None, duplicate.version + 1
             session.flush()
             # Earlier duplicates of the duplicate point at the kept customer now: one hop, never a chain.

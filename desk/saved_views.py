@@ -27,7 +27,7 @@ from desk.name_keys import mixed_script_word, name_key
 from desk.tags import clean_tag
 from desk.tickets import InputError, plain_text, row_by_id
 from desk.translatable import N_
-from kb.bidi_text import plain_name
+from kb.bidi_text import without_invisible
 
 MAX_NAME = SAVED_VIEW_NAME
 MAX_Q = 200
@@ -176,10 +176,12 @@ class SavedViews:
 
     @staticmethod
     def _free_name(session: Session, agent_id: int, name: str, exclude: int | None = None) -> str:
-        """The name tidied (controls and bidi controls dropped, spaces collapsed), if the owner has no other view of
-        that name (compared by its folded key, desk.name_keys: without case or compatibility forms, the same on both
-        engines) and no word of it mixes Latin, Cyrillic or Greek letters; `exclude` is the view being renamed."""
-        name = plain_name(plain_text(name))  # a U+202E reversed the flash that quotes it ("View “…” saved.")
+        """The name tidied (controls and invisible characters dropped, spaces collapsed), if the owner has no other view
+        of that name (compared by its folded key, desk.name_keys: without case or compatibility forms, the same on
+        both engines) and no word of it mixes Latin, Cyrillic or Greek letters; `exclude` is the view being renamed."""
+        # A U+202E reversed the flash that quotes it ("View “…” saved."); a zero-width space, a joiner, a BOM or a
+        # soft hyphen made a name no one sees ("\u200b") or a twin of another ("Refunds\u200b"): all dropped.
+        name = " ".join(without_invisible(plain_text(name)).split())
         if not name:
             raise InputError("name", N_("is empty"))
         if len(name) > MAX_NAME:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
-from desk.models import Ticket, TicketSearchText
+from desk.models import Customer, Ticket, TicketSearchText
 from kb.arabic import normalize_arabic
 from kb.bidi_text import without_invisible
 
@@ -41,9 +41,18 @@ def search_terms(query: str) -> list[str]:
     return [t for t in fold_for_search(query).split() if len(t) > 1][:MAX_TERMS]
 
 
-def ticket_text(ticket: Ticket) -> str:
+def merged_search_text(session: Session, customer_id: int) -> str:
+    """The names and addresses of the customers merged into `customer_id` (desk.customers.merge), folded: their
+    tickets' text and the customer list carry them, so an agent still finds the kept customer by the address they
+    wrote from before the merge. Empty for a customer nobody was merged into."""
+    return " ".join(customer_search_text(name, email) for name, email in session.execute(
+        select(Customer.name, Customer.email).where(Customer.merged_into_id == customer_id).order_by(Customer.id)))
+
+
+def ticket_text(ticket: Ticket, merged: str = "") -> str:
+    """The ticket's folded search text; `merged`: its customer's `merged_search_text`."""
     customer = ticket.customer
-    parts = [ticket.subject, customer.name or "", customer.email, *(m.body for m in ticket.messages)]
+    parts = [ticket.subject, customer.name or "", customer.email, merged, *(m.body for m in ticket.messages)]
     return fold_for_search("\n".join(parts))[:MAX_SEARCH_CHARS]
 
 
@@ -51,7 +60,7 @@ def index_ticket(session: Session, ticket: Ticket) -> None:
     """Refresh the ticket's search text inside the caller's transaction (so it never lags the thread)."""
     session.flush()
     row = session.get(TicketSearchText, ticket.id)
-    text = ticket_text(ticket)
+    text = ticket_text(ticket, merged_search_text(session, ticket.customer_id))
     if row is None:
         session.add(TicketSearchText(ticket_id=ticket.id, text=text))
     else:

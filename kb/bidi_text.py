@@ -38,3 +38,30 @@ def plain_name(name: str) -> str:
     bidi controls dropped, whitespace runs one space. An agent's own "\u202eOmar" under "Best regards," reversed
     the team's line after it in the customer's mail just as a customer's name did in the greeting."""
     return " ".join(without_bidi_controls(name).split())
+
+
+_OPENS = {"\u202a": "embedding", "\u202b": "embedding", "\u202d": "embedding", "\u202e": "embedding",
+          "\u2066": "isolate", "\u2067": "isolate", "\u2068": "isolate"}
+
+
+def balanced_bidi(text: str) -> str:
+    """`text` with its embeddings, overrides and isolates paired (UAX #9's matching): a closer with nothing of its kind
+    open (a PDF, a PDI) is dropped, and whatever is still open at the end is closed there. Wrapped in an isolate
+    (webapp.formatting's `isolate_filter`), a stray U+2069 in a name closed the wrapper early and a U+202E after it
+    reversed the rest of the sentence; an unclosed U+2066 kept the wrapper open to the end of the line."""
+    kept: list[str] = []
+    opened: list[str] = []
+    for c in text:
+        if c in _OPENS:
+            opened.append(_OPENS[c])
+        elif c == "\u202c":  # closes the innermost embedding, never across an isolate
+            if not opened or opened[-1] != "embedding":
+                continue
+            opened.pop()
+        elif c == "\u2069":  # closes the innermost isolate and every embedding inside it
+            if "isolate" not in opened:
+                continue
+            while opened.pop() != "isolate":
+                pass
+        kept.append(c)
+    return "".join(kept) + "".join("\u202c" if kind == "embedding" else "\u2069" for kind in reversed(opened))

@@ -30,6 +30,7 @@ from desk.translatable import N_
 from webapp import state
 from webapp.agent import PAGE_SIZE, _admin_required, _page, acting, bp
 from webapp.desk_errors import FIELDS, desk_error
+from webapp.formatting import isolate_in_rtl
 from webapp.paging import paged
 from webapp.security import form_number
 from webapp.workspace_labels import ViewLabels
@@ -208,7 +209,8 @@ def merge_customer(customer_id: int):
     if duplicate.erased_at is not None:
         return erased_page(duplicate)
     q = (request.args.get("q") or "")[:MAX_QUERY]
-    into = request.args.get("into", type=int)
+    # As the form's post reads it (form_number): int() also took " 2", "+2" and "1_0" (customer #10) to confirm.
+    into = form_number(request.args["into"]) if "into" in request.args else None
     if into is None:
         found = [row for row in desk.customers.page(q, "name", 25).rows if row.id != customer_id] if q else []
         return _page("agent/customer_merge.html", duplicate=duplicate, q=q, found=found, kept=None, error=None)
@@ -250,5 +252,5 @@ def merge_customer_post(customer_id: int):
         return merge_confirmation(duplicate, into, desk_error(error), 400)
     flash(ngettext("%(name)s was merged into this customer: %(num)d ticket moved.",
                    "%(name)s was merged into this customer: %(num)d tickets moved.", result.tickets,
-                   name=duplicate.name or duplicate.email), "ok")
+                   name=isolate_in_rtl(duplicate.name or duplicate.email)), "ok")
     return redirect(url_for(".customer", customer_id=result.kept.id))

@@ -26,6 +26,8 @@ from flask import Flask, current_app
 from flask_babel import format_date, format_datetime, format_decimal, format_timedelta, get_locale, gettext
 from markupsafe import Markup
 
+from kb.bidi_text import balanced_bidi
+
 LATIN_DIGITS = "0123456789"
 ARABIC_DIGITS = "٠١٢٣٤٥٦٧٨٩"
 TO_ARABIC = str.maketrans(LATIN_DIGITS + ".,", ARABIC_DIGITS + "٫٬")
@@ -97,8 +99,9 @@ def bdi_filter(value: object, direction: str = "auto") -> Markup:
 
 def isolate_filter(value: object) -> str:
     """Text from outside in a place that takes no markup (a <title>): wrapped in FIRST STRONG ISOLATE and
-    POP DIRECTIONAL ISOLATE, the plain-text <bdi>, so a U+202E in it cannot reverse what follows."""
-    text = "" if value is None else str(value)
+    POP DIRECTIONAL ISOLATE, the plain-text <bdi>, so a U+202E in it cannot reverse what follows; its own embeddings
+    and isolates paired first (kb.bidi_text.balanced_bidi), so a stray U+2069 in it cannot close the wrapper early."""
+    text = "" if value is None else balanced_bidi(str(value))  # its own controls paired: they stay inside
     return f"\u2068{text}\u2069" if text else ""
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+import desk.customers as customers_module
 from desk.audit import Actor, AuditQuery
 from desk.customers import MAX_NOTES, StaleEditError, notes_digest
 from desk.desk import Desk
@@ -71,7 +72,7 @@ def test_a_merge_moves_tickets_and_messages_appends_notes_and_keeps_the_kept_one
     assert desk.customers.get(dup[0].customer_id).merged_into_id == kept.customer_id
     # Gone from the list and its search; the kept one found by its own name only once
     assert [r.id for r in desk.customers.page().rows] == [kept.customer_id]
-    assert desk.customers.page("work.example").total == 0
+    assert [r.id for r in desk.customers.page("work.example").rows] == [kept.customer_id]  # by the merged address
     # The inbox search finds the moved tickets by the kept customer's name (their text was refreshed)
     found = desk.inbox.page(InboxQuery(view="all", q="Haddad Invoice"), agent_id=0)
     assert sorted(row.ticket.id for row in found.rows) == sorted(t.id for t in dup)
@@ -110,6 +111,36 @@ def test_the_last_contact_and_search_text_are_the_kept_ones_refreshed(desk: Desk
     assert [r.id for r in desk.customers.page("haddad").rows] == [kept.customer_id]
     found = desk.inbox.page(InboxQuery(view="all", q="Haddad Parcel"), agent_id=0)
     assert [row.ticket.id for row in found.rows] == [kept.id]  # the kept one's own ticket: its customer's name is new
+
+
+def test_the_merged_away_address_still_finds_the_person_in_the_inbox_and_the_customer_list(
+        desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Agents search by the address the customer wrote from: after a merge (and a merge of the kept one, and an edit
+    that re-indexes their tickets, and new mail) the old addresses still find every ticket of the person and them."""
+    def inbox(q: str) -> list[int]:
+        return sorted(row.ticket.id for row in desk.inbox.page(InboxQuery(view="all", q=q), agent_id=0).rows)
+
+    def listed(q: str) -> list[int]:
+        return [row.id for row in desk.customers.page(q).rows]
+
+    kept = new(desk, "lina@example.com", 1, name="Lina Haddad")
+    dup = new(desk, "lina.h@work.example", 2, subject="Invoice")
+    other = new(desk, "omar@example.com", 3, name="Omar")
+    desk.customers.merge(dup.customer_id, kept.customer_id)
+    assert inbox("lina.h@work.example") == sorted([kept.id, dup.id])  # the moved ticket and the kept one's own
+    assert inbox("work.example Invoice") == [dup.id]  # terms from the old address and the ticket together
+    assert listed("lina.h@work.example") == listed("WORK.example haddad") == [kept.customer_id]
+    assert inbox("omar") == [other.id] and listed("lina.h") == [kept.customer_id]
+    desk.customers.edit(kept.customer_id, "Lina H. Haddad", "")  # re-indexes their tickets from the database
+    later = desk.mail_in.receive(mail_from("lina.h@work.example", "Still waiting")).ticket_id or 0
+    assert inbox("lina.h@work.example") == sorted([kept.id, dup.id, later])
+    desk.customers.merge(kept.customer_id, other.customer_id)  # the kept one merged in turn: both addresses move
+    assert inbox("lina.h@work.example") == inbox("lina@example.com") == sorted([kept.id, dup.id, later, other.id])
+    assert listed("lina.h@work.example") == listed("lina@example.com") == [other.customer_id]
+    assert listed("lina.h@work.example omar") == [other.customer_id]
+    assert listed("nobody@example.com") == [] and inbox("nobody@example.com") == []
+    monkeypatch.setattr(customers_module, "MAX_KEPT_IDS", 0)  # more kept customers than a list holds: the subquery
+    assert listed("lina.h@work.example omar") == listed("example.com") == [other.customer_id]
 
 
 def test_merges_that_cannot_be_are_refused_naming_the_field(desk: Desk) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from copilot.drafts import GroundedDrafter
-from kb.bidi_text import BIDI_CONTROLS, without_bidi_controls
+from kb.bidi_text import BIDI_CONTROLS, balanced_bidi, without_bidi_controls
 from kb.macros import load_macro
 from kb.message_text import first_name
 from tests.copilot.test_drafts import LINK, hit
@@ -60,3 +60,14 @@ def test_an_agents_own_name_drops_controls_in_the_drafts_signature() -> None:
     assert draft.text.endswith("Best regards,\nOmar\nManzil team")
     assert signed_by(draft.text, "\u202bSara\u200e  Haddad").endswith("Best regards,\nSara Haddad\nManzil team")
     assert signed_by(draft.text, "\u202e\u200f").endswith("Best regards,\nManzil team")
+
+
+@pytest.mark.parametrize(("text", "paired"), [
+    ("Sam", "Sam"), ("\u202eSam", "\u202eSam\u202c"), ("Sam\u2069\u202e evil", "Sam\u202e evil\u202c"),
+    ("\u2066Sam", "\u2066Sam\u2069"), ("\u2067\u202bSam\u2069 x", "\u2067\u202bSam\u2069 x"),
+    ("\u202c\u2069Sam", "Sam"), ("\u2066\u202cSam", "\u2066Sam\u2069"),
+    ("\u202a\u2068\u202c\u2069\u202c", "\u202a\u2068\u2069\u202c"),
+])
+def test_balanced_bidi_drops_stray_closers_and_closes_what_is_open(text: str, paired: str) -> None:
+    """UAX #9's matching: a PDF never closes across an isolate, a PDI closes its isolate and the embeddings inside."""
+    assert balanced_bidi(text) == paired

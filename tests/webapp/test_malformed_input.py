@@ -190,9 +190,9 @@ def test_a_right_to_left_override_in_a_window_title_stays_inside_it(light_app: G
     ticket = light_app.app.extensions["desk"].tickets.create(
         NewTicket(email="sam@example.com", subject="\u202eRefund", body="Where?"))
     title = agent.get(f"/agent/tickets/{ticket.id}").get_data(as_text=True).split("<title>", 1)[1].split("</title>")[0]
-    assert "\u2068\u202eRefund\u2069" in title
+    assert "\u2068\u202eRefund\u202c\u2069" in title  # its override closed too (kb.bidi_text.balanced_bidi)
     page = light_app.app.test_client().get("/en/search?q=%E2%80%AEparcel").get_data(as_text=True)
-    assert "\u2068\u202eparcel\u2069 ·" in page.split("<title>", 1)[1].split("</title>")[0]
+    assert "\u2068\u202eparcel\u202c\u2069 ·" in page.split("<title>", 1)[1].split("</title>")[0]
 
 
 def test_bidi_controls_never_reach_the_macro_picker(light_app: Guarded, agent: FlaskClient) -> None:  # noqa: F811
