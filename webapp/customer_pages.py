@@ -78,6 +78,19 @@ def _profile_page(customer_id: int, status: int = 200, **extra: Any) -> tuple[st
                  max_notes=MAX_NOTES, countries=country_names(), seen=seen, **extra), status
 
 
+def gone_page(found: Customer | None) -> Response | tuple[str, int] | None:
+    """What a customer's page answers when the customer is not there to act on: a 404 for no such customer, the kept
+    customer's profile for one merged away, the 410 for one erased; None when they are there. One rule for the
+    profile, its save, and the erase and merge pages."""
+    if found is None:
+        abort(404)
+    if found.merged_into_id is not None:
+        return merged_redirect(found)
+    if found.erased_at is not None:
+        return erased_page(found)
+    return None
+
+
 def merged_redirect(customer: Customer) -> Response:
     """A merged duplicate's URL: the kept customer's profile, which names the duplicate (nothing is written)."""
     return redirect(url_for(".customer", customer_id=customer.merged_into_id, merged_from=customer.id))
@@ -94,11 +107,8 @@ def country_names() -> list[tuple[str, str]]:
 @login_required
 def customer(customer_id: int):
     """The profile; reads only. A merged duplicate's redirects to the kept customer's."""
-    found = state.desk().customers.get(customer_id)
-    if found is not None and found.merged_into_id is not None:
-        return merged_redirect(found)
-    if found is not None and found.erased_at is not None:
-        return erased_page(found)
+    if (gone := gone_page(state.desk().customers.get(customer_id))) is not None:
+        return gone
     return _profile_page(customer_id)
 
 
@@ -118,13 +128,8 @@ def erase_customer(customer_id: int):
 
 def _erase_page(customer_id: int, error: str | None = None, typed: str = "", status: int = 200):
     desk = state.desk()
-    found = desk.customers.get(customer_id)
-    if found is None:
-        abort(404)
-    if found.merged_into_id is not None:
-        return merged_redirect(found)
-    if found.erased_at is not None:
-        return erased_page(found)
+    if (gone := gone_page(desk.customers.get(customer_id))) is not None:
+        return gone
     return _page("agent/customer_erase.html", summary=desk.erasure.summary(customer_id), error=error,
                  typed=typed), status
 
@@ -161,11 +166,8 @@ def edit_customer(customer_id: int):
     form = request.form
     name, notes = form.get("name", ""), form.get("notes", "")
     email, country = form.get("email"), form.get("country")
-    found = state.desk().customers.get(customer_id)
-    if found is None:
-        abort(404)
-    if found.merged_into_id is not None:
-        return merged_redirect(found)
+    if (gone := gone_page(state.desk().customers.get(customer_id))) is not None:
+        return gone  # an erased customer's save: the 410 page, not their emptied profile with a refusal
     version_text = form.get("version")
     version = form_number(version_text) if version_text is not None else None
     seen = {field: form.get(f"seen_{field}", "") for field in ("name", "email", "country", "notes")
@@ -202,12 +204,9 @@ def merge_customer(customer_id: int):
     _admin_required()
     desk = state.desk()
     duplicate = desk.customers.get(customer_id)
-    if duplicate is None:
-        abort(404)
-    if duplicate.merged_into_id is not None:
-        return merged_redirect(duplicate)
-    if duplicate.erased_at is not None:
-        return erased_page(duplicate)
+    if (gone := gone_page(duplicate)) is not None:
+        return gone
+    assert duplicate is not None  # gone_page answered for None
     q = (request.args.get("q") or "")[:MAX_QUERY]
     # As the form's post reads it (form_number): int() also took " 2", "+2" and "1_0" (customer #10) to confirm.
     into = form_number(request.args["into"]) if "into" in request.args else None

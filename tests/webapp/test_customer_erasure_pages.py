@@ -175,3 +175,18 @@ def test_kb_customers_erase_says_what_it_removes_and_asks(tmp_path: Path, monkey
         assert event.actor == "cli"
     # The address is no customer's now: a second erase finds no one
     assert "no customer has the email" in runner.invoke(main, ["customers", "erase", EMAIL, "--yes", *where]).output
+
+
+def test_a_profile_save_after_the_erase_answers_the_erased_page_and_writes_nothing(app: Flask) -> None:
+    """A save from a profile tab opened before the erase: the 410 page (when and by whom), not the emptied profile
+    with a refusal under a field, and the anonymous row stays anonymous."""
+    desk = app.extensions["desk"]
+    customer = desk.tickets.get(1).customer_id
+    admin = client_for(app, "admin@example.com")
+    page = admin.get(f"/agent/customers/{customer}").get_data(as_text=True)
+    desk.erasure.erase(customer, EMAIL)
+    with writes(app) as seen:
+        saved = admin.post(f"/agent/customers/{customer}", data={"name": f"Lina {MARK}", "notes": "",
+                                                                  "csrf_token": csrf(page)})
+    assert saved.status_code == 410 and "This customer's data was erased on" in clean(saved.get_data(as_text=True))
+    assert seen == [] and desk.customers.get(customer).name in ("", None)
