@@ -12,13 +12,35 @@ own key.
 
 from __future__ import annotations
 
+from kb.bidi_text import without_invisible
+from kb.message_text import CONTROL_CHARACTERS
 from kb.name_fold import MAX_EXPANSION, fold_name, mixed_script_word
 
 # A key column holds MAX_EXPANSION times the name's length (60 characters: 1,080, at most 1,980 bytes of UTF-8,
 # under PostgreSQL's 2,704-byte index entry).
-__all__ = ["MAX_EXPANSION", "mixed_script_word", "name_key"]
+__all__ = ["MAX_EXPANSION", "free_name", "mixed_script_word", "name_key", "tidy_name"]
 
 
 def name_key(name: str) -> str:
     """The name's folded key: NFKC, case-folded, NFKC again, whitespace runs one space."""
     return " ".join(fold_name(name).split())
+
+
+def tidy_name(name: str) -> str:
+    """A name as stored (a saved view's): control and invisible characters dropped (a U+202E reversed the flash
+    quoting it; a zero-width space made a name no one sees, or a twin of another), whitespace runs one space. A change
+    here needs a migration tidying the stored names (see `search_text_refold`)."""
+    return " ".join(without_invisible(CONTROL_CHARACTERS.sub("", name.replace("\r\n", "\n"))).split())
+
+
+def free_name(name: str, taken: set[str], limit: int) -> str:
+    """`name` with the first suffix " (2)", " (3)", ... whose key is not in `taken`, cut to fit `limit` characters:
+    how an upgrade keeps two names of one owner that a new rule makes alike (migrations `saved_view_keys`,
+    `search_text_refold`)."""
+    number = 2
+    while True:
+        suffix = f" ({number})"
+        renamed = name[:limit - len(suffix)].rstrip() + suffix
+        if name_key(renamed) not in taken:
+            return renamed
+        number += 1

@@ -23,11 +23,10 @@ from desk.business_hours import BusinessHours
 from desk.database import Database, lock_row
 from desk.inbox import SORTS, VIEWS, InboxQuery
 from desk.models import SAVED_VIEW_NAME, TICKET_STATUSES, Agent, SavedView
-from desk.name_keys import mixed_script_word, name_key
+from desk.name_keys import mixed_script_word, name_key, tidy_name
 from desk.tags import clean_tag
 from desk.tickets import InputError, plain_text, row_by_id
 from desk.translatable import N_
-from kb.bidi_text import without_invisible
 
 MAX_NAME = SAVED_VIEW_NAME
 MAX_Q = 200
@@ -181,7 +180,7 @@ class SavedViews:
         both engines) and no word of it mixes Latin, Cyrillic or Greek letters; `exclude` is the view being renamed."""
         # A U+202E reversed the flash that quotes it ("View “…” saved."); a zero-width space, a joiner, a BOM or a
         # soft hyphen made a name no one sees ("\u200b") or a twin of another ("Refunds\u200b"): all dropped.
-        name = " ".join(without_invisible(plain_text(name)).split())
+        name = tidy_name(name)
         if not name:
             raise InputError("name", N_("is empty"))
         if len(name) > MAX_NAME:

@@ -9,9 +9,16 @@ on SQLite and PostgreSQL and needs no FTS extension. Over 50,000 tickets on SQLi
 folded text, acceptable at this size; FTS5 / tsvector is the next step past a few hundred thousand.
 Substring matching also finds Arabic words under their clitics (حساب in وبحسابي), which a token
 index would miss without a stemmer.
+
+Stored text keeps the rule it was written with: a change to what these functions produce needs a migration rewriting
+what is stored (`search_text_refold` brought rows to session 31's rules). That migration calls `thread_text`,
+`merged_text` and `customer_search_text` with plain values it read by SQL, never the ORM (a later model has columns
+an older schema lacks): keep them taking plain values.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
@@ -41,19 +48,31 @@ def search_terms(query: str) -> list[str]:
     return [t for t in fold_for_search(query).split() if len(t) > 1][:MAX_TERMS]
 
 
+def merged_text(duplicates: Iterable[tuple[str | None, str]]) -> str:
+    """The folded names and addresses of a customer's merged duplicates (name, email; in id order), as
+    `merged_search_text` reads them."""
+    return " ".join(customer_search_text(name, email) for name, email in duplicates)
+
+
 def merged_search_text(session: Session, customer_id: int) -> str:
     """The names and addresses of the customers merged into `customer_id` (desk.customers.merge), folded: their
     tickets' text and the customer list carry them, so an agent still finds the kept customer by the address they
     wrote from before the merge. Empty for a customer nobody was merged into."""
-    return " ".join(customer_search_text(name, email) for name, email in session.execute(
+    return merged_text(session.execute(  # type: ignore[arg-type]
         select(Customer.name, Customer.email).where(Customer.merged_into_id == customer_id).order_by(Customer.id)))
+
+
+def thread_text(subject: str, name: str | None, email: str, merged: str, bodies: Iterable[str]) -> str:
+    """A ticket's folded search text from plain values: its subject, its customer's name and email, `merged` (the
+    customer's `merged_text`) and its messages' bodies in id order (the migration search_text_refold calls it with
+    rows it read, no ORM: keep it taking plain values)."""
+    return fold_for_search("\n".join([subject, name or "", email, merged, *bodies]))[:MAX_SEARCH_CHARS]
 
 
 def ticket_text(ticket: Ticket, merged: str = "") -> str:
     """The ticket's folded search text; `merged`: its customer's `merged_search_text`."""
     customer = ticket.customer
-    parts = [ticket.subject, customer.name or "", customer.email, merged, *(m.body for m in ticket.messages)]
-    return fold_for_search("\n".join(parts))[:MAX_SEARCH_CHARS]
+    return thread_text(ticket.subject, customer.name, customer.email, merged, (m.body for m in ticket.messages))
 
 
 def index_ticket(session: Session, ticket: Ticket) -> None:

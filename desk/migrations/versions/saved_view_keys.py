@@ -14,7 +14,7 @@ import logging
 import sqlalchemy as sa
 from alembic import op
 
-from desk.name_keys import MAX_EXPANSION, name_key
+from desk.name_keys import MAX_EXPANSION, free_name, name_key
 
 revision = "saved_view_keys"
 down_revision = "customer_merge"
@@ -23,17 +23,6 @@ depends_on = None
 
 NAME = 60  # saved_views.name's length, as the migration saved_views made it
 log = logging.getLogger("alembic.runtime.migration")  # beside alembic's own "Running upgrade ..." lines
-
-
-def free_name(name: str, taken: set[str]) -> str:
-    """`name` with the first suffix " (2)", " (3)", ... whose key is not `taken`, cut to fit the column."""
-    number = 2
-    while True:
-        suffix = f" ({number})"
-        renamed = name[:NAME - len(suffix)].rstrip() + suffix
-        if name_key(renamed) not in taken:
-            return renamed
-        number += 1
 
 
 def upgrade() -> None:
@@ -52,7 +41,7 @@ def upgrade() -> None:
         name, key = row.name, name_key(row.name)
         mine = seen.setdefault(row.agent_id, set())
         if key in mine:
-            name = free_name(row.name, keys[row.agent_id])
+            name = free_name(row.name, keys[row.agent_id], NAME)
             key = name_key(name)
             keys[row.agent_id].add(key)
             log.warning("saved view %d of agent %d: %r is named like an earlier view of theirs once folded; renamed "
