@@ -22,10 +22,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+import desk.surveys as survey_module
 import desk.tickets as ticket_module
 from desk.audit import SYSTEM
 from desk.erasure import Erasure
-from desk.models import AuditEvent, Customer, Ticket, TicketTag, utcnow
+from desk.models import AuditEvent, CsatSurvey, Customer, Ticket, TicketTag, utcnow
 from desk.surveys import open_survey
 from desk.tags import Tags
 from desk.tickets import NewTicket, TicketStore
@@ -237,6 +238,21 @@ def test_a_customer_reply_racing_the_erase_is_refused_or_erased(app: Flask, monk
     erased_tickets_hold_nothing(app)
 
 
+def test_a_survey_answer_racing_the_erase_keeps_no_comment(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both engines: the answer read the survey by its token, the erase dropped the comments and the token meanwhile,
+    and the answer's comment was written on the erased ticket's survey. Now the answer holds the survey first: it
+    finds no such survey (the token is a new one), or came first and its comment was dropped."""
+    desk = desk_of(app)
+    with desk.db.session() as session:
+        token = open_survey(session, session.get(Ticket, 1), None, utcnow()).token
+    done = erase_meanwhile(app, lina(app), monkeypatch, (survey_module, "answerable"),
+                           lambda: desk.surveys.answer(token, 1, "Lina, 5 Elm St, call 555-0100"))
+    assert not isinstance(done[1], Exception) and (not isinstance(done[0], Exception) or refused(done[0])), done
+    with desk.db.session() as session:
+        survey = session.scalar(select(CsatSurvey).where(CsatSurvey.ticket_id == 1))
+        assert survey is not None and survey.comment is None and survey.token != token
+
+
 def test_a_second_erase_at_once_is_refused_and_writes_one_event(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
     desk = desk_of(app)
     customer = lina(app)
@@ -319,3 +335,21 @@ def test_any_rename_form_is_a_page_never_a_500(app: Flask, tag: str, to: str) ->
         answer = client.post("/agent/tags/rename", data=encoded({**fields, "csrf_token": token}).encode("ascii"),
                              content_type="application/x-www-form-urlencoded")
         assert answer.status_code in (302, 400), (fields, answer.status_code)
+
+
+def test_a_tag_only_the_old_rule_stored_is_found_listed_and_renamed(app: Flask) -> None:
+    """"½" was a tag (lower() only); it folds to "1⁄2", which is none, so tag_folds kept it as it was for a lead to
+    rename. The inbox filtered by it (the tags page's link) folded it to "1⁄2" and found nothing; now a value whose
+    fold is no tag is looked up as typed."""
+    desk = desk_of(app)
+    with desk.db.session() as session:
+        session.add(TicketTag(ticket_id=3, tag="½"))
+    client, token = signed_in(app, "lead@example.com")
+    listed = client.get("/agent/tags").get_data(as_text=True)
+    assert "½" in listed
+    inbox = client.get("/agent/", query_string={"view": "all", "tag": "½"}).get_data(as_text=True)
+    assert "Parcel" in inbox and "Refund" not in inbox
+    assert "½" in client.get("/agent/tags", query_string={"q": "½"}).get_data(as_text=True)
+    assert client.get("/agent/tags/rename", query_string={"tag": "½", "to": "half"}).status_code == 200
+    done = client.post("/agent/tags/rename", data={"tag": "½", "to": "half", "csrf_token": token})
+    assert done.status_code == 302 and (3, "half") in tag_rows(app)
