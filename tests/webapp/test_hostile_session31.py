@@ -26,7 +26,7 @@ import desk.surveys as survey_module
 import desk.tickets as ticket_module
 from desk.audit import SYSTEM
 from desk.erasure import Erasure
-from desk.models import AuditEvent, CsatSurvey, Customer, Ticket, TicketTag, utcnow
+from desk.models import Agent, AuditEvent, CsatSurvey, Customer, SavedView, Ticket, TicketTag, utcnow
 from desk.surveys import open_survey
 from desk.tags import Tags
 from desk.tickets import NewTicket, TicketStore
@@ -253,6 +253,39 @@ def test_a_survey_answer_racing_the_erase_keeps_no_comment(app: Flask, monkeypat
         assert survey is not None and survey.comment is None and survey.token != token
 
 
+@pytest.mark.parametrize("lina_kept", [True, False])
+def test_a_merge_racing_the_erase_either_way_leaves_no_words(app: Flask, monkeypatch: pytest.MonkeyPatch,
+                                                             lina_kept: bool) -> None:
+    desk = desk_of(app)
+    customer = lina(app)
+    omar = desk.tickets.get(3).customer_id
+    dup, kept = (omar, customer) if lina_kept else (customer, omar)
+    done = at_once([lambda: desk.customers.merge(dup, kept, SYSTEM), lambda: desk.erasure.erase(customer, LINA)],
+                   [(Erasure, "_customer_ids")], monkeypatch)
+    assert all(not isinstance(d, Exception) or refused(d) for d in done), done
+    erased_tickets_hold_nothing(app)
+    with desk.db.session() as session:  # no live customer is left holding a ticket with Lina's words
+        for ticket in session.scalars(select(Ticket).where(Ticket.subject.in_(["Refund", "Invoice"]))):
+            assert ticket.customer.erased_at is None and ticket.customer.merged_into_id is None
+
+
+def test_a_saved_view_follows_a_rename_and_still_opens(app: Flask) -> None:
+    desk = desk_of(app)
+    client, _ = signed_in(app, "agent@example.com")
+    with desk.db.session() as session:
+        agent = session.scalar(select(Agent.id).where(Agent.email == "agent@example.com"))
+    assert agent is not None
+    view = desk.saved_views.save(agent, "Big ones", {"view": "all", "tag": "vip"})
+    lead, lead_token = signed_in(app, "lead@example.com")
+    assert lead.post("/agent/tags/rename", data={"tag": "vip", "to": "ＧＯＬＤ", "csrf_token": lead_token}
+                     ).status_code == 302
+    for lang in ("en", "ar"):
+        page = client.get("/agent/", query_string={"saved": view.id}, headers={"Accept-Language": lang})
+        assert page.status_code == 200 and "Parcel" in page.get_data(as_text=True)
+    with desk.db.session() as session:
+        assert session.scalar(select(SavedView.tag).where(SavedView.id == view.id)) == "gold"
+
+
 def test_a_second_erase_at_once_is_refused_and_writes_one_event(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
     desk = desk_of(app)
     customer = lina(app)
@@ -353,3 +386,20 @@ def test_a_tag_only_the_old_rule_stored_is_found_listed_and_renamed(app: Flask) 
     assert client.get("/agent/tags/rename", query_string={"tag": "½", "to": "half"}).status_code == 200
     done = client.post("/agent/tags/rename", data={"tag": "½", "to": "half", "csrf_token": token})
     assert done.status_code == 302 and (3, "half") in tag_rows(app)
+
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40),
+                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+                    max_leaves=8)
+
+
+@FUZZ
+@given(body=st.dictionaries(st.sampled_from(["email", "Email", "id", ""]), JSON, max_size=3) | JSON,
+       email=st.text(max_size=60))
+def test_any_erase_body_is_a_json_refusal_that_writes_nothing(app: Flask, body: object, email: str) -> None:
+    customer = lina(app)
+    for sent in (body, {"email": email}):
+        answer = api_erase(app, customer, json.dumps(sent).encode())
+        assert answer.status_code == 400, (sent, answer.get_data(as_text=True))
+        assert set(answer.get_json()) == {"error"}
+    assert desk_of(app).customers.get(customer).erased_at is None
