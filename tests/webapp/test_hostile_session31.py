@@ -14,6 +14,7 @@ import json
 import os
 import threading
 from dataclasses import replace
+from email.message import EmailMessage
 from typing import Any
 
 import pytest
@@ -22,11 +23,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+import desk.mail.receive as receive_module
 import desk.surveys as survey_module
 import desk.tickets as ticket_module
 from desk.audit import SYSTEM
 from desk.erasure import Erasure
-from desk.models import Agent, AuditEvent, CsatSurvey, Customer, SavedView, Ticket, TicketTag, utcnow
+from desk.models import Agent, AuditEvent, CsatSurvey, Customer, MailThread, SavedView, Ticket, TicketTag, utcnow
 from desk.surveys import open_survey
 from desk.tags import Tags
 from desk.tickets import NewTicket, TicketStore
@@ -284,6 +286,23 @@ def test_a_saved_view_follows_a_rename_and_still_opens(app: Flask) -> None:
         assert page.status_code == 200 and "Parcel" in page.get_data(as_text=True)
     with desk.db.session() as session:
         assert session.scalar(select(SavedView.tag).where(SavedView.id == view.id)) == "gold"
+
+
+def test_a_mail_reply_racing_the_erase_becomes_a_new_customers_ticket(app: Flask,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both engines: the mail found Lina's ticket by its thread's token, the erase emptied the ticket and dropped the
+    thread meanwhile, and the mail's words were then appended to the skeleton. Now the intake holds the customer
+    first and, finding them erased, files the mail as a new ticket from the address (a new customer)."""
+    desk = desk_of(app)
+    with desk.db.session() as session:
+        session.add(MailThread(ticket_id=1, token="abcdefghijklmnop"))
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = LINA, "support+abcdefghijklmnop@manzil.example", "Re: Refund"
+    mail.set_content("My card ends 4242")
+    done = erase_meanwhile(app, lina(app), monkeypatch, (receive_module, "find_ticket"),
+                           lambda: desk.mail_in.receive(mail.as_bytes()))
+    assert not any(isinstance(d, Exception) for d in done), done
+    erased_tickets_hold_nothing(app)
 
 
 def test_a_second_erase_at_once_is_refused_and_writes_one_event(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
