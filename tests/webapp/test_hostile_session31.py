@@ -106,6 +106,9 @@ def test_the_erase_form_refuses_a_junk_email_with_the_page(app: Flask) -> None:
     for email in [e for e in JUNK_EMAILS if isinstance(e, str)]:
         answer = form_post(app, f"/agent/customers/{lina(app)}/erase", {"email": email}, signed)
         assert answer.status_code == 400, (email, answer.get_data(as_text=True)[:500])
+    for lang in ("en", "ar"):  # the confirmation (a GET) reads only
+        confirm = signed[0].get(f"/agent/customers/{lina(app)}/erase", headers={"Accept-Language": lang})
+        assert confirm.status_code == 200
     assert everything(app) == before
 
 
