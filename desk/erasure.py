@@ -280,6 +280,10 @@ class Erasure:
         changed("survey_comments", session.execute(
             update(CsatSurvey).where(CsatSurvey.ticket_id.in_(ticket_ids), CsatSurvey.comment.is_not(None))
             .values(comment=None)))
+        # Every survey of theirs, not only those read with a comment: an answer writing one at this moment (it holds
+        # its survey, desk.surveys) is waited for and its comment dropped too (PostgreSQL passed over the row it read
+        # without one, and the comment stayed; hostile31b).
+        session.execute(update(CsatSurvey).where(CsatSurvey.ticket_id.in_(ticket_ids)).values(comment=None))
         for survey in session.scalars(select(CsatSurvey).where(CsatSurvey.ticket_id.in_(ticket_ids))):
             survey.token = secrets.token_urlsafe(24)  # the link in their mail no longer opens it
         for suggestion in session.scalars(select(SuggestionEvent).where(SuggestionEvent.ticket_id.in_(ticket_ids))):

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from desk.database import Database
+from desk.database import Database, lock_row
 from desk.models import CsatSurvey, Ticket, utcnow
 from desk.translatable import N_, TranslatableError
 
@@ -73,7 +73,14 @@ class Surveys:
                               length=f"{len(comment):,}", limit=f"{MAX_COMMENT:,}")
         now = now or utcnow()
         with self.db.session() as session:
-            survey = session.scalar(select(CsatSurvey).where(CsatSurvey.token == token))
+            found = session.scalar(select(CsatSurvey.id).where(CsatSurvey.token == token))
+            if found is not None:
+                # Held first and read again: an erase of the customer at this moment (desk.erasure) dropped the
+                # comment and replaced the token, and this answer then wrote the comment back (hostile31b); now it
+                # waits, and then finds no such survey.
+                lock_row(session, CsatSurvey, found)
+            survey = session.scalar(select(CsatSurvey).where(CsatSurvey.token == token)
+                                    .execution_options(populate_existing=True))
             if survey is None:
                 raise SurveyError("token", N_("no such survey"))
             if not answerable(survey, now):

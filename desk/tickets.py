@@ -706,19 +706,27 @@ class TicketStore:
     def _customer(self, session: Session, new: NewTicket) -> Customer:
         """Insert-or-get by email, race-free (`insert_if_absent`): two first tickets from one new address at once
         both land on one customer."""
-        insert_if_absent(session, Customer,
-                         {"email": new.email, "name": new.name, "country": new.country, "created_at": utcnow(),
-                          "search_text": customer_search_text(new.name, new.email)},
-                         ["email"])
-        customer = reached_customer(session, new.email)
-        assert customer is not None  # inserted above when absent
+        def reached() -> Customer:
+            insert_if_absent(session, Customer,
+                             {"email": new.email, "name": new.name, "country": new.country, "created_at": utcnow(),
+                              "search_text": customer_search_text(new.name, new.email)},
+                             ["email"])
+            found = reached_customer(session, new.email)
+            assert found is not None  # inserted above when absent
+            return found
+
+        customer = reached()
         # Held to the commit and read again: a merge of this customer at this moment (desk.customers, which locks
         # both rows) moved their tickets before this one was written, which stayed on the merged-away row, on no
         # profile (PostgreSQL; hostile31). Now the merge waits for this ticket, or this ticket for the merge and
-        # then follows it to the kept customer.
+        # then follows it to the kept customer. The same for an erase: the ticket (with the customer's words) landed
+        # on the erased skeleton (hostile31b); now the address, free again, reaches a new customer.
         for _ in range(3):  # one hop (a merge re-points earlier duplicates), a few for merges meanwhile
             lock_row(session, Customer, customer.id)
             session.refresh(customer)
+            if customer.erased_at is not None:  # erased meanwhile (desk.erasure): the address is a new customer's
+                customer = reached()
+                continue
             kept = session.get(Customer, customer.merged_into_id) if customer.merged_into_id is not None else None
             if kept is None:
                 break
@@ -925,7 +933,14 @@ class TicketStore:
                                  live.id if on_follow_up else None)
 
         def addressed_and_live(session: Session) -> tuple[Ticket, Ticket]:
-            ticket = session.scalar(select(Ticket).where(Ticket.reference == reference))
+            owner = session.scalar(select(Ticket.customer_id).where(Ticket.reference == reference))
+            if owner is not None:
+                # Their row held first, as an erase holds it (desk.erasure): an erase at this moment emptied the
+                # ticket and gave it a new reference, and this message landed on the skeleton with the customer's
+                # words (hostile31b); now it waits, and then finds no such ticket.
+                lock_row(session, Customer, owner)
+            ticket = session.scalar(select(Ticket).where(Ticket.reference == reference)
+                                    .execution_options(populate_existing=True))
             if ticket is None:
                 raise InputError("reference", N_("no such ticket"))
             return ticket, self.live_ticket(session, ticket)

@@ -37,7 +37,7 @@ from desk.tickets import ClosedTicketError, CrossedReplyError, InputError, SentR
 from desk.translatable import N_
 from kb.bidi_text import without_bidi_controls
 from kb.message_text import first_name
-from kb.tag_rule import folded_tag
+from kb.tag_rule import sought_tag
 from webapp import state
 from webapp.attachments import request_files, shown_limits
 from webapp.audience import requester_audience
@@ -200,7 +200,7 @@ def _inbox_query() -> InboxQuery:
         status=request.args.get("status") or None,
         lang=lang if lang in state.settings().languages else None,
         team=(request.args.get("team") or "").strip()[:40] or None,  # a key the file lost still finds its tickets
-        tag=folded_tag((request.args.get("tag") or "")[:MAX_QUERY]) or None,  # "ＲＥＦＵＮＤ" finds "refund"
+        tag=sought_tag((request.args.get("tag") or "")[:MAX_QUERY]) or None,  # "ＲＥＦＵＮＤ" finds "refund"
         q=(request.args.get("q") or "")[:MAX_QUERY],
         sort=request.args.get("sort", "updated"),
     )

@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from desk.tags import TagChange
 from desk.tickets import InputError
-from kb.tag_rule import folded_tag
+from kb.tag_rule import folded_tag, sought_tag
 from webapp import state
 from webapp.agent import MAX_QUERY, _page, acting, bp
 from webapp.desk_errors import desk_error
@@ -36,7 +36,7 @@ def macros_adding(tag: str) -> list[str]:
 def tag_list():
     """Every tag with its counts, most used first; `q` keeps those whose name holds it (folded as tags are)."""
     q = (request.args.get("q") or "")[:MAX_QUERY]
-    needle = folded_tag(q)
+    needle = sought_tag(q)
     counts = [c for c in state.desk().tags.counts() if needle in c.tag]
     return _page("agent/tags.html", q=q, counts=counts[:MAX_LISTED], total=len(counts), limit=MAX_LISTED)
 

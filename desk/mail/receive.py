@@ -27,12 +27,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from desk.database import Database, StorageUnavailableError
+from desk.database import Database, StorageUnavailableError, lock_row
 from desk.mail.addresses import message_id_locals, message_ids, token_in_subject, tokens_in_addresses
 from desk.mail.attachments import ALLOWED_TYPES, add_attachment, file_writes, safe_filename
 from desk.mail.parse import ParsedMail, UnparseableMail, clean_subject, glimpse, parse_mail
 from desk.mail.reasons import MailReason
-from desk.models import InboundMail, MailThread, Message, OutboxMail, Ticket, utcnow
+from desk.models import Customer, InboundMail, MailThread, Message, OutboxMail, Ticket, utcnow
 from desk.tickets import MAX_BODY, MAX_SUBJECT, InputError, NewTicket, TicketStore, plain_text
 from kb.settings import Settings
 
@@ -222,6 +222,13 @@ class MailReceiver:
             row = self._inbound(session, mail, raw_path, size, transport, "loop", recipients, why, held=held)
             return Received("loop", row.id, why=why)
         ticket = find_ticket(session, mail, recipients)
+        if ticket is not None:
+            # Their row held first, as an erase holds it (desk.erasure), and read again: an erase at this moment
+            # emptied the ticket and dropped its thread, and this mail's words were then appended to the skeleton
+            # (hostile31b). The address is no longer theirs: the mail is a new ticket, from a new customer.
+            lock_row(session, Customer, ticket.customer_id)
+            if session.scalar(select(Customer.erased_at).where(Customer.id == ticket.customer_id)) is not None:
+                ticket = None
         if ticket is not None:  # a reply to a merged duplicate's thread goes where its conversation now lives
             ticket = TicketStore.live_ticket(session, ticket)
         # As a new ticket's first message is stored (controls dropped) for the continued thread and the note too.
