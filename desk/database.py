@@ -25,7 +25,7 @@ from typing import Any, Literal, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event, insert, update
+from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -126,6 +126,20 @@ def lock_row(session: Session, model: type[Any], row_id: int) -> bool:
     table = model.__table__
     same = {column.name: column for column in table.columns if column.primary_key or column.onupdate is not None}
     return bool(session.execute(update(table).where(table.c.id == row_id).values(same)).rowcount)  # type: ignore[attr-defined]
+
+
+def lock_rows(session: Session, model: type[Any], where: Any) -> None:
+    """Hold every row of `model` matching `where` until the transaction ends (`lock_row` for a set: a tag's tickets,
+    an erased customer's). PostgreSQL: SELECT ... FOR UPDATE in id order, so two such locks over overlapping rows
+    take them in one order and one waits rather than deadlocks. SQLite: one row's no-op UPDATE (`lock_row`) takes
+    the database's write lock, which holds them all."""
+    table = model.__table__
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(table.c.id).where(where).order_by(table.c.id).with_for_update())
+        return
+    first = session.scalar(select(func.min(table.c.id)).where(where))
+    if first is not None:
+        lock_row(session, model, first)
 
 
 class Database:

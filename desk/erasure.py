@@ -60,7 +60,7 @@ from sqlalchemy.orm import Session
 
 from desk.audit import SYSTEM, Actor, record
 from desk.customers import MergedAwayError
-from desk.database import Database, lock_row
+from desk.database import Database, lock_row, lock_rows
 from desk.mail.held import HeldMailStore
 from desk.models import (
     Agent,
@@ -249,7 +249,7 @@ class Erasure:
         # either committed before (its message is emptied below) or waits and then finds the customer erased
         # (desk.tickets.refuse_erased).
         theirs = Ticket.customer_id == customer.id
-        session.execute(update(Ticket).where(theirs).values(id=Ticket.id, updated_at=Ticket.updated_at))
+        lock_rows(session, Ticket, theirs)
         tickets = list(session.execute(select(Ticket.id, Ticket.reference).where(theirs)))
         ticket_ids = select(Ticket.id).where(theirs).scalar_subquery()
         references = [reference for _, reference in tickets]
@@ -277,12 +277,11 @@ class Erasure:
         changed("mentions", session.execute(delete(Mention).where(Mention.ticket_id.in_(ticket_ids))))
         changed("messages", session.execute(update(Message).where(Message.ticket_id.in_(ticket_ids))
                                             .values(body="", external_id=None)))
-        changed("survey_comments", session.execute(
-            update(CsatSurvey).where(CsatSurvey.ticket_id.in_(ticket_ids), CsatSurvey.comment.is_not(None))
-            .values(comment=None)))
-        # Every survey of theirs, not only those read with a comment: an answer writing one at this moment (it holds
-        # its survey, desk.surveys) is waited for and its comment dropped too (PostgreSQL passed over the row it read
-        # without one, and the comment stayed; hostile31b).
+        # Every survey of theirs loses its comment, not only those read with one: an answer writing one at this
+        # moment (it holds its survey, desk.surveys) is waited for and its comment dropped too (PostgreSQL passed over
+        # the row it read without one, and the comment stayed; hostile31b). The count is of those that had one.
+        counts["survey_comments"] = int(session.scalar(select(func.count()).select_from(CsatSurvey).where(
+            CsatSurvey.ticket_id.in_(ticket_ids), CsatSurvey.comment.is_not(None))) or 0)
         session.execute(update(CsatSurvey).where(CsatSurvey.ticket_id.in_(ticket_ids)).values(comment=None))
         for survey in session.scalars(select(CsatSurvey).where(CsatSurvey.ticket_id.in_(ticket_ids))):
             survey.token = secrets.token_urlsafe(24)  # the link in their mail no longer opens it

@@ -23,7 +23,7 @@ from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from desk.audit import Actor, record
-from desk.database import Database, lock_row
+from desk.database import Database, lock_rows
 from desk.inbox import UNSOLVED
 from desk.models import SavedView, Ticket, TicketTag
 from desk.tickets import InputError, add_tags, changeable
@@ -95,17 +95,10 @@ def _stored_form(old: str) -> None:
 
 
 def _lock_tickets(session: Session, tags: list[str]) -> None:
-    """Hold every ticket with one of `tags` until the transaction ends, in ticket id order: two renames at once
-    ("a" to "b", "b" to "a") lock the same tickets in the same order, so one waits for the other, and then reads
-    what the first left, instead of a deadlock or a rename of rows the other moved meanwhile. On SQLite the first
-    write takes the database's one write lock (desk.database.lock_row), which serializes them the same way."""
-    holding = select(TicketTag.ticket_id).where(TicketTag.tag.in_(tags))
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(Ticket.id).where(Ticket.id.in_(holding)).order_by(Ticket.id).with_for_update())
-    else:
-        first = session.scalar(select(func.min(TicketTag.ticket_id)).where(TicketTag.tag.in_(tags)))
-        if first is not None:
-            lock_row(session, Ticket, first)
+    """Hold every ticket with one of `tags` until the transaction ends (`lock_rows`: id order on PostgreSQL): two
+    renames at once ("a" to "b", "b" to "a") lock the same tickets in the same order, so one waits for the other, and
+    then reads what the first left, instead of a deadlock or a rename of rows the other moved meanwhile."""
+    lock_rows(session, Ticket, Ticket.id.in_(select(TicketTag.ticket_id).where(TicketTag.tag.in_(tags))))
 
 
 class Tags:
