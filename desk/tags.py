@@ -28,7 +28,8 @@ from desk.inbox import UNSOLVED
 from desk.models import SavedView, Ticket, TicketTag
 from desk.tickets import InputError, add_tags, changeable
 from desk.translatable import N_
-from kb.tag_rule import MAX_TAG, folded_tag, is_tag, mixed_tag_word
+from kb.name_fold import mixed_script_word
+from kb.tag_rule import MAX_TAG, folded_tag, is_tag
 
 SHOWN_TAG_CHARS = 30  # a refused tag is quoted this far in its error, not pasted whole (an agent may paste 500 letters)
 
@@ -44,7 +45,7 @@ def clean_tag(value: str) -> str:
         shown = shown if len(shown) <= SHOWN_TAG_CHARS else shown[:SHOWN_TAG_CHARS] + "…"
         raise InputError("tag", N_("“%(tag)s” cannot be a tag: use letters, digits, - and _ "
                                    "(at most %(limit)d characters)."), tag=shown, limit=MAX_TAG)
-    if (word := mixed_tag_word(value)) is not None:  # "rеfund" with a Cyrillic "е": a twin that reads as "refund"
+    if (word := mixed_script_word(value)) is not None:  # "rеfund" with a Cyrillic "е": a twin that reads as "refund"
         raise InputError("tag", N_("“%(word)s” mixes Latin, Cyrillic or Greek letters in one word: type it in "
                                    "one alphabet"), word=word)
     return tag

@@ -29,7 +29,8 @@ from typing import Any
 
 from kb.articles import ArticleError, decode_article_bytes, front_matter_lines, parse_front_matter
 from kb.bidi_text import without_bidi_controls
-from kb.tag_rule import MAX_TAG, folded_tag, is_tag, mixed_tag_word
+from kb.name_fold import mixed_script_word
+from kb.tag_rule import MAX_TAG, folded_tag, is_tag
 
 MACROS_DIR = "_macros"
 PLACEHOLDERS = ("customer.name", "customer.first_name", "ticket.reference", "ticket.subject", "agent.name")
@@ -200,7 +201,7 @@ def lint_macros(content_dir: Path, languages: tuple[str, ...]) -> list[MacroProb
                 problems.append(MacroProblem(relative, macro.add_tags_line, "error", "macro-tag",
                                              f"actions.add_tags: {tag[:30]!r} cannot be a tag: use letters, digits, "
                                              f"- and _ (at most {MAX_TAG} characters)"))
-            elif (word := mixed_tag_word(tag)) is not None:
+            elif (word := mixed_script_word(tag)) is not None:
                 problems.append(MacroProblem(relative, macro.add_tags_line, "error", "macro-tag",
                                              f"actions.add_tags: {tag[:30]!r}: {word[:30]!r} mixes Latin, Cyrillic or "
                                              f"Greek letters in one word: type it in one alphabet"))

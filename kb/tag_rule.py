@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from kb.name_fold import fold_name, mixed_script_word
+from kb.name_fold import fold_name
 
 MAX_TAG = 60
 _TAG = re.compile(r"^[\w-]+$")
@@ -35,11 +35,7 @@ def sought_tag(value: str) -> str:
 
 def is_tag(tag: str) -> bool:
     """Whether a folded tag is one the desk keeps: letters, digits, - and _, 1 to MAX_TAG characters (its words
-    checked apart: `mixed_tag_word`)."""
+    checked apart, as typed: kb.name_fold.mixed_script_word, before folding, as view names are: the micro sign of
+    "10µs" folds to a Greek "μ")."""
     return 0 < len(tag) <= MAX_TAG and bool(_TAG.match(tag))
 
-
-def mixed_tag_word(typed: str) -> str | None:
-    """The first word of a tag as typed that mixes Latin, Cyrillic or Greek letters (refused, as a view's name is),
-    or None. Checked before folding, as view names are: the micro sign of "10µs" folds to a Greek "μ"."""
-    return mixed_script_word(typed)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from desk.name_keys import name_key
-from kb.name_fold import fold_name
-from kb.tag_rule import folded_tag, is_tag, mixed_tag_word
+from kb.name_fold import fold_name, mixed_script_word
+from kb.tag_rule import folded_tag, is_tag
 
 
 @pytest.mark.parametrize(("typed", "tag"), [
@@ -31,9 +31,9 @@ def test_tags_and_view_names_fold_by_one_rule() -> None:
 @pytest.mark.parametrize("tag", ["r\u0435fund", "vip-\u0441lients", "\u03bfrders"])  # Cyrillic е, с; Greek ο
 def test_a_word_mixing_latin_cyrillic_or_greek_is_named(tag: str) -> None:
     assert is_tag(folded_tag(tag))  # letters all: only the script check refuses it
-    assert mixed_tag_word(tag) is not None
+    assert mixed_script_word(tag) is not None
 
 
 @pytest.mark.parametrize("tag", ["refund", "возврат", "vip-клиенты", "شحن-refund", "10µs"])
 def test_one_alphabet_a_word_is_fine(tag: str) -> None:
-    assert mixed_tag_word(tag) is None
+    assert mixed_script_word(tag) is None
