@@ -126,8 +126,8 @@ class TwoFactor:
             return False
         with self.db.session() as session:
             agent = row_by_id(session, Agent, agent_id)
-            if agent is None or not agent.two_factor or not agent.two_factor_secret:
-                return False
+            if agent is None or not agent.active or not agent.two_factor or not agent.two_factor_secret:
+                return False  # deactivated between the password and the code: no code passes
             step = matching_step(agent.two_factor_secret, typed, now)
             if step is not None:
                 # Only a later step than the last accepted one: the same code twice (or an older one) is refused,
@@ -145,11 +145,11 @@ class TwoFactor:
         desk.accounts' first step does), else None with a failed sign-in audited as the second step's."""
         passed = self.verify(agent_id, code, now)
         record_sign_in(self.db, agent_id, succeeded=passed, ip=ip, step=None if passed else "two_factor")
-        if not passed:
-            return None
+        return self._signed_in(agent_id) if passed else None
+
+    def _signed_in(self, agent_id: int) -> Agent | None:
         with self.db.session() as session:
-            agent = row_by_id(session, Agent, agent_id)
-            return agent if agent is not None and agent.active else None
+            return row_by_id(session, Agent, agent_id)
 
     def regenerate(self, agent_id: int, by: Actor) -> list[str]:
         """Ten new recovery codes; the old ones stop working. Audited as `recovery_codes_regenerated`."""

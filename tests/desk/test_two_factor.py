@@ -117,6 +117,10 @@ def test_a_wrong_second_step_is_a_failed_sign_in_saying_so(desk: Desk) -> None:
     assert desk.two_factor.sign_in(agent_id, code(secret, NOW + 3 * STEP), now=NOW + 3 * STEP) is not None
     [succeeded] = events(desk, "sign_in_succeeded")
     assert succeeded.before == {"failures": 2}
+    # Deactivated between the password and the code: the right code does not sign in.
+    admin = agent_row(desk, "admin@example.com").id
+    desk.accounts.manage(agent_id, by=Actor.agent(admin, None), active=False)
+    assert desk.two_factor.sign_in(agent_id, code(secret, NOW + 5 * STEP), now=NOW + 5 * STEP) is None
 
 
 def test_turning_off_needs_the_password_or_a_code_and_erases_the_secret(desk: Desk) -> None:
