@@ -97,7 +97,8 @@ class Accounts:
     def authenticate(self, email: str, password: str, ip: str | None = None) -> Agent | None:
         """The agent whose email and password these are, or None. A failure on an account that exists is audited
         (folded per hour, desk.audit.record_sign_in), as is the first success after failures; an email no account
-        has is not (nothing to fold it into, and anyone may type anything)."""
+        has is not (nothing to fold it into, and anyone may type anything). An agent with two-factor sign-in
+        (`agent.two_factor`) is not signed in yet: the caller asks for the second step (desk.two_factor)."""
         agent = self.find(email)
         if agent is None or not agent.active:
             # Same work either way, so response time does not tell which emails exist.
@@ -106,7 +107,8 @@ class Accounts:
                 record_sign_in(self.db, agent.id, succeeded=False, ip=ip)
             return None
         succeeded = check_password_hash(agent.password_hash, password)
-        record_sign_in(self.db, agent.id, succeeded=succeeded, ip=ip)
+        if not (succeeded and agent.two_factor):  # with 2FA, the second step (desk.two_factor.sign_in) records it
+            record_sign_in(self.db, agent.id, succeeded=succeeded, ip=ip)
         return agent if succeeded else None
 
     def agent(self, agent_id: int) -> Agent | None:
@@ -135,7 +137,8 @@ class Accounts:
                 agent.session_token = secrets.token_urlsafe(32)
 
     def set_password(self, agent_id: int, password: str, by: Actor = SYSTEM) -> None:
-        """A new password (`_new_password`: it also ends the agent's sessions, and is audited)."""
+        """A new password (`_new_password`: it also ends the agent's sessions, and is audited). Two-factor sign-in is
+        kept, as Zendesk keeps it: the new password still needs the agent's code."""
         if len(password) < MIN_PASSWORD:
             raise InputError("password", N_("must be at least %(min)s characters"), min=MIN_PASSWORD)
         with self.db.session() as session:

@@ -81,11 +81,13 @@ def record(session: Session, actor: Actor, action: str, subject_type: str, subje
     return event
 
 
-def record_sign_in(db: Database, agent_id: int, succeeded: bool, ip: str | None, now: datetime | None = None) -> None:
+def record_sign_in(db: Database, agent_id: int, succeeded: bool, ip: str | None, now: datetime | None = None,
+                   step: str | None = None) -> None:
     """A failed sign-in to the account (actor "system": nobody is signed in; the IP says where from), folded into
     the account's open `sign_in_failed` row (the latest sign-in row, under an hour old), or a success after failures
     (actor the agent), counting every failure since the last success. A success with no failure before it writes
-    nothing. Best effort: a database that cannot take it
+    nothing. A failure of the second step (`step` "two_factor": a wrong code after a right password) says so in
+    `after`. Best effort: a database that cannot take it
     logs a warning and the sign-in goes on as it would have."""
     now = now or utcnow()
     try:
@@ -111,11 +113,11 @@ def record_sign_in(db: Database, agent_id: int, succeeded: bool, ip: str | None,
                     record(session, actor, "sign_in_succeeded", "agent", agent_id, before={"failures": failures})
             elif failing and latest is not None and now - as_utc(latest.created_at) < FOLD_FAILURES:
                 latest.count += 1
-                latest.after = {"last": now.isoformat(timespec="seconds")}
+                latest.after = {"last": now.isoformat(timespec="seconds"), **({"step": step} if step else {})}
                 latest.ip = actor.ip or latest.ip
             else:
                 record(session, actor, "sign_in_failed", "agent", agent_id,
-                       after={"last": now.isoformat(timespec="seconds")})
+                       after={"last": now.isoformat(timespec="seconds"), **({"step": step} if step else {})})
     except StorageUnavailableError as error:
         log.warning("agent %s: sign-in %s not audited (%s)", agent_id, "success" if succeeded else "failure", error)
 

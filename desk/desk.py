@@ -33,6 +33,7 @@ from desk.surveys import Surveys
 from desk.tags import Tags
 from desk.teams import Teams
 from desk.tickets import TicketStore
+from desk.two_factor import TwoFactor
 from kb.settings import Settings
 
 
@@ -86,6 +87,10 @@ class Desk:
     @cached_property
     def accounts(self) -> Accounts:
         return Accounts(self.db)
+
+    @cached_property
+    def two_factor(self) -> TwoFactor:
+        return TwoFactor(self.db)
 
     @cached_property
     def advice(self) -> AdviceStore:

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -124,6 +125,16 @@ class Agent(Base):
     # every copy of the old cookies worthless, server-side (cookies alone cannot be recalled).
     session_token: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Two-factor sign-in (desk.two_factor): the TOTP secret (base32; set when enrolment starts, erased when 2FA is
+    # turned off or reset), when a code confirmed it (None: 2FA off, the secret only a pending enrolment's), and the
+    # last time step a code was accepted for (a code is accepted once: replay in its 30 s window is refused).
+    two_factor_secret: Mapped[str | None] = mapped_column(String(64))
+    two_factor_enabled_at: Mapped[datetime | None]
+    two_factor_last_step: Mapped[int | None] = mapped_column(BigInteger)
+
+    @property
+    def two_factor(self) -> bool:
+        return self.two_factor_enabled_at is not None
 
     @property
     def is_admin(self) -> bool:
@@ -133,6 +144,19 @@ class Agent(Base):
     def is_lead(self) -> bool:
         """Leads and admins see reports and the dashboard."""
         return self.role in ("lead", "admin")
+
+
+class RecoveryCode(Base):
+    """One of an agent's two-factor recovery codes, stored as SHA-256 as API tokens are (desk.two_factor): a row each,
+    so using one is a conditional UPDATE (`used_at IS NULL`) that two sign-ins at once cannot both pass."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]
 
 
 class ApiToken(Base):
@@ -152,7 +176,7 @@ AUDIT_ACTIONS = (
     "agent_created", "role_changed", "deactivated", "reactivated", "password_reset", "password_changed",
     "token_created", "token_revoked", "team_member_added", "team_member_removed", "sign_in_failed",
     "sign_in_succeeded", "customer_edited", "customer_merged", "tag_renamed", "tag_deleted",
-    "customer_erased",
+    "customer_erased", "two_factor_enabled", "two_factor_disabled", "recovery_codes_regenerated", "two_factor_reset",
 )
 AUDIT_ACTORS = ("agent", "cli", "system", "api")  # "api": an API token's request (the token named in `after`)
 AUDIT_SUBJECTS = ("agent", "token", "team", "customer", "tag")  # a team and a tag by their key, the rest by id

@@ -21,6 +21,12 @@ _PUNCT = str.maketrans({"،": ",", "؛": ";", "؟": "?"})
 _ARABIC_LETTER = re.compile(r"[\u0600-\u06FF]")
 
 
+def ascii_digits(text: str) -> str:
+    """Arabic-Indic and Persian digits as ASCII ("١٢٣" -> "123"): what an Arabic phone's keyboard types in a number
+    field (a sign-in code, desk.two_factor)."""
+    return text.translate(_DIGITS)
+
+
 def normalize_arabic(text: str) -> str:
     """Fold spelling variants so that a customer's spelling matches the article's."""
     text = araby.strip_diacritics(text)

@@ -143,6 +143,11 @@ class Settings:
         "memory://", "KB_RATELIMIT_STORAGE", "flask-limiter storage (e.g. `redis://...` for several processes)"
     )
     rate_limits: bool = setting(True, "KB_RATE_LIMITS", "`off` disables rate limits (load benchmarks only)")
+    require_two_factor: bool = setting(
+        False, "KB_REQUIRE_TWO_FACTOR",
+        "`on`: an agent without two-factor sign-in is taken to their profile's enrolment on signing in and can use "
+        "nothing else in the workspace until enrolled (API tokens are unaffected)",
+    )
     sync_lint: str = setting(
         "hold", "KB_SYNC_LINT",
         "what `kb sync` does with an article that has lint errors: `hold` keeps its last good version live (a new "

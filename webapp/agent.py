@@ -83,11 +83,13 @@ class AgentUser(UserMixin):
     session_token: str = ""
     locale: str | None = None
     time_zone: str | None = None  # the agent's own zone; None: the team's
+    two_factor: bool = False  # enrolled in two-factor sign-in (KB_REQUIRE_TWO_FACTOR holds the others at the profile)
 
     @classmethod
     def of(cls, agent: Agent, session_token: str) -> AgentUser:
         """The agent row as the logged-in user, with the session token its cookie carries."""
-        return cls(agent.id, agent.email, agent.name, agent.role, session_token, agent.locale, agent.time_zone)
+        return cls(agent.id, agent.email, agent.name, agent.role, session_token, agent.locale, agent.time_zone,
+                   agent.two_factor)
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_token}"
@@ -120,6 +122,23 @@ def interface_language() -> None:
         g.interface_lang = current_user.locale
     if current_user.is_authenticated:
         g.interface_zone = reader_zone().key
+
+
+# What an agent without two-factor sign-in may reach when KB_REQUIRE_TWO_FACTOR is on: the enrolment and the way out.
+ENROLMENT_ENDPOINTS = ("agent.profile", "agent.two_factor", "agent.logout", "agent.login", "agent.login_code",
+                       "agent.preferences")
+
+
+@bp.before_app_request
+def two_factor_required():
+    """KB_REQUIRE_TWO_FACTOR: a signed-in agent without 2FA is sent to the profile's enrolment from every workspace
+    page (/agent/..., the reports, the dashboard) until enrolled. API tokens are not agents' sessions: unaffected."""
+    if (state.settings().require_two_factor and request.path.startswith("/agent/")
+            and request.endpoint not in ENROLMENT_ENDPOINTS
+            and current_user.is_authenticated and not current_user.two_factor):
+        flash(gettext("Your team requires two-factor sign-in: turn it on to use the workspace."), "error")
+        return redirect(url_for("agent.profile"))
+    return None
 
 
 def reader_zone(team: str | None = None) -> ZoneInfo:
@@ -176,6 +195,9 @@ def login():
     error = None
     if form.validate_on_submit():
         agent = state.desk().accounts.authenticate(form.email.data, form.password.data, ip=request.remote_addr)
+        if agent is not None and agent.two_factor:  # not signed in yet: the code first (webapp.two_factor_pages)
+            two_factor_pages.start_second_step(agent.id, bool(form.remember.data), safe_next(request.args.get("next")))
+            return redirect(url_for(".login_code"))
         if agent is not None:
             token = state.desk().accounts.session_token(agent.id)
             login_user(AgentUser.of(agent, token), remember=bool(form.remember.data))
@@ -782,17 +804,25 @@ def profile():
     """The agent's own time zone (Zendesk's and Chatwoot's profile setting): every time in the workspace is shown,
     and a due time typed, in it; empty follows the team's zone. A name zoneinfo does not know is refused, by field,
     with nothing written; a GET only shows the form."""
-    chosen, desk = current_user.time_zone or "", state.desk()
-    form = {"zones": zone_names(), "chosen": chosen, "team_zone": desk.hours.team().zone.key}
     if request.method == "POST":
         try:
-            desk.accounts.set_time_zone(current_user.id, request.form.get("time_zone", "")[:100])
+            state.desk().accounts.set_time_zone(current_user.id, request.form.get("time_zone", "")[:100])
         except InputError as error:  # the error quotes what was sent; the select shows the zone still kept
-            return _page("agent/profile.html", zone_error=desk_error(error), **form), 400
+            return profile_page(zone_error=desk_error(error)), 400
         flash(gettext("Time zone saved."), "ok")
         return redirect(url_for(".profile"))
-    return _page("agent/profile.html", zone_error=None, **form)
+    return profile_page()
+
+
+def profile_page(**extra: Any) -> str:
+    """The profile: the time zone form and two-factor sign-in (webapp.two_factor_pages.profile_context)."""
+    chosen, desk = current_user.time_zone or "", state.desk()
+    context = {"zones": zone_names(), "chosen": chosen, "team_zone": desk.hours.team().zone.key, "zone_error": None,
+               "two_factor_error": None, "recovery_codes": None,
+               **two_factor_pages.profile_context(current_user.id, current_user.email)}
+    context.update(extra)
+    return _page("agent/profile.html", **context)
 
 
 # Registered on `bp` by importing them: the admin pages and the customer's profile live in their own modules.
-from webapp import agent_admin, customer_pages, tag_pages  # noqa: E402,F401
+from webapp import agent_admin, customer_pages, tag_pages, two_factor_pages  # noqa: E402,F401

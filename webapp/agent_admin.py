@@ -26,7 +26,8 @@ AUDIT_PAGE = 50
 @bp.route("/admin", methods=["GET", "POST"])
 @login_required
 def admin():
-    """Admins add, deactivate, reactivate agents, set roles, reset passwords, create and revoke API tokens."""
+    """Admins add, deactivate, reactivate agents, set roles, reset passwords and two-factor sign-in, create and revoke
+    API tokens."""
     _admin_required()
     desk = state.desk()
     accounts = desk.accounts
@@ -54,6 +55,10 @@ def admin():
                     password=request.form.get("password", "") if action == "password" else None,
                 )
                 flash(gettext("Agent updated."), "ok")
+            elif action == "two_factor_reset":  # a lost phone: 2FA off, the agent's sessions ended, audited
+                desk.two_factor.reset(request.form.get("agent_id", type=int) or 0, by=acting())
+                flash(gettext("Two-factor sign-in reset: the agent signs in with their password and can enrol again."),
+                      "ok")
             elif action == "time_zone":  # "" follows the team's zone; an unknown name is refused, nothing written
                 accounts.set_time_zone(request.form.get("agent_id", type=int) or 0, request.form.get("time_zone", ""))
                 flash(gettext("Agent updated."), "ok")

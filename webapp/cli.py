@@ -217,7 +217,8 @@ def agents_create(
 @click.argument("email")
 @click.option("--password-stdin", is_flag=True, help="Read the new password from standard input (for scripts).")
 def agents_password(settings: Settings, email: str, password_stdin: bool) -> None:
-    """Set an agent's password; it also logs the agent out everywhere (old cookies stop working)."""
+    """Set an agent's password; it also logs the agent out everywhere (old cookies stop working). Two-factor
+    sign-in stays on: the new password still needs the agent's code (`kb agents 2fa-reset` for a lost phone)."""
     from desk.audit import CLI  # the audit log's actor for account commands
     from desk.tickets import InputError
 
@@ -233,7 +234,28 @@ def agents_password(settings: Settings, email: str, password_stdin: bool) -> Non
         raise click.ClickException(str(error)) from None
     finally:
         desk.close()
-    click.echo(f"password changed for {email}; their sessions are ended")
+    kept = " (two-factor sign-in stays on)" if agent.two_factor else ""
+    click.echo(f"password changed for {email}; their sessions are ended{kept}")
+
+
+@agents.command("2fa-reset")
+@location_options
+@click.argument("email")
+def agents_two_factor_reset(settings: Settings, email: str) -> None:
+    """Turn off an agent's two-factor sign-in (a lost phone, no recovery codes left): they sign in with their password
+    and may enrol again. Ends their sessions; audited as `two_factor_reset` by `cli`."""
+    from desk.audit import CLI  # the audit log's actor for account commands
+    from desk.tickets import InputError
+
+    with _desk(settings) as desk:
+        agent = desk.accounts.find(email)
+        if agent is None:
+            raise click.ClickException(f"no agent {email}")
+        try:
+            desk.two_factor.reset(agent.id, by=CLI)
+        except InputError as error:
+            raise click.ClickException(str(error)) from None
+    click.echo(f"two-factor sign-in reset for {email}; their sessions are ended")
 
 
 @main.group()

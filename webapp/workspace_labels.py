@@ -60,6 +60,10 @@ class ViewLabels:
             "customer_merged": gettext("Customers merged"),
             "tag_renamed": gettext("Tag renamed"), "tag_deleted": gettext("Tag deleted"),
             "customer_erased": gettext("Customer erased"),
+            "two_factor_enabled": gettext("Two-factor sign-in turned on"),
+            "two_factor_disabled": gettext("Two-factor sign-in turned off"),
+            "recovery_codes_regenerated": gettext("Recovery codes regenerated"),
+            "two_factor_reset": gettext("Two-factor sign-in reset"),
         }.get(key, key)
 
     def audit_actor(self, key: str) -> str:

@@ -38,6 +38,8 @@ RULES: dict[tuple[str, str], str] = {
     ("static", "GET"): PUBLIC,
     ("agent.login", "GET"): PUBLIC,
     ("agent.login", "POST"): PUBLIC,
+    ("agent.login_code", "GET"): PUBLIC,  # the sign-in's second step: without the password's marker, the login page
+    ("agent.login_code", "POST"): PUBLIC,
     ("agent.logout", "POST"): AGENT,
     ("agent.inbox", "GET"): AGENT,
     ("agent.ticket", "GET"): AGENT,
@@ -91,6 +93,7 @@ RULES: dict[tuple[str, str], str] = {
     ("agent.preferences", "POST"): AGENT,
     ("agent.profile", "GET"): AGENT,
     ("agent.profile", "POST"): AGENT,
+    ("agent.two_factor", "POST"): AGENT,
     ("agent.customer", "GET"): AGENT,  # the customer's profile: any agent role
     ("agent.customers", "GET"): AGENT,  # the customer list: any agent role
     ("agent.edit_customer", "POST"): AGENT,

@@ -1,0 +1,217 @@
+"""Two-factor sign-in for agents (Zendesk's, Intercom's and Chatwoot's): a TOTP authenticator app (RFC 6238, pyotp)
+and ten single-use recovery codes.
+
+Enrolment is two steps: `start` stores a new secret with 2FA still off (a pending enrolment, shown to the agent as a
+QR code and as text), and only `confirm` with a code the app made from it turns 2FA on, returning the recovery codes
+(the one time anyone sees them; stored as SHA-256, as API tokens are). A code is accepted once: the last accepted time
+step is stored and a code for it or an earlier one is refused (replay in its 30 s window), by a conditional UPDATE two
+sign-ins at once cannot both pass; one step of clock drift either way is allowed. A recovery code is likewise used by
+a conditional UPDATE of its row.
+
+The secret must be readable to check codes (as Zendesk's is): it sits in the agents table, is never logged, never
+audited, never shown after enrolment, and is erased when 2FA is turned off or reset. Turning on and off, regenerating
+codes and an admin's reset are audited (`two_factor_enabled`, `two_factor_disabled`, `recovery_codes_regenerated`,
+`two_factor_reset`), never with the secret or a code. A failed second step is a failed sign-in (desk.audit's
+`sign_in_failed`, its `after` saying `"step": "two_factor"`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+
+import pyotp
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash
+
+from desk.audit import Actor, record, record_sign_in
+from desk.database import Database, lock_row
+from desk.models import Agent, RecoveryCode, utcnow
+from desk.tickets import InputError, row_by_id
+from desk.translatable import N_
+from kb.arabic import ascii_digits
+
+STEP = 30  # seconds a code lives (RFC 6238's default, what every authenticator app uses)
+DRIFT = 1  # steps either side accepted: a phone's clock 30 s off still signs in
+DIGITS = 6
+RECOVERY_CODES = 10
+_CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read off a printout
+_CODE_HALF = 5  # "abcde-fghjk": 50 bits, far beyond guessing at the sign-in's rate limit
+
+
+def clean_code(value: object) -> str:
+    """A typed code as compared: Arabic-Indic digits as ASCII, spaces and dashes out, lower case ("١٢٣ ٤٥٦" ->
+    "123456", "ABCDE-FGHJK" -> "abcdefghjk")."""
+    text = ascii_digits(value if isinstance(value, str) else "")[:64]
+    return "".join(ch for ch in text.lower() if not ch.isspace() and ch != "-")
+
+
+def _code_hash(code: str) -> str:
+    return hashlib.sha256(clean_code(code).encode("utf-8")).hexdigest()
+
+
+def new_recovery_codes() -> list[str]:
+    return ["".join(secrets.choice(_CODE_ALPHABET) for _ in range(_CODE_HALF)) + "-"
+            + "".join(secrets.choice(_CODE_ALPHABET) for _ in range(_CODE_HALF)) for _ in range(RECOVERY_CODES)]
+
+
+def grouped_secret(secret: str) -> str:
+    """The secret in groups of four, for typing into an app without a camera ("ABCD EFGH ...")."""
+    return " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
+
+
+def provisioning_uri(secret: str, email: str, issuer: str) -> str:
+    """The otpauth:// URI the QR code holds: the site's name as issuer, the agent's email as the account."""
+    return pyotp.TOTP(secret, interval=STEP).provisioning_uri(name=email, issuer_name=issuer)
+
+
+def matching_step(secret: str, code: str, now: float | None = None) -> int | None:
+    """The time step (within DRIFT of now) whose code `code` is, or None."""
+    if len(code) != DIGITS or not code.isascii() or not code.isdigit():
+        return None
+    totp, moment = pyotp.TOTP(secret, interval=STEP), time.time() if now is None else now
+    current = int(moment // STEP)
+    for step in range(current - DRIFT, current + DRIFT + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
+
+
+class TwoFactor:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def start(self, agent_id: int) -> str:
+        """A new pending secret for the agent (2FA stays off until `confirm`); refused when 2FA is already on."""
+        with self.db.session() as session:
+            agent = self._agent(session, agent_id)
+            if agent.two_factor:
+                raise InputError("two_factor", N_("two-factor sign-in is already on"))
+            agent.two_factor_secret = pyotp.random_base32()
+            agent.two_factor_last_step = None
+            return agent.two_factor_secret
+
+    def cancel(self, agent_id: int) -> None:
+        """Drop a pending enrolment's secret (2FA on: nothing changes)."""
+        with self.db.session() as session:
+            agent = self._agent(session, agent_id)
+            if not agent.two_factor:
+                agent.two_factor_secret = None
+
+    def confirm(self, agent_id: int, code: object, by: Actor, now: float | None = None) -> list[str]:
+        """Turn 2FA on with a code from the app, returning the recovery codes (shown once). A wrong code is refused,
+        naming the field, with nothing stored as enabled."""
+        with self.db.session() as session:
+            agent = self._agent(session, agent_id, lock=True)
+            if agent.two_factor:
+                raise InputError("two_factor", N_("two-factor sign-in is already on"))
+            if not agent.two_factor_secret:
+                raise InputError("two_factor", N_("turn two-factor sign-in on first"))
+            step = matching_step(agent.two_factor_secret, clean_code(code), now)
+            if step is None:
+                raise InputError("code", N_("that code is not the one your app shows now"))
+            agent.two_factor_enabled_at = utcnow()
+            agent.two_factor_last_step = step
+            codes = self._new_codes(session, agent_id)
+            record(session, by, "two_factor_enabled", "agent", agent_id)
+        return codes
+
+    def verify(self, agent_id: int, code: object, now: float | None = None) -> bool:
+        """Whether `code` is the agent's current app code (not used before) or an unused recovery code, using it up."""
+        typed = clean_code(code)
+        if not typed:
+            return False
+        with self.db.session() as session:
+            agent = row_by_id(session, Agent, agent_id)
+            if agent is None or not agent.active or not agent.two_factor or not agent.two_factor_secret:
+                return False  # deactivated between the password and the code: no code passes
+            step = matching_step(agent.two_factor_secret, typed, now)
+            if step is not None:
+                # Only a later step than the last accepted one: the same code twice (or an older one) is refused,
+                # and of two requests at once with one code only one UPDATE finds the row still older.
+                return session.execute(update(Agent).where(
+                    Agent.id == agent_id, or_(Agent.two_factor_last_step.is_(None), Agent.two_factor_last_step < step),
+                ).values(two_factor_last_step=step)).rowcount == 1  # type: ignore[attr-defined]
+            return session.execute(update(RecoveryCode).where(
+                RecoveryCode.agent_id == agent_id, RecoveryCode.code_hash == _code_hash(typed),
+                RecoveryCode.used_at.is_(None),
+            ).values(used_at=utcnow())).rowcount == 1  # type: ignore[attr-defined]
+
+    def sign_in(self, agent_id: int, code: object, ip: str | None = None, now: float | None = None) -> Agent | None:
+        """The sign-in's second step: the agent when the code passes (a success after failures audited, as
+        desk.accounts' first step does), else None with a failed sign-in audited as the second step's."""
+        passed = self.verify(agent_id, code, now)
+        record_sign_in(self.db, agent_id, succeeded=passed, ip=ip, step=None if passed else "two_factor")
+        return self._signed_in(agent_id) if passed else None
+
+    def _signed_in(self, agent_id: int) -> Agent | None:
+        with self.db.session() as session:
+            return row_by_id(session, Agent, agent_id)
+
+    def regenerate(self, agent_id: int, by: Actor) -> list[str]:
+        """Ten new recovery codes; the old ones stop working. Audited as `recovery_codes_regenerated`."""
+        with self.db.session() as session:
+            agent = self._agent(session, agent_id, lock=True)
+            if not agent.two_factor:
+                raise InputError("two_factor", N_("two-factor sign-in is off"))
+            codes = self._new_codes(session, agent_id)
+            record(session, by, "recovery_codes_regenerated", "agent", agent_id)
+        return codes
+
+    def disable(self, agent_id: int, by: Actor, proof: object, now: float | None = None) -> None:
+        """Turn 2FA off, given the agent's password or a current code (`proof`): the secret and the recovery codes
+        are erased. Audited as `two_factor_disabled`. A wrong proof is refused, naming the field."""
+        typed = proof if isinstance(proof, str) else ""
+        with self.db.session() as session:
+            agent = self._agent(session, agent_id, lock=True)
+            if not agent.two_factor:
+                raise InputError("two_factor", N_("two-factor sign-in is off"))
+            password_hash = agent.password_hash
+        if not (typed and (check_password_hash(password_hash, typed[:200]) or self.verify(agent_id, typed, now))):
+            raise InputError("proof", N_("neither your password nor a current code"))
+        with self.db.session() as session:
+            agent = self._agent(session, agent_id, lock=True)
+            self._erase(session, agent)
+            record(session, by, "two_factor_disabled", "agent", agent_id)
+
+    def reset(self, agent_id: int, by: Actor) -> None:
+        """An admin's reset (a lost phone): 2FA off, secret and codes erased, every session of the agent ended.
+        Audited as `two_factor_reset`; an agent without 2FA is refused."""
+        with self.db.session() as session:
+            agent = self._agent(session, agent_id, lock=True)
+            if not agent.two_factor:
+                raise InputError("agent", N_("%(email)s has no two-factor sign-in"), email=agent.email)
+            self._erase(session, agent)
+            agent.session_token = secrets.token_urlsafe(32)
+            record(session, by, "two_factor_reset", "agent", agent_id)
+
+    def codes_left(self, agent_id: int) -> int:
+        with self.db.session() as session:
+            return session.scalar(select(func.count()).select_from(RecoveryCode).where(
+                RecoveryCode.agent_id == agent_id, RecoveryCode.used_at.is_(None))) or 0
+
+    @staticmethod
+    def _agent(session: Session, agent_id: int, lock: bool = False) -> Agent:
+        if lock:
+            lock_row(session, Agent, agent_id)
+        agent = row_by_id(session, Agent, agent_id)
+        if agent is None:
+            raise InputError("agent", N_("no agent %(agent)s"), agent=agent_id)
+        return agent
+
+    @staticmethod
+    def _new_codes(session: Session, agent_id: int) -> list[str]:
+        session.execute(delete(RecoveryCode).where(RecoveryCode.agent_id == agent_id))
+        codes = new_recovery_codes()
+        session.add_all(RecoveryCode(agent_id=agent_id, code_hash=_code_hash(code)) for code in codes)
+        return codes
+
+    @staticmethod
+    def _erase(session: Session, agent: Agent) -> None:
+        agent.two_factor_secret = None
+        agent.two_factor_enabled_at = None
+        agent.two_factor_last_step = None
+        session.execute(delete(RecoveryCode).where(RecoveryCode.agent_id == agent.id))

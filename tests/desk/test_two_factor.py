@@ -1,0 +1,177 @@
+"""Two-factor sign-in in the desk (desk.two_factor): enrolment only with a right code, a code accepted once (replay in
+its window refused), one step of drift, recovery codes used once and void when regenerated, the admin's reset ending
+sessions, a wrong second step audited as a failed sign-in saying so, the secret never in an event; the migration
+upgrading the previous head. The real database: SQLite and (`--postgresql`) PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyotp
+import pytest
+from alembic import command
+from sqlalchemy import inspect, select
+
+from desk.audit import CLI, Actor
+from desk.desk import Desk
+from desk.models import Agent, AuditEvent, RecoveryCode
+from desk.tickets import InputError
+from desk.two_factor import STEP, clean_code, provisioning_uri
+from kb.settings import Settings
+from tests.conftest import database_at, database_url_for_tests, migrate
+
+PASSWORD = "a long enough password"
+NOW = 1_800_000_000.0  # a fixed moment: every code below is computed for its steps, no clock read
+
+
+@pytest.fixture
+def desk(tmp_path: Path) -> Iterator[Desk]:
+    opened = Desk(Settings(data_dir=tmp_path, database_url=database_url_for_tests()))
+    opened.accounts.create_agent("lina@example.com", PASSWORD, name="Lina")
+    opened.accounts.create_agent("admin@example.com", PASSWORD, name="Admin", role="admin")
+    yield opened
+    opened.close()
+
+
+def code(secret: str, at: float = NOW) -> str:
+    return pyotp.TOTP(secret, interval=STEP).at(at)
+
+
+def agent_row(desk: Desk, email: str = "lina@example.com") -> Agent:
+    found = desk.accounts.find(email)
+    assert found is not None
+    return found
+
+
+def enrolled(desk: Desk) -> tuple[int, str, list[str]]:
+    agent_id = agent_row(desk).id
+    secret = desk.two_factor.start(agent_id)
+    codes = desk.two_factor.confirm(agent_id, code(secret), Actor.agent(agent_id, None), now=NOW)
+    return agent_id, secret, codes
+
+
+def events(desk: Desk, action: str) -> list[AuditEvent]:
+    with desk.db.session() as session:
+        return list(session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)))
+
+
+def test_a_wrong_code_enables_nothing_and_a_right_one_enables_with_ten_codes(desk: Desk) -> None:
+    agent_id = agent_row(desk).id
+    secret = desk.two_factor.start(agent_id)
+    assert not agent_row(desk).two_factor and agent_row(desk).two_factor_secret == secret
+    wrong = f"{(int(code(secret)) + 1) % 1_000_000:06d}"
+    with pytest.raises(InputError) as refused:
+        desk.two_factor.confirm(agent_id, wrong, Actor.agent(agent_id, None), now=NOW)
+    assert refused.value.field == "code"
+    assert not agent_row(desk).two_factor and events(desk, "two_factor_enabled") == []
+    codes = desk.two_factor.confirm(agent_id, code(secret), Actor.agent(agent_id, None), now=NOW)
+    assert len(codes) == 10 and len(set(codes)) == 10 and agent_row(desk).two_factor
+    assert desk.two_factor.codes_left(agent_id) == 10
+    with desk.db.session() as session:  # hashed, as API tokens are
+        stored = set(session.scalars(select(RecoveryCode.code_hash)))
+    assert not stored & {clean_code(c) for c in codes} and len(stored) == 10
+    [event] = events(desk, "two_factor_enabled")
+    assert secret not in repr((event.before, event.after)) and not any(c in repr(event.after) for c in codes)
+    with pytest.raises(InputError):
+        desk.two_factor.start(agent_id)  # already on: no new secret over the confirmed one
+    assert agent_row(desk).two_factor_secret == secret
+
+
+def test_a_code_is_accepted_once_within_one_step_of_drift(desk: Desk) -> None:
+    agent_id, secret, _ = enrolled(desk)
+    assert not desk.two_factor.verify(agent_id, code(secret), now=NOW)  # the enrolment's own code: used
+    later = NOW + 4 * STEP
+    assert desk.two_factor.verify(agent_id, code(secret, later + STEP), now=later)  # the phone 30 s ahead
+    assert not desk.two_factor.verify(agent_id, code(secret, later), now=later + 1)  # an older step after a newer
+    after = later + 5 * STEP
+    assert desk.two_factor.verify(agent_id, code(secret, after - STEP), now=after)  # 30 s behind
+    assert not desk.two_factor.verify(agent_id, code(secret, after - STEP), now=after + 2)  # the same code again
+    far = after + 10 * STEP
+    assert not desk.two_factor.verify(agent_id, code(secret, far - 2 * STEP), now=far)  # 60 s off: refused
+    assert not desk.two_factor.verify(agent_id, code(secret, far + 2 * STEP), now=far)
+    digits = code(secret, far).translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    assert desk.two_factor.verify(agent_id, f" {digits[:3]} {digits[3:]} ", now=far)  # Arabic-Indic, spaced
+
+
+def test_a_recovery_code_signs_in_once_and_regenerating_voids_the_old_ones(desk: Desk) -> None:
+    agent_id, _, codes = enrolled(desk)
+    assert desk.two_factor.sign_in(agent_id, codes[0].upper(), now=NOW) is not None
+    assert desk.two_factor.sign_in(agent_id, codes[0], now=NOW) is None
+    assert desk.two_factor.codes_left(agent_id) == 9
+    new = desk.two_factor.regenerate(agent_id, Actor.agent(agent_id, None))
+    assert not desk.two_factor.verify(agent_id, codes[1], now=NOW)
+    assert desk.two_factor.verify(agent_id, new[1].replace("-", " "), now=NOW)
+    assert len(events(desk, "recovery_codes_regenerated")) == 1
+
+
+def test_a_wrong_second_step_is_a_failed_sign_in_saying_so(desk: Desk) -> None:
+    agent_id, secret, _ = enrolled(desk)
+    # The right password alone records no success: the agent is not signed in yet.
+    assert desk.accounts.authenticate("lina@example.com", PASSWORD) is not None
+    assert events(desk, "sign_in_succeeded") == [] and events(desk, "sign_in_failed") == []
+    assert desk.two_factor.sign_in(agent_id, "000000", ip="10.0.0.1", now=NOW + 3 * STEP) is None
+    assert desk.two_factor.sign_in(agent_id, "not a code", ip="10.0.0.1", now=NOW + 3 * STEP) is None
+    [failed] = events(desk, "sign_in_failed")
+    assert failed.count == 2 and failed.after is not None and failed.after["step"] == "two_factor"
+    assert desk.two_factor.sign_in(agent_id, code(secret, NOW + 3 * STEP), now=NOW + 3 * STEP) is not None
+    [succeeded] = events(desk, "sign_in_succeeded")
+    assert succeeded.before == {"failures": 2}
+    # Deactivated between the password and the code: the right code does not sign in.
+    admin = agent_row(desk, "admin@example.com").id
+    desk.accounts.manage(agent_id, by=Actor.agent(admin, None), active=False)
+    assert desk.two_factor.sign_in(agent_id, code(secret, NOW + 5 * STEP), now=NOW + 5 * STEP) is None
+
+
+def test_turning_off_needs_the_password_or_a_code_and_erases_the_secret(desk: Desk) -> None:
+    agent_id, secret, _ = enrolled(desk)
+    with pytest.raises(InputError) as refused:
+        desk.two_factor.disable(agent_id, Actor.agent(agent_id, None), "wrong password", now=NOW + STEP)
+    assert refused.value.field == "proof" and agent_row(desk).two_factor
+    desk.two_factor.disable(agent_id, Actor.agent(agent_id, None), code(secret, NOW + STEP), now=NOW + STEP)
+    row = agent_row(desk)
+    assert (row.two_factor_secret, row.two_factor_enabled_at, row.two_factor_last_step) == (None, None, None)
+    assert desk.two_factor.codes_left(agent_id) == 0 and len(events(desk, "two_factor_disabled")) == 1
+    enrolled(desk)
+    desk.two_factor.disable(agent_id, Actor.agent(agent_id, None), PASSWORD)
+    assert not agent_row(desk).two_factor
+
+
+def test_an_admins_reset_ends_the_agents_sessions_and_a_password_reset_keeps_2fa(desk: Desk) -> None:
+    agent_id, _, _ = enrolled(desk)
+    admin = agent_row(desk, "admin@example.com").id
+    desk.accounts.manage(agent_id, by=Actor.agent(admin, None), password="a brand new password")
+    assert agent_row(desk).two_factor  # Zendesk keeps it: the new password still needs the code
+    token = desk.accounts.session_token(agent_id)
+    desk.two_factor.reset(agent_id, Actor.agent(admin, "10.0.0.2"))
+    row = agent_row(desk)
+    assert not row.two_factor and row.two_factor_secret is None and row.session_token != token
+    [event] = events(desk, "two_factor_reset")
+    assert (event.actor_id, event.subject) == (admin, str(agent_id))
+    with pytest.raises(InputError, match="has no two-factor"):
+        desk.two_factor.reset(agent_id, CLI)
+    assert len(events(desk, "two_factor_reset")) == 1
+
+
+def test_the_uri_names_the_site_and_the_agent() -> None:
+    uri = provisioning_uri("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", "lina@example.com", "Acme Help")
+    assert uri.startswith("otpauth://totp/Acme%20Help:lina%40example.com?")
+    assert "secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP" in uri and "issuer=Acme%20Help" in uri
+
+
+def test_the_migration_upgrades_the_previous_head(tmp_path: Path) -> None:
+    db, url = database_at(tmp_path, "search_text_refold")
+    with db.engine.begin() as connection:
+        connection.exec_driver_sql("INSERT INTO agents (email, name, password_hash, role, active, created_at) "
+                                   "VALUES ('old@example.com', 'Old', 'x', 'agent', true, CURRENT_TIMESTAMP)")
+    migrate(db, command.upgrade, "two_factor")
+    columns = {column["name"] for column in inspect(db.engine).get_columns("agents")}
+    assert {"two_factor_secret", "two_factor_enabled_at", "two_factor_last_step"} <= columns
+    assert "recovery_codes" in inspect(db.engine).get_table_names()
+    db.close()
+    desk = Desk(Settings(data_dir=tmp_path, database_url=url))
+    old = desk.accounts.find("old@example.com")
+    assert old is not None and not old.two_factor
+    migrate(desk.db, command.downgrade, "search_text_refold")
+    assert "two_factor_secret" not in {column["name"] for column in inspect(desk.db.engine).get_columns("agents")}
+    desk.close()
