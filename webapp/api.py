@@ -15,9 +15,9 @@ import json
 from datetime import datetime
 from functools import wraps
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask_login import current_user
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from copilot.drafts import ReplyContext
 from copilot.head_queries import head_first
@@ -112,11 +112,28 @@ def too_large() -> tuple[str, int]:
             "attachments[])", part)
 
 
+def path_matches(methods: list[str]) -> bool:
+    """Whether some route takes the request's path with one of `methods`: werkzeug's state-machine matcher answers a
+    405 for a PATCH to /api/v1/tickets/<an id past MAX_URL_INT> (listing GET as allowed) where a GET of it is a 404,
+    since no rule takes that path at all."""
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    for method in methods:
+        try:
+            adapter.match(request.path, method=method)
+        except HTTPException:
+            continue
+        return True
+    return False
+
+
 def json_http_error(exc: HTTPException) -> Response:
     """A werkzeug HTTP error as the API's JSON, keeping headers that tell the client what to do. A 413 names the
     limit, in the message and as `limit_bytes`, on every route (the API's and a script's post to a form alike)."""
     code = exc.code or 500
     extra: dict[str, object] = {}
+    if isinstance(exc, MethodNotAllowed) and not path_matches(exc.valid_methods or []):
+        exc = NotFound()  # werkzeug's matcher said 405 for a path no rule takes (a PATCH to /tickets/<id past any>)
+        code = 404
     if code == 413:
         message, extra["limit_bytes"] = too_large()
     else:
@@ -448,7 +465,7 @@ def _after(value: str) -> tuple[datetime, int]:
     try:
         key, moment, last = json.loads(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)))
         when = datetime.fromisoformat(moment)
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+    except (ValueError, TypeError, RecursionError, binascii.Error, UnicodeDecodeError):
         raise refused from None
     if key != _filters_key() or not isinstance(last, int) or when.tzinfo is None:
         raise refused

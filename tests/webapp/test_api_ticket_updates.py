@@ -288,3 +288,15 @@ def test_a_patch_replays_under_its_idempotency_key(app: Flask, client: FlaskClie
         assert session.scalar(select(Ticket.status).where(Ticket.id == ticket_id)) == "on_hold"
     other = client.patch(f"/api/v1/tickets/{ticket_id}", headers=headers, json={"status": "solved"})
     assert other.status_code == 422
+
+
+def test_a_patch_past_any_id_is_a_404_and_a_wrong_method_still_a_405(
+    app: Flask, client: FlaskClient, auth: dict[str, str]
+) -> None:
+    """werkzeug's matcher answered 405 (Allow: GET) for a PATCH to /tickets/<an id no int rule takes>, where a GET of
+    the same path is a 404: found by the schemathesis run."""
+    ticket_id = new(app)
+    response = client.patch("/api/v1/tickets/" + "7" * 33, headers=auth, json={"status": "open"})
+    assert response.status_code == 404 and response.get_json()["error"].startswith("not found:")
+    wrong = client.delete(f"/api/v1/tickets/{ticket_id}", headers=auth)
+    assert wrong.status_code == 405 and set(wrong.headers["Allow"].split(", ")) >= {"GET", "PATCH"}
