@@ -12,6 +12,7 @@ import base64
 import binascii
 import hashlib
 import json
+from collections.abc import Iterable
 from datetime import datetime
 from functools import wraps
 
@@ -112,7 +113,7 @@ def too_large() -> tuple[str, int]:
             "attachments[])", part)
 
 
-def path_matches(methods: list[str]) -> bool:
+def path_matches(methods: Iterable[str]) -> bool:
     """Whether some route takes the request's path with one of `methods`: werkzeug's state-machine matcher answers a
     405 for a PATCH to /api/v1/tickets/<an id past MAX_URL_INT> (listing GET as allowed) where a GET of it is a 404,
     since no rule takes that path at all."""
