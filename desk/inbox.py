@@ -59,6 +59,22 @@ class InboxQuery:
 
 
 @dataclass(frozen=True)
+class TicketListQuery:
+    """The token API's ticket list (`Inbox.listing`): the inbox's filters (`filters`, view "all"), and an assignee
+    (`unassigned`: none), a customer, a time since which tickets changed; ordered by `sort` ("updated" or "created"),
+    newest first unless not `descending`, after `after` (the last (time, id) of the page before)."""
+
+    filters: InboxQuery = InboxQuery(view="all")
+    assignee: int | None = None
+    unassigned: bool = False
+    customer: int | None = None
+    updated_since: datetime | None = None
+    sort: str = "updated"
+    descending: bool = True
+    after: tuple[datetime, int] | None = None
+
+
+@dataclass(frozen=True)
 class InboxRow:
     ticket: Ticket
     mentions: int  # unseen notes mentioning this agent
@@ -194,6 +210,36 @@ class Inbox:
                     *self._clauses(query, agent_id, now, zone))) or 0
                 for key, query in queries.items()
             }
+
+    def listing(self, query: TicketListQuery, limit: int, now: datetime | None = None) -> tuple[list[Ticket], bool]:
+        """Up to `limit` tickets matching `query` (the inbox's own clauses, view "all", and the API's extra filters),
+        after `query.after` in its order, and whether more follow. Keyset paging on (sort time, id), as GitHub's and
+        Stripe's cursors: a ticket added or changed while a client pages lands before its cursor or after it, never
+        shifting the pages it has not read (an offset would show a row twice, or skip one, when rows are added in
+        front of it). Reads only."""
+        key = Ticket.created_at if query.sort == "created" else Ticket.updated_at
+        clauses = self._clauses(query.filters, 0, now or utcnow(), None)  # view "all": no agent's rule in it
+        if query.unassigned:
+            clauses.append(Ticket.assignee_id.is_(None))
+        elif query.assignee is not None:
+            clauses.append(Ticket.assignee_id == query.assignee)
+        if query.customer is not None:
+            clauses.append(Ticket.customer_id == query.customer)
+        if query.updated_since is not None:
+            clauses.append(Ticket.updated_at >= query.updated_since)
+        if query.after is not None:
+            moment, last = query.after
+            if query.descending:
+                clauses.append(or_(key < moment, and_(key == moment, Ticket.id < last)))
+            else:
+                clauses.append(or_(key > moment, and_(key == moment, Ticket.id > last)))
+        order = [key.desc(), Ticket.id.desc()] if query.descending else [key, Ticket.id]
+        with self.db.session() as session:
+            tickets = list(session.scalars(
+                select(Ticket).where(*clauses).options(selectinload(Ticket.tags))
+                .order_by(*order).limit(limit + 1)
+            ))
+        return tickets[:limit], len(tickets) > limit
 
     def changed_since(self, since: datetime, agent_id: int, limit: int = 50) -> list[tuple[int, bool]]:
         """Tickets with customer activity after `since` (polled by the open inbox): (id, mine)."""

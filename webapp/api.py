@@ -8,11 +8,17 @@ page. The POSTs that write take an `Idempotency-Key` (webapp/idempotency.py). Th
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
+import json
+from collections.abc import Iterable
+from datetime import datetime
 from functools import wraps
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask_login import current_user
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from copilot.drafts import ReplyContext
 from copilot.head_queries import head_first
@@ -23,10 +29,13 @@ from desk.audit import Actor
 from desk.customers import SORTS, MergedAwayError
 from desk.database import StorageUnavailableError
 from desk.erasure import ErasedError
+from desk.inbox import InboxQuery, TicketListQuery
 from desk.mail.attachments import Upload
-from desk.models import Attachment, Message, Ticket, as_utc
-from desk.tickets import CustomerReply, DuplicateTicketError, InputError, NewTicket
+from desk.models import PRIORITIES, TICKET_STATUSES, Attachment, Message, Ticket, as_utc
+from desk.ticket_patch import KEEP, ChangedMeanwhile, TicketPatch, patch_ticket
+from desk.tickets import MAX_ROW_ID, ClosedTicketError, CustomerReply, DuplicateTicketError, InputError, NewTicket
 from indexer.health import health_report
+from kb.tag_rule import sought_tag
 from webapp import state, visits
 from webapp.answers import card_decision, card_json
 from webapp.audience import requester_audience
@@ -104,11 +113,28 @@ def too_large() -> tuple[str, int]:
             "attachments[])", part)
 
 
+def path_matches(methods: Iterable[str]) -> bool:
+    """Whether some route takes the request's path with one of `methods`: werkzeug's state-machine matcher answers a
+    405 for a PATCH to /api/v1/tickets/<an id past MAX_URL_INT> (listing GET as allowed) where a GET of it is a 404,
+    since no rule takes that path at all."""
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    for method in methods:
+        try:
+            adapter.match(request.path, method=method)
+        except HTTPException:
+            continue
+        return True
+    return False
+
+
 def json_http_error(exc: HTTPException) -> Response:
     """A werkzeug HTTP error as the API's JSON, keeping headers that tell the client what to do. A 413 names the
     limit, in the message and as `limit_bytes`, on every route (the API's and a script's post to a form alike)."""
     code = exc.code or 500
     extra: dict[str, object] = {}
+    if isinstance(exc, MethodNotAllowed) and not path_matches(exc.valid_methods or []):
+        exc = NotFound()  # werkzeug's matcher said 405 for a path no rule takes (a PATCH to /tickets/<id past any>)
+        code = 404
     if code == 413:
         message, extra["limit_bytes"] = too_large()
     else:
@@ -336,6 +362,33 @@ def no_ticket(ticket_id: int):  # type: ignore[no-untyped-def]
     return error(f"ticket: no ticket {ticket_id}", 404)
 
 
+def ticket_fields(ticket: Ticket) -> dict[str, object]:
+    """A ticket as both ticket answers give it, without its messages: GET /tickets/<id>'s (which adds them and its
+    follow-up links), each item of GET /tickets, PATCH's answer. `ticket.tags` loaded."""
+    return {
+        "id": ticket.id, "reference": ticket.reference, "subject": ticket.subject, "lang": ticket.lang,
+        "status": ticket.status, "priority": ticket.priority, "channel": ticket.channel,
+        "team": state.desk().hours.team_key(ticket.team), "category": ticket.category,
+        "created_at": as_utc(ticket.created_at).isoformat(), "updated_at": as_utc(ticket.updated_at).isoformat(),
+        "due_at": as_utc(ticket.due_at).isoformat() if ticket.due_at is not None else None,
+        "assignee": ticket.assignee_id, "customer": ticket.customer_id,
+        "tags": sorted(t.tag for t in ticket.tags), "merged_into": ticket.merged_into_id,
+        "snoozed_until": snoozed_until(ticket),
+    }
+
+
+def etag(ticket: Ticket) -> str:
+    """The ticket's version for If-Match: its updated time to the microsecond (every change stamps it)."""
+    moment = as_utc(ticket.updated_at)
+    return f"{ticket.id}-{int(moment.timestamp())}{moment.microsecond:06d}"
+
+
+def versioned(response: Response, ticket: Ticket) -> Response:
+    response.set_etag(etag(ticket))
+    response.last_modified = as_utc(ticket.updated_at)
+    return response
+
+
 @bp.get("/tickets/<int:ticket_id>")
 @limiter.limit(API_IP_LIMIT)
 @limiter.limit(API_BAD_TOKEN_LIMIT, deduct_when=refused)
@@ -343,22 +396,219 @@ def no_ticket(ticket_id: int):  # type: ignore[no-untyped-def]
 @token_required
 def get_ticket(ticket_id: int):
     """The ticket as its customer sees it: status and the public thread (never an internal note), each message
-    with the ids of its kept files, and the follow-up links its page shows. Reads only."""
+    with the ids of its kept files, and the follow-up links its page shows; its version as `ETag` and
+    `Last-Modified` (a PATCH's If-Match / If-Unmodified-Since). Reads only."""
     desk = state.desk()
     found = desk.tickets.get(ticket_id)
     if found is None:
         return no_ticket(ticket_id)
     files = desk.attachments.by_message(ticket_id, public=True)
     links = desk.tickets.follow_up_links(found)
-    return jsonify({
-        "id": found.id, "reference": found.reference, "subject": found.subject, "lang": found.lang,
-        "status": found.status, "priority": found.priority, "channel": found.channel,
-        "team": desk.hours.team_key(found.team), "category": found.category,
-        "created_at": as_utc(found.created_at).isoformat(), "merged_into": found.merged_into_id,
-        "snoozed_until": snoozed_until(found),
+    return versioned(jsonify({
+        **ticket_fields(found),
         "follow_up_of": links.of.id if links.of is not None else None, "follow_ups": [t.id for t in links.later],
         "messages": [message_json(m, files.get(m.id, [])) for m in found.messages if not m.internal],
-    })
+    }), found)
+
+
+LIST_LIMIT = 100  # tickets a page of GET /api/v1/tickets at most (Zendesk's and GitHub's cap); 25 by default
+LIST_PAGE = 25
+LIST_SORTS = ("updated", "created")
+DIRECTIONS = ("desc", "asc")
+
+
+class ListError(ValueError):
+    """A refused query parameter of GET /tickets, its message naming it."""
+
+
+def _list_id(name: str, value: str) -> int:
+    if not value.isdecimal() or not 0 < int(value) <= MAX_ROW_ID:
+        raise ListError(f"{name}: must be an id (a whole number from 1), not {value[:40]!r}")
+    return int(value)
+
+
+def _choice(name: str, allowed: tuple[str, ...], default: str | None = None) -> str | None:
+    value = request.args.get(name) or default
+    if value is not None and value not in allowed:
+        raise ListError(f"{name}: must be one of {', '.join(allowed)}, not {value[:40]!r}")
+    return value
+
+
+def _aware_time(name: str, value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ListError(f"{name}: {value[:40]!r} is not an ISO 8601 date and time (e.g. 2026-12-05T14:30:00+00:00)"
+                        ) from None
+    if moment.tzinfo is None:
+        raise ListError(f"{name}: {value[:40]!r} has no UTC offset (whose time is it?): add one, e.g. +00:00 or Z")
+    try:
+        return as_utc(moment)
+    except OverflowError:
+        raise ListError(f"{name}: {value[:40]!r} is out of the calendar's range") from None
+
+
+def _filters_key() -> str:
+    """What a cursor is bound to: the query's filters and order (not `cursor` nor `limit`), so a cursor sent with
+    other filters is refused rather than answering a page of another list."""
+    args = sorted((k, v) for k, v in request.args.items(multi=True) if k not in ("cursor", "limit"))
+    return hashlib.sha256(json.dumps(args).encode()).hexdigest()[:12]
+
+
+def _cursor(ticket: Ticket, sort: str) -> str:
+    moment = as_utc(ticket.created_at if sort == "created" else ticket.updated_at)
+    raw = json.dumps([_filters_key(), moment.isoformat(), ticket.id])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _after(value: str) -> tuple[datetime, int]:
+    refused = ListError("cursor: not a cursor of this list (send back `next_cursor` with the same filters and order)")
+    try:
+        key, moment, last = json.loads(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)))
+        when = datetime.fromisoformat(moment)
+    except (ValueError, TypeError, RecursionError, binascii.Error, UnicodeDecodeError):
+        raise refused from None
+    if key != _filters_key() or not isinstance(last, int) or when.tzinfo is None:
+        raise refused
+    return as_utc(when), last
+
+
+def list_query() -> tuple[TicketListQuery, int]:
+    """GET /tickets's parameters read, or a ListError naming the first bad one."""
+    raw_limit = request.args.get("limit", str(LIST_PAGE))
+    if not raw_limit.isdecimal() or not 1 <= int(raw_limit) <= LIST_LIMIT:
+        raise ListError(f"limit: must be a whole number from 1 to {LIST_LIMIT}, not {raw_limit[:40]!r}")
+    status = _choice("status", TICKET_STATUSES)
+    lang = _choice("lang", state.settings().languages)
+    sort = _choice("sort", LIST_SORTS, "updated") or "updated"
+    direction = _choice("direction", DIRECTIONS, "desc")
+    assignee, unassigned = request.args.get("assignee"), False
+    assignee_id = None
+    if assignee == "none":
+        unassigned = True
+    elif assignee:
+        assignee_id = _list_id("assignee", assignee)
+    customer = request.args.get("customer")
+    customer_id = _list_id("customer", customer) if customer else None
+    if customer_id is not None:  # a merged customer's tickets moved to the one kept (desk.customers)
+        found = state.desk().customers.get(customer_id)
+        if found is not None and found.merged_into_id is not None:
+            customer_id = found.merged_into_id
+    since = request.args.get("updated_since")
+    cursor = request.args.get("cursor")
+    filters = InboxQuery(
+        view="all", status=status, lang=lang, team=(request.args.get("team") or "").strip()[:40] or None,
+        tag=sought_tag((request.args.get("tag") or "")[:200]) or None, q=(request.args.get("q") or "")[:200],
+    )
+    return TicketListQuery(
+        filters=filters, assignee=assignee_id, unassigned=unassigned, customer=customer_id,
+        updated_since=_aware_time("updated_since", since) if since else None, sort=sort,
+        descending=direction == "desc", after=_after(cursor) if cursor else None,
+    ), int(raw_limit)
+
+
+@bp.get("/tickets")
+@limiter.limit(API_IP_LIMIT)
+@limiter.limit(API_BAD_TOKEN_LIMIT, deduct_when=refused)
+@limiter.limit(API_TOKEN_LIMIT, key_func=token_key)
+@token_required
+def list_tickets():
+    """Tickets filtered by the inbox's own clauses (desk.inbox: `status`, `team`, `tag`, `lang`, `q`; view "all") and
+    `assignee` (an id or `none`), `customer`, `updated_since`; sorted by `sort` (updated, the default, or created)
+    in `direction` (desc, the default, or asc); `limit` (1-100, 25) a page, paged by `cursor` (the answer's
+    `next_cursor`: keyset, see Inbox.listing). Each ticket as GET /tickets/<id> without its messages. Reads only."""
+    try:
+        query, limit = list_query()
+    except ListError as exc:
+        return error(str(exc))
+    tickets, more = state.desk().inbox.listing(query, limit)
+    return jsonify({"tickets": [ticket_fields(t) for t in tickets],
+                    "next_cursor": _cursor(tickets[-1], query.sort) if more and tickets else None})
+
+
+PATCH_PATH = "/api/v1/tickets/{ticket_id}"
+
+
+def _tag_list(body: dict[str, object], name: str) -> tuple[str, ...] | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ListError(f"{name}: must be a list of tags (strings)")
+    return tuple(value)
+
+
+def ticket_patch(body: dict[str, object]) -> TicketPatch:
+    """The PATCH body as a TicketPatch, or a ListError naming the field and what it may be."""
+    for name, allowed in (("status", TICKET_STATUSES), ("priority", PRIORITIES)):
+        value = body.get(name)
+        if value is not None and value not in allowed:
+            raise ListError(f"{name}: must be one of {', '.join(allowed)}, not {json.dumps(value)[:40]}")
+    teams = tuple(state.desk().hours.teams)
+    team = body.get("team")
+    if team is not None and team not in teams:
+        raise ListError(f"team: must be one of {', '.join(teams)}, not {json.dumps(team)[:40]}")
+    assignee: object = KEEP
+    if "assignee" in body:
+        assignee = body["assignee"]
+        if assignee is not None and (isinstance(assignee, bool) or not isinstance(assignee, int)
+                                     or not 0 < assignee <= MAX_ROW_ID):
+            raise ListError("assignee: an agent's id (a whole number), or null to unassign")
+    due: object = KEEP
+    if "due_at" in body:
+        due = body["due_at"]
+        if due is not None:
+            if not isinstance(due, str):
+                raise ListError("due_at: an ISO 8601 date and time with its UTC offset, or null to clear it")
+            due = _aware_time("due_at", due)
+    tags, add, remove = (_tag_list(body, name) for name in ("tags", "add_tags", "remove_tags"))
+    if tags is not None and (add or remove):
+        raise ListError("tags: sets the whole list; send it alone, or add_tags / remove_tags to change some")
+    return TicketPatch(status=body.get("status"), priority=body.get("priority"),  # type: ignore[arg-type]
+                       assignee=assignee, team=team, due=due, tags=tags,  # type: ignore[arg-type]
+                       add_tags=add or (), remove_tags=remove or ())
+
+
+def unchanged_since_read(ticket: Ticket) -> bool:
+    """The request's If-Match (the GET's ETag, or *) and If-Unmodified-Since (to the second, as HTTP dates go) hold
+    for the ticket as now stored; true without either (the last write wins)."""
+    if request.if_match and not request.if_match.contains(etag(ticket)) and not request.if_match.star_tag:
+        return False
+    since = request.if_unmodified_since
+    return since is None or as_utc(ticket.updated_at).replace(microsecond=0) <= since
+
+
+@bp.patch("/tickets/<int:ticket_id>")
+@limiter.limit(API_IP_LIMIT)
+@limiter.limit(API_BAD_TOKEN_LIMIT, deduct_when=refused)
+@limiter.limit(API_TOKEN_LIMIT, key_func=token_key)
+@token_required
+@idempotent
+def update_ticket(ticket_id: int):
+    """Change any of `status`, `priority`, `assignee`, `team`, `due_at`, `tags` (the whole set) or `add_tags` /
+    `remove_tags`, all in one transaction through the ticket page's own helpers (desk.ticket_patch); the audit log
+    names the token. A bad field is a 400 naming it (nothing written); a closed ticket a 409; If-Match /
+    If-Unmodified-Since that no longer hold a 412. Answers the ticket as GET /tickets lists it, with its new ETag."""
+    body = json_object("the fields to change", request_fields(PATCH_PATH, method="patch"))
+    try:
+        patch = ticket_patch(body)
+    except ListError as exc:
+        return error(str(exc))
+    if state.desk().tickets.get(ticket_id) is None:
+        return no_ticket(ticket_id)
+    try:
+        ticket = patch_ticket(state.desk().tickets, ticket_id, patch, Actor.api(g.api_token_id, request.remote_addr),
+                              expected=unchanged_since_read, answer=answer_in(200, ticket_fields))
+    except ChangedMeanwhile as exc:
+        return error(f"ticket: changed at {exc.updated_at.isoformat()}, after the version you sent (If-Match / "
+                     "If-Unmodified-Since); read it again and send your change again", 412)
+    except ClosedTicketError as exc:
+        return error(str(exc), 409)
+    except InputError as exc:
+        if exc.field == "ticket":  # gone meanwhile
+            return error(str(exc), 404)
+        return input_error(exc)
+    return versioned(jsonify(ticket_fields(ticket)), ticket)
 
 
 @bp.get("/customers")

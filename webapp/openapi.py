@@ -14,6 +14,7 @@ import copy
 from typing import Any
 
 from desk.customers import SORTS
+from desk.models import PRIORITIES, TICKET_STATUSES
 from desk.tickets import MAX_BODY, MAX_NAME, MAX_SUBJECT
 
 ERROR: dict[str, Any] = {
@@ -150,6 +151,45 @@ TICKET_ID = {"name": "ticket_id", "in": "path", "required": True, "schema": {"ty
 NO_TICKET = _error("no ticket with this id")
 CUSTOMER_ID = {"name": "customer_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1},
                "example": 1}
+_TIME = {"type": "string", "format": "date-time"}
+# A ticket as GET /api/v1/tickets/{ticket_id} answers it without its messages and follow-up links: the list's item.
+TICKET_ITEM: dict[str, Any] = {
+    "type": "object",
+    "required": ["id", "reference", "subject", "lang", "status", "priority", "channel", "team", "category",
+                 "created_at", "updated_at", "due_at", "assignee", "customer", "tags", "merged_into"],
+    "properties": {
+        "id": {"type": "integer"}, "reference": {"type": "string"}, "subject": {"type": "string"},
+        "lang": {"type": "string"}, "status": {"type": "string", "enum": list(TICKET_STATUSES)},
+        "priority": {"type": "string", "enum": list(PRIORITIES)}, "channel": {"type": "string"}, "team": TEAM,
+        "category": CATEGORY, "created_at": _TIME,
+        "updated_at": {**_TIME, "description": "the last change (the ETag's time)"},
+        "due_at": {**_TIME, "nullable": True, "description": "when the next agent reply is due; null: nothing due"},
+        "assignee": {"type": "integer", "nullable": True, "description": "the agent's id, null when unassigned"},
+        "customer": {"type": "integer", "description": "the customer's id (a merged customer's tickets are the kept "
+                                                       "one's)"},
+        "tags": {"type": "array", "items": {"type": "string"}, "description": "folded, in name order"},
+        "snoozed_until": SNOOZED_UNTIL,
+        "merged_into": {"type": "integer", "nullable": True,
+                        "description": "the ticket its messages moved to, when merged"},
+    },
+}
+ETAG = {"ETag": {"description": "the ticket's version: send it as If-Match on a PATCH", "schema": {"type": "string"}},
+        "Last-Modified": {"description": "its updated time (to the second): If-Unmodified-Since on a PATCH",
+                          "schema": {"type": "string"}}}
+TAG_LIST = {"type": "array", "maxItems": 50, "items": {"type": "string", "minLength": 1, "maxLength": 100}}
+PATCH_FIELDS: dict[str, Any] = {
+    "status": {"type": "string", "enum": list(TICKET_STATUSES)},
+    "priority": {"type": "string", "enum": list(PRIORITIES)},
+    "assignee": {"type": "integer", "minimum": 1, "nullable": True, "description": "an agent's id; null unassigns"},
+    "team": {**TEAM, "description": "a team key of content/_business_hours.yml: the due time is counted in its hours "
+                                    "(unless set by hand) and an assignee not in it is unassigned"},
+    "due_at": {**_TIME, "nullable": True, "description": "ISO 8601 with its UTC offset; null: back to the "
+                                                         "business-hours due time"},
+    "tags": {**TAG_LIST, "description": "the whole set (replaces the ticket's tags); not with add_tags/remove_tags"},
+    "add_tags": TAG_LIST,
+    "remove_tags": TAG_LIST,
+}
+PATCH_EXAMPLE = {"status": "pending", "assignee": None, "add_tags": ["refund"]}
 # A customer's message on an existing ticket: its text, and as multipart/form-data the customer's files too.
 MESSAGE_FIELDS: dict[str, Any] = {"body": _text(MAX_BODY)}
 # The documented requests: what a partner copies first, and what tests/webapp/test_openapi.py sends before fuzzing.
@@ -264,6 +304,47 @@ OPENAPI: dict[str, Any] = {
             }
         },
         "/api/v1/tickets": {
+            "get": {
+                "summary": "Tickets, filtered as the inbox filters them, newest change first, a page at a time",
+                "description": "Filters combine (all must hold). Paging is by cursor: `next_cursor` (null on the "
+                               "last page) is sent back as `cursor` with the same filters and order; a ticket added "
+                               "or changed meanwhile never makes a page repeat or skip one (the cursor is the last "
+                               "ticket's sort time and id, not an offset). A ticket changed while you page may move "
+                               "past the cursor: page again with `updated_since` to catch up. Reads only.",
+                "security": [{"bearer": []}],
+                "parameters": [
+                    {"name": "status", "in": "query", "schema": {"type": "string", "enum": list(TICKET_STATUSES)}},
+                    {"name": "team", "in": "query", "schema": {"type": "string", "maxLength": 40},
+                     "description": "a team key (the default team's holds tickets with none stored)"},
+                    {"name": "assignee", "in": "query", "schema": {"type": "string", "pattern": "^(none|[0-9]{1,9})$"},
+                     "description": "an agent's id, or `none`: unassigned"},
+                    {"name": "tag", "in": "query", "schema": {"type": "string", "maxLength": 200},
+                     "description": "folded as tags are (\"VIP\" finds \"vip\")"},
+                    {"name": "lang", "in": "query", "schema": {"type": "string"}},
+                    {"name": "customer", "in": "query", "schema": {"type": "string", "pattern": "^[0-9]{1,9}$"},
+                     "description": "a customer's id (a merged one's: the kept customer's tickets)"},
+                    {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 200},
+                     "description": "the inbox's full-text search"},
+                    {"name": "updated_since", "in": "query", "schema": {"type": "string", "format": "date-time"},
+                     "description": "ISO 8601 with a UTC offset (a time without one is a 400)"},
+                    {"name": "sort", "in": "query", "schema": {"type": "string", "enum": ["updated", "created"]}},
+                    {"name": "direction", "in": "query", "schema": {"type": "string", "enum": ["desc", "asc"]}},
+                    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100},
+                     "description": "tickets a page, 25 by default"},
+                    {"name": "cursor", "in": "query", "schema": {"type": "string"},
+                     "description": "the previous page's `next_cursor`"},
+                ],
+                "responses": {
+                    "200": _json("one page of tickets", {
+                        "type": "object", "required": ["tickets", "next_cursor"],
+                        "properties": {"tickets": {"type": "array", "items": TICKET_ITEM},
+                                       "next_cursor": {"type": "string", "nullable": True,
+                                                       "description": "the next page's `cursor`; null: no more"}},
+                    }),
+                    "400": _error("a bad filter, limit or cursor: the message names it and what it may be"),
+                    **{code: TOKEN_ERRORS[code] for code in ("401", "429")},
+                },
+            },
             "post": {
                 "summary": "Create a ticket for a customer (created on first contact)",
                 "security": [{"bearer": []}],
@@ -302,7 +383,7 @@ OPENAPI: dict[str, Any] = {
                 "security": [{"bearer": []}],
                 "parameters": [TICKET_ID],
                 "responses": {
-                    "200": _json("the ticket", {
+                    "200": {"headers": ETAG, **_json("the ticket", {
                         "type": "object",
                         "required": ["id", "reference", "subject", "lang", "status", "priority", "channel", "team",
                                      "category", "created_at", "messages"],
@@ -323,11 +404,36 @@ OPENAPI: dict[str, Any] = {
                                                           "first"},
                             "messages": {"type": "array", "items": STORED_MESSAGE, "description": "oldest first"},
                         },
-                    }),
+                    })},
                     "404": NO_TICKET,
                     **{code: TOKEN_ERRORS[code] for code in ("401", "429")},
                 },
-            }
+            },
+            "patch": {
+                "summary": "Change a ticket's status, priority, assignee, team, due time or tags, all or nothing",
+                "description": "Each field as the ticket page changes it (its history rows; a team move counts the "
+                               "due time again and unassigns an assignee outside the team). One bad field refuses "
+                               "them all (a 400 naming it). A closed ticket is final: a 409 (create a follow-up). "
+                               "With If-Match (the GET's ETag) or If-Unmodified-Since, a ticket changed meanwhile is "
+                               "a 412 and nothing is written; without, the last write wins.",
+                "security": [{"bearer": []}],
+                "parameters": [TICKET_ID, IDEMPOTENCY_KEY,
+                               {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"}},
+                               {"name": "If-Unmodified-Since", "in": "header", "required": False,
+                                "schema": {"type": "string"}}],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "additionalProperties": False, "properties": PATCH_FIELDS,
+                }, "example": PATCH_EXAMPLE}}},
+                "responses": {
+                    "200": {**_replayable(_json("the ticket as changed", TICKET_ITEM)), "headers": {**REPLAYED,
+                                                                                                 **ETAG}},
+                    "404": NO_TICKET,
+                    "409": _error(f"the ticket is closed (final: create a follow-up), or {KEY_IN_USE}"),
+                    "412": _error("the ticket changed after the If-Match / If-Unmodified-Since given"),
+                    "422": KEY_REUSED,
+                    **TOKEN_ERRORS,
+                },
+            },
         },
         "/api/v1/customers": {
             "get": {
@@ -642,7 +748,7 @@ def with_categories(categories: list[str]) -> dict[str, Any]:
     return document
 
 
-def request_fields(path: str, media_type: str = "application/json") -> frozenset[str]:
-    """The fields the body of POST `path` (JSON, or a multipart form) may have, as this document declares them."""
-    body = OPENAPI["paths"][path]["post"]["requestBody"]["content"][media_type]["schema"]
+def request_fields(path: str, media_type: str = "application/json", method: str = "post") -> frozenset[str]:
+    """The fields the body of `method` `path` (JSON, or a multipart form) may have, as this document declares them."""
+    body = OPENAPI["paths"][path][method]["requestBody"]["content"][media_type]["schema"]
     return frozenset(body["properties"])

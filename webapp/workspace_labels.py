@@ -64,6 +64,7 @@ class ViewLabels:
             "two_factor_disabled": gettext("Two-factor sign-in turned off"),
             "recovery_codes_regenerated": gettext("Recovery codes regenerated"),
             "two_factor_reset": gettext("Two-factor sign-in reset"),
+            "ticket_updated": gettext("Ticket changed through the API"),
         }.get(key, key)
 
     def audit_actor(self, key: str) -> str:

@@ -278,7 +278,7 @@ def test_the_log_is_filtered_paged_newest_first_and_bad_filters_name_their_field
     streamed = list(desk.audit.stream(AuditQuery(), batch=2))
     assert [e.id for e in streamed] == sorted((e.id for e in events(desk)), reverse=True)
     for field, args in (("action", ("promoted", None, None)), ("actor", (None, "root", None)),
-                        ("actor", (None, "agent:99999999999999999999", None)), ("subject", (None, None, "ticket:4")),
+                        ("actor", (None, "agent:99999999999999999999", None)), ("subject", (None, None, "message:4")),
                         ("subject", (None, None, "agent:x"))):
         with pytest.raises(InputError) as refused:
             AuditQuery.parse(*args)

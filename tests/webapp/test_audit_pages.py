@@ -109,7 +109,7 @@ def test_the_page_lists_newest_first_filtered_paged_in_the_readers_zone_and_in_a
     assert team.count("data-action=") == 1 and "KSA support" in team
     assert admin.get(f"/agent/admin/audit?action=role_changed&actor=agent:{agent_id(app, 'admin@example.com')}"
                      ).get_data(as_text=True).count("data-action=") == 1
-    refused = admin.get("/agent/admin/audit?subject=ticket:1")
+    refused = admin.get("/agent/admin/audit?subject=message:1")
     assert refused.status_code == 400 and "subject: " in refused.get_data(as_text=True)
     arabic = admin.get("/agent/admin/audit", headers={"Accept-Language": "ar"}).get_data(as_text=True)
     assert "سجل التدقيق" in arabic and "تغيير الدور" in arabic and 'dir="rtl"' in arabic
@@ -177,5 +177,5 @@ def test_kb_audit_lists_recent_events_and_the_cli_is_the_actor(tmp_path: Path) -
     assert secret not in listed.output and "long password" not in listed.output
     only = runner.invoke(main, ["audit", "--action", "token_created", "--csv", *where])
     assert only.exit_code == 0 and only.output.splitlines()[1].split(",")[1:3] == ["cli", "token_created"]
-    bad = runner.invoke(main, ["audit", "--subject", "ticket:1", *where])
+    bad = runner.invoke(main, ["audit", "--subject", "message:1", *where])
     assert bad.exit_code == 1 and "subject: " in bad.output

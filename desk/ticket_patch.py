@@ -1,0 +1,112 @@
+"""One ticket's fields changed at once, all or nothing: the token API's `PATCH /api/v1/tickets/<id>` (Zendesk's
+`PUT /api/v2/tickets/{id}`, Chatwoot's toggle_status, assignments and labels in one call).
+
+Each change goes through the helper the ticket page's own form uses, in one transaction: the team move first
+(`_move_to_team`: the due time counted in the new team's hours, an assignee outside the team unassigned), then status,
+priority and assignee (`_update`: `_set_status`'s history row and survey, `record_assignee`), then the due time
+(`_set_due`), then tags (`clean_tag`: folded, a mixed-script twin refused). So an explicit assignee wins over the
+move's unassignment, and a due time on a ticket the same request solves is refused. Any refusal (a bad value, a closed
+ticket: final, as on the page) rolls every change back. The history rows have no agent (a token is nobody's);
+who made the change is the `ticket_updated` audit event, actor "api" with the token's id, as the API's customer merge
+and erase are recorded.
+
+A ticket changed since the client read it (`expected`: the updated time its ETag or Last-Modified carried) is refused
+before anything is written (`ChangedMeanwhile`); the row is locked first (`changeable`), so the check and the write see
+one state. A request that changes nothing writes nothing, not even `updated_at`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from desk.audit import Actor, record
+from desk.models import Ticket, as_utc, utcnow
+from desk.tags import clean_tag
+from desk.tickets import Answer, InputError, TicketStore, add_tags, answered, changeable
+from desk.translatable import N_
+
+KEEP: Any = object()  # a field the request leaves as it is (None means "none": unassigned, the computed due time)
+
+
+class ChangedMeanwhile(Exception):
+    """The ticket changed after the time the client read it at: nothing is written (HTTP 412)."""
+
+    def __init__(self, updated_at: datetime) -> None:
+        super().__init__(f"the ticket changed at {updated_at.isoformat()}")
+        self.updated_at = updated_at
+
+
+@dataclass(frozen=True)
+class TicketPatch:
+    status: str | None = None
+    priority: str | None = None
+    assignee: Any = KEEP  # an agent's id, None (unassign) or KEEP
+    team: str | None = None
+    due: Any = KEEP  # an aware datetime, None (back to the business-hours time) or KEEP
+    tags: tuple[str, ...] | None = None  # the whole set (None: keep)
+    add_tags: tuple[str, ...] = ()
+    remove_tags: tuple[str, ...] = ()
+
+
+def _tags(field: str, values: tuple[str, ...]) -> list[str]:
+    """Each tag folded and checked (`clean_tag`), its refusal naming the request's field."""
+    try:
+        return sorted({clean_tag(value) for value in values})
+    except InputError as error:
+        raise InputError(field, error.message, plural=error.plural, **dict(error.params)) from None
+
+
+def _state(ticket: Ticket) -> dict[str, Any]:
+    """What a PATCH may change, as the audit event records it."""
+    due = as_utc(ticket.due_at).isoformat() if ticket.due_at is not None else None
+    return {"status": ticket.status, "priority": ticket.priority, "assignee": ticket.assignee_id,
+            "team": ticket.team, "due_at": due, "tags": sorted(t.tag for t in ticket.tags)}
+
+
+def patch_ticket(store: TicketStore, ticket_id: int, patch: TicketPatch, by: Actor,
+                 expected: Callable[[Ticket], bool] | None = None, answer: Answer[Ticket] | None = None) -> Ticket:
+    """Apply `patch` to the ticket in one transaction (see the module's docstring); `expected(ticket)` False: the
+    ticket changed since the client read it (`ChangedMeanwhile`). Returns the ticket as stored."""
+    with store.db.session() as session:
+        ticket = changeable(session, ticket_id)  # locked; a closed ticket refused (ClosedTicketError)
+        if expected is not None and not expected(ticket):
+            raise ChangedMeanwhile(as_utc(ticket.updated_at))
+        before = _state(ticket)
+        whole = _tags("tags", patch.tags) if patch.tags is not None else None
+        adding, removing = _tags("add_tags", patch.add_tags), _tags("remove_tags", patch.remove_tags)
+        if patch.team is not None:
+            store._move_to_team(session, ticket.id, patch.team, None)
+        status = patch.status if patch.status != ticket.status else None  # the same again stamps no time
+        store._update(session, ticket.id, status, patch.priority,
+                      -1 if patch.assignee is KEEP else patch.assignee, None)
+        if patch.due is not KEEP:
+            if patch.due is not None and ticket.status == "solved":
+                raise InputError("due_at", N_("a solved or closed ticket has nothing due: reopen it first"))
+            store._set_due(session, ticket.id, patch.due, None)
+        _retag(session, ticket, whole, adding, removing)
+        after = _state(ticket)
+        changed = sorted(name for name in after if after[name] != before[name])
+        if changed:
+            ticket.updated_at = utcnow()  # a tag alone changes no column of the ticket: it is still a change
+            record(session, by, "ticket_updated", "ticket", ticket.id, before={n: before[n] for n in changed},
+                   after={n: after[n] for n in changed})
+        return answered(session, ticket, answer)
+
+
+def _retag(session: Session, ticket: Ticket, whole: list[str] | None, adding: list[str], removing: list[str]) -> None:
+    if whole is not None:
+        for tag in [t for t in ticket.tags if t.tag not in whole]:
+            ticket.tags.remove(tag)
+            session.delete(tag)
+        add_tags(ticket, whole)
+    add_tags(ticket, adding)
+    for tag in [t for t in ticket.tags if t.tag in removing]:
+        ticket.tags.remove(tag)
+        session.delete(tag)
+    session.flush()
+
