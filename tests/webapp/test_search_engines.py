@@ -202,9 +202,16 @@ def test_a_title_and_summary_with_quotes_and_markup_stay_inside_their_attributes
 def test_every_other_page_says_noindex_and_secret_pages_send_no_referrer(app: Flask) -> None:
     ticket = app.extensions["desk"].tickets.create(NewTicket(email="c@example.com", name="C", subject="Where?",
                                                              body="Where is my order?", notify=False))
+    desk = app.extensions["desk"]
+    solved = desk.tickets.create(NewTicket(email="s@example.com", name="S", subject="Done", body="Thanks",
+                                           notify=False))
+    desk.tickets.update(solved.id, status="solved")
+    survey = desk.surveys.latest_for_ticket(solved.id)
+    assert survey is not None
     client = app.test_client()
-    for path in ("/en/search?q=refund", "/en/search", "/ar/contact", f"/en/tickets/{ticket.reference}",
-                 "/en/articles/nope", "/en/my-tickets", "/agent/login"):
+    assert client.get(f"/ar/survey/{survey.token}").status_code == 200
+    for path in (f"/ar/survey/{survey.token}", "/en/search?q=refund", "/en/search", "/ar/contact", f"/en/tickets/{ticket.reference}",
+                 "/en/articles/nope", "/en/my-tickets", "/en/survey/not-a-token", "/agent/login"):
         seen = head(app, path, client)
         assert seen.metas.get("robots") == "noindex", path
         assert seen.canonical() == [] and "og:title" not in seen.metas, path
@@ -212,7 +219,7 @@ def test_every_other_page_says_noindex_and_secret_pages_send_no_referrer(app: Fl
     assert Head(agent.get("/agent/").get_data(as_text=True)).metas.get("robots") == "noindex"
     assert client.get(f"/en/tickets/{ticket.reference}").headers["Referrer-Policy"] == "no-referrer"
     assert client.get("/en/my-tickets").headers["Referrer-Policy"] == "no-referrer"
-    assert client.get("/en/survey/not-a-token").headers["Referrer-Policy"] == "no-referrer"
+    assert client.get(f"/ar/survey/{survey.token}").headers["Referrer-Policy"] == "no-referrer"
     assert client.get("/en/articles/gift-cards").headers["Referrer-Policy"] == "same-origin"
 
 
