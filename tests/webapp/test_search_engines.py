@@ -210,8 +210,9 @@ def test_every_other_page_says_noindex_and_secret_pages_send_no_referrer(app: Fl
     assert survey is not None
     client = app.test_client()
     assert client.get(f"/ar/survey/{survey.token}").status_code == 200
-    for path in (f"/ar/survey/{survey.token}", "/en/search?q=refund", "/en/search", "/ar/contact", f"/en/tickets/{ticket.reference}",
-                 "/en/articles/nope", "/en/my-tickets", "/en/survey/not-a-token", "/agent/login"):
+    for path in (f"/ar/survey/{survey.token}", "/en/search?q=refund", "/en/search", "/ar/contact",
+                 f"/en/tickets/{ticket.reference}", "/en/articles/nope", "/en/my-tickets", "/en/survey/not-a-token",
+                 "/agent/login"):
         seen = head(app, path, client)
         assert seen.metas.get("robots") == "noindex", path
         assert seen.canonical() == [] and "og:title" not in seen.metas, path
