@@ -209,8 +209,21 @@ def sitemap_urls() -> list[SitemapUrl]:
     return urls
 
 
+def _cached_urls() -> list[SitemapUrl]:
+    """`sitemap_urls`, built once per catalog snapshot and host: a large site's takes seconds (bench/RESULTS.md,
+    Session 32, seo32), and anyone may ask for it. A content change makes a new snapshot, so a new list."""
+    snapshot = state.catalog().snapshot()
+    root = absolute_url(state.settings(), "help.root")
+    cached = current_app.extensions.get("sitemap_urls")
+    if cached is not None and cached[0] is snapshot and cached[1] == root:
+        return cached[2]
+    urls = sitemap_urls()
+    current_app.extensions["sitemap_urls"] = (snapshot, root, urls)  # one entry: a new snapshot replaces it
+    return urls
+
+
 def _chunks() -> list[list[SitemapUrl]]:
-    urls, size = sitemap_urls(), state.settings().sitemap_max_urls
+    urls, size = _cached_urls(), state.settings().sitemap_max_urls
     return [urls[start:start + size] for start in range(0, len(urls), size)] or [[]]
 
 

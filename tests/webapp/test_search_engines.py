@@ -255,3 +255,14 @@ def test_a_get_of_the_sitemap_or_robots_writes_nothing(app: Flask, light_setting
             for path in ("/sitemap.xml", "/sitemap-1.xml", "/robots.txt", "/sitemap-9.xml"):
                 assert client.get(path).status_code in (200, 404)
     assert seen == []
+
+
+def test_the_kept_sitemap_follows_a_content_change(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sitemap is built once per catalog snapshot: an article made internal leaves it at the next look."""
+    monkeypatch.setattr("kb.catalog._CHECK_EVERY_S", 0.0)
+    client = app.test_client()
+    assert "http://localhost/en/articles/gift-cards" in entries(sitemap(app, client=client))
+    path = app.extensions["settings"].content_dir / "en" / "orders" / "gift-cards.md"
+    path.write_text(path.read_text("utf-8").replace("visibility: public", "visibility: internal"), "utf-8")
+    found = entries(sitemap(app, client=client))
+    assert "http://localhost/en/articles/gift-cards" not in found and "http://localhost/en/categories/orders" in found
