@@ -209,28 +209,41 @@ def sitemap_urls() -> list[SitemapUrl]:
     return urls
 
 
-def _cached_urls() -> list[SitemapUrl]:
-    """`sitemap_urls`, built once per catalog snapshot and host: a large site's takes seconds (bench/RESULTS.md,
-    Session 32, seo32), and anyone may ask for it. A content change makes a new snapshot, so a new list."""
+@dataclass
+class _Kept:
+    """The sitemap of one catalog snapshot on one host: its URLs, and each file's XML once written (0: /sitemap.xml)."""
+
+    snapshot: object
+    root: str
+    urls: list[SitemapUrl]
+    bodies: dict[int, bytes]
+
+
+def _kept() -> _Kept:
+    """The sitemap, built once per catalog snapshot and host: a large site's takes seconds (bench/RESULTS.md,
+    Session 32, seo32), and anyone may ask for it. A content change makes a new snapshot, so a new sitemap; the one
+    entry is replaced, never grown. Only memory: a GET writes nothing."""
     snapshot = state.catalog().snapshot()
     root = absolute_url(state.settings(), "help.root")
-    cached = current_app.extensions.get("sitemap_urls")
-    if cached is not None and cached[0] is snapshot and cached[1] == root:
-        return cached[2]
-    urls = sitemap_urls()
-    current_app.extensions["sitemap_urls"] = (snapshot, root, urls)  # one entry: a new snapshot replaces it
-    return urls
+    kept = current_app.extensions.get("sitemap")
+    if not isinstance(kept, _Kept) or kept.snapshot is not snapshot or kept.root != root:
+        kept = _Kept(snapshot, root, sitemap_urls(), {})
+        current_app.extensions["sitemap"] = kept
+    return kept
 
 
-def _chunks() -> list[list[SitemapUrl]]:
-    urls, size = _cached_urls(), state.settings().sitemap_max_urls
+def _chunks(urls: list[SitemapUrl]) -> list[list[SitemapUrl]]:
+    size = state.settings().sitemap_max_urls
     return [urls[start:start + size] for start in range(0, len(urls), size)] or [[]]
 
 
-def _xml(root: ElementTree.Element) -> Response:
+def _xml(root: ElementTree.Element) -> bytes:
     ElementTree.register_namespace("", SITEMAP_NS)
     ElementTree.register_namespace("xhtml", XHTML_NS)
-    body = ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)
+    return ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+def _response(body: bytes) -> Response:
     response = Response(body, mimetype="application/xml")
     response.cache_control.max_age = 300
     return response
@@ -248,12 +261,7 @@ def _urlset(urls: list[SitemapUrl]) -> ElementTree.Element:
     return root
 
 
-@bp.get("/sitemap.xml")
-def sitemap() -> Response:
-    """The sitemap; past `sitemap_max_urls` URLs, the index of its parts."""
-    chunks = _chunks()
-    if len(chunks) == 1:
-        return _xml(_urlset(chunks[0]))
+def _index(chunks: list[list[SitemapUrl]]) -> ElementTree.Element:
     root = ElementTree.Element(f"{{{SITEMAP_NS}}}sitemapindex")
     settings = state.settings()
     for number, chunk in enumerate(chunks, start=1):
@@ -263,15 +271,28 @@ def sitemap() -> Response:
         newest = _newest([url.lastmod for url in chunk])
         if newest is not None:
             ElementTree.SubElement(entry, f"{{{SITEMAP_NS}}}lastmod").text = newest.isoformat()
-    return _xml(root)
+    return root
+
+
+@bp.get("/sitemap.xml")
+def sitemap() -> Response:
+    """The sitemap; past `sitemap_max_urls` URLs, the index of its parts."""
+    kept = _kept()
+    if 0 not in kept.bodies:
+        chunks = _chunks(kept.urls)
+        kept.bodies[0] = _xml(_urlset(chunks[0]) if len(chunks) == 1 else _index(chunks))
+    return _response(kept.bodies[0])
 
 
 @bp.get("/sitemap-<int:number>.xml")
 def sitemap_part(number: int) -> Response:
-    chunks = _chunks()
+    kept = _kept()
+    chunks = _chunks(kept.urls)
     if not 1 <= number <= len(chunks):
         abort(404)
-    return _xml(_urlset(chunks[number - 1]))
+    if number not in kept.bodies:
+        kept.bodies[number] = _xml(_urlset(chunks[number - 1]))
+    return _response(kept.bodies[number])
 
 
 @bp.get("/robots.txt")
