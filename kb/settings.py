@@ -65,6 +65,17 @@ def _positive_int(name: str, raw: str) -> int:
     return value
 
 
+SITEMAP_PROTOCOL_MAX_URLS = 50_000  # sitemaps.org: "no more than 50,000 URLs" per sitemap file
+
+
+def _sitemap_limit(raw: str) -> int:
+    value = _positive_int("KB_SITEMAP_MAX_URLS", raw)
+    if value > SITEMAP_PROTOCOL_MAX_URLS:
+        raise SettingsError(f"KB_SITEMAP_MAX_URLS={raw!r}: the sitemap protocol allows at most "
+                            f"{SITEMAP_PROTOCOL_MAX_URLS} URLs a file")
+    return value
+
+
 def _languages(name: str, raw: str) -> tuple[str, ...]:
     """A comma-separated list of language codes ("en,ar"), or `none` for the empty list."""
     if raw.strip().lower() in ("none", *_OFF):
@@ -132,6 +143,17 @@ class Settings:
         "prefix of the links in drafts and API answers (`https://help.example.com`, or `/help` behind a proxy)",
         shown_default="unset",
         parse=_strip_slash,
+    )
+    robots_disallow_all: bool = setting(
+        False, "KB_ROBOTS_DISALLOW_ALL",
+        "`on`: `/robots.txt` asks search engines to crawl nothing (a staging site); off: the help center is "
+        "crawlable, the workspace, API, ticket, contact and search pages are not",
+    )
+    sitemap_max_urls: int = setting(
+        50_000, "KB_SITEMAP_MAX_URLS",
+        "URLs per `/sitemap.xml`; past it the sitemap is an index of `/sitemap-<n>.xml` files (the sitemap "
+        "protocol's limit is 50,000, the most this takes)",
+        parse=lambda raw: _sitemap_limit(raw),
     )
     secret_key: str | None = setting(
         None,

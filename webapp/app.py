@@ -103,7 +103,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, d
     from webapp.mail_views import init_mail_views
 
     init_mail_views(app)
-    from webapp import dashboard, metrics_api
+    from webapp import dashboard, metrics_api, seo
+
+    app.register_blueprint(seo.bp)  # /robots.txt, /sitemap.xml
 
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(metrics_api.bp)
@@ -161,6 +163,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, d
     def security_headers(response):
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        if seo.request_is_private():  # a ticket's reference, a survey's token: never in another site's logs
+            response.headers["Referrer-Policy"] = "no-referrer"
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
 

@@ -38,7 +38,7 @@ from kb.articles import Article
 from kb.categories import category_info
 from kb.language import detect_language
 from kb.render import RenderedArticle, render_markdown
-from webapp import answers, state, visits
+from webapp import answers, seo, state, visits
 from webapp.attachments import request_files, shown_limits
 from webapp.audience import requester_audience
 from webapp.desk_errors import desk_error
@@ -125,8 +125,10 @@ def page(template: str, lang: str, **context: object) -> str:
     theme = current_theme(state.settings().content_dir)
     if theme.logo and not (state.settings().content_dir / "_media" / theme.logo).is_file():
         theme = replace(theme, logo=None)  # a missing logo file shows the name alone, not a broken image
+    brand = theme.name(lang)
+    head = seo.page_head(template, lang, {**context, "brand": brand})  # canonical, hreflang, description; or noindex
     return render_template(template, lang=lang, dir=DIRECTION.get(lang, "ltr"), other_lang=other, theme=theme,
-                           brand=theme.name(lang), status_label=lambda status: STATUS_LABELS.get(status, status),
+                           brand=brand, status_label=lambda status: STATUS_LABELS.get(status, status), head=head,
                            **context)
 
 

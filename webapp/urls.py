@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from flask import has_request_context, request, url_for
 
@@ -47,6 +47,18 @@ def absolute_base(settings: Settings) -> str:
         return settings.base_url
     host = request.host_url.rstrip("/") if has_request_context() else DEFAULT_BASE_URL
     return host + settings.base_url  # a path-only KB_BASE_URL (/help behind a proxy) keeps its prefix
+
+
+def absolute_url(settings: Settings, endpoint: str, **values: Any) -> str:
+    """In a request: the absolute address of a page (canonical links, the sitemap), on `absolute_base`. The mount
+    point Flask adds is dropped when `KB_BASE_URL` is set: it already holds it (a path-only `/help` behind a proxy)."""
+    path = url_for(endpoint, **values)
+    if not settings.base_url:  # no KB_BASE_URL: the host that serves this request, under its mount point
+        return request.host_url.rstrip("/") + path
+    root = request.script_root
+    if root and path.startswith(root):
+        path = path[len(root):]
+    return absolute_base(settings) + path
 
 
 def public_link(settings: Settings) -> Callable[[SearchHit], str]:

@@ -44,6 +44,12 @@ def test_switch_language_and_vote(page: Page, base_url: str, app: Flask) -> None
     page.locator("a.lang-switch").click()
     expect(page).to_have_url(re.compile(r"/en/articles/refund-timing$"))
     assert page.locator("html").get_attribute("dir") == "ltr"
+    # What a crawler and a link preview read (webapp/seo.py): the canonical address and the Arabic version.
+    canonical = page.evaluate("document.querySelector('link[rel=canonical]').href")
+    assert canonical == f"{base_url}/en/articles/refund-timing"
+    assert page.evaluate("document.querySelector('link[rel=alternate][hreflang=ar]').href") == (
+        f"{base_url}/ar/articles/refund-timing")
+    assert page.evaluate("document.querySelector('meta[property=\"og:locale\"]').content") == "en_US"
     page.get_by_role("button", name="Yes").click()
     expect(page.locator(".feedback [role=status]")).to_have_text("Thank you for your feedback.")
     assert app.extensions["desk"].events.writer.flush(30)  # votes are written in the background

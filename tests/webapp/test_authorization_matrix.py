@@ -82,6 +82,9 @@ RULES: dict[tuple[str, str], str] = {
     ("survey.survey", "GET"): PUBLIC,
     ("survey.answer", "POST"): PUBLIC,
     ("attachments.for_customer", "GET"): PUBLIC,
+    ("seo.sitemap", "GET"): PUBLIC,  # public pages only, whoever asks (test_search_engines)
+    ("seo.sitemap_part", "GET"): PUBLIC,
+    ("seo.robots", "GET"): PUBLIC,
     # The workspace.
     ("agent.bulk", "POST"): AGENT,
     ("agent.merge", "POST"): AGENT,
@@ -189,7 +192,8 @@ def matrix_app(indexed: Engine) -> tuple[Flask, dict[str, str], dict[str, str]]:
     values = {"lang": "en", "article_id": "refund-timing", "reference": ticket.reference, "ticket_id": str(ticket.id),
               "customer_id": str(ticket.customer_id), "view_id": "1",
               "name": "gaps", "filename": "site.css", "category": "returns", "attachment_id": "1",
-              "signed": "not-a-signed-link", "token": "not-a-survey-token", "notice_id": "1", "inbound_id": "1"}
+              "signed": "not-a-signed-link", "token": "not-a-survey-token", "notice_id": "1", "inbound_id": "1",
+              "number": "1"}
     return app, tokens, values
 
 
