@@ -54,6 +54,9 @@ def admin():
                     password=request.form.get("password", "") if action == "password" else None,
                 )
                 flash(gettext("Agent updated."), "ok")
+            elif action == "away":  # someone on leave who forgot: audited; only the agent makes themselves available
+                accounts.set_availability(request.form.get("agent_id", type=int) or 0, False, by=acting())
+                flash(gettext("Agent updated."), "ok")
             elif action == "time_zone":  # "" follows the team's zone; an unknown name is refused, nothing written
                 accounts.set_time_zone(request.form.get("agent_id", type=int) or 0, request.form.get("time_zone", ""))
                 flash(gettext("Agent updated."), "ok")

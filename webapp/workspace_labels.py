@@ -60,6 +60,7 @@ class ViewLabels:
             "customer_merged": gettext("Customers merged"),
             "tag_renamed": gettext("Tag renamed"), "tag_deleted": gettext("Tag deleted"),
             "customer_erased": gettext("Customer erased"),
+            "availability_changed": gettext("Availability changed"),
         }.get(key, key)
 
     def audit_actor(self, key: str) -> str:
