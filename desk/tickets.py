@@ -19,7 +19,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, object_session, selectinload
 
-from desk.auto_assign import choose
+from desk.auto_assign import available_members, choose
 from desk.business_hours import BusinessHours
 from desk.database import MAX_ROW_ID, Database, insert_if_absent, lock_row
 from desk.inbox import UNSOLVED
@@ -523,6 +523,8 @@ class TicketStore:
             mine = Ticket.team == key
             in_team = or_(mine, Ticket.team.is_(None)) if key == self.hours.default else mine
             with self.db.session() as session:
+                if not available_members(session, key):
+                    continue  # nobody to hand to: no lock, no write (the worker asks every 15 s)
                 waiting = list(session.scalars(
                     select(Ticket.id).where(in_team, Ticket.status.in_(UNSOLVED), Ticket.assignee_id.is_(None))
                     .order_by(Ticket.created_at, Ticket.id).limit(limit - assigned)))
