@@ -61,6 +61,8 @@ def test_the_header_toggle_sets_the_agent_available_and_a_contact_ticket_lands_o
     assert ticket.assignee_id == app.extensions["desk"].accounts.find("sara@example.com").id
     shown = sara.get(f"/agent/tickets/{ticket.id}").get_data(as_text=True)
     assert "Assigned automatically (balanced, KSA support)" in shown
+    sara_id = app.extensions["desk"].accounts.find("sara@example.com").id
+    assert f'value="{sara_id}" selected>Sara · Available<' in shown  # the picker says who is available
     arabic = sara.get(f"/agent/tickets/{ticket.id}", headers={"Accept-Language": "ar"}).get_data(as_text=True)
     assert "أُسندت تلقائيًا (بالتوازن، KSA support)" in arabic
     refused = sara.post("/agent/availability", data={"available": "yes", "back": "/agent/profile",
