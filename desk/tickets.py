@@ -818,7 +818,8 @@ class TicketStore:
             ticket.due_at = self._due(ticket, created)
         session.add(ticket)
         index_ticket(session, ticket)
-        if new.auto_assign:
+        rule = self.hours.teams.get(self.hours.team_key(ticket.team))
+        if new.auto_assign and rule is not None and rule.assignment is not None:  # else nothing changes: no flush
             session.flush()  # the history row names the ticket's id
             self.auto_assign(session, ticket)
         return ticket
