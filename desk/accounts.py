@@ -87,7 +87,8 @@ class Accounts:
             if session.scalar(select(Agent.id).where(Agent.email == email)) is not None:
                 raise InputError("email", N_("an agent %(email)s already exists"), email=email)
             agent = Agent(email=email, name=name or email.split("@")[0], role=role,
-                          password_hash=generate_password_hash(password))
+                          password_hash=generate_password_hash(password), available=False)  # away until they say
+
             session.add(agent)
             session.flush()  # its id, the event's subject
             record(session, by, "agent_created", "agent", agent.id,
@@ -221,6 +222,8 @@ class Accounts:
                 raise InputError("agent", N_("no agent %(agent)s"), agent=agent_id)
             if active is not None and active != agent.active:
                 agent.active = active
+                if not active and agent.available:  # never available while deactivated; back as away
+                    agent.available, agent.available_changed_at = False, utcnow()
                 record(session, by, "reactivated" if active else "deactivated", "agent", agent_id,
                        before={"active": not active}, after={"active": active})
             if role is not None and role != agent.role:
@@ -230,6 +233,28 @@ class Accounts:
             if password is not None:
                 _new_password(session, agent, password, by)
         return agent
+
+    def set_availability(self, agent_id: int, available: bool, by: Actor) -> bool:
+        """"Available" (True) or "Away" for automatic assignment (desk.auto_assign). The agent's own toggle is not
+        audited (not an account change); someone else (an admin, on the admin page) may only set an agent away (someone
+        on leave who forgot), audited as `availability_changed`. A deactivated agent cannot be made available. Returns
+        whether it changed (the same state again writes nothing)."""
+        with self.db.session() as session:
+            agent = row_by_id(session, Agent, agent_id)
+            if agent is None:
+                raise InputError("agent", N_("no agent %(agent)s"), agent=agent_id)
+            own = by.is_agent(agent_id)
+            if available and not own:
+                raise InputError("available", N_("only the agent can make themselves available"))
+            if available and not agent.active:
+                raise InputError("available", N_("a deactivated agent cannot be available"))
+            if available == agent.available:
+                return False
+            agent.available, agent.available_changed_at = available, utcnow()
+            if not own:
+                record(session, by, "availability_changed", "agent", agent_id, before={"available": not available},
+                       after={"available": available})
+        return True
 
     def set_locale(self, agent_id: int, locale: str | None) -> None:
         """The agent's interface language; None follows the browser."""

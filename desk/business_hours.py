@@ -27,13 +27,26 @@ CONFIG_FILE = "_business_hours.yml"
 # What a routing rule may match on (and `team`, where it sends the ticket).
 ROUTING_KEYS = ("lang", "channel", "category", "domain")
 FILE_KEYS = ("default", "teams", "due_hours", "routing")
-TEAM_KEYS = ("name", "timezone", "days", "hours", "holidays")
+TEAM_KEYS = ("name", "timezone", "days", "hours", "holidays", "assignment")
+# How a team hands out new tickets (`assignment: {mode: ...}`; absent: nobody is assigned until someone takes it).
+ASSIGNMENT_MODES = ("round_robin", "balanced")
+ASSIGNMENT_KEYS = ("mode", "max_open")
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # datetime.weekday() order
 DEFAULT_DUE_HOURS: Mapping[str, float] = {"urgent": 2, "high": 4, "normal": 8, "low": 24}
 
 
 class BusinessHoursError(ValueError):
     """The configuration is wrong; the message names the file and the field."""
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """A team's automatic assignment (desk.auto_assign): `round_robin` hands a new ticket to the available member
+    auto-assigned longest ago (or never), `balanced` to the one with the fewest unsolved tickets (ties: longest
+    ago); a member with `max_open` unsolved tickets or more is skipped (None: no limit)."""
+
+    mode: str
+    max_open: int | None = None
 
 
 @dataclass(frozen=True)
@@ -45,6 +58,7 @@ class Team:
     opens: time
     closes: time
     holidays: frozenset[date] = field(default_factory=frozenset)
+    assignment: Assignment | None = None
 
     def _is_working_day(self, day: date) -> bool:
         return day.weekday() in self.days and day not in self.holidays
@@ -261,7 +275,24 @@ def _team(key: str, raw: object, where: str) -> Team:
     name = raw.get("name", key)
     if isinstance(name, Mapping | list):
         raise BusinessHoursError(f"{at}.name: expected the team's name, not {name!r}")
-    return Team(key, str(name), zone, days, opens, closes, frozenset(holidays))
+    return Team(key, str(name), zone, days, opens, closes, frozenset(holidays), _assignment(raw.get("assignment"), at))
+
+
+def _assignment(raw: object, at: str) -> Assignment | None:
+    """A team's `assignment:` ({mode: balanced, max_open: 10}); absent or null: off. A wrong one stops the desk at
+    start naming the team and the field, never left to fail when a ticket comes."""
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping):
+        raise BusinessHoursError(f"{at}.assignment: expected a mapping such as {{mode: balanced, max_open: 10}}")
+    _known_keys(raw, ASSIGNMENT_KEYS, f"{at}.assignment")
+    mode = raw.get("mode")
+    if mode not in ASSIGNMENT_MODES:
+        raise BusinessHoursError(f"{at}.assignment.mode: {mode!r} is no mode; use {', '.join(ASSIGNMENT_MODES)}")
+    limit = raw.get("max_open")
+    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 1):
+        raise BusinessHoursError(f"{at}.assignment.max_open: expected a whole number from 1, not {limit!r}")
+    return Assignment(str(mode), limit)
 
 
 def _clock(text: str) -> time:

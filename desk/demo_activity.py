@@ -18,7 +18,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from desk.business_hours import BusinessHours
@@ -106,6 +106,8 @@ def seed(db: Database, hours: BusinessHours, now: datetime | None = None) -> See
             .order_by(Ticket.external_id)))
         agents = [a.id for a in session.scalars(select(Agent).where(Agent.active.is_(True)).order_by(Agent.id))]
         members = _teams(session, Teams(db, hours), agents)
+        # The demo's agents are at work: available for a team's automatic assignment (a real agent starts away).
+        session.execute(update(Agent).where(Agent.id.in_(agents)).values(available=True, available_changed_at=now))
         for index, ticket in enumerate(tickets):
             created = now - SPAN + SPAN * (index + rng.random() * 0.6) / (len(tickets) + 1)
             if ticket.channel == "web":  # filed from the help center: its visit searched first

@@ -135,6 +135,11 @@ class Agent(Base):
     @property
     def two_factor(self) -> bool:
         return self.two_factor_enabled_at is not None
+    # "Available" or "Away" (desk.auto_assign): only an available, active agent is handed tickets automatically. A new
+    # agent starts away, so nothing lands on someone who never opened the workspace; when it last changed (None: never).
+    # (server_default only: a row written as an older release wrote it, without the column, stays valid)
+    available: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    available_changed_at: Mapped[datetime | None]
 
     @property
     def is_admin(self) -> bool:
@@ -177,7 +182,7 @@ AUDIT_ACTIONS = (
     "token_created", "token_revoked", "team_member_added", "team_member_removed", "sign_in_failed",
     "sign_in_succeeded", "customer_edited", "customer_merged", "tag_renamed", "tag_deleted",
     "customer_erased", "two_factor_enabled", "two_factor_disabled", "recovery_codes_regenerated", "two_factor_reset",
-    "ticket_updated",
+    "ticket_updated", "availability_changed",
 )
 AUDIT_ACTORS = ("agent", "cli", "system", "api")  # "api": an API token's request (the token named in `after`)
 AUDIT_SUBJECTS = ("agent", "token", "team", "customer", "tag", "ticket")  # a team and a tag by key, the rest by id
@@ -229,7 +234,9 @@ class Ticket(Base):
     # "My teams' tickets" counts unsolved tickets by team on every inbox page: answered from this index alone
     # (12-17 ms instead of 70 on 50,000 tickets, bench/RESULTS.md "Session 27, teams27"); with snoozed_until in it,
     # every view's "not snoozed" rule is too (without it, "unsolved" took 20 ms instead of 3: "Session 28, views28").
-    __table_args__ = (Index("ix_tickets_status_team_snooze", "status", "team", "snoozed_until"),)
+    # The second: a team's balanced assignment counts each member's unsolved tickets from the index alone.
+    __table_args__ = (Index("ix_tickets_status_team_snooze", "status", "team", "snoozed_until"),
+                      Index("ix_tickets_assignee_status", "assignee_id", "status"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Unguessable: the customer's only key to read their ticket, so never a sequence number.
@@ -499,6 +506,10 @@ class TicketAssigneeChange(Base):
     old_assignee_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
     new_assignee_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # An automatic assignment's rule (desk.auto_assign: "balanced", "round_robin") and the team whose rule it was;
+    # None: by hand or by another rule of the desk.
+    auto_rule: Mapped[str | None] = mapped_column(String(20))
+    auto_team: Mapped[str | None] = mapped_column(String(MAX_TEAM_KEY))
 
 
 class TicketSnoozeChange(Base):
@@ -527,6 +538,8 @@ class AgentTeam(Base):
     agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"), index=True)
     team: Mapped[str] = mapped_column(String(MAX_TEAM_KEY), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the team's round robin last handed this member a ticket (desk.auto_assign; None: never, first in line).
+    last_auto_assigned_at: Mapped[datetime | None]
 
 
 class SavedView(Base):

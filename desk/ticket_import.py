@@ -91,6 +91,7 @@ def ticket_from_json(row: dict, languages: tuple[str, ...] = ("en", "ar")) -> Ne
         replies=tuple(replies),
         category=row.get("category"),  # the help-center category, which routing rules may match on
         notify=False,  # an import replays history: its customers were answered long ago
+        auto_assign=False,  # and its tickets are history: nobody is handed them
     )
 
 
@@ -150,6 +151,7 @@ def ticket_from_email(raw: bytes) -> NewTicket:
         external_id=mail.message_id,
         created=created,
         notify=False,
+        auto_assign=False,  # history, as a JSON import's
     )
 
 

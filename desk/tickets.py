@@ -15,12 +15,14 @@ from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, object_session, selectinload
 
+from desk.auto_assign import available_members, choose
 from desk.business_hours import BusinessHours
 from desk.database import MAX_ROW_ID, Database, insert_if_absent, lock_row
+from desk.inbox import UNSOLVED
 from desk.mail.attachments import (
     FileLimits,
     Upload,
@@ -137,6 +139,9 @@ class NewTicket:
     team: str | None = None
     category: str | None = None
     tags: tuple[str, ...] = ()
+    # Hand it to an available agent of its team when the team's `assignment:` says so (desk.auto_assign); off for
+    # imports, which are history.
+    auto_assign: bool = True
 
 
 def new_reference() -> str:
@@ -336,15 +341,17 @@ Change = TicketStatusChange | TicketDueChange | TicketTeamChange | TicketAssigne
 
 
 def record_assignee(session: Session, ticket: Ticket, assignee_id: int | None, agent_id: int | None,
-                    now: datetime | None = None) -> bool:
+                    now: datetime | None = None, auto_rule: str | None = None) -> bool:
     """The one place a ticket's assignee changes (None: unassigned): the change is a row of its history (who, when,
     from, to), whatever made it: an agent by hand or in bulk, a reply taking an unassigned ticket, a move to a team
-    the assignee is not in, the demo's seed. `agent_id` is who did it (None: the desk itself). Returns whether it
-    changed (the same assignee again writes nothing)."""
+    the assignee is not in, the demo's seed, the team's automatic assignment (`auto_rule`, the rule named with the
+    ticket's team: "Assigned automatically (balanced, KSA support)"). `agent_id` is who did it (None: the desk
+    itself). Returns whether it changed (the same assignee again writes nothing)."""
     if assignee_id == ticket.assignee_id:
         return False
     session.add(TicketAssigneeChange(ticket_id=ticket.id, agent_id=agent_id, old_assignee_id=ticket.assignee_id,
-                                     new_assignee_id=assignee_id, created_at=now or utcnow()))
+                                     new_assignee_id=assignee_id, created_at=now or utcnow(), auto_rule=auto_rule,
+                                     auto_team=ticket.team if auto_rule else None))
     ticket.assignee_id = assignee_id
     return True
 
@@ -487,8 +494,52 @@ class TicketStore:
             select(AgentTeam.id).where(AgentTeam.agent_id == ticket.assignee_id, AgentTeam.team == team)) is None
         if unassigned:
             record_assignee(session, ticket, None, agent_id, now)
+        if ticket.assignee_id is None and ticket.status in UNSOLVED:  # the new team's rule, if it has one
+            self.auto_assign(session, ticket, now)
         ticket.updated_at = now
         return unassigned
+
+    def auto_assign(self, session: Session, ticket: Ticket, now: datetime | None = None) -> bool:
+        """Hand the unassigned ticket to an available agent of its team by the team's `assignment:` rule
+        (desk.auto_assign.choose, which locks the team's agents), in the caller's transaction; recorded in its history
+        as the desk's, naming the rule. Whether someone was found (no rule, nobody available, everyone at max_open:
+        it stays unassigned, and the worker's `hand_out` tries again)."""
+        now = now or utcnow()
+        found = choose(session, self.hours, self.hours.team_key(ticket.team), now)
+        if found is None:
+            return False
+        assignee_id, rule = found
+        return record_assignee(session, ticket, assignee_id, None, now, auto_rule=rule)
+
+    def hand_out(self, limit: int = 100) -> int:
+        """The worker's `auto-assign` pass: the oldest unassigned unsolved tickets of each team with an `assignment:`
+        rule go to its members, as a new ticket would, until nobody is left under max_open (an agent came back, or
+        solved a ticket, or joined the team since the ticket arrived). One transaction per team; each ticket is locked
+        and read again first, so a ticket an agent took meanwhile keeps its assignee. How many were assigned."""
+        assigned = 0
+        for key, team in self.hours.teams.items():
+            if team.assignment is None or assigned >= limit:
+                continue
+            mine = Ticket.team == key
+            in_team = or_(mine, Ticket.team.is_(None)) if key == self.hours.default else mine
+            with self.db.session() as session:
+                if not available_members(session, key):
+                    continue  # nobody to hand to: no lock, no write (the worker asks every 15 s)
+                waiting = list(session.scalars(
+                    select(Ticket.id).where(in_team, Ticket.status.in_(UNSOLVED), Ticket.assignee_id.is_(None))
+                    .order_by(Ticket.created_at, Ticket.id).limit(limit - assigned)))
+                for ticket_id in waiting:
+                    lock_row(session, Ticket, ticket_id)
+                    ticket = session.get(Ticket, ticket_id)
+                    if ticket is None:
+                        continue
+                    session.refresh(ticket)
+                    if ticket.assignee_id is not None or ticket.status not in UNSOLVED:
+                        continue
+                    if not self.auto_assign(session, ticket):
+                        break  # nobody left in this team
+                    assigned += 1
+        return assigned
 
     def changes(self, ticket_id: int) -> list[Change]:
         """The ticket's history: status changes, due times set by hand, moves between teams, assignee changes and
@@ -533,6 +584,7 @@ class TicketStore:
             team=new.team,
             category=_optional_text("category", new.category, MAX_CATEGORY),
             tags=new.tags,
+            auto_assign=new.auto_assign,
         )
 
     def create(self, new: NewTicket, files: Sequence[Upload] = ()) -> Ticket:
@@ -766,6 +818,10 @@ class TicketStore:
             ticket.due_at = self._due(ticket, created)
         session.add(ticket)
         index_ticket(session, ticket)
+        rule = self.hours.teams.get(self.hours.team_key(ticket.team))
+        if new.auto_assign and rule is not None and rule.assignment is not None:  # else nothing changes: no flush
+            session.flush()  # the history row names the ticket's id
+            self.auto_assign(session, ticket)
         return ticket
 
     def exists(self, external_id: str) -> bool:

@@ -84,12 +84,13 @@ class AgentUser(UserMixin):
     locale: str | None = None
     time_zone: str | None = None  # the agent's own zone; None: the team's
     two_factor: bool = False  # enrolled in two-factor sign-in (KB_REQUIRE_TWO_FACTOR holds the others at the profile)
+    available: bool = False  # "Available" for automatic assignment (the header's toggle), else "Away"
 
     @classmethod
     def of(cls, agent: Agent, session_token: str) -> AgentUser:
         """The agent row as the logged-in user, with the session token its cookie carries."""
         return cls(agent.id, agent.email, agent.name, agent.role, session_token, agent.locale, agent.time_zone,
-                   agent.two_factor)
+                   agent.two_factor, bool(agent.available))
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_token}"
@@ -822,6 +823,27 @@ def profile_page(**extra: Any) -> str:
                **two_factor_pages.profile_context(current_user.id, current_user.email)}
     context.update(extra)
     return _page("agent/profile.html", **context)
+
+
+@bp.route("/availability", methods=["POST"])
+@login_required
+def availability():
+    """The agent's own "Available" / "Away" (the header's toggle, also on the profile; Chatwoot's online/busy, Zendesk's
+    agent status): only an available agent of a team with an `assignment:` rule is handed new tickets
+    (desk.auto_assign).
+    Not audited (not an account change). `available` is "1" or "0"; anything else is refused naming the field."""
+    value = request.form.get("available", "")
+    desk = state.desk()
+    try:
+        if value not in ("0", "1"):
+            raise InputError("available", N_("must be 1 (available) or 0 (away)"))
+        desk.accounts.set_availability(current_user.id, value == "1", acting())
+    except InputError as error:
+        flash(desk_error(error), "error")
+        return redirect(_back()), 303
+    flash(gettext("You are available: new tickets of your teams may be assigned to you.") if value == "1"
+          else gettext("You are away: no ticket is assigned to you automatically."), "ok")
+    return redirect(_back()), 303
 
 
 # Registered on `bp` by importing them: the admin pages and the customer's profile live in their own modules.

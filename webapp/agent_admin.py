@@ -59,6 +59,9 @@ def admin():
                 desk.two_factor.reset(request.form.get("agent_id", type=int) or 0, by=acting())
                 flash(gettext("Two-factor sign-in reset: the agent signs in with their password and can enrol again."),
                       "ok")
+            elif action == "away":  # someone on leave who forgot: audited; only the agent makes themselves available
+                accounts.set_availability(request.form.get("agent_id", type=int) or 0, False, by=acting())
+                flash(gettext("Agent updated."), "ok")
             elif action == "time_zone":  # "" follows the team's zone; an unknown name is refused, nothing written
                 accounts.set_time_zone(request.form.get("agent_id", type=int) or 0, request.form.get("time_zone", ""))
                 flash(gettext("Agent updated."), "ok")

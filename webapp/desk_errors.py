@@ -29,6 +29,7 @@ from webapp.formatting import isolate_filter, isolate_in_rtl, number_filter
 FIELDS = {
     "action": lazy_pgettext("desk field", "action"),
     "agent": lazy_pgettext("desk field", "agent"),
+    "available": lazy_pgettext("desk field", "availability"),
     "actor": lazy_pgettext("desk field", "actor"),
     "assignee": lazy_pgettext("desk field", "assignee"),
     "author": lazy_pgettext("desk field", "author"),

@@ -21,7 +21,8 @@ def teams_group(context: click.Context) -> None:
 @teams_group.command("list")
 @location_options
 def list_command(settings: Settings) -> None:
-    """Each team of the teams file (then any a membership still names), with its agents' emails."""
+    """Each team of the teams file (then any a membership still names), with its automatic assignment rule if any and
+    its agents' emails (marked available or deactivated)."""
     from desk.desk import Desk
 
     with Desk(settings) as desk:
@@ -31,10 +32,14 @@ def list_command(settings: Settings) -> None:
         for agent_id, keys in teams.memberships().items():
             agent = agents[agent_id]
             for key in keys:
-                members.setdefault(key, []).append(agent.email + ("" if agent.active else " (deactivated)"))
+                state = " (available)" if agent.available and agent.active else ""
+                members.setdefault(key, []).append(agent.email + (state if agent.active else " (deactivated)"))
         for key in teams.ordered([*desk.hours.teams, *members]):
             team = desk.hours.teams.get(key)
             title = f"{team.name}, {team.zone.key}" if team is not None else "not in the teams file"
+            if team is not None and team.assignment is not None:  # desk.auto_assign's rule
+                rule = team.assignment
+                title += f", assigned {rule.mode}" + (f" up to {rule.max_open} open" if rule.max_open else "")
             default = " (default)" if key == desk.hours.default else ""
             click.echo(f"{key}{default}: {title}")
             for email in sorted(members.get(key, [])) or ["(no agents)"]:

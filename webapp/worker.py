@@ -162,6 +162,13 @@ def snooze_pass(ctx: WorkerContext) -> int:
     return ctx.desk.snoozes.wake()
 
 
+def auto_assign_pass(ctx: WorkerContext) -> int:
+    """Hand the waiting unassigned tickets of teams with an `assignment:` rule to members who can take them now (came
+    back as available, solved a ticket under max_open, joined the team): one place for every reason, rather than a
+    hook in each of them (desk.tickets.TicketStore.hand_out)."""
+    return ctx.desk.tickets.hand_out()
+
+
 def click_feedback_pass(ctx: WorkerContext) -> int:
     """Relearn what customers' clicks lift (`KB_CLICK_FEEDBACK`), at most every ten minutes."""
     from webapp.search_feedback import refresh_click_feedback
@@ -183,6 +190,7 @@ JOBS: list[Job] = [
     Job("advice", advice_pass, every_s=2.0),
     Job("auto-close", auto_close_pass, every_s=600.0),
     Job("snooze", snooze_pass, every_s=30.0),  # one indexed lookup when nothing is due
+    Job("auto-assign", auto_assign_pass, every_s=15.0),  # one indexed lookup per team with a rule when none wait
     Job("held-mail", held_mail_pass, every_s=600.0),
     Job("idempotency-keys", idempotency_keys_pass, every_s=600.0),
     Job("audit", audit_pass, every_s=3600.0),

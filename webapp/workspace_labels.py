@@ -65,6 +65,7 @@ class ViewLabels:
             "recovery_codes_regenerated": gettext("Recovery codes regenerated"),
             "two_factor_reset": gettext("Two-factor sign-in reset"),
             "ticket_updated": gettext("Ticket changed through the API"),
+            "availability_changed": gettext("Availability changed"),
         }.get(key, key)
 
     def audit_actor(self, key: str) -> str:

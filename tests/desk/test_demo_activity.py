@@ -55,5 +55,6 @@ def test_demo_seed_is_alive_and_idempotent(tmp_path: Path) -> None:
             assert (assigned.old_assignee_id, assigned.new_assignee_id) == (None, ticket.assignee_id)
         for someone in (agent, lead):
             assert desk.inbox.counts(someone)["my_teams"] > 0
+        assert all(a.available for a in desk.accounts.everyone())  # the demo's agents are at work
     finally:
         desk.close()

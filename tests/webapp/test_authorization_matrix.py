@@ -99,6 +99,7 @@ RULES: dict[tuple[str, str], str] = {
     ("agent.profile", "GET"): AGENT,
     ("agent.profile", "POST"): AGENT,
     ("agent.two_factor", "POST"): AGENT,
+    ("agent.availability", "POST"): AGENT,
     ("agent.customer", "GET"): AGENT,  # the customer's profile: any agent role
     ("agent.customers", "GET"): AGENT,  # the customer list: any agent role
     ("agent.edit_customer", "POST"): AGENT,

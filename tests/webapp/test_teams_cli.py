@@ -64,3 +64,28 @@ def test_kb_teams_lists_adds_and_removes_with_errors_naming_the_key_or_email(
         assert events == [("cli", "team_member_added", "uae"), ("cli", "team_member_added", "uae"),
                           ("cli", "team_member_added", "ksa"), ("cli", "team_member_removed", "uae"),
                           ("cli", "team_member_removed", "ksa")]
+
+
+def test_the_list_shows_a_teams_assignment_rule_and_who_is_available(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import yaml
+
+    from desk.audit import Actor
+    from tests.desk.test_teams import ROOT
+
+    url = database_url_for_tests()
+    if url:
+        monkeypatch.setenv("DATABASE_URL", url)
+    raw = yaml.safe_load((ROOT / "content" / "_business_hours.yml").read_text(encoding="utf-8"))
+    raw["teams"]["ksa"]["assignment"] = {"mode": "balanced", "max_open": 10}
+    content = hours_file(tmp_path / "content", teams=raw["teams"])
+    with Desk(Settings(data_dir=tmp_path / "data", content_dir=content, database_url=url)) as desk:
+        sara = desk.accounts.create_agent("sara@example.com", PASSWORD, name="Sara").id
+        omar = desk.accounts.create_agent("omar@example.com", PASSWORD, name="Omar").id
+        desk.teams.set_teams(sara, ["ksa"])
+        desk.teams.set_teams(omar, ["ksa"])
+        desk.accounts.set_availability(sara, True, Actor.agent(sara))
+    listed = CliRunner().invoke(main, ["teams", "list", "--data", str(tmp_path / "data"), "--content", str(content)])
+    assert listed.output == ("ksa (default): KSA support, Asia/Riyadh, assigned balanced up to 10 open\n"
+                             "  omar@example.com\n  sara@example.com (available)\n"
+                             "uae: UAE support, Asia/Dubai\n  (no agents)\n")
