@@ -464,10 +464,12 @@ LEVERS = {
     "query_translation_confident": False,
     # copilot.relevance_judge: the local model's judgment of the first articles (a RelevanceJudge's, set on
     # Retriever.judge; bench/relevance_judgments.py caches the GGUF's): abstain when it says "no" to the first
-    # article more than "yes" (JUDGE_FLOOR) ... Inert without a judge. Measured in bench/RESULTS.md "Session 32,
-    # llmjudge32" (bench/lever_ablation.py --judgments).
+    # article more than "yes" (JUDGE_FLOOR). Inert without a judge. Off: on the 91 judged dev questions it flags
+    # demo ar>en out-of-scope 3/6 -> 5/6 but GNOME ar>en answerable 0/14 -> 3/14 (no out-of-scope one) and demo
+    # en>ar answerable 1/24 -> 2/24 (bench/RESULTS.md "Session 32, llmjudge32", bench/lever_ablation.py --judgments)
     "judge_abstain": False,
     # ... and, among the first JUDGE_TOP, an article it says "yes" to by JUDGE_MARGIN more than the first goes first.
+    # Off and unmeasured: the run judged no second article (~14 s a judgment under load; bench/RESULTS.md ibid.)
     "judge_rerank": False,
 }
 # The first candidates whose titles weigh the query terms with LEVERS["candidate_rarity"]: the places a framing
