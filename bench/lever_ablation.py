@@ -11,6 +11,8 @@
         --translations bench/results/query_translations.jsonl  # the query translations made beforehand
     PYTHONPATH=. python bench/lever_ablation.py --levers query_translation,query_translation_confident \
         --translations bench/results/query_translations_confidence.jsonl --min-confidence -0.6  # scored ones
+    PYTHONPATH=. python bench/lever_ablation.py --levers judge_abstain,judge_rerank \
+        --judgments /work/llm-bench/relevance_judgments.jsonl --judged-only  # the local model's judgments
 
 The suite (bench/eval_retrieval.py --suite) reports the product as configured; this runs the same
 domains and cases (its `suite_cases`: the demo, its English-only copy for Arabic queries, m365)
@@ -29,6 +31,7 @@ from pathlib import Path
 
 from bench.eval_retrieval import DOMAINS, add_heldout_argument, chosen_domains, evaluate, kind_lines, suite_cases
 from copilot.query_translation import CachedTranslations
+from copilot.relevance_judge import CachedJudgments
 from copilot.retrieval import LEVERS
 
 
@@ -73,6 +76,14 @@ def main() -> None:
         help="the least confidence of a translation searched with LEVERS['query_translation_confident'] "
         "(default: copilot.query_translation.MIN_CONFIDENCE)",
     )
+    parser.add_argument(
+        "--judgments", type=Path, default=None,
+        help="relevance judgments (bench/relevance_judgments.py's JSONL) for LEVERS['judge_abstain'], ['judge_rerank']",
+    )
+    parser.add_argument(
+        "--judged-only", action="store_true",
+        help="with --judgments: only the rows whose first article as configured was judged",
+    )
     add_heldout_argument(parser)
     args = parser.parse_args()
     try:
@@ -90,6 +101,20 @@ def main() -> None:
             print(f"{case.domain} {case.name}: {len(translated)} of {len(case.rows)} rows translated")
         if args.translated_only:  # a case with no translated row is left out: the lever cannot act there
             cases = [case for case in cases if any(translated_row(translations, row) for row in case.rows)]
+    if args.judgments is not None:
+        judged = [json.loads(line) for line in args.judgments.read_text("utf-8").splitlines() if line.strip()]
+        for case in cases:
+            judge = CachedJudgments.load(args.judgments, case.domain, case.name)
+            case.engine.retriever.judge = judge
+            firsts = {
+                row["query"] for row in judged
+                if row.get("domain") == case.domain and row.get("case") == case.name and row.get("rank") == 1
+            }
+            print(f"{case.domain} {case.name}: {len(judge.rows)} judgments, first article of "
+                  f"{sum(row['query'] in firsts for row in case.rows)} of {len(case.rows)} rows")
+            if args.judged_only:
+                case.rows = [row for row in case.rows if row["query"] in firsts]
+        cases = [case for case in cases if case.rows]
     configured = dict(LEVERS)
     report: dict[str, dict] = {}
     configured_ranks: dict[int, list[int | None]] = {}  # case position -> each answerable row's rank as configured

@@ -85,6 +85,7 @@ from copilot.query_coverage import article_terms, coverage, coverage_scales, nea
 from copilot.query_register import Register, query_register
 from copilot.query_translation import MIN_CONFIDENCE, QueryTranslator
 from copilot.query_vectors import BatchingQueryEmbedder, unit
+from copilot.relevance_judge import JUDGE_TOP, RelevanceJudge, judged_abstains, judged_order
 from copilot.section_coverage import SectionTerms, near_section, section_coverage, section_scales
 from copilot.self_calibration import POOLED, REFERENCE_QUANTILES, carried_floors, probes
 from copilot.series_pages import defer_steps, step_links
@@ -461,6 +462,15 @@ LEVERS = {
     # "query_translation" it gates them. Measured in bench/RESULTS.md "Session 31, xconf31"
     # (bench/translation_confidence.py).
     "query_translation_confident": False,
+    # copilot.relevance_judge: the local model's judgment of the first articles (a RelevanceJudge's, set on
+    # Retriever.judge; bench/relevance_judgments.py caches the GGUF's): abstain when it says "no" to the first
+    # article more than "yes" (JUDGE_FLOOR). Inert without a judge. Off: on the 91 judged dev questions it flags
+    # demo ar>en out-of-scope 3/6 -> 5/6 but GNOME ar>en answerable 0/14 -> 3/14 (no out-of-scope one) and demo
+    # en>ar answerable 1/24 -> 2/24 (bench/RESULTS.md "Session 32, llmjudge32", bench/lever_ablation.py --judgments)
+    "judge_abstain": False,
+    # ... and, among the first JUDGE_TOP, an article it says "yes" to by JUDGE_MARGIN more than the first goes first.
+    # Off and unmeasured: the run judged no second article (~14 s a judgment under load; bench/RESULTS.md ibid.)
+    "judge_rerank": False,
 }
 # The first candidates whose titles weigh the query terms with LEVERS["candidate_rarity"]: the places a framing
 # question's product pages crowd (a first page of results).
@@ -869,6 +879,8 @@ class Retriever:
         self.translator: QueryTranslator | None = None
         # ... and the least confidence of a translation searched with LEVERS["query_translation_confident"].
         self.min_translation_confidence = MIN_CONFIDENCE
+        # The relevance judgments of the first articles (LEVERS["judge_abstain"], LEVERS["judge_rerank"]), when any.
+        self.judge: RelevanceJudge | None = None
         self._vectors = _VectorCache()
         self._fields: dict[tuple[str, str], frozenset[int]] = {}
         # Which lang/id each audience can read in the live index: the fallback offers only articles
@@ -1273,7 +1285,24 @@ class Retriever:
         """
         meant = None if ticket or verbatim else self.read_layout(raw_query)
         result = self._search(meant or raw_query, lang, limit, audience, categories, only, ticket)
+        if not ticket:
+            result = self._judged(result)
         return replace(result, typed_query=raw_query) if meant is not None else result
+
+    def _judged(self, result: SearchResult) -> SearchResult:
+        """The result as the relevance judge would have it (copilot.relevance_judge): its first articles reordered
+        (LEVERS["judge_rerank"]) and abstaining when the first is judged no (LEVERS["judge_abstain"]). Unchanged
+        without a judge, a judgment or either lever."""
+        judge = self.judge
+        if judge is None or not result.results or not (LEVERS["judge_rerank"] or LEVERS["judge_abstain"]):
+            return result
+        hits = list(result.results)
+        judgments = [judge.judgment(result.query, hit.id) for hit in hits[:JUDGE_TOP]]
+        if LEVERS["judge_rerank"]:
+            order = judged_order(list(range(len(hits))), judgments)
+            hits, judgments = [hits[i] for i in order], [judgments[i] if i < len(judgments) else None for i in order]
+        abstained = result.abstained or (LEVERS["judge_abstain"] and judged_abstains(judgments[0]))
+        return replace(result, results=tuple(hits), abstained=abstained)
 
     def read_layout(self, query: str, typing: bool = False) -> str | None:
         """The query as the other keyboard layout types it, when the index's words say it was typed with the
