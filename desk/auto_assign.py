@@ -14,6 +14,9 @@ SQLite's write lock), so two tickets arriving at once for one team are decided o
 other's assignment and round-robin stamp: neither max_open nor the rotation can be passed by a race. An agent in two
 teams is one row, so two teams' assignments wait for each other over a shared member too.
 
+`decide` is the choice itself, reading only: `choose` takes it under the locks, and the lead's team status page
+(desk.team_status) reads it to say why a team's tickets wait (nobody available, or everyone available at max_open).
+
 This module decides; desk.tickets writes the assignment (`record_assignee`, naming the rule in the history).
 """
 
