@@ -236,8 +236,9 @@ class Accounts:
 
     def set_availability(self, agent_id: int, available: bool, by: Actor) -> bool:
         """"Available" (True) or "Away" for automatic assignment (desk.auto_assign). The agent's own toggle is not
-        audited (not an account change); someone else (an admin, on the admin page) may only set an agent away (someone
-        on leave who forgot), audited as `availability_changed`. A deactivated agent cannot be made available. Returns
+        audited (not an account change); someone else (an admin on the admin page, a lead or an admin on the team status
+        page: the pages decide who may) may only set an agent away (someone on leave who forgot), audited as
+        `availability_changed`. A deactivated agent cannot be made available. Returns
         whether it changed (the same state again writes nothing)."""
         with self.db.session() as session:
             agent = row_by_id(session, Agent, agent_id)

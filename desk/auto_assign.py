@@ -14,17 +14,22 @@ SQLite's write lock), so two tickets arriving at once for one team are decided o
 other's assignment and round-robin stamp: neither max_open nor the rotation can be passed by a race. An agent in two
 teams is one row, so two teams' assignments wait for each other over a shared member too.
 
+`decide` is the choice itself, reading only: `choose` takes it under the locks, and the lead's team status page
+(desk.team_status) reads it to say why a team's tickets wait (nobody available, or everyone available at max_open).
+
 This module decides; desk.tickets writes the assignment (`record_assignee`, naming the rule in the history).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Literal
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from desk.business_hours import BusinessHours
+from desk.business_hours import Assignment, BusinessHours
 from desk.database import lock_rows
 from desk.inbox import UNSOLVED
 from desk.models import Agent, AgentTeam, Ticket, as_utc
@@ -39,19 +44,42 @@ def choose(session: Session, hours: BusinessHours, team_key: str, now: datetime)
     team = hours.teams.get(team_key)
     if team is None or team.assignment is None:
         return None
-    rule = team.assignment
     in_team = select(AgentTeam.agent_id).where(AgentTeam.team == team_key)
     lock_rows(session, Agent, Agent.id.in_(in_team))
+    decision = decide(session, team.assignment, team_key)
+    if decision.chosen is None:
+        return None
+    session.execute(update(AgentTeam).where(AgentTeam.agent_id == decision.chosen, AgentTeam.team == team_key)
+                    .values(last_auto_assigned_at=now))
+    return decision.chosen, team.assignment.mode
+
+
+# Why a team with a rule hands a ticket to nobody: no active member is available, or every available one is at
+# max_open. The team status page (/agent/team-status) shows it beside the waiting tickets.
+Blocked = Literal["nobody_available", "all_at_max_open"]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the team's rule would do with a ticket now: the member it goes to (`chosen`), or why nobody (`blocked`)."""
+
+    chosen: int | None
+    blocked: Blocked | None
+
+
+def decide(session: Session, rule: Assignment, team_key: str) -> Decision:
+    """The rule's choice among the team's members now, reading only: `choose` takes it under its locks and stamps the
+    round robin; the team status page reads it (no lock, no write) to say why tickets wait."""
     members = available_members(session, team_key)
     if not members:
-        return None
+        return Decision(None, "nobody_available")
     counts: dict[int, int] = {}
     if rule.mode == "balanced" or rule.max_open is not None:
         counts = unsolved_counts(session, [agent_id for agent_id, _ in members])
     candidates = [(agent_id, last) for agent_id, last in members
                   if rule.max_open is None or counts.get(agent_id, 0) < rule.max_open]
     if not candidates:
-        return None
+        return Decision(None, "all_at_max_open")
 
     def order(member: tuple[int, datetime | None]) -> tuple[int, datetime, int]:
         agent_id, last = member
@@ -59,9 +87,7 @@ def choose(session: Session, hours: BusinessHours, team_key: str, now: datetime)
         return load, as_utc(last) if last is not None else NEVER, agent_id
 
     chosen, _ = min(candidates, key=order)
-    session.execute(update(AgentTeam).where(AgentTeam.agent_id == chosen, AgentTeam.team == team_key)
-                    .values(last_auto_assigned_at=now))
-    return chosen, rule.mode
+    return Decision(chosen, None)
 
 
 def available_members(session: Session, team_key: str) -> list[tuple[int, datetime | None]]:

@@ -1,9 +1,9 @@
 """The agent workspace's newer pages as an admin and a plain agent see them, in English and Arabic, on a desktop
 (1280 px) and a phone (375 px): the customer profile, the audit log, the inbox on a saved view (its rename and
 delete controls, the save form, the bulk snooze) and on a colleague's shared one, a ticket's snooze controls, a
-closed ticket's read-only page with "Create follow-up", held mail, the reports, the admin page's teams, and the
-paging notice (id="page-clamped"). axe-core finds nothing serious or critical, no page scrolls sideways on the
-phone, and the Arabic pages are mirrored (<html dir="rtl">). Screenshots under
+closed ticket's read-only page with "Create follow-up", held mail, the reports, the admin page's teams, the team
+status page, and the paging notice (id="page-clamped"). axe-core finds nothing serious or critical, no page scrolls
+sideways on the phone, and the Arabic pages are mirrored (<html dir="rtl">). Screenshots under
 test-artifacts/workspace-<role>-<lang>-<page>-<width>.png."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Browser, Page
 
+from desk.audit import Actor
 from desk.desk import Desk
 from desk.mail.receive import UnparseableMail
 from desk.tickets import NewTicket
@@ -31,6 +32,7 @@ def workspace(desk: Desk) -> dict[str, str]:
     admin = desk.accounts.create_agent("admin@example.com", PASSWORD, name="مريم", role="admin")
     agent = desk.accounts.create_agent("agent@example.com", PASSWORD, name="سارة")
     desk.teams.set_teams(agent.id, ["ksa"])
+    desk.accounts.set_availability(agent.id, True, Actor.agent(agent.id))  # the team status page's "Set away"
     tickets = [desk.tickets.create(NewTicket(email="lina@acme.ae", name="لينا العتيبي", subject=f"استرجاع المبلغ {n}",
                                              body="لم يصلني المبلغ بعد، الطلب رقم 5512.", lang="ar"))
                for n in range(3)]
@@ -67,6 +69,7 @@ def workspace(desk: Desk) -> dict[str, str]:
         "tags": "/agent/tags",
         "tag-merge": "/agent/tags/rename?tag=refunds&to=refund",
         "tag-delete": "/agent/tags/delete?tag=%D8%A7%D8%B3%D8%AA%D8%B1%D8%AC%D8%A7%D8%B9",
+        "team-status": "/agent/team-status",
     }
 
 

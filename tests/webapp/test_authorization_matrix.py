@@ -126,6 +126,8 @@ RULES: dict[tuple[str, str], str] = {
     ("agent.rename_tag_post", "POST"): ADMIN,
     ("agent.delete_tag", "GET"): ADMIN,
     ("agent.delete_tag_post", "POST"): ADMIN,
+    ("agent.team_status_page", "GET"): ADMIN,  # leads and admins (a lead's access is in test_team_status_pages)
+    ("agent.team_status_away", "POST"): ADMIN,
     ("metrics_api.figures", "GET"): TOKEN,
 }
 

@@ -1,0 +1,99 @@
+"""Who is available and what waits for whom, per team (Zendesk's agent status and omnichannel routing dashboard,
+Chatwoot's agent availability report, Intercom's team status): the lead's page /agent/team-status reads it.
+
+Per team of the teams file (content/_business_hours.yml, in its order): its assignment rule, the unsolved tickets
+waiting unassigned (a ticket without a team stored counts as the default team's, as the inbox and the worker's
+`auto-assign` pass count it) and the oldest one's arrival, why they wait when the rule is on (desk.auto_assign.decide:
+the very decision a new ticket would get, read without locks or writes), and each active member's availability,
+unsolved tickets assigned and last automatic assignment. Active agents in no team are listed apart; deactivated
+agents nowhere. Memberships of a team the file no longer has are left out (the admin page shows them).
+
+Reads only, in a handful of queries whatever the desk's size: the counts are grouped in SQL (unsolved per assignee
+from ix_tickets_assignee_status alone, as balanced assignment counts them; waiting per team from its `assignee_id IS
+NULL` range), never a loop over tickets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from desk.auto_assign import Blocked, decide, unsolved_counts
+from desk.business_hours import Assignment, BusinessHours
+from desk.database import Database
+from desk.inbox import UNSOLVED
+from desk.models import Agent, AgentTeam, Ticket
+
+
+@dataclass(frozen=True)
+class MemberStatus:
+    agent_id: int
+    name: str
+    email: str
+    available: bool
+    available_changed_at: datetime | None  # None: never changed since the upgrade that added it
+    unsolved: int  # unsolved tickets assigned to them, every team's
+    last_auto_assigned_at: datetime | None = None  # by this team's rule (None: never, or not in a team)
+    max_open: int | None = None  # the team's cap, for the page to mark them at or over it
+
+    @property
+    def at_cap(self) -> bool:
+        return self.max_open is not None and self.unsolved >= self.max_open
+
+
+@dataclass(frozen=True)
+class TeamStatus:
+    key: str
+    name: str
+    assignment: Assignment | None  # None: assigned by hand
+    waiting: int  # unsolved tickets of the team with nobody assigned
+    oldest_waiting: datetime | None  # when the oldest of them arrived
+    blocked: Blocked | None  # with a rule: why nobody would get a ticket now (None: someone would)
+    members: list[MemberStatus]
+
+
+@dataclass(frozen=True)
+class Floor:
+    teams: list[TeamStatus]
+    unteamed: list[MemberStatus]  # active agents in no team of the file
+
+
+def team_status(db: Database, hours: BusinessHours) -> Floor:
+    """Every team's status now (see the module's docstring)."""
+    with db.session() as session:
+        agents: list[tuple[int, str, str, bool, datetime | None]] = [
+            (agent_id, name, email, bool(available), changed) for agent_id, name, email, available, changed
+            in session.execute(select(Agent.id, Agent.name, Agent.email, Agent.available, Agent.available_changed_at)
+                               .where(Agent.active.is_(True)).order_by(Agent.name, Agent.id))]
+        counts = unsolved_counts(session, [agent[0] for agent in agents]) if agents else {}
+        memberships: dict[str, dict[int, datetime | None]] = {}
+        for agent_id, team_key, last in session.execute(
+                select(AgentTeam.agent_id, AgentTeam.team, AgentTeam.last_auto_assigned_at)):
+            memberships.setdefault(team_key, {})[agent_id] = last
+        waiting: dict[str, tuple[int, datetime | None]] = {}
+        for stored, count, oldest in session.execute(
+                select(Ticket.team, func.count(), func.min(Ticket.created_at))
+                .where(Ticket.assignee_id.is_(None), Ticket.status.in_(UNSOLVED)).group_by(Ticket.team)):
+            key = hours.default if stored is None else stored  # before routing: the default team's
+            seen, first = waiting.get(key, (0, None))
+            waiting[key] = seen + count, min((t for t in (first, oldest) if t is not None), default=None)
+        blocked = {key: decide(session, team.assignment, key).blocked
+                   for key, team in hours.teams.items() if team.assignment is not None}
+
+    def member(row: tuple[int, str, str, bool, datetime | None], last: datetime | None = None,
+               max_open: int | None = None) -> MemberStatus:
+        agent_id, name, email, available, changed = row
+        return MemberStatus(agent_id, name, email, available, changed, counts.get(agent_id, 0), last, max_open)
+
+    teams = []
+    teamed: set[int] = set()
+    for key, team in hours.teams.items():
+        members = memberships.get(key, {})
+        teamed.update(members)
+        count, first = waiting.get(key, (0, None))
+        cap = team.assignment.max_open if team.assignment is not None else None
+        teams.append(TeamStatus(key, team.name, team.assignment, count, first, blocked.get(key),
+                                [member(row, members[row[0]], cap) for row in agents if row[0] in members]))
+    return Floor(teams, [member(row) for row in agents if row[0] not in teamed])
