@@ -20,7 +20,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from desk.audit import SYSTEM, Actor, record, record_sign_in
 from desk.database import Database, StorageUnavailableError
 from desk.models import ROLES, Agent, ApiToken, utcnow
-from desk.tickets import MAX_NAME, InputError, clean_email, clean_text, row_by_id
+from desk.tickets import MAX_NAME, InputError, agent_row, clean_email, clean_text, row_by_id
 from desk.translatable import N_
 from kb.bidi_text import plain_name
 
@@ -123,9 +123,7 @@ class Accounts:
     def session_token(self, agent_id: int) -> str:
         """The agent's current session token (made on first login): part of every session cookie."""
         with self.db.session() as session:
-            agent = row_by_id(session, Agent, agent_id)
-            if agent is None:
-                raise InputError("agent", N_("no agent %(agent)s"), agent=agent_id)
+            agent = agent_row(session, agent_id)
             if not agent.session_token:
                 agent.session_token = secrets.token_urlsafe(32)
             return agent.session_token
@@ -143,9 +141,7 @@ class Accounts:
         if len(password) < MIN_PASSWORD:
             raise InputError("password", N_("must be at least %(min)s characters"), min=MIN_PASSWORD)
         with self.db.session() as session:
-            agent = row_by_id(session, Agent, agent_id)
-            if agent is None:
-                raise InputError("agent", N_("no agent %(agent)s"), agent=agent_id)
+            agent = agent_row(session, agent_id)
             _new_password(session, agent, password, by)
 
     def agents(self) -> list[Agent]:
@@ -217,9 +213,7 @@ class Accounts:
         if by.is_agent(agent_id) and (active is False or (role is not None and role != "admin")):
             raise InputError("agent", N_("you cannot deactivate or demote your own account"))
         with self.db.session() as session:
-            agent = row_by_id(session, Agent, agent_id)
-            if agent is None:
-                raise InputError("agent", N_("no agent %(agent)s"), agent=agent_id)
+            agent = agent_row(session, agent_id)
             if active is not None and active != agent.active:
                 agent.active = active
                 if not active and agent.available:  # never available while deactivated; back as away
@@ -241,9 +235,7 @@ class Accounts:
         `availability_changed`. A deactivated agent cannot be made available. Returns
         whether it changed (the same state again writes nothing)."""
         with self.db.session() as session:
-            agent = row_by_id(session, Agent, agent_id)
-            if agent is None:
-                raise InputError("agent", N_("no agent %(agent)s"), agent=agent_id)
+            agent = agent_row(session, agent_id)
             own = by.is_agent(agent_id)
             if available and not own:
                 raise InputError("available", N_("only the agent can make themselves available"))
@@ -260,9 +252,7 @@ class Accounts:
     def set_locale(self, agent_id: int, locale: str | None) -> None:
         """The agent's interface language; None follows the browser."""
         with self.db.session() as session:
-            agent = row_by_id(session, Agent, agent_id)
-            if agent is None:
-                raise InputError("agent", N_("no agent %(agent)s"), agent=agent_id)
+            agent = agent_row(session, agent_id)
             agent.locale = locale
 
     def set_time_zone(self, agent_id: int, time_zone: object) -> None:
@@ -270,9 +260,7 @@ class Accounts:
         not know is refused, naming the field, before anything is written."""
         zone = clean_time_zone(time_zone)
         with self.db.session() as session:
-            agent = row_by_id(session, Agent, agent_id)
-            if agent is None:
-                raise InputError("agent", N_("no agent %(agent)s"), agent=agent_id)
+            agent = agent_row(session, agent_id)
             agent.time_zone = zone
 
     def tokens(self) -> list[ApiToken]:

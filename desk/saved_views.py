@@ -20,12 +20,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from desk.business_hours import BusinessHours
-from desk.database import Database, lock_row
+from desk.database import Database
 from desk.inbox import SORTS, VIEWS, InboxQuery
 from desk.models import SAVED_VIEW_NAME, TICKET_STATUSES, Agent, SavedView
 from desk.name_keys import mixed_script_word, name_key, tidy_name
 from desk.tags import clean_tag
-from desk.tickets import InputError, plain_text, row_by_id
+from desk.tickets import InputError, agent_row, plain_text, row_by_id
 from desk.translatable import N_
 
 MAX_NAME = SAVED_VIEW_NAME
@@ -99,7 +99,9 @@ class SavedViews:
         `limit` views per agent. Nothing is written on any error."""
         query = self.query(filters)
         with self.db.session() as session:
-            agent = self._agent(session, agent_id, lock=True)
+            # Locked before the owner's names and count are read: two saves at once (two tabs, a double click) both
+            # read before either wrote, and "refunds" and "Refunds" were both kept, or the limit passed by one.
+            agent = agent_row(session, agent_id, lock=True)
             name = self._free_name(session, agent_id, name)
             if shared:
                 self._may_share(agent)
@@ -116,7 +118,7 @@ class SavedViews:
     def rename(self, view_id: int, agent_id: int, name: str) -> Saved:
         with self.db.session() as session:
             row = self._editable(session, view_id, agent_id)
-            self._agent(session, row.agent_id, lock=True)
+            agent_row(session, row.agent_id, lock=True)
             row.name = self._free_name(session, row.agent_id, name, exclude=row.id)  # "refunds" -> "Refunds" too
             self._flush_named(session, row.name)
             return Saved.of(row)
@@ -125,7 +127,7 @@ class SavedViews:
         """Share the view with everyone, or take it back: a lead's or an admin's to do."""
         with self.db.session() as session:
             row = self._editable(session, view_id, agent_id)
-            self._may_share(self._agent(session, agent_id))
+            self._may_share(agent_row(session, agent_id))
             row.shared = shared
             return Saved.of(row)
 
@@ -136,17 +138,6 @@ class SavedViews:
             session.delete(row)
             return row.name
 
-    def _agent(self, session: Session, agent_id: int, lock: bool = False) -> Agent:
-        """The agent; `lock`: their row locked to the transaction's end (PostgreSQL), which a save or a rename
-        takes before it reads the owner's names and count. Two saves at once (two tabs, a double click) both read
-        before either wrote: "refunds" and "Refunds" were both kept, and an agent at the limit less one got two
-        more."""
-        if lock:
-            lock_row(session, Agent, agent_id)
-        agent = row_by_id(session, Agent, agent_id)
-        if agent is None:
-            raise InputError("agent", N_("no agent %(agent)s"), agent=agent_id)
-        return agent
 
     @staticmethod
     def _may_share(agent: Agent) -> None:
@@ -158,7 +149,7 @@ class SavedViews:
         row = row_by_id(session, SavedView, view_id)
         if row is None or not (row.agent_id == agent_id or row.shared):
             raise InputError("view", N_("no saved view %(view)s"), view=view_id)
-        if row.agent_id != agent_id and self._agent(session, agent_id).role not in SHARERS:
+        if row.agent_id != agent_id and agent_row(session, agent_id).role not in SHARERS:
             raise InputError("view", N_("“%(name)s” is shared with you: only its owner, a lead or an admin "
                                         "changes it"), name=row.name)
         return row

@@ -154,6 +154,18 @@ def row_by_id(session: Session, model: type[Row], row_id: int) -> Row | None:
     return session.get(model, row_id) if 0 < row_id <= MAX_ROW_ID else None
 
 
+def agent_row(session: Session, agent_id: int, lock: bool = False) -> Agent:
+    """The agent an account change is about, in the caller's transaction; `lock`: their row locked to its end first
+    (`lock_row`), for a change that reads before it writes (two tabs saving at once). No such agent is an InputError
+    naming the field `agent`."""
+    if lock:
+        lock_row(session, Agent, agent_id)
+    agent = row_by_id(session, Agent, agent_id)
+    if agent is None:
+        raise InputError("agent", N_("no agent %(agent)s"), agent=agent_id)
+    return agent
+
+
 def changeable(session: Session, ticket_id: int, reply: bool = False) -> Ticket:
     """The ticket an agent's change is about, in the caller's transaction: the one check every agent-side write makes
     before it writes (a reply; a note; status, priority, assignee, team, due time; tags; snooze and unsnooze; a merge;

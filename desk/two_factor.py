@@ -28,9 +28,9 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash
 
 from desk.audit import Actor, record, record_sign_in
-from desk.database import Database, lock_row
+from desk.database import Database
 from desk.models import Agent, RecoveryCode, utcnow
-from desk.tickets import InputError, row_by_id
+from desk.tickets import InputError, agent_row, row_by_id
 from desk.translatable import N_
 from kb.arabic import ascii_digits
 
@@ -87,7 +87,7 @@ class TwoFactor:
     def start(self, agent_id: int) -> str:
         """A new pending secret for the agent (2FA stays off until `confirm`); refused when 2FA is already on."""
         with self.db.session() as session:
-            agent = self._agent(session, agent_id)
+            agent = agent_row(session, agent_id)
             if agent.two_factor:
                 raise InputError("two_factor", N_("two-factor sign-in is already on"))
             agent.two_factor_secret = pyotp.random_base32()
@@ -97,7 +97,7 @@ class TwoFactor:
     def cancel(self, agent_id: int) -> None:
         """Drop a pending enrolment's secret (2FA on: nothing changes)."""
         with self.db.session() as session:
-            agent = self._agent(session, agent_id)
+            agent = agent_row(session, agent_id)
             if not agent.two_factor:
                 agent.two_factor_secret = None
 
@@ -105,7 +105,7 @@ class TwoFactor:
         """Turn 2FA on with a code from the app, returning the recovery codes (shown once). A wrong code is refused,
         naming the field, with nothing stored as enabled."""
         with self.db.session() as session:
-            agent = self._agent(session, agent_id, lock=True)
+            agent = agent_row(session, agent_id, lock=True)
             if agent.two_factor:
                 raise InputError("two_factor", N_("two-factor sign-in is already on"))
             if not agent.two_factor_secret:
@@ -154,7 +154,7 @@ class TwoFactor:
     def regenerate(self, agent_id: int, by: Actor) -> list[str]:
         """Ten new recovery codes; the old ones stop working. Audited as `recovery_codes_regenerated`."""
         with self.db.session() as session:
-            agent = self._agent(session, agent_id, lock=True)
+            agent = agent_row(session, agent_id, lock=True)
             if not agent.two_factor:
                 raise InputError("two_factor", N_("two-factor sign-in is off"))
             codes = self._new_codes(session, agent_id)
@@ -166,14 +166,14 @@ class TwoFactor:
         are erased. Audited as `two_factor_disabled`. A wrong proof is refused, naming the field."""
         typed = proof if isinstance(proof, str) else ""
         with self.db.session() as session:
-            agent = self._agent(session, agent_id, lock=True)
+            agent = agent_row(session, agent_id, lock=True)
             if not agent.two_factor:
                 raise InputError("two_factor", N_("two-factor sign-in is off"))
             password_hash = agent.password_hash
         if not (typed and (check_password_hash(password_hash, typed[:200]) or self.verify(agent_id, typed, now))):
             raise InputError("proof", N_("neither your password nor a current code"))
         with self.db.session() as session:
-            agent = self._agent(session, agent_id, lock=True)
+            agent = agent_row(session, agent_id, lock=True)
             self._erase(session, agent)
             record(session, by, "two_factor_disabled", "agent", agent_id)
 
@@ -181,7 +181,7 @@ class TwoFactor:
         """An admin's reset (a lost phone): 2FA off, secret and codes erased, every session of the agent ended.
         Audited as `two_factor_reset`; an agent without 2FA is refused."""
         with self.db.session() as session:
-            agent = self._agent(session, agent_id, lock=True)
+            agent = agent_row(session, agent_id, lock=True)
             if not agent.two_factor:
                 raise InputError("agent", N_("%(email)s has no two-factor sign-in"), email=agent.email)
             self._erase(session, agent)
@@ -193,14 +193,6 @@ class TwoFactor:
             return session.scalar(select(func.count()).select_from(RecoveryCode).where(
                 RecoveryCode.agent_id == agent_id, RecoveryCode.used_at.is_(None))) or 0
 
-    @staticmethod
-    def _agent(session: Session, agent_id: int, lock: bool = False) -> Agent:
-        if lock:
-            lock_row(session, Agent, agent_id)
-        agent = row_by_id(session, Agent, agent_id)
-        if agent is None:
-            raise InputError("agent", N_("no agent %(agent)s"), agent=agent_id)
-        return agent
 
     @staticmethod
     def _new_codes(session: Session, agent_id: int) -> list[str]:
