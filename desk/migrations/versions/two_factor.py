@@ -19,10 +19,11 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("agents") as batch:
-        batch.add_column(sa.Column("two_factor_secret", sa.String(64), nullable=True))
-        batch.add_column(sa.Column("two_factor_enabled_at", sa.DateTime(timezone=True), nullable=True))
-        batch.add_column(sa.Column("two_factor_last_step", sa.BigInteger(), nullable=True))
+    # Not batch: that copies `agents`, which tickets and others reference, and on SQLite the copy's DROP TABLE fails
+    # their foreign keys once rows point at an agent (SQLite adds and drops a column in place).
+    op.add_column("agents", sa.Column("two_factor_secret", sa.String(64), nullable=True))
+    op.add_column("agents", sa.Column("two_factor_enabled_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("agents", sa.Column("two_factor_last_step", sa.BigInteger(), nullable=True))
     op.create_table(
         "recovery_codes",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -37,7 +38,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_recovery_codes_agent_id", "recovery_codes")
     op.drop_table("recovery_codes")
-    with op.batch_alter_table("agents") as batch:
-        batch.drop_column("two_factor_last_step")
-        batch.drop_column("two_factor_enabled_at")
-        batch.drop_column("two_factor_secret")
+    op.drop_column("agents", "two_factor_last_step")
+    op.drop_column("agents", "two_factor_enabled_at")
+    op.drop_column("agents", "two_factor_secret")
