@@ -1,0 +1,210 @@
+"""Hostile input against session 32's surfaces (hostile32): two-factor sign-in, automatic assignment, the API's ticket
+list and PATCH, and the sitemap and page heads, through the real app.
+
+Concrete cases first (each a fault found and fixed, or a rule pinned), then hypothesis campaigns. The light app,
+SQLite and (`--postgresql`) PostgreSQL; KB_FUZZ_EXAMPLES (default 40) examples per property.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import time
+from dataclasses import replace
+
+import pyotp
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from hypothesis import HealthCheck, settings
+
+from desk.audit import SYSTEM
+from desk.models import Agent
+from desk.tickets import NewTicket
+from desk.two_factor import TwoFactor
+from kb.settings import Settings
+from tests.races import at_once, refused
+from tests.webapp.light_app import PASSWORD, csrf, light_settings, login  # noqa: F401
+from tests.webapp.test_hostile_session29 import desk_of
+
+EXAMPLES = int(os.environ.get("KB_FUZZ_EXAMPLES", "40"))
+FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+AGENT = "agent@example.com"
+
+
+@pytest.fixture
+def app(light_settings: Settings) -> Flask:  # noqa: F811
+    """An admin and an agent; three tickets; an API token."""
+    from webapp import create_app
+
+    app = create_app(replace(light_settings, rate_limits=False))
+    desk = app.extensions["desk"]
+    desk.accounts.create_agent("admin@example.com", PASSWORD, name="Admin", role="admin")
+    desk.accounts.create_agent(AGENT, PASSWORD, name="Agent")
+    for subject in ("Refund", "Invoice", "Parcel"):
+        desk.tickets.create(NewTicket(email="lina@example.com", name="Lina", subject=subject, body="Where is it?",
+                                      notify=False))
+    app.config["api_token"] = desk.accounts.create_token("partner")
+    return app
+
+
+def agent_id(app: Flask, email: str = AGENT) -> int:
+    found = desk_of(app).accounts.find(email)
+    assert found is not None
+    return found.id
+
+
+def enrolled(app: Flask, email: str = AGENT) -> tuple[str, list[str]]:
+    """2FA on for `email`: its secret and recovery codes (the enrolment used the step before now)."""
+    two = desk_of(app).two_factor
+    secret = two.start(agent_id(app, email))
+    codes = two.confirm(agent_id(app, email), pyotp.TOTP(secret).at(time.time() - 30), SYSTEM)
+    return secret, codes
+
+
+def past_password(app: Flask, email: str = AGENT) -> FlaskClient:
+    client = app.test_client()
+    answer = login(client, email)
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/agent/login/code")
+    return client
+
+
+def post_code(client: FlaskClient, code: str):  # type: ignore[no-untyped-def]
+    token = csrf(client.get("/agent/login/code").get_data(as_text=True))
+    return client.post("/agent/login/code", data={"code": code, "csrf_token": token})
+
+
+def is_signed_in(client: FlaskClient) -> bool:
+    return client.get("/agent/").status_code == 200
+
+
+# --- two-factor ---------------------------------------------------------------------------------------------------
+
+
+def test_the_second_step_after_a_password_change_is_refused(app: Flask) -> None:
+    secret, _ = enrolled(app)
+    client = past_password(app)
+    desk_of(app).accounts.set_password(agent_id(app), "another long password", SYSTEM)
+    post_code(client, pyotp.TOTP(secret).now())
+    assert not is_signed_in(client)
+
+
+def test_the_second_step_after_sign_out_everywhere_is_refused(app: Flask) -> None:
+    secret, _ = enrolled(app)
+    client = past_password(app)
+    desk_of(app).accounts.end_sessions(agent_id(app))
+    post_code(client, pyotp.TOTP(secret).now())
+    assert not is_signed_in(client)
+
+
+def test_start_racing_confirm_never_turns_on_a_secret_the_agent_did_not_see(app: Flask,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    two, agent = desk_of(app).two_factor, agent_id(app)
+    secret = two.start(agent)
+    code = pyotp.TOTP(secret).now()
+    done = at_once([lambda: two.confirm(agent, code, SYSTEM), lambda: two.start(agent)],
+                   [(TwoFactor, "_agent")], monkeypatch)
+    with desk_of(app).db.session() as session:
+        row = session.get(Agent, agent)
+        assert row is not None
+        if row.two_factor:
+            assert row.two_factor_secret == secret, done
+
+
+def test_cancel_racing_confirm_never_leaves_2fa_on_without_a_secret(app: Flask,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    two, agent = desk_of(app).two_factor, agent_id(app)
+    secret = two.start(agent)
+    code = pyotp.TOTP(secret).now()
+    done = at_once([lambda: two.confirm(agent, code, SYSTEM), lambda: two.cancel(agent)],
+                   [(TwoFactor, "_agent")], monkeypatch)
+    with desk_of(app).db.session() as session:
+        row = session.get(Agent, agent)
+        assert row is not None
+        assert not row.two_factor or row.two_factor_secret == secret, done
+
+
+def test_one_code_twice_at_once_passes_once(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    import desk.two_factor as module
+
+    secret, _ = enrolled(app)
+    two, agent, code = desk_of(app).two_factor, agent_id(app), pyotp.TOTP(secret).now()
+    done = at_once([lambda: two.verify(agent, code), lambda: two.verify(agent, code)],
+                   [(module, "matching_step")], monkeypatch)
+    assert sum(d is True for d in done) == 1 and all(d is True or d is False or refused(d) for d in done), done
+
+
+def test_one_recovery_code_twice_at_once_passes_once(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    import desk.two_factor as module
+
+    _, codes = enrolled(app)
+    two, agent = desk_of(app).two_factor, agent_id(app)
+    done = at_once([lambda: two.verify(agent, codes[0]), lambda: two.verify(agent, codes[0])],
+                   [(module, "matching_step")], monkeypatch)
+    assert sum(d is True for d in done) == 1 and all(d is True or d is False or refused(d) for d in done), done
+
+
+JUNK_CODES = ["", "\x00", "123456\x00", "1234567", "12345", "x" * 10_000, "1" * 10_000, "١٢٣٤٥٦٧", "١٢٣٤٥",
+              "\u202e123456", "12 34 56 78", "-" * 64, "%00", "<script>", "1e5", "+123456", "-123456"]
+
+
+def test_junk_codes_are_a_401_page_never_a_500(app: Flask) -> None:
+    enrolled(app)
+    client = past_password(app)
+    for junk in JUNK_CODES[:4]:
+        answer = post_code(client, junk)
+        assert answer.status_code in (401, 302), (junk, answer.status_code)
+    for junk in JUNK_CODES:
+        client = past_password(app)
+        answer = post_code(client, junk)
+        assert answer.status_code == 401, (junk, answer.status_code)
+        assert not is_signed_in(client)
+
+
+@pytest.mark.parametrize("digits", ["٠١٢٣٤٥٦٧٨٩", "۰۱۲۳۴۵۶۷۸۹", "０１２３４５６７８９"])
+def test_a_code_in_other_digits_signs_in(app: Flask, digits: str) -> None:
+    secret, _ = enrolled(app)
+    client = past_password(app)
+    code = pyotp.TOTP(secret).now().translate(str.maketrans("0123456789", digits))
+    answer = post_code(client, code)
+    assert answer.status_code == 302 and is_signed_in(client), code
+
+
+# --- the API's list ---------------------------------------------------------------------------------------------
+
+
+def api(app: Flask, method: str, path: str, **kwargs):  # type: ignore[no-untyped-def]
+    headers = {"Authorization": f"Bearer {app.config['api_token']}", **kwargs.pop("headers", {})}
+    return app.test_client().open(path, method=method, headers=headers, **kwargs)
+
+
+def cursor_of(parts: object) -> str:
+    return base64.urlsafe_b64encode(json.dumps(parts).encode()).decode().rstrip("=")
+
+
+def test_tampered_cursors_are_a_400_naming_cursor(app: Flask) -> None:
+    first = api(app, "GET", "/api/v1/tickets?limit=1").get_json()
+    key = json.loads(base64.urlsafe_b64decode(first["next_cursor"] + "==="))[0]
+    for junk in ["", "=", "%%%", "AAAA", "x" * 10_000, cursor_of([key, "2026-01-01T00:00:00+00:00", 10 ** 30]),
+                 cursor_of([key, "2026-01-01T00:00:00+00:00", -(10 ** 30)]),
+                 cursor_of([key, "0001-01-01T00:00:00+14:00", 1]), cursor_of([key, "9999-12-31T23:59:59-14:00", 1]),
+                 cursor_of([key, "2026-01-01T00:00:00+00:00", True]), cursor_of([key, "2026-01-01", 1]),
+                 cursor_of([key, 5, 1]), cursor_of([key, None, 1]), cursor_of({"a": 1}), cursor_of([key]),
+                 cursor_of([key, "2026-01-01T00:00:00+00:00", 1.5]), cursor_of([key, "2026-01-01T00:00:00\x00", 1])]:
+        answer = api(app, "GET", "/api/v1/tickets", query_string={"limit": "1", "cursor": junk})
+        assert answer.status_code in (200, 400, 414), (junk, answer.status_code)
+        if answer.status_code == 400:
+            assert answer.get_json()["error"].startswith("cursor: "), junk
+
+
+def test_list_filters_with_junk_are_a_400_naming_them_or_a_list(app: Flask) -> None:
+    for name in ("status", "team", "tag", "lang", "q", "assignee", "customer", "updated_since", "sort", "direction",
+                 "limit"):
+        for junk in ["\x00", "a\x00b", "\u202e", "x" * 10_000, "٣", "1e2", "0", "101", "-1", " 5",
+                     "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00", "0000-01-01T00:00:00+00:00",
+                     "2026-01-01T00:00:00"]:
+            answer = api(app, "GET", "/api/v1/tickets", query_string={name: junk})
+            assert answer.status_code in (200, 400, 414), (name, junk, answer.status_code)
+            if answer.status_code == 400:
+                assert answer.get_json()["error"].startswith(f"{name}: "), (name, junk, answer.get_json())
