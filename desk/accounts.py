@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from desk.audit import SYSTEM, Actor, record, record_sign_in
-from desk.database import Database, StorageUnavailableError
+from desk.database import Database, StorageUnavailableError, lock_row
 from desk.models import ROLES, Agent, ApiToken, utcnow
 from desk.tickets import MAX_NAME, InputError, clean_email, clean_text, row_by_id
 from desk.translatable import N_
@@ -217,6 +217,7 @@ class Accounts:
         if by.is_agent(agent_id) and (active is False or (role is not None and role != "admin")):
             raise InputError("agent", N_("you cannot deactivate or demote your own account"))
         with self.db.session() as session:
+            lock_row(session, Agent, agent_id)  # as set_availability: each decides on what the other wrote
             agent = row_by_id(session, Agent, agent_id)
             if agent is None:
                 raise InputError("agent", N_("no agent %(agent)s"), agent=agent_id)
@@ -240,6 +241,9 @@ class Accounts:
         on leave who forgot), audited as `availability_changed`. A deactivated agent cannot be made available. Returns
         whether it changed (the same state again writes nothing)."""
         with self.db.session() as session:
+            # The row held first, as manage holds it: "Available" read the agent active while a deactivation set them
+            # away, then wrote available over it (a deactivated agent available, back so on reactivation).
+            lock_row(session, Agent, agent_id)
             agent = row_by_id(session, Agent, agent_id)
             if agent is None:
                 raise InputError("agent", N_("no agent %(agent)s"), agent=agent_id)

@@ -15,18 +15,24 @@ from dataclasses import replace
 
 import pyotp
 import pytest
+import yaml
 from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, settings
+from sqlalchemy import func, select
 
-from desk.audit import SYSTEM
-from desk.models import Agent
+import desk.accounts as accounts_module
+import desk.auto_assign as auto_assign_module
+from desk.audit import SYSTEM, Actor
+from desk.inbox import UNSOLVED
+from desk.models import Agent, Ticket
 from desk.tickets import NewTicket
 from desk.two_factor import TwoFactor
 from kb.settings import Settings
+from tests.desk.test_teams import ROOT, hours_file
 from tests.races import at_once, refused
-from tests.webapp.light_app import PASSWORD, csrf, light_settings, login  # noqa: F401
-from tests.webapp.test_hostile_session29 import desk_of
+from tests.webapp.light_app import PASSWORD, client_for, csrf, light_settings, login  # noqa: F401
+from tests.webapp.test_hostile_session29 import desk_of, everything
 
 EXAMPLES = int(os.environ.get("KB_FUZZ_EXAMPLES", "40"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
@@ -208,3 +214,73 @@ def test_list_filters_with_junk_are_a_400_naming_them_or_a_list(app: Flask) -> N
             assert answer.status_code in (200, 400, 414), (name, junk, answer.status_code)
             if answer.status_code == 400:
                 assert answer.get_json()["error"].startswith(f"{name}: "), (name, junk, answer.get_json())
+
+
+# --- automatic assignment -----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def assigning(light_settings: Settings) -> Flask:  # noqa: F811
+    """KSA (the default team) hands tickets out balanced with max_open 1; Sara and Huda (KSA) available, an admin."""
+    from webapp import create_app
+
+    raw = yaml.safe_load((ROOT / "content" / "_business_hours.yml").read_text(encoding="utf-8"))
+    raw["teams"]["ksa"]["assignment"] = {"mode": "balanced", "max_open": 1}
+    hours_file(light_settings.content_dir, teams=raw["teams"])
+    app = create_app(replace(light_settings, rate_limits=False))
+    desk = app.extensions["desk"]
+    desk.accounts.create_agent("admin@example.com", PASSWORD, name="Admin", role="admin")
+    for email in ("sara@example.com", "huda@example.com"):
+        agent = desk.accounts.create_agent(email, PASSWORD, name=email.split("@")[0])
+        desk.teams.set_teams(agent.id, ["ksa"])
+        desk.accounts.set_availability(agent.id, True, Actor.agent(agent.id, None))
+    return app
+
+
+def open_loads(app: Flask) -> dict[int | None, int]:
+    with desk_of(app).db.session() as session:
+        rows = session.execute(select(Ticket.assignee_id, func.count()).where(Ticket.status.in_(UNSOLVED))
+                               .group_by(Ticket.assignee_id))
+        return {assignee: count for assignee, count in rows}
+
+
+def test_many_tickets_at_once_never_pass_max_open(assigning: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    desk = desk_of(assigning)
+    new = [NewTicket(email=f"c{n}@example.com", name="C", subject=f"S{n}", body="B", notify=False) for n in range(4)]
+    done = at_once([lambda t=t: desk.tickets.create(t) for t in new],  # type: ignore[misc]
+                   [(auto_assign_module, "available_members")], monkeypatch)
+    assert all(not isinstance(d, Exception) or refused(d) for d in done), done
+    loads = open_loads(assigning)
+    assert all(count <= 1 for agent, count in loads.items() if agent is not None), loads
+    assert sum(count for agent, count in loads.items() if agent is not None) == 2, loads
+
+
+def test_available_racing_deactivation_leaves_the_agent_away(assigning: Flask,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    desk, sara, admin = desk_of(assigning), agent_id(assigning, "sara@example.com"), agent_id(assigning,
+                                                                                           "admin@example.com")
+    desk.accounts.set_availability(sara, False, Actor.agent(sara, None))
+    done = at_once([lambda: desk.accounts.set_availability(sara, True, Actor.agent(sara, None)),
+                    lambda: desk.accounts.manage(sara, Actor.agent(admin, None), active=False)],
+                   [(accounts_module, "row_by_id")], monkeypatch)
+    assert all(not isinstance(d, Exception) or refused(d) for d in done), done
+    row = desk.accounts.agent(sara)
+    assert row is not None and not row.active and not row.available, done
+
+
+def test_availability_and_admin_junk_never_write_or_500(assigning: Flask) -> None:
+    client = client_for(assigning, "admin@example.com")
+    before = everything(assigning)
+    assert client.get("/agent/availability", query_string={"available": "1"}).status_code == 405
+    token = csrf(client.get("/agent/admin").get_data(as_text=True))
+    for junk in ["", "0", "-1", "99999999999999999999999", "1e3", "\x00", "x" * 10_000, "٩٩"]:
+        for action in ("away", "deactivate", "two_factor_reset", "teams", "time_zone", "role"):
+            answer = client.post("/agent/admin", data={"action": action, "agent_id": junk, "team": "ksa",
+                                                       "role": "lead", "csrf_token": token})
+            assert answer.status_code in (200, 400), (action, junk, answer.status_code)
+    for value in ["", "2", "1\x00", "true", "١", "x" * 10_000]:
+        answer = client.post("/agent/availability", data={"available": value, "csrf_token": token})
+        assert answer.status_code == 303, value
+    after = everything(assigning)
+    after.pop("agents"), before.pop("agents")  # last-seen stamps
+    assert after == before
