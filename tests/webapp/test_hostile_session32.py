@@ -11,6 +11,7 @@ import base64
 import json
 import os
 import time
+import unicodedata
 from dataclasses import replace
 
 import pyotp
@@ -18,7 +19,8 @@ import pytest
 import yaml
 from flask import Flask
 from flask.testing import FlaskClient
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 import desk.accounts as accounts_module
@@ -355,3 +357,67 @@ def test_duplicate_keys_take_one_value_and_write_it_whole(app: Flask) -> None:
     if answer.status_code == 200:
         body = answer.get_json()
         assert body["status"] in ("pending", "solved") and body["tags"] in (["a"], ["b"])
+
+
+# --- the sitemap and page heads --------------------------------------------------------------------------------
+
+
+def test_a_hostile_host_never_reaches_the_links_with_a_base_url(light_settings: Settings) -> None:  # noqa: F811
+    from webapp import create_app
+
+    app = create_app(replace(light_settings, base_url="https://help.example.com"))
+    client = app.test_client()
+    for host in ("evil.example", "evil.example:8080", "help.example.com.evil.example", "xn--80ak6aa92e.com"):
+        for path in ("/sitemap.xml", "/robots.txt", "/en/", "/ar/"):
+            answer = client.get(path, headers={"Host": host})
+            assert answer.status_code in (200, 400), (host, path, answer.status_code)
+            assert "evil" not in answer.get_data(as_text=True) and "xn--" not in answer.get_data(as_text=True)
+
+
+def test_hosts_taking_turns_build_the_sitemap_once(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without KB_BASE_URL the links name the request's host, and the kept sitemap was one host's: two hosts taking
+    turns (anyone may send any Host) rebuilt the whole URL list on every request (seconds on a large site)."""
+    import webapp.seo as seo
+
+    built: list[int] = []
+    original = seo.sitemap_urls
+    monkeypatch.setattr(seo, "sitemap_urls", lambda: built.append(1) or original())
+    client = app.test_client()
+    bodies = {}
+    for _ in range(3):
+        for host in ("a.example", "b.example"):
+            answer = client.get("/sitemap.xml", headers={"Host": host})
+            assert answer.status_code == 200
+            bodies.setdefault(host, answer.get_data(as_text=True))
+            assert answer.get_data(as_text=True) == bodies[host]
+    assert "a.example" in bodies["a.example"] and "b.example" not in bodies["a.example"]
+    assert "b.example" in bodies["b.example"] and "a.example" not in bodies["b.example"]
+    assert len(built) == 1, len(built)
+
+
+@FUZZ
+@given(text=st.text(alphabet=st.characters(codec="utf-8"), max_size=400), limit=st.integers(2, 200))
+def test_any_description_fits_and_never_splits_a_grapheme(text: str, limit: int) -> None:
+    from webapp.seo import describe
+
+    cut = describe(text, limit)
+    assert len(cut) <= limit, (text, limit, cut)
+    flat = " ".join(text.split())
+    if cut != flat:
+        kept = cut.removesuffix("…").rstrip()
+        assert flat.startswith(kept), (text, cut)
+        following = flat[len(kept):len(kept) + 1]
+        assert not following or unicodedata.category(following) not in ("Mn", "Mc", "Me"), (text, cut)
+
+
+def test_a_sitemap_index_and_its_parts_name_each_hosts_own_links(light_settings: Settings) -> None:  # noqa: F811
+    from webapp import create_app
+
+    client = create_app(replace(light_settings, sitemap_max_urls=4)).test_client()
+    for _ in range(2):
+        for host in ("a.example", "b.example:8080"):
+            index = client.get("/sitemap.xml", headers={"Host": host}).get_data(as_text=True)
+            part = client.get("/sitemap-2.xml", headers={"Host": host}).get_data(as_text=True)
+            other = "b.example" if host == "a.example" else "a.example"
+            assert f"http://{host}/sitemap-2.xml" in index and other not in index + part
+            assert f"http://{host}/" in part
