@@ -421,3 +421,106 @@ def test_a_sitemap_index_and_its_parts_name_each_hosts_own_links(light_settings:
             other = "b.example" if host == "a.example" else "a.example"
             assert f"http://{host}/sitemap-2.xml" in index and other not in index + part
             assert f"http://{host}/" in part
+
+
+# --- races and leaks across the surfaces ------------------------------------------------------------------------
+
+
+def test_a_patch_racing_a_merge_of_its_ticket_is_whole_or_refused(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    import desk.ticket_patch as patch_module
+    import desk.tickets as ticket_module
+    from desk.ticket_patch import TicketPatch, patch_ticket
+
+    desk, admin = desk_of(app), agent_id(app, "admin@example.com")
+    change = TicketPatch(status="pending", priority="high", tags=("vip", "late"))
+    done = at_once([lambda: patch_ticket(desk.tickets, 2, change, SYSTEM),
+                    lambda: desk.tickets.merge(2, 1, admin, "Merged into your other request")],
+                   [(patch_module, "changeable"), (ticket_module, "row_by_id")], monkeypatch)
+    assert all(not isinstance(d, Exception) or refused(d) or type(d).__name__ == "ClosedTicketError"
+               for d in done), done
+    merged = desk.tickets.get(2)
+    assert merged.merged_into_id == 1 or not isinstance(done[1], Exception), done
+    tags = sorted(t.tag for t in merged.tags)
+    if not isinstance(done[0], Exception):  # the patch is on the ticket, whole
+        assert merged.priority == "high" and tags == ["late", "vip"], (merged.priority, tags)
+    else:
+        assert merged.priority != "high" and tags == [], (merged.priority, tags)
+    if merged.merged_into_id is not None:
+        assert merged.status == "closed", merged.status
+
+
+def test_the_secret_is_in_no_page_event_or_log_after_enrolment(app: Flask, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("DEBUG")
+    client = client_for(app, AGENT)
+    token = csrf(client.get("/agent/profile").get_data(as_text=True))
+    client.post("/agent/profile/two-factor", data={"csrf_token": token, "action": "start"})
+    with desk_of(app).db.session() as session:
+        secret = session.scalar(select(Agent.two_factor_secret).where(Agent.email == AGENT))
+    assert secret
+    confirmed = client.post("/agent/profile/two-factor", data={"csrf_token": token, "action": "confirm",
+                                                                "code": pyotp.TOTP(secret).now()})
+    assert confirmed.status_code == 200 and secret not in confirmed.get_data(as_text=True).replace(" ", "")
+    admin = client_for(app, "admin@example.com")
+    for who, path in ((client, "/agent/profile"), (client, "/agent/"), (admin, "/agent/admin"),
+                      (admin, "/agent/admin/audit"), (admin, "/agent/admin/audit?action=two_factor_enabled")):
+        for lang in ("en", "ar"):
+            page = who.get(path, headers={"Accept-Language": lang}).get_data(as_text=True).replace(" ", "")
+            assert secret not in page, (path, lang)
+    assert secret not in json.dumps(everything(app).get("audit_events"), default=str)
+    assert secret not in caplog.text
+
+
+def test_a_get_of_the_second_step_writes_nothing_and_keeps_no_tries(app: Flask) -> None:
+    enrolled(app)
+    client = past_password(app)
+    before = everything(app)
+    for _ in range(8):
+        assert client.get("/agent/login/code").status_code == 200
+    assert everything(app) == before
+
+
+# --- campaigns --------------------------------------------------------------------------------------------------
+
+
+@FUZZ
+@given(code=st.text(max_size=80) | st.from_regex(r"[0-9٠-٩۰-۹０-９ -]{0,12}", fullmatch=True))
+def test_any_second_step_code_is_a_page_and_never_a_wrong_sign_in(app: Flask, code: str) -> None:
+    if "secret" not in app.config:
+        app.config["secret"] = enrolled(app)[0]
+    client = past_password(app)
+    right = pyotp.TOTP(app.config["secret"])
+    answer = post_code(client, code)
+    assert answer.status_code in (302, 401), (code, answer.status_code)
+    if answer.status_code == 302 and "/agent/login" not in answer.headers["Location"]:
+        from desk.two_factor import clean_code
+        assert clean_code(code) in {right.at(time.time() + d) for d in (-30, 0, 30)}, code
+
+
+QUERY_NAMES = ["status", "team", "tag", "lang", "q", "assignee", "customer", "updated_since", "sort", "direction",
+               "limit", "cursor"]
+
+
+@FUZZ
+@given(args=st.dictionaries(st.sampled_from(QUERY_NAMES), st.text(max_size=60), max_size=4))
+def test_any_list_query_is_a_list_or_a_400_naming_a_parameter(app: Flask, args: dict[str, str]) -> None:
+    answer = api(app, "GET", "/api/v1/tickets", query_string=args)
+    assert answer.status_code in (200, 400), (args, answer.status_code)
+    if answer.status_code == 400:
+        assert answer.get_json()["error"].split(":")[0] in QUERY_NAMES, (args, answer.get_json())
+
+
+PATCH_NAMES = ["status", "priority", "assignee", "team", "due_at", "tags", "add_tags", "remove_tags"]
+JUNK_JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
+                         lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner,
+                                                                                     max_size=2), max_leaves=6)
+
+
+@FUZZ
+@given(body=st.dictionaries(st.sampled_from(PATCH_NAMES), JUNK_JSON, min_size=1, max_size=3))
+def test_any_patch_is_applied_whole_or_a_400_that_writes_nothing(app: Flask, body: dict[str, object]) -> None:
+    before = everything(app)
+    answer = patch(app, 3, json.dumps(body))
+    assert answer.status_code in (200, 400, 409), (body, answer.status_code, answer.get_data(as_text=True)[:200])
+    if answer.status_code != 200:
+        assert set(answer.get_json()) >= {"error"}
+        assert everything(app) == before, body
