@@ -213,7 +213,7 @@ class Accounts:
         if by.is_agent(agent_id) and (active is False or (role is not None and role != "admin")):
             raise InputError("agent", N_("you cannot deactivate or demote your own account"))
         with self.db.session() as session:
-            agent = agent_row(session, agent_id)
+            agent = agent_row(session, agent_id, lock=True)  # as set_availability: each decides on what the other wrote
             if active is not None and active != agent.active:
                 agent.active = active
                 if not active and agent.available:  # never available while deactivated; back as away
@@ -235,7 +235,9 @@ class Accounts:
         `availability_changed`. A deactivated agent cannot be made available. Returns
         whether it changed (the same state again writes nothing)."""
         with self.db.session() as session:
-            agent = agent_row(session, agent_id)
+            # The row held first, as manage holds it: "Available" read the agent active while a deactivation set them
+            # away, then wrote available over it (a deactivated agent available, back so on reactivation).
+            agent = agent_row(session, agent_id, lock=True)
             own = by.is_agent(agent_id)
             if available and not own:
                 raise InputError("available", N_("only the agent can make themselves available"))

@@ -1113,10 +1113,12 @@ class TicketStore:
             if not ticket.due_by_hand:  # re-counted from the message that is waiting; a hand-set time stays
                 ticket.due_at = self._computed_due(ticket)
         if assignee_id != -1:
-            if assignee_id is not None and (
-                row_by_id(session, Agent, assignee_id) is None
-            ):
+            assignee = row_by_id(session, Agent, assignee_id) if assignee_id is not None else None
+            if assignee_id is not None and assignee is None:
                 raise InputError("assignee", N_("no agent %(agent)s"), agent=assignee_id)
+            if assignee is not None and not assignee.active and assignee_id != ticket.assignee_id:
+                # A deactivated agent cannot sign in to see it (the page's picker leaves them out; the API did not).
+                raise InputError("assignee", N_("agent %(agent)s is deactivated"), agent=assignee_id)
             return record_assignee(session, ticket, assignee_id, agent_id)
         return False
 

@@ -21,6 +21,7 @@ import hashlib
 import hmac
 import secrets
 import time
+import unicodedata
 
 import pyotp
 from sqlalchemy import delete, func, or_, select, update
@@ -43,9 +44,9 @@ _CODE_HALF = 5  # "abcde-fghjk": 50 bits, far beyond guessing at the sign-in's r
 
 
 def clean_code(value: object) -> str:
-    """A typed code as compared: Arabic-Indic digits as ASCII, spaces and dashes out, lower case ("١٢٣ ٤٥٦" ->
-    "123456", "ABCDE-FGHJK" -> "abcdefghjk")."""
-    text = ascii_digits(value if isinstance(value, str) else "")[:64]
+    """A typed code as compared: full-width forms (a CJK keyboard's "１２３") and Arabic-Indic digits as ASCII, spaces
+    and dashes out, lower case ("١٢٣ ٤٥٦" -> "123456", "ABCDE-FGHJK" -> "abcdefghjk")."""
+    text = ascii_digits(unicodedata.normalize("NFKC", (value if isinstance(value, str) else "")[:64]))[:64]
     return "".join(ch for ch in text.lower() if not ch.isspace() and ch != "-")
 
 
@@ -68,6 +69,13 @@ def provisioning_uri(secret: str, email: str, issuer: str) -> str:
     return pyotp.TOTP(secret, interval=STEP).provisioning_uri(name=email, issuer_name=issuer)
 
 
+def session_mark(session_token: str | None) -> str:
+    """What the sign-in's second step is bound to besides the agent: a digest of their session token when the
+    password passed. A new password, a sign-out everywhere or an admin's reset replaces the token, so a second step
+    begun before it no longer signs in (the token itself never goes into the browser's cookie)."""
+    return hashlib.sha256((session_token or "").encode("utf-8")).hexdigest()[:32]
+
+
 def matching_step(secret: str, code: str, now: float | None = None) -> int | None:
     """The time step (within DRIFT of now) whose code `code` is, or None."""
     if len(code) != DIGITS or not code.isascii() or not code.isdigit():
@@ -87,7 +95,9 @@ class TwoFactor:
     def start(self, agent_id: int) -> str:
         """A new pending secret for the agent (2FA stays off until `confirm`); refused when 2FA is already on."""
         with self.db.session() as session:
-            agent = agent_row(session, agent_id)
+            # Locked as confirm locks: a start read before a confirm committed (another tab) wrote its new secret over
+            # the one just confirmed, and 2FA was on with a secret no app held.
+            agent = agent_row(session, agent_id, lock=True)
             if agent.two_factor:
                 raise InputError("two_factor", N_("two-factor sign-in is already on"))
             agent.two_factor_secret = pyotp.random_base32()
@@ -97,7 +107,7 @@ class TwoFactor:
     def cancel(self, agent_id: int) -> None:
         """Drop a pending enrolment's secret (2FA on: nothing changes)."""
         with self.db.session() as session:
-            agent = agent_row(session, agent_id)
+            agent = agent_row(session, agent_id, lock=True)  # else it erased a secret a confirm had just turned on
             if not agent.two_factor:
                 agent.two_factor_secret = None
 
@@ -119,8 +129,9 @@ class TwoFactor:
             record(session, by, "two_factor_enabled", "agent", agent_id)
         return codes
 
-    def verify(self, agent_id: int, code: object, now: float | None = None) -> bool:
-        """Whether `code` is the agent's current app code (not used before) or an unused recovery code, using it up."""
+    def verify(self, agent_id: int, code: object, now: float | None = None, mark: str | None = None) -> bool:
+        """Whether `code` is the agent's current app code (not used before) or an unused recovery code, using it up.
+        With `mark` (the sign-in's second step), only while the agent's session token is the one it was made from."""
         typed = clean_code(code)
         if not typed:
             return False
@@ -128,6 +139,8 @@ class TwoFactor:
             agent = row_by_id(session, Agent, agent_id)
             if agent is None or not agent.active or not agent.two_factor or not agent.two_factor_secret:
                 return False  # deactivated between the password and the code: no code passes
+            if mark is not None and not hmac.compare_digest(mark, session_mark(agent.session_token)):
+                return False  # the password changed (or every session ended) since this sign-in's password
             step = matching_step(agent.two_factor_secret, typed, now)
             if step is not None:
                 # Only a later step than the last accepted one: the same code twice (or an older one) is refused,
@@ -140,10 +153,12 @@ class TwoFactor:
                 RecoveryCode.used_at.is_(None),
             ).values(used_at=utcnow())).rowcount == 1  # type: ignore[attr-defined]
 
-    def sign_in(self, agent_id: int, code: object, ip: str | None = None, now: float | None = None) -> Agent | None:
-        """The sign-in's second step: the agent when the code passes (a success after failures audited, as
-        desk.accounts' first step does), else None with a failed sign-in audited as the second step's."""
-        passed = self.verify(agent_id, code, now)
+    def sign_in(self, agent_id: int, code: object, ip: str | None = None, now: float | None = None,
+                mark: str | None = None) -> Agent | None:
+        """The sign-in's second step: the agent when the code passes and `mark` (`session_mark` when the password
+        passed; None: not checked) still holds (a success after failures audited, as desk.accounts' first step
+        does), else None with a failed sign-in audited as the second step's."""
+        passed = self.verify(agent_id, code, now, mark=mark)
         record_sign_in(self.db, agent_id, succeeded=passed, ip=ip, step=None if passed else "two_factor")
         return self._signed_in(agent_id) if passed else None
 

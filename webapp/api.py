@@ -468,9 +468,15 @@ def _after(value: str) -> tuple[datetime, int]:
         when = datetime.fromisoformat(moment)
     except (ValueError, TypeError, RecursionError, binascii.Error, UnicodeDecodeError):
         raise refused from None
-    if key != _filters_key() or not isinstance(last, int) or when.tzinfo is None:
+    # The id is bound like any id (a huge one overflowed the database's integer: a 500); the time must have an
+    # offset and convert to UTC (year 1 at +14:00 does not).
+    if (key != _filters_key() or isinstance(last, bool) or not isinstance(last, int) or not 0 <= last <= MAX_ROW_ID
+            or when.tzinfo is None):
         raise refused
-    return as_utc(when), last
+    try:
+        return as_utc(when), last
+    except OverflowError:
+        raise refused from None
 
 
 def list_query() -> tuple[TicketListQuery, int]:

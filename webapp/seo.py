@@ -211,7 +211,10 @@ def sitemap_urls() -> list[SitemapUrl]:
 
 @dataclass
 class _Kept:
-    """The sitemap of one catalog snapshot on one host: its URLs, and each file's XML once written (0: /sitemap.xml)."""
+    """The sitemap of one catalog snapshot: its URLs and each file's XML once written (0: /sitemap.xml), on the root
+    of the request that built it (`root`). Another host's request gets the same bytes with its own root in place
+    (`_on_root`): without KB_BASE_URL the links name the request's host, and anyone may send any Host, so hosts
+    taking turns must not rebuild a large site's list (seconds) on every request."""
 
     snapshot: object
     root: str
@@ -219,17 +222,30 @@ class _Kept:
     bodies: dict[int, bytes]
 
 
-def _kept() -> _Kept:
-    """The sitemap, built once per catalog snapshot and host: a large site's takes seconds (bench/RESULTS.md,
-    Session 32, seo32), and anyone may ask for it. A content change makes a new snapshot, so a new sitemap; the one
-    entry is replaced, never grown. Only memory: a GET writes nothing."""
+# What a root (scheme, host, port, mount path) may hold to be swapped in the XML's bytes as they are: none of XML's
+# escaped characters, so the root reads the same in a <loc> and in an href attribute (werkzeug already blanks a Host
+# with anything else; a root outside it is answered from a sitemap made for it alone).
+_PLAIN_ROOT = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_:/[]%~")
+
+
+def _kept() -> tuple[_Kept, str]:
+    """The sitemap, built once per catalog snapshot: a large site's takes seconds (bench/RESULTS.md, Session 32,
+    seo32), and anyone may ask for it. A content change makes a new snapshot, so a new sitemap; the one entry is
+    replaced, never grown. Only memory: a GET writes nothing. With the request's root."""
     snapshot = state.catalog().snapshot()
     root = absolute_url(state.settings(), "help.root")
     kept = current_app.extensions.get("sitemap")
-    if not isinstance(kept, _Kept) or kept.snapshot is not snapshot or kept.root != root:
+    if not set(root) <= _PLAIN_ROOT:
+        return _Kept(snapshot, root, sitemap_urls(), {}), root
+    if not isinstance(kept, _Kept) or kept.snapshot is not snapshot:
         kept = _Kept(snapshot, root, sitemap_urls(), {})
         current_app.extensions["sitemap"] = kept
-    return kept
+    return kept, root
+
+
+def _on_root(body: bytes, written: str, root: str) -> bytes:
+    """`body`, written with its links on `written`, with them on `root` (every link starts with its root)."""
+    return body if root == written else body.replace(written.encode(), root.encode())
 
 
 def _chunks(urls: list[SitemapUrl]) -> list[list[SitemapUrl]]:
@@ -261,38 +277,38 @@ def _urlset(urls: list[SitemapUrl]) -> ElementTree.Element:
     return root
 
 
-def _index(chunks: list[list[SitemapUrl]]) -> ElementTree.Element:
-    root = ElementTree.Element(f"{{{SITEMAP_NS}}}sitemapindex")
+def _index(chunks: list[list[SitemapUrl]], kept: _Kept, root: str) -> ElementTree.Element:
+    root_element = ElementTree.Element(f"{{{SITEMAP_NS}}}sitemapindex")
     settings = state.settings()
     for number, chunk in enumerate(chunks, start=1):
-        entry = ElementTree.SubElement(root, f"{{{SITEMAP_NS}}}sitemap")
-        ElementTree.SubElement(entry, f"{{{SITEMAP_NS}}}loc").text = absolute_url(settings, "seo.sitemap_part",
-                                                                                  number=number)
+        entry = ElementTree.SubElement(root_element, f"{{{SITEMAP_NS}}}sitemap")
+        loc = absolute_url(settings, "seo.sitemap_part", number=number)  # on this request's root; kept on the list's
+        ElementTree.SubElement(entry, f"{{{SITEMAP_NS}}}loc").text = kept.root + loc.removeprefix(root)
         newest = _newest([url.lastmod for url in chunk])
         if newest is not None:
             ElementTree.SubElement(entry, f"{{{SITEMAP_NS}}}lastmod").text = newest.isoformat()
-    return root
+    return root_element
 
 
 @bp.get("/sitemap.xml")
 def sitemap() -> Response:
     """The sitemap; past `sitemap_max_urls` URLs, the index of its parts."""
-    kept = _kept()
+    kept, root = _kept()
     if 0 not in kept.bodies:
         chunks = _chunks(kept.urls)
-        kept.bodies[0] = _xml(_urlset(chunks[0]) if len(chunks) == 1 else _index(chunks))
-    return _response(kept.bodies[0])
+        kept.bodies[0] = _xml(_urlset(chunks[0]) if len(chunks) == 1 else _index(chunks, kept, root))
+    return _response(_on_root(kept.bodies[0], kept.root, root))
 
 
 @bp.get("/sitemap-<int:number>.xml")
 def sitemap_part(number: int) -> Response:
-    kept = _kept()
+    kept, root = _kept()
     chunks = _chunks(kept.urls)
     if not 1 <= number <= len(chunks):
         abort(404)
     if number not in kept.bodies:
         kept.bodies[number] = _xml(_urlset(chunks[number - 1]))
-    return _response(kept.bodies[number])
+    return _response(_on_root(kept.bodies[number], kept.root, root))
 
 
 @bp.get("/robots.txt")

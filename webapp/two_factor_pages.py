@@ -22,7 +22,7 @@ from flask_login import current_user, login_required, login_user
 from markupsafe import Markup
 
 from desk.tickets import InputError
-from desk.two_factor import grouped_secret, provisioning_uri
+from desk.two_factor import grouped_secret, provisioning_uri, session_mark
 from webapp import state
 from webapp.agent import AgentUser, _page, acting, bp, interface_lang, profile_page
 from webapp.desk_errors import desk_error
@@ -35,9 +35,11 @@ MAX_TRIES = 5  # wrong codes on one marker before the password is asked again
 
 
 def start_second_step(agent_id: int, remember: bool, next_path: str | None) -> None:
-    """After a right password for an agent with 2FA: the session's marker for `/agent/login/code`."""
+    """After a right password for an agent with 2FA: the session's marker for `/agent/login/code`, bound to the
+    agent's session token as it is now (a password changed meanwhile ends it: desk.two_factor.session_mark)."""
+    mark = session_mark(state.desk().accounts.session_token(agent_id))
     session[MARKER] = {"agent": agent_id, "at": int(time.time()), "remember": remember, "next": next_path or "",
-                       "tries": 0}
+                       "tries": 0, "mark": mark}
 
 
 def _marker() -> dict[str, Any] | None:
@@ -62,7 +64,7 @@ def login_code():
     error = None
     if request.method == "POST":
         agent = state.desk().two_factor.sign_in(marker["agent"], request.form.get("code", "")[:64],
-                                                ip=request.remote_addr)
+                                                ip=request.remote_addr, mark=str(marker.get("mark", "")))
         if agent is not None:
             session.pop(MARKER, None)
             login_user(AgentUser.of(agent, state.desk().accounts.session_token(agent.id)),
