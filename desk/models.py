@@ -133,7 +133,8 @@ class Agent(Base):
     two_factor_last_step: Mapped[int | None] = mapped_column(BigInteger)
     # Wrong second-step codes in a row (desk.two_factor: counted on the server, so a replayed sign-in cookie resets
     # nothing; 0 after a right code or an admin's reset), and until when the second step is locked after too many.
-    two_factor_failures: Mapped[int] = mapped_column(Integer, server_default="0", default=0)
+    # (server_default only, as `available`: a row an older schema inserts, without the column, stays valid)
+    two_factor_failures: Mapped[int] = mapped_column(Integer, server_default="0")
     two_factor_locked_until: Mapped[datetime | None]
 
     @property
