@@ -64,9 +64,13 @@ def _token_hash(token: str) -> str:
 def _new_password(session: Session, agent: Agent, password: str, by: Actor) -> None:
     """The one way a password is replaced (the CLI's `set_password`, the admin page's reset): hashed, every session
     of the agent ended (whoever knew the old one, or holds a cookie from it, is logged out), and audited as
-    "password_changed" when the agent sets their own, else "password_reset" (never the password or its hash)."""
+    "password_changed" when the agent sets their own, else "password_reset" (never the password or its hash). A
+    lock of the two-factor second step (desk.two_factor) is cleared with its count: whoever guessed codes knew the old
+    password, and the agent signs in with the new one and their code."""
     agent.password_hash = generate_password_hash(password)
     agent.session_token = secrets.token_urlsafe(32)
+    agent.two_factor_failures = 0
+    agent.two_factor_locked_until = None
     record(session, by, "password_changed" if by.is_agent(agent.id) else "password_reset", "agent", agent.id)
 
 

@@ -90,7 +90,7 @@ class Desk:
 
     @cached_property
     def two_factor(self) -> TwoFactor:
-        return TwoFactor(self.db)
+        return TwoFactor(self.db, self.settings.two_factor_max_failures)
 
     @cached_property
     def advice(self) -> AdviceStore:

@@ -131,6 +131,11 @@ class Agent(Base):
     two_factor_secret: Mapped[str | None] = mapped_column(String(64))
     two_factor_enabled_at: Mapped[datetime | None]
     two_factor_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    # Wrong second-step codes in a row (desk.two_factor: counted on the server, so a replayed sign-in cookie resets
+    # nothing; 0 after a right code or an admin's reset), and until when the second step is locked after too many.
+    # (server_default only, as `available`: a row an older schema inserts, without the column, stays valid)
+    two_factor_failures: Mapped[int] = mapped_column(Integer, server_default="0")
+    two_factor_locked_until: Mapped[datetime | None]
 
     @property
     def two_factor(self) -> bool:
@@ -182,7 +187,7 @@ AUDIT_ACTIONS = (
     "token_created", "token_revoked", "team_member_added", "team_member_removed", "sign_in_failed",
     "sign_in_succeeded", "customer_edited", "customer_merged", "tag_renamed", "tag_deleted",
     "customer_erased", "two_factor_enabled", "two_factor_disabled", "recovery_codes_regenerated", "two_factor_reset",
-    "ticket_updated", "availability_changed",
+    "ticket_updated", "availability_changed", "two_factor_locked",
 )
 AUDIT_ACTORS = ("agent", "cli", "system", "api")  # "api": an API token's request (the token named in `after`)
 AUDIT_SUBJECTS = ("agent", "token", "team", "customer", "tag", "ticket")  # a team and a tag by key, the rest by id

@@ -13,6 +13,21 @@ audited, never shown after enrolment, and is erased when 2FA is turned off or re
 codes and an admin's reset are audited (`two_factor_enabled`, `two_factor_disabled`, `recovery_codes_regenerated`,
 `two_factor_reset`), never with the secret or a code. A failed second step is a failed sign-in (desk.audit's
 `sign_in_failed`, its `after` saying `"step": "two_factor"`).
+
+Wrong codes at the second step are counted per agent in the database (`agents.two_factor_failures`), not in the
+sign-in's cookie: a copy of an earlier cookie, replayed, reset a cookie's count, and someone holding the password
+was bounded only by the login's per-address rate limit. After `max_failures` wrong codes in a row
+(KB_TWO_FACTOR_MAX_FAILURES, 5) the second step is locked for that agent, whatever browser or address: 15 minutes,
+doubling with each further lock (30, 60, ...) up to 24 hours (`lock_period`), as GitHub, Google and Zendesk lock the
+account's second step.
+Doubling rather than a fixed period: a fixed 15 minutes still lets a patient guesser try 480 codes a day, forever; with
+doubling the first lock costs a mistyping agent 15 minutes and a guesser is down to 5 codes a day within a day. A
+right code during a lock is refused too (else the guessing goes on, only its answers held back). The count is a
+conditional UPDATE under the agent's row lock, so two wrong codes at once both count; a right code sets it to 0;
+an admin's reset of 2FA or of the password clears it and the lock. The lock is audited once when it starts
+(`two_factor_locked`, with its end); every refused attempt, during it too, is a failed sign-in. Someone with the
+password can so lock the real agent out of signing in (GitHub's trade: they already have the password); an admin's
+reset ends it.
 """
 
 from __future__ import annotations
@@ -22,6 +37,8 @@ import hmac
 import secrets
 import time
 import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import pyotp
 from sqlalchemy import delete, func, or_, select, update
@@ -29,8 +46,8 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash
 
 from desk.audit import Actor, record, record_sign_in
-from desk.database import Database
-from desk.models import Agent, RecoveryCode, utcnow
+from desk.database import Database, lock_row
+from desk.models import Agent, RecoveryCode, as_utc, utcnow
 from desk.tickets import InputError, agent_row, row_by_id
 from desk.translatable import N_
 from kb.arabic import ascii_digits
@@ -41,6 +58,21 @@ DIGITS = 6
 RECOVERY_CODES = 10
 _CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read off a printout
 _CODE_HALF = 5  # "abcde-fghjk": 50 bits, far beyond guessing at the sign-in's rate limit
+MAX_FAILURES = 5  # wrong codes in a row before a lock (Settings.two_factor_max_failures; GitHub's and Zendesk's few)
+LOCK_FIRST = timedelta(minutes=15)  # the first lock; each further one (without a right code between) doubles it
+LOCK_MOST = timedelta(hours=24)  # no lock longer: the agent can always sign in again the next day
+
+
+def lock_period(locks: int) -> timedelta:
+    """How long the `locks`-th lock in a row (1, 2, ...) holds: 15 min, 30, 60, ... at most 24 h."""
+    return min(LOCK_FIRST * 2 ** min(max(locks, 1) - 1, 16), LOCK_MOST)
+
+
+@dataclass
+class SecondStepLocked(Exception):
+    """The agent's second step is locked (too many wrong codes) until `until` (UTC): no code is checked before."""
+
+    until: datetime
 
 
 def clean_code(value: object) -> str:
@@ -89,8 +121,9 @@ def matching_step(secret: str, code: str, now: float | None = None) -> int | Non
 
 
 class TwoFactor:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, max_failures: int = MAX_FAILURES) -> None:
         self.db = db
+        self.max_failures = max_failures
 
     def start(self, agent_id: int) -> str:
         """A new pending secret for the agent (2FA stays off until `confirm`); refused when 2FA is already on."""
@@ -141,26 +174,77 @@ class TwoFactor:
                 return False  # deactivated between the password and the code: no code passes
             if mark is not None and not hmac.compare_digest(mark, session_mark(agent.session_token)):
                 return False  # the password changed (or every session ended) since this sign-in's password
-            step = matching_step(agent.two_factor_secret, typed, now)
-            if step is not None:
-                # Only a later step than the last accepted one: the same code twice (or an older one) is refused,
-                # and of two requests at once with one code only one UPDATE finds the row still older.
-                return session.execute(update(Agent).where(
-                    Agent.id == agent_id, or_(Agent.two_factor_last_step.is_(None), Agent.two_factor_last_step < step),
-                ).values(two_factor_last_step=step)).rowcount == 1  # type: ignore[attr-defined]
-            return session.execute(update(RecoveryCode).where(
-                RecoveryCode.agent_id == agent_id, RecoveryCode.code_hash == _code_hash(typed),
-                RecoveryCode.used_at.is_(None),
-            ).values(used_at=utcnow())).rowcount == 1  # type: ignore[attr-defined]
+            return self._use(session, agent, typed, now)
+
+    @staticmethod
+    def _use(session: Session, agent: Agent, typed: str, now: float | None) -> bool:
+        step = matching_step(agent.two_factor_secret or "", typed, now)
+        if step is not None:
+            # Only a later step than the last accepted one: the same code twice (or an older one) is refused,
+            # and of two requests at once with one code only one UPDATE finds the row still older.
+            return session.execute(update(Agent).where(
+                Agent.id == agent.id, or_(Agent.two_factor_last_step.is_(None), Agent.two_factor_last_step < step),
+            ).values(two_factor_last_step=step)).rowcount == 1  # type: ignore[attr-defined]
+        return session.execute(update(RecoveryCode).where(
+            RecoveryCode.agent_id == agent.id, RecoveryCode.code_hash == _code_hash(typed),
+            RecoveryCode.used_at.is_(None),
+        ).values(used_at=utcnow())).rowcount == 1  # type: ignore[attr-defined]
+
+    def locked_until(self, agent_id: int, now: float | None = None) -> datetime | None:
+        """When the agent's second step unlocks (UTC), or None when it is not locked. Reads only."""
+        with self.db.session() as session:
+            agent = row_by_id(session, Agent, agent_id)
+            until = as_utc(agent.two_factor_locked_until) if agent and agent.two_factor_locked_until else None
+        return until if until is not None and until > _moment(now) else None
 
     def sign_in(self, agent_id: int, code: object, ip: str | None = None, now: float | None = None,
                 mark: str | None = None) -> Agent | None:
         """The sign-in's second step: the agent when the code passes and `mark` (`session_mark` when the password
         passed; None: not checked) still holds (a success after failures audited, as desk.accounts' first step
-        does), else None with a failed sign-in audited as the second step's."""
-        passed = self.verify(agent_id, code, now, mark=mark)
+        does), else None with a failed sign-in audited as the second step's. A wrong code counts towards the
+        agent's lock; SecondStepLocked when this one started it or the step was locked already (no code checked)."""
+        passed, until = self._attempt(agent_id, clean_code(code), now, mark, ip)
         record_sign_in(self.db, agent_id, succeeded=passed, ip=ip, step=None if passed else "two_factor")
+        if until is not None:
+            raise SecondStepLocked(until)
         return self._signed_in(agent_id) if passed else None
+
+    def _attempt(self, agent_id: int, typed: str, now: float | None, mark: str | None,
+                 ip: str | None) -> tuple[bool, datetime | None]:
+        """Whether the code passed, and the lock's end when the step is locked (before, or by this wrong code)."""
+        moment = _moment(now)
+        with self.db.session() as session:
+            # The agent's row held first (PostgreSQL's row lock, SQLite's write lock): the lock's check, the code and
+            # the count are one step, so a code checked at once with the failure that locks cannot slip past it.
+            lock_row(session, Agent, agent_id)
+            agent = row_by_id(session, Agent, agent_id)
+            if agent is None or not agent.active or not agent.two_factor or not agent.two_factor_secret:
+                return False, None  # deactivated between the password and the code: no code passes
+            locked = as_utc(agent.two_factor_locked_until) if agent.two_factor_locked_until else None
+            if locked is not None and locked > moment:
+                return False, locked  # a right code too: else the guessing goes on, only its answers held back
+            if mark is not None and not hmac.compare_digest(mark, session_mark(agent.session_token)):
+                return False, None  # the password changed since this sign-in's password: not a guess at the code
+            if not typed:
+                return False, None  # an empty form guesses nothing
+            if self._use(session, agent, typed, now):
+                session.execute(update(Agent).where(Agent.id == agent_id)
+                                .values(two_factor_failures=0, two_factor_locked_until=None))
+                return True, None
+            # Counted in the database by one UPDATE (not read, added to and written back): two wrong codes at once
+            # both count.
+            failures = session.scalar(update(Agent).where(Agent.id == agent_id)
+                                      .values(two_factor_failures=Agent.two_factor_failures + 1)
+                                      .returning(Agent.two_factor_failures)) or 0
+            if failures % self.max_failures:
+                return False, None
+            period = lock_period(failures // self.max_failures)
+            until = moment + period
+            session.execute(update(Agent).where(Agent.id == agent_id).values(two_factor_locked_until=until))
+            record(session, Actor("system", None, (ip or "")[:45] or None), "two_factor_locked", "agent", agent_id,
+                   after={"failures": failures, "minutes": int(period.total_seconds() // 60),
+                          "until": until.isoformat(timespec="seconds")})
+            return False, until
 
     def _signed_in(self, agent_id: int) -> Agent | None:
         with self.db.session() as session:
@@ -221,4 +305,10 @@ class TwoFactor:
         agent.two_factor_secret = None
         agent.two_factor_enabled_at = None
         agent.two_factor_last_step = None
+        agent.two_factor_failures = 0
+        agent.two_factor_locked_until = None
         session.execute(delete(RecoveryCode).where(RecoveryCode.agent_id == agent.id))
+
+
+def _moment(now: float | None) -> datetime:
+    return datetime.fromtimestamp(time.time() if now is None else now, UTC)

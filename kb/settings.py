@@ -170,6 +170,13 @@ class Settings:
         "`on`: an agent without two-factor sign-in is taken to their profile's enrolment on signing in and can use "
         "nothing else in the workspace until enrolled (API tokens are unaffected)",
     )
+    two_factor_max_failures: int = setting(
+        5, "KB_TWO_FACTOR_MAX_FAILURES",
+        "wrong codes in a row at the sign-in's second step (per agent, whatever browser or address) before it is "
+        "locked for that agent: 15 minutes, doubling with each further lock up to 24 hours; a right code or an "
+        "admin's reset clears it",
+        parse=lambda raw: _positive_int("KB_TWO_FACTOR_MAX_FAILURES", raw),
+    )
     sync_lint: str = setting(
         "hold", "KB_SYNC_LINT",
         "what `kb sync` does with an article that has lint errors: `hold` keeps its last good version live (a new "

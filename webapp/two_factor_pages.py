@@ -2,8 +2,11 @@
 
 The second step is bound to the password's success: `agent.login` puts a marker in the session (Flask's session
 cookie, signed with the app's secret key, so it cannot be made or altered in the browser) holding the agent and when
-the password passed; `/agent/login/code` answers only with a marker under MARKER_AGE old, and five wrong codes drop it
-(the password again). A wrong code is a failed sign-in (audited as the second step's, under the login's rate limit).
+the password passed; `/agent/login/code` answers only with a marker under MARKER_AGE old. Wrong codes are counted
+per agent in the database (desk.two_factor), not in this cookie (a replayed copy of it reset a count kept there): after
+KB_TWO_FACTOR_MAX_FAILURES of them the second step is locked for the agent, and the page says until when, in the
+agent's time zone (429, with Retry-After). A wrong code is a failed sign-in (audited as the second step's, under the
+login's rate limit).
 
 On the profile, "Turn on" (a POST) stores a pending secret; the GET shows it as a QR code (segno's inline SVG: no
 script, no request elsewhere) and as text, until a code from the app confirms it. The recovery codes are in the page
@@ -12,26 +15,29 @@ the confirming POST answers with, once. After enrolment the secret is in no page
 
 from __future__ import annotations
 
+import math
 import time
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import segno
-from flask import flash, redirect, request, session, url_for
+from flask import flash, g, redirect, request, session, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required, login_user
 from markupsafe import Markup
 
 from desk.tickets import InputError
-from desk.two_factor import grouped_secret, provisioning_uri, session_mark
+from desk.two_factor import SecondStepLocked, grouped_secret, provisioning_uri, session_mark
 from webapp import state
 from webapp.agent import AgentUser, _page, acting, bp, interface_lang, profile_page
 from webapp.desk_errors import desk_error
+from webapp.formatting import datetime_text
 from webapp.security import LOGIN_LIMIT, limiter, safe_next
 from webapp.theme import current_theme
 
 MARKER = "sign_in_step"
 MARKER_AGE = 300  # seconds between the password and the code: 5 minutes, as the brief and Zendesk's prompt
-MAX_TRIES = 5  # wrong codes on one marker before the password is asked again
 
 
 def start_second_step(agent_id: int, remember: bool, next_path: str | None) -> None:
@@ -39,7 +45,7 @@ def start_second_step(agent_id: int, remember: bool, next_path: str | None) -> N
     agent's session token as it is now (a password changed meanwhile ends it: desk.two_factor.session_mark)."""
     mark = session_mark(state.desk().accounts.session_token(agent_id))
     session[MARKER] = {"agent": agent_id, "at": int(time.time()), "remember": remember, "next": next_path or "",
-                       "tries": 0, "mark": mark}
+                       "mark": mark}
 
 
 def _marker() -> dict[str, Any] | None:
@@ -61,23 +67,46 @@ def login_code():
         session.pop(MARKER, None)
         flash(gettext("Sign in with your password first."), "error")
         return redirect(url_for(".login"))
-    error = None
+    g.interface_zone = _agent_zone(marker["agent"]).key  # the lock's end in the agent's zone, as once signed in
+    error, two = None, state.desk().two_factor
     if request.method == "POST":
-        agent = state.desk().two_factor.sign_in(marker["agent"], request.form.get("code", "")[:64],
-                                                ip=request.remote_addr, mark=str(marker.get("mark", "")))
+        try:
+            agent = two.sign_in(marker["agent"], request.form.get("code", "")[:64], ip=request.remote_addr,
+                                mark=str(marker.get("mark", "")))
+        except SecondStepLocked as locked:
+            return _locked(locked.until)
         if agent is not None:
             session.pop(MARKER, None)
             login_user(AgentUser.of(agent, state.desk().accounts.session_token(agent.id)),
                        remember=bool(marker.get("remember")))
             return redirect(safe_next(marker.get("next")) or url_for(".inbox"))
-        marker["tries"] = int(marker.get("tries", 0)) + 1
-        if marker["tries"] >= MAX_TRIES:
-            session.pop(MARKER, None)
-            flash(gettext("Too many wrong codes: sign in with your password again."), "error")
-            return redirect(url_for(".login"))
-        session[MARKER] = marker
         error = gettext("That code is not right, or it was used already. Try the code your app shows now.")
+    else:
+        until = two.locked_until(marker["agent"])  # read only: a GET writes nothing
+        if until is not None:
+            return _locked(until)
     return _page("agent/login_code.html", error=error), (401 if error else 200)
+
+
+def _locked(until: datetime) -> Any:
+    """The second step locked for this agent: when to try again (429, Retry-After in seconds)."""
+    error = gettext("Too many wrong codes: two-factor sign-in is locked for your account until %(time)s. Try again "
+                    "then, or ask an admin to reset your two-factor sign-in.", time=datetime_text(until))
+    wait = max(1, math.ceil(until.timestamp() - time.time()))
+    return _page("agent/login_code.html", error=error), 429, {"Retry-After": str(wait)}
+
+
+def _agent_zone(agent_id: int) -> ZoneInfo:
+    """The zone of the agent signing in (not signed in yet, so not `reader_zone`'s): their own, else the default
+    team's."""
+    desk = state.desk()
+    agent = desk.accounts.agent(agent_id)
+    if agent is not None and agent.time_zone:
+        try:
+            return ZoneInfo(agent.time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass  # renamed out of tzdata: the team's, as reader_zone falls back
+    return desk.hours.team(None).zone
 
 
 def profile_context(agent_id: int, email: str) -> dict[str, Any]:

@@ -66,6 +66,7 @@ class ViewLabels:
             "two_factor_reset": gettext("Two-factor sign-in reset"),
             "ticket_updated": gettext("Ticket changed through the API"),
             "availability_changed": gettext("Availability changed"),
+            "two_factor_locked": gettext("Two-factor sign-in locked (too many wrong codes)"),
         }.get(key, key)
 
     def audit_actor(self, key: str) -> str:

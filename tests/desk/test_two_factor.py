@@ -6,6 +6,7 @@ upgrading the previous head. The real database: SQLite and (`--postgresql`) Post
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pyotp
@@ -13,13 +14,15 @@ import pytest
 from alembic import command
 from sqlalchemy import inspect, select
 
+import desk.two_factor as two_factor_module
 from desk.audit import CLI, Actor
 from desk.desk import Desk
 from desk.models import Agent, AuditEvent, RecoveryCode
 from desk.tickets import InputError
-from desk.two_factor import STEP, clean_code, provisioning_uri
+from desk.two_factor import MAX_FAILURES, STEP, SecondStepLocked, clean_code, lock_period, provisioning_uri
 from kb.settings import Settings
 from tests.conftest import database_at, database_url_for_tests, migrate
+from tests.races import at_once, refused
 
 PASSWORD = "a long enough password"
 NOW = 1_800_000_000.0  # a fixed moment: every code below is computed for its steps, no clock read
@@ -175,3 +178,133 @@ def test_the_migration_upgrades_the_previous_head(tmp_path: Path) -> None:
     migrate(desk.db, command.downgrade, "search_text_refold")
     assert "two_factor_secret" not in {column["name"] for column in inspect(desk.db.engine).get_columns("agents")}
     desk.close()
+
+
+# --- the second step locked per agent after too many wrong codes (task tfalock32) ---------------------------------
+
+
+def wrong(secret: str, at: float) -> str:
+    return f"{(int(code(secret, at)) + 500_000) % 1_000_000:06d}"  # not the code of any step near `at`
+
+
+def counted(desk: Desk, agent_id: int) -> tuple[int, object]:
+    row = desk.accounts.agent(agent_id)
+    assert row is not None
+    return row.two_factor_failures, row.two_factor_locked_until
+
+
+def lock_now(desk: Desk, agent_id: int, secret: str, at: float) -> datetime:
+    """Wrong codes until the lock: the one that starts it raises SecondStepLocked, the others pass as None."""
+    for _ in range(MAX_FAILURES - 1):
+        assert desk.two_factor.sign_in(agent_id, wrong(secret, at), ip="10.0.0.9", now=at) is None
+    with pytest.raises(SecondStepLocked) as locked:
+        desk.two_factor.sign_in(agent_id, wrong(secret, at), ip="10.0.0.9", now=at)
+    return locked.value.until
+
+
+def test_five_wrong_codes_lock_the_agent_and_a_right_code_is_refused_until_it_ends(desk: Desk) -> None:
+    agent_id, secret, codes = enrolled(desk)
+    at = NOW + 10 * STEP
+    until = lock_now(desk, agent_id, secret, at)
+    assert until == datetime.fromtimestamp(at, UTC) + timedelta(minutes=15)
+    assert counted(desk, agent_id)[0] == MAX_FAILURES and desk.two_factor.locked_until(agent_id, at) == until
+    [locked] = events(desk, "two_factor_locked")
+    assert (locked.actor, locked.ip, locked.subject) == ("system", "10.0.0.9", str(agent_id))
+    assert locked.after == {"failures": 5, "minutes": 15, "until": until.isoformat(timespec="seconds")}
+    # During the lock a right code and a recovery code are refused (not even checked: neither is used up).
+    later = at + 5 * 60
+    for right in (code(secret, later), codes[0]):
+        with pytest.raises(SecondStepLocked):
+            desk.two_factor.sign_in(agent_id, right, now=later)
+    assert desk.two_factor.codes_left(agent_id) == 10 and len(events(desk, "two_factor_locked")) == 1
+    [failed] = events(desk, "sign_in_failed")  # each refused attempt a failed sign-in of the second step
+    assert failed.count == MAX_FAILURES + 2 and failed.after is not None and failed.after["step"] == "two_factor"
+    assert counted(desk, agent_id)[0] == MAX_FAILURES  # attempts during the lock are not counted again
+    # The lock ends on its own: the right code signs in and the count is back at 0.
+    after = until.timestamp() + 1
+    assert desk.two_factor.locked_until(agent_id, after) is None
+    assert desk.two_factor.sign_in(agent_id, code(secret, after), now=after) is not None
+    assert counted(desk, agent_id) == (0, None)
+
+
+def test_each_further_lock_doubles_up_to_a_day_and_a_right_code_resets_the_count(desk: Desk) -> None:
+    agent_id, secret, _ = enrolled(desk)
+    at = NOW + 10 * STEP
+    periods = []
+    for _ in range(3):
+        until = lock_now(desk, agent_id, secret, at)
+        periods.append(until - datetime.fromtimestamp(at, UTC))
+        at = until.timestamp() + 1
+    assert periods == [timedelta(minutes=15), timedelta(minutes=30), timedelta(minutes=60)]
+    assert [lock_period(n) for n in (4, 7, 8, 40)] == [timedelta(hours=2), timedelta(hours=16), timedelta(hours=24),
+                                                       timedelta(hours=24)]
+    # A right code resets the count: four wrong codes, a right one, four more lock nothing; the next lock is 15 min.
+    assert desk.two_factor.sign_in(agent_id, code(secret, at), now=at) is not None
+    for _ in range(MAX_FAILURES - 1):
+        assert desk.two_factor.sign_in(agent_id, wrong(secret, at), now=at) is None
+    at += 2 * STEP
+    assert desk.two_factor.sign_in(agent_id, code(secret, at), now=at) is not None
+    for _ in range(MAX_FAILURES - 1):
+        assert desk.two_factor.sign_in(agent_id, wrong(secret, at), now=at) is None
+    assert counted(desk, agent_id) == (MAX_FAILURES - 1, None)
+    with pytest.raises(SecondStepLocked) as locked:
+        desk.two_factor.sign_in(agent_id, wrong(secret, at), now=at)
+    assert locked.value.until == datetime.fromtimestamp(at, UTC) + timedelta(minutes=15)
+
+
+def test_recovery_codes_count_and_an_admins_reset_or_password_reset_clears_the_lock(desk: Desk) -> None:
+    agent_id, secret, _ = enrolled(desk)
+    at = NOW + 10 * STEP
+    for _ in range(MAX_FAILURES - 1):  # wrong recovery codes are wrong second steps too
+        assert desk.two_factor.sign_in(agent_id, "abcde-fghjk", now=at) is None
+    with pytest.raises(SecondStepLocked):
+        desk.two_factor.sign_in(agent_id, "zzzzz-zzzzz", now=at)
+    admin = Actor.agent(agent_row(desk, "admin@example.com").id, None)
+    desk.accounts.manage(agent_id, by=admin, password="a brand new password")  # an admin's password reset
+    assert counted(desk, agent_id) == (0, None) and agent_row(desk).two_factor
+    assert desk.two_factor.sign_in(agent_id, code(secret, at), now=at) is not None
+    lock_now(desk, agent_id, secret, at + 2 * STEP)
+    desk.two_factor.reset(agent_id, admin)  # an admin's 2FA reset
+    assert counted(desk, agent_id) == (0, None)
+    secret = desk.two_factor.start(agent_id)  # enrolled again: no lock carried over
+    desk.two_factor.confirm(agent_id, code(secret, at + 4 * STEP), Actor.agent(agent_id, None), now=at + 4 * STEP)
+    assert desk.two_factor.sign_in(agent_id, code(secret, at + 5 * STEP), now=at + 5 * STEP) is not None
+
+
+def test_the_settings_number_of_failures_locks(tmp_path: Path) -> None:
+    with Desk(Settings(data_dir=tmp_path, database_url=database_url_for_tests(), two_factor_max_failures=2)) as two:
+        two.accounts.create_agent("lina@example.com", PASSWORD, name="Lina")
+        agent_id, secret, _ = enrolled(two)
+        assert two.two_factor.sign_in(agent_id, wrong(secret, NOW), now=NOW) is None
+        with pytest.raises(SecondStepLocked):
+            two.two_factor.sign_in(agent_id, wrong(secret, NOW), now=NOW)
+
+
+def test_two_wrong_codes_at_once_both_count(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    agent_id, secret, _ = enrolled(desk)
+    at = NOW + 10 * STEP
+    results = at_once([lambda: desk.two_factor.sign_in(agent_id, wrong(secret, at), now=at)] * 2,
+                      [(two_factor_module, "matching_step")], monkeypatch)
+    counted_ones = [result for result in results if not refused(result)]
+    assert all(result is None for result in counted_ones), results
+    if desk.db.engine.dialect.name == "postgresql":
+        assert len(counted_ones) == 2  # one waits on the other's row lock, then counts too
+    assert counted(desk, agent_id)[0] == len(counted_ones) >= 1
+
+
+def test_the_lock_migration_upgrades_auto_assign_and_goes_down(tmp_path: Path) -> None:
+    db, url = database_at(tmp_path, "auto_assign")
+    with db.engine.begin() as connection:
+        connection.exec_driver_sql("INSERT INTO agents (email, name, password_hash, role, active, created_at) "
+                                   "VALUES ('old@example.com', 'Old', 'x', 'agent', true, CURRENT_TIMESTAMP)")
+    migrate(db, command.upgrade, "two_factor_lock")
+    columns = {column["name"] for column in inspect(db.engine).get_columns("agents")}
+    assert {"two_factor_failures", "two_factor_locked_until"} <= columns
+    db.close()
+    opened = Desk(Settings(data_dir=tmp_path, database_url=url))
+    old = opened.accounts.find("old@example.com")
+    assert old is not None and old.two_factor_failures == 0 and old.two_factor_locked_until is None
+    migrate(opened.db, command.downgrade, "auto_assign")
+    columns = {column["name"] for column in inspect(opened.db.engine).get_columns("agents")}
+    assert not {"two_factor_failures", "two_factor_locked_until"} & columns and "available" in columns
+    opened.close()
