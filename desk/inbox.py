@@ -31,6 +31,14 @@ K = TypeVar("K")  # what a count is keyed by: a built-in view's name, a saved vi
 _PRIORITY_RANK = case({"urgent": 0, "high": 1, "normal": 2, "low": 3}, value=Ticket.priority, else_=4)
 
 
+def team_clause(hours: BusinessHours, team: str) -> ColumnElement[bool]:
+    """The team's tickets: those moved or routed to it, and for the default team those with none stored (a ticket
+    from before routing). The inbox's team filter and the worker's auto-assign pass both ask it."""
+    if team == hours.default:
+        return or_(Ticket.team == team, Ticket.team.is_(None))
+    return Ticket.team == team
+
+
 @dataclass(frozen=True)
 class InboxQuery:
     view: str = "unsolved"
@@ -132,19 +140,13 @@ class Inbox:
             )
         return clauses
 
-    def _team_clause(self, team: str) -> ColumnElement[bool]:
-        """The team's tickets: those moved or routed to it, and for the default team those with none stored."""
-        if team == self.hours.default:
-            return or_(Ticket.team == team, Ticket.team.is_(None))
-        return Ticket.team == team
-
     def _clauses(self, query: InboxQuery, agent_id: int, now: datetime,
                  zone: ZoneInfo | None) -> list[ColumnElement[bool]]:
         clauses = self.view_clauses(query.view, agent_id, now, query.status, zone)
         if query.lang:
             clauses.append(Ticket.lang == query.lang)
         if query.team:
-            clauses.append(self._team_clause(query.team))
+            clauses.append(team_clause(self.hours, query.team))
         if query.tag:
             clauses.append(Ticket.id.in_(select(TicketTag.ticket_id).where(TicketTag.tag == query.tag)))
         found = matches(query.q)

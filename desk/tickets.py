@@ -15,14 +15,14 @@ from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, object_session, selectinload
 
 from desk.auto_assign import available_members, choose
 from desk.business_hours import BusinessHours
 from desk.database import MAX_ROW_ID, Database, insert_if_absent, lock_row
-from desk.inbox import UNSOLVED
+from desk.inbox import UNSOLVED, team_clause
 from desk.mail.attachments import (
     FileLimits,
     Upload,
@@ -532,8 +532,7 @@ class TicketStore:
         for key, team in self.hours.teams.items():
             if team.assignment is None or assigned >= limit:
                 continue
-            mine = Ticket.team == key
-            in_team = or_(mine, Ticket.team.is_(None)) if key == self.hours.default else mine
+            in_team = team_clause(self.hours, key)
             with self.db.session() as session:
                 if not available_members(session, key):
                     continue  # nobody to hand to: no lock, no write (the worker asks every 15 s)
