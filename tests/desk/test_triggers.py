@@ -15,8 +15,9 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from alembic import command
 from click.testing import CliRunner
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from desk import tickets as tickets_module
 from desk.audit import SYSTEM, Actor
@@ -28,7 +29,7 @@ from desk.triggers import DESK_VOCABULARY
 from kb import triggers as kb_triggers
 from kb.settings import Settings
 from kb.triggers import TriggerError, parse_triggers
-from tests.conftest import database_url_for_tests
+from tests.conftest import database_at, database_url_for_tests, migrate
 from tests.desk.test_teams import ROOT, hours_file
 from tests.smtp_sink import free_port
 from webapp.cli import main
@@ -113,6 +114,8 @@ def test_text_is_folded_as_the_inbox_search_folds_and_matched_as_whole_words(des
     assert tags(desk, inside.id) == set()
     subject = new(desk, "see the subject", subject="Refund?")
     assert "refund" in tags(desk, subject.id)
+    vip = new(desk, "refund please", tags=("vip",))  # not_tags: the follow-up rule skips it
+    assert tags(desk, vip.id) == {"vip", "refund"}
     twice = new(desk, "خصم مرتين من بطاقتي", subject="دفع", lang="ar")
     assert desk.tickets.get(twice.id).priority == "urgent"  # type: ignore[union-attr]
 
@@ -301,3 +304,21 @@ def test_a_yaml_error_names_its_line() -> None:
               on: created
               then: {add_tags: [x}
             """), "x.yml")
+
+
+def test_the_triggers_migration_upgrades_two_factor_lock_and_goes_down(tmp_path: Path) -> None:
+    db, url = database_at(tmp_path, "two_factor_lock")
+    migrate(db, command.upgrade, "ticket_triggers")
+    tables = ("ticket_status_changes", "ticket_team_changes", "ticket_assignee_changes")
+    for table in tables:
+        assert "trigger_name" in {column["name"] for column in inspect(db.engine).get_columns(table)}
+    assert "ticket_trigger_changes" in inspect(db.engine).get_table_names()
+    db.close()
+    opened = Desk(Settings(data_dir=tmp_path, database_url=url))
+    try:
+        migrate(opened.db, command.downgrade, "two_factor_lock")
+        for table in tables:
+            assert "trigger_name" not in {column["name"] for column in inspect(opened.db.engine).get_columns(table)}
+        assert "ticket_trigger_changes" not in inspect(opened.db.engine).get_table_names()
+    finally:
+        opened.close()
