@@ -322,3 +322,45 @@ def test_the_triggers_migration_upgrades_two_factor_lock_and_goes_down(tmp_path:
         assert "ticket_trigger_changes" not in inspect(opened.db.engine).get_table_names()
     finally:
         opened.close()
+
+
+def test_a_trigger_that_fails_leaves_nothing_half_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rules run in the event's transaction: a reply that cannot be queued takes the new ticket (and its tags)
+    back with it, as the event's own failure would."""
+    import desk.triggers as triggers_module
+
+    desk = open_desk(tmp_path, REPLY)
+    try:
+        def broken(*args: object, **kwargs: object) -> None:
+            raise RuntimeError("outbox unavailable")
+
+        monkeypatch.setattr(triggers_module, "queue_mail", broken)
+        with pytest.raises(RuntimeError, match="outbox unavailable"):
+            new(desk, "I need a refund", email="late@example.com")
+        with desk.db.session() as session:
+            assert session.scalar(select(Ticket.id)) is None
+            assert session.scalar(select(TicketTriggerChange.id)) is None
+    finally:
+        desk.close()
+
+
+def test_remove_tags_on_a_reply_to_an_assigned_ticket(tmp_path: Path) -> None:
+    rules = ("- {name: Customer answered, on: customer_reply, if: {assigned: true, tags: waiting},"
+             " then: {remove_tags: [waiting, absent]}}\n")
+    desk = open_desk(tmp_path, rules)
+    try:
+        sara = desk.accounts.create_agent("sara@example.com", "a long password 1", name="Sara")
+        unassigned = new(desk, "hello", tags=("waiting",))
+        desk.tickets.customer_reply(unassigned.reference, "any news?")
+        assert tags(desk, unassigned.id) == {"waiting"}  # assigned: true does not hold
+        ticket = new(desk, "hello", tags=("waiting", "vip"), subject="Other")
+        desk.tickets.update(ticket.id, assignee_id=sara.id, agent_id=sara.id)
+        desk.tickets.customer_reply(ticket.reference, "any news?")
+        assert tags(desk, ticket.id) == {"vip"}
+        assert trigger_rows(desk, ticket.id) == [("Customer answered", "remove_tags", None)]
+        with desk.db.session() as session:
+            row = session.scalar(select(TicketTriggerChange).where(TicketTriggerChange.ticket_id == ticket.id))
+            assert row is not None and (row.action, row.old_value, row.trigger_name) == (
+                "remove_tags", "waiting", "Customer answered")
+    finally:
+        desk.close()
