@@ -10,6 +10,8 @@ from __future__ import annotations
 from functools import cached_property
 from types import TracebackType
 
+from sqlalchemy import select
+
 from desk.accounts import Accounts
 from desk.advice import AdviceStore
 from desk.audit import AuditLog
@@ -24,6 +26,7 @@ from desk.mail.attachments import Attachments, FileLimits
 from desk.mail.held import HeldMailStore
 from desk.mail.outbox import Outbox
 from desk.mail.receive import MailReceiver
+from desk.models import Agent
 from desk.notes import Notes
 from desk.notices import Notices
 from desk.presence import Presence
@@ -33,6 +36,7 @@ from desk.surveys import Surveys
 from desk.tags import Tags
 from desk.teams import Teams
 from desk.tickets import TicketStore
+from desk.triggers import Triggers, load_triggers
 from desk.two_factor import TwoFactor
 from kb.settings import Settings
 
@@ -48,9 +52,19 @@ class Desk:
         return BusinessHours.load(self.settings.content_dir)
 
     @cached_property
+    def triggers(self) -> Triggers:
+        """content/_triggers.yml checked against this desk's teams, macros and agents: a wrong file stops the desk at
+        start (TriggerError naming the file, line and field), since building `tickets` builds this."""
+        with self.db.session() as session:
+            emails = set(session.scalars(select(Agent.email)))
+        rules = load_triggers(self.settings.content_dir, self.hours, self.settings.languages, emails)
+        return Triggers(rules, self.hours, self.settings.content_dir)
+
+    @cached_property
     def tickets(self) -> TicketStore:
         return TicketStore(self.db, self.settings.languages, self.hours, self.settings.data_dir,
-                           FileLimits.from_settings(self.settings), FileLimits.for_customers(self.settings))
+                           FileLimits.from_settings(self.settings), FileLimits.for_customers(self.settings),
+                           self.triggers)
 
     @cached_property
     def customers(self) -> Customers:

@@ -468,6 +468,8 @@ class TicketStatusChange(Base):
     new_status: Mapped[str] = mapped_column(String(20), index=True)
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # The trigger (content/_triggers.yml, desk.triggers) that made the change, by name; None: an agent or the desk.
+    trigger_name: Mapped[str | None] = mapped_column(String(100))
 
 
 class TicketDueChange(Base):
@@ -496,6 +498,8 @@ class TicketTeamChange(Base):
     old_team: Mapped[str | None] = mapped_column(String(MAX_TEAM_KEY))
     new_team: Mapped[str] = mapped_column(String(MAX_TEAM_KEY))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # The trigger (content/_triggers.yml, desk.triggers) that made the change, by name; None: an agent or the desk.
+    trigger_name: Mapped[str | None] = mapped_column(String(100))
 
 
 class TicketAssigneeChange(Base):
@@ -515,6 +519,24 @@ class TicketAssigneeChange(Base):
     # None: by hand or by another rule of the desk.
     auto_rule: Mapped[str | None] = mapped_column(String(20))
     auto_team: Mapped[str | None] = mapped_column(String(MAX_TEAM_KEY))
+    # The trigger (content/_triggers.yml, desk.triggers) that made the change, by name; None: an agent or the desk.
+    trigger_name: Mapped[str | None] = mapped_column(String(100))
+
+
+class TicketTriggerChange(Base):
+    """A change a trigger made that has no history table of its own (desk.triggers): tags added or removed, the
+    priority, a note or a reply sent, an assignee skipped. `action` is the trigger's action key (or
+    "assignee_skipped"); `old_value`/`new_value` what it changed from and to (tags: the tags, comma-separated)."""
+
+    __tablename__ = "ticket_trigger_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    trigger_name: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(20))
+    old_value: Mapped[str | None] = mapped_column(String(400))
+    new_value: Mapped[str | None] = mapped_column(String(400))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
 class TicketSnoozeChange(Base):

@@ -52,6 +52,7 @@ from desk.models import (
     TicketStatusChange,
     TicketTag,
     TicketTeamChange,
+    TicketTriggerChange,
     as_utc,
     reached_customer,
     utcnow,
@@ -59,6 +60,7 @@ from desk.models import (
 from desk.surveys import open_survey
 from desk.ticket_search import customer_search_text, index_ticket
 from desk.translatable import N_, Nn_, TranslatableError
+from desk.triggers import Event, Triggers
 from kb.bidi_text import INVISIBLE
 from kb.language import detect_language
 from kb.message_text import CONTROL_CHARACTERS
@@ -349,11 +351,12 @@ Answer = Callable[[Session, R], None]
 
 
 # A row of a ticket's history (`TicketStore.changes`).
-Change = TicketStatusChange | TicketDueChange | TicketTeamChange | TicketAssigneeChange | TicketSnoozeChange
+Change = (TicketStatusChange | TicketDueChange | TicketTeamChange | TicketAssigneeChange | TicketSnoozeChange
+          | TicketTriggerChange)
 
 
 def record_assignee(session: Session, ticket: Ticket, assignee_id: int | None, agent_id: int | None,
-                    now: datetime | None = None, auto_rule: str | None = None) -> bool:
+                    now: datetime | None = None, auto_rule: str | None = None, trigger: str | None = None) -> bool:
     """The one place a ticket's assignee changes (None: unassigned): the change is a row of its history (who, when,
     from, to), whatever made it: an agent by hand or in bulk, a reply taking an unassigned ticket, a move to a team
     the assignee is not in, the demo's seed, the team's automatic assignment (`auto_rule`, the rule named with the
@@ -363,7 +366,7 @@ def record_assignee(session: Session, ticket: Ticket, assignee_id: int | None, a
         return False
     session.add(TicketAssigneeChange(ticket_id=ticket.id, agent_id=agent_id, old_assignee_id=ticket.assignee_id,
                                      new_assignee_id=assignee_id, created_at=now or utcnow(), auto_rule=auto_rule,
-                                     auto_team=ticket.team if auto_rule else None))
+                                     auto_team=ticket.team if auto_rule else None, trigger_name=trigger))
     ticket.assignee_id = assignee_id
     return True
 
@@ -418,7 +421,7 @@ class TicketStore:
     def __init__(
         self, db: Database, languages: tuple[str, ...] = ("en", "ar"), hours: BusinessHours | None = None,
         data_dir: Path | None = None, file_limits: FileLimits | None = None,
-        customer_file_limits: FileLimits | None = None,
+        customer_file_limits: FileLimits | None = None, triggers: Triggers | None = None,
     ) -> None:
         self.db = db
         self.languages = languages
@@ -429,6 +432,8 @@ class TicketStore:
         self.customer_file_limits = customer_file_limits or FileLimits.for_customers(Settings())
         # Due times count in business hours; without a configuration, around the clock.
         self.hours = hours or BusinessHours.from_mapping({})
+        # content/_triggers.yml's rules (desk.triggers), run on a new ticket and a customer's message.
+        self.triggers = triggers
 
     def limits_for(self, channel: str) -> FileLimits:
         """The limits a post's files are held to, by the way it came: a customer's web form has its own
@@ -438,6 +443,9 @@ class TicketStore:
     def _due(self, ticket: Ticket, since: datetime) -> datetime:
         """When the next agent reply is due for a customer message at `since` (business hours, by priority)."""
         return self.hours.due_at(since, ticket.priority, ticket.team)
+
+    def computed_due(self, ticket: Ticket) -> datetime | None:
+        return self._computed_due(ticket)
 
     def _computed_due(self, ticket: Ticket) -> datetime | None:
         """The business-hours due time: from the first customer message no agent has answered since."""
@@ -562,9 +570,10 @@ class TicketStore:
                 *session.scalars(select(TicketTeamChange).where(TicketTeamChange.ticket_id == ticket_id)),
                 *session.scalars(select(TicketAssigneeChange).where(TicketAssigneeChange.ticket_id == ticket_id)),
                 *session.scalars(select(TicketSnoozeChange).where(TicketSnoozeChange.ticket_id == ticket_id)),
+                *session.scalars(select(TicketTriggerChange).where(TicketTriggerChange.ticket_id == ticket_id)),
             ]
         kinds = {TicketStatusChange: 0, TicketDueChange: 1, TicketTeamChange: 2, TicketAssigneeChange: 3,
-                 TicketSnoozeChange: 4}
+                 TicketSnoozeChange: 4, TicketTriggerChange: 5}
         return sorted(rows, key=lambda row: (as_utc(row.created_at), kinds[type(row)], row.id))
 
     def validate(self, new: NewTicket, with_files: bool = False) -> NewTicket:
@@ -828,9 +837,12 @@ class TicketStore:
         if ticket.messages[-1].author == "customer":
             ticket.due_at = self._due(ticket, created)
         session.add(ticket)
+        if new.auto_assign and self.triggers:  # before automatic assignment: a trigger's team and assignee win
+            self.triggers.run(session, self, ticket, Event("created", new.body, created))
         index_ticket(session, ticket)
         rule = self.hours.teams.get(self.hours.team_key(ticket.team))
-        if new.auto_assign and rule is not None and rule.assignment is not None:  # else nothing changes: no flush
+        if (new.auto_assign and ticket.assignee_id is None and rule is not None
+                and rule.assignment is not None):  # else nothing changes: no flush
             session.flush()  # the history row names the ticket's id
             self.auto_assign(session, ticket)
         return ticket
@@ -1053,7 +1065,7 @@ class TicketStore:
                 ticket.messages.append(message)
                 # An earlier unanswered message keeps its (earlier) due time.
                 ticket.due_at = ticket.due_at or self._due(ticket, now)
-                self.customer_wrote(ticket, now)
+                self.customer_replied(session, ticket, text, now)
             kept = attach_files(session, self.data_dir, message, attached, written)
             index_ticket(session, ticket)
             return landed(ticket, message, addressed, live, kept)
@@ -1121,6 +1133,13 @@ class TicketStore:
             return record_assignee(session, ticket, assignee_id, agent_id)
         return False
 
+    def customer_replied(self, session: Session, ticket: Ticket, text: str, now: datetime) -> None:
+        """A customer's message `text` added to the (not closed) ticket, by any channel: `customer_wrote`, then the
+        `customer_reply` triggers, in the caller's transaction."""
+        self.customer_wrote(ticket, now)
+        if self.triggers:
+            self.triggers.run(session, self, ticket, Event("customer_reply", text, now))
+
     @staticmethod
     def customer_wrote(ticket: Ticket, now: datetime) -> None:
         """A customer's message on the ticket (their page, the API, mail): it is open again, and a snooze ends at
@@ -1144,14 +1163,21 @@ class TicketStore:
         return True
 
     @staticmethod
-    def _set_status(ticket: Ticket, status: str, now: datetime, agent_id: int | None = None) -> CsatSurvey | None:
+    def set_status(ticket: Ticket, status: str, now: datetime, trigger: str | None = None) -> None:
+        """A trigger's status change (never solved: no survey), its history row naming the trigger."""
+        TicketStore._set_status(ticket, status, now, None, trigger)
+
+    @staticmethod
+    def _set_status(ticket: Ticket, status: str, now: datetime, agent_id: int | None = None,
+                    trigger: str | None = None) -> CsatSurvey | None:
         """The one place a status changes: stamps the times and records the change for the metrics.
 
         Each solve opens a satisfaction survey, returned for the caller to mail."""
         survey = None
         if status != ticket.status:
             session = object_session(ticket)
-            change = TicketStatusChange(old_status=ticket.status, new_status=status, agent_id=agent_id, created_at=now)
+            change = TicketStatusChange(old_status=ticket.status, new_status=status, agent_id=agent_id, created_at=now,
+                                        trigger_name=trigger)
             change.ticket_id = ticket.id
             if session is not None:
                 session.add(change)

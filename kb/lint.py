@@ -27,6 +27,9 @@ Rule ids:
   no-file                error    a path given to lint does not exist
   macro-front-matter, unknown-placeholder, macro-tag, macro-lang-folder (errors), missing-macro-translation
                          (warning): macros under content/_macros, see kb.macros.lint_macros
+  trigger-file           error    content/_triggers.yml that the desk would refuse at start (kb.triggers): an
+                                  unknown key, condition or action, `on:` missing, an unknown team, macro or
+                                  language, a value that cannot be a tag
 
 A file whose front matter is wrong is still checked whole: every front-matter problem is listed,
 and its body's links, images and headings are judged as well, so one run shows everything.
@@ -51,6 +54,7 @@ from kb.raw_html import inline_tag_allowed
 from kb.render import resolve_link
 from kb.settings import SHIPPED_LANGUAGES
 from kb.translations import TRANSLATED_FROM, TranslationStatus, article_statuses, group_by_id, source_of
+from kb.triggers import TRIGGERS_FILE, lint_triggers
 
 Severity = Literal["error", "warning"]
 
@@ -115,6 +119,7 @@ def lint_paths(
         messages.extend(_lint_file(tree, relative))
     messages.extend(_translation_messages(tree, set(targets)))
     messages.extend(_macro_messages(tree, paths))
+    messages.extend(_trigger_messages(tree, paths))
     return sorted(messages, key=lambda m: (m.path, m.line, m.col, m.rule))
 
 
@@ -130,6 +135,15 @@ def _macro_messages(tree: _Tree, paths: list[Path] | None) -> list[LintMessage]:
             messages.append(LintMessage(tree.display(problem.path), problem.line, 1, severity, problem.rule,
                                         problem.message))
     return messages
+
+
+def _trigger_messages(tree: _Tree, paths: list[Path] | None) -> list[LintMessage]:
+    """The triggers file's problem, when the whole tree is linted or the file is among `paths`."""
+    file = (tree.root / TRIGGERS_FILE).resolve()
+    if paths is not None and not any(file == p.resolve() or p.resolve() in file.parents for p in paths):
+        return []
+    return [LintMessage(tree.display(TRIGGERS_FILE), error.line, 1, "error", "trigger-file",
+                        f"{error.where}: {error.message}") for error in lint_triggers(tree.root, tree.languages)]
 
 
 def _load_tree(content_root: Path, languages: tuple[str, ...]) -> _Tree:

@@ -250,7 +250,7 @@ class MailReceiver:
         if ticket is not None and ticket.status != "closed":
             message = Message(author="customer", body=body, channel="email", created_at=now)
             ticket.messages.append(message)
-            TicketStore.customer_wrote(ticket, now)
+            self.tickets.customer_replied(session, ticket, body, now)
             outcome = "continued"
         else:
             subject = clean_subject(re.sub(r"\s*\[#mz-[a-z2-7]+\]", "", mail.subject, flags=re.IGNORECASE))

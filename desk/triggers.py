@@ -1,0 +1,247 @@
+"""Triggers run (Zendesk's triggers, Chatwoot's automation rules): content/_triggers.yml's rules applied to a ticket
+when it is created or its customer writes, in the transaction of that event.
+
+The file is read and checked once, at start (kb.triggers, with this desk's teams, macros and agents: a wrong file
+stops the desk naming the file, line and field). `Triggers.run` is called from the two places every channel goes
+through: `TicketStore._insert` (contact form, API, mail, a follow-up; not an import, which is history) and
+`TicketStore.customer_replied` (the ticket page, the API, mail). Nothing else calls it, so a trigger's own changes
+never fire triggers.
+
+Order: one pass over the rules in file order per event; each rule sees the ticket as the earlier ones left it (a
+rule that adds `refund` lets a later `tags: refund` rule fire), and no rule runs twice. Zendesk re-runs its whole
+list until nothing changes; one pass says the same thing in fewer words, never loops, and the file reads top to
+bottom as it runs. A rule placed before the one whose change it waits for does not see it.
+
+Each change is a row of the ticket's history naming the trigger: status, team and assignee changes in their own
+tables (`trigger_name`, with no agent, as automatic assignment records "Assigned automatically"), the rest (tags,
+priority, a note, a reply, an assignee skipped) in ticket_trigger_changes. None of these is audited when an agent
+does it on the ticket page, so a trigger's are not either.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from desk.business_hours import BusinessHours
+from desk.mail.outbox import queue_mail
+from desk.models import (
+    CHANNELS,
+    PRIORITIES,
+    TICKET_STATUSES,
+    Agent,
+    AgentTeam,
+    Message,
+    Ticket,
+    TicketTeamChange,
+    TicketTriggerChange,
+)
+from desk.ticket_search import fold_for_search
+from kb.macros import Macro, load_macros
+from kb.message_text import first_name
+from kb.tag_rule import folded_tag, is_tag
+from kb.triggers import TRIGGERS_FILE, Trigger, TriggerError, macro_keys, parse_triggers
+
+if TYPE_CHECKING:
+    from desk.tickets import TicketStore
+
+log = logging.getLogger(__name__)
+
+EVENTS = ("created", "customer_reply")
+
+
+@dataclass(frozen=True)
+class Event:
+    """What happened: `kind` (created, customer_reply) and the words it brought (the new ticket's or the reply's
+    text), matched by a rule's `text` with the ticket's subject."""
+
+    kind: str
+    text: str
+    now: datetime
+
+
+def load_triggers(content_dir: Path, hours: BusinessHours, languages: tuple[str, ...],
+                  agent_emails: set[str] | None = None) -> tuple[Trigger, ...]:
+    """The content folder's rules, checked against this desk: its teams, its macros, and (`agent_emails`, when
+    given) its agents. A wrong file raises TriggerError naming the file, line and field."""
+    path = content_dir / TRIGGERS_FILE
+    if not path.exists():
+        return ()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise TriggerError(str(path), 1, "file", "not UTF-8 text") from None
+    rules = parse_triggers(text, str(path), tuple(hours.teams), macro_keys(content_dir), languages)
+    if agent_emails is not None:
+        for number, rule in enumerate(rules, 1):
+            email = rule.actions.assignee
+            if email is not None and email not in agent_emails:
+                raise TriggerError(str(path), rule.line, f"trigger {number} ({rule.name}).then.assignee",
+                                   f"no agent {email!r}")
+    return rules
+
+
+def _contains(text: str, phrase: str) -> bool:
+    """Whether the folded `phrase` is in the folded `text` as whole words ("refund" not in "refunded")."""
+    return re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text) is not None
+
+
+class Triggers:
+    def __init__(self, rules: tuple[Trigger, ...], hours: BusinessHours, content_dir: Path) -> None:
+        self.rules = rules
+        self.hours = hours
+        self.content_dir = content_dir
+        # The phrases of each rule's `text`, folded once as the inbox's search folds (desk.ticket_search).
+        self._folded = {id(c): tuple(fold_for_search(p) for p in c["text"])  # type: ignore[attr-defined]
+                        for rule in rules for c in (rule.conditions, *rule.any) if "text" in c}
+
+    def __bool__(self) -> bool:
+        return bool(self.rules)
+
+    def run(self, session: Session, store: TicketStore, ticket: Ticket, event: Event) -> list[str]:
+        """Apply every rule for `event` whose conditions hold, in file order, in the caller's transaction; the names
+        of those that fired."""
+        fired: list[str] = []
+        if not any(event.kind in rule.events for rule in self.rules):
+            return fired
+        session.flush()  # the ticket's id for the history rows, and its column defaults (status) to match on
+        text = fold_for_search(f"{ticket.subject}\n{event.text}")
+        for rule in self.rules:
+            if event.kind not in rule.events:
+                continue
+            if not self._holds(rule.conditions, ticket, text, event.now):
+                continue
+            if rule.any and not any(self._holds(c, ticket, text, event.now) for c in rule.any):
+                continue
+            self._apply(session, store, ticket, rule, event.now)
+            fired.append(rule.name)
+        return fired
+
+    def _holds(self, conditions: Mapping[str, object], ticket: Ticket, text: str, now: datetime) -> bool:
+        team_key = self.hours.team_key(ticket.team)
+        words = {"lang": ticket.lang, "channel": ticket.channel, "category": ticket.category, "team": team_key,
+                 "priority": ticket.priority, "status": ticket.status,
+                 "domain": ticket.customer.email.rpartition("@")[2] if ticket.customer else ""}
+        tags = {t.tag for t in ticket.tags}
+        for key, wanted in conditions.items():
+            if key in words:
+                if (words[key] or "").lower() not in wanted:  # type: ignore[operator]
+                    return False
+            elif key == "tags":
+                if not tags & wanted:  # type: ignore[operator]
+                    return False
+            elif key == "not_tags":
+                if tags & wanted:  # type: ignore[operator]
+                    return False
+            elif key == "text":
+                if not any(_contains(text, phrase) for phrase in self._folded[id(conditions)]):
+                    return False
+            elif key == "assigned":
+                if (ticket.assignee_id is not None) != wanted:
+                    return False
+            elif key == "business_hours":
+                team = self.hours.team(team_key)
+                working = team.seconds_between(now, now + timedelta(seconds=1)) > 0
+                if working != (wanted == "in"):
+                    return False
+        return True
+
+    def _apply(self, session: Session, store: TicketStore, ticket: Ticket, rule: Trigger, now: datetime) -> None:
+        from desk.tickets import add_tags, record_assignee
+
+        actions, name = rule.actions, rule.name
+
+        def note(action: str, old: str | None, new: str | None) -> None:
+            session.add(TicketTriggerChange(ticket_id=ticket.id, trigger_name=name, action=action,
+                                            old_value=old[:400] if old else old, new_value=new[:400] if new else new,
+                                            created_at=now))
+
+        if actions.add_tags:
+            have = {t.tag for t in ticket.tags}
+            added = [t for t in actions.add_tags if t not in have]
+            if add_tags(ticket, added):
+                note("add_tags", None, ", ".join(added))
+        if actions.remove_tags:
+            gone = [t for t in ticket.tags if t.tag in actions.remove_tags]
+            for row in gone:
+                ticket.tags.remove(row)
+            if gone:
+                note("remove_tags", ", ".join(t.tag for t in gone), None)
+        if actions.priority is not None and actions.priority != ticket.priority:
+            note("priority", ticket.priority, actions.priority)
+            ticket.priority = actions.priority
+            if not ticket.due_by_hand:
+                ticket.due_at = store.computed_due(ticket)
+        if actions.team is not None and actions.team != self.hours.team_key(ticket.team):
+            session.add(TicketTeamChange(ticket_id=ticket.id, agent_id=None, old_team=ticket.team,
+                                         new_team=actions.team, created_at=now, trigger_name=name))
+            ticket.team = actions.team
+            if not ticket.due_by_hand:
+                ticket.due_at = store.computed_due(ticket)
+            if ticket.assignee_id is not None and session.scalar(select(AgentTeam.id).where(
+                    AgentTeam.agent_id == ticket.assignee_id, AgentTeam.team == actions.team)) is None:
+                record_assignee(session, ticket, None, None, now, trigger=name)
+        if actions.assignee is not None:
+            agent = session.scalar(select(Agent).where(Agent.email == actions.assignee))
+            if agent is None or not agent.active:
+                log.warning("trigger %r: agent %s is %s; ticket %s left as it was", name, actions.assignee,
+                            "deactivated" if agent is not None else "gone", ticket.id)
+                note("assignee_skipped", None, actions.assignee)
+            else:
+                record_assignee(session, ticket, agent.id, None, now, trigger=name)
+        if actions.status is not None and actions.status != ticket.status:
+            store.set_status(ticket, actions.status, now, trigger=name)
+        if actions.note is not None:
+            body = self._values_rendered(actions.note, ticket)
+            ticket.messages.append(Message(author="agent", agent_id=None, body=body, internal=True, created_at=now))
+            note("note", None, body)
+        if actions.reply_macro is not None:
+            self._reply(session, store, ticket, rule, now, note)
+        ticket.updated_at = now
+
+    def _values(self, ticket: Ticket) -> dict[str, str]:
+        """The macros' placeholders for a trigger: no agent writes, so `agent.name` is the ticket's team."""
+        name = ticket.customer.name or "" if ticket.customer else ""
+        return {"customer.name": name or (ticket.customer.email if ticket.customer else ""),
+                "customer.first_name": first_name(name), "ticket.reference": ticket.reference,
+                "ticket.subject": ticket.subject, "agent.name": self.hours.team(ticket.team).name}
+
+    def _values_rendered(self, text: str, ticket: Ticket) -> str:
+        macro = Macro(key="", lang="", path="", title="", body=text, body_line=1)
+        return macro.render(self._values(ticket))
+
+    def _reply(self, session: Session, store: TicketStore, ticket: Ticket, rule: Trigger, now: datetime,
+               note: object) -> None:
+        """The macro in the ticket's language sent as the reply an agent's macro and send would be: the message,
+        the macro's tags and status (never solved: a rule does not end a conversation), and the mail queued in this
+        transaction. No macro in that language: skipped, logged, and said in the history."""
+        from desk.tickets import add_tags
+
+        key = rule.actions.reply_macro
+        macro = next((m for m in load_macros(self.content_dir, ticket.lang) if m.key == key), None)
+        assert callable(note)
+        if macro is None:
+            log.warning("trigger %r: no %s version of macro %r; no reply to ticket %s", rule.name, ticket.lang, key,
+                        ticket.id)
+            note("reply_skipped", None, f"{ticket.lang}/{key}")
+            return
+        message = Message(author="agent", agent_id=None, body=macro.render(self._values(ticket)), created_at=now,
+                          channel="email")
+        ticket.messages.append(message)
+        add_tags(ticket, [tag for tag in map(folded_tag, macro.add_tags) if is_tag(tag)])
+        if macro.status in ("open", "pending", "on_hold") and macro.status != ticket.status:
+            store.set_status(ticket, macro.status, now, trigger=rule.name)
+        note("reply_macro", None, f"{ticket.lang}/{key}")
+        queue_mail(session, "reply", ticket, ticket.customer.email, ticket.lang, message)
+
+
+# The vocabulary kb.triggers repeats (it cannot import desk): tests/desk/test_triggers.py checks they agree.
+DESK_VOCABULARY = {"priorities": PRIORITIES, "channels": CHANNELS, "statuses": TICKET_STATUSES}
