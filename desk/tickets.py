@@ -47,6 +47,8 @@ from desk.models import (
     Message,
     Ticket,
     TicketAssigneeChange,
+    TicketCc,
+    TicketCcChange,
     TicketDueChange,
     TicketSnoozeChange,
     TicketStatusChange,
@@ -349,7 +351,8 @@ Answer = Callable[[Session, R], None]
 
 
 # A row of a ticket's history (`TicketStore.changes`).
-Change = TicketStatusChange | TicketDueChange | TicketTeamChange | TicketAssigneeChange | TicketSnoozeChange
+Change = (TicketStatusChange | TicketDueChange | TicketTeamChange | TicketAssigneeChange | TicketSnoozeChange
+          | TicketCcChange)
 
 
 def record_assignee(session: Session, ticket: Ticket, assignee_id: int | None, agent_id: int | None,
@@ -412,6 +415,40 @@ class FollowUpLinks:
 
     of: Ticket | None
     later: list[Ticket]
+
+
+def customer_for(session: Session, email: str, name: str = "", country: str | None = None) -> Customer:
+    """Insert-or-get by email, race-free (`insert_if_absent`): two first tickets from one new address at once
+    both land on one customer."""
+    def reached() -> Customer:
+        insert_if_absent(session, Customer,
+                         {"email": email, "name": name, "country": country, "created_at": utcnow(),
+                          "search_text": customer_search_text(name, email)},
+                         ["email"])
+        found = reached_customer(session, email)
+        assert found is not None  # inserted above when absent
+        return found
+
+    customer = reached()
+    # Held to the commit and read again: a merge of this customer at this moment (desk.customers, which locks
+    # both rows) moved their tickets before this one was written, which stayed on the merged-away row, on no
+    # profile (PostgreSQL; hostile31). Now the merge waits for this ticket, or this ticket for the merge and
+    # then follows it to the kept customer. The same for an erase: the ticket (with the customer's words) landed
+    # on the erased skeleton (hostile31b); now the address, free again, reaches a new customer.
+    for _ in range(3):  # one hop (a merge re-points earlier duplicates), a few for merges meanwhile
+        lock_row(session, Customer, customer.id)
+        session.refresh(customer)
+        if customer.erased_at is not None:  # erased meanwhile (desk.erasure): the address is a new customer's
+            customer = reached()
+            continue
+        kept = session.get(Customer, customer.merged_into_id) if customer.merged_into_id is not None else None
+        if kept is None:
+            break
+        customer = kept
+    if name and not customer.name:
+        customer.name = name
+    customer.search_text = customer_search_text(customer.name, customer.email)  # unchanged: no UPDATE
+    return customer
 
 
 class TicketStore:
@@ -554,7 +591,7 @@ class TicketStore:
 
     def changes(self, ticket_id: int) -> list[Change]:
         """The ticket's history: status changes, due times set by hand, moves between teams, assignee changes and
-        snoozes, oldest first (a move that unassigns lists the move, then the unassignment)."""
+        snoozes, CCs added and removed, oldest first (a move that unassigns lists the move, then the unassignment)."""
         with self.db.session() as session:
             rows: list[Change] = [
                 *session.scalars(select(TicketStatusChange).where(TicketStatusChange.ticket_id == ticket_id)),
@@ -562,9 +599,10 @@ class TicketStore:
                 *session.scalars(select(TicketTeamChange).where(TicketTeamChange.ticket_id == ticket_id)),
                 *session.scalars(select(TicketAssigneeChange).where(TicketAssigneeChange.ticket_id == ticket_id)),
                 *session.scalars(select(TicketSnoozeChange).where(TicketSnoozeChange.ticket_id == ticket_id)),
+                *session.scalars(select(TicketCcChange).where(TicketCcChange.ticket_id == ticket_id)),
             ]
         kinds = {TicketStatusChange: 0, TicketDueChange: 1, TicketTeamChange: 2, TicketAssigneeChange: 3,
-                 TicketSnoozeChange: 4}
+                 TicketSnoozeChange: 4, TicketCcChange: 5}
         return sorted(rows, key=lambda row: (as_utc(row.created_at), kinds[type(row)], row.id))
 
     def validate(self, new: NewTicket, with_files: bool = False) -> NewTicket:
@@ -741,8 +779,14 @@ class TicketStore:
             record_assignee(session, ticket, agent_id, agent_id, now)
         survey = self._set_status(ticket, status, now, agent_id)
         attach_files(session, self.data_dir, message, attached, written)
-        # The reply that solves the ticket carries the survey: one mail, not two.
-        queue_mail(session, "reply", ticket, ticket.customer.email, ticket.lang, message, survey)
+        # The reply that solves the ticket carries the survey: one mail, not two. With CCs the reply goes to them too
+        # (desk.ccs) and the survey is the requester's alone (as Zendesk's): then it is a "solved" mail of its own.
+        if survey is not None and session.scalar(select(TicketCc.customer_id).where(TicketCc.ticket_id == ticket.id)
+                                                 .limit(1)) is not None:
+            queue_mail(session, "reply", ticket, ticket.customer.email, ticket.lang, message)
+            queue_mail(session, "solved", ticket, ticket.customer.email, ticket.lang, survey=survey)
+        else:
+            queue_mail(session, "reply", ticket, ticket.customer.email, ticket.lang, message, survey)
         index_ticket(session, ticket)
 
     @staticmethod
@@ -767,37 +811,7 @@ class TicketStore:
             return FollowUpLinks(of, self._follow_ups(session, ticket))
 
     def _customer(self, session: Session, new: NewTicket) -> Customer:
-        """Insert-or-get by email, race-free (`insert_if_absent`): two first tickets from one new address at once
-        both land on one customer."""
-        def reached() -> Customer:
-            insert_if_absent(session, Customer,
-                             {"email": new.email, "name": new.name, "country": new.country, "created_at": utcnow(),
-                              "search_text": customer_search_text(new.name, new.email)},
-                             ["email"])
-            found = reached_customer(session, new.email)
-            assert found is not None  # inserted above when absent
-            return found
-
-        customer = reached()
-        # Held to the commit and read again: a merge of this customer at this moment (desk.customers, which locks
-        # both rows) moved their tickets before this one was written, which stayed on the merged-away row, on no
-        # profile (PostgreSQL; hostile31). Now the merge waits for this ticket, or this ticket for the merge and
-        # then follows it to the kept customer. The same for an erase: the ticket (with the customer's words) landed
-        # on the erased skeleton (hostile31b); now the address, free again, reaches a new customer.
-        for _ in range(3):  # one hop (a merge re-points earlier duplicates), a few for merges meanwhile
-            lock_row(session, Customer, customer.id)
-            session.refresh(customer)
-            if customer.erased_at is not None:  # erased meanwhile (desk.erasure): the address is a new customer's
-                customer = reached()
-                continue
-            kept = session.get(Customer, customer.merged_into_id) if customer.merged_into_id is not None else None
-            if kept is None:
-                break
-            customer = kept
-        if new.name and not customer.name:
-            customer.name = new.name
-        customer.search_text = customer_search_text(customer.name, customer.email)  # unchanged: no UPDATE
-        return customer
+        return customer_for(session, new.email, new.name, new.country)
 
     def _insert(self, session: Session, new: NewTicket) -> Ticket:
         customer = self._customer(session, new)
