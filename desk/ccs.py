@@ -28,8 +28,10 @@ from email.utils import parseaddr
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from desk.audit import Actor, record
+from desk.database import Database
 from desk.models import Customer, OutboxMail, Ticket, TicketCc, TicketCcChange, utcnow
-from desk.tickets import InputError, clean_email, customer_for
+from desk.tickets import InputError, changeable, clean_email, customer_for
 from desk.translatable import N_
 
 
@@ -68,7 +70,10 @@ def cc_of(session: Session, ticket_id: int, address: str) -> Customer | None:
 
 def recompose_queued(session: Session, ticket_id: int) -> None:
     """Drop the composed text of the ticket's mails still queued: the next attempt composes them again with the CCs
-    as they now are (`desk.mail.compose` reads them)."""
+    as they now are (`desk.mail.compose` reads them). The ticket's loaded list is read again too."""
+    ticket = session.get(Ticket, ticket_id)
+    if ticket is not None:
+        session.expire(ticket, ["cc_rows"])
     session.execute(update(OutboxMail).where(OutboxMail.ticket_id == ticket_id, OutboxMail.status == "queued")
                     .values(raw=None))
 
@@ -87,14 +92,14 @@ def add_cc(session: Session, ticket: Ticket, email: object, limit: int, mail_fro
         raise InputError(field, N_("%(email)s is the ticket's customer"), email=address)
     if cc_of(session, ticket.id, address) is not None:
         return None
+    count = len(session.scalars(select(TicketCc.customer_id).where(TicketCc.ticket_id == ticket.id)).all())
+    if count >= limit:  # before any customer is made for them
+        raise InputError(field, N_("a ticket has at most %(limit)s CCs"), limit=str(limit))
     customer = customer_for(session, address, name)  # a merged duplicate's address reaches the kept customer
     if customer.id == ticket.customer_id:
         raise InputError(field, N_("%(email)s is the ticket's customer"), email=address)
     if session.get(TicketCc, (ticket.id, customer.id)) is not None:
         return None
-    count = len(session.scalars(select(TicketCc.customer_id).where(TicketCc.ticket_id == ticket.id)).all())
-    if count >= limit:
-        raise InputError(field, N_("a ticket has at most %(limit)s CCs"), limit=str(limit))
     now = utcnow()
     session.add(TicketCc(ticket_id=ticket.id, customer_id=customer.id, added_at=now, added_by=agent_id))
     session.add(TicketCcChange(ticket_id=ticket.id, agent_id=agent_id, customer_id=customer.id, email=customer.email,
@@ -149,5 +154,41 @@ def ids(people: Iterable[CcPerson]) -> list[int]:
     return sorted(person.customer_id for person in people)
 
 
-__all__ = ["CcPerson", "add_cc", "cc_of", "ccs_of", "copy_from_mail", "ids", "is_own_address", "recompose_queued",
-           "remove_cc"]
+class TicketCcs:
+    """The ticket page's "Add CC" and remove (and the CLI's): each one transaction, the ticket locked and refused when
+    closed (`changeable`), the change in the history and the audit log (`ticket_ccs_changed`)."""
+
+    def __init__(self, db: Database, limit: int, mail_from: str) -> None:
+        self.db = db
+        self.limit = limit
+        self.mail_from = mail_from
+
+    def of(self, ticket_id: int) -> list[CcPerson]:
+        with self.db.session() as session:
+            return ccs_of(session, ticket_id)
+
+    def _change(self, ticket_id: int, email: object, by: Actor, adding: bool) -> bool:
+        with self.db.session() as session:
+            ticket = changeable(session, ticket_id)
+            before = ids(ccs_of(session, ticket.id))
+            if adding:
+                changed = add_cc(session, ticket, email, self.limit, self.mail_from, by.agent_id) is not None
+            else:
+                changed = remove_cc(session, ticket, email, by.agent_id)
+            if changed:
+                ticket.updated_at = utcnow()
+                record(session, by, "ticket_ccs_changed", "ticket", ticket.id, before={"ccs": before},
+                       after={"ccs": ids(ccs_of(session, ticket.id))})
+            return changed
+
+    def add(self, ticket_id: int, email: object, by: Actor) -> bool:
+        """Copy `email` on the ticket; False when already copied."""
+        return self._change(ticket_id, email, by, adding=True)
+
+    def remove(self, ticket_id: int, email: object, by: Actor) -> bool:
+        """Take `email` off; False when it was not copied."""
+        return self._change(ticket_id, email, by, adding=False)
+
+
+__all__ = ["CcPerson", "TicketCcs", "add_cc", "cc_of", "ccs_of", "copy_from_mail", "ids", "is_own_address",
+           "recompose_queued", "remove_cc"]

@@ -187,7 +187,7 @@ AUDIT_ACTIONS = (
     "token_created", "token_revoked", "team_member_added", "team_member_removed", "sign_in_failed",
     "sign_in_succeeded", "customer_edited", "customer_merged", "tag_renamed", "tag_deleted",
     "customer_erased", "two_factor_enabled", "two_factor_disabled", "recovery_codes_regenerated", "two_factor_reset",
-    "ticket_updated", "availability_changed", "two_factor_locked",
+    "ticket_updated", "availability_changed", "two_factor_locked", "ticket_ccs_changed",
 )
 AUDIT_ACTORS = ("agent", "cli", "system", "api")  # "api": an API token's request (the token named in `after`)
 AUDIT_SUBJECTS = ("agent", "token", "team", "customer", "tag", "ticket")  # a team and a tag by key, the rest by id
@@ -287,6 +287,9 @@ class Ticket(Base):
         back_populates="ticket", order_by="Message.id", cascade="all, delete-orphan"
     )
     tags: Mapped[list[TicketTag]] = relationship(order_by="TicketTag.tag", cascade="all, delete-orphan")
+    # Who is copied (desk.ccs), loaded with the ticket for the API's item; written through desk.ccs only.
+    cc_rows: Mapped[list[TicketCc]] = relationship(order_by="(TicketCc.added_at, TicketCc.customer_id)",
+                                                   lazy="selectin", viewonly=True)
 
 
 class Message(Base):
@@ -313,6 +316,8 @@ class Message(Base):
 
     ticket: Mapped[Ticket] = relationship(back_populates="messages")
     agent: Mapped[Agent | None] = relationship()
+    cc_customer: Mapped[Customer | None] = relationship(
+        primaryjoin="foreign(Message.cc_customer_id) == Customer.id", viewonly=True, lazy="joined")
 
 
 class TicketCc(Base):
@@ -326,7 +331,7 @@ class TicketCc(Base):
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
     added_by: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))  # None: the mail that copied them
 
-    customer: Mapped[Customer] = relationship()
+    customer: Mapped[Customer] = relationship(lazy="joined")
 
 
 class TicketCcChange(Base):

@@ -466,6 +466,8 @@ class TicketStore:
         self.customer_file_limits = customer_file_limits or FileLimits.for_customers(Settings())
         # Due times count in business hours; without a configuration, around the clock.
         self.hours = hours or BusinessHours.from_mapping({})
+        # A PATCH's CCs (desk.ccs): at most this many, never our own address (the Desk sets them from Settings).
+        self.max_ccs, self.mail_from = Settings().max_ccs, Settings().mail_from
 
     def limits_for(self, channel: str) -> FileLimits:
         """The limits a post's files are held to, by the way it came: a customer's web form has its own
