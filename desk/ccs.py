@@ -73,7 +73,7 @@ def recompose_queued(session: Session, ticket_id: int) -> None:
     as they now are (`desk.mail.compose` reads them). The ticket's loaded list is read again too."""
     ticket = session.get(Ticket, ticket_id)
     if ticket is not None:
-        session.expire(ticket, ["cc_rows"])
+        session.refresh(ticket, ["cc_rows"])  # loaded now: a caller answers with it after the commit
     session.execute(update(OutboxMail).where(OutboxMail.ticket_id == ticket_id, OutboxMail.status == "queued")
                     .values(raw=None))
 

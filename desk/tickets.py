@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, object_session, selectinload
 
@@ -919,14 +919,16 @@ class TicketStore:
             return list(session.scalars(query.order_by(Ticket.created_at.desc()).limit(20)))
 
     def by_customer_email(self, email: str) -> list[Ticket]:
-        """Every ticket of the customer with this address, newest first ("My tickets"); a merged duplicate's address
-        reads the kept customer's (their tickets moved there, desk.customers)."""
+        """Every ticket of the customer with this address, and those they are copied on (desk.ccs: they get its mail
+        already), newest first ("My tickets"); a merged duplicate's address reads the kept customer's (their tickets
+        moved there, desk.customers)."""
         with self.db.session() as session:
             found = reached_customer(session, email.strip().lower())
             if found is None:
                 return []
+            copied = select(TicketCc.ticket_id).where(TicketCc.customer_id == found.id)
             return list(session.scalars(
-                select(Ticket).where(Ticket.customer_id == found.id)
+                select(Ticket).where(or_(Ticket.customer_id == found.id, Ticket.id.in_(copied)))
                 .order_by(Ticket.created_at.desc(), Ticket.id.desc())
             ))
 
