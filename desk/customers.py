@@ -37,13 +37,13 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from babel import Locale
-from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from desk.audit import SYSTEM, Actor, record
 from desk.database import Database, lock_row
-from desk.models import CsatSurvey, Customer, Ticket, TicketSearchText, as_utc
+from desk.models import CsatSurvey, Customer, Message, Ticket, TicketCc, TicketCcChange, TicketSearchText, as_utc
 from desk.ticket_search import customer_search_text, index_ticket, merged_search_text, search_terms
 from desk.tickets import MAX_NAME, MAX_ROW_ID, InputError, clean_email, clean_text, row_by_id
 from desk.translatable import N_
@@ -411,6 +411,23 @@ class Customers:
             moving = list(session.scalars(select(Ticket).where(Ticket.customer_id == duplicate.id)))
             moved = session.execute(update(Ticket).where(Ticket.customer_id == duplicate.id)
                                     .values(customer_id=kept.id, updated_at=Ticket.updated_at)).rowcount  # type: ignore[attr-defined]
+            # CC rows follow (desk.ccs): the duplicate's become the kept one's, unless the kept one is already copied on
+            # that ticket or is now its customer; a CC's messages and the CC history name the kept one.
+            for cc in list(session.scalars(select(TicketCc).where(TicketCc.customer_id == duplicate.id))):
+                requester = session.scalar(select(Ticket.customer_id).where(Ticket.id == cc.ticket_id))
+                if requester == kept.id or session.get(TicketCc, (cc.ticket_id, kept.id)) is not None:
+                    session.delete(cc)
+                else:
+                    session.execute(update(TicketCc).where(TicketCc.ticket_id == cc.ticket_id,
+                                                           TicketCc.customer_id == duplicate.id)
+                                    .values(customer_id=kept.id))
+            session.execute(delete(TicketCc).where(  # the kept one copied on a ticket that is now their own
+                TicketCc.customer_id == kept.id,
+                TicketCc.ticket_id.in_(select(Ticket.id).where(Ticket.customer_id == kept.id))))
+            session.execute(update(Message).where(Message.cc_customer_id == duplicate.id)
+                            .values(cc_customer_id=kept.id))
+            session.execute(update(TicketCcChange).where(TicketCcChange.customer_id == duplicate.id)
+                            .values(customer_id=kept.id))
             session.expire_all()  # the moved tickets' customer as it now is, for their search text
             # The moved tickets' inbox search text now holds the kept one's name and email; the kept one's own
             # tickets change only when the duplicate filled their name (their email stays).

@@ -16,6 +16,7 @@ from desk.accounts import Accounts
 from desk.advice import AdviceStore
 from desk.audit import AuditLog
 from desk.business_hours import BusinessHours
+from desk.ccs import TicketCcs
 from desk.customers import Customers
 from desk.database import Database
 from desk.erasure import Erasure
@@ -62,9 +63,15 @@ class Desk:
 
     @cached_property
     def tickets(self) -> TicketStore:
-        return TicketStore(self.db, self.settings.languages, self.hours, self.settings.data_dir,
-                           FileLimits.from_settings(self.settings), FileLimits.for_customers(self.settings),
-                           self.triggers)
+        store = TicketStore(self.db, self.settings.languages, self.hours, self.settings.data_dir,
+                            FileLimits.from_settings(self.settings), FileLimits.for_customers(self.settings),
+                            self.triggers)
+        store.max_ccs, store.mail_from = self.settings.max_ccs, self.settings.mail_from  # a PATCH's ccs (desk.ccs)
+        return store
+
+    @cached_property
+    def ccs(self) -> TicketCcs:
+        return TicketCcs(self.db, self.settings.max_ccs, self.settings.mail_from)
 
     @cached_property
     def customers(self) -> Customers:

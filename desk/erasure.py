@@ -22,6 +22,8 @@ What is removed and what stays, per table (the README's "Erase a customer", unde
 - mail_outbox rows to them or about their tickets, mail_threads (the reply addresses' tokens), ticket_advice (drafts
   quote the ticket), content_gaps of their tickets (the gap's text is the ticket's), mentions in the notes, and
   idempotency keys whose stored answer names their email or a ticket of theirs: deleted.
+- ticket_ccs: the customer taken off every ticket's CC list (`ccs`), their messages as a CC on others' tickets
+  emptied, and the address in the CC history (ticket_cc_changes) blanked.
 - ticket_search: emptied (the inbox search finds nothing of theirs).
 - csat_surveys: the rating, times and agent stay (CSAT figures unchanged); the comment is dropped and the token
   replaced (the survey link no longer opens).
@@ -78,6 +80,8 @@ from desk.models import (
     SuggestionEvent,
     Ticket,
     TicketAdvice,
+    TicketCc,
+    TicketCcChange,
     TicketSearchText,
     utcnow,
 )
@@ -277,6 +281,12 @@ class Erasure:
         changed("mentions", session.execute(delete(Mention).where(Mention.ticket_id.in_(ticket_ids))))
         changed("messages", session.execute(update(Message).where(Message.ticket_id.in_(ticket_ids))
                                             .values(body="", external_id=None)))
+        # What they wrote as a CC on others' tickets (desk.ccs) is emptied too; they are off every CC list, and the
+        # lists' history no longer names them.
+        changed("messages", session.execute(update(Message).where(Message.cc_customer_id.in_(ids))
+                                            .values(body="", external_id=None)))
+        changed("ccs", session.execute(delete(TicketCc).where(TicketCc.customer_id.in_(ids))))
+        session.execute(update(TicketCcChange).where(TicketCcChange.customer_id.in_(ids)).values(email=""))
         # Every survey of theirs loses its comment, not only those read with one: an answer writing one at this
         # moment (it holds its survey, desk.surveys) is waited for and its comment dropped too (PostgreSQL passed over
         # the row it read without one, and the comment stayed; hostile31b). The count is of those that had one.

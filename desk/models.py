@@ -187,7 +187,7 @@ AUDIT_ACTIONS = (
     "token_created", "token_revoked", "team_member_added", "team_member_removed", "sign_in_failed",
     "sign_in_succeeded", "customer_edited", "customer_merged", "tag_renamed", "tag_deleted",
     "customer_erased", "two_factor_enabled", "two_factor_disabled", "recovery_codes_regenerated", "two_factor_reset",
-    "ticket_updated", "availability_changed", "two_factor_locked",
+    "ticket_updated", "availability_changed", "two_factor_locked", "ticket_ccs_changed",
 )
 AUDIT_ACTORS = ("agent", "cli", "system", "api")  # "api": an API token's request (the token named in `after`)
 AUDIT_SUBJECTS = ("agent", "token", "team", "customer", "tag", "ticket")  # a team and a tag by key, the rest by id
@@ -287,6 +287,9 @@ class Ticket(Base):
         back_populates="ticket", order_by="Message.id", cascade="all, delete-orphan"
     )
     tags: Mapped[list[TicketTag]] = relationship(order_by="TicketTag.tag", cascade="all, delete-orphan")
+    # Who is copied (desk.ccs), loaded with the ticket for the API's item; written through desk.ccs only.
+    cc_rows: Mapped[list[TicketCc]] = relationship(order_by="(TicketCc.added_at, TicketCc.customer_id)",
+                                                   lazy="selectin", viewonly=True)
 
 
 class Message(Base):
@@ -306,9 +309,44 @@ class Message(Base):
     # The page that sent it (a customer's reply form: its key within the visit), unique, so the same page
     # posted twice at once stores one message (as a contact page's key does for tickets.external_id).
     external_id: Mapped[str | None] = mapped_column(String(200), unique=True, index=True)
+    # A customer message written by someone other than the ticket's customer: a CC's mail on the thread (ticket_ccs).
+    # None: the ticket's customer (every customer message before CCs). No foreign key, as merged_into_id: SQLite cannot
+    # add one to a table in place, and copying `messages` copies what references it.
+    cc_customer_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
     ticket: Mapped[Ticket] = relationship(back_populates="messages")
     agent: Mapped[Agent | None] = relationship()
+    cc_customer: Mapped[Customer | None] = relationship(
+        primaryjoin="foreign(Message.cc_customer_id) == Customer.id", viewonly=True, lazy="joined")
+
+
+class TicketCc(Base):
+    """A person copied on a ticket (Zendesk's CCs): a customer record who gets every public reply in `Cc:` and whose
+    mail on the thread is a message of theirs (desk.ccs)."""
+
+    __tablename__ = "ticket_ccs"
+
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), primary_key=True, index=True)
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+    added_by: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))  # None: the mail that copied them
+
+    customer: Mapped[Customer] = relationship(lazy="joined")
+
+
+class TicketCcChange(Base):
+    """A CC added or removed (by an agent, the API or a mail): the ticket's history. The address is kept as it was,
+    so the history reads after the customer is merged; an erasure blanks it (desk.erasure)."""
+
+    __tablename__ = "ticket_cc_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    email: Mapped[str] = mapped_column(String(320))
+    kind: Mapped[str] = mapped_column(String(20))  # added | removed
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
 class SuggestionEvent(Base):

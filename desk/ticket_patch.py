@@ -4,7 +4,8 @@
 Each change goes through the helper the ticket page's own form uses, in one transaction: the team move first
 (`_move_to_team`: the due time counted in the new team's hours, an assignee outside the team unassigned), then status,
 priority and assignee (`_update`: `_set_status`'s history row and survey, `record_assignee`), then the due time
-(`_set_due`), then tags (`clean_tag`: folded, a mixed-script twin refused). So an explicit assignee wins over the
+(`_set_due`), then tags (`clean_tag`: folded, a mixed-script twin refused), then CCs (`desk.ccs`: the whole list, added,
+removed; an address refused names its item, `add_ccs[0]`). So an explicit assignee wins over the
 move's unassignment, and a due time on a ticket the same request solves is refused. Any refusal (a bad value, a closed
 ticket: final, as on the page) rolls every change back. The history rows have no agent (a token is nobody's);
 who made the change is the `ticket_updated` audit event, actor "api" with the token's id, as the API's customer merge
@@ -25,9 +26,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from desk.audit import Actor, record
+from desk.ccs import add_cc, ccs_of, ids, remove_cc
 from desk.models import Ticket, as_utc, utcnow
 from desk.tags import clean_tag
-from desk.tickets import Answer, InputError, TicketStore, add_tags, answered, changeable
+from desk.tickets import Answer, InputError, TicketStore, add_tags, answered, changeable, clean_email
 from desk.translatable import N_
 
 KEEP: Any = object()  # a field the request leaves as it is (None means "none": unassigned, the computed due time)
@@ -51,6 +53,9 @@ class TicketPatch:
     tags: tuple[str, ...] | None = None  # the whole set (None: keep)
     add_tags: tuple[str, ...] = ()
     remove_tags: tuple[str, ...] = ()
+    ccs: tuple[str, ...] | None = None  # the whole CC list, addresses (None: keep)
+    add_ccs: tuple[str, ...] = ()
+    remove_ccs: tuple[str, ...] = ()
 
 
 def _tags(field: str, values: tuple[str, ...]) -> list[str]:
@@ -61,11 +66,38 @@ def _tags(field: str, values: tuple[str, ...]) -> list[str]:
         raise InputError(field, error.message, plural=error.plural, **dict(error.params)) from None
 
 
-def _state(ticket: Ticket) -> dict[str, Any]:
-    """What a PATCH may change, as the audit event records it."""
+def _state(session: Session, ticket: Ticket) -> dict[str, Any]:
+    """What a PATCH may change, as the audit event records it (CCs by customer id, never an address)."""
     due = as_utc(ticket.due_at).isoformat() if ticket.due_at is not None else None
     return {"status": ticket.status, "priority": ticket.priority, "assignee": ticket.assignee_id,
-            "team": ticket.team, "due_at": due, "tags": sorted(t.tag for t in ticket.tags)}
+            "team": ticket.team, "due_at": due, "tags": sorted(t.tag for t in ticket.tags),
+            "ccs": ids(ccs_of(session, ticket.id))}
+
+
+def _recopy(store: TicketStore, session: Session, ticket: Ticket, patch: TicketPatch) -> None:
+    """The CC fields: the whole list (`ccs`: those not named removed, the rest added), then `add_ccs`, then
+    `remove_ccs`; each refusal names its field and the item (`ccs[1]`)."""
+    def each(field: str, values: tuple[str, ...], adding: bool) -> None:
+        for number, value in enumerate(values):
+            named = f"{field}[{number}]"
+            if adding:
+                add_cc(session, ticket, value, store.max_ccs, store.mail_from, field=named)
+            else:
+                remove_cc(session, ticket, value, field=named)
+
+    if patch.ccs is not None:
+        wanted: set[str] = set()
+        for number, value in enumerate(patch.ccs):
+            try:
+                wanted.add(clean_email(value))
+            except InputError as error:
+                raise InputError(f"ccs[{number}]", error.message, plural=error.plural, **dict(error.params)) from None
+        for person in ccs_of(session, ticket.id):
+            if person.email not in wanted:
+                remove_cc(session, ticket, person.email)
+        each("ccs", patch.ccs, adding=True)
+    each("add_ccs", patch.add_ccs, adding=True)
+    each("remove_ccs", patch.remove_ccs, adding=False)
 
 
 def patch_ticket(store: TicketStore, ticket_id: int, patch: TicketPatch, by: Actor,
@@ -76,7 +108,7 @@ def patch_ticket(store: TicketStore, ticket_id: int, patch: TicketPatch, by: Act
         ticket = changeable(session, ticket_id)  # locked; a closed ticket refused (ClosedTicketError)
         if expected is not None and not expected(ticket):
             raise ChangedMeanwhile(as_utc(ticket.updated_at))
-        before = _state(ticket)
+        before = _state(session, ticket)
         whole = _tags("tags", patch.tags) if patch.tags is not None else None
         adding, removing = _tags("add_tags", patch.add_tags), _tags("remove_tags", patch.remove_tags)
         if patch.team is not None:
@@ -89,7 +121,8 @@ def patch_ticket(store: TicketStore, ticket_id: int, patch: TicketPatch, by: Act
                 raise InputError("due_at", N_("a solved or closed ticket has nothing due: reopen it first"))
             store._set_due(session, ticket.id, patch.due, None)
         _retag(session, ticket, whole, adding, removing)
-        after = _state(ticket)
+        _recopy(store, session, ticket, patch)
+        after = _state(session, ticket)
         changed = sorted(name for name in after if after[name] != before[name])
         if changed:
             ticket.updated_at = utcnow()  # a tag alone changes no column of the ticket: it is still a change

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, object_session, selectinload
 
@@ -47,6 +47,8 @@ from desk.models import (
     Message,
     Ticket,
     TicketAssigneeChange,
+    TicketCc,
+    TicketCcChange,
     TicketDueChange,
     TicketSnoozeChange,
     TicketStatusChange,
@@ -352,7 +354,7 @@ Answer = Callable[[Session, R], None]
 
 # A row of a ticket's history (`TicketStore.changes`).
 Change = (TicketStatusChange | TicketDueChange | TicketTeamChange | TicketAssigneeChange | TicketSnoozeChange
-          | TicketTriggerChange)
+          | TicketTriggerChange | TicketCcChange)
 
 
 def record_assignee(session: Session, ticket: Ticket, assignee_id: int | None, agent_id: int | None,
@@ -417,6 +419,40 @@ class FollowUpLinks:
     later: list[Ticket]
 
 
+def customer_for(session: Session, email: str, name: str = "", country: str | None = None) -> Customer:
+    """Insert-or-get by email, race-free (`insert_if_absent`): two first tickets from one new address at once
+    both land on one customer."""
+    def reached() -> Customer:
+        insert_if_absent(session, Customer,
+                         {"email": email, "name": name, "country": country, "created_at": utcnow(),
+                          "search_text": customer_search_text(name, email)},
+                         ["email"])
+        found = reached_customer(session, email)
+        assert found is not None  # inserted above when absent
+        return found
+
+    customer = reached()
+    # Held to the commit and read again: a merge of this customer at this moment (desk.customers, which locks
+    # both rows) moved their tickets before this one was written, which stayed on the merged-away row, on no
+    # profile (PostgreSQL; hostile31). Now the merge waits for this ticket, or this ticket for the merge and
+    # then follows it to the kept customer. The same for an erase: the ticket (with the customer's words) landed
+    # on the erased skeleton (hostile31b); now the address, free again, reaches a new customer.
+    for _ in range(3):  # one hop (a merge re-points earlier duplicates), a few for merges meanwhile
+        lock_row(session, Customer, customer.id)
+        session.refresh(customer)
+        if customer.erased_at is not None:  # erased meanwhile (desk.erasure): the address is a new customer's
+            customer = reached()
+            continue
+        kept = session.get(Customer, customer.merged_into_id) if customer.merged_into_id is not None else None
+        if kept is None:
+            break
+        customer = kept
+    if name and not customer.name:
+        customer.name = name
+    customer.search_text = customer_search_text(customer.name, customer.email)  # unchanged: no UPDATE
+    return customer
+
+
 class TicketStore:
     def __init__(
         self, db: Database, languages: tuple[str, ...] = ("en", "ar"), hours: BusinessHours | None = None,
@@ -434,6 +470,8 @@ class TicketStore:
         self.hours = hours or BusinessHours.from_mapping({})
         # content/_triggers.yml's rules (desk.triggers), run on a new ticket and a customer's message.
         self.triggers = triggers
+        # A PATCH's CCs (desk.ccs): at most this many, never our own address (the Desk sets them from Settings).
+        self.max_ccs, self.mail_from = Settings().max_ccs, Settings().mail_from
 
     def limits_for(self, channel: str) -> FileLimits:
         """The limits a post's files are held to, by the way it came: a customer's web form has its own
@@ -562,7 +600,7 @@ class TicketStore:
 
     def changes(self, ticket_id: int) -> list[Change]:
         """The ticket's history: status changes, due times set by hand, moves between teams, assignee changes and
-        snoozes, oldest first (a move that unassigns lists the move, then the unassignment)."""
+        snoozes, CCs added and removed, oldest first (a move that unassigns lists the move, then the unassignment)."""
         with self.db.session() as session:
             rows: list[Change] = [
                 *session.scalars(select(TicketStatusChange).where(TicketStatusChange.ticket_id == ticket_id)),
@@ -571,9 +609,10 @@ class TicketStore:
                 *session.scalars(select(TicketAssigneeChange).where(TicketAssigneeChange.ticket_id == ticket_id)),
                 *session.scalars(select(TicketSnoozeChange).where(TicketSnoozeChange.ticket_id == ticket_id)),
                 *session.scalars(select(TicketTriggerChange).where(TicketTriggerChange.ticket_id == ticket_id)),
+                *session.scalars(select(TicketCcChange).where(TicketCcChange.ticket_id == ticket_id)),
             ]
         kinds = {TicketStatusChange: 0, TicketDueChange: 1, TicketTeamChange: 2, TicketAssigneeChange: 3,
-                 TicketSnoozeChange: 4, TicketTriggerChange: 5}
+                 TicketSnoozeChange: 4, TicketTriggerChange: 5, TicketCcChange: 6}
         return sorted(rows, key=lambda row: (as_utc(row.created_at), kinds[type(row)], row.id))
 
     def validate(self, new: NewTicket, with_files: bool = False) -> NewTicket:
@@ -750,8 +789,14 @@ class TicketStore:
             record_assignee(session, ticket, agent_id, agent_id, now)
         survey = self._set_status(ticket, status, now, agent_id)
         attach_files(session, self.data_dir, message, attached, written)
-        # The reply that solves the ticket carries the survey: one mail, not two.
-        queue_mail(session, "reply", ticket, ticket.customer.email, ticket.lang, message, survey)
+        # The reply that solves the ticket carries the survey: one mail, not two. With CCs the reply goes to them too
+        # (desk.ccs) and the survey is the requester's alone (as Zendesk's): then it is a "solved" mail of its own.
+        if survey is not None and session.scalar(select(TicketCc.customer_id).where(TicketCc.ticket_id == ticket.id)
+                                                 .limit(1)) is not None:
+            queue_mail(session, "reply", ticket, ticket.customer.email, ticket.lang, message)
+            queue_mail(session, "solved", ticket, ticket.customer.email, ticket.lang, survey=survey)
+        else:
+            queue_mail(session, "reply", ticket, ticket.customer.email, ticket.lang, message, survey)
         index_ticket(session, ticket)
 
     @staticmethod
@@ -776,37 +821,7 @@ class TicketStore:
             return FollowUpLinks(of, self._follow_ups(session, ticket))
 
     def _customer(self, session: Session, new: NewTicket) -> Customer:
-        """Insert-or-get by email, race-free (`insert_if_absent`): two first tickets from one new address at once
-        both land on one customer."""
-        def reached() -> Customer:
-            insert_if_absent(session, Customer,
-                             {"email": new.email, "name": new.name, "country": new.country, "created_at": utcnow(),
-                              "search_text": customer_search_text(new.name, new.email)},
-                             ["email"])
-            found = reached_customer(session, new.email)
-            assert found is not None  # inserted above when absent
-            return found
-
-        customer = reached()
-        # Held to the commit and read again: a merge of this customer at this moment (desk.customers, which locks
-        # both rows) moved their tickets before this one was written, which stayed on the merged-away row, on no
-        # profile (PostgreSQL; hostile31). Now the merge waits for this ticket, or this ticket for the merge and
-        # then follows it to the kept customer. The same for an erase: the ticket (with the customer's words) landed
-        # on the erased skeleton (hostile31b); now the address, free again, reaches a new customer.
-        for _ in range(3):  # one hop (a merge re-points earlier duplicates), a few for merges meanwhile
-            lock_row(session, Customer, customer.id)
-            session.refresh(customer)
-            if customer.erased_at is not None:  # erased meanwhile (desk.erasure): the address is a new customer's
-                customer = reached()
-                continue
-            kept = session.get(Customer, customer.merged_into_id) if customer.merged_into_id is not None else None
-            if kept is None:
-                break
-            customer = kept
-        if new.name and not customer.name:
-            customer.name = new.name
-        customer.search_text = customer_search_text(customer.name, customer.email)  # unchanged: no UPDATE
-        return customer
+        return customer_for(session, new.email, new.name, new.country)
 
     def _insert(self, session: Session, new: NewTicket) -> Ticket:
         customer = self._customer(session, new)
@@ -915,14 +930,16 @@ class TicketStore:
             return list(session.scalars(query.order_by(Ticket.created_at.desc()).limit(20)))
 
     def by_customer_email(self, email: str) -> list[Ticket]:
-        """Every ticket of the customer with this address, newest first ("My tickets"); a merged duplicate's address
-        reads the kept customer's (their tickets moved there, desk.customers)."""
+        """Every ticket of the customer with this address, and those they are copied on (desk.ccs: they get its mail
+        already), newest first ("My tickets"); a merged duplicate's address reads the kept customer's (their tickets
+        moved there, desk.customers)."""
         with self.db.session() as session:
             found = reached_customer(session, email.strip().lower())
             if found is None:
                 return []
+            copied = select(TicketCc.ticket_id).where(TicketCc.customer_id == found.id)
             return list(session.scalars(
-                select(Ticket).where(Ticket.customer_id == found.id)
+                select(Ticket).where(or_(Ticket.customer_id == found.id, Ticket.id.in_(copied)))
                 .order_by(Ticket.created_at.desc(), Ticket.id.desc())
             ))
 

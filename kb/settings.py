@@ -233,6 +233,12 @@ class Settings:
         "Manzil Help Center", "KB_MAIL_SENDER_NAME",
         "From display name; the help center named in mails of a language `content/_theme.yml` does not name",
     )
+    max_ccs: int = setting(
+        20, "KB_MAX_CCS",
+        "people copied on one ticket at most (the mail's `Cc:` and other `To:` addresses, agents' \"Add CC\"); "
+        "Zendesk allows 48",
+        parse=lambda raw: _positive_int("KB_MAX_CCS", raw),
+    )
     imap_host: str | None = setting(None, "KB_IMAP_HOST", "the IMAP server `kb mail fetch` polls")
     imap_port: int = setting(993, "KB_IMAP_PORT", "its port")
     imap_user: str = setting("", "KB_IMAP_USER", "the mailbox's user", shown_default="unset")

@@ -648,6 +648,29 @@ def tags(ticket_id: int):
     return redirect(url_for(".ticket", ticket_id=ticket_id))
 
 
+@bp.post("/tickets/<int:ticket_id>/ccs")
+@login_required
+def ccs(ticket_id: int):
+    """Add a CC (`email`) or take one off (`remove`): desk.ccs, in the history and the audit log."""
+    desk, by = state.desk(), acting()
+    try:
+        if "remove" in request.form:
+            desk.ccs.remove(ticket_id, request.form.get("remove", ""), by)
+            flash(gettext("CC removed."), "ok")
+        elif desk.ccs.add(ticket_id, request.form.get("email", ""), by):
+            flash(gettext("CC added: every public reply goes to them too."), "ok")
+        else:
+            flash(gettext("Already copied."), "ok")
+    except ClosedTicketError as error:
+        return _closed_page(ticket_id, error)
+    except InputError as error:
+        if error.field == "ticket":
+            abort(404)
+        flash(desk_error(error), "error")
+        return _page_again(ticket_id), 400
+    return redirect(url_for(".ticket", ticket_id=ticket_id))
+
+
 @bp.post("/tickets/<int:ticket_id>/merge")
 @login_required
 def merge(ticket_id: int):

@@ -374,6 +374,7 @@ def ticket_fields(ticket: Ticket) -> dict[str, object]:
         "assignee": ticket.assignee_id, "customer": ticket.customer_id,
         "tags": sorted(t.tag for t in ticket.tags), "merged_into": ticket.merged_into_id,
         "snoozed_until": snoozed_until(ticket),
+        "ccs": [{"email": row.customer.email, "name": row.customer.name or ""} for row in ticket.cc_rows],
     }
 
 
@@ -570,9 +571,22 @@ def ticket_patch(body: dict[str, object]) -> TicketPatch:
     tags, add, remove = (_tag_list(body, name) for name in ("tags", "add_tags", "remove_tags"))
     if tags is not None and (add or remove):
         raise ListError("tags: sets the whole list; send it alone, or add_tags / remove_tags to change some")
+    ccs, add_ccs, remove_ccs = (_address_list(body, name) for name in ("ccs", "add_ccs", "remove_ccs"))
+    if ccs is not None and (add_ccs or remove_ccs):
+        raise ListError("ccs: sets the whole list; send it alone, or add_ccs / remove_ccs to change some")
     return TicketPatch(status=body.get("status"), priority=body.get("priority"),  # type: ignore[arg-type]
                        assignee=assignee, team=team, due=due, tags=tags,  # type: ignore[arg-type]
-                       add_tags=add or (), remove_tags=remove or ())
+                       add_tags=add or (), remove_tags=remove or (), ccs=ccs, add_ccs=add_ccs or (),
+                       remove_ccs=remove_ccs or ())
+
+
+def _address_list(body: dict[str, object], name: str) -> tuple[str, ...] | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ListError(f"{name}: must be a list of email addresses (strings)")
+    return tuple(value)
 
 
 def unchanged_since_read(ticket: Ticket) -> bool:
@@ -592,7 +606,8 @@ def unchanged_since_read(ticket: Ticket) -> bool:
 @idempotent
 def update_ticket(ticket_id: int):
     """Change any of `status`, `priority`, `assignee`, `team`, `due_at`, `tags` (the whole set) or `add_tags` /
-    `remove_tags`, all in one transaction through the ticket page's own helpers (desk.ticket_patch); the audit log
+    `remove_tags`, `ccs` (the whole list of addresses) or `add_ccs` / `remove_ccs`, all in one transaction through
+    the ticket page's own helpers (desk.ticket_patch); the audit log
     names the token. A bad field is a 400 naming it (nothing written); a closed ticket a 409; If-Match /
     If-Unmodified-Since that no longer hold a 412. Answers the ticket as GET /tickets lists it, with its new ETag."""
     body = json_object("the fields to change", request_fields(PATCH_PATH, method="patch"))

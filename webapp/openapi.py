@@ -171,12 +171,16 @@ TICKET_ITEM: dict[str, Any] = {
         "snoozed_until": SNOOZED_UNTIL,
         "merged_into": {"type": "integer", "nullable": True,
                         "description": "the ticket its messages moved to, when merged"},
+        "ccs": {"type": "array", "description": "the people copied on its mail, in the order they were added",
+                "items": {"type": "object", "required": ["email", "name"],
+                          "properties": {"email": {"type": "string"}, "name": {"type": "string"}}}},
     },
 }
 ETAG = {"ETag": {"description": "the ticket's version: send it as If-Match on a PATCH", "schema": {"type": "string"}},
         "Last-Modified": {"description": "its updated time (to the second): If-Unmodified-Since on a PATCH",
                           "schema": {"type": "string"}}}
 TAG_LIST = {"type": "array", "maxItems": 50, "items": {"type": "string", "minLength": 1, "maxLength": 100}}
+CC_LIST = {"type": "array", "maxItems": 50, "items": {"type": "string", "format": "email", "maxLength": 320}}
 PATCH_FIELDS: dict[str, Any] = {
     "status": {"type": "string", "enum": list(TICKET_STATUSES)},
     "priority": {"type": "string", "enum": list(PRIORITIES)},
@@ -188,6 +192,9 @@ PATCH_FIELDS: dict[str, Any] = {
     "tags": {**TAG_LIST, "description": "the whole set (replaces the ticket's tags); not with add_tags/remove_tags"},
     "add_tags": TAG_LIST,
     "remove_tags": TAG_LIST,
+    "ccs": {**CC_LIST, "description": "the whole CC list (replaces it); not with add_ccs/remove_ccs"},
+    "add_ccs": CC_LIST,
+    "remove_ccs": CC_LIST,
 }
 PATCH_EXAMPLE = {"status": "pending", "assignee": None, "add_tags": ["refund"]}
 # A customer's message on an existing ticket: its text, and as multipart/form-data the customer's files too.

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from desk.mail.addresses import message_id, reply_address, subject_tag, thread_token
 from desk.mail.attachments import attachment_file, message_files
-from desk.models import CsatSurvey, InboundMail, Message, OutboxMail, Ticket
+from desk.models import CsatSurvey, Customer, InboundMail, Message, OutboxMail, Ticket, TicketCc
 from kb.bidi_text import plain_name, without_bidi_controls
 from kb.settings import Settings
 
@@ -136,6 +136,17 @@ def compose(session: Session, row: OutboxMail, settings: Settings, renderer: Mai
     mail = EmailMessage(policy=MAIL_POLICY)
     mail["From"] = formataddr((settings.mail_sender_name, settings.mail_from))
     mail["To"] = row.to_address
+    if row.kind == "reply" and row.ticket_id is not None and row.survey_id is None:
+        # The ticket's CCs as they are now (desk.ccs): one mail, so a reply-all keeps everyone on the thread. Never on
+        # a mail carrying the requester's survey, a confirmation or a solved mail.
+        copied = session.scalars(
+            select(Customer.email).join(TicketCc, TicketCc.customer_id == Customer.id)
+            .where(TicketCc.ticket_id == row.ticket_id, Customer.erased_at.is_(None),
+                   Customer.email != row.to_address)
+            .order_by(TicketCc.added_at, Customer.id)
+        ).all()
+        if copied:
+            mail["Cc"] = ", ".join(copied)
     mail["Date"] = format_datetime(row.created_at if row.created_at.tzinfo else row.created_at.astimezone())
     mail["Message-ID"] = message_id(row.mail_message_id, settings.mail_from)
     mail["Content-Language"] = row.lang

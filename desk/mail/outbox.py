@@ -23,7 +23,7 @@ from desk.database import Database
 from desk.mail.addresses import new_message_local
 from desk.mail.compose import MAIL_POLICY, MailRenderer, compose
 from desk.mail.transport import EmlDirectory, PermanentFailure, SmtpServer, Transport
-from desk.models import CsatSurvey, Message, OutboxMail, Ticket, reached_customer, utcnow
+from desk.models import CsatSurvey, Message, OutboxMail, Ticket, TicketCc, reached_customer, utcnow
 from kb.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -189,10 +189,13 @@ class Outbox:
         return states
 
     def queue_magic_link(self, email: str, lang: str, path: str) -> bool:
-        """Mail a "My tickets" link if this address has tickets (the caller says the same either way)."""
+        """Mail a "My tickets" link if this address has tickets or is copied on some (the caller says the same either
+        way)."""
         with self.db.session() as session:
             customer = reached_customer(session, email)  # a merged duplicate's address: the kept customer's tickets
-            if customer is None or not customer.tickets:
+            copied = customer is not None and session.scalar(
+                select(TicketCc.ticket_id).where(TicketCc.customer_id == customer.id).limit(1)) is not None
+            if customer is None or not (customer.tickets or copied):
                 return False
             queue_mail(session, "magic_link", None, email, lang, payload={"path": path, "name": customer.name})
         return True

@@ -94,6 +94,8 @@ class ParsedMail:
     loop: bool
     attachments: list[ParsedAttachment] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    # (name, address) of `To:` and `Cc:`: who the sender copied (desk.ccs keeps those that are not ours)
+    copied: list[tuple[str, str]] = field(default_factory=list)
 
 
 # Line breaks and tabs left by folding are one space (other controls go: kb.message_text.CONTROL_CHARACTERS).
@@ -346,6 +348,8 @@ def parse_mail(raw: bytes, own_address: str = "", sender_if_none: str = "") -> P
             [_header(message, h, problems) for h in ("To", "Cc", "Delivered-To", "X-Original-To", "Envelope-To")]
         )
     ]
+    copied = [(header_text(name)[:200], address.lower())
+              for name, address in address_pairs([_header(message, h, problems) for h in ("To", "Cc")])]
     parts = _parts(message, problems)
     forwarded = _forwarded_parts(parts)
     own_text = _readable(parts, forwarded, own=True)
@@ -375,4 +379,5 @@ def parse_mail(raw: bytes, own_address: str = "", sender_if_none: str = "") -> P
         loop=loop,
         attachments=_attachments(parts, problems),
         problems=problems,
+        copied=copied,
     )

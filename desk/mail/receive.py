@@ -6,6 +6,9 @@ Message-ID we sent (In-Reply-To/References), or the subject tag; never a ticket 
 to a solved ticket reopens it; to a closed one it starts a follow-up ticket (`TicketStore.follow_up_in`,
 as a reply on the customer's page or through the API does). A reply to a merged duplicate's thread
 goes to the ticket it was merged into (`TicketStore.live_ticket`), continued or followed up there.
+The people the mail copies (`Cc:`, other `To:` addresses) become the ticket's CCs, and a CC's mail on the thread is
+their message (desk.ccs); a mail from anyone else that carries the thread's token continues the ticket as the
+customer's, as before CCs (the token is the proof, as a forwarded thread's reader has it).
 Mail from machines (auto-replies, bounces, lists) is recorded (on its ticket as an internal note
 when it has one) but never answered, never reopens, and never creates a ticket. Our own mail coming back is a loop and
 only recorded.
@@ -27,6 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from desk.ccs import cc_of, copy_from_mail
 from desk.database import Database, StorageUnavailableError, lock_row
 from desk.mail.addresses import message_id_locals, message_ids, token_in_subject, tokens_in_addresses
 from desk.mail.attachments import ALLOWED_TYPES, add_attachment, file_writes, safe_filename
@@ -249,6 +253,8 @@ class MailReceiver:
         now = utcnow()
         if ticket is not None and ticket.status != "closed":
             message = Message(author="customer", body=body, channel="email", created_at=now)
+            if mail.from_address != ticket.customer.email and (cc := cc_of(session, ticket.id, mail.from_address)):
+                message.cc_customer_id = cc.id  # a CC's own words, shown as theirs (desk.ccs)
             ticket.messages.append(message)
             self.tickets.customer_replied(session, ticket, body, now)
             outcome = "continued"
@@ -268,6 +274,7 @@ class MailReceiver:
                 outcome = "created"
             message = ticket.messages[0]
         session.flush()
+        copy_from_mail(session, ticket, mail.copied, mail.from_address, self.settings.max_ccs, self.settings.mail_from)
         self._attachments(session, mail, message, written)
         row = self._inbound(session, mail, raw_path, size, transport, outcome, recipients, None, ticket, message,
                             arrived, held)

@@ -189,7 +189,7 @@ def test_a_patch_changes_every_field_with_history_and_the_token_audited(
     ({"status": "pending", "due_at": "2030-01-01T09:00"}, "due_at: '2030-01-01T09:00' has no UTC offset"),
     ({"status": "pending", "assignee": "sara"}, "assignee:"),
     ({"status": "pending", "tags": ["a"], "add_tags": ["b"]}, "tags: sets the whole list"),
-    ({"status": "pending", "prioity": "high"}, "prioity: unknown field; use add_tags, assignee"),
+    ({"status": "pending", "prioity": "high"}, "prioity: unknown field; use add_ccs, add_tags, assignee"),
 ])
 def test_one_bad_field_refuses_the_whole_patch(app: Flask, client: FlaskClient, auth: dict[str, str],
                                                body: dict[str, object], named: str) -> None:

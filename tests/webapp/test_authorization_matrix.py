@@ -110,6 +110,7 @@ RULES: dict[tuple[str, str], str] = {
     ("agent.presence", "POST"): AGENT,
     ("agent.suggestions_shown", "POST"): AGENT,
     ("agent.tags", "POST"): AGENT,
+    ("agent.ccs", "POST"): AGENT,
     ("agent.updates", "GET"): AGENT,
     ("attachments.for_agent", "GET"): AGENT,
     ("held.index", "GET"): AGENT,

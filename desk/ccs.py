@@ -1,0 +1,194 @@
+"""CCs on tickets (Zendesk's CCs; Help Scout's and Chatwoot's CC on an email conversation): people copied on a ticket
+besides its customer (the requester).
+
+Who becomes one: the addresses in `Cc:` and the other `To:` addresses of the mail that creates or continues a ticket
+(`copy_from_mail`), and whoever an agent adds on the ticket page or an API client through PATCH (`add_cc`). Never our
+own address (`KB_MAIL_FROM`, any plus-address of it), never the requester, one row per customer (addresses are folded
+to lower case as every customer's is), at most `KB_MAX_CCS` (20; Zendesk allows 48). Each CC is a customer record,
+found or created as a ticket's customer is (`desk.tickets.customer_for`), so a CC who later writes on their own is the
+same person.
+
+What a CC gets: every public agent reply in `Cc:` of the one mail to the requester (a reply-all keeps the thread);
+never an internal note, never the survey (the requester's alone, as Zendesk sends it). The recipients are read when a
+mail is composed, and a change of CCs drops the composed text of the ticket's mails still queued
+(`recompose_queued`), so a CC removed gets nothing more, even a mail queued before the removal; a mail already handed
+to the SMTP server is gone. A CC's mail on the thread is a public message of theirs (`Message.cc_customer_id`).
+
+Every change is a history row (`TicketCcChange`, the ticket page's history) and, when a person or token made it, an
+audit event (`ticket_ccs_changed` from the ticket page, `ticket_updated` through the API) naming customer ids, never
+addresses. An erasure takes the customer off every list and blanks the history's address; a merge moves the rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from email.utils import parseaddr
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from desk.audit import Actor, record
+from desk.database import Database
+from desk.models import Customer, OutboxMail, Ticket, TicketCc, TicketCcChange, utcnow
+from desk.tickets import InputError, changeable, clean_email, customer_for
+from desk.translatable import N_
+
+
+@dataclass(frozen=True)
+class CcPerson:
+    """A CC as pages and the API show one."""
+
+    customer_id: int
+    email: str
+    name: str
+
+
+def is_own_address(address: str, mail_from: str) -> bool:
+    """Our support address or any plus-address of it (`support+TOKEN@...`, where replies come back)."""
+    own_local, _, own_domain = parseaddr(mail_from)[1].lower().partition("@")
+    local, _, domain = address.lower().partition("@")
+    return bool(own_domain) and domain == own_domain and local.split("+", 1)[0] == own_local.split("+", 1)[0]
+
+
+def ccs_of(session: Session, ticket_id: int) -> list[CcPerson]:
+    """The ticket's CCs, in the order they were added."""
+    rows = session.execute(
+        select(Customer.id, Customer.email, Customer.name).join(TicketCc, TicketCc.customer_id == Customer.id)
+        .where(TicketCc.ticket_id == ticket_id).order_by(TicketCc.added_at, Customer.id)
+    ).all()
+    return [CcPerson(row.id, row.email, row.name or "") for row in rows]
+
+
+def cc_of(session: Session, ticket_id: int, address: str) -> Customer | None:
+    """The CC of the ticket with this address, if there is one (a mail from them is theirs)."""
+    return session.scalar(
+        select(Customer).join(TicketCc, TicketCc.customer_id == Customer.id)
+        .where(TicketCc.ticket_id == ticket_id, Customer.email == address.lower())
+    )
+
+
+def recompose_queued(session: Session, ticket_id: int) -> None:
+    """Drop the composed text of the ticket's mails still queued: the next attempt composes them again with the CCs
+    as they now are (`desk.mail.compose` reads them). The ticket's loaded list is read again too."""
+    ticket = session.get(Ticket, ticket_id)
+    if ticket is not None:
+        session.refresh(ticket, ["cc_rows"])  # loaded now: a caller answers with it after the commit
+    session.execute(update(OutboxMail).where(OutboxMail.ticket_id == ticket_id, OutboxMail.status == "queued")
+                    .values(raw=None))
+
+
+def add_cc(session: Session, ticket: Ticket, email: object, limit: int, mail_from: str, agent_id: int | None = None,
+           name: str = "", field: str = "email") -> CcPerson | None:
+    """Copy `email` on the ticket; None when they already are. Refused naming `field`: not an address, our own
+    address, the requester's, or the list full."""
+    try:
+        address = clean_email(email)
+    except InputError as error:
+        raise InputError(field, error.message, plural=error.plural, **dict(error.params)) from None
+    if is_own_address(address, mail_from):
+        raise InputError(field, N_("%(email)s is the help desk's own address"), email=address)
+    if address == ticket.customer.email:
+        raise InputError(field, N_("%(email)s is the ticket's customer"), email=address)
+    if cc_of(session, ticket.id, address) is not None:
+        return None
+    count = len(session.scalars(select(TicketCc.customer_id).where(TicketCc.ticket_id == ticket.id)).all())
+    if count >= limit:  # before any customer is made for them
+        raise InputError(field, N_("a ticket has at most %(limit)s CCs"), limit=str(limit))
+    customer = customer_for(session, address, name)  # a merged duplicate's address reaches the kept customer
+    if customer.id == ticket.customer_id:
+        raise InputError(field, N_("%(email)s is the ticket's customer"), email=address)
+    if session.get(TicketCc, (ticket.id, customer.id)) is not None:
+        return None
+    now = utcnow()
+    session.add(TicketCc(ticket_id=ticket.id, customer_id=customer.id, added_at=now, added_by=agent_id))
+    session.add(TicketCcChange(ticket_id=ticket.id, agent_id=agent_id, customer_id=customer.id, email=customer.email,
+                               kind="added", created_at=now))
+    session.flush()
+    recompose_queued(session, ticket.id)
+    return CcPerson(customer.id, customer.email, customer.name or "")
+
+
+def remove_cc(session: Session, ticket: Ticket, email: object, agent_id: int | None = None,
+              field: str = "email") -> bool:
+    """Take `email` off the ticket's CCs; False when it was not on them. Refused naming `field`: not an address."""
+    try:
+        address = clean_email(email)
+    except InputError as error:
+        raise InputError(field, error.message, plural=error.plural, **dict(error.params)) from None
+    customer = cc_of(session, ticket.id, address)
+    if customer is None:
+        return False
+    row = session.get(TicketCc, (ticket.id, customer.id))
+    assert row is not None
+    session.delete(row)
+    session.add(TicketCcChange(ticket_id=ticket.id, agent_id=agent_id, customer_id=customer.id, email=customer.email,
+                               kind="removed", created_at=utcnow()))
+    session.flush()
+    recompose_queued(session, ticket.id)
+    return True
+
+
+def copy_from_mail(session: Session, ticket: Ticket, copied: Iterable[tuple[str, str]], sender: str, limit: int,
+                   mail_from: str) -> int:
+    """The people a mail copied (its `Cc:` and `To:` pairs of name and address) added to the ticket's CCs, skipping
+    our addresses, the requester, the sender, an address the desk cannot use and any past the limit; how many were
+    added. A mail never fails for its CC list."""
+    added = 0
+    seen: set[str] = set()
+    for name, address in copied:
+        address = address.strip().lower()
+        if not address or address in seen or address == sender.lower() or is_own_address(address, mail_from):
+            continue
+        seen.add(address)
+        try:
+            if add_cc(session, ticket, address, limit, mail_from, name=name[:200]) is not None:
+                added += 1
+        except InputError:
+            continue  # not an address, the requester, or the list is full: the mail is still stored
+    return added
+
+
+def ids(people: Iterable[CcPerson]) -> list[int]:
+    """Customer ids as the audit event records a CC list (never addresses)."""
+    return sorted(person.customer_id for person in people)
+
+
+class TicketCcs:
+    """The ticket page's "Add CC" and remove (and the CLI's): each one transaction, the ticket locked and refused when
+    closed (`changeable`), the change in the history and the audit log (`ticket_ccs_changed`)."""
+
+    def __init__(self, db: Database, limit: int, mail_from: str) -> None:
+        self.db = db
+        self.limit = limit
+        self.mail_from = mail_from
+
+    def of(self, ticket_id: int) -> list[CcPerson]:
+        with self.db.session() as session:
+            return ccs_of(session, ticket_id)
+
+    def _change(self, ticket_id: int, email: object, by: Actor, adding: bool) -> bool:
+        with self.db.session() as session:
+            ticket = changeable(session, ticket_id)
+            before = ids(ccs_of(session, ticket.id))
+            if adding:
+                changed = add_cc(session, ticket, email, self.limit, self.mail_from, by.agent_id) is not None
+            else:
+                changed = remove_cc(session, ticket, email, by.agent_id)
+            if changed:
+                ticket.updated_at = utcnow()
+                record(session, by, "ticket_ccs_changed", "ticket", ticket.id, before={"ccs": before},
+                       after={"ccs": ids(ccs_of(session, ticket.id))})
+            return changed
+
+    def add(self, ticket_id: int, email: object, by: Actor) -> bool:
+        """Copy `email` on the ticket; False when already copied."""
+        return self._change(ticket_id, email, by, adding=True)
+
+    def remove(self, ticket_id: int, email: object, by: Actor) -> bool:
+        """Take `email` off; False when it was not copied."""
+        return self._change(ticket_id, email, by, adding=False)
+
+
+__all__ = ["CcPerson", "TicketCcs", "add_cc", "cc_of", "ccs_of", "copy_from_mail", "ids", "is_own_address",
+           "recompose_queued", "remove_cc"]
