@@ -194,9 +194,7 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
 
 
 def _before_commit(session: Session) -> None:
-    if not session.info.get(_PENDING):
-        return
-    session.flush()  # the commit's own last flush comes after this hook: gather what it holds first
+    session.flush()  # the commit's own last flush comes after this hook: gather what it holds first (clean: a no-op)
     gathered: _Gathered = session.info.pop(_PENDING, _Gathered())
     if not gathered:
         return
@@ -205,6 +203,8 @@ def _before_commit(session: Session) -> None:
     if not endpoints:
         return
     events: list[tuple[str, int, dict[str, Any]]] = [("ticket.created", t, {}) for t in gathered.created]
+    for ticket_id, message_id, internal in gathered.messages:
+        events.append(("note.created" if internal else "message.created", ticket_id, {"message": message_id}))
     created = set(gathered.created)
     updated = {t for t in (*gathered.changes, *gathered.tags) if t not in created}
     for ticket_id in sorted(updated):
@@ -218,8 +218,6 @@ def _before_commit(session: Session) -> None:
                 changes["tags"] = {"old": sorted(before), "new": sorted(now)}
         if changes:
             events.append(("ticket.updated", ticket_id, {"changes": changes}))
-    for ticket_id, message_id, internal in gathered.messages:
-        events.append(("note.created" if internal else "message.created", ticket_id, {"message": message_id}))
     for ticket_id, survey_id in gathered.ratings:
         events.append(("csat.rated", ticket_id, {"survey": survey_id}))
     moment = utcnow()
@@ -374,15 +372,17 @@ class Webhooks:
             return [Due(d.id, d.endpoint_id, url, secret, d.event_id, d.event_type, as_utc(d.created_at), d.ticket_id,
                         dict(d.data or {}), d.body, d.attempts) for d, url, secret in rows]
 
-    def record_try(self, delivery_id: int, body: str, outcome: Outcome, now: datetime | None = None) -> str:
+    def record_try(self, delivery_id: int, body: str, outcome: Outcome,
+                   now: datetime | None = None) -> tuple[str, bool]:
         """Write one try's outcome: "delivered", "pending" (retried after the backoff, or the receiver's
         Retry-After when longer) or "failed" (a 4xx other than 408/429, or out of tries). An endpoint whose
-        `disable_after` events in a row failed for good is turned off, the reason kept and audited."""
+        `disable_after` events in a row failed for good is turned off, the reason kept and audited. Returns the
+        delivery's state and whether its endpoint is still on."""
         now = now or utcnow()
         with self.db.session() as session:
             row = session.get(WebhookDelivery, delivery_id, with_for_update=True)
             if row is None or row.state != "pending":
-                return row.state if row is not None else "failed"
+                return (row.state if row is not None else "failed"), False
             row.body, row.attempts = body, row.attempts + 1
             row.last_status, row.last_error = outcome.status, (outcome.error or None) and outcome.error[:500]
             row.last_response = outcome.response
@@ -406,7 +406,7 @@ class Webhooks:
                                                 f"the last: {why}")[:500]
                     record(session, SYSTEM, "webhook_disabled", "webhook", endpoint.id,
                            after={"failures": endpoint.failures_in_row, "last": why[:200]})
-            return row.state
+            return row.state, endpoint.active
 
     def counts(self) -> dict[str, int]:
         with self.db.session() as session:

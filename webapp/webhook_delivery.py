@@ -159,12 +159,13 @@ def post(url: str, body: str, headers: dict[str, str], settings: Settings) -> Ou
         connection.close()
 
 
-def deliver_webhooks(desk: Desk, settings: Settings, limit: int = PASS_LIMIT) -> int:
-    """One bounded pass: try the due events, then purge old finished ones; how many it tried and purged."""
+def deliver_webhooks(desk: Desk, settings: Settings, limit: int = PASS_LIMIT, now: datetime | None = None) -> int:
+    """One bounded pass: try the due events, then purge old finished ones; how many it tried and purged. `now`: the
+    time the pass takes as the present (tests; the worker passes none)."""
     hooks = desk.webhooks
     down: set[int] = set()
     tried = 0
-    for due in hooks.due(limit):
+    for due in hooks.due(limit, now):
         if due.endpoint_id in down:
             continue
         body = due.body if due.body is not None else render(desk, settings, due)
@@ -172,10 +173,10 @@ def deliver_webhooks(desk: Desk, settings: Settings, limit: int = PASS_LIMIT) ->
         outcome = post(due.url, body, {
             "webhook-id": due.event_id, "webhook-timestamp": str(timestamp),
             "webhook-signature": sign(due.secret, due.event_id, timestamp, body)}, settings)
-        if outcome.status is None:
+        state, active = hooks.record_try(due.id, body, outcome, now)
+        if outcome.status is None or not active:  # unreachable, or just turned off: its other events wait
             down.add(due.endpoint_id)
-        state = hooks.record_try(due.id, body, outcome)
         log.info("webhook %s %s to endpoint %s: %s (%s)", due.event_type, due.event_id, due.endpoint_id, state,
                  outcome.status or outcome.error)
         tried += 1
-    return tried + hooks.purge()
+    return tried + hooks.purge(now)
