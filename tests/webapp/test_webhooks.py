@@ -46,7 +46,7 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 receiver.got.append((self.path, {k.lower(): v for k, v in self.headers.items()}, body))
                 status, headers = receiver.answers.pop(0) if receiver.answers else (200, {})
