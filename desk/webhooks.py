@@ -278,7 +278,7 @@ def _endpoint_row(row: WebhookEndpoint) -> EndpointRow:
 class Webhooks:
     """The admin's endpoints and their deliveries; every change audited in its own transaction."""
 
-    def __init__(self, db: Database, allow_private: bool = False, max_attempts: int = 8, disable_after: int = 10,
+    def __init__(self, db: Database, allow_private: bool = False, max_attempts: int = 12, disable_after: int = 10,
                  keep_days: int = 30) -> None:
         self.db = db
         self.allow_private = allow_private
@@ -402,8 +402,7 @@ class Webhooks:
                 if endpoint.active and endpoint.failures_in_row >= self.disable_after:
                     why = outcome.error or f"HTTP {outcome.status}"
                     endpoint.active = False
-                    endpoint.disabled_reason = (f"turned off after {endpoint.failures_in_row} events in a row failed; "
-                                                f"the last: {why}")[:500]
+                    endpoint.disabled_reason = why[:500]  # the last failure; its count is failures_in_row
                     record(session, SYSTEM, "webhook_disabled", "webhook", endpoint.id,
                            after={"failures": endpoint.failures_in_row, "last": why[:200]})
             return row.state, endpoint.active

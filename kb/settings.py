@@ -301,9 +301,9 @@ class Settings:
         10.0, "KB_WEBHOOK_TIMEOUT", "seconds a webhook delivery waits to connect and for the receiver's answer"
     )
     webhook_max_attempts: int = setting(
-        8, "KB_WEBHOOK_MAX_ATTEMPTS",
-        "tries of one webhook event (network errors, 5xx, 408, 429) before it fails for good; the backoff doubles "
-        "from one minute, so 8 tries span about four hours and 11 about a day",
+        12, "KB_WEBHOOK_MAX_ATTEMPTS",
+        "tries of one webhook event (network errors, 5xx, 408, 429) before it fails for good; the wait doubles from "
+        "one minute up to 12 hours, so 12 tries span about 29 hours",
         parse=lambda raw: _positive_int("KB_WEBHOOK_MAX_ATTEMPTS", raw),
     )
     webhook_disable_after: int = setting(

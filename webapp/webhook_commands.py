@@ -30,7 +30,8 @@ def list_command(settings: Settings) -> None:
             state = "on" if e.active else "off"
             click.echo(f"{e.id}\t{state}\t{e.name}\t{e.url}\t{','.join(e.events)}")
             if e.disabled_reason:
-                click.echo(f"  {e.disabled_reason}")
+                click.echo(f"  turned off after {e.failures_in_row} events in a row failed; the last: "
+                           f"{e.disabled_reason}")
         if not endpoints:
             click.echo("no webhooks")
 
