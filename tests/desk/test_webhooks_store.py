@@ -78,3 +78,14 @@ def test_what_is_retried_and_the_backoff() -> None:
     assert [Outcome(s).retryable for s in (500, 503, 408, 429, 400, 404, 410, 302)] == [True] * 4 + [False] * 4
     assert Outcome(None).retryable and not Outcome(None, final=True).retryable
     assert [backoff(n).total_seconds() / 60 for n in (1, 2, 3, 11, 20)] == [1, 2, 4, 720, 720]
+
+
+def test_erasing_a_customer_drops_the_webhook_events_about_their_tickets(desk: Desk) -> None:
+    desk.webhooks.create("crm", "http://127.0.0.1:9/x", ["ticket.created", "message.created"])
+    gone = desk.tickets.create(NewTicket(email="gone@example.com", subject="s", body="my address is ...",
+                                         notify=False))
+    desk.tickets.create(NewTicket(email="kept@example.com", subject="s", body="b", notify=False))
+    desk.erasure.erase(gone.customer_id, "gone@example.com")
+    with desk.db.session() as session:
+        left = list(session.scalars(select(WebhookDelivery.ticket_id)))
+    assert left and gone.id not in left
