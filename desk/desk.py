@@ -39,6 +39,7 @@ from desk.teams import Teams
 from desk.tickets import TicketStore
 from desk.triggers import Triggers, load_triggers
 from desk.two_factor import TwoFactor
+from desk.webhooks import Webhooks, capture
 from kb.settings import Settings
 
 
@@ -47,6 +48,7 @@ class Desk:
         self.settings = settings
         self.db = Database.from_settings(settings)
         self.db.upgrade()
+        capture(self.db)  # every ticket change of this desk, whoever makes it, feeds the outbound webhooks
 
     @cached_property
     def hours(self) -> BusinessHours:
@@ -157,9 +159,15 @@ class Desk:
     def notices(self) -> Notices:
         return Notices(self.db)
 
+    @cached_property
+    def webhooks(self) -> Webhooks:
+        s = self.settings
+        return Webhooks(self.db, s.webhook_allow_private, s.webhook_max_attempts, s.webhook_disable_after,
+                        s.webhook_keep_days)
+
     def wire(self) -> Desk:
         """Build every part now: the app factory does, so that no request builds (or races to build) one."""
-        _ = (self.tickets, self.accounts, self.events, self.idempotency, self.audit)
+        _ = (self.tickets, self.accounts, self.events, self.idempotency, self.audit, self.webhooks)
         return self
 
     def close(self) -> None:

@@ -83,6 +83,7 @@ from desk.models import (
     TicketCc,
     TicketCcChange,
     TicketSearchText,
+    WebhookDelivery,
     utcnow,
 )
 from desk.tickets import InputError, clean_email, new_reference, row_by_id
@@ -275,6 +276,9 @@ class Erasure:
                     settled_at=now)))
         changed("mails_out", session.execute(delete(OutboxMail).where(
             or_(OutboxMail.ticket_id.in_(ticket_ids), OutboxMail.to_address.in_(addresses)))))
+        # Outbound webhook events about their tickets: a kept body quotes their messages (desk.webhooks). Not counted:
+        # the event's own audit row lists what the customer had, and these are the desk's, not theirs.
+        session.execute(delete(WebhookDelivery).where(WebhookDelivery.ticket_id.in_(ticket_ids)))
         changed("mail_threads", session.execute(delete(MailThread).where(MailThread.ticket_id.in_(ticket_ids))))
         changed("advice", session.execute(delete(TicketAdvice).where(TicketAdvice.ticket_id.in_(ticket_ids))))
         changed("content_gaps", session.execute(delete(ContentGap).where(ContentGap.ticket_id.in_(ticket_ids))))

@@ -188,9 +188,11 @@ AUDIT_ACTIONS = (
     "sign_in_succeeded", "customer_edited", "customer_merged", "tag_renamed", "tag_deleted",
     "customer_erased", "two_factor_enabled", "two_factor_disabled", "recovery_codes_regenerated", "two_factor_reset",
     "ticket_updated", "availability_changed", "two_factor_locked", "ticket_ccs_changed",
+    "webhook_created", "webhook_updated", "webhook_deleted", "webhook_rotated", "webhook_disabled",
 )
 AUDIT_ACTORS = ("agent", "cli", "system", "api")  # "api": an API token's request (the token named in `after`)
-AUDIT_SUBJECTS = ("agent", "token", "team", "customer", "tag", "ticket")  # a team and a tag by key, the rest by id
+# A team and a tag by key, the rest by id.
+AUDIT_SUBJECTS = ("agent", "token", "team", "customer", "tag", "ticket", "webhook")
 
 
 class AuditEvent(Base):
@@ -864,3 +866,52 @@ def _stamp_last_contact(session: Session, context: UOWTransaction) -> None:
             update(Customer).where(Customer.id == owner, or_(Customer.last_contact_at.is_(None),
                                                             Customer.last_contact_at < when))
             .values(last_contact_at=when))
+
+
+# What an outbound webhook can subscribe to (desk.webhooks); "note.created" (internal notes) only when asked for.
+WEBHOOK_EVENTS = ("ticket.created", "ticket.updated", "message.created", "note.created", "csat.rated")
+WEBHOOK_STATES = ("pending", "delivered", "failed")
+
+
+class WebhookEndpoint(Base):
+    """An admin's receiver of outbound events (desk.webhooks): where to POST, which events, and the secret that
+    signs them (Standard Webhooks' `whsec_...`, shown once). Turned off by an admin or after
+    KB_WEBHOOK_DISABLE_AFTER events in a row failed for good (`disabled_reason` says why)."""
+
+    __tablename__ = "webhook_endpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    url: Mapped[str] = mapped_column(String(2000))
+    events: Mapped[list[str]] = mapped_column(JSON, default=list)
+    secret: Mapped[str] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failures_in_row: Mapped[int] = mapped_column(Integer, default=0)
+    disabled_reason: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WebhookDelivery(Base):
+    """One event for one endpoint, written in the transaction of the change it reports (an outbox: nothing sent
+    for a change rolled back, nothing lost while the receiver is down). `data` is what the desk knows then (ids,
+    what changed); the worker adds the ticket as the API gives it and freezes the body (`body`) on the first try,
+    so every retry sends the same bytes under the same `event_id`."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (Index("ix_webhook_deliveries_state_next", "state", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    endpoint_id: Mapped[int] = mapped_column(ForeignKey("webhook_endpoints.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[str] = mapped_column(String(40), unique=True)
+    event_type: Mapped[str] = mapped_column(String(40))
+    ticket_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    body: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(20), default="pending")  # WEBHOOK_STATES
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    last_response: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    finished_at: Mapped[datetime | None]

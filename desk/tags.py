@@ -117,9 +117,12 @@ class Tags:
 
     def remove(self, ticket_id: int, tag: str) -> bool:
         with self.db.session() as session:
-            changeable(session, ticket_id)
-            done = session.execute(delete(TicketTag).where(TicketTag.ticket_id == ticket_id, TicketTag.tag == tag))
-            return bool(done.rowcount)  # type: ignore[attr-defined]
+            ticket = changeable(session, ticket_id)
+            found = [row for row in ticket.tags if row.tag == tag]
+            for row in found:  # through the ORM, not a bulk delete: the outbound webhooks see the tag go
+                ticket.tags.remove(row)
+                session.delete(row)
+            return bool(found)
 
     def counts(self) -> list[TagCount]:
         """Every tag with its counts, most used first, then by name (compared in Python: one order on both

@@ -297,6 +297,31 @@ class Settings:
         "are kept this many days, then purged (`kb worker`)",
         parse=lambda raw: _positive_int("KB_AUDIT_KEEP_DAYS", raw),
     )
+    webhook_allow_private: bool = setting(
+        False, "KB_WEBHOOK_ALLOW_PRIVATE",
+        "`on`: outbound webhooks may use http and reach loopback, private and link-local addresses (tests, "
+        "on-premises receivers); off, an endpoint must be https on a public address, checked on save and on each "
+        "delivery",
+    )
+    webhook_timeout_s: float = setting(
+        10.0, "KB_WEBHOOK_TIMEOUT", "seconds a webhook delivery waits to connect and for the receiver's answer"
+    )
+    webhook_max_attempts: int = setting(
+        12, "KB_WEBHOOK_MAX_ATTEMPTS",
+        "tries of one webhook event (network errors, 5xx, 408, 429) before it fails for good; the wait doubles from "
+        "one minute up to 12 hours, so 12 tries span about 29 hours",
+        parse=lambda raw: _positive_int("KB_WEBHOOK_MAX_ATTEMPTS", raw),
+    )
+    webhook_disable_after: int = setting(
+        10, "KB_WEBHOOK_DISABLE_AFTER",
+        "events in a row that failed for good before a webhook endpoint is turned off (the admin page says why)",
+        parse=lambda raw: _positive_int("KB_WEBHOOK_DISABLE_AFTER", raw),
+    )
+    webhook_keep_days: int = setting(
+        30, "KB_WEBHOOK_KEEP_DAYS", "delivered and failed webhook events are kept this many days, then purged "
+        "(`kb worker`)",
+        parse=lambda raw: _positive_int("KB_WEBHOOK_KEEP_DAYS", raw),
+    )
     saved_views_per_agent: int = setting(
         20, "KB_SAVED_VIEWS_PER_AGENT",
         "inbox views an agent may save (personal ones and those they share), as Zendesk caps personal views",

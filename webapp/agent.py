@@ -870,4 +870,11 @@ def availability():
 
 
 # Registered on `bp` by importing them: the admin pages and the customer's profile live in their own modules.
-from webapp import agent_admin, customer_pages, tag_pages, team_status_pages, two_factor_pages  # noqa: E402,F401
+from webapp import (  # noqa: E402,F401
+    agent_admin,
+    customer_pages,
+    tag_pages,
+    team_status_pages,
+    two_factor_pages,
+    webhook_pages,
+)

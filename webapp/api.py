@@ -26,6 +26,7 @@ from copilot.result_floor import split_at_floor
 from copilot.retrieval import QueryError
 from copilot.suggestions import TicketTextError
 from desk.audit import Actor
+from desk.business_hours import BusinessHours
 from desk.customers import SORTS, MergedAwayError
 from desk.database import StorageUnavailableError
 from desk.erasure import ErasedError
@@ -362,13 +363,15 @@ def no_ticket(ticket_id: int):  # type: ignore[no-untyped-def]
     return error(f"ticket: no ticket {ticket_id}", 404)
 
 
-def ticket_fields(ticket: Ticket) -> dict[str, object]:
+def ticket_fields(ticket: Ticket, hours: BusinessHours | None = None) -> dict[str, object]:
     """A ticket as both ticket answers give it, without its messages: GET /tickets/<id>'s (which adds them and its
-    follow-up links), each item of GET /tickets, PATCH's answer. `ticket.tags` loaded."""
+    follow-up links), each item of GET /tickets, PATCH's answer, and the outbound webhooks' `data.ticket` (which pass
+    `hours`, having no request). `ticket.tags` loaded."""
+    hours = hours if hours is not None else state.desk().hours
     return {
         "id": ticket.id, "reference": ticket.reference, "subject": ticket.subject, "lang": ticket.lang,
         "status": ticket.status, "priority": ticket.priority, "channel": ticket.channel,
-        "team": state.desk().hours.team_key(ticket.team), "category": ticket.category,
+        "team": hours.team_key(ticket.team), "category": ticket.category,
         "created_at": as_utc(ticket.created_at).isoformat(), "updated_at": as_utc(ticket.updated_at).isoformat(),
         "due_at": as_utc(ticket.due_at).isoformat() if ticket.due_at is not None else None,
         "assignee": ticket.assignee_id, "customer": ticket.customer_id,

@@ -355,5 +355,9 @@ from webapp.audit_commands import audit_command  # noqa: E402 - registered after
 
 main.add_command(audit_command, "audit")
 
+from webapp.webhook_commands import webhooks_group  # noqa: E402 - registered after the group exists
+
+main.add_command(webhooks_group, "webhooks")
+
 if __name__ == "__main__":
     main()

@@ -45,6 +45,7 @@ FIELDS = {
     "due": lazy_pgettext("desk field", "due time"),
     "due_at": lazy_pgettext("desk field", "due_at"),
     "email": lazy_pgettext("desk field", "email"),
+    "events": lazy_pgettext("desk field", "events"),
     "ends_at": lazy_pgettext("desk field", "ends_at"),
     "external_id": lazy_pgettext("desk field", "external_id"),
     "files": lazy_pgettext("desk field", "files"),
@@ -90,9 +91,11 @@ FIELDS = {
     "token": lazy_pgettext("desk field", "token"),
     "two_factor": lazy_pgettext("desk field", "two-factor sign-in"),
     "tz": lazy_pgettext("desk field", "tz"),
+    "url": lazy_pgettext("desk field", "URL"),
     "version": lazy_pgettext("desk field", "version"),
     "view": lazy_pgettext("desk field", "view"),
     "views": lazy_pgettext("desk field", "saved views"),
+    "webhook": lazy_pgettext("desk field", "webhook"),
 }
 
 

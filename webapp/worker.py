@@ -184,9 +184,18 @@ def query_keys_pass(ctx: WorkerContext) -> int:
     return fill_query_keys(ctx.desk.db.engine)
 
 
+def webhooks_pass(ctx: WorkerContext) -> int:
+    """Send the outbound webhooks' due events (one bounded pass, desk.webhooks) and purge finished ones past
+    `KB_WEBHOOK_KEEP_DAYS`."""
+    from webapp.webhook_delivery import deliver_webhooks
+
+    return deliver_webhooks(ctx.desk, ctx.settings)
+
+
 JOBS: list[Job] = [
     Job("git-sync", git_sync_pass, every_s=0.2),  # an idle pass reads one small file: poll often, publish fast
     Job("mail", mail_pass, every_s=5.0),
+    Job("webhooks", webhooks_pass, every_s=5.0),  # one indexed lookup when nothing is due
     Job("advice", advice_pass, every_s=2.0),
     Job("auto-close", auto_close_pass, every_s=600.0),
     Job("snooze", snooze_pass, every_s=30.0),  # one indexed lookup when nothing is due

@@ -68,7 +68,23 @@ class ViewLabels:
             "availability_changed": gettext("Availability changed"),
             "two_factor_locked": gettext("Two-factor sign-in locked (too many wrong codes)"),
             "ticket_ccs_changed": gettext("Ticket's CCs changed"),
+            "webhook_created": gettext("Webhook created"), "webhook_updated": gettext("Webhook turned on or off"),
+            "webhook_deleted": gettext("Webhook deleted"), "webhook_rotated": gettext("Webhook secret rotated"),
+            "webhook_disabled": gettext("Webhook turned off after failures"),
         }.get(key, key)
+
+    def webhook_event(self, key: str) -> str:
+        """An outbound webhook's event type (desk.models.WEBHOOK_EVENTS) as the webhooks page names it."""
+        return {
+            "ticket.created": gettext("A ticket is created"), "ticket.updated": gettext("A ticket is changed"),
+            "message.created": gettext("A customer or an agent writes (public messages)"),
+            "note.created": gettext("An agent adds an internal note"),
+            "csat.rated": gettext("A customer rates a solved ticket"), "webhook.test": gettext("Test event"),
+        }.get(key, key)
+
+    def webhook_state(self, key: str) -> str:
+        return {"pending": gettext("Waiting to be sent"), "delivered": gettext("Delivered"),
+                "failed": gettext("Failed")}.get(key, key)
 
     def audit_actor(self, key: str) -> str:
         return {"cli": gettext("Command line"), "system": gettext("System"), "api": gettext("API token")}.get(key, key)

@@ -51,6 +51,8 @@ RULES: dict[tuple[str, str], str] = {
     ("agent.admin", "POST"): ADMIN,
     ("agent.audit", "GET"): ADMIN,  # the audit log: admins only (a lead's 403 is in test_audit_pages)
     ("agent.audit_csv", "GET"): ADMIN,
+    ("agent.webhooks", "GET"): ADMIN,  # outbound webhooks: their secrets and URLs are an admin's
+    ("agent.webhooks", "POST"): ADMIN,
     ("reports.index", "GET"): ADMIN,
     ("reports.report", "GET"): ADMIN,
     ("reports.download", "GET"): ADMIN,

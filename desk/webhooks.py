@@ -1,0 +1,423 @@
+"""Outbound webhooks (Zendesk's webhooks, Chatwoot's, Intercom's topics): an admin's endpoints, and the outbox of the
+events each one asked for.
+
+Capture is one place for every reason a ticket changes: `capture(db)` listens to the database's sessions. What a
+flush adds or changes (a new ticket, a message, a tag on or off, a ticket's status, priority, assignee, team or due
+time, a survey's rating) is gathered on the session; just before the session commits, each gathered event becomes a
+`webhook_deliveries` row for every active endpoint that subscribed to it, in that same transaction. A change rolled
+back writes no event; a committed one is never lost while a receiver is down. One `ticket.updated` per committed
+change set, naming each changed field with its old and new value (a field changed and changed back is left out).
+
+Delivery is the worker's (webapp.webhook_delivery): at least once, retried with exponential backoff; the event's id
+lets a receiver drop a repeat. Events of a ticket are written in commit order and first tried in id order, but a
+retry does not hold the later ones back: receivers order by `created_at` (or re-read the ticket) if they care.
+
+Addresses: an endpoint's URL must be https on a public address unless KB_WEBHOOK_ALLOW_PRIVATE (`public_addresses`,
+checked when saved and again on each delivery, since DNS can change).
+"""
+
+from __future__ import annotations
+
+import base64
+import ipaddress
+import secrets
+import socket
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import delete, event, func, select
+from sqlalchemy.orm import Session, UOWTransaction, attributes
+
+from desk.audit import SYSTEM, Actor, record
+from desk.database import Database
+from desk.models import (
+    WEBHOOK_EVENTS,
+    CsatSurvey,
+    Message,
+    Ticket,
+    TicketTag,
+    WebhookDelivery,
+    WebhookEndpoint,
+    as_utc,
+    utcnow,
+)
+from desk.tickets import MAX_ROW_ID, InputError, clean_text
+from desk.translatable import N_
+
+TEST_EVENT = "webhook.test"
+SECRET_PREFIX = "whsec_"  # Standard Webhooks' form: the prefix, then the key's bytes in base64
+MAX_NAME = 100
+MAX_URL = 2000
+# The ticket fields a `ticket.updated` reports (the API's names on the right).
+WATCHED = {"status": "status", "priority": "priority", "assignee_id": "assignee", "team": "team", "due_at": "due_at"}
+PURGE_BATCH = 500
+_PENDING = "webhook_events"
+
+
+class UnsafeAddress(InputError):
+    """A webhook URL that is not https on a public address (without KB_WEBHOOK_ALLOW_PRIVATE)."""
+
+
+def new_secret() -> str:
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(24)).decode()
+
+
+def public_addresses(url: str, allow_private: bool, field: str = "url") -> tuple[str, int, list[str]]:
+    """The URL's host, port and the addresses it resolves to, all of them public (not loopback, private,
+    link-local, the cloud metadata address, multicast or reserved) and the scheme https, unless `allow_private`.
+    Raises UnsafeAddress naming `field`."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise UnsafeAddress(field, N_("give an address starting with https://"))
+    if parts.scheme != "https" and not allow_private:
+        raise UnsafeAddress(field, N_("must start with https:// (plain http only with KB_WEBHOOK_ALLOW_PRIVATE)"))
+    if parts.username or parts.password:
+        raise UnsafeAddress(field, N_("must not hold a user name or password"))
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise UnsafeAddress(field, N_("the port is not a number from 1 to 65535")) from None
+    try:
+        found = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        raise UnsafeAddress(field, N_("the host name %(host)s does not resolve"), host=parts.hostname) from None
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in found))
+    if not allow_private:
+        for address in addresses:
+            ip = ipaddress.ip_address(address.split("%")[0])
+            mapped = getattr(ip, "ipv4_mapped", None)
+            if not (mapped or ip).is_global or ip.is_multicast:
+                raise UnsafeAddress(field, N_("%(host)s is a private, loopback or link-local address (%(address)s): "
+                                              "only public receivers, unless KB_WEBHOOK_ALLOW_PRIVATE is on"),
+                                    host=parts.hostname, address=address)
+    return parts.hostname, port, addresses
+
+
+def _events(values: Sequence[str]) -> list[str]:
+    chosen = [value for value in WEBHOOK_EVENTS if value in set(values)]
+    unknown = sorted(set(values) - set(WEBHOOK_EVENTS))
+    if unknown:
+        raise InputError("events", N_("unknown event %(event)s"), event=unknown[0])
+    if not chosen:
+        raise InputError("events", N_("choose at least one event"))
+    return chosen
+
+
+@dataclass(frozen=True)
+class Due:
+    """A delivery the worker should try now, with what it needs to send it."""
+
+    id: int
+    endpoint_id: int
+    url: str
+    secret: str
+    event_id: str
+    event_type: str
+    created_at: datetime
+    ticket_id: int | None
+    data: dict[str, Any]
+    body: str | None
+    attempts: int
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one try came to: the HTTP status (None on a network error), an error text, the capped response body,
+    and `retry_after` seconds when the receiver said so (429/503)."""
+
+    status: int | None
+    error: str | None = None
+    response: str | None = None
+    retry_after: float | None = None
+    final: bool = False  # not worth another try whatever the status (an address refused as private)
+
+    @property
+    def delivered(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+    @property
+    def retryable(self) -> bool:
+        return not self.final and (self.status is None or self.status >= 500 or self.status in (408, 429))
+
+
+def backoff(attempts: int) -> timedelta:
+    """The wait after the `attempts`-th failed try: one minute doubling (1, 2, 4 ... minutes), capped at 12 hours."""
+    return timedelta(minutes=min(2 ** (attempts - 1), 720))
+
+
+@dataclass
+class _Gathered:
+    created: list[int] = field(default_factory=list)
+    changes: dict[int, dict[str, list[Any]]] = field(default_factory=dict)
+    tags: dict[int, dict[str, set[str]]] = field(default_factory=dict)
+    messages: list[tuple[int, int, bool]] = field(default_factory=list)  # (ticket, message, internal)
+    ratings: list[tuple[int, int]] = field(default_factory=list)  # (ticket, survey)
+
+    def __bool__(self) -> bool:
+        return bool(self.created or self.changes or self.tags or self.messages or self.ratings)
+
+
+def _json_value(value: Any) -> Any:
+    return as_utc(value).isoformat() if isinstance(value, datetime) else value
+
+
+def _after_flush(session: Session, _context: UOWTransaction) -> None:
+    gathered: _Gathered = session.info.setdefault(_PENDING, _Gathered())
+    for row in session.new:
+        if isinstance(row, Ticket):
+            gathered.created.append(row.id)
+        elif isinstance(row, Message):
+            gathered.messages.append((row.ticket_id, row.id, bool(row.internal)))
+        elif isinstance(row, TicketTag):
+            gathered.tags.setdefault(row.ticket_id, {"added": set(), "removed": set()})["added"].add(row.tag)
+    for row in session.deleted:
+        if isinstance(row, TicketTag):
+            gathered.tags.setdefault(row.ticket_id, {"added": set(), "removed": set()})["removed"].add(row.tag)
+    for row in session.dirty:
+        if isinstance(row, Ticket) and row.id not in gathered.created:
+            for name, shown in WATCHED.items():
+                history = attributes.get_history(row, name)
+                if not history.has_changes():
+                    continue
+                old = history.deleted[0] if history.deleted else None
+                new = history.added[0] if history.added else None
+                seen = gathered.changes.setdefault(row.id, {})
+                seen[shown] = [seen[shown][0] if shown in seen else _json_value(old), _json_value(new)]
+        elif isinstance(row, CsatSurvey):
+            history = attributes.get_history(row, "rating")
+            if history.added and history.added[0] is not None:
+                gathered.ratings.append((row.ticket_id, row.id))
+
+
+def _before_commit(session: Session) -> None:
+    session.flush()  # the commit's own last flush comes after this hook: gather what it holds first (clean: a no-op)
+    gathered: _Gathered = session.info.pop(_PENDING, _Gathered())
+    if not gathered:
+        return
+    endpoints = session.execute(select(WebhookEndpoint.id, WebhookEndpoint.events)
+                                .where(WebhookEndpoint.active.is_(True))).all()
+    if not endpoints:
+        return
+    events: list[tuple[str, int, dict[str, Any]]] = [("ticket.created", t, {}) for t in gathered.created]
+    for ticket_id, message_id, internal in gathered.messages:
+        events.append(("note.created" if internal else "message.created", ticket_id, {"message": message_id}))
+    created = set(gathered.created)
+    updated = {t for t in (*gathered.changes, *gathered.tags) if t not in created}
+    for ticket_id in sorted(updated):
+        changes = {name: {"old": old, "new": new} for name, (old, new) in gathered.changes.get(ticket_id, {}).items()
+                   if old != new}
+        tagged = gathered.tags.get(ticket_id)
+        if tagged and tagged["added"] != tagged["removed"]:
+            now = set(session.scalars(select(TicketTag.tag).where(TicketTag.ticket_id == ticket_id)))
+            before = (now - tagged["added"]) | (tagged["removed"] - tagged["added"])
+            if before != now:
+                changes["tags"] = {"old": sorted(before), "new": sorted(now)}
+        if changes:
+            events.append(("ticket.updated", ticket_id, {"changes": changes}))
+    for ticket_id, survey_id in gathered.ratings:
+        events.append(("csat.rated", ticket_id, {"survey": survey_id}))
+    moment = utcnow()
+    for endpoint_id, wanted in endpoints:
+        for kind, ticket_id, data in events:
+            if kind in (wanted or []):
+                session.add(WebhookDelivery(endpoint_id=endpoint_id, event_id=f"evt_{uuid.uuid4().hex}",
+                                            event_type=kind, ticket_id=ticket_id, data=data, state="pending",
+                                            attempts=0, next_attempt_at=moment, created_at=moment))
+
+
+def _forget(session: Session, *_args: Any) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def capture(db: Database) -> None:
+    """Turn the sessions of `db` into the webhooks' event source (once per Database)."""
+    sessions = db._sessions  # the one sessionmaker every unit of work of this database comes from
+    if event.contains(sessions, "after_flush", _after_flush):
+        return
+    event.listen(sessions, "after_flush", _after_flush)
+    event.listen(sessions, "before_commit", _before_commit)
+    event.listen(sessions, "after_rollback", _forget)
+    event.listen(sessions, "after_commit", _forget)
+
+
+@dataclass(frozen=True)
+class EndpointRow:
+    id: int
+    name: str
+    url: str
+    events: list[str]
+    active: bool
+    failures_in_row: int
+    disabled_reason: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class DeliveryRow:
+    id: int
+    event_id: str
+    event_type: str
+    ticket_id: int | None
+    state: str
+    attempts: int
+    next_attempt_at: datetime | None
+    last_status: int | None
+    last_error: str | None
+    created_at: datetime
+
+
+def _endpoint_row(row: WebhookEndpoint) -> EndpointRow:
+    return EndpointRow(row.id, row.name, row.url, list(row.events or []), row.active, row.failures_in_row,
+                       row.disabled_reason, as_utc(row.created_at))
+
+
+class Webhooks:
+    """The admin's endpoints and their deliveries; every change audited in its own transaction."""
+
+    def __init__(self, db: Database, allow_private: bool = False, max_attempts: int = 12, disable_after: int = 10,
+                 keep_days: int = 30) -> None:
+        self.db = db
+        self.allow_private = allow_private
+        self.max_attempts = max_attempts
+        self.disable_after = disable_after
+        self.keep_days = keep_days
+        capture(db)
+
+    def create(self, name: str, url: str, events: Sequence[str], by: Actor = SYSTEM) -> tuple[EndpointRow, str]:
+        """The new endpoint and its signing secret (shown this once). Refused, naming the field, for an empty name,
+        an unknown or no event, or an address that is not https on a public address."""
+        name = clean_text("name", name, MAX_NAME)
+        url = clean_text("url", url, MAX_URL)
+        chosen = _events(events)
+        public_addresses(url, self.allow_private)
+        secret = new_secret()
+        with self.db.session() as session:
+            row = WebhookEndpoint(name=name, url=url, events=chosen, secret=secret, active=True, failures_in_row=0,
+                                  created_at=utcnow())
+            session.add(row)
+            session.flush()
+            record(session, by, "webhook_created", "webhook", row.id, after={"name": name, "url": url,
+                                                                             "events": chosen})
+            return _endpoint_row(row), secret
+
+    def _endpoint(self, session: Session, endpoint_id: int) -> WebhookEndpoint:
+        row = session.get(WebhookEndpoint, endpoint_id, with_for_update=True) if 0 < endpoint_id <= MAX_ROW_ID \
+            else None
+        if row is None:
+            raise InputError("webhook", N_("no webhook %(id)s"), id=endpoint_id)
+        return row
+
+    def set_active(self, endpoint_id: int, active: bool, by: Actor = SYSTEM) -> None:
+        """On or off; turning it on again starts its failure count afresh (the URL is checked again)."""
+        with self.db.session() as session:
+            row = self._endpoint(session, endpoint_id)
+            if active:
+                public_addresses(row.url, self.allow_private)
+            if row.active == active:
+                return
+            row.active, row.failures_in_row, row.disabled_reason = active, 0, None
+            record(session, by, "webhook_updated", "webhook", row.id, before={"active": not active},
+                   after={"active": active})
+
+    def rotate(self, endpoint_id: int, by: Actor = SYSTEM) -> str:
+        """A new signing secret (shown this once); the old one signs nothing from now on."""
+        with self.db.session() as session:
+            row = self._endpoint(session, endpoint_id)
+            row.secret = new_secret()
+            record(session, by, "webhook_rotated", "webhook", row.id)
+            return row.secret
+
+    def delete(self, endpoint_id: int, by: Actor = SYSTEM) -> None:
+        with self.db.session() as session:
+            row = self._endpoint(session, endpoint_id)
+            session.execute(delete(WebhookDelivery).where(WebhookDelivery.endpoint_id == row.id))
+            record(session, by, "webhook_deleted", "webhook", row.id, before={"name": row.name, "url": row.url})
+            session.delete(row)
+
+    def send_test(self, endpoint_id: int) -> None:
+        """Queue a `webhook.test` event for the endpoint (whatever it subscribed to); the worker sends it."""
+        with self.db.session() as session:
+            row = self._endpoint(session, endpoint_id)
+            now = utcnow()
+            session.add(WebhookDelivery(endpoint_id=row.id, event_id=f"evt_{uuid.uuid4().hex}", event_type=TEST_EVENT,
+                                        ticket_id=None, data={}, state="pending", attempts=0, next_attempt_at=now,
+                                        created_at=now))
+
+    def endpoints(self) -> list[EndpointRow]:
+        with self.db.session() as session:
+            return [_endpoint_row(row) for row in session.scalars(select(WebhookEndpoint).order_by(WebhookEndpoint.id))]
+
+    def deliveries(self, endpoint_id: int, limit: int = 20) -> list[DeliveryRow]:
+        """The endpoint's most recent events, newest first."""
+        with self.db.session() as session:
+            rows = session.scalars(select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint_id)
+                                   .order_by(WebhookDelivery.id.desc()).limit(limit))
+            return [DeliveryRow(r.id, r.event_id, r.event_type, r.ticket_id, r.state, r.attempts,
+                                as_utc(r.next_attempt_at) if r.state == "pending" else None, r.last_status,
+                                r.last_error, as_utc(r.created_at)) for r in rows]
+
+    def due(self, limit: int = 50, now: datetime | None = None) -> list[Due]:
+        """Pending deliveries of active endpoints whose time has come, oldest first."""
+        with self.db.session() as session:
+            rows = session.execute(
+                select(WebhookDelivery, WebhookEndpoint.url, WebhookEndpoint.secret)
+                .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+                .where(WebhookDelivery.state == "pending", WebhookDelivery.next_attempt_at <= (now or utcnow()),
+                       WebhookEndpoint.active.is_(True))
+                .order_by(WebhookDelivery.id).limit(limit)).all()
+            return [Due(d.id, d.endpoint_id, url, secret, d.event_id, d.event_type, as_utc(d.created_at), d.ticket_id,
+                        dict(d.data or {}), d.body, d.attempts) for d, url, secret in rows]
+
+    def record_try(self, delivery_id: int, body: str, outcome: Outcome,
+                   now: datetime | None = None) -> tuple[str, bool]:
+        """Write one try's outcome: "delivered", "pending" (retried after the backoff, or the receiver's
+        Retry-After when longer) or "failed" (a 4xx other than 408/429, or out of tries). An endpoint whose
+        `disable_after` events in a row failed for good is turned off, the reason kept and audited. Returns the
+        delivery's state and whether its endpoint is still on."""
+        now = now or utcnow()
+        with self.db.session() as session:
+            row = session.get(WebhookDelivery, delivery_id, with_for_update=True)
+            if row is None or row.state != "pending":
+                return (row.state if row is not None else "failed"), False
+            row.body, row.attempts = body, row.attempts + 1
+            row.last_status, row.last_error = outcome.status, (outcome.error or None) and outcome.error[:500]
+            row.last_response = outcome.response
+            endpoint = session.get(WebhookEndpoint, row.endpoint_id, with_for_update=True)
+            assert endpoint is not None  # a delivery goes with its endpoint (deleted together)
+            if outcome.delivered:
+                row.state, row.finished_at = "delivered", now
+                endpoint.failures_in_row = 0
+            elif outcome.retryable and row.attempts < self.max_attempts:
+                wait = backoff(row.attempts)
+                if outcome.retry_after is not None:
+                    wait = max(wait, timedelta(seconds=min(outcome.retry_after, 86_400)))
+                row.next_attempt_at = now + wait
+            else:
+                row.state, row.finished_at = "failed", now
+                endpoint.failures_in_row += 1
+                if endpoint.active and endpoint.failures_in_row >= self.disable_after:
+                    why = outcome.error or f"HTTP {outcome.status}"
+                    endpoint.active = False
+                    endpoint.disabled_reason = why[:500]  # the last failure; its count is failures_in_row
+                    record(session, SYSTEM, "webhook_disabled", "webhook", endpoint.id,
+                           after={"failures": endpoint.failures_in_row, "last": why[:200]})
+            return row.state, endpoint.active
+
+    def counts(self) -> dict[str, int]:
+        with self.db.session() as session:
+            return dict(session.execute(select(WebhookDelivery.state, func.count())  # type: ignore[arg-type]
+                                        .group_by(WebhookDelivery.state)).all())
+
+    def purge(self, now: datetime | None = None) -> int:
+        """Delete delivered and failed events finished more than `keep_days` ago (one bounded batch)."""
+        cutoff = (now or utcnow()) - timedelta(days=self.keep_days)
+        with self.db.session() as session:
+            ids = list(session.scalars(select(WebhookDelivery.id).where(
+                WebhookDelivery.created_at < cutoff, WebhookDelivery.state != "pending").limit(PURGE_BATCH)))
+            if ids:
+                session.execute(delete(WebhookDelivery).where(WebhookDelivery.id.in_(ids)))
+            return len(ids)
