@@ -167,7 +167,7 @@ def test_kb_audit_lists_recent_events_and_the_cli_is_the_actor(tmp_path: Path) -
     assert made.exit_code == 0, made.output
     assert runner.invoke(main, ["agents", "password", "boss@example.com", "--password-stdin", *where],
                          input="another long password\n").exit_code == 0
-    secret = runner.invoke(main, ["tokens", "create", "zendesk", *where]).output.strip()
+    secret = runner.invoke(main, ["tokens", "create", "zendesk", *where]).stdout.strip()  # scopes: stderr
     listed = runner.invoke(main, ["audit", *where])
     assert listed.exit_code == 0, listed.output
     lines = listed.output.splitlines()
