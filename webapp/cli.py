@@ -261,7 +261,7 @@ def agents_two_factor_reset(settings: Settings, email: str) -> None:
 
 @main.group()
 def tokens() -> None:
-    """API tokens for other help desks calling /api/v1/suggest and /api/v1/tickets."""
+    """API tokens for other help desks and tools calling /api/v1, each limited to its scopes."""
 
 
 @tokens.command("create")
