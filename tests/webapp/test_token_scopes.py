@@ -173,7 +173,7 @@ def test_the_admin_page_creates_a_token_with_the_scopes_ticked_and_lists_them(li
     row = re.search(r'<tr data-token="chatbot">(.*?)</tr>', html, re.DOTALL)
     assert row is not None and "<code dir=\"ltr\" title=\"" in row.group(1)
     assert "suggest" in row.group(1) and "search" in row.group(1) and "tickets:read" not in row.group(1)
-    assert "Never" in row.group(1)  # not used yet; its expiry is a date
+    assert "Never" in row.group(1) and "No expiry" not in row.group(1)  # not used yet; its expiry is a date
     with app.extensions["desk"].db.session() as session:
         event = session.scalar(select(AuditEvent).where(AuditEvent.action == "token_created",
                                                         AuditEvent.subject == str(found.id)))
