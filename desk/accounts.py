@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+from collections.abc import Iterable
 from datetime import UTC, timedelta
 from functools import cache
 from zoneinfo import available_timezones
@@ -21,6 +22,7 @@ from desk.audit import SYSTEM, Actor, record, record_sign_in
 from desk.database import Database, StorageUnavailableError
 from desk.models import ROLES, Agent, ApiToken, utcnow
 from desk.tickets import MAX_NAME, InputError, agent_row, clean_email, clean_text, row_by_id
+from desk.token_scopes import SCOPES, clean_expires_days, clean_scopes
 from desk.translatable import N_
 from kb.bidi_text import plain_name
 
@@ -152,23 +154,31 @@ class Accounts:
         with self.db.session() as session:
             return list(session.scalars(select(Agent).where(Agent.active).order_by(Agent.name)))
 
-    def create_token(self, name: str, by: Actor = SYSTEM) -> str:
-        """Returns the token; only its hash is kept, so this is the one time anyone sees it. Audited as
-        "token_created" with its name (neither the secret nor its hash)."""
+    def create_token(self, name: str, by: Actor = SYSTEM, scopes: Iterable[str] = SCOPES,
+                     expires_days: object = None) -> str:
+        """Returns the token; only its hash is kept, so this is the one time anyone sees it. `scopes`: what it may do
+        (desk.token_scopes; at least one: every one unless chosen, as `kb tokens create` gives); `expires_days`: it
+        stops working that many days from now (None: never). Audited as "token_created" with its name, scopes and
+        expiry (neither the secret nor its hash). A bad name, scope or expiry is an InputError naming the field."""
         name = clean_text("name", name, MAX_NAME)  # "is empty", too long, controls dropped, as a ticket's name
+        chosen = clean_scopes(scopes)
+        days = clean_expires_days(expires_days)
+        expires_at = utcnow() + timedelta(days=days) if days is not None else None
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         with self.db.session() as session:
-            row = ApiToken(name=name, token_hash=_token_hash(token))
+            row = ApiToken(name=name, token_hash=_token_hash(token), scopes=" ".join(chosen), expires_at=expires_at)
             session.add(row)
             session.flush()
-            record(session, by, "token_created", "token", row.id, after={"name": name})
+            record(session, by, "token_created", "token", row.id, after={
+                "name": name, "scopes": " ".join(chosen),
+                "expires_at": expires_at.isoformat(timespec="seconds") if expires_at is not None else None,
+            })
         return token
 
-    def verify_token(self, token: str) -> ApiToken | None:
-        """The token's record when it is valid and not revoked.
-
-        Checking is a read; `last_used_at` is stamped at most once a minute and only as far as
-        the database allows: a busy database must not turn a partner's valid request into an error."""
+    def lookup_token(self, token: str) -> ApiToken | None:
+        """The token's record when it exists and is not revoked, expired or not (the API says which it is: an expired
+        token's 401 says so). `last_used_at` is stamped only for a token that still works, at most once a minute and
+        only as far as the database allows: a busy database must not turn a partner's valid request into an error."""
         if not token.startswith(TOKEN_PREFIX):
             return None
         with self.db.session() as session:
@@ -178,6 +188,8 @@ class Accounts:
         if found is None:
             return None
         now = utcnow()
+        if found.expired(now):
+            return found
         last = found.last_used_at
         if last is None or now - (last if last.tzinfo else last.replace(tzinfo=UTC)) > LAST_USED_EVERY:
             try:
@@ -187,6 +199,11 @@ class Accounts:
             except StorageUnavailableError as error:
                 log.warning("token %s: last use not recorded (%s)", found.name, error)
         return found
+
+    def verify_token(self, token: str) -> ApiToken | None:
+        """The token's record when it works: known, not revoked, not expired (its scopes are the caller's to check)."""
+        found = self.lookup_token(token)
+        return found if found is not None and not found.expired(utcnow()) else None
 
     # Agent management (the admin page): nothing is deleted, so an agent's history keeps its author.
 

@@ -178,6 +178,13 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None]
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # What it may do (desk.token_scopes): space-separated, as OAuth writes them; "" grants nothing. Server default
+    # only, as agents' newer columns: a test inserting through this table into an older schema names no column of it.
+    scopes: Mapped[str] = mapped_column(Text, server_default="")
+    expires_at: Mapped[datetime | None]  # None: never
+
+    def expired(self, now: datetime) -> bool:
+        return self.expires_at is not None and as_utc(self.expires_at) <= now
 
 
 # The audit log's closed set of actions (desk.audit): who changed an account, a token or a team's members, and sign-ins

@@ -1,7 +1,7 @@
 """The workspace's admin page: agents (add, role, time zone, teams, deactivate/reactivate, password reset) and API
-tokens (create, list with last use, revoke); and the audit log of those changes and of failed sign-ins (desk.audit),
-as a page and a CSV. Admins only; routes on the agent blueprint. The desk helpers record each change with the actor
-passed in (`acting()`): no route writes an event itself."""
+tokens (create with their scopes and expiry, list with last use, revoke); and the audit log of those changes and of
+failed sign-ins (desk.audit), as a page and a CSV. Admins only; routes on the agent blueprint. The desk helpers record
+each change with the actor passed in (`acting()`): no route writes an event itself."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from flask_login import login_required
 
 from desk.accounts import zone_names
 from desk.audit import AuditQuery, AuditRow, actor_key
-from desk.models import AUDIT_ACTIONS, ROLES
+from desk.models import AUDIT_ACTIONS, ROLES, utcnow
 from desk.reports import csv_lines
 from desk.tickets import InputError
+from desk.token_scopes import SCOPES, parse_scopes
 from webapp import state
 from webapp.agent import _admin_required, _page, acting, bp, reader_zone
 from webapp.desk_errors import desk_error
@@ -42,7 +43,11 @@ def admin():
                 )
                 flash(gettext("Agent created."), "ok")
             elif action == "token":
-                token = accounts.create_token(request.form.get("name", ""), by=acting())
+                token = accounts.create_token(  # none ticked is refused naming "scopes"; nothing is created
+                    request.form.get("name", ""), by=acting(),
+                    scopes=[scope[:40] for scope in request.form.getlist("scopes")],
+                    expires_days=request.form.get("expires_days", "")[:12],
+                )
             elif action == "revoke":
                 accounts.revoke_token(request.form.get("token_id", type=int) or 0, by=acting())
                 flash(gettext("Token revoked."), "ok")
@@ -72,6 +77,7 @@ def admin():
         except InputError as error:
             flash(desk_error(error), "error")
     return _page("agent/admin.html", agents=accounts.everyone(), tokens=accounts.tokens(), token=token, roles=ROLES,
+                 scopes=SCOPES, scopes_of=parse_scopes, now=utcnow(),
                  labels=ViewLabels(), zones=zone_names(), teams=desk.hours.teams, memberships=desk.teams.memberships())
 
 

@@ -12,6 +12,7 @@ import base64
 import binascii
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from datetime import datetime
 from functools import wraps
@@ -32,9 +33,10 @@ from desk.database import StorageUnavailableError
 from desk.erasure import ErasedError
 from desk.inbox import InboxQuery, TicketListQuery
 from desk.mail.attachments import Upload
-from desk.models import PRIORITIES, TICKET_STATUSES, Attachment, Message, Ticket, as_utc
+from desk.models import PRIORITIES, TICKET_STATUSES, Attachment, Message, Ticket, as_utc, utcnow
 from desk.ticket_patch import KEEP, ChangedMeanwhile, TicketPatch, patch_ticket
 from desk.tickets import MAX_ROW_ID, ClosedTicketError, CustomerReply, DuplicateTicketError, InputError, NewTicket
+from desk.token_scopes import SCOPES, parse_scopes
 from indexer.health import health_report
 from kb.tag_rule import sought_tag
 from webapp import state, visits
@@ -51,7 +53,7 @@ from webapp.help import (
     typed_reading,
 )
 from webapp.idempotency import answer_in, idempotent
-from webapp.openapi import FILES_FIELD, MULTIPART, request_fields, with_categories
+from webapp.openapi import FILES_FIELD, MULTIPART, request_fields, with_categories, with_scopes
 from webapp.paging import paged
 from webapp.security import (
     API_BAD_TOKEN_LIMIT,
@@ -162,7 +164,21 @@ def json_unavailable(exc: StorageUnavailableError) -> Response:
 def openapi():
     """The API's OpenAPI 3 description (what partners generate clients from, and schemathesis tests), with this
     help center's categories."""
-    return jsonify(with_categories(ticket_categories()))
+    return jsonify(with_scopes(with_categories(ticket_categories()), route_scopes()))
+
+
+def route_scopes() -> dict[tuple[str, str], str]:
+    """Each token route's scope (its `token_required(scope)`), keyed by its OpenAPI path and lower-case method: the
+    served document's `x-scopes`, and what the URL-map walk test checks."""
+    found = {}
+    for rule in current_app.url_map.iter_rules():
+        scope = getattr(current_app.view_functions[rule.endpoint], "token_scope", None)
+        if scope is not None:
+            path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
+            for method in rule.methods or ():
+                if method not in ("HEAD", "OPTIONS"):
+                    found[(path, method.lower())] = scope
+    return found
 
 
 @bp.get("/search")
@@ -251,40 +267,61 @@ def answer():
     return jsonify({**card_json(card_decision(result)), "typed_query": result.typed_query})
 
 
-def token_required(view):  # type: ignore[no-untyped-def]
-    """Bearer-token auth for other help desks; the token's owner is not a browser, so no CSRF."""
+def _token_refusal(message: str, status: int, challenge: str, **extra: object) -> tuple[Response, int]:
+    response = jsonify({"error": message, **extra})
+    response.headers["WWW-Authenticate"] = challenge
+    return response, status
+
+
+def _guard(scope: str, view, allow_agent: bool):  # type: ignore[no-untyped-def]
+    """The view behind the token check: a working token holding `scope` (or, `allow_agent`, an agent's session)."""
 
     @wraps(view)
     def guarded(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if allow_agent and current_user.is_authenticated:
+            return view(*args, **kwargs)
         token = presented_token()
-        found = state.desk().accounts.verify_token(token) if token else None
+        found = state.desk().accounts.lookup_token(token) if token else None
         if found is None:
-            response = jsonify({"error": "a valid API token is required: Authorization: Bearer TOKEN"})
-            response.headers["WWW-Authenticate"] = "Bearer"
-            return response, 401
+            return _token_refusal("a valid API token is required: Authorization: Bearer TOKEN", 401, "Bearer")
+        if found.expired(utcnow()):  # RFC 6750 §3.1: invalid_token, saying why
+            expired = as_utc(found.expires_at).isoformat(timespec="seconds")  # type: ignore[arg-type]
+            return _token_refusal(
+                f"this API token expired at {expired}; an admin creates a new one", 401,
+                f'Bearer error="invalid_token", error_description="the token expired at {expired}"', expired_at=expired)
+        if scope not in parse_scopes(found.scopes):  # RFC 6750 §3.1: insufficient_scope, naming the one needed
+            return _token_refusal(
+                f"this API token lacks the scope {scope}, which {request.method} {request.path} needs; an admin "
+                "creates a token with it", 403, f'Bearer error="insufficient_scope", scope="{scope}"', scope=scope)
         g.api_token_id = found.id  # whose Idempotency-Key it is
         return view(*args, **kwargs)
 
+    guarded.token_scope = scope  # type: ignore[attr-defined]  # the URL-map walk, the OpenAPI's x-scopes, the README
     return guarded
 
 
-def token_or_agent_required(view):  # type: ignore[no-untyped-def]
-    """For operators' read-only endpoints: a logged-in agent's browser or an API token."""
+def token_required(scope: str):  # type: ignore[no-untyped-def]
+    """Bearer-token auth for other help desks, the token holding `scope` (desk.token_scopes; one per route, named
+    where the route is: a route cannot take a token without deciding which). The token's owner is not a browser, so
+    no CSRF. No token, an unknown or a revoked one is a 401; an expired one a 401 saying so; one without the scope a
+    403 naming it (RFC 6750 §3.1's `WWW-Authenticate` errors)."""
+    if scope not in SCOPES:  # `@token_required` without its scope, or a typo: refused at import, not served open
+        raise ValueError(f"token_required: {scope!r} is not a scope (desk.token_scopes.SCOPES)")
+    return lambda view: _guard(scope, view, allow_agent=False)
 
-    @wraps(view)
-    def guarded(*args, **kwargs):  # type: ignore[no-untyped-def]
-        if current_user.is_authenticated:
-            return view(*args, **kwargs)
-        return token_required(view)(*args, **kwargs)
 
-    return guarded
+def token_or_agent_required(scope: str):  # type: ignore[no-untyped-def]
+    """For operators' read-only endpoints: a logged-in agent's browser, or an API token holding `scope`."""
+    if scope not in SCOPES:
+        raise ValueError(f"token_or_agent_required: {scope!r} is not a scope (desk.token_scopes.SCOPES)")
+    return lambda view: _guard(scope, view, allow_agent=True)
 
 
 @bp.post("/tickets")
 @limiter.limit(API_IP_LIMIT)
 @limiter.limit(API_BAD_TOKEN_LIMIT, deduct_when=refused)
 @limiter.limit(API_TOKEN_LIMIT, key_func=token_key)
-@token_required
+@token_required("tickets:write")
 @idempotent
 def create_ticket():
     """Create a ticket: `email`, `subject`, `body` required; `name`, `lang`, `priority`, `external_id`, `category`
@@ -397,7 +434,7 @@ def versioned(response: Response, ticket: Ticket) -> Response:
 @limiter.limit(API_IP_LIMIT)
 @limiter.limit(API_BAD_TOKEN_LIMIT, deduct_when=refused)
 @limiter.limit(API_TOKEN_LIMIT, key_func=token_key)
-@token_required
+@token_required("tickets:read")
 def get_ticket(ticket_id: int):
     """The ticket as its customer sees it: status and the public thread (never an internal note), each message
     with the ids of its kept files, and the follow-up links its page shows; its version as `ETag` and
@@ -521,7 +558,7 @@ def list_query() -> tuple[TicketListQuery, int]:
 @limiter.limit(API_IP_LIMIT)
 @limiter.limit(API_BAD_TOKEN_LIMIT, deduct_when=refused)
 @limiter.limit(API_TOKEN_LIMIT, key_func=token_key)
-@token_required
+@token_required("tickets:read")
 def list_tickets():
     """Tickets filtered by the inbox's own clauses (desk.inbox: `status`, `team`, `tag`, `lang`, `q`; view "all") and
     `assignee` (an id or `none`), `customer`, `updated_since`; sorted by `sort` (updated, the default, or created)
@@ -605,7 +642,7 @@ def unchanged_since_read(ticket: Ticket) -> bool:
 @limiter.limit(API_IP_LIMIT)
 @limiter.limit(API_BAD_TOKEN_LIMIT, deduct_when=refused)
 @limiter.limit(API_TOKEN_LIMIT, key_func=token_key)
-@token_required
+@token_required("tickets:write")
 @idempotent
 def update_ticket(ticket_id: int):
     """Change any of `status`, `priority`, `assignee`, `team`, `due_at`, `tags` (the whole set) or `add_tags` /
@@ -639,7 +676,7 @@ def update_ticket(ticket_id: int):
 @limiter.limit(API_IP_LIMIT)
 @limiter.limit(API_BAD_TOKEN_LIMIT, deduct_when=refused)
 @limiter.limit(API_TOKEN_LIMIT, key_func=token_key)
-@token_required
+@token_required("customers:read")
 def list_customers():
     """Every customer as the agents' list shows them, 25 a page (?page=, the one paging rule: webapp.paging),
     searched by name or email (?query=, folded as the inbox search folds) and sorted (?sort=: last_contact, the
@@ -663,7 +700,7 @@ def list_customers():
 @limiter.limit(API_IP_LIMIT)
 @limiter.limit(API_BAD_TOKEN_LIMIT, deduct_when=refused)
 @limiter.limit(API_TOKEN_LIMIT, key_func=token_key)
-@token_required
+@token_required("customers:read")
 def get_customer(customer_id: int):
     """The customer as the agents' profile page shows them, with the agents' `notes` (an API token is an operator's,
     as Zendesk's user API carries its notes; the customer's own page and mail never show them) and their tickets'
@@ -690,7 +727,7 @@ def get_customer(customer_id: int):
 @limiter.limit(API_IP_LIMIT)
 @limiter.limit(API_BAD_TOKEN_LIMIT, deduct_when=refused)
 @limiter.limit(API_TOKEN_LIMIT, key_func=token_key)
-@token_required
+@token_required("customers:write")
 def merge_customer(customer_id: int):
     """Merge the customer in the path (the duplicate) into `into` (the customer kept), as an admin does on the
     duplicate's profile (desk.customers.Customers.merge): their tickets move, their email maps to the kept one, their
@@ -720,7 +757,7 @@ def merge_customer(customer_id: int):
 @limiter.limit(API_IP_LIMIT)
 @limiter.limit(API_BAD_TOKEN_LIMIT, deduct_when=refused)
 @limiter.limit(API_TOKEN_LIMIT, key_func=token_key)
-@token_required
+@token_required("customers:erase")
 def erase_customer(customer_id: int):
     """Erase the customer's personal data (the GDPR's right to erasure), as an admin does from the profile
     (desk.erasure.Erasure.erase): `email`, the customer's, confirms it; one `customer_erased` audit event by the token
@@ -748,7 +785,7 @@ def erase_customer(customer_id: int):
 @limiter.limit(API_IP_LIMIT)
 @limiter.limit(API_BAD_TOKEN_LIMIT, deduct_when=refused)
 @limiter.limit(API_TOKEN_LIMIT, key_func=token_key)
-@token_required
+@token_required("tickets:write")
 @idempotent
 def add_message(ticket_id: int):
     """Add the customer's message to their ticket: `body`, as a JSON object or as multipart/form-data with the
@@ -790,7 +827,7 @@ def reply_json(reply: CustomerReply, ticket_id: int) -> dict[str, object]:
 @limiter.limit(API_IP_LIMIT)
 @limiter.limit(API_BAD_TOKEN_LIMIT, deduct_when=refused)
 @limiter.limit(API_SUGGEST_TOKEN_LIMIT, key_func=token_key)
-@token_required
+@token_required("suggest")
 def suggest():
     """Passages and a grounded draft for a ticket from any help desk: `subject`, `body`, `lang`?."""
     body = json_object("subject and body", request_fields("/api/v1/suggest"))

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from desk.token_scopes import SCOPES
 from indexer.stores.base import IndexSpaceError, StoreBusyError
 from kb.audience import AGENT, PUBLIC
 from kb.settings import Settings
@@ -260,23 +261,35 @@ def agents_two_factor_reset(settings: Settings, email: str) -> None:
 
 @main.group()
 def tokens() -> None:
-    """API tokens for other help desks calling /api/v1/suggest and /api/v1/tickets."""
+    """API tokens for other help desks and tools calling /api/v1, each limited to its scopes."""
 
 
 @tokens.command("create")
 @location_options
 @click.argument("name")
-def tokens_create(settings: Settings, name: str) -> None:
-    """Create a token and print it once (only its hash is stored)."""
+@click.option("--scope", "scopes", multiple=True, metavar="SCOPE",
+              help="What the token may do (repeat it: --scope tickets:read --scope suggest); every scope without it. "
+                   "Scopes: " + ", ".join(SCOPES) + ".")
+@click.option("--expires-days", type=int, default=None, metavar="N", help="It stops working N days from now "
+              "(1 to 3650); never without it.")
+def tokens_create(settings: Settings, name: str, scopes: tuple[str, ...], expires_days: int | None) -> None:
+    """Create a token and print it once (only its hash is stored); its scopes and expiry go to stderr, so
+    TOKEN=$(kb tokens create NAME) holds the token alone."""
     from desk.audit import CLI  # the audit log's actor for account commands
     from desk.tickets import InputError
 
     try:
         with _desk(settings) as desk:
-            token = desk.accounts.create_token(name, by=CLI)
+            token = desk.accounts.create_token(name, by=CLI, scopes=scopes or SCOPES, expires_days=expires_days)
+            found = desk.accounts.verify_token(token)
     except InputError as error:
         raise click.ClickException(str(error)) from None
     click.echo(token)
+    if found is not None:
+        every = "" if scopes else " (every scope; limit it with --scope)"
+        click.echo(f"scopes: {found.scopes}{every}", err=True)
+        when = found.expires_at.date().isoformat() if found.expires_at is not None else "never"
+        click.echo(f"expires: {when}", err=True)
 
 
 @main.group()

@@ -68,7 +68,7 @@ def git_push():
 
 
 @bp.get("/git/status")
-@token_or_agent_required
+@token_or_agent_required("sync:read")
 def git_status():
     """The last run's outcome, for operators and for waiting on a job; no secrets in it."""
     body = sync_queue().status().as_json()

@@ -20,7 +20,7 @@ bp = Blueprint("metrics_api", __name__, url_prefix="/api/v1")
 
 
 @bp.get("/metrics")
-@token_required
+@token_required("metrics:read")
 def figures():  # type: ignore[no-untyped-def]
     try:
         f = reader_filters(request.args, require_dates=True)

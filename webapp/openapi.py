@@ -243,7 +243,11 @@ OPENAPI: dict[str, Any] = {
     },
     "servers": [{"url": "/"}],
     "components": {
-        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "kb tokens create NAME"}},
+        "securitySchemes": {"bearer": {
+            "type": "http", "scheme": "bearer",
+            "description": "kb tokens create NAME [--scope SCOPE ...] (or the admin page). Each operation's `x-scopes` "
+                           "names the scope its token needs; one without it is a 403 (`insufficient_scope`), an "
+                           "expired token a 401 (`invalid_token`)."}},
         "schemas": {"Error": ERROR, "SearchHit": SEARCH_HIT, "AnswerCard": ANSWER_CARD},
     },
     "paths": {
@@ -752,6 +756,21 @@ def with_categories(categories: list[str]) -> dict[str, Any]:
         field = document["paths"]["/api/v1/tickets"]["post"]["requestBody"]["content"][media_type]["schema"][
             "properties"]["category"]
         field["enum"] = [*categories, None] if field.get("nullable") else categories
+    return document
+
+
+def with_scopes(document: dict[str, Any], scopes: dict[tuple[str, str], str]) -> dict[str, Any]:
+    """`document` (changed in place) with each token operation's scope, from the routes themselves (webapp.api's
+    `token_required(scope)`; keyed by OpenAPI path and lower-case method): `x-scopes`, a sentence in its description,
+    and the 403 a token without it gets."""
+    for (path, method), scope in scopes.items():
+        operation = document["paths"].get(path, {}).get(method)
+        if operation is None:
+            continue
+        operation["x-scopes"] = [scope]
+        needs = f"Needs an API token with the scope `{scope}`."
+        operation["description"] = f"{operation['description']} {needs}" if operation.get("description") else needs
+        operation["responses"].setdefault("403", _error(f"the token lacks the scope {scope} (insufficient_scope)"))
     return document
 
 

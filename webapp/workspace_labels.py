@@ -47,6 +47,20 @@ class ViewLabels:
     def role(self, key: str) -> str:
         return {"agent": gettext("Agent"), "lead": gettext("Lead"), "admin": gettext("Admin")}.get(key, key)
 
+    def scope(self, key: str) -> str:
+        """What an API token's scope (desk.token_scopes.SCOPES) lets it do, as the admin page describes it."""
+        return {
+            "tickets:read": gettext("Read and list tickets"),
+            "tickets:write": gettext("Create tickets, add customers' messages, change tickets"),
+            "customers:read": gettext("Read and list customers, their notes included"),
+            "customers:write": gettext("Merge customers"),
+            "customers:erase": gettext("Erase a customer's personal data (cannot be undone)"),
+            "suggest": gettext("Suggested articles and reply drafts for a ticket"),
+            "metrics:read": gettext("The dashboard's figures"),
+            "search": gettext("Search and read articles as an agent (internal ones included)"),
+            "sync:read": gettext("The content sync's status"),
+        }.get(key, key)
+
     def audit_action(self, key: str) -> str:
         """An audit log action (desk.models.AUDIT_ACTIONS) as the audit page names it."""
         return {

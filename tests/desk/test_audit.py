@@ -64,7 +64,7 @@ def test_each_change_writes_exactly_one_event_with_its_before_and_after(desk: De
     by = admin(desk)
     me = by.agent_id
     sara = desk.accounts.create_agent("sara@example.com", PASSWORD, name="Sara", by=by).id
-    token = desk.accounts.create_token("zendesk", by=by)
+    token = desk.accounts.create_token("zendesk", by=by, scopes=["suggest", "tickets:write"])
     token_id = desk.accounts.verify_token(token).id  # type: ignore[union-attr]
     steps: list[tuple[Callable[[], object], tuple[Any, ...]]] = [
         (lambda: desk.accounts.manage(sara, by=by, role="lead"),
@@ -91,7 +91,8 @@ def test_each_change_writes_exactly_one_event_with_its_before_and_after(desk: De
     assert [shape(e) for e in first[-2:]] == [
         ("agent", me, "agent_created", "agent", str(sara), None,
          {"email": "sara@example.com", "name": "Sara", "role": "agent"}, by.ip, 1),
-        ("agent", me, "token_created", "token", str(token_id), None, {"name": "zendesk"}, by.ip, 1),
+        ("agent", me, "token_created", "token", str(token_id), None,
+         {"name": "zendesk", "scopes": "tickets:write suggest", "expires_at": None}, by.ip, 1),
     ]
     for change, expected in steps:
         before = len(events(desk))

@@ -65,7 +65,8 @@ def test_only_admins_create_agents_and_tokens_and_tokens_open_the_api(app: Flask
     admin = app.test_client()
     login(admin, "admin@example.com")
     page = admin.get("/agent/admin").get_data(as_text=True)
-    created = admin.post("/agent/admin", data={"action": "token", "name": "zendesk", "csrf_token": csrf(page)})
+    created = admin.post("/agent/admin", data={"action": "token", "name": "zendesk",
+                                                  "scopes": ["suggest", "tickets:write"], "csrf_token": csrf(page)})
     token = created.get_data(as_text=True).split('id="new-token">', 1)[1].split("<", 1)[0]
     api = app.test_client()
     body = {"subject": "Apple Pay fails", "body": "Apple Pay keeps failing at checkout on my iPhone"}

@@ -27,6 +27,28 @@ def test_an_api_token_is_the_agent_audience(app: Flask, client: FlaskClient) -> 
     assert INTERNAL in ids(answer)
 
 
+def test_only_a_token_with_the_search_scope_is_the_agent_audience(app: Flask, client: FlaskClient) -> None:
+    """A reporting tool's token (no `search`) searches and reads as the public; an expired one too (task scopes33)."""
+    accounts = app.extensions["desk"].accounts
+    for token in (accounts.create_token("bi", scopes=["metrics:read", "tickets:read"]),):
+        headers = {"Authorization": f"Bearer {token}"}
+        answer = client.get("/api/v1/search", query_string=QUERY, headers=headers)
+        assert answer.status_code == 200 and INTERNAL not in ids(answer)
+        assert client.get(f"/en/articles/{INTERNAL}", headers=headers).status_code == 404
+    searcher = {"Authorization": f"Bearer {accounts.create_token('chatbot', scopes=['search'])}"}
+    assert INTERNAL in ids(client.get("/api/v1/search", query_string=QUERY, headers=searcher))
+    assert client.get(f"/en/articles/{INTERNAL}", headers=searcher).status_code == 200
+    expired = accounts.create_token("old", scopes=["search"], expires_days=1)
+    from sqlalchemy import update
+
+    from desk.models import ApiToken, utcnow
+
+    with app.extensions["desk"].db.session() as session:
+        session.execute(update(ApiToken).where(ApiToken.name == "old").values(expires_at=utcnow()))
+    late = client.get("/api/v1/search", query_string=QUERY, headers={"Authorization": f"Bearer {expired}"})
+    assert late.status_code == 200 and INTERNAL not in ids(late)
+
+
 def test_a_logged_in_agent_is_the_agent_audience(agent: FlaskClient) -> None:
     results = agent.get("/api/v1/search", query_string=QUERY).get_json()["results"]
     internal = [hit for hit in results if hit["id"] == INTERNAL]

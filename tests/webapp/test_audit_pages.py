@@ -61,7 +61,7 @@ def test_the_admin_pages_changes_are_recorded_with_the_admin_and_the_ip(app: Fla
         ({"action": "reactivate", "agent_id": sara}, "reactivated"),
         ({"action": "password", "agent_id": sara, "password": "a brand new password"}, "password_reset"),
         ({"action": "teams", "agent_id": sara, "team": ["uae"]}, "team_member_added"),
-        ({"action": "token", "name": "zendesk"}, "token_created"),
+        ({"action": "token", "name": "zendesk", "scopes": ["tickets:read"]}, "token_created"),  # one scope at least
         ({"action": "time_zone", "agent_id": sara, "time_zone": "Asia/Dubai"}, None),  # not audited: noise
     ]
     for data, _action in posts:
@@ -167,7 +167,7 @@ def test_kb_audit_lists_recent_events_and_the_cli_is_the_actor(tmp_path: Path) -
     assert made.exit_code == 0, made.output
     assert runner.invoke(main, ["agents", "password", "boss@example.com", "--password-stdin", *where],
                          input="another long password\n").exit_code == 0
-    secret = runner.invoke(main, ["tokens", "create", "zendesk", *where]).output.strip()
+    secret = runner.invoke(main, ["tokens", "create", "zendesk", *where]).stdout.strip()  # scopes: stderr
     listed = runner.invoke(main, ["audit", *where])
     assert listed.exit_code == 0, listed.output
     lines = listed.output.splitlines()

@@ -29,7 +29,7 @@ def test_agents_tokens_and_ticket_import(tmp_path: Path) -> None:
     short = runner.invoke(main, ["agents", "create", "x@example.com", "--password-stdin", *where], input="short\n")
     assert short.exit_code == 1 and "password" in short.output
 
-    token = runner.invoke(main, ["tokens", "create", "zendesk", *where]).output.strip()
+    token = runner.invoke(main, ["tokens", "create", "zendesk", *where]).stdout.strip()  # scopes: stderr
     desk = Desk(Settings(data_dir=tmp_path))
     assert desk.accounts.verify_token(token).name == "zendesk"
     assert desk.accounts.authenticate("boss@example.com", "a long password").role == "admin"

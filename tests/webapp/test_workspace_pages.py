@@ -163,7 +163,8 @@ def test_admins_manage_agents_and_tokens(app: Flask, agent: FlaskClient) -> None
     own = admin.post("/agent/admin", data={"action": "deactivate", "agent_id": accounts.find("admin@example.com").id,
                                            "csrf_token": token}).get_data(as_text=True)
     assert "cannot deactivate or demote your own account" in own
-    created = admin.post("/agent/admin", data={"action": "token", "name": "zendesk", "csrf_token": token})
+    created = admin.post("/agent/admin", data={"action": "token", "name": "zendesk", "scopes": "suggest",
+                                                  "csrf_token": token})
     secret = created.get_data(as_text=True).split('id="new-token">', 1)[1].split("<", 1)[0]
     api = app.test_client()
     body = {"subject": "Apple Pay fails", "body": "Apple Pay keeps failing"}
