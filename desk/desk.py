@@ -35,6 +35,7 @@ from desk.teams import Teams
 from desk.tickets import TicketStore
 from desk.two_factor import TwoFactor
 from kb.settings import Settings
+from kb.ticket_fields import TicketFields
 
 
 class Desk:
@@ -50,7 +51,13 @@ class Desk:
     @cached_property
     def tickets(self) -> TicketStore:
         return TicketStore(self.db, self.settings.languages, self.hours, self.settings.data_dir,
-                           FileLimits.from_settings(self.settings), FileLimits.for_customers(self.settings))
+                           FileLimits.from_settings(self.settings), FileLimits.for_customers(self.settings),
+                           self.fields)
+
+    @cached_property
+    def fields(self) -> TicketFields:
+        """content/_ticket_fields.yml; a wrong file stops the desk at start (TicketFieldsError: file, line, field)."""
+        return TicketFields.load(self.settings.content_dir, self.settings.languages)
 
     @cached_property
     def customers(self) -> Customers:

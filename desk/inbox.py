@@ -21,7 +21,17 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from desk.business_hours import BusinessHours
 from desk.database import Database
-from desk.models import TICKET_STATUSES, AgentTeam, Mention, Ticket, TicketPresence, TicketTag, as_utc, utcnow
+from desk.models import (
+    TICKET_STATUSES,
+    AgentTeam,
+    Mention,
+    Ticket,
+    TicketFieldValue,
+    TicketPresence,
+    TicketTag,
+    as_utc,
+    utcnow,
+)
 from desk.ticket_search import matches
 
 VIEWS = ("unsolved", "mine", "my_teams", "unassigned", "due_today", "arabic_unassigned", "mentions", "snoozed", "all")
@@ -80,6 +90,7 @@ class TicketListQuery:
     sort: str = "updated"
     descending: bool = True
     after: tuple[datetime, int] | None = None
+    fields: tuple[tuple[str, str], ...] = ()  # custom ticket fields (key, normalised value): each must hold
 
 
 @dataclass(frozen=True)
@@ -227,6 +238,9 @@ class Inbox:
             clauses.append(Ticket.assignee_id == query.assignee)
         if query.customer is not None:
             clauses.append(Ticket.customer_id == query.customer)
+        for field_key, field_value in query.fields:
+            clauses.append(Ticket.id.in_(select(TicketFieldValue.ticket_id).where(
+                TicketFieldValue.key == field_key, TicketFieldValue.value == field_value)))
         if query.updated_since is not None:
             clauses.append(Ticket.updated_at >= query.updated_since)
         if query.after is not None:

@@ -706,6 +706,20 @@ class TicketTag(Base):
     tag: Mapped[str] = mapped_column(String(60), index=True)
 
 
+class TicketFieldValue(Base):
+    """A custom field's value on a ticket (kb.ticket_fields defines the fields, desk.ticket_fields writes these):
+    the text normalised per type, so the inbox's and API's filters compare it as stored."""
+
+    __tablename__ = "ticket_field_values"
+    __table_args__ = (UniqueConstraint("ticket_id", "key", name="uq_ticket_field_values_ticket_key"),
+                      Index("ix_ticket_field_values_key_value", "key", "value"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    key: Mapped[str] = mapped_column(String(40))
+    value: Mapped[str] = mapped_column(Text)
+
+
 class Mention(Base):
     """An agent @mentioned in an internal note: shown in that agent's inbox until they open the ticket."""
 

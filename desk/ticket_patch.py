@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from desk.audit import Actor, record
 from desk.models import Ticket, as_utc, utcnow
 from desk.tags import clean_tag
+from desk.ticket_fields import clean_values, values_in, write_values
 from desk.tickets import Answer, InputError, TicketStore, add_tags, answered, changeable
 from desk.translatable import N_
 
@@ -51,6 +52,7 @@ class TicketPatch:
     tags: tuple[str, ...] | None = None  # the whole set (None: keep)
     add_tags: tuple[str, ...] = ()
     remove_tags: tuple[str, ...] = ()
+    fields: dict[str, object] | None = None  # custom ticket fields to set (None or "": clear), by key
 
 
 def _tags(field: str, values: tuple[str, ...]) -> list[str]:
@@ -79,6 +81,10 @@ def patch_ticket(store: TicketStore, ticket_id: int, patch: TicketPatch, by: Act
         before = _state(ticket)
         whole = _tags("tags", patch.tags) if patch.tags is not None else None
         adding, removing = _tags("add_tags", patch.add_tags), _tags("remove_tags", patch.remove_tags)
+        if patch.fields:  # before the status: a required field set in the same request lets it solve
+            cleaned = clean_values(store.fields, patch.fields, stored=values_in(session, ticket.id))
+            if write_values(session, ticket.id, cleaned, by):
+                ticket.updated_at = utcnow()
         if patch.team is not None:
             store._move_to_team(session, ticket.id, patch.team, None)
         status = patch.status if patch.status != ticket.status else None  # the same again stamps no time

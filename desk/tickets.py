@@ -8,7 +8,7 @@ field that is wrong.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -63,6 +63,7 @@ from kb.bidi_text import INVISIBLE
 from kb.language import detect_language
 from kb.message_text import CONTROL_CHARACTERS
 from kb.settings import Settings
+from kb.ticket_fields import TicketFields
 
 MAX_SUBJECT = 300
 MAX_BODY = 100_000
@@ -142,6 +143,8 @@ class NewTicket:
     # Hand it to an available agent of its team when the team's `assignment:` says so (desk.auto_assign); off for
     # imports, which are history.
     auto_assign: bool = True
+    # Custom ticket fields' values, already checked (desk.ticket_fields.clean_values): stored with the ticket.
+    fields: Mapping[str, str | None] | None = None
 
 
 def new_reference() -> str:
@@ -418,9 +421,11 @@ class TicketStore:
     def __init__(
         self, db: Database, languages: tuple[str, ...] = ("en", "ar"), hours: BusinessHours | None = None,
         data_dir: Path | None = None, file_limits: FileLimits | None = None,
-        customer_file_limits: FileLimits | None = None,
+        customer_file_limits: FileLimits | None = None, fields: TicketFields | None = None,
     ) -> None:
         self.db = db
+        # The custom ticket fields (content/_ticket_fields.yml): a `required_to_solve` one blocks solving.
+        self.fields = fields or TicketFields()
         self.languages = languages
         # Where posted files are stored (a post without files needs neither).
         self.data_dir = data_dir
@@ -632,6 +637,9 @@ class TicketStore:
     def create_in(self, session: Session, new: NewTicket) -> Ticket:
         """Insert a validated ticket in the caller's transaction, with its confirmation mail queued."""
         ticket = self._insert(session, new)
+        if new.fields:
+            from desk.ticket_fields import write_values  # it imports this module's InputError
+            write_values(session, ticket.id, new.fields)
         if new.notify and new.channel in CONFIRMED_CHANNELS and new.created is None:
             queue_mail(session, "confirmation", ticket, ticket.customer.email, ticket.lang, ticket.messages[0])
         return ticket
@@ -1103,6 +1111,11 @@ class TicketStore:
         agent_id: int | None,
     ) -> bool:
         ticket = changeable(session, ticket_id)
+        if status == "solved" and ticket.status != "solved":
+            from desk.ticket_fields import missing_to_solve, unsolvable  # it imports this module's InputError
+            missing = missing_to_solve(session, self.fields, ticket.id)
+            if missing:
+                raise unsolvable(missing, ticket.id)
         if status:
             survey = self._set_status(ticket, _choice("status", status, TICKET_STATUSES), utcnow(), agent_id)
             if survey is not None:

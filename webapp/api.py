@@ -32,10 +32,12 @@ from desk.erasure import ErasedError
 from desk.inbox import InboxQuery, TicketListQuery
 from desk.mail.attachments import Upload
 from desk.models import PRIORITIES, TICKET_STATUSES, Attachment, Message, Ticket, as_utc
+from desk.ticket_fields import clean_values, values_of, values_of_many
 from desk.ticket_patch import KEEP, ChangedMeanwhile, TicketPatch, patch_ticket
 from desk.tickets import MAX_ROW_ID, ClosedTicketError, CustomerReply, DuplicateTicketError, InputError, NewTicket
 from indexer.health import health_report
 from kb.tag_rule import sought_tag
+from kb.ticket_fields import FieldValueError
 from webapp import state, visits
 from webapp.answers import card_decision, card_json
 from webapp.audience import requester_audience
@@ -301,7 +303,12 @@ def create_ticket():
     text = {name: json_text(body, name) for name in ("email", "subject", "body", "name", "lang", "priority",
                                                      "external_id", "category")}
     desk = state.desk()
+    raw_fields: object = body.get("fields")
+    if raw_fields is not None and not (isinstance(raw_fields, dict) and all(
+            value is None or isinstance(value, str | int | float | bool) for value in raw_fields.values())):
+        return error("fields: an object of field keys and values (a string, number, true/false or null)")
     try:
+        fields = clean_values(desk.fields, raw_fields) if raw_fields else None
         ticket, attached = desk.tickets.create_with_files(
             NewTicket(
                 email=text["email"] or "",
@@ -313,6 +320,7 @@ def create_ticket():
                 channel="api",
                 external_id=text["external_id"] or None,
                 category=ticket_category(text["category"]),  # routing's `category` rules match it
+                fields=fields,
             ),
             files,
             answer=answer_in(201, lambda created: ticket_json(*created)),
@@ -362,9 +370,11 @@ def no_ticket(ticket_id: int):  # type: ignore[no-untyped-def]
     return error(f"ticket: no ticket {ticket_id}", 404)
 
 
-def ticket_fields(ticket: Ticket) -> dict[str, object]:
+def ticket_fields(ticket: Ticket, values: dict[str, str] | None = None) -> dict[str, object]:
     """A ticket as both ticket answers give it, without its messages: GET /tickets/<id>'s (which adds them and its
-    follow-up links), each item of GET /tickets, PATCH's answer. `ticket.tags` loaded."""
+    follow-up links), each item of GET /tickets, PATCH's answer. `ticket.tags` loaded; `values` its custom fields'
+    (read now when not given)."""
+    desk = state.desk()
     return {
         "id": ticket.id, "reference": ticket.reference, "subject": ticket.subject, "lang": ticket.lang,
         "status": ticket.status, "priority": ticket.priority, "channel": ticket.channel,
@@ -374,7 +384,41 @@ def ticket_fields(ticket: Ticket) -> dict[str, object]:
         "assignee": ticket.assignee_id, "customer": ticket.customer_id,
         "tags": sorted(t.tag for t in ticket.tags), "merged_into": ticket.merged_into_id,
         "snoozed_until": snoozed_until(ticket),
+        "fields": field_values_json(values if values is not None else values_of(desk.db, ticket)),
     }
+
+
+def field_values_json(values: dict[str, str]) -> dict[str, object]:
+    """Stored values as JSON: a checkbox's as true/false, a number's as its decimal text (no float rounding)."""
+    fields = state.desk().fields
+    out: dict[str, object] = {}
+    for key, value in sorted(values.items()):
+        field = fields.get(key)
+        out[key] = (value == "true") if field is not None and field.type == "checkbox" else value
+    return out
+
+
+def field_filters() -> tuple[tuple[str, str], ...]:
+    """`field.<key>=<value>` parameters, each key a field of the file and each value normalised as stored; else a
+    ListError naming the parameter."""
+    fields = state.desk().fields
+    found = []
+    for name, value in request.args.items(multi=True):
+        if not name.startswith("field."):
+            continue
+        key = name.removeprefix("field.")
+        field = fields.get(key)
+        if field is None:
+            raise ListError(f"{name[:50]}: no ticket field {key[:40]!r}; the fields are "
+                            f"{', '.join(fields.keys) or '-'}")
+        try:
+            normal = field.normalise(value)
+        except FieldValueError as exc:
+            raise ListError(f"{name}: {exc.reason}, not {value[:40]!r}") from None
+        if normal is None:
+            raise ListError(f"{name}: a value to match")
+        found.append((key, normal))
+    return tuple(found)
 
 
 def etag(ticket: Ticket) -> str:
@@ -509,7 +553,7 @@ def list_query() -> tuple[TicketListQuery, int]:
     return TicketListQuery(
         filters=filters, assignee=assignee_id, unassigned=unassigned, customer=customer_id,
         updated_since=_aware_time("updated_since", since) if since else None, sort=sort,
-        descending=direction == "desc", after=_after(cursor) if cursor else None,
+        descending=direction == "desc", after=_after(cursor) if cursor else None, fields=field_filters(),
     ), int(raw_limit)
 
 
@@ -527,8 +571,11 @@ def list_tickets():
         query, limit = list_query()
     except ListError as exc:
         return error(str(exc))
-    tickets, more = state.desk().inbox.listing(query, limit)
-    return jsonify({"tickets": [ticket_fields(t) for t in tickets],
+    desk = state.desk()
+    tickets, more = desk.inbox.listing(query, limit)
+    with desk.db.session() as session:
+        values = values_of_many(session, [t.id for t in tickets])
+    return jsonify({"tickets": [ticket_fields(t, values.get(t.id, {})) for t in tickets],
                     "next_cursor": _cursor(tickets[-1], query.sort) if more and tickets else None})
 
 
@@ -570,9 +617,13 @@ def ticket_patch(body: dict[str, object]) -> TicketPatch:
     tags, add, remove = (_tag_list(body, name) for name in ("tags", "add_tags", "remove_tags"))
     if tags is not None and (add or remove):
         raise ListError("tags: sets the whole list; send it alone, or add_tags / remove_tags to change some")
+    fields = body.get("fields")
+    if fields is not None and (not isinstance(fields, dict) or not all(
+            value is None or isinstance(value, str | int | float | bool) for value in fields.values())):
+        raise ListError("fields: an object of field keys and values (a string, number, true/false, or null to clear)")
     return TicketPatch(status=body.get("status"), priority=body.get("priority"),  # type: ignore[arg-type]
                        assignee=assignee, team=team, due=due, tags=tags,  # type: ignore[arg-type]
-                       add_tags=add or (), remove_tags=remove or ())
+                       add_tags=add or (), remove_tags=remove or (), fields=fields or None)
 
 
 def unchanged_since_read(ticket: Ticket) -> bool:
