@@ -143,8 +143,9 @@ class NewTicket:
     # Hand it to an available agent of its team when the team's `assignment:` says so (desk.auto_assign); off for
     # imports, which are history.
     auto_assign: bool = True
-    # Custom ticket fields' values, already checked (desk.ticket_fields.clean_values): stored with the ticket.
-    fields: Mapping[str, str | None] | None = None
+    # Custom ticket fields' values by key, checked by `validate` (desk.ticket_fields.clean_values) and stored with
+    # the ticket; the first bad one refused naming `fields.<key>` and the field's label.
+    fields: Mapping[str, object] | None = None
 
 
 def new_reference() -> str:
@@ -601,7 +602,15 @@ class TicketStore:
             category=_optional_text("category", new.category, MAX_CATEGORY),
             tags=new.tags,
             auto_assign=new.auto_assign,
+            # Named by their labels in the customer's language (the contact form), an API client's in the first.
+            fields=self._clean_fields(new.fields, self.languages[0] if new.channel == "api" else lang),
         )
+
+    def _clean_fields(self, raw: Mapping[str, object] | None, lang: str) -> dict[str, str | None] | None:
+        if not raw:
+            return None
+        from desk.ticket_fields import clean_values  # it imports this module's InputError
+        return clean_values(self.fields, raw, lang)
 
     def create(self, new: NewTicket, files: Sequence[Upload] = ()) -> Ticket:
         """Store a new ticket, its customer created on first contact; retried while the database is busy.
@@ -639,7 +648,8 @@ class TicketStore:
         ticket = self._insert(session, new)
         if new.fields:
             from desk.ticket_fields import write_values  # it imports this module's InputError
-            write_values(session, ticket.id, new.fields)
+            write_values(session, ticket.id, {key: value if value is None else str(value)
+                                              for key, value in new.fields.items()})
         if new.notify and new.channel in CONFIRMED_CHANNELS and new.created is None:
             queue_mail(session, "confirmation", ticket, ticket.customer.email, ticket.lang, ticket.messages[0])
         return ticket

@@ -67,6 +67,7 @@ class ViewLabels:
             "ticket_updated": gettext("Ticket changed through the API"),
             "availability_changed": gettext("Availability changed"),
             "two_factor_locked": gettext("Two-factor sign-in locked (too many wrong codes)"),
+            "ticket_fields_changed": gettext("Ticket fields changed"),
         }.get(key, key)
 
     def audit_actor(self, key: str) -> str:
