@@ -12,14 +12,16 @@ inbox's bulk solve).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, object_session
 
 from desk.audit import SYSTEM, Actor, record
 from desk.database import Database
-from desk.models import Ticket, TicketFieldValue
-from desk.tickets import InputError
+from desk.models import AuditEvent, Ticket, TicketFieldValue, as_utc, utcnow
+from desk.tickets import InputError, TicketStore, changeable
 from desk.translatable import N_
 from kb.ticket_fields import FieldValueError, TicketField, TicketFields
 
@@ -46,21 +48,78 @@ def clean_values(fields: TicketFields, raw: Mapping[str, object], lang: str = "e
                  stored: Iterable[str] = ()) -> dict[str, str | None]:
     """`raw` (key -> value; None or blank: clear it) checked and normalised, or the first refusal (InputError naming
     `fields.<key>`). A key not in the file may only be cleared, and only when `stored` holds it."""
+    cleaned, refused = checked_values(fields, raw, lang, stored)
+    if refused:
+        raise next(iter(refused.values()))
+    return cleaned
+
+
+def checked_values(fields: TicketFields, raw: Mapping[str, object], lang: str = "en", stored: Iterable[str] = ()
+                   ) -> tuple[dict[str, str | None], dict[str, InputError]]:
+    """`clean_values` keeping every refusal (the ticket page names each bad value): (cleaned, key -> refusal)."""
     kept = set(stored)
     cleaned: dict[str, str | None] = {}
+    refused: dict[str, InputError] = {}
     for key, value in raw.items():
         field = fields.get(key)
         if field is None:
             if key in kept and (value is None or (isinstance(value, str) and not value.strip())):
                 cleaned[key] = None
                 continue
-            raise InputError(f"fields.{key[:40]}", N_("no ticket field %(key)s; the fields are %(keys)s"),
-                             key=repr(key[:40]), keys=", ".join(fields.keys) or "-")
+            refused[key] = InputError(f"fields.{key[:40]}", N_("no ticket field %(key)s; the fields are %(keys)s"),
+                                      key=repr(key[:40]), keys=", ".join(fields.keys) or "-")
+            continue
         try:
             cleaned[key] = field.normalise(value)
         except FieldValueError as error:
-            raise field_error(field, error, lang) from None
-    return cleaned
+            refused[key] = field_error(field, error, lang)
+    return cleaned, refused
+
+
+class FieldsRefused(Exception):
+    """The ticket page's form had bad values: nothing was written; `errors` key -> refusal, each naming its label."""
+
+    def __init__(self, errors: dict[str, InputError]) -> None:
+        super().__init__("; ".join(str(error) for error in errors.values()))
+        self.errors = errors
+
+
+def set_fields(store: TicketStore, ticket_id: int, raw: Mapping[str, object], lang: str, by: Actor
+               ) -> dict[str, tuple[str | None, str | None]]:
+    """The ticket page's form: every value checked (FieldsRefused naming each bad one, in `lang`) before any is
+    written, all in one transaction; a closed ticket refused (ClosedTicketError). The changes (see `write_values`)."""
+    with store.db.session() as session:
+        ticket = changeable(session, ticket_id)
+        cleaned, refused = checked_values(store.fields, raw, lang, stored=values_in(session, ticket.id))
+        if refused:
+            raise FieldsRefused(refused)
+        changes = write_values(session, ticket.id, cleaned, by)
+        if changes:
+            ticket.updated_at = utcnow()
+        return changes
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field's change in the ticket page's history (from its audit event)."""
+
+    created_at: datetime
+    actor: str  # an audit actor: "agent" (agent_id), "api", "cli", "system"
+    agent_id: int | None
+    key: str
+    before: str | None
+    after: str | None
+
+
+def field_changes(db: Database, ticket_id: int) -> list[FieldChange]:
+    """The ticket's field changes, oldest first, read from their "ticket_fields_changed" audit events."""
+    with db.session() as session:
+        events = session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "ticket_fields_changed", AuditEvent.subject_type == "ticket",
+            AuditEvent.subject == str(ticket_id)).order_by(AuditEvent.created_at, AuditEvent.id))
+        return [FieldChange(as_utc(event.created_at), event.actor, event.actor_id, key, (event.before or {}).get(key),
+                            after)
+                for event in events for key, after in sorted((event.after or {}).items())]
 
 
 def values_in(session: Session, ticket_id: int) -> dict[str, str]:

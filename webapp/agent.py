@@ -33,6 +33,7 @@ from desk.models import PRIORITIES, TICKET_STATUSES, Agent, Ticket, as_utc, utcn
 from desk.saved_views import MAX_NAME, SHARERS
 from desk.snooze import snooze_time
 from desk.tags import clean_tag
+from desk.ticket_fields import field_changes, values_of
 from desk.tickets import ClosedTicketError, CrossedReplyError, InputError, SentReply, parse_due, plain_text
 from desk.translatable import N_
 from kb.bidi_text import without_bidi_controls
@@ -411,6 +412,8 @@ def _ticket_page(found: Ticket, **extra: Any) -> str:
     # picker does): any agent may be assigned.
     in_team = desk.teams.members(ticket_team)
     extra.setdefault("kept_snooze", "")
+    extra.setdefault("kept_fields", {})
+    extra.setdefault("field_errors", {})
     extra.setdefault("kept_due", due.astimezone(zone).strftime("%Y-%m-%dT%H:%M") if due is not None else "")
     return _page(
         "agent/ticket.html", ticket=found, history=desk.tickets.history(found.customer_id, exclude=found.id),
@@ -424,7 +427,10 @@ def _ticket_page(found: Ticket, **extra: Any) -> str:
         changes=desk.tickets.changes(found.id), agent_names={a.id: a.name or a.email for a in desk.accounts.everyone()},
         links=desk.tickets.follow_up_links(found), snooze_zone=reader_zone().key,  # the agent's clock, not the team's
         file_limits=shown_limits(desk.tickets.file_limits),
-        last_message_id=max((m.id for m in found.messages), default=0), **extra,
+        last_message_id=max((m.id for m in found.messages), default=0),
+        ticket_fields=desk.fields, field_values=values_of(desk.db, found),
+        field_changes=field_changes(desk.db, found.id),
+        **extra,
     )
 
 
@@ -847,4 +853,11 @@ def availability():
 
 
 # Registered on `bp` by importing them: the admin pages and the customer's profile live in their own modules.
-from webapp import agent_admin, customer_pages, tag_pages, team_status_pages, two_factor_pages  # noqa: E402,F401
+from webapp import (  # noqa: E402,F401
+    agent_admin,
+    customer_pages,
+    tag_pages,
+    team_status_pages,
+    ticket_field_pages,
+    two_factor_pages,
+)
