@@ -129,7 +129,7 @@ class Desk:
 
     @cached_property
     def erasure(self) -> Erasure:
-        return Erasure(self.db, self.held_mail, self.settings.data_dir)
+        return Erasure(self.db, self.held_mail, self.settings.data_dir, self.fields)
 
     @cached_property
     def attachments(self) -> Attachments:

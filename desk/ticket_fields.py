@@ -167,6 +167,15 @@ def write_values(session: Session, ticket_id: int, cleaned: Mapping[str, str | N
     return changes
 
 
+def fill_blanks(session: Session, source_id: int, target_id: int, by: Actor = SYSTEM
+                ) -> dict[str, tuple[str | None, str | None]]:
+    """A merge (TicketStore.merge): the target keeps every value it has and takes the source's for the fields it has
+    none of (audited on the target as any change is); the source keeps its own."""
+    have = values_in(session, target_id)
+    taken = {key: value for key, value in values_in(session, source_id).items() if key not in have}
+    return write_values(session, target_id, taken, by) if taken else {}
+
+
 def missing_to_solve(session: Session, fields: TicketFields, ticket_id: int) -> list[TicketField]:
     """The `required_to_solve` fields the ticket has no value for."""
     required = fields.required_to_solve()

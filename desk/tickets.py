@@ -1214,7 +1214,8 @@ class TicketStore:
         ticket (final: `ClosedTicketError`); into a merged duplicate (named, with the ticket it now lives in: merge
         there) or into a closed ticket (its follow-up or another open ticket takes the merge). Since a target is never
         itself merged away, no merge closes a loop (A into B, then B into A is refused: A is a duplicate by then), and
-        a chain of merges only grows at its live end (`live_ticket`)."""
+        a chain of merges only grows at its live end (`live_ticket`). The target keeps its custom fields' values and
+        takes the duplicate's for those it has none of (desk.ticket_fields.fill_blanks); the duplicate keeps its own."""
         if source_id == target_id:
             raise InputError("target", N_("a ticket cannot be merged into itself"))
         notice = clean_text("notice", notice, MAX_BODY)
@@ -1246,6 +1247,9 @@ class TicketStore:
             session.expire(target, ["messages"])
             target.messages.append(Message(author="agent", agent_id=agent_id, body=notice, created_at=now))
             add_tags(target, [tag.tag for tag in source.tags])
+            from desk.audit import SYSTEM, Actor  # both import this module's InputError
+            from desk.ticket_fields import fill_blanks
+            fill_blanks(session, source.id, target.id, Actor.agent(agent_id) if agent_id else SYSTEM)
             source.merged_into_id = target.id
             self._set_status(source, "closed", now, agent_id)
             if target.status in ("solved", "new"):

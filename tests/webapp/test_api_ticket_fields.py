@@ -194,3 +194,36 @@ def test_the_migration_upgrades_two_factor_lock_and_goes_down(tmp_path: Path) ->
     migrate(opened.db, command.downgrade, "two_factor_lock")
     assert "ticket_field_values" not in inspect(opened.db.engine).get_table_names()
     opened.close()
+
+
+def test_a_merge_keeps_the_targets_values_and_fills_its_blanks(app: Flask, client: FlaskClient,
+                                                               auth: dict[str, str]) -> None:
+    desk: Desk = app.extensions["desk"]
+    source, target = new(app, "duplicate"), new(app, "kept")
+    for ticket, fields in ((source, {"order_number": "FROM-SOURCE", "reason": "delivery", "amount": "3"}),
+                           (target, {"order_number": "KEPT", "vip": True})):
+        assert client.patch(f"/api/v1/tickets/{ticket}", headers=auth, json={"fields": fields}).status_code == 200
+    agent = next(a.id for a in desk.accounts.agents())
+    desk.tickets.merge(source, target, agent, "Merged.")
+    assert stored(app, target) == {"order_number": "KEPT", "vip": "true", "reason": "delivery", "amount": "3"}
+    assert stored(app, source)["order_number"] == "FROM-SOURCE"
+
+
+def test_an_erased_customers_text_fields_are_cleared(app: Flask, client: FlaskClient, auth: dict[str, str]) -> None:
+    desk: Desk = app.extensions["desk"]
+    ticket = new(app)
+    other = desk.tickets.create(NewTicket(email="huda@example.com", subject="Hi", body="Hello there", lang="en")).id
+    for each in (ticket, other):
+        assert client.patch(f"/api/v1/tickets/{each}", headers=auth, json={"fields": {
+            "order_number": "Omar, 12 Palm St", "reason": "refund", "amount": "9"}}).status_code == 200
+    customer = desk.tickets.get(ticket).customer_id
+    result = desk.erasure.erase(customer, "omar@example.com")
+    assert result.counts["field_values"] == 1
+    assert stored(app, ticket) == {"reason": "refund", "amount": "9"}
+    assert stored(app, other)["order_number"] == "Omar, 12 Palm St"  # another customer's: untouched
+    with desk.db.session() as session:
+        events = {e.subject: e for e in session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "ticket_fields_changed"))}
+        assert events[str(ticket)].after == {"amount": "9", "order_number": None, "reason": "refund",
+                                             "token": events[str(other)].after["token"]}
+        assert events[str(other)].after["order_number"] == "Omar, 12 Palm St"
