@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from desk.desk import Desk
-from desk.models import AuditEvent, TicketFieldValue
+from desk.models import AuditEvent, Ticket, TicketFieldValue
 from desk.tickets import NewTicket
 from kb.settings import Settings
 from kb.ticket_fields import FIELDS_FILE
@@ -127,3 +127,61 @@ def test_the_fields_route_needs_a_signed_in_agent(app: Flask) -> None:
     answer = app.test_client().post(f"/agent/tickets/{ticket}/fields", data={"field.amount": "1"})
     assert answer.status_code in (302, 400, 401, 403)
     assert stored(app, ticket) == {}
+
+
+# --- the contact form -------------------------------------------------------------------------------------------
+
+FORM_FIELDS = """\
+- key: order_number
+  type: text
+  label: {en: Order number, ar: رقم الطلب}
+  on_contact_form: true
+  required_on_form: true
+- key: amount
+  type: number
+  label: {en: Refund amount, ar: مبلغ الاسترداد}
+  on_contact_form: true
+- key: internal_note
+  type: text
+  label: {en: Internal, ar: داخلي}
+"""
+
+
+@pytest.fixture
+def customer(light_settings: Settings) -> tuple[Flask, FlaskClient]:  # noqa: F811
+    (light_settings.content_dir / FIELDS_FILE).write_text(FORM_FIELDS, encoding="utf-8")
+    app = create_app(light_settings)
+    return app, app.test_client()
+
+
+def contact(client: FlaskClient, lang: str, **fields: str):  # type: ignore[no-untyped-def]
+    page = client.get(f"/{lang}/contact").get_data(as_text=True)
+    submission = page.split('name="submission" type="hidden" value="', 1)[1].split('"', 1)[0]
+    return client.post(f"/{lang}/contact", data={
+        "name": "Sam", "email": "sam@example.com", "subject": "Lost parcel", "message": "It never came.",
+        "submission": submission, "csrf_token": csrf(page), **{f"field.{k}": v for k, v in fields.items()}})
+
+
+def test_the_contact_form_shows_its_fields_and_stores_them(customer: tuple[Flask, FlaskClient]) -> None:
+    app, client = customer
+    page = client.get("/ar/contact").get_data(as_text=True)
+    assert "رقم الطلب" in page and "مبلغ الاسترداد" in page and "داخلي" not in page
+    assert page.index('name="message"') < page.index('name="field.order_number"')
+    sent = contact(client, "en", order_number="A-1001", amount="٣٫٥")
+    assert sent.status_code == 302
+    with app.extensions["desk"].db.session() as session:
+        [ticket_id] = session.scalars(select(TicketFieldValue.ticket_id).distinct())
+    assert stored(app, ticket_id) == {"order_number": "A-1001", "amount": "3.5"}
+
+
+def test_a_bad_or_missing_value_is_refused_with_what_was_typed_kept(customer: tuple[Flask, FlaskClient]) -> None:
+    app, client = customer
+    refused = contact(client, "ar", order_number="", amount="كثير")
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    assert "رقم الطلب: مطلوب" in page and "\u2068مبلغ الاسترداد\u2069: ليس رقمًا" in page and 'value="كثير"' in page
+    assert "It never came." in page
+    with app.extensions["desk"].db.session() as session:
+        assert session.scalar(select(TicketFieldValue.id)) is None
+    with app.extensions["desk"].db.session() as session:
+        assert session.scalar(select(Ticket.id)) is None
