@@ -58,6 +58,9 @@ class InboxQuery:
     tag: str | None = None
     q: str = ""
     sort: str = "updated"
+    # Custom ticket fields (key, value as stored): each must hold. The inbox's page and the API set it; saved views
+    # do not store it (yet).
+    fields: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         # Unknown values (a hand-edited URL) fall back to the defaults rather than erroring.
@@ -90,7 +93,6 @@ class TicketListQuery:
     sort: str = "updated"
     descending: bool = True
     after: tuple[datetime, int] | None = None
-    fields: tuple[tuple[str, str], ...] = ()  # custom ticket fields (key, normalised value): each must hold
 
 
 @dataclass(frozen=True)
@@ -160,6 +162,9 @@ class Inbox:
             clauses.append(team_clause(self.hours, query.team))
         if query.tag:
             clauses.append(Ticket.id.in_(select(TicketTag.ticket_id).where(TicketTag.tag == query.tag)))
+        for field_key, field_value in query.fields:
+            clauses.append(Ticket.id.in_(select(TicketFieldValue.ticket_id).where(
+                TicketFieldValue.key == field_key, TicketFieldValue.value == field_value)))
         found = matches(query.q)
         if found is not None:
             clauses.append(found)
@@ -238,9 +243,6 @@ class Inbox:
             clauses.append(Ticket.assignee_id == query.assignee)
         if query.customer is not None:
             clauses.append(Ticket.customer_id == query.customer)
-        for field_key, field_value in query.fields:
-            clauses.append(Ticket.id.in_(select(TicketFieldValue.ticket_id).where(
-                TicketFieldValue.key == field_key, TicketFieldValue.value == field_value)))
         if query.updated_since is not None:
             clauses.append(Ticket.updated_at >= query.updated_since)
         if query.after is not None:

@@ -39,6 +39,7 @@ from desk.translatable import N_
 from kb.bidi_text import without_bidi_controls
 from kb.message_text import first_name
 from kb.tag_rule import sought_tag
+from kb.ticket_fields import FieldValueError
 from webapp import state
 from webapp.attachments import request_files, shown_limits
 from webapp.audience import requester_audience
@@ -227,7 +228,25 @@ def _inbox_query() -> InboxQuery:
         tag=sought_tag((request.args.get("tag") or "")[:MAX_QUERY]) or None,  # "ＲＥＦＵＮＤ" finds "refund"
         q=(request.args.get("q") or "")[:MAX_QUERY],
         sort=request.args.get("sort", "updated"),
+        fields=inbox_field_filters(),
     )
+
+
+def inbox_field_filters() -> tuple[tuple[str, str], ...]:
+    """`field.<key>=<value>` of the dropdown and checkbox fields (the inbox's selects); as the other filters, a value
+    the field does not have (a hand-edited URL) is ignored, not an error."""
+    found = []
+    for field in state.desk().fields.fields:
+        raw = request.args.get(f"field.{field.key}", "")
+        if field.type not in ("dropdown", "checkbox") or not raw:
+            continue
+        try:
+            value = field.normalise(raw[:MAX_QUERY])
+        except FieldValueError:
+            continue
+        if value is not None:
+            found.append((field.key, value))
+    return tuple(found)
 
 
 @bp.get("/")
@@ -255,6 +274,11 @@ def inbox() -> str:
         statuses=TICKET_STATUSES, languages=state.settings().languages, agents=desk.accounts.agents(),
         popular_tags=desk.tags.popular(), due_zone=zone.key, teams=desk.hours.teams,
         labels=ViewLabels(), since=utcnow().isoformat(),
+        filter_fields=[f for f in desk.fields.fields if f.type in ("dropdown", "checkbox")],
+        field_filter=dict(query.fields),
+        pager_args=dict(saved=saved.id) if saved else dict(
+            view=query.view, status=query.status, lang=query.lang, team=query.team, tag=query.tag, q=query.q,
+            sort=query.sort, **{f"field.{key}": value for key, value in query.fields}),
         kept=session.pop("bulk_kept", None) or {"ids": [], "action": "", "value": ""},
     )
 

@@ -548,11 +548,12 @@ def list_query() -> tuple[TicketListQuery, int]:
     filters = InboxQuery(
         view="all", status=status, lang=lang, team=(request.args.get("team") or "").strip()[:40] or None,
         tag=sought_tag((request.args.get("tag") or "")[:200]) or None, q=(request.args.get("q") or "")[:200],
+        fields=field_filters(),
     )
     return TicketListQuery(
         filters=filters, assignee=assignee_id, unassigned=unassigned, customer=customer_id,
         updated_since=_aware_time("updated_since", since) if since else None, sort=sort,
-        descending=direction == "desc", after=_after(cursor) if cursor else None, fields=field_filters(),
+        descending=direction == "desc", after=_after(cursor) if cursor else None,
     ), int(raw_limit)
 
 

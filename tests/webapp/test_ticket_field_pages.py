@@ -185,3 +185,17 @@ def test_a_bad_or_missing_value_is_refused_with_what_was_typed_kept(customer: tu
         assert session.scalar(select(TicketFieldValue.id)) is None
     with app.extensions["desk"].db.session() as session:
         assert session.scalar(select(Ticket.id)) is None
+
+
+def test_the_inbox_filters_by_a_dropdown_or_checkbox_field(app: Flask, agent: FlaskClient) -> None:
+    refund, delivery = new(app), app.extensions["desk"].tickets.create(NewTicket(
+        email="huda@example.com", subject="Parcel late", body="Where is my parcel?", lang="en")).id
+    assert save(agent, refund, reason="refund", vip="true").status_code == 302
+    assert save(agent, delivery, reason="delivery").status_code == 302
+    page = agent.get("/agent/?view=all&field.reason=refund").get_data(as_text=True)
+    assert f'/agent/tickets/{refund}"' in page and f'/agent/tickets/{delivery}"' not in page
+    assert '<option value="refund" selected>' in page and "cannot save ticket field filters" in page
+    page = agent.get("/agent/?view=all&field.vip=false").get_data(as_text=True)
+    assert f'/agent/tickets/{delivery}"' in page and f'/agent/tickets/{refund}"' not in page
+    page = agent.get("/agent/?view=all&field.reason=nonsense").get_data(as_text=True)  # ignored, as other filters
+    assert f'/agent/tickets/{delivery}"' in page and f'/agent/tickets/{refund}"' in page
