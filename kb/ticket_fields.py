@@ -37,6 +37,7 @@ OPTION_KEYS = ("key", "label")
 MAX_KEY = 40  # ticket_field_values.key is String(40)
 MAX_TEXT = 1000  # a text value's characters: an order number or a device, not a message
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _NUMBER = re.compile(r"^-?\d{1,15}(\.\d{1,6})?$")  # what a stored number looks like: no exponent, no spaces
 
 
@@ -113,8 +114,10 @@ class TicketField:
         if self.type == "number":
             return _number(text)
         if self.type == "date":
-            try:
-                return date.fromisoformat(text[:10] if len(text) == 10 else text).isoformat()
+            try:  # exactly YYYY-MM-DD (Python also reads "20261205" and week dates: not what a person means)
+                if not _DATE.match(text):
+                    raise ValueError(text)
+                return date.fromisoformat(text).isoformat()
             except ValueError:
                 raise FieldValueError("not a date (YYYY-MM-DD)") from None
         if self.option(text) is None:

@@ -66,8 +66,8 @@ def test_values_are_normalised_per_type() -> None:
     assert amount.normalise("12.50") == "12.5" and amount.normalise("٣٫٥") == "3.5" and amount.normalise(7) == "7"
     assert since.normalise("2026-12-05") == "2026-12-05" and vip.normalise(True) == "true"
     assert vip.normalise("off") == "false" and amount.normalise("  ") is None and reason.normalise("refund") == "refund"
-    for field, bad in ((amount, "12 dollars"), (amount, "1e9"), (since, "05/12/2026"), (vip, "maybe"),
-                       (reason, "Refund"), (amount, True)):
+    for field, bad in ((amount, "12 dollars"), (amount, "1e9"), (since, "05/12/2026"), (since, "20261205"),
+                       (since, "2026-02-30"), (vip, "maybe"), (reason, "Refund"), (amount, True)):
         with pytest.raises(FieldValueError):
             field.normalise(bad)
 
