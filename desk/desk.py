@@ -41,6 +41,7 @@ from desk.triggers import Triggers, load_triggers
 from desk.two_factor import TwoFactor
 from desk.webhooks import Webhooks, capture
 from kb.settings import Settings
+from kb.ticket_fields import TicketFields
 
 
 class Desk:
@@ -67,13 +68,18 @@ class Desk:
     def tickets(self) -> TicketStore:
         store = TicketStore(self.db, self.settings.languages, self.hours, self.settings.data_dir,
                             FileLimits.from_settings(self.settings), FileLimits.for_customers(self.settings),
-                            self.triggers)
+                            self.triggers, self.fields)
         store.max_ccs, store.mail_from = self.settings.max_ccs, self.settings.mail_from  # a PATCH's ccs (desk.ccs)
         return store
 
     @cached_property
     def ccs(self) -> TicketCcs:
         return TicketCcs(self.db, self.settings.max_ccs, self.settings.mail_from)
+
+    @cached_property
+    def fields(self) -> TicketFields:
+        """content/_ticket_fields.yml; a wrong file stops the desk at start (TicketFieldsError: file, line, field)."""
+        return TicketFields.load(self.settings.content_dir, self.settings.languages)
 
     @cached_property
     def customers(self) -> Customers:
@@ -145,7 +151,7 @@ class Desk:
 
     @cached_property
     def erasure(self) -> Erasure:
-        return Erasure(self.db, self.held_mail, self.settings.data_dir)
+        return Erasure(self.db, self.held_mail, self.settings.data_dir, self.fields)
 
     @cached_property
     def attachments(self) -> Attachments:

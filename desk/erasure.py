@@ -25,6 +25,8 @@ What is removed and what stays, per table (the README's "Erase a customer", unde
 - ticket_ccs: the customer taken off every ticket's CC list (`ccs`), their messages as a CC on others' tickets
   emptied, and the address in the CC history (ticket_cc_changes) blanked.
 - ticket_search: emptied (the inbox search finds nothing of theirs).
+- ticket_field_values: the custom text fields' values (and those of keys the fields file no longer has) deleted, and
+  their values dropped from the `ticket_fields_changed` audit events; numbers, dates, dropdowns and checkboxes stay.
 - csat_surveys: the rating, times and agent stay (CSAT figures unchanged); the comment is dropped and the token
   replaced (the survey link no longer opens).
 - suggestion_events: kept for the adoption figures; `details` keeps only what the figures read ("what") and the
@@ -82,12 +84,14 @@ from desk.models import (
     TicketAdvice,
     TicketCc,
     TicketCcChange,
+    TicketFieldValue,
     TicketSearchText,
     WebhookDelivery,
     utcnow,
 )
 from desk.tickets import InputError, clean_email, new_reference, row_by_id
 from desk.translatable import N_
+from kb.ticket_fields import TicketFields
 
 ERASED = "erased"  # attachments.skipped_reason of an erased customer's file
 WORD = re.compile(r"[A-Za-z0-9_-]+")  # what desk.tickets.new_reference is made of (secrets.token_urlsafe)
@@ -142,8 +146,11 @@ class ErasedBy:
 
 
 class Erasure:
-    def __init__(self, db: Database, held_mail: HeldMailStore, data_dir: Path) -> None:
+    def __init__(self, db: Database, held_mail: HeldMailStore, data_dir: Path, fields: TicketFields | None = None
+                 ) -> None:
         self.db = db
+        # The custom ticket fields: their text ones (and any key the file no longer has) are cleared.
+        self.fields = fields or TicketFields()
         self.held_mail = held_mail
         self.data_dir = data_dir
 
@@ -244,6 +251,27 @@ class Erasure:
     def _their_mail(tickets: Any, addresses: list[str]):  # type: ignore[no-untyped-def]
         return or_(InboundMail.ticket_id.in_(tickets), InboundMail.from_address.in_(addresses))
 
+    def _erase_field_values(self, session: Session, ticket_ids: list[int], changed: Any) -> None:
+        """Custom ticket fields that may hold personal data: every text field's value (an address, a name, a phone
+        typed in "order notes") and any of a key the file no longer has (its type unknown now) are deleted, and
+        their old and new values dropped from the "ticket_fields_changed" audit events (the keys stay). Numbers,
+        dates, dropdowns and checkboxes stay, as the tickets' other fields do."""
+        known = {field.key: field.type for field in self.fields.fields}
+        stored_keys = set(session.scalars(select(TicketFieldValue.key).where(
+            TicketFieldValue.ticket_id.in_(ticket_ids)).distinct())) if ticket_ids else set()
+        cleared = {key for key in stored_keys if known.get(key, "text") == "text"}
+        if cleared:
+            changed("field_values", session.execute(delete(TicketFieldValue).where(
+                TicketFieldValue.ticket_id.in_(ticket_ids), TicketFieldValue.key.in_(cleared))))
+        for event in session.scalars(select(AuditEvent).where(
+                AuditEvent.action == "ticket_fields_changed", AuditEvent.subject_type == "ticket",
+                AuditEvent.subject.in_([str(ticket_id) for ticket_id in ticket_ids]))) if ticket_ids else ():
+            # `before` names exactly the fields changed (`after` also holds an API token's id, desk.audit.record)
+            personal = {key for key in event.before or {} if known.get(key, "text") == "text"}
+            if personal:
+                event.before = {k: (None if k in personal else v) for k, v in (event.before or {}).items()}
+                event.after = {k: (None if k in personal else v) for k, v in (event.after or {}).items()}
+
     def _erase_rows(self, session: Session, customer: Customer, ids: set[int],
                     by: Actor) -> tuple[list[str], list[tuple[int, str]], dict[str, int]]:
         counts: dict[str, int] = {}
@@ -303,6 +331,7 @@ class Erasure:
             suggestion.details = {k: v for k, v in (suggestion.details or {}).items() if k == "what"}
             suggestion.reason = None
         session.execute(update(TicketSearchText).where(TicketSearchText.ticket_id.in_(ticket_ids)).values(text=""))
+        self._erase_field_values(session, [ticket_id for ticket_id, _ in tickets], changed)
         for ticket_id, _ in tickets:  # visit_id stays (the module's docstring); updated_at too: no activity
             session.execute(update(Ticket).where(Ticket.id == ticket_id).values(
                 subject="", context={}, external_id=None, reference=new_reference(), updated_at=Ticket.updated_at))

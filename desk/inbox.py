@@ -21,7 +21,17 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from desk.business_hours import BusinessHours
 from desk.database import Database
-from desk.models import TICKET_STATUSES, AgentTeam, Mention, Ticket, TicketPresence, TicketTag, as_utc, utcnow
+from desk.models import (
+    TICKET_STATUSES,
+    AgentTeam,
+    Mention,
+    Ticket,
+    TicketFieldValue,
+    TicketPresence,
+    TicketTag,
+    as_utc,
+    utcnow,
+)
 from desk.ticket_search import matches
 
 VIEWS = ("unsolved", "mine", "my_teams", "unassigned", "due_today", "arabic_unassigned", "mentions", "snoozed", "all")
@@ -48,6 +58,9 @@ class InboxQuery:
     tag: str | None = None
     q: str = ""
     sort: str = "updated"
+    # Custom ticket fields (key, value as stored): each must hold. The inbox's page and the API set it; saved views
+    # do not store it (yet).
+    fields: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         # Unknown values (a hand-edited URL) fall back to the defaults rather than erroring.
@@ -149,6 +162,9 @@ class Inbox:
             clauses.append(team_clause(self.hours, query.team))
         if query.tag:
             clauses.append(Ticket.id.in_(select(TicketTag.ticket_id).where(TicketTag.tag == query.tag)))
+        for field_key, field_value in query.fields:
+            clauses.append(Ticket.id.in_(select(TicketFieldValue.ticket_id).where(
+                TicketFieldValue.key == field_key, TicketFieldValue.value == field_value)))
         found = matches(query.q)
         if found is not None:
             clauses.append(found)

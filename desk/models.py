@@ -195,6 +195,7 @@ AUDIT_ACTIONS = (
     "sign_in_succeeded", "customer_edited", "customer_merged", "tag_renamed", "tag_deleted",
     "customer_erased", "two_factor_enabled", "two_factor_disabled", "recovery_codes_regenerated", "two_factor_reset",
     "ticket_updated", "availability_changed", "two_factor_locked", "ticket_ccs_changed",
+    "ticket_fields_changed",
     "webhook_created", "webhook_updated", "webhook_deleted", "webhook_rotated", "webhook_disabled",
 )
 AUDIT_ACTORS = ("agent", "cli", "system", "api")  # "api": an API token's request (the token named in `after`)
@@ -773,6 +774,20 @@ class TicketTag(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
     tag: Mapped[str] = mapped_column(String(60), index=True)
+
+
+class TicketFieldValue(Base):
+    """A custom field's value on a ticket (kb.ticket_fields defines the fields, desk.ticket_fields writes these):
+    the text normalised per type, so the inbox's and API's filters compare it as stored."""
+
+    __tablename__ = "ticket_field_values"
+    __table_args__ = (UniqueConstraint("ticket_id", "key", name="uq_ticket_field_values_ticket_key"),
+                      Index("ix_ticket_field_values_key_value", "key", "value"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    key: Mapped[str] = mapped_column(String(40))
+    value: Mapped[str] = mapped_column(Text)
 
 
 class Mention(Base):

@@ -29,6 +29,7 @@ from desk.audit import Actor, record
 from desk.ccs import add_cc, ccs_of, ids, remove_cc
 from desk.models import Ticket, as_utc, utcnow
 from desk.tags import clean_tag
+from desk.ticket_fields import clean_values, values_in, write_values
 from desk.tickets import Answer, InputError, TicketStore, add_tags, answered, changeable, clean_email
 from desk.translatable import N_
 
@@ -56,6 +57,7 @@ class TicketPatch:
     ccs: tuple[str, ...] | None = None  # the whole CC list, addresses (None: keep)
     add_ccs: tuple[str, ...] = ()
     remove_ccs: tuple[str, ...] = ()
+    fields: dict[str, object] | None = None  # custom ticket fields to set (None or "": clear), by key
 
 
 def _tags(field: str, values: tuple[str, ...]) -> list[str]:
@@ -111,6 +113,10 @@ def patch_ticket(store: TicketStore, ticket_id: int, patch: TicketPatch, by: Act
         before = _state(session, ticket)
         whole = _tags("tags", patch.tags) if patch.tags is not None else None
         adding, removing = _tags("add_tags", patch.add_tags), _tags("remove_tags", patch.remove_tags)
+        if patch.fields:  # before the status: a required field set in the same request lets it solve
+            cleaned = clean_values(store.fields, patch.fields, stored=values_in(session, ticket.id))
+            if write_values(session, ticket.id, cleaned, by):
+                ticket.updated_at = utcnow()
         if patch.team is not None:
             store._move_to_team(session, ticket.id, patch.team, None)
         status = patch.status if patch.status != ticket.status else None  # the same again stamps no time

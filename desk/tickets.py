@@ -8,7 +8,7 @@ field that is wrong.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -67,6 +67,7 @@ from kb.bidi_text import INVISIBLE
 from kb.language import detect_language
 from kb.message_text import CONTROL_CHARACTERS
 from kb.settings import Settings
+from kb.ticket_fields import TicketFields
 
 MAX_SUBJECT = 300
 MAX_BODY = 100_000
@@ -146,6 +147,9 @@ class NewTicket:
     # Hand it to an available agent of its team when the team's `assignment:` says so (desk.auto_assign); off for
     # imports, which are history.
     auto_assign: bool = True
+    # Custom ticket fields' values by key, checked by `validate` (desk.ticket_fields.clean_values) and stored with
+    # the ticket; the first bad one refused naming `fields.<key>` and the field's label.
+    fields: Mapping[str, object] | None = None
 
 
 def new_reference() -> str:
@@ -458,8 +462,11 @@ class TicketStore:
         self, db: Database, languages: tuple[str, ...] = ("en", "ar"), hours: BusinessHours | None = None,
         data_dir: Path | None = None, file_limits: FileLimits | None = None,
         customer_file_limits: FileLimits | None = None, triggers: Triggers | None = None,
+        fields: TicketFields | None = None,
     ) -> None:
         self.db = db
+        # The custom ticket fields (content/_ticket_fields.yml): a `required_to_solve` one blocks solving.
+        self.fields = fields or TicketFields()
         self.languages = languages
         # Where posted files are stored (a post without files needs neither).
         self.data_dir = data_dir
@@ -644,7 +651,15 @@ class TicketStore:
             category=_optional_text("category", new.category, MAX_CATEGORY),
             tags=new.tags,
             auto_assign=new.auto_assign,
+            # Named by their labels in the customer's language (the contact form), an API client's in the first.
+            fields=self._clean_fields(new.fields, self.languages[0] if new.channel == "api" else lang),
         )
+
+    def _clean_fields(self, raw: Mapping[str, object] | None, lang: str) -> dict[str, str | None] | None:
+        if not raw:
+            return None
+        from desk.ticket_fields import clean_values  # it imports this module's InputError
+        return clean_values(self.fields, raw, lang)
 
     def create(self, new: NewTicket, files: Sequence[Upload] = ()) -> Ticket:
         """Store a new ticket, its customer created on first contact; retried while the database is busy.
@@ -680,6 +695,10 @@ class TicketStore:
     def create_in(self, session: Session, new: NewTicket) -> Ticket:
         """Insert a validated ticket in the caller's transaction, with its confirmation mail queued."""
         ticket = self._insert(session, new)
+        if new.fields:
+            from desk.ticket_fields import write_values  # it imports this module's InputError
+            write_values(session, ticket.id, {key: value if value is None else str(value)
+                                              for key, value in new.fields.items()})
         if new.notify and new.channel in CONFIRMED_CHANNELS and new.created is None:
             queue_mail(session, "confirmation", ticket, ticket.customer.email, ticket.lang, ticket.messages[0])
         return ticket
@@ -1132,6 +1151,11 @@ class TicketStore:
         agent_id: int | None,
     ) -> bool:
         ticket = changeable(session, ticket_id)
+        if status == "solved" and ticket.status != "solved":
+            from desk.ticket_fields import missing_to_solve, unsolvable  # it imports this module's InputError
+            missing = missing_to_solve(session, self.fields, ticket.id)
+            if missing:
+                raise unsolvable(missing, ticket.id)
         if status:
             survey = self._set_status(ticket, _choice("status", status, TICKET_STATUSES), utcnow(), agent_id)
             if survey is not None:
@@ -1234,7 +1258,8 @@ class TicketStore:
         ticket (final: `ClosedTicketError`); into a merged duplicate (named, with the ticket it now lives in: merge
         there) or into a closed ticket (its follow-up or another open ticket takes the merge). Since a target is never
         itself merged away, no merge closes a loop (A into B, then B into A is refused: A is a duplicate by then), and
-        a chain of merges only grows at its live end (`live_ticket`)."""
+        a chain of merges only grows at its live end (`live_ticket`). The target keeps its custom fields' values and
+        takes the duplicate's for those it has none of (desk.ticket_fields.fill_blanks); the duplicate keeps its own."""
         if source_id == target_id:
             raise InputError("target", N_("a ticket cannot be merged into itself"))
         notice = clean_text("notice", notice, MAX_BODY)
@@ -1266,6 +1291,9 @@ class TicketStore:
             session.expire(target, ["messages"])
             target.messages.append(Message(author="agent", agent_id=agent_id, body=notice, created_at=now))
             add_tags(target, [tag.tag for tag in source.tags])
+            from desk.audit import SYSTEM, Actor  # both import this module's InputError
+            from desk.ticket_fields import fill_blanks
+            fill_blanks(session, source.id, target.id, Actor.agent(agent_id) if agent_id else SYSTEM)
             source.merged_into_id = target.id
             self._set_status(source, "closed", now, agent_id)
             if target.status in ("solved", "new"):

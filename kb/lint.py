@@ -25,6 +25,8 @@ Rule ids:
   bidi-control           error    a direction override or isolate character (U+202A-202E, U+2066-2069) in a title
   control-character      error    a C0/C1 control character (NUL, BEL, ESC, U+0085, ...; not tab or line breaks)
   no-file                error    a path given to lint does not exist
+  ticket-fields          error    content/_ticket_fields.yml is wrong (the line and field named; the desk does not
+                                  start with it): see kb.ticket_fields
   macro-front-matter, unknown-placeholder, macro-tag, macro-lang-folder (errors), missing-macro-translation
                          (warning): macros under content/_macros, see kb.macros.lint_macros
   trigger-file           error    content/_triggers.yml that the desk would refuse at start (kb.triggers): an
@@ -53,6 +55,7 @@ from kb.parsing import ParsedSource, clean_foreign_syntax, markdown_parser, pars
 from kb.raw_html import inline_tag_allowed
 from kb.render import resolve_link
 from kb.settings import SHIPPED_LANGUAGES
+from kb.ticket_fields import FIELDS_FILE, TicketFields, TicketFieldsError
 from kb.translations import TRANSLATED_FROM, TranslationStatus, article_statuses, group_by_id, source_of
 from kb.triggers import TRIGGERS_FILE, lint_triggers
 
@@ -120,6 +123,7 @@ def lint_paths(
     messages.extend(_translation_messages(tree, set(targets)))
     messages.extend(_macro_messages(tree, paths))
     messages.extend(_trigger_messages(tree, paths))
+    messages.extend(_ticket_field_messages(tree, paths))
     return sorted(messages, key=lambda m: (m.path, m.line, m.col, m.rule))
 
 
@@ -144,6 +148,19 @@ def _trigger_messages(tree: _Tree, paths: list[Path] | None) -> list[LintMessage
         return []
     return [LintMessage(tree.display(TRIGGERS_FILE), error.line, 1, "error", "trigger-file",
                         f"{error.where}: {error.message}") for error in lint_triggers(tree.root, tree.languages)]
+
+
+def _ticket_field_messages(tree: _Tree, paths: list[Path] | None) -> list[LintMessage]:
+    """The fields file's first problem (the desk refuses to start with it), when linting everything or that file."""
+    file = tree.root / FIELDS_FILE
+    if not file.is_file() or (paths is not None and not any(
+            file.resolve() == p.resolve() or p.resolve() in file.resolve().parents for p in paths)):
+        return []
+    try:
+        TicketFields.load(tree.root, tree.languages)
+    except TicketFieldsError as exc:
+        return [LintMessage(tree.display(FIELDS_FILE), exc.line, 1, "error", "ticket-fields", exc.detail)]
+    return []
 
 
 def _load_tree(content_root: Path, languages: tuple[str, ...]) -> _Tree:

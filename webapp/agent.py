@@ -33,11 +33,13 @@ from desk.models import PRIORITIES, TICKET_STATUSES, Agent, Ticket, as_utc, utcn
 from desk.saved_views import MAX_NAME, SHARERS
 from desk.snooze import snooze_time
 from desk.tags import clean_tag
+from desk.ticket_fields import field_changes, values_of
 from desk.tickets import ClosedTicketError, CrossedReplyError, InputError, SentReply, parse_due, plain_text
 from desk.translatable import N_
 from kb.bidi_text import without_bidi_controls
 from kb.message_text import first_name
 from kb.tag_rule import sought_tag
+from kb.ticket_fields import FieldValueError
 from webapp import state
 from webapp.attachments import request_files, shown_limits
 from webapp.audience import requester_audience
@@ -226,7 +228,25 @@ def _inbox_query() -> InboxQuery:
         tag=sought_tag((request.args.get("tag") or "")[:MAX_QUERY]) or None,  # "ＲＥＦＵＮＤ" finds "refund"
         q=(request.args.get("q") or "")[:MAX_QUERY],
         sort=request.args.get("sort", "updated"),
+        fields=inbox_field_filters(),
     )
+
+
+def inbox_field_filters() -> tuple[tuple[str, str], ...]:
+    """`field.<key>=<value>` of the dropdown and checkbox fields (the inbox's selects); as the other filters, a value
+    the field does not have (a hand-edited URL) is ignored, not an error."""
+    found = []
+    for field in state.desk().fields.fields:
+        raw = request.args.get(f"field.{field.key}", "")
+        if field.type not in ("dropdown", "checkbox") or not raw:
+            continue
+        try:
+            value = field.normalise(raw[:MAX_QUERY])
+        except FieldValueError:
+            continue
+        if value is not None:
+            found.append((field.key, value))
+    return tuple(found)
 
 
 @bp.get("/")
@@ -254,6 +274,11 @@ def inbox() -> str:
         statuses=TICKET_STATUSES, languages=state.settings().languages, agents=desk.accounts.agents(),
         popular_tags=desk.tags.popular(), due_zone=zone.key, teams=desk.hours.teams,
         labels=ViewLabels(), since=utcnow().isoformat(),
+        filter_fields=[f for f in desk.fields.fields if f.type in ("dropdown", "checkbox")],
+        field_filter=dict(query.fields),
+        pager_args=dict(saved=saved.id) if saved else dict(
+            view=query.view, status=query.status, lang=query.lang, team=query.team, tag=query.tag, q=query.q,
+            sort=query.sort, **{f"field.{key}": value for key, value in query.fields}),
         kept=session.pop("bulk_kept", None) or {"ids": [], "action": "", "value": ""},
     )
 
@@ -411,6 +436,8 @@ def _ticket_page(found: Ticket, **extra: Any) -> str:
     # picker does): any agent may be assigned.
     in_team = desk.teams.members(ticket_team)
     extra.setdefault("kept_snooze", "")
+    extra.setdefault("kept_fields", {})
+    extra.setdefault("field_errors", {})
     extra.setdefault("kept_due", due.astimezone(zone).strftime("%Y-%m-%dT%H:%M") if due is not None else "")
     return _page(
         "agent/ticket.html", ticket=found, history=desk.tickets.history(found.customer_id, exclude=found.id),
@@ -424,7 +451,10 @@ def _ticket_page(found: Ticket, **extra: Any) -> str:
         changes=desk.tickets.changes(found.id), agent_names={a.id: a.name or a.email for a in desk.accounts.everyone()},
         links=desk.tickets.follow_up_links(found), snooze_zone=reader_zone().key,  # the agent's clock, not the team's
         file_limits=shown_limits(desk.tickets.file_limits),
-        last_message_id=max((m.id for m in found.messages), default=0), **extra,
+        last_message_id=max((m.id for m in found.messages), default=0),
+        ticket_fields=desk.fields, field_values=values_of(desk.db, found),
+        field_changes=field_changes(desk.db, found.id),
+        **extra,
     )
 
 
@@ -875,6 +905,7 @@ from webapp import (  # noqa: E402,F401
     customer_pages,
     tag_pages,
     team_status_pages,
+    ticket_field_pages,
     two_factor_pages,
     webhook_pages,
 )

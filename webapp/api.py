@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable
 from datetime import datetime
 from functools import wraps
+from typing import TYPE_CHECKING
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask_login import current_user
@@ -27,18 +28,19 @@ from copilot.result_floor import split_at_floor
 from copilot.retrieval import QueryError
 from copilot.suggestions import TicketTextError
 from desk.audit import Actor
-from desk.business_hours import BusinessHours
 from desk.customers import SORTS, MergedAwayError
 from desk.database import StorageUnavailableError
 from desk.erasure import ErasedError
 from desk.inbox import InboxQuery, TicketListQuery
 from desk.mail.attachments import Upload
 from desk.models import PRIORITIES, TICKET_STATUSES, Attachment, Message, Ticket, as_utc, utcnow
+from desk.ticket_fields import values_of, values_of_many
 from desk.ticket_patch import KEEP, ChangedMeanwhile, TicketPatch, patch_ticket
 from desk.tickets import MAX_ROW_ID, ClosedTicketError, CustomerReply, DuplicateTicketError, InputError, NewTicket
 from desk.token_scopes import SCOPES, parse_scopes
 from indexer.health import health_report
 from kb.tag_rule import sought_tag
+from kb.ticket_fields import FieldValueError
 from webapp import state, visits
 from webapp.answers import card_decision, card_json
 from webapp.audience import requester_audience
@@ -55,6 +57,9 @@ from webapp.help import (
 from webapp.idempotency import answer_in, idempotent
 from webapp.openapi import FILES_FIELD, MULTIPART, request_fields, with_categories, with_scopes
 from webapp.paging import paged
+
+if TYPE_CHECKING:
+    from desk.desk import Desk
 from webapp.security import (
     API_BAD_TOKEN_LIMIT,
     API_IP_LIMIT,
@@ -339,6 +344,10 @@ def create_ticket():
     text = {name: json_text(body, name) for name in ("email", "subject", "body", "name", "lang", "priority",
                                                      "external_id", "category")}
     desk = state.desk()
+    raw_fields: object = body.get("fields")
+    if raw_fields is not None and not (isinstance(raw_fields, dict) and all(
+            value is None or isinstance(value, str | int | float | bool) for value in raw_fields.values())):
+        return error("fields: an object of field keys and values (a string, number, true/false or null)")
     try:
         ticket, attached = desk.tickets.create_with_files(
             NewTicket(
@@ -351,6 +360,7 @@ def create_ticket():
                 channel="api",
                 external_id=text["external_id"] or None,
                 category=ticket_category(text["category"]),  # routing's `category` rules match it
+                fields=raw_fields or None,  # type: ignore[arg-type]
             ),
             files,
             answer=answer_in(201, lambda created: ticket_json(*created)),
@@ -400,11 +410,12 @@ def no_ticket(ticket_id: int):  # type: ignore[no-untyped-def]
     return error(f"ticket: no ticket {ticket_id}", 404)
 
 
-def ticket_fields(ticket: Ticket, hours: BusinessHours | None = None) -> dict[str, object]:
+def ticket_fields(ticket: Ticket, values: dict[str, str] | None = None, desk: Desk | None = None) -> dict[str, object]:
     """A ticket as both ticket answers give it, without its messages: GET /tickets/<id>'s (which adds them and its
     follow-up links), each item of GET /tickets, PATCH's answer, and the outbound webhooks' `data.ticket` (which pass
-    `hours`, having no request). `ticket.tags` loaded."""
-    hours = hours if hours is not None else state.desk().hours
+    their `desk`, having no request). `ticket.tags` loaded; `values` its custom fields' (read now when not given)."""
+    desk = desk if desk is not None else state.desk()
+    hours = desk.hours
     return {
         "id": ticket.id, "reference": ticket.reference, "subject": ticket.subject, "lang": ticket.lang,
         "status": ticket.status, "priority": ticket.priority, "channel": ticket.channel,
@@ -415,7 +426,41 @@ def ticket_fields(ticket: Ticket, hours: BusinessHours | None = None) -> dict[st
         "tags": sorted(t.tag for t in ticket.tags), "merged_into": ticket.merged_into_id,
         "snoozed_until": snoozed_until(ticket),
         "ccs": [{"email": row.customer.email, "name": row.customer.name or ""} for row in ticket.cc_rows],
+        "fields": field_values_json(values if values is not None else values_of(desk.db, ticket), desk),
     }
+
+
+def field_values_json(values: dict[str, str], desk: Desk | None = None) -> dict[str, object]:
+    """Stored values as JSON: a checkbox's as true/false, a number's as its decimal text (no float rounding)."""
+    fields = (desk if desk is not None else state.desk()).fields
+    out: dict[str, object] = {}
+    for key, value in sorted(values.items()):
+        field = fields.get(key)
+        out[key] = (value == "true") if field is not None and field.type == "checkbox" else value
+    return out
+
+
+def field_filters() -> tuple[tuple[str, str], ...]:
+    """`field.<key>=<value>` parameters, each key a field of the file and each value normalised as stored; else a
+    ListError naming the parameter."""
+    fields = state.desk().fields
+    found = []
+    for name, value in request.args.items(multi=True):
+        if not name.startswith("field."):
+            continue
+        key = name.removeprefix("field.")
+        field = fields.get(key)
+        if field is None:
+            raise ListError(f"{name[:50]}: no ticket field {key[:40]!r}; the fields are "
+                            f"{', '.join(fields.keys) or '-'}")
+        try:
+            normal = field.normalise(value)
+        except FieldValueError as exc:
+            raise ListError(f"{name}: {exc.reason}, not {value[:40]!r}") from None
+        if normal is None:
+            raise ListError(f"{name}: a value to match")
+        found.append((key, normal))
+    return tuple(found)
 
 
 def etag(ticket: Ticket) -> str:
@@ -546,6 +591,7 @@ def list_query() -> tuple[TicketListQuery, int]:
     filters = InboxQuery(
         view="all", status=status, lang=lang, team=(request.args.get("team") or "").strip()[:40] or None,
         tag=sought_tag((request.args.get("tag") or "")[:200]) or None, q=(request.args.get("q") or "")[:200],
+        fields=field_filters(),
     )
     return TicketListQuery(
         filters=filters, assignee=assignee_id, unassigned=unassigned, customer=customer_id,
@@ -568,8 +614,11 @@ def list_tickets():
         query, limit = list_query()
     except ListError as exc:
         return error(str(exc))
-    tickets, more = state.desk().inbox.listing(query, limit)
-    return jsonify({"tickets": [ticket_fields(t) for t in tickets],
+    desk = state.desk()
+    tickets, more = desk.inbox.listing(query, limit)
+    with desk.db.session() as session:
+        values = values_of_many(session, [t.id for t in tickets])
+    return jsonify({"tickets": [ticket_fields(t, values.get(t.id, {})) for t in tickets],
                     "next_cursor": _cursor(tickets[-1], query.sort) if more and tickets else None})
 
 
@@ -614,10 +663,14 @@ def ticket_patch(body: dict[str, object]) -> TicketPatch:
     ccs, add_ccs, remove_ccs = (_address_list(body, name) for name in ("ccs", "add_ccs", "remove_ccs"))
     if ccs is not None and (add_ccs or remove_ccs):
         raise ListError("ccs: sets the whole list; send it alone, or add_ccs / remove_ccs to change some")
+    fields = body.get("fields")
+    if fields is not None and (not isinstance(fields, dict) or not all(
+            value is None or isinstance(value, str | int | float | bool) for value in fields.values())):
+        raise ListError("fields: an object of field keys and values (a string, number, true/false, or null to clear)")
     return TicketPatch(status=body.get("status"), priority=body.get("priority"),  # type: ignore[arg-type]
                        assignee=assignee, team=team, due=due, tags=tags,  # type: ignore[arg-type]
                        add_tags=add or (), remove_tags=remove or (), ccs=ccs, add_ccs=add_ccs or (),
-                       remove_ccs=remove_ccs or ())
+                       remove_ccs=remove_ccs or (), fields=fields or None)
 
 
 def _address_list(body: dict[str, object], name: str) -> tuple[str, ...] | None:

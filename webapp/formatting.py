@@ -20,13 +20,16 @@ Flask-Babel shows them in BABEL_DEFAULT_TIMEZONE.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
+from babel.numbers import format_decimal as babel_decimal
 from flask import Flask, current_app
 from flask_babel import format_date, format_datetime, format_decimal, format_timedelta, get_locale, gettext
 from markupsafe import Markup
 
 from kb.bidi_text import balanced_bidi
+from kb.ticket_fields import TicketField
 
 LATIN_DIGITS = "0123456789"
 ARABIC_DIGITS = "٠١٢٣٤٥٦٧٨٩"
@@ -122,8 +125,28 @@ def customer_name_filter(customer: Any) -> str:
     return str(customer.name or customer.email)
 
 
+def field_value_filter(value: str | None, field: TicketField | None) -> Markup | str:
+    """A custom ticket field's stored value as the reader's page shows it: a number in their locale (every decimal
+    kept, digits by the deployment's policy), a date as a date (no time zone: it is a day, not an instant), a
+    dropdown's option by its label, a checkbox as yes/no; text, and a field the file no longer has, as stored."""
+    if value is None:
+        return ""
+    if field is None or field.type == "text":
+        return value
+    if field.type == "number":
+        locale = get_locale()
+        return digits(babel_decimal(Decimal(value), locale=str(locale) if locale else "en",
+                                    decimal_quantization=False))
+    if field.type == "date":
+        return date_filter(date.fromisoformat(value))
+    if field.type == "checkbox":
+        return gettext("Yes") if value == "true" else gettext("No")
+    option = field.option(value)
+    return option.label(_lang()) if option is not None else value
+
+
 def init_formatting(app: Flask) -> None:
     app.jinja_env.filters.update(
         datetime=datetime_filter, date=date_filter, ago=ago_filter, number=number_filter, bdi=bdi_filter,
-        isolate=isolate_filter, customer_name=customer_name_filter,
+        isolate=isolate_filter, customer_name=customer_name_filter, field_value=field_value_filter,
     )

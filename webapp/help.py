@@ -32,16 +32,18 @@ from copilot.retrieval import QueryError, SearchHit, SearchResult
 from copilot.snippets import highlight_spans, make_snippet
 from desk.database import StorageUnavailableError
 from desk.mail.attachments import Upload
+from desk.ticket_fields import checked_values
 from desk.tickets import DuplicateTicketError, InputError, NewTicket
 from desk.translatable import N_
 from kb.articles import Article
 from kb.categories import category_info
 from kb.language import detect_language
 from kb.render import RenderedArticle, render_markdown
+from kb.ticket_fields import TicketField
 from webapp import answers, seo, state, visits
 from webapp.attachments import request_files, shown_limits
 from webapp.audience import requester_audience
-from webapp.desk_errors import desk_error
+from webapp.desk_errors import desk_error, desk_problem
 from webapp.forms import ContactForm, FeedbackForm, ReplyForm
 from webapp.search_feedback import with_click_feedback
 from webapp.security import (
@@ -404,7 +406,9 @@ def contact(lang: str):
         # The topic the customer was reading about: the article's category, else the category page they came from.
         form.category.data = about.category if about is not None else visits.last_category()
     files = request_files() if request.method == "POST" else []
-    if form.validate_on_submit():
+    fields_shown = state.desk().fields.on_form()
+    kept_fields, field_errors = contact_fields(fields_shown, lang) if request.method == "POST" else ({}, {})
+    if form.validate_on_submit() and not field_errors:
         try:
             ticket = state.desk().tickets.create(
                 NewTicket(
@@ -418,6 +422,7 @@ def contact(lang: str):
                     visit_id=visits.visit_id(),
                     external_id=submission_key(form.submission.data or ""),
                     category=ticket_category(form.category.data),
+                    fields={key: value for key, value in kept_fields.items() if value.strip()} or None,
                 ),
                 files,
             )
@@ -440,7 +445,24 @@ def contact(lang: str):
                   "created")
             return redirect(url_for("help.ticket", lang=lang, reference=ticket.reference))
     return page("contact.html", lang, form=form, about=about, answer=contact_answer(form.search.data or "", lang),
-                topics=topics(lang), **customer_form_files(files, "contact")), (400 if form.errors else 200)
+                topics=topics(lang), form_fields=fields_shown, kept_fields=kept_fields, field_errors=field_errors,
+                **customer_form_files(files, "contact")), (400 if form.errors or field_errors else 200)
+
+
+def contact_fields(shown: tuple[TicketField, ...], lang: str) -> tuple[dict[str, str], dict[str, str]]:
+    """The contact form's custom ticket fields as posted (`field.<key>`, kept as typed for the page to show again)
+    and the refusals by key, each naming the field's label in the customer's language: a bad value, or a blank one
+    the file marks `required_on_form`."""
+    kept: dict[str, str] = {}
+    for field in shown:
+        posted = request.form.get(f"field.{field.key}", "")[:2000]
+        kept[field.key] = ("true" if posted else "false") if field.type == "checkbox" else posted
+    _, refused = checked_values(state.desk().fields, {k: v for k, v in kept.items() if v.strip()}, lang)
+    errors = {key: desk_problem(error) for key, error in refused.items()}
+    for field in shown:
+        if field.required_on_form and field.type != "checkbox" and not kept[field.key].strip():
+            errors.setdefault(field.key, gettext("%(label)s: required", label=field.label(lang)))
+    return kept, errors
 
 
 _SUBMISSION = re.compile(r"[A-Za-z0-9_-]{16,64}")

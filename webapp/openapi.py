@@ -174,8 +174,19 @@ TICKET_ITEM: dict[str, Any] = {
         "ccs": {"type": "array", "description": "the people copied on its mail, in the order they were added",
                 "items": {"type": "object", "required": ["email", "name"],
                           "properties": {"email": {"type": "string"}, "name": {"type": "string"}}}},
+        "fields": {"type": "object", "additionalProperties": {"oneOf": [{"type": "string"}, {"type": "boolean"}]},
+                   "description": "custom ticket fields (content/_ticket_fields.yml) by key: text, a number as a "
+                                  "decimal string, a date as YYYY-MM-DD, a dropdown's option key, a checkbox as "
+                                  "true/false; a field with no value is absent"},
     },
 }
+# Custom ticket fields in a request: key -> value (null or "" clears it); an unknown key or bad value is a 400
+# naming `fields.<key>`.
+FIELD_VALUES = {"type": "object", "maxProperties": 50,
+                "additionalProperties": {"nullable": True, "oneOf": [{"type": "string", "maxLength": 1000},
+                                                                     {"type": "number"}, {"type": "boolean"}]},
+                "description": "custom ticket fields by key (content/_ticket_fields.yml): text, a number, a date "
+                              "(YYYY-MM-DD), a dropdown's option key, true/false; null or \"\" clears one"}
 ETAG = {"ETag": {"description": "the ticket's version: send it as If-Match on a PATCH", "schema": {"type": "string"}},
         "Last-Modified": {"description": "its updated time (to the second): If-Unmodified-Since on a PATCH",
                           "schema": {"type": "string"}}}
@@ -195,6 +206,7 @@ PATCH_FIELDS: dict[str, Any] = {
     "ccs": {**CC_LIST, "description": "the whole CC list (replaces it); not with add_ccs/remove_ccs"},
     "add_ccs": CC_LIST,
     "remove_ccs": CC_LIST,
+    "fields": FIELD_VALUES,
 }
 PATCH_EXAMPLE = {"status": "pending", "assignee": None, "add_tags": ["refund"]}
 # A customer's message on an existing ticket: its text, and as multipart/form-data the customer's files too.
@@ -344,6 +356,10 @@ OPENAPI: dict[str, Any] = {
                      "description": "tickets a page, 25 by default"},
                     {"name": "cursor", "in": "query", "schema": {"type": "string"},
                      "description": "the previous page's `next_cursor`"},
+                    {"name": "field.order_number", "in": "query", "schema": {"type": "string"},
+                     "description": "`field.<key>=<value>`, for any custom ticket field: the tickets whose field "
+                                    "holds the value (as stored: a dropdown's option key, true/false, a number or "
+                                    "date normalised); an unknown key or bad value is a 400"},
                 ],
                 "responses": {
                     "200": _json("one page of tickets", {
@@ -365,7 +381,7 @@ OPENAPI: dict[str, Any] = {
                         "type": "object",
                         "required": ["email", "subject", "body"],
                         "additionalProperties": False,
-                        "properties": TICKET_FIELDS,
+                        "properties": {**TICKET_FIELDS, "fields": FIELD_VALUES},
                     }, "example": NEW_TICKET_EXAMPLE},
                     # Files alone are a message: with attachments[], `body` may be left out (neither is a 400).
                     MULTIPART: {**_multipart(TICKET_FIELDS, ["email", "subject"]), "example": NEW_TICKET_EXAMPLE},

@@ -70,7 +70,7 @@ def render(desk: Desk, settings: Settings, due: Due) -> str:
     if due.ticket_id is not None:
         with desk.db.session() as session:
             ticket = session.get(Ticket, due.ticket_id, options=[selectinload(Ticket.tags)])
-            data["ticket"] = ticket_fields(ticket, desk.hours) if ticket is not None else {"id": due.ticket_id}
+            data["ticket"] = ticket_fields(ticket, desk=desk) if ticket is not None else {"id": due.ticket_id}
             changes = due.data.get("changes")
             if changes is not None:
                 if "team" in changes:

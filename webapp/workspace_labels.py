@@ -85,6 +85,7 @@ class ViewLabels:
             "webhook_created": gettext("Webhook created"), "webhook_updated": gettext("Webhook turned on or off"),
             "webhook_deleted": gettext("Webhook deleted"), "webhook_rotated": gettext("Webhook secret rotated"),
             "webhook_disabled": gettext("Webhook turned off after failures"),
+            "ticket_fields_changed": gettext("Ticket fields changed"),
         }.get(key, key)
 
     def webhook_event(self, key: str) -> str:

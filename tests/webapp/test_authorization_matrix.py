@@ -93,6 +93,7 @@ RULES: dict[tuple[str, str], str] = {
     ("agent.due", "POST"): AGENT,
     ("agent.team", "POST"): AGENT,
     ("agent.snooze", "POST"): AGENT,
+    ("agent.ticket_fields", "POST"): AGENT,
     ("agent.follow_up", "POST"): AGENT,
     ("agent.save_view", "POST"): AGENT,
     ("agent.change_view", "POST"): AGENT,

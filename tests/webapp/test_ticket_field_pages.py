@@ -1,0 +1,201 @@
+"""The ticket page's custom fields panel (task fields33): one form saved all or nothing, each bad value named by its
+label beside its input with what the agent typed kept, values shown in the agent's locale (Arabic labels and
+digits), changes in the panel's history and the audit log, a removed field shown as such, required_to_solve on the
+page's own status form. The real app; SQLite, and PostgreSQL with `--postgresql`."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from desk.desk import Desk
+from desk.models import AuditEvent, Ticket, TicketFieldValue
+from desk.tickets import NewTicket
+from kb.settings import Settings
+from kb.ticket_fields import FIELDS_FILE
+from tests.webapp.conftest import csrf, login
+from tests.webapp.light_app import PASSWORD, light_settings  # noqa: F401
+from tests.webapp.test_api_ticket_fields import FIELDS
+from webapp import create_app
+
+FIELDS_WITH_DATE = FIELDS + "- key: bought\n  type: date\n  label: {en: Bought on, ar: تاريخ الشراء}\n"
+
+
+@pytest.fixture
+def app(light_settings: Settings) -> Flask:  # noqa: F811
+    (light_settings.content_dir / FIELDS_FILE).write_text(FIELDS_WITH_DATE, encoding="utf-8")
+    app = create_app(light_settings)
+    app.extensions["desk"].accounts.create_agent("agent@example.com", PASSWORD, name="Sara")
+    return app
+
+
+@pytest.fixture
+def agent(app: Flask) -> FlaskClient:
+    client = app.test_client()
+    assert login(client, "agent@example.com").status_code == 302
+    return client
+
+
+def new(app: Flask) -> int:
+    return app.extensions["desk"].tickets.create(NewTicket(email="omar@example.com", subject="Refund",
+                                                           body="Where is my refund?", lang="en")).id
+
+
+def stored(app: Flask, ticket_id: int) -> dict[str, str]:
+    with app.extensions["desk"].db.session() as session:
+        return {row.key: row.value for row in session.scalars(
+            select(TicketFieldValue).where(TicketFieldValue.ticket_id == ticket_id))}
+
+
+def save(agent: FlaskClient, ticket_id: int, **values: str):  # type: ignore[no-untyped-def]
+    token = csrf(agent.get(f"/agent/tickets/{ticket_id}").get_data(as_text=True))
+    return agent.post(f"/agent/tickets/{ticket_id}/fields",
+                      data={"csrf_token": token, **{f"field.{k}": v for k, v in values.items()}})
+
+
+def test_the_panel_saves_every_value_and_lists_the_change(app: Flask, agent: FlaskClient) -> None:
+    ticket = new(app)
+    page = agent.get(f"/agent/tickets/{ticket}").get_data(as_text=True)
+    assert 'id="fields-form"' in page and "Order number" in page and "(required to solve)" in page
+    answer = save(agent, ticket, order_number="A-1001", amount="1234.5", reason="delivery", vip="true",
+                  bought="2026-12-05")
+    assert answer.status_code == 302
+    assert stored(app, ticket) == {"order_number": "A-1001", "amount": "1234.5", "reason": "delivery",
+                                   "vip": "true", "bought": "2026-12-05"}
+    page = agent.get(f"/agent/tickets/{ticket}").get_data(as_text=True)
+    assert "1,234.5" in page and 'datetime="2026-12-05"' in page and "December 5, 2026" in page
+    assert "Field changes" in page and "Bought on: <span dir=\"auto\">—</span>" in page
+    with app.extensions["desk"].db.session() as session:
+        event = session.scalars(select(AuditEvent).where(AuditEvent.action == "ticket_fields_changed")).one()
+        assert event.actor == "agent" and event.after["reason"] == "delivery"
+
+
+def test_bad_values_save_nothing_each_named_with_what_was_typed_kept(app: Flask, agent: FlaskClient) -> None:
+    ticket = new(app)
+    answer = save(agent, ticket, order_number="A-7", amount="twelve", reason="refund", bought="5/12/2026")
+    assert answer.status_code == 400
+    page = answer.get_data(as_text=True)
+    assert "Refund amount: not a number" in page and "Bought on: not a date (YYYY-MM-DD)" in page
+    assert 'value="twelve"' in page and 'value="A-7"' in page and 'aria-invalid="true"' in page
+    assert stored(app, ticket) == {}
+
+
+def test_arabic_labels_and_digits(app: Flask, agent: FlaskClient) -> None:
+    ticket = new(app)
+    assert save(agent, ticket, amount="12.5", reason="refund", bought="2026-12-05").status_code == 302
+    desk: Desk = app.extensions["desk"]
+    desk.accounts.set_locale(next(a.id for a in desk.accounts.agents()), "ar")
+    page = agent.get(f"/agent/tickets/{ticket}").get_data(as_text=True)
+    assert 'lang="ar"' in page
+    assert "مبلغ الاسترداد" in page and "استرداد" in page and "تاريخ الشراء" in page
+    assert "5 ديسمبر 2026" in page  # a date as a date, in the Arabic month's name
+    bad = save(agent, ticket, amount="كثير")
+    assert bad.status_code == 400 and "مبلغ الاسترداد" in bad.get_data(as_text=True)
+
+
+def test_the_page_refuses_solving_without_the_required_field(app: Flask, agent: FlaskClient) -> None:
+    desk: Desk = app.extensions["desk"]
+    ticket = new(app)
+    token = csrf(agent.get(f"/agent/tickets/{ticket}").get_data(as_text=True))
+    answer = agent.post(f"/agent/tickets/{ticket}/update", data={"csrf_token": token, "status": "solved",
+                                                                "priority": "normal", "assignee": ""},
+                        follow_redirects=True)
+    assert "cannot be solved before Order number" in answer.get_data(as_text=True)
+    assert desk.tickets.get(ticket).status == "open"
+    assert save(agent, ticket, order_number="A-1").status_code == 302
+    agent.post(f"/agent/tickets/{ticket}/update", data={"csrf_token": token, "status": "solved",
+                                                       "priority": "normal", "assignee": ""})
+    assert desk.tickets.get(ticket).status == "solved"
+
+
+def test_a_removed_field_is_shown_as_such(app: Flask, agent: FlaskClient, light_settings: Settings  # noqa: F811
+                                          ) -> None:
+    ticket = new(app)
+    assert save(agent, ticket, vip="true").status_code == 302
+    (light_settings.content_dir / FIELDS_FILE).write_text(FIELDS.split("- key: vip")[0], encoding="utf-8")
+    reopened = create_app(light_settings)
+    client = reopened.test_client()
+    assert login(client, "agent@example.com").status_code == 302
+    page = client.get(f"/agent/tickets/{ticket}").get_data(as_text=True)
+    assert "vip (not in the fields file)" in page
+
+
+def test_the_fields_route_needs_a_signed_in_agent(app: Flask) -> None:
+    ticket = new(app)
+    answer = app.test_client().post(f"/agent/tickets/{ticket}/fields", data={"field.amount": "1"})
+    assert answer.status_code in (302, 400, 401, 403)
+    assert stored(app, ticket) == {}
+
+
+# --- the contact form -------------------------------------------------------------------------------------------
+
+FORM_FIELDS = """\
+- key: order_number
+  type: text
+  label: {en: Order number, ar: رقم الطلب}
+  on_contact_form: true
+  required_on_form: true
+- key: amount
+  type: number
+  label: {en: Refund amount, ar: مبلغ الاسترداد}
+  on_contact_form: true
+- key: internal_note
+  type: text
+  label: {en: Internal, ar: داخلي}
+"""
+
+
+@pytest.fixture
+def customer(light_settings: Settings) -> tuple[Flask, FlaskClient]:  # noqa: F811
+    (light_settings.content_dir / FIELDS_FILE).write_text(FORM_FIELDS, encoding="utf-8")
+    app = create_app(light_settings)
+    return app, app.test_client()
+
+
+def contact(client: FlaskClient, lang: str, **fields: str):  # type: ignore[no-untyped-def]
+    page = client.get(f"/{lang}/contact").get_data(as_text=True)
+    submission = page.split('name="submission" type="hidden" value="', 1)[1].split('"', 1)[0]
+    return client.post(f"/{lang}/contact", data={
+        "name": "Sam", "email": "sam@example.com", "subject": "Lost parcel", "message": "It never came.",
+        "submission": submission, "csrf_token": csrf(page), **{f"field.{k}": v for k, v in fields.items()}})
+
+
+def test_the_contact_form_shows_its_fields_and_stores_them(customer: tuple[Flask, FlaskClient]) -> None:
+    app, client = customer
+    page = client.get("/ar/contact").get_data(as_text=True)
+    assert "رقم الطلب" in page and "مبلغ الاسترداد" in page and "داخلي" not in page
+    assert page.index('name="message"') < page.index('name="field.order_number"')
+    sent = contact(client, "en", order_number="A-1001", amount="٣٫٥")
+    assert sent.status_code == 302
+    with app.extensions["desk"].db.session() as session:
+        [ticket_id] = session.scalars(select(TicketFieldValue.ticket_id).distinct())
+    assert stored(app, ticket_id) == {"order_number": "A-1001", "amount": "3.5"}
+
+
+def test_a_bad_or_missing_value_is_refused_with_what_was_typed_kept(customer: tuple[Flask, FlaskClient]) -> None:
+    app, client = customer
+    refused = contact(client, "ar", order_number="", amount="كثير")
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    assert "رقم الطلب: مطلوب" in page and "\u2068مبلغ الاسترداد\u2069: ليس رقمًا" in page and 'value="كثير"' in page
+    assert "It never came." in page
+    with app.extensions["desk"].db.session() as session:
+        assert session.scalar(select(TicketFieldValue.id)) is None
+    with app.extensions["desk"].db.session() as session:
+        assert session.scalar(select(Ticket.id)) is None
+
+
+def test_the_inbox_filters_by_a_dropdown_or_checkbox_field(app: Flask, agent: FlaskClient) -> None:
+    refund, delivery = new(app), app.extensions["desk"].tickets.create(NewTicket(
+        email="huda@example.com", subject="Parcel late", body="Where is my parcel?", lang="en")).id
+    assert save(agent, refund, reason="refund", vip="true").status_code == 302
+    assert save(agent, delivery, reason="delivery").status_code == 302
+    page = agent.get("/agent/?view=all&field.reason=refund").get_data(as_text=True)
+    assert f'/agent/tickets/{refund}"' in page and f'/agent/tickets/{delivery}"' not in page
+    assert '<option value="refund" selected>' in page and "cannot save ticket field filters" in page
+    page = agent.get("/agent/?view=all&field.vip=false").get_data(as_text=True)
+    assert f'/agent/tickets/{delivery}"' in page and f'/agent/tickets/{refund}"' not in page
+    page = agent.get("/agent/?view=all&field.reason=nonsense").get_data(as_text=True)  # ignored, as other filters
+    assert f'/agent/tickets/{delivery}"' in page and f'/agent/tickets/{refund}"' in page

@@ -1,0 +1,48 @@
+"""The ticket page's custom fields panel (kb.ticket_fields, desk.ticket_fields): one form, saved all or nothing.
+
+Every value is checked before any is written; a bad one is named by its field's label in the agent's language
+("Order number: not a number") beside its input, and the page comes back (400) with everything the agent typed.
+A field the file no longer has is shown read-only as "key (not in the fields file)" with its stored value. Each
+change is audited ("ticket_fields_changed") and listed in the panel's history. Routes on the agent blueprint."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, request, url_for
+from flask_babel import gettext
+from flask_login import login_required
+from werkzeug.wrappers import Response
+
+from desk.ticket_fields import FieldsRefused, set_fields
+from desk.tickets import ClosedTicketError, InputError
+from webapp import state
+from webapp.agent import _closed_page, _page_again, acting, bp, interface_lang
+from webapp.desk_errors import desk_error, desk_problem
+
+FORM_PREFIX = "field."  # each input's name: field.<key>
+
+
+@bp.post("/tickets/<int:ticket_id>/fields")
+@login_required
+def ticket_fields(ticket_id: int) -> Response | tuple[str, int]:
+    desk = state.desk()
+    raw: dict[str, object] = {}
+    for field in desk.fields.fields:
+        name = FORM_PREFIX + field.key
+        if field.type == "checkbox":  # an unticked box sends nothing: "false", as the agent left it
+            raw[field.key] = "true" if request.form.get(name) else "false"
+        elif name in request.form:
+            raw[field.key] = request.form.get(name, "")[:2000]
+    try:
+        changes = set_fields(desk.tickets, ticket_id, raw, interface_lang(), acting())
+    except ClosedTicketError as error:
+        return _closed_page(ticket_id, error)
+    except FieldsRefused as refused:
+        flash(gettext("Nothing was saved: fix the fields marked below."), "error")
+        errors = {key: desk_problem(error) for key, error in refused.errors.items()}
+        kept = {key: str(value) for key, value in raw.items()}
+        return _page_again(ticket_id, kept_fields=kept, field_errors=errors), 400
+    except InputError as error:  # the ticket itself (gone meanwhile)
+        flash(desk_error(error), "error")
+        return redirect(url_for(".inbox"))
+    flash(gettext("Fields saved.") if changes else gettext("No field changed."), "ok")
+    return redirect(url_for(".ticket", ticket_id=ticket_id))
