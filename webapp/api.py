@@ -39,6 +39,7 @@ from desk.ticket_patch import KEEP, ChangedMeanwhile, TicketPatch, patch_ticket
 from desk.tickets import MAX_ROW_ID, ClosedTicketError, CustomerReply, DuplicateTicketError, InputError, NewTicket
 from desk.token_scopes import SCOPES, parse_scopes
 from indexer.health import health_report
+from kb.strict_json import strict_loads
 from kb.tag_rule import sought_tag
 from kb.ticket_fields import FieldValueError
 from webapp import state, visits
@@ -337,7 +338,8 @@ def create_ticket():
     left out (files alone are a message). With an Idempotency-Key, the answer is stored with the ticket, in its
     transaction."""
     files: list[Upload] = []
-    if is_multipart():
+    files_posted = is_multipart()
+    if files_posted:
         body, files = multipart_body(request_fields("/api/v1/tickets", MULTIPART), FILES_FIELD)
     else:
         body = json_object("email, subject and body", request_fields("/api/v1/tickets"))
@@ -345,6 +347,11 @@ def create_ticket():
                                                      "external_id", "category")}
     desk = state.desk()
     raw_fields: object = body.get("fields")
+    if isinstance(raw_fields, str) and files_posted:  # a multipart form's `fields` part holds the JSON object
+        try:
+            raw_fields = strict_loads(raw_fields) if raw_fields.strip() else None
+        except ValueError as exc:
+            return error(f"fields: not a JSON object ({exc})")
     if raw_fields is not None and not (isinstance(raw_fields, dict) and all(
             value is None or isinstance(value, str | int | float | bool) for value in raw_fields.values())):
         return error("fields: an object of field keys and values (a string, number, true/false or null)")

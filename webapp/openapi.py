@@ -219,9 +219,11 @@ MULTIPART_413 = _error("a JSON body over 1 MiB, or a multipart one over twice th
                        "(a file over the limits is a 400 naming it)")
 
 
-def _multipart(fields: dict[str, Any], required: list[str]) -> dict[str, Any]:
+def _multipart(fields: dict[str, Any], required: list[str],
+               encoding: dict[str, Any] | None = None) -> dict[str, Any]:
     """A JSON body's fields as a multipart/form-data form with the customer's files (FILES_FIELD). Files alone are a
-    message, so the form needs `body` or at least one file, never neither (a 400)."""
+    message, so the form needs `body` or at least one file, never neither (a 400). `encoding`: the parts that are
+    not plain text (an object field is a JSON part)."""
     return {"schema": {
         "type": "object",
         **({"required": required} if required else {}),  # JSON Schema's `required` may not be empty
@@ -233,7 +235,7 @@ def _multipart(fields: dict[str, Any], required: list[str]) -> dict[str, Any]:
                for name, field in fields.items()},
             FILES_FIELD: FILES,
         },
-    }, "encoding": {FILES_FIELD: {"contentType": "application/octet-stream"}}}
+    }, "encoding": {FILES_FIELD: {"contentType": "application/octet-stream"}, **(encoding or {})}}
 
 
 # /search's and /answer's: a query typed with the wrong keyboard layout is searched as the other layout's reading.
@@ -384,7 +386,10 @@ OPENAPI: dict[str, Any] = {
                         "properties": {**TICKET_FIELDS, "fields": FIELD_VALUES},
                     }, "example": NEW_TICKET_EXAMPLE},
                     # Files alone are a message: with attachments[], `body` may be left out (neither is a 400).
-                    MULTIPART: {**_multipart(TICKET_FIELDS, ["email", "subject"]), "example": NEW_TICKET_EXAMPLE},
+                    # `fields` is a part of its own holding the JSON object (OpenAPI's default for an object).
+                    MULTIPART: {**_multipart({**TICKET_FIELDS, "fields": FIELD_VALUES}, ["email", "subject"],
+                                             {"fields": {"contentType": "application/json"}}),
+                                "example": NEW_TICKET_EXAMPLE},
                 }},
                 "responses": {
                     "201": _replayable(_json("created, with the files it keeps (none from a JSON body)", {

@@ -119,6 +119,22 @@ def test_create_with_fields_and_a_bad_one_creates_nothing(app: Flask, client: Fl
     assert stored(app, created.get_json()["id"]) == {"reason": "delivery"}
 
 
+def test_a_multipart_create_takes_fields_as_a_json_part(app: Flask, client: FlaskClient,
+                                                       auth: dict[str, str]) -> None:
+    """The multipart form (a ticket with files) carries `fields` as the JSON object's own part, as the OpenAPI
+    document says; text that is not a JSON object is refused naming `fields`, nothing created."""
+    form = {"email": "huda@example.com", "subject": "Late", "body": "My parcel is late", "lang": "en"}
+    for bad in ("lots", "[1]", '{"amount": "lots"}'):
+        refused = client.post("/api/v1/tickets", headers=auth, data={**form, "fields": bad},
+                              content_type="multipart/form-data")
+        assert refused.status_code == 400 and "fields" in refused.get_json()["error"], bad
+    assert client.get("/api/v1/tickets", headers=auth).get_json()["tickets"] == []
+    created = client.post("/api/v1/tickets", headers=auth, content_type="multipart/form-data",
+                          data={**form, "fields": '{"reason": "delivery", "amount": "12"}'})
+    assert created.status_code == 201, created.get_json()
+    assert stored(app, created.get_json()["id"]) == {"reason": "delivery", "amount": "12"}
+
+
 def test_the_list_filters_by_a_field(app: Flask, client: FlaskClient, auth: dict[str, str]) -> None:
     refund, delivery, none = new(app, "one"), new(app, "two"), new(app, "three")
     desk: Desk = app.extensions["desk"]
