@@ -140,7 +140,7 @@ def widget_request() -> None:
 @bp.errorhandler(TokenRefused)
 def token_refused(exc: TokenRefused):  # type: ignore[no-untyped-def]
     if request.is_json or request.accept_mimetypes.best == "application/json":
-        return jsonify({"error": "the widget's token (csrf_token) is missing or expired: reload the page"}), 400
+        return jsonify({"error": "the widget's CSRF token (csrf_token) is missing or expired: reload the page"}), 400
     g.widget_visit = secrets.token_urlsafe(12)
     g.widget_token = visit_token(g.widget_visit)
     lang = (request.view_args or {}).get("lang", "")
