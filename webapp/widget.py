@@ -41,13 +41,14 @@ from wtforms import HiddenField
 
 from copilot.retrieval import QueryError
 from desk.database import StorageUnavailableError
+from desk.events import MAX_VOTE_COMMENT
 from desk.tickets import DuplicateTicketError, InputError, NewTicket
 from kb.audience import PUBLIC
 from webapp import api, help, state, visits
 from webapp.answers import AnswerVoteForm
 from webapp.attachments import request_files
 from webapp.desk_errors import desk_error
-from webapp.forms import ContactForm, FeedbackForm
+from webapp.forms import ContactForm, FeedbackForm, vote_reasons
 from webapp.security import (
     CONTACT_LIMIT,
     FEEDBACK_LIMIT,
@@ -145,6 +146,13 @@ def token_refused(exc: TokenRefused):  # type: ignore[no-untyped-def]
     g.widget_token = visit_token(g.widget_visit)
     lang = (request.view_args or {}).get("lang", "")
     help._check_lang(lang)
+    if request.endpoint == "widget.contact":  # as the site's: the form back with what was typed, a fresh token
+        form = _with_token(WidgetContactForm(lang))
+        form.csrf_token.errors = [gettext("This page had expired. Your message is still here: please send it again.")]
+        about = state.catalog().get(lang, request.values.get("article", ""), audience=PUBLIC)
+        files: dict[str, Any] = help.customer_form_files(request_files(), "contact")
+        return widget_page("contact.html", lang, form=form, about=about, answer=None, topics=help.topics(lang),
+                           **files), 400
     return widget_page("error.html", lang, status=400, reason="csrf"), 400
 
 
@@ -365,8 +373,13 @@ def answer_feedback(lang: str):  # type: ignore[no-untyped-def]
     )
     contact = None if form.helpful.data == "yes" else widget_url("help.contact", lang=lang,
                                                                  q=form.query.data or None)
+    ask = form.helpful.data == "no" and not request.form.get("followup")  # as answers.feedback: what went wrong?
+    followup = None if not ask else {
+        "question": gettext("What went wrong?"), "reasons": vote_reasons(),
+        "comment": gettext("Anything else? (optional)"), "limit": MAX_VOTE_COMMENT, "send": gettext("Send"),
+    }
     return jsonify({"message": gettext("Thank you for telling us."), "contact": contact,
-                    "contact_label": gettext("Contact support"), "followup": None})
+                    "contact_label": gettext("Contact support"), "followup": followup})
 
 
 @bp.route("/<lang>/widget/contact", methods=["GET", "POST"])

@@ -106,7 +106,9 @@ def test_the_widget_never_sets_or_reads_the_session_cookie(widget: FlaskClient) 
 def test_posts_without_the_widget_token_are_refused(widget_app: Flask, widget: FlaskClient) -> None:
     contact = {"name": "Sam", "email": "sam@example.com", "subject": "Refund", "message": "Where is my refund?"}
     refused = widget.post("/en/widget/contact", data=contact)
-    assert refused.status_code == 400 and 'data-reason="csrf"' in refused.get_data(as_text=True)
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and 'data-reason="csrf"' in page
+    assert "Where is my refund?" in page and form_token(page)  # the text kept, a fresh token to send it with
     forged = widget.post("/en/widget/contact", data={**contact, "csrf_token": "not.a.token"})
     assert forged.status_code == 400
     vote = widget.post("/en/widget/articles/refund-timing/feedback", data={"helpful": "yes"})
@@ -179,3 +181,26 @@ def test_the_admin_page_shows_the_snippet(widget_app: Flask) -> None:
     assert login(admin, "admin@example.com").status_code == 302
     page = admin.get("/agent/admin").get_data(as_text=True)
     assert '&lt;script src=&#34;http://localhost/widget.js&#34; data-lang=&#34;ar&#34; async&gt;' in page
+
+
+def test_data_category_opens_the_panel_on_that_topic(widget: FlaskClient) -> None:
+    page = widget.get("/en/widget", query_string={"category": "returns"}).get_data(as_text=True)
+    assert re.search(r'<h1 id="topic-title"><bdi>[^<]+</bdi></h1>', page)
+    assert re.search(r'href="/en/widget/articles/refund-timing\?v=', page)
+    assert widget.get("/en/widget", query_string={"category": "no-such-topic"}).status_code == 200  # the topics
+
+
+def test_an_answer_cards_vote_in_the_widget(widget_app: Flask, widget: FlaskClient) -> None:
+    from desk.models import AnswerFeedback
+
+    token = form_token(widget.get("/en/widget/contact").get_data(as_text=True))
+    vote = {"helpful": "no", "article": "en/refund-timing", "anchor": "", "query": "when is my refund",
+            "generated_by": "extractive", "source": "search", "csrf_token": token}
+    answer = widget.post("/en/widget/answer/feedback", data=vote, headers={"Accept": "application/json"})
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    body = answer.get_json()
+    assert body["followup"]["reasons"] and body["contact"].startswith("/en/widget/contact?")
+    written(widget_app)
+    with widget_app.extensions["desk"].db.session() as session:
+        votes = session.scalars(select(AnswerFeedback)).all()
+        assert [(v.article_key, v.helpful, v.source) for v in votes] == [("en/refund-timing", False, "widget")]
