@@ -156,6 +156,15 @@ def token_refused(exc: TokenRefused):  # type: ignore[no-untyped-def]
     return widget_page("error.html", lang, status=400, reason="csrf"), 400
 
 
+@bp.errorhandler(404)
+def not_found(exc: Exception):  # type: ignore[no-untyped-def]
+    """An article the panel cannot show: the error page in the widget's layout (its links stay in the frame)."""
+    lang = (request.view_args or {}).get("lang", "")
+    if g.get("widget_token") is None or lang not in state.settings().languages:  # off, or no such language
+        return help.page("error.html", state.settings().languages[0], status=404), 404
+    return widget_page("error.html", lang, status=404), 404
+
+
 @bp.after_request
 def frame_headers(response: Response) -> Response:
     """The widget's pages may be framed by the configured origins (the app's own header is set only when none is)."""

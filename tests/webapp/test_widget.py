@@ -64,6 +64,8 @@ def test_only_the_widget_pages_may_be_framed_by_the_configured_origins(widget: F
                  "/en/widget/contact", "/en/widget/articles/no-such-article"):
         response = widget.get(path)
         assert frame_ancestors(response) == f"frame-ancestors {SHOP} https://docs.example:8443", path
+    missing = widget.get("/en/widget/articles/no-such-article")
+    assert missing.status_code == 404 and 'href="/en/widget?v=' in missing.get_data(as_text=True)  # in the frame
     for path in ("/en/", "/en/search?q=refund", "/en/articles/refund-timing", "/en/contact", "/agent/login"):
         assert frame_ancestors(widget.get(path)) == "frame-ancestors 'none'", path
 
@@ -204,3 +206,23 @@ def test_an_answer_cards_vote_in_the_widget(widget_app: Flask, widget: FlaskClie
     with widget_app.extensions["desk"].db.session() as session:
         votes = session.scalars(select(AnswerFeedback)).all()
         assert [(v.article_key, v.helpful, v.source) for v in votes] == [("en/refund-timing", False, "widget")]
+
+
+def test_the_widget_contact_form_takes_a_screenshot_past_1_mib(widget_app: Flask, widget: FlaskClient) -> None:
+    """As the site's contact form (webapp.attachments.CUSTOMER_FORMS): a post with files is read up to the desk's
+    limits for customers, not refused whole at the app's 1 MiB (413, the text lost)."""
+    import io
+
+    html = widget.get("/en/widget/contact").get_data(as_text=True)
+    submission = re.search(r'name="submission" type="hidden" value="([\w-]+)"', html)
+    assert submission
+    screenshot = b"\x89PNG\r\n\x1a\n" + b"screenshot" * 130_000  # 1.3 MB
+    sent = widget.post("/en/widget/contact", content_type="multipart/form-data", data={
+        "name": "Sam", "email": "sam@example.com", "subject": "Broken", "message": "See the screenshot.",
+        "submission": submission.group(1), "csrf_token": form_token(html),
+        "files": (io.BytesIO(screenshot), "screenshot.png")})
+    assert sent.status_code == 200, sent.status_code
+    reference = re.search(r'<bdi class="reference">([^<]+)</bdi>', sent.get_data(as_text=True))
+    assert reference
+    ticket = widget_app.extensions["desk"].tickets.by_reference(reference.group(1))
+    assert ticket is not None
