@@ -179,8 +179,6 @@ def widget_url(endpoint: str, **values: Any) -> str:
     mapped = ENDPOINTS.get(endpoint)
     if mapped is None:
         return url_for(endpoint, **values)
-    if endpoint == "help.category":
-        values["category"] = values.pop("category", None)
     values.setdefault("v", g.widget_token)
     values.setdefault("lang", (request.view_args or {}).get("lang"))  # the API's routes have none: the page's
     return url_for(mapped, **values)

@@ -35,10 +35,13 @@ def shop() -> Iterator[str]:
         from flask import request
 
         lang = request.args.get("lang", "en")
+        options = "".join(f' data-{name}="{request.args[name]}"' for name in ("position", "category")
+                          if name in request.args)
         return (f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>Shop</title>'
                 '<meta name="viewport" content="width=device-width, initial-scale=1"></head>'
                 f'<body><main><h1>Shop</h1><p>Our products.</p></main>'
-                f'<script src="{request.args["help"]}/widget.js" data-lang="{lang}" async></script></body></html>')
+                f'<script src="{request.args["help"]}/widget.js" data-lang="{lang}"{options} async></script>'
+                '</body></html>')
 
     with serving(host) as url:
         yield url.replace("127.0.0.1", "localhost")
@@ -138,5 +141,25 @@ def test_the_widget_on_another_sites_page(browser: Browser, shop: str, help_cent
         # The shop's page never got a cookie of the help center's, nor its DOM.
         assert not [c for c in context.cookies() if c["domain"] == "127.0.0.1"]
         assert page.evaluate("document.querySelector('#q')") is None
+    finally:
+        context.close()
+
+
+def test_data_position_and_data_category(browser: Browser, shop: str, help_center: tuple[Flask, str]) -> None:
+    _, help_url = help_center
+    context = browser.new_context(locale="en", viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        page.goto(f"{shop}/?lang=en&position=left&category=returns&help={help_url}")
+        launcher = page.locator("#kb-help-launcher")
+        box = launcher.bounding_box()
+        assert box is not None and box["x"] < 640  # on the left, though English
+        launcher.click()
+        frame = panel_frame(page)
+        expect(frame.locator("#topic-title")).to_be_visible()  # opened on the topic
+        expect(frame.locator(".widget-topic a[href*='/en/widget/articles/refund-timing']")).to_be_visible()
+        launcher.click()  # the launcher closes it too
+        expect(page.locator("#kb-help-panel")).to_be_hidden()
     finally:
         context.close()
