@@ -89,6 +89,9 @@ def test_origins_are_checked_at_start_naming_the_bad_one(indexed: Engine) -> Non
     for bad in ("shop.example", "https://shop.example/help", "https://*.example", "ftp://x.example", "*,https://a.b"):
         with pytest.raises(SettingsError, match="KB_WIDGET_ORIGINS"):
             Settings.from_env({"KB_WIDGET_ORIGINS": bad})
+    anyone = create_app(settings=replace(indexed.settings, widget_origins=("*",)), engine=indexed).test_client()
+    assert frame_ancestors(anyone.get("/en/widget")) == "frame-ancestors *"  # any site (the README says: risky)
+    assert frame_ancestors(anyone.get("/en/")) == "frame-ancestors 'none'"
     with pytest.raises(SettingsError, match=re.escape("'https://shop.example/help'")):
         create_app(settings=replace(indexed.settings, widget_origins=("https://shop.example/help",)), engine=indexed)
 
