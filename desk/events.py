@@ -63,9 +63,10 @@ PATIENCE_S = 60.0
 log = logging.getLogger(__name__)
 
 Write = Callable[[Session], object]
-# The searches a customer settled on in the help center's search (its results page, the box's pause or click):
-# SearchEvent.source's other value, "contact", is the contact form's suggestions for the text being written.
-SETTLED_SOURCES = ("page", "instant")
+# The searches a customer settled on in the help center's search (its results page, the box's pause or click), and
+# in the help widget on another site (webapp.widget: its results page or box, "widget"): SearchEvent.source's other
+# value, "contact", is the contact form's suggestions for the text being written.
+SETTLED_SOURCES = ("page", "instant", "widget")
 # A ticket the searching visit opened at or after the search: what "a ticket followed" means to the click feedback
 # (Events.search_clicks) and the shadow log (Events.shadow_log).
 TICKET_AFTER_SEARCH = (Ticket.visit_id == SearchEvent.visit_id, Ticket.created_at >= SearchEvent.created_at)

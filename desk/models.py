@@ -395,7 +395,7 @@ class SearchEvent(Base):
     result_count: Mapped[int] = mapped_column(Integer)
     abstained: Mapped[bool] = mapped_column(Boolean)
     fallback: Mapped[bool] = mapped_column(Boolean, default=False)
-    source: Mapped[str] = mapped_column(String(20), default="page")  # page | instant | contact
+    source: Mapped[str] = mapped_column(String(20), default="page")  # page | instant | widget | contact
     clicked_article: Mapped[str | None] = mapped_column(String(300))
     clicked_position: Mapped[int | None] = mapped_column(Integer)
     # The shadow log (issue #18): the floats the abstention floors compared (`SearchResult.signals`, rounded,
@@ -458,7 +458,7 @@ class AnswerFeedback(Base):
     lang: Mapped[str] = mapped_column(String(8))
     helpful: Mapped[bool] = mapped_column(Boolean)
     generated_by: Mapped[str] = mapped_column(String(40), default="extractive")  # or the model drafter's name
-    source: Mapped[str] = mapped_column(String(20), default="search")  # search | contact
+    source: Mapped[str] = mapped_column(String(20), default="search")  # search | contact | widget
     reason: Mapped[str | None] = mapped_column(String(20))  # VOTE_REASONS, after a "no"
     comment: Mapped[str | None] = mapped_column(Text)
     visit_id: Mapped[str | None] = mapped_column(String(40))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -86,6 +87,29 @@ def _languages(name: str, raw: str) -> tuple[str, ...]:
         raise SettingsError(f"{name}={raw!r}: expected language codes such as en,ar, or none")
     return codes
 
+
+def widget_origins(raw: str | tuple[str, ...], name: str = "KB_WIDGET_ORIGINS") -> tuple[str, ...]:
+    """The sites that may embed the help widget: comma-separated origins (`https://shop.example.com`,
+    `http://localhost:8000`), each a scheme, a host and perhaps a port, nothing more; or `*` (any site: risky,
+    README). Empty: the widget is off. A bad origin is an error naming it and the setting."""
+    items = [item.strip() for item in raw.split(",")] if isinstance(raw, str) else [str(i).strip() for i in raw]
+    items = [item for item in items if item]
+    if "*" in items:
+        if len(items) > 1:
+            raise SettingsError(f"{name}: '*' (any site) stands alone, not with other origins")
+        return ("*",)
+    clean = []
+    for item in items:
+        origin = item.rstrip("/").lower()
+        if not _ORIGIN.fullmatch(origin):
+            raise SettingsError(f"{name}: {item!r} is not an origin; write scheme://host[:port], e.g. "
+                                "https://shop.example.com (no path, no wildcard but a lone '*')")
+        clean.append(origin)
+    return tuple(dict.fromkeys(clean))
+
+
+_ORIGIN = re.compile(r"https?://(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*)"
+                     r"(:[0-9]{1,5})?")
 
 
 DIGITS = ("latn", "arab")
@@ -354,6 +378,12 @@ class Settings:
     llm_context: int = setting(
         4096, "KB_LLM_CONTEXT", "context window (tokens) the local GGUF model is loaded with",
         parse=lambda raw: _positive_int("KB_LLM_CONTEXT", raw),
+    )
+    widget_origins: tuple[str, ...] = setting(
+        (), "KB_WIDGET_ORIGINS",
+        "comma-separated origins of the sites that may embed the help widget (`https://shop.example.com`); empty: "
+        "the widget is off (`/widget.js` answers 404); `*`: any site (risky: README, Help widget)",
+        shown_default="empty (off)", parse=lambda raw: widget_origins(raw),
     )
     llm_card_languages: tuple[str, ...] = setting(
         ("en",), "KB_LLM_CARD_LANGUAGES",

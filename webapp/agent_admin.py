@@ -19,6 +19,7 @@ from webapp import state
 from webapp.agent import _admin_required, _page, acting, bp, reader_zone
 from webapp.desk_errors import desk_error
 from webapp.paging import Paging, paged
+from webapp.urls import absolute_url
 from webapp.workspace_labels import ViewLabels
 
 AUDIT_PAGE = 50
@@ -78,7 +79,18 @@ def admin():
             flash(desk_error(error), "error")
     return _page("agent/admin.html", agents=accounts.everyone(), tokens=accounts.tokens(), token=token, roles=ROLES,
                  scopes=SCOPES, scopes_of=parse_scopes, now=utcnow(),
-                 labels=ViewLabels(), zones=zone_names(), teams=desk.hours.teams, memberships=desk.teams.memberships())
+                 labels=ViewLabels(), zones=zone_names(), teams=desk.hours.teams, memberships=desk.teams.memberships(),
+                 widget_snippets=widget_snippets())
+
+
+def widget_snippets() -> list[str]:
+    """The help widget's <script> for the company's site, one per language, with this help center's address (the
+    README's "Help widget"); none while KB_WIDGET_ORIGINS is empty (the widget is off)."""
+    settings = state.settings()
+    if not settings.widget_origins:
+        return []
+    src = absolute_url(settings, "widget.script")
+    return [f'<script src="{src}" data-lang="{lang}" async></script>' for lang in settings.languages]
 
 
 def _audit_query() -> AuditQuery:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from typing import Any
 
 from flask import Flask, jsonify, request
@@ -15,7 +16,7 @@ from desk.database import StorageUnavailableError
 from desk.desk import Desk
 from desk.events import MAX_VOTE_COMMENT
 from kb.catalog import Catalog
-from kb.settings import Settings
+from kb.settings import Settings, widget_origins
 from webapp.formatting import init_formatting
 from webapp.forms import vote_reasons
 from webapp.i18n import init_babel, select_locale
@@ -58,6 +59,8 @@ def wire(app: Flask, settings: Settings, engine: Engine, desk: Desk) -> None:
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None, desk: Desk | None = None) -> Flask:
     settings = settings or (engine.settings if engine else Settings.from_env())
+    # Checked here too (from_env checks the environment's): origins set in code, named when one is wrong.
+    settings = replace(settings, widget_origins=widget_origins(settings.widget_origins))
     app = Flask(__name__)
     app.json = SafeJSONProvider(app)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
@@ -92,6 +95,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, d
     from webapp import held_mail
 
     app.register_blueprint(held_mail.bp)
+    from webapp import widget
+
+    app.register_blueprint(widget.bp)
+    csrf.exempt(widget.bp)  # no session in another site's frame: its posts carry the widget's signed token instead
     csrf.exempt(api.bp)  # the JSON API authenticates with bearer tokens, not cookies
     from webapp import hooks
 

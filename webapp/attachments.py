@@ -22,7 +22,7 @@ from webapp.security import is_multipart
 bp = Blueprint("attachments", __name__)
 
 # The posts that may carry files, by whose limits they are held to (the desk's `TicketStore.limits_for`).
-CUSTOMER_FORMS = ("help.contact", "help.ticket")
+CUSTOMER_FORMS = ("help.contact", "help.ticket", "widget.contact")
 AGENT_FORMS = ("agent.reply", "agent.follow_up", "agent.note")
 API_POSTS = ("api.create_ticket", "api.add_message")  # as multipart/form-data; a JSON one keeps the app's 1 MiB
 

@@ -7,7 +7,7 @@ import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
 from flask import (
     Blueprint,
@@ -96,9 +96,11 @@ def not_saved_message(error: StorageUnavailableError) -> str:
     )
 
 
-def render_article(article: Article, endpoint: str) -> RenderedArticle:
-    """The article as safe HTML, its links to other articles pointing at `endpoint`'s pages."""
-    template = url_for(endpoint, lang="LANG", article_id="ID").replace("LANG", "{lang}").replace("ID", "{id}")
+def render_article(article: Article, endpoint: str, **values: Any) -> RenderedArticle:
+    """The article as safe HTML, its links to other articles pointing at `endpoint`'s pages (with `values` as
+    the links' query, e.g. the help widget's visit token)."""
+    template = (url_for(endpoint, lang="LANG", article_id="ID", **values)
+                .replace("LANG", "{lang}", 1).replace("ID", "{id}", 1))
     return render_markdown(
         state.catalog().source(article), article.path, url_for_article=template,
         media_url=url_for("help.media", filename="").rstrip("/"), article_ids=state.catalog().ids_by_path(),
@@ -128,7 +130,8 @@ def page(template: str, lang: str, **context: object) -> str:
     if theme.logo and not (state.settings().content_dir / "_media" / theme.logo).is_file():
         theme = replace(theme, logo=None)  # a missing logo file shows the name alone, not a broken image
     brand = theme.name(lang)
-    head = seo.page_head(template, lang, {**context, "brand": brand})  # canonical, hreflang, description; or noindex
+    # canonical, hreflang, description; or noindex (the help widget's pages: webapp.widget)
+    head = None if context.get("widget") else seo.page_head(template, lang, {**context, "brand": brand})
     return render_template(template, lang=lang, dir=DIRECTION.get(lang, "ltr"), other_lang=other, theme=theme,
                            brand=brand, status_label=lambda status: STATUS_LABELS.get(status, status), head=head,
                            **context)
@@ -237,6 +240,11 @@ def category(lang: str, category: str) -> str:
 @limiter.limit(SEARCH_PAGE_LIMIT)
 def search(lang: str) -> str:
     _check_lang(lang)
+    return search_page(lang, "page")
+
+
+def search_page(lang: str, source: str, **context: object) -> str:
+    """The results page for `?q=` (the help center's, or the widget's with `source` "widget" and its `context`)."""
     query = request.args.get("q", "")
     category = request.args.get("category", "")
     verbatim = request.args.get("verbatim") == "1"  # "Search instead for" the query as typed: no layout reading
@@ -252,12 +260,13 @@ def search(lang: str) -> str:
             error = str(exc)
     if result is not None:
         hits = page_hits(result)
-        search_id = record_settled(result, hits, "page")
+        search_id = record_settled(result, hits, source)
     shown, more = split_at_floor(hits)
     shown = head_first(shown, result.query, article_tags) if result is not None else shown
     return page(
         "search.html", lang, query=query, result=result, error=error, hits=shown, more=more, category=category,
         categories=categories, search_id=search_id, answer=answers.card_decision(result).card, verbatim=verbatim,
+        **context,
     )
 
 
@@ -344,11 +353,32 @@ def theme_css() -> Response:
 @bp.get("/<lang>/articles/<path:article_id>")  # ids may hold slashes: teams/license
 def article(lang: str, article_id: str) -> str:
     _check_lang(lang)
+    return article_page(lang, article_id, "help.article", FeedbackForm(lang))
+
+
+def article_page(lang: str, article_id: str, endpoint: str, feedback: FeedbackForm, viewed: bool = True,
+                 **context: object) -> str:
+    """An article's page, recording the view (and the click, the deflection) when `viewed` (not when the widget draws
+    it again after a vote); its links to other articles go to `endpoint` (the help center's, or the widget's with
+    its token in `context["link_values"]`)."""
     catalog = state.catalog()
     audience = requester_audience()
     found = catalog.get(lang, article_id, audience)
     if found is None:
         abort(404)
+    if viewed:
+        _record_view(found)
+    rendered = render_article(found, endpoint, **cast(dict[str, str], context.pop("link_values", {})))
+    related = record(state.engine().related, found) or []
+    return page(
+        "article.html", lang, article=found, rendered=rendered, translations=catalog.translations(found, audience),
+        category_name=catalog.category_name(found.category, lang), related=related, feedback=feedback,
+        stale=catalog.stale_source(found, audience), vote=request.args.get("helpful"), **context,
+    )
+
+
+def _record_view(found: Article) -> None:
+    """An article opened: its view, the search result clicked (`?s=&p=`), the contact form's suggestion followed."""
     events = state.desk().events
     visit = visits.visit_id()
     search_id, position = request.args.get("s", ""), request.args.get("p", type=int)
@@ -359,13 +389,6 @@ def article(lang: str, article_id: str) -> str:
     record(events.view, found.key, visit)
     visits.remember_article(found.key, found.title)
     visits.remember_category(found.category)
-    rendered = render_article(found, "help.article")
-    related = record(state.engine().related, found) or []
-    return page(
-        "article.html", lang, article=found, rendered=rendered, translations=catalog.translations(found, audience),
-        category_name=catalog.category_name(found.category, lang), related=related, feedback=FeedbackForm(lang),
-        stale=catalog.stale_source(found, audience), vote=request.args.get("helpful"),
-    )
 
 
 @bp.post("/<lang>/articles/<path:article_id>/feedback")

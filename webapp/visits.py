@@ -1,6 +1,10 @@
 """A customer's visit: a random id and their recent searches and articles, kept in the signed
 session cookie. It is what a ticket from the contact form carries, and nothing personal: no IP,
 no user agent, only what the customer typed and opened on this site.
+
+In the help widget (webapp.widget) the page is in another site's frame, where the browser may not send the session
+cookie: the visit is then the one the widget's signed token carries (`g.widget_visit`), the session is never read
+nor written, and the recent searches and articles are not kept (the widget's links carry the last search).
 """
 
 from __future__ import annotations
@@ -8,12 +12,18 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from flask import session
+from flask import g, session
 
 KEEP = 10
 
 
+def in_widget() -> bool:
+    return g.get("widget_visit") is not None
+
+
 def visit_id() -> str:
+    if in_widget():
+        return str(g.widget_visit)
     if "visit" not in session:
         session["visit"] = secrets.token_urlsafe(12)
     return session["visit"]
@@ -21,6 +31,8 @@ def visit_id() -> str:
 
 def current_visit_id() -> str | None:
     """The visit id only when one exists: reading it must not start a session."""
+    if in_widget():
+        return str(g.widget_visit)
     return session.get("visit")
 
 
@@ -34,21 +46,27 @@ def remember_article(key: str, title: str) -> None:
 
 def remember_category(slug: str) -> None:
     """The help-center category page the customer last opened: the contact form's default topic."""
+    if in_widget():
+        return
     visit_id()
     session["category"] = slug[:100]
 
 
 def last_category() -> str | None:
-    return session.get("category")
+    return None if in_widget() else session.get("category")
 
 
 def _push(kind: str, item: dict[str, Any]) -> None:
+    if in_widget():
+        return
     visit_id()
     items = [i for i in session.get(kind, []) if i != item]
     session[kind] = [*items, item][-KEEP:]
 
 
 def last_search(lang: str) -> str:
+    if in_widget():
+        return ""
     for item in reversed(session.get("searches", [])):
         if item.get("lang") == lang:
             return str(item.get("q", ""))

@@ -22,6 +22,9 @@ from tests.webapp.light_app import PASSWORD, csrf, login
 from webapp import create_app
 
 PUBLIC, AGENT, ADMIN, TOKEN, TOKEN_OR_AGENT, SIGNED = "public", "agent", "admin", "token", "token_or_agent", "signed"
+# The help widget's posts: the widget's signed visit token, never the session's CSRF token (webapp/widget.py), so
+# every identity here (none holds a widget token) is refused as for a missing CSRF token.
+WIDGET_TOKEN = "widget_token"
 
 # (endpoint, method) -> who may call it. A new route needs a line here (and a sample URL below).
 RULES: dict[tuple[str, str], str] = {
@@ -133,6 +136,18 @@ RULES: dict[tuple[str, str], str] = {
     ("agent.team_status_page", "GET"): ADMIN,  # leads and admins (a lead's access is in test_team_status_pages)
     ("agent.team_status_away", "POST"): ADMIN,
     ("metrics_api.figures", "GET"): TOKEN,
+    # The help widget (on in this app): public pages for another site's frame; no session, its own token on posts.
+    ("widget.script", "GET"): PUBLIC,
+    ("widget.home", "GET"): PUBLIC,
+    ("widget.search", "GET"): PUBLIC,
+    ("widget.instant", "GET"): PUBLIC,
+    ("widget.answer", "GET"): PUBLIC,
+    ("widget.article", "GET"): PUBLIC,
+    ("widget.contact", "GET"): PUBLIC,
+    ("widget.settled", "POST"): WIDGET_TOKEN,
+    ("widget.feedback", "POST"): WIDGET_TOKEN,
+    ("widget.answer_feedback", "POST"): WIDGET_TOKEN,
+    ("widget.contact", "POST"): WIDGET_TOKEN,
 }
 
 IDENTITIES = ("anonymous", "agent", "admin", "valid_token", "bad_token", "revoked_token", "agent_without_csrf")
@@ -166,6 +181,8 @@ def expectation(rule: str, identity: str, method: str, api_route: bool) -> Calla
     post = method != "GET"  # a POST, or the API's PATCH
     if rule == SIGNED:
         return lambda r: r.status_code in (401, 404)
+    if rule == WIDGET_TOKEN:
+        return csrf_refused
     if rule == TOKEN:
         return allowed if identity == "valid_token" else (lambda r: r.status_code == 401 and r.is_json)
     if rule == TOKEN_OR_AGENT:
@@ -185,7 +202,8 @@ def expectation(rule: str, identity: str, method: str, api_route: bool) -> Calla
 
 @pytest.fixture
 def matrix_app(indexed: Engine) -> tuple[Flask, dict[str, str], dict[str, str]]:
-    app = create_app(replace(indexed.settings, rate_limits=False), engine=indexed)
+    app = create_app(replace(indexed.settings, rate_limits=False, widget_origins=("http://shop.example",)),
+                     engine=indexed)
     desk = app.extensions["desk"]
     desk.accounts.create_agent("admin@example.com", PASSWORD, role="admin")
     desk.accounts.create_agent("agent@example.com", PASSWORD)

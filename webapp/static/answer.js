@@ -125,7 +125,7 @@
     last = text;
     if (controller) controller.abort();
     controller = new AbortController();
-    fetch(slot.dataset.api + "?lang=" + encodeURIComponent(slot.dataset.lang) + "&q=" + encodeURIComponent(text), { signal: controller.signal })
+    fetch(slot.dataset.api + (slot.dataset.api.indexOf("?") < 0 ? "?" : "&") + "lang=" + encodeURIComponent(slot.dataset.lang) + "&q=" + encodeURIComponent(text), { signal: controller.signal })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (data) {
         if (!data) return;

@@ -13,7 +13,7 @@
     hits.forEach(function (hit) {
       var li = document.createElement("li"); li.lang = hit.lang; li.dir = hit.lang === "ar" ? "rtl" : "ltr";
       var a = document.createElement("a"), parts = hit.url.split("#");
-      a.href = parts[0] + "?from=contact" + (parts.length > 1 ? "#" + parts[1] : "");
+      a.href = parts[0] + (parts[0].indexOf("?") < 0 ? "?" : "&") + "from=contact" + (parts.length > 1 ? "#" + parts[1] : "");
       a.target = "_blank"; a.rel = "noopener"; a.textContent = hit.title;
       li.appendChild(a);
       if (hit.locale_fallback) {
@@ -31,7 +31,7 @@
     last = text;
     if (controller) controller.abort();
     controller = new AbortController();
-    var url = panel.dataset.api + "?limit=5&src=contact&lang=" + encodeURIComponent(panel.dataset.lang) + "&q=" + encodeURIComponent(text);
+    var url = panel.dataset.api + (panel.dataset.api.indexOf("?") < 0 ? "?" : "&") + "limit=5&src=contact&lang=" + encodeURIComponent(panel.dataset.lang) + "&q=" + encodeURIComponent(text);
     fetch(url, { signal: controller.signal })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (data) { if (data) render(data); })

@@ -36,7 +36,7 @@
   function close() { list.hidden = true; list.textContent = ""; selected = -1; input.setAttribute("aria-expanded", "false"); input.removeAttribute("aria-activedescendant"); }
   function articleUrl(hit, searchId, position) {
     var parts = hit.url.split("#"), url = parts[0];
-    if (searchId) url += "?s=" + searchId + "&p=" + position;
+    if (searchId) url += (url.indexOf("?") < 0 ? "?" : "&") + "s=" + searchId + "&p=" + position;
     return parts.length > 1 ? url + "#" + parts[1] : url;
   }
   function quoted(parent, label, text) {
@@ -57,7 +57,7 @@
     var empty = document.createElement("li"); empty.className = "empty";
     empty.textContent = input.dataset.noResults + " ";
     var contact = document.createElement("a"); contact.className = "contact-link";
-    contact.href = input.dataset.contactUrl + "?q=" + encodeURIComponent(query);
+    contact.href = input.dataset.contactUrl + (input.dataset.contactUrl.indexOf("?") < 0 ? "?" : "&") + "q=" + encodeURIComponent(query);
     contact.textContent = input.dataset.contactLabel; empty.appendChild(contact);
     list.appendChild(empty);
   }
@@ -129,7 +129,7 @@
     if (!query) { close(); return; }
     if (controller) controller.abort();
     controller = new AbortController();
-    var url = input.dataset.api + "?limit=8&complete=1&lang=" + encodeURIComponent(input.dataset.lang) + "&q=" + encodeURIComponent(input.value);
+    var url = input.dataset.api + (input.dataset.api.indexOf("?") < 0 ? "?" : "&") + "limit=8&complete=1&lang=" + encodeURIComponent(input.dataset.lang) + "&q=" + encodeURIComponent(input.value);
     fetch(url, { signal: controller.signal })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (data) {
