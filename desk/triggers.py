@@ -69,9 +69,11 @@ class Event:
 
 
 def load_triggers(content_dir: Path, hours: BusinessHours, languages: tuple[str, ...],
-                  agent_emails: set[str] | None = None) -> tuple[Trigger, ...]:
-    """The content folder's rules, checked against this desk: its teams, its macros, and (`agent_emails`, when
-    given) its agents. A wrong file raises TriggerError naming the file, line and field."""
+                  agent_emails: set[str] | None = None,
+                  webhook_names: set[str] | None = None) -> tuple[Trigger, ...]:
+    """The content folder's rules (triggers and automations), checked against this desk: its teams, its macros, and
+    (when given) its agents' emails and its outbound webhooks' names. A wrong file raises TriggerError naming the
+    file, line and field."""
     path = content_dir / TRIGGERS_FILE
     if not path.exists():
         return ()
@@ -86,6 +88,13 @@ def load_triggers(content_dir: Path, hours: BusinessHours, languages: tuple[str,
             if email is not None and email not in agent_emails:
                 raise TriggerError(str(path), rule.line, f"trigger {number} ({rule.name}).then.assignee",
                                    f"no agent {email!r}")
+    if webhook_names is not None:
+        for number, rule in enumerate(rules, 1):
+            hook = rule.actions.notify_webhook
+            if hook is not None and hook not in webhook_names:
+                names = ", ".join(sorted(webhook_names)) or "none yet: add one on /agent/admin/webhooks"
+                raise TriggerError(str(path), rule.line, f"trigger {number} ({rule.name}).then.notify_webhook",
+                                   f"no outbound webhook {hook!r} (webhooks: {names})"[:300])
     return rules
 
 
@@ -156,6 +165,7 @@ class Triggers:
 
     def _apply(self, session: Session, store: TicketStore, ticket: Ticket, rule: Trigger, now: datetime) -> None:
         from desk.tickets import add_tags, record_assignee
+        from desk.webhooks import queue_rule_event  # imports desk.tickets, which imports this module
 
         actions, name = rule.actions, rule.name
 
@@ -198,13 +208,24 @@ class Triggers:
             else:
                 record_assignee(session, ticket, agent.id, None, now, trigger=name)
         if actions.status is not None and actions.status != ticket.status:
-            store.set_status(ticket, actions.status, now, trigger=name)
+            # Only an automation may solve (kb.triggers): its survey is mailed as an agent's solve's is.
+            survey = store._set_status(ticket, actions.status, now, None, name)
+            if survey is not None:
+                queue_mail(session, "solved", ticket, ticket.customer.email, ticket.lang, survey=survey)
         if actions.note is not None:
             body = self._values_rendered(actions.note, ticket)
             ticket.messages.append(Message(author="agent", agent_id=None, body=body, internal=True, created_at=now))
             note("note", None, body)
         if actions.reply_macro is not None:
             self._reply(session, store, ticket, rule, now, note)
+        if actions.notify_webhook is not None:
+            kind = "automation.fired" if rule.scheduled else "trigger.fired"
+            if queue_rule_event(session, actions.notify_webhook, kind, ticket.id, name):
+                note("notify_webhook", None, actions.notify_webhook)
+            else:  # deleted since the desk started (the start checks the name)
+                log.warning("%r: no outbound webhook named %r; ticket %s not notified", name, actions.notify_webhook,
+                            ticket.id)
+                note("webhook_skipped", None, actions.notify_webhook)
         ticket.updated_at = now
 
     def _values(self, ticket: Ticket) -> dict[str, str]:
