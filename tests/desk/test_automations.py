@@ -337,3 +337,25 @@ def test_the_migration_upgrades_ticket_fields_and_goes_down(tmp_path: Path) -> N
         assert "automation_runs" not in inspect(opened.db.engine).get_table_names()
     finally:
         opened.close()
+
+
+def test_the_demos_automations_remind_in_the_tickets_language_then_solve(tmp_path: Path, t0: datetime) -> None:
+    shipped = (Path(__file__).parents[2] / "content" / "_triggers.yml").read_text(encoding="utf-8")
+    rules = "\n".join(line.removeprefix("# ") for line in shipped.splitlines()
+                      if line.startswith(("# - ", "#   ")) and "schedule" in shipped)
+    rules = rules[rules.index("- name: Remind after 3 days pending"):]
+    desk = open_desk(tmp_path, rules)
+    try:
+        ticket = new(desk, lang="ar", subject="طلبي", body="أين طلبي؟", email="noura@example.com")
+        desk.tickets.reply(ticket, agent_id(desk), "أرسل رقم الطلب من فضلك.", status="pending")
+        assert [f.rule for f in desk.automations.run(now=t0 + timedelta(hours=73))] == ["Remind after 3 days pending"]
+        found = desk.tickets.get(ticket)
+        assert found is not None and found.status == "pending"
+        assert "ما زلنا ننتظر ردك" in found.messages[-1].body and found.reference in found.messages[-1].body
+        # The reminder kept it pending: the week still counts from when it went pending.
+        assert [f.rule for f in desk.automations.run(now=t0 + timedelta(hours=169))] == ["Solve after 7 days pending"]
+        with desk.db.session() as session:
+            kinds = sorted(session.scalars(select(OutboxMail.kind).where(OutboxMail.ticket_id == ticket)))
+        assert kinds.count("solved") == 1 and desk.tickets.get(ticket).status == "solved"  # type: ignore[union-attr]
+    finally:
+        desk.close()
