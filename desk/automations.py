@@ -3,7 +3,7 @@ checked on a clock (the worker's `automations` job, `kb automations run`) agains
 state: "pending 3 days with no customer reply: remind them; 7 days: solve it".
 
 The rules are the triggers' (kb.triggers reads both, one name space): the same conditions, checked by the same code
-(desk.triggers.Triggers._holds), and the same actions (Triggers._apply), each change a history row naming the rule.
+(desk.triggers.Triggers.holds), and the same actions (Triggers.apply), each change a history row naming the rule.
 What this module adds is the clock and "once per spell":
 
 - **The clock**: each rule has one time condition, `hours_since: {moment: N}` or `business_hours_since` (the
@@ -117,9 +117,9 @@ class Automations:
     def _due(self, rule: Trigger, ticket: Ticket, start: datetime, now: datetime) -> bool:
         """The Python half of the check: every condition on the ticket as it is now, and the time elapsed."""
         assert rule.since is not None
-        if not self.triggers._holds(rule.conditions, ticket, "", now):
+        if not self.triggers.holds(rule.conditions, ticket, "", now):
             return False
-        if rule.any and not any(self.triggers._holds(c, ticket, "", now) for c in rule.any):
+        if rule.any and not any(self.triggers.holds(c, ticket, "", now) for c in rule.any):
             return False
         if ticket.status == "closed":
             return False
@@ -177,6 +177,6 @@ class Automations:
             # the outer transaction with it).
             session.add(AutomationRun(ticket_id=ticket.id, rule_name=rule.name, spell_start=current, fired_at=now))
             session.flush()
-            self.triggers._apply(session, self.store, ticket, rule, now)
+            self.triggers.apply(session, self.store, ticket, rule, now)
         log.info("automation %r fired on ticket %s", rule.name, ticket_id)
         return found

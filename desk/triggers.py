@@ -5,7 +5,8 @@ The file is read and checked once, at start (kb.triggers, with this desk's teams
 stops the desk naming the file, line and field). `Triggers.run` is called from the two places every channel goes
 through: `TicketStore._insert` (contact form, API, mail, a follow-up; not an import, which is history) and
 `TicketStore.customer_replied` (the ticket page, the API, mail). Nothing else calls it, so a trigger's own changes
-never fire triggers.
+never fire triggers. The file's automations (`on: schedule`) are never run here: desk.automations checks them on a
+clock with `holds` and fires them with `apply`, the same conditions and actions (an automation may also solve).
 
 Order: one pass over the rules in file order per event; each rule sees the ticket as the earlier ones left it (a
 rule that adds `refund` lets a later `tags: refund` rule fire), and no rule runs twice. Zendesk re-runs its whole
@@ -126,15 +127,15 @@ class Triggers:
         for rule in self.rules:
             if event.kind not in rule.events:
                 continue
-            if not self._holds(rule.conditions, ticket, text, event.now):
+            if not self.holds(rule.conditions, ticket, text, event.now):
                 continue
-            if rule.any and not any(self._holds(c, ticket, text, event.now) for c in rule.any):
+            if rule.any and not any(self.holds(c, ticket, text, event.now) for c in rule.any):
                 continue
-            self._apply(session, store, ticket, rule, event.now)
+            self.apply(session, store, ticket, rule, event.now)
             fired.append(rule.name)
         return fired
 
-    def _holds(self, conditions: Mapping[str, object], ticket: Ticket, text: str, now: datetime) -> bool:
+    def holds(self, conditions: Mapping[str, object], ticket: Ticket, text: str, now: datetime) -> bool:
         team_key = self.hours.team_key(ticket.team)
         words = {"lang": ticket.lang, "channel": ticket.channel, "category": ticket.category, "team": team_key,
                  "priority": ticket.priority, "status": ticket.status,
@@ -163,7 +164,7 @@ class Triggers:
                     return False
         return True
 
-    def _apply(self, session: Session, store: TicketStore, ticket: Ticket, rule: Trigger, now: datetime) -> None:
+    def apply(self, session: Session, store: TicketStore, ticket: Ticket, rule: Trigger, now: datetime) -> None:
         from desk.tickets import add_tags, record_assignee
         from desk.webhooks import queue_rule_event  # imports desk.tickets, which imports this module
 

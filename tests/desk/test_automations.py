@@ -212,20 +212,20 @@ def test_one_failing_ticket_does_not_stop_the_pass(tmp_path: Path, t0: datetime,
                                "  then: {add_tags: old, priority: high}\n")
     try:
         bad, good = new(desk), new(desk, email="lina@example.com")
-        apply = Triggers._apply
+        apply = Triggers.apply
 
         def broken(self: Triggers, session: object, store: object, ticket: Ticket, *args: object) -> None:
             apply(self, session, store, ticket, *args)  # type: ignore[arg-type]
             if ticket.id == bad:
                 raise RuntimeError("the database said no")
 
-        monkeypatch.setattr(Triggers, "_apply", broken)
+        monkeypatch.setattr(Triggers, "apply", broken)
         with caplog.at_level(logging.ERROR, logger="desk.automations"):
             fired = desk.automations.run(now=t0 + timedelta(hours=2))
         assert [f.ticket_id for f in fired] == [good] and runs(desk) == [(good, "Old")]
         assert f"automation 'Old' failed on ticket {bad}" in caplog.text
         assert tags(desk, bad) == set() and desk.tickets.get(bad).priority == "normal"  # type: ignore[union-attr]
-        monkeypatch.setattr(Triggers, "_apply", apply)
+        monkeypatch.setattr(Triggers, "apply", apply)
         assert [f.ticket_id for f in desk.automations.run(now=t0 + timedelta(hours=2))] == [bad]  # next pass
     finally:
         desk.close()
