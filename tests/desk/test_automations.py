@@ -359,3 +359,22 @@ def test_the_demos_automations_remind_in_the_tickets_language_then_solve(tmp_pat
         assert kinds.count("solved") == 1 and desk.tickets.get(ticket).status == "solved"  # type: ignore[union-attr]
     finally:
         desk.close()
+
+
+def test_the_workers_automations_job_fires_what_is_due(tmp_path: Path) -> None:
+    from webapp.worker import JOBS, WorkerContext, run_pass
+
+    desk = open_desk(tmp_path, "- name: Old\n  on: schedule\n  if: {hours_since: {created: 24}}\n"
+                               "  then: {add_tags: old}\n")
+    try:
+        ticket = new(desk)
+        with desk.db.session() as session:
+            session.execute(update(Ticket).where(Ticket.id == ticket).values(created_at=utcnow() - timedelta(days=2)))
+        ctx = WorkerContext(desk.settings)
+        ctx.__dict__["desk"] = desk  # the job's desk is this one (WorkerContext builds its own on first use)
+        jobs = [job for job in JOBS if job.name == "automations"]
+        assert [job.every_s for job in jobs] == [60.0]
+        assert run_pass(ctx, jobs) == {"automations": 1} and run_pass(ctx, jobs) == {"automations": 0}
+        assert tags(desk, ticket) == {"old"}
+    finally:
+        desk.close()
