@@ -205,7 +205,7 @@ class _Reader:
     def conditions(self, raw: object, line: int, at: str, scheduled: bool = False,
                    timed: bool = False) -> dict[str, object]:
         """A map of conditions; `scheduled`: an automation's (no `text`), `timed`: the one map that holds its time
-        condition (found[TIME] = Since)."""
+        condition (found["since"], a Since, which the caller pops)."""
         if not isinstance(raw, _Lines) or not raw:
             raise self.error(line, at, "expected a mapping of conditions such as {lang: ar}")
         found: dict[str, object] = {}
