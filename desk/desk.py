@@ -15,6 +15,7 @@ from sqlalchemy import select
 from desk.accounts import Accounts
 from desk.advice import AdviceStore
 from desk.audit import AuditLog
+from desk.automations import Automations
 from desk.business_hours import BusinessHours
 from desk.ccs import TicketCcs
 from desk.customers import Customers
@@ -27,7 +28,7 @@ from desk.mail.attachments import Attachments, FileLimits
 from desk.mail.held import HeldMailStore
 from desk.mail.outbox import Outbox
 from desk.mail.receive import MailReceiver
-from desk.models import Agent
+from desk.models import Agent, WebhookEndpoint
 from desk.notes import Notes
 from desk.notices import Notices
 from desk.presence import Presence
@@ -61,8 +62,14 @@ class Desk:
         start (TriggerError naming the file, line and field), since building `tickets` builds this."""
         with self.db.session() as session:
             emails = set(session.scalars(select(Agent.email)))
-        rules = load_triggers(self.settings.content_dir, self.hours, self.settings.languages, emails)
+            hooks = set(session.scalars(select(WebhookEndpoint.name)))
+        rules = load_triggers(self.settings.content_dir, self.hours, self.settings.languages, emails, hooks)
         return Triggers(rules, self.hours, self.settings.content_dir)
+
+    @cached_property
+    def automations(self) -> Automations:
+        """The file's `on: schedule` rules (desk.automations), run by the worker's `automations` job."""
+        return Automations(self.db, self.triggers.rules, self.triggers, self.hours, self.tickets)
 
     @cached_property
     def tickets(self) -> TicketStore:

@@ -587,6 +587,22 @@ class TicketTriggerChange(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
+class AutomationRun(Base):
+    """An automation (content/_triggers.yml, `on: schedule`; desk.automations) that fired on a ticket, once per
+    spell of the state it waits in: `spell_start` is the moment its time condition counts from (the status change,
+    the customer's last message ...). The same moment never fires it again; a new one (the ticket pending again
+    later) does. Written in the transaction of the rule's changes; the unique key stops a second worker or cron run."""
+
+    __tablename__ = "automation_runs"
+    __table_args__ = (UniqueConstraint("ticket_id", "rule_name", "spell_start", name="uq_automation_runs_spell"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    rule_name: Mapped[str] = mapped_column(String(100))
+    spell_start: Mapped[datetime]
+    fired_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class TicketSnoozeChange(Base):
     """A ticket snoozed (until when), unsnoozed by an agent, or its snooze ended (the time passed or the customer
     wrote, `reason`): the ticket's history."""

@@ -5,7 +5,8 @@ The file is read and checked once, at start (kb.triggers, with this desk's teams
 stops the desk naming the file, line and field). `Triggers.run` is called from the two places every channel goes
 through: `TicketStore._insert` (contact form, API, mail, a follow-up; not an import, which is history) and
 `TicketStore.customer_replied` (the ticket page, the API, mail). Nothing else calls it, so a trigger's own changes
-never fire triggers.
+never fire triggers. The file's automations (`on: schedule`) are never run here: desk.automations checks them on a
+clock with `holds` and fires them with `apply`, the same conditions and actions (an automation may also solve).
 
 Order: one pass over the rules in file order per event; each rule sees the ticket as the earlier ones left it (a
 rule that adds `refund` lets a later `tags: refund` rule fire), and no rule runs twice. Zendesk re-runs its whole
@@ -69,9 +70,11 @@ class Event:
 
 
 def load_triggers(content_dir: Path, hours: BusinessHours, languages: tuple[str, ...],
-                  agent_emails: set[str] | None = None) -> tuple[Trigger, ...]:
-    """The content folder's rules, checked against this desk: its teams, its macros, and (`agent_emails`, when
-    given) its agents. A wrong file raises TriggerError naming the file, line and field."""
+                  agent_emails: set[str] | None = None,
+                  webhook_names: set[str] | None = None) -> tuple[Trigger, ...]:
+    """The content folder's rules (triggers and automations), checked against this desk: its teams, its macros, and
+    (when given) its agents' emails and its outbound webhooks' names. A wrong file raises TriggerError naming the
+    file, line and field."""
     path = content_dir / TRIGGERS_FILE
     if not path.exists():
         return ()
@@ -86,6 +89,13 @@ def load_triggers(content_dir: Path, hours: BusinessHours, languages: tuple[str,
             if email is not None and email not in agent_emails:
                 raise TriggerError(str(path), rule.line, f"trigger {number} ({rule.name}).then.assignee",
                                    f"no agent {email!r}")
+    if webhook_names is not None:
+        for number, rule in enumerate(rules, 1):
+            hook = rule.actions.notify_webhook
+            if hook is not None and hook not in webhook_names:
+                names = ", ".join(sorted(webhook_names)) or "none yet: add one on /agent/admin/webhooks"
+                raise TriggerError(str(path), rule.line, f"trigger {number} ({rule.name}).then.notify_webhook",
+                                   f"no outbound webhook {hook!r} (webhooks: {names})"[:300])
     return rules
 
 
@@ -117,15 +127,15 @@ class Triggers:
         for rule in self.rules:
             if event.kind not in rule.events:
                 continue
-            if not self._holds(rule.conditions, ticket, text, event.now):
+            if not self.holds(rule.conditions, ticket, text, event.now):
                 continue
-            if rule.any and not any(self._holds(c, ticket, text, event.now) for c in rule.any):
+            if rule.any and not any(self.holds(c, ticket, text, event.now) for c in rule.any):
                 continue
-            self._apply(session, store, ticket, rule, event.now)
+            self.apply(session, store, ticket, rule, event.now)
             fired.append(rule.name)
         return fired
 
-    def _holds(self, conditions: Mapping[str, object], ticket: Ticket, text: str, now: datetime) -> bool:
+    def holds(self, conditions: Mapping[str, object], ticket: Ticket, text: str, now: datetime) -> bool:
         team_key = self.hours.team_key(ticket.team)
         words = {"lang": ticket.lang, "channel": ticket.channel, "category": ticket.category, "team": team_key,
                  "priority": ticket.priority, "status": ticket.status,
@@ -154,8 +164,9 @@ class Triggers:
                     return False
         return True
 
-    def _apply(self, session: Session, store: TicketStore, ticket: Ticket, rule: Trigger, now: datetime) -> None:
+    def apply(self, session: Session, store: TicketStore, ticket: Ticket, rule: Trigger, now: datetime) -> None:
         from desk.tickets import add_tags, record_assignee
+        from desk.webhooks import queue_rule_event  # imports desk.tickets, which imports this module
 
         actions, name = rule.actions, rule.name
 
@@ -198,13 +209,24 @@ class Triggers:
             else:
                 record_assignee(session, ticket, agent.id, None, now, trigger=name)
         if actions.status is not None and actions.status != ticket.status:
-            store.set_status(ticket, actions.status, now, trigger=name)
+            # Only an automation may solve (kb.triggers): its survey is mailed as an agent's solve's is.
+            survey = store._set_status(ticket, actions.status, now, None, name)
+            if survey is not None:
+                queue_mail(session, "solved", ticket, ticket.customer.email, ticket.lang, survey=survey)
         if actions.note is not None:
             body = self._values_rendered(actions.note, ticket)
             ticket.messages.append(Message(author="agent", agent_id=None, body=body, internal=True, created_at=now))
             note("note", None, body)
         if actions.reply_macro is not None:
             self._reply(session, store, ticket, rule, now, note)
+        if actions.notify_webhook is not None:
+            kind = "automation.fired" if rule.scheduled else "trigger.fired"
+            if queue_rule_event(session, actions.notify_webhook, kind, ticket.id, name):
+                note("notify_webhook", None, actions.notify_webhook)
+            else:  # deleted since the desk started (the start checks the name)
+                log.warning("%r: no outbound webhook named %r; ticket %s not notified", name, actions.notify_webhook,
+                            ticket.id)
+                note("webhook_skipped", None, actions.notify_webhook)
         ticket.updated_at = now
 
     def _values(self, ticket: Ticket) -> dict[str, str]:

@@ -229,6 +229,20 @@ def _before_commit(session: Session) -> None:
                                             attempts=0, next_attempt_at=moment, created_at=moment))
 
 
+def queue_rule_event(session: Session, endpoint_name: str, kind: str, ticket_id: int, rule: str) -> int:
+    """A rule's `notify_webhook` (desk.triggers): `kind` (automation.fired, trigger.fired) for the ticket queued to
+    each endpoint of that name, in the caller's transaction, whatever events it subscribed to (the rule named it).
+    One turned off keeps it until turned on again, as its other events. How many were queued (0: no such endpoint).
+    Due now by the outbox's clock, as the captured events are."""
+    ids = session.scalars(select(WebhookEndpoint.id).where(WebhookEndpoint.name == endpoint_name)).all()
+    now = utcnow()
+    for endpoint_id in ids:
+        session.add(WebhookDelivery(endpoint_id=endpoint_id, event_id=f"evt_{uuid.uuid4().hex}", event_type=kind,
+                                    ticket_id=ticket_id, data={"rule": rule}, state="pending", attempts=0,
+                                    next_attempt_at=now, created_at=now))
+    return len(ids)
+
+
 def _forget(session: Session, *_args: Any) -> None:
     session.info.pop(_PENDING, None)
 

@@ -13,6 +13,18 @@ This module reads and checks the file (the desk refuses to start on a wrong one,
 rules do to a ticket is the desk's (desk.triggers), which imports this reader: kb cannot import desk, so the ticket
 vocabulary a rule may name (priorities, channels) is repeated here and a desk test checks both agree.
 
+Automations (Zendesk's automations, Chatwoot's scheduled rules) are rules of the same file with `on: schedule`: the
+worker checks them on a clock against each ticket's age in a state, with one time condition
+
+    - name: Remind after 3 days pending
+      on: schedule
+      if: {status: pending, hours_since: {status_changed: 72}}
+      then: {reply_macro: pending-reminder}
+
+(`hours_since` in calendar hours, `business_hours_since` in the ticket's team's working hours). They share the
+conditions (not `text`: a resting ticket brings no words) and the actions (`status: solved` too), and the one name
+space the history tells rules apart by. Running them is the desk's (desk.automations).
+
 The file is read once, at start. The absent file is no triggers.
 """
 
@@ -32,10 +44,16 @@ from kb.tag_rule import MAX_TAG, folded_tag, is_tag
 
 TRIGGERS_FILE = "_triggers.yml"
 EVENTS = ("created", "customer_reply")
+SCHEDULE = "schedule"  # an automation's `on:`, alone
+# An automation's clock: how long ago (hours) the ticket was created, last updated, changed status, heard from its
+# customer, answered publicly by an agent, or was due.
+TIME_KEYS = ("created", "updated", "status_changed", "customer_replied", "agent_replied", "due")
+TIME_CONDITIONS = ("hours_since", "business_hours_since")
 # A rule's conditions: those matched as the routing rules match (one value or a list, ignoring case)...
 WORD_CONDITIONS = ("lang", "channel", "category", "domain", "team", "priority", "status")
 CONDITION_KEYS = (*WORD_CONDITIONS, "tags", "not_tags", "text", "business_hours", "assigned")
-ACTION_KEYS = ("add_tags", "remove_tags", "priority", "team", "assignee", "status", "note", "reply_macro")
+ACTION_KEYS = ("add_tags", "remove_tags", "priority", "team", "assignee", "status", "note", "reply_macro",
+               "notify_webhook")
 RULE_KEYS = ("name", "on", "if", "any", "then")
 # The desk's (desk.models: PRIORITIES, CHANNELS, TICKET_STATUSES); tests/desk/test_triggers.py checks they agree.
 PRIORITIES = ("low", "normal", "high", "urgent")
@@ -43,6 +61,9 @@ CHANNELS = ("web", "email", "chat", "api", "phone")
 STATUSES = ("new", "open", "pending", "on_hold", "solved", "closed")
 # What a trigger may set: never solved or closed (a rule does not end a conversation nobody read).
 TRIGGER_STATUSES = ("open", "pending", "on_hold")
+# What an automation may set: solved too (as Zendesk's automations do: the survey mail goes as an agent's solve's).
+AUTOMATION_STATUSES = (*TRIGGER_STATUSES, "solved")
+MAX_HOURS = 24 * 366
 MAX_NAME = 100
 MAX_NOTE = 5000
 
@@ -97,6 +118,17 @@ class Actions:
     status: str | None = None
     note: str | None = None
     reply_macro: str | None = None
+    notify_webhook: str | None = None  # an outbound webhook endpoint's name (desk.webhooks)
+
+
+@dataclass(frozen=True)
+class Since:
+    """An automation's time condition: at least `hours` since the ticket's `key` moment (TIME_KEYS), counted in
+    the team's business hours when `business`. That moment is also the start of the state the rule fires once for."""
+
+    key: str
+    hours: float
+    business: bool = False
 
 
 @dataclass(frozen=True)
@@ -110,6 +142,12 @@ class Trigger:
     actions: Actions
     line: int
     any: tuple[Mapping[str, object], ...] = field(default_factory=tuple)
+    since: Since | None = None  # an automation's (`on: schedule`) time condition; None for a trigger
+
+    @property
+    def scheduled(self) -> bool:
+        """An automation (`on: schedule`), run by the worker's clock, rather than a trigger run by an event."""
+        return SCHEDULE in self.events
 
 
 def _words(value: object, path: str, line: int, at: str) -> frozenset[str]:
@@ -151,12 +189,38 @@ class _Reader:
     def error(self, line: int, at: str, message: str) -> TriggerError:
         return TriggerError(self.path, line, at, message)
 
-    def conditions(self, raw: object, line: int, at: str) -> dict[str, object]:
+    def since(self, key: str, value: object, here: int, name: str) -> Since:
+        if not isinstance(value, _Lines) or len(value) != 1:
+            raise self.error(here, name, f"expected one moment and its hours, such as {{status_changed: 72}} "
+                                         f"(moments: {', '.join(TIME_KEYS)})")
+        (moment, hours), = value.items()
+        if moment not in TIME_KEYS:
+            raise self.error(value.lines[moment], f"{name}.{moment}",
+                             f"unknown moment; use {', '.join(TIME_KEYS)}")
+        if isinstance(hours, bool) or not isinstance(hours, int | float) or not 0 <= hours <= MAX_HOURS:
+            raise self.error(value.lines[moment], f"{name}.{moment}",
+                             f"expected hours from 0 to {MAX_HOURS}, not {hours!r}"[:200])
+        return Since(str(moment), float(hours), key == "business_hours_since")
+
+    def conditions(self, raw: object, line: int, at: str, scheduled: bool = False,
+                   timed: bool = False) -> dict[str, object]:
+        """A map of conditions; `scheduled`: an automation's (no `text`), `timed`: the one map that holds its time
+        condition (found["since"], a Since, which the caller pops)."""
         if not isinstance(raw, _Lines) or not raw:
             raise self.error(line, at, "expected a mapping of conditions such as {lang: ar}")
         found: dict[str, object] = {}
         for key, value in raw.items():
             here, name = raw.lines[key], f"{at}.{key}"
+            if key in TIME_CONDITIONS and timed:
+                if "since" in found:
+                    raise self.error(here, name, "one time condition per automation (hours_since or "
+                                                 "business_hours_since): it says when the state it waits in began")
+                found["since"] = self.since(str(key), value, here, name)
+                continue
+            if key in TIME_CONDITIONS:
+                raise self.error(here, name, "a time condition goes in the `if:` of a rule with `on: schedule`")
+            if key == "text" and scheduled:
+                raise self.error(here, name, "an automation (on: schedule) has no event to bring words: no `text`")
             if key not in CONDITION_KEYS:
                 raise self.error(here, name, f"unknown condition; use {', '.join(CONDITION_KEYS)}")
             if key == "business_hours":
@@ -180,7 +244,7 @@ class _Reader:
                 found[key] = frozenset(w.lstrip("@") for w in words) if key == "domain" else words
         return found
 
-    def actions(self, raw: object, line: int, at: str) -> Actions:
+    def actions(self, raw: object, line: int, at: str, scheduled: bool = False) -> Actions:
         if not isinstance(raw, _Lines) or not raw:
             raise self.error(line, at, "expected a mapping of actions such as {add_tags: [refund]}")
         values: dict[str, Any] = {}
@@ -193,7 +257,8 @@ class _Reader:
             elif key == "priority":
                 values[key] = _one_of(value, PRIORITIES, self.path, here, name)
             elif key == "status":
-                values[key] = _one_of(value, TRIGGER_STATUSES, self.path, here, name)
+                values[key] = _one_of(value, AUTOMATION_STATUSES if scheduled else TRIGGER_STATUSES, self.path,
+                                      here, name)
             elif key == "team":
                 if not isinstance(value, str) or (self.teams is not None and value not in self.teams):
                     teams = ", ".join(self.teams or ())
@@ -206,6 +271,10 @@ class _Reader:
             elif key == "note":
                 if not isinstance(value, str) or not value.strip() or len(value) > MAX_NOTE:
                     raise self.error(here, name, f"expected the note's text (1 to {MAX_NOTE} characters)")
+                values[key] = value.strip()
+            elif key == "notify_webhook":
+                if not isinstance(value, str) or not value.strip() or len(value.strip()) > MAX_NAME:
+                    raise self.error(here, name, f"expected an outbound webhook's name, not {value!r}"[:200])
                 values[key] = value.strip()
             else:  # reply_macro
                 if not isinstance(value, str) or (self.macro_keys is not None and value not in self.macro_keys):
@@ -227,22 +296,29 @@ class _Reader:
         if not isinstance(name, str) or not name.strip() or len(name.strip()) > MAX_NAME:
             raise self.error(raw.lines.get("name", raw.line), f"{at}.name", f"expected 1 to {MAX_NAME} characters")
         if "on" not in raw:
-            raise self.error(raw.line, f"{at}.on", f"missing: say when it runs ({', '.join(EVENTS)})")
+            raise self.error(raw.line, f"{at}.on", f"missing: say when it runs ({', '.join((*EVENTS, SCHEDULE))})")
         on = raw["on"] if isinstance(raw["on"], list) else [raw["on"]]
-        if not on or not all(isinstance(e, str) and e in EVENTS for e in on):
-            raise self.error(raw.lines["on"], f"{at}.on", f"expected one or more of {', '.join(EVENTS)}, "
-                                                          f"not {raw['on']!r}"[:300])
+        scheduled = on == [SCHEDULE]
+        if not scheduled and (not on or not all(isinstance(e, str) and e in EVENTS for e in on)):
+            raise self.error(raw.lines["on"], f"{at}.on", f"expected one or more of {', '.join(EVENTS)}, or "
+                                                          f"{SCHEDULE} alone, not {raw['on']!r}"[:300])
         if "then" not in raw:
             raise self.error(raw.line, f"{at}.then", "missing: say what the trigger does")
-        conditions = self.conditions(raw["if"], raw.lines["if"], f"{at}.if") if raw.get("if") is not None else {}
+        conditions = (self.conditions(raw["if"], raw.lines["if"], f"{at}.if", scheduled, timed=scheduled)
+                      if raw.get("if") is not None else {})
+        since = conditions.pop("since", None)
+        if scheduled and since is None:
+            raise self.error(raw.lines.get("if", raw.line), f"{at}.if", "an automation needs a time condition: "
+                                                                        "hours_since or business_hours_since")
         alternatives: tuple[dict[str, object], ...] = ()
         if "any" in raw:
             if not isinstance(raw["any"], list) or not raw["any"]:
                 raise self.error(raw.lines["any"], f"{at}.any", "expected a list of condition maps")
-            alternatives = tuple(self.conditions(c, raw.lines["any"], f"{at}.any[{i}]")
+            alternatives = tuple(self.conditions(c, raw.lines["any"], f"{at}.any[{i}]", scheduled)
                                  for i, c in enumerate(raw["any"], 1))
-        actions = self.actions(raw["then"], raw.lines["then"], f"{at}.then")
-        return Trigger(name.strip(), frozenset(on), conditions, actions, raw.line, alternatives)
+        actions = self.actions(raw["then"], raw.lines["then"], f"{at}.then", scheduled)
+        assert since is None or isinstance(since, Since)
+        return Trigger(name.strip(), frozenset(on), conditions, actions, raw.line, alternatives, since)
 
 
 def parse_triggers(text: str, path: str = TRIGGERS_FILE, teams: Collection[str] | None = None,

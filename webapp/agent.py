@@ -448,7 +448,8 @@ def _ticket_page(found: Ticket, **extra: Any) -> str:
         due=due, overdue=due is not None and due < now, labels=ViewLabels(), due_zone=zone.key,
         team_agents=[a for a in agents if a.id in in_team], other_agents=[a for a in agents if a.id not in in_team],
         teams=desk.hours.teams, ticket_team=ticket_team,
-        changes=desk.tickets.changes(found.id), agent_names={a.id: a.name or a.email for a in desk.accounts.everyone()},
+        changes=desk.tickets.changes(found.id), automation_names={r.name for r in desk.automations.rules},
+        agent_names={a.id: a.name or a.email for a in desk.accounts.everyone()},
         links=desk.tickets.follow_up_links(found), snooze_zone=reader_zone().key,  # the agent's clock, not the team's
         file_limits=shown_limits(desk.tickets.file_limits),
         last_message_id=max((m.id for m in found.messages), default=0),

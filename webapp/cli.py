@@ -372,5 +372,9 @@ from webapp.webhook_commands import webhooks_group  # noqa: E402 - registered af
 
 main.add_command(webhooks_group, "webhooks")
 
+from webapp.automation_commands import automations_group  # noqa: E402 - registered after the group exists
+
+main.add_command(automations_group, "automations")
+
 if __name__ == "__main__":
     main()

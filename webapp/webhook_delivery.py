@@ -85,6 +85,8 @@ def render(desk: Desk, settings: Settings, due: Due) -> str:
                     "created_at": as_utc(message.created_at).isoformat(),
                     "attachments": _attachments(session, settings, message),
                 }
+            if due.data.get("rule") is not None:  # automation.fired, trigger.fired: the rule's name
+                data["rule"] = due.data["rule"]
             survey_id = due.data.get("survey")
             if survey_id is not None:
                 survey = session.get(CsatSurvey, int(survey_id))

@@ -192,6 +192,13 @@ def webhooks_pass(ctx: WorkerContext) -> int:
     return deliver_webhooks(ctx.desk, ctx.settings)
 
 
+def automations_pass(ctx: WorkerContext) -> int:
+    """content/_triggers.yml's `on: schedule` rules (desk.automations): one bounded pass of indexed queries, each
+    ticket's changes in its own transaction; how many fired."""
+    automations = ctx.desk.automations
+    return len(automations.run(limit=200)) if automations else 0
+
+
 JOBS: list[Job] = [
     Job("git-sync", git_sync_pass, every_s=0.2),  # an idle pass reads one small file: poll often, publish fast
     Job("mail", mail_pass, every_s=5.0),
@@ -199,6 +206,7 @@ JOBS: list[Job] = [
     Job("advice", advice_pass, every_s=2.0),
     Job("auto-close", auto_close_pass, every_s=600.0),
     Job("snooze", snooze_pass, every_s=30.0),  # one indexed lookup when nothing is due
+    Job("automations", automations_pass, every_s=60.0),  # indexed lookups per rule; none without rules
     Job("auto-assign", auto_assign_pass, every_s=15.0),  # one indexed lookup per team with a rule when none wait
     Job("held-mail", held_mail_pass, every_s=600.0),
     Job("idempotency-keys", idempotency_keys_pass, every_s=600.0),

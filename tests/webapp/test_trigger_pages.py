@@ -88,3 +88,36 @@ def test_a_bad_triggers_file_stops_the_app_naming_file_line_and_field(light_sett
         "- name: A\n  on: created\n  if: {langg: ar}\n  then: {priority: high}\n", encoding="utf-8")
     with pytest.raises(TriggerError, match=r"_triggers\.yml:3: trigger 1 \(A\)\.if\.langg: unknown condition"):
         create_app(light_settings)
+
+
+def test_an_automations_changes_show_as_by_automation_and_its_webhook_notice(
+        light_settings: Settings) -> None:  # noqa: F811
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from desk.desk import Desk
+    from desk.models import utcnow
+    from desk.tickets import NewTicket
+
+    hours_file(light_settings.content_dir)
+    shutil.copytree(ROOT / "content" / "_macros", light_settings.content_dir / "_macros")
+    (light_settings.content_dir / "_triggers.yml").write_text(RULES + """\
+- name: Waiting a day
+  on: schedule
+  if: {status: [new, open], hours_since: {created: 24}}
+  then: {add_tags: waiting, notify_webhook: lead}
+""", encoding="utf-8")
+    settings = replace(light_settings, webhook_allow_private=True)
+    with Desk(settings) as first:  # the endpoint exists before the site starts: its start checks the name
+        first.webhooks.create("lead", "http://127.0.0.1:9/lead", ["csat.rated"])
+    app = create_app(settings)
+    desk = app.extensions["desk"]
+    desk.accounts.create_agent("sara@example.com", PASSWORD, name="Sara")
+    ticket = desk.tickets.create(NewTicket(email="c@example.com", subject="Hi", body="Hello", notify=False))
+    assert [f.ticket_id for f in desk.automations.run(now=utcnow() + timedelta(hours=25))] == [ticket.id]
+    sara = client_for(app, "sara@example.com")
+    history = sara.get(f"/agent/tickets/{ticket.id}").get_data(as_text=True).split('id="history"')[1]
+    assert "Automation «Waiting a day»" in history and "tags added: waiting" in history
+    assert "webhook lead notified" in history and "Trigger «Waiting a day»" not in history
+    arabic = sara.get(f"/agent/tickets/{ticket.id}", headers={"Accept-Language": "ar"}).get_data(as_text=True)
+    assert "الأتمتة «Waiting a day»" in arabic.split('id="history"')[1]
