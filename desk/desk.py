@@ -91,7 +91,8 @@ class Desk:
 
     @cached_property
     def saved_views(self) -> SavedViews:
-        return SavedViews(self.db, self.hours, self.settings.languages, self.settings.saved_views_per_agent)
+        return SavedViews(self.db, self.hours, self.settings.languages, self.settings.saved_views_per_agent,
+                          self.fields)
 
     @cached_property
     def snoozes(self) -> Snoozes:

@@ -58,8 +58,8 @@ class InboxQuery:
     tag: str | None = None
     q: str = ""
     sort: str = "updated"
-    # Custom ticket fields (key, value as stored): each must hold. The inbox's page and the API set it; saved views
-    # do not store it (yet).
+    # Custom ticket fields (key, value as stored): each must hold. The inbox's page, the API and saved views
+    # (desk.saved_views) set it.
     fields: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:

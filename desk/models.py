@@ -639,6 +639,9 @@ class SavedView(Base):
     tag: Mapped[str | None] = mapped_column(String(60))
     q: Mapped[str] = mapped_column(String(200), default="")
     sort: Mapped[str] = mapped_column(String(20), default="updated")
+    # Custom ticket field filters (desk.inbox.InboxQuery.fields): key -> value as stored; None or {} for none. A key the
+    # fields file lost is kept (and still applied): the view shows it as "key (not in the fields file)".
+    fields: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     @validates("name")

@@ -30,7 +30,7 @@ from desk.advice import thread_version
 from desk.audit import Actor
 from desk.inbox import SORTS, VIEWS, InboxQuery
 from desk.models import PRIORITIES, TICKET_STATUSES, Agent, Ticket, as_utc, utcnow
-from desk.saved_views import MAX_NAME, SHARERS
+from desk.saved_views import FIELD_PREFIX, MAX_NAME, SHARERS
 from desk.snooze import snooze_time
 from desk.tags import clean_tag
 from desk.ticket_fields import field_changes, values_of
@@ -276,6 +276,7 @@ def inbox() -> str:
         labels=ViewLabels(), since=utcnow().isoformat(),
         filter_fields=[f for f in desk.fields.fields if f.type in ("dropdown", "checkbox")],
         field_filter=dict(query.fields),
+        gone_filters=[(key, value) for key, value in query.fields if desk.fields.get(key) is None],
         pager_args=dict(saved=saved.id) if saved else dict(
             view=query.view, status=query.status, lang=query.lang, team=query.team, tag=query.tag, q=query.q,
             sort=query.sort, **{f"field.{key}": value for key, value in query.fields}),
@@ -289,6 +290,9 @@ def save_view():
     """Save the inbox's filters (the form's hidden fields) as a view named by the agent; a lead or an admin may share
     it with everyone. A refused name or filter is flashed, naming the field, and nothing is saved."""
     filters = {name: request.form.get(name, "")[:MAX_QUERY + 1] for name in SAVED_FILTERS}
+    # The custom field filters (`field.<key>`, the inbox's selects): desk.saved_views checks each key and value.
+    filters.update({name: value[:MAX_QUERY + 1] for name, value in request.form.items(multi=False)
+                    if name.startswith(FIELD_PREFIX)})
     try:
         saved = state.desk().saved_views.save(current_user.id, request.form.get("name", "")[:200], filters,
                                               shared=request.form.get("shared") == "on")
