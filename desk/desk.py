@@ -61,7 +61,7 @@ class Desk:
         start (TriggerError naming the file, line and field), since building `tickets` builds this."""
         with self.db.session() as session:
             emails = set(session.scalars(select(Agent.email)))
-        rules = load_triggers(self.settings.content_dir, self.hours, self.settings.languages, emails)
+        rules = load_triggers(self.settings.content_dir, self.hours, self.settings.languages, emails, self.fields)
         return Triggers(rules, self.hours, self.settings.content_dir)
 
     @cached_property

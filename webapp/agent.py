@@ -589,7 +589,7 @@ def reply(ticket_id: int):
         tags = [clean_tag(t) for t in request.form.getlist("add_tag") if t.strip()]
         sent = desk.tickets.send_reply(ticket_id, current_user.id, text, status=status,
                                        seen_message_id=None if anyway else form_number(seen),
-                                       files=files, tags=tags)
+                                       files=files, tags=tags, fields=_macro_fields())
     except CrossedReplyError as crossed:
         return _page_again(ticket_id, crossed=crossed.messages, kept_reply=text, kept_status=status,
                            file_error=bool(files), file_error_field="reply"), 409
@@ -602,6 +602,16 @@ def reply(ticket_id: int):
     _record_sent(ticket_id, text, sent)
     flash(gettext("Reply sent."), "ok")
     return redirect(url_for(".ticket", ticket_id=ticket_id))
+
+
+def _macro_fields() -> dict[str, object] | None:
+    """The custom fields the reply's macro sets (its `actions.set_fields`; the form's `macro` is "lang/key", set by
+    the page's script when the agent applies one), checked by the desk with the reply: None without a macro."""
+    lang, _, key = request.form.get("macro", "")[:200].partition("/")
+    if not key or lang not in state.settings().languages:
+        return None
+    macro = next((m for m in state.macros(lang) if m.key == key), None)
+    return dict(macro.set_fields) if macro is not None and macro.set_fields else None
 
 
 def _record_sent(ticket_id: int, text: str, sent: SentReply) -> None:

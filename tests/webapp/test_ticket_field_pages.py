@@ -253,3 +253,39 @@ def test_a_saved_view_on_a_field_the_file_lost_still_opens_and_says_so(
     page = answer.get_data(as_text=True)
     assert answer.status_code == 200 and "vip (not in the fields file): <bdi>true</bdi>" in page
     assert f'/agent/tickets/{vip}"' in page and f'/agent/tickets/{plain}"' not in page
+
+
+MACRO = """---
+title: Refund started
+actions:
+  set_fields: {reason: refund, vip: true}
+---
+Your refund is on its way.
+"""
+
+
+def test_a_macros_set_fields_are_set_with_its_reply_audited_as_the_agent(app: Flask, agent: FlaskClient,
+                                                                         light_settings: Settings  # noqa: F811
+                                                                         ) -> None:
+    folder = light_settings.content_dir / "_macros" / "en"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "refund-started.md").write_text(MACRO, encoding="utf-8")
+    ticket = new(app)
+    token = csrf(agent.get(f"/agent/tickets/{ticket}").get_data(as_text=True))
+    answer = agent.post(f"/agent/tickets/{ticket}/reply", data={
+        "csrf_token": token, "body": "Your refund is on its way.", "status": "pending", "macro": "en/refund-started"})
+    assert answer.status_code == 302
+    assert stored(app, ticket) == {"reason": "refund", "vip": "true"}
+    with app.extensions["desk"].db.session() as session:
+        event = session.scalars(select(AuditEvent).where(AuditEvent.action == "ticket_fields_changed")).one()
+        assert (event.actor, event.after) == ("agent", {"reason": "refund", "vip": "true"})
+    # A value the file no longer takes: the reply is not sent, the field named.
+    (folder / "refund-started.md").write_text(MACRO.replace("reason: refund", "reason: warranty"), encoding="utf-8")
+    other = new(app)
+    token = csrf(agent.get(f"/agent/tickets/{other}").get_data(as_text=True))
+    answer = agent.post(f"/agent/tickets/{other}/reply", data={
+        "csrf_token": token, "body": "Second reply.", "status": "pending", "macro": "en/refund-started"})
+    assert answer.status_code == 400 and "Reason: not one of Refund, Delivery" in answer.get_data(as_text=True)
+    assert stored(app, other) == {}
+    with app.extensions["desk"].db.session() as session:
+        assert session.scalars(select(Ticket).where(Ticket.id == other)).one().messages[-1].author == "customer"
