@@ -289,3 +289,28 @@ def test_a_macros_set_fields_are_set_with_its_reply_audited_as_the_agent(app: Fl
     assert stored(app, other) == {}
     with app.extensions["desk"].db.session() as session:
         assert session.scalars(select(Ticket).where(Ticket.id == other)).one().messages[-1].author == "customer"
+
+
+def test_the_customers_page_shows_only_the_fields_visible_to_customers(light_settings: Settings  # noqa: F811
+                                                                        ) -> None:
+    visible = FIELDS.replace("  label: {en: Reason, ar: السبب}\n",
+                             "  label: {en: Reason, ar: السبب}\n  visible_to_customer: true\n")
+    visible = visible.replace("  label: {en: Refund amount, ar: مبلغ الاسترداد}\n",
+                              "  label: {en: Refund amount, ar: مبلغ الاسترداد}\n  visible_to_customer: true\n")
+    (light_settings.content_dir / FIELDS_FILE).write_text(visible, encoding="utf-8")
+    app = create_app(light_settings)
+    ticket = app.extensions["desk"].tickets.create(NewTicket(
+        email="omar@example.com", subject="Refund", body="Where is my refund?", lang="en",
+        fields={"reason": "refund", "order_number": "A-1182", "vip": "true", "amount": "1234.5"}))
+    client = app.test_client()
+    page = client.get(f"/en/tickets/{ticket.reference}").get_data(as_text=True)
+    shown = page.split('id="ticket-fields"')[1].split("</dl>")[0]
+    assert "<dt>Reason</dt>" in shown and "Refund</dd>" in shown and "1,234.5" in shown
+    assert "A-1182" not in page and "VIP" not in page and "Order number" not in page  # the agents' alone
+    arabic = client.get(f"/ar/tickets/{ticket.reference}").get_data(as_text=True)
+    assert "<dt>السبب</dt>" in arabic and "استرداد" in arabic
+    assert "<form" not in shown  # read only
+    # Without visible fields the page has no such list.
+    (light_settings.content_dir / FIELDS_FILE).write_text(FIELDS, encoding="utf-8")
+    plain = create_app(light_settings).test_client().get(f"/en/tickets/{ticket.reference}").get_data(as_text=True)
+    assert 'id="ticket-fields"' not in plain
