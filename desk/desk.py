@@ -87,7 +87,7 @@ class Desk:
 
     @cached_property
     def inbox(self) -> Inbox:
-        return Inbox(self.db, self.hours)
+        return Inbox(self.db, self.hours, (f.key for f in self.fields.fields if f.type == "number"))
 
     @cached_property
     def saved_views(self) -> SavedViews:

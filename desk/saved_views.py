@@ -12,7 +12,9 @@ the mistake for good): an unknown value is refused with the field named and the 
 Custom ticket field filters (`field.<key>`, a dropdown's option or a checkbox's true/false: what the inbox's selects
 offer) are kept with the view, stored as normalised (`field.vip=1` keeps "true"). A field the fields file later loses
 stays in the view and still narrows it (its tickets keep their values, as the ticket page shows them); the page names
-it "key (not in the fields file)". A new save may only name the file's dropdown and checkbox fields.
+it "key (not in the fields file)". A new save may only name the file's dropdown and checkbox fields. A view also
+keeps the fields it shows as columns (`columns`, as Zendesk's view columns are per view) and may sort by one
+("field.<key>").
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from desk.business_hours import BusinessHours
 from desk.database import Database
-from desk.inbox import SORTS, VIEWS, InboxQuery
+from desk.inbox import FIELD_SORT, SORTS, VIEWS, InboxQuery
 from desk.models import SAVED_VIEW_NAME, TICKET_STATUSES, Agent, SavedView
 from desk.name_keys import mixed_script_word, name_key, tidy_name
 from desk.tags import clean_tag
@@ -53,7 +55,8 @@ class Saved:
     def of(cls, row: SavedView) -> Saved:
         return cls(row.id, row.agent_id, row.name, row.shared, InboxQuery(
             view=row.view, status=row.status, lang=row.lang, team=row.team, tag=row.tag, q=row.q, sort=row.sort,
-            fields=tuple(sorted((str(key), str(value)) for key, value in (row.fields or {}).items()))))
+            fields=tuple(sorted((str(key), str(value)) for key, value in (row.fields or {}).items())),
+            columns=tuple(str(key) for key in row.columns or ())))
 
 
 class SavedViews:
@@ -103,9 +106,20 @@ class SavedViews:
             team=pick("team", filters.get("team"), self.hours.teams),
             tag=clean_tag(tag) if tag else None,
             q=q,
-            sort=pick("sort", filters.get("sort"), SORTS, "updated") or "updated",
+            sort=pick("sort", filters.get("sort"), (*SORTS, *(FIELD_SORT + key for key in self.fields.keys)),
+                      "updated") or "updated",
             fields=self.field_filters(filters),
+            columns=self.columns(filters.get("columns")),
         )
+
+    def columns(self, raw: str | None) -> tuple[str, ...]:
+        """`columns`: field keys, comma-separated, each a field of the file (shown in that order, each once)."""
+        keys = tuple(dict.fromkeys(key.strip() for key in (raw or "").split(",") if key.strip()))
+        for key in keys:
+            if self.fields.get(key) is None:
+                raise InputError("columns", N_("no ticket field %(key)s; the fields are %(keys)s"),
+                                 key=repr(key[:40]), keys=", ".join(self.fields.keys) or "-")
+        return keys
 
     def field_filters(self, filters: Mapping[str, str | None]) -> tuple[tuple[str, str], ...]:
         """The `field.<key>` filters, each normalised as stored, by key; a blank one is no filter. A key that is not
@@ -148,7 +162,7 @@ class SavedViews:
                                              "first"), num=self.limit)
             row = SavedView(agent_id=agent_id, name=name, shared=shared, view=query.view, status=query.status,
                             lang=query.lang, team=query.team, tag=query.tag, q=query.q, sort=query.sort,
-                            fields=dict(query.fields) or None)
+                            fields=dict(query.fields) or None, columns=list(query.columns) or None)
             session.add(row)
             self._flush_named(session, name)
             return Saved.of(row)

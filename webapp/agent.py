@@ -70,7 +70,7 @@ MAX_SHOWN = 20
 MAX_QUERY = 200
 MAX_BULK = 200
 MAX_LIVE_MESSAGES = 20
-SAVED_FILTERS = ("view", "status", "lang", "team", "tag", "q", "sort")
+SAVED_FILTERS = ("view", "status", "lang", "team", "tag", "q", "sort", "columns")
 
 
 @dataclass
@@ -229,7 +229,15 @@ def _inbox_query() -> InboxQuery:
         q=(request.args.get("q") or "")[:MAX_QUERY],
         sort=request.args.get("sort", "updated"),
         fields=inbox_field_filters(),
+        columns=inbox_columns(),
     )
+
+
+def inbox_columns() -> tuple[str, ...]:
+    """`column=<key>` (repeated): the custom fields shown as columns, in the file's order; a key the file lacks is
+    ignored, as the other filters' unknown values are."""
+    wanted = set(request.args.getlist("column")[:100])
+    return tuple(field.key for field in state.desk().fields.fields if field.key in wanted)
 
 
 def inbox_field_filters() -> tuple[tuple[str, str], ...]:
@@ -277,9 +285,11 @@ def inbox() -> str:
         filter_fields=[f for f in desk.fields.fields if f.type in ("dropdown", "checkbox")],
         field_filter=dict(query.fields),
         gone_filters=[(key, value) for key, value in query.fields if desk.fields.get(key) is None],
+        all_fields=desk.fields.fields,
+        column_fields=[(key, desk.fields.get(key)) for key in query.columns],
         pager_args=dict(saved=saved.id) if saved else dict(
             view=query.view, status=query.status, lang=query.lang, team=query.team, tag=query.tag, q=query.q,
-            sort=query.sort, **{f"field.{key}": value for key, value in query.fields}),
+            sort=query.sort, column=list(query.columns), **{f"field.{key}": value for key, value in query.fields}),
         kept=session.pop("bulk_kept", None) or {"ids": [], "action": "", "value": ""},
     )
 

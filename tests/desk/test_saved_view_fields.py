@@ -16,6 +16,7 @@ from sqlalchemy import func, inspect, select
 from desk.desk import Desk
 from desk.models import SavedView
 from desk.ticket_fields import write_values
+from desk.inbox import InboxQuery
 from desk.tickets import InputError, NewTicket
 from kb.settings import Settings
 from kb.ticket_fields import FIELDS_FILE
@@ -130,16 +131,41 @@ def test_the_migration_adds_the_fields_column_and_goes_down(tmp_path: Path) -> N
                                    "created_at) SELECT id, 'Old', 'old', false, 'all', '', 'updated', "
                                    "CURRENT_TIMESTAMP FROM agents")
     migrate(db, command.upgrade, "saved_view_fields")
-    assert "fields" in {column["name"] for column in inspect(db.engine).get_columns("saved_views")}
+    assert {"fields", "columns"} <= {column["name"] for column in inspect(db.engine).get_columns("saved_views")}
     db.close()
     opened = Desk(Settings(data_dir=tmp_path, database_url=url))
     try:
         agent = opened.accounts.find("old@example.com")
         assert agent is not None
         assert [(v.name, v.query.fields) for v in opened.saved_views.visible(agent.id)] == [("Old", ())]
+        with opened.db.engine.begin() as connection:  # a sort by a field: 46 characters, past the old String(20)
+            connection.exec_driver_sql("UPDATE saved_views SET sort = 'field." + "k" * 40 + "'")
         migrate(opened.db, command.downgrade, "ticket_fields")
         assert "fields" not in {column["name"] for column in inspect(opened.db.engine).get_columns("saved_views")}
         with opened.db.engine.connect() as connection:
-            assert connection.exec_driver_sql("SELECT name FROM saved_views").scalars().all() == ["Old"]
+            assert connection.exec_driver_sql("SELECT name, sort FROM saved_views").all() == [("Old", "updated")]
     finally:
         opened.close()
+
+
+def test_a_view_keeps_its_columns_and_sorts_by_a_field(desk: Desk) -> None:
+    made = fill(desk)
+    sara = desk.accounts.create_agent("sara@example.com", PASSWORD).id
+    amounts = {"refund_vip": "100", "refund": "9.5", "delivery": "25"}  # as text "9.5" > "25" > "100"
+    with desk.db.session() as session:
+        for name, amount in amounts.items():
+            write_values(session, made[name], {"amount": amount})
+    view = desk.saved_views.save(sara, "By amount", {"view": "all", "sort": "field.amount",
+                                                     "columns": "reason, amount,reason"})
+    kept = desk.saved_views.get(view.id, sara)
+    assert kept is not None and kept.query.columns == ("reason", "amount") and kept.query.sort == "field.amount"
+    page = desk.inbox.page(kept.query, sara, limit=100)
+    order = [row.ticket.id for row in page.rows]
+    assert order[:3] == [made["refund"], made["delivery"], made["refund_vip"]]  # as numbers; no value last
+    assert page.rows[0].fields == {"reason": "refund", "amount": "9.5"}  # only the columns' values
+    by_reason = desk.inbox.page(InboxQuery(view="all", sort="field.reason"), sara, limit=100)
+    assert [row.ticket.id for row in by_reason.rows][:3] == [made["delivery"], made["refund_vip"], made["refund"]]
+    with pytest.raises(InputError, match="columns: no ticket field 'colour'"):
+        desk.saved_views.save(sara, "Bad", {"view": "all", "columns": "reason,colour"})
+    with pytest.raises(InputError, match="sort: 'field.colour' is not one of"):
+        desk.saved_views.save(sara, "Bad", {"view": "all", "sort": "field.colour"})

@@ -314,3 +314,25 @@ def test_the_customers_page_shows_only_the_fields_visible_to_customers(light_set
     (light_settings.content_dir / FIELDS_FILE).write_text(FIELDS, encoding="utf-8")
     plain = create_app(light_settings).test_client().get(f"/en/tickets/{ticket.reference}").get_data(as_text=True)
     assert 'id="ticket-fields"' not in plain
+
+
+def test_the_inbox_shows_chosen_fields_as_columns_sorted_by_one_and_a_view_keeps_them(app: Flask,
+                                                                                       agent: FlaskClient) -> None:
+    small, large, none = new(app), new(app), new(app)
+    assert save(agent, small, reason="refund", amount="9.5").status_code == 302
+    assert save(agent, large, reason="delivery", amount="1234.5").status_code == 302
+    query = "view=all&column=reason&column=amount&sort=field.amount"
+    page = agent.get(f"/agent/?{query}").get_data(as_text=True)
+    header = page.split('<table class="inbox">')[1].split("</thead>")[0]
+    assert header.index("Refund amount") < header.index(">Reason<")  # the file's order, not the URL's
+    rows = re.findall(r'data-id="(\d+)"', page)
+    assert rows == [str(small), str(large), str(none)]  # as numbers (9.5 before 1,234.5), no value last
+    body = page.split("<tbody>")[1]
+    assert ">1,234.5</td>" in body and ">Delivery</td>" in body
+    assert 'value="field.amount" selected' in page and 'name="column" value="reason" checked' in page
+    assert 'name="column" value="vip" checked' not in page
+    form, answer = save_view(agent, "By amount", query)
+    assert form["columns"] == "amount,reason" and form["sort"] == "field.amount"
+    view_id = int(answer.headers["Location"].rsplit("saved=", 1)[1])
+    saved = agent.get(f"/agent/?saved={view_id}").get_data(as_text=True)
+    assert re.findall(r'data-id="(\d+)"', saved) == rows and ">1,234.5</td>" in saved
