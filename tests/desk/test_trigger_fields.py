@@ -97,3 +97,18 @@ def test_a_bad_field_stops_the_desk_and_kb_lint_names_file_line_and_field(tmp_pa
     assert result.exit_code == 1
     assert any(f"_triggers.yml:{line}:1: error: " in out and "[trigger-file]" in out
                for out in result.output.splitlines()), result.output
+
+
+def test_a_reply_macro_sets_its_fields_and_a_value_the_file_refuses_is_left_out(tmp_path: Path) -> None:
+    rules = "- name: Refund reply\n  on: created\n  if: {text: refund}\n  then: {reply_macro: refund-fields}\n"
+    desk = open_desk(tmp_path, rules)
+    macro = tmp_path / "content" / "_macros" / "en" / "refund-fields.md"
+    macro.write_text("---\ntitle: Refund fields\nactions:\n  set_fields: {reason: refund, amount: lots}\n---\n"
+                     "Your refund is on its way.\n", encoding="utf-8")
+    try:
+        ticket = desk.tickets.create(NewTicket(email="sam@example.com", subject="Refund", body="refund", lang="en"))
+        assert values_of(desk.db, ticket) == {"reason": "refund"}  # "lots" is no number: left out, logged
+        assert ("Refund reply", "set_fields", "reason=refund") in trigger_rows(desk, ticket.id)
+        assert ("Refund reply", "reply_macro", "en/refund-fields") in trigger_rows(desk, ticket.id)
+    finally:
+        desk.close()
