@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, and_, exists, func, not_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import object_session
 
 from desk.business_hours import BusinessHours
 from desk.database import Database
@@ -114,12 +115,20 @@ class Automations:
             where.append(not_(tagged.where(TicketTag.tag.in_(sorted(tags)))))
         return select(Ticket.id, at).where(and_(*where)).order_by(Ticket.id).limit(limit)
 
+    def _values(self, ticket: Ticket) -> dict[str, str]:
+        """The ticket's custom field values, read only when a rule reads or sets one (desk.ticket_fields)."""
+        from desk.ticket_fields import values_in  # desk.ticket_fields imports desk.tickets, which imports triggers
+
+        session = object_session(ticket)
+        return values_in(session, ticket.id) if self.triggers.uses_fields and session is not None else {}
+
     def _due(self, rule: Trigger, ticket: Ticket, start: datetime, now: datetime) -> bool:
         """The Python half of the check: every condition on the ticket as it is now, and the time elapsed."""
         assert rule.since is not None
-        if not self.triggers.holds(rule.conditions, ticket, "", now):
+        values = self._values(ticket)
+        if not self.triggers.holds(rule.conditions, ticket, "", now, values):
             return False
-        if rule.any and not any(self.triggers.holds(c, ticket, "", now) for c in rule.any):
+        if rule.any and not any(self.triggers.holds(c, ticket, "", now, values) for c in rule.any):
             return False
         if ticket.status == "closed":
             return False
@@ -177,6 +186,6 @@ class Automations:
             # the outer transaction with it).
             session.add(AutomationRun(ticket_id=ticket.id, rule_name=rule.name, spell_start=current, fired_at=now))
             session.flush()
-            self.triggers.apply(session, self.store, ticket, rule, now)
+            self.triggers.apply(session, self.store, ticket, rule, now, self._values(ticket))
         log.info("automation %r fired on ticket %s", rule.name, ticket_id)
         return found

@@ -63,7 +63,8 @@ class Desk:
         with self.db.session() as session:
             emails = set(session.scalars(select(Agent.email)))
             hooks = set(session.scalars(select(WebhookEndpoint.name)))
-        rules = load_triggers(self.settings.content_dir, self.hours, self.settings.languages, emails, hooks)
+        rules = load_triggers(self.settings.content_dir, self.hours, self.settings.languages, emails, hooks,
+                              self.fields)
         return Triggers(rules, self.hours, self.settings.content_dir)
 
     @cached_property
@@ -94,11 +95,12 @@ class Desk:
 
     @cached_property
     def inbox(self) -> Inbox:
-        return Inbox(self.db, self.hours)
+        return Inbox(self.db, self.hours, (f.key for f in self.fields.fields if f.type == "number"))
 
     @cached_property
     def saved_views(self) -> SavedViews:
-        return SavedViews(self.db, self.hours, self.settings.languages, self.settings.saved_views_per_agent)
+        return SavedViews(self.db, self.hours, self.settings.languages, self.settings.saved_views_per_agent,
+                          self.fields)
 
     @cached_property
     def snoozes(self) -> Snoozes:

@@ -10,13 +10,14 @@ stored (one from before routing) is the default team's, in the team filter and i
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
+from sqlalchemy import ColumnElement, Numeric, and_, case, cast, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from desk.business_hours import BusinessHours
@@ -49,6 +50,16 @@ def team_clause(hours: BusinessHours, team: str) -> ColumnElement[bool]:
     return Ticket.team == team
 
 
+FIELD_SORT = "field."  # a sort by a custom field's value: "field.<key>"
+_FIELD_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")  # kb.ticket_fields.KEY_PATTERN, MAX_KEY
+
+
+def field_sort_key(sort: str) -> str | None:
+    """The field key of a "field.<key>" sort, else None."""
+    key = sort[len(FIELD_SORT):] if sort.startswith(FIELD_SORT) else ""
+    return key if _FIELD_KEY.match(key) else None
+
+
 @dataclass(frozen=True)
 class InboxQuery:
     view: str = "unsolved"
@@ -58,15 +69,18 @@ class InboxQuery:
     tag: str | None = None
     q: str = ""
     sort: str = "updated"
-    # Custom ticket fields (key, value as stored): each must hold. The inbox's page and the API set it; saved views
-    # do not store it (yet).
+    # Custom ticket fields (key, value as stored): each must hold. The inbox's page, the API and saved views
+    # (desk.saved_views) set it.
     fields: tuple[tuple[str, str], ...] = ()
+    # Custom fields shown as columns (their keys, in order): the page reads each row's values. A sort may also be
+    # "field.<key>" (by that field's value, tickets without one last).
+    columns: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         # Unknown values (a hand-edited URL) fall back to the defaults rather than erroring.
         if self.view not in VIEWS:
             object.__setattr__(self, "view", "unsolved")
-        if self.sort not in SORTS:
+        if self.sort not in SORTS and not field_sort_key(self.sort):
             object.__setattr__(self, "sort", "updated")
         if self.status not in TICKET_STATUSES:
             object.__setattr__(self, "status", None)
@@ -101,6 +115,7 @@ class InboxRow:
     mentions: int  # unseen notes mentioning this agent
     new_activity: bool  # assigned to this agent and updated since they last had it open
     overdue: bool  # the reply due time has passed
+    fields: Mapping[str, str] = field(default_factory=dict)  # the query's columns' values (key -> as stored)
 
 
 @dataclass(frozen=True)
@@ -110,9 +125,10 @@ class InboxPage:
 
 
 class Inbox:
-    def __init__(self, db: Database, hours: BusinessHours | None = None) -> None:
+    def __init__(self, db: Database, hours: BusinessHours | None = None, numbers: Iterable[str] = ()) -> None:
         self.db = db
         self.hours = hours or BusinessHours.from_mapping({})
+        self.numbers = frozenset(numbers)  # the number fields' keys: sorted as numbers, not as text
 
     def end_of_today(self, now: datetime, zone: ZoneInfo | None = None) -> datetime:
         """Midnight ending today on the reader's wall (`zone`: the agent's own), else the default team's."""
@@ -170,10 +186,16 @@ class Inbox:
             clauses.append(found)
         return clauses
 
-    @staticmethod
-    def _order(sort: str, view: str = "unsolved") -> list:  # type: ignore[type-arg]
+    def _order(self, sort: str, view: str = "unsolved") -> list:  # type: ignore[type-arg]
         if view == "my_teams":  # the team's unassigned tickets first: the ones nobody is working yet
-            return [Ticket.assignee_id.is_not(None), *Inbox._order(sort)]
+            return [Ticket.assignee_id.is_not(None), *self._order(sort)]
+        key = field_sort_key(sort)
+        if key is not None:  # by the field's value (a number as a number), tickets without one last
+            value: Any = select(TicketFieldValue.value).where(
+                TicketFieldValue.ticket_id == Ticket.id, TicketFieldValue.key == key).scalar_subquery()
+            if key in self.numbers:
+                value = cast(value, Numeric)
+            return [value.is_(None), value, Ticket.id]
         if sort == "created":
             return [Ticket.created_at.desc(), Ticket.id.desc()]
         if sort == "due":
@@ -205,9 +227,15 @@ class Inbox:
                 select(TicketPresence.ticket_id, TicketPresence.seen_at)
                 .where(TicketPresence.ticket_id.in_(ids), TicketPresence.agent_id == agent_id)
             ).all()) if ids else {}
+            values: dict[int, dict[str, str]] = {}
+            if query.columns and ids:  # the shown fields' values, one statement for the page
+                for ticket_id, key, value in session.execute(
+                        select(TicketFieldValue.ticket_id, TicketFieldValue.key, TicketFieldValue.value)
+                        .where(TicketFieldValue.ticket_id.in_(ids), TicketFieldValue.key.in_(query.columns))):
+                    values.setdefault(ticket_id, {})[key] = value
         rows = [
             InboxRow(t, mentions.get(t.id, 0), t.assignee_id == agent_id and _after(t.updated_at, seen.get(t.id)),
-                     t.due_at is not None and as_utc(t.due_at) < now)
+                     t.due_at is not None and as_utc(t.due_at) < now, values.get(t.id, {}))
             for t in tickets
         ]
         return InboxPage(rows, total)

@@ -654,7 +654,11 @@ class SavedView(Base):
     team: Mapped[str | None] = mapped_column(String(40))
     tag: Mapped[str | None] = mapped_column(String(60))
     q: Mapped[str] = mapped_column(String(200), default="")
-    sort: Mapped[str] = mapped_column(String(20), default="updated")
+    sort: Mapped[str] = mapped_column(String(60), default="updated")  # or "field.<key>" (a key is at most 40)
+    # Custom ticket field filters (desk.inbox.InboxQuery.fields): key -> value as stored; None or {} for none. A key the
+    # fields file lost is kept (and still applied): the view shows it as "key (not in the fields file)".
+    fields: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    columns: Mapped[list[str] | None] = mapped_column(JSON)  # custom fields shown as columns, by key, in order
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     @validates("name")

@@ -8,6 +8,13 @@ the same clauses as the built-in views, so the two can never disagree. "Mine" in
 
 Filters are checked when saved (the inbox's URL forgives a bad value by falling back; a saved view would keep
 the mistake for good): an unknown value is refused with the field named and the values it may take.
+
+Custom ticket field filters (`field.<key>`, a dropdown's option or a checkbox's true/false: what the inbox's selects
+offer) are kept with the view, stored as normalised (`field.vip=1` keeps "true"). A field the fields file later loses
+stays in the view and still narrows it (its tickets keep their values, as the ticket page shows them); the page names
+it "key (not in the fields file)". A new save may only name the file's dropdown and checkbox fields. A view also
+keeps the fields it shows as columns (`columns`, as Zendesk's view columns are per view) and may sort by one
+("field.<key>").
 """
 
 from __future__ import annotations
@@ -21,16 +28,19 @@ from sqlalchemy.orm import Session
 
 from desk.business_hours import BusinessHours
 from desk.database import Database
-from desk.inbox import SORTS, VIEWS, InboxQuery
+from desk.inbox import FIELD_SORT, SORTS, VIEWS, InboxQuery
 from desk.models import SAVED_VIEW_NAME, TICKET_STATUSES, Agent, SavedView
 from desk.name_keys import mixed_script_word, name_key, tidy_name
 from desk.tags import clean_tag
 from desk.tickets import InputError, agent_row, plain_text, row_by_id
 from desk.translatable import N_
+from kb.ticket_fields import FieldValueError, TicketFields
 
 MAX_NAME = SAVED_VIEW_NAME
 MAX_Q = 200
 SHARERS = ("lead", "admin")
+FILTERABLE = ("dropdown", "checkbox")  # the field types the inbox filters by (its selects)
+FIELD_PREFIX = "field."
 
 
 @dataclass(frozen=True)
@@ -44,15 +54,19 @@ class Saved:
     @classmethod
     def of(cls, row: SavedView) -> Saved:
         return cls(row.id, row.agent_id, row.name, row.shared, InboxQuery(
-            view=row.view, status=row.status, lang=row.lang, team=row.team, tag=row.tag, q=row.q, sort=row.sort))
+            view=row.view, status=row.status, lang=row.lang, team=row.team, tag=row.tag, q=row.q, sort=row.sort,
+            fields=tuple(sorted((str(key), str(value)) for key, value in (row.fields or {}).items())),
+            columns=tuple(str(key) for key in row.columns or ())))
 
 
 class SavedViews:
-    def __init__(self, db: Database, hours: BusinessHours, languages: Iterable[str], limit: int) -> None:
+    def __init__(self, db: Database, hours: BusinessHours, languages: Iterable[str], limit: int,
+                 fields: TicketFields | None = None) -> None:
         self.db = db
         self.hours = hours
         self.languages = tuple(languages)
         self.limit = limit
+        self.fields = fields or TicketFields()
 
     def visible(self, agent_id: int) -> list[Saved]:
         """The agent's own views, then those others shared, each by name (its folded key, in Python: one order on
@@ -69,7 +83,8 @@ class SavedViews:
 
     def query(self, filters: Mapping[str, str | None]) -> InboxQuery:
         """The filters as an InboxQuery, each checked: an unknown one is an InputError naming its field and the
-        values it may take (nothing falls back silently, unlike the inbox's URL)."""
+        values it may take (nothing falls back silently, unlike the inbox's URL). `field.<key>` entries are the
+        custom field filters (`field_filters`)."""
         def pick(field: str, value: str | None, allowed: Iterable[str], default: str | None = None) -> str | None:
             value = (value or "").strip()
             if not value:
@@ -91,8 +106,44 @@ class SavedViews:
             team=pick("team", filters.get("team"), self.hours.teams),
             tag=clean_tag(tag) if tag else None,
             q=q,
-            sort=pick("sort", filters.get("sort"), SORTS, "updated") or "updated",
+            sort=pick("sort", filters.get("sort"), (*SORTS, *(FIELD_SORT + key for key in self.fields.keys)),
+                      "updated") or "updated",
+            fields=self.field_filters(filters),
+            columns=self.columns(filters.get("columns")),
         )
+
+    def columns(self, raw: str | None) -> tuple[str, ...]:
+        """`columns`: field keys, comma-separated, each a field of the file (shown in that order, each once)."""
+        keys = tuple(dict.fromkeys(key.strip() for key in (raw or "").split(",") if key.strip()))
+        for key in keys:
+            if self.fields.get(key) is None:
+                raise InputError("columns", N_("no ticket field %(key)s; the fields are %(keys)s"),
+                                 key=repr(key[:40]), keys=", ".join(self.fields.keys) or "-")
+        return keys
+
+    def field_filters(self, filters: Mapping[str, str | None]) -> tuple[tuple[str, str], ...]:
+        """The `field.<key>` filters, each normalised as stored, by key; a blank one is no filter. A key that is not
+        one of the file's dropdown or checkbox fields, or a value the field does not have, is an InputError naming
+        `field.<key>` (and the keys or values it may take)."""
+        found: dict[str, str] = {}
+        filterable = [field for field in self.fields.fields if field.type in FILTERABLE]
+        for name, raw in filters.items():
+            if not name.startswith(FIELD_PREFIX) or not (raw or "").strip():
+                continue
+            key = name[len(FIELD_PREFIX):]
+            field = self.fields.get(key)
+            if field is None or field.type not in FILTERABLE:
+                raise InputError(name[:46], N_("no dropdown or checkbox field %(key)s; a view filters by %(keys)s"),
+                                 key=repr(key[:40]), keys=", ".join(f.key for f in filterable) or "-")
+            try:
+                value = field.normalise(raw)
+            except FieldValueError:
+                allowed = [option.key for option in field.options] if field.type == "dropdown" else ["true", "false"]
+                raise InputError(name, N_("%(value)s is not one of %(allowed)s"), value=repr((raw or "")[:40]),
+                                 allowed=", ".join(allowed)) from None
+            if value is not None:
+                found[key] = value
+        return tuple(sorted(found.items()))
 
     def save(self, agent_id: int, name: str, filters: Mapping[str, str | None], shared: bool = False) -> Saved:
         """Save the filters as the agent's view `name` (shared with everyone when a lead or an admin asks); at most
@@ -110,7 +161,8 @@ class SavedViews:
                 raise InputError("views", N_("you have %(num)d saved views, the most an agent keeps; delete one "
                                              "first"), num=self.limit)
             row = SavedView(agent_id=agent_id, name=name, shared=shared, view=query.view, status=query.status,
-                            lang=query.lang, team=query.team, tag=query.tag, q=query.q, sort=query.sort)
+                            lang=query.lang, team=query.team, tag=query.tag, q=query.q, sort=query.sort,
+                            fields=dict(query.fields) or None, columns=list(query.columns) or None)
             session.add(row)
             self._flush_named(session, name)
             return Saved.of(row)

@@ -695,10 +695,6 @@ class TicketStore:
     def create_in(self, session: Session, new: NewTicket) -> Ticket:
         """Insert a validated ticket in the caller's transaction, with its confirmation mail queued."""
         ticket = self._insert(session, new)
-        if new.fields:
-            from desk.ticket_fields import write_values  # it imports this module's InputError
-            write_values(session, ticket.id, {key: value if value is None else str(value)
-                                              for key, value in new.fields.items()})
         if new.notify and new.channel in CONFIRMED_CHANNELS and new.created is None:
             queue_mail(session, "confirmation", ticket, ticket.customer.email, ticket.lang, ticket.messages[0])
         return ticket
@@ -871,6 +867,11 @@ class TicketStore:
         if ticket.messages[-1].author == "customer":
             ticket.due_at = self._due(ticket, created)
         session.add(ticket)
+        if new.fields:  # before the triggers: a rule on a field sees what the contact form or the API set
+            from desk.ticket_fields import write_values  # it imports this module's InputError
+            session.flush()
+            write_values(session, ticket.id, {key: value if value is None else str(value)
+                                              for key, value in new.fields.items()})
         if new.auto_assign and self.triggers:  # before automatic assignment: a trigger's team and assignee win
             self.triggers.run(session, self, ticket, Event("created", new.body, created))
         index_ticket(session, ticket)
@@ -976,7 +977,7 @@ class TicketStore:
 
     def send_reply(
         self, ticket_id: int, agent_id: int, body: str, status: str = "pending", seen_message_id: int | None = None,
-        files: Sequence[Upload] = (), tags: Sequence[str] = (),
+        files: Sequence[Upload] = (), tags: Sequence[str] = (), fields: Mapping[str, object] | None = None,
     ) -> SentReply:
         """`reply`, also telling whether this call sent it or found the same page's reply already sent
         (the caller records what the agent did once per reply, not once per click).
@@ -986,11 +987,20 @@ class TicketStore:
         (folded by `desk.tags.clean_tag`), added to the ticket with it: in a transaction of their own, a failure
         after the reply went out answered "nothing was changed" for a reply that was sent. A reply may be files
         alone (no text); one with neither is refused, naming "body". A closed ticket is final: `ClosedTicketError`
-        (its page offers `agent_follow_up` instead), where the reply used to reopen it."""
+        (its page offers `agent_follow_up` instead), where the reply used to reopen it. `fields` (a macro's
+        set_fields: key -> value) are checked first and set with the reply, audited as the agent's change; a refused
+        one (an InputError naming `fields.<key>`) sends nothing."""
         text, attached = self._reply_input(body, status, files)
+        if fields:
+            from desk.ticket_fields import clean_values  # it imports this module's InputError
+            cleaned = clean_values(self.fields, fields)
         with file_writes() as written, self.db.session() as session:
             ticket = changeable(session, ticket_id, reply=True)  # final: the page offers a follow-up
             add_tags(ticket, tags)  # a crossed reply adds none (rolled back); a resend keeps them, as the first post
+            if fields:
+                from desk.audit import Actor
+                from desk.ticket_fields import write_values
+                write_values(session, ticket.id, cleaned, Actor.agent(agent_id))
             if seen_message_id is not None:
                 crossed = [m for m in ticket.messages if m.id > seen_message_id and m.agent_id != agent_id]
                 if crossed:

@@ -26,6 +26,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -49,7 +50,8 @@ from desk.ticket_search import fold_for_search
 from kb.macros import Macro, load_macros
 from kb.message_text import first_name
 from kb.tag_rule import folded_tag, is_tag
-from kb.triggers import TRIGGERS_FILE, Trigger, TriggerError, macro_keys, parse_triggers
+from kb.ticket_fields import TicketFields
+from kb.triggers import TRIGGERS_FILE, FieldCondition, Trigger, TriggerError, macro_keys, parse_triggers
 
 if TYPE_CHECKING:
     from desk.tickets import TicketStore
@@ -70,11 +72,11 @@ class Event:
 
 
 def load_triggers(content_dir: Path, hours: BusinessHours, languages: tuple[str, ...],
-                  agent_emails: set[str] | None = None,
-                  webhook_names: set[str] | None = None) -> tuple[Trigger, ...]:
-    """The content folder's rules (triggers and automations), checked against this desk: its teams, its macros, and
-    (when given) its agents' emails and its outbound webhooks' names. A wrong file raises TriggerError naming the
-    file, line and field."""
+                  agent_emails: set[str] | None = None, webhook_names: set[str] | None = None,
+                  fields: TicketFields | None = None) -> tuple[Trigger, ...]:
+    """The content folder's rules (triggers and automations), checked against this desk: its teams, its macros, its
+    ticket fields, and (when given) its agents' emails and its outbound webhooks' names. A wrong file raises
+    TriggerError naming the file, line and field."""
     path = content_dir / TRIGGERS_FILE
     if not path.exists():
         return ()
@@ -82,7 +84,7 @@ def load_triggers(content_dir: Path, hours: BusinessHours, languages: tuple[str,
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise TriggerError(str(path), 1, "file", "not UTF-8 text") from None
-    rules = parse_triggers(text, str(path), tuple(hours.teams), macro_keys(content_dir), languages)
+    rules = parse_triggers(text, str(path), tuple(hours.teams), macro_keys(content_dir), languages, fields)
     if agent_emails is not None:
         for number, rule in enumerate(rules, 1):
             email = rule.actions.assignee
@@ -124,25 +126,51 @@ class Triggers:
             return fired
         session.flush()  # the ticket's id for the history rows, and its column defaults (status) to match on
         text = fold_for_search(f"{ticket.subject}\n{event.text}")
+        from desk.ticket_fields import values_in  # desk.ticket_fields imports desk.tickets, which imports this
+
+        # The ticket's custom field values, read once and kept as the rules' set_fields leave them.
+        values = values_in(session, ticket.id) if self.uses_fields else {}
         for rule in self.rules:
             if event.kind not in rule.events:
                 continue
-            if not self.holds(rule.conditions, ticket, text, event.now):
+            if not self.holds(rule.conditions, ticket, text, event.now, values):
                 continue
-            if rule.any and not any(self.holds(c, ticket, text, event.now) for c in rule.any):
+            if rule.any and not any(self.holds(c, ticket, text, event.now, values) for c in rule.any):
                 continue
-            self.apply(session, store, ticket, rule, event.now)
+            self.apply(session, store, ticket, rule, event.now, values)
             fired.append(rule.name)
         return fired
 
-    def holds(self, conditions: Mapping[str, object], ticket: Ticket, text: str, now: datetime) -> bool:
+    @cached_property
+    def uses_fields(self) -> bool:
+        """Whether any rule reads or sets a custom field (else no rule needs the ticket's values read)."""
+        return any(rule.actions.set_fields or any(isinstance(v, FieldCondition) for c in (rule.conditions, *rule.any)
+                                                  for v in c.values()) for rule in self.rules)
+
+    @staticmethod
+    def _field_holds(condition: FieldCondition, values: Mapping[str, str]) -> bool:
+        have = values.get(condition.key)
+        if have is None:
+            return False
+        if condition.contains:
+            folded = fold_for_search(have)
+            return any(_contains(folded, fold_for_search(phrase)) for phrase in condition.values)
+        return have in condition.values
+
+    def holds(self, conditions: Mapping[str, object], ticket: Ticket, text: str, now: datetime,
+              values: Mapping[str, str] | None = None) -> bool:
+        """Whether every condition of `conditions` holds for `ticket` now (`text`: the event's folded words; `values`:
+        its custom field values, needed only when a condition reads one)."""
         team_key = self.hours.team_key(ticket.team)
         words = {"lang": ticket.lang, "channel": ticket.channel, "category": ticket.category, "team": team_key,
                  "priority": ticket.priority, "status": ticket.status,
                  "domain": ticket.customer.email.rpartition("@")[2] if ticket.customer else ""}
         tags = {t.tag for t in ticket.tags}
         for key, wanted in conditions.items():
-            if key in words:
+            if isinstance(wanted, FieldCondition):
+                if not self._field_holds(wanted, values or {}):
+                    return False
+            elif key in words:
                 if (words[key] or "").lower() not in wanted:  # type: ignore[operator]
                     return False
             elif key == "tags":
@@ -164,7 +192,12 @@ class Triggers:
                     return False
         return True
 
-    def apply(self, session: Session, store: TicketStore, ticket: Ticket, rule: Trigger, now: datetime) -> None:
+    def apply(self, session: Session, store: TicketStore, ticket: Ticket, rule: Trigger, now: datetime,
+              values: dict[str, str] | None = None) -> None:
+        """`rule`'s actions on `ticket`, in the caller's transaction (triggers' run, desk.automations); `values`, the
+        ticket's custom field values when a rule uses them, kept as `set_fields` leaves them for later rules."""
+        from desk.audit import SYSTEM
+        from desk.ticket_fields import write_values
         from desk.tickets import add_tags, record_assignee
         from desk.webhooks import queue_rule_event  # imports desk.tickets, which imports this module
 
@@ -217,6 +250,19 @@ class Triggers:
             body = self._values_rendered(actions.note, ticket)
             ticket.messages.append(Message(author="agent", agent_id=None, body=body, internal=True, created_at=now))
             note("note", None, body)
+        if actions.set_fields:
+            # Audited as every field change is ("ticket_fields_changed", by the system), and a history row naming
+            # the trigger: key=value before and after, each field's.
+            changes = write_values(session, ticket.id, dict(actions.set_fields), SYSTEM)
+            if changes:
+                note("set_fields", _pairs({key: old for key, (old, _) in changes.items()}),
+                     _pairs({key: new for key, (_, new) in changes.items()}))
+            if values is not None:
+                for key, (_, new) in changes.items():
+                    if new is None:
+                        values.pop(key, None)
+                    else:
+                        values[key] = new
         if actions.reply_macro is not None:
             self._reply(session, store, ticket, rule, now, note)
         if actions.notify_webhook is not None:
@@ -261,8 +307,27 @@ class Triggers:
         add_tags(ticket, [tag for tag in map(folded_tag, macro.add_tags) if is_tag(tag)])
         if macro.status in ("open", "pending", "on_hold") and macro.status != ticket.status:
             store.set_status(ticket, macro.status, now, trigger=rule.name)
+        if macro.set_fields:
+            # As an agent's send of the macro would: its fields set (audited by the system). A value the fields file
+            # no longer takes (`kb lint` says so: macro-fields) is left out and logged, not the customer's ticket.
+            from desk.audit import SYSTEM
+            from desk.ticket_fields import checked_values, values_in, write_values
+
+            cleaned, refused = checked_values(store.fields, dict(macro.set_fields),
+                                              stored=values_in(session, ticket.id))
+            for problem in refused.values():
+                log.warning("trigger %r: macro %r: %s; left out", rule.name, key, problem)
+            changes = write_values(session, ticket.id, cleaned, SYSTEM)
+            if changes:
+                note("set_fields", _pairs({k: old for k, (old, _) in changes.items()}),
+                     _pairs({k: new for k, (_, new) in changes.items()}))
         note("reply_macro", None, f"{ticket.lang}/{key}")
         queue_mail(session, "reply", ticket, ticket.customer.email, ticket.lang, message)
+
+
+def _pairs(values: Mapping[str, str | None]) -> str:
+    """Field changes in a history row: "reason=refund, vip=true" (a cleared one: "vip=")."""
+    return ", ".join(f"{key}={value or ''}" for key, value in sorted(values.items()))
 
 
 # The vocabulary kb.triggers repeats (it cannot import desk): tests/desk/test_triggers.py checks they agree.

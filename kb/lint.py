@@ -27,8 +27,8 @@ Rule ids:
   no-file                error    a path given to lint does not exist
   ticket-fields          error    content/_ticket_fields.yml is wrong (the line and field named; the desk does not
                                   start with it): see kb.ticket_fields
-  macro-front-matter, unknown-placeholder, macro-tag, macro-lang-folder (errors), missing-macro-translation
-                         (warning): macros under content/_macros, see kb.macros.lint_macros
+  macro-front-matter, unknown-placeholder, macro-tag, macro-fields, macro-lang-folder (errors),
+  missing-macro-translation (warning): macros under content/_macros, see kb.macros.lint_macros
   trigger-file           error    content/_triggers.yml that the desk would refuse at start (kb.triggers): an
                                   unknown key, condition or action, `on:` missing, an unknown team, macro or
                                   language, a value that cannot be a tag

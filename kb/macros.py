@@ -9,6 +9,7 @@ actions applied when the reply is sent:
     actions:
       status: pending
       add_tags: [refund]
+      set_fields: {reason: refund}   # custom ticket fields (content/_ticket_fields.yml), set with the reply
     ---
     Hello {{ customer.name }}, your refund for request {{ ticket.reference }} ...
     {{ agent.name }}
@@ -31,6 +32,7 @@ from kb.articles import ArticleError, decode_article_bytes, front_matter_lines, 
 from kb.bidi_text import without_bidi_controls
 from kb.name_fold import mixed_script_word
 from kb.tag_rule import MAX_TAG, folded_tag, is_tag
+from kb.ticket_fields import FieldValueError, TicketFields
 
 MACROS_DIR = "_macros"
 PLACEHOLDERS = ("customer.name", "customer.first_name", "ticket.reference", "ticket.subject", "agent.name")
@@ -60,6 +62,10 @@ class Macro:
     status: str | None = None  # set on send
     add_tags: tuple[str, ...] = field(default_factory=tuple)  # added on send
     add_tags_line: int = 2  # its line in the file, for lint
+    # Custom ticket fields set on send (key -> the value as written; None clears it): checked against the fields file
+    # by `kb lint` (macro-fields) and by the desk when the reply is sent (a refused value sends nothing).
+    set_fields: tuple[tuple[str, object], ...] = field(default_factory=tuple)
+    set_fields_line: int = 2
 
     def placeholders(self) -> Iterator[tuple[str, int]]:
         """Each placeholder name with its line in the file."""
@@ -125,8 +131,13 @@ def load_macro(path: Path, content_dir: Path) -> Macro:
     if not title:
         raise MacroError(relative, 2, "macro-front-matter", "title: missing")
     actions = meta.get("actions") or {}
-    if not isinstance(actions, dict) or set(actions) - {"status", "add_tags"}:
-        raise MacroError(relative, 2, "macro-front-matter", "actions: only 'status' and 'add_tags' are known")
+    if not isinstance(actions, dict) or set(actions) - {"status", "add_tags", "set_fields"}:
+        raise MacroError(relative, 2, "macro-front-matter",
+                         "actions: only 'status', 'add_tags' and 'set_fields' are known")
+    set_fields = actions.get("set_fields") or {}
+    if not isinstance(set_fields, dict):
+        raise MacroError(relative, _action_line(front, at.get("actions", 2), "set_fields"), "macro-front-matter",
+                         "actions.set_fields: expected a mapping of field keys to values such as {reason: refund}")
     status = actions.get("status")
     if status is not None and status not in MACRO_STATUSES:
         raise MacroError(relative, 2, "macro-front-matter",
@@ -146,6 +157,8 @@ def load_macro(path: Path, content_dir: Path) -> Macro:
         status=status,
         add_tags=_text_list(actions.get("add_tags"), "actions.add_tags", relative, at.get("actions", 2)),
         add_tags_line=_action_line(front, at.get("actions", 2), "add_tags"),
+        set_fields=tuple((str(key), value) for key, value in set_fields.items()),
+        set_fields_line=_action_line(front, at.get("actions", 2), "set_fields"),
     )
 
 
@@ -173,9 +186,14 @@ class MacroProblem:
 
 def lint_macros(content_dir: Path, languages: tuple[str, ...]) -> list[MacroProblem]:
     """Rules (kb lint ids): macro-front-matter (error), unknown-placeholder (error), macro-tag (error: an
-    add_tags value the desk refuses at send time, kb.tag_rule), macro-lang-folder (error: a folder that is not a
+    add_tags value the desk refuses at send time, kb.tag_rule), macro-fields (error: a set_fields key the fields file
+    lacks or a value its field refuses), macro-lang-folder (error: a folder that is not a
     shipped language), missing-macro-translation (warning)."""
     problems: list[MacroProblem] = []
+    try:
+        fields = TicketFields.load(content_dir, languages)
+    except (ValueError, OSError):  # a wrong fields file is its own problem (rule ticket-fields)
+        fields = TicketFields()
     keys: dict[str, set[str]] = {}
     paths: dict[tuple[str, str], str] = {}
     for path in iter_macro_paths(content_dir):
@@ -205,6 +223,18 @@ def lint_macros(content_dir: Path, languages: tuple[str, ...]) -> list[MacroProb
                 problems.append(MacroProblem(relative, macro.add_tags_line, "error", "macro-tag",
                                              f"actions.add_tags: {tag[:30]!r}: {word[:30]!r} mixes Latin, Cyrillic or "
                                              f"Greek letters in one word: type it in one alphabet"))
+        for key, value in macro.set_fields:
+            field = fields.get(key)
+            if field is None:
+                problems.append(MacroProblem(relative, macro.set_fields_line, "error", "macro-fields",
+                                             f"actions.set_fields.{key[:40]}: no ticket field {key[:40]!r} in "
+                                             f"content/_ticket_fields.yml (fields: {', '.join(fields.keys) or '-'})"))
+                continue
+            try:
+                field.normalise(value)
+            except FieldValueError as error:
+                problems.append(MacroProblem(relative, macro.set_fields_line, "error", "macro-fields",
+                                             f"actions.set_fields.{key}: {value!r}: {error.reason}"[:300]))
     for key, langs in sorted(keys.items()):
         for missing in (lang for lang in languages if lang not in langs):
             owner = paths[(key, sorted(langs)[0])]

@@ -11,6 +11,7 @@ defined in git like teams and categories.
       required_to_solve: true      # a ticket cannot be solved until it is set (Zendesk's rule)
       on_contact_form: true        # customers see it on the contact form (optional for them...)
       required_on_form: true       # ...unless this is set too
+      visible_to_customer: true    # the customer's ticket page shows it, read only (else agents only: the default)
 
 A wrong file is refused whole with the file, line and field named (`TicketFieldsError`): the desk does not start
 with it, and `kb lint` reports it (rule `ticket-fields`). This module only reads the file and normalises values;
@@ -32,7 +33,8 @@ from kb.settings import SHIPPED_LANGUAGES
 
 FIELDS_FILE = "_ticket_fields.yml"
 FIELD_TYPES = ("text", "number", "date", "dropdown", "checkbox")
-FIELD_KEYS = ("key", "type", "label", "options", "required_to_solve", "on_contact_form", "required_on_form")
+FIELD_KEYS = ("key", "type", "label", "options", "required_to_solve", "on_contact_form", "required_on_form",
+              "visible_to_customer")
 OPTION_KEYS = ("key", "label")
 MAX_KEY = 40  # ticket_field_values.key is String(40)
 MAX_TEXT = 1000  # a text value's characters: an order number or a device, not a message
@@ -78,6 +80,7 @@ class TicketField:
     required_to_solve: bool = False
     on_contact_form: bool = False
     required_on_form: bool = False
+    visible_to_customer: bool = False  # Zendesk's "customers can view": read only on their ticket page
 
     def label(self, lang: str) -> str:
         return self.labels.get(lang) or self.labels.get(SHIPPED_LANGUAGES[0]) or self.key
@@ -151,6 +154,10 @@ class TicketFields:
 
     def on_form(self) -> tuple[TicketField, ...]:
         return tuple(field for field in self.fields if field.on_contact_form)
+
+    def for_customers(self) -> tuple[TicketField, ...]:
+        """The fields the customer's ticket page shows (`visible_to_customer`); every other is the agents' alone."""
+        return tuple(field for field in self.fields if field.visible_to_customer)
 
     def required_to_solve(self) -> tuple[TicketField, ...]:
         return tuple(field for field in self.fields if field.required_to_solve)
@@ -269,4 +276,5 @@ def _field(node: yaml.Node, where: str, languages: tuple[str, ...]) -> TicketFie
         raise TicketFieldsError(where, _line(parts["required_on_form"]),
                                 f"{at}.required_on_form: the field is not on the contact form (on_contact_form)")
     return TicketField(key, kind, labels, tuple(options), _flag(parts.get("required_to_solve"), where,
-                                                                f"{at}.required_to_solve"), on_form, required_on_form)
+                                                                f"{at}.required_to_solve"), on_form, required_on_form,
+                       _flag(parts.get("visible_to_customer"), where, f"{at}.visible_to_customer"))

@@ -25,6 +25,12 @@ worker checks them on a clock against each ticket's age in a state, with one tim
 conditions (not `text`: a resting ticket brings no words) and the actions (`status: solved` too), and the one name
 space the history tells rules apart by. Running them is the desk's (desk.automations).
 
+Custom ticket fields (kb.ticket_fields): a condition `field.<key>` holds when the ticket's value is one of those
+given (a dropdown's option keys, a checkbox's true or false, a number or a date as stored) or, for a text field,
+contains one of the words (folded as `text` is); the action `set_fields: {key: value}` sets them (null clears one).
+Both are checked against the fields file: an unknown key or a value the field refuses names `if.field.<key>` or
+`then.set_fields.<key>`.
+
 The file is read once, at start. The absent file is no triggers.
 """
 
@@ -41,6 +47,7 @@ import yaml
 from kb.macros import iter_macro_paths
 from kb.name_fold import mixed_script_word
 from kb.tag_rule import MAX_TAG, folded_tag, is_tag
+from kb.ticket_fields import FieldValueError, TicketFields
 
 TRIGGERS_FILE = "_triggers.yml"
 EVENTS = ("created", "customer_reply")
@@ -52,8 +59,9 @@ TIME_CONDITIONS = ("hours_since", "business_hours_since")
 # A rule's conditions: those matched as the routing rules match (one value or a list, ignoring case)...
 WORD_CONDITIONS = ("lang", "channel", "category", "domain", "team", "priority", "status")
 CONDITION_KEYS = (*WORD_CONDITIONS, "tags", "not_tags", "text", "business_hours", "assigned")
+FIELD_CONDITION = "field."  # `field.<key>`: a custom ticket field's value
 ACTION_KEYS = ("add_tags", "remove_tags", "priority", "team", "assignee", "status", "note", "reply_macro",
-               "notify_webhook")
+               "notify_webhook", "set_fields")
 RULE_KEYS = ("name", "on", "if", "any", "then")
 # The desk's (desk.models: PRIORITIES, CHANNELS, TICKET_STATUSES); tests/desk/test_triggers.py checks they agree.
 PRIORITIES = ("low", "normal", "high", "urgent")
@@ -119,6 +127,7 @@ class Actions:
     note: str | None = None
     reply_macro: str | None = None
     notify_webhook: str | None = None  # an outbound webhook endpoint's name (desk.webhooks)
+    set_fields: tuple[tuple[str, str | None], ...] = ()  # (key, value as stored; None clears it)
 
 
 @dataclass(frozen=True)
@@ -129,6 +138,16 @@ class Since:
     key: str
     hours: float
     business: bool = False
+
+
+@dataclass(frozen=True)
+class FieldCondition:
+    """`field.<key>`: the ticket's value is one of `values` (stored form), or (`contains`, a text field) holds one of
+    them as whole words, folded by the desk."""
+
+    key: str
+    values: frozenset[str]
+    contains: bool = False
 
 
 @dataclass(frozen=True)
@@ -183,8 +202,35 @@ def _one_of(value: object, allowed: Collection[str], path: str, line: int, at: s
 
 class _Reader:
     def __init__(self, path: str, teams: Collection[str] | None, macro_keys: Collection[str] | None,
-                 languages: Collection[str] | None) -> None:
+                 languages: Collection[str] | None, fields: TicketFields | None = None) -> None:
         self.path, self.teams, self.macro_keys, self.languages = path, teams, macro_keys, languages
+        self.fields = fields or TicketFields()
+
+    def field_condition(self, key: str, value: object, line: int, at: str) -> FieldCondition:
+        field = self.fields.get(key)
+        if field is None:
+            raise self.error(line, at, f"no ticket field {key!r} in content/_ticket_fields.yml (fields: "
+                                       f"{', '.join(self.fields.keys) or '-'})"[:300])
+        values = value if isinstance(value, list) else [value]
+        if field.type == "text":
+            return FieldCondition(key, _words(value, self.path, line, at), contains=True)
+        stored = set()
+        for raw in values:
+            try:
+                normalised = field.normalise(raw)
+            except FieldValueError as error:
+                raise self.error(line, at, f"{raw!r}: {error.reason}"[:300]) from None
+            if normalised is None:
+                raise self.error(line, at, "expected a value, not a blank")
+            stored.add(normalised)
+        if not stored:
+            raise self.error(line, at, "expected a value or a list of values")
+        return FieldCondition(key, frozenset(stored))
+
+    def field_values(self, raw: object, line: int, at: str) -> tuple[tuple[str, str | None], ...]:
+        """`set_fields`/a macro's: {key: value}, each checked against the fields file (null clears one)."""
+        return field_values(raw, self.fields, lambda here, name, message: self.error(here, name, message), line, at,
+                            getattr(raw, "lines", {}))
 
     def error(self, line: int, at: str, message: str) -> TriggerError:
         return TriggerError(self.path, line, at, message)
@@ -211,6 +257,9 @@ class _Reader:
         found: dict[str, object] = {}
         for key, value in raw.items():
             here, name = raw.lines[key], f"{at}.{key}"
+            if isinstance(key, str) and key.startswith(FIELD_CONDITION):
+                found[key] = self.field_condition(key[len(FIELD_CONDITION):], value, here, name)
+                continue
             if key in TIME_CONDITIONS and timed:
                 if "since" in found:
                     raise self.error(here, name, "one time condition per automation (hours_since or "
@@ -222,7 +271,8 @@ class _Reader:
             if key == "text" and scheduled:
                 raise self.error(here, name, "an automation (on: schedule) has no event to bring words: no `text`")
             if key not in CONDITION_KEYS:
-                raise self.error(here, name, f"unknown condition; use {', '.join(CONDITION_KEYS)}")
+                raise self.error(here, name, f"unknown condition; use {', '.join(CONDITION_KEYS)}, "
+                                             f"{FIELD_CONDITION}<key>")
             if key == "business_hours":
                 found[key] = _one_of(value, ("in", "out"), self.path, here, name)
             elif key == "assigned":
@@ -268,6 +318,8 @@ class _Reader:
                 if not isinstance(value, str) or "@" not in value:
                     raise self.error(here, name, f"expected an agent's email, not {value!r}"[:200])
                 values[key] = value.strip().lower()
+            elif key == "set_fields":
+                values[key] = self.field_values(value, here, name)
             elif key == "note":
                 if not isinstance(value, str) or not value.strip() or len(value) > MAX_NOTE:
                     raise self.error(here, name, f"expected the note's text (1 to {MAX_NOTE} characters)")
@@ -321,11 +373,33 @@ class _Reader:
         return Trigger(name.strip(), frozenset(on), conditions, actions, raw.line, alternatives, since)
 
 
+def field_values(raw: object, fields: TicketFields, error: Any, line: int, at: str,
+                 lines: Mapping[Any, int] | None = None) -> tuple[tuple[str, str | None], ...]:
+    """A `set_fields` mapping (a trigger's action, a macro's) checked against the fields file: each key a field, each
+    value one it takes (normalised as stored; null: clear it). `error(line, where, message)` builds the refusal."""
+    if not isinstance(raw, Mapping) or not raw:
+        raise error(line, at, "expected a mapping of field keys to values such as {reason: refund}")
+    found: list[tuple[str, str | None]] = []
+    for key, value in raw.items():
+        here, name = (lines or {}).get(key, line), f"{at}.{key}"
+        field = fields.get(str(key))
+        if field is None:
+            raise error(here, name, f"no ticket field {str(key)[:40]!r} in content/_ticket_fields.yml (fields: "
+                                    f"{', '.join(fields.keys) or '-'})"[:300])
+        try:
+            found.append((field.key, None if value is None else field.normalise(value)))
+        except FieldValueError as refused:
+            raise error(here, name, f"{value!r}: {refused.reason}"[:300]) from None
+    return tuple(found)
+
+
 def parse_triggers(text: str, path: str = TRIGGERS_FILE, teams: Collection[str] | None = None,
                    macro_keys: Collection[str] | None = None,
-                   languages: Collection[str] | None = None) -> tuple[Trigger, ...]:
+                   languages: Collection[str] | None = None,
+                   fields: TicketFields | None = None) -> tuple[Trigger, ...]:
     """The rules of a triggers file's text, in file order; a wrong one raises TriggerError naming the file, line and
-    field. `teams` and `macro_keys` (None: not checked) are what an action may name."""
+    field. `teams` and `macro_keys` (None: not checked) are what an action may name; `fields` (none: no field) what
+    a `field.<key>` condition and `set_fields` may name."""
     try:
         raw = yaml.load(text, Loader=_Loader)  # a SafeLoader that records lines
     except yaml.YAMLError as exc:
@@ -335,7 +409,7 @@ def parse_triggers(text: str, path: str = TRIGGERS_FILE, teams: Collection[str] 
         return ()
     if not isinstance(raw, list):
         raise TriggerError(path, 1, "triggers", "expected a list of rules, each with name, on, if and then")
-    reader = _Reader(path, teams, macro_keys, languages)
+    reader = _Reader(path, teams, macro_keys, languages, fields)
     rules = tuple(reader.rule(number, rule) for number, rule in enumerate(raw, 1))
     seen: dict[str, int] = {}
     for rule in rules:
@@ -364,6 +438,14 @@ def file_teams(content_dir: Path) -> set[str] | None:
     return {str(key) for key in teams} if isinstance(teams, dict) and teams else {"default"}
 
 
+def file_fields(content_dir: Path, languages: Collection[str]) -> TicketFields:
+    """content/_ticket_fields.yml's fields; a wrong file is none here (`kb lint` reports it as `ticket-fields`)."""
+    try:
+        return TicketFields.load(content_dir, tuple(languages))
+    except (ValueError, OSError):
+        return TicketFields()
+
+
 def lint_triggers(content_dir: Path, languages: Collection[str]) -> list[TriggerError]:
     """`kb lint`'s check of content/_triggers.yml (rule `trigger-file`): the first problem, as the desk would
     refuse the file at start."""
@@ -372,7 +454,7 @@ def lint_triggers(content_dir: Path, languages: Collection[str]) -> list[Trigger
         return []
     try:
         parse_triggers(path.read_text(encoding="utf-8"), TRIGGERS_FILE, file_teams(content_dir),
-                       macro_keys(content_dir), languages)
+                       macro_keys(content_dir), languages, file_fields(content_dir, languages))
     except TriggerError as error:
         return [error]
     except UnicodeDecodeError:

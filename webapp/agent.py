@@ -30,7 +30,7 @@ from desk.advice import thread_version
 from desk.audit import Actor
 from desk.inbox import SORTS, VIEWS, InboxQuery
 from desk.models import PRIORITIES, TICKET_STATUSES, Agent, Ticket, as_utc, utcnow
-from desk.saved_views import MAX_NAME, SHARERS
+from desk.saved_views import FIELD_PREFIX, MAX_NAME, SHARERS
 from desk.snooze import snooze_time
 from desk.tags import clean_tag
 from desk.ticket_fields import field_changes, values_of
@@ -70,7 +70,7 @@ MAX_SHOWN = 20
 MAX_QUERY = 200
 MAX_BULK = 200
 MAX_LIVE_MESSAGES = 20
-SAVED_FILTERS = ("view", "status", "lang", "team", "tag", "q", "sort")
+SAVED_FILTERS = ("view", "status", "lang", "team", "tag", "q", "sort", "columns")
 
 
 @dataclass
@@ -229,7 +229,15 @@ def _inbox_query() -> InboxQuery:
         q=(request.args.get("q") or "")[:MAX_QUERY],
         sort=request.args.get("sort", "updated"),
         fields=inbox_field_filters(),
+        columns=inbox_columns(),
     )
+
+
+def inbox_columns() -> tuple[str, ...]:
+    """`column=<key>` (repeated): the custom fields shown as columns, in the file's order; a key the file lacks is
+    ignored, as the other filters' unknown values are."""
+    wanted = set(request.args.getlist("column")[:100])
+    return tuple(field.key for field in state.desk().fields.fields if field.key in wanted)
 
 
 def inbox_field_filters() -> tuple[tuple[str, str], ...]:
@@ -276,9 +284,12 @@ def inbox() -> str:
         labels=ViewLabels(), since=utcnow().isoformat(),
         filter_fields=[f for f in desk.fields.fields if f.type in ("dropdown", "checkbox")],
         field_filter=dict(query.fields),
+        gone_filters=[(key, value) for key, value in query.fields if desk.fields.get(key) is None],
+        all_fields=desk.fields.fields,
+        column_fields=[(key, desk.fields.get(key)) for key in query.columns],
         pager_args=dict(saved=saved.id) if saved else dict(
             view=query.view, status=query.status, lang=query.lang, team=query.team, tag=query.tag, q=query.q,
-            sort=query.sort, **{f"field.{key}": value for key, value in query.fields}),
+            sort=query.sort, column=list(query.columns), **{f"field.{key}": value for key, value in query.fields}),
         kept=session.pop("bulk_kept", None) or {"ids": [], "action": "", "value": ""},
     )
 
@@ -289,6 +300,9 @@ def save_view():
     """Save the inbox's filters (the form's hidden fields) as a view named by the agent; a lead or an admin may share
     it with everyone. A refused name or filter is flashed, naming the field, and nothing is saved."""
     filters = {name: request.form.get(name, "")[:MAX_QUERY + 1] for name in SAVED_FILTERS}
+    # The custom field filters (`field.<key>`, the inbox's selects): desk.saved_views checks each key and value.
+    filters.update({name: value[:MAX_QUERY + 1] for name, value in request.form.items(multi=False)
+                    if name.startswith(FIELD_PREFIX)})
     try:
         saved = state.desk().saved_views.save(current_user.id, request.form.get("name", "")[:200], filters,
                                               shared=request.form.get("shared") == "on")
@@ -586,7 +600,7 @@ def reply(ticket_id: int):
         tags = [clean_tag(t) for t in request.form.getlist("add_tag") if t.strip()]
         sent = desk.tickets.send_reply(ticket_id, current_user.id, text, status=status,
                                        seen_message_id=None if anyway else form_number(seen),
-                                       files=files, tags=tags)
+                                       files=files, tags=tags, fields=_macro_fields())
     except CrossedReplyError as crossed:
         return _page_again(ticket_id, crossed=crossed.messages, kept_reply=text, kept_status=status,
                            file_error=bool(files), file_error_field="reply"), 409
@@ -599,6 +613,16 @@ def reply(ticket_id: int):
     _record_sent(ticket_id, text, sent)
     flash(gettext("Reply sent."), "ok")
     return redirect(url_for(".ticket", ticket_id=ticket_id))
+
+
+def _macro_fields() -> dict[str, object] | None:
+    """The custom fields the reply's macro sets (its `actions.set_fields`; the form's `macro` is "lang/key", set by
+    the page's script when the agent applies one), checked by the desk with the reply: None without a macro."""
+    lang, _, key = request.form.get("macro", "")[:200].partition("/")
+    if not key or lang not in state.settings().languages:
+        return None
+    macro = next((m for m in state.macros(lang) if m.key == key), None)
+    return dict(macro.set_fields) if macro is not None and macro.set_fields else None
 
 
 def _record_sent(ticket_id: int, text: str, sent: SentReply) -> None:

@@ -32,6 +32,7 @@ from desk.metrics import Dashboard, Filters, today_in
 from desk.models import CHANNELS, utcnow
 from desk.tickets import InputError
 from desk.translatable import N_, TranslatableError
+from kb.ticket_fields import TicketField
 from webapp import state
 from webapp.agent import interface_language as agent_language
 from webapp.agent import reader_zone
@@ -390,6 +391,54 @@ def charts(board: Dashboard) -> dict[str, Any]:
     }
 
 
+# --- the breakdown by a custom field -------------------------------------------------------------------
+
+
+def breakdown_fields() -> list[TicketField]:
+    """The dropdown and checkbox fields of content/_ticket_fields.yml: what the breakdown offers (a text, number or
+    date field has no options to count by)."""
+    return [field for field in state.desk().fields.fields if field.type in ("dropdown", "checkbox")]
+
+
+def field_values(field: TicketField) -> list[str]:
+    return [option.key for option in field.options] if field.type == "dropdown" else ["true", "false"]
+
+
+def value_label(field: TicketField, value: str | None, lang: str) -> str:
+    if value is None:
+        return gettext("No value")
+    option = field.option(value)
+    if option is not None:
+        return option.label(lang)
+    if field.type == "checkbox" and value in ("true", "false"):
+        return gettext("Yes") if value == "true" else gettext("No")
+    return gettext("%(key)s (not in the fields file)", key=value)  # an option the file no longer has
+
+
+def field_table(f: Filters, field: TicketField) -> Table:
+    """Tickets created and solved, median first reply and resolution, CSAT per value of `field` in the period."""
+    lang = str(get_locale() or "en")
+    rows = metrics.field_rows(state.desk().db, f, field.key, field_values(field))
+    return Table(gettext("Tickets by %(field)s", field=field.label(lang)),
+                 [field.label(lang), gettext("Created"), gettext("Solved"), gettext("Median first reply (h)"),
+                  gettext("Median resolution (h)"), gettext("CSAT answers"), gettext("CSAT")],
+                 [[value_label(field, r.value, lang), r.created, r.solved, r.median_first_reply_hours,
+                   r.median_resolution_hours, r.csat_answered, r.csat_satisfaction] for r in rows])
+
+
+def chosen_field(args: Mapping[str, str]) -> TicketField | None:
+    """?field=<key> among the breakdown's fields, else the first; a key that is none of them is a 400 naming it."""
+    offered = breakdown_fields()
+    key = args.get("field") or ""
+    if not key:
+        return offered[0] if offered else None
+    found = next((field for field in offered if field.key == key), None)
+    if found is None:
+        raise FilterError("field", N_("%(value)s is not one of %(allowed)s"), value=repr(key[:40]),
+                          allowed=", ".join(field.key for field in offered) or "-")
+    return found
+
+
 # --- views ---------------------------------------------------------------------------------------------
 
 
@@ -435,6 +484,10 @@ def dashboard_page(notice: Mapping[str, str] | None = None):  # type: ignore[no-
                        channels=CHANNELS, picker=picker,
                        zone_error=desk_problem(error) if error.field == "tz" else None), 400
     desk = state.desk()
+    try:
+        breakdown = chosen_field(request.args)
+    except FilterError as error:
+        abort(400, description=str(error))
     board = metrics.dashboard(desk.db, f, business_hours())
     gaps, grouped = gap_groups(f)
     g.days_zone = f.zone  # the page's times (dashcell) in the zone of its days
@@ -444,6 +497,8 @@ def dashboard_page(notice: Mapping[str, str] | None = None):  # type: ignore[no-
         agents=desk.accounts.agents(), languages=state.settings().languages, channels=CHANNELS,
         args={k: v for k, v in request.args.items() if v}, first=f.first_day, last=f.last_day,
         max_notice_hours=MAX_NOTICE_HOURS, notice=notice or {}, picker=picker, zone_error=None,
+        breakdown=breakdown, breakdown_fields=breakdown_fields(),
+        breakdown_table=field_table(f, breakdown) if breakdown is not None else None,
     )
 
 
@@ -468,6 +523,20 @@ def download(name: str) -> Response:
     stamp = f"{f.first_day}_{f.last_day}"
     return Response(to_csv(table, f.zone), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="dashboard-{name}-{stamp}.csv"'})
+
+
+@bp.get("/fields/<key>.csv")
+@lead_required
+def field_download(key: str) -> Response:
+    """The breakdown by the field `key` as CSV, for the request's period and slices; a field the breakdown does not
+    offer is a 404."""
+    field = next((field for field in breakdown_fields() if field.key == key), None)
+    if field is None:
+        abort(404)
+    f = _filters_or_400()
+    stamp = f"{f.first_day}_{f.last_day}"
+    return Response(to_csv(field_table(f, field), f.zone), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="dashboard-field-{key}-{stamp}.csv"'})
 
 
 @bp.post("/notices")

@@ -32,7 +32,8 @@ from copilot.retrieval import QueryError, SearchHit, SearchResult
 from copilot.snippets import highlight_spans, make_snippet
 from desk.database import StorageUnavailableError
 from desk.mail.attachments import Upload
-from desk.ticket_fields import checked_values
+from desk.models import Ticket
+from desk.ticket_fields import checked_values, values_of
 from desk.tickets import DuplicateTicketError, InputError, NewTicket
 from desk.translatable import N_
 from kb.articles import Article
@@ -563,7 +564,19 @@ def ticket(lang: str, reference: str):
                 flash(gettext("That request was merged into this one"), "created")
             return redirect(url_for("help.ticket", lang=lang, reference=reply.reference))
     return page("ticket.html", lang, ticket=found, form=form, links=tickets.follow_up_links(found),
-                **customer_form_files(files, "reply")), (400 if form.errors else 200)
+                shown_fields=customer_fields(found), **customer_form_files(files, "reply")), (
+        400 if form.errors else 200)
+
+
+def customer_fields(ticket: Ticket) -> list[tuple[TicketField, str]]:
+    """The ticket's values of the fields marked `visible_to_customer`, in the file's order (read only; a field with
+    no value is left out). Every other field is the agents' alone."""
+    desk = state.desk()
+    shown = desk.fields.for_customers()
+    if not shown:
+        return []
+    values = values_of(desk.db, ticket)
+    return [(field, values[field.key]) for field in shown if field.key in values]
 
 
 @bp.get("/media/<path:filename>")

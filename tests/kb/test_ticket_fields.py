@@ -87,3 +87,15 @@ def test_the_demo_file_is_good() -> None:
     assert fields.keys == ("order_number", "reason")
     reason = fields.get("reason")
     assert reason is not None and [o.key for o in reason.options] == ["refund", "delivery", "account", "other"]
+
+
+def test_visible_to_customer_is_read_and_checked() -> None:
+    from kb.ticket_fields import TicketFields as Fields
+    from kb.ticket_fields import TicketFieldsError as Wrong
+
+    text = ("- key: reason\n  type: text\n  label: {en: Reason, ar: السبب}\n  visible_to_customer: true\n"
+            "- key: note\n  type: text\n  label: {en: Note, ar: ملاحظة}\n")
+    fields = Fields.parse(text)
+    assert [f.key for f in fields.for_customers()] == ["reason"]  # agents only unless marked
+    with pytest.raises(Wrong, match=r":4: field reason.visible_to_customer: expected true or false"):
+        Fields.parse(text.replace("visible_to_customer: true", "visible_to_customer: maybe"))

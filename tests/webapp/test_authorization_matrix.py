@@ -126,6 +126,7 @@ RULES: dict[tuple[str, str], str] = {
     # Leads and admins (a plain agent gets 403, as for admin pages).
     ("dashboard.index", "GET"): ADMIN,
     ("dashboard.download", "GET"): ADMIN,
+    ("dashboard.field_download", "GET"): ADMIN,
     ("dashboard.publish_notice", "POST"): ADMIN,
     ("dashboard.end_notice", "POST"): ADMIN,
     ("agent.tag_list", "GET"): ADMIN,  # the tags page: leads and admins (a lead's access is in test_tag_pages)
@@ -218,7 +219,7 @@ def matrix_app(indexed: Engine) -> tuple[Flask, dict[str, str], dict[str, str]]:
               "customer_id": str(ticket.customer_id), "view_id": "1",
               "name": "gaps", "filename": "site.css", "category": "returns", "attachment_id": "1",
               "signed": "not-a-signed-link", "token": "not-a-survey-token", "notice_id": "1", "inbound_id": "1",
-              "number": "1"}
+              "number": "1", "key": "reason"}
     return app, tokens, values
 
 
