@@ -112,3 +112,30 @@ def test_a_reply_macro_sets_its_fields_and_a_value_the_file_refuses_is_left_out(
         assert ("Refund reply", "reply_macro", "en/refund-fields") in trigger_rows(desk, ticket.id)
     finally:
         desk.close()
+
+
+def test_an_automation_reads_and_sets_custom_fields(tmp_path: Path) -> None:
+    """Automations (desk.automations) check `field.<key>` on the resting ticket and `set_fields` as triggers do: the
+    merge of the two features passes the ticket's values to both halves."""
+    from datetime import timedelta
+
+    from desk.models import utcnow
+
+    rules = """\
+- name: Stale VIP refunds
+  on: schedule
+  if: {status: open, field.vip: true, hours_since: {created: 2}}
+  then: {set_fields: {reason: refund}, add_tags: [stale-vip]}
+"""
+    desk = open_desk(tmp_path, rules)
+    try:
+        vip = desk.tickets.create(NewTicket(email="sam@example.com", subject="Parcel", body="late", lang="en",
+                                            fields={"vip": "true"}))
+        plain = desk.tickets.create(NewTicket(email="huda@example.com", subject="Parcel", body="late", lang="en"))
+        fired = desk.automations.run(now=utcnow() + timedelta(hours=3))
+        assert [f.ticket_id for f in fired] == [vip.id]
+        assert values_of(desk.db, vip) == {"vip": "true", "reason": "refund"}
+        assert values_of(desk.db, plain) == {}
+        assert ("Stale VIP refunds", "set_fields", "reason=refund") in trigger_rows(desk, vip.id)
+    finally:
+        desk.close()
