@@ -33,7 +33,7 @@ from sqlalchemy import delete, event, func, select
 from sqlalchemy.orm import Session, UOWTransaction, attributes
 
 from desk.audit import SYSTEM, Actor, record
-from desk.database import Database
+from desk.database import Database, lock_row
 from desk.models import (
     WEBHOOK_EVENTS,
     CsatSurvey,
@@ -405,15 +405,21 @@ class Webhooks:
         `disable_after` events in a row failed for good is turned off, the reason kept and audited. Returns the
         delivery's state and whether its endpoint is still on."""
         now = now or utcnow()
+        with self.db.session() as session:  # a delivery's endpoint never changes: read before the write's transaction
+            endpoint_id = session.scalar(select(WebhookDelivery.endpoint_id).where(WebhookDelivery.id == delivery_id))
         with self.db.session() as session:
-            row = session.get(WebhookDelivery, delivery_id, with_for_update=True)
-            if row is None or row.state != "pending":
+            # The endpoint's lock first (SQLite: the write lock, before any read), then the delivery's, as `delete`
+            # takes them. Reading first met a delete half way: PostgreSQL's deadlock killed one side, and SQLite's
+            # update of the deleted delivery raised in the worker's pass (hostile33).
+            endpoint = None
+            if endpoint_id is not None and lock_row(session, WebhookEndpoint, endpoint_id):
+                endpoint = session.get(WebhookEndpoint, endpoint_id, with_for_update=True)
+            row = session.get(WebhookDelivery, delivery_id, with_for_update=True) if endpoint is not None else None
+            if row is None or endpoint is None or row.state != "pending":
                 return (row.state if row is not None else "failed"), False
             row.body, row.attempts = body, row.attempts + 1
             row.last_status, row.last_error = outcome.status, (outcome.error or None) and outcome.error[:500]
             row.last_response = outcome.response
-            endpoint = session.get(WebhookEndpoint, row.endpoint_id, with_for_update=True)
-            assert endpoint is not None  # a delivery goes with its endpoint (deleted together)
             if outcome.delivered:
                 row.state, row.finished_at = "delivered", now
                 endpoint.failures_in_row = 0

@@ -12,6 +12,7 @@ import ipaddress
 import os
 import re
 import socket
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from email.message import EmailMessage
@@ -24,18 +25,23 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+import desk.ccs as ccs_module
+import desk.ticket_fields as ticket_fields_module
 import desk.webhooks as webhooks_module
 from desk.audit import SYSTEM
 from desk.database import StorageUnavailableError
 from desk.desk import Desk
-from desk.models import Customer, Ticket, TicketCc, TicketFieldValue, WebhookDelivery
+from desk.models import Customer, Ticket, TicketCc, TicketCcChange, TicketFieldValue, WebhookDelivery
+from desk.ticket_fields import FieldsRefused, set_fields
 from desk.tickets import InputError, NewTicket
 from desk.webhooks import public_addresses
 from kb.settings import Settings
 from kb.ticket_fields import FIELDS_FILE
 from tests.conftest import database_url_for_tests
 from tests.desk.test_mail_out import deliver
+from tests.races import MEETING_WAIT, at_once, refused
 from tests.smtp_sink import SmtpSink, sink  # noqa: F401
 from tests.webapp.light_app import PASSWORD, light_settings  # noqa: F401
 from webapp import create_app
@@ -440,3 +446,119 @@ def test_a_right_to_left_override_in_a_contact_field_is_refused_naming_it(widget
     assert answer.status_code == 400 and "Device: too long or holds control characters" in answer.get_data(as_text=True)
     with widget_app.extensions["desk"].db.session() as session:
         assert session.scalars(select(Ticket)).all() == []
+
+
+# --- races ------------------------------------------------------------------------------------------------------------
+
+
+def test_deleting_an_endpoint_while_the_worker_records_a_try_neither_deadlocks_nor_fails(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fault: on PostgreSQL the admin's delete locked the endpoint then waited for its deliveries, while the worker's
+    record of a try had locked the delivery and then waited for the endpoint: a deadlock, one side killed with an
+    error (the admin's page, or the worker's pass). On SQLite the record read the delivery, the delete committed, and
+    its update of the deleted row raised StaleDataError out of the worker's pass. Both now lock the endpoint first."""
+    desk = Desk(Settings(data_dir=tmp_path, database_url=database_url_for_tests(), webhook_allow_private=True))
+    try:
+        endpoint, _ = desk.webhooks.create("crm", "http://127.0.0.1:9/hook", ["ticket.created"])
+        desk.tickets.create(NewTicket(email="lina@example.com", subject="s", body="b", notify=False))
+        with desk.db.session() as session:
+            delivery = session.scalars(select(WebhookDelivery)).one().id
+        meeting = threading.Barrier(2)
+        original_get, original_endpoint = Session.get, desk.webhooks._endpoint
+
+        def meet() -> None:
+            with contextlib.suppress(threading.BrokenBarrierError):
+                meeting.wait(timeout=MEETING_WAIT)
+
+        def get(self: Session, entity: Any, ident: Any, **kwargs: Any) -> Any:
+            found = original_get(self, entity, ident, **kwargs)
+            if entity is WebhookDelivery and kwargs.get("with_for_update"):
+                meet()  # the worker holds the delivery's lock
+            return found
+
+        def endpoint_locked(session: Session, endpoint_id: int) -> Any:
+            found = original_endpoint(session, endpoint_id)
+            meet()  # the admin holds the endpoint's lock
+            return found
+
+        monkeypatch.setattr(Session, "get", get)
+        monkeypatch.setattr(desk.webhooks, "_endpoint", endpoint_locked)
+        done = at_once([lambda: desk.webhooks.record_try(delivery, "{}", webhooks_module.Outcome(200)),
+                        lambda: desk.webhooks.delete(endpoint.id, SYSTEM)], [], monkeypatch)
+        assert not any(isinstance(result, Exception) for result in done), done
+        monkeypatch.undo()
+        with desk.db.session() as session:
+            assert session.scalars(select(WebhookDelivery)).all() == []
+        assert desk.webhooks.endpoints() == []
+    finally:
+        desk.close()
+
+
+def test_clearing_a_required_field_while_solving_never_leaves_a_solved_ticket_without_it(
+        fields_app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fault: both writes lock the ticket (`changeable`), but the clear, waiting for the solve, then cleared the
+    required order number of the ticket just solved: solved without it. A solved ticket's required field cannot be
+    cleared now, so the pair comes out as one of: solved with the value, or open without it."""
+    desk: Desk = fields_app.extensions["desk"]
+    ticket = new_ticket(fields_app)
+    agent = desk.accounts.find("sara@example.com")
+    assert agent is not None
+    set_fields(desk.tickets, ticket, {"order_number": "A-1"}, "en", SYSTEM)
+    done = at_once([lambda: desk.tickets.update(ticket, status="solved", agent_id=agent.id),
+                    lambda: set_fields(desk.tickets, ticket, {"order_number": ""}, "en", SYSTEM)],
+                   [(ticket_fields_module, "missing_to_solve"), (ticket_fields_module, "checked_values")], monkeypatch)
+    assert not any(isinstance(result, Exception) and not isinstance(result, FieldsRefused) and not refused(result)
+                   for result in done), done
+    status = desk.tickets.get(ticket).status
+    assert (status, stored_fields(fields_app, ticket).get("order_number")) in (("solved", "A-1"), ("open", None)), done
+
+
+def test_two_adds_at_the_cap_keep_the_cap(cc_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pinned: two agents adding the last CC place at once: one is added, the other refused naming the field."""
+    desk = Desk(replace(cc_settings, max_ccs=1))
+    try:
+        ticket_id = desk.mail_in.receive(mail("Help")).ticket_id
+        assert ticket_id is not None
+        done = at_once([lambda: desk.ccs.add(ticket_id, "rami@example.com", SYSTEM),
+                        lambda: desk.ccs.add(ticket_id, "nour@example.com", SYSTEM)],
+                       [(ccs_module, "cc_of")], monkeypatch)
+        assert sum(result is True for result in done) == 1 and any(refused(result) for result in done), done
+        assert len(cc_emails(desk, ticket_id)) == 1
+    finally:
+        desk.close()
+
+
+def test_adding_and_removing_one_cc_at_once_leaves_history_matching_the_list(
+        cc_desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    ticket_id = cc_desk.mail_in.receive(mail("Help", cc="rami@example.com")).ticket_id
+    assert ticket_id is not None
+    done = at_once([lambda: cc_desk.ccs.remove(ticket_id, "rami@example.com", SYSTEM),
+                    lambda: cc_desk.ccs.add(ticket_id, "Rami@Example.com", SYSTEM)],
+                   [(ccs_module, "cc_of")], monkeypatch)
+    assert not any(isinstance(result, Exception) and not refused(result) for result in done), done
+    with cc_desk.db.session() as session:
+        changes = session.scalars(select(TicketCcChange).where(TicketCcChange.ticket_id == ticket_id)
+                                  .order_by(TicketCcChange.id)).all()
+        on_list = bool(cc_emails(cc_desk, ticket_id))
+        assert (changes[-1].kind == "added") is on_list, [c.kind for c in changes]
+
+
+def test_a_solved_tickets_required_field_cannot_be_cleared_but_reopening_in_the_same_patch_may(
+        fields_app: Flask) -> None:
+    """The same fault without a race: PATCH {"fields": {"order_number": null}} on a solved ticket is a 400 naming
+    the field, nothing written; with "status": "open" in the same request it is taken."""
+    desk: Desk = fields_app.extensions["desk"]
+    ticket = new_ticket(fields_app)
+    set_fields(desk.tickets, ticket, {"order_number": "A-1"}, "en", SYSTEM)
+    desk.tickets.update(ticket, status="solved")
+    client, auth = fields_app.test_client(), api(fields_app)
+    answer = client.patch(f"/api/v1/tickets/{ticket}", headers=auth, json={"fields": {"order_number": None}})
+    assert answer.status_code == 400 and "fields.order_number" in answer.get_json()["error"], answer.get_json()
+    assert stored_fields(fields_app, ticket) == {"order_number": "A-1"}
+    with pytest.raises(FieldsRefused) as page:
+        set_fields(desk.tickets, ticket, {"order_number": ""}, "en", SYSTEM)
+    assert set(page.value.errors) == {"order_number"}
+    assert stored_fields(fields_app, ticket) == {"order_number": "A-1"}
+    reopened = client.patch(f"/api/v1/tickets/{ticket}", headers=auth,
+                            json={"status": "open", "fields": {"order_number": None}})
+    assert reopened.status_code == 200 and stored_fields(fields_app, ticket) == {}
