@@ -33,7 +33,8 @@ import desk.webhooks as webhooks_module
 from desk.audit import SYSTEM
 from desk.database import StorageUnavailableError
 from desk.desk import Desk
-from desk.models import Customer, Ticket, TicketCc, TicketCcChange, TicketFieldValue, WebhookDelivery
+from desk.mail.compose import MAIL_POLICY
+from desk.models import Customer, OutboxMail, Ticket, TicketCc, TicketCcChange, TicketFieldValue, WebhookDelivery
 from desk.ticket_fields import FieldsRefused, set_fields
 from desk.tickets import InputError, NewTicket
 from desk.webhooks import public_addresses
@@ -74,7 +75,7 @@ def resolving_to(monkeypatch: pytest.MonkeyPatch, *addresses: str) -> None:
     monkeypatch.setattr(webhooks_module.socket, "getaddrinfo", answer)
 
 
-# --- webhooks: the address check ------------------------------------------------------------------------------------
+# --- webhooks: the address check --------------------------------------------------------------------------------------
 
 # IPv6 addresses that stand for a private IPv4 one: NAT64's well-known prefix, 6to4, IPv4-compatible and
 # IPv4-translated. Python 3.11's ipaddress calls each of these global.
@@ -153,7 +154,7 @@ def test_property_an_ipv6_form_of_an_ipv4_address_is_judged_as_that_address(numb
     assert webhooks_module._is_public(outer) is expected, (str(outer), str(inner))
 
 
-# --- CCs: what a Cc line can carry ---------------------------------------------------------------------------------
+# --- CCs: what a Cc line can carry ------------------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -240,7 +241,7 @@ def test_a_mails_odd_cc_is_skipped_and_the_mail_kept(cc_desk: Desk) -> None:
         assert "\r" not in rami.name and "\n" not in rami.name  # the encoded word's CR LF never reaches a header
 
 
-# --- custom fields: odd values ---------------------------------------------------------------------------------------
+# --- custom fields: odd values ----------------------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -336,7 +337,7 @@ def test_property_a_field_value_is_stored_normalised_or_refused_naming_it(fields
         assert stored_fields(fields_app, ticket).get(key) == (None if shown is None else str(shown))
 
 
-# --- the widget ------------------------------------------------------------------------------------------------------
+# --- the widget -------------------------------------------------------------------------------------------------------
 
 SHOP = "https://shop.example"
 FORM_FIELDS = FIELDS + """\
@@ -562,3 +563,65 @@ def test_a_solved_tickets_required_field_cannot_be_cleared_but_reopening_in_the_
     reopened = client.patch(f"/api/v1/tickets/{ticket}", headers=auth,
                             json={"status": "open", "fields": {"order_number": None}})
     assert reopened.status_code == 200 and stored_fields(fields_app, ticket) == {}
+
+
+# --- triggers and mail loops ------------------------------------------------------------------------------------------
+
+ANSWERING = """\
+- name: Acknowledge every refund word
+  on: [created, customer_reply]
+  if: {text: [refund]}
+  then: {reply_macro: refund-on-its-way}
+"""
+
+
+def test_an_auto_reply_to_a_triggers_reply_fires_no_trigger_and_no_mail(tmp_path: Path) -> None:
+    """Mail loops: a trigger answers "refund" on every customer message; the customer's (and a CC's) out-of-office
+    answering that reply quotes "refund" back. Each auto-reply is kept as an internal note and fires nothing, so one
+    reply is queued, not one per bounce."""
+    from tests.desk.test_ccs import token_of
+    from tests.desk.test_triggers import open_desk
+
+    desk = open_desk(tmp_path, ANSWERING)  # KB_MAIL_FROM as the default: support@manzil.example
+    try:
+        first = desk.mail_in.receive(mail("Where is my refund?", cc="rami@example.com"))
+        assert first.ticket_id is not None
+        token = token_of(desk, first.ticket_id)
+        for sender, header in (("lina@example.com", {"Auto_Submitted": "auto-replied"}),
+                               ("rami@example.com", {"Precedence": "auto_reply"}),
+                               ("lina@example.com", {"X_Autoreply": "yes"})):
+            bounced = desk.mail_in.receive(mail("I am away. > Your refund is on its way", sender=sender,
+                                                to=f"support+{token}@manzil.example", **header))
+            assert bounced.ticket_id == first.ticket_id
+        with desk.db.session() as session:
+            replies = session.scalars(select(OutboxMail).where(OutboxMail.ticket_id == first.ticket_id,
+                                                               OutboxMail.kind == "reply")).all()
+            assert len(replies) == 1
+    finally:
+        desk.close()
+
+
+# --- CCs: a campaign through the API ----------------------------------------------------------------------------------
+
+LOCAL = st.text(alphabet=st.sampled_from(list("abcXYZ019.+-_'!#%&*/=?^`{|}~,;:<>()[]\\\"@ \r\n\u202eé")), min_size=1,
+                max_size=12)
+
+
+@FUZZ
+@given(local=LOCAL, domain=st.sampled_from(["example.com", "ex(ample.com", "example.com,b", "مثال.com", "a..com"]))
+def test_property_an_api_cc_is_taken_only_as_a_cc_line_reads_it(fields_app: Flask, local: str, domain: str) -> None:
+    """Any address an API client adds as a CC: a 400 naming the CC field, or a 200 with the address stored such that
+    the mail parser reads a Cc: line of it back as exactly that one address; never a 500."""
+    ticket = new_ticket(fields_app)
+    address = f"{local}@{domain}"
+    answer = fields_app.test_client().patch(f"/api/v1/tickets/{ticket}", headers=api(fields_app),
+                                            json={"add_ccs": [address]})
+    assert answer.status_code in (200, 400), answer.status_code
+    if answer.status_code == 400:
+        assert "ccs" in answer.get_json()["error"] or "email" in answer.get_json()["error"], answer.get_json()
+        return
+    stored = [cc["email"] for cc in answer.get_json()["ccs"]]
+    assert len(stored) == 1
+    message = EmailMessage(policy=MAIL_POLICY)
+    message["Cc"] = ", ".join([*stored, "ok@example.com"])
+    assert [a.addr_spec for a in message["Cc"].addresses] == [*stored, "ok@example.com"]
