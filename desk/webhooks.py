@@ -104,6 +104,12 @@ def public_addresses(url: str, allow_private: bool, field: str = "url") -> tuple
         raise UnsafeAddress(field, N_("must start with https:// (plain http only with KB_WEBHOOK_ALLOW_PRIVATE)"))
     if parts.username or parts.password:
         raise UnsafeAddress(field, N_("must not hold a user name or password"))
+    # HTTP's request line takes ASCII without spaces: http.client refused a space at each try (retried as a network
+    # error), raised UnicodeEncodeError out of the worker's pass for "é", and the URL parser dropped a tab.
+    if (any(c <= " " or c == "\x7f" for c in url.strip())
+            or not (parts.path + parts.query + parts.fragment).isascii()):
+        raise UnsafeAddress(field, N_("the address holds a space, a control character or, after the host, a character "
+                                      "that is not ASCII: percent-encode it"))
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:

@@ -34,7 +34,16 @@ from desk.audit import SYSTEM
 from desk.database import StorageUnavailableError
 from desk.desk import Desk
 from desk.mail.compose import MAIL_POLICY
-from desk.models import Customer, OutboxMail, Ticket, TicketCc, TicketCcChange, TicketFieldValue, WebhookDelivery
+from desk.models import (
+    Customer,
+    OutboxMail,
+    Ticket,
+    TicketCc,
+    TicketCcChange,
+    TicketFieldValue,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from desk.ticket_fields import FieldsRefused, set_fields
 from desk.tickets import InputError, NewTicket
 from desk.webhooks import public_addresses
@@ -625,3 +634,35 @@ def test_property_an_api_cc_is_taken_only_as_a_cc_line_reads_it(fields_app: Flas
     message = EmailMessage(policy=MAIL_POLICY)
     message["Cc"] = ", ".join([*stored, "ok@example.com"])
     assert [a.addr_spec for a in message["Cc"].addresses] == [*stored, "ok@example.com"]
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:9/hooks/a b", "http://127.0.0.1:9/a\tb", "http://127.0.0.1:9/é",
+                                 "http://127.0.0.1:9/x?q=ü"])
+def test_a_url_http_cannot_send_is_refused_at_save_naming_it(tmp_path: Path, url: str) -> None:
+    """Fault: a space was saved and every try failed as a network error (retried, the endpoint turned off); a tab
+    was dropped by the URL parser (another path than the admin typed); "é" raised out of the worker's pass."""
+    desk = Desk(Settings(data_dir=tmp_path, database_url=database_url_for_tests(), webhook_allow_private=True))
+    try:
+        with pytest.raises(InputError) as refused:
+            desk.webhooks.create("crm", url, ["ticket.created"])
+        assert refused.value.field == "url"
+        assert desk.webhooks.endpoints() == []
+    finally:
+        desk.close()
+
+
+def test_a_url_saved_before_the_check_fails_its_delivery_without_stopping_the_pass(tmp_path: Path) -> None:
+    desk = Desk(Settings(data_dir=tmp_path, database_url=database_url_for_tests(), webhook_allow_private=True))
+    try:
+        endpoint, _ = desk.webhooks.create("crm", "http://127.0.0.1:9/hook", ["ticket.created"])
+        with desk.db.session() as session:  # as a row from before the check, or written by hand
+            found = session.get(WebhookEndpoint, endpoint.id)
+            assert found is not None
+            found.url = "http://127.0.0.1:9/é"
+        desk.tickets.create(NewTicket(email="lina@example.com", subject="s", body="b", notify=False))
+        assert deliver_webhooks(desk, desk.settings) == 1
+        with desk.db.session() as session:
+            row = session.scalars(select(WebhookDelivery)).one()
+            assert row.state == "failed" and "url" in (row.last_error or "")
+    finally:
+        desk.close()
