@@ -21,6 +21,7 @@ addresses. An erasure takes the customer off every list and blanks the history's
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from email.utils import parseaddr
@@ -42,6 +43,24 @@ class CcPerson:
     customer_id: int
     email: str
     name: str
+
+
+# RFC 5322's dot-atom and a domain's labels, in ASCII: what a Cc line carries as it is stored, and what any SMTP
+# server takes (a non-ASCII address needs the server's SMTPUTF8, which many lack).
+_DOT_ATOM = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
+_LABEL = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9_-]*[A-Za-z0-9])?$")
+
+
+def is_plain_mailbox(address: str) -> bool:
+    """An address a Cc header carries as it is stored and every SMTP server takes: the local part an ASCII dot-atom
+    and not an encoded word, the domain's labels ASCII letters, digits and hyphens. One with `,` `(` `"` `:` `<` `;`
+    (clean_email lets each through) is read by the mail parser as another address, a comment or a group:
+    "a(b@example.com" hid every later CC from the reply, "x,sam@example.net" sent it to a person never copied,
+    "=?utf-8?q?x?=@example.com" reached x@example.com; and one non-ASCII CC made every reply on the ticket fail
+    without SMTPUTF8, the requester's copy with it."""
+    local, _, domain = address.rpartition("@")
+    return (bool(_DOT_ATOM.match(local)) and "=?" not in local
+            and all(_LABEL.match(label) for label in domain.split(".")))
 
 
 def is_own_address(address: str, mail_from: str) -> bool:
@@ -86,6 +105,8 @@ def add_cc(session: Session, ticket: Ticket, email: object, limit: int, mail_fro
         address = clean_email(email)
     except InputError as error:
         raise InputError(field, error.message, plural=error.plural, **dict(error.params)) from None
+    if not is_plain_mailbox(address):
+        raise InputError(field, N_("%(email)s is not an address a Cc line can carry"), email=repr(address))
     if is_own_address(address, mail_from):
         raise InputError(field, N_("%(email)s is the help desk's own address"), email=address)
     if address == ticket.customer.email:
@@ -191,4 +212,4 @@ class TicketCcs:
 
 
 __all__ = ["CcPerson", "TicketCcs", "add_cc", "cc_of", "ccs_of", "copy_from_mail", "ids", "is_own_address",
-           "recompose_queued", "remove_cc"]
+           "is_plain_mailbox", "recompose_queued", "remove_cc"]

@@ -6,7 +6,7 @@ first (the first bad one refused naming `fields.<key>` and the field's label: "O
 the rows change and the change is audited ("ticket_fields_changed", before and after). A key the file no longer
 has keeps its rows (shown as "key (not in the fields file)"); it can be cleared, never set. A field with
 `required_to_solve` blocks solving (`missing_to_solve`, checked by TicketStore._update: the page, the API and the
-inbox's bulk solve).
+inbox's bulk solve), and a solved ticket's cannot be cleared (`still_missing`, checked by the ticket page and PATCH).
 """
 
 from __future__ import annotations
@@ -94,6 +94,9 @@ def set_fields(store: TicketStore, ticket_id: int, raw: Mapping[str, object], la
         if refused:
             raise FieldsRefused(refused)
         changes = write_values(session, ticket.id, cleaned, by)
+        emptied = {field.key: unsolvable([field], ticket.id) for field in still_missing(session, store.fields, ticket)}
+        if emptied:
+            raise FieldsRefused(emptied)
         if changes:
             ticket.updated_at = utcnow()
         return changes
@@ -183,6 +186,13 @@ def missing_to_solve(session: Session, fields: TicketFields, ticket_id: int) -> 
         return []
     have = values_in(session, ticket_id)
     return [field for field in required if field.key not in have]
+
+
+def still_missing(session: Session, fields: TicketFields, ticket: Ticket) -> list[TicketField]:
+    """A solved ticket's `required_to_solve` fields without a value after a write (none unless solved): clearing one
+    on a solved ticket is refused as solving without it is (hostile33: a clear and a solve at once, or a clear after
+    the solve, left a solved ticket without its order number)."""
+    return missing_to_solve(session, fields, ticket.id) if ticket.status == "solved" else []
 
 
 def unsolvable(fields: list[TicketField], ticket_id: int) -> InputError:

@@ -29,7 +29,7 @@ from desk.audit import Actor, record
 from desk.ccs import add_cc, ccs_of, ids, remove_cc
 from desk.models import Ticket, as_utc, utcnow
 from desk.tags import clean_tag
-from desk.ticket_fields import clean_values, values_in, write_values
+from desk.ticket_fields import clean_values, still_missing, unsolvable, values_in, write_values
 from desk.tickets import Answer, InputError, TicketStore, add_tags, answered, changeable, clean_email
 from desk.translatable import N_
 
@@ -122,6 +122,8 @@ def patch_ticket(store: TicketStore, ticket_id: int, patch: TicketPatch, by: Act
         status = patch.status if patch.status != ticket.status else None  # the same again stamps no time
         store._update(session, ticket.id, status, patch.priority,
                       -1 if patch.assignee is KEEP else patch.assignee, None)
+        if patch.fields and (missing := still_missing(session, store.fields, ticket)):
+            raise unsolvable(missing, ticket.id)  # a required field cleared on a ticket that stays solved
         if patch.due is not KEEP:
             if patch.due is not None and ticket.status == "solved":
                 raise InputError("due_at", N_("a solved or closed ticket has nothing due: reopen it first"))

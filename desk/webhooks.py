@@ -33,7 +33,7 @@ from sqlalchemy import delete, event, func, select
 from sqlalchemy.orm import Session, UOWTransaction, attributes
 
 from desk.audit import SYSTEM, Actor, record
-from desk.database import Database
+from desk.database import Database, lock_row
 from desk.models import (
     WEBHOOK_EVENTS,
     CsatSurvey,
@@ -66,6 +66,33 @@ def new_secret() -> str:
     return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(24)).decode()
 
 
+# IPv6 ranges that carry an IPv4 address in their last 32 bits: NAT64's well-known prefix (RFC 6052),
+# IPv4-compatible (deprecated) and IPv4-translated (RFC 2765). Python 3.11 calls 64:ff9b::7f00:1 and ::127.0.0.1
+# global. NAT64's local-use prefix (RFC 8215) is never a public receiver's.
+_IPV4_IN_LOW_BITS = tuple(ipaddress.ip_network(net) for net in ("64:ff9b::/96", "::/96", "::ffff:0:0:0/96"))
+_LOCAL_NAT64 = ipaddress.ip_network("64:ff9b:1::/48")
+
+
+def _is_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Global and not multicast, and so is every IPv4 address it stands for: IPv4-mapped, 6to4 (2002::/16), Teredo's
+    client and the ranges above (a webhook to 2002:7f00:1:: or 64:ff9b::a9fe:a9fe is one to 127.0.0.1 or
+    169.254.169.254 on a network that routes them)."""
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return _is_public(ip.ipv4_mapped)  # whatever this Python's ipaddress says of ::ffff:0:0/96 itself
+    if not ip.is_global or ip.is_multicast:
+        return False
+    if not isinstance(ip, ipaddress.IPv6Address):
+        return True
+    if ip in _LOCAL_NAT64:
+        return False
+    inner = [ip.sixtofour] if ip.sixtofour is not None else []
+    if ip.teredo is not None:
+        inner.append(ip.teredo[1])
+    if any(ip in net for net in _IPV4_IN_LOW_BITS):
+        inner.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    return all(_is_public(address) for address in inner)
+
+
 def public_addresses(url: str, allow_private: bool, field: str = "url") -> tuple[str, int, list[str]]:
     """The URL's host, port and the addresses it resolves to, all of them public (not loopback, private,
     link-local, the cloud metadata address, multicast or reserved) and the scheme https, unless `allow_private`.
@@ -77,6 +104,12 @@ def public_addresses(url: str, allow_private: bool, field: str = "url") -> tuple
         raise UnsafeAddress(field, N_("must start with https:// (plain http only with KB_WEBHOOK_ALLOW_PRIVATE)"))
     if parts.username or parts.password:
         raise UnsafeAddress(field, N_("must not hold a user name or password"))
+    # HTTP's request line takes ASCII without spaces: http.client refused a space at each try (retried as a network
+    # error), raised UnicodeEncodeError out of the worker's pass for "é", and the URL parser dropped a tab.
+    if (any(c <= " " or c == "\x7f" for c in url.strip())
+            or not (parts.path + parts.query + parts.fragment).isascii()):
+        raise UnsafeAddress(field, N_("the address holds a space, a control character or, after the host, a character "
+                                      "that is not ASCII: percent-encode it"))
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
@@ -89,8 +122,7 @@ def public_addresses(url: str, allow_private: bool, field: str = "url") -> tuple
     if not allow_private:
         for address in addresses:
             ip = ipaddress.ip_address(address.split("%")[0])
-            mapped = getattr(ip, "ipv4_mapped", None)
-            if not (mapped or ip).is_global or ip.is_multicast:
+            if not _is_public(ip):
                 raise UnsafeAddress(field, N_("%(host)s is a private, loopback or link-local address (%(address)s): "
                                               "only public receivers, unless KB_WEBHOOK_ALLOW_PRIVATE is on"),
                                     host=parts.hostname, address=address)
@@ -393,15 +425,21 @@ class Webhooks:
         `disable_after` events in a row failed for good is turned off, the reason kept and audited. Returns the
         delivery's state and whether its endpoint is still on."""
         now = now or utcnow()
+        with self.db.session() as session:  # a delivery's endpoint never changes: read before the write's transaction
+            endpoint_id = session.scalar(select(WebhookDelivery.endpoint_id).where(WebhookDelivery.id == delivery_id))
         with self.db.session() as session:
-            row = session.get(WebhookDelivery, delivery_id, with_for_update=True)
-            if row is None or row.state != "pending":
+            # The endpoint's lock first (SQLite: the write lock, before any read), then the delivery's, as `delete`
+            # takes them. Reading first met a delete half way: PostgreSQL's deadlock killed one side, and SQLite's
+            # update of the deleted delivery raised in the worker's pass (hostile33).
+            endpoint = None
+            if endpoint_id is not None and lock_row(session, WebhookEndpoint, endpoint_id):
+                endpoint = session.get(WebhookEndpoint, endpoint_id, with_for_update=True)
+            row = session.get(WebhookDelivery, delivery_id, with_for_update=True) if endpoint is not None else None
+            if row is None or endpoint is None or row.state != "pending":
                 return (row.state if row is not None else "failed"), False
             row.body, row.attempts = body, row.attempts + 1
             row.last_status, row.last_error = outcome.status, (outcome.error or None) and outcome.error[:500]
             row.last_response = outcome.response
-            endpoint = session.get(WebhookEndpoint, row.endpoint_id, with_for_update=True)
-            assert endpoint is not None  # a delivery goes with its endpoint (deleted together)
             if outcome.delivered:
                 row.state, row.finished_at = "delivered", now
                 endpoint.failures_in_row = 0

@@ -39,7 +39,9 @@ OPTION_KEYS = ("key", "label")
 MAX_KEY = 40  # ticket_field_values.key is String(40)
 MAX_TEXT = 1000  # a text value's characters: an order number or a device, not a message
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+# Arabic-Indic and Eastern Arabic-Indic digits and the Arabic decimal separator, read as ASCII in numbers and dates.
+_ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹٫", "01234567890123456789.")
 _NUMBER = re.compile(r"^-?\d{1,15}(\.\d{1,6})?$")  # what a stored number looks like: no exponent, no spaces
 
 
@@ -117,6 +119,7 @@ class TicketField:
         if self.type == "number":
             return _number(text)
         if self.type == "date":
+            text = text.translate(_ARABIC_DIGITS)  # read as a number field reads them
             try:  # exactly YYYY-MM-DD (Python also reads "20261205" and week dates: not what a person means)
                 if not _DATE.match(text):
                     raise ValueError(text)
@@ -130,7 +133,7 @@ class TicketField:
 
 def _number(text: str) -> str:
     """A decimal as stored: Arabic-Indic digits and the Arabic decimal separator read as ASCII ones."""
-    folded = text.translate(str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹٫", "01234567890123456789."))
+    folded = text.translate(_ARABIC_DIGITS)
     if not _NUMBER.match(folded):
         raise FieldValueError("not a number")
     try:

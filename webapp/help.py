@@ -461,7 +461,8 @@ def contact(lang: str):
         except StorageUnavailableError as error:
             # Nothing was stored; the page comes back with the customer's text in the form.
             form.message.errors = [not_saved_message(error)]
-            return page("contact.html", lang, form=form, topics=topics(lang),
+            return page("contact.html", lang, form=form, topics=topics(lang), form_fields=fields_shown,
+                        kept_fields=kept_fields, field_errors=field_errors,
                         **customer_form_files(files, "contact")), 503, {
                 "Retry-After": str(error.retry_after)}
         else:

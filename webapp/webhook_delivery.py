@@ -157,6 +157,8 @@ def post(url: str, body: str, headers: dict[str, str], settings: Settings) -> Ou
         return Outcome(status, error, kept, _retry_after(response.getheader("Retry-After")))
     except (OSError, http.client.HTTPException) as failed:
         return Outcome(None, f"{type(failed).__name__}: {failed}"[:500])
+    except ValueError as failed:  # a URL http.client cannot send (saved before the check refused it): never retried
+        return Outcome(None, f"{type(failed).__name__}: {failed}"[:500], final=True)
     finally:
         connection.close()
 

@@ -407,8 +407,11 @@ def contact(lang: str):  # type: ignore[no-untyped-def]
             form.subject.data = last[:200]
         form.category.data = about.category if about is not None else request.args.get("category")
     files = request_files() if request.method == "POST" else []
-    extra: dict[str, Any] = {"topics": help.topics(lang), **help.customer_form_files(files, "contact")}
-    if form.validate_on_submit():
+    fields_shown = state.desk().fields.on_form()  # the site's contact form's custom fields, checked as it checks them
+    kept_fields, field_errors = help.contact_fields(fields_shown, lang) if request.method == "POST" else ({}, {})
+    extra: dict[str, Any] = {"topics": help.topics(lang), "form_fields": fields_shown, "kept_fields": kept_fields,
+                             "field_errors": field_errors, **help.customer_form_files(files, "contact")}
+    if form.validate_on_submit() and not field_errors:
         key = help.submission_key(form.submission.data or "")
         try:
             ticket = state.desk().tickets.create(
@@ -416,6 +419,7 @@ def contact(lang: str):  # type: ignore[no-untyped-def]
                     email=form.email.data, name=form.name.data, subject=form.subject.data, body=form.message.data,
                     lang=lang, channel="web", context=_context(form.search.data or "", lang),
                     visit_id=visits.visit_id(), external_id=key, category=help.ticket_category(form.category.data),
+                    fields={k: value for k, value in kept_fields.items() if value.strip()} or None,
                 ),
                 files,
             )
@@ -433,7 +437,8 @@ def contact(lang: str):  # type: ignore[no-untyped-def]
         else:
             return widget_page("widget/sent.html", lang, reference=ticket.reference)
     return widget_page("contact.html", lang, form=form, about=about,
-                       answer=help.contact_answer(form.search.data or "", lang), **extra), (400 if form.errors else 200)
+                       answer=help.contact_answer(form.search.data or "", lang), **extra), (
+        400 if form.errors or field_errors else 200)
 
 
 def _context(query: str, lang: str) -> dict[str, object]:
