@@ -17,16 +17,16 @@ changed (their text is the team's, not the log's). An edit made from the profile
 (another agent saved meanwhile) is refused naming the fields that changed since (`StaleEditError`), where the last
 save used to win silently.
 
-A customer who wrote from two addresses is two customers until an admin merges the duplicate into the one kept
-(`merge`; Zendesk's "merge users", Chatwoot's "merge contacts"): the duplicate's tickets (and so their messages) move,
-its notes are appended to the kept one's under a line naming it, the kept one's name and country win when set, and
-the duplicate's row stays as a pointer (`merged_into_id`), out of the list and its search: its email is still unique
-to it, so whatever maps an address to a customer (`TicketStore._customer` for mail, the forms and the API, "My
-tickets", the magic link) reaches it and follows the pointer to the kept customer. Its name and address stay
-findable: the customer list's search and the inbox's (every ticket of the kept customer) find them by it. Both rows are
-locked first (`lock_row`, lower id first) so two merges at once are one after the other, and the second sees the
-first's result; a new ticket for either locks its customer too (`TicketStore._customer`), so it lands before the
-merge moves the tickets or after it, on the kept customer.
+A customer who wrote from two addresses is two customers until an admin merges the duplicate into the one kept (`merge`;
+Zendesk's "merge users", Chatwoot's "merge contacts"): the duplicate's tickets (and so their messages) move, its notes
+are appended to the kept one's under a line naming it, the kept one's name and country win when set, and the kept one's
+organization stays (the duplicate leaves its own), and the duplicate's row stays as a pointer (`merged_into_id`), out of
+the list and its search: its email is still unique to it, so whatever maps an address to a customer
+(`TicketStore._customer` for mail, the forms and the API, "My tickets", the magic link) reaches it and follows the
+pointer to the kept customer. Its name and address stay findable: the customer list's search and the inbox's (every
+ticket of the kept customer) find them by it. Both rows are locked first (`lock_row`, lower id first) so two merges at
+once are one after the other, and the second sees the first's result; a new ticket for either locks its customer too
+(`TicketStore._customer`), so it lands before the merge moves the tickets or after it, on the kept customer.
 """
 
 from __future__ import annotations
@@ -403,6 +403,9 @@ class Customers:
                                                                       .where(Ticket.customer_id == kept.id)))
                                 .values(text=TicketSearchText.text + " " + gained))
             duplicate.merged_into_id, duplicate.notes, duplicate.version = kept.id, None, duplicate.version + 1
+            # The kept customer's organization stays theirs (desk.organizations); the duplicate, out of every list,
+            # leaves its own.
+            duplicate.organization_id, duplicate.organization_manual = None, False
             session.flush()
             # Earlier duplicates of the duplicate point at the kept customer now: one hop, never a chain.
             session.execute(update(Customer).where(Customer.merged_into_id == duplicate.id)

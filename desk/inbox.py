@@ -24,6 +24,7 @@ from desk.database import Database
 from desk.models import (
     TICKET_STATUSES,
     AgentTeam,
+    Customer,
     Mention,
     Ticket,
     TicketFieldValue,
@@ -61,6 +62,8 @@ class InboxQuery:
     # Custom ticket fields (key, value as stored): each must hold. The inbox's page and the API set it; saved views
     # do not store it (yet).
     fields: tuple[tuple[str, str], ...] = ()
+    # An organization's id (desk.organizations): its members' tickets. The inbox's page and the API set it.
+    organization: int | None = None
 
     def __post_init__(self) -> None:
         # Unknown values (a hand-edited URL) fall back to the defaults rather than erroring.
@@ -162,6 +165,9 @@ class Inbox:
             clauses.append(team_clause(self.hours, query.team))
         if query.tag:
             clauses.append(Ticket.id.in_(select(TicketTag.ticket_id).where(TicketTag.tag == query.tag)))
+        if query.organization is not None:
+            clauses.append(Ticket.customer_id.in_(select(Customer.id)
+                                                  .where(Customer.organization_id == query.organization)))
         for field_key, field_value in query.fields:
             clauses.append(Ticket.id.in_(select(TicketFieldValue.ticket_id).where(
                 TicketFieldValue.key == field_key, TicketFieldValue.value == field_value)))
