@@ -39,7 +39,9 @@ from desk.models import (
     TICKET_STATUSES,
     Agent,
     AgentTeam,
+    Customer,
     Message,
+    Organization,
     Ticket,
     TicketTeamChange,
     TicketTriggerChange,
@@ -102,6 +104,8 @@ class Triggers:
         # The phrases of each rule's `text`, folded once as the inbox's search folds (desk.ticket_search).
         self._folded = {id(c): tuple(fold_for_search(p) for p in c["text"])  # type: ignore[attr-defined]
                         for rule in rules for c in (rule.conditions, *rule.any) if "text" in c}
+        # Whether a rule names an organization: only then is the requester's read (one query an event).
+        self._by_organization = any("organization" in c for rule in rules for c in (rule.conditions, *rule.any))
 
     def __bool__(self) -> bool:
         return bool(self.rules)
@@ -114,21 +118,27 @@ class Triggers:
             return fired
         session.flush()  # the ticket's id for the history rows, and its column defaults (status) to match on
         text = fold_for_search(f"{ticket.subject}\n{event.text}")
+        # The requester's organization's name (desk.organizations), lower-cased as the rules' names are.
+        organization = " ".join((session.scalar(
+            select(Organization.name).join(Customer, Customer.organization_id == Organization.id)
+            .where(Customer.id == ticket.customer_id)) or "").lower().split()) \
+            if ticket.customer_id and self._by_organization else ""
         for rule in self.rules:
             if event.kind not in rule.events:
                 continue
-            if not self._holds(rule.conditions, ticket, text, event.now):
+            if not self._holds(rule.conditions, ticket, text, event.now, organization):
                 continue
-            if rule.any and not any(self._holds(c, ticket, text, event.now) for c in rule.any):
+            if rule.any and not any(self._holds(c, ticket, text, event.now, organization) for c in rule.any):
                 continue
             self._apply(session, store, ticket, rule, event.now)
             fired.append(rule.name)
         return fired
 
-    def _holds(self, conditions: Mapping[str, object], ticket: Ticket, text: str, now: datetime) -> bool:
+    def _holds(self, conditions: Mapping[str, object], ticket: Ticket, text: str, now: datetime,
+               organization: str = "") -> bool:
         team_key = self.hours.team_key(ticket.team)
         words = {"lang": ticket.lang, "channel": ticket.channel, "category": ticket.category, "team": team_key,
-                 "priority": ticket.priority, "status": ticket.status,
+                 "priority": ticket.priority, "status": ticket.status, "organization": organization,
                  "domain": ticket.customer.email.rpartition("@")[2] if ticket.customer else ""}
         tags = {t.tag for t in ticket.tags}
         for key, wanted in conditions.items():

@@ -166,3 +166,30 @@ def test_the_migration_adds_the_tables_and_columns_and_goes_down(tmp_path: Path)
     assert "organizations" not in names and "organization_domains" not in names
     assert "organization_id" not in {c["name"] for c in inspect(opened.db.engine).get_columns("customers")}
     opened.close()
+
+
+ORG_RULES = """\
+- name: Acme is gold
+  on: created
+  if: {organization: "  ACME   Trading "}
+  then: {priority: high}
+- name: Enterprise tier
+  on: created
+  if: {tags: enterprise}
+  then: {add_tags: tier-handled}
+"""
+
+
+def test_a_trigger_names_the_organization_and_sees_its_tags(tmp_path: Path) -> None:
+    from tests.desk.test_triggers import open_desk
+
+    desk = open_desk(tmp_path, ORG_RULES)
+    try:
+        desk.organizations.create("Acme Trading", ["acme.sa"], None, ["enterprise"], by=CLI)
+        member = desk.tickets.get(ticket(desk, "sara@acme.sa"))
+        other = desk.tickets.get(ticket(desk, "lina@example.com"))
+        assert member is not None and other is not None
+        assert member.priority == "high" and {t.tag for t in member.tags} == {"enterprise", "tier-handled"}
+        assert other.priority == "normal" and not other.tags
+    finally:
+        desk.close()
