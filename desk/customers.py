@@ -44,6 +44,7 @@ from sqlalchemy.orm import Session, aliased, joinedload
 from desk.audit import SYSTEM, Actor, record
 from desk.database import Database, lock_row
 from desk.models import CsatSurvey, Customer, Message, Ticket, TicketCc, TicketCcChange, TicketSearchText, as_utc
+from desk.organizations import domain_organization
 from desk.ticket_search import customer_search_text, index_ticket, merged_search_text, search_terms
 from desk.tickets import MAX_NAME, MAX_ROW_ID, InputError, clean_email, clean_text, row_by_id
 from desk.translatable import N_
@@ -333,6 +334,8 @@ class Customers:
                         "changed"
                     customer.notes = clean_notes
                 customer.search_text = customer_search_text(customer.name, customer.email)
+                if "email" in after and not customer.organization_manual:  # the new address's domain decides
+                    customer.organization_id = domain_organization(session, customer.email)
                 if "name" in after or "email" in after:  # the inbox search finds their tickets by the new ones
                     for ticket in session.scalars(select(Ticket).where(Ticket.customer_id == customer_id)):
                         index_ticket(session, ticket)

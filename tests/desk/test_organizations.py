@@ -193,3 +193,15 @@ def test_a_trigger_names_the_organization_and_sees_its_tags(tmp_path: Path) -> N
         assert other.priority == "normal" and not other.tags
     finally:
         desk.close()
+
+
+def test_an_email_changed_to_another_domain_follows_it_unless_chosen_by_hand(desk: Desk) -> None:
+    acme = desk.organizations.create("Acme", ["acme.sa"], by=CLI)
+    beta = desk.organizations.create("Beta", ["beta.sa"], by=CLI)
+    ticket(desk, "sara@acme.sa")
+    sara = desk.customers.page("sara").rows[0].id
+    desk.customers.edit(sara, "Sara", "", email="sara@beta.sa", by=CLI)
+    assert org_of(desk, "sara@beta.sa") == beta.id
+    desk.organizations.set_customer(sara, acme.id, by=CLI)
+    desk.customers.edit(sara, "Sara", "", email="sara@example.com", by=CLI)
+    assert org_of(desk, "sara@example.com") == acme.id
