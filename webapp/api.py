@@ -788,8 +788,8 @@ def get_customer(customer_id: int):
     c = found.customer
     return jsonify({
         "id": c.id, "name": c.name, "email": c.email, "country": c.country, "notes": c.notes,
-        "languages": found.languages, "first_contact": found.first_contact.isoformat(),
-        "last_contact": found.last_contact.isoformat(),
+        "organization": c.organization_id, "languages": found.languages,
+        "first_contact": found.first_contact.isoformat(), "last_contact": found.last_contact.isoformat(),
         "counts": {"open": found.open, "solved": found.solved, "all": found.total},
         "tickets": [{"id": i, "reference": r} for i, r in desk.customers.ticket_ids(customer_id)],
     })

@@ -557,12 +557,14 @@ OPENAPI: dict[str, Any] = {
                 "responses": {
                     "200": _json("the customer", {
                         "type": "object",
-                        "required": ["id", "name", "email", "country", "notes", "languages", "first_contact",
-                                     "last_contact", "counts", "tickets"],
+                        "required": ["id", "name", "email", "country", "notes", "organization", "languages",
+                                     "first_contact", "last_contact", "counts", "tickets"],
                         "properties": {
                             "id": {"type": "integer"}, "name": {"type": "string"}, "email": {"type": "string"},
                             "country": {"type": "string", "nullable": True},
                             "notes": {"type": "string", "nullable": True},
+                            "organization": {"type": "integer", "nullable": True,
+                                             "description": "their organization's id, null without one"},
                             "languages": {"type": "array", "items": {"type": "string"},
                                           "description": "their tickets' languages, most tickets first"},
                             "first_contact": {"type": "string", "format": "date-time"},

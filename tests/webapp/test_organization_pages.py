@@ -104,7 +104,7 @@ def test_the_profile_sets_it_by_hand_and_the_ticket_page_and_inbox_show_it(app: 
 
 def test_the_api_reads_and_writes_them_with_their_scopes(app: Flask) -> None:
     desk = app.extensions["desk"]
-    reader = desk.accounts.create_token("reader", scopes=["organizations:read", "tickets:read"])
+    reader = desk.accounts.create_token("reader", scopes=["organizations:read", "tickets:read", "customers:read"])
     writer = desk.accounts.create_token("writer", scopes=["organizations:write"])
     client = app.test_client()
 
@@ -132,6 +132,8 @@ def test_the_api_reads_and_writes_them_with_their_scopes(app: Flask) -> None:
     tickets = call("GET", "/api/v1/tickets", reader).get_json()["tickets"]
     assert {t["subject"]: t["organization"] for t in tickets} == {"Invoice missing": org["id"], "Lost parcel": None}
     assert call("GET", "/api/v1/tickets/1", reader).get_json()["organization"] == org["id"]
+    sara = org["members"][0]["id"]
+    assert call("GET", f"/api/v1/customers/{sara}", reader).get_json()["organization"] == org["id"]
     only = call("GET", f"/api/v1/tickets?organization={org['id']}", reader).get_json()["tickets"]
     assert [t["subject"] for t in only] == ["Invoice missing"]
     assert call("GET", "/api/v1/tickets?organization=x", reader).status_code == 400
