@@ -126,9 +126,11 @@ class Automations:
         """The Python half of the check: every condition on the ticket as it is now, and the time elapsed."""
         assert rule.since is not None
         values = self._values(ticket)
-        if not self.triggers.holds(rule.conditions, ticket, "", now, values):
+        session = object_session(ticket)
+        organization = self.triggers.organization_of(session, ticket) if session is not None else ""
+        if not self.triggers.holds(rule.conditions, ticket, "", now, values, organization):
             return False
-        if rule.any and not any(self.triggers.holds(c, ticket, "", now, values) for c in rule.any):
+        if rule.any and not any(self.triggers.holds(c, ticket, "", now, values, organization) for c in rule.any):
             return False
         if ticket.status == "closed":
             return False

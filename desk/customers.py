@@ -17,16 +17,16 @@ changed (their text is the team's, not the log's). An edit made from the profile
 (another agent saved meanwhile) is refused naming the fields that changed since (`StaleEditError`), where the last
 save used to win silently.
 
-A customer who wrote from two addresses is two customers until an admin merges the duplicate into the one kept
-(`merge`; Zendesk's "merge users", Chatwoot's "merge contacts"): the duplicate's tickets (and so their messages) move,
-its notes are appended to the kept one's under a line naming it, the kept one's name and country win when set, and
-the duplicate's row stays as a pointer (`merged_into_id`), out of the list and its search: its email is still unique
-to it, so whatever maps an address to a customer (`TicketStore._customer` for mail, the forms and the API, "My
-tickets", the magic link) reaches it and follows the pointer to the kept customer. Its name and address stay
-findable: the customer list's search and the inbox's (every ticket of the kept customer) find them by it. Both rows are
-locked first (`lock_row`, lower id first) so two merges at once are one after the other, and the second sees the
-first's result; a new ticket for either locks its customer too (`TicketStore._customer`), so it lands before the
-merge moves the tickets or after it, on the kept customer.
+A customer who wrote from two addresses is two customers until an admin merges the duplicate into the one kept (`merge`;
+Zendesk's "merge users", Chatwoot's "merge contacts"): the duplicate's tickets (and so their messages) move, its notes
+are appended to the kept one's under a line naming it, the kept one's name and country win when set, and the kept one's
+organization stays (the duplicate leaves its own), and the duplicate's row stays as a pointer (`merged_into_id`), out of
+the list and its search: its email is still unique to it, so whatever maps an address to a customer
+(`TicketStore._customer` for mail, the forms and the API, "My tickets", the magic link) reaches it and follows the
+pointer to the kept customer. Its name and address stay findable: the customer list's search and the inbox's (every
+ticket of the kept customer) find them by it. Both rows are locked first (`lock_row`, lower id first) so two merges at
+once are one after the other, and the second sees the first's result; a new ticket for either locks its customer too
+(`TicketStore._customer`), so it lands before the merge moves the tickets or after it, on the kept customer.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ from sqlalchemy.orm import Session, aliased, joinedload
 from desk.audit import SYSTEM, Actor, record
 from desk.database import Database, lock_row
 from desk.models import CsatSurvey, Customer, Message, Ticket, TicketCc, TicketCcChange, TicketSearchText, as_utc
+from desk.organizations import domain_organization
 from desk.ticket_search import customer_search_text, index_ticket, merged_search_text, search_terms
 from desk.tickets import MAX_NAME, MAX_ROW_ID, InputError, clean_email, clean_text, row_by_id
 from desk.translatable import N_
@@ -333,6 +334,8 @@ class Customers:
                         "changed"
                     customer.notes = clean_notes
                 customer.search_text = customer_search_text(customer.name, customer.email)
+                if "email" in after and not customer.organization_manual:  # the new address's domain decides
+                    customer.organization_id = domain_organization(session, customer.email)
                 if "name" in after or "email" in after:  # the inbox search finds their tickets by the new ones
                     for ticket in session.scalars(select(Ticket).where(Ticket.customer_id == customer_id)):
                         index_ticket(session, ticket)
@@ -403,6 +406,9 @@ class Customers:
                                                                       .where(Ticket.customer_id == kept.id)))
                                 .values(text=TicketSearchText.text + " " + gained))
             duplicate.merged_into_id, duplicate.notes, duplicate.version = kept.id, None, duplicate.version + 1
+            # The kept customer's organization stays theirs (desk.organizations); the duplicate, out of every list,
+            # leaves its own.
+            duplicate.organization_id, duplicate.organization_manual = None, False
             session.flush()
             # Earlier duplicates of the duplicate point at the kept customer now: one hop, never a chain.
             session.execute(update(Customer).where(Customer.merged_into_id == duplicate.id)

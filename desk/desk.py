@@ -31,6 +31,7 @@ from desk.mail.receive import MailReceiver
 from desk.models import Agent, WebhookEndpoint
 from desk.notes import Notes
 from desk.notices import Notices
+from desk.organizations import Organizations
 from desk.presence import Presence
 from desk.saved_views import SavedViews
 from desk.snooze import Snoozes
@@ -92,6 +93,10 @@ class Desk:
     @cached_property
     def customers(self) -> Customers:
         return Customers(self.db)
+
+    @cached_property
+    def organizations(self) -> Organizations:
+        return Organizations(self.db)
 
     @cached_property
     def inbox(self) -> Inbox:

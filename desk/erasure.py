@@ -4,9 +4,11 @@ and `kb customers erase` call.
 
 What is removed and what stays, per table (the README's "Erase a customer", under "Using it", has it as a table):
 
-- customers: the customer's row, and the rows of the duplicates merged into them, stay as anonymous skeletons: no
-  name, notes, country or search text, and an email no address can be (`erased_email`, without an "@": no mail, form
-  or API call reaches it, so the same address writing again is a brand-new customer); `erased_at` set.
+- customers: the customer's row, and the rows of the duplicates merged into them, stay as anonymous skeletons: no name,
+  notes, country, search text or organization (desk.organizations: the membership goes; the organization itself holds no
+  one's personal data, only the agents' notes about the company), and an email no address can be (`erased_email`,
+  without an "@": no mail, form or API call reaches it, so the same address writing again is a brand-new customer);
+  `erased_at` set.
 - tickets stay as skeletons (status, times, team, assignee, priority, tags, category, channel, language; their
   status, due, team, assignee and snooze histories), so the lead's figures for past periods do not change. Their
   subject is emptied, the visit context copied into them (the searches typed and articles read before writing)
@@ -356,6 +358,7 @@ class Erasure:
             event.after = {k: ERASED for k in (event.after or {})} or None
         for row in rows:
             row.name, row.notes, row.country, row.search_text = "", None, None, None
+            row.organization_id, row.organization_manual = None, False
             row.email, row.erased_at, row.version = erased_email(row.id), now, row.version + 1
         counts["customers"] = len(rows)
         session.flush()

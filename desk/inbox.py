@@ -25,6 +25,7 @@ from desk.database import Database
 from desk.models import (
     TICKET_STATUSES,
     AgentTeam,
+    Customer,
     Mention,
     Ticket,
     TicketFieldValue,
@@ -75,6 +76,8 @@ class InboxQuery:
     # Custom fields shown as columns (their keys, in order): the page reads each row's values. A sort may also be
     # "field.<key>" (by that field's value, tickets without one last).
     columns: tuple[str, ...] = ()
+    # An organization's id (desk.organizations): its members' tickets. The inbox's page and the API set it.
+    organization: int | None = None
 
     def __post_init__(self) -> None:
         # Unknown values (a hand-edited URL) fall back to the defaults rather than erroring.
@@ -178,6 +181,9 @@ class Inbox:
             clauses.append(team_clause(self.hours, query.team))
         if query.tag:
             clauses.append(Ticket.id.in_(select(TicketTag.ticket_id).where(TicketTag.tag == query.tag)))
+        if query.organization is not None:
+            clauses.append(Ticket.customer_id.in_(select(Customer.id)
+                                                  .where(Customer.organization_id == query.organization)))
         for field_key, field_value in query.fields:
             clauses.append(Ticket.id.in_(select(TicketFieldValue.ticket_id).where(
                 TicketFieldValue.key == field_key, TicketFieldValue.value == field_value)))

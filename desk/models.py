@@ -104,8 +104,44 @@ class Customer(Base):
     # as an anonymous skeleton ("Erased customer #N": no name, an email no address can be) that their anonymous
     # tickets keep pointing at. None: a customer whose data is there.
     erased_at: Mapped[datetime | None]
+    # The company this customer belongs to (desk.organizations; Zendesk's organizations, Intercom's companies): set
+    # when their email's domain is one of an organization's, or by an agent on the profile (`organization_manual`:
+    # then kept whatever the domains become, "no organization" included). No foreign key, as `merged_into_id` has
+    # none (on SQLite adding one copies `customers`). None: no organization.
+    organization_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    organization_manual: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     tickets: Mapped[list[Ticket]] = relationship(back_populates="customer", order_by="Ticket.created_at")
+
+
+class Organization(Base):
+    """A company whose people write in (desk.organizations): its name (unique, compared folded by `name_key`), the
+    agents' notes about it (internal, as a customer's), and its tags, added to every new ticket of its members."""
+
+    __tablename__ = "organizations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200), unique=True)
+    notes: Mapped[str | None] = mapped_column(Text)
+    tags: Mapped[str] = mapped_column(String(500), default="", server_default="")  # folded tags, space-separated
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    domains: Mapped[list[OrganizationDomain]] = relationship(
+        back_populates="organization", order_by="OrganizationDomain.domain", cascade="all, delete-orphan")
+
+
+class OrganizationDomain(Base):
+    """An email domain of an organization, matched whole ("acme.sa" is not "mail.acme.sa"); one organization's."""
+
+    __tablename__ = "organization_domains"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    domain: Mapped[str] = mapped_column(String(253), unique=True)
+
+    organization: Mapped[Organization] = relationship(back_populates="domains")
 
 
 class Agent(Base):
@@ -197,10 +233,11 @@ AUDIT_ACTIONS = (
     "ticket_updated", "availability_changed", "two_factor_locked", "ticket_ccs_changed",
     "ticket_fields_changed",
     "webhook_created", "webhook_updated", "webhook_deleted", "webhook_rotated", "webhook_disabled",
+    "organization_created", "organization_edited", "organization_deleted", "organization_member_changed",
 )
 AUDIT_ACTORS = ("agent", "cli", "system", "api")  # "api": an API token's request (the token named in `after`)
-# A team and a tag by key, the rest by id.
-AUDIT_SUBJECTS = ("agent", "token", "team", "customer", "tag", "ticket", "webhook")
+# A team and a tag by key, the rest by id; "org": an organization (desk.organizations; the column holds 8).
+AUDIT_SUBJECTS = ("agent", "token", "team", "customer", "tag", "ticket", "webhook", "org")
 
 
 class AuditEvent(Base):

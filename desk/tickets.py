@@ -45,6 +45,7 @@ from desk.models import (
     CsatSurvey,
     Customer,
     Message,
+    Organization,
     Ticket,
     TicketAssigneeChange,
     TicketCc,
@@ -454,6 +455,9 @@ def customer_for(session: Session, email: str, name: str = "", country: str | No
     if name and not customer.name:
         customer.name = name
     customer.search_text = customer_search_text(customer.name, customer.email)  # unchanged: no UPDATE
+    from desk.organizations import join_by_domain  # here: desk.organizations builds on this module
+
+    join_by_domain(session, customer)  # a new customer (or one older than their domain's organization) joins it
     return customer
 
 
@@ -840,6 +844,9 @@ class TicketStore:
 
     def _insert(self, session: Session, new: NewTicket) -> Ticket:
         customer = self._customer(session, new)
+        # The company's tags (desk.organizations): its tier routes and prioritises the ticket as any tag does.
+        company_tags = (session.scalar(select(Organization.tags).where(Organization.id == customer.organization_id))
+                        or "").split() if customer.organization_id is not None else []
         created = new.created or utcnow()
         lang = new.lang or self.languages[0]
         ticket = Ticket(
@@ -860,6 +867,7 @@ class TicketStore:
             updated_at=created,
         )
         add_tags(ticket, new.tags)
+        add_tags(ticket, company_tags)
         ticket.messages.append(Message(author="customer", body=new.body, created_at=created, channel=new.channel))
         for author, body in new.replies:
             ticket.messages.append(Message(author=author, body=body, created_at=created))

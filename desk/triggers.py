@@ -41,7 +41,9 @@ from desk.models import (
     TICKET_STATUSES,
     Agent,
     AgentTeam,
+    Customer,
     Message,
+    Organization,
     Ticket,
     TicketTeamChange,
     TicketTriggerChange,
@@ -114,6 +116,8 @@ class Triggers:
         # The phrases of each rule's `text`, folded once as the inbox's search folds (desk.ticket_search).
         self._folded = {id(c): tuple(fold_for_search(p) for p in c["text"])  # type: ignore[attr-defined]
                         for rule in rules for c in (rule.conditions, *rule.any) if "text" in c}
+        # Whether a rule names an organization: only then is the requester's read (one query an event).
+        self._by_organization = any("organization" in c for rule in rules for c in (rule.conditions, *rule.any))
 
     def __bool__(self) -> bool:
         return bool(self.rules)
@@ -130,12 +134,13 @@ class Triggers:
 
         # The ticket's custom field values, read once and kept as the rules' set_fields leave them.
         values = values_in(session, ticket.id) if self.uses_fields else {}
+        organization = self.organization_of(session, ticket)
         for rule in self.rules:
             if event.kind not in rule.events:
                 continue
-            if not self.holds(rule.conditions, ticket, text, event.now, values):
+            if not self.holds(rule.conditions, ticket, text, event.now, values, organization):
                 continue
-            if rule.any and not any(self.holds(c, ticket, text, event.now, values) for c in rule.any):
+            if rule.any and not any(self.holds(c, ticket, text, event.now, values, organization) for c in rule.any):
                 continue
             self.apply(session, store, ticket, rule, event.now, values)
             fired.append(rule.name)
@@ -157,13 +162,22 @@ class Triggers:
             return any(_contains(folded, fold_for_search(phrase)) for phrase in condition.values)
         return have in condition.values
 
+    def organization_of(self, session: Session, ticket: Ticket) -> str:
+        """The requester's organization's name (desk.organizations), lower-cased and its blanks folded as the rules'
+        names are; "" without one, or when no rule asks (no query then)."""
+        if not (ticket.customer_id and self._by_organization):
+            return ""
+        name = session.scalar(select(Organization.name).join(Customer, Customer.organization_id == Organization.id)
+                              .where(Customer.id == ticket.customer_id))
+        return " ".join((name or "").lower().split())
+
     def holds(self, conditions: Mapping[str, object], ticket: Ticket, text: str, now: datetime,
-              values: Mapping[str, str] | None = None) -> bool:
+              values: Mapping[str, str] | None = None, organization: str = "") -> bool:
         """Whether every condition of `conditions` holds for `ticket` now (`text`: the event's folded words; `values`:
-        its custom field values, needed only when a condition reads one)."""
+        its custom field values, needed only when a condition reads one; `organization`: `organization_of`'s)."""
         team_key = self.hours.team_key(ticket.team)
         words = {"lang": ticket.lang, "channel": ticket.channel, "category": ticket.category, "team": team_key,
-                 "priority": ticket.priority, "status": ticket.status,
+                 "priority": ticket.priority, "status": ticket.status, "organization": organization,
                  "domain": ticket.customer.email.rpartition("@")[2] if ticket.customer else ""}
         tags = {t.tag for t in ticket.tags}
         for key, wanted in conditions.items():

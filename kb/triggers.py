@@ -57,7 +57,8 @@ SCHEDULE = "schedule"  # an automation's `on:`, alone
 TIME_KEYS = ("created", "updated", "status_changed", "customer_replied", "agent_replied", "due")
 TIME_CONDITIONS = ("hours_since", "business_hours_since")
 # A rule's conditions: those matched as the routing rules match (one value or a list, ignoring case)...
-WORD_CONDITIONS = ("lang", "channel", "category", "domain", "team", "priority", "status")
+# `organization`: the requester's organization (desk.organizations) by name, compared lower-cased, spaces folded.
+WORD_CONDITIONS = ("lang", "channel", "category", "domain", "team", "priority", "status", "organization")
 CONDITION_KEYS = (*WORD_CONDITIONS, "tags", "not_tags", "text", "business_hours", "assigned")
 FIELD_CONDITION = "field."  # `field.<key>`: a custom ticket field's value
 ACTION_KEYS = ("add_tags", "remove_tags", "priority", "team", "assignee", "status", "note", "reply_macro",
@@ -291,6 +292,8 @@ class _Reader:
                     wrong = sorted(w for w in words if w not in {a.lower() for a in allowed})
                     if wrong:
                         raise self.error(here, name, f"{wrong[0]!r} is not one of {', '.join(allowed)}"[:300])
+                if key == "organization":
+                    words = frozenset(" ".join(w.split()) for w in words)
                 found[key] = frozenset(w.lstrip("@") for w in words) if key == "domain" else words
         return found
 

@@ -230,6 +230,8 @@ def _inbox_query() -> InboxQuery:
         sort=request.args.get("sort", "updated"),
         fields=inbox_field_filters(),
         columns=inbox_columns(),
+        # An organization's id; anything else (a hand-edited URL) is ignored, as the other filters' unknown values.
+        organization=form_number(request.args.get("organization", "")[:20]),
     )
 
 
@@ -283,13 +285,14 @@ def inbox() -> str:
         popular_tags=desk.tags.popular(), due_zone=zone.key, teams=desk.hours.teams,
         labels=ViewLabels(), since=utcnow().isoformat(),
         filter_fields=[f for f in desk.fields.fields if f.type in ("dropdown", "checkbox")],
-        field_filter=dict(query.fields),
+        field_filter=dict(query.fields), organizations=desk.organizations.choices(),
         gone_filters=[(key, value) for key, value in query.fields if desk.fields.get(key) is None],
         all_fields=desk.fields.fields,
         column_fields=[(key, desk.fields.get(key)) for key in query.columns],
         pager_args=dict(saved=saved.id) if saved else dict(
             view=query.view, status=query.status, lang=query.lang, team=query.team, tag=query.tag, q=query.q,
-            sort=query.sort, column=list(query.columns), **{f"field.{key}": value for key, value in query.fields}),
+            sort=query.sort, organization=query.organization, column=list(query.columns),
+            **{f"field.{key}": value for key, value in query.fields}),
         kept=session.pop("bulk_kept", None) or {"ids": [], "action": "", "value": ""},
     )
 
@@ -455,6 +458,7 @@ def _ticket_page(found: Ticket, **extra: Any) -> str:
     extra.setdefault("kept_due", due.astimezone(zone).strftime("%Y-%m-%dT%H:%M") if due is not None else "")
     return _page(
         "agent/ticket.html", ticket=found, history=desk.tickets.history(found.customer_id, exclude=found.id),
+        organization=desk.organizations.summary(found.customer_id),
         suggestions=advice.suggestions, draft=advice.draft, problem=advice.problem, passage_link=hit_url,
         relevance=relevance, advice_version=shown.version, advice_stored=shown.stored,
         shown_details=advice.shown_details(), statuses=TICKET_STATUSES, priorities=PRIORITIES,
@@ -928,6 +932,7 @@ def availability():
 from webapp import (  # noqa: E402,F401
     agent_admin,
     customer_pages,
+    organization_pages,
     tag_pages,
     team_status_pages,
     ticket_field_pages,

@@ -33,7 +33,8 @@ from desk.database import StorageUnavailableError
 from desk.erasure import ErasedError
 from desk.inbox import InboxQuery, TicketListQuery
 from desk.mail.attachments import Upload
-from desk.models import PRIORITIES, TICKET_STATUSES, Attachment, Message, Ticket, as_utc, utcnow
+from desk.models import PRIORITIES, TICKET_STATUSES, Attachment, Message, Organization, Ticket, as_utc, utcnow
+from desk.organizations import Organizations, tags_of
 from desk.ticket_fields import values_of, values_of_many
 from desk.ticket_patch import KEEP, ChangedMeanwhile, TicketPatch, patch_ticket
 from desk.tickets import MAX_ROW_ID, ClosedTicketError, CustomerReply, DuplicateTicketError, InputError, NewTicket
@@ -417,7 +418,14 @@ def no_ticket(ticket_id: int):  # type: ignore[no-untyped-def]
     return error(f"ticket: no ticket {ticket_id}", 404)
 
 
-def ticket_fields(ticket: Ticket, values: dict[str, str] | None = None, desk: Desk | None = None) -> dict[str, object]:
+def organization_of(desk: Desk, customer_id: int) -> int | None:
+    """The customer's organization id now (desk.organizations), for one ticket's answer."""
+    with desk.db.session() as session:
+        return Organizations.of_customers(session, [customer_id]).get(customer_id)
+
+
+def ticket_fields(ticket: Ticket, values: dict[str, str] | None = None, desk: Desk | None = None,
+                  organization: object = KEEP) -> dict[str, object]:
     """A ticket as both ticket answers give it, without its messages: GET /tickets/<id>'s (which adds them and its
     follow-up links), each item of GET /tickets, PATCH's answer, and the outbound webhooks' `data.ticket` (which pass
     their `desk`, having no request). `ticket.tags` loaded; `values` its custom fields' (read now when not given)."""
@@ -430,6 +438,7 @@ def ticket_fields(ticket: Ticket, values: dict[str, str] | None = None, desk: De
         "created_at": as_utc(ticket.created_at).isoformat(), "updated_at": as_utc(ticket.updated_at).isoformat(),
         "due_at": as_utc(ticket.due_at).isoformat() if ticket.due_at is not None else None,
         "assignee": ticket.assignee_id, "customer": ticket.customer_id,
+        "organization": organization if organization is not KEEP else organization_of(desk, ticket.customer_id),
         "tags": sorted(t.tag for t in ticket.tags), "merged_into": ticket.merged_into_id,
         "snoozed_until": snoozed_until(ticket),
         "ccs": [{"email": row.customer.email, "name": row.customer.name or ""} for row in ticket.cc_rows],
@@ -595,10 +604,11 @@ def list_query() -> tuple[TicketListQuery, int]:
             customer_id = found.merged_into_id
     since = request.args.get("updated_since")
     cursor = request.args.get("cursor")
+    organization = request.args.get("organization")
     filters = InboxQuery(
         view="all", status=status, lang=lang, team=(request.args.get("team") or "").strip()[:40] or None,
         tag=sought_tag((request.args.get("tag") or "")[:200]) or None, q=(request.args.get("q") or "")[:200],
-        fields=field_filters(),
+        fields=field_filters(), organization=_list_id("organization", organization) if organization else None,
     )
     return TicketListQuery(
         filters=filters, assignee=assignee_id, unassigned=unassigned, customer=customer_id,
@@ -625,7 +635,9 @@ def list_tickets():
     tickets, more = desk.inbox.listing(query, limit)
     with desk.db.session() as session:
         values = values_of_many(session, [t.id for t in tickets])
-    return jsonify({"tickets": [ticket_fields(t, values.get(t.id, {})) for t in tickets],
+        organizations = Organizations.of_customers(session, [t.customer_id for t in tickets])
+    return jsonify({"tickets": [ticket_fields(t, values.get(t.id, {}), organization=organizations.get(t.customer_id))
+                                for t in tickets],
                     "next_cursor": _cursor(tickets[-1], query.sort) if more and tickets else None})
 
 
@@ -776,11 +788,111 @@ def get_customer(customer_id: int):
     c = found.customer
     return jsonify({
         "id": c.id, "name": c.name, "email": c.email, "country": c.country, "notes": c.notes,
-        "languages": found.languages, "first_contact": found.first_contact.isoformat(),
-        "last_contact": found.last_contact.isoformat(),
+        "organization": c.organization_id, "languages": found.languages,
+        "first_contact": found.first_contact.isoformat(), "last_contact": found.last_contact.isoformat(),
         "counts": {"open": found.open, "solved": found.solved, "all": found.total},
         "tickets": [{"id": i, "reference": r} for i, r in desk.customers.ticket_ids(customer_id)],
     })
+
+
+ORGANIZATION_PATH = "/api/v1/organizations/{organization_id}"
+
+
+def organization_json(org: Organization, members: list[tuple[int, str, str]] | None = None) -> dict[str, object]:
+    """An organization as the API answers it (the agents' `notes` included: a token is an operator's), with its
+    members' ids, names and emails when given."""
+    out: dict[str, object] = {"id": org.id, "name": org.name, "domains": [d.domain for d in org.domains],
+                              "tags": tags_of(org), "notes": org.notes}
+    if members is not None:
+        out["members"] = [{"id": i, "name": n, "email": e} for i, n, e in members]
+    return out
+
+
+@bp.get("/organizations")
+@limiter.limit(API_IP_LIMIT)
+@limiter.limit(API_BAD_TOKEN_LIMIT, deduct_when=refused)
+@limiter.limit(API_TOKEN_LIMIT, key_func=token_key)
+@token_required("organizations:read")
+def list_organizations():
+    """Every organization by name, 25 a page (?page=, the one paging rule), searched by name or domain (?query=),
+    with member and open ticket counts. Reads only."""
+    query = request.args.get("query") or ""
+    desk = state.desk()
+    found, paging = paged(lambda limit, offset: desk.organizations.page(query, limit, offset), CUSTOMER_PAGE)
+    return jsonify({
+        "organizations": [{"id": o.id, "name": o.name, "domains": o.domains, "tags": o.tags,
+                           "counts": {"members": o.members, "open": o.open}} for o in found.rows],
+        "total": found.total, "page": paging.number, "pages": paging.pages,
+    })
+
+
+@bp.get("/organizations/<int:organization_id>")
+@limiter.limit(API_IP_LIMIT)
+@limiter.limit(API_BAD_TOKEN_LIMIT, deduct_when=refused)
+@limiter.limit(API_TOKEN_LIMIT, key_func=token_key)
+@token_required("organizations:read")
+def get_organization(organization_id: int):
+    """The organization with its domains, tags, notes and members. Reads only."""
+    desk = state.desk()
+    found = desk.organizations.get(organization_id)
+    if found is None:
+        return error(f"organization: no organization {organization_id}", 404)
+    return jsonify(organization_json(found, desk.organizations.members_of(organization_id)))
+
+
+def _organization_body(body: dict[str, object], partial: Organization | None = None) -> dict[str, object]:
+    """The body's fields over the organization's current ones (PATCH: only those sent change)."""
+    current: dict[str, object] = {"name": partial.name, "domains": [d.domain for d in partial.domains],
+                                  "notes": partial.notes, "tags": tags_of(partial)} if partial is not None else {}
+    return {name: body[name] if name in body else current.get(name) for name in ("name", "domains", "notes", "tags")}
+
+
+@bp.post("/organizations")
+@limiter.limit(API_IP_LIMIT)
+@limiter.limit(API_BAD_TOKEN_LIMIT, deduct_when=refused)
+@limiter.limit(API_TOKEN_LIMIT, key_func=token_key)
+@token_required("organizations:write")
+def create_organization():
+    """Create an organization: `name` required, `domains`, `tags` (lists of strings), `notes`. Its domains'
+    customers without an organization join it. A name or a domain another organization has, or a bad one, is a 400
+    naming the field; one `organization_created` audit event names the token."""
+    body = json_object("name, and domains, tags or notes", request_fields("/api/v1/organizations"))
+    fields = _organization_body(body)
+    try:
+        created = state.desk().organizations.create(fields["name"], fields["domains"], fields["notes"],
+                                                    fields["tags"], by=Actor.api(g.api_token_id, request.remote_addr))
+    except InputError as exc:
+        return input_error(exc)
+    found = state.desk().organizations.get(created.id)
+    assert found is not None
+    return jsonify(organization_json(found, state.desk().organizations.members_of(created.id))), 201
+
+
+@bp.patch("/organizations/<int:organization_id>")
+@limiter.limit(API_IP_LIMIT)
+@limiter.limit(API_BAD_TOKEN_LIMIT, deduct_when=refused)
+@limiter.limit(API_TOKEN_LIMIT, key_func=token_key)
+@token_required("organizations:write")
+def update_organization(organization_id: int):
+    """Change any of `name`, `domains` (the whole list: a domain added brings its customers, one taken away takes
+    its automatic members out), `tags` (the whole list), `notes` (null clears them). A 400 names the field, nothing
+    written; one `organization_edited` audit event names the token."""
+    body = json_object("the fields to change", request_fields(ORGANIZATION_PATH, method="patch"))
+    desk = state.desk()
+    current = desk.organizations.get(organization_id)
+    if current is None:
+        return error(f"organization: no organization {organization_id}", 404)
+    fields = _organization_body(body, current)
+    try:
+        desk.organizations.edit(organization_id, fields["name"], fields["domains"], fields["notes"], fields["tags"],
+                                by=Actor.api(g.api_token_id, request.remote_addr))
+    except InputError as exc:
+        if exc.field == "organization":  # deleted meanwhile
+            return error(str(exc), 404)
+        return input_error(exc)
+    found = desk.organizations.get(organization_id)
+    assert found is not None
+    return jsonify(organization_json(found, desk.organizations.members_of(organization_id)))
 
 
 @bp.post("/customers/<int:customer_id>/merge")

@@ -17,7 +17,8 @@ from webapp.cli_options import location_options
 @location_options
 @click.option("--action", default="", help="Only this action (agent_created, role_changed, sign_in_failed, ...).")
 @click.option("--actor", default="", help="Only events by cli, system or agent:N.")
-@click.option("--subject", default="", help="Only events about agent:N, token:N, team:KEY, customer:N or tag:NAME.")
+@click.option("--subject", default="",
+              help="Only events about agent:N, token:N, team:KEY, customer:N, tag:NAME or org:N.")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 100_000), help="At most this many.")
 @click.option("--csv", "as_csv", is_flag=True, help="CSV with a header (as the admin page's download), times in UTC.")
 def audit_command(settings: Settings, action: str, actor: str, subject: str, limit: int, as_csv: bool) -> None:

@@ -74,8 +74,11 @@ def _profile_page(customer_id: int, status: int = 200, **extra: Any) -> tuple[st
     extra.setdefault("kept", {"name": c.name, "notes": c.notes or "", "email": c.email, "country": c.country or ""})
     extra.setdefault("errors", {})
     seen = {"name": c.name or "", "email": c.email, "country": c.country or "", "notes": notes_digest(c.notes)}
+    desk = state.desk()
     return _page("agent/customer.html", profile=found, paging=paging, labels=ViewLabels(), max_name=MAX_NAME,
-                 max_notes=MAX_NOTES, countries=country_names(), seen=seen, **extra), status
+                 max_notes=MAX_NOTES, countries=country_names(), seen=seen,
+                 organization=desk.organizations.summary(c.id), organizations=desk.organizations.choices(),
+                 **extra), status
 
 
 def gone_page(found: Customer | None) -> Response | tuple[str, int] | None:

@@ -151,12 +151,39 @@ TICKET_ID = {"name": "ticket_id", "in": "path", "required": True, "schema": {"ty
 NO_TICKET = _error("no ticket with this id")
 CUSTOMER_ID = {"name": "customer_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1},
                "example": 1}
+ORGANIZATION_ID = {"name": "organization_id", "in": "path", "required": True,
+                   "schema": {"type": "integer", "minimum": 1}, "example": 1}
+ORGANIZATION_BODY: dict[str, Any] = {
+    "type": "object", "additionalProperties": False,
+    "properties": {
+        "name": {"type": "string", "maxLength": 200, "description": "unique (compared folded)"},
+        "domains": {"type": "array", "items": {"type": "string"}, "maxItems": 20,
+                    "description": "email domains, such as acme.sa"},
+        "tags": {"type": "array", "items": {"type": "string"}, "maxItems": 10,
+                 "description": "added to every new ticket of its members, folded as ticket tags"},
+        "notes": {"type": "string", "nullable": True, "maxLength": 5000,
+                  "description": "the agents' internal notes about it"},
+    },
+}
+ORGANIZATION: dict[str, Any] = {
+    "type": "object", "required": ["id", "name", "domains", "tags", "notes", "members"],
+    "properties": {
+        "id": {"type": "integer"}, "name": {"type": "string"},
+        "domains": {"type": "array", "items": {"type": "string"}},
+        "tags": {"type": "array", "items": {"type": "string"}},
+        "notes": {"type": "string", "nullable": True},
+        "members": {"type": "array", "description": "its customers, by id", "items": {
+            "type": "object", "required": ["id", "name", "email"],
+            "properties": {"id": {"type": "integer"}, "name": {"type": "string"}, "email": {"type": "string"}}}},
+    },
+}
 _TIME = {"type": "string", "format": "date-time"}
 # A ticket as GET /api/v1/tickets/{ticket_id} answers it without its messages and follow-up links: the list's item.
 TICKET_ITEM: dict[str, Any] = {
     "type": "object",
     "required": ["id", "reference", "subject", "lang", "status", "priority", "channel", "team", "category",
-                 "created_at", "updated_at", "due_at", "assignee", "customer", "tags", "merged_into"],
+                 "created_at", "updated_at", "due_at", "assignee", "customer", "organization", "tags",
+                 "merged_into"],
     "properties": {
         "id": {"type": "integer"}, "reference": {"type": "string"}, "subject": {"type": "string"},
         "lang": {"type": "string"}, "status": {"type": "string", "enum": list(TICKET_STATUSES)},
@@ -167,6 +194,9 @@ TICKET_ITEM: dict[str, Any] = {
         "assignee": {"type": "integer", "nullable": True, "description": "the agent's id, null when unassigned"},
         "customer": {"type": "integer", "description": "the customer's id (a merged customer's tickets are the kept "
                                                        "one's)"},
+        "organization": {"type": "integer", "nullable": True,
+                         "description": "the customer's organization's id (GET /api/v1/organizations/{organization_id})"
+                                        ", null when they have none"},
         "tags": {"type": "array", "items": {"type": "string"}, "description": "folded, in name order"},
         "snoozed_until": SNOOZED_UNTIL,
         "merged_into": {"type": "integer", "nullable": True,
@@ -348,6 +378,9 @@ OPENAPI: dict[str, Any] = {
                     {"name": "lang", "in": "query", "schema": {"type": "string"}},
                     {"name": "customer", "in": "query", "schema": {"type": "string", "pattern": "^[0-9]{1,9}$"},
                      "description": "a customer's id (a merged one's: the kept customer's tickets)"},
+                    {"name": "organization", "in": "query",
+                     "schema": {"type": "string", "pattern": "^[0-9]{1,9}$"},
+                     "description": "an organization's id: its members' tickets"},
                     {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 200},
                      "description": "the inbox's full-text search"},
                     {"name": "updated_since", "in": "query", "schema": {"type": "string", "format": "date-time"},
@@ -524,12 +557,14 @@ OPENAPI: dict[str, Any] = {
                 "responses": {
                     "200": _json("the customer", {
                         "type": "object",
-                        "required": ["id", "name", "email", "country", "notes", "languages", "first_contact",
-                                     "last_contact", "counts", "tickets"],
+                        "required": ["id", "name", "email", "country", "notes", "organization", "languages",
+                                     "first_contact", "last_contact", "counts", "tickets"],
                         "properties": {
                             "id": {"type": "integer"}, "name": {"type": "string"}, "email": {"type": "string"},
                             "country": {"type": "string", "nullable": True},
                             "notes": {"type": "string", "nullable": True},
+                            "organization": {"type": "integer", "nullable": True,
+                                             "description": "their organization's id, null without one"},
                             "languages": {"type": "array", "items": {"type": "string"},
                                           "description": "their tickets' languages, most tickets first"},
                             "first_contact": {"type": "string", "format": "date-time"},
@@ -547,6 +582,83 @@ OPENAPI: dict[str, Any] = {
                     **{code: TOKEN_ERRORS[code] for code in ("401", "429")},
                 },
             }
+        },
+        "/api/v1/organizations": {
+            "get": {
+                "summary": "Every organization by name, 25 a page, with its domains, tags and member and open ticket "
+                           "counts",
+                "description": "`query` keeps the organizations whose name or a domain holds every word of it.",
+                "security": [{"bearer": []}],
+                "parameters": [
+                    {"name": "query", "in": "query", "schema": {"type": "string"},
+                     "description": "words of the name or a domain; empty or absent: every organization"},
+                    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1},
+                     "description": "the page, from 1"},
+                ],
+                "responses": {
+                    "200": _json("one page of organizations", {
+                        "type": "object", "required": ["organizations", "total", "page", "pages"],
+                        "properties": {
+                            "organizations": {"type": "array", "items": {
+                                "type": "object", "required": ["id", "name", "domains", "tags", "counts"],
+                                "properties": {
+                                    "id": {"type": "integer"}, "name": {"type": "string"},
+                                    "domains": {"type": "array", "items": {"type": "string"}},
+                                    "tags": {"type": "array", "items": {"type": "string"}},
+                                    "counts": {"type": "object", "required": ["members", "open"], "properties": {
+                                        "members": {"type": "integer"}, "open": {"type": "integer"}}},
+                                }}},
+                            "total": {"type": "integer"}, "page": {"type": "integer"}, "pages": {"type": "integer"},
+                        },
+                    }),
+                    "400": _error("`page` is not a whole number from 1"),
+                    **{code: TOKEN_ERRORS[code] for code in ("401", "429")},
+                },
+            },
+            "post": {
+                "summary": "Create an organization; the customers of its domains without one join it",
+                "description": "A domain is matched whole against the customers' email domains (\"acme.sa\" is "
+                               "not \"mail.acme.sa\") and belongs to one organization: one another has is a 400 "
+                               "naming `domains`. `tags` are folded as ticket tags and added to every new ticket of "
+                               "its members. One `organization_created` audit event names the token.",
+                "security": [{"bearer": []}],
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": ORGANIZATION_BODY | {"required": ["name"]},
+                    "example": {"name": "Acme", "domains": ["acme.sa"], "tags": ["vip"]}}}},
+                "responses": {
+                    "201": _json("the organization created", ORGANIZATION),
+                    **{code: TOKEN_ERRORS[code] for code in ("400", "401", "413", "429", "503")},
+                },
+            },
+        },
+        "/api/v1/organizations/{organization_id}": {
+            "get": {
+                "summary": "An organization with its domains, tags, the agents' notes and its members",
+                "description": "`notes` is the team's internal text (an API token is an operator's); null without.",
+                "security": [{"bearer": []}],
+                "parameters": [ORGANIZATION_ID],
+                "responses": {
+                    "200": _json("the organization", ORGANIZATION),
+                    "404": _error("no organization with this id"),
+                    **{code: TOKEN_ERRORS[code] for code in ("401", "429")},
+                },
+            },
+            "patch": {
+                "summary": "Change an organization's name, domains, tags or notes (only the fields sent)",
+                "description": "`domains` and `tags` set the whole list: a domain added brings its customers without "
+                               "an organization, one taken away takes out the members it brought (a customer an "
+                               "agent placed by hand stays). `notes`: null clears them. One `organization_edited` "
+                               "audit event names the token.",
+                "security": [{"bearer": []}],
+                "parameters": [ORGANIZATION_ID],
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": ORGANIZATION_BODY, "example": {"domains": ["acme.sa", "acme.example"]}}}},
+                "responses": {
+                    "200": _json("the organization as changed", ORGANIZATION),
+                    "404": _error("no organization with this id"),
+                    **{code: TOKEN_ERRORS[code] for code in ("400", "401", "413", "429", "503")},
+                },
+            },
         },
         "/api/v1/customers/{customer_id}/merge": {
             "post": {

@@ -86,6 +86,10 @@ class ViewLabels:
             "webhook_deleted": gettext("Webhook deleted"), "webhook_rotated": gettext("Webhook secret rotated"),
             "webhook_disabled": gettext("Webhook turned off after failures"),
             "ticket_fields_changed": gettext("Ticket fields changed"),
+            "organization_created": gettext("Organization created"),
+            "organization_edited": gettext("Organization edited"),
+            "organization_deleted": gettext("Organization deleted"),
+            "organization_member_changed": gettext("Customer's organization changed"),
         }.get(key, key)
 
     def webhook_event(self, key: str) -> str:

@@ -71,6 +71,10 @@ RULES: dict[tuple[str, str], str] = {
     ("api.get_customer", "GET"): TOKEN,
     ("api.list_customers", "GET"): TOKEN,
     ("api.merge_customer", "POST"): TOKEN,
+    ("api.list_organizations", "GET"): TOKEN,
+    ("api.get_organization", "GET"): TOKEN,
+    ("api.create_organization", "POST"): TOKEN,
+    ("api.update_organization", "PATCH"): TOKEN,
     ("api.erase_customer", "POST"): TOKEN,
     ("api.add_message", "POST"): TOKEN,
     ("api.suggest", "POST"): TOKEN,
@@ -113,6 +117,12 @@ RULES: dict[tuple[str, str], str] = {
     ("agent.merge_customer_post", "POST"): ADMIN,
     ("agent.erase_customer", "GET"): ADMIN,  # erasing a customer: admins only (a lead: test_customer_erasure_pages)
     ("agent.erase_customer_post", "POST"): ADMIN,
+    ("agent.organizations", "GET"): AGENT,  # organizations: any agent reads them
+    ("agent.organization", "GET"): AGENT,
+    ("agent.customer_organization", "POST"): AGENT,  # a customer's organization by hand: any agent, as the profile
+    ("agent.create_organization", "POST"): ADMIN,  # leads and admins (a lead's access: test_organization_pages)
+    ("agent.edit_organization", "POST"): ADMIN,
+    ("agent.delete_organization", "POST"): ADMIN,
     ("agent.presence", "POST"): AGENT,
     ("agent.suggestions_shown", "POST"): AGENT,
     ("agent.tags", "POST"): AGENT,
@@ -219,7 +229,7 @@ def matrix_app(indexed: Engine) -> tuple[Flask, dict[str, str], dict[str, str]]:
               "customer_id": str(ticket.customer_id), "view_id": "1",
               "name": "gaps", "filename": "site.css", "category": "returns", "attachment_id": "1",
               "signed": "not-a-signed-link", "token": "not-a-survey-token", "notice_id": "1", "inbound_id": "1",
-              "number": "1", "key": "reason"}
+              "number": "1", "key": "reason", "organization_id": "1"}
     return app, tokens, values
 
 
