@@ -137,3 +137,25 @@ def test_a_public_mail_domain_is_refused_unless_confirmed(desk: Desk, domain: st
     assert desk.organizations.detail(acme.id).member_count == 1  # type: ignore[union-attr]
     # Kept: a later edit that does not add it again needs no confirmation.
     desk.organizations.edit(acme.id, "Acme Trading", ["acme.sa", domain], "Notes", None, by=CLI)
+
+
+def test_a_view_saved_while_its_organization_is_deleted_is_refused_or_marked(desk: Desk,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    import desk.organizations as organizations_module
+    from desk.saved_views import SavedViews
+    from tests.races import at_once, refused
+
+    acme = desk.organizations.create("Acme", ["acme.sa"], by=CLI)
+    ticket(desk, "sara@acme.sa")
+    sara = desk.accounts.create_agent("sara@example.com", PASSWORD).id
+    # Each meets the other after its first read: the view's name checked, the organization found.
+    saved, deleted = at_once([lambda: desk.saved_views.save(sara, "Acme", {"view": "all",
+                                                                           "organization": str(acme.id)}),
+                              lambda: desk.organizations.delete(acme.id, by=CLI)],
+                             [(SavedViews, "_free_name"), (organizations_module, "row_by_id")], monkeypatch)
+    assert deleted == 1 and desk.organizations.get(acme.id) is None
+    if refused(saved):
+        assert stored(desk) == 0
+    else:
+        with desk.db.session() as session:  # never a view naming the deleted organization as if it were there
+            assert session.scalars(select(SavedView.organization)).all() == [-acme.id]
