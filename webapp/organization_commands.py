@@ -145,7 +145,7 @@ def member_command(settings: Settings, email: str, organization: str | None, aut
             choice: int | str | None = AUTO if automatic else None
             if organization is not None:
                 found = desk.organizations.by_name(organization)
-                if found is None and not organization.strip().isdecimal():
+                if found is None and not (organization.strip().isascii() and organization.strip().isdecimal()):
                     raise InputError("organization", "no organization %(name)s", name=repr(organization))
                 choice = found.id if found is not None else int(organization.strip())
             changed = desk.organizations.set_customer(customer.id, choice, by=CLI)

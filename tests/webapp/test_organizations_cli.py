@@ -61,6 +61,7 @@ def test_kb_organizations_adds_lists_edits_sets_members_and_removes(tmp_path: Pa
     assert run("member", "nobody@acme.sa", "--none").output.startswith("Error: email: no customer")
     assert run("member", "omar@acme.sa", "Nowhere").output.startswith("Error: organization: no organization 'Nowhere'")
     assert run("member", "omar@acme.sa", "12345").output.startswith("Error: organization: no organization #12345")
+    assert run("member", "omar@acme.sa", "١").output.startswith("Error: organization: no organization '١'")
     assert run("member", "omar@acme.sa").exit_code == 2  # one of ORGANIZATION, --auto or --none
     removed = run("remove", str(acme + 1))
     assert removed.exit_code == 0 and removed.output == f"organization {acme + 1} removed; 1 members have none now\n"
