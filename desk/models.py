@@ -696,6 +696,9 @@ class SavedView(Base):
     # fields file lost is kept (and still applied): the view shows it as "key (not in the fields file)".
     fields: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     columns: Mapped[list[str] | None] = mapped_column(JSON)  # custom fields shown as columns, by key, in order
+    # An organization's id (desk.organizations; no foreign key: the view outlives it). Deleting the organization
+    # stores minus its id: the view matches nothing and says the organization was deleted.
+    organization: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     @validates("name")

@@ -21,6 +21,16 @@ decides; Zendesk: admins); every change is an audit event in its own transaction
 "organization_edited", "organization_deleted", and "organization_member_changed" for a hand-made membership), the
 notes' text never in it. Erasing a customer (desk.erasure) takes them out of their organization; the organization
 holds no personal data but its notes. A merge keeps the kept customer's organization. Reads write nothing.
+
+A public mail domain (BROAD_DOMAINS: gmail.com, outlook.com, ...) is refused as a new domain unless the caller
+confirms it (`confirm_broad`; the page's checkbox, the CLI's --broad, the API's `confirm_broad`), naming "domains":
+otherwise every customer who writes from Gmail joins one company. No package in the environment holds a list of
+such domains, so BROAD_DOMAINS is a short constant list of the big providers and a few of the Gulf's ISP mail
+domains, not every free mail service: a domain outside it is taken as typed.
+
+A saved view may keep an organization filter (desk.saved_views); deleting the organization marks those views (their
+`organization` becomes minus its id, in the same transaction): they still open, say "organization N (deleted)" and
+match nothing, even when SQLite gives a later organization the deleted one's id.
 """
 
 from __future__ import annotations
@@ -35,7 +45,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from desk.audit import SYSTEM, Actor, record
 from desk.database import Database, lock_row
-from desk.models import Customer, Organization, OrganizationDomain, Ticket, utcnow
+from desk.models import Customer, Organization, OrganizationDomain, SavedView, Ticket, utcnow
 from desk.name_keys import name_key, tidy_name
 from desk.tags import clean_tag
 from desk.tickets import MAX_ROW_ID, InputError, clean_text, row_by_id
@@ -54,6 +64,14 @@ DONE = ("solved", "closed")
 # An email domain as `clean_email` stores the part after "@": labels of letters, digits and hyphens (any script: IDN
 # domains are stored as typed), dots between them, no empty label.
 DOMAIN = re.compile(r"^(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+[^\W\d_][\w-]{0,62}$")
+# Public mail domains: an organization with one of them would take in every customer who writes from it. A short
+# list kept by hand (no package in the environment has one): the big free providers, then ISP mail used across the
+# Gulf (Etisalat's emirates.net.ae and eim.ae, Yahoo's Arabic Maktoob). Not exhaustive.
+BROAD_DOMAINS = frozenset({
+    "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "msn.com", "yahoo.com", "ymail.com",
+    "icloud.com", "me.com", "mac.com", "aol.com", "proton.me", "protonmail.com", "gmx.com", "mail.com", "yandex.com",
+    "zoho.com", "maktoob.com", "emirates.net.ae", "eim.ae",
+})
 
 
 @dataclass(frozen=True)
@@ -97,6 +115,23 @@ class Summary:
 
 
 AUTO = "auto"  # `set_customer`'s "by the email domain again"
+
+
+class BroadDomainError(InputError):
+    """A public mail domain (BROAD_DOMAINS) added without `confirm_broad`; the page offers the checkbox."""
+
+    def __init__(self, domain: str) -> None:
+        super().__init__("domains", N_("%(domain)s is a public mail domain: every customer who writes from it would "
+                                       "join this organization; confirm to add it anyway"), domain=domain)
+        self.domain = domain
+
+
+def refuse_broad(domains: list[str], had: list[str], confirm_broad: bool) -> None:
+    """A BroadDomainError for the first public mail domain in `domains` not already in `had`, unless confirmed."""
+    if not confirm_broad:
+        for domain in domains:
+            if domain in BROAD_DOMAINS and domain not in had:
+                raise BroadDomainError(domain)
 
 
 def clean_domain(value: str) -> str:
@@ -210,6 +245,11 @@ class Organizations:
         with self.db.session() as session:
             return session.scalar(select(Organization).options(selectinload(Organization.domains))
                                   .where(Organization.id == organization_id))
+
+    def by_name(self, name: str) -> Organization | None:
+        """The organization of this name (compared folded, as names are kept unique), or None (the CLI's way in)."""
+        with self.db.session() as session:
+            return session.scalar(select(Organization).where(Organization.name_key == name_key(name[:MAX_NAME * 2])))
 
     def choices(self) -> list[tuple[int, str]]:
         """Every organization's id and name, by name (the profile's select)."""
@@ -333,11 +373,13 @@ class Organizations:
         return joined, left
 
     def create(self, name: object, domains: object = None, notes: object = None, tags: object = None,
-               by: Actor = SYSTEM) -> Organization:
-        """A new organization, every field checked before anything is written; its domains' customers without an
-        organization join it. One "organization_created" audit event (name, domains, tags, how many joined)."""
+               by: Actor = SYSTEM, confirm_broad: bool = False) -> Organization:
+        """A new organization, every field checked before anything is written (a public mail domain only when
+        `confirm_broad`); its domains' customers without an organization join it. One "organization_created" audit
+        event (name, domains, tags, how many joined)."""
         clean = clean_name(name)
         wanted, text, labels = clean_domains(domains), clean_notes(notes), clean_org_tags(tags)
+        refuse_broad(wanted, [], confirm_broad)
         try:
             with self.db.session() as session:
                 self._refuse_name(session, name_key(clean), None)
@@ -359,10 +401,10 @@ class Organizations:
             raise
 
     def edit(self, organization_id: int, name: object, domains: object, notes: object, tags: object,
-             by: Actor = SYSTEM) -> Organization:
-        """Set every field (checked first, nothing written on a refusal). One "organization_edited" audit event with
-        what changed (the notes: that they did) and how many customers joined or left by a domain's change; nothing
-        changed, no event."""
+             by: Actor = SYSTEM, confirm_broad: bool = False) -> Organization:
+        """Set every field (checked first, nothing written on a refusal; a public mail domain it did not have only
+        when `confirm_broad`). One "organization_edited" audit event with what changed (the notes: that they did) and
+        how many customers joined or left by a domain's change; nothing changed, no event."""
         clean = clean_name(name)
         wanted, text, labels = clean_domains(domains), clean_notes(notes), clean_org_tags(tags)
         try:
@@ -377,6 +419,7 @@ class Organizations:
                 before: dict[str, Any] = {}
                 after: dict[str, Any] = {}
                 old_domains = sorted(d.domain for d in org.domains)
+                refuse_broad(wanted, old_domains, confirm_broad)
                 if org.name != clean:
                     before["name"], after["name"] = org.name, clean
                     org.name, org.name_key = clean, name_key(clean)
@@ -402,8 +445,9 @@ class Organizations:
             raise
 
     def delete(self, organization_id: int, by: Actor = SYSTEM) -> int:
-        """Delete the organization and its domains; its members (hand-made ones too) have none after. One
-        "organization_deleted" audit event (its name, how many members). How many members it had."""
+        """Delete the organization and its domains; its members (hand-made ones too) have none after, and the saved
+        views filtering by it keep minus its id (they match nothing, named as deleted). One "organization_deleted"
+        audit event (its name, how many members, how many views). How many members it had."""
         with self.db.session() as session:
             org = row_by_id(session, Organization, organization_id)
             if org is None:
@@ -412,8 +456,10 @@ class Organizations:
             members = session.execute(update(Customer).where(Customer.organization_id == org.id)
                                       .values(organization_id=None, organization_manual=False)).rowcount  # type: ignore[attr-defined]
             session.execute(delete(OrganizationDomain).where(OrganizationDomain.organization_id == org.id))
+            views = session.execute(update(SavedView).where(SavedView.organization == org.id)
+                                    .values(organization=-org.id)).rowcount  # type: ignore[attr-defined]
             record(session, by, "organization_deleted", "org", org.id, before={"name": org.name},
-                   after={"members": members})
+                   after={"members": members, "views": views})
             session.delete(org)
             return int(members)
 

@@ -15,6 +15,12 @@ stays in the view and still narrows it (its tickets keep their values, as the ti
 it "key (not in the fields file)". A new save may only name the file's dropdown and checkbox fields. A view also
 keeps the fields it shows as columns (`columns`, as Zendesk's view columns are per view) and may sort by one
 ("field.<key>").
+
+A view keeps the inbox's organization filter too (`organization`, an organization's id, checked to exist when saved,
+its row held so a delete at the same moment either comes first, and the save is refused, or finds the view). Deleting
+the organization (desk.organizations) stores minus its id in its views: such a view still opens, matches nothing
+(no customer's organization is negative) and the page names it "organization N (deleted)"; a later organization
+given the same id (SQLite reuses the highest) is not taken for it.
 """
 
 from __future__ import annotations
@@ -27,12 +33,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from desk.business_hours import BusinessHours
-from desk.database import Database
+from desk.database import Database, lock_row
 from desk.inbox import FIELD_SORT, SORTS, VIEWS, InboxQuery
-from desk.models import SAVED_VIEW_NAME, TICKET_STATUSES, Agent, SavedView
+from desk.models import SAVED_VIEW_NAME, TICKET_STATUSES, Agent, Organization, SavedView
 from desk.name_keys import mixed_script_word, name_key, tidy_name
 from desk.tags import clean_tag
-from desk.tickets import InputError, agent_row, plain_text, row_by_id
+from desk.tickets import MAX_ROW_ID, InputError, agent_row, plain_text, row_by_id
 from desk.translatable import N_
 from kb.ticket_fields import FieldValueError, TicketFields
 
@@ -56,7 +62,13 @@ class Saved:
         return cls(row.id, row.agent_id, row.name, row.shared, InboxQuery(
             view=row.view, status=row.status, lang=row.lang, team=row.team, tag=row.tag, q=row.q, sort=row.sort,
             fields=tuple(sorted((str(key), str(value)) for key, value in (row.fields or {}).items())),
-            columns=tuple(str(key) for key in row.columns or ())))
+            columns=tuple(str(key) for key in row.columns or ()), organization=row.organization))
+
+    @property
+    def deleted_organization(self) -> int | None:
+        """The id of the organization this view filtered by, if it was deleted since (the view matches nothing)."""
+        org = self.query.organization
+        return -org if org is not None and org < 0 else None
 
 
 class SavedViews:
@@ -110,7 +122,19 @@ class SavedViews:
                       "updated") or "updated",
             fields=self.field_filters(filters),
             columns=self.columns(filters.get("columns")),
+            organization=self.organization(filters.get("organization")),
         )
+
+    @staticmethod
+    def organization(raw: str | None) -> int | None:
+        """`organization`: an organization's id (its existence is checked by `save`, holding the row); blank for
+        none."""
+        value = (raw or "").strip()
+        if not value:
+            return None
+        if not (value.isascii() and value.isdecimal()) or len(value) > 12 or not 0 < int(value) <= MAX_ROW_ID:
+            raise InputError("organization", N_("%(value)s is not an organization's number"), value=repr(value[:40]))
+        return int(value)
 
     def columns(self, raw: str | None) -> tuple[str, ...]:
         """`columns`: field keys, comma-separated, each a field of the file (shown in that order, each once)."""
@@ -154,6 +178,9 @@ class SavedViews:
             # read before either wrote, and "refunds" and "Refunds" were both kept, or the limit passed by one.
             agent = agent_row(session, agent_id, lock=True)
             name = self._free_name(session, agent_id, name)
+            # Held: a delete of the organization meanwhile waits, then marks this view with the others.
+            if query.organization is not None and not lock_row(session, Organization, query.organization):
+                raise InputError("organization", N_("no organization #%(id)s"), id=query.organization)
             if shared:
                 self._may_share(agent)
             owned = session.scalar(select(func.count(SavedView.id)).where(SavedView.agent_id == agent_id)) or 0
@@ -162,7 +189,8 @@ class SavedViews:
                                              "first"), num=self.limit)
             row = SavedView(agent_id=agent_id, name=name, shared=shared, view=query.view, status=query.status,
                             lang=query.lang, team=query.team, tag=query.tag, q=query.q, sort=query.sort,
-                            fields=dict(query.fields) or None, columns=list(query.columns) or None)
+                            fields=dict(query.fields) or None, columns=list(query.columns) or None,
+                            organization=query.organization)
             session.add(row)
             self._flush_named(session, name)
             return Saved.of(row)

@@ -70,7 +70,7 @@ MAX_SHOWN = 20
 MAX_QUERY = 200
 MAX_BULK = 200
 MAX_LIVE_MESSAGES = 20
-SAVED_FILTERS = ("view", "status", "lang", "team", "tag", "q", "sort", "columns")
+SAVED_FILTERS = ("view", "status", "lang", "team", "tag", "q", "sort", "columns", "organization")
 
 
 @dataclass

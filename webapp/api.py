@@ -39,6 +39,7 @@ from desk.ticket_fields import values_of, values_of_many
 from desk.ticket_patch import KEEP, ChangedMeanwhile, TicketPatch, patch_ticket
 from desk.tickets import MAX_ROW_ID, ClosedTicketError, CustomerReply, DuplicateTicketError, InputError, NewTicket
 from desk.token_scopes import SCOPES, parse_scopes
+from desk.translatable import N_
 from indexer.health import health_report
 from kb.strict_json import strict_loads
 from kb.tag_rule import sought_tag
@@ -847,6 +848,14 @@ def _organization_body(body: dict[str, object], partial: Organization | None = N
     return {name: body[name] if name in body else current.get(name) for name in ("name", "domains", "notes", "tags")}
 
 
+def _confirm_broad(body: dict[str, object]) -> bool:
+    """`confirm_broad`: true adds a public mail domain (desk.organizations.BROAD_DOMAINS); not a boolean is a 400."""
+    value = body.get("confirm_broad", False)
+    if not isinstance(value, bool):
+        raise InputError("confirm_broad", N_("must be true or false"))
+    return value
+
+
 @bp.post("/organizations")
 @limiter.limit(API_IP_LIMIT)
 @limiter.limit(API_BAD_TOKEN_LIMIT, deduct_when=refused)
@@ -860,7 +869,8 @@ def create_organization():
     fields = _organization_body(body)
     try:
         created = state.desk().organizations.create(fields["name"], fields["domains"], fields["notes"],
-                                                    fields["tags"], by=Actor.api(g.api_token_id, request.remote_addr))
+                                                    fields["tags"], by=Actor.api(g.api_token_id, request.remote_addr),
+                                                    confirm_broad=_confirm_broad(body))
     except InputError as exc:
         return input_error(exc)
     found = state.desk().organizations.get(created.id)
@@ -885,7 +895,7 @@ def update_organization(organization_id: int):
     fields = _organization_body(body, current)
     try:
         desk.organizations.edit(organization_id, fields["name"], fields["domains"], fields["notes"], fields["tags"],
-                                by=Actor.api(g.api_token_id, request.remote_addr))
+                                by=Actor.api(g.api_token_id, request.remote_addr), confirm_broad=_confirm_broad(body))
     except InputError as exc:
         if exc.field == "organization":  # deleted meanwhile
             return error(str(exc), 404)

@@ -376,5 +376,9 @@ from webapp.automation_commands import automations_group  # noqa: E402 - registe
 
 main.add_command(automations_group, "automations")
 
+from webapp.organization_commands import organizations_group  # noqa: E402 - registered after the group exists
+
+main.add_command(organizations_group, "organizations")
+
 if __name__ == "__main__":
     main()

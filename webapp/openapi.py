@@ -163,6 +163,10 @@ ORGANIZATION_BODY: dict[str, Any] = {
                  "description": "added to every new ticket of its members, folded as ticket tags"},
         "notes": {"type": "string", "nullable": True, "maxLength": 5000,
                   "description": "the agents' internal notes about it"},
+        "confirm_broad": {"type": "boolean", "default": False,
+                          "description": "true to add a public mail domain (gmail.com, outlook.com, ...): without "
+                                         "it one is a 400 naming `domains`, since every customer writing from it "
+                                         "would join"},
     },
 }
 ORGANIZATION: dict[str, Any] = {

@@ -15,7 +15,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
 
-from desk.organizations import AUTO, MAX_NAME, MAX_NOTES, MAX_QUERY, tags_of
+from desk.organizations import AUTO, MAX_NAME, MAX_NOTES, MAX_QUERY, BroadDomainError, tags_of
 from desk.tickets import InputError
 from desk.translatable import N_
 from webapp import state
@@ -38,13 +38,19 @@ def _form() -> dict[str, str]:
             (("name", MAX_NAME * 2), ("domains", 6000), ("notes", MAX_NOTES * 2), ("tags", 2000))}
 
 
-def _list_page(errors: dict[str, str] | None = None, typed: dict[str, str] | None = None, status: int = 200):
+def _confirmed() -> bool:
+    """The form's "add it anyway" box for a public mail domain (shown after one was refused)."""
+    return request.form.get("confirm_broad") == "on"
+
+
+def _list_page(errors: dict[str, str] | None = None, typed: dict[str, str] | None = None, status: int = 200,
+               ask_broad: bool = False):
     q = (request.args.get("q") or "")[:MAX_QUERY]
     desk = state.desk()
     found, paging = paged(lambda limit, offset: desk.organizations.page(q, limit, offset), PAGE_SIZE)
     return _page("agent/organizations.html", found=found, paging=paging, q=q, may_manage=may_manage(),
                  errors=errors or {}, typed=typed or {"name": "", "domains": "", "notes": "", "tags": ""},
-                 max_name=MAX_NAME, max_notes=MAX_NOTES, args={"q": q} if q else {}), status
+                 max_name=MAX_NAME, max_notes=MAX_NOTES, args={"q": q} if q else {}, ask_broad=ask_broad), status
 
 
 @bp.get("/organizations")
@@ -60,13 +66,14 @@ def organizations():
 def create_organization():
     """Leads and admins: create an organization (its domains' customers without one join it). A refusal (a name or a
     domain another organization has, a bad domain or tag) shows the list again with the error under its field and
-    what was typed, nothing written."""
+    what was typed, nothing written. A public mail domain (gmail.com) is refused unless `confirm_broad` is on (the
+    box the refusal shows)."""
     typed = _form()
     try:
         created = state.desk().organizations.create(typed["name"], typed["domains"], typed["notes"], typed["tags"],
-                                                    by=acting())
+                                                    by=acting(), confirm_broad=_confirmed())
     except InputError as error:
-        return _list_page({error.field: desk_error(error)}, typed, 400)
+        return _list_page({error.field: desk_error(error)}, typed, 400, ask_broad=isinstance(error, BroadDomainError))
     flash(gettext("Organization %(name)s created.", name=isolate_in_rtl(created.name)), "ok")
     return redirect(url_for(".organization", organization_id=created.id))
 
@@ -96,15 +103,16 @@ def organization(organization_id: int):
 def edit_organization(organization_id: int):
     """Leads and admins: save the name, domains, notes and tags (a domain added brings its customers, one taken away
     takes its automatic members out). A refusal shows the page again with the error under its field, nothing
-    written."""
+    written. A public mail domain it did not have is refused unless `confirm_broad` is on."""
     typed = _form()
     try:
         state.desk().organizations.edit(organization_id, typed["name"], typed["domains"], typed["notes"],
-                                        typed["tags"], by=acting())
+                                        typed["tags"], by=acting(), confirm_broad=_confirmed())
     except InputError as error:
         if error.field == "organization":
             abort(404)
-        return _detail_page(organization_id, 400, errors={error.field: desk_error(error)}, typed=typed)
+        return _detail_page(organization_id, 400, errors={error.field: desk_error(error)}, typed=typed,
+                            ask_broad=isinstance(error, BroadDomainError))
     flash(gettext("Organization saved."), "ok")
     return redirect(url_for(".organization", organization_id=organization_id))
 
