@@ -45,9 +45,10 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_customers_organization_id", table_name="customers")
-    with op.batch_alter_table("customers") as batch:
-        batch.drop_column("organization_manual")
-        batch.drop_column("organization_id")
+    # Not batch: that copies `customers`, which tickets and others reference, and on SQLite the copy's DROP TABLE
+    # fails their foreign keys once a ticket names a customer (SQLite drops a column in place).
+    op.drop_column("customers", "organization_manual")
+    op.drop_column("customers", "organization_id")
     op.drop_index("ix_organization_domains_organization_id", table_name="organization_domains")
     op.drop_table("organization_domains")
     op.drop_table("organizations")
