@@ -16,7 +16,14 @@ to the SMTP server is gone. A CC's mail on the thread is a public message of the
 
 Every change is a history row (`TicketCcChange`, the ticket page's history) and, when a person or token made it, an
 audit event (`ticket_ccs_changed` from the ticket page, `ticket_updated` through the API) naming customer ids, never
-addresses. An erasure takes the customer off every list and blanks the history's address; a merge moves the rows.
+addresses. An erasure takes the customer off every list and blanks the history's address; a merge of customers moves
+the rows.
+
+CCs follow the ticket (`carry_ccs`, as Zendesk's): a ticket merge copies the duplicate's on the target (those over
+the limit named in an internal note there), a follow-up of a closed ticket starts with its CCs, each a history row.
+A CC's words are theirs by every way a CC writes: their mail on the thread (a follow-up's first message too, when the
+ticket was closed) and the customer's ticket page posted from a browser that opened their "My tickets" link. A CC
+added by address alone takes the display name of a later mail (`fill_name`), never overwriting one.
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ from sqlalchemy.orm import Session
 from desk.audit import Actor, record
 from desk.database import Database
 from desk.models import Customer, OutboxMail, Ticket, TicketCc, TicketCcChange, utcnow
+from desk.ticket_search import customer_search_text
 from desk.tickets import InputError, changeable, clean_email, customer_for
 from desk.translatable import N_
 
@@ -111,7 +119,8 @@ def add_cc(session: Session, ticket: Ticket, email: object, limit: int, mail_fro
         raise InputError(field, N_("%(email)s is the help desk's own address"), email=address)
     if address == ticket.customer.email:
         raise InputError(field, N_("%(email)s is the ticket's customer"), email=address)
-    if cc_of(session, ticket.id, address) is not None:
+    if (copied := cc_of(session, ticket.id, address)) is not None:
+        fill_name(copied, name)  # an agent added them without one; a later mail's display name fills it
         return None
     count = len(session.scalars(select(TicketCc.customer_id).where(TicketCc.ticket_id == ticket.id)).all())
     if count >= limit:  # before any customer is made for them
@@ -128,6 +137,38 @@ def add_cc(session: Session, ticket: Ticket, email: object, limit: int, mail_fro
     session.flush()
     recompose_queued(session, ticket.id)
     return CcPerson(customer.id, customer.email, customer.name or "")
+
+
+def fill_name(customer: Customer, name: str) -> None:
+    """A CC added without a name (an agent's "Add CC", the API) takes the display name a later mail carries; a name
+    already there is never overwritten."""
+    name = name.strip()[:200]
+    if name and not customer.name:
+        customer.name = name
+        customer.search_text = customer_search_text(customer.name, customer.email)
+
+
+def carry_ccs(session: Session, source: Ticket, target: Ticket, limit: int, agent_id: int | None = None) -> list[str]:
+    """`source`'s CCs copied on `target` too (a merge's duplicate into its target, a closed ticket onto its
+    follow-up, as Zendesk carries them): never the target's requester, one row per customer, at most `limit`; each
+    one added is a history row on the target (by `agent_id`, None: the system). The addresses left out over the
+    limit, in the order they were added to `source`."""
+    present = {person.customer_id for person in ccs_of(session, target.id)}
+    left_out: list[str] = []
+    now = utcnow()
+    for person in ccs_of(session, source.id):
+        if person.customer_id in present or person.customer_id == target.customer_id:
+            continue
+        if len(present) >= limit:
+            left_out.append(person.email)
+            continue
+        present.add(person.customer_id)
+        session.add(TicketCc(ticket_id=target.id, customer_id=person.customer_id, added_at=now, added_by=agent_id))
+        session.add(TicketCcChange(ticket_id=target.id, agent_id=agent_id, customer_id=person.customer_id,
+                                   email=person.email, kind="added", created_at=now))
+    session.flush()
+    recompose_queued(session, target.id)
+    return left_out
 
 
 def remove_cc(session: Session, ticket: Ticket, email: object, agent_id: int | None = None,
@@ -211,5 +252,5 @@ class TicketCcs:
         return self._change(ticket_id, email, by, adding=False)
 
 
-__all__ = ["CcPerson", "TicketCcs", "add_cc", "cc_of", "ccs_of", "copy_from_mail", "ids", "is_own_address",
-           "is_plain_mailbox", "recompose_queued", "remove_cc"]
+__all__ = ["CcPerson", "TicketCcs", "add_cc", "carry_ccs", "cc_of", "ccs_of", "copy_from_mail", "fill_name", "ids",
+           "is_own_address", "is_plain_mailbox", "recompose_queued", "remove_cc"]

@@ -736,7 +736,8 @@ class TicketStore:
         ticket's page, the API), starts a new ticket in the caller's transaction, its first message `body`, and
         returns it. The follow-up is the closed ticket's customer's, in its language, with its team, category and
         tags, linked by its reference (context FOLLOW_UP_OF: the workspace shows both ends); `subject` (a mail's)
-        or the closed ticket's. Its confirmation is queued as for any new ticket; the caller stores the files.
+        or the closed ticket's. The closed ticket's CCs are copied on it (`desk.ccs.carry_ccs`, history rows by
+        `agent_id` or the system). Its confirmation is queued as for any new ticket; the caller stores the files.
 
         `agent_id`: an agent starts it (the closed ticket's page, `agent_follow_up`): the first message is theirs,
         nothing is due and no confirmation is queued (their message is mailed as a reply, by the caller)."""
@@ -747,6 +748,9 @@ class TicketStore:
             category=closed.category, tags=tuple(t.tag for t in closed.tags), notify=agent_id is None,
         ), with_files)
         ticket = self.create_in(session, new)
+        session.flush()  # the follow-up's id, for its CC rows
+        from desk.ccs import carry_ccs  # imports this module's customer_for
+        carry_ccs(session, closed, ticket, self.max_ccs, agent_id)  # Zendesk copies the CCs to a follow-up
         if agent_id is not None:
             first = ticket.messages[0]
             first.author, first.agent_id, first.channel = "agent", agent_id, "email"  # as `send_reply` writes one
@@ -1031,7 +1035,8 @@ class TicketStore:
 
     def customer_reply_with_files(self, reference: str, body: str, submission: str | None = None,
                                   files: Sequence[Upload] = (), channel: str = "web",
-                                  answer: Answer[CustomerReply] | None = None) -> CustomerReply:
+                                  answer: Answer[CustomerReply] | None = None,
+                                  writer: str | None = None) -> CustomerReply:
         """Add the customer's message to their ticket (reopened, due again; a solved one too). A ticket merged into
         another is not where the conversation lives: the message goes to the ticket it was merged into
         (`live_ticket`; `merged_from` in the answer). A closed ticket is final, as a mail to it is
@@ -1048,7 +1053,11 @@ class TicketStore:
         client "api"); the message (its follow-up ticket too) and its files are written together or none of them.
         A post given back as already stored stores none of its files (they came with the first), and the same
         words with other files are a new message, not a resend. `answer`: see `Answer` (a message given back as
-        already stored is answered too)."""
+        already stored is answered too).
+
+        `writer`: the address the page's reader proved they read mail of ("My tickets"' signed link): when it is a CC
+        of the (live) ticket, the message is theirs (`Message.cc_customer_id`, as a CC's mail is), on a follow-up too
+        (whose requester stays the closed ticket's); anyone else's words are the requester's, as before."""
         text = clean_text("message", body, MAX_BODY, required=not files)
         key = _optional_text("external_id", submission, MAX_EXTERNAL_ID)
         channel = _choice("channel", channel, CHANNELS)
@@ -1088,6 +1097,14 @@ class TicketStore:
                 return None
             return last if sent_files == sorted((a.filename, a.size) for a in message_files(session, last.id)) else None
 
+        def copied_writer(session: Session, ticket: Ticket) -> int | None:
+            """The customer id of `writer` when they are a CC of `ticket` and not its requester."""
+            if writer is None or writer.lower() == ticket.customer.email:
+                return None
+            from desk.ccs import cc_of  # imports this module's customer_for
+            cc = cc_of(session, ticket.id, writer)
+            return cc.id if cc is not None and cc.id != ticket.customer_id else None
+
         def add(session: Session, written: list[Path]) -> CustomerReply:
             return answered(session, stored_or_added(session, written), answer)
 
@@ -1111,11 +1128,14 @@ class TicketStore:
                     return landed(again.ticket, again, addressed, live, message_files(session, again.id))
             ticket = live
             if ticket.status == "closed":
+                cc = copied_writer(session, ticket)
                 ticket = self.follow_up_in(session, ticket, text, channel, with_files=bool(attached))
                 message = ticket.messages[0]
                 message.external_id = key
+                message.cc_customer_id = cc
             else:
-                message = Message(author="customer", body=text, channel=channel, created_at=now, external_id=key)
+                message = Message(author="customer", body=text, channel=channel, created_at=now, external_id=key,
+                                  cc_customer_id=copied_writer(session, ticket))
                 ticket.messages.append(message)
                 # An earlier unanswered message keeps its (earlier) due time.
                 ticket.due_at = ticket.due_at or self._due(ticket, now)
@@ -1267,7 +1287,9 @@ class TicketStore:
                 self._set_status(ticket, "closed", now)
         return len(tickets)
 
-    def merge(self, source_id: int, target_id: int, agent_id: int, notice: str) -> Ticket:
+    def merge(self, source_id: int, target_id: int, agent_id: int, notice: str,
+              over_cap: str = "CCs of #%(source)s not copied here (a ticket has at most %(limit)s): %(emails)s",
+              ) -> Ticket:
         """Merge a duplicate into another ticket of the same customer: its messages move to the target
         (shown in the order they were written, by id), the duplicate is closed and points to the target, and the
         customer is told once with `notice` (one agent message on the target, in its language).
@@ -1277,7 +1299,10 @@ class TicketStore:
         there) or into a closed ticket (its follow-up or another open ticket takes the merge). Since a target is never
         itself merged away, no merge closes a loop (A into B, then B into A is refused: A is a duplicate by then), and
         a chain of merges only grows at its live end (`live_ticket`). The target keeps its custom fields' values and
-        takes the duplicate's for those it has none of (desk.ticket_fields.fill_blanks); the duplicate keeps its own."""
+        takes the duplicate's for those it has none of (desk.ticket_fields.fill_blanks); the duplicate keeps its own.
+        The duplicate's CCs are copied on the target too (`desk.ccs.carry_ccs`: never its requester, each a history
+        row by the merging agent, at most `max_ccs`); those over the limit are named in an internal note on the
+        target, `over_cap` (filled with the duplicate's id, the limit and the addresses; the caller's language)."""
         if source_id == target_id:
             raise InputError("target", N_("a ticket cannot be merged into itself"))
         notice = clean_text("notice", notice, MAX_BODY)
@@ -1309,6 +1334,12 @@ class TicketStore:
             session.expire(target, ["messages"])
             target.messages.append(Message(author="agent", agent_id=agent_id, body=notice, created_at=now))
             add_tags(target, [tag.tag for tag in source.tags])
+            from desk.ccs import carry_ccs  # imports this module's customer_for
+            left_out = carry_ccs(session, source, target, self.max_ccs, agent_id)
+            if left_out:
+                target.messages.append(Message(
+                    author="agent", agent_id=agent_id, internal=True, created_at=now,
+                    body=over_cap % {"source": source.id, "limit": self.max_ccs, "emails": ", ".join(left_out)}))
             from desk.audit import SYSTEM, Actor  # both import this module's InputError
             from desk.ticket_fields import fill_blanks
             fill_blanks(session, source.id, target.id, Actor.agent(agent_id) if agent_id else SYSTEM)

@@ -745,7 +745,8 @@ def merge(ticket_id: int):
         notice = gettext("We have merged your request #%(source)d into this conversation, so everything "
                          "is answered in one place.", source=ticket_id)
     try:
-        desk.tickets.merge(ticket_id, found.id, current_user.id, notice)
+        desk.tickets.merge(ticket_id, found.id, current_user.id, notice, over_cap=gettext(
+            "CCs of #%(source)s not copied here (a ticket has at most %(limit)s): %(emails)s"))
     except ClosedTicketError as error:
         return _closed_page(ticket_id, error)
     except InputError as error:

@@ -549,8 +549,10 @@ def ticket(lang: str, reference: str):
         visits.visit_id()  # the key is within the visit (see contact)
     if form.validate_on_submit():
         try:
+            from webapp.my_tickets import reader_email  # my_tickets imports this module's page
             reply = tickets.customer_reply_with_files(reference, form.message.data or "",
-                                                      submission_key(form.submission.data or ""), files)
+                                                      submission_key(form.submission.data or ""), files,
+                                                      writer=reader_email())
         except InputError as error:  # as the contact form: a message of control characters only is empty once stored
             getattr(form, error.field, form.message).errors = [desk_error(error)]
         except StorageUnavailableError as error:

@@ -3,11 +3,15 @@
 They give their email address; if it has tickets, a signed link (itsdangerous, valid for
 `LINK_MAX_AGE`) is mailed to it. The page says the same whether or not the address is known, so it
 cannot be used to find out who wrote to the help center.
+
+Opening the link also remembers it in the browser's session (`SESSION_KEY`, until it expires): a reply posted from a
+ticket's page in that browser is then known to come from the link's address, so a CC's words on a ticket they are
+copied on are stored as theirs (`reader_email`; desk.ccs), not as the requester's.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
@@ -20,6 +24,7 @@ bp = Blueprint("my_tickets", __name__)
 
 LINK_MAX_AGE = 24 * 3600
 SALT = "my-tickets"
+SESSION_KEY = "my_tickets_link"
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -62,5 +67,18 @@ def tickets(lang: str, signed: str):
         return page("my_tickets.html", lang, tickets=None, expired=True), 410
     except BadSignature:
         abort(404)
+    session[SESSION_KEY] = signed  # the cookie only: nothing is written to the database
     return page("my_tickets.html", lang, tickets=state.desk().tickets.by_customer_email(email), email=email,
                 expired=False)
+
+
+def reader_email() -> str | None:
+    """The address whose "My tickets" link this browser opened, while the link is valid; else None."""
+    signed = session.get(SESSION_KEY)
+    if not isinstance(signed, str):
+        return None
+    try:
+        email = _serializer().loads(signed, max_age=LINK_MAX_AGE)
+    except BadSignature:  # SignatureExpired too
+        return None
+    return email if isinstance(email, str) else None

@@ -7,8 +7,9 @@ to a solved ticket reopens it; to a closed one it starts a follow-up ticket (`Ti
 as a reply on the customer's page or through the API does). A reply to a merged duplicate's thread
 goes to the ticket it was merged into (`TicketStore.live_ticket`), continued or followed up there.
 The people the mail copies (`Cc:`, other `To:` addresses) become the ticket's CCs, and a CC's mail on the thread is
-their message (desk.ccs); a mail from anyone else that carries the thread's token continues the ticket as the
-customer's, as before CCs (the token is the proof, as a forwarded thread's reader has it).
+their message (desk.ccs; to a closed ticket, the follow-up's first); a mail from anyone else that carries the thread's
+token continues the ticket as the customer's, as before CCs (the token is the proof, as a forwarded thread's reader
+has it).
 Mail from machines (auto-replies, bounces, lists) is recorded (on its ticket as an internal note
 when it has one) but never answered, never reopens, and never creates a ticket. Our own mail coming back is a loop and
 only recorded.
@@ -30,7 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from desk.ccs import cc_of, copy_from_mail
+from desk.ccs import cc_of, copy_from_mail, fill_name
 from desk.database import Database, StorageUnavailableError, lock_row
 from desk.mail.addresses import message_id_locals, message_ids, token_in_subject, tokens_in_addresses
 from desk.mail.attachments import ALLOWED_TYPES, add_attachment, file_writes, safe_filename
@@ -253,7 +254,7 @@ class MailReceiver:
         now = utcnow()
         if ticket is not None and ticket.status != "closed":
             message = Message(author="customer", body=body, channel="email", created_at=now)
-            if mail.from_address != ticket.customer.email and (cc := cc_of(session, ticket.id, mail.from_address)):
+            if (cc := self._cc_writing(session, ticket, mail)) is not None:
                 message.cc_customer_id = cc.id  # a CC's own words, shown as theirs (desk.ccs)
             ticket.messages.append(message)
             self.tickets.customer_replied(session, ticket, body, now)
@@ -261,8 +262,11 @@ class MailReceiver:
         else:
             subject = clean_subject(re.sub(r"\s*\[#mz-[a-z2-7]+\]", "", mail.subject, flags=re.IGNORECASE))
             if ticket is not None:  # closed: final, as on the customer's page and through the API
+                cc = self._cc_writing(session, ticket, mail)
                 ticket = self.tickets.follow_up_in(session, ticket, body, "email", with_files=True,
                                                    subject=subject[:MAX_SUBJECT])
+                if cc is not None:  # a CC's mail: the follow-up is still the requester's, its first words the CC's
+                    ticket.messages[0].cc_customer_id = cc.id
                 outcome = "follow_up"
             else:
                 named = ", ".join(safe_filename(part.filename) for part in mail.attachments)
@@ -279,6 +283,17 @@ class MailReceiver:
         row = self._inbound(session, mail, raw_path, size, transport, outcome, recipients, None, ticket, message,
                             arrived, held)
         return Received(outcome, row.id, ticket.id, ticket.reference)
+
+    @staticmethod
+    def _cc_writing(session: Session, ticket: Ticket, mail: ParsedMail) -> Customer | None:
+        """The ticket's CC who sent this mail (not its requester), their name filled from the mail's display name
+        when they had none (an agent added them by address alone), or None."""
+        if mail.from_address == ticket.customer.email:
+            return None
+        cc = cc_of(session, ticket.id, mail.from_address)
+        if cc is not None:
+            fill_name(cc, mail.from_name)
+        return cc
 
     def _attachments(self, session: Session, mail: ParsedMail, message: Message, written: list[Path]) -> None:
         limit = self.settings.mail_max_attachment_bytes

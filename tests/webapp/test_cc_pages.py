@@ -76,10 +76,11 @@ def test_the_customers_page_says_who_is_copied_and_a_ccs_message_is_theirs(app: 
     assert desk.mail_in.receive(raw).outcome == "continued"
     reference = desk.tickets.get(1).reference  # type: ignore[union-attr]
     page = plain(app.test_client().get(f"/en/tickets/{reference}").get_data(as_text=True))
-    assert 'id="copied">Copied: <bdi>rami@example.com</bdi></p>' in page
-    assert re.search(r'<p class="who"><bdi>rami@example.com</bdi> · ', page)  # not "You"
+    # Added by address alone, Rami's name comes from his mail's display name (desk.ccs.fill_name).
+    assert 'id="copied">Copied: <bdi>Rami Haddad</bdi> (<bdi dir="ltr">rami@example.com</bdi>)</p>' in page
+    assert re.search(r'<p class="who"><bdi>Rami Haddad</bdi> · ', page)  # not "You"
     agent_page = plain(client_for(app, "agent@example.com").get("/agent/tickets/1").get_data(as_text=True))
-    assert '<span dir="auto">rami@example.com</span> <span class="muted cc-badge">(CC)</span>' in agent_page
+    assert '<span dir="auto">Rami Haddad</span> <span class="muted cc-badge">(CC)</span>' in agent_page
     # Rami's "My tickets" lists the ticket he is copied on.
     assert [t.id for t in desk.tickets.by_customer_email("rami@example.com")] == [1]
     assert desk.outbox.queue_magic_link("rami@example.com", "en", "/en/my-tickets/x")
