@@ -494,9 +494,6 @@ class TicketStore:
         return self.hours.due_at(since, ticket.priority, ticket.team)
 
     def computed_due(self, ticket: Ticket) -> datetime | None:
-        return self._computed_due(ticket)
-
-    def _computed_due(self, ticket: Ticket) -> datetime | None:
         """The business-hours due time: from the first customer message no agent has answered since."""
         if ticket.status in ("solved", "closed"):
             return None
@@ -526,7 +523,7 @@ class TicketStore:
         if due is not None and ticket.status == "solved":
             raise InputError("due", N_("a solved or closed ticket has nothing due: reopen it first"))
         old = ticket.due_at
-        ticket.due_at = as_utc(due) if due is not None else self._computed_due(ticket)
+        ticket.due_at = as_utc(due) if due is not None else self.computed_due(ticket)
         ticket.due_by_hand = due is not None
         change = TicketDueChange(ticket_id=ticket.id, agent_id=agent_id, old_due_at=old, new_due_at=ticket.due_at,
                                  by_hand=due is not None, created_at=utcnow())
@@ -558,7 +555,7 @@ class TicketStore:
                                      created_at=now))
         ticket.team = team
         if not ticket.due_by_hand:
-            ticket.due_at = self._computed_due(ticket)
+            ticket.due_at = self.computed_due(ticket)
         unassigned = ticket.assignee_id is not None and session.scalar(
             select(AgentTeam.id).where(AgentTeam.agent_id == ticket.assignee_id, AgentTeam.team == team)) is None
         if unassigned:
@@ -1201,7 +1198,7 @@ class TicketStore:
         if priority and priority != ticket.priority:
             ticket.priority = _choice("priority", priority, PRIORITIES)
             if not ticket.due_by_hand:  # re-counted from the message that is waiting; a hand-set time stays
-                ticket.due_at = self._computed_due(ticket)
+                ticket.due_at = self.computed_due(ticket)
         if assignee_id != -1:
             assignee = row_by_id(session, Agent, assignee_id) if assignee_id is not None else None
             if assignee_id is not None and assignee is None:

@@ -49,8 +49,7 @@ from desk.models import (
     TicketTriggerChange,
 )
 from desk.ticket_search import fold_for_search
-from kb.macros import Macro, load_macros
-from kb.message_text import first_name
+from kb.macros import Macro, load_macros, placeholder_values
 from kb.tag_rule import folded_tag, is_tag
 from kb.ticket_fields import TicketFields
 from kb.triggers import TRIGGERS_FILE, FieldCondition, Trigger, TriggerError, macro_keys, parse_triggers
@@ -291,10 +290,9 @@ class Triggers:
 
     def _values(self, ticket: Ticket) -> dict[str, str]:
         """The macros' placeholders for a trigger: no agent writes, so `agent.name` is the ticket's team."""
-        name = ticket.customer.name or "" if ticket.customer else ""
-        return {"customer.name": name or (ticket.customer.email if ticket.customer else ""),
-                "customer.first_name": first_name(name), "ticket.reference": ticket.reference,
-                "ticket.subject": ticket.subject, "agent.name": self.hours.team(ticket.team).name}
+        customer = ticket.customer
+        return placeholder_values(customer.name or "" if customer else "", customer.email if customer else "",
+                                  ticket.reference, ticket.subject, self.hours.team(ticket.team).name)
 
     def _values_rendered(self, text: str, ticket: Ticket) -> str:
         macro = Macro(key="", lang="", path="", title="", body=text, body_line=1)

@@ -30,6 +30,7 @@ from typing import Any
 
 from kb.articles import ArticleError, decode_article_bytes, front_matter_lines, parse_front_matter
 from kb.bidi_text import without_bidi_controls
+from kb.message_text import first_name
 from kb.name_fold import mixed_script_word
 from kb.tag_rule import MAX_TAG, folded_tag, is_tag
 from kb.ticket_fields import FieldValueError, TicketFields
@@ -77,6 +78,14 @@ class Macro:
         """The body with each known placeholder replaced (unknown ones are left for the agent to see). The
         values come from customers (a name, a subject) and land in plain text: bidi controls are dropped."""
         return _PLACEHOLDER.sub(lambda m: without_bidi_controls(values.get(m.group(1), m.group(0))), self.body)
+
+
+def placeholder_values(customer_name: str, customer_email: str, reference: str, subject: str,
+                       agent_name: str) -> dict[str, str]:
+    """Each of PLACEHOLDERS' values for one ticket: the agent's macro box and a trigger's reply or note fill them
+    alike (a nameless customer is called by their email; the first name is the name's first word)."""
+    return {"customer.name": customer_name or customer_email, "customer.first_name": first_name(customer_name),
+            "ticket.reference": reference, "ticket.subject": subject, "agent.name": agent_name}
 
 
 def iter_macro_paths(content_dir: Path) -> Iterator[Path]:

@@ -37,7 +37,7 @@ from desk.ticket_fields import field_changes, values_of
 from desk.tickets import ClosedTicketError, CrossedReplyError, InputError, SentReply, parse_due, plain_text
 from desk.translatable import N_
 from kb.bidi_text import without_bidi_controls
-from kb.message_text import first_name
+from kb.macros import placeholder_values
 from kb.tag_rule import sought_tag
 from kb.ticket_fields import FieldValueError
 from webapp import state
@@ -422,14 +422,8 @@ def relevance(hit: SearchHit, passages: list[SearchHit]) -> tuple[int, str]:
 
 def macro_choices(ticket: Ticket) -> list[dict[str, object]]:
     """The ticket language's macros, their placeholders filled for this ticket and agent."""
-    name = ticket.customer.name or ""
-    values = {
-        "customer.name": name or ticket.customer.email,
-        "customer.first_name": first_name(name),
-        "ticket.reference": ticket.reference,
-        "ticket.subject": ticket.subject,
-        "agent.name": current_user.name,
-    }
+    values = placeholder_values(ticket.customer.name or "", ticket.customer.email, ticket.reference, ticket.subject,
+                                current_user.name)
     return [
         # A <datalist> option takes no <bdi>: a title's override would reorder the choice.
         {"key": f"{m.lang}/{m.key}", "title": without_bidi_controls(m.title), "text": m.render(values),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar, cast
 
@@ -434,30 +434,7 @@ def contact(lang: str):
     kept_fields, field_errors = contact_fields(fields_shown, lang) if request.method == "POST" else ({}, {})
     if form.validate_on_submit() and not field_errors:
         try:
-            ticket = state.desk().tickets.create(
-                NewTicket(
-                    email=form.email.data,
-                    name=form.name.data,
-                    subject=form.subject.data,
-                    body=form.message.data,
-                    lang=lang,
-                    channel="web",
-                    context=visits.context(),
-                    visit_id=visits.visit_id(),
-                    external_id=submission_key(form.submission.data or ""),
-                    category=ticket_category(form.category.data),
-                    fields={key: value for key, value in kept_fields.items() if value.strip()} or None,
-                ),
-                files,
-            )
-        except DuplicateTicketError:
-            # This page was sent before (a double click, a resend): its ticket, not a second one.
-            first = state.desk().tickets.by_external_id(submission_key(form.submission.data or "") or "")
-            if first is None:
-                raise
-            return redirect(url_for("help.ticket", lang=lang, reference=first.reference))
-        except InputError as error:
-            getattr(form, error.field, form.message).errors = [desk_error(error)]
+            ticket, created = contact_ticket(form, lang, files, kept_fields, visits.context())
         except StorageUnavailableError as error:
             # Nothing was stored; the page comes back with the customer's text in the form.
             form.message.errors = [not_saved_message(error)]
@@ -465,13 +442,47 @@ def contact(lang: str):
                         kept_fields=kept_fields, field_errors=field_errors,
                         **customer_form_files(files, "contact")), 503, {
                 "Retry-After": str(error.retry_after)}
-        else:
-            flash(gettext("We received your request. Your reference is %(reference)s.", reference=ticket.reference),
-                  "created")
+        if ticket is not None:
+            if created:  # not when this page was sent before (a double click, a resend): its ticket, said once
+                flash(gettext("We received your request. Your reference is %(reference)s.",
+                              reference=ticket.reference), "created")
             return redirect(url_for("help.ticket", lang=lang, reference=ticket.reference))
     return page("contact.html", lang, form=form, about=about, answer=contact_answer(form.search.data or "", lang),
                 topics=topics(lang), form_fields=fields_shown, kept_fields=kept_fields, field_errors=field_errors,
                 **customer_form_files(files, "contact")), (400 if form.errors or field_errors else 200)
+
+
+def contact_ticket(form: ContactForm, lang: str, files: Sequence[Upload], kept_fields: dict[str, str],
+                   context: dict[str, Any]) -> tuple[Ticket | None, bool]:
+    """The contact form's ticket, the site's and the widget's alike, and whether this post created it: the ticket
+    this page made before when it is sent again (a double click, a resend: its submission key), or None when the
+    desk refused a field (named on `form`). A busy database raises StorageUnavailableError: nothing was stored."""
+    key = submission_key(form.submission.data or "")
+    try:
+        return state.desk().tickets.create(
+            NewTicket(
+                email=form.email.data,
+                name=form.name.data,
+                subject=form.subject.data,
+                body=form.message.data,
+                lang=lang,
+                channel="web",
+                context=context,
+                visit_id=visits.visit_id(),
+                external_id=key,
+                category=ticket_category(form.category.data),
+                fields={name: value for name, value in kept_fields.items() if value.strip()} or None,
+            ),
+            files,
+        ), True
+    except DuplicateTicketError:
+        first = state.desk().tickets.by_external_id(key or "")
+        if first is None:
+            raise
+        return first, False
+    except InputError as error:
+        getattr(form, error.field, form.message).errors = [desk_error(error)]
+        return None, False
 
 
 def contact_fields(shown: tuple[TicketField, ...], lang: str) -> tuple[dict[str, str], dict[str, str]]:

@@ -42,12 +42,10 @@ from wtforms import HiddenField
 from copilot.retrieval import QueryError
 from desk.database import StorageUnavailableError
 from desk.events import MAX_VOTE_COMMENT
-from desk.tickets import DuplicateTicketError, InputError, NewTicket
 from kb.audience import PUBLIC
 from webapp import api, help, state, visits
 from webapp.answers import AnswerVoteForm
 from webapp.attachments import request_files
-from webapp.desk_errors import desk_error
 from webapp.forms import ContactForm, FeedbackForm, vote_reasons
 from webapp.security import (
     CONTACT_LIMIT,
@@ -412,29 +410,13 @@ def contact(lang: str):  # type: ignore[no-untyped-def]
     extra: dict[str, Any] = {"topics": help.topics(lang), "form_fields": fields_shown, "kept_fields": kept_fields,
                              "field_errors": field_errors, **help.customer_form_files(files, "contact")}
     if form.validate_on_submit() and not field_errors:
-        key = help.submission_key(form.submission.data or "")
         try:
-            ticket = state.desk().tickets.create(
-                NewTicket(
-                    email=form.email.data, name=form.name.data, subject=form.subject.data, body=form.message.data,
-                    lang=lang, channel="web", context=_context(form.search.data or "", lang),
-                    visit_id=visits.visit_id(), external_id=key, category=help.ticket_category(form.category.data),
-                    fields={k: value for k, value in kept_fields.items() if value.strip()} or None,
-                ),
-                files,
-            )
-        except DuplicateTicketError:
-            first = state.desk().tickets.by_external_id(key or "")
-            if first is None:
-                raise
-            return widget_page("widget/sent.html", lang, reference=first.reference)
-        except InputError as error:
-            getattr(form, error.field, form.message).errors = [desk_error(error)]
+            ticket, _ = help.contact_ticket(form, lang, files, kept_fields, _context(form.search.data or "", lang))
         except StorageUnavailableError as error:
             form.message.errors = [help.not_saved_message(error)]
             return widget_page("contact.html", lang, form=form, about=about, answer=None, **extra), 503, {
                 "Retry-After": str(error.retry_after)}
-        else:
+        if ticket is not None:  # new, or the one this page made before
             return widget_page("widget/sent.html", lang, reference=ticket.reference)
     return widget_page("contact.html", lang, form=form, about=about,
                        answer=help.contact_answer(form.search.data or "", lang), **extra), (
