@@ -93,5 +93,5 @@ def line_at(root: object, path: list[object]) -> int:
                  or (isinstance(here, LineList) and isinstance(step, int) and 0 <= step < len(here)))
         if not found:
             break
-        line, here = here.lines[step], here[step]  # type: ignore[union-attr,index]
+        line, here = here.lines[step], here[step]  # type: ignore[attr-defined,index]
     return line
