@@ -9,14 +9,16 @@ and the macros the triggers name). A wrong one stops the desk at start, as a wro
 it yet, and the operator is there to read the error. After that they follow the content as the index does: the
 web app before a request and the worker before a job call `follow_rules`, which at most every
 `KB_RULES_CHECK_SECONDS` compares the files' stamp and, when it changed, reads and checks them all, then swaps
-the new rules and everything built from them in at once (`RULE_PARTS`). A wrong file then keeps the last good
-rules running: the error is logged with its file, line and field and kept in `rules_problem` for the admin page,
-until a later change reads well. Each process follows on its own; the stamp is taken before the files are read,
-so a change landing during a read is read again at the next check, and the last of quick changes is what stays.
+the new rules and everything built from them in at once (`RULE_PARTS`, one update of the desk's attributes). A
+wrong file then keeps the last good rules running: the error is logged with its file, line and field and kept in
+`rules_problem` for the admin page, until a later change reads well. Each process follows on its own; the stamp
+is taken before the files are read, so a change landing during a read is read again at the next check, and the
+last of quick changes is what stays.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import logging
 import threading
@@ -108,8 +110,9 @@ class Desk:
         return stamp != self._rules_stamp and self.reload_rules(stamp)
 
     def reload_rules(self, stamp: RulesStamp | None = None) -> bool:
-        """Read and check every rule file; all good: swap them, and drop the parts built from the old ones (rebuilt
-        on first use, `tickets` at once). One wrong: keep the running rules, log and keep the refusal
+        """Read and check every rule file; all good: build every part that holds them (RULE_PARTS) anew on a copy of
+        this desk, then swap them all in with one update of its attributes, so a reader in another thread gets the
+        old parts or the new, never a mix. One wrong: keep the running rules, log and keep the refusal
         (`rules_problem`). Whether the new rules were swapped in."""
         stamp = rules_stamp(self.settings) if stamp is None else stamp
         with self._rules_lock:
@@ -122,11 +125,12 @@ class Desk:
                 self.rules_problem = error
                 log.error("the desk's rules were not reloaded, the last good ones stay in use: %s", error)
                 return False
-            for name in RULE_PARTS:
-                self.__dict__.pop(name, None)
-            self.__dict__.update(hours=hours, fields=fields, triggers=triggers)
+            fresh = copy.copy(self)  # the same database and parts, but its own attributes
+            fresh.__dict__.update(hours=hours, fields=fields, triggers=triggers)
+            for name in RULE_PARTS[3:]:
+                fresh.__dict__.pop(name, None)
+            self.__dict__.update({name: getattr(fresh, name) for name in RULE_PARTS})
             self._rules_stamp, self.rules_problem = stamp, None
-            _ = self.tickets  # built here, not by the next request
         log.info("the desk's rules were reloaded from %s", self.settings.content_dir)
         return True
 

@@ -13,8 +13,9 @@ defined in git like teams and categories.
       required_on_form: true       # ...unless this is set too
       visible_to_customer: true    # the customer's ticket page shows it, read only (else agents only: the default)
 
-A wrong file is refused whole with the file, line and field named (`TicketFieldsError`): the desk does not start
-with it, and `kb lint` reports it (rule `ticket-fields`). This module only reads the file and normalises values;
+A wrong file is refused whole with the file, line and field named (`TicketFieldsError`, read by kb.yaml_lines): the
+desk does not start with it, a running desk keeps its last good fields (desk.desk's `follow_rules`), and `kb lint`
+reports it (rule `ticket-fields`). This module only reads the file and normalises values;
 storing them is desk.ticket_fields's.
 """
 

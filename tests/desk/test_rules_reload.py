@@ -71,6 +71,10 @@ def test_a_changed_trigger_field_and_hours_file_are_followed_without_a_restart(d
     assert desk.fields.keys == ("size",) and desk.tickets.fields.keys == ("size",)
     assert list(desk.hours.teams) == ["ksa"] and desk.teams.hours.teams["ksa"].name == "Riyadh desk"
     assert desk.automations is not automations and desk.inbox is not inbox  # parts built on the old rules
+    tickets = desk.tickets  # every part swapped in holds the new rules and the new parts, none an old one
+    assert tickets.triggers is desk.triggers and tickets.hours is desk.hours and tickets.fields is desk.fields
+    assert desk.automations.store is tickets and desk.mail_in.tickets is tickets and desk.held_mail.receiver is \
+        desk.mail_in and desk.teams.hours is desk.hours and desk.erasure.fields is desk.fields
     assert not desk.follow_rules()  # nothing changed since: not read again
 
 
@@ -81,6 +85,23 @@ def test_two_changes_in_quick_succession_end_on_the_last(desk: Desk) -> None:
     assert desk.follow_rules() and new_tags(desk) == {"third1"}
     write(desk, TRIGGERS_FILE, TAGGING % "third2")  # the same size, likely within the file system's clock tick
     assert desk.follow_rules() and new_tags(desk) == {"third2"}
+
+
+def test_a_change_landing_while_the_rules_are_read_is_read_at_the_next_check(desk: Desk,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    good(desk)
+    write(desk, TRIGGERS_FILE, TAGGING % "early")
+    read = Desk._triggers
+
+    def merged_meanwhile(self: Desk, *args: object) -> object:
+        found = read(self, *args)  # type: ignore[arg-type]
+        write(desk, TRIGGERS_FILE, TAGGING % "late")  # after the triggers file was read, before the swap
+        return found
+
+    monkeypatch.setattr(Desk, "_triggers", merged_meanwhile)
+    assert desk.follow_rules() and new_tags(desk) == {"early"}
+    monkeypatch.setattr(Desk, "_triggers", read)
+    assert desk.follow_rules() and new_tags(desk) == {"late"}
 
 
 @pytest.mark.parametrize(("name", "text", "line", "words"), [
