@@ -34,6 +34,7 @@ from kb.message_text import first_name
 from kb.name_fold import mixed_script_word
 from kb.tag_rule import MAX_TAG, folded_tag, is_tag
 from kb.ticket_fields import FieldValueError, TicketFields
+from kb.yaml_lines import FileLineError
 
 MACROS_DIR = "_macros"
 PLACEHOLDERS = ("customer.name", "customer.first_name", "ticket.reference", "ticket.subject", "agent.name")
@@ -43,12 +44,12 @@ _PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
 _FENCE = "---"
 
 
-class MacroError(ValueError):
+class MacroError(FileLineError):
     """A macro file that cannot be used; names the file, the line and the lint rule."""
 
     def __init__(self, path: str, line: int, rule: str, message: str) -> None:
-        super().__init__(f"{path}:{line}: {message}")
-        self.path, self.line, self.rule, self.message = path, line, rule, message
+        super().__init__(path, line, message)
+        self.rule, self.message = rule, message
 
 
 @dataclass(frozen=True)

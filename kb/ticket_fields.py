@@ -29,7 +29,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from kb.settings import SHIPPED_LANGUAGES
-from kb.yaml_lines import LineList, LineMap, YamlSyntaxError, line_of, load_lines
+from kb.yaml_lines import FileLineError, LineList, LineMap, YamlSyntaxError, line_of, load_lines
 
 FIELDS_FILE = "_ticket_fields.yml"
 FIELD_TYPES = ("text", "number", "date", "dropdown", "checkbox")
@@ -45,13 +45,11 @@ _ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹٫", "01
 _NUMBER = re.compile(r"^-?\d{1,15}(\.\d{1,6})?$")  # what a stored number looks like: no exponent, no spaces
 
 
-class TicketFieldsError(ValueError):
+class TicketFieldsError(FileLineError):
     """The fields file is wrong: `line` is where (1-based), the message names the file, line and field."""
 
     def __init__(self, path: str, line: int, message: str) -> None:
-        super().__init__(f"{path}:{line}: {message}")
-        self.path = path
-        self.line = line
+        super().__init__(path, line, message)
         self.detail = message
 
 

@@ -46,7 +46,7 @@ from kb.macros import iter_macro_paths
 from kb.name_fold import mixed_script_word
 from kb.tag_rule import MAX_TAG, folded_tag, is_tag
 from kb.ticket_fields import FieldValueError, TicketFields
-from kb.yaml_lines import LineMap, YamlSyntaxError, load_lines
+from kb.yaml_lines import FileLineError, LineMap, YamlSyntaxError, load_lines
 
 TRIGGERS_FILE = "_triggers.yml"
 EVENTS = ("created", "customer_reply")
@@ -76,12 +76,12 @@ MAX_NAME = 100
 MAX_NOTE = 5000
 
 
-class TriggerError(ValueError):
+class TriggerError(FileLineError):
     """A wrong triggers file: the file, the line and the field (the rule's position and name when known)."""
 
     def __init__(self, path: str, line: int, where: str, message: str) -> None:
-        super().__init__(f"{path}:{line}: {where}: {message}")
-        self.path, self.line, self.where, self.message = path, line, where, message
+        super().__init__(path, line, f"{where}: {message}")
+        self.where, self.message = where, message
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,15 @@ from typing import Any
 import yaml
 
 
+class FileLineError(ValueError):
+    """A content file refused where it is wrong: `path`, `line` (1-based) and the words, read as "path:line: words"
+    (the form `kb lint` and the desk's logs print)."""
+
+    def __init__(self, path: str, line: int, words: str) -> None:
+        super().__init__(f"{path}:{line}: {words}")
+        self.path, self.line = path, line
+
+
 class LineMap(dict[Any, Any]):
     """A YAML mapping that remembers its own line and each key's (1-based)."""
 
