@@ -13,15 +13,15 @@ its agents see on the wall.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-
 from desk.models import CHANNELS, MAX_TEAM_KEY, PRIORITIES
+from kb.yaml_lines import YamlSyntaxError, line_at, load_lines
 
 CONFIG_FILE = "_business_hours.yml"
 # What a routing rule may match on (and `team`, where it sends the ticket).
@@ -36,7 +36,12 @@ DEFAULT_DUE_HOURS: Mapping[str, float] = {"urgent": 2, "high": 4, "normal": 8, "
 
 
 class BusinessHoursError(ValueError):
-    """The configuration is wrong; the message names the file and the field."""
+    """The configuration is wrong; the message names the file and the field, and (read from the file: `load`) ends
+    with its line, also `line`."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
 
 
 @dataclass(frozen=True)
@@ -145,10 +150,16 @@ class BusinessHours:
         if not path.exists():
             return cls.from_mapping({}, str(path))
         try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            raise BusinessHoursError(f"{path}: {exc}") from exc
-        return cls.from_mapping(raw, str(path))
+            raw = load_lines(path.read_text(encoding="utf-8")) or {}
+        except YamlSyntaxError as exc:
+            raise BusinessHoursError(f"{path}: {exc.problem} (line {exc.line})", exc.line) from None
+        except UnicodeDecodeError:
+            raise BusinessHoursError(f"{path}: not UTF-8 text (line 1)", 1) from None
+        try:
+            return cls.from_mapping(raw, str(path))
+        except BusinessHoursError as error:
+            line = line_at(raw, _field_path(str(error), str(path)))
+            raise BusinessHoursError(f"{error} (line {line})", line) from None
 
     @classmethod
     def from_mapping(cls, raw: object, where: str = CONFIG_FILE) -> BusinessHours:
@@ -171,6 +182,19 @@ class BusinessHours:
                 raise BusinessHoursError(f"{where}: teams.{team.key}: {exc} (within ten years; see due_hours)") from exc
         routing = _routing(raw.get("routing"), teams, where)
         return cls(teams, default, due, routing)
+
+
+def _field_path(message: str, where: str) -> list[object]:
+    """The keys (and list positions) a refusal of `from_mapping` names, read back from its words: "teams.ksa.hours",
+    "routing rule 2: team", "teams.a: unknown key 'time_zone'"."""
+    rest = message.removeprefix(f"{where}: ")
+    rule = re.match(r"routing rule (\d+): (\w+)", rest)
+    if rule:
+        return ["routing", int(rule[1]) - 1, rule[2]]
+    head, _, tail = rest.partition(": ")
+    path: list[object] = [] if " " in head else list(head.split("."))
+    unknown = re.match(r"unknown (?:key|priority) '([^']*)'", tail if path else rest)
+    return [*path, unknown[1]] if unknown else path
 
 
 def _known_keys(raw: Mapping[object, object], known: tuple[str, ...], at: str) -> None:

@@ -3,10 +3,26 @@
 The counterpart of `copilot.engine.Engine` for everything stored in SQL; the CLI and the web app
 both open it here, and opening it brings the schema up to date. A context manager:
 `with Desk(settings) as desk:` closes the database on the way out.
+
+The desk's rules are content files (RULE_FILES: business hours and teams, ticket fields, triggers and automations,
+and the macros the triggers name). A wrong one stops the desk at start, as a wrong setting does: nothing has run on
+it yet, and the operator is there to read the error. After that they follow the content as the index does: the
+web app before a request and the worker before a job call `follow_rules`, which at most every
+`KB_RULES_CHECK_SECONDS` compares the files' stamp and, when it changed, reads and checks them all, then swaps
+the new rules and everything built from them in at once (`RULE_PARTS`, one update of the desk's attributes). A
+wrong file then keeps the last good rules running: the error is logged with its file, line and field and kept in
+`rules_problem` for the admin page, until a later change reads well. Each process follows on its own; the stamp
+is taken before the files are read, so a change landing during a read is read again at the next check, and the
+last of quick changes is what stays.
 """
 
 from __future__ import annotations
 
+import copy
+import hashlib
+import logging
+import threading
+import time
 from functools import cached_property
 from types import TracebackType
 
@@ -16,7 +32,7 @@ from desk.accounts import Accounts
 from desk.advice import AdviceStore
 from desk.audit import AuditLog
 from desk.automations import Automations
-from desk.business_hours import BusinessHours
+from desk.business_hours import CONFIG_FILE, BusinessHours, BusinessHoursError
 from desk.ccs import TicketCcs
 from desk.customers import Customers
 from desk.database import Database
@@ -42,8 +58,34 @@ from desk.tickets import TicketStore
 from desk.triggers import Triggers, load_triggers
 from desk.two_factor import TwoFactor
 from desk.webhooks import Webhooks, capture
+from kb.macros import FilesStamp, files_stamp, iter_macro_paths
 from kb.settings import Settings
-from kb.ticket_fields import TicketFields
+from kb.ticket_fields import FIELDS_FILE, TicketFields, TicketFieldsError
+from kb.triggers import TRIGGERS_FILE, Trigger, TriggerError
+
+log = logging.getLogger(__name__)
+
+RULE_FILES = (CONFIG_FILE, FIELDS_FILE, TRIGGERS_FILE)
+# What is built from the rules (and rebuilt when they change): the three, then every part that holds one of them.
+RULE_PARTS = ("hours", "fields", "triggers", "automations", "tickets", "inbox", "saved_views", "teams", "erasure",
+              "mail_in", "held_mail")
+RULE_ERRORS = (BusinessHoursError, TicketFieldsError, TriggerError, OSError, UnicodeDecodeError)
+
+
+RulesStamp = tuple[tuple[tuple[str, str], ...], FilesStamp]
+
+
+def rules_stamp(settings: Settings) -> RulesStamp:
+    """The rule files' digests (small files, read whole: two saves within the file system's clock tick, of the same
+    size, still differ) and the macros' stamp (kb.macros.files_stamp): a changed one means the rules are read again."""
+    content = settings.content_dir
+    digests = []
+    for name in RULE_FILES:
+        try:
+            digests.append((name, hashlib.blake2b((content / name).read_bytes(), digest_size=16).hexdigest()))
+        except OSError as error:  # absent (none of its rules), or unreadable: reading it says why
+            digests.append((name, type(error).__name__))
+    return tuple(digests), files_stamp(iter_macro_paths(content))
 
 
 class Desk:
@@ -52,6 +94,45 @@ class Desk:
         self.db = Database.from_settings(settings)
         self.db.upgrade()
         capture(self.db)  # every ticket change of this desk, whoever makes it, feeds the outbound webhooks
+        # Taken before the rules are first read: a change after this is seen by the first `follow_rules`.
+        self._rules_stamp = rules_stamp(settings)
+        self._rules_checked = time.monotonic()
+        self._rules_lock = threading.Lock()
+        self.rules_problem: Exception | None = None  # the last change's refusal, while the last good rules run
+
+    def follow_rules(self) -> bool:
+        """Between requests and jobs: if KB_RULES_CHECK_SECONDS have passed and a rule file or macro changed, read
+        the rules again (`reload_rules`). Whether new rules were swapped in."""
+        if time.monotonic() - self._rules_checked < self.settings.rules_check_seconds:
+            return False
+        self._rules_checked = time.monotonic()
+        stamp = rules_stamp(self.settings)
+        return stamp != self._rules_stamp and self.reload_rules(stamp)
+
+    def reload_rules(self, stamp: RulesStamp | None = None) -> bool:
+        """Read and check every rule file; all good: build every part that holds them (RULE_PARTS) anew on a copy of
+        this desk, then swap them all in with one update of its attributes, so a reader in another thread gets the
+        old parts or the new, never a mix. One wrong: keep the running rules, log and keep the refusal
+        (`rules_problem`). Whether the new rules were swapped in."""
+        stamp = rules_stamp(self.settings) if stamp is None else stamp
+        with self._rules_lock:
+            try:
+                hours = BusinessHours.load(self.settings.content_dir)
+                fields = TicketFields.load(self.settings.content_dir, self.settings.languages)
+                triggers = self._triggers(hours, fields)
+            except RULE_ERRORS as error:
+                self._rules_stamp = stamp  # said once per change, not at every check
+                self.rules_problem = error
+                log.error("the desk's rules were not reloaded, the last good ones stay in use: %s", error)
+                return False
+            fresh = copy.copy(self)  # the same database and parts, but its own attributes
+            fresh.__dict__.update(hours=hours, fields=fields, triggers=triggers)
+            for name in RULE_PARTS[3:]:
+                fresh.__dict__.pop(name, None)
+            self.__dict__.update({name: getattr(fresh, name) for name in RULE_PARTS})
+            self._rules_stamp, self.rules_problem = stamp, None
+        log.info("the desk's rules were reloaded from %s", self.settings.content_dir)
+        return True
 
     @cached_property
     def hours(self) -> BusinessHours:
@@ -61,12 +142,17 @@ class Desk:
     def triggers(self) -> Triggers:
         """content/_triggers.yml checked against this desk's teams, macros and agents: a wrong file stops the desk at
         start (TriggerError naming the file, line and field), since building `tickets` builds this."""
+        return self._triggers(self.hours, self.fields)
+
+    def _triggers(self, hours: BusinessHours, fields: TicketFields) -> Triggers:
+        """The triggers file checked against `hours`' teams, `fields`, the macros and (read now) the agents and
+        webhooks."""
         with self.db.session() as session:
             emails = set(session.scalars(select(Agent.email)))
             hooks = set(session.scalars(select(WebhookEndpoint.name)))
-        rules = load_triggers(self.settings.content_dir, self.hours, self.settings.languages, emails, hooks,
-                              self.fields)
-        return Triggers(rules, self.hours, self.settings.content_dir)
+        rules: tuple[Trigger, ...] = load_triggers(self.settings.content_dir, hours, self.settings.languages, emails,
+                                                   hooks, fields)
+        return Triggers(rules, hours, self.settings.content_dir)
 
     @cached_property
     def automations(self) -> Automations:

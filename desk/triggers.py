@@ -1,8 +1,9 @@
 """Triggers run (Zendesk's triggers, Chatwoot's automation rules): content/_triggers.yml's rules applied to a ticket
 when it is created or its customer writes, in the transaction of that event.
 
-The file is read and checked once, at start (kb.triggers, with this desk's teams, macros and agents: a wrong file
-stops the desk naming the file, line and field). `Triggers.run` is called from the two places every channel goes
+The file is read and checked at start (kb.triggers, with this desk's teams, macros and agents: a wrong file
+stops the desk naming the file, line and field), and again when it changes (desk.desk's `follow_rules`: a wrong
+change keeps these rules running). `Triggers.run` is called from the two places every channel goes
 through: `TicketStore._insert` (contact form, API, mail, a follow-up; not an import, which is history) and
 `TicketStore.customer_replied` (the ticket page, the API, mail). Nothing else calls it, so a trigger's own changes
 never fire triggers. The file's automations (`on: schedule`) are never run here: desk.automations checks them on a
@@ -49,7 +50,7 @@ from desk.models import (
     TicketTriggerChange,
 )
 from desk.ticket_search import fold_for_search
-from kb.macros import Macro, load_macros, placeholder_values
+from kb.macros import Macro, MacroLibrary, placeholder_values
 from kb.tag_rule import folded_tag, is_tag
 from kb.ticket_fields import TicketFields
 from kb.triggers import TRIGGERS_FILE, FieldCondition, Trigger, TriggerError, macro_keys, parse_triggers
@@ -112,6 +113,7 @@ class Triggers:
         self.rules = rules
         self.hours = hours
         self.content_dir = content_dir
+        self._macros = MacroLibrary(content_dir)  # read again only when a macro file changes, not at every firing
         # The phrases of each rule's `text`, folded once as the inbox's search folds (desk.ticket_search).
         self._folded = {id(c): tuple(fold_for_search(p) for p in c["text"])  # type: ignore[attr-defined]
                         for rule in rules for c in (rule.conditions, *rule.any) if "text" in c}
@@ -306,7 +308,7 @@ class Triggers:
         from desk.tickets import add_tags
 
         key = rule.actions.reply_macro
-        macro = next((m for m in load_macros(self.content_dir, ticket.lang) if m.key == key), None)
+        macro = next((m for m in self._macros.for_lang(ticket.lang) if m.key == key), None)
         assert callable(note)
         if macro is None:
             log.warning("trigger %r: no %s version of macro %r; no reply to ticket %s", rule.name, ticket.lang, key,

@@ -23,7 +23,7 @@ typo never reaches a customer as "{{ custmer.name }}".
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ from kb.message_text import first_name
 from kb.name_fold import mixed_script_word
 from kb.tag_rule import MAX_TAG, folded_tag, is_tag
 from kb.ticket_fields import FieldValueError, TicketFields
+from kb.yaml_lines import FileLineError
 
 MACROS_DIR = "_macros"
 PLACEHOLDERS = ("customer.name", "customer.first_name", "ticket.reference", "ticket.subject", "agent.name")
@@ -43,12 +44,12 @@ _PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
 _FENCE = "---"
 
 
-class MacroError(ValueError):
+class MacroError(FileLineError):
     """A macro file that cannot be used; names the file, the line and the lint rule."""
 
     def __init__(self, path: str, line: int, rule: str, message: str) -> None:
-        super().__init__(f"{path}:{line}: {message}")
-        self.path, self.line, self.rule, self.message = path, line, rule, message
+        super().__init__(path, line, message)
+        self.rule, self.message = rule, message
 
 
 @dataclass(frozen=True)
@@ -252,17 +253,38 @@ def lint_macros(content_dir: Path, languages: tuple[str, ...]) -> list[MacroProb
     return problems
 
 
+FilesStamp = tuple[tuple[str, int, int, int], ...]
+
+
+def files_stamp(paths: Iterable[Path]) -> FilesStamp:
+    """Each existing file's path, inode, mtime and size: what changes when a git sync or an editor rewrites it (a
+    stat per file). A file gone between listing and stat is left out, as the next listing will."""
+    found = []
+    for path in paths:
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            continue
+        found.append((path.as_posix(), stat.st_ino, stat.st_mtime_ns, stat.st_size))
+    return tuple(found)
+
+
+def macros_stamp(content_dir: Path) -> FilesStamp:
+    """The macro files' stamp (`files_stamp`): a changed one means the macros must be read again."""
+    return files_stamp(iter_macro_paths(content_dir))
+
+
 class MacroLibrary:
     """The macros of a content folder, re-read only when a macro file is added, removed or changed
     (a git sync changes them under a running server; a stat per file is all a page view costs)."""
 
     def __init__(self, content_dir: Path) -> None:
         self.content_dir = content_dir
-        self._stamp: tuple[tuple[str, int], ...] | None = None
+        self._stamp: FilesStamp | None = None
         self._macros: list[Macro] = []
 
     def for_lang(self, lang: str) -> list[Macro]:
-        stamp = tuple((p.as_posix(), p.stat().st_mtime_ns) for p in iter_macro_paths(self.content_dir))
+        stamp = macros_stamp(self.content_dir)
         if stamp != self._stamp:
             self._macros, self._stamp = load_macros(self.content_dir), stamp
         return [m for m in self._macros if m.lang == lang]

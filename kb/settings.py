@@ -207,6 +207,12 @@ class Settings:
         "article waits), `warn` publishes it anyway and reports the errors",
         parse=lambda raw: _choice("KB_SYNC_LINT", raw, SYNC_LINT_MODES),
     )
+    rules_check_seconds: float = setting(
+        3.0, "KB_RULES_CHECK_SECONDS",
+        "how often (at most) each web worker and the worker look whether content/_triggers.yml, "
+        "_ticket_fields.yml, _business_hours.yml or a macro changed, and load the new rules between requests and "
+        "jobs: a merged change applies within this many seconds (0: before every request and job)",
+    )
     webhook_secret: str | None = setting(
         None, "KB_WEBHOOK_SECRET", "shared secret of the git push webhook (the endpoint is off without it)"
     )

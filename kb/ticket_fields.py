@@ -13,8 +13,9 @@ defined in git like teams and categories.
       required_on_form: true       # ...unless this is set too
       visible_to_customer: true    # the customer's ticket page shows it, read only (else agents only: the default)
 
-A wrong file is refused whole with the file, line and field named (`TicketFieldsError`): the desk does not start
-with it, and `kb lint` reports it (rule `ticket-fields`). This module only reads the file and normalises values;
+A wrong file is refused whole with the file, line and field named (`TicketFieldsError`, read by kb.yaml_lines): the
+desk does not start with it, a running desk keeps its last good fields (desk.desk's `follow_rules`), and `kb lint`
+reports it (rule `ticket-fields`). This module only reads the file and normalises values;
 storing them is desk.ticket_fields's.
 """
 
@@ -27,9 +28,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-import yaml
-
 from kb.settings import SHIPPED_LANGUAGES
+from kb.yaml_lines import FileLineError, LineList, LineMap, YamlSyntaxError, line_of, load_lines
 
 FIELDS_FILE = "_ticket_fields.yml"
 FIELD_TYPES = ("text", "number", "date", "dropdown", "checkbox")
@@ -45,13 +45,11 @@ _ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹٫", "01
 _NUMBER = re.compile(r"^-?\d{1,15}(\.\d{1,6})?$")  # what a stored number looks like: no exponent, no spaces
 
 
-class TicketFieldsError(ValueError):
+class TicketFieldsError(FileLineError):
     """The fields file is wrong: `line` is where (1-based), the message names the file, line and field."""
 
     def __init__(self, path: str, line: int, message: str) -> None:
-        super().__init__(f"{path}:{line}: {message}")
-        self.path = path
-        self.line = line
+        super().__init__(path, line, message)
         self.detail = message
 
 
@@ -176,108 +174,102 @@ class TicketFields:
     @classmethod
     def parse(cls, text: str, where: str = FIELDS_FILE, languages: Sequence[str] = SHIPPED_LANGUAGES) -> TicketFields:
         try:
-            root = yaml.compose(text, Loader=yaml.SafeLoader)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            raise TicketFieldsError(where, (mark.line + 1) if mark else 1, f"not valid YAML: {exc}") from None
+            root = load_lines(text)
+        except YamlSyntaxError as exc:
+            raise TicketFieldsError(where, exc.line, f"not valid YAML: {exc.problem}") from None
         if root is None:
             return cls()
-        if not isinstance(root, yaml.SequenceNode):
-            raise TicketFieldsError(where, _line(root), "expected a list of fields (- key: ..., type: ...)")
+        if not isinstance(root, LineList):
+            raise TicketFieldsError(where, line_of(root), "expected a list of fields (- key: ..., type: ...)")
         fields: list[TicketField] = []
-        for node in root.value:
-            field = _field(node, where, tuple(languages))
+        for node, line in zip(root, root.lines, strict=True):
+            field = _field(node, line, where, tuple(languages))
             if any(known.key == field.key for known in fields):
-                raise TicketFieldsError(where, _line(node), f"key: {field.key!r} is defined twice")
+                raise TicketFieldsError(where, line, f"key: {field.key!r} is defined twice")
             fields.append(field)
         return cls(tuple(fields))
 
 
-def _line(node: yaml.Node) -> int:
-    return int(node.start_mark.line) + 1
-
-
-def _mapping(node: yaml.Node, known: tuple[str, ...], where: str, at: str) -> dict[str, yaml.Node]:
-    if not isinstance(node, yaml.MappingNode):
-        raise TicketFieldsError(where, _line(node), f"{at}: expected a mapping with {', '.join(known)}")
-    found: dict[str, yaml.Node] = {}
-    for key_node, value_node in node.value:
-        key = str(key_node.value)
+def _mapping(node: object, line: int, known: tuple[str, ...], where: str, at: str) -> LineMap:
+    """`node` (read at `line`) as a mapping of the `known` keys; the values' lines are its `lines`."""
+    if not isinstance(node, LineMap):
+        raise TicketFieldsError(where, line, f"{at}: expected a mapping with {', '.join(known)}")
+    for key in node:
         if key not in known:
-            raise TicketFieldsError(where, _line(key_node), f"{at}: unknown key {key!r}; use {', '.join(known)}")
-        found[key] = value_node
-    return found
+            raise TicketFieldsError(where, node.lines[key], f"{at}: unknown key {str(key)!r}; use {', '.join(known)}")
+    return node
 
 
-def _scalar(node: yaml.Node, where: str, at: str) -> str:
-    if not isinstance(node, yaml.ScalarNode) or not str(node.value).strip():
-        raise TicketFieldsError(where, _line(node), f"{at}: expected a word")
-    return str(node.value).strip()
+def _scalar(value: object, line: int, where: str, at: str) -> str:
+    if isinstance(value, LineMap | LineList) or value is None or not str(value).strip():
+        raise TicketFieldsError(where, line, f"{at}: expected a word")
+    return str(value).strip()
 
 
-def _key(node: yaml.Node | None, parent: yaml.Node, where: str, at: str) -> str:
-    if node is None:
-        raise TicketFieldsError(where, _line(parent), f"{at}: key is missing")
-    key = _scalar(node, where, f"{at}.key")
+def _key(parts: LineMap, where: str, at: str) -> str:
+    if "key" not in parts:
+        raise TicketFieldsError(where, parts.line, f"{at}: key is missing")
+    line = parts.lines["key"]
+    key = _scalar(parts["key"], line, where, f"{at}.key")
     if len(key) > MAX_KEY or not KEY_PATTERN.match(key):
-        raise TicketFieldsError(where, _line(node), f"{at}.key: {key!r} is not a lowercase ascii slug of up to "
-                                                    f"{MAX_KEY} characters (a-z, 0-9, _; a letter first)")
+        raise TicketFieldsError(where, line, f"{at}.key: {key!r} is not a lowercase ascii slug of up to "
+                                             f"{MAX_KEY} characters (a-z, 0-9, _; a letter first)")
     return key
 
 
-def _labels(node: yaml.Node | None, parent: yaml.Node, where: str, at: str, languages: tuple[str, ...]
-            ) -> dict[str, str]:
-    if node is None:
-        raise TicketFieldsError(where, _line(parent), f"{at}.label: missing; give one per language "
-                                                      f"({', '.join(languages)})")
-    found = {lang: _scalar(value, where, f"{at}.label.{lang}")
-             for lang, value in _mapping(node, languages, where, f"{at}.label").items()}
+def _labels(parts: LineMap, where: str, at: str, languages: tuple[str, ...]) -> dict[str, str]:
+    if "label" not in parts:
+        raise TicketFieldsError(where, parts.line, f"{at}.label: missing; give one per language "
+                                                   f"({', '.join(languages)})")
+    line = parts.lines["label"]
+    labels = _mapping(parts["label"], line, languages, where, f"{at}.label")
+    found = {str(lang): _scalar(value, labels.lines[lang], where, f"{at}.label.{lang}")
+             for lang, value in labels.items()}
     missing = [lang for lang in languages if lang not in found]
     if missing:
-        raise TicketFieldsError(where, _line(node), f"{at}.label: no {missing[0]!r} label "
-                                                    f"(each of {', '.join(languages)} is required)")
+        raise TicketFieldsError(where, line, f"{at}.label: no {missing[0]!r} label "
+                                             f"(each of {', '.join(languages)} is required)")
     return found
 
 
-def _flag(node: yaml.Node | None, where: str, at: str) -> bool:
-    if node is None:
+def _flag(parts: LineMap, name: str, where: str, at: str) -> bool:
+    if name not in parts:
         return False
-    if not isinstance(node, yaml.ScalarNode) or node.tag != "tag:yaml.org,2002:bool":
-        raise TicketFieldsError(where, _line(node), f"{at}: expected true or false")
-    return str(node.value).lower() in ("true", "yes", "on")
+    if not isinstance(parts[name], bool):
+        raise TicketFieldsError(where, parts.lines[name], f"{at}.{name}: expected true or false")
+    return bool(parts[name])
 
 
-def _field(node: yaml.Node, where: str, languages: tuple[str, ...]) -> TicketField:
-    parts = _mapping(node, FIELD_KEYS, where, "field")
-    key = _key(parts.get("key"), node, where, "field")
+def _field(node: object, line: int, where: str, languages: tuple[str, ...]) -> TicketField:
+    parts = _mapping(node, line, FIELD_KEYS, where, "field")
+    key = _key(parts, where, "field")
     at = f"field {key}"
     if "type" not in parts:
-        raise TicketFieldsError(where, _line(node), f"{at}.type: missing; use {', '.join(FIELD_TYPES)}")
-    kind = _scalar(parts["type"], where, f"{at}.type")
+        raise TicketFieldsError(where, parts.line, f"{at}.type: missing; use {', '.join(FIELD_TYPES)}")
+    kind = _scalar(parts["type"], parts.lines["type"], where, f"{at}.type")
     if kind not in FIELD_TYPES:
-        raise TicketFieldsError(where, _line(parts["type"]), f"{at}.type: {kind!r} is no type; use "
-                                                             f"{', '.join(FIELD_TYPES)}")
-    labels = _labels(parts.get("label"), node, where, at, languages)
+        raise TicketFieldsError(where, parts.lines["type"], f"{at}.type: {kind!r} is no type; use "
+                                                            f"{', '.join(FIELD_TYPES)}")
+    labels = _labels(parts, where, at, languages)
     options: list[FieldOption] = []
     if kind == "dropdown":
-        options_node = parts.get("options")
-        if not isinstance(options_node, yaml.SequenceNode) or not options_node.value:
-            raise TicketFieldsError(where, _line(options_node or node), f"{at}.options: a dropdown needs a list of "
-                                                                        "options, each a key and labels")
-        for option_node in options_node.value:
-            option_parts = _mapping(option_node, OPTION_KEYS, where, f"{at}.options")
-            option_key = _key(option_parts.get("key"), option_node, where, f"{at}.options")
+        listed = parts.get("options")
+        if not isinstance(listed, LineList) or not listed:
+            raise TicketFieldsError(where, parts.lines.get("options", parts.line),
+                                    f"{at}.options: a dropdown needs a list of options, each a key and labels")
+        for option_node, option_line in zip(listed, listed.lines, strict=True):
+            option_parts = _mapping(option_node, option_line, OPTION_KEYS, where, f"{at}.options")
+            option_key = _key(option_parts, where, f"{at}.options")
             if any(option.key == option_key for option in options):
-                raise TicketFieldsError(where, _line(option_node), f"{at}.options: {option_key!r} is listed twice")
-            options.append(FieldOption(option_key, _labels(option_parts.get("label"), option_node, where,
-                                                           f"{at}.options.{option_key}", languages)))
+                raise TicketFieldsError(where, option_line, f"{at}.options: {option_key!r} is listed twice")
+            options.append(FieldOption(option_key, _labels(option_parts, where, f"{at}.options.{option_key}",
+                                                           languages)))
     elif "options" in parts:
-        raise TicketFieldsError(where, _line(parts["options"]), f"{at}.options: only a dropdown has options")
-    on_form = _flag(parts.get("on_contact_form"), where, f"{at}.on_contact_form")
-    required_on_form = _flag(parts.get("required_on_form"), where, f"{at}.required_on_form")
+        raise TicketFieldsError(where, parts.lines["options"], f"{at}.options: only a dropdown has options")
+    on_form = _flag(parts, "on_contact_form", where, at)
+    required_on_form = _flag(parts, "required_on_form", where, at)
     if required_on_form and not on_form:
-        raise TicketFieldsError(where, _line(parts["required_on_form"]),
+        raise TicketFieldsError(where, parts.lines["required_on_form"],
                                 f"{at}.required_on_form: the field is not on the contact form (on_contact_form)")
-    return TicketField(key, kind, labels, tuple(options), _flag(parts.get("required_to_solve"), where,
-                                                                f"{at}.required_to_solve"), on_form, required_on_form,
-                       _flag(parts.get("visible_to_customer"), where, f"{at}.visible_to_customer"))
+    return TicketField(key, kind, labels, tuple(options), _flag(parts, "required_to_solve", where, at), on_form,
+                       required_on_form, _flag(parts, "visible_to_customer", where, at))

@@ -31,23 +31,22 @@ contains one of the words (folded as `text` is); the action `set_fields: {key: v
 Both are checked against the fields file: an unknown key or a value the field refuses names `if.field.<key>` or
 `then.set_fields.<key>`.
 
-The file is read once, at start. The absent file is no triggers.
+The file is read at start, and again when it changes (desk.desk's `follow_rules`). The absent file is no
+triggers.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from kb.macros import iter_macro_paths
 from kb.name_fold import mixed_script_word
 from kb.tag_rule import MAX_TAG, folded_tag, is_tag
 from kb.ticket_fields import FieldValueError, TicketFields
+from kb.yaml_lines import FileLineError, LineMap, YamlSyntaxError, load_lines
 
 TRIGGERS_FILE = "_triggers.yml"
 EVENTS = ("created", "customer_reply")
@@ -77,44 +76,12 @@ MAX_NAME = 100
 MAX_NOTE = 5000
 
 
-class TriggerError(ValueError):
+class TriggerError(FileLineError):
     """A wrong triggers file: the file, the line and the field (the rule's position and name when known)."""
 
     def __init__(self, path: str, line: int, where: str, message: str) -> None:
-        super().__init__(f"{path}:{line}: {where}: {message}")
-        self.path, self.line, self.where, self.message = path, line, where, message
-
-
-class _Lines(dict[Any, Any]):
-    """A YAML mapping that remembers its own line and each key's (1-based)."""
-
-    line: int = 1
-    lines: dict[Any, int]
-
-
-class _Loader(yaml.SafeLoader):
-    """YAML 1.2's booleans: only true and false (YAML 1.1 reads the key `on:` as True, and `no` as False)."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
-_Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-                              list("tTfF"))
-
-
-def _mapping(loader: _Loader, node: yaml.MappingNode) -> _Lines:
-    loader.flatten_mapping(node)
-    found = _Lines()
-    found.line, found.lines = node.start_mark.line + 1, {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        found[key] = loader.construct_object(value_node, deep=True)
-        found.lines[key] = key_node.start_mark.line + 1
-    return found
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)  # type: ignore[arg-type]
+        super().__init__(path, line, f"{where}: {message}")
+        self.where, self.message = where, message
 
 
 @dataclass(frozen=True)
@@ -237,7 +204,7 @@ class _Reader:
         return TriggerError(self.path, line, at, message)
 
     def since(self, key: str, value: object, here: int, name: str) -> Since:
-        if not isinstance(value, _Lines) or len(value) != 1:
+        if not isinstance(value, LineMap) or len(value) != 1:
             raise self.error(here, name, f"expected one moment and its hours, such as {{status_changed: 72}} "
                                          f"(moments: {', '.join(TIME_KEYS)})")
         (moment, hours), = value.items()
@@ -253,7 +220,7 @@ class _Reader:
                    timed: bool = False) -> dict[str, object]:
         """A map of conditions; `scheduled`: an automation's (no `text`), `timed`: the one map that holds its time
         condition (found["since"], a Since, which the caller pops)."""
-        if not isinstance(raw, _Lines) or not raw:
+        if not isinstance(raw, LineMap) or not raw:
             raise self.error(line, at, "expected a mapping of conditions such as {lang: ar}")
         found: dict[str, object] = {}
         for key, value in raw.items():
@@ -298,7 +265,7 @@ class _Reader:
         return found
 
     def actions(self, raw: object, line: int, at: str, scheduled: bool = False) -> Actions:
-        if not isinstance(raw, _Lines) or not raw:
+        if not isinstance(raw, LineMap) or not raw:
             raise self.error(line, at, "expected a mapping of actions such as {add_tags: [refund]}")
         values: dict[str, Any] = {}
         for key, value in raw.items():
@@ -340,7 +307,7 @@ class _Reader:
 
     def rule(self, number: int, raw: object) -> Trigger:
         at = f"trigger {number}"
-        if not isinstance(raw, _Lines):
+        if not isinstance(raw, LineMap):
             raise self.error(1, at, "expected a mapping with name, on, if and then")
         name = raw.get("name")
         if isinstance(name, str) and name.strip():
@@ -404,10 +371,9 @@ def parse_triggers(text: str, path: str = TRIGGERS_FILE, teams: Collection[str] 
     field. `teams` and `macro_keys` (None: not checked) are what an action may name; `fields` (none: no field) what
     a `field.<key>` condition and `set_fields` may name."""
     try:
-        raw = yaml.load(text, Loader=_Loader)  # a SafeLoader that records lines
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise TriggerError(path, mark.line + 1 if mark else 1, "yaml", str(exc).splitlines()[0]) from None
+        raw = load_lines(text)
+    except YamlSyntaxError as exc:
+        raise TriggerError(path, exc.line, "yaml", exc.problem) from None
     if raw is None:
         return ()
     if not isinstance(raw, list):
@@ -434,8 +400,8 @@ def file_teams(content_dir: Path) -> set[str] | None:
     if not path.exists():
         return {"default"}
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (yaml.YAMLError, OSError, UnicodeDecodeError):
+        raw = load_lines(path.read_text(encoding="utf-8")) or {}
+    except (YamlSyntaxError, OSError, UnicodeDecodeError):
         return None
     teams = raw.get("teams") if isinstance(raw, dict) else None
     return {str(key) for key in teams} if isinstance(teams, dict) and teams else {"default"}

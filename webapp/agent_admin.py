@@ -80,7 +80,7 @@ def admin():
     return _page("agent/admin.html", agents=accounts.everyone(), tokens=accounts.tokens(), token=token, roles=ROLES,
                  scopes=SCOPES, scopes_of=parse_scopes, now=utcnow(),
                  labels=ViewLabels(), zones=zone_names(), teams=desk.hours.teams, memberships=desk.teams.memberships(),
-                 widget_snippets=widget_snippets())
+                 widget_snippets=widget_snippets(), rules_problem=desk.rules_problem)
 
 
 def widget_snippets() -> list[str]:

@@ -6,7 +6,7 @@ import threading
 from dataclasses import replace
 from typing import Any
 
-from flask import Flask, jsonify, request
+from flask import Flask, current_app, jsonify, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -57,6 +57,12 @@ def wire(app: Flask, settings: Settings, engine: Engine, desk: Desk) -> None:
         app.extensions["click_feedback"] = stored_click_boosts(settings)  # None unless KB_CLICK_FEEDBACK
 
 
+def follow_rules() -> None:
+    """before_request: the desk's rules follow content/_triggers.yml, _ticket_fields.yml and _business_hours.yml
+    (desk.desk's `follow_rules`: a stat of each every KB_RULES_CHECK_SECONDS; a wrong change keeps the last good)."""
+    current_app.extensions["desk"].follow_rules()
+
+
 def create_app(settings: Settings | None = None, engine: Engine | None = None, desk: Desk | None = None) -> Flask:
     settings = settings or (engine.settings if engine else Settings.from_env())
     # Checked here too (from_env checks the environment's): origins set in code, named when one is wrong.
@@ -78,6 +84,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, d
     init_formatting(app)
     app.before_request(refuse_long_request_lines)  # first: before the limiter, sessions or a view parse the URL
     app.before_request(refuse_nul_in_urls)
+    app.before_request(follow_rules)  # a changed rule file (triggers, fields, business hours) between requests
     limiter.init_app(app)  # before CSRF, so requests without a token count against the limit too
     from webapp import agent, answers, api, help
     from webapp.attachments import allow_uploads

@@ -503,11 +503,8 @@ def dashboard_page(notice: Mapping[str, str] | None = None):  # type: ignore[no-
 
 
 def business_hours() -> BusinessHours:
-    """The content repo's team calendars, read once per app."""
-    found = current_app.extensions.get("business_hours")
-    if found is None:
-        found = current_app.extensions["business_hours"] = BusinessHours.load(state.settings().content_dir)
-    return found
+    """The content repo's team calendars: the desk's, which follow the file (desk.desk's `follow_rules`)."""
+    return state.desk().hours
 
 
 @bp.get("/<name>.csv")

@@ -223,6 +223,8 @@ def run_pass(ctx: WorkerContext, jobs: Sequence[Job] = JOBS) -> dict[str, int]:
 
 def _run_job(ctx: WorkerContext, job: Job) -> int:
     try:
+        if "desk" in ctx.__dict__:  # between jobs, as the web app between requests: the rule files' changes
+            ctx.desk.follow_rules()
         return job.run(ctx)
     except Exception:  # one failing job must not stop the others; it is retried on its next turn
         log.exception("background job %s failed", job.name)

@@ -31,6 +31,7 @@ from kb.settings import Settings
 from kb.triggers import TriggerError, parse_triggers
 from tests.conftest import database_at, database_url_for_tests, migrate
 from tests.desk.test_teams import ROOT, hours_file
+from tests.rule_file_mistakes import TRIGGER_MISTAKES
 from tests.smtp_sink import free_port
 from webapp.cli import main
 
@@ -260,20 +261,7 @@ def test_reply_macro_queues_one_mail_in_the_tickets_language_and_fires_nothing_m
         desk.close()
 
 
-AT = r"trigger 1 \(A\)\."
-
-
-@pytest.mark.parametrize(("rules", "line", "where"), [
-    ("- name: A\n  if: {lang: ar}\n  then: {add_tags: x}\n", 1, r"trigger 1 \(A\)\.on: missing"),
-    ("- name: A\n  on: created\n  then:\n    add_tags: x\n    tag: y\n", 5, AT + r"then\.tag: unknown action"),
-    ("- name: A\n  on: created\n  if: {lang: ar, langs: en}\n  then: {add_tags: x}\n", 3,
-     r"trigger 1 \(A\)\.if\.langs: unknown condition"),
-    ("- name: A\n  on: created\n  then: {team: kas}\n", 3, AT + r"then\.team: no team 'kas'"),
-    ("- name: A\n  on: created\n  then: {reply_macro: refund}\n", 3, AT + r"then\.reply_macro: no macro 'refund'"),
-    ("- name: A\n  on: created\n  then: {add_tags: ['a b!']}\n", 3, AT + r"then\.add_tags: 'a b!' cannot be a tag"),
-    ("- name: A\n  on: created\n  then: {status: solved}\n", 3, AT + r"then\.status: 'solved' is not one of"),
-    ("- name: A\n  on: updated\n  then: {priority: high}\n", 2, AT + r"on: expected one or more of created"),
-])
+@pytest.mark.parametrize(("rules", "line", "where"), TRIGGER_MISTAKES)
 def test_a_bad_file_stops_the_desk_and_kb_lint_names_file_line_and_field(
         tmp_path: Path, rules: str, line: int, where: str) -> None:
     desk = open_desk(tmp_path, rules)

@@ -9,6 +9,7 @@ import pytest
 
 from kb.lint import lint_paths
 from kb.ticket_fields import FIELDS_FILE, FieldValueError, TicketFields, TicketFieldsError
+from tests.rule_file_mistakes import FIELD_MISTAKES
 
 GOOD = """\
 - key: order_number
@@ -38,19 +39,7 @@ def test_a_good_file_reads_every_field() -> None:
     assert reason is not None and reason.option("refund") is not None and reason.label("ar") == "السبب"
 
 
-@pytest.mark.parametrize(("text", "line", "words"), [
-    ("- key: a\n  type: colour\n  label: {en: A, ar: B}\n", 2, "field a.type: 'colour' is no type"),
-    ("- key: a\n  type: text\n  label: {en: A}\n", 3, "field a.label: no 'ar' label"),
-    ("- key: Order\n  type: text\n", 1, "'Order' is not a lowercase ascii slug"),
-    ("- key: a\n  type: text\n  label: {en: A, ar: B}\n  agent_only: yes please\n", 4, "unknown key 'agent_only'"),
-    ("- key: a\n  type: dropdown\n  label: {en: A, ar: B}\n", 1, "a dropdown needs a list of options"),
-    ("- key: a\n  type: text\n  label: {en: A, ar: B}\n- key: a\n  type: date\n  label: {en: A, ar: B}\n", 4,
-     "'a' is defined twice"),
-    ("- key: a\n  type: text\n  label: {en: A, ar: B}\n  required_on_form: true\n", 4, "not on the contact form"),
-    ("- key: a\n  type: text\n  label: {en: A, ar: B}\n  required_to_solve: sometimes\n", 4, "true or false"),
-    ("- key: a\n  type: [text\n", 3, "not valid YAML"),
-    ("teams: 1\n", 1, "expected a list of fields"),
-])
+@pytest.mark.parametrize(("text", "line", "words"), FIELD_MISTAKES)
 def test_each_mistake_names_its_line_and_field(text: str, line: int, words: str) -> None:
     with pytest.raises(TicketFieldsError) as refused:
         TicketFields.parse(text, "content/_ticket_fields.yml")

@@ -1,0 +1,127 @@
+"""The desk follows its rule files as the index follows commits (desk.desk's `follow_rules`): a changed trigger,
+field or business-hours file is read between events without a restart, a wrong one keeps the last good rules and is
+logged and kept with its file and line, and the last of quick changes is what stays. One desk for the module (each
+test starts from the good files); `--postgresql` runs it on PostgreSQL."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import re
+import shutil
+from collections.abc import Iterator
+
+import pytest
+
+from desk.business_hours import CONFIG_FILE
+from desk.desk import Desk
+from desk.tickets import NewTicket
+from kb.settings import Settings
+from kb.ticket_fields import FIELDS_FILE
+from kb.triggers import TRIGGERS_FILE
+from tests.conftest import database_url_for_tests
+from tests.desk.test_teams import ROOT, hours_file
+from tests.rule_file_mistakes import FIELD_MISTAKES, HOURS_MISTAKES, TRIGGER_MISTAKES
+
+TAGGING = "- name: Tag new\n  on: created\n  then: {add_tags: [%s]}\n"
+FIELD = "- key: %s\n  type: text\n  label: {en: A, ar: ب}\n"
+
+
+@pytest.fixture(scope="module")
+def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
+    root = tmp_path_factory.mktemp("reload")
+    content = hours_file(root / "content")
+    shutil.copytree(ROOT / "content" / "_macros", content / "_macros")
+    settings = Settings(data_dir=root / "data", content_dir=content, database_url=database_url_for_tests())
+    opened = Desk(dataclasses.replace(settings, rules_check_seconds=0))
+    yield opened
+    opened.close()
+
+
+def write(desk: Desk, name: str, text: str) -> None:
+    (desk.settings.content_dir / name).write_text(text, encoding="utf-8")
+
+
+def good(desk: Desk, tag: str = "first") -> None:
+    """The good files, read: a trigger tagging new tickets `tag`, a field `colour`, the demo's teams."""
+    hours_file(desk.settings.content_dir)
+    write(desk, TRIGGERS_FILE, TAGGING % tag)
+    write(desk, FIELDS_FILE, FIELD % "colour")
+    desk.follow_rules()
+    assert desk.rules_problem is None and desk.fields.keys == ("colour",)
+
+
+def new_tags(desk: Desk) -> set[str]:
+    ticket = desk.tickets.create(NewTicket(email="sam@example.com", name="Sam", subject="Order", body="Late",
+                                           lang="en"))
+    found = desk.tickets.get(ticket.id)
+    assert found is not None
+    return {t.tag for t in found.tags}
+
+
+def test_a_changed_trigger_field_and_hours_file_are_followed_without_a_restart(desk: Desk) -> None:
+    good(desk)
+    assert new_tags(desk) == {"first"}
+    automations, inbox = desk.automations, desk.inbox
+    write(desk, TRIGGERS_FILE, TAGGING % "second")
+    write(desk, FIELDS_FILE, FIELD % "size")
+    hours_file(desk.settings.content_dir, teams={"ksa": {"name": "Riyadh desk", "timezone": "Asia/Riyadh"}})
+    assert desk.follow_rules()
+    assert new_tags(desk) == {"second"}  # the ticket store was rebuilt with the new triggers
+    assert desk.fields.keys == ("size",) and desk.tickets.fields.keys == ("size",)
+    assert list(desk.hours.teams) == ["ksa"] and desk.teams.hours.teams["ksa"].name == "Riyadh desk"
+    assert desk.automations is not automations and desk.inbox is not inbox  # parts built on the old rules
+    tickets = desk.tickets  # every part swapped in holds the new rules and the new parts, none an old one
+    assert tickets.triggers is desk.triggers and tickets.hours is desk.hours and tickets.fields is desk.fields
+    assert desk.automations.store is tickets and desk.mail_in.tickets is tickets and desk.held_mail.receiver is \
+        desk.mail_in and desk.teams.hours is desk.hours and desk.erasure.fields is desk.fields
+    assert not desk.follow_rules()  # nothing changed since: not read again
+
+
+def test_two_changes_in_quick_succession_end_on_the_last(desk: Desk) -> None:
+    good(desk)
+    write(desk, TRIGGERS_FILE, TAGGING % "second")
+    write(desk, TRIGGERS_FILE, TAGGING % "third1")
+    assert desk.follow_rules() and new_tags(desk) == {"third1"}
+    write(desk, TRIGGERS_FILE, TAGGING % "third2")  # the same size, likely within the file system's clock tick
+    assert desk.follow_rules() and new_tags(desk) == {"third2"}
+
+
+def test_a_change_landing_while_the_rules_are_read_is_read_at_the_next_check(desk: Desk,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    good(desk)
+    write(desk, TRIGGERS_FILE, TAGGING % "early")
+    read = Desk._triggers
+
+    def merged_meanwhile(self: Desk, *args: object) -> object:
+        found = read(self, *args)  # type: ignore[arg-type]
+        write(desk, TRIGGERS_FILE, TAGGING % "late")  # after the triggers file was read, before the swap
+        return found
+
+    monkeypatch.setattr(Desk, "_triggers", merged_meanwhile)
+    assert desk.follow_rules() and new_tags(desk) == {"early"}
+    monkeypatch.setattr(Desk, "_triggers", read)
+    assert desk.follow_rules() and new_tags(desk) == {"late"}
+
+
+@pytest.mark.parametrize(("name", "text", "line", "words"), [
+    (TRIGGERS_FILE, *TRIGGER_MISTAKES[1]), (TRIGGERS_FILE, *TRIGGER_MISTAKES[3]),
+    (FIELDS_FILE, *FIELD_MISTAKES[0]), (FIELDS_FILE, *FIELD_MISTAKES[8]),
+    (CONFIG_FILE, *HOURS_MISTAKES[0]), (CONFIG_FILE, *HOURS_MISTAKES[1]),
+], ids=lambda value: value if isinstance(value, str) and value.startswith("_") else "")
+def test_a_wrong_change_keeps_the_last_good_rules_and_is_reported_with_its_line(
+        desk: Desk, caplog: pytest.LogCaptureFixture, name: str, text: str, line: int, words: str) -> None:
+    good(desk)
+    write(desk, name, text)
+    with caplog.at_level(logging.ERROR, logger="desk.desk"):
+        assert not desk.follow_rules()
+    problem = desk.rules_problem
+    assert problem is not None and getattr(problem, "line", None) == line and name in str(problem), problem
+    assert str(problem) in caplog.text and re.search(words if name == TRIGGERS_FILE else re.escape(words),
+                                                     str(problem))
+    assert new_tags(desk) == {"first"} and desk.fields.keys == ("colour",)  # still the last good rules
+    caplog.clear()
+    assert not desk.follow_rules() and not caplog.text  # said once per change, not at every check
+    good(desk, "mended")
+    assert desk.rules_problem is None and new_tags(desk) == {"mended"}
+

@@ -1,0 +1,68 @@
+"""A running app and a worker follow the desk's rule files (desk.desk's `follow_rules`, before each request and
+job): a merged trigger, field and business-hours change applies without a restart, and a wrong one keeps the last
+good rules and is shown to admins with its line. A light app (no models); `--postgresql` runs it on PostgreSQL."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from desk.desk import Desk
+from desk.models import Ticket
+from kb.settings import Settings
+from kb.ticket_fields import FIELDS_FILE
+from kb.triggers import TRIGGERS_FILE
+from tests.desk.test_teams import hours_file
+from tests.rule_file_mistakes import FIELD_MISTAKES
+from tests.webapp.light_app import PASSWORD, client_for, light_settings  # noqa: F401
+from tests.webapp.test_contact_resubmits import form_data
+from webapp import create_app
+from webapp.worker import Job, WorkerContext, run_pass
+
+TAGGING = "- name: Tag new\n  on: created\n  then: {add_tags: [%s]}\n"
+FIELD = "- key: %s\n  type: text\n  label: {en: %s, ar: ب}\n  on_contact_form: true\n"
+
+
+def test_a_running_app_and_a_worker_follow_a_changed_rule_file_and_keep_the_last_good(
+        light_settings: Settings) -> None:  # noqa: F811
+    settings = dataclasses.replace(light_settings, rules_check_seconds=0)
+    content = settings.content_dir
+    hours_file(content)
+    (content / TRIGGERS_FILE).write_text(TAGGING % "first", encoding="utf-8")
+    (content / FIELDS_FILE).write_text(FIELD % ("colour", "Colour"), encoding="utf-8")
+    app = create_app(settings)
+    desk: Desk = app.extensions["desk"]
+    desk.accounts.create_agent("admin@example.com", PASSWORD, name="Admin", role="admin")
+    seen: list[tuple[str, ...]] = []
+    worker = WorkerContext(settings)  # its own desk, as the worker process has
+    probe = [Job("probe", lambda ctx: seen.append(tuple(r.name for r in ctx.desk.triggers.rules)) or 0, 1.0)]
+    run_pass(worker, probe)
+    customer = app.test_client()
+
+    def contact() -> set[str]:
+        assert customer.post("/en/contact", data=form_data(customer)).status_code in (200, 302)
+        with desk.db.session() as session:
+            ticket = session.query(Ticket).order_by(Ticket.id.desc()).first()
+            assert ticket is not None
+            return {t.tag for t in ticket.tags}
+
+    assert contact() == {"first"} and "Colour" in customer.get("/en/contact").get_data(as_text=True)
+    (content / TRIGGERS_FILE).write_text(TAGGING.replace("Tag new", "Tag newer") % "second", encoding="utf-8")
+    (content / FIELDS_FILE).write_text(FIELD % ("size", "Shoe size"), encoding="utf-8")
+    hours_file(content, teams={"ksa": {"name": "Riyadh desk", "timezone": "Asia/Riyadh"}})
+    page = customer.get("/en/contact").get_data(as_text=True)  # the first request after the merge
+    assert "Shoe size" in page and "Colour" not in page
+    assert contact() == {"second"}
+    admin = client_for(app, "admin@example.com")
+    assert "Riyadh desk" in admin.get("/agent/admin").get_data(as_text=True)
+    run_pass(worker, probe)
+    assert seen == [("Tag new",), ("Tag newer",)]  # the worker's next job ran on the new file
+
+    (content / FIELDS_FILE).write_text(FIELD_MISTAKES[0][0], encoding="utf-8")  # a wrong merge
+    html = admin.get("/agent/admin").get_data(as_text=True)
+    assert 'id="rules-problem"' in html and f"{FIELDS_FILE}:2: field a.type: &#39;colour&#39; is no type" in html
+    assert "Shoe size" in customer.get("/en/contact").get_data(as_text=True) and contact() == {"second"}
+    run_pass(worker, probe)
+    assert seen[-1] == ("Tag newer",) and worker.desk.rules_problem is not None
+    (content / FIELDS_FILE).write_text(FIELD % ("size", "Shoe size"), encoding="utf-8")  # mended
+    assert 'id="rules-problem"' not in admin.get("/agent/admin").get_data(as_text=True)
+    worker.close()
