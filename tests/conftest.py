@@ -25,15 +25,14 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from sqlalchemy import text
 
 from copilot.engine import Engine
 from desk.database import Database, database_url
 from desk.desk import Desk
-from desk.models import Base
 from indexer.cache import CACHE_FILE
 from indexer.embedders import E5SmallEmbedder, Embedder, MultilingualUSEEmbedder
 from kb.settings import Settings
+from tests.fresh_schema import reset_postgres, upgrade_from_template
 from tests.postgres import ThrowawayPostgres
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -183,21 +182,18 @@ def database_at(tmp_path: Path, revision: str) -> tuple[Database, str | None]:
     the migration tests write rows as an older release did."""
     from alembic import command
 
-    url = database_url_for_tests()  # once: on PostgreSQL each call empties the database
+    url = database_url_for_tests(empty=True)  # once: on PostgreSQL each call empties the database
     db = Database.from_settings(Settings(data_dir=tmp_path, database_url=url))
     migrate(db, command.upgrade, revision)
     return db, url
 
 
-def database_url_for_tests() -> str | None:
-    """The test database emptied for the calling test (PostgreSQL outlives a test; SQLite does not)."""
+def database_url_for_tests(empty: bool = False) -> str | None:
+    """The test database emptied for the calling test (PostgreSQL outlives a test; SQLite does not): its rows gone,
+    its schema kept when at head (tests/fresh_schema.py), or with `empty` no table left."""
     url = configured_test_database()
     if url:
-        db = Database(database_url(Settings(database_url=url)))
-        with db.engine.begin() as connection:
-            Base.metadata.drop_all(connection)
-            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
-        db.close()
+        reset_postgres(database_url(Settings(database_url=url)), empty)
     return url
 
 # Every Database and Desk the tests open (apps, CLI runs, stores), so what a test opened can be let go.
@@ -218,6 +214,7 @@ def _tracked_desk(self: Desk, *args: Any, **kwargs: Any) -> None:
 
 
 Database.__init__ = _tracked_init  # type: ignore[method-assign]
+Database.upgrade = upgrade_from_template  # type: ignore[method-assign]
 Desk.__init__ = _tracked_desk  # type: ignore[method-assign]
 
 
