@@ -15,6 +15,7 @@ retrieval-quality floors.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 import shutil
@@ -25,8 +26,10 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from werkzeug.security import generate_password_hash
 
 from copilot.engine import Engine
+from desk import accounts
 from desk.database import Database, database_url
 from desk.desk import Desk
 from indexer.cache import CACHE_FILE
@@ -214,6 +217,10 @@ def _tracked_desk(self: Desk, *args: Any, **kwargs: Any) -> None:
 
 
 Database.__init__ = _tracked_init  # type: ignore[method-assign]
+# Passwords: scrypt still (desk.accounts' hashes, checked by werkzeug from the parameters stored in each hash), with a
+# tiny work factor: the real one costs ~0.1-0.3 s per agent made and per sign-in, and most site tests make two agents
+# and sign one in (Django's testing docs give the same advice: a fast hasher for tests).
+accounts.generate_password_hash = functools.partial(generate_password_hash, method="scrypt:1024:8:1")  # type: ignore[assignment]
 Database.upgrade = upgrade_from_template  # type: ignore[method-assign]
 Desk.__init__ = _tracked_desk  # type: ignore[method-assign]
 
