@@ -35,7 +35,7 @@ from joserfc.errors import BadSignatureError, ClaimError, ExpiredTokenError, Inv
 from desk.accounts import SignInRefused
 from kb.settings import Settings, SettingsError
 from webapp import state
-from webapp.agent import AgentUser, _page, bp
+from webapp.agent import AgentUser, _page, bp, interface_lang
 from webapp.forms import LoginForm
 from webapp.security import LOGIN_LIMIT, limiter, safe_next
 from webapp.urls import absolute_url
@@ -156,14 +156,8 @@ def _refused(reason: str, email: str = "", status: int = 401) -> Any:
     session.pop(NEXT, None)
     log.warning("single sign-on refused (%s)%s from %s", reason, f" for {email}" if email else "",
                 request.remote_addr)
-    form = LoginForm(_interface_lang())
+    form = LoginForm(interface_lang())
     return _page("agent/login.html", form=form, error=refusal_text(reason), **login_context()), status
-
-
-def _interface_lang() -> str:
-    from webapp.agent import interface_lang
-
-    return interface_lang()
 
 
 @bp.get("/login/sso")
