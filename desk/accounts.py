@@ -162,6 +162,14 @@ class Accounts:
             record_sign_in(self.db, agent.id, succeeded=True, ip=ip, method="oidc")
         return agent
 
+    def refuse_sign_on(self, email: str, reason: str, ip: str | None = None) -> None:
+        """A single sign-on the identity provider signed but the desk refuses before `single_sign_on` (the email not
+        verified, or of a domain KB_OIDC_DOMAINS does not list): a failed sign-in of the agent with that email, if
+        there is one (method "oidc", the `reason`); nothing for an email no agent has."""
+        agent = self.find(email)
+        if agent is not None:
+            record_sign_in(self.db, agent.id, succeeded=False, ip=ip, method="oidc", reason=reason)
+
     def _create_from_sign_on(self, email: str, name: str, ip: str | None) -> Agent:
         email = clean_email(email)
         name = plain_name(clean_text("name", name[:MAX_NAME], MAX_NAME, required=False))

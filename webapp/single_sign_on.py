@@ -11,9 +11,14 @@ an active agent (desk.accounts.single_sign_on, which may create one when KB_OIDC
 The session is the one a password sign-in makes (flask-login with the agent's session token, so a sign-out ends it
 everywhere). The desk's own two-factor step is skipped: the identity provider owns multi-factor sign-in
 (KB_OIDC_TWO_FACTOR asks for the desk's code too). A refusal is the login page with a reason a person can act on,
-audited on the agent when there is one (desk.audit, method "oidc") and logged with its reason otherwise. Both routes
+audited on the agent when the provider's signed token names one (desk.audit, method "oidc"), and logged with its reason
+in any case. Both routes
 are under the login's rate limit. The start is a GET (a link, not a form): the site's CSP allows forms to post only
-to itself, and Chromium applies that to a form's redirect too; it writes only the session cookie.
+to itself, and Chromium applies that to a form's redirect too; it writes only the session cookie. The callback is
+the one GET that writes (the sign-in's audit row, an agent KB_OIDC_CREATE_AGENTS creates): it is the provider's
+redirect, and the alternative (`response_mode=form_post`) is a cross-site POST, which the SameSite=Lax session cookie
+holding the state is not sent with. It writes only for a token that passed every check, whose state was this
+browser's, once.
 """
 
 from __future__ import annotations
@@ -221,12 +226,13 @@ def sso_callback():
     email = str(claims.get("email") or "").strip()
     if not email:
         return _refused("token")
-    if not verified(claims):
-        return _refused("email_not_verified", email)
-    domain = email.rpartition("@")[2].lower()
-    if settings.oidc_domains and domain not in settings.oidc_domains:
-        return _refused("domain", email)
     accounts = state.desk().accounts
+    domain = email.rpartition("@")[2].lower()
+    for reason, refused in (("email_not_verified", not verified(claims)),
+                            ("domain", bool(settings.oidc_domains) and domain not in settings.oidc_domains)):
+        if refused:
+            accounts.refuse_sign_on(email, reason, ip=request.remote_addr)
+            return _refused(reason, email)
     try:
         probe = accounts.find(email)
         second_step = bool(settings.oidc_two_factor and probe is not None and probe.two_factor)

@@ -136,6 +136,9 @@ def test_an_unverified_email_is_refused(app: Flask, provider: Provider) -> None:
         assert answer.status_code == 401 and "did not confirm that your email address is verified" in \
             answer.get_data(as_text=True)
         assert not signed_in(client)
+    failed = sign_in_rows(app, "agent@example.com")[-1]  # the provider signed it: the agent's failure, with why
+    assert failed.action == "sign_in_failed" and failed.after is not None
+    assert (failed.after["method"], failed.after["reason"], failed.count) == ("oidc", "email_not_verified", 3)
     client = browser(app)
     assert sign_on(client, provider, "agent@example.com", verified="true").status_code == 302
 
