@@ -15,6 +15,7 @@ from functools import cache
 from zoneinfo import available_timezones
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -76,6 +77,20 @@ def _new_password(session: Session, agent: Agent, password: str, by: Actor) -> N
     record(session, by, "password_changed" if by.is_agent(agent.id) else "password_reset", "agent", agent.id)
 
 
+class PasswordSignInOff(Exception):
+    """A right password of an agent who is not an admin while KB_PASSWORD_SIGN_IN is off."""
+
+
+class SignInRefused(Exception):
+    """A single sign-on the desk refuses after the identity provider's: `reason` is "unknown_email" or
+    "deactivated" (webapp.single_sign_on adds the token's own: "state", "token", "email_not_verified", "domain")."""
+
+    def __init__(self, reason: str, email: str = "") -> None:
+        super().__init__(f"{reason}: {email}")
+        self.reason = reason
+        self.email = email
+
+
 class Accounts:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -101,11 +116,13 @@ class Accounts:
                    after={"email": agent.email, "name": agent.name, "role": agent.role})
         return agent
 
-    def authenticate(self, email: str, password: str, ip: str | None = None) -> Agent | None:
+    def authenticate(self, email: str, password: str, ip: str | None = None, admins_only: bool = False) -> Agent | None:
         """The agent whose email and password these are, or None. A failure on an account that exists is audited
         (folded per hour, desk.audit.record_sign_in), as is the first success after failures; an email no account
         has is not (nothing to fold it into, and anyone may type anything). An agent with two-factor sign-in
-        (`agent.two_factor`) is not signed in yet: the caller asks for the second step (desk.two_factor)."""
+        (`agent.two_factor`) is not signed in yet: the caller asks for the second step (desk.two_factor).
+        `admins_only` (KB_PASSWORD_SIGN_IN off): a right password of an agent who is not an admin raises
+        PasswordSignInOff (audited as a failure, reason "password_off"): they sign in through the identity provider."""
         agent = self.find(email)
         if agent is None or not agent.active:
             # Same work either way, so response time does not tell which emails exist.
@@ -114,9 +131,58 @@ class Accounts:
                 record_sign_in(self.db, agent.id, succeeded=False, ip=ip)
             return None
         succeeded = check_password_hash(agent.password_hash, password)
+        if succeeded and admins_only and not agent.is_admin:
+            record_sign_in(self.db, agent.id, succeeded=False, ip=ip, method="password", reason="password_off")
+            raise PasswordSignInOff(agent.email)
         if not (succeeded and agent.two_factor):  # with 2FA, the second step (desk.two_factor.sign_in) records it
             record_sign_in(self.db, agent.id, succeeded=succeeded, ip=ip)
         return agent if succeeded else None
+
+    def single_sign_on(self, email: str, name: str = "", *, create: bool = False, ip: str | None = None,
+                       two_factor_follows: bool = False) -> Agent:
+        """The active agent whose email an identity provider vouched for (webapp.single_sign_on checked the ID token:
+        its signature, issuer, audience, expiry, nonce, the email verified and of an allowed domain), found as
+        `find` finds one (the address lower-cased). An unknown email raises SignInRefused("unknown_email"), or with
+        `create` makes an agent (role agent, away, a random password nobody knows: audited as `agent_created` by the
+        system, method "oidc"); a deactivated agent raises SignInRefused("deactivated"), audited as a failed
+        sign-in. A success is audited (method "oidc") unless the desk's own second step follows
+        (`two_factor_follows`: desk.two_factor.sign_in records it)."""
+        agent = self.find(email)
+        if agent is None and create:
+            try:
+                agent = self._create_from_sign_on(email, name, ip)
+            except (InputError, IntegrityError):  # made meanwhile by the same person's other tab: theirs
+                agent = self.find(email)
+        if agent is None:
+            raise SignInRefused("unknown_email", email)
+        if not agent.active:
+            record_sign_in(self.db, agent.id, succeeded=False, ip=ip, method="oidc", reason="deactivated")
+            raise SignInRefused("deactivated", email)
+        if not two_factor_follows:
+            record_sign_in(self.db, agent.id, succeeded=True, ip=ip, method="oidc")
+        return agent
+
+    def refuse_sign_on(self, email: str, reason: str, ip: str | None = None) -> None:
+        """A single sign-on the identity provider signed but the desk refuses before `single_sign_on` (the email not
+        verified, or of a domain KB_OIDC_DOMAINS does not list): a failed sign-in of the agent with that email, if
+        there is one (method "oidc", the `reason`); nothing for an email no agent has."""
+        agent = self.find(email)
+        if agent is not None:
+            record_sign_in(self.db, agent.id, succeeded=False, ip=ip, method="oidc", reason=reason)
+
+    def _create_from_sign_on(self, email: str, name: str, ip: str | None) -> Agent:
+        email = clean_email(email)
+        name = plain_name(clean_text("name", name[:MAX_NAME], MAX_NAME, required=False))
+        with self.db.session() as session:
+            if session.scalar(select(Agent.id).where(Agent.email == email)) is not None:
+                raise InputError("email", N_("an agent %(email)s already exists"), email=email)
+            agent = Agent(email=email, name=name or email.split("@")[0], role="agent",
+                          password_hash=generate_password_hash(secrets.token_urlsafe(32)), available=False)
+            session.add(agent)
+            session.flush()
+            record(session, Actor("system", None, (ip or "")[:45] or None), "agent_created", "agent", agent.id,
+                   after={"email": agent.email, "name": agent.name, "role": agent.role, "method": "oidc"})
+        return agent
 
     def agent(self, agent_id: int) -> Agent | None:
         with self.db.session() as session:

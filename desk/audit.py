@@ -82,14 +82,18 @@ def record(session: Session, actor: Actor, action: str, subject_type: str, subje
 
 
 def record_sign_in(db: Database, agent_id: int, succeeded: bool, ip: str | None, now: datetime | None = None,
-                   step: str | None = None) -> None:
+                   step: str | None = None, method: str | None = None, reason: str | None = None) -> None:
     """A failed sign-in to the account (actor "system": nobody is signed in; the IP says where from), folded into
     the account's open `sign_in_failed` row (the latest sign-in row, under an hour old), or a success after failures
     (actor the agent), counting every failure since the last success. A success with no failure before it writes
     nothing. A failure of the second step (`step` "two_factor": a wrong code after a right password) says so in
-    `after`. Best effort: a database that cannot take it
+    `after`. A single sign-on (`method` "oidc") says so in `after`, a refused one its `reason` ("deactivated",
+    "domain", "password_off"...), and its every success is a row (who came in through the identity provider is what
+    an admin asks of the log). Best effort: a database that cannot take it
     logs a warning and the sign-in goes on as it would have."""
     now = now or utcnow()
+    said = {**({"step": step} if step else {}), **({"method": method} if method else {}),
+            **({"reason": reason} if reason else {})}
     try:
         with db.session() as session:
             # The account's row held first: two failures at once both found no open row (FOR UPDATE below holds
@@ -110,14 +114,17 @@ def record_sign_in(db: Database, agent_id: int, succeeded: bool, ip: str | None,
                     failures = session.scalar(select(func.sum(AuditEvent.count)).where(
                         AuditEvent.subject_type == "agent", AuditEvent.subject == str(agent_id),
                         AuditEvent.action == "sign_in_failed", AuditEvent.id > since))
-                    record(session, actor, "sign_in_succeeded", "agent", agent_id, before={"failures": failures})
+                    record(session, actor, "sign_in_succeeded", "agent", agent_id, before={"failures": failures},
+                           after=said or None)
+                elif method:
+                    record(session, actor, "sign_in_succeeded", "agent", agent_id, after=said)
             elif failing and latest is not None and now - as_utc(latest.created_at) < FOLD_FAILURES:
                 latest.count += 1
-                latest.after = {"last": now.isoformat(timespec="seconds"), **({"step": step} if step else {})}
+                latest.after = {"last": now.isoformat(timespec="seconds"), **said}
                 latest.ip = actor.ip or latest.ip
             else:
                 record(session, actor, "sign_in_failed", "agent", agent_id,
-                       after={"last": now.isoformat(timespec="seconds"), **({"step": step} if step else {})})
+                       after={"last": now.isoformat(timespec="seconds"), **said})
     except StorageUnavailableError as error:
         log.warning("agent %s: sign-in %s not audited (%s)", agent_id, "success" if succeeded else "failure", error)
 

@@ -112,6 +112,22 @@ _ORIGIN = re.compile(r"https?://(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9-]*[a-z0-9])?(\
                      r"(:[0-9]{1,5})?")
 
 
+_DOMAIN = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+")
+
+
+def email_domains(raw: str | tuple[str, ...], name: str = "KB_OIDC_DOMAINS") -> tuple[str, ...]:
+    """Email domains (`example.com,example.sa`), lower-cased; one that is not a domain names itself and the setting."""
+    items = raw.split(",") if isinstance(raw, str) else list(raw)
+    clean = []
+    for item in (str(item).strip().lower().removeprefix("@") for item in items):
+        if not item:
+            continue
+        if not _DOMAIN.fullmatch(item):
+            raise SettingsError(f"{name}: {item!r} is not an email domain such as example.com")
+        clean.append(item)
+    return tuple(dict.fromkeys(clean))
+
+
 DIGITS = ("latn", "arab")
 
 
@@ -200,6 +216,50 @@ class Settings:
         "locked for that agent: 15 minutes, doubling with each further lock up to 24 hours; a right code or an "
         "admin's reset clears it",
         parse=lambda raw: _positive_int("KB_TWO_FACTOR_MAX_FAILURES", raw),
+    )
+    oidc_issuer: str | None = setting(
+        None, "KB_OIDC_ISSUER",
+        "agents' single sign-on (OpenID Connect): the identity provider's issuer, exactly as its ID tokens name it "
+        "(`https://accounts.google.com`, `https://login.microsoftonline.com/TENANT/v2.0`, "
+        "`https://COMPANY.okta.com`); its discovery document is read from `ISSUER/.well-known/openid-configuration`. "
+        "https only (http on a loopback address, or with `KB_OIDC_ALLOW_HTTP`); unset: no single sign-on",
+        shown_default="unset (off)",
+    )
+    oidc_client_id: str = setting("", "KB_OIDC_CLIENT_ID", "the desk's client id at the identity provider",
+                                  shown_default="unset")
+    oidc_client_secret: str = setting(
+        "", "KB_OIDC_CLIENT_SECRET",
+        "its client secret (the redirect URI to register there: `BASE/agent/login/sso/callback`)",
+        shown_default="unset",
+    )
+    oidc_name: str = setting(
+        "SSO", "KB_OIDC_NAME", "the provider's name on the login page's \"Sign in with ...\" button (`Google`, "
+        "`Microsoft`, `Okta`)",
+    )
+    password_sign_in: bool = setting(
+        True, "KB_PASSWORD_SIGN_IN",
+        "`off` (with single sign-on set up): agents and leads sign in only through the identity provider; admins keep "
+        "their password as the break-glass way in",
+    )
+    oidc_create_agents: bool = setting(
+        False, "KB_OIDC_CREATE_AGENTS",
+        "`on`: a verified email of an allowed domain (`KB_OIDC_DOMAINS`, required then) that no agent has signs in as "
+        "a new agent (role agent); off: it is refused",
+    )
+    oidc_domains: tuple[str, ...] = setting(
+        (), "KB_OIDC_DOMAINS",
+        "comma-separated email domains single sign-on accepts (`example.com`); empty: any domain, for agents that "
+        "exist",
+        shown_default="empty (any)", parse=lambda raw: email_domains(raw),
+    )
+    oidc_two_factor: bool = setting(
+        False, "KB_OIDC_TWO_FACTOR",
+        "`on`: an agent with the desk's two-factor sign-in is asked for its code after single sign-on too; off: the "
+        "identity provider's own multi-factor step stands for it",
+    )
+    oidc_allow_http: bool = setting(
+        False, "KB_OIDC_ALLOW_HTTP",
+        "`on`: an `http://` issuer on a non-loopback address is allowed (never in production)",
     )
     sync_lint: str = setting(
         "hold", "KB_SYNC_LINT",

@@ -25,7 +25,7 @@ from flask_login import UserMixin, current_user, login_required, login_user, log
 from rapidfuzz.distance import Levenshtein
 
 from copilot.retrieval import SearchHit
-from desk.accounts import zone_names
+from desk.accounts import PasswordSignInOff, zone_names
 from desk.advice import thread_version
 from desk.audit import Actor
 from desk.inbox import SORTS, VIEWS, InboxQuery
@@ -138,7 +138,10 @@ def two_factor_required():
     page (/agent/..., the reports, the dashboard) until enrolled. API tokens are not agents' sessions: unaffected."""
     if (state.settings().require_two_factor and request.path.startswith("/agent/")
             and request.endpoint not in ENROLMENT_ENDPOINTS
-            and current_user.is_authenticated and not current_user.two_factor):
+            and current_user.is_authenticated and not current_user.two_factor
+            # signed in through the identity provider, which owns multi-factor sign-in (webapp.single_sign_on)
+            and not (session.get(single_sign_on.METHOD) == single_sign_on.CLIENT
+                     and not state.settings().oidc_two_factor)):
         flash(gettext("Your team requires two-factor sign-in: turn it on to use the workspace."), "error")
         return redirect(url_for("agent.profile"))
     return None
@@ -197,7 +200,14 @@ def login():
     form = LoginForm(interface_lang())
     error = None
     if form.validate_on_submit():
-        agent = state.desk().accounts.authenticate(form.email.data, form.password.data, ip=request.remote_addr)
+        try:
+            agent = state.desk().accounts.authenticate(form.email.data, form.password.data, ip=request.remote_addr,
+                                                       admins_only=single_sign_on.passwords_for_admins_only())
+        except PasswordSignInOff:
+            error = gettext("Agents sign in with %(name)s: password sign-in is kept for admins only.",
+                            name=state.settings().oidc_name)
+            return _page("agent/login.html", form=form, error=error, **single_sign_on.login_context()), 403
+        session.pop(single_sign_on.METHOD, None)
         if agent is not None and agent.two_factor:  # not signed in yet: the code first (webapp.two_factor_pages)
             two_factor_pages.start_second_step(agent.id, bool(form.remember.data), safe_next(request.args.get("next")))
             return redirect(url_for(".login_code"))
@@ -207,7 +217,7 @@ def login():
             # Only same-site paths: an open redirect on a login page is a phishing tool.
             return redirect(safe_next(request.args.get("next")) or url_for(".inbox"))
         error = gettext("Wrong email or password.")
-    return _page("agent/login.html", form=form, error=error), (401 if error else 200)
+    return _page("agent/login.html", form=form, error=error, **single_sign_on.login_context()), (401 if error else 200)
 
 
 @bp.post("/logout")
@@ -897,6 +907,7 @@ def profile_page(**extra: Any) -> str:
     chosen, desk = current_user.time_zone or "", state.desk()
     context = {"zones": zone_names(), "chosen": chosen, "team_zone": desk.hours.team().zone.key, "zone_error": None,
                "two_factor_error": None, "recovery_codes": None,
+               **single_sign_on.profile_context(current_user.role),
                **two_factor_pages.profile_context(current_user.id, current_user.email)}
     context.update(extra)
     return _page("agent/profile.html", **context)
@@ -928,6 +939,7 @@ from webapp import (  # noqa: E402,F401
     agent_admin,
     customer_pages,
     organization_pages,
+    single_sign_on,
     tag_pages,
     team_status_pages,
     ticket_field_pages,

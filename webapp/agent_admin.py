@@ -15,7 +15,7 @@ from desk.models import AUDIT_ACTIONS, ROLES, utcnow
 from desk.reports import csv_lines
 from desk.tickets import InputError
 from desk.token_scopes import SCOPES, parse_scopes
-from webapp import state
+from webapp import single_sign_on, state
 from webapp.agent import _admin_required, _page, acting, bp, reader_zone
 from webapp.desk_errors import desk_error
 from webapp.paging import Paging, paged
@@ -80,7 +80,8 @@ def admin():
     return _page("agent/admin.html", agents=accounts.everyone(), tokens=accounts.tokens(), token=token, roles=ROLES,
                  scopes=SCOPES, scopes_of=parse_scopes, now=utcnow(),
                  labels=ViewLabels(), zones=zone_names(), teams=desk.hours.teams, memberships=desk.teams.memberships(),
-                 widget_snippets=widget_snippets(), rules_problem=desk.rules_problem)
+                 widget_snippets=widget_snippets(), rules_problem=desk.rules_problem,
+                 sign_in_ways=single_sign_on.sign_in_ways, sso_name=state.settings().oidc_name)
 
 
 def widget_snippets() -> list[str]:

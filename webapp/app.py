@@ -92,6 +92,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, d
     app.before_request(allow_uploads)  # before CSRF reads the form: replies, notes and customers' forms carry files
     csrf.init_app(app)
     login_manager.init_app(app)
+    from webapp import single_sign_on
+
+    single_sign_on.init_app(app, settings)  # KB_OIDC_*: checked here, so a wrong one stops the start naming itself
 
     app.register_blueprint(api.bp)
     app.register_blueprint(help.bp)

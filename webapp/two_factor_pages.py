@@ -77,6 +77,7 @@ def login_code():
             return _locked(locked.until)
         if agent is not None:
             session.pop(MARKER, None)
+            session.pop("sign_in_method", None)  # webapp.single_sign_on.METHOD: this session passed the desk's code
             login_user(AgentUser.of(agent, state.desk().accounts.session_token(agent.id)),
                        remember=bool(marker.get("remember")))
             return redirect(safe_next(marker.get("next")) or url_for(".inbox"))

@@ -43,6 +43,10 @@ RULES: dict[tuple[str, str], str] = {
     ("agent.login", "POST"): PUBLIC,
     ("agent.login_code", "GET"): PUBLIC,  # the sign-in's second step: without the password's marker, the login page
     ("agent.login_code", "POST"): PUBLIC,
+    # Single sign-on: 404 without KB_OIDC_ISSUER (as here); with it public, under the login's rate limit
+    # (tests/webapp/test_single_sign_on.py).
+    ("agent.sso_start", "GET"): SIGNED,
+    ("agent.sso_callback", "GET"): SIGNED,
     ("agent.logout", "POST"): AGENT,
     ("agent.inbox", "GET"): AGENT,
     ("agent.ticket", "GET"): AGENT,
