@@ -118,12 +118,13 @@ def profile_context(agent_id: int, email: str) -> dict[str, Any]:
         return {"two_factor": "off"}
     if agent.two_factor:
         return {"two_factor": "on", "codes_left": desk.two_factor.codes_left(agent_id)}
-    if agent.two_factor_secret:
+    secret = desk.two_factor.pending_secret(agent_id)
+    if secret:
         issuer = current_theme(state.settings().content_dir).name(interface_lang())
-        uri = provisioning_uri(agent.two_factor_secret, email, issuer)
+        uri = provisioning_uri(secret, email, issuer)
         qr = segno.make(uri, error="m").svg_inline(scale=4, title=gettext("QR code for your authenticator app"),
                                                     dark="#000", light="#fff")
-        return {"two_factor": "pending", "qr": Markup(qr), "secret": grouped_secret(agent.two_factor_secret)}
+        return {"two_factor": "pending", "qr": Markup(qr), "secret": grouped_secret(secret)}
     return {"two_factor": "off"}
 
 
