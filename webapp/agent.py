@@ -129,7 +129,7 @@ def interface_language() -> None:
 
 # What an agent without two-factor sign-in may reach when KB_REQUIRE_TWO_FACTOR is on: the enrolment and the way out.
 ENROLMENT_ENDPOINTS = ("agent.profile", "agent.two_factor", "agent.logout", "agent.login", "agent.login_code",
-                       "agent.preferences")
+                       "agent.preferences", "agent.passkey_sign_in_options", "agent.passkey_sign_in")
 
 
 @bp.before_app_request
@@ -198,7 +198,8 @@ def login():
     error = None
     if form.validate_on_submit():
         agent = state.desk().accounts.authenticate(form.email.data, form.password.data, ip=request.remote_addr)
-        if agent is not None and agent.two_factor:  # not signed in yet: the code first (webapp.two_factor_pages)
+        # Not signed in yet: the code or a passkey first (webapp.two_factor_pages, webapp.passkey_pages)
+        if agent is not None and (agent.two_factor or state.desk().passkeys.count(agent.id)):
             two_factor_pages.start_second_step(agent.id, bool(form.remember.data), safe_next(request.args.get("next")))
             return redirect(url_for(".login_code"))
         if agent is not None:
@@ -207,7 +208,8 @@ def login():
             # Only same-site paths: an open redirect on a login page is a phishing tool.
             return redirect(safe_next(request.args.get("next")) or url_for(".inbox"))
         error = gettext("Wrong email or password.")
-    return _page("agent/login.html", form=form, error=error), (401 if error else 200)
+    return _page("agent/login.html", form=form, error=error, passkeys_on=state.desk().passkeys.on), \
+        (401 if error else 200)
 
 
 @bp.post("/logout")
@@ -896,8 +898,9 @@ def profile_page(**extra: Any) -> str:
     """The profile: the time zone form and two-factor sign-in (webapp.two_factor_pages.profile_context)."""
     chosen, desk = current_user.time_zone or "", state.desk()
     context = {"zones": zone_names(), "chosen": chosen, "team_zone": desk.hours.team().zone.key, "zone_error": None,
-               "two_factor_error": None, "recovery_codes": None,
-               **two_factor_pages.profile_context(current_user.id, current_user.email)}
+               "two_factor_error": None, "recovery_codes": None, "passkey_error": None,
+               **two_factor_pages.profile_context(current_user.id, current_user.email),
+               **passkey_pages.profile_context(current_user.id)}
     context.update(extra)
     return _page("agent/profile.html", **context)
 
@@ -928,6 +931,7 @@ from webapp import (  # noqa: E402,F401
     agent_admin,
     customer_pages,
     organization_pages,
+    passkey_pages,
     tag_pages,
     team_status_pages,
     ticket_field_pages,
