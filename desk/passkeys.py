@@ -291,6 +291,11 @@ class Passkeys:
         with self.db.session() as session:
             return session.scalar(select(func.count()).select_from(Passkey).where(Passkey.agent_id == agent_id)) or 0
 
+    def holders(self) -> set[int]:
+        """The agents with a passkey (the admin page's "Reset" removes them)."""
+        with self.db.session() as session:
+            return set(session.scalars(select(Passkey.agent_id).distinct()))
+
     def rename(self, agent_id: int, passkey_id: int, name: object, by: Actor) -> None:
         label = _clean_name(name)
         with self.db.session() as session:
@@ -325,7 +330,7 @@ def _clean_name(name: object) -> str:
     if not text:
         raise InputError("name", N_("give the passkey a name (e.g. the device it is on)"))
     if len(text) > NAME_CHARS:
-        raise InputError("name", N_("at most %(count)d characters"), count=NAME_CHARS)
+        raise InputError("name", N_("at most %(limit)d characters"), limit=NAME_CHARS)
     return text
 
 

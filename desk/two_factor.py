@@ -153,7 +153,7 @@ class TwoFactor:
             rows = session.execute(select(Agent.id, Agent.two_factor_secret)
                                    .where(Agent.two_factor_secret.is_not(None))).all()
             for agent_id, stored in rows:
-                if self.box.current(agent_id, stored):
+                if not stored or self.box.current(agent_id, stored):
                     continue
                 try:
                     secret = self.box.open(agent_id, stored)

@@ -144,7 +144,7 @@ def passkey_sign_in():
     second = marker is not None and _body().get("step") == "second"
     challenge = _challenge("second_step" if second else "sign_in")
     if challenge is None or not desk.passkeys.on:
-        return _refused(401)
+        return _refused(400)  # no ceremony begun in this session (or it is over 5 minutes old)
     agent_id = marker["agent"] if second and marker is not None else None
     if marker is not None and second and not hmac.compare_digest(
             str(marker.get("mark", "")), session_mark(desk.accounts.session_token(marker["agent"]))):
