@@ -48,8 +48,10 @@ from desk.models import Agent, WebhookEndpoint
 from desk.notes import Notes
 from desk.notices import Notices
 from desk.organizations import Organizations
+from desk.passkeys import Passkeys, RelyingParty
 from desk.presence import Presence
 from desk.saved_views import SavedViews
+from desk.secret_box import SecretBox
 from desk.snooze import Snoozes
 from desk.surveys import Surveys
 from desk.tags import Tags
@@ -59,7 +61,7 @@ from desk.triggers import Triggers, load_triggers
 from desk.two_factor import TwoFactor
 from desk.webhooks import Webhooks, capture
 from kb.macros import FilesStamp, files_stamp, iter_macro_paths
-from kb.settings import Settings
+from kb.settings import Settings, passkey_origins, stored_secret
 from kb.ticket_fields import FIELDS_FILE, TicketFields, TicketFieldsError
 from kb.triggers import TRIGGERS_FILE, Trigger, TriggerError
 
@@ -219,7 +221,14 @@ class Desk:
 
     @cached_property
     def two_factor(self) -> TwoFactor:
-        return TwoFactor(self.db, self.settings.two_factor_max_failures)
+        return TwoFactor(self.db, SecretBox.from_secret_keys(
+            self.settings.secret_key or stored_secret(self.settings.data_dir), self.settings.previous_secret_keys),
+            self.settings.two_factor_max_failures)
+
+    @cached_property
+    def passkeys(self) -> Passkeys:
+        origins = passkey_origins(self.settings.passkey_origins)  # checked here too: settings made in code
+        return Passkeys(self.db, RelyingParty.from_origins(origins, origins[0].split("://", 1)[1] if origins else ""))
 
     @cached_property
     def advice(self) -> AdviceStore:

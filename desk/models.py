@@ -20,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -164,7 +165,7 @@ class Agent(Base):
     # Two-factor sign-in (desk.two_factor): the TOTP secret (base32; set when enrolment starts, erased when 2FA is
     # turned off or reset), when a code confirmed it (None: 2FA off, the secret only a pending enrolment's), and the
     # last time step a code was accepted for (a code is accepted once: replay in its 30 s window is refused).
-    two_factor_secret: Mapped[str | None] = mapped_column(String(64))
+    two_factor_secret: Mapped[str | None] = mapped_column(String(64))  # sealed (desk.secret_box: 53 characters)
     two_factor_enabled_at: Mapped[datetime | None]
     two_factor_last_step: Mapped[int | None] = mapped_column(BigInteger)
     # Wrong second-step codes in a row (desk.two_factor: counted on the server, so a replayed sign-in cookie resets
@@ -190,6 +191,36 @@ class Agent(Base):
     def is_lead(self) -> bool:
         """Leads and admins see reports and the dashboard."""
         return self.role in ("lead", "admin")
+
+
+class Passkey(Base):
+    """An agent's passkey (desk.passkeys, WebAuthn): the credential's id (base64url, as the browser names it), its
+    COSE public key, the authenticator's sign counter as last seen (a count that does not go up is a cloned key,
+    refused), the agent's name for it, when it was made and last used."""
+
+    __tablename__ = "passkeys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"), index=True)
+    credential_id: Mapped[str] = mapped_column(String(1400), unique=True)  # up to 1023 bytes, base64url
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    sign_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+
+
+class PasskeyChallenge(Base):
+    """A WebAuthn ceremony's challenge (desk.passkeys), stored as its SHA-256 so one use deletes it: single-use by a
+    DELETE only one request can win, short-lived by `expires_at`. `agent_id`: the agent it was made for (registration,
+    the second step); None for a passwordless sign-in (the passkey names the agent)."""
+
+    __tablename__ = "passkey_challenges"
+
+    challenge_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(20))
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"))
+    expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class RecoveryCode(Base):
@@ -234,6 +265,7 @@ AUDIT_ACTIONS = (
     "ticket_fields_changed",
     "webhook_created", "webhook_updated", "webhook_deleted", "webhook_rotated", "webhook_disabled",
     "organization_created", "organization_edited", "organization_deleted", "organization_member_changed",
+    "passkey_registered", "passkey_renamed", "passkey_removed", "passkey_used", "passkey_failed",
 )
 AUDIT_ACTORS = ("agent", "cli", "system", "api")  # "api": an API token's request (the token named in `after`)
 # A team and a tag by key, the rest by id; "org": an organization (desk.organizations; the column holds 8).

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -106,6 +107,42 @@ def widget_origins(raw: str | tuple[str, ...], name: str = "KB_WIDGET_ORIGINS") 
                                 "https://shop.example.com (no path, no wildcard but a lone '*')")
         clean.append(origin)
     return tuple(dict.fromkeys(clean))
+
+
+def passkey_origins(raw: str | tuple[str, ...]) -> tuple[str, ...]:
+    """KB_PASSKEY_ORIGINS: the origins agents' passkeys are made and used on (widget_origins' form, no '*'); the first
+    one's host is the relying party id, and every other must be on it or a subdomain of it (the WebAuthn rule)."""
+    origins = widget_origins(raw, "KB_PASSKEY_ORIGINS")
+    if origins == ("*",):
+        raise SettingsError("KB_PASSKEY_ORIGINS: '*' is not allowed: name the sites agents sign in on")
+    if origins:
+        rp_id = _origin_host(origins[0])
+        for origin in origins[1:]:
+            host = _origin_host(origin)
+            if host != rp_id and not host.endswith("." + rp_id):
+                raise SettingsError(f"KB_PASSKEY_ORIGINS: {origin!r} is not on {rp_id} (the first origin's host) "
+                                    "or a subdomain of it")
+    return origins
+
+
+def _origin_host(origin: str) -> str:
+    host = origin.split("://", 1)[1]
+    return host.rsplit(":", 1)[0] if not host.endswith("]") and ":" in host else host
+
+
+def stored_secret(data_dir: Path) -> str:
+    """A random secret kept in the data directory, so sessions survive restarts without setup (KB_SECRET_KEY's
+    default)."""
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text("utf-8").strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(secret, "utf-8")
+    tmp.chmod(0o600)
+    tmp.replace(path)
+    return path.read_text("utf-8").strip()
 
 
 _ORIGIN = re.compile(r"https?://(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*)"
@@ -200,6 +237,19 @@ class Settings:
         "KB_SECRET_KEY",
         "signs sessions and CSRF tokens; set it when several servers share the work",
         shown_default="random, kept in `$KB_DATA_DIR/secret_key`",
+    )
+    previous_secret_keys: tuple[str, ...] = setting(
+        (), "KB_PREVIOUS_SECRET_KEYS",
+        "earlier `KB_SECRET_KEY` values, comma-separated, while rotating it: agents' two-factor secrets sealed under "
+        "one still open, and are sealed again under the current key when the app starts (README, Two-factor sign-in)",
+        shown_default="empty", parse=lambda raw: tuple(item.strip() for item in raw.split(",") if item.strip()),
+    )
+    passkey_origins: tuple[str, ...] = setting(
+        (), "KB_PASSKEY_ORIGINS",
+        "comma-separated origins agents sign in with passkeys on (`https://help.example.com`); the first one's host "
+        "is the passkeys' relying party id, the others on it or its subdomains; empty: passkeys are off (never "
+        "taken from the request's Host header)",
+        shown_default="empty (off)", parse=lambda raw: passkey_origins(raw),
     )
     rate_limit_storage: str = setting(
         "memory://", "KB_RATELIMIT_STORAGE", "flask-limiter storage (e.g. `redis://...` for several processes)"

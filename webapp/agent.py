@@ -129,7 +129,7 @@ def interface_language() -> None:
 
 # What an agent without two-factor sign-in may reach when KB_REQUIRE_TWO_FACTOR is on: the enrolment and the way out.
 ENROLMENT_ENDPOINTS = ("agent.profile", "agent.two_factor", "agent.logout", "agent.login", "agent.login_code",
-                       "agent.preferences")
+                       "agent.preferences", "agent.passkey_sign_in_options", "agent.passkey_sign_in")
 
 
 @bp.before_app_request
@@ -206,9 +206,11 @@ def login():
         except PasswordSignInOff:
             error = gettext("Agents sign in with %(name)s: password sign-in is kept for admins only.",
                             name=state.settings().oidc_name)
-            return _page("agent/login.html", form=form, error=error, **single_sign_on.login_context()), 403
+            return _page("agent/login.html", form=form, error=error, passkeys_on=state.desk().passkeys.on,
+                         **single_sign_on.login_context()), 403
         session.pop(single_sign_on.METHOD, None)
-        if agent is not None and agent.two_factor:  # not signed in yet: the code first (webapp.two_factor_pages)
+        # Not signed in yet: the code or a passkey first (webapp.two_factor_pages, webapp.passkey_pages)
+        if agent is not None and (agent.two_factor or state.desk().passkeys.count(agent.id)):
             two_factor_pages.start_second_step(agent.id, bool(form.remember.data), safe_next(request.args.get("next")))
             return redirect(url_for(".login_code"))
         if agent is not None:
@@ -217,7 +219,8 @@ def login():
             # Only same-site paths: an open redirect on a login page is a phishing tool.
             return redirect(safe_next(request.args.get("next")) or url_for(".inbox"))
         error = gettext("Wrong email or password.")
-    return _page("agent/login.html", form=form, error=error, **single_sign_on.login_context()), (401 if error else 200)
+    return _page("agent/login.html", form=form, error=error, passkeys_on=state.desk().passkeys.on,
+                 **single_sign_on.login_context()), (401 if error else 200)
 
 
 @bp.post("/logout")
@@ -906,9 +909,10 @@ def profile_page(**extra: Any) -> str:
     """The profile: the time zone form and two-factor sign-in (webapp.two_factor_pages.profile_context)."""
     chosen, desk = current_user.time_zone or "", state.desk()
     context = {"zones": zone_names(), "chosen": chosen, "team_zone": desk.hours.team().zone.key, "zone_error": None,
-               "two_factor_error": None, "recovery_codes": None,
+               "two_factor_error": None, "recovery_codes": None, "passkey_error": None,
                **single_sign_on.profile_context(current_user.role),
-               **two_factor_pages.profile_context(current_user.id, current_user.email)}
+               **two_factor_pages.profile_context(current_user.id, current_user.email),
+               **passkey_pages.profile_context(current_user.id)}
     context.update(extra)
     return _page("agent/profile.html", **context)
 
@@ -939,6 +943,7 @@ from webapp import (  # noqa: E402,F401
     agent_admin,
     customer_pages,
     organization_pages,
+    passkey_pages,
     single_sign_on,
     tag_pages,
     team_status_pages,

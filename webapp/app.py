@@ -16,7 +16,7 @@ from desk.database import StorageUnavailableError
 from desk.desk import Desk
 from desk.events import MAX_VOTE_COMMENT
 from kb.catalog import Catalog
-from kb.settings import Settings, widget_origins
+from kb.settings import Settings, passkey_origins, widget_origins
 from webapp.formatting import init_formatting
 from webapp.forms import vote_reasons
 from webapp.i18n import init_babel, select_locale
@@ -66,7 +66,8 @@ def follow_rules() -> None:
 def create_app(settings: Settings | None = None, engine: Engine | None = None, desk: Desk | None = None) -> Flask:
     settings = settings or (engine.settings if engine else Settings.from_env())
     # Checked here too (from_env checks the environment's): origins set in code, named when one is wrong.
-    settings = replace(settings, widget_origins=widget_origins(settings.widget_origins))
+    settings = replace(settings, widget_origins=widget_origins(settings.widget_origins),
+                       passkey_origins=passkey_origins(settings.passkey_origins))
     app = Flask(__name__)
     app.json = SafeJSONProvider(app)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
@@ -80,6 +81,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, d
     )
     wire(app, settings, engine or Engine(settings), desk or Desk(settings))
     app.extensions["desk"].events.write_in_background(settings.analytics_queue)
+    # Plain two-factor secrets (an older release's) sealed, old-key ones sealed again (desk.secret_box says why here)
+    app.extensions["desk"].two_factor.seal_stored()
     init_babel(app, settings.languages)
     init_formatting(app)
     app.before_request(refuse_long_request_lines)  # first: before the limiter, sessions or a view parse the URL

@@ -70,6 +70,7 @@ FIELDS = {
     "organization": lazy_pgettext("desk field", "organization"),
     "notes": lazy_pgettext("desk field", "notes"),
     "password": lazy_pgettext("desk field", "password"),
+    "passkey": lazy_pgettext("desk field", "passkey"),
     "proof": lazy_pgettext("desk field", "password or code"),
     "priority": lazy_pgettext("desk field", "priority"),
     "rating": lazy_pgettext("desk field", "rating"),

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import secrets
 import unicodedata
 from collections.abc import Collection
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
@@ -29,6 +27,7 @@ from werkzeug.routing import IntegerConverter
 
 from desk.mail.attachments import Upload
 from desk.tickets import MAX_ROW_ID
+from kb.settings import stored_secret as stored_secret  # kept here for its importers: KB_SECRET_KEY's default
 from kb.strict_json import StrictJSONError, shown_key, strict_fields, strict_loads
 
 csrf = CSRFProtect()
@@ -292,17 +291,3 @@ def json_text(body: dict[str, Any], name: str) -> str | None:
     if value is None or isinstance(value, str):
         return value
     raise JSONBodyError(f"{name}: must be text, not {_JSON_TYPES.get(type(value), type(value).__name__)}")
-
-
-def stored_secret(data_dir: Path) -> str:
-    """A random secret kept in the data directory, so sessions survive restarts without setup."""
-    path = data_dir / "secret_key"
-    if path.exists():
-        return path.read_text("utf-8").strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    secret = secrets.token_urlsafe(48)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(secret, "utf-8")
-    tmp.chmod(0o600)
-    tmp.replace(path)
-    return path.read_text("utf-8").strip()

@@ -86,7 +86,15 @@ def login_code():
         until = two.locked_until(marker["agent"])  # read only: a GET writes nothing
         if until is not None:
             return _locked(until)
-    return _page("agent/login_code.html", error=error), (401 if error else 200)
+    return _page("agent/login_code.html", error=error, **_steps(marker["agent"])), (401 if error else 200)
+
+
+def _steps(agent_id: int) -> dict[str, bool]:
+    """Which second steps the agent has: the app's code (2FA on), a passkey (webapp.passkey_pages), or both."""
+    desk = state.desk()
+    agent = desk.accounts.agent(agent_id)
+    return {"code_on": bool(agent and agent.two_factor),
+            "passkey_on": desk.passkeys.on and desk.passkeys.count(agent_id) > 0}
 
 
 def _locked(until: datetime) -> Any:
@@ -94,7 +102,8 @@ def _locked(until: datetime) -> Any:
     error = gettext("Too many wrong codes: two-factor sign-in is locked for your account until %(time)s. Try again "
                     "then, or ask an admin to reset your two-factor sign-in.", time=datetime_text(until))
     wait = max(1, math.ceil(until.timestamp() - time.time()))
-    return _page("agent/login_code.html", error=error), 429, {"Retry-After": str(wait)}
+    return _page("agent/login_code.html", error=error, code_on=True, passkey_on=False), 429, \
+        {"Retry-After": str(wait)}
 
 
 def _agent_zone(agent_id: int) -> ZoneInfo:
@@ -119,12 +128,13 @@ def profile_context(agent_id: int, email: str) -> dict[str, Any]:
         return {"two_factor": "off"}
     if agent.two_factor:
         return {"two_factor": "on", "codes_left": desk.two_factor.codes_left(agent_id)}
-    if agent.two_factor_secret:
+    secret = desk.two_factor.pending_secret(agent_id)
+    if secret:
         issuer = current_theme(state.settings().content_dir).name(interface_lang())
-        uri = provisioning_uri(agent.two_factor_secret, email, issuer)
+        uri = provisioning_uri(secret, email, issuer)
         qr = segno.make(uri, error="m").svg_inline(scale=4, title=gettext("QR code for your authenticator app"),
                                                     dark="#000", light="#fff")
-        return {"two_factor": "pending", "qr": Markup(qr), "secret": grouped_secret(agent.two_factor_secret)}
+        return {"two_factor": "pending", "qr": Markup(qr), "secret": grouped_secret(secret)}
     return {"two_factor": "off"}
 
 

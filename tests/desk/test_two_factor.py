@@ -18,6 +18,7 @@ import desk.two_factor as two_factor_module
 from desk.audit import CLI, Actor
 from desk.desk import Desk
 from desk.models import Agent, AuditEvent, RecoveryCode
+from desk.secret_box import SecretNotOpened
 from desk.tickets import InputError
 from desk.two_factor import MAX_FAILURES, STEP, SecondStepLocked, clean_code, lock_period, provisioning_uri
 from kb.settings import Settings
@@ -54,6 +55,12 @@ def enrolled(desk: Desk) -> tuple[int, str, list[str]]:
     return agent_id, secret, codes
 
 
+def opened_secret(desk: Desk, email: str = "lina@example.com") -> str | None:
+    """The agent's stored secret, opened with the desk's key (what is stored is sealed: desk.secret_box)."""
+    row = agent_row(desk, email)
+    return desk.two_factor.box.open(row.id, row.two_factor_secret) if row.two_factor_secret else None
+
+
 def events(desk: Desk, action: str) -> list[AuditEvent]:
     with desk.db.session() as session:
         return list(session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)))
@@ -62,7 +69,7 @@ def events(desk: Desk, action: str) -> list[AuditEvent]:
 def test_a_wrong_code_enables_nothing_and_a_right_one_enables_with_ten_codes(desk: Desk) -> None:
     agent_id = agent_row(desk).id
     secret = desk.two_factor.start(agent_id)
-    assert not agent_row(desk).two_factor and agent_row(desk).two_factor_secret == secret
+    assert not agent_row(desk).two_factor and opened_secret(desk) == secret
     wrong = f"{(int(code(secret)) + 1) % 1_000_000:06d}"
     with pytest.raises(InputError) as refused:
         desk.two_factor.confirm(agent_id, wrong, Actor.agent(agent_id, None), now=NOW)
@@ -78,7 +85,7 @@ def test_a_wrong_code_enables_nothing_and_a_right_one_enables_with_ten_codes(des
     assert secret not in repr((event.before, event.after)) and not any(c in repr(event.after) for c in codes)
     with pytest.raises(InputError):
         desk.two_factor.start(agent_id)  # already on: no new secret over the confirmed one
-    assert agent_row(desk).two_factor_secret == secret
+    assert opened_secret(desk) == secret
 
 
 def test_a_code_is_accepted_once_within_one_step_of_drift(desk: Desk) -> None:
@@ -308,3 +315,62 @@ def test_the_lock_migration_upgrades_auto_assign_and_goes_down(tmp_path: Path) -
     columns = {column["name"] for column in inspect(opened.db.engine).get_columns("agents")}
     assert not {"two_factor_failures", "two_factor_locked_until"} & columns and "available" in columns
     opened.close()
+
+
+# --- the secret sealed at rest (task passkeys34) ------------------------------------------------------------------
+
+
+def stored_secret_of(desk: Desk, email: str = "lina@example.com") -> str:
+    with desk.db.session() as session:
+        return session.scalar(select(Agent.two_factor_secret).where(Agent.email == email)) or ""
+
+
+def test_a_dump_of_the_database_alone_yields_no_codes(desk: Desk, tmp_path: Path) -> None:
+    agent_id, secret, _ = enrolled(desk)
+    stored = stored_secret_of(desk)
+    assert stored.startswith("siv1:") and len(stored) <= 64 and secret not in stored
+    dumped = stored.removeprefix("siv1:")
+    # Whatever the dump holds, read as a TOTP secret, makes none of the agent's codes.
+    for candidate in (stored, dumped, dumped.upper()):
+        try:
+            made = {pyotp.TOTP(candidate, interval=STEP).at(NOW + d * STEP) for d in (-1, 0, 1)}
+        except (ValueError, TypeError):
+            continue  # not even base32
+        assert code(secret, NOW + STEP) not in made
+    # The same database under another secret key (a thief's app without KB_SECRET_KEY): no code passes.
+    other = Desk(Settings(data_dir=tmp_path / "elsewhere", database_url=desk.settings.database_url,
+                          secret_key="not the key"))
+    try:
+        assert not other.two_factor.verify(agent_id, code(secret, NOW + STEP), now=NOW + STEP)
+    finally:
+        other.close()
+    assert desk.two_factor.verify(agent_id, code(secret, NOW + STEP), now=NOW + STEP)
+
+
+def test_a_plain_secret_keeps_working_and_is_sealed_at_start_and_on_rotation(desk: Desk, tmp_path: Path) -> None:
+    agent_id, secret, _ = enrolled(desk)
+    with desk.db.session() as session:  # as a release before this one stored it
+        session.get_one(Agent, agent_id).two_factor_secret = secret
+    assert desk.two_factor.verify(agent_id, code(secret, NOW + STEP), now=NOW + STEP)
+    assert desk.two_factor.seal_stored() == 1 and desk.two_factor.seal_stored() == 0
+    assert stored_secret_of(desk).startswith("siv1:") and desk.two_factor.box.open(agent_id, stored_secret_of(desk)) \
+        == secret
+    assert desk.two_factor.verify(agent_id, code(secret, NOW + 2 * STEP), now=NOW + 2 * STEP)
+    # A new KB_SECRET_KEY with the old one in KB_PREVIOUS_SECRET_KEYS: opens, and the sweep seals it under the new.
+    old_key = (tmp_path / "secret_key").read_text("utf-8").strip()
+    rotated = Desk(Settings(data_dir=tmp_path, database_url=desk.settings.database_url, secret_key="the new key",
+                            previous_secret_keys=(old_key,)))
+    try:
+        assert rotated.two_factor.verify(agent_id, code(secret, NOW + 3 * STEP), now=NOW + 3 * STEP)
+        before = stored_secret_of(rotated)
+        assert rotated.two_factor.seal_stored() == 1 and stored_secret_of(rotated) != before
+        only_new = Desk(Settings(data_dir=tmp_path, database_url=desk.settings.database_url,
+                                 secret_key="the new key"))
+        assert only_new.two_factor.verify(agent_id, code(secret, NOW + 4 * STEP), now=NOW + 4 * STEP)
+        only_new.close()
+    finally:
+        rotated.close()
+    # The old key alone no longer opens it; a sealed secret moved to another agent's row opens for nobody.
+    assert not desk.two_factor.verify(agent_id, code(secret, NOW + 5 * STEP), now=NOW + 5 * STEP)
+    with pytest.raises(SecretNotOpened):
+        desk.two_factor.box.open(agent_id + 1, desk.two_factor.box.seal(agent_id, secret))

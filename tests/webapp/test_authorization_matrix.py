@@ -113,6 +113,11 @@ RULES: dict[tuple[str, str], str] = {
     ("agent.profile", "GET"): AGENT,
     ("agent.profile", "POST"): AGENT,
     ("agent.two_factor", "POST"): AGENT,
+    ("agent.passkey_register_options", "POST"): AGENT,
+    ("agent.passkey_register", "POST"): AGENT,
+    ("agent.passkey_edit", "POST"): AGENT,
+    ("agent.passkey_sign_in_options", "POST"): PUBLIC,  # passwordless sign-in, or the second step after the password
+    ("agent.passkey_sign_in", "POST"): PUBLIC,
     ("agent.availability", "POST"): AGENT,
     ("agent.customer", "GET"): AGENT,  # the customer's profile: any agent role
     ("agent.customers", "GET"): AGENT,  # the customer list: any agent role
@@ -233,7 +238,8 @@ def matrix_app(indexed: Engine) -> tuple[Flask, dict[str, str], dict[str, str]]:
               "customer_id": str(ticket.customer_id), "view_id": "1",
               "name": "gaps", "filename": "site.css", "category": "returns", "attachment_id": "1",
               "signed": "not-a-signed-link", "token": "not-a-survey-token", "notice_id": "1", "inbound_id": "1",
-              "number": "1", "key": "reason", "organization_id": "1"}
+              "number": "1", "key": "reason", "organization_id": "1",
+              "passkey_id": "1"}
     return app, tokens, values
 
 
