@@ -190,7 +190,7 @@ def test_tickets_written_before_the_workspace_migration_become_searchable(tmp_pa
 
     from desk.database import MIGRATIONS, Database
 
-    url = database_url_for_tests()  # once: on PostgreSQL each call empties the database
+    url = database_url_for_tests(empty=True)  # migrated up from nothing below
     db = Database.from_settings(Settings(data_dir=tmp_path, database_url=url))
     config = Config()
     config.set_main_option("script_location", MIGRATIONS.as_posix())
