@@ -571,17 +571,19 @@ def agent_rows(db: Database, f: Filters, names: dict[int, str] | None = None,
         .join(TicketStatusChange, TicketStatusChange.ticket_id == Ticket.id), f,
     ).where(TicketStatusChange.new_status == "solved", _in_period(TicketStatusChange.created_at, f),
             Ticket.assignee_id.is_not(None)).group_by(Ticket.assignee_id)
-    replies_q = _ticket_slices(
-        select(Message.agent_id, func.count()).join(Ticket, Ticket.id == Message.ticket_id), f, Message.agent_id,
-    ).where(Message.author == "agent", Message.internal.is_(False), Message.agent_id.is_not(None),
-            _in_period(Message.created_at, f)).group_by(Message.agent_id)
+    replies_q = select(Message.agent_id, func.count())
+    if f.lang or f.channel or f.category:  # a message's ticket exists (a foreign key): joined only to slice by it
+        replies_q = replies_q.join(Ticket, Ticket.id == Message.ticket_id)
+    replies_q = _ticket_slices(replies_q, f, Message.agent_id).where(
+        Message.author == "agent", Message.internal.is_(False), Message.agent_id.is_not(None),
+        _in_period(Message.created_at, f)).group_by(Message.agent_id)
     csat_q = _ticket_slices(
         select(CsatSurvey.agent_id, func.count(CsatSurvey.rating), _count(CsatSurvey.rating >= 4))
         .join(Ticket, Ticket.id == CsatSurvey.ticket_id), f, CsatSurvey.agent_id,
     ).where(_in_period(CsatSurvey.sent_at, f), CsatSurvey.agent_id.is_not(None)).group_by(CsatSurvey.agent_id)
     with db.session() as session:
         solved = {a: int(n) for a, n in session.execute(solved_q).all()}
-        replies = {a: int(n) for a, n in session.execute(replies_q).all()}
+        replies = {a: int(n) for a, n in session.execute(replies_q).all() if a is not None}
         scores = {a: (int(n), int(good)) for a, n, good in session.execute(csat_q).all()}
     first: dict[int, list[float]] = {}
     resolution: dict[int, list[float]] = {}
