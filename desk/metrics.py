@@ -423,20 +423,17 @@ def _facts(f: Filters) -> Any:
                       func.count().label("replies"))
                .where(Message.ticket_id.in_(cohort), public).group_by(Message.ticket_id).subquery("replied"))
     change = TicketStatusChange
-    solves = (select(change.ticket_id, func.min(change.created_at).label("first_solve_at"),
-                     func.max(change.created_at).label("last_solve_at"))
-              .where(change.ticket_id.in_(cohort), change.new_status == "solved")
-              .group_by(change.ticket_id).subquery("solves"))
-    reopens = (select(change.ticket_id)
-               .where(change.ticket_id.in_(cohort), change.old_status.in_(SOLVED), change.new_status.in_(UNSOLVED))
-               .group_by(change.ticket_id).subquery("reopens"))
+    solve_time = case((change.new_status == "solved", change.created_at))
+    reopen = case((and_(change.old_status.in_(SOLVED), change.new_status.in_(UNSOLVED)), 1), else_=0)
+    changes = (select(change.ticket_id, func.min(solve_time).label("first_solve_at"),
+                      func.max(solve_time).label("last_solve_at"), func.max(reopen).label("reopened"))
+               .where(change.ticket_id.in_(cohort)).group_by(change.ticket_id).subquery("changes"))
     query = (select(
         Ticket.id, Ticket.created_at, Ticket.team, Ticket.status, Ticket.due_at, Ticket.assignee_id,
         replies.c.first_reply_at, func.coalesce(replies.c.replies, 0).label("replies"),
-        solves.c.first_solve_at, solves.c.last_solve_at,
-        case((reopens.c.ticket_id.is_not(None), 1), else_=0).label("reopened"),
-    ).outerjoin(replies, replies.c.ticket_id == Ticket.id).outerjoin(solves, solves.c.ticket_id == Ticket.id)
-        .outerjoin(reopens, reopens.c.ticket_id == Ticket.id).where(_in_period(Ticket.created_at, f)))
+        changes.c.first_solve_at, changes.c.last_solve_at, func.coalesce(changes.c.reopened, 0).label("reopened"),
+    ).outerjoin(replies, replies.c.ticket_id == Ticket.id).outerjoin(changes, changes.c.ticket_id == Ticket.id)
+        .where(_in_period(Ticket.created_at, f)))
     return _ticket_slices(query, f).subquery("facts")
 
 
