@@ -2,8 +2,8 @@
 CSAT, agent productivity, copilot adoption and self-service, for one period and the one before it.
 
 Every figure is defined once here (the README quotes these definitions) and counted in SQL that
-SQLite and PostgreSQL both run: plain COUNT/SUM(CASE), GROUP BY, and correlated subqueries that the
-indexes of migration `dash_metrics` answer per ticket. Only what portable SQL cannot do is finished in
+SQLite and PostgreSQL both run: plain COUNT/SUM(CASE), GROUP BY, and per-ticket groupings of replies and status
+changes over the period's tickets (`ticket_facts`). Only what portable SQL cannot do is finished in
 Python over SQL-selected columns: durations (the database hands timestamps over as POSIX seconds,
 `epoch_seconds`, the one engine-specific spelling), percentiles, and business hours (each ticket's
 team has its own calendar).
@@ -412,11 +412,11 @@ def _cohort(f: Filters) -> Select:
 def _facts(f: Filters) -> Any:
     """One row per ticket created in the period: what the ticket figures count.
 
-    Each ticket's public agent replies and its solves are grouped once per table (GROUP BY ticket_id over the
-    cohort's ids, answered from the `(ticket_id, ...)` indexes of migration `dashboard_facts`) and joined to the
-    ticket, rather than asked per ticket by correlated subqueries: those were evaluated again for every reference
-    to their column in the counts (13 index searches a ticket on SQLite), and PostgreSQL ran each as a subplan per
-    ticket. 100,000 tickets: bench/RESULTS.md "Session 34, metricsql34"."""
+    Each ticket's public agent replies and its status changes (solves, reopens) are grouped once per table (GROUP BY
+    ticket_id over the cohort's ids, on the tables' ticket_id indexes) and joined to the ticket, rather than asked
+    per ticket by correlated subqueries: those were evaluated again for every reference to their column in the counts
+    (13 index searches a ticket on SQLite), and PostgreSQL ran each as a subplan per ticket. 100,000 tickets:
+    bench/RESULTS.md "Session 34, metricsql34"."""
     cohort = _cohort(f)
     public = and_(Message.author == "agent", Message.internal.is_(False))
     replies = (select(Message.ticket_id, func.min(Message.created_at).label("first_reply_at"),
