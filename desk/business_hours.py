@@ -305,8 +305,9 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-# Every zone's midnights and clock changes fall on a quarter hour of UTC today: `WorkingClock` places instants by
-# these stretches of the epoch.
+# The seconds of the epoch `WorkingClock` groups instants by: today's zones have their midnights and clock changes on
+# a quarter hour of UTC, so nearly every stretch lies in one local day (one that does not, such as a midnight of an
+# old +00:19:32 offset, is placed instant by instant).
 STRETCH = 900.0
 
 
