@@ -415,10 +415,11 @@ def value_label(field: TicketField, value: str | None, lang: str) -> str:
     return gettext("%(key)s (not in the fields file)", key=value)  # an option the file no longer has
 
 
-def field_table(f: Filters, field: TicketField) -> Table:
-    """Tickets created and solved, median first reply and resolution, CSAT per value of `field` in the period."""
+def field_table(f: Filters, field: TicketField, facts: metrics.TicketFacts | None = None) -> Table:
+    """Tickets created and solved, median first reply and resolution, CSAT per value of `field` in the period
+    (`facts`: the period's `metrics.ticket_facts`, when the page has read them for its figures)."""
     lang = str(get_locale() or "en")
-    rows = metrics.field_rows(state.desk().db, f, field.key, field_values(field))
+    rows = metrics.field_rows(state.desk().db, f, field.key, field_values(field), facts)
     return Table(gettext("Tickets by %(field)s", field=field.label(lang)),
                  [field.label(lang), gettext("Created"), gettext("Solved"), gettext("Median first reply (h)"),
                   gettext("Median resolution (h)"), gettext("CSAT answers"), gettext("CSAT")],
@@ -488,7 +489,8 @@ def dashboard_page(notice: Mapping[str, str] | None = None):  # type: ignore[no-
         breakdown = chosen_field(request.args)
     except FilterError as error:
         abort(400, description=str(error))
-    board = metrics.dashboard(desk.db, f, business_hours())
+    facts = metrics.ticket_facts(desk.db, f)  # read once: the figures and the breakdown by a field count them
+    board = metrics.dashboard(desk.db, f, business_hours(), facts=facts)
     gaps, grouped = gap_groups(f)
     g.days_zone = f.zone  # the page's times (dashcell) in the zone of its days
     return _render(
@@ -498,7 +500,7 @@ def dashboard_page(notice: Mapping[str, str] | None = None):  # type: ignore[no-
         args={k: v for k, v in request.args.items() if v}, first=f.first_day, last=f.last_day,
         max_notice_hours=MAX_NOTICE_HOURS, notice=notice or {}, picker=picker, zone_error=None,
         breakdown=breakdown, breakdown_fields=breakdown_fields(),
-        breakdown_table=field_table(f, breakdown) if breakdown is not None else None,
+        breakdown_table=field_table(f, breakdown, facts) if breakdown is not None else None,
     )
 
 
