@@ -951,7 +951,8 @@ def _stamp_last_contact(session: Session, context: UOWTransaction) -> None:
 
 
 # What an outbound webhook can subscribe to (desk.webhooks); "note.created" (internal notes) only when asked for.
-WEBHOOK_EVENTS = ("ticket.created", "ticket.updated", "message.created", "note.created", "csat.rated")
+WEBHOOK_EVENTS = ("ticket.created", "ticket.updated", "message.created", "note.created", "csat.rated",
+                  "ticket.merged")
 WEBHOOK_STATES = ("pending", "delivered", "failed")
 
 
@@ -965,6 +966,7 @@ class WebhookEndpoint(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
     url: Mapped[str] = mapped_column(String(2000))
+    description: Mapped[str | None] = mapped_column(String(500))  # the admin's own words (what it feeds, who owns it)
     events: Mapped[list[str]] = mapped_column(JSON, default=list)
     secret: Mapped[str] = mapped_column(String(100))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -992,6 +994,9 @@ class WebhookDelivery(Base):
     state: Mapped[str] = mapped_column(String(20), default="pending")  # WEBHOOK_STATES
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A worker's claim (desk.webhooks.Webhooks.claim): until then no other worker takes it; one that died mid-send
+    # leaves it to expire, and the delivery is tried again.
+    claimed_until: Mapped[datetime | None]
     last_status: Mapped[int | None] = mapped_column(Integer)
     last_error: Mapped[str | None] = mapped_column(String(500))
     last_response: Mapped[str | None] = mapped_column(Text)
