@@ -233,6 +233,7 @@ AUDIT_ACTIONS = (
     "ticket_updated", "availability_changed", "two_factor_locked", "ticket_ccs_changed",
     "ticket_fields_changed",
     "webhook_created", "webhook_updated", "webhook_deleted", "webhook_rotated", "webhook_disabled",
+    "webhook_replayed",
     "organization_created", "organization_edited", "organization_deleted", "organization_member_changed",
 )
 AUDIT_ACTORS = ("agent", "cli", "system", "api")  # "api": an API token's request (the token named in `after`)

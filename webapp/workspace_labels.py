@@ -82,9 +82,10 @@ class ViewLabels:
             "availability_changed": gettext("Availability changed"),
             "two_factor_locked": gettext("Two-factor sign-in locked (too many wrong codes)"),
             "ticket_ccs_changed": gettext("Ticket's CCs changed"),
-            "webhook_created": gettext("Webhook created"), "webhook_updated": gettext("Webhook turned on or off"),
+            "webhook_created": gettext("Webhook created"), "webhook_updated": gettext("Webhook changed"),
             "webhook_deleted": gettext("Webhook deleted"), "webhook_rotated": gettext("Webhook secret rotated"),
             "webhook_disabled": gettext("Webhook turned off after failures"),
+            "webhook_replayed": gettext("Webhook event sent again"),
             "ticket_fields_changed": gettext("Ticket fields changed"),
             "organization_created": gettext("Organization created"),
             "organization_edited": gettext("Organization edited"),
@@ -99,6 +100,7 @@ class ViewLabels:
             "message.created": gettext("A customer or an agent writes (public messages)"),
             "note.created": gettext("An agent adds an internal note"),
             "csat.rated": gettext("A customer rates a solved ticket"), "webhook.test": gettext("Test event"),
+            "ticket.merged": gettext("A ticket is merged into another"),
         }.get(key, key)
 
     def webhook_state(self, key: str) -> str:
