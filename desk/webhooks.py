@@ -7,10 +7,15 @@ time, a survey's rating) is gathered on the session; just before the session com
 `webhook_deliveries` row for every active endpoint that subscribed to it, in that same transaction. A change rolled
 back writes no event; a committed one is never lost while a receiver is down. One `ticket.updated` per committed
 change set, naming each changed field with its old and new value (a field changed and changed back is left out).
+A change made in plain SQL, which the session's objects never see (a tag renamed across tickets, the snooze
+worker's claim), is told with `note_tags` / `note_change`. Each event carries the ticket as that change left it
+(`data.ticket`, the API's serializer desk.ticket_json run in the same transaction: `capture`'s `snapshot`).
 
 Delivery is the worker's (webapp.webhook_delivery): at least once, retried with exponential backoff; the event's id
-lets a receiver drop a repeat. Events of a ticket are written in commit order and first tried in id order, but a
-retry does not hold the later ones back: receivers order by `created_at` (or re-read the ticket) if they care.
+lets a receiver drop a repeat. Each event is claimed (`Webhooks.claim`) before it is sent, so several workers share
+the outbox and each event is tried by one at a time. Events of a ticket are written in commit order and first
+claimed in id order, but two workers send two at once and a retry does not hold the later ones back: receivers
+order by `created_at` (or re-read the ticket) if they care.
 
 Addresses: an endpoint's URL must be https on a public address unless KB_WEBHOOK_ALLOW_PRIVATE (`public_addresses`,
 checked when saved and again on each delivery, since DNS can change).
