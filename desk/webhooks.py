@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import base64
 import ipaddress
+import logging
 import secrets
 import socket
 import uuid
@@ -35,6 +36,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import and_, delete, event, func, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, UOWTransaction, attributes
 
 from desk.audit import SYSTEM, Actor, record
@@ -64,6 +66,7 @@ WATCHED = {"status": "status", "priority": "priority", "assignee_id": "assignee"
 MAX_DESCRIPTION = 500
 PURGE_BATCH = 500
 _PENDING = "webhook_events"
+log = logging.getLogger(__name__)
 # A ticket's snapshot for `data.ticket` (desk.ticket_json.snapshots, bound to the desk's hours and fields): the
 # session and the ticket ids -> each ticket as the API gives it.
 Snapshot = Callable[[Session, Iterable[int]], dict[int, dict[str, Any]]]
@@ -297,8 +300,15 @@ def _before_commit(session: Session, snapshot: Snapshot | None = None) -> None:
     wanted = [(endpoint_id, kind, ticket_id, data) for endpoint_id, chosen in endpoints
               for kind, ticket_id, data in events if kind in (chosen or [])]
     # Each ticket as this change leaves it (the API's serializer, in this transaction): what the event describes.
-    seen = snapshot(session, {t for _, _, t, _ in wanted} | {t for _, _, _, d in wanted if (t := d.get("target"))}
-                    | {row.ticket_id for row in gathered.queued if row.ticket_id is not None}) if snapshot else {}
+    ids = ({t for _, _, t, _ in wanted} | {t for _, _, _, d in wanted if (t := d.get("target"))}
+           | {row.ticket_id for row in gathered.queued if row.ticket_id is not None})
+    seen: dict[int, dict[str, Any]] = {}
+    try:
+        seen = snapshot(session, ids) if snapshot and ids else {}
+    except SQLAlchemyError:
+        raise  # the transaction's own trouble: the change fails as it would have anyway
+    except Exception:  # a fault of the serializer must not refuse the ticket's change: the worker reads it instead
+        log.exception("webhook snapshot of tickets %s failed; their events carry the ticket as first sent", ids)
     for row in gathered.queued:  # a rule's event, added before this commit's flush: its snapshot now
         if row.ticket_id in seen:
             row.data = {**(row.data or {}), "ticket": seen[row.ticket_id]}
