@@ -979,8 +979,8 @@ class WebhookEndpoint(Base):
 class WebhookDelivery(Base):
     """One event for one endpoint, written in the transaction of the change it reports (an outbox: nothing sent
     for a change rolled back, nothing lost while the receiver is down). `data` is what the desk knows then (ids,
-    what changed); the worker adds the ticket as the API gives it and freezes the body (`body`) on the first try,
-    so every retry sends the same bytes under the same `event_id`."""
+    what changed, and the ticket as the API gives it, taken in that transaction); the worker freezes the body
+    (`body`) on the first try, so every retry (and a replay) sends the same bytes under the same `event_id`."""
 
     __tablename__ = "webhook_deliveries"
     __table_args__ = (Index("ix_webhook_deliveries_state_next", "state", "next_attempt_at"),)
