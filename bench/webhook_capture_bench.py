@@ -1,6 +1,8 @@
 """What the outbound webhooks' capture (desk.webhooks) adds to a ticket change: 300 priority changes through
 `TicketStore.update` on a fresh SQLite desk, with no endpoint and with one endpoint subscribed to `ticket.updated`
-(each change then writes a `webhook_deliveries` row in its transaction). Nothing is sent (no worker runs).
+(each change then writes a `webhook_deliveries` row in its transaction, with the ticket's snapshot since session 34:
+desk.ticket_json.snapshots), and that snapshot alone (one tagged ticket, read in one open session). Nothing is sent
+(no worker runs).
 
     PYTHONPATH=. nice -n 10 .venv/bin/python bench/webhook_capture_bench.py
 """
@@ -12,6 +14,7 @@ import time
 from pathlib import Path
 
 from desk.desk import Desk
+from desk.ticket_json import snapshots
 from desk.tickets import NewTicket
 from kb.settings import Settings
 
@@ -32,10 +35,25 @@ def per_update_ms(endpoint: bool) -> float:
         return took
 
 
+def snapshot_ms() -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        desk = Desk(Settings(data_dir=Path(tmp)))
+        ticket_id = desk.tickets.create(NewTicket(email="c@example.com", subject="s", body="b", notify=False)).id
+        desk.tags.add([ticket_id], ["vip", "refund"])
+        with desk.db.session() as session:
+            start = time.perf_counter()
+            for _ in range(CHANGES):
+                snapshots(session, [ticket_id], desk.hours, desk.fields)
+            took = (time.perf_counter() - start) / CHANGES * 1000
+        desk.close()
+        return took
+
+
 def main() -> None:
     for _ in range(3):
         for label, endpoint in (("no endpoint", False), ("one endpoint", True)):
             print(f"{label}: {per_update_ms(endpoint):.2f} ms per ticket change")
+        print(f"the snapshot alone: {snapshot_ms():.2f} ms per ticket")
 
 
 if __name__ == "__main__":

@@ -56,6 +56,7 @@ from desk.snooze import Snoozes
 from desk.surveys import Surveys
 from desk.tags import Tags
 from desk.teams import Teams
+from desk.ticket_json import snapshots
 from desk.tickets import TicketStore
 from desk.triggers import Triggers, load_triggers
 from desk.two_factor import TwoFactor
@@ -95,7 +96,9 @@ class Desk:
         self.settings = settings
         self.db = Database.from_settings(settings)
         self.db.upgrade()
-        capture(self.db)  # every ticket change of this desk, whoever makes it, feeds the outbound webhooks
+        # Every ticket change of this desk, whoever makes it, feeds the outbound webhooks, each event with the ticket
+        # as the change left it (the API's serializer, in the change's transaction).
+        capture(self.db, lambda session, ids: snapshots(session, ids, self.hours, self.fields))
         # Taken before the rules are first read: a change after this is seen by the first `follow_rules`.
         self._rules_stamp = rules_stamp(settings)
         self._rules_checked = time.monotonic()

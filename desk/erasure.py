@@ -309,6 +309,10 @@ class Erasure:
         # Outbound webhook events about their tickets: a kept body quotes their messages (desk.webhooks). Not counted:
         # the event's own audit row lists what the customer had, and these are the desk's, not theirs.
         session.execute(delete(WebhookDelivery).where(WebhookDelivery.ticket_id.in_(ticket_ids)))
+        # And those about tickets they are a CC of: each event's ticket (`data.ticket.ccs`, taken when it was
+        # written) names them by address.
+        session.execute(delete(WebhookDelivery).where(WebhookDelivery.ticket_id.in_(
+            select(TicketCc.ticket_id).where(TicketCc.customer_id.in_(ids)))))
         changed("mail_threads", session.execute(delete(MailThread).where(MailThread.ticket_id.in_(ticket_ids))))
         changed("advice", session.execute(delete(TicketAdvice).where(TicketAdvice.ticket_id.in_(ticket_ids))))
         changed("content_gaps", session.execute(delete(ContentGap).where(ContentGap.ticket_id.in_(ticket_ids))))

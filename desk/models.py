@@ -264,6 +264,7 @@ AUDIT_ACTIONS = (
     "ticket_updated", "availability_changed", "two_factor_locked", "ticket_ccs_changed",
     "ticket_fields_changed",
     "webhook_created", "webhook_updated", "webhook_deleted", "webhook_rotated", "webhook_disabled",
+    "webhook_replayed",
     "organization_created", "organization_edited", "organization_deleted", "organization_member_changed",
     "passkey_registered", "passkey_renamed", "passkey_removed", "passkey_used", "passkey_failed",
 )
@@ -983,7 +984,8 @@ def _stamp_last_contact(session: Session, context: UOWTransaction) -> None:
 
 
 # What an outbound webhook can subscribe to (desk.webhooks); "note.created" (internal notes) only when asked for.
-WEBHOOK_EVENTS = ("ticket.created", "ticket.updated", "message.created", "note.created", "csat.rated")
+WEBHOOK_EVENTS = ("ticket.created", "ticket.updated", "message.created", "note.created", "csat.rated",
+                  "ticket.merged")
 WEBHOOK_STATES = ("pending", "delivered", "failed")
 
 
@@ -997,6 +999,7 @@ class WebhookEndpoint(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
     url: Mapped[str] = mapped_column(String(2000))
+    description: Mapped[str | None] = mapped_column(String(500))  # the admin's own words (what it feeds, who owns it)
     events: Mapped[list[str]] = mapped_column(JSON, default=list)
     secret: Mapped[str] = mapped_column(String(100))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -1008,8 +1011,8 @@ class WebhookEndpoint(Base):
 class WebhookDelivery(Base):
     """One event for one endpoint, written in the transaction of the change it reports (an outbox: nothing sent
     for a change rolled back, nothing lost while the receiver is down). `data` is what the desk knows then (ids,
-    what changed); the worker adds the ticket as the API gives it and freezes the body (`body`) on the first try,
-    so every retry sends the same bytes under the same `event_id`."""
+    what changed, and the ticket as the API gives it, taken in that transaction); the worker freezes the body
+    (`body`) on the first try, so every retry (and a replay) sends the same bytes under the same `event_id`."""
 
     __tablename__ = "webhook_deliveries"
     __table_args__ = (Index("ix_webhook_deliveries_state_next", "state", "next_attempt_at"),)
@@ -1024,6 +1027,9 @@ class WebhookDelivery(Base):
     state: Mapped[str] = mapped_column(String(20), default="pending")  # WEBHOOK_STATES
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A worker's claim (desk.webhooks.Webhooks.claim): until then no other worker takes it; one that died mid-send
+    # leaves it to expire, and the delivery is tried again.
+    claimed_until: Mapped[datetime | None]
     last_status: Mapped[int | None] = mapped_column(Integer)
     last_error: Mapped[str | None] = mapped_column(String(500))
     last_response: Mapped[str | None] = mapped_column(Text)

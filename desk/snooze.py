@@ -21,6 +21,7 @@ from desk.database import Database
 from desk.models import Ticket, TicketSnoozeChange, as_utc, utcnow
 from desk.tickets import InputError, TicketStore, changeable, parse_due
 from desk.translatable import N_
+from desk.webhooks import note_change
 
 PRESETS = ("hour", "tomorrow", "monday")
 MORNING = time(9, 0)
@@ -95,6 +96,7 @@ class Snoozes:
                     continue  # woken meanwhile (another worker, the customer, an agent)
                 ticket = session.get(Ticket, ticket_id)
                 assert ticket is not None
+                note_change(session, ticket_id, "snoozed_until", until, None)  # in SQL: told to the outbound webhooks
                 session.add(TicketSnoozeChange(ticket_id=ticket_id, kind="ended", until=until, reason="time",
                                                created_at=now))
                 if ticket.status != "closed":  # a closed ticket is final: its stale snooze ends, it stays closed

@@ -28,6 +28,7 @@ from desk.inbox import UNSOLVED
 from desk.models import SavedView, Ticket, TicketTag
 from desk.tickets import InputError, add_tags, changeable
 from desk.translatable import N_
+from desk.webhooks import note_tags
 from kb.name_fold import mixed_script_word
 from kb.tag_rule import MAX_TAG, folded_tag, is_tag
 
@@ -170,6 +171,10 @@ class Tags:
             done = self._change(session, old, new)
             assert done.new is not None
             holding = select(TicketTag.ticket_id).where(TicketTag.tag == done.new)
+            had_new = set(session.scalars(holding))
+            for ticket_id in session.scalars(select(TicketTag.ticket_id).where(TicketTag.tag == old)):
+                # In SQL, unseen by the session's objects: told to the outbound webhooks (a `ticket.updated` each)
+                note_tags(session, ticket_id, added=() if ticket_id in had_new else (done.new,), removed=(old,))
             session.execute(delete(TicketTag).where(TicketTag.tag == old, TicketTag.ticket_id.in_(holding))
                             .execution_options(synchronize_session=False))
             session.execute(update(TicketTag).where(TicketTag.tag == old).values(tag=done.new)
@@ -188,6 +193,8 @@ class Tags:
             _stored_form(old)
             _lock_tickets(session, [old])
             done = self._change(session, old, None)
+            for ticket_id in session.scalars(select(TicketTag.ticket_id).where(TicketTag.tag == old)):
+                note_tags(session, ticket_id, removed=(old,))  # in SQL: told to the outbound webhooks
             session.execute(delete(TicketTag).where(TicketTag.tag == old).execution_options(synchronize_session=False))
             record(session, by, "tag_deleted", "tag", old, before={"tag": old}, after={"tickets": done.tickets})
             return done

@@ -7,10 +7,15 @@ time, a survey's rating) is gathered on the session; just before the session com
 `webhook_deliveries` row for every active endpoint that subscribed to it, in that same transaction. A change rolled
 back writes no event; a committed one is never lost while a receiver is down. One `ticket.updated` per committed
 change set, naming each changed field with its old and new value (a field changed and changed back is left out).
+A change made in plain SQL, which the session's objects never see (a tag renamed across tickets, the snooze
+worker's claim), is told with `note_tags` / `note_change`. Each event carries the ticket as that change left it
+(`data.ticket`, the API's serializer desk.ticket_json run in the same transaction: `capture`'s `snapshot`).
 
 Delivery is the worker's (webapp.webhook_delivery): at least once, retried with exponential backoff; the event's id
-lets a receiver drop a repeat. Events of a ticket are written in commit order and first tried in id order, but a
-retry does not hold the later ones back: receivers order by `created_at` (or re-read the ticket) if they care.
+lets a receiver drop a repeat. Each event is claimed (`Webhooks.claim`) before it is sent, so several workers share
+the outbox and each event is tried by one at a time. Events of a ticket are written in commit order and first
+claimed in id order, but two workers send two at once and a retry does not hold the later ones back: receivers
+order by `created_at` (or re-read the ticket) if they care.
 
 Addresses: an endpoint's URL must be https on a public address unless KB_WEBHOOK_ALLOW_PRIVATE (`public_addresses`,
 checked when saved and again on each delivery, since DNS can change).
@@ -20,22 +25,25 @@ from __future__ import annotations
 
 import base64
 import ipaddress
+import logging
 import secrets
 import socket
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete, event, func, select
+from sqlalchemy import and_, delete, event, func, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, UOWTransaction, attributes
 
 from desk.audit import SYSTEM, Actor, record
 from desk.database import Database, lock_row
 from desk.models import (
     WEBHOOK_EVENTS,
+    WEBHOOK_STATES,
     CsatSurvey,
     Message,
     Ticket,
@@ -53,9 +61,15 @@ SECRET_PREFIX = "whsec_"  # Standard Webhooks' form: the prefix, then the key's 
 MAX_NAME = 100
 MAX_URL = 2000
 # The ticket fields a `ticket.updated` reports (the API's names on the right).
-WATCHED = {"status": "status", "priority": "priority", "assignee_id": "assignee", "team": "team", "due_at": "due_at"}
+WATCHED = {"status": "status", "priority": "priority", "assignee_id": "assignee", "team": "team", "due_at": "due_at",
+           "snoozed_until": "snoozed_until"}
+MAX_DESCRIPTION = 500
 PURGE_BATCH = 500
 _PENDING = "webhook_events"
+log = logging.getLogger(__name__)
+# A ticket's snapshot for `data.ticket` (desk.ticket_json.snapshots, bound to the desk's hours and fields): the
+# session and the ticket ids -> each ticket as the API gives it.
+Snapshot = Callable[[Session, Iterable[int]], dict[int, dict[str, Any]]]
 
 
 class UnsafeAddress(InputError):
@@ -154,6 +168,7 @@ class Due:
     data: dict[str, Any]
     body: str | None
     attempts: int
+    claimed_until: datetime | None = None  # this worker's claim (Webhooks.claim): its outcome is written only under it
 
 
 @dataclass(frozen=True)
@@ -188,9 +203,31 @@ class _Gathered:
     tags: dict[int, dict[str, set[str]]] = field(default_factory=dict)
     messages: list[tuple[int, int, bool]] = field(default_factory=list)  # (ticket, message, internal)
     ratings: list[tuple[int, int]] = field(default_factory=list)  # (ticket, survey)
+    merged: list[tuple[int, int]] = field(default_factory=list)  # (source, target)
+    queued: list[WebhookDelivery] = field(default_factory=list)  # written by a rule (queue_rule_event): no snapshot yet
 
     def __bool__(self) -> bool:
-        return bool(self.created or self.changes or self.tags or self.messages or self.ratings)
+        return bool(self.created or self.changes or self.tags or self.messages or self.ratings or self.merged
+                    or self.queued)
+
+
+def _gathered(session: Session) -> _Gathered:
+    found: _Gathered = session.info.setdefault(_PENDING, _Gathered())
+    return found
+
+
+def note_change(session: Session, ticket_id: int, name: str, old: Any, new: Any) -> None:
+    """A change of a watched ticket field made in SQL (an UPDATE the session's objects never see: the snooze
+    worker's claim), reported as the ORM's changes are. `name` the API's (WATCHED's values)."""
+    seen = _gathered(session).changes.setdefault(ticket_id, {})
+    seen[name] = [seen[name][0] if name in seen else _json_value(old), _json_value(new)]
+
+
+def note_tags(session: Session, ticket_id: int, added: Iterable[str] = (), removed: Iterable[str] = ()) -> None:
+    """Tags put on or taken off a ticket in SQL (desk.tags' rename and delete across tickets)."""
+    tagged = _gathered(session).tags.setdefault(ticket_id, {"added": set(), "removed": set()})
+    tagged["added"].update(added)
+    tagged["removed"].update(removed)
 
 
 def _json_value(value: Any) -> Any:
@@ -198,9 +235,12 @@ def _json_value(value: Any) -> Any:
 
 
 def _after_flush(session: Session, _context: UOWTransaction) -> None:
-    gathered: _Gathered = session.info.setdefault(_PENDING, _Gathered())
+    gathered = _gathered(session)
     for row in session.new:
-        if isinstance(row, Ticket):
+        if isinstance(row, WebhookDelivery):
+            if row.ticket_id is not None and "ticket" not in (row.data or {}):
+                gathered.queued.append(row)
+        elif isinstance(row, Ticket):
             gathered.created.append(row.id)
         elif isinstance(row, Message):
             gathered.messages.append((row.ticket_id, row.id, bool(row.internal)))
@@ -219,20 +259,23 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
                 new = history.added[0] if history.added else None
                 seen = gathered.changes.setdefault(row.id, {})
                 seen[shown] = [seen[shown][0] if shown in seen else _json_value(old), _json_value(new)]
+            merged = attributes.get_history(row, "merged_into_id")
+            if merged.added and merged.added[0] is not None:
+                gathered.merged.append((row.id, merged.added[0]))
         elif isinstance(row, CsatSurvey):
             history = attributes.get_history(row, "rating")
             if history.added and history.added[0] is not None:
                 gathered.ratings.append((row.ticket_id, row.id))
 
 
-def _before_commit(session: Session) -> None:
+def _before_commit(session: Session, snapshot: Snapshot | None = None) -> None:
     session.flush()  # the commit's own last flush comes after this hook: gather what it holds first (clean: a no-op)
     gathered: _Gathered = session.info.pop(_PENDING, _Gathered())
     if not gathered:
         return
     endpoints = session.execute(select(WebhookEndpoint.id, WebhookEndpoint.events)
                                 .where(WebhookEndpoint.active.is_(True))).all()
-    if not endpoints:
+    if not endpoints and not gathered.queued:
         return
     events: list[tuple[str, int, dict[str, Any]]] = [("ticket.created", t, {}) for t in gathered.created]
     for ticket_id, message_id, internal in gathered.messages:
@@ -252,13 +295,32 @@ def _before_commit(session: Session) -> None:
             events.append(("ticket.updated", ticket_id, {"changes": changes}))
     for ticket_id, survey_id in gathered.ratings:
         events.append(("csat.rated", ticket_id, {"survey": survey_id}))
+    for source, target in gathered.merged:
+        events.append(("ticket.merged", source, {"target": target}))
+    wanted = [(endpoint_id, kind, ticket_id, data) for endpoint_id, chosen in endpoints
+              for kind, ticket_id, data in events if kind in (chosen or [])]
+    # Each ticket as this change leaves it (the API's serializer, in this transaction): what the event describes.
+    ids = ({t for _, _, t, _ in wanted} | {t for _, _, _, d in wanted if (t := d.get("target"))}
+           | {row.ticket_id for row in gathered.queued if row.ticket_id is not None})
+    seen: dict[int, dict[str, Any]] = {}
+    try:
+        seen = snapshot(session, ids) if snapshot and ids else {}
+    except SQLAlchemyError:
+        raise  # the transaction's own trouble: the change fails as it would have anyway
+    except Exception:  # a fault of the serializer must not refuse the ticket's change: the worker reads it instead
+        log.exception("webhook snapshot of tickets %s failed; their events carry the ticket as first sent", ids)
+    for row in gathered.queued:  # a rule's event, added before this commit's flush: its snapshot now
+        if row.ticket_id in seen:
+            row.data = {**(row.data or {}), "ticket": seen[row.ticket_id]}
     moment = utcnow()
-    for endpoint_id, wanted in endpoints:
-        for kind, ticket_id, data in events:
-            if kind in (wanted or []):
-                session.add(WebhookDelivery(endpoint_id=endpoint_id, event_id=f"evt_{uuid.uuid4().hex}",
-                                            event_type=kind, ticket_id=ticket_id, data=data, state="pending",
-                                            attempts=0, next_attempt_at=moment, created_at=moment))
+    for endpoint_id, kind, ticket_id, data in wanted:
+        if ticket_id in seen:
+            data = {**data, "ticket": seen[ticket_id]}
+        if kind == "ticket.merged" and data["target"] in seen:
+            data = {**data, "target_ticket": seen[data["target"]]}
+        session.add(WebhookDelivery(endpoint_id=endpoint_id, event_id=f"evt_{uuid.uuid4().hex}",
+                                    event_type=kind, ticket_id=ticket_id, data=data, state="pending",
+                                    attempts=0, next_attempt_at=moment, created_at=moment))
 
 
 def queue_rule_event(session: Session, endpoint_name: str, kind: str, ticket_id: int, rule: str) -> int:
@@ -279,13 +341,15 @@ def _forget(session: Session, *_args: Any) -> None:
     session.info.pop(_PENDING, None)
 
 
-def capture(db: Database) -> None:
-    """Turn the sessions of `db` into the webhooks' event source (once per Database)."""
+def capture(db: Database, snapshot: Snapshot | None = None) -> None:
+    """Turn the sessions of `db` into the webhooks' event source (once per Database). `snapshot` gives each event's
+    `data.ticket` in the change's transaction (the Desk passes desk.ticket_json's; without it the worker reads the
+    ticket when it first sends the event)."""
     sessions = db._sessions  # the one sessionmaker every unit of work of this database comes from
     if event.contains(sessions, "after_flush", _after_flush):
         return
     event.listen(sessions, "after_flush", _after_flush)
-    event.listen(sessions, "before_commit", _before_commit)
+    event.listen(sessions, "before_commit", lambda session: _before_commit(session, snapshot))
     event.listen(sessions, "after_rollback", _forget)
     event.listen(sessions, "after_commit", _forget)
 
@@ -300,6 +364,7 @@ class EndpointRow:
     failures_in_row: int
     disabled_reason: str | None
     created_at: datetime
+    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -316,9 +381,20 @@ class DeliveryRow:
     created_at: datetime
 
 
+def _delivery_row(r: WebhookDelivery) -> DeliveryRow:
+    return DeliveryRow(r.id, r.event_id, r.event_type, r.ticket_id, r.state, r.attempts,
+                       as_utc(r.next_attempt_at) if r.state == "pending" else None, r.last_status, r.last_error,
+                       as_utc(r.created_at))
+
+
+def _description(text: str) -> str:
+    """An endpoint's description: optional, one line or several, at most MAX_DESCRIPTION characters."""
+    return clean_text("description", text, MAX_DESCRIPTION, required=False)
+
+
 def _endpoint_row(row: WebhookEndpoint) -> EndpointRow:
     return EndpointRow(row.id, row.name, row.url, list(row.events or []), row.active, row.failures_in_row,
-                       row.disabled_reason, as_utc(row.created_at))
+                       row.disabled_reason, as_utc(row.created_at), row.description or "")
 
 
 class Webhooks:
@@ -333,22 +409,75 @@ class Webhooks:
         self.keep_days = keep_days
         capture(db)
 
-    def create(self, name: str, url: str, events: Sequence[str], by: Actor = SYSTEM) -> tuple[EndpointRow, str]:
+    def create(self, name: str, url: str, events: Sequence[str], by: Actor = SYSTEM,
+               description: str = "") -> tuple[EndpointRow, str]:
         """The new endpoint and its signing secret (shown this once). Refused, naming the field, for an empty name,
         an unknown or no event, or an address that is not https on a public address."""
         name = clean_text("name", name, MAX_NAME)
         url = clean_text("url", url, MAX_URL)
+        described = _description(description)
         chosen = _events(events)
         public_addresses(url, self.allow_private)
         secret = new_secret()
         with self.db.session() as session:
             row = WebhookEndpoint(name=name, url=url, events=chosen, secret=secret, active=True, failures_in_row=0,
-                                  created_at=utcnow())
+                                  created_at=utcnow(), description=described)
             session.add(row)
             session.flush()
             record(session, by, "webhook_created", "webhook", row.id, after={"name": name, "url": url,
                                                                              "events": chosen})
             return _endpoint_row(row), secret
+
+    def update(self, endpoint_id: int, by: Actor = SYSTEM, url: str | None = None,
+               events: Sequence[str] | None = None, description: str | None = None) -> EndpointRow:
+        """Change what is given of the URL (checked again as at save), the events (`note.created` the internal
+        notes' opt-in) and the description; the name (rules name it) and the secret are kept. Audited with before
+        and after of what changed (nothing changed: no event). Refused, naming the field, writing nothing. Events
+        queued already go to the new URL from their next try; those of events no longer chosen are still sent."""
+        cleaned_url = clean_text("url", url, MAX_URL) if url is not None else None
+        chosen = _events(events) if events is not None else None
+        described = _description(description) if description is not None else None
+        if cleaned_url is not None:
+            public_addresses(cleaned_url, self.allow_private)
+        with self.db.session() as session:
+            row = self._endpoint(session, endpoint_id)
+            before: dict[str, Any] = {}
+            after: dict[str, Any] = {}
+            for name, value in (("url", cleaned_url), ("events", chosen), ("description", described)):
+                old = getattr(row, name) if name != "description" else (row.description or "")
+                if value is not None and value != old:
+                    before[name], after[name] = old, value
+                    setattr(row, name, value)
+            if after:
+                record(session, by, "webhook_updated", "webhook", row.id, before=before, after=after)
+            return _endpoint_row(row)
+
+    def replay(self, delivery_id: int, by: Actor = SYSTEM, now: datetime | None = None) -> DeliveryRow:
+        """Send a delivery again (Stripe's "resend", GitHub's "redeliver"): whatever its state, it is due now, the
+        same body under the same event id (a receiver that had it drops the repeat), one more try then retried as
+        any while under `max_attempts` tries in all. A delivery being sent meanwhile keeps its worker's claim (sent
+        once at a time). Audited on the endpoint. Refused naming `delivery` when there is none (its endpoint
+        deleted with it)."""
+        now = now or utcnow()
+        endpoint_id = None
+        if 0 < delivery_id <= MAX_ROW_ID:
+            with self.db.session() as session:  # read before the write's transaction (SQLite: no read, then lock)
+                endpoint_id = session.scalar(select(WebhookDelivery.endpoint_id)
+                                             .where(WebhookDelivery.id == delivery_id))
+        with self.db.session() as session:
+            # The endpoint's lock, then the delivery's: the order of `delete` and `record_try`.
+            if endpoint_id is None or not lock_row(session, WebhookEndpoint, endpoint_id):
+                raise InputError("delivery", N_("no webhook delivery %(id)s"), id=delivery_id)
+            row = session.get(WebhookDelivery, delivery_id, with_for_update=True)
+            if row is None:
+                raise InputError("delivery", N_("no webhook delivery %(id)s"), id=delivery_id)
+            was = row.state
+            row.state, row.next_attempt_at, row.finished_at = "pending", now, None
+            if row.attempts >= self.max_attempts:  # one more try after it ran out: the try itself, not a new series
+                row.attempts = self.max_attempts - 1
+            record(session, by, "webhook_replayed", "webhook", endpoint_id,
+                   before={"delivery": row.id, "event": row.event_id, "state": was}, after={"state": "pending"})
+            return _delivery_row(row)
 
     def _endpoint(self, session: Session, endpoint_id: int) -> WebhookEndpoint:
         row = session.get(WebhookEndpoint, endpoint_id, with_for_update=True) if 0 < endpoint_id <= MAX_ROW_ID \
@@ -397,33 +526,71 @@ class Webhooks:
         with self.db.session() as session:
             return [_endpoint_row(row) for row in session.scalars(select(WebhookEndpoint).order_by(WebhookEndpoint.id))]
 
-    def deliveries(self, endpoint_id: int, limit: int = 20) -> list[DeliveryRow]:
-        """The endpoint's most recent events, newest first."""
+    def deliveries(self, endpoint_id: int, limit: int = 20, state: str | None = None) -> list[DeliveryRow]:
+        """The endpoint's most recent events, newest first; only those in `state` (WEBHOOK_STATES) when given."""
+        if state is not None and state not in WEBHOOK_STATES:
+            raise InputError("state", N_("unknown delivery state %(state)s"), state=state[:40])
         with self.db.session() as session:
-            rows = session.scalars(select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint_id)
-                                   .order_by(WebhookDelivery.id.desc()).limit(limit))
-            return [DeliveryRow(r.id, r.event_id, r.event_type, r.ticket_id, r.state, r.attempts,
-                                as_utc(r.next_attempt_at) if r.state == "pending" else None, r.last_status,
-                                r.last_error, as_utc(r.created_at)) for r in rows]
+            query = select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint_id)
+            if state is not None:
+                query = query.where(WebhookDelivery.state == state)
+            rows = session.scalars(query.order_by(WebhookDelivery.id.desc()).limit(limit))
+            return [_delivery_row(r) for r in rows]
+
+    def claim(self, lease: timedelta, now: datetime | None = None, skip: Iterable[int] = ()) -> Due | None:
+        """Take the oldest due delivery of an active endpoint (not of `skip`'s endpoints) for `lease`: no other
+        worker takes it meanwhile, so concurrent workers share the outbox and each delivery is tried by one at a
+        time. One conditional UPDATE: PostgreSQL picks the row FOR UPDATE SKIP LOCKED (another worker's pick is
+        passed over, not waited for), SQLite's write lock makes the statement whole. A worker that dies mid-send
+        leaves its claim to expire after `lease`, and the delivery is claimed again (at least once). None: nothing
+        due."""
+        now = now or utcnow()
+        until = now + lease
+        free = or_(WebhookDelivery.claimed_until.is_(None), WebhookDelivery.claimed_until <= now)
+        due = and_(WebhookDelivery.state == "pending", WebhookDelivery.next_attempt_at <= now, free,
+                   WebhookDelivery.endpoint_id.in_(select(WebhookEndpoint.id).where(WebhookEndpoint.active.is_(True))))
+        skipped = sorted(set(skip))
+        if skipped:
+            due = and_(due, WebhookDelivery.endpoint_id.not_in(skipped))
+        with self.db.session() as session:
+            pick = select(WebhookDelivery.id).where(due).order_by(WebhookDelivery.id).limit(1)
+            if session.get_bind().dialect.name == "postgresql":
+                pick = pick.with_for_update(skip_locked=True)
+            claimed = session.scalar(update(WebhookDelivery).where(WebhookDelivery.id == pick.scalar_subquery(), due)
+                                     .values(claimed_until=until).returning(WebhookDelivery.id)
+                                     .execution_options(synchronize_session=False))
+            if claimed is None:
+                return None
+            d, url, secret = session.execute(
+                select(WebhookDelivery, WebhookEndpoint.url, WebhookEndpoint.secret)
+                .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+                .where(WebhookDelivery.id == claimed)).one()
+            return Due(d.id, d.endpoint_id, url, secret, d.event_id, d.event_type, as_utc(d.created_at), d.ticket_id,
+                       dict(d.data or {}), d.body, d.attempts, until)
 
     def due(self, limit: int = 50, now: datetime | None = None) -> list[Due]:
-        """Pending deliveries of active endpoints whose time has come, oldest first."""
+        """Pending deliveries of active endpoints whose time has come and that no worker holds, oldest first
+        (a look: the worker's pass takes each with `claim`)."""
+        now = now or utcnow()
         with self.db.session() as session:
             rows = session.execute(
                 select(WebhookDelivery, WebhookEndpoint.url, WebhookEndpoint.secret)
                 .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
-                .where(WebhookDelivery.state == "pending", WebhookDelivery.next_attempt_at <= (now or utcnow()),
+                .where(WebhookDelivery.state == "pending", WebhookDelivery.next_attempt_at <= now,
+                       or_(WebhookDelivery.claimed_until.is_(None), WebhookDelivery.claimed_until <= now),
                        WebhookEndpoint.active.is_(True))
                 .order_by(WebhookDelivery.id).limit(limit)).all()
             return [Due(d.id, d.endpoint_id, url, secret, d.event_id, d.event_type, as_utc(d.created_at), d.ticket_id,
                         dict(d.data or {}), d.body, d.attempts) for d, url, secret in rows]
 
-    def record_try(self, delivery_id: int, body: str, outcome: Outcome,
-                   now: datetime | None = None) -> tuple[str, bool]:
-        """Write one try's outcome: "delivered", "pending" (retried after the backoff, or the receiver's
-        Retry-After when longer) or "failed" (a 4xx other than 408/429, or out of tries). An endpoint whose
-        `disable_after` events in a row failed for good is turned off, the reason kept and audited. Returns the
-        delivery's state and whether its endpoint is still on."""
+    def record_try(self, delivery_id: int, body: str, outcome: Outcome, now: datetime | None = None,
+                   claimed_until: datetime | None = None) -> tuple[str, bool]:
+        """Write one try's outcome, under the worker's claim when it has one (`claimed_until`, from `claim`: a claim
+        that expired and was taken by another worker writes nothing, the other's try counts) and ending it:
+        "delivered", "pending" (retried after the backoff, or the receiver's Retry-After when longer) or "failed" (a
+        4xx other than 408/429, or out of tries). An endpoint whose `disable_after` events in a row failed for good
+        is turned off, the reason kept and audited. Returns the delivery's state and whether its endpoint is still
+        on."""
         now = now or utcnow()
         with self.db.session() as session:  # a delivery's endpoint never changes: read before the write's transaction
             endpoint_id = session.scalar(select(WebhookDelivery.endpoint_id).where(WebhookDelivery.id == delivery_id))
@@ -437,6 +604,10 @@ class Webhooks:
             row = session.get(WebhookDelivery, delivery_id, with_for_update=True) if endpoint is not None else None
             if row is None or endpoint is None or row.state != "pending":
                 return (row.state if row is not None else "failed"), False
+            if claimed_until is not None:
+                if row.claimed_until is None or as_utc(row.claimed_until) != claimed_until:
+                    return row.state, endpoint.active  # our claim lapsed and another worker holds it
+                row.claimed_until = None
             row.body, row.attempts = body, row.attempts + 1
             row.last_status, row.last_error = outcome.status, (outcome.error or None) and outcome.error[:500]
             row.last_response = outcome.response

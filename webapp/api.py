@@ -36,6 +36,9 @@ from desk.mail.attachments import Upload
 from desk.models import PRIORITIES, TICKET_STATUSES, Attachment, Message, Organization, Ticket, as_utc, utcnow
 from desk.organizations import Organizations, tags_of
 from desk.ticket_fields import values_of, values_of_many
+from desk.ticket_json import field_values_json as values_json
+from desk.ticket_json import snoozed_until
+from desk.ticket_json import ticket_json as api_ticket_json
 from desk.ticket_patch import KEEP, ChangedMeanwhile, TicketPatch, patch_ticket
 from desk.tickets import MAX_ROW_ID, ClosedTicketError, CustomerReply, DuplicateTicketError, InputError, NewTicket
 from desk.token_scopes import SCOPES, parse_scopes
@@ -410,11 +413,6 @@ def message_json(message: Message, attached: list[Attachment]) -> dict[str, obje
             "created_at": as_utc(message.created_at).isoformat(), "attachments": stored_files(attached)}
 
 
-def snoozed_until(ticket: Ticket) -> str | None:
-    """The ticket's snooze end in the API's form (ISO 8601, UTC), None when it is awake: both ticket answers."""
-    return as_utc(ticket.snoozed_until).isoformat() if ticket.snoozed_until is not None else None
-
-
 def no_ticket(ticket_id: int):  # type: ignore[no-untyped-def]
     return error(f"ticket: no ticket {ticket_id}", 404)
 
@@ -427,34 +425,18 @@ def organization_of(desk: Desk, customer_id: int) -> int | None:
 
 def ticket_fields(ticket: Ticket, values: dict[str, str] | None = None, desk: Desk | None = None,
                   organization: object = KEEP) -> dict[str, object]:
-    """A ticket as both ticket answers give it, without its messages: GET /tickets/<id>'s (which adds them and its
-    follow-up links), each item of GET /tickets, PATCH's answer, and the outbound webhooks' `data.ticket` (which pass
-    their `desk`, having no request). `ticket.tags` loaded; `values` its custom fields' (read now when not given)."""
+    """A ticket as both ticket answers give it, without its messages (desk.ticket_json, which the outbound webhooks'
+    `data.ticket` is too): GET /tickets/<id>'s (which adds them and its follow-up links), each item of GET /tickets,
+    PATCH's answer. `ticket.tags` loaded; `values` its custom fields' (read now when not given)."""
     desk = desk if desk is not None else state.desk()
-    hours = desk.hours
-    return {
-        "id": ticket.id, "reference": ticket.reference, "subject": ticket.subject, "lang": ticket.lang,
-        "status": ticket.status, "priority": ticket.priority, "channel": ticket.channel,
-        "team": hours.team_key(ticket.team), "category": ticket.category,
-        "created_at": as_utc(ticket.created_at).isoformat(), "updated_at": as_utc(ticket.updated_at).isoformat(),
-        "due_at": as_utc(ticket.due_at).isoformat() if ticket.due_at is not None else None,
-        "assignee": ticket.assignee_id, "customer": ticket.customer_id,
-        "organization": organization if organization is not KEEP else organization_of(desk, ticket.customer_id),
-        "tags": sorted(t.tag for t in ticket.tags), "merged_into": ticket.merged_into_id,
-        "snoozed_until": snoozed_until(ticket),
-        "ccs": [{"email": row.customer.email, "name": row.customer.name or ""} for row in ticket.cc_rows],
-        "fields": field_values_json(values if values is not None else values_of(desk.db, ticket), desk),
-    }
+    found = organization if organization is not KEEP else organization_of(desk, ticket.customer_id)
+    return api_ticket_json(ticket, desk.hours, desk.fields, found,  # type: ignore[arg-type]
+                       values if values is not None else values_of(desk.db, ticket))
 
 
 def field_values_json(values: dict[str, str], desk: Desk | None = None) -> dict[str, object]:
-    """Stored values as JSON: a checkbox's as true/false, a number's as its decimal text (no float rounding)."""
-    fields = (desk if desk is not None else state.desk()).fields
-    out: dict[str, object] = {}
-    for key, value in sorted(values.items()):
-        field = fields.get(key)
-        out[key] = (value == "true") if field is not None and field.type == "checkbox" else value
-    return out
+    """Stored values as JSON (desk.ticket_json): a checkbox's as true/false, a number's as its decimal text."""
+    return values_json(values, (desk if desk is not None else state.desk()).fields)
 
 
 def field_filters() -> tuple[tuple[str, str], ...]:

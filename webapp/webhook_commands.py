@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from desk.models import WEBHOOK_EVENTS
+from desk.models import WEBHOOK_EVENTS, WEBHOOK_STATES
 from kb.settings import Settings
 from webapp.cli_options import location_options
 
@@ -29,6 +29,8 @@ def list_command(settings: Settings) -> None:
         for e in endpoints:
             state = "on" if e.active else "off"
             click.echo(f"{e.id}\t{state}\t{e.name}\t{e.url}\t{','.join(e.events)}")
+            if e.description:
+                click.echo(f"  {e.description}")
             if e.disabled_reason:
                 click.echo(f"  turned off after {e.failures_in_row} events in a row failed; the last: "
                            f"{e.disabled_reason}")
@@ -71,3 +73,59 @@ def remove_command(settings: Settings, webhook_id: int) -> None:
         except InputError as error:
             raise click.ClickException(str(error)) from None
     click.echo(f"webhook {webhook_id} removed")
+
+
+@webhooks_group.command("edit")
+@location_options
+@click.argument("webhook_id", type=int)
+@click.option("--url", default=None, help="a new URL, checked as when added")
+@click.option("--event", "events", multiple=True, type=click.Choice(WEBHOOK_EVENTS),
+              help="repeat for each: the events it gets from now on (note.created: internal notes)")
+@click.option("--description", default=None, help="what it feeds or who owns it ('' clears it)")
+def edit_command(settings: Settings, webhook_id: int, url: str | None, events: tuple[str, ...],
+                 description: str | None) -> None:
+    """Change an endpoint's URL, events or description (its name and secret are kept); audited with before/after."""
+    from desk.audit import CLI
+    from desk.desk import Desk
+    from desk.tickets import InputError
+
+    if url is None and not events and description is None:
+        raise click.UsageError("give --url, --event or --description")
+    with Desk(settings) as desk:
+        try:
+            row = desk.webhooks.update(webhook_id, by=CLI, url=url, events=events or None, description=description)
+        except InputError as error:
+            raise click.ClickException(str(error)) from None
+    click.echo(f"webhook {row.id}\t{row.url}\t{','.join(row.events)}")
+
+
+@webhooks_group.command("replay")
+@location_options
+@click.argument("delivery_id", type=int)
+def replay_command(settings: Settings, delivery_id: int) -> None:
+    """Send a delivery again (its id from `kb webhooks deliveries`): due now, same body and event id; audited."""
+    from desk.audit import CLI
+    from desk.desk import Desk
+    from desk.tickets import InputError
+
+    with Desk(settings) as desk:
+        try:
+            desk.webhooks.replay(delivery_id, by=CLI)
+        except InputError as error:
+            raise click.ClickException(str(error)) from None
+    click.echo(f"delivery {delivery_id} queued again")
+
+
+@webhooks_group.command("deliveries")
+@location_options
+@click.argument("webhook_id", type=int)
+@click.option("--state", type=click.Choice(WEBHOOK_STATES), default=None, help="only those in this state")
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+def deliveries_command(settings: Settings, webhook_id: int, state: str | None, limit: int) -> None:
+    """An endpoint's latest deliveries, newest first: id, event, ticket, state, attempts, HTTP status or error."""
+    from desk.desk import Desk
+
+    with Desk(settings) as desk:
+        for d in desk.webhooks.deliveries(webhook_id, limit, state):
+            click.echo(f"{d.id}\t{d.event_type}\t{d.ticket_id or '-'}\t{d.state}\t{d.attempts}\t"
+                       f"{d.last_status or ''}{' ' + d.last_error if d.last_error else ''}")

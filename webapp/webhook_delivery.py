@@ -3,8 +3,10 @@
 The body is `{"id", "type", "created_at", "data"}`; `data.ticket` is the ticket as the API's GET /api/v1/tickets/<id>
 gives it without its thread (webapp.api.ticket_fields: never an internal article, never the customer's help-center
 context), `data.message` a message with its files as their agent URLs (never their bytes), `data.changes` what a
-`ticket.updated` changed (old and new). The body is composed on the first try and kept, so a retry sends the same
-bytes under the same `webhook-id`; the ticket in it is the ticket as it was at that first try.
+`ticket.updated` changed (old and new), `data.target` a `ticket.merged`'s target ticket. The ticket is the one
+desk.webhooks took in the change's transaction (as that change left it; an event queued before it did so is read at
+its first try). The body is composed on the first try and kept, so a retry or a replay sends the same bytes under
+the same `webhook-id`.
 
 Signing (standardwebhooks.com; the `standardwebhooks` package is on PyPI but not a dependency here: the scheme is a
 few lines of the standard library): `webhook-id`, `webhook-timestamp` (seconds) and `webhook-signature:
@@ -15,6 +17,10 @@ KB_WEBHOOK_ALLOW_PRIVATE allows private ones), the connection made to the addres
 lookup to rebind), redirects never followed (a 3xx is a final failure, as a 4xx), at most `RESPONSE_KEEP` bytes of
 the answer read and kept, `KB_WEBHOOK_TIMEOUT` seconds per connect and per read. An endpoint whose try failed on the
 network is skipped for the rest of the pass, so one dead receiver holds the worker up once, not once per event.
+
+Several workers (two `kb worker` processes) share the outbox: each event is claimed (desk.webhooks.Webhooks.claim)
+for `lease(settings)` before it is sent, so it is tried by one worker at a time; a worker that dies mid-send leaves
+the claim to expire and the event is tried again.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ import logging
 import socket
 import ssl
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
@@ -44,6 +50,11 @@ from webapp.urls import absolute_base
 RESPONSE_KEEP = 4096  # bytes of a receiver's answer read and kept for the delivery log
 PASS_LIMIT = 20  # events one pass tries at most: 20 x KB_WEBHOOK_TIMEOUT bounds a pass when receivers hang
 USER_AGENT = "kb-webhooks/1"
+# A claim outlives any one try: connect, send and read each wait KB_WEBHOOK_TIMEOUT at most (a receiver trickling its
+# answer byte by byte can take longer: at least once, it may then get the event twice), plus a minute's margin for
+# the address's lookup and the outcome's write on a busy database.
+LEASE_TIMEOUTS = 10
+LEASE_MARGIN = timedelta(minutes=1)
 log = logging.getLogger(__name__)
 
 
@@ -62,6 +73,11 @@ def _attachments(session: Session, settings: Settings, message: Message) -> list
              "url": f"{base}/agent/attachments/{a.id}"} for a in rows]
 
 
+def lease(settings: Settings) -> timedelta:
+    """How long a worker holds a delivery it claimed (desk.webhooks.Webhooks.claim)."""
+    return LEASE_TIMEOUTS * timedelta(seconds=settings.webhook_timeout_s) + LEASE_MARGIN
+
+
 def render(desk: Desk, settings: Settings, due: Due) -> str:
     """The event's JSON body."""
     from webapp.api import ticket_fields  # the API's own serializer (Flask's blueprint module: the worker's side)
@@ -70,7 +86,12 @@ def render(desk: Desk, settings: Settings, due: Due) -> str:
     if due.ticket_id is not None:
         with desk.db.session() as session:
             ticket = session.get(Ticket, due.ticket_id, options=[selectinload(Ticket.tags)])
-            data["ticket"] = ticket_fields(ticket, desk=desk) if ticket is not None else {"id": due.ticket_id}
+            if "ticket" in due.data:  # taken in the change's transaction (desk.webhooks)
+                data["ticket"] = due.data["ticket"]
+            else:  # queued before snapshots were taken: the ticket now
+                data["ticket"] = ticket_fields(ticket, desk=desk) if ticket is not None else {"id": due.ticket_id}
+            if due.data.get("target") is not None:  # ticket.merged
+                data["target"] = due.data.get("target_ticket") or {"id": due.data["target"]}
             changes = due.data.get("changes")
             if changes is not None:
                 if "team" in changes:
@@ -169,15 +190,17 @@ def deliver_webhooks(desk: Desk, settings: Settings, limit: int = PASS_LIMIT, no
     hooks = desk.webhooks
     down: set[int] = set()
     tried = 0
-    for due in hooks.due(limit, now):
-        if due.endpoint_id in down:
-            continue
+    held = lease(settings)
+    while tried < limit:
+        due = hooks.claim(held, now, skip=down)
+        if due is None:
+            break
         body = due.body if due.body is not None else render(desk, settings, due)
         timestamp = int(time.time())
         outcome = post(due.url, body, {
             "webhook-id": due.event_id, "webhook-timestamp": str(timestamp),
             "webhook-signature": sign(due.secret, due.event_id, timestamp, body)}, settings)
-        state, active = hooks.record_try(due.id, body, outcome, now)
+        state, active = hooks.record_try(due.id, body, outcome, now, due.claimed_until)
         if outcome.status is None or not active:  # unreachable, or just turned off: its other events wait
             down.add(due.endpoint_id)
         log.info("webhook %s %s to endpoint %s: %s (%s)", due.event_type, due.event_id, due.endpoint_id, state,

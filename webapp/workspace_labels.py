@@ -85,9 +85,10 @@ class ViewLabels:
             "passkey_removed": gettext("Passkey removed"), "passkey_used": gettext("Signed in with a passkey"),
             "passkey_failed": gettext("Passkey refused (a failed check, or a cloned key)"),
             "ticket_ccs_changed": gettext("Ticket's CCs changed"),
-            "webhook_created": gettext("Webhook created"), "webhook_updated": gettext("Webhook turned on or off"),
+            "webhook_created": gettext("Webhook created"), "webhook_updated": gettext("Webhook changed"),
             "webhook_deleted": gettext("Webhook deleted"), "webhook_rotated": gettext("Webhook secret rotated"),
             "webhook_disabled": gettext("Webhook turned off after failures"),
+            "webhook_replayed": gettext("Webhook event sent again"),
             "ticket_fields_changed": gettext("Ticket fields changed"),
             "organization_created": gettext("Organization created"),
             "organization_edited": gettext("Organization edited"),
@@ -102,6 +103,7 @@ class ViewLabels:
             "message.created": gettext("A customer or an agent writes (public messages)"),
             "note.created": gettext("An agent adds an internal note"),
             "csat.rated": gettext("A customer rates a solved ticket"), "webhook.test": gettext("Test event"),
+            "ticket.merged": gettext("A ticket is merged into another"),
         }.get(key, key)
 
     def webhook_state(self, key: str) -> str:

@@ -196,6 +196,10 @@ def test_notify_webhook_reaches_a_real_receiver_from_an_automation_and_a_trigger
         new(desk, email="lina@example.com")  # normal priority: not for the lead
         assert desk.automations.run(now=t0 + timedelta(minutes=20)) == []
         assert [f.ticket_id for f in desk.automations.run(now=t0 + timedelta(minutes=40))] == [ticket]
+        with desk.db.session() as session:  # each rule's event took the ticket in the rule's transaction
+            assert [(d.event_type, d.data["ticket"]["priority"]) for d in session.scalars(
+                select(WebhookDelivery).order_by(WebhookDelivery.id))] == [("trigger.fired", "urgent"),
+                                                                           ("automation.fired", "urgent")]
         assert deliver_webhooks(desk, desk.settings, now=utcnow()) == 2
         events = [verified(secret, headers, body) for _, headers, body in receiver.got]
         assert [(e["type"], e["data"]["rule"], e["data"]["ticket"]["id"]) for e in events] == [

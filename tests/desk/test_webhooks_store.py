@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic import command
 from sqlalchemy import inspect, select
 
+from desk.audit import SYSTEM
 from desk.desk import Desk
-from desk.models import WebhookDelivery
+from desk.models import AuditEvent, WebhookDelivery, WebhookEndpoint, utcnow
 from desk.tickets import InputError, NewTicket
 from desk.webhooks import Outcome, backoff, public_addresses
 from kb.settings import Settings
@@ -81,11 +85,146 @@ def test_what_is_retried_and_the_backoff() -> None:
 
 
 def test_erasing_a_customer_drops_the_webhook_events_about_their_tickets(desk: Desk) -> None:
-    desk.webhooks.create("crm", "http://127.0.0.1:9/x", ["ticket.created", "message.created"])
+    desk.webhooks.create("crm", "http://127.0.0.1:9/x", ["ticket.created", "message.created", "ticket.updated"])
     gone = desk.tickets.create(NewTicket(email="gone@example.com", subject="s", body="my address is ...",
                                          notify=False))
-    desk.tickets.create(NewTicket(email="kept@example.com", subject="s", body="b", notify=False))
+    kept = desk.tickets.create(NewTicket(email="kept@example.com", subject="s", body="b", notify=False))
+    copied = desk.tickets.create(NewTicket(email="kept@example.com", subject="s2", body="b2", notify=False))
+    desk.ccs.add(copied.id, "gone@example.com", by=SYSTEM)
+    desk.tickets.update(copied.id, priority="high")  # an event whose ticket names the CC (taken then)
     desk.erasure.erase(gone.customer_id, "gone@example.com")
     with desk.db.session() as session:
         left = list(session.scalars(select(WebhookDelivery.ticket_id)))
-    assert left and gone.id not in left
+    assert set(left) == {kept.id}  # not the CC'd ticket's (webhookclaim34: its snapshot named them)
+
+
+def test_the_webhook_claims_migration_upgrades_passkeys_and_goes_down(tmp_path: Path) -> None:
+    db, url = database_at(tmp_path, "passkeys")
+    with db.engine.begin() as connection:  # an endpoint and a waiting event written before
+        connection.exec_driver_sql(
+            "INSERT INTO webhook_endpoints (name, url, events, secret, active, failures_in_row, created_at) "
+            "VALUES ('crm', 'http://127.0.0.1:9/x', '[\"ticket.created\"]', 'whsec_AAAA', true, 0, CURRENT_TIMESTAMP)")
+        connection.exec_driver_sql(
+            "INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, data, state, attempts, "
+            "next_attempt_at, created_at) SELECT id, 'evt_old', 'webhook.test', '{}', 'pending', 0, "
+            "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP FROM webhook_endpoints")
+    migrate(db, command.upgrade, "webhook_claims")
+    assert "claimed_until" in {c["name"] for c in inspect(db.engine).get_columns("webhook_deliveries")}
+    assert "description" in {c["name"] for c in inspect(db.engine).get_columns("webhook_endpoints")}
+    db.close()
+    opened = Desk(Settings(data_dir=tmp_path, database_url=url, webhook_allow_private=True))
+    try:
+        [old] = opened.webhooks.endpoints()
+        assert old.description == ""
+        claimed = opened.webhooks.claim(timedelta(minutes=2))
+        assert claimed is not None and claimed.event_id == "evt_old"
+        opened.webhooks.update(old.id, description="the CRM team's")
+        migrate(opened.db, command.downgrade, "passkeys")
+        assert "claimed_until" not in {c["name"] for c in inspect(opened.db.engine).get_columns("webhook_deliveries")}
+        assert "description" not in {c["name"] for c in inspect(opened.db.engine).get_columns("webhook_endpoints")}
+        with opened.db.engine.connect() as connection:
+            assert list(connection.exec_driver_sql("SELECT event_id FROM webhook_deliveries").scalars()) == ["evt_old"]
+    finally:
+        opened.close()
+
+
+def events_of(desk: Desk) -> list[tuple[str, int | None, dict[str, Any]]]:
+    with desk.db.session() as session:
+        return [(d.event_type, d.ticket_id, d.data) for d in
+                session.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id))]
+
+
+def test_merge_snooze_wake_and_tag_renames_are_each_captured_once(desk: Desk) -> None:
+    desk.webhooks.create("crm", "http://127.0.0.1:9/x", ["ticket.updated", "ticket.merged"])
+    agent = desk.accounts.create_agent("a@example.com", "pw-long-enough-1", name="A")
+    first = desk.tickets.create(NewTicket(email="c@example.com", subject="s", body="b", notify=False)).id
+    second = desk.tickets.create(NewTicket(email="c@example.com", subject="s2", body="b2", notify=False)).id
+    other = desk.tickets.create(NewTicket(email="d@example.com", subject="s3", body="b3", notify=False)).id
+    until = utcnow() + timedelta(hours=2)
+    desk.snoozes.snooze([first], until, agent.id)
+    [(kind, ticket_id, data)] = events_of(desk)
+    assert (kind, ticket_id) == ("ticket.updated", first)
+    assert data["changes"]["snoozed_until"]["old"] is None and data["changes"]["snoozed_until"]["new"]
+    assert data["ticket"]["snoozed_until"] == data["changes"]["snoozed_until"]["new"]  # the snapshot agrees
+    assert desk.snoozes.wake(until + timedelta(seconds=1)) == 1
+    [(kind, ticket_id, data)] = events_of(desk)[1:]
+    assert (kind, ticket_id, data["changes"]["snoozed_until"]["new"]) == ("ticket.updated", first, None)
+    assert data["ticket"]["snoozed_until"] is None
+    desk.tags.add([first, other], ["vip"])
+    desk.tags.add([other], ["gold"])
+    mark = len(events_of(desk))
+    desk.tags.rename("vip", "gold", by=SYSTEM)  # onto `other`'s existing tag: a merge of the two there
+    renamed = events_of(desk)[mark:]
+    assert sorted((t, d["changes"]["tags"]["old"], d["changes"]["tags"]["new"]) for _, t, d in renamed) == [
+        (first, ["vip"], ["gold"]), (other, ["gold", "vip"], ["gold"])]
+    assert all(d["ticket"]["tags"] == ["gold"] for _, _, d in renamed)
+    desk.tags.delete("gold", by=SYSTEM)
+    deleted = events_of(desk)[mark + 2:]
+    assert sorted((t, d["changes"]["tags"]["new"]) for _, t, d in deleted) == [(first, []), (other, [])]
+    mark = len(events_of(desk))
+    desk.tickets.merge(second, first, agent.id, "merged")
+    merged = [(k, t, d) for k, t, d in events_of(desk)[mark:] if k == "ticket.merged"]
+    assert [(k, t, d["target"]) for k, t, d in merged] == [("ticket.merged", second, first)]
+    assert merged[0][2]["ticket"]["merged_into"] == first and merged[0][2]["target_ticket"]["id"] == first
+
+
+def test_edit_keeps_name_and_secret_checks_the_url_and_is_audited_with_before_after(desk: Desk) -> None:
+    row, secret = desk.webhooks.create("crm", "http://127.0.0.1:9/x", ["ticket.created"])
+    for kwargs, field in (({"url": "ftp://127.0.0.1/x"}, "url"), ({"events": []}, "events"),
+                          ({"events": ["ticket.gone"]}, "events"), ({"description": "x" * 501}, "description"),
+                          ({"url": "   "}, "url")):
+        with pytest.raises(InputError) as refused:
+            desk.webhooks.update(row.id, **kwargs)  # type: ignore[arg-type]
+        assert refused.value.field == field, kwargs
+    with pytest.raises(InputError) as missing:
+        desk.webhooks.update(row.id + 99, url="http://127.0.0.1:9/y")
+    assert missing.value.field == "webhook"
+    strict = Desk(replace(desk.settings, webhook_allow_private=False))  # the same database, the address rule on
+    try:
+        with pytest.raises(InputError) as private:
+            strict.webhooks.update(row.id, url="https://10.0.0.1/x")
+        assert private.value.field == "url"
+    finally:
+        strict.close()
+    assert desk.webhooks.endpoints() == [row]  # nothing half-written
+    edited = desk.webhooks.update(row.id, url="http://127.0.0.1:9/y", events=["ticket.created", "note.created"],
+                                  description="Slack bridge of the billing team")
+    assert (edited.name, edited.url, edited.events, edited.description) == (
+        "crm", "http://127.0.0.1:9/y", ["ticket.created", "note.created"], "Slack bridge of the billing team")
+    desk.webhooks.update(row.id, url="http://127.0.0.1:9/y")  # no change: no audit event
+    with desk.db.session() as session:
+        [audited] = session.scalars(select(AuditEvent).where(AuditEvent.action == "webhook_updated")).all()
+        assert session.scalar(select(WebhookEndpoint.secret)) == secret
+    assert audited.before == {"url": "http://127.0.0.1:9/x", "events": ["ticket.created"], "description": ""}
+    assert audited.after["url"] == "http://127.0.0.1:9/y" and "secret" not in str(audited.after)
+
+
+def test_a_claim_is_one_workers_until_its_lease_ends(desk: Desk) -> None:
+    row, _ = desk.webhooks.create("crm", "http://127.0.0.1:9/x", ["ticket.created"])
+    desk.tickets.create(NewTicket(email="c@example.com", subject="s", body="b", notify=False))
+    desk.tickets.create(NewTicket(email="c@example.com", subject="s2", body="b2", notify=False))
+    lease = timedelta(minutes=2)
+    first, second = desk.webhooks.claim(lease), desk.webhooks.claim(lease)
+    assert first is not None and second is not None and first.id != second.id
+    assert desk.webhooks.claim(lease) is None and desk.webhooks.due() == []  # both held
+    later = utcnow() + lease + timedelta(seconds=1)  # the first worker died mid-send: its claim runs out
+    again = desk.webhooks.claim(lease, now=later)
+    assert again is not None and again.id == first.id and again.claimed_until != first.claimed_until
+    # The first worker comes back: its claim lapsed and is another's, so its outcome is not written.
+    assert desk.webhooks.record_try(first.id, "{}", Outcome(200), claimed_until=first.claimed_until) == (
+        "pending", True)
+    assert desk.webhooks.record_try(again.id, "{}", Outcome(200), now=later, claimed_until=again.claimed_until) == (
+        "delivered", True)
+    assert desk.webhooks.claim(lease, now=later, skip=[row.id]) is None  # the endpoint skipped
+
+
+def test_a_fault_of_the_snapshot_does_not_refuse_the_change(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    desk.webhooks.create("crm", "http://127.0.0.1:9/x", ["ticket.created"])
+
+    def broken(*_args: object) -> dict[int, dict[str, Any]]:
+        raise KeyError("a serializer's bug")
+
+    monkeypatch.setattr("desk.desk.snapshots", broken)
+    ticket = desk.tickets.create(NewTicket(email="c@example.com", subject="s", body="b", notify=False))
+    [(kind, ticket_id, data)] = events_of(desk)
+    assert (kind, ticket_id, "ticket" in data) == ("ticket.created", ticket.id, False)  # the worker reads it then
