@@ -34,6 +34,7 @@ from desk.notices import Notices
 from desk.organizations import Organizations
 from desk.presence import Presence
 from desk.saved_views import SavedViews
+from desk.side_conversations import SideConversations
 from desk.snooze import Snoozes
 from desk.surveys import Surveys
 from desk.tags import Tags
@@ -84,6 +85,11 @@ class Desk:
     @cached_property
     def ccs(self) -> TicketCcs:
         return TicketCcs(self.db, self.settings.max_ccs, self.settings.mail_from)
+
+    @cached_property
+    def side_conversations(self) -> SideConversations:
+        return SideConversations(self.db, self.settings.data_dir, self.settings.mail_from,
+                                 self.settings.side_conversation_max_recipients)
 
     @cached_property
     def fields(self) -> TicketFields:

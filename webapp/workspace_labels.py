@@ -90,6 +90,10 @@ class ViewLabels:
             "organization_edited": gettext("Organization edited"),
             "organization_deleted": gettext("Organization deleted"),
             "organization_member_changed": gettext("Customer's organization changed"),
+            "side_conversation_started": gettext("Side conversation started"),
+            "side_conversation_replied": gettext("Side conversation replied to"),
+            "side_conversation_closed": gettext("Side conversation closed"),
+            "side_conversation_reopened": gettext("Side conversation reopened"),
         }.get(key, key)
 
     def webhook_event(self, key: str) -> str:
