@@ -40,7 +40,7 @@ from desk.database import Database, lock_row
 from desk.mail.addresses import message_id_locals, message_ids, new_token, token_in_subject, tokens_in_addresses
 from desk.mail.attachments import ATTACHMENT_FOLDER, safe_filename
 from desk.mail.outbox import queue_mail
-from desk.models import Attachment, OutboxMail, SideConversation, SideMessage, Ticket, utcnow
+from desk.models import Attachment, OutboxMail, SideConversation, SideMessage, Ticket, as_utc, utcnow
 from desk.tickets import MAX_BODY, MAX_SUBJECT, InputError, changeable, clean_email, clean_text, row_by_id
 from desk.translatable import N_
 
@@ -83,6 +83,35 @@ class SideView:
     created_at: datetime
     updated_at: datetime
     messages: tuple[SideEntry, ...]
+
+
+@dataclass(frozen=True)
+class SideEvent:
+    """A line of the ticket's history about a side conversation: started (`who` its participants), a third party's
+    reply (`who` their address) or an agent's (`agent_id`)."""
+
+    created_at: datetime
+    side_event: str  # started | third_party | agent
+    subject: str
+    who: str
+    agent_id: int | None
+    side_id: int
+
+
+def side_history(sides: Iterable[SideView]) -> list[SideEvent]:
+    events = []
+    for side in sides:
+        for number, m in enumerate(side.messages):
+            kind = "started" if number == 0 and m.author == "agent" else m.author
+            who = ", ".join(side.participants) if kind == "started" else m.from_address
+            events.append(SideEvent(m.created_at, kind, side.subject, who, m.agent_id, side.id))
+    return events
+
+
+def with_history(changes: Sequence[object], sides: Iterable[SideView]) -> list[object]:
+    """The ticket's history (desk.tickets.TicketStore.changes) with its side conversations' lines, oldest first."""
+    rows = [*changes, *side_history(sides)]
+    return sorted(rows, key=lambda row: as_utc(row.created_at))  # type: ignore[attr-defined]
 
 
 def clean_recipients(value: object, limit: int, mail_from: str, field: str = "to") -> list[str]:
