@@ -1003,7 +1003,8 @@ def _stamp_last_contact(session: Session, context: UOWTransaction) -> None:
 
 
 # What an outbound webhook can subscribe to (desk.webhooks); "note.created" (internal notes) only when asked for.
-WEBHOOK_EVENTS = ("ticket.created", "ticket.updated", "message.created", "note.created", "csat.rated")
+WEBHOOK_EVENTS = ("ticket.created", "ticket.updated", "message.created", "note.created", "csat.rated",
+                  "side_conversation.created", "side_conversation.replied")
 WEBHOOK_STATES = ("pending", "delivered", "failed")
 
 

@@ -38,6 +38,8 @@ from desk.models import (
     WEBHOOK_EVENTS,
     CsatSurvey,
     Message,
+    SideConversation,
+    SideMessage,
     Ticket,
     TicketTag,
     WebhookDelivery,
@@ -188,9 +190,11 @@ class _Gathered:
     tags: dict[int, dict[str, set[str]]] = field(default_factory=dict)
     messages: list[tuple[int, int, bool]] = field(default_factory=list)  # (ticket, message, internal)
     ratings: list[tuple[int, int]] = field(default_factory=list)  # (ticket, survey)
+    # (ticket, side conversation, its message, started): desk.side_conversations' messages, agents' and third parties'
+    sides: list[tuple[int, int, int, bool]] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.created or self.changes or self.tags or self.messages or self.ratings)
+        return bool(self.created or self.changes or self.tags or self.messages or self.ratings or self.sides)
 
 
 def _json_value(value: Any) -> Any:
@@ -206,6 +210,9 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
             gathered.messages.append((row.ticket_id, row.id, bool(row.internal)))
         elif isinstance(row, TicketTag):
             gathered.tags.setdefault(row.ticket_id, {"added": set(), "removed": set()})["added"].add(row.tag)
+        elif isinstance(row, SideMessage):  # its conversation new in the same flush: the side conversation started
+            side: SideConversation = row.conversation
+            gathered.sides.append((side.ticket_id, side.id, row.id, side in session.new))
     for row in session.deleted:
         if isinstance(row, TicketTag):
             gathered.tags.setdefault(row.ticket_id, {"added": set(), "removed": set()})["removed"].add(row.tag)
@@ -252,6 +259,9 @@ def _before_commit(session: Session) -> None:
             events.append(("ticket.updated", ticket_id, {"changes": changes}))
     for ticket_id, survey_id in gathered.ratings:
         events.append(("csat.rated", ticket_id, {"survey": survey_id}))
+    for ticket_id, side_id, side_message_id, started in gathered.sides:
+        events.append(("side_conversation.created" if started else "side_conversation.replied", ticket_id,
+                       {"side_conversation": side_id, "side_message": side_message_id}))
     moment = utcnow()
     for endpoint_id, wanted in endpoints:
         for kind, ticket_id, data in events:

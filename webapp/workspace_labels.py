@@ -103,6 +103,8 @@ class ViewLabels:
             "message.created": gettext("A customer or an agent writes (public messages)"),
             "note.created": gettext("An agent adds an internal note"),
             "csat.rated": gettext("A customer rates a solved ticket"), "webhook.test": gettext("Test event"),
+            "side_conversation.created": gettext("An agent starts a side conversation"),
+            "side_conversation.replied": gettext("A side conversation gets a message (a third party's or an agent's)"),
         }.get(key, key)
 
     def webhook_state(self, key: str) -> str:

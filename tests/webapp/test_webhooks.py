@@ -353,3 +353,31 @@ def test_kb_webhooks_add_list_remove(hook_settings: Settings, receiver: Receiver
     assert refused.exit_code != 0 and "webhook: no webhook 99" in refused.output
     removed = runner.invoke(main, ["webhooks", "remove", listed.output.split("\t")[0]])
     assert removed.exit_code == 0 and "no webhooks" in runner.invoke(main, ["webhooks", "list"]).output
+
+
+def test_side_conversation_events_carry_the_side_conversation_and_its_message(app: Flask,
+                                                                               receiver: Receiver) -> None:
+    desk = desk_of(app)
+    url = receiver.start()
+    _, secret = desk.webhooks.create("crm", url, ["side_conversation.created", "side_conversation.replied"])
+    agent = desk.accounts.find("agent@example.com")
+    assert agent is not None
+    ticket_id = new_ticket(desk)
+    from desk.audit import Actor
+    from desk.models import SideConversation
+
+    side = desk.side_conversations.start(ticket_id, "desk@courier.example", "", "Trace it, please.",
+                                         Actor.agent(agent.id))
+    with desk.db.session() as session:
+        token = session.scalars(select(SideConversation.token)).one()
+    raw = (f"From: desk@courier.example\r\nTo: support+{token}@manzil.example\r\nSubject: Re: Refund\r\n"
+           "Message-ID: <c2@courier.example>\r\n\r\nFound it.\r\n").encode()
+    assert desk.mail_in.receive(raw).outcome == "side_reply"
+    assert deliver(app) == 2
+    events = receiver.events(secret)
+    assert [e["type"] for e in events] == ["side_conversation.created", "side_conversation.replied"]
+    first, second = (e["data"]["side_conversation"] for e in events)
+    assert first["id"] == second["id"] == side.id and first["participants"] == ["desk@courier.example"]
+    assert first["message"]["body"] == "Trace it, please." and first["message"]["agent"] == agent.id
+    assert (second["message"]["author"], second["message"]["body"]) == ("third_party", "Found it.")
+    assert events[0]["data"]["ticket"]["id"] == ticket_id
