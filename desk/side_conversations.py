@@ -40,7 +40,7 @@ from desk.database import Database, lock_row
 from desk.mail.addresses import message_id_locals, message_ids, new_token, token_in_subject, tokens_in_addresses
 from desk.mail.attachments import ATTACHMENT_FOLDER, safe_filename
 from desk.mail.outbox import queue_mail
-from desk.models import Attachment, OutboxMail, SideConversation, SideMessage, Ticket, as_utc, utcnow
+from desk.models import Attachment, MailThread, OutboxMail, SideConversation, SideMessage, Ticket, as_utc, utcnow
 from desk.tickets import MAX_BODY, MAX_SUBJECT, InputError, changeable, clean_email, clean_text, row_by_id
 from desk.translatable import N_
 
@@ -146,8 +146,8 @@ def clean_recipients(value: object, limit: int, mail_from: str, field: str = "to
 
 
 def find_side(session: Session, recipients: Sequence[str], in_reply_to: str, references: str,
-              subject: str) -> tuple[SideConversation | None, bool]:
-    """The side conversation a mail answers, and whether the mail names a ticket's own thread by address first.
+              subject: str) -> SideConversation | None:
+    """The side conversation a mail answers, if any.
 
     The same order as a ticket's matching (desk.mail.receive.find_ticket): a token in the addresses, then a
     Message-ID we sent (or stored) in In-Reply-To/References, then the subject tag. A token in the addresses that is
@@ -157,11 +157,9 @@ def find_side(session: Session, recipients: Sequence[str], in_reply_to: str, ref
     if tokens:
         found = session.scalar(select(SideConversation).where(SideConversation.token.in_(tokens)).limit(1))
         if found is not None:
-            return found, False
-        from desk.models import MailThread
-
+            return found
         if session.scalar(select(MailThread.id).where(MailThread.token.in_(tokens)).limit(1)) is not None:
-            return None, True
+            return None  # addressed to a ticket's own thread
     header = f"{in_reply_to} {references}"
     locals_ = message_id_locals(header)
     if locals_:
@@ -176,11 +174,11 @@ def find_side(session: Session, recipients: Sequence[str], in_reply_to: str, ref
         if side_message is not None:
             found = session.scalar(select(SideConversation).join(SideMessage).where(SideMessage.id == side_message))
             if found is not None:
-                return found, False
+                return found
     token = token_in_subject(subject)
     if token:
-        return session.scalar(select(SideConversation).where(SideConversation.token == token)), False
-    return None, False
+        return session.scalar(select(SideConversation).where(SideConversation.token == token))
+    return None
 
 
 def _files_of(rows: Iterable[dict[str, object]]) -> tuple[SideFile, ...]:

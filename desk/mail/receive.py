@@ -230,7 +230,7 @@ class MailReceiver:
             why = MailReason("loop")
             row = self._inbound(session, mail, raw_path, size, transport, "loop", recipients, why, held=held)
             return Received("loop", row.id, why=why)
-        side, _ = find_side(session, recipients + mail.recipients, mail.in_reply_to, mail.references, mail.subject)
+        side = find_side(session, recipients + mail.recipients, mail.in_reply_to, mail.references, mail.subject)
         if side is not None and not mail.automatic:  # a machine's answer to it is held, as one matching nothing
             # A third party's reply to a side conversation (desk.side_conversations): never the ticket's thread. From
             # someone who is not a participant it is held, unless an agent recovers it (`held`).

@@ -4,6 +4,7 @@ hostile mail (a forged token, References naming another ticket's side conversati
 
 from __future__ import annotations
 
+import smtplib
 from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
@@ -14,13 +15,14 @@ from sqlalchemy import inspect, select
 
 from desk.audit import Actor
 from desk.desk import Desk
-from desk.models import AuditEvent, InboundMail, Message, SideConversation, Ticket
+from desk.mail.listener import start_listener
+from desk.models import AuditEvent, InboundMail, Message, OutboxMail, SideConversation, Ticket
 from desk.tickets import InputError
 from kb.settings import Settings
 from tests.conftest import database_at, database_url_for_tests, migrate
 from tests.desk.test_ccs import mail, token_of
 from tests.desk.test_mail_out import deliver
-from tests.smtp_sink import SmtpSink
+from tests.smtp_sink import SmtpSink, free_port
 
 
 @pytest.fixture
@@ -78,8 +80,17 @@ def test_the_side_mail_goes_to_the_third_party_on_its_own_thread_and_their_reply
     answer = reply_mail("It is in Jeddah.\n\nOn Monday Support wrote:\n> Please trace parcel 881.",
                         "desk@courier.example", f"support+{side_token}@manzil.example",
                         In_Reply_To=str(sent["Message-ID"]))
-    received = desk.mail_in.receive(answer, transport="smtp")
-    assert received.outcome == "side_reply" and received.side_conversation_id == side_id
+    port = free_port()  # through the real SMTP listener (`kb mail serve`), the token in the envelope's recipient
+    listener = start_listener(desk.mail_in, "127.0.0.1", port)
+    try:
+        with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
+            client.sendmail("desk@courier.example", [f"support+{side_token}@manzil.example"], answer)
+    finally:
+        listener.stop()
+    with desk.db.session() as session:
+        row = session.scalar(select(InboundMail).where(InboundMail.from_address == "desk@courier.example"))
+        assert row is not None and row.outcome == "side_reply" and row.ticket_id is None
+        assert row.reason_params and row.reason_params["side_conversation"] == side_id
     [view] = desk.side_conversations.for_ticket(ticket_id)
     assert [(m.author, m.body) for m in view.messages][1] == ("third_party", "It is in Jeddah.")
     assert view.unread and view.status == "open"
@@ -100,11 +111,15 @@ def test_a_reply_to_a_closed_side_conversation_reopens_it_and_an_agent_reply_thr
         side = session.get(SideConversation, side_id)
         assert side is not None and side.status == "closed"
         token = side.token
+    desk.tickets.update(ticket_id, status="solved", agent_id=1)
+    solved_at = desk.tickets.get(ticket_id).updated_at  # type: ignore[union-attr]
     got = desk.mail_in.receive(reply_mail("Delivered today.", "desk@courier.example", "support@manzil.example",
                                           References=str(sent["Message-ID"])))
     assert got.outcome == "side_reply"
     [view] = desk.side_conversations.for_ticket(ticket_id)
     assert view.status == "open"
+    ticket = desk.tickets.get(ticket_id)
+    assert ticket is not None and ticket.status == "solved" and ticket.updated_at > solved_at  # not reopened, moved
     desk.side_conversations.reply(ticket_id, side_id, "Thanks!", agent)
     deliver(desk, settings)
     second = sink.messages[-1]
@@ -207,3 +222,29 @@ def test_a_ticket_of_another_or_a_missing_side_conversation_is_refused(desk: Des
     with desk.db.session() as session:
         assert session.get(Ticket, ticket_id) is not None
 
+
+
+def test_a_forwarded_file_goes_with_the_mail_and_erasure_forgets_it(desk: Desk, settings: Settings,
+                                                                     sink: SmtpSink) -> None:
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = "lina@example.com", "support@manzil.example", "Damaged"
+    message.set_content("The box arrived broken.")
+    message.add_attachment(b"%PDF-1.4 receipt", maintype="application", subtype="pdf", filename="receipt.pdf")
+    ticket_id = desk.mail_in.receive(message.as_bytes()).ticket_id
+    assert ticket_id
+    [attached] = desk.attachments.for_ticket(ticket_id)
+    desk.accounts.create_agent("sara@manzil.example", "a long password", name="Sara")  # agent 1
+    with pytest.raises(InputError) as refused:  # a file of another ticket, or none, is named
+        desk.side_conversations.start(ticket_id, "desk@courier.example", "", "See attached.", Actor.agent(1),
+                                      [attached.id + 1])
+    assert refused.value.field == "attachments"
+    side = desk.side_conversations.start(ticket_id, "desk@courier.example", "Claim", "See attached.",
+                                         Actor.agent(1), [attached.id])
+    assert deliver(desk, settings) >= 1
+    [sent] = [m for m in sink.messages if "courier.example" in str(m["To"])]
+    assert [part.get_filename() for part in sent.iter_attachments()] == ["receipt.pdf"]
+    desk.erasure.erase(desk.tickets.get(ticket_id).customer_id, "lina@example.com")  # type: ignore[union-attr]
+    [view] = desk.side_conversations.for_ticket(ticket_id)
+    assert view.id == side.id and view.messages[0].files == () and view.messages[0].body == "See attached."
+    with desk.db.session() as session:
+        assert session.scalar(select(OutboxMail.id).where(OutboxMail.side_message_id.is_not(None))) is None
