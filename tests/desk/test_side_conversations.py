@@ -130,21 +130,26 @@ def test_a_reply_to_a_closed_side_conversation_reopens_it_and_an_agent_reply_thr
     assert actions == ["side_conversation_started", "side_conversation_closed", "side_conversation_replied"]
 
 
-@pytest.mark.parametrize(("to", "body", "message"), [
-    ("", "Hi", "enter at least one email address"),
-    ("not-an-address", "Hi", "is not an email address"),
-    ("a@x.example, b@x.example, c@x.example", "Hi", "at most 2 addresses"),
-    ("support@manzil.example", "Hi", "own address"),
-    ("a@x.example", "  ", "is empty"),
-])
-def test_bad_input_is_refused_naming_the_field_and_writes_nothing(desk: Desk, to: str, body: str,
-                                                                  message: str) -> None:
+BAD_INPUT = [
+    ("", "Hi", "to", "enter at least one email address"),
+    ("not-an-address", "Hi", "to", "is not an email address"),
+    ("a@x.example, b@x.example, c@x.example", "Hi", "to", "at most 2 addresses"),
+    ("support@manzil.example", "Hi", "to", "own address"),
+    ("a(b@x.example", "Hi", "to", "not an address a Cc line can carry"),
+    ("a@x.example", "  ", "body", "is empty"),
+]
+
+
+def test_bad_input_is_refused_naming_the_field_and_writes_nothing(desk: Desk) -> None:
     ticket_id = desk.mail_in.receive(mail("Help")).ticket_id
     assert ticket_id
-    with pytest.raises(InputError) as refused:
-        desk.side_conversations.start(ticket_id, to, "", body, Actor.agent(1))
-    assert refused.value.field == ("body" if body.strip() == "" else "to") and message in str(refused.value)
+    for to, body, field, message in BAD_INPUT:  # one desk for all (CI time): each refusal writes nothing
+        with pytest.raises(InputError) as refused:
+            desk.side_conversations.start(ticket_id, to, "", body, Actor.agent(1))
+        assert (refused.value.field, message in str(refused.value)) == (field, True), (to, str(refused.value))
     assert desk.side_conversations.for_ticket(ticket_id) == []
+    with desk.db.session() as session:
+        assert session.scalar(select(OutboxMail.id).where(OutboxMail.side_message_id.is_not(None))) is None
 
 
 def test_hostile_mail_never_reaches_a_side_conversation_it_should_not(
