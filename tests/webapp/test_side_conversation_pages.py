@@ -86,6 +86,14 @@ def test_an_agent_starts_a_side_conversation_and_reads_the_reply_the_customer_ne
                       data={"body": "Thanks!", "csrf_token": token}).status_code == 302
     [side] = desk.side_conversations.for_ticket(1)
     assert side.status == "open" and side.messages[-1].body == "Thanks!"
+    # In Arabic: the panel, the history line and a refusal naming the field, translated.
+    desk.accounts.set_locale(next(a.id for a in desk.accounts.agents()), "ar")
+    arabic = plain(agent.get("/agent/tickets/1").get_data(as_text=True))
+    assert 'lang="ar"' in arabic and "المحادثات الجانبية" in arabic
+    assert "بدأت المحادثة الجانبية «Parcel» مع desk@courier.example" in arabic
+    refused = agent.post("/agent/tickets/1/side-conversations", data={"to": "", "body": "x", "csrf_token": token})
+    assert refused.status_code == 400 and "أدخل عنوان بريد إلكتروني واحدًا على الأقل" in plain(
+        refused.get_data(as_text=True))
     # Another ticket's path never reaches it.
     assert agent.post(f"/agent/tickets/2/side-conversations/{side.id}/reply",
                       data={"body": "x", "csrf_token": token}).status_code in (404, 409)
