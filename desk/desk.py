@@ -52,6 +52,7 @@ from desk.passkeys import Passkeys, RelyingParty
 from desk.presence import Presence
 from desk.saved_views import SavedViews
 from desk.secret_box import SecretBox
+from desk.side_conversations import SideConversations
 from desk.snooze import Snoozes
 from desk.surveys import Surveys
 from desk.tags import Tags
@@ -175,6 +176,11 @@ class Desk:
     @cached_property
     def ccs(self) -> TicketCcs:
         return TicketCcs(self.db, self.settings.max_ccs, self.settings.mail_from)
+
+    @cached_property
+    def side_conversations(self) -> SideConversations:
+        return SideConversations(self.db, self.settings.data_dir, self.settings.mail_from,
+                                 self.settings.side_conversation_max_recipients)
 
     @cached_property
     def fields(self) -> TicketFields:

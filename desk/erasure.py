@@ -91,6 +91,7 @@ from desk.models import (
     WebhookDelivery,
     utcnow,
 )
+from desk.side_conversations import forget_forwarded
 from desk.tickets import InputError, clean_email, new_reference, row_by_id
 from desk.translatable import N_
 from kb.ticket_fields import TicketFields
@@ -306,6 +307,9 @@ class Erasure:
                     settled_at=now)))
         changed("mails_out", session.execute(delete(OutboxMail).where(
             or_(OutboxMail.ticket_id.in_(ticket_ids), OutboxMail.to_address.in_(addresses)))))
+        # Their files forwarded in side conversations: named no more, the mails that carried them gone (the third
+        # parties' own messages stay: desk.side_conversations). Not counted, as the webhook events below.
+        forget_forwarded(session, ticket_ids)
         # Outbound webhook events about their tickets: a kept body quotes their messages (desk.webhooks). Not counted:
         # the event's own audit row lists what the customer had, and these are the desk's, not theirs.
         session.execute(delete(WebhookDelivery).where(WebhookDelivery.ticket_id.in_(ticket_ids)))

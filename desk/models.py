@@ -267,6 +267,7 @@ AUDIT_ACTIONS = (
     "webhook_replayed",
     "organization_created", "organization_edited", "organization_deleted", "organization_member_changed",
     "passkey_registered", "passkey_renamed", "passkey_removed", "passkey_used", "passkey_failed",
+    "side_conversation_started", "side_conversation_replied", "side_conversation_closed", "side_conversation_reopened",
 )
 AUDIT_ACTORS = ("agent", "cli", "system", "api")  # "api": an API token's request (the token named in `after`)
 # A team and a tag by key, the rest by id; "org": an organization (desk.organizations; the column holds 8).
@@ -759,7 +760,7 @@ class CsatSurvey(Base):
     answered_at: Mapped[datetime | None] = mapped_column(index=True)
 
 
-MAIL_KINDS = ("confirmation", "reply", "solved", "magic_link")
+MAIL_KINDS = ("confirmation", "reply", "solved", "magic_link", "side_conversation")
 OUTBOX_STATES = ("queued", "sent", "failed")
 
 
@@ -802,6 +803,57 @@ class OutboxMail(Base):
     raw: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+    # A side conversation's message this mail carries (desk.side_conversations): then `ticket_id` is None, so the mail
+    # never joins the ticket's thread (its References, the replies matched to the ticket). No foreign key: SQLite adds
+    # the column in place.
+    side_message_id: Mapped[int | None] = mapped_column(Integer, index=True)
+
+
+class SideConversation(Base):
+    """A conversation an agent starts from a ticket with people outside it (a vendor, another team; Zendesk's side
+    conversations; desk.side_conversations): internal, never shown to the ticket's customer. Its mail has its own
+    token (reply address and subject tag) and Message-IDs, never the ticket's thread, so the third party's replies
+    come back here. `participants`: the addresses it is with (folded to lower case), not customers."""
+
+    __tablename__ = "side_conversations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    subject: Mapped[str] = mapped_column(String(300))
+    token: Mapped[str] = mapped_column(String(40), unique=True)
+    participants: Mapped[list[str]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(10), default="open")  # open | closed
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A third party's reply not yet read on the ticket page by its assignee (cleared when they open the ticket).
+    unread: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+    messages: Mapped[list[SideMessage]] = relationship(
+        back_populates="conversation", order_by="SideMessage.id", cascade="all, delete-orphan")
+
+
+class SideMessage(Base):
+    """One message of a side conversation: an agent's (mailed to the participants through the outbox) or a third
+    party's mail (its quoted history stripped as a ticket reply's is). `files`: what it carries, each a dict
+    (`filename`, `content_type`, `size`, and `path` under the data directory, or `attachment_id` for a ticket's
+    file the agent forwarded, or `skipped_reason` for one of a mail that was not kept)."""
+
+    __tablename__ = "side_conversation_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    side_conversation_id: Mapped[int] = mapped_column(ForeignKey("side_conversations.id"), index=True)
+    author: Mapped[str] = mapped_column(String(20))  # agent | third_party
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    from_address: Mapped[str] = mapped_column(String(320), default="")
+    body: Mapped[str] = mapped_column(Text)
+    files: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # An inbound mail's Message-ID (a retried delivery is stored once; a later mail's References find it).
+    mail_message_id: Mapped[str | None] = mapped_column(String(300), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    conversation: Mapped[SideConversation] = relationship(back_populates="messages")
+    agent: Mapped[Agent | None] = relationship()
 
 
 class InboundMail(Base):
@@ -985,7 +1037,7 @@ def _stamp_last_contact(session: Session, context: UOWTransaction) -> None:
 
 # What an outbound webhook can subscribe to (desk.webhooks); "note.created" (internal notes) only when asked for.
 WEBHOOK_EVENTS = ("ticket.created", "ticket.updated", "message.created", "note.created", "csat.rated",
-                  "ticket.merged")
+                  "ticket.merged", "side_conversation.created", "side_conversation.replied")
 WEBHOOK_STATES = ("pending", "delivered", "failed")
 
 

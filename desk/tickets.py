@@ -1340,6 +1340,8 @@ class TicketStore:
             from desk.audit import SYSTEM, Actor  # both import this module's InputError
             from desk.ticket_fields import fill_blanks
             fill_blanks(session, source.id, target.id, Actor.agent(agent_id) if agent_id else SYSTEM)
+            from desk.side_conversations import move_to  # imports this module
+            move_to(session, source.id, target.id)
             source.merged_into_id = target.id
             self._set_status(source, "closed", now, agent_id)
             if target.status in ("solved", "new"):

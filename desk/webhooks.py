@@ -46,6 +46,8 @@ from desk.models import (
     WEBHOOK_STATES,
     CsatSurvey,
     Message,
+    SideConversation,
+    SideMessage,
     Ticket,
     TicketTag,
     WebhookDelivery,
@@ -205,10 +207,12 @@ class _Gathered:
     ratings: list[tuple[int, int]] = field(default_factory=list)  # (ticket, survey)
     merged: list[tuple[int, int]] = field(default_factory=list)  # (source, target)
     queued: list[WebhookDelivery] = field(default_factory=list)  # written by a rule (queue_rule_event): no snapshot yet
+    # (ticket, side conversation, its message, started): desk.side_conversations' messages, agents' and third parties'
+    sides: list[tuple[int, int, int, bool]] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(self.created or self.changes or self.tags or self.messages or self.ratings or self.merged
-                    or self.queued)
+                    or self.queued or self.sides)
 
 
 def _gathered(session: Session) -> _Gathered:
@@ -246,6 +250,9 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
             gathered.messages.append((row.ticket_id, row.id, bool(row.internal)))
         elif isinstance(row, TicketTag):
             gathered.tags.setdefault(row.ticket_id, {"added": set(), "removed": set()})["added"].add(row.tag)
+        elif isinstance(row, SideMessage):  # its conversation new in the same flush: the side conversation started
+            side: SideConversation = row.conversation
+            gathered.sides.append((side.ticket_id, side.id, row.id, side in session.new))
     for row in session.deleted:
         if isinstance(row, TicketTag):
             gathered.tags.setdefault(row.ticket_id, {"added": set(), "removed": set()})["removed"].add(row.tag)
@@ -297,6 +304,9 @@ def _before_commit(session: Session, snapshot: Snapshot | None = None) -> None:
         events.append(("csat.rated", ticket_id, {"survey": survey_id}))
     for source, target in gathered.merged:
         events.append(("ticket.merged", source, {"target": target}))
+    for ticket_id, side_id, side_message_id, started in gathered.sides:
+        events.append(("side_conversation.created" if started else "side_conversation.replied", ticket_id,
+                       {"side_conversation": side_id, "side_message": side_message_id}))
     wanted = [(endpoint_id, kind, ticket_id, data) for endpoint_id, chosen in endpoints
               for kind, ticket_id, data in events if kind in (chosen or [])]
     # Each ticket as this change leaves it (the API's serializer, in this transaction): what the event describes.

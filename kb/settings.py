@@ -379,6 +379,11 @@ class Settings:
         "Zendesk allows 48",
         parse=lambda raw: _positive_int("KB_MAX_CCS", raw),
     )
+    side_conversation_max_recipients: int = setting(
+        10, "KB_SIDE_CONVERSATION_MAX_RECIPIENTS",
+        "addresses one side conversation is with at most (its To: when started; Zendesk's side conversations take 20)",
+        parse=lambda raw: _positive_int("KB_SIDE_CONVERSATION_MAX_RECIPIENTS", raw),
+    )
     imap_host: str | None = setting(None, "KB_IMAP_HOST", "the IMAP server `kb mail fetch` polls")
     imap_port: int = setting(993, "KB_IMAP_PORT", "its port")
     imap_user: str = setting("", "KB_IMAP_USER", "the mailbox's user", shown_default="unset")

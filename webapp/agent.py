@@ -31,6 +31,7 @@ from desk.audit import Actor
 from desk.inbox import SORTS, VIEWS, InboxQuery
 from desk.models import PRIORITIES, TICKET_STATUSES, Agent, Ticket, as_utc, utcnow
 from desk.saved_views import FIELD_PREFIX, MAX_NAME, SHARERS
+from desk.side_conversations import with_history
 from desk.snooze import snooze_time
 from desk.tags import clean_tag
 from desk.ticket_fields import field_changes, values_of
@@ -459,6 +460,7 @@ def _ticket_page(found: Ticket, **extra: Any) -> str:
     # The assignee picker lists the ticket's team's agents first, the others after (as Zendesk's group/assignee
     # picker does): any agent may be assigned.
     in_team = desk.teams.members(ticket_team)
+    sides = desk.side_conversations.for_ticket(found.id)  # internal: this page and the token API only
     extra.setdefault("kept_snooze", "")
     extra.setdefault("kept_fields", {})
     extra.setdefault("field_errors", {})
@@ -473,7 +475,9 @@ def _ticket_page(found: Ticket, **extra: Any) -> str:
         due=due, overdue=due is not None and due < now, labels=ViewLabels(), due_zone=zone.key,
         team_agents=[a for a in agents if a.id in in_team], other_agents=[a for a in agents if a.id not in in_team],
         teams=desk.hours.teams, ticket_team=ticket_team,
-        changes=desk.tickets.changes(found.id), automation_names={r.name for r in desk.automations.rules},
+        changes=with_history(desk.tickets.changes(found.id), sides), side_conversations=sides,
+        side_files=[a for a in desk.attachments.for_ticket(found.id) if a.path],
+        side_max=desk.side_conversations.max_recipients, automation_names={r.name for r in desk.automations.rules},
         agent_names={a.id: a.name or a.email for a in desk.accounts.everyone()},
         links=desk.tickets.follow_up_links(found), snooze_zone=reader_zone().key,  # the agent's clock, not the team's
         file_limits=shown_limits(desk.tickets.file_limits),
@@ -945,6 +949,7 @@ from webapp import (  # noqa: E402,F401
     organization_pages,
     passkey_pages,
     single_sign_on,
+    side_conversation_pages,
     tag_pages,
     team_status_pages,
     ticket_field_pages,

@@ -35,6 +35,7 @@ from desk.inbox import InboxQuery, TicketListQuery
 from desk.mail.attachments import Upload
 from desk.models import PRIORITIES, TICKET_STATUSES, Attachment, Message, Organization, Ticket, as_utc, utcnow
 from desk.organizations import Organizations, tags_of
+from desk.side_conversations import SideView
 from desk.ticket_fields import values_of, values_of_many
 from desk.ticket_json import field_values_json as values_json
 from desk.ticket_json import snoozed_until
@@ -985,6 +986,86 @@ def reply_json(reply: CustomerReply, ticket_id: int) -> dict[str, object]:
             "ticket_id": reply.ticket_id, "ticket_reference": reply.reference,
             "merged_from": ticket_id if reply.merged_from is not None else None,
             "follow_up_of": reply.follow_up_of_id}
+
+
+def side_json(side: SideView) -> dict[str, object]:
+    return {
+        "id": side.id, "ticket_id": side.ticket_id, "subject": side.subject, "participants": list(side.participants),
+        "status": side.status, "unread": side.unread, "created_at": as_utc(side.created_at).isoformat(),
+        "updated_at": as_utc(side.updated_at).isoformat(),
+        "messages": [{"id": m.id, "author": m.author, "agent_id": m.agent_id, "from_address": m.from_address,
+                      "body": m.body, "created_at": as_utc(m.created_at).isoformat(),
+                      "files": [{"filename": f.filename, "content_type": f.content_type, "size": f.size,
+                                 "kept": bool(f.path or f.attachment_id), "attachment_id": f.attachment_id}
+                                for f in m.files]}
+                     for m in side.messages],
+    }
+
+
+SIDE_PATH = "/api/v1/tickets/{ticket_id}/side_conversations"
+
+
+@bp.get("/tickets/<int:ticket_id>/side_conversations")
+@limiter.limit(API_IP_LIMIT)
+@limiter.limit(API_BAD_TOKEN_LIMIT, deduct_when=refused)
+@limiter.limit(API_TOKEN_LIMIT, key_func=token_key)
+@token_required("tickets:read")
+def side_conversations(ticket_id: int):
+    """The ticket's side conversations with their messages (desk.side_conversations), as the agent's page shows
+    them. Reads only."""
+    desk = state.desk()
+    if desk.tickets.get(ticket_id) is None:
+        return no_ticket(ticket_id)
+    return jsonify({"side_conversations": [side_json(s) for s in desk.side_conversations.for_ticket(ticket_id)]})
+
+
+def _side_refusal(exc: InputError):  # type: ignore[no-untyped-def]
+    if isinstance(exc, ClosedTicketError):
+        return error(str(exc), 409)
+    if exc.field in ("ticket", "side_conversation"):
+        return error(str(exc), 404)
+    return input_error(exc)
+
+
+@bp.post("/tickets/<int:ticket_id>/side_conversations")
+@limiter.limit(API_IP_LIMIT)
+@limiter.limit(API_BAD_TOKEN_LIMIT, deduct_when=refused)
+@limiter.limit(API_TOKEN_LIMIT, key_func=token_key)
+@token_required("tickets:write")
+def start_side_conversation(ticket_id: int):
+    """Start a side conversation: `to` (addresses), `body`, `subject` (the ticket's when empty), `attachments` (ids
+    of the ticket's files to forward). A bad field is a 400 naming it, nothing written; a closed ticket a 409."""
+    body = json_object("to and body", request_fields(SIDE_PATH))
+    files = body.get("attachments") or []
+    if not isinstance(files, list) or not all(isinstance(f, int) and not isinstance(f, bool) for f in files):
+        return error("attachments: must be a list of the ticket's file ids (numbers)")
+    if state.desk().tickets.get(ticket_id) is None:
+        return no_ticket(ticket_id)
+    try:
+        side = state.desk().side_conversations.start(
+            ticket_id, body.get("to"), json_text(body, "subject") or "", body.get("body"),
+            Actor.api(g.api_token_id, request.remote_addr), files)
+    except InputError as exc:
+        return _side_refusal(exc)
+    return jsonify(side_json(side)), 201
+
+
+@bp.post("/tickets/<int:ticket_id>/side_conversations/<int:side_id>/messages")
+@limiter.limit(API_IP_LIMIT)
+@limiter.limit(API_BAD_TOKEN_LIMIT, deduct_when=refused)
+@limiter.limit(API_TOKEN_LIMIT, key_func=token_key)
+@token_required("tickets:write")
+def reply_side_conversation(ticket_id: int, side_id: int):
+    """An agent's reply on the side conversation (`body`), mailed to its participants; a closed one reopens."""
+    body = json_object("body", request_fields(SIDE_PATH + "/{side_id}/messages"))
+    if state.desk().tickets.get(ticket_id) is None:
+        return no_ticket(ticket_id)
+    try:
+        side = state.desk().side_conversations.reply(ticket_id, side_id, body.get("body"),
+                                                     Actor.api(g.api_token_id, request.remote_addr))
+    except InputError as exc:
+        return _side_refusal(exc)
+    return jsonify(side_json(side)), 201
 
 
 @bp.post("/suggest")

@@ -149,6 +149,32 @@ TEAM = {"type": "string", "description": "the key of the team working the ticket
 TICKET_ID = {"name": "ticket_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1},
              "example": 1}
 NO_TICKET = _error("no ticket with this id")
+SIDE_CONVERSATION = {
+    "type": "object",
+    "required": ["id", "ticket_id", "subject", "participants", "status", "unread", "created_at", "updated_at",
+                 "messages"],
+    "properties": {
+        "id": {"type": "integer"}, "ticket_id": {"type": "integer"}, "subject": {"type": "string"},
+        "participants": {"type": "array", "items": {"type": "string"}},
+        "status": {"type": "string", "enum": ["open", "closed"]},
+        "unread": {"type": "boolean", "description": "a third party's reply not yet read on the ticket page"},
+        "created_at": {"type": "string", "format": "date-time"},
+        "updated_at": {"type": "string", "format": "date-time"},
+        "messages": {"type": "array", "items": {
+            "type": "object", "required": ["id", "author", "agent_id", "from_address", "body", "created_at", "files"],
+            "properties": {
+                "id": {"type": "integer"}, "author": {"type": "string", "enum": ["agent", "third_party"]},
+                "agent_id": {"type": "integer", "nullable": True}, "from_address": {"type": "string"},
+                "body": {"type": "string"}, "created_at": {"type": "string", "format": "date-time"},
+                "files": {"type": "array", "items": {
+                    "type": "object", "required": ["filename", "content_type", "size", "kept"],
+                    "properties": {"filename": {"type": "string"}, "content_type": {"type": "string"},
+                                   "size": {"type": "integer"}, "kept": {"type": "boolean"},
+                                   "attachment_id": {"type": "integer", "nullable": True,
+                                                     "description": "a ticket's file forwarded"}}}},
+            }}},
+    },
+}
 CUSTOMER_ID = {"name": "customer_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1},
                "example": 1}
 ORGANIZATION_ID = {"name": "organization_id", "in": "path", "required": True,
@@ -789,6 +815,70 @@ OPENAPI: dict[str, Any] = {
                     "422": KEY_REUSED,
                     **TOKEN_ERRORS,
                     "413": MULTIPART_413,
+                },
+            }
+        },
+        "/api/v1/tickets/{ticket_id}/side_conversations": {
+            "get": {
+                "summary": "The ticket's side conversations (internal: mail with people outside the ticket), oldest "
+                           "first, each with its messages",
+                "description": "What the agent's ticket page shows in its side conversation panels (README, \"Side "
+                               "conversations\"). Never on the customer's pages or answers. Reads only.",
+                "security": [{"bearer": []}],
+                "parameters": [TICKET_ID],
+                "responses": {
+                    "200": _json("the side conversations", {
+                        "type": "object", "required": ["side_conversations"],
+                        "properties": {"side_conversations": {"type": "array", "items": SIDE_CONVERSATION}},
+                    }),
+                    "404": NO_TICKET,
+                    **{code: TOKEN_ERRORS[code] for code in ("400", "401", "429", "503")},
+                },
+            },
+            "post": {
+                "summary": "Start a side conversation: mail `to` (one or more addresses) on its own thread",
+                "description": "Sent through the outbox with the side conversation's own reply address, subject tag "
+                               "and Message-IDs, never the ticket's thread: the third party's replies come back to "
+                               "it, never to the customer. `subject` empty or left out: the ticket's. `attachments`: "
+                               "ids of the ticket's files to forward. A closed ticket is a 409; a bad field a 400 "
+                               "naming it (at most `KB_SIDE_CONVERSATION_MAX_RECIPIENTS` addresses).",
+                "security": [{"bearer": []}],
+                "parameters": [TICKET_ID],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["to", "body"], "additionalProperties": False,
+                    "properties": {
+                        "to": {"type": "array", "items": {"type": "string", "maxLength": 320},
+                               "description": "the addresses (plain ASCII mailboxes)"},
+                        "subject": {"type": "string", "maxLength": 300, "nullable": True},
+                        "body": {"type": "string", "maxLength": 100000, "description": "Markdown, as a reply"},
+                        "attachments": {"type": "array", "items": {"type": "integer"},
+                                        "description": "ids of the ticket's files to forward"},
+                    },
+                }, "example": {"to": ["desk@courier.example"], "body": "Please trace parcel 881."}}}},
+                "responses": {
+                    "201": _json("started; its first mail queued", SIDE_CONVERSATION),
+                    "404": NO_TICKET,
+                    "409": _error("the ticket is closed (final)"),
+                    **{code: TOKEN_ERRORS[code] for code in ("400", "401", "413", "429", "503")},
+                },
+            },
+        },
+        "/api/v1/tickets/{ticket_id}/side_conversations/{side_id}/messages": {
+            "post": {
+                "summary": "Reply on a side conversation: mailed to its participants on its thread (a closed one "
+                           "is reopened)",
+                "security": [{"bearer": []}],
+                "parameters": [TICKET_ID, {"name": "side_id", "in": "path", "required": True,
+                                           "schema": {"type": "integer", "minimum": 1}}],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["body"], "additionalProperties": False,
+                    "properties": {"body": {"type": "string", "maxLength": 100000}},
+                }, "example": {"body": "Thank you!"}}}},
+                "responses": {
+                    "201": _json("sent (queued); the side conversation as it now is", SIDE_CONVERSATION),
+                    "404": _error("no such ticket, or no such side conversation on it"),
+                    "409": _error("the ticket is closed (final)"),
+                    **{code: TOKEN_ERRORS[code] for code in ("400", "401", "413", "429", "503")},
                 },
             }
         },

@@ -42,7 +42,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from desk.desk import Desk
-from desk.models import Attachment, CsatSurvey, Message, Ticket, as_utc
+from desk.models import Attachment, CsatSurvey, Message, SideConversation, SideMessage, Ticket, as_utc
 from desk.webhooks import SECRET_PREFIX, Due, Outcome, UnsafeAddress, public_addresses
 from kb.settings import Settings
 from webapp.urls import absolute_base
@@ -105,6 +105,20 @@ def render(desk: Desk, settings: Settings, due: Due) -> str:
                     "internal": message.internal, "channel": message.channel or (ticket.channel if ticket else None),
                     "created_at": as_utc(message.created_at).isoformat(),
                     "attachments": _attachments(session, settings, message),
+                }
+            side_id = due.data.get("side_conversation")
+            if side_id is not None:  # side_conversation.created / .replied (desk.side_conversations): agents' only
+                side = session.get(SideConversation, int(side_id))
+                written = session.get(SideMessage, int(due.data.get("side_message") or 0))
+                data["side_conversation"] = None if side is None else {
+                    "id": side.id, "subject": side.subject, "participants": list(side.participants),
+                    "status": side.status,
+                    "message": None if written is None else {
+                        "id": written.id, "author": written.author, "agent": written.agent_id,
+                        "from_address": written.from_address, "body": written.body,
+                        "created_at": as_utc(written.created_at).isoformat(),
+                        "files": [{"filename": f.get("filename"), "size": f.get("size")} for f in written.files or []],
+                    },
                 }
             if due.data.get("rule") is not None:  # automation.fired, trigger.fired: the rule's name
                 data["rule"] = due.data["rule"]

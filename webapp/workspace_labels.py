@@ -94,6 +94,10 @@ class ViewLabels:
             "organization_edited": gettext("Organization edited"),
             "organization_deleted": gettext("Organization deleted"),
             "organization_member_changed": gettext("Customer's organization changed"),
+            "side_conversation_started": gettext("Side conversation started"),
+            "side_conversation_replied": gettext("Side conversation replied to"),
+            "side_conversation_closed": gettext("Side conversation closed"),
+            "side_conversation_reopened": gettext("Side conversation reopened"),
         }.get(key, key)
 
     def webhook_event(self, key: str) -> str:
@@ -104,6 +108,8 @@ class ViewLabels:
             "note.created": gettext("An agent adds an internal note"),
             "csat.rated": gettext("A customer rates a solved ticket"), "webhook.test": gettext("Test event"),
             "ticket.merged": gettext("A ticket is merged into another"),
+            "side_conversation.created": gettext("An agent starts a side conversation"),
+            "side_conversation.replied": gettext("A side conversation gets a message (a third party's or an agent's)"),
         }.get(key, key)
 
     def webhook_state(self, key: str) -> str:

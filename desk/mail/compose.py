@@ -22,7 +22,18 @@ from sqlalchemy.orm import Session
 
 from desk.mail.addresses import message_id, reply_address, subject_tag, thread_token
 from desk.mail.attachments import attachment_file, message_files
-from desk.models import CsatSurvey, Customer, InboundMail, Message, OutboxMail, Ticket, TicketCc
+from desk.models import (
+    Attachment,
+    CsatSurvey,
+    Customer,
+    InboundMail,
+    Message,
+    OutboxMail,
+    SideConversation,
+    SideMessage,
+    Ticket,
+    TicketCc,
+)
 from kb.bidi_text import plain_name, without_bidi_controls
 from kb.settings import Settings
 
@@ -130,7 +141,60 @@ def content_for(session: Session, row: OutboxMail, settings: Settings) -> MailCo
     )
 
 
+def compose_side(session: Session, row: OutboxMail, settings: Settings, renderer: MailRenderer) -> EmailMessage:
+    """A side conversation's message (desk.side_conversations) to all its participants: its own reply address,
+    subject tag and References (its earlier mails, out and in), never the ticket's; the ticket's files the agent
+    forwarded attached. Nothing of the ticket's customer: no name, no link to their page."""
+    message = session.get(SideMessage, row.side_message_id)
+    if message is None:
+        raise ValueError(f"side conversation message {row.side_message_id} is gone")
+    side = session.get(SideConversation, message.side_conversation_id)
+    assert side is not None
+    content = MailContent(
+        kind=row.kind, lang=row.lang, subject=without_bidi_controls(side.subject), body=message.body,
+        agent_name=plain_name(message.agent.name if message.agent else ""), sent_at=message.created_at,
+        files=tuple(str(f.get("filename")) for f in message.files or []),
+    )
+    rendered = renderer.render(content)
+    mail = EmailMessage(policy=MAIL_POLICY)
+    mail["From"] = formataddr((settings.mail_sender_name, settings.mail_from))
+    mail["To"] = ", ".join(side.participants)
+    mail["Date"] = format_datetime(row.created_at if row.created_at.tzinfo else row.created_at.astimezone())
+    mail["Message-ID"] = message_id(row.mail_message_id, settings.mail_from)
+    mail["Content-Language"] = row.lang
+    mail[LOOP_HEADER] = "1"
+    mail["Reply-To"] = reply_address(settings.mail_from, side.token)
+    # Its earlier messages' Message-IDs, oldest first: the agents' mails we sent, the third parties' we received.
+    earlier: list[str] = []
+    for out, inbound in session.execute(
+            select(OutboxMail.mail_message_id, SideMessage.mail_message_id)
+            .select_from(SideMessage).outerjoin(OutboxMail, OutboxMail.side_message_id == SideMessage.id)
+            .where(SideMessage.side_conversation_id == side.id, SideMessage.id < message.id)
+            .order_by(SideMessage.id, OutboxMail.id)):
+        if out:
+            earlier.append(message_id(out, settings.mail_from))
+        elif inbound:
+            earlier.append(inbound)
+    if earlier:
+        mail["In-Reply-To"] = earlier[-1]
+        mail["References"] = " ".join(earlier[:1] + earlier[1:][-(MAX_REFERENCES - 1):])
+    mail["Subject"] = f"{rendered.subject} {subject_tag(side.token)}"
+    mail.set_content(rendered.text)
+    mail.add_alternative(rendered.html, subtype="html")
+    for entry in message.files or []:
+        attached = session.get(Attachment, entry.get("attachment_id")) if entry.get("attachment_id") else None
+        if attached is None or attached.path is None:
+            # The mail waits (retried, then failed with this reason), never sent without it.
+            raise ValueError(f"forwarded file {entry.get('attachment_id')} is gone")
+        maintype, _, subtype = attached.content_type.partition("/")
+        mail.add_attachment(attachment_file(settings.data_dir, attached).read_bytes(), maintype=maintype,
+                            subtype=subtype, filename=attached.filename)
+    return mail
+
+
 def compose(session: Session, row: OutboxMail, settings: Settings, renderer: MailRenderer) -> EmailMessage:
+    if row.side_message_id is not None:
+        return compose_side(session, row, settings, renderer)
     content = content_for(session, row, settings)
     rendered = renderer.render(content)
     mail = EmailMessage(policy=MAIL_POLICY)

@@ -33,6 +33,8 @@ TEMPLATES: dict[str, str] = {
     "delivery_status": N_("delivery status notification"),
     "mailing_list": N_("mailing list"),
     "daemon_sender": N_("sent by %(sender)s"),
+    # A mail carrying a side conversation's token from someone not in it (desk.side_conversations).
+    "side_stranger": N_("%(sender)s is not a participant of the side conversation it answers"),
 }
 INPUT = "input"  # params: field, message, plural, values (an InputError's parts)
 TEXT = "text"  # params: text (an English sentence from before codes, or a code this version does not know)

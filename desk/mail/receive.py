@@ -37,7 +37,8 @@ from desk.mail.addresses import message_id_locals, message_ids, token_in_subject
 from desk.mail.attachments import ALLOWED_TYPES, add_attachment, file_writes, safe_filename
 from desk.mail.parse import ParsedMail, UnparseableMail, clean_subject, glimpse, parse_mail
 from desk.mail.reasons import MailReason
-from desk.models import Customer, InboundMail, MailThread, Message, OutboxMail, Ticket, utcnow
+from desk.models import Customer, InboundMail, MailThread, Message, OutboxMail, SideMessage, Ticket, utcnow
+from desk.side_conversations import find_side, receive_side_reply
 from desk.tickets import MAX_BODY, MAX_SUBJECT, InputError, NewTicket, TicketStore, plain_text
 from kb.settings import Settings
 
@@ -57,11 +58,12 @@ class StorageError(Exception):
 
 @dataclass(frozen=True)
 class Received:
-    outcome: str  # created | continued | follow_up | automatic | loop | duplicate | rejected
+    outcome: str  # created | continued | follow_up | side_reply | automatic | loop | duplicate | rejected
     inbound_id: int | None = None
     ticket_id: int | None = None
     reference: str | None = None
     why: MailReason | None = None
+    side_conversation_id: int | None = None  # outcome side_reply: the side conversation it was added to
 
     @property
     def reason(self) -> str | None:
@@ -222,10 +224,28 @@ class MailReceiver:
             )
             if seen is not None:  # a retried delivery of a mail already stored
                 return Received("duplicate", seen.id, seen.ticket_id, why=MailReason("duplicate"))
+            if session.scalar(select(SideMessage.id).where(SideMessage.mail_message_id == mail.message_id).limit(1)):
+                return Received("duplicate", why=MailReason("duplicate"))
         if mail.loop:
             why = MailReason("loop")
             row = self._inbound(session, mail, raw_path, size, transport, "loop", recipients, why, held=held)
             return Received("loop", row.id, why=why)
+        side = find_side(session, recipients + mail.recipients, mail.in_reply_to, mail.references, mail.subject)
+        if side is not None and not mail.automatic:  # a machine's answer to it is held, as one matching nothing
+            # A third party's reply to a side conversation (desk.side_conversations): never the ticket's thread. From
+            # someone who is not a participant it is held, unless an agent recovers it (`held`).
+            if held is None and mail.from_address.lower() not in side.participants:
+                why = MailReason("side_stranger", {"sender": mail.from_address[:320]})
+                row = self._inbound(session, mail, raw_path, size, transport, "rejected", recipients, why)
+                return Received("rejected", row.id, why=why)
+            side_message = receive_side_reply(
+                session, side, mail.from_address, plain_text(mail.text)[:MAX_BODY], mail.message_id,
+                [(part.filename, part.content_type, part.data) for part in mail.attachments],
+                self.settings.mail_max_attachment_bytes, ALLOWED_TYPES, self.settings.data_dir, written, arrived)
+            row = self._inbound(session, mail, raw_path, size, transport, "side_reply", recipients, None,
+                                received_at=arrived, held=held)
+            row.reason_params = {"side_conversation": side.id, "side_message": side_message.id}
+            return Received("side_reply", row.id, why=None, side_conversation_id=side.id)
         ticket = find_ticket(session, mail, recipients)
         if ticket is not None:
             # Their row held first, as an erase holds it (desk.erasure), and read again: an erase at this moment

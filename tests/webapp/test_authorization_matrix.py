@@ -81,6 +81,9 @@ RULES: dict[tuple[str, str], str] = {
     ("api.update_organization", "PATCH"): TOKEN,
     ("api.erase_customer", "POST"): TOKEN,
     ("api.add_message", "POST"): TOKEN,
+    ("api.side_conversations", "GET"): TOKEN,
+    ("api.start_side_conversation", "POST"): TOKEN,
+    ("api.reply_side_conversation", "POST"): TOKEN,
     ("api.suggest", "POST"): TOKEN,
     ("hooks.git_status", "GET"): TOKEN_OR_AGENT,
     ("hooks.git_push", "POST"): SIGNED,
@@ -136,6 +139,10 @@ RULES: dict[tuple[str, str], str] = {
     ("agent.suggestions_shown", "POST"): AGENT,
     ("agent.tags", "POST"): AGENT,
     ("agent.ccs", "POST"): AGENT,
+    ("agent.start_side_conversation", "POST"): AGENT,  # side conversations: internal, any agent (sideconv34)
+    ("agent.reply_side_conversation", "POST"): AGENT,
+    ("agent.side_conversation_status", "POST"): AGENT,
+    ("agent.side_conversation_file", "GET"): AGENT,
     ("agent.updates", "GET"): AGENT,
     ("attachments.for_agent", "GET"): AGENT,
     ("held.index", "GET"): AGENT,
@@ -239,7 +246,7 @@ def matrix_app(indexed: Engine) -> tuple[Flask, dict[str, str], dict[str, str]]:
               "name": "gaps", "filename": "site.css", "category": "returns", "attachment_id": "1",
               "signed": "not-a-signed-link", "token": "not-a-survey-token", "notice_id": "1", "inbound_id": "1",
               "number": "1", "key": "reason", "organization_id": "1",
-              "passkey_id": "1"}
+              "passkey_id": "1", "side_id": "1", "message_id": "1"}
     return app, tokens, values
 
 

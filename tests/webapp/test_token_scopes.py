@@ -27,7 +27,7 @@ from webapp.api import token_required
 from webapp.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
-VALUES = {"ticket_id": "1", "customer_id": "1", "organization_id": "1"}
+VALUES = {"ticket_id": "1", "customer_id": "1", "organization_id": "1", "side_id": "1"}
 
 
 def token_routes(app: Flask) -> list[tuple[str, str, str, str]]:

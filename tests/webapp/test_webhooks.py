@@ -485,3 +485,31 @@ def test_kb_webhooks_edit_deliveries_replay(hook_settings: Settings, monkeypatch
     assert runner.invoke(main, ["webhooks", "replay", delivery_id]).exit_code == 0
     missing = runner.invoke(main, ["webhooks", "replay", "0"])
     assert missing.exit_code != 0 and "delivery: no webhook delivery 0" in missing.output
+
+
+def test_side_conversation_events_carry_the_side_conversation_and_its_message(app: Flask,
+                                                                               receiver: Receiver) -> None:
+    desk = desk_of(app)
+    url = receiver.start()
+    _, secret = desk.webhooks.create("crm", url, ["side_conversation.created", "side_conversation.replied"])
+    agent = desk.accounts.find("agent@example.com")
+    assert agent is not None
+    ticket_id = new_ticket(desk)
+    from desk.audit import Actor
+    from desk.models import SideConversation
+
+    side = desk.side_conversations.start(ticket_id, "desk@courier.example", "", "Trace it, please.",
+                                         Actor.agent(agent.id))
+    with desk.db.session() as session:
+        token = session.scalars(select(SideConversation.token)).one()
+    raw = (f"From: desk@courier.example\r\nTo: support+{token}@manzil.example\r\nSubject: Re: Refund\r\n"
+           "Message-ID: <c2@courier.example>\r\n\r\nFound it.\r\n").encode()
+    assert desk.mail_in.receive(raw).outcome == "side_reply"
+    assert deliver(app) == 2
+    events = receiver.events(secret)
+    assert [e["type"] for e in events] == ["side_conversation.created", "side_conversation.replied"]
+    first, second = (e["data"]["side_conversation"] for e in events)
+    assert first["id"] == second["id"] == side.id and first["participants"] == ["desk@courier.example"]
+    assert first["message"]["body"] == "Trace it, please." and first["message"]["agent"] == agent.id
+    assert (second["message"]["author"], second["message"]["body"]) == ("third_party", "Found it.")
+    assert events[0]["data"]["ticket"]["id"] == ticket_id
