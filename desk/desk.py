@@ -23,10 +23,14 @@ import hashlib
 import logging
 import threading
 import time
+import weakref
+from collections.abc import Iterable
 from functools import cached_property
 from types import TracebackType
+from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from desk.accounts import Accounts
 from desk.advice import AdviceStore
@@ -98,8 +102,16 @@ class Desk:
         self.db = Database.from_settings(settings)
         self.db.upgrade()
         # Every ticket change of this desk, whoever makes it, feeds the outbound webhooks, each event with the ticket
-        # as the change left it (the API's serializer, in the change's transaction).
-        capture(self.db, lambda session, ids: snapshots(session, ids, self.hours, self.fields))
+        # as the change left it (the API's serializer, in the change's transaction). The listener holds the desk
+        # weakly: SQLAlchemy's event registry outlives the desk, and a strong hold kept every closed desk, its
+        # database and its open files alive (test_analytics_writer); a desk gone leaves the ticket to the worker.
+        desk = weakref.ref(self)
+
+        def snapshot(session: Session, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+            found = desk()
+            return {} if found is None else snapshots(session, ids, found.hours, found.fields)
+
+        capture(self.db, snapshot)
         # Taken before the rules are first read: a change after this is seen by the first `follow_rules`.
         self._rules_stamp = rules_stamp(settings)
         self._rules_checked = time.monotonic()
