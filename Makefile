@@ -63,7 +63,8 @@ DATABASE_TESTS := tests/desk tests/webapp tests/browser
 # The two pytest runs (SQLite: everything; PostgreSQL: the database tests) go side by side: each is mostly one busy
 # process, so on CI's 2 cores together they take about as long as the longer one alone, where one after the other
 # they took 86 minutes. Each line carries its run's name; --durations lists each run's slowest tests in the log,
-# the first place to look when the suite grows. Both runs always finish; either failing fails the target.
+# the first place to look when the suite grows (unbuffered, so the log shows each run's progress as it goes). Both runs
+# always finish; either failing fails the target.
 TEST_TIMES := --durations=25
 
 test: install chromium postgresql dovecot
@@ -71,7 +72,7 @@ test: install chromium postgresql dovecot
 	$(BIN)/mypy
 	$(BIN)/kb lint
 	@mkdir -p var && rm -f var/test-sqlite.rc var/test-postgresql.rc
-	@( $(BIN)/pytest -q $(TEST_TIMES); echo $$? > var/test-sqlite.rc ) 2>&1 | sed -u 's/^/[sqlite] /' & \
+	@export PYTHONUNBUFFERED=1; ( $(BIN)/pytest -q $(TEST_TIMES); echo $$? > var/test-sqlite.rc ) 2>&1 | sed -u 's/^/[sqlite] /' & \
 	( $(BIN)/pytest -q $(TEST_TIMES) --postgresql $(DATABASE_TESTS); echo $$? > var/test-postgresql.rc ) 2>&1 \
 		| sed -u 's/^/[postgresql] /' & \
 	wait; echo "pytest exit codes: sqlite $$(cat var/test-sqlite.rc) postgresql $$(cat var/test-postgresql.rc)"; \
