@@ -143,7 +143,7 @@ def url() -> str | None:
 @FUZZ
 @given(raw=FILE)
 @example(raw={"teams": {"a": {**GOOD_TEAM, "hours": ["09:00", "09:00"]}}})  # open no minute of the day
-@example(raw={"teams": {"a": {**GOOD_TEAM, "hours": ["17:00", "09:00"]}}})  # close before they open
+@example(raw={"teams": {"a": {**GOOD_TEAM, "hours": ["17:00", "09:00"]}}})  # an overnight shift: loads, due times count
 @example(raw={"teams": {"a": GOOD_TEAM}, "due_hours": {"normal": math.inf}})
 @example(raw={"teams": {"a": GOOD_TEAM}, "due_hours": {"normal": 1e9}})  # more than ten years of its hours
 @example(raw={"teams": {"a": GOOD_TEAM}, "due_hours": {"normal": True}})
