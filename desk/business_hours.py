@@ -6,17 +6,19 @@ and ticket due times both count through `Team.seconds_between` and `Team.add_hou
 hours" means the same thing everywhere. The same file is the one list of teams: agents' memberships
 (desk.teams) and tickets name teams by their keys here, and its `routing:` rules (`RoutingRule`) say
 which team a new ticket goes to. Times in and out are timezone-aware UTC or naive UTC (the
-database's convention); the arithmetic happens in the team's own zone, so a working day is the one
-its agents see on the wall.
+database's convention). A working day and its hours are the ones the team's agents see on the wall in
+its own zone, resolved to real instants (`Team.window`), and business time is counted in UTC: the real
+seconds inside those intervals, so a clock change makes a round-the-clock day 23 or 25 hours long.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -68,41 +70,85 @@ class Team:
     def _is_working_day(self, day: date) -> bool:
         return day.weekday() in self.days and day not in self.holidays
 
+    def window(self, day: date) -> tuple[datetime, datetime] | None:
+        """The working interval of the shift that starts on `day` (local), in UTC: from the first instant the team's
+        wall clock shows `opens` on that day to the first it shows `closes` (on the next day for an overnight shift,
+        `closes` before `opens`; "24:00" is the next day's 00:00). A time a clock change skips is reached at the
+        instant the clock jumps past it, a time it repeats at its first occurrence (zoneinfo's fold=0), so the shift
+        is the real seconds between the two (a 24-hour team works 23 or 25 hours on a change day) and one day's end
+        is the next day's start. None on a day off (not in `days`, or a holiday); the two are equal when a change
+        skips the whole shift."""
+        if not self._is_working_day(day):
+            return None
+        close_day = day + timedelta(days=1) if self.closes < self.opens else day
+        return _first_showing(self.zone, day, self.opens), _first_showing(self.zone, close_day, self.closes)
+
+    def _windows(self, start: datetime, end: datetime) -> Iterator[tuple[datetime, datetime]]:
+        """The working intervals (UTC) that may meet [start, end] (UTC): the shifts of the local days from the one
+        before start's (an overnight shift, a clock set back over midnight) to the one after end's."""
+        day = start.astimezone(self.zone).date() - timedelta(days=1)
+        last = end.astimezone(self.zone).date() + timedelta(days=1)
+        while day <= last:
+            found = self.window(day)
+            if found is not None:
+                yield found
+            day += timedelta(days=1)
 
     def seconds_between(self, start: datetime, end: datetime) -> float:
-        """Working seconds in [start, end); 0 when end is not after start."""
-        start, end = _aware(start).astimezone(self.zone), _aware(end).astimezone(self.zone)
+        """Working seconds in [start, end): the real (UTC) seconds of it inside the team's working intervals
+        (`window`); 0 when end is not after start."""
+        start, end = _aware(start).astimezone(UTC), _aware(end).astimezone(UTC)
         if end <= start:
             return 0.0
         total = 0.0
-        day = start.date()
-        while day <= end.date():
-            if self._is_working_day(day):
-                open_at = datetime.combine(day, self.opens, self.zone)
-                close_at = datetime.combine(day, self.closes, self.zone)
-                lo, hi = max(open_at, start), min(close_at, end)
-                if hi > lo:
-                    total += (hi - lo).total_seconds()
-            day += timedelta(days=1)
+        for open_at, close_at in self._windows(start, end):
+            lo, hi = max(open_at, start), min(close_at, end)
+            if hi > lo:
+                total += (hi - lo).total_seconds()
         return total
 
     def add_hours(self, start: datetime, hours: float) -> datetime:
-        """The instant `hours` working hours after `start` (a due time), in UTC."""
+        """The instant `hours` working hours after `start` (a due time), in UTC: where `seconds_between(start, it)`
+        reaches hours * 3600 (at an opening when hours is 0 and start is out of hours)."""
         remaining = hours * 3600.0
-        cursor = _aware(start).astimezone(self.zone)
-        for _ in range(3700):  # ten years of days: a configuration with no working day ends here
-            day = cursor.date()
-            if self._is_working_day(day):
-                open_at = datetime.combine(day, self.opens, self.zone)
-                close_at = datetime.combine(day, self.closes, self.zone)
+        cursor = _aware(start).astimezone(UTC)
+        day = cursor.astimezone(self.zone).date() - timedelta(days=1)  # an overnight shift begun the day before
+        for _ in range(3702):  # ten years of days: a configuration with no working day ends here
+            found = self.window(day)
+            if found is not None:
+                open_at, close_at = found
                 lo = max(open_at, cursor)
                 if close_at > lo:
                     available = (close_at - lo).total_seconds()
                     if remaining <= available:
-                        return (lo + timedelta(seconds=remaining)).astimezone(UTC)
+                        return lo + timedelta(seconds=remaining)
                     remaining -= available
-            cursor = datetime.combine(day + timedelta(days=1), time(0), self.zone)
+            day += timedelta(days=1)
         raise BusinessHoursError(f"team {self.key!r} has no working hours to count {hours} hours in")
+
+
+@lru_cache(maxsize=1 << 16)
+def _first_showing(zone: ZoneInfo, day: date, clock: time) -> datetime:
+    """The first instant (UTC) at which a wall clock in `zone` shows `clock` on `day` or later (time.max: the next
+    day's 00:00): the time itself when it exists (its first occurrence when a change repeats it), else the instant the
+    clock jumps past it."""
+    if clock == time.max:
+        day, clock = day + timedelta(days=1), time(0)
+    wall = datetime.combine(day, clock)
+    first = wall.replace(tzinfo=zone).astimezone(UTC)  # fold=0: the offset before a change, the first occurrence
+    if first.astimezone(zone).replace(tzinfo=None) == wall:
+        return first
+    # Skipped: fold=0 read it with the offset before the jump (after the jump in real time), fold=1 with the one after
+    # (before it); the jump is between, on a whole second (zone data has no finer transitions).
+    other = wall.replace(tzinfo=zone, fold=1).astimezone(UTC)
+    before, after = math.floor(min(first, other).timestamp()), math.ceil(max(first, other).timestamp())
+    while after - before > 1:  # before: the clock shows less than `wall`; after: `wall` or more
+        middle = (before + after) // 2
+        if datetime.fromtimestamp(middle, zone).replace(tzinfo=None) >= wall:
+            after = middle
+        else:
+            before = middle
+    return datetime.fromtimestamp(after, UTC)
 
 
 @dataclass(frozen=True)
@@ -285,8 +331,10 @@ def _team(key: str, raw: object, where: str) -> Team:
         opens, closes = (_clock(str(h)) for h in hours)
     except (ValueError, TypeError) as exc:
         raise BusinessHoursError(f"{at}.hours: expected [\"HH:MM\", \"HH:MM\"]") from exc
-    if not opens < closes:  # no working minute in the day: no due time could ever be counted
-        raise BusinessHoursError(f"{at}.hours: the team closes at {hours[1]} before it opens at {hours[0]}")
+    if opens == closes or opens == time.max:  # no working minute in the day: no due time could ever be counted
+        raise BusinessHoursError(f"{at}.hours: opening at {hours[0]} and closing at {hours[1]} leaves no working "
+                                 "time (an overnight shift closes before it opens: [\"22:00\", \"06:00\"]; round the "
+                                 "clock: [\"00:00\", \"24:00\"])")
     holidays_raw = raw.get("holidays") or []
     if not isinstance(holidays_raw, list | tuple):
         raise BusinessHoursError(f"{at}.holidays: expected a list of dates")
@@ -330,8 +378,8 @@ def _aware(moment: datetime) -> datetime:
 
 
 # The seconds of the epoch `WorkingClock` groups instants by: today's zones have their midnights and clock changes on
-# a quarter hour of UTC, so nearly every stretch lies in one local day (one that does not, such as a midnight of an
-# old +00:19:32 offset, is placed instant by instant).
+# a quarter hour of UTC, so nearly every stretch lies between one working interval's neighbours (one that does not,
+# such as one a round-the-clock team's midnight of an old +00:19:32 offset crosses, is placed instant by instant).
 STRETCH = 900.0
 
 
@@ -340,27 +388,43 @@ class WorkingClock:
     instants is a subtraction: `clock.at(b) - clock.at(a) == team.seconds_between(a, b)` for a <= b.
 
     The dashboard measures thousands of tickets per page; `seconds_between` walks every day of each
-    interval, this walks each calendar day once (its working seconds, from `seconds_between` itself,
-    so holidays and DST count the same) and then only places an instant within its own day.
+    interval, this resolves each day's working interval once (`Team.window`, the one `seconds_between`
+    counts, so holidays and clock changes count the same) and then only places an instant against it.
     """
 
     def __init__(self, team: Team) -> None:
         self.team = team
-        # Working seconds from the first day asked about (0) to the start of each known day; earlier
+        # Working seconds from the first day asked about (0) to the opening of each known day's shift; earlier
         # days get negative counts, so every answer stays on the same scale.
         self._start: dict[date, float] = {}
         self._low: date | None = None
         self._high: date | None = None
         self._days: dict[date, tuple[float, float, float]] = {}
-        # Stretches of `STRETCH` seconds (from the epoch) that lie in one local day, with that day's entry: an instant
-        # is placed by a division and a lookup instead of a conversion to local time (100,000 tickets on a 90-day
-        # dashboard are 400,000 instants; the conversion was most of the business-hours figures' cost). A stretch
-        # that a midnight or a clock change crosses is () and its instants are converted one by one.
+        self._windows: dict[date, tuple[float, float]] = {}
+        # Stretches of `STRETCH` seconds (from the epoch) that one day's entry places whole (they lie between the
+        # previous day's closing and the next day's opening), with that entry: an instant is placed by a division and
+        # a lookup instead of a conversion to local time (100,000 tickets on a 90-day dashboard are 400,000 instants;
+        # the conversion was most of the business-hours figures' cost). A stretch that a round-the-clock team's
+        # midnight crosses is () and its instants are placed one by one.
         self._stretches: dict[float, tuple[float, float, float] | tuple[()]] = {}
 
+    def _window(self, day: date) -> tuple[float, float]:
+        """The day's shift as POSIX times; a day off is an empty one where the shift would open, so the openings and
+        closings of all days stay in order (each day's between the previous day's closing and the next's opening)."""
+        known = self._windows.get(day)
+        if known is None:
+            found = self.team.window(day)
+            if found is None:
+                at = _first_showing(self.team.zone, day, self.team.opens).timestamp()
+                known = (at, at)
+            else:
+                known = (found[0].timestamp(), found[1].timestamp())
+            self._windows[day] = known
+        return known
+
     def _worked(self, day: date) -> float:
-        start = datetime.combine(day, time(0), self.team.zone)
-        return self.team.seconds_between(start, datetime.combine(day + timedelta(days=1), time(0), self.team.zone))
+        open_at, close_at = self._window(day)
+        return close_at - open_at
 
     def _day_start(self, day: date) -> float:
         if self._low is None or self._high is None:
@@ -384,7 +448,7 @@ class WorkingClock:
         if known is None:
             known = self._stretches[stretch] = self._stretch(stretch)
         if not known:
-            known = self._known(datetime.fromtimestamp(seconds, self.team.zone).date())
+            known = self._known(self._placing(seconds, seconds))
         start, open_at, close_at = known
         # start + max(0, min(max(seconds, open_at), close_at) - open_at), the same floats without three calls
         if seconds <= open_at:
@@ -393,24 +457,27 @@ class WorkingClock:
             return start + (close_at - open_at)
         return start + (seconds - open_at)
 
+    def _placing(self, first: float, last: float) -> date:
+        """The day whose entry places every instant of [first, last]: the previous day's shift closed by `first`, the
+        next day's opens at `last` or later. Starts from the local day of `first` (the answer, but around a shift
+        over midnight or a clock set back past one) and steps; the caller checks that the answer holds for `last`."""
+        day = datetime.fromtimestamp(first, self.team.zone).date()
+        while first > self._window(day + timedelta(days=1))[0]:
+            day += timedelta(days=1)
+        while first < self._window(day - timedelta(days=1))[1]:
+            day -= timedelta(days=1)
+        return day
+
     def _known(self, day: date) -> tuple[float, float, float]:
         known = self._days.get(day)
         if known is None:
-            known = self._days[day] = self._day(day)
+            known = self._days[day] = (self._day_start(day), *self._window(day))
         return known
 
     def _stretch(self, stretch: float) -> tuple[float, float, float] | tuple[()]:
-        """The day entry of every instant of [stretch, stretch + 1) * STRETCH when its first and last microsecond are on
-        the same local day at the same UTC offset (no midnight and no clock change between them), else ()."""
-        first = datetime.fromtimestamp(stretch * STRETCH, self.team.zone)
-        last = datetime.fromtimestamp((stretch + 1) * STRETCH - 1e-6, self.team.zone)
-        if first.date() != last.date() or first.utcoffset() != last.utcoffset():
+        """The day entry that places every instant of [stretch, stretch + 1) * STRETCH, else () (a shift's edge of
+        the neighbouring days lies inside it: a round-the-clock team's midnight)."""
+        day = self._placing(stretch * STRETCH, (stretch + 1) * STRETCH)
+        if (stretch + 1) * STRETCH > self._window(day + timedelta(days=1))[0]:
             return ()
-        return self._known(first.date())
-
-    def _day(self, day: date) -> tuple[float, float, float]:
-        """(working seconds before the day, opening and closing as POSIX times; equal when closed)."""
-        if not self.team._is_working_day(day):
-            return self._day_start(day), 0.0, 0.0
-        open_at = datetime.combine(day, self.team.opens, self.team.zone).timestamp()
-        return self._day_start(day), open_at, datetime.combine(day, self.team.closes, self.team.zone).timestamp()
+        return self._known(day)

@@ -1,7 +1,8 @@
 """The dashboard's per-ticket figures (session 34's metricsql34: grouped in SQL, folded in one pass) against the same
 figures worked out here from the rows themselves, ticket by ticket, on a generated desk: every status, reopenings,
 merges (the source closed, its messages moved, the target reopened), internal notes, due times met and missed, CSAT,
-two teams' business hours, a dropdown field, organizations, four languages x channels x categories x agents.
+two teams' business hours (and again on teams whose clocks change in the period), a dropdown field, organizations, four
+languages x channels x categories x agents.
 `--postgresql` runs it on PostgreSQL.
 
 The oracle reads every ticket, message and status change with the ORM and follows the README's definitions: the
@@ -26,7 +27,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from desk import metrics
-from desk.business_hours import _aware
+from desk.business_hours import BusinessHours, _aware
 from desk.desk import Desk
 from desk.metrics import SOLVED, UNSOLVED, Filters
 from desk.models import CsatSurvey, Customer, Message, Organization, Ticket, TicketFieldValue, TicketStatusChange
@@ -35,6 +36,11 @@ from tests.desk.test_metrics import HOURS, Fixture, desk  # noqa: F401
 START = datetime(2026, 10, 1, tzinfo=UTC)
 AS_OF = datetime(2026, 11, 20, 12, tzinfo=UTC)
 REASONS = ("refund", "delivery", "damaged")
+CHANGING = BusinessHours.from_mapping({"default": "ksa", "teams": {
+    "ksa": {"timezone": "Europe/Amsterdam", "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+            "hours": ["22:00", "06:00"]},
+    "uae": {"timezone": "Europe/London", "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+            "hours": ["00:00", "24:00"]}}})
 STATUSES = ("new", "open", "pending", "on_hold", "solved", "closed")
 
 
@@ -122,6 +128,7 @@ class Oracle:
     """Each ticket's facts from its rows, in Python."""
 
     def __init__(self, desk: Desk) -> None:  # noqa: F811
+        self.hours = HOURS
         with desk.db.session() as s:
             self.tickets = [(t.id, _aware(t.created_at), t.lang, t.channel, t.category, t.assignee_id, t.team,
                              t.status, _aware(t.due_at) if t.due_at else None) for t in s.scalars(select(Ticket))]
@@ -156,7 +163,7 @@ class Oracle:
             if t[end] is None or (only_solved and t["status"] not in SOLVED):
                 continue
             calendar.append(max(0.0, (t[end] - t["created"]).total_seconds() / 3600))
-            business.append(max(0.0, HOURS.team(t["team"]).seconds_between(t["created"], t[end])) / 3600)
+            business.append(max(0.0, self.hours.team(t["team"]).seconds_between(t["created"], t[end])) / 3600)
         return metrics.Durations(len(calendar), middle(calendar), hours(nearest_rank(calendar, 90)),
                                  middle(business), hours(nearest_rank(business, 90)))
 
@@ -230,4 +237,10 @@ def test_the_dashboard_figures_equal_the_ones_worked_out_ticket_by_ticket(desk: 
         assert {d.day: d.created for d in figures.days if d.created} == oracle.created_per_day(f)
         previous = metrics.dashboard(desk.db, f, HOURS, AS_OF, facts=facts).previous
         assert previous.tickets == oracle.ticket_figures(f.previous())
+    # The same tickets on teams whose clocks change in the period (Europe's summer time ends on 25 October, 01:00 UTC):
+    # round the clock in London, overnight in Amsterdam. The dashboard's clock counts what seconds_between counts
+    # (session 34's clockfix34: before, a round-the-clock team's 25-hour day was 24 hours to one and not the other).
+    oracle.hours = CHANGING
+    for f in (Filters.for_days(date(2026, 10, 23), date(2026, 10, 25)), periods[0]):
+        assert metrics.figures(desk.db, f, CHANGING, AS_OF).tickets == oracle.ticket_figures(f), f
 

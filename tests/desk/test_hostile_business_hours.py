@@ -1,7 +1,8 @@
 """content/_business_hours.yml under hostile input (session 28): the file says the teams, their hours, the due
 hours by priority and the `routing:` rules, and the desk reads it once, at start. A wrong file must stop the desk
 there with a `BusinessHoursError` naming the file (and the rule or team), never load and then fail when a ticket
-comes: hours that close before they open, due hours no team can count, a team key longer than the tickets' team
+comes: hours that leave no working time (opening and closing at the same time; closing before opening is an
+overnight shift), due hours no team can count, a team key longer than the tickets' team
 column, a key the file misspells (`timezone` as `time_zone`, `routing` as `routes`) that would quietly give UTC or
 send every ticket to the default team.
 
@@ -142,7 +143,7 @@ def url() -> str | None:
 @FUZZ
 @given(raw=FILE)
 @example(raw={"teams": {"a": {**GOOD_TEAM, "hours": ["09:00", "09:00"]}}})  # open no minute of the day
-@example(raw={"teams": {"a": {**GOOD_TEAM, "hours": ["17:00", "09:00"]}}})  # close before they open
+@example(raw={"teams": {"a": {**GOOD_TEAM, "hours": ["17:00", "09:00"]}}})  # an overnight shift: loads, due times count
 @example(raw={"teams": {"a": GOOD_TEAM}, "due_hours": {"normal": math.inf}})
 @example(raw={"teams": {"a": GOOD_TEAM}, "due_hours": {"normal": 1e9}})  # more than ten years of its hours
 @example(raw={"teams": {"a": GOOD_TEAM}, "due_hours": {"normal": True}})
@@ -161,7 +162,8 @@ def test_a_hostile_business_hours_file_is_refused_at_start_or_works_at_ticket_ti
 
 
 @pytest.mark.parametrize(("raw", "problem"), [
-    ({"teams": {"a": {**GOOD_TEAM, "hours": ["17:00", "09:00"]}}}, "teams.a.hours: "),
+    ({"teams": {"a": {**GOOD_TEAM, "hours": ["09:00", "09:00"]}}}, "teams.a.hours: "),  # 17:00-09:00: overnight
+    ({"teams": {"a": {**GOOD_TEAM, "hours": ["24:00", "00:00"]}}}, "teams.a.hours: "),
     ({"teams": {"a": GOOD_TEAM}, "due_hours": {"normal": 1e9}}, "teams.a: "),
     ({"teams": {"a": GOOD_TEAM}, "due_hours": {"normal": math.inf}}, "due_hours: "),
     ({"teams": {"a": {**GOOD_TEAM, "days": 5}}}, "teams.a.days: "),
