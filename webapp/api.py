@@ -999,6 +999,8 @@ def side_json(side: SideView) -> dict[str, object]:
                                  "kept": bool(f.path or f.attachment_id), "attachment_id": f.attachment_id}
                                 for f in m.files]}
                      for m in side.messages],
+        "participant_changes": [{"created_at": as_utc(c.created_at).isoformat(), "agent_id": c.agent_id,
+                                 "added": list(c.added), "removed": list(c.removed)} for c in side.changes],
     }
 
 

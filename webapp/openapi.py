@@ -158,6 +158,13 @@ SIDE_CONVERSATION = {
         "participants": {"type": "array", "items": {"type": "string"}},
         "status": {"type": "string", "enum": ["open", "closed"]},
         "unread": {"type": "boolean", "description": "a third party's reply not yet read on the ticket page"},
+        "participant_changes": {"type": "array", "description": "participants agents added or removed, oldest first",
+                                "items": {"type": "object", "required": ["created_at", "agent_id", "added", "removed"],
+                                          "properties": {
+                                              "created_at": {"type": "string", "format": "date-time"},
+                                              "agent_id": {"type": "integer", "nullable": True},
+                                              "added": {"type": "array", "items": {"type": "string"}},
+                                              "removed": {"type": "array", "items": {"type": "string"}}}}},
         "created_at": {"type": "string", "format": "date-time"},
         "updated_at": {"type": "string", "format": "date-time"},
         "messages": {"type": "array", "items": {

@@ -211,5 +211,8 @@ def test_participants_change_on_the_page_and_through_the_api(app: Flask) -> None
                                       "remove_participants": ["billing@courier.example"]}, headers=write)
     assert changed.status_code == 200, changed.get_json()
     assert (changed.get_json()["status"], changed.get_json()["participants"]) == ("open", ["desk@courier.example"])
+    assert [(c["added"], c["removed"]) for c in changed.get_json()["participant_changes"]] == [
+        (["billing@courier.example"], ["desk@courier.example"]),
+        (["desk@courier.example"], ["billing@courier.example"])]
     replied = client.post(f"{api}/messages", json={"body": "The label.", "attachments": [42]}, headers=write)
     assert replied.status_code == 400 and replied.get_json()["error"].startswith("attachments:")
