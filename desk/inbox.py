@@ -1,7 +1,8 @@
 """The agents' inbox: saved views with counts, filters, full-text search, sorting and pages.
 
 A view is a named filter an agent returns to all day ("mine", "my teams' tickets", "unassigned", "due
-today", "Arabic, unassigned", "mentions"); filters (status, language, team, tag, search) narrow any view, and an
+today", "Arabic, unassigned", "mentions"); filters (status, language, team, tag, search, "side conversation
+replied": a third party's reply nobody read, desk.side_conversations) narrow any view, and an
 agent may save a view with its filters under a name (desk.saved_views), counted by the same clauses.
 Every view but "all" holds only unsolved tickets: a solved ticket is nobody's work; and every view but "all" and
 "snoozed" leaves out the tickets an agent snoozed (desk.snooze) until they wake. A ticket with no team
@@ -27,6 +28,7 @@ from desk.models import (
     AgentTeam,
     Customer,
     Mention,
+    SideConversation,
     Ticket,
     TicketFieldValue,
     TicketPresence,
@@ -49,6 +51,12 @@ def team_clause(hours: BusinessHours, team: str) -> ColumnElement[bool]:
     if team == hours.default:
         return or_(Ticket.team == team, Ticket.team.is_(None))
     return Ticket.team == team
+
+
+def side_replied_clause() -> ColumnElement[bool]:
+    """The tickets with a side conversation whose third party's reply nobody has read yet (desk.side_conversations):
+    the inbox's "side conversation replied" filter, and its count for the assignee."""
+    return Ticket.id.in_(select(SideConversation.ticket_id).where(SideConversation.unread.is_(True)))
 
 
 FIELD_SORT = "field."  # a sort by a custom field's value: "field.<key>"
@@ -78,6 +86,8 @@ class InboxQuery:
     columns: tuple[str, ...] = ()
     # An organization's id (desk.organizations): its members' tickets. The inbox's page and the API set it.
     organization: int | None = None
+    # Only tickets with a side conversation whose third party's reply nobody read (desk.side_conversations).
+    side_replied: bool = False
 
     def __post_init__(self) -> None:
         # Unknown values (a hand-edited URL) fall back to the defaults rather than erroring.
@@ -119,6 +129,7 @@ class InboxRow:
     new_activity: bool  # assigned to this agent and updated since they last had it open
     overdue: bool  # the reply due time has passed
     fields: Mapping[str, str] = field(default_factory=dict)  # the query's columns' values (key -> as stored)
+    side_reply: bool = False  # a side conversation's third-party reply nobody has read (desk.side_conversations)
 
 
 @dataclass(frozen=True)
@@ -187,6 +198,8 @@ class Inbox:
         for field_key, field_value in query.fields:
             clauses.append(Ticket.id.in_(select(TicketFieldValue.ticket_id).where(
                 TicketFieldValue.key == field_key, TicketFieldValue.value == field_value)))
+        if query.side_replied:
+            clauses.append(side_replied_clause())
         found = matches(query.q)
         if found is not None:
             clauses.append(found)
@@ -233,6 +246,9 @@ class Inbox:
                 select(TicketPresence.ticket_id, TicketPresence.seen_at)
                 .where(TicketPresence.ticket_id.in_(ids), TicketPresence.agent_id == agent_id)
             ).all()) if ids else {}
+            side_replies = set(session.scalars(
+                select(SideConversation.ticket_id).where(SideConversation.ticket_id.in_(ids),
+                                                         SideConversation.unread.is_(True)))) if ids else set()
             values: dict[int, dict[str, str]] = {}
             if query.columns and ids:  # the shown fields' values, one statement for the page
                 for ticket_id, key, value in session.execute(
@@ -241,7 +257,7 @@ class Inbox:
                     values.setdefault(ticket_id, {})[key] = value
         rows = [
             InboxRow(t, mentions.get(t.id, 0), t.assignee_id == agent_id and _after(t.updated_at, seen.get(t.id)),
-                     t.due_at is not None and as_utc(t.due_at) < now, values.get(t.id, {}))
+                     t.due_at is not None and as_utc(t.due_at) < now, values.get(t.id, {}), t.id in side_replies)
             for t in tickets
         ]
         return InboxPage(rows, total)

@@ -268,6 +268,7 @@ AUDIT_ACTIONS = (
     "organization_created", "organization_edited", "organization_deleted", "organization_member_changed",
     "passkey_registered", "passkey_renamed", "passkey_removed", "passkey_used", "passkey_failed",
     "side_conversation_started", "side_conversation_replied", "side_conversation_closed", "side_conversation_reopened",
+    "side_conversation_participants",
 )
 AUDIT_ACTORS = ("agent", "cli", "system", "api")  # "api": an API token's request (the token named in `after`)
 # A team and a tag by key, the rest by id; "org": an organization (desk.organizations; the column holds 8).
@@ -730,6 +731,8 @@ class SavedView(Base):
     # fields file lost is kept (and still applied): the view shows it as "key (not in the fields file)".
     fields: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     columns: Mapped[list[str] | None] = mapped_column(JSON)  # custom fields shown as columns, by key, in order
+    # Only tickets with a third party's side conversation reply nobody read (desk.inbox.InboxQuery.side_replied).
+    side_replied: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # An organization's id (desk.organizations; no foreign key: the view outlives it). Deleting the organization
     # stores minus its id: the view matches nothing and says the organization was deleted.
     organization: Mapped[int | None] = mapped_column(Integer)
@@ -828,6 +831,9 @@ class SideConversation(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     # A third party's reply not yet read on the ticket page by its assignee (cleared when they open the ticket).
     unread: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Participants an agent added or removed, oldest first: {"at": ISO time, "agent_id", "added": [...],
+    # "removed": [...]} (the ticket's history shows them; the audit log has them too). None: none.
+    participant_changes: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
 
     messages: Mapped[list[SideMessage]] = relationship(
         back_populates="conversation", order_by="SideMessage.id", cascade="all, delete-orphan")

@@ -16,7 +16,8 @@ it "key (not in the fields file)". A new save may only name the file's dropdown 
 keeps the fields it shows as columns (`columns`, as Zendesk's view columns are per view) and may sort by one
 ("field.<key>").
 
-A view keeps the inbox's organization filter too (`organization`, an organization's id, checked to exist when saved,
+A view keeps the inbox's "side conversation replied" filter (`side_replied`, desk.inbox.InboxQuery) and its
+organization filter too (`organization`, an organization's id, checked to exist when saved,
 its row held so a delete at the same moment either comes first, and the save is refused, or finds the view). Deleting
 the organization (desk.organizations) stores minus its id in its views: such a view still opens, matches nothing
 (no customer's organization is negative) and the page names it "organization N (deleted)"; a later organization
@@ -62,7 +63,8 @@ class Saved:
         return cls(row.id, row.agent_id, row.name, row.shared, InboxQuery(
             view=row.view, status=row.status, lang=row.lang, team=row.team, tag=row.tag, q=row.q, sort=row.sort,
             fields=tuple(sorted((str(key), str(value)) for key, value in (row.fields or {}).items())),
-            columns=tuple(str(key) for key in row.columns or ()), organization=row.organization))
+            columns=tuple(str(key) for key in row.columns or ()), organization=row.organization,
+            side_replied=bool(row.side_replied)))
 
     @property
     def deleted_organization(self) -> int | None:
@@ -123,7 +125,19 @@ class SavedViews:
             fields=self.field_filters(filters),
             columns=self.columns(filters.get("columns")),
             organization=self.organization(filters.get("organization")),
+            side_replied=self.flag("side_replied", filters.get("side_replied")),
         )
+
+    @staticmethod
+    def flag(field: str, raw: str | None) -> bool:
+        """A yes/no filter: "1", "true", "on" or "yes" for yes, blank, "0", "false", "off" or "no" for no."""
+        value = (raw or "").strip().lower()
+        if value in ("", "0", "false", "off", "no"):
+            return False
+        if value in ("1", "true", "on", "yes"):
+            return True
+        raise InputError(field, N_("%(value)s is not one of %(allowed)s"), value=repr(value[:40]),
+                         allowed="1, 0")
 
     @staticmethod
     def organization(raw: str | None) -> int | None:
@@ -190,7 +204,7 @@ class SavedViews:
             row = SavedView(agent_id=agent_id, name=name, shared=shared, view=query.view, status=query.status,
                             lang=query.lang, team=query.team, tag=query.tag, q=query.q, sort=query.sort,
                             fields=dict(query.fields) or None, columns=list(query.columns) or None,
-                            organization=query.organization)
+                            organization=query.organization, side_replied=query.side_replied)
             session.add(row)
             self._flush_named(session, name)
             return Saved.of(row)

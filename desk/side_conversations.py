@@ -9,14 +9,22 @@ CC mail never do (nothing of it is a `Message` of the ticket).
 Its mail: each agent message is one outbox row (kind `side_conversation`, `ticket_id` None, `side_message_id` set) to
 every participant, with the conversation's OWN token (reply address `support+TOKEN@`, subject tag) and its own
 Message-IDs, so the ticket's thread never names it and the third party's reply comes back here (`find_side`, called by
-desk.mail.receive before the ticket's own matching). An agent may forward the ticket's files with the first message.
+desk.mail.receive before the ticket's own matching). An agent may forward the ticket's files with any message. A mail
+is addressed to the participants as they are when it is queued (its payload keeps them), so a participant removed
+meanwhile is not sent a message queued before.
+
+Participants: an agent adds or removes addresses on an open conversation (`change_participants`; audited, and a line
+of the ticket's history, kept in `participant_changes`); at least one stays. A removed participant's later mail is
+held as a non-participant's; one added receives the later messages, not the earlier ones.
 
 Who may reply: a participant. A mail carrying the token from anyone else (the customer, a forward's reader) is held
 (`side_stranger`, desk.mail.held) rather than added as Zendesk adds them: whoever is added receives every later
 message of an internal conversation, so that is an agent's choice, not a forwarded token's; an agent who recovers
 the held mail appends it to the conversation without making its sender a participant. A reply to a closed
 conversation reopens it. A third party's reply marks the conversation unread for the ticket's assignee and moves the
-ticket's updated time; it never reopens a solved ticket (the customer is not waiting on it).
+ticket's updated time; it never reopens a solved ticket (the customer is not waiting on it). The inbox marks such a
+ticket and filters by it (desk.inbox.InboxQuery.side_replied, `side_replied_clause`); an agent's "mark as read" (a
+POST) or reply on the ticket page clears it, the page itself (a GET) never does.
 
 A ticket merge moves its side conversations to the target. Erasing the requester keeps the side conversations (the
 third party's words are not the customer's; nothing of the customer's is quoted into them by the desk) but forgets
@@ -83,19 +91,32 @@ class SideView:
     created_at: datetime
     updated_at: datetime
     messages: tuple[SideEntry, ...]
+    changes: tuple[ParticipantChange, ...] = ()
+
+
+@dataclass(frozen=True)
+class ParticipantChange:
+    """Participants added or removed by an agent (`SideConversation.participant_changes`)."""
+
+    created_at: datetime
+    agent_id: int | None
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class SideEvent:
     """A line of the ticket's history about a side conversation: started (`who` its participants), a third party's
-    reply (`who` their address) or an agent's (`agent_id`)."""
+    reply (`who` their address), an agent's (`agent_id`), or participants changed (`added`, `removed`)."""
 
     created_at: datetime
-    side_event: str  # started | third_party | agent
+    side_event: str  # started | third_party | agent | participants
     subject: str
     who: str
     agent_id: int | None
     side_id: int
+    added: str = ""
+    removed: str = ""
 
 
 def side_history(sides: Iterable[SideView]) -> list[SideEvent]:
@@ -105,6 +126,9 @@ def side_history(sides: Iterable[SideView]) -> list[SideEvent]:
             kind = "started" if number == 0 and m.author == "agent" else m.author
             who = ", ".join(side.participants) if kind == "started" else m.from_address
             events.append(SideEvent(m.created_at, kind, side.subject, who, m.agent_id, side.id))
+        for change in side.changes:
+            events.append(SideEvent(change.created_at, "participants", side.subject, "", change.agent_id, side.id,
+                                    ", ".join(change.added), ", ".join(change.removed)))
     return events
 
 
@@ -193,7 +217,10 @@ def view_of(side: SideConversation) -> SideView:
         side.id, side.ticket_id, side.subject, tuple(side.participants), side.status, side.unread, side.created_by_id,
         side.created_at, side.updated_at,
         tuple(SideEntry(m.id, m.author, m.agent_id, m.from_address, m.body, m.created_at, _files_of(m.files or []))
-              for m in side.messages))
+              for m in side.messages),
+        tuple(ParticipantChange(datetime.fromisoformat(str(c.get("at"))), c.get("agent_id"),  # type: ignore[arg-type]
+                                tuple(c.get("added") or ()), tuple(c.get("removed") or ()))
+              for c in side.participant_changes or []))
 
 
 class SideConversations:
@@ -231,30 +258,92 @@ class SideConversations:
             session.flush()
             return view_of(side)
 
-    def reply(self, ticket_id: int, side_id: int, body: object, by: Actor) -> SideView:
-        """An agent's message on the side conversation, mailed to its participants; a closed one is reopened."""
+    def reply(self, ticket_id: int, side_id: int, body: object, by: Actor,
+              attachment_ids: Sequence[int] = ()) -> SideView:
+        """An agent's message on the side conversation, mailed to its participants with the ticket's files chosen
+        (`attachment_ids`); a closed one is reopened."""
         text = clean_text("body", body, MAX_BODY)
         with self.db.session() as session:
             ticket = changeable(session, ticket_id)
             side = self._side(session, ticket_id, side_id)
+            chosen = self._forwarded(session, ticket, attachment_ids)
             now = utcnow()
             side.status, side.updated_at = "open", now
-            message = self._agent_message(session, side, text, by, [], now, ticket.lang)
+            message = self._agent_message(session, side, text, by, chosen, now, ticket.lang)
             record(session, by, "side_conversation_replied", "ticket", ticket.id,
                    after={"side_conversation": side.id, "message": message.id})
             session.flush()
             return view_of(side)
 
     def set_status(self, ticket_id: int, side_id: int, status: str, by: Actor) -> SideView:
-        if status not in SIDE_STATUSES:
+        return self.change(ticket_id, side_id, by, status=status)
+
+    def change_participants(self, ticket_id: int, side_id: int, add: object, remove: object,
+                            by: Actor) -> SideView:
+        """Add the addresses `add` and remove `remove` on an open side conversation (`change`); one of them must say
+        something."""
+        if not _given(add) and not _given(remove):
+            raise InputError("add_participants", N_("enter an address to add or one to remove"))
+        return self.change(ticket_id, side_id, by, add=add, remove=remove)
+
+    def change(self, ticket_id: int, side_id: int, by: Actor, status: str | None = None, add: object = None,
+               remove: object = None) -> SideView:
+        """Close or reopen the side conversation (`status`), and add the addresses `add` and remove `remove` (each a
+        list, or comma-separated text; None or empty: none), in one transaction: a reopen comes first, so a closed
+        one may be reopened and changed at once; a close last. Participants are audited and kept for the ticket's
+        history. Refused, naming `status`, `add_participants` or `remove_participants`, nothing written: an
+        address as `start` refuses it, one to remove that is not a participant, none left, more than the limit, a
+        change of participants on a closed conversation."""
+        if status is not None and status not in SIDE_STATUSES:
             raise InputError("status", N_("must be one of %(allowed)s"), allowed=", ".join(SIDE_STATUSES))
+        added = clean_recipients(add, self.max_recipients, self.mail_from, "add_participants") \
+            if _given(add) else []
+        removed = clean_recipients(remove, self.max_recipients, self.mail_from, "remove_participants") \
+            if _given(remove) else []
         with self.db.session() as session:
+            if added or removed:
+                changeable(session, ticket_id)
             side = self._side(session, ticket_id, side_id)
-            if side.status != status:
-                side.status, side.updated_at = status, utcnow()
-                record(session, by, "side_conversation_closed" if status == "closed" else "side_conversation_reopened",
-                       "ticket", ticket_id, after={"side_conversation": side.id})
+            now = utcnow()
+            if status == "open" and side.status != "open":
+                side.status, side.updated_at = "open", now
+                record(session, by, "side_conversation_reopened", "ticket", ticket_id,
+                       after={"side_conversation": side.id})
+            if added or removed:
+                self._participants(session, side, added, removed, by, ticket_id, now)
+            if status == "closed" and side.status != "closed":
+                side.status, side.updated_at = "closed", now
+                record(session, by, "side_conversation_closed", "ticket", ticket_id,
+                       after={"side_conversation": side.id})
+            session.flush()
             return view_of(side)
+
+    def _participants(self, session: Session, side: SideConversation, added: list[str], removed: list[str],
+                      by: Actor, ticket_id: int, now: datetime) -> None:
+        if side.status != "open":
+            raise InputError("status", N_("the side conversation is closed: reopen it first"))
+        current = list(side.participants)
+        for address in removed:
+            if address not in current:
+                raise InputError("remove_participants", N_("%(email)s is not in the side conversation"),
+                                 email=address)
+        added = [a for a in added if a not in current]
+        kept = [a for a in current if a not in removed]
+        if not kept and not added:
+            raise InputError("remove_participants", N_("a side conversation keeps at least one address"))
+        if len(kept) + len(added) > self.max_recipients:
+            raise InputError("add_participants", N_("a side conversation is with at most %(limit)s addresses"),
+                             limit=str(self.max_recipients))
+        if not added and not removed:
+            raise InputError("add_participants", N_("%(email)s is already in the side conversation"),
+                             email=", ".join(current))
+        side.participants = kept + added
+        side.participant_changes = [*(side.participant_changes or []), {
+            "at": now.isoformat(), "agent_id": by.agent_id, "added": added, "removed": removed}]
+        side.updated_at = now
+        record(session, by, "side_conversation_participants", "ticket", ticket_id,
+               before={"side_conversation": side.id, "participants": current},
+               after={"side_conversation": side.id, "participants": side.participants})
 
     def mark_read(self, ticket_id: int) -> None:
         with self.db.session() as session:
@@ -288,10 +377,20 @@ class SideConversations:
                               created_at=now)
         side.messages.append(message)
         session.flush()
+        # The participants now: one removed before the mail is sent is not sent it (desk.mail.compose.compose_side).
         row = queue_mail(session, "side_conversation", None, side.participants[0], lang,
-                         payload={"side_conversation_id": side.id})
+                         payload={"side_conversation_id": side.id, "to": list(side.participants)})
         row.side_message_id = message.id
         return message
+
+
+def _given(value: object) -> bool:
+    """Whether a participants field says anything (blank text, an empty list and None say nothing)."""
+    if value is None:
+        return False
+    if isinstance(value, str):
+        return bool(value.strip(" ,;\n\r\t"))
+    return not (isinstance(value, list | tuple) and not value)
 
 
 def receive_side_reply(session: Session, side: SideConversation, from_address: str, body: str,

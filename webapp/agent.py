@@ -71,7 +71,7 @@ MAX_SHOWN = 20
 MAX_QUERY = 200
 MAX_BULK = 200
 MAX_LIVE_MESSAGES = 20
-SAVED_FILTERS = ("view", "status", "lang", "team", "tag", "q", "sort", "columns", "organization")
+SAVED_FILTERS = ("view", "status", "lang", "team", "tag", "q", "sort", "columns", "organization", "side_replied")
 
 
 @dataclass
@@ -246,6 +246,7 @@ def _inbox_query() -> InboxQuery:
         columns=inbox_columns(),
         # An organization's id; anything else (a hand-edited URL) is ignored, as the other filters' unknown values.
         organization=form_number(request.args.get("organization", "")[:20]),
+        side_replied=request.args.get("side_replied") == "1",  # a side conversation's reply nobody read
     )
 
 
@@ -287,11 +288,14 @@ def inbox() -> str:
             abort(404)
     query = saved.query if saved is not None else _inbox_query()
     zone = reader_zone()  # "due today" ends at the agent's midnight
+    # The agent's own tickets with a third party's side conversation reply nobody read (desk.side_conversations).
+    side_replies = InboxQuery(view="mine", side_replied=True)
     found, paging = paged(lambda limit, offset: desk.inbox.page(query, current_user.id, limit=limit, offset=offset,
                                                                zone=zone), PAGE_SIZE)
     return _page(
         "agent/inbox.html", rows=found.rows, total=found.total, query=query, saved=saved, saved_views=saved_views,
         saved_counts=desk.inbox.query_counts({v.id: v.query for v in saved_views}, current_user.id, zone=zone),
+        side_reply_count=desk.inbox.query_counts({"mine": side_replies}, current_user.id, zone=zone)["mine"],
         may_share=current_user.role in SHARERS, max_name=MAX_NAME,
         counts=desk.inbox.counts(current_user.id, zone=zone), held_count=desk.held_mail.count(),
         views=VIEWS, sorts=SORTS, paging=paging,
@@ -306,7 +310,7 @@ def inbox() -> str:
         pager_args=dict(saved=saved.id) if saved else dict(
             view=query.view, status=query.status, lang=query.lang, team=query.team, tag=query.tag, q=query.q,
             sort=query.sort, organization=query.organization, column=list(query.columns),
-            **{f"field.{key}": value for key, value in query.fields}),
+            side_replied="1" if query.side_replied else None, **{f"field.{key}": value for key, value in query.fields}),
         kept=session.pop("bulk_kept", None) or {"ids": [], "action": "", "value": ""},
     )
 

@@ -999,6 +999,8 @@ def side_json(side: SideView) -> dict[str, object]:
                                  "kept": bool(f.path or f.attachment_id), "attachment_id": f.attachment_id}
                                 for f in m.files]}
                      for m in side.messages],
+        "participant_changes": [{"created_at": as_utc(c.created_at).isoformat(), "agent_id": c.agent_id,
+                                 "added": list(c.added), "removed": list(c.removed)} for c in side.changes],
     }
 
 
@@ -1036,8 +1038,8 @@ def start_side_conversation(ticket_id: int):
     """Start a side conversation: `to` (addresses), `body`, `subject` (the ticket's when empty), `attachments` (ids
     of the ticket's files to forward). A bad field is a 400 naming it, nothing written; a closed ticket a 409."""
     body = json_object("to and body", request_fields(SIDE_PATH))
-    files = body.get("attachments") or []
-    if not isinstance(files, list) or not all(isinstance(f, int) and not isinstance(f, bool) for f in files):
+    files = _forward_ids(body)
+    if files is None:
         return error("attachments: must be a list of the ticket's file ids (numbers)")
     if state.desk().tickets.get(ticket_id) is None:
         return no_ticket(ticket_id)
@@ -1056,16 +1058,54 @@ def start_side_conversation(ticket_id: int):
 @limiter.limit(API_TOKEN_LIMIT, key_func=token_key)
 @token_required("tickets:write")
 def reply_side_conversation(ticket_id: int, side_id: int):
-    """An agent's reply on the side conversation (`body`), mailed to its participants; a closed one reopens."""
+    """An agent's reply on the side conversation (`body`, `attachments`: the ticket's files to forward), mailed to
+    its participants; a closed one reopens."""
     body = json_object("body", request_fields(SIDE_PATH + "/{side_id}/messages"))
+    files = _forward_ids(body)
+    if files is None:
+        return error("attachments: must be a list of the ticket's file ids (numbers)")
     if state.desk().tickets.get(ticket_id) is None:
         return no_ticket(ticket_id)
     try:
         side = state.desk().side_conversations.reply(ticket_id, side_id, body.get("body"),
-                                                     Actor.api(g.api_token_id, request.remote_addr))
+                                                     Actor.api(g.api_token_id, request.remote_addr), files)
     except InputError as exc:
         return _side_refusal(exc)
     return jsonify(side_json(side)), 201
+
+
+def _forward_ids(body: dict[str, object]) -> list[int] | None:
+    """`attachments`: a list of file ids, else None."""
+    files = body.get("attachments") or []
+    if not isinstance(files, list) or not all(isinstance(f, int) and not isinstance(f, bool) for f in files):
+        return None
+    return files
+
+
+@bp.patch("/tickets/<int:ticket_id>/side_conversations/<int:side_id>")
+@limiter.limit(API_IP_LIMIT)
+@limiter.limit(API_BAD_TOKEN_LIMIT, deduct_when=refused)
+@limiter.limit(API_TOKEN_LIMIT, key_func=token_key)
+@token_required("tickets:write")
+def change_side_conversation(ticket_id: int, side_id: int):
+    """Close or reopen a side conversation (`status`), add (`add_participants`) or remove (`remove_participants`)
+    addresses, at once: all of it or, on a bad field (a 400 naming it), nothing."""
+    body = json_object("status, add_participants or remove_participants",
+                       request_fields(SIDE_PATH + "/{side_id}", method="patch"))
+    status = body.get("status")
+    if status is not None and not isinstance(status, str):
+        return error("status: must be open or closed")
+    if status is None and not body.get("add_participants") and not body.get("remove_participants"):
+        return error("status, add_participants or remove_participants: give at least one")
+    if state.desk().tickets.get(ticket_id) is None:
+        return no_ticket(ticket_id)
+    try:
+        side = state.desk().side_conversations.change(
+            ticket_id, side_id, Actor.api(g.api_token_id, request.remote_addr), status=status,
+            add=body.get("add_participants"), remove=body.get("remove_participants"))
+    except InputError as exc:
+        return _side_refusal(exc)
+    return jsonify(side_json(side))
 
 
 @bp.post("/suggest")

@@ -158,6 +158,13 @@ SIDE_CONVERSATION = {
         "participants": {"type": "array", "items": {"type": "string"}},
         "status": {"type": "string", "enum": ["open", "closed"]},
         "unread": {"type": "boolean", "description": "a third party's reply not yet read on the ticket page"},
+        "participant_changes": {"type": "array", "description": "participants agents added or removed, oldest first",
+                                "items": {"type": "object", "required": ["created_at", "agent_id", "added", "removed"],
+                                          "properties": {
+                                              "created_at": {"type": "string", "format": "date-time"},
+                                              "agent_id": {"type": "integer", "nullable": True},
+                                              "added": {"type": "array", "items": {"type": "string"}},
+                                              "removed": {"type": "array", "items": {"type": "string"}}}}},
         "created_at": {"type": "string", "format": "date-time"},
         "updated_at": {"type": "string", "format": "date-time"},
         "messages": {"type": "array", "items": {
@@ -872,10 +879,40 @@ OPENAPI: dict[str, Any] = {
                                            "schema": {"type": "integer", "minimum": 1}}],
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
                     "type": "object", "required": ["body"], "additionalProperties": False,
-                    "properties": {"body": {"type": "string", "maxLength": 100000}},
+                    "properties": {"body": {"type": "string", "maxLength": 100000},
+                                   "attachments": {"type": "array", "items": {"type": "integer"},
+                                                   "description": "ids of the ticket's files to forward"}},
                 }, "example": {"body": "Thank you!"}}}},
                 "responses": {
                     "201": _json("sent (queued); the side conversation as it now is", SIDE_CONVERSATION),
+                    "404": _error("no such ticket, or no such side conversation on it"),
+                    "409": _error("the ticket is closed (final)"),
+                    **{code: TOKEN_ERRORS[code] for code in ("400", "401", "413", "429", "503")},
+                },
+            }
+        },
+        "/api/v1/tickets/{ticket_id}/side_conversations/{side_id}": {
+            "patch": {
+                "summary": "Close or reopen a side conversation, add or remove participants",
+                "description": "`status` open or closed; `add_participants` and `remove_participants` address lists "
+                               "(participants change on an open conversation only: a reopen in the same request "
+                               "comes first, a close last). All of it or nothing: a bad field is a 400 naming it "
+                               "(an address to remove that is not a participant, none left, more than "
+                               "`KB_SIDE_CONVERSATION_MAX_RECIPIENTS`). Audited; a removed participant's later mail "
+                               "is held as a stranger's.",
+                "security": [{"bearer": []}],
+                "parameters": [TICKET_ID, {"name": "side_id", "in": "path", "required": True,
+                                           "schema": {"type": "integer", "minimum": 1}}],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "additionalProperties": False,
+                    "properties": {
+                        "status": {"type": "string", "enum": ["open", "closed"]},
+                        "add_participants": {"type": "array", "items": {"type": "string", "maxLength": 320}},
+                        "remove_participants": {"type": "array", "items": {"type": "string", "maxLength": 320}},
+                    },
+                }, "example": {"add_participants": ["billing@courier.example"]}}}},
+                "responses": {
+                    "200": _json("the side conversation as it now is", SIDE_CONVERSATION),
                     "404": _error("no such ticket, or no such side conversation on it"),
                     "409": _error("the ticket is closed (final)"),
                     **{code: TOKEN_ERRORS[code] for code in ("400", "401", "413", "429", "503")},

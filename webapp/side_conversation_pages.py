@@ -1,5 +1,6 @@
 """The ticket page's side conversations (desk.side_conversations): start one (To, subject, body, the ticket's files to
-forward), reply, close or reopen it, mark a third party's reply read, and download a file a third party mailed. Agents
+forward), reply (forwarding files too), add or remove participants, close or reopen it, mark a third party's reply
+read (a POST: the page's GET never writes), and download a file a third party mailed. Agents
 only: routes on the agent blueprint, every post through CSRF; a refused post comes back (400) with what was typed and
 the field named. Nothing here is on a customer's page."""
 
@@ -54,13 +55,29 @@ def reply_side_conversation(ticket_id: int, side_id: int) -> Response | tuple[st
     body = request.form.get("body", "")
     desk = state.desk()
     try:
-        desk.side_conversations.reply(ticket_id, side_id, body, acting())
+        desk.side_conversations.reply(ticket_id, side_id, body, acting(), _forwarded())
     except ClosedTicketError as error:
         return _closed_page(ticket_id, error)
     except InputError as error:
         return _refused(ticket_id, error, kept_side_reply=body, kept_side_reply_to=str(side_id))
     desk.side_conversations.mark_read(ticket_id)
     flash(gettext("Side conversation reply sent."), "ok")
+    return redirect(url_for(".ticket", ticket_id=ticket_id, _anchor=f"side-{side_id}"))
+
+
+@bp.post("/tickets/<int:ticket_id>/side-conversations/<int:side_id>/participants")
+@login_required
+def side_conversation_participants(ticket_id: int, side_id: int) -> Response | tuple[str, int]:
+    """Add the typed addresses and remove the ticked ones."""
+    add = request.form.get("add", "")[:10_000]
+    remove = request.form.getlist("remove")[:100]
+    try:
+        side = state.desk().side_conversations.change_participants(ticket_id, side_id, add, remove, acting())
+    except ClosedTicketError as error:
+        return _closed_page(ticket_id, error)
+    except InputError as error:
+        return _refused(ticket_id, error, kept_side_add=add, kept_side_add_to=str(side_id))
+    flash(gettext("Side conversation is now with %(who)s.", who=", ".join(side.participants)), "ok")
     return redirect(url_for(".ticket", ticket_id=ticket_id, _anchor=f"side-{side_id}"))
 
 

@@ -98,6 +98,7 @@ class ViewLabels:
             "side_conversation_replied": gettext("Side conversation replied to"),
             "side_conversation_closed": gettext("Side conversation closed"),
             "side_conversation_reopened": gettext("Side conversation reopened"),
+            "side_conversation_participants": gettext("Side conversation participants changed"),
         }.get(key, key)
 
     def webhook_event(self, key: str) -> str:

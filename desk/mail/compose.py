@@ -158,7 +158,9 @@ def compose_side(session: Session, row: OutboxMail, settings: Settings, renderer
     rendered = renderer.render(content)
     mail = EmailMessage(policy=MAIL_POLICY)
     mail["From"] = formataddr((settings.mail_sender_name, settings.mail_from))
-    mail["To"] = ", ".join(side.participants)
+    # The participants when it was queued (an address removed since is not sent it); a row from before: as now.
+    queued_to = row.payload.get("to") if isinstance(row.payload, dict) else None
+    mail["To"] = ", ".join(queued_to if isinstance(queued_to, list) and queued_to else side.participants)
     mail["Date"] = format_datetime(row.created_at if row.created_at.tzinfo else row.created_at.astimezone())
     mail["Message-ID"] = message_id(row.mail_message_id, settings.mail_from)
     mail["Content-Language"] = row.lang

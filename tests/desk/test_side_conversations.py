@@ -15,8 +15,10 @@ from sqlalchemy import inspect, select
 
 from desk.audit import Actor
 from desk.desk import Desk
+from desk.inbox import InboxQuery
 from desk.mail.listener import start_listener
 from desk.models import AuditEvent, InboundMail, Message, OutboxMail, SideConversation, Ticket
+from desk.side_conversations import side_history
 from desk.tickets import InputError
 from kb.settings import Settings
 from tests.conftest import database_at, database_url_for_tests, migrate
@@ -253,3 +255,121 @@ def test_a_forwarded_file_goes_with_the_mail_and_erasure_forgets_it(desk: Desk, 
     assert view.id == side.id and view.messages[0].files == () and view.messages[0].body == "See attached."
     with desk.db.session() as session:
         assert session.scalar(select(OutboxMail.id).where(OutboxMail.side_message_id.is_not(None))) is None
+
+
+def test_participants_are_added_and_removed_and_a_removed_one_is_held(
+        desk: Desk, settings: Settings, sink: SmtpSink) -> None:
+    ticket_id, side_id, _ = started(desk, settings, sink)
+    sara = Actor.agent(1)
+    with desk.db.session() as session:
+        token = session.scalar(select(SideConversation.token).where(SideConversation.id == side_id))
+    # Refusals name their field and write nothing (the limit here is 2 addresses).
+    for add, remove, field, message in [
+            ("", "", "add_participants", "enter an address to add or one to remove"),
+            ("not-an-address", "", "add_participants", "is not an email address"),
+            ("a@x.example, b@x.example", "", "add_participants", "at most 2 addresses"),
+            ("", "a@x.example", "remove_participants", "is not in the side conversation"),
+            ("", "desk@courier.example", "remove_participants", "keeps at least one address"),
+            ("desk@courier.example", "", "add_participants", "already in the side conversation"),
+            ("support@manzil.example", "", "add_participants", "own address")]:
+        with pytest.raises(InputError) as refused:
+            desk.side_conversations.change_participants(ticket_id, side_id, add, remove, sara)
+        assert (refused.value.field, message in str(refused.value)) == (field, True), (add, remove, str(refused.value))
+    [view] = desk.side_conversations.for_ticket(ticket_id)
+    assert view.participants == ("desk@courier.example",) and view.changes == ()
+    desk.side_conversations.set_status(ticket_id, side_id, "closed", sara)
+    with pytest.raises(InputError) as refused:
+        desk.side_conversations.change_participants(ticket_id, side_id, "billing@courier.example", "", sara)
+    assert refused.value.field == "status"
+    # Reopened and a participant added in one change: the next message goes to both.
+    view = desk.side_conversations.change(ticket_id, side_id, sara, status="open", add=["Billing@Courier.example"])
+    assert view.status == "open" and view.participants == ("desk@courier.example", "billing@courier.example")
+    desk.side_conversations.reply(ticket_id, side_id, "Billing, please refund the fee.", sara)
+    deliver(desk, settings)
+    assert str(sink.messages[-1]["To"]) == "desk@courier.example, billing@courier.example"
+    # The courier's desk removed. A message queued before a removal still goes to whom it was queued for; one after
+    # it not to the removed address.
+    desk.side_conversations.reply(ticket_id, side_id, "Queued before the change.", sara)
+    view = desk.side_conversations.change_participants(ticket_id, side_id, [], ["desk@courier.example"], sara)
+    assert view.participants == ("billing@courier.example",)
+    desk.side_conversations.reply(ticket_id, side_id, "Only billing now.", sara)
+    deliver(desk, settings)
+    to = {m.get_body(("plain",)).get_content().split("\n")[0][:20]: str(m["To"])  # type: ignore[union-attr]
+          for m in sink.messages[-2:]}
+    assert sorted(to.values()) == ["billing@courier.example", "desk@courier.example, billing@courier.example"], to
+    # The removed participant writes back through the real SMTP listener: held as a stranger's, not appended.
+    port = free_port()
+    listener = start_listener(desk.mail_in, "127.0.0.1", port)
+    try:
+        with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
+            client.sendmail("desk@courier.example", [f"support+{token}@manzil.example"],
+                            reply_mail("Still here.", "desk@courier.example", f"support+{token}@manzil.example"))
+    finally:
+        listener.stop()
+    with desk.db.session() as session:
+        row = session.scalar(select(InboundMail).where(InboundMail.from_address == "desk@courier.example"))
+        assert row is not None and row.outcome == "rejected" and row.reason_code == "side_stranger"
+        actions = list(session.scalars(select(AuditEvent.action).where(
+            AuditEvent.action == "side_conversation_participants").order_by(AuditEvent.id)))
+        assert len(actions) == 2
+    [view] = desk.side_conversations.for_ticket(ticket_id)
+    assert not any(m.body == "Still here." for m in view.messages)
+    lines = [(e.side_event, e.added, e.removed) for e in side_history([view]) if e.side_event == "participants"]
+    assert lines == [("participants", "billing@courier.example", ""), ("participants", "", "desk@courier.example")]
+
+
+def test_a_reply_forwards_the_tickets_files_too(desk: Desk, settings: Settings, sink: SmtpSink) -> None:
+    ticket_id, side_id, _ = started(desk, settings, sink)
+    message = EmailMessage()
+    message["From"], message["To"] = "lina@example.com", f"support+{token_of(desk, ticket_id)}@manzil.example"
+    message["Subject"] = "Re: Parcel"
+    message.set_content("The label, attached.")
+    message.add_attachment(b"%PDF-1.4 label", maintype="application", subtype="pdf", filename="label.pdf")
+    assert desk.mail_in.receive(message.as_bytes()).ticket_id == ticket_id
+    [attached] = desk.attachments.for_ticket(ticket_id)
+    with pytest.raises(InputError) as refused:
+        desk.side_conversations.reply(ticket_id, side_id, "The label.", Actor.agent(1), [attached.id + 7])
+    assert refused.value.field == "attachments"
+    [view] = desk.side_conversations.for_ticket(ticket_id)
+    assert len(view.messages) == 1  # nothing written
+    view = desk.side_conversations.reply(ticket_id, side_id, "The label.", Actor.agent(1), [attached.id])
+    assert [f.filename for f in view.messages[-1].files] == ["label.pdf"]
+    deliver(desk, settings)
+    [sent] = [m for m in sink.messages if "courier.example" in str(m["To"]) and "The label." in m.as_string()]
+    assert [part.get_filename() for part in sent.iter_attachments()] == ["label.pdf"]
+
+
+def test_the_inbox_marks_filters_and_counts_unread_side_replies(desk: Desk, settings: Settings,
+                                                                 sink: SmtpSink) -> None:
+    ticket_id, _, sent = started(desk, settings, sink)
+    other = desk.mail_in.receive(mail("Another matter", sender="omar@example.com", subject="Other")).ticket_id
+    assert other
+    for number in (ticket_id, other):
+        desk.tickets.update(number, assignee_id=1, agent_id=1)
+    desk.mail_in.receive(reply_mail("It is in Jeddah.", "desk@courier.example", "support@manzil.example",
+                                    In_Reply_To=str(sent["Message-ID"])))
+    replied = InboxQuery(view="mine", side_replied=True)
+    page = desk.inbox.page(replied, 1)
+    assert [r.ticket.id for r in page.rows] == [ticket_id] and page.rows[0].side_reply
+    assert {r.ticket.id: r.side_reply for r in desk.inbox.page(InboxQuery(view="mine"), 1).rows} == {
+        ticket_id: True, other: False}
+    assert desk.inbox.query_counts({"x": replied}, 1) == {"x": 1}
+    saved = desk.saved_views.save(1, "Side replies", {"view": "mine", "side_replied": "1"})
+    assert desk.saved_views.get(saved.id, 1).query.side_replied  # type: ignore[union-attr]
+    with pytest.raises(InputError) as refused:
+        desk.saved_views.save(1, "Bad", {"side_replied": "maybe"})
+    assert refused.value.field == "side_replied"
+    desk.side_conversations.mark_read(ticket_id)
+    assert desk.inbox.query_counts({saved.id: saved.query}, 1) == {saved.id: 0}
+    assert not desk.inbox.page(InboxQuery(view="mine"), 1).rows[0].side_reply
+
+
+def test_the_migration_adds_the_saved_view_filter_and_participant_changes(tmp_path: Path) -> None:
+    db, _ = database_at(tmp_path, "side_conversations")
+    migrate(db, command.upgrade, "side_conversation_more")
+    assert "side_replied" in {c["name"] for c in inspect(db.engine).get_columns("saved_views")}
+    assert "participant_changes" in {c["name"] for c in inspect(db.engine).get_columns("side_conversations")}
+    migrate(db, command.downgrade, "side_conversations")
+    assert "side_replied" not in {c["name"] for c in inspect(db.engine).get_columns("saved_views")}
+    assert "participant_changes" not in {c["name"] for c in inspect(db.engine).get_columns("side_conversations")}
+    db.close()

@@ -84,6 +84,7 @@ RULES: dict[tuple[str, str], str] = {
     ("api.side_conversations", "GET"): TOKEN,
     ("api.start_side_conversation", "POST"): TOKEN,
     ("api.reply_side_conversation", "POST"): TOKEN,
+    ("api.change_side_conversation", "PATCH"): TOKEN,
     ("api.suggest", "POST"): TOKEN,
     ("hooks.git_status", "GET"): TOKEN_OR_AGENT,
     ("hooks.git_push", "POST"): SIGNED,
@@ -142,6 +143,7 @@ RULES: dict[tuple[str, str], str] = {
     ("agent.start_side_conversation", "POST"): AGENT,  # side conversations: internal, any agent (sideconv34)
     ("agent.reply_side_conversation", "POST"): AGENT,
     ("agent.side_conversation_status", "POST"): AGENT,
+    ("agent.side_conversation_participants", "POST"): AGENT,
     ("agent.side_conversation_file", "GET"): AGENT,
     ("agent.updates", "GET"): AGENT,
     ("attachments.for_agent", "GET"): AGENT,

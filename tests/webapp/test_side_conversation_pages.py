@@ -6,12 +6,14 @@ token API lists, starts and replies (scopes tickets:read / tickets:write). The r
 
 from __future__ import annotations
 
+import re
 from html import unescape
 
 import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from desk.audit import Actor
 from desk.desk import Desk
 from desk.models import OutboxMail, SideConversation
 from desk.tickets import NewTicket
@@ -128,3 +130,89 @@ def test_the_api_lists_starts_and_replies_with_scopes(app: Flask) -> None:
                        headers=write).status_code == 404
     listed = client.get("/api/v1/tickets/1/side_conversations", headers=read)
     assert listed.status_code == 200 and [s["id"] for s in listed.get_json()["side_conversations"]] == [side["id"]]
+
+
+def test_the_inbox_shows_an_unread_side_reply_until_a_post_reads_it(app: Flask) -> None:
+    desk: Desk = app.extensions["desk"]
+    desk.tickets.create(NewTicket(email="omar@example.com", name="Omar", subject="Other", body="Hello",
+                                  notify=False))
+    for number in (1, 2):
+        desk.tickets.update(number, assignee_id=1, agent_id=1)
+    side = desk.side_conversations.start(1, "desk@courier.example", "", "Please trace it.", Actor.agent(1))
+    with desk.db.session() as session:
+        token = session.scalar(select(SideConversation.token).where(SideConversation.id == side.id))
+    assert token
+    courier_reply(desk, token, "It is in Jeddah.")
+    agent = client_for(app, "agent@example.com")
+    inbox = agent.get("/agent/").get_data(as_text=True)
+    assert re.search(r'id="view-side-replied"[^>]*>[^<]*<span class="count">1</span>', inbox), inbox[:200]
+    rows = re.findall(r'<tr class="ticket-row[^"]*" data-id="(\d+)">(.*?)</tr>', inbox, re.S)
+    assert {i: "badge side-reply" in row for i, row in rows} == {"1": True, "2": False}
+    filtered = agent.get("/agent/?view=mine&side_replied=1").get_data(as_text=True)
+    assert re.findall(r'data-id="(\d+)"', filtered) == ["1"] and 'id="side-replied-filter" name="side_replied"' \
+        ' value="1" checked' in filtered
+    # Saved with the filter: the view keeps it, its count says so.
+    token_csrf = csrf(filtered)
+    assert agent.post("/agent/views", data={"name": "Courier answered", "view": "mine", "side_replied": "1",
+                                            "csrf_token": token_csrf}).status_code == 302
+    [saved] = desk.saved_views.visible(1)
+    assert saved.query.side_replied
+    # Opening the ticket (a GET) never clears it; the POST "mark as read" does.
+    agent.get("/agent/tickets/1")
+    assert desk.side_conversations.for_ticket(1)[0].unread
+    assert agent.post(f"/agent/tickets/1/side-conversations/{side.id}/status",
+                      data={"read": "1", "csrf_token": token_csrf}).status_code == 302
+    inbox = agent.get("/agent/").get_data(as_text=True)
+    assert re.search(r'id="view-side-replied"[^>]*>[^<]*<span class="count">0</span>', inbox)
+    assert "badge side-reply" not in inbox
+    assert re.search(rf'id="saved-{saved.id}".*?<span class="count">0</span>', inbox, re.S)
+
+
+def test_participants_change_on_the_page_and_through_the_api(app: Flask) -> None:
+    desk: Desk = app.extensions["desk"]
+    side = desk.side_conversations.start(1, "desk@courier.example", "", "Please trace it.", Actor.agent(1))
+    agent = client_for(app, "agent@example.com")
+    page = agent.get("/agent/tickets/1").get_data(as_text=True)
+    assert f'action="/agent/tickets/1/side-conversations/{side.id}/participants"' in page
+    token = csrf(page)
+    url = f"/agent/tickets/1/side-conversations/{side.id}/participants"
+    refused = agent.post(url, data={"add": "billing at courier", "csrf_token": token})
+    assert refused.status_code == 400 and "addresses to add: " in plain(refused.get_data(as_text=True))
+    assert 'value="billing at courier"' in plain(refused.get_data(as_text=True))  # what was typed comes back
+    refused = agent.post(url, data={"remove": "desk@courier.example", "csrf_token": token})
+    assert refused.status_code == 400 and "addresses to remove: a side conversation keeps at least one address" in \
+        plain(refused.get_data(as_text=True))
+    assert agent.post(url, data={"add": "billing@courier.example", "remove": "desk@courier.example",
+                                 "csrf_token": token}).status_code == 302
+    assert desk.side_conversations.for_ticket(1)[0].participants == ("billing@courier.example",)
+    page = plain(agent.get("/agent/tickets/1").get_data(as_text=True))
+    assert "Side conversation «Parcel»: billing@courier.example added" in page
+    assert "Side conversation «Parcel»: desk@courier.example removed" in page
+    # The API: close and reopen, add and remove, bad fields named, nothing half-written.
+    client = app.test_client()
+    write = {"Authorization": f"Bearer {desk.accounts.create_token('w', scopes=['tickets:write'])}"}
+    read = {"Authorization": f"Bearer {desk.accounts.create_token('r', scopes=['tickets:read'])}"}
+    api = f"/api/v1/tickets/1/side_conversations/{side.id}"
+    assert client.patch(api, json={"status": "closed"}, headers=read).status_code == 403
+    for body, field in [({"status": "shut"}, "status:"), ({"status": 1}, "status:"), ({}, "status, add_"),
+                        ({"add_participants": ["nope"]}, "add_participants:"),
+                        ({"status": "closed", "remove_participants": ["x@y.example"]}, "remove_participants:"),
+                        ({"add_participants": "a@b.example", "cc": []}, "cc:")]:
+        refused_api = client.patch(api, json=body, headers=write)
+        assert refused_api.status_code == 400 and refused_api.get_json()["error"].startswith(field), \
+            (body, refused_api.get_json())
+    [still] = desk.side_conversations.for_ticket(1)
+    assert still.status == "open" and still.participants == ("billing@courier.example",)
+    assert client.patch(f"/api/v1/tickets/1/side_conversations/{side.id + 9}", json={"status": "closed"},
+                        headers=write).status_code == 404
+    closed = client.patch(api, json={"status": "closed"}, headers=write)
+    assert closed.status_code == 200 and closed.get_json()["status"] == "closed"
+    changed = client.patch(api, json={"status": "open", "add_participants": ["Desk@Courier.example"],
+                                      "remove_participants": ["billing@courier.example"]}, headers=write)
+    assert changed.status_code == 200, changed.get_json()
+    assert (changed.get_json()["status"], changed.get_json()["participants"]) == ("open", ["desk@courier.example"])
+    assert [(c["added"], c["removed"]) for c in changed.get_json()["participant_changes"]] == [
+        (["billing@courier.example"], ["desk@courier.example"]),
+        (["desk@courier.example"], ["billing@courier.example"])]
+    replied = client.post(f"{api}/messages", json={"body": "The label.", "attachments": [42]}, headers=write)
+    assert replied.status_code == 400 and replied.get_json()["error"].startswith("attachments:")
