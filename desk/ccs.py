@@ -78,6 +78,20 @@ def is_own_address(address: str, mail_from: str) -> bool:
     return bool(own_domain) and domain == own_domain and local.split("+", 1)[0] == own_local.split("+", 1)[0]
 
 
+def mail_recipient(email: object, mail_from: str, field: str) -> str:
+    """`email` as an address the desk may put on a Cc or To line (a CC, a side conversation's participant), refused
+    naming `field`: not an address, one a header cannot carry as it is (`is_plain_mailbox`), or the desk's own."""
+    try:
+        address = clean_email(email)
+    except InputError as error:
+        raise InputError(field, error.message, plural=error.plural, **dict(error.params)) from None
+    if not is_plain_mailbox(address):
+        raise InputError(field, N_("%(email)s is not an address a Cc line can carry"), email=repr(address))
+    if is_own_address(address, mail_from):
+        raise InputError(field, N_("%(email)s is the help desk's own address"), email=address)
+    return address
+
+
 def ccs_of(session: Session, ticket_id: int) -> list[CcPerson]:
     """The ticket's CCs, in the order they were added."""
     rows = session.execute(
@@ -109,14 +123,7 @@ def add_cc(session: Session, ticket: Ticket, email: object, limit: int, mail_fro
            name: str = "", field: str = "email") -> CcPerson | None:
     """Copy `email` on the ticket; None when they already are. Refused naming `field`: not an address, our own
     address, the requester's, or the list full."""
-    try:
-        address = clean_email(email)
-    except InputError as error:
-        raise InputError(field, error.message, plural=error.plural, **dict(error.params)) from None
-    if not is_plain_mailbox(address):
-        raise InputError(field, N_("%(email)s is not an address a Cc line can carry"), email=repr(address))
-    if is_own_address(address, mail_from):
-        raise InputError(field, N_("%(email)s is the help desk's own address"), email=address)
+    address = mail_recipient(email, mail_from, field)
     if address == ticket.customer.email:
         raise InputError(field, N_("%(email)s is the ticket's customer"), email=address)
     if (copied := cc_of(session, ticket.id, address)) is not None:
@@ -253,4 +260,4 @@ class TicketCcs:
 
 
 __all__ = ["CcPerson", "TicketCcs", "add_cc", "carry_ccs", "cc_of", "ccs_of", "copy_from_mail", "fill_name", "ids",
-           "is_own_address", "is_plain_mailbox", "recompose_queued", "remove_cc"]
+           "is_own_address", "is_plain_mailbox", "mail_recipient", "recompose_queued", "remove_cc"]

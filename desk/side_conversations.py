@@ -43,13 +43,13 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from desk.audit import Actor, record
-from desk.ccs import is_own_address, is_plain_mailbox
+from desk.ccs import mail_recipient
 from desk.database import Database, lock_row
 from desk.mail.addresses import message_id_locals, message_ids, new_token, token_in_subject, tokens_in_addresses
 from desk.mail.attachments import ATTACHMENT_FOLDER, safe_filename
 from desk.mail.outbox import queue_mail
 from desk.models import Attachment, MailThread, OutboxMail, SideConversation, SideMessage, Ticket, as_utc, utcnow
-from desk.tickets import MAX_BODY, MAX_SUBJECT, InputError, changeable, clean_email, clean_text, row_by_id
+from desk.tickets import MAX_BODY, MAX_SUBJECT, InputError, changeable, clean_text, row_by_id
 from desk.translatable import N_
 
 SIDE_STATUSES = ("open", "closed")
@@ -152,14 +152,7 @@ def clean_recipients(value: object, limit: int, mail_from: str, field: str = "to
     for part in parts:
         if not part:
             continue
-        try:
-            address = clean_email(part)
-        except InputError as error:
-            raise InputError(field, error.message, plural=error.plural, **dict(error.params)) from None
-        if not is_plain_mailbox(address):
-            raise InputError(field, N_("%(email)s is not an address a Cc line can carry"), email=repr(address))
-        if is_own_address(address, mail_from):
-            raise InputError(field, N_("%(email)s is the help desk's own address"), email=address)
+        address = mail_recipient(part, mail_from, field)
         if address not in found:
             found.append(address)
     if not found:
