@@ -543,6 +543,8 @@ class Webhooks:
         """The endpoint's most recent events, newest first; only those in `state` (WEBHOOK_STATES) when given."""
         if state is not None and state not in WEBHOOK_STATES:
             raise InputError("state", N_("unknown delivery state %(state)s"), state=state[:40])
+        if not 0 < endpoint_id <= MAX_ROW_ID:  # an id no column holds: none (it overflowed the driver, hostile34)
+            return []
         with self.db.session() as session:
             query = select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint_id)
             if state is not None:

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 import requests
+from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
@@ -43,6 +44,7 @@ from tests.soft_authenticator import SoftPasskey
 from tests.webapp.light_app import PASSWORD, client_for, csrf, login
 from tests.webapp.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider, running_provider
 from webapp import create_app
+from webapp.cli import main
 from webapp.mail_templates import EmailTemplates
 
 EXAMPLES = int(os.environ.get("KB_FUZZ_EXAMPLES", "40"))
@@ -79,6 +81,22 @@ def test_the_admin_page_names_a_broken_url_on_create_and_edit(tmp_path: Path, co
         page = admin.post("/agent/admin/webhooks", data={**form, "csrf_token": token})
         assert page.status_code == 200 and "check the brackets around its host" in page.get_data(as_text=True)
     assert [e.url for e in desk.webhooks.endpoints()] == ["http://127.0.0.1:9/hook"]
+
+
+@pytest.mark.parametrize("args", [["deliveries", "99999999999999999999"], ["deliveries", "--", "-1"],
+                                  ["replay", "99999999999999999999"], ["edit", "99999999999999999999", "--url",
+                                                                       "https://[::1"]])
+def test_kb_webhooks_with_an_id_out_of_range_answers_in_words(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                args: list[str]) -> None:
+    """Fault: `kb webhooks deliveries 99999999999999999999` ended in a traceback (OverflowError from the driver)."""
+    monkeypatch.setenv("KB_DATA_DIR", str(tmp_path))
+    if database_url_for_tests():
+        monkeypatch.setenv("DATABASE_URL", str(database_url_for_tests()))
+    answer = CliRunner().invoke(main, ["webhooks", *args])
+    assert answer.exception is None or isinstance(answer.exception, SystemExit), answer.output
+    assert "Traceback" not in answer.output and answer.output.strip() in (
+        "", "Error: delivery: no webhook delivery 99999999999999999999",
+        "Error: url: the address cannot be read: check the brackets around its host"), answer.output
 
 
 # --- a subject with a line break: every mail of it was never composed -------------------------------------------------
