@@ -13,6 +13,7 @@ import dataclasses
 import json
 import os
 import shutil
+import smtplib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,8 @@ from desk.audit import SYSTEM
 from desk.business_hours import CONFIG_FILE
 from desk.desk import Desk
 from desk.mail.compose import MAIL_POLICY, compose
-from desk.models import OutboxMail, SideConversation
+from desk.mail.listener import start_listener
+from desk.models import InboundMail, OutboxMail, SideConversation
 from desk.tickets import InputError, NewTicket
 from desk.webhooks import public_addresses
 from kb.settings import Settings
@@ -39,7 +41,7 @@ from kb.triggers import TRIGGERS_FILE
 from tests.conftest import copy_slice, database_url_for_tests
 from tests.desk.test_mail_out import deliver
 from tests.desk.test_teams import ROOT, hours_file
-from tests.smtp_sink import SmtpSink, sink  # noqa: F401
+from tests.smtp_sink import SmtpSink, free_port, sink  # noqa: F401
 from tests.soft_authenticator import SoftPasskey
 from tests.webapp.light_app import PASSWORD, client_for, csrf, login
 from tests.webapp.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider, running_provider
@@ -148,6 +150,53 @@ def test_property_any_side_conversation_subject_is_refused_or_composes_on_one_li
         header = str(composed["Subject"])
         composed.as_string(policy=MAIL_POLICY)
     assert not any(c in header for c in "\r\n\u2028\u2029\x0b\x0c") and header.endswith(f"[#mz-{token}]"), header
+
+
+def test_hostile_side_conversation_mail_through_the_smtp_listener(mail_desk: Desk) -> None:
+    """Pinned, through the real SMTP listener: a participant's reply with an encoded, huge To, 8-bit junk and a
+    Reply-To of our own address is the side conversation's (never the customer's thread); the same participant
+    writing to another ticket's side conversation token, and the customer writing to the token, are held; our own
+    address as the sender is a loop. Nothing reaches the ticket's public thread, nothing is lost (each is a row)."""
+    first = mail_desk.tickets.create(NewTicket(email="lina@example.com", subject="Parcel", body="Where?",
+                                               notify=False))
+    other = mail_desk.tickets.create(NewTicket(email="omar@example.com", subject="Refund", body="When?", notify=False))
+    side = mail_desk.side_conversations.start(first.id, "desk@courier.example", "", "Trace it.", SYSTEM)
+    foreign = mail_desk.side_conversations.start(other.id, "bank@example.net", "", "Refund it.", SYSTEM)
+    with mail_desk.db.session() as session:
+        token = session.scalar(select(SideConversation.token).where(SideConversation.id == side.id))
+        foreign_token = session.scalar(select(SideConversation.token).where(SideConversation.id == foreign.id))
+    many = ",\r\n ".join(f"=?utf-8?b?2YXYsdit2KjYpw==?= <x{i}@example.org>" for i in range(400))  # folded
+    mails = [
+        ("desk@courier.example", f"To: {many}, support+{token}@manzil.example\r\nReply-To: support@manzil.example\r\n"
+         "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n",
+         "Re: \xff\xfe Parcel".encode("latin-1"), b"It is in Jeddah \xff\xc3(\x00"),
+        ("desk@courier.example", f"To: support+{foreign_token}@manzil.example\r\n", b"Re: Refund", b"Peek"),
+        ("lina@example.com", f"To: support+{token}@manzil.example\r\n", b"Re: Parcel", b"Me too"),
+        ("support@manzil.example", f"To: support+{token}@manzil.example\r\n", b"Re: Parcel", b"Echo"),
+    ]
+    port = free_port()
+    controller = start_listener(mail_desk.mail_in, "127.0.0.1", port)
+    try:
+        with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
+            for number, (sender, headers, subject, body) in enumerate(mails):
+                raw = (f"From: {sender}\r\n{headers}Message-ID: <h34-{number}@example.org>\r\n".encode()
+                       + b"Subject: " + subject + b"\r\n\r\n" + body + b"\r\n")
+                client.sendmail(sender, [f"support+{foreign_token if number == 1 else token}@manzil.example"], raw)
+    finally:
+        controller.stop()
+    [mine] = mail_desk.side_conversations.for_ticket(first.id)
+    assert [(m.author, m.from_address) for m in mine.messages] == [("agent", ""), ("third_party",
+                                                                                   "desk@courier.example")]
+    assert "It is in Jeddah" in mine.messages[1].body and "\x00" not in mine.messages[1].body
+    [theirs] = mail_desk.side_conversations.for_ticket(other.id)
+    assert len(theirs.messages) == 1
+    assert [m.body for m in mail_desk.tickets.get(first.id).messages] == ["Where?"]  # type: ignore[union-attr]
+    with mail_desk.db.session() as session:
+        outcomes = session.execute(select(InboundMail.mail_message_id, InboundMail.outcome, InboundMail.reason_code)
+                                   .order_by(InboundMail.id)).all()
+    assert [tuple(row) for row in outcomes] == [
+        ("<h34-0@example.org>", "side_reply", None), ("<h34-1@example.org>", "rejected", "side_stranger"),
+        ("<h34-2@example.org>", "rejected", "side_stranger"), ("<h34-3@example.org>", "loop", "loop")]
 
 
 # --- single sign-on: what a provider can answer -----------------------------------------------------------------------
