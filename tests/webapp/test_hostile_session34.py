@@ -199,6 +199,28 @@ def test_hostile_side_conversation_mail_through_the_smtp_listener(mail_desk: Des
         ("<h34-2@example.org>", "rejected", "side_stranger"), ("<h34-3@example.org>", "loop", "loop")]
 
 
+@pytest.mark.parametrize("mine_first", [True, False])
+def test_a_mail_naming_two_side_conversations_goes_by_the_first_named_on_every_engine(mail_desk: Desk,
+                                                                                     mine_first: bool) -> None:
+    """Fault: with two side conversations' tokens in its addresses, the database's row order chose which one a mail
+    answered, and SQLite and PostgreSQL answered differently (one took the participant's mail as their reply, the other
+    held it as a stranger's). Now the first token named decides, on both."""
+    first = mail_desk.tickets.create(NewTicket(email="lina@example.com", subject="Parcel", body="Where?",
+                                               notify=False))
+    other = mail_desk.tickets.create(NewTicket(email="omar@example.com", subject="Refund", body="When?", notify=False))
+    side = mail_desk.side_conversations.start(first.id, "desk@courier.example", "", "Trace it.", SYSTEM)
+    foreign = mail_desk.side_conversations.start(other.id, "bank@example.net", "", "Refund it.", SYSTEM)
+    with mail_desk.db.session() as session:
+        tokens = [session.scalar(select(SideConversation.token).where(SideConversation.id == s.id))
+                  for s in ((side, foreign) if mine_first else (foreign, side))]
+    to = ", ".join(f"support+{token}@manzil.example" for token in tokens)
+    raw = (f"From: desk@courier.example\r\nTo: {to}\r\nSubject: Re: Parcel\r\nMessage-ID: <two@example.org>\r\n"
+           "\r\nIt is in Jeddah.\r\n").encode()
+    received = mail_desk.mail_in.receive(raw)
+    assert (received.outcome, received.side_conversation_id) == (("side_reply", side.id) if mine_first else
+                                                                 ("rejected", None))
+
+
 # --- single sign-on: what a provider can answer -----------------------------------------------------------------------
 
 
