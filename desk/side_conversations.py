@@ -161,10 +161,10 @@ def find_side(session: Session, recipients: Sequence[str], in_reply_to: str, ref
         sides = {side.token: side for side in session.scalars(select(SideConversation)
                                                                 .where(SideConversation.token.in_(tokens)))}
         threads = set(session.scalars(select(MailThread.token).where(MailThread.token.in_(tokens))))
-        for token in tokens:
-            if token in sides:
-                return sides[token]
-            if token in threads:
+        for named in tokens:
+            if named in sides:
+                return sides[named]
+            if named in threads:
                 return None  # addressed to a ticket's own thread
     header = f"{in_reply_to} {references}"
     locals_ = message_id_locals(header)
