@@ -189,6 +189,10 @@ class Accounts:
             return row_by_id(session, Agent, agent_id)
 
     def find(self, email: str) -> Agent | None:
+        """The agent with this email (any case), or None; None too for an email no agent's can be: one holding NUL,
+        which PostgreSQL refuses in a parameter (an ID token's email claim with one was a 500 there: hostile34)."""
+        if "\x00" in email:
+            return None
         with self.db.session() as session:
             return session.scalar(select(Agent).where(Agent.email == email.strip().lower()))
 

@@ -50,7 +50,7 @@ from webauthn.helpers.structs import (
 from desk.audit import Actor, record, record_sign_in
 from desk.database import Database, lock_row
 from desk.models import Agent, Passkey, PasskeyChallenge, utcnow
-from desk.tickets import InputError, agent_row
+from desk.tickets import InputError, agent_row, plain_text
 from desk.translatable import N_
 
 CHALLENGE_AGE = timedelta(minutes=5)  # as the password's second step (webapp.two_factor_pages.MARKER_AGE)
@@ -326,7 +326,9 @@ class _Clone(Exception):
 
 
 def _clean_name(name: object) -> str:
-    text = " ".join((name if isinstance(name, str) else "").split())
+    # Control characters dropped, as every stored text's (desk.tickets.plain_text): a name "\x00" was a 500 on
+    # PostgreSQL, whose text holds no NUL (hostile34).
+    text = " ".join(plain_text(name).split()) if isinstance(name, str) else ""
     if not text:
         raise InputError("name", N_("give the passkey a name (e.g. the device it is on)"))
     if len(text) > NAME_CHARS:

@@ -172,11 +172,17 @@ def find_side(session: Session, recipients: Sequence[str], in_reply_to: str, ref
     References stays on the ticket it was sent to."""
     tokens = tokens_in_addresses(list(recipients))
     if tokens:
-        found = session.scalar(select(SideConversation).where(SideConversation.token.in_(tokens)).limit(1))
-        if found is not None:
-            return found
-        if session.scalar(select(MailThread.id).where(MailThread.token.in_(tokens)).limit(1)) is not None:
-            return None  # addressed to a ticket's own thread
+        # The first token named that is ours decides (the envelope's, then the headers' order): with two side
+        # conversations' tokens, or one and a ticket's, the database's row order chose, so one mail was a reply on
+        # SQLite and held on PostgreSQL (hostile34).
+        sides = {side.token: side for side in session.scalars(select(SideConversation)
+                                                                .where(SideConversation.token.in_(tokens)))}
+        threads = set(session.scalars(select(MailThread.token).where(MailThread.token.in_(tokens))))
+        for named in tokens:
+            if named in sides:
+                return sides[named]
+            if named in threads:
+                return None  # addressed to a ticket's own thread
     header = f"{in_reply_to} {references}"
     locals_ = message_id_locals(header)
     if locals_:

@@ -113,7 +113,10 @@ def public_addresses(url: str, allow_private: bool, field: str = "url") -> tuple
     """The URL's host, port and the addresses it resolves to, all of them public (not loopback, private,
     link-local, the cloud metadata address, multicast or reserved) and the scheme https, unless `allow_private`.
     Raises UnsafeAddress naming `field`."""
-    parts = urlsplit(url.strip())
+    try:  # "https://[::1" (a bracket not closed) or "https://[x]/" (not an IPv6 address): ValueError, a 500
+        parts = urlsplit(url.strip())
+    except ValueError:
+        raise UnsafeAddress(field, N_("the address cannot be read: check the brackets around its host")) from None
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise UnsafeAddress(field, N_("give an address starting with https://"))
     if parts.scheme != "https" and not allow_private:
@@ -540,6 +543,8 @@ class Webhooks:
         """The endpoint's most recent events, newest first; only those in `state` (WEBHOOK_STATES) when given."""
         if state is not None and state not in WEBHOOK_STATES:
             raise InputError("state", N_("unknown delivery state %(state)s"), state=state[:40])
+        if not 0 < endpoint_id <= MAX_ROW_ID:  # an id no column holds: none (it overflowed the driver, hostile34)
+            return []
         with self.db.session() as session:
             query = select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint_id)
             if state is not None:

@@ -55,6 +55,11 @@ def _mapping(loader: _Loader, node: yaml.MappingNode) -> LineMap:
     found.line, found.lines = node.start_mark.line + 1, {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
+        try:  # `? [a, b]` or `{x: 1}: y`: a list or mapping as a key was a TypeError out of the desk's rule reload
+            hash(key)
+        except TypeError:
+            raise yaml.constructor.ConstructorError("while constructing a mapping", node.start_mark,
+                                                    "found a list or mapping as a key", key_node.start_mark) from None
         found[key] = loader.construct_object(value_node, deep=True)
         found.lines[key] = key_node.start_mark.line + 1
     return found
@@ -85,7 +90,13 @@ def load_lines(text: str) -> Any:
         return yaml.load(text, Loader=_Loader)  # a SafeLoader that records lines
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise YamlSyntaxError(mark.line + 1 if mark else 1, str(exc).splitlines()[0]) from None
+        # A constructor's first line is its context ("while constructing a mapping"): what is wrong is its problem.
+        words = str(getattr(exc, "problem", None) or str(exc).splitlines()[0])
+        raise YamlSyntaxError(mark.line + 1 if mark else 1, words) from None
+    except RecursionError:  # "[[[[..." thousands deep: the parser's recursion, out of the desk's rule reload
+        raise YamlSyntaxError(1, "nested too deeply") from None
+    except ValueError as exc:  # a value YAML resolves but Python cannot build: 2020-02-30, an int of 5,000 digits
+        raise YamlSyntaxError(1, str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
 
 
 def line_of(value: object, default: int = 1) -> int:

@@ -152,11 +152,12 @@ def secure_cookies_on_https(response: Response) -> Response:
     return response
 
 
-def safe_next(target: str | None) -> str | None:
+def safe_next(target: object) -> str | None:
     """`target` when it is a path on this site, else None: the login page's `next` must not be an
     open redirect. Browsers drop tabs and newlines, read `\\` as `/` and `//host` as another site,
-    so anything with those (raw or percent-encoded, once or twice) is refused, as is any scheme."""
-    if not target or len(target) > 2000:
+    so anything with those (raw or percent-encoded, once or twice) is refused, as is any scheme. Not text (a JSON
+    body's `"next": {}` at the passkey sign-in) is None too: it was a 500 after the agent was signed in."""
+    if not isinstance(target, str) or not target or len(target) > 2000:
         return None
     for candidate in (target, unquote(target), unquote(unquote(target))):
         if not candidate.startswith("/") or candidate.startswith("//"):

@@ -222,6 +222,9 @@ def sso_callback():
     except AuthlibBaseError as error:  # the provider's own refusal (access_denied, invalid_grant: a code used twice)
         log.warning("single sign-on: the provider answered %s (%s)", error.error, error.description)
         return _refused("denied")
+    except ValueError as error:  # its token endpoint answered what is not a JSON object (an HTML error page): a 500
+        log.warning("single sign-on: the provider's token answer could not be read: %s", error)
+        return _refused("token")
     claims = token.get("userinfo") or {}
     email = str(claims.get("email") or "").strip()
     if not email:

@@ -141,6 +141,14 @@ def content_for(session: Session, row: OutboxMail, settings: Settings) -> MailCo
     )
 
 
+def one_line(text: str) -> str:
+    """A subject as a header carries it: each line break one space. The email package refuses a header value that
+    str.splitlines() breaks (\\n, \\r, but also U+2028, U+2029, \\v, \\f), and a subject typed through the API or
+    mailed in may hold one: the mail was never composed, the customer's confirmation or the side conversation's
+    message lost (hostile34)."""
+    return " ".join(part.strip() for part in text.splitlines() if part.strip())
+
+
 def compose_side(session: Session, row: OutboxMail, settings: Settings, renderer: MailRenderer) -> EmailMessage:
     """A side conversation's message (desk.side_conversations) to all its participants: its own reply address,
     subject tag and References (its earlier mails, out and in), never the ticket's; the ticket's files the agent
@@ -180,7 +188,7 @@ def compose_side(session: Session, row: OutboxMail, settings: Settings, renderer
     if earlier:
         mail["In-Reply-To"] = earlier[-1]
         mail["References"] = " ".join(earlier[:1] + earlier[1:][-(MAX_REFERENCES - 1):])
-    mail["Subject"] = f"{rendered.subject} {subject_tag(side.token)}"
+    mail["Subject"] = f"{one_line(rendered.subject)} {subject_tag(side.token)}"
     mail.set_content(rendered.text)
     mail.add_alternative(rendered.html, subtype="html")
     for entry in message.files or []:
@@ -220,7 +228,7 @@ def compose(session: Session, row: OutboxMail, settings: Settings, renderer: Mai
     if row.kind != "reply":
         # RFC 3834: machine-made mail, so the customer's auto-responder does not answer it.
         mail["Auto-Submitted"] = "auto-generated"
-    subject = rendered.subject
+    subject = one_line(rendered.subject)
     ticket = session.get(Ticket, row.ticket_id) if row.ticket_id else None
     if ticket is not None:
         token = thread_token(session, ticket)

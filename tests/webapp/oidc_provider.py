@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
+import json
 import secrets
 import time
 from collections.abc import Iterator
@@ -24,6 +26,10 @@ from joserfc.jwk import RSAKey
 from webapp.background import serving
 
 CLIENT_ID = "desk-client"
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 CLIENT_SECRET = "desk-secret-for-tests"
 
 
@@ -34,6 +40,7 @@ class Provider:
     fault: str | None = None
     codes: dict[str, dict[str, Any]] = field(default_factory=dict)
     requests: list[dict[str, str]] = field(default_factory=list)  # the authorize requests' parameters
+    token_answer: tuple[bytes, str] | None = None  # the token endpoint's next body and content type, as it is
     key: RSAKey = field(default_factory=lambda: RSAKey.generate_key(2048, parameters={"kid": "k1"}))
     other_key: RSAKey = field(default_factory=lambda: RSAKey.generate_key(2048, parameters={"kid": "k1"}))
 
@@ -53,6 +60,12 @@ class Provider:
         elif fault == "expired":
             claims["iat"], claims["exp"] = now - 3600, now - 1800
         key = self.other_key if fault == "other_key" else self.key
+        if fault == "alg_none":  # unsigned: header and claims, an empty signature
+            return ".".join(_b64(json.dumps(part).encode()) for part in ({"alg": "none", "kid": "k1"}, claims)) + "."
+        if fault == "hs256_public":  # HMAC keyed by the public key's JWKS text (the algorithm-confusion attack)
+            public = json.dumps(self.key.as_dict(private=False)).encode()
+            signing = ".".join(_b64(json.dumps(part).encode()) for part in ({"alg": "HS256", "kid": "k1"}, claims))
+            return signing + "." + _b64(hmac.new(public, signing.encode(), hashlib.sha256).digest())
         return jwt.encode({"alg": "RS256", "kid": "k1"}, claims, key)
 
 
@@ -97,6 +110,10 @@ def provider_app(provider: Provider) -> Flask:
         challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
         if challenge != grant["challenge"]:
             return jsonify({"error": "invalid_grant", "error_description": "PKCE verifier"}), 400
+        if provider.token_answer is not None:
+            body, content_type = provider.token_answer
+            provider.token_answer = None
+            return body, 200, {"Content-Type": content_type}
         return jsonify({"access_token": secrets.token_urlsafe(16), "token_type": "Bearer", "expires_in": 300,
                         "id_token": provider.id_token(grant)})
 
