@@ -104,9 +104,13 @@ def envelope(recipients: list[str] | None) -> list[str]:
 def find_ticket(session: Session, mail: ParsedMail, recipients: list[str]) -> Ticket | None:
     tokens = tokens_in_addresses(recipients + mail.recipients)
     if tokens:
-        found = session.scalar(select(Ticket).join(MailThread).where(MailThread.token.in_(tokens)))
-        if found is not None:
-            return found
+        # The first token named that is a ticket's decides (the envelope's, then the headers' order), as
+        # desk.side_conversations.find_side does: with two tickets' tokens the database's row order chose.
+        threads = dict(session.execute(select(MailThread.token, MailThread.ticket_id)
+                                       .where(MailThread.token.in_(tokens))).tuples().all())
+        named = next((threads[token] for token in tokens if token in threads), None)
+        if named is not None:
+            return session.get(Ticket, named)
     locals_ = message_id_locals(f"{mail.in_reply_to} {mail.references}")
     if locals_:
         ticket_id = session.scalar(

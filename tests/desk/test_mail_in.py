@@ -115,6 +115,18 @@ def test_replies_continue_by_token_message_id_or_subject_tag_and_reopen(desk: De
     assert guessed.outcome == "created" and guessed.ticket_id != first.ticket_id
 
 
+def test_a_mail_to_two_tickets_reply_addresses_continues_the_first_one_named(desk: Desk) -> None:
+    """Whichever engine: the first reply address named decides, not the tickets' row order."""
+    first = desk.mail_in.receive(plain_mail("My card payment failed.", "Card"))
+    second = desk.mail_in.receive(plain_mail("Where is my parcel?", "Parcel"))
+    tokens = [confirmed(desk, t.ticket_id or 0) and token_of(desk, t.ticket_id or 0) for t in (first, second)]
+    for order in (tokens[::-1], tokens):
+        to = ", ".join(reply_address("support@x.example", token) for token in order)
+        answer = desk.mail_in.receive(plain_mail(f"About {order[0]}", "Re: both", To=to))
+        assert answer.outcome == "continued"
+        assert answer.ticket_id == (second if order[0] == tokens[1] else first).ticket_id
+
+
 def test_one_customer_across_contact_form_api_and_email(desk: Desk) -> None:
     desk.tickets.create(NewTicket(email="Lina@Example.com", subject="Form", body="From the form", channel="web"))
     desk.tickets.create(NewTicket(email="lina@example.com", subject="API", body="From the API", channel="api"))
