@@ -130,19 +130,23 @@ def interface_language() -> None:
 
 # What an agent without two-factor sign-in may reach when KB_REQUIRE_TWO_FACTOR is on: the enrolment and the way out.
 ENROLMENT_ENDPOINTS = ("agent.profile", "agent.two_factor", "agent.logout", "agent.login", "agent.login_code",
-                       "agent.preferences", "agent.passkey_sign_in_options", "agent.passkey_sign_in")
+                       "agent.preferences", "agent.passkey_sign_in_options", "agent.passkey_sign_in",
+                       "agent.passkey_register_options", "agent.passkey_register")
 
 
 @bp.before_app_request
 def two_factor_required():
-    """KB_REQUIRE_TWO_FACTOR: a signed-in agent without 2FA is sent to the profile's enrolment from every workspace
-    page (/agent/..., the reports, the dashboard) until enrolled. API tokens are not agents' sessions: unaffected."""
+    """KB_REQUIRE_TWO_FACTOR: a signed-in agent with neither an authenticator app nor a passkey is sent to the
+    profile's enrolment from every workspace page (/agent/..., the reports, the dashboard) until enrolled (a passkey
+    with user verification is two factors by itself, as GitHub counts it). API tokens are not agents' sessions:
+    unaffected."""
     if (state.settings().require_two_factor and request.path.startswith("/agent/")
             and request.endpoint not in ENROLMENT_ENDPOINTS
             and current_user.is_authenticated and not current_user.two_factor
             # signed in through the identity provider, which owns multi-factor sign-in (webapp.single_sign_on)
             and not (session.get(single_sign_on.METHOD) == single_sign_on.CLIENT
-                     and not state.settings().oidc_two_factor)):
+                     and not state.settings().oidc_two_factor)
+            and not state.desk().passkeys.count(current_user.id)):
         flash(gettext("Your team requires two-factor sign-in: turn it on to use the workspace."), "error")
         return redirect(url_for("agent.profile"))
     return None

@@ -99,6 +99,18 @@ def test_a_passkey_added_on_the_profile_signs_in_as_the_second_step_and_alone(ap
                       headers={"X-CSRFToken": token}).status_code == 400
 
 
+def test_a_passkey_meets_a_required_second_factor(app: Flask) -> None:
+    """KB_REQUIRE_TWO_FACTOR: an agent with neither app nor passkey is held at the profile, can add a passkey from
+    there, and with it reaches the workspace (a second app with that setting on the module's database)."""
+    strict = create_app(replace(app.extensions["desk"].settings, require_two_factor=True))
+    strict.extensions["desk"].accounts.create_agent("nadia@example.com", PASSWORD, name="Nadia")
+    client = signed_in(strict, "nadia@example.com")
+    held = client.get("/agent/")
+    assert held.status_code == 302 and held.headers["Location"].endswith("/agent/profile")
+    add_passkey(client)
+    assert client.get("/agent/").status_code == 200
+
+
 def test_removing_a_passkey_needs_the_password_and_renaming_does_not(app: Flask) -> None:
     desk = app.extensions["desk"]
     desk.accounts.create_agent("omar@example.com", PASSWORD, name="Omar")
