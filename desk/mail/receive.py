@@ -106,8 +106,8 @@ def find_ticket(session: Session, mail: ParsedMail, recipients: list[str]) -> Ti
     if tokens:
         # The first token named that is a ticket's decides (the envelope's, then the headers' order), as
         # desk.side_conversations.find_side does: with two tickets' tokens the database's row order chose.
-        threads = dict(session.execute(select(MailThread.token, MailThread.ticket_id)
-                                       .where(MailThread.token.in_(tokens))).tuples().all())
+        threads = {token: ticket_id for token, ticket_id in session.execute(
+            select(MailThread.token, MailThread.ticket_id).where(MailThread.token.in_(tokens)))}
         named = next((threads[token] for token in tokens if token in threads), None)
         if named is not None:
             return session.get(Ticket, named)
