@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import random
 import re
+from functools import cache
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -40,10 +41,17 @@ def earlier_questions(round_: int) -> list[str]:
     return [r["query"] for path in paths for r in rows(path)]
 
 
-def shares_half(question: str, other: set[str]) -> bool:
+@cache
+def term_set(question: str) -> frozenset[str]:
+    """A question's content words, stemmed once: the guards compare each question with hundreds of others, and
+    stemming it again for each pair was most of the suite's slowest tests."""
+    return frozenset(terms(question))
+
+
+def shares_half(question: str, other: set[str] | frozenset[str]) -> bool:
     """Half or more of `question`'s content words are among `other`'s (stop words left out, words compared
     by stem as copilot.section_choice compares a ticket with an article, so "returns" meets "return")."""
-    mine = set(terms(question))
+    mine = term_set(question)
     return bool(mine) and 2 * len(mine & other) >= len(mine)
 
 
@@ -115,7 +123,7 @@ def test_round_4_shares_half_its_content_words_with_no_dev_or_earlier_question()
 
     Only round 4's side is reported, so its writer can reword a question without reading the earlier one.
     """
-    earlier = [set(terms(query)) for query in earlier_questions(4)]
+    earlier = [term_set(query) for query in earlier_questions(4)]
     written = [r["query"] for name in ("demo.jsonl", "m365.jsonl") for r in rows(ROUNDS[4] / name)]
     near = [query for query in written if any(shares_half(query, other) for other in earlier)]
     assert [query for query in near if query not in READ_ALIKE_SINCE_WRITTEN] == []
@@ -123,7 +131,7 @@ def test_round_4_shares_half_its_content_words_with_no_dev_or_earlier_question()
 
 def test_round_5_shares_half_its_content_words_with_no_dev_or_earlier_question() -> None:
     """Written after rounds 1-4 by someone who never read them; as round 4's guard, only round 5's side is reported."""
-    earlier = [set(terms(query)) for query in earlier_questions(5)]
+    earlier = [term_set(query) for query in earlier_questions(5)]
     written = [r["query"] for name in ("demo.jsonl", "m365.jsonl") for r in rows(ROUNDS[5] / name)]
     assert [query for query in written if any(shares_half(query, other) for other in earlier)] == []
 
@@ -279,7 +287,7 @@ def near_repeats(path: Path, others: list[str]) -> list[str]:
     `others` (only `path`'s side is returned, so its writer rewords without reading the other question)."""
     written = [r["query"] for r in rows(path)]
     seen = {query.casefold() for query in others}
-    earlier = [set(terms(query)) for query in others]
+    earlier = [term_set(query) for query in others]
     twice = [query for i, query in enumerate(written) if query.casefold() in {q.casefold() for q in written[:i]}]
     return twice + [q for q in written if q.casefold() in seen or any(shares_half(q, other) for other in earlier)]
 
