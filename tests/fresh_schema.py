@@ -24,6 +24,7 @@ import fcntl
 import shutil
 import sqlite3
 import tempfile
+from contextlib import closing
 from functools import cache
 from pathlib import Path
 
@@ -57,11 +58,10 @@ def sqlite_template() -> Path:
         real_upgrade(db)
     finally:
         db.close()
-    with sqlite3.connect(path) as connection:
+    with closing(sqlite3.connect(path)) as connection:
         tables = [name for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
         written = [name for name in tables if name != "alembic_version"
                    and connection.execute(f'SELECT 1 FROM "{name}" LIMIT 1').fetchone()]
-    connection.close()
     assert not written, f"the migrations wrote rows a test's fresh database would lack: {written}"
     return path
 
@@ -79,17 +79,11 @@ def fill_if_empty(db: Database, path: Path) -> bool:
     db.engine.dispose()  # a pooled connection to the empty file would not matter, but none is needed
     with open(f"{path}.migrate-lock", "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        target = sqlite3.connect(path)
-        try:
+        with closing(sqlite3.connect(path)) as target:
             if target.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]:
                 return False
-            source = sqlite3.connect(template)
-            try:
+            with closing(sqlite3.connect(template)) as source:
                 source.backup(target)
-            finally:
-                source.close()
-        finally:
-            target.close()
     return True
 
 

@@ -10,6 +10,7 @@ import logging
 import re
 import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -27,13 +28,18 @@ TAGGING = "- name: Tag new\n  on: created\n  then: {add_tags: [%s]}\n"
 FIELD = "- key: %s\n  type: text\n  label: {en: A, ar: ب}\n"
 
 
-@pytest.fixture(scope="module")
-def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
-    root = tmp_path_factory.mktemp("reload")
+def reloading_desk(root: Path) -> Desk:
+    """A desk over its own content (the demo's teams and macros) that checks its rule files at every call
+    (KB_RULES_CHECK_SECONDS=0): what the reload tests, and hostile campaigns against the reload, change files under."""
     content = hours_file(root / "content")
     shutil.copytree(ROOT / "content" / "_macros", content / "_macros")
     settings = Settings(data_dir=root / "data", content_dir=content, database_url=database_url_for_tests())
-    opened = Desk(dataclasses.replace(settings, rules_check_seconds=0))
+    return Desk(dataclasses.replace(settings, rules_check_seconds=0))
+
+
+@pytest.fixture(scope="module")
+def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
+    opened = reloading_desk(tmp_path_factory.mktemp("reload"))
     yield opened
     opened.close()
 

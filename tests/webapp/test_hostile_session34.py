@@ -9,10 +9,8 @@ examples per property.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
-import shutil
 import smtplib
 from collections.abc import Iterator
 from pathlib import Path
@@ -40,7 +38,8 @@ from kb.ticket_fields import FIELDS_FILE
 from kb.triggers import TRIGGERS_FILE
 from tests.conftest import copy_slice, database_url_for_tests
 from tests.desk.test_mail_out import deliver
-from tests.desk.test_teams import ROOT, hours_file
+from tests.desk.test_rules_reload import reloading_desk
+from tests.desk.test_teams import hours_file
 from tests.smtp_sink import SmtpSink, free_port, sink  # noqa: F401
 from tests.soft_authenticator import SoftPasskey
 from tests.webapp.light_app import PASSWORD, client_for, csrf, login
@@ -429,11 +428,7 @@ HOSTILE_YAML = {
 
 @pytest.fixture(scope="module")
 def rules_desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
-    root = tmp_path_factory.mktemp("rules34")
-    content = hours_file(root / "content")
-    shutil.copytree(ROOT / "content" / "_macros", content / "_macros")
-    settings = Settings(data_dir=root / "data", content_dir=content, database_url=database_url_for_tests())
-    opened = Desk(dataclasses.replace(settings, rules_check_seconds=0))
+    opened = reloading_desk(tmp_path_factory.mktemp("rules34"))
     yield opened
     opened.close()
 
