@@ -461,6 +461,18 @@ def customer_for(session: Session, email: str, name: str = "", country: str | No
     return customer
 
 
+def queue_reply_mail(session: Session, ticket: Ticket, message: Message, survey: CsatSurvey | None) -> None:
+    """A reply's mail, queued in the reply's transaction (an agent's, or a rule's macro). The reply that solves the
+    ticket carries the survey: one mail, not two. With CCs the reply goes to them too (desk.ccs) and the survey is
+    the requester's alone (as Zendesk's): then it is a "solved" mail of its own."""
+    if survey is not None and session.scalar(select(TicketCc.customer_id).where(TicketCc.ticket_id == ticket.id)
+                                             .limit(1)) is not None:
+        queue_mail(session, "reply", ticket, ticket.customer.email, ticket.lang, message)
+        queue_mail(session, "solved", ticket, ticket.customer.email, ticket.lang, survey=survey)
+    else:
+        queue_mail(session, "reply", ticket, ticket.customer.email, ticket.lang, message, survey)
+
+
 class TicketStore:
     def __init__(
         self, db: Database, languages: tuple[str, ...] = ("en", "ar"), hours: BusinessHours | None = None,
@@ -809,14 +821,7 @@ class TicketStore:
             record_assignee(session, ticket, agent_id, agent_id, now)
         survey = self._set_status(ticket, status, now, agent_id)
         attach_files(session, self.data_dir, message, attached, written)
-        # The reply that solves the ticket carries the survey: one mail, not two. With CCs the reply goes to them too
-        # (desk.ccs) and the survey is the requester's alone (as Zendesk's): then it is a "solved" mail of its own.
-        if survey is not None and session.scalar(select(TicketCc.customer_id).where(TicketCc.ticket_id == ticket.id)
-                                                 .limit(1)) is not None:
-            queue_mail(session, "reply", ticket, ticket.customer.email, ticket.lang, message)
-            queue_mail(session, "solved", ticket, ticket.customer.email, ticket.lang, survey=survey)
-        else:
-            queue_mail(session, "reply", ticket, ticket.customer.email, ticket.lang, message, survey)
+        queue_reply_mail(session, ticket, message, survey)
         index_ticket(session, ticket)
 
     @staticmethod

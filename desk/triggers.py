@@ -42,6 +42,7 @@ from desk.models import (
     TICKET_STATUSES,
     Agent,
     AgentTeam,
+    CsatSurvey,
     Customer,
     Message,
     Organization,
@@ -256,11 +257,11 @@ class Triggers:
                 note("assignee_skipped", None, actions.assignee)
             else:
                 record_assignee(session, ticket, agent.id, None, now, trigger=name)
+        survey = None
         if actions.status is not None and actions.status != ticket.status:
-            # Only an automation may solve (kb.triggers): its survey is mailed as an agent's solve's is.
+            # Only an automation may solve (kb.triggers): its survey is mailed as an agent's solve's is, in the
+            # rule's reply when it sends one (one mail, not two), else in a "solved" mail of its own.
             survey = store._set_status(ticket, actions.status, now, None, name)
-            if survey is not None:
-                queue_mail(session, "solved", ticket, ticket.customer.email, ticket.lang, survey=survey)
         if actions.note is not None:
             body = self._values_rendered(actions.note, ticket)
             ticket.messages.append(Message(author="agent", agent_id=None, body=body, internal=True, created_at=now))
@@ -278,8 +279,10 @@ class Triggers:
                         values.pop(key, None)
                     else:
                         values[key] = new
-        if actions.reply_macro is not None:
-            self._reply(session, store, ticket, rule, now, note)
+        if actions.reply_macro is not None and self._reply(session, store, ticket, rule, now, note, survey):
+            survey = None  # carried by the reply's mail
+        if survey is not None:
+            queue_mail(session, "solved", ticket, ticket.customer.email, ticket.lang, survey=survey)
         if actions.notify_webhook is not None:
             kind = "automation.fired" if rule.scheduled else "trigger.fired"
             if queue_rule_event(session, actions.notify_webhook, kind, ticket.id, name):
@@ -301,11 +304,13 @@ class Triggers:
         return macro.render(self._values(ticket))
 
     def _reply(self, session: Session, store: TicketStore, ticket: Ticket, rule: Trigger, now: datetime,
-               note: object) -> None:
+               note: object, survey: CsatSurvey | None) -> bool:
         """The macro in the ticket's language sent as the reply an agent's macro and send would be: the message,
-        the macro's tags and status (never solved: a rule does not end a conversation), and the mail queued in this
-        transaction. No macro in that language: skipped, logged, and said in the history."""
-        from desk.tickets import add_tags
+        the macro's tags and status (never solved: a macro does not end a conversation; an automation's own
+        `status: solved` does, and its survey rides in this mail as an agent's solving reply's does), and the mail
+        queued in this transaction. No macro in that language: skipped, logged, and said in the history. Whether a
+        reply was sent."""
+        from desk.tickets import add_tags, queue_reply_mail
 
         key = rule.actions.reply_macro
         macro = next((m for m in self._macros.for_lang(ticket.lang) if m.key == key), None)
@@ -314,12 +319,14 @@ class Triggers:
             log.warning("trigger %r: no %s version of macro %r; no reply to ticket %s", rule.name, ticket.lang, key,
                         ticket.id)
             note("reply_skipped", None, f"{ticket.lang}/{key}")
-            return
+            return False
         message = Message(author="agent", agent_id=None, body=macro.render(self._values(ticket)), created_at=now,
                           channel="email")
         ticket.messages.append(message)
         add_tags(ticket, [tag for tag in map(folded_tag, macro.add_tags) if is_tag(tag)])
-        if macro.status in ("open", "pending", "on_hold") and macro.status != ticket.status:
+        # The rule's own status wins over its macro's: "remind and solve" ends solved, not back in pending.
+        if (rule.actions.status is None and macro.status in ("open", "pending", "on_hold")
+                and macro.status != ticket.status):
             store.set_status(ticket, macro.status, now, trigger=rule.name)
         if macro.set_fields:
             # As an agent's send of the macro would: its fields set (audited by the system). A value the fields file
@@ -336,7 +343,8 @@ class Triggers:
                 note("set_fields", _pairs({k: old for k, (old, _) in changes.items()}),
                      _pairs({k: new for k, (_, new) in changes.items()}))
         note("reply_macro", None, f"{ticket.lang}/{key}")
-        queue_mail(session, "reply", ticket, ticket.customer.email, ticket.lang, message)
+        queue_reply_mail(session, ticket, message, survey)
+        return True
 
 
 def _pairs(values: Mapping[str, str | None]) -> str:

@@ -15,6 +15,7 @@ from alembic import command
 from click.testing import CliRunner
 from sqlalchemy import inspect, select, text, update
 
+from desk.audit import Actor
 from desk.automations import Automations, moment
 from desk.desk import Desk
 from desk.models import (
@@ -178,6 +179,37 @@ def test_an_automation_may_solve_and_the_survey_mail_goes_as_an_agents_solve(tmp
             mails = list(session.scalars(select(OutboxMail).where(OutboxMail.ticket_id == ticket,
                                                                   OutboxMail.kind == "solved")))
         assert len(mails) == 1 and mails[0].survey_id == survey.id
+    finally:
+        desk.close()
+
+
+@pytest.mark.parametrize("with_cc", [False, True])
+def test_an_automation_that_replies_and_solves_sends_one_mail_with_the_survey(tmp_path: Path, t0: datetime,
+                                                                             with_cc: bool) -> None:
+    """As an agent's solving reply: the rule's reply carries the survey (one mail, not a reply and a "solved"
+    mail); with a CC the reply goes to all and the survey in a "solved" mail to the requester alone."""
+    rules = ("- name: Close out\n  on: schedule\n  if: {status: pending, hours_since: {status_changed: 72}}\n"
+             "  then: {reply_macro: pending-reminder, status: solved}\n")
+    desk = open_desk(tmp_path, rules)
+    try:
+        ticket = new(desk)
+        agent = agent_id(desk)
+        if with_cc:
+            assert desk.ccs.add(ticket, "rami@example.com", Actor.agent(agent))
+        desk.tickets.reply(ticket, agent, "Please send the receipt.", status="pending")
+        with desk.db.session() as session:
+            before = set(session.scalars(select(OutboxMail.id).where(OutboxMail.ticket_id == ticket)))
+        assert [f.rule for f in desk.automations.run(now=t0 + timedelta(hours=73))] == ["Close out"]
+        assert desk.tickets.get(ticket).status == "solved"  # type: ignore[union-attr]
+        with desk.db.session() as session:
+            survey = session.scalars(select(CsatSurvey).where(CsatSurvey.ticket_id == ticket)).one()
+            mails = [(m.kind, m.survey_id) for m in session.scalars(
+                select(OutboxMail).where(OutboxMail.ticket_id == ticket).order_by(OutboxMail.id))
+                if m.id not in before]
+        if with_cc:
+            assert mails == [("reply", None), ("solved", survey.id)]
+        else:
+            assert mails == [("reply", survey.id)]
     finally:
         desk.close()
 

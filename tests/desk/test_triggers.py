@@ -315,14 +315,14 @@ def test_the_triggers_migration_upgrades_two_factor_lock_and_goes_down(tmp_path:
 def test_a_trigger_that_fails_leaves_nothing_half_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The rules run in the event's transaction: a reply that cannot be queued takes the new ticket (and its tags)
     back with it, as the event's own failure would."""
-    import desk.triggers as triggers_module
+    import desk.tickets as tickets_module
 
     desk = open_desk(tmp_path, REPLY)
     try:
         def broken(*args: object, **kwargs: object) -> None:
             raise RuntimeError("outbox unavailable")
 
-        monkeypatch.setattr(triggers_module, "queue_mail", broken)
+        monkeypatch.setattr(tickets_module, "queue_mail", broken)  # a rule's reply is queued as an agent's is
         with pytest.raises(RuntimeError, match="outbox unavailable"):
             new(desk, "I need a refund", email="late@example.com")
         with desk.db.session() as session:
