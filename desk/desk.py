@@ -8,12 +8,13 @@ The desk's rules are content files (RULE_FILES: business hours and teams, ticket
 and the macros the triggers name). A wrong one stops the desk at start, as a wrong setting does: nothing has run on
 it yet, and the operator is there to read the error. After that they follow the content as the index does: the
 web app before a request and the worker before a job call `follow_rules`, which at most every
-`KB_RULES_CHECK_SECONDS` compares the files' stamp and, when it changed, reads and checks them all, then swaps
-the new rules and everything built from them in at once (`RULE_PARTS`, one update of the desk's attributes). A
-wrong file then keeps the last good rules running: the error is logged with its file, line and field and kept in
-`rules_problem` for the admin page, until a later change reads well. Each process follows on its own; the stamp
-is taken before the files are read, so a change landing during a read is read again at the next check, and the
-last of quick changes is what stays.
+`KB_RULES_CHECK_SECONDS` compares the files' stamp and, when it changed, reads and checks them all
+(desk.rule_check's `read_rules`, the check `kb doctor` and the admin page make of the files as they are now), then
+swaps the new rules and everything built from them in at once (`RULE_PARTS`, one update of the desk's attributes).
+A wrong file then keeps the last good rules running: the errors are logged with their file, line and field and the
+first kept in `rules_problem` (this process's refusal), until a later change reads well. Each process follows on
+its own; the stamp is taken before the files are read, so a change landing during a read is read again at the next
+check, and the last of quick changes is what stays.
 """
 
 from __future__ import annotations
@@ -29,14 +30,13 @@ from functools import cached_property
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from desk.accounts import Accounts
 from desk.advice import AdviceStore
 from desk.audit import AuditLog
 from desk.automations import Automations
-from desk.business_hours import CONFIG_FILE, BusinessHours, BusinessHoursError
+from desk.business_hours import CONFIG_FILE, BusinessHours
 from desk.ccs import TicketCcs
 from desk.customers import Customers
 from desk.database import Database
@@ -48,12 +48,12 @@ from desk.mail.attachments import Attachments, FileLimits
 from desk.mail.held import HeldMailStore
 from desk.mail.outbox import Outbox
 from desk.mail.receive import MailReceiver
-from desk.models import Agent, WebhookEndpoint
 from desk.notes import Notes
 from desk.notices import Notices
 from desk.organizations import Organizations
 from desk.passkeys import Passkeys, RelyingParty
 from desk.presence import Presence
+from desk.rule_check import desk_names, read_rules
 from desk.saved_views import SavedViews
 from desk.secret_box import SecretBox
 from desk.side_conversations import SideConversations
@@ -68,8 +68,8 @@ from desk.two_factor import TwoFactor
 from desk.webhooks import Webhooks, capture
 from kb.macros import FilesStamp, files_stamp, iter_macro_paths
 from kb.settings import Settings, passkey_origins, stored_secret
-from kb.ticket_fields import FIELDS_FILE, TicketFields, TicketFieldsError
-from kb.triggers import TRIGGERS_FILE, Trigger, TriggerError
+from kb.ticket_fields import FIELDS_FILE, TicketFields
+from kb.triggers import TRIGGERS_FILE, Trigger
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,6 @@ RULE_FILES = (CONFIG_FILE, FIELDS_FILE, TRIGGERS_FILE)
 # What is built from the rules (and rebuilt when they change): the three, then every part that holds one of them.
 RULE_PARTS = ("hours", "fields", "triggers", "automations", "tickets", "inbox", "saved_views", "teams", "erasure",
               "mail_in", "held_mail")
-RULE_ERRORS = (BusinessHoursError, TicketFieldsError, TriggerError, OSError, UnicodeDecodeError)
 
 
 RulesStamp = tuple[tuple[tuple[str, str], ...], FilesStamp]
@@ -128,21 +127,21 @@ class Desk:
         return stamp != self._rules_stamp and self.reload_rules(stamp)
 
     def reload_rules(self, stamp: RulesStamp | None = None) -> bool:
-        """Read and check every rule file; all good: build every part that holds them (RULE_PARTS) anew on a copy of
-        this desk, then swap them all in with one update of its attributes, so a reader in another thread gets the
-        old parts or the new, never a mix. One wrong: keep the running rules, log and keep the refusal
-        (`rules_problem`). Whether the new rules were swapped in."""
+        """Read and check every rule file (`read_rules`); all good: build every part that holds them (RULE_PARTS)
+        anew on a copy of this desk, then swap them all in with one update of its attributes, so a reader in another
+        thread gets the old parts or the new, never a mix. One wrong: keep the running rules, log the refusals and
+        keep the first (`rules_problem`). Whether the new rules were swapped in."""
         stamp = rules_stamp(self.settings) if stamp is None else stamp
         with self._rules_lock:
-            try:
-                hours = BusinessHours.load(self.settings.content_dir)
-                fields = TicketFields.load(self.settings.content_dir, self.settings.languages)
-                triggers = self._triggers(hours, fields)
-            except RULE_ERRORS as error:
+            read = read_rules(self.settings, desk_names(self.db))
+            if read.hours is None or read.fields is None or read.triggers is None:
                 self._rules_stamp = stamp  # said once per change, not at every check
-                self.rules_problem = error
-                log.error("the desk's rules were not reloaded, the last good ones stay in use: %s", error)
+                self.rules_problem = read.problems[0]
+                log.error("the desk's rules were not reloaded, the last good ones stay in use: %s",
+                          "; ".join(map(str, read.problems)))
                 return False
+            hours, fields = read.hours, read.fields
+            triggers = Triggers(read.triggers, hours, self.settings.content_dir)
             fresh = copy.copy(self)  # the same database and parts, but its own attributes
             fresh.__dict__.update(hours=hours, fields=fields, triggers=triggers)
             for name in RULE_PARTS[3:]:
@@ -165,9 +164,7 @@ class Desk:
     def _triggers(self, hours: BusinessHours, fields: TicketFields) -> Triggers:
         """The triggers file checked against `hours`' teams, `fields`, the macros and (read now) the agents and
         webhooks."""
-        with self.db.session() as session:
-            emails = set(session.scalars(select(Agent.email)))
-            hooks = set(session.scalars(select(WebhookEndpoint.name)))
+        emails, hooks = desk_names(self.db)
         rules: tuple[Trigger, ...] = load_triggers(self.settings.content_dir, hours, self.settings.languages, emails,
                                                    hooks, fields)
         return Triggers(rules, hours, self.settings.content_dir)

@@ -13,6 +13,7 @@ from desk.accounts import zone_names
 from desk.audit import AuditQuery, AuditRow, actor_key
 from desk.models import AUDIT_ACTIONS, ROLES, utcnow
 from desk.reports import csv_lines
+from desk.rule_check import desk_names, read_rules
 from desk.tickets import InputError
 from desk.token_scopes import SCOPES, parse_scopes
 from webapp import single_sign_on, state
@@ -81,7 +82,11 @@ def admin():
                  passkey_holders=desk.passkeys.holders(),
                  scopes=SCOPES, scopes_of=parse_scopes, now=utcnow(),
                  labels=ViewLabels(), zones=zone_names(), teams=desk.hours.teams, memberships=desk.teams.memberships(),
-                 widget_snippets=widget_snippets(), rules_problem=desk.rules_problem,
+                 widget_snippets=widget_snippets(),
+                 # The rule files as they are now, whichever process serves the page (each keeps its own refusal,
+                 # `rules_problem`): read, never written; this process's refusal shows while the files read well.
+                 rules_problems=read_rules(desk.settings, desk_names(desk.db)).problems,
+                 rules_kept=desk.rules_problem, rules_seconds=desk.settings.rules_check_seconds,
                  sign_in_ways=single_sign_on.sign_in_ways, sso_name=state.settings().oidc_name)
 
 

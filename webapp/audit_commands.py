@@ -10,7 +10,7 @@ from itertools import islice
 import click
 
 from kb.settings import Settings
-from webapp.cli_options import location_options
+from webapp.cli_options import location_options, open_desk, refusals
 
 
 @click.command("audit")
@@ -24,15 +24,11 @@ from webapp.cli_options import location_options
 def audit_command(settings: Settings, action: str, actor: str, subject: str, limit: int, as_csv: bool) -> None:
     """Recent audit events, newest first: when (UTC), who, what, about whom, before -> after."""
     from desk.audit import AuditQuery, AuditRow
-    from desk.desk import Desk
     from desk.reports import csv_lines
-    from desk.tickets import InputError
 
-    try:
+    with refusals():  # before the desk opens: a wrong filter migrates nothing
         query = AuditQuery.parse(action, actor, subject)
-    except InputError as error:
-        raise click.ClickException(str(error)) from None
-    with Desk(settings) as desk:
+    with open_desk(settings) as desk:
         rows = list(islice(desk.audit.rows(query), limit))
     if as_csv:
         click.echo("".join(csv_lines(rows, AuditRow, "UTC")), nl=False)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 
 from kb.settings import Settings
-from webapp.cli_options import location_options
+from webapp.cli_options import location_options, open_desk
 
 
 @click.group("automations")
@@ -21,9 +21,7 @@ def automations_group() -> None:
               help="At most this many firings in the pass.")
 def run_command(settings: Settings, dry_run: bool, limit: int) -> None:
     """Fire the automations due now, printing each (rule, ticket) as it fired."""
-    from desk.desk import Desk
-
-    with Desk(settings) as desk:
+    with open_desk(settings) as desk:
         automations = desk.automations
         if not automations:
             click.echo("no automations (rules with on: schedule in content/_triggers.yml)")

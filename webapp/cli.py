@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
@@ -17,10 +16,7 @@ from desk.token_scopes import SCOPES
 from indexer.stores.base import IndexSpaceError, StoreBusyError
 from kb.audience import AGENT, PUBLIC
 from kb.settings import Settings
-from webapp.cli_options import location_options
-
-if TYPE_CHECKING:
-    from desk.desk import Desk
+from webapp.cli_options import location_options, open_desk
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -170,13 +166,6 @@ def translations(
             click.echo(f"{s.lang}  {s.id}  {s.status}  {where}{changed}")
 
 
-def _desk(settings: Settings) -> Desk:
-    """The desk, imported here: `kb agents create` must not pay for the search side's imports."""
-    from desk.desk import Desk
-
-    return Desk(settings)
-
-
 @main.group()
 def agents() -> None:
     """Agents who log in to the workspace at /agent/."""
@@ -195,21 +184,17 @@ def agents_create(
 ) -> None:
     """Create an agent; the password comes from a prompt, or stdin with --password-stdin."""
     from desk.audit import CLI  # the audit log's actor for account commands
-    from desk.tickets import InputError
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    with _desk(settings) as desk:
+    with open_desk(settings) as desk:
         if if_missing and desk.accounts.find(email) is not None:
             click.echo(f"{email} exists; unchanged")
             return
-        try:
-            role = "admin" if admin else ("lead" if lead else "agent")
-            agent = desk.accounts.create_agent(email, password, name=name, role=role, by=CLI)
-        except InputError as error:
-            raise click.ClickException(str(error)) from None
+        role = "admin" if admin else ("lead" if lead else "agent")
+        agent = desk.accounts.create_agent(email, password, name=name, role=role, by=CLI)
     click.echo(f"created {agent.role} {agent.email}")
 
 
@@ -221,20 +206,14 @@ def agents_password(settings: Settings, email: str, password_stdin: bool) -> Non
     """Set an agent's password; it also logs the agent out everywhere (old cookies stop working). Two-factor
     sign-in stays on: the new password still needs the agent's code (`kb agents 2fa-reset` for a lost phone)."""
     from desk.audit import CLI  # the audit log's actor for account commands
-    from desk.tickets import InputError
 
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else click.prompt(
         "New password", hide_input=True, confirmation_prompt=True)
-    desk = _desk(settings)
-    try:
+    with open_desk(settings) as desk:
         agent = desk.accounts.find(email)
         if agent is None:
             raise click.ClickException(f"no agent {email}")
         desk.accounts.set_password(agent.id, password, by=CLI)
-    except InputError as error:
-        raise click.ClickException(str(error)) from None
-    finally:
-        desk.close()
     kept = " (two-factor sign-in stays on)" if agent.two_factor else ""
     click.echo(f"password changed for {email}; their sessions are ended{kept}")
 
@@ -246,16 +225,12 @@ def agents_two_factor_reset(settings: Settings, email: str) -> None:
     """Turn off an agent's two-factor sign-in (a lost phone, no recovery codes left): they sign in with their password
     and may enrol again. Ends their sessions; audited as `two_factor_reset` by `cli`."""
     from desk.audit import CLI  # the audit log's actor for account commands
-    from desk.tickets import InputError
 
-    with _desk(settings) as desk:
+    with open_desk(settings) as desk:
         agent = desk.accounts.find(email)
         if agent is None:
             raise click.ClickException(f"no agent {email}")
-        try:
-            desk.two_factor.reset(agent.id, by=CLI)
-        except InputError as error:
-            raise click.ClickException(str(error)) from None
+        desk.two_factor.reset(agent.id, by=CLI)
     click.echo(f"two-factor sign-in reset for {email}; their sessions are ended")
 
 
@@ -276,14 +251,10 @@ def tokens_create(settings: Settings, name: str, scopes: tuple[str, ...], expire
     """Create a token and print it once (only its hash is stored); its scopes and expiry go to stderr, so
     TOKEN=$(kb tokens create NAME) holds the token alone."""
     from desk.audit import CLI  # the audit log's actor for account commands
-    from desk.tickets import InputError
 
-    try:
-        with _desk(settings) as desk:
-            token = desk.accounts.create_token(name, by=CLI, scopes=scopes or SCOPES, expires_days=expires_days)
-            found = desk.accounts.verify_token(token)
-    except InputError as error:
-        raise click.ClickException(str(error)) from None
+    with open_desk(settings) as desk:
+        token = desk.accounts.create_token(name, by=CLI, scopes=scopes or SCOPES, expires_days=expires_days)
+        found = desk.accounts.verify_token(token)
     click.echo(token)
     if found is not None:
         every = "" if scopes else " (every scope; limit it with --scope)"
@@ -307,7 +278,7 @@ def tickets_import(settings: Settings, path: Path) -> None:
     """
     from desk.ticket_import import import_file
 
-    with _desk(settings) as desk:
+    with open_desk(settings) as desk:
         report = import_file(desk.tickets, path)
     for error in report.errors:
         click.echo(error, err=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import click
 
 from kb.settings import Settings
-from webapp.cli_options import location_options
+from webapp.cli_options import location_options, open_desk
 
 
 @click.group("clicks")
@@ -20,16 +20,12 @@ def clicks_command() -> None:
 @location_options
 def refresh(settings: Settings) -> None:
     """Learn the boosts from the stored clicks now and save them for the web processes."""
-    from desk.desk import Desk
     from webapp.search_feedback import feedback_path, refresh_click_feedback
 
     if not settings.click_feedback:
         raise click.ClickException("click feedback is off; set KB_CLICK_FEEDBACK=on to learn and use it")
-    desk = Desk(settings)
-    try:
+    with open_desk(settings) as desk:
         saved = refresh_click_feedback(desk, settings, force=True)
-    finally:
-        desk.close()
     click.echo(f"{saved} (query, article) boosts saved to {feedback_path(settings)}")
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import click
 
 from kb.settings import Settings
-from webapp.cli_options import location_options
+from webapp.cli_options import location_options, open_desk
 
 
 @click.group("customers")
@@ -24,17 +24,12 @@ def erase_command(settings: Settings, email: str, yes: bool) -> None:
     messages of their tickets, their files, mail, survey comments and the customers merged into them. The tickets
     stay as anonymous records, so past reports do not change. One `customer_erased` audit event ("cli")."""
     from desk.audit import CLI
-    from desk.desk import Desk
-    from desk.tickets import InputError
 
-    with Desk(settings) as desk:
-        try:
-            customer = desk.erasure.by_email(email)
-            if customer is None:
-                raise click.ClickException(f"customer: no customer has the email {email.strip().lower()!r}")
-            summary = desk.erasure.summary(customer.id)
-        except InputError as error:
-            raise click.ClickException(str(error)) from None
+    with open_desk(settings) as desk:
+        customer = desk.erasure.by_email(email)
+        if customer is None:
+            raise click.ClickException(f"customer: no customer has the email {email.strip().lower()!r}")
+        summary = desk.erasure.summary(customer.id)
         click.echo(f"Customer #{customer.id} ({customer.name or customer.email}, {customer.email}): erasing removes")
         click.echo(f"  their name, email, country and notes ({summary.duplicates} customer(s) merged into them too)")
         click.echo(f"  the subjects and every message of {summary.tickets} ticket(s) ({summary.messages} message(s))")
@@ -44,10 +39,7 @@ def erase_command(settings: Settings, email: str, yes: bool) -> None:
         click.echo("The tickets stay as anonymous records (status, times, team, assignee, tags, history, ratings).")
         if not yes and not click.confirm("Erase? This cannot be undone", default=False):
             raise click.ClickException("nothing erased")
-        try:
-            result = desk.erasure.erase(customer.id, customer.email, by=CLI)
-        except InputError as error:  # merged or erased meanwhile
-            raise click.ClickException(str(error)) from None
+        result = desk.erasure.erase(customer.id, customer.email, by=CLI)  # refused: merged or erased meanwhile
     counts = ", ".join(f"{key} {value}" for key, value in sorted(result.counts.items()))
     click.echo(f"erased customer #{customer.id}: {counts}; {result.files_removed} file(s) removed")
     if result.files_left:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 
 from kb.settings import Settings
-from webapp.cli_options import location_options
+from webapp.cli_options import location_options, open_desk
 
 
 @click.group("demo")
@@ -20,11 +20,7 @@ def seed_command(settings: Settings) -> None:
     """Give the imported demo tickets realistic times, replies, solves, CSAT and help-center events."""
     from desk.business_hours import BusinessHours
     from desk.demo_activity import seed
-    from desk.desk import Desk
 
-    desk = Desk(settings)
-    try:
+    with open_desk(settings) as desk:
         report = seed(desk.db, BusinessHours.load(settings.content_dir))
-    finally:
-        desk.close()
     click.echo(report.summary())

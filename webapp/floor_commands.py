@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from kb.settings import Settings
-from webapp.cli_options import location_options
+from webapp.cli_options import location_options, open_desk
 
 if TYPE_CHECKING:
     from collections import Counter
@@ -62,7 +62,6 @@ def floors_command(settings: Settings, days: int, max_false: float, min_labels: 
     """
     from copilot.learnt_floors import GUARD_FOLDS
     from copilot.tuning import TUNING_FILE, TuningError
-    from desk.desk import Desk
     from desk.floor_decision import floor_decisions, floors_in_use
     from desk.floor_evidence import floor_evidence
     from desk.reports import answered_log, since_days
@@ -73,7 +72,7 @@ def floors_command(settings: Settings, days: int, max_false: float, min_labels: 
         off, floors = floors_in_use(settings.content_dir)
     except TuningError as error:
         raise click.ClickException(str(error)) from error
-    with Desk(settings) as desk:
+    with open_desk(settings) as desk:
         log = answered_log(desk, Catalog(settings), since_days(days))
         decisions = floor_decisions(floor_evidence(log, desk.events.search_signals, floors), off, max_false, min_labels)
     passed: dict[str, FloorDecision] = {}

@@ -19,7 +19,7 @@ from desk.mail.held import PURGE_BATCH
 from desk.mail.outbox import deliver_pending
 from desk.mail.receive import StorageError, UnparseableMail
 from kb.settings import Settings
-from webapp.cli_options import location_options
+from webapp.cli_options import location_options, open_desk
 
 EX_OK = 0
 EX_DATAERR = 65
@@ -45,12 +45,9 @@ def mail_command() -> None:
 @click.option("--limit", type=click.IntRange(1, 10_000), default=100, show_default=True)
 def deliver(settings: Settings, limit: int) -> None:
     """Send the queued mail that is due (one pass); without KB_SMTP_URL, write .eml files."""
-    desk = Desk(settings)
-    try:
+    with open_desk(settings) as desk:
         sent = deliver_pending_mail(desk, settings, limit)
         counts = desk.outbox.counts()
-    finally:
-        desk.close()
     where = "SMTP" if settings.smtp_url else f"{settings.data_dir / 'outbox-eml'}"
     click.echo(f"{sent} sent ({where}); outbox: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
 
@@ -100,8 +97,7 @@ def held(settings: Settings, limit: int, offset: int, purge: bool) -> None:
     """List mail the desk could not take (refused, loops, auto-replies with no ticket), newest first; agents
     recover or delete it on the workspace's "Held mail" page. `--purge` applies the retention rule instead (for
     cron; `kb worker` applies it too)."""
-    desk = Desk(settings)
-    try:
+    with open_desk(settings) as desk:
         if purge:
             done = total = purge_held_mail(desk, settings)
             while done:  # passes of PURGE_BATCH until nothing is left
@@ -111,8 +107,6 @@ def held(settings: Settings, limit: int, offset: int, purge: bool) -> None:
                        "originals of deleted held mail)")
             return
         page = desk.held_mail.page(limit, offset)
-    finally:
-        desk.close()
     for mail in page.rows:
         click.echo(f"{mail.id}\t{mail.received_at:%Y-%m-%d %H:%M}\t{mail.outcome}\t{mail.from_address or '-'}\t"
                    f"{mail.subject or '-'}\t{mail.reason}")
@@ -148,13 +142,8 @@ def fetch(settings: Settings, limit: int) -> None:
     """Take unseen mail from the IMAP mailbox (KB_IMAP_*), marking each stored one seen (one pass)."""
     from desk.mail.imap import fetch_imap
 
-    desk = Desk(settings)
-    try:
+    with open_desk(settings, ValueError) as desk:  # ValueError: KB_IMAP_* is incomplete or wrong
         report = fetch_imap(desk.mail_in, settings, limit)
-    except ValueError as error:
-        raise click.ClickException(str(error)) from None
-    finally:
-        desk.close()
     click.echo(report.summary())
     if report.failed:
         sys.exit(EX_TEMPFAIL)

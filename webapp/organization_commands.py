@@ -8,7 +8,7 @@ from __future__ import annotations
 import click
 
 from kb.settings import Settings
-from webapp.cli_options import location_options
+from webapp.cli_options import location_options, open_desk
 
 
 @click.group("organizations", invoke_without_command=True)
@@ -23,9 +23,7 @@ def organizations_group(context: click.Context) -> None:
 @location_options
 def list_command(settings: Settings) -> None:
     """Each organization by name: id, name, domains, tags, members and open tickets."""
-    from desk.desk import Desk
-
-    with Desk(settings) as desk:
+    with open_desk(settings) as desk:
         offset, shown = 0, 0
         while True:
             page = desk.organizations.page("", limit=1000, offset=offset)
@@ -55,15 +53,10 @@ def add_command(settings: Settings, name: str, domains: tuple[str, ...], tags: t
                 broad: bool) -> None:
     """Add the organization NAME; the customers of its domains without an organization join it."""
     from desk.audit import CLI
-    from desk.desk import Desk
-    from desk.tickets import InputError
 
-    with Desk(settings) as desk:
-        try:
-            org = desk.organizations.create(name, _domains(domains), notes, list(tags), by=CLI, confirm_broad=broad)
-            members = desk.organizations.detail(org.id)
-        except InputError as error:
-            raise click.ClickException(str(error)) from None
+    with open_desk(settings) as desk:
+        org = desk.organizations.create(name, _domains(domains), notes, list(tags), by=CLI, confirm_broad=broad)
+        members = desk.organizations.detail(org.id)
     click.echo(f"organization {org.id} added: {org.name}, {members.member_count if members else 0} members")
 
 
@@ -80,23 +73,19 @@ def edit_command(settings: Settings, organization_id: int, name: str | None, dom
     """Change the organization ORGANIZATION_ID: only the options given (a domain added brings its customers, one
     taken away takes out the members it brought)."""
     from desk.audit import CLI
-    from desk.desk import Desk
     from desk.organizations import tags_of
     from desk.tickets import InputError
 
-    with Desk(settings) as desk:
-        try:
-            org = desk.organizations.get(organization_id)
-            if org is None:
-                raise InputError("organization", "no organization #%(id)s", id=organization_id)
-            desk.organizations.edit(
-                organization_id, org.name if name is None else name,
-                [d.domain for d in org.domains] if not domains else _domains(domains),
-                org.notes if notes is None else notes,
-                tags_of(org) if not tags else [tag for tag in tags if tag.strip()], by=CLI, confirm_broad=broad)
-            found = desk.organizations.detail(organization_id)
-        except InputError as error:
-            raise click.ClickException(str(error)) from None
+    with open_desk(settings) as desk:
+        org = desk.organizations.get(organization_id)
+        if org is None:
+            raise InputError("organization", "no organization #%(id)s", id=organization_id)
+        desk.organizations.edit(
+            organization_id, org.name if name is None else name,
+            [d.domain for d in org.domains] if not domains else _domains(domains),
+            org.notes if notes is None else notes,
+            tags_of(org) if not tags else [tag for tag in tags if tag.strip()], by=CLI, confirm_broad=broad)
+        found = desk.organizations.detail(organization_id)
     assert found is not None
     click.echo(f"organization {organization_id} saved: {found.organization.name}, "
                f"{','.join(d.domain for d in found.organization.domains) or 'no domains'}, "
@@ -109,14 +98,9 @@ def edit_command(settings: Settings, organization_id: int, name: str | None, dom
 def remove_command(settings: Settings, organization_id: int) -> None:
     """Delete the organization ORGANIZATION_ID: its members keep their tickets and have no organization."""
     from desk.audit import CLI
-    from desk.desk import Desk
-    from desk.tickets import InputError
 
-    with Desk(settings) as desk:
-        try:
-            members = desk.organizations.delete(organization_id, by=CLI)
-        except InputError as error:
-            raise click.ClickException(str(error)) from None
+    with open_desk(settings) as desk:
+        members = desk.organizations.delete(organization_id, by=CLI)
     click.echo(f"organization {organization_id} removed; {members} members have none now")
 
 
@@ -131,26 +115,22 @@ def member_command(settings: Settings, email: str, organization: str | None, aut
     """Set the organization of the customer EMAIL by hand: ORGANIZATION (its id or name), --none, or --auto (by
     their email domain again)."""
     from desk.audit import CLI
-    from desk.desk import Desk
     from desk.organizations import AUTO
     from desk.tickets import InputError
 
     if (organization is not None) + automatic + no_organization != 1:
         raise click.UsageError("give one of ORGANIZATION, --auto or --none")
-    with Desk(settings) as desk:
-        try:
-            customer = desk.erasure.by_email(email)
-            if customer is None:
-                raise InputError("email", "no customer has the email %(email)s", email=repr(email.strip().lower()))
-            choice: int | str | None = AUTO if automatic else None
-            if organization is not None:
-                found = desk.organizations.by_name(organization)
-                if found is None and not (organization.strip().isascii() and organization.strip().isdecimal()):
-                    raise InputError("organization", "no organization %(name)s", name=repr(organization))
-                choice = found.id if found is not None else int(organization.strip())
-            changed = desk.organizations.set_customer(customer.id, choice, by=CLI)
-            org = desk.organizations.get(changed.organization_id) if changed.organization_id else None
-        except InputError as error:
-            raise click.ClickException(str(error)) from None
+    with open_desk(settings) as desk:
+        customer = desk.erasure.by_email(email)
+        if customer is None:
+            raise InputError("email", "no customer has the email %(email)s", email=repr(email.strip().lower()))
+        choice: int | str | None = AUTO if automatic else None
+        if organization is not None:
+            found = desk.organizations.by_name(organization)
+            if found is None and not (organization.strip().isascii() and organization.strip().isdecimal()):
+                raise InputError("organization", "no organization %(name)s", name=repr(organization))
+            choice = found.id if found is not None else int(organization.strip())
+        changed = desk.organizations.set_customer(customer.id, choice, by=CLI)
+        org = desk.organizations.get(changed.organization_id) if changed.organization_id else None
     how = "by hand" if changed.organization_manual else "by email domain"
     click.echo(f"{changed.email}: {f'{org.name} (#{org.id})' if org else 'no organization'}, {how}")

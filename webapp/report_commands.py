@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from kb.settings import Settings
-from webapp.cli_options import location_options
+from webapp.cli_options import location_options, open_desk
 
 if TYPE_CHECKING:
     from desk.reports import Report
@@ -56,13 +56,12 @@ def report_command(settings: Settings, name: str, days: int | None, as_csv: bool
     --tz with their UTC offset; --days N counts N calendar days of --tz, today included, each from local midnight
     (a summer-time day counts its 23 or 25 hours), and stale ages count from today's date in --tz.
     """
-    from desk.desk import Desk
     from desk.reports import REPORTS, csv_lines, report_rows
     from kb.catalog import Catalog
 
     report = REPORTS[name]
     lang = _language(lang, report, settings.languages)
-    with Desk(settings) as desk:
+    with open_desk(settings) as desk:
         zone = zone or desk.hours.team().zone.key
         rows = report_rows(report, desk, Catalog(settings), days, zone, lang)
         if as_csv:  # written as the rows are read (every gap of a busy month is not held at once)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import click
 
 from kb.settings import Settings
-from webapp.cli_options import location_options
+from webapp.cli_options import location_options, open_desk
 
 
 @click.group("teams", invoke_without_command=True)
@@ -23,9 +23,7 @@ def teams_group(context: click.Context) -> None:
 def list_command(settings: Settings) -> None:
     """Each team of the teams file (then any a membership still names), with its automatic assignment rule if any and
     its agents' emails (marked available or deactivated)."""
-    from desk.desk import Desk
-
-    with Desk(settings) as desk:
+    with open_desk(settings) as desk:
         teams = desk.teams
         agents = {agent.id: agent for agent in desk.accounts.everyone()}
         members: dict[str, list[str]] = {}
@@ -48,14 +46,9 @@ def list_command(settings: Settings) -> None:
 
 def _change(settings: Settings, email: str, team: str, add: bool) -> None:
     from desk.audit import CLI  # the audit log's actor for account commands
-    from desk.desk import Desk
-    from desk.tickets import InputError
 
-    with Desk(settings) as desk:
-        try:
-            keys = desk.teams.add(email, team, by=CLI) if add else desk.teams.remove(email, team, by=CLI)
-        except InputError as error:
-            raise click.ClickException(str(error)) from None
+    with open_desk(settings) as desk:
+        keys = desk.teams.add(email, team, by=CLI) if add else desk.teams.remove(email, team, by=CLI)
     click.echo(f"{email.strip().lower()}: {', '.join(keys) or 'in no team'}")
 
 

@@ -7,7 +7,7 @@ import click
 
 from desk.models import WEBHOOK_EVENTS, WEBHOOK_STATES
 from kb.settings import Settings
-from webapp.cli_options import location_options
+from webapp.cli_options import location_options, open_desk
 
 
 @click.group("webhooks", invoke_without_command=True)
@@ -22,9 +22,8 @@ def webhooks_group(context: click.Context) -> None:
 @location_options
 def list_command(settings: Settings) -> None:
     """Each endpoint: id, on/off, name, URL, events, and why it was turned off."""
-    from desk.desk import Desk
 
-    with Desk(settings) as desk:
+    with open_desk(settings) as desk:
         endpoints = desk.webhooks.endpoints()
         for e in endpoints:
             state = "on" if e.active else "off"
@@ -47,14 +46,9 @@ def list_command(settings: Settings) -> None:
 def add_command(settings: Settings, name: str, url: str, events: tuple[str, ...]) -> None:
     """Add an endpoint and print its signing secret (shown this once)."""
     from desk.audit import CLI
-    from desk.desk import Desk
-    from desk.tickets import InputError
 
-    with Desk(settings) as desk:
-        try:
-            row, secret = desk.webhooks.create(name, url, events or WEBHOOK_EVENTS[:3], by=CLI)
-        except InputError as error:
-            raise click.ClickException(str(error)) from None
+    with open_desk(settings) as desk:
+        row, secret = desk.webhooks.create(name, url, events or WEBHOOK_EVENTS[:3], by=CLI)
     click.echo(f"webhook {row.id} added; its signing secret (shown once): {secret}")
 
 
@@ -64,14 +58,9 @@ def add_command(settings: Settings, name: str, url: str, events: tuple[str, ...]
 def remove_command(settings: Settings, webhook_id: int) -> None:
     """Delete an endpoint and its deliveries."""
     from desk.audit import CLI
-    from desk.desk import Desk
-    from desk.tickets import InputError
 
-    with Desk(settings) as desk:
-        try:
-            desk.webhooks.delete(webhook_id, by=CLI)
-        except InputError as error:
-            raise click.ClickException(str(error)) from None
+    with open_desk(settings) as desk:
+        desk.webhooks.delete(webhook_id, by=CLI)
     click.echo(f"webhook {webhook_id} removed")
 
 
@@ -86,16 +75,11 @@ def edit_command(settings: Settings, webhook_id: int, url: str | None, events: t
                  description: str | None) -> None:
     """Change an endpoint's URL, events or description (its name and secret are kept); audited with before/after."""
     from desk.audit import CLI
-    from desk.desk import Desk
-    from desk.tickets import InputError
 
     if url is None and not events and description is None:
         raise click.UsageError("give --url, --event or --description")
-    with Desk(settings) as desk:
-        try:
-            row = desk.webhooks.update(webhook_id, by=CLI, url=url, events=events or None, description=description)
-        except InputError as error:
-            raise click.ClickException(str(error)) from None
+    with open_desk(settings) as desk:
+        row = desk.webhooks.update(webhook_id, by=CLI, url=url, events=events or None, description=description)
     click.echo(f"webhook {row.id}\t{row.url}\t{','.join(row.events)}")
 
 
@@ -105,14 +89,9 @@ def edit_command(settings: Settings, webhook_id: int, url: str | None, events: t
 def replay_command(settings: Settings, delivery_id: int) -> None:
     """Send a delivery again (its id from `kb webhooks deliveries`): due now, same body and event id; audited."""
     from desk.audit import CLI
-    from desk.desk import Desk
-    from desk.tickets import InputError
 
-    with Desk(settings) as desk:
-        try:
-            desk.webhooks.replay(delivery_id, by=CLI)
-        except InputError as error:
-            raise click.ClickException(str(error)) from None
+    with open_desk(settings) as desk:
+        desk.webhooks.replay(delivery_id, by=CLI)
     click.echo(f"delivery {delivery_id} queued again")
 
 
@@ -123,9 +102,8 @@ def replay_command(settings: Settings, delivery_id: int) -> None:
 @click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
 def deliveries_command(settings: Settings, webhook_id: int, state: str | None, limit: int) -> None:
     """An endpoint's latest deliveries, newest first: id, event, ticket, state, attempts, HTTP status or error."""
-    from desk.desk import Desk
 
-    with Desk(settings) as desk:
+    with open_desk(settings) as desk:
         for d in desk.webhooks.deliveries(webhook_id, limit, state):
             click.echo(f"{d.id}\t{d.event_type}\t{d.ticket_id or '-'}\t{d.state}\t{d.attempts}\t"
                        f"{d.last_status or ''}{' ' + d.last_error if d.last_error else ''}")

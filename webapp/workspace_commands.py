@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from kb.settings import Settings
-from webapp.cli_options import location_options
+from webapp.cli_options import location_options, open_desk
 
 if TYPE_CHECKING:
     from desk.desk import Desk
@@ -29,15 +29,10 @@ def workspace_command() -> None:
 def precompute(settings: Settings, limit: int) -> None:
     """Compute suggestions and drafts for new tickets and tickets with new customer messages."""
     from copilot.engine import Engine  # here: `kb --help` loads no models
-    from desk.desk import Desk
     from webapp.ticket_advice import precompute_suggestions
 
-    engine, desk = Engine(settings), Desk(settings)
-    try:
+    with Engine(settings) as engine, open_desk(settings) as desk:
         done = precompute_suggestions(desk, engine, limit=limit)
-    finally:
-        engine.close()
-        desk.close()
     click.echo(f"{done} ticket(s) advised")
 
 
@@ -51,11 +46,6 @@ def close_solved_tickets(desk: Desk, settings: Settings, limit: int = 500) -> in
 @click.option("--limit", default=500, show_default=True, help="Tickets to close at most in this pass.")
 def auto_close(settings: Settings, limit: int) -> None:
     """Close tickets solved more than KB_AUTO_CLOSE_DAYS days ago."""
-    from desk.desk import Desk
-
-    desk = Desk(settings)
-    try:
+    with open_desk(settings) as desk:
         done = close_solved_tickets(desk, settings, limit)
-    finally:
-        desk.close()
     click.echo(f"{done} ticket(s) closed")

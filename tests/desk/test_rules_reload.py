@@ -11,11 +11,14 @@ import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+import desk.desk as desk_module
 from desk.business_hours import CONFIG_FILE
 from desk.desk import Desk
+from desk.rule_check import RulesRead, desk_names, read_rules
 from desk.tickets import NewTicket
 from kb.settings import Settings
 from kb.ticket_fields import FIELDS_FILE
@@ -97,16 +100,16 @@ def test_a_change_landing_while_the_rules_are_read_is_read_at_the_next_check(des
                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     good(desk)
     write(desk, TRIGGERS_FILE, TAGGING % "early")
-    read = Desk._triggers
+    read = desk_module.read_rules
 
-    def merged_meanwhile(self: Desk, *args: object) -> object:
-        found = read(self, *args)  # type: ignore[arg-type]
+    def merged_meanwhile(*args: Any) -> RulesRead:
+        found = read(*args)
         write(desk, TRIGGERS_FILE, TAGGING % "late")  # after the triggers file was read, before the swap
         return found
 
-    monkeypatch.setattr(Desk, "_triggers", merged_meanwhile)
+    monkeypatch.setattr(desk_module, "read_rules", merged_meanwhile)
     assert desk.follow_rules() and new_tags(desk) == {"early"}
-    monkeypatch.setattr(Desk, "_triggers", read)
+    monkeypatch.setattr(desk_module, "read_rules", read)
     assert desk.follow_rules() and new_tags(desk) == {"late"}
 
 
@@ -131,3 +134,43 @@ def test_a_wrong_change_keeps_the_last_good_rules_and_is_reported_with_its_line(
     good(desk, "mended")
     assert desk.rules_problem is None and new_tags(desk) == {"mended"}
 
+
+
+def test_an_unreadable_rule_file_is_refused_naming_the_file_and_its_line(desk: Desk) -> None:
+    """Fault: a fields file that is not UTF-8 was refused as "'utf-8' codec can't decode byte 0xff in position 0:
+    invalid start byte", naming no file, in the log and on the admin page (the other two files named theirs)."""
+    good(desk)
+    (desk.settings.content_dir / FIELDS_FILE).write_bytes(b"\xff\xfe- key: a\n")
+    assert not desk.follow_rules()
+    assert str(desk.rules_problem) == f"{desk.settings.content_dir / FIELDS_FILE}:1: not UTF-8 text"
+    assert getattr(desk.rules_problem, "line", None) == 1
+    good(desk)
+
+
+def test_read_rules_names_each_wrong_file_and_reads_the_triggers_once_the_files_they_name_read_well(
+        desk: Desk, caplog: pytest.LogCaptureFixture) -> None:
+    """One check for the reload, `kb doctor` and the admin page (desk.rule_check): every wrong file, each with its
+    file and line, not the first alone; nothing of the desk changes by reading."""
+    good(desk)
+    hours_text, hours_line, hours_words = HOURS_MISTAKES[1]
+    fields_text, fields_line, fields_words = FIELD_MISTAKES[0]
+    write(desk, CONFIG_FILE, hours_text)
+    write(desk, FIELDS_FILE, fields_text)
+    write(desk, TRIGGERS_FILE, "- name: A\n  on: created\n  then: {assignee: ghost@example.com}\n")
+    read = read_rules(desk.settings, desk_names(desk.db))
+    assert [(type(p).__name__, getattr(p, "line", None)) for p in read.problems] == [
+        ("BusinessHoursError", hours_line), ("TicketFieldsError", fields_line)]
+    assert str(read.problems[0]).startswith(f"{desk.settings.content_dir / CONFIG_FILE}: ")
+    assert hours_words in str(read.problems[0]) and f"(line {hours_line})" in str(read.problems[0])
+    assert str(read.problems[1]).startswith(f"{desk.settings.content_dir / FIELDS_FILE}:{fields_line}: {fields_words}")
+    assert read.triggers is None and desk.rules_problem is None  # reading kept nothing in the desk
+    with caplog.at_level(logging.ERROR, logger="desk.desk"):
+        assert not desk.follow_rules()
+    assert str(read.problems[0]) in caplog.text and str(read.problems[1]) in caplog.text  # the log names both
+    hours_file(desk.settings.content_dir)
+    write(desk, FIELDS_FILE, FIELD % "colour")
+    (problem,) = read_rules(desk.settings, desk_names(desk.db)).problems  # now the triggers are read: no such agent
+    assert str(problem) == (f"{desk.settings.content_dir / TRIGGERS_FILE}:1: trigger 1 (A).then.assignee: "
+                            "no agent 'ghost@example.com'")
+    assert read_rules(desk.settings, None).problems == ()  # without the desk's names, agents are not checked
+    good(desk)

@@ -41,6 +41,18 @@ def test_agents_tokens_and_ticket_import(tmp_path: Path) -> None:
     assert imported.exit_code == 2 and "2 tickets imported" in imported.output
     assert f"{bad}:2: messages" in imported.output
     assert desk.tickets.inbox()[1] == 2
+
+    # The error paths no other test takes (webapp.cli_options.open_desk): one line naming what is wrong, status 1,
+    # nothing written.
+    for command in (["agents", "password", "ghost@example.com", "--password-stdin"],
+                    ["agents", "2fa-reset", "ghost@example.com"]):
+        ghost = runner.invoke(main, [*command, *where], input="a long password\n")
+        assert (ghost.exit_code, ghost.output) == (1, "Error: no agent ghost@example.com\n")
+    unsafe = runner.invoke(main, ["webhooks", "add", "--name", "crm", "--url", "ftp://crm.example.com/", *where])
+    assert unsafe.exit_code == 1 and unsafe.output.startswith("Error: url: ") and "Traceback" not in unsafe.output
+    assert desk.webhooks.endpoints() == []
+    no_mailbox = runner.invoke(main, ["mail", "fetch", *where], env={"KB_IMAP_HOST": ""})
+    assert (no_mailbox.exit_code, no_mailbox.output) == (1, "Error: KB_IMAP_HOST is not set\n")
     desk.close()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,11 +33,11 @@ def site(tmp_path: Path) -> Iterator[Engine]:
     engine.close()
 
 
-def doctor(engine: Engine, *extra: str) -> tuple[int, str]:
+def doctor(engine: Engine, *extra: str, env: dict[str, str] | None = None) -> tuple[int, str]:
     settings = engine.settings
     result = CliRunner().invoke(
         main, ["doctor", "--content", str(settings.content_dir), "--data", str(settings.data_dir), *extra],
-        env={"KB_EMBEDDERS": "e5"},
+        env={"KB_EMBEDDERS": "e5", **(env or {})},
     )  # fmt: skip
     return result.exit_code, result.output
 
@@ -101,3 +102,42 @@ def test_kb_index_on_a_full_disk_prints_one_line(tmp_path: Path, small_disk: Pat
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and "no space left" in lines[0].lower() and "Traceback" not in result.output
+
+
+def test_doctor_lists_each_wrong_rule_file_with_its_line_as_the_desk_would_refuse_it(site: Engine) -> None:
+    """Fault: `kb doctor` said nothing of the rule files: a wrong merge showed only in each process's log and on the
+    admin page of the process that refused it. The same check as a running desk's reload (desk.rule_check), with the
+    agents of the desk's database when there is one; both engines."""
+    from desk.business_hours import CONFIG_FILE
+    from desk.desk import Desk
+    from kb.ticket_fields import FIELDS_FILE
+    from kb.triggers import TRIGGERS_FILE
+    from tests.conftest import database_url_for_tests
+    from tests.rule_file_mistakes import FIELD_MISTAKES, HOURS_MISTAKES
+
+    content, url = site.settings.content_dir, database_url_for_tests()
+    env = {"DATABASE_URL": url} if url else {}
+    (content / FIELDS_FILE).write_text(FIELD_MISTAKES[0][0], encoding="utf-8")
+    (content / CONFIG_FILE).write_text(HOURS_MISTAKES[1][0], encoding="utf-8")
+    assign = "- name: A\n  on: created\n  then: {assignee: %s}\n"
+    (content / TRIGGERS_FILE).write_text(assign % "lina@example.com", encoding="utf-8")
+    code, output = doctor(site, env=env)
+    assert code == 1 and "status: ok; rule files: 2 wrong" in output, output
+    assert f"PROBLEM rules: {content / CONFIG_FILE}: routing rule 2: team: no team 'kas'" in output
+    assert f"PROBLEM rules: {content / FIELDS_FILE}:2: field a.type: 'colour' is no type" in output
+    code, as_json = doctor(site, "--json", env=env)
+    assert code == 1 and f"rules: {content / FIELDS_FILE}:2: field a.type" in as_json
+
+    (content / FIELDS_FILE).write_text("", encoding="utf-8")
+    (content / CONFIG_FILE).unlink()
+    if not url:  # no desk database yet: the agents a trigger names are not checked, and it says so
+        code, output = doctor(site, env=env)
+        assert code == 0 and "the agents and webhooks the triggers name not checked: no desk database yet" in output
+    with Desk(dataclasses.replace(site.settings, database_url=url)) as desk:
+        desk.accounts.create_agent("lina@example.com", "a long password")
+    code, output = doctor(site, env=env)
+    assert code == 0 and "rules: 1 team(s), 0 ticket field(s), 1 trigger(s) and automation(s): sound\n" in output
+    (content / TRIGGERS_FILE).write_text(assign % "ghost@example.com", encoding="utf-8")
+    code, output = doctor(site, env=env)
+    assert code == 1 and (f"PROBLEM rules: {content / TRIGGERS_FILE}:1: trigger 1 (A).then.assignee: no agent "
+                          "'ghost@example.com'") in output

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import dataclasses
 
+from desk.business_hours import CONFIG_FILE
 from desk.desk import Desk
 from desk.models import Ticket
 from kb.settings import Settings
 from kb.ticket_fields import FIELDS_FILE
 from kb.triggers import TRIGGERS_FILE
 from tests.desk.test_teams import hours_file
-from tests.rule_file_mistakes import FIELD_MISTAKES
+from tests.rule_file_mistakes import FIELD_MISTAKES, HOURS_MISTAKES
 from tests.webapp.light_app import PASSWORD, client_for, light_settings  # noqa: F401
 from tests.webapp.test_contact_resubmits import form_data
 from webapp import create_app
@@ -66,3 +67,34 @@ def test_a_running_app_and_a_worker_follow_a_changed_rule_file_and_keep_the_last
     (content / FIELDS_FILE).write_text(FIELD % ("size", "Shoe size"), encoding="utf-8")  # mended
     assert 'id="rules-problem"' not in admin.get("/agent/admin").get_data(as_text=True)
     worker.close()
+
+
+def test_the_admin_page_shows_the_files_problems_whichever_process_serves_it_and_reading_them_writes_nothing(
+        light_settings: Settings) -> None:  # noqa: F811
+    """Fault: each process kept its own reload refusal, and the admin page showed only the serving one's: a web
+    worker that had not refused the change (here: one that checks the files once an hour) showed nothing wrong."""
+    settings = dataclasses.replace(light_settings, rules_check_seconds=3600)
+    content = settings.content_dir
+    hours_file(content)
+    (content / FIELDS_FILE).write_text(FIELD % ("colour", "Colour"), encoding="utf-8")
+    app = create_app(settings)
+    desk: Desk = app.extensions["desk"]
+    desk.accounts.create_agent("admin@example.com", PASSWORD, name="Admin", role="admin")
+    admin = client_for(app, "admin@example.com")
+    assert 'id="rules-problem"' not in admin.get("/agent/admin").get_data(as_text=True)
+
+    hours_text, hours_line, _ = HOURS_MISTAKES[1]
+    (content / FIELDS_FILE).write_text(FIELD_MISTAKES[0][0], encoding="utf-8")
+    (content / CONFIG_FILE).write_text(hours_text, encoding="utf-8")
+    html = admin.get("/agent/admin").get_data(as_text=True)
+    assert 'id="rules-problem"' in html and f"{FIELDS_FILE}:2: field a.type: &#39;colour&#39; is no type" in html
+    assert f"{CONFIG_FILE}: routing rule 2: team: no team &#39;kas&#39;" in html and f"(line {hours_line})" in html
+    assert desk.rules_problem is None and desk.fields.keys == ("colour",)  # the GET read the files, changed nothing
+    assert "Colour" in app.test_client().get("/en/contact").get_data(as_text=True)
+
+    assert not desk.reload_rules()  # this process refuses the change, then the files are mended
+    hours_file(content)
+    (content / FIELDS_FILE).write_text(FIELD % ("colour", "Colour"), encoding="utf-8")
+    html = admin.get("/agent/admin").get_data(as_text=True)
+    assert 'id="rules-problem"' not in html and 'id="rules-kept"' in html and "within 3600 seconds" in html
+    assert desk.reload_rules() and 'id="rules-kept"' not in admin.get("/agent/admin").get_data(as_text=True)
