@@ -204,11 +204,11 @@ def test_solving_a_problem_mails_each_incident_in_its_language(desk: Desk, setti
     agent = desk.accounts.create_agent("sara@manzil.example", "a long password", name="Sara").id
     problem = new(desk, "ops@manzil.example", subject="Card payments failing")
     desk.problems.mark(problem, agent)
-    received = [desk.mail_in.receive(mail(body, sender=sender, subject=subject)).ticket_id for sender, subject, body in (
-        ("lina@example.com", "Payment failed", "My card payment failed twice today."),
-        ("sam@example.com", "Cannot pay", "The checkout says my card was declined."),
-        ("omar@example.com", "فشل الدفع", "فشلت عملية الدفع بالبطاقة مرتين اليوم، ما المشكلة؟"),
-    )]
+    mails = (("lina@example.com", "Payment failed", "My card payment failed twice today."),
+             ("sam@example.com", "Cannot pay", "The checkout says my card was declined."),
+             ("omar@example.com", "فشل الدفع", "فشلت عملية الدفع بالبطاقة مرتين اليوم، ما المشكلة؟"))
+    received = [desk.mail_in.receive(mail(body, sender=sender, subject=subject)).ticket_id
+                for sender, subject, body in mails]
     incidents = [ticket_id for ticket_id in received if ticket_id is not None]
     assert len(incidents) == 3
     erased, closed = new(desk, "gone@example.com"), new(desk, "done@example.com")
