@@ -58,6 +58,8 @@ def test_the_ticket_page_marks_links_lists_and_unlinks(app: Flask) -> None:
     assert "Problem ticket with 1 incident" in problem and "incident #2 linked" in problem
     assert "Payment failed" in problem and "lina@example.com" in problem
     assert 'id="unmark-problem"' not in problem  # not while it has incidents
+    arabic = plain(agent.get("/agent/tickets/1", headers={"Accept-Language": "ar"}).get_data(as_text=True))
+    assert "تذكرة مشكلة لها حادثة واحدة" in arabic and "رُبطت الحادثة #2" in arabic
     assert agent.post("/agent/tickets/2/problem", data={"action": "unlink", "csrf_token": token}).status_code == 302
     assert desk.problems.incidents(1) == []
 
