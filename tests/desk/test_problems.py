@@ -258,3 +258,15 @@ def test_the_migration_adds_the_columns_and_the_history(tmp_path: Path) -> None:
     assert not {"kind", "problem_id"} & {c["name"] for c in inspect(db.engine).get_columns("tickets")}
     assert "ticket_problem_changes" not in inspect(db.engine).get_table_names()
     db.close()
+
+
+def test_a_problem_merged_into_its_own_incident_makes_that_one_the_problem(desk: Desk) -> None:
+    agent = desk.accounts.create_agent("sara@manzil.example", "a long password", name="Sara").id
+    problem, own, other = (new(desk, email) for email in ("ops@example.com", "ops@example.com", "lina@example.com"))
+    desk.problems.mark(problem, agent)
+    desk.problems.link([own, other], problem, agent)
+    desk.tickets.merge(problem, own, agent, "merged")
+    kept = desk.tickets.get(own)
+    assert kept is not None and (kept.kind, kept.problem_id) == ("problem", None)
+    assert [i.id for i in desk.problems.incidents(own)] == [other]  # never an incident of itself
+    assert history(desk, own)[-3:] == [("unlinked", problem), ("marked", None), ("incident_linked", other)]
