@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from desk.audit import Actor, record
 from desk.ccs import add_cc, ccs_of, ids, remove_cc
+from desk.database import lock_row
 from desk.models import Ticket, as_utc, utcnow
 from desk.problems import link_in, mark_in, unlink_in, unmark_in
 from desk.tags import clean_tag
@@ -110,6 +111,8 @@ def patch_ticket(store: TicketStore, ticket_id: int, patch: TicketPatch, by: Act
     """Apply `patch` to the ticket in one transaction (see the module's docstring); `expected(ticket)` False: the
     ticket changed since the client read it (`ChangedMeanwhile`). Returns the ticket as stored."""
     with store.db.session() as session:
+        if isinstance(patch.problem_id, int) and patch.problem_id < ticket_id:
+            lock_row(session, Ticket, patch.problem_id)  # the lower id first, as every link locks (desk.problems)
         ticket = changeable(session, ticket_id)  # locked; a closed ticket refused (ClosedTicketError)
         if expected is not None and not expected(ticket):
             raise ChangedMeanwhile(as_utc(ticket.updated_at))

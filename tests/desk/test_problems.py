@@ -270,3 +270,32 @@ def test_a_problem_merged_into_its_own_incident_makes_that_one_the_problem(desk:
     assert kept is not None and (kept.kind, kept.problem_id) == ("problem", None)
     assert [i.id for i in desk.problems.incidents(own)] == [other]  # never an incident of itself
     assert history(desk, own)[-3:] == [("unlinked", problem), ("marked", None), ("incident_linked", other)]
+
+
+def test_two_api_patches_linking_crosswise_at_once_lock_in_one_order(desk: Desk) -> None:
+    """Each PATCH locks its ticket; the one naming a lower problem locks the problem first, so two PATCHes linking
+    A to B and B to A wait on each other in one order (on PostgreSQL they deadlocked: a 500) and one is refused."""
+    from desk.audit import SYSTEM
+    from desk.ticket_patch import TicketPatch, patch_ticket
+
+    left, right = new(desk, "a@example.com"), new(desk, "b@example.com")
+    desk.problems.mark(left, None)
+    desk.problems.mark(right, None)
+    start, outcomes = threading.Barrier(2), []
+
+    def link(ticket: int, problem: int) -> None:
+        start.wait()
+        try:
+            patch_ticket(desk.tickets, ticket, TicketPatch(problem_id=problem), SYSTEM)
+            outcomes.append("linked")
+        except InputError as error:
+            outcomes.append(error.field)
+        except Exception as error:  # what the test is about: no other failure
+            outcomes.append(type(error).__name__)
+
+    threads = [threading.Thread(target=link, args=pair) for pair in ((left, right), (right, left))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["linked", "problem_id"]
