@@ -53,6 +53,7 @@ from desk.notices import Notices
 from desk.organizations import Organizations
 from desk.passkeys import Passkeys, RelyingParty
 from desk.presence import Presence
+from desk.problems import Problems
 from desk.rule_check import desk_names, read_rules
 from desk.saved_views import SavedViews
 from desk.secret_box import SecretBox
@@ -185,6 +186,10 @@ class Desk:
     @cached_property
     def ccs(self) -> TicketCcs:
         return TicketCcs(self.db, self.settings.max_ccs, self.settings.mail_from)
+
+    @cached_property
+    def problems(self) -> Problems:
+        return Problems(self.tickets)
 
     @cached_property
     def side_conversations(self) -> SideConversations:

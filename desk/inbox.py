@@ -2,7 +2,8 @@
 
 A view is a named filter an agent returns to all day ("mine", "my teams' tickets", "unassigned", "due
 today", "Arabic, unassigned", "mentions"); filters (status, language, team, tag, search, "side conversation
-replied": a third party's reply nobody read, desk.side_conversations) narrow any view, and an
+replied": a third party's reply nobody read, desk.side_conversations; problems, incidents of a problem:
+desk.problems) narrow any view, and an
 agent may save a view with its filters under a name (desk.saved_views), counted by the same clauses.
 Every view but "all" holds only unsolved tickets: a solved ticket is nobody's work; and every view but "all" and
 "snoozed" leaves out the tickets an agent snoozed (desk.snooze) until they wake. A ticket with no team
@@ -88,6 +89,9 @@ class InboxQuery:
     organization: int | None = None
     # Only tickets with a side conversation whose third party's reply nobody read (desk.side_conversations).
     side_replied: bool = False
+    # Only problem tickets; only the incidents of this problem (a ticket's id; desk.problems).
+    problems: bool = False
+    incidents_of: int | None = None
 
     def __post_init__(self) -> None:
         # Unknown values (a hand-edited URL) fall back to the defaults rather than erroring.
@@ -200,6 +204,10 @@ class Inbox:
                 TicketFieldValue.key == field_key, TicketFieldValue.value == field_value)))
         if query.side_replied:
             clauses.append(side_replied_clause())
+        if query.problems:
+            clauses.append(Ticket.kind == "problem")
+        if query.incidents_of is not None:
+            clauses.append(Ticket.problem_id == query.incidents_of)
         found = matches(query.q)
         if found is not None:
             clauses.append(found)

@@ -40,6 +40,8 @@ from desk.query_text import normalise_query
 # new: not yet touched by an agent; pending: waiting on the customer; on_hold: waiting on a third
 # party; closed: solved and no longer reopenable by a reply (a reply then starts a follow-up).
 TICKET_STATUSES = ("new", "open", "pending", "on_hold", "solved", "closed")
+# A ticket's problem/incident history (desk.problems, TicketProblemChange.kind).
+PROBLEM_CHANGES = ("marked", "unmarked", "linked", "unlinked", "incident_linked", "incident_unlinked")
 PRIORITIES = ("low", "normal", "high", "urgent")
 CHANNELS = ("web", "email", "chat", "api", "phone")
 # A team key of content/_business_hours.yml, as tickets, moves and memberships store it.
@@ -358,8 +360,13 @@ class Ticket(Base):
     # Snoozed by an agent until then (Chatwoot's, Intercom's snooze): out of the working views, in "snoozed", and
     # back (open, updated) when the time passes (the worker) or the customer writes (desk.snooze).
     snoozed_until: Mapped[datetime | None] = mapped_column(index=True)
-
-
+    # Problem and incident tickets (desk.problems; Zendesk's ticket types "problem" and "incident"): `kind` is
+    # "problem" for a ticket agents work on behalf of the reports linked to it, else None; `problem_id` the problem
+    # this ticket is an incident of (a report of the same thing), else None. A problem is never an incident (no
+    # chains, no cycles: desk.problems checks it with both rows locked). A plain indexed id, as merged_into_id and
+    # for its reason (SQLite cannot add a foreign key to `tickets` in place); desk.problems is the only writer.
+    kind: Mapped[str | None] = mapped_column(String(20))
+    problem_id: Mapped[int | None] = mapped_column(Integer, index=True)
     # The help-center category the ticket is about (the contact form's or the import's); filters the dashboard.
     category: Mapped[str | None] = mapped_column(String(80), index=True)
 
@@ -622,6 +629,21 @@ class TicketTeamChange(Base):
     trigger_name: Mapped[str | None] = mapped_column(String(100))
 
 
+class TicketProblemChange(Base):
+    """A ticket marked or unmarked a problem, or linked to or unlinked from one (desk.problems), on each ticket it
+    concerns: the incident's row (`kind` "linked"/"unlinked", `other_id` the problem) and the problem's
+    ("incident_linked"/"incident_unlinked", `other_id` the incident), so both tickets' histories show it."""
+
+    __tablename__ = "ticket_problem_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    kind: Mapped[str] = mapped_column(String(20))  # PROBLEM_CHANGES
+    other_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
 class TicketAssigneeChange(Base):
     """A ticket's assignee changing: who changed it (None: the desk itself), when, from and to (None: unassigned).
     Every way an assignee changes writes one (desk.tickets.record_assignee): by hand, in bulk, by a reply taking
@@ -733,6 +755,10 @@ class SavedView(Base):
     columns: Mapped[list[str] | None] = mapped_column(JSON)  # custom fields shown as columns, by key, in order
     # Only tickets with a third party's side conversation reply nobody read (desk.inbox.InboxQuery.side_replied).
     side_replied: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Only problem tickets (desk.problems), and only the incidents of this problem (a ticket's id; the view outlives
+    # it, then matching nothing).
+    problems: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    incidents_of: Mapped[int | None] = mapped_column(Integer)
     # An organization's id (desk.organizations; no foreign key: the view outlives it). Deleting the organization
     # stores minus its id: the view matches nothing and says the organization was deleted.
     organization: Mapped[int | None] = mapped_column(Integer)

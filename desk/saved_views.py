@@ -21,7 +21,9 @@ organization filter too (`organization`, an organization's id, checked to exist 
 its row held so a delete at the same moment either comes first, and the save is refused, or finds the view). Deleting
 the organization (desk.organizations) stores minus its id in its views: such a view still opens, matches nothing
 (no customer's organization is negative) and the page names it "organization N (deleted)"; a later organization
-given the same id (SQLite reuses the highest) is not taken for it.
+given the same id (SQLite reuses the highest) is not taken for it. It keeps the problem filters as well (`problems`:
+only problem tickets; `incidents_of`: a problem's number, its incidents; desk.problems), the number not checked to
+exist, as an organization's is: the view outlives the ticket.
 """
 
 from __future__ import annotations
@@ -64,7 +66,7 @@ class Saved:
             view=row.view, status=row.status, lang=row.lang, team=row.team, tag=row.tag, q=row.q, sort=row.sort,
             fields=tuple(sorted((str(key), str(value)) for key, value in (row.fields or {}).items())),
             columns=tuple(str(key) for key in row.columns or ()), organization=row.organization,
-            side_replied=bool(row.side_replied)))
+            side_replied=bool(row.side_replied), problems=bool(row.problems), incidents_of=row.incidents_of))
 
     @property
     def deleted_organization(self) -> int | None:
@@ -126,6 +128,8 @@ class SavedViews:
             columns=self.columns(filters.get("columns")),
             organization=self.organization(filters.get("organization")),
             side_replied=self.flag("side_replied", filters.get("side_replied")),
+            problems=self.flag("problems", filters.get("problems")),
+            incidents_of=self.ticket_number("incidents_of", filters.get("incidents_of")),
         )
 
     @staticmethod
@@ -138,6 +142,17 @@ class SavedViews:
             return True
         raise InputError(field, N_("%(value)s is not one of %(allowed)s"), value=repr(value[:40]),
                          allowed="1, 0")
+
+    @staticmethod
+    def ticket_number(field: str, raw: str | None) -> int | None:
+        """A ticket's number ("12" or "#12"; a problem's, for `incidents_of`); blank for none. Not checked to exist:
+        the view outlives the ticket, as the inbox's filter does."""
+        value = (raw or "").strip().lstrip("#")
+        if not value:
+            return None
+        if not (value.isascii() and value.isdecimal()) or len(value) > 12 or not 0 < int(value) <= MAX_ROW_ID:
+            raise InputError(field, N_("%(value)s is not a ticket's number"), value=repr(value[:40]))
+        return int(value)
 
     @staticmethod
     def organization(raw: str | None) -> int | None:
@@ -204,7 +219,8 @@ class SavedViews:
             row = SavedView(agent_id=agent_id, name=name, shared=shared, view=query.view, status=query.status,
                             lang=query.lang, team=query.team, tag=query.tag, q=query.q, sort=query.sort,
                             fields=dict(query.fields) or None, columns=list(query.columns) or None,
-                            organization=query.organization, side_replied=query.side_replied)
+                            organization=query.organization, side_replied=query.side_replied,
+                            problems=query.problems, incidents_of=query.incidents_of)
             session.add(row)
             self._flush_named(session, name)
             return Saved.of(row)

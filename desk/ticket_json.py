@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 from desk.business_hours import BusinessHours
 from desk.models import Ticket, TicketCc, as_utc
 from desk.organizations import Organizations
+from desk.problems import kind_of
 from desk.ticket_fields import values_of_many
 from kb.ticket_fields import TicketFields
 
@@ -46,6 +47,9 @@ def ticket_json(ticket: Ticket, hours: BusinessHours, fields: TicketFields, orga
         "organization": organization,
         "tags": sorted(t.tag for t in ticket.tags), "merged_into": ticket.merged_into_id,
         "snoozed_until": snoozed_until(ticket),
+        # Zendesk's `type` ("problem", "incident") and `problem_id`: desk.problems.
+        "kind": kind_of(ticket),
+        "problem_id": ticket.problem_id,
         "ccs": [{"email": row.customer.email, "name": row.customer.name or ""} for row in ticket.cc_rows],
         "fields": field_values_json(values, fields),
     }

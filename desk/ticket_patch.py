@@ -5,11 +5,11 @@ Each change goes through the helper the ticket page's own form uses, in one tran
 (`_move_to_team`: the due time counted in the new team's hours, an assignee outside the team unassigned), then status,
 priority and assignee (`_update`: `_set_status`'s history row and survey, `record_assignee`), then the due time
 (`_set_due`), then tags (`clean_tag`: folded, a mixed-script twin refused), then CCs (`desk.ccs`: the whole list, added,
-removed; an address refused names its item, `add_ccs[0]`). So an explicit assignee wins over the
-move's unassignment, and a due time on a ticket the same request solves is refused. Any refusal (a bad value, a closed
-ticket: final, as on the page) rolls every change back. The history rows have no agent (a token is nobody's);
-who made the change is the `ticket_updated` audit event, actor "api" with the token's id, as the API's customer merge
-and erase are recorded.
+removed; an address refused names its item, `add_ccs[0]`), then `kind` and `problem_id` (desk.problems). So an
+explicit assignee wins over the move's unassignment, and a due time on a ticket the same request solves is refused.
+Any refusal (a bad value, a closed ticket: final, as on the page) rolls every change back. The history rows have no
+agent (a token is nobody's); who made the change is the `ticket_updated` audit event, actor "api" with the token's id,
+as the API's customer merge and erase are recorded.
 
 A ticket changed since the client read it (`expected`: the updated time its ETag or Last-Modified carried) is refused
 before anything is written (`ChangedMeanwhile`); the row is locked first (`changeable`), so the check and the write see
@@ -27,7 +27,9 @@ from sqlalchemy.orm import Session
 
 from desk.audit import Actor, record
 from desk.ccs import add_cc, ccs_of, ids, remove_cc
+from desk.database import lock_row
 from desk.models import Ticket, as_utc, utcnow
+from desk.problems import link_in, mark_in, unlink_in, unmark_in
 from desk.tags import clean_tag
 from desk.ticket_fields import clean_values, still_missing, unsolvable, values_in, write_values
 from desk.tickets import Answer, InputError, TicketStore, add_tags, answered, changeable, clean_email
@@ -58,6 +60,8 @@ class TicketPatch:
     add_ccs: tuple[str, ...] = ()
     remove_ccs: tuple[str, ...] = ()
     fields: dict[str, object] | None = None  # custom ticket fields to set (None or "": clear), by key
+    kind: Any = KEEP  # "problem", None (a plain ticket again) or KEEP (desk.problems)
+    problem_id: Any = KEEP  # the problem to link to (an id), None (unlink) or KEEP
 
 
 def _tags(field: str, values: tuple[str, ...]) -> list[str]:
@@ -73,7 +77,7 @@ def _state(session: Session, ticket: Ticket) -> dict[str, Any]:
     due = as_utc(ticket.due_at).isoformat() if ticket.due_at is not None else None
     return {"status": ticket.status, "priority": ticket.priority, "assignee": ticket.assignee_id,
             "team": ticket.team, "due_at": due, "tags": sorted(t.tag for t in ticket.tags),
-            "ccs": ids(ccs_of(session, ticket.id))}
+            "ccs": ids(ccs_of(session, ticket.id)), "kind": ticket.kind, "problem_id": ticket.problem_id}
 
 
 def _recopy(store: TicketStore, session: Session, ticket: Ticket, patch: TicketPatch) -> None:
@@ -107,6 +111,8 @@ def patch_ticket(store: TicketStore, ticket_id: int, patch: TicketPatch, by: Act
     """Apply `patch` to the ticket in one transaction (see the module's docstring); `expected(ticket)` False: the
     ticket changed since the client read it (`ChangedMeanwhile`). Returns the ticket as stored."""
     with store.db.session() as session:
+        if isinstance(patch.problem_id, int) and patch.problem_id < ticket_id:
+            lock_row(session, Ticket, patch.problem_id)  # the lower id first, as every link locks (desk.problems)
         ticket = changeable(session, ticket_id)  # locked; a closed ticket refused (ClosedTicketError)
         if expected is not None and not expected(ticket):
             raise ChangedMeanwhile(as_utc(ticket.updated_at))
@@ -130,6 +136,7 @@ def patch_ticket(store: TicketStore, ticket_id: int, patch: TicketPatch, by: Act
             store._set_due(session, ticket.id, patch.due, None)
         _retag(session, ticket, whole, adding, removing)
         _recopy(store, session, ticket, patch)
+        _relink(session, ticket, patch)
         after = _state(session, ticket)
         changed = sorted(name for name in after if after[name] != before[name])
         if changed:
@@ -151,3 +158,14 @@ def _retag(session: Session, ticket: Ticket, whole: list[str] | None, adding: li
         session.delete(tag)
     session.flush()
 
+
+
+def _relink(session: Session, ticket: Ticket, patch: TicketPatch) -> None:
+    """`kind` then `problem_id` (desk.problems), with the page's checks; no agent in the history, as the others."""
+    if patch.kind is not KEEP:
+        (mark_in if patch.kind == "problem" else unmark_in)(session, ticket, None)
+    if patch.problem_id is not KEEP:
+        if patch.problem_id is None:
+            unlink_in(session, ticket, None)
+        else:
+            link_in(session, [ticket.id], patch.problem_id, None)

@@ -51,6 +51,7 @@ from desk.models import (
     TicketCc,
     TicketCcChange,
     TicketDueChange,
+    TicketProblemChange,
     TicketSnoozeChange,
     TicketStatusChange,
     TicketTag,
@@ -359,7 +360,7 @@ Answer = Callable[[Session, R], None]
 
 # A row of a ticket's history (`TicketStore.changes`).
 Change = (TicketStatusChange | TicketDueChange | TicketTeamChange | TicketAssigneeChange | TicketSnoozeChange
-          | TicketTriggerChange | TicketCcChange)
+          | TicketTriggerChange | TicketCcChange | TicketProblemChange)
 
 
 def record_assignee(session: Session, ticket: Ticket, assignee_id: int | None, agent_id: int | None,
@@ -620,7 +621,8 @@ class TicketStore:
 
     def changes(self, ticket_id: int) -> list[Change]:
         """The ticket's history: status changes, due times set by hand, moves between teams, assignee changes and
-        snoozes, CCs added and removed, oldest first (a move that unassigns lists the move, then the unassignment)."""
+        snoozes, CCs added and removed, problem marks and links (desk.problems), oldest first (a move that unassigns
+        lists the move, then the unassignment)."""
         with self.db.session() as session:
             rows: list[Change] = [
                 *session.scalars(select(TicketStatusChange).where(TicketStatusChange.ticket_id == ticket_id)),
@@ -630,9 +632,10 @@ class TicketStore:
                 *session.scalars(select(TicketSnoozeChange).where(TicketSnoozeChange.ticket_id == ticket_id)),
                 *session.scalars(select(TicketTriggerChange).where(TicketTriggerChange.ticket_id == ticket_id)),
                 *session.scalars(select(TicketCcChange).where(TicketCcChange.ticket_id == ticket_id)),
+                *session.scalars(select(TicketProblemChange).where(TicketProblemChange.ticket_id == ticket_id)),
             ]
         kinds = {TicketStatusChange: 0, TicketDueChange: 1, TicketTeamChange: 2, TicketAssigneeChange: 3,
-                 TicketSnoozeChange: 4, TicketTriggerChange: 5, TicketCcChange: 6}
+                 TicketSnoozeChange: 4, TicketTriggerChange: 5, TicketCcChange: 6, TicketProblemChange: 7}
         return sorted(rows, key=lambda row: (as_utc(row.created_at), kinds[type(row)], row.id))
 
     def validate(self, new: NewTicket, with_files: bool = False) -> NewTicket:
@@ -1347,6 +1350,8 @@ class TicketStore:
             fill_blanks(session, source.id, target.id, Actor.agent(agent_id) if agent_id else SYSTEM)
             from desk.side_conversations import move_to  # imports this module
             move_to(session, source.id, target.id)
+            from desk.problems import carry_on_merge  # imports this module
+            carry_on_merge(session, source, target, agent_id)
             source.merged_into_id = target.id
             self._set_status(source, "closed", now, agent_id)
             if target.status in ("solved", "new"):

@@ -64,7 +64,7 @@ MAX_NAME = 100
 MAX_URL = 2000
 # The ticket fields a `ticket.updated` reports (the API's names on the right).
 WATCHED = {"status": "status", "priority": "priority", "assignee_id": "assignee", "team": "team", "due_at": "due_at",
-           "snoozed_until": "snoozed_until"}
+           "snoozed_until": "snoozed_until", "kind": "kind", "problem_id": "problem_id"}
 MAX_DESCRIPTION = 500
 PURGE_BATCH = 500
 _PENDING = "webhook_events"

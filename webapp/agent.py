@@ -29,7 +29,9 @@ from desk.accounts import PasswordSignInOff, zone_names
 from desk.advice import thread_version
 from desk.audit import Actor
 from desk.inbox import SORTS, VIEWS, InboxQuery
+from desk.mail.attachments import Upload
 from desk.models import PRIORITIES, TICKET_STATUSES, Agent, Ticket, as_utc, utcnow
+from desk.problems import problem_number
 from desk.saved_views import FIELD_PREFIX, MAX_NAME, SHARERS
 from desk.side_conversations import with_history
 from desk.snooze import snooze_time
@@ -71,7 +73,8 @@ MAX_SHOWN = 20
 MAX_QUERY = 200
 MAX_BULK = 200
 MAX_LIVE_MESSAGES = 20
-SAVED_FILTERS = ("view", "status", "lang", "team", "tag", "q", "sort", "columns", "organization", "side_replied")
+SAVED_FILTERS = ("view", "status", "lang", "team", "tag", "q", "sort", "columns", "organization", "side_replied",
+                 "problems", "incidents_of")
 
 
 @dataclass
@@ -251,6 +254,9 @@ def _inbox_query() -> InboxQuery:
         # An organization's id; anything else (a hand-edited URL) is ignored, as the other filters' unknown values.
         organization=form_number(request.args.get("organization", "")[:20]),
         side_replied=request.args.get("side_replied") == "1",  # a side conversation's reply nobody read
+        problems=request.args.get("problems") == "1",
+        # A problem's number ("12", "#12"); anything else is ignored, as the other filters' unknown values.
+        incidents_of=form_number(request.args.get("incidents_of", "")[:20].strip().lstrip("#")),
     )
 
 
@@ -314,7 +320,8 @@ def inbox() -> str:
         pager_args=dict(saved=saved.id) if saved else dict(
             view=query.view, status=query.status, lang=query.lang, team=query.team, tag=query.tag, q=query.q,
             sort=query.sort, organization=query.organization, column=list(query.columns),
-            side_replied="1" if query.side_replied else None, **{f"field.{key}": value for key, value in query.fields}),
+            side_replied="1" if query.side_replied else None, problems="1" if query.problems else None,
+            incidents_of=query.incidents_of, **{f"field.{key}": value for key, value in query.fields}),
         kept=session.pop("bulk_kept", None) or {"ids": [], "action": "", "value": ""},
     )
 
@@ -367,8 +374,8 @@ def change_view(view_id: int):
 @bp.post("/bulk")
 @login_required
 def bulk():
-    """Assign, solve, tag, set the due time of, move to a team or snooze the checked tickets: all of them change, or
-    (on any error) none."""
+    """Assign, solve, tag, set the due time of, move to a team, snooze or link to a problem the checked tickets: all
+    of them change, or (on any error) none."""
     desk = state.desk()
     sent = request.form.getlist("ticket")
     numbers = [form_number(value) for value in sent]
@@ -405,8 +412,10 @@ def bulk():
             desk.tickets.bulk_move_to_team(ids, value, current_user.id)
         elif action == "snooze":  # hour, tomorrow, monday or a date and time, on the agent's clock
             desk.snoozes.snooze(ids, snooze_time(value, reader_zone()), current_user.id)
+        elif action == "problem":  # a problem's number ("12" or "#12"): each checked ticket its incident
+            desk.problems.link(ids, problem_number(value), current_user.id)
         else:
-            raise InputError("action", N_("choose assign, solve, tag, due, team or snooze"))
+            raise InputError("action", N_("choose assign, solve, tag, due, team, snooze or problem"))
     except InputError as error:
         flash(desk_error(error), "error")
         # The inbox after the error shows the same tickets checked and the same action and value.
@@ -471,6 +480,11 @@ def _ticket_page(found: Ticket, **extra: Any) -> str:
     sides = desk.side_conversations.for_ticket(found.id)  # internal: this page and the token API only
     extra.setdefault("kept_snooze", "")
     extra.setdefault("kept_fields", {})
+    extra.setdefault("kept_incident_bodies", {})
+    extra.setdefault("kept_problem", "")
+    extra.setdefault("problem_error", "")
+    incidents = desk.problems.incidents(found.id) if found.kind == "problem" else []
+    open_incidents = [i for i in incidents if i.status != "closed" and not i.merged]
     extra.setdefault("field_errors", {})
     extra.setdefault("kept_due", due.astimezone(zone).strftime("%Y-%m-%dT%H:%M") if due is not None else "")
     return _page(
@@ -492,6 +506,8 @@ def _ticket_page(found: Ticket, **extra: Any) -> str:
         last_message_id=max((m.id for m in found.messages), default=0),
         ticket_fields=desk.fields, field_values=values_of(desk.db, found),
         field_changes=field_changes(desk.db, found.id),
+        incidents=incidents, open_incidents=open_incidents,
+        incident_languages=sorted({i.lang for i in open_incidents}),
         **extra,
     )
 
@@ -618,6 +634,8 @@ def reply(ticket_id: int):
     seen = request.form.get("seen_message_id", "")
     anyway = request.form.get("send_anyway") == "yes"
     files = request_files()
+    if request.form.get("to_incidents") == "yes":
+        return _reply_to_incidents(ticket_id, text, status, seen, anyway, files)
     try:
         # Checked before anything is sent: a refused tag after the reply went out read as "not sent" (resent twice).
         tags = [clean_tag(t) for t in request.form.getlist("add_tag") if t.strip()]
@@ -635,6 +653,69 @@ def reply(ticket_id: int):
                            file_error_field="reply"), 409 if isinstance(error, ClosedTicketError) else 400
     _record_sent(ticket_id, text, sent)
     flash(gettext("Reply sent."), "ok")
+    return redirect(url_for(".ticket", ticket_id=ticket_id))
+
+
+def _reply_to_incidents(ticket_id: int, text: str, status: str, seen: str, anyway: bool,
+                        files: list[Upload]):  # type: ignore[no-untyped-def]
+    """The problem's reply, also sent to each of its incidents in their language and solving them
+    (desk.problems.Problems.solve); the page says which were solved, skipped (closed, merged) and failed."""
+    desk = state.desk()
+    bodies = {lang: request.form.get(f"body_{lang}", "") for lang in state.settings().languages}
+    kept = dict(kept_reply=text, kept_status=status, file_error=bool(files), file_error_field="reply",
+                kept_to_incidents=True, kept_incident_bodies=bodies)
+    try:
+        report = desk.problems.solve(ticket_id, current_user.id, text, bodies, status=status,
+                                     seen_message_id=None if anyway else form_number(seen), files=files)
+    except CrossedReplyError as crossed:
+        return _page_again(ticket_id, crossed=crossed.messages, **kept), 409
+    except InputError as error:
+        flash(desk_error(error), "error")
+        return _page_again(ticket_id, **kept), 409 if isinstance(error, ClosedTicketError) else 400
+    _record_sent(ticket_id, text, report.sent)
+    flash(gettext("Reply sent."), "ok")
+    done = len(report.solved) + len(report.already)
+    if done:
+        flash(ngettext("%(num)d incident answered and solved.", "%(num)d incidents answered and solved.", done), "ok")
+    if report.skipped:
+        flash(gettext("Skipped (closed or merged): %(tickets)s.",
+                      tickets=", ".join(f"#{n}" for n in report.skipped)), "info")
+    for number, refusal in report.failed:
+        flash(gettext("Incident #%(ticket)d was not answered: %(error)s", ticket=number, error=desk_error(refusal)),
+              "error")
+    return redirect(url_for(".ticket", ticket_id=ticket_id))
+
+
+@bp.post("/tickets/<int:ticket_id>/problem")
+@login_required
+def problem(ticket_id: int):
+    """Mark the ticket a problem or not, link it as an incident of the problem typed, or unlink it (`action`). A
+    refused link is shown beside its field with what was typed."""
+    desk = state.desk()
+    action, typed = request.form.get("action", ""), request.form.get("problem_id", "")[:40]
+    try:
+        if action == "mark":
+            desk.problems.mark(ticket_id, current_user.id)
+            flash(gettext("Marked as a problem: link its incidents to it."), "ok")
+        elif action == "unmark":
+            desk.problems.unmark(ticket_id, current_user.id)
+            flash(gettext("No longer a problem."), "ok")
+        elif action == "link":
+            number = problem_number(typed)
+            desk.problems.link([ticket_id], number, current_user.id)
+            flash(gettext("Linked as an incident of #%(ticket)d.", ticket=number), "ok")
+        elif action == "unlink":
+            desk.problems.unlink(ticket_id, current_user.id)
+            flash(gettext("Unlinked from its problem."), "ok")
+        else:
+            raise InputError("action", N_("choose mark, unmark, link or unlink"))
+    except ClosedTicketError as error:
+        return _closed_page(ticket_id, error)
+    except InputError as error:
+        if error.field == "problem_id":
+            return _page_again(ticket_id, kept_problem=typed, problem_error=desk_error(error)), 400
+        flash(desk_error(error), "error")
+        return redirect(url_for(".ticket", ticket_id=ticket_id))
     return redirect(url_for(".ticket", ticket_id=ticket_id))
 
 

@@ -35,6 +35,7 @@ from desk.inbox import InboxQuery, TicketListQuery
 from desk.mail.attachments import Upload
 from desk.models import PRIORITIES, TICKET_STATUSES, Attachment, Message, Organization, Ticket, as_utc, utcnow
 from desk.organizations import Organizations, tags_of
+from desk.problems import kind_of
 from desk.side_conversations import SideView
 from desk.ticket_fields import values_of, values_of_many
 from desk.ticket_json import field_values_json as values_json
@@ -497,6 +498,24 @@ def get_ticket(ticket_id: int):
     }), found)
 
 
+@bp.get("/tickets/<int:ticket_id>/incidents")
+@limiter.limit(API_IP_LIMIT)
+@limiter.limit(API_BAD_TOKEN_LIMIT, deduct_when=refused)
+@limiter.limit(API_TOKEN_LIMIT, key_func=token_key)
+@token_required("tickets:read")
+def ticket_incidents(ticket_id: int):
+    """A problem ticket's incidents (desk.problems), oldest first: empty for a ticket that is no problem. Reads only."""
+    desk = state.desk()
+    found = desk.tickets.get(ticket_id)
+    if found is None:
+        return no_ticket(ticket_id)
+    return jsonify({
+        "problem": found.id, "kind": kind_of(found),
+        "incidents": [{"id": i.id, "subject": i.subject, "lang": i.lang, "status": i.status, "customer": i.customer,
+                       "merged": i.merged} for i in desk.problems.incidents(found.id)],
+    })
+
+
 LIST_LIMIT = 100  # tickets a page of GET /api/v1/tickets at most (Zendesk's and GitHub's cap); 25 by default
 LIST_PAGE = 25
 LIST_SORTS = ("updated", "created")
@@ -670,10 +689,24 @@ def ticket_patch(body: dict[str, object]) -> TicketPatch:
     if fields is not None and (not isinstance(fields, dict) or not all(
             value is None or isinstance(value, str | int | float | bool) for value in fields.values())):
         raise ListError("fields: an object of field keys and values (a string, number, true/false, or null to clear)")
+    kind: object = KEEP
+    if "kind" in body:
+        kind = body["kind"]
+        if kind not in ("problem", None):
+            raise ListError(f"kind: \"problem\", or null for a plain ticket (an incident is a ticket with a "
+                            f"problem_id), not {json.dumps(kind)[:40]}")
+    problem: object = KEEP
+    if "problem_id" in body:
+        problem = body["problem_id"]
+        if problem is not None and (isinstance(problem, bool) or not isinstance(problem, int)
+                                    or not 0 < problem <= MAX_ROW_ID):
+            raise ListError("problem_id: a problem ticket's id (a whole number), or null to unlink")
+    if kind == "problem" and problem not in (KEEP, None):
+        raise ListError("problem_id: a problem is not an incident; send kind \"problem\" or a problem_id, not both")
     return TicketPatch(status=body.get("status"), priority=body.get("priority"),  # type: ignore[arg-type]
                        assignee=assignee, team=team, due=due, tags=tags,  # type: ignore[arg-type]
                        add_tags=add or (), remove_tags=remove or (), ccs=ccs, add_ccs=add_ccs or (),
-                       remove_ccs=remove_ccs or (), fields=fields or None)
+                       remove_ccs=remove_ccs or (), fields=fields or None, kind=kind, problem_id=problem)
 
 
 def _address_list(body: dict[str, object], name: str) -> tuple[str, ...] | None:

@@ -216,6 +216,11 @@ ORGANIZATION: dict[str, Any] = {
 }
 _TIME = {"type": "string", "format": "date-time"}
 # A ticket as GET /api/v1/tickets/{ticket_id} answers it without its messages and follow-up links: the list's item.
+# Zendesk's ticket `type` and `problem_id` (desk.problems): a problem ticket, an incident of one, or neither.
+KIND = {"type": "string", "enum": ["problem", "incident"], "nullable": True,
+        "description": "problem: worked on behalf of its incidents (GET .../incidents); incident: linked to the "
+                       "problem `problem_id`; null: a plain ticket"}
+PROBLEM_ID = {"type": "integer", "nullable": True, "description": "the problem ticket this one is an incident of"}
 TICKET_ITEM: dict[str, Any] = {
     "type": "object",
     "required": ["id", "reference", "subject", "lang", "status", "priority", "channel", "team", "category",
@@ -238,6 +243,7 @@ TICKET_ITEM: dict[str, Any] = {
         "snoozed_until": SNOOZED_UNTIL,
         "merged_into": {"type": "integer", "nullable": True,
                         "description": "the ticket its messages moved to, when merged"},
+        "kind": KIND, "problem_id": PROBLEM_ID,
         "ccs": {"type": "array", "description": "the people copied on its mail, in the order they were added",
                 "items": {"type": "object", "required": ["email", "name"],
                           "properties": {"email": {"type": "string"}, "name": {"type": "string"}}}},
@@ -274,6 +280,13 @@ PATCH_FIELDS: dict[str, Any] = {
     "add_ccs": CC_LIST,
     "remove_ccs": CC_LIST,
     "fields": FIELD_VALUES,
+    "kind": {"type": "string", "enum": ["problem"], "nullable": True,
+             "description": "\"problem\" marks it a problem (refused for an incident: unlink it first); null: a plain "
+                            "ticket again (refused while incidents are linked)"},
+    "problem_id": {"type": "integer", "minimum": 1, "nullable": True,
+                   "description": "link it as an incident of this problem ticket (refused when that is no problem, "
+                                  "is this ticket, is closed or merged, or this ticket is a problem with incidents); "
+                                  "null unlinks"},
 }
 PATCH_EXAMPLE = {"status": "pending", "assignee": None, "add_tags": ["refund"]}
 # A customer's message on an existing ticket: its text, and as multipart/form-data the customer's files too.
@@ -498,6 +511,7 @@ OPENAPI: dict[str, Any] = {
                             "snoozed_until": SNOOZED_UNTIL,
                             "merged_into": {"type": "integer", "nullable": True,
                                             "description": "the ticket its messages moved to, when merged"},
+                            "kind": KIND, "problem_id": PROBLEM_ID,
                             "follow_up_of": {"type": "integer", "nullable": True,
                                              "description": "the closed ticket this one continues (a customer "
                                                             "wrote to it again), else null"},
@@ -536,6 +550,31 @@ OPENAPI: dict[str, Any] = {
                     **TOKEN_ERRORS,
                 },
             },
+        },
+        "/api/v1/tickets/{ticket_id}/incidents": {
+            "get": {
+                "summary": "A problem ticket's incidents (desk.problems), oldest first; none for a ticket that is no "
+                           "problem",
+                "security": [{"bearer": []}],
+                "parameters": [TICKET_ID],
+                "responses": {
+                    "200": _json("the incidents", {
+                        "type": "object", "required": ["problem", "kind", "incidents"],
+                        "properties": {
+                            "problem": {"type": "integer"}, "kind": KIND,
+                            "incidents": {"type": "array", "items": {
+                                "type": "object", "required": ["id", "subject", "lang", "status", "customer"],
+                                "properties": {"id": {"type": "integer"}, "subject": {"type": "string"},
+                                               "lang": {"type": "string"},
+                                               "status": {"type": "string", "enum": list(TICKET_STATUSES)},
+                                               "customer": {"type": "string", "description": "name, else email"},
+                                               "merged": {"type": "boolean"}}}},
+                        },
+                    }),
+                    "404": NO_TICKET,
+                    **{code: TOKEN_ERRORS[code] for code in ("401", "429")},
+                },
+            }
         },
         "/api/v1/customers": {
             "get": {

@@ -70,6 +70,7 @@ RULES: dict[tuple[str, str], str] = {
     ("api.openapi", "GET"): PUBLIC,
     ("api.create_ticket", "POST"): TOKEN,
     ("api.get_ticket", "GET"): TOKEN,
+    ("api.ticket_incidents", "GET"): TOKEN,
     ("api.list_tickets", "GET"): TOKEN,
     ("api.update_ticket", "PATCH"): TOKEN,
     ("api.get_customer", "GET"): TOKEN,
@@ -105,6 +106,7 @@ RULES: dict[tuple[str, str], str] = {
     # The workspace.
     ("agent.bulk", "POST"): AGENT,
     ("agent.merge", "POST"): AGENT,
+    ("agent.problem", "POST"): AGENT,
     ("agent.due", "POST"): AGENT,
     ("agent.team", "POST"): AGENT,
     ("agent.snooze", "POST"): AGENT,

@@ -216,3 +216,27 @@ def test_the_channel_filter_names_channels_in_the_interface_language(app: Flask)
     html = lead.get(f"/agent/dashboard/?{WEEK}&hl=ar&channel=chat").get_data(as_text=True)
     assert '<option value="chat" selected>الدردشة</option>' in html
     assert '<option value="email">البريد الإلكتروني</option>' in html
+
+
+def test_a_spike_of_tickets_links_them_to_a_problem_in_one_go(app: Flask) -> None:
+    """The alert's "Link these to a problem #" posts the inbox's bulk action (all or nothing) with its tickets."""
+    from desk.tickets import NewTicket
+
+    desk: Desk = app.extensions["desk"]
+    problem = desk.tickets.create(NewTicket(email="ops@example.com", subject="Payments outage", body="x",
+                                            notify=False)).id
+    desk.problems.mark(problem, None)
+    spiked = [desk.tickets.create(NewTicket(email=f"c{n}@example.com", subject="card payment failed", body="help",
+                                            notify=False)).id for n in range(6)]
+    lead = client_for(app, "lead@example.com")
+    html = lead.get("/agent/dashboard/?hl=en").get_data(as_text=True)
+    alerts = html.split('id="alerts"', 1)[1].split("</section>", 1)[0]
+    assert "Link these to a problem #" in alerts
+    form = alerts.split('id="spike-link-1"', 1)[1].split("</form>", 1)[0]
+    tickets = sorted(int(part.split('"', 1)[0]) for part in form.split('name="ticket" value="')[1:])
+    assert len(tickets) >= 5 and set(tickets) <= set(spiked)  # the alert's own tickets
+    answer = lead.post("/agent/bulk", data={"ticket": [str(t) for t in tickets], "action": "problem",
+                                            "value": str(problem), "back": "/agent/dashboard/",
+                                            "csrf_token": csrf(html)})
+    assert answer.status_code == 302
+    assert sorted(i.id for i in desk.problems.incidents(problem)) == tickets
