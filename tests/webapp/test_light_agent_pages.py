@@ -6,6 +6,7 @@ test_authorization_matrix (the WORKER rule)."""
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
@@ -59,14 +60,20 @@ def test_a_light_agent_reads_and_notes_and_no_other_control_is_drawn(app: Flask)
     assert "Please trace it." in page  # the side conversation, read-only
     assert 'action="/agent/tickets/1/side-conversations/1/status"' not in page
     assert "held-link" not in shown and "availability-form" not in shown and 'id="shown-details"' not in page
-    posted = lina.post("/agent/tickets/1/note", data={"body": "@sara it is at the depot", "csrf_token": csrf(page)})
+    posted = lina.post("/agent/tickets/1/note", data={"body": "@sara it is at the depot", "csrf_token": csrf(page),
+                                                      "files": (io.BytesIO(b"depot scan"), "scan.txt")},
+                       content_type="multipart/form-data")
     assert posted.status_code == 302
-    note = [m for m in desk.tickets.get(1).messages if m.internal]  # type: ignore[union-attr]
-    assert [m.body for m in note] == ["@sara it is at the depot"]
+    [note] = [m for m in desk.tickets.get(1).messages if m.internal]  # type: ignore[union-attr]
+    assert note.body == "@sara it is at the depot"
+    assert [(a.message_id, a.filename) for a in desk.attachments.for_ticket(1)] == [(note.id, "scan.txt")]
     assert "Sara will see it in their inbox" in lina.get("/agent/tickets/1").get_data(as_text=True)
     inbox = ids(lina.get("/agent/").get_data(as_text=True))
     assert "bulk-form" not in inbox and "bulk-apply" not in inbox and "view-held" not in inbox
-    assert "view-mentions" in inbox or "view-mine" in inbox
+    sara = desk.accounts.find("sara@example.com")
+    assert sara is not None and desk.notes.add(1, sara.id, "@lina which depot?").mentioned == ["Lina"]
+    mentions = lina.get("/agent/?view=mentions").get_data(as_text=True)
+    assert 'href="/agent/tickets/1"' in mentions and "Mentioned you" in mentions
     customer = lina.get("/agent/customers/1").get_data(as_text=True)
     assert "customer-form" not in ids(customer) and "customer-organization-form" not in ids(customer)
     assert "sam@example.com" in customer
