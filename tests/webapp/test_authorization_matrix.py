@@ -2,7 +2,7 @@
 
 Each route and method has one access rule below; a route added without a rule fails
 `test_every_route_has_an_access_rule`, so nobody ships an endpoint whose guard was never decided.
-Every rule is then tried as anonymous, agent, admin, a valid / bad / revoked API token, and an
+Every rule is then tried as anonymous, agent, light agent, admin, a valid / bad / revoked API token, and an
 agent whose form lacks the CSRF token, against the real app.
 """
 
