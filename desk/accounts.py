@@ -21,8 +21,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from desk.audit import SYSTEM, Actor, record, record_sign_in
 from desk.database import Database, StorageUnavailableError
-from desk.models import ROLES, Agent, ApiToken, utcnow
-from desk.tickets import MAX_NAME, InputError, agent_row, clean_email, clean_text, row_by_id
+from desk.models import ROLES, WORKING_ROLES, Agent, ApiToken, Ticket, utcnow
+from desk.tickets import MAX_NAME, InputError, agent_row, clean_email, clean_text, record_assignee, row_by_id
 from desk.token_scopes import SCOPES, clean_expires_days, clean_scopes
 from desk.translatable import N_
 from kb.bidi_text import plain_name
@@ -75,6 +75,19 @@ def _new_password(session: Session, agent: Agent, password: str, by: Actor) -> N
     agent.two_factor_failures = 0
     agent.two_factor_locked_until = None
     record(session, by, "password_changed" if by.is_agent(agent.id) else "password_reset", "agent", agent.id)
+
+
+def _light(session: Session, agent: Agent, by: Actor) -> int:
+    """An agent made a light agent (Accounts.manage): their tickets that are not closed unassigned, each a row of its
+    history by `by` (back in their team's queue for its rule or an agent), and set away; how many were unassigned."""
+    now = utcnow()
+    tickets = list(session.scalars(select(Ticket).where(Ticket.assignee_id == agent.id, Ticket.status != "closed")
+                                   .order_by(Ticket.id).with_for_update()))
+    for ticket in tickets:
+        record_assignee(session, ticket, None, by.agent_id, now)
+    if agent.available:
+        agent.available, agent.available_changed_at = False, now
+    return len(tickets)
 
 
 class PasswordSignInOff(Exception):
@@ -221,8 +234,11 @@ class Accounts:
             _new_password(session, agent, password, by)
 
     def agents(self) -> list[Agent]:
+        """Active agents who work tickets, by name: the assignee pickers, the inbox's and the dashboard's agent
+        filters. Light agents are left out (never assigned a ticket); `everyone` has them."""
         with self.db.session() as session:
-            return list(session.scalars(select(Agent).where(Agent.active).order_by(Agent.name)))
+            return list(session.scalars(select(Agent).where(Agent.active, Agent.role.in_(WORKING_ROLES))
+                                        .order_by(Agent.name)))
 
     def create_token(self, name: str, by: Actor = SYSTEM, scopes: Iterable[str] = SCOPES,
                      expires_days: object = None) -> str:
@@ -296,6 +312,9 @@ class Accounts:
         always keeps an admin who can undo a mistake. A password reset ends the agent's sessions, as `set_password`
         does (it used not to: a reset after a stolen password left the thief signed in). Each change is audited
         ("deactivated", "reactivated", "role_changed", "password_reset"); setting what already is records nothing.
+        Made a light agent, the agent's tickets that are not closed are unassigned (Zendesk's downgrade since April
+        2026: a light agent cannot be assigned one; each a row of its ticket's history by `by`, the count in the
+        audit event's `after`) and the agent is set away; closed tickets keep them (their record).
         """
         if role is not None and role not in ROLES:
             raise InputError("role", N_("must be one of %(allowed)s"), allowed=", ".join(ROLES))
@@ -312,8 +331,9 @@ class Accounts:
                 record(session, by, "reactivated" if active else "deactivated", "agent", agent_id,
                        before={"active": not active}, after={"active": active})
             if role is not None and role != agent.role:
+                unassigned = _light(session, agent, by) if role not in WORKING_ROLES else 0
                 record(session, by, "role_changed", "agent", agent_id, before={"role": agent.role},
-                       after={"role": role})
+                       after={"role": role, **({"unassigned": unassigned} if unassigned else {})})
                 agent.role = role
             if password is not None:
                 _new_password(session, agent, password, by)
@@ -334,6 +354,8 @@ class Accounts:
                 raise InputError("available", N_("only the agent can make themselves available"))
             if available and not agent.active:
                 raise InputError("available", N_("a deactivated agent cannot be available"))
+            if available and not agent.works_tickets:  # never assigned a ticket: "Available" would promise work
+                raise InputError("available", N_("a light agent is never assigned tickets"))
             if available == agent.available:
                 return False
             agent.available, agent.available_changed_at = available, utcnow()

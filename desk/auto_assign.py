@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from desk.business_hours import Assignment, BusinessHours
 from desk.database import lock_rows
 from desk.inbox import UNSOLVED
-from desk.models import Agent, AgentTeam, Ticket, as_utc
+from desk.models import WORKING_ROLES, Agent, AgentTeam, Ticket, as_utc
 
 NEVER = datetime.min.replace(tzinfo=UTC)
 
@@ -94,7 +94,8 @@ def available_members(session: Session, team_key: str) -> list[tuple[int, dateti
     """The team's active, available members, with when its round robin last chose each (None: never)."""
     return [(agent_id, last) for agent_id, last in session.execute(
         select(AgentTeam.agent_id, AgentTeam.last_auto_assigned_at).join(Agent, Agent.id == AgentTeam.agent_id)
-        .where(AgentTeam.team == team_key, Agent.active.is_(True), Agent.available.is_(True)))]
+        .where(AgentTeam.team == team_key, Agent.active.is_(True), Agent.available.is_(True),
+               Agent.role.in_(WORKING_ROLES)))]
 
 
 def unsolved_counts(session: Session, agent_ids: list[int]) -> dict[int, int]:

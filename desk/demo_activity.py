@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, selectinload
 from desk.business_hours import BusinessHours
 from desk.database import Database
 from desk.models import (
+    WORKING_ROLES,
     Agent,
     ArticleFeedback,
     ArticleView,
@@ -104,7 +105,9 @@ def seed(db: Database, hours: BusinessHours, now: datetime | None = None) -> See
             select(Ticket).where(Ticket.external_id.startswith("T-10")).options(selectinload(Ticket.messages),
                                                                               selectinload(Ticket.customer))
             .order_by(Ticket.external_id)))
-        agents = [a.id for a in session.scalars(select(Agent).where(Agent.active.is_(True)).order_by(Agent.id))]
+        # A light agent answers and is assigned nothing: the demo's activity is its working agents'.
+        working = select(Agent).where(Agent.active.is_(True), Agent.role.in_(WORKING_ROLES)).order_by(Agent.id)
+        agents = [a.id for a in session.scalars(working)]
         members = _teams(session, Teams(db, hours), agents)
         # The demo's agents are at work: available for a team's automatic assignment (a real agent starts away).
         session.execute(update(Agent).where(Agent.id.in_(agents)).values(available=True, available_changed_at=now))

@@ -47,8 +47,13 @@ CHANNELS = ("web", "email", "chat", "api", "phone")
 # A team key of content/_business_hours.yml, as tickets, moves and memberships store it.
 MAX_TEAM_KEY = 40
 SAVED_VIEW_NAME = 60  # a saved view's name, in characters (desk.saved_views.MAX_NAME)
-# lead: sees reports and the dashboard, does not manage agents.
-ROLES = ("agent", "lead", "admin")
+# lead: sees reports and the dashboard, does not manage agents. light: a light agent (Zendesk's, Freshdesk's
+# collaborator): reads every ticket and adds internal notes, nothing else (WORKING_ROLES and `Agent.works_tickets`).
+ROLES = ("agent", "lead", "admin", "light")
+# The roles that answer customers and change tickets: every role but light. A light agent is never assigned a ticket
+# (desk.auto_assign, the pickers, desk.tickets' assignee check), never counted in a team's capacity (desk.team_status),
+# and the workspace refuses them its ticket-changing routes (webapp.roles.works_tickets_required).
+WORKING_ROLES = ("agent", "lead", "admin")
 # applied: a macro put into the reply box (its edits and sending are "edited"/"sent" like a draft's).
 SUGGESTION_EVENTS = ("shown", "inserted", "edited", "sent", "rejected", "applied")
 # What went wrong, a customer's optional answer after "no" on an article or an answer card.
@@ -193,6 +198,11 @@ class Agent(Base):
     def is_lead(self) -> bool:
         """Leads and admins see reports and the dashboard."""
         return self.role in ("lead", "admin")
+
+    @property
+    def works_tickets(self) -> bool:
+        """Answers customers, changes tickets and may be assigned them: every role but light (WORKING_ROLES)."""
+        return self.role in WORKING_ROLES
 
 
 class Passkey(Base):

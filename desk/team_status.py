@@ -6,7 +6,8 @@ waiting unassigned (a ticket without a team stored counts as the default team's,
 `auto-assign` pass count it) and the oldest one's arrival, why they wait when the rule is on (desk.auto_assign.decide:
 the very decision a new ticket would get, read without locks or writes), and each active member's availability,
 unsolved tickets assigned and last automatic assignment. Active agents in no team are listed apart; deactivated
-agents nowhere. Memberships of a team the file no longer has are left out (the admin page shows them).
+agents and light agents (never assigned a ticket: no capacity) nowhere. Memberships of a team the file no longer has
+are left out (the admin page shows them).
 
 Reads only, in a handful of queries whatever the desk's size: the counts are grouped in SQL (unsolved per assignee
 from ix_tickets_assignee_status alone, as balanced assignment counts them; waiting per team from its `assignee_id IS
@@ -24,7 +25,7 @@ from desk.auto_assign import Blocked, decide, unsolved_counts
 from desk.business_hours import Assignment, BusinessHours
 from desk.database import Database
 from desk.inbox import UNSOLVED
-from desk.models import Agent, AgentTeam, Ticket
+from desk.models import WORKING_ROLES, Agent, AgentTeam, Ticket
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,8 @@ def team_status(db: Database, hours: BusinessHours) -> Floor:
         agents: list[tuple[int, str, str, bool, datetime | None]] = [
             (agent_id, name, email, bool(available), changed) for agent_id, name, email, available, changed
             in session.execute(select(Agent.id, Agent.name, Agent.email, Agent.available, Agent.available_changed_at)
-                               .where(Agent.active.is_(True)).order_by(Agent.name, Agent.id))]
+                               .where(Agent.active.is_(True), Agent.role.in_(WORKING_ROLES))
+                               .order_by(Agent.name, Agent.id))]
         counts = unsolved_counts(session, [agent[0] for agent in agents]) if agents else {}
         memberships: dict[str, dict[int, datetime | None]] = {}
         for agent_id, team_key, last in session.execute(

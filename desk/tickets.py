@@ -1214,6 +1214,10 @@ class TicketStore:
             if assignee is not None and not assignee.active and assignee_id != ticket.assignee_id:
                 # A deactivated agent cannot sign in to see it (the page's picker leaves them out; the API did not).
                 raise InputError("assignee", N_("agent %(agent)s is deactivated"), agent=assignee_id)
+            if assignee is not None and not assignee.works_tickets and assignee_id != ticket.assignee_id:
+                # Zendesk's light agents: they see tickets and add notes, never assigned one (the pickers omit them).
+                raise InputError("assignee", N_("agent %(agent)s is a light agent, who cannot be assigned tickets"),
+                                 agent=assignee_id)
             return record_assignee(session, ticket, assignee_id, agent_id)
         return False
 

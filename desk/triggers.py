@@ -251,9 +251,10 @@ class Triggers:
                 record_assignee(session, ticket, None, None, now, trigger=name)
         if actions.assignee is not None:
             agent = session.scalar(select(Agent).where(Agent.email == actions.assignee))
-            if agent is None or not agent.active:
-                log.warning("trigger %r: agent %s is %s; ticket %s left as it was", name, actions.assignee,
-                            "deactivated" if agent is not None else "gone", ticket.id)
+            if agent is None or not agent.active or not agent.works_tickets:
+                why = "gone" if agent is None else ("deactivated" if not agent.active else "a light agent")
+                log.warning("trigger %r: agent %s is %s; ticket %s left as it was", name, actions.assignee, why,
+                            ticket.id)
                 note("assignee_skipped", None, actions.assignee)
             else:
                 record_assignee(session, ticket, agent.id, None, now, trigger=name)

@@ -30,7 +30,7 @@ from desk.advice import thread_version
 from desk.audit import Actor
 from desk.inbox import SORTS, VIEWS, InboxQuery
 from desk.mail.attachments import Upload
-from desk.models import PRIORITIES, TICKET_STATUSES, Agent, Ticket, as_utc, utcnow
+from desk.models import PRIORITIES, TICKET_STATUSES, WORKING_ROLES, Agent, Ticket, as_utc, utcnow
 from desk.problems import problem_number
 from desk.saved_views import FIELD_PREFIX, MAX_NAME, SHARERS
 from desk.side_conversations import with_history
@@ -51,6 +51,7 @@ from webapp.formatting import isolate_in_rtl
 from webapp.forms import LoginForm
 from webapp.help import record, render_article
 from webapp.paging import paged
+from webapp.roles import works_tickets_required
 from webapp.security import (
     LOGIN_LIMIT,
     form_number,
@@ -104,6 +105,11 @@ class AgentUser(UserMixin):
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    @property
+    def works_tickets(self) -> bool:
+        """Replies, changes tickets, may be assigned: every role but light (desk.models.Agent.works_tickets)."""
+        return self.role in WORKING_ROLES
 
 
 @login_manager.user_loader
@@ -372,7 +378,7 @@ def change_view(view_id: int):
 
 
 @bp.post("/bulk")
-@login_required
+@works_tickets_required
 def bulk():
     """Assign, solve, tag, set the due time of, move to a team, snooze or link to a problem the checked tickets: all
     of them change, or (on any error) none."""
@@ -539,7 +545,7 @@ def ticket(ticket_id: int) -> str:
 
 
 @bp.post("/tickets/<int:ticket_id>/shown")
-@login_required
+@works_tickets_required
 def suggestions_shown(ticket_id: int):
     """The page tells what it showed: recorded once per agent and advice version (JSON, CSRF header)."""
     body = json_object("version and details")
@@ -599,7 +605,7 @@ def presence(ticket_id: int):
 
 
 @bp.post("/tickets/<int:ticket_id>/events")
-@login_required
+@works_tickets_required
 def suggestion_event(ticket_id: int):
     """Inserted / rejected / applied (a macro), sent by the ticket page's script as the agent acts (JSON, CSRF)."""
     body = json_object("kind (inserted, rejected or applied)")
@@ -625,7 +631,7 @@ def suggestion_event(ticket_id: int):
 
 
 @bp.post("/tickets/<int:ticket_id>/reply")
-@login_required
+@works_tickets_required
 def reply(ticket_id: int):
     """Send the reply. If a message arrived since the page was drawn, show it and ask before sending."""
     desk = state.desk()
@@ -688,6 +694,7 @@ def _reply_to_incidents(ticket_id: int, text: str, status: str, seen: str, anywa
 
 @bp.post("/tickets/<int:ticket_id>/problem")
 @login_required
+@works_tickets_required
 def problem(ticket_id: int):
     """Mark the ticket a problem or not, link it as an incident of the problem typed, or unlink it (`action`). A
     refused link is shown beside its field with what was typed."""
@@ -749,7 +756,7 @@ def _record_sent(ticket_id: int, text: str, sent: SentReply) -> None:
 
 
 @bp.post("/tickets/<int:ticket_id>/follow-up")
-@login_required
+@works_tickets_required
 def follow_up(ticket_id: int):
     """A closed ticket's page sends its reply as a follow-up (Zendesk's "create a follow-up"): a new linked ticket,
     the reply its first message, mailed to the customer; the agent is taken to it. The closed ticket is unchanged."""
@@ -792,7 +799,7 @@ def note(ticket_id: int):
 
 
 @bp.post("/tickets/<int:ticket_id>/tags")
-@login_required
+@works_tickets_required
 def tags(ticket_id: int):
     desk = state.desk()
     try:
@@ -808,7 +815,7 @@ def tags(ticket_id: int):
 
 
 @bp.post("/tickets/<int:ticket_id>/ccs")
-@login_required
+@works_tickets_required
 def ccs(ticket_id: int):
     """Add a CC (`email`) or take one off (`remove`): desk.ccs, in the history and the audit log."""
     desk, by = state.desk(), acting()
@@ -831,7 +838,7 @@ def ccs(ticket_id: int):
 
 
 @bp.post("/tickets/<int:ticket_id>/merge")
-@login_required
+@works_tickets_required
 def merge(ticket_id: int):
     """Merge this (duplicate) ticket into the one given; the customer is told once, in the target's language."""
     desk = state.desk()
@@ -857,7 +864,7 @@ def merge(ticket_id: int):
 
 
 @bp.post("/tickets/<int:ticket_id>/update")
-@login_required
+@works_tickets_required
 def update(ticket_id: int):
     assignee = request.form.get("assignee", "")
     number = form_number(assignee)
@@ -887,7 +894,7 @@ def update(ticket_id: int):
 
 
 @bp.post("/tickets/<int:ticket_id>/due")
-@login_required
+@works_tickets_required
 def due(ticket_id: int):
     """Set the due time by hand, or clear it back to the business-hours one. A bad value is shown again
     with its error, and nothing is written."""
@@ -911,7 +918,7 @@ def due(ticket_id: int):
 
 
 @bp.post("/tickets/<int:ticket_id>/snooze")
-@login_required
+@works_tickets_required
 def snooze(ticket_id: int):
     """Snooze the ticket until a preset (in 1 hour, tomorrow 09:00, next Monday 09:00 on the agent's clock) or a date
     and time typed in the agent's zone; or (action "unsnooze") bring it back now. A refused time is shown again with
@@ -936,7 +943,7 @@ def snooze(ticket_id: int):
 
 
 @bp.post("/tickets/<int:ticket_id>/team")
-@login_required
+@works_tickets_required
 def team(ticket_id: int):
     """Move the ticket to another team (recorded in its history): the due time is counted in the new team's hours
     unless set by hand, and an assignee who is not in the team is unassigned. A team the file lacks is refused."""
@@ -1011,7 +1018,7 @@ def profile_page(**extra: Any) -> str:
 
 
 @bp.route("/availability", methods=["POST"])
-@login_required
+@works_tickets_required
 def availability():
     """The agent's own "Available" / "Away" (the header's toggle, also on the profile; Chatwoot's online/busy, Zendesk's
     agent status): only an available agent of a team with an `assignment:` rule is handed new tickets

@@ -177,12 +177,16 @@ def agents() -> None:
 @click.option("--name", default="", help="Display name (default: the part of the email before @).")
 @click.option("--admin", is_flag=True, help="May create agents and API tokens.")
 @click.option("--lead", is_flag=True, help="Sees reports and the dashboard; does not manage agents.")
+@click.option("--light", is_flag=True, help="A light agent: reads tickets and adds internal notes, nothing else.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input (for scripts).")
 @click.option("--if-missing", is_flag=True, help="Succeed without change when the agent exists (for set-up scripts).")
 def agents_create(
-    settings: Settings, email: str, name: str, admin: bool, lead: bool, password_stdin: bool, if_missing: bool
+    settings: Settings, email: str, name: str, admin: bool, lead: bool, light: bool, password_stdin: bool,
+    if_missing: bool,
 ) -> None:
     """Create an agent; the password comes from a prompt, or stdin with --password-stdin."""
+    if admin + lead + light > 1:
+        raise click.UsageError("choose one of --admin, --lead and --light")
     from desk.audit import CLI  # the audit log's actor for account commands
 
     if password_stdin:
@@ -193,9 +197,27 @@ def agents_create(
         if if_missing and desk.accounts.find(email) is not None:
             click.echo(f"{email} exists; unchanged")
             return
-        role = "admin" if admin else ("lead" if lead else "agent")
+        role = "admin" if admin else ("lead" if lead else ("light" if light else "agent"))
         agent = desk.accounts.create_agent(email, password, name=name, role=role, by=CLI)
     click.echo(f"created {agent.role} {agent.email}")
+
+
+@agents.command("role")
+@location_options
+@click.argument("email")
+@click.argument("role")
+def agents_role(settings: Settings, email: str, role: str) -> None:
+    """Change an agent's role: agent, lead, admin or light (a light agent reads tickets and adds internal notes).
+    Audited as the admin page's change; made light, the agent's tickets that are not closed are unassigned."""
+    from desk.audit import CLI  # the audit log's actor for account commands
+
+    with open_desk(settings) as desk:
+        agent = desk.accounts.find(email)
+        if agent is None:
+            raise click.ClickException(f"no agent {email}")
+        before = agent.role
+        desk.accounts.manage(agent.id, by=CLI, role=role)
+    click.echo(f"{email}: {before} -> {role}" if before != role else f"{email} is {role}; unchanged")
 
 
 @agents.command("password")

@@ -32,6 +32,7 @@ from webapp.agent import PAGE_SIZE, _admin_required, _page, acting, bp
 from webapp.desk_errors import FIELDS, desk_error
 from webapp.formatting import isolate_in_rtl
 from webapp.paging import paged
+from webapp.roles import works_tickets_required
 from webapp.security import form_number
 from webapp.workspace_labels import ViewLabels
 
@@ -157,7 +158,7 @@ def erase_customer_post(customer_id: int):
 
 
 @bp.post("/customers/<int:customer_id>")
-@login_required
+@works_tickets_required
 def edit_customer(customer_id: int):
     """Save the display name, email, country and notes (CSRF, as every form; an audit event by the signed-in agent);
     a refusal, an email another customer has among them, shows the page again with the error under its field and

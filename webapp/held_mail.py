@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext, lazy_gettext
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from desk.mail.held import PER_PAGE
 from desk.tickets import InputError
@@ -21,6 +21,7 @@ from webapp import state
 from webapp.agent import _page, interface_language
 from webapp.desk_errors import desk_error, mail_reason
 from webapp.paging import paged
+from webapp.roles import works_tickets_required
 
 bp = Blueprint("held", __name__, url_prefix="/agent/held")
 bp.before_request(interface_language)  # the agent's own language and time zone, as on every workspace page
@@ -38,14 +39,14 @@ bp.add_app_template_filter(mail_reason, "held_reason")
 
 
 @bp.get("/")
-@login_required
+@works_tickets_required
 def index() -> str:
     found, paging = paged(state.desk().held_mail.page, PER_PAGE)
     return _page("agent/held.html", rows=found.rows, total=found.total, outcomes=OUTCOMES, paging=paging)
 
 
 @bp.get("/<int:inbound_id>")
-@login_required
+@works_tickets_required
 def mail(inbound_id: int) -> str:
     held_mail = state.desk().held_mail
     found = held_mail.get(inbound_id)
@@ -56,7 +57,7 @@ def mail(inbound_id: int) -> str:
 
 
 @bp.post("/<int:inbound_id>/recover")
-@login_required
+@works_tickets_required
 def recover(inbound_id: int):
     try:
         received = state.desk().held_mail.recover(
@@ -75,7 +76,7 @@ def recover(inbound_id: int):
 
 
 @bp.post("/<int:inbound_id>/delete")
-@login_required
+@works_tickets_required
 def delete(inbound_id: int):
     try:
         state.desk().held_mail.delete(inbound_id, current_user.id)

@@ -23,7 +23,7 @@ from webapp.agent import PAGE_SIZE, _page, acting, bp
 from webapp.desk_errors import desk_error
 from webapp.formatting import isolate_in_rtl
 from webapp.paging import paged
-from webapp.roles import LEAD_ROLES, lead_required
+from webapp.roles import LEAD_ROLES, lead_required, works_tickets_required
 from webapp.security import form_number
 from webapp.workspace_labels import ViewLabels
 
@@ -130,7 +130,7 @@ def delete_organization(organization_id: int):
 
 
 @bp.post("/customers/<int:customer_id>/organization")
-@login_required
+@works_tickets_required
 def customer_organization(customer_id: int):
     """Any agent: the customer's organization by hand (`organization`: an id, "none", or "auto" for the email
     domain's), kept whatever the domains become. A refusal is flashed naming the field, nothing written."""

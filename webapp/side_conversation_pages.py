@@ -17,6 +17,7 @@ from webapp import state
 from webapp.agent import _closed_page, _page_again, acting, bp
 from webapp.attachments import content_disposition
 from webapp.desk_errors import desk_error
+from webapp.roles import works_tickets_required
 
 
 def _refused(ticket_id: int, error: InputError, **kept: str) -> Response | tuple[str, int]:
@@ -35,7 +36,7 @@ def _forwarded() -> list[int]:
 
 
 @bp.post("/tickets/<int:ticket_id>/side-conversations")
-@login_required
+@works_tickets_required
 def start_side_conversation(ticket_id: int) -> Response | tuple[str, int]:
     form = request.form
     to, subject, body = form.get("to", ""), form.get("subject", ""), form.get("body", "")
@@ -50,7 +51,7 @@ def start_side_conversation(ticket_id: int) -> Response | tuple[str, int]:
 
 
 @bp.post("/tickets/<int:ticket_id>/side-conversations/<int:side_id>/reply")
-@login_required
+@works_tickets_required
 def reply_side_conversation(ticket_id: int, side_id: int) -> Response | tuple[str, int]:
     body = request.form.get("body", "")
     desk = state.desk()
@@ -66,7 +67,7 @@ def reply_side_conversation(ticket_id: int, side_id: int) -> Response | tuple[st
 
 
 @bp.post("/tickets/<int:ticket_id>/side-conversations/<int:side_id>/participants")
-@login_required
+@works_tickets_required
 def side_conversation_participants(ticket_id: int, side_id: int) -> Response | tuple[str, int]:
     """Add the typed addresses and remove the ticked ones."""
     add = request.form.get("add", "")[:10_000]
@@ -82,7 +83,7 @@ def side_conversation_participants(ticket_id: int, side_id: int) -> Response | t
 
 
 @bp.post("/tickets/<int:ticket_id>/side-conversations/<int:side_id>/status")
-@login_required
+@works_tickets_required
 def side_conversation_status(ticket_id: int, side_id: int) -> Response | tuple[str, int]:
     desk = state.desk()
     try:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext
-from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from desk.ticket_fields import FieldsRefused, set_fields
@@ -17,12 +16,13 @@ from desk.tickets import ClosedTicketError, InputError
 from webapp import state
 from webapp.agent import _closed_page, _page_again, acting, bp, interface_lang
 from webapp.desk_errors import desk_error, desk_problem
+from webapp.roles import works_tickets_required
 
 FORM_PREFIX = "field."  # each input's name: field.<key>
 
 
 @bp.post("/tickets/<int:ticket_id>/fields")
-@login_required
+@works_tickets_required
 def ticket_fields(ticket_id: int) -> Response | tuple[str, int]:
     desk = state.desk()
     raw: dict[str, object] = {}

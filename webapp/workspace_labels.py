@@ -45,7 +45,8 @@ class ViewLabels:
                 "solved": gettext("snooze ended: solved")}.get(reason or "", gettext("snooze ended"))
 
     def role(self, key: str) -> str:
-        return {"agent": gettext("Agent"), "lead": gettext("Lead"), "admin": gettext("Admin")}.get(key, key)
+        return {"agent": gettext("Agent"), "lead": gettext("Lead"), "admin": gettext("Admin"),
+                "light": gettext("Light agent")}.get(key, key)
 
     def scope(self, key: str) -> str:
         """What an API token's scope (desk.token_scopes.SCOPES) lets it do, as the admin page describes it."""

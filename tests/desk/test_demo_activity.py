@@ -26,6 +26,7 @@ def test_demo_seed_is_alive_and_idempotent(tmp_path: Path) -> None:
         assert import_file(desk.tickets, CONTENT / "_demo" / "tickets.jsonl").created == 80
         desk.accounts.create_agent("agent@example.com", "a long enough password", name="Demo agent")
         desk.accounts.create_agent("lead@example.com", "a long enough password", name="Demo lead", role="lead")
+        light = desk.accounts.create_agent("light@example.com", "a long enough password", name="Billing", role="light")
         hours = BusinessHours.load(CONTENT)
         first = seed(desk.db, hours, NOW)
         assert (first.tickets, first.already) == (80, False) and first.surveys > 5 and first.searches > 400
@@ -48,13 +49,14 @@ def test_demo_seed_is_alive_and_idempotent(tmp_path: Path) -> None:
         # The agents are in teams (every one in the default team, each also in one by turn), each ticket is assigned
         # to an agent of its team, with the assignment in its history, and "My teams' tickets" has tickets for all.
         agent, lead = desk.accounts.find("agent@example.com").id, desk.accounts.find("lead@example.com").id
-        assert desk.teams.memberships() == {agent: ["ksa"], lead: ["ksa", "uae"]}
+        assert desk.teams.memberships() == {agent: ["ksa"], lead: ["ksa", "uae"]}  # the light agent in none
         for ticket in desk.tickets.inbox(status=None, limit=100)[0]:
             assert ticket.assignee_id in desk.teams.members(ticket.team), ticket.external_id
             [assigned] = [c for c in desk.tickets.changes(ticket.id) if isinstance(c, TicketAssigneeChange)]
             assert (assigned.old_assignee_id, assigned.new_assignee_id) == (None, ticket.assignee_id)
         for someone in (agent, lead):
             assert desk.inbox.counts(someone)["my_teams"] > 0
-        assert all(a.available for a in desk.accounts.everyone())  # the demo's agents are at work
+        # The demo's agents are at work; a light agent is never assigned, never available.
+        assert [a.id for a in desk.accounts.everyone() if not a.available] == [light.id]
     finally:
         desk.close()

@@ -2,7 +2,7 @@
 
 Each route and method has one access rule below; a route added without a rule fails
 `test_every_route_has_an_access_rule`, so nobody ships an endpoint whose guard was never decided.
-Every rule is then tried as anonymous, agent, admin, a valid / bad / revoked API token, and an
+Every rule is then tried as anonymous, agent, light agent, admin, a valid / bad / revoked API token, and an
 agent whose form lacks the CSRF token, against the real app.
 """
 
@@ -22,6 +22,10 @@ from tests.webapp.light_app import PASSWORD, csrf, login
 from webapp import create_app
 
 PUBLIC, AGENT, ADMIN, TOKEN, TOKEN_OR_AGENT, SIGNED = "public", "agent", "admin", "token", "token_or_agent", "signed"
+# Agents who work tickets: every role but light (webapp.roles.works_tickets_required). A light agent (Zendesk's) reads
+# tickets, customers and side conversations, searches, adds internal notes, keeps their own profile and saved views
+# (AGENT); answering, changing a ticket or a customer, held mail and side conversations' posts are WORKER (their 403).
+WORKER = "worker"
 # The help widget's posts: the widget's signed visit token, never the session's CSRF token (webapp/widget.py), so
 # every identity here (none holds a widget token) is refused as for a missing CSRF token.
 WIDGET_TOKEN = "widget_token"
@@ -50,9 +54,9 @@ RULES: dict[tuple[str, str], str] = {
     ("agent.logout", "POST"): AGENT,
     ("agent.inbox", "GET"): AGENT,
     ("agent.ticket", "GET"): AGENT,
-    ("agent.suggestion_event", "POST"): AGENT,
-    ("agent.reply", "POST"): AGENT,
-    ("agent.update", "POST"): AGENT,
+    ("agent.suggestion_event", "POST"): WORKER,
+    ("agent.reply", "POST"): WORKER,
+    ("agent.update", "POST"): WORKER,
     ("agent.article", "GET"): AGENT,
     ("agent.admin", "GET"): ADMIN,
     ("agent.admin", "POST"): ADMIN,
@@ -104,14 +108,14 @@ RULES: dict[tuple[str, str], str] = {
     ("seo.sitemap_part", "GET"): PUBLIC,
     ("seo.robots", "GET"): PUBLIC,
     # The workspace.
-    ("agent.bulk", "POST"): AGENT,
-    ("agent.merge", "POST"): AGENT,
-    ("agent.problem", "POST"): AGENT,
-    ("agent.due", "POST"): AGENT,
-    ("agent.team", "POST"): AGENT,
-    ("agent.snooze", "POST"): AGENT,
-    ("agent.ticket_fields", "POST"): AGENT,
-    ("agent.follow_up", "POST"): AGENT,
+    ("agent.bulk", "POST"): WORKER,
+    ("agent.merge", "POST"): WORKER,
+    ("agent.problem", "POST"): WORKER,
+    ("agent.due", "POST"): WORKER,
+    ("agent.team", "POST"): WORKER,
+    ("agent.snooze", "POST"): WORKER,
+    ("agent.ticket_fields", "POST"): WORKER,
+    ("agent.follow_up", "POST"): WORKER,
     ("agent.save_view", "POST"): AGENT,
     ("agent.change_view", "POST"): AGENT,
     ("agent.note", "POST"): AGENT,
@@ -124,35 +128,35 @@ RULES: dict[tuple[str, str], str] = {
     ("agent.passkey_edit", "POST"): AGENT,
     ("agent.passkey_sign_in_options", "POST"): PUBLIC,  # passwordless sign-in, or the second step after the password
     ("agent.passkey_sign_in", "POST"): PUBLIC,
-    ("agent.availability", "POST"): AGENT,
+    ("agent.availability", "POST"): WORKER,
     ("agent.customer", "GET"): AGENT,  # the customer's profile: any agent role
     ("agent.customers", "GET"): AGENT,  # the customer list: any agent role
-    ("agent.edit_customer", "POST"): AGENT,
+    ("agent.edit_customer", "POST"): WORKER,
     ("agent.merge_customer", "GET"): ADMIN,  # merging customers: admins only (a lead: test_customer_merge_pages)
     ("agent.merge_customer_post", "POST"): ADMIN,
     ("agent.erase_customer", "GET"): ADMIN,  # erasing a customer: admins only (a lead: test_customer_erasure_pages)
     ("agent.erase_customer_post", "POST"): ADMIN,
     ("agent.organizations", "GET"): AGENT,  # organizations: any agent reads them
     ("agent.organization", "GET"): AGENT,
-    ("agent.customer_organization", "POST"): AGENT,  # a customer's organization by hand: any agent, as the profile
+    ("agent.customer_organization", "POST"): WORKER,  # a customer's organization by hand: any agent, as the profile
     ("agent.create_organization", "POST"): ADMIN,  # leads and admins (a lead's access: test_organization_pages)
     ("agent.edit_organization", "POST"): ADMIN,
     ("agent.delete_organization", "POST"): ADMIN,
     ("agent.presence", "POST"): AGENT,
-    ("agent.suggestions_shown", "POST"): AGENT,
-    ("agent.tags", "POST"): AGENT,
-    ("agent.ccs", "POST"): AGENT,
-    ("agent.start_side_conversation", "POST"): AGENT,  # side conversations: internal, any agent (sideconv34)
-    ("agent.reply_side_conversation", "POST"): AGENT,
-    ("agent.side_conversation_status", "POST"): AGENT,
-    ("agent.side_conversation_participants", "POST"): AGENT,
+    ("agent.suggestions_shown", "POST"): WORKER,
+    ("agent.tags", "POST"): WORKER,
+    ("agent.ccs", "POST"): WORKER,
+    ("agent.start_side_conversation", "POST"): WORKER,  # side conversations: internal, any agent (sideconv34)
+    ("agent.reply_side_conversation", "POST"): WORKER,
+    ("agent.side_conversation_status", "POST"): WORKER,
+    ("agent.side_conversation_participants", "POST"): WORKER,
     ("agent.side_conversation_file", "GET"): AGENT,
     ("agent.updates", "GET"): AGENT,
     ("attachments.for_agent", "GET"): AGENT,
-    ("held.index", "GET"): AGENT,
-    ("held.mail", "GET"): AGENT,
-    ("held.recover", "POST"): AGENT,
-    ("held.delete", "POST"): AGENT,
+    ("held.index", "GET"): WORKER,
+    ("held.mail", "GET"): WORKER,
+    ("held.recover", "POST"): WORKER,
+    ("held.delete", "POST"): WORKER,
     # Leads and admins (a plain agent gets 403, as for admin pages).
     ("dashboard.index", "GET"): ADMIN,
     ("dashboard.download", "GET"): ADMIN,
@@ -181,8 +185,8 @@ RULES: dict[tuple[str, str], str] = {
     ("widget.contact", "POST"): WIDGET_TOKEN,
 }
 
-IDENTITIES = ("anonymous", "agent", "admin", "valid_token", "bad_token", "revoked_token", "agent_without_csrf")
-COOKIE_IDENTITIES = ("agent", "admin", "agent_without_csrf")
+IDENTITIES = ("anonymous", "agent", "light", "admin", "valid_token", "bad_token", "revoked_token", "agent_without_csrf")
+COOKIE_IDENTITIES = ("agent", "light", "admin", "agent_without_csrf")
 
 
 def sample_path(app: Flask, rule, values: dict[str, str]) -> str:  # type: ignore[no-untyped-def]
@@ -228,6 +232,8 @@ def expectation(rule: str, identity: str, method: str, api_route: bool) -> Calla
         return denied_login
     if rule == ADMIN and identity != "admin":
         return lambda r: r.status_code == 403
+    if rule == WORKER and identity == "light":
+        return lambda r: r.status_code == 403
     return allowed
 
 
@@ -238,6 +244,7 @@ def matrix_app(indexed: Engine) -> tuple[Flask, dict[str, str], dict[str, str]]:
     desk = app.extensions["desk"]
     desk.accounts.create_agent("admin@example.com", PASSWORD, role="admin")
     desk.accounts.create_agent("agent@example.com", PASSWORD)
+    desk.accounts.create_agent("light@example.com", PASSWORD, role="light")
     tokens = {"valid_token": desk.accounts.create_token("partner"), "bad_token": "kb_not-a-real-token",
               "revoked_token": desk.accounts.create_token("old partner")}
     from desk.models import ApiToken
@@ -258,7 +265,7 @@ def client_for(app: Flask, identity: str) -> tuple[FlaskClient, dict[str, str], 
     """A client as `identity`, its extra headers, and the CSRF token its forms would carry ("" if none)."""
     client = app.test_client()
     if identity in COOKIE_IDENTITIES:
-        login(client, "admin@example.com" if identity == "admin" else "agent@example.com")
+        login(client, {"admin": "admin@example.com", "light": "light@example.com"}.get(identity, "agent@example.com"))
         token = "" if identity == "agent_without_csrf" else csrf(client.get("/en/contact").get_data(as_text=True))
         return client, {}, token
     if identity == "anonymous":

@@ -88,7 +88,11 @@
   // ---- ticket page -----------------------------------------------------------------------------
   var panel = document.getElementById("draft"), reply = document.getElementById("reply-body");
   var page = document.getElementById("ticket-page");
-  if (!page || !reply) return;
+  if (!page) return;
+  // A light agent's page has no reply form (notes only): presence and live messages still run; nothing is inserted
+  // (the page draws no insert buttons or macros) and typing a note is not "replying".
+  var noteOnly = !reply;
+  if (noteOnly) reply = document.getElementById("note-body") || document.createElement("textarea");
   var insertedDraft = document.getElementById("inserted-draft"), insertedWhat = document.getElementById("inserted-what");
   var citations = document.getElementById("citations");
 
@@ -189,14 +193,14 @@
 
   keys.r = function () { reply.focus(); };
   keys.i = insertDraft;
-  keys.n = function () { document.getElementById("note-body").focus(); };
+  keys.n = function () { var box = document.getElementById("note-body"); if (box) box.focus(); };
   keys.m = function () { if (macroInput) macroInput.focus(); };
-  keys.t = function () { document.getElementById("tag-input").focus(); };
+  keys.t = function () { var box = document.getElementById("tag-input"); if (box) box.focus(); };
   keys.u = function () { window.location = "/agent/"; };
 
   // Presence: every 10 s say "here (typing?)" and learn who else is here and whether anything is new.
   var lastTyped = 0, first = true;
-  reply.addEventListener("input", function () { lastTyped = Date.now(); });
+  if (!noteOnly) reply.addEventListener("input", function () { lastTyped = Date.now(); });
   var collision = document.getElementById("collision"), fresh = document.getElementById("new-messages");
   // A message that arrived while the page is open joins the thread; since the agent now sees it,
   // it no longer counts as "crossed" when they send.
