@@ -47,6 +47,7 @@ from desk.models import (
     Ticket,
     TicketFieldValue,
     TicketStatusChange,
+    TimeEntry,
     utcnow,
 )
 from desk.query_text import normalise_query
@@ -246,6 +247,33 @@ class SelfService:
 
 
 @dataclass(frozen=True)
+class HandleTimeRow:
+    """Time entries (desk.time_tracking) recorded in the period by one agent or on one team's tickets."""
+
+    key: str  # the agent's name, or the team's key
+    seconds: int
+    entries: int
+    tickets: int  # distinct tickets the time went on
+
+
+@dataclass(frozen=True)
+class HandleTime:
+    """The agents' time on tickets (desk.time_tracking), by when each entry was recorded: the period's total, by
+    agent and by the ticket's team; per ticket solved in the period (over those with time recorded, their whole
+    time); and the time recorded in the period on tickets after their first reopen (rework)."""
+
+    seconds: int
+    entries: int
+    by_agent: list[HandleTimeRow]
+    by_team: list[HandleTimeRow]
+    solved_tickets: int  # solved in the period, with time recorded
+    average_per_solved: float | None  # seconds
+    median_per_solved: float | None  # seconds
+    reopened_seconds: int  # recorded in the period on tickets after their first reopen
+    reopened_tickets: int
+
+
+@dataclass(frozen=True)
 class Day:
     day: str  # YYYY-MM-DD, a day of the period's zone
     created: int
@@ -262,6 +290,7 @@ class Figures:
     adoption: Adoption
     self_service: SelfService
     days: list[Day]
+    handle_time: HandleTime
 
 
 @dataclass(frozen=True)
@@ -847,6 +876,57 @@ def daily(db: Database, f: Filters, facts: TicketFacts | None = None) -> list[Da
     return [Day(d.isoformat(), c, s) for d, c, s in zip(dates, created, solved, strict=True)]
 
 
+# --- handle time (task timetrack35) -------------------------------------------------------------------
+
+
+def _time_slices(query: Select, f: Filters) -> Select:
+    """A query over time_entries joined to their tickets, with the slices: the ticket's language, channel and category,
+    and the agent whose time it is."""
+    return _ticket_slices(query.join(Ticket, Ticket.id == TimeEntry.ticket_id), f, TimeEntry.agent_id)
+
+
+def handle_time(db: Database, f: Filters, hours: BusinessHours, names: dict[int, str] | None = None) -> HandleTime:
+    """The period's handle time (HandleTime), in SQL: sums grouped by agent, by team and by solved ticket on the
+    entries' (created_at, agent_id, seconds) and (ticket_id, seconds) indexes; the median over the solved tickets'
+    sums in Python."""
+    names = names if names is not None else _names(db)
+    in_period = _in_period(TimeEntry.created_at, f)
+    by_agent_q = _time_slices(select(TimeEntry.agent_id, func.sum(TimeEntry.seconds), func.count(),
+                                     func.count(distinct(TimeEntry.ticket_id))), f
+                              ).where(in_period).group_by(TimeEntry.agent_id)
+    by_team_q = _time_slices(select(Ticket.team, func.sum(TimeEntry.seconds), func.count(),
+                                    func.count(distinct(TimeEntry.ticket_id))), f
+                             ).where(in_period).group_by(Ticket.team)
+    solved = (select(TicketStatusChange.ticket_id)
+              .where(TicketStatusChange.new_status == "solved", _in_period(TicketStatusChange.created_at, f)))
+    per_solved_q = _time_slices(select(TimeEntry.ticket_id, func.sum(TimeEntry.seconds)), f).where(
+        TimeEntry.ticket_id.in_(solved)).group_by(TimeEntry.ticket_id)
+    change = TicketStatusChange
+    reopens = (select(change.ticket_id, func.min(change.created_at).label("first_reopen"))
+               .where(change.old_status.in_(SOLVED), change.new_status.in_(UNSOLVED))
+               .group_by(change.ticket_id).subquery("reopens"))
+    reopened_q = _time_slices(select(func.coalesce(func.sum(TimeEntry.seconds), 0),
+                                     func.count(distinct(TimeEntry.ticket_id)))
+                              .join(reopens, reopens.c.ticket_id == TimeEntry.ticket_id), f).where(
+        in_period, TimeEntry.created_at >= reopens.c.first_reopen)
+    with db.session() as session:
+        agents = session.execute(by_agent_q).all()
+        teams: dict[str, list[int]] = {}
+        for team, seconds, entries, tickets in session.execute(by_team_q).all():
+            kept = teams.setdefault(hours.team_key(team), [0, 0, 0])  # no team stored: the default team's
+            kept[0] += int(seconds or 0)
+            kept[1] += int(entries)
+            kept[2] += int(tickets)
+        sums = [float(total) for _ticket, total in session.execute(per_solved_q).all()]
+        reopened_seconds, reopened_tickets = session.execute(reopened_q).one()
+    by_agent = sorted((HandleTimeRow(names.get(a, str(a)), int(sec or 0), int(n), int(t)) for a, sec, n, t in agents),
+                      key=lambda r: (-r.seconds, r.key))
+    by_team = sorted((HandleTimeRow(key, *v) for key, v in teams.items()), key=lambda r: (-r.seconds, r.key))
+    average = round(sum(sums) / len(sums), 1) if sums else None
+    return HandleTime(sum(r.seconds for r in by_agent), sum(r.entries for r in by_agent), by_agent, by_team,
+                      len(sums), average, median(sums), int(reopened_seconds or 0), int(reopened_tickets or 0))
+
+
 # --- everything ----------------------------------------------------------------------------------------
 
 
@@ -862,10 +942,12 @@ def figures(db: Database, f: Filters, hours: BusinessHours, as_of: datetime | No
         return Figures(
             f, ticket_figures(db, f, hours, as_of, facts), Backlog(min(as_of or utcnow(), f.end), {}, 0, 0),
             csat(db, f, names), [], Adoption(empty, [], [], {}, []), self_service(db, f, headline_only=True), [],
+            handle_time(db, f, hours, names),
         )
     return Figures(
         f, ticket_figures(db, f, hours, as_of, facts), backlog(db, f, as_of), csat(db, f, names),
         agent_rows(db, f, names, facts), adoption(db, f, names), self_service(db, f), daily(db, f, facts),
+        handle_time(db, f, hours, names),
     )
 
 

@@ -36,7 +36,9 @@ from desk.snooze import snooze_time
 from desk.tags import clean_tag
 from desk.ticket_fields import field_changes, values_of
 from desk.tickets import ClosedTicketError, CrossedReplyError, InputError, SentReply, parse_due, plain_text
+from desk.time_tracking import LEADS, MAX_SECONDS, form_seconds, new_form_key
 from desk.translatable import N_
+from kb.arabic import ascii_digits
 from kb.bidi_text import without_bidi_controls
 from kb.macros import placeholder_values
 from kb.tag_rule import sought_tag
@@ -71,6 +73,9 @@ MAX_SHOWN = 20
 MAX_QUERY = 200
 MAX_BULK = 200
 MAX_LIVE_MESSAGES = 20
+# The ticket page's timer pauses after this long without a key, click or scroll on the page (Zendesk's Time Tracking
+# app pauses on inactivity too): time away from the desk with the tab open is not work on the ticket.
+TIMER_IDLE_SECONDS = 300
 SAVED_FILTERS = ("view", "status", "lang", "team", "tag", "q", "sort", "columns", "organization", "side_replied")
 
 
@@ -473,6 +478,9 @@ def _ticket_page(found: Ticket, **extra: Any) -> str:
     extra.setdefault("kept_fields", {})
     extra.setdefault("field_errors", {})
     extra.setdefault("kept_due", due.astimezone(zone).strftime("%Y-%m-%dT%H:%M") if due is not None else "")
+    extra.setdefault("time_error", None)
+    extra.setdefault("kept_manual", {})
+    kept_seconds, kept_minutes = kept_time()
     return _page(
         "agent/ticket.html", ticket=found, history=desk.tickets.history(found.customer_id, exclude=found.id),
         organization=desk.organizations.summary(found.customer_id),
@@ -492,8 +500,35 @@ def _ticket_page(found: Ticket, **extra: Any) -> str:
         last_message_id=max((m.id for m in found.messages), default=0),
         ticket_fields=desk.fields, field_values=values_of(desk.db, found),
         field_changes=field_changes(desk.db, found.id),
+        time_on=state.settings().time_tracking, time=desk.time_entries.of_ticket(found.id), time_key=new_form_key(),
+        kept_seconds=kept_seconds, kept_minutes=kept_minutes, may_change_time=may_change_time,
+        timer_idle_seconds=TIMER_IDLE_SECONDS,
         **extra,
     )
+
+
+def posted_time() -> int | None:
+    """The agent's time a reply, note or update posts (the page's timer's seconds, else the typed minutes), read
+    only while KB_TIME_TRACKING is on: an InputError naming `time_spent` when it is not a time (desk.time_tracking)."""
+    if not state.settings().time_tracking:
+        return None
+    return form_seconds(request.form.get("time_spent_seconds", "")[:40], request.form.get("time_spent", "")[:40])
+
+
+def kept_time() -> tuple[int, str]:
+    """What a refused post carried of the agent's time, for the page drawn again: the timer's seconds (it goes on
+    from them) and the typed minutes (kept in the field). Nothing for a GET."""
+    if request.method != "POST":
+        return 0, ""
+    typed = ascii_digits(request.form.get("time_spent_seconds", "")[:40]).strip()
+    seconds = int(typed) if typed.isdecimal() and len(typed) <= 6 else 0
+    return min(seconds, MAX_SECONDS), request.form.get("time_spent", "")[:20]
+
+
+def may_change_time(agent_id: int) -> bool:
+    """Whether the signed-in agent may edit or delete this agent's time entry (theirs, or they lead; the desk checks
+    again)."""
+    return agent_id == current_user.id or current_user.role in LEADS
 
 
 def _closed_page(ticket_id: int, error: ClosedTicketError) -> tuple[str, int]:
@@ -623,7 +658,8 @@ def reply(ticket_id: int):
         tags = [clean_tag(t) for t in request.form.getlist("add_tag") if t.strip()]
         sent = desk.tickets.send_reply(ticket_id, current_user.id, text, status=status,
                                        seen_message_id=None if anyway else form_number(seen),
-                                       files=files, tags=tags, fields=_macro_fields())
+                                       files=files, tags=tags, fields=_macro_fields(), seconds=posted_time(),
+                                       form_key=request.form.get("time_key"))
     except CrossedReplyError as crossed:
         return _page_again(ticket_id, crossed=crossed.messages, kept_reply=text, kept_status=status,
                            file_error=bool(files), file_error_field="reply"), 409
@@ -695,7 +731,8 @@ def note(ticket_id: int):
     desk = state.desk()
     text, files = request.form.get("body", ""), request_files()
     try:
-        written = desk.notes.add(ticket_id, current_user.id, text, files=files)
+        written = desk.notes.add(ticket_id, current_user.id, text, files=files, seconds=posted_time(),
+                                 form_key=request.form.get("time_key"))
     except ClosedTicketError as error:
         return _closed_page(ticket_id, error)
     except InputError as error:
@@ -790,11 +827,15 @@ def update(ticket_id: int):
             priority=request.form.get("priority") or None,
             assignee_id=number if number is not None else (None if assignee == "none" else -1),
             agent_id=current_user.id,
+            seconds=posted_time(),
+            form_key=request.form.get("time_key"),
         )
     except ClosedTicketError as error:
         return _closed_page(ticket_id, error)
     except InputError as error:
         flash(desk_error(error), "error")
+        if error.field == "time_spent":  # the page again with the time kept (a redirect would lose it)
+            return _page_again(ticket_id), 400
         return redirect(url_for(".ticket", ticket_id=ticket_id))
     found = desk.tickets.get(ticket_id) if assigned and number is not None else None
     if found is not None and found.assignee is not None:
@@ -961,6 +1002,7 @@ from webapp import (  # noqa: E402,F401
     tag_pages,
     team_status_pages,
     ticket_field_pages,
+    time_pages,
     two_factor_pages,
     webhook_pages,
 )
