@@ -104,13 +104,13 @@ def duration_filter(seconds: int | None) -> str:
     ("1 hour 5 minutes", "٤٥ ثانية"): under a minute in seconds, else to the minute."""
     total = int(seconds or 0)
     if total < 60:
-        return ngettext("%(num)s second", "%(num)s seconds", total, num=number_filter(total))
+        return ngettext("%(count)s second", "%(count)s seconds", total, count=number_filter(total))
     hours, minutes = divmod(total // 60, 60)
     parts = []
     if hours:
-        parts.append(ngettext("%(num)s hour", "%(num)s hours", hours, num=number_filter(hours)))
+        parts.append(ngettext("%(count)s hour", "%(count)s hours", hours, count=number_filter(hours)))
     if minutes or not hours:
-        parts.append(ngettext("%(num)s minute", "%(num)s minutes", minutes, num=number_filter(minutes)))
+        parts.append(ngettext("%(count)s minute", "%(count)s minutes", minutes, count=number_filter(minutes)))
     return " ".join(parts)
 
 

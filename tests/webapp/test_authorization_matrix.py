@@ -85,6 +85,10 @@ RULES: dict[tuple[str, str], str] = {
     ("api.start_side_conversation", "POST"): TOKEN,
     ("api.reply_side_conversation", "POST"): TOKEN,
     ("api.change_side_conversation", "PATCH"): TOKEN,
+    ("api.time_entries", "GET"): TOKEN,  # time tracking (timetrack35)
+    ("api.add_time_entry", "POST"): TOKEN,
+    ("api.change_time_entry", "PATCH"): TOKEN,
+    ("api.delete_time_entry", "DELETE"): TOKEN,
     ("api.suggest", "POST"): TOKEN,
     ("hooks.git_status", "GET"): TOKEN_OR_AGENT,
     ("hooks.git_push", "POST"): SIGNED,
@@ -145,6 +149,8 @@ RULES: dict[tuple[str, str], str] = {
     ("agent.side_conversation_status", "POST"): AGENT,
     ("agent.side_conversation_participants", "POST"): AGENT,
     ("agent.side_conversation_file", "GET"): AGENT,
+    ("agent.add_time", "POST"): AGENT,  # time tracking: any agent their own time; a lead's or admin's any (timetrack35)
+    ("agent.change_time", "POST"): AGENT,
     ("agent.updates", "GET"): AGENT,
     ("attachments.for_agent", "GET"): AGENT,
     ("held.index", "GET"): AGENT,
@@ -248,7 +254,7 @@ def matrix_app(indexed: Engine) -> tuple[Flask, dict[str, str], dict[str, str]]:
               "name": "gaps", "filename": "site.css", "category": "returns", "attachment_id": "1",
               "signed": "not-a-signed-link", "token": "not-a-survey-token", "notice_id": "1", "inbound_id": "1",
               "number": "1", "key": "reason", "organization_id": "1",
-              "passkey_id": "1", "side_id": "1", "message_id": "1"}
+              "passkey_id": "1", "side_id": "1", "message_id": "1", "entry_id": "1"}
     return app, tokens, values
 
 
