@@ -84,7 +84,7 @@
   document.addEventListener("visibilitychange", function () { lastTick = Date.now(); draw(); });
 
   // The forms that carry the time: their minutes fields give way to the timer's seconds.
-  document.querySelectorAll(".time-field").forEach(function (field) { field.hidden = true; });
+  document.querySelectorAll(".time-field").forEach(function (field) { field.style.display = "none"; });
   document.querySelectorAll("input.timer-seconds").forEach(function (hidden) {
     hidden.form.addEventListener("submit", function () {
       tick();
