@@ -834,8 +834,8 @@ def update(ticket_id: int):
         return _closed_page(ticket_id, error)
     except InputError as error:
         flash(desk_error(error), "error")
-        if error.field == "time_spent":  # the page again with the time kept (a redirect would lose it)
-            return _page_again(ticket_id), 400
+        if error.field == "time_spent" or request.form.get("time_spent_seconds") or request.form.get("time_spent"):
+            return _page_again(ticket_id), 400  # the page again with the time kept (a redirect would lose it)
         return redirect(url_for(".ticket", ticket_id=ticket_id))
     found = desk.tickets.get(ticket_id) if assigned and number is not None else None
     if found is not None and found.assignee is not None:
