@@ -23,6 +23,7 @@ from desk.tickets import ClosedTicketError, InputError, NewTicket
 from desk.time_tracking import NotYourEntry, form_seconds, minutes_as_seconds
 from kb.settings import Settings
 from tests.conftest import database_at, database_url_for_tests, migrate
+from tests.races import at_once, refused
 
 HOURS = BusinessHours.from_mapping({"default": "ksa", "teams": {
     "ksa": {"timezone": "Asia/Riyadh", "days": ["sun", "mon", "tue", "wed", "thu"], "hours": ["09:00", "17:00"]},
@@ -224,6 +225,18 @@ def test_nothing_in_the_window_counts_entries_of_a_day_outside_it(desk: Desk) ->
 
 def replace_day(f: Filters, days: int) -> Filters:
     return Filters(f.start + timedelta(days=days), f.end + timedelta(days=days), zone=f.zone)
+
+
+def test_the_same_form_posted_twice_at_once_records_its_time_once(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two posts of one page's "Add time" at once (a double click, two tabs) meet after reading the page's key: the
+    ticket's row lock (changeable) makes the second wait and then find the first's entry."""
+    ticket = new_ticket(desk, "Twice at once")
+    import desk.time_tracking as tracking
+
+    post = lambda: desk.time_entries.add(ticket, 1, 300, "Courier", Actor.agent(1), form_key="page-twice")  # noqa: E731
+    results = at_once([post, post], [(tracking, "clean_form_key")], monkeypatch)
+    assert all(not isinstance(r, Exception) or refused(r) for r in results), results
+    assert entries(desk, ticket) == [(1, 300, "manual")]
 
 
 def test_the_migration_adds_the_time_tables_and_goes_down(tmp_path: Path) -> None:
