@@ -880,51 +880,65 @@ def daily(db: Database, f: Filters, facts: TicketFacts | None = None) -> list[Da
 
 
 def _time_slices(query: Select, f: Filters) -> Select:
-    """A query over time_entries joined to their tickets, with the slices: the ticket's language, channel and category,
-    and the agent whose time it is."""
-    return _ticket_slices(query.join(Ticket, Ticket.id == TimeEntry.ticket_id), f, TimeEntry.agent_id)
+    """A query over time_entries with the slices: the agent whose time it is, and (joined to the ticket only then) the
+    ticket's language, channel and category."""
+    if f.lang or f.channel or f.category:  # an entry's ticket exists (a foreign key): joined only to slice by it
+        query = query.join(Ticket, Ticket.id == TimeEntry.ticket_id)
+    return _ticket_slices(query, f, TimeEntry.agent_id)
 
 
-def handle_time(db: Database, f: Filters, hours: BusinessHours, names: dict[int, str] | None = None) -> HandleTime:
-    """The period's handle time (HandleTime), in SQL: sums grouped by agent, by team and by solved ticket on the
-    entries' (created_at, agent_id, seconds) and (ticket_id, seconds) indexes; the median over the solved tickets'
-    sums in Python."""
+def handle_time(db: Database, f: Filters, hours: BusinessHours, names: dict[int, str] | None = None,
+                headline_only: bool = False) -> HandleTime:
+    """The period's handle time (HandleTime), in SQL: sums grouped by agent on the entries' (created_at, agent_id,
+    ticket_id, seconds) index alone, by team joined to the tickets, and by solved ticket on the (ticket_id, seconds)
+    index; the median in Python over the solved tickets' sums. `headline_only` (the previous period beside the
+    current one): the total, per solved ticket and reopened figures, without the breakdowns (one SUM for the
+    total). bench/handle_time_bench.py, bench/RESULTS.md "Session 35, timetrack35"."""
     names = names if names is not None else _names(db)
     in_period = _in_period(TimeEntry.created_at, f)
     by_agent_q = _time_slices(select(TimeEntry.agent_id, func.sum(TimeEntry.seconds), func.count(),
                                      func.count(distinct(TimeEntry.ticket_id))), f
                               ).where(in_period).group_by(TimeEntry.agent_id)
-    by_team_q = _time_slices(select(Ticket.team, func.sum(TimeEntry.seconds), func.count(),
-                                    func.count(distinct(TimeEntry.ticket_id))), f
-                             ).where(in_period).group_by(Ticket.team)
+    by_team_q = _ticket_slices(select(Ticket.team, func.sum(TimeEntry.seconds), func.count(),
+                                      func.count(distinct(TimeEntry.ticket_id)))
+                               .join(Ticket, Ticket.id == TimeEntry.ticket_id), f, TimeEntry.agent_id
+                               ).where(in_period).group_by(Ticket.team)
+    total_q = _time_slices(select(func.coalesce(func.sum(TimeEntry.seconds), 0), func.count()), f).where(in_period)
     solved = (select(TicketStatusChange.ticket_id)
               .where(TicketStatusChange.new_status == "solved", _in_period(TicketStatusChange.created_at, f)))
     per_solved_q = _time_slices(select(TimeEntry.ticket_id, func.sum(TimeEntry.seconds)), f).where(
         TimeEntry.ticket_id.in_(solved)).group_by(TimeEntry.ticket_id)
     change = TicketStatusChange
+    # Each ticket's first reopen, for the tickets with time in the period only (not every reopen ever made).
     reopens = (select(change.ticket_id, func.min(change.created_at).label("first_reopen"))
-               .where(change.old_status.in_(SOLVED), change.new_status.in_(UNSOLVED))
+               .where(change.old_status.in_(SOLVED), change.new_status.in_(UNSOLVED),
+                      change.ticket_id.in_(select(TimeEntry.ticket_id).where(in_period)))
                .group_by(change.ticket_id).subquery("reopens"))
     reopened_q = _time_slices(select(func.coalesce(func.sum(TimeEntry.seconds), 0),
                                      func.count(distinct(TimeEntry.ticket_id)))
                               .join(reopens, reopens.c.ticket_id == TimeEntry.ticket_id), f).where(
         in_period, TimeEntry.created_at >= reopens.c.first_reopen)
+    agents: list[Any] = []
+    teams: dict[str, list[int]] = {}
     with db.session() as session:
-        agents = session.execute(by_agent_q).all()
-        teams: dict[str, list[int]] = {}
-        for team, seconds, entries, tickets in session.execute(by_team_q).all():
-            kept = teams.setdefault(hours.team_key(team), [0, 0, 0])  # no team stored: the default team's
-            kept[0] += int(seconds or 0)
-            kept[1] += int(entries)
-            kept[2] += int(tickets)
+        if headline_only:
+            seconds, entries = (int(v or 0) for v in session.execute(total_q).one())
+        else:
+            agents = list(session.execute(by_agent_q).all())
+            seconds, entries = sum(int(row[1] or 0) for row in agents), sum(int(row[2]) for row in agents)
+            for team, team_seconds, team_entries, tickets in session.execute(by_team_q).all():
+                kept = teams.setdefault(hours.team_key(team), [0, 0, 0])  # no team stored: the default team's
+                kept[0] += int(team_seconds or 0)
+                kept[1] += int(team_entries)
+                kept[2] += int(tickets)
         sums = [float(total) for _ticket, total in session.execute(per_solved_q).all()]
         reopened_seconds, reopened_tickets = session.execute(reopened_q).one()
     by_agent = sorted((HandleTimeRow(names.get(a, str(a)), int(sec or 0), int(n), int(t)) for a, sec, n, t in agents),
                       key=lambda r: (-r.seconds, r.key))
     by_team = sorted((HandleTimeRow(key, *v) for key, v in teams.items()), key=lambda r: (-r.seconds, r.key))
     average = round(sum(sums) / len(sums), 1) if sums else None
-    return HandleTime(sum(r.seconds for r in by_agent), sum(r.entries for r in by_agent), by_agent, by_team,
-                      len(sums), average, median(sums), int(reopened_seconds or 0), int(reopened_tickets or 0))
+    return HandleTime(seconds, entries, by_agent, by_team, len(sums), average, median(sums),
+                      int(reopened_seconds or 0), int(reopened_tickets or 0))
 
 
 # --- everything ----------------------------------------------------------------------------------------
@@ -942,7 +956,7 @@ def figures(db: Database, f: Filters, hours: BusinessHours, as_of: datetime | No
         return Figures(
             f, ticket_figures(db, f, hours, as_of, facts), Backlog(min(as_of or utcnow(), f.end), {}, 0, 0),
             csat(db, f, names), [], Adoption(empty, [], [], {}, []), self_service(db, f, headline_only=True), [],
-            handle_time(db, f, hours, names),
+            handle_time(db, f, hours, names, headline_only=True),
         )
     return Figures(
         f, ticket_figures(db, f, hours, as_of, facts), backlog(db, f, as_of), csat(db, f, names),

@@ -446,8 +446,8 @@ class TimeEntry(Base):
     __table_args__ = (UniqueConstraint("agent_id", "form_key", name="uq_time_entries_agent_form_key"),
                       # the ticket's total and each solved ticket's (the dashboard), read from the index alone
                       Index("ix_time_entries_ticket_seconds", "ticket_id", "seconds"),
-                      # the period's entries by agent (the dashboard)
-                      Index("ix_time_entries_created_agent", "created_at", "agent_id", "seconds"))
+                      # the period's entries by agent (the dashboard), read from the index alone
+                      Index("ix_time_entries_created_agent", "created_at", "agent_id", "ticket_id", "seconds"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))

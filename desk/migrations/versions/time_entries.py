@@ -31,7 +31,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("agent_id", "form_key", name="uq_time_entries_agent_form_key"),
     )
     op.create_index("ix_time_entries_ticket_seconds", "time_entries", ["ticket_id", "seconds"])
-    op.create_index("ix_time_entries_created_agent", "time_entries", ["created_at", "agent_id", "seconds"])
+    op.create_index("ix_time_entries_created_agent", "time_entries", ["created_at", "agent_id", "ticket_id", "seconds"])
     op.create_table(
         "time_entry_changes",
         sa.Column("id", sa.Integer(), primary_key=True),
