@@ -42,7 +42,7 @@ def add_time(db: Database, per_ticket: float, seed: int = 35) -> int:
     with db.engine.begin() as connection:
         connection.execute(insert(Agent), [{"id": i, "email": f"agent{i}@example.com", "password_hash": "x",
                                             "role": "agent", "name": f"Agent {i}"} for i in range(2, 6)])
-        tickets = connection.execute(select(Ticket.id, Ticket.created_at, Ticket.status)).all()
+        tickets = connection.execute(select(Ticket.id, Ticket.created_at, Ticket.status).order_by(Ticket.id)).all()
     written = 0
     for first in range(0, len(tickets), 5000):
         entries, reopens = [], []
