@@ -64,6 +64,7 @@ from desk.tags import Tags
 from desk.teams import Teams
 from desk.ticket_json import snapshots
 from desk.tickets import TicketStore
+from desk.time_tracking import TimeEntries
 from desk.triggers import Triggers, load_triggers
 from desk.two_factor import TwoFactor
 from desk.webhooks import Webhooks, capture
@@ -225,6 +226,10 @@ class Desk:
     @cached_property
     def notes(self) -> Notes:
         return Notes(self.db, self.settings.data_dir, FileLimits.from_settings(self.settings))
+
+    @cached_property
+    def time_entries(self) -> TimeEntries:
+        return TimeEntries(self.db)
 
     @cached_property
     def tags(self) -> Tags:

@@ -31,6 +31,9 @@ What is removed and what stays, per table (the README's "Erase a customer", unde
   their values dropped from the `ticket_fields_changed` audit events; numbers, dates, dropdowns and checkboxes stay.
 - csat_surveys: the rating, times and agent stay (CSAT figures unchanged); the comment is dropped and the token
   replaced (the survey link no longer opens).
+- time_entries (desk.time_tracking): the seconds, agent, kind and times stay (the dashboard's handle time); the
+  agents' notes on them are dropped (a note may name or quote the customer, as an internal note may). Their edit
+  history (time_entry_changes) holds no text.
 - suggestion_events: kept for the adoption figures; `details` keeps only what the figures read ("what") and the
   agent's `reason` for a rejection is dropped (it may quote the ticket).
 - audit_events: the earlier `customer_edited` events of the erased rows keep which fields changed but not the old
@@ -88,6 +91,7 @@ from desk.models import (
     TicketCcChange,
     TicketFieldValue,
     TicketSearchText,
+    TimeEntry,
     WebhookDelivery,
     utcnow,
 )
@@ -321,6 +325,10 @@ class Erasure:
         changed("advice", session.execute(delete(TicketAdvice).where(TicketAdvice.ticket_id.in_(ticket_ids))))
         changed("content_gaps", session.execute(delete(ContentGap).where(ContentGap.ticket_id.in_(ticket_ids))))
         changed("mentions", session.execute(delete(Mention).where(Mention.ticket_id.in_(ticket_ids))))
+        # Time entries keep their seconds, agent and kind (the handle-time figures); an agent's note may quote or
+        # name the customer, as an internal note may: dropped.
+        changed("time_entry_notes", session.execute(update(TimeEntry).where(
+            TimeEntry.ticket_id.in_(ticket_ids), TimeEntry.note.is_not(None)).values(note=None)))
         changed("messages", session.execute(update(Message).where(Message.ticket_id.in_(ticket_ids))
                                             .values(body="", external_id=None)))
         # What they wrote as a CC on others' tickets (desk.ccs) is emptied too; they are off every CC list, and the

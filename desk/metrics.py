@@ -47,6 +47,7 @@ from desk.models import (
     Ticket,
     TicketFieldValue,
     TicketStatusChange,
+    TimeEntry,
     utcnow,
 )
 from desk.query_text import normalise_query
@@ -246,6 +247,33 @@ class SelfService:
 
 
 @dataclass(frozen=True)
+class HandleTimeRow:
+    """Time entries (desk.time_tracking) recorded in the period by one agent or on one team's tickets."""
+
+    key: str  # the agent's name, or the team's key
+    seconds: int
+    entries: int
+    tickets: int  # distinct tickets the time went on
+
+
+@dataclass(frozen=True)
+class HandleTime:
+    """The agents' time on tickets (desk.time_tracking), by when each entry was recorded: the period's total, by
+    agent and by the ticket's team; per ticket solved in the period (over those with time recorded, their whole
+    time); and the time recorded in the period on tickets after their first reopen (rework)."""
+
+    seconds: int
+    entries: int
+    by_agent: list[HandleTimeRow]
+    by_team: list[HandleTimeRow]
+    solved_tickets: int  # solved in the period, with time recorded
+    average_per_solved: float | None  # seconds
+    median_per_solved: float | None  # seconds
+    reopened_seconds: int  # recorded in the period on tickets after their first reopen
+    reopened_tickets: int
+
+
+@dataclass(frozen=True)
 class Day:
     day: str  # YYYY-MM-DD, a day of the period's zone
     created: int
@@ -262,6 +290,7 @@ class Figures:
     adoption: Adoption
     self_service: SelfService
     days: list[Day]
+    handle_time: HandleTime
 
 
 @dataclass(frozen=True)
@@ -847,6 +876,73 @@ def daily(db: Database, f: Filters, facts: TicketFacts | None = None) -> list[Da
     return [Day(d.isoformat(), c, s) for d, c, s in zip(dates, created, solved, strict=True)]
 
 
+# --- handle time (task timetrack35) -------------------------------------------------------------------
+
+
+def _time_slices(query: Select, f: Filters) -> Select:
+    """A query over time_entries with the slices: the agent whose time it is, and (joined to the ticket only then) the
+    ticket's language, channel and category."""
+    if f.lang or f.channel or f.category:  # an entry's ticket exists (a foreign key): joined only to slice by it
+        query = query.join(Ticket, Ticket.id == TimeEntry.ticket_id)
+    return _ticket_slices(query, f, TimeEntry.agent_id)
+
+
+def handle_time(db: Database, f: Filters, hours: BusinessHours, names: dict[int, str] | None = None,
+                headline_only: bool = False) -> HandleTime:
+    """The period's handle time (HandleTime), in SQL: sums grouped by agent on the entries' (created_at, agent_id,
+    ticket_id, seconds) index alone, by team over each ticket's sum joined to its ticket, and by solved ticket on the
+    (ticket_id, seconds) index; the median in Python over the solved tickets' sums. `headline_only` (the previous
+    period beside the current one): the total, per solved ticket and reopened figures, without the breakdowns (one
+    SUM for the total). bench/handle_time_bench.py, bench/RESULTS.md "Session 35, timetrack35"."""
+    names = names if names is not None else _names(db)
+    in_period = _in_period(TimeEntry.created_at, f)
+    by_agent_q = _time_slices(select(TimeEntry.agent_id, func.sum(TimeEntry.seconds), func.count(),
+                                     func.count(distinct(TimeEntry.ticket_id))), f
+                              ).where(in_period).group_by(TimeEntry.agent_id)
+    # Each ticket's time first (from the index), then one ticket lookup per ticket rather than per entry.
+    per_ticket = _time_slices(select(TimeEntry.ticket_id, func.sum(TimeEntry.seconds).label("seconds"),
+                                     func.count().label("entries")), f
+                              ).where(in_period).group_by(TimeEntry.ticket_id).subquery("per_ticket")
+    by_team_q = (select(Ticket.team, func.sum(per_ticket.c.seconds), func.sum(per_ticket.c.entries), func.count())
+                 .join(Ticket, Ticket.id == per_ticket.c.ticket_id).group_by(Ticket.team))
+    total_q = _time_slices(select(func.coalesce(func.sum(TimeEntry.seconds), 0), func.count()), f).where(in_period)
+    solved = (select(TicketStatusChange.ticket_id)
+              .where(TicketStatusChange.new_status == "solved", _in_period(TicketStatusChange.created_at, f)))
+    per_solved_q = _time_slices(select(TimeEntry.ticket_id, func.sum(TimeEntry.seconds)), f).where(
+        TimeEntry.ticket_id.in_(solved)).group_by(TimeEntry.ticket_id)
+    change = TicketStatusChange
+    # Each ticket's first reopen, for the tickets with time in the period only (not every reopen ever made).
+    reopens = (select(change.ticket_id, func.min(change.created_at).label("first_reopen"))
+               .where(change.old_status.in_(SOLVED), change.new_status.in_(UNSOLVED),
+                      change.ticket_id.in_(select(TimeEntry.ticket_id).where(in_period)))
+               .group_by(change.ticket_id).subquery("reopens"))
+    reopened_q = _time_slices(select(func.coalesce(func.sum(TimeEntry.seconds), 0),
+                                     func.count(distinct(TimeEntry.ticket_id)))
+                              .join(reopens, reopens.c.ticket_id == TimeEntry.ticket_id), f).where(
+        in_period, TimeEntry.created_at >= reopens.c.first_reopen)
+    agents: list[Any] = []
+    teams: dict[str, list[int]] = {}
+    with db.session() as session:
+        if headline_only:
+            seconds, entries = (int(v or 0) for v in session.execute(total_q).one())
+        else:
+            agents = list(session.execute(by_agent_q).all())
+            seconds, entries = sum(int(row[1] or 0) for row in agents), sum(int(row[2]) for row in agents)
+            for team, team_seconds, team_entries, tickets in session.execute(by_team_q).all():
+                kept = teams.setdefault(hours.team_key(team), [0, 0, 0])  # no team stored: the default team's
+                kept[0] += int(team_seconds or 0)
+                kept[1] += int(team_entries)
+                kept[2] += int(tickets)
+        sums = [float(total) for _ticket, total in session.execute(per_solved_q).all()]
+        reopened_seconds, reopened_tickets = session.execute(reopened_q).one()
+    by_agent = sorted((HandleTimeRow(names.get(a, str(a)), int(sec or 0), int(n), int(t)) for a, sec, n, t in agents),
+                      key=lambda r: (-r.seconds, r.key))
+    by_team = sorted((HandleTimeRow(key, *v) for key, v in teams.items()), key=lambda r: (-r.seconds, r.key))
+    average = round(sum(sums) / len(sums), 1) if sums else None
+    return HandleTime(seconds, entries, by_agent, by_team, len(sums), average, median(sums),
+                      int(reopened_seconds or 0), int(reopened_tickets or 0))
+
+
 # --- everything ----------------------------------------------------------------------------------------
 
 
@@ -862,10 +958,12 @@ def figures(db: Database, f: Filters, hours: BusinessHours, as_of: datetime | No
         return Figures(
             f, ticket_figures(db, f, hours, as_of, facts), Backlog(min(as_of or utcnow(), f.end), {}, 0, 0),
             csat(db, f, names), [], Adoption(empty, [], [], {}, []), self_service(db, f, headline_only=True), [],
+            handle_time(db, f, hours, names, headline_only=True),
         )
     return Figures(
         f, ticket_figures(db, f, hours, as_of, facts), backlog(db, f, as_of), csat(db, f, names),
         agent_rows(db, f, names, facts), adoption(db, f, names), self_service(db, f), daily(db, f, facts),
+        handle_time(db, f, hours, names),
     )
 
 

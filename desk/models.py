@@ -280,7 +280,7 @@ AUDIT_ACTIONS = (
     "organization_created", "organization_edited", "organization_deleted", "organization_member_changed",
     "passkey_registered", "passkey_renamed", "passkey_removed", "passkey_used", "passkey_failed",
     "side_conversation_started", "side_conversation_replied", "side_conversation_closed", "side_conversation_reopened",
-    "side_conversation_participants",
+    "side_conversation_participants", "time_entry_edited", "time_entry_deleted",
 )
 AUDIT_ACTORS = ("agent", "cli", "system", "api")  # "api": an API token's request (the token named in `after`)
 # A team and a tag by key, the rest by id; "org": an organization (desk.organizations; the column holds 8).
@@ -446,6 +446,54 @@ class TicketCcChange(Base):
     email: Mapped[str] = mapped_column(String(320))
     kind: Mapped[str] = mapped_column(String(20))  # added | removed
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+# What a time entry was recorded with (desk.time_tracking): an agent's reply, internal note or ticket update (the
+# ticket page's timer or its "Time spent" field), or an entry made by hand (the page's form, the API).
+TIME_ENTRY_KINDS = ("reply", "note", "update", "manual")
+
+
+class TimeEntry(Base):
+    """Time an agent spent on a ticket (Zendesk's Time Tracking app, Freshdesk's timesheets; desk.time_tracking):
+    whole seconds, 1 to a day. `form_key` is the ticket page's key for the post that carried it (one per page drawn):
+    the same post again records nothing (unique per agent). `note` is the agent's optional words, the one personal
+    text here (an erasure empties it, desk.erasure)."""
+
+    __tablename__ = "time_entries"
+    __table_args__ = (UniqueConstraint("agent_id", "form_key", name="uq_time_entries_agent_form_key"),
+                      # the ticket's total and each solved ticket's (the dashboard), read from the index alone
+                      Index("ix_time_entries_ticket_seconds", "ticket_id", "seconds"),
+                      # the period's entries by agent (the dashboard), read from the index alone
+                      Index("ix_time_entries_created_agent", "created_at", "agent_id", "ticket_id", "seconds"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"))
+    seconds: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(String(500))
+    kind: Mapped[str] = mapped_column(String(10))  # TIME_ENTRY_KINDS
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime | None]
+    form_key: Mapped[str | None] = mapped_column(String(64))
+
+
+class TimeEntryChange(Base):
+    """A time entry edited or deleted: the ticket's history (the audit log has it too, `time_entry_edited`,
+    `time_entry_deleted`). The seconds before and after; of the note only whether it changed."""
+
+    __tablename__ = "time_entry_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    entry_id: Mapped[int] = mapped_column(Integer)  # no foreign key: a deleted entry's row is gone
+    entry_agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))  # whose time it was
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))  # who changed it (None: an API token)
+    actor: Mapped[str] = mapped_column(String(8), default="agent")  # AUDIT_ACTORS
+    kind: Mapped[str] = mapped_column(String(10))  # edited | deleted
+    old_seconds: Mapped[int] = mapped_column(Integer)
+    new_seconds: Mapped[int | None] = mapped_column(Integer)
+    note_changed: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class SuggestionEvent(Base):

@@ -21,6 +21,7 @@ from desk.mail.attachments import FileLimits, Upload, file_writes
 from desk.models import Agent, Mention, Message, utcnow
 from desk.ticket_search import index_ticket
 from desk.tickets import MAX_BODY, attach_files, changeable, clean_files, clean_text
+from desk.time_tracking import clean_seconds, record_with
 from kb.settings import Settings
 
 MENTION = re.compile(r"(?<![\w.])@([\w.+-]+(?:@[\w-]+(?:\.[\w-]+)+)?)")
@@ -43,10 +44,14 @@ class Notes:
         self.data_dir = data_dir  # where a note's files are stored (a note without files needs none)
         self.file_limits = file_limits or FileLimits.from_settings(Settings())
 
-    def add(self, ticket_id: int, agent_id: int, body: str, files: Sequence[Upload] = ()) -> Note:
+    def add(self, ticket_id: int, agent_id: int, body: str, files: Sequence[Upload] = (), seconds: int | None = None,
+            form_key: str | None = None) -> Note:
         """The note, with `files` for agents only (checked, stored and discarded on failure as a reply's are). A note
         may be files alone (a courier's scan says it all), as a reply may; one with neither is refused, naming
-        "note"."""
+        "note". `seconds`: the agent's time on the ticket, recorded with the note (desk.time_tracking; `form_key` the
+        page's post, recorded once)."""
+        if seconds is not None:
+            clean_seconds(seconds, "time_spent")
         text = clean_text("note", body, MAX_BODY, required=not files)
         handles = mention_handles(text)
         attached = clean_files(files, self.file_limits)
@@ -65,6 +70,7 @@ class Notes:
                         session.add(Mention(message_id=message.id, ticket_id=ticket_id, agent_id=agent.id))
                         mentioned.append(agent.name)
             index_ticket(session, ticket)
+            record_with(session, ticket, agent_id, seconds, "note", form_key)
         return Note(message.id, mentioned)
 
     def unseen(self, agent_id: int) -> dict[int, int]:

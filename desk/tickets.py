@@ -57,6 +57,7 @@ from desk.models import (
     TicketTag,
     TicketTeamChange,
     TicketTriggerChange,
+    TimeEntryChange,
     as_utc,
     reached_customer,
     utcnow,
@@ -360,7 +361,7 @@ Answer = Callable[[Session, R], None]
 
 # A row of a ticket's history (`TicketStore.changes`).
 Change = (TicketStatusChange | TicketDueChange | TicketTeamChange | TicketAssigneeChange | TicketSnoozeChange
-          | TicketTriggerChange | TicketCcChange | TicketProblemChange)
+          | TicketTriggerChange | TicketCcChange | TicketProblemChange | TimeEntryChange)
 
 
 def record_assignee(session: Session, ticket: Ticket, assignee_id: int | None, agent_id: int | None,
@@ -621,8 +622,8 @@ class TicketStore:
 
     def changes(self, ticket_id: int) -> list[Change]:
         """The ticket's history: status changes, due times set by hand, moves between teams, assignee changes and
-        snoozes, CCs added and removed, problem marks and links (desk.problems), oldest first (a move that unassigns
-        lists the move, then the unassignment)."""
+        snoozes, CCs added and removed, problem marks and links (desk.problems), time entries edited and deleted,
+        oldest first (a move that unassigns lists the move, then the unassignment)."""
         with self.db.session() as session:
             rows: list[Change] = [
                 *session.scalars(select(TicketStatusChange).where(TicketStatusChange.ticket_id == ticket_id)),
@@ -633,9 +634,11 @@ class TicketStore:
                 *session.scalars(select(TicketTriggerChange).where(TicketTriggerChange.ticket_id == ticket_id)),
                 *session.scalars(select(TicketCcChange).where(TicketCcChange.ticket_id == ticket_id)),
                 *session.scalars(select(TicketProblemChange).where(TicketProblemChange.ticket_id == ticket_id)),
+                *session.scalars(select(TimeEntryChange).where(TimeEntryChange.ticket_id == ticket_id)),
             ]
         kinds = {TicketStatusChange: 0, TicketDueChange: 1, TicketTeamChange: 2, TicketAssigneeChange: 3,
-                 TicketSnoozeChange: 4, TicketTriggerChange: 5, TicketCcChange: 6, TicketProblemChange: 7}
+                 TicketSnoozeChange: 4, TicketTriggerChange: 5, TicketCcChange: 6, TicketProblemChange: 7,
+                 TimeEntryChange: 8}
         return sorted(rows, key=lambda row: (as_utc(row.created_at), kinds[type(row)], row.id))
 
     def validate(self, new: NewTicket, with_files: bool = False) -> NewTicket:
@@ -995,6 +998,7 @@ class TicketStore:
     def send_reply(
         self, ticket_id: int, agent_id: int, body: str, status: str = "pending", seen_message_id: int | None = None,
         files: Sequence[Upload] = (), tags: Sequence[str] = (), fields: Mapping[str, object] | None = None,
+        seconds: int | None = None, form_key: str | None = None,
     ) -> SentReply:
         """`reply`, also telling whether this call sent it or found the same page's reply already sent
         (the caller records what the agent did once per reply, not once per click).
@@ -1006,7 +1010,12 @@ class TicketStore:
         alone (no text); one with neither is refused, naming "body". A closed ticket is final: `ClosedTicketError`
         (its page offers `agent_follow_up` instead), where the reply used to reopen it. `fields` (a macro's
         set_fields: key -> value) are checked first and set with the reply, audited as the agent's change; a refused
-        one (an InputError naming `fields.<key>`) sends nothing."""
+        one (an InputError naming `fields.<key>`) sends nothing. `seconds`: the agent's time on the ticket, recorded
+        with the reply (desk.time_tracking; `form_key` the page's post, recorded once), not for a resend."""
+        from desk.time_tracking import clean_seconds, record_with  # it imports this module's InputError
+
+        if seconds is not None:
+            clean_seconds(seconds, "time_spent")
         text, attached = self._reply_input(body, status, files)
         if fields:
             from desk.ticket_fields import clean_values  # it imports this module's InputError
@@ -1031,6 +1040,7 @@ class TicketStore:
             message = Message(author="agent", agent_id=agent_id, body=text, created_at=utcnow(), channel="email")
             ticket.messages.append(message)
             self._sent(session, ticket, message, agent_id, status, attached, written)
+            record_with(session, ticket, agent_id, seconds, "reply", form_key)
         return SentReply(message, resent=False)
 
     def customer_reply(self, reference: str, body: str, submission: str | None = None, files: Sequence[Upload] = (),
@@ -1169,11 +1179,23 @@ class TicketStore:
         priority: str | None = None,
         assignee_id: int | None = -1,
         agent_id: int | None = None,
+        seconds: int | None = None,
+        form_key: str | None = None,
     ) -> bool:
         """Change status, priority or assignee (`assignee_id=None` unassigns; -1 leaves it); `agent_id`
-        is who did it (the history's author). Returns whether the assignee changed."""
+        is who did it (the history's author). Returns whether the assignee changed. `seconds`: the agent's time on the
+        ticket, recorded with the update (desk.time_tracking; `form_key` the page's post, recorded once)."""
+        from desk.time_tracking import clean_seconds, record_with  # it imports this module's InputError
+
+        if seconds is not None:
+            clean_seconds(seconds, "time_spent")
         with self.db.session() as session:
-            return self._update(session, ticket_id, status, priority, assignee_id, agent_id)
+            changed = self._update(session, ticket_id, status, priority, assignee_id, agent_id)
+            if seconds is not None and agent_id is not None:
+                ticket = row_by_id(session, Ticket, ticket_id)
+                assert ticket is not None  # held by `_update`'s changeable
+                record_with(session, ticket, agent_id, seconds, "update", form_key)
+            return changed
 
     def bulk_update(
         self,

@@ -472,6 +472,12 @@ class Settings:
         "inbox views an agent may save (personal ones and those they share), as Zendesk caps personal views",
         parse=lambda raw: _positive_int("KB_SAVED_VIEWS_PER_AGENT", raw),
     )
+    time_tracking: bool = setting(
+        True, "KB_TIME_TRACKING",
+        "the ticket page's timer and \"Time spent\" fields (each agent's time on a ticket, with a reply, note or "
+        "update, or by hand; README \"Time tracking\"); `off` hides them (entries already made, the API's routes and "
+        "the dashboard's figures stay)",
+    )
     click_feedback: bool = setting(
         False, "KB_CLICK_FEEDBACK",
         "`on`: results customers clicked for a query (with no ticket after it in that visit) rank a little higher "

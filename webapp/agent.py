@@ -38,7 +38,9 @@ from desk.snooze import snooze_time
 from desk.tags import clean_tag
 from desk.ticket_fields import field_changes, values_of
 from desk.tickets import ClosedTicketError, CrossedReplyError, InputError, SentReply, parse_due, plain_text
+from desk.time_tracking import LEADS, MAX_SECONDS, form_seconds, new_form_key
 from desk.translatable import N_
+from kb.arabic import ascii_digits
 from kb.bidi_text import without_bidi_controls
 from kb.macros import placeholder_values
 from kb.tag_rule import sought_tag
@@ -74,6 +76,9 @@ MAX_SHOWN = 20
 MAX_QUERY = 200
 MAX_BULK = 200
 MAX_LIVE_MESSAGES = 20
+# The ticket page's timer pauses after this long without a key, click or scroll on the page (Zendesk's Time Tracking
+# app pauses on inactivity too): time away from the desk with the tab open is not work on the ticket.
+TIMER_IDLE_SECONDS = 300
 SAVED_FILTERS = ("view", "status", "lang", "team", "tag", "q", "sort", "columns", "organization", "side_replied",
                  "problems", "incidents_of")
 
@@ -493,6 +498,9 @@ def _ticket_page(found: Ticket, **extra: Any) -> str:
     open_incidents = [i for i in incidents if i.status != "closed" and not i.merged]
     extra.setdefault("field_errors", {})
     extra.setdefault("kept_due", due.astimezone(zone).strftime("%Y-%m-%dT%H:%M") if due is not None else "")
+    extra.setdefault("time_error", None)
+    extra.setdefault("kept_manual", {})
+    kept_seconds, kept_minutes = kept_time()
     return _page(
         "agent/ticket.html", ticket=found, history=desk.tickets.history(found.customer_id, exclude=found.id),
         organization=desk.organizations.summary(found.customer_id),
@@ -514,8 +522,38 @@ def _ticket_page(found: Ticket, **extra: Any) -> str:
         field_changes=field_changes(desk.db, found.id),
         incidents=incidents, open_incidents=open_incidents,
         incident_languages=sorted({i.lang for i in open_incidents}),
+        # A light agent works no ticket (webapp.roles): no timer, no time fields, no "Add time"; the entries are listed.
+        time_on=state.settings().time_tracking and current_user.works_tickets,
+        time=desk.time_entries.of_ticket(found.id), time_key=new_form_key(),
+        kept_seconds=kept_seconds, kept_minutes=kept_minutes, may_change_time=may_change_time,
+        timer_idle_seconds=TIMER_IDLE_SECONDS,
         **extra,
     )
+
+
+def posted_time() -> int | None:
+    """The agent's time a reply, note or update posts (the page's timer's seconds, else the typed minutes), read
+    only while KB_TIME_TRACKING is on and from an agent who works tickets (a light agent's note carries none): an
+    InputError naming `time_spent` when it is not a time (desk.time_tracking)."""
+    if not state.settings().time_tracking or not current_user.works_tickets:  # a light agent's note: no time
+        return None
+    return form_seconds(request.form.get("time_spent_seconds", "")[:40], request.form.get("time_spent", "")[:40])
+
+
+def kept_time() -> tuple[int, str]:
+    """What a refused post carried of the agent's time, for the page drawn again: the timer's seconds (it goes on
+    from them) and the typed minutes (kept in the field). Nothing for a GET."""
+    if request.method != "POST":
+        return 0, ""
+    typed = ascii_digits(request.form.get("time_spent_seconds", "")[:40]).strip()
+    seconds = int(typed) if typed.isdecimal() and len(typed) <= 6 else 0
+    return min(seconds, MAX_SECONDS), request.form.get("time_spent", "")[:20]
+
+
+def may_change_time(agent_id: int) -> bool:
+    """Whether the signed-in agent may edit or delete this agent's time entry (theirs, or they lead; the desk checks
+    again)."""
+    return agent_id == current_user.id or current_user.role in LEADS
 
 
 def _closed_page(ticket_id: int, error: ClosedTicketError) -> tuple[str, int]:
@@ -647,7 +685,8 @@ def reply(ticket_id: int):
         tags = [clean_tag(t) for t in request.form.getlist("add_tag") if t.strip()]
         sent = desk.tickets.send_reply(ticket_id, current_user.id, text, status=status,
                                        seen_message_id=None if anyway else form_number(seen),
-                                       files=files, tags=tags, fields=_macro_fields())
+                                       files=files, tags=tags, fields=_macro_fields(), seconds=posted_time(),
+                                       form_key=request.form.get("time_key"))
     except CrossedReplyError as crossed:
         return _page_again(ticket_id, crossed=crossed.messages, kept_reply=text, kept_status=status,
                            file_error=bool(files), file_error_field="reply"), 409
@@ -783,7 +822,8 @@ def note(ticket_id: int):
     desk = state.desk()
     text, files = request.form.get("body", ""), request_files()
     try:
-        written = desk.notes.add(ticket_id, current_user.id, text, files=files)
+        written = desk.notes.add(ticket_id, current_user.id, text, files=files, seconds=posted_time(),
+                                 form_key=request.form.get("time_key"))
     except ClosedTicketError as error:
         return _closed_page(ticket_id, error)
     except InputError as error:
@@ -878,11 +918,15 @@ def update(ticket_id: int):
             priority=request.form.get("priority") or None,
             assignee_id=number if number is not None else (None if assignee == "none" else -1),
             agent_id=current_user.id,
+            seconds=posted_time(),
+            form_key=request.form.get("time_key"),
         )
     except ClosedTicketError as error:
         return _closed_page(ticket_id, error)
     except InputError as error:
         flash(desk_error(error), "error")
+        if error.field == "time_spent" or request.form.get("time_spent_seconds") or request.form.get("time_spent"):
+            return _page_again(ticket_id), 400  # the page again with the time kept (a redirect would lose it)
         return redirect(url_for(".ticket", ticket_id=ticket_id))
     found = desk.tickets.get(ticket_id) if assigned and number is not None else None
     if found is not None and found.assignee is not None:
@@ -1049,6 +1093,7 @@ from webapp import (  # noqa: E402,F401
     tag_pages,
     team_status_pages,
     ticket_field_pages,
+    time_pages,
     two_factor_pages,
     webhook_pages,
 )

@@ -43,6 +43,8 @@ from desk.ticket_json import snoozed_until
 from desk.ticket_json import ticket_json as api_ticket_json
 from desk.ticket_patch import KEEP, ChangedMeanwhile, TicketPatch, patch_ticket
 from desk.tickets import MAX_ROW_ID, ClosedTicketError, CustomerReply, DuplicateTicketError, InputError, NewTicket
+from desk.time_tracking import KEEP as KEEP_TIME
+from desk.time_tracking import EntryView, time_spent_of_many
 from desk.token_scopes import SCOPES, parse_scopes
 from desk.translatable import N_
 from indexer.health import health_report
@@ -426,14 +428,18 @@ def organization_of(desk: Desk, customer_id: int) -> int | None:
 
 
 def ticket_fields(ticket: Ticket, values: dict[str, str] | None = None, desk: Desk | None = None,
-                  organization: object = KEEP) -> dict[str, object]:
+                  organization: object = KEEP, time_spent: int | None = None) -> dict[str, object]:
     """A ticket as both ticket answers give it, without its messages (desk.ticket_json, which the outbound webhooks'
     `data.ticket` is too): GET /tickets/<id>'s (which adds them and its follow-up links), each item of GET /tickets,
-    PATCH's answer. `ticket.tags` loaded; `values` its custom fields' (read now when not given)."""
+    PATCH's answer. `ticket.tags` loaded; `values` its custom fields' and `time_spent` its time entries' seconds (read
+    now when not given)."""
     desk = desk if desk is not None else state.desk()
     found = organization if organization is not KEEP else organization_of(desk, ticket.customer_id)
+    if time_spent is None:
+        with desk.db.session() as session:
+            time_spent = time_spent_of_many(session, [ticket.id]).get(ticket.id, 0)
     return api_ticket_json(ticket, desk.hours, desk.fields, found,  # type: ignore[arg-type]
-                       values if values is not None else values_of(desk.db, ticket))
+                       values if values is not None else values_of(desk.db, ticket), time_spent)
 
 
 def field_values_json(values: dict[str, str], desk: Desk | None = None) -> dict[str, object]:
@@ -639,7 +645,9 @@ def list_tickets():
     with desk.db.session() as session:
         values = values_of_many(session, [t.id for t in tickets])
         organizations = Organizations.of_customers(session, [t.customer_id for t in tickets])
-    return jsonify({"tickets": [ticket_fields(t, values.get(t.id, {}), organization=organizations.get(t.customer_id))
+        spent = time_spent_of_many(session, [t.id for t in tickets])
+    return jsonify({"tickets": [ticket_fields(t, values.get(t.id, {}), organization=organizations.get(t.customer_id),
+                                              time_spent=spent.get(t.id, 0))
                                 for t in tickets],
                     "next_cursor": _cursor(tickets[-1], query.sort) if more and tickets else None})
 
@@ -1139,6 +1147,102 @@ def change_side_conversation(ticket_id: int, side_id: int):
     except InputError as exc:
         return _side_refusal(exc)
     return jsonify(side_json(side))
+
+
+TIME_PATH = "/api/v1/tickets/{ticket_id}/time_entries"
+
+
+def time_entry_json(entry: EntryView) -> dict[str, object]:
+    return {"id": entry.id, "ticket_id": entry.ticket_id, "agent": entry.agent_id, "agent_name": entry.agent,
+            "seconds": entry.seconds, "note": entry.note, "kind": entry.kind,
+            "created_at": as_utc(entry.created_at).isoformat(),
+            "updated_at": as_utc(entry.updated_at).isoformat() if entry.updated_at is not None else None}
+
+
+def _time_refusal(exc: InputError):  # type: ignore[no-untyped-def]
+    if isinstance(exc, ClosedTicketError):
+        return error(str(exc), 409)
+    if exc.field in ("ticket", "entry"):
+        return error(str(exc), 404)
+    return input_error(exc)
+
+
+@bp.get("/tickets/<int:ticket_id>/time_entries")
+@limiter.limit(API_IP_LIMIT)
+@limiter.limit(API_BAD_TOKEN_LIMIT, deduct_when=refused)
+@limiter.limit(API_TOKEN_LIMIT, key_func=token_key)
+@token_required("tickets:read")
+def time_entries(ticket_id: int):
+    """The ticket's time (desk.time_tracking): the total, each agent's and every entry. Reads only."""
+    desk = state.desk()
+    if desk.tickets.get(ticket_id) is None:
+        return no_ticket(ticket_id)
+    spent = desk.time_entries.of_ticket(ticket_id)
+    return jsonify({"time_spent_seconds": spent.total,
+                    "by_agent": [{"agent": a, "agent_name": name, "seconds": seconds}
+                                 for a, name, seconds in spent.by_agent],
+                    "time_entries": [time_entry_json(e) for e in spent.entries]})
+
+
+@bp.post("/tickets/<int:ticket_id>/time_entries")
+@limiter.limit(API_IP_LIMIT)
+@limiter.limit(API_BAD_TOKEN_LIMIT, deduct_when=refused)
+@limiter.limit(API_TOKEN_LIMIT, key_func=token_key)
+@token_required("tickets:write")
+@idempotent
+def add_time_entry(ticket_id: int):
+    """A time entry by hand: `agent` (an agent's id) spent `seconds` (1 to 86,400) on the ticket, `note` optional.
+    With an Idempotency-Key the answer is stored with the entry, in its transaction."""
+    body = json_object("agent and seconds", request_fields(TIME_PATH))
+    note = json_text(body, "note")
+    if state.desk().tickets.get(ticket_id) is None:
+        return no_ticket(ticket_id)
+    try:
+        entry = state.desk().time_entries.add(ticket_id, body.get("agent"), body.get("seconds"), note,
+                                              Actor.api(g.api_token_id, request.remote_addr),
+                                              answer=answer_in(201, time_entry_json))
+    except InputError as exc:
+        return _time_refusal(exc)
+    return jsonify(time_entry_json(entry)), 201
+
+
+@bp.patch("/tickets/<int:ticket_id>/time_entries/<int:entry_id>")
+@limiter.limit(API_IP_LIMIT)
+@limiter.limit(API_BAD_TOKEN_LIMIT, deduct_when=refused)
+@limiter.limit(API_TOKEN_LIMIT, key_func=token_key)
+@token_required("tickets:write")
+def change_time_entry(ticket_id: int, entry_id: int):
+    """Change an entry's `seconds` or `note` (what is sent); audited, in the ticket's history."""
+    body = json_object("seconds or note", request_fields(TIME_PATH + "/{entry_id}", method="patch"))
+    if "note" in body:
+        json_text(body, "note")
+    if not body:
+        return error("seconds or note: give at least one")
+    if state.desk().tickets.get(ticket_id) is None:
+        return no_ticket(ticket_id)
+    try:
+        entry = state.desk().time_entries.edit(
+            ticket_id, entry_id, Actor.api(g.api_token_id, request.remote_addr),
+            seconds=body.get("seconds", KEEP_TIME), note=body.get("note", KEEP_TIME))
+    except InputError as exc:
+        return _time_refusal(exc)
+    return jsonify(time_entry_json(entry))
+
+
+@bp.delete("/tickets/<int:ticket_id>/time_entries/<int:entry_id>")
+@limiter.limit(API_IP_LIMIT)
+@limiter.limit(API_BAD_TOKEN_LIMIT, deduct_when=refused)
+@limiter.limit(API_TOKEN_LIMIT, key_func=token_key)
+@token_required("tickets:write")
+def delete_time_entry(ticket_id: int, entry_id: int):
+    """Delete an entry; audited, in the ticket's history. Answers the entry as it was."""
+    if state.desk().tickets.get(ticket_id) is None:
+        return no_ticket(ticket_id)
+    try:
+        gone = state.desk().time_entries.delete(ticket_id, entry_id, Actor.api(g.api_token_id, request.remote_addr))
+    except InputError as exc:
+        return _time_refusal(exc)
+    return jsonify({"deleted": time_entry_json(gone)})
 
 
 @bp.post("/suggest")

@@ -268,12 +268,37 @@ def summary(board: Dashboard) -> list[tuple[str, str, str, str]]:
         ("self_service", gettext("Self-service score"), lambda x: x.self_service.score, _hours),
         ("deflection", gettext("Deflection rate"), lambda x: x.self_service.deflection_rate, _rate),
         ("click_through", gettext("Search click-through"), lambda x: x.self_service.click_through, _rate),
+        ("handle_time", gettext("Handle time, total (h)"), lambda x: _seconds_as_hours(x.handle_time.seconds),
+         _hours),
+        ("handle_time_average", gettext("Handle time per solved ticket, average (h)"),
+         lambda x: _seconds_as_hours(x.handle_time.average_per_solved), _hours),
+        ("handle_time_median", gettext("Handle time per solved ticket, median (h)"),
+         lambda x: _seconds_as_hours(x.handle_time.median_per_solved), _hours),
+        ("handle_time_reopened", gettext("Time on reopened tickets (h)"),
+         lambda x: _seconds_as_hours(x.handle_time.reopened_seconds), _hours),
     ):
-        out.append((key, label, shown(get(now)), shown(get(before))))
+        render: Callable[[Any], str] = shown
+        out.append((key, label, render(get(now)), render(get(before))))
     return out
 
 
 Builder = Callable[[Dashboard, list[GapGroup]], Table]
+
+
+def _seconds_as_hours(seconds: float | int | None) -> float | None:
+    return None if seconds is None else round(seconds / 3600, 2)
+
+
+def _handle_table(title: str, who: str, rows_of: Callable[[metrics.HandleTime], list[metrics.HandleTimeRow]],
+                  teams: bool = False) -> Builder:
+    """The builder of one handle-time table (by agent, by team); `title` and `who` are N_ messages, translated when
+    the table is built. A team is shown by its name in the teams file."""
+    def build(board: Dashboard, _gaps: list[GapGroup]) -> Table:
+        shown = business_hours().teams if teams else {}
+        return Table(gettext(title), [gettext(who), gettext("Hours"), gettext("Time entries"), gettext("Tickets")],
+                     [[shown[r.key].name if r.key in shown else r.key, _seconds_as_hours(r.seconds), r.entries,
+                       r.tickets] for r in rows_of(board.current.handle_time)])
+    return build
 
 
 def _adoption_table(title: str, rows_of: Callable[[metrics.Adoption], list[metrics.AdoptionRow]]) -> Builder:
@@ -322,6 +347,8 @@ TABLES: dict[str, Builder] = {
          gettext("Median resolution (h)"), gettext("CSAT answers"), gettext("CSAT")],
         [[r.agent, r.solved, r.public_replies, r.median_first_reply_hours, r.median_resolution_hours,
           r.csat_answered, r.csat_satisfaction] for r in board.current.agents]),
+    "handle_agents": _handle_table(N_("Handle time by agent"), N_("Agent"), lambda h: h.by_agent),
+    "handle_teams": _handle_table(N_("Handle time by team"), N_("Team"), lambda h: h.by_team, teams=True),
     "low_ratings": lambda board, _gaps: Table(
         gettext("Low ratings to follow up"),
         [gettext("Ticket"), gettext("Subject"), gettext("Agent"), gettext("Rating"), gettext("Comment"),

@@ -25,7 +25,15 @@ from typing import Any
 
 from babel.numbers import format_decimal as babel_decimal
 from flask import Flask, current_app
-from flask_babel import format_date, format_datetime, format_decimal, format_timedelta, get_locale, gettext
+from flask_babel import (
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_timedelta,
+    get_locale,
+    gettext,
+    ngettext,
+)
 from markupsafe import Markup
 
 from kb.bidi_text import balanced_bidi
@@ -91,6 +99,21 @@ def number_filter(value: float | int) -> str:
     return digits(format_decimal(value))
 
 
+def duration_filter(seconds: int | None) -> str:
+    """Time spent (desk.time_tracking's seconds) in words, hours and minutes, Babel's plurals and the page's digits
+    ("1 hour 5 minutes", "٤٥ ثانية"): under a minute in seconds, else to the minute."""
+    total = int(seconds or 0)
+    if total < 60:
+        return ngettext("%(count)s second", "%(count)s seconds", total, count=number_filter(total))
+    hours, minutes = divmod(total // 60, 60)
+    parts = []
+    if hours:
+        parts.append(ngettext("%(count)s hour", "%(count)s hours", hours, count=number_filter(hours)))
+    if minutes or not hours:
+        parts.append(ngettext("%(count)s minute", "%(count)s minutes", minutes, count=number_filter(minutes)))
+    return " ".join(parts)
+
+
 def bdi_filter(value: object, direction: str = "auto") -> Markup:
     """`<bdi>` around text from outside the interface (a name, subject, title, URL, reference)."""
     if value is None or value == "":
@@ -149,4 +172,5 @@ def init_formatting(app: Flask) -> None:
     app.jinja_env.filters.update(
         datetime=datetime_filter, date=date_filter, ago=ago_filter, number=number_filter, bdi=bdi_filter,
         isolate=isolate_filter, customer_name=customer_name_filter, field_value=field_value_filter,
+        duration=duration_filter,
     )

@@ -251,6 +251,29 @@ TICKET_ITEM: dict[str, Any] = {
                    "description": "custom ticket fields (content/_ticket_fields.yml) by key: text, a number as a "
                                   "decimal string, a date as YYYY-MM-DD, a dropdown's option key, a checkbox as "
                                   "true/false; a field with no value is absent"},
+        "time_spent_seconds": {"type": "integer", "minimum": 0,
+                               "description": "the agents' time on the ticket, its time entries' seconds in all "
+                                              "(GET /api/v1/tickets/{ticket_id}/time_entries)"},
+    },
+}
+TIME_ENTRY_ID = {"name": "entry_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1},
+                 "description": "a time entry's id (on this ticket)"}
+SECONDS = {"type": "integer", "minimum": 1, "maximum": 86400, "description": "whole seconds, 1 to a day"}
+TIME_NOTE = {"type": "string", "maxLength": 500, "nullable": True,
+             "description": "what the time went on (internal; an erasure of the customer empties it); null or empty "
+                            "for none"}
+# A time entry as the API answers it (desk.time_tracking).
+TIME_ENTRY = {
+    "type": "object",
+    "required": ["id", "ticket_id", "agent", "agent_name", "seconds", "note", "kind", "created_at", "updated_at"],
+    "properties": {
+        "id": {"type": "integer"}, "ticket_id": {"type": "integer"},
+        "agent": {"type": "integer", "description": "the agent whose time it is"},
+        "agent_name": {"type": "string"}, "seconds": SECONDS,
+        "note": {"type": "string", "description": "empty for none"},
+        "kind": {"type": "string", "enum": ["reply", "note", "update", "manual"],
+                 "description": "recorded with the agent's reply, internal note or ticket update, or by hand"},
+        "created_at": _TIME, "updated_at": {**_TIME, "nullable": True, "description": "the last edit, null for none"},
     },
 }
 # Custom ticket fields in a request: key -> value (null or "" clears it); an unknown key or bad value is a 400
@@ -519,6 +542,7 @@ OPENAPI: dict[str, Any] = {
                                            "description": "the tickets that continue this closed one, oldest "
                                                           "first"},
                             "messages": {"type": "array", "items": STORED_MESSAGE, "description": "oldest first"},
+                            "time_spent_seconds": TICKET_ITEM["properties"]["time_spent_seconds"],
                         },
                     })},
                     "404": NO_TICKET,
@@ -957,6 +981,83 @@ OPENAPI: dict[str, Any] = {
                     **{code: TOKEN_ERRORS[code] for code in ("400", "401", "413", "429", "503")},
                 },
             }
+        },
+        "/api/v1/tickets/{ticket_id}/time_entries": {
+            "get": {
+                "summary": "The agents' time on the ticket: the total, each agent's and every entry, oldest first",
+                "description": "What the ticket page's time tracking shows (README, \"Time tracking\"). Reads only.",
+                "security": [{"bearer": []}],
+                "parameters": [TICKET_ID],
+                "responses": {
+                    "200": _json("the ticket's time", {
+                        "type": "object", "required": ["time_spent_seconds", "by_agent", "time_entries"],
+                        "properties": {
+                            "time_spent_seconds": {"type": "integer", "minimum": 0},
+                            "by_agent": {"type": "array", "description": "each agent's total, most first",
+                                         "items": {"type": "object", "required": ["agent", "agent_name", "seconds"],
+                                                   "properties": {"agent": {"type": "integer"},
+                                                                  "agent_name": {"type": "string"},
+                                                                  "seconds": {"type": "integer"}}}},
+                            "time_entries": {"type": "array", "items": TIME_ENTRY},
+                        },
+                    }),
+                    "404": NO_TICKET,
+                    **{code: TOKEN_ERRORS[code] for code in ("400", "401", "429", "503")},
+                },
+            },
+            "post": {
+                "summary": "Add a time entry by hand: `agent` spent `seconds` on the ticket",
+                "description": "An entry of kind `manual` (the ticket page's \"Add time\"). A bad field is a 400 "
+                               "naming it and nothing is written; a closed ticket (final) a 409.",
+                "security": [{"bearer": []}],
+                "parameters": [TICKET_ID, IDEMPOTENCY_KEY],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["agent", "seconds"], "additionalProperties": False,
+                    "properties": {"agent": {"type": "integer", "minimum": 1, "description": "an agent's id"},
+                                   "seconds": SECONDS, "note": TIME_NOTE},
+                }, "example": {"agent": 3, "seconds": 900, "note": "Called the courier"}}}},
+                "responses": {
+                    "201": _replayable(_json("recorded", TIME_ENTRY)),
+                    "404": NO_TICKET,
+                    "409": _error(f"the ticket is closed (final), or {KEY_IN_USE}"),
+                    "422": KEY_REUSED,
+                    **{code: TOKEN_ERRORS[code] for code in ("400", "401", "413", "429", "503")},
+                },
+            },
+        },
+        "/api/v1/tickets/{ticket_id}/time_entries/{entry_id}": {
+            "patch": {
+                "summary": "Change a time entry's `seconds` or `note`",
+                "description": "In the ticket's history and the audit log (`time_entry_edited`: the seconds before "
+                               "and after, of the note only that it changed); a change that changes nothing records "
+                               "nothing. A bad field is a 400 naming it; a closed ticket a 409.",
+                "security": [{"bearer": []}],
+                "parameters": [TICKET_ID, TIME_ENTRY_ID],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "additionalProperties": False,
+                    "properties": {"seconds": SECONDS, "note": TIME_NOTE},
+                }, "example": {"seconds": 1200}}}},
+                "responses": {
+                    "200": _json("the entry as it now is", TIME_ENTRY),
+                    "404": _error("no such ticket, or no such time entry on it"),
+                    "409": _error("the ticket is closed (final)"),
+                    **{code: TOKEN_ERRORS[code] for code in ("400", "401", "413", "429", "503")},
+                },
+            },
+            "delete": {
+                "summary": "Delete a time entry",
+                "description": "In the ticket's history and the audit log (`time_entry_deleted`: its seconds, agent "
+                               "and kind). A closed ticket is a 409.",
+                "security": [{"bearer": []}],
+                "parameters": [TICKET_ID, TIME_ENTRY_ID],
+                "responses": {
+                    "200": _json("deleted: the entry as it was", {
+                        "type": "object", "required": ["deleted"], "properties": {"deleted": TIME_ENTRY}}),
+                    "404": _error("no such ticket, or no such time entry on it"),
+                    "409": _error("the ticket is closed (final)"),
+                    **{code: TOKEN_ERRORS[code] for code in ("400", "401", "429", "503")},
+                },
+            },
         },
         "/api/v1/suggest": {
             "post": {

@@ -100,6 +100,7 @@ class ViewLabels:
             "side_conversation_closed": gettext("Side conversation closed"),
             "side_conversation_reopened": gettext("Side conversation reopened"),
             "side_conversation_participants": gettext("Side conversation participants changed"),
+            "time_entry_edited": gettext("Time entry edited"), "time_entry_deleted": gettext("Time entry deleted"),
         }.get(key, key)
 
     def webhook_event(self, key: str) -> str:
@@ -117,6 +118,11 @@ class ViewLabels:
     def webhook_state(self, key: str) -> str:
         return {"pending": gettext("Waiting to be sent"), "delivered": gettext("Delivered"),
                 "failed": gettext("Failed")}.get(key, key)
+
+    def time_kind(self, key: str) -> str:
+        """What a time entry was recorded with (desk.models.TIME_ENTRY_KINDS)."""
+        return {"reply": gettext("with a reply"), "note": gettext("with a note"),
+                "update": gettext("with an update"), "manual": gettext("added by hand")}.get(key, key)
 
     def audit_actor(self, key: str) -> str:
         return {"cli": gettext("Command line"), "system": gettext("System"), "api": gettext("API token")}.get(key, key)

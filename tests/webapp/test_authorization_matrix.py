@@ -90,6 +90,10 @@ RULES: dict[tuple[str, str], str] = {
     ("api.start_side_conversation", "POST"): TOKEN,
     ("api.reply_side_conversation", "POST"): TOKEN,
     ("api.change_side_conversation", "PATCH"): TOKEN,
+    ("api.time_entries", "GET"): TOKEN,  # time tracking (timetrack35)
+    ("api.add_time_entry", "POST"): TOKEN,
+    ("api.change_time_entry", "PATCH"): TOKEN,
+    ("api.delete_time_entry", "DELETE"): TOKEN,
     ("api.suggest", "POST"): TOKEN,
     ("hooks.git_status", "GET"): TOKEN_OR_AGENT,
     ("hooks.git_push", "POST"): SIGNED,
@@ -151,6 +155,8 @@ RULES: dict[tuple[str, str], str] = {
     ("agent.side_conversation_status", "POST"): WORKER,
     ("agent.side_conversation_participants", "POST"): WORKER,
     ("agent.side_conversation_file", "GET"): AGENT,
+    ("agent.add_time", "POST"): WORKER,  # time tracking: an agent their own time, a lead or admin any; light: none
+    ("agent.change_time", "POST"): WORKER,
     ("agent.updates", "GET"): AGENT,
     ("attachments.for_agent", "GET"): AGENT,
     ("held.index", "GET"): WORKER,
@@ -257,7 +263,7 @@ def matrix_app(indexed: Engine) -> tuple[Flask, dict[str, str], dict[str, str]]:
               "name": "gaps", "filename": "site.css", "category": "returns", "attachment_id": "1",
               "signed": "not-a-signed-link", "token": "not-a-survey-token", "notice_id": "1", "inbound_id": "1",
               "number": "1", "key": "reason", "organization_id": "1",
-              "passkey_id": "1", "side_id": "1", "message_id": "1"}
+              "passkey_id": "1", "side_id": "1", "message_id": "1", "entry_id": "1"}
     return app, tokens, values
 
 

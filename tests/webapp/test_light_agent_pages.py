@@ -26,7 +26,8 @@ from webapp.cli import main
 
 # What only an agent who works tickets is shown on a ticket's page (the ids of its forms and buttons).
 WORKING_CONTROLS = ("reply-form", "macro-input", "update-form", "team-form", "due-form", "snooze-form", "merge-form",
-                    "tag-form", "cc-form", "side-start-form", "insert-draft", "fields-form", "problem-form")
+                    "tag-form", "cc-form", "side-start-form", "insert-draft", "fields-form", "problem-form",
+                    "timer", "time-form", "note-time")
 
 
 @pytest.fixture
@@ -61,11 +62,12 @@ def test_a_light_agent_reads_and_notes_and_no_other_control_is_drawn(app: Flask)
     assert 'action="/agent/tickets/1/side-conversations/1/status"' not in page
     assert "held-link" not in shown and "availability-form" not in shown and 'id="shown-details"' not in page
     posted = lina.post("/agent/tickets/1/note", data={"body": "@sara it is at the depot", "csrf_token": csrf(page),
+                                                      "time_spent": "5",  # forged: a light agent tracks no time
                                                       "files": (io.BytesIO(b"depot scan"), "scan.txt")},
                        content_type="multipart/form-data")
     assert posted.status_code == 302
     [note] = [m for m in desk.tickets.get(1).messages if m.internal]  # type: ignore[union-attr]
-    assert note.body == "@sara it is at the depot"
+    assert note.body == "@sara it is at the depot" and desk.time_entries.of_ticket(1).entries == []
     assert [(a.message_id, a.filename) for a in desk.attachments.for_ticket(1)] == [(note.id, "scan.txt")]
     assert "Sara will see it in their inbox" in lina.get("/agent/tickets/1").get_data(as_text=True)
     inbox = ids(lina.get("/agent/").get_data(as_text=True))
