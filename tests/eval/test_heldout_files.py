@@ -18,7 +18,6 @@ from types import SimpleNamespace
 import pytest
 
 from bench.eval_retrieval import chosen_domains, evaluate
-from bench.m365_import import convert, find_corpus
 from copilot.section_choice import terms
 from tests.conftest import CONTENT, ROOT, load_script
 
@@ -79,11 +78,9 @@ for _name in ("public", "m365_sample", "customer_sample"):
 
 
 @pytest.fixture(scope="module")
-def m365_ar(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def m365_ar(m365_articles: Path) -> Path:
     """The m365 Arabic articles, imported from the shared corpus as the suite does (bench/m365_import.py)."""
-    target = tmp_path_factory.mktemp("m365-content")
-    convert(find_corpus(ROOT), target)
-    return target / "ar"
+    return m365_articles / "ar"
 
 
 @pytest.mark.parametrize("round_", sorted(ROUNDS))
