@@ -3,10 +3,11 @@
 The corpus is a slice of the shipped demo help center (both languages, one internal article, one
 article that exists only in English), copied into a temporary folder per test so tests can edit
 it. Embeddings computed once per session are shared through a copy of the embedding cache, so
-each test pays only for what it changes. Across sessions the cache is kept in
-var/test-cache/embeddings.sqlite (keyed by model id and text, so a new model never reuses a
-vector): a second run embeds only what changed, for the slice and for the whole demo help center
-the quality tests index. A fresh clone (CI) builds it on its first run.
+each test pays only for what it changes: every index a fixture builds starts from the session's pool
+of embeddings and adds what it embedded to it as soon as it is built, so no text is embedded twice in
+a session. Across sessions the pool is kept in var/test-cache/embeddings.sqlite (keyed by model id and
+text, so a new model never reuses a vector): a second run embeds only what changed, for the slice and
+for the whole demo help center the quality tests index. A fresh clone (CI) builds it on its first run.
 
 Markers are set here from what a test uses (`pytest -m "not slow"` for the unit tests alone):
 `slow` when it needs the real models, `browser` under tests/browser/, `quality` for the
@@ -15,10 +16,12 @@ retrieval-quality floors.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.util
 import os
 import shutil
+import sqlite3
 import weakref
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,7 +35,7 @@ from copilot.engine import Engine
 from desk import accounts
 from desk.database import Database, database_url
 from desk.desk import Desk
-from indexer.cache import CACHE_FILE
+from indexer.cache import CACHE_FILE, EmbeddingCache
 from indexer.embedders import E5SmallEmbedder, Embedder, MultilingualUSEEmbedder
 from kb.settings import Settings
 from tests.fresh_schema import reset_postgres, upgrade_from_template
@@ -65,33 +68,58 @@ def load_script(path: Path, name: str) -> ModuleType:
     spec.loader.exec_module(module)
     return module
 
+# The session's embedding pool (`embedding_pool`), while the real models are loaded.
+_POOL: list[Path] = []
+
+
 def seed_cache(data_dir: Path) -> None:
-    """Start `data_dir`'s embedding cache from the one kept across test sessions, when there is one."""
+    """Start `data_dir`'s embedding cache from the session's pool (or, outside a session's models, the one
+    kept across sessions), when there is one."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    if KEPT_CACHE.is_file():
-        shutil.copy2(KEPT_CACHE, data_dir / CACHE_FILE)
+    source = _POOL[0] if _POOL else KEPT_CACHE
+    if source.is_file():
+        shutil.copy2(source, data_dir / CACHE_FILE)
 
 
 def indexed_engine(settings: Settings, embedders: list[Embedder], keep: bool = True) -> Iterator[Engine]:
-    """A module fixture's engine over `settings.content_dir`, indexed from the kept embedding cache
-    (nothing to embed for chunks an earlier session saw); with `keep`, the cache is kept again after."""
+    """A module fixture's engine over `settings.content_dir`, indexed from the session's embeddings
+    (nothing to embed for chunks an earlier fixture or session saw); with `keep`, what it embedded joins
+    them as soon as it is indexed (another fixture may index the same articles while this one is open),
+    and again after, for what its tests indexed."""
     seed_cache(settings.data_dir)
     with Engine(settings, embedders) as engine:
-        assert engine.index(show_progress=False).exit_code == 0
+        assert engine.index(show_progress=False).exit_code == 0  # its cache closed again: whole on disk
+        if keep:
+            keep_cache(settings.data_dir)
         yield engine
     if keep:
         keep_cache(settings.data_dir)
 
 
 def keep_cache(data_dir: Path) -> None:
-    """Keep `data_dir`'s (closed) embedding cache for the next session; replaced atomically, so a
-    concurrent session reads the old file or the new one, never half of one."""
+    """Add what `data_dir`'s (closed) embedding cache holds to the session's pool, kept for the next
+    session when the session ends (outside a session's models, to the kept cache at once)."""
     cache = data_dir / CACHE_FILE
     if cache.is_file():
-        KEPT_CACHE.parent.mkdir(parents=True, exist_ok=True)
-        partial = KEPT_CACHE.with_name(f"{CACHE_FILE}.{os.getpid()}.partial")
-        shutil.copy2(cache, partial)
-        os.replace(partial, KEPT_CACHE)
+        add_embeddings(cache, _POOL[0] if _POOL else KEPT_CACHE)
+
+
+def add_embeddings(source: Path, target: Path) -> None:
+    """Copy the rows of embedding cache `source` that `target` lacks into a copy of `target` (or of `source`,
+    when there is no target yet) that then replaces it atomically: a concurrent session reads the old
+    file or the new one, never half of one, and keeps what it added itself."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
+    shutil.copy2(target if target.is_file() else source, partial)
+    try:
+        with contextlib.closing(sqlite3.connect(partial)) as db:
+            db.execute("ATTACH DATABASE ? AS source", (source.as_posix(),))
+            with db:
+                db.execute("INSERT OR IGNORE INTO main.embeddings SELECT * FROM source.embeddings")
+            db.execute("DETACH DATABASE source")
+    except sqlite3.DatabaseError:  # a damaged target (it is only a cache): the source replaces it
+        shutil.copy2(source, partial)
+    os.replace(partial, target)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -105,6 +133,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.quality)
 
 
+@pytest.fixture(scope="session")
+def m365_articles(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shared m365-ar corpus imported as the suite imports it (bench/m365_import.py: ar/<category>/<id>.md),
+    once per session: the import reads and rewrites every article, a few seconds each time. Read-only: a test
+    copies the categories it indexes or edits."""
+    from bench.m365_import import convert, find_corpus
+
+    target = tmp_path_factory.mktemp("m365-all")
+    convert(find_corpus(ROOT), target)
+    return target
+
+
 def copy_slice(target: Path, paths: list[str] = SLICE) -> Path:
     for relative in paths:
         destination = target / relative
@@ -115,7 +155,28 @@ def copy_slice(target: Path, paths: list[str] = SLICE) -> Path:
     return target
 
 @pytest.fixture(scope="session")
-def embedders() -> list[Embedder]:
+def embedding_pool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Every embedding the session's indexes computed, from the kept cache on: each index a fixture builds
+    starts from a copy (`seed_cache`) and adds to it (`keep_cache`); kept for the next session at its end."""
+    pool = tmp_path_factory.mktemp("embedding-pool") / CACHE_FILE
+    if KEPT_CACHE.is_file():
+        shutil.copy2(KEPT_CACHE, pool)
+    EmbeddingCache(pool).close()  # the table, when nothing was kept yet
+    kept = embedding_rows(pool)
+    _POOL.append(pool)
+    yield pool
+    _POOL.remove(pool)
+    if embedding_rows(pool) != kept:  # the session embedded something: keep it beside what others kept
+        add_embeddings(pool, KEPT_CACHE)
+
+
+def embedding_rows(cache: Path) -> int:
+    with contextlib.closing(sqlite3.connect(cache)) as db:
+        return int(db.execute("SELECT count(*) FROM embeddings").fetchone()[0])
+
+
+@pytest.fixture(scope="session")
+def embedders(embedding_pool: Path) -> list[Embedder]:
     models: list[Embedder] = [E5SmallEmbedder(threads=2), MultilingualUSEEmbedder(threads=2)]
     for model in models:
         model.embed_queries(["warm up"])

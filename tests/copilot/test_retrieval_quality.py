@@ -24,7 +24,6 @@ from pathlib import Path
 import pytest
 
 from bench import gnome_import
-from bench.m365_import import convert, find_corpus
 from copilot.engine import Engine
 from copilot.retrieval import LEVERS
 from indexer.embedders import Embedder
@@ -83,13 +82,10 @@ def demo(tmp_path_factory: pytest.TempPathFactory, embedders: list[Embedder]) ->
 
 
 @pytest.fixture(scope="module")
-def m365(tmp_path_factory: pytest.TempPathFactory, embedders: list[Embedder]) -> Iterator[Engine]:
-    imported = tmp_path_factory.mktemp("m365-all")
-    convert(find_corpus(ROOT), imported)
+def m365(tmp_path_factory: pytest.TempPathFactory, m365_articles: Path, embedders: list[Embedder]) -> Iterator[Engine]:
     content = tmp_path_factory.mktemp("m365")
-    (content / "ar").mkdir()
     for category in M365_CATEGORIES:
-        (imported / "ar" / category).rename(content / "ar" / category)
+        shutil.copytree(m365_articles / "ar" / category, content / "ar" / category)
     settings = Settings(content_dir=content, data_dir=tmp_path_factory.mktemp("m365-data"))
     yield from indexed_engine(settings, embedders)
 
@@ -117,7 +113,7 @@ def demo_only(tmp_path_factory: pytest.TempPathFactory, embedders: list[Embedder
     for own in CONTENT.glob("_*.yml"):
         shutil.copy2(own, content / own.name)
     settings = Settings(content_dir=content, data_dir=tmp_path_factory.mktemp(f"demo-{lang}-data"))
-    yield from indexed_engine(settings, embedders, keep=False)  # the same chunks as the demo's
+    yield from indexed_engine(settings, embedders)  # the same chunks as the demo's: the first indexed serves the other
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from bench.m365_import import convert, find_corpus
 from copilot import retrieval
 from copilot.engine import Engine
 from copilot.index_view import IndexSnapshot
@@ -26,7 +25,7 @@ from indexer.sync import SyncReport
 from kb.articles import load_content
 from kb.links import article_links
 from kb.settings import Settings
-from tests.conftest import ROOT, indexed_engine
+from tests.conftest import indexed_engine
 from tests.indexer.test_sync import CountingEmbedder, store_of, sync_runner
 
 CATEGORY = "admin-add-users"  # the former-employee series, restore-user, delete-a-user: 27 articles
@@ -93,12 +92,9 @@ def test_a_first_step_swaps_with_the_first_linked_article_near_it_and_nothing_el
 
 
 @pytest.fixture(scope="module")
-def content(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    imported = tmp_path_factory.mktemp("m365-all")
-    convert(find_corpus(ROOT), imported)
+def content(tmp_path_factory: pytest.TempPathFactory, m365_articles: Path) -> Path:
     root = tmp_path_factory.mktemp("m365-users")
-    (root / "ar").mkdir()
-    (imported / "ar" / CATEGORY).rename(root / "ar" / CATEGORY)
+    shutil.copytree(m365_articles / "ar" / CATEGORY, root / "ar" / CATEGORY)
     return root
 
 

@@ -7,7 +7,6 @@ English, the direction retrieval.TITLE_LEAD credits.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 
 import pytest
@@ -17,8 +16,7 @@ from copilot.engine import Engine
 from copilot.title_lead import TitleLead, best_lead, credit_lead, title_lead
 from indexer.embedders import Embedder
 from indexer.stores.base import Hit
-from kb.settings import Settings
-from tests.conftest import CONTENT, indexed_engine
+from tests.copilot.test_retrieval_quality import demo_only
 
 
 def hit(key: str, score: float) -> Hit:
@@ -81,12 +79,7 @@ def test_the_larger_lead_of_the_question_and_its_intent_counts() -> None:
 @pytest.fixture(scope="module")
 def demo_ar(tmp_path_factory: pytest.TempPathFactory, embedders: list[Embedder]) -> Iterator[Engine]:
     """The demo help center with its Arabic articles only: English customers, m365's direction."""
-    content = tmp_path_factory.mktemp("demo-ar-lead")
-    shutil.copytree(CONTENT / "ar", content / "ar")
-    for own in CONTENT.glob("_*.yml"):
-        shutil.copy2(own, content / own.name)
-    settings = Settings(content_dir=content, data_dir=tmp_path_factory.mktemp("demo-ar-lead-data"))
-    yield from indexed_engine(settings, embedders, keep=False)
+    yield from demo_only(tmp_path_factory, embedders, "ar")
 
 
 def _lead_over_the_rest(engine: Engine, query: str) -> float:

@@ -72,12 +72,14 @@ def test_no_title_holds_every_term_of_a_question(domain: str) -> None:
     paths = [path for root in article_roots(domain) for path in root.rglob("*.md") if "includes" not in path.parts]
     titles = [set(terms(DRAW.meta(path)["title"])) for path in paths]
     assert len(titles) > 40
-    covered = [r["query"] for r in rows(FILES[domain]) if any(set(terms(r["query"])) <= title for title in titles)]
+    questions = [(r["query"], set(terms(r["query"]))) for r in rows(FILES[domain])]  # each stemmed once, not per title
+    covered = [query for query, mine in questions if any(mine <= title for title in titles)]
     assert not covered
 
 
 def test_no_gnome_page_id_holds_every_term_of_a_question() -> None:
     ids = [set(terms(page.replace("-", " "))) for page in DRAW.gnome_record()["articles"]]
     assert len(ids) > 200
-    covered = [r["query"] for r in rows(FILES["gnome"]) if any(set(terms(r["query"])) <= page for page in ids)]
+    questions = [(r["query"], set(terms(r["query"]))) for r in rows(FILES["gnome"])]
+    covered = [query for query, mine in questions if any(mine <= page for page in ids)]
     assert not covered
