@@ -167,7 +167,7 @@ class TicketFields:
     def load(cls, content_dir: Path, languages: Sequence[str] = SHIPPED_LANGUAGES) -> TicketFields:
         """The content repo's fields, none when it has no file; a wrong file raises TicketFieldsError."""
         path = content_dir / FIELDS_FILE
-        if not path.is_file():
+        if not path.exists():  # a directory by that name is read, and refused as the other rule files are
             return cls()
         return cls.parse(path.read_text(encoding="utf-8"), str(path), languages)
 
