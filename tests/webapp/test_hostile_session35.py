@@ -11,11 +11,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
@@ -35,6 +37,7 @@ from kb.triggers import TRIGGERS_FILE
 from tests.conftest import configured_test_database, copy_slice, database_url_for_tests
 from tests.webapp.light_app import PASSWORD, client_for, csrf
 from webapp import create_app
+from webapp.background import serving
 from webapp.cli import main
 
 EXAMPLES = int(os.environ.get("KB_FUZZ_EXAMPLES", "40"))
@@ -184,6 +187,42 @@ def test_an_automation_never_replies_to_an_erased_customer(tmp_path: Path) -> No
                 TicketTriggerChange.ticket_id == gone, TicketTriggerChange.action == "reply_erased")).all()
         assert skipped == ["en/pending-reminder"]
         assert [t.status for t in map(desk.tickets.get, (gone, kept)) if t is not None] == ["solved", "solved"]
+
+
+def test_two_clicks_on_send_at_once_on_a_real_server_answer_each_incident_once(app: Flask) -> None:
+    """The same fault through the page: two posts of the problem's reply form at once (threads on a real server, the
+    real database): the problem gets one reply, each incident one, each customer one mail."""
+    desk = desk_of(app)
+    problem = new(desk, "ops36@example.com", subject="Checkout down")
+    desk.problems.mark(problem, None)
+    incidents = [new(desk, f"c{n}36@example.com", lang=lang) for n, lang in enumerate(("en", "ar", "en"))]
+    desk.problems.link(incidents, problem, None)
+    shown = desk.tickets.get(problem)
+    assert shown is not None
+    seen = str(max(m.id for m in shown.messages))
+    with serving(app) as base:
+        browser = requests.Session()
+        token = csrf(browser.get(f"{base}/agent/login").text)
+        assert browser.post(f"{base}/agent/login", data={"email": "sara@example.com", "password": PASSWORD,
+                                                         "csrf_token": token}, allow_redirects=False).status_code == 302
+        token = csrf(browser.get(f"{base}/agent/tickets/{problem}").text)
+        form = {"csrf_token": token, "body": "Checkout works again.", "status": "solved", "seen_message_id": seen,
+                "to_incidents": "yes", "body_ar": "عاد الدفع يعمل."}
+        start, codes = threading.Barrier(2), []
+
+        def click() -> None:
+            start.wait()
+            codes.append(browser.post(f"{base}/agent/tickets/{problem}/reply", data=form,
+                                      allow_redirects=False).status_code)
+
+        threads = [threading.Thread(target=click) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert codes == [302, 302]
+    assert [len(agent_replies(desk, t)) for t in (problem, *incidents)] == [1, 1, 1, 1]
+    assert [outbox_to(desk, f"c{n}36@example.com") for n in range(3)] == [1, 1, 1]
 
 
 # --- the API's kind and problem_id ---------------------------------------------------------------------------------
