@@ -55,6 +55,7 @@ from kb.macros import Macro, MacroLibrary, placeholder_values
 from kb.tag_rule import folded_tag, is_tag
 from kb.ticket_fields import TicketFields
 from kb.triggers import TRIGGERS_FILE, FieldCondition, Trigger, TriggerError, macro_keys, parse_triggers
+from kb.yaml_lines import rule_file_text
 
 if TYPE_CHECKING:
     from desk.tickets import TicketStore
@@ -84,7 +85,7 @@ def load_triggers(content_dir: Path, hours: BusinessHours, languages: tuple[str,
     if not path.exists():
         return ()
     try:
-        text = path.read_text(encoding="utf-8")
+        text = rule_file_text(path)
     except UnicodeDecodeError:
         raise TriggerError(str(path), 1, "file", "not UTF-8 text") from None
     rules = parse_triggers(text, str(path), tuple(hours.teams), macro_keys(content_dir), languages, fields)

@@ -34,6 +34,7 @@ from desk.tickets import InputError, NewTicket
 from kb.settings import Settings
 from kb.ticket_fields import FIELDS_FILE
 from kb.triggers import TRIGGERS_FILE
+from kb.yaml_lines import MAX_RULE_FILE_BYTES
 from tests.conftest import configured_test_database, copy_slice, database_url_for_tests
 from tests.webapp.light_app import PASSWORD, client_for, csrf
 from webapp import create_app
@@ -320,6 +321,23 @@ def test_a_directory_named_as_the_fields_file_is_a_problem_as_the_other_two(tmp_
         (content / name).rmdir()
 
 
+@pytest.mark.parametrize("kind", ["a link to /dev/null", "over 1 MB"])
+def test_a_rule_file_that_is_a_device_or_past_a_megabyte_is_refused_unread(tmp_path: Path, kind: str) -> None:
+    """Fault: the rule files were read whole whatever they were: a link to /dev/zero (git keeps links) read until
+    memory ran out and a FIFO blocked for good, in the admin page's GET, `kb doctor` and every request's rule check;
+    a link to /dev/null read as an empty file (no rules: "sound"); a file of megabytes kept the pure-Python YAML
+    reader busy for tens of seconds at each of those calls. Now each is refused unread, naming the file."""
+    content = copy_slice(tmp_path / "content")
+    words = {"a link to /dev/null": "not a regular file (a device, a pipe or a socket)",
+             "over 1 MB": "larger than 1024 KB"}[kind]
+    for name in (FIELDS_FILE, CONFIG_FILE, TRIGGERS_FILE):
+        take_away(content, name)
+        put(content, name, kind)
+        read = read_rules(Settings(content_dir=content, data_dir=tmp_path / "data"), None)
+        assert [str(p) for p in read.problems] == [f"{content / name}:1: cannot be read: {words}"]
+        take_away(content, name)
+
+
 HOSTILE_FILES: dict[str, bytes] = {
     "binary": bytes(range(256)) * 8,
     "NUL in text": b"teams:\n  default:\x00\n",
@@ -330,6 +348,8 @@ HOSTILE_FILES: dict[str, bytes] = {
     "int past 4300 digits": b"a: " + b"9" * 5000 + b"\n",
     "bidi and controls": "- name: \u202eevil\x1b[31m\n  on: created\n  then: {add_tags: [x]}\n".encode(),
     "a directory": b"",
+    "a link to /dev/null": b"",
+    "over 1 MB": b"# " + b"x" * MAX_RULE_FILE_BYTES + b"\n",
 }
 
 
@@ -337,13 +357,15 @@ def put(content: Path, name: str, kind: str) -> None:
     path = content / name
     if kind == "a directory":
         path.mkdir()
+    elif kind == "a link to /dev/null":  # a device: one that never ends (/dev/zero) or a FIFO reads for good
+        path.symlink_to("/dev/null")
     else:
         path.write_bytes(HOSTILE_FILES[kind])
 
 
 def take_away(content: Path, name: str) -> None:
     path = content / name
-    if path.is_dir():
+    if path.is_dir() and not path.is_symlink():
         path.rmdir()
     else:
         path.unlink(missing_ok=True)
@@ -372,7 +394,7 @@ def test_the_admin_page_and_kb_doctor_name_each_hostile_rule_file_and_write_noth
             assert page.status_code == 200, (kind, page.status_code)
             with desk.db.session() as session:
                 assert session.scalar(select(func.count()).select_from(AuditEvent)) == audit
-            if kind != "a directory":
+            if kind not in ("a directory", "a link to /dev/null"):
                 assert (content / name).read_bytes() == HOSTILE_FILES[kind]
             problems = read_rules(desk.settings, None).problems
             if kind == "bidi and controls" and name != TRIGGERS_FILE:
@@ -386,6 +408,23 @@ def test_the_admin_page_and_kb_doctor_name_each_hostile_rule_file_and_write_noth
         take_away(content, name)
         if saved is not None:
             (content / name).write_bytes(saved)
+
+
+@pytest.mark.parametrize("name", [TRIGGERS_FILE, FIELDS_FILE])
+@pytest.mark.parametrize("kind", ["binary", "a directory", "a link to /dev/null", "over 1 MB"])
+def test_kb_lint_names_a_rule_file_it_cannot_read_without_a_traceback(tmp_path: Path, name: str, kind: str) -> None:
+    """Fault: `kb lint` (the pre-commit hook) ended in a traceback on a _ticket_fields.yml that is not UTF-8
+    (UnicodeDecodeError) and on a _triggers.yml that is a directory (IsADirectoryError); a fields file that is a
+    directory or a device was skipped as absent. Now each is one error naming the file, exit status 1."""
+    content = copy_slice(tmp_path / "content")
+    take_away(content, name)
+    put(content, name, kind)
+    answer = CliRunner().invoke(main, ["lint", "--content", str(content)])
+    assert answer.exit_code == 1 and isinstance(answer.exception, SystemExit | None), (answer.output,
+                                                                                      answer.exception)
+    assert "Traceback" not in answer.output and f"{name}:1:1: error: " in answer.output, answer.output
+    rule = "trigger-file" if name == TRIGGERS_FILE else "ticket-fields"
+    assert any(name in line and f"[{rule}]" in line for line in answer.output.splitlines()), answer.output
 
 
 # --- hypothesis campaigns ------------------------------------------------------------------------------------------
