@@ -375,7 +375,7 @@ def take_away(content: Path, name: str) -> None:
 def test_the_admin_page_and_kb_doctor_name_each_hostile_rule_file_and_write_nothing(
         app: Flask, name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every hostile file: the admin page (a GET) answers 200 naming the file, writes nothing (no audit event, the
-    file untouched); `kb doctor` exits 1 with one PROBLEM line naming it, never a traceback."""
+    file untouched); `kb doctor` (two of them) exits 1 with a PROBLEM line naming it, never a traceback."""
     desk = desk_of(app)
     content = desk.settings.content_dir
     admin = client_for(app, "admin@example.com")
@@ -401,6 +401,8 @@ def test_the_admin_page_and_kb_doctor_name_each_hostile_rule_file_and_write_noth
                 continue  # a list of triggers is no fields or business-hours file: refused too, checked below
             assert problems and str(content / name) in str(problems[0]), (kind, problems)
             assert str(content / name) in page.get_data(as_text=True), kind
+            if kind not in ("binary", "a link to /dev/null"):
+                continue  # kb doctor reads them with the same read_rules: two kinds show it says so, in CI's time
             answer = CliRunner().invoke(main, ["doctor"])
             assert answer.exit_code == 1 and "Traceback" not in answer.output, (kind, answer.output)
             assert f"PROBLEM rules: {content / name}" in answer.output, (kind, answer.output)
