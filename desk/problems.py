@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from desk.database import lock_row
+from desk.database import lock_row, lock_rows
 from desk.mail.attachments import Upload
 from desk.models import Customer, Message, Ticket, TicketProblemChange, utcnow
 from desk.tickets import (
@@ -171,6 +171,9 @@ def carry_on_merge(session: Session, source: Ticket, target: Ticket, agent_id: i
         if target.kind != PROBLEM:
             target.kind = PROBLEM
             _history(session, target.id, "marked", None, agent_id)
+        # Each incident held before it is read: one relinked by another agent at this moment was written over with
+        # this move from a read made before its lock (PostgreSQL; SQLite's write lock holds every row already).
+        lock_rows(session, Ticket, Ticket.problem_id == source.id)
         moved = list(session.scalars(select(Ticket).where(Ticket.problem_id == source.id).order_by(Ticket.id)))
         for incident in moved:
             incident.problem_id = target.id

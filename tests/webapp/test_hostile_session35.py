@@ -23,7 +23,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from desk.business_hours import CONFIG_FILE
 from desk.desk import Desk
@@ -151,6 +151,51 @@ def test_two_sends_of_a_problems_solving_reply_at_once_mail_each_incident_once(a
     assert agent_replies(desk, problem) == [english]
     assert agent_replies(desk, incidents[0]) == [english] and agent_replies(desk, incidents[1]) == [arabic]
     assert outbox_to(desk, "lina35@example.com") == 1 and outbox_to(desk, "omar35@example.com") == 1
+
+
+def test_an_incident_relinked_while_its_problem_is_merged_keeps_the_new_link_on_every_engine(
+        app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fault (PostgreSQL): a merge of a problem moved its incidents to the target from a read made before their rows
+    were locked: an agent relinking one of them to another problem at that moment was told "linked", and the merge
+    then wrote the move over the new link. Interleaved: the relink starts as the merge moves the incident and runs
+    until it is done or waits on a lock (SQLite holds it until the merge commits)."""
+    import desk.problems as problems_module
+
+    desk = desk_of(app)
+    sara = desk.accounts.find("sara@example.com")
+    assert sara is not None
+    source, target = new(desk, "same37@example.com"), new(desk, "same37@example.com")
+    other, incident = new(desk, "q37@example.com"), new(desk, "i37@example.com")
+    for ticket in (source, other):
+        desk.problems.mark(ticket, None)
+    desk.problems.link([incident], source, None)
+    original, relinks = problems_module._history, []
+
+    def done_or_waiting(thread: threading.Thread) -> None:
+        while thread.is_alive():
+            with desk.db.engine.connect() as connection:
+                if connection.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")):
+                    return
+            thread.join(0.01)
+
+    def moving(session: Any, ticket_id: int, kind: str, *rest: Any) -> None:
+        if ticket_id == incident and kind == "unlinked" and not relinks:  # the merge moves it: the agent relinks
+            thread = threading.Thread(target=lambda: relinks.append(desk.problems.link([incident], other, None)))
+            relinks.append(thread)
+            thread.start()
+            if desk.db.engine.dialect.name == "postgresql":
+                done_or_waiting(thread)
+        original(session, ticket_id, kind, *rest)
+
+    monkeypatch.setattr(problems_module, "_history", moving)
+    desk.tickets.merge(source, target, sara.id, "Merged into #%(target)s.")
+    relinks[0].join()
+    assert relinks[-1] == 1  # the relink said it linked
+    assert links(desk, incident, target, other) == [(None, other), ("problem", None), ("problem", None)]
+    with desk.db.session() as session:
+        last = session.execute(select(TicketProblemChange.kind, TicketProblemChange.other_id).where(
+            TicketProblemChange.ticket_id == incident).order_by(TicketProblemChange.id.desc()).limit(1)).one()
+    assert tuple(last) == ("linked", other)
 
 
 # --- an automation that replies and solves ---------------------------------------------------------------------------
