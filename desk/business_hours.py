@@ -23,7 +23,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from desk.models import CHANNELS, MAX_TEAM_KEY, PRIORITIES
-from kb.yaml_lines import YamlSyntaxError, line_at, load_lines
+from kb.yaml_lines import YamlSyntaxError, line_at, load_lines, rule_file_text
 
 CONFIG_FILE = "_business_hours.yml"
 # What a routing rule may match on (and `team`, where it sends the ticket).
@@ -196,7 +196,7 @@ class BusinessHours:
         if not path.exists():
             return cls.from_mapping({}, str(path))
         try:
-            raw = load_lines(path.read_text(encoding="utf-8")) or {}
+            raw = load_lines(rule_file_text(path)) or {}
         except YamlSyntaxError as exc:
             raise BusinessHoursError(f"{path}: {exc.problem} (line {exc.line})", exc.line) from None
         except UnicodeDecodeError:

@@ -72,6 +72,7 @@ from kb.macros import FilesStamp, files_stamp, iter_macro_paths
 from kb.settings import Settings, passkey_origins, stored_secret
 from kb.ticket_fields import FIELDS_FILE, TicketFields
 from kb.triggers import TRIGGERS_FILE, Trigger
+from kb.yaml_lines import rule_file_bytes
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ def rules_stamp(settings: Settings) -> RulesStamp:
     digests = []
     for name in RULE_FILES:
         try:
-            digests.append((name, hashlib.blake2b((content / name).read_bytes(), digest_size=16).hexdigest()))
+            digests.append((name, hashlib.blake2b(rule_file_bytes(content / name), digest_size=16).hexdigest()))
         except OSError as error:  # absent (none of its rules), or unreadable: reading it says why
             digests.append((name, type(error).__name__))
     return tuple(digests), files_stamp(iter_macro_paths(content))

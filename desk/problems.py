@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from desk.database import lock_row
+from desk.database import lock_row, lock_rows
 from desk.mail.attachments import Upload
 from desk.models import Customer, Message, Ticket, TicketProblemChange, utcnow
 from desk.tickets import (
@@ -171,6 +171,9 @@ def carry_on_merge(session: Session, source: Ticket, target: Ticket, agent_id: i
         if target.kind != PROBLEM:
             target.kind = PROBLEM
             _history(session, target.id, "marked", None, agent_id)
+        # Each incident held before it is read: one relinked by another agent at this moment was written over with
+        # this move from a read made before its lock (PostgreSQL; SQLite's write lock holds every row already).
+        lock_rows(session, Ticket, Ticket.problem_id == source.id)
         moved = list(session.scalars(select(Ticket).where(Ticket.problem_id == source.id).order_by(Ticket.id)))
         for incident in moved:
             incident.problem_id = target.id
@@ -262,28 +265,42 @@ class Problems:
                 continue
             text = texts[incident.lang]
             try:
-                if self._holds(incident.id, agent_id, text):
-                    report.already.append(incident.id)
-                    continue
-                self.tickets.send_reply(incident.id, agent_id, text, status="solved", files=files)
-            except CrossedReplyError:  # no seen message is passed: cannot happen, kept apart from a refusal
-                raise
+                sent_now = self._send_once(incident.id, agent_id, text, files)
             except InputError as error:
                 report.failed.append((incident.id, error))
                 continue
-            report.solved.append(incident.id)
+            (report.solved if sent_now else report.already).append(incident.id)
         return report
 
-    def _holds(self, ticket_id: int, agent_id: int, text: str) -> bool:
+    def _send_once(self, ticket_id: int, agent_id: int, text: str, files: Sequence[Upload]) -> bool:
+        """Send `text` to the incident, solving it, unless it holds it already (`_holds`); whether this call sent it.
+        The check is made again in the send's own transaction, the ticket locked (`send_reply`'s `seen_message_id`:
+        this agent's same text after the newest message read is the one sent, not a second copy): two sends of the
+        batch at once (a double click, two tabs) both passed the first check and mailed each customer twice. A
+        message arriving between the check and the send (the customer wrote again) is read and the check made anew."""
+        for attempt in range(3):
+            held, newest = self._holds(ticket_id, agent_id, text)
+            if held:
+                return False
+            try:
+                return not self.tickets.send_reply(ticket_id, agent_id, text, status="solved",
+                                                   seen_message_id=newest if attempt < 2 else None,
+                                                   files=files).resent
+            except CrossedReplyError:
+                continue
+        raise AssertionError("unreachable: the third send passes no seen message")  # pragma: no cover
+
+    def _holds(self, ticket_id: int, agent_id: int, text: str) -> tuple[bool, int]:
         """Whether the ticket's newest public agent message is this agent's `text` and it is solved (the batch sent
-        again: a double click, a resumed batch)."""
+        again: a double click, a resumed batch), and the id of its newest message of any kind (0: none)."""
         with self.db.session() as session:
             newest = session.execute(
                 select(Message.agent_id, Message.body).where(Message.ticket_id == ticket_id,
                                                              Message.author == "agent", Message.internal.is_(False))
                 .order_by(Message.id.desc()).limit(1)).first()
             status = session.scalar(select(Ticket.status).where(Ticket.id == ticket_id))
-        return newest is not None and tuple(newest) == (agent_id, text) and status in ("solved", "closed")
+            last = session.scalar(select(func.max(Message.id)).where(Message.ticket_id == ticket_id)) or 0
+        return newest is not None and tuple(newest) == (agent_id, text) and status in ("solved", "closed"), last
 
 
 def unlink_in(session: Session, ticket: Ticket, agent_id: int | None) -> bool:

@@ -161,11 +161,12 @@ def _retag(session: Session, ticket: Ticket, whole: list[str] | None, adding: li
 
 
 def _relink(session: Session, ticket: Ticket, patch: TicketPatch) -> None:
-    """`kind` then `problem_id` (desk.problems), with the page's checks; no agent in the history, as the others."""
+    """An unlink (`problem_id` null), then `kind`, then a link (desk.problems), with the page's checks; no agent in
+    the history, as the others. The unlink first: `{"kind": "problem", "problem_id": null}` turns an incident into a
+    problem, where marking first refused it as an incident."""
+    if patch.problem_id is None:
+        unlink_in(session, ticket, None)
     if patch.kind is not KEEP:
         (mark_in if patch.kind == "problem" else unmark_in)(session, ticket, None)
-    if patch.problem_id is not KEEP:
-        if patch.problem_id is None:
-            unlink_in(session, ticket, None)
-        else:
-            link_in(session, [ticket.id], patch.problem_id, None)
+    if patch.problem_id is not KEEP and patch.problem_id is not None:
+        link_in(session, [ticket.id], patch.problem_id, None)

@@ -55,6 +55,7 @@ from kb.macros import Macro, MacroLibrary, placeholder_values
 from kb.tag_rule import folded_tag, is_tag
 from kb.ticket_fields import TicketFields
 from kb.triggers import TRIGGERS_FILE, FieldCondition, Trigger, TriggerError, macro_keys, parse_triggers
+from kb.yaml_lines import rule_file_text
 
 if TYPE_CHECKING:
     from desk.tickets import TicketStore
@@ -84,7 +85,7 @@ def load_triggers(content_dir: Path, hours: BusinessHours, languages: tuple[str,
     if not path.exists():
         return ()
     try:
-        text = path.read_text(encoding="utf-8")
+        text = rule_file_text(path)
     except UnicodeDecodeError:
         raise TriggerError(str(path), 1, "file", "not UTF-8 text") from None
     rules = parse_triggers(text, str(path), tuple(hours.teams), macro_keys(content_dir), languages, fields)
@@ -282,7 +283,7 @@ class Triggers:
                         values[key] = new
         if actions.reply_macro is not None and self._reply(session, store, ticket, rule, now, note, survey):
             survey = None  # carried by the reply's mail
-        if survey is not None:
+        if survey is not None and not _erased(ticket):  # an erased customer has no address (desk.erasure)
             queue_mail(session, "solved", ticket, ticket.customer.email, ticket.lang, survey=survey)
         if actions.notify_webhook is not None:
             kind = "automation.fired" if rule.scheduled else "trigger.fired"
@@ -316,6 +317,12 @@ class Triggers:
         key = rule.actions.reply_macro
         macro = next((m for m in self._macros.for_lang(ticket.lang) if m.key == key), None)
         assert callable(note)
+        if _erased(ticket):
+            # Erased (desk.erasure): no one to write to, as an agent's reply is refused. The reply was written on the
+            # skeleton and its mail queued to the erased row's address, which no mail reaches (hostile35).
+            log.info("trigger %r: the customer of ticket %s was erased; no reply", rule.name, ticket.id)
+            note("reply_erased", None, f"{ticket.lang}/{key}")
+            return False
         if macro is None:
             log.warning("trigger %r: no %s version of macro %r; no reply to ticket %s", rule.name, ticket.lang, key,
                         ticket.id)
@@ -346,6 +353,10 @@ class Triggers:
         note("reply_macro", None, f"{ticket.lang}/{key}")
         queue_reply_mail(session, ticket, message, survey)
         return True
+
+
+def _erased(ticket: Ticket) -> bool:
+    return ticket.customer is not None and ticket.customer.erased_at is not None
 
 
 def _pairs(values: Mapping[str, str | None]) -> str:

@@ -153,13 +153,18 @@ def _trigger_messages(tree: _Tree, paths: list[Path] | None) -> list[LintMessage
 def _ticket_field_messages(tree: _Tree, paths: list[Path] | None) -> list[LintMessage]:
     """The fields file's first problem (the desk refuses to start with it), when linting everything or that file."""
     file = tree.root / FIELDS_FILE
-    if not file.is_file() or (paths is not None and not any(
+    if not file.exists() or (paths is not None and not any(
             file.resolve() == p.resolve() or p.resolve() in file.resolve().parents for p in paths)):
         return []
     try:
         TicketFields.load(tree.root, tree.languages)
     except TicketFieldsError as exc:
         return [LintMessage(tree.display(FIELDS_FILE), exc.line, 1, "error", "ticket-fields", exc.detail)]
+    except UnicodeDecodeError:
+        return [LintMessage(tree.display(FIELDS_FILE), 1, 1, "error", "ticket-fields", "not UTF-8 text")]
+    except OSError as exc:  # a directory, a device, past the size (kb.yaml_lines.rule_file_bytes): was a traceback
+        return [LintMessage(tree.display(FIELDS_FILE), 1, 1, "error", "ticket-fields",
+                            f"cannot be read: {exc.strerror or exc}")]
     return []
 
 

@@ -29,7 +29,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from kb.settings import SHIPPED_LANGUAGES
-from kb.yaml_lines import FileLineError, LineList, LineMap, YamlSyntaxError, line_of, load_lines
+from kb.yaml_lines import FileLineError, LineList, LineMap, YamlSyntaxError, line_of, load_lines, rule_file_text
 
 FIELDS_FILE = "_ticket_fields.yml"
 FIELD_TYPES = ("text", "number", "date", "dropdown", "checkbox")
@@ -167,9 +167,9 @@ class TicketFields:
     def load(cls, content_dir: Path, languages: Sequence[str] = SHIPPED_LANGUAGES) -> TicketFields:
         """The content repo's fields, none when it has no file; a wrong file raises TicketFieldsError."""
         path = content_dir / FIELDS_FILE
-        if not path.is_file():
+        if not path.exists():  # a directory by that name is read, and refused as the other rule files are
             return cls()
-        return cls.parse(path.read_text(encoding="utf-8"), str(path), languages)
+        return cls.parse(rule_file_text(path), str(path), languages)
 
     @classmethod
     def parse(cls, text: str, where: str = FIELDS_FILE, languages: Sequence[str] = SHIPPED_LANGUAGES) -> TicketFields:

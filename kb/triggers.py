@@ -46,7 +46,7 @@ from kb.macros import iter_macro_paths
 from kb.name_fold import mixed_script_word
 from kb.tag_rule import MAX_TAG, folded_tag, is_tag
 from kb.ticket_fields import FieldValueError, TicketFields
-from kb.yaml_lines import FileLineError, LineMap, YamlSyntaxError, load_lines
+from kb.yaml_lines import FileLineError, LineMap, YamlSyntaxError, load_lines, rule_file_text
 
 TRIGGERS_FILE = "_triggers.yml"
 EVENTS = ("created", "customer_reply")
@@ -400,7 +400,7 @@ def file_teams(content_dir: Path) -> set[str] | None:
     if not path.exists():
         return {"default"}
     try:
-        raw = load_lines(path.read_text(encoding="utf-8")) or {}
+        raw = load_lines(rule_file_text(path)) or {}
     except (YamlSyntaxError, OSError, UnicodeDecodeError):
         return None
     teams = raw.get("teams") if isinstance(raw, dict) else None
@@ -422,10 +422,12 @@ def lint_triggers(content_dir: Path, languages: Collection[str]) -> list[Trigger
     if not path.exists():
         return []
     try:
-        parse_triggers(path.read_text(encoding="utf-8"), TRIGGERS_FILE, file_teams(content_dir),
+        parse_triggers(rule_file_text(path), TRIGGERS_FILE, file_teams(content_dir),
                        macro_keys(content_dir), languages, file_fields(content_dir, languages))
     except TriggerError as error:
         return [error]
     except UnicodeDecodeError:
         return [TriggerError(TRIGGERS_FILE, 1, "file", "not UTF-8 text")]
+    except OSError as error:  # a directory, a device, past the size (kb.yaml_lines.rule_file_bytes): was a traceback
+        return [TriggerError(TRIGGERS_FILE, 1, "file", f"cannot be read: {error.strerror or error}")]
     return []

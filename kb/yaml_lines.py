@@ -9,10 +9,39 @@ YAML 1.1 reads the key `on:` as True and `no` as False, which a rule file means 
 
 from __future__ import annotations
 
+import errno
+import os
 import re
+import stat
+from pathlib import Path
 from typing import Any
 
 import yaml
+
+# A rule file larger than this is refused unread: the YAML reader is pure Python (about a second a 100 KB on a busy
+# core), and the admin page and `kb doctor` read the files at every call. The demo's largest is under 10 KB.
+MAX_RULE_FILE_BYTES = 1024 * 1024
+
+
+def rule_file_bytes(path: Path) -> bytes:
+    """A rule file's bytes, refused (an OSError whose words say why) unless it is a regular file of at most
+    MAX_RULE_FILE_BYTES: a FIFO blocked the reader for good and a link to /dev/zero read until memory ran out (the
+    admin page's GET, `kb doctor`, every request's rule check); a directory is IsADirectoryError, as reading it was."""
+    mode = os.stat(path).st_mode  # follows a link: a link to a regular file is read
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+    if not stat.S_ISREG(mode):
+        raise OSError(errno.EINVAL, "not a regular file (a device, a pipe or a socket)", str(path))
+    with open(path, "rb") as handle:
+        data = handle.read(MAX_RULE_FILE_BYTES + 1)
+    if len(data) > MAX_RULE_FILE_BYTES:
+        raise OSError(errno.EFBIG, f"larger than {MAX_RULE_FILE_BYTES // 1024} KB", str(path))
+    return data
+
+
+def rule_file_text(path: Path) -> str:
+    """`rule_file_bytes` as UTF-8 text (UnicodeDecodeError when it is not, as `Path.read_text` raised)."""
+    return rule_file_bytes(path).decode("utf-8")
 
 
 class FileLineError(ValueError):
