@@ -21,16 +21,19 @@ import random
 import statistics
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from alembic import command
+from sqlalchemy import inspect, select
 
 from desk import metrics
 from desk.business_hours import BusinessHours, _aware
 from desk.desk import Desk
 from desk.metrics import SOLVED, UNSOLVED, Filters
 from desk.models import CsatSurvey, Customer, Message, Organization, Ticket, TicketFieldValue, TicketStatusChange
+from tests.conftest import database_at, migrate
 from tests.desk.test_metrics import HOURS, Fixture, desk  # noqa: F401
 
 START = datetime(2026, 10, 1, tzinfo=UTC)
@@ -284,3 +287,14 @@ def test_the_dashboard_figures_equal_the_ones_worked_out_ticket_by_ticket(desk: 
     for f in (Filters.for_days(date(2026, 10, 23), date(2026, 10, 25)), periods[0]):
         assert metrics.figures(desk.db, f, CHANGING, AS_OF).tickets == oracle.ticket_figures(f), f
 
+
+
+def test_the_migration_adds_the_replies_covering_index_and_goes_down(tmp_path: Path) -> None:
+    """dashfast35: the agents' public replies in a period are counted from (created_at, author, internal, agent_id)."""
+    db, _ = database_at(tmp_path, "time_entries")
+    migrate(db, command.upgrade, "dashboard_indexes")
+    indexes = {i["name"]: i["column_names"] for i in inspect(db.engine).get_indexes("messages")}
+    assert indexes["ix_messages_created_author"] == ["created_at", "author", "internal", "agent_id"]
+    migrate(db, command.downgrade, "time_entries")
+    assert "ix_messages_created_author" not in {i["name"] for i in inspect(db.engine).get_indexes("messages")}
+    db.close()
