@@ -18,11 +18,14 @@ Cohorts, so a figure means the same in every period:
 
 from __future__ import annotations
 
+import gc
 import math
 import statistics
+import threading
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -102,6 +105,32 @@ class Filters:
         start, end = (_aware(moment).astimezone(tz).replace(tzinfo=None) for moment in (self.start, self.end))
         earlier = (start - (end - start)).replace(tzinfo=tz).astimezone(UTC)
         return replace(self, start=earlier, end=self.start)
+
+
+_gc_lock = threading.Lock()
+_gc_holders = 0  # the callers inside `gc_paused` now, in every thread
+_gc_resume = False  # whether the collector was on when the first of them came in
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while the figures are read and folded (back on, as it was, when the
+    last caller leaves; reference counting still frees what is not in a cycle). A 90-day dashboard holds 100,000
+    ticket rows and makes a million small objects: each allocation burst set off full collections that walked every
+    live object again, about a fifth of the page's CPU (bench/RESULTS.md "Session 35, dashfast35")."""
+    global _gc_holders, _gc_resume
+    with _gc_lock:
+        if _gc_holders == 0:
+            _gc_resume = gc.isenabled()
+            gc.disable()
+        _gc_holders += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_holders -= 1
+            if _gc_holders == 0 and _gc_resume:
+                gc.enable()
 
 
 def local_midnight(day: date, tz: ZoneInfo) -> datetime:
@@ -411,6 +440,15 @@ def _ticket_slices(query: Select, f: Filters, agent_column: Any = Ticket.assigne
     return query
 
 
+def _sliced(query: Select, f: Filters, ticket_id: Any, agent_column: Any = Ticket.assignee_id) -> Select:
+    """`_ticket_slices` for a query over a table with a `ticket_id` column, joined to the ticket only when a slice reads
+    the ticket's columns (the row's ticket exists: a foreign key). Unsliced, the period's rows are counted from their
+    own table and its index, without a ticket lookup per row."""
+    if f.lang or f.channel or f.category or (f.agent_id is not None and agent_column is Ticket.assignee_id):
+        query = query.join(Ticket, Ticket.id == ticket_id)
+    return _ticket_slices(query, f, agent_column)
+
+
 def _in_period(column: Any, f: Filters) -> ColumnElement[bool]:
     return and_(column >= f.start, column < f.end)
 
@@ -482,6 +520,7 @@ class TicketFacts:
     rows: list[Any]
 
 
+@gc_paused()
 def ticket_facts(db: Database, f: Filters, as_of: datetime | None = None) -> TicketFacts:
     """The cohort's rows with each ticket's flags computed by SQL (a due-time breach compares the stored times, not
     their POSIX seconds), summed here: a window sum over the rows made SQLite copy all of them to a temporary table
@@ -566,8 +605,8 @@ def backlog(db: Database, f: Filters, as_of: datetime | None = None) -> Backlog:
 def csat(db: Database, f: Filters, names: dict[int, str] | None = None) -> Csat:
     """Surveys sent in the period; satisfaction = share of 4-5 among answers."""
     names = names if names is not None else _names(db)
-    scope = _ticket_slices(select(CsatSurvey.rating).join(Ticket, Ticket.id == CsatSurvey.ticket_id), f,
-                           CsatSurvey.agent_id).where(_in_period(CsatSurvey.sent_at, f)).subquery()
+    scope = _sliced(select(CsatSurvey.rating), f, CsatSurvey.ticket_id, CsatSurvey.agent_id).where(
+        _in_period(CsatSurvey.sent_at, f)).subquery()
     with db.session() as session:
         sent, answered, satisfied = (int(v) for v in session.execute(
             select(func.count(), func.count(scope.c.rating), _count(scope.c.rating >= 4))).one())
@@ -603,9 +642,9 @@ def agent_rows(db: Database, f: Filters, names: dict[int, str] | None = None,
     replies_q = _ticket_slices(replies_q, f, Message.agent_id).where(
         Message.author == "agent", Message.internal.is_(False), Message.agent_id.is_not(None),
         _in_period(Message.created_at, f)).group_by(Message.agent_id)
-    csat_q = _ticket_slices(
-        select(CsatSurvey.agent_id, func.count(CsatSurvey.rating), _count(CsatSurvey.rating >= 4))
-        .join(Ticket, Ticket.id == CsatSurvey.ticket_id), f, CsatSurvey.agent_id,
+    csat_q = _sliced(
+        select(CsatSurvey.agent_id, func.count(CsatSurvey.rating), _count(CsatSurvey.rating >= 4)), f,
+        CsatSurvey.ticket_id, CsatSurvey.agent_id,
     ).where(_in_period(CsatSurvey.sent_at, f), CsatSurvey.agent_id.is_not(None)).group_by(CsatSurvey.agent_id)
     with db.session() as session:
         solved = {a: int(n) for a, n in session.execute(solved_q).all()}
@@ -647,6 +686,7 @@ class FieldOptionRow:
     csat_satisfaction: float | None
 
 
+@gc_paused()
 def field_rows(db: Database, f: Filters, key: str, values: Sequence[str] = (),
                facts: TicketFacts | None = None) -> list[FieldOptionRow]:
     """Per value of the field `key`: `values` in their order (each listed, zeros included), then any other value
@@ -654,8 +694,8 @@ def field_rows(db: Database, f: Filters, key: str, values: Sequence[str] = (),
     reply and solve times are `ticket_facts`' rows (the dashboard passes the ones it has read); each one's value comes
     from `ticket_field_values`' (ticket_id, key) index, and the solves and CSAT are grouped by value in SQL as in the
     agents' table."""
-    def holding(query: Select) -> Select:
-        return query.outerjoin(TicketFieldValue, and_(TicketFieldValue.ticket_id == Ticket.id,
+    def holding(query: Select, ticket_id: Any = Ticket.id) -> Select:
+        return query.outerjoin(TicketFieldValue, and_(TicketFieldValue.ticket_id == ticket_id,
                                                       TicketFieldValue.key == key))
 
     value = TicketFieldValue.value
@@ -665,9 +705,9 @@ def field_rows(db: Database, f: Filters, key: str, values: Sequence[str] = (),
         select(value, func.count(distinct(Ticket.id))).select_from(Ticket)
         .join(TicketStatusChange, TicketStatusChange.ticket_id == Ticket.id)), f,
     ).where(TicketStatusChange.new_status == "solved", _in_period(TicketStatusChange.created_at, f)).group_by(value)
-    csat_q = _ticket_slices(holding(
-        select(value, func.count(CsatSurvey.rating), _count(CsatSurvey.rating >= 4)).select_from(CsatSurvey)
-        .join(Ticket, Ticket.id == CsatSurvey.ticket_id)), f, CsatSurvey.agent_id,
+    csat_q = _sliced(holding(
+        select(value, func.count(CsatSurvey.rating), _count(CsatSurvey.rating >= 4)).select_from(CsatSurvey),
+        CsatSurvey.ticket_id), f, CsatSurvey.ticket_id, CsatSurvey.agent_id,
     ).where(_in_period(CsatSurvey.sent_at, f)).group_by(value)
     facts = facts or ticket_facts(db, f)
     created: Counter[str | None] = Counter()
@@ -851,8 +891,7 @@ def daily(db: Database, f: Filters, facts: TicketFacts | None = None) -> list[Da
     counting keeps SQLite and PostgreSQL in agreement. Each time goes to the day whose starting midnight, from
     zoneinfo, precedes it."""
     tz = ZoneInfo(f.zone)
-    solves_q = _ticket_slices(select(epoch_seconds(TicketStatusChange.created_at))
-                              .join(Ticket, Ticket.id == TicketStatusChange.ticket_id), f).where(
+    solves_q = _sliced(select(epoch_seconds(TicketStatusChange.created_at)), f, TicketStatusChange.ticket_id).where(
         TicketStatusChange.new_status == "solved", _in_period(TicketStatusChange.created_at, f))
     with db.session() as session:
         solves = session.scalars(solves_q).all()
@@ -882,9 +921,7 @@ def daily(db: Database, f: Filters, facts: TicketFacts | None = None) -> list[Da
 def _time_slices(query: Select, f: Filters) -> Select:
     """A query over time_entries with the slices: the agent whose time it is, and (joined to the ticket only then) the
     ticket's language, channel and category."""
-    if f.lang or f.channel or f.category:  # an entry's ticket exists (a foreign key): joined only to slice by it
-        query = query.join(Ticket, Ticket.id == TimeEntry.ticket_id)
-    return _ticket_slices(query, f, TimeEntry.agent_id)
+    return _sliced(query, f, TimeEntry.ticket_id, TimeEntry.agent_id)
 
 
 def handle_time(db: Database, f: Filters, hours: BusinessHours, names: dict[int, str] | None = None,
@@ -967,6 +1004,7 @@ def figures(db: Database, f: Filters, hours: BusinessHours, as_of: datetime | No
     )
 
 
+@gc_paused()
 def dashboard(db: Database, f: Filters, hours: BusinessHours, as_of: datetime | None = None,
               facts: TicketFacts | None = None) -> Dashboard:
     """The period's figures with the previous period's headline figures beside them; `facts` as for `figures`."""

@@ -393,7 +393,11 @@ class Ticket(Base):
 
 class Message(Base):
     __tablename__ = "messages"
-    __table_args__ = (Index("ix_messages_ticket_author", "ticket_id", "author"),)
+    __table_args__ = (
+        Index("ix_messages_ticket_author", "ticket_id", "author"),
+        # The dashboard's public replies by agent in a period, from the index alone (migration dashboard_indexes).
+        Index("ix_messages_created_author", "created_at", "author", "internal", "agent_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)

@@ -516,19 +516,20 @@ def dashboard_page(notice: Mapping[str, str] | None = None):  # type: ignore[no-
         breakdown = chosen_field(request.args)
     except FilterError as error:
         abort(400, description=str(error))
-    facts = metrics.ticket_facts(desk.db, f)  # read once: the figures and the breakdown by a field count them
-    board = metrics.dashboard(desk.db, f, business_hours(), facts=facts)
-    gaps, grouped = gap_groups(f)
-    g.days_zone = f.zone  # the page's times (dashcell) in the zone of its days
-    return _render(
-        "agent/dashboard.html", error=None, board=board, f=f, summary=summary(board), tables=tables(board, gaps),
-        charts=charts(board), gaps=gaps, grouped=grouped, alerts=alerts(), notices=desk.notices.rows(f.start),
-        agents=desk.accounts.agents(), languages=state.settings().languages, channels=CHANNELS,
-        args={k: v for k, v in request.args.items() if v}, first=f.first_day, last=f.last_day,
-        max_notice_hours=MAX_NOTICE_HOURS, notice=notice or {}, picker=picker, zone_error=None,
-        breakdown=breakdown, breakdown_fields=breakdown_fields(),
-        breakdown_table=field_table(f, breakdown, facts) if breakdown is not None else None,
-    )
+    with metrics.gc_paused():  # the whole page: its figures' rows stay alive until the breakdown has counted them
+        facts = metrics.ticket_facts(desk.db, f)  # read once: the figures and the breakdown by a field count them
+        board = metrics.dashboard(desk.db, f, business_hours(), facts=facts)
+        gaps, grouped = gap_groups(f)
+        g.days_zone = f.zone  # the page's times (dashcell) in the zone of its days
+        return _render(
+            "agent/dashboard.html", error=None, board=board, f=f, summary=summary(board), tables=tables(board, gaps),
+            charts=charts(board), gaps=gaps, grouped=grouped, alerts=alerts(), notices=desk.notices.rows(f.start),
+            agents=desk.accounts.agents(), languages=state.settings().languages, channels=CHANNELS,
+            args={k: v for k, v in request.args.items() if v}, first=f.first_day, last=f.last_day,
+            max_notice_hours=MAX_NOTICE_HOURS, notice=notice or {}, picker=picker, zone_error=None,
+            breakdown=breakdown, breakdown_fields=breakdown_fields(),
+            breakdown_table=field_table(f, breakdown, facts) if breakdown is not None else None,
+        )
 
 
 def business_hours() -> BusinessHours:
