@@ -294,12 +294,16 @@ class Problems:
         """Whether the ticket's newest public agent message is this agent's `text` and it is solved (the batch sent
         again: a double click, a resumed batch), and the id of its newest message of any kind (0: none)."""
         with self.db.session() as session:
+            # The newest id first: on PostgreSQL each statement reads what is committed when it runs, so a send of
+            # the same batch committing between these reads is either seen by the check below or lies after `last`
+            # (and `send_reply` finds it as this page's reply, resent). Read last, `last` could name the other
+            # send's message while the check missed it: the customer was mailed twice (1 run in about 10 under load).
+            last = session.scalar(select(func.max(Message.id)).where(Message.ticket_id == ticket_id)) or 0
             newest = session.execute(
                 select(Message.agent_id, Message.body).where(Message.ticket_id == ticket_id,
                                                              Message.author == "agent", Message.internal.is_(False))
                 .order_by(Message.id.desc()).limit(1)).first()
             status = session.scalar(select(Ticket.status).where(Ticket.id == ticket_id))
-            last = session.scalar(select(func.max(Message.id)).where(Message.ticket_id == ticket_id)) or 0
         return newest is not None and tuple(newest) == (agent_id, text) and status in ("solved", "closed"), last
 
 
