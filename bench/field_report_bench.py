@@ -24,10 +24,10 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
+from bench.bench_database import bench_database
 from desk.database import Database
 from desk.metrics import Filters, field_rows, ticket_facts
 from desk.models import Agent, CsatSurvey, Customer, Message, Ticket, TicketFieldValue, TicketStatusChange
-from kb.settings import Settings
 
 REASONS = ("refund", "delivery", "damaged", "payment", "account")
 CUSTOMERS = 20_000
@@ -83,18 +83,7 @@ def main() -> int:
     parser.add_argument("--postgresql", action="store_true", help="a throwaway cluster (tests/postgres.py)")
     parser.add_argument("--data", type=Path, default=Path("var/bench/field_report"))
     args = parser.parse_args()
-    cluster = None
-    url = None
-    if args.postgresql:
-        from tests.postgres import ThrowawayPostgres
-
-        cluster = ThrowawayPostgres().start()
-        url = cluster.url
-    args.data.mkdir(parents=True, exist_ok=True)
-    (args.data / "helpdesk.sqlite").unlink(missing_ok=True)
-    try:
-        db = Database.from_settings(Settings(data_dir=args.data, database_url=url))
-        db.upgrade()
+    with bench_database(args.data, args.postgresql, keep=False) as (db, _):
         began = time.perf_counter()
         fill(db, args.tickets)
         print(f"{db.engine.dialect.name}: {args.tickets:,} tickets filled in {time.perf_counter() - began:.1f} s")
@@ -114,10 +103,6 @@ def main() -> int:
             print(f"  last {days} days: {created:,} tickets created in {len(rows)} rows; field_rows median "
                   f"{statistics.median(timings) * 1000:.0f} ms (min {min(timings) * 1000:.0f}, {args.runs} runs); "
                   f"ticket_facts median {statistics.median(yardstick) * 1000:.0f} ms")
-        db.close()
-    finally:
-        if cluster is not None:
-            cluster.stop()
     return 0
 
 

@@ -26,12 +26,12 @@ from pathlib import Path
 
 from sqlalchemy import insert, select
 
+from bench.bench_database import bench_database
 from bench.field_report_bench import DAYS, LAST_DAY, fill
 from desk import metrics
 from desk.business_hours import BusinessHours
 from desk.database import Database
 from desk.models import Agent, Ticket, TicketStatusChange, TimeEntry
-from kb.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -82,17 +82,7 @@ def main() -> int:
     parser.add_argument("--data", type=Path, default=Path("var/bench/handle_time"))
     args = parser.parse_args()
     hours = BusinessHours.load(ROOT / "content")
-    cluster = url = None
-    if args.postgresql:
-        from tests.postgres import ThrowawayPostgres
-
-        cluster = ThrowawayPostgres().start()
-        url = cluster.url
-    args.data.mkdir(parents=True, exist_ok=True)
-    fresh = url is not None or not (args.data / "helpdesk.sqlite").exists()
-    try:
-        db = Database.from_settings(Settings(data_dir=args.data, database_url=url))
-        db.upgrade()
+    with bench_database(args.data, args.postgresql) as (db, fresh):
         if fresh:
             began = time.perf_counter()
             fill(db, args.tickets)
@@ -112,10 +102,6 @@ def main() -> int:
                   f"the previous period's headline {headline[0]:.2f} s / {headline[1]:.2f} s; the dashboard (both "
                   f"periods) {board[0]:.2f} s / {board[1]:.2f} s, of its CPU {share:.0%} handle time; "
                   f"{args.runs} runs", flush=True)
-        db.close()
-    finally:
-        if cluster is not None:
-            cluster.stop()
     return 0
 
 
