@@ -59,6 +59,9 @@ def test_a_light_agent_reads_and_notes_and_no_other_control_is_drawn(app: Flask)
     assert {"note-form", "note-body", "add-note", "side-conversations", "light-agent-badge"} <= shown
     assert shown.isdisjoint(WORKING_CONTROLS), shown & set(WORKING_CONTROLS)
     assert "Please trace it." in page  # the side conversation, read-only
+    # The shortcuts list keeps the keys that do something for them (a note, search, the inbox), not reply or macro.
+    assert "Write an internal note" in page and "Write a reply" not in page and "Pick a macro" not in page
+    assert "Write a reply" in client_for(app, "sara@example.com").get("/agent/tickets/1").get_data(as_text=True)
     assert 'action="/agent/tickets/1/side-conversations/1/status"' not in page
     assert "held-link" not in shown and "availability-form" not in shown and 'id="shown-details"' not in page
     posted = lina.post("/agent/tickets/1/note", data={"body": "@sara it is at the depot", "csrf_token": csrf(page),
