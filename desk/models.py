@@ -54,6 +54,7 @@ ROLES = ("agent", "lead", "admin", "light")
 # (desk.auto_assign, the pickers, desk.tickets' assignee check), never counted in a team's capacity (desk.team_status),
 # and the workspace refuses them its ticket-changing routes (webapp.roles.works_tickets_required).
 WORKING_ROLES = ("agent", "lead", "admin")
+LEAD_ROLES = ("lead", "admin")  # see reports and the dashboard, change anyone's time entry
 # applied: a macro put into the reply box (its edits and sending are "edited"/"sent" like a draft's).
 SUGGESTION_EVENTS = ("shown", "inserted", "edited", "sent", "rejected", "applied")
 # What went wrong, a customer's optional answer after "no" on an article or an answer card.
@@ -197,7 +198,7 @@ class Agent(Base):
     @property
     def is_lead(self) -> bool:
         """Leads and admins see reports and the dashboard."""
-        return self.role in ("lead", "admin")
+        return self.role in LEAD_ROLES
 
     @property
     def works_tickets(self) -> bool:

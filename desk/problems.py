@@ -65,6 +65,11 @@ class Incident:
     status: str
     merged: bool
 
+    @property
+    def reachable(self) -> bool:
+        """Whether a problem's solving reply goes to it: not closed (final), not merged away."""
+        return self.status != "closed" and not self.merged
+
 
 @dataclass
 class SolveReport:
@@ -98,6 +103,18 @@ def problem_number(value: object, field_name: str = "problem_id") -> int:
 def _history(session: Session, ticket_id: int, kind: str, other: int | None, agent_id: int | None) -> None:
     session.add(TicketProblemChange(ticket_id=ticket_id, agent_id=agent_id, kind=kind, other_id=other,
                                     created_at=utcnow()))
+
+
+def _linked(session: Session, incident_id: int, problem_id: int, agent_id: int | None) -> None:
+    """A link's history, on both tickets."""
+    _history(session, incident_id, "linked", problem_id, agent_id)
+    _history(session, problem_id, "incident_linked", incident_id, agent_id)
+
+
+def _unlinked(session: Session, incident_id: int, problem_id: int, agent_id: int | None) -> None:
+    """An unlink's history, on both tickets."""
+    _history(session, incident_id, "unlinked", problem_id, agent_id)
+    _history(session, problem_id, "incident_unlinked", incident_id, agent_id)
 
 
 def _incident_count(session: Session, problem_id: int) -> int:
@@ -144,11 +161,9 @@ def link_in(session: Session, incident_ids: Iterable[int], problem_id: int, agen
             _history(session, ticket.id, "unmarked", None, agent_id)
         old = ticket.problem_id
         if old is not None:
-            _history(session, ticket.id, "unlinked", old, agent_id)
-            _history(session, old, "incident_unlinked", ticket.id, agent_id)
+            _unlinked(session, ticket.id, old, agent_id)
         ticket.problem_id = problem.id
-        _history(session, ticket.id, "linked", problem.id, agent_id)
-        _history(session, problem.id, "incident_linked", ticket.id, agent_id)
+        _linked(session, ticket.id, problem.id, agent_id)
         ticket.updated_at = utcnow()
         changed += 1
     if changed:
@@ -162,8 +177,7 @@ def carry_on_merge(session: Session, source: Ticket, target: Ticket, agent_id: i
     if source.kind == PROBLEM and _incident_count(session, source.id):
         if target.problem_id == source.id:  # merged into one of its own incidents: that one becomes the problem
             target.problem_id = None
-            _history(session, target.id, "unlinked", source.id, agent_id)
-            _history(session, source.id, "incident_unlinked", target.id, agent_id)
+            _unlinked(session, target.id, source.id, agent_id)
         elif target.problem_id is not None:
             raise InputError("target", N_("#%(source)s is a problem with incidents and #%(target)s is an incident of "
                                           "#%(problem)s: merge into a ticket that is not an incident"),
@@ -177,19 +191,15 @@ def carry_on_merge(session: Session, source: Ticket, target: Ticket, agent_id: i
         moved = list(session.scalars(select(Ticket).where(Ticket.problem_id == source.id).order_by(Ticket.id)))
         for incident in moved:
             incident.problem_id = target.id
-            _history(session, incident.id, "unlinked", source.id, agent_id)
-            _history(session, source.id, "incident_unlinked", incident.id, agent_id)
-            _history(session, incident.id, "linked", target.id, agent_id)
-            _history(session, target.id, "incident_linked", incident.id, agent_id)
+            _unlinked(session, incident.id, source.id, agent_id)
+            _linked(session, incident.id, target.id, agent_id)
     elif source.problem_id is not None:
         problem_id = source.problem_id
         source.problem_id = None  # the problem lists live tickets only
-        _history(session, source.id, "unlinked", problem_id, agent_id)
-        _history(session, problem_id, "incident_unlinked", source.id, agent_id)
+        _unlinked(session, source.id, problem_id, agent_id)
         if target.id != problem_id and target.kind != PROBLEM and target.problem_id is None:
             target.problem_id = problem_id
-            _history(session, target.id, "linked", problem_id, agent_id)
-            _history(session, problem_id, "incident_linked", target.id, agent_id)
+            _linked(session, target.id, problem_id, agent_id)
 
 
 class Problems:
@@ -232,8 +242,8 @@ class Problems:
                     for i, subject, name, email, lang, status, merged in rows]
 
     def open_languages(self, problem_id: int) -> list[str]:
-        """The languages of the problem's incidents a solving reply would reach (not closed, not merged), sorted."""
-        return sorted({i.lang for i in self.incidents(problem_id) if i.status != "closed" and not i.merged})
+        """The languages of the problem's incidents a solving reply would reach, sorted: one reply box each."""
+        return sorted({i.lang for i in self.incidents(problem_id) if i.reachable})
 
     def solve(self, problem_id: int, agent_id: int, body: str, replies: Mapping[str, str], status: str = "solved",
               seen_message_id: int | None = None, files: Sequence[Upload] = ()) -> SolveReport:
@@ -251,7 +261,7 @@ class Problems:
             problem_lang = problem.lang
         incidents = self.incidents(problem_id)
         texts: dict[str, str] = {}
-        for lang in sorted({i.lang for i in incidents if i.status != "closed" and not i.merged}):
+        for lang in sorted({i.lang for i in incidents if i.reachable}):
             raw = replies.get(lang) or ""
             if not raw.strip() and lang == problem_lang:
                 raw = body
@@ -260,7 +270,7 @@ class Problems:
                                        files=files)
         report = SolveReport(sent)
         for incident in incidents:
-            if incident.status == "closed" or incident.merged:
+            if not incident.reachable:
                 report.skipped.append(incident.id)
                 continue
             text = texts[incident.lang]
@@ -314,8 +324,7 @@ def unlink_in(session: Session, ticket: Ticket, agent_id: int | None) -> bool:
         return False
     ticket.problem_id = None
     ticket.updated_at = utcnow()
-    _history(session, ticket.id, "unlinked", old, agent_id)
-    _history(session, old, "incident_unlinked", ticket.id, agent_id)
+    _unlinked(session, ticket.id, old, agent_id)
     return True
 
 

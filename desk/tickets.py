@@ -1282,7 +1282,8 @@ class TicketStore:
                     trigger: str | None = None) -> CsatSurvey | None:
         """The one place a status changes: stamps the times and records the change for the metrics.
 
-        Each solve opens a satisfaction survey, returned for the caller to mail."""
+        Each solve opens a satisfaction survey, returned for the caller to mail; none for a customer who was erased
+        (desk.erasure): there is no one to ask, and no address to mail (an agent's solve, a rule's, a batch's)."""
         survey = None
         if status != ticket.status:
             session = object_session(ticket)
@@ -1291,7 +1292,7 @@ class TicketStore:
             change.ticket_id = ticket.id
             if session is not None:
                 session.add(change)
-                if status == "solved":
+                if status == "solved" and ticket.customer.erased_at is None:
                     survey = open_survey(session, ticket, agent_id, now)
         ticket.status = status
         if status in ("solved", "closed"):

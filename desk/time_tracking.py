@@ -41,7 +41,6 @@ from kb.arabic import ascii_digits
 MAX_SECONDS = 86_400  # a day: an entry longer than that is a timer left running, not work (Zendesk's app caps it too)
 MAX_NOTE = 500  # characters: a line about what the time went on, not a second thread
 MAX_FORM_KEY = 64
-LEADS = ("lead", "admin")  # who may change anyone's entry
 KEEP: Any = object()  # an edit that leaves this part as it is
 # Minutes as typed in the forms' "Time spent" field: a whole number or a decimal (with "." or the Arabic decimal
 # separator), Arabic-Indic and full-width digits read as ASCII (as the sign-in code's field reads them).
@@ -134,6 +133,13 @@ def clean_form_key(value: str | None) -> str | None:
     return key if key and len(key) <= MAX_FORM_KEY and key.isascii() and key.isprintable() else None
 
 
+def _posted_already(session: Session, agent_id: int, key: str | None) -> TimeEntry | None:
+    """The entry this page's post (`key`, per agent) made already: the same form sent twice records its time once."""
+    if key is None:
+        return None
+    return session.scalar(select(TimeEntry).where(TimeEntry.agent_id == agent_id, TimeEntry.form_key == key))
+
+
 def record_with(session: Session, ticket: Ticket, agent_id: int, seconds: int | None, kind: str,
                 form_key: str | None = None) -> TimeEntry | None:
     """The agent's time with a reply, a note or an update, in that write's transaction (the ticket already held by
@@ -143,8 +149,7 @@ def record_with(session: Session, ticket: Ticket, agent_id: int, seconds: int | 
     if kind not in TIME_ENTRY_KINDS:
         raise ValueError(f"not a time entry kind: {kind}")  # a bug, not input
     key = clean_form_key(form_key)
-    if key is not None and session.scalar(select(TimeEntry.id).where(TimeEntry.agent_id == agent_id,
-                                                                      TimeEntry.form_key == key)) is not None:
+    if _posted_already(session, agent_id, key) is not None:
         return None
     entry = TimeEntry(ticket_id=ticket.id, agent_id=agent_id, seconds=clean_seconds(seconds), kind=kind,
                       created_at=utcnow(), form_key=key)
@@ -215,11 +220,9 @@ class TimeEntries:
                 raise InputError("agent", N_("no agent %(agent)s"), agent=agent_id)
             self._may_change(session, by, agent_id)
             key = clean_form_key(form_key)
-            if key is not None:
-                done = session.scalar(select(TimeEntry).where(TimeEntry.agent_id == agent_id,
-                                                              TimeEntry.form_key == key))
-                if done is not None:  # this page's form sent again: the entry it made
-                    return _view(done, _names(session, [agent_id]))
+            done = _posted_already(session, agent_id, key)
+            if done is not None:  # this page's form sent again: the entry it made
+                return _view(done, _names(session, [agent_id]))
             entry = TimeEntry(ticket_id=ticket.id, agent_id=agent_id, seconds=clean, note=text, kind="manual",
                               created_at=utcnow(), form_key=key)
             session.add(entry)
@@ -233,7 +236,7 @@ class TimeEntries:
         if by.kind != "agent" or by.agent_id == owner:
             return
         actor = row_by_id(session, Agent, by.agent_id or 0)
-        if actor is None or actor.role not in LEADS:
+        if actor is None or not actor.is_lead:  # a lead or an admin may change anyone's entry
             raise NotYourEntry()
 
     def _entry(self, session: Session, ticket_id: int, entry_id: int) -> TimeEntry:

@@ -283,7 +283,7 @@ class Triggers:
                         values[key] = new
         if actions.reply_macro is not None and self._reply(session, store, ticket, rule, now, note, survey):
             survey = None  # carried by the reply's mail
-        if survey is not None and not _erased(ticket):  # an erased customer has no address (desk.erasure)
+        if survey is not None:  # none for an erased customer (TicketStore._set_status)
             queue_mail(session, "solved", ticket, ticket.customer.email, ticket.lang, survey=survey)
         if actions.notify_webhook is not None:
             kind = "automation.fired" if rule.scheduled else "trigger.fired"
@@ -317,7 +317,7 @@ class Triggers:
         key = rule.actions.reply_macro
         macro = next((m for m in self._macros.for_lang(ticket.lang) if m.key == key), None)
         assert callable(note)
-        if _erased(ticket):
+        if ticket.customer.erased_at is not None:
             # Erased (desk.erasure): no one to write to, as an agent's reply is refused. The reply was written on the
             # skeleton and its mail queued to the erased row's address, which no mail reaches (hostile35).
             log.info("trigger %r: the customer of ticket %s was erased; no reply", rule.name, ticket.id)
@@ -353,10 +353,6 @@ class Triggers:
         note("reply_macro", None, f"{ticket.lang}/{key}")
         queue_reply_mail(session, ticket, message, survey)
         return True
-
-
-def _erased(ticket: Ticket) -> bool:
-    return ticket.customer is not None and ticket.customer.erased_at is not None
 
 
 def _pairs(values: Mapping[str, str | None]) -> str:

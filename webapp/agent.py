@@ -30,7 +30,7 @@ from desk.advice import thread_version
 from desk.audit import Actor
 from desk.inbox import SORTS, VIEWS, InboxQuery
 from desk.mail.attachments import Upload
-from desk.models import PRIORITIES, TICKET_STATUSES, WORKING_ROLES, Agent, Ticket, as_utc, utcnow
+from desk.models import LEAD_ROLES, PRIORITIES, TICKET_STATUSES, WORKING_ROLES, Agent, Ticket, as_utc, utcnow
 from desk.problems import problem_number
 from desk.saved_views import FIELD_PREFIX, MAX_NAME, SHARERS
 from desk.side_conversations import with_history
@@ -38,7 +38,7 @@ from desk.snooze import snooze_time
 from desk.tags import clean_tag
 from desk.ticket_fields import field_changes, values_of
 from desk.tickets import ClosedTicketError, CrossedReplyError, InputError, SentReply, parse_due, plain_text
-from desk.time_tracking import LEADS, MAX_SECONDS, form_seconds, new_form_key
+from desk.time_tracking import MAX_SECONDS, form_seconds, new_form_key
 from desk.translatable import N_
 from kb.arabic import ascii_digits
 from kb.bidi_text import without_bidi_controls
@@ -110,6 +110,11 @@ class AgentUser(UserMixin):
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    @property
+    def is_lead(self) -> bool:
+        """Leads and admins (desk.models.Agent.is_lead)."""
+        return self.role in LEAD_ROLES
 
     @property
     def works_tickets(self) -> bool:
@@ -495,7 +500,7 @@ def _ticket_page(found: Ticket, **extra: Any) -> str:
     extra.setdefault("kept_problem", "")
     extra.setdefault("problem_error", "")
     incidents = desk.problems.incidents(found.id) if found.kind == "problem" else []
-    open_incidents = [i for i in incidents if i.status != "closed" and not i.merged]
+    open_incidents = [i for i in incidents if i.reachable]
     extra.setdefault("field_errors", {})
     extra.setdefault("kept_due", due.astimezone(zone).strftime("%Y-%m-%dT%H:%M") if due is not None else "")
     extra.setdefault("time_error", None)
@@ -553,7 +558,7 @@ def kept_time() -> tuple[int, str]:
 def may_change_time(agent_id: int) -> bool:
     """Whether the signed-in agent may edit or delete this agent's time entry (theirs, or they lead; the desk checks
     again)."""
-    return agent_id == current_user.id or current_user.role in LEADS
+    return agent_id == current_user.id or current_user.is_lead
 
 
 def _closed_page(ticket_id: int, error: ClosedTicketError) -> tuple[str, int]:

@@ -27,7 +27,16 @@ from sqlalchemy import func, select, text
 
 from desk.business_hours import CONFIG_FILE
 from desk.desk import Desk
-from desk.models import AuditEvent, Message, OutboxMail, Ticket, TicketProblemChange, TicketTriggerChange, utcnow
+from desk.models import (
+    AuditEvent,
+    CsatSurvey,
+    Message,
+    OutboxMail,
+    Ticket,
+    TicketProblemChange,
+    TicketTriggerChange,
+    utcnow,
+)
 from desk.problems import Problems, problem_number
 from desk.rule_check import read_rules
 from desk.tickets import InputError, NewTicket
@@ -233,6 +242,24 @@ def test_an_automation_never_replies_to_an_erased_customer(tmp_path: Path) -> No
                 TicketTriggerChange.ticket_id == gone, TicketTriggerChange.action == "reply_erased")).all()
         assert skipped == ["en/pending-reminder"]
         assert [t.status for t in map(desk.tickets.get, (gone, kept)) if t is not None] == ["solved", "solved"]
+
+
+def test_an_agents_solve_of_an_erased_customers_ticket_opens_no_survey_and_mails_no_one(app: Flask) -> None:
+    """Review of the fault above at its depth: an agent's solve (no reply) of an erased customer's ticket opened a
+    survey and queued its "solved" mail to the erased row's address. The solve itself opens none now
+    (`TicketStore._set_status`), for agents, rules and batches alike."""
+    desk = desk_of(app)
+    agent = desk.accounts.find("sara@example.com")
+    assert agent is not None
+    ticket = new(desk, "gone.solve35@example.com")
+    found = desk.tickets.get(ticket)
+    assert found is not None
+    desk.erasure.erase(found.customer_id, "gone.solve35@example.com")
+    desk.tickets.update(ticket, status="solved", agent_id=agent.id)
+    assert desk.tickets.get(ticket).status == "solved"  # type: ignore[union-attr]
+    with desk.db.session() as session:
+        assert session.scalars(select(CsatSurvey.id).where(CsatSurvey.ticket_id == ticket)).all() == []
+        assert session.scalars(select(OutboxMail.id).where(OutboxMail.ticket_id == ticket)).all() == []
 
 
 def test_two_clicks_on_send_at_once_on_a_real_server_answer_each_incident_once(app: Flask) -> None:
