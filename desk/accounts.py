@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, timedelta
 from functools import cache
 from zoneinfo import available_timezones
@@ -22,6 +22,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from desk.audit import SYSTEM, Actor, record, record_sign_in
 from desk.database import Database, StorageUnavailableError
 from desk.models import ROLES, WORKING_ROLES, Agent, ApiToken, Ticket, utcnow
+from desk.signatures import clean_signatures
 from desk.tickets import MAX_NAME, InputError, agent_row, clean_email, clean_text, record_assignee, row_by_id
 from desk.token_scopes import SCOPES, clean_expires_days, clean_scopes
 from desk.translatable import N_
@@ -377,6 +378,18 @@ class Accounts:
         with self.db.session() as session:
             agent = agent_row(session, agent_id)
             agent.time_zone = zone
+
+    def set_signatures(self, agent_id: int, raw: Mapping[str, object], languages: tuple[str, ...]) -> dict[str, str]:
+        """The agent's signature in each site language (desk.signatures; `raw`: language -> text, one not sent or
+        empty: none), every one checked before any is kept (a refused one names its field, signature_<lang>, and
+        nothing is written). A light agent never replies publicly: refused naming "agent". Returns what is kept."""
+        cleaned = clean_signatures(raw, languages)
+        with self.db.session() as session:
+            agent = agent_row(session, agent_id, lock=True)  # as manage: a demotion meanwhile is seen
+            if not agent.works_tickets:
+                raise InputError("agent", N_("a light agent does not reply to customers: no signature"))
+            agent.signatures = cleaned or None
+        return cleaned
 
     def tokens(self) -> list[ApiToken]:
         """Every API token with its last use, newest first (the secrets themselves are not kept)."""
