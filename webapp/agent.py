@@ -1072,7 +1072,10 @@ def profile():
 
 def _save_signatures():  # type: ignore[no-untyped-def]
     """The agent's signature per site language (desk.signatures; "part" is "signature"): all kept, or none when one is
-    refused (by its field, what was typed kept in the boxes, 400). A light agent has no signature: refused."""
+    refused (by its field, what was typed kept in the boxes, 400). A light agent has no signature (no box): 403, as
+    their other public-reply posts (webapp.roles)."""
+    if not current_user.works_tickets:
+        abort(403)
     languages = state.settings().languages
     typed = {lang: request.form.get(f"signature_{lang}", "")[:MAX_SIGNATURE * 4] for lang in languages}
     try:

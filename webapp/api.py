@@ -413,7 +413,7 @@ def stored_files(attached: list[Attachment]) -> list[dict[str, object]]:
 
 
 def message_json(message: Message, attached: list[Attachment]) -> dict[str, object]:
-    return {"id": message.id, "author": message.author, "body": message.body,
+    return {"id": message.id, "author": message.author, "body": message.body, "signature": message.signature,
             "created_at": as_utc(message.created_at).isoformat(), "attachments": stored_files(attached)}
 
 

@@ -118,7 +118,11 @@ STORED_MESSAGE: dict[str, Any] = {
     "type": "object",
     "required": ["id", "author", "body", "created_at", "attachments"],
     "properties": {"id": {"type": "integer"}, "author": {"type": "string", "enum": ["customer", "agent"]},
-                   "body": {"type": "string"}, "created_at": {"type": "string", "format": "date-time"},
+                   "body": {"type": "string"},
+                   "signature": {"type": "string", "nullable": True,
+                                 "description": "the agent's signature the reply was sent with, shown under the body "
+                                                "after a line '-- ' (null: unsigned)"},
+                   "created_at": {"type": "string", "format": "date-time"},
                    "attachments": {"type": "array", "items": STORED_FILE}},
 }
 # webapp/idempotency.py: a retry of a POST that writes, with the first request's key, gets the first answer back.
