@@ -189,6 +189,18 @@ def test_a_signed_reply_reads_the_same_on_both_pages_and_in_the_mail(app: Flask,
         ("Your parcel left today.", False, EN), ("Anything else?", False, None), ("Check courier", True, None),
         (pasted, False, None)]
 
+    # The token API shows each message's signature (null: unsigned); a customer's message through it is never
+    # signed: a "signature" field is refused as any unknown field, nothing stored.
+    token = desk.accounts.create_token("partner")
+    api = app.test_client()
+    read = api.get(f"/api/v1/tickets/{ticket_id}", headers={"Authorization": f"Bearer {token}"}).get_json()
+    assert [(m["body"], m["signature"]) for m in read["messages"] if m["author"] == "agent"] == [
+        ("Your parcel left today.", EN), ("Anything else?", None), (pasted, None)]
+    refused = api.post(f"/api/v1/tickets/{ticket_id}/messages", headers={"Authorization": f"Bearer {token}"},
+                       json={"body": "Still waiting", "signature": True})
+    assert refused.status_code == 400 and "signature" in refused.get_json()["error"]
+    assert len(desk.tickets.get(ticket_id).messages) == 5
+
     # An Arabic ticket is signed in Arabic, shown right to left (dir=auto: its first letter is Arabic).
     arabic_id = ticket(desk, "ar")
     page, form = reply_form(sara, arabic_id)
