@@ -259,12 +259,16 @@ def test_a_problems_reply_is_signed_on_each_incident_in_its_language(app: Flask)
 
 def test_the_migration_adds_the_signature_columns_and_goes_down(tmp_path: Path) -> None:
     db, _ = database_at(tmp_path, "dashboard_indexes")
+
+    def added() -> tuple[bool, bool]:
+        found = inspect(db.engine)
+        return ("signatures" in {c["name"] for c in found.get_columns("agents")},
+                "signature" in {c["name"] for c in found.get_columns("messages")})
+
     migrate(db, command.upgrade, "agent_signatures")
-    assert "signatures" in {c["name"] for c in inspect(db.engine).get_columns("agents")}
-    assert "signature" in {c["name"] for c in inspect(db.engine).get_columns("messages")}
+    assert added() == (True, True)
     migrate(db, command.downgrade, "dashboard_indexes")
-    assert "signatures" not in {c["name"] for c in inspect(db.engine).get_columns("agents")}
-    assert "signature" not in {c["name"] for c in inspect(db.engine).get_columns("messages")}
+    assert added() == (False, False)
     indexes = {i["name"] for i in inspect(db.engine).get_indexes("messages")}
     assert {"ix_messages_created_author", "ix_messages_ticket_author"} <= indexes  # kept through SQLite's copy
     db.close()
