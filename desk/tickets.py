@@ -1009,6 +1009,7 @@ class TicketStore:
         self, ticket_id: int, agent_id: int, body: str, status: str = "pending", seen_message_id: int | None = None,
         files: Sequence[Upload] = (), tags: Sequence[str] = (), fields: Mapping[str, object] | None = None,
         seconds: int | None = None, form_key: str | None = None, signature: bool = False,
+        answer: Answer[SentReply] | None = None,
     ) -> SentReply:
         """`reply`, also telling whether this call sent it or found the same page's reply already sent
         (the caller records what the agent did once per reply, not once per click).
@@ -1023,7 +1024,8 @@ class TicketStore:
         one (an InputError naming `fields.<key>`) sends nothing. `seconds`: the agent's time on the ticket, recorded
         with the reply (desk.time_tracking; `form_key` the page's post, recorded once), not for a resend. `signature`:
         the agent's signature in the ticket's language goes with it (desk.signatures: kept beside the text, so a
-        resend is still found by its words; none when the text ends with it already)."""
+        resend is still found by its words; none when the text ends with it already). `answer`: the token API's
+        answer, stored with the reply (`answered`)."""
         from desk.time_tracking import clean_seconds, record_with  # it imports this module's InputError
 
         if seconds is not None:
@@ -1054,7 +1056,7 @@ class TicketStore:
             ticket.messages.append(message)
             self._sent(session, ticket, message, agent_id, status, attached, written)
             record_with(session, ticket, agent_id, seconds, "reply", form_key)
-        return SentReply(message, resent=False)
+            return answered(session, SentReply(message, resent=False), answer)
 
     def customer_reply(self, reference: str, body: str, submission: str | None = None, files: Sequence[Upload] = (),
                        channel: str = "web") -> Message:

@@ -3,9 +3,9 @@ site language on their profile (an admin on the admin page), cleaned as names an
 refused naming the field, invisible characters dropped, a few lines at most), never a light agent's. The ticket
 page's "Add my signature" (ticked, its preview under the box) signs a public reply: kept with the message, the
 customer's page, the workspace and the mail (real SMTP on loopback; plain in the text part, escaped in the HTML)
-show the body, the separator and the signature. Never signed: a note, a trigger's reply, a reply unticked; signed
-once: a resend of the same page, a text ending with the signature, an accepted draft (which has none). The migration
-goes up and down. A light app (no models); `--postgresql` runs it on PostgreSQL."""
+show the body, the separator and the signature. Never signed: a note, a trigger's reply, a reply unticked, the
+token API's reply unless it asks; signed once: a resend of the same page, a text ending with the signature, an
+accepted draft (which has none), a problem's batch sent again. The migration goes up and down. A light app (no models); `--postgresql` runs it on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -255,6 +255,35 @@ def test_a_problems_reply_is_signed_on_each_incident_in_its_language(app: Flask)
     desk.problems.solve(problem, sara.id, "We fixed it.", bodies, seen_message_id=seen, signature=True)
     assert [m.signature for m in replies(desk, problem)] == [EN]
     assert len(replies(desk, arabic)) == 1 and len(replies(desk, problem)) == 1
+
+
+def test_the_apis_reply_is_signed_only_when_it_asks(app: Flask) -> None:
+    """POST /api/v1/tickets/<id>/replies: an integration sends its own text, signed with `"signature": true` only; a
+    retry under its Idempotency-Key sends nothing twice; a bad field names it, nothing sent."""
+    desk: Desk = app.extensions["desk"]
+    ticket_id = ticket(desk)
+    sara, lina = (desk.accounts.find(f"{who}@example.com").id for who in ("sara", "light"))
+    api = app.test_client()
+    auth = {"Authorization": f"Bearer {desk.accounts.create_token('partner')}"}
+    path = f"/api/v1/tickets/{ticket_id}/replies"
+    plain = api.post(path, headers=auth, json={"agent": sara, "body": "Your parcel left today."})
+    assert plain.status_code == 201 and plain.get_json()["signature"] is None
+    assert plain.get_json()["ticket_status"] == "pending"
+    keyed = {**auth, "Idempotency-Key": "reply-1182"}
+    signed = api.post(path, headers=keyed, json={"agent": sara, "body": "Tracking: 1182", "signature": True})
+    again = api.post(path, headers=keyed, json={"agent": sara, "body": "Tracking: 1182", "signature": True})
+    assert signed.status_code == again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    assert signed.get_json() == again.get_json() and signed.get_json()["signature"] == EN
+    for sent, problem in [({"agent": sara, "body": "x", "signature": "yes"}, "signature: must be true or false"),
+                          ({"agent": lina, "body": "x"}, "agent: a light agent does not reply to customers"),
+                          ({"agent": 9999, "body": "x"}, "agent: no agent 9999"),
+                          ({"agent": sara, "body": ""}, "body: is empty")]:
+        refused = api.post(path, headers=auth, json=sent)
+        assert refused.status_code == 400 and refused.get_json()["error"] == problem, refused.get_json()
+    assert [(m.body, m.signature) for m in replies(desk, ticket_id)] == [
+        ("Your parcel left today.", None), ("Tracking: 1182", EN)]
+    desk.tickets.update(ticket_id, status="closed")
+    assert api.post(path, headers=auth, json={"agent": sara, "body": "More"}).status_code == 409
 
 
 def test_the_migration_adds_the_signature_columns_and_goes_down(tmp_path: Path) -> None:
