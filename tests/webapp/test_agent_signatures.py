@@ -285,6 +285,20 @@ def test_the_apis_reply_is_signed_only_when_it_asks(app: Flask) -> None:
     desk.tickets.update(ticket_id, status="closed")
     assert api.post(path, headers=auth, json={"agent": sara, "body": "More"}).status_code == 409
 
+    # The closed ticket's page sends a follow-up, signed as any reply.
+    client = client_for(app, "sara@example.com")
+    page = client.get(f"/agent/tickets/{ticket_id}").get_data(as_text=True)
+    assert 'id="add-signature"' in page
+    client.post(f"/agent/tickets/{ticket_id}/follow-up", data={"csrf_token": csrf(page), "body": "One more thing",
+                                                               "status": "pending", "signature": "yes"})
+    [follow_up] = [t for t in desk.tickets.history(desk.tickets.get(ticket_id).customer_id) if t.id != ticket_id]
+    assert [(m.body, m.signature) for m in replies(desk, follow_up.id)] == [("One more thing", EN)]
+
+    # Erasing the customer leaves their tickets' messages as skeletons: no text, no signature.
+    customer = desk.tickets.get(ticket_id).customer
+    desk.erasure.erase(customer.id, customer.email)
+    assert {(m.body, m.signature) for t in (ticket_id, follow_up.id) for m in replies(desk, t)} == {("", None)}
+
 
 def test_the_migration_adds_the_signature_columns_and_goes_down(tmp_path: Path) -> None:
     db, _ = database_at(tmp_path, "dashboard_indexes")
