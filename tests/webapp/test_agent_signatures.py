@@ -5,7 +5,8 @@ page's "Add my signature" (ticked, its preview under the box) signs a public rep
 customer's page, the workspace and the mail (real SMTP on loopback; plain in the text part, escaped in the HTML)
 show the body, the separator and the signature. Never signed: a note, a trigger's reply, a reply unticked, the
 token API's reply unless it asks; signed once: a resend of the same page, a text ending with the signature, an
-accepted draft (which has none), a problem's batch sent again. The migration goes up and down. A light app (no models); `--postgresql` runs it on PostgreSQL."""
+accepted draft (which has none), a problem's batch sent again. A follow-up is signed; an erased customer's messages
+keep none. The migration goes up and down. A light app (no models); `--postgresql` runs it on PostgreSQL."""
 
 from __future__ import annotations
 
