@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, timedelta
 from functools import cache
 from zoneinfo import available_timezones
@@ -22,7 +22,17 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from desk.audit import SYSTEM, Actor, record, record_sign_in
 from desk.database import Database, StorageUnavailableError
 from desk.models import ROLES, WORKING_ROLES, Agent, ApiToken, Ticket, utcnow
-from desk.tickets import MAX_NAME, InputError, agent_row, clean_email, clean_text, record_assignee, row_by_id
+from desk.signatures import clean_signatures
+from desk.tickets import (
+    MAX_NAME,
+    MAX_ROW_ID,
+    InputError,
+    agent_row,
+    clean_email,
+    clean_text,
+    record_assignee,
+    row_by_id,
+)
 from desk.token_scopes import SCOPES, clean_expires_days, clean_scopes
 from desk.translatable import N_
 from kb.bidi_text import plain_name
@@ -377,6 +387,30 @@ class Accounts:
         with self.db.session() as session:
             agent = agent_row(session, agent_id)
             agent.time_zone = zone
+
+    def replier(self, agent_id: object) -> int:
+        """The id of an agent who may reply to customers as `agent_id` names them (the token API's reply): an active
+        agent who works tickets. Anything else is refused naming "agent"."""
+        if isinstance(agent_id, bool) or not isinstance(agent_id, int):
+            raise InputError("agent", N_("must be an agent's id (a whole number)"))
+        agent = self.agent(agent_id) if 0 < agent_id <= MAX_ROW_ID else None
+        if agent is None or not agent.active:
+            raise InputError("agent", N_("no agent %(agent)s"), agent=agent_id)
+        if not agent.works_tickets:
+            raise InputError("agent", N_("a light agent does not reply to customers"))
+        return agent.id
+
+    def set_signatures(self, agent_id: int, raw: Mapping[str, object], languages: tuple[str, ...]) -> dict[str, str]:
+        """The agent's signature in each site language (desk.signatures; `raw`: language -> text, one not sent or
+        empty: none), every one checked before any is kept (a refused one names its field, signature_<lang>, and
+        nothing is written). A light agent never replies publicly: refused naming "agent". Returns what is kept."""
+        cleaned = clean_signatures(raw, languages)
+        with self.db.session() as session:
+            agent = agent_row(session, agent_id, lock=True)  # as manage: a demotion meanwhile is seen
+            if not agent.works_tickets:
+                raise InputError("agent", N_("a light agent does not reply to customers: no signature"))
+            agent.signatures = cleaned or None
+        return cleaned
 
     def tokens(self) -> list[ApiToken]:
         """Every API token with its last use, newest first (the secrets themselves are not kept)."""

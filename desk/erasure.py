@@ -15,7 +15,8 @@ What is removed and what stays, per table (the README's "Erase a customer", unde
   and the external id (a form page's key, an import's id) dropped, and the reference replaced by a new random one:
   the customer's old ticket links answer 404.
 - messages (the customer's, the agents' replies that quote and greet them, internal notes) stay as rows with an
-  empty body (the reply counts and first-response times are counted from them); their external ids are dropped.
+  empty body and no signature (the reply counts and first-response times are counted from them); their external ids
+  are dropped.
 - attachments: the row's file name emptied and the file removed from disk after the commit (`skipped_reason`
   "erased", `path` emptied once the file is gone).
 - mail_inbound (every mail received from the customer's addresses or on their tickets, held or not): address,
@@ -329,8 +330,9 @@ class Erasure:
         # name the customer, as an internal note may: dropped.
         changed("time_entry_notes", session.execute(update(TimeEntry).where(
             TimeEntry.ticket_id.in_(ticket_ids), TimeEntry.note.is_not(None)).values(note=None)))
+        # A reply's signature (desk.signatures) is the agent's, not the customer's, but a skeleton holds no text.
         changed("messages", session.execute(update(Message).where(Message.ticket_id.in_(ticket_ids))
-                                            .values(body="", external_id=None)))
+                                            .values(body="", external_id=None, signature=None)))
         # What they wrote as a CC on others' tickets (desk.ccs) is emptied too; they are off every CC list, and the
         # lists' history no longer names them.
         changed("messages", session.execute(update(Message).where(Message.cc_customer_id.in_(ids))

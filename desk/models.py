@@ -190,6 +190,10 @@ class Agent(Base):
     # (server_default only: a row written as an older release wrote it, without the column, stays valid)
     available: Mapped[bool] = mapped_column(Boolean, server_default=false())
     available_changed_at: Mapped[datetime | None]
+    # The agent's signature per site language (desk.signatures: plain text, a few lines), under their public replies
+    # when they choose (Zendesk's agent signature, Chatwoot's message signature): {"en": "...", "ar": "..."}; None or a
+    # language missing: none.
+    signatures: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     @property
     def is_admin(self) -> bool:
@@ -417,6 +421,10 @@ class Message(Base):
     # None: the ticket's customer (every customer message before CCs). No foreign key, as merged_into_id: SQLite cannot
     # add one to a table in place, and copying `messages` copies what references it.
     cc_customer_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # The agent's signature a public reply was sent with (desk.signatures), as it was then: shown under the body after
+    # a separator on the customer's page, in the mail and in the workspace alike. None: unsigned (notes, a rule's
+    # reply, an API reply that did not ask, an agent without one).
+    signature: Mapped[str | None] = mapped_column(Text)
 
     ticket: Mapped[Ticket] = relationship(back_populates="messages")
     agent: Mapped[Agent | None] = relationship()

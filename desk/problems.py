@@ -246,11 +246,13 @@ class Problems:
         return sorted({i.lang for i in self.incidents(problem_id) if i.reachable})
 
     def solve(self, problem_id: int, agent_id: int, body: str, replies: Mapping[str, str], status: str = "solved",
-              seen_message_id: int | None = None, files: Sequence[Upload] = ()) -> SolveReport:
+              seen_message_id: int | None = None, files: Sequence[Upload] = (), signature: bool = False) -> SolveReport:
         """Send the problem's reply (`body`, with `status`) and copy it to each of its incidents, solving them: an
         incident gets `replies[its language]` (the problem's own language may be left blank: `body` is used). The
         text of every language present is checked before anything is sent (a missing one names `body_<lang>`); then
-        see the module's docstring."""
+        see the module's docstring. `signature` (the page's "Add my signature"): the problem's reply and each
+        incident's are signed as any reply of the agent, each with their signature in that ticket's language
+        (desk.signatures; kept beside the text, so a resumed batch still finds a reply sent by its words)."""
         with self.db.session() as session:
             problem = row_by_id(session, Ticket, problem_id)
             if problem is None:
@@ -267,7 +269,7 @@ class Problems:
                 raw = body
             texts[lang] = clean_text(f"body_{lang}", raw, MAX_BODY)
         sent = self.tickets.send_reply(problem_id, agent_id, body, status=status, seen_message_id=seen_message_id,
-                                       files=files)
+                                       files=files, signature=signature)
         report = SolveReport(sent)
         for incident in incidents:
             if not incident.reachable:
@@ -275,14 +277,14 @@ class Problems:
                 continue
             text = texts[incident.lang]
             try:
-                sent_now = self._send_once(incident.id, agent_id, text, files)
+                sent_now = self._send_once(incident.id, agent_id, text, files, signature)
             except InputError as error:
                 report.failed.append((incident.id, error))
                 continue
             (report.solved if sent_now else report.already).append(incident.id)
         return report
 
-    def _send_once(self, ticket_id: int, agent_id: int, text: str, files: Sequence[Upload]) -> bool:
+    def _send_once(self, ticket_id: int, agent_id: int, text: str, files: Sequence[Upload], signature: bool) -> bool:
         """Send `text` to the incident, solving it, unless it holds it already (`_holds`); whether this call sent it.
         The check is made again in the send's own transaction, the ticket locked (`send_reply`'s `seen_message_id`:
         this agent's same text after the newest message read is the one sent, not a second copy): two sends of the
@@ -295,7 +297,7 @@ class Problems:
             try:
                 return not self.tickets.send_reply(ticket_id, agent_id, text, status="solved",
                                                    seen_message_id=newest if attempt < 2 else None,
-                                                   files=files).resent
+                                                   files=files, signature=signature).resent
             except CrossedReplyError:
                 continue
         raise AssertionError("unreachable: the third send passes no seen message")  # pragma: no cover

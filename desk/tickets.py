@@ -380,6 +380,14 @@ def record_assignee(session: Session, ticket: Ticket, assignee_id: int | None, a
     return True
 
 
+def _signature(session: Session, agent_id: int, lang: str, text: str) -> str | None:
+    """What an agent's reply in `lang` is signed with (desk.signatures.to_sign), read in the reply's transaction."""
+    from desk.signatures import signature_in, to_sign  # it builds on desk.customers, which imports this module
+
+    agent = session.get(Agent, agent_id)
+    return to_sign(text, signature_in(agent.signatures if agent is not None else None, lang))
+
+
 def answered(session: Session, result: R, answer: Answer[R] | None) -> R:
     if answer is not None:
         session.flush()
@@ -775,14 +783,14 @@ class TicketStore:
 
     def agent_follow_up(
         self, closed_id: int, agent_id: int, body: str, status: str = "pending", files: Sequence[Upload] = (),
-        tags: Sequence[str] = (),
+        tags: Sequence[str] = (), signature: bool = False,
     ) -> SentReply:
         """The agent's reply to a closed ticket, as a follow-up (Zendesk's "create a follow-up"): a new ticket
         linked to the closed one by `follow_up_in` (same customer, language, team, category and tags), the reply its
         first message, mailed to the customer as any reply (`_sent`); the closed ticket is untouched. The checks are
         `send_reply`'s. The same page posted again (a double click) within RESEND_WINDOW gives back the follow-up
         this agent started with these words, never a second one. A ticket that is not closed is answered on itself:
-        an error naming "ticket"."""
+        an error naming "ticket". `signature`: signed as `send_reply` signs."""
         text, attached = self._reply_input(body, status, files)
         with file_writes() as written, self.db.session() as session:
             # Held before its follow-ups are read: the same reply posted from two tabs at once both found none and
@@ -804,6 +812,8 @@ class TicketStore:
                                        agent_id=agent_id)
             add_tags(ticket, tags)
             message = ticket.messages[0]
+            if signature:
+                message.signature = _signature(session, agent_id, ticket.lang, text)
             self._sent(session, ticket, message, agent_id, status, attached, written)
         return SentReply(message, resent=False)
 
@@ -998,7 +1008,8 @@ class TicketStore:
     def send_reply(
         self, ticket_id: int, agent_id: int, body: str, status: str = "pending", seen_message_id: int | None = None,
         files: Sequence[Upload] = (), tags: Sequence[str] = (), fields: Mapping[str, object] | None = None,
-        seconds: int | None = None, form_key: str | None = None,
+        seconds: int | None = None, form_key: str | None = None, signature: bool = False,
+        answer: Answer[SentReply] | None = None,
     ) -> SentReply:
         """`reply`, also telling whether this call sent it or found the same page's reply already sent
         (the caller records what the agent did once per reply, not once per click).
@@ -1011,7 +1022,10 @@ class TicketStore:
         (its page offers `agent_follow_up` instead), where the reply used to reopen it. `fields` (a macro's
         set_fields: key -> value) are checked first and set with the reply, audited as the agent's change; a refused
         one (an InputError naming `fields.<key>`) sends nothing. `seconds`: the agent's time on the ticket, recorded
-        with the reply (desk.time_tracking; `form_key` the page's post, recorded once), not for a resend."""
+        with the reply (desk.time_tracking; `form_key` the page's post, recorded once), not for a resend. `signature`:
+        the agent's signature in the ticket's language goes with it (desk.signatures: kept beside the text, so a
+        resend is still found by its words; none when the text ends with it already). `answer`: the token API's
+        answer, stored with the reply (`answered`)."""
         from desk.time_tracking import clean_seconds, record_with  # it imports this module's InputError
 
         if seconds is not None:
@@ -1037,11 +1051,12 @@ class TicketStore:
                 for sent in mine:
                     if not sent.internal and sent.body == text:
                         return SentReply(sent, resent=True)
-            message = Message(author="agent", agent_id=agent_id, body=text, created_at=utcnow(), channel="email")
+            message = Message(author="agent", agent_id=agent_id, body=text, created_at=utcnow(), channel="email",
+                              signature=_signature(session, agent_id, ticket.lang, text) if signature else None)
             ticket.messages.append(message)
             self._sent(session, ticket, message, agent_id, status, attached, written)
             record_with(session, ticket, agent_id, seconds, "reply", form_key)
-        return SentReply(message, resent=False)
+            return answered(session, SentReply(message, resent=False), answer)
 
     def customer_reply(self, reference: str, body: str, submission: str | None = None, files: Sequence[Upload] = (),
                        channel: str = "web") -> Message:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -34,6 +35,7 @@ from desk.models import LEAD_ROLES, PRIORITIES, TICKET_STATUSES, WORKING_ROLES, 
 from desk.problems import problem_number
 from desk.saved_views import FIELD_PREFIX, MAX_NAME, SHARERS
 from desk.side_conversations import with_history
+from desk.signatures import MAX_SIGNATURE, MAX_SIGNATURE_LINES, signature_in, signed_body
 from desk.snooze import snooze_time
 from desk.tags import clean_tag
 from desk.ticket_fields import field_changes, values_of
@@ -97,12 +99,13 @@ class AgentUser(UserMixin):
     time_zone: str | None = None  # the agent's own zone; None: the team's
     two_factor: bool = False  # enrolled in two-factor sign-in (KB_REQUIRE_TWO_FACTOR holds the others at the profile)
     available: bool = False  # "Available" for automatic assignment (the header's toggle), else "Away"
+    signatures: Mapping[str, Any] | None = None  # language -> the agent's signature (desk.signatures)
 
     @classmethod
     def of(cls, agent: Agent, session_token: str) -> AgentUser:
         """The agent row as the logged-in user, with the session token its cookie carries."""
         return cls(agent.id, agent.email, agent.name, agent.role, session_token, agent.locale, agent.time_zone,
-                   agent.two_factor, bool(agent.available))
+                   agent.two_factor, bool(agent.available), agent.signatures)
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_token}"
@@ -505,6 +508,8 @@ def _ticket_page(found: Ticket, **extra: Any) -> str:
     extra.setdefault("kept_due", due.astimezone(zone).strftime("%Y-%m-%dT%H:%M") if due is not None else "")
     extra.setdefault("time_error", None)
     extra.setdefault("kept_manual", {})
+    # "Add my signature": ticked on a GET; a refused post keeps what the agent chose.
+    extra.setdefault("kept_signature", request.method != "POST" or request.form.get("signature") == "yes")
     kept_seconds, kept_minutes = kept_time()
     return _page(
         "agent/ticket.html", ticket=found, history=desk.tickets.history(found.customer_id, exclude=found.id),
@@ -532,6 +537,7 @@ def _ticket_page(found: Ticket, **extra: Any) -> str:
         time=desk.time_entries.of_ticket(found.id), time_key=new_form_key(),
         kept_seconds=kept_seconds, kept_minutes=kept_minutes, may_change_time=may_change_time,
         timer_idle_seconds=TIMER_IDLE_SECONDS,
+        my_signature=signature_in(current_user.signatures, found.lang) if current_user.works_tickets else "",
         **extra,
     )
 
@@ -636,7 +642,7 @@ def presence(ticket_id: int):
         "new_customer_messages": sum(1 for m in new if m.author == "customer"),
         # Shown in the thread as they arrive (the script inserts them as text, never as HTML).
         "messages": [{
-            "id": m.id, "author": m.author, "internal": m.internal, "body": m.body,
+            "id": m.id, "author": m.author, "internal": m.internal, "body": signed_body(m.body, m.signature),
             "name": (found.customer.name or found.customer.email) if m.author == "customer"
             else (m.agent.name if m.agent else gettext("Agent")),
             "time": format_datetime(m.created_at, "short"),
@@ -691,7 +697,7 @@ def reply(ticket_id: int):
         sent = desk.tickets.send_reply(ticket_id, current_user.id, text, status=status,
                                        seen_message_id=None if anyway else form_number(seen),
                                        files=files, tags=tags, fields=_macro_fields(), seconds=posted_time(),
-                                       form_key=request.form.get("time_key"))
+                                       form_key=request.form.get("time_key"), signature=_signing())
     except CrossedReplyError as crossed:
         return _page_again(ticket_id, crossed=crossed.messages, kept_reply=text, kept_status=status,
                            file_error=bool(files), file_error_field="reply"), 409
@@ -716,7 +722,8 @@ def _reply_to_incidents(ticket_id: int, text: str, status: str, seen: str, anywa
                 kept_to_incidents=True, kept_incident_bodies=bodies)
     try:
         report = desk.problems.solve(ticket_id, current_user.id, text, bodies, status=status,
-                                     seen_message_id=None if anyway else form_number(seen), files=files)
+                                     seen_message_id=None if anyway else form_number(seen), files=files,
+                                     signature=_signing())
     except CrossedReplyError as crossed:
         return _page_again(ticket_id, crossed=crossed.messages, **kept), 409
     except InputError as error:
@@ -770,6 +777,12 @@ def problem(ticket_id: int):
     return redirect(url_for(".ticket", ticket_id=ticket_id))
 
 
+def _signing() -> bool:
+    """The reply box's "Add my signature" ticked (desk.signatures): shown only to an agent with a signature in the
+    ticket's language; an unticked box sends nothing."""
+    return request.form.get("signature") == "yes"
+
+
 def _macro_fields() -> dict[str, object] | None:
     """The custom fields the reply's macro sets (its `actions.set_fields`; the form's `macro` is "lang/key", set by
     the page's script when the agent applies one), checked by the desk with the reply: None without a macro."""
@@ -810,7 +823,8 @@ def follow_up(ticket_id: int):
     files = request_files()
     try:
         tags = [clean_tag(t) for t in request.form.getlist("add_tag") if t.strip()]
-        sent = desk.tickets.agent_follow_up(ticket_id, current_user.id, text, status=status, files=files, tags=tags)
+        sent = desk.tickets.agent_follow_up(ticket_id, current_user.id, text, status=status, files=files, tags=tags,
+                                            signature=_signing())
     except InputError as error:
         flash(desk_error(error), "error")
         return _page_again(ticket_id, kept_reply=text, kept_status=status, file_error=bool(files),
@@ -1044,6 +1058,8 @@ def profile():
     """The agent's own time zone (Zendesk's and Chatwoot's profile setting): every time in the workspace is shown,
     and a due time typed, in it; empty follows the team's zone. A name zoneinfo does not know is refused, by field,
     with nothing written; a GET only shows the form."""
+    if request.method == "POST" and request.form.get("part") == "signature":
+        return _save_signatures()
     if request.method == "POST":
         try:
             state.desk().accounts.set_time_zone(current_user.id, request.form.get("time_zone", "")[:100])
@@ -1054,10 +1070,42 @@ def profile():
     return profile_page()
 
 
+def _save_signatures():  # type: ignore[no-untyped-def]
+    """The agent's signature per site language (desk.signatures; "part" is "signature"): all kept, or none when one is
+    refused (by its field, what was typed kept in the boxes, 400). A light agent has no signature (no box): 403, as
+    their other public-reply posts (webapp.roles)."""
+    if not current_user.works_tickets:
+        abort(403)
+    languages = state.settings().languages
+    typed = {lang: request.form.get(f"signature_{lang}", "")[:MAX_SIGNATURE * 4] for lang in languages}
+    try:
+        state.desk().accounts.set_signatures(current_user.id, typed, languages)
+    except InputError as error:
+        return profile_page(signature_error=error.field, signature_message=desk_error(error),
+                            kept_signatures=typed), 400
+    flash(gettext("Signature saved."), "ok")
+    return redirect(url_for(".profile"))
+
+
+def signature_label(lang: str) -> str:
+    """The signature box's label in `lang` (the profile's, the admin page's)."""
+    if lang == "en":
+        return gettext("Signature in English")
+    if lang == "ar":
+        return gettext("Signature in Arabic")
+    return gettext("Signature in %(lang)s", lang=lang)
+
+
 def profile_page(**extra: Any) -> str:
-    """The profile: the time zone form and two-factor sign-in (webapp.two_factor_pages.profile_context)."""
+    """The profile: the time zone form, the signatures (an agent who works tickets) and two-factor sign-in
+    (webapp.two_factor_pages.profile_context)."""
     chosen, desk = current_user.time_zone or "", state.desk()
     context = {"zones": zone_names(), "chosen": chosen, "team_zone": desk.hours.team().zone.key, "zone_error": None,
+               "signature_languages": state.settings().languages, "signature_error": None, "signature_message": None,
+               "kept_signatures": {lang: signature_in(current_user.signatures, lang)
+                                   for lang in state.settings().languages},
+               "signature_limit": MAX_SIGNATURE, "signature_lines": MAX_SIGNATURE_LINES,
+               "signature_label": signature_label,
                "two_factor_error": None, "recovery_codes": None, "passkey_error": None,
                **single_sign_on.profile_context(current_user.role),
                **two_factor_pages.profile_context(current_user.id, current_user.email),

@@ -1,7 +1,7 @@
-"""The workspace's admin page: agents (add, role, time zone, teams, deactivate/reactivate, password reset) and API
-tokens (create with their scopes and expiry, list with last use, revoke); and the audit log of those changes and of
-failed sign-ins (desk.audit), as a page and a CSV. Admins only; routes on the agent blueprint. The desk helpers record
-each change with the actor passed in (`acting()`): no route writes an event itself."""
+"""The workspace's admin page: agents (add, role, time zone, signature, teams, deactivate/reactivate, password reset)
+and API tokens (create with their scopes and expiry, list with last use, revoke); and the audit log of those changes
+and of failed sign-ins (desk.audit), as a page and a CSV. Admins only; routes on the agent blueprint. The desk helpers
+record each change with the actor passed in (`acting()`): no route writes an event itself."""
 
 from __future__ import annotations
 
@@ -14,10 +14,11 @@ from desk.audit import AuditQuery, AuditRow, actor_key
 from desk.models import AUDIT_ACTIONS, ROLES, utcnow
 from desk.reports import csv_lines
 from desk.rule_check import desk_names, read_rules
+from desk.signatures import MAX_SIGNATURE, signature_in
 from desk.tickets import InputError
 from desk.token_scopes import SCOPES, parse_scopes
 from webapp import single_sign_on, state
-from webapp.agent import _admin_required, _page, acting, bp, reader_zone
+from webapp.agent import _admin_required, _page, acting, bp, reader_zone, signature_label
 from webapp.desk_errors import desk_error
 from webapp.paging import Paging, paged
 from webapp.urls import absolute_url
@@ -72,6 +73,12 @@ def admin():
             elif action == "time_zone":  # "" follows the team's zone; an unknown name is refused, nothing written
                 accounts.set_time_zone(request.form.get("agent_id", type=int) or 0, request.form.get("time_zone", ""))
                 flash(gettext("Agent updated."), "ok")
+            elif action == "signature":  # every language's or none (a refused one names its field); not a light agent
+                languages = state.settings().languages
+                accounts.set_signatures(request.form.get("agent_id", type=int) or 0,
+                                        {lang: request.form.get(f"signature_{lang}", "")[:MAX_SIGNATURE * 4]
+                                         for lang in languages}, languages)
+                flash(gettext("Agent updated."), "ok")
             elif action == "teams":  # the checked teams; a key the file does not have is refused, nothing written
                 desk.teams.set_teams(request.form.get("agent_id", type=int) or 0,
                                      [key[:40] for key in request.form.getlist("team")], by=acting())
@@ -82,6 +89,8 @@ def admin():
                  passkey_holders=desk.passkeys.holders(),
                  scopes=SCOPES, scopes_of=parse_scopes, now=utcnow(),
                  labels=ViewLabels(), zones=zone_names(), teams=desk.hours.teams, memberships=desk.teams.memberships(),
+                 signature_in=signature_in, signature_limit=MAX_SIGNATURE, signature_label=signature_label,
+                 signature_languages=state.settings().languages,
                  widget_snippets=widget_snippets(),
                  # The rule files as they are now, whichever process serves the page (each keeps its own refusal,
                  # `rules_problem`): read, never written; this process's refusal shows while the files read well.

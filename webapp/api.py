@@ -42,7 +42,15 @@ from desk.ticket_json import field_values_json as values_json
 from desk.ticket_json import snoozed_until
 from desk.ticket_json import ticket_json as api_ticket_json
 from desk.ticket_patch import KEEP, ChangedMeanwhile, TicketPatch, patch_ticket
-from desk.tickets import MAX_ROW_ID, ClosedTicketError, CustomerReply, DuplicateTicketError, InputError, NewTicket
+from desk.tickets import (
+    MAX_ROW_ID,
+    ClosedTicketError,
+    CustomerReply,
+    DuplicateTicketError,
+    InputError,
+    NewTicket,
+    SentReply,
+)
 from desk.time_tracking import KEEP as KEEP_TIME
 from desk.time_tracking import EntryView, time_spent_of_many
 from desk.token_scopes import SCOPES, parse_scopes
@@ -413,7 +421,7 @@ def stored_files(attached: list[Attachment]) -> list[dict[str, object]]:
 
 
 def message_json(message: Message, attached: list[Attachment]) -> dict[str, object]:
-    return {"id": message.id, "author": message.author, "body": message.body,
+    return {"id": message.id, "author": message.author, "body": message.body, "signature": message.signature,
             "created_at": as_utc(message.created_at).isoformat(), "attachments": stored_files(attached)}
 
 
@@ -1018,6 +1026,46 @@ def add_message(ticket_id: int):
     except InputError as exc:
         return input_error(exc)
     return jsonify(reply_json(reply, ticket_id)), 201
+
+
+REPLY_PATH = "/api/v1/tickets/{ticket_id}/replies"
+
+
+@bp.post("/tickets/<int:ticket_id>/replies")
+@limiter.limit(API_IP_LIMIT)
+@limiter.limit(API_BAD_TOKEN_LIMIT, deduct_when=refused)
+@limiter.limit(API_TOKEN_LIMIT, key_func=token_key)
+@token_required("tickets:write")
+@idempotent
+def add_reply(ticket_id: int):
+    """An agent's public reply to the customer, sent as the ticket page sends one (`TicketStore.send_reply`: mailed,
+    the first response stamped, assigned to them if no one was, the status set): `agent` (the id of an active agent
+    who works tickets), `body`, `status` (default pending). `signature`: true signs it with the agent's signature in
+    the ticket's language (desk.signatures); false, the default, sends the text as it is (an integration writes its
+    own). A bad field is a 400 naming it, nothing sent; a closed ticket (final) a 409. With an Idempotency-Key the
+    answer is stored with the reply, so a retry sends nothing twice."""
+    body = json_object("agent and body", request_fields(REPLY_PATH))
+    text, status, signature = json_text(body, "body"), json_text(body, "status"), body.get("signature", False)
+    if not isinstance(signature, bool):
+        return error("signature: must be true or false")
+    desk = state.desk()
+    if desk.tickets.get(ticket_id) is None:
+        return no_ticket(ticket_id)
+    try:
+        sent = desk.tickets.send_reply(ticket_id, desk.accounts.replier(body.get("agent")), text or "",
+                                       status=status or "pending", signature=signature,
+                                       answer=answer_in(201, sent_json))
+    except ClosedTicketError as exc:
+        return error(str(exc), 409)
+    except InputError as exc:
+        return input_error(exc)
+    return jsonify(sent_json(sent)), 201
+
+
+def sent_json(sent: SentReply) -> dict[str, object]:
+    """An agent's reply as stored, with its ticket's status after it (read in the write's transaction)."""
+    return {**message_json(sent.message, []), "ticket_id": sent.message.ticket_id,
+            "ticket_status": sent.message.ticket.status}
 
 
 def reply_json(reply: CustomerReply, ticket_id: int) -> dict[str, object]:

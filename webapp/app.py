@@ -15,6 +15,7 @@ from copilot.retrieval import SearchUnavailable
 from desk.database import StorageUnavailableError
 from desk.desk import Desk
 from desk.events import MAX_VOTE_COMMENT
+from desk.signatures import SEPARATOR
 from kb.catalog import Catalog
 from kb.settings import Settings, passkey_origins, widget_origins
 from webapp.formatting import init_formatting
@@ -104,6 +105,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, d
     app.register_blueprint(answers.bp)  # the answer card's vote
     app.add_template_global(vote_reasons)  # "What went wrong?" after "no", on articles and answer cards
     app.jinja_env.globals["vote_comment_limit"] = MAX_VOTE_COMMENT
+    app.jinja_env.globals["signature_separator"] = SEPARATOR  # a reply's signature under it (_signature.html)
     app.register_blueprint(agent.bp)
     from webapp import held_mail
 

@@ -90,6 +90,8 @@ FIELDS = {
     "scopes": lazy_pgettext("desk field", "scopes"),
     "shared": lazy_pgettext("desk field", "shared"),
     "side_conversation": lazy_pgettext("desk field", "side conversation"),
+    "signature_ar": lazy_pgettext("desk field", "signature in Arabic"),
+    "signature_en": lazy_pgettext("desk field", "signature in English"),
     "add_participants": lazy_pgettext("desk field", "addresses to add"),
     "remove_participants": lazy_pgettext("desk field", "addresses to remove"),
     "side_replied": lazy_pgettext("desk field", "side conversation replied"),

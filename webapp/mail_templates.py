@@ -21,6 +21,7 @@ from markupsafe import Markup
 
 from copilot.drafts import SIGN_OFF_LINES, regards_lines
 from desk.mail.compose import MailContent, RenderedMail
+from desk.signatures import SEPARATOR
 from kb.settings import Settings
 from webapp.i18n import TRANSLATIONS
 from webapp.theme import DEFAULT_NAMES, current_theme
@@ -117,7 +118,9 @@ class EmailTemplates:
             "lang": content.lang,
             "dir": DIRECTION.get(content.lang, "ltr"),
             "help_center": help_center_name(self.settings, content.lang),
-            "signed": signed(content.body),
+            # The agent's own signature stands for the mail's sign-off (their name, the help center's): one, not two.
+            "signed": bool(content.signature) or signed(content.body),
+            "separator": SEPARATOR,
         }
         text = env.get_template(f"{content.kind}.txt").render(context)
         html = env.get_template(f"{content.kind}.html").render(context)

@@ -118,7 +118,11 @@ STORED_MESSAGE: dict[str, Any] = {
     "type": "object",
     "required": ["id", "author", "body", "created_at", "attachments"],
     "properties": {"id": {"type": "integer"}, "author": {"type": "string", "enum": ["customer", "agent"]},
-                   "body": {"type": "string"}, "created_at": {"type": "string", "format": "date-time"},
+                   "body": {"type": "string"},
+                   "signature": {"type": "string", "nullable": True,
+                                 "description": "the agent's signature the reply was sent with, shown under the body "
+                                                "after a line '-- ' (null: unsigned)"},
+                   "created_at": {"type": "string", "format": "date-time"},
                    "attachments": {"type": "array", "items": STORED_FILE}},
 }
 # webapp/idempotency.py: a retry of a POST that writes, with the first request's key, gets the first answer back.
@@ -885,6 +889,42 @@ OPENAPI: dict[str, Any] = {
                     "422": KEY_REUSED,
                     **TOKEN_ERRORS,
                     "413": MULTIPART_413,
+                },
+            }
+        },
+        "/api/v1/tickets/{ticket_id}/replies": {
+            "post": {
+                "summary": "Send an agent's public reply to the customer, as the ticket page sends one",
+                "description": "Mailed to the customer (and the ticket's CCs), the first response stamped, the ticket "
+                               "assigned to the agent if no one was, its status set (`pending` unless said). "
+                               "`signature: true` signs it with the agent's signature in the ticket's language (set "
+                               "on their profile; kept in the message's `signature`, shown under the body after a "
+                               "line '-- '); left out or false, the text goes as it is. A bad field is a 400 naming "
+                               "it and nothing is sent (`agent`: an active agent who is not a light agent); a closed "
+                               "ticket (final) a 409.",
+                "security": [{"bearer": []}],
+                "parameters": [TICKET_ID, IDEMPOTENCY_KEY],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["agent", "body"], "additionalProperties": False,
+                    "properties": {"agent": {"type": "integer", "minimum": 1, "description": "the replying agent's id"},
+                                   "body": {"type": "string", "description": "the reply's text"},
+                                   "status": {"type": "string", "enum": list(TICKET_STATUSES),
+                                              "description": "the ticket's status after it (default pending)"},
+                                   "signature": {"type": "boolean", "description": "sign it with the agent's "
+                                                 "signature in the ticket's language (default false)"}},
+                }, "example": {"agent": 3, "body": "Your parcel left our warehouse today.", "status": "pending",
+                               "signature": True}}}},
+                "responses": {
+                    "201": _replayable(_json("sent", {
+                        **STORED_MESSAGE,
+                        "required": [*STORED_MESSAGE["required"], "ticket_id", "ticket_status"],
+                        "properties": {**STORED_MESSAGE["properties"], "ticket_id": {"type": "integer"},
+                                       "ticket_status": {"type": "string"}},
+                    })),
+                    "404": NO_TICKET,
+                    "409": _error(f"the ticket is closed (final), or {KEY_IN_USE}"),
+                    "422": KEY_REUSED,
+                    **{code: TOKEN_ERRORS[code] for code in ("400", "401", "413", "429", "503")},
                 },
             }
         },

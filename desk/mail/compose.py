@@ -87,6 +87,9 @@ class MailContent:
     extra: dict[str, Any] = field(default_factory=dict)
     # The names of the message's kept files: a reply (or a first message) of files alone says what it carries.
     files: tuple[str, ...] = ()
+    # The agent's signature the reply was sent with (Message.signature, desk.signatures): under the body after the
+    # separator, plain text in the text part, escaped in the HTML; "" for none.
+    signature: str = ""
 
 
 @dataclass(frozen=True)
@@ -138,6 +141,7 @@ def content_for(session: Session, row: OutboxMail, settings: Settings) -> MailCo
         survey_token=survey.token if survey else None,
         extra=dict(row.payload),
         files=tuple(a.filename for a in message_files(session, message.id)) if message else (),
+        signature=(message.signature or "") if message else "",
     )
 
 

@@ -40,7 +40,9 @@ def workspace(desk: Desk) -> dict[str, str]:
                                   body="I ordered a sofa on 2 December and it has not come.", lang="en"))
     closed = desk.tickets.create(NewTicket(email="omar@example.com", name="عمر", subject="طلبي لم يصل",
                                            body="طلبي رقم 12345 لم يصل بعد", lang="ar"))
-    desk.tickets.reply(closed.id, admin.id, "وصل طلبك اليوم", status="solved")
+    for who in (admin, agent):  # "Add my signature" and its preview on the ticket pages (desk.signatures)
+        desk.accounts.set_signatures(who.id, {"ar": f"{who.name}\nفريق دعم منزل", "en": "Manzil support"}, ("en", "ar"))
+    desk.tickets.send_reply(closed.id, admin.id, "وصل طلبك اليوم", status="solved", signature=True)
     desk.tickets.update(closed.id, status="closed")
     desk.snoozes.snooze([tickets[1].id], datetime.now(UTC) + timedelta(days=2), admin.id)  # "Snoozed until", "Unsnooze"
     with contextlib.suppress(UnparseableMail):
@@ -132,6 +134,13 @@ def arabic_reading_order(page: Page, base_url: str, paths: dict[str, str]) -> li
     example = page.locator("#bulk-due-hint bdi[dir=ltr]")
     if example.count() != 1 or example.inner_text() != "2026-12-05T14:30":
         problems.append("inbox: the due time's example is not isolated left to right")
+    # An Arabic signature reads right to left, under a reply and in the reply box's preview, its lines as typed.
+    for name, selector in (("closed", ".message .signature"), ("ticket", "#signature-preview")):
+        page.goto(base_url + paths[name])
+        shown = page.locator(selector)
+        direction = shown.first.evaluate("el => getComputedStyle(el).direction") if shown.count() == 1 else None
+        if direction != "rtl" or shown.inner_text().split("\n")[1:] != ["مريم", "فريق دعم منزل"]:
+            problems.append(f"{name}: the Arabic signature is not shown right to left: {direction}")
     return problems
 
 

@@ -86,6 +86,7 @@ RULES: dict[tuple[str, str], str] = {
     ("api.update_organization", "PATCH"): TOKEN,
     ("api.erase_customer", "POST"): TOKEN,
     ("api.add_message", "POST"): TOKEN,
+    ("api.add_reply", "POST"): TOKEN,
     ("api.side_conversations", "GET"): TOKEN,
     ("api.start_side_conversation", "POST"): TOKEN,
     ("api.reply_side_conversation", "POST"): TOKEN,
