@@ -66,6 +66,7 @@ from desk.surveys import open_survey
 from desk.ticket_search import customer_search_text, index_ticket
 from desk.translatable import N_, Nn_, TranslatableError
 from desk.triggers import Event, Triggers
+from kb.arabic import typed_digits
 from kb.bidi_text import INVISIBLE
 from kb.language import detect_language
 from kb.message_text import CONTROL_CHARACTERS
@@ -157,6 +158,18 @@ class NewTicket:
 
 def new_reference() -> str:
     return secrets.token_urlsafe(12)
+
+
+def ticket_number(value: object, field: str) -> int:
+    """A ticket's number as typed in a form ("#12", " 12 ", "١٢", "۱۲", "１２": read by kb.arabic.typed_digits, as the
+    other number fields read theirs) or sent (12): refused naming `field` when it is not a whole number from 1 to
+    the largest row id (a bool, a float, "1e3", "-4", text, another script's digits)."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise InputError(field, N_("%(value)s is not a ticket's number"), value=repr(value)[:40])
+    text = typed_digits(value[:40]).strip().lstrip("#").strip() if isinstance(value, str) else str(value)
+    if not (text.isascii() and text.isdecimal()) or len(text) > 12 or not 0 < int(text) <= MAX_ROW_ID:
+        raise InputError(field, N_("%(value)s is not a ticket's number"), value=repr(value)[:40])
+    return int(text)
 
 
 def row_by_id(session: Session, model: type[Row], row_id: int) -> Row | None:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,7 +35,7 @@ from desk.database import Database
 from desk.models import TIME_ENTRY_KINDS, Agent, Ticket, TimeEntry, TimeEntryChange, utcnow
 from desk.tickets import Answer, InputError, answered, changeable, clean_text, row_by_id
 from desk.translatable import N_
-from kb.arabic import ascii_digits
+from kb.arabic import typed_digits
 
 MAX_SECONDS = 86_400  # a day: an entry longer than that is a timer left running, not work (Zendesk's app caps it too)
 MAX_NOTE = 500  # characters: a line about what the time went on, not a second thread
@@ -92,7 +91,7 @@ def clean_note(value: object) -> str | None:
 
 
 def _typed(value: str) -> str:
-    return ascii_digits(unicodedata.normalize("NFKC", value[:40])).strip()
+    return typed_digits(value[:40]).strip()
 
 
 def minutes_as_seconds(value: str, field: str = "time_spent") -> int | None:

@@ -93,6 +93,33 @@ def test_the_inbox_links_the_ticked_tickets_all_or_nothing_and_filters(app: Flas
     assert "Payment failed" in kept and "Card payments failing" not in kept
 
 
+def test_every_ticket_number_field_reads_arabic_indic_persian_and_full_width_digits(app: Flask) -> None:
+    """One rule for a typed ticket number (desk.tickets.ticket_number): the ticket page's problem field, the inbox's
+    bulk link, a saved view's and the inbox's "Incidents of #" and the merge target all read "١", "۱" and "１" (the
+    problem fields refused them while the inbox's filter read them); another script's digits are refused."""
+    desk: Desk = app.extensions["desk"]
+    agent, token = signed_in(app, "agent@example.com")
+    desk.problems.mark(1, None)
+    refused = agent.post("/agent/tickets/2/problem", data={"action": "link", "problem_id": "১", "csrf_token": token})
+    assert refused.status_code == 400 and "is not a ticket's number" in plain(refused.get_data(as_text=True))
+    linked = agent.post("/agent/tickets/2/problem", data={"action": "link", "problem_id": "#١", "csrf_token": token})
+    assert linked.status_code == 302, plain(linked.get_data(as_text=True))
+    answer = agent.post("/agent/bulk", data={"ticket": ["3"], "action": "problem", "value": "۱", "back": "/agent/",
+                                             "csrf_token": token}, follow_redirects=True)
+    assert "1 ticket updated." in plain(answer.get_data(as_text=True))
+    assert [i.id for i in desk.problems.incidents(1)] == [2, 3]
+    listed = plain(agent.get("/agent/?view=all&incidents_of=%23١").get_data(as_text=True))
+    assert "Payment failed" in listed and "Cannot pay" in listed and "Card payments failing" not in listed
+    saved = agent.post("/agent/views", data={"name": "Outage", "view": "all", "incidents_of": "１",
+                                             "back": "/agent/", "csrf_token": token})
+    assert saved.status_code == 302
+    kept = plain(agent.get(saved.headers["Location"]).get_data(as_text=True))
+    assert "Payment failed" in kept and "Card payments failing" not in kept
+    again = desk.tickets.create(NewTicket(email="omar@example.com", subject="فشل", body="مرة أخرى", notify=False))
+    merged = agent.post(f"/agent/tickets/{again.id}/merge", data={"target": "#٤", "csrf_token": token})
+    assert merged.status_code == 302 and merged.headers["Location"].endswith("/agent/tickets/4")
+
+
 def test_the_problem_reply_asks_for_each_language_and_solves_the_incidents(app: Flask) -> None:
     desk: Desk = app.extensions["desk"]
     agent, token = signed_in(app, "agent@example.com")
