@@ -728,7 +728,9 @@ def _reply_to_incidents(ticket_id: int, text: str, status: str, seen: str, anywa
     """The problem's reply, also sent to each of its incidents in their language and solving them
     (desk.problems.Problems.solve); the page says which were solved, skipped (closed, merged) and failed."""
     desk = state.desk()
-    bodies = {lang: request.form.get(f"body_{lang}", "") for lang in state.settings().languages}
+    # A box for each language the site has and each its incidents use: one the site no longer has still is one.
+    languages = dict.fromkeys([*state.settings().languages, *desk.problems.open_languages(ticket_id)])
+    bodies = {lang: request.form.get(f"body_{lang}", "") for lang in languages}
     kept = dict(kept_reply=text, kept_status=status, file_error=bool(files), file_error_field="reply",
                 kept_to_incidents=True, kept_incident_bodies=bodies)
     try:

@@ -10,8 +10,10 @@ from html import unescape
 
 import pytest
 from flask import Flask
+from sqlalchemy import update
 
 from desk.desk import Desk
+from desk.models import Ticket
 from desk.tickets import NewTicket
 from kb.settings import Settings
 from tests.webapp.light_app import PASSWORD, csrf, light_settings, signed_in  # noqa: F401
@@ -147,6 +149,33 @@ def test_the_problem_reply_asks_for_each_language_and_solves_the_incidents(app: 
     assert [t.messages[-1].body for t in tickets if t is not None] == [
         "Fixed: please try again.", "Fixed: please try again.", "Fixed: please try again.",
         "تم الإصلاح، حاول مرة أخرى."]
+
+
+def test_an_incident_in_a_language_the_site_no_longer_has_gets_its_box_and_is_solved(app: Flask) -> None:
+    """The reply form offers a box for each language the reachable incidents use, named by its code when the site
+    has no name for it; it is checked like the others (an empty one refused naming it, nothing sent) and sent (the
+    post read only the site's languages' boxes: such an incident could never be solved in batch)."""
+    desk: Desk = app.extensions["desk"]
+    agent, token = signed_in(app, "agent@example.com")
+    desk.problems.mark(1, None)
+    desk.problems.link([2], 1, None)
+    with desk.db.session() as session:  # written in French while the site had it
+        session.execute(update(Ticket).where(Ticket.id == 2).values(lang="fr"))
+    page = agent.get("/agent/tickets/1").get_data(as_text=True)
+    assert 'name="body_fr"' in page and "Reply to the incidents in fr" in page
+    seen = page.split('name="seen_message_id" value="')[1].split('"')[0]
+    form = {"body": "Fixed: please try again.", "status": "solved", "to_incidents": "yes", "body_fr": "",
+            "seen_message_id": seen, "csrf_token": token}
+    refused = agent.post("/agent/tickets/1/reply", data=form)
+    assert refused.status_code == 400 and "reply in fr: is empty" in plain(refused.get_data(as_text=True))
+    arabic = agent.post("/agent/tickets/1/reply", data=form, headers={"Accept-Language": "ar"})
+    assert "الرد بلغة fr" in plain(arabic.get_data(as_text=True))
+    assert all(t is not None and t.status != "solved" for t in map(desk.tickets.get, (1, 2)))
+    sent = agent.post("/agent/tickets/1/reply", data={**form, "body_fr": "Réparé : réessayez."},
+                      follow_redirects=True)
+    assert "1 incident answered and solved." in plain(sent.get_data(as_text=True))
+    incident = desk.tickets.get(2)
+    assert incident is not None and incident.status == "solved" and incident.messages[-1].body == "Réparé : réessayez."
 
 
 def test_the_api_reads_patches_and_lists_incidents_with_the_same_checks(app: Flask) -> None:
