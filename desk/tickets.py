@@ -386,11 +386,37 @@ def record_assignee(session: Session, ticket: Ticket, assignee_id: int | None, a
     itself). Returns whether it changed (the same assignee again writes nothing)."""
     if assignee_id == ticket.assignee_id:
         return False
+    if assignee_id is not None:
+        agent = assignable(session, assignee_id)
+        if agent is not None and not agent.works_tickets:  # made light since the caller chose them (`assignable`)
+            raise InputError("assignee", N_("agent %(agent)s is a light agent, who cannot be assigned tickets"),
+                             agent=assignee_id)
     session.add(TicketAssigneeChange(ticket_id=ticket.id, agent_id=agent_id, old_assignee_id=ticket.assignee_id,
                                      new_assignee_id=assignee_id, created_at=now or utcnow(), auto_rule=auto_rule,
                                      auto_team=ticket.team if auto_rule else None, trigger_name=trigger))
     ticket.assignee_id = assignee_id
     return True
+
+
+def assignable(session: Session, agent_id: int) -> Agent | None:
+    """The agent a ticket is about to be assigned to, their row locked (`lock_row`) until the transaction ends and
+    read fresh (None: no such agent). Made a light agent (desk.accounts' `_light`), an agent's row is locked first and
+    their tickets unassigned under it: an assignment checking the role on a row it did not hold (by hand, in bulk,
+    the API, a trigger, a reply taking the ticket) committed beside the downgrade, and a light agent kept a ticket.
+    An assignment of several tickets holds the agent before its tickets (`hold_assignee`): the downgrade holds the
+    agent, then their tickets, so one order is kept and one waits rather than deadlocks."""
+    lock_row(session, Agent, agent_id)
+    agent = row_by_id(session, Agent, agent_id)
+    if agent is not None:
+        session.refresh(agent)  # read before the lock, in this session (an identity map keeps what it read)
+    return agent
+
+
+def hold_assignee(session: Session, assignee_id: object) -> None:
+    """An agent's assignment's first lock, before its tickets' (`assignable`): an agent's id; anything else (None,
+    -1, KEEP) holds nothing."""
+    if isinstance(assignee_id, int) and not isinstance(assignee_id, bool) and assignee_id > 0:
+        lock_row(session, Agent, assignee_id)
 
 
 def answered(session: Session, result: R, answer: Answer[R] | None) -> R:
@@ -836,7 +862,8 @@ class TicketStore:
         ticket.first_response_at = ticket.first_response_at or now
         if not ticket.due_by_hand:  # a due time an agent set stays until they clear it
             ticket.due_at = None  # answered: nothing is due until the customer writes again
-        if ticket.assignee_id is None:
+        if ticket.assignee_id is None and (replier := assignable(session, agent_id)) is not None \
+                and replier.works_tickets:  # made light meanwhile: the ticket stays in the queue
             record_assignee(session, ticket, agent_id, agent_id, now)
         survey = self._set_status(ticket, status, now, agent_id)
         attach_files(session, self.data_dir, message, attached, written)
@@ -1203,6 +1230,7 @@ class TicketStore:
         if seconds is not None:
             clean_seconds(seconds, "time_spent")
         with self.db.session() as session:
+            hold_assignee(session, assignee_id)
             changed = self._update(session, ticket_id, status, priority, assignee_id, agent_id)
             if seconds is not None and agent_id is not None:
                 ticket = row_by_id(session, Ticket, ticket_id)
@@ -1220,6 +1248,7 @@ class TicketStore:
     ) -> int:
         """`update` for many tickets in one transaction: all change or, on any bad id, none."""
         with self.db.session() as session:
+            hold_assignee(session, assignee_id)  # before the tickets, as a downgrade holds them (`assignable`)
             for ticket_id in ticket_ids:
                 self._update(session, ticket_id, status, priority, assignee_id, agent_id)
         return len(ticket_ids)
@@ -1243,7 +1272,9 @@ class TicketStore:
             if not ticket.due_by_hand:  # re-counted from the message that is waiting; a hand-set time stays
                 ticket.due_at = self.computed_due(ticket)
         if assignee_id != -1:
-            assignee = row_by_id(session, Agent, assignee_id) if assignee_id is not None else None
+            if assignee_id == ticket.assignee_id:
+                return False  # theirs already: nothing to check, nothing held
+            assignee = assignable(session, assignee_id) if assignee_id is not None else None
             if assignee_id is not None and assignee is None:
                 raise InputError("assignee", N_("no agent %(agent)s"), agent=assignee_id)
             if assignee is not None and not assignee.active and assignee_id != ticket.assignee_id:
