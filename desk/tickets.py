@@ -1061,6 +1061,7 @@ class TicketStore:
             from desk.ticket_fields import clean_values  # it imports this module's InputError
             cleaned = clean_values(self.fields, fields)
         with file_writes() as written, self.db.session() as session:
+            hold_assignee(session, agent_id)  # the replier takes an unassigned ticket: held before it (`assignable`)
             ticket = changeable(session, ticket_id, reply=True)  # final: the page offers a follow-up
             add_tags(ticket, tags)  # a crossed reply adds none (rolled back); a resend keeps them, as the first post
             if fields:
