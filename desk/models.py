@@ -1140,7 +1140,8 @@ def _stamp_last_contact(session: Session, context: UOWTransaction) -> None:
 
 # What an outbound webhook can subscribe to (desk.webhooks); "note.created" (internal notes) only when asked for.
 WEBHOOK_EVENTS = ("ticket.created", "ticket.updated", "message.created", "note.created", "csat.rated",
-                  "ticket.merged", "side_conversation.created", "side_conversation.replied")
+                  "ticket.merged", "side_conversation.created", "side_conversation.replied", "time_entry.created",
+                  "time_entry.updated", "time_entry.deleted")
 WEBHOOK_STATES = ("pending", "delivered", "failed")
 
 

@@ -46,6 +46,7 @@ from desk.tickets import (
     changeable,
     clean_text,
     row_by_id,
+    ticket_number,
 )
 from desk.translatable import N_
 
@@ -90,14 +91,9 @@ def kind_of(ticket: Ticket) -> str | None:
 
 
 def problem_number(value: object, field_name: str = "problem_id") -> int:
-    """A problem's ticket number as typed ("#12", "12") or sent (12): refused naming `field_name` when it is not a
-    whole positive number (a bool, a float, "1e3", "-4", text)."""
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise InputError(field_name, N_("%(value)s is not a ticket's number"), value=repr(value)[:40])
-    text = str(value).strip().lstrip("#") if isinstance(value, str) else str(value)
-    if not (text.isascii() and text.isdecimal()) or len(text) > 18 or int(text) <= 0:
-        raise InputError(field_name, N_("%(value)s is not a ticket's number"), value=repr(value)[:40])
-    return int(text)
+    """A problem's ticket number as typed ("#12", "12", "١٢") or sent (12): `ticket_number`'s rule, refused naming
+    `field_name`."""
+    return ticket_number(value, field_name)
 
 
 def _history(session: Session, ticket_id: int, kind: str, other: int | None, agent_id: int | None) -> None:

@@ -41,7 +41,7 @@ from desk.inbox import FIELD_SORT, SORTS, VIEWS, InboxQuery
 from desk.models import SAVED_VIEW_NAME, TICKET_STATUSES, Agent, Organization, SavedView
 from desk.name_keys import mixed_script_word, name_key, tidy_name
 from desk.tags import clean_tag
-from desk.tickets import MAX_ROW_ID, InputError, agent_row, plain_text, row_by_id
+from desk.tickets import MAX_ROW_ID, InputError, agent_row, plain_text, row_by_id, ticket_number
 from desk.translatable import N_
 from kb.ticket_fields import FieldValueError, TicketFields
 
@@ -145,14 +145,9 @@ class SavedViews:
 
     @staticmethod
     def ticket_number(field: str, raw: str | None) -> int | None:
-        """A ticket's number ("12" or "#12"; a problem's, for `incidents_of`); blank for none. Not checked to exist:
-        the view outlives the ticket, as the inbox's filter does."""
-        value = (raw or "").strip().lstrip("#")
-        if not value:
-            return None
-        if not (value.isascii() and value.isdecimal()) or len(value) > 12 or not 0 < int(value) <= MAX_ROW_ID:
-            raise InputError(field, N_("%(value)s is not a ticket's number"), value=repr(value[:40]))
-        return int(value)
+        """A ticket's number (`desk.tickets.ticket_number`: "12", "#12", "١٢"; a problem's, for `incidents_of`);
+        blank for none. Not checked to exist: the view outlives the ticket, as the inbox's filter does."""
+        return ticket_number(raw, field) if (raw or "").strip().lstrip("#") else None
 
     @staticmethod
     def organization(raw: str | None) -> int | None:

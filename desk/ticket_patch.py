@@ -32,7 +32,16 @@ from desk.models import Ticket, as_utc, utcnow
 from desk.problems import link_in, mark_in, unlink_in, unmark_in
 from desk.tags import clean_tag
 from desk.ticket_fields import clean_values, still_missing, unsolvable, values_in, write_values
-from desk.tickets import Answer, InputError, TicketStore, add_tags, answered, changeable, clean_email
+from desk.tickets import (
+    Answer,
+    InputError,
+    TicketStore,
+    add_tags,
+    answered,
+    changeable,
+    clean_email,
+    hold_assignee,
+)
 from desk.translatable import N_
 
 KEEP: Any = object()  # a field the request leaves as it is (None means "none": unassigned, the computed due time)
@@ -113,6 +122,7 @@ def patch_ticket(store: TicketStore, ticket_id: int, patch: TicketPatch, by: Act
     with store.db.session() as session:
         if isinstance(patch.problem_id, int) and patch.problem_id < ticket_id:
             lock_row(session, Ticket, patch.problem_id)  # the lower id first, as every link locks (desk.problems)
+        hold_assignee(session, patch.assignee)  # the agent before the ticket, as every assignment (desk.tickets)
         ticket = changeable(session, ticket_id)  # locked; a closed ticket refused (ClosedTicketError)
         if expected is not None and not expected(ticket):
             raise ChangedMeanwhile(as_utc(ticket.updated_at))

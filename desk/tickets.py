@@ -66,6 +66,7 @@ from desk.surveys import open_survey
 from desk.ticket_search import customer_search_text, index_ticket
 from desk.translatable import N_, Nn_, TranslatableError
 from desk.triggers import Event, Triggers
+from kb.arabic import typed_digits
 from kb.bidi_text import INVISIBLE
 from kb.language import detect_language
 from kb.message_text import CONTROL_CHARACTERS
@@ -157,6 +158,18 @@ class NewTicket:
 
 def new_reference() -> str:
     return secrets.token_urlsafe(12)
+
+
+def ticket_number(value: object, field: str) -> int:
+    """A ticket's number as typed in a form ("#12", " 12 ", "١٢", "۱۲", "１２": read by kb.arabic.typed_digits, as the
+    other number fields read theirs) or sent (12): refused naming `field` when it is not a whole number from 1 to
+    the largest row id (a bool, a float, "1e3", "-4", text, another script's digits)."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise InputError(field, N_("%(value)s is not a ticket's number"), value=repr(value)[:40])
+    text = typed_digits(value[:40]).strip().lstrip("#").strip() if isinstance(value, str) else str(value)
+    if not (text.isascii() and text.isdecimal()) or len(text) > 12 or not 0 < int(text) <= MAX_ROW_ID:
+        raise InputError(field, N_("%(value)s is not a ticket's number"), value=repr(value)[:40])
+    return int(text)
 
 
 def row_by_id(session: Session, model: type[Row], row_id: int) -> Row | None:
@@ -373,6 +386,11 @@ def record_assignee(session: Session, ticket: Ticket, assignee_id: int | None, a
     itself). Returns whether it changed (the same assignee again writes nothing)."""
     if assignee_id == ticket.assignee_id:
         return False
+    if assignee_id is not None:
+        agent = assignable(session, assignee_id)
+        if agent is not None and not agent.works_tickets:  # made light since the caller chose them (`assignable`)
+            raise InputError("assignee", N_("agent %(agent)s is a light agent, who cannot be assigned tickets"),
+                             agent=assignee_id)
     session.add(TicketAssigneeChange(ticket_id=ticket.id, agent_id=agent_id, old_assignee_id=ticket.assignee_id,
                                      new_assignee_id=assignee_id, created_at=now or utcnow(), auto_rule=auto_rule,
                                      auto_team=ticket.team if auto_rule else None, trigger_name=trigger))
@@ -386,6 +404,27 @@ def _signature(session: Session, agent_id: int, lang: str, text: str) -> str | N
 
     agent = session.get(Agent, agent_id)
     return to_sign(text, signature_in(agent.signatures if agent is not None else None, lang))
+
+
+def assignable(session: Session, agent_id: int) -> Agent | None:
+    """The agent a ticket is about to be assigned to, their row locked (`lock_row`) until the transaction ends and
+    read fresh (None: no such agent). Made a light agent (desk.accounts' `_light`), an agent's row is locked first and
+    their tickets unassigned under it: an assignment checking the role on a row it did not hold (by hand, in bulk,
+    the API, a trigger, a reply taking the ticket) committed beside the downgrade, and a light agent kept a ticket.
+    An assignment of several tickets holds the agent before its tickets (`hold_assignee`): the downgrade holds the
+    agent, then their tickets, so one order is kept and one waits rather than deadlocks."""
+    lock_row(session, Agent, agent_id)
+    agent = row_by_id(session, Agent, agent_id)
+    if agent is not None:
+        session.refresh(agent)  # read before the lock, in this session (an identity map keeps what it read)
+    return agent
+
+
+def hold_assignee(session: Session, assignee_id: object) -> None:
+    """An agent's assignment's first lock, before its tickets' (`assignable`): an agent's id; anything else (None,
+    -1, KEEP) holds nothing."""
+    if isinstance(assignee_id, int) and not isinstance(assignee_id, bool) and assignee_id > 0:
+        lock_row(session, Agent, assignee_id)
 
 
 def answered(session: Session, result: R, answer: Answer[R] | None) -> R:
@@ -833,7 +872,8 @@ class TicketStore:
         ticket.first_response_at = ticket.first_response_at or now
         if not ticket.due_by_hand:  # a due time an agent set stays until they clear it
             ticket.due_at = None  # answered: nothing is due until the customer writes again
-        if ticket.assignee_id is None:
+        if ticket.assignee_id is None and (replier := assignable(session, agent_id)) is not None \
+                and replier.works_tickets:  # made light meanwhile: the ticket stays in the queue
             record_assignee(session, ticket, agent_id, agent_id, now)
         survey = self._set_status(ticket, status, now, agent_id)
         attach_files(session, self.data_dir, message, attached, written)
@@ -1035,6 +1075,7 @@ class TicketStore:
             from desk.ticket_fields import clean_values  # it imports this module's InputError
             cleaned = clean_values(self.fields, fields)
         with file_writes() as written, self.db.session() as session:
+            hold_assignee(session, agent_id)  # the replier takes an unassigned ticket: held before it (`assignable`)
             ticket = changeable(session, ticket_id, reply=True)  # final: the page offers a follow-up
             add_tags(ticket, tags)  # a crossed reply adds none (rolled back); a resend keeps them, as the first post
             if fields:
@@ -1205,6 +1246,7 @@ class TicketStore:
         if seconds is not None:
             clean_seconds(seconds, "time_spent")
         with self.db.session() as session:
+            hold_assignee(session, assignee_id)
             changed = self._update(session, ticket_id, status, priority, assignee_id, agent_id)
             if seconds is not None and agent_id is not None:
                 ticket = row_by_id(session, Ticket, ticket_id)
@@ -1222,6 +1264,7 @@ class TicketStore:
     ) -> int:
         """`update` for many tickets in one transaction: all change or, on any bad id, none."""
         with self.db.session() as session:
+            hold_assignee(session, assignee_id)  # before the tickets, as a downgrade holds them (`assignable`)
             for ticket_id in ticket_ids:
                 self._update(session, ticket_id, status, priority, assignee_id, agent_id)
         return len(ticket_ids)
@@ -1245,7 +1288,9 @@ class TicketStore:
             if not ticket.due_by_hand:  # re-counted from the message that is waiting; a hand-set time stays
                 ticket.due_at = self.computed_due(ticket)
         if assignee_id != -1:
-            assignee = row_by_id(session, Agent, assignee_id) if assignee_id is not None else None
+            if assignee_id == ticket.assignee_id:
+                return False  # theirs already: nothing to check, nothing held
+            assignee = assignable(session, assignee_id) if assignee_id is not None else None
             if assignee_id is not None and assignee is None:
                 raise InputError("assignee", N_("no agent %(agent)s"), agent=assignee_id)
             if assignee is not None and not assignee.active and assignee_id != ticket.assignee_id:

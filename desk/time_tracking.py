@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,10 +32,10 @@ from sqlalchemy.orm import Session
 
 from desk.audit import Actor, record
 from desk.database import Database
-from desk.models import TIME_ENTRY_KINDS, Agent, Ticket, TimeEntry, TimeEntryChange, utcnow
+from desk.models import TIME_ENTRY_KINDS, Agent, Ticket, TimeEntry, TimeEntryChange, as_utc, utcnow
 from desk.tickets import Answer, InputError, answered, changeable, clean_text, row_by_id
 from desk.translatable import N_
-from kb.arabic import ascii_digits
+from kb.arabic import typed_digits
 
 MAX_SECONDS = 86_400  # a day: an entry longer than that is a timer left running, not work (Zendesk's app caps it too)
 MAX_NOTE = 500  # characters: a line about what the time went on, not a second thread
@@ -92,7 +91,7 @@ def clean_note(value: object) -> str | None:
 
 
 def _typed(value: str) -> str:
-    return ascii_digits(unicodedata.normalize("NFKC", value[:40])).strip()
+    return typed_digits(value[:40]).strip()
 
 
 def minutes_as_seconds(value: str, field: str = "time_spent") -> int | None:
@@ -173,7 +172,16 @@ def _view(entry: TimeEntry, names: dict[int, str]) -> EntryView:
                      entry.seconds, entry.note or "", entry.kind, entry.created_at, entry.updated_at)
 
 
-def _names(session: Session, ids: Iterable[int]) -> dict[int, str]:
+def entry_json(entry: EntryView) -> dict[str, object]:
+    """A time entry as the token API gives it, and the webhooks' `time_entry.*` events (desk.webhooks) carry it."""
+    return {"id": entry.id, "ticket_id": entry.ticket_id, "agent": entry.agent_id, "agent_name": entry.agent,
+            "seconds": entry.seconds, "note": entry.note, "kind": entry.kind,
+            "created_at": as_utc(entry.created_at).isoformat(),
+            "updated_at": as_utc(entry.updated_at).isoformat() if entry.updated_at is not None else None}
+
+
+def agent_names(session: Session, ids: Iterable[int]) -> dict[int, str]:
+    """The agents' names (else emails) by id, as an entry shows its agent."""
     wanted = sorted(set(ids))
     if not wanted:
         return {}
@@ -189,7 +197,7 @@ class TimeEntries:
         with self.db.session() as session:
             rows = list(session.scalars(select(TimeEntry).where(TimeEntry.ticket_id == ticket_id)
                                         .order_by(TimeEntry.created_at, TimeEntry.id)))
-            names = _names(session, (r.agent_id for r in rows))
+            names = agent_names(session, (r.agent_id for r in rows))
             entries = [_view(r, names) for r in rows]
         per_agent: dict[int, int] = {}
         for entry in entries:
@@ -202,7 +210,7 @@ class TimeEntries:
             entry = row_by_id(session, TimeEntry, entry_id)
             if entry is None or entry.ticket_id != ticket_id:
                 return None
-            return _view(entry, _names(session, [entry.agent_id]))
+            return _view(entry, agent_names(session, [entry.agent_id]))
 
     def add(self, ticket_id: int, agent_id: object, seconds: object, note: object, by: Actor,
             form_key: str | None = None, answer: Answer[EntryView] | None = None) -> EntryView:
@@ -222,12 +230,12 @@ class TimeEntries:
             key = clean_form_key(form_key)
             done = _posted_already(session, agent_id, key)
             if done is not None:  # this page's form sent again: the entry it made
-                return _view(done, _names(session, [agent_id]))
+                return _view(done, agent_names(session, [agent_id]))
             entry = TimeEntry(ticket_id=ticket.id, agent_id=agent_id, seconds=clean, note=text, kind="manual",
                               created_at=utcnow(), form_key=key)
             session.add(entry)
             session.flush()
-            return answered(session, _view(entry, _names(session, [agent_id])), answer)
+            return answered(session, _view(entry, agent_names(session, [agent_id])), answer)
 
     @staticmethod
     def _may_change(session: Session, by: Actor, owner: int) -> None:
@@ -276,14 +284,14 @@ class TimeEntries:
                     after["note"] = note_change  # never the note's text
                 record(session, by, "time_entry_edited", "ticket", ticket_id, before=before, after=after)
             session.flush()
-            return _view(entry, _names(session, [entry.agent_id]))
+            return _view(entry, agent_names(session, [entry.agent_id]))
 
     def delete(self, ticket_id: int, entry_id: int, by: Actor) -> EntryView:
         """Delete an entry; in the ticket's history and the audit log (its seconds, agent and kind)."""
         with self.db.session() as session:
             entry = self._entry(session, ticket_id, entry_id)
             self._may_change(session, by, entry.agent_id)
-            gone = _view(entry, _names(session, [entry.agent_id]))
+            gone = _view(entry, agent_names(session, [entry.agent_id]))
             session.add(TimeEntryChange(ticket_id=ticket_id, entry_id=entry.id, entry_agent_id=entry.agent_id,
                                         agent_id=by.agent_id, actor=by.kind, kind="deleted",
                                         old_seconds=entry.seconds, new_seconds=None, note_changed=False,

@@ -215,7 +215,7 @@ class Triggers:
         ticket's custom field values when a rule uses them, kept as `set_fields` leaves them for later rules."""
         from desk.audit import SYSTEM
         from desk.ticket_fields import write_values
-        from desk.tickets import add_tags, record_assignee
+        from desk.tickets import add_tags, assignable, record_assignee
         from desk.webhooks import queue_rule_event  # imports desk.tickets, which imports this module
 
         actions, name = rule.actions, rule.name
@@ -251,7 +251,10 @@ class Triggers:
                     AgentTeam.agent_id == ticket.assignee_id, AgentTeam.team == actions.team)) is None:
                 record_assignee(session, ticket, None, None, now, trigger=name)
         if actions.assignee is not None:
-            agent = session.scalar(select(Agent).where(Agent.email == actions.assignee))
+            agent_id = session.scalar(select(Agent.id).where(Agent.email == actions.assignee))
+            # Held and read fresh (a downgrade to light waits or is seen), unless the ticket is theirs already.
+            agent = None if agent_id is None else session.get(Agent, agent_id) if agent_id == ticket.assignee_id \
+                else assignable(session, agent_id)
             if agent is None or not agent.active or not agent.works_tickets:
                 why = "gone" if agent is None else ("deactivated" if not agent.active else "a light agent")
                 log.warning("trigger %r: agent %s is %s; ticket %s left as it was", name, actions.assignee, why,

@@ -38,7 +38,6 @@ import hashlib
 import hmac
 import secrets
 import time
-import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -53,7 +52,7 @@ from desk.models import Agent, Passkey, RecoveryCode, as_utc, utcnow
 from desk.secret_box import SecretBox, SecretNotOpened
 from desk.tickets import InputError, agent_row, row_by_id
 from desk.translatable import N_
-from kb.arabic import ascii_digits
+from kb.arabic import typed_digits
 
 STEP = 30  # seconds a code lives (RFC 6238's default, what every authenticator app uses)
 DRIFT = 1  # steps either side accepted: a phone's clock 30 s off still signs in
@@ -81,7 +80,7 @@ class SecondStepLocked(Exception):
 def clean_code(value: object) -> str:
     """A typed code as compared: full-width forms (a CJK keyboard's "１２３") and Arabic-Indic digits as ASCII, spaces
     and dashes out, lower case ("١٢٣ ٤٥٦" -> "123456", "ABCDE-FGHJK" -> "abcdefghjk")."""
-    text = ascii_digits(unicodedata.normalize("NFKC", (value if isinstance(value, str) else "")[:64]))[:64]
+    text = typed_digits((value if isinstance(value, str) else "")[:64])[:64]
     return "".join(ch for ch in text.lower() if not ch.isspace() and ch != "-")
 
 

@@ -30,7 +30,7 @@ import secrets
 import socket
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -50,12 +50,15 @@ from desk.models import (
     SideMessage,
     Ticket,
     TicketTag,
+    TimeEntry,
     WebhookDelivery,
     WebhookEndpoint,
     as_utc,
     utcnow,
 )
 from desk.tickets import MAX_ROW_ID, InputError, clean_text
+from desk.time_tracking import EntryView, entry_json
+from desk.time_tracking import agent_names as entry_names
 from desk.translatable import N_
 
 TEST_EVENT = "webhook.test"
@@ -212,10 +215,12 @@ class _Gathered:
     queued: list[WebhookDelivery] = field(default_factory=list)  # written by a rule (queue_rule_event): no snapshot yet
     # (ticket, side conversation, its message, started): desk.side_conversations' messages, agents' and third parties'
     sides: list[tuple[int, int, int, bool]] = field(default_factory=list)
+    # (event, the entry as it was then, its changes): time_entry.created / .updated / .deleted (desk.time_tracking)
+    entries: list[tuple[str, EntryView, dict[str, Any]]] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(self.created or self.changes or self.tags or self.messages or self.ratings or self.merged
-                    or self.queued or self.sides)
+                    or self.queued or self.sides or self.entries)
 
 
 def _gathered(session: Session) -> _Gathered:
@@ -256,9 +261,13 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
         elif isinstance(row, SideMessage):  # its conversation new in the same flush: the side conversation started
             side: SideConversation = row.conversation
             gathered.sides.append((side.ticket_id, side.id, row.id, side in session.new))
+        elif isinstance(row, TimeEntry):
+            gathered.entries.append(("time_entry.created", _entry(row), {}))
     for row in session.deleted:
         if isinstance(row, TicketTag):
             gathered.tags.setdefault(row.ticket_id, {"added": set(), "removed": set()})["removed"].add(row.tag)
+        elif isinstance(row, TimeEntry):
+            gathered.entries.append(("time_entry.deleted", _entry(row), {}))
     for row in session.dirty:
         if isinstance(row, Ticket) and row.id not in gathered.created:
             for name, shown in WATCHED.items():
@@ -276,6 +285,21 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
             history = attributes.get_history(row, "rating")
             if history.added and history.added[0] is not None:
                 gathered.ratings.append((row.ticket_id, row.id))
+        elif isinstance(row, TimeEntry):
+            changed = {}
+            for name in ("seconds", "note"):
+                history = attributes.get_history(row, name)
+                if history.has_changes():
+                    changed[name] = {"old": history.deleted[0] if history.deleted else None,
+                                     "new": history.added[0] if history.added else None}
+            if changed:
+                gathered.entries.append(("time_entry.updated", _entry(row), changed))
+
+
+def _entry(row: TimeEntry) -> EntryView:
+    """The entry as this flush leaves it (a deleted one as it was), its agent's name filled in at the commit."""
+    return EntryView(row.id, row.ticket_id, row.agent_id, "", row.seconds, row.note or "", row.kind,
+                     row.created_at, row.updated_at)
 
 
 def _before_commit(session: Session, snapshot: Snapshot | None = None) -> None:
@@ -310,6 +334,10 @@ def _before_commit(session: Session, snapshot: Snapshot | None = None) -> None:
     for ticket_id, side_id, side_message_id, started in gathered.sides:
         events.append(("side_conversation.created" if started else "side_conversation.replied", ticket_id,
                        {"side_conversation": side_id, "side_message": side_message_id}))
+    names = entry_names(session, (entry.agent_id for _, entry, _ in gathered.entries))
+    for kind, entry, changed in gathered.entries:
+        shown = entry_json(replace(entry, agent=names.get(entry.agent_id, str(entry.agent_id))))
+        events.append((kind, entry.ticket_id, {"time_entry": shown, **({"changes": changed} if changed else {})}))
     wanted = [(endpoint_id, kind, ticket_id, data) for endpoint_id, chosen in endpoints
               for kind, ticket_id, data in events if kind in (chosen or [])]
     # Each ticket as this change leaves it (the API's serializer, in this transaction): what the event describes.

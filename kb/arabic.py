@@ -9,6 +9,7 @@ trained on real orthography, and normalizing would only remove signal from them.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from pyarabic import araby
 
@@ -25,6 +26,13 @@ def ascii_digits(text: str) -> str:
     """Arabic-Indic and Persian digits as ASCII ("١٢٣" -> "123"): what an Arabic phone's keyboard types in a number
     field (a sign-in code, desk.two_factor)."""
     return text.translate(_DIGITS)
+
+
+def typed_digits(text: str) -> str:
+    """A number as typed in a form's field, read one way everywhere (minutes spent, a sign-in code, a ticket's
+    number): full-width forms (a CJK keyboard's "１２３") by NFKC and Arabic-Indic and Persian digits as ASCII
+    ("١٢٣" -> "123"). Other scripts' digits are left as they are, so an ASCII check refuses them."""
+    return ascii_digits(unicodedata.normalize("NFKC", text))
 
 
 def normalize_arabic(text: str) -> str:

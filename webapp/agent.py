@@ -39,10 +39,18 @@ from desk.signatures import MAX_SIGNATURE, MAX_SIGNATURE_LINES, signature_in, si
 from desk.snooze import snooze_time
 from desk.tags import clean_tag
 from desk.ticket_fields import field_changes, values_of
-from desk.tickets import ClosedTicketError, CrossedReplyError, InputError, SentReply, parse_due, plain_text
+from desk.tickets import (
+    ClosedTicketError,
+    CrossedReplyError,
+    InputError,
+    SentReply,
+    parse_due,
+    plain_text,
+    ticket_number,
+)
 from desk.time_tracking import MAX_SECONDS, form_seconds, new_form_key
 from desk.translatable import N_
-from kb.arabic import ascii_digits
+from kb.arabic import typed_digits
 from kb.bidi_text import without_bidi_controls
 from kb.macros import placeholder_values
 from kb.tag_rule import sought_tag
@@ -275,8 +283,17 @@ def _inbox_query() -> InboxQuery:
         side_replied=request.args.get("side_replied") == "1",  # a side conversation's reply nobody read
         problems=request.args.get("problems") == "1",
         # A problem's number ("12", "#12"); anything else is ignored, as the other filters' unknown values.
-        incidents_of=form_number(request.args.get("incidents_of", "")[:20].strip().lstrip("#")),
+        incidents_of=typed_ticket(request.args.get("incidents_of", "")),
     )
+
+
+def typed_ticket(text: str) -> int | None:
+    """A ticket's number typed in a filter or the merge target (`desk.tickets.ticket_number`'s rule, as the problem
+    fields read theirs), or None for anything else."""
+    try:
+        return ticket_number(text, "ticket")
+    except InputError:
+        return None
 
 
 def inbox_columns() -> tuple[str, ...]:
@@ -556,7 +573,7 @@ def kept_time() -> tuple[int, str]:
     from them) and the typed minutes (kept in the field). Nothing for a GET."""
     if request.method != "POST":
         return 0, ""
-    typed = ascii_digits(request.form.get("time_spent_seconds", "")[:40]).strip()
+    typed = typed_digits(request.form.get("time_spent_seconds", "")[:40]).strip()
     seconds = int(typed) if typed.isdecimal() and len(typed) <= 6 else 0
     return min(seconds, MAX_SECONDS), request.form.get("time_spent", "")[:20]
 
@@ -717,7 +734,9 @@ def _reply_to_incidents(ticket_id: int, text: str, status: str, seen: str, anywa
     """The problem's reply, also sent to each of its incidents in their language and solving them
     (desk.problems.Problems.solve); the page says which were solved, skipped (closed, merged) and failed."""
     desk = state.desk()
-    bodies = {lang: request.form.get(f"body_{lang}", "") for lang in state.settings().languages}
+    # A box for each language the site has and each its incidents use: one the site no longer has still is one.
+    languages = dict.fromkeys([*state.settings().languages, *desk.problems.open_languages(ticket_id)])
+    bodies = {lang: request.form.get(f"body_{lang}", "") for lang in languages}
     kept = dict(kept_reply=text, kept_status=status, file_error=bool(files), file_error_field="reply",
                 kept_to_incidents=True, kept_incident_bodies=bodies)
     try:
@@ -902,7 +921,7 @@ def merge(ticket_id: int):
     """Merge this (duplicate) ticket into the one given; the customer is told once, in the target's language."""
     desk = state.desk()
     target = request.form.get("target", "").strip().lstrip("#")
-    number = form_number(target)
+    number = typed_ticket(target)
     found = desk.tickets.get(number) if number is not None else None
     if found is None:
         flash(gettext("No ticket %(target)s to merge into.", target=target), "error")

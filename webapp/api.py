@@ -52,7 +52,7 @@ from desk.tickets import (
     SentReply,
 )
 from desk.time_tracking import KEEP as KEEP_TIME
-from desk.time_tracking import EntryView, time_spent_of_many
+from desk.time_tracking import entry_json, time_spent_of_many
 from desk.token_scopes import SCOPES, parse_scopes
 from desk.translatable import N_
 from indexer.health import health_report
@@ -1200,13 +1200,6 @@ def change_side_conversation(ticket_id: int, side_id: int):
 TIME_PATH = "/api/v1/tickets/{ticket_id}/time_entries"
 
 
-def time_entry_json(entry: EntryView) -> dict[str, object]:
-    return {"id": entry.id, "ticket_id": entry.ticket_id, "agent": entry.agent_id, "agent_name": entry.agent,
-            "seconds": entry.seconds, "note": entry.note, "kind": entry.kind,
-            "created_at": as_utc(entry.created_at).isoformat(),
-            "updated_at": as_utc(entry.updated_at).isoformat() if entry.updated_at is not None else None}
-
-
 def _time_refusal(exc: InputError):  # type: ignore[no-untyped-def]
     if isinstance(exc, ClosedTicketError):
         return error(str(exc), 409)
@@ -1229,7 +1222,7 @@ def time_entries(ticket_id: int):
     return jsonify({"time_spent_seconds": spent.total,
                     "by_agent": [{"agent": a, "agent_name": name, "seconds": seconds}
                                  for a, name, seconds in spent.by_agent],
-                    "time_entries": [time_entry_json(e) for e in spent.entries]})
+                    "time_entries": [entry_json(e) for e in spent.entries]})
 
 
 @bp.post("/tickets/<int:ticket_id>/time_entries")
@@ -1248,10 +1241,10 @@ def add_time_entry(ticket_id: int):
     try:
         entry = state.desk().time_entries.add(ticket_id, body.get("agent"), body.get("seconds"), note,
                                               Actor.api(g.api_token_id, request.remote_addr),
-                                              answer=answer_in(201, time_entry_json))
+                                              answer=answer_in(201, entry_json))
     except InputError as exc:
         return _time_refusal(exc)
-    return jsonify(time_entry_json(entry)), 201
+    return jsonify(entry_json(entry)), 201
 
 
 @bp.patch("/tickets/<int:ticket_id>/time_entries/<int:entry_id>")
@@ -1274,7 +1267,7 @@ def change_time_entry(ticket_id: int, entry_id: int):
             seconds=body.get("seconds", KEEP_TIME), note=body.get("note", KEEP_TIME))
     except InputError as exc:
         return _time_refusal(exc)
-    return jsonify(time_entry_json(entry))
+    return jsonify(entry_json(entry))
 
 
 @bp.delete("/tickets/<int:ticket_id>/time_entries/<int:entry_id>")
@@ -1290,7 +1283,7 @@ def delete_time_entry(ticket_id: int, entry_id: int):
         gone = state.desk().time_entries.delete(ticket_id, entry_id, Actor.api(g.api_token_id, request.remote_addr))
     except InputError as exc:
         return _time_refusal(exc)
-    return jsonify({"deleted": time_entry_json(gone)})
+    return jsonify({"deleted": entry_json(gone)})
 
 
 @bp.post("/suggest")

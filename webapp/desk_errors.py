@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext, lazy_pgettext, ngettext
+from flask_babel import gettext, lazy_pgettext, ngettext, pgettext
 
 from desk.mail.reasons import INPUT, TEMPLATES, TEXT, MailReason
 from desk.translatable import TranslatableError
@@ -139,6 +139,9 @@ def desk_problem(error: TranslatableError) -> str:
 def desk_error(error: TranslatableError) -> str:
     """The error as one line in the reader's language: the field to fix, then what is wrong with it."""
     label = FIELDS.get(error.field)
+    if label is None and error.field.startswith("body_"):  # a problem's reply to incidents in a language the site
+        # no longer has (desk.problems.solve names `body_<code>`): named by its code
+        label = pgettext("desk field", "reply in %(lang)s", lang=error.field.removeprefix("body_"))
     return gettext("%(field)s: %(problem)s", field=str(label) if label is not None else error.field,
                    problem=desk_problem(error))
 

@@ -17,7 +17,7 @@ import click
 from desk.desk import Desk
 from desk.mail.held import PURGE_BATCH
 from desk.mail.outbox import deliver_pending
-from desk.mail.receive import StorageError, UnparseableMail
+from desk.mail.receive import UnparseableMail
 from kb.settings import Settings
 from webapp.cli_options import location_options, open_desk
 
@@ -58,23 +58,18 @@ def receive(settings: Settings) -> None:
     """Store one RFC 822 message from standard input (exit 0 stored, 65 not an email, 75 retry later)."""
     raw = sys.stdin.buffer.read()
     try:
-        desk = Desk(settings)
-    except Exception as error:  # the database is down: the MTA keeps the mail
+        with open_desk(settings) as desk:
+            try:
+                received = desk.mail_in.receive(raw, "stdin")
+            except UnparseableMail as error:
+                click.echo(f"kb mail receive: {error}", err=True)
+                sys.exit(EX_DATAERR)
+            except Exception as error:  # StorageError, a refusal, anything: never acknowledge a mail not stored
+                click.echo(f"kb mail receive: not stored, try again later: {error}", err=True)
+                sys.exit(EX_TEMPFAIL)
+    except Exception as error:  # the desk did not open (the database is down, say): the MTA keeps the mail
         click.echo(f"kb mail receive: cannot open the desk: {error}", err=True)
         sys.exit(EX_TEMPFAIL)
-    try:
-        received = desk.mail_in.receive(raw, "stdin")
-    except UnparseableMail as error:
-        click.echo(f"kb mail receive: {error}", err=True)
-        sys.exit(EX_DATAERR)
-    except StorageError as error:
-        click.echo(f"kb mail receive: not stored, try again later: {error}", err=True)
-        sys.exit(EX_TEMPFAIL)
-    except Exception as error:  # never acknowledge a mail that was not stored
-        click.echo(f"kb mail receive: not stored, try again later: {error}", err=True)
-        sys.exit(EX_TEMPFAIL)
-    finally:
-        desk.close()
     click.echo(f"{received.outcome}" + (f" {received.reference}" if received.reference else "")
                + (f" ({received.reason})" if received.reason else ""))
     sys.exit(EX_OK)
@@ -122,17 +117,16 @@ def serve(settings: Settings, host: str, port: int, lmtp: bool) -> None:
     """Listen for mail from a relay (aiosmtpd); answers 451 when storing fails so the relay retries."""
     from desk.mail.listener import start_listener
 
-    desk = Desk(settings)
-    controller = start_listener(desk.mail_in, host, port, lmtp=lmtp)
-    click.echo(f"listening for {'LMTP' if lmtp else 'SMTP'} on {host}:{port} (Ctrl-C stops)")
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        controller.stop()
-        desk.close()
+    with open_desk(settings) as desk:
+        controller = start_listener(desk.mail_in, host, port, lmtp=lmtp)
+        click.echo(f"listening for {'LMTP' if lmtp else 'SMTP'} on {host}:{port} (Ctrl-C stops)")
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            controller.stop()
 
 
 @mail_command.command("fetch")

@@ -120,6 +120,8 @@ def render(desk: Desk, settings: Settings, due: Due) -> str:
                         "files": [{"filename": f.get("filename"), "size": f.get("size")} for f in written.files or []],
                     },
                 }
+            if due.data.get("time_entry") is not None:  # time_entry.*: the entry as the change left it (a deleted
+                data["time_entry"] = due.data["time_entry"]  # one as it was), taken in the change's transaction
             if due.data.get("rule") is not None:  # automation.fired, trigger.fired: the rule's name
                 data["rule"] = due.data["rule"]
             survey_id = due.data.get("survey")

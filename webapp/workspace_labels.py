@@ -113,6 +113,9 @@ class ViewLabels:
             "ticket.merged": gettext("A ticket is merged into another"),
             "side_conversation.created": gettext("An agent starts a side conversation"),
             "side_conversation.replied": gettext("A side conversation gets a message (a third party's or an agent's)"),
+            "time_entry.created": gettext("Time is recorded on a ticket"),
+            "time_entry.updated": gettext("A time entry is edited"),
+            "time_entry.deleted": gettext("A time entry is deleted"),
         }.get(key, key)
 
     def webhook_state(self, key: str) -> str:

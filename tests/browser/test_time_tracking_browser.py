@@ -1,7 +1,8 @@
 """The ticket page's timer in Chromium (desk.time_tracking, static/timer.js), on Playwright's fake clock so no test
 waits: it counts while the page is in view, stops while the page is hidden (another tab in front), counts again when
 it comes back, stops when paused by hand, and its seconds land with the reply as one time entry; the page after the
-reply starts from 0. The minutes field the forms have without JavaScript gives way to the timer."""
+reply starts from 0, pauses after five idle minutes and counts again on the next key or pointer move. The minutes
+field the forms have without JavaScript gives way to the timer."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from desk.tickets import NewTicket
 from kb.settings import Settings
 from tests.conftest import database_url_for_tests
 from webapp import create_app
+from webapp.agent import TIMER_IDLE_SECONDS
 
 PASSWORD = "a long enough password"
 START = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
@@ -85,5 +87,24 @@ def test_the_timer_counts_in_view_stops_while_hidden_and_lands_with_the_reply(br
         expect(page.locator("#timer-value")).to_have_value("00:00")  # the next entry starts from 0
         [entry] = desk.time_entries.of_ticket(ticket).entries
         assert (entry.seconds, entry.kind, entry.agent) == (8, "reply", "سارة")
+
+        # Idle: no key, click, touch or scroll for five minutes pauses it (as Zendesk's Time Tracking app pauses);
+        # the idle stretch is not counted, and the next key counts again. The clock moves by run_for alone.
+        expect(timer).to_have_attribute("data-idle", str(TIMER_IDLE_SECONDS))
+        assert TIMER_IDLE_SECONDS == 5 * 60
+        page.keyboard.press("Shift")  # the agent's last key
+        page.clock.run_for(TIMER_IDLE_SECONDS * 1000)  # counting to the last second of the five minutes
+        expect(timer).to_have_attribute("data-state", "counting")
+        expect(timer).to_have_attribute("data-seconds", str(TIMER_IDLE_SECONDS))
+        page.clock.run_for(1_000)
+        expect(timer).to_have_attribute("data-state", "inactive")
+        expect(page.locator("#timer-state")).not_to_be_empty()  # said beside the time
+        page.clock.run_for(10 * 60_000)  # ten idle minutes more: nothing counted
+        expect(timer).to_have_attribute("data-seconds", str(TIMER_IDLE_SECONDS))
+        page.mouse.move(300, 300)  # back at the desk
+        page.mouse.move(320, 330)
+        expect(timer).to_have_attribute("data-state", "counting")
+        page.clock.run_for(3_000)
+        expect(timer).to_have_attribute("data-seconds", str(TIMER_IDLE_SECONDS + 3))
     finally:
         context.close()

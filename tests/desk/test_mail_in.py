@@ -278,6 +278,15 @@ def test_kb_mail_receive_exit_codes(tmp_path: Path) -> None:
     assert failed.exit_code == 75 and "try again later" in failed.output
 
 
+def test_kb_mail_receive_exits_75_when_the_desk_does_not_open(tmp_path: Path) -> None:
+    """The database unreachable (here a SQLite file under a file): the MTA keeps the mail and retries (75), as when
+    storing fails, not a traceback's 1 nor a bounce's 65."""
+    (tmp_path / "blocked").write_text("a file where the database's folder should be")
+    failed = CliRunner().invoke(main, ["mail", "receive", "--data", str(tmp_path / "data")], input=arabic_mail(),
+                                env={"DATABASE_URL": f"sqlite:///{tmp_path / 'blocked' / 'desk.sqlite'}"})
+    assert failed.exit_code == 75 and "cannot open the desk" in failed.output, failed.output
+
+
 def test_the_smtp_listener_stores_and_answers_451_when_it_cannot(desk: Desk, tmp_path: Path) -> None:
     port = free_port()
     controller = start_listener(desk.mail_in, "127.0.0.1", port)

@@ -122,11 +122,12 @@ def test_linking_many_is_all_or_nothing(desk: Desk) -> None:
 
 
 def test_numbers_that_are_not_numbers_are_refused() -> None:
-    for bad in ("", "abc", "-4", "1e3", "١٢", "12.0", "#", True, 1.5, None, "9" * 40, 0, -3):
+    for bad in ("", "abc", "-4", "1e3", "১২", "12.0", "#", True, 1.5, None, "9" * 40, 0, -3, 2**31):
         with pytest.raises(InputError) as raised:
             problem_number(bad)
         assert raised.value.field == "problem_id"
     assert problem_number("#12") == problem_number(" 12 ") == problem_number(12) == 12
+    assert problem_number("#١٢") == problem_number("۱۲") == problem_number("１２") == 12  # as time spent reads them
 
 
 def test_two_agents_linking_crosswise_at_once_leave_no_cycle(desk: Desk) -> None:

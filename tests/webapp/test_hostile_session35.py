@@ -40,6 +40,7 @@ from desk.models import (
 from desk.problems import Problems, problem_number
 from desk.rule_check import read_rules
 from desk.tickets import InputError, NewTicket
+from kb.arabic import typed_digits
 from kb.settings import Settings
 from kb.ticket_fields import FIELDS_FILE
 from kb.triggers import TRIGGERS_FILE
@@ -513,7 +514,7 @@ def test_property_a_problem_number_is_a_positive_ascii_number_or_refused_naming_
         assert refused.field == "problem_id"
         return
     assert isinstance(number, int) and 0 < number < 10**18
-    assert str(value).strip().lstrip("#") == str(number) or value == number
+    assert typed_digits(str(value)).strip().lstrip("#").strip() == str(number) or value == number
 
 
 @pytest.fixture(scope="module")

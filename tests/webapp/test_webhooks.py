@@ -513,3 +513,38 @@ def test_side_conversation_events_carry_the_side_conversation_and_its_message(ap
     assert first["message"]["body"] == "Trace it, please." and first["message"]["agent"] == agent.id
     assert (second["message"]["author"], second["message"]["body"]) == ("third_party", "Found it.")
     assert events[0]["data"]["ticket"]["id"] == ticket_id
+
+
+def test_time_entry_events_carry_the_entry_as_the_change_left_it(app: Flask, receiver: Receiver) -> None:
+    """time_entry.created (by hand, and with a reply), .updated (what changed, old and new) and .deleted (the entry
+    as it was): each with the entry as the API's time entries give it, sent only to endpoints that chose them."""
+    from desk.audit import Actor
+
+    desk = desk_of(app)
+    url = receiver.start()
+    _, secret = desk.webhooks.create("crm", url, ["time_entry.created", "time_entry.updated", "time_entry.deleted"])
+    other, _ = desk.webhooks.create("other", "http://127.0.0.1:9/", ["ticket.created"])  # chose none of them
+    agent = desk.accounts.find("agent@example.com")
+    assert agent is not None
+    ticket_id = new_ticket(desk)
+    by = Actor.agent(agent.id)
+    added = desk.time_entries.add(ticket_id, agent.id, 600, "Called the courier", by)
+    desk.tickets.send_reply(ticket_id, agent.id, "It left the depot today.", seconds=90)
+    desk.time_entries.edit(ticket_id, added.id, by, seconds=900)
+    desk.time_entries.delete(ticket_id, added.id, by)
+    deliver(app)
+    events = [e for e in receiver.events(secret) if e["type"].startswith("time_entry.")]
+    assert [e["type"] for e in events] == ["time_entry.created", "time_entry.created", "time_entry.updated",
+                                           "time_entry.deleted"]
+    first, with_reply, edited, deleted = (e["data"] for e in events)
+    assert {k: first["time_entry"][k] for k in ("id", "ticket_id", "agent", "agent_name", "seconds", "note",
+                                                "kind")} == {"id": added.id, "ticket_id": ticket_id,
+                                                             "agent": agent.id, "agent_name": "Agent",
+                                                             "seconds": 600, "note": "Called the courier",
+                                                             "kind": "manual"}
+    assert (with_reply["time_entry"]["seconds"], with_reply["time_entry"]["kind"]) == (90, "reply")
+    assert edited["changes"] == {"seconds": {"old": 600, "new": 900}} and edited["time_entry"]["seconds"] == 900
+    assert edited["time_entry"]["updated_at"] is not None
+    assert deleted["time_entry"]["id"] == added.id and deleted["time_entry"]["seconds"] == 900
+    assert all(e["data"]["ticket"]["id"] == ticket_id for e in events)
+    assert [d.event_type for d in deliveries(desk) if d.endpoint_id == other.id] == ["ticket.created"]
