@@ -43,6 +43,7 @@ from sqlalchemy.orm import Session, aliased, joinedload
 
 from desk.audit import SYSTEM, Actor, record
 from desk.database import Database, lock_row
+from desk.field_values import CUSTOMER_VALUES, fill_blanks
 from desk.models import CsatSurvey, Customer, Message, Ticket, TicketCc, TicketCcChange, TicketSearchText, as_utc
 from desk.organizations import domain_organization
 from desk.ticket_search import customer_search_text, index_ticket, merged_search_text, search_terms
@@ -441,8 +442,13 @@ class Customers:
                          else moving)
             for ticket in reindexed:
                 index_ticket(session, ticket)
+            # Customer fields (desk.customer_fields): the kept one's values stay, their blanks take the duplicate's
+            # (a "customer_fields_changed" event on the kept one, as any change); the duplicate keeps its own.
+            taken = fill_blanks(session, duplicate.id, kept.id, by, CUSTOMER_VALUES)
             after: dict[str, Any] = {"merged_into": kept.id, "tickets": moved}
             after.update({field: "filled" for field in filled})
+            if taken:
+                after["fields"] = sorted(taken)
             if had_notes:
                 after["notes"] = "appended"  # that they were, never their text
             record(session, by, "customer_merged", "customer", duplicate.id, after=after)

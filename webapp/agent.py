@@ -28,6 +28,7 @@ from copilot.retrieval import SearchHit
 from desk.accounts import PasswordSignInOff, zone_names
 from desk.advice import thread_version
 from desk.audit import Actor
+from desk.customer_fields import values_of as customer_values
 from desk.inbox import SORTS, VIEWS, InboxQuery
 from desk.mail.attachments import Upload
 from desk.models import LEAD_ROLES, PRIORITIES, TICKET_STATUSES, WORKING_ROLES, Agent, Ticket, as_utc, utcnow
@@ -525,6 +526,7 @@ def _ticket_page(found: Ticket, **extra: Any) -> str:
         last_message_id=max((m.id for m in found.messages), default=0),
         ticket_fields=desk.fields, field_values=values_of(desk.db, found),
         field_changes=field_changes(desk.db, found.id),
+        customer_fields=desk.customer_fields, customer_values=customer_values(desk.db, found.customer_id),
         incidents=incidents, open_incidents=open_incidents,
         incident_languages=sorted({i.lang for i in open_incidents}),
         # A light agent works no ticket (webapp.roles): no timer, no time fields, no "Add time"; the entries are listed.
