@@ -227,7 +227,7 @@ class Desk:
     @cached_property
     def saved_views(self) -> SavedViews:
         return SavedViews(self.db, self.hours, self.settings.languages, self.settings.saved_views_per_agent,
-                          self.fields)
+                          self.fields, self.customer_fields)
 
     @cached_property
     def snoozes(self) -> Snoozes:

@@ -187,7 +187,7 @@ def test_an_erasure_drops_the_values_and_their_audit_values(app: Flask) -> None:
 
 
 def test_the_migration_adds_the_table_and_goes_down(tmp_path: Path) -> None:
-    db, url = database_at(tmp_path, "dashboard_indexes")
+    db, _ = database_at(tmp_path, "dashboard_indexes")
     migrate(db, command.upgrade, "customer_fields")
     assert "customer_field_values" in inspect(db.engine).get_table_names()
     indexes = {index["name"] for index in inspect(db.engine).get_indexes("customer_field_values")}
@@ -206,3 +206,29 @@ def test_the_rules_reload_follows_the_file_and_keeps_the_last_good_one(app: Flas
     path.write_text(FIELDS + "- key: since\n  type: date\n", encoding="utf-8")
     assert not desk.reload_rules() and desk.customer_fields.keys[-1] == "since"
     assert f"{CUSTOMER_FIELDS_FILE}:16: field since.label: missing" in str(desk.rules_problem)
+
+
+def test_the_inbox_filters_by_a_customer_field_and_a_saved_view_keeps_it(app: Flask) -> None:
+    desk: Desk = app.extensions["desk"]
+    vip_ticket, vip = ticket_of(app, "vip@example.com")
+    plain_ticket, plain = ticket_of(app, "plain@example.com")
+    agent = signed_in(app, "agent@example.com")
+    assert save(agent, vip, plan="business", vip="true").status_code == 302
+    assert save(agent, plain, plan="free").status_code == 302
+    page = agent.get("/agent/?view=all&customer.plan=business").get_data(as_text=True)
+    assert 'name="customer.plan"' in page and "Plan (customer)" in page
+    assert f'data-id="{vip_ticket}"' in page and f'data-id="{plain_ticket}"' not in page
+    page = agent.get("/agent/?view=all&customer.vip=false").get_data(as_text=True)
+    assert f'data-id="{plain_ticket}"' in page and f'data-id="{vip_ticket}"' not in page
+    token = csrf(page)
+    answer = agent.post("/agent/views", data={"csrf_token": token, "name": "Business customers", "view": "all",
+                                             "customer.plan": "business"})
+    assert answer.status_code == 302
+    (view,) = desk.saved_views.visible(desk.accounts.find("agent@example.com").id)  # type: ignore[union-attr]
+    assert view.query.customer_fields == (("plan", "business"),) and view.query.fields == ()
+    page = agent.get(f"/agent/?saved={view.id}").get_data(as_text=True)
+    assert f'data-id="{vip_ticket}"' in page and f'data-id="{plain_ticket}"' not in page
+    refused = agent.post("/agent/views", data={"csrf_token": token, "name": "Gold", "view": "all",
+                                              "customer.plan": "gold"}, follow_redirects=True)
+    assert "customer.plan" in unescape(refused.get_data(as_text=True))
+    assert len(desk.saved_views.visible(view.agent_id)) == 1
