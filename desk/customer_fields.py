@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from desk.audit import Actor
-from desk.customers import MergedAwayError
+from desk.customers import live_customer
 from desk.database import Database, lock_row
 from desk.field_values import (
     CUSTOMER_VALUES,
@@ -27,8 +27,6 @@ from desk.field_values import (
     write_values,
 )
 from desk.models import Customer
-from desk.tickets import InputError, row_by_id
-from desk.translatable import N_
 from kb.customer_fields import CustomerFields
 
 
@@ -38,13 +36,7 @@ def set_values(db: Database, fields: CustomerFields, customer_id: int, raw: Mapp
     (key -> (before, after)). Refused, nothing written: FieldsRefused (each bad value), InputError on "customer"."""
     with db.session() as session:
         lock_row(session, Customer, customer_id)
-        customer = row_by_id(session, Customer, customer_id)
-        if customer is None:
-            raise InputError("customer", N_("no customer #%(id)s"), id=customer_id)
-        if customer.merged_into_id is not None:
-            raise MergedAwayError("customer", customer)
-        if customer.erased_at is not None:
-            raise InputError("customer", N_("customer #%(id)s was erased"), id=customer.id)
+        customer = live_customer(session, customer_id)
         cleaned, refused = checked_values(fields, raw, lang, values_in(session, customer.id, CUSTOMER_VALUES),
                                           CUSTOMER_VALUES)
         if refused:

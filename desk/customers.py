@@ -475,6 +475,27 @@ class MergedAwayError(InputError):
         self.into = customer.merged_into_id
 
 
+class ErasedError(InputError):
+    """The customer was erased already (desk.erasure): nothing to do or change (named, with when)."""
+
+    def __init__(self, customer: Customer) -> None:
+        super().__init__("customer", N_("customer #%(id)s was erased already"), id=customer.id)
+
+
+def live_customer(session: Session, customer_id: int) -> Customer:
+    """The customer a change is about, in the caller's transaction; refused naming "customer" when there is no such
+    customer, they were merged into another (`MergedAwayError`) or erased (`ErasedError`): an erase, a customer
+    fields' save."""
+    customer = row_by_id(session, Customer, customer_id)
+    if customer is None:
+        raise InputError("customer", N_("no customer #%(id)s"), id=customer_id)
+    if customer.merged_into_id is not None:
+        raise MergedAwayError("customer", customer)
+    if customer.erased_at is not None:
+        raise ErasedError(customer)
+    return customer
+
+
 def changed_since(customer: Customer, seen: dict[str, str]) -> list[str]:
     """The profile fields whose stored value is not what the page was read with (`seen`; the notes as their digest)."""
     now = {"name": customer.name or "", "email": customer.email, "country": customer.country or "",

@@ -320,7 +320,8 @@ class Desk:
 
     def wire(self) -> Desk:
         """Build every part now: the app factory does, so that no request builds (or races to build) one."""
-        _ = (self.tickets, self.accounts, self.events, self.idempotency, self.audit, self.webhooks)
+        _ = (self.tickets, self.customer_fields, self.accounts, self.events, self.idempotency, self.audit,
+             self.webhooks)
         return self
 
     def close(self) -> None:

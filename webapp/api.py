@@ -29,9 +29,8 @@ from copilot.retrieval import QueryError
 from copilot.suggestions import TicketTextError
 from desk import customer_fields
 from desk.audit import Actor
-from desk.customers import SORTS, MergedAwayError
+from desk.customers import SORTS, ErasedError, MergedAwayError
 from desk.database import StorageUnavailableError
-from desk.erasure import ErasedError
 from desk.field_values import FieldsRefused
 from desk.inbox import InboxQuery, TicketListQuery
 from desk.mail.attachments import Upload

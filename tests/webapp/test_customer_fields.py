@@ -20,6 +20,7 @@ from desk.models import AuditEvent, CustomerFieldValue
 from desk.tickets import NewTicket
 from kb.customer_fields import CUSTOMER_FIELDS_FILE
 from kb.settings import Settings
+from kb.ticket_fields import TicketFieldsError
 from tests.conftest import database_at, migrate
 from tests.webapp.conftest import csrf, login
 from tests.webapp.light_app import PASSWORD, light_settings  # noqa: F401
@@ -113,6 +114,11 @@ def test_a_bad_value_saves_nothing_named_with_what_was_typed_kept(app: Flask) ->
     assert "Nothing was saved" in page and "Seats: not a number" in page
     assert 'value="a dozen"' in page and 'value="A-2"' in page  # what the agent typed, kept
     assert stored(app, customer) == {"plan": "free", "account_id": "A-1", "vip": "false"}
+    desk: Desk = app.extensions["desk"]
+    desk.accounts.set_locale(desk.accounts.find("agent@example.com").id, "ar")  # type: ignore[union-attr]
+    page = unescape(save(agent, customer, seats="عشرة").get_data(as_text=True))
+    assert "حقول العميل" in page and "مجانية" in page
+    assert "\u2068المقاعد\u2069: ليس رقمًا" in page  # the label isolated in the Arabic sentence
 
 
 def test_a_light_agent_reads_the_fields_and_cannot_save_them(app: Flask) -> None:
@@ -232,3 +238,9 @@ def test_the_inbox_filters_by_a_customer_field_and_a_saved_view_keeps_it(app: Fl
                                               "customer.plan": "gold"}, follow_redirects=True)
     assert "customer.plan" in unescape(refused.get_data(as_text=True))
     assert len(desk.saved_views.visible(view.agent_id)) == 1
+
+
+def test_a_bad_file_stops_the_app_naming_file_and_line(light_settings: Settings) -> None:  # noqa: F811
+    (light_settings.content_dir / CUSTOMER_FIELDS_FILE).write_text("- key: plan\n  type: colour\n", encoding="utf-8")
+    with pytest.raises(TicketFieldsError, match=r"_customer_fields.yml:2: field plan.type: 'colour' is no type"):
+        create_app(light_settings)
