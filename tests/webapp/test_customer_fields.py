@@ -22,26 +22,19 @@ from kb.customer_fields import CUSTOMER_FIELDS_FILE
 from kb.settings import Settings
 from kb.ticket_fields import TicketFieldsError
 from tests.conftest import database_at, migrate
+from tests.kb.test_customer_fields import GOOD
 from tests.webapp.conftest import csrf, login
 from tests.webapp.light_app import PASSWORD, light_settings  # noqa: F401
 from webapp import create_app
 
-FIELDS = """\
-- key: plan
-  type: dropdown
-  label: {en: Plan, ar: الخطة}
-  options:
-    - {key: free, label: {en: Free, ar: مجانية}}
-    - {key: business, label: {en: Business, ar: الأعمال}}
+# The kb test's plan (free, business) and VIP, with a text and a number field.
+FIELDS = GOOD + """\
 - key: account_id
   type: text
   label: {en: Account ID, ar: رقم الحساب}
 - key: seats
   type: number
   label: {en: Seats, ar: المقاعد}
-- key: vip
-  type: checkbox
-  label: {en: VIP, ar: مميز}
 """
 
 
