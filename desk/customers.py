@@ -43,6 +43,7 @@ from sqlalchemy.orm import Session, aliased, joinedload
 
 from desk.audit import SYSTEM, Actor, record
 from desk.database import Database, lock_row
+from desk.field_values import CUSTOMER_VALUES, fill_blanks
 from desk.models import CsatSurvey, Customer, Message, Ticket, TicketCc, TicketCcChange, TicketSearchText, as_utc
 from desk.organizations import domain_organization
 from desk.ticket_search import customer_search_text, index_ticket, merged_search_text, search_terms
@@ -441,8 +442,13 @@ class Customers:
                          else moving)
             for ticket in reindexed:
                 index_ticket(session, ticket)
+            # Customer fields (desk.customer_fields): the kept one's values stay, their blanks take the duplicate's
+            # (a "customer_fields_changed" event on the kept one, as any change); the duplicate keeps its own.
+            taken = fill_blanks(session, duplicate.id, kept.id, by, CUSTOMER_VALUES)
             after: dict[str, Any] = {"merged_into": kept.id, "tickets": moved}
             after.update({field: "filled" for field in filled})
+            if taken:
+                after["fields"] = sorted(taken)
             if had_notes:
                 after["notes"] = "appended"  # that they were, never their text
             record(session, by, "customer_merged", "customer", duplicate.id, after=after)
@@ -467,6 +473,27 @@ class MergedAwayError(InputError):
         super().__init__(field, N_("customer #%(id)s was merged into customer #%(into)s"), id=customer.id,
                          into=customer.merged_into_id)
         self.into = customer.merged_into_id
+
+
+class ErasedError(InputError):
+    """The customer was erased already (desk.erasure): nothing to do or change (named, with when)."""
+
+    def __init__(self, customer: Customer) -> None:
+        super().__init__("customer", N_("customer #%(id)s was erased already"), id=customer.id)
+
+
+def live_customer(session: Session, customer_id: int) -> Customer:
+    """The customer a change is about, in the caller's transaction; refused naming "customer" when there is no such
+    customer, they were merged into another (`MergedAwayError`) or erased (`ErasedError`): an erase, a customer
+    fields' save."""
+    customer = row_by_id(session, Customer, customer_id)
+    if customer is None:
+        raise InputError("customer", N_("no customer #%(id)s"), id=customer_id)
+    if customer.merged_into_id is not None:
+        raise MergedAwayError("customer", customer)
+    if customer.erased_at is not None:
+        raise ErasedError(customer)
+    return customer
 
 
 def changed_since(customer: Customer, seen: dict[str, str]) -> list[str]:

@@ -2,9 +2,10 @@
 after `make run`: replies at working-hour delays, solves, one reopen, an internal note, CSAT answers,
 copilot suggestion events, help-center searches (with a cluster of Tabby questions nobody answers and
 a burst of failed card payments in the last hours, which raises an alert), article views, votes and
-contact-form deflections. The demo's agents are put in teams first (every one in the default team, each also in
-one team by turn), and each ticket is assigned to an agent of its team, in its history as any assignment is, so
-"My teams' tickets" and the assignee picker have something to show.
+contact-form deflections, and a few customers' fields (plan, account id, VIP). The demo's agents are put in
+teams first (every one in the default team, each also in one team by turn), and each ticket is assigned to an
+agent of its team, in its history as any assignment is, so "My teams' tickets" and the assignee picker have
+something to show.
 
 Deterministic (a fixed random seed) and idempotent: it runs once per database (it looks for its own
 surveys, tokens "demo-..."), and only touches the demo tickets (`content/_demo/tickets.jsonl`, external
@@ -21,8 +22,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
+from desk.audit import SYSTEM
 from desk.business_hours import BusinessHours
 from desk.database import Database
+from desk.field_values import CUSTOMER_VALUES, write_values
 from desk.models import (
     WORKING_ROLES,
     Agent,
@@ -73,6 +76,13 @@ SEARCHES = (
 )
 ARTICLES = ("en/refund-timing", "ar/refund-timing", "en/reset-password", "en/apple-pay", "en/delivery-fees",
             "ar/delivery-fees")
+# Customer fields (content/_customer_fields.yml: plan, account id, VIP) of a few demo tickets' customers, as stored.
+CUSTOMER_FIELDS = {
+    "T-1001": {"plan": "business", "account_id": "AC-20417", "vip": "true"},
+    "T-1008": {"plan": "plus", "account_id": "AC-31552", "vip": "false"},
+    "T-1011": {"plan": "free", "account_id": "AC-40913"},
+    "T-1020": {"plan": "business", "account_id": "AC-11870", "vip": "true"},
+}
 BURST = ("card payment failed", "my card payment failed", "card declined at checkout", "payment failed card",
          "card payment failing", "visa card declined", "card payment error", "can't pay with card")
 
@@ -118,6 +128,10 @@ def seed(db: Database, hours: BusinessHours, now: datetime | None = None) -> See
             report.replies += _ticket_life(session, ticket, created, now, rng, members, hours)
             report.tickets += 1
         report.searches = _help_center(session, now, rng)
+        for ticket in tickets:  # audited by the system, as any change of them
+            if ticket.external_id in CUSTOMER_FIELDS:
+                write_values(session, ticket.customer_id, CUSTOMER_FIELDS[ticket.external_id], SYSTEM,
+                             CUSTOMER_VALUES)
         session.flush()
         report.surveys = len(session.scalars(select(CsatSurvey.id).where(CsatSurvey.token.startswith("demo-"))).all())
     return report

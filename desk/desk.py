@@ -4,10 +4,10 @@ The counterpart of `copilot.engine.Engine` for everything stored in SQL; the CLI
 both open it here, and opening it brings the schema up to date. A context manager:
 `with Desk(settings) as desk:` closes the database on the way out.
 
-The desk's rules are content files (RULE_FILES: business hours and teams, ticket fields, triggers and automations,
-and the macros the triggers name). A wrong one stops the desk at start, as a wrong setting does: nothing has run on
-it yet, and the operator is there to read the error. After that they follow the content as the index does: the
-web app before a request and the worker before a job call `follow_rules`, which at most every
+The desk's rules are content files (RULE_FILES: business hours and teams, ticket and customer fields, triggers and
+automations, and the macros the triggers name). A wrong one stops the desk at start, as a wrong setting does: nothing
+has run on it yet, and the operator is there to read the error. After that they follow the content as the index does:
+the web app before a request and the worker before a job call `follow_rules`, which at most every
 `KB_RULES_CHECK_SECONDS` compares the files' stamp and, when it changed, reads and checks them all
 (desk.rule_check's `read_rules`, the check `kb doctor` and the admin page make of the files as they are now), then
 swaps the new rules and everything built from them in at once (`RULE_PARTS`, one update of the desk's attributes).
@@ -68,6 +68,7 @@ from desk.time_tracking import TimeEntries
 from desk.triggers import Triggers, load_triggers
 from desk.two_factor import TwoFactor
 from desk.webhooks import Webhooks, capture
+from kb.customer_fields import CUSTOMER_FIELDS_FILE, CustomerFields
 from kb.macros import FilesStamp, files_stamp, iter_macro_paths
 from kb.settings import Settings, passkey_origins, stored_secret
 from kb.ticket_fields import FIELDS_FILE, TicketFields
@@ -76,10 +77,12 @@ from kb.yaml_lines import rule_file_bytes
 
 log = logging.getLogger(__name__)
 
-RULE_FILES = (CONFIG_FILE, FIELDS_FILE, TRIGGERS_FILE)
-# What is built from the rules (and rebuilt when they change): the three, then every part that holds one of them.
-RULE_PARTS = ("hours", "fields", "triggers", "automations", "tickets", "inbox", "saved_views", "teams", "erasure",
-              "mail_in", "held_mail")
+RULE_FILES = (CONFIG_FILE, FIELDS_FILE, CUSTOMER_FIELDS_FILE, TRIGGERS_FILE)
+# What is built from the rules (and rebuilt when they change): the four read (RULES_READ), then every part that holds
+# one of them.
+RULE_PARTS = ("hours", "fields", "customer_fields", "triggers", "automations", "tickets", "inbox", "saved_views",
+              "teams", "erasure", "mail_in", "held_mail")
+RULES_READ = 4
 
 
 RulesStamp = tuple[tuple[tuple[str, str], ...], FilesStamp]
@@ -137,7 +140,7 @@ class Desk:
         stamp = rules_stamp(self.settings) if stamp is None else stamp
         with self._rules_lock:
             read = read_rules(self.settings, desk_names(self.db))
-            if read.hours is None or read.fields is None or read.triggers is None:
+            if read.hours is None or read.fields is None or read.customer_fields is None or read.triggers is None:
                 self._rules_stamp = stamp  # said once per change, not at every check
                 self.rules_problem = read.problems[0]
                 log.error("the desk's rules were not reloaded, the last good ones stay in use: %s",
@@ -146,8 +149,8 @@ class Desk:
             hours, fields = read.hours, read.fields
             triggers = Triggers(read.triggers, hours, self.settings.content_dir)
             fresh = copy.copy(self)  # the same database and parts, but its own attributes
-            fresh.__dict__.update(hours=hours, fields=fields, triggers=triggers)
-            for name in RULE_PARTS[3:]:
+            fresh.__dict__.update(hours=hours, fields=fields, customer_fields=read.customer_fields, triggers=triggers)
+            for name in RULE_PARTS[RULES_READ:]:
                 fresh.__dict__.pop(name, None)
             self.__dict__.update({name: getattr(fresh, name) for name in RULE_PARTS})
             self._rules_stamp, self.rules_problem = stamp, None
@@ -204,6 +207,12 @@ class Desk:
         return TicketFields.load(self.settings.content_dir, self.settings.languages)
 
     @cached_property
+    def customer_fields(self) -> CustomerFields:
+        """content/_customer_fields.yml (kb.customer_fields); a wrong file stops the desk at start, as the ticket
+        fields' does."""
+        return CustomerFields.load(self.settings.content_dir, self.settings.languages)
+
+    @cached_property
     def customers(self) -> Customers:
         return Customers(self.db)
 
@@ -218,7 +227,7 @@ class Desk:
     @cached_property
     def saved_views(self) -> SavedViews:
         return SavedViews(self.db, self.hours, self.settings.languages, self.settings.saved_views_per_agent,
-                          self.fields)
+                          self.fields, self.customer_fields)
 
     @cached_property
     def snoozes(self) -> Snoozes:
@@ -311,7 +320,8 @@ class Desk:
 
     def wire(self) -> Desk:
         """Build every part now: the app factory does, so that no request builds (or races to build) one."""
-        _ = (self.tickets, self.accounts, self.events, self.idempotency, self.audit, self.webhooks)
+        _ = (self.tickets, self.customer_fields, self.accounts, self.events, self.idempotency, self.audit,
+             self.webhooks)
         return self
 
     def close(self) -> None:

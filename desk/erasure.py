@@ -30,6 +30,8 @@ What is removed and what stays, per table (the README's "Erase a customer", unde
 - ticket_search: emptied (the inbox search finds nothing of theirs).
 - ticket_field_values: the custom text fields' values (and those of keys the fields file no longer has) deleted, and
   their values dropped from the `ticket_fields_changed` audit events; numbers, dates, dropdowns and checkboxes stay.
+- customer_field_values (desk.customer_fields): every value of the customer's (and their merged duplicates') deleted,
+  whatever its type, and the values in their `customer_fields_changed` audit events replaced (the keys stay).
 - csat_surveys: the rating, times and agent stay (CSAT figures unchanged); the comment is dropped and the token
   replaced (the survey link no longer opens).
 - time_entries (desk.time_tracking): the seconds, agent, kind and times stay (the dashboard's handle time); the
@@ -37,8 +39,8 @@ What is removed and what stays, per table (the README's "Erase a customer", unde
   history (time_entry_changes) holds no text.
 - suggestion_events: kept for the adoption figures; `details` keeps only what the figures read ("what") and the
   agent's `reason` for a rejection is dropped (it may quote the ticket).
-- audit_events: the earlier `customer_edited` events of the erased rows keep which fields changed but not the old
-  and new values (names and emails).
+- audit_events: the earlier `customer_edited` and `customer_fields_changed` events of the erased rows keep which
+  fields changed but not the old and new values (names and emails, the fields' values).
 - Not touched: the help center's analytics (searches, article views and votes, answer votes, deflections), which
   never held a person (a random visit id only), and the tickets' `visit_id`, the same random id: the dashboard's
   self-service figures (visits that ended in a ticket, deflections) join on it, and once the ticket is anonymous it
@@ -69,7 +71,8 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from desk.audit import SYSTEM, Actor, record
-from desk.customers import MergedAwayError
+from desk.customers import ErasedError as ErasedError  # named here too: the erase refuses with it
+from desk.customers import live_customer
 from desk.database import Database, lock_row, lock_rows
 from desk.mail.held import HeldMailStore
 from desk.models import (
@@ -79,6 +82,7 @@ from desk.models import (
     ContentGap,
     CsatSurvey,
     Customer,
+    CustomerFieldValue,
     IdempotencyKey,
     InboundMail,
     MailThread,
@@ -110,13 +114,6 @@ def erased_email(customer_id: int) -> str:
     """The email an erased customer's row keeps (the column is unique and required): no "@", so no address a mail,
     a form or the API gives (desk.tickets.clean_email) is ever it."""
     return f"erased-{customer_id}"
-
-
-class ErasedError(InputError):
-    """The customer was erased already: nothing to do (named, with when)."""
-
-    def __init__(self, customer: Customer) -> None:
-        super().__init__("customer", N_("customer #%(id)s was erased already"), id=customer.id)
 
 
 @dataclass(frozen=True)
@@ -241,15 +238,9 @@ class Erasure:
 
     # What follows runs inside erase's transaction.
 
-    def _erasable(self, session: Session, customer_id: int) -> Customer:
-        customer = row_by_id(session, Customer, customer_id)
-        if customer is None:
-            raise InputError("customer", N_("no customer #%(id)s"), id=customer_id)
-        if customer.merged_into_id is not None:
-            raise MergedAwayError("customer", customer)
-        if customer.erased_at is not None:
-            raise ErasedError(customer)
-        return customer
+    @staticmethod
+    def _erasable(session: Session, customer_id: int) -> Customer:
+        return live_customer(session, customer_id)
 
     @staticmethod
     def _customer_ids(session: Session, customer: Customer) -> set[int]:
@@ -368,10 +359,13 @@ class Erasure:
                  and (not refs.isdisjoint(WORD.findall(text))
                       or any(address in text.casefold() for address in addresses))]
         changed("idempotency_keys", session.execute(delete(IdempotencyKey).where(IdempotencyKey.id.in_(stale))))
-        # The audit log keeps that their profile was edited, not what it said.
+        # Their customer fields' values (desk.customer_fields: a plan, an account id) go, every type.
+        changed("customer_field_values", session.execute(delete(CustomerFieldValue).where(
+            CustomerFieldValue.customer_id.in_(ids))))
+        # The audit log keeps that their profile and fields were edited, not what they said.
         for event in session.scalars(select(AuditEvent).where(
                 AuditEvent.subject_type == "customer", AuditEvent.subject.in_([str(i) for i in ids]),
-                AuditEvent.action == "customer_edited")):
+                AuditEvent.action.in_(("customer_edited", "customer_fields_changed")))):
             event.before = {k: ERASED for k in (event.before or {})} or None
             event.after = {k: ERASED for k in (event.after or {})} or None
         for row in rows:

@@ -28,6 +28,7 @@ from desk.models import (
     TICKET_STATUSES,
     AgentTeam,
     Customer,
+    CustomerFieldValue,
     Mention,
     SideConversation,
     Ticket,
@@ -82,6 +83,9 @@ class InboxQuery:
     # Custom ticket fields (key, value as stored): each must hold. The inbox's page, the API and saved views
     # (desk.saved_views) set it.
     fields: tuple[tuple[str, str], ...] = ()
+    # Customer fields (desk.customer_fields; key, value as stored): the ticket's customer must hold each. Set as
+    # `fields` is (the inbox's `customer.<key>` selects, saved views).
+    customer_fields: tuple[tuple[str, str], ...] = ()
     # Custom fields shown as columns (their keys, in order): the page reads each row's values. A sort may also be
     # "field.<key>" (by that field's value, tickets without one last).
     columns: tuple[str, ...] = ()
@@ -202,6 +206,9 @@ class Inbox:
         for field_key, field_value in query.fields:
             clauses.append(Ticket.id.in_(select(TicketFieldValue.ticket_id).where(
                 TicketFieldValue.key == field_key, TicketFieldValue.value == field_value)))
+        for field_key, field_value in query.customer_fields:  # the customer_field_values (key, value) index
+            clauses.append(Ticket.customer_id.in_(select(CustomerFieldValue.customer_id).where(
+                CustomerFieldValue.key == field_key, CustomerFieldValue.value == field_value)))
         if query.side_replied:
             clauses.append(side_replied_clause())
         if query.problems:

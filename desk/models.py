@@ -279,7 +279,7 @@ AUDIT_ACTIONS = (
     "sign_in_succeeded", "customer_edited", "customer_merged", "tag_renamed", "tag_deleted",
     "customer_erased", "two_factor_enabled", "two_factor_disabled", "recovery_codes_regenerated", "two_factor_reset",
     "ticket_updated", "availability_changed", "two_factor_locked", "ticket_ccs_changed",
-    "ticket_fields_changed",
+    "ticket_fields_changed", "customer_fields_changed",
     "webhook_created", "webhook_updated", "webhook_deleted", "webhook_rotated", "webhook_disabled",
     "webhook_replayed",
     "organization_created", "organization_edited", "organization_deleted", "organization_member_changed",
@@ -1034,6 +1034,20 @@ class TicketFieldValue(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    key: Mapped[str] = mapped_column(String(40))
+    value: Mapped[str] = mapped_column(Text)
+
+
+class CustomerFieldValue(Base):
+    """A customer field's value (kb.customer_fields defines the fields, desk.customer_fields writes these), stored
+    as a ticket field's is (normalised text, one row per customer and key)."""
+
+    __tablename__ = "customer_field_values"
+    __table_args__ = (UniqueConstraint("customer_id", "key", name="uq_customer_field_values_customer_key"),
+                      Index("ix_customer_field_values_key_value", "key", "value"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
     key: Mapped[str] = mapped_column(String(40))
     value: Mapped[str] = mapped_column(Text)
 

@@ -1,6 +1,6 @@
 """The desk's rule files as they are now, read and checked by one function, `read_rules`: content/_business_hours.yml
-(teams, routing, assignment, due hours), content/_ticket_fields.yml, content/_triggers.yml and the macros its rules
-send, checked against each other and against the agents and outbound webhooks the triggers name.
+(teams, routing, assignment, due hours), content/_ticket_fields.yml, _customer_fields.yml, content/_triggers.yml and
+the macros its rules send, checked against each other and against the agents and outbound webhooks the triggers name.
 
 It is what a running desk's reload swaps in (desk.desk's `reload_rules`), what `kb doctor` reports and what the admin
 page shows whichever process serves it: each process keeps its own reload refusal, the files are the same for all.
@@ -23,6 +23,7 @@ from desk.business_hours import CONFIG_FILE, BusinessHours, BusinessHoursError
 from desk.database import Database, database_url
 from desk.models import Agent, WebhookEndpoint
 from desk.triggers import load_triggers
+from kb.customer_fields import CUSTOMER_FIELDS_FILE, CustomerFields
 from kb.settings import Settings
 from kb.ticket_fields import FIELDS_FILE, TicketFields
 from kb.triggers import TRIGGERS_FILE, Trigger
@@ -35,10 +36,12 @@ T = TypeVar("T")
 @dataclass(frozen=True)
 class RulesRead:
     """The rule files as `read_rules` found them: the rules they give (None where a file is wrong, and the triggers
-    also when a file they name is), and each wrong file's refusal, in the order business hours, fields, triggers."""
+    also when a file they name is), and each wrong file's refusal, in the order business hours, ticket fields, customer
+    fields, triggers."""
 
     hours: BusinessHours | None
     fields: TicketFields | None
+    customer_fields: CustomerFields | None
     triggers: tuple[Trigger, ...] | None
     problems: tuple[Exception, ...]
 
@@ -50,12 +53,13 @@ def read_rules(settings: Settings, names: Names | None) -> RulesRead:
     problems: list[Exception] = []
     hours = _read(lambda: BusinessHours.load(content), content / CONFIG_FILE, problems)
     fields = _read(lambda: TicketFields.load(content, languages), content / FIELDS_FILE, problems)
+    customer_fields = _read(lambda: CustomerFields.load(content, languages), content / CUSTOMER_FIELDS_FILE, problems)
     triggers = None
     if hours is not None and fields is not None:
         emails, hooks = names if names is not None else (None, None)
         triggers = _read(lambda: load_triggers(content, hours, languages, emails, hooks, fields),
                          content / TRIGGERS_FILE, problems)
-    return RulesRead(hours, fields, triggers, tuple(problems))
+    return RulesRead(hours, fields, customer_fields, triggers, tuple(problems))
 
 
 def _read(load: Callable[[], T], path: Path, problems: list[Exception]) -> T | None:

@@ -14,7 +14,8 @@ offer) are kept with the view, stored as normalised (`field.vip=1` keeps "true")
 stays in the view and still narrows it (its tickets keep their values, as the ticket page shows them); the page names
 it "key (not in the fields file)". A new save may only name the file's dropdown and checkbox fields. A view also
 keeps the fields it shows as columns (`columns`, as Zendesk's view columns are per view) and may sort by one
-("field.<key>").
+("field.<key>"). Customer field filters (`customer.<key>`: the ticket's customer holds that value, desk.customer_fields)
+are checked and kept the same way, in the same column under their prefix (a ticket field's key holds no dot).
 
 A view keeps the inbox's "side conversation replied" filter (`side_replied`, desk.inbox.InboxQuery) and its
 organization filter too (`organization`, an organization's id, checked to exist when saved,
@@ -43,13 +44,15 @@ from desk.name_keys import mixed_script_word, name_key, tidy_name
 from desk.tags import clean_tag
 from desk.tickets import MAX_ROW_ID, InputError, agent_row, plain_text, row_by_id, ticket_number
 from desk.translatable import N_
-from kb.ticket_fields import FieldValueError, TicketFields
+from kb.customer_fields import CustomerFields
+from kb.ticket_fields import FieldSet, FieldValueError, TicketFields
 
 MAX_NAME = SAVED_VIEW_NAME
 MAX_Q = 200
 SHARERS = ("lead", "admin")
 FILTERABLE = ("dropdown", "checkbox")  # the field types the inbox filters by (its selects)
 FIELD_PREFIX = "field."
+CUSTOMER_PREFIX = "customer."  # a customer field's filter (desk.customer_fields), kept in `fields` under this prefix
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,11 @@ class Saved:
     def of(cls, row: SavedView) -> Saved:
         return cls(row.id, row.agent_id, row.name, row.shared, InboxQuery(
             view=row.view, status=row.status, lang=row.lang, team=row.team, tag=row.tag, q=row.q, sort=row.sort,
-            fields=tuple(sorted((str(key), str(value)) for key, value in (row.fields or {}).items())),
+            fields=tuple(sorted((str(key), str(value)) for key, value in (row.fields or {}).items()
+                                if not str(key).startswith(CUSTOMER_PREFIX))),
+            customer_fields=tuple(sorted((str(key)[len(CUSTOMER_PREFIX):], str(value))
+                                         for key, value in (row.fields or {}).items()
+                                         if str(key).startswith(CUSTOMER_PREFIX))),
             columns=tuple(str(key) for key in row.columns or ()), organization=row.organization,
             side_replied=bool(row.side_replied), problems=bool(row.problems), incidents_of=row.incidents_of))
 
@@ -77,12 +84,13 @@ class Saved:
 
 class SavedViews:
     def __init__(self, db: Database, hours: BusinessHours, languages: Iterable[str], limit: int,
-                 fields: TicketFields | None = None) -> None:
+                 fields: TicketFields | None = None, customer_fields: CustomerFields | None = None) -> None:
         self.db = db
         self.hours = hours
         self.languages = tuple(languages)
         self.limit = limit
         self.fields = fields or TicketFields()
+        self.customer_fields = customer_fields or CustomerFields()
 
     def visible(self, agent_id: int) -> list[Saved]:
         """The agent's own views, then those others shared, each by name (its folded key, in Python: one order on
@@ -125,6 +133,7 @@ class SavedViews:
             sort=pick("sort", filters.get("sort"), (*SORTS, *(FIELD_SORT + key for key in self.fields.keys)),
                       "updated") or "updated",
             fields=self.field_filters(filters),
+            customer_fields=self.field_filters(filters, CUSTOMER_PREFIX, self.customer_fields),
             columns=self.columns(filters.get("columns")),
             organization=self.organization(filters.get("organization")),
             side_replied=self.flag("side_replied", filters.get("side_replied")),
@@ -169,17 +178,20 @@ class SavedViews:
                                  key=repr(key[:40]), keys=", ".join(self.fields.keys) or "-")
         return keys
 
-    def field_filters(self, filters: Mapping[str, str | None]) -> tuple[tuple[str, str], ...]:
-        """The `field.<key>` filters, each normalised as stored, by key; a blank one is no filter. A key that is not
-        one of the file's dropdown or checkbox fields, or a value the field does not have, is an InputError naming
-        `field.<key>` (and the keys or values it may take)."""
+    def field_filters(self, filters: Mapping[str, str | None], prefix: str = FIELD_PREFIX,
+                      fields: FieldSet | None = None) -> tuple[tuple[str, str], ...]:
+        """The `field.<key>` filters (or, with `prefix` "customer." and the customer fields, theirs), each normalised
+        as stored, by key; a blank one is no filter. A key that is not one of the file's dropdown or checkbox fields,
+        or a value the field does not have, is an InputError naming `field.<key>` (and the keys or values it may
+        take)."""
+        fields = self.fields if fields is None else fields
         found: dict[str, str] = {}
-        filterable = [field for field in self.fields.fields if field.type in FILTERABLE]
+        filterable = [field for field in fields.fields if field.type in FILTERABLE]
         for name, raw in filters.items():
-            if not name.startswith(FIELD_PREFIX) or not (raw or "").strip():
+            if not name.startswith(prefix) or not (raw or "").strip():
                 continue
-            key = name[len(FIELD_PREFIX):]
-            field = self.fields.get(key)
+            key = name[len(prefix):]
+            field = fields.get(key)
             if field is None or field.type not in FILTERABLE:
                 raise InputError(name[:46], N_("no dropdown or checkbox field %(key)s; a view filters by %(keys)s"),
                                  key=repr(key[:40]), keys=", ".join(f.key for f in filterable) or "-")
@@ -213,7 +225,9 @@ class SavedViews:
                                              "first"), num=self.limit)
             row = SavedView(agent_id=agent_id, name=name, shared=shared, view=query.view, status=query.status,
                             lang=query.lang, team=query.team, tag=query.tag, q=query.q, sort=query.sort,
-                            fields=dict(query.fields) or None, columns=list(query.columns) or None,
+                            fields={**dict(query.fields), **{CUSTOMER_PREFIX + key: value
+                                                             for key, value in query.customer_fields}} or None,
+                            columns=list(query.columns) or None,
                             organization=query.organization, side_replied=query.side_replied,
                             problems=query.problems, incidents_of=query.incidents_of)
             session.add(row)

@@ -17,7 +17,7 @@ from desk.organizations import Organizations
 from desk.problems import kind_of
 from desk.ticket_fields import values_of_many
 from desk.time_tracking import time_spent_of_many
-from kb.ticket_fields import TicketFields
+from kb.ticket_fields import FieldSet, TicketFields
 
 
 def snoozed_until(ticket: Ticket) -> str | None:
@@ -25,7 +25,7 @@ def snoozed_until(ticket: Ticket) -> str | None:
     return as_utc(ticket.snoozed_until).isoformat() if ticket.snoozed_until is not None else None
 
 
-def field_values_json(values: dict[str, str], fields: TicketFields) -> dict[str, object]:
+def field_values_json(values: dict[str, str], fields: FieldSet) -> dict[str, object]:
     """Stored values as JSON: a checkbox's as true/false, a number's as its decimal text (no float rounding)."""
     out: dict[str, object] = {}
     for key, value in sorted(values.items()):

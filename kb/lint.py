@@ -27,6 +27,7 @@ Rule ids:
   no-file                error    a path given to lint does not exist
   ticket-fields          error    content/_ticket_fields.yml is wrong (the line and field named; the desk does not
                                   start with it): see kb.ticket_fields
+  customer-fields        error    content/_customer_fields.yml is wrong (the same, for kb.customer_fields)
   macro-front-matter, unknown-placeholder, macro-tag, macro-fields, macro-lang-folder (errors),
   missing-macro-translation (warning): macros under content/_macros, see kb.macros.lint_macros
   trigger-file           error    content/_triggers.yml that the desk would refuse at start (kb.triggers): an
@@ -48,6 +49,7 @@ from urllib.parse import unquote
 
 from kb.articles import Article, ArticleError, check_article, front_matter_lines, iter_article_paths
 from kb.bidi_text import EMBEDDINGS_AND_ISOLATES
+from kb.customer_fields import CustomerFields
 from kb.links import Link, iter_links
 from kb.macros import lint_macros
 from kb.message_text import CONTROL_CHARACTERS
@@ -55,7 +57,7 @@ from kb.parsing import ParsedSource, clean_foreign_syntax, markdown_parser, pars
 from kb.raw_html import inline_tag_allowed
 from kb.render import resolve_link
 from kb.settings import SHIPPED_LANGUAGES
-from kb.ticket_fields import FIELDS_FILE, TicketFields, TicketFieldsError
+from kb.ticket_fields import FieldSet, TicketFields, TicketFieldsError
 from kb.translations import TRANSLATED_FROM, TranslationStatus, article_statuses, group_by_id, source_of
 from kb.triggers import TRIGGERS_FILE, lint_triggers
 
@@ -123,7 +125,8 @@ def lint_paths(
     messages.extend(_translation_messages(tree, set(targets)))
     messages.extend(_macro_messages(tree, paths))
     messages.extend(_trigger_messages(tree, paths))
-    messages.extend(_ticket_field_messages(tree, paths))
+    messages.extend(_field_file_messages(tree, paths, TicketFields, "ticket-fields"))
+    messages.extend(_field_file_messages(tree, paths, CustomerFields, "customer-fields"))
     return sorted(messages, key=lambda m: (m.path, m.line, m.col, m.rule))
 
 
@@ -150,21 +153,22 @@ def _trigger_messages(tree: _Tree, paths: list[Path] | None) -> list[LintMessage
                         f"{error.where}: {error.message}") for error in lint_triggers(tree.root, tree.languages)]
 
 
-def _ticket_field_messages(tree: _Tree, paths: list[Path] | None) -> list[LintMessage]:
-    """The fields file's first problem (the desk refuses to start with it), when linting everything or that file."""
-    file = tree.root / FIELDS_FILE
+def _field_file_messages(tree: _Tree, paths: list[Path] | None, fields: type[FieldSet], rule: str
+                         ) -> list[LintMessage]:
+    """A fields file's first problem (the desk refuses to start with it), when linting everything or that file: the
+    ticket fields' (rule `ticket-fields`) or the customer fields' (`customer-fields`)."""
+    file = tree.root / fields.FILE
     if not file.exists() or (paths is not None and not any(
             file.resolve() == p.resolve() or p.resolve() in file.resolve().parents for p in paths)):
         return []
     try:
-        TicketFields.load(tree.root, tree.languages)
+        fields.load(tree.root, tree.languages)
     except TicketFieldsError as exc:
-        return [LintMessage(tree.display(FIELDS_FILE), exc.line, 1, "error", "ticket-fields", exc.detail)]
+        return [LintMessage(tree.display(fields.FILE), exc.line, 1, "error", rule, exc.detail)]
     except UnicodeDecodeError:
-        return [LintMessage(tree.display(FIELDS_FILE), 1, 1, "error", "ticket-fields", "not UTF-8 text")]
+        return [LintMessage(tree.display(fields.FILE), 1, 1, "error", rule, "not UTF-8 text")]
     except OSError as exc:  # a directory, a device, past the size (kb.yaml_lines.rule_file_bytes): was a traceback
-        return [LintMessage(tree.display(FIELDS_FILE), 1, 1, "error", "ticket-fields",
-                            f"cannot be read: {exc.strerror or exc}")]
+        return [LintMessage(tree.display(fields.FILE), 1, 1, "error", rule, f"cannot be read: {exc.strerror or exc}")]
     return []
 
 

@@ -27,14 +27,16 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import ClassVar, Self
 
 from kb.settings import SHIPPED_LANGUAGES
 from kb.yaml_lines import FileLineError, LineList, LineMap, YamlSyntaxError, line_of, load_lines, rule_file_text
 
 FIELDS_FILE = "_ticket_fields.yml"
 FIELD_TYPES = ("text", "number", "date", "dropdown", "checkbox")
-FIELD_KEYS = ("key", "type", "label", "options", "required_to_solve", "on_contact_form", "required_on_form",
-              "visible_to_customer")
+BASE_KEYS = ("key", "type", "label", "options")  # what every fields file's field has (kb.customer_fields too)
+TICKET_FLAGS = ("required_to_solve", "on_contact_form", "required_on_form", "visible_to_customer")
+FIELD_KEYS = BASE_KEYS + TICKET_FLAGS
 OPTION_KEYS = ("key", "label")
 MAX_KEY = 40  # ticket_field_values.key is String(40)
 MAX_TEXT = 1000  # a text value's characters: an order number or a device, not a message
@@ -143,7 +145,13 @@ def _number(text: str) -> str:
 
 
 @dataclass(frozen=True)
-class TicketFields:
+class FieldSet:
+    """A fields file's fields, in file order: what the ticket fields and the customer fields (kb.customer_fields)
+    share. A subclass names its file (`FILE`) and the flags its fields may carry besides key, type, label and
+    options (`FLAGS`, each true or false)."""
+
+    FILE: ClassVar[str] = FIELDS_FILE
+    FLAGS: ClassVar[tuple[str, ...]] = TICKET_FLAGS
     fields: tuple[TicketField, ...] = ()
 
     def get(self, key: str) -> TicketField | None:
@@ -153,26 +161,17 @@ class TicketFields:
     def keys(self) -> tuple[str, ...]:
         return tuple(field.key for field in self.fields)
 
-    def on_form(self) -> tuple[TicketField, ...]:
-        return tuple(field for field in self.fields if field.on_contact_form)
-
-    def for_customers(self) -> tuple[TicketField, ...]:
-        """The fields the customer's ticket page shows (`visible_to_customer`); every other is the agents' alone."""
-        return tuple(field for field in self.fields if field.visible_to_customer)
-
-    def required_to_solve(self) -> tuple[TicketField, ...]:
-        return tuple(field for field in self.fields if field.required_to_solve)
-
     @classmethod
-    def load(cls, content_dir: Path, languages: Sequence[str] = SHIPPED_LANGUAGES) -> TicketFields:
+    def load(cls, content_dir: Path, languages: Sequence[str] = SHIPPED_LANGUAGES) -> Self:
         """The content repo's fields, none when it has no file; a wrong file raises TicketFieldsError."""
-        path = content_dir / FIELDS_FILE
+        path = content_dir / cls.FILE
         if not path.exists():  # a directory by that name is read, and refused as the other rule files are
             return cls()
         return cls.parse(rule_file_text(path), str(path), languages)
 
     @classmethod
-    def parse(cls, text: str, where: str = FIELDS_FILE, languages: Sequence[str] = SHIPPED_LANGUAGES) -> TicketFields:
+    def parse(cls, text: str, where: str | None = None, languages: Sequence[str] = SHIPPED_LANGUAGES) -> Self:
+        where = cls.FILE if where is None else where
         try:
             root = load_lines(text)
         except YamlSyntaxError as exc:
@@ -183,11 +182,26 @@ class TicketFields:
             raise TicketFieldsError(where, line_of(root), "expected a list of fields (- key: ..., type: ...)")
         fields: list[TicketField] = []
         for node, line in zip(root, root.lines, strict=True):
-            field = _field(node, line, where, tuple(languages))
+            field = _field(node, line, where, tuple(languages), cls.FLAGS)
             if any(known.key == field.key for known in fields):
                 raise TicketFieldsError(where, line, f"key: {field.key!r} is defined twice")
             fields.append(field)
         return cls(tuple(fields))
+
+
+@dataclass(frozen=True)
+class TicketFields(FieldSet):
+    """content/_ticket_fields.yml's fields."""
+
+    def on_form(self) -> tuple[TicketField, ...]:
+        return tuple(field for field in self.fields if field.on_contact_form)
+
+    def for_customers(self) -> tuple[TicketField, ...]:
+        """The fields the customer's ticket page shows (`visible_to_customer`); every other is the agents' alone."""
+        return tuple(field for field in self.fields if field.visible_to_customer)
+
+    def required_to_solve(self) -> tuple[TicketField, ...]:
+        return tuple(field for field in self.fields if field.required_to_solve)
 
 
 def _mapping(node: object, line: int, known: tuple[str, ...], where: str, at: str) -> LineMap:
@@ -240,8 +254,9 @@ def _flag(parts: LineMap, name: str, where: str, at: str) -> bool:
     return bool(parts[name])
 
 
-def _field(node: object, line: int, where: str, languages: tuple[str, ...]) -> TicketField:
-    parts = _mapping(node, line, FIELD_KEYS, where, "field")
+def _field(node: object, line: int, where: str, languages: tuple[str, ...], flags: tuple[str, ...] = TICKET_FLAGS
+           ) -> TicketField:
+    parts = _mapping(node, line, BASE_KEYS + flags, where, "field")
     key = _key(parts, where, "field")
     at = f"field {key}"
     if "type" not in parts:

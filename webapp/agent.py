@@ -29,11 +29,12 @@ from copilot.retrieval import SearchHit
 from desk.accounts import PasswordSignInOff, zone_names
 from desk.advice import thread_version
 from desk.audit import Actor
+from desk.customer_fields import values_of as customer_values
 from desk.inbox import SORTS, VIEWS, InboxQuery
 from desk.mail.attachments import Upload
 from desk.models import LEAD_ROLES, PRIORITIES, TICKET_STATUSES, WORKING_ROLES, Agent, Ticket, as_utc, utcnow
 from desk.problems import problem_number
-from desk.saved_views import FIELD_PREFIX, MAX_NAME, SHARERS
+from desk.saved_views import CUSTOMER_PREFIX, FIELD_PREFIX, FILTERABLE, MAX_NAME, SHARERS
 from desk.side_conversations import with_history
 from desk.signatures import MAX_SIGNATURE, MAX_SIGNATURE_LINES, signature_in, signed_body
 from desk.snooze import snooze_time
@@ -54,7 +55,7 @@ from kb.arabic import typed_digits
 from kb.bidi_text import without_bidi_controls
 from kb.macros import placeholder_values
 from kb.tag_rule import sought_tag
-from kb.ticket_fields import FieldValueError
+from kb.ticket_fields import FieldSet, FieldValueError
 from webapp import state
 from webapp.attachments import request_files, shown_limits
 from webapp.audience import requester_audience
@@ -276,7 +277,8 @@ def _inbox_query() -> InboxQuery:
         tag=sought_tag((request.args.get("tag") or "")[:MAX_QUERY]) or None,  # "ＲＥＦＵＮＤ" finds "refund"
         q=(request.args.get("q") or "")[:MAX_QUERY],
         sort=request.args.get("sort", "updated"),
-        fields=inbox_field_filters(),
+        fields=inbox_field_filters(state.desk().fields, FIELD_PREFIX),
+        customer_fields=inbox_field_filters(state.desk().customer_fields, CUSTOMER_PREFIX),
         columns=inbox_columns(),
         # An organization's id; anything else (a hand-edited URL) is ignored, as the other filters' unknown values.
         organization=form_number(request.args.get("organization", "")[:20]),
@@ -303,12 +305,13 @@ def inbox_columns() -> tuple[str, ...]:
     return tuple(field.key for field in state.desk().fields.fields if field.key in wanted)
 
 
-def inbox_field_filters() -> tuple[tuple[str, str], ...]:
-    """`field.<key>=<value>` of the dropdown and checkbox fields (the inbox's selects); as the other filters, a value
-    the field does not have (a hand-edited URL) is ignored, not an error."""
+def inbox_field_filters(fields: FieldSet, prefix: str) -> tuple[tuple[str, str], ...]:
+    """`field.<key>=<value>` of the ticket fields' dropdowns and checkboxes (the inbox's selects), or with `prefix`
+    "customer." the customer fields'; as the other filters, a value the field does not have (a hand-edited URL) is
+    ignored, not an error."""
     found = []
-    for field in state.desk().fields.fields:
-        raw = request.args.get(f"field.{field.key}", "")
+    for field in fields.fields:
+        raw = request.args.get(prefix + field.key, "")
         if field.type not in ("dropdown", "checkbox") or not raw:
             continue
         try:
@@ -348,16 +351,22 @@ def inbox() -> str:
         statuses=TICKET_STATUSES, languages=state.settings().languages, agents=desk.accounts.agents(),
         popular_tags=desk.tags.popular(), due_zone=zone.key, teams=desk.hours.teams,
         labels=ViewLabels(), since=utcnow().isoformat(),
-        filter_fields=[f for f in desk.fields.fields if f.type in ("dropdown", "checkbox")],
-        field_filter=dict(query.fields), organizations=desk.organizations.choices(),
-        gone_filters=[(key, value) for key, value in query.fields if desk.fields.get(key) is None],
+        filter_selects=[*((FIELD_PREFIX, "filter-", f, dict(query.fields)) for f in desk.fields.fields
+                          if f.type in FILTERABLE),
+                        *((CUSTOMER_PREFIX, "customer-filter-", f, dict(query.customer_fields))
+                          for f in desk.customer_fields.fields if f.type in FILTERABLE)],
+        organizations=desk.organizations.choices(),
+        gone_filters=[*((key, value) for key, value in query.fields if desk.fields.get(key) is None),
+                      *((CUSTOMER_PREFIX + key, value) for key, value in query.customer_fields
+                        if desk.customer_fields.get(key) is None)],
         all_fields=desk.fields.fields,
         column_fields=[(key, desk.fields.get(key)) for key in query.columns],
         pager_args=dict(saved=saved.id) if saved else dict(
             view=query.view, status=query.status, lang=query.lang, team=query.team, tag=query.tag, q=query.q,
             sort=query.sort, organization=query.organization, column=list(query.columns),
             side_replied="1" if query.side_replied else None, problems="1" if query.problems else None,
-            incidents_of=query.incidents_of, **{f"field.{key}": value for key, value in query.fields}),
+            incidents_of=query.incidents_of, **{f"field.{key}": value for key, value in query.fields},
+            **{CUSTOMER_PREFIX + key: value for key, value in query.customer_fields}),
         kept=session.pop("bulk_kept", None) or {"ids": [], "action": "", "value": ""},
     )
 
@@ -370,7 +379,7 @@ def save_view():
     filters = {name: request.form.get(name, "")[:MAX_QUERY + 1] for name in SAVED_FILTERS}
     # The custom field filters (`field.<key>`, the inbox's selects): desk.saved_views checks each key and value.
     filters.update({name: value[:MAX_QUERY + 1] for name, value in request.form.items(multi=False)
-                    if name.startswith(FIELD_PREFIX)})
+                    if name.startswith((FIELD_PREFIX, CUSTOMER_PREFIX))})
     try:
         saved = state.desk().saved_views.save(current_user.id, request.form.get("name", "")[:200], filters,
                                               shared=request.form.get("shared") == "on")
@@ -547,6 +556,7 @@ def _ticket_page(found: Ticket, **extra: Any) -> str:
         last_message_id=max((m.id for m in found.messages), default=0),
         ticket_fields=desk.fields, field_values=values_of(desk.db, found),
         field_changes=field_changes(desk.db, found.id),
+        customer_fields=desk.customer_fields, customer_values=customer_values(desk.db, found.customer_id),
         incidents=incidents, open_incidents=open_incidents,
         incident_languages=sorted({i.lang for i in open_incidents}),
         # A light agent works no ticket (webapp.roles): no timer, no time fields, no "Add time"; the entries are listed.

@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable
 from datetime import datetime
 from functools import wraps
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeGuard
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask_login import current_user
@@ -27,10 +27,11 @@ from copilot.head_queries import head_first
 from copilot.result_floor import split_at_floor
 from copilot.retrieval import QueryError
 from copilot.suggestions import TicketTextError
+from desk import customer_fields
 from desk.audit import Actor
-from desk.customers import SORTS, MergedAwayError
+from desk.customers import SORTS, ErasedError, MergedAwayError
 from desk.database import StorageUnavailableError
-from desk.erasure import ErasedError
+from desk.field_values import FieldsRefused
 from desk.inbox import InboxQuery, TicketListQuery
 from desk.mail.attachments import Upload
 from desk.models import PRIORITIES, TICKET_STATUSES, Attachment, Message, Organization, Ticket, as_utc, utcnow
@@ -369,8 +370,7 @@ def create_ticket():
             raw_fields = strict_loads(raw_fields) if raw_fields.strip() else None
         except ValueError as exc:
             return error(f"fields: not a JSON object ({exc})")
-    if raw_fields is not None and not (isinstance(raw_fields, dict) and all(
-            value is None or isinstance(value, str | int | float | bool) for value in raw_fields.values())):
+    if raw_fields is not None and not field_object(raw_fields):
         return error("fields: an object of field keys and values (a string, number, true/false or null)")
     try:
         ticket, attached = desk.tickets.create_with_files(
@@ -702,8 +702,7 @@ def ticket_patch(body: dict[str, object]) -> TicketPatch:
     if ccs is not None and (add_ccs or remove_ccs):
         raise ListError("ccs: sets the whole list; send it alone, or add_ccs / remove_ccs to change some")
     fields = body.get("fields")
-    if fields is not None and (not isinstance(fields, dict) or not all(
-            value is None or isinstance(value, str | int | float | bool) for value in fields.values())):
+    if fields is not None and not field_object(fields):
         raise ListError("fields: an object of field keys and values (a string, number, true/false, or null to clear)")
     kind: object = KEEP
     if "kind" in body:
@@ -810,6 +809,11 @@ def get_customer(customer_id: int):
     """The customer as the agents' profile page shows them, with the agents' `notes` (an API token is an operator's,
     as Zendesk's user API carries its notes; the customer's own page and mail never show them) and their tickets'
     ids and references, newest first. Reads only."""
+    return customer_answer(customer_id)
+
+
+def customer_answer(customer_id: int):  # type: ignore[no-untyped-def]
+    """GET's answer (and PATCH's): the customer's JSON, or the 404 (naming where a merged one went)."""
     desk = state.desk()
     found = desk.customers.profile(customer_id, limit=0)
     if found is None:
@@ -825,10 +829,47 @@ def get_customer(customer_id: int):
         "first_contact": found.first_contact.isoformat(), "last_contact": found.last_contact.isoformat(),
         "counts": {"open": found.open, "solved": found.solved, "all": found.total},
         "tickets": [{"id": i, "reference": r} for i, r in desk.customers.ticket_ids(customer_id)],
+        "fields": values_json(customer_fields.values_of(desk.db, c.id), desk.customer_fields),
     })
 
 
+@bp.patch("/customers/<int:customer_id>")
+@limiter.limit(API_IP_LIMIT)
+@limiter.limit(API_BAD_TOKEN_LIMIT, deduct_when=refused)
+@limiter.limit(API_TOKEN_LIMIT, key_func=token_key)
+@token_required("customers:write")
+def update_customer(customer_id: int):
+    """Set the customer's `fields` (content/_customer_fields.yml; null or "" clears one) as the profile's form does
+    (desk.customer_fields): every value checked first, the first bad one a 400 naming `fields.<key>`, nothing
+    written; one `customer_fields_changed` audit event names the token. An unknown customer a 404; one merged away
+    or erased a 409. Answers the customer as GET does."""
+    body = json_object("fields", request_fields(CUSTOMER_PATH, method="patch"))
+    raw = body.get("fields")
+    if not field_object(raw):
+        return error("fields: an object of field keys and values (a string, number, true/false, or null to clear)")
+    desk = state.desk()
+    if desk.customers.get(customer_id) is None:
+        return error(f"customer: no customer {customer_id}", 404)
+    try:
+        customer_fields.set_values(desk.db, desk.customer_fields, customer_id, raw, "en",
+                                   Actor.api(g.api_token_id, request.remote_addr))
+    except FieldsRefused as refused:
+        return input_error(next(iter(refused.errors.values())))
+    except MergedAwayError as exc:
+        return jsonify({"error": str(exc), "merged_into": exc.into}), 409
+    except InputError as exc:  # erased
+        return error(str(exc), 409)
+    return customer_answer(customer_id)
+
+
+def field_object(raw: object) -> TypeGuard[dict[str, object]]:
+    """Whether a body's `fields` is an object of keys and plain values (a string, number, true/false or null)."""
+    return isinstance(raw, dict) and all(value is None or isinstance(value, str | int | float | bool)
+                                         for value in raw.values())
+
+
 ORGANIZATION_PATH = "/api/v1/organizations/{organization_id}"
+CUSTOMER_PATH = "/api/v1/customers/{customer_id}"
 
 
 def organization_json(org: Organization, members: list[tuple[int, str, str]] | None = None) -> dict[str, object]:

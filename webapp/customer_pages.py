@@ -1,9 +1,11 @@
 """The customers in the workspace: the list of every customer (Zendesk's "Customers", Chatwoot's "Contacts"), searched
 and sorted, and each customer's profile page (Zendesk's user profile, Chatwoot's contact page): who they are, their
 counts and every ticket of theirs, and the form for the display name, email, country and the agents' notes about
-them. Any signed-in agent (any role) may read and edit them; the notes are internal, every edit is in the audit log
-(desk.customers). The form carries the version it was read at: a save from an older one (another agent saved
-meanwhile) is refused naming the fields that changed, with what the agent typed kept.
+them. Any signed-in agent (any role) may read them; agents and leads edit them (a light agent reads only); the notes
+are internal, every edit is in the audit log (desk.customers). The customer fields (kb.customer_fields: plan, account
+id, VIP) are their own form on the profile, saved all or nothing as the ticket page's fields are, and listed read
+only on the ticket page's customer card. The form carries the version it was read at: a save from an older one
+(another agent saved meanwhile) is refused naming the fields that changed, with what the agent typed kept.
 
 Admins merge a duplicate customer into the one kept (Zendesk's "merge users"), from the duplicate's profile: pick the
 kept one by name or email, read what will move on a confirmation page, confirm. A merged customer's profile URL
@@ -23,17 +25,20 @@ from flask_babel import get_locale, gettext, ngettext
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
+from desk import customer_fields
 from desk.customers import COUNTRIES, MAX_NOTES, MAX_QUERY, SORTS, CustomerProfile, StaleEditError, notes_digest
+from desk.field_values import FieldsRefused
 from desk.models import Customer
 from desk.tickets import MAX_NAME, MAX_ROW_ID, InputError
 from desk.translatable import N_
 from webapp import state
-from webapp.agent import PAGE_SIZE, _admin_required, _page, acting, bp
+from webapp.agent import PAGE_SIZE, _admin_required, _page, acting, bp, interface_lang
 from webapp.desk_errors import FIELDS, desk_error
 from webapp.formatting import isolate_in_rtl
 from webapp.paging import paged
 from webapp.roles import works_tickets_required
 from webapp.security import form_number
+from webapp.ticket_field_pages import form_values, refused_fields
 from webapp.workspace_labels import ViewLabels
 
 
@@ -76,10 +81,14 @@ def _profile_page(customer_id: int, status: int = 200, **extra: Any) -> tuple[st
     extra.setdefault("errors", {})
     seen = {"name": c.name or "", "email": c.email, "country": c.country or "", "notes": notes_digest(c.notes)}
     desk = state.desk()
+    extra.setdefault("kept_fields", {})
+    extra.setdefault("field_errors", {})
     return _page("agent/customer.html", profile=found, paging=paging, labels=ViewLabels(), max_name=MAX_NAME,
                  max_notes=MAX_NOTES, countries=country_names(), seen=seen,
                  organization=desk.organizations.summary(c.id), organizations=desk.organizations.choices(),
-                 **extra), status
+                 customer_fields=desk.customer_fields, customer_values=customer_fields.values_of(desk.db, c.id),
+                 field_changes=customer_fields.changes_of(desk.db, c.id),
+                 agent_names={a.id: a.name or a.email for a in desk.accounts.everyone()}, **extra), status
 
 
 def gone_page(found: Customer | None) -> Response | tuple[str, int] | None:
@@ -187,6 +196,27 @@ def edit_customer(customer_id: int):
     except InputError as error:
         return _profile_page(customer_id, 400, errors={error.field: desk_error(error)}, kept=typed)
     flash(gettext("Customer saved."), "ok")
+    return redirect(url_for(".customer", customer_id=customer_id))
+
+
+@bp.post("/customers/<int:customer_id>/fields")
+@works_tickets_required
+def customer_fields_post(customer_id: int) -> Response | tuple[str, int]:
+    """Save the customer fields (kb.customer_fields; CSRF, as every form) all or nothing, in one transaction, audited
+    ("customer_fields_changed", by the signed-in agent). A bad value: the profile again (400) with each refusal under
+    its field (its label named) and what the agent typed, nothing written. Light agents read them only."""
+    desk = state.desk()
+    if (gone := gone_page(desk.customers.get(customer_id))) is not None:
+        return gone
+    raw = form_values(desk.customer_fields)
+    try:
+        changes = customer_fields.set_values(desk.db, desk.customer_fields, customer_id, raw, interface_lang(),
+                                             acting())
+    except FieldsRefused as refused:
+        return _profile_page(customer_id, 400, **refused_fields(refused, raw))
+    except InputError:  # merged or erased meanwhile: the page as it is now
+        return redirect(url_for(".customer", customer_id=customer_id))
+    flash(gettext("Fields saved.") if changes else gettext("No field changed."), "ok")
     return redirect(url_for(".customer", customer_id=customer_id))
 
 

@@ -280,6 +280,10 @@ TIME_ENTRY = {
         "created_at": _TIME, "updated_at": {**_TIME, "nullable": True, "description": "the last edit, null for none"},
     },
 }
+# Customer fields as answered (desk.customer_fields): as a ticket's.
+CUSTOMER_FIELD_JSON = {"type": "object", "additionalProperties": {"oneOf": [{"type": "string"}, {"type": "boolean"}]},
+                       "description": "customer fields (content/_customer_fields.yml) by key, as a ticket's `fields`; "
+                                      "a field with no value is absent"}
 # Custom ticket fields in a request: key -> value (null or "" clears it); an unknown key or bad value is a 400
 # naming `fields.<key>`.
 FIELD_VALUES = {"type": "object", "maxProperties": 50,
@@ -662,7 +666,7 @@ OPENAPI: dict[str, Any] = {
                     "200": _json("the customer", {
                         "type": "object",
                         "required": ["id", "name", "email", "country", "notes", "organization", "languages",
-                                     "first_contact", "last_contact", "counts", "tickets"],
+                                     "first_contact", "last_contact", "counts", "tickets", "fields"],
                         "properties": {
                             "id": {"type": "integer"}, "name": {"type": "string"}, "email": {"type": "string"},
                             "country": {"type": "string", "nullable": True},
@@ -679,13 +683,37 @@ OPENAPI: dict[str, Any] = {
                             "tickets": {"type": "array", "description": "newest first", "items": {
                                 "type": "object", "required": ["id", "reference"],
                                 "properties": {"id": {"type": "integer"}, "reference": {"type": "string"}}}},
+                            "fields": CUSTOMER_FIELD_JSON,
                         },
                     }),
                     "404": _error("no customer with this id; one merged into another: `merged_into` names the "
                                   "customer kept"),
                     **{code: TOKEN_ERRORS[code] for code in ("401", "429")},
                 },
-            }
+            },
+            "patch": {
+                "summary": "Set a customer's fields (content/_customer_fields.yml: a plan, an account id, VIP)",
+                "description": "`fields` by key, as a ticket's: text, a number, a date (YYYY-MM-DD), a dropdown's "
+                               "option key, true/false; null or \"\" clears one; a key not sent stays. Every value "
+                               "is checked first: the first bad one (or a key the file has not) is a 400 naming "
+                               "`fields.<key>`, nothing written. One `customer_fields_changed` audit event names the "
+                               "token. Answers the customer as GET does.",
+                "security": [{"bearer": []}],
+                "parameters": [CUSTOMER_ID],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["fields"], "additionalProperties": False,
+                    "properties": {"fields": {**FIELD_VALUES, "description": "customer fields by key "
+                                              "(content/_customer_fields.yml); null or \"\" clears one"}},
+                }, "example": {"fields": {"plan": "business", "vip": True}}}}},
+                "responses": {
+                    "200": _json("the customer as changed", {"type": "object", "required": ["id", "fields"],
+                                                              "properties": {"id": {"type": "integer"},
+                                                                             "fields": CUSTOMER_FIELD_JSON}}),
+                    "404": _error("no customer with this id"),
+                    "409": _error("the customer was merged into another (`merged_into` names it) or erased"),
+                    **{code: TOKEN_ERRORS[code] for code in ("400", "401", "413", "429", "503")},
+                },
+            },
         },
         "/api/v1/organizations": {
             "get": {

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from desk.ticket_fields import FieldsRefused, set_fields
 from desk.tickets import ClosedTicketError, InputError
+from kb.ticket_fields import FieldSet
 from webapp import state
 from webapp.agent import _closed_page, _page_again, acting, bp, interface_lang
 from webapp.desk_errors import desk_error, desk_problem
@@ -21,26 +22,38 @@ from webapp.roles import works_tickets_required
 FORM_PREFIX = "field."  # each input's name: field.<key>
 
 
-@bp.post("/tickets/<int:ticket_id>/fields")
-@works_tickets_required
-def ticket_fields(ticket_id: int) -> Response | tuple[str, int]:
-    desk = state.desk()
+def form_values(fields: FieldSet) -> dict[str, object]:
+    """The posted form's values of `fields` (inputs `field.<key>`), key -> text as typed; an unticked checkbox is
+    "false". The ticket page's fields and the customer profile's (webapp.customer_pages) read their form here."""
     raw: dict[str, object] = {}
-    for field in desk.fields.fields:
+    for field in fields.fields:
         name = FORM_PREFIX + field.key
         if field.type == "checkbox":  # an unticked box sends nothing: "false", as the agent left it
             raw[field.key] = "true" if request.form.get(name) else "false"
         elif name in request.form:
             raw[field.key] = request.form.get(name, "")[:2000]
+    return raw
+
+
+def refused_fields(refused: FieldsRefused, raw: dict[str, object]) -> dict[str, dict[str, str]]:
+    """A refused form's page again: `field_errors` (key -> its refusal in the reader's language) and `kept_fields`
+    (what was typed), with the flash saying nothing was saved."""
+    flash(gettext("Nothing was saved: fix the fields marked below."), "error")
+    return {"field_errors": {key: desk_problem(error) for key, error in refused.errors.items()},
+            "kept_fields": {key: str(value) for key, value in raw.items()}}
+
+
+@bp.post("/tickets/<int:ticket_id>/fields")
+@works_tickets_required
+def ticket_fields(ticket_id: int) -> Response | tuple[str, int]:
+    desk = state.desk()
+    raw = form_values(desk.fields)
     try:
         changes = set_fields(desk.tickets, ticket_id, raw, interface_lang(), acting())
     except ClosedTicketError as error:
         return _closed_page(ticket_id, error)
     except FieldsRefused as refused:
-        flash(gettext("Nothing was saved: fix the fields marked below."), "error")
-        errors = {key: desk_problem(error) for key, error in refused.errors.items()}
-        kept = {key: str(value) for key, value in raw.items()}
-        return _page_again(ticket_id, kept_fields=kept, field_errors=errors), 400
+        return _page_again(ticket_id, **refused_fields(refused, raw)), 400
     except InputError as error:  # the ticket itself (gone meanwhile)
         flash(desk_error(error), "error")
         return redirect(url_for(".inbox"))

@@ -91,6 +91,7 @@ class ViewLabels:
             "webhook_disabled": gettext("Webhook turned off after failures"),
             "webhook_replayed": gettext("Webhook event sent again"),
             "ticket_fields_changed": gettext("Ticket fields changed"),
+            "customer_fields_changed": gettext("Customer fields changed"),
             "organization_created": gettext("Organization created"),
             "organization_edited": gettext("Organization edited"),
             "organization_deleted": gettext("Organization deleted"),

@@ -8,12 +8,14 @@ from pathlib import Path
 
 from desk import metrics, spikes
 from desk.business_hours import BusinessHours
-from desk.demo_activity import BURST, seed
+from desk.customer_fields import values_of as customer_values
+from desk.demo_activity import BURST, CUSTOMER_FIELDS, seed
 from desk.desk import Desk
 from desk.metrics import Filters
 from desk.models import TicketAssigneeChange
 from desk.query_text import normalise_query
 from desk.ticket_import import import_file
+from kb.customer_fields import CustomerFields
 from kb.settings import Settings
 from tests.conftest import CONTENT, database_url_for_tests
 
@@ -58,5 +60,13 @@ def test_demo_seed_is_alive_and_idempotent(tmp_path: Path) -> None:
             assert desk.inbox.counts(someone)["my_teams"] > 0
         # The demo's agents are at work; a light agent is never assigned, never available.
         assert [a.id for a in desk.accounts.everyone() if not a.available] == [light.id]
+        # A few demo customers have customer fields (content/_customer_fields.yml), every key one of the file's.
+        first_customer = desk.tickets.inbox(status=None, limit=100)[0]
+        by_ref = {t.external_id: t.customer_id for t in first_customer}
+        assert customer_values(desk.db, by_ref["T-1001"]) == {"plan": "business", "account_id": "AC-20417",
+                                                               "vip": "true"}
+        fields = CustomerFields.load(CONTENT)
+        for values in CUSTOMER_FIELDS.values():
+            assert all(fields.get(key).normalise(value) == value for key, value in values.items())  # type: ignore[union-attr]
     finally:
         desk.close()

@@ -80,6 +80,7 @@ RULES: dict[tuple[str, str], str] = {
     ("api.get_customer", "GET"): TOKEN,
     ("api.list_customers", "GET"): TOKEN,
     ("api.merge_customer", "POST"): TOKEN,
+    ("api.update_customer", "PATCH"): TOKEN,  # the customer fields (custfields36)
     ("api.list_organizations", "GET"): TOKEN,
     ("api.get_organization", "GET"): TOKEN,
     ("api.create_organization", "POST"): TOKEN,
@@ -137,6 +138,7 @@ RULES: dict[tuple[str, str], str] = {
     ("agent.customer", "GET"): AGENT,  # the customer's profile: any agent role
     ("agent.customers", "GET"): AGENT,  # the customer list: any agent role
     ("agent.edit_customer", "POST"): WORKER,
+    ("agent.customer_fields_post", "POST"): WORKER,  # customer fields: agents and leads; a light agent reads them
     ("agent.merge_customer", "GET"): ADMIN,  # merging customers: admins only (a lead: test_customer_merge_pages)
     ("agent.merge_customer_post", "POST"): ADMIN,
     ("agent.erase_customer", "GET"): ADMIN,  # erasing a customer: admins only (a lead: test_customer_erasure_pages)
