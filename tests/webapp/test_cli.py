@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from copilot.engine import Engine
+from indexer.embedders import Embedder
 from kb.settings import Settings
 from tests.indexer.test_git_sync import commit, init_repo
 from webapp.cli import main
@@ -83,9 +85,11 @@ def signed_push(port: int, secret: str) -> int:
         return int(json.loads(response.read())["job"])
 
 
-def test_gunicorn_workers_switch_to_a_new_index_and_the_worker_runs_the_hooks_sync(settings: Settings) -> None:
+def test_gunicorn_workers_switch_to_a_new_index_and_the_worker_runs_the_hooks_sync(indexed: Engine) -> None:
     """qdrant-edge locks a directory to one process; the user must never see that: two web workers,
     `kb index`, `kb search` and `kb worker` all use the same data directory at once."""
+    settings = indexed.settings
+    indexed.close()  # indexed here, with the session's models: from now on the data directory is the processes'
     secret = "hook-secret-for-tests"
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "KB_WEBHOOK_SECRET": secret,
            "KB_SYNC_LINT": "warn"}  # the test slice links to articles outside it: held back, it would never publish
@@ -93,7 +97,6 @@ def test_gunicorn_workers_switch_to_a_new_index_and_the_worker_runs_the_hooks_sy
     env.pop("DATABASE_URL", None)
     if settings.database_url:  # the PostgreSQL run: the web workers, `kb worker` and `kb tokens` share its database
         env["DATABASE_URL"] = settings.database_url
-    subprocess.run([*KB, "index", "--quiet", *locations(settings)], check=True, env=env, capture_output=True)
     port = free_port()
     server = subprocess.Popen(
         [*KB, "serve", "--port", str(port), "--workers", "2", *locations(settings)],
@@ -175,9 +178,14 @@ def worker_pids(master: int) -> list[int]:
 
 
 @pytest.mark.no_database
-def test_kill_9_during_indexing_leaves_the_previous_index_searchable(settings: Settings, tmp_path: Path) -> None:
+def test_kill_9_during_indexing_leaves_the_previous_index_searchable(
+    indexed: Engine, embedders: list[Embedder]
+) -> None:
+    """`kb index` killed while its new version is half-written: the next reader and writer (here in this process, with
+    the session's models: what they find on disk is the same) see the previous index and finish the work."""
+    settings = indexed.settings
+    indexed.close()  # the previous index, made with the session's models; the killed process's from now on
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    subprocess.run([*KB, "index", "--quiet", *locations(settings)], check=True, env=env, capture_output=True)
     for number in range(6):  # new articles: their chunks are not in the cache, so embedding takes a while
         path = settings.content_dir / "en" / "orders" / f"new-{number}.md"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -195,13 +203,11 @@ def test_kill_9_during_indexing_leaves_the_previous_index_searchable(settings: S
     victim.wait()
     assert [d for d in versions.iterdir() if not (d / "COMPLETE").exists()], "killed with no version half-written"
 
-    search = subprocess.run([*KB, "search", "apple pay", "--json", *locations(settings)], env=env, capture_output=True)
-    assert search.returncode == 0
-    assert json.loads(search.stdout)["results"][0]["id"] == "apple-pay"
-
-    finish = subprocess.run([*KB, "index", "--quiet", *locations(settings)], env=env, capture_output=True, text=True)
-    assert finish.returncode == 0, finish.stderr
-    assert "6 added" in finish.stdout
+    with Engine(settings, embedders) as engine:
+        assert engine.retriever.search("apple pay").results[0].id == "apple-pay"
+        finish = engine.index(show_progress=False)
+    assert finish.exit_code == 0, [str(e) for e in finish.rejected]
+    assert len(finish.added) == 6
     assert [d for d in versions.iterdir() if not (d / "COMPLETE").exists()] == [], \
         "the half-written version was not cleaned up"
 
