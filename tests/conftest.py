@@ -122,7 +122,7 @@ def add_embeddings(source: Path, target: Path) -> None:
     os.replace(partial, target)
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         fixtures = getattr(item, "fixturenames", ())
         if "embedders" in fixtures:
@@ -131,6 +131,27 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
         if item.path.name == "test_retrieval_quality.py":
             item.add_marker(pytest.mark.quality)
+    if run_database():  # the PostgreSQL run: what never opens the test database would run as in the SQLite run
+        alike = [item for item in items if item.get_closest_marker("no_database")]
+        if alike:
+            config.hook.pytest_deselected(items=alike)
+            items[:] = [item for item in items if not item.get_closest_marker("no_database")]
+
+
+# The running test's id while it is one marked no_database: configured_test_database() refuses it.
+_NO_DATABASE: list[str] = []
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    marked = item.get_closest_marker("no_database") is not None
+    if marked:
+        _NO_DATABASE.append(item.nodeid)
+    try:
+        return (yield)
+    finally:
+        if marked:
+            _NO_DATABASE.remove(item.nodeid)
 
 
 @pytest.fixture(scope="session")
@@ -193,6 +214,38 @@ def warm_cache(tmp_path_factory: pytest.TempPathFactory, embedders: list[Embedde
     keep_cache(settings.data_dir)
     return settings.data_dir / CACHE_FILE
 
+# The demo help center indexed once per session for every module that only reads it (searches, its store's rows, the
+# levers monkeypatched per test): one index, and one set of the retriever's views built on first search, where each
+# module built both its own (2-3 s for the index, 5-15 s for the views).
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory, embedders: list[Embedder]) -> Iterator[Engine]:
+    """The whole demo help center, both languages."""
+    yield from indexed_engine(Settings(content_dir=CONTENT, data_dir=tmp_path_factory.mktemp("demo")), embedders)
+
+
+def demo_only(tmp_path_factory: pytest.TempPathFactory, embedders: list[Embedder], lang: str) -> Iterator[Engine]:
+    """The demo help center with one language's articles only: the other's customers have none."""
+    content = tmp_path_factory.mktemp(f"demo-{lang}")
+    shutil.copytree(CONTENT / lang, content / lang)
+    for own in CONTENT.glob("_*.yml"):
+        shutil.copy2(own, content / own.name)
+    settings = Settings(content_dir=content, data_dir=tmp_path_factory.mktemp(f"demo-{lang}-data"))
+    yield from indexed_engine(settings, embedders)  # the same chunks as the demo's: the first indexed serves the other
+
+
+@pytest.fixture(scope="session")
+def demo_en(tmp_path_factory: pytest.TempPathFactory, embedders: list[Embedder]) -> Iterator[Engine]:
+    """The demo help center with its English articles only: Arabic customers, no Arabic article."""
+    yield from demo_only(tmp_path_factory, embedders, "en")
+
+
+@pytest.fixture(scope="session")
+def demo_ar(tmp_path_factory: pytest.TempPathFactory, embedders: list[Embedder]) -> Iterator[Engine]:
+    """The demo help center with its Arabic articles only: English customers ask over Arabic pages (m365's
+    direction)."""
+    yield from demo_only(tmp_path_factory, embedders, "ar")
+
+
 @pytest.fixture
 def content_dir(tmp_path: Path) -> Path:
     return copy_slice(tmp_path / "content")
@@ -217,12 +270,21 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         cluster.stop()
 
 def pytest_report_header(config: pytest.Config) -> str:
-    url = configured_test_database()
+    url = run_database()
     return f"desk database: {url.split('@')[-1] if url else 'SQLite per test'}"
 
 def configured_test_database() -> str | None:
     """The PostgreSQL the desk and web tests use: `pytest --postgresql` (a throwaway cluster) or
-    KB_TEST_DATABASE_URL=postgresql://... (one you run); None means SQLite in each test's tmp_path."""
+    KB_TEST_DATABASE_URL=postgresql://... (one you run); None means SQLite in each test's tmp_path.
+    A test marked no_database (left out of the PostgreSQL run) that asks for it fails, in either run."""
+    if _NO_DATABASE:
+        raise AssertionError(f"{_NO_DATABASE[0]} is marked no_database, so the PostgreSQL run leaves it out, "
+                             "but it asks for the test database: take the marker off")
+    return run_database()
+
+
+def run_database() -> str | None:
+    """configured_test_database() without the no_database check: for the run's own set-up and clean-up."""
     cluster = _postgres.get("cluster")
     return cluster.url if cluster is not None else os.environ.get("KB_TEST_DATABASE_URL") or None
 
@@ -299,17 +361,19 @@ def _release_pooled_connections() -> Iterator[None]:
     for desk in list(_DESKS):
         if desk not in earlier:
             desk.close()
-    if configured_test_database():
+    if run_database():
         for db in list(_OPENED):
             db.engine.dispose()
 
 
 @pytest.fixture
-def settings(tmp_path: Path, content_dir: Path, warm_cache: Path) -> Settings:
+def settings(request: pytest.FixtureRequest, tmp_path: Path, content_dir: Path, warm_cache: Path) -> Settings:
+    """The slice, its embeddings and the test database (a test marked no_database gets none: SQLite in `data`)."""
     data = tmp_path / "data"
     data.mkdir()
     shutil.copy2(warm_cache, data / "embeddings.sqlite")
-    return Settings(content_dir=content_dir, data_dir=data, database_url=database_url_for_tests())
+    alone = request.node.get_closest_marker("no_database") is not None
+    return Settings(content_dir=content_dir, data_dir=data, database_url=None if alone else database_url_for_tests())
 
 @pytest.fixture
 def engine(settings: Settings, embedders: list[Embedder]) -> Iterator[Engine]:

@@ -7,18 +7,12 @@ last ones index the whole demo and ask it in each language (own_chunk_means, the
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from copilot import retrieval
 from copilot.chunk_means import credit_rank, mean_scores
 from copilot.engine import Engine
-from indexer.embedders import Embedder
 from indexer.stores.base import Hit
-from kb.settings import Settings
-from tests.conftest import indexed_engine
-from tests.copilot.test_retrieval_quality import CONTENT, demo_only
 
 
 def hit(key: str, score: float) -> Hit:
@@ -44,12 +38,6 @@ def test_the_mean_rank_joins_the_ranking_as_one_more_rrf_source() -> None:
     assert credited[1].score == pytest.approx(1.0 + 1 / 3)
     assert credited[2].score == pytest.approx(0.5 + 1 / 4)  # unscored: ranked after every scored article
     assert credit_rank(ranked, {"ar/answer": 0.55}, weight=0.0, k=1) == ranked
-
-
-@pytest.fixture(scope="module")
-def demo_ar(tmp_path_factory: pytest.TempPathFactory, embedders: list[Embedder]) -> Iterator[Engine]:
-    """The demo help center with its Arabic articles only: English customers, m365's direction."""
-    yield from demo_only(tmp_path_factory, embedders, "ar")
 
 
 def _gap(engine: Engine, query: str, answer: str, rival: str | None = None) -> float:
@@ -97,12 +85,6 @@ def test_a_store_that_fails_the_means_leaves_the_ranking_as_it_was(
 
     monkeypatch.setattr(retriever.store, "query", failing)
     assert [h.id for h in retriever.search("report scam", lang="en").results] == without
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory, embedders: list[Embedder]) -> Iterator[Engine]:
-    """The demo help center in both languages: the query's own language answers (own_chunk_means)."""
-    yield from indexed_engine(Settings(content_dir=CONTENT, data_dir=tmp_path_factory.mktemp("demo")), embedders)
 
 
 def test_own_language_candidates_are_reordered_by_their_chunk_means(

@@ -7,7 +7,7 @@ index calls a dense hub and what the lever does to a return question that hub us
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -18,10 +18,7 @@ from copilot.dense_hubs import dense_hub_shares, shares_for
 from copilot.engine import Engine
 from copilot.hub_articles import hub_shares
 from copilot.title_vectors import TitleMatrix
-from indexer.embedders import Embedder
 from indexer.stores.base import Hit, StoreQuery
-from kb.settings import Settings
-from tests.conftest import CONTENT, indexed_engine
 
 
 class RankingStore:
@@ -68,12 +65,6 @@ def test_a_dense_hub_keeps_its_place_when_the_words_put_it_first() -> None:
     assert shares_for(lexical, dense, "en/missing") == {"en/policy": 1.0}
     assert shares_for(lexical, dense, "en/policy") == {"en/policy": 0.5, "en/missing": 0.8}
     assert shares_for(lexical, {}, None) is lexical
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory, embedders: list[Embedder]) -> Iterator[Engine]:
-    settings = Settings(content_dir=CONTENT, data_dir=tmp_path_factory.mktemp("demo-dense-hubs"))
-    yield from indexed_engine(settings, embedders)
 
 
 def test_the_index_names_the_page_e5_puts_near_everything(demo: Engine) -> None:

@@ -15,7 +15,6 @@ from copilot import retrieval
 from copilot.engine import Engine
 from copilot.framed_lead import framing_names, names_a_frame, request_lead
 from copilot.title_lead import TitleLead
-from tests.copilot.test_title_lead import demo_ar  # noqa: F401  (the fixture: the demo's Arabic articles alone)
 
 
 def test_the_framing_names_are_what_the_intent_left_out() -> None:
@@ -45,7 +44,7 @@ def test_the_lead_goes_only_when_the_leading_title_names_the_frame() -> None:
 
 
 def test_the_task_page_wins_over_the_framing_products_page(
-    demo_ar: Engine,  # noqa: F811
+    demo_ar: Engine,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The question "change the delivery address on my Apple Pay order": every chunk of the Apple Pay page names
@@ -60,7 +59,7 @@ def test_the_task_page_wins_over_the_framing_products_page(
     assert retriever.search(query, lang="en").results[0].id == "apple-pay"
 
 
-def test_a_question_about_the_product_itself_still_finds_its_page(demo_ar: Engine) -> None:  # noqa: F811
+def test_a_question_about_the_product_itself_still_finds_its_page(demo_ar: Engine) -> None:
     """Only the lead's bonus goes: the product's page still ranks by every other source."""
     demo_ar.retriever.wait_for_views()
     assert demo_ar.retriever.search("is Apple Pay available in Egypt?", lang="en").results[0].id == "apple-pay"
@@ -76,7 +75,7 @@ def _scores(engine: Engine, query: str) -> dict[str, float]:
 
 
 def test_the_summary_ranking_lifts_the_page_whose_summary_is_the_question(
-    demo_ar: Engine,  # noqa: F811
+    demo_ar: Engine,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The refund-timing page's summary (when the refunded amount reaches the customer) is nearer the
@@ -97,7 +96,7 @@ def test_the_summary_ranking_lifts_the_page_whose_summary_is_the_question(
 
 
 def test_a_direction_with_no_summary_weight_ranks_as_without_them(
-    demo_ar: Engine,  # noqa: F811
+    demo_ar: Engine,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Near-tied candidates far down may swap between runs, so the first five are compared; the answer

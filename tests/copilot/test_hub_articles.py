@@ -8,17 +8,13 @@ what the demotion does to queries that a hub used to win.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterator
 
 import pytest
 
 from copilot import retrieval
 from copilot.engine import Engine
 from copilot.hub_articles import demote_hubs, hub_shares
-from indexer.embedders import Embedder
 from indexer.stores.base import Hit
-from kb.settings import Settings
-from tests.conftest import CONTENT, indexed_engine
 
 
 def hit(key: str, score: float) -> Hit:
@@ -32,12 +28,6 @@ def test_a_hub_loses_a_near_tie_but_not_a_clear_lead() -> None:
     clear = demote_hubs([hit("en/policy", 1.00), hit("en/start", 0.50)], shares, penalty=0.1)
     assert [h.id for h in clear] == ["en/policy", "en/start"]
     assert demote_hubs(clear, {}, penalty=0.1) == clear
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory, embedders: list[Embedder]) -> Iterator[Engine]:
-    settings = Settings(content_dir=CONTENT, data_dir=tmp_path_factory.mktemp("demo-hubs"))
-    yield from indexed_engine(settings, embedders)
 
 
 def test_the_index_names_its_own_hubs(demo: Engine) -> None:

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from copilot.learning import MAX_BOOST, LearnedBoosts, rerank
 from copilot.retrieval import SearchHit
-from desk.desk import Desk
 from desk.events import AgentChoice
-from desk.tickets import NewTicket
-from kb.settings import Settings
 
 
 def hit(article_id: str, score: float, lang: str = "en", fallback: bool = False) -> SearchHit:
@@ -37,11 +32,3 @@ def test_a_boost_reorders_near_ties_only_and_never_passes_a_fallback_placed_firs
     assert rerank(passages, {}) == passages
 
 
-def test_choices_come_from_what_agents_inserted(tmp_path: Path) -> None:
-    desk = Desk(Settings(data_dir=tmp_path))
-    ticket = desk.tickets.create(NewTicket(email="a@example.com", subject="Refund late", body="Where is my refund?"))
-    desk.events.suggestion(ticket.id, "shown", details={"query": "Refund late. Where is my refund?", "lang": "en"})
-    desk.events.suggestion(ticket.id, "inserted", article_key="en/refund-timing")
-    desk.events.suggestion(ticket.id, "rejected", article_key="en/apple-pay", reason="wrong topic")
-    assert desk.events.agent_choices() == [AgentChoice("Refund late. Where is my refund?", "en", "en/refund-timing")]
-    desk.close()

@@ -3,8 +3,6 @@ and the view on the demo help center's real qdrant-edge index with the real mode
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 import pytest
 
@@ -13,10 +11,6 @@ from copilot.engine import Engine
 from copilot.query_adapter import QueryAdapter, adapt, choose, fit_language, fit_map, language_pairs
 from copilot.query_vectors import unit
 from copilot.title_vectors import TitleMatrix
-from indexer.embedders import Embedder
-from kb.settings import Settings
-from tests.conftest import indexed_engine
-from tests.copilot.test_retrieval_quality import CONTENT
 
 
 def rotation(dim: int, seed: int) -> np.ndarray:
@@ -89,12 +83,6 @@ def test_the_label_free_choice_maps_queries_that_sit_apart_and_leaves_aligned_on
     aligned = _help_center(turned=False)
     assert fit_language(language_pairs(*aligned, "en"), aligned[3], keys) is None  # nothing to gain: no map
     assert fit_language(language_pairs(titles, headings, rows[:8], chunks[:8], "en"), chunks[:8], keys[:8]) is None
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory, embedders: list[Embedder]) -> Iterator[Engine]:
-    settings = Settings(content_dir=CONTENT, data_dir=tmp_path_factory.mktemp("adapter-demo"))
-    yield from indexed_engine(settings, embedders)
 
 
 def test_the_view_fits_a_map_per_language_of_the_demo_and_ranking_alone_reads_it(

@@ -7,8 +7,6 @@ final candidates with the evidence gathered from the index, and changes no resul
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 import pytest
 
@@ -24,11 +22,7 @@ from bench.rerank_features import (
 )
 from bench.rerank_fit import pairs, reranked
 from copilot.engine import Engine
-from indexer.embedders import Embedder
 from indexer.stores.base import Hit
-from kb.settings import Settings
-from tests.conftest import indexed_engine
-from tests.copilot.test_retrieval_quality import CONTENT
 
 
 def test_features_are_ranks_and_shares_among_the_candidates_whatever_the_scale() -> None:
@@ -81,11 +75,6 @@ def test_a_model_re_sorts_the_first_candidates_only_and_pairs_the_answer_with_it
     assert reranked(row, np.zeros(4), top=4) == 3  # ties keep the product's order
     diffs, ahead = pairs([row], top=4)
     assert len(diffs) == 3 and sorted(ahead.tolist()) == [-2.0, -1.0, 1.0]
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory, embedders: list[Embedder]) -> Iterator[Engine]:
-    yield from indexed_engine(Settings(content_dir=CONTENT, data_dir=tmp_path_factory.mktemp("demo")), embedders)
 
 
 def test_the_instrument_records_the_final_candidates_and_changes_nothing(demo: Engine) -> None:

@@ -76,12 +76,6 @@ GNOME_WRONGLY = {"en": 2, "ar": 1}
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory, embedders: list[Embedder]) -> Iterator[Engine]:
-    settings = Settings(content_dir=CONTENT, data_dir=tmp_path_factory.mktemp("demo"))
-    yield from indexed_engine(settings, embedders)
-
-
-@pytest.fixture(scope="module")
 def m365(tmp_path_factory: pytest.TempPathFactory, m365_articles: Path, embedders: list[Embedder]) -> Iterator[Engine]:
     content = tmp_path_factory.mktemp("m365")
     for category in M365_CATEGORIES:
@@ -104,28 +98,6 @@ def gnome(tmp_path_factory: pytest.TempPathFactory, embedders: list[Embedder]) -
         page.write_text(page.read_text("utf-8").replace("---\n", "---\nvisibility: internal\n", 1), "utf-8")
     settings = Settings(content_dir=content, data_dir=tmp_path_factory.mktemp("gnome-data"))
     yield from indexed_engine(settings, embedders)
-
-
-def demo_only(tmp_path_factory: pytest.TempPathFactory, embedders: list[Embedder], lang: str) -> Iterator[Engine]:
-    """The demo help center with one language's articles only: the other's customers have none."""
-    content = tmp_path_factory.mktemp(f"demo-{lang}")
-    shutil.copytree(CONTENT / lang, content / lang)
-    for own in CONTENT.glob("_*.yml"):
-        shutil.copy2(own, content / own.name)
-    settings = Settings(content_dir=content, data_dir=tmp_path_factory.mktemp(f"demo-{lang}-data"))
-    yield from indexed_engine(settings, embedders)  # the same chunks as the demo's: the first indexed serves the other
-
-
-@pytest.fixture(scope="module")
-def demo_en(tmp_path_factory: pytest.TempPathFactory, embedders: list[Embedder]) -> Iterator[Engine]:
-    """The demo help center with its English articles only: Arabic customers, no Arabic article."""
-    yield from demo_only(tmp_path_factory, embedders, "en")
-
-
-@pytest.fixture(scope="module")
-def demo_ar(tmp_path_factory: pytest.TempPathFactory, embedders: list[Embedder]) -> Iterator[Engine]:
-    """The demo help center with its Arabic articles only: English customers, m365's direction."""
-    yield from demo_only(tmp_path_factory, embedders, "ar")
 
 
 def m365_rows(engine: Engine) -> list[dict]:

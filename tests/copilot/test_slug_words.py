@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from types import SimpleNamespace
 
 import pytest
@@ -10,10 +9,8 @@ import pytest
 from copilot import retrieval
 from copilot.engine import Engine
 from copilot.slug_words import SlugTerms, id_words, slug_ids
-from indexer.embedders import Embedder
 from indexer.lexical import LexicalEncoder
 from indexer.stores.base import Hit
-from tests.copilot.test_retrieval_quality import demo_only
 
 IDS = [
     ("ar/taiwan", "taiwan"),
@@ -80,12 +77,6 @@ def test_one_ordinary_shared_word_credits_nothing_with_the_rare_words_rule() -> 
 def test_slug_ids_once_per_article() -> None:
     payloads = [{"key": "ar/a", "article_id": "a"}, {"key": "ar/a", "article_id": "a"}, {"key": "ar/b"}]
     assert slug_ids(payloads) == [("ar/a", "a")]
-
-
-@pytest.fixture(scope="module")
-def demo_ar(tmp_path_factory: pytest.TempPathFactory, embedders: list[Embedder]) -> Iterator[Engine]:
-    """The demo help center with its Arabic articles only: English customers ask over Arabic pages."""
-    yield from demo_only(tmp_path_factory, embedders, "ar")
 
 
 def _rank(engine: Engine, query: str, answer: str) -> int:

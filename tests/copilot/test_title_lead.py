@@ -7,16 +7,12 @@ English, the direction retrieval.TITLE_LEAD credits.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from copilot import retrieval
 from copilot.engine import Engine
 from copilot.title_lead import TitleLead, best_lead, credit_lead, title_lead
-from indexer.embedders import Embedder
 from indexer.stores.base import Hit
-from tests.copilot.test_retrieval_quality import demo_only
 
 
 def hit(key: str, score: float) -> Hit:
@@ -74,12 +70,6 @@ def test_the_larger_lead_of_the_question_and_its_intent_counts() -> None:
     assert best_lead([whole, intent]) == intent
     assert best_lead([whole, None]) == whole
     assert best_lead([None, None]) is None
-
-
-@pytest.fixture(scope="module")
-def demo_ar(tmp_path_factory: pytest.TempPathFactory, embedders: list[Embedder]) -> Iterator[Engine]:
-    """The demo help center with its Arabic articles only: English customers, m365's direction."""
-    yield from demo_only(tmp_path_factory, embedders, "ar")
 
 
 def _lead_over_the_rest(engine: Engine, query: str) -> float:

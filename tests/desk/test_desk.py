@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import inspect, select
 
 from desk.desk import Desk
+from desk.events import AgentChoice
 from desk.models import SearchEvent
 from desk.ticket_import import import_file
 from desk.tickets import DuplicateTicketError, InputError, NewTicket
@@ -285,3 +286,13 @@ def test_events_record_searches_clicks_votes_and_most_viewed(desk: Desk) -> None
     assert events.most_viewed("en") == ["en/b", "en/a"]
     with pytest.raises(InputError):
         events.suggestion(1, "liked")
+
+
+def test_choices_come_from_what_agents_inserted(desk: Desk) -> None:
+    """What copilot.learning learns from (desk.events.agent_choices, a self-join over a JSON column), on both engines
+    (it sat in tests/copilot/test_learning.py, which the PostgreSQL run does not reach)."""
+    ticket = desk.tickets.create(NewTicket(email="a@example.com", subject="Refund late", body="Where is my refund?"))
+    desk.events.suggestion(ticket.id, "shown", details={"query": "Refund late. Where is my refund?", "lang": "en"})
+    desk.events.suggestion(ticket.id, "inserted", article_key="en/refund-timing")
+    desk.events.suggestion(ticket.id, "rejected", article_key="en/apple-pay", reason="wrong topic")
+    assert desk.events.agent_choices() == [AgentChoice("Refund late. Where is my refund?", "en", "en/refund-timing")]

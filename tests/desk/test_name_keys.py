@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from desk.name_keys import MAX_EXPANSION, name_key
+
+pytestmark = pytest.mark.no_database  # no database at all: the PostgreSQL run leaves it out
 
 CODE_POINTS = [chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000]  # surrogates are no text
 

@@ -4,7 +4,11 @@ tests/eval/test_log_floors.py through the bench's import, so its figures cannot 
 
 from __future__ import annotations
 
+import pytest
+
 from desk.search_labels import LABEL_RULE, LoggedSearch, Visit, behaviour_labels, false_abstention, search_labels
+
+pytestmark = pytest.mark.no_database  # no database at all: the PostgreSQL run leaves it out
 
 
 def test_hidden_searches_are_labelled_by_the_agents_evidence_only() -> None:

@@ -18,6 +18,8 @@ from hypothesis import strategies as st
 from desk.business_hours import DAY_NAMES, BusinessHours, WorkingClock
 from tests.conftest import CONTENT
 
+pytestmark = pytest.mark.no_database  # no database at all: the PostgreSQL run leaves it out
+
 HOURS = BusinessHours.load(CONTENT)
 START = datetime(2026, 11, 20, tzinfo=UTC)
 moments = st.integers(min_value=0, max_value=60 * 24 * 60).map(lambda m: START + timedelta(minutes=m))

@@ -12,6 +12,8 @@ from flask import Flask
 
 from webapp.background import serving
 
+pytestmark = pytest.mark.no_database  # no database at all: the PostgreSQL run leaves it out
+
 
 def test_serving_stops_its_threads_and_every_connection_without_a_thread_error(
     monkeypatch: pytest.MonkeyPatch,

@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from copilot.engine import Engine
+from indexer.embedders import Embedder
 from kb.settings import Settings
 from tests.indexer.test_git_sync import commit, init_repo
 from webapp.cli import main
@@ -29,6 +31,7 @@ def locations(settings: Settings) -> list[str]:
     return ["--content", str(settings.content_dir), "--data", str(settings.data_dir)]
 
 
+@pytest.mark.no_database
 def test_help_explains_every_command() -> None:
     runner = CliRunner()
     for command in ("index", "search", "serve"):
@@ -36,6 +39,7 @@ def test_help_explains_every_command() -> None:
         assert result.exit_code == 0 and "--content" in result.output and "--data" in result.output
 
 
+@pytest.mark.no_database
 def test_index_reports_broken_articles_and_indexes_the_rest(settings: Settings) -> None:
     broken = settings.content_dir / "en" / "account" / "broken.md"
     broken.write_text("---\ntitle: Broken\nlang: ar\n---\nText\n", encoding="utf-8")
@@ -81,14 +85,18 @@ def signed_push(port: int, secret: str) -> int:
         return int(json.loads(response.read())["job"])
 
 
-def test_gunicorn_workers_switch_to_a_new_index_and_the_worker_runs_the_hooks_sync(settings: Settings) -> None:
+def test_gunicorn_workers_switch_to_a_new_index_and_the_worker_runs_the_hooks_sync(indexed: Engine) -> None:
     """qdrant-edge locks a directory to one process; the user must never see that: two web workers,
     `kb index`, `kb search` and `kb worker` all use the same data directory at once."""
+    settings = indexed.settings
+    indexed.close()  # indexed here, with the session's models: from now on the data directory is the processes'
     secret = "hook-secret-for-tests"
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "KB_WEBHOOK_SECRET": secret,
            "KB_SYNC_LINT": "warn"}  # the test slice links to articles outside it: held back, it would never publish
     env.pop("KB_GIT_CONTENT_DIR", None)
-    subprocess.run([*KB, "index", "--quiet", *locations(settings)], check=True, env=env, capture_output=True)
+    env.pop("DATABASE_URL", None)
+    if settings.database_url:  # the PostgreSQL run: the web workers, `kb worker` and `kb tokens` share its database
+        env["DATABASE_URL"] = settings.database_url
     port = free_port()
     server = subprocess.Popen(
         [*KB, "serve", "--port", str(port), "--workers", "2", *locations(settings)],
@@ -160,6 +168,7 @@ def test_gunicorn_workers_switch_to_a_new_index_and_the_worker_runs_the_hooks_sy
         server.wait(timeout=60)
     assert server.returncode == 0
     assert not list((settings.data_dir / "index" / "readers").glob("*")), "workers left reader copies behind"
+    assert (settings.data_dir / "helpdesk.sqlite").exists() == (settings.database_url is None)  # the run's database
 
 
 def worker_pids(master: int) -> list[int]:
@@ -168,31 +177,42 @@ def worker_pids(master: int) -> list[int]:
     return [int(pid) for pid in children]
 
 
-def test_kill_9_during_indexing_leaves_the_previous_index_searchable(settings: Settings, tmp_path: Path) -> None:
+@pytest.mark.no_database
+def test_kill_9_during_indexing_leaves_the_previous_index_searchable(
+    indexed: Engine, embedders: list[Embedder]
+) -> None:
+    """`kb index` killed while its new version is half-written: the next reader and writer (here in this process, with
+    the session's models: what they find on disk is the same) see the previous index and finish the work."""
+    settings = indexed.settings
+    indexed.close()  # the previous index, made with the session's models; the killed process's from now on
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    subprocess.run([*KB, "index", "--quiet", *locations(settings)], check=True, env=env, capture_output=True)
     for number in range(6):  # new articles: their chunks are not in the cache, so embedding takes a while
         path = settings.content_dir / "en" / "orders" / f"new-{number}.md"
         path.parent.mkdir(parents=True, exist_ok=True)
         text = " ".join(f"Order note {number}.{i} explains a new policy about parcels and boxes." for i in range(40))
         path.write_text(f"---\ntitle: New policy {number}\n---\n## Part A\n\n{text}\n\n## Part B\n\n{text}\n")
+    versions = settings.data_dir / "index" / "versions"
+    live = {d.name for d in versions.iterdir()}
     victim = subprocess.Popen([*KB, "index", "--quiet", *locations(settings)], env=env, stdout=subprocess.PIPE)
-    time.sleep(4.0)
+    deadline = time.monotonic() + 120
+    while not [d for d in versions.iterdir() if d.name not in live]:  # its new version begun: half-written
+        assert victim.poll() is None and time.monotonic() < deadline, "indexing never began a new version"
+        time.sleep(0.02)
     assert victim.poll() is None, "indexing finished before it could be killed; give it more work"
     victim.send_signal(signal.SIGKILL)
     victim.wait()
+    assert [d for d in versions.iterdir() if not (d / "COMPLETE").exists()], "killed with no version half-written"
 
-    search = subprocess.run([*KB, "search", "apple pay", "--json", *locations(settings)], env=env, capture_output=True)
-    assert search.returncode == 0
-    assert json.loads(search.stdout)["results"][0]["id"] == "apple-pay"
-
-    finish = subprocess.run([*KB, "index", "--quiet", *locations(settings)], env=env, capture_output=True, text=True)
-    assert finish.returncode == 0, finish.stderr
-    assert "6 added" in finish.stdout
-    versions = [d for d in (settings.data_dir / "index" / "versions").iterdir() if not (d / "COMPLETE").exists()]
-    assert versions == [], "the half-written version was not cleaned up"
+    with Engine(settings, embedders) as engine:
+        assert engine.retriever.search("apple pay").results[0].id == "apple-pay"
+        finish = engine.index(show_progress=False)
+    assert finish.exit_code == 0, [str(e) for e in finish.rejected]
+    assert len(finish.added) == 6
+    assert [d for d in versions.iterdir() if not (d / "COMPLETE").exists()] == [], \
+        "the half-written version was not cleaned up"
 
 
+@pytest.mark.no_database
 @pytest.mark.parametrize("flag", ["--rebuild"])
 def test_rebuild_reuses_cached_embeddings(settings: Settings, flag: str) -> None:
     runner = CliRunner()

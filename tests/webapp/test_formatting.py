@@ -12,6 +12,8 @@ from kb.settings import Settings, digits_policy
 from webapp.formatting import init_formatting
 from webapp.i18n import init_babel
 
+pytestmark = pytest.mark.no_database  # no database at all: the PostgreSQL run leaves it out
+
 WHEN = datetime(2026, 12, 1, 13, 21)
 
 

@@ -17,6 +17,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 import requests
 from sqlalchemy import func, select, text
 
@@ -24,6 +25,8 @@ from desk.database import Database, database_url
 from desk.models import Customer, Message, Ticket
 from kb.settings import Settings
 from tests.conftest import ROOT
+
+pytestmark = pytest.mark.no_database  # SQLite of its own, killed as it writes: the same in either run
 
 MESSAGE = "My parcel never arrived, order 4471."
 
