@@ -101,6 +101,9 @@ class ViewLabels:
             "side_conversation_reopened": gettext("Side conversation reopened"),
             "side_conversation_participants": gettext("Side conversation participants changed"),
             "time_entry_edited": gettext("Time entry edited"), "time_entry_deleted": gettext("Time entry deleted"),
+            "ticket_deleted": gettext("Ticket deleted"), "ticket_restored": gettext("Ticket restored"),
+            "ticket_purged": gettext("Ticket deleted permanently"), "sender_blocked": gettext("Sender blocked"),
+            "sender_unblocked": gettext("Sender unblocked"),
         }.get(key, key)
 
     def webhook_event(self, key: str) -> str:
@@ -113,7 +116,14 @@ class ViewLabels:
             "ticket.merged": gettext("A ticket is merged into another"),
             "side_conversation.created": gettext("An agent starts a side conversation"),
             "side_conversation.replied": gettext("A side conversation gets a message (a third party's or an agent's)"),
+            "ticket.deleted": gettext("A ticket is deleted or marked as spam"),
+            "ticket.restored": gettext("A deleted ticket is restored"),
         }.get(key, key)
+
+    def deletion(self, key: str) -> str:
+        """A ticket's deletion history row (desk.models.DELETION_CHANGES), or a deleted ticket's reason."""
+        return {"deleted": gettext("deleted"), "spam": gettext("marked as spam"), "restored": gettext("restored"),
+                "not_spam": gettext("restored: not spam")}.get(key, key)
 
     def webhook_state(self, key: str) -> str:
         return {"pending": gettext("Waiting to be sent"), "delivered": gettext("Delivered"),

@@ -39,6 +39,7 @@ from desk.mail.parse import ParsedMail, UnparseableMail, clean_subject, glimpse,
 from desk.mail.reasons import MailReason
 from desk.models import Customer, InboundMail, MailThread, Message, OutboxMail, SideMessage, Ticket, utcnow
 from desk.side_conversations import find_side, receive_side_reply
+from desk.blocked import is_blocked
 from desk.tickets import MAX_BODY, MAX_SUBJECT, InputError, NewTicket, TicketStore, plain_text
 from kb.settings import Settings
 
@@ -230,6 +231,11 @@ class MailReceiver:
                 return Received("duplicate", seen.id, seen.ticket_id, why=MailReason("duplicate"))
             if session.scalar(select(SideMessage.id).where(SideMessage.mail_message_id == mail.message_id).limit(1)):
                 return Received("duplicate", why=MailReason("duplicate"))
+        if held is None and is_blocked(session, mail.from_address):
+            # Held, as every mail the desk does not take (recoverable: an agent's recovery stores it as any mail).
+            why = MailReason("blocked_sender", {"sender": mail.from_address[:320]})
+            row = self._inbound(session, mail, raw_path, size, transport, "rejected", recipients, why)
+            return Received("rejected", row.id, why=why)
         if mail.loop:
             why = MailReason("loop")
             row = self._inbound(session, mail, raw_path, size, transport, "loop", recipients, why, held=held)
