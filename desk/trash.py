@@ -59,6 +59,7 @@ class DeletedRow:
     reason: str
     deleted_at: datetime
     deleted_by: str | None  # the agent's name or email; None: the desk (a blocked sender's form ticket)
+    deleted_by_id: int | None
 
 
 @dataclass(frozen=True)
@@ -180,7 +181,8 @@ class Trash:
             agents = {a.id: a for a in session.scalars(select(Agent).where(
                 Agent.id.in_({t.deleted_by_id for t in tickets if t.deleted_by_id is not None})))}
             return DeletedPage([DeletedRow(t.id, t.subject, t.customer.email, t.status, t.deleted_reason or "deleted",
-                                           t.deleted_at or utcnow(), _agent_name(agents.get(t.deleted_by_id or 0)))
+                                           t.deleted_at or utcnow(), _agent_name(agents.get(t.deleted_by_id or 0)),
+                                           t.deleted_by_id)
                                 for t in tickets], total)
 
     # Purge.

@@ -60,6 +60,7 @@ class ViewLabels:
             "metrics:read": gettext("The dashboard's figures"),
             "search": gettext("Search and read articles as an agent (internal ones included)"),
             "sync:read": gettext("The content sync's status"),
+            "tickets:deleted": gettext("List deleted tickets and spam (the leads' Deleted tickets page)"),
         }.get(key, key)
 
     def audit_action(self, key: str) -> str:
