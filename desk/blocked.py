@@ -26,7 +26,10 @@ def blocked_key(value: object) -> str:
                 c.isspace() or c in "@,;<>()[]\\\"'" for c in domain):
             raise InputError("address", N_("%(value)s is not an address or a domain"), value=repr(text[:80]))
         return "@" + domain
-    return clean_email(value)
+    try:
+        return clean_email(value)
+    except InputError:
+        raise InputError("address", N_("%(value)s is not an address or a domain"), value=repr(text[:80])) from None
 
 
 def is_blocked(session: Session, email: str) -> bool:

@@ -687,6 +687,7 @@ class TicketStore:
             auto_assign=new.auto_assign,
             # Named by their labels in the customer's language (the contact form), an API client's in the first.
             fields=self._clean_fields(new.fields, self.languages[0] if new.channel == "api" else lang),
+            spam=new.spam,
         )
 
     def _clean_fields(self, raw: Mapping[str, object] | None, lang: str) -> dict[str, str | None] | None:
@@ -937,10 +938,12 @@ class TicketStore:
         with self.db.session() as session:
             return session.scalar(self._full().where(Ticket.id == ticket_id))
 
-    def by_external_id(self, external_id: str) -> Ticket | None:
-        """The ticket a source (a mail's Message-ID, a partner's id, one contact page) created before."""
+    def by_external_id(self, external_id: str, with_deleted: bool = False) -> Ticket | None:
+        """The ticket a source (a mail's Message-ID, a partner's id, one contact page) created before; `with_deleted`:
+        a deleted one too (a contact page that made spam, sent again, is still the same ticket)."""
         with self.db.session() as session:
-            return session.scalar(self._full().where(Ticket.external_id == external_id))
+            return session.scalar(self._full().where(Ticket.external_id == external_id)
+                                  .execution_options(**{WITH_DELETED: with_deleted}))
 
     def by_reference(self, reference: str) -> Ticket | None:
         if not reference or len(reference) > 40:

@@ -36,6 +36,9 @@ from desk.models import (
     Base,
     BlockedSender,
     InboundMail,
+    OutboxMail,
+    SideConversation,
+    SideMessage,
     Ticket,
     TicketDeletionChange,
     WebhookDelivery,
@@ -231,9 +234,13 @@ class Trash:
                 return 0
             table = Ticket.__table__
             doomed = select(table.c.id).where(table.c.id.in_(ready))
-            _remove_under(session, table, doomed)  # type: ignore[arg-type]
-            # Plain ids (no foreign key) that name a ticket: its webhook events, and tickets pointing at it.
+            # Plain ids (no foreign key) that name a ticket or its rows: its webhook events, its side conversations'
+            # mails, and tickets pointing at it.
+            sides = select(SideConversation.id).where(SideConversation.ticket_id.in_(ready))
+            session.execute(delete(OutboxMail).where(OutboxMail.side_message_id.in_(
+                select(SideMessage.id).where(SideMessage.side_conversation_id.in_(sides)))))
             session.execute(delete(WebhookDelivery).where(WebhookDelivery.ticket_id.in_(ready)))
+            _remove_under(session, table, doomed)  # type: ignore[arg-type]
             session.execute(update(Ticket).where(Ticket.problem_id.in_(ready)).values(problem_id=None))
             session.execute(update(Ticket).where(Ticket.merged_into_id.in_(ready)).values(merged_into_id=None))
             session.execute(delete(table).where(table.c.id.in_(ready)))
