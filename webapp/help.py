@@ -443,10 +443,11 @@ def contact(lang: str):
                         **customer_form_files(files, "contact")), 503, {
                 "Retry-After": str(error.retry_after)}
         if ticket is not None:
+            spam = ticket.deleted_at is not None  # the honeypot, a blocked sender: the same thank-you, no page
             if created:  # not when this page was sent before (a double click, a resend): its ticket, said once
                 flash(gettext("We received your request. Your reference is %(reference)s.",
-                              reference=ticket.reference), "created")
-            if ticket.deleted_at is not None:  # spam (the honeypot, a blocked sender): the thank-you, no page
+                              reference=ticket.reference), "ok" if spam else "created")
+            if spam:
                 return redirect(url_for("help.home", lang=lang))
             return redirect(url_for("help.ticket", lang=lang, reference=ticket.reference))
     return page("contact.html", lang, form=form, about=about, answer=contact_answer(form.search.data or "", lang),
