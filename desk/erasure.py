@@ -72,6 +72,7 @@ from desk.customers import MergedAwayError
 from desk.database import Database, lock_row, lock_rows
 from desk.mail.held import HeldMailStore
 from desk.models import (
+    WITH_DELETED,
     Agent,
     Attachment,
     AuditEvent,
@@ -95,7 +96,6 @@ from desk.models import (
     WebhookDelivery,
     utcnow,
 )
-from desk.models import WITH_DELETED
 from desk.side_conversations import forget_forwarded
 from desk.tickets import InputError, clean_email, new_reference, row_by_id
 from desk.translatable import N_

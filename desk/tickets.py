@@ -637,7 +637,8 @@ class TicketStore:
     def changes(self, ticket_id: int) -> list[Change]:
         """The ticket's history: status changes, due times set by hand, moves between teams, assignee changes and
         snoozes, CCs added and removed, problem marks and links (desk.problems), time entries edited and deleted,
-        deletions and restores (desk.trash), oldest first (a move that unassigns lists the move, then the unassignment)."""
+        deletions and restores (desk.trash), oldest first (a move that unassigns lists the move, then the
+        unassignment)."""
         with self.db.session() as session:
             rows: list[Change] = [
                 *session.scalars(select(TicketStatusChange).where(TicketStatusChange.ticket_id == ticket_id)),

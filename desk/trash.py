@@ -27,6 +27,7 @@ from sqlalchemy import Column, Table, delete, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from desk.audit import SYSTEM, Actor, record
+from desk.blocked import blocked_key, is_blocked, mark_deleted
 from desk.database import Database, insert_if_absent, lock_row
 from desk.erasure import PURGED, Erasure, forgotten_mail
 from desk.models import (
@@ -44,7 +45,6 @@ from desk.models import (
     WebhookDelivery,
     utcnow,
 )
-from desk.blocked import blocked_key, is_blocked, mark_deleted
 from desk.tickets import MAX_ROW_ID, InputError, row_by_id
 from desk.translatable import N_
 
@@ -232,7 +232,7 @@ class Trash:
             ready = list(session.scalars(select(Ticket.id).where(Ticket.id.in_(ids), gone, Ticket.id.not_in(kept))))
             if not ready:
                 return 0
-            table = Ticket.__table__
+            table: Table = Ticket.__table__  # type: ignore[assignment]
             doomed = select(table.c.id).where(table.c.id.in_(ready))
             # Plain ids (no foreign key) that name a ticket or its rows: its webhook events, its side conversations'
             # mails, and tickets pointing at it.
@@ -240,7 +240,7 @@ class Trash:
             session.execute(delete(OutboxMail).where(OutboxMail.side_message_id.in_(
                 select(SideMessage.id).where(SideMessage.side_conversation_id.in_(sides)))))
             session.execute(delete(WebhookDelivery).where(WebhookDelivery.ticket_id.in_(ready)))
-            _remove_under(session, table, doomed)  # type: ignore[arg-type]
+            _remove_under(session, table, doomed)
             session.execute(update(Ticket).where(Ticket.problem_id.in_(ready)).values(problem_id=None))
             session.execute(update(Ticket).where(Ticket.merged_into_id.in_(ready)).values(merged_into_id=None))
             session.execute(delete(table).where(table.c.id.in_(ready)))

@@ -31,6 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from desk.blocked import is_blocked
 from desk.ccs import cc_of, copy_from_mail, fill_name
 from desk.database import Database, StorageUnavailableError, lock_row
 from desk.mail.addresses import message_id_locals, message_ids, token_in_subject, tokens_in_addresses
@@ -39,7 +40,6 @@ from desk.mail.parse import ParsedMail, UnparseableMail, clean_subject, glimpse,
 from desk.mail.reasons import MailReason
 from desk.models import Customer, InboundMail, MailThread, Message, OutboxMail, SideMessage, Ticket, utcnow
 from desk.side_conversations import find_side, receive_side_reply
-from desk.blocked import is_blocked
 from desk.tickets import MAX_BODY, MAX_SUBJECT, InputError, NewTicket, TicketStore, plain_text
 from kb.settings import Settings
 

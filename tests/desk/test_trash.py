@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from desk.audit import Actor
 from desk.desk import Desk
+from desk.mail.addresses import reply_address
 from desk.mail.attachments import Upload
 from desk.models import (
     WITH_DELETED,
@@ -32,7 +33,6 @@ from desk.models import (
 from desk.tickets import InputError, NewTicket
 from kb.settings import Settings
 from tests.conftest import database_url_for_tests
-from desk.mail.addresses import reply_address
 from tests.desk.test_mail_in import confirmed, plain_mail, token_of
 
 PASSWORD = "a long enough password"
@@ -83,6 +83,20 @@ def test_a_restore_puts_the_ticket_back_exactly_as_it_was(desk: Desk) -> None:
                                     .order_by(AuditEvent.id))) == ["ticket_deleted", "ticket_restored"]
     with pytest.raises(InputError, match="no deleted ticket"):
         desk.trash.restore(ticket.id, by)
+
+
+def test_the_workers_jobs_leave_a_deleted_ticket_as_it_is(desk: Desk) -> None:
+    """A snooze's wake-up, automatic assignment and the auto-close read tickets through the same rule: none acts on a
+    deleted ticket, and after a restore each does."""
+    by = lead(desk)
+    ticket = desk.tickets.create(NewTicket(email="sam@example.com", subject="Lost parcel", body="Where is it?"))
+    desk.snoozes.snooze([ticket.id], utcnow() + timedelta(hours=1), by.agent_id)
+    desk.trash.delete([ticket.id], by)
+    assert desk.snoozes.wake(now=utcnow() + timedelta(hours=2)) == 0
+    kept = deleted_row(desk, ticket.id)
+    assert kept is not None and kept.snoozed_until is not None and kept.status == ticket.status
+    desk.trash.restore(ticket.id, by)
+    assert desk.snoozes.wake(now=utcnow() + timedelta(hours=2)) == 1
 
 
 def test_a_bulk_delete_is_all_or_nothing(desk: Desk) -> None:

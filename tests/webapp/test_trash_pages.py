@@ -146,7 +146,7 @@ def test_spam_from_the_page_and_in_bulk_blocks_the_senders_and_a_light_agent_may
 
 
 def test_the_admin_blocks_and_unblocks_addresses_and_domains(scene: Scene) -> None:
-    lead, token = signed_in(scene.guarded.app, "lead@example.com")
+    lead, _ = signed_in(scene.guarded.app, "lead@example.com")
     assert lead.get("/agent/blocked").status_code == 403
     refused = scene.admin.post("/agent/blocked", data={"csrf_token": scene.admin_csrf, "address": "not an address"})
     assert refused.status_code == 400 and 'value="not an address"' in refused.get_data(as_text=True)  # kept
