@@ -273,3 +273,25 @@ def test_a_file_the_file_system_refuses_keeps_the_ticket_for_the_next_pass(desk:
     assert desk.erasure.remove_leftovers() == 1  # the worker's retry of the file
     assert desk.trash.purge(timedelta(0)) == 1
     assert deleted_row(desk, ticket.id) is None
+
+
+def test_the_migration_adds_the_columns_and_tables_and_goes_down(tmp_path: Path) -> None:
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from tests.conftest import database_at, migrate
+
+    db, _ = database_at(tmp_path, "dashboard_indexes")
+    migrate(db, command.upgrade, "ticket_trash")
+    schema = inspect(db.engine)
+    assert {"deleted_at", "deleted_by_id", "deleted_reason"} <= {c["name"] for c in schema.get_columns("tickets")}
+    indexes = {i["name"]: i["column_names"] for i in schema.get_indexes("tickets")}
+    assert indexes["ix_tickets_status_team_snooze"] == ["status", "team", "snoozed_until", "deleted_at"]
+    assert {"ticket_deletion_changes", "blocked_senders"} <= set(schema.get_table_names())
+    migrate(db, command.downgrade, "dashboard_indexes")
+    schema = inspect(db.engine)
+    assert "deleted_at" not in {c["name"] for c in schema.get_columns("tickets")}
+    assert {"ticket_deletion_changes", "blocked_senders"}.isdisjoint(schema.get_table_names())
+    assert {i["name"]: i["column_names"] for i in schema.get_indexes("tickets")}["ix_tickets_status_team_snooze"] == [
+        "status", "team", "snoozed_until"]
+    db.close()
