@@ -19,10 +19,11 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("tickets") as batch:
-        batch.add_column(sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True))
-        batch.add_column(sa.Column("deleted_by_id", sa.Integer(), nullable=True))
-        batch.add_column(sa.Column("deleted_reason", sa.String(length=20), nullable=True))
+    # Not batch: SQLite adds and drops a column in place, where a batch copy of `tickets` would fail the foreign keys
+    # that reference it (problem_tickets'). deleted_by_id a plain id, as merged_into_id (no foreign key in place).
+    op.add_column("tickets", sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("tickets", sa.Column("deleted_by_id", sa.Integer(), nullable=True))
+    op.add_column("tickets", sa.Column("deleted_reason", sa.String(length=20), nullable=True))
     op.create_index("ix_tickets_deleted_at", "tickets", ["deleted_at"])
     op.drop_index("ix_tickets_status_team_snooze", table_name="tickets")
     op.create_index("ix_tickets_status_team_snooze", "tickets", ["status", "team", "snoozed_until", "deleted_at"])
@@ -61,7 +62,6 @@ def downgrade() -> None:
     op.drop_index("ix_tickets_status_team_snooze", table_name="tickets")
     op.create_index("ix_tickets_status_team_snooze", "tickets", ["status", "team", "snoozed_until"])
     op.drop_index("ix_tickets_deleted_at", table_name="tickets")
-    with op.batch_alter_table("tickets") as batch:
-        batch.drop_column("deleted_reason")
-        batch.drop_column("deleted_by_id")
-        batch.drop_column("deleted_at")
+    op.drop_column("tickets", "deleted_reason")
+    op.drop_column("tickets", "deleted_by_id")
+    op.drop_column("tickets", "deleted_at")
