@@ -99,6 +99,22 @@ def test_the_workers_jobs_leave_a_deleted_ticket_as_it_is(desk: Desk) -> None:
     assert desk.snoozes.wake(now=utcnow() + timedelta(hours=2)) == 1
 
 
+def test_mail_about_a_deleted_ticket_waits_and_goes_when_it_is_restored(desk: Desk) -> None:
+    """The confirmation of a ticket an agent marks as spam before the worker sends it is never sent; restored, it is."""
+    from desk.mail.outbox import deliver_pending
+    from webapp.mail_templates import EmailTemplates
+
+    def deliver() -> int:
+        return deliver_pending(desk.db, desk.settings, EmailTemplates(desk.settings))  # type: ignore[arg-type]
+
+    by = lead(desk)
+    ticket = desk.tickets.create(NewTicket(email="sam@example.com", subject="Lost parcel", body="Where is it?"))
+    desk.trash.delete([ticket.id], by, spam=True)
+    assert deliver() == 0
+    desk.trash.restore(ticket.id, by, not_spam=True)
+    assert deliver() == 1
+
+
 def test_a_bulk_delete_is_all_or_nothing(desk: Desk) -> None:
     by = lead(desk)
     ticket = desk.tickets.create(NewTicket(email="sam@example.com", subject="Lost parcel", body="Where is it?"))
