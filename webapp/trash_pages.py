@@ -22,30 +22,31 @@ from webapp.workspace_labels import ViewLabels
 PER_PAGE = 25
 
 
-@bp.post("/tickets/<int:ticket_id>/delete")
-@lead_required
-def delete_ticket(ticket_id: int) -> Response:
-    """Delete the ticket (to the Deleted tickets page, restorable until purged); back to the inbox."""
+def _trashed(ticket_id: int, spam: bool) -> Response:
+    """Delete the ticket (`spam`: as spam, its requester's address blocked); back to the inbox, or to the ticket with
+    the refusal."""
     try:
-        state.desk().trash.delete([ticket_id], acting())
+        state.desk().trash.delete([ticket_id], acting(), spam=spam)
     except InputError as error:
         flash(desk_error(error), "error")
         return redirect(url_for(".ticket", ticket_id=ticket_id))
-    flash(gettext("Ticket #%(ticket)d deleted.", ticket=ticket_id), "ok")
+    flash(gettext("Ticket #%(ticket)d marked as spam; its sender is blocked.", ticket=ticket_id) if spam
+          else gettext("Ticket #%(ticket)d deleted.", ticket=ticket_id), "ok")
     return redirect(url_for(".inbox"))
+
+
+@bp.post("/tickets/<int:ticket_id>/delete")
+@lead_required
+def delete_ticket(ticket_id: int) -> Response:
+    """Delete the ticket (to the Deleted tickets page, restorable until purged)."""
+    return _trashed(ticket_id, spam=False)
 
 
 @bp.post("/tickets/<int:ticket_id>/spam")
 @works_tickets_required
 def spam_ticket(ticket_id: int) -> Response:
-    """Delete the ticket as spam and block its requester's address; back to the inbox."""
-    try:
-        state.desk().trash.delete([ticket_id], acting(), spam=True)
-    except InputError as error:
-        flash(desk_error(error), "error")
-        return redirect(url_for(".ticket", ticket_id=ticket_id))
-    flash(gettext("Ticket #%(ticket)d marked as spam; its sender is blocked.", ticket=ticket_id), "ok")
-    return redirect(url_for(".inbox"))
+    """Delete the ticket as spam and block its requester's address."""
+    return _trashed(ticket_id, spam=True)
 
 
 @bp.get("/deleted")
