@@ -311,3 +311,29 @@ def test_the_migration_adds_the_columns_and_tables_and_goes_down(tmp_path: Path)
     assert {i["name"]: i["column_names"] for i in schema.get_indexes("tickets")}["ix_tickets_status_team_snooze"] == [
         "status", "team", "snoozed_until"]
     db.close()
+
+
+def test_kb_tickets_purge_deleted_applies_the_retention_days_for_cron(tmp_path: Path) -> None:
+    """The cron command runs the worker's pass (webapp.worker.purge_deleted_tickets) until nothing is left."""
+    from click.testing import CliRunner
+
+    from webapp.cli import main
+
+    desk = Desk(Settings(data_dir=tmp_path / "data"))  # the database the command opens (`--data`)
+    try:
+        old, recent = (desk.tickets.create(NewTicket(email="sam@example.com", subject=s, body="b")).id
+                       for s in ("old", "recent"))
+        desk.trash.delete([old, recent])
+        with desk.db.session() as session:
+            session.execute(update(Ticket).where(Ticket.id == old).values(deleted_at=utcnow() - timedelta(days=31))
+                            .execution_options(**{WITH_DELETED: True}))
+    finally:
+        desk.close()
+    ran = CliRunner().invoke(main, ["tickets", "purge-deleted", "--data", str(tmp_path / "data")])
+    assert ran.exit_code == 0, ran.output
+    assert ran.output.strip() == "purged: 1 (tickets deleted more than 30 days ago)"
+    desk = Desk(Settings(data_dir=tmp_path / "data"))
+    try:
+        assert [row.id for row in desk.trash.deleted().rows] == [recent]
+    finally:
+        desk.close()
