@@ -65,6 +65,7 @@ from desk.teams import Teams
 from desk.ticket_json import snapshots
 from desk.tickets import TicketStore
 from desk.time_tracking import TimeEntries
+from desk.trash import Trash
 from desk.triggers import Triggers, load_triggers
 from desk.two_factor import TwoFactor
 from desk.webhooks import Webhooks, capture
@@ -187,6 +188,10 @@ class Desk:
                             self.triggers, self.fields)
         store.max_ccs, store.mail_from = self.settings.max_ccs, self.settings.mail_from  # a PATCH's ccs (desk.ccs)
         return store
+
+    @cached_property
+    def trash(self) -> Trash:
+        return Trash(self.db, self.erasure)
 
     @cached_property
     def ccs(self) -> TicketCcs:

@@ -76,6 +76,7 @@ from desk.customers import live_customer
 from desk.database import Database, lock_row, lock_rows
 from desk.mail.held import HeldMailStore
 from desk.models import (
+    WITH_DELETED,
     Agent,
     Attachment,
     AuditEvent,
@@ -106,6 +107,16 @@ from desk.translatable import N_
 from kb.ticket_fields import TicketFields
 
 ERASED = "erased"  # attachments.skipped_reason of an erased customer's file
+PURGED = "purged"  # ... and of a purged deleted ticket's (desk.trash), until its file is gone and the row with it
+GONE_FILES = (ERASED, PURGED)
+
+
+def forgotten_mail(now: datetime) -> dict[str, Any]:
+    """What a received mail's row keeps of its sender once they are erased or its ticket purged: nothing; settled
+    "purged", so the held mail's purge pass removes its kept original (and retries one the file system refused)."""
+    return {"from_address": "", "subject": "", "mail_message_id": None, "reason": None, "reason_code": None,
+            "reason_params": None, "envelope_recipients": None, "settled": "purged", "settled_by_id": None,
+            "settled_at": now}
 WORD = re.compile(r"[A-Za-z0-9_-]+")  # what desk.tickets.new_reference is made of (secrets.token_urlsafe)
 log = logging.getLogger(__name__)
 
@@ -168,6 +179,7 @@ class Erasure:
     def summary(self, customer_id: int) -> ErasureSummary:
         """What erasing the customer would remove; the same refusals as `erase` (reads only)."""
         with self.db.session() as session:
+            session.info[WITH_DELETED] = True  # a deleted ticket of theirs is erased too
             customer = self._erasable(session, customer_id)
             ids = self._customer_ids(session, customer)
             tickets = list(session.scalars(select(Ticket.id).where(Ticket.customer_id == customer_id)))
@@ -194,6 +206,7 @@ class Erasure:
         another (`MergedAwayError`: erase the one they were merged into)."""
         typed = confirm_email.strip().lower() if isinstance(confirm_email, str) else ""
         with self.db.session() as session:
+            session.info[WITH_DELETED] = True  # a deleted ticket of theirs is erased too
             customer = self._erasable(session, customer_id)
             # The rows to hold: the customer and the duplicates merged into them, lower id first (as a merge does).
             ids = self._customer_ids(session, customer)
@@ -208,7 +221,7 @@ class Erasure:
                 raise InputError("email", N_("type the customer's email to confirm (%(typed)s is not it)"),
                                  typed=repr(typed[:80]))
             files, inbound, counts = self._erase_rows(session, customer, ids, by)
-        removed = self._remove_files(files)
+        removed = self.remove_files(files)
         if inbound:
             self.held_mail.remove_originals(inbound)
         left = [path for path in files if (self.data_dir / path).exists()]
@@ -229,12 +242,12 @@ class Erasure:
     def remove_leftovers(self, limit: int = 100) -> int:
         """The files of erased customers' attachments a crash (or a refusal) left after the erase committed: removed,
         and their rows let go of the path. The worker runs it with the held mail's purge (which does the same for
-        mail originals). Returns how many were let go."""
+        mail originals), and the files of purged deleted tickets (desk.trash) likewise. Returns how many were let go."""
         with self.db.session() as session:
             left = list(session.scalars(select(Attachment.path).where(
-                Attachment.skipped_reason == ERASED, Attachment.path.is_not(None)).order_by(Attachment.id)
+                Attachment.skipped_reason.in_(GONE_FILES), Attachment.path.is_not(None)).order_by(Attachment.id)
                 .limit(limit)))
-        return self._remove_files([path for path in left if path])
+        return self.remove_files([path for path in left if path])
 
     # What follows runs inside erase's transaction.
 
@@ -297,10 +310,7 @@ class Erasure:
         inbound = [(i, p) for i, p in session.execute(select(InboundMail.id, InboundMail.raw_path)
                                                       .where(self._their_mail(ticket_ids, addresses)))]
         changed("mails_in", session.execute(
-            update(InboundMail).where(self._their_mail(ticket_ids, addresses))
-            .values(from_address="", subject="", mail_message_id=None, reason=None, reason_code=None,
-                    reason_params=None, envelope_recipients=None, settled="purged", settled_by_id=None,
-                    settled_at=now)))
+            update(InboundMail).where(self._their_mail(ticket_ids, addresses)).values(forgotten_mail(now))))
         changed("mails_out", session.execute(delete(OutboxMail).where(
             or_(OutboxMail.ticket_id.in_(ticket_ids), OutboxMail.to_address.in_(addresses)))))
         # Their files forwarded in side conversations: named no more, the mails that carried them gone (the third
@@ -378,16 +388,16 @@ class Erasure:
         session.flush()
         return files, [(i, p) for i, p in inbound if p], counts
 
-    def _remove_files(self, paths: list[str]) -> int:
-        """Remove these attachment files (after the commit) and let their rows go of the path; never raises (a file
-        not removed keeps its path: `remove_leftovers` tries again)."""
+    def remove_files(self, paths: list[str]) -> int:
+        """Remove these attachment files (after the commit that marked them ERASED or PURGED) and let their rows go of
+        the path; never raises (a file not removed keeps its path: `remove_leftovers` tries again)."""
         gone: list[str] = []
         for path in paths:
             target = self.data_dir / path
             try:
                 target.unlink(missing_ok=True)
             except OSError as error:
-                log.error("an erased customer's file %s was not removed: %s", path, error)
+                log.error("an erased customer's or purged ticket's file %s was not removed: %s", path, error)
                 continue
             gone.append(path)
             with contextlib.suppress(OSError):
@@ -396,7 +406,8 @@ class Erasure:
             try:
                 with self.db.session() as session:
                     session.execute(update(Attachment).where(Attachment.path.in_(gone),
-                                                             Attachment.skipped_reason == ERASED).values(path=None))
+                                                             Attachment.skipped_reason.in_(GONE_FILES))
+                                    .values(path=None))
             except Exception:
                 log.exception("erased customers' files were removed but their rows not updated")
         return len(gone)

@@ -32,13 +32,29 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, UOWTransaction, mapped_column, relationship, validates
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    ORMExecuteState,
+    Session,
+    UOWTransaction,
+    mapped_column,
+    relationship,
+    validates,
+    with_loader_criteria,
+)
 
 from desk.name_keys import MAX_EXPANSION, name_key
 from desk.query_text import normalise_query
 
 # new: not yet touched by an agent; pending: waiting on the customer; on_hold: waiting on a third
 # party; closed: solved and no longer reopenable by a reply (a reply then starts a follow-up).
+# Why a ticket was deleted (Ticket.deleted_reason), and its history's kinds (TicketDeletionChange.kind).
+DELETED_REASONS = ("deleted", "spam")
+DELETION_CHANGES = ("deleted", "spam", "restored", "not_spam")
+# The execution option that lets a query see deleted tickets (`_live_tickets_only`): the Deleted tickets page, restore
+# and purge, and the checks that must not be fooled by a deleted row (a unique key's owner).
+WITH_DELETED = "with_deleted_tickets"
 TICKET_STATUSES = ("new", "open", "pending", "on_hold", "solved", "closed")
 # A ticket's problem/incident history (desk.problems, TicketProblemChange.kind).
 PROBLEM_CHANGES = ("marked", "unmarked", "linked", "unlinked", "incident_linked", "incident_unlinked")
@@ -286,10 +302,11 @@ AUDIT_ACTIONS = (
     "passkey_registered", "passkey_renamed", "passkey_removed", "passkey_used", "passkey_failed",
     "side_conversation_started", "side_conversation_replied", "side_conversation_closed", "side_conversation_reopened",
     "side_conversation_participants", "time_entry_edited", "time_entry_deleted",
+    "ticket_deleted", "ticket_restored", "ticket_purged", "sender_blocked", "sender_unblocked",
 )
 AUDIT_ACTORS = ("agent", "cli", "system", "api")  # "api": an API token's request (the token named in `after`)
 # A team and a tag by key, the rest by id; "org": an organization (desk.organizations; the column holds 8).
-AUDIT_SUBJECTS = ("agent", "token", "team", "customer", "tag", "ticket", "webhook", "org")
+AUDIT_SUBJECTS = ("agent", "token", "team", "customer", "tag", "ticket", "webhook", "org", "sender")
 
 
 class AuditEvent(Base):
@@ -339,8 +356,9 @@ class Ticket(Base):
     # (12-17 ms instead of 70 on 50,000 tickets, bench/RESULTS.md "Session 27, teams27"); with snoozed_until in it,
     # every view's "not snoozed" rule is too (without it, "unsolved" took 20 ms instead of 3: "Session 28, views28").
     # The second: a team's balanced assignment counts each member's unsolved tickets from the index alone.
-    __table_args__ = (Index("ix_tickets_status_team_snooze", "status", "team", "snoozed_until"),
-                      Index("ix_tickets_assignee_status", "assignee_id", "status"))
+    # Both end with deleted_at: every query on tickets asks "not deleted" (`_live_tickets_only`), from the index too.
+    __table_args__ = (Index("ix_tickets_status_team_snooze", "status", "team", "snoozed_until", "deleted_at"),
+                      Index("ix_tickets_assignee_status", "assignee_id", "status", "deleted_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Unguessable: the customer's only key to read their ticket, so never a sequence number.
@@ -384,6 +402,13 @@ class Ticket(Base):
     problem_id: Mapped[int | None] = mapped_column(Integer, index=True)
     # The help-center category the ticket is about (the contact form's or the import's); filters the dashboard.
     category: Mapped[str | None] = mapped_column(String(80), index=True)
+    # Deleted (Zendesk's "Delete" and "Mark as spam"; desk.trash): when, by whom (a plain id, as merged_into_id; None:
+    # the desk itself, a form ticket from a blocked sender), and why (DELETED_REASONS). A deleted ticket is in no query
+    # of the desk's (`_live_tickets_only`) but the Deleted tickets page's, until restored or purged after
+    # KB_DELETED_TICKET_RETENTION_DAYS; its other columns stay as they were, so a restore puts it back exactly.
+    deleted_at: Mapped[datetime | None] = mapped_column(index=True)
+    deleted_by_id: Mapped[int | None] = mapped_column(Integer)
+    deleted_reason: Mapped[str | None] = mapped_column(String(20))
 
     customer: Mapped[Customer] = relationship(back_populates="tickets")
     assignee: Mapped[Agent | None] = relationship()
@@ -766,6 +791,32 @@ class AutomationRun(Base):
     rule_name: Mapped[str] = mapped_column(String(100))
     spell_start: Mapped[datetime]
     fired_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TicketDeletionChange(Base):
+    """A ticket deleted or marked as spam, restored or found not spam (desk.trash): who (None: the desk) and when, in
+    the ticket's history."""
+
+    __tablename__ = "ticket_deletion_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    kind: Mapped[str] = mapped_column(String(20))  # DELETION_CHANGES
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class BlockedSender(Base):
+    """An address ("name@example.com") or a whole domain ("@example.com") whose mail is held (reason "blocked
+    sender") and whose tickets from a form, the widget or the API are stored deleted as spam (desk.trash), folded as
+    customers' addresses are (`desk.tickets.clean_email`)."""
+
+    __tablename__ = "blocked_senders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(String(320), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class TicketSnoozeChange(Base):
@@ -1152,10 +1203,23 @@ def _stamp_last_contact(session: Session, context: UOWTransaction) -> None:
             .values(last_contact_at=when))
 
 
+@event.listens_for(Session, "do_orm_execute")
+def _live_tickets_only(state: ORMExecuteState) -> None:
+    """Every ORM query of the desk reads tickets that are not deleted, wherever Ticket appears in it (a FROM, a join,
+    a subquery, a relationship's load): one place says "not deleted" (Zendesk's deleted tickets are in no view,
+    search, report or list) rather than each of the queries that read tickets. Only a query run with the execution
+    option WITH_DELETED, or in a session marked with it (`session.info[WITH_DELETED]`: an erase, a purge), sees them
+    (desk.trash)."""
+    if (state.is_select and not state.is_column_load and not state.execution_options.get(WITH_DELETED, False)
+            and not state.session.info.get(WITH_DELETED, False)):
+        state.statement = state.statement.options(
+            with_loader_criteria(Ticket, Ticket.deleted_at.is_(None), include_aliases=True))
+
+
 # What an outbound webhook can subscribe to (desk.webhooks); "note.created" (internal notes) only when asked for.
 WEBHOOK_EVENTS = ("ticket.created", "ticket.updated", "message.created", "note.created", "csat.rated",
                   "ticket.merged", "side_conversation.created", "side_conversation.replied", "time_entry.created",
-                  "time_entry.updated", "time_entry.deleted")
+                  "time_entry.updated", "time_entry.deleted", "ticket.deleted", "ticket.restored")
 WEBHOOK_STATES = ("pending", "delivered", "failed")
 
 

@@ -90,7 +90,8 @@ class Snoozes:
         woken = 0
         for ticket_id, until in due:
             with self.db.session() as session:
-                claimed = session.execute(update(Ticket).where(Ticket.id == ticket_id, Ticket.snoozed_until == until)
+                claimed = session.execute(update(Ticket).where(Ticket.id == ticket_id, Ticket.snoozed_until == until,
+                                                               Ticket.deleted_at.is_(None))  # deleted meanwhile
                                           .values(snoozed_until=None))
                 if claimed.rowcount != 1:  # type: ignore[attr-defined]
                     continue  # woken meanwhile (another worker, the customer, an agent)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from desk.business_hours import BusinessHours
-from desk.models import Ticket, TicketCc, as_utc
+from desk.models import WITH_DELETED, Ticket, TicketCc, as_utc
 from desk.organizations import Organizations
 from desk.problems import kind_of
 from desk.ticket_fields import values_of_many
@@ -67,7 +67,7 @@ def snapshots(session: Session, ticket_ids: Iterable[int], hours: BusinessHours,
     tickets = list(session.scalars(
         select(Ticket).where(Ticket.id.in_(ids))
         .options(selectinload(Ticket.tags), selectinload(Ticket.cc_rows).selectinload(TicketCc.customer))
-        .execution_options(populate_existing=True)))
+        .execution_options(populate_existing=True, **{WITH_DELETED: True})))  # a ticket.deleted event's too
     values = values_of_many(session, ids)
     organizations = Organizations.of_customers(session, [t.customer_id for t in tickets])
     spent = time_spent_of_many(session, ids)

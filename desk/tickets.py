@@ -39,6 +39,7 @@ from desk.models import (
     CHANNELS,
     PRIORITIES,
     TICKET_STATUSES,
+    WITH_DELETED,
     Agent,
     AgentTeam,
     Attachment,
@@ -50,6 +51,7 @@ from desk.models import (
     TicketAssigneeChange,
     TicketCc,
     TicketCcChange,
+    TicketDeletionChange,
     TicketDueChange,
     TicketProblemChange,
     TicketSnoozeChange,
@@ -154,6 +156,13 @@ class NewTicket:
     # Custom ticket fields' values by key, checked by `validate` (desk.ticket_fields.clean_values) and stored with
     # the ticket; the first bad one refused naming `fields.<key>` and the field's label.
     fields: Mapping[str, object] | None = None
+    # Stored deleted as spam (desk.trash): nothing sent, no rule run, nobody assigned. Also whenever the address (or its
+    # domain) is a blocked sender's and the ticket comes by a form, the widget or the API (SPAM_CHECKED).
+    spam: bool = False
+
+
+# The channels a blocked sender's ticket is stored deleted by (their mail is held before it is a ticket).
+SPAM_CHECKED = ("web", "chat", "api")
 
 
 def new_reference() -> str:
@@ -209,6 +218,11 @@ def changeable(session: Session, ticket_id: int, reply: bool = False) -> Ticket:
     if reply:
         refuse_erased(ticket)
     return ticket
+
+
+def final(ticket: Ticket) -> bool:
+    """A customer's message to this ticket starts a new one (`follow_up_in`): it is closed, or deleted (desk.trash)."""
+    return ticket.status == "closed" or ticket.deleted_at is not None
 
 
 def refuse_erased(ticket: Ticket) -> None:
@@ -374,7 +388,7 @@ Answer = Callable[[Session, R], None]
 
 # A row of a ticket's history (`TicketStore.changes`).
 Change = (TicketStatusChange | TicketDueChange | TicketTeamChange | TicketAssigneeChange | TicketSnoozeChange
-          | TicketTriggerChange | TicketCcChange | TicketProblemChange | TimeEntryChange)
+          | TicketTriggerChange | TicketCcChange | TicketProblemChange | TimeEntryChange | TicketDeletionChange)
 
 
 def record_assignee(session: Session, ticket: Ticket, assignee_id: int | None, agent_id: int | None,
@@ -670,7 +684,8 @@ class TicketStore:
     def changes(self, ticket_id: int) -> list[Change]:
         """The ticket's history: status changes, due times set by hand, moves between teams, assignee changes and
         snoozes, CCs added and removed, problem marks and links (desk.problems), time entries edited and deleted,
-        oldest first (a move that unassigns lists the move, then the unassignment)."""
+        deletions and restores (desk.trash), oldest first (a move that unassigns lists the move, then the
+        unassignment)."""
         with self.db.session() as session:
             rows: list[Change] = [
                 *session.scalars(select(TicketStatusChange).where(TicketStatusChange.ticket_id == ticket_id)),
@@ -682,10 +697,11 @@ class TicketStore:
                 *session.scalars(select(TicketCcChange).where(TicketCcChange.ticket_id == ticket_id)),
                 *session.scalars(select(TicketProblemChange).where(TicketProblemChange.ticket_id == ticket_id)),
                 *session.scalars(select(TimeEntryChange).where(TimeEntryChange.ticket_id == ticket_id)),
+                *session.scalars(select(TicketDeletionChange).where(TicketDeletionChange.ticket_id == ticket_id)),
             ]
         kinds = {TicketStatusChange: 0, TicketDueChange: 1, TicketTeamChange: 2, TicketAssigneeChange: 3,
                  TicketSnoozeChange: 4, TicketTriggerChange: 5, TicketCcChange: 6, TicketProblemChange: 7,
-                 TimeEntryChange: 8}
+                 TimeEntryChange: 8, TicketDeletionChange: 9}
         return sorted(rows, key=lambda row: (as_utc(row.created_at), kinds[type(row)], row.id))
 
     def validate(self, new: NewTicket, with_files: bool = False) -> NewTicket:
@@ -719,6 +735,7 @@ class TicketStore:
             auto_assign=new.auto_assign,
             # Named by their labels in the customer's language (the contact form), an API client's in the first.
             fields=self._clean_fields(new.fields, self.languages[0] if new.channel == "api" else lang),
+            spam=new.spam,
         )
 
     def _clean_fields(self, raw: Mapping[str, object] | None, lang: str) -> dict[str, str | None] | None:
@@ -761,7 +778,7 @@ class TicketStore:
     def create_in(self, session: Session, new: NewTicket) -> Ticket:
         """Insert a validated ticket in the caller's transaction, with its confirmation mail queued."""
         ticket = self._insert(session, new)
-        if new.notify and new.channel in CONFIRMED_CHANNELS and new.created is None:
+        if new.notify and new.channel in CONFIRMED_CHANNELS and new.created is None and ticket.deleted_at is None:
             queue_mail(session, "confirmation", ticket, ticket.customer.email, ticket.lang, ticket.messages[0])
         return ticket
 
@@ -911,6 +928,8 @@ class TicketStore:
                         or "").split() if customer.organization_id is not None else []
         created = new.created or utcnow()
         lang = new.lang or self.languages[0]
+        from desk.blocked import is_blocked, mark_deleted  # imports this module
+        spam = new.spam or (new.channel in SPAM_CHECKED and new.created is None and is_blocked(session, customer.email))
         ticket = Ticket(
             reference=new_reference(),
             external_id=new.external_id,
@@ -930,6 +949,8 @@ class TicketStore:
         )
         add_tags(ticket, new.tags)
         add_tags(ticket, company_tags)
+        if spam:  # deleted before its first flush: no webhook sees it created (desk.webhooks)
+            ticket.deleted_at, ticket.deleted_reason = created, "spam"
         ticket.messages.append(Message(author="customer", body=new.body, created_at=created, channel=new.channel))
         for author, body in new.replies:
             ticket.messages.append(Message(author=author, body=body, created_at=created))
@@ -942,6 +963,11 @@ class TicketStore:
             session.flush()
             write_values(session, ticket.id, {key: value if value is None else str(value)
                                               for key, value in new.fields.items()})
+        if spam:  # stored whole, in the Deleted tickets page: no trigger or assignment acts on it
+            session.flush()
+            mark_deleted(session, ticket, None, "spam", created)
+            index_ticket(session, ticket)
+            return ticket
         if new.auto_assign and self.triggers:  # before automatic assignment: a trigger's team and assignee win
             self.triggers.run(session, self, ticket, Event("created", new.body, created))
         index_ticket(session, ticket)
@@ -954,7 +980,8 @@ class TicketStore:
 
     def exists(self, external_id: str) -> bool:
         with self.db.session() as session:
-            return session.scalar(select(Ticket.id).where(Ticket.external_id == external_id)) is not None
+            return session.scalar(select(Ticket.id).where(Ticket.external_id == external_id)
+                                  .execution_options(**{WITH_DELETED: True})) is not None  # the key's owner
 
     def get(self, ticket_id: int) -> Ticket | None:
         if not 0 < ticket_id <= MAX_ROW_ID:
@@ -962,10 +989,12 @@ class TicketStore:
         with self.db.session() as session:
             return session.scalar(self._full().where(Ticket.id == ticket_id))
 
-    def by_external_id(self, external_id: str) -> Ticket | None:
-        """The ticket a source (a mail's Message-ID, a partner's id, one contact page) created before."""
+    def by_external_id(self, external_id: str, with_deleted: bool = False) -> Ticket | None:
+        """The ticket a source (a mail's Message-ID, a partner's id, one contact page) created before; `with_deleted`:
+        a deleted one too (a contact page that made spam, sent again, is still the same ticket)."""
         with self.db.session() as session:
-            return session.scalar(self._full().where(Ticket.external_id == external_id))
+            return session.scalar(self._full().where(Ticket.external_id == external_id)
+                                  .execution_options(**{WITH_DELETED: with_deleted}))
 
     def by_reference(self, reference: str) -> Ticket | None:
         if not reference or len(reference) > 40:
@@ -1146,14 +1175,17 @@ class TicketStore:
                                  live.id if on_follow_up else None)
 
         def addressed_and_live(session: Session) -> tuple[Ticket, Ticket]:
-            owner = session.scalar(select(Ticket.customer_id).where(Ticket.reference == reference))
+            # A deleted ticket's page is gone, but a message sent from it is never lost: as a closed one's, it starts
+            # a new ticket (`follow_up_in`; Zendesk opens a new ticket for a reply to a deleted one).
+            owner = session.scalar(select(Ticket.customer_id).where(Ticket.reference == reference)
+                                   .execution_options(**{WITH_DELETED: True}))
             if owner is not None:
                 # Their row held first, as an erase holds it (desk.erasure): an erase at this moment emptied the
                 # ticket and gave it a new reference, and this message landed on the skeleton with the customer's
                 # words (hostile31b); now it waits, and then finds no such ticket.
                 lock_row(session, Customer, owner)
             ticket = session.scalar(select(Ticket).where(Ticket.reference == reference)
-                                    .execution_options(populate_existing=True))
+                                    .execution_options(populate_existing=True, **{WITH_DELETED: True}))
             if ticket is None:
                 raise InputError("reference", N_("no such ticket"))
             return ticket, self.live_ticket(session, ticket)
@@ -1182,7 +1214,7 @@ class TicketStore:
         def places_of(session: Session, live: Ticket) -> list[Ticket]:
             """Where this post's message may already be: on the live ticket, or (closed) on a follow-up an earlier
             post of it started."""
-            return [live, *(self._follow_ups(session, live) if live.status == "closed" else ())]
+            return [live, *(self._follow_ups(session, live) if final(live) else ())]
 
         def stored_or_added(session: Session, written: list[Path]) -> CustomerReply:
             remove_files(written)  # an earlier try's, rolled back while the database was busy
@@ -1198,7 +1230,7 @@ class TicketStore:
                 if again is not None:
                     return landed(again.ticket, again, addressed, live, message_files(session, again.id))
             ticket = live
-            if ticket.status == "closed":
+            if final(ticket):
                 cc = copied_writer(session, ticket)
                 ticket = self.follow_up_in(session, ticket, text, channel, with_files=bool(attached))
                 message = ticket.messages[0]

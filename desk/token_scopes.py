@@ -16,7 +16,7 @@ from desk.translatable import N_
 # Order: as the admin page lists them and the README's table. A new scope is granted to no existing token.
 SCOPES = (
     "tickets:read", "tickets:write", "customers:read", "customers:write", "customers:erase", "suggest",
-    "metrics:read", "search", "sync:read", "organizations:read", "organizations:write",
+    "metrics:read", "search", "sync:read", "organizations:read", "organizations:write", "tickets:deleted",
 )
 MAX_EXPIRES_DAYS = 3650  # ten years: a longer one is a typo (or "never", which is leaving the field empty)
 

@@ -212,6 +212,8 @@ class _Gathered:
     messages: list[tuple[int, int, bool]] = field(default_factory=list)  # (ticket, message, internal)
     ratings: list[tuple[int, int]] = field(default_factory=list)  # (ticket, survey)
     merged: list[tuple[int, int]] = field(default_factory=list)  # (source, target)
+    # (ticket, "ticket.deleted" | "ticket.restored"): desk.trash
+    trashed: list[tuple[int, str]] = field(default_factory=list)
     queued: list[WebhookDelivery] = field(default_factory=list)  # written by a rule (queue_rule_event): no snapshot yet
     # (ticket, side conversation, its message, started): desk.side_conversations' messages, agents' and third parties'
     sides: list[tuple[int, int, int, bool]] = field(default_factory=list)
@@ -220,7 +222,7 @@ class _Gathered:
 
     def __bool__(self) -> bool:
         return bool(self.created or self.changes or self.tags or self.messages or self.ratings or self.merged
-                    or self.queued or self.sides or self.entries)
+                    or self.queued or self.sides or self.entries or self.trashed)
 
 
 def _gathered(session: Session) -> _Gathered:
@@ -253,7 +255,8 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
             if row.ticket_id is not None and "ticket" not in (row.data or {}):
                 gathered.queued.append(row)
         elif isinstance(row, Ticket):
-            gathered.created.append(row.id)
+            if row.deleted_at is None:  # a blocked sender's ticket, stored deleted: no event (desk.trash)
+                gathered.created.append(row.id)
         elif isinstance(row, Message):
             gathered.messages.append((row.ticket_id, row.id, bool(row.internal)))
         elif isinstance(row, TicketTag):
@@ -278,6 +281,9 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
                 new = history.added[0] if history.added else None
                 seen = gathered.changes.setdefault(row.id, {})
                 seen[shown] = [seen[shown][0] if shown in seen else _json_value(old), _json_value(new)]
+            deleted = attributes.get_history(row, "deleted_at")
+            if deleted.has_changes():
+                gathered.trashed.append((row.id, "ticket.restored" if row.deleted_at is None else "ticket.deleted"))
             merged = attributes.get_history(row, "merged_into_id")
             if merged.added and merged.added[0] is not None:
                 gathered.merged.append((row.id, merged.added[0]))
@@ -331,6 +337,8 @@ def _before_commit(session: Session, snapshot: Snapshot | None = None) -> None:
         events.append(("csat.rated", ticket_id, {"survey": survey_id}))
     for source, target in gathered.merged:
         events.append(("ticket.merged", source, {"target": target}))
+    for ticket_id, kind in gathered.trashed:
+        events.append((kind, ticket_id, {}))
     for ticket_id, side_id, side_message_id, started in gathered.sides:
         events.append(("side_conversation.created" if started else "side_conversation.replied", ticket_id,
                        {"side_conversation": side_id, "side_message": side_message_id}))

@@ -430,6 +430,12 @@ class Settings:
         "Zendesk deletes suspended tickets after 14 (`kb worker`, or `kb mail held --purge` from cron)",
         parse=lambda raw: _positive_int("KB_HELD_MAIL_RETENTION_DAYS", raw),
     )
+    deleted_ticket_retention_days: int = setting(
+        30, "KB_DELETED_TICKET_RETENTION_DAYS",
+        "deleted tickets (and spam) are removed for good, with their messages and files, after this many days, as "
+        "Zendesk purges its deleted tickets after 30 (`kb worker`, or `kb tickets purge-deleted` from cron)",
+        parse=lambda raw: _positive_int("KB_DELETED_TICKET_RETENTION_DAYS", raw),
+    )
     idempotency_key_hours: int = setting(
         24, "KB_IDEMPOTENCY_KEY_HOURS",
         "an API POST's `Idempotency-Key` gives back its first answer to a retry for this many hours (as Stripe's 24), "

@@ -459,8 +459,14 @@ def bulk():
             desk.snoozes.snooze(ids, snooze_time(value, reader_zone()), current_user.id)
         elif action == "problem":  # a problem's number ("12" or "#12"): each checked ticket its incident
             desk.problems.link(ids, problem_number(value), current_user.id)
+        elif action == "spam":  # deleted as spam, each requester blocked (desk.trash)
+            desk.trash.delete(ids, acting(), spam=True)
+        elif action == "delete":  # a lead's or an admin's, as on the ticket page
+            if not current_user.is_lead:
+                abort(403)
+            desk.trash.delete(ids, acting())
         else:
-            raise InputError("action", N_("choose assign, solve, tag, due, team, snooze or problem"))
+            raise InputError("action", N_("choose assign, solve, tag, due, team, snooze, problem, spam or delete"))
     except InputError as error:
         flash(desk_error(error), "error")
         # The inbox after the error shows the same tickets checked and the same action and value.
@@ -1176,6 +1182,7 @@ from webapp import (  # noqa: E402,F401
     team_status_pages,
     ticket_field_pages,
     time_pages,
+    trash_pages,
     two_factor_pages,
     webhook_pages,
 )

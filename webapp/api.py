@@ -800,6 +800,25 @@ def list_customers():
     })
 
 
+@bp.get("/deleted_tickets")
+@limiter.limit(API_IP_LIMIT)
+@limiter.limit(API_BAD_TOKEN_LIMIT, deduct_when=refused)
+@limiter.limit(API_TOKEN_LIMIT, key_func=token_key)
+@token_required("tickets:deleted")
+def list_deleted_tickets():
+    """The deleted tickets (desk.trash; Zendesk's GET /api/v2/deleted_tickets), newest deletion first, 25 a page
+    (?page=, the one paging rule: webapp.paging), with who deleted each (an agent's id, None: the desk) and why
+    ("deleted" or "spam"). Every other route answers a deleted ticket as none (404). Reads only."""
+    found, paging = paged(state.desk().trash.deleted, CUSTOMER_PAGE)
+    return jsonify({
+        "deleted_tickets": [{
+            "id": t.id, "subject": t.subject, "requester": t.requester, "status": t.status, "reason": t.reason,
+            "deleted_at": as_utc(t.deleted_at).isoformat(), "deleted_by": t.deleted_by_id,
+        } for t in found.rows],
+        "total": found.total, "page": paging.number, "pages": paging.pages,
+    })
+
+
 @bp.get("/customers/<int:customer_id>")
 @limiter.limit(API_IP_LIMIT)
 @limiter.limit(API_BAD_TOKEN_LIMIT, deduct_when=refused)

@@ -308,6 +308,21 @@ def tickets_import(settings: Settings, path: Path) -> None:
     sys.exit(2 if report.errors else 0)
 
 
+@tickets.command("purge-deleted")
+@location_options
+def tickets_purge_deleted(settings: Settings) -> None:
+    """Remove for good the tickets deleted more than KB_DELETED_TICKET_RETENTION_DAYS ago, with their messages and
+    files (for cron; `kb worker` does it too)."""
+    from webapp.worker import purge_deleted_tickets
+
+    with open_desk(settings) as desk:
+        done = total = purge_deleted_tickets(desk, settings)
+        while done:  # bounded passes until nothing is left
+            done = purge_deleted_tickets(desk, settings)
+            total += done
+    click.echo(f"purged: {total} (tickets deleted more than {settings.deleted_ticket_retention_days} days ago)")
+
+
 from webapp.sync_commands import sync_command  # noqa: E402 - registered after the group exists
 
 main.add_command(sync_command, "sync")

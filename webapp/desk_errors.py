@@ -27,6 +27,7 @@ from webapp.formatting import isolate_filter, isolate_in_rtl, number_filter
 # missing). The msgid is the field's own name, so an English page reads exactly like `str(error)`;
 # the context keeps these one-word ids apart from the interface's other messages.
 FIELDS = {
+    "address": lazy_pgettext("desk field", "address or domain"),
     "action": lazy_pgettext("desk field", "action"),
     "agent": lazy_pgettext("desk field", "agent"),
     "available": lazy_pgettext("desk field", "availability"),

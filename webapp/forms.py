@@ -73,6 +73,9 @@ class ContactForm(LocalizedForm):
     search = HiddenField()
     # One random key per contact page: the same page sent twice (a double click, a resend) is one ticket.
     submission = HiddenField()
+    # The honeypot (contact.html): people never see it; a bot that fills it gets the thank-you, its ticket deleted
+    # as spam (nothing lost, nobody bothered).
+    website = StringField()
     # The customer's files (a screenshot, an invoice): read by webapp.attachments.request_files, checked by the
     # desk (clean_files), whose refusal names this field ("files").
     files = MultipleFileField()

@@ -443,9 +443,12 @@ def contact(lang: str):
                         **customer_form_files(files, "contact")), 503, {
                 "Retry-After": str(error.retry_after)}
         if ticket is not None:
+            spam = ticket.deleted_at is not None  # the honeypot, a blocked sender: the same thank-you, no page
             if created:  # not when this page was sent before (a double click, a resend): its ticket, said once
                 flash(gettext("We received your request. Your reference is %(reference)s.",
-                              reference=ticket.reference), "created")
+                              reference=ticket.reference), "ok" if spam else "created")
+            if spam:
+                return redirect(url_for("help.home", lang=lang))
             return redirect(url_for("help.ticket", lang=lang, reference=ticket.reference))
     return page("contact.html", lang, form=form, about=about, answer=contact_answer(form.search.data or "", lang),
                 topics=topics(lang), form_fields=fields_shown, kept_fields=kept_fields, field_errors=field_errors,
@@ -472,11 +475,12 @@ def contact_ticket(form: ContactForm, lang: str, files: Sequence[Upload], kept_f
                 external_id=key,
                 category=ticket_category(form.category.data),
                 fields={name: value for name, value in kept_fields.items() if value.strip()} or None,
+                spam=bool((form.website.data or "").strip()),
             ),
             files,
         ), True
     except DuplicateTicketError:
-        first = state.desk().tickets.by_external_id(key or "")
+        first = state.desk().tickets.by_external_id(key or "", with_deleted=True)  # spam sent twice too
         if first is None:
             raise
         return first, False

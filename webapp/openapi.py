@@ -653,6 +653,47 @@ OPENAPI: dict[str, Any] = {
                 },
             }
         },
+        "/api/v1/deleted_tickets": {
+            "get": {
+                "summary": "The deleted tickets and spam (the leads' Deleted tickets page), newest deletion first, "
+                           "25 a page",
+                "description": "Every other route answers a deleted ticket as none (404) and leaves it out of its "
+                               "lists. A `page` past the last answers the last page (`page` says which).",
+                "security": [{"bearer": []}],
+                "parameters": [
+                    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1},
+                     "description": "the page, from 1 (digits only; anything else is a 400 naming `page`)",
+                     "example": 1},
+                ],
+                "responses": {
+                    "200": _json("one page of deleted tickets", {
+                        "type": "object", "required": ["deleted_tickets", "total", "page", "pages"],
+                        "properties": {
+                            "deleted_tickets": {"type": "array", "items": {
+                                "type": "object",
+                                "required": ["id", "subject", "requester", "status", "reason", "deleted_at",
+                                             "deleted_by"],
+                                "properties": {
+                                    "id": {"type": "integer"}, "subject": {"type": "string"},
+                                    "requester": {"type": "string", "description": "the requester's email"},
+                                    "status": {"type": "string", "enum": list(TICKET_STATUSES),
+                                               "description": "as it was: a restore puts it back so"},
+                                    "reason": {"type": "string", "enum": ["deleted", "spam"]},
+                                    "deleted_at": {"type": "string", "format": "date-time"},
+                                    "deleted_by": {"type": "integer", "nullable": True,
+                                                   "description": "the agent's id; null: the desk (a blocked "
+                                                                  "sender's form ticket)"},
+                                }}},
+                            "total": {"type": "integer", "description": "deleted tickets in all"},
+                            "page": {"type": "integer", "description": "the page answered"},
+                            "pages": {"type": "integer", "description": "pages the list fills (at least 1)"},
+                        },
+                    }),
+                    "400": _error("`page` is not a whole number from 1"),
+                    **{code: TOKEN_ERRORS[code] for code in ("401", "429")},
+                },
+            }
+        },
         "/api/v1/customers/{customer_id}": {
             "get": {
                 "summary": "A customer as the agents' profile shows them: name, email, country, the agents' internal "

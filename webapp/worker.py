@@ -145,6 +145,17 @@ def held_mail_pass(ctx: WorkerContext) -> int:
     return purge_held_mail(ctx.desk, ctx.settings)
 
 
+def purge_deleted_tickets(desk: Desk, settings: Settings) -> int:
+    """One bounded pass of the deleted tickets' retention rule (desk.trash): what `kb worker` and
+    `kb tickets purge-deleted` run."""
+    return desk.trash.purge(dt.timedelta(days=settings.deleted_ticket_retention_days))
+
+
+def deleted_tickets_pass(ctx: WorkerContext) -> int:
+    """Deleted tickets past `KB_DELETED_TICKET_RETENTION_DAYS`: removed for good."""
+    return purge_deleted_tickets(ctx.desk, ctx.settings)
+
+
 def idempotency_keys_pass(ctx: WorkerContext) -> int:
     """Forget the API's Idempotency-Keys past `KB_IDEMPOTENCY_KEY_HOURS` (one bounded pass); an expired key is
     never answered from even before this runs (desk.idempotency)."""
@@ -209,6 +220,7 @@ JOBS: list[Job] = [
     Job("automations", automations_pass, every_s=60.0),  # indexed lookups per rule; none without rules
     Job("auto-assign", auto_assign_pass, every_s=15.0),  # one indexed lookup per team with a rule when none wait
     Job("held-mail", held_mail_pass, every_s=600.0),
+    Job("deleted-tickets", deleted_tickets_pass, every_s=600.0),  # one indexed lookup when none are due
     Job("idempotency-keys", idempotency_keys_pass, every_s=600.0),
     Job("audit", audit_pass, every_s=3600.0),
     Job("click-feedback", click_feedback_pass, every_s=60.0),  # a no-op while off or fresh

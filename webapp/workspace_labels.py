@@ -60,6 +60,7 @@ class ViewLabels:
             "metrics:read": gettext("The dashboard's figures"),
             "search": gettext("Search and read articles as an agent (internal ones included)"),
             "sync:read": gettext("The content sync's status"),
+            "tickets:deleted": gettext("List deleted tickets and spam (the leads' Deleted tickets page)"),
         }.get(key, key)
 
     def audit_action(self, key: str) -> str:
@@ -102,6 +103,9 @@ class ViewLabels:
             "side_conversation_reopened": gettext("Side conversation reopened"),
             "side_conversation_participants": gettext("Side conversation participants changed"),
             "time_entry_edited": gettext("Time entry edited"), "time_entry_deleted": gettext("Time entry deleted"),
+            "ticket_deleted": gettext("Ticket deleted"), "ticket_restored": gettext("Ticket restored"),
+            "ticket_purged": gettext("Ticket deleted permanently"), "sender_blocked": gettext("Sender blocked"),
+            "sender_unblocked": gettext("Sender unblocked"),
         }.get(key, key)
 
     def webhook_event(self, key: str) -> str:
@@ -117,7 +121,14 @@ class ViewLabels:
             "time_entry.created": gettext("Time is recorded on a ticket"),
             "time_entry.updated": gettext("A time entry is edited"),
             "time_entry.deleted": gettext("A time entry is deleted"),
+            "ticket.deleted": gettext("A ticket is deleted or marked as spam"),
+            "ticket.restored": gettext("A deleted ticket is restored"),
         }.get(key, key)
+
+    def deletion(self, key: str) -> str:
+        """A ticket's deletion history row (desk.models.DELETION_CHANGES), or a deleted ticket's reason."""
+        return {"deleted": gettext("deleted"), "spam": gettext("marked as spam"), "restored": gettext("restored"),
+                "not_spam": gettext("restored: not spam")}.get(key, key)
 
     def webhook_state(self, key: str) -> str:
         return {"pending": gettext("Waiting to be sent"), "delivered": gettext("Delivered"),

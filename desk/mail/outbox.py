@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from email import message_from_string
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from desk.database import Database
@@ -120,7 +120,11 @@ def deliver_pending(
     with db.session() as session:
         due = session.execute(
             select(OutboxMail.id, OutboxMail.next_attempt_at)
-            .where(OutboxMail.status == "queued", OutboxMail.next_attempt_at <= now)
+            .where(OutboxMail.status == "queued", OutboxMail.next_attempt_at <= now,
+                   # Mail about a deleted ticket waits (desk.trash): sent if it is restored, gone with its purge. The
+                   # rule on tickets makes this "its ticket is not deleted", one key lookup per queued mail.
+                   or_(OutboxMail.ticket_id.is_(None),
+                       select(Ticket.id).where(Ticket.id == OutboxMail.ticket_id).exists()))
             .order_by(OutboxMail.next_attempt_at, OutboxMail.id)
             .limit(limit)
         ).all()

@@ -35,6 +35,8 @@ TEMPLATES: dict[str, str] = {
     "daemon_sender": N_("sent by %(sender)s"),
     # A mail carrying a side conversation's token from someone not in it (desk.side_conversations).
     "side_stranger": N_("%(sender)s is not a participant of the side conversation it answers"),
+    # From an address or domain an agent blocked (desk.trash: "Mark as spam", the admin page's list).
+    "blocked_sender": N_("%(sender)s is a blocked sender"),
 }
 INPUT = "input"  # params: field, message, plural, values (an InputError's parts)
 TEXT = "text"  # params: text (an English sentence from before codes, or a code this version does not know)

@@ -31,6 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from desk.blocked import is_blocked
 from desk.ccs import cc_of, copy_from_mail, fill_name
 from desk.database import Database, StorageUnavailableError, lock_row
 from desk.mail.addresses import message_id_locals, message_ids, token_in_subject, tokens_in_addresses
@@ -230,6 +231,11 @@ class MailReceiver:
                 return Received("duplicate", seen.id, seen.ticket_id, why=MailReason("duplicate"))
             if session.scalar(select(SideMessage.id).where(SideMessage.mail_message_id == mail.message_id).limit(1)):
                 return Received("duplicate", why=MailReason("duplicate"))
+        if held is None and is_blocked(session, mail.from_address):
+            # Held, as every mail the desk does not take (recoverable: an agent's recovery stores it as any mail).
+            why = MailReason("blocked_sender", {"sender": mail.from_address[:320]})
+            row = self._inbound(session, mail, raw_path, size, transport, "rejected", recipients, why)
+            return Received("rejected", row.id, why=why)
         if mail.loop:
             why = MailReason("loop")
             row = self._inbound(session, mail, raw_path, size, transport, "loop", recipients, why, held=held)

@@ -241,7 +241,7 @@ def test_refusals_name_the_field_and_write_nothing(desk: Desk) -> None:
 def test_a_file_left_by_a_crash_after_the_commit_is_removed_by_the_purge_pass(desk: Desk,
                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     ids = populate(desk)
-    monkeypatch.setattr(type(desk.erasure), "_remove_files", lambda self, paths: 0)  # the process died here
+    monkeypatch.setattr(type(desk.erasure), "remove_files", lambda self, paths: 0)  # the process died here
     monkeypatch.setattr(type(desk.held_mail), "remove_originals", lambda self, rows: 0)
     desk.erasure.erase(ids["customer"], EMAIL)
     assert files_holding(desk.settings.data_dir, MARK)

@@ -74,7 +74,7 @@ def test_no_endpoint_no_rows_and_the_address_rule(desk: Desk) -> None:
         assert refused.value.field == "url", url
     assert public_addresses("http://127.0.0.1:8080/x", allow_private=True) == ("127.0.0.1", 8080, ["127.0.0.1"])
     with pytest.raises(InputError) as events:
-        desk.webhooks.create("crm", "http://127.0.0.1:9/x", ["ticket.deleted"])
+        desk.webhooks.create("crm", "http://127.0.0.1:9/x", ["ticket.exploded"])
     assert events.value.field == "events"
 
 

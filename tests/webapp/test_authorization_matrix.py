@@ -179,7 +179,18 @@ RULES: dict[tuple[str, str], str] = {
     ("agent.delete_tag_post", "POST"): ADMIN,
     ("agent.team_status_page", "GET"): ADMIN,  # leads and admins (a lead's access is in test_team_status_pages)
     ("agent.team_status_away", "POST"): ADMIN,
+    # Deleting tickets (webapp/trash_pages.py): leads and admins delete and restore (ADMIN here: a plain agent's 403;
+    # a lead's access is in test_trash_pages); any working agent marks spam; blocked senders and purging: admins.
+    ("agent.delete_ticket", "POST"): ADMIN,
+    ("agent.deleted_tickets", "GET"): ADMIN,
+    ("agent.restore_ticket", "POST"): ADMIN,
+    ("agent.purge_ticket", "POST"): ADMIN,
+    ("agent.spam_ticket", "POST"): WORKER,
+    ("agent.blocked_senders", "GET"): ADMIN,
+    ("agent.block_sender", "POST"): ADMIN,
+    ("agent.unblock_sender", "POST"): ADMIN,
     ("metrics_api.figures", "GET"): TOKEN,
+    ("api.list_deleted_tickets", "GET"): TOKEN,
     # The help widget (on in this app): public pages for another site's frame; no session, its own token on posts.
     ("widget.script", "GET"): PUBLIC,
     ("widget.home", "GET"): PUBLIC,
@@ -266,7 +277,7 @@ def matrix_app(indexed: Engine) -> tuple[Flask, dict[str, str], dict[str, str]]:
               "name": "gaps", "filename": "site.css", "category": "returns", "attachment_id": "1",
               "signed": "not-a-signed-link", "token": "not-a-survey-token", "notice_id": "1", "inbound_id": "1",
               "number": "1", "key": "reason", "organization_id": "1",
-              "passkey_id": "1", "side_id": "1", "message_id": "1", "entry_id": "1"}
+              "passkey_id": "1", "side_id": "1", "message_id": "1", "entry_id": "1", "blocked_id": "1"}
     return app, tokens, values
 
 
