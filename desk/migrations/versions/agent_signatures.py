@@ -22,8 +22,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # batch: SQLite drops a column by copying the table
-    with op.batch_alter_table("messages") as batch:
-        batch.drop_column("signature")
-    with op.batch_alter_table("agents") as batch:
-        batch.drop_column("signatures")
+    # In place (SQLite 3.35+ drops a plain column itself): a batch copy of `agents` or `messages` drops the table,
+    # which SQLite's foreign keys refuse once other rows (saved views, attachments) point at it.
+    op.drop_column("messages", "signature")
+    op.drop_column("agents", "signatures")
