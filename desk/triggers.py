@@ -156,8 +156,9 @@ class Triggers:
     @cached_property
     def uses_fields(self) -> bool:
         """Whether any rule reads or sets a custom field (else no rule needs the ticket's values read)."""
-        return any(rule.actions.set_fields or any(isinstance(v, FieldCondition) for c in (rule.conditions, *rule.any)
-                                                  for v in c.values()) for rule in self.rules)
+        return any(rule.actions.set_fields or any(isinstance(v, FieldCondition) and not v.customer
+                                                  for c in (rule.conditions, *rule.any) for v in c.values())
+                   for rule in self.rules)
 
     @cached_property
     def uses_customer_fields(self) -> bool:
