@@ -27,6 +27,7 @@ from desk.models import OutboxMail, Ticket, TicketAssigneeChange, TicketTeamChan
 from desk.tickets import NewTicket
 from desk.triggers import DESK_VOCABULARY
 from kb import triggers as kb_triggers
+from kb.customer_fields import CustomerFields
 from kb.settings import Settings
 from kb.triggers import TriggerError, parse_triggers
 from tests.conftest import database_at, database_url_for_tests, migrate
@@ -281,7 +282,8 @@ def test_the_shipped_demo_file_loads_and_its_rules_are_checked() -> None:
     uncommented = "\n".join(line.removeprefix("# ") for line in text.splitlines()
                             if line.startswith(("# - ", "#   ")))
     rules = parse_triggers(uncommented, teams=("ksa", "uae"), macro_keys=kb_triggers.macro_keys(ROOT / "content"),
-                           languages=("en", "ar"))
+                           languages=("en", "ar"),  # its customer-field rule (VIP customers first) checked too
+                           customer_fields=CustomerFields.load(ROOT / "content", ("en", "ar")))
     assert len(rules) >= 2 and parse_triggers(text) == ()
 
 
