@@ -23,10 +23,10 @@ from desk.models import utcnow
 from desk.tickets import NewTicket
 from kb.customer_fields import CUSTOMER_FIELDS_FILE
 from kb.settings import Settings
-from kb.triggers import TRIGGERS_FILE, TriggerError
+from kb.triggers import TRIGGERS_FILE
 from tests.conftest import database_url_for_tests
 from tests.desk.test_rules_reload import reloading_desk
-from tests.desk.test_triggers import content, trigger_rows
+from tests.desk.test_triggers import content, refused_at_start_and_by_lint, trigger_rows
 from tests.webapp.light_app import light_settings  # noqa: F401
 from tests.webapp.test_customer_fields import FIELDS, app, signed_in  # noqa: F401
 from webapp.cli import main
@@ -103,16 +103,7 @@ def test_a_reply_macro_fills_the_customer_placeholders(tmp_path: Path) -> None:
 ])
 def test_a_bad_customer_condition_stops_the_desk_and_kb_lint_names_file_and_line(tmp_path: Path, rules: str,
                                                                                   line: int, where: str) -> None:
-    desk = open_desk(tmp_path, rules)
-    try:
-        with pytest.raises(TriggerError, match=rf"_triggers\.yml:{line}: {where}"):
-            _ = desk.tickets
-    finally:
-        desk.close()
-    result = CliRunner().invoke(main, ["lint", "--content", str(tmp_path / "content")])
-    assert result.exit_code == 1
-    assert any(f"_triggers.yml:{line}:1: error: " in out and "[trigger-file]" in out
-               for out in result.output.splitlines()), result.output
+    refused_at_start_and_by_lint(open_desk(tmp_path, rules), tmp_path / "content", line, where)
 
 
 def test_kb_lint_refuses_a_placeholder_of_no_customer_field_with_its_line(tmp_path: Path) -> None:
