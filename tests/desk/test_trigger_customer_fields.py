@@ -136,6 +136,14 @@ def test_a_reload_naming_an_unknown_customer_field_keeps_the_last_good_rules(tmp
         assert "_triggers.yml:3: trigger 1 (VIP).if.customer.tier: no customer field 'tier'" in str(desk.rules_problem)
         ticket = desk.tickets.create(NewTicket(email="vip@example.com", subject="Order", body="Late", lang="en"))
         assert trigger_rows(desk, ticket.id) == [("VIP", "add_tags", "vip")]  # the last good rule still runs
+        # The customer fields file losing the field a rule names is refused the same way.
+        (desk.settings.content_dir / TRIGGERS_FILE).write_text(good, encoding="utf-8")
+        assert desk.follow_rules() and desk.rules_problem is None
+        without_vip = FIELDS.replace("- key: vip\n  type: checkbox\n", "- key: vip_until\n  type: date\n")
+        (desk.settings.content_dir / CUSTOMER_FIELDS_FILE).write_text(without_vip, encoding="utf-8")
+        assert not desk.follow_rules()
+        assert "if.customer.vip: no customer field 'vip'" in str(desk.rules_problem)
+        assert desk.customer_fields.get("vip") is not None  # the last good fields too
     finally:
         desk.close()
 
