@@ -116,11 +116,10 @@ class Automations:
         return select(Ticket.id, at).where(and_(*where)).order_by(Ticket.id).limit(limit)
 
     def _values(self, ticket: Ticket) -> dict[str, str]:
-        """The ticket's custom field values, read only when a rule reads or sets one (desk.ticket_fields)."""
-        from desk.ticket_fields import values_in  # desk.ticket_fields imports desk.tickets, which imports triggers
-
+        """The ticket's custom field values and its customer's, read only when a rule reads or sets one
+        (Triggers.facts)."""
         session = object_session(ticket)
-        return values_in(session, ticket.id) if self.triggers.uses_fields and session is not None else {}
+        return self.triggers.facts(session, ticket) if session is not None else {}
 
     def _due(self, rule: Trigger, ticket: Ticket, start: datetime, now: datetime) -> bool:
         """The Python half of the check: every condition on the ticket as it is now, and the time elapsed."""

@@ -148,7 +148,7 @@ class Desk:
                           "; ".join(map(str, read.problems)))
                 return False
             hours, fields = read.hours, read.fields
-            triggers = Triggers(read.triggers, hours, self.settings.content_dir)
+            triggers = Triggers(read.triggers, hours, self.settings.content_dir, read.customer_fields)
             fresh = copy.copy(self)  # the same database and parts, but its own attributes
             fresh.__dict__.update(hours=hours, fields=fields, customer_fields=read.customer_fields, triggers=triggers)
             for name in RULE_PARTS[RULES_READ:]:
@@ -166,15 +166,15 @@ class Desk:
     def triggers(self) -> Triggers:
         """content/_triggers.yml checked against this desk's teams, macros and agents: a wrong file stops the desk at
         start (TriggerError naming the file, line and field), since building `tickets` builds this."""
-        return self._triggers(self.hours, self.fields)
+        return self._triggers(self.hours, self.fields, self.customer_fields)
 
-    def _triggers(self, hours: BusinessHours, fields: TicketFields) -> Triggers:
-        """The triggers file checked against `hours`' teams, `fields`, the macros and (read now) the agents and
-        webhooks."""
+    def _triggers(self, hours: BusinessHours, fields: TicketFields, customer_fields: CustomerFields) -> Triggers:
+        """The triggers file checked against `hours`' teams, the ticket and customer fields, the macros and (read
+        now) the agents and webhooks."""
         emails, hooks = desk_names(self.db)
         rules: tuple[Trigger, ...] = load_triggers(self.settings.content_dir, hours, self.settings.languages, emails,
-                                                   hooks, fields)
-        return Triggers(rules, hours, self.settings.content_dir)
+                                                   hooks, fields, customer_fields)
+        return Triggers(rules, hours, self.settings.content_dir, customer_fields)
 
     @cached_property
     def automations(self) -> Automations:

@@ -55,9 +55,9 @@ def read_rules(settings: Settings, names: Names | None) -> RulesRead:
     fields = _read(lambda: TicketFields.load(content, languages), content / FIELDS_FILE, problems)
     customer_fields = _read(lambda: CustomerFields.load(content, languages), content / CUSTOMER_FIELDS_FILE, problems)
     triggers = None
-    if hours is not None and fields is not None:
+    if hours is not None and fields is not None and customer_fields is not None:
         emails, hooks = names if names is not None else (None, None)
-        triggers = _read(lambda: load_triggers(content, hours, languages, emails, hooks, fields),
+        triggers = _read(lambda: load_triggers(content, hours, languages, emails, hooks, fields, customer_fields),
                          content / TRIGGERS_FILE, problems)
     return RulesRead(hours, fields, customer_fields, triggers, tuple(problems))
 

@@ -44,7 +44,7 @@ from desk.name_keys import mixed_script_word, name_key, tidy_name
 from desk.tags import clean_tag
 from desk.tickets import MAX_ROW_ID, InputError, agent_row, plain_text, row_by_id, ticket_number
 from desk.translatable import N_
-from kb.customer_fields import CustomerFields
+from kb.customer_fields import CUSTOMER_PREFIX, CustomerFields  # a customer field's filter: `fields` under it
 from kb.ticket_fields import FieldSet, FieldValueError, TicketFields
 
 MAX_NAME = SAVED_VIEW_NAME
@@ -52,7 +52,6 @@ MAX_Q = 200
 SHARERS = ("lead", "admin")
 FILTERABLE = ("dropdown", "checkbox")  # the field types the inbox filters by (its selects)
 FIELD_PREFIX = "field."
-CUSTOMER_PREFIX = "customer."  # a customer field's filter (desk.customer_fields), kept in `fields` under this prefix
 
 
 @dataclass(frozen=True)

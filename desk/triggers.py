@@ -51,6 +51,8 @@ from desk.models import (
     TicketTriggerChange,
 )
 from desk.ticket_search import fold_for_search
+from kb.customer_fields import CUSTOMER_PREFIX, CustomerFields
+from kb.customer_fields import placeholder_values as customer_placeholders
 from kb.macros import Macro, MacroLibrary, placeholder_values
 from kb.tag_rule import folded_tag, is_tag
 from kb.ticket_fields import TicketFields
@@ -77,10 +79,11 @@ class Event:
 
 def load_triggers(content_dir: Path, hours: BusinessHours, languages: tuple[str, ...],
                   agent_emails: set[str] | None = None, webhook_names: set[str] | None = None,
-                  fields: TicketFields | None = None) -> tuple[Trigger, ...]:
+                  fields: TicketFields | None = None,
+                  customer_fields: CustomerFields | None = None) -> tuple[Trigger, ...]:
     """The content folder's rules (triggers and automations), checked against this desk: its teams, its macros, its
-    ticket fields, and (when given) its agents' emails and its outbound webhooks' names. A wrong file raises
-    TriggerError naming the file, line and field."""
+    ticket and customer fields, and (when given) its agents' emails and its outbound webhooks' names. A wrong file
+    raises TriggerError naming the file, line and field."""
     path = content_dir / TRIGGERS_FILE
     if not path.exists():
         return ()
@@ -88,7 +91,8 @@ def load_triggers(content_dir: Path, hours: BusinessHours, languages: tuple[str,
         text = rule_file_text(path)
     except UnicodeDecodeError:
         raise TriggerError(str(path), 1, "file", "not UTF-8 text") from None
-    rules = parse_triggers(text, str(path), tuple(hours.teams), macro_keys(content_dir), languages, fields)
+    rules = parse_triggers(text, str(path), tuple(hours.teams), macro_keys(content_dir), languages, fields,
+                           customer_fields)
     if agent_emails is not None:
         for number, rule in enumerate(rules, 1):
             email = rule.actions.assignee
@@ -111,10 +115,12 @@ def _contains(text: str, phrase: str) -> bool:
 
 
 class Triggers:
-    def __init__(self, rules: tuple[Trigger, ...], hours: BusinessHours, content_dir: Path) -> None:
+    def __init__(self, rules: tuple[Trigger, ...], hours: BusinessHours, content_dir: Path,
+                 customer_fields: CustomerFields | None = None) -> None:
         self.rules = rules
         self.hours = hours
         self.content_dir = content_dir
+        self.customer_fields = customer_fields or CustomerFields()  # the macros' `customer.<key>` placeholders
         self._macros = MacroLibrary(content_dir)  # read again only when a macro file changes, not at every firing
         # The phrases of each rule's `text`, folded once as the inbox's search folds (desk.ticket_search).
         self._folded = {id(c): tuple(fold_for_search(p) for p in c["text"])  # type: ignore[attr-defined]
@@ -133,10 +139,8 @@ class Triggers:
             return fired
         session.flush()  # the ticket's id for the history rows, and its column defaults (status) to match on
         text = fold_for_search(f"{ticket.subject}\n{event.text}")
-        from desk.ticket_fields import values_in  # desk.ticket_fields imports desk.tickets, which imports this
-
-        # The ticket's custom field values, read once and kept as the rules' set_fields leave them.
-        values = values_in(session, ticket.id) if self.uses_fields else {}
+        # The ticket's custom field values and its customer's, read once and kept as the rules' set_fields leave them.
+        values = self.facts(session, ticket)
         organization = self.organization_of(session, ticket)
         for rule in self.rules:
             if event.kind not in rule.events:
@@ -152,12 +156,31 @@ class Triggers:
     @cached_property
     def uses_fields(self) -> bool:
         """Whether any rule reads or sets a custom field (else no rule needs the ticket's values read)."""
-        return any(rule.actions.set_fields or any(isinstance(v, FieldCondition) for c in (rule.conditions, *rule.any)
-                                                  for v in c.values()) for rule in self.rules)
+        return any(rule.actions.set_fields or any(isinstance(v, FieldCondition) and not v.customer
+                                                  for c in (rule.conditions, *rule.any) for v in c.values())
+                   for rule in self.rules)
+
+    @cached_property
+    def uses_customer_fields(self) -> bool:
+        """Whether any rule has a `customer.<key>` condition (else no rule needs the customer's values read)."""
+        return any(isinstance(v, FieldCondition) and v.customer for rule in self.rules
+                   for c in (rule.conditions, *rule.any) for v in c.values())
+
+    def facts(self, session: Session, ticket: Ticket) -> dict[str, str]:
+        """What the rules' field conditions read, in the caller's transaction: the ticket's custom field values (when
+        a rule reads or sets one) and its customer's, keyed `customer.<key>` (when a rule reads one): a query each,
+        whatever the number of rules."""
+        from desk.field_values import CUSTOMER_VALUES, values_in  # imports desk.tickets, which imports this module
+
+        values = values_in(session, ticket.id) if self.uses_fields else {}
+        if self.uses_customer_fields and ticket.customer_id is not None:
+            values.update({CUSTOMER_PREFIX + key: value
+                           for key, value in values_in(session, ticket.customer_id, CUSTOMER_VALUES).items()})
+        return values
 
     @staticmethod
     def _field_holds(condition: FieldCondition, values: Mapping[str, str]) -> bool:
-        have = values.get(condition.key)
+        have = values.get(condition.name)
         if have is None:
             return False
         if condition.contains:
@@ -177,7 +200,8 @@ class Triggers:
     def holds(self, conditions: Mapping[str, object], ticket: Ticket, text: str, now: datetime,
               values: Mapping[str, str] | None = None, organization: str = "") -> bool:
         """Whether every condition of `conditions` holds for `ticket` now (`text`: the event's folded words; `values`:
-        its custom field values, needed only when a condition reads one; `organization`: `organization_of`'s)."""
+        its custom field values and its customer's (`facts`), needed only when a condition reads one; `organization`:
+        `organization_of`'s)."""
         team_key = self.hours.team_key(ticket.team)
         words = {"lang": ticket.lang, "channel": ticket.channel, "category": ticket.category, "team": team_key,
                  "priority": ticket.priority, "status": ticket.status, "organization": organization,
@@ -268,7 +292,7 @@ class Triggers:
             # rule's reply when it sends one (one mail, not two), else in a "solved" mail of its own.
             survey = store._set_status(ticket, actions.status, now, None, name)
         if actions.note is not None:
-            body = self._values_rendered(actions.note, ticket)
+            body = self._values_rendered(session, actions.note, ticket)
             ticket.messages.append(Message(author="agent", agent_id=None, body=body, internal=True, created_at=now))
             note("note", None, body)
         if actions.set_fields:
@@ -298,15 +322,21 @@ class Triggers:
                 note("webhook_skipped", None, actions.notify_webhook)
         ticket.updated_at = now
 
-    def _values(self, ticket: Ticket) -> dict[str, str]:
-        """The macros' placeholders for a trigger: no agent writes, so `agent.name` is the ticket's team."""
-        customer = ticket.customer
-        return placeholder_values(customer.name or "" if customer else "", customer.email if customer else "",
-                                  ticket.reference, ticket.subject, self.hours.team(ticket.team).name)
+    def _values(self, session: Session, ticket: Ticket) -> dict[str, str]:
+        """The macros' placeholders for a trigger: no agent writes, so `agent.name` is the ticket's team; the customer
+        fields' (read now, in this transaction, when the file has any) in the ticket's language."""
+        from desk.field_values import CUSTOMER_VALUES, values_in  # imports desk.tickets, which imports this module
 
-    def _values_rendered(self, text: str, ticket: Ticket) -> str:
+        customer = ticket.customer
+        stored = (values_in(session, customer.id, CUSTOMER_VALUES)
+                  if customer is not None and self.customer_fields.fields else {})
+        return placeholder_values(customer.name or "" if customer else "", customer.email if customer else "",
+                                  ticket.reference, ticket.subject, self.hours.team(ticket.team).name,
+                                  customer_placeholders(self.customer_fields, stored, ticket.lang))
+
+    def _values_rendered(self, session: Session, text: str, ticket: Ticket) -> str:
         macro = Macro(key="", lang="", path="", title="", body=text, body_line=1)
-        return macro.render(self._values(ticket))
+        return macro.render(self._values(session, ticket))
 
     def _reply(self, session: Session, store: TicketStore, ticket: Ticket, rule: Trigger, now: datetime,
                note: object, survey: CsatSurvey | None) -> bool:
@@ -331,8 +361,8 @@ class Triggers:
                         ticket.id)
             note("reply_skipped", None, f"{ticket.lang}/{key}")
             return False
-        message = Message(author="agent", agent_id=None, body=macro.render(self._values(ticket)), created_at=now,
-                          channel="email")
+        message = Message(author="agent", agent_id=None, body=macro.render(self._values(session, ticket)),
+                          created_at=now, channel="email")
         ticket.messages.append(message)
         add_tags(ticket, [tag for tag in map(folded_tag, macro.add_tags) if is_tag(tag)])
         # The rule's own status wins over its macro's: "remind and solve" ends solved, not back in pending.

@@ -14,6 +14,11 @@ actions applied when the reply is sent:
     Hello {{ customer.name }}, your refund for request {{ ticket.reference }} ...
     {{ agent.name }}
 
+Each customer field (kb.customer_fields, content/_customer_fields.yml) is a placeholder too, `{{ customer.<key> }}`
+(Zendesk's `{{ticket.requester.custom_fields.<key>}}`): filled with the ticket's customer's value as agents see it, in
+the ticket's language (a dropdown's label, a checkbox's yes or no; no value: empty). A key the file lacks is lint's
+`unknown-placeholder`; a field keyed `name` or `first_name` is the built-in placeholder's, not the field's.
+
 The file name (without .md) is the macro's key; the same key in each shipped language is one macro
 in translation (`kb lint` warns when a language lacks it). The body is the reply's plain text, as
 the agent would type it: no Markdown rendering. Placeholders outside PLACEHOLDERS are errors, so a
@@ -30,10 +35,11 @@ from typing import Any
 
 from kb.articles import ArticleError, decode_article_bytes, front_matter_lines, parse_front_matter
 from kb.bidi_text import without_bidi_controls
+from kb.customer_fields import CUSTOMER_PREFIX, file_customer_fields
 from kb.message_text import first_name
 from kb.name_fold import mixed_script_word
 from kb.tag_rule import MAX_TAG, folded_tag, is_tag
-from kb.ticket_fields import FieldValueError, TicketFields
+from kb.ticket_fields import FieldSet, FieldValueError, TicketFields
 from kb.yaml_lines import FileLineError
 
 MACROS_DIR = "_macros"
@@ -81,11 +87,20 @@ class Macro:
         return _PLACEHOLDER.sub(lambda m: without_bidi_controls(values.get(m.group(1), m.group(0))), self.body)
 
 
+def placeholder_names(customer_fields: FieldSet | None = None) -> tuple[str, ...]:
+    """The placeholders a macro may use: PLACEHOLDERS and each customer field's `customer.<key>`."""
+    added = (CUSTOMER_PREFIX + key for key in (customer_fields.keys if customer_fields else ()))
+    return PLACEHOLDERS + tuple(name for name in added if name not in PLACEHOLDERS)
+
+
 def placeholder_values(customer_name: str, customer_email: str, reference: str, subject: str,
-                       agent_name: str) -> dict[str, str]:
-    """Each of PLACEHOLDERS' values for one ticket: the agent's macro box and a trigger's reply or note fill them
-    alike (a nameless customer is called by their email; the first name is the name's first word)."""
-    return {"customer.name": customer_name or customer_email, "customer.first_name": first_name(customer_name),
+                       agent_name: str, customer_values: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Each placeholder's value for one ticket: the agent's macro box and a trigger's reply or note fill them
+    alike (a nameless customer is called by their email; the first name is the name's first word).
+    `customer_values`: the customer fields' placeholders (kb.customer_fields.placeholder_values); a field keyed like
+    a built-in one does not replace it."""
+    return {**(customer_values or {}),
+            "customer.name": customer_name or customer_email, "customer.first_name": first_name(customer_name),
             "ticket.reference": reference, "ticket.subject": subject, "agent.name": agent_name}
 
 
@@ -195,7 +210,8 @@ class MacroProblem:
 
 
 def lint_macros(content_dir: Path, languages: tuple[str, ...]) -> list[MacroProblem]:
-    """Rules (kb lint ids): macro-front-matter (error), unknown-placeholder (error), macro-tag (error: an
+    """Rules (kb lint ids): macro-front-matter (error), unknown-placeholder (error: not in PLACEHOLDERS nor a
+    customer field's `customer.<key>`), macro-tag (error: an
     add_tags value the desk refuses at send time, kb.tag_rule), macro-fields (error: a set_fields key the fields file
     lacks or a value its field refuses), macro-lang-folder (error: a folder that is not a
     shipped language), missing-macro-translation (warning)."""
@@ -204,6 +220,7 @@ def lint_macros(content_dir: Path, languages: tuple[str, ...]) -> list[MacroProb
         fields = TicketFields.load(content_dir, languages)
     except (ValueError, OSError):  # a wrong fields file is its own problem (rule ticket-fields)
         fields = TicketFields()
+    known = placeholder_names(file_customer_fields(content_dir, languages))
     keys: dict[str, set[str]] = {}
     paths: dict[tuple[str, str], str] = {}
     for path in iter_macro_paths(content_dir):
@@ -221,9 +238,10 @@ def lint_macros(content_dir: Path, languages: tuple[str, ...]) -> list[MacroProb
             problems.append(MacroProblem(error.path, error.line, "error", error.rule, error.message))
             continue
         for name, line in macro.placeholders():
-            if name not in PLACEHOLDERS:
+            if name not in known:
                 problems.append(MacroProblem(relative, line, "error", "unknown-placeholder",
-                                             f"unknown placeholder {{{{ {name} }}}}; known: {', '.join(PLACEHOLDERS)}"))
+                                             f"unknown placeholder {{{{ {name} }}}}; known: {', '.join(known)} "
+                                             f"(customer.<key>: a field of content/_customer_fields.yml)"[:400]))
         for tag in macro.add_tags:
             if not is_tag(folded_tag(tag)):
                 problems.append(MacroProblem(relative, macro.add_tags_line, "error", "macro-tag",

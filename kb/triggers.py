@@ -31,6 +31,10 @@ contains one of the words (folded as `text` is); the action `set_fields: {key: v
 Both are checked against the fields file: an unknown key or a value the field refuses names `if.field.<key>` or
 `then.set_fields.<key>`.
 
+Customer fields (kb.customer_fields, Zendesk's user-field conditions): a condition `customer.<key>` holds when the
+ticket's customer's value is one of those given, matched as `field.<key>` is ("VIP customers go to the priority
+team": `if: {customer.vip: true}`); checked against content/_customer_fields.yml (`if.customer.<key>`).
+
 The file is read at start, and again when it changes (desk.desk's `follow_rules`). The absent file is no
 triggers.
 """
@@ -42,10 +46,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kb.customer_fields import CUSTOMER_FIELDS_FILE, CUSTOMER_PREFIX, CustomerFields, file_customer_fields
 from kb.macros import iter_macro_paths
 from kb.name_fold import mixed_script_word
 from kb.tag_rule import MAX_TAG, folded_tag, is_tag
-from kb.ticket_fields import FieldValueError, TicketFields
+from kb.ticket_fields import FIELDS_FILE, FieldSet, FieldValueError, TicketFields
 from kb.yaml_lines import FileLineError, LineMap, YamlSyntaxError, load_lines, rule_file_text
 
 TRIGGERS_FILE = "_triggers.yml"
@@ -111,11 +116,17 @@ class Since:
 @dataclass(frozen=True)
 class FieldCondition:
     """`field.<key>`: the ticket's value is one of `values` (stored form), or (`contains`, a text field) holds one of
-    them as whole words, folded by the desk."""
+    them as whole words, folded by the desk; `customer.<key>` (`customer`): the ticket's customer's value."""
 
     key: str
     values: frozenset[str]
     contains: bool = False
+    customer: bool = False
+
+    @property
+    def name(self) -> str:
+        """The condition as written, and the key of its value in the desk's facts about a ticket."""
+        return CUSTOMER_PREFIX + self.key if self.customer else self.key
 
 
 @dataclass(frozen=True)
@@ -170,18 +181,22 @@ def _one_of(value: object, allowed: Collection[str], path: str, line: int, at: s
 
 class _Reader:
     def __init__(self, path: str, teams: Collection[str] | None, macro_keys: Collection[str] | None,
-                 languages: Collection[str] | None, fields: TicketFields | None = None) -> None:
+                 languages: Collection[str] | None, fields: TicketFields | None = None,
+                 customer_fields: CustomerFields | None = None) -> None:
         self.path, self.teams, self.macro_keys, self.languages = path, teams, macro_keys, languages
         self.fields = fields or TicketFields()
+        self.customer_fields = customer_fields or CustomerFields()
 
-    def field_condition(self, key: str, value: object, line: int, at: str) -> FieldCondition:
-        field = self.fields.get(key)
+    def field_condition(self, key: str, value: object, line: int, at: str, customer: bool = False) -> FieldCondition:
+        fields: FieldSet = self.customer_fields if customer else self.fields
+        field = fields.get(key)
         if field is None:
-            raise self.error(line, at, f"no ticket field {key!r} in content/_ticket_fields.yml (fields: "
-                                       f"{', '.join(self.fields.keys) or '-'})"[:300])
+            kind, file = ("customer", CUSTOMER_FIELDS_FILE) if customer else ("ticket", FIELDS_FILE)
+            raise self.error(line, at, f"no {kind} field {key!r} in content/{file} (fields: "
+                                       f"{', '.join(fields.keys) or '-'})"[:300])
         values = value if isinstance(value, list) else [value]
         if field.type == "text":
-            return FieldCondition(key, _words(value, self.path, line, at), contains=True)
+            return FieldCondition(key, _words(value, self.path, line, at), contains=True, customer=customer)
         stored = set()
         for raw in values:
             try:
@@ -193,7 +208,7 @@ class _Reader:
             stored.add(normalised)
         if not stored:
             raise self.error(line, at, "expected a value or a list of values")
-        return FieldCondition(key, frozenset(stored))
+        return FieldCondition(key, frozenset(stored), customer=customer)
 
     def field_values(self, raw: object, line: int, at: str) -> tuple[tuple[str, str | None], ...]:
         """`set_fields`/a macro's: {key: value}, each checked against the fields file (null clears one)."""
@@ -228,6 +243,9 @@ class _Reader:
             if isinstance(key, str) and key.startswith(FIELD_CONDITION):
                 found[key] = self.field_condition(key[len(FIELD_CONDITION):], value, here, name)
                 continue
+            if isinstance(key, str) and key.startswith(CUSTOMER_PREFIX):
+                found[key] = self.field_condition(key[len(CUSTOMER_PREFIX):], value, here, name, customer=True)
+                continue
             if key in TIME_CONDITIONS and timed:
                 if "since" in found:
                     raise self.error(here, name, "one time condition per automation (hours_since or "
@@ -240,7 +258,7 @@ class _Reader:
                 raise self.error(here, name, "an automation (on: schedule) has no event to bring words: no `text`")
             if key not in CONDITION_KEYS:
                 raise self.error(here, name, f"unknown condition; use {', '.join(CONDITION_KEYS)}, "
-                                             f"{FIELD_CONDITION}<key>")
+                                             f"{FIELD_CONDITION}<key>, {CUSTOMER_PREFIX}<key>")
             if key == "business_hours":
                 found[key] = _one_of(value, ("in", "out"), self.path, here, name)
             elif key == "assigned":
@@ -366,10 +384,11 @@ def field_values(raw: object, fields: TicketFields, error: Any, line: int, at: s
 def parse_triggers(text: str, path: str = TRIGGERS_FILE, teams: Collection[str] | None = None,
                    macro_keys: Collection[str] | None = None,
                    languages: Collection[str] | None = None,
-                   fields: TicketFields | None = None) -> tuple[Trigger, ...]:
+                   fields: TicketFields | None = None,
+                   customer_fields: CustomerFields | None = None) -> tuple[Trigger, ...]:
     """The rules of a triggers file's text, in file order; a wrong one raises TriggerError naming the file, line and
     field. `teams` and `macro_keys` (None: not checked) are what an action may name; `fields` (none: no field) what
-    a `field.<key>` condition and `set_fields` may name."""
+    a `field.<key>` condition and `set_fields` may name, `customer_fields` (none: no field) a `customer.<key>`."""
     try:
         raw = load_lines(text)
     except YamlSyntaxError as exc:
@@ -378,7 +397,7 @@ def parse_triggers(text: str, path: str = TRIGGERS_FILE, teams: Collection[str] 
         return ()
     if not isinstance(raw, list):
         raise TriggerError(path, 1, "triggers", "expected a list of rules, each with name, on, if and then")
-    reader = _Reader(path, teams, macro_keys, languages, fields)
+    reader = _Reader(path, teams, macro_keys, languages, fields, customer_fields)
     rules = tuple(reader.rule(number, rule) for number, rule in enumerate(raw, 1))
     seen: dict[str, int] = {}
     for rule in rules:
@@ -423,7 +442,8 @@ def lint_triggers(content_dir: Path, languages: Collection[str]) -> list[Trigger
         return []
     try:
         parse_triggers(rule_file_text(path), TRIGGERS_FILE, file_teams(content_dir),
-                       macro_keys(content_dir), languages, file_fields(content_dir, languages))
+                       macro_keys(content_dir), languages, file_fields(content_dir, languages),
+                       file_customer_fields(content_dir, tuple(languages)))
     except TriggerError as error:
         return [error]
     except UnicodeDecodeError:

@@ -34,7 +34,7 @@ from desk.inbox import SORTS, VIEWS, InboxQuery
 from desk.mail.attachments import Upload
 from desk.models import LEAD_ROLES, PRIORITIES, TICKET_STATUSES, WORKING_ROLES, Agent, Ticket, as_utc, utcnow
 from desk.problems import problem_number
-from desk.saved_views import CUSTOMER_PREFIX, FIELD_PREFIX, FILTERABLE, MAX_NAME, SHARERS
+from desk.saved_views import FIELD_PREFIX, FILTERABLE, MAX_NAME, SHARERS
 from desk.side_conversations import with_history
 from desk.signatures import MAX_SIGNATURE, MAX_SIGNATURE_LINES, signature_in, signed_body
 from desk.snooze import snooze_time
@@ -53,6 +53,8 @@ from desk.time_tracking import MAX_SECONDS, form_seconds, new_form_key
 from desk.translatable import N_
 from kb.arabic import typed_digits
 from kb.bidi_text import without_bidi_controls
+from kb.customer_fields import CUSTOMER_PREFIX
+from kb.customer_fields import placeholder_values as customer_placeholders
 from kb.macros import placeholder_values
 from kb.tag_rule import sought_tag
 from kb.ticket_fields import FieldSet, FieldValueError
@@ -502,10 +504,12 @@ def relevance(hit: SearchHit, passages: list[SearchHit]) -> tuple[int, str]:
     return round(share * 100), label
 
 
-def macro_choices(ticket: Ticket) -> list[dict[str, object]]:
-    """The ticket language's macros, their placeholders filled for this ticket and agent."""
+def macro_choices(ticket: Ticket, customer_values: Mapping[str, str]) -> list[dict[str, object]]:
+    """The ticket language's macros, their placeholders filled for this ticket and agent (`customer_values`: its
+    customer's stored field values, shown in the ticket's language as a trigger's reply shows them)."""
     values = placeholder_values(ticket.customer.name or "", ticket.customer.email, ticket.reference, ticket.subject,
-                                current_user.name)
+                                current_user.name,
+                                customer_placeholders(state.desk().customer_fields, customer_values, ticket.lang))
     return [
         # A <datalist> option takes no <bdi>: a title's override would reorder the choice.
         {"key": f"{m.lang}/{m.key}", "title": without_bidi_controls(m.title), "text": m.render(values),
@@ -543,13 +547,14 @@ def _ticket_page(found: Ticket, **extra: Any) -> str:
     # "Add my signature": ticked on a GET; a refused post keeps what the agent chose.
     extra.setdefault("kept_signature", request.method != "POST" or request.form.get("signature") == "yes")
     kept_seconds, kept_minutes = kept_time()
+    stored_customer_values = customer_values(desk.db, found.customer_id)
     return _page(
         "agent/ticket.html", ticket=found, history=desk.tickets.history(found.customer_id, exclude=found.id),
         organization=desk.organizations.summary(found.customer_id),
         suggestions=advice.suggestions, draft=advice.draft, problem=advice.problem, passage_link=hit_url,
         relevance=relevance, advice_version=shown.version, advice_stored=shown.stored,
         shown_details=advice.shown_details(), statuses=TICKET_STATUSES, priorities=PRIORITIES,
-        agents=agents, macros=macro_choices(found), popular_tags=desk.tags.popular(),
+        agents=agents, macros=macro_choices(found, stored_customer_values), popular_tags=desk.tags.popular(),
         due=due, overdue=due is not None and due < now, labels=ViewLabels(), due_zone=zone.key,
         team_agents=[a for a in agents if a.id in in_team], other_agents=[a for a in agents if a.id not in in_team],
         teams=desk.hours.teams, ticket_team=ticket_team,
@@ -562,7 +567,7 @@ def _ticket_page(found: Ticket, **extra: Any) -> str:
         last_message_id=max((m.id for m in found.messages), default=0),
         ticket_fields=desk.fields, field_values=values_of(desk.db, found),
         field_changes=field_changes(desk.db, found.id),
-        customer_fields=desk.customer_fields, customer_values=customer_values(desk.db, found.customer_id),
+        customer_fields=desk.customer_fields, customer_values=stored_customer_values,
         incidents=incidents, open_incidents=open_incidents,
         incident_languages=sorted({i.lang for i in open_incidents}),
         # A light agent works no ticket (webapp.roles): no timer, no time fields, no "Add time"; the entries are listed.

@@ -33,7 +33,7 @@ from desk.triggers import Triggers
 from kb.settings import Settings
 from kb.triggers import TriggerError, parse_triggers
 from tests.conftest import database_at, database_url_for_tests, migrate
-from tests.desk.test_triggers import content
+from tests.desk.test_triggers import content, refused_at_start_and_by_lint
 from tests.webapp.test_webhooks import Receiver, verified
 from webapp.cli import main
 from webapp.webhook_delivery import deliver_webhooks
@@ -314,16 +314,7 @@ AT = r"trigger 1 \(A\)\."
 ])
 def test_a_bad_automation_stops_the_desk_and_kb_lint_names_file_line_and_field(
         tmp_path: Path, rules: str, line: int, where: str) -> None:
-    desk = open_desk(tmp_path, rules)
-    try:
-        with pytest.raises(TriggerError, match=rf"_triggers\.yml:{line}: {where}"):
-            _ = desk.tickets
-    finally:
-        desk.close()
-    result = CliRunner().invoke(main, ["lint", "--content", str(tmp_path / "content")])
-    assert result.exit_code == 1
-    assert any(f"_triggers.yml:{line}:1: error: " in out and "[trigger-file]" in out
-               for out in result.output.splitlines()), result.output
+    refused_at_start_and_by_lint(open_desk(tmp_path, rules), tmp_path / "content", line, where)
 
 
 def test_an_unknown_webhook_name_stops_the_desk_at_start(tmp_path: Path) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import select
 
 from desk.desk import Desk
@@ -18,11 +17,9 @@ from desk.ticket_fields import values_of
 from desk.tickets import NewTicket
 from kb.settings import Settings
 from kb.ticket_fields import FIELDS_FILE
-from kb.triggers import TriggerError
 from tests.conftest import database_url_for_tests
-from tests.desk.test_triggers import content, trigger_rows
+from tests.desk.test_triggers import content, refused_at_start_and_by_lint, trigger_rows
 from tests.webapp.test_api_ticket_fields import FIELDS
-from webapp.cli import main
 
 RULES = """\
 - name: Refund reason
@@ -87,16 +84,7 @@ def test_set_fields_and_field_conditions_run_in_file_order_audited(tmp_path: Pat
 ])
 def test_a_bad_field_stops_the_desk_and_kb_lint_names_file_line_and_field(tmp_path: Path, rules: str, line: int,
                                                                            where: str) -> None:
-    desk = open_desk(tmp_path, rules)
-    try:
-        with pytest.raises(TriggerError, match=rf"_triggers\.yml:{line}: {where}"):
-            _ = desk.tickets
-    finally:
-        desk.close()
-    result = CliRunner().invoke(main, ["lint", "--content", str(tmp_path / "content")])
-    assert result.exit_code == 1
-    assert any(f"_triggers.yml:{line}:1: error: " in out and "[trigger-file]" in out
-               for out in result.output.splitlines()), result.output
+    refused_at_start_and_by_lint(open_desk(tmp_path, rules), tmp_path / "content", line, where)
 
 
 def test_a_reply_macro_sets_its_fields_and_a_value_the_file_refuses_is_left_out(tmp_path: Path) -> None:

@@ -27,6 +27,7 @@ from desk.models import OutboxMail, Ticket, TicketAssigneeChange, TicketTeamChan
 from desk.tickets import NewTicket
 from desk.triggers import DESK_VOCABULARY
 from kb import triggers as kb_triggers
+from kb.customer_fields import CustomerFields
 from kb.settings import Settings
 from kb.triggers import TriggerError, parse_triggers
 from tests.conftest import database_at, database_url_for_tests, migrate
@@ -80,6 +81,19 @@ def tags(desk: Desk, ticket_id: int) -> set[str]:
     assert found is not None
     return {t.tag for t in found.tags}
 
+
+def refused_at_start_and_by_lint(desk: Desk, folder: Path, line: int, where: str) -> None:
+    """The desk refuses its triggers file at start naming `where` at `line`, and `kb lint` of `folder` says the same
+    (rule `trigger-file`, with the file and line)."""
+    try:
+        with pytest.raises(TriggerError, match=rf"_triggers\.yml:{line}: {where}"):
+            _ = desk.tickets
+    finally:
+        desk.close()
+    result = CliRunner().invoke(main, ["lint", "--content", str(folder)])
+    assert result.exit_code == 1
+    assert any(f"_triggers.yml:{line}:1: error: " in out and "[trigger-file]" in out
+               for out in result.output.splitlines()), result.output
 
 def trigger_rows(desk: Desk, ticket_id: int) -> list[tuple[str, str, str | None]]:
     with desk.db.session() as session:
@@ -264,16 +278,7 @@ def test_reply_macro_queues_one_mail_in_the_tickets_language_and_fires_nothing_m
 @pytest.mark.parametrize(("rules", "line", "where"), TRIGGER_MISTAKES)
 def test_a_bad_file_stops_the_desk_and_kb_lint_names_file_line_and_field(
         tmp_path: Path, rules: str, line: int, where: str) -> None:
-    desk = open_desk(tmp_path, rules)
-    try:
-        with pytest.raises(TriggerError, match=rf"_triggers\.yml:{line}: {where}"):
-            _ = desk.tickets
-    finally:
-        desk.close()
-    result = CliRunner().invoke(main, ["lint", "--content", str(tmp_path / "content")])
-    assert result.exit_code == 1
-    assert any(f"_triggers.yml:{line}:1: error: " in out and "[trigger-file]" in out
-               for out in result.output.splitlines()), result.output
+    refused_at_start_and_by_lint(open_desk(tmp_path, rules), tmp_path / "content", line, where)
 
 
 def test_the_shipped_demo_file_loads_and_its_rules_are_checked() -> None:
@@ -281,7 +286,8 @@ def test_the_shipped_demo_file_loads_and_its_rules_are_checked() -> None:
     uncommented = "\n".join(line.removeprefix("# ") for line in text.splitlines()
                             if line.startswith(("# - ", "#   ")))
     rules = parse_triggers(uncommented, teams=("ksa", "uae"), macro_keys=kb_triggers.macro_keys(ROOT / "content"),
-                           languages=("en", "ar"))
+                           languages=("en", "ar"),  # its customer-field rule (VIP customers first) checked too
+                           customer_fields=CustomerFields.load(ROOT / "content", ("en", "ar")))
     assert len(rules) >= 2 and parse_triggers(text) == ()
 
 
