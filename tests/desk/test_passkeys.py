@@ -185,7 +185,9 @@ def test_the_migration_upgrades_the_previous_head_and_goes_down(tmp_path: Path) 
                                    "two_factor_secret, two_factor_enabled_at) VALUES ('old@example.com', 'Old', 'x', "
                                    "'agent', true, CURRENT_TIMESTAMP, 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP', "
                                    "CURRENT_TIMESTAMP)")
-    migrate(db, command.upgrade, "passkeys")
+    # Up to the head, not to `passkeys` alone: the desk opened next maps today's models, whose later columns
+    # (agents.signatures, agent_signatures) a database stopped at `passkeys` lacks.
+    migrate(db, command.upgrade, "head")
     assert {"passkeys", "passkey_challenges"} <= set(inspect(db.engine).get_table_names())
     db.close()
     opened = Desk(Settings(data_dir=tmp_path, database_url=url, passkey_origins=(ORIGIN,)))
@@ -194,6 +196,8 @@ def test_the_migration_upgrades_the_previous_head_and_goes_down(tmp_path: Path) 
     registered(opened, old.id)
     migrate(opened.db, command.downgrade, "saved_view_organization")
     assert "passkeys" not in inspect(opened.db.engine).get_table_names()
-    old = opened.accounts.find("old@example.com")
-    assert old is not None and not old.two_factor and old.two_factor_secret is None  # sealed: off on the way down
+    with opened.db.engine.connect() as connection:  # read by hand: today's model has columns this revision lacks
+        row = connection.exec_driver_sql("SELECT two_factor_secret, two_factor_enabled_at FROM agents "
+                                         "WHERE email = 'old@example.com'").one()
+    assert tuple(row) == (None, None)  # sealed: off on the way down
     opened.close()
