@@ -94,12 +94,17 @@ def public_finder(suggester: Callable[[], Suggester]) -> ArticleFinder:
 def suggestions_for(session: Session, row: OutboxMail, ticket: Ticket, limit: int,
                     finder: ArticleFinder | None) -> list[MailSuggestion]:
     """The articles `row` (a new ticket's acknowledgement) suggests, in the caller's transaction: the ones stored when
-    it was composed before, else searched now and stored with their tokens. Search failing (the index unavailable, a
-    model missing) is logged and nothing is suggested: the acknowledgement never waits for it."""
+    it was composed before, else searched now and stored with their tokens; none for a follow-up of a closed ticket
+    (its acknowledgement is sent, but the customer continues a conversation with the team). Search failing (the
+    index unavailable, a model missing) is logged and nothing is suggested: the acknowledgement never waits for it."""
     stored = list(session.scalars(select(MailSuggestion).where(MailSuggestion.outbox_id == row.id)
                                   .order_by(MailSuggestion.position)))
     if stored or finder is None or limit <= 0 or row.kind != "confirmation" or not ticket.messages:
         return stored
+    from desk.tickets import FOLLOW_UP_OF  # it imports desk.mail, which imports this module
+
+    if FOLLOW_UP_OF in (ticket.context or {}):
+        return []  # a closed request's continuation: the conversation goes on with the team, not with articles
     try:
         found = finder(ticket.subject, [ticket.messages[0].body], ticket.lang, limit)
     except Exception:  # the index or a model: the acknowledgement goes without suggestions
