@@ -4,8 +4,11 @@ articles, Intercom's Fin over email).
 When the outbox composes a new ticket's acknowledgement (desk.mail.compose), the help center is searched with the
 ticket's subject and first message, as the agent's suggestions search it (copilot.suggestions.Suggester, one
 retrieval path) but as the public (`PUBLIC`: no internal article is ever matched) and in the ticket's language only.
-Nothing is suggested when search abstains, and only the results a customer's results page would show (above the
-relative floor, copilot.result_floor), one per article, at most `KB_MAIL_SUGGESTED_ARTICLES`.
+Nothing is suggested when search abstains, nor when none of the sections found answers what the ticket asks (the
+grounded draft's own test, copilot.section_choice.choose_sections: a ticket search rarely abstains, and without it
+11 of the 12 off-topic demo tickets got suggestions, bench/mail_suggestions_bench.py); then the answering sections'
+articles (their section linked), then the results a customer's results page would show (above the relative floor,
+copilot.result_floor), one per article, at most `KB_MAIL_SUGGESTED_ARTICLES`.
 
 The search runs when the worker composes the mail, not when the ticket is created: the ticket is written in one
 short transaction on the request (the contact form, the API, an incoming mail) with its acknowledgement queued,
@@ -33,6 +36,7 @@ from sqlalchemy import and_, case, distinct, func, select
 from sqlalchemy.orm import Session
 
 from copilot.result_floor import split_at_floor
+from copilot.section_choice import choose_sections
 from copilot.suggestions import Suggester
 from desk.database import Database, lock_row
 from desk.models import (
@@ -72,17 +76,24 @@ def short(text: str, limit: int = SNIPPET_CHARS) -> str:
 
 
 def public_finder(suggester: Callable[[], Suggester]) -> ArticleFinder:
-    """The customer's articles for a ticket's text: the agents' suggestion search (`Suggester.suggest`) as the public,
-    none when it abstains, those a results page shows (`split_at_floor`), in `lang` only, one per article.
+    """The customer's articles for a ticket's text: the agents' suggestion search (`Suggester.suggest`) as the public;
+    none when it abstains or no section answers the ticket's questions (`choose_sections`, as the grounded draft
+    decides); the answering sections first, then what a results page shows (`split_at_floor`), in `lang` only, one
+    per article.
     `suggester` is called on first use (the worker's engine is loaded then)."""
 
     def find(subject: str, messages: Sequence[str], lang: str, limit: int) -> list[FoundArticle]:
         found = suggester().suggest(subject, messages, lang=lang, limit=max(limit * 3, 5), audience=PUBLIC)
-        if found.abstained:
+        if found.abstained or not found.passages:
+            return []
+        # The grounded draft's own test (copilot.drafts): the sections that answer the ticket's questions; none
+        # means it is about something else, and the agent's draft would abstain too.
+        chosen = choose_sections(found.query, found.draftable()).sections
+        if not chosen:
             return []
         shown, _ = split_at_floor(found.passages)
         articles: dict[str, FoundArticle] = {}
-        for hit in shown:
+        for hit in [*chosen, *shown]:
             if hit.internal or hit.locale_fallback or hit.lang != lang or hit.key in articles:
                 continue  # never internal (the search filters them already); never another language's article
             articles[hit.key] = FoundArticle(hit.key, hit.title, hit.anchor, short(hit.snippet))
