@@ -131,7 +131,7 @@ def suggestions_for(session: Session, row: OutboxMail, ticket: Ticket, limit: in
 
 
 class SuggestionError(ValueError):
-    """No such suggestion (the token names none)."""
+    """A refused answer; `str(error)` names what: "token" (no such suggestion) or "answer" (neither yes nor no)."""
 
 
 # Why a token answers nothing now: each a page's sentence (webapp).

@@ -250,6 +250,10 @@ def test_no_is_recorded_and_the_ticket_stays_then_an_agents_reply_closes_the_lin
     desk = app.extensions["desk"]
     ticket, suggested = acknowledged(app, sink)
     client = app.test_client()
+    before = snapshot(desk, ticket.id)
+    refused = post(client, suggested[0].token, "maybe")
+    assert refused.status_code == 302 and snapshot(desk, ticket.id) == before  # neither yes nor no: nothing written
+    assert "Choose “Yes” or “No”." in client.get(refused.headers["Location"]).get_data(as_text=True)
     assert post(client, suggested[0].token, "no").status_code == 302
     assert rows(desk, ticket.id)[0].answer == "no"
     assert desk.tickets.get(ticket.id).status == ticket.status == "open"  # it stays in the queue
