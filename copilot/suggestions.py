@@ -27,7 +27,7 @@ from copilot.expansion import fold
 from copilot.learning import rerank
 from copilot.retrieval import Retriever, SearchHit, printable
 from copilot.section_choice import questions
-from kb.audience import AGENT
+from kb.audience import AGENT, Audience
 from kb.language import detect_language
 from kb.message_text import SUBJECT_PREFIX, clean_message, html_to_lines
 
@@ -208,15 +208,19 @@ class Suggester:
         # Articles agents chose for similar tickets (copilot.learning); None in evaluation baselines.
         self.boosts = boosts
 
-    def suggest(self, subject: str, messages: Sequence[str], lang: str | None = None, limit: int = 5) -> Suggestions:
+    def suggest(self, subject: str, messages: Sequence[str], lang: str | None = None, limit: int = 5,
+                audience: Audience = AGENT) -> Suggestions:
+        """`audience`: the agents' (internal articles too) unless the customer is to read them (PUBLIC: the
+        acknowledgement mail's suggested articles, desk.mail_suggestions), whose search never matches an internal
+        one."""
         started = time.perf_counter()
         query = ticket_query(subject, messages, self.max_chars, self.retriever.settings.languages, lang)
         lang = query.lang
-        result = self.retriever.search(query.text, lang=lang, limit=limit, audience=AGENT, ticket=True)
+        result = self.retriever.search(query.text, lang=lang, limit=limit, audience=audience, ticket=True)
         passages = list(result.results)
         asked = query.question_text() if passages and not result.abstained else None
         if asked is not None:
-            by_questions = self.retriever.search(asked, lang=lang, limit=limit, audience=AGENT, ticket=True)
+            by_questions = self.retriever.search(asked, lang=lang, limit=limit, audience=audience, ticket=True)
             passages = fuse_rankings(passages, list(by_questions.results), QUESTION_WEIGHT, limit)
         if self.boosts is not None and passages:
             passages = rerank(passages, self.boosts(query.text, lang))

@@ -48,6 +48,7 @@ from desk.mail.attachments import Attachments, FileLimits
 from desk.mail.held import HeldMailStore
 from desk.mail.outbox import Outbox
 from desk.mail.receive import MailReceiver
+from desk.mail_suggestions import MailSuggestions
 from desk.notes import Notes
 from desk.notices import Notices
 from desk.organizations import Organizations
@@ -292,6 +293,10 @@ class Desk:
     @cached_property
     def outbox(self) -> Outbox:
         return Outbox(self.db)
+
+    @cached_property
+    def mail_suggestions(self) -> MailSuggestions:
+        return MailSuggestions(self.db)
 
     @cached_property
     def mail_in(self) -> MailReceiver:

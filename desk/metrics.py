@@ -38,6 +38,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from desk.business_hours import BusinessHours, WorkingClock, _aware
 from desk.database import Database
+from desk.mail_suggestions import suggestion_figures
 from desk.models import (
     Agent,
     ArticleFeedback,
@@ -273,6 +274,11 @@ class SelfService:
     zero_result: list[QueryCount]
     abstained: list[QueryCount]
     articles: list[ArticleVotes]
+    # New tickets whose acknowledgement suggested articles (desk.mail_suggestions), by when it was composed, and of
+    # them the ones the customer solved with "Yes, close my request"; the share is of the tickets that got some.
+    suggested_tickets: int = 0
+    solved_by_suggestions: int = 0
+    solved_by_suggestions_rate: float | None = None
 
 
 @dataclass(frozen=True)
@@ -852,6 +858,7 @@ def self_service(db: Database, f: Filters, headline_only: bool = False) -> SelfS
         visits = int(session.scalar(visits_q) or 0)
         ticket_visits = int(session.scalar(ticket_visits_q) or 0)
         deflection_visits, deflected = (int(v) for v in session.execute(deflect_q).one())
+        suggested_tickets, solved_by_suggestions = suggestion_figures(session, lambda c: _in_period(c, f), f.lang)
         votes = session.execute(votes_q.group_by(ArticleFeedback.article_key)).all()
         said = session.execute(said_q.order_by(ArticleFeedback.id.desc())).all()  # newest first
     reasons = reason_counts((key, reason) for key, reason, _ in said)
@@ -878,6 +885,7 @@ def self_service(db: Database, f: Filters, headline_only: bool = False) -> SelfS
         visits, ticket_visits, round(visits / ticket_visits, 2) if ticket_visits else None,
         deflection_visits, deflected, ratio(deflected, deflection_visits), searches, clicked,
         ratio(clicked, searches), positions, top, zero, abstained, articles[:LIST_LIMIT],
+        suggested_tickets, solved_by_suggestions, ratio(solved_by_suggestions, suggested_tickets),
     )
 
 

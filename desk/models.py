@@ -960,6 +960,33 @@ class OutboxMail(Base):
     side_message_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
 
+MAIL_SUGGESTION_ANSWERS = ("yes", "no")
+
+
+class MailSuggestion(Base):
+    """A help-center article the acknowledgement of a new ticket suggested (desk.mail_suggestions): its link carries
+    `token` (unguessable, as a survey's), and the customer's answer to "Did this answer your question?" is kept here:
+    "yes" solved the ticket as self-service, "no" left it in the queue. The article as the mail named it (its
+    title, section and snippet), so the agent's page shows what the customer read even after the article changes.
+    Plain ids, no foreign keys: SQLite adds the table in place, and the outbox row may be pruned."""
+
+    __tablename__ = "mail_suggestions"
+    __table_args__ = (Index("ix_mail_suggestions_created_answer", "created_at", "answer"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(Integer, index=True)
+    outbox_id: Mapped[int] = mapped_column(Integer, index=True)
+    position: Mapped[int] = mapped_column(Integer)  # 1 = the first the mail lists
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    article_key: Mapped[str] = mapped_column(String(300))  # "lang/id"
+    title: Mapped[str] = mapped_column(String(300))
+    anchor: Mapped[str] = mapped_column(String(200), default="")  # the section's, "" for the article's top
+    snippet: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    answer: Mapped[str | None] = mapped_column(String(8))  # MAIL_SUGGESTION_ANSWERS; None: not answered
+    answered_at: Mapped[datetime | None]
+
+
 class SideConversation(Base):
     """A conversation an agent starts from a ticket with people outside it (a vendor, another team; Zendesk's side
     conversations; desk.side_conversations): internal, never shown to the ticket's customer. Its mail has its own

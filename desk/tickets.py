@@ -1371,12 +1371,13 @@ class TicketStore:
 
     @staticmethod
     def _set_status(ticket: Ticket, status: str, now: datetime, agent_id: int | None = None,
-                    trigger: str | None = None) -> CsatSurvey | None:
+                    trigger: str | None = None, survey: bool = True) -> CsatSurvey | None:
         """The one place a status changes: stamps the times and records the change for the metrics.
 
         Each solve opens a satisfaction survey, returned for the caller to mail; none for a customer who was erased
-        (desk.erasure): there is no one to ask, and no address to mail (an agent's solve, a rule's, a batch's)."""
-        survey = None
+        (desk.erasure): there is no one to ask, and no address to mail (an agent's solve, a rule's, a batch's); none
+        when `survey` is False (the customer's own solve through a suggested article: no agent worked it)."""
+        opened = None
         if status != ticket.status:
             session = object_session(ticket)
             change = TicketStatusChange(old_status=ticket.status, new_status=status, agent_id=agent_id, created_at=now,
@@ -1384,15 +1385,15 @@ class TicketStore:
             change.ticket_id = ticket.id
             if session is not None:
                 session.add(change)
-                if status == "solved" and ticket.customer.erased_at is None:
-                    survey = open_survey(session, ticket, agent_id, now)
+                if status == "solved" and survey and ticket.customer.erased_at is None:
+                    opened = open_survey(session, ticket, agent_id, now)
         ticket.status = status
         if status in ("solved", "closed"):
             ticket.due_at, ticket.due_by_hand = None, False  # nothing is due on a solved ticket
             TicketStore.end_snooze(ticket, now, "solved", agent_id)  # nor anything to wake for
         ticket.resolved_at = now if status == "solved" else (ticket.resolved_at if status == "closed" else None)
         ticket.updated_at = now
-        return survey
+        return opened
 
     def close_solved(self, older_than: timedelta, limit: int = 500, now: datetime | None = None) -> int:
         """Close tickets solved more than `older_than` ago (one bounded pass of the worker); returns how many.

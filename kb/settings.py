@@ -57,6 +57,16 @@ def _choice(name: str, raw: str, allowed: tuple[str, ...]) -> str:
     return value
 
 
+def _bounded_int(name: str, raw: str, low: int, high: int) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r}: expected a whole number from {low} to {high}") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name}={raw!r}: expected a whole number from {low} to {high}")
+    return value
+
+
 def _positive_int(name: str, raw: str) -> int:
     try:
         value = int(raw)
@@ -372,6 +382,12 @@ class Settings:
     mail_sender_name: str = setting(
         "Manzil Help Center", "KB_MAIL_SENDER_NAME",
         "From display name; the help center named in mails of a language `content/_theme.yml` does not name",
+    )
+    mail_suggested_articles: int = setting(
+        3, "KB_MAIL_SUGGESTED_ARTICLES",
+        "help-center articles the acknowledgement mail of a new ticket suggests (public ones in the ticket's "
+        "language, only when search does not abstain), each with \"Did this answer your question?\"; `0` turns it off",
+        parse=lambda raw: _bounded_int("KB_MAIL_SUGGESTED_ARTICLES", raw, 0, 5),
     )
     max_ccs: int = setting(
         20, "KB_MAX_CCS",

@@ -559,6 +559,8 @@ def _ticket_page(found: Ticket, **extra: Any) -> str:
         team_agents=[a for a in agents if a.id in in_team], other_agents=[a for a in agents if a.id not in in_team],
         teams=desk.hours.teams, ticket_team=ticket_team,
         changes=with_history(desk.tickets.changes(found.id), sides), side_conversations=sides,
+        mailed_suggestions=desk.mail_suggestions.for_ticket(found.id),
+        customer_solves=desk.mail_suggestions.customer_solves(found.id),
         side_files=[a for a in desk.attachments.for_ticket(found.id) if a.path],
         side_max=desk.side_conversations.max_recipients, automation_names={r.name for r in desk.automations.rules},
         agent_names={a.id: a.name or a.email for a in desk.accounts.everyone()},

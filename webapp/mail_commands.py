@@ -10,7 +10,9 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from collections.abc import Callable
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import click
 
@@ -18,8 +20,12 @@ from desk.desk import Desk
 from desk.mail.held import PURGE_BATCH
 from desk.mail.outbox import deliver_pending
 from desk.mail.receive import UnparseableMail
+from desk.mail_suggestions import public_finder
 from kb.settings import Settings
 from webapp.cli_options import location_options, open_desk
+
+if TYPE_CHECKING:
+    from copilot.engine import Engine
 
 EX_OK = 0
 EX_DATAERR = 65
@@ -28,11 +34,15 @@ EX_TEMPFAIL = 75
 log = logging.getLogger(__name__)
 
 
-def deliver_pending_mail(desk: Desk, settings: Settings, limit: int = 100) -> int:
-    """One bounded delivery pass with the site's templates: what `kb worker` calls."""
+def deliver_pending_mail(desk: Desk, settings: Settings, limit: int = 100,
+                         engine: Callable[[], Engine] | None = None) -> int:
+    """One bounded delivery pass with the site's templates: what `kb worker` calls. `engine` (called only when an
+    acknowledgement is composed) finds the articles it suggests (desk.mail_suggestions); None suggests none."""
+    from copilot.suggestions import Suggester
     from webapp.mail_templates import EmailTemplates  # Flask and Babel: not on `kb mail receive`'s path
 
-    return deliver_pending(desk.db, settings, EmailTemplates(settings), limit=limit)
+    finder = public_finder(lambda: Suggester(engine().retriever)) if engine is not None else None
+    return deliver_pending(desk.db, settings, EmailTemplates(settings), limit=limit, finder=finder)
 
 
 @click.group("mail")
@@ -45,8 +55,21 @@ def mail_command() -> None:
 @click.option("--limit", type=click.IntRange(1, 10_000), default=100, show_default=True)
 def deliver(settings: Settings, limit: int) -> None:
     """Send the queued mail that is due (one pass); without KB_SMTP_URL, write .eml files."""
+    engines: list[Engine] = []
+
+    def engine() -> Engine:  # loaded only for an acknowledgement's suggested articles
+        if not engines:
+            from copilot.engine import Engine as Loaded
+
+            engines.append(Loaded(settings))
+        return engines[0]
+
     with open_desk(settings) as desk:
-        sent = deliver_pending_mail(desk, settings, limit)
+        try:
+            sent = deliver_pending_mail(desk, settings, limit, engine)
+        finally:
+            for opened in engines:
+                opened.close()
         counts = desk.outbox.counts()
     where = "SMTP" if settings.smtp_url else f"{settings.data_dir / 'outbox-eml'}"
     click.echo(f"{sent} sent ({where}); outbox: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))

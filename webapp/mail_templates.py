@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from datetime import UTC
 from pathlib import Path
+from urllib.parse import quote
 
 from babel.dates import format_datetime
 from babel.support import NullTranslations, Translations
@@ -106,6 +107,9 @@ class EmailTemplates:
             survey = f"{base}/{lang}/survey/{content.survey_token}"
             urls["survey"] = survey
             urls["ratings"] = [(n, f"{survey}?rating={n}") for n in range(1, 6)]
+        # Each suggested article through its token's page (webapp.help.suggested), at its section when search named one.
+        urls["suggested"] = [(a, f"{base}/{lang}/suggested/{a.token}" + (f"#{quote(a.anchor)}" if a.anchor else ""))
+                             for a in content.suggestions]
         if "path" in content.extra:
             urls["magic"] = f"{base}{content.extra['path']}"
         return urls

@@ -38,9 +38,10 @@ def survey_offer(ticket_id: int) -> CsatSurvey | None:
 
 
 def init_mail_views(app: Flask) -> None:
-    from webapp import attachments, my_tickets, survey
+    from webapp import attachments, my_tickets, suggested_pages, survey
 
     app.register_blueprint(survey.bp)
+    app.register_blueprint(suggested_pages.bp)
     app.register_blueprint(my_tickets.bp)
     app.register_blueprint(attachments.bp)
     app.jinja_env.globals.update(

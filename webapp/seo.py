@@ -50,10 +50,10 @@ OG_LOCALES = {"ar": "ar_AR", "en": "en_US"}  # Open Graph wants language_TERRITO
 # whose id starts with "search", so each language's path is named).
 PRIVATE_PATHS = ("/agent/", "/api/", "/preview/")
 PRIVATE_PER_LANGUAGE = ("/{lang}/tickets/", "/{lang}/search", "/{lang}/contact", "/{lang}/survey/",
-                        "/{lang}/my-tickets", "/{lang}/answer/")
+                        "/{lang}/my-tickets", "/{lang}/answer/", "/{lang}/suggested/")
 # Pages whose address is a customer's secret (a ticket reference, a survey token, a signed link): their links
 # must not reach another site in a Referer header.
-NO_REFERRER_BLUEPRINTS = frozenset({"survey", "my_tickets"})
+NO_REFERRER_BLUEPRINTS = frozenset({"survey", "my_tickets", "suggested"})
 NO_REFERRER_ENDPOINTS = frozenset({"help.ticket", "attachments.for_customer"})
 
 

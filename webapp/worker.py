@@ -119,7 +119,7 @@ def mail_pass(ctx: WorkerContext) -> int:
     """Send the outbox's due mail (one bounded pass): confirmations, replies, surveys."""
     from webapp.mail_commands import deliver_pending_mail
 
-    return deliver_pending_mail(ctx.desk, ctx.settings, limit=100)
+    return deliver_pending_mail(ctx.desk, ctx.settings, limit=100, engine=lambda: ctx.engine)
 
 
 # The registry: every background job of the deployment, in the order a pass runs them.

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from desk.mail.addresses import message_id, reply_address, subject_tag, thread_token
 from desk.mail.attachments import attachment_file, message_files
+from desk.mail_suggestions import ArticleFinder, suggestions_for
 from desk.models import (
     Attachment,
     CsatSurvey,
@@ -90,6 +91,16 @@ class MailContent:
     # The agent's signature the reply was sent with (Message.signature, desk.signatures): under the body after the
     # separator, plain text in the text part, escaped in the HTML; "" for none.
     signature: str = ""
+    # The articles an acknowledgement suggests (desk.mail_suggestions), in its order: each link carries its token.
+    suggestions: tuple[SuggestedArticle, ...] = ()
+
+
+@dataclass(frozen=True)
+class SuggestedArticle:
+    token: str
+    title: str
+    anchor: str  # the section's, "" for the article's top
+    snippet: str
 
 
 @dataclass(frozen=True)
@@ -120,8 +131,11 @@ def _thread_ids(session: Session, ticket_id: int, before: int, mail_from: str) -
     return [mid for _, mid in sorted(timed)]
 
 
-def content_for(session: Session, row: OutboxMail, settings: Settings) -> MailContent:
+def content_for(session: Session, row: OutboxMail, settings: Settings,
+                finder: ArticleFinder | None = None) -> MailContent:
     ticket = session.get(Ticket, row.ticket_id) if row.ticket_id else None
+    suggested = (suggestions_for(session, row, ticket, settings.mail_suggested_articles, finder)
+                 if ticket is not None and row.kind == "confirmation" else [])
     message = session.get(Message, row.message_id) if row.message_id else None
     survey = session.get(CsatSurvey, row.survey_id) if row.survey_id else None
     first = ticket.messages[0].body if ticket and ticket.messages else ""
@@ -142,6 +156,7 @@ def content_for(session: Session, row: OutboxMail, settings: Settings) -> MailCo
         extra=dict(row.payload),
         files=tuple(a.filename for a in message_files(session, message.id)) if message else (),
         signature=(message.signature or "") if message else "",
+        suggestions=tuple(SuggestedArticle(s.token, s.title, s.anchor, s.snippet) for s in suggested),
     )
 
 
@@ -206,10 +221,13 @@ def compose_side(session: Session, row: OutboxMail, settings: Settings, renderer
     return mail
 
 
-def compose(session: Session, row: OutboxMail, settings: Settings, renderer: MailRenderer) -> EmailMessage:
+def compose(session: Session, row: OutboxMail, settings: Settings, renderer: MailRenderer,
+            finder: ArticleFinder | None = None) -> EmailMessage:
+    """`finder`: how a new ticket's acknowledgement finds the articles it suggests (desk.mail_suggestions); None
+    suggests none (`kb mail deliver` without an index)."""
     if row.side_message_id is not None:
         return compose_side(session, row, settings, renderer)
-    content = content_for(session, row, settings)
+    content = content_for(session, row, settings, finder)
     rendered = renderer.render(content)
     mail = EmailMessage(policy=MAIL_POLICY)
     mail["From"] = formataddr((settings.mail_sender_name, settings.mail_from))

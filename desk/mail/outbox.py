@@ -23,6 +23,7 @@ from desk.database import Database
 from desk.mail.addresses import new_message_local
 from desk.mail.compose import MAIL_POLICY, MailRenderer, compose
 from desk.mail.transport import EmlDirectory, PermanentFailure, SmtpServer, Transport
+from desk.mail_suggestions import ArticleFinder
 from desk.models import CsatSurvey, Message, OutboxMail, Ticket, TicketCc, reached_customer, utcnow
 from kb.settings import Settings
 
@@ -112,10 +113,12 @@ def _record_failure(db: Database, row_id: int, error: str, permanent: bool, now:
 
 
 def deliver_pending(
-    db: Database, settings: Settings, renderer: MailRenderer, limit: int = 100, now: datetime | None = None
+    db: Database, settings: Settings, renderer: MailRenderer, limit: int = 100, now: datetime | None = None,
+    finder: ArticleFinder | None = None,
 ) -> int:
     """Send up to `limit` due mails; returns how many went out. Stops early when the server is down
-    (the rest stay queued without using up an attempt)."""
+    (the rest stay queued without using up an attempt). `finder`: the acknowledgements' suggested articles
+    (desk.mail_suggestions; None: none)."""
     now = now or utcnow()
     with db.session() as session:
         due = session.execute(
@@ -139,7 +142,7 @@ def deliver_pending(
                     row = session.get(OutboxMail, row_id)
                     assert row is not None
                     if row.raw is None:
-                        row.raw = compose(session, row, settings, renderer).as_string(policy=MAIL_POLICY)
+                        row.raw = compose(session, row, settings, renderer, finder).as_string(policy=MAIL_POLICY)
                     raw = row.raw
                     name = f"{row.id:07d}-{row.kind}"
             except Exception as error:  # a template or data problem: this mail waits, the others go

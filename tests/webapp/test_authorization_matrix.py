@@ -109,6 +109,8 @@ RULES: dict[tuple[str, str], str] = {
     ("my_tickets.tickets", "GET"): PUBLIC,
     ("survey.survey", "GET"): PUBLIC,
     ("survey.answer", "POST"): PUBLIC,
+    ("suggested.suggested", "GET"): PUBLIC,  # a suggested article's token page (webapp.suggested_pages)
+    ("suggested.answer", "POST"): PUBLIC,
     ("attachments.for_customer", "GET"): PUBLIC,
     ("seo.sitemap", "GET"): PUBLIC,  # public pages only, whoever asks (test_search_engines)
     ("seo.sitemap_part", "GET"): PUBLIC,
