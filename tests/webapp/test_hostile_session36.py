@@ -7,6 +7,8 @@ SQLite and (`--postgresql`) PostgreSQL.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from flask import Flask
 
@@ -14,7 +16,10 @@ from desk.audit import SYSTEM
 from desk.desk import Desk
 from desk.models import Message
 from desk.tickets import InputError, NewTicket
+from kb.customer_fields import CUSTOMER_FIELDS_FILE, CustomerFields
+from kb.lint import lint_paths
 from kb.settings import Settings
+from kb.ticket_fields import TicketFieldsError
 from tests.webapp.light_app import PASSWORD, light_settings  # noqa: F401
 from webapp import create_app
 
@@ -66,3 +71,48 @@ def test_a_reply_by_an_agent_made_light_or_deactivated_since_it_was_checked_is_r
     auth = {"Authorization": f"Bearer {desk.accounts.create_token('partner')}"}
     answer = api.post(f"/api/v1/tickets/{ticket}/replies", headers=auth, json={"agent": sara, "body": "x"})
     assert answer.status_code == 400 and answer.get_json()["error"].startswith("agent: ")
+
+
+GOOD_FIELDS = """\
+- key: plan
+  type: dropdown
+  label: {en: Plan, ar: الخطة}
+  options:
+    - {key: free, label: {en: Free, ar: مجانية}}
+    - {key: business, label: {en: "<b>Business</b>", ar: الأعمال}}
+- key: account_id
+  type: text
+  label: {en: Account ID, ar: "رقم الحساب\u200c"}
+"""
+
+
+@pytest.mark.parametrize(("text", "line", "words"), [
+    # The second `key:` won silently: the writer's `plan` was a field `plans` (a filter, a PATCH named another).
+    (GOOD_FIELDS.replace("- key: plan\n", "- key: plan\n  key: plans\n"), 2, "'key' is given twice (first on line 1)"),
+    (GOOD_FIELDS.replace("{en: Plan, ar: الخطة}", "{en: Plan, ar: الخطة, en: Tier}"), 3,
+     "'en' is given twice (first on line 3)"),
+    # A label is shown as written: a U+202E reversed the inbox's "(customer)" after it, zero-width ones were blank.
+    (GOOD_FIELDS.replace("{en: Plan,", '{en: "\u202ePlan",'), 3, r"field plan.label.en: '\u202ePlan' holds a control"),
+    (GOOD_FIELDS.replace("label: {en: Free,", 'label: {en: "\u200b\u200f",'), 5,
+     r"field plan.options.free.label.en: '\u200b\u200f' holds"),
+    (GOOD_FIELDS.replace("{en: Account ID,", '{en: "Account\\tID",'), 9, "field account_id.label.en: 'Account\\tID'"),
+])
+def test_a_customer_fields_file_with_a_key_given_twice_or_an_unshowable_label_is_refused_at_its_line(
+        tmp_path: Path, text: str, line: int, words: str) -> None:
+    """content/_customer_fields.yml (and every rule file: one YAML reader, kb.yaml_lines) as a careless or hostile
+    content writer has it: refused by `kb lint` at the line, as the desk refuses to start with it. Before the fix
+    each read well. Markup in a label is its own characters (escaped on the pages) and a zero-width non-joiner
+    within Persian or Arabic words is spelling: both read."""
+    assert CustomerFields.parse(GOOD_FIELDS).get("account_id").label("ar").endswith("\u200c")  # type: ignore[union-attr]
+    (tmp_path / CUSTOMER_FIELDS_FILE).write_text(text, encoding="utf-8")
+    [message] = [m for m in lint_paths(tmp_path) if m.rule == "customer-fields"]
+    assert (message.line, message.severity) == (line, "error") and words in message.message, message
+    with pytest.raises(TicketFieldsError):
+        CustomerFields.parse(text)
+
+
+def test_a_rule_files_yaml_merge_may_still_override_its_alias() -> None:
+    """The duplicate-key refusal is the mapping's own keys': a `<<: *alias` merge's keys are overridden by the
+    mapping's, as YAML means (not a key given twice)."""
+    merged = GOOD_FIELDS.replace("- key: plan\n", "- &plan\n  key: plan\n") + "- {<<: *plan, key: tier}\n"
+    assert CustomerFields.parse(merged).keys == ("plan", "account_id", "tier")
