@@ -168,7 +168,8 @@ def ticket_number(value: object, field: str) -> int:
         raise InputError(field, N_("%(value)s is not a ticket's number"), value=repr(value)[:40])
     text = typed_digits(value[:40]).strip().lstrip("#").strip() if isinstance(value, str) else str(value)
     if not (text.isascii() and text.isdecimal()) or len(text) > 12 or not 0 < int(text) <= MAX_ROW_ID:
-        raise InputError(field, N_("%(value)s is not a ticket's number"), value=repr(value)[:40])
+        raise InputError(field, N_("%(value)s is not a ticket's number"),
+                         value=repr(value[:40] if isinstance(value, str) else value))
     return int(text)
 
 
