@@ -22,8 +22,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # batch: SQLite drops a column by copying the table
-    with op.batch_alter_table("messages") as batch:
-        batch.drop_column("signature")
-    with op.batch_alter_table("agents") as batch:
-        batch.drop_column("signatures")
+    # ALTER TABLE ... DROP COLUMN (SQLite 3.35+ too), not a batch's copy of the table: the copy's DROP TABLE agents
+    # failed SQLite's foreign keys as soon as a row anywhere named an agent (a saved view, a message).
+    op.drop_column("messages", "signature")
+    op.drop_column("agents", "signatures")
