@@ -7,12 +7,17 @@ SQLite and (`--postgresql`) PostgreSQL.
 
 from __future__ import annotations
 
+import os
+from dataclasses import replace
 from html import unescape
 from pathlib import Path
 
 import pytest
 from flask import Flask
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from desk import customer_fields
 from desk.audit import SYSTEM
 from desk.desk import Desk
 from desk.models import Message
@@ -147,3 +152,69 @@ def test_a_typed_ticket_number_reads_full_width_and_arabic_digits_but_no_supersc
     linked = client.post(f"/agent/tickets/{incident}/problem", data={"action": "link", "problem_id": arabic,
                                                                       "csrf_token": token})
     assert linked.status_code == 302 and desk.tickets.get(incident).problem_id == problem  # type: ignore[union-attr]
+
+
+MARKUP = "<script>alert(1)</script>"
+
+
+def test_markup_in_a_customer_fields_labels_and_a_value_is_text_on_every_page_in_both_languages(
+        light_settings: Settings) -> None:  # noqa: F811
+    """Pinned (no fault found): a content writer's label or option label with markup, and an agent's value with it,
+    are their own characters on the profile (form and history), the ticket page's customer card, the inbox's filter
+    (its "(customer)" label), in English and Arabic pages alike."""
+    text = (GOOD_FIELDS.replace("{en: Plan, ar: الخطة}", f'{{en: "{MARKUP}Plan", ar: "{MARKUP}الخطة"}}')
+            .replace('"<b>Business</b>"', f'"{MARKUP}Business"'))
+    (light_settings.content_dir / CUSTOMER_FIELDS_FILE).write_text(text, encoding="utf-8")
+    app = create_app(light_settings)
+    desk: Desk = app.extensions["desk"]
+    desk.accounts.create_agent("sara@example.com", PASSWORD, name="Sara")
+    ticket = new_ticket(desk)
+    customer = desk.tickets.get(ticket).customer_id  # type: ignore[union-attr]
+    api = app.test_client()
+    auth = {"Authorization": f"Bearer {desk.accounts.create_token('crm')}"}
+    saved = api.patch(f"/api/v1/customers/{customer}", headers=auth,
+                      json={"fields": {"plan": "business", "account_id": MARKUP}})
+    assert saved.status_code == 200 and saved.get_json()["fields"]["account_id"] == MARKUP
+    client = client_for(app, "sara@example.com")
+    for language in ("en", "ar"):
+        headers = {"Accept-Language": language}
+        for path in (f"/agent/customers/{customer}", f"/agent/tickets/{ticket}", "/agent/?customer.plan=business"):
+            page = client.get(path, headers=headers).get_data(as_text=True)
+            assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page, (language, path)
+
+
+EXAMPLES = int(os.environ.get("KB_FUZZ_EXAMPLES", "25"))
+VALUES = (st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
+          | st.sampled_from(["free", "business", "true", "", " ", "\u200b", "\u202e", "٣", "١٢٣", "x" * 1001, "\x00",
+                             "\x1b[2J", "<b>", "plan", "1e3"])
+          | st.text(max_size=12) | st.lists(st.integers(), max_size=2) | st.dictionaries(st.text(max_size=3),
+                                                                                          st.integers(), max_size=2))
+KEYS = st.sampled_from(["plan", "account_id", "vip", "PLAN", "plan.x", "customer.plan", "", "__proto__", "x" * 60])
+
+
+def test_a_patch_of_any_fields_object_is_stored_whole_or_refused_naming_a_field_and_writes_nothing(
+        light_settings: Settings) -> None:  # noqa: F811
+    """Property (KB_FUZZ_EXAMPLES, default 25): PATCH /api/v1/customers/<id> with any JSON `fields` object (known and
+    unknown keys, dotted and prefixed keys, any JSON value) answers 200 with exactly what is stored, or a 400 naming
+    `fields` or `fields.<key>` with nothing changed: never a 500, never half of it written."""
+    (light_settings.content_dir / CUSTOMER_FIELDS_FILE).write_text(GOOD_FIELDS, encoding="utf-8")
+    app = create_app(replace(light_settings, rate_limits=False))
+    desk: Desk = app.extensions["desk"]
+    customer = desk.tickets.get(new_ticket(desk)).customer_id  # type: ignore[union-attr]
+    api = app.test_client()
+    auth = {"Authorization": f"Bearer {desk.accounts.create_token('crm')}"}
+
+    @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(fields=st.dictionaries(KEYS, VALUES, max_size=4))
+    def patch(fields: dict[str, object]) -> None:
+        before = customer_fields.values_of(desk.db, customer)
+        answer = api.patch(f"/api/v1/customers/{customer}", headers=auth, json={"fields": fields})
+        after = customer_fields.values_of(desk.db, customer)
+        assert answer.status_code in (200, 400), answer.get_data(as_text=True)
+        if answer.status_code == 400:
+            assert answer.get_json()["error"].startswith("fields"), answer.get_json()
+            assert after == before
+        else:
+            assert answer.get_json()["fields"] == after and set(after) <= {"plan", "account_id", "vip"}
+
+    patch()
