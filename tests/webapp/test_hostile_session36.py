@@ -8,6 +8,7 @@ SQLite and (`--postgresql`) PostgreSQL.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import replace
 from html import unescape
 from pathlib import Path
@@ -20,12 +21,13 @@ from hypothesis import strategies as st
 from desk import customer_fields
 from desk.audit import SYSTEM
 from desk.desk import Desk
+from desk.field_values import values_in
 from desk.models import Message
 from desk.tickets import InputError, NewTicket, ticket_number
 from kb.customer_fields import CUSTOMER_FIELDS_FILE, CustomerFields
 from kb.lint import lint_paths
 from kb.settings import Settings
-from kb.ticket_fields import TicketFieldsError
+from kb.ticket_fields import FIELDS_FILE, TicketFieldsError
 from tests.webapp.light_app import PASSWORD, client_for, csrf, light_settings  # noqa: F401
 from webapp import create_app
 
@@ -43,6 +45,11 @@ def app(light_settings: Settings) -> Flask:  # noqa: F811
 def new_ticket(desk: Desk, email: str = "sam@example.com") -> int:
     return desk.tickets.create(NewTicket(email=email, name="Sam", subject="Lost parcel", body="Where is it?",
                                          lang="en")).id
+
+
+def ticket_values(desk: Desk, ticket: int) -> dict[str, str]:
+    with desk.db.session() as session:
+        return values_in(session, ticket)
 
 
 def agent_messages(desk: Desk) -> list[str]:
@@ -218,3 +225,41 @@ def test_a_patch_of_any_fields_object_is_stored_whole_or_refused_naming_a_field_
             assert answer.get_json()["fields"] == after and set(after) <= {"plan", "account_id", "vip"}
 
     patch()
+
+
+def test_a_fields_form_saved_after_another_agents_change_keeps_the_fields_it_did_not_change(
+        light_settings: Settings) -> None:  # noqa: F811
+    """Two agents on one customer's profile (and one ticket's fields panel): Sara opens it, Omar sets VIP and the
+    account id, Sara changes the plan and saves. Her form posted every field as she had read it (an unticked box,
+    the old account id) and the save wrote them all: Omar's VIP and account id were undone without a word. A form now
+    carries the values it showed; a field posted as it was shown keeps what is stored now, the ones she changed are
+    written. Before the fix Omar's values were gone."""
+    fields = GOOD_FIELDS + "- key: vip\n  type: checkbox\n  label: {en: VIP, ar: مميز}\n"
+    (light_settings.content_dir / CUSTOMER_FIELDS_FILE).write_text(fields, encoding="utf-8")
+    (light_settings.content_dir / FIELDS_FILE).write_text(fields, encoding="utf-8")
+    app = create_app(light_settings)
+    desk: Desk = app.extensions["desk"]
+    for email in ("sara@example.com", "omar@example.com"):
+        desk.accounts.create_agent(email, PASSWORD, name=email[:4])
+    ticket = new_ticket(desk)
+    customer = desk.tickets.get(ticket).customer_id  # type: ignore[union-attr]
+    sara, omar = client_for(app, "sara@example.com"), client_for(app, "omar@example.com")
+    for page, post, stored in ((f"/agent/customers/{customer}", f"/agent/customers/{customer}/fields",
+                                lambda: customer_fields.values_of(desk.db, customer)),
+                               (f"/agent/tickets/{ticket}", f"/agent/tickets/{ticket}/fields",
+                                lambda: ticket_values(desk, ticket))):
+        read = sara.get(page).get_data(as_text=True)
+        omars = csrf(omar.get(page).get_data(as_text=True))
+        assert omar.post(post, data={"csrf_token": omars, "field.plan": "", "field.account_id": "A-7",
+                                     "field.vip": "true"}).status_code == 302
+        shown = dict(re.findall(r'<input type="hidden" name="(seen\.[a-z_]+)" value="([^"]*)"', read))
+        saved = sara.post(post, data={"csrf_token": csrf(read), "field.plan": "business", "field.account_id": "",
+                                      **shown})
+        assert saved.status_code == 302
+        assert stored() == {"plan": "business", "account_id": "A-7", "vip": "true"}, post
+        assert shown == {"seen.plan": "", "seen.account_id": "", "seen.vip": ""}, post
+        # What she did change is written, even back to blank: clearing the account id she saw clears it.
+        read = sara.get(page).get_data(as_text=True)
+        shown = dict(re.findall(r'<input type="hidden" name="(seen\.[a-z_]+)" value="([^"]*)"', read))
+        sara.post(post, data={"csrf_token": csrf(read), "field.plan": "business", "field.account_id": "", **shown})
+        assert stored() == {"plan": "business", "vip": "false"}, post
