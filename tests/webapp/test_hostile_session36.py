@@ -28,6 +28,7 @@ from kb.customer_fields import CUSTOMER_FIELDS_FILE, CustomerFields
 from kb.lint import lint_paths
 from kb.settings import Settings
 from kb.ticket_fields import FIELDS_FILE, TicketFieldsError
+from tests.kb.test_customer_fields import GOOD
 from tests.webapp.light_app import PASSWORD, client_for, csrf, light_settings  # noqa: F401
 from webapp import create_app
 
@@ -86,13 +87,8 @@ def test_a_reply_by_an_agent_made_light_or_deactivated_since_it_was_checked_is_r
     assert answer.status_code == 400 and answer.get_json()["error"].startswith("agent: ")
 
 
-GOOD_FIELDS = """\
-- key: plan
-  type: dropdown
-  label: {en: Plan, ar: الخطة}
-  options:
-    - {key: free, label: {en: Free, ar: مجانية}}
-    - {key: business, label: {en: "<b>Business</b>", ar: الأعمال}}
+# The kb test's plan (free, business) and VIP, and a text field whose Arabic label ends in a zero-width non-joiner.
+GOOD_FIELDS = GOOD + """\
 - key: account_id
   type: text
   label: {en: Account ID, ar: "رقم الحساب\u200c"}
@@ -108,7 +104,7 @@ GOOD_FIELDS = """\
     (GOOD_FIELDS.replace("{en: Plan,", '{en: "\u202ePlan",'), 3, r"field plan.label.en: '\u202ePlan' holds a control"),
     (GOOD_FIELDS.replace("label: {en: Free,", 'label: {en: "\u200b\u200f",'), 5,
      r"field plan.options.free.label.en: '\u200b\u200f' holds"),
-    (GOOD_FIELDS.replace("{en: Account ID,", '{en: "Account\\tID",'), 9, "field account_id.label.en: 'Account\\tID'"),
+    (GOOD_FIELDS.replace("{en: Account ID,", '{en: "Account\\tID",'), 12, "field account_id.label.en: 'Account\\tID'"),
 ])
 def test_a_customer_fields_file_with_a_key_given_twice_or_an_unshowable_label_is_refused_at_its_line(
         tmp_path: Path, text: str, line: int, words: str) -> None:
@@ -128,7 +124,7 @@ def test_a_rule_files_yaml_merge_may_still_override_its_alias() -> None:
     """The duplicate-key refusal is the mapping's own keys': a `<<: *alias` merge's keys are overridden by the
     mapping's, as YAML means (not a key given twice)."""
     merged = GOOD_FIELDS.replace("- key: plan\n", "- &plan\n  key: plan\n") + "- {<<: *plan, key: tier}\n"
-    assert CustomerFields.parse(merged).keys == ("plan", "account_id", "tier")
+    assert CustomerFields.parse(merged).keys == ("plan", "vip", "account_id", "tier")
 
 
 def test_a_typed_ticket_number_reads_full_width_and_arabic_digits_but_no_superscript_or_circled_ones(
@@ -170,7 +166,7 @@ def test_markup_in_a_customer_fields_labels_and_a_value_is_text_on_every_page_in
     are their own characters on the profile (form and history), the ticket page's customer card, the inbox's filter
     (its "(customer)" label), in English and Arabic pages alike."""
     text = (GOOD_FIELDS.replace("{en: Plan, ar: الخطة}", f'{{en: "{MARKUP}Plan", ar: "{MARKUP}الخطة"}}')
-            .replace('"<b>Business</b>"', f'"{MARKUP}Business"'))
+            .replace("{en: Business,", f'{{en: "{MARKUP}Business",'))
     (light_settings.content_dir / CUSTOMER_FIELDS_FILE).write_text(text, encoding="utf-8")
     app = create_app(light_settings)
     desk: Desk = app.extensions["desk"]
@@ -234,9 +230,8 @@ def test_a_fields_form_saved_after_another_agents_change_keeps_the_fields_it_did
     the old account id) and the save wrote them all: Omar's VIP and account id were undone without a word. A form now
     carries the values it showed; a field posted as it was shown keeps what is stored now, the ones she changed are
     written. Before the fix Omar's values were gone."""
-    fields = GOOD_FIELDS + "- key: vip\n  type: checkbox\n  label: {en: VIP, ar: مميز}\n"
-    (light_settings.content_dir / CUSTOMER_FIELDS_FILE).write_text(fields, encoding="utf-8")
-    (light_settings.content_dir / FIELDS_FILE).write_text(fields, encoding="utf-8")
+    for name in (CUSTOMER_FIELDS_FILE, FIELDS_FILE):
+        (light_settings.content_dir / name).write_text(GOOD_FIELDS, encoding="utf-8")
     app = create_app(light_settings)
     desk: Desk = app.extensions["desk"]
     for email in ("sara@example.com", "omar@example.com"):
