@@ -22,7 +22,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # ALTER TABLE ... DROP COLUMN (SQLite 3.35+ too), not a batch's copy of the table: the copy's DROP TABLE agents
-    # failed SQLite's foreign keys as soon as a row anywhere named an agent (a saved view, a message).
+    # In place (SQLite 3.35+ drops a plain column itself): a batch copy of `agents` or `messages` drops the table,
+    # which SQLite's foreign keys refuse once other rows (saved views, attachments) point at it.
     op.drop_column("messages", "signature")
     op.drop_column("agents", "signatures")
