@@ -25,12 +25,12 @@ from desk.models import ROLES, WORKING_ROLES, Agent, ApiToken, Ticket, utcnow
 from desk.signatures import clean_signatures
 from desk.tickets import (
     MAX_NAME,
-    MAX_ROW_ID,
     InputError,
     agent_row,
     clean_email,
     clean_text,
     record_assignee,
+    replier,
     row_by_id,
 )
 from desk.token_scopes import SCOPES, clean_expires_days, clean_scopes
@@ -390,15 +390,9 @@ class Accounts:
 
     def replier(self, agent_id: object) -> int:
         """The id of an agent who may reply to customers as `agent_id` names them (the token API's reply): an active
-        agent who works tickets. Anything else is refused naming "agent"."""
-        if isinstance(agent_id, bool) or not isinstance(agent_id, int):
-            raise InputError("agent", N_("must be an agent's id (a whole number)"))
-        agent = self.agent(agent_id) if 0 < agent_id <= MAX_ROW_ID else None
-        if agent is None or not agent.active:
-            raise InputError("agent", N_("no agent %(agent)s"), agent=agent_id)
-        if not agent.works_tickets:
-            raise InputError("agent", N_("a light agent does not reply to customers"))
-        return agent.id
+        agent who works tickets (`desk.tickets.replier`, which the send checks again). Else refused naming "agent"."""
+        with self.db.session() as session:
+            return replier(session, agent_id).id
 
     def set_signatures(self, agent_id: int, raw: Mapping[str, object], languages: tuple[str, ...]) -> dict[str, str]:
         """The agent's signature in each site language (desk.signatures; `raw`: language -> text, one not sent or

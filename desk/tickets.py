@@ -177,7 +177,8 @@ def ticket_number(value: object, field: str) -> int:
         raise InputError(field, N_("%(value)s is not a ticket's number"), value=repr(value)[:40])
     text = typed_digits(value[:40]).strip().lstrip("#").strip() if isinstance(value, str) else str(value)
     if not (text.isascii() and text.isdecimal()) or len(text) > 12 or not 0 < int(text) <= MAX_ROW_ID:
-        raise InputError(field, N_("%(value)s is not a ticket's number"), value=repr(value)[:40])
+        raise InputError(field, N_("%(value)s is not a ticket's number"),
+                         value=repr(value[:40] if isinstance(value, str) else value))
     return int(text)
 
 
@@ -431,6 +432,21 @@ def assignable(session: Session, agent_id: int) -> Agent | None:
     agent = row_by_id(session, Agent, agent_id)
     if agent is not None:
         session.refresh(agent)  # read before the lock, in this session (an identity map keeps what it read)
+    return agent
+
+
+def replier(session: Session, agent_id: object) -> Agent:
+    """The agent a public reply goes out as (the ticket page's, a follow-up, a problem's batch, the token API's), their
+    row held (`assignable`) and read fresh in the reply's transaction: refused naming "agent" unless an active agent
+    who works tickets. A page or the token API's check read them earlier: made light or deactivated since, the reply
+    went out under their name (a light agent never replies to customers)."""
+    if isinstance(agent_id, bool) or not isinstance(agent_id, int):
+        raise InputError("agent", N_("must be an agent's id (a whole number)"))
+    agent = assignable(session, agent_id)
+    if agent is None or not agent.active:
+        raise InputError("agent", N_("no agent %(agent)s"), agent=agent_id)
+    if not agent.works_tickets:
+        raise InputError("agent", N_("a light agent does not reply to customers"))
     return agent
 
 
@@ -882,15 +898,15 @@ class TicketStore:
 
     def _sent(self, session: Session, ticket: Ticket, message: Message, agent_id: int, status: str,
               attached: list[CleanFile], written: list[Path]) -> None:
-        """What an agent's reply does to its ticket (`send_reply`'s, a follow-up's first): the first response
-        stamped, nothing due (unless set by hand), assigned to them if no one was, the status set, the files stored
-        and the reply mailed (with the survey when it solves)."""
+        """What an agent's reply does to its ticket (`send_reply`'s, a follow-up's first): its agent checked again on
+        their held row (`replier`), the first response stamped, nothing due (unless set by hand), assigned to them if
+        no one was, the status set, the files stored and the reply mailed (with the survey when it solves)."""
         now = as_utc(message.created_at)
         ticket.first_response_at = ticket.first_response_at or now
         if not ticket.due_by_hand:  # a due time an agent set stays until they clear it
             ticket.due_at = None  # answered: nothing is due until the customer writes again
-        if ticket.assignee_id is None and (replier := assignable(session, agent_id)) is not None \
-                and replier.works_tickets:  # made light meanwhile: the ticket stays in the queue
+        replier(session, agent_id)  # made light or deactivated since the page was read: nothing is sent
+        if ticket.assignee_id is None:
             record_assignee(session, ticket, agent_id, agent_id, now)
         survey = self._set_status(ticket, status, now, agent_id)
         attach_files(session, self.data_dir, message, attached, written)

@@ -9,7 +9,6 @@ trained on real orthography, and normalizing would only remove signal from them.
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from pyarabic import araby
 
@@ -28,11 +27,16 @@ def ascii_digits(text: str) -> str:
     return text.translate(_DIGITS)
 
 
+# The full-width forms a CJK keyboard types (U+FF01-U+FF5E: "１２", "＃", "ｈ") and its ideographic space, as ASCII.
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+
 def typed_digits(text: str) -> str:
     """A number as typed in a form's field, read one way everywhere (minutes spent, a sign-in code, a ticket's
-    number): full-width forms (a CJK keyboard's "１２３") by NFKC and Arabic-Indic and Persian digits as ASCII
-    ("١٢٣" -> "123"). Other scripts' digits are left as they are, so an ASCII check refuses them."""
-    return ascii_digits(unicodedata.normalize("NFKC", text))
+    number): full-width forms (a CJK keyboard's "１２３") and Arabic-Indic and Persian digits as ASCII ("١٢٣" ->
+    "123"). Other scripts' digits and the compatibility digits NFKC would also fold (superscript "²", circled "⑫",
+    mathematical "𝟏") are left as they are, so an ASCII check refuses them, as the desk's other id readers do."""
+    return ascii_digits(text.translate(_FULL_WIDTH))
 
 
 def normalize_arabic(text: str) -> str:

@@ -22,6 +22,7 @@ storing them is desk.ticket_fields's.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -29,6 +30,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import ClassVar, Self
 
+from kb.bidi_text import EMBEDDINGS_AND_ISOLATES, without_invisible
 from kb.settings import SHIPPED_LANGUAGES
 from kb.yaml_lines import FileLineError, LineList, LineMap, YamlSyntaxError, line_of, load_lines, rule_file_text
 
@@ -239,6 +241,13 @@ def _labels(parts: LineMap, where: str, at: str, languages: tuple[str, ...]) -> 
     labels = _mapping(parts["label"], line, languages, where, f"{at}.label")
     found = {str(lang): _scalar(value, labels.lines[lang], where, f"{at}.label.{lang}")
              for lang, value in labels.items()}
+    for lang, label in found.items():
+        # Shown as written on every page (a select's label, the inbox's filter, the API's errors): a U+202E there
+        # reversed the words after it on the line, and one of zero-width characters was a blank label.
+        if not without_invisible(label).strip() or any(
+                char in EMBEDDINGS_AND_ISOLATES or unicodedata.category(char) == "Cc" for char in label):
+            raise TicketFieldsError(where, labels.lines[lang], f"{at}.label.{lang}: {label[:40]!r} holds a control "
+                                                               "character, a direction override or nothing visible")
     missing = [lang for lang in languages if lang not in found]
     if missing:
         raise TicketFieldsError(where, line, f"{at}.label: no {missing[0]!r} label "

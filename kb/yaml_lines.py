@@ -79,9 +79,12 @@ _Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|Tr
 
 
 def _mapping(loader: _Loader, node: yaml.MappingNode) -> LineMap:
+    # The mapping's own keys (a `<<: *alias` merge's may be overridden by them, as YAML means).
+    own = {id(key_node) for key_node, _ in node.value if key_node.tag != "tag:yaml.org,2002:merge"}
     loader.flatten_mapping(node)
     found = LineMap()
     found.line, found.lines = node.start_mark.line + 1, {}
+    written: set[Any] = set()
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         try:  # `? [a, b]` or `{x: 1}: y`: a list or mapping as a key was a TypeError out of the desk's rule reload
@@ -89,6 +92,14 @@ def _mapping(loader: _Loader, node: yaml.MappingNode) -> LineMap:
         except TypeError:
             raise yaml.constructor.ConstructorError("while constructing a mapping", node.start_mark,
                                                     "found a list or mapping as a key", key_node.start_mark) from None
+        if id(key_node) in own:
+            # A key written twice (`key: plan` then `key: plans`): YAML's reader kept the last one silently, the rule
+            # the writer read first was not the one the desk ran. Refused at the second, naming the first's line.
+            if key in written:
+                raise yaml.constructor.ConstructorError(
+                    "while constructing a mapping", node.start_mark,
+                    f"{key!r} is given twice (first on line {found.lines[key]})", key_node.start_mark)
+            written.add(key)
         found[key] = loader.construct_object(value_node, deep=True)
         found.lines[key] = key_node.start_mark.line + 1
     return found

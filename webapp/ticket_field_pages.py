@@ -13,26 +13,47 @@ from werkzeug.wrappers import Response
 
 from desk.ticket_fields import FieldsRefused, set_fields
 from desk.tickets import ClosedTicketError, InputError
-from kb.ticket_fields import FieldSet
+from kb.ticket_fields import FieldSet, FieldValueError, TicketField
 from webapp import state
 from webapp.agent import _closed_page, _page_again, acting, bp, interface_lang
 from webapp.desk_errors import desk_error, desk_problem
 from webapp.roles import works_tickets_required
 
 FORM_PREFIX = "field."  # each input's name: field.<key>
+SEEN_PREFIX = "seen."  # beside it, the value the page showed (`form_values`)
 
 
 def form_values(fields: FieldSet) -> dict[str, object]:
     """The posted form's values of `fields` (inputs `field.<key>`), key -> text as typed; an unticked checkbox is
-    "false". The ticket page's fields and the customer profile's (webapp.customer_pages) read their form here."""
+    "false". The ticket page's fields and the customer profile's (webapp.customer_pages) read their form here.
+
+    The form posts every field, so a field is left out when it comes back as the page showed it (`seen.<key>`, the
+    stored value the form was drawn with): another agent's change since, to a field this one did not touch, was
+    written back over (a VIP unticked again, an account id undone). One the agent changed is written."""
     raw: dict[str, object] = {}
     for field in fields.fields:
         name = FORM_PREFIX + field.key
         if field.type == "checkbox":  # an unticked box sends nothing: "false", as the agent left it
-            raw[field.key] = "true" if request.form.get(name) else "false"
+            value = "true" if request.form.get(name) else "false"
         elif name in request.form:
-            raw[field.key] = request.form.get(name, "")[:2000]
+            value = request.form.get(name, "")[:2000]
+        else:
+            continue
+        seen = request.form.get(SEEN_PREFIX + field.key)
+        if seen is None or not as_shown(field, value, seen[:2000]):
+            raw[field.key] = value
     return raw
+
+
+def as_shown(field: TicketField, posted: str, seen: str) -> bool:
+    """Whether a field's posted value is the one its form showed (`seen`: the stored text, "" for none), read as
+    stored: a box left as it was drawn (unticked shows none and "false" alike), a value typed the same."""
+    if field.type == "checkbox":
+        return (posted == "true") == (seen == "true")
+    try:
+        return (field.normalise(posted) or "") == seen
+    except FieldValueError:
+        return False
 
 
 def refused_fields(refused: FieldsRefused, raw: dict[str, object]) -> dict[str, dict[str, str]]:

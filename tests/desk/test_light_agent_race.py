@@ -107,8 +107,8 @@ def test_an_assignment_committing_as_its_agent_is_made_light_leaves_them_nothing
 def test_an_assignment_made_as_its_agent_is_made_light_is_refused_or_skipped(
         desk: Desk, path: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """The downgrade first: the assignment starts as Sara's tickets are unassigned, before the role commits; it
-    waits, then reads her light (by hand, in bulk and by the API: refused naming the assignee; automatically, by a
-    trigger or a reply: the ticket stays unassigned)."""
+    waits, then reads her light (by hand, in bulk and by the API: refused naming the assignee; her reply: refused naming
+    the agent; automatically or by a trigger: the ticket stays unassigned)."""
     sara, admin, assign = setup(desk, path)
     original, assignments = accounts_module._light, []
 
@@ -133,6 +133,8 @@ def test_an_assignment_made_as_its_agent_is_made_light_is_refused_or_skipped(
     if path in ("hand", "bulk", "api"):
         assert isinstance(assignments[1], InputError) and assignments[1].field == "assignee"
         assert "light agent" in str(assignments[1])
+    elif path == "reply":  # a light agent replies to no customer (desk.tickets.replier): nothing sent (hostile36)
+        assert isinstance(assignments[1], InputError) and assignments[1].field == "agent"
     else:
         assert not isinstance(assignments[1], Exception)
     assert light_assigned(desk) == []
