@@ -1,0 +1,105 @@
+"""Deleted tickets and blocked senders under hostile input (task trashhostile36): a blocked address holds its
+plus-addresses and an international domain typed either way, an empty domain label is refused, an agent's address or
+domain and the desk's own are never blocked (nor by "Mark as spam"), and a restore that meets a purge pass refuses
+rather than bringing back a ticket whose files the pass removes. Real desk, SQLite and (`--postgresql`) PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from desk.audit import Actor
+from desk.desk import Desk
+from desk.mail.attachments import Upload
+from desk.models import Attachment
+from desk.tickets import InputError, NewTicket
+from kb.settings import Settings
+from tests.conftest import database_url_for_tests
+from tests.desk.test_mail_in import plain_mail
+
+PASSWORD = "a long enough password"
+
+
+@pytest.fixture
+def desk(tmp_path: Path) -> Iterator[Desk]:
+    opened = Desk(Settings(data_dir=tmp_path / "data", database_url=database_url_for_tests()))
+    yield opened
+    opened.close()
+
+
+def lead(desk: Desk) -> Actor:
+    return Actor.agent(desk.accounts.create_agent("lead@staff.example", PASSWORD, name="Lead", role="lead").id)
+
+
+def outcome(desk: Desk, sender: str) -> str:
+    return desk.mail_in.receive(plain_mail("Buy now", "Cheap", sender)).outcome
+
+
+def test_a_block_holds_plus_addresses_and_an_international_domain_typed_either_way(desk: Desk) -> None:
+    """Before: "spam+x@junk.example" walked past the block of "spam@junk.example", and "@bücher.example" held none of
+    the mail sent from its ASCII form (as mail's DNS names it); "@a..b" was stored as a domain."""
+    by = lead(desk)
+    spam = desk.tickets.create(NewTicket(email="spam@junk.example", subject="Cheap", body="Buy"))
+    desk.trash.delete([spam.id], by, spam=True)
+    assert outcome(desk, "Spam+Promo@junk.example") == "rejected"
+    assert desk.trash.block("only+this@tagged.example") == "only+this@tagged.example"
+    assert outcome(desk, "only@tagged.example") == "created"  # a tag's block holds that tag only
+    assert desk.trash.block("@Bücher.Example") == "@xn--bcher-kva.example"
+    assert outcome(desk, "x@xn--bcher-kva.example") == "rejected"
+    form = desk.tickets.create(NewTicket(email="y@bücher.example", subject="Win", body="Click", channel="web"))
+    assert form.deleted_reason == "spam"
+    with pytest.raises(InputError, match="blocked already"):
+        desk.trash.block("xn--bcher-kva.example")
+    for typed in ("@a..b", "@", "@.", "a@b..example"):
+        with pytest.raises(InputError) as refused:
+            desk.trash.block(typed)
+        assert refused.value.field == "address"
+    assert [b.address for b in desk.trash.blocked()] == [
+        "@xn--bcher-kva.example", "only+this@tagged.example", "spam@junk.example"]
+
+
+def test_an_agents_address_or_domain_and_the_desks_own_are_never_blocked(desk: Desk) -> None:
+    """Before: an admin blocked "@staff.example" (every agent's mail held as spam) or the desk's own address, and
+    "Mark as spam" of a ticket an agent opened from their own address blocked that agent."""
+    by = lead(desk)
+    for typed in ("Lead@Staff.Example", "@staff.example", "staff.example", "support@manzil.example",
+                  "@manzil.example"):
+        with pytest.raises(InputError, match="agent's or the help desk's own") as refused:
+            desk.trash.block(typed)
+        assert refused.value.field == "address"
+    own = desk.tickets.create(NewTicket(email="lead@staff.example", subject="Test", body="Testing the form"))
+    desk.trash.delete([own.id], by, spam=True)
+    assert desk.trash.deleted().rows[0].reason == "spam" and desk.trash.blocked() == []
+    assert outcome(desk, "lead@staff.example") != "rejected"
+
+
+def test_a_restore_meeting_a_purge_pass_refuses_rather_than_losing_the_files(desk: Desk) -> None:
+    """Before: a restore between the purge's marking of the files and its removal of the ticket brought the ticket back
+    with its file removed (its attachment emptied, "purged"). Now the pass holds the tickets while it marks them, and
+    a restore of a ticket whose files are going refuses; the next pass removes it."""
+    by = lead(desk)
+    ticket, _ = desk.tickets.create_with_files(NewTicket(email="f@example.com", subject="Invoice", body="Attached"),
+                                               [Upload("invoice.txt", b"total: 10")])
+    desk.trash.delete([ticket.id], by)
+    erasure = desk.trash.erasure
+    assert erasure is not None
+    remove_files = erasure.remove_files
+    refusals: list[str] = []
+
+    def restore_meanwhile(paths: list[str]) -> int:
+        try:
+            desk.trash.restore(ticket.id, by)
+        except InputError as error:
+            refusals.append(str(error))
+        return remove_files(paths)
+
+    erasure.remove_files = restore_meanwhile  # type: ignore[method-assign]
+    assert desk.trash.purge(timedelta(0)) == 1
+    assert refusals and "being deleted permanently" in refusals[0]
+    assert desk.tickets.get(ticket.id) is None and desk.trash.deleted().total == 0
+    with desk.db.session() as session:
+        assert list(session.scalars(select(Attachment.id).where(Attachment.ticket_id == ticket.id))) == []
