@@ -1,0 +1,36 @@
+"""Deleting and marking spam through the real app under hostile use (task trashhostile36): a second "Mark as spam" or
+"Delete" of the same ticket (a double click, another agent first) lands on the inbox with the refusal, not on the
+ticket's page (a 404 once deleted); the admin's block of an agent's domain is refused, named, with what was typed kept.
+SQLite and (`--postgresql`) PostgreSQL."""
+
+from __future__ import annotations
+
+from flask.testing import FlaskClient
+
+from desk.desk import Desk
+from desk.tickets import NewTicket
+from tests.webapp.light_app import PASSWORD, Guarded, light_app, light_settings, signed_in  # noqa: F401
+
+
+def test_a_double_click_on_spam_or_delete_lands_on_the_inbox_not_a_404(light_app: Guarded) -> None:  # noqa: F811
+    desk: Desk = light_app.app.extensions["desk"]
+    desk.accounts.create_agent("lead@example.com", PASSWORD, name="Lead", role="lead")
+    lead, token = signed_in(light_app.app, "lead@example.com")
+    for action in ("spam", "delete"):
+        ticket = desk.tickets.create(NewTicket(email="bot@junk.example", subject="Cheap", body="Buy now"))
+        first = lead.post(f"/agent/tickets/{ticket.id}/{action}", data={"csrf_token": token})
+        second = lead.post(f"/agent/tickets/{ticket.id}/{action}", data={"csrf_token": token})
+        assert first.headers["Location"] == second.headers["Location"] == "/agent/"
+        landed = lead.get(second.headers["Location"])
+        assert landed.status_code == 200 and f"no ticket {ticket.id}" in landed.get_data(as_text=True)
+    assert desk.trash.deleted().total == 2
+
+
+def test_blocking_an_agents_domain_is_refused_with_the_field_named(light_app: Guarded) -> None:  # noqa: F811
+    admin: FlaskClient
+    admin, token = signed_in(light_app.app, "admin@example.com")
+    refused = admin.post("/agent/blocked", data={"csrf_token": token, "address": "@Example.com"})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and 'value="@Example.com"' in page and "admin@example.com" in page
+    desk: Desk = light_app.app.extensions["desk"]
+    assert desk.trash.blocked() == []
