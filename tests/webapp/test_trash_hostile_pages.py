@@ -34,3 +34,22 @@ def test_blocking_an_agents_domain_is_refused_with_the_field_named(light_app: Gu
     assert refused.status_code == 400 and 'value="@Example.com"' in page and "admin@example.com" in page
     desk: Desk = light_app.app.extensions["desk"]
     assert desk.trash.blocked() == []
+
+
+def test_a_deleted_tickets_file_is_nobodys_to_download(light_app: Guarded) -> None:  # noqa: F811
+    """Before: any signed-in agent (a light agent too) downloaded a deleted (or spam) ticket's file by its id, while the
+    ticket's own page answered 404."""
+    from desk.mail.attachments import Upload
+
+    desk: Desk = light_app.app.extensions["desk"]
+    ticket, [attached] = desk.tickets.create_with_files(
+        NewTicket(email="bot@junk.example", subject="Invoice", body="Open it"), [Upload("invoice.txt", b"total")])
+    admin, _ = signed_in(light_app.app, "admin@example.com")
+    customer = light_app.app.test_client()
+    urls = [(admin, f"/agent/attachments/{attached.id}"),
+            (customer, f"/en/tickets/{ticket.reference}/attachments/{attached.id}")]
+    assert [client.get(url).status_code for client, url in urls] == [200, 200]
+    desk.trash.delete([ticket.id], spam=True)
+    assert [client.get(url).status_code for client, url in urls] == [404, 404]
+    desk.trash.restore(ticket.id)
+    assert [client.get(url).status_code for client, url in urls] == [200, 200]
