@@ -15,7 +15,7 @@ from sqlalchemy import select
 from desk.audit import Actor
 from desk.desk import Desk
 from desk.mail.attachments import Upload
-from desk.models import Attachment
+from desk.models import Attachment, SideConversation, Ticket
 from desk.tickets import InputError, NewTicket
 from kb.settings import Settings
 from tests.conftest import database_url_for_tests
@@ -26,7 +26,8 @@ PASSWORD = "a long enough password"
 
 @pytest.fixture
 def desk(tmp_path: Path) -> Iterator[Desk]:
-    opened = Desk(Settings(data_dir=tmp_path / "data", database_url=database_url_for_tests()))
+    opened = Desk(Settings(data_dir=tmp_path / "data", database_url=database_url_for_tests(),
+                           webhook_allow_private=True))
     yield opened
     opened.close()
 
@@ -103,3 +104,42 @@ def test_a_restore_meeting_a_purge_pass_refuses_rather_than_losing_the_files(des
     assert desk.tickets.get(ticket.id) is None and desk.trash.deleted().total == 0
     with desk.db.session() as session:
         assert list(session.scalars(select(Attachment.id).where(Attachment.ticket_id == ticket.id))) == []
+
+
+def test_nothing_landing_on_a_deleted_ticket_reaches_a_webhook_and_its_survey_takes_no_answer(desk: Desk) -> None:
+    """Before: a blocked sender's form ticket sent `message.created` (its first message) to a CRM subscribed to it,
+    a third party's reply to a deleted ticket's side conversation sent `side_conversation.replied`, and its survey took
+    a rating (`csat.rated`, for a ticket every other route answers as none). Now a deleted ticket is heard of once, as
+    deleted; its side reply is kept (nothing lost) and its survey answers "no such survey" until a restore."""
+    from desk.models import WebhookDelivery
+    from desk.surveys import SurveyError, open_survey
+    from desk.tickets import utcnow
+
+    by = lead(desk)
+    desk.webhooks.create("crm", "http://127.0.0.1:9/x", ["message.created", "side_conversation.replied",
+                                                            "csat.rated", "ticket.deleted"])
+    desk.trash.block("bot@junk.example")
+    desk.tickets.create(NewTicket(email="bot@junk.example", subject="Win", body="Click", channel="web"))
+    ticket = desk.tickets.create(NewTicket(email="sam@example.com", subject="Parcel", body="Where is it?",
+                                           channel="email"))
+    side = desk.side_conversations.start(ticket.id, "desk@courier.example", "", "Please trace it.", by)
+    with desk.db.session() as session:
+        live = session.get(Ticket, ticket.id)
+        assert live is not None
+        token = open_survey(session, live, by.agent_id, utcnow()).token
+        side_token = session.scalar(select(SideConversation.token).where(SideConversation.id == side.id))
+    with desk.db.session() as session:
+        before = len(session.scalars(select(WebhookDelivery.event_type)).all())
+    desk.trash.delete([ticket.id], by)
+    got = desk.mail_in.receive(plain_mail("It is in Jeddah.", "Re: Parcel", "desk@courier.example",
+                                          To=f"support+{side_token}@manzil.example"))
+    assert got.outcome == "side_reply"  # kept on the deleted ticket: nothing lost
+    assert desk.surveys.by_token(token) is None
+    with pytest.raises(SurveyError, match="no such survey"):
+        desk.surveys.answer(token, 5)
+    with desk.db.session() as session:
+        events = list(session.scalars(select(WebhookDelivery.event_type).order_by(WebhookDelivery.id)))
+    assert events[before:] == ["ticket.deleted"] and "message.created" in events[:before]
+    assert [e for e in events if e == "message.created"] == ["message.created"]  # the live ticket's only
+    desk.trash.restore(ticket.id, by)
+    assert desk.surveys.answer(token, 5).rating == 5
