@@ -47,7 +47,7 @@ def answerable(survey: CsatSurvey, now: datetime | None = None) -> bool:
     return (now or utcnow()) - _aware(survey.answered_at) <= CHANGE_WINDOW
 
 
-def _live(query: Select[tuple[CsatSurvey]]) -> Select[tuple[CsatSurvey]]:
+def _live(query: Select[CsatSurvey]) -> Select[CsatSurvey]:
     """The survey with its ticket read through the desk's rule (desk.models' `_live_tickets_only`): a deleted ticket's
     survey is gone as its page is (desk.trash): it takes no answer (a spam ticket's "rating" reaches no webhook), and
     a restore brings it back."""
