@@ -45,6 +45,7 @@ from desk.models import (
     WebhookDelivery,
     utcnow,
 )
+from desk.problems import PROBLEM, incident_count
 from desk.tickets import MAX_ROW_ID, InputError, row_by_id
 from desk.translatable import N_
 
@@ -129,6 +130,10 @@ class Trash:
             now = utcnow()
             for ticket_id in ids:
                 ticket = self._live(session, ticket_id)
+                if ticket.kind == PROBLEM and incident_count(session, ticket.id):
+                    # Its incidents would link to a ticket nobody may open, and no one could solve them through it.
+                    raise InputError("ticket", N_("#%(ticket)s is a problem with incidents of its own: unlink them "
+                                                  "first"), ticket=ticket.id)
                 mark_deleted(session, ticket, by.agent_id, reason, now)
                 record(session, by, "ticket_deleted", "ticket", ticket.id, after={"reason": reason})
                 if spam and "@" in ticket.customer.email:

@@ -143,3 +143,20 @@ def test_nothing_landing_on_a_deleted_ticket_reaches_a_webhook_and_its_survey_ta
     assert [e for e in events if e == "message.created"] == ["message.created"]  # the live ticket's only
     desk.trash.restore(ticket.id, by)
     assert desk.surveys.answer(token, 5).rating == 5
+
+
+def test_a_problem_with_incidents_is_not_deleted_until_they_are_unlinked(desk: Desk) -> None:
+    """Before: the problem went, and each incident kept linking to it ("Incident of #N", a 404), with nothing left to
+    solve them through; now the delete is refused, as a merge of such a problem is, and goes once they are unlinked."""
+    by = lead(desk)
+    problem = desk.tickets.create(NewTicket(email="a@example.com", subject="Outage", body="Down"))
+    incident = desk.tickets.create(NewTicket(email="b@example.com", subject="Down for me", body="Down"))
+    desk.problems.mark(problem.id, by.agent_id)
+    desk.problems.link([incident.id], problem.id, by.agent_id)
+    for spam in (False, True):
+        with pytest.raises(InputError, match="problem with incidents") as refused:
+            desk.trash.delete([incident.id, problem.id], by, spam=spam)
+        assert refused.value.field == "ticket"
+    assert desk.tickets.get(incident.id) is not None and desk.trash.deleted().total == 0  # all or nothing
+    desk.problems.unlink(incident.id, by.agent_id)
+    assert desk.trash.delete([problem.id], by) == 1
