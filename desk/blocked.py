@@ -16,29 +16,52 @@ from desk.translatable import N_
 MAX_BLOCKED = 320
 
 
+def _ascii_domain(domain: str) -> str:
+    """A domain as mail's DNS names it: an international one ("bücher.example") in its ASCII form
+    ("xn--bcher-kva.example"), so a block typed either way holds mail sent either way. Not encodable: as typed."""
+    try:
+        return domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        return domain
+
+
 def blocked_key(value: object) -> str:
     """A blocked address as stored: an address folded as a customer's (`clean_email`), or a domain as "@domain"
-    (typed "@example.com" or "example.com", lower case). Anything else is an InputError on "address"."""
+    (typed "@example.com" or "example.com", lower case); an international domain in its ASCII form (`_ascii_domain`).
+    Anything else (an empty label: "@a..b") is an InputError on "address"."""
     text = value.strip().lower() if isinstance(value, str) else ""
     if text.startswith("@") or ("@" not in text and "." in text):
         domain = text.lstrip("@").rstrip(".")
-        if not domain or len(domain) > MAX_BLOCKED - 1 or "." not in domain or any(
+        if not domain or len(domain) > MAX_BLOCKED - 1 or "" in domain.split(".") or any(
                 c.isspace() or c in "@,;<>()[]\\\"'" for c in domain):
             raise InputError("address", N_("%(value)s is not an address or a domain"), value=repr(text[:80]))
-        return "@" + domain
+        return "@" + _ascii_domain(domain)
     try:
-        return clean_email(value)
+        local, _, domain = clean_email(value).partition("@")
     except InputError:
         raise InputError("address", N_("%(value)s is not an address or a domain"), value=repr(text[:80])) from None
+    return f"{local}@{_ascii_domain(domain)}"
+
+
+def sender_keys(email: str) -> list[str]:
+    """The blocked keys that hold mail or a ticket from this address: the address itself, without its
+    plus-address tag (RFC 5233 subaddressing, which nearly every provider delivers to the same mailbox: a block of
+    "sam@example.com" holds "sam+promo@example.com" too, a block of "sam+promo@example.com" only that one), and its
+    domain; folded as `blocked_key` folds (case, a trailing dot, an international domain)."""
+    folded = email.strip().lower()
+    if "@" not in folded:
+        return [folded]
+    local, _, domain = folded.rpartition("@")
+    domain = _ascii_domain(domain.removesuffix("."))
+    base = local.split("+", 1)[0]
+    return list(dict.fromkeys([f"{local}@{domain}", *([f"{base}@{domain}"] if base else []), "@" + domain]))
 
 
 def is_blocked(session: Session, email: str) -> bool:
-    """Whether mail or a ticket from this address (as stored: `clean_email`) is from a blocked sender: the address
-    itself or its domain."""
-    folded = email.strip().lower()
-    domain = "@" + folded.rpartition("@")[2] if "@" in folded else None
-    keys = [folded, domain] if domain else [folded]
-    return session.scalar(select(BlockedSender.id).where(BlockedSender.address.in_(keys)).limit(1)) is not None
+    """Whether mail or a ticket from this address is from a blocked sender: the address itself (or without its
+    plus-address tag) or its domain (`sender_keys`)."""
+    return session.scalar(select(BlockedSender.id).where(BlockedSender.address.in_(sender_keys(email))).limit(1)
+                          ) is not None
 
 
 def mark_deleted(session: Session, ticket: Ticket, agent_id: int | None, reason: str, now: datetime) -> None:
@@ -48,5 +71,4 @@ def mark_deleted(session: Session, ticket: Ticket, agent_id: int | None, reason:
     session.add(TicketDeletionChange(ticket_id=ticket.id, agent_id=agent_id, kind=reason, created_at=now))
 
 
-
-__all__ = ["MAX_BLOCKED", "blocked_key", "is_blocked", "mark_deleted"]
+__all__ = ["MAX_BLOCKED", "blocked_key", "is_blocked", "mark_deleted", "sender_keys"]

@@ -192,7 +192,7 @@ class Desk:
 
     @cached_property
     def trash(self) -> Trash:
-        return Trash(self.db, self.erasure)
+        return Trash(self.db, self.erasure, self.settings.mail_from)
 
     @cached_property
     def ccs(self) -> TicketCcs:

@@ -113,7 +113,7 @@ def _unlinked(session: Session, incident_id: int, problem_id: int, agent_id: int
     _history(session, problem_id, "incident_unlinked", incident_id, agent_id)
 
 
-def _incident_count(session: Session, problem_id: int) -> int:
+def incident_count(session: Session, problem_id: int) -> int:
     return session.scalar(select(func.count(Ticket.id)).where(Ticket.problem_id == problem_id)) or 0
 
 
@@ -150,7 +150,7 @@ def link_in(session: Session, incident_ids: Iterable[int], problem_id: int, agen
         if ticket.problem_id == problem.id:
             continue
         if ticket.kind == PROBLEM:
-            if _incident_count(session, ticket.id):
+            if incident_count(session, ticket.id):
                 raise InputError(field_name, N_("#%(ticket)s is a problem with incidents of its own: unlink them "
                                                 "first"), ticket=ticket.id)
             ticket.kind = None  # a report of a known problem is an incident of it
@@ -170,7 +170,7 @@ def link_in(session: Session, incident_ids: Iterable[int], problem_id: int, agen
 def carry_on_merge(session: Session, source: Ticket, target: Ticket, agent_id: int | None) -> None:
     """The problem links of a merge (both rows locked by `TicketStore.merge`), in its transaction; see the module's
     docstring."""
-    if source.kind == PROBLEM and _incident_count(session, source.id):
+    if source.kind == PROBLEM and incident_count(session, source.id):
         if target.problem_id == source.id:  # merged into one of its own incidents: that one becomes the problem
             target.problem_id = None
             _unlinked(session, target.id, source.id, agent_id)
@@ -343,7 +343,7 @@ def unmark_in(session: Session, ticket: Ticket, agent_id: int | None, field_name
     """`Problems.unmark` in the caller's transaction (the ticket locked); a refusal names `field_name`."""
     if ticket.kind != PROBLEM:
         return False
-    count = _incident_count(session, ticket.id)
+    count = incident_count(session, ticket.id)
     if count:
         raise InputError(field_name, N_("#%(ticket)s has %(num)d incidents: unlink them first"),
                          ticket=ticket.id, num=count)

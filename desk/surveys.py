@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from desk.database import Database, lock_row
@@ -47,6 +47,13 @@ def answerable(survey: CsatSurvey, now: datetime | None = None) -> bool:
     return (now or utcnow()) - _aware(survey.answered_at) <= CHANGE_WINDOW
 
 
+def _live(query: Select[CsatSurvey]) -> Select[CsatSurvey]:
+    """The survey with its ticket read through the desk's rule (desk.models' `_live_tickets_only`): a deleted ticket's
+    survey is gone as its page is (desk.trash): it takes no answer (a spam ticket's "rating" reaches no webhook), and
+    a restore brings it back."""
+    return query.join(Ticket, Ticket.id == CsatSurvey.ticket_id)
+
+
 class Surveys:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -55,7 +62,7 @@ class Surveys:
         if not token or len(token) > 64:
             return None
         with self.db.session() as session:
-            return session.scalar(select(CsatSurvey).where(CsatSurvey.token == token))
+            return session.scalar(_live(select(CsatSurvey).where(CsatSurvey.token == token)))
 
     def latest_for_ticket(self, ticket_id: int) -> CsatSurvey | None:
         with self.db.session() as session:
@@ -79,7 +86,7 @@ class Surveys:
                 # comment and replaced the token, and this answer then wrote the comment back (hostile31b); now it
                 # waits, and then finds no such survey.
                 lock_row(session, CsatSurvey, found)
-            survey = session.scalar(select(CsatSurvey).where(CsatSurvey.token == token)
+            survey = session.scalar(_live(select(CsatSurvey).where(CsatSurvey.token == token))
                                     .execution_options(populate_existing=True))
             if survey is None:
                 raise SurveyError("token", N_("no such survey"))

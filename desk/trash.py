@@ -27,7 +27,7 @@ from sqlalchemy import Column, Table, delete, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from desk.audit import SYSTEM, Actor, record
-from desk.blocked import blocked_key, is_blocked, mark_deleted
+from desk.blocked import blocked_key, is_blocked, mark_deleted, sender_keys
 from desk.database import Database, insert_if_absent, lock_row
 from desk.erasure import PURGED, Erasure, forgotten_mail
 from desk.models import (
@@ -45,6 +45,7 @@ from desk.models import (
     WebhookDelivery,
     utcnow,
 )
+from desk.problems import PROBLEM, incident_count
 from desk.tickets import MAX_ROW_ID, InputError, row_by_id
 from desk.translatable import N_
 
@@ -115,9 +116,10 @@ def _remove_under(session: Session, table: Table, ids: Any, depth: int = 0) -> N
 
 
 class Trash:
-    def __init__(self, db: Database, erasure: Erasure | None = None) -> None:
+    def __init__(self, db: Database, erasure: Erasure | None = None, mail_from: str = "") -> None:
         self.db = db
         self.erasure = erasure
+        self.mail_from = mail_from  # the desk's own address (KB_MAIL_FROM): never blocked, nor its domain
 
     def delete(self, ticket_ids: Sequence[int], by: Actor = SYSTEM, spam: bool = False) -> int:
         """Delete these tickets (`spam`: marked as spam, each requester's address blocked too): all of them, or on any
@@ -128,6 +130,10 @@ class Trash:
             now = utcnow()
             for ticket_id in ids:
                 ticket = self._live(session, ticket_id)
+                if ticket.kind == PROBLEM and incident_count(session, ticket.id):
+                    # Its incidents would link to a ticket nobody may open, and no one could solve them through it.
+                    raise InputError("ticket", N_("#%(ticket)s is a problem with incidents of its own: unlink them "
+                                                  "first"), ticket=ticket.id)
                 mark_deleted(session, ticket, by.agent_id, reason, now)
                 record(session, by, "ticket_deleted", "ticket", ticket.id, after={"reason": reason})
                 if spam and "@" in ticket.customer.email:
@@ -149,6 +155,10 @@ class Trash:
         No such deleted ticket: an InputError on "ticket"."""
         with self.db.session() as session:
             ticket = self._deleted(session, ticket_id)
+            if session.scalar(select(Attachment.id).where(Attachment.ticket_id == ticket.id,
+                                                          Attachment.skipped_reason == PURGED).limit(1)) is not None:
+                # A purge pass took it (its files marked, maybe removed already): restored, it would lack them.
+                raise InputError("ticket", N_("ticket %(ticket)s is being deleted permanently"), ticket=ticket_id)
             now = utcnow()
             was = ticket.deleted_reason
             ticket.deleted_at, ticket.deleted_by_id, ticket.deleted_reason = None, None, None
@@ -217,7 +227,12 @@ class Trash:
         gone = Ticket.deleted_at.is_not(None)
         with self.db.session() as session:
             session.info[WITH_DELETED] = True
-            ids = list(session.scalars(select(Ticket.id).where(Ticket.id.in_(list(ticket_ids)), gone)))
+            # Held before they are read and their files marked: a restore at this moment waits, and then refuses
+            # (`restore`: its files are going), rather than putting back a ticket whose files this pass removes.
+            for ticket_id in sorted({i for i in ticket_ids if 0 < i <= MAX_ROW_ID}):
+                lock_row(session, Ticket, ticket_id)
+            ids = list(session.scalars(select(Ticket.id).where(Ticket.id.in_(list(ticket_ids)), gone)
+                                       .execution_options(populate_existing=True)))
             files = [path for path in session.scalars(select(Attachment.path).where(
                 Attachment.ticket_id.in_(ids), Attachment.path.is_not(None))) if path]
             session.execute(update(Attachment).where(Attachment.ticket_id.in_(ids), Attachment.path.is_not(None))
@@ -250,8 +265,17 @@ class Trash:
 
     # Blocked senders.
 
+    def _held_by(self, session: Session, key: str) -> str | None:
+        """The agent's address (or the desk's own) a block of `key` would hold, if any: an agent's mail (a forward,
+        a reply by mail) and the desk's own must never be held as spam."""
+        own = list(session.scalars(select(Agent.email).where(Agent.active.is_(True))))
+        return next((a for a in [self.mail_from, *own] if a and key in sender_keys(a)), None)
+
     def _block(self, session: Session, address: str, by: Actor, now: datetime) -> bool:
+        """Block the address; False if blocked already, or if it is an agent's or the desk's (`_held_by`)."""
         key = blocked_key(address)
+        if self._held_by(session, key) is not None:
+            return False
         if session.scalar(select(BlockedSender.id).where(BlockedSender.address == key)) is not None:
             return False
         insert_if_absent(session, BlockedSender, {"address": key, "created_by_id": by.agent_id, "created_at": now},
@@ -272,6 +296,10 @@ class Trash:
         """Block an address or a domain (the admin page); the key as stored. Blocked already: an InputError."""
         key = blocked_key(address)
         with self.db.session() as session:
+            held = self._held_by(session, key)
+            if held is not None:
+                raise InputError("address", N_("%(value)s would hold the mail of %(address)s, an agent's or the help "
+                                               "desk's own address"), value=key, address=held)
             if not self._block(session, key, by, utcnow()):
                 raise InputError("address", N_("%(value)s is blocked already"), value=key)
         return key

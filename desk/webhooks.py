@@ -44,6 +44,7 @@ from desk.database import Database, lock_row
 from desk.models import (
     WEBHOOK_EVENTS,
     WEBHOOK_STATES,
+    WITH_DELETED,
     CsatSurvey,
     Message,
     SideConversation,
@@ -348,6 +349,11 @@ def _before_commit(session: Session, snapshot: Snapshot | None = None) -> None:
         events.append((kind, entry.ticket_id, {"time_entry": shown, **({"changes": changed} if changed else {})}))
     wanted = [(endpoint_id, kind, ticket_id, data) for endpoint_id, chosen in endpoints
               for kind, ticket_id, data in events if kind in (chosen or [])]
+    if wanted:  # a deleted ticket is heard of once, deleted (desk.trash): not a side reply or a rating landing on it
+        hidden = set(session.scalars(select(Ticket.id).where(
+            Ticket.id.in_({t for _, _, t, _ in wanted}), Ticket.deleted_at.is_not(None))
+            .execution_options(**{WITH_DELETED: True})))
+        wanted = [w for w in wanted if w[2] not in hidden or w[1] == "ticket.deleted"]
     # Each ticket as this change leaves it (the API's serializer, in this transaction): what the event describes.
     ids = ({t for _, _, t, _ in wanted} | {t for _, _, _, d in wanted if (t := d.get("target"))}
            | {row.ticket_id for row in gathered.queued if row.ticket_id is not None})

@@ -29,7 +29,9 @@ def _trashed(ticket_id: int, spam: bool) -> Response:
         state.desk().trash.delete([ticket_id], acting(), spam=spam)
     except InputError as error:
         flash(desk_error(error), "error")
-        return redirect(url_for(".ticket", ticket_id=ticket_id))
+        # Deleted meanwhile (a double click, another agent): its page is a 404 now, the inbox is where they were.
+        gone = state.desk().tickets.get(ticket_id) is None
+        return redirect(url_for(".inbox") if gone else url_for(".ticket", ticket_id=ticket_id))
     flash(gettext("Ticket #%(ticket)d marked as spam; its sender is blocked.", ticket=ticket_id) if spam
           else gettext("Ticket #%(ticket)d deleted.", ticket=ticket_id), "ok")
     return redirect(url_for(".inbox"))

@@ -204,13 +204,15 @@ class Attachments:
         return found
 
     def get(self, attachment_id: int, reference: str | None = None) -> Attachment | None:
-        """The kept file, or None; with `reference`, only if it belongs to that ticket and not to an internal note."""
+        """The kept file, or None; with `reference`, only if it belongs to that ticket and not to an internal note.
+        Its message's ticket read through the desk's rule (desk.models' `_live_tickets_only`): a deleted ticket's
+        file is nobody's to download, as its page is nobody's to read (desk.trash)."""
         with self.db.session() as session:
-            query = select(Attachment).where(Attachment.id == attachment_id, Attachment.path.is_not(None))
+            query = (select(Attachment).join(Message, Message.id == Attachment.message_id)
+                     .join(Ticket, Ticket.id == Message.ticket_id)
+                     .where(Attachment.id == attachment_id, Attachment.path.is_not(None)))
             if reference is not None:
-                query = (query.join(Message, Message.id == Attachment.message_id)
-                         .join(Ticket, Ticket.id == Message.ticket_id)
-                         .where(Ticket.reference == reference, Message.internal.is_(False)))
+                query = query.where(Ticket.reference == reference, Message.internal.is_(False))
             return session.scalar(query)
 
     def file(self, attachment: Attachment) -> Path:
