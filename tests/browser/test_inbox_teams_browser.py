@@ -20,12 +20,16 @@ from tests.desk.test_teams import hours_file
 from webapp import create_app
 
 
-@pytest.fixture
-def app(tmp_path: Path, content_dir: Path) -> Flask:
+def teams_app(tmp_path: Path, content_dir: Path) -> Flask:
     """The real app without the models, with the demo's teams and one routing rule (acme.ae's mail to UAE)."""
     hours_file(content_dir, routing=[{"domain": "acme.ae", "team": "uae"}])
     return create_app(Settings(content_dir=content_dir, data_dir=tmp_path / "data",
                                database_url=database_url_for_tests()))
+
+
+@pytest.fixture
+def app(tmp_path: Path, content_dir: Path) -> Flask:
+    return teams_app(tmp_path, content_dir)
 
 
 def test_an_arabic_agent_filters_the_inbox_by_team(clean_page: Page, base_url: str, app: Flask) -> None:  # noqa: F811

@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
 from copilot.keyboard_layout import to_arabic, to_us
-from desk.models import SearchEvent
+from desk.models import MailSuggestion, SearchEvent
 from desk.tickets import NewTicket
 from tests.browser.conftest import AXE, screenshot, serious_violations  # noqa: F401  (imported from here too)
 
@@ -49,6 +49,7 @@ def test_main_pages_look_right_and_pass_axe_on_desktop_and_phone(
 ) -> None:
     page = clean_page
     reference = ticket_reference(app, lang)
+    suggested = suggestion_links(app, reference, lang)
     query = "refund" if lang == "en" else "استرداد المبلغ"
     pages = {
         "home": f"/{lang}/",
@@ -57,6 +58,7 @@ def test_main_pages_look_right_and_pass_axe_on_desktop_and_phone(
         "article": f"/{lang}/articles/refund-timing",
         "contact": f"/{lang}/contact",
         "ticket": f"/{lang}/tickets/{reference}",
+        "suggested": suggested[0],  # the acknowledgement's article: "Did this answer your question?"
     }
     problems = []
     for width, height in WIDTHS.items():
@@ -72,6 +74,17 @@ def test_main_pages_look_right_and_pass_axe_on_desktop_and_phone(
             if name == "results" and width == 375:
                 first = page.locator(".result").first.bounding_box()
                 assert first and first["y"] < height, f"first result below the fold: {first}"
+            if name == "contact":
+                problems += [f"{path} at {width}px: {p}" for p in honeypot_problems(page)]
+    for link, answer in zip(suggested, ("No, I still need help", "Yes, close my request"), strict=True):
+        page.goto(base_url + link)  # both outcomes, on the phone: the banner's sentence instead of its buttons
+        page.get_by_role("button", name=answer if lang == "en" else ANSWERS_AR[answer]).click()
+        page.locator("#suggestion-title[role=status]").wait_for()
+        screenshot(page, f"site-{lang}-suggested-{answer.split(',')[0].lower()}-375")
+        scroll = page.evaluate("document.documentElement.scrollWidth")
+        if scroll > 375:
+            problems.append(f"{link} answered at 375px scrolls sideways: {scroll}px")
+        problems += [f"{link} answered: {v}" for v in serious_violations(page)]
     page.emulate_media(color_scheme="dark")  # dark mode: the same pages, the same contrast rules
     for name in ("home", "article"):
         page.goto(base_url + pages[name])
@@ -88,6 +101,43 @@ def test_main_pages_look_right_and_pass_axe_on_desktop_and_phone(
     font = page.evaluate("getComputedStyle(document.body).fontFamily")
     assert "IBM Plex Sans Arabic" in font
     assert page.evaluate("document.fonts.check('16px \"IBM Plex Sans Arabic\"', 'مرحبا')")
+
+
+ANSWERS_AR = {"No, I still need help": "لا، ما زلت أحتاج إلى مساعدة", "Yes, close my request": "نعم، أغلقوا طلبي"}
+
+
+def suggestion_links(app: Flask, reference: str, lang: str) -> list[str]:
+    """Two articles the ticket's acknowledgement suggested (desk.mail_suggestions), as their mail links open them."""
+    ticket = app.extensions["desk"].tickets.by_reference(reference)
+    with app.extensions["desk"].db.session() as session:
+        session.add_all(MailSuggestion(ticket_id=ticket.id, outbox_id=1, position=n, token=f"{lang}-{key}",
+                                       article_key=f"{lang}/{key}", title=key)
+                        for n, key in enumerate(("refund-timing", "delivery-fees"), 1))
+    return [f"/{lang}/suggested/{lang}-{key}" for key in ("refund-timing", "delivery-fees")]
+
+
+HONEYPOT = """() => {
+  const field = document.getElementById('website'), box = field.getBoundingClientRect();
+  return {outside: box.right <= 0 || box.left >= innerWidth || box.bottom <= 0 || box.width * box.height <= 1,
+          tabIndex: field.tabIndex, autocomplete: field.getAttribute('autocomplete'),
+          hidden: !!field.closest('[aria-hidden=true]')};
+}"""
+
+
+def honeypot_problems(page: Page) -> list[str]:
+    """The contact form's trap for bots (`website`): people never see it, Tab passes it, a screen reader never reads
+    it, and the browser does not fill it in."""
+    found = page.evaluate(HONEYPOT)
+    problems = [f"honeypot: {what}" for what, bad in (
+        ("on screen", not found["outside"]), ("reached by Tab", found["tabIndex"] >= 0),
+        ("autofilled", found["autocomplete"] != "off"), ("read by screen readers", not found["hidden"])) if bad]
+    page.locator("#name").focus()
+    page.keyboard.press("Shift+Tab")
+    if page.evaluate("document.activeElement.id") == "website":
+        problems.append("honeypot: Shift+Tab from the name reaches it")
+    if page.get_by_role("textbox").evaluate_all("fields => fields.some(f => f.id === 'website')"):
+        problems.append("honeypot: in the accessibility tree")
+    return problems
 
 
 def test_a_date_beside_an_arabic_name_reads_in_order(page: Page, base_url: str, app: Flask) -> None:

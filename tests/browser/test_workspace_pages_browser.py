@@ -9,21 +9,34 @@ test-artifacts/workspace-<role>-<lang>-<page>-<width>.png."""
 from __future__ import annotations
 
 import contextlib
+import shutil
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from flask import Flask
 from playwright.sync_api import Browser, Page
 
+from desk import customer_fields
 from desk.audit import Actor
 from desk.desk import Desk
 from desk.mail.receive import UnparseableMail
+from desk.models import MailSuggestion
 from desk.tickets import NewTicket
+from kb.customer_fields import CUSTOMER_FIELDS_FILE
 from tests.browser.conftest import screenshot, serious_violations
 from tests.browser.test_agent_morning import PASSWORD, log_in
-from tests.browser.test_inbox_teams_browser import app  # noqa: F401  (the demo's teams)
+from tests.browser.test_inbox_teams_browser import teams_app
 from tests.browser.test_site_pages_browser import WIDTHS
+from tests.conftest import CONTENT
 from tests.desk.test_held_mail import NO_SENDER
+
+
+@pytest.fixture
+def app(tmp_path: Path, content_dir: Path) -> Flask:
+    """The demo's teams and its customer fields (a dropdown, a text and a checkbox)."""
+    shutil.copy2(CONTENT / CUSTOMER_FIELDS_FILE, content_dir)
+    return teams_app(tmp_path, content_dir)
 
 
 def workspace(desk: Desk) -> dict[str, str]:
@@ -53,6 +66,21 @@ def workspace(desk: Desk) -> dict[str, str]:
     held = desk.held_mail.page(limit=1).rows[0].id
     desk.tags.add([t.id for t in tickets], ["استرجاع"])
     desk.tags.add([tickets[0].id, tickets[2].id], ["refunds", "Refund"])  # the tags pages: a merge to confirm
+    # The customer card's and profile's fields; the ticket's acknowledgement suggestions, one answered; a deleted
+    # ticket and a spam one (its sender blocked) on the Deleted tickets page, and a blocked domain.
+    customer_fields.set_values(desk.db, desk.customer_fields, tickets[0].customer_id,
+                               {"plan": "business", "account_id": "AC-5512", "vip": "on"}, "ar", Actor.agent(admin.id))
+    with desk.db.session() as session:
+        session.add_all(MailSuggestion(ticket_id=tickets[1].id, outbox_id=1, position=n, token=f"ws-{n}",
+                                       article_key=f"ar/{key}", title=title, answer=answer)
+                        for n, (key, title, answer) in enumerate((("refund-timing", "متى يصلني المبلغ؟", "no"),
+                                                                  ("delivery-fees", "Delivery fees", None)), 1))
+    junk = [desk.tickets.create(NewTicket(email=email, name=name, subject=subject, body="اربح جائزة الآن", lang="ar"))
+            for email, name, subject in (("prize@bulk-offers.example", "عروض", "ربحت جائزة!"),
+                                         ("jo@example.com", "Jo Smith", "Sofa, sent twice"))]
+    desk.trash.delete([junk[0].id], Actor.agent(agent.id), spam=True)
+    desk.trash.delete([junk[1].id], Actor.agent(admin.id))
+    desk.trash.block("@spam-domain.example", Actor.agent(admin.id))
     return {
         "customer": f"/agent/customers/{tickets[0].customer_id}",
         "customers": "/agent/customers?q=a",
@@ -72,15 +100,19 @@ def workspace(desk: Desk) -> dict[str, str]:
         "tag-merge": "/agent/tags/rename?tag=refunds&to=refund",
         "tag-delete": "/agent/tags/delete?tag=%D8%A7%D8%B3%D8%AA%D8%B1%D8%AC%D8%A7%D8%B9",
         "team-status": "/agent/team-status",
+        "profile": "/agent/profile",
+        "deleted": "/agent/deleted",
+        "blocked": "/agent/blocked",
     }
 
 
-AGENT_PAGES = ("customer", "shared-view", "saved-view", "ticket", "closed")  # a plain agent's differ: no share box
+# A plain agent's differ: no share box, "Mark as spam" but no "Delete"; the profile's signature boxes.
+AGENT_PAGES = ("customer", "shared-view", "saved-view", "ticket", "closed", "profile")
 
 
 @pytest.mark.parametrize("lang", ["en", "ar"])
 def test_the_workspaces_newer_pages_pass_axe_on_desktop_and_phone(
-    browser: Browser, base_url: str, app: Flask, lang: str  # noqa: F811
+    browser: Browser, base_url: str, app: Flask, lang: str
 ) -> None:
     paths = workspace(app.extensions["desk"])
     problems: list[str] = []
@@ -100,6 +132,9 @@ def test_the_workspaces_newer_pages_pass_axe_on_desktop_and_phone(
                 if name == "saved-view":  # the bulk controls as they are when rows are ticked, snooze chosen
                     page.locator("tr.ticket-row input[type=checkbox]").first.check()
                     page.locator("#bulk-action").select_option("snooze")
+                    actions = page.locator("#bulk-action option").evaluate_all("os => os.map(o => o.value)")
+                    if actions[-2:] != (["spam", "delete"] if role == "admin" else ["problem", "spam"]):
+                        problems.append(f"{role} bulk: the actions end {actions[-2:]}")
                     problems += [f"{role} {lang} bulk {width}px: {v}" for v in serious_violations(page)]
                 screenshot(page, f"workspace-{role}-{lang}-{name}-{width}")
         if role == "admin":  # dark mode (the site's colours follow it): the same contrast rules
@@ -141,6 +176,13 @@ def arabic_reading_order(page: Page, base_url: str, paths: dict[str, str]) -> li
         direction = shown.first.evaluate("el => getComputedStyle(el).direction") if shown.count() == 1 else None
         if direction != "rtl" or shown.inner_text().split("\n")[1:] != ["مريم", "فريق دعم منزل"]:
             problems.append(f"{name}: the Arabic signature is not shown right to left: {direction}")
+    # The customer card's values start on the right, under their names, a Latin one ("AC-5512") too.
+    away = page.locator("#ticket-customer-field-values dd").evaluate_all("""dds => dds.filter(dd => {
+        const text = document.createRange(); text.selectNodeContents(dd);
+        return dd.getBoundingClientRect().right - text.getBoundingClientRect().right > 2;
+    }).map(dd => dd.dataset.key)""")
+    if away or page.locator("#ticket-customer-field-values dd").count() != 3:
+        problems.append(f"ticket: customer field values not on the right: {away}")
     return problems
 
 
@@ -165,7 +207,8 @@ OVERFLOWING = """() => {
 
 # Labels parted from their fields: a label beside neither its field's line nor its start edge (a label at one line's
 # end, its field beginning the next, as the inbox's, audit's and reports' filters and the admin's forms were on a
-# phone), or a label whose field begins before the label's last line ends (split around a box).
+# phone), or a label whose field begins before the label's last line ends (split around a box); a checkbox or a
+# radio button not on its label's line (the customer fields' "VIP" box above its label on a phone).
 PARTED_LABELS = """() => {
   const rtl = document.documentElement.dir === 'rtl';
   const out = [];
@@ -173,8 +216,11 @@ PARTED_LABELS = """() => {
     const field = document.getElementById(label.htmlFor);
     if (!field || label.contains(field) || label.closest('.visually-hidden, table') || !label.offsetParent) continue;
     const l = label.getBoundingClientRect(), f = field.getBoundingClientRect();
-    if (field.type === 'checkbox' || field.type === 'radio') continue;
     const sameLine = [...label.getClientRects()].every(r => r.top < f.bottom && f.top < r.bottom);
+    if (field.type === 'checkbox' || field.type === 'radio') {  // a box beside its label, never on another line
+      if (!sameLine) out.push(label.htmlFor);
+      continue;
+    }
     const above = l.bottom <= f.top + 1 && Math.abs(rtl ? l.right - f.right : l.left - f.left) <= 2;
     if (!sameLine && !above) out.push(label.htmlFor);
   }
@@ -186,6 +232,7 @@ def check(page: Page, url: str, where: str, lang: str, width: int) -> list[str]:
     answer = page.goto(url)
     assert answer is not None and answer.status == 200, f"{where}: {answer and answer.status}"
     page.evaluate("document.fonts.ready")
+    page.evaluate("document.querySelectorAll('td.signature-cell details').forEach(d => { d.open = true; })")  # admin
     problems = []
     if lang == "ar" and page.locator("html").get_attribute("dir") != "rtl":
         problems.append(f"{where}: <html> is not dir=rtl")
