@@ -337,3 +337,40 @@ def test_kb_tickets_purge_deleted_applies_the_retention_days_for_cron(tmp_path: 
         assert [row.id for row in desk.trash.deleted().rows] == [recent]
     finally:
         desk.close()
+
+
+def test_the_deleted_at_index_holds_the_deleted_tickets_alone_and_goes_down(tmp_path: Path) -> None:
+    """dash36: with every ticket in ix_tickets_deleted_at, SQLite read "not deleted" (deleted_at IS NULL, in every
+    query) from it, every ticket ever, instead of a period's tickets by created_at (the dashboard's last 7 days read all
+    100,000). Holding the deleted ones alone, it still serves the Deleted tickets page and the purge."""
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from tests.conftest import database_at, migrate
+
+    def predicate() -> str:
+        [index] = [i for i in inspect(db.engine).get_indexes("tickets") if i["name"] == "ix_tickets_deleted_at"]
+        assert index["column_names"] == ["deleted_at"]
+        options = index.get("dialect_options", {})
+        return " ".join(str(where) for key, where in options.items() if key.endswith("_where"))
+
+    def plan(sql: str) -> str:
+        with db.engine.connect() as connection:
+            return " ".join(str(row[-1]) for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
+
+    db, _ = database_at(tmp_path, "mail_suggestions")
+    migrate(db, command.upgrade, "deleted_tickets_index")
+    db.engine.dispose()  # a pooled SQLite connection from before may plan with the schema it read then
+    assert "deleted_at IS NOT NULL" in predicate()
+    if db.engine.dialect.name == "sqlite":  # PostgreSQL's planner has its statistics: it never took the whole index
+        period = plan("SELECT id FROM tickets WHERE created_at >= '2026-01-01' AND created_at < '2026-01-08' "
+                      "AND deleted_at IS NULL")
+        assert "ix_tickets_created_at" in period and "ix_tickets_deleted_at" not in period
+        assert "ix_tickets_deleted_at" in plan("SELECT id FROM tickets WHERE deleted_at < '2026-01-01' "
+                                               "ORDER BY deleted_at, id LIMIT 10")  # the purge's
+        assert "ix_tickets_deleted_at" in plan("SELECT id FROM tickets WHERE deleted_at IS NOT NULL "
+                                               "ORDER BY deleted_at DESC, id DESC LIMIT 25")  # the page's
+    migrate(db, command.downgrade, "mail_suggestions")
+    assert predicate() == ""
+    migrate(db, command.upgrade, "head")
+    db.close()
