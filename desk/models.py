@@ -350,9 +350,6 @@ class IdempotencyKey(Base):
     answer_body: Mapped[dict[str, Any] | None]
 
 
-_DELETED = literal_column("deleted_at IS NOT NULL")  # ix_tickets_deleted_at's rows: the deleted tickets alone
-
-
 class Ticket(Base):
     __tablename__ = "tickets"
     # "My teams' tickets" counts unsolved tickets by team on every inbox page: answered from this index alone
@@ -360,12 +357,8 @@ class Ticket(Base):
     # every view's "not snoozed" rule is too (without it, "unsolved" took 20 ms instead of 3: "Session 28, views28").
     # The second: a team's balanced assignment counts each member's unsolved tickets from the index alone.
     # Both end with deleted_at: every query on tickets asks "not deleted" (`_live_tickets_only`), from the index too.
-    # The third holds the deleted tickets alone (the Deleted tickets page, the purge): a whole-column index made
-    # SQLite answer "deleted_at IS NULL" from it, every ticket ever, instead of a period's by created_at (the
-    # dashboard's last 7 days read all 100,000 tickets: bench/RESULTS.md "Session 36, dash36").
     __table_args__ = (Index("ix_tickets_status_team_snooze", "status", "team", "snoozed_until", "deleted_at"),
-                      Index("ix_tickets_assignee_status", "assignee_id", "status", "deleted_at"),
-                      Index("ix_tickets_deleted_at", "deleted_at", sqlite_where=_DELETED, postgresql_where=_DELETED))
+                      Index("ix_tickets_assignee_status", "assignee_id", "status", "deleted_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Unguessable: the customer's only key to read their ticket, so never a sequence number.
@@ -413,7 +406,7 @@ class Ticket(Base):
     # the desk itself, a form ticket from a blocked sender), and why (DELETED_REASONS). A deleted ticket is in no query
     # of the desk's (`_live_tickets_only`) but the Deleted tickets page's, until restored or purged after
     # KB_DELETED_TICKET_RETENTION_DAYS; its other columns stay as they were, so a restore puts it back exactly.
-    deleted_at: Mapped[datetime | None]
+    deleted_at: Mapped[datetime | None] = mapped_column(index=True)
     deleted_by_id: Mapped[int | None] = mapped_column(Integer)
     deleted_reason: Mapped[str | None] = mapped_column(String(20))
 
