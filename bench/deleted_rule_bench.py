@@ -14,18 +14,14 @@ rule costs without it. Medians and p95 in ms, and the SQLite plans.
 from __future__ import annotations
 
 import argparse
-import shutil
 import time
 from pathlib import Path
 
 from sqlalchemy import func, select, text, update
 
-from bench.workspace_bench import PASSWORD, fill, percentiles
-from desk.desk import Desk
+from bench.view_counts import filled_desk, print_medians
 from desk.inbox import VIEWS
 from desk.models import WITH_DELETED, Ticket, utcnow
-from kb.settings import Settings
-from tests.desk.test_teams import hours_file
 
 
 def main() -> int:
@@ -35,12 +31,7 @@ def main() -> int:
     parser.add_argument("--data", type=Path, required=True, help="a scratch directory, emptied first")
     parser.add_argument("--index", choices=["status_team_snooze", "with_deleted_at"], default="with_deleted_at")
     args = parser.parse_args()
-    shutil.rmtree(args.data, ignore_errors=True)
-    content = hours_file(args.data / "content")
-    desk = Desk(Settings(data_dir=args.data / "data", content_dir=content))
-    fill(desk, args.tickets)
-    agent = desk.accounts.create_agent("bench@example.com", PASSWORD).id
-    desk.teams.set_teams(agent, ["ksa"])
+    desk, agent = filled_desk(args.data, args.tickets)
     with desk.db.session() as session:
         session.execute(update(Ticket).where(Ticket.id % 100 == 0).values(assignee_id=agent))
         session.execute(update(Ticket).where(Ticket.id % 100 == 7).values(deleted_at=utcnow(), deleted_reason="spam"))
@@ -63,9 +54,7 @@ def main() -> int:
                     if round_:  # the first round warms the cache
                         samples.setdefault((view, kind), []).append((time.perf_counter() - started) * 1000)
     print(f"{args.tickets} tickets (1% deleted), index {args.index}; ms median (p95), with the rule | without")
-    for view in VIEWS:
-        a, b = percentiles(samples[(view, "with")]), percentiles(samples[(view, "without")])
-        print(f"  {view:18} {a['median']:7.1f} ({a['p95']:6.1f}) | {b['median']:7.1f} ({b['p95']:6.1f})")
+    print_medians(samples)
     with desk.db.engine.connect() as connection:
         for view in ("unsolved", "my_teams"):
             ruled = queries[view].where(Ticket.deleted_at.is_(None))

@@ -12,18 +12,14 @@ index the view counts read, (status, team, snoozed_until); `--index status_team`
 from __future__ import annotations
 
 import argparse
-import shutil
 import time
 from pathlib import Path
 
 from sqlalchemy import func, select, text, update
 
-from bench.workspace_bench import PASSWORD, fill, percentiles
-from desk.desk import Desk
+from bench.view_counts import filled_desk, print_medians
 from desk.inbox import VIEWS
 from desk.models import Ticket, utcnow
-from kb.settings import Settings
-from tests.desk.test_teams import hours_file
 
 
 def main() -> int:
@@ -33,12 +29,7 @@ def main() -> int:
     parser.add_argument("--data", type=Path, required=True, help="a scratch directory, emptied first")
     parser.add_argument("--index", choices=["status_team", "status_team_snooze"], default="status_team_snooze")
     args = parser.parse_args()
-    shutil.rmtree(args.data, ignore_errors=True)
-    content = hours_file(args.data / "content")
-    desk = Desk(Settings(data_dir=args.data / "data", content_dir=content))
-    fill(desk, args.tickets)
-    agent = desk.accounts.create_agent("bench@example.com", PASSWORD).id
-    desk.teams.set_teams(agent, ["ksa"])
+    desk, agent = filled_desk(args.data, args.tickets)
     with desk.db.session() as session:
         session.execute(update(Ticket).where(Ticket.status.in_(("new", "open", "pending", "on_hold")),
                                              Ticket.id % 50 == 0).values(snoozed_until=utcnow()))
@@ -66,9 +57,7 @@ def main() -> int:
                     if round_:  # the first round warms the cache
                         samples.setdefault((view, kind), []).append((time.perf_counter() - started) * 1000)
         print(f"{args.tickets} tickets, index {args.index}; ms median (p95), with the snooze rule | without")
-        for view in VIEWS:
-            a, b = percentiles(samples[(view, "with")]), percentiles(samples[(view, "without")])
-            print(f"  {view:18} {a['median']:7.1f} ({a['p95']:6.1f}) | {b['median']:7.1f} ({b['p95']:6.1f})")
+        print_medians(samples)
         for view in ("unsolved", "my_teams"):
             compiled = with_rule[view].compile(desk.db.engine, compile_kwargs={"literal_binds": True})
             plan = connection.execute(text(f"EXPLAIN QUERY PLAN {compiled}")).all()
