@@ -13,9 +13,8 @@ from playwright.sync_api import Browser
 from desk.audit import CLI
 from tests.browser.conftest import screenshot
 from tests.browser.test_agent_morning import log_in
-from tests.browser.test_inbox_teams_browser import app  # noqa: F401  (the demo's teams)
 from tests.browser.test_site_pages_browser import WIDTHS
-from tests.browser.test_workspace_pages_browser import check, workspace
+from tests.browser.test_workspace_pages_browser import app, check, workspace  # noqa: F401  (app: teams, customer fields)
 
 
 @pytest.mark.parametrize("lang", ["en", "ar"])
