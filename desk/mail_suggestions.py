@@ -30,14 +30,11 @@ import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import and_, case, distinct, func, select
 from sqlalchemy.orm import Session
 
-from copilot.result_floor import split_at_floor
-from copilot.section_choice import choose_sections
-from copilot.suggestions import Suggester
 from desk.database import Database, lock_row
 from desk.models import (
     MAIL_SUGGESTION_ANSWERS,
@@ -49,6 +46,9 @@ from desk.models import (
     utcnow,
 )
 from kb.audience import PUBLIC
+
+if TYPE_CHECKING:  # imported where it searches (`public_finder`): the desk's pages and reports load no search
+    from copilot.suggestions import Suggester
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +81,8 @@ def public_finder(suggester: Callable[[], Suggester]) -> ArticleFinder:
     decides); the answering sections first, then what a results page shows (`split_at_floor`), in `lang` only, one
     per article.
     `suggester` is called on first use (the worker's engine is loaded then)."""
+    from copilot.result_floor import split_at_floor
+    from copilot.section_choice import choose_sections
 
     def find(subject: str, messages: Sequence[str], lang: str, limit: int) -> list[FoundArticle]:
         found = suggester().suggest(subject, messages, lang=lang, limit=max(limit * 3, 5), audience=PUBLIC)
