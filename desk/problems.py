@@ -46,7 +46,6 @@ from desk.tickets import (
     changeable,
     clean_text,
     row_by_id,
-    ticket_number,
 )
 from desk.translatable import N_
 
@@ -88,12 +87,6 @@ def kind_of(ticket: Ticket) -> str | None:
     if ticket.kind == PROBLEM:
         return PROBLEM
     return "incident" if ticket.problem_id is not None else None
-
-
-def problem_number(value: object, field_name: str = "problem_id") -> int:
-    """A problem's ticket number as typed ("#12", "12", "١٢") or sent (12): `ticket_number`'s rule, refused naming
-    `field_name`."""
-    return ticket_number(value, field_name)
 
 
 def _history(session: Session, ticket_id: int, kind: str, other: int | None, agent_id: int | None) -> None:

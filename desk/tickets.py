@@ -1338,16 +1338,15 @@ class TicketStore:
         if assignee_id != -1:
             if assignee_id == ticket.assignee_id:
                 return False  # theirs already: nothing to check, nothing held
-            assignee = assignable(session, assignee_id) if assignee_id is not None else None
-            if assignee_id is not None and assignee is None:
-                raise InputError("assignee", N_("no agent %(agent)s"), agent=assignee_id)
-            if assignee is not None and not assignee.active and assignee_id != ticket.assignee_id:
-                # A deactivated agent cannot sign in to see it (the page's picker leaves them out; the API did not).
-                raise InputError("assignee", N_("agent %(agent)s is deactivated"), agent=assignee_id)
-            if assignee is not None and not assignee.works_tickets and assignee_id != ticket.assignee_id:
-                # Zendesk's light agents: they see tickets and add notes, never assigned one (the pickers omit them).
-                raise InputError("assignee", N_("agent %(agent)s is a light agent, who cannot be assigned tickets"),
-                                 agent=assignee_id)
+            if assignee_id is not None:
+                assignee = assignable(session, assignee_id)
+                if assignee is None:
+                    raise InputError("assignee", N_("no agent %(agent)s"), agent=assignee_id)
+                if not assignee.active:
+                    # A deactivated agent cannot sign in to see it (the page's picker leaves them out; the API did not).
+                    raise InputError("assignee", N_("agent %(agent)s is deactivated"), agent=assignee_id)
+            # A light agent (Zendesk's: they see tickets and add notes, never assigned one) is refused by
+            # `record_assignee`, the one place every assignment passes.
             return record_assignee(session, ticket, assignee_id, agent_id)
         return False
 

@@ -47,6 +47,7 @@ from desk.models import (
 )
 from desk.problems import PROBLEM, incident_count
 from desk.tickets import MAX_ROW_ID, InputError, row_by_id
+from desk.time_tracking import agent_names
 from desk.translatable import N_
 
 PURGE_BATCH = 100  # deleted tickets removed for good per pass (each with every row that hangs on it)
@@ -78,10 +79,6 @@ class BlockedRow:
     address: str
     created_at: datetime
     created_by: str | None
-
-
-def _agent_name(agent: Agent | None) -> str | None:
-    return None if agent is None else agent.name or agent.email
 
 
 def _referring(table: Table) -> Iterator[tuple[Table, Column[Any]]]:
@@ -171,12 +168,10 @@ class Trash:
             return ticket
 
     def _deleted(self, session: Session, ticket_id: int) -> Ticket:
-        if 0 < ticket_id <= MAX_ROW_ID:
-            lock_row(session, Ticket, ticket_id)
         ticket = session.scalar(select(Ticket).where(Ticket.id == ticket_id, Ticket.deleted_at.is_not(None))
                                 .options(joinedload(Ticket.customer))
                                 .execution_options(**{WITH_DELETED: True, "populate_existing": True})
-                                ) if 0 < ticket_id <= MAX_ROW_ID else None
+                                ) if lock_row(session, Ticket, ticket_id) else None  # held; False: no such row id
         if ticket is None:
             raise InputError("ticket", N_("no deleted ticket %(ticket)s"), ticket=ticket_id)
         return ticket
@@ -191,11 +186,9 @@ class Trash:
             tickets = list(session.scalars(
                 select(Ticket).where(gone).options(joinedload(Ticket.customer))
                 .order_by(Ticket.deleted_at.desc(), Ticket.id.desc()).limit(limit).offset(offset)))
-            agents = {a.id: a for a in session.scalars(select(Agent).where(
-                Agent.id.in_({t.deleted_by_id for t in tickets if t.deleted_by_id is not None})))}
+            names = agent_names(session, (t.deleted_by_id for t in tickets if t.deleted_by_id is not None))
             return DeletedPage([DeletedRow(t.id, t.subject, t.customer.email, t.status, t.deleted_reason or "deleted",
-                                           t.deleted_at or utcnow(), _agent_name(agents.get(t.deleted_by_id or 0)),
-                                           t.deleted_by_id)
+                                           t.deleted_at or utcnow(), names.get(t.deleted_by_id or 0), t.deleted_by_id)
                                 for t in tickets], total)
 
     # Purge.
@@ -315,10 +308,8 @@ class Trash:
     def blocked(self) -> list[BlockedRow]:
         with self.db.session() as session:
             rows = list(session.scalars(select(BlockedSender).order_by(BlockedSender.address)))
-            agents = {a.id: a for a in session.scalars(select(Agent).where(
-                Agent.id.in_({r.created_by_id for r in rows if r.created_by_id is not None})))}
-            return [BlockedRow(r.id, r.address, r.created_at, _agent_name(agents.get(r.created_by_id or 0)))
-                    for r in rows]
+            names = agent_names(session, (r.created_by_id for r in rows if r.created_by_id is not None))
+            return [BlockedRow(r.id, r.address, r.created_at, names.get(r.created_by_id or 0)) for r in rows]
 
     def is_blocked(self, email: str) -> bool:
         with self.db.session() as session:

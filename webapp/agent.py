@@ -33,7 +33,6 @@ from desk.customer_fields import values_of as customer_values
 from desk.inbox import SORTS, VIEWS, InboxQuery
 from desk.mail.attachments import Upload
 from desk.models import LEAD_ROLES, PRIORITIES, TICKET_STATUSES, WORKING_ROLES, Agent, Ticket, as_utc, utcnow
-from desk.problems import problem_number
 from desk.saved_views import FIELD_PREFIX, FILTERABLE, MAX_NAME, SHARERS
 from desk.side_conversations import with_history
 from desk.signatures import MAX_SIGNATURE, MAX_SIGNATURE_LINES, signature_in, signed_body
@@ -460,7 +459,7 @@ def bulk():
         elif action == "snooze":  # hour, tomorrow, monday or a date and time, on the agent's clock
             desk.snoozes.snooze(ids, snooze_time(value, reader_zone()), current_user.id)
         elif action == "problem":  # a problem's number ("12" or "#12"): each checked ticket its incident
-            desk.problems.link(ids, problem_number(value), current_user.id)
+            desk.problems.link(ids, ticket_number(value, "problem_id"), current_user.id)
         elif action == "spam":  # deleted as spam, each requester blocked (desk.trash)
             desk.trash.delete(ids, acting(), spam=True)
         elif action == "delete":  # a lead's or an admin's, as on the ticket page
@@ -801,7 +800,7 @@ def problem(ticket_id: int):
             desk.problems.unmark(ticket_id, current_user.id)
             flash(gettext("No longer a problem."), "ok")
         elif action == "link":
-            number = problem_number(typed)
+            number = ticket_number(typed, "problem_id")
             desk.problems.link([ticket_id], number, current_user.id)
             flash(gettext("Linked as an incident of #%(ticket)d.", ticket=number), "ok")
         elif action == "unlink":
@@ -943,7 +942,7 @@ def ccs(ticket_id: int):
 def merge(ticket_id: int):
     """Merge this (duplicate) ticket into the one given; the customer is told once, in the target's language."""
     desk = state.desk()
-    target = request.form.get("target", "").strip().lstrip("#")
+    target = request.form.get("target", "").strip().lstrip("#")  # as the refusal names it
     number = typed_ticket(target)
     found = desk.tickets.get(number) if number is not None else None
     if found is None:

@@ -38,12 +38,11 @@ def suggested(lang: str, token: str) -> str:
 def answer(lang: str, token: str):  # type: ignore[no-untyped-def]
     if lang not in state.settings().languages:
         abort(404)
-    try:
-        done = state.desk().mail_suggestions.answer(token, request.form.get("answer", ""))
+    try:  # the page then says what happened: thanks, or why this link changed nothing (`suggestion_banner.html`)
+        state.desk().mail_suggestions.answer(token, request.form.get("answer", ""))
     except SuggestionError as error:
         if str(error) == "token":
             abort(404)
         flash(_("Choose “Yes” or “No”."), "error")
         return redirect(url_for(".suggested", lang=lang, token=token))
-    del done  # the page says what happened: thanks, or why this link changed nothing (`suggestion_banner.html`)
     return redirect(url_for(".suggested", lang=lang, token=token, _anchor="suggestion"))

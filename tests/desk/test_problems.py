@@ -15,8 +15,7 @@ from sqlalchemy import inspect, select
 from desk.desk import Desk
 from desk.inbox import InboxQuery
 from desk.models import Ticket, TicketProblemChange, WebhookDelivery
-from desk.problems import problem_number
-from desk.tickets import ClosedTicketError, InputError, NewTicket
+from desk.tickets import ClosedTicketError, InputError, NewTicket, ticket_number
 from kb.settings import Settings
 from tests.conftest import database_at, database_url_for_tests, migrate
 from tests.desk.test_ccs import mail
@@ -124,10 +123,11 @@ def test_linking_many_is_all_or_nothing(desk: Desk) -> None:
 def test_numbers_that_are_not_numbers_are_refused() -> None:
     for bad in ("", "abc", "-4", "1e3", "১২", "12.0", "#", True, 1.5, None, "9" * 40, 0, -3, 2**31):
         with pytest.raises(InputError) as raised:
-            problem_number(bad)
+            ticket_number(bad, "problem_id")
         assert raised.value.field == "problem_id"
-    assert problem_number("#12") == problem_number(" 12 ") == problem_number(12) == 12
-    assert problem_number("#١٢") == problem_number("۱۲") == problem_number("１２") == 12  # as time spent reads them
+    assert [ticket_number(typed, "problem_id") for typed in ("#12", " 12 ", 12)] == [12, 12, 12]
+    # Arabic-Indic, Persian and full-width digits, as time spent reads them
+    assert [ticket_number(typed, "problem_id") for typed in ("#١٢", "۱۲", "１２")] == [12, 12, 12]
 
 
 def test_two_agents_linking_crosswise_at_once_leave_no_cycle(desk: Desk) -> None:

@@ -37,9 +37,9 @@ from desk.models import (
     TicketTriggerChange,
     utcnow,
 )
-from desk.problems import Problems, problem_number
+from desk.problems import Problems
 from desk.rule_check import read_rules
-from desk.tickets import InputError, NewTicket
+from desk.tickets import InputError, NewTicket, ticket_number
 from kb.arabic import typed_digits
 from kb.settings import Settings
 from kb.ticket_fields import FIELDS_FILE
@@ -509,7 +509,7 @@ def test_kb_lint_names_a_rule_file_it_cannot_read_without_a_traceback(tmp_path: 
 @given(value=JSON | NUMBER_TEXT)
 def test_property_a_problem_number_is_a_positive_ascii_number_or_refused_naming_the_field(value: Any) -> None:
     try:
-        number = problem_number(value)
+        number = ticket_number(value, "problem_id")
     except InputError as refused:
         assert refused.field == "problem_id"
         return
