@@ -135,14 +135,15 @@ class Digests:
     def __init__(self, db: Database, hours: BusinessHours, languages: tuple[str, ...]) -> None:
         self.db, self.hours, self.languages = db, hours, languages
 
-    def zone(self, agent: Agent) -> str:
-        """The agent's own zone (the profile's), else the default team's."""
-        if agent.time_zone:
+    def zone(self, time_zone: str | None) -> str:
+        """The agent's own zone (the profile's, `Agent.time_zone`), else the default team's (as the workspace reads
+        their times, webapp.agent.reader_zone)."""
+        if time_zone:
             try:
-                ZoneInfo(agent.time_zone)
-                return agent.time_zone
+                ZoneInfo(time_zone)
+                return time_zone
             except (ZoneInfoNotFoundError, ValueError):
-                log.warning("agent %s: time zone %r is not in tzdata; the team's is used", agent.id, agent.time_zone)
+                log.warning("time zone %r is not in this system's tzdata; the team's is used", time_zone)
         return self.hours.team().zone.key
 
     def lang(self, agent: Agent) -> str:
@@ -160,8 +161,8 @@ class Digests:
                 raise InputError("digest", N_("only leads and admins are mailed the summary"))
             if frequency != agent.digest:
                 agent.digest = frequency
-                agent.digest_sent_for = (due_period(frequency, self.zone(agent), now or utcnow()).first
-                                         if frequency else None)
+                zone = self.zone(agent.time_zone)
+                agent.digest_sent_for = due_period(frequency, zone, now or utcnow()).first if frequency else None
         return frequency
 
     def due(self, now: datetime | None = None) -> list[tuple[int, Period]]:
@@ -173,7 +174,7 @@ class Digests:
                 .order_by(Agent.id)).all()
             found = []
             for agent in agents:
-                period = due_period(str(agent.digest), self.zone(agent), now)
+                period = due_period(str(agent.digest), self.zone(agent.time_zone), now)
                 if agent.digest_sent_for is None or agent.digest_sent_for < period.first:
                     found.append((agent.id, period))
         return found
@@ -191,7 +192,8 @@ class Digests:
         return queued
 
     def payload(self, agent: Agent, period: Period, now: datetime | None = None) -> dict[str, Any]:
-        return digest_payload(self.db, self.hours, period, self.zone(agent), self.lang(agent), agent.name or "", now)
+        return digest_payload(self.db, self.hours, period, self.zone(agent.time_zone), self.lang(agent),
+                              agent.name or "", now)
 
     def send(self, agent_id: int, period: Period, claim: bool = True, now: datetime | None = None) -> int | None:
         """Queue the agent's digest for `period`: the figures read first, then, in one transaction, the period

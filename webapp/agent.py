@@ -110,12 +110,13 @@ class AgentUser(UserMixin):
     two_factor: bool = False  # enrolled in two-factor sign-in (KB_REQUIRE_TWO_FACTOR holds the others at the profile)
     available: bool = False  # "Available" for automatic assignment (the header's toggle), else "Away"
     signatures: Mapping[str, Any] | None = None  # language -> the agent's signature (desk.signatures)
+    digest: str | None = None  # the KPI digest by email a lead chose (desk.digests): "daily", "weekly", None: off
 
     @classmethod
     def of(cls, agent: Agent, session_token: str) -> AgentUser:
         """The agent row as the logged-in user, with the session token its cookie carries."""
         return cls(agent.id, agent.email, agent.name, agent.role, session_token, agent.locale, agent.time_zone,
-                   agent.two_factor, bool(agent.available), agent.signatures)
+                   agent.two_factor, bool(agent.available), agent.signatures, agent.digest)
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_token}"
@@ -1166,7 +1167,7 @@ def profile_page(**extra: Any) -> str:
                "signature_label": signature_label,
                "two_factor_error": None, "recovery_codes": None, "passkey_error": None,
                "digest_chosen": current_user.digest or "off", "digest_error": None,
-               "digest_zone": desk.digests.zone(current_user),
+               "digest_zone": desk.digests.zone(current_user.time_zone),
                **single_sign_on.profile_context(current_user.role),
                **two_factor_pages.profile_context(current_user.id, current_user.email),
                **passkey_pages.profile_context(current_user.id)}

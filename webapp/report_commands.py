@@ -101,7 +101,7 @@ def digest(settings: Settings, email: str, frequency: str | None, dry_run: bool)
             raise click.BadParameter(f"{email[:80]!r} is no active lead or admin", param_hint="'--agent'")
         digests = desk.digests
         chosen = frequency or agent.digest or "daily"
-        period = due_period(chosen, digests.zone(agent), utcnow())
+        period = due_period(chosen, digests.zone(agent.time_zone), utcnow())
         if dry_run:
             payload = digests.payload(agent, period)
             rendered = EmailTemplates(settings).render(MailContent(
