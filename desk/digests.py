@@ -18,7 +18,7 @@ figures at 08:00 on their own clock, in their interface language.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -111,6 +111,15 @@ def dashboard_link(period: Period, zone: str, lang: str) -> str:
     return f"{DASHBOARD_PATH}?{urlencode(query)}"
 
 
+def _figures(db: Database, f: Filters, hours: BusinessHours, now: datetime | None) -> Figures:
+    """The period's headline figures (`metrics.figures(headline_only=True)`, what the dashboard shows for the period
+    before) with the two breakdowns the digest also shows, the copilot's adoption and the daily solves, from the same
+    functions: not the per-agent, backlog, search and handle-time tables it does not show."""
+    facts = metrics.ticket_facts(db, f, now)
+    headline = metrics.figures(db, f, hours, now, headline_only=True, facts=facts)
+    return replace(headline, adoption=metrics.adoption(db, f), days=metrics.daily(db, f, facts))
+
+
 def digest_payload(db: Database, hours: BusinessHours, period: Period, zone: str, lang: str, name: str,
                    now: datetime | None = None) -> dict[str, Any]:
     """The mail's figures for `period`, with the period before beside each (as the dashboard's comparison): what the
@@ -119,8 +128,7 @@ def digest_payload(db: Database, hours: BusinessHours, period: Period, zone: str
 
     f = Filters.for_days(period.first, period.last, zone)
     with metrics.gc_paused():
-        current: Figures = metrics.figures(db, f, hours, as_of=now)
-        before: Figures = metrics.figures(db, f.previous(), hours, as_of=now)
+        current, before = _figures(db, f, hours, now), _figures(db, f.previous(), hours, now)
     gaps = reports.content_gaps_page(db, f.start, f.end, None, limit=TOP_GAPS).rows
     return {
         "name": name, "frequency": period.frequency, "first": period.first.isoformat(),
