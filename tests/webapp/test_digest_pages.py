@@ -104,7 +104,7 @@ def test_an_arabic_leads_digest_is_mailed_right_to_left_by_the_worker(app: Flask
     assert f"\u2068{period['first']}\u2069" in text  # the date isolated in the Arabic sentence
     link = f"https://help.manzil.example/agent/dashboard/?from={period['first']}&amp;to={period['first']}"
     assert link in html and "tz=Asia%2FRiyadh&amp;hl=ar" in html
-    assert "Reply to this email" not in text
+    assert "/my-tickets" not in html and "/my-tickets" not in text  # an agent's mail: no customer footer
 
 
 def test_kb_report_digest_prints_or_queues_one(app: Flask) -> None:
