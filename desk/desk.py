@@ -40,6 +40,7 @@ from desk.business_hours import CONFIG_FILE, BusinessHours
 from desk.ccs import TicketCcs
 from desk.customers import Customers
 from desk.database import Database
+from desk.digests import Digests
 from desk.erasure import Erasure
 from desk.events import Events
 from desk.idempotency import IdempotencyStore
@@ -83,7 +84,7 @@ RULE_FILES = (CONFIG_FILE, FIELDS_FILE, CUSTOMER_FIELDS_FILE, TRIGGERS_FILE)
 # What is built from the rules (and rebuilt when they change): the four read (RULES_READ), then every part that holds
 # one of them.
 RULE_PARTS = ("hours", "fields", "customer_fields", "triggers", "automations", "tickets", "inbox", "saved_views",
-              "teams", "erasure", "mail_in", "held_mail")
+              "teams", "erasure", "mail_in", "held_mail", "digests")
 RULES_READ = 4
 
 
@@ -238,6 +239,11 @@ class Desk:
     @cached_property
     def snoozes(self) -> Snoozes:
         return Snoozes(self.db)
+
+    @cached_property
+    def digests(self) -> Digests:
+        """The leads' KPI digests by email (desk.digests): their business hours are the desk's, so a rule part."""
+        return Digests(self.db, self.hours, self.settings.languages)
 
     @cached_property
     def notes(self) -> Notes:

@@ -8,13 +8,14 @@ alembic migrations in `copilot/migrations`; these classes must match them.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -71,6 +72,8 @@ ROLES = ("agent", "lead", "admin", "light")
 # and the workspace refuses them its ticket-changing routes (webapp.roles.works_tickets_required).
 WORKING_ROLES = ("agent", "lead", "admin")
 LEAD_ROLES = ("lead", "admin")  # see reports and the dashboard, change anyone's time entry
+# How often a lead's KPI digest is mailed (Agent.digest, desk.digests); None is off.
+DIGEST_FREQUENCIES = ("daily", "weekly")
 # applied: a macro put into the reply box (its edits and sending are "edited"/"sent" like a draft's).
 SUGGESTION_EVENTS = ("shown", "inserted", "edited", "sent", "rejected", "applied")
 # What went wrong, a customer's optional answer after "no" on an article or an answer card.
@@ -210,6 +213,11 @@ class Agent(Base):
     # when they choose (Zendesk's agent signature, Chatwoot's message signature): {"en": "...", "ar": "..."}; None or a
     # language missing: none.
     signatures: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The KPI digest by email a lead or admin chose on their profile (desk.digests; Zendesk Explore's scheduled
+    # delivery): "daily" or "weekly" (DIGEST_FREQUENCIES), None: off. `digest_sent_for` is the first day of the last
+    # period claimed for it (a conditional update in the transaction that queues the mail: one mail per period).
+    digest: Mapped[str | None] = mapped_column(String(10))
+    digest_sent_for: Mapped[date | None] = mapped_column(Date)
 
     @property
     def is_admin(self) -> bool:
@@ -911,7 +919,7 @@ class CsatSurvey(Base):
     answered_at: Mapped[datetime | None] = mapped_column(index=True)
 
 
-MAIL_KINDS = ("confirmation", "reply", "solved", "magic_link", "side_conversation")
+MAIL_KINDS = ("confirmation", "reply", "solved", "magic_link", "side_conversation", "digest")
 OUTBOX_STATES = ("queued", "sent", "failed")
 
 

@@ -110,12 +110,13 @@ class AgentUser(UserMixin):
     two_factor: bool = False  # enrolled in two-factor sign-in (KB_REQUIRE_TWO_FACTOR holds the others at the profile)
     available: bool = False  # "Available" for automatic assignment (the header's toggle), else "Away"
     signatures: Mapping[str, Any] | None = None  # language -> the agent's signature (desk.signatures)
+    digest: str | None = None  # the KPI digest by email a lead chose (desk.digests): "daily", "weekly", None: off
 
     @classmethod
     def of(cls, agent: Agent, session_token: str) -> AgentUser:
         """The agent row as the logged-in user, with the session token its cookie carries."""
         return cls(agent.id, agent.email, agent.name, agent.role, session_token, agent.locale, agent.time_zone,
-                   agent.two_factor, bool(agent.available), agent.signatures)
+                   agent.two_factor, bool(agent.available), agent.signatures, agent.digest)
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_token}"
@@ -1101,6 +1102,8 @@ def profile():
     with nothing written; a GET only shows the form."""
     if request.method == "POST" and request.form.get("part") == "signature":
         return _save_signatures()
+    if request.method == "POST" and request.form.get("part") == "digest":
+        return _save_digest()
     if request.method == "POST":
         try:
             state.desk().accounts.set_time_zone(current_user.id, request.form.get("time_zone", "")[:100])
@@ -1128,6 +1131,21 @@ def _save_signatures():  # type: ignore[no-untyped-def]
     return redirect(url_for(".profile"))
 
 
+def _save_digest():  # type: ignore[no-untyped-def]
+    """A lead's or admin's "Email me a summary" (desk.digests; "part" is "digest"): off, daily or weekly. Anything else
+    is refused by its field with nothing written (400, the choice sent kept); an agent below lead is never offered
+    it: 403."""
+    if not current_user.is_lead:
+        abort(403)
+    typed = request.form.get("digest", "")[:20]
+    try:
+        state.desk().digests.choose(current_user.id, typed)
+    except InputError as error:
+        return profile_page(digest_error=desk_error(error), digest_chosen=typed), 400
+    flash(gettext("Summary by email saved."), "ok")
+    return redirect(url_for(".profile", _anchor="digest"))
+
+
 def signature_label(lang: str) -> str:
     """The signature box's label in `lang` (the profile's, the admin page's)."""
     if lang == "en":
@@ -1138,8 +1156,8 @@ def signature_label(lang: str) -> str:
 
 
 def profile_page(**extra: Any) -> str:
-    """The profile: the time zone form, the signatures (an agent who works tickets) and two-factor sign-in
-    (webapp.two_factor_pages.profile_context)."""
+    """The profile: the time zone form, the signatures (an agent who works tickets), the summary by email (a lead or
+    an admin) and two-factor sign-in (webapp.two_factor_pages.profile_context)."""
     chosen, desk = current_user.time_zone or "", state.desk()
     context = {"zones": zone_names(), "chosen": chosen, "team_zone": desk.hours.team().zone.key, "zone_error": None,
                "signature_languages": state.settings().languages, "signature_error": None, "signature_message": None,
@@ -1148,6 +1166,8 @@ def profile_page(**extra: Any) -> str:
                "signature_limit": MAX_SIGNATURE, "signature_lines": MAX_SIGNATURE_LINES,
                "signature_label": signature_label,
                "two_factor_error": None, "recovery_codes": None, "passkey_error": None,
+               "digest_chosen": current_user.digest or "off", "digest_error": None,
+               "digest_zone": desk.digests.zone(current_user.time_zone),
                **single_sign_on.profile_context(current_user.role),
                **two_factor_pages.profile_context(current_user.id, current_user.email),
                **passkey_pages.profile_context(current_user.id)}

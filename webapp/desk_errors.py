@@ -49,6 +49,7 @@ FIELDS = {
     "customer": lazy_pgettext("desk field", "customer"),
     "delivery": lazy_pgettext("desk field", "webhook delivery"),
     "description": lazy_pgettext("desk field", "description"),
+    "digest": lazy_pgettext("desk field", "digest"),
     "direction": lazy_pgettext("desk field", "direction"),
     "domains": lazy_pgettext("desk field", "domains"),
     "due": lazy_pgettext("desk field", "due time"),

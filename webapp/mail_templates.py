@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from babel.dates import format_datetime
+from babel.numbers import format_decimal, format_percent
 from babel.support import NullTranslations, Translations
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markdown_it import MarkdownIt
@@ -24,6 +25,7 @@ from copilot.drafts import SIGN_OFF_LINES, regards_lines
 from desk.mail.compose import MailContent, RenderedMail
 from desk.signatures import SEPARATOR
 from kb.settings import Settings
+from webapp.formatting import TO_ARABIC, TO_LATIN, isolate_filter
 from webapp.i18n import TRANSLATIONS
 from webapp.theme import DEFAULT_NAMES, current_theme
 from webapp.urls import absolute_base
@@ -77,6 +79,12 @@ class EmailTemplates:
             env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
             env.filters["markdown"] = self.markdown
             env.filters["when"] = lambda moment: format_datetime(moment, "medium", tzinfo=UTC, locale=lang)
+            env.filters["figure"] = lambda value, shown: self.figure(value, shown, lang)
+            # A value inside a translated sentence of plain text (a subject, the text part): isolated in a right-to-left
+            # mail, where a date's digits and hyphens after Arabic words read as Arabic numbers and reorder.
+            env.filters["isolate"] = (isolate_filter if DIRECTION.get(lang) == "rtl"
+                                      else lambda value: "" if value is None else str(value))
+            env.filters["by_key"] = lambda rows: {row[0]: row for row in rows}
             self._envs[lang] = env
         return env
 
@@ -91,6 +99,19 @@ class EmailTemplates:
                     child.attrSet(key, self.absolute(str(child.attrGet(key) or "")))
         html = self._markdown.renderer.render(tokens, self._markdown.options, {})
         return Markup(_BLOCK_OPEN.sub(r'<\1 dir="auto">', html))
+
+    def figure(self, value: float | None, shown: str, lang: str) -> str:
+        """A figure of the KPI digest as the dashboard shows it (webapp.dashboard's _int, _hours, _rate): a dash for
+        none, in the mail's language with the deployment's digits (`KB_DIGITS`)."""
+        if value is None:
+            return "–"
+        if shown == "rate":
+            text = format_percent(value, format="#,##0.0%", locale=lang)
+        elif shown == "int":
+            text = format_decimal(value, locale=lang)
+        else:
+            text = format_decimal(value, format="#,##0.0", locale=lang)
+        return text.translate(TO_ARABIC if lang == "ar" and self.settings.digits == "arab" else TO_LATIN)
 
     def absolute(self, link: str) -> str:
         """Site-relative links (drafts cite /ar/articles/...) made absolute: a mail has no base address."""
@@ -112,6 +133,9 @@ class EmailTemplates:
                              for a in content.suggestions]
         if "path" in content.extra:
             urls["magic"] = f"{base}{content.extra['path']}"
+        if content.kind == "digest":  # an agent's mail: the dashboard for its period, and the profile that stops it
+            urls["dashboard"] = f"{base}{content.extra.get('dashboard', '/agent/dashboard/')}"
+            urls["profile"] = f"{base}/agent/profile#digest"
         return urls
 
     def render(self, content: MailContent) -> RenderedMail:

@@ -24,7 +24,7 @@ MAX_CELL = 60  # a table row per line stays readable; --csv keeps every characte
 
 
 @click.command("report")
-@click.argument("name", type=click.Choice(REPORT_NAMES), default="gaps")
+@click.argument("name", type=click.Choice((*REPORT_NAMES, "digest")), default="gaps")
 @location_options
 @click.option(
     "--days",
@@ -40,8 +40,14 @@ MAX_CELL = 60  # a table row per line stays readable; --csv keeps every characte
 @click.option("--lang", default=None,
               help="gaps: only the searches and tickets in this language (one of the help center's: ar, en), as the "
                    "reports page's language filter; the other reports take no language.")
+@click.option("--agent", "agent_email", default=None,
+              help="digest: the lead's or admin's email; their digest (their language and zone) is printed or queued.")
+@click.option("--period", "frequency", type=click.Choice(("daily", "weekly")), default=None,
+              help="digest: yesterday (daily) or the previous Monday to Sunday (weekly); default: the agent's choice, "
+                   "else daily.")
+@click.option("--dry-run", is_flag=True, help="digest: print the mail (subject and text) instead of queueing it.")
 def report_command(settings: Settings, name: str, days: int | None, as_csv: bool, zone: str | None,
-                   lang: str | None) -> None:
+                   lang: str | None, agent_email: str | None, frequency: str | None, dry_run: bool) -> None:
     """Content gaps, rejected suggestions, unhelpful, stale and untranslated articles, deflection, notices, search
     abstention, false abstentions and the learnt abstention floors' decision.
 
@@ -51,11 +57,21 @@ def report_command(settings: Settings, name: str, days: int | None, as_csv: bool
     center, newest first) and floors (per language, what `kb floors` decides with its defaults: the labelled
     questions, the share of not-answered and answerable ones the floors in use and the learnt ones catch and flag,
     replace or keep, and why; only `kb floors --write` writes floors) (default: gaps).
+    `digest --agent EMAIL [--period daily|weekly] [--dry-run]` queues (or prints) a lead's KPI digest for the last
+    period due on their clock, as the worker mails it at 08:00 (desk.digests); for the period of their own choice it
+    counts as that period's mail, so the worker does not send it again.
     --lang ar|en keeps the gaps of one language. The same reports are on the workspace's /agent/reports page for
     leads and admins. Times are shown in
     --tz with their UTC offset; --days N counts N calendar days of --tz, today included, each from local midnight
     (a summer-time day counts its 23 or 25 hours), and stale ages count from today's date in --tz.
     """
+    if name == "digest":
+        if not agent_email:
+            raise click.BadParameter("the digest is an agent's: give their email", param_hint="'--agent'")
+        digest(settings, agent_email, frequency, dry_run)
+        return
+    if agent_email or frequency or dry_run:
+        raise click.BadParameter("only the digest takes --agent, --period and --dry-run", param_hint="'NAME'")
     from desk.reports import REPORTS, csv_lines, report_rows
     from kb.catalog import Catalog
 
@@ -69,6 +85,34 @@ def report_command(settings: Settings, name: str, days: int | None, as_csv: bool
                 click.echo(piece, nl=False)
         else:
             click.echo(table(report, list(rows), zone))
+
+
+def digest(settings: Settings, email: str, frequency: str | None, dry_run: bool) -> None:
+    """`kb report digest`: the agent's digest for the latest period due now, queued in the outbox (claiming the period
+    when it is of the agent's chosen frequency: the worker then sends no second one) or, with --dry-run, printed."""
+    from desk.digests import due_period
+    from desk.mail.compose import MailContent
+    from desk.models import utcnow
+    from webapp.mail_templates import EmailTemplates
+
+    with open_desk(settings) as desk:
+        agent = desk.accounts.find(email)
+        if agent is None or not agent.active or not agent.is_lead:
+            raise click.BadParameter(f"{email[:80]!r} is no active lead or admin", param_hint="'--agent'")
+        digests = desk.digests
+        chosen = frequency or agent.digest or "daily"
+        period = due_period(chosen, digests.zone(agent.time_zone), utcnow())
+        if dry_run:
+            payload = digests.payload(agent, period)
+            rendered = EmailTemplates(settings).render(MailContent(
+                kind="digest", lang=digests.lang(agent), customer_name=str(payload["name"]), extra=payload))
+            click.echo(f"To: {agent.email}\nSubject: {rendered.subject}\n\n{rendered.text}", nl=False)
+            return
+        queued = digests.send(agent.id, period, claim=chosen == agent.digest)
+        if queued is None:
+            raise click.ClickException(f"the {chosen} digest of {agent.email} for {period.first} was queued already")
+        click.echo(f"Queued the {chosen} digest of {agent.email} for {period.first} to {period.last} "
+                   f"(outbox #{queued}); `kb mail deliver` or the worker sends it.")
 
 
 def _language(lang: str | None, report: Report, languages: Sequence[str]) -> str | None:

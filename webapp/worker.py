@@ -210,6 +210,12 @@ def automations_pass(ctx: WorkerContext) -> int:
     return len(automations.run(limit=200)) if automations else 0
 
 
+def digests_pass(ctx: WorkerContext) -> int:
+    """The leads' KPI digests due now (desk.digests: 08:00 on each one's clock), each period claimed and queued once;
+    the mail job sends them."""
+    return ctx.desk.digests.send_due()
+
+
 JOBS: list[Job] = [
     Job("git-sync", git_sync_pass, every_s=0.2),  # an idle pass reads one small file: poll often, publish fast
     Job("mail", mail_pass, every_s=5.0),
@@ -218,6 +224,7 @@ JOBS: list[Job] = [
     Job("auto-close", auto_close_pass, every_s=600.0),
     Job("snooze", snooze_pass, every_s=30.0),  # one indexed lookup when nothing is due
     Job("automations", automations_pass, every_s=60.0),  # indexed lookups per rule; none without rules
+    Job("digests", digests_pass, every_s=60.0),  # one read of the agents who chose a digest
     Job("auto-assign", auto_assign_pass, every_s=15.0),  # one indexed lookup per team with a rule when none wait
     Job("held-mail", held_mail_pass, every_s=600.0),
     Job("deleted-tickets", deleted_tickets_pass, every_s=600.0),  # one indexed lookup when none are due
