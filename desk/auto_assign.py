@@ -72,7 +72,7 @@ class Decision:
 
     chosen: int | None
     blocked: Blocked | None
-    rule: str = "round_robin"  # the team's mode, named in the history
+    rule: str  # the team's mode, named in the history
     without_language: bool = False
 
 
