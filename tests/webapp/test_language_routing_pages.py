@@ -92,6 +92,11 @@ def test_an_admin_sets_an_agents_languages_audited(app: Flask) -> None:
                                                "languages": ["en", "xx"], "csrf_token": csrf(page)})
     assert "languages answered in: must be one of en, ar, not xx" in refused.get_data(as_text=True)
     assert languages_of(app, "emma@example.com") == ["ar"]
+    for junk in ({"agent_id": "999999", "languages": "ar"}, {"agent_id": "x" * 5000, "languages": "\x00" * 5000},
+                 {"agent_id": str(ids["lina"]), "languages": "ar"}):  # no agent; junk; a light agent
+        answer = admin.post("/agent/admin", data={"action": "languages", "csrf_token": csrf(page), **junk})
+        assert answer.status_code == 200 and 'class="flash error"' in answer.get_data(as_text=True), junk
+    assert languages_of(app, "lina@example.com") is None
     with app.extensions["desk"].db.session() as session:
         [event] = session.scalars(select(AuditEvent).where(AuditEvent.action == "languages_changed"))
         assert (event.actor_id, event.subject, event.before, event.after) == (
