@@ -406,6 +406,31 @@ class Accounts:
             agent.signatures = cleaned or None
         return cleaned
 
+    def set_languages(self, agent_id: int, raw: Iterable[object], languages: tuple[str, ...], by: Actor) -> list[str]:
+        """The site languages the agent answers customers in (desk.auto_assign hands them only tickets in these; none
+        ticked: every language, stored as None). A value the site does not have is refused naming "languages" before
+        anything is written; a light agent (never assigned a ticket) naming "agent". The agent's own change (the
+        profile) is not audited, as their time zone; someone else's (an admin) is, as `languages_changed`. Returns
+        what is kept, in the site's order."""
+        chosen = [str(value).strip() for value in raw]
+        for value in chosen:
+            if value not in languages:
+                raise InputError("languages", N_("must be one of %(allowed)s, not %(value)s"),
+                                 allowed=", ".join(languages), value=value[:20])
+        kept = [lang for lang in languages if lang in chosen]
+        with self.db.session() as session:
+            agent = agent_row(session, agent_id, lock=True)  # as manage: a demotion meanwhile is seen
+            if not agent.works_tickets:
+                raise InputError("agent", N_("a light agent is never assigned tickets"))
+            before = list(agent.languages or [])
+            if before == kept:
+                return kept
+            agent.languages = kept or None
+            if not by.is_agent(agent_id):
+                record(session, by, "languages_changed", "agent", agent_id, before={"languages": before},
+                       after={"languages": kept})
+        return kept
+
     def tokens(self) -> list[ApiToken]:
         """Every API token with its last use, newest first (the secrets themselves are not kept)."""
         with self.db.session() as session:

@@ -9,6 +9,11 @@ desk.inbox.UNSOLVED, counted per member from the (assignee_id, status) index, ne
 round robin. A member at or over `max_open` is skipped; nobody left: None, and the ticket stays unassigned until the
 worker's `auto-assign` pass (`TicketStore.hand_out`) finds someone.
 
+Languages (Zendesk's language skills, Intercom's and Chatwoot's routing by conversation language): a member whose
+`Agent.languages` is set takes only tickets in one of them (None: every language). A ticket nobody available answers
+waits; once it has waited KB_ROUTING_LANGUAGE_FALLBACK_MINUTES (Zendesk's skills timeout; 0: never) the worker's pass
+may give it to any available member, and the history says it went without the language.
+
 Concurrency: `choose` first locks the team's members' agent rows (desk.database.lock_rows: id order on PostgreSQL,
 SQLite's write lock), so two tickets arriving at once for one team are decided one after the other, each seeing the
 other's assignment and round-robin stamp: neither max_open nor the rotation can be passed by a race. An agent in two
@@ -24,7 +29,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -37,63 +42,86 @@ from desk.models import WORKING_ROLES, Agent, AgentTeam, Ticket, as_utc
 NEVER = datetime.min.replace(tzinfo=UTC)
 
 
-def choose(session: Session, hours: BusinessHours, team_key: str, now: datetime) -> tuple[int, str] | None:
-    """The agent a ticket of team `team_key` goes to now, and the rule that chose them (the team's mode), in the
-    caller's transaction, with the member's round-robin time stamped; None when the team has no assignment, nobody is
-    available or every available member is at max_open. Locks the team's agents until the transaction ends."""
+def choose(session: Session, hours: BusinessHours, team_key: str, now: datetime, lang: str | None = None,
+           any_language: bool = False) -> Decision | None:
+    """Who a ticket of team `team_key` in `lang` goes to now (`decide`), in the caller's transaction, with the chosen
+    member's round-robin time stamped; None when the team has no assignment rule. Locks the team's agents until the
+    transaction ends."""
     team = hours.teams.get(team_key)
     if team is None or team.assignment is None:
         return None
     in_team = select(AgentTeam.agent_id).where(AgentTeam.team == team_key)
     lock_rows(session, Agent, Agent.id.in_(in_team))
-    decision = decide(session, team.assignment, team_key)
-    if decision.chosen is None:
-        return None
-    session.execute(update(AgentTeam).where(AgentTeam.agent_id == decision.chosen, AgentTeam.team == team_key)
-                    .values(last_auto_assigned_at=now))
-    return decision.chosen, team.assignment.mode
+    decision = decide(session, team.assignment, team_key, lang, any_language)
+    if decision.chosen is not None:
+        session.execute(update(AgentTeam).where(AgentTeam.agent_id == decision.chosen, AgentTeam.team == team_key)
+                        .values(last_auto_assigned_at=now))
+    return decision
 
 
-# Why a team with a rule hands a ticket to nobody: no active member is available, or every available one is at
-# max_open. The team status page (/agent/team-status) shows it beside the waiting tickets.
-Blocked = Literal["nobody_available", "all_at_max_open"]
+# Why a team with a rule hands a ticket to nobody: no active member is available, no available member answers in the
+# ticket's language (and it has not waited out KB_ROUTING_LANGUAGE_FALLBACK_MINUTES), or every available one who may
+# take it is at max_open. The team status page (/agent/team-status) shows it beside the waiting tickets.
+Blocked = Literal["nobody_available", "no_language", "all_at_max_open"]
 
 
 @dataclass(frozen=True)
 class Decision:
-    """What the team's rule would do with a ticket now: the member it goes to (`chosen`), or why nobody (`blocked`)."""
+    """What the team's rule would do with a ticket now: the member it goes to (`chosen`), or why nobody (`blocked`);
+    `without_language`: the member does not answer in the ticket's language (the fallback after the wait)."""
 
     chosen: int | None
     blocked: Blocked | None
+    rule: str  # the team's mode, named in the history
+    without_language: bool = False
 
 
-def decide(session: Session, rule: Assignment, team_key: str) -> Decision:
-    """The rule's choice among the team's members now, reading only: `choose` takes it under its locks and stamps the
-    round robin; the team status page reads it (no lock, no write) to say why tickets wait."""
+class Member(NamedTuple):
+    agent_id: int
+    last: datetime | None  # when this team's round robin last chose them (None: never)
+    languages: list[str] | None  # the languages they answer in (None or empty: every one)
+
+
+def answers(languages: list[str] | None, lang: str | None) -> bool:
+    """Whether an agent answering in `languages` (None or empty: every one) takes a ticket in `lang` (None: any)."""
+    return lang is None or not languages or lang in languages
+
+
+def decide(session: Session, rule: Assignment, team_key: str, lang: str | None = None,
+           any_language: bool = False) -> Decision:
+    """The rule's choice among the team's members now for a ticket in `lang` (None: whatever its language), reading
+    only: `choose` takes it under its locks and stamps the round robin; the team status page reads it (no lock, no
+    write) to say why tickets wait. Only members answering in `lang` are candidates; with `any_language` (the ticket
+    waited out the fallback) the others are when none of those can take it."""
     members = available_members(session, team_key)
     if not members:
-        return Decision(None, "nobody_available")
+        return Decision(None, "nobody_available", rule.mode)
     counts: dict[int, int] = {}
     if rule.mode == "balanced" or rule.max_open is not None:
-        counts = unsolved_counts(session, [agent_id for agent_id, _ in members])
-    candidates = [(agent_id, last) for agent_id, last in members
-                  if rule.max_open is None or counts.get(agent_id, 0) < rule.max_open]
+        counts = unsolved_counts(session, [member.agent_id for member in members])
+    speakers = [member for member in members if answers(member.languages, lang)]
+
+    def open_to(group: list[Member]) -> list[Member]:
+        return [member for member in group if rule.max_open is None or counts.get(member.agent_id, 0) < rule.max_open]
+
+    candidates, without = open_to(speakers), False
+    if not candidates and any_language:
+        candidates, without = open_to([member for member in members if member not in speakers]), True
     if not candidates:
-        return Decision(None, "all_at_max_open")
+        return Decision(None, "no_language" if not speakers and not any_language else "all_at_max_open", rule.mode)
 
-    def order(member: tuple[int, datetime | None]) -> tuple[int, datetime, int]:
-        agent_id, last = member
-        load = counts.get(agent_id, 0) if rule.mode == "balanced" else 0
-        return load, as_utc(last) if last is not None else NEVER, agent_id
+    def order(member: Member) -> tuple[int, datetime, int]:
+        load = counts.get(member.agent_id, 0) if rule.mode == "balanced" else 0
+        return load, as_utc(member.last) if member.last is not None else NEVER, member.agent_id
 
-    chosen, _ = min(candidates, key=order)
-    return Decision(chosen, None)
+    return Decision(min(candidates, key=order).agent_id, None, rule.mode, without)
 
 
-def available_members(session: Session, team_key: str) -> list[tuple[int, datetime | None]]:
-    """The team's active, available members, with when its round robin last chose each (None: never)."""
-    return [(agent_id, last) for agent_id, last in session.execute(
-        select(AgentTeam.agent_id, AgentTeam.last_auto_assigned_at).join(Agent, Agent.id == AgentTeam.agent_id)
+def available_members(session: Session, team_key: str) -> list[Member]:
+    """The team's active, available members, with when its round robin last chose each and their languages."""
+    return [Member(agent_id, last, languages) for agent_id, last, languages in session.execute(
+        select(AgentTeam.agent_id, AgentTeam.last_auto_assigned_at, Agent.languages)
+        .join(Agent, Agent.id == AgentTeam.agent_id)
         .where(AgentTeam.team == team_key, Agent.active.is_(True), Agent.available.is_(True),
                Agent.role.in_(WORKING_ROLES)))]
 

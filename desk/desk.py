@@ -189,6 +189,7 @@ class Desk:
                             FileLimits.from_settings(self.settings), FileLimits.for_customers(self.settings),
                             self.triggers, self.fields)
         store.max_ccs, store.mail_from = self.settings.max_ccs, self.settings.mail_from  # a PATCH's ccs (desk.ccs)
+        store.language_fallback_minutes = self.settings.routing_language_fallback_minutes
         return store
 
     @cached_property

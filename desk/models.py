@@ -218,6 +218,9 @@ class Agent(Base):
     # period claimed for it (a conditional update in the transaction that queues the mail: one mail per period).
     digest: Mapped[str | None] = mapped_column(String(10))
     digest_sent_for: Mapped[date | None] = mapped_column(Date)
+    # The site languages the agent answers customers in (desk.auto_assign gives them only tickets in one of these,
+    # Zendesk's language skills): ["ar"], ["en", "ar"]; None: every language (an agent nobody set, as before).
+    languages: Mapped[list[str] | None] = mapped_column(JSON)
 
     @property
     def is_admin(self) -> bool:
@@ -311,6 +314,7 @@ AUDIT_ACTIONS = (
     "side_conversation_started", "side_conversation_replied", "side_conversation_closed", "side_conversation_reopened",
     "side_conversation_participants", "time_entry_edited", "time_entry_deleted",
     "ticket_deleted", "ticket_restored", "ticket_purged", "sender_blocked", "sender_unblocked",
+    "languages_changed",
 )
 AUDIT_ACTORS = ("agent", "cli", "system", "api")  # "api": an API token's request (the token named in `after`)
 # A team and a tag by key, the rest by id; "org": an organization (desk.organizations; the column holds 8).
@@ -767,6 +771,10 @@ class TicketAssigneeChange(Base):
     auto_team: Mapped[str | None] = mapped_column(String(MAX_TEAM_KEY))
     # The trigger (content/_triggers.yml, desk.triggers) that made the change, by name; None: an agent or the desk.
     trigger_name: Mapped[str | None] = mapped_column(String(100))
+    # An automatic assignment made without the ticket's language (desk.auto_assign's fallback): the language nobody
+    # answering was available in, and the minutes it had waited for one (KB_ROUTING_LANGUAGE_FALLBACK_MINUTES then).
+    auto_without_lang: Mapped[str | None] = mapped_column(String(8))
+    auto_waited_minutes: Mapped[int | None]
 
 
 class TicketTriggerChange(Base):

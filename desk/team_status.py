@@ -4,8 +4,10 @@ Chatwoot's agent availability report, Intercom's team status): the lead's page /
 Per team of the teams file (content/_business_hours.yml, in its order): its assignment rule, the unsolved tickets
 waiting unassigned (a ticket without a team stored counts as the default team's, as the inbox and the worker's
 `auto-assign` pass count it) and the oldest one's arrival, why they wait when the rule is on (desk.auto_assign.decide:
-the very decision a new ticket would get, read without locks or writes), and each active member's availability,
-unsolved tickets assigned and last automatic assignment. Active agents in no team are listed apart; deactivated
+the very decision a new ticket would get, read without locks or writes) and, when someone would take a ticket, the
+waiting tickets' languages nobody available answers ("waiting for an agent who answers Arabic": one decision per
+language waiting), and each active member's availability, languages, unsolved tickets assigned and last automatic
+assignment. Active agents in no team are listed apart; deactivated
 agents and light agents (never assigned a ticket: no capacity) nowhere. Memberships of a team the file no longer has
 are left out (the admin page shows them).
 
@@ -16,7 +18,7 @@ NULL` range), never a loop over tickets.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -38,6 +40,7 @@ class MemberStatus:
     unsolved: int  # unsolved tickets assigned to them, every team's
     last_auto_assigned_at: datetime | None = None  # by this team's rule (None: never, or not in a team)
     max_open: int | None = None  # the team's cap, for the page to mark them at or over it
+    languages: list[str] | None = None  # the languages they answer in (None: every one)
 
     @property
     def at_cap(self) -> bool:
@@ -53,6 +56,8 @@ class TeamStatus:
     oldest_waiting: datetime | None  # when the oldest of them arrived
     blocked: Blocked | None  # with a rule: why nobody would get a ticket now (None: someone would)
     members: list[MemberStatus]
+    # With a rule: the waiting tickets' languages no available member answers, with how many wait in each
+    language_waits: list[tuple[str, int]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -64,9 +69,11 @@ class Floor:
 def team_status(db: Database, hours: BusinessHours) -> Floor:
     """Every team's status now (see the module's docstring)."""
     with db.session() as session:
-        agents: list[tuple[int, str, str, bool, datetime | None]] = [
-            (agent_id, name, email, bool(available), changed) for agent_id, name, email, available, changed
-            in session.execute(select(Agent.id, Agent.name, Agent.email, Agent.available, Agent.available_changed_at)
+        agents: list[tuple[int, str, str, bool, datetime | None, list[str] | None]] = [
+            (agent_id, name, email, bool(available), changed, languages or None)
+            for agent_id, name, email, available, changed, languages
+            in session.execute(select(Agent.id, Agent.name, Agent.email, Agent.available, Agent.available_changed_at,
+                                      Agent.languages)
                                .where(Agent.active.is_(True), Agent.role.in_(WORKING_ROLES))
                                .order_by(Agent.name, Agent.id))]
         counts = unsolved_counts(session, [agent[0] for agent in agents]) if agents else {}
@@ -75,19 +82,29 @@ def team_status(db: Database, hours: BusinessHours) -> Floor:
                 select(AgentTeam.agent_id, AgentTeam.team, AgentTeam.last_auto_assigned_at)):
             memberships.setdefault(team_key, {})[agent_id] = last
         waiting: dict[str, tuple[int, datetime | None]] = {}
-        for stored, count, oldest in session.execute(
-                select(Ticket.team, func.count(), func.min(Ticket.created_at))
-                .where(Ticket.assignee_id.is_(None), Ticket.status.in_(UNSOLVED)).group_by(Ticket.team)):
+        by_language: dict[str, dict[str, int]] = {}
+        for stored, lang, count, oldest in session.execute(
+                select(Ticket.team, Ticket.lang, func.count(), func.min(Ticket.created_at))
+                .where(Ticket.assignee_id.is_(None), Ticket.status.in_(UNSOLVED)).group_by(Ticket.team, Ticket.lang)):
             key = hours.default if stored is None else stored  # before routing: the default team's
             seen, first = waiting.get(key, (0, None))
             waiting[key] = seen + count, min((t for t in (first, oldest) if t is not None), default=None)
-        blocked = {key: decide(session, team.assignment, key).blocked
-                   for key, team in hours.teams.items() if team.assignment is not None}
+            languages = by_language.setdefault(key, {})
+            languages[lang] = languages.get(lang, 0) + count
+        blocked: dict[str, Blocked | None] = {}
+        language_waits: dict[str, list[tuple[str, int]]] = {}
+        for key, team in hours.teams.items():
+            if team.assignment is not None:
+                blocked[key] = decide(session, team.assignment, key).blocked
+                language_waits[key] = [
+                    (lang, count) for lang, count in sorted(by_language.get(key, {}).items())
+                    if blocked[key] is None and decide(session, team.assignment, key, lang).blocked == "no_language"]
 
-    def member(row: tuple[int, str, str, bool, datetime | None], last: datetime | None = None,
+    def member(row: tuple[int, str, str, bool, datetime | None, list[str] | None], last: datetime | None = None,
                max_open: int | None = None) -> MemberStatus:
-        agent_id, name, email, available, changed = row
-        return MemberStatus(agent_id, name, email, available, changed, counts.get(agent_id, 0), last, max_open)
+        agent_id, name, email, available, changed, languages = row
+        return MemberStatus(agent_id, name, email, available, changed, counts.get(agent_id, 0), last, max_open,
+                            languages)
 
     teams = []
     teamed: set[int] = set()
@@ -97,5 +114,6 @@ def team_status(db: Database, hours: BusinessHours) -> Floor:
         count, first = waiting.get(key, (0, None))
         cap = team.assignment.max_open if team.assignment is not None else None
         teams.append(TeamStatus(key, team.name, team.assignment, count, first, blocked.get(key),
-                                [member(row, members[row[0]], cap) for row in agents if row[0] in members]))
+                                [member(row, members[row[0]], cap) for row in agents if row[0] in members],
+                                language_waits.get(key, [])))
     return Floor(teams, [member(row) for row in agents if row[0] not in teamed])

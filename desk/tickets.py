@@ -19,7 +19,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, object_session, selectinload
 
-from desk.auto_assign import available_members, choose
+from desk.auto_assign import Decision, available_members, choose
 from desk.business_hours import BusinessHours
 from desk.database import MAX_ROW_ID, Database, insert_if_absent, lock_row
 from desk.inbox import UNSOLVED, team_clause
@@ -393,11 +393,13 @@ Change = (TicketStatusChange | TicketDueChange | TicketTeamChange | TicketAssign
 
 
 def record_assignee(session: Session, ticket: Ticket, assignee_id: int | None, agent_id: int | None,
-                    now: datetime | None = None, auto_rule: str | None = None, trigger: str | None = None) -> bool:
+                    now: datetime | None = None, auto_rule: str | None = None, trigger: str | None = None,
+                    without_lang: tuple[str, int] | None = None) -> bool:
     """The one place a ticket's assignee changes (None: unassigned): the change is a row of its history (who, when,
     from, to), whatever made it: an agent by hand or in bulk, a reply taking an unassigned ticket, a move to a team
     the assignee is not in, the demo's seed, the team's automatic assignment (`auto_rule`, the rule named with the
-    ticket's team: "Assigned automatically (balanced, KSA support)"). `agent_id` is who did it (None: the desk
+    ticket's team: "Assigned automatically (balanced, KSA support)"; `without_lang`: made without the ticket's
+    language, which nobody available answered for that many minutes). `agent_id` is who did it (None: the desk
     itself). Returns whether it changed (the same assignee again writes nothing)."""
     if assignee_id == ticket.assignee_id:
         return False
@@ -408,7 +410,9 @@ def record_assignee(session: Session, ticket: Ticket, assignee_id: int | None, a
                              agent=assignee_id)
     session.add(TicketAssigneeChange(ticket_id=ticket.id, agent_id=agent_id, old_assignee_id=ticket.assignee_id,
                                      new_assignee_id=assignee_id, created_at=now or utcnow(), auto_rule=auto_rule,
-                                     auto_team=ticket.team if auto_rule else None, trigger_name=trigger))
+                                     auto_team=ticket.team if auto_rule else None, trigger_name=trigger,
+                                     auto_without_lang=without_lang[0] if without_lang else None,
+                                     auto_waited_minutes=without_lang[1] if without_lang else None))
     ticket.assignee_id = assignee_id
     return True
 
@@ -574,6 +578,9 @@ class TicketStore:
         self.triggers = triggers
         # A PATCH's CCs (desk.ccs): at most this many, never our own address (the Desk sets them from Settings).
         self.max_ccs, self.mail_from = Settings().max_ccs, Settings().mail_from
+        # Automatic assignment may drop a ticket's language after it waited this many minutes (0: never; the Desk
+        # sets it from KB_ROUTING_LANGUAGE_FALLBACK_MINUTES).
+        self.language_fallback_minutes = Settings().routing_language_fallback_minutes
 
     def limits_for(self, channel: str) -> FileLimits:
         """The limits a post's files are held to, by the way it came: a customer's web form has its own
@@ -659,20 +666,34 @@ class TicketStore:
     def auto_assign(self, session: Session, ticket: Ticket, now: datetime | None = None) -> bool:
         """Hand the unassigned ticket to an available agent of its team by the team's `assignment:` rule
         (desk.auto_assign.choose, which locks the team's agents), in the caller's transaction; recorded in its history
-        as the desk's, naming the rule. Whether someone was found (no rule, nobody available, everyone at max_open:
-        it stays unassigned, and the worker's `hand_out` tries again)."""
-        now = now or utcnow()
-        found = choose(session, self.hours, self.hours.team_key(ticket.team), now)
-        if found is None:
-            return False
-        assignee_id, rule = found
-        return record_assignee(session, ticket, assignee_id, None, now, auto_rule=rule)
+        as the desk's, naming the rule. Whether someone was found (no rule, nobody available, nobody answering in its
+        language, everyone at max_open: it stays unassigned, and the worker's `hand_out` tries again)."""
+        decision = self._auto_assign(session, ticket, now or utcnow())
+        return decision is not None and decision.chosen is not None
 
-    def hand_out(self, limit: int = 100) -> int:
+    def _may_drop_language(self, created: datetime, now: datetime) -> bool:
+        """Whether a ticket that arrived at `created` has waited out the language fallback by `now`."""
+        minutes = self.language_fallback_minutes
+        return minutes > 0 and as_utc(created) <= now - timedelta(minutes=minutes)
+
+    def _auto_assign(self, session: Session, ticket: Ticket, now: datetime) -> Decision | None:
+        """`auto_assign`'s decision (None: the team has no rule), the assignment written when someone was chosen."""
+        decision = choose(session, self.hours, self.hours.team_key(ticket.team), now, ticket.lang,
+                          self._may_drop_language(ticket.created_at, now))
+        if decision is not None and decision.chosen is not None:
+            without = (ticket.lang, self.language_fallback_minutes) if decision.without_language else None
+            record_assignee(session, ticket, decision.chosen, None, now, auto_rule=decision.rule, without_lang=without)
+        return decision
+
+    def hand_out(self, limit: int = 100, now: datetime | None = None) -> int:
         """The worker's `auto-assign` pass: the oldest unassigned unsolved tickets of each team with an `assignment:`
         rule go to its members, as a new ticket would, until nobody is left under max_open (an agent came back, or
-        solved a ticket, or joined the team since the ticket arrived). One transaction per team; each ticket is locked
-        and read again first, so a ticket an agent took meanwhile keeps its assignee. How many were assigned."""
+        solved a ticket, or joined the team since the ticket arrived), and a ticket in a language nobody available
+        answers goes to anyone once it waited out KB_ROUTING_LANGUAGE_FALLBACK_MINUTES. One transaction per team;
+        each ticket is locked and read again first, so a ticket an agent took meanwhile keeps its assignee; a
+        language (before or after its fallback) nobody could take is not tried again in the pass. How many were
+        assigned."""
+        now = now or utcnow()
         assigned = 0
         for key, team in self.hours.teams.items():
             if team.assignment is None or assigned >= limit:
@@ -681,10 +702,15 @@ class TicketStore:
             with self.db.session() as session:
                 if not available_members(session, key):
                     continue  # nobody to hand to: no lock, no write (the worker asks every 15 s)
-                waiting = list(session.scalars(
-                    select(Ticket.id).where(in_team, Ticket.status.in_(UNSOLVED), Ticket.assignee_id.is_(None))
-                    .order_by(Ticket.created_at, Ticket.id).limit(limit - assigned)))
-                for ticket_id in waiting:
+                waiting = list(session.execute(
+                    select(Ticket.id, Ticket.lang, Ticket.created_at)
+                    .where(in_team, Ticket.status.in_(UNSOLVED), Ticket.assignee_id.is_(None))
+                    .order_by(Ticket.created_at, Ticket.id)))
+                stuck: set[tuple[str, bool]] = set()  # (language, past its fallback) nobody could take
+                for ticket_id, lang, created in waiting:
+                    kind = (lang, self._may_drop_language(created, now))
+                    if kind in stuck or assigned >= limit:
+                        continue
                     lock_row(session, Ticket, ticket_id)
                     ticket = session.get(Ticket, ticket_id)
                     if ticket is None:
@@ -692,8 +718,14 @@ class TicketStore:
                     session.refresh(ticket)
                     if ticket.assignee_id is not None or ticket.status not in UNSOLVED:
                         continue
-                    if not self.auto_assign(session, ticket):
-                        break  # nobody left in this team
+                    decision = self._auto_assign(session, ticket, now)
+                    if decision is None or decision.blocked == "nobody_available":
+                        break
+                    if decision.chosen is None:
+                        if decision.blocked == "all_at_max_open" and kind[1]:
+                            break  # every available member is at max_open
+                        stuck.add(kind)
+                        continue
                     assigned += 1
         return assigned
 

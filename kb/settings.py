@@ -437,6 +437,13 @@ class Settings:
         "latn", "KB_DIGITS", "digits of numbers and dates on Arabic pages: `latn` (0-9, as Gulf stores print them) "
         "or `arab` (٠-٩)", parse=digits_policy,
     )
+    routing_language_fallback_minutes: int = setting(
+        30, "KB_ROUTING_LANGUAGE_FALLBACK_MINUTES",
+        "automatic assignment gives a ticket only to a member who answers in its language (the agent's languages); "
+        "after this many minutes unassigned with nobody answering it available, the worker's `auto-assign` pass may "
+        "give it to any available member (Zendesk's skills timeout); 0: never",
+        parse=lambda raw: _bounded_int("KB_ROUTING_LANGUAGE_FALLBACK_MINUTES", raw, 0, 100_000),
+    )
     auto_close_days: int = setting(
         4, "KB_AUTO_CLOSE_DAYS", "solved tickets close (final: a reply then starts a follow-up) after this many days"
     )

@@ -111,12 +111,13 @@ class AgentUser(UserMixin):
     available: bool = False  # "Available" for automatic assignment (the header's toggle), else "Away"
     signatures: Mapping[str, Any] | None = None  # language -> the agent's signature (desk.signatures)
     digest: str | None = None  # the KPI digest by email a lead chose (desk.digests): "daily", "weekly", None: off
+    languages: list[str] | None = None  # the languages they answer in (desk.auto_assign; None: every one)
 
     @classmethod
     def of(cls, agent: Agent, session_token: str) -> AgentUser:
         """The agent row as the logged-in user, with the session token its cookie carries."""
         return cls(agent.id, agent.email, agent.name, agent.role, session_token, agent.locale, agent.time_zone,
-                   agent.two_factor, bool(agent.available), agent.signatures, agent.digest)
+                   agent.two_factor, bool(agent.available), agent.signatures, agent.digest, agent.languages)
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_token}"
@@ -209,6 +210,11 @@ def team_name(key: str | None) -> str:
     return team.name if team is not None else gettext("%(team)s (not in the teams file)", team=key)
 
 
+def language_name(code: str) -> str:
+    """A site language as the workspace names it (English, Arabic, translated); another by its code."""
+    return {"en": gettext("English"), "ar": gettext("Arabic")}.get(code, code)
+
+
 def interface_lang() -> str:
     locale = get_locale()
     lang = locale.language if locale is not None else "en"
@@ -219,7 +225,8 @@ def _page(template: str, **context: Any) -> str:
     lang = interface_lang()
     return render_template(template, lang=lang, dir="rtl" if lang == "ar" else "ltr",
                            brand=current_theme(state.settings().content_dir).name(lang),
-                           agent=current_user, shown_zone=str(get_timezone()), team_name=team_name, **context)
+                           agent=current_user, shown_zone=str(get_timezone()), team_name=team_name,
+                           language_name=language_name, **context)
 
 
 def _admin_required() -> None:
@@ -1104,6 +1111,8 @@ def profile():
         return _save_signatures()
     if request.method == "POST" and request.form.get("part") == "digest":
         return _save_digest()
+    if request.method == "POST" and request.form.get("part") == "languages":
+        return _save_languages()
     if request.method == "POST":
         try:
             state.desk().accounts.set_time_zone(current_user.id, request.form.get("time_zone", "")[:100])
@@ -1146,6 +1155,21 @@ def _save_digest():  # type: ignore[no-untyped-def]
     return redirect(url_for(".profile", _anchor="digest"))
 
 
+def _save_languages():  # type: ignore[no-untyped-def]
+    """The languages the agent answers customers in ("part" is "languages"; none ticked: every one): a value the site
+    does not have is refused naming the field, what was ticked kept, nothing written (400). A light agent is never
+    assigned a ticket (no form): 403."""
+    if not current_user.works_tickets:
+        abort(403)
+    ticked = [value[:20] for value in request.form.getlist("languages")[:20]]
+    try:
+        state.desk().accounts.set_languages(current_user.id, ticked, state.settings().languages, acting())
+    except InputError as error:
+        return profile_page(languages_error=desk_error(error), kept_languages=ticked), 400
+    flash(gettext("Languages saved."), "ok")
+    return redirect(url_for(".profile"))
+
+
 def signature_label(lang: str) -> str:
     """The signature box's label in `lang` (the profile's, the admin page's)."""
     if lang == "en":
@@ -1165,6 +1189,8 @@ def profile_page(**extra: Any) -> str:
                                    for lang in state.settings().languages},
                "signature_limit": MAX_SIGNATURE, "signature_lines": MAX_SIGNATURE_LINES,
                "signature_label": signature_label,
+               "site_languages": state.settings().languages, "languages_error": None,
+               "kept_languages": current_user.languages or [],
                "two_factor_error": None, "recovery_codes": None, "passkey_error": None,
                "digest_chosen": current_user.digest or "off", "digest_error": None,
                "digest_zone": desk.digests.zone(current_user.time_zone),

@@ -1,7 +1,7 @@
-"""The workspace's admin page: agents (add, role, time zone, signature, teams, deactivate/reactivate, password reset)
-and API tokens (create with their scopes and expiry, list with last use, revoke); and the audit log of those changes
-and of failed sign-ins (desk.audit), as a page and a CSV. Admins only; routes on the agent blueprint. The desk helpers
-record each change with the actor passed in (`acting()`): no route writes an event itself."""
+"""The workspace's admin page: agents (add, role, time zone, signature, languages, teams, deactivate/reactivate,
+password reset) and API tokens (create with their scopes and expiry, list with last use, revoke); and the audit log of
+those changes and of failed sign-ins (desk.audit), as a page and a CSV. Admins only; routes on the agent blueprint. The
+desk helpers record each change with the actor passed in (`acting()`): no route writes an event itself."""
 
 from __future__ import annotations
 
@@ -78,6 +78,11 @@ def admin():
                 accounts.set_signatures(request.form.get("agent_id", type=int) or 0,
                                         {lang: request.form.get(f"signature_{lang}", "")[:MAX_SIGNATURE * 4]
                                          for lang in languages}, languages)
+                flash(gettext("Agent updated."), "ok")
+            elif action == "languages":  # none ticked: every language; one the site lacks is refused, nothing written
+                accounts.set_languages(request.form.get("agent_id", type=int) or 0,
+                                       [value[:20] for value in request.form.getlist("languages")[:20]],
+                                       state.settings().languages, by=acting())
                 flash(gettext("Agent updated."), "ok")
             elif action == "teams":  # the checked teams; a key the file does not have is refused, nothing written
                 desk.teams.set_teams(request.form.get("agent_id", type=int) or 0,

@@ -66,6 +66,7 @@ FIELDS = {
     "into": lazy_pgettext("desk field", "customer to keep"),
     "kind": lazy_pgettext("desk field", "kind"),
     "lang": lazy_pgettext("desk field", "lang"),
+    "languages": lazy_pgettext("desk field", "languages answered in"),
     "line": lazy_pgettext("desk field", "line"),
     "mail": lazy_pgettext("desk field", "mail"),
     "message": lazy_pgettext("desk field", "message"),

@@ -23,7 +23,8 @@ from webapp.roles import lead_required
 
 def _status_page(error: str | None = None, status: int = 200) -> tuple[str, int]:
     desk = state.desk()
-    return _page("agent/team_status.html", floor=team_status(desk.db, desk.hours), error=error), status
+    return _page("agent/team_status.html", floor=team_status(desk.db, desk.hours), error=error,
+                 fallback_minutes=desk.settings.routing_language_fallback_minutes), status
 
 
 @bp.get("/team-status")

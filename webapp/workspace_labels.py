@@ -106,6 +106,7 @@ class ViewLabels:
             "ticket_deleted": gettext("Ticket deleted"), "ticket_restored": gettext("Ticket restored"),
             "ticket_purged": gettext("Ticket deleted permanently"), "sender_blocked": gettext("Sender blocked"),
             "sender_unblocked": gettext("Sender unblocked"),
+            "languages_changed": gettext("Languages changed"),
         }.get(key, key)
 
     def webhook_event(self, key: str) -> str:
