@@ -198,14 +198,16 @@ class Outbox:
     def queue_magic_link(self, email: str, lang: str, path: str) -> bool:
         """Mail a "My tickets" link if this address has tickets or is copied on some (the caller says the same either
         way)."""
-        with self.db.session() as session:
+        def queue(session: Session) -> bool:
             customer = reached_customer(session, email)  # a merged duplicate's address: the kept customer's tickets
             copied = customer is not None and session.scalar(
                 select(TicketCc.ticket_id).where(TicketCc.customer_id == customer.id).limit(1)) is not None
             if customer is None or not (customer.tickets or copied):
                 return False
             queue_mail(session, "magic_link", None, email, lang, payload={"path": path, "name": customer.name})
-        return True
+            return True
+
+        return self.db.write(queue)  # again while the database is busy: the customer's page said "try again later"
 
     def for_ticket(self, ticket_id: int) -> list[OutboxMail]:
         with self.db.session() as session:
