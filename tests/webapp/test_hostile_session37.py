@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from html import unescape
 
 import pytest
 from flask import Flask
@@ -22,10 +23,11 @@ from desk.desk import Desk
 from desk.mail.addresses import reply_address
 from desk.models import Ticket
 from desk.surveys import open_survey
-from desk.tickets import NewTicket
+from desk.tickets import InputError, NewTicket
 from kb.settings import Settings
 from tests.desk.test_mail_in import confirmed, plain_mail, token_of
-from tests.webapp.light_app import PASSWORD, light_settings  # noqa: F401
+from tests.webapp.light_app import PASSWORD, client_for, csrf, light_settings  # noqa: F401
+from tests.webapp.test_hostile_session36 import app  # noqa: F401
 from tests.webapp.test_unavailable_database import database_file, on_sqlite, write_lock
 from webapp import create_app
 
@@ -33,13 +35,13 @@ from webapp import create_app
 @pytest.fixture
 def busy_app(light_settings: Settings) -> Flask:  # noqa: F811
     """An app on SQLite whose busy timeout (0.1 s) is shorter than the other writer's hold (till the write met it)."""
-    app = create_app(on_sqlite(replace(light_settings, rate_limits=False), db_busy_timeout=0.1,
-                               db_write_deadline=60))
-    app.extensions["desk"].accounts.create_agent("sara@example.com", PASSWORD, name="Sara")
-    return app
+    made = create_app(on_sqlite(replace(light_settings, rate_limits=False), db_busy_timeout=0.1,
+                                db_write_deadline=60))
+    made.extensions["desk"].accounts.create_agent("sara@example.com", PASSWORD, name="Sara")
+    return made
 
 
-def while_busy(app: Flask, work: Callable[[], object], caplog: pytest.LogCaptureFixture) -> object:
+def while_busy(busy: Flask, work: Callable[[], object], caplog: pytest.LogCaptureFixture) -> object:
     """`work` run while another process holds the database's write lock, released once `work` met it (its
     "database busy, trying again" said) or gave up: what `work` returned or raised."""
     caplog.set_level(logging.WARNING, logger="desk.database")
@@ -52,7 +54,7 @@ def while_busy(app: Flask, work: Callable[[], object], caplog: pytest.LogCapture
             found.append(error)
 
     thread = threading.Thread(target=run)
-    with write_lock(database_file(app.extensions["desk"].settings)):
+    with write_lock(database_file(busy.extensions["desk"].settings)):
         thread.start()
         for _ in range(3000):  # a bound, not a timing: until the work waits on the lock, or is done (60 s at most)
             if not thread.is_alive() or any(r.thread == thread.ident and "database busy" in r.getMessage()
@@ -122,3 +124,36 @@ def test_a_customers_or_agents_write_waits_out_a_busy_database(
     if write in ("reply", "api_reply"):  # sent once: the try rolled back while the database was busy left nothing
         assert [m.body for m in desk.tickets.get(ticket).messages if m.author == "agent"] == [  # type: ignore[union-attr]
             "x" if write == "api_reply" else "It left today."]
+
+
+def test_a_blocked_domain_with_a_control_or_invisible_character_is_refused_naming_the_address(
+        app: Flask) -> None:  # noqa: F811
+    """The admin's Blocked senders form (and "Mark as spam"'s block) checked a domain for spaces and punctuation
+    only: a NUL was PostgreSQL's 500, a bidi override or isolate was stored and listed reading backwards, a zero-width
+    space was folded away by the IDNA codec (a block of "@pay\u200bpal.example" held paypal.example). Refused now, as
+    an address with them is, naming the address, nothing stored. Before the fix each was stored (or a 500)."""
+    desk: Desk = app.extensions["desk"]
+    admin = client_for(app, "admin@example.com")
+    token = csrf(admin.get("/agent/blocked").get_data(as_text=True))
+    for typed in ("@spam\x00.example", "@elpmaxe\u202e.spam", "@pay\u200bpal.example", "spam\u2066.example",
+                  "@spam\x1b.example"):
+        refused = admin.post("/agent/blocked", data={"address": typed, "csrf_token": token})
+        assert refused.status_code == 400, (typed, refused.status_code)
+        assert "is not an address or a domain" in unescape(refused.get_data(as_text=True)), typed
+        with pytest.raises(InputError) as error:
+            desk.trash.block(typed)
+        assert error.value.field == "address"
+    assert desk.trash.blocked() == []
+
+
+def test_a_blocked_international_domain_is_the_domain_typed_not_its_idna_2003_folding(app: Flask) -> None:  # noqa: F811
+    """Python's "idna" codec is IDNA 2003's: "ß" became "ss" and "ς" "σ", so a block of "@straße.example" held
+    "strasse.example" (another domain, someone else's mail) and let "straße.example"'s (xn--strae-oqa, as mail and
+    browsers now write it) through. Each label is now folded as IDNA 2008 has it (full-width forms, case, the
+    ideographic full stop) and then Punycode. Before the fix the first two assertions failed."""
+    desk: Desk = app.extensions["desk"]
+    assert desk.trash.block("@Straße.example") == "@xn--strae-oqa.example"
+    assert [desk.trash.is_blocked(f"x@{domain}") for domain in ("xn--strae-oqa.example", "straße.example",
+                                                                 "strasse.example")] == [True, True, False]
+    assert desk.trash.block("@ＢÜＣＨＥＲ。example.") == "@xn--bcher-kva.example"  # as before: one domain
+    assert desk.trash.is_blocked("x@Bücher.Example")
