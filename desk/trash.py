@@ -37,6 +37,7 @@ from desk.models import (
     Base,
     BlockedSender,
     InboundMail,
+    MailSuggestion,
     OutboxMail,
     SideConversation,
     SideMessage,
@@ -248,6 +249,8 @@ class Trash:
             session.execute(delete(OutboxMail).where(OutboxMail.side_message_id.in_(
                 select(SideMessage.id).where(SideMessage.side_conversation_id.in_(sides)))))
             session.execute(delete(WebhookDelivery).where(WebhookDelivery.ticket_id.in_(ready)))
+            # The acknowledgement's suggested articles (plain ids): their links then open nothing.
+            session.execute(delete(MailSuggestion).where(MailSuggestion.ticket_id.in_(ready)))
             _remove_under(session, table, doomed)
             session.execute(update(Ticket).where(Ticket.problem_id.in_(ready)).values(problem_id=None))
             session.execute(update(Ticket).where(Ticket.merged_into_id.in_(ready)).values(merged_into_id=None))

@@ -18,10 +18,12 @@ from html import unescape
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 
 from desk.desk import Desk
 from desk.mail.addresses import reply_address
-from desk.models import Ticket
+from desk.mail_suggestions import MailSuggestions, Suggested, SuggestionError
+from desk.models import MailSuggestion, Ticket
 from desk.surveys import open_survey
 from desk.tickets import InputError, NewTicket
 from kb.settings import Settings
@@ -157,3 +159,53 @@ def test_a_blocked_international_domain_is_the_domain_typed_not_its_idna_2003_fo
                                                                  "strasse.example")] == [True, True, False]
     assert desk.trash.block("@ＢÜＣＨＥＲ。example.") == "@xn--bcher-kva.example"  # as before: one domain
     assert desk.trash.is_blocked("x@Bücher.Example")
+
+
+def suggest(desk: Desk, ticket: int, token: str) -> None:
+    """A suggested article as the acknowledgement's composer stores one (desk.mail_suggestions)."""
+    with desk.db.session() as session:
+        session.add(MailSuggestion(ticket_id=ticket, outbox_id=1, position=1, token=token,
+                                   article_key="en/refund-timing", title="How long refunds take"))
+
+
+def test_a_suggestion_link_of_an_erased_or_purged_ticket_opens_nothing_and_solves_nothing(
+        app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    """An erasure replaced the survey's token but not the acknowledgement's suggestion links: after Sam was forgotten,
+    the old mail's "Yes, close my request" still solved his (anonymous) ticket and recorded the answer; a purged
+    ticket's suggestions stayed (plain ids: nothing removed them), their links opening the article with its banner.
+    Now an erase replaces the tokens (the answers stay for the dashboard's figures) and a purge deletes the rows;
+    an answer whose row went between the page and the post is a 404, not a 500 (`assert row`). Before the fix each
+    link answered and the "yes" solved the erased ticket."""
+    desk: Desk = app.extensions["desk"]
+    erased, purged = new_ticket(desk), new_ticket(desk, "omar@example.com")
+    suggest(desk, erased, "erased-ticket-token")
+    suggest(desk, purged, "purged-ticket-token")
+    desk.erasure.erase(desk.tickets.get(erased).customer_id, "sam@example.com")  # type: ignore[union-attr]
+    desk.trash.delete([purged])
+    assert desk.trash.purge_ids([purged]) == 1
+    client = app.test_client()
+    form = csrf(client.get("/en/contact").get_data(as_text=True))
+    for token in ("erased-ticket-token", "purged-ticket-token"):
+        assert desk.mail_suggestions.by_token(token) is None, token
+        assert client.get(f"/en/suggested/{token}").status_code == 404
+        assert client.post(f"/en/suggested/{token}", data={"answer": "yes", "csrf_token": form}).status_code == 404
+        with pytest.raises(SuggestionError, match="token"):
+            desk.mail_suggestions.answer(token, "yes")
+    with desk.db.session() as session:
+        kept = [(s.ticket_id, s.answer) for s in session.scalars(select(MailSuggestion))]
+        status = session.scalar(select(Ticket.status).where(Ticket.id == erased))
+    assert kept == [(erased, None)] and status == "open"
+    # Purged between the answer's read of its token and its write: the write's `assert row` was a 500.
+    racing = new_ticket(desk, "lina@example.com")
+    suggest(desk, racing, "racing-ticket-token")
+    desk.trash.delete([racing])
+    read = MailSuggestions.by_token
+
+    def read_then_purged(self: MailSuggestions, token: str) -> Suggested | None:
+        found = read(self, token)
+        desk.trash.purge_ids([racing])
+        return found
+
+    monkeypatch.setattr(MailSuggestions, "by_token", read_then_purged)
+    with pytest.raises(SuggestionError, match="token"):
+        desk.mail_suggestions.answer("racing-ticket-token", "no")
