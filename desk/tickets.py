@@ -1293,7 +1293,7 @@ class TicketStore:
 
         if seconds is not None:
             clean_seconds(seconds, "time_spent")
-        with self.db.session() as session:
+        def change(session: Session) -> bool:
             hold_assignee(session, assignee_id)
             changed = self._update(session, ticket_id, status, priority, assignee_id, agent_id)
             if seconds is not None and agent_id is not None:
@@ -1301,6 +1301,8 @@ class TicketStore:
                 assert ticket is not None  # held by `_update`'s changeable
                 record_with(session, ticket, agent_id, seconds, "update", form_key)
             return changed
+
+        return self.db.write(change)  # again while the database is busy (SQLite's one writer)
 
     def bulk_update(
         self,
@@ -1311,10 +1313,12 @@ class TicketStore:
         agent_id: int | None = None,
     ) -> int:
         """`update` for many tickets in one transaction: all change or, on any bad id, none."""
-        with self.db.session() as session:
+        def change(session: Session) -> None:
             hold_assignee(session, assignee_id)  # before the tickets, as a downgrade holds them (`assignable`)
             for ticket_id in ticket_ids:
                 self._update(session, ticket_id, status, priority, assignee_id, agent_id)
+
+        self.db.write(change)  # again while the database is busy
         return len(ticket_ids)
 
     def _update(

@@ -20,23 +20,29 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from desk import customer_fields
 from desk.desk import Desk
 from desk.mail.addresses import reply_address
 from desk.mail_suggestions import MailSuggestions, Suggested, SuggestionError
 from desk.models import MailSuggestion, Ticket
 from desk.surveys import open_survey
 from desk.tickets import InputError, NewTicket
+from kb.bidi_text import INVISIBLE
+from kb.customer_fields import CUSTOMER_FIELDS_FILE
 from kb.settings import Settings
+from kb.ticket_fields import FIELDS_FILE
 from tests.desk.test_mail_in import confirmed, plain_mail, token_of
 from tests.webapp.light_app import PASSWORD, client_for, csrf, light_settings  # noqa: F401
-from tests.webapp.test_hostile_session36 import app  # noqa: F401
+from tests.webapp.test_hostile_session36 import GOOD_FIELDS, app, ticket_values  # noqa: F401
 from tests.webapp.test_unavailable_database import database_file, on_sqlite, write_lock
 from webapp import create_app
 
 
 @pytest.fixture
 def busy_app(light_settings: Settings) -> Flask:  # noqa: F811
-    """An app on SQLite whose busy timeout (0.1 s) is shorter than the other writer's hold (till the write met it)."""
+    """An app on SQLite whose busy timeout (0.1 s) is shorter than the other writer's hold (till the write met it),
+    with customer fields."""
+    (light_settings.content_dir / CUSTOMER_FIELDS_FILE).write_text(GOOD_FIELDS, encoding="utf-8")
     made = create_app(on_sqlite(replace(light_settings, rate_limits=False), db_busy_timeout=0.1,
                                 db_write_deadline=60))
     made.extensions["desk"].accounts.create_agent("sara@example.com", PASSWORD, name="Sara")
@@ -99,12 +105,14 @@ def survey_token(desk: Desk, ticket: int) -> str:
         return open_survey(session, live, None, live.created_at).token
 
 
-@pytest.mark.parametrize("write", ["survey", "magic_link", "reply", "follow_up", "api_reply"])
+@pytest.mark.parametrize("write", ["survey", "magic_link", "reply", "follow_up", "api_reply", "status", "bulk",
+                                   "customer_fields", "spam"])
 def test_a_customers_or_agents_write_waits_out_a_busy_database(
         busy_app: Flask, caplog: pytest.LogCaptureFixture, write: str) -> None:
     """The customer's rating (the survey page), their "mail me my tickets link", an agent's reply (the ticket page,
-    the token API) and follow-up failed after one busy timeout (a 503 page, a JSON 503) while another write held
-    SQLite's lock; they now wait it out. Before the fix each failed."""
+    the token API) and follow-up, a ticket's status (one, and the inbox's bulk change), a customer's fields (the
+    API's PATCH, the profile) and "Mark as spam" failed after one busy timeout (a 503 page, a JSON 503) while another
+    write held SQLite's lock; they now wait it out. Before the fix each failed."""
     desk: Desk = busy_app.extensions["desk"]
     sara = desk.accounts.find("sara@example.com").id  # type: ignore[union-attr]
     ticket = new_ticket(desk)
@@ -112,6 +120,7 @@ def test_a_customers_or_agents_write_waits_out_a_busy_database(
         desk.tickets.update(ticket, status="closed")
     token = survey_token(desk, ticket) if write == "survey" else desk.accounts.create_token("partner")
     api = busy_app.test_client()
+    customer = desk.tickets.get(ticket).customer_id  # type: ignore[union-attr]
     works: dict[str, Callable[[], object]] = {
         "survey": lambda: desk.surveys.answer(token, 4, "Quick, thanks").rating,
         "magic_link": lambda: desk.outbox.queue_magic_link("sam@example.com", "en", "/en/my-tickets/x"),
@@ -119,9 +128,16 @@ def test_a_customers_or_agents_write_waits_out_a_busy_database(
         "follow_up": lambda: desk.tickets.agent_follow_up(ticket, sara, "It left today.").message.body,
         "api_reply": lambda: api.post(f"/api/v1/tickets/{ticket}/replies", headers={
             "Authorization": f"Bearer {token}"}, json={"agent": sara, "body": "x"}).status_code,
+        "status": lambda: desk.tickets.update(ticket, status="pending", agent_id=sara) or desk.tickets.get(
+            ticket).status,  # type: ignore[union-attr]
+        "bulk": lambda: desk.tickets.bulk_update([ticket], priority="high", agent_id=sara),
+        "customer_fields": lambda: api.patch(f"/api/v1/customers/{customer}", headers={
+            "Authorization": f"Bearer {token}"}, json={"fields": {"plan": "business"}}).get_json().get("fields"),
+        "spam": lambda: desk.trash.delete([ticket], spam=True) and desk.trash.is_blocked("sam@example.com"),
     }
     expected = {"survey": 4, "magic_link": True, "reply": "It left today.", "follow_up": "It left today.",
-                "api_reply": 201}
+                "api_reply": 201, "status": "pending", "bulk": 1, "customer_fields": {"plan": "business"},
+                "spam": True}
     assert while_busy(busy_app, works[write], caplog) == expected[write]
     if write in ("reply", "api_reply"):  # sent once: the try rolled back while the database was busy left nothing
         assert [m.body for m in desk.tickets.get(ticket).messages if m.author == "agent"] == [  # type: ignore[union-attr]
@@ -209,3 +225,27 @@ def test_a_suggestion_link_of_an_erased_or_purged_ticket_opens_nothing_and_solve
     monkeypatch.setattr(MailSuggestions, "by_token", read_then_purged)
     with pytest.raises(SuggestionError, match="token"):
         desk.mail_suggestions.answer("racing-ticket-token", "no")
+
+
+def test_an_unknown_fields_key_with_a_bidi_or_control_character_is_named_escaped(
+        light_settings: Settings) -> None:  # noqa: F811
+    """PATCH /api/v1/customers/<id> (and a ticket's fields, one function: desk.field_values.checked_values) named an
+    unknown key's refusal `fields.<key>` with the key as sent: a U+202E in it reversed the rest of the error in an
+    integration's log or a terminal ("fields.plan‮: no customer field ..."). The key in the field's name is escaped
+    now, as the message's repr already was; nothing is written. Before the fix the raw character was in the answer."""
+    for name in (CUSTOMER_FIELDS_FILE, FIELDS_FILE):
+        (light_settings.content_dir / name).write_text(GOOD_FIELDS, encoding="utf-8")
+    made = create_app(light_settings)
+    desk: Desk = made.extensions["desk"]
+    ticket = new_ticket(desk)
+    customer = desk.tickets.get(ticket).customer_id  # type: ignore[union-attr]
+    api = made.test_client()
+    auth = {"Authorization": f"Bearer {desk.accounts.create_token('crm')}"}
+    for path in (f"/api/v1/customers/{customer}", f"/api/v1/tickets/{ticket}"):
+        for key, shown in (("plan\u202e", "plan\\u202e"), ("\u2066vip", "\\u2066vip"), ("a\u200bb", "a\\u200bb"),
+                           ("خطة", "خطة")):
+            refused = api.patch(path, headers=auth, json={"fields": {key: "free", "plan": "business"}})
+            text = refused.get_data(as_text=True)
+            assert refused.status_code == 400 and refused.get_json()["error"].startswith(f"fields.{shown}: "), text
+            assert not INVISIBLE.intersection(text), (path, text)
+    assert customer_fields.values_of(desk.db, customer) == {} and ticket_values(desk, ticket) == {}
