@@ -24,7 +24,7 @@ from desk import customer_fields
 from desk.desk import Desk
 from desk.mail.addresses import reply_address
 from desk.mail_suggestions import MailSuggestions, Suggested, SuggestionError
-from desk.models import MailSuggestion, Ticket
+from desk.models import BlockedSender, MailSuggestion, Ticket, utcnow
 from desk.surveys import open_survey
 from desk.tickets import InputError, NewTicket
 from kb.bidi_text import INVISIBLE
@@ -249,3 +249,20 @@ def test_an_unknown_fields_key_with_a_bidi_or_control_character_is_named_escaped
             assert refused.status_code == 400 and refused.get_json()["error"].startswith(f"fields.{shown}: "), text
             assert not INVISIBLE.intersection(text), (path, text)
     assert customer_fields.values_of(desk.db, customer) == {} and ticket_values(desk, ticket) == {}
+
+
+def test_the_blocked_senders_page_is_paged_as_the_deleted_tickets_are(app: Flask) -> None:  # noqa: F811
+    """Every "Mark as spam" blocks an address, and the admin's Blocked senders page listed every one in one page (a
+    desk with tens of thousands of spammers had a page of tens of thousands of rows, each with its form). It is paged
+    now as Deleted tickets is (25 a page, ?page=, the count of all above). Before the fix the first page held 30."""
+    desk: Desk = app.extensions["desk"]
+    with desk.db.session() as session:
+        session.add_all(BlockedSender(address=f"bot{n:02}@junk.example", created_at=utcnow()) for n in range(30))
+    admin = client_for(app, "admin@example.com")
+    first, second = (admin.get("/agent/blocked", query_string=q).get_data(as_text=True) for q in ({}, {"page": "2"}))
+    assert first.count('class="blocked-row"') == 25 and 'id="blocked-total">(30)' in first
+    assert second.count('class="blocked-row"') == 5 and "bot29@junk.example" in second
+    assert admin.get("/agent/blocked", query_string={"page": "x"}).status_code == 400
+    refused = admin.post("/agent/blocked", query_string={"page": "2"},
+                         data={"address": "@a\u202e.example", "csrf_token": csrf(first)})
+    assert refused.status_code == 400 and refused.get_data(as_text=True).count('class="blocked-row"') == 5
