@@ -106,13 +106,14 @@ def survey_token(desk: Desk, ticket: int) -> str:
 
 
 @pytest.mark.parametrize("write", ["survey", "magic_link", "reply", "follow_up", "api_reply", "status", "bulk",
-                                   "customer_fields", "spam"])
+                                   "customer_fields", "spam", "note", "profile"])
 def test_a_customers_or_agents_write_waits_out_a_busy_database(
         busy_app: Flask, caplog: pytest.LogCaptureFixture, write: str) -> None:
     """The customer's rating (the survey page), their "mail me my tickets link", an agent's reply (the ticket page,
     the token API) and follow-up, a ticket's status (one, and the inbox's bulk change), a customer's fields (the
-    API's PATCH, the profile) and "Mark as spam" failed after one busy timeout (a 503 page, a JSON 503) while another
-    write held SQLite's lock; they now wait it out. Before the fix each failed."""
+    API's PATCH, the profile), "Mark as spam", an internal note and the profile's name and notes failed after one
+    busy timeout (a 503 page, a JSON 503) while another write held SQLite's lock; they now wait it out. Before the
+    fix each failed."""
     desk: Desk = busy_app.extensions["desk"]
     sara = desk.accounts.find("sara@example.com").id  # type: ignore[union-attr]
     ticket = new_ticket(desk)
@@ -134,10 +135,12 @@ def test_a_customers_or_agents_write_waits_out_a_busy_database(
         "customer_fields": lambda: api.patch(f"/api/v1/customers/{customer}", headers={
             "Authorization": f"Bearer {token}"}, json={"fields": {"plan": "business"}}).get_json().get("fields"),
         "spam": lambda: desk.trash.delete([ticket], spam=True) and desk.trash.is_blocked("sam@example.com"),
+        "note": lambda: desk.notes.add(ticket, sara, "Courier called.").mentioned,
+        "profile": lambda: desk.customers.edit(customer, "Sam Haddad", "Prefers mail.").name,
     }
     expected = {"survey": 4, "magic_link": True, "reply": "It left today.", "follow_up": "It left today.",
                 "api_reply": 201, "status": "pending", "bulk": 1, "customer_fields": {"plan": "business"},
-                "spam": True}
+                "spam": True, "note": [], "profile": "Sam Haddad"}
     assert while_busy(busy_app, works[write], caplog) == expected[write]
     if write in ("reply", "api_reply"):  # sent once: the try rolled back while the database was busy left nothing
         assert [m.body for m in desk.tickets.get(ticket).messages if m.author == "agent"] == [  # type: ignore[union-attr]
