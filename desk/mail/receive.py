@@ -182,6 +182,7 @@ class MailReceiver:
         recipients: list[str],
     ) -> Received:
         size = len(raw)
+
         def held(session: Session) -> InboundMail:
             row = self._inbound(session, mail, raw_path, size, transport, outcome, recipients, why)
             if mail is None:  # what the held-mail list shows of it (desk.mail.held)
