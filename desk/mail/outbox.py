@@ -112,6 +112,17 @@ def _record_failure(db: Database, row_id: int, error: str, permanent: bool, now:
             row.next_attempt_at = now + retry_delay(row.attempts)
 
 
+def _mark_sent(session: Session, row_id: int) -> None:
+    row = session.get(OutboxMail, row_id)
+    assert row is not None
+    row.status, row.sent_at, row.last_error = "sent", utcnow(), None
+    row.attempts += 1
+    if row.survey_id:
+        survey = session.get(CsatSurvey, row.survey_id)
+        if survey is not None and survey.sent_at is None:
+            survey.sent_at = row.sent_at
+
+
 def deliver_pending(
     db: Database, settings: Settings, renderer: MailRenderer, limit: int = 100, now: datetime | None = None,
     finder: ArticleFinder | None = None,
@@ -159,15 +170,9 @@ def deliver_pending(
                 log.warning("mail %s not sent, will retry: %s", row_id, error)
                 _record_failure(db, row_id, f"{type(error).__name__}: {error}", False, now)
                 break  # the server is unreachable or unwell: the rest wait for the next pass
-            with db.session() as session:
-                row = session.get(OutboxMail, row_id)
-                assert row is not None
-                row.status, row.sent_at, row.last_error = "sent", utcnow(), None
-                row.attempts += 1
-                if row.survey_id:
-                    survey = session.get(CsatSurvey, row.survey_id)
-                    if survey is not None and survey.sent_at is None:
-                        survey.sent_at = row.sent_at
+            # Again while the database is busy (a ticket or a mail being stored): the mail is out, and a mark that
+            # gave up after one busy timeout left it queued, so the pass after its lease sent it a second time.
+            db.write(lambda session, row_id=row_id: _mark_sent(session, row_id))
             sent += 1
     finally:
         transport.close()

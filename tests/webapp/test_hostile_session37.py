@@ -10,21 +10,26 @@ PostgreSQL a write waits on the row it needs, never on a busy timeout).
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import timedelta
+from email.message import EmailMessage
 from html import unescape
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from desk import customer_fields
 from desk.desk import Desk
 from desk.mail.addresses import reply_address
+from desk.mail.outbox import EML_FOLDER
+from desk.mail.transport import EmlDirectory
 from desk.mail_suggestions import MailSuggestions, Suggested, SuggestionError
-from desk.models import BlockedSender, MailSuggestion, Ticket, utcnow
+from desk.models import BlockedSender, MailSuggestion, OutboxMail, Ticket, utcnow
 from desk.surveys import open_survey
 from desk.tickets import InputError, NewTicket
 from kb.bidi_text import INVISIBLE
@@ -36,6 +41,7 @@ from tests.webapp.light_app import PASSWORD, client_for, csrf, light_settings  #
 from tests.webapp.test_hostile_session36 import GOOD_FIELDS, app, ticket_values  # noqa: F401
 from tests.webapp.test_unavailable_database import database_file, on_sqlite, write_lock
 from webapp import create_app
+from webapp.mail_commands import deliver_pending_mail
 
 
 @pytest.fixture
@@ -64,13 +70,19 @@ def while_busy(busy: Flask, work: Callable[[], object], caplog: pytest.LogCaptur
     thread = threading.Thread(target=run)
     with write_lock(database_file(busy.extensions["desk"].settings)):
         thread.start()
-        for _ in range(3000):  # a bound, not a timing: until the work waits on the lock, or is done (60 s at most)
-            if not thread.is_alive() or any(r.thread == thread.ident and "database busy" in r.getMessage()
-                                            for r in caplog.records):
-                break
-            time.sleep(0.02)
+        met_or_done(thread, caplog)
     thread.join(60)
     return found[0]
+
+
+def met_or_done(thread: threading.Thread, caplog: pytest.LogCaptureFixture) -> None:
+    """Until `thread` waits on the lock (its "database busy, trying again" said) or is done: a bound (60 s), not a
+    timing."""
+    for _ in range(3000):
+        if not thread.is_alive() or any(r.thread == thread.ident and "database busy" in r.getMessage()
+                                        for r in caplog.records):
+            return
+        time.sleep(0.02)
 
 
 def new_ticket(desk: Desk, email: str = "sam@example.com") -> int:
@@ -269,3 +281,43 @@ def test_the_blocked_senders_page_is_paged_as_the_deleted_tickets_are(app: Flask
     refused = admin.post("/agent/blocked", query_string={"page": "2"},
                          data={"address": "@a\u202e.example", "csrf_token": csrf(first)})
     assert refused.status_code == 400 and refused.get_data(as_text=True).count('class="blocked-row"') == 5
+
+
+def test_a_mail_sent_while_another_write_holds_the_database_is_marked_sent_not_sent_again(
+        busy_app: Flask, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The worker's delivery pass sent a mail and then marked it sent in a bare transaction: another write holding
+    SQLite's lock past one busy timeout at that moment (a ticket being created, a mail arriving) failed the mark,
+    the row stayed queued, and the pass after its lease sent the customer the same mail again. The mark now waits
+    the lock out. Before the fix the pass failed and a second pass sent a second copy."""
+    desk: Desk = busy_app.extensions["desk"]
+    settings = desk.settings
+    new_ticket(desk)  # its confirmation queued
+    holder = sqlite3.connect(database_file(settings), isolation_level=None, timeout=30, check_same_thread=False)
+    send = EmlDirectory.send
+
+    def sent_then_locked(self: EmlDirectory, message: EmailMessage, name: str) -> None:
+        send(self, message, name)
+        holder.execute("BEGIN IMMEDIATE")  # another writer takes the lock the moment the mail is out
+
+    monkeypatch.setattr(EmlDirectory, "send", sent_then_locked)
+    caplog.set_level(logging.WARNING, logger="desk.database")
+    found: list[object] = []
+
+    def deliver() -> None:
+        try:
+            found.append(deliver_pending_mail(desk, settings))
+        except Exception as error:
+            found.append(error)
+
+    thread = threading.Thread(target=deliver)
+    thread.start()
+    met_or_done(thread, caplog)
+    holder.execute("COMMIT")
+    thread.join(60)
+    holder.close()
+    monkeypatch.setattr(EmlDirectory, "send", send)
+    with desk.db.session() as session:  # its lease over, as an hour later
+        session.execute(update(OutboxMail).values(next_attempt_at=utcnow() - timedelta(minutes=1)))
+    later = deliver_pending_mail(desk, settings)
+    assert (found, later) == ([1], 0)
+    assert len(list((settings.data_dir / EML_FOLDER).glob("*.eml"))) == 1
