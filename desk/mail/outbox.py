@@ -14,6 +14,7 @@ import smtplib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email import message_from_string
+from functools import partial
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
@@ -112,7 +113,7 @@ def _record_failure(db: Database, row_id: int, error: str, permanent: bool, now:
             row.next_attempt_at = now + retry_delay(row.attempts)
 
 
-def _mark_sent(session: Session, row_id: int) -> None:
+def _mark_sent(session: Session, *, row_id: int) -> None:
     row = session.get(OutboxMail, row_id)
     assert row is not None
     row.status, row.sent_at, row.last_error = "sent", utcnow(), None
@@ -172,7 +173,7 @@ def deliver_pending(
                 break  # the server is unreachable or unwell: the rest wait for the next pass
             # Again while the database is busy (a ticket or a mail being stored): the mail is out, and a mark that
             # gave up after one busy timeout left it queued, so the pass after its lease sent it a second time.
-            db.write(lambda session, row_id=row_id: _mark_sent(session, row_id))
+            db.write(partial(_mark_sent, row_id=row_id))
             sent += 1
     finally:
         transport.close()
