@@ -390,9 +390,9 @@ class Accounts:
 
     def replier(self, agent_id: object) -> int:
         """The id of an agent who may reply to customers as `agent_id` names them (the token API's reply): an active
-        agent who works tickets (`desk.tickets.replier`, which the send checks again). Else refused naming "agent"."""
-        with self.db.session() as session:
-            return replier(session, agent_id).id
+        agent who works tickets (`desk.tickets.replier`, which the send checks again). Else refused naming "agent".
+        Its row is held (a write lock on SQLite): again while the database is busy, as the send is."""
+        return self.db.write(lambda session: replier(session, agent_id).id)
 
     def set_signatures(self, agent_id: int, raw: Mapping[str, object], languages: tuple[str, ...]) -> dict[str, str]:
         """The agent's signature in each site language (desk.signatures; `raw`: language -> text, one not sent or

@@ -4,6 +4,7 @@ ticket is marked deleted."""
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 
 from sqlalchemy import select
@@ -12,15 +13,27 @@ from sqlalchemy.orm import Session
 from desk.models import BlockedSender, Ticket, TicketDeletionChange
 from desk.tickets import InputError, clean_email
 from desk.translatable import N_
+from kb.bidi_text import INVISIBLE
 
 MAX_BLOCKED = 320
 
 
+def _folded(domain: str) -> str:
+    """A typed domain's characters as a domain means them: full-width forms as their plain ones (NFKC), lower case,
+    and the ideographic full stop a label separator (as IDNA reads it)."""
+    return unicodedata.normalize("NFKC", domain).lower().replace("\u3002", ".")
+
+
 def _ascii_domain(domain: str) -> str:
     """A domain as mail's DNS names it: an international one ("bücher.example") in its ASCII form
-    ("xn--bcher-kva.example"), so a block typed either way holds mail sent either way. Not encodable: as typed."""
+    ("xn--bcher-kva.example"), so a block typed either way holds mail sent either way. Each label as IDNA 2008 has it
+    (full-width forms folded, lower case, then Punycode): Python's "idna" codec is IDNA 2003's, which made "ß" "ss"
+    and "ς" "σ", so a block of "@straße.example" held "strasse.example", another domain, and let the mail of
+    "straße.example" (xn--strae-oqa) through. Not encodable: as typed."""
+    labels = _folded(domain).split(".")
     try:
-        return domain.encode("idna").decode("ascii")
+        return ".".join(label if label.isascii() else "xn--" + label.encode("punycode").decode("ascii")
+                        for label in labels)
     except UnicodeError:
         return domain
 
@@ -31,9 +44,11 @@ def blocked_key(value: object) -> str:
     Anything else (an empty label: "@a..b") is an InputError on "address"."""
     text = value.strip().lower() if isinstance(value, str) else ""
     if text.startswith("@") or ("@" not in text and "." in text):
-        domain = text.lstrip("@").rstrip(".")
+        domain = _folded(text.lstrip("@")).rstrip(".")
+        # A control or invisible character (NUL: PostgreSQL's 500; a bidi override: a list that reads backwards; a
+        # zero-width space: a domain no mail comes from that reads as another) is refused, as an address's is.
         if not domain or len(domain) > MAX_BLOCKED - 1 or "" in domain.split(".") or any(
-                c.isspace() or c in "@,;<>()[]\\\"'" for c in domain):
+                c.isspace() or not c.isprintable() or c in INVISIBLE or c in "@,;<>()[]\\\"'" for c in domain):
             raise InputError("address", N_("%(value)s is not an address or a domain"), value=repr(text[:80]))
         return "@" + _ascii_domain(domain)
     try:

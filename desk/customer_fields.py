@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from sqlalchemy.orm import Session
+
 from desk.audit import Actor
 from desk.customers import live_customer
 from desk.database import Database, lock_row
@@ -34,7 +36,7 @@ def set_values(db: Database, fields: CustomerFields, customer_id: int, raw: Mapp
                by: Actor) -> dict[str, tuple[str | None, str | None]]:
     """Check every value of `raw` (key -> typed value; blank clears) and store them in one transaction; the changes
     (key -> (before, after)). Refused, nothing written: FieldsRefused (each bad value), InputError on "customer"."""
-    with db.session() as session:
+    def write(session: Session) -> dict[str, tuple[str | None, str | None]]:
         lock_row(session, Customer, customer_id)
         customer = live_customer(session, customer_id)
         cleaned, refused = checked_values(fields, raw, lang, values_in(session, customer.id, CUSTOMER_VALUES),
@@ -42,6 +44,8 @@ def set_values(db: Database, fields: CustomerFields, customer_id: int, raw: Mapp
         if refused:
             raise FieldsRefused(refused)
         return write_values(session, customer.id, cleaned, by, CUSTOMER_VALUES)
+
+    return db.write(write)  # again while the database is busy (a ticket or a mail being stored: SQLite's one writer)
 
 
 def values_of(db: Database, customer_id: int) -> dict[str, str]:

@@ -302,49 +302,52 @@ class Customers:
         clean_notes = clean_customer_text("notes", notes, MAX_NOTES, one_line=False) or None
         clean_address = clean_email(email) if email is not None else None
         clean_code = clean_country(country) if country is not None else None
+
+        def write(session: Session) -> Customer:
+            customer = row_by_id(session, Customer, customer_id)
+            if customer is None:
+                raise InputError("customer", N_("no such customer"))
+            if clean_address is not None and clean_address != customer.email:
+                self._refuse_taken(session, clean_address, customer_id)
+            # Held from here to the commit, and read again: the version checked is the one the write follows (a
+            # refusal above wrote nothing at all).
+            lock_row(session, Customer, customer_id)
+            session.refresh(customer)
+            if customer.merged_into_id is not None:
+                raise MergedAwayError("customer", customer)
+            if customer.erased_at is not None:
+                raise InputError("customer", N_("customer #%(id)s was erased"), id=customer.id)
+            if version is not None and customer.version != version:
+                raise StaleEditError(changed_since(customer, seen or {}), customer.version, version)
+            before: dict[str, Any] = {}
+            after: dict[str, Any] = {}
+            wanted: dict[str, str | None] = {"name": clean_name}
+            if email is not None:
+                wanted["email"] = clean_address
+            if country is not None:
+                wanted["country"] = clean_code
+            for field, value in wanted.items():
+                if getattr(customer, field) != value:
+                    before[field], after[field] = getattr(customer, field), value
+                    setattr(customer, field, value)
+            if customer.notes != clean_notes:  # that they changed, never the text
+                after["notes"] = "added" if customer.notes is None else "cleared" if clean_notes is None else \
+                    "changed"
+                customer.notes = clean_notes
+            customer.search_text = customer_search_text(customer.name, customer.email)
+            if "email" in after and not customer.organization_manual:  # the new address's domain decides
+                customer.organization_id = domain_organization(session, customer.email)
+            if "name" in after or "email" in after:  # the inbox search finds their tickets by the new ones
+                for ticket in session.scalars(select(Ticket).where(Ticket.customer_id == customer_id)):
+                    index_ticket(session, ticket)
+            if after:
+                customer.version += 1
+                record(session, by, "customer_edited", "customer", customer_id, before=before, after=after)
+            session.flush()  # the unique index speaks here, inside the try below
+            return customer
+
         try:
-            with self.db.session() as session:
-                customer = row_by_id(session, Customer, customer_id)
-                if customer is None:
-                    raise InputError("customer", N_("no such customer"))
-                if clean_address is not None and clean_address != customer.email:
-                    self._refuse_taken(session, clean_address, customer_id)
-                # Held from here to the commit, and read again: the version checked is the one the write follows (a
-                # refusal above wrote nothing at all).
-                lock_row(session, Customer, customer_id)
-                session.refresh(customer)
-                if customer.merged_into_id is not None:
-                    raise MergedAwayError("customer", customer)
-                if customer.erased_at is not None:
-                    raise InputError("customer", N_("customer #%(id)s was erased"), id=customer.id)
-                if version is not None and customer.version != version:
-                    raise StaleEditError(changed_since(customer, seen or {}), customer.version, version)
-                before: dict[str, Any] = {}
-                after: dict[str, Any] = {}
-                wanted: dict[str, str | None] = {"name": clean_name}
-                if email is not None:
-                    wanted["email"] = clean_address
-                if country is not None:
-                    wanted["country"] = clean_code
-                for field, value in wanted.items():
-                    if getattr(customer, field) != value:
-                        before[field], after[field] = getattr(customer, field), value
-                        setattr(customer, field, value)
-                if customer.notes != clean_notes:  # that they changed, never the text
-                    after["notes"] = "added" if customer.notes is None else "cleared" if clean_notes is None else \
-                        "changed"
-                    customer.notes = clean_notes
-                customer.search_text = customer_search_text(customer.name, customer.email)
-                if "email" in after and not customer.organization_manual:  # the new address's domain decides
-                    customer.organization_id = domain_organization(session, customer.email)
-                if "name" in after or "email" in after:  # the inbox search finds their tickets by the new ones
-                    for ticket in session.scalars(select(Ticket).where(Ticket.customer_id == customer_id)):
-                        index_ticket(session, ticket)
-                if after:
-                    customer.version += 1
-                    record(session, by, "customer_edited", "customer", customer_id, before=before, after=after)
-                session.flush()  # the unique index speaks here, inside the try
-                return customer
+            return self.db.write(write)  # again while the database is busy (SQLite's one writer)
         except IntegrityError:
             if clean_address is None:
                 raise

@@ -34,6 +34,8 @@ What is removed and what stays, per table (the README's "Erase a customer", unde
   whatever its type, and the values in their `customer_fields_changed` audit events replaced (the keys stay).
 - csat_surveys: the rating, times and agent stay (CSAT figures unchanged); the comment is dropped and the token
   replaced (the survey link no longer opens).
+- mail_suggestions (desk.mail_suggestions): the articles, answers and times stay (the dashboard's "solved by
+  suggested articles"); the token is replaced (the acknowledgement's links no longer open).
 - time_entries (desk.time_tracking): the seconds, agent, kind and times stay (the dashboard's handle time); the
   agents' notes on them are dropped (a note may name or quote the customer, as an internal note may). Their edit
   history (time_entry_changes) holds no text.
@@ -86,6 +88,7 @@ from desk.models import (
     CustomerFieldValue,
     IdempotencyKey,
     InboundMail,
+    MailSuggestion,
     MailThread,
     Mention,
     Message,
@@ -354,6 +357,10 @@ class Erasure:
         session.execute(update(CsatSurvey).where(CsatSurvey.ticket_id.in_(ticket_ids)).values(comment=None))
         for survey in session.scalars(select(CsatSurvey).where(CsatSurvey.ticket_id.in_(ticket_ids))):
             survey.token = secrets.token_urlsafe(24)  # the link in their mail no longer opens it
+        # The acknowledgement's suggested articles (desk.mail_suggestions) likewise: the answers stay for the
+        # dashboard's figures, the links in the mail open nothing (a "yes" through one solved the erased ticket).
+        for suggested in session.scalars(select(MailSuggestion).where(MailSuggestion.ticket_id.in_(ticket_ids))):
+            suggested.token = secrets.token_urlsafe(24)
         for suggestion in session.scalars(select(SuggestionEvent).where(SuggestionEvent.ticket_id.in_(ticket_ids))):
             suggestion.details = {k: v for k, v in (suggestion.details or {}).items() if k == "what"}
             suggestion.reason = None

@@ -23,6 +23,7 @@ from desk.database import Database
 from desk.models import AuditEvent, CustomerFieldValue, TicketFieldValue, as_utc
 from desk.tickets import InputError
 from desk.translatable import N_
+from kb.bidi_text import INVISIBLE
 from kb.ticket_fields import FieldSet, FieldValueError, TicketField
 
 # kb's reasons (English) -> the translatable messages the desk shows for them.
@@ -87,7 +88,7 @@ def checked_values(fields: FieldSet, raw: Mapping[str, object], lang: str = "en"
             if key in kept and (value is None or (isinstance(value, str) and not value.strip())):
                 cleaned[key] = None
                 continue
-            refused[key] = InputError(f"fields.{key[:40]}", table.unknown, key=repr(key[:40]),
+            refused[key] = InputError(f"fields.{shown_key(key)}", table.unknown, key=repr(key[:40]),
                                       keys=", ".join(fields.keys) or "-")
             continue
         try:
@@ -95,6 +96,13 @@ def checked_values(fields: FieldSet, raw: Mapping[str, object], lang: str = "en"
         except FieldValueError as error:
             refused[key] = field_error(field, error, lang)
     return cleaned, refused
+
+
+def shown_key(key: str) -> str:
+    """An unknown key as the refusal's field names it: its first 40 characters, escaped ("plan\\u202e") when it holds
+    a control or invisible one (a U+202E in the field's name reversed the error after it in an integration's log)."""
+    cut = key[:40]
+    return cut if cut.isprintable() and not INVISIBLE.intersection(cut) else ascii(cut)[1:-1]
 
 
 class FieldsRefused(Exception):

@@ -190,10 +190,13 @@ class MailSuggestions:
             raise SuggestionError("token")
 
         def write(session: Session) -> Suggested:
-            row = session.scalar(select(MailSuggestion).where(MailSuggestion.token == token))
-            assert row is not None
-            lock_row(session, Ticket, row.ticket_id)
-            session.refresh(row)
+            ticket_id = session.scalar(select(MailSuggestion.ticket_id).where(MailSuggestion.token == token))
+            if ticket_id is not None:
+                lock_row(session, Ticket, ticket_id)
+            row = session.scalar(select(MailSuggestion).where(MailSuggestion.token == token)
+                                 .execution_options(populate_existing=True))  # as it is now the ticket is held
+            if row is None:  # its ticket erased (the token replaced) or purged since the page was read
+                raise SuggestionError("token")
             state = _state(session, row)
             if state == "open":
                 when = now or utcnow()

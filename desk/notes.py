@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
 from desk.database import Database
-from desk.mail.attachments import FileLimits, Upload, file_writes
+from desk.mail.attachments import FileLimits, Upload, write_with_files
 from desk.models import Agent, Mention, Message, utcnow
 from desk.ticket_search import index_ticket
 from desk.tickets import MAX_BODY, attach_files, changeable, clean_files, clean_text
@@ -55,7 +56,8 @@ class Notes:
         text = clean_text("note", body, MAX_BODY, required=not files)
         handles = mention_handles(text)
         attached = clean_files(files, self.file_limits)
-        with file_writes() as written, self.db.session() as session:
+
+        def write(session: Session, written: list[Path]) -> Note:
             ticket = changeable(session, ticket_id)  # a closed ticket is final: no note either
             message = Message(author="agent", agent_id=agent_id, body=text, internal=True, created_at=utcnow())
             ticket.messages.append(message)
@@ -71,7 +73,9 @@ class Notes:
                         mentioned.append(agent.name)
             index_ticket(session, ticket)
             record_with(session, ticket, agent_id, seconds, "note", form_key)
-        return Note(message.id, mentioned)
+            return Note(message.id, mentioned)
+
+        return write_with_files(self.db, write)  # again while the database is busy (SQLite's one writer)
 
     def unseen(self, agent_id: int) -> dict[int, int]:
         """Ticket id -> how many notes mention this agent that they have not opened yet."""

@@ -79,7 +79,8 @@ class Surveys:
             raise SurveyError("comment", N_("is %(length)s characters long; the limit is %(limit)s"),
                               length=f"{len(comment):,}", limit=f"{MAX_COMMENT:,}")
         now = now or utcnow()
-        with self.db.session() as session:
+
+        def rate(session: Session) -> CsatSurvey:
             found = session.scalar(select(CsatSurvey.id).where(CsatSurvey.token == token))
             if found is not None:
                 # Held first and read again: an erase of the customer at this moment (desk.erasure) dropped the
@@ -95,4 +96,8 @@ class Surveys:
             survey.rating = rating
             survey.comment = comment or None
             survey.answered_at = survey.answered_at or now
-        return survey
+            return survey
+
+        # Again while the database is busy (SQLite's one writer): the customer's rating waited one busy timeout and
+        # was a "try again later" page.
+        return self.db.write(rate)

@@ -27,12 +27,11 @@ from desk.mail.attachments import (
     FileLimits,
     Upload,
     add_attachment,
-    file_writes,
     human_size,
     message_files,
-    remove_files,
     safe_filename,
     upload_type,
+    write_with_files,
 )
 from desk.mail.outbox import queue_mail
 from desk.models import (
@@ -810,14 +809,12 @@ class TicketStore:
         attached = clean_files(files, self.limits_for(new.channel))
 
         def insert(session: Session, written: list[Path]) -> tuple[Ticket, list[Attachment]]:
-            remove_files(written)  # an earlier try's, rolled back while the database was busy
             ticket = self.create_in(session, new)
             return answered(session, (ticket, attach_files(session, self.data_dir, ticket.messages[0], attached,
                                                            written)), answer)
 
         try:
-            with file_writes() as written:
-                return self.db.write(lambda session: insert(session, written))
+            return write_with_files(self.db, insert)
         except IntegrityError:
             if new.external_id and self.exists(new.external_id):
                 raise DuplicateTicketError("external_id", f"a ticket {new.external_id!r} exists already") from None
@@ -896,7 +893,8 @@ class TicketStore:
         this agent started with these words, never a second one. A ticket that is not closed is answered on itself:
         an error naming "ticket". `signature`: signed as `send_reply` signs."""
         text, attached = self._reply_input(body, status, files)
-        with file_writes() as written, self.db.session() as session:
+
+        def follow_up(session: Session, written: list[Path]) -> SentReply:
             # Held before its follow-ups are read: the same reply posted from two tabs at once both found none and
             # started two follow-ups.
             lock_row(session, Ticket, closed_id)
@@ -919,7 +917,9 @@ class TicketStore:
             if signature:
                 message.signature = _signature(session, agent_id, ticket.lang, text)
             self._sent(session, ticket, message, agent_id, status, attached, written)
-        return SentReply(message, resent=False)
+            return SentReply(message, resent=False)
+
+        return write_with_files(self.db, follow_up)  # again while the database is busy
 
     def _reply_input(self, body: str, status: str, files: Sequence[Upload]) -> tuple[str, list[CleanFile]]:
         """An agent's reply's checks, before anything is written (`send_reply`'s and a follow-up's): text or files
@@ -1151,7 +1151,7 @@ class TicketStore:
         if fields:
             from desk.ticket_fields import clean_values  # it imports this module's InputError
             cleaned = clean_values(self.fields, fields)
-        with file_writes() as written, self.db.session() as session:
+        def send(session: Session, written: list[Path]) -> SentReply:
             hold_assignee(session, agent_id)  # the replier takes an unassigned ticket: held before it (`assignable`)
             ticket = changeable(session, ticket_id, reply=True)  # final: the page offers a follow-up
             add_tags(ticket, tags)  # a crossed reply adds none (rolled back); a resend keeps them, as the first post
@@ -1175,6 +1175,8 @@ class TicketStore:
             self._sent(session, ticket, message, agent_id, status, attached, written)
             record_with(session, ticket, agent_id, seconds, "reply", form_key)
             return answered(session, SentReply(message, resent=False), answer)
+
+        return write_with_files(self.db, send)  # again while the database is busy (SQLite's one writer)
 
     def customer_reply(self, reference: str, body: str, submission: str | None = None, files: Sequence[Upload] = (),
                        channel: str = "web") -> Message:
@@ -1265,7 +1267,6 @@ class TicketStore:
             return [live, *(self._follow_ups(session, live) if final(live) else ())]
 
         def stored_or_added(session: Session, written: list[Path]) -> CustomerReply:
-            remove_files(written)  # an earlier try's, rolled back while the database was busy
             addressed, live = addressed_and_live(session)
             places = places_of(session, live)
             if key is not None:
@@ -1296,8 +1297,7 @@ class TicketStore:
             return landed(ticket, message, addressed, live, kept)
 
         try:
-            with file_writes() as written:
-                return self.db.write(lambda session: add(session, written))
+            return write_with_files(self.db, add)
         except IntegrityError:
             if key is None:
                 raise
@@ -1325,7 +1325,7 @@ class TicketStore:
 
         if seconds is not None:
             clean_seconds(seconds, "time_spent")
-        with self.db.session() as session:
+        def change(session: Session) -> bool:
             hold_assignee(session, assignee_id)
             changed = self._update(session, ticket_id, status, priority, assignee_id, agent_id)
             if seconds is not None and agent_id is not None:
@@ -1333,6 +1333,8 @@ class TicketStore:
                 assert ticket is not None  # held by `_update`'s changeable
                 record_with(session, ticket, agent_id, seconds, "update", form_key)
             return changed
+
+        return self.db.write(change)  # again while the database is busy (SQLite's one writer)
 
     def bulk_update(
         self,
@@ -1343,10 +1345,12 @@ class TicketStore:
         agent_id: int | None = None,
     ) -> int:
         """`update` for many tickets in one transaction: all change or, on any bad id, none."""
-        with self.db.session() as session:
+        def change(session: Session) -> None:
             hold_assignee(session, assignee_id)  # before the tickets, as a downgrade holds them (`assignable`)
             for ticket_id in ticket_ids:
                 self._update(session, ticket_id, status, priority, assignee_id, agent_id)
+
+        self.db.write(change)  # again while the database is busy
         return len(ticket_ids)
 
     def _update(

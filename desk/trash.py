@@ -37,6 +37,7 @@ from desk.models import (
     Base,
     BlockedSender,
     InboundMail,
+    MailSuggestion,
     OutboxMail,
     SideConversation,
     SideMessage,
@@ -81,6 +82,12 @@ class BlockedRow:
     created_by: str | None
 
 
+@dataclass(frozen=True)
+class BlockedPage:
+    rows: list[BlockedRow]
+    total: int
+
+
 def _referring(table: Table) -> Iterator[tuple[Table, Column[Any]]]:
     """Every (table, column) whose foreign key names `table`'s rows: what hangs on them, read from the schema itself,
     so a table added later is purged too without a list here to forget."""
@@ -123,7 +130,8 @@ class Trash:
         refusal (no such ticket: a deleted one is none) none. How many were deleted."""
         ids = sorted(set(ticket_ids))
         reason = "spam" if spam else "deleted"
-        with self.db.session() as session:
+
+        def trash(session: Session) -> None:
             now = utcnow()
             for ticket_id in ids:
                 ticket = self._live(session, ticket_id)
@@ -135,6 +143,8 @@ class Trash:
                 record(session, by, "ticket_deleted", "ticket", ticket.id, after={"reason": reason})
                 if spam and "@" in ticket.customer.email:
                     self._block(session, ticket.customer.email, by, now)
+
+        self.db.write(trash)  # again while the database is busy (spam arriving as it is marked: SQLite's one writer)
         return len(ids)
 
     @staticmethod
@@ -248,6 +258,8 @@ class Trash:
             session.execute(delete(OutboxMail).where(OutboxMail.side_message_id.in_(
                 select(SideMessage.id).where(SideMessage.side_conversation_id.in_(sides)))))
             session.execute(delete(WebhookDelivery).where(WebhookDelivery.ticket_id.in_(ready)))
+            # The acknowledgement's suggested articles (plain ids): their links then open nothing.
+            session.execute(delete(MailSuggestion).where(MailSuggestion.ticket_id.in_(ready)))
             _remove_under(session, table, doomed)
             session.execute(update(Ticket).where(Ticket.problem_id.in_(ready)).values(problem_id=None))
             session.execute(update(Ticket).where(Ticket.merged_into_id.in_(ready)).values(merged_into_id=None))
@@ -305,15 +317,24 @@ class Trash:
             self._unblock(session, row.address, by)
             return row.address
 
-    def blocked(self) -> list[BlockedRow]:
+    def blocked(self, limit: int | None = None, offset: int = 0) -> list[BlockedRow]:
+        """The blocked senders in address order: all of them, or (the admin's page) `limit` from `offset`."""
         with self.db.session() as session:
-            rows = list(session.scalars(select(BlockedSender).order_by(BlockedSender.address)))
+            rows = list(session.scalars(select(BlockedSender).order_by(BlockedSender.address, BlockedSender.id)
+                                        .limit(limit).offset(max(0, min(offset, MAX_ROW_ID)))))
             names = agent_names(session, (r.created_by_id for r in rows if r.created_by_id is not None))
             return [BlockedRow(r.id, r.address, r.created_at, names.get(r.created_by_id or 0)) for r in rows]
+
+    def blocked_page(self, limit: int = 25, offset: int = 0) -> BlockedPage:
+        """One page of the blocked senders, with how many there are: "Mark as spam" blocks an address each time, and
+        the admin's page listed every one of them (tens of thousands of rows in one page)."""
+        with self.db.session() as session:
+            total = int(session.scalar(select(func.count()).select_from(BlockedSender)) or 0)
+        return BlockedPage(self.blocked(max(0, min(limit, 1000)), offset), total)
 
     def is_blocked(self, email: str) -> bool:
         with self.db.session() as session:
             return is_blocked(session, email)
 
 
-__all__ = ["DeletedPage", "DeletedRow", "Trash", "blocked_key", "is_blocked"]
+__all__ = ["BlockedPage", "BlockedRow", "DeletedPage", "DeletedRow", "Trash", "blocked_key", "is_blocked"]

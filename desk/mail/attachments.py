@@ -8,10 +8,11 @@ from __future__ import annotations
 import errno
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,6 +20,8 @@ from sqlalchemy.orm import Session
 from desk.database import Database, StorageUnavailableError
 from desk.models import Attachment, Message, Ticket
 from kb.settings import Settings
+
+T = TypeVar("T")
 
 # The types a file may have to be kept (from mail) or accepted (from an agent), and served with.
 ALLOWED_TYPES = re.compile(
@@ -161,6 +164,18 @@ def file_writes() -> Iterator[list[Path]]:
     except BaseException:
         remove_files(written)
         raise
+
+
+def write_with_files(db: Database, work: Callable[[Session, list[Path]], T]) -> T:
+    """`work` (a transaction that writes files, `add_attachment` adding them to the list it is given) run by
+    `Database.write`: again while the database is busy, the files of a try that was rolled back deleted before the
+    next, and all of them if it fails. `work` must be safe to run again."""
+    def attempt(session: Session) -> T:
+        remove_files(written)  # an earlier try's, rolled back while the database was busy
+        return work(session, written)
+
+    with file_writes() as written:
+        return db.write(attempt)
 
 
 def remove_files(written: list[Path]) -> None:

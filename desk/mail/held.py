@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from desk.database import Database
-from desk.mail.attachments import file_writes
+from desk.mail.attachments import write_with_files
 from desk.mail.parse import UnparseableMail, parse_mail
 from desk.mail.reasons import MailReason
 from desk.mail.receive import MAX_MAIL_BYTES, MailReceiver, Received
@@ -311,13 +311,15 @@ class HeldMailStore:
         # The agent says a person wrote it, and, when they give one, from which address (over an unusable one).
         mail = replace(mail, loop=False, automatic=None, from_address=sender or mail.from_address)
         try:
-            with file_writes() as written, self.db.session() as session:
+            def recover(session: Session, written: list[Path]) -> Received:
                 row = self._claim(session, held.id, "recovered", agent_id)
                 received = self.receiver._store(session, mail, held.raw_path, len(raw), row.channel,
                                                 list(held.envelope_recipients), written, row)
                 if received.outcome == "duplicate":  # the same mail reached a ticket since: point at it
                     row.ticket_id = received.ticket_id
                 return received
+
+            return write_with_files(self.db, recover)  # again while the database is busy
         except InputError as error:
             if error.field == "mail":  # claimed by someone else meanwhile
                 raise

@@ -14,6 +14,7 @@ import smtplib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email import message_from_string
+from functools import partial
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
@@ -112,6 +113,17 @@ def _record_failure(db: Database, row_id: int, error: str, permanent: bool, now:
             row.next_attempt_at = now + retry_delay(row.attempts)
 
 
+def _mark_sent(session: Session, *, row_id: int) -> None:
+    row = session.get(OutboxMail, row_id)
+    assert row is not None
+    row.status, row.sent_at, row.last_error = "sent", utcnow(), None
+    row.attempts += 1
+    if row.survey_id:
+        survey = session.get(CsatSurvey, row.survey_id)
+        if survey is not None and survey.sent_at is None:
+            survey.sent_at = row.sent_at
+
+
 def deliver_pending(
     db: Database, settings: Settings, renderer: MailRenderer, limit: int = 100, now: datetime | None = None,
     finder: ArticleFinder | None = None,
@@ -159,15 +171,9 @@ def deliver_pending(
                 log.warning("mail %s not sent, will retry: %s", row_id, error)
                 _record_failure(db, row_id, f"{type(error).__name__}: {error}", False, now)
                 break  # the server is unreachable or unwell: the rest wait for the next pass
-            with db.session() as session:
-                row = session.get(OutboxMail, row_id)
-                assert row is not None
-                row.status, row.sent_at, row.last_error = "sent", utcnow(), None
-                row.attempts += 1
-                if row.survey_id:
-                    survey = session.get(CsatSurvey, row.survey_id)
-                    if survey is not None and survey.sent_at is None:
-                        survey.sent_at = row.sent_at
+            # Again while the database is busy (a ticket or a mail being stored): the mail is out, and a mark that
+            # gave up after one busy timeout left it queued, so the pass after its lease sent it a second time.
+            db.write(partial(_mark_sent, row_id=row_id))
             sent += 1
     finally:
         transport.close()
@@ -198,14 +204,16 @@ class Outbox:
     def queue_magic_link(self, email: str, lang: str, path: str) -> bool:
         """Mail a "My tickets" link if this address has tickets or is copied on some (the caller says the same either
         way)."""
-        with self.db.session() as session:
+        def queue(session: Session) -> bool:
             customer = reached_customer(session, email)  # a merged duplicate's address: the kept customer's tickets
             copied = customer is not None and session.scalar(
                 select(TicketCc.ticket_id).where(TicketCc.customer_id == customer.id).limit(1)) is not None
             if customer is None or not (customer.tickets or copied):
                 return False
             queue_mail(session, "magic_link", None, email, lang, payload={"path": path, "name": customer.name})
-        return True
+            return True
+
+        return self.db.write(queue)  # again while the database is busy: the customer's page said "try again later"
 
     def for_ticket(self, ticket_id: int) -> list[OutboxMail]:
         with self.db.session() as session:

@@ -35,7 +35,7 @@ from desk.blocked import is_blocked
 from desk.ccs import cc_of, copy_from_mail, fill_name
 from desk.database import Database, StorageUnavailableError, lock_row
 from desk.mail.addresses import message_id_locals, message_ids, token_in_subject, tokens_in_addresses
-from desk.mail.attachments import ALLOWED_TYPES, add_attachment, file_writes, safe_filename
+from desk.mail.attachments import ALLOWED_TYPES, add_attachment, safe_filename, write_with_files
 from desk.mail.parse import ParsedMail, UnparseableMail, clean_subject, glimpse, parse_mail
 from desk.mail.reasons import MailReason
 from desk.models import Customer, InboundMail, MailThread, Message, OutboxMail, SideMessage, Ticket, utcnow
@@ -167,8 +167,10 @@ class MailReceiver:
             self._record(raw, raw_path, transport, "rejected", None, error.why, recipients)
             raise
         try:
-            with file_writes() as written, self.db.session() as session:
-                return self._store(session, mail, raw_path, len(raw), transport, recipients, written)
+            # Again while the database is busy (SQLite's one writer: the worker's pass, a ticket being created): a
+            # mail waited one busy timeout and was deferred.
+            return write_with_files(self.db, lambda session, written: self._store(
+                session, mail, raw_path, len(raw), transport, recipients, written))
         except InputError as error:
             return self._record(raw, raw_path, transport, "rejected", mail, MailReason.of_error(error), recipients)
         # A full or busy database (or disk) is the sender's cue to try again, as any failure to store: one error.
@@ -180,12 +182,16 @@ class MailReceiver:
         recipients: list[str],
     ) -> Received:
         size = len(raw)
+
+        def held(session: Session) -> InboundMail:
+            row = self._inbound(session, mail, raw_path, size, transport, outcome, recipients, why)
+            if mail is None:  # what the held-mail list shows of it (desk.mail.held)
+                sender, subject = glimpse(raw)
+                row.from_address, row.subject = sender[:320], subject[:300]
+            return row
+
         try:
-            with self.db.session() as session:
-                row = self._inbound(session, mail, raw_path, size, transport, outcome, recipients, why)
-                if mail is None:  # what the held-mail list shows of it (desk.mail.held)
-                    sender, subject = glimpse(raw)
-                    row.from_address, row.subject = sender[:320], subject[:300]
+            row = self.db.write(held)
         except (SQLAlchemyError, StorageUnavailableError) as error:
             raise StorageError(f"{type(error).__name__}: {error}") from error
         return Received(outcome, row.id, why=why)
