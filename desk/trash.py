@@ -81,6 +81,12 @@ class BlockedRow:
     created_by: str | None
 
 
+@dataclass(frozen=True)
+class BlockedPage:
+    rows: list[BlockedRow]
+    total: int
+
+
 def _referring(table: Table) -> Iterator[tuple[Table, Column[Any]]]:
     """Every (table, column) whose foreign key names `table`'s rows: what hangs on them, read from the schema itself,
     so a table added later is purged too without a list here to forget."""
@@ -305,15 +311,20 @@ class Trash:
             self._unblock(session, row.address, by)
             return row.address
 
-    def blocked(self) -> list[BlockedRow]:
+    def blocked(self, limit: int = 25, offset: int = 0) -> BlockedPage:
+        """The blocked addresses and domains, by address, a page of them (the admins' page, webapp.paging)."""
+        limit, offset = max(0, min(limit, 1000)), max(0, min(offset, MAX_ROW_ID))
         with self.db.session() as session:
-            rows = list(session.scalars(select(BlockedSender).order_by(BlockedSender.address)))
+            total = int(session.scalar(select(func.count()).select_from(BlockedSender)) or 0)
+            rows = list(session.scalars(select(BlockedSender).order_by(BlockedSender.address, BlockedSender.id)
+                                        .limit(limit).offset(offset)))
             names = agent_names(session, (r.created_by_id for r in rows if r.created_by_id is not None))
-            return [BlockedRow(r.id, r.address, r.created_at, names.get(r.created_by_id or 0)) for r in rows]
+            return BlockedPage([BlockedRow(r.id, r.address, r.created_at, names.get(r.created_by_id or 0))
+                                for r in rows], total)
 
     def is_blocked(self, email: str) -> bool:
         with self.db.session() as session:
             return is_blocked(session, email)
 
 
-__all__ = ["DeletedPage", "DeletedRow", "Trash", "blocked_key", "is_blocked"]
+__all__ = ["BlockedPage", "DeletedPage", "DeletedRow", "Trash", "blocked_key", "is_blocked"]

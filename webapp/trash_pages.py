@@ -91,7 +91,12 @@ def purge_ticket(ticket_id: int) -> Response:
 @lead_required
 def blocked_senders() -> str:
     _admin_required()
-    return _page("agent/blocked.html", rows=state.desk().trash.blocked(), typed="")
+    return _blocked_page("")
+
+
+def _blocked_page(typed: str) -> str:
+    found, paging = paged(state.desk().trash.blocked, PER_PAGE)
+    return _page("agent/blocked.html", rows=found.rows, total=found.total, paging=paging, typed=typed)
 
 
 @bp.post("/blocked")
@@ -104,7 +109,7 @@ def block_sender() -> Response | tuple[str, int]:
         key = state.desk().trash.block(typed, acting())
     except InputError as error:
         flash(desk_error(error), "error")
-        return _page("agent/blocked.html", rows=state.desk().trash.blocked(), typed=typed[:320]), 400
+        return _blocked_page(typed[:320]), 400
     flash(gettext("%(address)s is blocked.", address=key), "ok")
     return redirect(url_for(".blocked_senders"))
 

@@ -144,11 +144,24 @@ def test_spam_from_the_page_and_in_bulk_blocks_the_senders_and_a_light_agent_may
     assert refused.status_code == 403  # delete is a lead's, in bulk too
     bulk = agent.post("/agent/bulk", data={"csrf_token": token, "action": "spam", "ticket": [str(other.id)]})
     assert bulk.status_code == 302
-    assert [b.address for b in scene.desk.trash.blocked()] == ["bot@junk.example", "sam@example.com"]
+    assert [b.address for b in scene.desk.trash.blocked().rows] == ["bot@junk.example", "sam@example.com"]
     page = scene.admin.get("/agent/deleted").get_data(as_text=True)
     assert page.count("not-spam-button") == 2
     scene.admin.post(f"/agent/deleted/{other.id}/restore", data={"csrf_token": scene.admin_csrf, "not_spam": "1"})
-    assert [b.address for b in scene.desk.trash.blocked()] == ["sam@example.com"]
+    assert [b.address for b in scene.desk.trash.blocked().rows] == ["sam@example.com"]
+
+
+def test_the_blocked_senders_page_is_paged_as_the_other_long_lists(scene: Scene) -> None:
+    """It listed every blocked sender on one page, however many (webapp.paging: 25 a page, ?page= as the inbox's)."""
+    for n in range(27):
+        scene.desk.trash.block(f"spam{n:02d}@junk.example")
+    first = scene.admin.get("/agent/blocked").get_data(as_text=True)
+    second = scene.admin.get("/agent/blocked", query_string={"page": "2"}).get_data(as_text=True)
+    assert first.count('class="blocked-row"') == 25 and "spam00@junk.example" in first and "Page 1 of 2" in first
+    assert second.count('class="blocked-row"') == 2 and "spam26@junk.example" in second
+    assert 'id="blocked-total">(27)' in second and 'rel="prev"' in second
+    assert scene.admin.get("/agent/blocked", query_string={"page": "x"}).status_code == 400
+    assert "There is no page" in scene.admin.get("/agent/blocked", query_string={"page": "9"}).get_data(as_text=True)
 
 
 def test_the_admin_blocks_and_unblocks_addresses_and_domains(scene: Scene) -> None:
@@ -158,11 +171,11 @@ def test_the_admin_blocks_and_unblocks_addresses_and_domains(scene: Scene) -> No
     assert refused.status_code == 400 and 'value="not an address"' in refused.get_data(as_text=True)  # kept
     assert scene.admin.post("/agent/blocked", data={"csrf_token": scene.admin_csrf,
                                                     "address": "@Junk.Example"}).status_code == 302
-    [row] = scene.desk.trash.blocked()
+    [row] = scene.desk.trash.blocked().rows
     assert row.address == "@junk.example" and "@junk.example" in scene.admin.get("/agent/blocked").get_data(
         as_text=True)
     scene.admin.post(f"/agent/blocked/{row.id}/remove", data={"csrf_token": scene.admin_csrf})
-    assert scene.desk.trash.blocked() == []
+    assert scene.desk.trash.blocked().rows == []
     purge = scene.admin.post(f"/agent/deleted/{scene.kept}/purge", data={"csrf_token": scene.admin_csrf})
     assert purge.status_code == 302 and scene.desk.tickets.get(scene.kept) is not None  # not deleted: refused
     delete(scene)
