@@ -7,6 +7,7 @@ mailed. SQLite and (`--postgresql`) PostgreSQL."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -195,12 +196,34 @@ def test_the_api_lists_deleted_tickets_for_a_token_with_the_scope(scene: Scene) 
     assert refused.status_code == 403 and refused.get_json()["scope"] == "tickets:deleted"
 
 
+HONEYPOT = "kb_hp"
+# The words browsers' autofill and password managers match in a field's name or id (Chromium's autofill regexes,
+# 1Password's and Bitwarden's field heuristics): a honeypot named so is filled for a real customer, whose ticket is
+# then stored as deleted spam.
+AUTOFILL_WORDS = re.compile(r"web|url|site|home|page|link|name|mail|phone|tel|mobile|company|org|addr|street|city|zip"
+                            r"|post|country|state|region|card|user|login|account|pass|search|comment|note|subject",
+                            re.IGNORECASE)
+
+
+def test_the_honeypot_is_a_field_no_autofill_fills(scene: Scene) -> None:
+    """It was named `website`: a browser's or a password manager's autofill could fill it for a real customer."""
+    form = scene.guarded.app.test_client().get("/en/contact").get_data(as_text=True)
+    trap = re.search(r'<div class="contact-extra" aria-hidden="true">\s*<label for="([^"]+)">[^<]*</label>\s*'
+                     r'<input ([^>]*)>', form)
+    assert trap is not None
+    attributes = dict(re.findall(r'([a-z0-9-]+)="([^"]*)"', trap.group(2)))
+    assert attributes["id"] == trap.group(1) and attributes["name"] == HONEYPOT
+    assert not AUTOFILL_WORDS.search(attributes["name"]) and not AUTOFILL_WORDS.search(attributes["id"])
+    assert (attributes["autocomplete"], attributes["tabindex"], attributes["type"]) == ("off", "-1", "text")
+    assert attributes["data-1p-ignore"] == attributes["data-lpignore"] == attributes["data-bwignore"] == "true"
+
+
 def contact_form(client: FlaskClient, email: str, honeypot: str = "") -> dict[str, str]:
     """The contact page's form filled in, as a browser would post it (its CSRF token and submission key)."""
     page = client.get("/en/contact").get_data(as_text=True)
     submission = page.split('name="submission" type="hidden" value="')[1].split('"')[0]
     return {"csrf_token": csrf(page), "name": "Bot", "email": email, "subject": "Offer", "message": "Cheap things",
-            "submission": submission, "website": honeypot}
+            "submission": submission, HONEYPOT: honeypot}
 
 
 @pytest.mark.parametrize("way", ["honeypot", "blocked sender"])
@@ -209,7 +232,7 @@ def test_the_contact_forms_spam_gets_the_thank_you_and_is_stored_deleted(scene: 
         scene.desk.trash.block("bot@junk.example")
     client = scene.guarded.app.test_client()
     form = client.get("/en/contact").get_data(as_text=True)
-    assert 'name="website"' in form and 'type="hidden" value="" tabindex' not in form  # hidden by CSS, not type
+    assert f'name="{HONEYPOT}"' in form and 'type="hidden" value="" tabindex' not in form  # hidden by CSS, not type
     filled = contact_form(client, "bot@junk.example", "http://spam.example" if way == "honeypot" else "")
     sent = client.post("/en/contact", data=filled)
     assert sent.status_code == 302 and "/tickets/" not in sent.headers["Location"]
