@@ -51,7 +51,7 @@ from desk.models import (
 )
 from kb.audience import PUBLIC
 
-if TYPE_CHECKING:  # imported where it searches (`public_finder`): the desk's pages and reports load no search
+if TYPE_CHECKING:  # imported where it searches (`PublicFinder`): the desk's pages and reports load no search
     from copilot.suggestions import Suggester
 
 log = logging.getLogger(__name__)
@@ -79,17 +79,29 @@ def short(text: str, limit: int = SNIPPET_CHARS) -> str:
     return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
 
 
-def public_finder(suggester: Callable[[], Suggester]) -> ArticleFinder:
+class PublicFinder:
     """The customer's articles for a ticket's text: the agents' suggestion search (`Suggester.suggest`) as the public;
     none when it abstains or no section answers the ticket's questions (`choose_sections`, as the grounded draft
     decides); the answering sections first, then what a results page shows (`split_at_floor`), in `lang` only, one
     per article.
-    `suggester` is called on first use (the worker's engine is loaded then)."""
-    from copilot.result_floor import split_at_floor
-    from copilot.section_choice import choose_sections
+    `suggester` is called once, by `prepare` (on the composing thread, outside the search's time bound: the worker's
+    engine is built on first use, and a load is not a slow search)."""
 
-    def find(subject: str, messages: Sequence[str], lang: str, limit: int) -> list[FoundArticle]:
-        found = suggester().suggest(subject, messages, lang=lang, limit=max(limit * 3, 5), audience=PUBLIC)
+    def __init__(self, suggester: Callable[[], Suggester]) -> None:
+        self._make = suggester
+        self._suggester: Suggester | None = None
+
+    def prepare(self) -> None:
+        if self._suggester is None:
+            self._suggester = self._make()
+
+    def __call__(self, subject: str, messages: Sequence[str], lang: str, limit: int) -> list[FoundArticle]:
+        from copilot.result_floor import split_at_floor
+        from copilot.section_choice import choose_sections
+
+        self.prepare()
+        assert self._suggester is not None
+        found = self._suggester.suggest(subject, messages, lang=lang, limit=max(limit * 3, 5), audience=PUBLIC)
         if found.abstained or not found.passages:
             return []
         # The grounded draft's own test (copilot.drafts): the sections that answer the ticket's questions; none
@@ -105,7 +117,10 @@ def public_finder(suggester: Callable[[], Suggester]) -> ArticleFinder:
             articles[hit.key] = FoundArticle(hit.key, hit.title, hit.anchor, short(hit.snippet))
         return list(articles.values())[:limit]
 
-    return find
+
+def public_finder(suggester: Callable[[], Suggester]) -> ArticleFinder:
+    """`PublicFinder` over the suggester `suggester()` builds (on first use)."""
+    return PublicFinder(suggester)
 
 
 class SearchOverran(Exception):
@@ -161,6 +176,9 @@ def suggestions_for(session: Session, row: OutboxMail, ticket: Ticket, limit: in
         return []  # a closed request's continuation: the conversation goes on with the team, not with articles
     subject, body, lang = ticket.subject, ticket.messages[0].body, ticket.lang  # read here: the session is not shared
     try:
+        prepare = getattr(finder, "prepare", None)  # the engine built here, untimed (PublicFinder)
+        if prepare is not None:
+            prepare()
         found = _search_within(seconds, lambda: finder(subject, [body], lang, limit))
     except SearchOverran as overran:  # a slow index: the acknowledgement goes now, without suggestions
         log.warning("no suggested articles for ticket %s: %s", ticket.id, overran)

@@ -380,8 +380,17 @@ def test_a_slow_article_search_sends_the_acknowledgement_without_suggestions(
         release.wait(60)  # an index that does not answer (released below, when the test is done)
         return [article]
 
-    def quick(subject: str, messages: Sequence[str], lang: str, limit: int) -> list[FoundArticle]:
-        return [article]
+    class Quick:  # as desk.mail_suggestions.PublicFinder: `prepare` builds the engine, on the composing thread
+        threads: list[str] = []
+
+        def prepare(self) -> None:
+            self.threads.append(f"prepare on {threading.current_thread().name}")
+
+        def __call__(self, subject: str, messages: Sequence[str], lang: str, limit: int) -> list[FoundArticle]:
+            self.threads.append(f"search on {threading.current_thread().name}")
+            return [article]
+
+    quick = Quick()
 
     bounded = replace(settings, mail_suggestions_timeout_seconds=0.05)
     first = desk.tickets.create(NewTicket(email="maya@example.com", subject="Refund", body="Where is my refund?"))
@@ -407,5 +416,7 @@ def test_a_slow_article_search_sends_the_acknowledgement_without_suggestions(
     third = desk.tickets.create(NewTicket(email="sam@example.com", subject="Refund", body="Mine too?"))
     assert deliver(desk, bounded, finder=quick) == 1  # the slow one ended: searched again
     assert [s.article_key for s in desk.mail_suggestions.for_ticket(third.id)] == ["en/refund-timing"]
+    main = threading.current_thread().name
+    assert quick.threads == [f"prepare on {main}", f"prepare on {main}", "search on mail-suggestions"]
     with pytest.raises(SettingsError, match="KB_MAIL_SUGGESTIONS_TIMEOUT_SECONDS"):
         Settings.from_env({"KB_MAIL_SUGGESTIONS_TIMEOUT_SECONDS": "0"})
