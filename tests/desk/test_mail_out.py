@@ -381,7 +381,8 @@ def test_a_slow_article_search_sends_the_acknowledgement_without_suggestions(
         return [article]
 
     class Quick:  # as desk.mail_suggestions.PublicFinder: `prepare` builds the engine, on the composing thread
-        threads: list[str] = []
+        def __init__(self) -> None:
+            self.threads: list[str] = []
 
         def prepare(self) -> None:
             self.threads.append(f"prepare on {threading.current_thread().name}")

@@ -1,8 +1,8 @@
-"""?page= on every paged list (the inbox, held mail, each report's page, the audit log, the blocked senders), one rule (webapp.paging): a
-value that is not a whole number from 1 (zero, negative, a word, a float, an exponent) is a 400 naming `page` in the
-reader's language, nothing else drawn; a page past the last (a huge number too) shows the last page and says which
-was asked for. Session 27 left it: "-5" and "abc" were page 1 without a word, "9" past the end an empty list. SQLite,
-and PostgreSQL with `--postgresql`."""
+"""?page= on every paged list (the inbox, held mail, each report's page, the audit log, the blocked senders), one
+rule (webapp.paging): a value that is not a whole number from 1 (zero, negative, a word, a float, an exponent) is a
+400 naming `page` in the reader's language, nothing else drawn; a page past the last (a huge number too) shows the
+last page and says which was asked for. Session 27 left it: "-5" and "abc" were page 1 without a word, "9" past the
+end an empty list. SQLite, and PostgreSQL with `--postgresql`."""
 
 from __future__ import annotations
 
