@@ -302,7 +302,7 @@ AUDIT_ACTIONS = (
     "passkey_registered", "passkey_renamed", "passkey_removed", "passkey_used", "passkey_failed",
     "side_conversation_started", "side_conversation_replied", "side_conversation_closed", "side_conversation_reopened",
     "side_conversation_participants", "time_entry_edited", "time_entry_deleted",
-    "ticket_deleted", "ticket_restored", "ticket_purged", "sender_blocked", "sender_unblocked",
+    "ticket_deleted", "ticket_restored", "ticket_purged", "sender_blocked", "sender_unblocked", "signature_changed",
 )
 AUDIT_ACTORS = ("agent", "cli", "system", "api")  # "api": an API token's request (the token named in `after`)
 # A team and a tag by key, the rest by id; "org": an organization (desk.organizations; the column holds 8).

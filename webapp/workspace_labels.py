@@ -105,7 +105,7 @@ class ViewLabels:
             "time_entry_edited": gettext("Time entry edited"), "time_entry_deleted": gettext("Time entry deleted"),
             "ticket_deleted": gettext("Ticket deleted"), "ticket_restored": gettext("Ticket restored"),
             "ticket_purged": gettext("Ticket deleted permanently"), "sender_blocked": gettext("Sender blocked"),
-            "sender_unblocked": gettext("Sender unblocked"),
+            "sender_unblocked": gettext("Sender unblocked"), "signature_changed": gettext("Signature changed"),
         }.get(key, key)
 
     def webhook_event(self, key: str) -> str:
