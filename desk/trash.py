@@ -104,7 +104,7 @@ def _remove_under(session: Session, table: Table, ids: Any, depth: int = 0) -> N
         raise RuntimeError(f"foreign keys under {table.name} loop")
     for child, column in _referring(table):
         if child is Ticket.__table__:
-            continue  # no ticket hangs on a ticket by a foreign key (merged_into_id, problem_id: plain ids)
+            continue  # a ticket naming a ticket (problem_id's key, merged_into_id's plain id) is unlinked below
         if child is InboundMail.__table__:
             session.execute(update(child).where(column.in_(ids)).values(
                 {column.name: None, **({"ticket_id": None, **forgotten_mail(utcnow())}
@@ -249,7 +249,8 @@ class Trash:
             table: Table = Ticket.__table__  # type: ignore[assignment]
             doomed = select(table.c.id).where(table.c.id.in_(ready))
             # Plain ids (no foreign key) that name a ticket or its rows: its webhook events, its side conversations'
-            # mails, and tickets pointing at it.
+            # mails, and tickets merged into it; and incidents of it unlinked here too, not only by problem_id's
+            # ON DELETE SET NULL (the history's ORM session sees the change).
             sides = select(SideConversation.id).where(SideConversation.ticket_id.in_(ready))
             session.execute(delete(OutboxMail).where(OutboxMail.side_message_id.in_(
                 select(SideMessage.id).where(SideMessage.side_conversation_id.in_(sides)))))
