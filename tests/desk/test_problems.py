@@ -278,9 +278,8 @@ def test_an_incident_never_points_at_a_ticket_that_is_gone(desk: Desk) -> None:
     with desk.db.engine.begin() as connection:  # the row itself, past every helper
         connection.execute(delete(Ticket.__table__).where(Ticket.__table__.c.id == bare_id))
     assert desk.tickets.get(incident).problem_id is None  # type: ignore[union-attr]
-    with pytest.raises(IntegrityError):  # and no link to no ticket can be written
-        with desk.db.session() as session:
-            session.execute(update(Ticket).where(Ticket.id == incident).values(problem_id=bare_id))
+    with pytest.raises(IntegrityError), desk.db.session() as session:  # and no link to no ticket can be written
+        session.execute(update(Ticket).where(Ticket.id == incident).values(problem_id=bare_id))
 
     # A deleted incident does not keep its deleted problem from being purged, nor its customer from being erased.
     problem, other = new(desk, "c@x.example"), new(desk, "d@x.example")
