@@ -394,16 +394,25 @@ class Accounts:
         Its row is held (a write lock on SQLite): again while the database is busy, as the send is."""
         return self.db.write(lambda session: replier(session, agent_id).id)
 
-    def set_signatures(self, agent_id: int, raw: Mapping[str, object], languages: tuple[str, ...]) -> dict[str, str]:
+    def set_signatures(self, agent_id: int, raw: Mapping[str, object], languages: tuple[str, ...],
+                       by: Actor = SYSTEM) -> dict[str, str]:
         """The agent's signature in each site language (desk.signatures; `raw`: language -> text, one not sent or
         empty: none), every one checked before any is kept (a refused one names its field, signature_<lang>, and
-        nothing is written). A light agent never replies publicly: refused naming "agent". Returns what is kept."""
+        nothing is written). A light agent never replies publicly: refused naming "agent". Returns what is kept.
+        Someone else's edit (an admin's) is audited as `signature_changed`, as a customer's notes are: which
+        language's was added, changed or cleared, never the text; the agent's own is not (as their availability)."""
         cleaned = clean_signatures(raw, languages)
         with self.db.session() as session:
             agent = agent_row(session, agent_id, lock=True)  # as manage: a demotion meanwhile is seen
             if not agent.works_tickets:
                 raise InputError("agent", N_("a light agent does not reply to customers: no signature"))
+            kept = dict(agent.signatures or {})
+            changed = {f"signature_{lang}": "added" if lang not in kept else "cleared" if lang not in cleaned
+                       else "changed"
+                       for lang in dict.fromkeys([*kept, *cleaned]) if kept.get(lang) != cleaned.get(lang)}
             agent.signatures = cleaned or None
+            if changed and not by.is_agent(agent_id):
+                record(session, by, "signature_changed", "agent", agent_id, after=changed)
         return cleaned
 
     def set_languages(self, agent_id: int, raw: Iterable[object], languages: tuple[str, ...], by: Actor) -> list[str]:

@@ -14,7 +14,10 @@ The search runs when the worker composes the mail, not when the ticket is create
 short transaction on the request (the contact form, the API, an incoming mail) with its acknowledgement queued,
 and the worker composes and sends it; the engine is loaded there already (its advice pass), a search of up to a
 second never delays the customer's page or holds the ticket's transaction, and a mail composed once (`raw`) keeps
-its suggestions on every retry. An index that cannot be searched is logged and the mail goes without suggestions.
+its suggestions on every retry. An index that cannot be searched is logged and the mail goes without suggestions;
+so does one slower than KB_MAIL_SUGGESTIONS_TIMEOUT_SECONDS (`_search_within`: the search runs on its own thread, and
+while one that overran is still running no other starts, so a hung index neither holds acknowledgements nor piles up
+threads).
 
 Each suggestion is a row with an unguessable token (as a survey's, desk.surveys): its link opens the article with
 "Yes, close my request" / "No, I still need help". Yes solves the ticket as by the customer (a history row, no
@@ -27,6 +30,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -47,7 +51,7 @@ from desk.models import (
 )
 from kb.audience import PUBLIC
 
-if TYPE_CHECKING:  # imported where it searches (`public_finder`): the desk's pages and reports load no search
+if TYPE_CHECKING:  # imported where it searches (`PublicFinder`): the desk's pages and reports load no search
     from copilot.suggestions import Suggester
 
 log = logging.getLogger(__name__)
@@ -75,17 +79,29 @@ def short(text: str, limit: int = SNIPPET_CHARS) -> str:
     return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
 
 
-def public_finder(suggester: Callable[[], Suggester]) -> ArticleFinder:
+class PublicFinder:
     """The customer's articles for a ticket's text: the agents' suggestion search (`Suggester.suggest`) as the public;
     none when it abstains or no section answers the ticket's questions (`choose_sections`, as the grounded draft
     decides); the answering sections first, then what a results page shows (`split_at_floor`), in `lang` only, one
     per article.
-    `suggester` is called on first use (the worker's engine is loaded then)."""
-    from copilot.result_floor import split_at_floor
-    from copilot.section_choice import choose_sections
+    `suggester` is called once, by `prepare` (on the composing thread, outside the search's time bound: the worker's
+    engine is built on first use, and a load is not a slow search)."""
 
-    def find(subject: str, messages: Sequence[str], lang: str, limit: int) -> list[FoundArticle]:
-        found = suggester().suggest(subject, messages, lang=lang, limit=max(limit * 3, 5), audience=PUBLIC)
+    def __init__(self, suggester: Callable[[], Suggester]) -> None:
+        self._make = suggester
+        self._suggester: Suggester | None = None
+
+    def prepare(self) -> None:
+        if self._suggester is None:
+            self._suggester = self._make()
+
+    def __call__(self, subject: str, messages: Sequence[str], lang: str, limit: int) -> list[FoundArticle]:
+        from copilot.result_floor import split_at_floor
+        from copilot.section_choice import choose_sections
+
+        self.prepare()
+        assert self._suggester is not None
+        found = self._suggester.suggest(subject, messages, lang=lang, limit=max(limit * 3, 5), audience=PUBLIC)
         if found.abstained or not found.passages:
             return []
         # The grounded draft's own test (copilot.drafts): the sections that answer the ticket's questions; none
@@ -101,15 +117,55 @@ def public_finder(suggester: Callable[[], Suggester]) -> ArticleFinder:
             articles[hit.key] = FoundArticle(hit.key, hit.title, hit.anchor, short(hit.snippet))
         return list(articles.values())[:limit]
 
-    return find
+
+def public_finder(suggester: Callable[[], Suggester]) -> ArticleFinder:
+    """`PublicFinder` over the suggester `suggester()` builds (on first use)."""
+    return PublicFinder(suggester)
+
+
+class SearchOverran(Exception):
+    """The acknowledgement's search did not answer in time, or an earlier one that overran is still running."""
+
+
+_overran: list[threading.Thread] = []  # searches that overran their time, until they end
+_overran_lock = threading.Lock()
+
+
+def _search_within(seconds: float, search: Callable[[], list[FoundArticle]]) -> list[FoundArticle]:
+    """`search()`'s answer if it comes within `seconds`, else SearchOverran (its thread is left to end on its own: a
+    thread cannot be stopped). While a search that overran is still running, none starts: SearchOverran at once."""
+    with _overran_lock:
+        _overran[:] = [thread for thread in _overran if thread.is_alive()]
+        if _overran:
+            raise SearchOverran("an earlier search is still running")
+    answer: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            answer["found"] = search()
+        except Exception as error:  # handed to the caller, raised there
+            answer["error"] = error
+
+    thread = threading.Thread(target=run, name="mail-suggestions", daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        with _overran_lock:
+            _overran.append(thread)
+        raise SearchOverran(f"the search took longer than {seconds:g} s")
+    if "error" in answer:
+        raise answer["error"]
+    found: list[FoundArticle] = answer["found"]
+    return found
 
 
 def suggestions_for(session: Session, row: OutboxMail, ticket: Ticket, limit: int,
-                    finder: ArticleFinder | None) -> list[MailSuggestion]:
+                    finder: ArticleFinder | None, seconds: float) -> list[MailSuggestion]:
     """The articles `row` (a new ticket's acknowledgement) suggests, in the caller's transaction: the ones stored when
     it was composed before, else searched now and stored with their tokens; none for a follow-up of a closed ticket
     (its acknowledgement is sent, but the customer continues a conversation with the team). Search failing (the
-    index unavailable, a model missing) is logged and nothing is suggested: the acknowledgement never waits for it."""
+    index unavailable, a model missing) or not answering within `seconds` (KB_MAIL_SUGGESTIONS_TIMEOUT_SECONDS) is
+    logged and nothing is suggested: the acknowledgement never waits for it longer."""
     stored = list(session.scalars(select(MailSuggestion).where(MailSuggestion.outbox_id == row.id)
                                   .order_by(MailSuggestion.position)))
     if stored or finder is None or limit <= 0 or row.kind != "confirmation" or not ticket.messages:
@@ -118,8 +174,15 @@ def suggestions_for(session: Session, row: OutboxMail, ticket: Ticket, limit: in
 
     if FOLLOW_UP_OF in (ticket.context or {}):
         return []  # a closed request's continuation: the conversation goes on with the team, not with articles
+    subject, body, lang = ticket.subject, ticket.messages[0].body, ticket.lang  # read here: the session is not shared
     try:
-        found = finder(ticket.subject, [ticket.messages[0].body], ticket.lang, limit)
+        prepare = getattr(finder, "prepare", None)  # the engine built here, untimed (PublicFinder)
+        if prepare is not None:
+            prepare()
+        found = _search_within(seconds, lambda: finder(subject, [body], lang, limit))
+    except SearchOverran as overran:  # a slow index: the acknowledgement goes now, without suggestions
+        log.warning("no suggested articles for ticket %s: %s", ticket.id, overran)
+        return []
     except Exception:  # the index or a model: the acknowledgement goes without suggestions
         log.exception("no suggested articles for ticket %s: search failed", ticket.id)
         return []

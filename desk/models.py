@@ -314,7 +314,7 @@ AUDIT_ACTIONS = (
     "side_conversation_started", "side_conversation_replied", "side_conversation_closed", "side_conversation_reopened",
     "side_conversation_participants", "time_entry_edited", "time_entry_deleted",
     "ticket_deleted", "ticket_restored", "ticket_purged", "sender_blocked", "sender_unblocked",
-    "languages_changed",
+    "languages_changed", "signature_changed",
 )
 AUDIT_ACTORS = ("agent", "cli", "system", "api")  # "api": an API token's request (the token named in `after`)
 # A team and a tag by key, the rest by id; "org": an organization (desk.organizations; the column holds 8).
@@ -408,10 +408,12 @@ class Ticket(Base):
     # Problem and incident tickets (desk.problems; Zendesk's ticket types "problem" and "incident"): `kind` is
     # "problem" for a ticket agents work on behalf of the reports linked to it, else None; `problem_id` the problem
     # this ticket is an incident of (a report of the same thing), else None. A problem is never an incident (no
-    # chains, no cycles: desk.problems checks it with both rows locked). A plain indexed id, as merged_into_id and
-    # for its reason (SQLite cannot add a foreign key to `tickets` in place); desk.problems is the only writer.
+    # chains, no cycles: desk.problems checks it with both rows locked). Indexed, with its foreign key (migration
+    # problem_foreign_key): a problem purged for good leaves its incidents unlinked (ON DELETE SET NULL), never
+    # pointing at no ticket; desk.problems is the only writer.
     kind: Mapped[str | None] = mapped_column(String(20))
-    problem_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    problem_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tickets.id", ondelete="SET NULL", name="fk_tickets_problem_id"), index=True)
     # The help-center category the ticket is about (the contact form's or the import's); filters the dashboard.
     category: Mapped[str | None] = mapped_column(String(80), index=True)
     # Deleted (Zendesk's "Delete" and "Mark as spam"; desk.trash): when, by whom (a plain id, as merged_into_id; None:

@@ -105,7 +105,7 @@ def _remove_under(session: Session, table: Table, ids: Any, depth: int = 0) -> N
         raise RuntimeError(f"foreign keys under {table.name} loop")
     for child, column in _referring(table):
         if child is Ticket.__table__:
-            continue  # no ticket hangs on a ticket by a foreign key (merged_into_id, problem_id: plain ids)
+            continue  # a ticket naming a ticket (problem_id's key, merged_into_id's plain id) is unlinked below
         if child is InboundMail.__table__:
             session.execute(update(child).where(column.in_(ids)).values(
                 {column.name: None, **({"ticket_id": None, **forgotten_mail(utcnow())}
@@ -253,7 +253,8 @@ class Trash:
             table: Table = Ticket.__table__  # type: ignore[assignment]
             doomed = select(table.c.id).where(table.c.id.in_(ready))
             # Plain ids (no foreign key) that name a ticket or its rows: its webhook events, its side conversations'
-            # mails, and tickets pointing at it.
+            # mails, and tickets merged into it; and incidents of it unlinked here too, not only by problem_id's
+            # ON DELETE SET NULL (the history's ORM session sees the change).
             sides = select(SideConversation.id).where(SideConversation.ticket_id.in_(ready))
             session.execute(delete(OutboxMail).where(OutboxMail.side_message_id.in_(
                 select(SideMessage.id).where(SideMessage.side_conversation_id.in_(sides)))))
@@ -317,20 +318,16 @@ class Trash:
             self._unblock(session, row.address, by)
             return row.address
 
-    def blocked(self, limit: int | None = None, offset: int = 0) -> list[BlockedRow]:
-        """The blocked senders in address order: all of them, or (the admin's page) `limit` from `offset`."""
-        with self.db.session() as session:
-            rows = list(session.scalars(select(BlockedSender).order_by(BlockedSender.address, BlockedSender.id)
-                                        .limit(limit).offset(max(0, min(offset, MAX_ROW_ID)))))
-            names = agent_names(session, (r.created_by_id for r in rows if r.created_by_id is not None))
-            return [BlockedRow(r.id, r.address, r.created_at, names.get(r.created_by_id or 0)) for r in rows]
-
-    def blocked_page(self, limit: int = 25, offset: int = 0) -> BlockedPage:
-        """One page of the blocked senders, with how many there are: "Mark as spam" blocks an address each time, and
-        the admin's page listed every one of them (tens of thousands of rows in one page)."""
+    def blocked(self, limit: int = 25, offset: int = 0) -> BlockedPage:
+        """The blocked addresses and domains, by address, a page of them (the admins' page, webapp.paging)."""
+        limit, offset = max(0, min(limit, 1000)), max(0, min(offset, MAX_ROW_ID))
         with self.db.session() as session:
             total = int(session.scalar(select(func.count()).select_from(BlockedSender)) or 0)
-        return BlockedPage(self.blocked(max(0, min(limit, 1000)), offset), total)
+            rows = list(session.scalars(select(BlockedSender).order_by(BlockedSender.address, BlockedSender.id)
+                                        .limit(limit).offset(offset)))
+            names = agent_names(session, (r.created_by_id for r in rows if r.created_by_id is not None))
+            return BlockedPage([BlockedRow(r.id, r.address, r.created_at, names.get(r.created_by_id or 0))
+                                for r in rows], total)
 
     def is_blocked(self, email: str) -> bool:
         with self.db.session() as session:

@@ -67,6 +67,16 @@ def _bounded_int(name: str, raw: str, low: int, high: int) -> int:
     return value
 
 
+def _positive_seconds(name: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r}: expected a number of seconds > 0") from None
+    if not 0 < value < float("inf"):
+        raise SettingsError(f"{name}={raw!r}: expected a number of seconds > 0")
+    return value
+
+
 def _positive_int(name: str, raw: str) -> int:
     try:
         value = int(raw)
@@ -388,6 +398,12 @@ class Settings:
         "help-center articles the acknowledgement mail of a new ticket suggests (public ones in the ticket's "
         "language, only when search does not abstain), each with \"Did this answer your question?\"; `0` turns it off",
         parse=lambda raw: _bounded_int("KB_MAIL_SUGGESTED_ARTICLES", raw, 0, 5),
+    )
+    mail_suggestions_timeout_seconds: float = setting(
+        10.0, "KB_MAIL_SUGGESTIONS_TIMEOUT_SECONDS",
+        "seconds the worker waits for the acknowledgement's article search; past it the acknowledgement goes without "
+        "suggested articles (logged), and no other search starts until that one ends",
+        parse=lambda raw: _positive_seconds("KB_MAIL_SUGGESTIONS_TIMEOUT_SECONDS", raw),
     )
     max_ccs: int = setting(
         20, "KB_MAX_CCS",

@@ -1132,7 +1132,7 @@ def _save_signatures():  # type: ignore[no-untyped-def]
     languages = state.settings().languages
     typed = {lang: request.form.get(f"signature_{lang}", "")[:MAX_SIGNATURE * 4] for lang in languages}
     try:
-        state.desk().accounts.set_signatures(current_user.id, typed, languages)
+        state.desk().accounts.set_signatures(current_user.id, typed, languages, by=acting())
     except InputError as error:
         return profile_page(signature_error=error.field, signature_message=desk_error(error),
                             kept_signatures=typed), 400

@@ -77,7 +77,7 @@ def admin():
                 languages = state.settings().languages
                 accounts.set_signatures(request.form.get("agent_id", type=int) or 0,
                                         {lang: request.form.get(f"signature_{lang}", "")[:MAX_SIGNATURE * 4]
-                                         for lang in languages}, languages)
+                                         for lang in languages}, languages, by=acting())
                 flash(gettext("Agent updated."), "ok")
             elif action == "languages":  # none ticked: every language; one the site lacks is refused, nothing written
                 accounts.set_languages(request.form.get("agent_id", type=int) or 0,

@@ -74,8 +74,9 @@ class ContactForm(LocalizedForm):
     # One random key per contact page: the same page sent twice (a double click, a resend) is one ticket.
     submission = HiddenField()
     # The honeypot (contact.html): people never see it; a bot that fills it gets the thank-you, its ticket deleted
-    # as spam (nothing lost, nobody bothered).
-    website = StringField()
+    # as spam (nothing lost, nobody bothered). A name no autofill matches (not "website", "url", "name", "email"...):
+    # a browser or a password manager that filled it for a real customer would store their ticket as spam.
+    kb_hp = StringField()
     # The customer's files (a screenshot, an invoice): read by webapp.attachments.request_files, checked by the
     # desk (clean_files), whose refusal names this field ("files").
     files = MultipleFileField()

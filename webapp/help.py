@@ -475,7 +475,7 @@ def contact_ticket(form: ContactForm, lang: str, files: Sequence[Upload], kept_f
                 external_id=key,
                 category=ticket_category(form.category.data),
                 fields={name: value for name, value in kept_fields.items() if value.strip()} or None,
-                spam=bool((form.website.data or "").strip()),
+                spam=bool((form.kb_hp.data or "").strip()),
             ),
             files,
         ), True

@@ -96,7 +96,7 @@ def blocked_senders() -> str:
 
 def _blocked_page(typed: str) -> str:
     """The Blocked senders page (PER_PAGE a page, ?page=), the form holding `typed`."""
-    found, paging = paged(state.desk().trash.blocked_page, PER_PAGE)
+    found, paging = paged(state.desk().trash.blocked, PER_PAGE)
     return _page("agent/blocked.html", rows=found.rows, total=found.total, paging=paging, typed=typed)
 
 

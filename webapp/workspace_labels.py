@@ -107,6 +107,7 @@ class ViewLabels:
             "ticket_purged": gettext("Ticket deleted permanently"), "sender_blocked": gettext("Sender blocked"),
             "sender_unblocked": gettext("Sender unblocked"),
             "languages_changed": gettext("Languages changed"),
+            "signature_changed": gettext("Signature changed"),
         }.get(key, key)
 
     def webhook_event(self, key: str) -> str:

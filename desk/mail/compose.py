@@ -134,7 +134,8 @@ def _thread_ids(session: Session, ticket_id: int, before: int, mail_from: str) -
 def content_for(session: Session, row: OutboxMail, settings: Settings,
                 finder: ArticleFinder | None = None) -> MailContent:
     ticket = session.get(Ticket, row.ticket_id) if row.ticket_id else None
-    suggested = (suggestions_for(session, row, ticket, settings.mail_suggested_articles, finder)
+    suggested = (suggestions_for(session, row, ticket, settings.mail_suggested_articles, finder,
+                                 settings.mail_suggestions_timeout_seconds)
                  if ticket is not None and row.kind == "confirmation" else [])
     message = session.get(Message, row.message_id) if row.message_id else None
     survey = session.get(CsatSurvey, row.survey_id) if row.survey_id else None

@@ -117,7 +117,7 @@ def suggestion_links(app: Flask, reference: str, lang: str) -> list[str]:
 
 
 HONEYPOT = """() => {
-  const field = document.getElementById('website'), box = field.getBoundingClientRect();
+  const field = document.getElementById('kb_hp'), box = field.getBoundingClientRect();
   return {outside: box.right <= 0 || box.left >= innerWidth || box.bottom <= 0 || box.width * box.height <= 1,
           tabIndex: field.tabIndex, autocomplete: field.getAttribute('autocomplete'),
           hidden: !!field.closest('[aria-hidden=true]')};
@@ -125,7 +125,7 @@ HONEYPOT = """() => {
 
 
 def honeypot_problems(page: Page) -> list[str]:
-    """The contact form's trap for bots (`website`): people never see it, Tab passes it, a screen reader never reads
+    """The contact form's trap for bots (`kb_hp`): people never see it, Tab passes it, a screen reader never reads
     it, and the browser does not fill it in."""
     found = page.evaluate(HONEYPOT)
     problems = [f"honeypot: {what}" for what, bad in (
@@ -133,9 +133,9 @@ def honeypot_problems(page: Page) -> list[str]:
         ("autofilled", found["autocomplete"] != "off"), ("read by screen readers", not found["hidden"])) if bad]
     page.locator("#name").focus()
     page.keyboard.press("Shift+Tab")
-    if page.evaluate("document.activeElement.id") == "website":
+    if page.evaluate("document.activeElement.id") == "kb_hp":
         problems.append("honeypot: Shift+Tab from the name reaches it")
-    if page.get_by_role("textbox").evaluate_all("fields => fields.some(f => f.id === 'website')"):
+    if page.get_by_role("textbox").evaluate_all("fields => fields.some(f => f.id === 'kb_hp')"):
         problems.append("honeypot: in the accessibility tree")
     return problems
 

@@ -4,8 +4,10 @@ to a real SMTP server on loopback (aiosmtpd), retried with backoff while it is d
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -17,9 +19,10 @@ from bench.mail_subject_fold import broken, subject_problems, subjects
 from desk.desk import Desk
 from desk.mail.compose import MAIL_POLICY
 from desk.mail.outbox import deliver_pending, retry_delay
-from desk.models import CsatSurvey, OutboxMail, utcnow
+from desk.mail_suggestions import FoundArticle
+from desk.models import CsatSurvey, MailSuggestion, OutboxMail, utcnow
 from desk.tickets import MAX_SUBJECT, InputError, NewTicket
-from kb.settings import Settings
+from kb.settings import Settings, SettingsError
 from tests.conftest import database_url_for_tests
 from tests.smtp_sink import SmtpSink, free_port
 from webapp.mail_templates import EmailTemplates
@@ -362,3 +365,59 @@ def test_a_mail_stored_by_the_previous_version_is_refolded_when_sent() -> None:
     stored = old.as_string(policy=SMTP.clone(max_line_length=998))
     assert subject_problems(stored.encode(), subject) != []
     assert subject_problems(bytes(message_from_string(stored, policy=MAIL_POLICY)), subject) == []
+
+
+def test_a_slow_article_search_sends_the_acknowledgement_without_suggestions(
+        desk: Desk, settings: Settings, caplog: pytest.LogCaptureFixture) -> None:
+    """The acknowledgement's article search had no time bound: a slow index held the acknowledgement as long as it
+    took. Past KB_MAIL_SUGGESTIONS_TIMEOUT_SECONDS it goes without them (logged), and while that search is still
+    running no other starts (the next acknowledgement goes without too, nothing piles up)."""
+    release, started = threading.Event(), threading.Event()
+    article = FoundArticle("en/refund-timing", "When will my refund arrive?", "", "Refunds take 5-10 days.")
+
+    def slow(subject: str, messages: Sequence[str], lang: str, limit: int) -> list[FoundArticle]:
+        started.set()
+        release.wait(60)  # an index that does not answer (released below, when the test is done)
+        return [article]
+
+    class Quick:  # as desk.mail_suggestions.PublicFinder: `prepare` builds the engine, on the composing thread
+        def __init__(self) -> None:
+            self.threads: list[str] = []
+
+        def prepare(self) -> None:
+            self.threads.append(f"prepare on {threading.current_thread().name}")
+
+        def __call__(self, subject: str, messages: Sequence[str], lang: str, limit: int) -> list[FoundArticle]:
+            self.threads.append(f"search on {threading.current_thread().name}")
+            return [article]
+
+    quick = Quick()
+
+    bounded = replace(settings, mail_suggestions_timeout_seconds=0.05)
+    first = desk.tickets.create(NewTicket(email="maya@example.com", subject="Refund", body="Where is my refund?"))
+    try:
+        with caplog.at_level(logging.WARNING, logger="desk.mail_suggestions"):
+            assert deliver(desk, bounded, finder=slow) == 1
+            assert started.is_set() and not release.is_set()  # it went while the search was still running
+            second = desk.tickets.create(NewTicket(email="omar@example.com", subject="Refund", body="And mine?"))
+            assert deliver(desk, bounded, finder=quick) == 1  # the slow one has not ended: no second search
+    finally:
+        release.set()
+        for thread in threading.enumerate():
+            if thread.name.startswith("mail-suggestions"):
+                thread.join()
+    with desk.db.session() as s:
+        sent = {row.ticket_id: (row.status, row.raw or "") for row in s.scalars(select(OutboxMail))}
+        assert s.scalars(select(MailSuggestion)).all() == []
+    for ticket in (first, second):
+        status, raw = sent[ticket.id]
+        assert status == "sent" and ticket.reference in raw and "/suggested/" not in raw
+    assert f"no suggested articles for ticket {first.id}: the search took longer than 0.05 s" in caplog.text
+    assert f"no suggested articles for ticket {second.id}: an earlier search is still running" in caplog.text
+    third = desk.tickets.create(NewTicket(email="sam@example.com", subject="Refund", body="Mine too?"))
+    assert deliver(desk, bounded, finder=quick) == 1  # the slow one ended: searched again
+    assert [s.article_key for s in desk.mail_suggestions.for_ticket(third.id)] == ["en/refund-timing"]
+    main = threading.current_thread().name
+    assert quick.threads == [f"prepare on {main}", f"prepare on {main}", "search on mail-suggestions"]
+    with pytest.raises(SettingsError, match="KB_MAIL_SUGGESTIONS_TIMEOUT_SECONDS"):
+        Settings.from_env({"KB_MAIL_SUGGESTIONS_TIMEOUT_SECONDS": "0"})

@@ -288,3 +288,16 @@ def test_daily_trend(desk: Desk, world: Fixture) -> None:
     days = metrics.daily(desk.db, WEEK)
     assert (days[0].day, days[-1].day, len(days)) == ("2026-11-29", "2026-12-05", 7)
     assert [(d.created, d.solved) for d in days] == [(1, 0), (1, 0), (1, 0), (1, 1), (1, 0), (0, 2), (1, 1)]
+
+
+def test_a_deleted_tickets_rows_are_in_no_figure_sliced_or_not(desk: Desk, world: Fixture) -> None:
+    """The overall CSAT (and the agents' and fields' tables, solve and time figures) counted a deleted ticket's
+    surveys, replies and solves from their own tables while every slice, joined to the ticket, did not."""
+    desk.trash.delete([world.ids["T2"]])
+    c = metrics.csat(desk.db, WEEK)
+    assert (c.sent, c.answered, c.satisfied, c.ratings[2]) == (2, 2, 2, 0)
+    assert metrics.csat(desk.db, Filters(WEEK.start, WEEK.end, lang="en")).sent == c.sent
+    assert metrics.csat(desk.db, Filters(WEEK.start, WEEK.end, agent_id=world.badr)).sent == 0
+    assert "Badr" not in {r.agent for r in metrics.agent_rows(desk.db, WEEK)}
+    assert sum(r.csat_answered for r in metrics.field_rows(desk.db, WEEK, "nothing")) == 2
+    assert [d.solved for d in metrics.daily(desk.db, WEEK)] == [0, 0, 0, 1, 0, 0, 1]

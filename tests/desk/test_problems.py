@@ -10,14 +10,15 @@ from pathlib import Path
 
 import pytest
 from alembic import command
-from sqlalchemy import inspect, select
+from sqlalchemy import delete, inspect, select, update
+from sqlalchemy.exc import IntegrityError
 
 from desk.desk import Desk
 from desk.inbox import InboxQuery
-from desk.models import Ticket, TicketProblemChange, WebhookDelivery
+from desk.models import WITH_DELETED, Customer, Ticket, TicketProblemChange, WebhookDelivery
 from desk.tickets import ClosedTicketError, InputError, NewTicket, ticket_number
 from kb.settings import Settings
-from tests.conftest import database_at, database_url_for_tests, migrate
+from tests.conftest import ROOT, database_at, database_url_for_tests, load_script, migrate
 from tests.desk.test_ccs import mail
 from tests.desk.test_mail_out import deliver
 from tests.smtp_sink import SmtpSink
@@ -258,6 +259,77 @@ def test_the_migration_adds_the_columns_and_the_history(tmp_path: Path) -> None:
     migrate(db, command.downgrade, "side_conversation_more")
     assert not {"kind", "problem_id"} & {c["name"] for c in inspect(db.engine).get_columns("tickets")}
     assert "ticket_problem_changes" not in inspect(db.engine).get_table_names()
+    db.close()
+
+
+def test_an_incident_never_points_at_a_ticket_that_is_gone(desk: Desk) -> None:
+    """`problem_id` had no foreign key: a problem's row removed (by hand, a restore from a partial dump) left its
+    incidents naming no ticket. Now its key sets them unlinked; the purge of a deleted problem and an erasure work."""
+    with desk.db.session() as session:
+        customer = session.scalar(select(Customer).where(Customer.id == desk.tickets.get(new(desk, "a@x.example"))
+                                                         .customer_id))
+        bare = Ticket(reference="bare-problem", customer=customer, subject="Card outage", lang="en", kind="problem")
+        session.add(bare)
+        session.flush()
+        bare_id = bare.id
+    incident = new(desk, "b@x.example")
+    with desk.db.session() as session:
+        session.execute(update(Ticket).where(Ticket.id == incident).values(problem_id=bare_id))
+    with desk.db.engine.begin() as connection:  # the row itself, past every helper
+        connection.execute(delete(Ticket.__table__).where(Ticket.__table__.c.id == bare_id))
+    assert desk.tickets.get(incident).problem_id is None  # type: ignore[union-attr]
+    with pytest.raises(IntegrityError), desk.db.session() as session:  # and no link to no ticket can be written
+        session.execute(update(Ticket).where(Ticket.id == incident).values(problem_id=bare_id))
+
+    # A deleted incident does not keep its deleted problem from being purged, nor its customer from being erased.
+    problem, other = new(desk, "c@x.example"), new(desk, "d@x.example")
+    desk.problems.mark(problem, None)
+    desk.problems.link([other], problem, None)
+    desk.trash.delete([other])
+    desk.trash.delete([problem])
+    assert desk.trash.purge_ids([problem]) == 1
+    with desk.db.session() as session:
+        session.info[WITH_DELETED] = True
+        assert session.scalar(select(Ticket.problem_id).where(Ticket.id == other)) is None
+    erased = desk.erasure.erase(desk.tickets.get(incident).customer_id, "b@x.example")  # type: ignore[union-attr]
+    assert erased.counts
+
+
+def test_the_foreign_key_migration_unlinks_dangling_incidents_and_goes_down(tmp_path: Path) -> None:
+    before = load_script(ROOT / "desk/migrations/versions/problem_foreign_key.py", "problem_foreign_key").down_revision
+    db, _ = database_at(tmp_path, before)  # the head it was written on (a merge may move it)
+    with db.engine.begin() as connection:
+        run = connection.exec_driver_sql
+        run("INSERT INTO customers (id, email, name, created_at) VALUES (1, 'a@x.example', 'A', '2026-12-01')")
+        for ticket_id, kind, problem in ((1, "problem", None), (2, None, 1), (3, None, 999)):
+            run("INSERT INTO tickets (id, reference, customer_id, subject, lang, status, priority, channel, context, "
+                "created_at, updated_at, due_by_hand, kind, problem_id) VALUES "
+                f"({ticket_id}, 'r{ticket_id}', 1, 'S', 'en', 'open', 'normal', 'web', '{{}}', '2026-12-01', "
+                f"'2026-12-01', false, {'NULL' if kind is None else repr(kind)}, "
+                f"{'NULL' if problem is None else problem})")
+            run("INSERT INTO messages (ticket_id, author, body, internal, created_at) VALUES "
+                f"({ticket_id}, 'customer', 'help', false, '2026-12-01')")
+
+    def links() -> dict[int, int | None]:
+        with db.engine.connect() as connection:
+            return dict(connection.exec_driver_sql("SELECT id, problem_id FROM tickets ORDER BY id").all())
+
+    def keys() -> list[tuple[object, ...]]:
+        return [(k["constrained_columns"], k["referred_table"], (k.get("options") or {}).get("ondelete"))
+                for k in inspect(db.engine).get_foreign_keys("tickets") if k["constrained_columns"] == ["problem_id"]]
+
+    assert keys() == []
+    migrate(db, command.upgrade, "problem_foreign_key")
+    assert links() == {1: None, 2: 1, 3: None}  # the dangling one unlinked, the real one kept
+    assert keys() == [(["problem_id"], "tickets", "SET NULL")]
+    assert "ix_tickets_problem_id" in {i["name"] for i in inspect(db.engine).get_indexes("tickets")}
+    with db.engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM messages").scalar() == 3  # nothing under it lost
+        if connection.dialect.name == "sqlite":
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    migrate(db, command.downgrade, before)
+    assert keys() == [] and links() == {1: None, 2: 1, 3: None}
+    migrate(db, command.upgrade, "head")
     db.close()
 
 

@@ -147,7 +147,7 @@ def test_spam_blocks_the_sender_whose_mail_is_then_held_and_recoverable(desk: De
     agent = Actor.agent(desk.accounts.create_agent("agent@example.com", PASSWORD, name="Agent").id)
     ticket = desk.tickets.create(NewTicket(email="Spammer@Junk.example", subject="Cheap", body="Buy now"))
     desk.trash.delete([ticket.id], agent, spam=True)
-    assert [b.address for b in desk.trash.blocked()] == ["spammer@junk.example"]
+    assert [b.address for b in desk.trash.blocked().rows] == ["spammer@junk.example"]
     # Folded as customers' addresses are: case and a trailing dot.
     received = desk.mail_in.receive(plain_mail("Buy more", "Cheap again", "SPAMMER@junk.example"))
     assert received.outcome == "rejected" and received.why is not None and received.why.code == "blocked_sender"
@@ -157,7 +157,7 @@ def test_spam_blocks_the_sender_whose_mail_is_then_held_and_recoverable(desk: De
     assert recovered.outcome == "created" and desk.tickets.get(recovered.ticket_id or 0) is not None
     # "Not spam" restores the ticket and unblocks the address.
     desk.trash.restore(ticket.id, agent, not_spam=True)
-    assert desk.trash.blocked() == [] and desk.tickets.get(ticket.id) is not None
+    assert desk.trash.blocked().rows == [] and desk.tickets.get(ticket.id) is not None
     assert desk.mail_in.receive(plain_mail("Sorry", "Hi", "spammer@junk.example")).outcome == "created"
 
 
@@ -171,7 +171,7 @@ def test_a_blocked_domain_holds_every_address_of_it(desk: Desk) -> None:
     assert refused.value.field == "address"
     assert desk.mail_in.receive(plain_mail("Hi", "Hi", "anyone@junk.example")).outcome == "rejected"
     assert desk.mail_in.receive(plain_mail("Hi", "Hi", "anyone@fine.example")).outcome == "created"
-    [row, _other] = desk.trash.blocked()
+    [row, _other] = desk.trash.blocked().rows
     assert desk.trash.unblock(row.id) == "@junk.example"
     with desk.db.session() as session:
         assert list(session.scalars(select(AuditEvent.action).where(AuditEvent.subject_type == "sender")
@@ -196,7 +196,7 @@ def test_a_blocked_senders_form_ticket_is_stored_deleted_with_nothing_sent(desk:
 def test_the_honeypots_ticket_is_stored_deleted_as_spam(desk: Desk) -> None:
     ticket = desk.tickets.create(NewTicket(email="someone@example.com", subject="Hi", body="Hello", spam=True))
     assert ticket.deleted_reason == "spam" and desk.tickets.get(ticket.id) is None
-    assert desk.trash.blocked() == []  # a honeypot blocks nobody: the address may be someone else's
+    assert desk.trash.blocked().rows == []  # a honeypot blocks nobody: the address may be someone else's
 
 
 def test_webhooks_hear_of_a_delete_and_a_restore(desk: Desk) -> None:

@@ -19,13 +19,13 @@ import pytest
 from alembic import command
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 
 from copilot.advice import TicketAdvice
 from copilot.drafts import Draft
 from desk.advice import thread_version
 from desk.desk import Desk
-from desk.models import Message
+from desk.models import AuditEvent, Message
 from desk.tickets import NewTicket
 from kb.settings import Settings
 from tests.conftest import database_at, migrate
@@ -139,6 +139,38 @@ def test_an_agent_sets_a_signature_per_language_and_a_bad_one_is_refused_by_fiel
                                              "signature_en": "Lina"})
     assert "a light agent does not reply to customers" in light.get_data(as_text=True)
     assert signatures_of(app, "light@example.com") is None
+
+
+def test_an_admins_edit_of_an_agents_signature_is_audited_and_the_agents_own_is_not(app: Flask) -> None:
+    """An admin's edit of another agent's signature was in no audit log. Audited as customers' notes are: which
+    language's signature was added, changed or cleared, never its text; the agent's own edit is not (as their
+    availability), nor a save that changes nothing."""
+    desk = app.extensions["desk"]
+    sara_id = desk.accounts.find("sara@example.com").id
+    admin_id = desk.accounts.find("admin@example.com").id
+
+    def events() -> list[tuple[object, ...]]:
+        with desk.db.session() as session:
+            return [tuple(row) for row in session.execute(
+                select(AuditEvent.actor_id, AuditEvent.subject, AuditEvent.before, AuditEvent.after)
+                .where(AuditEvent.action == "signature_changed", AuditEvent.actor == "agent")  # not the set-up's
+                .order_by(AuditEvent.id))]
+
+    sara = client_for(app, "sara@example.com")
+    own = sara.post("/agent/profile", data={"csrf_token": csrf(sara.get("/agent/profile").get_data(as_text=True)),
+                                            "part": "signature", "signature_en": "Sara", "signature_ar": AR})
+    assert own.status_code == 302 and events() == []
+    admin = client_for(app, "admin@example.com")
+    token = csrf(admin.get("/agent/admin").get_data(as_text=True))
+    for typed in ({"signature_en": "Sara, Manzil", "signature_ar": ""}, {"signature_en": "Sara, Manzil"}):
+        assert admin.post("/agent/admin", data={"csrf_token": token, "action": "signature", "agent_id": sara_id,
+                                                **typed}).status_code == 200
+    assert events() == [(admin_id, str(sara_id), None, {"signature_en": "changed", "signature_ar": "cleared"})]
+    admin.post("/agent/admin", data={"csrf_token": token, "action": "signature", "agent_id": sara_id,
+                                     "signature_en": "Sara, Manzil", "signature_ar": AR})
+    assert events()[-1][3] == {"signature_ar": "added"}
+    assert "Signature changed" in admin.get("/agent/admin/audit").get_data(as_text=True)
+    assert "توقيع" in admin.get("/agent/admin/audit", headers={"Accept-Language": "ar"}).get_data(as_text=True)
 
 
 def test_a_signed_reply_reads_the_same_on_both_pages_and_in_the_mail(app: Flask, sink: SmtpSink) -> None:  # noqa: F811

@@ -1,8 +1,8 @@
-"""?page= on every paged list (the inbox, held mail, each report's page, the audit log), one rule (webapp.paging): a
-value that is not a whole number from 1 (zero, negative, a word, a float, an exponent) is a 400 naming `page` in the
-reader's language, nothing else drawn; a page past the last (a huge number too) shows the last page and says which
-was asked for. Session 27 left it: "-5" and "abc" were page 1 without a word, "9" past the end an empty list. SQLite,
-and PostgreSQL with `--postgresql`."""
+"""?page= on every paged list (the inbox, held mail, each report's page, the audit log, the blocked senders), one
+rule (webapp.paging): a value that is not a whole number from 1 (zero, negative, a word, a float, an exponent) is a
+400 naming `page` in the reader's language, nothing else drawn; a page past the last (a huge number too) shows the
+last page and says which was asked for. Session 27 left it: "-5" and "abc" were page 1 without a word, "9" past the
+end an empty list. SQLite, and PostgreSQL with `--postgresql`."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from desk.tickets import NewTicket
 from tests.webapp.light_app import Guarded, light_app, light_settings, login  # noqa: F401
 from webapp.agent import PAGE_SIZE
 
-ROUTES = ["/agent/", "/agent/held/", "/agent/reports/gaps", "/agent/reports/notices", "/agent/admin/audit"]
+ROUTES = ["/agent/", "/agent/held/", "/agent/reports/gaps", "/agent/reports/notices", "/agent/admin/audit",
+          "/agent/blocked"]
 BAD = ["0", "-1", "-5", "abc", "1.5", "2e3", "1,000", " 1", "٢", "0x10", "00"]
 
 

@@ -33,7 +33,7 @@ def test_blocking_an_agents_domain_is_refused_with_the_field_named(light_app: Gu
     page = refused.get_data(as_text=True)
     assert refused.status_code == 400 and 'value="@Example.com"' in page and "admin@example.com" in page
     desk: Desk = light_app.app.extensions["desk"]
-    assert desk.trash.blocked() == []
+    assert desk.trash.blocked().rows == []
 
 
 def test_a_deleted_tickets_file_is_nobodys_to_download(light_app: Guarded) -> None:  # noqa: F811

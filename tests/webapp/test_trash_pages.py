@@ -7,6 +7,7 @@ mailed. SQLite and (`--postgresql`) PostgreSQL."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -144,11 +145,24 @@ def test_spam_from_the_page_and_in_bulk_blocks_the_senders_and_a_light_agent_may
     assert refused.status_code == 403  # delete is a lead's, in bulk too
     bulk = agent.post("/agent/bulk", data={"csrf_token": token, "action": "spam", "ticket": [str(other.id)]})
     assert bulk.status_code == 302
-    assert [b.address for b in scene.desk.trash.blocked()] == ["bot@junk.example", "sam@example.com"]
+    assert [b.address for b in scene.desk.trash.blocked().rows] == ["bot@junk.example", "sam@example.com"]
     page = scene.admin.get("/agent/deleted").get_data(as_text=True)
     assert page.count("not-spam-button") == 2
     scene.admin.post(f"/agent/deleted/{other.id}/restore", data={"csrf_token": scene.admin_csrf, "not_spam": "1"})
-    assert [b.address for b in scene.desk.trash.blocked()] == ["sam@example.com"]
+    assert [b.address for b in scene.desk.trash.blocked().rows] == ["sam@example.com"]
+
+
+def test_the_blocked_senders_page_is_paged_as_the_other_long_lists(scene: Scene) -> None:
+    """It listed every blocked sender on one page, however many (webapp.paging: 25 a page, ?page= as the inbox's)."""
+    for n in range(27):
+        scene.desk.trash.block(f"spam{n:02d}@junk.example")
+    first = scene.admin.get("/agent/blocked").get_data(as_text=True)
+    second = scene.admin.get("/agent/blocked", query_string={"page": "2"}).get_data(as_text=True)
+    assert first.count('class="blocked-row"') == 25 and "spam00@junk.example" in first and "Page 1 of 2" in first
+    assert second.count('class="blocked-row"') == 2 and "spam26@junk.example" in second
+    assert 'id="blocked-total">(27)' in second and 'rel="prev"' in second
+    assert scene.admin.get("/agent/blocked", query_string={"page": "x"}).status_code == 400
+    assert "There is no page" in scene.admin.get("/agent/blocked", query_string={"page": "9"}).get_data(as_text=True)
 
 
 def test_the_admin_blocks_and_unblocks_addresses_and_domains(scene: Scene) -> None:
@@ -158,11 +172,11 @@ def test_the_admin_blocks_and_unblocks_addresses_and_domains(scene: Scene) -> No
     assert refused.status_code == 400 and 'value="not an address"' in refused.get_data(as_text=True)  # kept
     assert scene.admin.post("/agent/blocked", data={"csrf_token": scene.admin_csrf,
                                                     "address": "@Junk.Example"}).status_code == 302
-    [row] = scene.desk.trash.blocked()
+    [row] = scene.desk.trash.blocked().rows
     assert row.address == "@junk.example" and "@junk.example" in scene.admin.get("/agent/blocked").get_data(
         as_text=True)
     scene.admin.post(f"/agent/blocked/{row.id}/remove", data={"csrf_token": scene.admin_csrf})
-    assert scene.desk.trash.blocked() == []
+    assert scene.desk.trash.blocked().rows == []
     purge = scene.admin.post(f"/agent/deleted/{scene.kept}/purge", data={"csrf_token": scene.admin_csrf})
     assert purge.status_code == 302 and scene.desk.tickets.get(scene.kept) is not None  # not deleted: refused
     delete(scene)
@@ -182,12 +196,34 @@ def test_the_api_lists_deleted_tickets_for_a_token_with_the_scope(scene: Scene) 
     assert refused.status_code == 403 and refused.get_json()["scope"] == "tickets:deleted"
 
 
+HONEYPOT = "kb_hp"
+# The words browsers' autofill and password managers match in a field's name or id (Chromium's autofill regexes,
+# 1Password's and Bitwarden's field heuristics): a honeypot named so is filled for a real customer, whose ticket is
+# then stored as deleted spam.
+AUTOFILL_WORDS = re.compile(r"web|url|site|home|page|link|name|mail|phone|tel|mobile|company|org|addr|street|city|zip"
+                            r"|post|country|state|region|card|user|login|account|pass|search|comment|note|subject",
+                            re.IGNORECASE)
+
+
+def test_the_honeypot_is_a_field_no_autofill_fills(scene: Scene) -> None:
+    """It was named `website`: a browser's or a password manager's autofill could fill it for a real customer."""
+    form = scene.guarded.app.test_client().get("/en/contact").get_data(as_text=True)
+    trap = re.search(r'<div class="contact-extra" aria-hidden="true">\s*<label for="([^"]+)">[^<]*</label>\s*'
+                     r'<input ([^>]*)>', form)
+    assert trap is not None
+    attributes = dict(re.findall(r'([a-z0-9-]+)="([^"]*)"', trap.group(2)))
+    assert attributes["id"] == trap.group(1) and attributes["name"] == HONEYPOT
+    assert not AUTOFILL_WORDS.search(attributes["name"]) and not AUTOFILL_WORDS.search(attributes["id"])
+    assert (attributes["autocomplete"], attributes["tabindex"], attributes["type"]) == ("off", "-1", "text")
+    assert attributes["data-1p-ignore"] == attributes["data-lpignore"] == attributes["data-bwignore"] == "true"
+
+
 def contact_form(client: FlaskClient, email: str, honeypot: str = "") -> dict[str, str]:
     """The contact page's form filled in, as a browser would post it (its CSRF token and submission key)."""
     page = client.get("/en/contact").get_data(as_text=True)
     submission = page.split('name="submission" type="hidden" value="')[1].split('"')[0]
     return {"csrf_token": csrf(page), "name": "Bot", "email": email, "subject": "Offer", "message": "Cheap things",
-            "submission": submission, "website": honeypot}
+            "submission": submission, HONEYPOT: honeypot}
 
 
 @pytest.mark.parametrize("way", ["honeypot", "blocked sender"])
@@ -196,7 +232,7 @@ def test_the_contact_forms_spam_gets_the_thank_you_and_is_stored_deleted(scene: 
         scene.desk.trash.block("bot@junk.example")
     client = scene.guarded.app.test_client()
     form = client.get("/en/contact").get_data(as_text=True)
-    assert 'name="website"' in form and 'type="hidden" value="" tabindex' not in form  # hidden by CSS, not type
+    assert f'name="{HONEYPOT}"' in form and 'type="hidden" value="" tabindex' not in form  # hidden by CSS, not type
     filled = contact_form(client, "bot@junk.example", "http://spam.example" if way == "honeypot" else "")
     sent = client.post("/en/contact", data=filled)
     assert sent.status_code == 302 and "/tickets/" not in sent.headers["Location"]
