@@ -176,7 +176,7 @@ def test_a_blocked_domain_with_a_control_or_invisible_character_is_refused_namin
         with pytest.raises(InputError) as error:
             desk.trash.block(typed)
         assert error.value.field == "address"
-    assert desk.trash.blocked() == []
+    assert desk.trash.blocked().rows == []
 
 
 def test_a_blocked_international_domain_is_the_domain_typed_not_its_idna_2003_folding(app: Flask) -> None:  # noqa: F811
