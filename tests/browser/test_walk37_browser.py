@@ -1,4 +1,6 @@
-"""What a fresh-eyes walk of the workspace in Chromium found (session 37): a change's arrow points from the old value to the new one on an Arabic page too (the
+"""What a fresh-eyes walk of the workspace in Chromium found (session 37): "Mark as spam", "Delete" and "Delete
+permanently" ask first, naming the ticket, and Cancel sends nothing (an agent who marks spam by mistake cannot open
+Deleted tickets to undo it); a change's arrow points from the old value to the new one on an Arabic page too (the
 ticket's history, the customer's field changes), where the old value stands on the right."""
 
 from __future__ import annotations
@@ -8,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Dialog, Page, expect
 
 from desk import customer_fields
 from desk.audit import Actor
@@ -27,6 +29,71 @@ def app(tmp_path: Path, content_dir: Path) -> Flask:
     shutil.copy2(CONTENT / CUSTOMER_FIELDS_FILE, content_dir)
     return create_app(Settings(content_dir=content_dir, data_dir=tmp_path / "data",
                                database_url=database_url_for_tests()))
+
+
+def answering(page: Page, accept: bool, asked: list[str]) -> None:
+    """The next confirm() answered OK (`accept`) or Cancel, its question kept in `asked`."""
+    def answer(dialog: Dialog) -> None:
+        asked.append(dialog.message)
+        if accept:
+            dialog.accept()
+        else:
+            dialog.dismiss()
+    page.once("dialog", answer)
+
+
+def test_destructive_ticket_buttons_ask_first_in_arabic(page: Page, browser: Browser, base_url: str,
+                                                        app: Flask) -> None:
+    desk = app.extensions["desk"]
+    desk.accounts.create_agent("agent@example.com", PASSWORD, name="سارة")
+    desk.accounts.create_agent("admin@example.com", PASSWORD, name="مريم", role="admin")
+    spam, mistake = (desk.tickets.create(NewTicket(email=email, name="عمر", subject=subject, body="نص الرسالة",
+                                                   lang="ar"))
+                     for email, subject in (("prize@offers.example", "ربحت جائزة!"), ("omar@example.com", "طلبي")))
+
+    log_in(page, base_url, "agent@example.com")
+    page.goto(f"{base_url}/agent/tickets/{spam.id}")
+    asked: list[str] = []
+    answering(page, False, asked)
+    page.locator("#spam-form button").click()
+    assert asked == [f"أتعلّم التذكرة رقم {spam.id} كرسالة مزعجة؟ ستُحذف ويُحظر مرسلها، ولا يستعيدها إلا قائد فريق "
+                     "أو مسؤول."]
+    expect(page).to_have_url(f"{base_url}/agent/tickets/{spam.id}")  # Cancel: nothing sent
+    assert desk.tickets.get(spam.id) is not None and not desk.trash.blocked()
+    answering(page, True, asked)
+    page.locator("#spam-form button").click()
+    expect(page.locator(".flash.ok")).to_contain_text(str(spam.id))
+    assert desk.tickets.get(spam.id) is None and len(desk.trash.blocked()) == 1
+
+    admin_context = browser.new_context(locale="ar", viewport={"width": 375, "height": 800})
+    admin = admin_context.new_page()
+    admin.set_default_timeout(15_000)
+    log_in(admin, base_url, "admin@example.com")
+    admin.goto(f"{base_url}/agent/tickets/{mistake.id}")
+    answering(admin, False, asked)
+    admin.locator("#delete-form button").click()
+    assert asked[-1].startswith(f"أتحذف التذكرة رقم {mistake.id}؟")
+    assert desk.tickets.get(mistake.id) is not None
+    answering(admin, True, asked)
+    admin.locator("#delete-form button").click()
+    expect(admin.locator(".flash.ok")).to_be_visible()
+    assert desk.tickets.get(mistake.id) is None
+
+    # Delete permanently cannot be undone: Cancel keeps the row; OK purges it.
+    admin.goto(f"{base_url}/agent/deleted")
+    row = admin.locator(f"tr.deleted-row[data-id='{mistake.id}']")
+    answering(admin, False, asked)
+    row.locator(".purge-button").click()
+    assert asked[-1] == (f"أتحذف التذكرة رقم {mistake.id} نهائيًا؟ ستُزال رسائلها وملفاتها إلى الأبد، ولا يمكن التراجع "
+                         "عن ذلك.")
+    expect(row).to_be_visible()
+    assert [t.id for t in desk.trash.deleted().rows].count(mistake.id) == 1
+    screenshot(admin, "walk37-deleted-ar-375")
+    answering(admin, True, asked)
+    row.locator(".purge-button").click()
+    expect(admin.locator(".flash.ok")).to_be_visible()
+    expect(row).to_have_count(0)
+    admin_context.close()
 
 
 @pytest.mark.parametrize(("lang", "arrow"), [("ar", "←"), ("en", "→")])

@@ -45,6 +45,12 @@
     if (action) { event.preventDefault(); action(); }
   });
 
+  // A destructive button (Mark as spam, Delete, Delete permanently) asks first, naming what it does; Cancel sends nothing.
+  document.addEventListener("submit", function (event) {
+    var question = event.submitter && event.submitter.dataset.confirmSubmit;
+    if (question && !window.confirm(question)) event.preventDefault();
+  });
+
   document.documentElement.dataset.keys = "on";  // shortcuts are live (tests wait for this)
 
   // ---- inbox: j/k/Enter/x, "/" to search, live notice of new activity ---------------------------
