@@ -1,7 +1,8 @@
 """What a fresh-eyes walk of the workspace in Chromium found (session 37): "Mark as spam", "Delete" and "Delete
 permanently" ask first, naming the ticket, and Cancel sends nothing (an agent who marks spam by mistake cannot open
-Deleted tickets to undo it); a change's arrow points from the old value to the new one on an Arabic page too (the
-ticket's history, the customer's field changes), where the old value stands on the right."""
+Deleted tickets to undo it), and so does the inbox's Apply with either action; a change's arrow points from the old
+value to the new one on an Arabic page too (the ticket's history, the customer's field changes), where the old value
+stands on the right."""
 
 from __future__ import annotations
 
@@ -94,6 +95,27 @@ def test_destructive_ticket_buttons_ask_first_in_arabic(page: Page, browser: Bro
     expect(admin.locator(".flash.ok")).to_be_visible()
     expect(row).to_have_count(0)
     admin_context.close()
+
+
+def test_the_inboxs_bulk_spam_asks_first(page: Page, base_url: str, app: Flask) -> None:
+    desk = app.extensions["desk"]
+    desk.accounts.create_agent("agent@example.com", PASSWORD, name="سارة")
+    junk = desk.tickets.create(NewTicket(email="prize@offers.example", name="عروض", subject="ربحت جائزة!",
+                                         body="اربح الآن", lang="ar"))
+    log_in(page, base_url, "agent@example.com")
+    page.locator(f"input[name=ticket][value='{junk.id}']").check()
+    page.locator("#bulk-action").select_option("spam")
+    asked: list[str] = []
+    answering(page, False, asked)
+    page.locator("#bulk-apply").click()
+    assert asked == ["أتعلّم التذاكر المحددة كرسائل مزعجة؟ ستُحذف ويُحظر مرسلوها، ولا يستعيدها إلا قائد فريق أو مسؤول."]
+    assert desk.tickets.get(junk.id) is not None
+    page.locator("#bulk-action").select_option("solve")  # an action that is not destructive: not asked
+    page.locator("#bulk-action").select_option("spam")
+    answering(page, True, asked)
+    page.locator("#bulk-apply").click()
+    expect(page.locator(".flash.ok")).to_be_visible()
+    assert desk.tickets.get(junk.id) is None and len(asked) == 2
 
 
 @pytest.mark.parametrize(("lang", "arrow"), [("ar", "←"), ("en", "→")])
