@@ -118,26 +118,23 @@ def test_the_inboxs_bulk_spam_asks_first(page: Page, base_url: str, app: Flask) 
     assert desk.tickets.get(junk.id) is None and len(asked) == 2
 
 
-@pytest.mark.parametrize(("lang", "arrow"), [("ar", "←"), ("en", "→")])
-def test_a_changes_arrow_points_from_the_old_value_to_the_new(browser: Browser, base_url: str, app: Flask, lang: str,
-                                                              arrow: str) -> None:
+def test_a_changes_arrow_points_from_the_old_value_to_the_new(browser: Browser, base_url: str, app: Flask) -> None:
     desk = app.extensions["desk"]
     agent = desk.accounts.create_agent("agent@example.com", PASSWORD, name="سارة")
     ticket = desk.tickets.create(NewTicket(email="lina@example.com", name="لينا", subject="استرجاع المبلغ",
                                            body="لم يصلني المبلغ", lang="ar"))
     desk.tickets.update(ticket.id, status="pending", agent_id=agent.id)
-    customer_fields.set_values(desk.db, desk.customer_fields, ticket.customer_id, {"account_id": "AC-5512"}, lang,
+    customer_fields.set_values(desk.db, desk.customer_fields, ticket.customer_id, {"account_id": "AC-5512"}, "ar",
                                Actor.agent(agent.id))
-    context = browser.new_context(locale=lang, viewport={"width": 1100, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    log_in(page, base_url, "agent@example.com")
-    page.goto(f"{base_url}/agent/tickets/{ticket.id}")
-    other = "→" if arrow == "←" else "←"
-    expect(page.locator("#history")).to_contain_text(f" {arrow} ")  # the status: open, then pending
-    assert other not in page.locator("#history").inner_text()
-    page.goto(f"{base_url}/agent/customers/{ticket.customer_id}")
-    change = page.locator("ol.field-changes li").filter(has_text="AC-5512")
-    expect(change).to_contain_text(f"— {arrow} AC-5512")
-    screenshot(page, f"walk37-field-changes-{lang}")
-    context.close()
+    for lang, arrow, other in (("ar", "←", "→"), ("en", "→", "←")):
+        context = browser.new_context(locale=lang, viewport={"width": 1100, "height": 900})
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        log_in(page, base_url, "agent@example.com")
+        page.goto(f"{base_url}/agent/tickets/{ticket.id}")
+        expect(page.locator("#history")).to_contain_text(f" {arrow} ")  # the status: open, then pending
+        assert other not in page.locator("#history").inner_text()
+        page.goto(f"{base_url}/agent/customers/{ticket.customer_id}")
+        expect(page.locator("ol.field-changes li").filter(has_text="AC-5512")).to_contain_text(f"— {arrow} AC-5512")
+        screenshot(page, f"walk37-field-changes-{lang}")
+        context.close()
