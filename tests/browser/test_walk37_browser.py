@@ -2,7 +2,7 @@
 permanently" ask first, naming the ticket, and Cancel sends nothing (an agent who marks spam by mistake cannot open
 Deleted tickets to undo it), and so does the inbox's Apply with either action; a change's arrow points from the old
 value to the new one on an Arabic page too (the ticket's history, the customer's field changes), where the old value
-stands on the right."""
+stands on the right; no assignee reads "nobody" in Arabic history, not "unassigned" in the feminine."""
 
 from __future__ import annotations
 
@@ -123,7 +123,7 @@ def test_a_changes_arrow_points_from_the_old_value_to_the_new(browser: Browser, 
     agent = desk.accounts.create_agent("agent@example.com", PASSWORD, name="سارة")
     ticket = desk.tickets.create(NewTicket(email="lina@example.com", name="لينا", subject="استرجاع المبلغ",
                                            body="لم يصلني المبلغ", lang="ar"))
-    desk.tickets.update(ticket.id, status="pending", agent_id=agent.id)
+    desk.tickets.update(ticket.id, status="pending", assignee_id=agent.id, agent_id=agent.id)
     customer_fields.set_values(desk.db, desk.customer_fields, ticket.customer_id, {"account_id": "AC-5512"}, "ar",
                                Actor.agent(agent.id))
     for lang, arrow, other in (("ar", "←", "→"), ("en", "→", "←")):
@@ -134,6 +134,8 @@ def test_a_changes_arrow_points_from_the_old_value_to_the_new(browser: Browser, 
         page.goto(f"{base_url}/agent/tickets/{ticket.id}")
         expect(page.locator("#history")).to_contain_text(f" {arrow} ")  # the status: open, then pending
         assert other not in page.locator("#history").inner_text()
+        if lang == "ar":  # "assignee nobody ← Sara", where it said "the assignee (she) is unassigned"
+            expect(page.locator("#history")).to_contain_text("المسؤول لا أحد ← سارة")
         page.goto(f"{base_url}/agent/customers/{ticket.customer_id}")
         expect(page.locator("ol.field-changes li").filter(has_text="AC-5512")).to_contain_text(f"— {arrow} AC-5512")
         screenshot(page, f"walk37-field-changes-{lang}")
