@@ -2,7 +2,8 @@
 permanently" ask first, naming the ticket, and Cancel sends nothing (an agent who marks spam by mistake cannot open
 Deleted tickets to undo it), and so does the inbox's Apply with either action; a change's arrow points from the old
 value to the new one on an Arabic page too (the ticket's history, the customer's field changes), where the old value
-stands on the right; no assignee reads "nobody" in Arabic history, not "unassigned" in the feminine."""
+stands on the right; no assignee reads "nobody" in Arabic history, not "unassigned" in the feminine;
+the macro picker names the ticket's language, not its code."""
 
 from __future__ import annotations
 
@@ -136,6 +137,9 @@ def test_a_changes_arrow_points_from_the_old_value_to_the_new(browser: Browser, 
         assert other not in page.locator("#history").inner_text()
         if lang == "ar":  # "assignee nobody ← Sara", where it said "the assignee (she) is unassigned"
             expect(page.locator("#history")).to_contain_text("المسؤول لا أحد ← سارة")
+        # The macros are the ticket's language's, named as a language, not as its code ("in ar")
+        expect(page.locator("label[for=macro-input]")).to_contain_text(
+            "(اكتب للاختيار، باللغة العربية)" if lang == "ar" else "(type to pick, in Arabic)")
         page.goto(f"{base_url}/agent/customers/{ticket.customer_id}")
         expect(page.locator("ol.field-changes li").filter(has_text="AC-5512")).to_contain_text(f"— {arrow} AC-5512")
         screenshot(page, f"walk37-field-changes-{lang}")
