@@ -140,6 +140,13 @@ def isolate_in_rtl(value: object) -> str:
     return isolate_filter(value) if locale is not None and locale.text_direction == "rtl" else str(value)
 
 
+def language_name(code: str) -> str:
+    """A content language by its name in the reader's language ("Arabic", "العربية"), not its code; a code this
+    interface has no name for as it is."""
+    names = {"en": gettext("English"), "ar": gettext("Arabic")}
+    return names.get(code, code)
+
+
 def customer_name_filter(customer: Any) -> str:
     """How the workspace names a customer: their name, else their email; an erased one (desk.erasure) "Erased customer
     #N" in the reader's language (their row keeps no name and an email that is no address)."""
@@ -169,6 +176,7 @@ def field_value_filter(value: str | None, field: TicketField | None) -> Markup |
 
 
 def init_formatting(app: Flask) -> None:
+    app.add_template_global(language_name)
     app.jinja_env.filters.update(
         datetime=datetime_filter, date=date_filter, ago=ago_filter, number=number_filter, bdi=bdi_filter,
         isolate=isolate_filter, customer_name=customer_name_filter, field_value=field_value_filter,

@@ -10,7 +10,7 @@ its place), and links, dates and references are isolated with <bdi>. Links are a
 from __future__ import annotations
 
 import re
-from datetime import UTC
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
@@ -25,7 +25,7 @@ from copilot.drafts import SIGN_OFF_LINES, regards_lines
 from desk.mail.compose import MailContent, RenderedMail
 from desk.signatures import SEPARATOR
 from kb.settings import Settings
-from webapp.formatting import TO_ARABIC, TO_LATIN, isolate_filter
+from webapp.formatting import DATETIME_FORMATS, TO_ARABIC, TO_LATIN, isolate_filter
 from webapp.i18n import TRANSLATIONS
 from webapp.theme import DEFAULT_NAMES, current_theme
 from webapp.urls import absolute_base
@@ -78,7 +78,7 @@ class EmailTemplates:
             translations: NullTranslations = Translations.load(str(TRANSLATIONS), [lang], domain="messages")
             env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
             env.filters["markdown"] = self.markdown
-            env.filters["when"] = lambda moment: format_datetime(moment, "medium", tzinfo=UTC, locale=lang)
+            env.filters["when"] = lambda moment: self.when(moment, lang)
             env.filters["figure"] = lambda value, shown: self.figure(value, shown, lang)
             # A value inside a translated sentence of plain text (a subject, the text part): isolated in a right-to-left
             # mail, where a date's digits and hyphens after Arabic words read as Arabic numbers and reorder.
@@ -100,6 +100,16 @@ class EmailTemplates:
         html = self._markdown.renderer.render(tokens, self._markdown.options, {})
         return Markup(_BLOCK_OPEN.sub(r'<\1 dir="auto">', html))
 
+    def when(self, moment: datetime, lang: str) -> str:
+        """When a reply was sent, as the customer's ticket page shows it ("6 ديسمبر 2026، 11:22 م"), with the
+        deployment's digits: Babel's medium Arabic format was numeric with seconds ("06/12/2026، 11:22:12 م")."""
+        text = format_datetime(moment, DATETIME_FORMATS.get(lang, "medium"), tzinfo=UTC, locale=lang)
+        return self.digits(text, lang)
+
+    def digits(self, text: str, lang: str) -> str:
+        """`text` with the deployment's digits (`KB_DIGITS`: Arabic-Indic ones in Arabic mail when "arab")."""
+        return text.translate(TO_ARABIC if lang == "ar" and self.settings.digits == "arab" else TO_LATIN)
+
     def figure(self, value: float | None, shown: str, lang: str) -> str:
         """A figure of the KPI digest as the dashboard shows it (webapp.dashboard's _int, _hours, _rate): a dash for
         none, in the mail's language with the deployment's digits (`KB_DIGITS`)."""
@@ -111,7 +121,7 @@ class EmailTemplates:
             text = format_decimal(value, locale=lang)
         else:
             text = format_decimal(value, format="#,##0.0", locale=lang)
-        return text.translate(TO_ARABIC if lang == "ar" and self.settings.digits == "arab" else TO_LATIN)
+        return self.digits(text, lang)
 
     def absolute(self, link: str) -> str:
         """Site-relative links (drafts cite /ar/articles/...) made absolute: a mail has no base address."""

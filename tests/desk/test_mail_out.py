@@ -9,7 +9,7 @@ import re
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -253,6 +253,21 @@ def test_the_html_mail_keeps_the_replys_line_breaks(settings: Settings) -> None:
     assert "Your order ships today.<br />\nTracking: 123" in mail.html
     assert "مع أطيب التحيات،<br />\nسارة<br />\nفريق منزل" in mail.html
     assert "<script>" not in EmailTemplates(settings).markdown("a\n<script>x</script>")
+
+
+@pytest.mark.parametrize(("digits", "shown"), [("latin", "6 ديسمبر 2026، 11:22 م"), ("arab", "٦ ديسمبر ٢٠٢٦، ١١:٢٢ م")])
+def test_a_replys_time_reads_as_the_customers_page_shows_it(settings: Settings, digits: str, shown: str) -> None:
+    """Babel's medium Arabic format was numeric with seconds and direction marks ("06‏/12‏/2026، 11:22:12 م")
+    under the reply in the mail, while the customer's ticket page says "6 ديسمبر 2026، 11:22 م"."""
+    from desk.mail.compose import MailContent
+
+    sent = datetime(2026, 12, 6, 23, 22, 12, tzinfo=UTC)
+    mail = EmailTemplates(replace(settings, digits=digits)).render(MailContent(
+        kind="reply", lang="ar", body="وصل طلبك", agent_name="سارة", reference="R1", sent_at=sent))
+    assert f"<bdi>{shown}</bdi>" in mail.html
+    english = EmailTemplates(settings).render(MailContent(kind="reply", lang="en", body="It came", agent_name="Sara",
+                                                          reference="R1", sent_at=sent))
+    assert "<bdi>Dec 6, 2026, 11:22 PM</bdi>" in english.html
 
 
 def test_a_customers_bidi_controls_never_reach_a_mails_subject_or_greeting(desk: Desk, settings: Settings) -> None:

@@ -45,6 +45,18 @@
     if (action) { event.preventDefault(); action(); }
   });
 
+  // A destructive button (Mark as spam, Delete, Delete permanently) asks first, naming what it does; Cancel sends nothing.
+  // The inbox's Apply asks when its action is one of them (data-confirm-spam, data-confirm-delete).
+  document.addEventListener("submit", function (event) {
+    var button = event.submitter;
+    if (!button) return;
+    var action = event.target.elements.namedItem("action");
+    var chosen = action && action.tagName === "SELECT" ? action.value : "";
+    var question = button.dataset.confirmSubmit ||
+      (chosen && button.dataset["confirm" + chosen.charAt(0).toUpperCase() + chosen.slice(1)]);
+    if (question && !window.confirm(question)) event.preventDefault();
+  });
+
   document.documentElement.dataset.keys = "on";  // shortcuts are live (tests wait for this)
 
   // ---- inbox: j/k/Enter/x, "/" to search, live notice of new activity ---------------------------
