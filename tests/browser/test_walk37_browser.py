@@ -61,11 +61,11 @@ def test_destructive_ticket_buttons_ask_first_in_arabic(page: Page, browser: Bro
     assert asked == [f"أتعلّم التذكرة رقم {spam.id} كرسالة مزعجة؟ ستُحذف ويُحظر مرسلها، ولا يستعيدها إلا قائد فريق "
                      "أو مسؤول."]
     expect(page).to_have_url(f"{base_url}/agent/tickets/{spam.id}")  # Cancel: nothing sent
-    assert desk.tickets.get(spam.id) is not None and not desk.trash.blocked()
+    assert desk.tickets.get(spam.id) is not None and not desk.trash.blocked().rows
     answering(page, True, asked)
     page.locator("#spam-form button").click()
     expect(page.locator(".flash.ok")).to_contain_text(str(spam.id))
-    assert desk.tickets.get(spam.id) is None and len(desk.trash.blocked()) == 1
+    assert desk.tickets.get(spam.id) is None and len(desk.trash.blocked().rows) == 1
 
     admin_context = browser.new_context(locale="ar", viewport={"width": 375, "height": 800})
     admin = admin_context.new_page()
