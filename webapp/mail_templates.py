@@ -10,11 +10,11 @@ its place), and links, dates and references are isolated with <bdi>. Links are a
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import quote
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal, format_percent
 from babel.support import NullTranslations, Translations
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -25,7 +25,7 @@ from copilot.drafts import SIGN_OFF_LINES, regards_lines
 from desk.mail.compose import MailContent, RenderedMail
 from desk.signatures import SEPARATOR
 from kb.settings import Settings
-from webapp.formatting import DATETIME_FORMATS, TO_ARABIC, TO_LATIN, isolate_filter
+from webapp.formatting import DATE_FORMATS, DATETIME_FORMATS, TO_ARABIC, TO_LATIN, isolate_filter
 from webapp.i18n import TRANSLATIONS
 from webapp.theme import DEFAULT_NAMES, current_theme
 from webapp.urls import absolute_base
@@ -79,6 +79,7 @@ class EmailTemplates:
             env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
             env.filters["markdown"] = self.markdown
             env.filters["when"] = lambda moment: self.when(moment, lang)
+            env.filters["day"] = lambda value: self.day(value, lang)
             env.filters["figure"] = lambda value, shown: self.figure(value, shown, lang)
             # A value inside a translated sentence of plain text (a subject, the text part): isolated in a right-to-left
             # mail, where a date's digits and hyphens after Arabic words read as Arabic numbers and reorder.
@@ -105,6 +106,12 @@ class EmailTemplates:
         deployment's digits: Babel's medium Arabic format was numeric with seconds ("06/12/2026، 11:22:12 م")."""
         text = format_datetime(moment, DATETIME_FORMATS.get(lang, "medium"), tzinfo=UTC, locale=lang)
         return self.digits(text, lang)
+
+    def day(self, value: str | date, lang: str) -> str:
+        """A day as the pages write one ("23 نوفمبر 2026", "November 23, 2026"), with the deployment's digits: the
+        digest's subject said "2026-11-23" (walk37)."""
+        day = date.fromisoformat(value) if isinstance(value, str) else value
+        return self.digits(format_date(day, DATE_FORMATS.get(lang, "long"), locale=lang), lang)
 
     def digits(self, text: str, lang: str) -> str:
         """`text` with the deployment's digits (`KB_DIGITS`: Arabic-Indic ones in Arabic mail when "arab")."""

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, timedelta
 from html import unescape
 
 import pytest
+from babel.dates import format_date
 from click.testing import CliRunner
 from flask import Flask
 from sqlalchemy import select
@@ -101,7 +102,9 @@ def test_an_arabic_leads_digest_is_mailed_right_to_left_by_the_worker(app: Flask
     html, text = mail.get_body(("html",)).get_content(), mail.get_body(("plain",)).get_content()
     assert '<html lang="ar" dir="rtl">' in html
     assert "التذاكر المحلولة" in html and "التذاكر المحلولة" in text and "Tickets solved" not in text
-    assert f"\u2068{period['first']}\u2069" in text  # the date isolated in the Arabic sentence
+    day = date.fromisoformat(period["first"])
+    written = format_date(day, "d MMMM y", locale="ar")  # as the pages write a day, not "2026-11-23" (walk37)
+    assert f"\u2068{written}\u2069" in text and period["first"] not in str(mail["Subject"])  # isolated in Arabic
     link = f"https://help.manzil.example/agent/dashboard/?from={period['first']}&amp;to={period['first']}"
     assert link in html and "tz=Asia%2FRiyadh&amp;hl=ar" in html
     assert "/my-tickets" not in html and "/my-tickets" not in text  # an agent's mail: no customer footer
