@@ -205,6 +205,7 @@ def test_yes_solves_the_ticket_as_the_customer_and_a_get_never_writes(app: Flask
     assert page.status_code == 200 and "Did this answer your question?" in html
     assert "Yes, close my request" in html and "No, I still need help" in html and suggested[0].title in html
     assert ticket.reference not in html  # the token reads nothing of the ticket
+    assert "Was this article helpful?" not in html  # one question on the page: the request's (walk37)
     assert page.headers["Referrer-Policy"] == "no-referrer"
     client.get(f"/en/suggested/{suggested[0].token}?answer=yes")
     assert snapshot(desk, ticket.id) == before  # a GET (a mail scanner's too) changes nothing
@@ -221,6 +222,7 @@ def test_yes_solves_the_ticket_as_the_customer_and_a_get_never_writes(app: Flask
     assert rows(desk, ticket.id)[0].answer == "yes"
     thanks = client.get(f"/en/suggested/{suggested[0].token}").get_data(as_text=True)
     assert "your request is solved" in thanks and "Yes, close my request" not in thanks
+    assert "Was this article helpful?" in thanks  # answered: the article's own question is back
 
     # Used: the same link again, or a second one of the same acknowledgement, changes nothing.
     after = snapshot(desk, ticket.id)
