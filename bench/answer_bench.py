@@ -24,7 +24,8 @@ the card's own gate order). Thresholds fitted on one demo language's labelled qu
 cards at >= 90% precision there) are then scored on the other language's and on m365's: the honest
 estimate of precision on questions the thresholds were not chosen on.
 The demo index is var/bench/demo (built by bench/eval_retrieval.py --suite; reused, only changes
-embedded); m365 (var/bench/m365 over var/bench/m365-content) is measured when it is there.
+embedded); m365 (var/bench/m365 over var/bench/m365-content) is measured when it is there. `--chunks MAX/MIN` reads
+the indexes eval_retrieval.py --chunks built at those chunk sizes (var/bench-chunks-MAX-MIN) instead.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from bench.eval_retrieval import BENCH_ROOT, chunk_root
 from copilot.answer_card import OPEN_GATES, AnswerCards, CardDecision, Thresholds, reads_as_question
 from copilot.engine import Engine
 from copilot.retrieval import query_register
@@ -247,11 +249,19 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=None, help="write the figures here")
     parser.add_argument("--domains", default="demo,m365")
     parser.add_argument("--no-fit", action="store_true", help="skip the cross-fit of thresholds")
+    parser.add_argument(
+        "--chunks", default="", metavar="MAX/MIN", help="the indexes eval_retrieval.py --chunks built at these sizes"
+    )
     args = parser.parse_args()
+    try:
+        root = chunk_root(args.chunks) if args.chunks else BENCH_ROOT
+    except ValueError as error:
+        parser.error(f"--chunks: {error}")
     all_labels = load_jsonl(LABELS) if LABELS.is_file() else []
     figures: dict = {}
     open_decisions: dict[str, list[dict]] = {}
-    for name, content, data, queries in DOMAINS:
+    for name, content, shipped, queries in DOMAINS:
+        data = root / shipped.name
         if name not in args.domains.split(",") or not queries.is_file() or not content.is_dir():
             continue
         if not (data / "index").is_dir():

@@ -7,6 +7,7 @@
     python bench/eval_retrieval.py --suite --json bench/results/suite.json  # every domain, transfer
     python bench/eval_retrieval.py --suite --no-grids --heldout  # held-out round 1 instead of the dev queries
     python bench/eval_retrieval.py --suite --no-grids --heldout 2  # held-out round 2 (tests/eval/heldout/round2/)
+    python bench/eval_retrieval.py --suite --no-grids --chunks 800/160  # other chunk sizes, var/bench-chunks-800-160
 
 The suite indexes the demo help center, m365 (576 real Arabic Microsoft 365 articles, imported
 from ../shared/corpora/m365-ar into var/bench/m365-content on first use; their embeddings stay in
@@ -42,6 +43,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import shutil
 import statistics
 import tempfile
@@ -256,11 +258,34 @@ class Case:
     near_signals: dict[str, list[dict[str, float]]] = field(default_factory=dict)
 
 
+BENCH_ROOT = Path("var/bench")
+
+
+def seed_cache(data: Path, source: Path) -> None:
+    """Start `data`'s embedding cache as a copy of `source`'s (a directory) when it has none: the same texts are
+    not embedded again."""
+    cache = source / CACHE_FILE
+    if cache.is_file() and not (data / CACHE_FILE).is_file():
+        data.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(cache, data / CACHE_FILE)
+
+
+def chunk_root(sizes: str) -> Path:
+    """`--chunks MAX/MIN`: every index of the run cut at these sizes (KB_CHUNK_MAX_CHARS, KB_CHUNK_MIN_CHARS, read
+    by Settings.from_env) under var/bench-chunks-MAX-MIN, beside the shipped sizes' var/bench; the root returned."""
+    most, _, least = sizes.partition("/")
+    if not (most.isdigit() and least.isdigit()):
+        raise ValueError(f"{sizes!r} is not MAX/MIN, e.g. 800/160")
+    os.environ["KB_CHUNK_MAX_CHARS"], os.environ["KB_CHUNK_MIN_CHARS"] = most, least
+    return Path(f"{BENCH_ROOT}-chunks-{most}-{least}")
+
+
 def open_engine(content: Path, data: Path, embedders: list | None) -> Engine:
     """The domain's engine, indexed, with every view search derives from the index built: `index` starts them in
     the background, and a search made while one is still building ranks or abstains without it (hubs, title
     vectors, cross-lingual scales), so which queries came first would change the figures. A serving process
     waits the same way (`Engine.warm_up`)."""
+    seed_cache(data, BENCH_ROOT / data.name)  # another chunk size's run: var/bench's vectors of the same texts
     engine = Engine(Settings.from_env(content_dir=content, data_dir=data), embedders)
     started = time.perf_counter()
     print(f"index {data}: {engine.index(show_progress=None).summary()} ({time.perf_counter() - started:.1f} s)")
@@ -291,10 +316,7 @@ def suite_cases(domains: Sequence[Domain], root: Path) -> list[Case]:
                 temp = Path(tempfile.mkdtemp())
                 only = filtered_content(content, [shown], temp / "content")
                 data = root / f"{domain.name}-{shown}"
-                data.mkdir(parents=True, exist_ok=True)
-                cache = root / domain.name / CACHE_FILE
-                if cache.is_file() and not (data / CACHE_FILE).is_file():
-                    shutil.copy2(cache, data / CACHE_FILE)  # the same chunks: nothing to embed again
+                seed_cache(data, root / domain.name)  # the same chunks: nothing to embed again
                 engine_only = open_engine(only, data, embedders)
                 mine = [r for r in rows if r["lang"] == asking]
                 cases.append(Case(domain.name, name, engine_only, mine, near=[r for r in near if r["lang"] == asking]))
@@ -942,6 +964,9 @@ def main() -> None:
         "--max-false", type=float, default=MAX_FALSE, help="answerable share the fitted floors may flag"
     )
     parser.add_argument("--domains", default=",".join(d.name for d in DOMAINS), help="the suite's domains")
+    parser.add_argument(
+        "--chunks", default="", metavar="MAX/MIN", help="index at these chunk sizes (default the settings', 1100/160)"
+    )
     add_heldout_argument(parser)
     parser.add_argument("--misses", type=Path, default=None, help="write every query not ranked first here (JSONL)")
     parser.add_argument("--levers", default="", help=f"e.g. shared_words=on,transliteration=off ({', '.join(LEVERS)})")
@@ -961,11 +986,15 @@ def main() -> None:
         if lever not in LEVERS or state not in ("on", "off"):
             parser.error(f"--levers: {setting!r} is not NAME=on|off with NAME one of {', '.join(LEVERS)}")
         LEVERS[lever] = state == "on"
+    try:
+        root = chunk_root(args.chunks) if args.chunks else BENCH_ROOT
+    except ValueError as error:
+        parser.error(f"--chunks: {error}")
     if args.suite:
         figures: dict = {}
         missed: list | None = [] if args.misses else None
         domains = args.domains.split(",")
-        suite(Path("var/bench"), args.max_false, figures, domains, not args.no_grids, args.heldout, missed)
+        suite(root, args.max_false, figures, domains, not args.no_grids, args.heldout, missed)
         if args.misses and missed is not None:
             args.misses.write_text("".join(json.dumps(m, ensure_ascii=False) + "\n" for m in missed), "utf-8")
             print(f"misses: {args.misses} ({len(missed)})")
@@ -980,7 +1009,8 @@ def main() -> None:
         temp = Path(tempfile.mkdtemp())
         content = filtered_content(args.content, args.content_langs.split(","), temp / "content")
     name = args.content.resolve().name if args.content.name != "content" else args.content.resolve().parent.name
-    data = args.data or Path("var/bench") / (name + (f"-{args.content_langs}" if args.content_langs else ""))
+    data = args.data or root / (name + (f"-{args.content_langs}" if args.content_langs else ""))
+    seed_cache(data, BENCH_ROOT / data.name)
     engine = Engine(Settings.from_env(content_dir=content, data_dir=data))
     started = time.perf_counter()
     indexed = engine.index(show_progress=None)

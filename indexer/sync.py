@@ -3,7 +3,8 @@
 The index itself is the record of what was indexed: every point carries its article key, path,
 the hash of the file it came from and the version of the payload it was written with. A run hashes
 each file, parses only files whose hash differs from the stored one (or whose points hold another
-payload version than PAYLOAD_VERSION), replaces exactly the points of changed articles, removes
+payload version than PAYLOAD_VERSION, or were cut at other chunk sizes than the settings':
+`KB_CHUNK_MAX_CHARS`, `KB_CHUNK_MIN_CHARS`), replaces exactly the points of changed articles, removes
 those of deleted articles and embeds only chunk texts the embedding cache has not seen. A file
 that fails to parse is reported and skipped; if an earlier version of it is indexed, that version
 stays searchable (nothing is lost because a writer made a typo).
@@ -60,6 +61,11 @@ class SyncReport:
             f"{self.unchanged} unchanged, {len(self.rejected)} rejected; "
             f"chunks: {self.chunks_embedded} embedded, {self.chunks_reused} reused; {self.seconds:.1f} s"
         )
+
+
+def chunking(settings: Settings) -> str:
+    """The chunk sizes an index is cut with, as its points record them (StoredArticle.chunking)."""
+    return f"{settings.chunk_max_chars}/{settings.chunk_min_chars}"
 
 
 def chunk_payload(article: Article, chunk: Chunk) -> dict[str, object]:
@@ -137,7 +143,9 @@ def sync_index(
     try:
         stored = writer.stored_articles()
         articles = _changed_articles(settings, stored, report)
-        chunked = [(article, chunk_article(article)) for article in articles]
+        sizes = (settings.chunk_max_chars, settings.chunk_min_chars)
+        chunked = [(article, chunk_article(article, *sizes)) for article in articles]
+        cut = chunking(settings)
         total = sum(len(chunks) for _, chunks in chunked)
         # disable=None: tqdm draws only on a terminal, so logs and CI stay quiet.
         quiet = True if show_progress is False else None
@@ -145,7 +153,8 @@ def sync_index(
             total=total * len(embedding.embedders), unit="chunk", desc="embedding", leave=False, disable=quiet
         ) as bar:
             for article, chunks in chunked:
-                _write_article(writer, article, chunks, stored.get(article.key), embedding, lexical, report, bar.update)
+                previous = stored.get(article.key)
+                _write_article(writer, article, chunks, previous, embedding, lexical, report, bar.update, cut)
         for key in report.removed:
             writer.delete(sorted(stored[key].point_ids))
         if chunked or report.removed or rebuild:
@@ -169,7 +178,7 @@ def _changed_articles(settings: Settings, stored: dict[str, StoredArticle], repo
     for path in iter_article_paths(content_dir):
         relative = path.relative_to(content_dir).as_posix()
         known = by_path.get(relative)
-        if known is not None and known[1].payload_version == PAYLOAD_VERSION and known[1].file_hash == _file_hash(path):
+        if known is not None and _current(known[1], settings) and known[1].file_hash == _file_hash(path):
             present.add(known[0])
             report.unchanged += 1
             continue
@@ -198,6 +207,11 @@ def _changed_articles(settings: Settings, stored: dict[str, StoredArticle], repo
     return accepted
 
 
+def _current(stored: StoredArticle, settings: Settings) -> bool:
+    """Whether an article's points were written as this sync would write them (payload fields, chunk sizes)."""
+    return stored.payload_version == PAYLOAD_VERSION and stored.chunking == chunking(settings)
+
+
 def _write_article(
     writer: StoreWriter,
     article: Article,
@@ -207,6 +221,7 @@ def _write_article(
     lexical: LexicalEncoder,
     report: SyncReport,
     progress: Callable[[int], None],
+    sizes: str,
 ) -> None:
     vectors, embedded, reused = embedding.vectors(chunks, progress)
     report.chunks_embedded += embedded
@@ -216,7 +231,7 @@ def _write_article(
             id=chunk.point_id,
             dense=vectors[i],
             sparse=lexical.encode_document(chunk.lexical_text, article.lang),
-            payload=chunk_payload(article, chunk),
+            payload=chunk_payload(article, chunk) | {"chunking": sizes},  # the sizes it was cut with
         )
         for i, chunk in enumerate(chunks)
     ]

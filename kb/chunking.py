@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 
 from kb.articles import Article
 from kb.parsing import Block
+from kb.settings import CHUNK_MAX_CHARS as MAX_CHARS
+from kb.settings import CHUNK_MIN_CHARS as MIN_CHARS
 
-MAX_CHARS = 1100
-MIN_CHARS = 160
 _NAMESPACE = uuid.UUID("6f1e4a52-3c1d-4c55-9a51-0d2f7b0c9e11")
 _SENTENCE_END = re.compile(r"(?<=[.!?؟。])\s+")
 

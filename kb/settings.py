@@ -87,6 +87,12 @@ def _positive_int(name: str, raw: str) -> int:
     return value
 
 
+# The chunk's size (kb.chunking): a section over the most characters splits at block boundaries, one under the
+# least merges into the chunk before it. Measured against other sizes on every domain (bench/RESULTS.md "Session 37,
+# chunk37"); a change re-chunks every article at the next sync (embeddings of unchanged texts from the cache).
+CHUNK_MAX_CHARS = 1100
+CHUNK_MIN_CHARS = 160
+
 SITEMAP_PROTOCOL_MAX_URLS = 50_000  # sitemaps.org: "no more than 50,000 URLs" per sitemap file
 
 
@@ -233,6 +239,18 @@ class Settings:
         None, "KB_ST_MODEL", "sentence-transformers model path or name for `st` (loaded offline)"
     )
     threads: int = setting(2, "KB_THREADS", "CPU threads for embedding passages and for a local GGUF drafter")
+    chunk_max_chars: int = setting(
+        CHUNK_MAX_CHARS, "KB_CHUNK_MAX_CHARS",
+        "characters of an article section above which it is indexed as more than one chunk (split at paragraphs, "
+        "list items, table rows); a change re-chunks every article at the next `kb index`",
+        parse=lambda raw: _bounded_int("KB_CHUNK_MAX_CHARS", raw, 200, 8000),
+    )
+    chunk_min_chars: int = setting(
+        CHUNK_MIN_CHARS, "KB_CHUNK_MIN_CHARS",
+        "characters of an article section under which it joins the chunk before it (its heading a line of that "
+        "chunk's text)",
+        parse=lambda raw: _bounded_int("KB_CHUNK_MIN_CHARS", raw, 0, 2000),
+    )
     max_query_chars: int = setting(512, None, "longer queries are cut to this many characters")
     base_url: str = setting(
         "",

@@ -19,11 +19,15 @@ from typing import Any, Protocol
 import numpy as np
 
 from indexer.lexical import SPARSE_VECTOR, SparseVector
+from kb.settings import CHUNK_MAX_CHARS, CHUNK_MIN_CHARS
 
 # Payload fields that get a keyword index because queries filter or group by them.
 KEYWORD_FIELDS = ("key", "article_id", "lang", "category", "visibility", "tags")
 # The payload fields that say what an index holds per article (`stored_articles`): what a sync compares.
-STORED_FIELDS = ("key", "path", "file_hash", "payload_version")
+STORED_FIELDS = ("key", "path", "file_hash", "payload_version", "chunking")
+# The chunk sizes (kb.settings.Settings.chunk_max_chars/chunk_min_chars) of an article written before points
+# recorded theirs: the sizes every index had then.
+FORMER_CHUNKING = f"{CHUNK_MAX_CHARS}/{CHUNK_MIN_CHARS}"
 
 
 @dataclass(frozen=True)
@@ -155,6 +159,7 @@ class StoredArticle:
     path: str
     point_ids: frozenset[str]
     payload_version: int = 0  # the oldest of its points' (indexer.sync.PAYLOAD_VERSION); 0: written before it
+    chunking: str = FORMER_CHUNKING  # the "max/min" chunk sizes its points were cut with; "" when they disagree
 
 
 class StoreWriter(Protocol):
@@ -234,12 +239,14 @@ def group_stored_articles(records: Sequence[tuple[str, dict[str, Any]]]) -> dict
 
     An article whose points disagree on the file hash (a write that was interrupted) reports an
     empty hash, so the next sync sees it as changed and rewrites it. Its payload version is its
-    oldest point's: one point written before a payload field was added makes the article stale.
+    oldest point's: one point written before a payload field was added makes the article stale; so do points cut
+    at other chunk sizes than the settings' (their `chunking`).
     """
     hashes: dict[str, set[str]] = {}
     paths: dict[str, str] = {}
     ids: dict[str, set[str]] = {}
     versions: dict[str, int] = {}
+    chunkings: dict[str, set[str]] = {}
     for point_id, payload in records:
         key = str(payload.get("key", ""))
         hashes.setdefault(key, set()).add(str(payload.get("file_hash", "")))
@@ -248,8 +255,15 @@ def group_stored_articles(records: Sequence[tuple[str, dict[str, Any]]]) -> dict
         version = payload.get("payload_version")
         version = version if isinstance(version, int) and not isinstance(version, bool) else 0
         versions[key] = min(versions.get(key, version), version)
+        chunkings.setdefault(key, set()).add(str(payload.get("chunking", FORMER_CHUNKING)))
     return {
-        key: StoredArticle(next(iter(h)) if len(h) == 1 else "", paths[key], frozenset(ids[key]), versions[key])
+        key: StoredArticle(
+            next(iter(h)) if len(h) == 1 else "",
+            paths[key],
+            frozenset(ids[key]),
+            versions[key],
+            next(iter(chunkings[key])) if len(chunkings[key]) == 1 else "",
+        )
         for key, h in hashes.items()
     }
 
