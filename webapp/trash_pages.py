@@ -94,10 +94,12 @@ def blocked_senders() -> str:
     return _blocked_page("")
 
 
-def _blocked_page(typed: str) -> str:
-    """The Blocked senders page (PER_PAGE a page, ?page=), the form holding `typed`."""
+def _blocked_page(typed: str, error: str | None = None) -> str:
+    """The Blocked senders page (PER_PAGE a page, ?page=), the form holding `typed` and, beside it, why it was
+    refused (`error`)."""
     found, paging = paged(state.desk().trash.blocked, PER_PAGE)
-    return _page("agent/blocked.html", rows=found.rows, total=found.total, paging=paging, typed=typed)
+    return _page("agent/blocked.html", rows=found.rows, total=found.total, paging=paging, typed=typed,
+                 address_error=error)
 
 
 @bp.post("/blocked")
@@ -108,9 +110,8 @@ def block_sender() -> Response | tuple[str, int]:
     typed = request.form.get("address", "")
     try:
         key = state.desk().trash.block(typed, acting())
-    except InputError as error:
-        flash(desk_error(error), "error")
-        return _blocked_page(typed[:320]), 400
+    except InputError as error:  # beside the field it names, as the profile's forms do (walk37: it was a flash)
+        return _blocked_page(typed[:320], desk_error(error)), 400
     flash(gettext("%(address)s is blocked.", address=key), "ok")
     return redirect(url_for(".blocked_senders"))
 
