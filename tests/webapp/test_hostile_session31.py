@@ -29,7 +29,7 @@ import desk.tickets as ticket_module
 from desk.audit import SYSTEM
 from desk.erasure import Erasure
 from desk.models import Agent, AuditEvent, CsatSurvey, Customer, MailThread, SavedView, Ticket, TicketTag, utcnow
-from desk.surveys import open_survey
+from desk.surveys import SurveyError, open_survey
 from desk.tags import Tags
 from desk.tickets import NewTicket, TicketStore
 from kb.settings import Settings
@@ -252,7 +252,10 @@ def test_a_survey_answer_racing_the_erase_keeps_no_comment(app: Flask, monkeypat
         token = open_survey(session, session.get(Ticket, 1), None, utcnow()).token
     done = erase_meanwhile(app, lina(app), monkeypatch, (survey_module, "answerable"),
                            lambda: desk.surveys.answer(token, 1, "Lina, 5 Elm St, call 555-0100"))
-    assert not isinstance(done[1], Exception) and (not isinstance(done[0], Exception) or refused(done[0])), done
+    # The answer waited (a busy database is waited out since hostile37: Database.write) and then found no such
+    # survey, or met the busy database's error, or came first.
+    gone = isinstance(done[0], SurveyError) and "no such survey" in str(done[0])
+    assert not isinstance(done[1], Exception) and (not isinstance(done[0], Exception) or refused(done[0]) or gone), done
     with desk.db.session() as session:
         survey = session.scalar(select(CsatSurvey).where(CsatSurvey.ticket_id == 1))
         assert survey is not None and survey.comment is None and survey.token != token
