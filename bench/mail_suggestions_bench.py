@@ -3,7 +3,7 @@
     python bench/mail_suggestions_bench.py [--limit 3] [--data var/bench/mail_suggestions]
 
 Each demo ticket (content/_demo/tickets.jsonl, its subject and first message, in its language) goes through
-`desk.mail_suggestions.public_finder`, what the worker runs when it composes a new ticket's acknowledgement. Against
+`desk.mail_suggestions.PublicFinder`, what the worker runs when it composes a new ticket's acknowledgement. Against
 tests/eval/ticket_labels.jsonl, per language: answerable tickets (a public article answers them) that got suggestions,
 and of them those with a labelled article among the suggestions (right) or none (wrong); off-topic tickets (labelled
 with no article) that got any (wrong: better none); tickets only an internal article answers that got any, and
@@ -22,7 +22,7 @@ from pathlib import Path
 
 from copilot.engine import Engine
 from copilot.suggestions import Suggester
-from desk.mail_suggestions import public_finder
+from desk.mail_suggestions import PublicFinder
 from kb.settings import Settings
 
 
@@ -59,7 +59,7 @@ def main() -> None:
     started = time.perf_counter()
     print(f"index: {engine.index(show_progress=False).summary()} ({time.perf_counter() - started:.1f} s)")
     engine.warm_up()
-    find = public_finder(lambda: Suggester(engine.retriever))
+    find = PublicFinder(lambda: Suggester(engine.retriever))
     internal = internal_keys(args.content)
     rows: dict[str, dict[str, int]] = {}
     took: list[float] = []

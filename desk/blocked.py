@@ -7,6 +7,7 @@ from __future__ import annotations
 import unicodedata
 from datetime import datetime
 
+import idna
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -26,15 +27,14 @@ def _folded(domain: str) -> str:
 
 def _ascii_domain(domain: str) -> str:
     """A domain as mail's DNS names it: an international one ("bücher.example") in its ASCII form
-    ("xn--bcher-kva.example"), so a block typed either way holds mail sent either way. Each label as IDNA 2008 has it
-    (full-width forms folded, lower case, then Punycode): Python's "idna" codec is IDNA 2003's, which made "ß" "ss"
-    and "ς" "σ", so a block of "@straße.example" held "strasse.example", another domain, and let the mail of
+    ("xn--bcher-kva.example"), so a block typed either way holds mail sent either way. Each label that is not ASCII
+    through the `idna` package (IDNA 2008, UTS 46 mapping): Python's own "idna" codec is IDNA 2003's, which made "ß"
+    "ss" and "ς" "σ", so a block of "@straße.example" held "strasse.example", another domain, and let the mail of
     "straße.example" (xn--strae-oqa) through. Not encodable: as typed."""
-    labels = _folded(domain).split(".")
     try:
-        return ".".join(label if label.isascii() else "xn--" + label.encode("punycode").decode("ascii")
-                        for label in labels)
-    except UnicodeError:
+        return ".".join(label if label.isascii() else idna.encode(label, uts46=True).decode("ascii")
+                        for label in _folded(domain).split("."))
+    except UnicodeError:  # idna.IDNAError is one
         return domain
 
 

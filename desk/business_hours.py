@@ -13,6 +13,7 @@ seconds inside those intervals, so a clock change makes a round-the-clock day 23
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from collections.abc import Iterator, Mapping
@@ -24,6 +25,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from desk.models import CHANNELS, MAX_TEAM_KEY, PRIORITIES
 from kb.yaml_lines import YamlSyntaxError, line_at, load_lines, rule_file_text
+
+log = logging.getLogger(__name__)
 
 CONFIG_FILE = "_business_hours.yml"
 # What a routing rule may match on (and `team`, where it sends the ticket).
@@ -172,6 +175,17 @@ class BusinessHours:
 
     def team(self, key: str | None = None) -> Team:
         return self.teams.get(key or self.default) or self.teams[self.default]
+
+    def agent_zone(self, chosen: str | None, team: str | None = None) -> ZoneInfo:
+        """The zone an agent reads and types times in: their own (the profile's `Agent.time_zone`), else the team's
+        (its business hours' zone; the default team's when none is named). Checked when chosen, but tzdata renames
+        and drops zones: one it no longer has is logged and the team's is used (every workspace page was a 500)."""
+        if chosen:
+            try:
+                return ZoneInfo(chosen)
+            except (ZoneInfoNotFoundError, ValueError):
+                log.warning("time zone %r is not in this system's tzdata; the team's is used", chosen)
+        return self.team(team).zone
 
     def team_key(self, stored: str | None) -> str:
         """A ticket's team: the one stored, else the default team (a ticket from before routing stored none), as the

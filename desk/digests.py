@@ -22,17 +22,17 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from desk import metrics
-from desk.business_hours import BusinessHours, _aware
+from desk.business_hours import BusinessHours
 from desk.database import Database
 from desk.mail.outbox import queue_mail
 from desk.metrics import Figures, Filters
-from desk.models import DIGEST_FREQUENCIES, LEAD_ROLES, Agent, OutboxMail, utcnow
+from desk.models import DIGEST_FREQUENCIES, LEAD_ROLES, Agent, OutboxMail, as_utc, utcnow
 from desk.tickets import InputError, agent_row
 from desk.translatable import N_
 
@@ -53,7 +53,7 @@ class Period:
 
 def due_period(frequency: str, zone: str, now: datetime) -> Period:
     """The latest period whose digest is due at `now` on `zone`'s clocks (its 08:00 has passed)."""
-    local = _aware(now).astimezone(ZoneInfo(zone))
+    local = as_utc(now).astimezone(ZoneInfo(zone))
     today = local.date()
     past_hour = local.time() >= time(SEND_HOUR)
     if frequency == "daily":
@@ -144,15 +144,9 @@ class Digests:
         self.db, self.hours, self.languages = db, hours, languages
 
     def zone(self, time_zone: str | None) -> str:
-        """The agent's own zone (the profile's, `Agent.time_zone`), else the default team's (as the workspace reads
-        their times, webapp.agent.reader_zone)."""
-        if time_zone:
-            try:
-                ZoneInfo(time_zone)
-                return time_zone
-            except (ZoneInfoNotFoundError, ValueError):
-                log.warning("time zone %r is not in this system's tzdata; the team's is used", time_zone)
-        return self.hours.team().zone.key
+        """The agent's own zone (the profile's, `Agent.time_zone`), else the default team's: the zone the workspace
+        reads their times in (BusinessHours.agent_zone)."""
+        return self.hours.agent_zone(time_zone).key
 
     def lang(self, agent: Agent) -> str:
         """The agent's interface language, else the help center's first."""

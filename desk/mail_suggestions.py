@@ -118,11 +118,6 @@ class PublicFinder:
         return list(articles.values())[:limit]
 
 
-def public_finder(suggester: Callable[[], Suggester]) -> ArticleFinder:
-    """`PublicFinder` over the suggester `suggester()` builds (on first use)."""
-    return PublicFinder(suggester)
-
-
 class SearchOverran(Exception):
     """The acknowledgement's search did not answer in time, or an earlier one that overran is still running."""
 

@@ -24,7 +24,7 @@ from tqdm import tqdm
 from indexer.cache import EmbeddingCache
 from indexer.embedders import Embedder
 from indexer.lexical import LexicalEncoder
-from indexer.stores.base import IndexPoint, StoredArticle, StoreWriter, VectorStore
+from indexer.stores.base import IndexPoint, StoredArticle, StoreWriter, VectorStore, chunking_of
 from kb.articles import Article, ArticleError, iter_article_paths, load_article
 from kb.chunking import Chunk, chunk_article
 from kb.settings import Settings
@@ -65,7 +65,7 @@ class SyncReport:
 
 def chunking(settings: Settings) -> str:
     """The chunk sizes an index is cut with, as its points record them (StoredArticle.chunking)."""
-    return f"{settings.chunk_max_chars}/{settings.chunk_min_chars}"
+    return chunking_of(settings.chunk_max_chars, settings.chunk_min_chars)
 
 
 def chunk_payload(article: Article, chunk: Chunk) -> dict[str, object]:

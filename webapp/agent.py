@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import force_locale, format_datetime, get_locale, get_timezone, gettext, ngettext
@@ -187,18 +187,11 @@ def two_factor_required():
 
 
 def reader_zone(team: str | None = None) -> ZoneInfo:
-    """The zone the signed-in agent reads and types times in: their own (the profile's), else the team's (its
-    business hours' zone; the default team's when none is named; UTC without business hours). A due time is shown
-    and typed in it, and the dashboard's and reports' days are its days."""
+    """The zone the signed-in agent reads and types times in (desk.business_hours.BusinessHours.agent_zone: their own,
+    else the team's; UTC without business hours). A due time is shown and typed in it, and the dashboard's and
+    reports' days are its days."""
     chosen = current_user.time_zone if current_user.is_authenticated else None
-    if chosen:
-        try:
-            return ZoneInfo(chosen)
-        except (ZoneInfoNotFoundError, ValueError):
-            # Checked when chosen, but tzdata renames and drops zones: every workspace page was a 500 for the agent.
-            log.warning("agent %s: time zone %r is not in this system's tzdata; the team's is used", current_user.id,
-                        chosen)
-    return state.desk().hours.team(team).zone
+    return state.desk().hours.agent_zone(chosen, team)
 
 
 def team_name(key: str | None) -> str:
@@ -208,11 +201,6 @@ def team_name(key: str | None) -> str:
     hours = state.desk().hours
     team = hours.teams.get(hours.team_key(key))
     return team.name if team is not None else gettext("%(team)s (not in the teams file)", team=key)
-
-
-def language_name(code: str) -> str:
-    """A site language as the workspace names it (English, Arabic, translated); another by its code."""
-    return {"en": gettext("English"), "ar": gettext("Arabic")}.get(code, code)
 
 
 def interface_lang() -> str:
@@ -226,7 +214,7 @@ def _page(template: str, **context: Any) -> str:
     return render_template(template, lang=lang, dir="rtl" if lang == "ar" else "ltr",
                            brand=current_theme(state.settings().content_dir).name(lang),
                            agent=current_user, shown_zone=str(get_timezone()), team_name=team_name,
-                           language_name=language_name, **context)
+                           **context)
 
 
 def _admin_required() -> None:

@@ -143,8 +143,7 @@ def isolate_in_rtl(value: object) -> str:
 def language_name(code: str) -> str:
     """A content language by its name in the reader's language ("Arabic", "العربية"), not its code; a code this
     interface has no name for as it is."""
-    names = {"en": gettext("English"), "ar": gettext("Arabic")}
-    return names.get(code, code)
+    return {"en": gettext("English"), "ar": gettext("Arabic")}.get(code, code)
 
 
 def customer_name_filter(customer: Any) -> str:

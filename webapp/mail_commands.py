@@ -20,7 +20,7 @@ from desk.desk import Desk
 from desk.mail.held import PURGE_BATCH
 from desk.mail.outbox import deliver_pending
 from desk.mail.receive import UnparseableMail
-from desk.mail_suggestions import public_finder
+from desk.mail_suggestions import PublicFinder
 from kb.settings import Settings
 from webapp.cli_options import location_options, open_desk
 
@@ -41,7 +41,7 @@ def deliver_pending_mail(desk: Desk, settings: Settings, limit: int = 100,
     from copilot.suggestions import Suggester
     from webapp.mail_templates import EmailTemplates  # Flask and Babel: not on `kb mail receive`'s path
 
-    finder = public_finder(lambda: Suggester(engine().retriever)) if engine is not None else None
+    finder = PublicFinder(lambda: Suggester(engine().retriever)) if engine is not None else None
     return deliver_pending(desk.db, settings, EmailTemplates(settings), limit=limit, finder=finder)
 
 

@@ -19,7 +19,7 @@ import math
 import time
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import segno
 from flask import flash, g, redirect, request, session, url_for
@@ -108,15 +108,10 @@ def _locked(until: datetime) -> Any:
 
 def _agent_zone(agent_id: int) -> ZoneInfo:
     """The zone of the agent signing in (not signed in yet, so not `reader_zone`'s): their own, else the default
-    team's."""
+    team's (BusinessHours.agent_zone)."""
     desk = state.desk()
     agent = desk.accounts.agent(agent_id)
-    if agent is not None and agent.time_zone:
-        try:
-            return ZoneInfo(agent.time_zone)
-        except (ZoneInfoNotFoundError, ValueError):
-            pass  # renamed out of tzdata: the team's, as reader_zone falls back
-    return desk.hours.team(None).zone
+    return desk.hours.agent_zone(agent.time_zone if agent is not None else None)
 
 
 def profile_context(agent_id: int, email: str) -> dict[str, Any]:

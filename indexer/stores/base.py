@@ -25,9 +25,16 @@ from kb.settings import CHUNK_MAX_CHARS, CHUNK_MIN_CHARS
 KEYWORD_FIELDS = ("key", "article_id", "lang", "category", "visibility", "tags")
 # The payload fields that say what an index holds per article (`stored_articles`): what a sync compares.
 STORED_FIELDS = ("key", "path", "file_hash", "payload_version", "chunking")
+
+
+def chunking_of(max_chars: int, min_chars: int) -> str:
+    """Chunk sizes as a point's payload records them (`chunking`, "1100/160"): what a sync compares."""
+    return f"{max_chars}/{min_chars}"
+
+
 # The chunk sizes (kb.settings.Settings.chunk_max_chars/chunk_min_chars) of an article written before points
 # recorded theirs: the sizes every index had then.
-FORMER_CHUNKING = f"{CHUNK_MAX_CHARS}/{CHUNK_MIN_CHARS}"
+FORMER_CHUNKING = chunking_of(CHUNK_MAX_CHARS, CHUNK_MIN_CHARS)
 
 
 @dataclass(frozen=True)
