@@ -92,10 +92,13 @@ def test_erasing_a_customer_drops_the_webhook_events_about_their_tickets(desk: D
     copied = desk.tickets.create(NewTicket(email="kept@example.com", subject="s2", body="b2", notify=False))
     desk.ccs.add(copied.id, "gone@example.com", by=SYSTEM)
     desk.tickets.update(copied.id, priority="high")  # an event whose ticket names the CC (taken then)
+    with desk.db.session() as session:  # each ticket's events written (CI once found none left: which step lost it?)
+        before = sorted((row.ticket_id, row.event_type, row.state) for row in session.scalars(select(WebhookDelivery)))
+    assert {ticket for ticket, _, _ in before} == {gone.id, kept.id, copied.id}, before
     desk.erasure.erase(gone.customer_id, "gone@example.com")
     with desk.db.session() as session:
         left = list(session.scalars(select(WebhookDelivery.ticket_id)))
-    assert set(left) == {kept.id}  # not the CC'd ticket's (webhookclaim34: its snapshot named them)
+    assert set(left) == {kept.id}, before  # not the CC'd ticket's (webhookclaim34: its snapshot named them)
 
 
 def test_the_webhook_claims_migration_upgrades_passkeys_and_goes_down(tmp_path: Path) -> None:
