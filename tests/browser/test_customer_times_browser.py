@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -47,6 +48,7 @@ def reference(app: Flask, lang: str) -> str:
     return ticket.reference
 
 
+@contextmanager
 def opened(browser: Browser, zone: str, script: bool = True) -> Iterator[Page]:
     context = browser.new_context(timezone_id=zone, java_script_enabled=script)
     page = context.new_page()
@@ -65,8 +67,8 @@ def test_the_script_rewrites_a_replys_time_in_the_browsers_zone(
     shown = f"{clock} {named}"
     shown = shown.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")) if arabic_digits else shown
     link = f"{base_url}/{lang}/tickets/{reference(app, lang)}"
-    for page in opened(browser, zone):
-        errors: list[str] = []
+    errors: list[str] = []
+    with opened(browser, zone) as page:
         page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
         page.goto(link)
         time = page.locator("ol.thread time[data-customer-time]")
@@ -77,7 +79,7 @@ def test_the_script_rewrites_a_replys_time_in_the_browsers_zone(
         assert not re.search("[0-9]" if arabic_digits else "[٠-٩]", text), text  # the deployment's digits
         assert time.get_attribute("datetime") == "2026-12-06T11:22:00Z"
         assert errors == []
-    for page in opened(browser, zone, script=False):
+    with opened(browser, zone, script=False) as page:
         page.goto(link)
         server = page.locator("ol.thread time[data-customer-time]").inner_text()
         assert ("(GMT+03:00)" in server) if lang == "en" else ("غرينتش+" in server), server
