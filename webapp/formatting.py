@@ -7,6 +7,9 @@ the line around it:
     {{ ticket.created_at|datetime }}        1 ديسمبر 2026، 1:21 م  /  Dec 1, 2026, 1:21 PM, in <time><bdi>
     {{ article.updated|date }}              1 ديسمبر 2026  /  December 1, 2026, in <time><bdi>
     {{ message.created_at|ago }}            قبل ساعتين  /  2 hours ago, in <time title=full date>
+    {{ message.created_at|customer_time }}  6 ديسمبر 2026، 2:22 م (غرينتش+03:00): a time a customer reads, in the help
+                                            center's zone and named; static/customer-times.js rewrites it in the
+                                            browser's own zone
     {{ count|number }}                      12,345 (or ١٢٬٣٤٥ with KB_DIGITS=arab on Arabic pages)
     {{ customer.name|bdi }}                 <bdi>name</bdi>: any string a customer, agent or article wrote
     {{ url|bdi("ltr") }}                    a URL, email or reference: left-to-right, isolated
@@ -19,10 +22,11 @@ Flask-Babel shows them in BABEL_DEFAULT_TIMEZONE.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 
+from babel.dates import format_datetime as babel_datetime
 from babel.numbers import format_decimal as babel_decimal
 from flask import Flask, current_app
 from flask_babel import (
@@ -53,11 +57,20 @@ def _lang() -> str:
     return locale.language if locale is not None else "en"
 
 
+def digits_of(lang: str, policy: str) -> str:
+    """The digits text in `lang` is written with under the deployment's policy (`Settings.digits`): "arab"
+    (Arabic-Indic) for Arabic when the policy says so, else "latn" (also the names Intl's numberingSystem takes)."""
+    return "arab" if lang == "ar" and policy == "arab" else "latn"
+
+
+def in_digits(text: str, lang: str, policy: str) -> str:
+    """`text` Babel formatted in `lang`, written with the deployment's digits (`digits_of`)."""
+    return text.translate(TO_ARABIC if digits_of(lang, policy) == "arab" else TO_LATIN)
+
+
 def digits(text: str) -> str:
-    """The deployment's digit policy (Settings.digits) applied to text Babel formatted."""
-    if _lang() == "ar" and current_app.extensions["settings"].digits == "arab":
-        return text.translate(TO_ARABIC)
-    return text.translate(TO_LATIN)
+    """The deployment's digit policy (Settings.digits) applied to text Babel formatted for this request's page."""
+    return in_digits(text, _lang(), current_app.extensions["settings"].digits)
 
 
 def _aware(value: datetime) -> datetime:
@@ -71,6 +84,36 @@ def _time_tag(value: date, shown: str, title: str | None = None) -> Markup:
 
 def datetime_text(value: datetime) -> str:
     return digits(format_datetime(_aware(value), DATETIME_FORMATS.get(_lang(), "medium")))
+
+
+def customer_time_text(moment: datetime, lang: str, zone: tzinfo, policy: str) -> str:
+    """A time a customer reads, on a page or in a mail: the wall time in `zone` (the help center's) in words of
+    `lang`, with the zone named by its localized GMT offset, Babel's "OOOO" ("Dec 6, 2026, 2:22 PM (GMT+03:00)",
+    "6 ديسمبر 2026، 2:22 م (غرينتش+03:00)"), digits by the deployment's `policy`. Unnamed, a UTC time read as the
+    customer's own: 11:22 م in Riyadh for a reply sent at 2:22 in the afternoon there."""
+    moment = _aware(moment)
+    shown = babel_datetime(moment, DATETIME_FORMATS.get(lang, "medium"), tzinfo=zone, locale=lang)
+    named = babel_datetime(moment, "OOOO", tzinfo=zone, locale=lang)
+    return in_digits(f"{shown} ({named})", lang, policy)
+
+
+def help_center_zone() -> tzinfo:
+    """The help center's time zone, the account's: the default team's business-hours zone
+    (desk.business_hours: `BusinessHours.team()`), UTC when the file names none."""
+    return current_app.extensions["desk"].hours.team().zone
+
+
+def customer_time_filter(value: datetime | None) -> Markup:
+    """A time on a customer's page (their ticket, My tickets): `customer_time_text` in the help center's zone, in a
+    `<time>` whose `datetime` is the instant in UTC and which static/customer-times.js rewrites in the browser's own
+    zone (with the digits named in `data-digits`); without script the server's text, zone named, stands."""
+    if value is None:
+        return Markup("")
+    policy = current_app.extensions["settings"].digits
+    moment = _aware(value).astimezone(UTC).replace(microsecond=0)
+    return Markup('<time datetime="{}" data-customer-time data-digits="{}"><bdi>{}</bdi></time>').format(
+        moment.isoformat().replace("+00:00", "Z"), digits_of(_lang(), policy),
+        customer_time_text(moment, _lang(), help_center_zone(), policy))
 
 
 def datetime_filter(value: datetime | None) -> Markup:
@@ -179,5 +222,5 @@ def init_formatting(app: Flask) -> None:
     app.jinja_env.filters.update(
         datetime=datetime_filter, date=date_filter, ago=ago_filter, number=number_filter, bdi=bdi_filter,
         isolate=isolate_filter, customer_name=customer_name_filter, field_value=field_value_filter,
-        duration=duration_filter,
+        duration=duration_filter, customer_time=customer_time_filter,
     )

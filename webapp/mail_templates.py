@@ -10,11 +10,12 @@ its place), and links, dates and references are isolated with <bdi>. Links are a
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
+from functools import cached_property
 from pathlib import Path
 from urllib.parse import quote
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
 from babel.support import NullTranslations, Translations
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -22,10 +23,11 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from copilot.drafts import SIGN_OFF_LINES, regards_lines
+from desk.business_hours import BusinessHours
 from desk.mail.compose import MailContent, RenderedMail
 from desk.signatures import SEPARATOR
 from kb.settings import Settings
-from webapp.formatting import DATE_FORMATS, DATETIME_FORMATS, TO_ARABIC, TO_LATIN, isolate_filter
+from webapp.formatting import DATE_FORMATS, customer_time_text, in_digits, isolate_filter
 from webapp.i18n import TRANSLATIONS
 from webapp.theme import DEFAULT_NAMES, current_theme
 from webapp.urls import absolute_base
@@ -58,8 +60,12 @@ def help_center_name(settings: Settings, lang: str) -> str:
 class EmailTemplates:
     """A `desk.mail.compose.MailRenderer`: one Jinja environment per language."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, zone: tzinfo | None = None) -> None:
+        """`zone`: the help center's, the running desk's default team's (`Desk.hours.team().zone`); None reads the
+        business-hours file."""
         self.settings = settings
+        if zone is not None:
+            self.zone = zone
         self.base = base_url(settings)
         # A reply is typed in a textarea: every newline counts ("Regards,\nSara" stays two lines), not only blank lines.
         self._markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "breaks": True})
@@ -101,11 +107,17 @@ class EmailTemplates:
         html = self._markdown.renderer.render(tokens, self._markdown.options, {})
         return Markup(_BLOCK_OPEN.sub(r'<\1 dir="auto">', html))
 
-    def when(self, moment: datetime, lang: str) -> str:
-        """When a reply was sent, as the customer's ticket page shows it ("6 ديسمبر 2026، 11:22 م"), with the
-        deployment's digits: Babel's medium Arabic format was numeric with seconds ("06/12/2026، 11:22:12 م")."""
-        text = format_datetime(moment, DATETIME_FORMATS.get(lang, "medium"), tzinfo=UTC, locale=lang)
-        return self.digits(text, lang)
+    @cached_property
+    def zone(self) -> tzinfo:
+        """The help center's time zone: the default team's in the business-hours file (desk.business_hours)."""
+        return BusinessHours.load(self.settings.content_dir).team().zone
+
+    def when(self, moment: datetime | None, lang: str) -> str:
+        """When a reply was sent, as the customer's ticket page shows it without script (webapp.formatting's
+        `customer_time_text`): the help center's wall time with its zone named ("6 ديسمبر 2026، 2:22 م
+        (غرينتش+03:00)"), the deployment's digits. A mail client runs no script to show the reader's own zone. No
+        time given (a mail composed with none) is now, as Babel took it."""
+        return customer_time_text(moment or datetime.now(UTC), lang, self.zone, self.settings.digits)
 
     def day(self, value: str | date, lang: str) -> str:
         """A day as the pages write one ("23 نوفمبر 2026", "November 23, 2026"), with the deployment's digits: the
@@ -115,7 +127,7 @@ class EmailTemplates:
 
     def digits(self, text: str, lang: str) -> str:
         """`text` with the deployment's digits (`KB_DIGITS`: Arabic-Indic ones in Arabic mail when "arab")."""
-        return text.translate(TO_ARABIC if lang == "ar" and self.settings.digits == "arab" else TO_LATIN)
+        return in_digits(text, lang, self.settings.digits)
 
     def figure(self, value: float | None, shown: str, lang: str) -> str:
         """A figure of the KPI digest as the dashboard shows it (webapp.dashboard's _int, _hours, _rate): a dash for
