@@ -11,6 +11,7 @@ import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -18,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, object_session, selectinload
+from sqlalchemy.orm.attributes import flag_modified
 
 from desk.auto_assign import Decision, available_members, choose
 from desk.business_hours import BusinessHours
@@ -87,6 +89,7 @@ CONFIRMED_CHANNELS = ("web", "api", "email")
 # The customer's newest message sent again this soon, word for word, is a resend (a double click, a
 # reload that posts again), not a second message.
 RESEND_WINDOW = timedelta(minutes=2)
+RECOUNT_PER_PASS = 200  # tickets whose due time one pass counts again after a policy change (recount_due)
 # The context key a follow-up ticket names the closed ticket it continues by (its reference): the one link, read both
 # ways (`TicketStore.follow_up_links`), whichever way the customer wrote (mail, their ticket's page, the API).
 FOLLOW_UP_OF = "follow_up_of"
@@ -627,6 +630,33 @@ class TicketStore:
         session.add(change)
         ticket.updated_at = change.created_at
         return ticket.due_at
+
+    def recount_due(self, after: int = 0, limit: int = RECOUNT_PER_PASS) -> tuple[int, int | None]:
+        """After the business hours or due hours changed (desk.desk's `reload_rules`): count the due time of the
+        unsolved tickets with one again (`computed_due`) under the policy now in force, a page of `limit` tickets past
+        id `after`. A hand-set due time is never touched. Each ticket changed in its own transaction, its row held and
+        read fresh (a reply or a hand-set time meanwhile wins), with a "policy" line in its history; its updated_at
+        kept (no one worked on it). How many changed, and the id to go on after (None: none left)."""
+        with self.db.session() as session:
+            ids = list(session.scalars(select(Ticket.id).where(
+                Ticket.id > after, Ticket.status.in_(UNSOLVED), Ticket.due_by_hand.is_(False),
+                Ticket.due_at.is_not(None)).order_by(Ticket.id).limit(limit)))
+        changed = sum(self.db.write(partial(self._recount_due, ticket_id=ticket_id)) for ticket_id in ids)
+        return changed, ids[-1] if len(ids) == limit else None
+
+    def _recount_due(self, session: Session, ticket_id: int) -> bool:
+        lock_row(session, Ticket, ticket_id)
+        ticket = row_by_id(session, Ticket, ticket_id)
+        if ticket is None or ticket.due_by_hand or ticket.status not in UNSOLVED or ticket.due_at is None:
+            return False
+        old, due = as_utc(ticket.due_at), self.computed_due(ticket)
+        if due == old:
+            return False
+        session.add(TicketDueChange(ticket_id=ticket.id, agent_id=None, old_due_at=old, new_due_at=due, by_hand=False,
+                                    reason="policy", created_at=utcnow()))
+        ticket.due_at = due
+        flag_modified(ticket, "updated_at")  # written as it is: the column's onupdate would stamp now
+        return True
 
     def move_to_team(self, ticket_id: int, team: str, agent_id: int | None) -> bool:
         """Move the ticket to `team` (a key of the business-hours file), recorded in its history. The due time is
