@@ -26,16 +26,9 @@ from kb.settings import Settings
 from kb.ticket_fields import FIELDS_FILE
 from tests.conftest import database_url_for_tests
 from tests.desk.test_triggers import content
+from tests.kb.test_ticket_fields import GOOD as TICKET_FIELDS
 from tests.webapp.test_customer_fields import FIELDS
 
-TICKET_FIELDS = """\
-- key: reason
-  type: dropdown
-  label: {en: Reason, ar: السبب}
-  options:
-    - {key: refund, label: {en: Refund, ar: استرداد}}
-    - {key: other, label: {en: Other, ar: أخرى}}
-"""
 RULES = """\
 - name: Business plan
   on: schedule
