@@ -3,6 +3,10 @@ count each one's unsolved tickets, pick, stamp the round robin) with 50 availabl
 unsolved tickets (90% assigned across the agents, the rest waiting), on SQLite (or DATABASE_URL's PostgreSQL).
 
     PYTHONPATH=. nice -n 10 .venv/bin/python bench/auto_assign_bench.py --data /tmp/auto_assign_bench [--no-index]
+    PYTHONPATH=. nice -n 10 .venv/bin/python bench/auto_assign_bench.py --data /tmp/auto_assign_bench --hand-out
+
+`--hand-out` times the worker's pass instead (TicketStore.hand_out) on a full team (max_open 1: every member is at
+it, the 10% unassigned wait): what the `auto-assign` job costs every 15 s while nobody can take more.
 
 Each round is one transaction that chooses and is rolled back (so every round sees the same tickets), after a
 warm-up; the balanced count's plan is printed: it reads ix_tickets_assignee_status (assignee_id, status), never the
@@ -60,10 +64,11 @@ def main() -> int:
     parser.add_argument("--mode", choices=["balanced", "round_robin"], default="balanced")
     parser.add_argument("--data", type=Path, required=True, help="a scratch directory, emptied first")
     parser.add_argument("--no-index", action="store_true", help="drop ix_tickets_assignee_status first")
+    parser.add_argument("--hand-out", action="store_true", help="time the worker's pass on a full team instead")
     args = parser.parse_args()
     shutil.rmtree(args.data, ignore_errors=True)
     raw = yaml.safe_load((ROOT / "content" / "_business_hours.yml").read_text(encoding="utf-8"))
-    raw["teams"]["ksa"]["assignment"] = {"mode": args.mode, "max_open": args.tickets}
+    raw["teams"]["ksa"]["assignment"] = {"mode": args.mode, "max_open": 1 if args.hand_out else args.tickets}
     content = hours_file(args.data / "content", teams=raw["teams"])
     desk = Desk(Settings(data_dir=args.data / "data", content_dir=content))
     ids = fill(desk, args.agents, args.tickets)
@@ -71,6 +76,8 @@ def main() -> int:
         with desk.db.engine.begin() as connection:
             connection.execute(text("DROP INDEX ix_tickets_assignee_status"))
             connection.execute(text("ANALYZE"))
+    if args.hand_out:
+        return hand_out_rounds(desk, args)
     times = []
     for round_number in range(args.rounds + 1):
         session = desk.db._sessions()
@@ -98,6 +105,21 @@ def main() -> int:
     print(f"{desk.db.engine.dialect.name}, {args.mode}, {args.agents} agents, {args.tickets} unsolved tickets, "
           f"index {'dropped' if args.no_index else 'ix_tickets_assignee_status'}: "
           f"median {statistics.median(times):.2f} ms, p95 {p95:.2f} ms per assignment ({args.rounds} rounds)")
+    desk.close()
+    return 0
+
+
+def hand_out_rounds(desk: Desk, args: argparse.Namespace) -> int:
+    times = []
+    for round_number in range(args.rounds + 1):
+        started = time.perf_counter()
+        assigned = desk.tickets.hand_out()  # the warm-up fills the members with none (every tenth), the rest are full
+        assert assigned == 0 or not round_number, assigned  # then nothing is assigned, nothing written
+        if round_number:  # the first is the warm-up
+            times.append((time.perf_counter() - started) * 1000)
+    print(f"{desk.db.engine.dialect.name}, hand_out on a full team, {args.agents} agents, {args.tickets} unsolved "
+          f"tickets ({args.tickets // 10} waiting): median {statistics.median(times):.2f} ms per pass "
+          f"({args.rounds} rounds)")
     desk.close()
     return 0
 

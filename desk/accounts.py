@@ -21,7 +21,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from desk.audit import SYSTEM, Actor, record, record_sign_in
 from desk.database import Database, StorageUnavailableError
-from desk.models import ROLES, WORKING_ROLES, Agent, ApiToken, Ticket, utcnow
+from desk.models import LEAD_ROLES, ROLES, WORKING_ROLES, Agent, ApiToken, Ticket, utcnow
 from desk.signatures import clean_signatures
 from desk.tickets import (
     MAX_NAME,
@@ -324,7 +324,8 @@ class Accounts:
         ("deactivated", "reactivated", "role_changed", "password_reset"); setting what already is records nothing.
         Made a light agent, the agent's tickets that are not closed are unassigned (Zendesk's downgrade since April
         2026: a light agent cannot be assigned one; each a row of its ticket's history by `by`, the count in the
-        audit event's `after`) and the agent is set away; closed tickets keep them (their record).
+        audit event's `after`) and the agent is set away; closed tickets keep them (their record). Made an agent or a
+        light agent, a lead's or admin's KPI digest choice is cleared (in the role change's audit line: `digest`).
         """
         if role is not None and role not in ROLES:
             raise InputError("role", N_("must be one of %(allowed)s"), allowed=", ".join(ROLES))
@@ -342,9 +343,16 @@ class Accounts:
                        before={"active": not active}, after={"active": active})
             if role is not None and role != agent.role:
                 unassigned = _light(session, agent, by) if role not in WORKING_ROLES else 0
-                record(session, by, "role_changed", "agent", agent_id, before={"role": agent.role},
-                       after={"role": role, **({"unassigned": unassigned} if unassigned else {})})
+                # Below lead, the KPI digest (desk.digests) is cleared with the role: promoted again, it is off until
+                # chosen, never the team's figures mailed on a choice made in another role.
+                digest = agent.digest if role not in LEAD_ROLES else None
+                record(session, by, "role_changed", "agent", agent_id,
+                       before={"role": agent.role, **({"digest": digest} if digest else {})},
+                       after={"role": role, **({"unassigned": unassigned} if unassigned else {}),
+                              **({"digest": None} if digest else {})})
                 agent.role = role
+                if digest:
+                    agent.digest, agent.digest_sent_for = None, None
             if password is not None:
                 _new_password(session, agent, password, by)
         return agent

@@ -12,8 +12,10 @@ What this module adds is the clock and "once per spell":
   message. A pass asks SQL for each rule's tickets: status (the rule's, never a closed ticket), the moment at least N
   calendar hours ago, the simple conditions (priority, channel, language, category, assigned, tags), and no run
   recorded for this spell; by ticket id, in bounded pages, from the indexes on status with created_at, updated_at or
-  due_at (the moment's lookups are per candidate, on their ticket_id indexes). Python checks the rest for the page
-  (team, domain, business hours, `any:`, business hours elapsed).
+  due_at (the moment's lookups are per candidate, on their ticket_id indexes), and the requester's conditions (email
+  domain, a customer or ticket field's value, having an organization; an `any:` of such: `sql_conditions`), so a
+  rule on VIP customers reads the VIPs' tickets, not every ticket. Python checks every condition again for the page
+  (team, a text field's words, the organization's name, business hours, business hours elapsed).
 - **Once per spell**: a firing writes (ticket, rule, moment) to automation_runs in the transaction of its changes.
   The same moment never fires the rule again (Zendesk asks for a condition the rule itself nullifies, such as the tag
   it adds; here that is not needed); a new moment (pending again next week, a new customer message) is a new spell
@@ -25,19 +27,31 @@ What this module adds is the clock and "once per spell":
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, not_, select
+from sqlalchemy import ColumnElement, and_, exists, func, not_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import object_session
 
 from desk.business_hours import BusinessHours
 from desk.database import Database
-from desk.models import AutomationRun, Message, Ticket, TicketStatusChange, TicketTag, as_utc, utcnow
+from desk.models import (
+    AutomationRun,
+    Customer,
+    CustomerFieldValue,
+    Message,
+    Ticket,
+    TicketFieldValue,
+    TicketStatusChange,
+    TicketTag,
+    as_utc,
+    utcnow,
+)
 from desk.triggers import Triggers
-from kb.triggers import Trigger
+from kb.triggers import FieldCondition, Trigger
 
 if TYPE_CHECKING:
     from desk.tickets import TicketStore
@@ -77,6 +91,41 @@ def moment(key: str) -> Any:
             .correlate(Ticket).scalar_subquery())
 
 
+def sql_conditions(conditions: Mapping[str, object]) -> list[ColumnElement[bool]]:
+    """What SQL can check of a rule's conditions (its `if:`, or one of its `any:`), each a condition every ticket
+    `Triggers.holds` passes also meets, so the page holds no ticket Python would refuse for them: the simple words
+    (priority, channel, language, category), assigned, tags; the requester's email domain and organization; and a
+    ticket's or customer's field (`field.<key>`, `customer.<key>`: the stored value one of the rule's, through the
+    values' (owner, key) and (key, value) indexes; a text field's words only need a value: Python folds and matches
+    them, as it folds an organization's name)."""
+    where: list[ColumnElement[bool]] = []
+    for key, column in SQL_WORDS.items():
+        values = conditions.get(key)
+        if isinstance(values, frozenset):
+            where.append(func.lower(column).in_(sorted(values)))
+    if "assigned" in conditions:
+        assigned = Ticket.assignee_id.is_not(None)
+        where.append(assigned if conditions["assigned"] else not_(assigned))
+    tagged = exists().where(TicketTag.ticket_id == Ticket.id)
+    if isinstance(tags := conditions.get("tags"), frozenset):
+        where.append(tagged.where(TicketTag.tag.in_(sorted(tags))))
+    if isinstance(tags := conditions.get("not_tags"), frozenset):
+        where.append(not_(tagged.where(TicketTag.tag.in_(sorted(tags)))))
+    requester = exists().where(Customer.id == Ticket.customer_id)
+    if isinstance(domains := conditions.get("domain"), frozenset):  # emails are stored lower-case, one "@"
+        where.append(requester.where(or_(*(func.lower(Customer.email).endswith("@" + domain, autoescape=True)
+                                           for domain in sorted(domains)))))
+    if isinstance(conditions.get("organization"), frozenset):  # its name is folded in Python; here: has one
+        where.append(requester.where(Customer.organization_id.is_not(None)))
+    for wanted in conditions.values():
+        if isinstance(wanted, FieldCondition):
+            model: Any = CustomerFieldValue if wanted.customer else TicketFieldValue
+            owner = model.customer_id == Ticket.customer_id if wanted.customer else model.ticket_id == Ticket.id
+            held = exists().where(owner, model.key == wanted.key)
+            where.append(held if wanted.contains else held.where(model.value.in_(sorted(wanted.values))))
+    return where
+
+
 class Automations:
     def __init__(self, db: Database, rules: tuple[Trigger, ...], triggers: Triggers, hours: BusinessHours,
                  store: TicketStore) -> None:
@@ -101,18 +150,10 @@ class Automations:
         ]
         if rule.since.key != "due":  # every other moment is on or after the ticket's creation: narrows by index
             where.append(Ticket.created_at <= cutoff)
-        for key, column in SQL_WORDS.items():
-            values = rule.conditions.get(key)
-            if isinstance(values, frozenset):
-                where.append(func.lower(column).in_(sorted(values)))
-        if "assigned" in rule.conditions:
-            assigned = Ticket.assignee_id.is_not(None)
-            where.append(assigned if rule.conditions["assigned"] else not_(assigned))
-        tagged = exists().where(TicketTag.ticket_id == Ticket.id)
-        if isinstance(tags := rule.conditions.get("tags"), frozenset):
-            where.append(tagged.where(TicketTag.tag.in_(sorted(tags))))
-        if isinstance(tags := rule.conditions.get("not_tags"), frozenset):
-            where.append(not_(tagged.where(TicketTag.tag.in_(sorted(tags)))))
+        where.extend(sql_conditions(rule.conditions))
+        alternatives = [sql_conditions(conditions) for conditions in rule.any]
+        if alternatives and all(alternatives):  # one with nothing SQL can check lets every ticket through
+            where.append(or_(*(and_(*clauses) for clauses in alternatives)))
         return select(Ticket.id, at).where(and_(*where)).order_by(Ticket.id).limit(limit)
 
     def _values(self, ticket: Ticket) -> dict[str, str]:

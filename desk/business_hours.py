@@ -203,6 +203,12 @@ class BusinessHours:
         hours = self.due_hours.get(priority, self.due_hours.get("normal", 8))
         return self.team(team).add_hours(created, hours)
 
+    def due_policy(self) -> tuple[object, ...]:
+        """What `due_at` depends on: each team's clock, days, hours and holidays, the default team and the due hours
+        (not the names, routing or assignment). Two files with equal policies give every ticket the same due time."""
+        teams = tuple((key, t.zone.key, t.days, t.opens, t.closes, t.holidays) for key, t in sorted(self.teams.items()))
+        return teams, self.default, tuple(sorted(self.due_hours.items()))
+
     @classmethod
     def load(cls, content_dir: Path) -> BusinessHours:
         """The content repo's configuration, or an all-week 24-hour team when it has none."""

@@ -65,7 +65,7 @@ from desk.surveys import Surveys
 from desk.tags import Tags
 from desk.teams import Teams
 from desk.ticket_json import snapshots
-from desk.tickets import TicketStore
+from desk.tickets import RECOUNT_PER_PASS, TicketStore
 from desk.time_tracking import TimeEntries
 from desk.trash import Trash
 from desk.triggers import Triggers, load_triggers
@@ -125,6 +125,9 @@ class Desk:
         self._rules_checked = time.monotonic()
         self._rules_lock = threading.Lock()
         self.rules_problem: Exception | None = None  # the last change's refusal, while the last good rules run
+        # After the business or due hours changed: the open tickets' due times are counted again from this ticket id
+        # on (`recount_due`, the worker's "due-times" job); None: nothing to recount.
+        self.due_recount_after: int | None = None
 
     def follow_rules(self) -> bool:
         """Between requests and jobs: if KB_RULES_CHECK_SECONDS have passed and a rule file or macro changed, read
@@ -150,6 +153,9 @@ class Desk:
                           "; ".join(map(str, read.problems)))
                 return False
             hours, fields = read.hours, read.fields
+            held = self.__dict__.get("hours")
+            if held is not None and held.due_policy() != hours.due_policy():
+                self.due_recount_after = 0  # the due times counted under the old policy: the worker counts them again
             triggers = Triggers(read.triggers, hours, self.settings.content_dir, read.customer_fields)
             fresh = copy.copy(self)  # the same database and parts, but its own attributes
             fresh.__dict__.update(hours=hours, fields=fields, customer_fields=read.customer_fields, triggers=triggers)
@@ -159,6 +165,18 @@ class Desk:
             self._rules_stamp, self.rules_problem = stamp, None
         log.info("the desk's rules were reloaded from %s", self.settings.content_dir)
         return True
+
+    def recount_due(self, limit: int = RECOUNT_PER_PASS) -> int:
+        """One bounded pass of the due times' recount after a policy change (TicketStore.recount_due), going on where
+        the last stopped; a policy changed again meanwhile starts it over (set by `reload_rules`). How many changed."""
+        after = self.due_recount_after
+        if after is None:
+            _ = self.hours  # read at the first pass if not yet: a later change is compared with the policy started on
+            return 0
+        changed, self.due_recount_after = self.tickets.recount_due(after, limit)
+        if self.due_recount_after is None:
+            log.info("the open tickets' due times were counted again under the changed business hours")
+        return changed
 
     @cached_property
     def hours(self) -> BusinessHours:

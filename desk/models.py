@@ -710,7 +710,8 @@ class TicketStatusChange(Base):
 
 
 class TicketDueChange(Base):
-    """An agent setting or clearing a ticket's due time by hand: who, when, from and to (the ticket's history)."""
+    """An agent setting or clearing a ticket's due time by hand, or the desk counting it again under a changed policy
+    (`reason`): who, when, from and to (the ticket's history)."""
 
     __tablename__ = "ticket_due_changes"
 
@@ -721,6 +722,9 @@ class TicketDueChange(Base):
     new_due_at: Mapped[datetime | None]
     # True: the new due time was set by hand; False: cleared, back to the business-hours one (new_due_at).
     by_hand: Mapped[bool] = mapped_column(Boolean)
+    # Why, when no one set or cleared it: "policy" (the business hours or due hours changed and the desk
+    # counted the due time again, desk.tickets' `recount_due`); None: an agent's (or an API client's) change.
+    reason: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 

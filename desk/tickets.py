@@ -11,15 +11,17 @@ import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, object_session, selectinload
+from sqlalchemy.orm.attributes import flag_modified
 
-from desk.auto_assign import Decision, available_members, choose
+from desk.auto_assign import Decision, Member, available_members, choose, unsolved_counts
 from desk.business_hours import BusinessHours
 from desk.database import MAX_ROW_ID, Database, insert_if_absent, lock_row
 from desk.inbox import UNSOLVED, team_clause
@@ -87,6 +89,7 @@ CONFIRMED_CHANNELS = ("web", "api", "email")
 # The customer's newest message sent again this soon, word for word, is a resend (a double click, a
 # reload that posts again), not a second message.
 RESEND_WINDOW = timedelta(minutes=2)
+RECOUNT_PER_PASS = 200  # tickets whose due time one pass counts again after a policy change (recount_due)
 # The context key a follow-up ticket names the closed ticket it continues by (its reference): the one link, read both
 # ways (`TicketStore.follow_up_links`), whichever way the customer wrote (mail, their ticket's page, the API).
 FOLLOW_UP_OF = "follow_up_of"
@@ -628,6 +631,33 @@ class TicketStore:
         ticket.updated_at = change.created_at
         return ticket.due_at
 
+    def recount_due(self, after: int = 0, limit: int = RECOUNT_PER_PASS) -> tuple[int, int | None]:
+        """After the business hours or due hours changed (desk.desk's `reload_rules`): count the due time of the
+        unsolved tickets with one again (`computed_due`) under the policy now in force, a page of `limit` tickets past
+        id `after`. A hand-set due time is never touched. Each ticket changed in its own transaction, its row held and
+        read fresh (a reply or a hand-set time meanwhile wins), with a "policy" line in its history; its updated_at
+        kept (no one worked on it). How many changed, and the id to go on after (None: none left)."""
+        with self.db.session() as session:
+            ids = list(session.scalars(select(Ticket.id).where(
+                Ticket.id > after, Ticket.status.in_(UNSOLVED), Ticket.due_by_hand.is_(False),
+                Ticket.due_at.is_not(None)).order_by(Ticket.id).limit(limit)))
+        changed = sum(self.db.write(partial(self._recount_due, ticket_id=ticket_id)) for ticket_id in ids)
+        return changed, ids[-1] if len(ids) == limit else None
+
+    def _recount_due(self, session: Session, ticket_id: int) -> bool:
+        lock_row(session, Ticket, ticket_id)
+        ticket = row_by_id(session, Ticket, ticket_id)
+        if ticket is None or ticket.due_by_hand or ticket.status not in UNSOLVED or ticket.due_at is None:
+            return False
+        old, due = as_utc(ticket.due_at), self.computed_due(ticket)
+        if due == old:
+            return False
+        session.add(TicketDueChange(ticket_id=ticket.id, agent_id=None, old_due_at=old, new_due_at=due, by_hand=False,
+                                    reason="policy", created_at=utcnow()))
+        ticket.due_at = due
+        flag_modified(ticket, "updated_at")  # written as it is: the column's onupdate would stamp now
+        return True
+
     def move_to_team(self, ticket_id: int, team: str, agent_id: int | None) -> bool:
         """Move the ticket to `team` (a key of the business-hours file), recorded in its history. The due time is
         counted again in the new team's hours unless an agent set it by hand, and an assignee who is not in the
@@ -691,42 +721,91 @@ class TicketStore:
         answers goes to anyone once it waited out KB_ROUTING_LANGUAGE_FALLBACK_MINUTES. One transaction per team;
         each ticket is locked and read again first, so a ticket an agent took meanwhile keeps its assignee; a
         language (before or after its fallback) nobody could take is not tried again in the pass. How many were
-        assigned."""
+        assigned.
+
+        It reads only what it can assign: pages, oldest first, of as many waiting tickets as the team's members can
+        still take (`_capacity`), the next page after the last ticket read and without the languages found stuck, so
+        a team of thousands waiting reads a few rows while its members are full (it read them all)."""
         now = now or utcnow()
         assigned = 0
         for key, team in self.hours.teams.items():
             if team.assignment is None or assigned >= limit:
                 continue
-            in_team = team_clause(self.hours, key)
             with self.db.session() as session:
-                if not available_members(session, key):
+                members = available_members(session, key)
+                if not members:
                     continue  # nobody to hand to: no lock, no write (the worker asks every 15 s)
-                waiting = list(session.execute(
-                    select(Ticket.id, Ticket.lang, Ticket.created_at)
-                    .where(in_team, Ticket.status.in_(UNSOLVED), Ticket.assignee_id.is_(None))
-                    .order_by(Ticket.created_at, Ticket.id)))
+                room = min(limit - assigned, self._capacity(session, members, team.assignment.max_open))
                 stuck: set[tuple[str, bool]] = set()  # (language, past its fallback) nobody could take
-                for ticket_id, lang, created in waiting:
-                    kind = (lang, self._may_drop_language(created, now))
-                    if kind in stuck or assigned >= limit:
-                        continue
-                    lock_row(session, Ticket, ticket_id)
-                    ticket = session.get(Ticket, ticket_id)
-                    if ticket is None:
-                        continue
-                    session.refresh(ticket)
-                    if ticket.assignee_id is not None or ticket.status not in UNSOLVED:
-                        continue
-                    decision = self._auto_assign(session, ticket, now)
-                    if decision is None or decision.blocked == "nobody_available":
-                        break
-                    if decision.chosen is None:
-                        if decision.blocked == "all_at_max_open" and kind[1]:
-                            break  # every available member is at max_open
-                        stuck.add(kind)
-                        continue
-                    assigned += 1
+                after: tuple[datetime, int] | None = None  # the last ticket read: the next page starts past it
+                while room > 0:
+                    page = list(session.execute(
+                        select(Ticket.id, Ticket.lang, Ticket.created_at)
+                        .where(team_clause(self.hours, key), Ticket.status.in_(UNSOLVED), Ticket.assignee_id.is_(None),
+                               *self._waiting_past(after), *self._not_stuck(stuck, now))
+                        .order_by(Ticket.created_at, Ticket.id).limit(room)))
+                    taken, done = self._hand_page(session, page, stuck, now)
+                    assigned, room = assigned + taken, room - taken
+                    if done or len(page) < room + taken:
+                        break  # nobody can take more, or no ticket is left
+                    after = (page[-1].created_at, page[-1].id)
         return assigned
+
+    @staticmethod
+    def _capacity(session: Session, members: list[Member], max_open: int | None) -> int:
+        """How many tickets the available members can still take: under max_open, each up to it; without one, any."""
+        if max_open is None:
+            return MAX_ROW_ID
+        counts = unsolved_counts(session, [member.agent_id for member in members])
+        return sum(max(0, max_open - counts.get(member.agent_id, 0)) for member in members)
+
+    @staticmethod
+    def _waiting_past(after: tuple[datetime, int] | None) -> list[ColumnElement[bool]]:
+        """The waiting tickets after the one last read, in the pass's order (arrival, then id)."""
+        if after is None:
+            return []
+        created, ticket_id = after
+        return [or_(Ticket.created_at > created, and_(Ticket.created_at == created, Ticket.id > ticket_id))]
+
+    def _not_stuck(self, stuck: set[tuple[str, bool]], now: datetime) -> list[ColumnElement[bool]]:
+        """Leave out the tickets of a language (before or after its fallback) nobody could take in this pass."""
+        minutes = self.language_fallback_minutes
+        cutoff = now - timedelta(minutes=minutes)
+        clauses: list[ColumnElement[bool]] = []
+        for lang, past in stuck:
+            if minutes <= 0:
+                clauses.append(Ticket.lang != lang)
+            else:
+                clauses.append(~and_(Ticket.lang == lang, Ticket.created_at <= cutoff if past
+                                     else Ticket.created_at > cutoff))
+        return clauses
+
+    def _hand_page(self, session: Session, page: Sequence[Any], stuck: set[tuple[str, bool]],
+                   now: datetime) -> tuple[int, bool]:
+        """One page of waiting tickets handed out in order: how many were assigned, and whether nobody can take more
+        (no available member, or every one at max_open)."""
+        taken = 0
+        for ticket_id, lang, created in page:
+            kind = (lang, self._may_drop_language(created, now))
+            if kind in stuck:
+                continue
+            lock_row(session, Ticket, ticket_id)
+            ticket = session.get(Ticket, ticket_id)
+            if ticket is None:
+                continue
+            session.refresh(ticket)
+            if ticket.assignee_id is not None or ticket.status not in UNSOLVED:
+                continue
+            decision = self._auto_assign(session, ticket, now)
+            if decision is None or decision.blocked == "nobody_available":
+                return taken, True
+            if decision.chosen is None:
+                if decision.blocked == "all_at_max_open" and kind[1]:
+                    return taken, True  # every available member is at max_open
+                stuck.add(kind)
+                continue
+            taken += 1
+        return taken, False
 
     def changes(self, ticket_id: int) -> list[Change]:
         """The ticket's history: status changes, due times set by hand, moves between teams, assignee changes and

@@ -216,6 +216,12 @@ def digests_pass(ctx: WorkerContext) -> int:
     return ctx.desk.digests.send_due()
 
 
+def due_times_pass(ctx: WorkerContext) -> int:
+    """After a merged change of the business hours or due hours (desk.desk's `reload_rules`): the open tickets' due
+    times counted again under the new policy, one bounded page a pass, hand-set ones left; nothing otherwise."""
+    return ctx.desk.recount_due()
+
+
 JOBS: list[Job] = [
     Job("git-sync", git_sync_pass, every_s=0.2),  # an idle pass reads one small file: poll often, publish fast
     Job("mail", mail_pass, every_s=5.0),
@@ -225,6 +231,7 @@ JOBS: list[Job] = [
     Job("snooze", snooze_pass, every_s=30.0),  # one indexed lookup when nothing is due
     Job("automations", automations_pass, every_s=60.0),  # indexed lookups per rule; none without rules
     Job("digests", digests_pass, every_s=60.0),  # one read of the agents who chose a digest
+    Job("due-times", due_times_pass, every_s=5.0),  # no query unless the business hours changed
     Job("auto-assign", auto_assign_pass, every_s=15.0),  # one indexed lookup per team with a rule when none wait
     Job("held-mail", held_mail_pass, every_s=600.0),
     Job("deleted-tickets", deleted_tickets_pass, every_s=600.0),  # one indexed lookup when none are due

@@ -18,7 +18,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from desk.desk import Desk
-from desk.models import Agent, OutboxMail, utcnow
+from desk.models import Agent, AuditEvent, OutboxMail, utcnow
 from kb.settings import Settings
 from tests.smtp_sink import SmtpSink, sink  # noqa: F401
 from tests.webapp.light_app import PASSWORD, client_for, csrf, light_settings  # noqa: F401
@@ -81,6 +81,37 @@ def test_an_agent_below_lead_is_never_offered_it(app: Flask, email: str) -> None
     assert 'id="digest' not in page
     posted = client.post("/agent/profile", data={"csrf_token": csrf(page), "part": "digest", "digest": "daily"})
     assert posted.status_code == 403 and digest_of(app, email) is None
+
+
+def test_a_lead_demoted_on_the_admin_page_loses_the_summary_and_the_audit_says_so(app: Flask) -> None:
+    """leftover38: a lead made an agent kept "daily" (only the send-time check stopped the mail): promoted again months
+    later, they were mailed the team's figures without choosing it. The demotion clears the choice, in the audited
+    role change; the profile no longer offers it; promoted again, it is off until chosen."""
+    desk = desk_of(app)
+    huda = desk.accounts.find("lead@example.com")
+    desk.digests.choose(huda.id, "weekly", utcnow() - timedelta(days=9))
+    desk.accounts.create_agent("admin@example.com", PASSWORD, name="Admin", role="admin")
+    admin = client_for(app, "admin@example.com")
+    token = csrf(admin.get("/agent/admin").get_data(as_text=True))
+    demoted = admin.post("/agent/admin", data={"action": "role", "agent_id": huda.id, "role": "agent",
+                                               "csrf_token": token})
+    assert demoted.status_code == 200 and "Agent updated." in demoted.get_data(as_text=True)
+    with desk.db.session() as session:
+        row = session.get(Agent, huda.id)
+        assert row is not None and (row.role, row.digest, row.digest_sent_for) == ("agent", None, None)
+        event = session.scalars(select(AuditEvent).where(AuditEvent.action == "role_changed")).one()
+        assert (event.before, event.after) == ({"role": "lead", "digest": "weekly"}, {"role": "agent", "digest": None})
+    assert desk.digests.due() == [] and 'id="digest' not in client_for(app, "lead@example.com").get(
+        "/agent/profile").get_data(as_text=True)
+    admin.post("/agent/admin", data={"action": "role", "agent_id": huda.id, "role": "lead", "csrf_token": token})
+    assert digest_of(app, "lead@example.com") is None and desk.digests.due() == []  # promoted: off until chosen
+    # A lead made an admin keeps it (still a lead role), the audit line as before.
+    desk.digests.choose(huda.id, "daily")
+    admin.post("/agent/admin", data={"action": "role", "agent_id": huda.id, "role": "admin", "csrf_token": token})
+    assert digest_of(app, "lead@example.com") == "daily"
+    with desk.db.session() as session:
+        last = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+        assert last is not None and (last.before, last.after) == ({"role": "lead"}, {"role": "admin"})
 
 
 def test_an_arabic_leads_digest_is_mailed_right_to_left_by_the_worker(app: Flask, sink: SmtpSink) -> None:  # noqa: F811

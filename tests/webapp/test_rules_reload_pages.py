@@ -5,19 +5,23 @@ good rules and is shown to admins with its line. A light app (no models); `--pos
 from __future__ import annotations
 
 import dataclasses
+from datetime import UTC, datetime, timedelta
 
-from desk.business_hours import CONFIG_FILE
+from sqlalchemy import select
+
+from desk.business_hours import CONFIG_FILE, BusinessHours
 from desk.desk import Desk
-from desk.models import Ticket
+from desk.models import Ticket, as_utc
+from desk.tickets import NewTicket
 from kb.settings import Settings
 from kb.ticket_fields import FIELDS_FILE
 from kb.triggers import TRIGGERS_FILE
 from tests.desk.test_teams import hours_file
 from tests.rule_file_mistakes import FIELD_MISTAKES, HOURS_MISTAKES
-from tests.webapp.light_app import PASSWORD, client_for, light_settings  # noqa: F401
+from tests.webapp.light_app import PASSWORD, client_for, csrf, light_settings  # noqa: F401
 from tests.webapp.test_contact_resubmits import form_data
 from webapp import create_app
-from webapp.worker import Job, WorkerContext, run_pass
+from webapp.worker import JOBS, Job, WorkerContext, run_pass
 
 TAGGING = "- name: Tag new\n  on: created\n  then: {add_tags: [%s]}\n"
 FIELD = "- key: %s\n  type: text\n  label: {en: %s, ar: ب}\n  on_contact_form: true\n"
@@ -98,3 +102,40 @@ def test_the_admin_page_shows_the_files_problems_whichever_process_serves_it_and
     html = admin.get("/agent/admin").get_data(as_text=True)
     assert 'id="rules-problem"' not in html and 'id="rules-kept"' in html and "within 3600 seconds" in html
     assert desk.reload_rules() and 'id="rules-kept"' not in admin.get("/agent/admin").get_data(as_text=True)
+
+
+def test_the_worker_recounts_open_tickets_due_times_after_the_business_hours_change(
+        light_settings: Settings) -> None:  # noqa: F811
+    """leftover38: a merged change of a team's hours left every open ticket's due time as the old hours counted it. The
+    worker's "due-times" job, after it follows the change, counts them again (a hand-set one left) and the ticket's
+    history says why, in the agent's language."""
+    settings = dataclasses.replace(light_settings, rules_check_seconds=0)
+    content = settings.content_dir
+    hours_file(content)
+    app = create_app(settings)
+    desk: Desk = app.extensions["desk"]
+    agent = desk.accounts.create_agent("agent@example.com", PASSWORD, name="Amal").id
+    sunday = datetime(2026, 3, 8, 7, 0, tzinfo=UTC)  # 10:00 in Riyadh, a KSA working day
+    counted, pinned = (desk.tickets.create(NewTicket(email="sam@example.com", name="Sam", subject=subject,
+                                                     body="Where is it?", lang="en", created=sunday, team="ksa")).id
+                       for subject in ("Refund", "Invoice"))
+    desk.tickets.set_due(pinned, sunday + timedelta(days=3), agent)
+    worker = WorkerContext(settings)
+    due_times = [job for job in JOBS if job.name == "due-times"]
+    assert run_pass(worker, due_times) == {"due-times": 0}
+    hours_file(content, teams={"ksa": {"name": "KSA support", "timezone": "Asia/Riyadh", "days": ["sun", "mon"],
+                                       "hours": ["09:00", "12:00"]}, "uae": {"name": "UAE", "timezone": "Asia/Dubai"}})
+    assert run_pass(worker, due_times) == {"due-times": 1}  # the job's follow_rules saw the change first
+    assert run_pass(worker, due_times) == {"due-times": 0}
+    with desk.db.session() as session:
+        due = {t.id: (as_utc(t.due_at), t.due_by_hand) for t in session.scalars(select(Ticket))}  # type: ignore[arg-type]
+    new_hours = BusinessHours.load(content)
+    assert due == {counted: (as_utc(new_hours.due_at(sunday, "normal", "ksa")), False),
+                   pinned: (sunday + timedelta(days=3), True)}
+    client = client_for(app, "agent@example.com")
+    page = client.get(f"/agent/tickets/{counted}").get_data(as_text=True)
+    assert '<span class="due-reason">recomputed: the business hours changed</span>' in page
+    client.post("/agent/preferences", data={"csrf_token": csrf(page), "locale": "ar", "back": "/agent/"})
+    arabic = client.get(f"/agent/tickets/{counted}").get_data(as_text=True)
+    assert '<span class="due-reason">أعيد حسابه: تغيّرت ساعات العمل</span>' in arabic
+    worker.close()
