@@ -422,10 +422,10 @@ class Accounts:
         profile) is not audited, as their time zone; someone else's (an admin) is, as `languages_changed`. Returns
         what is kept, in the site's order."""
         chosen = [str(value).strip() for value in raw]
-        for value in chosen:
+        for value in chosen:  # every one (a list cut short let a bad value past it through), quoted escaped
             if value not in languages:
                 raise InputError("languages", N_("must be one of %(allowed)s, not %(value)s"),
-                                 allowed=", ".join(languages), value=value[:20])
+                                 allowed=", ".join(languages), value=repr(value[:20]))
         kept = [lang for lang in languages if lang in chosen]
         with self.db.session() as session:
             agent = agent_row(session, agent_id, lock=True)  # as manage: a demotion meanwhile is seen

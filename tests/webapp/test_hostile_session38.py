@@ -13,19 +13,26 @@ import sqlite3
 import threading
 from collections.abc import Callable
 from email.message import EmailMessage
+from html import unescape
 
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
+from desk.audit import CLI
 from desk.desk import Desk
 from desk.mail.addresses import reply_address
 from desk.mail.outbox import EML_FOLDER
 from desk.models import AuditEvent, BlockedSender, OutboxMail, SideConversation, SideMessage, TicketDeletionChange
+from kb.bidi_text import INVISIBLE
+from kb.settings import Settings, SettingsError
 from tests.desk.test_mail_in import plain_mail
-from tests.webapp.light_app import light_settings, login  # noqa: F401
+from tests.webapp.light_app import PASSWORD, client_for, csrf, light_settings, login  # noqa: F401
+from tests.webapp.test_agent_time_zone import writes
+from tests.webapp.test_hostile_session36 import app  # noqa: F401
 from tests.webapp.test_hostile_session37 import busy_app, met_or_done, new_ticket, while_busy  # noqa: F401
 from tests.webapp.test_unavailable_database import database_file
+from webapp import create_app
 from webapp.mail_commands import deliver_pending_mail
 
 
@@ -160,3 +167,139 @@ def test_the_delivery_pass_claims_and_composes_a_mail_while_another_write_holds_
             ("sent", 1, None), ("sent", 1, None)]
     assert len(list((settings.data_dir / EML_FOLDER).glob("*.eml"))) == 2
 
+
+
+def languages_of(desk: Desk, email: str) -> object:
+    return desk.accounts.find(email).languages  # type: ignore[union-attr]
+
+
+def test_the_profiles_languages_refuse_what_the_site_lacks_naming_the_field_and_quoting_it_escaped(
+        app: Flask) -> None:  # noqa: F811
+    """/agent/profile's languages and the admin page's (one desk function, desk.accounts.set_languages): an unknown
+    code, a NUL, a bidi control or a blank value is refused naming "languages", nothing written, the ticked boxes
+    kept; the refused value is quoted escaped (a raw U+202E reversed the rest of the error). Past the 20th value
+    the rest were dropped unread, so 10,000 values whose first 20 were "en" saved "en" with "xx" after them:
+    every value is read now. Duplicates are one language. Before the fix the escaped quote and the long list
+    failed."""
+    desk: Desk = app.extensions["desk"]
+    sara, admin = client_for(app, "sara@example.com"), client_for(app, "admin@example.com")
+    sara_id = desk.accounts.find("sara@example.com").id  # type: ignore[union-attr]
+    token = csrf(sara.get("/agent/profile").get_data(as_text=True))
+    admin_token = csrf(admin.get("/agent/admin").get_data(as_text=True))
+    for values, shown in ((["en", "xx"], "'xx'"), (["en\x00"], "'en\\x00'"), (["\u202een"], "'\\u202een'"),
+                          ([""], "''"), (["en"] * 20 + ["xx"] * 9980, "'xx'"), (["ar", "e\u200bn"], "'e\\u200bn'")):
+        with writes(app) as seen:
+            refused = sara.post("/agent/profile", data={"part": "languages", "languages": values,
+                                                        "csrf_token": token})
+        text = unescape(refused.get_data(as_text=True))
+        assert refused.status_code == 400 and seen == [], (values[:3], refused.status_code)
+        assert f"must be one of en, ar, not {shown}" in text, (values[:3], text[-3000:])
+        assert not INVISIBLE.intersection(text) and "\x00" not in text
+        with writes(app) as seen:
+            by_admin = admin.post("/agent/admin", data={"action": "languages", "agent_id": str(sara_id),
+                                                        "languages": values, "csrf_token": admin_token})
+        assert f"must be one of en, ar, not {shown}" in unescape(by_admin.get_data(as_text=True)), values[:3]
+        assert seen == [], values[:3]
+    assert languages_of(desk, "sara@example.com") is None
+    saved = sara.post("/agent/profile", data={"part": "languages", "languages": ["ar", "ar", " ar "],
+                                              "csrf_token": token})
+    assert saved.status_code == 302 and languages_of(desk, "sara@example.com") == ["ar"]
+    for agent_id in ("99999999999999999999", "-1", "abc", ""):
+        answer = admin.post("/agent/admin", data={"action": "languages", "agent_id": agent_id, "languages": "en",
+                                                  "csrf_token": admin_token})
+        assert answer.status_code in (200, 400), (agent_id, answer.status_code)
+    assert languages_of(desk, "sara@example.com") == ["ar"]
+
+
+def test_the_profiles_digest_choice_refuses_anything_but_off_daily_weekly_naming_the_field(app: Flask) -> None:  # noqa: F811
+    """The lead's "Email me a summary": a value not offered (a NUL, a bidi control, "hourly", 10,000 characters,
+    two values) is refused naming the field, 400, nothing written; an agent below lead is never offered it: 403."""
+    desk: Desk = app.extensions["desk"]
+    admin = client_for(app, "admin@example.com")
+    token = csrf(admin.get("/agent/profile").get_data(as_text=True))
+    for typed in ("hourly", "daily\x00", "\u202edaily", "d" * 10_000, ["weekly", "hourly"][::-1], ""):
+        with writes(app) as seen:
+            refused = admin.post("/agent/profile", data={"part": "digest", "digest": typed, "csrf_token": token})
+        assert seen == [], str(typed)[:20]
+        text = unescape(refused.get_data(as_text=True))
+        assert refused.status_code == 400 and "use one of off, daily, weekly" in text, (str(typed)[:20], text[-2000:])
+        assert not INVISIBLE.intersection(text) and "\x00" not in text
+    assert desk.accounts.find("admin@example.com").digest is None  # type: ignore[union-attr]
+    sara = client_for(app, "sara@example.com")
+    assert sara.post("/agent/profile", data={"part": "digest", "digest": "daily", "csrf_token": csrf(
+        sara.get("/agent/profile").get_data(as_text=True))}).status_code == 403
+
+
+def test_the_blocked_senders_pages_number_is_a_whole_number_from_one(app: Flask) -> None:  # noqa: F811
+    """?page= on the Blocked senders page follows webapp.paging's rule: "0", "-1", "abc", "1e9", "1.5", a NUL and an
+    Arabic-Indic digit are a 400 saying the page number is wrong; a huge number shows the last page, never a 500 or an
+    offset overflow. Pinned: it held."""
+    desk: Desk = app.extensions["desk"]
+    desk.trash.block("@junk.example")
+    admin = client_for(app, "admin@example.com")
+    for page in ("0", "-1", "abc", "1e9", "1.5", "2\x00", "\u0661"):
+        answer = admin.get("/agent/blocked", query_string={"page": page})
+        text = answer.get_data(as_text=True)
+        assert answer.status_code == 400 and ('id="bad-page"' in text or "page: contains a NUL" in text), page
+    for page in ("1000000000", "9" * 400, "1000001"):
+        answer = admin.get("/agent/blocked", query_string={"page": page})
+        assert answer.status_code == 200 and "@junk.example" in answer.get_data(as_text=True), page
+
+
+@pytest.mark.parametrize(("environ", "named"), [
+    ({"KB_ROUTING_LANGUAGE_FALLBACK_MINUTES": "-1"}, "KB_ROUTING_LANGUAGE_FALLBACK_MINUTES"),
+    ({"KB_ROUTING_LANGUAGE_FALLBACK_MINUTES": "abc"}, "KB_ROUTING_LANGUAGE_FALLBACK_MINUTES"),
+    ({"KB_ROUTING_LANGUAGE_FALLBACK_MINUTES": "9" * 30}, "KB_ROUTING_LANGUAGE_FALLBACK_MINUTES"),
+    ({"KB_MAIL_SUGGESTIONS_TIMEOUT_SECONDS": "-1"}, "KB_MAIL_SUGGESTIONS_TIMEOUT_SECONDS"),
+    ({"KB_MAIL_SUGGESTIONS_TIMEOUT_SECONDS": "nan"}, "KB_MAIL_SUGGESTIONS_TIMEOUT_SECONDS"),
+    ({"KB_MAIL_SUGGESTIONS_TIMEOUT_SECONDS": "1e300"}, "KB_MAIL_SUGGESTIONS_TIMEOUT_SECONDS"),
+    ({"KB_MAIL_SUGGESTIONS_TIMEOUT_SECONDS": "1e10"}, "KB_MAIL_SUGGESTIONS_TIMEOUT_SECONDS"),
+    ({"KB_CHUNK_MAX_CHARS": "0"}, "KB_CHUNK_MAX_CHARS"),
+    ({"KB_CHUNK_MIN_CHARS": "-5"}, "KB_CHUNK_MIN_CHARS"),
+    ({"KB_CHUNK_MAX_CHARS": "300", "KB_CHUNK_MIN_CHARS": "500"}, "KB_CHUNK_MIN_CHARS"),
+    ({"KB_CHUNK_MAX_CHARS": "300", "KB_CHUNK_MIN_CHARS": "300"}, "KB_CHUNK_MIN_CHARS"),
+    ({"KB_CHUNK_MIN_CHARS": "1500"}, "KB_CHUNK_MAX_CHARS"),
+])
+def test_a_bad_routing_suggestion_or_chunk_setting_stops_the_start_naming_it(environ: dict[str, str],
+                                                                             named: str) -> None:
+    """Session 37's settings from the environment: a negative, non-numeric or huge value, and chunk sizes whose least
+    is not under their most, are a SettingsError naming the variable at start. Before the fix a suggestions timeout
+    past what a thread can wait (1e300, 1e10: OverflowError at every acknowledgement, logged as "search failed", no
+    article ever suggested) and a least chunk size at or over the most (every section merged, then split again)
+    were taken."""
+    with pytest.raises(SettingsError, match=named):
+        Settings.from_env(environ)
+
+
+def test_kb_report_digest_refuses_an_unknown_agent_a_non_lead_and_a_bad_period_naming_the_option(
+        light_settings: Settings) -> None:  # noqa: F811
+    """`kb report digest --agent`: an unknown address (a NUL, a bidi control, 10,000 characters), an agent below lead
+    and a deactivated lead are a usage error naming --agent, a period but daily or weekly names --period, nothing
+    queued; never a traceback."""
+    from click.testing import CliRunner
+
+    from webapp.report_commands import report_command
+
+    made = create_app(light_settings)
+    desk: Desk = made.extensions["desk"]
+    desk.accounts.create_agent("sara@example.com", PASSWORD, name="Sara")
+    desk.accounts.create_agent("admin@example.com", PASSWORD, name="Admin", role="admin")
+    lead = desk.accounts.create_agent("lead@example.com", PASSWORD, name="Lead", role="lead")
+    desk.accounts.manage(lead.id, CLI, active=False)
+    runner = CliRunner()
+    base = ["digest", "--data", str(light_settings.data_dir), "--content", str(light_settings.content_dir)]
+    for agent in ("nobody@example.com", "a\x00b@example.com", "\u202elead@example.com", "x" * 10_000,
+                  "sara@example.com", "lead@example.com", ""):
+        result = runner.invoke(report_command, [*base, "--agent", agent], env=_env(light_settings))
+        assert result.exit_code == 2 and "--agent" in result.output, (agent[:30], result.output[-500:])
+        assert not INVISIBLE.intersection(result.output) and "\x00" not in result.output
+    for period in ("hourly", "", "daily\x00", "DAILY "):
+        result = runner.invoke(report_command, [*base, "--agent", "admin@example.com", "--period", period],
+                               env=_env(light_settings))
+        assert result.exit_code == 2 and "--period" in result.output, (period, result.output[-500:])
+    assert count(desk, OutboxMail, OutboxMail.kind == "digest") == 0
+
+
+def _env(settings: Settings) -> dict[str, str]:
+    """The command's environment: the test's database (PostgreSQL under --postgresql)."""
+    return {"DATABASE_URL": settings.database_url or ""}
