@@ -110,20 +110,21 @@ class Tags:
     def add(self, ticket_ids: list[int], tags: list[str]) -> int:
         """Tag every ticket with every tag (already present: skipped); returns how many were added."""
         clean = sorted({clean_tag(t) for t in tags})
-        added = 0
-        with self.db.session() as session:
-            for ticket_id in ticket_ids:
-                added += add_tags(changeable(session, ticket_id), clean)  # a closed ticket refuses them all
-        return added
+        # A closed ticket refuses them all. Again while the database is busy (counted in the try that commits).
+        return self.db.write(lambda session: sum(add_tags(changeable(session, ticket_id), clean)
+                                                 for ticket_id in ticket_ids))
 
     def remove(self, ticket_id: int, tag: str) -> bool:
-        with self.db.session() as session:
+
+        def write(session: Session) -> bool:
             ticket = changeable(session, ticket_id)
             found = [row for row in ticket.tags if row.tag == tag]
             for row in found:  # through the ORM, not a bulk delete: the outbound webhooks see the tag go
                 ticket.tags.remove(row)
                 session.delete(row)
             return bool(found)
+
+        return self.db.write(write)  # again while the database is busy
 
     def counts(self) -> list[TagCount]:
         """Every tag with its counts, most used first, then by name (compared in Python: one order on both
