@@ -10,7 +10,6 @@ since `Database.write` runs its work again after a rolled-back try.
 from __future__ import annotations
 
 import sqlite3
-import threading
 from collections.abc import Callable
 from datetime import timedelta
 from email.message import EmailMessage
@@ -45,7 +44,7 @@ from tests.desk.test_mail_in import plain_mail
 from tests.webapp.light_app import PASSWORD, client_for, csrf, light_settings, login  # noqa: F401
 from tests.webapp.test_agent_time_zone import writes
 from tests.webapp.test_hostile_session36 import app  # noqa: F401
-from tests.webapp.test_hostile_session37 import busy_app, met_or_done, new_ticket, while_busy  # noqa: F401
+from tests.webapp.test_hostile_session37 import busy_app, delivered_while_taken, new_ticket, while_busy  # noqa: F401
 from tests.webapp.test_unavailable_database import database_file
 from webapp import create_app
 from webapp.mail_commands import deliver_pending_mail
@@ -195,21 +194,7 @@ def test_the_delivery_pass_claims_and_composes_a_mail_while_another_write_holds_
 
     monkeypatch.setattr(outbox, "compose", compose_then_locked)
     caplog.clear()
-    found: list[object] = []
-
-    def deliver() -> None:
-        try:
-            found.append(deliver_pending_mail(desk, settings))
-        except Exception as error:
-            found.append(error)
-
-    thread = threading.Thread(target=deliver)
-    thread.start()
-    met_or_done(thread, caplog)
-    holder.execute("COMMIT")
-    thread.join(60)
-    holder.close()
-    assert found == [1]
+    assert delivered_while_taken(desk, holder, caplog) == [1]
     with desk.db.session() as session:
         assert session.execute(select(OutboxMail.status, OutboxMail.attempts, OutboxMail.last_error)).all() == [
             ("sent", 1, None), ("sent", 1, None)]
