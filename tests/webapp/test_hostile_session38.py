@@ -137,17 +137,21 @@ def test_a_restore_a_block_a_side_conversation_or_a_failed_sign_in_waits_out_a_b
 
 
 
-@pytest.mark.parametrize("write", ["due", "merge", "tag", "cc", "snooze", "time"])
-def test_an_agents_ticket_page_change_waits_out_a_busy_database_and_writes_once(
+@pytest.mark.parametrize("write", ["due", "merge", "tag", "cc", "snooze", "time", "languages", "digest",
+                                   "available", "time_zone"])
+def test_an_agents_ticket_page_or_profile_change_waits_out_a_busy_database_and_writes_once(
         busy_app: Flask, caplog: pytest.LogCaptureFixture, write: str) -> None:  # noqa: F811
     """Grepped beside the list: a ticket's due time (one and bulk), a merge, a tag added or removed, a CC added or
-    removed, a snooze and its end, a time entry (added, edited, deleted), and a move to another team (one and bulk)
-    were bare transactions that failed after one busy timeout while another write held SQLite's lock (a 503 page).
-    They now wait it out and write once. Before the fix each failed."""
+    removed, a snooze and its end, a time entry (added, edited, deleted), a move to another team (one and bulk), and
+    the profile's languages, summary by email, availability, time zone, interface language and signatures were bare
+    transactions that failed after one busy timeout while another write held SQLite's lock (a 503 page). They now
+    wait it out and write once. Before the fix each failed."""
     desk: Desk = busy_app.extensions["desk"]
     sara = desk.accounts.find("sara@example.com").id  # type: ignore[union-attr]
     ticket, other = new_ticket(desk), new_ticket(desk)
     due = utcnow() + timedelta(days=2)
+    admin = desk.accounts.create_agent("admin@example.com", PASSWORD, name="Admin", role="admin").id
+    available = desk.accounts.find("sara@example.com").available  # type: ignore[union-attr]
     works: dict[str, Callable[[], object]] = {
         "due": lambda: desk.tickets.set_due(ticket, due, sara) is not None,
         "merge": lambda: desk.tickets.merge(other, ticket, sara, "Merged into your earlier request.").id,
@@ -155,8 +159,13 @@ def test_an_agents_ticket_page_change_waits_out_a_busy_database_and_writes_once(
         "cc": lambda: desk.ccs.add(ticket, "omar@example.com", _agent(sara)),
         "snooze": lambda: desk.snoozes.snooze([ticket], due, sara),
         "time": lambda: desk.time_entries.add(ticket, sara, 300, "Called the courier", _agent(sara)).seconds,
+        "languages": lambda: desk.accounts.set_languages(sara, ["ar"], ("en", "ar"), CLI),
+        "digest": lambda: desk.digests.choose(admin, "weekly"),
+        "available": lambda: desk.accounts.set_availability(sara, not available, _agent(sara)),
+        "time_zone": lambda: desk.accounts.set_time_zone(sara, "Asia/Riyadh"),
     }
-    expected = {"due": True, "merge": ticket, "tag": 2, "cc": True, "snooze": 1, "time": 300}
+    expected = {"due": True, "merge": ticket, "tag": 2, "cc": True, "snooze": 1, "time": 300, "languages": ["ar"],
+                "digest": "weekly", "available": True, "time_zone": None}
     assert while_busy(busy_app, works[write], caplog) == expected[write]
     assert "database busy" in caplog.text
     written = {
@@ -166,6 +175,10 @@ def test_an_agents_ticket_page_change_waits_out_a_busy_database_and_writes_once(
         "cc": lambda: (count(desk, TicketCc), audited(desk, "ticket_ccs_changed")),
         "snooze": lambda: (count(desk, TicketSnoozeChange),),
         "time": lambda: (count(desk, TimeEntry),),
+        "languages": lambda: (audited(desk, "languages_changed"),),
+        "digest": lambda: (desk.accounts.find("admin@example.com").digest == "weekly",),  # type: ignore[union-attr]
+        "available": lambda: (desk.accounts.find("sara@example.com").available != available,),  # type: ignore[union-attr]
+        "time_zone": lambda: (desk.accounts.find("sara@example.com").time_zone == "Asia/Riyadh",),  # type: ignore[union-attr]
     }[write]()
     assert set(written) == {1}, written
 
