@@ -15,6 +15,7 @@ from datetime import timedelta
 from email.message import EmailMessage
 from html import unescape
 
+import pyotp
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
@@ -38,9 +39,11 @@ from desk.models import (
     TimeEntry,
     utcnow,
 )
+from desk.two_factor import STEP
 from kb.bidi_text import INVISIBLE
 from kb.settings import Settings, SettingsError
 from tests.desk.test_mail_in import plain_mail
+from tests.desk.test_two_factor import NOW
 from tests.webapp.light_app import PASSWORD, client_for, csrf, light_settings, login  # noqa: F401
 from tests.webapp.test_agent_time_zone import writes
 from tests.webapp.test_hostile_session36 import app  # noqa: F401
@@ -71,13 +74,14 @@ def _agent(agent_id: int):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("write", ["restore", "not_spam", "block", "unblock", "side_start", "side_reply",
-                                   "side_close", "side_mark_read", "side_mail", "sign_in_failed"])
+                                   "side_close", "side_mark_read", "side_mail", "sign_in_failed", "two_factor"])
 def test_a_restore_a_block_a_side_conversation_or_a_failed_sign_in_waits_out_a_busy_database_and_writes_once(
         busy_app: Flask, caplog: pytest.LogCaptureFixture, write: str) -> None:  # noqa: F811
     """Restoring a deleted ticket (and "Not spam"), blocking and unblocking a sender, a side conversation's start,
-    reply, close and "mark as read", and the audit row of a failed sign-in were bare transactions: while another
-    write held SQLite's lock past one busy timeout each failed (a 503 page; the failed sign-in's row was dropped with
-    a warning, so a guesser's attempts went unrecorded). They now wait it out, and the work `Database.write` ran again
+    reply, close and "mark as read", the audit row of a failed sign-in and a second step's code (checked and counted
+    towards the lock in one transaction) were bare transactions: while another write held SQLite's lock past one busy
+    timeout each failed (a 503 page; the failed sign-in's row was dropped with a warning, so a guesser's attempts
+    went unrecorded). They now wait it out, and the work `Database.write` ran again
     after the rolled-back try wrote once. Before the fix each failed (the sign-in: no row). A third party's mail to
     the conversation waited already (desk.mail.receive, hostile37): pinned beside them."""
     desk: Desk = busy_app.extensions["desk"]
@@ -95,6 +99,11 @@ def test_a_restore_a_block_a_side_conversation_or_a_failed_sign_in_waits_out_a_b
         courier = plain_mail("It is at the depot.", "Re: Parcel 123", "courier@parcels.example",
                              To=reply_address(desk.settings.mail_from, str(token)))
     client = busy_app.test_client()
+    if write == "two_factor":
+        secret = desk.two_factor.start(sara)
+        desk.two_factor.confirm(sara, pyotp.TOTP(secret, interval=STEP).at(NOW), _agent(sara), now=NOW)
+        right = int(pyotp.TOTP(secret, interval=STEP).at(NOW + 600))
+        wrong_code = f"{(right + 1) % 1_000_000:06d}"
     works: dict[str, Callable[[], object]] = {
         "restore": lambda: desk.trash.restore(ticket, _agent(sara)).deleted_at,
         "not_spam": lambda: desk.trash.restore(ticket, _agent(sara), not_spam=True).deleted_at,
@@ -106,10 +115,11 @@ def test_a_restore_a_block_a_side_conversation_or_a_failed_sign_in_waits_out_a_b
         "side_mark_read": lambda: desk.side_conversations.mark_read(ticket),
         "side_mail": lambda: desk.mail_in.receive(courier).outcome,
         "sign_in_failed": lambda: login(client, "sara@example.com", "not the password").status_code,
+        "two_factor": lambda: desk.two_factor.sign_in(sara, wrong_code, now=NOW + 600),
     }
     expected = {"restore": None, "not_spam": None, "block": "@spam.example", "unblock": "@junk.example",
                 "side_start": True, "side_reply": 2, "side_close": "closed", "side_mark_read": None,
-                "side_mail": "side_reply", "sign_in_failed": 401}
+                "side_mail": "side_reply", "sign_in_failed": 401, "two_factor": None}
     if write == "side_mark_read":  # a third party's reply marked it unread
         with desk.db.session() as session:
             session.get(SideConversation, side).unread = True  # type: ignore[union-attr]
@@ -132,6 +142,8 @@ def test_a_restore_a_block_a_side_conversation_or_a_failed_sign_in_waits_out_a_b
         "side_mark_read": lambda: (count(desk, SideConversation, SideConversation.unread.is_(False)),),
         "side_mail": lambda: (count(desk, SideMessage, SideMessage.author == "third_party"),),
         "sign_in_failed": lambda: (audited(desk, "sign_in_failed"),),
+        "two_factor": lambda: (desk.accounts.find("sara@example.com").two_factor_failures,  # type: ignore[union-attr]
+                               audited(desk, "sign_in_failed")),
     }[write]()
     assert set(written) == {1}, written
 
