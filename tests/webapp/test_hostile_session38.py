@@ -9,11 +9,13 @@ since `Database.write` runs its work again after a rolled-back try.
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from collections.abc import Callable
 from datetime import timedelta
 from email.message import EmailMessage
 from html import unescape
+from pathlib import Path
 
 import pyotp
 import pytest
@@ -27,15 +29,18 @@ from desk.mail.outbox import EML_FOLDER
 from desk.models import (
     AuditEvent,
     BlockedSender,
+    InboundMail,
     Message,
     OutboxMail,
     SideConversation,
     SideMessage,
+    Ticket,
     TicketCc,
     TicketDeletionChange,
     TicketDueChange,
     TicketSnoozeChange,
     TicketTag,
+    TicketTeamChange,
     TimeEntry,
     utcnow,
 )
@@ -149,13 +154,21 @@ def test_a_restore_a_block_a_side_conversation_or_a_failed_sign_in_waits_out_a_b
 
 
 
-@pytest.mark.parametrize("write", ["due", "merge", "tag", "cc", "snooze", "time", "languages", "digest",
-                                   "available", "time_zone"])
+@pytest.fixture
+def two_teams(light_settings: Settings) -> None:  # noqa: F811
+    """The shipped business hours (teams ksa and uae, no routing or assignment) in the app's content, before the app
+    (`busy_app`, asked for after this) reads it."""
+    shutil.copy(Path("content") / "_business_hours.yml", light_settings.content_dir / "_business_hours.yml")
+
+
+@pytest.mark.parametrize("write", ["due", "merge", "tag", "cc", "snooze", "time", "team", "problem", "held_delete",
+                                   "teams", "languages", "digest", "available", "time_zone"])
 def test_an_agents_ticket_page_or_profile_change_waits_out_a_busy_database_and_writes_once(
-        busy_app: Flask, caplog: pytest.LogCaptureFixture, write: str) -> None:  # noqa: F811
+        two_teams: None, busy_app: Flask, caplog: pytest.LogCaptureFixture, write: str) -> None:  # noqa: F811
     """Grepped beside the list: a ticket's due time (one and bulk), a merge, a tag added or removed, a CC added or
-    removed, a snooze and its end, a time entry (added, edited, deleted), a move to another team (one and bulk), and
-    the profile's languages, summary by email, availability, time zone, interface language and signatures were bare
+    removed, a snooze and its end, a time entry (added, edited, deleted), a move to another team (one and bulk), a
+    problem marked, unmarked, linked or unlinked, a held mail deleted, an agent's teams (the admin page), and the
+    profile's languages, summary by email, availability, time zone, interface language and signatures were bare
     transactions that failed after one busy timeout while another write held SQLite's lock (a 503 page). They now
     wait it out and write once. Before the fix each failed."""
     desk: Desk = busy_app.extensions["desk"]
@@ -164,6 +177,11 @@ def test_an_agents_ticket_page_or_profile_change_waits_out_a_busy_database_and_w
     due = utcnow() + timedelta(days=2)
     admin = desk.accounts.create_agent("admin@example.com", PASSWORD, name="Admin", role="admin").id
     available = desk.accounts.find("sara@example.com").available  # type: ignore[union-attr]
+    if write == "held_delete":
+        desk.trash.block("bot@junk.example")
+        held = desk.mail_in.receive(plain_mail("Win", "Win", "bot@junk.example")).inbound_id
+    if write == "problem":
+        desk.problems.mark(ticket, sara)
     works: dict[str, Callable[[], object]] = {
         "due": lambda: desk.tickets.set_due(ticket, due, sara) is not None,
         "merge": lambda: desk.tickets.merge(other, ticket, sara, "Merged into your earlier request.").id,
@@ -171,12 +189,17 @@ def test_an_agents_ticket_page_or_profile_change_waits_out_a_busy_database_and_w
         "cc": lambda: desk.ccs.add(ticket, "omar@example.com", _agent(sara)),
         "snooze": lambda: desk.snoozes.snooze([ticket], due, sara),
         "time": lambda: desk.time_entries.add(ticket, sara, 300, "Called the courier", _agent(sara)).seconds,
+        "team": lambda: desk.tickets.move_to_team(ticket, "uae", sara),
+        "problem": lambda: desk.problems.link([other], ticket, sara),
+        "held_delete": lambda: desk.held_mail.delete(held, sara),
+        "teams": lambda: desk.teams.set_teams(sara, iter(["uae"]), CLI),
         "languages": lambda: desk.accounts.set_languages(sara, ["ar"], ("en", "ar"), CLI),
         "digest": lambda: desk.digests.choose(admin, "weekly"),
         "available": lambda: desk.accounts.set_availability(sara, not available, _agent(sara)),
         "time_zone": lambda: desk.accounts.set_time_zone(sara, "Asia/Riyadh"),
     }
-    expected = {"due": True, "merge": ticket, "tag": 2, "cc": True, "snooze": 1, "time": 300, "languages": ["ar"],
+    expected = {"due": True, "merge": ticket, "tag": 2, "cc": True, "snooze": 1, "time": 300, "team": False,
+                "problem": 1, "held_delete": None, "teams": ["uae"], "languages": ["ar"],
                 "digest": "weekly", "available": True, "time_zone": None}
     assert while_busy(busy_app, works[write], caplog) == expected[write]
     assert "database busy" in caplog.text
@@ -187,6 +210,10 @@ def test_an_agents_ticket_page_or_profile_change_waits_out_a_busy_database_and_w
         "cc": lambda: (count(desk, TicketCc), audited(desk, "ticket_ccs_changed")),
         "snooze": lambda: (count(desk, TicketSnoozeChange),),
         "time": lambda: (count(desk, TimeEntry),),
+        "team": lambda: (count(desk, TicketTeamChange),),
+        "problem": lambda: (count(desk, Ticket, Ticket.problem_id == ticket),),
+        "held_delete": lambda: (count(desk, InboundMail, InboundMail.settled == "deleted"),),
+        "teams": lambda: (audited(desk, "team_member_added"),),
         "languages": lambda: (audited(desk, "languages_changed"),),
         "digest": lambda: (desk.accounts.find("admin@example.com").digest == "weekly",),  # type: ignore[union-attr]
         "available": lambda: (desk.accounts.find("sara@example.com").available != available,),  # type: ignore[union-attr]
