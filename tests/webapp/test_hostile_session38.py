@@ -32,6 +32,7 @@ from desk.models import (
     InboundMail,
     Message,
     OutboxMail,
+    SavedView,
     SideConversation,
     SideMessage,
     Ticket,
@@ -162,12 +163,14 @@ def two_teams(light_settings: Settings) -> None:  # noqa: F811
 
 
 @pytest.mark.parametrize("write", ["due", "merge", "tag", "cc", "snooze", "time", "team", "problem", "held_delete",
-                                   "teams", "languages", "digest", "available", "time_zone"])
+                                   "teams", "view", "tag_rename", "customer_merge", "token", "languages",
+                                   "digest", "available", "time_zone"])
 def test_an_agents_ticket_page_or_profile_change_waits_out_a_busy_database_and_writes_once(
         two_teams: None, busy_app: Flask, caplog: pytest.LogCaptureFixture, write: str) -> None:  # noqa: F811
     """Grepped beside the list: a ticket's due time (one and bulk), a merge, a tag added or removed, a CC added or
     removed, a snooze and its end, a time entry (added, edited, deleted), a move to another team (one and bulk), a
-    problem marked, unmarked, linked or unlinked, a held mail deleted, an agent's teams (the admin page), and the
+    problem marked, unmarked, linked or unlinked, a held mail deleted, an agent's teams (the admin page), a saved
+    view saved, renamed, shared or deleted, a tag renamed or deleted, a customer merge, a token revoked, and the
     profile's languages, summary by email, availability, time zone, interface language and signatures were bare
     transactions that failed after one busy timeout while another write held SQLite's lock (a 503 page). They now
     wait it out and write once. Before the fix each failed."""
@@ -182,6 +185,10 @@ def test_an_agents_ticket_page_or_profile_change_waits_out_a_busy_database_and_w
         held = desk.mail_in.receive(plain_mail("Win", "Win", "bot@junk.example")).inbound_id
     if write == "problem":
         desk.problems.mark(ticket, sara)
+    if write == "tag_rename":
+        desk.tags.add([ticket], ["parcel"])
+    omar = new_ticket(desk, "omar@example.com") if write == "customer_merge" else 0
+    token = desk.accounts.create_token("partner") and desk.accounts.tokens()[0].id
     works: dict[str, Callable[[], object]] = {
         "due": lambda: desk.tickets.set_due(ticket, due, sara) is not None,
         "merge": lambda: desk.tickets.merge(other, ticket, sara, "Merged into your earlier request.").id,
@@ -193,13 +200,18 @@ def test_an_agents_ticket_page_or_profile_change_waits_out_a_busy_database_and_w
         "problem": lambda: desk.problems.link([other], ticket, sara),
         "held_delete": lambda: desk.held_mail.delete(held, sara),
         "teams": lambda: desk.teams.set_teams(sara, iter(["uae"]), CLI),
+        "view": lambda: desk.saved_views.save(sara, "Parcels", {"q": "parcel"}).name,
+        "tag_rename": lambda: desk.tags.rename("parcel", "parcels", CLI).tickets,
+        "customer_merge": lambda: desk.customers.merge(customer_of(desk, omar), customer_of(desk, ticket)).tickets,
+        "token": lambda: desk.accounts.revoke_token(token, CLI),
         "languages": lambda: desk.accounts.set_languages(sara, ["ar"], ("en", "ar"), CLI),
         "digest": lambda: desk.digests.choose(admin, "weekly"),
         "available": lambda: desk.accounts.set_availability(sara, not available, _agent(sara)),
         "time_zone": lambda: desk.accounts.set_time_zone(sara, "Asia/Riyadh"),
     }
     expected = {"due": True, "merge": ticket, "tag": 2, "cc": True, "snooze": 1, "time": 300, "team": False,
-                "problem": 1, "held_delete": None, "teams": ["uae"], "languages": ["ar"],
+                "problem": 1, "held_delete": None, "teams": ["uae"], "view": "Parcels", "tag_rename": 1,
+                "customer_merge": 1, "token": None, "languages": ["ar"],
                 "digest": "weekly", "available": True, "time_zone": None}
     assert while_busy(busy_app, works[write], caplog) == expected[write]
     assert "database busy" in caplog.text
@@ -214,6 +226,10 @@ def test_an_agents_ticket_page_or_profile_change_waits_out_a_busy_database_and_w
         "problem": lambda: (count(desk, Ticket, Ticket.problem_id == ticket),),
         "held_delete": lambda: (count(desk, InboundMail, InboundMail.settled == "deleted"),),
         "teams": lambda: (audited(desk, "team_member_added"),),
+        "view": lambda: (count(desk, SavedView),),
+        "tag_rename": lambda: (audited(desk, "tag_renamed"),),
+        "customer_merge": lambda: (audited(desk, "customer_merged"),),
+        "token": lambda: (audited(desk, "token_revoked"),),
         "languages": lambda: (audited(desk, "languages_changed"),),
         "digest": lambda: (desk.accounts.find("admin@example.com").digest == "weekly",),  # type: ignore[union-attr]
         "available": lambda: (desk.accounts.find("sara@example.com").available != available,),  # type: ignore[union-attr]
@@ -388,3 +404,7 @@ def test_kb_report_digest_refuses_an_unknown_agent_a_non_lead_and_a_bad_period_n
 def _env(settings: Settings) -> dict[str, str]:
     """The command's environment: the test's database (PostgreSQL under --postgresql)."""
     return {"DATABASE_URL": settings.database_url or ""}
+
+
+def customer_of(desk: Desk, ticket: int) -> int:
+    return desk.tickets.get(ticket).customer_id  # type: ignore[union-attr]
