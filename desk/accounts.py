@@ -363,7 +363,8 @@ class Accounts:
         page: the pages decide who may) may only set an agent away (someone on leave who forgot), audited as
         `availability_changed`. A deactivated agent cannot be made available. Returns
         whether it changed (the same state again writes nothing)."""
-        with self.db.session() as session:
+
+        def write(session: Session) -> bool:
             # The row held first, as manage holds it: "Available" read the agent active while a deactivation set them
             # away, then wrote available over it (a deactivated agent available, back so on reactivation).
             agent = agent_row(session, agent_id, lock=True)
@@ -380,21 +381,29 @@ class Accounts:
             if not own:
                 record(session, by, "availability_changed", "agent", agent_id, before={"available": not available},
                        after={"available": available})
-        return True
+            return True
+
+        return self.db.write(write)  # again while the database is busy
 
     def set_locale(self, agent_id: int, locale: str | None) -> None:
         """The agent's interface language; None follows the browser."""
-        with self.db.session() as session:
+
+        def write(session: Session) -> None:
             agent = agent_row(session, agent_id)
             agent.locale = locale
+
+        self.db.write(write)  # again while the database is busy
 
     def set_time_zone(self, agent_id: int, time_zone: object) -> None:
         """The zone the agent reads and types times in ("" or None: the team's zone). A name zoneinfo does
         not know is refused, naming the field, before anything is written."""
         zone = clean_time_zone(time_zone)
-        with self.db.session() as session:
+
+        def write(session: Session) -> None:
             agent = agent_row(session, agent_id)
             agent.time_zone = zone
+
+        self.db.write(write)  # again while the database is busy
 
     def replier(self, agent_id: object) -> int:
         """The id of an agent who may reply to customers as `agent_id` names them (the token API's reply): an active
@@ -410,7 +419,8 @@ class Accounts:
         Someone else's edit (an admin's) is audited as `signature_changed`, as a customer's notes are: which
         language's was added, changed or cleared, never the text; the agent's own is not (as their availability)."""
         cleaned = clean_signatures(raw, languages)
-        with self.db.session() as session:
+
+        def write(session: Session) -> None:
             agent = agent_row(session, agent_id, lock=True)  # as manage: a demotion meanwhile is seen
             if not agent.works_tickets:
                 raise InputError("agent", N_("a light agent does not reply to customers: no signature"))
@@ -421,6 +431,8 @@ class Accounts:
             agent.signatures = cleaned or None
             if changed and not by.is_agent(agent_id):
                 record(session, by, "signature_changed", "agent", agent_id, after=changed)
+
+        self.db.write(write)  # again while the database is busy
         return cleaned
 
     def set_languages(self, agent_id: int, raw: Iterable[object], languages: tuple[str, ...], by: Actor) -> list[str]:
@@ -430,12 +442,13 @@ class Accounts:
         profile) is not audited, as their time zone; someone else's (an admin) is, as `languages_changed`. Returns
         what is kept, in the site's order."""
         chosen = [str(value).strip() for value in raw]
-        for value in chosen:
+        for value in chosen:  # every one (a list cut short let a bad value past it through), quoted escaped
             if value not in languages:
                 raise InputError("languages", N_("must be one of %(allowed)s, not %(value)s"),
-                                 allowed=", ".join(languages), value=value[:20])
+                                 allowed=", ".join(languages), value=repr(value[:20]))
         kept = [lang for lang in languages if lang in chosen]
-        with self.db.session() as session:
+
+        def write(session: Session) -> list[str]:
             agent = agent_row(session, agent_id, lock=True)  # as manage: a demotion meanwhile is seen
             if not agent.works_tickets:
                 raise InputError("agent", N_("a light agent is never assigned tickets"))
@@ -446,7 +459,9 @@ class Accounts:
             if not by.is_agent(agent_id):
                 record(session, by, "languages_changed", "agent", agent_id, before={"languages": before},
                        after={"languages": kept})
-        return kept
+            return kept
+
+        return self.db.write(write)  # again while the database is busy
 
     def tokens(self) -> list[ApiToken]:
         """Every API token with its last use, newest first (the secrets themselves are not kept)."""
@@ -455,7 +470,8 @@ class Accounts:
 
     def revoke_token(self, token_id: int, by: Actor = SYSTEM) -> None:
         """Revoke a token (audited as "token_revoked"; revoking a revoked one changes and records nothing)."""
-        with self.db.session() as session:
+
+        def write(session: Session) -> None:
             token = row_by_id(session, ApiToken, token_id)
             if token is None:
                 raise InputError("token", N_("no token %(token)s"), token=token_id)
@@ -463,3 +479,5 @@ class Accounts:
                 token.revoked = True
                 record(session, by, "token_revoked", "token", token_id, before={"name": token.name, "revoked": False},
                        after={"name": token.name, "revoked": True})
+
+        self.db.write(write)  # again while the database is busy

@@ -89,42 +89,46 @@ def record_sign_in(db: Database, agent_id: int, succeeded: bool, ip: str | None,
     nothing. A failure of the second step (`step` "two_factor": a wrong code after a right password) says so in
     `after`. A single sign-on (`method` "oidc") says so in `after`, a refused one its `reason` ("deactivated",
     "domain", "password_off"...), and its every success is a row (who came in through the identity provider is what
-    an admin asks of the log). Best effort: a database that cannot take it
-    logs a warning and the sign-in goes on as it would have."""
+    an admin asks of the log). Again while the database is busy (`Database.write`: a failure's row was dropped
+    after one busy timeout, so a guesser's attempts went unrecorded while another write held SQLite's lock); best
+    effort past that: a database that cannot take it logs a warning and the sign-in goes on as it would have."""
     now = now or utcnow()
     said = {**({"step": step} if step else {}), **({"method": method} if method else {}),
             **({"reason": reason} if reason else {})}
-    try:
-        with db.session() as session:
-            # The account's row held first: two failures at once both found no open row (FOR UPDATE below holds
-            # none when there is none) and wrote two where the fold promises one.
-            lock_row(session, Agent, agent_id)
-            latest = session.scalar(
-                select(AuditEvent).where(AuditEvent.subject_type == "agent", AuditEvent.subject == str(agent_id),
-                                         AuditEvent.action.in_(SIGN_INS))
-                .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()).limit(1).with_for_update()
-            )
-            failing = latest is not None and latest.action == "sign_in_failed"
-            actor = Actor.agent(agent_id, ip) if succeeded else Actor("system", None, (ip or "")[:45] or None)
-            if succeeded:
-                if failing:  # every failure since the last success, the rows of earlier hours too
-                    since = session.scalar(select(func.max(AuditEvent.id)).where(
-                        AuditEvent.subject_type == "agent", AuditEvent.subject == str(agent_id),
-                        AuditEvent.action == "sign_in_succeeded")) or 0
-                    failures = session.scalar(select(func.sum(AuditEvent.count)).where(
-                        AuditEvent.subject_type == "agent", AuditEvent.subject == str(agent_id),
-                        AuditEvent.action == "sign_in_failed", AuditEvent.id > since))
-                    record(session, actor, "sign_in_succeeded", "agent", agent_id, before={"failures": failures},
-                           after=said or None)
-                elif method:
-                    record(session, actor, "sign_in_succeeded", "agent", agent_id, after=said)
-            elif failing and latest is not None and now - as_utc(latest.created_at) < FOLD_FAILURES:
-                latest.count += 1
-                latest.after = {"last": now.isoformat(timespec="seconds"), **said}
-                latest.ip = actor.ip or latest.ip
-            else:
-                record(session, actor, "sign_in_failed", "agent", agent_id,
-                       after={"last": now.isoformat(timespec="seconds"), **said})
+
+    def write(session: Session) -> None:
+        # The account's row held first: two failures at once both found no open row (FOR UPDATE below holds
+        # none when there is none) and wrote two where the fold promises one.
+        lock_row(session, Agent, agent_id)
+        latest = session.scalar(
+            select(AuditEvent).where(AuditEvent.subject_type == "agent", AuditEvent.subject == str(agent_id),
+                                     AuditEvent.action.in_(SIGN_INS))
+            .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()).limit(1).with_for_update()
+        )
+        failing = latest is not None and latest.action == "sign_in_failed"
+        actor = Actor.agent(agent_id, ip) if succeeded else Actor("system", None, (ip or "")[:45] or None)
+        if succeeded:
+            if failing:  # every failure since the last success, the rows of earlier hours too
+                since = session.scalar(select(func.max(AuditEvent.id)).where(
+                    AuditEvent.subject_type == "agent", AuditEvent.subject == str(agent_id),
+                    AuditEvent.action == "sign_in_succeeded")) or 0
+                failures = session.scalar(select(func.sum(AuditEvent.count)).where(
+                    AuditEvent.subject_type == "agent", AuditEvent.subject == str(agent_id),
+                    AuditEvent.action == "sign_in_failed", AuditEvent.id > since))
+                record(session, actor, "sign_in_succeeded", "agent", agent_id, before={"failures": failures},
+                       after=said or None)
+            elif method:
+                record(session, actor, "sign_in_succeeded", "agent", agent_id, after=said)
+        elif failing and latest is not None and now - as_utc(latest.created_at) < FOLD_FAILURES:
+            latest.count += 1
+            latest.after = {"last": now.isoformat(timespec="seconds"), **said}
+            latest.ip = actor.ip or latest.ip
+        else:
+            record(session, actor, "sign_in_failed", "agent", agent_id,
+                   after={"last": now.isoformat(timespec="seconds"), **said})
+
+    try:  # again while the database is busy (a failed attempt's row was lost to a ticket being stored)
+        db.write(write)
     except StorageUnavailableError as error:
         log.warning("agent %s: sign-in %s not audited (%s)", agent_id, "success" if succeeded else "failure", error)
 

@@ -237,7 +237,8 @@ class TicketCcs:
             return ccs_of(session, ticket_id)
 
     def _change(self, ticket_id: int, email: object, by: Actor, adding: bool) -> bool:
-        with self.db.session() as session:
+
+        def write(session: Session) -> bool:
             ticket = changeable(session, ticket_id)
             before = ids(ccs_of(session, ticket.id))
             if adding:
@@ -249,6 +250,8 @@ class TicketCcs:
                 record(session, by, "ticket_ccs_changed", "ticket", ticket.id, before={"ccs": before},
                        after={"ccs": ids(ccs_of(session, ticket.id))})
             return changed
+
+        return self.db.write(write)  # again while the database is busy
 
     def add(self, ticket_id: int, email: object, by: Actor) -> bool:
         """Copy `email` on the ticket; False when already copied."""

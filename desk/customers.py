@@ -367,7 +367,8 @@ class Customers:
         last contact and version, and the moved tickets' inbox search text, are refreshed in the same transaction."""
         if duplicate_id == kept_id:
             raise InputError("into", N_("a customer cannot be merged into itself"))
-        with self.db.session() as session:
+
+        def write(session: Session) -> MergeResult:
             for row_id in sorted((duplicate_id, kept_id)):  # one order for every merge: two at once never deadlock
                 lock_row(session, Customer, row_id)
             duplicate, kept = row_by_id(session, Customer, duplicate_id), row_by_id(session, Customer, kept_id)
@@ -457,6 +458,8 @@ class Customers:
             record(session, by, "customer_merged", "customer", duplicate.id, after=after)
             session.flush()
             return MergeResult(kept, duplicate_id, moved)
+
+        return self.db.write(write)  # again while the database is busy
 
     def email_holder(self, session: Session, email: str, customer_id: int) -> Customer | None:
         """Another customer whose email is `email` (the check before the write; the unique index backs it)."""

@@ -157,7 +157,8 @@ class Digests:
         for anyone else, nothing written). A new choice marks the period due now as sent: the first digest is the
         next 08:00's."""
         frequency = clean_frequency(value)
-        with self.db.session() as session:
+
+        def write(session: Session) -> None:
             agent = agent_row(session, agent_id, lock=True)  # a demotion meanwhile is seen
             if agent.role not in LEAD_ROLES:
                 raise InputError("digest", N_("only leads and admins are mailed the summary"))
@@ -165,6 +166,8 @@ class Digests:
                 agent.digest = frequency
                 zone = self.zone(agent.time_zone)
                 agent.digest_sent_for = due_period(frequency, zone, now or utcnow()).first if frequency else None
+
+        self.db.write(write)  # again while the database is busy
         return frequency
 
     def due(self, now: datetime | None = None) -> list[tuple[int, Period]]:

@@ -276,9 +276,9 @@ class Passkeys:
 
     def _failed(self, by: Actor, agent_id: int, passkey_id: int, reason: str,
                 extra: dict[str, Any] | None = None) -> None:
-        with self.db.session() as session:
-            record(session, by, "passkey_failed", "agent", agent_id,
-                   after={"passkey": passkey_id, "reason": reason[:200], **(extra or {})})
+        self.db.write(lambda session: record(  # again while the database is busy: a guess not to go unrecorded
+            session, by, "passkey_failed", "agent", agent_id,
+            after={"passkey": passkey_id, "reason": reason[:200], **(extra or {})}))
 
     # The profile --------------------------------------------------------------------------------------------------
 

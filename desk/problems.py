@@ -198,26 +198,38 @@ class Problems:
 
     def mark(self, ticket_id: int, agent_id: int | None) -> bool:
         """Mark the ticket a problem; refused for an incident (unlink it first). Whether it changed."""
-        with self.db.session() as session:
+
+        def write(session: Session) -> bool:
             return mark_in(session, changeable(session, ticket_id), agent_id)
+
+        return self.db.write(write)  # again while the database is busy
 
     def unmark(self, ticket_id: int, agent_id: int | None) -> bool:
         """The ticket is no longer a problem; refused while incidents are linked to it. Whether it changed."""
-        with self.db.session() as session:
+
+        def write(session: Session) -> bool:
             return unmark_in(session, changeable(session, ticket_id), agent_id)
+
+        return self.db.write(write)  # again while the database is busy
 
     def link(self, incident_ids: Sequence[int], problem_id: int, agent_id: int | None) -> int:
         """Link the tickets to the problem, all or none (see `link_in`); how many links changed."""
         if len(set(incident_ids)) > MAX_LINK:
             raise InputError("ticket", N_("at most %(max)d tickets at once"), max=MAX_LINK)
-        with self.db.session() as session:
+
+        def write(session: Session) -> int:
             return link_in(session, incident_ids, problem_id, agent_id)
+
+        return self.db.write(write)  # again while the database is busy
 
     def unlink(self, ticket_id: int, agent_id: int | None) -> bool:
         """The ticket is no longer an incident; whether it was one."""
-        with self.db.session() as session:
+
+        def write(session: Session) -> bool:
             ticket = changeable(session, ticket_id)
             return unlink_in(session, ticket, agent_id)
+
+        return self.db.write(write)  # again while the database is busy
 
     def incidents(self, problem_id: int) -> list[Incident]:
         """The problem's incidents, oldest first (none for a ticket that is no problem)."""

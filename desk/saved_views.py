@@ -208,11 +208,12 @@ class SavedViews:
         """Save the filters as the agent's view `name` (shared with everyone when a lead or an admin asks); at most
         `limit` views per agent. Nothing is written on any error."""
         query = self.query(filters)
-        with self.db.session() as session:
+
+        def write(session: Session) -> Saved:
             # Locked before the owner's names and count are read: two saves at once (two tabs, a double click) both
             # read before either wrote, and "refunds" and "Refunds" were both kept, or the limit passed by one.
             agent = agent_row(session, agent_id, lock=True)
-            name = self._free_name(session, agent_id, name)
+            free = self._free_name(session, agent_id, name)
             # Held: a delete of the organization meanwhile waits, then marks this view with the others.
             if query.organization is not None and not lock_row(session, Organization, query.organization):
                 raise InputError("organization", N_("no organization #%(id)s"), id=query.organization)
@@ -222,7 +223,7 @@ class SavedViews:
             if owned >= self.limit:
                 raise InputError("views", N_("you have %(num)d saved views, the most an agent keeps; delete one "
                                              "first"), num=self.limit)
-            row = SavedView(agent_id=agent_id, name=name, shared=shared, view=query.view, status=query.status,
+            row = SavedView(agent_id=agent_id, name=free, shared=shared, view=query.view, status=query.status,
                             lang=query.lang, team=query.team, tag=query.tag, q=query.q, sort=query.sort,
                             fields={**dict(query.fields), **{CUSTOMER_PREFIX + key: value
                                                              for key, value in query.customer_fields}} or None,
@@ -230,31 +231,42 @@ class SavedViews:
                             organization=query.organization, side_replied=query.side_replied,
                             problems=query.problems, incidents_of=query.incidents_of)
             session.add(row)
-            self._flush_named(session, name)
+            self._flush_named(session, free)
             return Saved.of(row)
 
+        return self.db.write(write)  # again while the database is busy
+
     def rename(self, view_id: int, agent_id: int, name: str) -> Saved:
-        with self.db.session() as session:
+
+        def write(session: Session) -> Saved:
             row = self._editable(session, view_id, agent_id)
             agent_row(session, row.agent_id, lock=True)
             row.name = self._free_name(session, row.agent_id, name, exclude=row.id)  # "refunds" -> "Refunds" too
             self._flush_named(session, row.name)
             return Saved.of(row)
 
+        return self.db.write(write)  # again while the database is busy
+
     def share(self, view_id: int, agent_id: int, shared: bool) -> Saved:
         """Share the view with everyone, or take it back: a lead's or an admin's to do."""
-        with self.db.session() as session:
+
+        def write(session: Session) -> Saved:
             row = self._editable(session, view_id, agent_id)
             self._may_share(agent_row(session, agent_id))
             row.shared = shared
             return Saved.of(row)
 
+        return self.db.write(write)  # again while the database is busy
+
     def delete(self, view_id: int, agent_id: int) -> str:
         """Delete the view; its name, for the page to say which."""
-        with self.db.session() as session:
+
+        def write(session: Session) -> str:
             row = self._editable(session, view_id, agent_id)
             session.delete(row)
             return row.name
+
+        return self.db.write(write)  # again while the database is busy
 
 
     @staticmethod

@@ -242,7 +242,8 @@ class SideConversations:
         written on a refusal. `subject` empty: the ticket's. `attachment_ids`: the ticket's files to forward."""
         participants = clean_recipients(to, self.max_recipients, self.mail_from)
         text = clean_text("body", body, MAX_BODY)
-        with self.db.session() as session:
+
+        def start(session: Session) -> SideView:
             ticket = changeable(session, ticket_id)
             typed = clean_text("subject", subject if subject is not None else "", MAX_SUBJECT, required=False)
             chosen = self._forwarded(session, ticket, attachment_ids)
@@ -257,12 +258,15 @@ class SideConversations:
             session.flush()
             return view_of(side)
 
+        return self.db.write(start)  # again while the database is busy (a mail arriving: SQLite's one writer)
+
     def reply(self, ticket_id: int, side_id: int, body: object, by: Actor,
               attachment_ids: Sequence[int] = ()) -> SideView:
         """An agent's message on the side conversation, mailed to its participants with the ticket's files chosen
         (`attachment_ids`); a closed one is reopened."""
         text = clean_text("body", body, MAX_BODY)
-        with self.db.session() as session:
+
+        def reply(session: Session) -> SideView:
             ticket = changeable(session, ticket_id)
             side = self._side(session, ticket_id, side_id)
             chosen = self._forwarded(session, ticket, attachment_ids)
@@ -273,6 +277,8 @@ class SideConversations:
                    after={"side_conversation": side.id, "message": message.id})
             session.flush()
             return view_of(side)
+
+        return self.db.write(reply)  # again while the database is busy
 
     def set_status(self, ticket_id: int, side_id: int, status: str, by: Actor) -> SideView:
         return self.change(ticket_id, side_id, by, status=status)
@@ -299,7 +305,8 @@ class SideConversations:
             if _given(add) else []
         removed = clean_recipients(remove, self.max_recipients, self.mail_from, "remove_participants") \
             if _given(remove) else []
-        with self.db.session() as session:
+
+        def change(session: Session) -> SideView:
             if added or removed:
                 changeable(session, ticket_id)
             side = self._side(session, ticket_id, side_id)
@@ -316,6 +323,8 @@ class SideConversations:
                        after={"side_conversation": side.id})
             session.flush()
             return view_of(side)
+
+        return self.db.write(change)  # again while the database is busy
 
     def _participants(self, session: Session, side: SideConversation, added: list[str], removed: list[str],
                       by: Actor, ticket_id: int, now: datetime) -> None:
@@ -345,9 +354,8 @@ class SideConversations:
                after={"side_conversation": side.id, "participants": side.participants})
 
     def mark_read(self, ticket_id: int) -> None:
-        with self.db.session() as session:
-            session.execute(update(SideConversation).where(SideConversation.ticket_id == ticket_id,
-                                                           SideConversation.unread.is_(True)).values(unread=False))
+        self.db.write(lambda session: session.execute(update(SideConversation).where(
+            SideConversation.ticket_id == ticket_id, SideConversation.unread.is_(True)).values(unread=False)))
 
     @staticmethod
     def _side(session: Session, ticket_id: int, side_id: int) -> SideConversation:

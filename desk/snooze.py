@@ -16,6 +16,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from desk.database import Database
 from desk.models import Ticket, TicketSnoozeChange, as_utc, utcnow
@@ -60,7 +61,8 @@ class Snoozes:
         """Snooze every ticket until `until` (one transaction: all, or on a bad id or a solved ticket, none);
         snoozing again moves the time, each with its history row."""
         now = utcnow()
-        with self.db.session() as session:
+
+        def write(session: Session) -> None:
             for ticket_id in ticket_ids:
                 ticket = changeable(session, ticket_id)
                 if ticket.status == "solved":
@@ -70,13 +72,18 @@ class Snoozes:
                 ticket.updated_at = now
                 session.add(TicketSnoozeChange(ticket_id=ticket.id, agent_id=agent_id, kind="snoozed",
                                                until=ticket.snoozed_until, created_at=now))
+
+        self.db.write(write)  # again while the database is busy
         return len(ticket_ids)
 
     def unsnooze(self, ticket_id: int, agent_id: int) -> bool:
         """Bring the ticket back now (an agent's choice; its status is left as it was); whether it was snoozed."""
-        with self.db.session() as session:
+
+        def write(session: Session) -> bool:
             ticket = changeable(session, ticket_id)
             return TicketStore.end_snooze(ticket, utcnow(), "agent", agent_id, kind="unsnoozed")
+
+        return self.db.write(write)  # again while the database is busy
 
     def wake(self, now: datetime | None = None, limit: int = 500) -> int:
         """The worker's pass: tickets whose snooze has passed come back open and updated, with a "snooze ended"

@@ -110,20 +110,21 @@ class Tags:
     def add(self, ticket_ids: list[int], tags: list[str]) -> int:
         """Tag every ticket with every tag (already present: skipped); returns how many were added."""
         clean = sorted({clean_tag(t) for t in tags})
-        added = 0
-        with self.db.session() as session:
-            for ticket_id in ticket_ids:
-                added += add_tags(changeable(session, ticket_id), clean)  # a closed ticket refuses them all
-        return added
+        # A closed ticket refuses them all. Again while the database is busy (counted in the try that commits).
+        return self.db.write(lambda session: sum(add_tags(changeable(session, ticket_id), clean)
+                                                 for ticket_id in ticket_ids))
 
     def remove(self, ticket_id: int, tag: str) -> bool:
-        with self.db.session() as session:
+
+        def write(session: Session) -> bool:
             ticket = changeable(session, ticket_id)
             found = [row for row in ticket.tags if row.tag == tag]
             for row in found:  # through the ORM, not a bulk delete: the outbound webhooks see the tag go
                 ticket.tags.remove(row)
                 session.delete(row)
             return bool(found)
+
+        return self.db.write(write)  # again while the database is busy
 
     def counts(self) -> list[TagCount]:
         """Every tag with its counts, most used first, then by name (compared in Python: one order on both
@@ -164,11 +165,12 @@ class Tags:
         """Every ticket tagged `old` is tagged `new` instead (a ticket with both keeps one: onto an existing tag
         this is a merge), saved views filtering by `old` filter by `new`, and one `tag_renamed` audit event says
         who, from, to and how many tickets: all in one transaction. What it did, as `change` counts it."""
-        with self.db.session() as session:
+
+        def write(session: Session) -> TagChange:
             _stored_form(old)
-            new = _new_name(new)  # the lock below needs the folded name
-            _lock_tickets(session, sorted({old, new}))
-            done = self._change(session, old, new)
+            folded = _new_name(new)  # the lock below needs the folded name
+            _lock_tickets(session, sorted({old, folded}))
+            done = self._change(session, old, folded)
             assert done.new is not None
             holding = select(TicketTag.ticket_id).where(TicketTag.tag == done.new)
             had_new = set(session.scalars(holding))
@@ -185,11 +187,14 @@ class Tags:
                    after={"tag": done.new, "tickets": done.tickets, "merged": done.both, "views": done.views})
             return done
 
+        return self.db.write(write)  # again while the database is busy
+
     def delete(self, old: str, by: Actor) -> TagChange:
         """Take `old` off every ticket, with one `tag_deleted` audit event (who, the tag, how many tickets), in one
         transaction. Saved views filtering by it are kept as they are (they now find no ticket): a view is its
         owner's, and dropping its tag filter would widen it to tickets nobody asked for."""
-        with self.db.session() as session:
+
+        def write(session: Session) -> TagChange:
             _stored_form(old)
             _lock_tickets(session, [old])
             done = self._change(session, old, None)
@@ -198,6 +203,8 @@ class Tags:
             session.execute(delete(TicketTag).where(TicketTag.tag == old).execution_options(synchronize_session=False))
             record(session, by, "tag_deleted", "tag", old, before={"tag": old}, after={"tickets": done.tickets})
             return done
+
+        return self.db.write(write)  # again while the database is busy
 
     def popular(self, limit: int = 200) -> list[tuple[str, int]]:
         """Existing tags, most used first: the suggestions offered while typing a tag."""

@@ -50,9 +50,10 @@ class Teams:
             return set(session.scalars(select(AgentTeam.agent_id).where(AgentTeam.team == team)))
 
     def set_teams(self, agent_id: int, keys: Iterable[str], by: Actor = SYSTEM) -> list[str]:
-        """Make `keys` the agent's teams (the admin page's ticks; none: in no team); see `set_in`."""
-        with self.db.session() as session:
-            return self.set_in(session, agent_id, keys, by)
+        """Make `keys` the agent's teams (the admin page's ticks; none: in no team); see `set_in`. Again while the
+        database is busy (the keys read once, for every try)."""
+        chosen = list(keys)
+        return self.db.write(lambda session: self.set_in(session, agent_id, chosen, by))
 
     def add(self, email: str, key: str, by: Actor = SYSTEM) -> list[str]:
         """Put the agent (by email) in team `key` as well (`kb teams add`; already in it: unchanged), by the admin

@@ -607,15 +607,21 @@ class TicketStore:
         """Set the due time by hand (`due`), or clear it (None) back to the business-hours one; recorded
         in the ticket's history. A hand-set time wins until cleared: a priority change or a reply keeps it.
         Returns the due time now in force (after a clear, the computed one or None)."""
-        with self.db.session() as session:
+
+        def write(session: Session) -> datetime | None:
             return self._set_due(session, ticket_id, due, agent_id)
+
+        return self.db.write(write)  # again while the database is busy
 
     def bulk_set_due(self, ticket_ids: list[int], due: datetime | None, agent_id: int | None) -> int:
         """`set_due` for many tickets in one transaction: all change or, on any bad id, solved or closed ticket,
         none."""
-        with self.db.session() as session:
+
+        def write(session: Session) -> None:
             for ticket_id in ticket_ids:
                 self._set_due(session, ticket_id, due, agent_id)
+
+        self.db.write(write)  # again while the database is busy
         return len(ticket_ids)
 
     def _set_due(self, session: Session, ticket_id: int, due: datetime | None, agent_id: int | None) -> datetime | None:
@@ -662,14 +668,20 @@ class TicketStore:
         """Move the ticket to `team` (a key of the business-hours file), recorded in its history. The due time is
         counted again in the new team's hours unless an agent set it by hand, and an assignee who is not in the
         new team is unassigned (the team's own agents pick it up, as Zendesk does). Returns whether it was."""
-        with self.db.session() as session:
+
+        def write(session: Session) -> bool:
             return self._move_to_team(session, ticket_id, team, agent_id)
+
+        return self.db.write(write)  # again while the database is busy
 
     def bulk_move_to_team(self, ticket_ids: list[int], team: str, agent_id: int | None) -> int:
         """`move_to_team` for many tickets in one transaction: all move or, on any bad id or team, none."""
-        with self.db.session() as session:
+
+        def write(session: Session) -> None:
             for ticket_id in ticket_ids:
                 self._move_to_team(session, ticket_id, team, agent_id)
+
+        self.db.write(write)  # again while the database is busy
         return len(ticket_ids)
 
     def _move_to_team(self, session: Session, ticket_id: int, team: str, agent_id: int | None) -> bool:
@@ -1561,7 +1573,8 @@ class TicketStore:
         if source_id == target_id:
             raise InputError("target", N_("a ticket cannot be merged into itself"))
         notice = clean_text("notice", notice, MAX_BODY)
-        with self.db.session() as session:
+
+        def write(session: Session) -> Ticket:
             for locked in sorted((source_id, target_id)):  # both held before either is read (a close of the target
                 lock_row(session, Ticket, locked)  # at once merged into a closed ticket), in one order: no deadlock
             source, target = row_by_id(session, Ticket, source_id), row_by_id(session, Ticket, target_id)
@@ -1609,4 +1622,6 @@ class TicketStore:
             target.updated_at = now
             index_ticket(session, source)
             index_ticket(session, target)
-        return target
+            return target
+
+        return self.db.write(write)  # again while the database is busy

@@ -221,7 +221,8 @@ class TimeEntries:
             raise InputError("agent", N_("must be an agent's id (a whole number)"))
         clean = clean_seconds(seconds)
         text = clean_note(note)
-        with self.db.session() as session:
+
+        def write(session: Session) -> EntryView:
             ticket = changeable(session, ticket_id)  # a closed ticket is final
             agent = row_by_id(session, Agent, agent_id)
             if agent is None:
@@ -236,6 +237,8 @@ class TimeEntries:
             session.add(entry)
             session.flush()
             return answered(session, _view(entry, agent_names(session, [agent_id])), answer)
+
+        return self.db.write(write)  # again while the database is busy
 
     @staticmethod
     def _may_change(session: Session, by: Actor, owner: int) -> None:
@@ -261,7 +264,8 @@ class TimeEntries:
         changes nothing."""
         clean = clean_seconds(seconds) if seconds is not KEEP else None
         text = clean_note(note) if note is not KEEP else None
-        with self.db.session() as session:
+
+        def write(session: Session) -> EntryView:
             entry = self._entry(session, ticket_id, entry_id)
             self._may_change(session, by, entry.agent_id)
             old_seconds, old_note = entry.seconds, entry.note
@@ -286,9 +290,12 @@ class TimeEntries:
             session.flush()
             return _view(entry, agent_names(session, [entry.agent_id]))
 
+        return self.db.write(write)  # again while the database is busy
+
     def delete(self, ticket_id: int, entry_id: int, by: Actor) -> EntryView:
         """Delete an entry; in the ticket's history and the audit log (its seconds, agent and kind)."""
-        with self.db.session() as session:
+
+        def write(session: Session) -> EntryView:
             entry = self._entry(session, ticket_id, entry_id)
             self._may_change(session, by, entry.agent_id)
             gone = _view(entry, agent_names(session, [entry.agent_id]))
@@ -300,3 +307,5 @@ class TimeEntries:
                    before={"entry": entry.id, "agent": entry.agent_id, "seconds": entry.seconds, "kind": entry.kind})
             session.delete(entry)
             return gone
+
+        return self.db.write(write)  # again while the database is busy

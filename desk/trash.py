@@ -159,8 +159,9 @@ class Trash:
 
     def restore(self, ticket_id: int, by: Actor = SYSTEM, not_spam: bool = False) -> Ticket:
         """Put a deleted ticket back exactly as it was (`not_spam`: and unblock its requester's address, when blocked).
-        No such deleted ticket: an InputError on "ticket"."""
-        with self.db.session() as session:
+        No such deleted ticket: an InputError on "ticket". Again while the database is busy (`Database.write`)."""
+
+        def restore(session: Session) -> Ticket:
             ticket = self._deleted(session, ticket_id)
             if session.scalar(select(Attachment.id).where(Attachment.ticket_id == ticket.id,
                                                           Attachment.skipped_reason == PURGED).limit(1)) is not None:
@@ -176,6 +177,8 @@ class Trash:
             if not_spam:
                 self._unblock(session, ticket.customer.email, by)
             return ticket
+
+        return self.db.write(restore)
 
     def _deleted(self, session: Session, ticket_id: int) -> Ticket:
         ticket = session.scalar(select(Ticket).where(Ticket.id == ticket_id, Ticket.deleted_at.is_not(None))
@@ -301,22 +304,27 @@ class Trash:
     def block(self, address: object, by: Actor = SYSTEM) -> str:
         """Block an address or a domain (the admin page); the key as stored. Blocked already: an InputError."""
         key = blocked_key(address)
-        with self.db.session() as session:
+
+        def block(session: Session) -> None:
             held = self._held_by(session, key)
             if held is not None:
                 raise InputError("address", N_("%(value)s would hold the mail of %(address)s, an agent's or the help "
                                                "desk's own address"), value=key, address=held)
             if not self._block(session, key, by, utcnow()):
                 raise InputError("address", N_("%(value)s is blocked already"), value=key)
+
+        self.db.write(block)  # again while the database is busy (mail arriving: SQLite's one writer)
         return key
 
     def unblock(self, blocked_id: int, by: Actor = SYSTEM) -> str:
-        with self.db.session() as session:
+        def unblock(session: Session) -> str:
             row = row_by_id(session, BlockedSender, blocked_id)
             if row is None:
                 raise InputError("address", N_("no blocked sender %(value)s"), value=blocked_id)
             self._unblock(session, row.address, by)
             return row.address
+
+        return self.db.write(unblock)  # again while the database is busy
 
     def blocked(self, limit: int = 25, offset: int = 0) -> BlockedPage:
         """The blocked addresses and domains, by address, a page of them (the admins' page, webapp.paging)."""

@@ -252,7 +252,8 @@ class TwoFactor:
                  ip: str | None) -> tuple[bool, datetime | None]:
         """Whether the code passed, and the lock's end when the step is locked (before, or by this wrong code)."""
         moment = _moment(now)
-        with self.db.session() as session:
+
+        def write(session: Session) -> tuple[bool, datetime | None]:
             # The agent's row held first (PostgreSQL's row lock, SQLite's write lock): the lock's check, the code and
             # the count are one step, so a code checked at once with the failure that locks cannot slip past it.
             lock_row(session, Agent, agent_id)
@@ -284,6 +285,8 @@ class TwoFactor:
                    after={"failures": failures, "minutes": int(period.total_seconds() // 60),
                           "until": until.isoformat(timespec="seconds")})
             return False, until
+
+        return self.db.write(write)  # again while the database is busy
 
     def _signed_in(self, agent_id: int) -> Agent | None:
         with self.db.session() as session:

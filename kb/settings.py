@@ -67,13 +67,14 @@ def _bounded_int(name: str, raw: str, low: int, high: int) -> int:
     return value
 
 
-def _positive_seconds(name: str, raw: str) -> float:
+def _positive_seconds(name: str, raw: str, high: float) -> float:
+    """Seconds over 0 and at most `high` (a thread's wait past about 9e9 s is an OverflowError, not a long wait)."""
     try:
         value = float(raw)
     except ValueError:
-        raise SettingsError(f"{name}={raw!r}: expected a number of seconds > 0") from None
-    if not 0 < value < float("inf"):
-        raise SettingsError(f"{name}={raw!r}: expected a number of seconds > 0")
+        value = float("nan")
+    if not 0 < value <= high:
+        raise SettingsError(f"{name}={raw!r}: expected a number of seconds over 0 and at most {high:g}")
     return value
 
 
@@ -248,7 +249,7 @@ class Settings:
     chunk_min_chars: int = setting(
         CHUNK_MIN_CHARS, "KB_CHUNK_MIN_CHARS",
         "characters of an article section under which it joins the chunk before it (its heading a line of that "
-        "chunk's text)",
+        "chunk's text); less than `KB_CHUNK_MAX_CHARS` (the start refuses it otherwise)",
         parse=lambda raw: _bounded_int("KB_CHUNK_MIN_CHARS", raw, 0, 2000),
     )
     max_query_chars: int = setting(512, None, "longer queries are cut to this many characters")
@@ -420,8 +421,8 @@ class Settings:
     mail_suggestions_timeout_seconds: float = setting(
         10.0, "KB_MAIL_SUGGESTIONS_TIMEOUT_SECONDS",
         "seconds the worker waits for the acknowledgement's article search; past it the acknowledgement goes without "
-        "suggested articles (logged), and no other search starts until that one ends",
-        parse=lambda raw: _positive_seconds("KB_MAIL_SUGGESTIONS_TIMEOUT_SECONDS", raw),
+        "suggested articles (logged), and no other search starts until that one ends; at most 600",
+        parse=lambda raw: _positive_seconds("KB_MAIL_SUGGESTIONS_TIMEOUT_SECONDS", raw, 600),
     )
     max_ccs: int = setting(
         20, "KB_MAX_CCS",
@@ -597,6 +598,10 @@ class Settings:
         settings = cls(**values)
         clean: dict[str, Any] = {k: v for k, v in overrides.items() if v is not None}
         settings = replace(settings, **clean) if clean else settings
+        if settings.chunk_min_chars >= settings.chunk_max_chars:  # every section merged, then split again
+            raise SettingsError(f"KB_CHUNK_MIN_CHARS={settings.chunk_min_chars} must be less than "
+                                f"KB_CHUNK_MAX_CHARS={settings.chunk_max_chars}: a section under the least joins the "
+                                "chunk before it, one over the most is split")
         git_dir = settings.git_content_dir
         if git_dir is None and settings.webhook_secret:  # the webhook follows the checkout named as the content
             git_dir = settings.content_dir

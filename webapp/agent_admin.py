@@ -81,7 +81,7 @@ def admin():
                 flash(gettext("Agent updated."), "ok")
             elif action == "languages":  # none ticked: every language; one the site lacks is refused, nothing written
                 accounts.set_languages(request.form.get("agent_id", type=int) or 0,
-                                       [value[:20] for value in request.form.getlist("languages")[:20]],
+                                       request.form.getlist("languages"),
                                        state.settings().languages, by=acting())
                 flash(gettext("Agent updated."), "ok")
             elif action == "teams":  # the checked teams; a key the file does not have is refused, nothing written

@@ -169,8 +169,8 @@ class HeldMailStore:
     def delete(self, inbound_id: int, agent_id: int | None) -> None:
         """No longer listed; the row stays, saying who deleted it and when; the kept original is removed once that is
         committed (a removal that fails is logged and left to the next purge)."""
-        with self.db.session() as session:
-            raw_path = self._claim(session, inbound_id, "deleted", agent_id).raw_path
+        raw_path = self.db.write(  # again while the database is busy (mail arriving: SQLite's one writer)
+            lambda session: self._claim(session, inbound_id, "deleted", agent_id).raw_path)
         self._remove_originals([(inbound_id, raw_path)])
 
     def purge(self, older_than: timedelta, limit: int = PURGE_BATCH) -> int:

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from desk.database import Database
+from desk.database import Database, StorageUnavailableError
 from desk.mail.addresses import new_message_local
 from desk.mail.compose import MAIL_POLICY, MailRenderer, compose
 from desk.mail.transport import EmlDirectory, PermanentFailure, SmtpServer, Transport
@@ -90,18 +90,17 @@ class DeliveryState:
     next_attempt_at: datetime | None
 
 
-def _claim(db: Database, row_id: int, seen: datetime, now: datetime) -> bool:
-    with db.session() as session:
-        claimed = session.execute(
-            update(OutboxMail)
-            .where(OutboxMail.id == row_id, OutboxMail.status == "queued", OutboxMail.next_attempt_at == seen)
-            .values(next_attempt_at=now + LEASE)
-        )
-        return bool(claimed.rowcount)  # type: ignore[attr-defined]
+def _claim(session: Session, *, row_id: int, seen: datetime, now: datetime) -> bool:
+    claimed = session.execute(
+        update(OutboxMail)
+        .where(OutboxMail.id == row_id, OutboxMail.status == "queued", OutboxMail.next_attempt_at == seen)
+        .values(next_attempt_at=now + LEASE)
+    )
+    return bool(claimed.rowcount)  # type: ignore[attr-defined]
 
 
 def _record_failure(db: Database, row_id: int, error: str, permanent: bool, now: datetime) -> None:
-    with db.session() as session:
+    def record(session: Session) -> None:
         row = session.get(OutboxMail, row_id)
         if row is None:
             return
@@ -111,6 +110,18 @@ def _record_failure(db: Database, row_id: int, error: str, permanent: bool, now:
             row.status = "failed"
         else:
             row.next_attempt_at = now + retry_delay(row.attempts)
+
+    db.write(record)  # again while the database is busy: a failure not counted is retried past MAX_ATTEMPTS
+
+
+def _composed(session: Session, *, row_id: int, settings: Settings, renderer: MailRenderer,
+              finder: ArticleFinder | None) -> tuple[str, str]:
+    """The mail as it goes out (composed once, kept in `raw`: a retry sends the same bytes) and its file name."""
+    row = session.get(OutboxMail, row_id)
+    assert row is not None
+    if row.raw is None:
+        row.raw = compose(session, row, settings, renderer, finder).as_string(policy=MAIL_POLICY)
+    return row.raw, f"{row.id:07d}-{row.kind}"
 
 
 def _mark_sent(session: Session, *, row_id: int) -> None:
@@ -147,16 +158,15 @@ def deliver_pending(
     transport = transport_for(settings)
     try:
         for row_id, seen in due:
-            if not _claim(db, row_id, seen, now):
+            # The claim and the composed mail's write again while the database is busy (a ticket or a mail being
+            # stored): one that gave up failed the pass, or counted a busy database as the mail's failed attempt.
+            if not db.write(partial(_claim, row_id=row_id, seen=seen, now=now)):
                 continue  # another worker has it
             try:
-                with db.session() as session:
-                    row = session.get(OutboxMail, row_id)
-                    assert row is not None
-                    if row.raw is None:
-                        row.raw = compose(session, row, settings, renderer, finder).as_string(policy=MAIL_POLICY)
-                    raw = row.raw
-                    name = f"{row.id:07d}-{row.kind}"
+                raw, name = db.write(partial(_composed, row_id=row_id, settings=settings, renderer=renderer,
+                                             finder=finder))
+            except StorageUnavailableError:
+                raise  # the database, not the mail: the pass stops, the mail waits its lease without an attempt used
             except Exception as error:  # a template or data problem: this mail waits, the others go
                 log.exception("mail %s could not be composed", row_id)
                 _record_failure(db, row_id, f"could not compose: {type(error).__name__}: {error}", False, now)

@@ -258,9 +258,13 @@ def test_a_busy_database_does_not_turn_a_sign_in_into_an_error(desk: Desk, monke
 
     new_agent(desk, "sara@example.com")
     before = len(events(desk))
-    with failing_commit(desk.db, 2, monkeypatch, reason="busy") as armed:  # the 1st: finding the account
+    with failing_commit(desk.db, 2, monkeypatch, reason="full") as armed:  # the 1st: finding the account
         assert desk.accounts.authenticate("sara@example.com", "a wrong password") is None
     assert armed.fired and len(events(desk)) == before
+    # Busy once: tried again (Database.write, hostile38), the failure recorded rather than dropped.
+    with failing_commit(desk.db, 2, monkeypatch, reason="busy") as armed:
+        assert desk.accounts.authenticate("sara@example.com", "a wrong password") is None
+    assert armed.fired and [e.action for e in events(desk)][before:] == ["sign_in_failed"]
 
 
 def test_the_log_is_filtered_paged_newest_first_and_bad_filters_name_their_field(desk: Desk) -> None:

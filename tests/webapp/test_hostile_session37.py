@@ -300,12 +300,25 @@ def test_a_mail_sent_while_another_write_holds_the_database_is_marked_sent_not_s
         holder.execute("BEGIN IMMEDIATE")  # another writer takes the lock the moment the mail is out
 
     monkeypatch.setattr(EmlDirectory, "send", sent_then_locked)
+    found = delivered_while_taken(desk, holder, caplog)
+    monkeypatch.setattr(EmlDirectory, "send", send)
+    with desk.db.session() as session:  # its lease over, as an hour later
+        session.execute(update(OutboxMail).values(next_attempt_at=utcnow() - timedelta(minutes=1)))
+    later = deliver_pending_mail(desk, settings)
+    assert (found, later) == ([1], 0)
+    assert len(list((settings.data_dir / EML_FOLDER).glob("*.eml"))) == 1
+
+
+def delivered_while_taken(desk: Desk, holder: sqlite3.Connection, caplog: pytest.LogCaptureFixture) -> list[object]:
+    """The worker's delivery pass, during which the caller's patch makes `holder` (another writer's connection) take
+    SQLite's write lock; committed once the pass met it (its "database busy" said) or ended: what it returned or
+    raised."""
     caplog.set_level(logging.WARNING, logger="desk.database")
     found: list[object] = []
 
     def deliver() -> None:
         try:
-            found.append(deliver_pending_mail(desk, settings))
+            found.append(deliver_pending_mail(desk, desk.settings))
         except Exception as error:
             found.append(error)
 
@@ -315,9 +328,4 @@ def test_a_mail_sent_while_another_write_holds_the_database_is_marked_sent_not_s
     holder.execute("COMMIT")
     thread.join(60)
     holder.close()
-    monkeypatch.setattr(EmlDirectory, "send", send)
-    with desk.db.session() as session:  # its lease over, as an hour later
-        session.execute(update(OutboxMail).values(next_attempt_at=utcnow() - timedelta(minutes=1)))
-    later = deliver_pending_mail(desk, settings)
-    assert (found, later) == ([1], 0)
-    assert len(list((settings.data_dir / EML_FOLDER).glob("*.eml"))) == 1
+    return found
