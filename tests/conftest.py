@@ -29,6 +29,8 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from flask import Flask
+from werkzeug.routing import Rule
 from werkzeug.security import generate_password_hash
 
 from copilot.engine import Engine
@@ -38,6 +40,7 @@ from desk.desk import Desk
 from indexer.cache import CACHE_FILE, EmbeddingCache
 from indexer.embedders import E5SmallEmbedder, Embedder, MultilingualUSEEmbedder
 from kb.settings import Settings
+from tests.app_compiles import SharedTemplateCode, shared_builder
 from tests.fresh_schema import reset_postgres, upgrade_from_template
 from tests.postgres import ThrowawayPostgres
 
@@ -345,6 +348,9 @@ Database.__init__ = _tracked_init  # type: ignore[method-assign]
 # and sign one in (Django's testing docs give the same advice: a fast hasher for tests).
 accounts.generate_password_hash = functools.partial(generate_password_hash, method="scrypt:1024:8:1")  # type: ignore[assignment]
 Database.upgrade = upgrade_from_template  # type: ignore[method-assign]
+# Every app a test builds compiles the same URL builders and templates: once per process (tests/app_compiles.py).
+Rule._compile_builder = shared_builder  # type: ignore[method-assign,assignment]
+Flask.jinja_options = {**Flask.jinja_options, "bytecode_cache": SharedTemplateCode()}
 Desk.__init__ = _tracked_desk  # type: ignore[method-assign]
 
 
