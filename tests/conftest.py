@@ -42,6 +42,7 @@ from indexer.embedders import E5SmallEmbedder, Embedder, MultilingualUSEEmbedder
 from kb.settings import Settings
 from tests.app_compiles import SharedTemplateCode, shared_builder
 from tests.fresh_schema import reset_postgres, upgrade_from_template
+from tests.model_memo import remember_texts
 from tests.postgres import ThrowawayPostgres
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -202,6 +203,7 @@ def embedding_rows(cache: Path) -> int:
 @pytest.fixture(scope="session")
 def embedders(embedding_pool: Path) -> list[Embedder]:
     models: list[Embedder] = [E5SmallEmbedder(threads=2), MultilingualUSEEmbedder(threads=2)]
+    remember_texts(models)  # a text embedded again gets its first vector (tests/model_memo.py)
     for model in models:
         model.embed_queries(["warm up"])
     return models
