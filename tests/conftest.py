@@ -29,6 +29,8 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from flask import Flask
+from werkzeug.routing import Rule
 from werkzeug.security import generate_password_hash
 
 from copilot.engine import Engine
@@ -38,7 +40,9 @@ from desk.desk import Desk
 from indexer.cache import CACHE_FILE, EmbeddingCache
 from indexer.embedders import E5SmallEmbedder, Embedder, MultilingualUSEEmbedder
 from kb.settings import Settings
+from tests.app_compiles import SharedTemplateCode, shared_builder
 from tests.fresh_schema import reset_postgres, upgrade_from_template
+from tests.model_memo import remember_texts
 from tests.postgres import ThrowawayPostgres
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -199,6 +203,7 @@ def embedding_rows(cache: Path) -> int:
 @pytest.fixture(scope="session")
 def embedders(embedding_pool: Path) -> list[Embedder]:
     models: list[Embedder] = [E5SmallEmbedder(threads=2), MultilingualUSEEmbedder(threads=2)]
+    remember_texts(models)  # a text embedded again gets its first vector (tests/model_memo.py)
     for model in models:
         model.embed_queries(["warm up"])
     return models
@@ -345,6 +350,9 @@ Database.__init__ = _tracked_init  # type: ignore[method-assign]
 # and sign one in (Django's testing docs give the same advice: a fast hasher for tests).
 accounts.generate_password_hash = functools.partial(generate_password_hash, method="scrypt:1024:8:1")  # type: ignore[assignment]
 Database.upgrade = upgrade_from_template  # type: ignore[method-assign]
+# Every app a test builds compiles the same URL builders and templates: once per process (tests/app_compiles.py).
+Rule._compile_builder = shared_builder  # type: ignore[method-assign,assignment]
+Flask.jinja_options = {**Flask.jinja_options, "bytecode_cache": SharedTemplateCode()}
 Desk.__init__ = _tracked_desk  # type: ignore[method-assign]
 
 
