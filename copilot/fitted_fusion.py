@@ -30,14 +30,14 @@ FITTED_WEIGHTS: dict[str, dict[str, float]] = {
 }
 
 
-# Per language and kind of query (copilot.query_kind), with LEVERS["kind_fusion"] (bench/kind_fusion.py, bench/RESULTS.md
-# "Session 38, retr38"). The rule: per kind, fitted_fusion's joint point over the two dev domains asking the language,
-# kept only where each domain's own fit, scored on the other, costs it nothing (the kind's fit transfers both ways);
-# any other kind keeps its language's weights. Arabic questions of 3-5 content words (demo and m365): USE 0.3, BM25
-# 1.3; fitted on one, on the other: demo's (0.3, 1.6) on m365 +0.005, m365's (0.3, 1.3) on the demo +0.011. English
-# keyword queries (demo and GNOME both fit USE 0.2, BM25 0.1: e5 more, not BM25). Not kept: Arabic mixed-script and
-# English stories and questions (a domain's fit costs the other 0.004-0.011), Arabic keywords and stories (m365 has 3
-# keyword queries; the stories' fits are main's weights).
+# Per language and kind of query (copilot.query_kind), with LEVERS["kind_fusion"] (bench/kind_fusion.py,
+# bench/RESULTS.md "Session 38, retr38"). The rule: per kind, fitted_fusion's joint point over the two dev domains
+# asking the language, kept only where each domain's own fit, scored on the other, costs it nothing (the kind's fit
+# transfers both ways); any other kind keeps its language's weights. Arabic questions of 3-5 content words (demo and
+# m365): USE 0.3, BM25 1.3; fitted on one, on the other: demo's (0.3, 1.6) on m365 +0.005, m365's (0.3, 1.3) on the
+# demo +0.011. English keyword queries: demo and GNOME both fit USE 0.2, BM25 0.1 (e5 more, not BM25). Not kept:
+# Arabic mixed-script and English stories and questions (a domain's fit costs the other 0.004-0.011), Arabic keywords
+# and stories (m365 has 3 keyword queries; the stories' fits are main's weights).
 KIND_WEIGHTS: dict[str, dict[str, dict[str, float]]] = {
     "ar": {"question": {"e5": 1.0, "use": 0.3, "lexical": 1.3}},
     "en": {"keyword": {"e5": 1.0, "use": 0.2, "lexical": 0.1}},

@@ -65,6 +65,7 @@ def source_weights(
 @pytest.mark.parametrize("on", [False, True])
 def test_the_retrievers_sources_carry_the_weights(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, on: bool) -> None:
     monkeypatch.setitem(LEVERS, "fitted_fusion", on)
+    monkeypatch.setitem(LEVERS, "kind_fusion", False)  # "change the wallpaper" is a keyword query
     assert source_weights(tmp_path) == (FITTED_WEIGHTS["en"] if on else FUSION_WEIGHTS["en"])
 
 
