@@ -30,11 +30,33 @@ FITTED_WEIGHTS: dict[str, dict[str, float]] = {
 }
 
 
-def fusion_weights(fusion: Mapping[str, Mapping[str, float]], lang: str, fitted: bool) -> dict[str, float]:
+# Per language and kind of query (copilot.query_kind), with LEVERS["kind_fusion"] (bench/kind_fusion.py,
+# bench/RESULTS.md "Session 38, retr38"). The rule: per kind, fitted_fusion's joint point over the two dev domains
+# asking the language, kept only where each domain's own fit, scored on the other, costs it nothing (the kind's fit
+# transfers both ways); any other kind keeps its language's weights. Arabic questions of 3-5 content words (demo and
+# m365): USE 0.3, BM25 1.3; fitted on one, on the other: demo's (0.3, 1.6) on m365 +0.005, m365's (0.3, 1.3) on the
+# demo +0.011. English keyword queries: demo and GNOME both fit USE 0.2, BM25 0.1 (e5 more, not BM25). Not kept:
+# Arabic mixed-script and English stories and questions (a domain's fit costs the other 0.004-0.011), Arabic keywords
+# and stories (m365 has 3 keyword queries; the stories' fits are main's weights).
+KIND_WEIGHTS: dict[str, dict[str, dict[str, float]]] = {
+    "ar": {"question": {"e5": 1.0, "use": 0.3, "lexical": 1.3}},
+    "en": {"keyword": {"e5": 1.0, "use": 0.2, "lexical": 0.1}},
+}
+
+
+def fusion_weights(
+    fusion: Mapping[str, Mapping[str, float]], lang: str, fitted: bool, kind: str | None = None
+) -> dict[str, float]:
     """The weighted-RRF weights for a query in `lang`: the configured ones (`fusion`, per language with
-    "*" for any other), or with `fitted` the two-domain ones where the configuration is the shipped default."""
+    "*" for any other), or with `fitted` the two-domain ones where the configuration is the shipped default;
+    with `kind` (the query's, copilot.query_kind) that kind's weights where KIND_WEIGHTS has them, again only in
+    place of the shipped default."""
     configured = dict(fusion.get(lang, fusion.get("*", {})))
     shipped = FUSION_WEIGHTS.get(lang, FUSION_WEIGHTS["*"])
-    if fitted and lang in FITTED_WEIGHTS and configured == shipped:
+    if configured != shipped:
+        return configured
+    if kind is not None and kind in KIND_WEIGHTS.get(lang, {}):
+        return dict(KIND_WEIGHTS[lang][kind])
+    if fitted and lang in FITTED_WEIGHTS:
         return dict(FITTED_WEIGHTS[lang])
     return configured

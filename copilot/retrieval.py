@@ -82,6 +82,7 @@ from copilot.places import PlacePages
 from copilot.product_names import index_names, intent_part, intent_sources
 from copilot.query_adapter import fit_adapter
 from copilot.query_coverage import article_terms, coverage, coverage_scales, near_topic
+from copilot.query_kind import Kind, query_kind
 from copilot.query_register import Register, query_register
 from copilot.query_translation import MIN_CONFIDENCE, QueryTranslator
 from copilot.query_vectors import BatchingQueryEmbedder, unit
@@ -471,6 +472,12 @@ LEVERS = {
     # ... and, among the first JUDGE_TOP, an article it says "yes" to by JUDGE_MARGIN more than the first goes first.
     # Off and unmeasured: the run judged no second article (~14 s a judgment under load; bench/RESULTS.md ibid.)
     "judge_rerank": False,
+    # copilot.query_kind with copilot.fitted_fusion.KIND_WEIGHTS: the same-language fusion weights per kind of typed
+    # query (keyword, question, story, mixed) instead of one set per language: Arabic questions of 3-5 content words
+    # USE 0.3 / BM25 1.3, English keyword queries USE 0.2 / BM25 0.1, beside e5's 1.0. On: dev demo AR 0.908 -> 0.913,
+    # EN 0.929 -> 0.930, m365 AR 0.867 -> 0.871, GNOME EN 0.799 -> 0.804; the cross-lingual cases and the abstention
+    # unchanged (bench/RESULTS.md "Session 38, retr38", bench/kind_fusion.py)
+    "kind_fusion": True,
 }
 # The first candidates whose titles weigh the query terms with LEVERS["candidate_rarity"]: the places a framing
 # question's product pages crowd (a first page of results).
@@ -1676,8 +1683,10 @@ class Retriever:
         return {**vectors, "e5": adapter.apply(vectors["e5"], plan.lang)}
 
     def _sources(self, plan: QueryPlan, vectors: dict[str, np.ndarray], sparse: SparseVector | None) -> list[Source]:
-        """The main ranking's sources in the query's language, with this language's fusion weights."""
-        weights = fusion_weights(self.fusion, plan.lang, LEVERS["fitted_fusion"])
+        """The main ranking's sources in the query's language, with this language's fusion weights (with
+        LEVERS["kind_fusion"], this kind of typed query's: copilot.query_kind)."""
+        kind = self._query_kind(plan) if LEVERS["kind_fusion"] and not plan.ticket else None
+        weights = fusion_weights(self.fusion, plan.lang, LEVERS["fitted_fusion"], kind)
         sources = [Source(name, vec, plan.same_lang, weights.get(name, 1.0)) for name, vec in vectors.items()]
         if sparse:
             sources.append(Source(SPARSE_VECTOR, sparse, plan.same_lang, weights.get(LEXICAL, 1.0)))
@@ -1685,6 +1694,10 @@ class Retriever:
         if plan.only is not None and sources and not any(s.vector_name == plan.only for s in sources):
             raise QueryError(f"no source named {plan.only!r}; known: {', '.join(s.vector_name for s in sources)}")
         return sources
+
+    def _query_kind(self, plan: QueryPlan) -> Kind:
+        """The typed query's kind (copilot.query_kind), its content words the ones the lexical index keeps."""
+        return query_kind(plan.query, plan.lang, lambda word: bool(self.lexical.encode_query(word, plan.lang)))
 
     def _batch(
         self,
