@@ -11,6 +11,8 @@ writes sharing an app are one test, whose answer lists every write's outcome at 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
+from datetime import timedelta
 
 import pyotp
 import pytest
@@ -18,15 +20,33 @@ from flask import Flask
 
 from desk.audit import CLI, Actor
 from desk.desk import Desk
-from desk.models import AuditEvent, ContentGap, Passkey, RecoveryCode, SuggestionEvent, TicketAdvice
+from desk.models import (
+    AuditEvent,
+    ContentGap,
+    Notice,
+    Passkey,
+    RecoveryCode,
+    SuggestionEvent,
+    Ticket,
+    TicketAdvice,
+    TicketSnoozeChange,
+    TicketTag,
+    WebhookDelivery,
+    utcnow,
+)
 from desk.passkeys import RelyingParty
 from desk.two_factor import STEP
+from desk.webhooks import Outcome
+from kb.settings import Settings
+from tests.desk.test_mail_in import plain_mail
 from tests.desk.test_passkeys import ORIGIN
 from tests.desk.test_two_factor import NOW
 from tests.soft_authenticator import SoftPasskey
 from tests.webapp.light_app import PASSWORD, light_settings  # noqa: F401
 from tests.webapp.test_hostile_session37 import busy_app, new_ticket, while_busy  # noqa: F401
-from tests.webapp.test_hostile_session38 import audited, count
+from tests.webapp.test_hostile_session38 import audited, count, two_teams  # noqa: F401
+from tests.webapp.test_unavailable_database import on_sqlite
+from webapp import create_app
 
 
 def busy_outcomes(app: Flask, caplog: pytest.LogCaptureFixture,
@@ -122,3 +142,145 @@ def test_the_ticket_pages_advice_and_suggestions_and_the_sign_in_steps_wait_out_
     assert count(desk, RecoveryCode) == 0 and count(desk, Passkey) == 0
     assert desk.accounts.find("sara@example.com").two_factor_secret is None  # type: ignore[union-attr]
     assert count(desk, AuditEvent, AuditEvent.action == "passkey_failed") == 0
+
+
+def test_the_admins_agents_tokens_organizations_notices_webhooks_and_teams_wait_out_a_busy_database_and_write_once(
+        two_teams: None, busy_app: Flask, caplog: pytest.LogCaptureFixture) -> None:  # noqa: F811
+    """Admin writes: an agent created, deactivated, made a lead, given a password (the admin's reset and the CLI's),
+    signed out everywhere, a first sign-in's session token, a token created, an organization created, edited, a
+    customer moved into it and it deleted, a notice published and ended, a webhook created, edited, turned off,
+    its secret rotated, a test event queued, replayed and the webhook deleted, and `kb teams add`/`remove` were bare
+    transactions that failed after one busy timeout while another write held SQLite's lock (a 503 page, a CLI
+    traceback). They now wait it out and write once. Before the fix each failed."""
+    desk: Desk = busy_app.extensions["desk"]
+    ticket = new_ticket(desk)
+    customer = desk.tickets.get(ticket).customer_id  # type: ignore[union-attr]
+    desk.webhooks.allow_private = True  # the test's receiver address: nothing is sent here
+    kept: dict[str, int] = {}
+
+    def create_agent() -> str:
+        agent = desk.accounts.create_agent("omar@example.com", PASSWORD, name="Omar")
+        kept["omar"] = agent.id
+        return agent.email
+
+    def organization() -> str:
+        made = desk.organizations.create("Parcels Co", ["example.com"], by=CLI)
+        kept["org"] = made.id
+        return made.name
+
+    def webhook() -> str:
+        row, secret = desk.webhooks.create("crm", "http://127.0.0.1:9/x", ["ticket.created"], CLI)
+        kept["hook"] = row.id
+        return row.name if secret else ""
+
+    def delivery() -> str:
+        desk.webhooks.send_test(kept["hook"])
+        kept["delivery"] = desk.webhooks.deliveries(kept["hook"])[0].id
+        return "queued"
+
+    works: dict[str, Callable[[], object]] = {
+        "create_agent": create_agent,
+        "session_token": lambda: len(desk.accounts.session_token(kept["omar"])) > 20,  # the first sign-in's, made
+        "deactivate": lambda: desk.accounts.manage(kept["omar"], CLI, active=False).active,
+        "reactivate_lead": lambda: desk.accounts.manage(kept["omar"], CLI, active=True, role="lead").role,
+        "password_reset": lambda: desk.accounts.manage(kept["omar"], CLI, password=PASSWORD + "2").id == kept["omar"],
+        "set_password": lambda: desk.accounts.set_password(kept["omar"], PASSWORD + "3",
+                                                                Actor.agent(kept["omar"])),
+        "end_sessions": lambda: desk.accounts.end_sessions(kept["omar"]),
+        "create_token": lambda: desk.accounts.create_token("crm", CLI).startswith("kb_"),
+        "organization": organization,
+        "organization_edit": lambda: desk.organizations.edit(kept["org"], "Parcels Ltd", ["example.com"], None, None,
+                                                             CLI).name,
+        "organization_member": lambda: desk.organizations.set_customer(customer, None, CLI).organization_id,
+        "organization_delete": lambda: desk.organizations.delete(kept["org"], CLI),
+        "notice": lambda: desk.notices.publish("Deliveries are late", "", utcnow() + timedelta(days=1)).text_en,
+        "notice_end": lambda: desk.notices.end(desk.notices.rows()[0].id),
+        "webhook": webhook,
+        "webhook_update": lambda: desk.webhooks.update(kept["hook"], CLI, description="Our CRM").description,
+        "webhook_off": lambda: desk.webhooks.set_active(kept["hook"], False, CLI),
+        "webhook_rotate": lambda: len(desk.webhooks.rotate(kept["hook"], CLI)) > 20,
+        "webhook_test": delivery,
+        "webhook_replay": lambda: desk.webhooks.replay(kept["delivery"], CLI).state,
+        "webhook_delete": lambda: desk.webhooks.delete(kept["hook"], CLI),
+        "teams_add": lambda: desk.teams.add("omar@example.com", "uae", CLI),
+        "teams_remove": lambda: desk.teams.remove("omar@example.com", "uae", CLI),
+    }
+    assert busy_outcomes(busy_app, caplog, works) == {
+        "create_agent": "omar@example.com", "deactivate": False, "reactivate_lead": "lead", "password_reset": True,
+        "set_password": None, "session_token": True, "end_sessions": None, "create_token": True,
+        "organization": "Parcels Co", "organization_edit": "Parcels Ltd", "organization_member": None,
+        "organization_delete": 0, "notice": "Deliveries are late", "notice_end": True, "webhook": "crm",
+        "webhook_update": "Our CRM", "webhook_off": None, "webhook_rotate": True, "webhook_test": "queued",
+        "webhook_replay": "pending", "webhook_delete": None, "teams_add": ["uae"], "teams_remove": []}
+    written = {action: audited(desk, action) for action in (
+        "deactivated", "reactivated", "role_changed", "password_reset", "password_changed",
+        "token_created", "organization_created", "organization_edited", "organization_member_changed",
+        "organization_deleted", "webhook_created", "webhook_rotated", "webhook_replayed", "webhook_deleted",
+        "team_member_added", "team_member_removed")}
+    written["agent_created"] = count(desk, AuditEvent, AuditEvent.action == "agent_created",
+                                     AuditEvent.subject == str(kept["omar"]))
+    written["notices"] = count(desk, Notice)
+    assert set(written.values()) == {1}, sorted(written.items())
+    assert audited(desk, "webhook_updated") == 2  # the description, then off
+
+
+def test_the_workers_webhook_snooze_automation_and_purge_passes_wait_out_a_busy_database(
+        light_settings: Settings, caplog: pytest.LogCaptureFixture) -> None:  # noqa: F811
+    """Worker jobs: a webhook delivery's claim, its try's outcome and the old deliveries' purge, a snooze's end, an
+    automation's firing, and the purges of deleted tickets, held mail, idempotency keys and old audit events were
+    bare transactions: another write holding SQLite's lock past one busy timeout failed the pass (an automation's
+    firing was logged as failed and skipped). They now wait it out and write once. Before the fix each failed."""
+    (light_settings.content_dir / "_triggers.yml").write_text(
+        "- name: Aged\n  on: schedule\n  if: {hours_since: {created: 2}}\n  then: {add_tags: aged}\n",
+        encoding="utf-8")
+    busy = create_app(on_sqlite(replace(light_settings, rate_limits=False), db_busy_timeout=0.1,
+                                db_write_deadline=60))
+    desk: Desk = busy.extensions["desk"]
+    sara = desk.accounts.create_agent("sara@example.com", PASSWORD, name="Sara").id
+    ticket, snoozed, deleted = new_ticket(desk), new_ticket(desk), new_ticket(desk)
+    later = utcnow() + timedelta(days=400)
+    desk.snoozes.snooze([snoozed], utcnow() + timedelta(hours=1), sara)
+    desk.trash.delete([deleted])
+    desk.trash.block("bot@junk.example")
+    desk.mail_in.receive(plain_mail("Win", "Win", "bot@junk.example"))
+    token = desk.accounts.tokens()[0].id if desk.accounts.create_token("crm") else 0
+    desk.idempotency.claim(token, "order-1", "fingerprint")
+    desk.webhooks.allow_private = True
+    desk.webhooks.create("crm", "http://127.0.0.1:9/x", ["ticket.created"])
+    hook = desk.webhooks.endpoints()[0].id
+    desk.webhooks.send_test(hook)
+    kept: dict[str, object] = {}
+
+    def claim() -> int:
+        due = desk.webhooks.claim(timedelta(minutes=5))
+        assert due is not None
+        kept["due"] = due
+        return due.endpoint_id
+
+    def record_try() -> tuple[str, bool]:
+        due = kept["due"]
+        return desk.webhooks.record_try(due.id, "{}", Outcome(200), claimed_until=due.claimed_until)  # type: ignore[attr-defined]
+
+    works: dict[str, Callable[[], object]] = {
+        "webhook_claim": claim,
+        "webhook_try": record_try,
+        "webhook_purge": lambda: desk.webhooks.purge(now=later),
+        "snooze_wake": lambda: desk.snoozes.wake(now=utcnow() + timedelta(hours=2)),
+        "automation": lambda: [fired.ticket_id for fired in desk.automations.run(now=utcnow() + timedelta(hours=3))],
+        "trash_purge": lambda: desk.trash.purge(timedelta(0)),
+        "held_purge": lambda: desk.held_mail.purge(timedelta(0)),
+        "idempotency_purge": lambda: desk.idempotency.purge(now=later),
+        "audit_purge": lambda: desk.audit.purge(now=later) > 0,
+    }
+    assert busy_outcomes(busy, caplog, works) == {
+        "webhook_claim": hook, "webhook_try": ("delivered", True), "webhook_purge": 1, "snooze_wake": 1,
+        "automation": [ticket, snoozed], "trash_purge": 1, "held_purge": 2, "idempotency_purge": 1,
+        "audit_purge": True}
+    assert "failed on ticket" not in caplog.text
+    written = {
+        "snooze_ended": count(desk, TicketSnoozeChange, TicketSnoozeChange.kind == "ended"),
+        "aged": count(desk, TicketTag, TicketTag.tag == "aged") // 2,
+        "deliveries": 1 - count(desk, WebhookDelivery),
+        "tickets": 3 - count(desk, Ticket),
+    }
+    assert set(written.values()) == {1}, written
