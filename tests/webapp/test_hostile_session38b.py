@@ -42,21 +42,22 @@ from tests.desk.test_mail_in import plain_mail
 from tests.desk.test_passkeys import ORIGIN
 from tests.desk.test_two_factor import NOW
 from tests.soft_authenticator import SoftPasskey
-from tests.webapp.light_app import PASSWORD, light_settings  # noqa: F401
+from tests.webapp.light_app import PASSWORD, client_for, csrf, light_settings  # noqa: F401
+from tests.webapp.test_hostile_session36 import app  # noqa: F401
 from tests.webapp.test_hostile_session37 import busy_app, new_ticket, while_busy  # noqa: F401
 from tests.webapp.test_hostile_session38 import audited, count, two_teams  # noqa: F401
 from tests.webapp.test_unavailable_database import on_sqlite
 from webapp import create_app
 
 
-def busy_outcomes(app: Flask, caplog: pytest.LogCaptureFixture,
+def busy_outcomes(busy: Flask, caplog: pytest.LogCaptureFixture,
                   works: dict[str, Callable[[], object]]) -> dict[str, object]:
     """Each work, in order, run while another process holds the database's write lock: what it returned (or raised),
     marked when it never met the lock (then it proves nothing)."""
     found: dict[str, object] = {}
     for name, work in works.items():
         caplog.clear()
-        done = while_busy(app, work, caplog)
+        done = while_busy(busy, work, caplog)
         found[name] = done if "database busy" in caplog.text else ("never met the lock", done)
     return found
 
@@ -284,3 +285,20 @@ def test_the_workers_webhook_snooze_automation_and_purge_passes_wait_out_a_busy_
         "tickets": 3 - count(desk, Ticket),
     }
     assert set(written.values()) == {1}, written
+
+
+def test_a_refused_block_keeps_what_was_typed_whatever_the_urls_page_number(app: Flask) -> None:  # noqa: F811
+    """A POST to /agent/blocked?page=abc (a bad page number in the form's URL) with a refused address answered the
+    page-number 400 instead of the form: what was typed and why it was refused were lost. The refused form now shows
+    the first page, the address kept and its error beside it; a bad page number on the GET is still a 400 naming it.
+    Before the fix the typed address was gone."""
+    admin = client_for(app, "admin@example.com")
+    token = csrf(admin.get("/agent/blocked").get_data(as_text=True))
+    for page in ("abc", "0", "-1", "1.5"):
+        refused = admin.post("/agent/blocked", query_string={"page": page},
+                             data={"address": "not an address", "csrf_token": token})
+        text = refused.get_data(as_text=True)
+        assert refused.status_code == 400 and 'value="not an address"' in text, (page, text[-2000:])
+        assert 'id="bad-page"' not in text, page
+    assert admin.get("/agent/blocked", query_string={"page": "abc"}).status_code == 400
+    assert app.extensions["desk"].trash.blocked().total == 0
