@@ -23,12 +23,14 @@ from desk.desk import Desk
 from desk.models import (
     AuditEvent,
     ContentGap,
+    Mention,
     Notice,
     Passkey,
     RecoveryCode,
     SuggestionEvent,
     Ticket,
     TicketAdvice,
+    TicketPresence,
     TicketSnoozeChange,
     TicketTag,
     WebhookDelivery,
@@ -69,14 +71,16 @@ def code_at(secret: str, moment: float) -> str:
 def test_the_ticket_pages_advice_and_suggestions_and_the_sign_in_steps_wait_out_a_busy_database_and_write_once(
         busy_app: Flask, caplog: pytest.LogCaptureFixture) -> None:  # noqa: F811
     """User-facing writes: the ticket page's advice saved and content gap noted, a suggestion's event (inserted,
-    "shown" once per version), two-factor sign-in's start, confirm, cancel, a code used, the recovery codes
-    regenerated, turned off and an admin's reset, and a passkey's registration (its challenge and the key), sign-in
-    (challenge and use), rename and removal were bare transactions: while another write held SQLite's lock past one
-    busy timeout each failed (a 503 page; a confirm's codes lost). Before the fix each failed."""
+    "shown" once per version), the page's presence beat and its mentions marked seen, two-factor sign-in's start,
+    confirm, cancel, a code used, the recovery codes regenerated, turned off and an admin's reset, and a passkey's
+    registration (its challenge and the key), sign-in (challenge and use), rename and removal were bare
+    transactions: while another write held SQLite's lock past one busy timeout each failed (a 503 page; a confirm's
+    codes lost). Before the fix each failed."""
     desk: Desk = busy_app.extensions["desk"]
     sara = desk.accounts.find("sara@example.com").id  # type: ignore[union-attr]
     lina = desk.accounts.create_agent("lina@example.com", PASSWORD, name="Lina").id
     ticket = new_ticket(desk)
+    desk.notes.add(ticket, sara, "@lina is this parcel lost?")
     desk.passkeys.party = RelyingParty.from_origins((ORIGIN,), "help.example.com")
     key = SoftPasskey("help.example.com", ORIGIN)
     kept: dict[str, object] = {}
@@ -102,6 +106,8 @@ def test_the_ticket_pages_advice_and_suggestions_and_the_sign_in_steps_wait_out_
         "content_gap": lambda: desk.events.content_gap("where is my parcel", "en", ticket_id=ticket),
         "suggestion": lambda: desk.events.suggestion(ticket, "inserted", agent_id=sara, article_key="en/returns"),
         "shown": lambda: desk.events.suggestion_shown(ticket, sara, "v1", {"query": "parcel"}),
+        "presence": lambda: desk.presence.touch(ticket, sara, replying=True),
+        "mention_seen": lambda: desk.notes.mark_seen(ticket, lina),
         "start": start,
         "confirm": lambda: len(desk.two_factor.confirm(sara, code_at(str(kept["secret"]), NOW), Actor.agent(sara),
                                                        now=NOW)),
@@ -125,14 +131,16 @@ def test_the_ticket_pages_advice_and_suggestions_and_the_sign_in_steps_wait_out_
     desk.passkeys.register(sara, challenge, registered_again.register(options), "Phone", Actor.agent(sara))
     found.update(busy_outcomes(busy_app, caplog, {"reset": lambda: desk.two_factor.reset(sara, CLI)}))
     assert found == {
-        "advice": None, "content_gap": None, "suggestion": None, "shown": True, "start": True, "confirm": 10,
-        "verify": True, "regenerate": 10, "disable": None, "start_again": True, "cancel": None,
-        "passkey_options": "options", "passkey_register": "Laptop", "passkey_sign_in_options": "options",
-        "passkey_sign_in": lina, "passkey_rename": None, "passkey_remove": None, "reset": None}
+        "advice": None, "content_gap": None, "suggestion": None, "shown": True, "presence": None, "mention_seen": 1,
+        "start": True, "confirm": 10, "verify": True, "regenerate": 10, "disable": None, "start_again": True,
+        "cancel": None, "passkey_options": "options", "passkey_register": "Laptop",
+        "passkey_sign_in_options": "options", "passkey_sign_in": lina, "passkey_rename": None,
+        "passkey_remove": None, "reset": None}
     written = {  # each once
         "advice": count(desk, TicketAdvice), "content_gap": count(desk, ContentGap),
         "suggestion": count(desk, SuggestionEvent, SuggestionEvent.kind == "inserted"),
         "shown": count(desk, SuggestionEvent, SuggestionEvent.kind == "shown"),
+        "presence": count(desk, TicketPresence), "mention_seen": count(desk, Mention, Mention.seen_at.is_not(None)),
         **{action: audited(desk, action) for action in (
             "two_factor_enabled", "recovery_codes_regenerated", "two_factor_disabled", "two_factor_reset",
             "passkey_used", "passkey_renamed", "passkey_removed")},
@@ -149,80 +157,64 @@ def test_the_admins_agents_tokens_organizations_notices_webhooks_and_teams_wait_
         two_teams: None, busy_app: Flask, caplog: pytest.LogCaptureFixture) -> None:  # noqa: F811
     """Admin writes: an agent created, deactivated, made a lead, given a password (the admin's reset and the CLI's),
     signed out everywhere, a first sign-in's session token, a token created, an organization created, edited, a
-    customer moved into it and it deleted, a notice published and ended, a webhook created, edited, turned off,
-    its secret rotated, a test event queued, replayed and the webhook deleted, and `kb teams add`/`remove` were bare
-    transactions that failed after one busy timeout while another write held SQLite's lock (a 503 page, a CLI
-    traceback). They now wait it out and write once. Before the fix each failed."""
+    customer moved out of it and it deleted, a notice published and ended, a webhook created, edited, turned off,
+    its secret rotated, a test event queued, a delivery replayed and the webhook deleted, and `kb teams add`/`remove`
+    were bare transactions that failed after one busy timeout while another write held SQLite's lock (a 503 page, a
+    CLI traceback). They now wait it out and write once. Before the fix each failed (each case's rows are made
+    beforehand, so none depends on another's write)."""
     desk: Desk = busy_app.extensions["desk"]
     ticket = new_ticket(desk)
     customer = desk.tickets.get(ticket).customer_id  # type: ignore[union-attr]
+    omar = desk.accounts.create_agent("omar@example.com", PASSWORD, name="Omar").id
+    org = desk.organizations.create("Parcels Co", ["example.com"], by=CLI).id
+    notice = desk.notices.publish("Deliveries are late", "", utcnow() + timedelta(days=1)).id
     desk.webhooks.allow_private = True  # the test's receiver address: nothing is sent here
-    kept: dict[str, int] = {}
-
-    def create_agent() -> str:
-        agent = desk.accounts.create_agent("omar@example.com", PASSWORD, name="Omar")
-        kept["omar"] = agent.id
-        return agent.email
-
-    def organization() -> str:
-        made = desk.organizations.create("Parcels Co", ["example.com"], by=CLI)
-        kept["org"] = made.id
-        return made.name
-
-    def webhook() -> str:
-        row, secret = desk.webhooks.create("crm", "http://127.0.0.1:9/x", ["ticket.created"], CLI)
-        kept["hook"] = row.id
-        return row.name if secret else ""
-
-    def delivery() -> str:
-        desk.webhooks.send_test(kept["hook"])
-        kept["delivery"] = desk.webhooks.deliveries(kept["hook"])[0].id
-        return "queued"
-
+    hook = desk.webhooks.create("crm", "http://127.0.0.1:9/x", ["ticket.created"], CLI)[0].id
+    desk.webhooks.send_test(hook)
+    delivery = desk.webhooks.deliveries(hook)[0].id
+    desk.teams.add("omar@example.com", "ksa", CLI)
+    actions = ("agent_created", "deactivated", "reactivated", "role_changed", "password_reset", "password_changed",
+               "token_created", "organization_created", "organization_edited", "organization_member_changed",
+               "organization_deleted", "webhook_created", "webhook_updated", "webhook_rotated", "webhook_replayed",
+               "webhook_deleted", "team_member_added", "team_member_removed")
+    before = {action: audited(desk, action) for action in actions} | {"notices": count(desk, Notice)}
     works: dict[str, Callable[[], object]] = {
-        "create_agent": create_agent,
-        "session_token": lambda: len(desk.accounts.session_token(kept["omar"])) > 20,  # the first sign-in's, made
-        "deactivate": lambda: desk.accounts.manage(kept["omar"], CLI, active=False).active,
-        "reactivate_lead": lambda: desk.accounts.manage(kept["omar"], CLI, active=True, role="lead").role,
-        "password_reset": lambda: desk.accounts.manage(kept["omar"], CLI, password=PASSWORD + "2").id == kept["omar"],
-        "set_password": lambda: desk.accounts.set_password(kept["omar"], PASSWORD + "3",
-                                                                Actor.agent(kept["omar"])),
-        "end_sessions": lambda: desk.accounts.end_sessions(kept["omar"]),
+        "create_agent": lambda: desk.accounts.create_agent("layla@example.com", PASSWORD, name="Layla").email,
+        "session_token": lambda: len(desk.accounts.session_token(omar)) > 20,  # the first sign-in's, made now
+        "deactivate": lambda: desk.accounts.manage(omar, CLI, active=False).active,
+        "reactivate_lead": lambda: desk.accounts.manage(omar, CLI, active=True, role="lead").role,
+        "password_reset": lambda: desk.accounts.manage(omar, CLI, password=PASSWORD + "2").id == omar,
+        "set_password": lambda: desk.accounts.set_password(omar, PASSWORD + "3", Actor.agent(omar)),
+        "end_sessions": lambda: desk.accounts.end_sessions(omar),
         "create_token": lambda: desk.accounts.create_token("crm", CLI).startswith("kb_"),
-        "organization": organization,
-        "organization_edit": lambda: desk.organizations.edit(kept["org"], "Parcels Ltd", ["example.com"], None, None,
+        "organization": lambda: desk.organizations.create("Shipping Co", ["shipping.example"], by=CLI).name,
+        "organization_edit": lambda: desk.organizations.edit(org, "Parcels Ltd", ["example.com"], None, None,
                                                              CLI).name,
         "organization_member": lambda: desk.organizations.set_customer(customer, None, CLI).organization_id,
-        "organization_delete": lambda: desk.organizations.delete(kept["org"], CLI),
-        "notice": lambda: desk.notices.publish("Deliveries are late", "", utcnow() + timedelta(days=1)).text_en,
-        "notice_end": lambda: desk.notices.end(desk.notices.rows()[0].id),
-        "webhook": webhook,
-        "webhook_update": lambda: desk.webhooks.update(kept["hook"], CLI, description="Our CRM").description,
-        "webhook_off": lambda: desk.webhooks.set_active(kept["hook"], False, CLI),
-        "webhook_rotate": lambda: len(desk.webhooks.rotate(kept["hook"], CLI)) > 20,
-        "webhook_test": delivery,
-        "webhook_replay": lambda: desk.webhooks.replay(kept["delivery"], CLI).state,
-        "webhook_delete": lambda: desk.webhooks.delete(kept["hook"], CLI),
+        "organization_delete": lambda: desk.organizations.delete(org, CLI),
+        "notice": lambda: desk.notices.publish("Returns are free", "", utcnow() + timedelta(days=1)).text_en,
+        "notice_end": lambda: desk.notices.end(notice),
+        "webhook": lambda: desk.webhooks.create("erp", "http://127.0.0.1:9/y", ["ticket.created"], CLI)[0].name,
+        "webhook_update": lambda: desk.webhooks.update(hook, CLI, description="Our CRM").description,
+        "webhook_off": lambda: desk.webhooks.set_active(hook, False, CLI),
+        "webhook_rotate": lambda: len(desk.webhooks.rotate(hook, CLI)) > 20,
+        "webhook_test": lambda: desk.webhooks.send_test(hook),
+        "webhook_replay": lambda: desk.webhooks.replay(delivery, CLI).state,
+        "webhook_delete": lambda: desk.webhooks.delete(hook, CLI),
         "teams_add": lambda: desk.teams.add("omar@example.com", "uae", CLI),
-        "teams_remove": lambda: desk.teams.remove("omar@example.com", "uae", CLI),
+        "teams_remove": lambda: desk.teams.remove("omar@example.com", "ksa", CLI),
     }
     assert busy_outcomes(busy_app, caplog, works) == {
-        "create_agent": "omar@example.com", "deactivate": False, "reactivate_lead": "lead", "password_reset": True,
-        "set_password": None, "session_token": True, "end_sessions": None, "create_token": True,
-        "organization": "Parcels Co", "organization_edit": "Parcels Ltd", "organization_member": None,
-        "organization_delete": 0, "notice": "Deliveries are late", "notice_end": True, "webhook": "crm",
-        "webhook_update": "Our CRM", "webhook_off": None, "webhook_rotate": True, "webhook_test": "queued",
-        "webhook_replay": "pending", "webhook_delete": None, "teams_add": ["uae"], "teams_remove": []}
-    written = {action: audited(desk, action) for action in (
-        "deactivated", "reactivated", "role_changed", "password_reset", "password_changed",
-        "token_created", "organization_created", "organization_edited", "organization_member_changed",
-        "organization_deleted", "webhook_created", "webhook_rotated", "webhook_replayed", "webhook_deleted",
-        "team_member_added", "team_member_removed")}
-    written["agent_created"] = count(desk, AuditEvent, AuditEvent.action == "agent_created",
-                                     AuditEvent.subject == str(kept["omar"]))
-    written["notices"] = count(desk, Notice)
+        "create_agent": "layla@example.com", "session_token": True, "deactivate": False, "reactivate_lead": "lead",
+        "password_reset": True, "set_password": None, "end_sessions": None, "create_token": True,
+        "organization": "Shipping Co", "organization_edit": "Parcels Ltd", "organization_member": None,
+        "organization_delete": 0, "notice": "Returns are free", "notice_end": True, "webhook": "erp",
+        "webhook_update": "Our CRM", "webhook_off": None, "webhook_rotate": True, "webhook_test": None,
+        "webhook_replay": "pending", "webhook_delete": None, "teams_add": ["ksa", "uae"], "teams_remove": ["uae"]}
+    after = {action: audited(desk, action) for action in actions} | {"notices": count(desk, Notice)}
+    written = {name: after[name] - before[name] for name in after}
+    assert written.pop("webhook_updated") == 2, written  # the description, then off
     assert set(written.values()) == {1}, sorted(written.items())
-    assert audited(desk, "webhook_updated") == 2  # the description, then off
 
 
 def test_the_workers_webhook_snooze_automation_and_purge_passes_wait_out_a_busy_database(
@@ -249,22 +241,22 @@ def test_the_workers_webhook_snooze_automation_and_purge_passes_wait_out_a_busy_
     desk.webhooks.allow_private = True
     desk.webhooks.create("crm", "http://127.0.0.1:9/x", ["ticket.created"])
     hook = desk.webhooks.endpoints()[0].id
-    desk.webhooks.send_test(hook)
-    kept: dict[str, object] = {}
+    for _ in range(3):
+        desk.webhooks.send_test(hook)
+    done = desk.webhooks.claim(timedelta(minutes=5))  # the first, delivered beforehand: the purge's
+    assert done is not None
+    desk.webhooks.record_try(done.id, "{}", Outcome(200), claimed_until=done.claimed_until)
+    tried = desk.webhooks.claim(timedelta(minutes=5))  # the second, claimed beforehand: its try's outcome below
+    assert tried is not None
 
     def claim() -> int:
         due = desk.webhooks.claim(timedelta(minutes=5))
-        assert due is not None
-        kept["due"] = due
-        return due.endpoint_id
-
-    def record_try() -> tuple[str, bool]:
-        due = kept["due"]
-        return desk.webhooks.record_try(due.id, "{}", Outcome(200), claimed_until=due.claimed_until)  # type: ignore[attr-defined]
+        return due.id if due is not None else 0
 
     works: dict[str, Callable[[], object]] = {
         "webhook_claim": claim,
-        "webhook_try": record_try,
+        "webhook_try": lambda: desk.webhooks.record_try(tried.id, "{}", Outcome(200),
+                                                        claimed_until=tried.claimed_until),
         "webhook_purge": lambda: desk.webhooks.purge(now=later),
         "snooze_wake": lambda: desk.snoozes.wake(now=utcnow() + timedelta(hours=2)),
         "automation": lambda: [fired.ticket_id for fired in desk.automations.run(now=utcnow() + timedelta(hours=3))],
@@ -274,14 +266,14 @@ def test_the_workers_webhook_snooze_automation_and_purge_passes_wait_out_a_busy_
         "audit_purge": lambda: desk.audit.purge(now=later) > 0,
     }
     assert busy_outcomes(busy, caplog, works) == {
-        "webhook_claim": hook, "webhook_try": ("delivered", True), "webhook_purge": 1, "snooze_wake": 1,
+        "webhook_claim": tried.id + 1, "webhook_try": ("delivered", True), "webhook_purge": 2, "snooze_wake": 1,
         "automation": [ticket, snoozed], "trash_purge": 1, "held_purge": 2, "idempotency_purge": 1,
         "audit_purge": True}
     assert "failed on ticket" not in caplog.text
     written = {
         "snooze_ended": count(desk, TicketSnoozeChange, TicketSnoozeChange.kind == "ended"),
         "aged": count(desk, TicketTag, TicketTag.tag == "aged") // 2,
-        "deliveries": 1 - count(desk, WebhookDelivery),
+        "deliveries": count(desk, WebhookDelivery),  # the two delivered purged, the one claimed by the pass kept
         "tickets": 3 - count(desk, Ticket),
     }
     assert set(written.values()) == {1}, written
