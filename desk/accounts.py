@@ -127,17 +127,21 @@ class Accounts:
             raise InputError("role", N_("must be one of %(allowed)s"), allowed=", ".join(ROLES))
         if len(password) < MIN_PASSWORD:
             raise InputError("password", N_("must be at least %(min)s characters"), min=MIN_PASSWORD)
-        with self.db.session() as session:
+        password_hash = generate_password_hash(password)  # once, not at each try
+
+        def write(session: Session) -> Agent:
             if session.scalar(select(Agent.id).where(Agent.email == email)) is not None:
                 raise InputError("email", N_("an agent %(email)s already exists"), email=email)
             agent = Agent(email=email, name=name or email.split("@")[0], role=role,
-                          password_hash=generate_password_hash(password), available=False)  # away until they say
+                          password_hash=password_hash, available=False)  # away until they say
 
             session.add(agent)
             session.flush()  # its id, the event's subject
             record(session, by, "agent_created", "agent", agent.id,
                    after={"email": agent.email, "name": agent.name, "role": agent.role})
-        return agent
+            return agent
+
+        return self.db.write(write)  # again while the database is busy
 
     def authenticate(self, email: str, password: str, ip: str | None = None, admins_only: bool = False) -> Agent | None:
         """The agent whose email and password these are, or None. A failure on an account that exists is audited
@@ -196,16 +200,20 @@ class Accounts:
     def _create_from_sign_on(self, email: str, name: str, ip: str | None) -> Agent:
         email = clean_email(email)
         name = plain_name(clean_text("name", name[:MAX_NAME], MAX_NAME, required=False))
-        with self.db.session() as session:
+        password_hash = generate_password_hash(secrets.token_urlsafe(32))
+
+        def write(session: Session) -> Agent:
             if session.scalar(select(Agent.id).where(Agent.email == email)) is not None:
                 raise InputError("email", N_("an agent %(email)s already exists"), email=email)
             agent = Agent(email=email, name=name or email.split("@")[0], role="agent",
-                          password_hash=generate_password_hash(secrets.token_urlsafe(32)), available=False)
+                          password_hash=password_hash, available=False)
             session.add(agent)
             session.flush()
             record(session, Actor("system", None, (ip or "")[:45] or None), "agent_created", "agent", agent.id,
                    after={"email": agent.email, "name": agent.name, "role": agent.role, "method": "oidc"})
-        return agent
+            return agent
+
+        return self.db.write(write)  # again while the database is busy
 
     def agent(self, agent_id: int) -> Agent | None:
         with self.db.session() as session:
@@ -221,27 +229,32 @@ class Accounts:
 
     def session_token(self, agent_id: int) -> str:
         """The agent's current session token (made on first login): part of every session cookie."""
-        with self.db.session() as session:
+
+        def write(session: Session) -> str:
             agent = agent_row(session, agent_id)
             if not agent.session_token:
                 agent.session_token = secrets.token_urlsafe(32)
             return agent.session_token
 
+        return self.db.write(write)  # again while the database is busy (a first sign-in's token)
+
     def end_sessions(self, agent_id: int) -> None:
         """Log the agent out everywhere: every session and remember-me cookie issued so far stops working."""
-        with self.db.session() as session:
+
+        def write(session: Session) -> None:
             agent = row_by_id(session, Agent, agent_id)
             if agent is not None:
                 agent.session_token = secrets.token_urlsafe(32)
+
+        self.db.write(write)  # again while the database is busy
 
     def set_password(self, agent_id: int, password: str, by: Actor = SYSTEM) -> None:
         """A new password (`_new_password`: it also ends the agent's sessions, and is audited). Two-factor sign-in is
         kept, as Zendesk keeps it: the new password still needs the agent's code."""
         if len(password) < MIN_PASSWORD:
             raise InputError("password", N_("must be at least %(min)s characters"), min=MIN_PASSWORD)
-        with self.db.session() as session:
-            agent = agent_row(session, agent_id)
-            _new_password(session, agent, password, by)
+
+        self.db.write(lambda session: _new_password(session, agent_row(session, agent_id), password, by))  # again
 
     def agents(self) -> list[Agent]:
         """Active agents who work tickets, by name: the assignee pickers, the inbox's and the dashboard's agent
@@ -261,7 +274,8 @@ class Accounts:
         days = clean_expires_days(expires_days)
         expires_at = utcnow() + timedelta(days=days) if days is not None else None
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        with self.db.session() as session:
+
+        def write(session: Session) -> None:
             row = ApiToken(name=name, token_hash=_token_hash(token), scopes=" ".join(chosen), expires_at=expires_at)
             session.add(row)
             session.flush()
@@ -269,6 +283,8 @@ class Accounts:
                 "name": name, "scopes": " ".join(chosen),
                 "expires_at": expires_at.isoformat(timespec="seconds") if expires_at is not None else None,
             })
+
+        self.db.write(write)  # again while the database is busy
         return token
 
     def lookup_token(self, token: str) -> ApiToken | None:
@@ -333,7 +349,8 @@ class Accounts:
             raise InputError("password", N_("must be at least %(min)s characters"), min=MIN_PASSWORD)
         if by.is_agent(agent_id) and (active is False or (role is not None and role != "admin")):
             raise InputError("agent", N_("you cannot deactivate or demote your own account"))
-        with self.db.session() as session:
+
+        def write(session: Session) -> Agent:
             agent = agent_row(session, agent_id, lock=True)  # as set_availability: each decides on what the other wrote
             if active is not None and active != agent.active:
                 agent.active = active
@@ -355,7 +372,9 @@ class Accounts:
                     agent.digest, agent.digest_sent_for = None, None
             if password is not None:
                 _new_password(session, agent, password, by)
-        return agent
+            return agent
+
+        return self.db.write(write)  # again while the database is busy
 
     def set_availability(self, agent_id: int, available: bool, by: Actor) -> bool:
         """"Available" (True) or "Away" for automatic assignment (desk.auto_assign). The agent's own toggle is not

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import false, func, or_, select
+from sqlalchemy.orm import Session
 
 from desk.database import Database
 from desk.models import Message, Ticket, TicketAdvice, utcnow
@@ -59,10 +60,13 @@ class AdviceStore:
             return list(session.scalars(query))
 
     def save(self, ticket_id: int, thread: int, index_version: str, payload: dict[str, Any]) -> None:
-        with self.db.session() as session:
+
+        def write(session: Session) -> None:
             row = session.scalar(select(TicketAdvice).where(TicketAdvice.ticket_id == ticket_id))
             if row is None:
                 row = TicketAdvice(ticket_id=ticket_id)
                 session.add(row)
             row.thread_version, row.index_version = thread, index_version
             row.payload, row.computed_at = payload, utcnow()
+
+        self.db.write(write)  # again while the database is busy

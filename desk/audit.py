@@ -252,9 +252,12 @@ class AuditLog:
     def purge(self, limit: int = PURGE_BATCH, now: datetime | None = None) -> int:
         """Delete up to `limit` events older than `keep_days` (one bounded pass of the worker's job); how many."""
         cutoff = (now or utcnow()) - self.keep
-        with self.db.session() as session:
+
+        def write(session: Session) -> int:
             ids = list(session.scalars(select(AuditEvent.id).where(AuditEvent.created_at < cutoff)
                                        .order_by(AuditEvent.id).limit(limit)))
             if ids:
                 session.execute(delete(AuditEvent).where(AuditEvent.id.in_(ids)))
-        return len(ids)
+            return len(ids)
+
+        return self.db.write(write)  # again while the database is busy

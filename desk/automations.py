@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, and_, exists, func, not_, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import object_session
+from sqlalchemy.orm import Session, object_session
 
 from desk.business_hours import BusinessHours
 from desk.database import Database
@@ -211,12 +211,15 @@ class Automations:
     def _one(self, rule: Trigger, ticket_id: int, start: datetime, now: datetime, dry_run: bool) -> Fired | None:
         """Check and fire `rule` on one ticket in its own transaction (None: not due after all, or fired already)."""
         assert rule.since is not None
-        with self.db.session() as session:
+
+        since = rule.since
+
+        def write(session: Session) -> Fired | None:
             ticket = session.get(Ticket, ticket_id)
             if ticket is None:
                 return None
             # The ticket may have moved on since the page was read: its moment now, in this transaction.
-            current = session.scalar(select(moment(rule.since.key)).where(Ticket.id == ticket_id))
+            current = session.scalar(select(moment(since.key)).where(Ticket.id == ticket_id))
             if current is None or as_utc(current) != as_utc(start) or not self._due(rule, ticket, start, now):
                 return None
             found = Fired(rule.name, ticket.id, ticket.reference, as_utc(start))
@@ -229,5 +232,9 @@ class Automations:
             session.add(AutomationRun(ticket_id=ticket.id, rule_name=rule.name, spell_start=current, fired_at=now))
             session.flush()
             self.triggers.apply(session, self.store, ticket, rule, now, self._values(ticket))
-        log.info("automation %r fired on ticket %s", rule.name, ticket_id)
+            return found
+
+        found = self.db.write(write)  # again while the database is busy
+        if found is not None and not dry_run:
+            log.info("automation %r fired on ticket %s", rule.name, ticket_id)
         return found

@@ -466,21 +466,20 @@ class Events:
     ) -> None:
         if kind not in SUGGESTION_EVENTS:
             raise InputError("kind", N_("must be one of %(allowed)s"), allowed=", ".join(SUGGESTION_EVENTS))
-        with self.db.session() as session:
-            session.add(
-                SuggestionEvent(
-                    ticket_id=ticket_id,
-                    agent_id=agent_id,
-                    kind=kind,
-                    article_key=article_key,
-                    url=url,
-                    rank=rank,
-                    score=score,
-                    edit_distance=edit_distance,
-                    reason=(reason or None) and reason[:500],
-                    details=details or {},
-                )
+        self.db.write(lambda session: session.add(  # again while the database is busy
+            SuggestionEvent(
+                ticket_id=ticket_id,
+                agent_id=agent_id,
+                kind=kind,
+                article_key=article_key,
+                url=url,
+                rank=rank,
+                score=score,
+                edit_distance=edit_distance,
+                reason=(reason or None) and reason[:500],
+                details=details or {},
             )
+        ))
 
     def suggestion_events(self, ticket_id: int) -> list[SuggestionEvent]:
         with self.db.session() as session:
@@ -651,12 +650,15 @@ class Events:
 
     def content_gap(self, query: str, lang: str, ticket_id: int | None = None) -> None:
         """One gap per ticket however often its page is opened (the copilot re-answers each time)."""
-        with self.db.session() as session:
+
+        def write(session: Session) -> None:
             if ticket_id is not None and session.scalar(
                 select(ContentGap.id).where(ContentGap.ticket_id == ticket_id).limit(1)
             ) is not None:
                 return
             session.add(ContentGap(ticket_id=ticket_id, query=query[:600], lang=lang))
+
+        self.db.write(write)  # again while the database is busy
 
 
     def suggestion_shown(self, ticket_id: int, agent_id: int, version: str, details: dict) -> bool:
@@ -665,7 +667,8 @@ class Events:
         The ticket page asks for this by POST after it rendered, so reloading a page (a GET) writes
         nothing and the counts mean "agents who saw these suggestions", not "page loads".
         """
-        with self.db.session() as session:
+
+        def write(session: Session) -> bool:
             earlier = session.scalars(
                 select(SuggestionEvent.details).where(
                     SuggestionEvent.ticket_id == ticket_id,
@@ -677,7 +680,9 @@ class Events:
                 return False
             session.add(SuggestionEvent(ticket_id=ticket_id, agent_id=agent_id, kind="shown",
                                         details={**details, "version": version}))
-        return True
+            return True
+
+        return self.db.write(write)  # again while the database is busy
 
 
 SIGNAL_BATCH = 500  # ids per IN (...) read: well under SQLite's and PostgreSQL's bound parameters

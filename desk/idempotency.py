@@ -136,11 +136,14 @@ class IdempotencyStore:
     def purge(self, limit: int = PURGE_BATCH, now: datetime | None = None) -> int:
         """Delete up to `limit` keys past their hours (one bounded pass of the worker's job); how many."""
         cutoff = (now or utcnow()) - self.lifetime
-        with self.db.session() as session:
+
+        def write(session: Session) -> int:
             oldest = (select(IdempotencyKey.id).where(IdempotencyKey.created_at <= cutoff)
                       .order_by(IdempotencyKey.id).limit(limit))
             ids = list(session.scalars(oldest))
             if ids:
                 session.execute(delete(IdempotencyKey).where(IdempotencyKey.id.in_(ids),
                                                              IdempotencyKey.created_at <= cutoff))
-        return len(ids)
+            return len(ids)
+
+        return self.db.write(write)  # again while the database is busy

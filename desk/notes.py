@@ -89,10 +89,8 @@ class Notes:
 
     def mark_seen(self, ticket_id: int, agent_id: int) -> int:
         """The agent read the ticket (a POST from its page, never the GET itself)."""
-        with self.db.session() as session:
-            done = session.execute(
-                update(Mention)
-                .where(Mention.ticket_id == ticket_id, Mention.agent_id == agent_id, Mention.seen_at.is_(None))
-                .values(seen_at=utcnow())
-            )
-            return int(done.rowcount)  # type: ignore[attr-defined]
+        return self.db.write(lambda session: int(session.execute(  # again while the database is busy
+            update(Mention)
+            .where(Mention.ticket_id == ticket_id, Mention.agent_id == agent_id, Mention.seen_at.is_(None))
+            .values(seen_at=utcnow())
+        ).rowcount))  # type: ignore[attr-defined]

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from desk.database import Database
 from desk.models import Notice, utcnow
@@ -65,21 +66,27 @@ class Notices:
             raise InputError("ends_at", N_("must be in the future"))
         if ends_at > now + timedelta(days=MAX_DAYS):
             raise InputError("ends_at", N_("must be within %(days)s days"), days=MAX_DAYS)
-        with self.db.session() as session:
+
+        def write(session: Session) -> Notice:
             notice = Notice(text_en=texts["text_en"] or None, text_ar=texts["text_ar"] or None, terms=terms,
                             starts_at=now, ends_at=ends_at, agent_id=agent_id, created_at=now)
             session.add(notice)
-        return notice
+            return notice
+
+        return self.db.write(write)  # again while the database is busy
 
     def end(self, notice_id: int, now: datetime | None = None) -> bool:
         """Take a notice down now (the record stays)."""
         now = _utc(now or utcnow())
-        with self.db.session() as session:
+
+        def write(session: Session) -> bool:
             notice = session.get(Notice, notice_id)
             if notice is None or _utc(notice.ends_at) <= now:
                 return False
             notice.ends_at = now
             return True
+
+        return self.db.write(write)  # again while the database is busy
 
     def active(self, lang: str, now: datetime | None = None) -> list[Notice]:
         """Notices live now that have a text in `lang`, newest first."""

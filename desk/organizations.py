@@ -381,7 +381,7 @@ class Organizations:
         wanted, text, labels = clean_domains(domains), clean_notes(notes), clean_org_tags(tags)
         refuse_broad(wanted, [], confirm_broad)
         try:
-            with self.db.session() as session:
+            def write(session: Session) -> Organization:
                 self._refuse_name(session, name_key(clean), None)
                 self._refuse_taken(session, wanted, None)
                 now = utcnow()
@@ -394,6 +394,8 @@ class Organizations:
                        after={"name": clean, "domains": wanted, "tags": labels, "notes": bool(text),
                               "joined": joined})
                 return org
+
+            return self.db.write(write)  # again while the database is busy
         except IntegrityError:  # another save took the name or a domain meanwhile: named as if found first
             with self.db.session() as session:
                 self._refuse_name(session, name_key(clean), None)
@@ -408,7 +410,7 @@ class Organizations:
         clean = clean_name(name)
         wanted, text, labels = clean_domains(domains), clean_notes(notes), clean_org_tags(tags)
         try:
-            with self.db.session() as session:
+            def write(session: Session) -> Organization:
                 if not (0 < organization_id <= MAX_ROW_ID and lock_row(session, Organization, organization_id)):
                     raise InputError("organization", N_("no organization #%(id)s"), id=organization_id)
                 org = session.scalar(select(Organization).options(selectinload(Organization.domains))
@@ -438,6 +440,8 @@ class Organizations:
                     record(session, by, "organization_edited", "org", org.id, before=before, after=after)
                 session.flush()
                 return org
+
+            return self.db.write(write)  # again while the database is busy
         except IntegrityError:
             with self.db.session() as session:
                 self._refuse_name(session, name_key(clean), organization_id)
@@ -448,7 +452,8 @@ class Organizations:
         """Delete the organization and its domains; its members (hand-made ones too) have none after, and the saved
         views filtering by it keep minus its id (they match nothing, named as deleted). One "organization_deleted"
         audit event (its name, how many members, how many views). How many members it had."""
-        with self.db.session() as session:
+
+        def write(session: Session) -> int:
             org = row_by_id(session, Organization, organization_id)
             if org is None:
                 raise InputError("organization", N_("no organization #%(id)s"), id=organization_id)
@@ -463,12 +468,15 @@ class Organizations:
             session.delete(org)
             return int(members)
 
+        return self.db.write(write)  # again while the database is busy
+
     def set_customer(self, customer_id: int, choice: int | str | None, by: Actor = SYSTEM) -> Customer:
         """The customer's organization chosen by hand: an organization's id, None for none (both kept whatever the
         domains become), or AUTO (by their email domain again). One "organization_member_changed" audit event on the
         customer when it changed. Refused naming "organization": no such organization; "customer": no such customer,
         merged away or erased."""
-        with self.db.session() as session:
+
+        def write(session: Session) -> Customer:
             customer = row_by_id(session, Customer, customer_id)
             if customer is None:
                 raise InputError("customer", N_("no such customer"))
@@ -492,4 +500,6 @@ class Organizations:
                        after={"organization": org_id, "manual": manual})
                 customer.organization_id, customer.organization_manual = org_id, manual
             return customer
+
+        return self.db.write(write)  # again while the database is busy
 

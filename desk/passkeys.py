@@ -30,6 +30,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
 from webauthn import (
     base64url_to_bytes,
     generate_authentication_options,
@@ -135,12 +136,11 @@ class Passkeys:
     def _take_challenge(self, challenge: bytes, purpose: str, agent_id: int | None) -> None:
         """Use the challenge up: one DELETE of its row, fresh and for this purpose and agent; PasskeyRefused when
         none (used already, expired, or never made here)."""
-        with self.db.session() as session:
-            taken = session.execute(delete(PasskeyChallenge).where(
-                PasskeyChallenge.challenge_hash == _digest(challenge), PasskeyChallenge.purpose == purpose,
-                PasskeyChallenge.agent_id.is_(None) if agent_id is None else PasskeyChallenge.agent_id == agent_id,
-                PasskeyChallenge.expires_at >= utcnow(),
-            )).rowcount  # type: ignore[attr-defined]
+        taken = self.db.write(lambda session: session.execute(delete(PasskeyChallenge).where(  # again while busy
+            PasskeyChallenge.challenge_hash == _digest(challenge), PasskeyChallenge.purpose == purpose,
+            PasskeyChallenge.agent_id.is_(None) if agent_id is None else PasskeyChallenge.agent_id == agent_id,
+            PasskeyChallenge.expires_at >= utcnow(),
+        )).rowcount)  # type: ignore[attr-defined]
         if taken != 1:
             raise PasskeyRefused("challenge")
 
@@ -151,7 +151,8 @@ class Passkeys:
         response: webapp.passkey_pages keeps it in the signed session). A discoverable credential, user
         verification required; the agent's passkeys excluded (one authenticator, one passkey)."""
         party = self._party()
-        with self.db.session() as session:
+
+        def write(session: Session) -> tuple[str, bytes]:
             agent = agent_row(session, agent_id)
             have = session.scalars(select(Passkey.credential_id).where(Passkey.agent_id == agent_id)).all()
             if len(have) >= MAX_PASSKEYS:
@@ -165,7 +166,9 @@ class Passkeys:
                 exclude_credentials=[PublicKeyCredentialDescriptor(id=_b64(cid)) for cid in have],
             )
             self._store_challenge(session, options.challenge, "register", agent_id)
-        return options_to_json(options), options.challenge
+            return options_to_json(options), options.challenge  # the committed try's challenge
+
+        return self.db.write(write)  # again while the database is busy
 
     def register(self, agent_id: int, challenge: bytes, response: object, name: object, by: Actor) -> PasskeyInfo:
         """Store the passkey the browser made for `challenge` under `name` (required, at most 100 characters).
@@ -180,7 +183,8 @@ class Passkeys:
         except WebAuthnException as error:
             raise PasskeyRefused(f"registration: {error}") from None
         credential_id = bytes_to_base64url(verified.credential_id)
-        with self.db.session() as session:
+
+        def write(session: Session) -> PasskeyInfo:
             lock_row(session, Agent, agent_id)
             agent = agent_row(session, agent_id)
             if not agent.active:
@@ -194,13 +198,16 @@ class Passkeys:
             record(session, by, "passkey_registered", "agent", agent_id, after={"passkey": row.id, "name": label})
             return _info(row)
 
+        return self.db.write(write)  # again while the database is busy
+
     # Sign-in ------------------------------------------------------------------------------------------------------
 
     def sign_in_options(self, agent_id: int | None) -> tuple[str, bytes]:
         """The options for `navigator.credentials.get`: for the second step (`agent_id`), the agent's passkeys
         allowed; for a passwordless sign-in (None), any of this site's discoverable passkeys."""
         party = self._party()
-        with self.db.session() as session:
+
+        def write(session: Session) -> tuple[str, bytes]:
             allowed = None
             if agent_id is not None:
                 allowed = [PublicKeyCredentialDescriptor(id=_b64(cid)) for cid in session.scalars(
@@ -209,7 +216,9 @@ class Passkeys:
                 rp_id=party.rp_id, timeout=TIMEOUT_MS, allow_credentials=allowed,
                 user_verification=UserVerificationRequirement.REQUIRED)
             self._store_challenge(session, options.challenge, "second_step" if agent_id else "sign_in", agent_id)
-        return options_to_json(options), options.challenge
+            return options_to_json(options), options.challenge  # the committed try's challenge
+
+        return self.db.write(write)  # again while the database is busy
 
     def sign_in(self, challenge: bytes, response: object, agent_id: int | None = None,
                 ip: str | None = None) -> Agent:
@@ -246,12 +255,13 @@ class Passkeys:
             if agent_id is not None and owner != agent_id:
                 self._failed(system, agent_id, passkey_id, "another agent's passkey")
                 raise PasskeyRefused("another agent's passkey")
-            with self.db.session() as session:
+            count = verified.new_sign_count
+
+            def used(session: Session) -> Agent:
                 lock_row(session, Passkey, passkey_id)
                 agent = agent_row(session, owner)
                 if not agent.active:
                     raise PasskeyRefused("deactivated")
-                count = verified.new_sign_count
                 if (count or stored_count) and session.execute(update(Passkey).where(
                         Passkey.id == passkey_id, Passkey.sign_count < count)
                         .values(sign_count=count, last_used_at=utcnow())).rowcount != 1:  # type: ignore[attr-defined]
@@ -260,6 +270,9 @@ class Passkeys:
                     session.execute(update(Passkey).where(Passkey.id == passkey_id).values(last_used_at=utcnow()))
                 record(session, Actor("agent", owner, system.ip), "passkey_used", "agent", owner,
                        after={"passkey": passkey_id})
+                return agent
+
+            agent = self.db.write(used)  # again while the database is busy
         except _Clone as clone:
             self._failed(system, clone.owner, clone.passkey_id, "counter",
                          {"stored": clone.stored, "reported": clone.reported})
@@ -298,18 +311,24 @@ class Passkeys:
 
     def rename(self, agent_id: int, passkey_id: int, name: object, by: Actor) -> None:
         label = _clean_name(name)
-        with self.db.session() as session:
+
+        def write(session: Session) -> None:
             row = self._own(session, agent_id, passkey_id)
             before, row.name = row.name, label
             record(session, by, "passkey_renamed", "agent", agent_id,
                    before={"passkey": passkey_id, "name": before}, after={"passkey": passkey_id, "name": label})
 
+        self.db.write(write)  # again while the database is busy
+
     def remove(self, agent_id: int, passkey_id: int, by: Actor) -> None:
         """Remove one of the agent's passkeys (the caller has checked the password or a current code)."""
-        with self.db.session() as session:
+
+        def write(session: Session) -> None:
             row = self._own(session, agent_id, passkey_id)
             session.delete(row)
             record(session, by, "passkey_removed", "agent", agent_id, before={"passkey": passkey_id, "name": row.name})
+
+        self.db.write(write)  # again while the database is busy
 
     @staticmethod
     def _own(session: Any, agent_id: int, passkey_id: int) -> Passkey:

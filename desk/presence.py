@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from desk.database import Database
 from desk.models import Agent, TicketPresence, utcnow
@@ -32,7 +33,8 @@ class Presence:
 
     def touch(self, ticket_id: int, agent_id: int, replying: bool, now: datetime | None = None) -> None:
         now = now or utcnow()
-        with self.db.session() as session:
+
+        def write(session: Session) -> None:
             row = session.scalar(
                 select(TicketPresence).where(TicketPresence.ticket_id == ticket_id, TicketPresence.agent_id == agent_id)
             )
@@ -40,6 +42,8 @@ class Presence:
                 session.add(TicketPresence(ticket_id=ticket_id, agent_id=agent_id, replying=replying, seen_at=now))
             else:
                 row.replying, row.seen_at = replying, now
+
+        self.db.write(write)  # again while the database is busy
 
     def others(self, ticket_id: int, agent_id: int, now: datetime | None = None) -> list[Colleague]:
         """Other agents with the ticket open within FRESH, those replying first."""

@@ -95,13 +95,14 @@ class Snoozes:
                 select(Ticket.id, Ticket.snoozed_until).where(Ticket.snoozed_until <= now)
                 .order_by(Ticket.snoozed_until, Ticket.id).limit(limit)).all())
         woken = 0
-        for ticket_id, until in due:
-            with self.db.session() as session:
+
+        def wake_one(ticket_id: int, until: datetime | None) -> bool:
+            def write(session: Session) -> bool:
                 claimed = session.execute(update(Ticket).where(Ticket.id == ticket_id, Ticket.snoozed_until == until,
                                                                Ticket.deleted_at.is_(None))  # deleted meanwhile
                                           .values(snoozed_until=None))
                 if claimed.rowcount != 1:  # type: ignore[attr-defined]
-                    continue  # woken meanwhile (another worker, the customer, an agent)
+                    return False  # woken meanwhile (another worker, the customer, an agent)
                 ticket = session.get(Ticket, ticket_id)
                 assert ticket is not None
                 note_change(session, ticket_id, "snoozed_until", until, None)  # in SQL: told to the outbound webhooks
@@ -109,5 +110,10 @@ class Snoozes:
                                                created_at=now))
                 if ticket.status != "closed":  # a closed ticket is final: its stale snooze ends, it stays closed
                     TicketStore._set_status(ticket, "open", now)
-                woken += 1
+                return True
+
+            return self.db.write(write)  # again while the database is busy
+
+        for ticket_id, until in due:
+            woken += wake_one(ticket_id, until)
         return woken

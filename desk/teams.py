@@ -58,16 +58,20 @@ class Teams:
     def add(self, email: str, key: str, by: Actor = SYSTEM) -> list[str]:
         """Put the agent (by email) in team `key` as well (`kb teams add`; already in it: unchanged), by the admin
         page's rules (`set_in`). Returns the agent's teams."""
-        with self.db.session() as session:
+
+        def write(session: Session) -> list[str]:
             agent_id = self._agent_id(session, email)
             return self.set_in(session, agent_id, [*self.keys_in(session, agent_id), key], by)
+
+        return self.db.write(write)  # again while the database is busy
 
     def remove(self, email: str, key: str, by: Actor = SYSTEM) -> list[str]:
         """Take the agent (by email) out of team `key` (`kb teams remove`). A key that is neither a team of the file
         nor one of the agent's is refused naming the teams; a team the agent is not in, naming the agent. Returns
         the agent's teams."""
         key = key.strip()
-        with self.db.session() as session:
+
+        def write(session: Session) -> list[str]:
             agent_id = self._agent_id(session, email)
             have = self.keys_in(session, agent_id)
             if key not in have:
@@ -76,6 +80,8 @@ class Teams:
                 raise InputError("team", N_("%(email)s is not in team %(team)s"), email=email.strip().lower(),
                                  team=repr(key))
             return self.set_in(session, agent_id, have - {key}, by)
+
+        return self.db.write(write)  # again while the database is busy
 
     def set_in(self, session: Session, agent_id: int, keys: Iterable[str], by: Actor = SYSTEM) -> list[str]:
         """Make `keys` the agent's teams in the caller's transaction: the one place memberships are written (the

@@ -231,7 +231,8 @@ class Trash:
         (the worker's, which also retries the file through `Erasure.remove_leftovers`) removes it. One audit event
         (`ticket_purged`) per ticket. Not deleted (restored meanwhile): left alone. How many were removed."""
         gone = Ticket.deleted_at.is_not(None)
-        with self.db.session() as session:
+
+        def mark(session: Session) -> tuple[list[int], list[str]]:
             session.info[WITH_DELETED] = True
             # Held before they are read and their files marked: a restore at this moment waits, and then refuses
             # (`restore`: its files are going), rather than putting back a ticket whose files this pass removes.
@@ -243,9 +244,13 @@ class Trash:
                 Attachment.ticket_id.in_(ids), Attachment.path.is_not(None))) if path]
             session.execute(update(Attachment).where(Attachment.ticket_id.in_(ids), Attachment.path.is_not(None))
                             .values(skipped_reason=PURGED, filename=""))
+            return ids, files
+
+        ids, files = self.db.write(mark)  # again while the database is busy; the files go after its commit
         if files and self.erasure is not None:
             self.erasure.remove_files(files)
-        with self.db.session() as session:
+
+        def remove(session: Session) -> int:
             session.info[WITH_DELETED] = True
             for ticket_id in sorted(ids):
                 lock_row(session, Ticket, ticket_id)
@@ -270,7 +275,9 @@ class Trash:
             session.execute(delete(table).where(table.c.id.in_(ready)))
             for ticket_id in ready:
                 record(session, by, "ticket_purged", "ticket", ticket_id)
-        return len(ready)
+            return len(ready)
+
+        return self.db.write(remove)  # again while the database is busy
 
     # Blocked senders.
 

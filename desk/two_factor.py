@@ -165,28 +165,35 @@ class TwoFactor:
 
     def start(self, agent_id: int) -> str:
         """A new pending secret for the agent (2FA stays off until `confirm`); refused when 2FA is already on."""
-        with self.db.session() as session:
+
+        def write(session: Session) -> str:
             # Locked as confirm locks: a start read before a confirm committed (another tab) wrote its new secret over
             # the one just confirmed, and 2FA was on with a secret no app held.
             agent = agent_row(session, agent_id, lock=True)
             if agent.two_factor:
                 raise InputError("two_factor", N_("two-factor sign-in is already on"))
-            secret = pyotp.random_base32()
+            secret = pyotp.random_base32()  # a try rolled back drew one no app holds: the committed one is returned
             agent.two_factor_secret = self.box.seal(agent_id, secret)
             agent.two_factor_last_step = None
             return secret
 
+        return self.db.write(write)  # again while the database is busy
+
     def cancel(self, agent_id: int) -> None:
         """Drop a pending enrolment's secret (2FA on: nothing changes)."""
-        with self.db.session() as session:
+
+        def write(session: Session) -> None:
             agent = agent_row(session, agent_id, lock=True)  # else it erased a secret a confirm had just turned on
             if not agent.two_factor:
                 agent.two_factor_secret = None
 
+        self.db.write(write)  # again while the database is busy
+
     def confirm(self, agent_id: int, code: object, by: Actor, now: float | None = None) -> list[str]:
         """Turn 2FA on with a code from the app, returning the recovery codes (shown once). A wrong code is refused,
         naming the field, with nothing stored as enabled."""
-        with self.db.session() as session:
+
+        def write(session: Session) -> list[str]:
             agent = agent_row(session, agent_id, lock=True)
             if agent.two_factor:
                 raise InputError("two_factor", N_("two-factor sign-in is already on"))
@@ -199,7 +206,9 @@ class TwoFactor:
             agent.two_factor_last_step = step
             codes = self._new_codes(session, agent_id)
             record(session, by, "two_factor_enabled", "agent", agent_id)
-        return codes
+            return codes
+
+        return self.db.write(write)  # again while the database is busy
 
     def verify(self, agent_id: int, code: object, now: float | None = None, mark: str | None = None) -> bool:
         """Whether `code` is the agent's current app code (not used before) or an unused recovery code, using it up.
@@ -207,13 +216,16 @@ class TwoFactor:
         typed = clean_code(code)
         if not typed:
             return False
-        with self.db.session() as session:
+
+        def write(session: Session) -> bool:
             agent = row_by_id(session, Agent, agent_id)
             if agent is None or not agent.active or not agent.two_factor or not agent.two_factor_secret:
                 return False  # deactivated between the password and the code: no code passes
             if mark is not None and not hmac.compare_digest(mark, session_mark(agent.session_token)):
                 return False  # the password changed (or every session ended) since this sign-in's password
             return self._use(session, agent, typed, now)
+
+        return self.db.write(write)  # again while the database is busy
 
     def _use(self, session: Session, agent: Agent, typed: str, now: float | None) -> bool:
         secret = self._secret(agent)
@@ -294,35 +306,43 @@ class TwoFactor:
 
     def regenerate(self, agent_id: int, by: Actor) -> list[str]:
         """Ten new recovery codes; the old ones stop working. Audited as `recovery_codes_regenerated`."""
-        with self.db.session() as session:
+
+        def write(session: Session) -> list[str]:
             agent = agent_row(session, agent_id, lock=True)
             if not agent.two_factor:
                 raise InputError("two_factor", N_("two-factor sign-in is off"))
             codes = self._new_codes(session, agent_id)
             record(session, by, "recovery_codes_regenerated", "agent", agent_id)
-        return codes
+            return codes
+
+        return self.db.write(write)  # again while the database is busy
 
     def disable(self, agent_id: int, by: Actor, proof: object, now: float | None = None) -> None:
         """Turn 2FA off, given the agent's password or a current code (`proof`): the secret and the recovery codes
         are erased. Audited as `two_factor_disabled`. A wrong proof is refused, naming the field."""
         typed = proof if isinstance(proof, str) else ""
+
         with self.db.session() as session:
-            agent = agent_row(session, agent_id, lock=True)
+            agent = agent_row(session, agent_id)  # read only: the erase below locks
             if not agent.two_factor:
                 raise InputError("two_factor", N_("two-factor sign-in is off"))
             password_hash = agent.password_hash
         if not (typed and (check_password_hash(password_hash, typed[:200]) or self.verify(agent_id, typed, now))):
             raise InputError("proof", N_("neither your password nor a current code"))
-        with self.db.session() as session:
+
+        def write(session: Session) -> None:
             agent = agent_row(session, agent_id, lock=True)
             self._erase(session, agent)
             record(session, by, "two_factor_disabled", "agent", agent_id)
+
+        self.db.write(write)  # again while the database is busy
 
     def reset(self, agent_id: int, by: Actor) -> None:
         """An admin's reset (a lost phone): 2FA off, secret and codes erased, the agent's passkeys removed too (a lost
         laptop holds them), every session of the agent ended. Audited as `two_factor_reset` (with the passkeys
         removed); an agent with neither 2FA nor a passkey is refused."""
-        with self.db.session() as session:
+
+        def write(session: Session) -> None:
             agent = agent_row(session, agent_id, lock=True)
             passkeys = session.scalar(select(func.count()).select_from(Passkey)
                                       .where(Passkey.agent_id == agent_id)) or 0
@@ -333,6 +353,8 @@ class TwoFactor:
             agent.session_token = secrets.token_urlsafe(32)
             record(session, by, "two_factor_reset", "agent", agent_id,
                    after={"passkeys_removed": passkeys} if passkeys else None)
+
+        self.db.write(write)  # again while the database is busy
 
     def codes_left(self, agent_id: int) -> int:
         with self.db.session() as session:

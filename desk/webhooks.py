@@ -474,7 +474,8 @@ class Webhooks:
         chosen = _events(events)
         public_addresses(url, self.allow_private)
         secret = new_secret()
-        with self.db.session() as session:
+
+        def write(session: Session) -> tuple[EndpointRow, str]:
             row = WebhookEndpoint(name=name, url=url, events=chosen, secret=secret, active=True, failures_in_row=0,
                                   created_at=utcnow(), description=described)
             session.add(row)
@@ -482,6 +483,8 @@ class Webhooks:
             record(session, by, "webhook_created", "webhook", row.id, after={"name": name, "url": url,
                                                                              "events": chosen})
             return _endpoint_row(row), secret
+
+        return self.db.write(write)  # again while the database is busy
 
     def update(self, endpoint_id: int, by: Actor = SYSTEM, url: str | None = None,
                events: Sequence[str] | None = None, description: str | None = None) -> EndpointRow:
@@ -494,7 +497,8 @@ class Webhooks:
         described = _description(description) if description is not None else None
         if cleaned_url is not None:
             public_addresses(cleaned_url, self.allow_private)
-        with self.db.session() as session:
+
+        def write(session: Session) -> EndpointRow:
             row = self._endpoint(session, endpoint_id)
             before: dict[str, Any] = {}
             after: dict[str, Any] = {}
@@ -506,6 +510,8 @@ class Webhooks:
             if after:
                 record(session, by, "webhook_updated", "webhook", row.id, before=before, after=after)
             return _endpoint_row(row)
+
+        return self.db.write(write)  # again while the database is busy
 
     def replay(self, delivery_id: int, by: Actor = SYSTEM, now: datetime | None = None) -> DeliveryRow:
         """Send a delivery again (Stripe's "resend", GitHub's "redeliver"): whatever its state, it is due now, the
@@ -519,7 +525,8 @@ class Webhooks:
             with self.db.session() as session:  # read before the write's transaction (SQLite: no read, then lock)
                 endpoint_id = session.scalar(select(WebhookDelivery.endpoint_id)
                                              .where(WebhookDelivery.id == delivery_id))
-        with self.db.session() as session:
+
+        def write(session: Session) -> DeliveryRow:
             # The endpoint's lock, then the delivery's: the order of `delete` and `record_try`.
             if endpoint_id is None or not lock_row(session, WebhookEndpoint, endpoint_id):
                 raise InputError("delivery", N_("no webhook delivery %(id)s"), id=delivery_id)
@@ -534,6 +541,8 @@ class Webhooks:
                    before={"delivery": row.id, "event": row.event_id, "state": was}, after={"state": "pending"})
             return _delivery_row(row)
 
+        return self.db.write(write)  # again while the database is busy
+
     def _endpoint(self, session: Session, endpoint_id: int) -> WebhookEndpoint:
         row = session.get(WebhookEndpoint, endpoint_id, with_for_update=True) if 0 < endpoint_id <= MAX_ROW_ID \
             else None
@@ -543,7 +552,8 @@ class Webhooks:
 
     def set_active(self, endpoint_id: int, active: bool, by: Actor = SYSTEM) -> None:
         """On or off; turning it on again starts its failure count afresh (the URL is checked again)."""
-        with self.db.session() as session:
+
+        def write(session: Session) -> None:
             row = self._endpoint(session, endpoint_id)
             if active:
                 public_addresses(row.url, self.allow_private)
@@ -553,29 +563,40 @@ class Webhooks:
             record(session, by, "webhook_updated", "webhook", row.id, before={"active": not active},
                    after={"active": active})
 
+        self.db.write(write)  # again while the database is busy
+
     def rotate(self, endpoint_id: int, by: Actor = SYSTEM) -> str:
         """A new signing secret (shown this once); the old one signs nothing from now on."""
-        with self.db.session() as session:
+
+        def write(session: Session) -> str:
             row = self._endpoint(session, endpoint_id)
             row.secret = new_secret()
             record(session, by, "webhook_rotated", "webhook", row.id)
             return row.secret
 
+        return self.db.write(write)  # again while the database is busy
+
     def delete(self, endpoint_id: int, by: Actor = SYSTEM) -> None:
-        with self.db.session() as session:
+
+        def write(session: Session) -> None:
             row = self._endpoint(session, endpoint_id)
             session.execute(delete(WebhookDelivery).where(WebhookDelivery.endpoint_id == row.id))
             record(session, by, "webhook_deleted", "webhook", row.id, before={"name": row.name, "url": row.url})
             session.delete(row)
 
+        self.db.write(write)  # again while the database is busy
+
     def send_test(self, endpoint_id: int) -> None:
         """Queue a `webhook.test` event for the endpoint (whatever it subscribed to); the worker sends it."""
-        with self.db.session() as session:
+
+        def write(session: Session) -> None:
             row = self._endpoint(session, endpoint_id)
             now = utcnow()
             session.add(WebhookDelivery(endpoint_id=row.id, event_id=f"evt_{uuid.uuid4().hex}", event_type=TEST_EVENT,
                                         ticket_id=None, data={}, state="pending", attempts=0, next_attempt_at=now,
                                         created_at=now))
+
+        self.db.write(write)  # again while the database is busy
 
     def endpoints(self) -> list[EndpointRow]:
         with self.db.session() as session:
@@ -609,7 +630,8 @@ class Webhooks:
         skipped = sorted(set(skip))
         if skipped:
             due = and_(due, WebhookDelivery.endpoint_id.not_in(skipped))
-        with self.db.session() as session:
+
+        def write(session: Session) -> Due | None:
             pick = select(WebhookDelivery.id).where(due).order_by(WebhookDelivery.id).limit(1)
             if session.get_bind().dialect.name == "postgresql":
                 pick = pick.with_for_update(skip_locked=True)
@@ -624,6 +646,8 @@ class Webhooks:
                 .where(WebhookDelivery.id == claimed)).one()
             return Due(d.id, d.endpoint_id, url, secret, d.event_id, d.event_type, as_utc(d.created_at), d.ticket_id,
                        dict(d.data or {}), d.body, d.attempts, until)
+
+        return self.db.write(write)  # again while the database is busy
 
     def due(self, limit: int = 50, now: datetime | None = None) -> list[Due]:
         """Pending deliveries of active endpoints whose time has come and that no worker holds, oldest first
@@ -651,7 +675,8 @@ class Webhooks:
         now = now or utcnow()
         with self.db.session() as session:  # a delivery's endpoint never changes: read before the write's transaction
             endpoint_id = session.scalar(select(WebhookDelivery.endpoint_id).where(WebhookDelivery.id == delivery_id))
-        with self.db.session() as session:
+
+        def write(session: Session) -> tuple[str, bool]:
             # The endpoint's lock first (SQLite: the write lock, before any read), then the delivery's, as `delete`
             # takes them. Reading first met a delete half way: PostgreSQL's deadlock killed one side, and SQLite's
             # update of the deleted delivery raised in the worker's pass (hostile33).
@@ -687,6 +712,8 @@ class Webhooks:
                            after={"failures": endpoint.failures_in_row, "last": why[:200]})
             return row.state, endpoint.active
 
+        return self.db.write(write)  # again while the database is busy
+
     def counts(self) -> dict[str, int]:
         with self.db.session() as session:
             return dict(session.execute(select(WebhookDelivery.state, func.count())  # type: ignore[arg-type]
@@ -695,9 +722,12 @@ class Webhooks:
     def purge(self, now: datetime | None = None) -> int:
         """Delete delivered and failed events finished more than `keep_days` ago (one bounded batch)."""
         cutoff = (now or utcnow()) - timedelta(days=self.keep_days)
-        with self.db.session() as session:
+
+        def write(session: Session) -> int:
             ids = list(session.scalars(select(WebhookDelivery.id).where(
                 WebhookDelivery.created_at < cutoff, WebhookDelivery.state != "pending").limit(PURGE_BATCH)))
             if ids:
                 session.execute(delete(WebhookDelivery).where(WebhookDelivery.id.in_(ids)))
             return len(ids)
+
+        return self.db.write(write)  # again while the database is busy

@@ -59,10 +59,17 @@ def page_arg() -> int:
     return int(number) if len(number) <= len(str(MAX_PAGE)) else MAX_PAGE + 1
 
 
-def paged(fetch: Callable[[int, int], Found], size: int) -> tuple[Found, Paging]:
+def paged(fetch: Callable[[int, int], Found], size: int, bad_is_first: bool = False) -> tuple[Found, Paging]:
     """The page ?page= asks for of a list `fetch(limit, offset)` reads (its answer has the list's `total`), clamped
-    to the last page when past it: read again there, the asked number kept for the notice."""
-    asked = page_arg()
+    to the last page when past it: read again there, the asked number kept for the notice. `bad_is_first`: a page
+    number against the rule is the first page (a refused form's page, which must keep what was typed and say why,
+    not answer its URL's ?page= instead)."""
+    try:
+        asked = page_arg()
+    except BadPageNumber:
+        if not bad_is_first:
+            raise
+        asked = 1
     found = fetch(size, (min(asked, MAX_PAGE) - 1) * size)
     pages = page_count(found.total, size)
     if asked <= pages:

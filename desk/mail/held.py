@@ -179,14 +179,13 @@ class HeldMailStore:
         before deleting removed files, or whose removal failed or was cut short). Idempotent; safe to run while
         another purge, a recovery or a delete runs. Returns the rows purged plus the files let go."""
         cutoff = utcnow() - older_than
-        with self.db.session() as session:
-            oldest = (select(InboundMail.id).where(held_clause(), InboundMail.received_at < cutoff)
-                      .order_by(InboundMail.id).limit(limit))
-            purged = session.execute(
-                update(InboundMail).where(InboundMail.id.in_(oldest), held_clause(), InboundMail.received_at < cutoff)
-                .values(settled="purged", settled_by_id=None, settled_at=utcnow())
-                .returning(InboundMail.id, InboundMail.raw_path).execution_options(synchronize_session=False)
-            ).all()
+        oldest = (select(InboundMail.id).where(held_clause(), InboundMail.received_at < cutoff)
+                  .order_by(InboundMail.id).limit(limit))
+        purged = self.db.write(lambda session: session.execute(  # again while the database is busy
+            update(InboundMail).where(InboundMail.id.in_(oldest), held_clause(), InboundMail.received_at < cutoff)
+            .values(settled="purged", settled_by_id=None, settled_at=utcnow())
+            .returning(InboundMail.id, InboundMail.raw_path).execution_options(synchronize_session=False)
+        ).all())
         with self.db.session() as session:  # never tried (or never failed) first, then the one tried longest ago
             leftovers = session.execute(
                 select(InboundMail.id, InboundMail.raw_path).where(
