@@ -42,6 +42,7 @@ from indexer.embedders import E5SmallEmbedder, Embedder, MultilingualUSEEmbedder
 from kb.settings import Settings
 from tests.app_compiles import SharedTemplateCode, shared_builder
 from tests.fresh_schema import reset_postgres, upgrade_from_template
+from tests.index_template import IndexTemplate, build_template
 from tests.model_memo import remember_texts
 from tests.postgres import ThrowawayPostgres
 
@@ -389,8 +390,21 @@ def engine(settings: Settings, embedders: list[Embedder]) -> Iterator[Engine]:
     yield engine
     engine.close()
 
+@pytest.fixture(scope="session")
+def index_template(
+    tmp_path_factory: pytest.TempPathFactory, warm_cache: Path, embedders: list[Embedder]
+) -> IndexTemplate:
+    """The slice indexed once per session by `Engine.index`, as a test's engine indexes it (tests/index_template.py)."""
+    root = tmp_path_factory.mktemp("indexed-template")
+    return build_template(copy_slice(root / "content"), root / "data", warm_cache, embedders)
+
 @pytest.fixture
-def indexed(engine: Engine) -> Engine:
+def indexed(engine: Engine, index_template: IndexTemplate) -> Engine:
+    """The engine over the test's slice, indexed: its data directory starts from a copy of the session's index of
+    the slice when the test's content and settings are the slice's (the sync then finds every article unchanged),
+    else from nothing."""
+    if index_template.fits(engine):
+        index_template.copy_into(engine.settings.data_dir)
     report = engine.index(show_progress=False)
     assert report.exit_code == 0, [str(e) for e in report.rejected]
     return engine
