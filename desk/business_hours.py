@@ -176,6 +176,11 @@ class BusinessHours:
     def team(self, key: str | None = None) -> Team:
         return self.teams.get(key or self.default) or self.teams[self.default]
 
+    @property
+    def zone(self) -> ZoneInfo:
+        """The help center's own zone, the account's: the default team's (what a customer reads times in)."""
+        return self.team().zone
+
     def agent_zone(self, chosen: str | None, team: str | None = None) -> ZoneInfo:
         """The zone an agent reads and types times in: their own (the profile's `Agent.time_zone`), else the team's
         (its business hours' zone; the default team's when none is named). Checked when chosen, but tzdata renames

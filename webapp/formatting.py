@@ -99,8 +99,8 @@ def customer_time_text(moment: datetime, lang: str, zone: tzinfo, policy: str) -
 
 def help_center_zone() -> tzinfo:
     """The help center's time zone, the account's: the default team's business-hours zone
-    (desk.business_hours: `BusinessHours.team()`), UTC when the file names none."""
-    return current_app.extensions["desk"].hours.team().zone
+    (`BusinessHours.zone`), UTC when the file names none."""
+    return current_app.extensions["desk"].hours.zone
 
 
 def customer_time_filter(value: datetime | None) -> Markup:

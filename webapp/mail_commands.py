@@ -42,7 +42,7 @@ def deliver_pending_mail(desk: Desk, settings: Settings, limit: int = 100,
     from webapp.mail_templates import EmailTemplates  # Flask and Babel: not on `kb mail receive`'s path
 
     finder = PublicFinder(lambda: Suggester(engine().retriever)) if engine is not None else None
-    templates = EmailTemplates(settings, desk.hours.team().zone)  # the running desk's rules, the help center's zone
+    templates = EmailTemplates(settings, desk.hours.zone)  # the running desk's rules, the help center's zone
     return deliver_pending(desk.db, settings, templates, limit=limit, finder=finder)
 
 

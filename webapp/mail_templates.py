@@ -61,7 +61,7 @@ class EmailTemplates:
     """A `desk.mail.compose.MailRenderer`: one Jinja environment per language."""
 
     def __init__(self, settings: Settings, zone: tzinfo | None = None) -> None:
-        """`zone`: the help center's, the running desk's default team's (`Desk.hours.team().zone`); None reads the
+        """`zone`: the help center's, the running desk's default team's (`Desk.hours.zone`); None reads the
         business-hours file."""
         self.settings = settings
         if zone is not None:
@@ -110,7 +110,7 @@ class EmailTemplates:
     @cached_property
     def zone(self) -> tzinfo:
         """The help center's time zone: the default team's in the business-hours file (desk.business_hours)."""
-        return BusinessHours.load(self.settings.content_dir).team().zone
+        return BusinessHours.load(self.settings.content_dir).zone
 
     def when(self, moment: datetime | None, lang: str) -> str:
         """When a reply was sent, as the customer's ticket page shows it without script (webapp.formatting's

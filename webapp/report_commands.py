@@ -104,7 +104,8 @@ def digest(settings: Settings, email: str, frequency: str | None, dry_run: bool)
         period = due_period(chosen, digests.zone(agent.time_zone), utcnow())
         if dry_run:
             payload = digests.payload(agent, period)
-            rendered = EmailTemplates(settings).render(MailContent(
+            templates = EmailTemplates(settings, desk.hours.zone)  # the desk's business hours, as the worker's
+            rendered = templates.render(MailContent(
                 kind="digest", lang=digests.lang(agent), customer_name=str(payload["name"]), extra=payload))
             click.echo(f"To: {agent.email}\nSubject: {rendered.subject}\n\n{rendered.text}", nl=False)
             return
