@@ -478,7 +478,14 @@ LEVERS = {
     # EN 0.929 -> 0.930, m365 AR 0.867 -> 0.871, GNOME EN 0.799 -> 0.804; the cross-lingual cases and the abstention
     # unchanged (bench/RESULTS.md "Session 38, retr38", bench/kind_fusion.py)
     "kind_fusion": True,
+    # Recall for the right article beyond the first 10 (issue #18's misses): each source of the fused rankings (the
+    # query language's and the missing-translation fallback's) prefetches DEEP_PREFETCH chunks before RRF instead of
+    # the store's default 50, so a chunk deep in one model's list but high in another's can reach the pool.
+    "deep_prefetch": False,
 }
+# The per-source prefetch depth before fusion with LEVERS["deep_prefetch"] (indexer.stores.base.StoreQuery's
+# default, 50, without it).
+DEEP_PREFETCH = 100
 # The first candidates whose titles weigh the query terms with LEVERS["candidate_rarity"]: the places a framing
 # question's product pages crowd (a first page of results).
 CANDIDATE_TITLES = 10
@@ -1715,7 +1722,7 @@ class Retriever:
         base = plan.base_filter
         weights = {s.vector_name: s.weight for s in sources}
         more = intent_sources(intent or {}, {k: w * intent_scale for k, w in weights.items()}, plan.same_lang)
-        ranking = StoreQuery((*sources, *more), base, limit=plan.limit * 4, rrf_k=self.rrf_k)
+        ranking = StoreQuery((*sources, *more), base, limit=plan.limit * 4, rrf_k=self.rrf_k, **_prefetch())
         votes = (
             tuple(
                 (s.weight, StoreQuery((s,), base, limit=ranking.candidates, payload_fields=("key",)))
@@ -1757,7 +1764,7 @@ class Retriever:
                 weight = CROSS_LINGUAL_WEIGHTS.get(LEXICAL, 0.5)
                 cross_sources.append(Source(SPARSE_VECTOR, bridge, PayloadFilter(langs=(target,)), weight))
             cross_sources += self._translated_sources(plan, target)
-        fused = StoreQuery(tuple(cross_sources), base, limit=plan.limit * 4, rrf_k=self.rrf_k)
+        fused = StoreQuery(tuple(cross_sources), base, limit=plan.limit * 4, rrf_k=self.rrf_k, **_prefetch())
         # The fused list ranks; the cross-lingual model's own top score decides "better than ours".
         top = (
             StoreQuery((Source(cross, vectors[cross], other),), base, limit=1, payload_fields=("key",))
@@ -2405,6 +2412,11 @@ def make_snippet(text: str, query: str, lang: str, size: int = SNIPPET_CHARS) ->
     if start > 0:
         window = "…" + window[window.find(" ") + 1 :]
     return window.rstrip() + ("…" if start + size < len(flat) else "")
+
+
+def _prefetch() -> dict[str, int]:
+    """A fused ranking's per-source prefetch depth: DEEP_PREFETCH with LEVERS["deep_prefetch"], else the store's."""
+    return {"candidates": DEEP_PREFETCH} if LEVERS["deep_prefetch"] else {}
 
 
 def fused_places(score: float, rrf_k: int) -> float:
