@@ -44,7 +44,7 @@ from copilot.calibration import (
     own_scales,
     title_density,
 )
-from copilot.chunk_means import CHUNK_DEPTH, credit_rank, mean_scores
+from copilot.chunk_means import CHUNK_DEPTH, credit_rank, max_scores, mean_scores
 from copilot.common_terms import PAYLOAD_FIELDS as CHUNK_TERM_FIELDS
 from copilot.common_terms import ChunkFrequencies
 from copilot.content_words import MODELS as CONTENT_MODELS
@@ -102,6 +102,7 @@ from copilot.title_vectors import TitleMatrix, TitleVectors
 from copilot.title_word_weights import TitleWordWeights
 from copilot.tuning import ABSTAIN_FLOORS, CROSS_DECIDES, CROSS_DIRECTION_FLOORS, CROSS_ONLY_FLOORS, SearchTuning
 from copilot.typed_reading import best_candidate_title, better_reading
+from copilot.unanimous import unanimous_first
 from indexer.embedders import Embedder
 from indexer.lexical import SPARSE_VECTOR, LexicalEncoder, SparseVector
 from indexer.stores.base import Hit, PayloadFilter, Source, StoreQuery, VectorStore
@@ -482,6 +483,14 @@ LEVERS = {
     # query language's and the missing-translation fallback's) prefetches DEEP_PREFETCH chunks before RRF instead of
     # the store's default 50, so a chunk deep in one model's list but high in another's can reach the pool.
     "deep_prefetch": False,
+    # With "own_chunk_means": e5's vote among the first OWN_CHUNK_MEAN_TOP candidates is their rank by their best
+    # chunk's cosine instead of their chunks' mean (e5 alone ranks the right m365 article above the hybrid in the Arabic
+    # misses at ranks 4-9; USE keeps its mean).
+    "own_chunk_max": False,
+    # copilot.unanimous: a candidate among the first UNANIMOUS_TOP that every source of the fused ranking (e5, USE,
+    # BM25, each read alone as articles) places above the first result goes first (typed queries only): the
+    # post-fusion credits decide only where the models split.
+    "unanimous_first": False,
 }
 # The per-source prefetch depth before fusion with LEVERS["deep_prefetch"] (indexer.stores.base.StoreQuery's
 # default, 50, without it).
@@ -829,9 +838,10 @@ class _Batch:
     evidence: tuple[tuple[str, StoreQuery], ...]  # (signal name, that source's own best chunks)
     cross: _CrossQueries | None
     votes: tuple[tuple[float, StoreQuery], ...] = ()  # (weight, each fused source alone): copilot.article_votes
+    singles: tuple[StoreQuery, ...] = ()  # each source of the query language's alone: copilot.unanimous
 
     def queries(self) -> list[StoreQuery]:
-        out = [self.ranking, *(query for _, query in self.evidence), *(query for _, query in self.votes)]
+        out = [self.ranking, *(query for _, query in self.evidence), *(query for _, query in self.votes), *self.singles]
         if self.cross is not None:
             out.append(self.cross.fused)
             if self.cross.top is not None:
@@ -844,12 +854,13 @@ class _Batch:
         ranking = list(next(queue))
         evidence = {name: list(next(queue)) for name, _ in self.evidence}
         votes = [(weight, list(next(queue))) for weight, _ in self.votes]
+        singles = [list(next(queue)) for _ in self.singles]
         cross_fused: list[Hit] = []
         cross_top: list[Hit] = []
         if self.cross is not None:
             cross_fused = list(next(queue))
             cross_top = list(next(queue)) if self.cross.top is not None else cross_fused
-        return _Answers(ranking, evidence, cross_fused, cross_top, votes)
+        return _Answers(ranking, evidence, cross_fused, cross_top, votes, singles)
 
 
 @dataclass(frozen=True)
@@ -859,6 +870,7 @@ class _Answers:
     cross_fused: list[Hit]
     cross_top: list[Hit]
     votes: list[tuple[float, list[Hit]]] = field(default_factory=list)
+    singles: list[list[Hit]] = field(default_factory=list)
 
 
 class Retriever:
@@ -1426,6 +1438,8 @@ class Retriever:
                 ranked = defer_steps(ranked, self._series.peek)
             if LEVERS["sibling_titles"] and not plan.ticket:
                 ranked = prefer_specific(ranked, partial(self._title_matches, sparse, plan.lang), best_fused)
+            if answers.singles:  # LEVERS["unanimous_first"]: the credits decide only where the models split
+                ranked = unanimous_first(ranked, answers.singles)
             if batch.evidence and ranked and evidence:
                 signals["field_top"] = self._field_share(ranked[0], evidence, typed, plan.lang)
         if ranked and not plan.ticket and (LEVERS["query_coverage"] or self.abstain_floors is None):
@@ -1731,6 +1745,11 @@ class Retriever:
             if LEVERS["article_votes"] and len(ranking.sources) > 1 and not plan.evaluating and not plan.ticket
             else ()
         )
+        singles = (
+            tuple(StoreQuery((s,), base, limit=ranking.candidates, payload_fields=("key",)) for s in sources)
+            if LEVERS["unanimous_first"] and len(sources) > 1 and not plan.evaluating and not plan.ticket
+            else ()
+        )
         # The evidence asks the query as embedded, not as adapted (copilot.query_adapter): the floors were fitted on it.
         evidence = tuple(
             (
@@ -1747,7 +1766,7 @@ class Retriever:
         )
         cross = self._cross_lingual_embedder(vectors) if not plan.evaluating else None
         if not cross or not plan.others:
-            return _Batch(ranking, evidence, None, votes)
+            return _Batch(ranking, evidence, None, votes, singles)
         other = PayloadFilter(langs=plan.others)
         cross_sources = [
             Source(name, vec, other, CROSS_LINGUAL_WEIGHTS.get(name, 0.5)) for name, vec in vectors.items()
@@ -1772,7 +1791,7 @@ class Retriever:
             else None
         )
         best = sum(source.weight for source in cross_sources) / (self.rrf_k + 1)
-        return _Batch(ranking, evidence, _CrossQueries(fused, top, cross, bridges, best), votes)
+        return _Batch(ranking, evidence, _CrossQueries(fused, top, cross, bridges, best), votes, singles)
 
     def _translated_sources(self, plan: QueryPlan, target: str) -> list[Source]:
         """LEVERS["query_translation"]: the query's translation into `target` (copilot.query_translation) searched
@@ -2069,7 +2088,7 @@ class Retriever:
             log.exception("the chunk means of the %s candidates failed; ranked without them", lever)
             return ranked
         for (name, weight), hits in zip(models, answers, strict=True):
-            scores = mean_scores(hits)
+            scores = max_scores(hits) if own and name == "e5" and LEVERS["own_chunk_max"] else mean_scores(hits)
             if means is not None:
                 means[name] = scores
             ranked = credit_rank(ranked, scores, weight, self.rrf_k)
