@@ -481,15 +481,19 @@ LEVERS = {
     "kind_fusion": True,
     # Recall for the right article beyond the first 10 (issue #18's misses): each source of the fused rankings (the
     # query language's and the missing-translation fallback's) prefetches DEEP_PREFETCH chunks before RRF instead of
-    # the store's default 50, so a chunk deep in one model's list but high in another's can reach the pool.
+    # the store's default 50, so a chunk deep in one model's list but high in another's can reach the pool. Off: 33
+    # dev questions shuffle by a place or two (17 up, 16 down), GNOME ar>en 0.713 -> 0.706, demo AR 0.913 -> 0.912;
+    # the beyond-10 answers are in the pool already and none enters the first 10 (bench/RESULTS.md "Session 39, rank39")
     "deep_prefetch": False,
     # With "own_chunk_means": e5's vote among the first OWN_CHUNK_MEAN_TOP candidates is their rank by their best
-    # chunk's cosine instead of their chunks' mean (e5 alone ranks the right m365 article above the hybrid in the Arabic
-    # misses at ranks 4-9; USE keeps its mean).
+    # chunk's cosine instead of their chunks' mean. Off: demo AR 0.913 -> 0.902, EN 0.930 -> 0.923, m365 AR 0.871 ->
+    # 0.858 (the broad pages with one near chunk come back), GNOME EN +0.005 (bench/RESULTS.md ibid.)
     "own_chunk_max": False,
     # copilot.unanimous: a candidate among the first UNANIMOUS_TOP that every source of the fused ranking (e5, USE,
     # BM25, each read alone as articles) places above the first result goes first (typed queries only): the
-    # post-fusion credits decide only where the models split.
+    # post-fusion credits decide only where the models split. Off: 3 dev questions up, 8 down (demo AR 0.913 ->
+    # 0.904, m365 AR 0.871 -> 0.864): where the models agree against the credits, the credits are right more often
+    # (bench/RESULTS.md ibid.)
     "unanimous_first": False,
 }
 # The per-source prefetch depth before fusion with LEVERS["deep_prefetch"] (indexer.stores.base.StoreQuery's
