@@ -105,7 +105,7 @@ from copilot.typed_reading import best_candidate_title, better_reading
 from copilot.unanimous import unanimous_first
 from indexer.embedders import Embedder
 from indexer.lexical import SPARSE_VECTOR, LexicalEncoder, SparseVector
-from indexer.stores.base import Hit, PayloadFilter, Source, StoreQuery, VectorStore
+from indexer.stores.base import PREFETCH, Hit, PayloadFilter, Source, StoreQuery, VectorStore
 from kb.arabic import dialect_to_msa, has_arabic, normalize_arabic
 from kb.audience import AGENT, PUBLIC, Audience, sees_internal, visibilities
 from kb.language import detect_language
@@ -496,8 +496,8 @@ LEVERS = {
     # (bench/RESULTS.md ibid.)
     "unanimous_first": False,
 }
-# The per-source prefetch depth before fusion with LEVERS["deep_prefetch"] (indexer.stores.base.StoreQuery's
-# default, 50, without it).
+# The per-source prefetch depth before fusion with LEVERS["deep_prefetch"] (indexer.stores.base.PREFETCH, 50,
+# without it).
 DEEP_PREFETCH = 100
 # The first candidates whose titles weigh the query terms with LEVERS["candidate_rarity"]: the places a framing
 # question's product pages crowd (a first page of results).
@@ -1740,7 +1740,7 @@ class Retriever:
         base = plan.base_filter
         weights = {s.vector_name: s.weight for s in sources}
         more = intent_sources(intent or {}, {k: w * intent_scale for k, w in weights.items()}, plan.same_lang)
-        ranking = StoreQuery((*sources, *more), base, limit=plan.limit * 4, rrf_k=self.rrf_k, **_prefetch())
+        ranking = StoreQuery((*sources, *more), base, limit=plan.limit * 4, rrf_k=self.rrf_k, candidates=_prefetch())
         votes = (
             tuple(
                 (s.weight, StoreQuery((s,), base, limit=ranking.candidates, payload_fields=("key",)))
@@ -1787,7 +1787,7 @@ class Retriever:
                 weight = CROSS_LINGUAL_WEIGHTS.get(LEXICAL, 0.5)
                 cross_sources.append(Source(SPARSE_VECTOR, bridge, PayloadFilter(langs=(target,)), weight))
             cross_sources += self._translated_sources(plan, target)
-        fused = StoreQuery(tuple(cross_sources), base, limit=plan.limit * 4, rrf_k=self.rrf_k, **_prefetch())
+        fused = StoreQuery(tuple(cross_sources), base, limit=plan.limit * 4, rrf_k=self.rrf_k, candidates=_prefetch())
         # The fused list ranks; the cross-lingual model's own top score decides "better than ours".
         top = (
             StoreQuery((Source(cross, vectors[cross], other),), base, limit=1, payload_fields=("key",))
@@ -2437,9 +2437,9 @@ def make_snippet(text: str, query: str, lang: str, size: int = SNIPPET_CHARS) ->
     return window.rstrip() + ("…" if start + size < len(flat) else "")
 
 
-def _prefetch() -> dict[str, int]:
+def _prefetch() -> int:
     """A fused ranking's per-source prefetch depth: DEEP_PREFETCH with LEVERS["deep_prefetch"], else the store's."""
-    return {"candidates": DEEP_PREFETCH} if LEVERS["deep_prefetch"] else {}
+    return DEEP_PREFETCH if LEVERS["deep_prefetch"] else PREFETCH
 
 
 def fused_places(score: float, rrf_k: int) -> float:

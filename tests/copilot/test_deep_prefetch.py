@@ -9,7 +9,7 @@ import pytest
 
 from copilot.engine import Engine
 from copilot.retrieval import DEEP_PREFETCH, LEVERS
-from indexer.stores.base import Hit, StoreQuery, fused
+from indexer.stores.base import PREFETCH, Hit, StoreQuery, fused
 from kb.settings import Settings
 
 
@@ -38,8 +38,8 @@ def test_the_fused_rankings_prefetch_depth_follows_the_lever(
 ) -> None:
     monkeypatch.setitem(LEVERS, "deep_prefetch", on)
     depths = [query.candidates for query in fused_queries(tmp_path)]
-    assert depths == [DEEP_PREFETCH if on else StoreQuery((), None, 1).candidates] * 2  # type: ignore[arg-type]
-    assert StoreQuery((), None, 1).candidates < DEEP_PREFETCH  # type: ignore[arg-type]
+    assert depths == [DEEP_PREFETCH if on else PREFETCH] * 2
+    assert PREFETCH < DEEP_PREFETCH
 
 
 def test_a_chunk_deep_in_one_list_and_high_in_another_can_win_the_fusion() -> None:
