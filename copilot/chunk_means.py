@@ -34,6 +34,16 @@ def mean_scores(hits: Sequence[Hit]) -> dict[str, float]:
     return {key: total / count for key, (total, count) in sums.items() if key}
 
 
+def max_scores(hits: Sequence[Hit]) -> dict[str, float]:
+    """The best score of each article's chunks among `hits`, by the payload's article key."""
+    best: dict[str, float] = {}
+    for hit in hits:
+        key = str(hit.payload.get("key", ""))
+        if key:
+            best[key] = max(best.get(key, hit.score), hit.score)
+    return best
+
+
 def credit_rank(ranked: Sequence[Hit], scores: Mapping[str, float], weight: float, k: int) -> list[Hit]:
     """Candidates re-sorted, best first, with their article's rank by `scores` as one more RRF
     source of `weight` and constant `k`; an article without a score ranks after every scored one."""

@@ -44,7 +44,7 @@ from copilot.calibration import (
     own_scales,
     title_density,
 )
-from copilot.chunk_means import CHUNK_DEPTH, credit_rank, mean_scores
+from copilot.chunk_means import CHUNK_DEPTH, credit_rank, max_scores, mean_scores
 from copilot.common_terms import PAYLOAD_FIELDS as CHUNK_TERM_FIELDS
 from copilot.common_terms import ChunkFrequencies
 from copilot.content_words import MODELS as CONTENT_MODELS
@@ -102,9 +102,10 @@ from copilot.title_vectors import TitleMatrix, TitleVectors
 from copilot.title_word_weights import TitleWordWeights
 from copilot.tuning import ABSTAIN_FLOORS, CROSS_DECIDES, CROSS_DIRECTION_FLOORS, CROSS_ONLY_FLOORS, SearchTuning
 from copilot.typed_reading import best_candidate_title, better_reading
+from copilot.unanimous import unanimous_first
 from indexer.embedders import Embedder
 from indexer.lexical import SPARSE_VECTOR, LexicalEncoder, SparseVector
-from indexer.stores.base import Hit, PayloadFilter, Source, StoreQuery, VectorStore
+from indexer.stores.base import PREFETCH, Hit, PayloadFilter, Source, StoreQuery, VectorStore
 from kb.arabic import dialect_to_msa, has_arabic, normalize_arabic
 from kb.audience import AGENT, PUBLIC, Audience, sees_internal, visibilities
 from kb.language import detect_language
@@ -478,7 +479,26 @@ LEVERS = {
     # EN 0.929 -> 0.930, m365 AR 0.867 -> 0.871, GNOME EN 0.799 -> 0.804; the cross-lingual cases and the abstention
     # unchanged (bench/RESULTS.md "Session 38, retr38", bench/kind_fusion.py)
     "kind_fusion": True,
+    # Recall for the right article beyond the first 10 (issue #18's misses): each source of the fused rankings (the
+    # query language's and the missing-translation fallback's) prefetches DEEP_PREFETCH chunks before RRF instead of
+    # the store's default 50, so a chunk deep in one model's list but high in another's can reach the pool. Off: 33
+    # dev questions shuffle by a place or two (17 up, 16 down), GNOME ar>en 0.713 -> 0.706, demo AR 0.913 -> 0.912;
+    # the beyond-10 answers are in the pool already and none enters the first 10 (bench/RESULTS.md "Session 39, rank39")
+    "deep_prefetch": False,
+    # With "own_chunk_means": e5's vote among the first OWN_CHUNK_MEAN_TOP candidates is their rank by their best
+    # chunk's cosine instead of their chunks' mean. Off: demo AR 0.913 -> 0.902, EN 0.930 -> 0.923, m365 AR 0.871 ->
+    # 0.858 (the broad pages with one near chunk come back), GNOME EN +0.005 (bench/RESULTS.md ibid.)
+    "own_chunk_max": False,
+    # copilot.unanimous: a candidate among the first UNANIMOUS_TOP that every source of the fused ranking (e5, USE,
+    # BM25, each read alone as articles) places above the first result goes first (typed queries only): the
+    # post-fusion credits decide only where the models split. Off: 3 dev questions up, 8 down (demo AR 0.913 ->
+    # 0.904, m365 AR 0.871 -> 0.864): where the models agree against the credits, the credits are right more often
+    # (bench/RESULTS.md ibid.)
+    "unanimous_first": False,
 }
+# The per-source prefetch depth before fusion with LEVERS["deep_prefetch"] (indexer.stores.base.PREFETCH, 50,
+# without it).
+DEEP_PREFETCH = 100
 # The first candidates whose titles weigh the query terms with LEVERS["candidate_rarity"]: the places a framing
 # question's product pages crowd (a first page of results).
 CANDIDATE_TITLES = 10
@@ -822,9 +842,10 @@ class _Batch:
     evidence: tuple[tuple[str, StoreQuery], ...]  # (signal name, that source's own best chunks)
     cross: _CrossQueries | None
     votes: tuple[tuple[float, StoreQuery], ...] = ()  # (weight, each fused source alone): copilot.article_votes
+    singles: tuple[StoreQuery, ...] = ()  # each source of the query language's alone: copilot.unanimous
 
     def queries(self) -> list[StoreQuery]:
-        out = [self.ranking, *(query for _, query in self.evidence), *(query for _, query in self.votes)]
+        out = [self.ranking, *(query for _, query in self.evidence), *(query for _, query in self.votes), *self.singles]
         if self.cross is not None:
             out.append(self.cross.fused)
             if self.cross.top is not None:
@@ -837,12 +858,13 @@ class _Batch:
         ranking = list(next(queue))
         evidence = {name: list(next(queue)) for name, _ in self.evidence}
         votes = [(weight, list(next(queue))) for weight, _ in self.votes]
+        singles = [list(next(queue)) for _ in self.singles]
         cross_fused: list[Hit] = []
         cross_top: list[Hit] = []
         if self.cross is not None:
             cross_fused = list(next(queue))
             cross_top = list(next(queue)) if self.cross.top is not None else cross_fused
-        return _Answers(ranking, evidence, cross_fused, cross_top, votes)
+        return _Answers(ranking, evidence, cross_fused, cross_top, votes, singles)
 
 
 @dataclass(frozen=True)
@@ -852,6 +874,7 @@ class _Answers:
     cross_fused: list[Hit]
     cross_top: list[Hit]
     votes: list[tuple[float, list[Hit]]] = field(default_factory=list)
+    singles: list[list[Hit]] = field(default_factory=list)
 
 
 class Retriever:
@@ -1419,6 +1442,8 @@ class Retriever:
                 ranked = defer_steps(ranked, self._series.peek)
             if LEVERS["sibling_titles"] and not plan.ticket:
                 ranked = prefer_specific(ranked, partial(self._title_matches, sparse, plan.lang), best_fused)
+            if answers.singles:  # LEVERS["unanimous_first"]: the credits decide only where the models split
+                ranked = unanimous_first(ranked, answers.singles)
             if batch.evidence and ranked and evidence:
                 signals["field_top"] = self._field_share(ranked[0], evidence, typed, plan.lang)
         if ranked and not plan.ticket and (LEVERS["query_coverage"] or self.abstain_floors is None):
@@ -1715,13 +1740,18 @@ class Retriever:
         base = plan.base_filter
         weights = {s.vector_name: s.weight for s in sources}
         more = intent_sources(intent or {}, {k: w * intent_scale for k, w in weights.items()}, plan.same_lang)
-        ranking = StoreQuery((*sources, *more), base, limit=plan.limit * 4, rrf_k=self.rrf_k)
+        ranking = StoreQuery((*sources, *more), base, limit=plan.limit * 4, rrf_k=self.rrf_k, candidates=_prefetch())
         votes = (
             tuple(
                 (s.weight, StoreQuery((s,), base, limit=ranking.candidates, payload_fields=("key",)))
                 for s in ranking.sources
             )
             if LEVERS["article_votes"] and len(ranking.sources) > 1 and not plan.evaluating and not plan.ticket
+            else ()
+        )
+        singles = (
+            tuple(StoreQuery((s,), base, limit=ranking.candidates, payload_fields=("key",)) for s in sources)
+            if LEVERS["unanimous_first"] and len(sources) > 1 and not plan.evaluating and not plan.ticket
             else ()
         )
         # The evidence asks the query as embedded, not as adapted (copilot.query_adapter): the floors were fitted on it.
@@ -1740,7 +1770,7 @@ class Retriever:
         )
         cross = self._cross_lingual_embedder(vectors) if not plan.evaluating else None
         if not cross or not plan.others:
-            return _Batch(ranking, evidence, None, votes)
+            return _Batch(ranking, evidence, None, votes, singles)
         other = PayloadFilter(langs=plan.others)
         cross_sources = [
             Source(name, vec, other, CROSS_LINGUAL_WEIGHTS.get(name, 0.5)) for name, vec in vectors.items()
@@ -1757,7 +1787,7 @@ class Retriever:
                 weight = CROSS_LINGUAL_WEIGHTS.get(LEXICAL, 0.5)
                 cross_sources.append(Source(SPARSE_VECTOR, bridge, PayloadFilter(langs=(target,)), weight))
             cross_sources += self._translated_sources(plan, target)
-        fused = StoreQuery(tuple(cross_sources), base, limit=plan.limit * 4, rrf_k=self.rrf_k)
+        fused = StoreQuery(tuple(cross_sources), base, limit=plan.limit * 4, rrf_k=self.rrf_k, candidates=_prefetch())
         # The fused list ranks; the cross-lingual model's own top score decides "better than ours".
         top = (
             StoreQuery((Source(cross, vectors[cross], other),), base, limit=1, payload_fields=("key",))
@@ -1765,7 +1795,7 @@ class Retriever:
             else None
         )
         best = sum(source.weight for source in cross_sources) / (self.rrf_k + 1)
-        return _Batch(ranking, evidence, _CrossQueries(fused, top, cross, bridges, best), votes)
+        return _Batch(ranking, evidence, _CrossQueries(fused, top, cross, bridges, best), votes, singles)
 
     def _translated_sources(self, plan: QueryPlan, target: str) -> list[Source]:
         """LEVERS["query_translation"]: the query's translation into `target` (copilot.query_translation) searched
@@ -2062,7 +2092,7 @@ class Retriever:
             log.exception("the chunk means of the %s candidates failed; ranked without them", lever)
             return ranked
         for (name, weight), hits in zip(models, answers, strict=True):
-            scores = mean_scores(hits)
+            scores = max_scores(hits) if own and name == "e5" and LEVERS["own_chunk_max"] else mean_scores(hits)
             if means is not None:
                 means[name] = scores
             ranked = credit_rank(ranked, scores, weight, self.rrf_k)
@@ -2405,6 +2435,11 @@ def make_snippet(text: str, query: str, lang: str, size: int = SNIPPET_CHARS) ->
     if start > 0:
         window = "…" + window[window.find(" ") + 1 :]
     return window.rstrip() + ("…" if start + size < len(flat) else "")
+
+
+def _prefetch() -> int:
+    """A fused ranking's per-source prefetch depth: DEEP_PREFETCH with LEVERS["deep_prefetch"], else the store's."""
+    return DEEP_PREFETCH if LEVERS["deep_prefetch"] else PREFETCH
 
 
 def fused_places(score: float, rrf_k: int) -> float:

@@ -85,6 +85,9 @@ class Source:
         return self.vector_name == SPARSE_VECTOR
 
 
+PREFETCH = 50  # a fused query's per-source prefetch depth before fusion, unless it asks for another
+
+
 @dataclass(frozen=True)
 class StoreQuery:
     """One source is a plain nearest-neighbour query; several are fused by weighted RRF (`fused`, Qdrant's scores,
@@ -93,7 +96,7 @@ class StoreQuery:
     sources: tuple[Source, ...]
     filter: PayloadFilter
     limit: int
-    candidates: int = 50  # per-source prefetch depth before fusion
+    candidates: int = PREFETCH  # per-source prefetch depth before fusion
     rrf_k: int = 60
     payload_fields: tuple[str, ...] | None = None  # None: the whole payload
 

@@ -7,12 +7,16 @@ last ones index the whole demo and ask it in each language (own_chunk_means, the
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import numpy as np
 import pytest
 
 from copilot import retrieval
-from copilot.chunk_means import credit_rank, mean_scores
+from copilot.chunk_means import credit_rank, max_scores, mean_scores
 from copilot.engine import Engine
 from indexer.stores.base import Hit
+from kb.settings import Settings
 
 
 def hit(key: str, score: float) -> Hit:
@@ -162,3 +166,33 @@ def test_a_direction_without_a_mean_lead_weight_gets_no_credit(
     unweighted = [h.id for h in retriever.search("do you deliver to Abha?", lang="en").results]
     monkeypatch.setitem(retrieval.LEVERS, "chunk_mean_lead", False)
     assert unweighted == [h.id for h in retriever.search("do you deliver to Abha?", lang="en").results]
+
+
+def test_an_article_scores_its_best_chunk_with_max_scores() -> None:
+    chunks = [hit("ar/broad", 0.8), hit("ar/broad", 0.2), hit("ar/answer", 0.6), hit("ar/answer", 0.5)]
+    assert max_scores(chunks) == pytest.approx({"ar/broad": 0.8, "ar/answer": 0.6})
+    assert max_scores([Hit("x", 0.9, {})]) == {}
+
+
+@pytest.mark.parametrize("on", [False, True])
+def test_own_chunk_max_gives_e5_the_best_chunks_vote(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, on: bool
+) -> None:
+    """LEVERS["own_chunk_max"]: among the first candidates, e5 votes by each article's best chunk (a broad page
+    with one near chunk), USE still by the mean (the article near the question all through)."""
+    monkeypatch.setitem(retrieval.LEVERS, "own_chunk_means", True)
+    monkeypatch.setitem(retrieval.LEVERS, "own_chunk_max", on)
+    monkeypatch.setattr(retrieval, "OWN_CHUNK_MEAN_WEIGHTS", {"e5": 1.0})
+    (tmp_path / "content").mkdir()
+    engine = Engine(Settings(content_dir=tmp_path / "content", data_dir=tmp_path / "data"), embedders=[])
+    try:
+        retriever = engine.retriever
+        chunks = [hit("en/broad", 0.8), hit("en/broad", 0.2), hit("en/answer", 0.6), hit("en/answer", 0.5)]
+        monkeypatch.setattr(retriever.store, "query", lambda queries: [chunks for _ in queries])
+        ranked = [hit("en/answer", 1.0), hit("en/broad", 1.0)]
+        plan = retriever.plan("return an item", "en")
+        vectors = {"e5": np.ones(4, dtype=np.float32)}
+        credited = retriever._credit_chunk_means(ranked, plan, vectors, "own_chunk_means")
+    finally:
+        engine.close()
+    assert [h.payload["key"] for h in credited] == (["en/broad", "en/answer"] if on else ["en/answer", "en/broad"])
