@@ -394,6 +394,15 @@ Change = (TicketStatusChange | TicketDueChange | TicketTeamChange | TicketAssign
           | TicketTriggerChange | TicketCcChange | TicketProblemChange | TimeEntryChange | TicketDeletionChange)
 
 
+def in_team_since() -> ColumnElement[datetime]:
+    """When a ticket came to its current team, in SQL: its last move (a TicketTeamChange, by an agent or a trigger),
+    or its arrival when never moved. The language fallback counts from it (Zendesk's skills timeout starts when the
+    ticket enters the queue)."""
+    moved = (select(func.max(TicketTeamChange.created_at)).where(TicketTeamChange.ticket_id == Ticket.id)
+             .correlate(Ticket).scalar_subquery())
+    return func.coalesce(moved, Ticket.created_at)
+
+
 def record_assignee(session: Session, ticket: Ticket, assignee_id: int | None, agent_id: int | None,
                     now: datetime | None = None, auto_rule: str | None = None, trigger: str | None = None,
                     without_lang: tuple[str, int] | None = None) -> bool:
@@ -712,15 +721,17 @@ class TicketStore:
         decision = self._auto_assign(session, ticket, now or utcnow())
         return decision is not None and decision.chosen is not None
 
-    def _may_drop_language(self, created: datetime, now: datetime) -> bool:
-        """Whether a ticket that arrived at `created` has waited out the language fallback by `now`."""
+    def _may_drop_language(self, since: datetime, now: datetime) -> bool:
+        """Whether a ticket that came to its team at `since` (`in_team_since`) has waited out the language fallback by
+        `now`."""
         minutes = self.language_fallback_minutes
-        return minutes > 0 and as_utc(created) <= now - timedelta(minutes=minutes)
+        return minutes > 0 and as_utc(since) <= now - timedelta(minutes=minutes)
 
     def _auto_assign(self, session: Session, ticket: Ticket, now: datetime) -> Decision | None:
         """`auto_assign`'s decision (None: the team has no rule), the assignment written when someone was chosen."""
+        since = session.scalar(select(in_team_since()).where(Ticket.id == ticket.id)) if ticket.id else None
         decision = choose(session, self.hours, self.hours.team_key(ticket.team), now, ticket.lang,
-                          self._may_drop_language(ticket.created_at, now))
+                          self._may_drop_language(since or ticket.created_at, now))
         if decision is not None and decision.chosen is not None:
             without = (ticket.lang, self.language_fallback_minutes) if decision.without_language else None
             record_assignee(session, ticket, decision.chosen, None, now, auto_rule=decision.rule, without_lang=without)
@@ -752,7 +763,7 @@ class TicketStore:
                 after: tuple[datetime, int] | None = None  # the last ticket read: the next page starts past it
                 while room > 0:
                     page = list(session.execute(
-                        select(Ticket.id, Ticket.lang, Ticket.created_at)
+                        select(Ticket.id, Ticket.lang, in_team_since(), Ticket.created_at)
                         .where(team_clause(self.hours, key), Ticket.status.in_(UNSOLVED), Ticket.assignee_id.is_(None),
                                *self._waiting_past(after), *self._not_stuck(stuck, now))
                         .order_by(Ticket.created_at, Ticket.id).limit(room)))
@@ -788,8 +799,8 @@ class TicketStore:
             if minutes <= 0:
                 clauses.append(Ticket.lang != lang)
             else:
-                clauses.append(~and_(Ticket.lang == lang, Ticket.created_at <= cutoff if past
-                                     else Ticket.created_at > cutoff))
+                since = in_team_since()
+                clauses.append(~and_(Ticket.lang == lang, since <= cutoff if past else since > cutoff))
         return clauses
 
     def _hand_page(self, session: Session, page: Sequence[Any], stuck: set[tuple[str, bool]],
@@ -797,8 +808,8 @@ class TicketStore:
         """One page of waiting tickets handed out in order: how many were assigned, and whether nobody can take more
         (no available member, or every one at max_open)."""
         taken = 0
-        for ticket_id, lang, created in page:
-            kind = (lang, self._may_drop_language(created, now))
+        for ticket_id, lang, since, _ in page:
+            kind = (lang, self._may_drop_language(since, now))
             if kind in stuck:
                 continue
             lock_row(session, Ticket, ticket_id)
