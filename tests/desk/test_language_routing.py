@@ -94,8 +94,20 @@ def test_the_team_status_page_says_which_language_tickets_wait_for(tmp_path: Pat
         floor = team_status(desk.db, desk.hours)
         [ksa] = [team for team in floor.teams if team.key == "ksa"]
         assert ksa.blocked is None  # an English ticket would be assigned
-        assert ksa.language_waits == [("ar", 2)]
+        assert ksa.language_waits == [("ar", 2, "no_language")]
         assert [(m.agent_id, m.languages) for m in ksa.members] == [(emma, ["en"])]
+
+
+def test_the_team_status_page_says_when_every_speaker_is_at_max_open(tmp_path: Path) -> None:
+    with open_desk(tmp_path, mode="balanced", max_open=1) as desk:
+        speaking(desk, "Emma", "en")
+        huda = speaking(desk, "Huda", "ar")
+        assert new(desk, 1, lang="ar").assignee_id == huda  # Huda is at max_open now
+        new(desk, 2, lang="ar")
+        new(desk, 3, lang="ar")
+        [ksa] = [team for team in team_status(desk.db, desk.hours).teams if team.key == "ksa"]
+        assert ksa.blocked is None  # Emma has room for an English ticket
+        assert ksa.language_waits == [("ar", 2, "all_at_max_open")]
 
 
 def test_languages_are_checked_and_an_admins_change_audited(tmp_path: Path) -> None:
