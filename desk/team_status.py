@@ -53,7 +53,7 @@ class LanguageWait(NamedTuple):
     ("no_language"), or everyone available who does is at the team's max_open ("all_at_max_open")."""
 
     lang: str
-    count: int
+    tickets: int  # how many wait in it
     reason: Blocked
 
 
