@@ -46,6 +46,7 @@ from desk.models import (
     Attachment,
     CsatSurvey,
     Customer,
+    DuePolicyState,
     Message,
     Organization,
     Ticket,
@@ -646,18 +647,42 @@ class TicketStore:
         ticket.updated_at = change.created_at
         return ticket.due_at
 
-    def recount_due(self, after: int = 0, limit: int = RECOUNT_PER_PASS) -> tuple[int, int | None]:
-        """After the business hours or due hours changed (desk.desk's `reload_rules`): count the due time of the
-        unsolved tickets with one again (`computed_due`) under the policy now in force, a page of `limit` tickets past
-        id `after`. A hand-set due time is never touched. Each ticket changed in its own transaction, its row held and
-        read fresh (a reply or a hand-set time meanwhile wins), with a "policy" line in its history; its updated_at
-        kept (no one worked on it). How many changed, and the id to go on after (None: none left)."""
-        with self.db.session() as session:
+    def claim_due_recount(self, fingerprint: str, limit: int = RECOUNT_PER_PASS) -> list[int] | None:
+        """The next page of the due times' recount under the due policy `fingerprint` (the one in force,
+        BusinessHours.due_fingerprint), claimed in one transaction under the stored state's row lock
+        (desk.models.DuePolicyState), so two workers never take the same page: the ids of up to `limit` unsolved
+        tickets with a computed due time past the stored progress, the progress moved past them. A policy other than
+        the stored one starts the recount over (the business hours changed, whether this worker ran then or not).
+        None: nothing to recount (the stored policy is this one and its recount done; the first pass after the
+        upgrade records the policy in force, without recounting)."""
+
+        def write(session: Session) -> list[int] | None:
+            insert_if_absent(session, DuePolicyState, {"id": 1}, ["id"])  # the first pass after the upgrade adds it
+            lock_row(session, DuePolicyState, 1)
+            state = session.get(DuePolicyState, 1)
+            assert state is not None
+            if state.fingerprint is None:  # recorded: the due times were counted under the policy the desk ran on
+                state.fingerprint, state.changed_at = fingerprint, utcnow()
+                return None
+            if state.fingerprint != fingerprint:
+                state.fingerprint, state.recount_after, state.changed_at = fingerprint, 0, utcnow()
+            if state.recount_after is None:
+                return None
             ids = list(session.scalars(select(Ticket.id).where(
-                Ticket.id > after, Ticket.status.in_(UNSOLVED), Ticket.due_by_hand.is_(False),
+                Ticket.id > state.recount_after, Ticket.status.in_(UNSOLVED), Ticket.due_by_hand.is_(False),
                 Ticket.due_at.is_not(None)).order_by(Ticket.id).limit(limit)))
-        changed = sum(self.db.write(partial(self._recount_due, ticket_id=ticket_id)) for ticket_id in ids)
-        return changed, ids[-1] if len(ids) == limit else None
+            state.recount_after = ids[-1] if len(ids) == limit else None
+            return ids
+
+        return self.db.write(write)
+
+    def recount_due(self, ids: Sequence[int]) -> int:
+        """After the business hours or due hours changed (a page `claim_due_recount` gave): count the due time of
+        these unsolved tickets again (`computed_due`) under the policy now in force. A hand-set due time is never
+        touched. Each ticket changed in its own transaction, its row held and read fresh (a reply or a hand-set time
+        meanwhile wins), with a "policy" line in its history; its updated_at kept (no one worked on it). How many
+        changed."""
+        return sum(self.db.write(partial(self._recount_due, ticket_id=ticket_id)) for ticket_id in ids)
 
     def _recount_due(self, session: Session, ticket_id: int) -> bool:
         lock_row(session, Ticket, ticket_id)
