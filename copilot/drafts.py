@@ -20,7 +20,7 @@ from typing import Protocol
 
 from copilot.reply_wording import acknowledgement, reply_section
 from copilot.retrieval import SearchHit
-from copilot.section_choice import choose_sections
+from copilot.section_choice import SectionChoice, choose_sections
 from kb.bidi_text import plain_name
 
 # How a cited passage becomes a link in the draft. Links are the web layer's business (its routes,
@@ -138,6 +138,23 @@ def customer_passages(passages: Sequence[SearchHit], abstained: bool) -> tuple[l
     if not first.locale_fallback and first.score < PUBLIC_RELEVANCE * best_internal:
         return [], "internal_only"
     return public, None
+
+
+def internal_answers_better(question: str, passages: Sequence[SearchHit], public_choice: SectionChoice) -> bool:
+    """Whether the internal sections among `passages` answer `question` clearly better than the public ones chosen
+    (`public_choice`): the real answer is an internal procedure, and the public section a near miss."""
+    inside = choose_sections(question, [hit for hit in passages if hit.internal])
+    return bool(inside.sections) and inside.coverage >= INTERNAL_COVERAGE_RATIO * public_choice.coverage
+
+
+def internal_only(question: str, passages: Sequence[SearchHit], abstained: bool) -> bool:
+    """Whether the grounded draft for a ticket asking `question` (`passages`: the agents' search, internal articles
+    too) abstains with the internal-only notice: only internal articles answer it. The acknowledgement mail then
+    suggests no public article (desk.mail_suggestions)."""
+    public, reason = customer_passages(passages, abstained)
+    if reason is not None:
+        return reason == "internal_only"
+    return internal_answers_better(question, passages, choose_sections(question, public))
 
 
 def section_text(text: str, max_chars: int) -> str:
@@ -295,8 +312,7 @@ class GroundedDrafter:
         if context.question:
             # The sections that answer what was asked; none means the ticket is about something else.
             choice = choose_sections(context.question, public)
-            inside = choose_sections(context.question, [hit for hit in passages if hit.internal])
-            if inside.sections and inside.coverage >= INTERNAL_COVERAGE_RATIO * choice.coverage:
+            if internal_answers_better(context.question, passages, choice):
                 return _abstain("internal_only", self.name)
             if not choice.sections:
                 return _abstain("no_article", self.name)

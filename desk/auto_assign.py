@@ -11,8 +11,9 @@ worker's `auto-assign` pass (`TicketStore.hand_out`) finds someone.
 
 Languages (Zendesk's language skills, Intercom's and Chatwoot's routing by conversation language): a member whose
 `Agent.languages` is set takes only tickets in one of them (None: every language). A ticket nobody available answers
-waits; once it has waited KB_ROUTING_LANGUAGE_FALLBACK_MINUTES (Zendesk's skills timeout; 0: never) the worker's pass
-may give it to any available member, and the history says it went without the language.
+waits; once it has waited KB_ROUTING_LANGUAGE_FALLBACK_MINUTES in its team (Zendesk's skills timeout, from its last
+move or its arrival: desk.tickets.in_team_since; 0: never) the worker's pass may give it to any available member, and
+the history says it went without the language.
 
 Concurrency: `choose` first locks the team's members' agent rows (desk.database.lock_rows: id order on PostgreSQL,
 SQLite's write lock), so two tickets arriving at once for one team are decided one after the other, each seeing the

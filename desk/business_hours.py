@@ -13,6 +13,8 @@ seconds inside those intervals, so a clock change makes a round-the-clock day 23
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import math
 import re
@@ -213,6 +215,19 @@ class BusinessHours:
         (not the names, routing or assignment). Two files with equal policies give every ticket the same due time."""
         teams = tuple((key, t.zone.key, t.days, t.opens, t.closes, t.holidays) for key, t in sorted(self.teams.items()))
         return teams, self.default, tuple(sorted(self.due_hours.items()))
+
+    def due_fingerprint(self) -> str:
+        """`due_policy` as a short stable text (its sets sorted, its times and dates as ISO text): what the database
+        stores as the policy the due times were last counted under (desk.models.DuePolicyState)."""
+
+        def plain(value: object) -> object:
+            if isinstance(value, frozenset | set):
+                return sorted(plain(item) for item in value)  # type: ignore[type-var]
+            if isinstance(value, tuple | list):
+                return [plain(item) for item in value]
+            return value.isoformat() if isinstance(value, date | time) else value
+
+        return hashlib.sha256(json.dumps(plain(self.due_policy())).encode()).hexdigest()
 
     @classmethod
     def load(cls, content_dir: Path) -> BusinessHours:

@@ -125,9 +125,9 @@ class Desk:
         self._rules_checked = time.monotonic()
         self._rules_lock = threading.Lock()
         self.rules_problem: Exception | None = None  # the last change's refusal, while the last good rules run
-        # After the business or due hours changed: the open tickets' due times are counted again from this ticket id
-        # on (`recount_due`, the worker's "due-times" job); None: nothing to recount.
-        self.due_recount_after: int | None = None
+        # The due policy (BusinessHours.due_fingerprint) this process saw recounted in full: the worker's "due-times"
+        # job asks the database nothing while the file's policy is this one (`recount_due`).
+        self._due_counted: str | None = None
 
     def follow_rules(self) -> bool:
         """Between requests and jobs: if KB_RULES_CHECK_SECONDS have passed and a rule file or macro changed, read
@@ -153,9 +153,6 @@ class Desk:
                           "; ".join(map(str, read.problems)))
                 return False
             hours, fields = read.hours, read.fields
-            held = self.__dict__.get("hours")
-            if held is not None and held.due_policy() != hours.due_policy():
-                self.due_recount_after = 0  # the due times counted under the old policy: the worker counts them again
             triggers = Triggers(read.triggers, hours, self.settings.content_dir, read.customer_fields)
             fresh = copy.copy(self)  # the same database and parts, but its own attributes
             fresh.__dict__.update(hours=hours, fields=fields, customer_fields=read.customer_fields, triggers=triggers)
@@ -167,14 +164,20 @@ class Desk:
         return True
 
     def recount_due(self, limit: int = RECOUNT_PER_PASS) -> int:
-        """One bounded pass of the due times' recount after a policy change (TicketStore.recount_due), going on where
-        the last stopped; a policy changed again meanwhile starts it over (set by `reload_rules`). How many changed."""
-        after = self.due_recount_after
-        if after is None:
-            _ = self.hours  # read at the first pass if not yet: a later change is compared with the policy started on
+        """One bounded pass of the due times' recount after the business or due hours changed: the page claimed
+        against the policy stored in the database (TicketStore.claim_due_recount: a change made while no worker ran
+        is recounted by the next one to start, and two workers never take the same page), then counted again
+        (TicketStore.recount_due); a policy changed again meanwhile starts it over. No query while this process saw
+        the file's policy recounted in full. How many changed."""
+        fingerprint = self.hours.due_fingerprint()
+        if fingerprint == self._due_counted:
             return 0
-        changed, self.due_recount_after = self.tickets.recount_due(after, limit)
-        if self.due_recount_after is None:
+        ids = self.tickets.claim_due_recount(fingerprint, limit)
+        if ids is None:
+            self._due_counted = fingerprint
+            return 0
+        changed = self.tickets.recount_due(ids)
+        if len(ids) < limit:
             log.info("the open tickets' due times were counted again under the changed business hours")
         return changed
 

@@ -6,7 +6,10 @@ ticket's subject and first message, as the agent's suggestions search it (copilo
 retrieval path) but as the public (`PUBLIC`: no internal article is ever matched) and in the ticket's language only.
 Nothing is suggested when search abstains, nor when none of the sections found answers what the ticket asks (the
 grounded draft's own test, copilot.section_choice.choose_sections: a ticket search rarely abstains, and without it
-11 of the 12 off-topic demo tickets got suggestions, bench/mail_suggestions_bench.py); then the answering sections'
+11 of the 12 off-topic demo tickets got suggestions, bench/mail_suggestions_bench.py), nor when only an internal
+procedure answers it (a second search, as the agents', run only when the public one would suggest something: the
+agent's draft would carry the internal-only notice, copilot.drafts.internal_only, and a public article is a near
+miss; all 6 such demo tickets got public ones before); then the answering sections'
 articles (their section linked), then the results a customer's results page would show (above the relative floor,
 copilot.result_floor), one per article, at most `KB_MAIL_SUGGESTED_ARTICLES`.
 
@@ -82,8 +85,9 @@ def short(text: str, limit: int = SNIPPET_CHARS) -> str:
 class PublicFinder:
     """The customer's articles for a ticket's text: the agents' suggestion search (`Suggester.suggest`) as the public;
     none when it abstains or no section answers the ticket's questions (`choose_sections`, as the grounded draft
-    decides); the answering sections first, then what a results page shows (`split_at_floor`), in `lang` only, one
-    per article.
+    decides), nor when only an internal article answers them (the agents' search then, and the draft's own test,
+    copilot.drafts.internal_only); the answering sections first, then what a results page shows (`split_at_floor`),
+    in `lang` only, one per article.
     `suggester` is called once, by `prepare` (on the composing thread, outside the search's time bound: the worker's
     engine is built on first use, and a load is not a slow search)."""
 
@@ -96,6 +100,7 @@ class PublicFinder:
             self._suggester = self._make()
 
     def __call__(self, subject: str, messages: Sequence[str], lang: str, limit: int) -> list[FoundArticle]:
+        from copilot.drafts import internal_only
         from copilot.result_floor import split_at_floor
         from copilot.section_choice import choose_sections
 
@@ -108,6 +113,11 @@ class PublicFinder:
         # means it is about something else, and the agent's draft would abstain too.
         chosen = choose_sections(found.query, found.draftable()).sections
         if not chosen:
+            return []
+        # The agents' search, as their draft runs it: when only an internal procedure answers (the draft carries the
+        # internal-only notice), a public article is a near miss that cannot answer the customer.
+        agents = self._suggester.suggest(subject, messages, lang=lang)
+        if internal_only(agents.query, agents.draftable(), agents.abstained):
             return []
         shown, _ = split_at_floor(found.passages)
         articles: dict[str, FoundArticle] = {}

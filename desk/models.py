@@ -709,6 +709,21 @@ class TicketStatusChange(Base):
     trigger_name: Mapped[str | None] = mapped_column(String(100))
 
 
+class DuePolicyState(Base):
+    """The due policy (the business hours and due hours, desk.business_hours.BusinessHours.due_fingerprint) the open
+    tickets' due times were last counted under: one row, id 1, added by the worker's first pass after the upgrade,
+    which records the policy in force without recounting; `recount_after`: while a recount after a change is under
+    way, the ticket id it goes on after (None: done). In the database, not in a worker's memory, so a worker started
+    after a change recounts once, and two workers share one recount, page by page (TicketStore.claim_due_recount)."""
+
+    __tablename__ = "due_policy_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
+    recount_after: Mapped[int | None] = mapped_column(Integer)
+    changed_at: Mapped[datetime | None] = mapped_column()  # when the stored policy last changed
+
+
 class TicketDueChange(Base):
     """An agent setting or clearing a ticket's due time by hand, or the desk counting it again under a changed policy
     (`reason`): who, when, from and to (the ticket's history)."""

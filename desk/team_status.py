@@ -5,11 +5,11 @@ Per team of the teams file (content/_business_hours.yml, in its order): its assi
 waiting unassigned (a ticket without a team stored counts as the default team's, as the inbox and the worker's
 `auto-assign` pass count it) and the oldest one's arrival, why they wait when the rule is on (desk.auto_assign.decide:
 the very decision a new ticket would get, read without locks or writes) and, when someone would take a ticket, the
-waiting tickets' languages nobody available answers ("waiting for an agent who answers Arabic": one decision per
-language waiting), and each active member's availability, languages, unsolved tickets assigned and last automatic
-assignment. Active agents in no team are listed apart; deactivated
-agents and light agents (never assigned a ticket: no capacity) nowhere. Memberships of a team the file no longer has
-are left out (the admin page shows them).
+waiting tickets' languages nobody available can take ("waiting for an agent who answers Arabic", or for one with
+room when every available speaker is at max_open: one decision per language waiting), and each active member's
+availability, languages, unsolved tickets assigned and last automatic assignment. Active agents in no team are listed
+apart; deactivated agents and light agents (never assigned a ticket: no capacity) nowhere. Memberships of a team the
+file no longer has are left out (the admin page shows them).
 
 Reads only, in a handful of queries whatever the desk's size: the counts are grouped in SQL (unsolved per assignee
 from ix_tickets_assignee_status alone, as balanced assignment counts them; waiting per team from its `assignee_id IS
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import func, select
 
@@ -47,6 +48,15 @@ class MemberStatus:
         return self.max_open is not None and self.unsolved >= self.max_open
 
 
+class LanguageWait(NamedTuple):
+    """Tickets of a team waiting in a language while someone would take another: nobody available answers it
+    ("no_language"), or everyone available who does is at the team's max_open ("all_at_max_open")."""
+
+    lang: str
+    tickets: int  # how many wait in it
+    reason: Blocked
+
+
 @dataclass(frozen=True)
 class TeamStatus:
     key: str
@@ -56,8 +66,8 @@ class TeamStatus:
     oldest_waiting: datetime | None  # when the oldest of them arrived
     blocked: Blocked | None  # with a rule: why nobody would get a ticket now (None: someone would)
     members: list[MemberStatus]
-    # With a rule: the waiting tickets' languages no available member answers, with how many wait in each
-    language_waits: list[tuple[str, int]] = field(default_factory=list)
+    # With a rule: the waiting tickets' languages nobody available can take, with how many wait in each and why
+    language_waits: list[LanguageWait] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -92,13 +102,16 @@ def team_status(db: Database, hours: BusinessHours) -> Floor:
             languages = by_language.setdefault(key, {})
             languages[lang] = languages.get(lang, 0) + count
         blocked: dict[str, Blocked | None] = {}
-        language_waits: dict[str, list[tuple[str, int]]] = {}
+        language_waits: dict[str, list[LanguageWait]] = {}
         for key, team in hours.teams.items():
             if team.assignment is not None:
                 blocked[key] = decide(session, team.assignment, key).blocked
-                language_waits[key] = [
-                    (lang, count) for lang, count in sorted(by_language.get(key, {}).items())
-                    if blocked[key] is None and decide(session, team.assignment, key, lang).blocked == "no_language"]
+                if blocked[key] is None:
+                    reasons = {lang: decide(session, team.assignment, key, lang).blocked
+                               for lang in by_language.get(key, {})}
+                    language_waits[key] = [LanguageWait(lang, count, reason)
+                                           for lang, count in sorted(by_language.get(key, {}).items())
+                                           if (reason := reasons[lang]) is not None]
 
     def member(row: tuple[int, str, str, bool, datetime | None, list[str] | None], last: datetime | None = None,
                max_open: int | None = None) -> MemberStatus:

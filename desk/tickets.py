@@ -46,6 +46,7 @@ from desk.models import (
     Attachment,
     CsatSurvey,
     Customer,
+    DuePolicyState,
     Message,
     Organization,
     Ticket,
@@ -394,6 +395,15 @@ Change = (TicketStatusChange | TicketDueChange | TicketTeamChange | TicketAssign
           | TicketTriggerChange | TicketCcChange | TicketProblemChange | TimeEntryChange | TicketDeletionChange)
 
 
+def in_team_since() -> ColumnElement[datetime]:
+    """When a ticket came to its current team, in SQL: its last move (a TicketTeamChange, by an agent or a trigger),
+    or its arrival when never moved. The language fallback counts from it (Zendesk's skills timeout starts when the
+    ticket enters the queue)."""
+    moved = (select(func.max(TicketTeamChange.created_at)).where(TicketTeamChange.ticket_id == Ticket.id)
+             .correlate(Ticket).scalar_subquery())
+    return func.coalesce(moved, Ticket.created_at)
+
+
 def record_assignee(session: Session, ticket: Ticket, assignee_id: int | None, agent_id: int | None,
                     now: datetime | None = None, auto_rule: str | None = None, trigger: str | None = None,
                     without_lang: tuple[str, int] | None = None) -> bool:
@@ -637,18 +647,42 @@ class TicketStore:
         ticket.updated_at = change.created_at
         return ticket.due_at
 
-    def recount_due(self, after: int = 0, limit: int = RECOUNT_PER_PASS) -> tuple[int, int | None]:
-        """After the business hours or due hours changed (desk.desk's `reload_rules`): count the due time of the
-        unsolved tickets with one again (`computed_due`) under the policy now in force, a page of `limit` tickets past
-        id `after`. A hand-set due time is never touched. Each ticket changed in its own transaction, its row held and
-        read fresh (a reply or a hand-set time meanwhile wins), with a "policy" line in its history; its updated_at
-        kept (no one worked on it). How many changed, and the id to go on after (None: none left)."""
-        with self.db.session() as session:
+    def claim_due_recount(self, fingerprint: str, limit: int = RECOUNT_PER_PASS) -> list[int] | None:
+        """The next page of the due times' recount under the due policy `fingerprint` (the one in force,
+        BusinessHours.due_fingerprint), claimed in one transaction under the stored state's row lock
+        (desk.models.DuePolicyState), so two workers never take the same page: the ids of up to `limit` unsolved
+        tickets with a computed due time past the stored progress, the progress moved past them. A policy other than
+        the stored one starts the recount over (the business hours changed, whether this worker ran then or not).
+        None: nothing to recount (the stored policy is this one and its recount done; the first pass after the
+        upgrade records the policy in force, without recounting)."""
+
+        def write(session: Session) -> list[int] | None:
+            insert_if_absent(session, DuePolicyState, {"id": 1}, ["id"])  # the first pass after the upgrade adds it
+            lock_row(session, DuePolicyState, 1)
+            state = session.get(DuePolicyState, 1)
+            assert state is not None
+            if state.fingerprint is None:  # recorded: the due times were counted under the policy the desk ran on
+                state.fingerprint, state.changed_at = fingerprint, utcnow()
+                return None
+            if state.fingerprint != fingerprint:
+                state.fingerprint, state.recount_after, state.changed_at = fingerprint, 0, utcnow()
+            if state.recount_after is None:
+                return None
             ids = list(session.scalars(select(Ticket.id).where(
-                Ticket.id > after, Ticket.status.in_(UNSOLVED), Ticket.due_by_hand.is_(False),
+                Ticket.id > state.recount_after, Ticket.status.in_(UNSOLVED), Ticket.due_by_hand.is_(False),
                 Ticket.due_at.is_not(None)).order_by(Ticket.id).limit(limit)))
-        changed = sum(self.db.write(partial(self._recount_due, ticket_id=ticket_id)) for ticket_id in ids)
-        return changed, ids[-1] if len(ids) == limit else None
+            state.recount_after = ids[-1] if len(ids) == limit else None
+            return ids
+
+        return self.db.write(write)
+
+    def recount_due(self, ids: Sequence[int]) -> int:
+        """After the business hours or due hours changed (a page `claim_due_recount` gave): count the due time of
+        these unsolved tickets again (`computed_due`) under the policy now in force. A hand-set due time is never
+        touched. Each ticket changed in its own transaction, its row held and read fresh (a reply or a hand-set time
+        meanwhile wins), with a "policy" line in its history; its updated_at kept (no one worked on it). How many
+        changed."""
+        return sum(self.db.write(partial(self._recount_due, ticket_id=ticket_id)) for ticket_id in ids)
 
     def _recount_due(self, session: Session, ticket_id: int) -> bool:
         lock_row(session, Ticket, ticket_id)
@@ -712,15 +746,17 @@ class TicketStore:
         decision = self._auto_assign(session, ticket, now or utcnow())
         return decision is not None and decision.chosen is not None
 
-    def _may_drop_language(self, created: datetime, now: datetime) -> bool:
-        """Whether a ticket that arrived at `created` has waited out the language fallback by `now`."""
+    def _may_drop_language(self, since: datetime, now: datetime) -> bool:
+        """Whether a ticket that came to its team at `since` (`in_team_since`) has waited out the language fallback by
+        `now`."""
         minutes = self.language_fallback_minutes
-        return minutes > 0 and as_utc(created) <= now - timedelta(minutes=minutes)
+        return minutes > 0 and as_utc(since) <= now - timedelta(minutes=minutes)
 
     def _auto_assign(self, session: Session, ticket: Ticket, now: datetime) -> Decision | None:
         """`auto_assign`'s decision (None: the team has no rule), the assignment written when someone was chosen."""
+        since = session.scalar(select(in_team_since()).where(Ticket.id == ticket.id)) if ticket.id else None
         decision = choose(session, self.hours, self.hours.team_key(ticket.team), now, ticket.lang,
-                          self._may_drop_language(ticket.created_at, now))
+                          self._may_drop_language(since or ticket.created_at, now))
         if decision is not None and decision.chosen is not None:
             without = (ticket.lang, self.language_fallback_minutes) if decision.without_language else None
             record_assignee(session, ticket, decision.chosen, None, now, auto_rule=decision.rule, without_lang=without)
@@ -752,7 +788,7 @@ class TicketStore:
                 after: tuple[datetime, int] | None = None  # the last ticket read: the next page starts past it
                 while room > 0:
                     page = list(session.execute(
-                        select(Ticket.id, Ticket.lang, Ticket.created_at)
+                        select(Ticket.id, Ticket.lang, in_team_since(), Ticket.created_at)
                         .where(team_clause(self.hours, key), Ticket.status.in_(UNSOLVED), Ticket.assignee_id.is_(None),
                                *self._waiting_past(after), *self._not_stuck(stuck, now))
                         .order_by(Ticket.created_at, Ticket.id).limit(room)))
@@ -788,8 +824,8 @@ class TicketStore:
             if minutes <= 0:
                 clauses.append(Ticket.lang != lang)
             else:
-                clauses.append(~and_(Ticket.lang == lang, Ticket.created_at <= cutoff if past
-                                     else Ticket.created_at > cutoff))
+                since = in_team_since()
+                clauses.append(~and_(Ticket.lang == lang, since <= cutoff if past else since > cutoff))
         return clauses
 
     def _hand_page(self, session: Session, page: Sequence[Any], stuck: set[tuple[str, bool]],
@@ -797,8 +833,8 @@ class TicketStore:
         """One page of waiting tickets handed out in order: how many were assigned, and whether nobody can take more
         (no available member, or every one at max_open)."""
         taken = 0
-        for ticket_id, lang, created in page:
-            kind = (lang, self._may_drop_language(created, now))
+        for ticket_id, lang, since, _ in page:
+            kind = (lang, self._may_drop_language(since, now))
             if kind in stuck:
                 continue
             lock_row(session, Ticket, ticket_id)

@@ -20,7 +20,7 @@ from sqlalchemy import inspect, select
 
 from desk.business_hours import CONFIG_FILE, BusinessHours
 from desk.desk import Desk
-from desk.models import Ticket, TicketDueChange, as_utc
+from desk.models import DuePolicyState, Ticket, TicketDueChange, as_utc
 from desk.tickets import NewTicket
 from kb.settings import Settings
 from tests.conftest import database_at, database_url_for_tests, migrate
@@ -67,6 +67,22 @@ def lines(desk: Desk) -> list[tuple[int, str | None, bool]]:
                 for c in session.scalars(select(TicketDueChange).order_by(TicketDueChange.id))]
 
 
+def stored(desk: Desk) -> tuple[str | None, int | None]:
+    """The due policy the database says the due times were last counted under, and the recount's progress."""
+    with desk.db.session() as session:
+        state = session.get(DuePolicyState, 1)
+        assert state is not None
+        return state.fingerprint, state.recount_after
+
+
+def recount_in_pages(desk: Desk) -> list[int]:
+    """The worker's passes, a page of one ticket each, until the database says the recount is done."""
+    passes = [desk.recount_due(limit=1)]
+    while stored(desk) != (desk.hours.due_fingerprint(), None):
+        passes.append(desk.recount_due(limit=1))
+    return passes
+
+
 def expected(desk: Desk, team: str, priority: str = "normal") -> datetime:
     """The due time the file now on disk gives a ticket created at SUNDAY: read from the file, not from the desk."""
     return as_utc(BusinessHours.load(desk.settings.content_dir).due_at(SUNDAY, priority, team))
@@ -80,14 +96,12 @@ def test_a_changed_policy_recounts_the_open_tickets_due_times_and_leaves_hand_se
     desk.tickets.set_due(by_hand, pinned, agent)
     desk.tickets.update(solved, status="solved", agent_id=agent)
     before = {i: row(desk, i) for i in (ksa, uae, urgent)}
-    assert desk.recount_due() == 0 and desk.due_recount_after is None  # nothing changed: no query, no line
+    assert desk.recount_due() == 0 and stored(desk) == (desk.hours.due_fingerprint(), None)  # recorded, no line
+    assert desk.recount_due() == 0  # nothing changed: no query
 
     edit_hours(desk, teams={"ksa": {"hours": ["09:00", "13:00"]}})  # the KSA team's afternoons off
-    assert desk.due_recount_after == 0
     assert as_utc(row(desk, ksa).due_at) != expected(desk, "ksa")  # counted under the old hours until recounted
-    passes = []
-    while desk.due_recount_after is not None:  # a page of one ticket a pass
-        passes.append(desk.recount_due(limit=1))
+    passes = recount_in_pages(desk)  # a page of one ticket a pass
     assert passes == [1, 0, 1, 0]  # ksa, uae (the same time: no line), urgent, then none left (hand-set, solved)
     assert as_utc(row(desk, ksa).due_at) == expected(desk, "ksa")
     assert as_utc(row(desk, urgent).due_at) == expected(desk, "ksa", "high")
@@ -101,17 +115,51 @@ def test_a_changed_policy_recounts_the_open_tickets_due_times_and_leaves_hand_se
     assert [(c.reason, as_utc(c.old_due_at), as_utc(c.new_due_at)) for c in history] == [  # type: ignore[arg-type]
         ("policy", as_utc(before[ksa].due_at), expected(desk, "ksa"))]
 
+    counted = len(lines(desk))
     edit_hours(desk, teams={"ksa": {"name": "Riyadh desk"}}, routing=[{"domain": "acme.ae", "team": "uae"}])
-    assert desk.due_recount_after is None  # a name and a routing rule: due times stay as they are
+    assert desk.recount_due() == 0 and len(lines(desk)) == counted  # a name and a routing rule: due times stay
 
     edit_hours(desk, due_hours={"urgent": 1, "high": 2, "normal": 4, "low": 24})  # every team's targets
-    assert desk.recount_due() == 3 and desk.due_recount_after is None
+    assert desk.recount_due() == 3 and stored(desk) == (desk.hours.due_fingerprint(), None)
     assert as_utc(row(desk, uae).due_at) == expected(desk, "uae") != as_utc(before[uae].due_at)
     assert as_utc(row(desk, urgent).due_at) == expected(desk, "ksa", "high")
     assert as_utc(row(desk, by_hand).due_at) == pinned
 
 
-def test_the_migration_adds_the_due_change_reason_and_goes_down(tmp_path: Path) -> None:
+def test_a_worker_started_after_a_change_recounts_once(tmp_path: Path) -> None:
+    """The policy the due times were counted under is stored: a change made while no worker ran is recounted by the
+    next worker to start, once (Zendesk counts its SLA targets whenever they change)."""
+    settings = Settings(data_dir=tmp_path / "data", content_dir=hours_file(tmp_path / "content"),
+                        database_url=database_url_for_tests())
+    with Desk(settings) as first:
+        ksa = ticket(first, "Refund", "ksa")
+        assert first.recount_due() == 0  # the worker ran under the demo's hours
+        old = as_utc(row(first, ksa).due_at)
+        edit_hours(first, teams={"ksa": {"hours": ["09:00", "13:00"]}})  # merged while the worker is stopped
+    with Desk(settings) as started:  # the worker starts on the new file
+        assert as_utc(row(started, ksa).due_at) == old
+        assert started.recount_due() == 1 and as_utc(row(started, ksa).due_at) == expected(started, "ksa")
+        assert started.recount_due() == 0 and lines(started) == [(ksa, "policy", False)]
+    with Desk(settings) as again:  # started once more: nothing to recount
+        assert again.recount_due() == 0 and lines(again) == [(ksa, "policy", False)]
+
+
+def test_two_workers_share_one_recount(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", content_dir=hours_file(tmp_path / "content"),
+                        database_url=database_url_for_tests())
+    with Desk(settings) as one, Desk(settings) as two:
+        ids = [ticket(one, f"Refund {n}", "ksa") for n in range(4)]
+        assert one.recount_due() == 0 and two.recount_due() == 0
+        edit_hours(one, teams={"ksa": {"hours": ["09:00", "13:00"]}})
+        assert two.reload_rules()
+        done = [one.recount_due(limit=1), two.recount_due(limit=1), one.recount_due(limit=1),
+                two.recount_due(limit=1), one.recount_due(limit=1), two.recount_due(limit=1)]
+        assert done == [1, 1, 1, 1, 0, 0]  # each page taken by one worker only
+        assert lines(one) == [(i, "policy", False) for i in ids]  # one line per ticket
+        assert stored(one) == (one.hours.due_fingerprint(), None)
+
+
+def test_the_migrations_add_the_due_change_reason_and_the_due_policy_state_and_go_down(tmp_path: Path) -> None:
     db, _ = database_at(tmp_path, "problem_foreign_key")
 
     def columns() -> set[str]:
@@ -119,6 +167,11 @@ def test_the_migration_adds_the_due_change_reason_and_goes_down(tmp_path: Path) 
 
     migrate(db, command.upgrade, "due_change_reason")
     assert columns() == {"reason"}
+    migrate(db, command.upgrade, "due_policy_state")
+    assert {c["name"] for c in inspect(db.engine).get_columns("due_policy_state")} == {
+        "id", "fingerprint", "recount_after", "changed_at"}
+    migrate(db, command.downgrade, "due_change_reason")
+    assert "due_policy_state" not in inspect(db.engine).get_table_names()
     migrate(db, command.downgrade, "problem_foreign_key")
     assert columns() == set()
     migrate(db, command.upgrade, "head")

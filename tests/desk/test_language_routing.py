@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from desk.audit import SYSTEM, Actor
 from desk.desk import Desk
-from desk.models import Agent, AuditEvent, Ticket, TicketAssigneeChange, utcnow
+from desk.models import Agent, AuditEvent, Ticket, TicketAssigneeChange, TicketTeamChange, as_utc, utcnow
 from desk.team_status import team_status
 from desk.tickets import InputError
 from tests.conftest import database_at, migrate
@@ -94,8 +94,20 @@ def test_the_team_status_page_says_which_language_tickets_wait_for(tmp_path: Pat
         floor = team_status(desk.db, desk.hours)
         [ksa] = [team for team in floor.teams if team.key == "ksa"]
         assert ksa.blocked is None  # an English ticket would be assigned
-        assert ksa.language_waits == [("ar", 2)]
+        assert ksa.language_waits == [("ar", 2, "no_language")]
         assert [(m.agent_id, m.languages) for m in ksa.members] == [(emma, ["en"])]
+
+
+def test_the_team_status_page_says_when_every_speaker_is_at_max_open(tmp_path: Path) -> None:
+    with open_desk(tmp_path, mode="balanced", max_open=1) as desk:
+        speaking(desk, "Emma", "en")
+        huda = speaking(desk, "Huda", "ar")
+        assert new(desk, 1, lang="ar").assignee_id == huda  # Huda is at max_open now
+        new(desk, 2, lang="ar")
+        new(desk, 3, lang="ar")
+        [ksa] = [team for team in team_status(desk.db, desk.hours).teams if team.key == "ksa"]
+        assert ksa.blocked is None  # Emma has room for an English ticket
+        assert ksa.language_waits == [("ar", 2, "all_at_max_open")]
 
 
 def test_languages_are_checked_and_an_admins_change_audited(tmp_path: Path) -> None:
@@ -151,3 +163,26 @@ def test_the_migration_adds_and_removes_the_columns(tmp_path: Path) -> None:
     assert "languages" not in [c["name"] for c in inspect(db.engine).get_columns("agents")]
     assert "auto_without_lang" not in [c["name"] for c in inspect(db.engine).get_columns("ticket_assignee_changes")]
     db.close()
+
+
+def test_the_fallback_counts_from_when_the_ticket_came_to_its_team(tmp_path: Path) -> None:
+    """A ticket moved to the team late waits the whole fallback there (Zendesk's skills timeout starts when the ticket
+    enters the queue); a ticket never moved counts from its arrival."""
+    with open_desk(tmp_path, mode="balanced") as desk:
+        desk.tickets.language_fallback_minutes = 30
+        emma = speaking(desk, "Emma", "en")
+        moved = new(desk, 1, lang="ar", team="uae")
+        stayed = new(desk, 2, lang="ar")
+        hours_ago = utcnow() - timedelta(hours=2)
+        with desk.db.session() as session:
+            for ticket_id in (moved.id, stayed.id):
+                session.get(Ticket, ticket_id).created_at = hours_ago  # type: ignore[union-attr]
+        desk.tickets.move_to_team(moved.id, "ksa", None)
+        assert assignee(desk, moved.id) is None  # moved in just now: it waits for a speaker
+        [entered] = [as_utc(c.created_at) for c in desk.tickets.changes(moved.id) if isinstance(c, TicketTeamChange)]
+        assert desk.tickets.hand_out(now=entered + timedelta(minutes=29)) == 1  # only the one never moved
+        assert (assignee(desk, stayed.id), assignee(desk, moved.id)) == (emma, None)
+        assert desk.tickets.hand_out(now=entered + timedelta(minutes=30)) == 1
+        assert assignee(desk, moved.id) == emma
+        [row] = auto_rows(desk, moved.id)
+        assert (row.auto_without_lang, row.auto_waited_minutes) == ("ar", 30)

@@ -123,3 +123,28 @@ def test_the_team_status_page_and_the_history_name_the_language(app: Flask) -> N
     assert desk.tickets.hand_out(now=ticket.created_at + timedelta(minutes=30)) == 1
     history = lead.get(f"/agent/tickets/{ticket.id}").get_data(as_text=True)
     assert ("assigned without the language: nobody answering Arabic was available for 30 minutes" in history)
+
+
+def test_the_team_status_page_names_a_language_whose_speakers_are_at_max_open(light_settings: Settings) -> None:  # noqa: F811
+    raw = yaml.safe_load((ROOT / "content" / "_business_hours.yml").read_text(encoding="utf-8"))
+    raw["teams"]["ksa"]["assignment"] = {"mode": "balanced", "max_open": 1}
+    hours_file(light_settings.content_dir, teams=raw["teams"])
+    app = create_app(replace(light_settings, routing_language_fallback_minutes=30))
+    desk = app.extensions["desk"]
+    desk.accounts.create_agent("admin@example.com", PASSWORD, name="Admin", role="admin")
+    for email, lang in (("emma@example.com", "en"), ("huda@example.com", "ar")):
+        made = desk.accounts.create_agent(email, PASSWORD, name=email.split("@")[0].title()).id
+        desk.teams.set_teams(made, ["ksa"])
+        desk.accounts.set_languages(made, [lang], ("en", "ar"), Actor.agent(made))
+        desk.accounts.set_availability(made, True, Actor.agent(made))
+    tickets = [desk.tickets.create(NewTicket(email=f"c{n}@example.com", subject="استرداد", body="أين المبلغ؟",
+                                             lang="ar")) for n in range(3)]
+    assert [t.assignee_id is None for t in tickets] == [False, True, True]  # Huda took one: at max_open
+    lead = client_for(app, "admin@example.com")
+    ksa = lead.get("/agent/team-status").get_data(as_text=True).split('id="team-ksa"')[1].split("</section>")[0]
+    assert 'class="why-language" data-lang="ar" data-reason="all_at_max_open"' in ksa
+    assert ("2 wait for an agent who answers Arabic with room: every available one who does is at the limit of open "
+            "tickets. After waiting 30 minutes, a ticket goes to any available member.") in ksa
+    assert "Someone can take them" not in ksa
+    arabic = lead.get("/agent/team-status", headers={"Accept-Language": "ar"}).get_data(as_text=True)
+    assert "ولديه متسع: كل عضو متاح يجيب بها بلغ حد التذاكر المفتوحة" in arabic

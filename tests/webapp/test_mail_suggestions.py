@@ -127,6 +127,23 @@ def test_an_internal_article_that_matches_best_is_never_suggested(app: Flask, si
     assert agents_see.passages[0].title not in text and agents_see.passages[0].title not in html
 
 
+def test_a_question_only_an_internal_procedure_answers_gets_no_public_suggestions(app: Flask, sink: SmtpSink) -> None:
+    """The agent's draft carries the internal-only notice (a public article is a near miss that cannot answer), so
+    the acknowledgement suggests nothing rather than a link that does not answer; the demo's T-1056."""
+    from copilot.advice import advise
+
+    desk, engine = app.extensions["desk"], app.extensions["engine"]
+    subject = "Who approves my 2,400 SAR refund?"
+    body = ("I was told my refund of 2,400 SAR is above the agent's approval limit and needs approval from someone "
+            "else. Who approves refunds of this amount and how long does that approval take?")
+    draft = advise(Suggester(engine.retriever), engine.drafter, subject, [body], "en", "Ibrahim",
+                   lambda hit: hit.key).draft
+    assert draft is not None and draft.abstained and draft.reason == "internal_only"
+    ticket = new_ticket(desk, subject, body)
+    assert deliver(app, mail_settings(app, sink)) == 1
+    assert rows(desk, ticket.id) == [] and "/suggested/" not in bodies(sink.messages[0])[0]
+
+
 def test_a_follow_up_of_a_closed_request_gets_its_acknowledgement_without_suggestions(app: Flask,
                                                                                        sink: SmtpSink) -> None:
     desk = app.extensions["desk"]
