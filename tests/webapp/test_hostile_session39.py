@@ -10,8 +10,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select, update
 
+from copilot.query_kind import query_kind
+from copilot.query_register import query_register
 from desk.desk import Desk
 from desk.models import ApiToken, InboundMail, Ticket, as_utc
 from desk.tickets import NewTicket
@@ -127,3 +131,24 @@ def test_a_tokens_request_on_a_busy_database_answers_and_its_next_stamps_the_las
 
     assert not stamped()
     assert api.get("/api/v1/customers", headers=auth).status_code == 200 and stamped()
+
+
+WORDLESS = st.text(st.characters(blacklist_categories=("L", "Cc", "Cs")), min_size=1, max_size=40)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(WORDLESS, st.sampled_from(["؟؟؟", "،", "١٢٣", "\u064b\u064e", "\u061b", "٪"]))
+def test_a_query_without_a_word_is_a_keyword_query_in_every_language(query: str, arabic: str) -> None:
+    """A query of punctuation, digits, marks, spaces, symbols and format characters alone (no letter), Arabic ones
+    among them (the question mark ؟, the comma ، and Arabic-Indic digits, the harakat): `query_register` called it
+    "mixed" in an English query (any character of the Arabic block counted as an Arabic word), so `query_kind` gave
+    it the mixed fusion weights and the abstention floors lowered for mixed queries; "refund؟" was mixed. A word
+    of another script makes a query mixed, as the docstrings say; a query without words is a keyword query (no
+    content word) in every language. Before the fix "؟؟؟" and "refund؟" were "mixed" in English."""
+    typed = f"{query}{arabic}{query}"
+    for lang in ("en", "ar", "fr"):
+        assert query_register(typed, lang) != "mixed", (typed, lang)
+        assert query_kind(typed, lang, lambda word: any(c.isalpha() for c in word)) == "keyword", (typed, lang)
+    assert query_kind("refund؟", "en", str.isalpha) == "keyword"
+    assert query_kind("how do I get a refund كيف", "en", str.isalpha) == "mixed"
+    assert query_kind("كيف اغير الـ password", "ar", str.isalpha) == "mixed"
