@@ -138,9 +138,10 @@ def ticket_from_email(raw: bytes) -> NewTicket:
     them. Before, the import had its own reader (compat32 and a header helper) and dropped forwarded messages."""
     mail = parse_mail(raw)
     date = BytesHeaderParser(policy=compat32).parsebytes(raw).get("Date")
-    try:
+    try:  # in UTC here, as a JSON line's (_parse_time); a date no datetime holds in UTC is no date, as a broken one
         created = parsedate_to_datetime(header_text(date)) if date else None
-    except (TypeError, ValueError):
+        created = created.astimezone(UTC) if created is not None and created.tzinfo is not None else created
+    except (TypeError, ValueError, OverflowError):
         created = None
     return NewTicket(
         email=mail.from_address,

@@ -5,7 +5,7 @@ they were handed in. Each test failed before its fix (its docstring says how), o
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,6 +18,7 @@ from copilot.query_kind import query_kind
 from copilot.query_register import query_register
 from desk.desk import Desk
 from desk.models import ApiToken, InboundMail, Ticket, as_utc
+from desk.ticket_import import import_file
 from desk.tickets import NewTicket
 from tests.desk.test_mail_in import plain_mail
 from tests.webapp.light_app import PASSWORD, client_for, csrf, light_settings  # noqa: F401
@@ -152,3 +153,25 @@ def test_a_query_without_a_word_is_a_keyword_query_in_every_language(query: str,
     assert query_kind("refund؟", "en", str.isalpha) == "keyword"
     assert query_kind("how do I get a refund كيف", "en", str.isalpha) == "mixed"
     assert query_kind("كيف اغير الـ password", "ar", str.isalpha) == "mixed"
+
+
+def test_an_mbox_mails_date_in_another_zone_is_its_instant_and_one_past_the_last_is_no_date(
+        app: Flask, tmp_path: Path) -> None:  # noqa: F811
+    """`kb import` of an mbox: a mail's Date header is an aware time in the sender's zone (+0300), which SQLite
+    stored as its wall time (three hours late); one at the end of time in a zone west of UTC (9999-12-31 23:59
+    -1400) holds no UTC datetime and is now no date (the mail imported, dated now), as a Date that does not parse.
+    Before the fix the first read back 14:22 UTC on SQLite."""
+    desk: Desk = app.extensions["desk"]
+    box = tmp_path / "old.mbox"
+    box.write_text("".join(
+        f"From sam@example.com Sat Dec  5 10:00:00 2026\nFrom: Sam <sam@example.com>\nSubject: {subject}\n"
+        f"Date: {date}\nMessage-ID: <{subject}@example.com>\n\nWhere is it?\n\n"
+        for subject, date in (("riyadh", "Sun, 06 Dec 2026 14:22:00 +0300"),
+                              ("end", "Fri, 31 Dec 9999 23:59:00 -1400"))), encoding="utf-8")
+    before = datetime.now(UTC) - timedelta(seconds=1)
+    report = import_file(desk.tickets, box)
+    assert (report.created, report.errors) == (2, [])
+    with desk.db.session() as session:
+        created = {subject: as_utc(at) for subject, at in session.execute(select(Ticket.subject, Ticket.created_at))}
+    assert created["riyadh"] == datetime(2026, 12, 6, 11, 22, tzinfo=UTC)
+    assert created["end"] >= before
