@@ -34,6 +34,10 @@ class ImportReport:
         return f"{self.created} tickets imported, {self.skipped} already present, {len(self.errors)} rejected"
 
 
+# A created time from which no due time can be counted (its business hours end past 9999-12-31).
+PAST_DUE_COUNT = N_("%(value)s is too late to count a due time from")
+
+
 def _parse_time(value: object, where: str) -> datetime | None:
     if value in (None, ""):
         return None
@@ -102,6 +106,9 @@ def _insert(store: TicketStore, new: NewTicket, where: str, report: ImportReport
         report.skipped += 1
     except InputError as error:
         report.errors.append(f"{where}: {error}")
+    except OverflowError:  # its due time falls past the calendar's end (9999-12-31): the line's error, not the file's
+        shown = repr(new.created.isoformat()) if new.created is not None else "its time"
+        report.errors.append(f"{where}: {InputError('created', PAST_DUE_COUNT, value=shown)}")
     else:
         report.created += 1
 

@@ -7,6 +7,7 @@ field that is wrong.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session, joinedload, object_session, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
 from desk.auto_assign import Decision, Member, available_members, choose, unsolved_counts
-from desk.business_hours import BusinessHours
+from desk.business_hours import BusinessHours, BusinessHoursError
 from desk.database import MAX_ROW_ID, Database, insert_if_absent, lock_row
 from desk.inbox import UNSOLVED, team_clause
 from desk.mail.attachments import (
@@ -76,6 +77,7 @@ from kb.message_text import CONTROL_CHARACTERS
 from kb.settings import Settings
 from kb.ticket_fields import TicketFields
 
+log = logging.getLogger(__name__)
 MAX_SUBJECT = 300
 MAX_BODY = 100_000
 MAX_NAME = 200
@@ -647,8 +649,18 @@ class TicketStore:
             ids = list(session.scalars(select(Ticket.id).where(
                 Ticket.id > after, Ticket.status.in_(UNSOLVED), Ticket.due_by_hand.is_(False),
                 Ticket.due_at.is_not(None)).order_by(Ticket.id).limit(limit)))
-        changed = sum(self.db.write(partial(self._recount_due, ticket_id=ticket_id)) for ticket_id in ids)
+        changed = sum(self._recount_one(ticket_id) for ticket_id in ids)
         return changed, ids[-1] if len(ids) == limit else None
+
+    def _recount_one(self, ticket_id: int) -> bool:
+        """`_recount_due` for one ticket, again while the database is busy. A ticket whose due time cannot be counted
+        (a time at the calendar's end, imported before imports refused one) keeps its due time and is logged: it
+        raised out of the pass, so the job stopped there at every pass and no ticket after it was counted again."""
+        try:
+            return self.db.write(partial(self._recount_due, ticket_id=ticket_id))
+        except (OverflowError, BusinessHoursError) as error:
+            log.error("ticket %s: its due time was not counted again: %s", ticket_id, error)
+            return False
 
     def _recount_due(self, session: Session, ticket_id: int) -> bool:
         lock_row(session, Ticket, ticket_id)
