@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -23,7 +22,7 @@ from sqlalchemy.orm import Session, joinedload, object_session, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
 from desk.auto_assign import Decision, Member, available_members, choose, unsolved_counts
-from desk.business_hours import BusinessHours, BusinessHoursError
+from desk.business_hours import BusinessHours, BusinessHoursError, zone_named
 from desk.database import MAX_ROW_ID, Database, insert_if_absent, lock_row
 from desk.inbox import UNSOLVED, team_clause
 from desk.mail.attachments import (
@@ -365,10 +364,10 @@ def parse_due(value: object, zone: object, field: str = "due") -> datetime:
         no_zone = InputError(field, N_("%(value)s has no time zone"), value=repr(text[:40]))
         if not isinstance(zone, str) or not zone:
             raise no_zone
-        try:
-            moment = moment.replace(tzinfo=ZoneInfo(zone))
-        except (ZoneInfoNotFoundError, ValueError):
-            raise no_zone from None
+        named = zone_named(zone)
+        if named is None:
+            raise no_zone
+        moment = moment.replace(tzinfo=named)
     try:
         return as_utc(moment)
     except OverflowError:  # "9999-12-31T23:59" west of UTC, "0001-01-01T00:00" east of it: no UTC year for it

@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 
 from copilot.query_kind import query_kind
 from copilot.query_register import query_register
+from desk.business_hours import BusinessHours, BusinessHoursError
 from desk.desk import Desk
 from desk.models import ApiToken, InboundMail, Ticket, as_utc
 from desk.ticket_import import import_file
@@ -175,3 +176,23 @@ def test_an_mbox_mails_date_in_another_zone_is_its_instant_and_one_past_the_last
         created = {subject: as_utc(at) for subject, at in session.execute(select(Ticket.subject, Ticket.created_at))}
     assert created["riyadh"] == datetime(2026, 12, 6, 11, 22, tzinfo=UTC)
     assert created["end"] >= before
+
+
+def test_a_zone_name_no_file_can_have_is_an_unknown_zone_not_a_crash(app: Flask) -> None:  # noqa: F811
+    """A zone name past 255 characters made zoneinfo raise OSError ("File name too long"), which no caller caught:
+    the ticket page's due form posted with such a `due_zone` was a 500, a business-hours file with one a traceback
+    instead of the refusal naming the team's timezone, and an agent's stored zone one on every page. Each is now
+    an unknown zone (desk.business_hours.zone_named): the due form's 400 naming the due time, the file's refusal,
+    the team's zone. Before the fix the due form raised OSError."""
+    desk: Desk = app.extensions["desk"]
+    ticket = new_ticket(desk)
+    long_zone = "Asia/" + "R" * 300
+    sara = client_for(app, "sara@example.com")
+    token = csrf(sara.get(f"/agent/tickets/{ticket}").get_data(as_text=True))
+    refused = sara.post(f"/agent/tickets/{ticket}/due", data={"due": "2026-12-05T14:30", "due_zone": long_zone,
+                                                               "csrf_token": token})
+    assert refused.status_code == 400 and "has no time zone" in refused.get_data(as_text=True)
+    assert desk.tickets.get(ticket).due_by_hand is False  # type: ignore[union-attr]
+    with pytest.raises(BusinessHoursError, match=r"teams\.t\.timezone: unknown zone"):
+        BusinessHours.from_mapping({"teams": {"t": {"timezone": long_zone}}})
+    assert desk.hours.agent_zone(long_zone) == desk.hours.zone
