@@ -290,7 +290,10 @@ class Accounts:
     def lookup_token(self, token: str) -> ApiToken | None:
         """The token's record when it exists and is not revoked, expired or not (the API says which it is: an expired
         token's 401 says so). `last_used_at` is stamped only for a token that still works, at most once a minute and
-        only as far as the database allows: a busy database must not turn a partner's valid request into an error."""
+        only as far as the database allows: a busy database must not turn a partner's valid request into an error.
+        Best effort by design, not `Database.write`: the stamp is bookkeeping on a read (the API's GETs write
+        nothing else), so a request waits at most one busy timeout for it rather than the write deadline, and a stamp
+        lost to a busy moment is written by the token's next request (it is still unstamped, or a minute old)."""
         if not token.startswith(TOKEN_PREFIX):
             return None
         with self.db.session() as session:

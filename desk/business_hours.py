@@ -188,10 +188,10 @@ class BusinessHours:
         (its business hours' zone; the default team's when none is named). Checked when chosen, but tzdata renames
         and drops zones: one it no longer has is logged and the team's is used (every workspace page was a 500)."""
         if chosen:
-            try:
-                return ZoneInfo(chosen)
-            except (ZoneInfoNotFoundError, ValueError):
-                log.warning("time zone %r is not in this system's tzdata; the team's is used", chosen)
+            zone = zone_named(chosen)
+            if zone is not None:
+                return zone
+            log.warning("time zone %r is not in this system's tzdata; the team's is used", chosen[:80])
         return self.team(team).zone
 
     def team_key(self, stored: str | None) -> str:
@@ -353,10 +353,9 @@ def _team(key: str, raw: object, where: str) -> Team:
     if not isinstance(raw, Mapping):
         raise BusinessHoursError(f"{at}: expected a mapping")
     _known_keys(raw, TEAM_KEYS, at)
-    try:
-        zone = ZoneInfo(str(raw.get("timezone", "UTC")))
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise BusinessHoursError(f"{at}.timezone: unknown zone {raw.get('timezone')!r}") from exc
+    zone = zone_named(str(raw.get("timezone", "UTC")))
+    if zone is None:
+        raise BusinessHoursError(f"{at}.timezone: unknown zone {str(raw.get('timezone'))[:80]!r}")
     days_raw = raw.get("days") or DAY_NAMES[:5]
     try:
         if not isinstance(days_raw, list | tuple):
@@ -405,6 +404,16 @@ def _assignment(raw: object, at: str) -> Assignment | None:
     if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 1):
         raise BusinessHoursError(f"{at}.assignment.max_open: expected a whole number from 1, not {limit!r}")
     return Assignment(str(mode), limit)
+
+
+def zone_named(name: str) -> ZoneInfo | None:
+    """The IANA zone `name` (a business-hours file's, an agent's, a form's), None when this system's tzdata has none
+    by that name: unknown, a path, or one no file can have (past 255 characters zoneinfo raised OSError, not
+    ZoneInfoNotFoundError: a 500 on the due form, a traceback loading the business hours)."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return None
 
 
 def _clock(text: str) -> time:

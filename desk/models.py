@@ -33,6 +33,7 @@ from sqlalchemy import (
     true,
     update,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
@@ -44,6 +45,7 @@ from sqlalchemy.orm import (
     validates,
     with_loader_criteria,
 )
+from sqlalchemy.types import TypeDecorator
 
 from desk.name_keys import MAX_EXPANSION, name_key
 from desk.query_text import normalise_query
@@ -96,8 +98,22 @@ def as_utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+class UtcDateTime(TypeDecorator[datetime]):
+    """Every desk datetime column (`Base.type_annotation_map`): a time is stored as its instant in UTC. An aware
+    time in another zone (an import's `NewTicket(created=...)` at 14:22 in Riyadh) is converted on the way in, in a
+    row and in a query's bound value alike: SQLite keeps a datetime's wall time and drops its zone, so 14:22+03:00
+    was stored, and compared, as 14:22 UTC. A naive time is UTC (what SQLite hands back, `as_utc`), said as such to
+    PostgreSQL rather than read in its session's zone. Read back as each engine gives it (naive UTC on SQLite)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return as_utc(value) if isinstance(value, datetime) else value
+
+
 class Base(DeclarativeBase):
-    type_annotation_map: ClassVar[dict] = {datetime: DateTime(timezone=True), dict[str, Any]: JSON}
+    type_annotation_map: ClassVar[dict] = {datetime: UtcDateTime(), dict[str, Any]: JSON}
 
 
 class Customer(Base):

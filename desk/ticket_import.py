@@ -34,6 +34,10 @@ class ImportReport:
         return f"{self.created} tickets imported, {self.skipped} already present, {len(self.errors)} rejected"
 
 
+# A created time from which no due time can be counted (its business hours end past 9999-12-31).
+PAST_DUE_COUNT = N_("%(value)s is too late to count a due time from")
+
+
 def _parse_time(value: object, where: str) -> datetime | None:
     if value in (None, ""):
         return None
@@ -102,6 +106,9 @@ def _insert(store: TicketStore, new: NewTicket, where: str, report: ImportReport
         report.skipped += 1
     except InputError as error:
         report.errors.append(f"{where}: {error}")
+    except OverflowError:  # its due time falls past the calendar's end (9999-12-31): the line's error, not the file's
+        shown = repr(new.created.isoformat()) if new.created is not None else "its time"
+        report.errors.append(f"{where}: {InputError('created', PAST_DUE_COUNT, value=shown)}")
     else:
         report.created += 1
 
@@ -138,9 +145,10 @@ def ticket_from_email(raw: bytes) -> NewTicket:
     them. Before, the import had its own reader (compat32 and a header helper) and dropped forwarded messages."""
     mail = parse_mail(raw)
     date = BytesHeaderParser(policy=compat32).parsebytes(raw).get("Date")
-    try:
+    try:  # in UTC here, as a JSON line's (_parse_time); a date no datetime holds in UTC is no date, as a broken one
         created = parsedate_to_datetime(header_text(date)) if date else None
-    except (TypeError, ValueError):
+        created = created.astimezone(UTC) if created is not None and created.tzinfo is not None else created
+    except (TypeError, ValueError, OverflowError):
         created = None
     return NewTicket(
         email=mail.from_address,

@@ -7,6 +7,7 @@ field that is wrong.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -14,7 +15,6 @@ from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, joinedload, object_session, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
 from desk.auto_assign import Decision, Member, available_members, choose, unsolved_counts
-from desk.business_hours import BusinessHours
+from desk.business_hours import BusinessHours, BusinessHoursError, zone_named
 from desk.database import MAX_ROW_ID, Database, insert_if_absent, lock_row
 from desk.inbox import UNSOLVED, team_clause
 from desk.mail.attachments import (
@@ -77,6 +77,7 @@ from kb.message_text import CONTROL_CHARACTERS
 from kb.settings import Settings
 from kb.ticket_fields import TicketFields
 
+log = logging.getLogger(__name__)
 MAX_SUBJECT = 300
 MAX_BODY = 100_000
 MAX_NAME = 200
@@ -364,10 +365,10 @@ def parse_due(value: object, zone: object, field: str = "due") -> datetime:
         no_zone = InputError(field, N_("%(value)s has no time zone"), value=repr(text[:40]))
         if not isinstance(zone, str) or not zone:
             raise no_zone
-        try:
-            moment = moment.replace(tzinfo=ZoneInfo(zone))
-        except (ZoneInfoNotFoundError, ValueError):
-            raise no_zone from None
+        named = zone_named(zone)
+        if named is None:
+            raise no_zone
+        moment = moment.replace(tzinfo=named)
     try:
         return as_utc(moment)
     except OverflowError:  # "9999-12-31T23:59" west of UTC, "0001-01-01T00:00" east of it: no UTC year for it
@@ -682,7 +683,17 @@ class TicketStore:
         touched. Each ticket changed in its own transaction, its row held and read fresh (a reply or a hand-set time
         meanwhile wins), with a "policy" line in its history; its updated_at kept (no one worked on it). How many
         changed."""
-        return sum(self.db.write(partial(self._recount_due, ticket_id=ticket_id)) for ticket_id in ids)
+        return sum(self._recount_one(ticket_id) for ticket_id in ids)
+
+    def _recount_one(self, ticket_id: int) -> bool:
+        """`_recount_due` for one ticket, again while the database is busy. A ticket whose due time cannot be counted
+        (a time at the calendar's end, imported before imports refused one) keeps its due time and is logged: it
+        raised out of the pass, so the job stopped there at every pass and no ticket after it was counted again."""
+        try:
+            return self.db.write(partial(self._recount_due, ticket_id=ticket_id))
+        except (OverflowError, BusinessHoursError) as error:
+            log.error("ticket %s: its due time was not counted again: %s", ticket_id, error)
+            return False
 
     def _recount_due(self, session: Session, ticket_id: int) -> bool:
         lock_row(session, Ticket, ticket_id)

@@ -59,15 +59,16 @@ def page_arg() -> int:
     return int(number) if len(number) <= len(str(MAX_PAGE)) else MAX_PAGE + 1
 
 
-def paged(fetch: Callable[[int, int], Found], size: int, bad_is_first: bool = False) -> tuple[Found, Paging]:
+def paged(fetch: Callable[[int, int], Found], size: int) -> tuple[Found, Paging]:
     """The page ?page= asks for of a list `fetch(limit, offset)` reads (its answer has the list's `total`), clamped
-    to the last page when past it: read again there, the asked number kept for the notice. `bad_is_first`: a page
-    number against the rule is the first page (a refused form's page, which must keep what was typed and say why,
-    not answer its URL's ?page= instead)."""
+    to the last page when past it: read again there, the asked number kept for the notice. On a POST a page number
+    against the rule is the first page: every paged page a form posts to (the blocked senders, the organizations, a
+    customer's profile and its fields) answers a refusal with the page again, and that page must keep what was typed
+    and say why, not answer its URL's ?page= instead (a GET, which never carries a refused form, still says 400)."""
     try:
         asked = page_arg()
     except BadPageNumber:
-        if not bad_is_first:
+        if request.method != "POST":
             raise
         asked = 1
     found = fetch(size, (min(asked, MAX_PAGE) - 1) * size)

@@ -97,7 +97,7 @@ def blocked_senders() -> str:
 def _blocked_page(typed: str, error: str | None = None) -> str:
     """The Blocked senders page (PER_PAGE a page, ?page=), the form holding `typed` and, beside it, why it was
     refused (`error`)."""
-    found, paging = paged(state.desk().trash.blocked, PER_PAGE, bad_is_first=error is not None)
+    found, paging = paged(state.desk().trash.blocked, PER_PAGE)
     return _page("agent/blocked.html", rows=found.rows, total=found.total, paging=paging, typed=typed,
                  address_error=error)
 

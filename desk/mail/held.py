@@ -206,7 +206,8 @@ class HeldMailStore:
     def _remove_originals(self, rows: list[tuple[int, str]]) -> int:
         """Remove the kept originals of deleted or purged rows, after their claim committed, and empty their
         raw_path; how many rows let go of theirs. Never raises: a refusal is logged and that row keeps its path (the
-        next purge tries again).
+        next purge tries again). The rows' update waits out a busy database (`Database.write`): the files are gone
+        by then, and a purge that met a moment's lock answered 0 for them and left the next purge the same rows.
 
         Each file is set aside first, then one question asks which of them another row still keeps (a ticket's mail,
         the same bytes held twice: files are named by their hash); those go back, the rest are removed. Set aside
@@ -253,10 +254,10 @@ class HeldMailStore:
         self._stamp_failed(failed)
         if not let_go:
             return 0
-        try:
-            with self.db.session() as session:
-                session.execute(update(InboundMail).where(InboundMail.id.in_(let_go), InboundMail.settled.in_(GONE))
-                                .values(raw_path="").execution_options(synchronize_session=False))
+        try:  # again while the database is busy (mail arriving): the same UPDATE whichever try commits it
+            self.db.write(lambda session: session.execute(
+                update(InboundMail).where(InboundMail.id.in_(let_go), InboundMail.settled.in_(GONE))
+                .values(raw_path="").execution_options(synchronize_session=False)))
         except Exception:  # the files are gone; the next purge finds them gone and empties the paths
             log.exception("held mail %s: the originals were removed but the rows not updated", let_go)
             return 0
@@ -265,13 +266,16 @@ class HeldMailStore:
     def _stamp_failed(self, failed: list[int]) -> None:
         """Note when these rows' originals last failed to be removed: the purge tries the leftovers tried longest ago
         first, so more than a pass's worth of files that keep failing cannot keep the others from ever being tried.
-        Best effort, as the removal: a stamp not written leaves that row first in line, as before."""
+        Waits out a busy database (mail arriving, SQLite's one writer), as the removal's own row update does: a stamp
+        lost to a moment's lock put that row first in line again, ahead of the leftovers never tried. Never raises:
+        a stamp still not written after the write deadline is logged and leaves that row first in line."""
         if not failed:
             return
+        now = utcnow()
         try:
-            with self.db.session() as session:
-                session.execute(update(InboundMail).where(InboundMail.id.in_(failed))
-                                .values(removal_failed_at=utcnow()).execution_options(synchronize_session=False))
+            self.db.write(lambda session: session.execute(
+                update(InboundMail).where(InboundMail.id.in_(failed))
+                .values(removal_failed_at=now).execution_options(synchronize_session=False)))
         except Exception:
             log.exception("held mail %s: when their originals failed to be removed was not noted", failed)
 
