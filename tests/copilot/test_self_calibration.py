@@ -79,6 +79,8 @@ def _retriever(floors: dict[str, dict[str, float]]) -> Retriever:
     retriever = Retriever.__new__(Retriever)
     retriever.abstain_floors = floors
     retriever.abstain_offsets = {}
+    retriever._self_floors = SimpleNamespace(wait=lambda: None)  # type: ignore[assignment]
+    retriever._views = lambda: []  # type: ignore[method-assign]
     return retriever
 
 
@@ -180,3 +182,22 @@ def test_with_lowered_floors_a_floor_the_index_carries_down_abstains_less_and_on
     assert not retriever._abstains("en", dict(between)) and not retriever._abstains("en", dict(above_use))
     monkeypatch.setitem(LEVERS, "self_floors", True)  # the full carry raises USE's floor too
     assert retriever._abstains("en", dict(above_use))
+
+
+def test_the_probes_are_searched_once_every_other_view_a_search_reads_is_built() -> None:
+    """The carried floors are built in the background with the other views; a probe searched before the lexical
+    scale or the vocabulary is built would be scored on the defaults, so the build waits for them first."""
+    retriever = _retriever({"en": dict(ABSTAIN_FLOORS["en"])})
+    retriever.settings = SimpleNamespace(languages=("en",))  # type: ignore[assignment]
+    events: list[str] = []
+    retriever._self_floors = SimpleNamespace(wait=lambda: events.append("self"))  # type: ignore[assignment]
+    others = [SimpleNamespace(wait=lambda name=name: events.append(name)) for name in ("scales", "vocabulary")]
+    retriever._views = lambda: [others[0], retriever._self_floors, others[1]]  # type: ignore[method-assign]
+
+    def search(text: str, lang: str, limit: int) -> SimpleNamespace:
+        events.append("search")
+        return SimpleNamespace(signals={"e5_top": 0.95, "use_top": 0.5, "lexical_share": 1.2, "field_top": 1.0})
+
+    retriever.search = search  # type: ignore[method-assign]
+    retriever._carried_floors(SimpleNamespace(payloads=lambda fields: ROWS))  # type: ignore[arg-type]
+    assert events[:2] == ["scales", "vocabulary"] and "self" not in events and set(events[2:]) == {"search"}
