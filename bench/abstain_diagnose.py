@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import argparse
 import json
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from bench.eval_retrieval import chosen_domains, domain_content, load_queries, open_engine
 from copilot import retrieval
 from copilot.query_register import query_register
-from copilot.retrieval import _signals, register_floors
+from copilot.retrieval import Retriever, _signals, register_floors
 from copilot.self_calibration import probes
 from copilot.tuning import ABSTAIN_FLOORS, ABSTAIN_OFFSETS
 from indexer.stores.base import Hit, StoreQuery
@@ -58,6 +59,22 @@ def _deeper(*args: Any, **kwargs: Any) -> StoreQuery:
     return StoreQuery(*args, **kwargs)
 
 
+def _asked(retriever: Retriever, text: str, lang: str) -> dict[str, Any]:
+    """One search with the floors off: its signals, each source's first articles and scores, the first titles."""
+    _SOURCES.clear()
+    _SCORES.clear()
+    result = retriever.search(text, lang=lang, limit=10)
+    return {
+        "query": text,
+        "lang": lang,
+        "signals": dict(result.signals),
+        "sources": _SOURCES[-1] if _SOURCES else {},
+        "scores": _SCORES[-1] if _SCORES else {},
+        "titles": [h.title for h in result.results[:3]],
+        "ids": [h.id for h in result.results[:3]],
+    }
+
+
 def dump(args: argparse.Namespace) -> None:
     report: list[dict[str, Any]] = []
     retrieval._signals = _recording  # type: ignore[attr-defined]
@@ -71,25 +88,13 @@ def dump(args: argparse.Namespace) -> None:
         rows = [r for r in load_queries(domain.queries, None) if r["lang"] in langs]
         near = load_queries(domain.near_scope, None) if domain.near_scope is not None else []
         floors, retriever.abstain_floors = retriever.abstain_floors, None
-
-        def asked(text: str, lang: str) -> dict[str, Any]:
-            _SOURCES.clear()
-            _SCORES.clear()
-            result = retriever.search(text, lang=lang, limit=10)
-            return {
-                "query": text,
-                "lang": lang,
-                "signals": dict(result.signals),
-                "sources": _SOURCES[-1] if _SOURCES else {},
-                "scores": _SCORES[-1] if _SCORES else {},
-                "titles": [h.title for h in result.results[:3]],
-                "ids": [h.id for h in result.results[:3]],
-            }
-
+        asked = partial(_asked, retriever)
         questions = [
             {**asked(r["query"], r["lang"]), "relevant": r["relevant"], "kind": r.get("kind", "")} for r in rows
         ]
-        near_rows = [{**asked(r["query"], r["lang"]), "relevant": [], "kind": "near"} for r in near if r["lang"] in langs]
+        near_rows = [
+            {**asked(r["query"], r["lang"]), "relevant": [], "kind": "near"} for r in near if r["lang"] in langs
+        ]
         payloads = engine.store.payloads(("key", "lang", "title", "heading_path"))
         probe_rows: list[dict[str, Any]] = []
         for lang in sorted(langs):
@@ -105,7 +110,8 @@ def dump(args: argparse.Namespace) -> None:
 
 def floors_for(lang: str, query: str) -> dict[str, float]:
     """The shipped floors for this question's register."""
-    return register_floors((ABSTAIN_FLOORS or {}).get(lang, {}), ABSTAIN_OFFSETS.get(lang, {}), query_register(query, lang))
+    shipped = (ABSTAIN_FLOORS or {}).get(lang, {})
+    return register_floors(shipped, ABSTAIN_OFFSETS.get(lang, {}), query_register(query, lang))
 
 
 def holders(row: dict[str, Any]) -> list[str]:
@@ -116,7 +122,8 @@ def holders(row: dict[str, Any]) -> list[str]:
 
 def line(row: dict[str, Any]) -> str:
     floors = floors_for(row["lang"], row["query"])
-    parts = [f"{n} {row['signals'].get(n, 0.0):.3f}/{f:.3f}{'*' if row['signals'].get(n, 0.0) >= f else ''}" for n, f in floors.items()]
+    values = {n: row["signals"].get(n, 0.0) for n in floors}
+    parts = [f"{n} {values[n]:.3f}/{f:.3f}{'*' if values[n] >= f else ''}" for n, f in floors.items()]
     return f"  {row['query'][:70]!r} -> {row['titles'][0] if row['titles'] else '-'!r}\n      " + "  ".join(parts)
 
 
@@ -130,8 +137,10 @@ def read(args: argparse.Namespace) -> None:
             answerable = [q for q in rows if q["relevant"]]
             passing = [q for q in oos if holders(q)]
             flagged = [q for q in answerable if not holders(q)]
-            print(f"== {entry['domain']} {lang}: out of scope passing {len(passing)} of {len(oos)}, answerable "
-                  f"flagged {len(flagged)} of {len(answerable)} (* = at or above the floor)")
+            print(
+                f"== {entry['domain']} {lang}: out of scope passing {len(passing)} of {len(oos)}, answerable "
+                f"flagged {len(flagged)} of {len(answerable)} (* = at or above the floor)"
+            )
             counts: dict[str, int] = {}
             for q in passing:
                 for name in holders(q):

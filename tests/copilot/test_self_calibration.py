@@ -153,7 +153,8 @@ def test_customer_probes_reword_arabic_titles_and_headings_only(monkeypatch: pyt
 def test_lowered_floors_take_the_index_carried_floor_only_where_it_is_lower() -> None:
     shipped = {"e5_top": 0.88, "use_top": 0.29, "lexical_share": 0.64, "field_top": 0.5}
     carried = {"e5_top": 0.90, "use_top": 0.25, "lexical_share": 0.60, "field_top": 0.5}
-    assert lowered_floors(shipped, carried) == {"e5_top": 0.88, "use_top": 0.25, "lexical_share": 0.60, "field_top": 0.5}
+    lowered = {"e5_top": 0.88, "use_top": 0.25, "lexical_share": 0.60, "field_top": 0.5}
+    assert lowered_floors(shipped, carried) == lowered
     assert lowered_floors(shipped, {}) == shipped  # nothing carried (too few probes): as shipped
     higher = {name: floor + 0.1 for name, floor in shipped.items()}
     assert lowered_floors(shipped, higher) == shipped  # an index scoring its own text higher keeps the shipped floors
@@ -168,7 +169,8 @@ def test_with_lowered_floors_a_floor_the_index_carries_down_abstains_less_and_on
     carried = {**shipped, "lexical_share": shipped["lexical_share"] - 0.1, "use_top": shipped["use_top"] + 0.1}
     retriever._self_floors = SimpleNamespace(peek=lambda: {"en": carried})  # type: ignore[assignment]
     # under every shipped floor, but above the lowered lexical one: flagged as shipped, shown when lowered
-    between = {**{name: floor - 0.01 for name, floor in shipped.items()}, "lexical_share": shipped["lexical_share"] - 0.05}
+    under = {name: floor - 0.01 for name, floor in shipped.items()}
+    between = {**under, "lexical_share": shipped["lexical_share"] - 0.05}
     # above the shipped USE floor, under the raised one: shown either way (the raise is not taken)
     above_use = {
         **{name: floor - 0.01 for name, floor in shipped.items()},
