@@ -144,3 +144,14 @@ def carried_floors(
 
 
 MIN_PROBES = 20  # fewer probes than this (an almost empty index): the shipped floors
+
+
+def lowered_floors(floors: Mapping[str, float], carried: Mapping[str, float]) -> dict[str, float]:
+    """`floors` lowered to this index's `carried` ones where those are lower, never raised (LEVERS["lowered_floors"]).
+
+    A floor the index's own probes carry down says its own wording scores lower than the demo's does, so the shipped
+    floor would flag its answerable questions; one they carry up says only that its pages score themselves higher,
+    which its customers' questions need not (m365: 0 -> 4 of 145 answerable flagged by the raised floors, its
+    customers writing in a register its MSA pages do not). Raising is left to floors learnt from the search log
+    (`kb floors`)."""
+    return {name: min(floor, carried.get(name, floor)) for name, floor in floors.items()}

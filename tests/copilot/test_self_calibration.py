@@ -14,6 +14,7 @@ from copilot.self_calibration import (
     REFERENCE_QUANTILES,
     carried_floors,
     customer_wording,
+    lowered_floors,
     partial,
     position,
     probes,
@@ -78,6 +79,8 @@ def _retriever(floors: dict[str, dict[str, float]]) -> Retriever:
     retriever = Retriever.__new__(Retriever)
     retriever.abstain_floors = floors
     retriever.abstain_offsets = {}
+    retriever._self_floors = SimpleNamespace(wait=lambda: None)  # type: ignore[assignment]
+    retriever._views = lambda: []  # type: ignore[method-assign]
     return retriever
 
 
@@ -145,3 +148,58 @@ def test_customer_probes_reword_arabic_titles_and_headings_only(monkeypatch: pyt
     monkeypatch.setattr(self_calibration, "CUSTOMER_PROBES", False)
     formal = probes(rows, "ar", size=10)
     assert all(t.startswith("كيف") for t in formal["title"]) and formal["random"] == reworded["random"]
+
+
+def test_lowered_floors_take_the_index_carried_floor_only_where_it_is_lower() -> None:
+    shipped = {"e5_top": 0.88, "use_top": 0.29, "lexical_share": 0.64, "field_top": 0.5}
+    carried = {"e5_top": 0.90, "use_top": 0.25, "lexical_share": 0.60, "field_top": 0.5}
+    lowered = {"e5_top": 0.88, "use_top": 0.25, "lexical_share": 0.60, "field_top": 0.5}
+    assert lowered_floors(shipped, carried) == lowered
+    assert lowered_floors(shipped, {}) == shipped  # nothing carried (too few probes): as shipped
+    higher = {name: floor + 0.1 for name, floor in shipped.items()}
+    assert lowered_floors(shipped, higher) == shipped  # an index scoring its own text higher keeps the shipped floors
+
+
+def test_with_lowered_floors_a_floor_the_index_carries_down_abstains_less_and_one_carried_up_no_more(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """LEVERS["lowered_floors"]: the carried floors where lower, the shipped ones where the index carries them up."""
+    shipped = ABSTAIN_FLOORS["en"]
+    retriever = _retriever({"en": dict(shipped)})
+    carried = {**shipped, "lexical_share": shipped["lexical_share"] - 0.1, "use_top": shipped["use_top"] + 0.1}
+    retriever._self_floors = SimpleNamespace(peek=lambda: {"en": carried})  # type: ignore[assignment]
+    # under every shipped floor, but above the lowered lexical one: flagged as shipped, shown when lowered
+    under = {name: floor - 0.01 for name, floor in shipped.items()}
+    between = {**under, "lexical_share": shipped["lexical_share"] - 0.05}
+    # above the shipped USE floor, under the raised one: shown either way (the raise is not taken)
+    above_use = {
+        **{name: floor - 0.01 for name, floor in shipped.items()},
+        "use_top": shipped["use_top"] + 0.05,
+        "lexical_share": shipped["lexical_share"] - 0.2,
+    }
+    monkeypatch.setitem(LEVERS, "self_floors", False)
+    monkeypatch.setitem(LEVERS, "lowered_floors", False)
+    assert retriever._abstains("en", dict(between)) and not retriever._abstains("en", dict(above_use))
+    monkeypatch.setitem(LEVERS, "lowered_floors", True)
+    assert not retriever._abstains("en", dict(between)) and not retriever._abstains("en", dict(above_use))
+    monkeypatch.setitem(LEVERS, "self_floors", True)  # the full carry raises USE's floor too
+    assert retriever._abstains("en", dict(above_use))
+
+
+def test_the_probes_are_searched_once_every_other_view_a_search_reads_is_built() -> None:
+    """The carried floors are built in the background with the other views; a probe searched before the lexical
+    scale or the vocabulary is built would be scored on the defaults, so the build waits for them first."""
+    retriever = _retriever({"en": dict(ABSTAIN_FLOORS["en"])})
+    retriever.settings = SimpleNamespace(languages=("en",))  # type: ignore[assignment]
+    events: list[str] = []
+    retriever._self_floors = SimpleNamespace(wait=lambda: events.append("self"))  # type: ignore[assignment]
+    others = [SimpleNamespace(wait=lambda name=name: events.append(name)) for name in ("scales", "vocabulary")]
+    retriever._views = lambda: [others[0], retriever._self_floors, others[1]]  # type: ignore[method-assign]
+
+    def search(text: str, lang: str, limit: int) -> SimpleNamespace:
+        events.append("search")
+        return SimpleNamespace(signals={"e5_top": 0.95, "use_top": 0.5, "lexical_share": 1.2, "field_top": 1.0})
+
+    retriever.search = search  # type: ignore[method-assign]
+    retriever._carried_floors(SimpleNamespace(payloads=lambda fields: ROWS))  # type: ignore[arg-type]
+    assert events[:2] == ["scales", "vocabulary"] and "self" not in events and set(events[2:]) == {"search"}
