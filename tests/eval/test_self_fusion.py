@@ -1,6 +1,6 @@
-"""copilot.self_fusion: pseudo-queries from an index's own chunks and the per-index weights they would give."""
+"""bench/self_fusion.py: pseudo-queries from an index's own chunks and the per-index weights they would give."""
 
-from copilot.self_fusion import CLAMP, first_sentence, fitted_weights, mrr, pseudo_queries
+from bench.self_fusion import CLAMP, first_sentence, fitted_weights, mrr, pseudo_queries
 
 
 def test_first_sentence_leaves_the_title_words_out():
