@@ -57,10 +57,10 @@ from desk.passkeys import Passkeys, RelyingParty
 from desk.presence import Presence
 from desk.problems import Problems
 from desk.rule_check import desk_names, read_rules
-from desk.skills import Skills
 from desk.saved_views import SavedViews
 from desk.secret_box import SecretBox
 from desk.side_conversations import SideConversations
+from desk.skills import Skills
 from desk.snooze import Snoozes
 from desk.surveys import Surveys
 from desk.tags import Tags
