@@ -71,6 +71,17 @@ def ticket_skill_ids(session: Session, ticket_ids: Sequence[int]) -> dict[int, f
     return {ticket_id: frozenset(ids) for ticket_id, ids in found.items()}
 
 
+def names_of_many(session: Session, ticket_ids: Sequence[int]) -> dict[int, list[str]]:
+    """Each ticket's required skills by name, in name order (absent: none), one query: the API's `skills`."""
+    found: dict[int, list[str]] = {}
+    if ticket_ids:
+        for ticket_id, name in session.execute(select(TicketSkill.ticket_id, Skill.name)
+                                               .join(Skill, Skill.id == TicketSkill.skill_id)
+                                               .where(TicketSkill.ticket_id.in_(list(ticket_ids)))):
+            found.setdefault(ticket_id, []).append(name)
+    return {ticket_id: sorted(names, key=name_key) for ticket_id, names in found.items()}
+
+
 def by_names(session: Session, names: Sequence[object], field: str = "skills") -> list[int]:
     """The ids of the skills named (folded: "vip" is "VIP"), in order, each once; a name that is not a skill, or not a
     string, refused naming `field[N]` and the skills there are."""
