@@ -142,8 +142,10 @@ class Skills:
         """Every skill in name order, with how many agents have it and how many tickets require it (two grouped
         counts)."""
         with self.db.session() as session:
-            agents = dict(session.execute(select(AgentSkill.skill_id, func.count()).group_by(AgentSkill.skill_id)))
-            tickets = dict(session.execute(select(TicketSkill.skill_id, func.count()).group_by(TicketSkill.skill_id)))
+            agents = {skill_id: count for skill_id, count in session.execute(
+                select(AgentSkill.skill_id, func.count()).group_by(AgentSkill.skill_id))}
+            tickets = {skill_id: count for skill_id, count in session.execute(
+                select(TicketSkill.skill_id, func.count()).group_by(TicketSkill.skill_id))}
             rows = [SkillRow(skill_id, name, agents.get(skill_id, 0), tickets.get(skill_id, 0))
                     for skill_id, name in session.execute(select(Skill.id, Skill.name))]
         return sorted(rows, key=lambda row: name_key(row.name))

@@ -115,7 +115,7 @@ def team_status(db: Database, hours: BusinessHours) -> Floor:
                 .group_by(Ticket.team, TicketSkill.skill_id)):
             skills = by_skill.setdefault(hours.default if stored is None else stored, {})
             skills[skill_id] = skills.get(skill_id, 0) + count
-        skill_names = dict(session.execute(select(Skill.id, Skill.name)))
+        skill_names = {skill_id: name for skill_id, name in session.execute(select(Skill.id, Skill.name))}
         had: dict[int, list[str]] = {}
         for agent_id, skill_id in session.execute(select(AgentSkill.agent_id, AgentSkill.skill_id)):
             had.setdefault(agent_id, []).append(skill_names[skill_id])
