@@ -241,8 +241,8 @@ class Skills:
         ticked = list(raw)
 
         def write(session: Session) -> bool:
-            ticket = changeable(session, ticket_id)
-            return require_in(session, ticket, by_ids(session, ticked), agent_id)
+            wanted = by_ids(session, ticked)  # refused before the ticket's lock: nothing written
+            return require_in(session, changeable(session, ticket_id), wanted, agent_id)
 
         return self.db.write(write)
 

@@ -124,6 +124,7 @@ def patch_ticket(store: TicketStore, ticket_id: int, patch: TicketPatch, by: Act
     """Apply `patch` to the ticket in one transaction (see the module's docstring); `expected(ticket)` False: the
     ticket changed since the client read it (`ChangedMeanwhile`). Returns the ticket as stored."""
     with store.db.session() as session:
+        skills = by_names(session, patch.skills) if patch.skills is not None else None  # refused before any lock
         if isinstance(patch.problem_id, int) and patch.problem_id < ticket_id:
             lock_row(session, Ticket, patch.problem_id)  # the lower id first, as every link locks (desk.problems)
         hold_assignee(session, patch.assignee)  # the agent before the ticket, as every assignment (desk.tickets)
@@ -151,8 +152,8 @@ def patch_ticket(store: TicketStore, ticket_id: int, patch: TicketPatch, by: Act
         _retag(session, ticket, whole, adding, removing)
         _recopy(store, session, ticket, patch)
         _relink(session, ticket, patch)
-        if patch.skills is not None:
-            require_in(session, ticket, by_names(session, patch.skills), None)
+        if skills is not None:
+            require_in(session, ticket, skills, None)
         after = _state(session, ticket)
         changed = sorted(name for name in after if after[name] != before[name])
         if changed:
