@@ -56,6 +56,7 @@ from desk.models import (
     TicketDeletionChange,
     TicketDueChange,
     TicketProblemChange,
+    TicketSkill,
     TicketSkillChange,
     TicketSnoozeChange,
     TicketStatusChange,
@@ -852,20 +853,22 @@ class TicketStore:
         return [or_(Ticket.created_at > created, and_(Ticket.created_at == created, Ticket.id > ticket_id))]
 
     def _not_stuck(self, stuck: set[Kind], now: datetime) -> list[ColumnElement[bool]]:
-        """Leave out the tickets of a language (before or after its fallback) nobody could take in this pass, whatever
-        skills they require (a ticket requiring skills has fewer candidates still); the tickets of a language and
-        skills stuck are skipped as read (`_hand_page`)."""
+        """Leave out the tickets of a language (before or after its fallback) and requiring skills (desk.skills)
+        nobody could take in this pass, and those requiring more skills besides (fewer members have them all): a
+        correlated count of the ticket's skills among those, on the unique (ticket_id, skill_id) index."""
         minutes = self.language_fallback_minutes
         cutoff = now - timedelta(minutes=minutes)
         clauses: list[ColumnElement[bool]] = []
         for lang, skills, past in stuck:
-            if skills:
-                continue
-            if minutes <= 0:
-                clauses.append(Ticket.lang != lang)
-            else:
+            same = [Ticket.lang == lang]
+            if minutes > 0:
                 since = in_team_since()
-                clauses.append(~and_(Ticket.lang == lang, since <= cutoff if past else since > cutoff))
+                same.append(since <= cutoff if past else since > cutoff)
+            if skills:
+                same.append(select(func.count()).where(TicketSkill.ticket_id == Ticket.id,
+                                                       TicketSkill.skill_id.in_(sorted(skills)))
+                            .scalar_subquery() == len(skills))
+            clauses.append(~and_(*same))
         return clauses
 
     def _hand_page(self, session: Session, page: Sequence[Any], stuck: set[Kind],
@@ -878,7 +881,7 @@ class TicketStore:
         required = ticket_skill_ids(session, [row[0] for row in page])  # one query a page
         for ticket_id, lang, since, _ in page:
             kind = (lang, required.get(ticket_id, frozenset()), self._may_drop_language(since, now))
-            if kind in stuck or (lang, frozenset(), kind[2]) in stuck:
+            if any(lang == was and kind[2] == past and skills <= kind[1] for was, skills, past in stuck):
                 continue
             lock_row(session, Ticket, ticket_id)
             ticket = session.get(Ticket, ticket_id)

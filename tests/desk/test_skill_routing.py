@@ -15,12 +15,13 @@ from sqlalchemy import select
 
 from desk.audit import SYSTEM, Actor
 from desk.desk import Desk
-from desk.models import AgentSkill, AuditEvent, TicketAssigneeChange, TicketSkill, TicketSkillChange
+from desk.models import AgentSkill, AuditEvent, TicketAssigneeChange, TicketSkill, TicketSkillChange, utcnow
 from desk.team_status import team_status
-from desk.tickets import ClosedTicketError, InputError
+from desk.tickets import ClosedTicketError, InputError, NewTicket
 from kb.triggers import TriggerError
 from tests.conftest import database_at, migrate
 from tests.desk.test_auto_assign import agent, assignee, new, open_desk
+from tests.desk.test_hand_out_reads import waiting_reads
 
 RULES = """\
 - name: Billing questions
@@ -99,6 +100,26 @@ def test_a_member_with_the_skills_and_language_is_preferred_and_the_pass_skips_s
         assert desk.tickets.hand_out(now=later.created_at + timedelta(days=30)) == 2
         assert [assignee(desk, t.id) for t in stuck] == [huda, huda]
         assert auto_rows(desk, stuck[0].id)[-1].auto_without_skills is None
+
+
+def test_the_pass_leaves_a_stuck_skill_out_of_its_next_pages(tmp_path: Path) -> None:
+    """Fault: the pass left out only stuck languages, so a backlog requiring a skill nobody available has was read
+    page after page at every pass (2,000 of them: 328 ms, bench/language_routing_bench.py)."""
+    with open_desk(tmp_path, mode="round_robin") as desk:
+        desk.tickets.language_fallback_minutes = 0
+        vip, billing = desk.skills.create("VIP"), desk.skills.create("Billing")
+        now = utcnow()
+        tickets = [desk.tickets.create(NewTicket(email=f"c{n}@example.com", name="C", subject=f"Invoice {n}",
+                                                 body="Invoice?", lang="en", created=now - timedelta(minutes=60 - n),
+                                                 auto_assign=False, notify=False)) for n in range(41)]
+        with desk.db.session() as session:  # the first requires VIP, the next 39 VIP and Billing, the last none
+            session.add_all(TicketSkill(ticket_id=t.id, skill_id=skill) for t in tickets[:40] for skill in (vip,))
+            session.add_all(TicketSkill(ticket_id=t.id, skill_id=billing) for t in tickets[1:40])
+        emma = skilled(desk, "Emma", billing)
+        with waiting_reads(desk) as limits:
+            assert desk.tickets.hand_out(limit=10, now=now) == 1
+        assert limits == [10, 10]  # the second page past the first and without VIP's: the last ticket alone
+        assert assignee(desk, tickets[-1].id) == emma
 
 
 def test_skills_are_checked_folded_unique_audited_and_deleting_one_drops_it(tmp_path: Path) -> None:
