@@ -201,8 +201,10 @@ class Skills:
 
         def write(session: Session) -> str:
             skill = self._skill(session, skill_id)
-            agents = session.execute(delete(AgentSkill).where(AgentSkill.skill_id == skill.id)).rowcount
-            tickets = session.execute(delete(TicketSkill).where(TicketSkill.skill_id == skill.id)).rowcount
+            agents = session.execute(  # type: ignore[attr-defined]
+                delete(AgentSkill).where(AgentSkill.skill_id == skill.id)).rowcount
+            tickets = session.execute(  # type: ignore[attr-defined]
+                delete(TicketSkill).where(TicketSkill.skill_id == skill.id)).rowcount
             record(session, by, "skill_deleted", "skill", skill.id, before={"name": skill.name},
                    after={"agents": agents, "tickets": tickets})
             name = skill.name

@@ -37,7 +37,8 @@ def admin():
     desk = state.desk()
     accounts = desk.accounts
     token = None
-    kept_skill, kept_skill_names, skill_error = "", {}, ""
+    kept_skill, skill_error = "", ""
+    kept_skill_names: dict[int, str] = {}
     if request.method == "POST":
         action = request.form.get("action")
         try:
