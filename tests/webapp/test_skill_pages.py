@@ -7,48 +7,32 @@ without tickets:write refused)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
 from html import unescape
 
 import pytest
-import yaml
 from flask import Flask
 from sqlalchemy import select
 
-from desk.audit import Actor
 from desk.models import AuditEvent, as_utc
 from desk.tickets import NewTicket
-from kb.settings import Settings
-from tests.desk.test_teams import ROOT, hours_file
-from tests.webapp.light_app import PASSWORD, client_for, csrf, light_settings  # noqa: F401
+from tests.webapp.light_app import client_for, csrf, light_settings  # noqa: F401
 from tests.webapp.test_agent_time_zone import writes
-from webapp import create_app
+from tests.webapp.test_language_routing_pages import app  # noqa: F401
 
 
 @pytest.fixture
-def app(light_settings: Settings) -> Flask:  # noqa: F811
-    """KSA (the default team) assigns round robin, the fallback after 30 minutes: Emma available in it; the admin and
-    Lina (a light agent) in no team; the skills Billing and VIP."""
-    raw = yaml.safe_load((ROOT / "content" / "_business_hours.yml").read_text(encoding="utf-8"))
-    raw["teams"]["ksa"]["assignment"] = {"mode": "round_robin"}
-    hours_file(light_settings.content_dir, teams=raw["teams"])
-    app = create_app(replace(light_settings, routing_language_fallback_minutes=30))
-    desk = app.extensions["desk"]
-    accounts = desk.accounts
-    ids = {"admin": accounts.create_agent("admin@example.com", PASSWORD, name="Admin", role="admin").id,
-           "lina": accounts.create_agent("lina@example.com", PASSWORD, name="Lina", role="light").id,
-           "emma": accounts.create_agent("emma@example.com", PASSWORD, name="Emma").id,
-           "billing": desk.skills.create("Billing"), "vip": desk.skills.create("VIP")}
-    desk.teams.set_teams(ids["emma"], ["ksa"])
-    accounts.set_availability(ids["emma"], True, Actor.agent(ids["emma"]))
-    app.config["ids"] = ids
+def site(app: Flask) -> Flask:  # noqa: F811
+    """The language routing's app (KSA assigns round robin, the fallback after 30 minutes; Emma available in it,
+    answering in English; the admin and Lina, a light agent, in no team) with the skills Billing and VIP."""
+    skills = app.extensions["desk"].skills
+    app.config["ids"] |= {"billing": skills.create("Billing"), "vip": skills.create("VIP")}
     return app
 
 
-def waiting_ticket(app: Flask, *skills: int) -> int:
+def waiting_ticket(site: Flask, *skills: int) -> int:
     """A ticket Emma was given, unassigned again and requiring `skills` (by her, on the desk)."""
-    desk, emma = app.extensions["desk"], app.config["ids"]["emma"]
+    desk, emma = site.extensions["desk"], site.config["ids"]["emma"]
     ticket = desk.tickets.create(NewTicket(email="c@example.com", name="C", subject="Invoice", body="Invoice?",
                                            lang="en"))
     desk.tickets.update(ticket.id, assignee_id=None, agent_id=emma)
@@ -56,13 +40,13 @@ def waiting_ticket(app: Flask, *skills: int) -> int:
     return ticket.id
 
 
-def test_an_admin_adds_renames_deletes_skills_and_ticks_an_agents(app: Flask) -> None:
-    ids, desk = app.config["ids"], app.extensions["desk"]
-    admin = client_for(app, "admin@example.com")
+def test_an_admin_adds_renames_deletes_skills_and_ticks_an_agents(site: Flask) -> None:
+    ids, desk = site.config["ids"], site.extensions["desk"]
+    admin = client_for(site, "admin@example.com")
     page = admin.get("/agent/admin").get_data(as_text=True)
     token = csrf(page)
     assert 'id="skills-' + str(ids["emma"]) + '"' in page and 'id="skills-' + str(ids["lina"]) + '"' not in page
-    with writes(app) as seen:
+    with writes(site) as seen:
         refused = admin.post("/agent/admin", data={"action": "skill_create", "name": "billing", "csrf_token": token})
     html = unescape(refused.get_data(as_text=True))
     assert seen == [] and 'id="skill-error"' in html and "name: a skill named 'billing' exists already" in html
@@ -77,7 +61,7 @@ def test_an_admin_adds_renames_deletes_skills_and_ticks_an_agents(app: Flask) ->
     admin.post("/agent/admin", data={"action": "agent_skills", "agent_id": ids["emma"],
                                      "skills": [ids["billing"], ids["vip"]], "csrf_token": token})
     assert sorted(desk.skills.of_agents()[ids["emma"]]) == sorted([ids["billing"], ids["vip"]])
-    with writes(app) as seen:
+    with writes(site) as seen:
         gone = admin.post("/agent/admin", data={"action": "agent_skills", "agent_id": ids["emma"],
                                                 "skills": [ids["billing"], "999"], "csrf_token": token})
     assert seen == [] and "skills: no skill &#39;999&#39;" in gone.get_data(as_text=True)
@@ -98,32 +82,32 @@ def test_an_admin_adds_renames_deletes_skills_and_ticks_an_agents(app: Flask) ->
     assert "Skill renamed" in audit and "Skills changed" in audit
 
 
-def test_an_agent_ticks_a_tickets_skills_and_a_light_agent_may_not(app: Flask) -> None:
-    ids = app.config["ids"]
-    ticket_id = waiting_ticket(app)
-    emma = client_for(app, "emma@example.com")
+def test_an_agent_ticks_a_tickets_skills_and_a_light_agent_may_not(site: Flask) -> None:
+    ids = site.config["ids"]
+    ticket_id = waiting_ticket(site)
+    emma = client_for(site, "emma@example.com")
     page = emma.get(f"/agent/tickets/{ticket_id}").get_data(as_text=True)
     assert 'id="skills-form"' in page
     done = emma.post(f"/agent/tickets/{ticket_id}/skills", data={"skills": [ids["vip"]], "csrf_token": csrf(page)})
     assert done.status_code == 302
     shown = emma.get(f"/agent/tickets/{ticket_id}").get_data(as_text=True)
     assert f'value="{ids["vip"]}" checked' in shown and "required skills added: VIP" in shown
-    with writes(app) as seen:
+    with writes(site) as seen:
         refused = emma.post(f"/agent/tickets/{ticket_id}/skills",
                             data={"skills": [ids["billing"], "x"], "csrf_token": csrf(page)})
     assert refused.status_code == 400 and seen == []
     assert "skills: no skill &#39;x&#39;" in refused.get_data(as_text=True)
-    lina = client_for(app, "lina@example.com")
+    lina = client_for(site, "lina@example.com")
     light = lina.get(f"/agent/tickets/{ticket_id}").get_data(as_text=True)
     assert 'name="skills"' not in light
     assert lina.post(f"/agent/tickets/{ticket_id}/skills", data={"skills": [ids["billing"]],
                                                                  "csrf_token": csrf(light)}).status_code == 403
 
 
-def test_the_team_status_page_and_the_history_name_the_skill(app: Flask) -> None:
-    ids, desk = app.config["ids"], app.extensions["desk"]
-    ticket_id = waiting_ticket(app, ids["vip"])
-    admin = client_for(app, "admin@example.com")
+def test_the_team_status_page_and_the_history_name_the_skill(site: Flask) -> None:
+    ids, desk = site.config["ids"], site.extensions["desk"]
+    ticket_id = waiting_ticket(site, ids["vip"])
+    admin = client_for(site, "admin@example.com")
     page = admin.get("/agent/team-status").get_data(as_text=True)
     assert "1 waits for an agent with the skill VIP." in page
     assert "After waiting 30 minutes, a ticket goes to any available member." in page
@@ -135,17 +119,17 @@ def test_the_team_status_page_and_the_history_name_the_skill(app: Flask) -> None
                                                      headers={"Accept-Language": "ar"}).get_data(as_text=True)
 
 
-def test_the_api_reads_and_sets_a_tickets_skills(app: Flask) -> None:
-    ids, desk = app.config["ids"], app.extensions["desk"]
-    ticket_id = waiting_ticket(app, ids["vip"])
-    client = app.test_client()
+def test_the_api_reads_and_sets_a_tickets_skills(site: Flask) -> None:
+    ids, desk = site.config["ids"], site.extensions["desk"]
+    ticket_id = waiting_ticket(site, ids["vip"])
+    client = site.test_client()
     auth = {"Authorization": f"Bearer {desk.accounts.create_token('partner')}"}
     assert client.get(f"/api/v1/tickets/{ticket_id}", headers=auth).get_json()["skills"] == ["VIP"]
     listed = client.get("/api/v1/tickets", headers=auth).get_json()["tickets"]
     assert [t["skills"] for t in listed if t["id"] == ticket_id] == [["VIP"]]
     done = client.patch(f"/api/v1/tickets/{ticket_id}", json={"skills": ["billing", "VIP"]}, headers=auth)
     assert done.status_code == 200 and done.get_json()["skills"] == ["Billing", "VIP"]
-    with writes(app) as seen:
+    with writes(site) as seen:
         refused = client.patch(f"/api/v1/tickets/{ticket_id}", json={"status": "pending", "skills": ["VIP", "Nope"]},
                                headers=auth)
     assert refused.status_code == 400 and seen == []
