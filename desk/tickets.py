@@ -803,10 +803,10 @@ class TicketStore:
         """The worker's `auto-assign` pass: the oldest unassigned unsolved tickets of each team with an `assignment:`
         rule go to its members, as a new ticket would, until nobody is left under max_open (an agent came back, or
         solved a ticket, or joined the team since the ticket arrived), and a ticket in a language nobody available
-        answers goes to anyone once it waited out KB_ROUTING_LANGUAGE_FALLBACK_MINUTES. One transaction per team;
-        each ticket is locked and read again first, so a ticket an agent took meanwhile keeps its assignee; a
-        language (before or after its fallback) nobody could take is not tried again in the pass. How many were
-        assigned.
+        answers (or requiring skills nobody available has, desk.skills) goes to anyone once it waited out
+        KB_ROUTING_LANGUAGE_FALLBACK_MINUTES. One transaction per team; each ticket is locked and read again first, so
+        a ticket an agent took meanwhile keeps its assignee; a language and skills (before or after the fallback)
+        nobody could take is not tried again in the pass. How many were assigned.
 
         It reads only what it can assign: pages, oldest first, of as many waiting tickets as the team's members can
         still take (`_capacity`), the next page after the last ticket read and without the languages found stuck, so
