@@ -215,12 +215,12 @@ def test_the_migration_adds_and_removes_the_tables(tmp_path: Path) -> None:
     from alembic import command
     from sqlalchemy import inspect
 
-    db, _ = database_at(tmp_path, "due_change_reason")
+    db, _ = database_at(tmp_path, "due_policy_state")
     migrate(db, command.upgrade, "skills")
     tables = set(inspect(db.engine).get_table_names())
     assert {"skills", "agent_skills", "ticket_skills", "ticket_skill_changes"} <= tables
     assert "auto_without_skills" in {c["name"] for c in inspect(db.engine).get_columns("ticket_assignee_changes")}
-    migrate(db, command.downgrade, "due_change_reason")
+    migrate(db, command.downgrade, "due_policy_state")
     assert not {"skills", "agent_skills", "ticket_skills", "ticket_skill_changes"} & set(
         inspect(db.engine).get_table_names())
     assert "auto_without_skills" not in {

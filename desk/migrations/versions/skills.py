@@ -4,7 +4,7 @@ them (agent_skills), the tickets requiring them (ticket_skills) and those change
 (desk.auto_assign's fallback)
 
 Revision ID: skills
-Revises: due_change_reason
+Revises: due_policy_state
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "skills"
-down_revision = "due_change_reason"
+down_revision = "due_policy_state"
 branch_labels = None
 depends_on = None
 
