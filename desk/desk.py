@@ -60,6 +60,7 @@ from desk.rule_check import desk_names, read_rules
 from desk.saved_views import SavedViews
 from desk.secret_box import SecretBox
 from desk.side_conversations import SideConversations
+from desk.skills import Skills
 from desk.snooze import Snoozes
 from desk.surveys import Surveys
 from desk.tags import Tags
@@ -194,9 +195,9 @@ class Desk:
     def _triggers(self, hours: BusinessHours, fields: TicketFields, customer_fields: CustomerFields) -> Triggers:
         """The triggers file checked against `hours`' teams, the ticket and customer fields, the macros and (read
         now) the agents and webhooks."""
-        emails, hooks = desk_names(self.db)
+        emails, hooks, skills = desk_names(self.db)
         rules: tuple[Trigger, ...] = load_triggers(self.settings.content_dir, hours, self.settings.languages, emails,
-                                                   hooks, fields, customer_fields)
+                                                   hooks, fields, customer_fields, skills)
         return Triggers(rules, hours, self.settings.content_dir, customer_fields)
 
     @cached_property
@@ -282,6 +283,11 @@ class Desk:
     @cached_property
     def teams(self) -> Teams:
         return Teams(self.db, self.hours)
+
+    @cached_property
+    def skills(self) -> Skills:
+        """The skills agents have and tickets require (desk.skills; routed by desk.auto_assign)."""
+        return Skills(self.db)
 
     @cached_property
     def presence(self) -> Presence:

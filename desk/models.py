@@ -49,6 +49,7 @@ from sqlalchemy.types import TypeDecorator
 
 from desk.name_keys import MAX_EXPANSION, name_key
 from desk.query_text import normalise_query
+from kb.triggers import MAX_SKILL
 
 # new: not yet touched by an agent; pending: waiting on the customer; on_hold: waiting on a third
 # party; closed: solved and no longer reopenable by a reply (a reply then starts a follow-up).
@@ -331,10 +332,11 @@ AUDIT_ACTIONS = (
     "side_conversation_participants", "time_entry_edited", "time_entry_deleted",
     "ticket_deleted", "ticket_restored", "ticket_purged", "sender_blocked", "sender_unblocked",
     "languages_changed", "signature_changed",
+    "skill_created", "skill_renamed", "skill_deleted", "skills_changed",
 )
 AUDIT_ACTORS = ("agent", "cli", "system", "api")  # "api": an API token's request (the token named in `after`)
 # A team and a tag by key, the rest by id; "org": an organization (desk.organizations; the column holds 8).
-AUDIT_SUBJECTS = ("agent", "token", "team", "customer", "tag", "ticket", "webhook", "org", "sender")
+AUDIT_SUBJECTS = ("agent", "token", "team", "customer", "tag", "ticket", "webhook", "org", "sender", "skill")
 
 
 class AuditEvent(Base):
@@ -812,6 +814,8 @@ class TicketAssigneeChange(Base):
     # answering was available in, and the minutes it had waited for one (KB_ROUTING_LANGUAGE_FALLBACK_MINUTES then).
     auto_without_lang: Mapped[str | None] = mapped_column(String(8))
     auto_waited_minutes: Mapped[int | None]
+    # ... and the required skills (desk.skills) the agent lacked, by name, comma-separated (None: none lacked).
+    auto_without_skills: Mapped[str | None] = mapped_column(String(1000))
 
 
 class TicketTriggerChange(Base):
@@ -900,6 +904,59 @@ class AgentTeam(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # When the team's round robin last handed this member a ticket (desk.auto_assign; None: never, first in line).
     last_auto_assigned_at: Mapped[datetime | None]
+
+
+
+class Skill(Base):
+    """A skill an admin defines (desk.skills; Zendesk's skills-based routing): agents have skills (`AgentSkill`),
+    tickets require them (`TicketSkill`, by a trigger's `require_skills` or by hand), and automatic assignment hands
+    a ticket only to a member with all of them until the routing fallback (desk.auto_assign). `name_key` is the name
+    folded (desk.name_keys.name_key), unique: "VIP" and "vip" are one skill on both engines."""
+
+    __tablename__ = "skills"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(MAX_SKILL))
+    name_key: Mapped[str] = mapped_column(String(MAX_SKILL * MAX_EXPANSION), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AgentSkill(Base):
+    """An agent having a skill (the admin page); deleting the skill or the agent deletes it."""
+
+    __tablename__ = "agent_skills"
+    __table_args__ = (UniqueConstraint("agent_id", "skill_id", name="uq_agent_skills_agent_skill"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"))
+    skill_id: Mapped[int] = mapped_column(ForeignKey("skills.id", ondelete="CASCADE"), index=True)
+
+
+class TicketSkill(Base):
+    """A skill a ticket requires (a trigger or an agent put it there); deleting the skill deletes it."""
+
+    __tablename__ = "ticket_skills"
+    __table_args__ = (UniqueConstraint("ticket_id", "skill_id", name="uq_ticket_skills_ticket_skill"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    skill_id: Mapped[int] = mapped_column(ForeignKey("skills.id", ondelete="CASCADE"), index=True)
+
+
+class TicketSkillChange(Base):
+    """A ticket's required skills changing (desk.skills): by an agent (`agent_id`), a trigger or automation
+    (`trigger_name`) or the API (neither; the audit log names the token); the skills added and removed by name as
+    they were called then (comma-separated)."""
+
+    __tablename__ = "ticket_skill_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    trigger_name: Mapped[str | None] = mapped_column(String(100))
+    added: Mapped[str | None] = mapped_column(String(1000))
+    removed: Mapped[str | None] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
 class SavedView(Base):

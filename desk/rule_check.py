@@ -1,6 +1,7 @@
 """The desk's rule files as they are now, read and checked by one function, `read_rules`: content/_business_hours.yml
 (teams, routing, assignment, due hours), content/_ticket_fields.yml, _customer_fields.yml, content/_triggers.yml and
-the macros its rules send, checked against each other and against the agents and outbound webhooks the triggers name.
+the macros its rules send, checked against each other and against the agents, outbound webhooks and skills the
+triggers name.
 
 It is what a running desk's reload swaps in (desk.desk's `reload_rules`), what `kb doctor` reports and what the admin
 page shows whichever process serves it: each process keeps its own reload refusal, the files are the same for all.
@@ -21,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from desk.business_hours import CONFIG_FILE, BusinessHours, BusinessHoursError
 from desk.database import Database, database_url
-from desk.models import Agent, WebhookEndpoint
+from desk.models import Agent, Skill, WebhookEndpoint
 from desk.triggers import load_triggers
 from kb.customer_fields import CUSTOMER_FIELDS_FILE, CustomerFields
 from kb.settings import Settings
@@ -29,7 +30,8 @@ from kb.ticket_fields import FIELDS_FILE, TicketFields
 from kb.triggers import TRIGGERS_FILE, Trigger
 from kb.yaml_lines import FileLineError
 
-Names = tuple[set[str], set[str]]  # the agents' emails and the outbound webhooks' names a trigger may name
+# The agents' emails, the outbound webhooks' names and the skills' folded names (desk.skills) a trigger may name
+Names = tuple[set[str], set[str], set[str]]
 T = TypeVar("T")
 
 
@@ -56,9 +58,9 @@ def read_rules(settings: Settings, names: Names | None) -> RulesRead:
     customer_fields = _read(lambda: CustomerFields.load(content, languages), content / CUSTOMER_FIELDS_FILE, problems)
     triggers = None
     if hours is not None and fields is not None and customer_fields is not None:
-        emails, hooks = names if names is not None else (None, None)
-        triggers = _read(lambda: load_triggers(content, hours, languages, emails, hooks, fields, customer_fields),
-                         content / TRIGGERS_FILE, problems)
+        emails, hooks, skills = names if names is not None else (None, None, None)
+        triggers = _read(lambda: load_triggers(content, hours, languages, emails, hooks, fields, customer_fields,
+                                               skills), content / TRIGGERS_FILE, problems)
     return RulesRead(hours, fields, customer_fields, triggers, tuple(problems))
 
 
@@ -77,9 +79,11 @@ def _read(load: Callable[[], T], path: Path, problems: list[Exception]) -> T | N
 
 
 def desk_names(db: Database) -> Names:
-    """The agents' emails and the outbound webhooks' names of the desk's database (two reads)."""
+    """The agents' emails, the outbound webhooks' names and the skills' folded names of the desk's database (three
+    reads)."""
     with db.session() as session:
-        return set(session.scalars(select(Agent.email))), set(session.scalars(select(WebhookEndpoint.name)))
+        return (set(session.scalars(select(Agent.email))), set(session.scalars(select(WebhookEndpoint.name))),
+                set(session.scalars(select(Skill.name_key))))
 
 
 def stored_names(settings: Settings) -> tuple[Names | None, str]:
@@ -92,8 +96,9 @@ def stored_names(settings: Settings) -> tuple[Names | None, str]:
     try:
         with db.engine.connect() as connection:
             tables = set(inspect(connection).get_table_names())
-        if not {Agent.__tablename__, WebhookEndpoint.__tablename__} <= tables:
-            return None, "the desk database has no agents or webhooks tables yet (the desk creates them at start)"
+        if not {Agent.__tablename__, WebhookEndpoint.__tablename__, Skill.__tablename__} <= tables:
+            return None, ("the desk database has no agents, webhooks or skills tables yet (the desk creates or "
+                          "upgrades them at start)")
         return desk_names(db), ""
     except SQLAlchemyError as error:
         return None, f"the desk database cannot be read: {str(error).splitlines()[0][:200]}"

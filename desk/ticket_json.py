@@ -15,6 +15,7 @@ from desk.business_hours import BusinessHours
 from desk.models import WITH_DELETED, Ticket, TicketCc, as_utc
 from desk.organizations import Organizations
 from desk.problems import kind_of
+from desk.skills import names_of_many
 from desk.ticket_fields import values_of_many
 from desk.time_tracking import time_spent_of_many
 from kb.ticket_fields import FieldSet, TicketFields
@@ -35,9 +36,10 @@ def field_values_json(values: dict[str, str], fields: FieldSet) -> dict[str, obj
 
 
 def ticket_json(ticket: Ticket, hours: BusinessHours, fields: TicketFields, organization: int | None,
-                values: dict[str, str], time_spent: int = 0) -> dict[str, object]:
+                values: dict[str, str], time_spent: int = 0, skills: list[str] | None = None) -> dict[str, object]:
     """The ticket's fields (`ticket.tags` and `ticket.cc_rows` loaded); `organization` its customer's, `values` its
-    custom fields' stored values, `time_spent` its time entries' seconds (desk.time_tracking)."""
+    custom fields' stored values, `time_spent` its time entries' seconds (desk.time_tracking), `skills` the names of
+    the skills it requires (desk.skills)."""
     return {
         "id": ticket.id, "reference": ticket.reference, "subject": ticket.subject, "lang": ticket.lang,
         "status": ticket.status, "priority": ticket.priority, "channel": ticket.channel,
@@ -54,13 +56,14 @@ def ticket_json(ticket: Ticket, hours: BusinessHours, fields: TicketFields, orga
         "ccs": [{"email": row.customer.email, "name": row.customer.name or ""} for row in ticket.cc_rows],
         "fields": field_values_json(values, fields),
         "time_spent_seconds": time_spent,
+        "skills": skills or [],
     }
 
 
 def snapshots(session: Session, ticket_ids: Iterable[int], hours: BusinessHours,
               fields: TicketFields) -> dict[int, dict[str, Any]]:
     """Each ticket as the caller's transaction sees it now (flushed), read afresh (tags and CCs included, whatever
-    the session had loaded before the change): ticket id -> `ticket_json`. Five queries for any number."""
+    the session had loaded before the change): ticket id -> `ticket_json`. Six queries for any number."""
     ids = sorted(set(ticket_ids))
     if not ids:
         return {}
@@ -71,6 +74,7 @@ def snapshots(session: Session, ticket_ids: Iterable[int], hours: BusinessHours,
     values = values_of_many(session, ids)
     organizations = Organizations.of_customers(session, [t.customer_id for t in tickets])
     spent = time_spent_of_many(session, ids)
+    skills = names_of_many(session, ids)
     return {t.id: ticket_json(t, hours, fields, organizations.get(t.customer_id), values.get(t.id, {}),
-                              spent.get(t.id, 0))
+                              spent.get(t.id, 0), skills.get(t.id))
             for t in tickets}

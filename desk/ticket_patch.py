@@ -5,7 +5,8 @@ Each change goes through the helper the ticket page's own form uses, in one tran
 (`_move_to_team`: the due time counted in the new team's hours, an assignee outside the team unassigned), then status,
 priority and assignee (`_update`: `_set_status`'s history row and survey, `record_assignee`), then the due time
 (`_set_due`), then tags (`clean_tag`: folded, a mixed-script twin refused), then CCs (`desk.ccs`: the whole list, added,
-removed; an address refused names its item, `add_ccs[0]`), then `kind` and `problem_id` (desk.problems). So an
+removed; an address refused names its item, `add_ccs[0]`), then `kind` and `problem_id` (desk.problems), then the
+required `skills` (desk.skills: the whole set by name; one the desk lacks names its item, `skills[1]`). So an
 explicit assignee wins over the move's unassignment, and a due time on a ticket the same request solves is refused.
 Any refusal (a bad value, a closed ticket: final, as on the page) rolls every change back. The history rows have no
 agent (a token is nobody's); who made the change is the `ticket_updated` audit event, actor "api" with the token's id,
@@ -30,6 +31,7 @@ from desk.ccs import add_cc, ccs_of, ids, remove_cc
 from desk.database import lock_row
 from desk.models import Ticket, as_utc, utcnow
 from desk.problems import link_in, mark_in, unlink_in, unmark_in
+from desk.skills import by_names, names_of_many, require_in
 from desk.tags import clean_tag
 from desk.ticket_fields import clean_values, still_missing, unsolvable, values_in, write_values
 from desk.tickets import (
@@ -71,6 +73,7 @@ class TicketPatch:
     fields: dict[str, object] | None = None  # custom ticket fields to set (None or "": clear), by key
     kind: Any = KEEP  # "problem", None (a plain ticket again) or KEEP (desk.problems)
     problem_id: Any = KEEP  # the problem to link to (an id), None (unlink) or KEEP
+    skills: tuple[str, ...] | None = None  # the whole set of required skills by name (desk.skills; None: keep)
 
 
 def _tags(field: str, values: tuple[str, ...]) -> list[str]:
@@ -86,7 +89,8 @@ def _state(session: Session, ticket: Ticket) -> dict[str, Any]:
     due = as_utc(ticket.due_at).isoformat() if ticket.due_at is not None else None
     return {"status": ticket.status, "priority": ticket.priority, "assignee": ticket.assignee_id,
             "team": ticket.team, "due_at": due, "tags": sorted(t.tag for t in ticket.tags),
-            "ccs": ids(ccs_of(session, ticket.id)), "kind": ticket.kind, "problem_id": ticket.problem_id}
+            "ccs": ids(ccs_of(session, ticket.id)), "kind": ticket.kind, "problem_id": ticket.problem_id,
+            "skills": names_of_many(session, [ticket.id]).get(ticket.id, [])}
 
 
 def _recopy(store: TicketStore, session: Session, ticket: Ticket, patch: TicketPatch) -> None:
@@ -120,6 +124,7 @@ def patch_ticket(store: TicketStore, ticket_id: int, patch: TicketPatch, by: Act
     """Apply `patch` to the ticket in one transaction (see the module's docstring); `expected(ticket)` False: the
     ticket changed since the client read it (`ChangedMeanwhile`). Returns the ticket as stored."""
     with store.db.session() as session:
+        skills = by_names(session, patch.skills) if patch.skills is not None else None  # refused before any lock
         if isinstance(patch.problem_id, int) and patch.problem_id < ticket_id:
             lock_row(session, Ticket, patch.problem_id)  # the lower id first, as every link locks (desk.problems)
         hold_assignee(session, patch.assignee)  # the agent before the ticket, as every assignment (desk.tickets)
@@ -147,6 +152,8 @@ def patch_ticket(store: TicketStore, ticket_id: int, patch: TicketPatch, by: Act
         _retag(session, ticket, whole, adding, removing)
         _recopy(store, session, ticket, patch)
         _relink(session, ticket, patch)
+        if skills is not None:
+            require_in(session, ticket, skills, None)
         after = _state(session, ticket)
         changed = sorted(name for name in after if after[name] != before[name])
         if changed:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -56,6 +56,8 @@ from desk.models import (
     TicketDeletionChange,
     TicketDueChange,
     TicketProblemChange,
+    TicketSkill,
+    TicketSkillChange,
     TicketSnoozeChange,
     TicketStatusChange,
     TicketTag,
@@ -391,9 +393,22 @@ R = TypeVar("R")
 Answer = Callable[[Session, R], None]
 
 
+# What the worker's pass found nobody to take: a ticket's language, its required skills and whether it waited out the
+# routing fallback (`TicketStore.hand_out`).
+Kind = tuple[str, frozenset[int], bool]
 # A row of a ticket's history (`TicketStore.changes`).
 Change = (TicketStatusChange | TicketDueChange | TicketTeamChange | TicketAssigneeChange | TicketSnoozeChange
-          | TicketTriggerChange | TicketCcChange | TicketProblemChange | TimeEntryChange | TicketDeletionChange)
+          | TicketTriggerChange | TicketCcChange | TicketProblemChange | TimeEntryChange | TicketDeletionChange
+          | TicketSkillChange)
+
+
+class Fallback(NamedTuple):
+    """An automatic assignment made after the routing fallback (desk.auto_assign): the ticket's language the agent
+    does not answer (None: they do), the required skills they lack by name (None: none), the minutes waited."""
+
+    lang: str | None
+    skills: str | None
+    minutes: int
 
 
 def in_team_since() -> ColumnElement[datetime]:
@@ -407,12 +422,12 @@ def in_team_since() -> ColumnElement[datetime]:
 
 def record_assignee(session: Session, ticket: Ticket, assignee_id: int | None, agent_id: int | None,
                     now: datetime | None = None, auto_rule: str | None = None, trigger: str | None = None,
-                    without_lang: tuple[str, int] | None = None) -> bool:
+                    fallback: Fallback | None = None) -> bool:
     """The one place a ticket's assignee changes (None: unassigned): the change is a row of its history (who, when,
     from, to), whatever made it: an agent by hand or in bulk, a reply taking an unassigned ticket, a move to a team
     the assignee is not in, the demo's seed, the team's automatic assignment (`auto_rule`, the rule named with the
-    ticket's team: "Assigned automatically (balanced, KSA support)"; `without_lang`: made without the ticket's
-    language, which nobody available answered for that many minutes). `agent_id` is who did it (None: the desk
+    ticket's team: "Assigned automatically (balanced, KSA support)"; `fallback`: made without the ticket's language
+    or required skills, which nobody available had for that many minutes). `agent_id` is who did it (None: the desk
     itself). Returns whether it changed (the same assignee again writes nothing)."""
     if assignee_id == ticket.assignee_id:
         return False
@@ -424,8 +439,9 @@ def record_assignee(session: Session, ticket: Ticket, assignee_id: int | None, a
     session.add(TicketAssigneeChange(ticket_id=ticket.id, agent_id=agent_id, old_assignee_id=ticket.assignee_id,
                                      new_assignee_id=assignee_id, created_at=now or utcnow(), auto_rule=auto_rule,
                                      auto_team=ticket.team if auto_rule else None, trigger_name=trigger,
-                                     auto_without_lang=without_lang[0] if without_lang else None,
-                                     auto_waited_minutes=without_lang[1] if without_lang else None))
+                                     auto_without_lang=fallback.lang if fallback else None,
+                                     auto_without_skills=fallback.skills if fallback else None,
+                                     auto_waited_minutes=fallback.minutes if fallback else None))
     ticket.assignee_id = assignee_id
     return True
 
@@ -765,22 +781,32 @@ class TicketStore:
 
     def _auto_assign(self, session: Session, ticket: Ticket, now: datetime) -> Decision | None:
         """`auto_assign`'s decision (None: the team has no rule), the assignment written when someone was chosen."""
+        from desk.skills import names_of, ticket_skill_ids  # it builds on this module
+
+        team = self.hours.teams.get(self.hours.team_key(ticket.team))
+        if team is None or team.assignment is None:
+            return None  # no rule: not even the ticket's skills read
+        skills = ticket_skill_ids(session, [ticket.id]).get(ticket.id, frozenset())
         since = session.scalar(select(in_team_since()).where(Ticket.id == ticket.id)) if ticket.id else None
         decision = choose(session, self.hours, self.hours.team_key(ticket.team), now, ticket.lang,
-                          self._may_drop_language(since or ticket.created_at, now))
+                          self._may_drop_language(since or ticket.created_at, now), skills)
         if decision is not None and decision.chosen is not None:
-            without = (ticket.lang, self.language_fallback_minutes) if decision.without_language else None
-            record_assignee(session, ticket, decision.chosen, None, now, auto_rule=decision.rule, without_lang=without)
+            fallback = None
+            if decision.without_language or decision.without_skills:
+                fallback = Fallback(ticket.lang if decision.without_language else None,
+                                    ", ".join(names_of(session, decision.without_skills))[:1000] or None,
+                                    self.language_fallback_minutes)
+            record_assignee(session, ticket, decision.chosen, None, now, auto_rule=decision.rule, fallback=fallback)
         return decision
 
     def hand_out(self, limit: int = 100, now: datetime | None = None) -> int:
         """The worker's `auto-assign` pass: the oldest unassigned unsolved tickets of each team with an `assignment:`
         rule go to its members, as a new ticket would, until nobody is left under max_open (an agent came back, or
         solved a ticket, or joined the team since the ticket arrived), and a ticket in a language nobody available
-        answers goes to anyone once it waited out KB_ROUTING_LANGUAGE_FALLBACK_MINUTES. One transaction per team;
-        each ticket is locked and read again first, so a ticket an agent took meanwhile keeps its assignee; a
-        language (before or after its fallback) nobody could take is not tried again in the pass. How many were
-        assigned.
+        answers (or requiring skills nobody available has, desk.skills) goes to anyone once it waited out
+        KB_ROUTING_LANGUAGE_FALLBACK_MINUTES. One transaction per team; each ticket is locked and read again first, so
+        a ticket an agent took meanwhile keeps its assignee; a language and skills (before or after the fallback)
+        nobody could take is not tried again in the pass. How many were assigned.
 
         It reads only what it can assign: pages, oldest first, of as many waiting tickets as the team's members can
         still take (`_capacity`), the next page after the last ticket read and without the languages found stuck, so
@@ -795,7 +821,7 @@ class TicketStore:
                 if not members:
                     continue  # nobody to hand to: no lock, no write (the worker asks every 15 s)
                 room = min(limit - assigned, self._capacity(session, members, team.assignment.max_open))
-                stuck: set[tuple[str, bool]] = set()  # (language, past its fallback) nobody could take
+                stuck: set[Kind] = set()  # (language, skills, past its fallback) nobody could take
                 after: tuple[datetime, int] | None = None  # the last ticket read: the next page starts past it
                 while room > 0:
                     page = list(session.execute(
@@ -826,27 +852,36 @@ class TicketStore:
         created, ticket_id = after
         return [or_(Ticket.created_at > created, and_(Ticket.created_at == created, Ticket.id > ticket_id))]
 
-    def _not_stuck(self, stuck: set[tuple[str, bool]], now: datetime) -> list[ColumnElement[bool]]:
-        """Leave out the tickets of a language (before or after its fallback) nobody could take in this pass."""
+    def _not_stuck(self, stuck: set[Kind], now: datetime) -> list[ColumnElement[bool]]:
+        """Leave out the tickets of a language (before or after its fallback) and requiring skills (desk.skills)
+        nobody could take in this pass, and those requiring more skills besides (fewer members have them all): a
+        correlated count of the ticket's skills among those, on the unique (ticket_id, skill_id) index."""
         minutes = self.language_fallback_minutes
         cutoff = now - timedelta(minutes=minutes)
         clauses: list[ColumnElement[bool]] = []
-        for lang, past in stuck:
-            if minutes <= 0:
-                clauses.append(Ticket.lang != lang)
-            else:
+        for lang, skills, past in stuck:
+            same = [Ticket.lang == lang]
+            if minutes > 0:
                 since = in_team_since()
-                clauses.append(~and_(Ticket.lang == lang, since <= cutoff if past else since > cutoff))
+                same.append(since <= cutoff if past else since > cutoff)
+            if skills:
+                same.append(select(func.count()).where(TicketSkill.ticket_id == Ticket.id,
+                                                       TicketSkill.skill_id.in_(sorted(skills)))
+                            .scalar_subquery() == len(skills))
+            clauses.append(~and_(*same))
         return clauses
 
-    def _hand_page(self, session: Session, page: Sequence[Any], stuck: set[tuple[str, bool]],
+    def _hand_page(self, session: Session, page: Sequence[Any], stuck: set[Kind],
                    now: datetime) -> tuple[int, bool]:
         """One page of waiting tickets handed out in order: how many were assigned, and whether nobody can take more
         (no available member, or every one at max_open)."""
+        from desk.skills import ticket_skill_ids  # it builds on this module
+
         taken = 0
+        required = ticket_skill_ids(session, [row[0] for row in page])  # one query a page
         for ticket_id, lang, since, _ in page:
-            kind = (lang, self._may_drop_language(since, now))
-            if kind in stuck:
+            kind = (lang, required.get(ticket_id, frozenset()), self._may_drop_language(since, now))
+            if any(lang == was and kind[2] == past and skills <= kind[1] for was, skills, past in stuck):
                 continue
             lock_row(session, Ticket, ticket_id)
             ticket = session.get(Ticket, ticket_id)
@@ -859,7 +894,7 @@ class TicketStore:
             if decision is None or decision.blocked == "nobody_available":
                 return taken, True
             if decision.chosen is None:
-                if decision.blocked == "all_at_max_open" and kind[1]:
+                if decision.blocked == "all_at_max_open" and kind[2]:
                     return taken, True  # every available member is at max_open
                 stuck.add(kind)
                 continue
@@ -869,8 +904,8 @@ class TicketStore:
     def changes(self, ticket_id: int) -> list[Change]:
         """The ticket's history: status changes, due times set by hand, moves between teams, assignee changes and
         snoozes, CCs added and removed, problem marks and links (desk.problems), time entries edited and deleted,
-        deletions and restores (desk.trash), oldest first (a move that unassigns lists the move, then the
-        unassignment)."""
+        deletions and restores (desk.trash), required skills (desk.skills), oldest first (a move that unassigns lists
+        the move, then the unassignment)."""
         with self.db.session() as session:
             rows: list[Change] = [
                 *session.scalars(select(TicketStatusChange).where(TicketStatusChange.ticket_id == ticket_id)),
@@ -883,10 +918,11 @@ class TicketStore:
                 *session.scalars(select(TicketProblemChange).where(TicketProblemChange.ticket_id == ticket_id)),
                 *session.scalars(select(TimeEntryChange).where(TimeEntryChange.ticket_id == ticket_id)),
                 *session.scalars(select(TicketDeletionChange).where(TicketDeletionChange.ticket_id == ticket_id)),
+                *session.scalars(select(TicketSkillChange).where(TicketSkillChange.ticket_id == ticket_id)),
             ]
         kinds = {TicketStatusChange: 0, TicketDueChange: 1, TicketTeamChange: 2, TicketAssigneeChange: 3,
                  TicketSnoozeChange: 4, TicketTriggerChange: 5, TicketCcChange: 6, TicketProblemChange: 7,
-                 TimeEntryChange: 8, TicketDeletionChange: 9}
+                 TimeEntryChange: 8, TicketDeletionChange: 9, TicketSkillChange: 10}
         return sorted(rows, key=lambda row: (as_utc(row.created_at), kinds[type(row)], row.id))
 
     def validate(self, new: NewTicket, with_files: bool = False) -> NewTicket:

@@ -16,8 +16,9 @@ bottom as it runs. A rule placed before the one whose change it waits for does n
 
 Each change is a row of the ticket's history naming the trigger: status, team and assignee changes in their own
 tables (`trigger_name`, with no agent, as automatic assignment records "Assigned automatically"), the rest (tags,
-priority, a note, a reply, an assignee skipped) in ticket_trigger_changes. None of these is audited when an agent
-does it on the ticket page, so a trigger's are not either.
+priority, a note, a reply, an assignee skipped) in ticket_trigger_changes, required skills (desk.skills) in
+ticket_skill_changes. None of these is audited when an agent does it on the ticket page, so a trigger's are not
+either.
 """
 
 from __future__ import annotations
@@ -46,10 +47,12 @@ from desk.models import (
     Customer,
     Message,
     Organization,
+    Skill,
     Ticket,
     TicketTeamChange,
     TicketTriggerChange,
 )
+from desk.name_keys import name_key
 from desk.ticket_search import fold_for_search
 from kb.customer_fields import CUSTOMER_PREFIX, CustomerFields
 from kb.customer_fields import placeholder_values as customer_placeholders
@@ -80,10 +83,11 @@ class Event:
 def load_triggers(content_dir: Path, hours: BusinessHours, languages: tuple[str, ...],
                   agent_emails: set[str] | None = None, webhook_names: set[str] | None = None,
                   fields: TicketFields | None = None,
-                  customer_fields: CustomerFields | None = None) -> tuple[Trigger, ...]:
+                  customer_fields: CustomerFields | None = None,
+                  skill_keys: set[str] | None = None) -> tuple[Trigger, ...]:
     """The content folder's rules (triggers and automations), checked against this desk: its teams, its macros, its
-    ticket and customer fields, and (when given) its agents' emails and its outbound webhooks' names. A wrong file
-    raises TriggerError naming the file, line and field."""
+    ticket and customer fields, and (when given) its agents' emails, its outbound webhooks' names and its skills'
+    folded names (desk.skills). A wrong file raises TriggerError naming the file, line and field."""
     path = content_dir / TRIGGERS_FILE
     if not path.exists():
         return ()
@@ -106,6 +110,12 @@ def load_triggers(content_dir: Path, hours: BusinessHours, languages: tuple[str,
                 names = ", ".join(sorted(webhook_names)) or "none yet: add one on /agent/admin/webhooks"
                 raise TriggerError(str(path), rule.line, f"trigger {number} ({rule.name}).then.notify_webhook",
                                    f"no outbound webhook {hook!r} (webhooks: {names})"[:300])
+    if skill_keys is not None:
+        for number, rule in enumerate(rules, 1):
+            for skill in rule.actions.require_skills:
+                if name_key(skill) not in skill_keys:
+                    raise TriggerError(str(path), rule.line, f"trigger {number} ({rule.name}).then.require_skills",
+                                       f"no skill {skill!r}: an admin adds it on /agent/admin (Skills) first"[:300])
     return rules
 
 
@@ -312,6 +322,8 @@ class Triggers:
             survey = None  # carried by the reply's mail
         if survey is not None:  # none for an erased customer (TicketStore._set_status)
             queue_mail(session, "solved", ticket, ticket.customer.email, ticket.lang, survey=survey)
+        if actions.require_skills:
+            self._require(session, ticket, rule, now, note)
         if actions.notify_webhook is not None:
             kind = "automation.fired" if rule.scheduled else "trigger.fired"
             if queue_rule_event(session, actions.notify_webhook, kind, ticket.id, name):
@@ -321,6 +333,21 @@ class Triggers:
                             ticket.id)
                 note("webhook_skipped", None, actions.notify_webhook)
         ticket.updated_at = now
+
+    @staticmethod
+    def _require(session: Session, ticket: Ticket, rule: Trigger, now: datetime, note: object) -> None:
+        """`require_skills`: the skills added to those the ticket requires (a history row naming the rule); one
+        deleted or renamed since the file was read is skipped, logged and said in the history."""
+        from desk.skills import require_in  # imports desk.tickets, which imports this module
+
+        keys = {key: skill_id for skill_id, key in session.execute(select(Skill.id, Skill.name_key))}
+        found = [keys[name_key(name)] for name in rule.actions.require_skills if name_key(name) in keys]
+        for name in rule.actions.require_skills:
+            if name_key(name) not in keys:
+                log.warning("trigger %r: no skill %r; ticket %s does not require it", rule.name, name, ticket.id)
+                assert callable(note)
+                note("skill_skipped", None, name)
+        require_in(session, ticket, found, trigger=rule.name, add_only=True, now=now)
 
     def _values(self, session: Session, ticket: Ticket) -> dict[str, str]:
         """The macros' placeholders for a trigger: no agent writes, so `agent.name` is the ticket's team; the customer

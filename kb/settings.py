@@ -474,10 +474,10 @@ class Settings:
     )
     routing_language_fallback_minutes: int = setting(
         30, "KB_ROUTING_LANGUAGE_FALLBACK_MINUTES",
-        "automatic assignment gives a ticket only to a member who answers in its language (the agent's languages); "
-        "after this many minutes unassigned in its team (from its last move to the team, or its arrival) with nobody "
-        "answering it available, the worker's `auto-assign` pass may give it to any available member (Zendesk's "
-        "skills timeout); 0: never",
+        "automatic assignment gives a ticket only to a member who answers in its language (the agent's languages) "
+        "and has all its required skills (the admin page's skills); after this many minutes unassigned in its team "
+        "(from its last move to the team, or its arrival) with nobody such available, the worker's `auto-assign` "
+        "pass may give it to any available member (Zendesk's skills timeout); 0: never",
         parse=lambda raw: _bounded_int("KB_ROUTING_LANGUAGE_FALLBACK_MINUTES", raw, 0, 100_000),
     )
     auto_close_days: int = setting(

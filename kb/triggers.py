@@ -35,6 +35,11 @@ Customer fields (kb.customer_fields, Zendesk's user-field conditions): a conditi
 ticket's customer's value is one of those given, matched as `field.<key>` is ("VIP customers go to the priority
 team": `if: {customer.vip: true}`); checked against content/_customer_fields.yml (`if.customer.<key>`).
 
+Skills (desk.skills, Zendesk's skills-based routing): the action `require_skills: [Billing, VIP]` puts the skills
+on the ticket, and automatic assignment then hands it only to a member having all of them (desk.auto_assign). The
+skills live in the desk's database, not in a file: this reader checks the names' form (`kb lint` cannot see the
+database), the desk checks each is a skill it has when it reads the file (`then.require_skills`).
+
 The file is read at start, and again when it changes (desk.desk's `follow_rules`). The absent file is no
 triggers.
 """
@@ -66,7 +71,7 @@ WORD_CONDITIONS = ("lang", "channel", "category", "domain", "team", "priority", 
 CONDITION_KEYS = (*WORD_CONDITIONS, "tags", "not_tags", "text", "business_hours", "assigned")
 FIELD_CONDITION = "field."  # `field.<key>`: a custom ticket field's value
 ACTION_KEYS = ("add_tags", "remove_tags", "priority", "team", "assignee", "status", "note", "reply_macro",
-               "notify_webhook", "set_fields")
+               "notify_webhook", "set_fields", "require_skills")
 RULE_KEYS = ("name", "on", "if", "any", "then")
 # The desk's (desk.models: PRIORITIES, CHANNELS, TICKET_STATUSES); tests/desk/test_triggers.py checks they agree.
 PRIORITIES = ("low", "normal", "high", "urgent")
@@ -79,6 +84,7 @@ AUTOMATION_STATUSES = (*TRIGGER_STATUSES, "solved")
 MAX_HOURS = 24 * 366
 MAX_NAME = 100
 MAX_NOTE = 5000
+MAX_SKILL = 40  # a skill's name at most (desk.models.Skill)
 
 
 class TriggerError(FileLineError):
@@ -101,6 +107,8 @@ class Actions:
     reply_macro: str | None = None
     notify_webhook: str | None = None  # an outbound webhook endpoint's name (desk.webhooks)
     set_fields: tuple[tuple[str, str | None], ...] = ()  # (key, value as stored; None clears it)
+    # Skills the ticket then requires (desk.skills: names an admin defined, checked against the desk's at start)
+    require_skills: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -308,6 +316,12 @@ class _Reader:
                 values[key] = value.strip().lower()
             elif key == "set_fields":
                 values[key] = self.field_values(value, here, name)
+            elif key == "require_skills":
+                if (not isinstance(value, list) or not value
+                        or not all(isinstance(v, str) and 0 < len(v.strip()) <= MAX_SKILL for v in value)):
+                    raise self.error(here, name, f"expected a list of skill names (1 to {MAX_SKILL} characters "
+                                                 f"each, as the admin page names them), not {value!r}"[:200])
+                values[key] = tuple(dict.fromkeys(" ".join(v.split()) for v in value))
             elif key == "note":
                 if not isinstance(value, str) or not value.strip() or len(value) > MAX_NOTE:
                     raise self.error(here, name, f"expected the note's text (1 to {MAX_NOTE} characters)")

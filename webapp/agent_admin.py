@@ -1,6 +1,7 @@
-"""The workspace's admin page: agents (add, role, time zone, signature, languages, teams, deactivate/reactivate,
-password reset) and API tokens (create with their scopes and expiry, list with last use, revoke); and the audit log of
-those changes and of failed sign-ins (desk.audit), as a page and a CSV. Admins only; routes on the agent blueprint. The
+"""The workspace's admin page: agents (add, role, time zone, signature, languages, skills, teams,
+deactivate/reactivate, password reset), skills (desk.skills: add, rename, delete) and API tokens (create with their
+scopes and expiry, list with last use, revoke); and the audit log of those changes and of failed sign-ins
+(desk.audit), as a page and a CSV. Admins only; routes on the agent blueprint. The
 desk helpers record each change with the actor passed in (`acting()`): no route writes an event itself."""
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from flask_login import login_required
 
 from desk.accounts import zone_names
 from desk.audit import AuditQuery, AuditRow, actor_key
-from desk.models import AUDIT_ACTIONS, ROLES, utcnow
+from desk.models import AUDIT_ACTIONS, MAX_SKILL, ROLES, utcnow
 from desk.reports import csv_lines
 from desk.rule_check import desk_names, read_rules
 from desk.signatures import MAX_SIGNATURE, signature_in
@@ -36,6 +37,8 @@ def admin():
     desk = state.desk()
     accounts = desk.accounts
     token = None
+    kept_skill, skill_error = "", ""
+    kept_skill_names: dict[int, str] = {}
     if request.method == "POST":
         action = request.form.get("action")
         try:
@@ -84,6 +87,12 @@ def admin():
                                        request.form.getlist("languages"),
                                        state.settings().languages, by=acting())
                 flash(gettext("Agent updated."), "ok")
+            elif action == "agent_skills":  # the ticked skills (desk.skills); one deleted meanwhile refused, nothing
+                desk.skills.set_agent(request.form.get("agent_id", type=int) or 0,
+                                      [value[:20] for value in request.form.getlist("skills")], by=acting())
+                flash(gettext("Agent updated."), "ok")
+            elif action in ("skill_create", "skill_rename", "skill_delete"):
+                kept_skill, kept_skill_names, skill_error = _skill_action(action)
             elif action == "teams":  # the checked teams; a key the file does not have is refused, nothing written
                 desk.teams.set_teams(request.form.get("agent_id", type=int) or 0,
                                      [key[:40] for key in request.form.getlist("team")], by=acting())
@@ -96,12 +105,41 @@ def admin():
                  labels=ViewLabels(), zones=zone_names(), teams=desk.hours.teams, memberships=desk.teams.memberships(),
                  signature_in=signature_in, signature_limit=MAX_SIGNATURE, signature_label=signature_label,
                  signature_languages=state.settings().languages,
+                 skills=desk.skills.all(), agent_skills=desk.skills.of_agents(), skill_limit=MAX_SKILL,
+                 kept_skill=kept_skill, kept_skill_names=kept_skill_names, skill_error=skill_error,
+                 fallback_minutes=desk.settings.routing_language_fallback_minutes,
                  widget_snippets=widget_snippets(),
                  # The rule files as they are now, whichever process serves the page (each keeps its own refusal,
                  # `rules_problem`): read, never written; this process's refusal shows while the files read well.
                  rules_problems=read_rules(desk.settings, desk_names(desk.db)).problems,
                  rules_kept=desk.rules_problem, rules_seconds=desk.settings.rules_check_seconds,
                  sign_in_ways=single_sign_on.sign_in_ways, sso_name=state.settings().oidc_name)
+
+
+def _skill_action(action: str) -> tuple[str, dict[int, str], str]:
+    """Create, rename or delete a skill (desk.skills, audited), said in a flash. A refusal keeps what was typed: the
+    new skill's name with its error beside the field, or the renamed one's in its row (the error flashed). Returns
+    what the page keeps: the new name, the renamed names by skill id, the new name's error."""
+    skills = state.desk().skills
+    name = request.form.get("name", "")[:MAX_SKILL * 4]
+    skill_id = request.form.get("skill_id", type=int) or 0
+    try:
+        if action == "skill_create":
+            skills.create(name, by=acting())
+            flash(gettext("Skill added: give it to agents below, and require it on tickets with a trigger's "
+                          "require_skills or on the ticket page."), "ok")
+        elif action == "skill_rename":
+            skills.rename(skill_id, name, by=acting())
+            flash(gettext("Skill renamed. A trigger naming the old name needs the new one in its file."), "ok")
+        else:
+            gone = skills.delete(skill_id, by=acting())
+            flash(gettext("Skill %(name)s deleted: no agent or ticket has it any more.", name=gone), "ok")
+    except InputError as error:
+        if action == "skill_create":
+            return name, {}, desk_error(error)
+        flash(desk_error(error), "error")
+        return "", {skill_id: name} if action == "skill_rename" else {}, ""
+    return "", {}, ""
 
 
 def widget_snippets() -> list[str]:

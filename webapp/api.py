@@ -38,6 +38,7 @@ from desk.models import PRIORITIES, TICKET_STATUSES, Attachment, Message, Organi
 from desk.organizations import Organizations, tags_of
 from desk.problems import kind_of
 from desk.side_conversations import SideView
+from desk.skills import names_of_many
 from desk.ticket_fields import values_of, values_of_many
 from desk.ticket_json import field_values_json as values_json
 from desk.ticket_json import snoozed_until
@@ -436,18 +437,22 @@ def organization_of(desk: Desk, customer_id: int) -> int | None:
 
 
 def ticket_fields(ticket: Ticket, values: dict[str, str] | None = None, desk: Desk | None = None,
-                  organization: object = KEEP, time_spent: int | None = None) -> dict[str, object]:
+                  organization: object = KEEP, time_spent: int | None = None,
+                  skills: list[str] | None = None) -> dict[str, object]:
     """A ticket as both ticket answers give it, without its messages (desk.ticket_json, which the outbound webhooks'
     `data.ticket` is too): GET /tickets/<id>'s (which adds them and its follow-up links), each item of GET /tickets,
-    PATCH's answer. `ticket.tags` loaded; `values` its custom fields' and `time_spent` its time entries' seconds (read
-    now when not given)."""
+    PATCH's answer. `ticket.tags` loaded; `values` its custom fields', `time_spent` its time entries' seconds and
+    `skills` its required skills' names (read now when not given)."""
     desk = desk if desk is not None else state.desk()
     found = organization if organization is not KEEP else organization_of(desk, ticket.customer_id)
-    if time_spent is None:
+    if time_spent is None or skills is None:
         with desk.db.session() as session:
-            time_spent = time_spent_of_many(session, [ticket.id]).get(ticket.id, 0)
+            if time_spent is None:
+                time_spent = time_spent_of_many(session, [ticket.id]).get(ticket.id, 0)
+            if skills is None:
+                skills = names_of_many(session, [ticket.id]).get(ticket.id, [])
     return api_ticket_json(ticket, desk.hours, desk.fields, found,  # type: ignore[arg-type]
-                       values if values is not None else values_of(desk.db, ticket), time_spent)
+                       values if values is not None else values_of(desk.db, ticket), time_spent, skills)
 
 
 def field_values_json(values: dict[str, str], desk: Desk | None = None) -> dict[str, object]:
@@ -654,8 +659,9 @@ def list_tickets():
         values = values_of_many(session, [t.id for t in tickets])
         organizations = Organizations.of_customers(session, [t.customer_id for t in tickets])
         spent = time_spent_of_many(session, [t.id for t in tickets])
+        skills = names_of_many(session, [t.id for t in tickets])
     return jsonify({"tickets": [ticket_fields(t, values.get(t.id, {}), organization=organizations.get(t.customer_id),
-                                              time_spent=spent.get(t.id, 0))
+                                              time_spent=spent.get(t.id, 0), skills=skills.get(t.id, []))
                                 for t in tickets],
                     "next_cursor": _cursor(tickets[-1], query.sort) if more and tickets else None})
 
@@ -718,10 +724,14 @@ def ticket_patch(body: dict[str, object]) -> TicketPatch:
             raise ListError("problem_id: a problem ticket's id (a whole number), or null to unlink")
     if kind == "problem" and problem not in (KEEP, None):
         raise ListError("problem_id: a problem is not an incident; send kind \"problem\" or a problem_id, not both")
+    skills = body.get("skills")
+    if skills is not None and (not isinstance(skills, list) or not all(isinstance(v, str) for v in skills)):
+        raise ListError("skills: must be a list of skill names (strings), the whole set; [] requires none")
     return TicketPatch(status=body.get("status"), priority=body.get("priority"),  # type: ignore[arg-type]
                        assignee=assignee, team=team, due=due, tags=tags,  # type: ignore[arg-type]
                        add_tags=add or (), remove_tags=remove or (), ccs=ccs, add_ccs=add_ccs or (),
-                       remove_ccs=remove_ccs or (), fields=fields or None, kind=kind, problem_id=problem)
+                       remove_ccs=remove_ccs or (), fields=fields or None, kind=kind, problem_id=problem,
+                       skills=tuple(skills) if skills is not None else None)
 
 
 def _address_list(body: dict[str, object], name: str) -> tuple[str, ...] | None:
@@ -750,7 +760,8 @@ def unchanged_since_read(ticket: Ticket) -> bool:
 @idempotent
 def update_ticket(ticket_id: int):
     """Change any of `status`, `priority`, `assignee`, `team`, `due_at`, `tags` (the whole set) or `add_tags` /
-    `remove_tags`, `ccs` (the whole list of addresses) or `add_ccs` / `remove_ccs`, all in one transaction through
+    `remove_tags`, `ccs` (the whole list of addresses) or `add_ccs` / `remove_ccs`, `skills` (the whole set of
+    required skills, by name), all in one transaction through
     the ticket page's own helpers (desk.ticket_patch); the audit log
     names the token. A bad field is a 400 naming it (nothing written); a closed ticket a 409; If-Match /
     If-Unmodified-Since that no longer hold a 412. Answers the ticket as GET /tickets lists it, with its new ETag."""

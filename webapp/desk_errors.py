@@ -98,6 +98,8 @@ FIELDS = {
     "add_participants": lazy_pgettext("desk field", "addresses to add"),
     "remove_participants": lazy_pgettext("desk field", "addresses to remove"),
     "side_replied": lazy_pgettext("desk field", "side conversation replied"),
+    "skill": lazy_pgettext("desk field", "skill"),
+    "skills": lazy_pgettext("desk field", "skills"),
     "snooze": lazy_pgettext("desk field", "snooze"),
     "sort": lazy_pgettext("desk field", "sort"),
     "status": lazy_pgettext("desk field", "status"),

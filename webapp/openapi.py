@@ -14,7 +14,7 @@ import copy
 from typing import Any
 
 from desk.customers import SORTS
-from desk.models import PRIORITIES, TICKET_STATUSES
+from desk.models import MAX_SKILL, PRIORITIES, TICKET_STATUSES
 from desk.tickets import MAX_BODY, MAX_NAME, MAX_SUBJECT
 
 ERROR: dict[str, Any] = {
@@ -258,6 +258,10 @@ TICKET_ITEM: dict[str, Any] = {
         "time_spent_seconds": {"type": "integer", "minimum": 0,
                                "description": "the agents' time on the ticket, its time entries' seconds in all "
                                               "(GET /api/v1/tickets/{ticket_id}/time_entries)"},
+        "skills": {"type": "array", "items": {"type": "string"},
+                   "description": "the skills the ticket requires (an admin defines them on /agent/admin), in name "
+                                  "order: automatic assignment hands it only to an available member having all of "
+                                  "them, until KB_ROUTING_LANGUAGE_FALLBACK_MINUTES"},
     },
 }
 TIME_ENTRY_ID = {"name": "entry_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1},
@@ -318,6 +322,9 @@ PATCH_FIELDS: dict[str, Any] = {
                    "description": "link it as an incident of this problem ticket (refused when that is no problem, "
                                   "is this ticket, is closed or merged, or this ticket is a problem with incidents); "
                                   "null unlinks"},
+    "skills": {"type": "array", "maxItems": 50, "items": {"type": "string", "minLength": 1, "maxLength": MAX_SKILL},
+               "description": "the whole set of skills the ticket requires, by name (case does not matter); [] "
+                              "requires none; a name that is no skill is refused naming skills[N]"},
 }
 PATCH_EXAMPLE = {"status": "pending", "assignee": None, "add_tags": ["refund"]}
 # A customer's message on an existing ticket: its text, and as multipart/form-data the customer's files too.

@@ -108,6 +108,8 @@ class ViewLabels:
             "sender_unblocked": gettext("Sender unblocked"),
             "languages_changed": gettext("Languages changed"),
             "signature_changed": gettext("Signature changed"),
+            "skill_created": gettext("Skill added"), "skill_renamed": gettext("Skill renamed"),
+            "skill_deleted": gettext("Skill deleted"), "skills_changed": gettext("Skills changed"),
         }.get(key, key)
 
     def webhook_event(self, key: str) -> str:

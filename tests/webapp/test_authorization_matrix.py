@@ -121,6 +121,7 @@ RULES: dict[tuple[str, str], str] = {
     ("agent.problem", "POST"): WORKER,
     ("agent.due", "POST"): WORKER,
     ("agent.team", "POST"): WORKER,
+    ("agent.ticket_skills", "POST"): WORKER,
     ("agent.snooze", "POST"): WORKER,
     ("agent.ticket_fields", "POST"): WORKER,
     ("agent.follow_up", "POST"): WORKER,
