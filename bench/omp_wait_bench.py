@@ -11,6 +11,7 @@ default spin-wait, no per-call thread count); "after" is the tree as it is. Each
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import statistics
@@ -45,10 +46,8 @@ def child_index(content: str) -> dict[str, float]:
 
     with tempfile.TemporaryDirectory() as data:
         cpu, wall = time.process_time(), time.time()
-        try:
+        with contextlib.suppress(SystemExit):
             main(["index", "--content", content, "--data", data, "--quiet"], standalone_mode=False)
-        except SystemExit:
-            pass
         children = os.times()
         return {"wall": time.time() - wall, "cpu": time.process_time() - cpu + children.children_user}
 
