@@ -13,8 +13,8 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from desk.models import AnswerFeedback, ArticleFeedback
-from tests.browser.conftest import screenshot
-from tests.browser.test_site_pages_browser import AXE, WIDTHS, clean_page, serious_violations  # noqa: F401
+from tests.browser.conftest import add_axe, screenshot
+from tests.browser.test_site_pages_browser import WIDTHS, clean_page, serious_violations  # noqa: F401
 
 QUESTIONS = {"en": "how do I pay with Apple Pay?", "ar": "متى يصل المبلغ المسترد إلى بطاقة مدى؟"}
 
@@ -28,7 +28,7 @@ def votes(app: Flask) -> list[tuple[str, str, bool, str]]:
 
 def card_violations(page: Page) -> list[str]:
     """axe's serious or critical findings inside the answer card alone."""
-    page.add_script_tag(path=str(AXE))
+    add_axe(page)
     found = page.evaluate("async () => (await axe.run('.answer-card')).violations"
                           ".filter(v => ['serious', 'critical'].includes(v.impact)).map(v => v.id)")
     return list(found)
