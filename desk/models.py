@@ -8,7 +8,7 @@ alembic migrations in `copilot/migrations`; these classes must match them.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -111,6 +111,13 @@ class UtcDateTime(TypeDecorator[datetime]):
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         return as_utc(value) if isinstance(value, datetime) else value
+
+    def coerce_compared_value(self, op: Any, value: Any) -> Any:
+        """A timedelta beside a column (`expires_at - timedelta(minutes=6)`) is bound as an interval, as plain
+        DateTime binds it: bound as this type, PostgreSQL refused to cast the interval to a timestamp."""
+        if isinstance(value, timedelta):
+            return self.impl.coerce_compared_value(op, value)
+        return self
 
 
 class Base(DeclarativeBase):
