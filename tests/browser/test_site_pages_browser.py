@@ -158,9 +158,10 @@ def test_a_date_beside_an_arabic_name_reads_in_order(page: Page, base_url: str, 
 def test_phone_contact_suggestions_sit_above_send_and_fixed_errors_clear(page: Page, base_url: str) -> None:
     page.set_viewport_size({"width": 375, "height": 740})
     page.goto(f"{base_url}/ar/contact")
-    page.get_by_role("button", name="أرسل إلى الدعم").click()  # everything empty: errors
+    with page.expect_navigation():  # the server's page with the errors, loaded: its deferred contact.js has run
+        page.get_by_role("button", name="أرسل إلى الدعم").click()  # everything empty: errors
     expect(page.locator("#email-error")).to_have_count(1)
-    page.locator("#name").fill("ليلى")
+    page.locator("#name").fill("ليلى")  # before the page's script listened, this input cleared nothing (CI, loaded)
     expect(page.locator("#name-error")).to_have_count(0)  # fixed: its message is gone
     expect(page.locator("#email-error")).to_have_count(1)  # still empty: still said
     page.locator("#subject").fill("متى يرجع المبلغ")
