@@ -22,8 +22,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session
 
 from desk.audit import SYSTEM, Actor, record
@@ -72,13 +73,15 @@ def ticket_skill_ids(session: Session, ticket_ids: Sequence[int]) -> dict[int, f
     return {ticket_id: frozenset(ids) for ticket_id, ids in found.items()}
 
 
-def names_of_many(session: Session, ticket_ids: Sequence[int]) -> dict[int, list[str]]:
-    """Each ticket's required skills by name, in name order (absent: none), one query: the API's `skills`."""
+def names_of_many(session: Session, ticket_ids: Sequence[int] | Select[Any]) -> dict[int, list[str]]:
+    """Each ticket's required skills by name, in name order (absent: none), one query: the API's `skills`. The
+    tickets by id, or a query of their ids (run in SQL: no list of ids)."""
     found: dict[int, list[str]] = {}
-    if ticket_ids:
+    if isinstance(ticket_ids, Select) or ticket_ids:
         for ticket_id, name in session.execute(select(TicketSkill.ticket_id, Skill.name)
                                                .join(Skill, Skill.id == TicketSkill.skill_id)
-                                               .where(TicketSkill.ticket_id.in_(list(ticket_ids)))):
+                                               .where(TicketSkill.ticket_id.in_(ticket_ids if isinstance(
+                                                   ticket_ids, Select) else list(ticket_ids)))):
             found.setdefault(ticket_id, []).append(name)
     return {ticket_id: sorted(names, key=name_key) for ticket_id, names in found.items()}
 
@@ -140,8 +143,8 @@ def require_in(session: Session, ticket: Ticket, skill_ids: Iterable[int], agent
 def _tell_tickets(session: Session, skill: Skill, renamed: str | None) -> None:
     """Tell the outbound webhooks of each ticket requiring `skill` (a `ticket.updated` naming `skills`, as desk.tags
     tells a tag renamed or deleted across tickets): it is `renamed`, or (None) deleted. Before the change."""
-    ids = list(session.scalars(select(TicketSkill.ticket_id).where(TicketSkill.skill_id == skill.id)))
-    for ticket_id, before in names_of_many(session, ids).items():
+    requiring = select(TicketSkill.ticket_id).where(TicketSkill.skill_id == skill.id)
+    for ticket_id, before in names_of_many(session, requiring).items():
         after = [name for name in before if name != skill.name] + ([renamed] if renamed is not None else [])
         note_change(session, ticket_id, "skills", before, sorted(after, key=name_key))
 

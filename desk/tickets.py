@@ -1037,9 +1037,10 @@ class TicketStore:
         """A closed ticket is final (as in Zendesk): the customer's message to it, by any channel (mail, their
         ticket's page, the API), starts a new ticket in the caller's transaction, its first message `body`, and
         returns it. The follow-up is the closed ticket's customer's, in its language, with its team, category,
-        tags and required skills (desk.skills: before it is routed), linked by its reference (context FOLLOW_UP_OF: the workspace shows both ends); `subject` (a mail's)
-        or the closed ticket's. The closed ticket's CCs are copied on it (`desk.ccs.carry_ccs`, history rows by
-        `agent_id` or the system). Its confirmation is queued as for any new ticket; the caller stores the files.
+        tags and required skills (desk.skills: before it is routed), linked by its reference (context FOLLOW_UP_OF:
+        the workspace shows both ends); `subject` (a mail's) or the closed ticket's. The closed ticket's CCs are
+        copied on it (`desk.ccs.carry_ccs`, history rows by `agent_id` or the system). Its confirmation is queued
+        as for any new ticket; the caller stores the files.
 
         `agent_id`: an agent starts it (the closed ticket's page, `agent_follow_up`): the first message is theirs,
         nothing is due and no confirmation is queued (their message is mailed as a reply, by the caller)."""
