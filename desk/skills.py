@@ -22,8 +22,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session
 
 from desk.audit import SYSTEM, Actor, record
@@ -32,6 +33,7 @@ from desk.models import MAX_SKILL, Agent, AgentSkill, Skill, Ticket, TicketSkill
 from desk.name_keys import name_key, tidy_name
 from desk.tickets import InputError, row_by_id
 from desk.translatable import N_
+from desk.webhooks import note_change
 
 
 @dataclass(frozen=True)
@@ -71,13 +73,15 @@ def ticket_skill_ids(session: Session, ticket_ids: Sequence[int]) -> dict[int, f
     return {ticket_id: frozenset(ids) for ticket_id, ids in found.items()}
 
 
-def names_of_many(session: Session, ticket_ids: Sequence[int]) -> dict[int, list[str]]:
-    """Each ticket's required skills by name, in name order (absent: none), one query: the API's `skills`."""
+def names_of_many(session: Session, ticket_ids: Sequence[int] | Select[Any]) -> dict[int, list[str]]:
+    """Each ticket's required skills by name, in name order (absent: none), one query: the API's `skills`. The
+    tickets by id, or a query of their ids (run in SQL: no list of ids)."""
     found: dict[int, list[str]] = {}
-    if ticket_ids:
+    if isinstance(ticket_ids, Select) or ticket_ids:
         for ticket_id, name in session.execute(select(TicketSkill.ticket_id, Skill.name)
                                                .join(Skill, Skill.id == TicketSkill.skill_id)
-                                               .where(TicketSkill.ticket_id.in_(list(ticket_ids)))):
+                                               .where(TicketSkill.ticket_id.in_(ticket_ids if isinstance(
+                                                   ticket_ids, Select) else list(ticket_ids)))):
             found.setdefault(ticket_id, []).append(name)
     return {ticket_id: sorted(names, key=name_key) for ticket_id, names in found.items()}
 
@@ -116,12 +120,14 @@ def require_in(session: Session, ticket: Ticket, skill_ids: Iterable[int], agent
                trigger: str | None = None, add_only: bool = False, now: datetime | None = None) -> bool:
     """Make `skill_ids` the ticket's required skills (`add_only`: add them to those it has, as a rule's
     `require_skills` does), in the caller's transaction; a history row says what was added and removed and by whom
-    (`agent_id`, a `trigger`'s name, neither: the API or the desk). Whether anything changed."""
+    (`agent_id`, a `trigger`'s name, neither: the API or the desk), and the outbound webhooks hear it (a
+    `ticket.updated` naming `skills`). Whether anything changed."""
     have = set(session.scalars(select(TicketSkill.skill_id).where(TicketSkill.ticket_id == ticket.id)))
     wanted = set(skill_ids) | (have if add_only else set())
     added, removed = wanted - have, have - wanted
     if not added and not removed:
         return False
+    note_change(session, ticket.id, "skills", names_of(session, have), names_of(session, wanted))
     if removed:
         session.execute(delete(TicketSkill).where(TicketSkill.ticket_id == ticket.id,
                                                   TicketSkill.skill_id.in_(removed)))
@@ -132,6 +138,15 @@ def require_in(session: Session, ticket: Ticket, skill_ids: Iterable[int], agent
                                   removed=", ".join(names_of(session, removed))[:1000] or None, created_at=when))
     ticket.updated_at = when
     return True
+
+
+def _tell_tickets(session: Session, skill: Skill, renamed: str | None) -> None:
+    """Tell the outbound webhooks of each ticket requiring `skill` (a `ticket.updated` naming `skills`, as desk.tags
+    tells a tag renamed or deleted across tickets): it is `renamed`, or (None) deleted. Before the change."""
+    requiring = select(TicketSkill.ticket_id).where(TicketSkill.skill_id == skill.id)
+    for ticket_id, before in names_of_many(session, requiring).items():
+        after = [name for name in before if name != skill.name] + ([renamed] if renamed is not None else [])
+        note_change(session, ticket_id, "skills", before, sorted(after, key=name_key))
 
 
 class Skills:
@@ -190,6 +205,7 @@ class Skills:
                 return False
             self._free(session, name, skill.id)
             record(session, by, "skill_renamed", "skill", skill.id, before={"name": skill.name}, after={"name": name})
+            _tell_tickets(session, skill, name)
             skill.name, skill.name_key = name, name_key(name)
             return True
 
@@ -201,6 +217,7 @@ class Skills:
 
         def write(session: Session) -> str:
             skill = self._skill(session, skill_id)
+            _tell_tickets(session, skill, None)
             agents = session.execute(  # type: ignore[attr-defined]
                 delete(AgentSkill).where(AgentSkill.skill_id == skill.id)).rowcount
             tickets = session.execute(  # type: ignore[attr-defined]

@@ -156,6 +156,9 @@ class NewTicket:
     team: str | None = None
     category: str | None = None
     tags: tuple[str, ...] = ()
+    # A follow-up's required skills (desk.skills), copied by id from the closed ticket as Zendesk copies its fields: in
+    # place before the triggers and automatic assignment, so it goes to a member having them.
+    skills: tuple[int, ...] = ()
     # Hand it to an available agent of its team when the team's `assignment:` says so (desk.auto_assign); off for
     # imports, which are history.
     auto_assign: bool = True
@@ -953,6 +956,7 @@ class TicketStore:
             team=new.team,
             category=_optional_text("category", new.category, MAX_CATEGORY),
             tags=new.tags,
+            skills=new.skills,
             auto_assign=new.auto_assign,
             # Named by their labels in the customer's language (the contact form), an API client's in the first.
             fields=self._clean_fields(new.fields, self.languages[0] if new.channel == "api" else lang),
@@ -1032,10 +1036,11 @@ class TicketStore:
                      subject: str | None = None, agent_id: int | None = None) -> Ticket:
         """A closed ticket is final (as in Zendesk): the customer's message to it, by any channel (mail, their
         ticket's page, the API), starts a new ticket in the caller's transaction, its first message `body`, and
-        returns it. The follow-up is the closed ticket's customer's, in its language, with its team, category and
-        tags, linked by its reference (context FOLLOW_UP_OF: the workspace shows both ends); `subject` (a mail's)
-        or the closed ticket's. The closed ticket's CCs are copied on it (`desk.ccs.carry_ccs`, history rows by
-        `agent_id` or the system). Its confirmation is queued as for any new ticket; the caller stores the files.
+        returns it. The follow-up is the closed ticket's customer's, in its language, with its team, category,
+        tags and required skills (desk.skills: before it is routed), linked by its reference (context FOLLOW_UP_OF:
+        the workspace shows both ends); `subject` (a mail's) or the closed ticket's. The closed ticket's CCs are
+        copied on it (`desk.ccs.carry_ccs`, history rows by `agent_id` or the system). Its confirmation is queued
+        as for any new ticket; the caller stores the files.
 
         `agent_id`: an agent starts it (the closed ticket's page, `agent_follow_up`): the first message is theirs,
         nothing is due and no confirmation is queued (their message is mailed as a reply, by the caller)."""
@@ -1044,6 +1049,8 @@ class TicketStore:
             email=closed.customer.email, name=closed.customer.name, subject=subject or closed.subject, body=body,
             lang=lang, channel=channel, context={FOLLOW_UP_OF: closed.reference}, team=closed.team,
             category=closed.category, tags=tuple(t.tag for t in closed.tags), notify=agent_id is None,
+            skills=tuple(session.scalars(select(TicketSkill.skill_id).where(TicketSkill.ticket_id == closed.id)
+                                         .order_by(TicketSkill.skill_id))),
         ), with_files)
         ticket = self.create_in(session, new)
         session.flush()  # the follow-up's id, for its CC rows
@@ -1185,6 +1192,9 @@ class TicketStore:
             session.flush()
             write_values(session, ticket.id, {key: value if value is None else str(value)
                                               for key, value in new.fields.items()})
+        if new.skills:  # before the triggers (a rule's `require_skills` adds to them) and automatic assignment
+            session.flush()
+            session.add_all(TicketSkill(ticket_id=ticket.id, skill_id=skill_id) for skill_id in new.skills)
         if spam:  # stored whole, in the Deleted tickets page: no trigger or assignment acts on it
             session.flush()
             mark_deleted(session, ticket, None, "spam", created)
@@ -1652,7 +1662,8 @@ class TicketStore:
         takes the duplicate's for those it has none of (desk.ticket_fields.fill_blanks); the duplicate keeps its own.
         The duplicate's CCs are copied on the target too (`desk.ccs.carry_ccs`: never its requester, each a history
         row by the merging agent, at most `max_ccs`); those over the limit are named in an internal note on the
-        target, `over_cap` (filled with the duplicate's id, the limit and the addresses; the caller's language)."""
+        target, `over_cap` (filled with the duplicate's id, the limit and the addresses; the caller's language). The
+        duplicate's required skills join the target's (desk.skills.require_in: a history row names those added)."""
         if source_id == target_id:
             raise InputError("target", N_("a ticket cannot be merged into itself"))
         notice = clean_text("notice", notice, MAX_BODY)
@@ -1685,6 +1696,10 @@ class TicketStore:
             session.expire(target, ["messages"])
             target.messages.append(Message(author="agent", agent_id=agent_id, body=notice, created_at=now))
             add_tags(target, [tag.tag for tag in source.tags])
+            from desk.skills import require_in, ticket_skill_ids  # they build on this module
+            # The duplicate's required skills join the target's (a history row names those added, by the agent).
+            require_in(session, target, ticket_skill_ids(session, [source.id]).get(source.id, ()), agent_id,
+                       add_only=True, now=now)
             from desk.ccs import carry_ccs  # imports this module's customer_for
             left_out = carry_ccs(session, source, target, self.max_ccs, agent_id)
             if left_out:

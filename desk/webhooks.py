@@ -8,7 +8,8 @@ time, a survey's rating) is gathered on the session; just before the session com
 back writes no event; a committed one is never lost while a receiver is down. One `ticket.updated` per committed
 change set, naming each changed field with its old and new value (a field changed and changed back is left out).
 A change made in plain SQL, which the session's objects never see (a tag renamed across tickets, the snooze
-worker's claim), is told with `note_tags` / `note_change`. Each event carries the ticket as that change left it
+worker's claim, a ticket's required skills: desk.skills tells each change as `skills`), is told with `note_tags` /
+`note_change`. Each event carries the ticket as that change left it
 (`data.ticket`, the API's serializer desk.ticket_json run in the same transaction: `capture`'s `snapshot`).
 
 Delivery is the worker's (webapp.webhook_delivery): at least once, retried with exponential backoff; the event's id

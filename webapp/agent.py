@@ -24,6 +24,7 @@ from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template
 from flask_babel import force_locale, format_datetime, get_locale, get_timezone, gettext, ngettext
 from flask_login import UserMixin, current_user, login_required, login_user, logout_user
 from rapidfuzz.distance import Levenshtein
+from werkzeug.wrappers import Response
 
 from copilot.retrieval import SearchHit
 from desk.accounts import PasswordSignInOff, zone_names
@@ -604,12 +605,32 @@ def may_change_time(agent_id: int) -> bool:
     return agent_id == current_user.id or current_user.is_lead
 
 
-def _closed_page(ticket_id: int, error: ClosedTicketError) -> tuple[str, int]:
+def _closed_page(ticket_id: int, error: ClosedTicketError, **kept: Any) -> tuple[str, int]:
     """A change posted to a closed ticket (a stale page, a second tab, a script): refused by the desk, nothing written.
-    Answered 409 with the ticket page as it is now, the error on it and its "Create follow-up" form, never a redirect
-    that reads as done."""
+    Answered 409 with the ticket page as it is now, the error on it and its "Create follow-up" form (a reply's text
+    kept in it: `kept`), never a redirect that reads as done."""
     flash(desk_error(error), "error")
-    return _page_again(ticket_id), 409
+    return _page_again(ticket_id, **kept), 409
+
+
+def _refused(ticket_id: int, error: InputError, again: bool = False, beside: str = "", missing: tuple[str, ...] = (),
+             **kept: Any) -> Response | tuple[str, int]:
+    """The one answer of the ticket page's posts to a refusal of the desk (nothing written):
+    a closed ticket, `_closed_page` (409, what was typed in `kept`); a refusal naming one of `missing` (the ticket,
+    or a thing on it, gone meanwhile), 404; with `beside` (the page's key for a form's error), the error beside its
+    field and what was typed (`kept`) in it, 400; with `again` or anything `kept`, the error flashed over the page
+    again with what was typed (nothing typed is lost), 400; else (a choice: nothing typed to keep) the error flashed
+    on the ticket page, by a redirect."""
+    if isinstance(error, ClosedTicketError):
+        return _closed_page(ticket_id, error, **kept)
+    if error.field in missing:
+        abort(404)
+    if beside:
+        return _page_again(ticket_id, **kept, **{beside: desk_error(error)}), 400
+    flash(desk_error(error), "error")
+    if again or kept:
+        return _page_again(ticket_id, **kept), 400
+    return redirect(url_for(".ticket", ticket_id=ticket_id))
 
 
 def _page_again(ticket_id: int, **extra: Any) -> str:
@@ -741,9 +762,8 @@ def reply(ticket_id: int):
     except InputError as error:
         # The page again with what the agent typed (a refused file, an empty body): nothing they wrote is lost. A
         # closed ticket (changed since the page was drawn): the page offers the follow-up, the text in it.
-        flash(desk_error(error), "error")
-        return _page_again(ticket_id, kept_reply=text, kept_status=status, file_error=bool(files),
-                           file_error_field="reply"), 409 if isinstance(error, ClosedTicketError) else 400
+        return _refused(ticket_id, error, kept_reply=text, kept_status=status, file_error=bool(files),
+                        file_error_field="reply")
     _record_sent(ticket_id, text, sent)
     flash(gettext("Reply sent."), "ok")
     return redirect(url_for(".ticket", ticket_id=ticket_id))
@@ -757,8 +777,8 @@ def _reply_to_incidents(ticket_id: int, text: str, status: str, seen: str, anywa
     # A box for each language the site has and each its incidents use: one the site no longer has still is one.
     languages = dict.fromkeys([*state.settings().languages, *desk.problems.open_languages(ticket_id)])
     bodies = {lang: request.form.get(f"body_{lang}", "") for lang in languages}
-    kept = dict(kept_reply=text, kept_status=status, file_error=bool(files), file_error_field="reply",
-                kept_to_incidents=True, kept_incident_bodies=bodies)
+    kept: dict[str, Any] = dict(kept_reply=text, kept_status=status, file_error=bool(files), file_error_field="reply",
+                                kept_to_incidents=True, kept_incident_bodies=bodies)
     try:
         report = desk.problems.solve(ticket_id, current_user.id, text, bodies, status=status,
                                      seen_message_id=None if anyway else form_number(seen), files=files,
@@ -766,8 +786,7 @@ def _reply_to_incidents(ticket_id: int, text: str, status: str, seen: str, anywa
     except CrossedReplyError as crossed:
         return _page_again(ticket_id, crossed=crossed.messages, **kept), 409
     except InputError as error:
-        flash(desk_error(error), "error")
-        return _page_again(ticket_id, **kept), 409 if isinstance(error, ClosedTicketError) else 400
+        return _refused(ticket_id, error, **kept)
     _record_sent(ticket_id, text, report.sent)
     flash(gettext("Reply sent."), "ok")
     done = len(report.solved) + len(report.already)
@@ -806,13 +825,10 @@ def problem(ticket_id: int):
             flash(gettext("Unlinked from its problem."), "ok")
         else:
             raise InputError("action", N_("choose mark, unmark, link or unlink"))
-    except ClosedTicketError as error:
-        return _closed_page(ticket_id, error)
     except InputError as error:
         if error.field == "problem_id":
-            return _page_again(ticket_id, kept_problem=typed, problem_error=desk_error(error)), 400
-        flash(desk_error(error), "error")
-        return redirect(url_for(".ticket", ticket_id=ticket_id))
+            return _refused(ticket_id, error, beside="problem_error", kept_problem=typed)
+        return _refused(ticket_id, error)
     return redirect(url_for(".ticket", ticket_id=ticket_id))
 
 
@@ -865,9 +881,8 @@ def follow_up(ticket_id: int):
         sent = desk.tickets.agent_follow_up(ticket_id, current_user.id, text, status=status, files=files, tags=tags,
                                             signature=_signing())
     except InputError as error:
-        flash(desk_error(error), "error")
-        return _page_again(ticket_id, kept_reply=text, kept_status=status, file_error=bool(files),
-                           file_error_field="reply"), 400
+        return _refused(ticket_id, error, kept_reply=text, kept_status=status, file_error=bool(files),
+                        file_error_field="reply")
     _record_sent(ticket_id, text, sent)
     new_id = sent.message.ticket_id
     flash(gettext("Follow-up #%(ticket)d created and sent to the customer.", ticket=new_id), "ok")
@@ -882,11 +897,8 @@ def note(ticket_id: int):
     try:
         written = desk.notes.add(ticket_id, current_user.id, text, files=files, seconds=posted_time(),
                                  form_key=request.form.get("time_key"))
-    except ClosedTicketError as error:
-        return _closed_page(ticket_id, error)
     except InputError as error:
-        flash(desk_error(error), "error")
-        return _page_again(ticket_id, kept_note=text, file_error=bool(files), file_error_field="note"), 400
+        return _refused(ticket_id, error, kept_note=text, file_error=bool(files), file_error_field="note")
     else:
         if written.mentioned:
             flash(gettext("Note added; %(names)s will see it in their inbox.", names=", ".join(written.mentioned)),
@@ -905,10 +917,8 @@ def tags(ticket_id: int):
             desk.tags.remove(ticket_id, request.form.get("remove", ""))
         else:
             desk.tags.add([ticket_id], [t for t in request.form.get("tags", "").replace(",", " ").split() if t])
-    except ClosedTicketError as error:
-        return _closed_page(ticket_id, error)
     except InputError as error:
-        flash(desk_error(error), "error")
+        return _refused(ticket_id, error)
     return redirect(url_for(".ticket", ticket_id=ticket_id))
 
 
@@ -925,13 +935,8 @@ def ccs(ticket_id: int):
             flash(gettext("CC added: every public reply goes to them too."), "ok")
         else:
             flash(gettext("Already copied."), "ok")
-    except ClosedTicketError as error:
-        return _closed_page(ticket_id, error)
     except InputError as error:
-        if error.field == "ticket":
-            abort(404)
-        flash(desk_error(error), "error")
-        return _page_again(ticket_id), 400
+        return _refused(ticket_id, error, again=True, missing=("ticket",))
     return redirect(url_for(".ticket", ticket_id=ticket_id))
 
 
@@ -952,11 +957,8 @@ def merge(ticket_id: int):
     try:
         desk.tickets.merge(ticket_id, found.id, current_user.id, notice, over_cap=gettext(
             "CCs of #%(source)s not copied here (a ticket has at most %(limit)s): %(emails)s"))
-    except ClosedTicketError as error:
-        return _closed_page(ticket_id, error)
     except InputError as error:
-        flash(desk_error(error), "error")
-        return redirect(url_for(".ticket", ticket_id=ticket_id))
+        return _refused(ticket_id, error)
     flash(gettext("Merged into this ticket."), "ok")
     return redirect(url_for(".ticket", ticket_id=found.id))
 
@@ -979,13 +981,9 @@ def update(ticket_id: int):
             seconds=posted_time(),
             form_key=request.form.get("time_key"),
         )
-    except ClosedTicketError as error:
-        return _closed_page(ticket_id, error)
-    except InputError as error:
-        flash(desk_error(error), "error")
-        if error.field == "time_spent" or request.form.get("time_spent_seconds") or request.form.get("time_spent"):
-            return _page_again(ticket_id), 400  # the page again with the time kept (a redirect would lose it)
-        return redirect(url_for(".ticket", ticket_id=ticket_id))
+    except InputError as error:  # the page again with the time kept (a redirect would lose it)
+        return _refused(ticket_id, error, again=error.field == "time_spent" or bool(
+            request.form.get("time_spent_seconds") or request.form.get("time_spent")))
     found = desk.tickets.get(ticket_id) if assigned and number is not None else None
     if found is not None and found.assignee is not None:
         team = desk.hours.team_key(found.team)
@@ -1004,13 +1002,8 @@ def ticket_skills(ticket_id: int):
     try:
         changed = state.desk().skills.set_ticket(ticket_id, [v[:20] for v in request.form.getlist("skills")[:200]],
                                                  current_user.id)
-    except ClosedTicketError as error:
-        return _closed_page(ticket_id, error)
     except InputError as error:
-        if error.field == "ticket":
-            abort(404)
-        flash(desk_error(error), "error")
-        return _page_again(ticket_id), 400
+        return _refused(ticket_id, error, again=True, missing=("ticket",))
     flash(gettext("Required skills saved.") if changed else gettext("No change."), "ok")
     return redirect(url_for(".ticket", ticket_id=ticket_id))
 
@@ -1032,10 +1025,8 @@ def due(ticket_id: int):
             # Allowed (Zendesk keeps a past due date too): the ticket is overdue at once, which may be the point.
             flash(gettext("Due time set. It is in the past, so the ticket shows as overdue.") if when < utcnow()
                   else gettext("Due time set."), "ok")
-    except ClosedTicketError as error:
-        return _closed_page(ticket_id, error)
     except InputError as error:
-        return _page_again(ticket_id, kept_due=typed, due_error=desk_error(error)), 400
+        return _refused(ticket_id, error, beside="due_error", kept_due=typed)
     return redirect(url_for(".ticket", ticket_id=ticket_id))
 
 
@@ -1056,10 +1047,8 @@ def snooze(ticket_id: int):
             return redirect(url_for(".ticket", ticket_id=ticket_id))
         until = snooze_time(typed if preset == "at" else preset, reader_zone())
         desk.snoozes.snooze([ticket_id], until, current_user.id)
-    except ClosedTicketError as error:
-        return _closed_page(ticket_id, error)
     except InputError as error:
-        return _page_again(ticket_id, kept_snooze=typed, snooze_error=desk_error(error)), 400
+        return _refused(ticket_id, error, beside="snooze_error", kept_snooze=typed)
     flash(gettext("Snoozed until %(time)s.", time=format_datetime(until, "short")), "ok")
     return redirect(url_for(".ticket", ticket_id=ticket_id))
 
@@ -1073,11 +1062,8 @@ def team(ticket_id: int):
     key = request.form.get("team", "")[:40]
     try:
         unassigned = desk.tickets.move_to_team(ticket_id, key, current_user.id)
-    except ClosedTicketError as error:
-        return _closed_page(ticket_id, error)
     except InputError as error:
-        flash(desk_error(error), "error")
-        return redirect(url_for(".ticket", ticket_id=ticket_id))
+        return _refused(ticket_id, error)
     flash(gettext("Moved to %(team)s; the assignee is not in it, so the ticket is unassigned.", team=team_name(key))
           if unassigned else gettext("Moved to %(team)s.", team=team_name(key)), "ok")
     return redirect(url_for(".ticket", ticket_id=ticket_id))

@@ -12,19 +12,18 @@ from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from desk.mail.attachments import served_type
-from desk.tickets import MAX_ROW_ID, ClosedTicketError, InputError
+from desk.tickets import MAX_ROW_ID, InputError
 from webapp import state
-from webapp.agent import _closed_page, _page_again, acting, bp
+from webapp.agent import _refused as refused
+from webapp.agent import acting, bp
 from webapp.attachments import content_disposition
-from webapp.desk_errors import desk_error
 from webapp.roles import works_tickets_required
 
 
 def _refused(ticket_id: int, error: InputError, **kept: str) -> Response | tuple[str, int]:
-    if error.field in ("ticket", "side_conversation"):
-        abort(404)
-    flash(desk_error(error), "error")
-    return _page_again(ticket_id, **kept), 400
+    """The ticket page's answer to a refusal (webapp.agent's `_refused`), what was typed kept; the ticket or the side
+    conversation gone meanwhile: 404."""
+    return refused(ticket_id, error, again=True, missing=("ticket", "side_conversation"), **kept)
 
 
 def _forwarded() -> list[int]:
@@ -42,8 +41,6 @@ def start_side_conversation(ticket_id: int) -> Response | tuple[str, int]:
     to, subject, body = form.get("to", ""), form.get("subject", ""), form.get("body", "")
     try:
         side = state.desk().side_conversations.start(ticket_id, to, subject, body, acting(), _forwarded())
-    except ClosedTicketError as error:
-        return _closed_page(ticket_id, error)
     except InputError as error:
         return _refused(ticket_id, error, kept_side_to=to, kept_side_subject=subject, kept_side_body=body)
     flash(gettext("Side conversation started: the mail goes to %(to)s.", to=", ".join(side.participants)), "ok")
@@ -57,8 +54,6 @@ def reply_side_conversation(ticket_id: int, side_id: int) -> Response | tuple[st
     desk = state.desk()
     try:
         desk.side_conversations.reply(ticket_id, side_id, body, acting(), _forwarded())
-    except ClosedTicketError as error:
-        return _closed_page(ticket_id, error)
     except InputError as error:
         return _refused(ticket_id, error, kept_side_reply=body, kept_side_reply_to=str(side_id))
     desk.side_conversations.mark_read(ticket_id)
@@ -74,8 +69,6 @@ def side_conversation_participants(ticket_id: int, side_id: int) -> Response | t
     remove = request.form.getlist("remove")[:100]
     try:
         side = state.desk().side_conversations.change_participants(ticket_id, side_id, add, remove, acting())
-    except ClosedTicketError as error:
-        return _closed_page(ticket_id, error)
     except InputError as error:
         return _refused(ticket_id, error, kept_side_add=add, kept_side_add_to=str(side_id))
     flash(gettext("Side conversation is now with %(who)s.", who=", ".join(side.participants)), "ok")

@@ -9,12 +9,11 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
 
-from desk.tickets import ClosedTicketError, InputError
+from desk.tickets import InputError
 from desk.time_tracking import NotYourEntry, minutes_as_seconds
 from desk.translatable import N_
 from webapp import state
-from webapp.agent import _closed_page, _page_again, acting, bp
-from webapp.desk_errors import desk_error
+from webapp.agent import _refused, acting, bp
 from webapp.roles import works_tickets_required
 
 
@@ -38,10 +37,8 @@ def add_time(ticket_id: int):
             raise InputError("time_spent", N_("is empty"))
         desk.time_entries.add(ticket_id, current_user.id, seconds, request.form.get("note", ""), acting(),
                               form_key=request.form.get("time_key"))
-    except ClosedTicketError as error:
-        return _closed_page(ticket_id, error)
     except InputError as error:
-        return _page_again(ticket_id, time_error=desk_error(error), kept_manual=_typed()), 400
+        return _refused(ticket_id, error, beside="time_error", kept_manual=_typed())
     flash(gettext("Time added."), "ok")
     return redirect(url_for(".ticket", ticket_id=ticket_id) + "#time-tracking")
 
@@ -70,11 +67,7 @@ def change_time(ticket_id: int, entry_id: int):
             raise InputError("action", N_("choose edit or delete"))
     except NotYourEntry:
         abort(403)  # a colleague's entry: only its agent, a lead or an admin
-    except ClosedTicketError as error:
-        return _closed_page(ticket_id, error)
-    except InputError as error:
-        if error.field == "entry":  # deleted meanwhile (another tab)
-            abort(404)
-        return _page_again(ticket_id, time_error=desk_error(error),
-                           kept_manual={**_typed(), "entry": str(entry_id)}), 400
+    except InputError as error:  # the entry deleted meanwhile (another tab): 404
+        return _refused(ticket_id, error, beside="time_error", missing=("entry",),
+                        kept_manual={**_typed(), "entry": str(entry_id)})
     return redirect(url_for(".ticket", ticket_id=ticket_id) + "#time-tracking")

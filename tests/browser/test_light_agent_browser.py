@@ -1,6 +1,6 @@
 """A light agent in a real browser, in Arabic and English: the ticket page has the note form and the copilot's draft
-to read, no reply form, no insert button, no ticket controls; the page's script runs without an error on it (no reply
-box to hang on); a note goes in; axe finds nothing serious."""
+to read, no reply form, no insert button, no ticket controls (the ticket's required skills read, not ticked); the
+page's script runs without an error on it (no reply box to hang on); a note goes in; axe finds nothing serious."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ def test_a_light_agent_notes_on_a_ticket_in_both_languages_and_it_passes_axe(
         email="khalid@example.com", name="خالد العتيبي", subject="نسيت كلمة السر",
         body="السلام عليكم، نسيت كلمة المرور ورابط الاستعادة انتهت صلاحيته. كيف أدخل حسابي؟", channel="chat",
     ))
+    desk.skills.set_ticket(ticket.id, [str(desk.skills.create(name)) for name in ("VIP", "الفوترة")], None)
     for lang, added in (("ar", "أُضيفت الملاحظة."), ("en", "Note added.")):
         context = browser.new_context(locale=lang, bypass_csp=True, viewport={"width": 1100, "height": 900})
         page = context.new_page()
@@ -37,8 +38,9 @@ def test_a_light_agent_notes_on_a_ticket_in_both_languages_and_it_passes_axe(
         page.goto(f"{base_url}/agent/tickets/{ticket.id}")
         expect(page.locator("#note-form")).to_be_visible()
         expect(page.locator("#draft-text")).to_contain_text("خالد")  # the draft is read, not inserted
+        expect(page.locator("#required-skills .skill-badge")).to_have_text(["VIP", "الفوترة"])  # read, not ticked
         for absent in ("#reply-form", "#insert-draft", "#update-form", "#tag-form", "#merge-form", "#side-start-form",
-                       ".insert-passage", "#availability-form"):
+                       ".insert-passage", "#availability-form", "#skills-form"):
             expect(page.locator(absent)).to_have_count(0)
         assert page.locator("html").get_attribute("lang") == lang
         assert serious_violations(page) == [], lang

@@ -14,7 +14,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from desk.models import AuditEvent, as_utc
+from desk.models import AuditEvent, WebhookDelivery, as_utc
 from desk.tickets import NewTicket
 from tests.webapp.light_app import client_for, csrf, light_settings  # noqa: F401
 from tests.webapp.test_agent_time_zone import writes
@@ -99,7 +99,13 @@ def test_an_agent_ticks_a_tickets_skills_and_a_light_agent_may_not(site: Flask) 
     assert "skills: no skill &#39;x&#39;" in refused.get_data(as_text=True)
     lina = client_for(site, "lina@example.com")
     light = lina.get(f"/agent/tickets/{ticket_id}").get_data(as_text=True)
-    assert 'name="skills"' not in light
+    assert 'name="skills"' not in light and 'id="skills-form"' not in light
+    # Read-only: the skills the ticket requires, as the history names them (Zendesk's light agents see them too).
+    assert '<p class="meta" id="required-skills">Required skills: <span class="skill-badge" dir="auto">VIP</span>' \
+        in light
+    arabic = lina.get(f"/agent/tickets/{ticket_id}", headers={"Accept-Language": "ar"}).get_data(as_text=True)
+    assert 'id="required-skills">المهارات المطلوبة:' in arabic
+    assert 'id="required-skills"' not in shown  # the ticks say it to an agent who works the ticket
     assert lina.post(f"/agent/tickets/{ticket_id}/skills", data={"skills": [ids["billing"]],
                                                                  "csrf_token": csrf(light)}).status_code == 403
 
@@ -125,8 +131,14 @@ def test_the_api_reads_and_sets_a_tickets_skills(site: Flask) -> None:
     assert client.get(f"/api/v1/tickets/{ticket_id}", headers=auth).get_json()["skills"] == ["VIP"]
     listed = client.get("/api/v1/tickets", headers=auth).get_json()["tickets"]
     assert [t["skills"] for t in listed if t["id"] == ticket_id] == [["VIP"]]
+    desk.webhooks.allow_private = True  # the receiver on this machine
+    desk.webhooks.create("crm", "http://127.0.0.1:9/x", ["ticket.updated"])
     done = client.patch(f"/api/v1/tickets/{ticket_id}", json={"skills": ["billing", "VIP"]}, headers=auth)
     assert done.status_code == 200 and done.get_json()["skills"] == ["Billing", "VIP"]
+    with desk.db.session() as session:  # the outbound webhooks hear it: the change and the ticket as it left it
+        [event] = session.scalars(select(WebhookDelivery)).all()
+    assert (event.event_type, event.data["changes"], event.data["ticket"]["skills"]) == (
+        "ticket.updated", {"skills": {"old": ["VIP"], "new": ["Billing", "VIP"]}}, ["Billing", "VIP"])
     with writes(site) as seen:
         refused = client.patch(f"/api/v1/tickets/{ticket_id}", json={"status": "pending", "skills": ["VIP", "Nope"]},
                                headers=auth)
