@@ -192,7 +192,7 @@ class SavedViews:
         for key in keys:
             if key.startswith(CUSTOMER_PREFIX):
                 if self.customer_fields.get(key[len(CUSTOMER_PREFIX):]) is None:
-                    raise InputError("columns", N_("no customer field %(key)s; the customer fields are %(keys)s"),
+                    raise InputError("columns", N_("no customer field %(key)s; the fields are %(keys)s"),
                                      key=repr(key[len(CUSTOMER_PREFIX):][:40]),
                                      keys=", ".join(self.customer_fields.keys) or "-")
             elif self.fields.get(key) is None:

@@ -160,6 +160,17 @@ class Skills:
                     for skill_id, name in session.execute(select(Skill.id, Skill.name))]
         return sorted(rows, key=lambda row: name_key(row.name))
 
+    def choices(self) -> list[tuple[int, str]]:
+        """Every skill's id and name, in name order (the inbox's skill filter)."""
+        with self.db.session() as session:
+            rows = [(skill_id, name) for skill_id, name in session.execute(select(Skill.id, Skill.name))]
+        return sorted(rows, key=lambda row: name_key(row[1]))
+
+    def named(self, name: str) -> int | None:
+        """The id of the skill named `name` (folded: "vip" is "VIP"), None when there is none (the API's filter)."""
+        with self.db.session() as session:
+            return session.scalar(select(Skill.id).where(Skill.name_key == name_key(name)))
+
     def of_agents(self) -> dict[int, list[int]]:
         """Every agent's skill ids (the admin page's ticks)."""
         found: dict[int, list[int]] = {}

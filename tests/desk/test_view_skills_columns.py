@@ -115,7 +115,7 @@ def test_the_page_reads_the_customer_columns_in_one_statement(desk: Desk) -> Non
 
 
 @pytest.mark.parametrize(("filters", "field", "named"), [
-    ({"columns": "reason,customer.colour"}, "columns", "no customer field 'colour'; the customer fields are plan, vip"),
+    ({"columns": "reason,customer.colour"}, "columns", "no customer field 'colour'; the fields are plan, vip"),
     ({"columns": "customer."}, "columns", "no customer field ''"),
     ({"sort": "customer.colour"}, "sort", "'customer.colour' is not one of"),
     ({"skill": "999999"}, "skill", "no skill 999999"),
