@@ -8,8 +8,9 @@ as the language's.
 Skills live in the database, not in a rule file: `kb lint` cannot read the database, and a ticket's skills are rows
 (`TicketSkill`). A name is tidied (`tidy_name`), at most MAX_SKILL characters, unique by its folded key ("VIP" and
 "vip" are one skill). Deleting a skill drops it from every agent and ticket (the history keeps its name where it was
-added) and marks the saved views filtering by it (desk.saved_views: they match nothing after); a trigger still naming it is the rule file's problem (the admin page lists it, the running rules skip it and
-say so in the ticket's history).
+added) and marks the saved views filtering by it (desk.saved_views: they match nothing after); a trigger still naming
+it is the rule file's problem (the admin page lists it, the running rules skip it and say so in the ticket's
+history).
 
 Every write is one transaction, refused whole with an InputError naming its field: `name` (empty, too long, taken),
 `skill` (no such skill, by id), `skills` / `skills[N]` (a ticket's or agent's list naming one the desk lacks). Admin

@@ -12,25 +12,26 @@ from pathlib import Path
 
 import pytest
 from alembic import command
-from sqlalchemy import func, inspect, select
+from sqlalchemy import inspect, select
 
 from desk import customer_fields
 from desk.audit import CLI
 from desk.desk import Desk
 from desk.inbox import InboxQuery
-from desk.models import AuditEvent, SavedView
+from desk.models import AuditEvent
 from desk.tickets import InputError, NewTicket
 from kb.customer_fields import CUSTOMER_FIELDS_FILE
 from kb.settings import Settings
 from kb.ticket_fields import FIELDS_FILE
-from tests.conftest import database_at, database_url_for_tests, migrate
+from tests.conftest import database_at, migrate
+from tests.desk.test_saved_view_fields import stored, url  # noqa: F401
 from tests.webapp.test_api_ticket_fields import FIELDS
 from tests.webapp.test_customer_fields import FIELDS as CUSTOMER_FIELDS
 
 PASSWORD = "a long enough password"
 
 
-def open_desk(tmp_path: Path, url: str | None, customer: str = CUSTOMER_FIELDS) -> Desk:
+def open_desk(tmp_path: Path, url: str | None, customer: str = CUSTOMER_FIELDS) -> Desk:  # noqa: F811
     content = tmp_path / "content"
     content.mkdir(exist_ok=True)
     (content / FIELDS_FILE).write_text(FIELDS, encoding="utf-8")
@@ -39,20 +40,10 @@ def open_desk(tmp_path: Path, url: str | None, customer: str = CUSTOMER_FIELDS) 
 
 
 @pytest.fixture
-def url() -> str | None:
-    return database_url_for_tests()
-
-
-@pytest.fixture
-def desk(tmp_path: Path, url: str | None) -> Iterator[Desk]:
+def desk(tmp_path: Path, url: str | None) -> Iterator[Desk]:  # noqa: F811
     opened = open_desk(tmp_path, url)
     yield opened
     opened.close()
-
-
-def stored(desk: Desk) -> int:
-    with desk.db.session() as session:
-        return session.scalar(select(func.count(SavedView.id))) or 0
 
 
 def listed(desk: Desk, agent: int, view_id: int) -> list[int]:
@@ -133,7 +124,7 @@ def test_a_bad_column_sort_or_skill_is_refused_naming_it(desk: Desk, filters: di
 
 
 def test_a_view_whose_customer_field_left_the_file_still_shows_and_sorts_by_it(tmp_path: Path,
-                                                                              url: str | None) -> None:
+                                                                              url: str | None) -> None:  # noqa: F811
     desk = open_desk(tmp_path, url)
     made = customers(desk)
     sara = desk.accounts.create_agent("sara@example.com", PASSWORD).id
@@ -191,7 +182,7 @@ def test_a_view_whose_skill_was_deleted_opens_and_matches_nothing(desk: Desk) ->
 
 
 def test_the_migration_adds_the_skill_column_and_goes_down(tmp_path: Path) -> None:
-    db, url = database_at(tmp_path, "skills")
+    db, db_url = database_at(tmp_path, "skills")
     with db.engine.begin() as connection:  # a view saved before: no skill filter
         connection.exec_driver_sql("INSERT INTO agents (email, name, password_hash, role, active, created_at) "
                                    "VALUES ('old@example.com', 'Old', 'x', 'agent', true, CURRENT_TIMESTAMP)")
@@ -201,7 +192,7 @@ def test_the_migration_adds_the_skill_column_and_goes_down(tmp_path: Path) -> No
     migrate(db, command.upgrade, "saved_view_skill")
     assert "skill" in {column["name"] for column in inspect(db.engine).get_columns("saved_views")}
     db.close()
-    opened = Desk(Settings(data_dir=tmp_path, database_url=url))
+    opened = Desk(Settings(data_dir=tmp_path, database_url=db_url))
     try:
         agent = opened.accounts.find("old@example.com")
         assert agent is not None

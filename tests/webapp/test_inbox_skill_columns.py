@@ -76,8 +76,10 @@ def test_customer_fields_show_as_columns_and_sort_the_inbox_in_both_languages(ap
     row = row[:row.index("</tr>")]
     assert '<td dir="auto" class="field-column">Business</td>' in row and ">40</td>" in row
     assert 'value="customer.plan,customer.seats"' in page  # the save form keeps them
-    arabic = agent.get("/agent/?view=all&column=customer.plan", headers={"Accept-Language": "ar"}).get_data(as_text=True)
-    assert "الخطة (العميل)" in arabic and "الأعمال" in arabic and '<label for="skill-filter">المهارة</label>' in arabic
+    arabic = agent.get("/agent/?view=all&column=customer.plan",
+                       headers={"Accept-Language": "ar"}).get_data(as_text=True)
+    assert "الخطة (العميل)" in arabic and "الأعمال" in arabic
+    assert '<label for="skill-filter">المهارة</label>' in arabic
 
 
 def test_a_saved_view_keeps_customer_columns_and_a_bad_one_is_refused_keeping_the_filters(app: Flask) -> None:
