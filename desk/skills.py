@@ -168,9 +168,10 @@ class Skills:
         return sorted(rows, key=lambda row: name_key(row[1]))
 
     def named(self, name: str) -> int | None:
-        """The id of the skill named `name` (folded: "vip" is "VIP"), None when there is none (the API's filter)."""
-        with self.db.session() as session:
-            return session.scalar(select(Skill.id).where(Skill.name_key == name_key(name)))
+        """The id of the skill named `name` (tidied and folded as a name is stored: "vip" is "VIP"), None when there is
+        none (the API's filter)."""
+        with self.db.session() as session:  # " VIP\u200b" is "VIP", as the admin page would have stored it
+            return session.scalar(select(Skill.id).where(Skill.name_key == name_key(tidy_name(name))))
 
     def of_agents(self) -> dict[int, list[int]]:
         """Every agent's skill ids (the admin page's ticks)."""

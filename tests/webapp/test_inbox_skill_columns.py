@@ -139,3 +139,8 @@ def test_the_api_lists_the_tickets_requiring_a_skill(app: Flask) -> None:
     assert [t["id"] for t in client.get("/api/v1/tickets?skill=Billing", headers=auth).get_json()["tickets"]] == []
     unknown = client.get("/api/v1/tickets?skill=gold", headers=auth)
     assert unknown.status_code == 400 and unknown.get_json()["error"].startswith("skill: no skill 'gold'")
+    for hostile in ("%00", "VIP%00x", "x" * 300, "%D9%A3"):  # a name, not an id: "٣" is no skill here
+        refused = client.get(f"/api/v1/tickets?skill={hostile}", headers=auth)
+        assert refused.status_code == 400 and refused.get_json()["error"].startswith("skill: "), hostile
+    spaced = client.get("/api/v1/tickets?skill=%20Vip%E2%80%8B", headers=auth)  # tidied as a stored name is
+    assert [t["id"] for t in spaced.get_json()["tickets"]] == [made["f9"]]
