@@ -18,7 +18,7 @@ from desk import customer_fields
 from desk.audit import CLI
 from desk.desk import Desk
 from desk.inbox import InboxQuery
-from desk.models import AuditEvent
+from desk.models import AuditEvent, SavedView
 from desk.tickets import InputError, NewTicket
 from kb.customer_fields import CUSTOMER_FIELDS_FILE
 from kb.settings import Settings
@@ -205,3 +205,23 @@ def test_the_migration_adds_the_skill_column_and_goes_down(tmp_path: Path) -> No
             assert sorted(connection.exec_driver_sql("SELECT name FROM saved_views").scalars()) == ["Old", "VIP"]
     finally:
         opened.close()
+
+
+def test_a_view_saved_while_its_skill_is_deleted_is_refused_or_marked(desk: Desk,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import desk.skills as skills_module
+    from desk.saved_views import SavedViews
+    from tests.races import at_once, refused
+
+    vip, _ = skill_tickets(desk)
+    sara = desk.accounts.create_agent("sara@example.com", PASSWORD).id
+    # Each meets the other after its first read: the view's name checked, the skill found.
+    saved, deleted = at_once([lambda: desk.saved_views.save(sara, "VIP", {"view": "all", "skill": str(vip)}),
+                              lambda: desk.skills.delete(vip, by=CLI)],
+                             [(SavedViews, "_free_name"), (skills_module, "row_by_id")], monkeypatch)
+    assert deleted == "VIP"
+    if refused(saved):
+        assert stored(desk) == 0
+    else:
+        with desk.db.session() as session:  # never a view naming the deleted skill as if it were there
+            assert session.scalars(select(SavedView.skill)).all() == [-vip]
