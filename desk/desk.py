@@ -44,7 +44,7 @@ from desk.digests import Digests
 from desk.erasure import Erasure
 from desk.events import Events
 from desk.idempotency import IdempotencyStore
-from desk.inbox import Inbox
+from desk.inbox import CUSTOMER_SORT, FIELD_SORT, Inbox
 from desk.mail.attachments import Attachments, FileLimits
 from desk.mail.held import HeldMailStore
 from desk.mail.outbox import Outbox
@@ -252,7 +252,9 @@ class Desk:
 
     @cached_property
     def inbox(self) -> Inbox:
-        return Inbox(self.db, self.hours, (f.key for f in self.fields.fields if f.type == "number"))
+        return Inbox(self.db, self.hours, (*(FIELD_SORT + f.key for f in self.fields.fields if f.type == "number"),
+                                           *(CUSTOMER_SORT + f.key for f in self.customer_fields.fields
+                                             if f.type == "number")))
 
     @cached_property
     def saved_views(self) -> SavedViews:

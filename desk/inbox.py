@@ -34,11 +34,13 @@ from desk.models import (
     Ticket,
     TicketFieldValue,
     TicketPresence,
+    TicketSkill,
     TicketTag,
     as_utc,
     utcnow,
 )
 from desk.ticket_search import matches
+from kb.customer_fields import CUSTOMER_PREFIX
 
 VIEWS = ("unsolved", "mine", "my_teams", "unassigned", "due_today", "arabic_unassigned", "mentions", "snoozed", "all")
 SORTS = ("updated", "created", "due", "priority")
@@ -62,12 +64,13 @@ def side_replied_clause() -> ColumnElement[bool]:
 
 
 FIELD_SORT = "field."  # a sort by a custom field's value: "field.<key>"
+CUSTOMER_SORT = CUSTOMER_PREFIX  # by the ticket's customer's field: "customer.<key>" (as its column is named)
 _FIELD_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")  # kb.ticket_fields.KEY_PATTERN, MAX_KEY
 
 
-def field_sort_key(sort: str) -> str | None:
-    """The field key of a "field.<key>" sort, else None."""
-    key = sort[len(FIELD_SORT):] if sort.startswith(FIELD_SORT) else ""
+def field_sort_key(sort: str, prefix: str = FIELD_SORT) -> str | None:
+    """The field key of a "field.<key>" sort (with `prefix` "customer.", of a customer field's), else None."""
+    key = sort[len(prefix):] if sort.startswith(prefix) else ""
     return key if _FIELD_KEY.match(key) else None
 
 
@@ -86,8 +89,9 @@ class InboxQuery:
     # Customer fields (desk.customer_fields; key, value as stored): the ticket's customer must hold each. Set as
     # `fields` is (the inbox's `customer.<key>` selects, saved views).
     customer_fields: tuple[tuple[str, str], ...] = ()
-    # Custom fields shown as columns (their keys, in order): the page reads each row's values. A sort may also be
-    # "field.<key>" (by that field's value, tickets without one last).
+    # Custom fields shown as columns (their keys, in order; a customer field's as "customer.<key>"): the page reads
+    # each row's values. A sort may also be "field.<key>" or "customer.<key>" (by that field's value, tickets
+    # without one last).
     columns: tuple[str, ...] = ()
     # An organization's id (desk.organizations): its members' tickets. The inbox's page and the API set it.
     organization: int | None = None
@@ -96,12 +100,14 @@ class InboxQuery:
     # Only problem tickets; only the incidents of this problem (a ticket's id; desk.problems).
     problems: bool = False
     incidents_of: int | None = None
+    # A skill's id (desk.skills): the tickets requiring it. Minus its id once deleted (a saved view's): nothing.
+    skill: int | None = None
 
     def __post_init__(self) -> None:
         # Unknown values (a hand-edited URL) fall back to the defaults rather than erroring.
         if self.view not in VIEWS:
             object.__setattr__(self, "view", "unsolved")
-        if self.sort not in SORTS and not field_sort_key(self.sort):
+        if self.sort not in SORTS and not field_sort_key(self.sort) and not field_sort_key(self.sort, CUSTOMER_SORT):
             object.__setattr__(self, "sort", "updated")
         if self.status not in TICKET_STATUSES:
             object.__setattr__(self, "status", None)
@@ -150,7 +156,8 @@ class Inbox:
     def __init__(self, db: Database, hours: BusinessHours | None = None, numbers: Iterable[str] = ()) -> None:
         self.db = db
         self.hours = hours or BusinessHours.from_mapping({})
-        self.numbers = frozenset(numbers)  # the number fields' keys: sorted as numbers, not as text
+        # The number fields' sorts ("field.<key>", "customer.<key>"): sorted as numbers, not as text.
+        self.numbers = frozenset(numbers)
 
     def end_of_today(self, now: datetime, zone: ZoneInfo | None = None) -> datetime:
         """Midnight ending today on the reader's wall (`zone`: the agent's own), else the default team's."""
@@ -209,6 +216,8 @@ class Inbox:
         for field_key, field_value in query.customer_fields:  # the customer_field_values (key, value) index
             clauses.append(Ticket.customer_id.in_(select(CustomerFieldValue.customer_id).where(
                 CustomerFieldValue.key == field_key, CustomerFieldValue.value == field_value)))
+        if query.skill is not None:
+            clauses.append(Ticket.id.in_(select(TicketSkill.ticket_id).where(TicketSkill.skill_id == query.skill)))
         if query.side_replied:
             clauses.append(side_replied_clause())
         if query.problems:
@@ -223,11 +232,14 @@ class Inbox:
     def _order(self, sort: str, view: str = "unsolved") -> list:  # type: ignore[type-arg]
         if view == "my_teams":  # the team's unassigned tickets first: the ones nobody is working yet
             return [Ticket.assignee_id.is_not(None), *self._order(sort)]
-        key = field_sort_key(sort)
-        if key is not None:  # by the field's value (a number as a number), tickets without one last
+        key, customer_key = field_sort_key(sort), field_sort_key(sort, CUSTOMER_SORT)
+        if key is not None or customer_key is not None:  # by the value (a number as a number), tickets without last
             value: Any = select(TicketFieldValue.value).where(
-                TicketFieldValue.ticket_id == Ticket.id, TicketFieldValue.key == key).scalar_subquery()
-            if key in self.numbers:
+                TicketFieldValue.ticket_id == Ticket.id, TicketFieldValue.key == key).scalar_subquery() \
+                if key is not None else select(CustomerFieldValue.value).where(
+                CustomerFieldValue.customer_id == Ticket.customer_id,
+                CustomerFieldValue.key == customer_key).scalar_subquery()
+            if sort in self.numbers:
                 value = cast(value, Numeric)
             return [value.is_(None), value, Ticket.id]
         if sort == "created":
@@ -265,11 +277,22 @@ class Inbox:
                 select(SideConversation.ticket_id).where(SideConversation.ticket_id.in_(ids),
                                                          SideConversation.unread.is_(True)))) if ids else set()
             values: dict[int, dict[str, str]] = {}
-            if query.columns and ids:  # the shown fields' values, one statement for the page
+            ticket_columns = [key for key in query.columns if not key.startswith(CUSTOMER_PREFIX)]
+            customer_columns = [key[len(CUSTOMER_PREFIX):] for key in query.columns if key.startswith(CUSTOMER_PREFIX)]
+            if ticket_columns and ids:  # the shown fields' values, one statement for the page
                 for ticket_id, key, value in session.execute(
                         select(TicketFieldValue.ticket_id, TicketFieldValue.key, TicketFieldValue.value)
-                        .where(TicketFieldValue.ticket_id.in_(ids), TicketFieldValue.key.in_(query.columns))):
+                        .where(TicketFieldValue.ticket_id.in_(ids), TicketFieldValue.key.in_(ticket_columns))):
                     values.setdefault(ticket_id, {})[key] = value
+            if customer_columns and ids:  # the customers' shown fields, one statement too, under "customer.<key>"
+                of_customer: dict[int, dict[str, str]] = {}
+                for customer_id, key, value in session.execute(
+                        select(CustomerFieldValue.customer_id, CustomerFieldValue.key, CustomerFieldValue.value)
+                        .where(CustomerFieldValue.customer_id.in_({t.customer_id for t in tickets if t.customer_id}),
+                               CustomerFieldValue.key.in_(customer_columns))):
+                    of_customer.setdefault(customer_id, {})[CUSTOMER_PREFIX + key] = value
+                for t in tickets:
+                    values.setdefault(t.id, {}).update(of_customer.get(t.customer_id, {}))
         rows = [
             InboxRow(t, mentions.get(t.id, 0), t.assignee_id == agent_id and _after(t.updated_at, seen.get(t.id)),
                      t.due_at is not None and as_utc(t.due_at) < now, values.get(t.id, {}), t.id in side_replies)

@@ -991,7 +991,8 @@ class SavedView(Base):
     # Custom ticket field filters (desk.inbox.InboxQuery.fields): key -> value as stored; None or {} for none. A key the
     # fields file lost is kept (and still applied): the view shows it as "key (not in the fields file)".
     fields: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    columns: Mapped[list[str] | None] = mapped_column(JSON)  # custom fields shown as columns, by key, in order
+    # Custom fields shown as columns, by key ("customer.<key>" a customer field), in order.
+    columns: Mapped[list[str] | None] = mapped_column(JSON)
     # Only tickets with a third party's side conversation reply nobody read (desk.inbox.InboxQuery.side_replied).
     side_replied: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Only problem tickets (desk.problems), and only the incidents of this problem (a ticket's id; the view outlives
@@ -1001,6 +1002,9 @@ class SavedView(Base):
     # An organization's id (desk.organizations; no foreign key: the view outlives it). Deleting the organization
     # stores minus its id: the view matches nothing and says the organization was deleted.
     organization: Mapped[int | None] = mapped_column(Integer)
+    # A skill's id (desk.skills; no foreign key either): the tickets requiring it. Deleting the skill stores minus
+    # its id, as for an organization.
+    skill: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     @validates("name")

@@ -25,6 +25,13 @@ the organization (desk.organizations) stores minus its id in its views: such a v
 given the same id (SQLite reuses the highest) is not taken for it. It keeps the problem filters as well (`problems`:
 only problem tickets; `incidents_of`: a problem's number, its incidents; desk.problems), the number not checked to
 exist, as an organization's is: the view outlives the ticket.
+
+Its columns may also name customer fields (`customer.<key>`, Zendesk's requester fields as view columns), checked
+against the customer fields file as its filters are, and it may sort by one ("customer.<key>": tickets whose customer
+has none last); a customer field the file loses stays shown and sorted, as a ticket field does. It keeps a skill filter
+(`skill`, a skill's id: the tickets requiring it; desk.skills, Zendesk's views' "Skills" condition), checked to exist
+and held when saved as an organization is; deleting the skill stores minus its id in its views, which then match
+nothing and name it "skill N (deleted)", a later skill given the same id not taken for it.
 """
 
 from __future__ import annotations
@@ -38,8 +45,8 @@ from sqlalchemy.orm import Session
 
 from desk.business_hours import BusinessHours
 from desk.database import Database, lock_row
-from desk.inbox import FIELD_SORT, SORTS, VIEWS, InboxQuery
-from desk.models import SAVED_VIEW_NAME, TICKET_STATUSES, Agent, Organization, SavedView
+from desk.inbox import CUSTOMER_SORT, FIELD_SORT, SORTS, VIEWS, InboxQuery
+from desk.models import SAVED_VIEW_NAME, TICKET_STATUSES, Agent, Organization, SavedView, Skill
 from desk.name_keys import mixed_script_word, name_key, tidy_name
 from desk.tags import clean_tag
 from desk.tickets import MAX_ROW_ID, InputError, agent_row, plain_text, row_by_id, ticket_number
@@ -72,13 +79,20 @@ class Saved:
                                          for key, value in (row.fields or {}).items()
                                          if str(key).startswith(CUSTOMER_PREFIX))),
             columns=tuple(str(key) for key in row.columns or ()), organization=row.organization,
-            side_replied=bool(row.side_replied), problems=bool(row.problems), incidents_of=row.incidents_of))
+            side_replied=bool(row.side_replied), problems=bool(row.problems), incidents_of=row.incidents_of,
+            skill=row.skill))
 
     @property
     def deleted_organization(self) -> int | None:
         """The id of the organization this view filtered by, if it was deleted since (the view matches nothing)."""
         org = self.query.organization
         return -org if org is not None and org < 0 else None
+
+    @property
+    def deleted_skill(self) -> int | None:
+        """The id of the skill this view filtered by, if it was deleted since (the view matches nothing)."""
+        skill = self.query.skill
+        return -skill if skill is not None and skill < 0 else None
 
 
 class SavedViews:
@@ -129,15 +143,17 @@ class SavedViews:
             team=pick("team", filters.get("team"), self.hours.teams),
             tag=clean_tag(tag) if tag else None,
             q=q,
-            sort=pick("sort", filters.get("sort"), (*SORTS, *(FIELD_SORT + key for key in self.fields.keys)),
+            sort=pick("sort", filters.get("sort"), (*SORTS, *(FIELD_SORT + key for key in self.fields.keys),
+                                                    *(CUSTOMER_SORT + key for key in self.customer_fields.keys)),
                       "updated") or "updated",
             fields=self.field_filters(filters),
             customer_fields=self.field_filters(filters, CUSTOMER_PREFIX, self.customer_fields),
             columns=self.columns(filters.get("columns")),
-            organization=self.organization(filters.get("organization")),
+            organization=self.row_number("organization", filters.get("organization")),
             side_replied=self.flag("side_replied", filters.get("side_replied")),
             problems=self.flag("problems", filters.get("problems")),
             incidents_of=self.ticket_number("incidents_of", filters.get("incidents_of")),
+            skill=self.row_number("skill", filters.get("skill")),
         )
 
     @staticmethod
@@ -158,21 +174,28 @@ class SavedViews:
         return ticket_number(raw, field) if (raw or "").strip().lstrip("#") else None
 
     @staticmethod
-    def organization(raw: str | None) -> int | None:
-        """`organization`: an organization's id (its existence is checked by `save`, holding the row); blank for
-        none."""
+    def row_number(field: str, raw: str | None) -> int | None:
+        """`organization` or `skill`: an organization's or a skill's id (its existence is checked by `save`, holding
+        the row); blank for none."""
         value = (raw or "").strip()
         if not value:
             return None
         if not (value.isascii() and value.isdecimal()) or len(value) > 12 or not 0 < int(value) <= MAX_ROW_ID:
-            raise InputError("organization", N_("%(value)s is not an organization's number"), value=repr(value[:40]))
+            raise InputError(field, N_("%(value)s is not an organization's number") if field == "organization"
+                             else N_("%(value)s is not a skill's number"), value=repr(value[:40]))
         return int(value)
 
     def columns(self, raw: str | None) -> tuple[str, ...]:
-        """`columns`: field keys, comma-separated, each a field of the file (shown in that order, each once)."""
+        """`columns`: field keys, comma-separated, each a field of the file, or `customer.<key>` a field of the
+        customer fields file (shown in that order, each once)."""
         keys = tuple(dict.fromkeys(key.strip() for key in (raw or "").split(",") if key.strip()))
         for key in keys:
-            if self.fields.get(key) is None:
+            if key.startswith(CUSTOMER_PREFIX):
+                if self.customer_fields.get(key[len(CUSTOMER_PREFIX):]) is None:
+                    raise InputError("columns", N_("no customer field %(key)s; the fields are %(keys)s"),
+                                     key=repr(key[len(CUSTOMER_PREFIX):][:40]),
+                                     keys=", ".join(self.customer_fields.keys) or "-")
+            elif self.fields.get(key) is None:
                 raise InputError("columns", N_("no ticket field %(key)s; the fields are %(keys)s"),
                                  key=repr(key[:40]), keys=", ".join(self.fields.keys) or "-")
         return keys
@@ -217,6 +240,8 @@ class SavedViews:
             # Held: a delete of the organization meanwhile waits, then marks this view with the others.
             if query.organization is not None and not lock_row(session, Organization, query.organization):
                 raise InputError("organization", N_("no organization #%(id)s"), id=query.organization)
+            if query.skill is not None and not lock_row(session, Skill, query.skill):  # held as an organization is
+                raise InputError("skill", N_("no skill %(skill)s"), skill=query.skill)
             if shared:
                 self._may_share(agent)
             owned = session.scalar(select(func.count(SavedView.id)).where(SavedView.agent_id == agent_id)) or 0
@@ -229,7 +254,7 @@ class SavedViews:
                                                              for key, value in query.customer_fields}} or None,
                             columns=list(query.columns) or None,
                             organization=query.organization, side_replied=query.side_replied,
-                            problems=query.problems, incidents_of=query.incidents_of)
+                            problems=query.problems, incidents_of=query.incidents_of, skill=query.skill)
             session.add(row)
             self._flush_named(session, free)
             return Saved.of(row)

@@ -8,8 +8,9 @@ as the language's.
 Skills live in the database, not in a rule file: `kb lint` cannot read the database, and a ticket's skills are rows
 (`TicketSkill`). A name is tidied (`tidy_name`), at most MAX_SKILL characters, unique by its folded key ("VIP" and
 "vip" are one skill). Deleting a skill drops it from every agent and ticket (the history keeps its name where it was
-added); a trigger still naming it is the rule file's problem (the admin page lists it, the running rules skip it and
-say so in the ticket's history).
+added) and marks the saved views filtering by it (desk.saved_views: they match nothing after); a trigger still naming
+it is the rule file's problem (the admin page lists it, the running rules skip it and say so in the ticket's
+history).
 
 Every write is one transaction, refused whole with an InputError naming its field: `name` (empty, too long, taken),
 `skill` (no such skill, by id), `skills` / `skills[N]` (a ticket's or agent's list naming one the desk lacks). Admin
@@ -24,12 +25,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from desk.audit import SYSTEM, Actor, record
-from desk.database import Database
-from desk.models import MAX_SKILL, Agent, AgentSkill, Skill, Ticket, TicketSkill, TicketSkillChange, utcnow
+from desk.database import Database, lock_row
+from desk.models import (
+    MAX_SKILL,
+    Agent,
+    AgentSkill,
+    SavedView,
+    Skill,
+    Ticket,
+    TicketSkill,
+    TicketSkillChange,
+    utcnow,
+)
 from desk.name_keys import name_key, tidy_name
 from desk.tickets import InputError, row_by_id
 from desk.translatable import N_
@@ -165,6 +176,18 @@ class Skills:
                     for skill_id, name in session.execute(select(Skill.id, Skill.name))]
         return sorted(rows, key=lambda row: name_key(row.name))
 
+    def choices(self) -> list[tuple[int, str]]:
+        """Every skill's id and name, in name order (the inbox's skill filter)."""
+        with self.db.session() as session:
+            rows = [(skill_id, name) for skill_id, name in session.execute(select(Skill.id, Skill.name))]
+        return sorted(rows, key=lambda row: name_key(row[1]))
+
+    def named(self, name: str) -> int | None:
+        """The id of the skill named `name` (tidied and folded as a name is stored: "vip" is "VIP"), None when there is
+        none (the API's filter)."""
+        with self.db.session() as session:  # " VIP\u200b" is "VIP", as the admin page would have stored it
+            return session.scalar(select(Skill.id).where(Skill.name_key == name_key(tidy_name(name))))
+
     def of_agents(self) -> dict[int, list[int]]:
         """Every agent's skill ids (the admin page's ticks)."""
         found: dict[int, list[int]] = {}
@@ -213,17 +236,21 @@ class Skills:
 
     def delete(self, skill_id: int, by: Actor = SYSTEM) -> str:
         """Delete a skill: it drops off every agent and ticket at once (no history row per ticket: the audit event
-        counts them); audited. Its name."""
+        counts them, and the saved views filtering by it, which keep minus its id); audited. Its name."""
 
         def write(session: Session) -> str:
             skill = self._skill(session, skill_id)
+            lock_row(session, Skill, skill.id)  # a view saved meanwhile waits, then is marked with the others
             _tell_tickets(session, skill, None)
             agents = session.execute(  # type: ignore[attr-defined]
                 delete(AgentSkill).where(AgentSkill.skill_id == skill.id)).rowcount
             tickets = session.execute(  # type: ignore[attr-defined]
                 delete(TicketSkill).where(TicketSkill.skill_id == skill.id)).rowcount
+            # Its saved views keep minus its id (desk.saved_views): they match nothing and say it was deleted.
+            views = session.execute(update(SavedView).where(SavedView.skill == skill.id)  # type: ignore[attr-defined]
+                                    .values(skill=-skill.id)).rowcount
             record(session, by, "skill_deleted", "skill", skill.id, before={"name": skill.name},
-                   after={"agents": agents, "tickets": tickets})
+                   after={"agents": agents, "tickets": tickets, "views": views})
             name = skill.name
             session.delete(skill)
             return name

@@ -93,7 +93,7 @@ MAX_LIVE_MESSAGES = 20
 # app pauses on inactivity too): time away from the desk with the tab open is not work on the ticket.
 TIMER_IDLE_SECONDS = 300
 SAVED_FILTERS = ("view", "status", "lang", "team", "tag", "q", "sort", "columns", "organization", "side_replied",
-                 "problems", "incidents_of")
+                 "problems", "incidents_of", "skill")
 
 
 @dataclass
@@ -284,6 +284,8 @@ def _inbox_query() -> InboxQuery:
         problems=request.args.get("problems") == "1",
         # A problem's number ("12", "#12"); anything else is ignored, as the other filters' unknown values.
         incidents_of=typed_ticket(request.args.get("incidents_of", "")),
+        # A skill's id (the tickets requiring it); anything else is ignored, one that is no skill's matches nothing.
+        skill=form_number(request.args.get("skill", "")[:20]),
     )
 
 
@@ -297,10 +299,13 @@ def typed_ticket(text: str) -> int | None:
 
 
 def inbox_columns() -> tuple[str, ...]:
-    """`column=<key>` (repeated): the custom fields shown as columns, in the file's order; a key the file lacks is
-    ignored, as the other filters' unknown values are."""
+    """`column=<key>` (repeated): the custom fields shown as columns, in the file's order, then the customer fields'
+    (`column=customer.<key>`) in theirs; a key a file lacks is ignored, as the other filters' unknown values are."""
     wanted = set(request.args.getlist("column")[:100])
-    return tuple(field.key for field in state.desk().fields.fields if field.key in wanted)
+    desk = state.desk()
+    return (*(field.key for field in desk.fields.fields if field.key in wanted),
+            *(CUSTOMER_PREFIX + field.key for field in desk.customer_fields.fields
+              if CUSTOMER_PREFIX + field.key in wanted))
 
 
 def inbox_field_filters(fields: FieldSet, prefix: str) -> tuple[tuple[str, str], ...]:
@@ -357,13 +362,17 @@ def inbox() -> str:
         gone_filters=[*((key, value) for key, value in query.fields if desk.fields.get(key) is None),
                       *((CUSTOMER_PREFIX + key, value) for key, value in query.customer_fields
                         if desk.customer_fields.get(key) is None)],
-        all_fields=desk.fields.fields,
-        column_fields=[(key, desk.fields.get(key)) for key in query.columns],
+        all_fields=desk.fields.fields, customer_fields=desk.customer_fields.fields, skills=desk.skills.choices(),
+        # (key, its field or None once the file lost it, whether a customer field's) for each column shown.
+        column_fields=[(key, desk.customer_fields.get(key[len(CUSTOMER_PREFIX):]), True)
+                       if key.startswith(CUSTOMER_PREFIX) else (key, desk.fields.get(key), False)
+                       for key in query.columns],
         pager_args=dict(saved=saved.id) if saved else dict(
             view=query.view, status=query.status, lang=query.lang, team=query.team, tag=query.tag, q=query.q,
             sort=query.sort, organization=query.organization, column=list(query.columns),
             side_replied="1" if query.side_replied else None, problems="1" if query.problems else None,
-            incidents_of=query.incidents_of, **{f"field.{key}": value for key, value in query.fields},
+            incidents_of=query.incidents_of, skill=query.skill,
+            **{f"field.{key}": value for key, value in query.fields},
             **{CUSTOMER_PREFIX + key: value for key, value in query.customer_fields}),
         kept=session.pop("bulk_kept", None) or {"ids": [], "action": "", "value": ""},
     )

@@ -603,6 +603,17 @@ def _after(value: str) -> tuple[datetime, int]:
         raise refused from None
 
 
+def _skill(name: str) -> int | None:
+    """`skill`: a skill's name as a ticket's `skills` carry it (folded: "vip" is "VIP"), or a ListError naming it
+    (a typo would otherwise read as "no ticket requires it"); blank for none."""
+    if not name.strip():
+        return None
+    found = state.desk().skills.named(name[:200])
+    if found is None:
+        raise ListError(f"skill: no skill {name[:40]!r} (a skill's name, as a ticket's `skills` give it)")
+    return found
+
+
 def list_query() -> tuple[TicketListQuery, int]:
     """GET /tickets's parameters read, or a ListError naming the first bad one."""
     raw_limit = request.args.get("limit", str(LIST_PAGE))
@@ -631,6 +642,7 @@ def list_query() -> tuple[TicketListQuery, int]:
         view="all", status=status, lang=lang, team=(request.args.get("team") or "").strip()[:40] or None,
         tag=sought_tag((request.args.get("tag") or "")[:200]) or None, q=(request.args.get("q") or "")[:200],
         fields=field_filters(), organization=_list_id("organization", organization) if organization else None,
+        skill=_skill(request.args.get("skill", "")),
     )
     return TicketListQuery(
         filters=filters, assignee=assignee_id, unassigned=unassigned, customer=customer_id,
@@ -645,10 +657,11 @@ def list_query() -> tuple[TicketListQuery, int]:
 @limiter.limit(API_TOKEN_LIMIT, key_func=token_key)
 @token_required("tickets:read")
 def list_tickets():
-    """Tickets filtered by the inbox's own clauses (desk.inbox: `status`, `team`, `tag`, `lang`, `q`; view "all") and
-    `assignee` (an id or `none`), `customer`, `updated_since`; sorted by `sort` (updated, the default, or created)
-    in `direction` (desc, the default, or asc); `limit` (1-100, 25) a page, paged by `cursor` (the answer's
-    `next_cursor`: keyset, see Inbox.listing). Each ticket as GET /tickets/<id> without its messages. Reads only."""
+    """Tickets filtered by the inbox's own clauses (desk.inbox: `status`, `team`, `tag`, `lang`, `q`, `organization`,
+    `skill`; view "all") and `assignee` (an id or `none`), `customer`, `updated_since`; sorted by `sort` (updated,
+    the default, or created) in `direction` (desc, the default, or asc); `limit` (1-100, 25) a page, paged by `cursor`
+    (the answer's `next_cursor`: keyset, see Inbox.listing). Each ticket as GET /tickets/<id> without its messages.
+    Reads only."""
     try:
         query, limit = list_query()
     except ListError as exc:

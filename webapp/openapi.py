@@ -469,6 +469,9 @@ OPENAPI: dict[str, Any] = {
                     {"name": "organization", "in": "query",
                      "schema": {"type": "string", "pattern": "^[0-9]{1,9}$"},
                      "description": "an organization's id: its members' tickets"},
+                    {"name": "skill", "in": "query", "schema": {"type": "string", "maxLength": MAX_SKILL},
+                     "description": "a skill's name (as a ticket's `skills`; case does not matter): the tickets "
+                                    "requiring it; one that is no skill is a 400"},
                     {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 200},
                      "description": "the inbox's full-text search"},
                     {"name": "updated_since", "in": "query", "schema": {"type": "string", "format": "date-time"},

@@ -60,6 +60,7 @@ def workspace(desk: Desk) -> dict[str, str]:
     desk.snoozes.snooze([tickets[1].id], datetime.now(UTC) + timedelta(days=2), admin.id)  # "Snoozed until", "Unsnooze"
     with contextlib.suppress(UnparseableMail):
         desk.mail_in.receive(NO_SENDER)
+    desk.skills.create("الفواتير")  # the inbox's "Skill" filter (and its label beside it on a phone)
     mine = desk.saved_views.save(admin.id, "استرجاع الإمارات", {"team": "uae"})
     shared = desk.saved_views.save(admin.id, "Arabic tickets", {"lang": "ar"}, shared=True)
     desk.saved_views.save(agent.id, "الإمارات", {"team": "uae"})

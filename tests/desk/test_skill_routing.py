@@ -162,7 +162,7 @@ def test_skills_are_checked_folded_unique_audited_and_deleting_one_drops_it(tmp_
             ("skill_created", "skill", None, {"name": "VIP"}),
             ("skill_renamed", "skill", {"name": "VIP"}, {"name": "VIP customers"}),
             ("skills_changed", "agent", {"skills": []}, {"skills": ["Billing", "VIP customers"]}),
-            ("skill_deleted", "skill", {"name": "Billing"}, {"agents": 1, "tickets": 1})]
+            ("skill_deleted", "skill", {"name": "Billing"}, {"agents": 1, "tickets": 1, "views": 0})]
 
 
 def test_a_closed_ticket_keeps_its_skills_and_a_refusal_writes_nothing(tmp_path: Path) -> None:
