@@ -17,7 +17,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 from desk.mail.parse import header_text, parse_mail
-from desk.tickets import DuplicateTicketError, InputError, NewTicket, TicketStore
+from desk.tickets import DuplicateTicketError, InputError, NewTicket, TicketStore, clean_text
 from desk.translatable import N_
 from kb.strict_json import strict_loads
 
@@ -36,6 +36,10 @@ class ImportReport:
 
 # A created time from which no due time can be counted (its business hours end past 9999-12-31).
 PAST_DUE_COUNT = N_("%(value)s is too late to count a due time from")
+# One before the first day a due time can be counted from (the day before it is past 0001-01-01): .NET writes a
+# missing date as 0001-01-01T00:00:00, which was refused as "too late".
+BEFORE_DUE_COUNT = N_("%(value)s is too early to count a due time from")
+LANG_LIMIT = 35  # characters of a declared language: RFC 5646's longest tag a reader must take
 
 
 def _parse_time(value: object, where: str) -> datetime | None:
@@ -65,10 +69,18 @@ def _message_text(message: object, index: int, key: str, default: str) -> str:
     return value
 
 
+def _declared_lang(row: dict) -> str | None:
+    """The record's `lang`: text of at most LANG_LIMIT characters, or none. A number, a list or an object was kept in
+    the ticket's context without a word (as was a 10,000-character one); each is now the line's error."""
+    declared = row.get("lang")
+    return None if declared is None else clean_text("lang", declared, LANG_LIMIT, required=False) or None
+
+
 def ticket_from_json(row: dict, languages: tuple[str, ...] = ("en", "ar")) -> NewTicket:
     """A ticket from one exported record. A language the help center does not ship ("fr", "ar-EG")
     is not a reason to lose the ticket: its language is detected from the text instead, and the
     declared one is kept in the ticket's context for the agent."""
+    declared = _declared_lang(row)
     customer = row.get("customer") or {}
     if not isinstance(customer, dict):
         raise InputError("customer", N_("must be an object with name and email"))
@@ -86,7 +98,7 @@ def ticket_from_json(row: dict, languages: tuple[str, ...] = ("en", "ar")) -> Ne
         country=customer.get("country"),
         subject=row.get("subject", ""),
         body=body,
-        lang=declared if (declared := row.get("lang")) in languages else None,
+        lang=declared if declared in languages else None,
         context={"declared_lang": declared} if declared and declared not in languages else None,
         channel=row.get("channel", "email"),
         priority=row.get("priority", "normal"),
@@ -106,9 +118,11 @@ def _insert(store: TicketStore, new: NewTicket, where: str, report: ImportReport
         report.skipped += 1
     except InputError as error:
         report.errors.append(f"{where}: {error}")
-    except OverflowError:  # its due time falls past the calendar's end (9999-12-31): the line's error, not the file's
+    except OverflowError:  # its due time falls off the calendar (0001-01-01, 9999-12-31): the line's error only
         shown = repr(new.created.isoformat()) if new.created is not None else "its time"
-        report.errors.append(f"{where}: {InputError('created', PAST_DUE_COUNT, value=shown)}")
+        early = new.created is not None and new.created.year == 1
+        message = BEFORE_DUE_COUNT if early else PAST_DUE_COUNT
+        report.errors.append(f"{where}: {InputError('created', message, value=shown)}")
     else:
         report.created += 1
 
@@ -118,6 +132,8 @@ def import_jsonl(store: TicketStore, path: Path) -> ImportReport:
     lone surrogate, NUL, a key twice) is that line's error; before, the first one ended the whole import."""
     report = ImportReport()
     for number, raw in enumerate(path.read_bytes().splitlines(), 1):
+        if number == 1:  # a byte order mark (Windows tools write one) refused the first ticket as "not JSON"
+            raw = raw.removeprefix(b"\xef\xbb\xbf")
         if not raw.strip():
             continue
         where = f"{path}:{number}"

@@ -1,0 +1,162 @@
+"""Session 40's hostile input against the desk (hostile40): `kb tickets import` (a byte order mark, a declared
+language that is not text, .NET's missing date 0001-01-01, a number past what Python reads) and skills changed by two
+requests at once (a skill deleted while a ticket or an agent is being given it, the same name added twice). Each test
+failed before its fix (its docstring says how), on both engines: `--postgresql` runs it on PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from desk import skills as skills_module
+from desk.audit import SYSTEM
+from desk.desk import Desk
+from desk.models import AgentSkill, Customer, Skill, Ticket, TicketSkill
+from desk.ticket_import import import_file
+from desk.ticket_patch import TicketPatch, patch_ticket
+from desk.tickets import InputError, NewTicket
+from tests.desk.test_due_recount import desk  # noqa: F401
+
+
+def line(email: str, **extra: object) -> bytes:
+    row = {"customer": {"email": email}, "subject": "Lost parcel", "messages": [{"body": "Where is it?"}]}
+    return json.dumps({**row, **extra}).encode()
+
+
+def test_an_import_reads_past_a_byte_order_mark_and_names_each_bad_line_and_field(
+        desk: Desk, tmp_path: Path) -> None:  # noqa: F811
+    """Before: a file saved with a UTF-8 byte order mark (Excel, Notepad, PowerShell's Out-File) lost its first ticket
+    as "not JSON (Unexpected UTF-8 BOM ...)"; a `lang` of 5, ["en"] or {"a": 1} was imported and kept in the ticket's
+    context without a word (as was one of 10,000 characters); .NET's missing date, 0001-01-01T00:00:00, was refused
+    as "too late to count a due time from"; and an external id of 5,000 digits was refused with Python's own message
+    (telling the file's writer to call sys.set_int_max_str_digits()) naming no field. Mixed line endings count lines
+    as an editor does, and every other line imports."""
+    lines = [
+        b"\xef\xbb\xbf" + line("first@example.com"),
+        line("a@example.com", lang=5),
+        line("b@example.com", lang=["en"]),
+        line("c@example.com", lang={"a": 1}),
+        line("d@example.com", lang="x" * 10_000),
+        line("e@example.com", created="0001-01-01T00:00:00"),
+        line("f@example.com")[:-1] + b', "external_id": ' + b"9" * 5000 + b"}",
+        line("g@example.com", lang=" fr ", external_id="kept"),
+        line("h@example.com", lang="ar"),
+    ]
+    path = tmp_path / "export.jsonl"
+    path.write_bytes(b"\r\n".join(lines[:4]) + b"\r" + b"\n".join(lines[4:]) + b"\n")
+    report = import_file(desk.tickets, path)
+    assert report.errors == [
+        f"{path}:2: lang: must be text",
+        f"{path}:3: lang: must be text",
+        f"{path}:4: lang: must be text",
+        f"{path}:5: lang: is 10,000 characters long; the limit is 35",
+        f"{path}:6: created: '0001-01-01T00:00:00' is too early to count a due time from",
+        f"{path}:7: external_id: a whole number of 5,000 digits is longer than can be read (4,300 at most)",
+    ]
+    assert report.created == 3
+    with desk.db.session() as session:
+        kept = {email: (lang, context) for email, lang, context in session.execute(
+            select(Customer.email, Ticket.lang, Ticket.context).join(Customer, Customer.id == Ticket.customer_id))}
+    assert kept == {"first@example.com": ("en", {}), "g@example.com": ("en", {"declared_lang": "fr"}),
+                    "h@example.com": ("ar", {})}
+
+
+def ticket(desk: Desk) -> int:  # noqa: F811
+    return desk.tickets.create(NewTicket(email="sam@example.com", name="Sam", subject="Invoice", body="Twice billed",
+                                         lang="en", notify=False)).id
+
+
+def deleted_while_read(monkeypatch: pytest.MonkeyPatch, desk: Desk, skill: int) -> None:  # noqa: F811
+    """The skill is deleted by another request just after this one read the desk's skills by name, before it writes:
+    the window two requests at once open."""
+    done: list[int] = []
+    original = skills_module.name_key
+
+    def at_read(text: str) -> str:
+        if not done:
+            done.append(1)
+            desk.skills.delete(skill)
+        return original(text)
+
+    monkeypatch.setattr(skills_module, "name_key", at_read)
+
+
+class DeletedWhenRead:
+    """A tick (a skill's id) whose skill another request deletes as the form's ticks are read, after the desk's skills
+    were: the same window, for the ticket page's and the admin page's ticks."""
+
+    def __init__(self, desk: Desk, skill: int) -> None:  # noqa: F811
+        self.desk, self.skill, self.done = desk, skill, False
+
+    def __str__(self) -> str:
+        if not self.done:
+            self.done = True
+            self.desk.skills.delete(self.skill)
+        return str(self.skill)
+
+
+def test_a_skill_deleted_while_a_ticket_is_given_it_is_refused_by_name_not_a_crash(
+        desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    """The API's PATCH /tickets/<id> {"skills": ["Billing"]} read the skill, another request deleted it, and the
+    ticket's row for it was then written: PostgreSQL refused it (ForeignKeyViolation, a 500 with nothing said) and
+    SQLite's stale read answered "the database is busy". The skills a request names are now held until it ends and
+    read again: a skill gone meanwhile is refused naming `skills[0]`, nothing written, on both engines."""
+    billing = desk.skills.create("Billing")
+    vip = desk.skills.create("VIP")
+    ticket_id = ticket(desk)
+    deleted_while_read(monkeypatch, desk, billing)
+    with pytest.raises(InputError) as refused:
+        patch_ticket(desk.tickets, ticket_id, TicketPatch(skills=("vip", "Billing"), priority="high"), SYSTEM)
+    assert refused.value.field == "skills[1]" and "'Billing'" in str(refused.value)
+    with desk.db.session() as session:
+        assert session.scalars(select(TicketSkill.skill_id)).all() == []
+        assert session.scalars(select(Skill.id)).all() == [vip]
+    assert desk.tickets.get(ticket_id).priority == "normal"  # type: ignore[union-attr]
+
+
+def test_a_skill_deleted_while_the_ticket_page_or_an_agent_is_given_it_is_refused_naming_skills(
+        desk: Desk) -> None:  # noqa: F811
+    """The ticket page's ticks and the admin page's agent ticks (ids): the same race as the API's (ForeignKeyViolation
+    on PostgreSQL, "busy" on SQLite before). Now refused naming `skills`, nothing written."""
+    billing = desk.skills.create("Billing")
+    ticket_id = ticket(desk)
+    agent = desk.accounts.create_agent("amal@example.com", "a long enough password", name="Amal").id
+    with pytest.raises(InputError) as refused:
+        desk.skills.set_ticket(ticket_id, [DeletedWhenRead(desk, billing)], None)
+    assert refused.value.field == "skills"
+    other = desk.skills.create("Other")
+    with pytest.raises(InputError) as refused:
+        desk.skills.set_agent(agent, [DeletedWhenRead(desk, other)])
+    assert refused.value.field == "skills"
+    with desk.db.session() as session:
+        assert session.scalars(select(TicketSkill.id)).all() == session.scalars(select(AgentSkill.id)).all() == []
+
+
+def test_the_same_skill_added_twice_at_once_is_the_names_error(
+        desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    """Two admins (or a double click) adding "VIP" and "vip" at once: both found the name free, and the second's
+    insert met the unique index (IntegrityError, a 500 on PostgreSQL). A rename to a name taken meanwhile, the same.
+    Now each is refused naming `name`, as a name found taken is."""
+    done: list[str] = []
+    original = skills_module.Skills._free
+
+    def free(session: object, name: str, own: int | None) -> None:
+        original(session, name, own)  # type: ignore[arg-type]
+        if not done:
+            done.append(name)
+            desk.skills.create(name.upper())
+
+    monkeypatch.setattr(skills_module.Skills, "_free", staticmethod(free))
+    with pytest.raises(InputError) as refused:
+        desk.skills.create("vip")
+    assert refused.value.field == "name" and "exists already" in str(refused.value)
+    billing = desk.skills.create("Billing")
+    done.clear()
+    with pytest.raises(InputError) as refused:
+        desk.skills.rename(billing, "Refunds")
+    assert refused.value.field == "name"
+    with desk.db.session() as session:
+        assert sorted(session.scalars(select(Skill.name))) == ["Billing", "REFUNDS", "VIP"]
