@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Connection, event, select
 
 from desk import skills as skills_module
 from desk.audit import SYSTEM
@@ -160,3 +160,34 @@ def test_the_same_skill_added_twice_at_once_is_the_names_error(
     assert refused.value.field == "name"
     with desk.db.session() as session:
         assert sorted(session.scalars(select(Skill.name))) == ["Billing", "REFUNDS", "VIP"]
+
+
+def test_a_skill_deleted_while_a_trigger_requires_it_is_skipped_and_the_ticket_kept(
+        desk: Desk) -> None:  # noqa: F811
+    """A trigger's `require_skills` read the desk's skills, the skill was deleted by another request, and the
+    ticket's row for it was then written: the database refused it (a foreign key) and the new ticket with it (a mail
+    lost to a 500). The deletion is made here in the trigger's own transaction, just after its read, which is the
+    state another request's deletion leaves on PostgreSQL (SQLite's one writer waits instead). Now the skill is
+    skipped, logged and said in the ticket's history, as one deleted before, and the ticket is stored."""
+    billing, vip = desk.skills.create("Billing"), desk.skills.create("VIP")
+    (desk.settings.content_dir / "_triggers.yml").write_text(
+        "- name: Billing\n  on: [created]\n  if: {text: [invoice]}\n  then: {require_skills: [Billing, VIP]}\n",
+        encoding="utf-8")
+    assert desk.reload_rules()
+    done: list[int] = []
+
+    def delete_after_read(conn: Connection, cursor: object, statement: str, *args: object) -> None:
+        if not done and statement.startswith("SELECT skills.id, skills.name_key"):
+            done.append(1)
+            conn.exec_driver_sql(f"DELETE FROM ticket_skills WHERE skill_id = {billing}")
+            conn.exec_driver_sql(f"DELETE FROM skills WHERE id = {billing}")
+
+    event.listen(desk.db.engine, "after_cursor_execute", delete_after_read)
+    try:
+        ticket_id = ticket(desk)
+    finally:
+        event.remove(desk.db.engine, "after_cursor_execute", delete_after_read)
+    assert done
+    assert [s.id for s in desk.skills.of_ticket(ticket_id)] == [vip]
+    assert any(getattr(c, "action", None) == "skill_skipped" and c.new_value == "Billing"  # type: ignore[attr-defined]
+               for c in desk.tickets.changes(ticket_id))
