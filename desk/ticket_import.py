@@ -2,7 +2,8 @@
 
 A team tries the copilot on its own mail by pointing `kb tickets import` at an mbox. One bad record
 never stops the others: each is checked and inserted on its own, and errors name the line (JSON
-lines) or the message number (mbox). Re-importing skips tickets already there (by external id).
+lines) or the message number (mbox). Re-importing skips tickets already there (by external id). A `created` is
+between 1970 and a day from now (EARLIEST, AHEAD): a JSON line's outside is its error; a mail's is no date (now).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import json
 import mailbox
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 from email.utils import parsedate_to_datetime
@@ -36,9 +37,12 @@ class ImportReport:
 
 # A created time from which no due time can be counted (its business hours end past 9999-12-31).
 PAST_DUE_COUNT = N_("%(value)s is too late to count a due time from")
-# One before the first day a due time can be counted from (the day before it is past 0001-01-01): .NET writes a
-# missing date as 0001-01-01T00:00:00, which was refused as "too late".
-BEFORE_DUE_COUNT = N_("%(value)s is too early to count a due time from")
+# The times a ticket can be imported with: from 1970 to a day from now (an export's zone may run ahead of UTC). Before
+# were placeholders for a missing time (.NET's 0001-01-01, SQL Server's 1900-01-01: the first was refused as "too
+# late to count a due time from", the second imported, and each business-hours automation walked every day since)
+# and after one a clock's or a typist's slip (a ticket from 9000 topped the inbox, a mail dated 9999 was not imported).
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+AHEAD = timedelta(days=1)
 LANG_LIMIT = 35  # characters of a declared language: RFC 5646's longest tag a reader must take
 
 
@@ -50,10 +54,20 @@ def _parse_time(value: object, where: str) -> datetime | None:
     except ValueError:
         raise InputError(f"{where}created", N_("%(value)s is not an ISO 8601 time"), value=repr(value)) from None
     try:  # in UTC here: 9999-12-31T23:59-14:00 is a valid ISO time past what a datetime holds in UTC
-        return parsed.astimezone(UTC) if parsed.tzinfo is not None else parsed
+        parsed = parsed.astimezone(UTC) if parsed.tzinfo is not None else parsed
     except OverflowError:  # valid ISO 8601: saying it is not would send the writer looking for a typo
         message = N_("%(value)s is past the last time the desk can store")
         raise InputError(f"{where}created", message, value=repr(value)) from None
+    if not _plausible(parsed):
+        message = N_("%(value)s is before 1970") if parsed.replace(tzinfo=UTC) < EARLIEST else N_(
+            "%(value)s is in the future")
+        raise InputError(f"{where}created", message, value=repr(value))
+    return parsed
+
+
+def _plausible(moment: datetime) -> bool:
+    """Whether `moment` (UTC when naive) is a time a ticket can have been created at (EARLIEST, AHEAD)."""
+    return EARLIEST <= moment.replace(tzinfo=moment.tzinfo or UTC) <= datetime.now(UTC) + AHEAD
 
 
 def _message_text(message: object, index: int, key: str, default: str) -> str:
@@ -118,11 +132,9 @@ def _insert(store: TicketStore, new: NewTicket, where: str, report: ImportReport
         report.skipped += 1
     except InputError as error:
         report.errors.append(f"{where}: {error}")
-    except OverflowError:  # its due time falls off the calendar (0001-01-01, 9999-12-31): the line's error only
+    except OverflowError:  # its due time falls past the calendar's end (9999-12-31): the line's error, not the file's
         shown = repr(new.created.isoformat()) if new.created is not None else "its time"
-        early = new.created is not None and new.created.year == 1
-        message = BEFORE_DUE_COUNT if early else PAST_DUE_COUNT
-        report.errors.append(f"{where}: {InputError('created', message, value=shown)}")
+        report.errors.append(f"{where}: {InputError('created', PAST_DUE_COUNT, value=shown)}")
     else:
         report.created += 1
 
@@ -166,6 +178,8 @@ def ticket_from_email(raw: bytes) -> NewTicket:
         created = created.astimezone(UTC) if created is not None and created.tzinfo is not None else created
     except (TypeError, ValueError, OverflowError):
         created = None
+    if created is not None and not _plausible(created):  # a sender's clock's (or a spammer's): the mail is kept, dated
+        created = None  # now, as with no Date; before, one dated 9999-12-31 was refused and so not imported
     return NewTicket(
         email=mail.from_address,
         name=mail.from_name,

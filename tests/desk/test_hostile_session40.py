@@ -6,6 +6,7 @@ failed before its fix (its docstring says how), on both engines: `--postgresql` 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from sqlalchemy import Connection, event, select
 from desk import skills as skills_module
 from desk.audit import SYSTEM
 from desk.desk import Desk
-from desk.models import AgentSkill, Customer, Skill, Ticket, TicketSkill
+from desk.models import AgentSkill, Customer, Skill, Ticket, TicketSkill, as_utc
 from desk.ticket_import import import_file
 from desk.ticket_patch import TicketPatch, patch_ticket
 from desk.tickets import InputError, NewTicket
@@ -31,7 +32,9 @@ def test_an_import_reads_past_a_byte_order_mark_and_names_each_bad_line_and_fiel
     """Before: a file saved with a UTF-8 byte order mark (Excel, Notepad, PowerShell's Out-File) lost its first ticket
     as "not JSON (Unexpected UTF-8 BOM ...)"; a `lang` of 5, ["en"] or {"a": 1} was imported and kept in the ticket's
     context without a word (as was one of 10,000 characters); .NET's missing date, 0001-01-01T00:00:00, was refused
-    as "too late to count a due time from"; and an external id of 5,000 digits was refused with Python's own message
+    as "too late to count a due time from", SQL Server's, 1900-01-01, imported (each business-hours automation then
+    walked every day since, 13 s a rule for a ticket from year 2), as was one from the year 9000 (it topped the
+    inbox); and an external id of 5,000 digits was refused with Python's own message
     (telling the file's writer to call sys.set_int_max_str_digits()) naming no field. Mixed line endings count lines
     as an editor does, and every other line imports."""
     lines = [
@@ -41,6 +44,9 @@ def test_an_import_reads_past_a_byte_order_mark_and_names_each_bad_line_and_fiel
         line("c@example.com", lang={"a": 1}),
         line("d@example.com", lang="x" * 10_000),
         line("e@example.com", created="0001-01-01T00:00:00"),
+        line("e@example.com", created="1900-01-01T00:00:00"),
+        line("e@example.com", created="1969-12-31T23:00:00-02:00"),
+        line("e@example.com", created="9000-01-01T00:00:00Z"),
         line("f@example.com")[:-1] + b', "external_id": ' + b"9" * 5000 + b"}",
         line("g@example.com", lang=" fr ", external_id="kept"),
         line("h@example.com", lang="ar"),
@@ -53,15 +59,36 @@ def test_an_import_reads_past_a_byte_order_mark_and_names_each_bad_line_and_fiel
         f"{path}:3: lang: must be text",
         f"{path}:4: lang: must be text",
         f"{path}:5: lang: is 10,000 characters long; the limit is 35",
-        f"{path}:6: created: '0001-01-01T00:00:00' is too early to count a due time from",
-        f"{path}:7: external_id: a whole number of 5,000 digits is longer than can be read (4,300 at most)",
+        f"{path}:6: created: '0001-01-01T00:00:00' is before 1970",
+        f"{path}:7: created: '1900-01-01T00:00:00' is before 1970",
+        f"{path}:9: created: '9000-01-01T00:00:00Z' is in the future",
+        f"{path}:10: external_id: a whole number of 5,000 digits is longer than can be read (4,300 at most)",
     ]
-    assert report.created == 3
+    assert report.created == 4
     with desk.db.session() as session:
         kept = {email: (lang, context) for email, lang, context in session.execute(
             select(Customer.email, Ticket.lang, Ticket.context).join(Customer, Customer.id == Ticket.customer_id))}
     assert kept == {"first@example.com": ("en", {}), "g@example.com": ("en", {"declared_lang": "fr"}),
-                    "h@example.com": ("ar", {})}
+                    "h@example.com": ("ar", {}), "e@example.com": ("en", {})}  # 1969-12-31T23:00-02:00 is 1970 in UTC
+
+
+def test_an_mbox_mail_dated_before_1970_or_in_the_future_is_imported_dated_now(desk: Desk, tmp_path: Path) -> None:  # noqa: F811
+    """A mail's Date of 9999-12-31 23:00 +0000 (a spammer's or a broken clock's) was refused as "too late to count a
+    due time from", so the mail was not imported at all, and one of 1900 was imported as a ticket from 1900. Each is
+    now no date, as a Date that does not parse: the mail imported, dated now."""
+    box = tmp_path / "old.mbox"
+    box.write_text("".join(
+        f"From sam@example.com Sat Dec  5 10:00:00 2026\nFrom: Sam <sam@example.com>\nSubject: {subject}\n"
+        f"Date: {date}\nMessage-ID: <{subject}@example.com>\n\nWhere is it?\n\n"
+        for subject, date in (("end", "Fri, 31 Dec 9999 23:00:00 +0000"), ("old", "Mon, 01 Jan 1900 00:00:00 +0000"),
+                              ("kept", "Sun, 06 Dec 2026 14:22:00 +0300"))), encoding="utf-8")
+    before = datetime.now(UTC) - timedelta(seconds=1)
+    report = import_file(desk.tickets, box)
+    assert (report.created, report.errors) == (3, [])
+    with desk.db.session() as session:
+        created = {subject: as_utc(at) for subject, at in session.execute(select(Ticket.subject, Ticket.created_at))}
+    assert before <= created["end"] <= datetime.now(UTC) and before <= created["old"] <= datetime.now(UTC)
+    assert created["kept"] == datetime(2026, 12, 6, 11, 22, tzinfo=UTC)
 
 
 def ticket(desk: Desk) -> int:  # noqa: F811
