@@ -8,6 +8,7 @@ between 1970 and a day from now (EARLIEST, AHEAD): a JSON line's outside is its 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import mailbox
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 from desk.mail.parse import header_text, parse_mail
-from desk.tickets import DuplicateTicketError, InputError, NewTicket, TicketStore, clean_text
+from desk.tickets import MAX_EXTERNAL_ID, DuplicateTicketError, InputError, NewTicket, TicketStore, clean_text
 from desk.translatable import N_
 from kb.strict_json import strict_loads
 
@@ -186,11 +187,20 @@ def ticket_from_email(raw: bytes) -> NewTicket:
         subject=mail.subject or "(no subject)",
         body=mail.text,
         channel="email",
-        external_id=mail.message_id,
+        external_id=_mail_key(mail.message_id),
         created=created,
         notify=False,
         auto_assign=False,  # history, as a JSON import's
     )
+
+
+def _mail_key(message_id: str | None) -> str | None:
+    """A mail's external id: its Message-ID, or one longer than an external id holds (RFC 5322 sets no limit) as its
+    SHA-256, so re-importing still skips it. Before, such a mail was refused ("external_id: ... the limit is 200")
+    and so not imported."""
+    if message_id is None or len(message_id) <= MAX_EXTERNAL_ID:
+        return message_id
+    return "sha256:" + hashlib.sha256(message_id.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def import_mbox(store: TicketStore, path: Path) -> ImportReport:

@@ -75,16 +75,20 @@ def test_an_import_reads_past_a_byte_order_mark_and_names_each_bad_line_and_fiel
 def test_an_mbox_mail_dated_before_1970_or_in_the_future_is_imported_dated_now(desk: Desk, tmp_path: Path) -> None:  # noqa: F811
     """A mail's Date of 9999-12-31 23:00 +0000 (a spammer's or a broken clock's) was refused as "too late to count a
     due time from", so the mail was not imported at all, and one of 1900 was imported as a ticket from 1900. Each is
-    now no date, as a Date that does not parse: the mail imported, dated now."""
+    now no date, as a Date that does not parse: the mail imported, dated now. A Message-ID longer than an external id
+    holds (250 characters: RFC 5322 sets no limit) lost its mail too ("external_id: ... the limit is 200"); it is now
+    kept by its SHA-256, and importing the file again skips every mail."""
     box = tmp_path / "old.mbox"
     box.write_text("".join(
         f"From sam@example.com Sat Dec  5 10:00:00 2026\nFrom: Sam <sam@example.com>\nSubject: {subject}\n"
         f"Date: {date}\nMessage-ID: <{subject}@example.com>\n\nWhere is it?\n\n"
         for subject, date in (("end", "Fri, 31 Dec 9999 23:00:00 +0000"), ("old", "Mon, 01 Jan 1900 00:00:00 +0000"),
-                              ("kept", "Sun, 06 Dec 2026 14:22:00 +0300"))), encoding="utf-8")
+                              ("kept", "Sun, 06 Dec 2026 14:22:00 +0300"), ("x" * 250, "Sun, 06 Dec 2026 14:22 +0300"))
+    ), encoding="utf-8")
     before = datetime.now(UTC) - timedelta(seconds=1)
     report = import_file(desk.tickets, box)
-    assert (report.created, report.errors) == (3, [])
+    assert (report.created, report.errors) == (4, [])
+    assert (import_file(desk.tickets, box).skipped, desk.tickets.exists(f"<{'x' * 250}@example.com>")) == (4, False)
     with desk.db.session() as session:
         created = {subject: as_utc(at) for subject, at in session.execute(select(Ticket.subject, Ticket.created_at))}
     assert before <= created["end"] <= datetime.now(UTC) and before <= created["old"] <= datetime.now(UTC)
