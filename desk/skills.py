@@ -86,12 +86,17 @@ def names_of_many(session: Session, ticket_ids: Sequence[int]) -> dict[int, list
 def held(session: Session, skill_ids: Iterable[int]) -> set[int]:
     """Those of the skills that are still there, held until the transaction ends: a skill read before and deleted by
     another request since (or while this one writes) is not given to a ticket or an agent, whose row for it the
-    database then refused (a foreign key: a 500, nothing said). Deleting a skill holds it first (`Skills.delete`)."""
+    database then refused (a foreign key: a 500, nothing said). PostgreSQL: FOR KEY SHARE, which a deletion waits
+    for (`Skills.delete`) but two requests giving the same skill, or a trigger requiring it, do not; SQLite: the
+    database's write lock."""
     ids = set(skill_ids)
     if not ids:
         return set()
+    query = select(Skill.id).where(Skill.id.in_(ids)).order_by(Skill.id)
+    if session.get_bind().dialect.name == "postgresql":
+        return set(session.scalars(query.with_for_update(key_share=True)))
     lock_rows(session, Skill, Skill.id.in_(ids))
-    return set(session.scalars(select(Skill.id).where(Skill.id.in_(ids))))
+    return set(session.scalars(query))
 
 
 def _no_skill(field: str, shown: str, session: Session) -> InputError:
@@ -222,8 +227,9 @@ class Skills:
         counts them); audited. Its name."""
 
         def write(session: Session) -> str:
-            lock_row(session, Skill, skill_id)  # a request giving it to a ticket or an agent holds it too (`held`)
+            lock_row(session, Skill, skill_id)  # another deletion or a rename waits
             skill = self._skill(session, skill_id)
+            lock_rows(session, Skill, Skill.id == skill.id)  # PostgreSQL: and the requests giving it (`held`) end first
             agents = session.execute(  # type: ignore[attr-defined]
                 delete(AgentSkill).where(AgentSkill.skill_id == skill.id)).rowcount
             tickets = session.execute(  # type: ignore[attr-defined]
