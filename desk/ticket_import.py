@@ -144,7 +144,15 @@ def import_jsonl(store: TicketStore, path: Path) -> ImportReport:
     """Each line on its own: a line that is not UTF-8, not JSON, or JSON no database takes (kb.strict_json: a
     lone surrogate, NUL, a key twice) is that line's error; before, the first one ended the whole import."""
     report = ImportReport()
-    for number, raw in enumerate(path.read_bytes().splitlines(), 1):
+    data = path.read_bytes()
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with its byte order mark: PowerShell's `>` writes it
+        try:  # every line was "not UTF-8" (and split inside its characters); read as the mark says, lines kept
+            data = data.decode("utf-16").encode("utf-8", "surrogatepass")
+        except UnicodeDecodeError as error:
+            report.errors.append(f"{path}: not UTF-16 at byte {error.start:,}, as its byte order mark says; "
+                                 "save it as UTF-8")
+            return report
+    for number, raw in enumerate(data.splitlines(), 1):
         if number == 1:  # a byte order mark (Windows tools write one) refused the first ticket as "not JSON"
             raw = raw.removeprefix(b"\xef\xbb\xbf")
         if not raw.strip():

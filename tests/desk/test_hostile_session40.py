@@ -261,3 +261,25 @@ def test_a_text_field_value_of_a_thousand_chinese_characters_is_refused_naming_i
     with desk.db.session() as session:
         assert session.scalar(select(TicketFieldValue.value).where(TicketFieldValue.ticket_id == made.id)) == chinese[
             :800]
+
+
+def test_an_import_saved_as_utf16_reads_as_its_byte_order_mark_says(desk: Desk, tmp_path: Path) -> None:  # noqa: F811
+    """PowerShell's `>` and Out-File (5.1) save UTF-16 with a byte order mark: every line of such an export was
+    refused as "not UTF-8" (and the lines were split inside their characters), so nothing was imported. It is now
+    read as UTF-16, line numbers as the file's (an Arabic address and subject kept); one that is not UTF-16 past its
+    mark is one error naming the file."""
+    text = "\r\n".join(line(email).decode() for email in ("sam@example.com", "lina@example.com"))
+    text += "\r\n{not json\r\n" + line("نور@example.com", subject="طلبي").decode("unicode_escape")
+    for encoding in ("utf-16-le", "utf-16-be"):
+        path = tmp_path / f"{encoding}.jsonl"
+        path.write_bytes(("\ufeff" + text.replace("example.com", f"{encoding}.example.com")).encode(encoding))
+        report = import_file(desk.tickets, path)
+        with desk.db.session() as session:
+            assert session.scalars(select(Customer.email).join(Ticket, Ticket.customer_id == Customer.id).where(
+                Ticket.subject == "طلبي").order_by(Ticket.id)).all()[-1] == f"نور@{encoding}.example.com"
+        assert (report.created, report.errors) == (3, [
+            f"{path}:3: not JSON (Expecting property name enclosed in double quotes at column 2)"])
+    broken = tmp_path / "broken.jsonl"
+    broken.write_bytes(b"\xff\xfe" + "{}".encode("utf-16-le") + b"\x00")
+    assert import_file(desk.tickets, broken).errors == [
+        f"{broken}: not UTF-16 at byte 6, as its byte order mark says; save it as UTF-8"]
