@@ -26,10 +26,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from desk.audit import SYSTEM, Actor, record
-from desk.database import Database, lock_row
+from desk.database import Database, lock_row, lock_rows
 from desk.models import (
     MAX_SKILL,
     Agent,
@@ -97,24 +98,46 @@ def names_of_many(session: Session, ticket_ids: Sequence[int] | Select[Any]) -> 
     return {ticket_id: sorted(names, key=name_key) for ticket_id, names in found.items()}
 
 
+def held(session: Session, skill_ids: Iterable[int]) -> set[int]:
+    """Those of the skills that are still there, held until the transaction ends: a skill read before and deleted by
+    another request since (or while this one writes) is not given to a ticket or an agent, whose row for it the
+    database then refused (a foreign key: a 500, nothing said). PostgreSQL: FOR KEY SHARE, which a deletion waits
+    for (`Skills.delete`) but two requests giving the same skill, or a trigger requiring it, do not; SQLite: the
+    database's write lock."""
+    ids = set(skill_ids)
+    if not ids:
+        return set()
+    query = select(Skill.id).where(Skill.id.in_(ids)).order_by(Skill.id)
+    if session.get_bind().dialect.name == "postgresql":
+        return set(session.scalars(query.with_for_update(key_share=True)))
+    lock_rows(session, Skill, Skill.id.in_(ids))
+    return set(session.scalars(query))
+
+
+def _no_skill(field: str, shown: str, session: Session) -> InputError:
+    there = ", ".join(sorted(session.scalars(select(Skill.name)), key=name_key)) or "-"
+    return InputError(field, N_("no skill %(skill)s; the skills are %(skills)s"), skill=shown, skills=there[:300])
+
+
 def by_names(session: Session, names: Sequence[object], field: str = "skills") -> list[int]:
-    """The ids of the skills named (folded: "vip" is "VIP"), in order, each once; a name that is not a skill, or not a
-    string, refused naming `field[N]` and the skills there are."""
+    """The ids of the skills named (folded: "vip" is "VIP"), in order, each once, held (`held`); a name that is not a
+    skill, or not a string, or one deleted meanwhile, refused naming `field[N]` and the skills there are."""
     keys = {key: skill_id for skill_id, key in session.execute(select(Skill.id, Skill.name_key))}
-    found: list[int] = []
+    found: dict[int, int] = {}  # skill id -> the number of the first name naming it
     for number, name in enumerate(names):
         skill_id = keys.get(name_key(name)) if isinstance(name, str) else None
         if skill_id is None:
-            there = ", ".join(sorted(session.scalars(select(Skill.name)), key=name_key)) or "-"
-            raise InputError(f"{field}[{number}]", N_("no skill %(skill)s; the skills are %(skills)s"),
-                             skill=repr(str(name)[:MAX_SKILL]), skills=there[:300])
-        if skill_id not in found:
-            found.append(skill_id)
-    return found
+            raise _no_skill(f"{field}[{number}]", repr(str(name)[:MAX_SKILL]), session)
+        found.setdefault(skill_id, number)
+    kept = held(session, found)
+    if gone := [number for skill_id, number in found.items() if skill_id not in kept]:
+        raise _no_skill(f"{field}[{gone[0]}]", repr(str(names[gone[0]])[:MAX_SKILL]), session)
+    return list(found)
 
 
 def by_ids(session: Session, raw: Iterable[object], field: str = "skills") -> list[int]:
-    """The skills of a form's ticks (ids as text), each once; one that is not a skill's id refused naming `field`."""
+    """The skills of a form's ticks (ids as text), each once, held (`held`); one that is not a skill's id, or one
+    deleted meanwhile, refused naming `field`."""
     have = set(session.scalars(select(Skill.id)))
     found: list[int] = []
     for value in raw:
@@ -124,6 +147,9 @@ def by_ids(session: Session, raw: Iterable[object], field: str = "skills") -> li
             raise InputError(field, N_("no skill %(skill)s"), skill=repr(text[:20]))
         if skill_id not in found:
             found.append(skill_id)
+    kept = held(session, found)
+    if gone := [skill_id for skill_id in found if skill_id not in kept]:
+        raise InputError(field, N_("no skill %(skill)s"), skill=repr(str(gone[0])))
     return found
 
 
@@ -212,7 +238,7 @@ class Skills:
             self._free(session, name, None)
             skill = Skill(name=name, name_key=name_key(name), created_at=utcnow())
             session.add(skill)
-            session.flush()
+            self._flush_named(session, name)
             record(session, by, "skill_created", "skill", skill.id, after={"name": name})
             return skill.id
 
@@ -230,6 +256,7 @@ class Skills:
             record(session, by, "skill_renamed", "skill", skill.id, before={"name": skill.name}, after={"name": name})
             _tell_tickets(session, skill, name)
             skill.name, skill.name_key = name, name_key(name)
+            self._flush_named(session, name)
             return True
 
         return self.db.write(write)
@@ -239,8 +266,11 @@ class Skills:
         counts them, and the saved views filtering by it, which keep minus its id); audited. Its name."""
 
         def write(session: Session) -> str:
+            lock_row(session, Skill, skill_id)  # another deletion or a rename waits
             skill = self._skill(session, skill_id)
-            lock_row(session, Skill, skill.id)  # a view saved meanwhile waits, then is marked with the others
+            # PostgreSQL: the requests giving it (`held`, FOR KEY SHARE, which the no-op UPDATE above does not wait
+            # for) end first; a view saved meanwhile waited on the row above and is marked with the others.
+            lock_rows(session, Skill, Skill.id == skill.id)
             _tell_tickets(session, skill, None)
             agents = session.execute(  # type: ignore[attr-defined]
                 delete(AgentSkill).where(AgentSkill.skill_id == skill.id)).rowcount
@@ -298,6 +328,16 @@ class Skills:
         if skill is None:
             raise InputError("skill", N_("no skill %(skill)s"), skill=skill_id)
         return skill
+
+    @staticmethod
+    def _flush_named(session: Session, name: str) -> None:
+        """Write the named skill now: the name was free when `_free` looked, but another request (a second admin, a
+        double click on Add) may have taken it since; the unique index then says so, and the admin gets the name's
+        error, not a 500 (the transaction rolls back: nothing written)."""
+        try:
+            session.flush()
+        except IntegrityError:
+            raise InputError("name", N_("a skill named %(name)s exists already"), name=repr(name)) from None
 
     @staticmethod
     def _free(session: Session, name: str, own: int | None) -> None:

@@ -337,13 +337,16 @@ class Triggers:
     @staticmethod
     def _require(session: Session, ticket: Ticket, rule: Trigger, now: datetime, note: object) -> None:
         """`require_skills`: the skills added to those the ticket requires (a history row naming the rule); one
-        deleted or renamed since the file was read is skipped, logged and said in the history."""
-        from desk.skills import require_in  # imports desk.tickets, which imports this module
+        deleted or renamed since the file was read, or deleted by another request while this one runs (`held`: its
+        row was refused by the database, and the ticket with it), is skipped, logged and said in the history."""
+        from desk.skills import held, require_in  # imports desk.tickets, which imports this module
 
         keys = {key: skill_id for skill_id, key in session.execute(select(Skill.id, Skill.name_key))}
-        found = [keys[name_key(name)] for name in rule.actions.require_skills if name_key(name) in keys]
+        named = {name: keys[name_key(name)] for name in rule.actions.require_skills if name_key(name) in keys}
+        kept = held(session, named.values())
+        found = [skill_id for skill_id in named.values() if skill_id in kept]
         for name in rule.actions.require_skills:
-            if name_key(name) not in keys:
+            if named.get(name) not in kept:
                 log.warning("trigger %r: no skill %r; ticket %s does not require it", rule.name, name, ticket.id)
                 assert callable(note)
                 note("skill_skipped", None, name)

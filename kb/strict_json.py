@@ -2,14 +2,17 @@
 
 Python's json takes what no database or page can: a lone surrogate (`"\\ud800"`: UTF-8 cannot encode it, the
 write fails), NUL (PostgreSQL refuses it in text and JSONB), NaN and 1e999 (no JSON spelling), and a key given
-twice (the last one silently wins). `strict_loads` refuses each with a message that starts with the field, so
-the caller can hand it to whoever sent it: the API as a 400, `kb tickets import` as the line's error.
+twice (the last one silently wins); a whole number longer than Python reads (4,300 digits) raised a ValueError
+telling the sender to call `sys.set_int_max_str_digits()`, naming no field. `strict_loads` refuses each with a
+message that starts with the field, so the caller can hand it to whoever sent it: the API as a 400, `kb tickets
+import` as the line's error.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import sys
 from typing import Any
 
 
@@ -20,6 +23,16 @@ class StrictJSONError(ValueError):
 def shown_key(text: str) -> str:
     """A key as it can be printed: a lone surrogate as its `\\udXXX` escape, a NUL as `\\u0000`."""
     return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\u0000")
+
+
+class _LongNumber(str):
+    """A whole number's digits past what `int()` reads, kept as text so `_problem` can name where it was."""
+
+
+def _whole_number(digits: str) -> int | _LongNumber:
+    """parse_int: a number `int()` reads, else its digits marked for `_problem` (json raised naming nothing)."""
+    limit = sys.get_int_max_str_digits()
+    return _LongNumber(digits) if limit and len(digits.lstrip("-")) > limit else int(digits)
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -34,6 +47,9 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _problem(value: Any, path: str) -> str | None:
     """The first value under `value` that cannot be taken, as "path: why", else None."""
+    if isinstance(value, _LongNumber):
+        digits, limit = len(value.lstrip("-")), sys.get_int_max_str_digits()
+        return f"{path}: a whole number of {digits:,} digits is longer than can be read ({limit:,} at most)"
     if isinstance(value, str):
         try:
             value.encode("utf-8")
@@ -57,7 +73,7 @@ def strict_loads(text: str) -> Any:
     """`json.loads(text)`, or StrictJSONError naming the field for what parses but cannot be taken; text
     that is not JSON (or nested too deeply to parse) is a plain ValueError, as from json."""
     try:
-        value = json.loads(text, object_pairs_hook=_unique_keys)
+        value = json.loads(text, object_pairs_hook=_unique_keys, parse_int=_whole_number)
         problem = _problem(value, "")
     except RecursionError:
         raise ValueError("nested too deeply") from None

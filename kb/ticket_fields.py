@@ -42,6 +42,10 @@ FIELD_KEYS = BASE_KEYS + TICKET_FLAGS
 OPTION_KEYS = ("key", "label")
 MAX_KEY = 40  # ticket_field_values.key is String(40)
 MAX_TEXT = 1000  # a text value's characters: an order number or a device, not a message
+# ...and its UTF-8 bytes: PostgreSQL's index on (key, value) holds a row of 2,704 bytes at most, so 1,000 Chinese
+# characters (3,000 bytes) or 700 emoji were a 500 there ("index row size exceeds btree maximum"). 1,000 Arabic or
+# Latin characters fit (at most 2,000 bytes); a script of three or four bytes a character gets 800 or 600.
+MAX_TEXT_BYTES = 2400
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 # Arabic-Indic and Eastern Arabic-Indic digits and the Arabic decimal separator, read as ASCII in numbers and dates.
@@ -115,7 +119,8 @@ class TicketField:
         if not text:
             return None
         if self.type == "text":
-            if len(text) > MAX_TEXT or not text.isprintable():
+            too_long = len(text) > MAX_TEXT or len(text.encode("utf-8", "surrogatepass")) > MAX_TEXT_BYTES
+            if too_long or not text.isprintable():
                 raise FieldValueError("too long or holds control characters")
             return text
         if self.type == "number":
