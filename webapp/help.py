@@ -459,7 +459,8 @@ def naming_reference(sentence: str, reference: str) -> Markup:
     """A translated sentence (gettext's, its `%(reference)s` not yet filled) naming a ticket's reference, for a flash:
     the reference a left-to-right isolate kept on one line (`.keep-whole`), so on an Arabic phone it neither breaks at
     a hyphen nor draws the hyphen on the wrong side ("-nMZ93D9n" above "DOfk7Rh.")."""
-    return Markup(escape(sentence)) % {"reference": Markup('<bdi class="keep-whole" dir="ltr">{}</bdi>').format(reference)}
+    isolated = Markup('<bdi class="keep-whole" dir="ltr">{}</bdi>').format(reference)
+    return Markup(escape(sentence)) % {"reference": isolated}
 
 
 def contact_ticket(form: ContactForm, lang: str, files: Sequence[Upload], kept_fields: dict[str, str],

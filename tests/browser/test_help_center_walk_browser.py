@@ -21,7 +21,8 @@ from tests.browser.conftest import screenshot, serious_violations
 CONTRAST = """(selector) => {
   const rgb = (c) => c.match(/[\\d.]+/g).map(Number);
   const lum = (c) => { const [r, g, b] = rgb(c).slice(0, 3).map((v) => { v /= 255;
-    return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); }); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+    return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
   return [...document.querySelectorAll(selector)].map((el) => {
     let behind = el;
     while (behind && (rgb(getComputedStyle(behind).backgroundColor)[3] === 0)) behind = behind.parentElement;
