@@ -121,3 +121,21 @@ def test_the_arabic_contact_form_names_each_field_once_and_keeps_the_reference_w
     assert created.evaluate(LINES_OF, "nMZ93D9n-DOfk7Rh") == 1  # was "-nMZ93D9n" above "DOfk7Rh."
     reference = page.locator("#ticket-created bdi")  # isolated: the hyphen stays between its halves
     expect(reference).to_have_text("nMZ93D9n-DOfk7Rh")
+
+
+def test_every_topic_filter_on_the_results_page_is_in_reach_on_a_desktop(page: Page, base_url: str) -> None:
+    """On a phone the topics scroll sideways under a thumb; a desktop's mouse has no sideways wheel, and the last
+    topics ("Returns and refunds", "Warranty and repairs") stood cut off past the row's edge (the demo's nine at
+    1280 px; the slice's six at a narrow window's 640)."""
+    page.set_viewport_size({"width": 640, "height": 800})
+    page.goto(f"{base_url}/en/search?q=refund")
+    row = page.locator(".topic-chips ul")
+    expect(row).to_be_visible()
+    box = row.bounding_box()
+    assert box is not None
+    chips = [b for b in (chip.bounding_box() for chip in row.locator("a").all()) if b is not None]
+    assert len(chips) > 5
+    beyond = [c for c in chips if c["x"] < box["x"] - 1 or c["x"] + c["width"] > box["x"] + box["width"] + 1]
+    assert not beyond, f"{len(beyond)} of {len(chips)} topics past the row's edge"
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: one row that scrolls, as before
+    assert len({round(b["y"]) for b in (chip.bounding_box() for chip in row.locator("a").all()) if b}) == 1
