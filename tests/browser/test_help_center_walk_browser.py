@@ -121,6 +121,9 @@ def test_the_arabic_contact_form_names_each_field_once_and_keeps_the_reference_w
     assert created.evaluate(LINES_OF, "nMZ93D9n-DOfk7Rh") == 1  # was "-nMZ93D9n" above "DOfk7Rh."
     reference = page.locator("#ticket-created bdi")  # isolated: the hyphen stays between its halves
     expect(reference).to_have_text("nMZ93D9n-DOfk7Rh")
+    # How they hear back: by email (it only said to keep the page's address, as if the page were the only way)
+    expect(page.locator("#reply-by-email")).to_have_text(
+        "نرد عليك بالبريد الإلكتروني، وتجد المحادثة كذلك في هذه الصفحة.")
 
 
 def test_every_topic_filter_on_the_results_page_is_in_reach_on_a_desktop(page: Page, base_url: str) -> None:
