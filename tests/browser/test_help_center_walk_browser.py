@@ -7,6 +7,7 @@ hyphen, the hyphen drawn on the wrong side ("-nMZ93D9n" above "DOfk7Rh.")."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -142,3 +143,12 @@ def test_every_topic_filter_on_the_results_page_is_in_reach_on_a_desktop(page: P
     assert not beyond, f"{len(beyond)} of {len(chips)} topics past the row's edge"
     page.set_viewport_size({"width": 390, "height": 844})  # a phone: one row that scrolls, as before
     assert len({round(b["y"]) for b in (chip.bounding_box() for chip in row.locator("a").all()) if b}) == 1
+
+
+def test_search_with_an_empty_box_says_what_to_do(page: Page, base_url: str) -> None:
+    """Search pressed with nothing typed (an early Enter on a phone): the page was blank under the box, titled " · "."""
+    page.goto(f"{base_url}/ar/search?q=+")
+    expect(page.locator("h1")).to_have_text("ابحث في مركز المساعدة")
+    expect(page).to_have_title(re.compile(r"^ابحث في مركز المساعدة · "))
+    topics = page.locator("main .link-list a")
+    expect(topics.first).to_have_attribute("href", re.compile(r"^/ar/categories/"))
