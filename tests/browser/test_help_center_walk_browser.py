@@ -65,41 +65,40 @@ SPLIT_WORDS = """(root) => {
 }"""
 
 
-@pytest.mark.parametrize("lang", ["en", "ar"])
-def test_notices_and_highlighted_words_are_readable_in_the_dark(browser: Browser, base_url: str, app: Flask,
-                                                               lang: str) -> None:
+def test_notices_and_highlighted_words_are_readable_in_the_dark(browser: Browser, base_url: str, app: Flask) -> None:
     app.extensions["desk"].notices.publish(
         "Deliveries to Jeddah are 2 days late because of the Eid holiday.",
         "تتأخر التوصيلات إلى جدة يومين بسبب عطلة العيد — تطبيق Manzil.", utcnow() + timedelta(days=2),
         terms="delivery, التوصيل")
-    context = browser.new_context(locale=lang, bypass_csp=True, color_scheme="dark",
-                                  viewport={"width": 390, "height": 844})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
     problems = []
-    query = "delivery fees" if lang == "en" else "رسوم التوصيل"
-    for path, selector in ((f"/{lang}/", ".notice"), (f"/{lang}/search?q={query}", ".notice, .result-title mark")):
-        page.goto(base_url + path)
-        expect(page.locator(selector).first).to_be_visible()
-        screenshot(page, f"walk40-dark-{lang}-{path.split('/')[2] or 'home'}")
-        ratios = page.evaluate(CONTRAST, selector)
-        assert ratios, selector
-        problems += [f"{path} {selector}: {ratio:.2f}:1" for ratio in ratios if ratio < 4.5]
-        problems += [f"{path}: {v}" for v in serious_violations(page)]
-    context.close()
+    for lang, query in (("en", "delivery fees"), ("ar", "رسوم التوصيل")):
+        context = browser.new_context(locale=lang, bypass_csp=True, color_scheme="dark",
+                                      viewport={"width": 390, "height": 844})
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        for path, selector in ((f"/{lang}/", ".notice"),
+                               (f"/{lang}/search?q={query}", ".notice, .result-title mark")):
+            page.goto(base_url + path)
+            expect(page.locator(selector).first).to_be_visible()
+            screenshot(page, f"walk40-dark-{lang}-{path.split('/')[2] or 'home'}")
+            ratios = page.evaluate(CONTRAST, selector)
+            assert ratios, selector
+            problems += [f"{path} {selector}: {ratio:.2f}:1" for ratio in ratios if ratio < 4.5]
+            problems += [f"{path}: {v}" for v in serious_violations(page)]
+        context.close()
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.parametrize("lang", ["ar", "en"])
-def test_an_articles_table_keeps_its_words_whole_on_a_phone(page: Page, base_url: str, lang: str) -> None:
+def test_an_articles_table_keeps_its_words_whole_on_a_phone(page: Page, base_url: str) -> None:
     page.set_viewport_size({"width": 390, "height": 844})
-    page.goto(f"{base_url}/{lang}/articles/delivery-fees")
-    page.evaluate("document.fonts.ready")
-    table = page.locator(".body table").first
-    expect(table).to_be_visible()
-    screenshot(page, f"walk40-table-{lang}-390")
-    assert table.evaluate(SPLIT_WORDS) == []  # the table scrolls inside its box instead
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # the page itself does not
+    for lang in ("ar", "en"):
+        page.goto(f"{base_url}/{lang}/articles/delivery-fees")
+        page.evaluate("document.fonts.ready")
+        table = page.locator(".body table").first
+        expect(table).to_be_visible()
+        screenshot(page, f"walk40-table-{lang}-390")
+        assert table.evaluate(SPLIT_WORDS) == [], lang  # the table scrolls inside its box instead
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390  # the page itself does not
 
 
 def test_the_arabic_contact_form_names_each_field_once_and_keeps_the_reference_whole(
