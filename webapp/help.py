@@ -22,7 +22,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext, lazy_gettext
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from copilot.answer_card import AnswerCard
 from copilot.completion import complete
@@ -445,14 +445,22 @@ def contact(lang: str):
         if ticket is not None:
             spam = ticket.deleted_at is not None  # the honeypot, a blocked sender: the same thank-you, no page
             if created:  # not when this page was sent before (a double click, a resend): its ticket, said once
-                flash(gettext("We received your request. Your reference is %(reference)s.",
-                              reference=ticket.reference), "ok" if spam else "created")
+                flash(naming_reference(gettext("We received your request. Your reference is %(reference)s."),
+                                       ticket.reference), "ok" if spam else "created")
             if spam:
                 return redirect(url_for("help.home", lang=lang))
             return redirect(url_for("help.ticket", lang=lang, reference=ticket.reference))
     return page("contact.html", lang, form=form, about=about, answer=contact_answer(form.search.data or "", lang),
                 topics=topics(lang), form_fields=fields_shown, kept_fields=kept_fields, field_errors=field_errors,
                 **customer_form_files(files, "contact")), (400 if form.errors or field_errors else 200)
+
+
+def naming_reference(sentence: str, reference: str) -> Markup:
+    """A translated sentence (gettext's, its `%(reference)s` not yet filled) naming a ticket's reference, for a flash:
+    the reference a left-to-right isolate kept on one line (`.keep-whole`), so on an Arabic phone it neither breaks at
+    a hyphen nor draws the hyphen on the wrong side ("-nMZ93D9n" above "DOfk7Rh.")."""
+    isolated = Markup('<bdi class="keep-whole" dir="ltr">{}</bdi>').format(reference)
+    return Markup(escape(sentence)) % {"reference": isolated}
 
 
 def contact_ticket(form: ContactForm, lang: str, files: Sequence[Upload], kept_fields: dict[str, str],
@@ -554,8 +562,8 @@ def ticket(lang: str, reference: str):
         # message there), and the customer reads it there, told why. A post to it still lands there (below).
         live = tickets.live_reference(found)
         if live != found.reference:
-            flash(gettext("Your earlier request %(reference)s was merged into this one, so everything is answered "
-                          "here.", reference=found.reference), "created")
+            flash(naming_reference(gettext("Your earlier request %(reference)s was merged into this one, so "
+                                           "everything is answered here."), found.reference), "created")
             return redirect(url_for("help.ticket", lang=lang, reference=live))
     form = ReplyForm(lang)
     files = request_files() if request.method == "POST" else []
@@ -576,8 +584,9 @@ def ticket(lang: str, reference: str):
                 "Retry-After": str(error.retry_after)}
         else:
             if reply.follow_up_of is not None:  # a closed request is final: the reply started a new one
-                flash(gettext("Your earlier request was closed, so your message started a new request that "
-                              "continues it. Its reference is %(reference)s.", reference=reply.reference), "created")
+                flash(naming_reference(gettext("Your earlier request was closed, so your message started a new "
+                                               "request that continues it. Its reference is %(reference)s."),
+                                       reply.reference), "created")
             elif reply.merged_from is not None:  # the conversation moved: the message went there, and so do they
                 flash(gettext("That request was merged into this one"), "created")
             return redirect(url_for("help.ticket", lang=lang, reference=reply.reference))

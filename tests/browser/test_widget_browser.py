@@ -14,8 +14,10 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Browser, Frame, Page, expect
 
+import desk.tickets
 from copilot.engine import Engine
 from tests.browser.conftest import AXE, screenshot
+from tests.browser.test_help_center_walk_browser import LINES_OF
 from webapp import create_app
 from webapp.background import serving
 
@@ -73,8 +75,9 @@ def axe_violations(frame: Frame) -> list[str]:
 @pytest.mark.parametrize("width", [1280, 375])
 @pytest.mark.parametrize("lang", ["en", "ar"])
 def test_the_widget_on_another_sites_page(browser: Browser, shop: str, help_center: tuple[Flask, str], lang: str,
-                                         width: int) -> None:
+                                         width: int, monkeypatch: pytest.MonkeyPatch) -> None:
     app, help_url = help_center
+    monkeypatch.setattr(desk.tickets, "new_reference", lambda: "nMZ93D9n-DOfk7Rh")  # a hyphen: a place to break
     query, title, send = CASES[lang]
     context = browser.new_context(locale=lang, viewport={"width": width, "height": 800})
     page = context.new_page()
@@ -131,6 +134,9 @@ def test_the_widget_on_another_sites_page(browser: Browser, shop: str, help_cent
         assert ticket is not None and ticket.lang == lang and ticket.context["via"] == "widget"
         assert ticket.context["searches"][0]["q"] == query
         screenshot(page, f"widget-{lang}-{width}-sent")
+        # The thank-you's reference: isolated and on one line (an Arabic phone drew "-nMZ93D9n" above "DOfk7Rh.")
+        expect(frame.locator("#sent-title bdi")).to_have_text("nMZ93D9n-DOfk7Rh")
+        assert frame.locator("#sent-title").evaluate(LINES_OF, "nMZ93D9n-DOfk7Rh") == 1
 
         # Escape in the panel closes it and gives the focus back to the launcher.
         frame.locator("#ticket-link").focus()

@@ -61,7 +61,8 @@ def test_a_reply_on_a_closed_tickets_page_starts_a_follow_up_and_goes_there(
     assert new is not None and new.id != closed_id and new.context["follow_up_of"] == closed_reference
     assert [m.body for m in new.messages] == ["انكسر الطلب بعد أسبوع"] and [t.tag for t in new.tags] == ["shipping"]
     page = unescape(sent.text)
-    assert f"طلبك السابق مغلق، لذا بدأت رسالتك طلبًا جديدًا يكمله. رقمه المرجعي {reference}." in page
+    assert (f'طلبك السابق مغلق، لذا بدأت رسالتك طلبًا جديدًا يكمله. رقمه المرجعي <bdi class="keep-whole" dir="ltr">'
+            f'{reference}</bdi>.') in page  # isolated, on one line (webapp.help.naming_reference)
     assert f'href="/ar/tickets/{closed_reference}"' in page and "هذا الطلب يكمل طلبًا سابقًا:" in page
     assert [name for _, name in customer_links(page, reference, "ar")] == ["صورة.png"]
     # The closed ticket is as it was, and points on to the follow-up.

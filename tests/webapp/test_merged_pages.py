@@ -39,7 +39,8 @@ def test_a_reply_on_a_merged_tickets_page_lands_on_the_target_and_goes_there(
     url = f"{base_url}/ar/tickets/{duplicate_reference}"
     opened = customer.get(url, timeout=30)  # the duplicate's page: the conversation where it lives, told why
     assert opened.url == f"{base_url}/ar/tickets/{target_reference}" and "closed-hint" not in opened.text
-    assert f"دُمج طلبك السابق {duplicate_reference} في هذا الطلب" in unescape(opened.text)
+    assert f'دُمج طلبك السابق <bdi class="keep-whole" dir="ltr">{duplicate_reference}</bdi> في هذا الطلب' in unescape(
+        opened.text)  # the reference isolated, on one line (webapp.help.naming_reference)
     data = {**reply_form(customer, url), "message": "هل من جديد؟"}
     counted = stored(app)
     sent = customer.post(url, timeout=30, data=data)
