@@ -85,7 +85,7 @@ _LONG_VOWELS = frozenset("اوي")
 # Imperfect verbs of plural subjects ("يغيروا", "يشترون"): Arabic, whatever they sound like.
 _VERB = re.compile(r"^[يتن].+(وا|ون)$")
 # A verb's one-letter prefixes: the imperfect's (I, he, you, we) and the dialects' present "ب".
-VERB_PREFIXES = ("ا", "ي", "ت", "ن", "ب")
+_VERB_PREFIXES = ("ا", "ي", "ت", "ن", "ب")
 
 
 class Loanword(NamedTuple):
@@ -123,22 +123,13 @@ def _stems(word: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def loan_stems(word: str) -> list[str]:
-    """The shapes (`_stems`) of a folded Arabic-script word that can spell an English word: none when a letter,
-    a plural verb's form or a dialect list says the word is Arabic, and only those ending as English words do
-    and writing a vowel before their last letter."""
-    if not has_arabic(word) or is_dialect_word(word) or _NATIVE_LETTERS.intersection(word) or _VERB.match(word):
-        return []
-    return [
-        stem
-        for stem in _stems(word)
-        if len(stem) >= MIN_LETTERS and stem[-1] not in _ARABIC_ENDINGS and _LONG_VOWELS.intersection(stem[:-1])
-    ]
-
-
 def find_loanword(word: str) -> Loanword | None:
     """The glossary word a folded Arabic-script query word spells, if it spells one."""
-    for stem in loan_stems(word):
+    if not has_arabic(word) or is_dialect_word(word) or _NATIVE_LETTERS.intersection(word) or _VERB.match(word):
+        return None
+    for stem in _stems(word):
+        if len(stem) < MIN_LETTERS or stem[-1] in _ARABIC_ENDINGS or not _LONG_VOWELS.intersection(stem[:-1]):
+            continue
         for english in _by_key().get(arabic_key(stem), ()):
             if sounds_like_loan(stem, english):
                 return Loanword(word, english, GLOSSARY[english])
@@ -175,7 +166,7 @@ def _arabic_word(word: str, skip: frozenset[str]) -> bool:
     ("اغير" like hacker); a loanword is none of them ("ايميل" is not ا + an index word)."""
     if word in skip or is_dialect_word(word):
         return True
-    return any(word.startswith(p) and word[len(p) :] in skip for p in VERB_PREFIXES if len(word) - len(p) >= 3)
+    return any(word.startswith(p) and word[len(p) :] in skip for p in _VERB_PREFIXES if len(word) - len(p) >= 3)
 
 
 def _may_join(word: str, skip: frozenset[str]) -> bool:
