@@ -12,8 +12,9 @@ A question word counts when, read only from the index's own words and the langua
 - the customer typed it as a name, not as an everyday word (the typing is the evidence, as in
   copilot.product_names): a capital after the question's first word, camel case ("iPhone") or an acronym ("BIOS"),
   in Latin letters; never an ordinary word of the language (kb.word_commonness: "TV", "Time"), a word in lower case
-  ("laptop", "broken", "wont"; a rare one is as often a typo: "pakage", "taskbar"), or a place (copilot.places:
-  "Dubai" says where the customer is, not what they ask about);
+  ("laptop", "broken", "wont"; a rare one is as often a typo: "pakage", "taskbar"), a place (copilot.places:
+  "Dubai" says where the customer is, not what they ask about), nor a day, a month or a language ("Sunday",
+  "Arabic": CLDR's names, `capitalised_words`);
 - no article holds it, as folded and stemmed for comparison (copilot.section_choice.terms: "Restarting" is the
   index's "restart"), in the question's language or another of the index's (Arabic customers type a brand in
   Latin as it writes itself: "Teams", which the English articles print);
@@ -36,6 +37,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from babel import Locale
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
@@ -60,12 +62,26 @@ def known_stems(known: frozenset[str]) -> frozenset[str]:
     return frozenset(stem for word in known for stem in terms(word))
 
 
+@lru_cache(maxsize=1)
+def capitalised_words() -> frozenset[str]:
+    """English words written with a capital that name no product: the days, the months and the languages (CLDR's,
+    through Babel, as copilot.places reads its places)."""
+    locale = Locale("en")
+    names = [*locale.languages.values()]
+    for table in (locale.days, locale.months):
+        names += [name for width in ("wide", "abbreviated") for name in table["format"][width].values()]
+    return frozenset(name.lower() for name in names if LATIN_NAME.fullmatch(name))
+
+
 def name_kind(token: str, position: int) -> str | None:
     """How a typed word reads as a name rather than an everyday word (see the module): "capital" (after the
     question's first word), "camel" ("iPhone"), "acronym" ("BIOS"); None otherwise. A place (copilot.places: a
-    country or a city, "Dubai") says where the customer is, not what they ask about: None."""
+    country or a city, "Dubai") says where the customer is, not what they ask about, and a day, a month or a
+    language ("since Sunday", "Arabic") when: None."""
     word = token.lower()
-    if not LATIN_NAME.fullmatch(token) or word.isdigit() or is_ordinary(word, "en") or any(named_places(word, "en")):
+    if not LATIN_NAME.fullmatch(token) or word.isdigit() or is_ordinary(word, "en") or word in capitalised_words():
+        return None
+    if any(named_places(word, "en")):
         return None
     if any(c.isupper() for c in token[1:]) and not token.isupper():
         return "camel"

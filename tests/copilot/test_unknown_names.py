@@ -44,6 +44,7 @@ def test_everyday_words_typos_and_places_never_count() -> None:
     assert unknown_names("turn on Stikcy keys", "en", words) == []
     assert unknown_names("I flew to Dubai and the clock is wrong", "en", words) == []  # a place, not a product
     assert unknown_names("my TV shows the wrong Time", "en", words) == []  # ordinary words, however typed
+    assert unknown_names("my order is packed since Sunday, still in Arabic", "en", words) == []  # when, not what
     assert name_kind("Steam", 3) == "capital" and name_kind("Steam", 0) is None
     assert name_kind("BIOS", 0) == "acronym" and name_kind("iPhone", 0) == "camel"
     assert unknown_names("how do I install Steam games?", "ar", words) == []  # no article in the language: nothing
