@@ -8,9 +8,7 @@ desktop's, light and dark, and axe finds nothing serious."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
-import pytest
 from flask import Flask
 from playwright.sync_api import Browser, Locator, Page, expect
 
@@ -33,16 +31,6 @@ LAYOUT = """(input) => {
           opacity: getComputedStyle(input).opacity,
           fits: document.documentElement.scrollWidth <= window.innerWidth};
 }"""
-
-
-@pytest.fixture
-def agent_page(browser: Browser) -> Iterator[Page]:
-    """An agent's page beside the customer's (`clean_page`), axe's script allowed in too."""
-    context = browser.new_context(locale="ar", bypass_csp=True, viewport={"width": 1280, "height": 900})
-    opened = context.new_page()
-    opened.set_default_timeout(15_000)
-    yield opened
-    context.close()
 
 
 def check_picker(page: Page, field: str, lang: str) -> None:
@@ -76,8 +64,9 @@ def check_keyboard(page: Page, before: str, field: str) -> None:
 
 
 def test_the_file_picker_speaks_the_pages_language_on_every_form(
-        clean_page: Page, agent_page: Page, base_url: str, app: Flask) -> None:  # noqa: F811
+        clean_page: Page, base_url: str, app: Flask) -> None:  # noqa: F811
     page = clean_page
+    agent_page = page.context.new_page()  # the agent's tab beside the customer's pages (the same forms either way)
     desk = app.extensions["desk"]
     ticket = desk.tickets.create(NewTicket(email="omar@example.com", name="عمر", subject="الطرد وصل تالفًا",
                                            body="وصل الطرد اليوم والعلبة مكسورة."))
