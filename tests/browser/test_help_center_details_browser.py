@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from flask import Flask
 from playwright.sync_api import Browser, Locator, Page, expect
 
@@ -64,9 +65,11 @@ def check_keyboard(page: Page, before: str, field: str) -> None:
 
 
 def test_the_file_picker_speaks_the_pages_language_on_every_form(
-        clean_page: Page, base_url: str, app: Flask) -> None:  # noqa: F811
+        clean_page: Page, browser: Browser, base_url: str, app: Flask, request: pytest.FixtureRequest) -> None:  # noqa: F811
     page = clean_page
-    agent_page = page.context.new_page()  # the agent's tab beside the customer's pages (the same forms either way)
+    agent_context = browser.new_context(locale="ar", bypass_csp=True)  # the agent's browser, axe allowed in
+    request.addfinalizer(agent_context.close)
+    agent_page = agent_context.new_page()
     desk = app.extensions["desk"]
     ticket = desk.tickets.create(NewTicket(email="omar@example.com", name="عمر", subject="الطرد وصل تالفًا",
                                            body="وصل الطرد اليوم والعلبة مكسورة."))
