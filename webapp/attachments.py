@@ -14,9 +14,10 @@ from urllib.parse import quote
 from flask import Blueprint, abort, request, send_file
 from flask_login import login_required
 
-from desk.mail.attachments import UPLOAD_TYPES, FileLimits, Upload, human_size, served_type
+from desk.mail.attachments import UPLOAD_TYPES, FileLimits, Upload, served_type
 from desk.models import Attachment
 from webapp import state
+from webapp.formatting import size_filter
 from webapp.security import is_multipart
 
 bp = Blueprint("attachments", __name__)
@@ -28,9 +29,10 @@ API_POSTS = ("api.create_ticket", "api.add_message")  # as multipart/form-data; 
 
 
 def shown_limits(limits: FileLimits) -> dict[str, object]:
-    """What a form's file input (`_file_input.html`) says, and files.js checks, about files: the desk's limits."""
+    """What a form's file input (`_file_input.html`) says, and files.js checks, about files: the desk's limits, the
+    sizes in the page's language (`size_filter`)."""
     return {"max_count": limits.max_count, "max_bytes": limits.max_bytes, "max_total": limits.max_total,
-            "size_text": human_size(limits.max_bytes), "total_text": human_size(limits.max_total),
+            "size_text": size_filter(limits.max_bytes), "total_text": size_filter(limits.max_total),
             "accept": ",".join(UPLOAD_TYPES)}
 
 

@@ -11,6 +11,7 @@ the line around it:
                                             center's zone and named; static/customer-times.js rewrites it in the
                                             browser's own zone
     {{ count|number }}                      12,345 (or ١٢٬٣٤٥ with KB_DIGITS=arab on Arabic pages)
+    {{ limit|size }}                        10 MB / 10 ميغابايت: a size in bytes as people read it
     {{ customer.name|bdi }}                 <bdi>name</bdi>: any string a customer, agent or article wrote
     {{ url|bdi("ltr") }}                    a URL, email or reference: left-to-right, isolated
     {{ ticket.subject|isolate }}            the same where markup cannot go (a <title>): U+2068 ... U+2069
@@ -28,6 +29,7 @@ from typing import Any
 
 from babel.dates import format_datetime as babel_datetime
 from babel.numbers import format_decimal as babel_decimal
+from babel.units import format_unit
 from flask import Flask, current_app
 from flask_babel import (
     format_date,
@@ -40,6 +42,7 @@ from flask_babel import (
 )
 from markupsafe import Markup
 
+from desk.mail.attachments import human_size, size_parts
 from kb.bidi_text import balanced_bidi
 from kb.ticket_fields import TicketField
 
@@ -142,6 +145,17 @@ def number_filter(value: float | int) -> str:
     return digits(format_decimal(value))
 
 
+def size_filter(size: int) -> str:
+    """A file size in the page's language: the desk's own English on an English page ("10 MB", "1.4 MB", the words
+    of its refusals), CLDR's long unit in Babel's figures and the page's digits on another ("10 ميغابايت", or
+    "١٠ ميغابايت" with KB_DIGITS=arab), where a Latin "MB" would be the one foreign word of the sentence."""
+    lang = _lang()
+    if lang == "en":
+        return human_size(size)
+    value, unit = size_parts(size)
+    return digits(format_unit(value, unit, length="long", format="#,##0.#", locale=lang))
+
+
 def duration_filter(seconds: int | None) -> str:
     """Time spent (desk.time_tracking's seconds) in words, hours and minutes, Babel's plurals and the page's digits
     ("1 hour 5 minutes", "٤٥ ثانية"): under a minute in seconds, else to the minute."""
@@ -222,5 +236,5 @@ def init_formatting(app: Flask) -> None:
     app.jinja_env.filters.update(
         datetime=datetime_filter, date=date_filter, ago=ago_filter, number=number_filter, bdi=bdi_filter,
         isolate=isolate_filter, customer_name=customer_name_filter, field_value=field_value_filter,
-        duration=duration_filter, customer_time=customer_time_filter,
+        duration=duration_filter, customer_time=customer_time_filter, size=size_filter,
     )

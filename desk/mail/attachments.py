@@ -82,13 +82,23 @@ def served_type(content_type: str) -> str:
     return content_type if ALLOWED_TYPES.match(content_type) else "application/octet-stream"
 
 
-def human_size(size: int) -> str:
-    """"12.3 MB", "19.5 KB", "80 bytes": sizes in the desk's error messages."""
+def size_parts(size: int) -> tuple[float, str]:
+    """A size as people read it: the figure to one decimal (a whole one when the decimal is 0) and its unit, CLDR's
+    name ("digital-megabyte", "digital-kilobyte", "digital-byte"), for `human_size` and a page's localised text."""
     if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):.1f} MB"
-    if size >= 1024:
-        return f"{size / 1024:.1f} KB"
-    return f"{size} bytes"
+        value, unit = round(size / (1024 * 1024), 1), "digital-megabyte"
+    elif size >= 1024:
+        value, unit = round(size / 1024, 1), "digital-kilobyte"
+    else:
+        return size, "digital-byte"
+    return (int(value) if value.is_integer() else value), unit
+
+
+def human_size(size: int) -> str:
+    """"12.3 MB", "10 MB", "19.5 KB", "80 bytes": sizes in the desk's error messages (English; a page shows them in
+    its own language with webapp.formatting's `size` filter)."""
+    value, unit = size_parts(size)
+    return f"{value} " + {"digital-megabyte": "MB", "digital-kilobyte": "KB", "digital-byte": "bytes"}[unit]
 
 
 @dataclass(frozen=True)

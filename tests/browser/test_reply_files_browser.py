@@ -49,7 +49,7 @@ def test_an_arabic_agent_attaches_a_file_to_a_reply(clean_page: Page, base_url: 
     page.locator("#reply-files").set_input_files([{"name": "كبير.pdf", "mimeType": "application/pdf",
                                                    "buffer": b"x" * 50_001}])
     message = page.locator("#reply-files").evaluate("input => input.validationMessage")
-    assert "كبير.pdf" in message and "48.8 KB" in message
+    assert "كبير.pdf" in message and "48.8 كيلوبايت" in message
     page.locator("#send-reply").click()
     expect(page).to_have_url(re.compile(rf"/agent/tickets/{ticket.id}$"))
     expect(page.locator("#reply-body")).to_have_value("مرحبًا عمر، نعتذر عن ذلك.")

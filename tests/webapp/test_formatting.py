@@ -53,6 +53,14 @@ def test_relative_times_read_in_the_page_language() -> None:
     assert "2 hours ago" in render(app_with(), "/en/", "{{ when|ago }}", when=two_hours_ago)
 
 
+def test_file_sizes_read_whole_and_in_the_pages_language() -> None:
+    sizes = "{{ 10485760|size }} | {{ 1500000|size }} | {{ 20000|size }} | {{ 80|size }}"
+    assert render(app_with(), "/en/", sizes) == "10 MB | 1.4 MB | 19.5 KB | 80 bytes"  # not "10.0 MB"
+    assert render(app_with(), "/ar/", sizes) == "10 ميغابايت | 1.4 ميغابايت | 19.5 كيلوبايت | 80 بايت"
+    assert render(app_with("arab"), "/ar/", sizes) == "١٠ ميغابايت | ١٫٤ ميغابايت | ١٩٫٥ كيلوبايت | ٨٠ بايت"
+    assert render(app_with("arab"), "/en/", sizes) == "10 MB | 1.4 MB | 19.5 KB | 80 bytes"
+
+
 def test_bdi_isolates_and_escapes_outside_text() -> None:
     html = render(app_with(), "/ar/", "{{ name|bdi }} {{ url|bdi('ltr') }}", name="<ليلى>", url="https://x.example/طلب")
     assert html == '<bdi>&lt;ليلى&gt;</bdi> <bdi dir="ltr">https://x.example/طلب</bdi>'
