@@ -30,7 +30,7 @@ from typing import NamedTuple
 
 import yaml
 from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from copilot.index_view import FromIndex
 from copilot.loanwords import find_loanword, loanwords
@@ -230,13 +230,16 @@ class Vocabulary:
         return [fix for word, fix in self._corrections(query, lang) if fix is not None and spellings.read(word)]
 
     def _corrections(self, query: str, lang: str) -> list[tuple[str, str | None]]:
-        """(word, its closest index word or None) for each query word no article in `lang` uses."""
+        """(word, its closest index word or None) for each query word no article in `lang` uses. Two neighbouring
+        letters swapped are one edit (optimal string alignment, as copilot.spelling_families reads them): by
+        Levenshtein they were two, past a short word's limit, so "refnud" (refund) and "tiem" had no correction,
+        and a query of such typos only found nothing lexical and abstained (bench/RESULTS.md "Session 40, typo40")."""
         words, known = self._words.get().by_lang.get(lang, ([], frozenset()))
         out: list[tuple[str, str | None]] = []
         for word in fold(query):
             if len(word) < 4 or word in known or word.isdigit() or is_dialect_word(word):
                 continue  # dialect words are spelt as meant: "جاني" (came to me) is no typo of "مجاني"
-            match = process.extractOne(word, words, scorer=Levenshtein.distance, score_cutoff=edit_limit(word))
+            match = process.extractOne(word, words, scorer=OSA.distance, score_cutoff=edit_limit(word))
             out.append((word, match[0] if match is not None else None))
         return out
 

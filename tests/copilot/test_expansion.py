@@ -30,6 +30,13 @@ def test_vocabulary_corrects_only_unknown_words_within_the_language() -> None:
     assert vocabulary.corrections("pasword", "ar") == []  # English words are not Arabic vocabulary
 
 
+def test_two_swapped_neighbouring_letters_are_one_edit() -> None:
+    payloads = [{"lang": "en", "title": "Refund time", "section": "", "text": "Your refund takes some time."}]
+    vocabulary = Vocabulary(lambda: payloads, lambda: "v1")
+    # Levenshtein counts a swap as two edits, past a short word's limit: these had no correction
+    assert vocabulary.corrections("refnud tiem", "en") == ["refund", "time"]
+
+
 def test_vocabulary_leaves_dialect_words_alone() -> None:
     payloads = [{"lang": "ar", "title": "الشحن المجاني", "section": "", "text": "منتج تالف أو ناقص."}]
     vocabulary = Vocabulary(lambda: payloads, lambda: "v1")
