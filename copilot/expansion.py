@@ -29,12 +29,10 @@ from types import MappingProxyType
 from typing import NamedTuple
 
 import yaml
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
 
 from copilot.index_view import FromIndex
 from copilot.loanwords import find_loanword, loanwords
-from copilot.spelling_families import SpellingFamilies, edit_limit, read_spellings
+from copilot.spelling_families import SpellingFamilies, closest_spelling, read_spellings
 from copilot.transliteration import CLITICS, MIN_STRICT_KEY, keyed, latin_key, name_readings, spelled_names
 from copilot.verbal_nouns import verbal_nouns
 from copilot.vocabulary_variants import WordFamilies, common_words
@@ -239,8 +237,7 @@ class Vocabulary:
         for word in fold(query):
             if len(word) < 4 or word in known or word.isdigit() or is_dialect_word(word):
                 continue  # dialect words are spelt as meant: "جاني" (came to me) is no typo of "مجاني"
-            match = process.extractOne(word, words, scorer=OSA.distance, score_cutoff=edit_limit(word))
-            out.append((word, match[0] if match is not None else None))
+            out.append((word, closest_spelling(word, words)))
         return out
 
     def transliterations(self, query: str, lang: str, clitics: bool = False) -> list[str]:

@@ -28,6 +28,7 @@ import re
 from collections.abc import Callable, Collection, Sequence
 
 from nltk.stem.snowball import ArabicStemmer
+from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from copilot.verbal_nouns import stems as verb_stems
@@ -52,6 +53,14 @@ _WORD = re.compile(r"\w+")
 def edit_limit(word: str) -> int:
     """The edit distance a spelling of `word` may be: 1 for a short word, 2 for a long one."""
     return 1 if len(word) <= SHORT_WORD else 2
+
+
+def closest_spelling(word: str, words: Sequence[str]) -> str | None:
+    """The word of `words` that `word` is a spelling of, within `edit_limit`, or None. Optimal string alignment:
+    two neighbouring letters swapped are one edit ("refnud": refund), as the families below read them. One search
+    for the lexical side's corrections (copilot.expansion) and the unknown-name test (copilot.unknown_names)."""
+    match = process.extractOne(word, words, scorer=OSA.distance, score_cutoff=edit_limit(word))
+    return None if match is None else str(match[0])
 
 
 def skeleton(word: str) -> str:

@@ -38,14 +38,12 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from babel import Locale
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
 
 from copilot.expansion import ARABIC_ZIPF
 from copilot.places import named_places
 from copilot.product_names import LATIN_NAME, NAME_PUNCTUATION
 from copilot.section_choice import terms
-from copilot.spelling_families import edit_limit
+from copilot.spelling_families import closest_spelling
 from copilot.word_folding import fold
 from kb.word_commonness import is_ordinary, zipf
 
@@ -133,5 +131,5 @@ def _misspells(word: str, words: list[str]) -> bool:
     neighbouring letters counting as one edit ("chnage": change, "stikcy": sticky)."""
     return (
         len(word) >= MIN_TYPO_LETTERS
-        and process.extractOne(word, words, scorer=OSA.distance, score_cutoff=edit_limit(word)) is not None
+        and closest_spelling(word, words) is not None
     )
