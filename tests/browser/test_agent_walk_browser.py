@@ -1,0 +1,72 @@
+"""An agent's walk of the workspace in Chromium, Arabic at a desktop's width (agentwalk40): what the walk of the demo
+found and fixed. The real app without the models, the demo's teams; measured in the page."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Page, expect
+
+from desk.tickets import NewTicket
+from tests.browser.conftest import screenshot
+from tests.browser.test_agent_morning import PASSWORD, log_in
+from tests.browser.test_inbox_teams_browser import teams_app
+from tests.browser.test_site_pages_browser import clean_page, serious_violations  # noqa: F401
+
+
+@pytest.fixture
+def app(tmp_path: Path, content_dir: Path) -> Flask:
+    return teams_app(tmp_path, content_dir)
+
+
+def arabic_agent(app: Flask) -> None:
+    desk = app.extensions["desk"]
+    agent = desk.accounts.create_agent("agent@example.com", PASSWORD, name="سارة")
+    desk.accounts.set_locale(agent.id, "ar")
+
+
+# Lines a cell's text is drawn on, and whether a word was cut: each word's letters' rectangles, grouped by line.
+CELL_LINES = """cell => {
+  const range = document.createRange(); const tops = new Set();
+  const text = cell.textContent.trim();
+  const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT); let node;
+  while ((node = walker.nextNode())) for (let i = 0; i < node.length; i++) {
+    if (!node.data[i].trim()) continue;
+    range.setStart(node, i); range.setEnd(node, i + 1);
+    for (const r of range.getClientRects()) tops.add(Math.round(r.top));
+  }
+  return {text, lines: tops.size};
+}"""
+
+
+def test_the_arabic_inbox_keeps_names_and_subjects_readable_and_every_column_in_view(
+        clean_page: Page, base_url: str, app: Flask) -> None:  # noqa: F811
+    """The demo's inbox at 1280 px in Arabic: "Hassan Raza" came out as "Hass / an / Raza" (the customer's cell broke
+    anywhere), each subject was squeezed to 85 px (three to five lines) and the last column, the last update, was
+    past the table box's edge: "Overdue · 25/11/2026, 5:00 pm" was one unbreakable line, 266 px wide."""
+    page = clean_page
+    arabic_agent(app)
+    desk = app.extensions["desk"]
+    past = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=2)
+    for n, (name, subject) in enumerate([("Hassan Raza", "THIRD time your courier didn't show up!!!"),
+                                         ("James O'Connor", "Return an opened laptop - who pays?"),
+                                         ("أمل المزروعي", "إرجاع مرتبة طبية بعد فتح الغلاف")]):
+        ticket = desk.tickets.create(NewTicket(email=f"c{n}@example.com", name=name, subject=subject,
+                                               body="...", lang="en" if n < 2 else "ar"))
+        desk.tickets.set_due(ticket.id, past, None)
+    log_in(page, base_url, "agent@example.com")
+    page.goto(f"{base_url}/agent/")
+    expect(page.locator("tr.ticket-row")).to_have_count(3)
+    for row in page.locator("tr.ticket-row").all():
+        cells = row.locator("td")
+        customer = cells.nth(2).evaluate(CELL_LINES)
+        assert customer["lines"] <= len(customer["text"].split()), customer  # no word cut in two
+    subjects = [page.locator("tr.ticket-row a.ticket-link").nth(i).evaluate(CELL_LINES) for i in range(3)]
+    assert max(s["lines"] for s in subjects) <= 2, subjects
+    box = page.locator(".table-scroll").evaluate("b => [b.scrollWidth, b.clientWidth]")
+    assert box[0] <= box[1], f"the table is wider than its box: {box}"
+    screenshot(page, "agentwalk40-inbox-ar")
+    assert serious_violations(page) == []
