@@ -70,3 +70,19 @@ def test_the_arabic_inbox_keeps_names_and_subjects_readable_and_every_column_in_
     assert box[0] <= box[1], f"the table is wider than its box: {box}"
     screenshot(page, "agentwalk40-inbox-ar")
     assert serious_violations(page) == []
+
+
+def test_an_empty_note_box_reads_right_to_left_in_arabic(clean_page: Page, base_url: str, app: Flask) -> None:  # noqa: F811
+    """dir="auto" on an empty box is left to right: in the Arabic workspace the internal note's placeholder read
+    backwards ("مثال:" at its left end, the caret there too), as did the customer's notes and a side conversation's.
+    The page's direction now, and each typed line its own (unicode-bidi: plaintext), as the reply's box."""
+    page = clean_page
+    arabic_agent(app)
+    ticket = app.extensions["desk"].tickets.create(NewTicket(email="amal@example.com", name="أمل المزروعي",
+                                                             subject="إرجاع مرتبة", body="...", lang="ar"))
+    log_in(page, base_url, "agent@example.com")
+    for path, box in ((f"/agent/tickets/{ticket.id}", "#note-body"),
+                      (f"/agent/customers/{ticket.customer_id}", "#customer-notes")):
+        page.goto(f"{base_url}{path}")
+        style = page.locator(box).evaluate("b => [getComputedStyle(b).direction, getComputedStyle(b).unicodeBidi]")
+        assert style == ["rtl", "plaintext"], (path, style)
