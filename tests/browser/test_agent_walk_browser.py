@@ -3,6 +3,7 @@ found and fixed. The real app without the models, the demo's teams; measured in 
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -10,11 +11,14 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
 
+from copilot.engine import Engine
 from desk.tickets import NewTicket
 from tests.browser.conftest import screenshot
 from tests.browser.test_agent_morning import PASSWORD, log_in
 from tests.browser.test_inbox_teams_browser import teams_app
 from tests.browser.test_site_pages_browser import clean_page, serious_violations  # noqa: F401
+from webapp import create_app
+from webapp.background import serving
 
 
 @pytest.fixture
@@ -86,3 +90,35 @@ def test_an_empty_note_box_reads_right_to_left_in_arabic(clean_page: Page, base_
         page.goto(f"{base_url}{path}")
         style = page.locator(box).evaluate("b => [getComputedStyle(b).direction, getComputedStyle(b).unicodeBidi]")
         assert style == ["rtl", "plaintext"], (path, style)
+
+
+# Whether an address is drawn from its start: its "h" the leftmost letter of its first line.
+STARTS_AT_THE_LEFT = """link => {
+  const node = link.firstChild; const range = document.createRange();
+  const rect = i => { range.setStart(node, i); range.setEnd(node, i + 1); return range.getBoundingClientRect(); };
+  const first = rect(0); let leftmost = first.left;
+  for (let i = 1; i < node.length; i++) {
+    const r = rect(i); if (Math.abs(r.top - first.top) < 2 && r.width) leftmost = Math.min(leftmost, r.left);
+  }
+  return first.left <= leftmost + 0.5;
+}"""
+
+
+def test_the_arabic_drafts_cited_addresses_read_from_their_start(
+        clean_page: Page, indexed: Engine, content_dir: Path) -> None:  # noqa: F811
+    """The Arabic draft's "Cites:" line drew an address with an Arabic section anchor as
+    "مدة-#http://.../return-policy": the link took the Arabic line's direction. Each address is isolated now."""
+    page = clean_page
+    app = create_app(engine=indexed)
+    arabic_agent(app)
+    ticket = app.extensions["desk"].tickets.create(NewTicket(
+        email="amal@example.com", name="أمل المزروعي", subject="كم مدة الإرجاع؟",
+        body="اشتريت مرتبة قبل أسبوع، كم يوم عندي لأرجعها؟", lang="ar"))
+    with serving(app) as base_url:
+        log_in(page, base_url, "agent@example.com")
+        page.goto(f"{base_url}/agent/tickets/{ticket.id}")
+        citations = page.locator("a.citation")
+        expect(citations.first).to_be_visible()
+        arabic = [c for c in citations.all() if re.search("#[\u0600-\u06ff]", c.inner_text())]
+        assert arabic, citations.all_inner_texts()
+        assert [c.evaluate(STARTS_AT_THE_LEFT) for c in arabic] == [True] * len(arabic), citations.all_inner_texts()
