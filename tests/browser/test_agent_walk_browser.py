@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from copilot.engine import Engine
 from desk.tickets import NewTicket
@@ -122,3 +122,35 @@ def test_the_arabic_drafts_cited_addresses_read_from_their_start(
         arabic = [c for c in citations.all() if re.search("#[\u0600-\u06ff]", c.inner_text())]
         assert arabic, citations.all_inner_texts()
         assert [c.evaluate(STARTS_AT_THE_LEFT) for c in arabic] == [True] * len(arabic), citations.all_inner_texts()
+
+
+# The focused element's outline against the first background behind it that is not transparent (WCAG's formula).
+FOCUS_CONTRAST = """() => {
+  const rgb = (c) => c.match(/[\\d.]+/g).map(Number);
+  const lum = (c) => { const [r, g, b] = rgb(c).slice(0, 3).map((v) => { v /= 255;
+    return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  const el = document.activeElement;
+  let behind = el.parentElement;
+  while (behind && (rgb(getComputedStyle(behind).backgroundColor)[3] === 0)) behind = behind.parentElement;
+  const style = getComputedStyle(el), ring = lum(style.outlineColor);
+  const bg = lum(getComputedStyle(behind || document.body).backgroundColor);
+  return [el.id || el.tagName, style.outlineStyle, (Math.max(ring, bg) + 0.05) / (Math.min(ring, bg) + 0.05)];
+}"""
+
+
+def test_the_focus_ring_is_visible_in_the_dark(browser: Browser, base_url: str, app: Flask) -> None:
+    """The workspace's focus ring was #1d4ed8 in both schemes: 2.7:1 on the dark scheme's page, under the 3:1 a focus
+    indicator needs (WCAG 1.4.11), so a keyboard agent lost the focus in the header, the views and the filters."""
+    arabic_agent(app)
+    context = browser.new_context(locale="ar", color_scheme="dark", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    log_in(page, base_url, "agent@example.com")
+    rings = []
+    for _ in range(25):
+        page.keyboard.press("Tab")
+        rings.append(page.evaluate(FOCUS_CONTRAST))
+    context.close()
+    assert all(style != "none" for _, style, _ in rings), rings
+    assert [r for r in rings if r[2] < 3] == []
