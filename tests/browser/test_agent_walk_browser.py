@@ -92,6 +92,20 @@ def test_an_empty_note_box_reads_right_to_left_in_arabic(clean_page: Page, base_
         assert style == ["rtl", "plaintext"], (path, style)
 
 
+# The contrast of an element's colour (`color`, or `outlineColor`) on the first background behind it that is not
+# transparent, the element itself included for its text and excluded for its outline (WCAG's formula).
+CONTRAST = """([el, property]) => {
+  const rgb = (c) => c.match(/[\\d.]+/g).map(Number);
+  const lum = (c) => { const [r, g, b] = rgb(c).slice(0, 3).map((v) => { v /= 255;
+    return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  let behind = property === "color" ? el : el.parentElement;
+  while (behind && (rgb(getComputedStyle(behind).backgroundColor)[3] === 0)) behind = behind.parentElement;
+  const fg = lum(getComputedStyle(el)[property]), bg = lum(getComputedStyle(behind || document.body).backgroundColor);
+  return (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+}"""
+
+
 # Whether an address is drawn from its start: its "h" the leftmost letter of its first line.
 STARTS_AT_THE_LEFT = """link => {
   const node = link.firstChild; const range = document.createRange();
@@ -107,7 +121,8 @@ STARTS_AT_THE_LEFT = """link => {
 def test_the_arabic_drafts_cited_addresses_read_from_their_start(
         clean_page: Page, indexed: Engine, content_dir: Path) -> None:  # noqa: F811
     """The Arabic draft's "Cites:" line drew an address with an Arabic section anchor as
-    "مدة-#http://.../return-policy": the link took the Arabic line's direction. Each address is isolated now."""
+    "مدة-#http://.../return-policy": the link took the Arabic line's direction. Each address is isolated now; and the
+    "Insert draft" button's shortcut key is readable."""
     page = clean_page
     app = create_app(engine=indexed)
     arabic_agent(app)
@@ -122,21 +137,10 @@ def test_the_arabic_drafts_cited_addresses_read_from_their_start(
         arabic = [c for c in citations.all() if re.search("#[\u0600-\u06ff]", c.inner_text())]
         assert arabic, citations.all_inner_texts()
         assert [c.evaluate(STARTS_AT_THE_LEFT) for c in arabic] == [True] * len(arabic), citations.all_inner_texts()
-
-
-# The focused element's outline against the first background behind it that is not transparent (WCAG's formula).
-FOCUS_CONTRAST = """() => {
-  const rgb = (c) => c.match(/[\\d.]+/g).map(Number);
-  const lum = (c) => { const [r, g, b] = rgb(c).slice(0, 3).map((v) => { v /= 255;
-    return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
-  const el = document.activeElement;
-  let behind = el.parentElement;
-  while (behind && (rgb(getComputedStyle(behind).backgroundColor)[3] === 0)) behind = behind.parentElement;
-  const style = getComputedStyle(el), ring = lum(style.outlineColor);
-  const bg = lum(getComputedStyle(behind || document.body).backgroundColor);
-  return [el.id || el.tagName, style.outlineStyle, (Math.max(ring, bg) + 0.05) / (Math.min(ring, bg) + 0.05)];
-}"""
+        # The "Insert draft" button's key, "i": white on the key's near-white face (1.04:1), nothing to read.
+        expect(page.locator("#insert-draft kbd")).to_have_text("i")
+        key = page.locator("#insert-draft kbd").element_handle()
+        assert page.evaluate(CONTRAST, [key, "color"]) >= 4.5
 
 
 def test_the_focus_ring_is_visible_in_the_dark(browser: Browser, base_url: str, app: Flask) -> None:
@@ -150,7 +154,10 @@ def test_the_focus_ring_is_visible_in_the_dark(browser: Browser, base_url: str, 
     rings = []
     for _ in range(25):
         page.keyboard.press("Tab")
-        rings.append(page.evaluate(FOCUS_CONTRAST))
+        focused = page.evaluate_handle("document.activeElement")
+        rings.append([page.evaluate("el => el.id || el.tagName", focused),
+                      page.evaluate("el => getComputedStyle(el).outlineStyle", focused),
+                      page.evaluate(CONTRAST, [focused, "outlineColor"])])
     context.close()
     assert all(style != "none" for _, style, _ in rings), rings
     assert [r for r in rings if r[2] < 3] == []
