@@ -161,3 +161,39 @@ def test_the_focus_ring_is_visible_in_the_dark(browser: Browser, base_url: str, 
     context.close()
     assert all(style != "none" for _, style, _ in rings), rings
     assert [r for r in rings if r[2] < 3] == []
+
+
+# The left edge of where `text` is drawn under `root` (the first text node holding it whole).
+LEFT_OF = """([root, text]) => {
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const at = node.data.indexOf(text);
+    if (at < 0) continue;
+    const range = document.createRange(); range.setStart(node, at); range.setEnd(node, at + text.length);
+    return range.getBoundingClientRect().left;
+  }
+  return null;
+}"""
+
+
+def test_an_arabic_note_that_starts_with_a_mention_reads_right_to_left(
+        clean_page: Page, base_url: str, app: Flask) -> None:  # noqa: F811
+    """"@sara هل يمكنك مراجعة شركة الشحن؟" was drawn left to right, the mention at the left edge and the question
+    after it: the note's direction came from its first letter, the mention's "s". Mentions are isolated now, so the
+    note's own words set its direction (Zendesk's and Chatwoot's notes start with a mention as often as not)."""
+    page = clean_page
+    arabic_agent(app)
+    desk = app.extensions["desk"]
+    ticket = desk.tickets.create(NewTicket(email="amal@example.com", name="أمل المزروعي", subject="إرجاع مرتبة",
+                                           body="...", lang="ar"))
+    log_in(page, base_url, "agent@example.com")
+    page.goto(f"{base_url}/agent/tickets/{ticket.id}")
+    page.locator("#note-body").fill("@agent هل يمكنك مراجعة شركة الشحن؟ الطلب MZ-48197754")
+    page.locator("#add-note").click()
+    note = page.locator(".message.note .text")
+    expect(note).to_contain_text("هل يمكنك")
+    handle = note.element_handle()
+    mention, question = (page.evaluate(LEFT_OF, [handle, text]) for text in ("@agent", "هل يمكنك"))
+    assert mention is not None and question is not None
+    assert mention > question, "the mention is drawn left of the question: the note reads left to right"
+    assert serious_violations(page) == []
