@@ -49,8 +49,9 @@ CELL_LINES = """cell => {
 def test_the_arabic_inbox_keeps_names_and_subjects_readable_and_every_column_in_view(
         clean_page: Page, base_url: str, app: Flask) -> None:  # noqa: F811
     """The demo's inbox at 1280 px in Arabic: "Hassan Raza" came out as "Hass / an / Raza" (the customer's cell broke
-    anywhere), each subject was squeezed to 85 px (three to five lines) and the last column, the last update, was
-    past the table box's edge: "Overdue · 25/11/2026, 5:00 pm" was one unbreakable line, 266 px wide."""
+    anywhere, as did the status's "بانتظا / ر / العميل"), each subject was squeezed to 85 px (three to five lines)
+    and the last column, the last update, was past the table box's edge: "Overdue · 25/11/2026, 5:00 pm" was one
+    unbreakable line, 266 px wide."""
     page = clean_page
     arabic_agent(app)
     desk = app.extensions["desk"]
@@ -61,13 +62,15 @@ def test_the_arabic_inbox_keeps_names_and_subjects_readable_and_every_column_in_
         ticket = desk.tickets.create(NewTicket(email=f"c{n}@example.com", name=name, subject=subject,
                                                body="...", lang="en" if n < 2 else "ar"))
         desk.tickets.set_due(ticket.id, past, None)
+        desk.tickets.update(ticket.id, status="pending")  # "بانتظار العميل": was drawn "بانتظا / ر / العميل"
     log_in(page, base_url, "agent@example.com")
     page.goto(f"{base_url}/agent/")
     expect(page.locator("tr.ticket-row")).to_have_count(3)
     for row in page.locator("tr.ticket-row").all():
         cells = row.locator("td")
-        customer = cells.nth(2).evaluate(CELL_LINES)
-        assert customer["lines"] <= len(customer["text"].split()), customer  # no word cut in two
+        for cell in (cells.nth(2), row.locator("td:has(> .status)")):  # the customer, the status
+            drawn = cell.evaluate(CELL_LINES)
+            assert drawn["lines"] <= len(drawn["text"].split()), drawn  # no word cut in two
     subjects = [page.locator("tr.ticket-row a.ticket-link").nth(i).evaluate(CELL_LINES) for i in range(3)]
     assert max(s["lines"] for s in subjects) <= 2, subjects
     box = page.locator(".table-scroll").evaluate("b => [b.scrollWidth, b.clientWidth]")
