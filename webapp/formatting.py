@@ -43,6 +43,7 @@ from flask_babel import (
 from markupsafe import Markup
 
 from desk.mail.attachments import human_size, size_parts
+from desk.notes import MENTION
 from kb.bidi_text import balanced_bidi
 from kb.ticket_fields import TicketField
 
@@ -180,6 +181,18 @@ def bdi_filter(value: object, direction: str = "auto") -> Markup:
     return Markup('<bdi dir="{}">{}</bdi>').format(direction, value)
 
 
+def mentions_filter(value: object) -> Markup:
+    """A note's text with each @mention in `<bdi>`: a note's direction is its first letter's (dir="auto", and each
+    line's with unicode-bidi: plaintext), and "@sara هل يمكنك ..." read left to right from the mention's "s". An
+    isolate is skipped when the direction is looked for, so the note's own words set it."""
+    text = "" if value is None else str(value)
+    shown, at = [], 0
+    for found in MENTION.finditer(text):
+        shown += [Markup.escape(text[at:found.start()]), bdi_filter(found.group(0))]
+        at = found.end()
+    return Markup("").join([*shown, Markup.escape(text[at:])])
+
+
 def isolate_filter(value: object) -> str:
     """Text from outside in a place that takes no markup (a <title>): wrapped in FIRST STRONG ISOLATE and
     POP DIRECTIONAL ISOLATE, the plain-text <bdi>, so a U+202E in it cannot reverse what follows; its own embeddings
@@ -235,6 +248,6 @@ def init_formatting(app: Flask) -> None:
     app.add_template_global(language_name)
     app.jinja_env.filters.update(
         datetime=datetime_filter, date=date_filter, ago=ago_filter, number=number_filter, bdi=bdi_filter,
-        isolate=isolate_filter, customer_name=customer_name_filter, field_value=field_value_filter,
-        duration=duration_filter, customer_time=customer_time_filter, size=size_filter,
+        isolate=isolate_filter, mentions=mentions_filter, customer_name=customer_name_filter,
+        field_value=field_value_filter, duration=duration_filter, customer_time=customer_time_filter, size=size_filter,
     )
