@@ -12,7 +12,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import screenshot, serious_violations
 from tests.browser.test_dashboard_browser import PASSWORD, app, log_in  # noqa: F401
-from tests.browser.test_help_center_walk_browser import CONTRAST
+from tests.browser.test_help_center_walk_browser import CONTRAST, SPLIT_WORDS
 from tests.browser.test_site_pages_browser import clean_page  # noqa: F401
 
 WEEK = "from=2026-11-29&to=2026-12-05"
@@ -93,3 +93,30 @@ def test_alerts_and_charts_are_readable_in_the_dark(browser: Browser, base_url: 
         screenshot(page, f"leadwalk40-dashboard-dark-{lang}")
         context.close()
     assert not problems, "\n".join(problems)
+
+
+def test_the_admin_and_team_pages_keep_their_columns_and_words_on_a_phone(
+        browser: Browser, base_url: str, app: Flask) -> None:  # noqa: F811
+    """At a phone's width (and a tablet's: anything up to 64rem) the admin's agents table lost its eighth column,
+    Teams, to a rule meant for the inbox's Assignee; and its cells and the team status's broke words letter by letter
+    ("Dem|o admi|n", "لم تتغي|ر قط") where the tables scroll in their own boxes."""
+    app.extensions["desk"].accounts.create_agent("admin@example.com", PASSWORD, name="Demo admin", role="admin")
+    context = browser.new_context(locale="ar", viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{base_url}/agent/login?next=/agent/admin")
+    page.locator("#email").fill("admin@example.com")
+    page.locator("#password").fill(PASSWORD)
+    page.locator("#main form button[type=submit]").click()
+    expect(page.locator("#agents tbody tr").first).to_be_visible()
+    teams = page.locator("#agents thead th").nth(7)
+    expect(teams).to_have_text("الفرق")
+    expect(teams).to_be_visible()
+    assert page.evaluate(SPLIT_WORDS, page.locator("#agents").element_handle()) == []
+    page.goto(f"{base_url}/agent/team-status")
+    expect(page.locator("table.team-members tbody td").first).to_be_visible()
+    split = [page.evaluate(SPLIT_WORDS, table) for table in page.locator("table.team-members").element_handles()]
+    assert split and all(found == [] for found in split), split
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, "leadwalk40-team-status-ar-phone")
+    context.close()
