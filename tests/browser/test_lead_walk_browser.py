@@ -7,9 +7,12 @@ under the page's light text (1.06:1) and the charts their dark grey labels on th
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Flask
 from playwright.sync_api import Browser, Page, expect
 
+from desk.models import utcnow
 from tests.browser.conftest import screenshot, serious_violations
 from tests.browser.test_dashboard_browser import PASSWORD, app, log_in  # noqa: F401
 from tests.browser.test_help_center_walk_browser import CONTRAST, SPLIT_WORDS
@@ -52,19 +55,28 @@ CHART_TEXT_CONTRAST = """(selector) => {
 
 
 def test_arabic_figures_stand_under_their_headings_and_keep_their_percent_sign(
-        clean_page: Page, base_url: str) -> None:  # noqa: F811
+        clean_page: Page, base_url: str, app: Flask) -> None:  # noqa: F811
+    app.extensions["desk"].notices.publish(  # the notices' table too
+        "Deliveries to Jeddah are delayed by 2 days because of the Eid holiday.",
+        "تتأخر التوصيلات إلى جدة يومين بسبب عطلة العيد.", utcnow() + timedelta(days=2), terms="delivery, التوصيل")
     page = clean_page
     log_in(page, base_url, f"/agent/dashboard/?{WEEK}&hl=ar")
     expect(page.locator("#table-summary tbody td").first).to_be_visible()  # logged in, the dashboard drawn
     assert page.locator("html").get_attribute("dir") == "rtl"
     assert page.locator(".dashboard table.figures tbody td").count() > 20
-    assert page.evaluate(OFF_THEIR_HEADING, ".dashboard table.figures") == []
+    assert page.evaluate(OFF_THEIR_HEADING, ".dashboard .table-block table.figures") == []
     # The previous period's percentage: one left-to-right run, the sign after its digits ("61.3%", not "%61.3").
     before = page.locator("#fig-reopen_rate .before")
     assert page.evaluate("""(el) => { const bdi = el.querySelector("bdi");
         return bdi !== null && getComputedStyle(bdi).direction === "ltr" && /%$/.test(bdi.textContent); }""",
                          before.element_handle())
     screenshot(page, "leadwalk40-dashboard-ar")
+    # On a phone each table scrolls in its box, its words whole ("العمـ|ر", "2026|-12-|07", "e|n" before).
+    page.set_viewport_size({"width": 390, "height": 844})
+    split = page.evaluate("""(code) => [...document.querySelectorAll(".dashboard table.figures")]
+        .flatMap((table) => (0, eval)(code)(table))""", SPLIT_WORDS)
+    assert split == [], split[:10]
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
     page.goto(f"{base_url}/agent/reports/rejected")
     expect(page.locator("section.report tbody td").first).to_be_visible()
