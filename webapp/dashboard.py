@@ -332,6 +332,12 @@ def _durations(board: Dashboard, _gaps: list[GapGroup]) -> Table:
                                   (gettext("Full resolution"), t.full_resolution))])
 
 
+def age_label(bucket: str) -> str:
+    """A backlog age bucket (desk.metrics.AGE_BUCKETS) as the page and its CSV name it ("<1d" was shown as is)."""
+    return {"<1d": gettext("Under a day"), "1-3d": gettext("1 to 3 days"), "3-7d": gettext("3 to 7 days"),
+            ">7d": gettext("Over 7 days")}.get(bucket, bucket)
+
+
 # Every table the page shows and a CSV can be asked for, by name, each built only when asked: an unknown CSV name is
 # a 404 before the filters are read or the dashboard computed, and a CSV builds just its own table.
 TABLES: dict[str, Builder] = {
@@ -341,7 +347,7 @@ TABLES: dict[str, Builder] = {
     "durations": _durations,
     "backlog": lambda board, _gaps: Table(
         gettext("Backlog by age"), [gettext("Age"), *map(ViewLabels().status, metrics.UNSOLVED), gettext("Total")],
-        [[bucket, *by.values(), sum(by.values())] for bucket, by in board.current.backlog.buckets.items()]),
+        [[age_label(bucket), *by.values(), sum(by.values())] for bucket, by in board.current.backlog.buckets.items()]),
     "days": lambda board, _gaps: Table(
         gettext("Tickets per day"), [gettext("Day"), gettext("Created"), gettext("Solved")],
         [[d.day, d.created, d.solved] for d in board.current.days]),
@@ -412,7 +418,7 @@ def charts(board: Dashboard) -> dict[str, Any]:
                            [(gettext("Created"), [d.created for d in f.days], "line-a"),
                             (gettext("Solved"), [d.solved for d in f.days], "line-b")],
                            gettext("Tickets per day")),
-        "backlog": bar_chart([(bucket, sum(by.values())) for bucket, by in f.backlog.buckets.items()],
+        "backlog": bar_chart([(age_label(bucket), sum(by.values())) for bucket, by in f.backlog.buckets.items()],
                              gettext("Backlog by age")),
         "csat": bar_chart([(str(r), n) for r, n in f.csat.ratings.items()], gettext("CSAT answers by rating"),
                           "bar-b"),

@@ -60,6 +60,8 @@ class ViewLabels:
             "metrics:read": gettext("The dashboard's figures"),
             "search": gettext("Search and read articles as an agent (internal ones included)"),
             "sync:read": gettext("The content sync's status"),
+            "organizations:read": gettext("Read and list organizations, their members and notes included"),
+            "organizations:write": gettext("Create and change organizations"),
             "tickets:deleted": gettext("List deleted tickets and spam (the leads' Deleted tickets page)"),
         }.get(key, key)
 

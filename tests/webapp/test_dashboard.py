@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import shutil
 from pathlib import Path
 
@@ -50,8 +51,8 @@ def card(html: str, key: str) -> tuple[str, str]:
     """(this period, previous) of a headline card."""
     block = html.split(f'id="fig-{key}"', 1)[1].split("</div>", 1)[0]
     now = block.split('class="now">', 1)[1].split("<", 1)[0]
-    before = block.split('class="before">', 1)[1].split("<", 1)[0]
-    return now, before
+    before = block.split('class="before">', 1)[1].split("</span>", 1)[0]
+    return now, re.sub("<[^>]+>", "", before)  # the value is in its own <bdi dir="ltr">
 
 
 def test_leads_and_admins_only(app: Flask) -> None:
@@ -240,3 +241,16 @@ def test_a_spike_of_tickets_links_them_to_a_problem_in_one_go(app: Flask) -> Non
                                             "csrf_token": csrf(html)})
     assert answer.status_code == 302
     assert sorted(i.id for i in desk.problems.incidents(problem)) == tickets
+
+
+def test_the_backlogs_ages_are_named_in_the_pages_language(app: Flask) -> None:
+    """The backlog's age buckets in words, in the table, the chart and the CSV ("<1d", "3-7d" were shown as is)."""
+    lead = client_for(app, "lead@example.com")
+    for lang, under, week in (("en", "Under a day", "3 to 7 days"), ("ar", "أقل من يوم", "من 3 إلى 7 أيام")):
+        html = lead.get(f"/agent/dashboard/?{WEEK}&hl={lang}", headers={"Accept-Language": lang}).get_data(as_text=True)
+        backlog = html.split('id="backlog"', 1)[1].split("</section>", 1)[0]
+        assert under in backlog.split('id="table-backlog"', 1)[0]  # the chart
+        assert under in backlog.split('id="table-backlog"', 1)[1] and week in backlog  # the table
+        assert "&lt;1d" not in backlog and "3-7d" not in backlog
+    rows = list(csv.reader(io.StringIO(lead.get(f"/agent/dashboard/backlog.csv?{WEEK}").get_data(as_text=True))))
+    assert [row[0] for row in rows[1:]] == ["Under a day", "1 to 3 days", "3 to 7 days", "Over 7 days"]

@@ -235,3 +235,16 @@ def test_the_cli_takes_scopes_and_expiry_and_prints_them(tmp_path: Path) -> None
     assert found is not None and found.scopes == "tickets:read metrics:read"
     assert [t.name for t in desk.accounts.tokens()] == ["bi", "old script"]
     desk.close()
+
+
+def test_the_admin_page_describes_every_scope_in_both_languages(light_app: Guarded) -> None:  # noqa: F811
+    """Each scope's checkbox says what it lets a token do, in the page's language (organizations:read and :write were
+    labelled with their own names, in English and Arabic)."""
+    from webapp.workspace_labels import ViewLabels
+
+    for lang in ("en", "ar"):
+        with light_app.app.test_request_context(headers={"Accept-Language": lang}):
+            described = {scope: ViewLabels().scope(scope) for scope in SCOPES}
+        assert [scope for scope, text in described.items() if text == scope] == [], lang
+        if lang == "ar":
+            assert all(re.search("[\u0600-\u06ff]", text) for text in described.values()), described
