@@ -153,6 +153,7 @@ def test_a_customer_opening_a_merged_duplicate_is_taken_to_where_it_lives(app: F
     opened = customer.get(f"/ar/tickets/{found_duplicate.reference}")
     assert opened.status_code == 302 and opened.headers["Location"].endswith(f"/ar/tickets/{found_target.reference}")
     page = unescape(customer.get(opened.headers["Location"]).get_data(as_text=True))
-    assert f"دُمج طلبك السابق {found_duplicate.reference} في هذا الطلب" in page
+    # the reference isolated, on one line (webapp.help.naming_reference)
+    assert f'دُمج طلبك السابق <bdi class="keep-whole" dir="ltr">{found_duplicate.reference}</bdi> في هذا الطلب' in page
     # The live ticket's own page is not redirected, nor is a ticket never merged.
     assert customer.get(f"/ar/tickets/{found_target.reference}").status_code == 200
