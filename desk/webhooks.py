@@ -397,13 +397,21 @@ def _forget(session: Session, *_args: Any) -> None:
     session.info.pop(_PENDING, None)
 
 
+_CAPTURED = "_kb_webhooks_captured"
+
+
 def capture(db: Database, snapshot: Snapshot | None = None) -> None:
     """Turn the sessions of `db` into the webhooks' event source (once per Database). `snapshot` gives each event's
     `data.ticket` in the change's transaction (the Desk passes desk.ticket_json's; without it the worker reads the
     ticket when it first sends the event)."""
     sessions = db._sessions  # the one sessionmaker every unit of work of this database comes from
-    if event.contains(sessions, "after_flush", _after_flush):
+    # Marked on the sessionmaker itself, not asked of `event.contains`: SQLAlchemy's registry keys a listener by its
+    # target's id(), so a new Database whose sessionmaker took a dead one's address read as captured already and got
+    # no listener; its desk then queued no event at all (CI's PostgreSQL run, where many desks come and go: a
+    # ticket.created never delivered, a rule's event without data.ticket).
+    if getattr(sessions, _CAPTURED, False):
         return
+    setattr(sessions, _CAPTURED, True)
     event.listen(sessions, "after_flush", _after_flush)
     event.listen(sessions, "before_commit", lambda session: _before_commit(session, snapshot))
     event.listen(sessions, "after_rollback", _forget)
