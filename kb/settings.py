@@ -29,6 +29,12 @@ _OFF = ("off", "0", "false", "no")
 _ON = ("on", "1", "true", "yes")
 
 
+def export_openmp_wait_policy(policy: str) -> None:
+    """Hand `Settings.omp_wait_policy` to libgomp, which reads only the process environment, once, when it loads with
+    the first e5 model (indexer.embedders): the one place outside `Settings.from_env` that touches the environment."""
+    os.environ["OMP_WAIT_POLICY"] = policy.upper()
+
+
 class SettingsError(ValueError):
     """An environment variable holds a value its setting cannot take; the message names it."""
 
