@@ -191,7 +191,6 @@ def compose_side(session: Session, row: OutboxMail, settings: Settings, renderer
     mail["To"] = ", ".join(queued_to if isinstance(queued_to, list) and queued_to else side.participants)
     mail["Date"] = format_datetime(row.created_at if row.created_at.tzinfo else row.created_at.astimezone())
     mail["Message-ID"] = message_id(row.mail_message_id, settings.mail_from)
-    mail["Content-Language"] = row.lang
     mail[LOOP_HEADER] = "1"
     mail["Reply-To"] = reply_address(settings.mail_from, side.token)
     # Its earlier messages' Message-IDs, oldest first: the agents' mails we sent, the third parties' we received.
@@ -219,6 +218,15 @@ def compose_side(session: Session, row: OutboxMail, settings: Settings, renderer
         maintype, _, subtype = attached.content_type.partition("/")
         mail.add_attachment(attachment_file(settings.data_dir, attached).read_bytes(), maintype=maintype,
                             subtype=subtype, filename=attached.filename)
+    return with_language(mail, row.lang)
+
+
+def with_language(mail: EmailMessage, lang: str) -> EmailMessage:
+    """The mail's language (RFC 3282 Content-Language) on its top part, set last: `set_content` drops every
+    Content-* header a mail has, and `add_attachment` moves them to the part it wraps, so a Content-Language set
+    with the other headers never left the desk (mailwalk41)."""
+    del mail["Content-Language"]
+    mail["Content-Language"] = lang
     return mail
 
 
@@ -246,7 +254,6 @@ def compose(session: Session, row: OutboxMail, settings: Settings, renderer: Mai
             mail["Cc"] = ", ".join(copied)
     mail["Date"] = format_datetime(row.created_at if row.created_at.tzinfo else row.created_at.astimezone())
     mail["Message-ID"] = message_id(row.mail_message_id, settings.mail_from)
-    mail["Content-Language"] = row.lang
     mail[LOOP_HEADER] = "1"
     if row.kind != "reply":
         # RFC 3834: machine-made mail, so the customer's auto-responder does not answer it.
@@ -271,4 +278,4 @@ def compose(session: Session, row: OutboxMail, settings: Settings, renderer: Mai
             maintype, _, subtype = attached.content_type.partition("/")
             mail.add_attachment(attachment_file(settings.data_dir, attached).read_bytes(), maintype=maintype,
                                 subtype=subtype, filename=attached.filename)
-    return mail
+    return with_language(mail, row.lang)
