@@ -19,6 +19,7 @@ from kb.bidi_text import without_bidi_controls
 _CUT_AFTER = re.compile(
     r"""^\s*(?:
         -{2,}\s*(?:original\ message|forwarded\ message|الرسالة\ الأصلية|(?:ال)?رسالة\ (?:ال)?مُ?عاد\ توجيهها)\s*-{2,}.*
+      | begin\ forwarded\ message:|بداية\ الرسالة\ (?:ال)?مُ?عاد\ توجيهها:  # Apple Mail's forward
       | (?:from|من):\s.+$                             # Outlook header block of the quoted message
       | --\s*$                                        # RFC 3676 signature separator
       | sent\ from\ my\ .*
