@@ -215,10 +215,28 @@ def compose_side(session: Session, row: OutboxMail, settings: Settings, renderer
         if attached is None or attached.path is None:
             # The mail waits (retried, then failed with this reason), never sent without it.
             raise ValueError(f"forwarded file {entry.get('attachment_id')} is gone")
-        maintype, _, subtype = attached.content_type.partition("/")
-        mail.add_attachment(attachment_file(settings.data_dir, attached).read_bytes(), maintype=maintype,
-                            subtype=subtype, filename=attached.filename)
+        attach(mail, attachment_file(settings.data_dir, attached).read_bytes(), attached)
     return with_language(mail, row.lang)
+
+
+def attach(mail: EmailMessage, data: bytes, attached: Attachment) -> None:
+    """One file on the mail: its name RFC 2231-encoded in Content-Disposition (the standard; the email package's), and
+    a name other than ASCII also as RFC 2047 encoded words in Content-Type's `name`, as Gmail and Thunderbird send it:
+    Outlook reading mail over IMAP or POP knows only that form and showed an Arabic file name as "Untitled attachment"
+    or ATT00001.bin (mailwalk41). The value is stored as written (`set_raw`), each line within the policy's 78
+    characters so it is never refolded (the package would fold it back to RFC 2231)."""
+    maintype, _, subtype = attached.content_type.partition("/")
+    mail.add_attachment(data, maintype=maintype, subtype=subtype, filename=attached.filename)
+    name = attached.filename
+    if name.isascii():
+        return
+    part = mail.get_payload()[-1]
+    # ' name="' opens the first line, '";' closes the last: each encoded word within 76 (RFC 2047), each line within 78.
+    words = Header(name, "utf-8", maxlinelen=68).encode(linesep="\n").split("\n")
+    linesep = mail.policy.linesep
+    del part["Content-Type"]
+    part.set_raw("Content-Type", f"{maintype}/{subtype};{linesep} name=\"" + linesep.join(
+        word if index == 0 else f" {word.strip()}" for index, word in enumerate(words)) + '"')
 
 
 def with_language(mail: EmailMessage, lang: str) -> EmailMessage:
@@ -275,7 +293,5 @@ def compose(session: Session, row: OutboxMail, settings: Settings, renderer: Mai
         # The agent's files, as real attachments; the name RFC 2231-encoded by the email package (Arabic kept).
         # A file gone from disk raises: the mail waits and is retried, never sent without it.
         for attached in message_files(session, row.message_id):
-            maintype, _, subtype = attached.content_type.partition("/")
-            mail.add_attachment(attachment_file(settings.data_dir, attached).read_bytes(), maintype=maintype,
-                                subtype=subtype, filename=attached.filename)
+            attach(mail, attachment_file(settings.data_dir, attached).read_bytes(), attached)
     return with_language(mail, row.lang)

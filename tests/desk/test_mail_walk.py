@@ -4,6 +4,7 @@ desk's mail delivered to a real SMTP sink on loopback; each test names what the 
 
 from __future__ import annotations
 
+import re
 import smtplib
 from collections.abc import Iterator
 from email.header import Header
@@ -203,3 +204,21 @@ def test_a_side_conversations_mail_names_its_language(desk: Desk, settings: Sett
     assert deliver(desk, settings) == 2
     side = next(m for m in sink.messages if m["To"] == "carrier@example.com")
     assert side["Content-Language"] == "en"
+
+
+@pytest.mark.parametrize("filename", ["فاتورة.pdf", "فاتورة الطلب رقم 55821 لشهر ديسمبر مع الضريبة والشحن والتغليف.pdf"])
+def test_an_arabic_file_name_reaches_outlook_as_rfc_2047_too(
+        desk: Desk, settings: Settings, sink: SmtpSink, filename: str) -> None:
+    """The name was only RFC 2231 (Content-Disposition's filename*0*=utf-8''...): Outlook over IMAP or POP reads the
+    RFC 2047 `name` of Content-Type alone, and showed "Untitled attachment". Both now, as Gmail and Thunderbird send;
+    every line within 78 characters, so the email package never refolds it."""
+    ticket = desk.tickets.create(NewTicket(email="omar@example.com", subject="فاتورة", body="أرسلوا الفاتورة"))
+    agent = desk.accounts.create_agent("sara@manzil.example", "a long password", name="سارة")
+    desk.tickets.reply(ticket.id, agent.id, "تفضل.", files=[Upload(filename, b"%PDF-1.4\n" * 50)])
+    assert deliver(desk, settings) == 2
+    [part] = sink.messages[-1].iter_attachments()
+    assert part.get_filename() == filename and part.get_param("name") == filename
+    assert part.get_content_type() == "application/pdf" and part.get_content() == b"%PDF-1.4\n" * 50
+    raw = sink.raw[-1]
+    assert b' name="=?utf-8?b?' in raw and re.search(rb"filename\*(?:0\*)?=utf-8''%", raw)
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 78
