@@ -230,8 +230,8 @@ def attach(mail: EmailMessage, data: bytes, attached: Attachment) -> None:
     name = attached.filename
     if name.isascii():
         return
-    part = mail.get_payload()[-1]
-    # ' name="' opens the first line, '";' closes the last: each encoded word within 76 (RFC 2047), each line within 78.
+    *_, part = mail.iter_attachments()  # the one just added
+    # ' name="' opens the first line, '"' closes the last: each encoded word within 76 (RFC 2047), each line within 78.
     words = Header(name, "utf-8", maxlinelen=68).encode(linesep="\n").split("\n")
     linesep = mail.policy.linesep
     del part["Content-Type"]

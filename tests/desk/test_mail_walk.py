@@ -206,7 +206,8 @@ def test_a_side_conversations_mail_names_its_language(desk: Desk, settings: Sett
     assert side["Content-Language"] == "en"
 
 
-@pytest.mark.parametrize("filename", ["فاتورة.pdf", "فاتورة الطلب رقم 55821 لشهر ديسمبر مع الضريبة والشحن والتغليف.pdf"])
+@pytest.mark.parametrize("filename", ["فاتورة.pdf",
+                                      "فاتورة الطلب رقم 55821 لشهر ديسمبر مع الضريبة والشحن والتغليف.pdf"])
 def test_an_arabic_file_name_reaches_outlook_as_rfc_2047_too(
         desk: Desk, settings: Settings, sink: SmtpSink, filename: str) -> None:
     """The name was only RFC 2231 (Content-Disposition's filename*0*=utf-8''...): Outlook over IMAP or POP reads the
