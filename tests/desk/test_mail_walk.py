@@ -223,3 +223,18 @@ def test_an_arabic_file_name_reaches_outlook_as_rfc_2047_too(
     raw = sink.raw[-1]
     assert b' name="=?utf-8?b?' in raw and re.search(rb"filename\*(?:0\*)?=utf-8''%", raw)
     assert max(len(line) for line in raw.split(b"\r\n")) <= 78
+
+
+def test_the_text_parts_keep_their_blank_lines(desk: Desk, settings: Settings, sink: SmtpSink) -> None:
+    """The templates' blank line after the greeting and before the signing block was eaten by trim_blocks (the line
+    break after a block tag goes): a plain-text reader got "Hello John,\\nWe received ..." and the agent's name on the
+    line under the reply's last words. The HTML parts were right."""
+    ticket = desk.tickets.create(NewTicket(email="john@example.com", name="John", subject="Order", body="Where?"))
+    agent = desk.accounts.create_agent("sara@manzil.example", "a long password", name="Sara")
+    desk.tickets.reply(ticket.id, agent.id, "It ships today.")
+    desk.tickets.update(ticket.id, status="solved")
+    assert deliver(desk, settings) == 3
+    confirmation, reply, solved = (m.get_body(("plain",)).get_content().replace("\r\n", "\n") for m in sink.messages)
+    assert confirmation.startswith("Hello John,\n\nWe received your message")
+    assert reply.startswith("It ships today.\n\nSara\nManzil Help Center\n")
+    assert solved.startswith("Hello John,\n\nWe have marked your ticket as solved.")
