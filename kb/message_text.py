@@ -18,7 +18,8 @@ from kb.bidi_text import without_bidi_controls
 # Everything after one of these is the previous message of the thread or the sender's footer.
 _CUT_AFTER = re.compile(
     r"""^\s*(?:
-        -{2,}\s*(?:original\ message|forwarded\ message)\s*-{2,}.*
+        -{2,}\s*(?:original\ message|forwarded\ message|الرسالة\ الأصلية|(?:ال)?رسالة\ (?:ال)?مُ?عاد\ توجيهها)\s*-{2,}.*
+      | begin\ forwarded\ message:|بداية\ الرسالة\ (?:ال)?مُ?عاد\ توجيهها:  # Apple Mail's forward
       | (?:from|من):\s.+$                             # Outlook header block of the quoted message
       | --\s*$                                        # RFC 3676 signature separator
       | sent\ from\ my\ .*
@@ -27,14 +28,26 @@ _CUT_AFTER = re.compile(
     )""",
     re.IGNORECASE | re.VERBOSE,
 )
-# Gmail's "On <date>, <sender> wrote:" (often wrapped over two lines) and its Arabic forms
-# ("في <date>، <sender> كتب:" and "في <date>، كتب <sender>:").
+# The bidi controls and marks a mail client wraps an attribution line in (kb.bidi_text.BIDI_CONTROLS): Gmail in
+# Arabic sends "\u202bفي ... \u202aName\u202c\u200f <...>:\u202c".
+_BIDI = "\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069"
+# Gmail's "On <date>, <sender> wrote:" (often wrapped over two lines) and its Arabic forms: Apple Mail's and Outlook's
+# "في <date>، <sender> كتب:" and "في <date>، كتب <sender>:", and Gmail's own "في <date> تمت كتابة ما يلي بواسطة
+# <sender>:" (its sender often wrapped to the next line), each possibly wrapped in bidi controls. Gmail's form was
+# not cut: every Arabic Gmail customer's reply showed the agent the line naming the desk's own address (mailwalk41).
 _QUOTE_HEADER = re.compile(
-    r"^[ \t]*(?:on\s[^\n]{3,200}?(?:\n[^\n]{0,200}?)?\swrote:"
-    r"|في\s[^\n]{3,200}?(?:\n[^\n]{0,200}?)?\s(?:كتب|كتبت)(?:\s[^\n]{1,200}?)?\s?:)\s*$",
+    rf"^[ \t{_BIDI}]*(?:on\s[^\n]{{3,200}}?(?:\n[^\n]{{0,200}}?)?\swrote:"
+    r"|في\s[^\n]{3,200}?(?:\n[^\n]{0,200}?)?\s(?:كتب|كتبت)(?:\s[^\n]{1,200}?)?\s?:"
+    rf"|في\s[^\n]{{3,200}}?\sتمت\s+كتابة\s+ما\s+يلي\s+بواسطة\s[^\n]{{0,200}}?(?:\n[^\n]{{0,200}}?)?:)[\s{_BIDI}]*$",
     re.IGNORECASE | re.MULTILINE,
 )
 # A sign-off on a short line of its own: the rest (a name, a title, a phone number) is signature.
+# A message forwarded inline, below the sender's own words: Gmail's separator (English and Arabic) and Apple Mail's.
+_INLINE_FORWARD = re.compile(
+    r"^[ \t]*(?:-{2,}[ \t]*(?:forwarded\ message|(?:ال)?رسالة\ (?:ال)?مُ?عاد\ توجيهها)[ \t]*-{2,}"
+    r"|begin\ forwarded\ message:|بداية\ الرسالة\ (?:ال)?مُ?عاد\ توجيهها:)[ \t]*$",
+    re.IGNORECASE | re.MULTILINE | re.VERBOSE,
+)
 _SIGN_OFF = re.compile(
     r"^\s*(?:thanks|thank\ you|thx|many\ thanks|regards|best(?:\ regards|\ wishes)?|kind\ regards|cheers|sincerely"
     r"|مع\ الشكر|شكرا|شكرًا|شكراً|شكرا\ لكم|شكرًا\ لكم|مع\ تحياتي|تحياتي|مع\ خالص\ التحية|وشكرا|ودمتم)"
@@ -97,6 +110,21 @@ def without_quoted_lines(text: str) -> list[str]:
     while lines and not lines[-1]:
         lines.pop()
     return lines
+
+
+def inline_forward(text: str) -> str:
+    """The message the sender forwarded inline (Gmail's "---------- Forwarded message ---------" and its Arabic,
+    Apple Mail's "Begin forwarded message:"), its header lines and text as they stand after the separator; "" for
+    none. A separator inside quoted history (after the thread's quote header) is not the sender's forward.
+    `without_quoted_lines` cuts at it: the customer's "see below" reached the agent with nothing below (mailwalk41)."""
+    text = text.replace("\r\n", "\n")
+    found = _INLINE_FORWARD.search(text)
+    if found is None:
+        return ""
+    header = _QUOTE_HEADER.search(text)
+    if header is not None and header.start() < found.start():
+        return ""
+    return text[found.end():].strip("\n")
 
 
 def clean_message(message: str) -> str:

@@ -191,7 +191,6 @@ def compose_side(session: Session, row: OutboxMail, settings: Settings, renderer
     mail["To"] = ", ".join(queued_to if isinstance(queued_to, list) and queued_to else side.participants)
     mail["Date"] = format_datetime(row.created_at if row.created_at.tzinfo else row.created_at.astimezone())
     mail["Message-ID"] = message_id(row.mail_message_id, settings.mail_from)
-    mail["Content-Language"] = row.lang
     mail[LOOP_HEADER] = "1"
     mail["Reply-To"] = reply_address(settings.mail_from, side.token)
     # Its earlier messages' Message-IDs, oldest first: the agents' mails we sent, the third parties' we received.
@@ -216,9 +215,36 @@ def compose_side(session: Session, row: OutboxMail, settings: Settings, renderer
         if attached is None or attached.path is None:
             # The mail waits (retried, then failed with this reason), never sent without it.
             raise ValueError(f"forwarded file {entry.get('attachment_id')} is gone")
-        maintype, _, subtype = attached.content_type.partition("/")
-        mail.add_attachment(attachment_file(settings.data_dir, attached).read_bytes(), maintype=maintype,
-                            subtype=subtype, filename=attached.filename)
+        attach(mail, attachment_file(settings.data_dir, attached).read_bytes(), attached)
+    return with_language(mail, row.lang)
+
+
+def attach(mail: EmailMessage, data: bytes, attached: Attachment) -> None:
+    """One file on the mail: its name RFC 2231-encoded in Content-Disposition (the standard; the email package's), and
+    a name other than ASCII also as RFC 2047 encoded words in Content-Type's `name`, as Gmail and Thunderbird send it:
+    Outlook reading mail over IMAP or POP knows only that form and showed an Arabic file name as "Untitled attachment"
+    or ATT00001.bin (mailwalk41). The value is stored as written (`set_raw`), each line within the policy's 78
+    characters so it is never refolded (the package would fold it back to RFC 2231)."""
+    maintype, _, subtype = attached.content_type.partition("/")
+    mail.add_attachment(data, maintype=maintype, subtype=subtype, filename=attached.filename)
+    name = attached.filename
+    if name.isascii():
+        return
+    *_, part = mail.iter_attachments()  # the one just added
+    # ' name="' opens the first line, '"' closes the last: each encoded word within 76 (RFC 2047), each line within 78.
+    words = Header(name, "utf-8", maxlinelen=68).encode(linesep="\n").split("\n")
+    linesep = mail.policy.linesep
+    del part["Content-Type"]
+    part.set_raw("Content-Type", f"{maintype}/{subtype};{linesep} name=\"" + linesep.join(
+        word if index == 0 else f" {word.strip()}" for index, word in enumerate(words)) + '"')
+
+
+def with_language(mail: EmailMessage, lang: str) -> EmailMessage:
+    """The mail's language (RFC 3282 Content-Language) on its top part, set last: `set_content` drops every
+    Content-* header a mail has, and `add_attachment` moves them to the part it wraps, so a Content-Language set
+    with the other headers never left the desk (mailwalk41)."""
+    del mail["Content-Language"]
+    mail["Content-Language"] = lang
     return mail
 
 
@@ -246,7 +272,6 @@ def compose(session: Session, row: OutboxMail, settings: Settings, renderer: Mai
             mail["Cc"] = ", ".join(copied)
     mail["Date"] = format_datetime(row.created_at if row.created_at.tzinfo else row.created_at.astimezone())
     mail["Message-ID"] = message_id(row.mail_message_id, settings.mail_from)
-    mail["Content-Language"] = row.lang
     mail[LOOP_HEADER] = "1"
     if row.kind != "reply":
         # RFC 3834: machine-made mail, so the customer's auto-responder does not answer it.
@@ -268,7 +293,5 @@ def compose(session: Session, row: OutboxMail, settings: Settings, renderer: Mai
         # The agent's files, as real attachments; the name RFC 2231-encoded by the email package (Arabic kept).
         # A file gone from disk raises: the mail waits and is retried, never sent without it.
         for attached in message_files(session, row.message_id):
-            maintype, _, subtype = attached.content_type.partition("/")
-            mail.add_attachment(attachment_file(settings.data_dir, attached).read_bytes(), maintype=maintype,
-                                subtype=subtype, filename=attached.filename)
-    return mail
+            attach(mail, attachment_file(settings.data_dir, attached).read_bytes(), attached)
+    return with_language(mail, row.lang)

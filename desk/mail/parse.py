@@ -28,6 +28,7 @@ from kb.message_text import (
     QUOTED_AND_HIDDEN,
     SUBJECT_PREFIX,
     html_to_lines,
+    inline_forward,
     without_quoted_lines,
 )
 
@@ -96,6 +97,8 @@ class ParsedMail:
     problems: list[str] = field(default_factory=list)
     # (name, address) of `To:` and `Cc:`: who the sender copied (desk.ccs keeps those that are not ours)
     copied: list[tuple[str, str]] = field(default_factory=list)
+    # The sender asks for no automatic answer (`no_auto_reply`): the new ticket it opens gets no acknowledgement.
+    no_auto_reply: bool = False
 
 
 # Line breaks and tabs left by folding are one space (other controls go: kb.message_text.CONTROL_CHARACTERS).
@@ -251,9 +254,13 @@ def forwarded_quotes(parts: list[Message], inside: set[int], problems: list[str]
         lines = [f"{name}: {value}" for name in ("From", "Date", "Subject")
                  if (value := _header(inner, name, problems))]
         text = email_text(inner).replace("\r\n", "\n").replace("\x00", "").strip()
-        quoted = [f"> {line}".rstrip() for line in [*lines, "", *text.split("\n")]]
-        blocks.append("\n".join([FORWARDED_SEPARATOR, *quoted]))
+        blocks.append(quoted_forward([*lines, "", *text.split("\n")]))
     return "\n\n".join(blocks)
+
+
+def quoted_forward(lines: list[str]) -> str:
+    """A forwarded message as the ticket shows it below the sender's words: FORWARDED_SEPARATOR, every line "> "."""
+    return "\n".join([FORWARDED_SEPARATOR, *(f"> {line}".rstrip() for line in lines)])
 
 
 def new_text(full: str) -> str:
@@ -287,6 +294,16 @@ def automatic_reason(message: Message, sender: str, problems: list[str]) -> Mail
     if _DAEMON.match(sender):
         return MailReason("daemon_sender", {"sender": sender[:320]})
     return None
+
+
+def no_auto_reply(message: Message, problems: list[str]) -> bool:
+    """Whether the sender asks that no automatic answer be sent: Microsoft's X-Auto-Response-Suppress naming all of
+    them, auto-replies or out-of-office ones (Exchange's own out-of-office mail carries "All", often without
+    Auto-Submitted). The mail is a person's as far as the desk knows (its ticket is kept); only the acknowledgement is
+    not sent, as Zammad does: one went back to an out-of-office mail, an auto-reply answering an auto-reply
+    (mailwalk41)."""
+    asked = {word.strip().lower() for word in _header(message, "X-Auto-Response-Suppress", problems).split(",")}
+    return bool(asked & {"all", "autoreply", "oof"})
 
 
 def clean_subject(subject: str) -> str:
@@ -363,6 +380,11 @@ def parse_mail(raw: bytes, own_address: str = "", sender_if_none: str = "") -> P
     # Below the sender's own words, when there are some (a mail that is only a forwarded message shows its text as
     # the body) and a person sent it (a bounce's returned mail is our own).
     quotes = forwarded_quotes(parts, forwarded, problems) if own_text.strip() and automatic is None else ""
+    # A message forwarded inline (below a separator in the sender's own text) is quoted the same way; the cut
+    # (`new_text`) stopped at its separator. A mail that is only the forward shows it whole already.
+    inline = inline_forward(full) if automatic is None else ""
+    if inline and text != full.strip():
+        quotes = "\n\n".join(filter(None, [quoted_forward(inline.split("\n")), quotes]))
     if quotes:
         text, full = f"{text}\n\n{quotes}", f"{full.rstrip()}\n\n{quotes}"
     return ParsedMail(
@@ -380,4 +402,5 @@ def parse_mail(raw: bytes, own_address: str = "", sender_if_none: str = "") -> P
         attachments=_attachments(parts, problems),
         problems=problems,
         copied=copied,
+        no_auto_reply=no_auto_reply(message, problems),
     )

@@ -309,7 +309,7 @@ class MailReceiver:
                 ticket = self.tickets.create_in(session, self.tickets.validate(NewTicket(
                     email=mail.from_address, name=mail.from_name,
                     subject=(subject or body.split("\n", 1)[0] or named or NO_SUBJECT)[:MAX_SUBJECT], body=body,
-                    channel="email",
+                    channel="email", notify=not mail.no_auto_reply,
                 ), with_files=True))  # an empty body is the mail's (see above), never refused
                 outcome = "created"
             message = ticket.messages[0]
