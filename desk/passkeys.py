@@ -233,7 +233,7 @@ class Passkeys:
             credential = _credential_dict(response)
             try:
                 parsed = parse_authentication_credential_json(credential)
-            except WebAuthnException:
+            except (WebAuthnException, ValueError):  # a part that is not base64url: binascii's ValueError
                 raise PasskeyRefused("malformed") from None
             credential_id = bytes_to_base64url(parsed.raw_id)
             with self.db.session() as session:

@@ -21,7 +21,7 @@ import requests
 from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
@@ -352,6 +352,11 @@ def test_a_passkey_name_of_control_characters_is_refused_naming_it(passkey_app: 
 @FUZZ
 @given(body=JSON, swap=st.sampled_from(["", "id", "rawId", "response", "clientDataJSON", "authenticatorData",
                                         "signature", "userHandle", "type"]))
+# Found by CI-time fuzzing (session 41): a userHandle that is not base64url (one character, a non-ASCII digit) was
+# py_webauthn's binascii/ValueError, not a WebAuthnException, and the sign-in a 500.
+@example(body="a", swap="userHandle")
+@example(body="\u0660", swap="userHandle")
+@example(body="abcde", swap="rawId")
 def test_property_a_passkey_sign_in_body_is_refused_or_signs_in_never_a_500(passkey_app: Flask,
                                                                            sara_key: SoftPasskey, body: Any,
                                                                            swap: str) -> None:
