@@ -39,8 +39,17 @@ def admin():
     token = None
     kept_skill, skill_error = "", ""
     kept_skill_names: dict[int, str] = {}
+    # A refused "Add an agent", "Create token" or time zone comes back as typed (never a password) with its error
+    # beside the field it names: `typed` the form's values, `refused` which form ("agent", "token" or "zone-<id>"),
+    # the field and the error.
+    typed: dict[str, object] = {}
+    refused: dict[str, str] = {}
     if request.method == "POST":
         action = request.form.get("action")
+        if action in ("agent", "token", "time_zone"):
+            typed = {key: request.form.get(key, "")[:400] for key in ("email", "name", "role", "expires_days",
+                                                                       "time_zone")}
+            typed["scopes"] = [scope[:40] for scope in request.form.getlist("scopes")]
         try:
             if action == "agent":
                 accounts.create_agent(
@@ -99,7 +108,12 @@ def admin():
                 flash(gettext("Agent updated."), "ok")
         except InputError as error:
             flash(desk_error(error), "error")
-    return _page("agent/admin.html", agents=accounts.everyone(), tokens=accounts.tokens(), token=token, roles=ROLES,
+            if action in ("agent", "token", "time_zone"):
+                form = action if action != "time_zone" else f"zone-{request.form.get('agent_id', type=int) or 0}"
+                refused = {"form": form, "field": error.field, "message": desk_error(error)}
+        else:
+            typed = {}
+    return _page("agent/admin.html", typed=typed, refused=refused, agents=accounts.everyone(), tokens=accounts.tokens(), token=token, roles=ROLES,
                  passkey_holders=desk.passkeys.holders(),
                  scopes=SCOPES, scopes_of=parse_scopes, now=utcnow(),
                  labels=ViewLabels(), zones=zone_names(), teams=desk.hours.teams, memberships=desk.teams.memberships(),
