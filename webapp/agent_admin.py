@@ -6,8 +6,11 @@ desk helpers record each change with the actor passed in (`acting()`): no route 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from babel.dates import get_day_names
 from flask import Response, flash, request
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from flask_login import login_required
 
 from desk.accounts import zone_names
@@ -17,11 +20,13 @@ from desk.reports import csv_lines
 from desk.rule_check import desk_names, read_rules
 from desk.signatures import MAX_SIGNATURE, signature_in
 from desk.tickets import InputError
+from kb.macros import iter_macro_paths
 from desk.token_scopes import SCOPES, parse_scopes
 from webapp import single_sign_on, state
 from webapp.agent import _admin_required, _page, acting, bp, reader_zone, signature_label
 from webapp.desk_errors import desk_error
 from webapp.paging import Paging, paged
+from webapp.theme import current_theme
 from webapp.urls import absolute_url
 from webapp.workspace_labels import ViewLabels
 
@@ -113,6 +118,7 @@ def admin():
                 refused = {"form": form, "field": error.field, "message": desk_error(error)}
         else:
             typed = {}
+    rules = read_rules(desk.settings, desk_names(desk.db))
     return _page("agent/admin.html", typed=typed, refused=refused, agents=accounts.everyone(), tokens=accounts.tokens(), token=token, roles=ROLES,
                  passkey_holders=desk.passkeys.holders(),
                  scopes=SCOPES, scopes_of=parse_scopes, now=utcnow(),
@@ -125,7 +131,10 @@ def admin():
                  widget_snippets=widget_snippets(),
                  # The rule files as they are now, whichever process serves the page (each keeps its own refusal,
                  # `rules_problem`): read, never written; this process's refusal shows while the files read well.
-                 rules_problems=read_rules(desk.settings, desk_names(desk.db)).problems,
+                 rules=rules, rules_problems=rules.problems, theme=current_theme(state.settings().content_dir),
+                 macro_count=len({path.stem for path in iter_macro_paths(desk.settings.content_dir)}),
+                 day_names=get_day_names("abbreviated", locale=get_locale()),
+                 working_week=working_week,
                  rules_kept=desk.rules_problem, rules_seconds=desk.settings.rules_check_seconds,
                  sign_in_ways=single_sign_on.sign_in_ways, sso_name=state.settings().oidc_name)
 
@@ -154,6 +163,14 @@ def _skill_action(action: str) -> tuple[str, dict[int, str], str]:
         flash(desk_error(error), "error")
         return "", {skill_id: name} if action == "skill_rename" else {}, ""
     return "", {}, ""
+
+
+def working_week(days: Iterable[int]) -> list[int]:
+    """A team's working days (weekday() numbers) in the order its week runs: from the first day after a day off, so
+    Sunday to Thursday reads so, not Monday to Thursday then Sunday."""
+    chosen = set(days)
+    start = next((day for day in range(7) if day in chosen and (day - 1) % 7 not in chosen), 0)
+    return [(start + step) % 7 for step in range(7) if (start + step) % 7 in chosen]
 
 
 def widget_snippets() -> list[str]:

@@ -7,7 +7,9 @@ events that cannot exist and no word that there are none."""
 from __future__ import annotations
 
 import re
+import shutil
 
+from tests.desk.test_teams import ROOT, hours_file
 from tests.webapp.light_app import PASSWORD, Guarded, light_app, light_settings, signed_in  # noqa: F401
 
 
@@ -76,3 +78,38 @@ def test_the_webhooks_page_says_there_are_none_yet_and_shows_no_event_filter(lig
     page = client.get("/agent/admin/webhooks").get_data(as_text=True)
     assert 'id="no-webhooks"' in page and "No webhooks yet" in page
     assert 'id="delivery-filter"' not in page
+
+
+def row(page: str, key: str) -> str:
+    found = re.search(rf'<div data-setup="{key}">(.*?)</div>', page, re.S)
+    assert found, key
+    return re.sub(r"<[^>]+>", "", found.group(1))
+
+
+def test_the_admin_page_says_where_the_brand_and_the_rules_live_and_what_they_say_now(
+        light_app: Guarded) -> None:  # noqa: F811
+    """The brand, teams, hours, due times, fields, triggers and macros are files beside the articles: a new admin
+    found no word of them on the admin page (only their problems, when a file was wrong)."""
+    app = light_app.app
+    content = app.extensions["desk"].settings.content_dir
+    hours_file(content)
+    shutil.copy2(ROOT / "content" / "_ticket_fields.yml", content / "_ticket_fields.yml")
+    (content / "_macros" / "en").mkdir(parents=True)
+    (content / "_macros" / "en" / "thanks.md").write_text("---\ntitle: Thanks\n---\nThank you.\n", encoding="utf-8")
+    client, _ = signed_in(app, "admin@example.com")
+    page = client.get("/agent/admin").get_data(as_text=True)
+    assert 'href="#setup"' in page
+    brand = row(page, "brand")
+    assert "_theme.yml" in brand and "Manzil Help Center" in brand and "manzil-logo.svg" in brand
+    teams = row(page, "teams")
+    assert "_business_hours.yml" in teams and "KSA support" in teams and "Asia/Riyadh" in teams
+    assert "Sun, Mon, Tue, Wed, Thu" in teams and "09:00–17:00" in teams and "2 holidays" in teams
+    assert "Urgent: 2 h" in row(page, "due") and "Low: 24 h" in row(page, "due")
+    assert "Order number" in row(page, "ticket-fields") and "Reason" in row(page, "ticket-fields")
+    assert "None yet" in row(page, "triggers") and "None yet" in row(page, "customer-fields")
+    assert "1 macro" in row(page, "macros")
+    (content / "_ticket_fields.yml").write_text("- key: a\n  type: colour\n", encoding="utf-8")
+    wrong = client.get("/agent/admin").get_data(as_text=True)
+    assert "Refused: see the problem at the top of the page" in row(wrong, "ticket-fields")
+    arabic = client.get("/agent/admin", headers={"Accept-Language": "ar"}).get_data(as_text=True)
+    assert "أحد، اثنين" in row(arabic, "teams") or "الأحد" in row(arabic, "teams")
