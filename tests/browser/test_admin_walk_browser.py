@@ -10,6 +10,7 @@ from playwright.sync_api import Browser, expect
 
 from tests.browser.conftest import screenshot, serious_violations
 from tests.browser.test_dashboard_browser import PASSWORD, app  # noqa: F401
+from tests.browser.test_help_center_walk_browser import SPLIT_WORDS
 
 # Each label under `selector` whose box the line breaks (more than one client rect: a wrapped inline label).
 BROKEN_LABELS = """(selector) => [...document.querySelectorAll(selector)]
@@ -47,4 +48,41 @@ def test_the_webhook_form_stacks_its_fields_and_a_refused_agent_is_kept(
     expect(page.locator("#new-role")).to_have_value("lead")
     expect(page.locator("#new-email")).to_have_attribute("aria-invalid", "true")
     assert serious_violations(page) == []
+    context.close()
+
+
+# Each label under `selector` whose words the line breaks inside ("الإجر|اء"): [label, word].
+SPLIT_LABELS = """(selector) => {
+  const split = [];
+  for (const label of document.querySelectorAll(selector)) {
+    for (const node of label.childNodes) {
+      if (node.nodeType !== Node.TEXT_NODE) continue;
+      for (const m of node.data.matchAll(/\\S+/g)) {
+        const range = document.createRange(); range.setStart(node, m.index); range.setEnd(node, m.index + m[0].length);
+        if (new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size > 1) split.push([label.textContent, m[0]]);
+      }
+    }
+  }
+  return split;
+}"""
+
+
+def test_the_audit_log_keeps_its_words_whole_on_a_phone(browser: Browser, base_url: str, app: Flask) -> None:  # noqa: F811
+    """On a phone the audit log's table, scrolling in its box, still took the body's overflow-wrap: anywhere: every
+    before and after split letter by letter, a row 700 px tall, "customer:1|7"; and its filter's label "الإجر|اء"."""
+    accounts = app.extensions["desk"].accounts
+    accounts.create_agent("admin@example.com", PASSWORD, name="Demo admin", role="admin")
+    accounts.create_agent("sara.alqahtani@example.com", PASSWORD, name="Sara Alqahtani", role="agent")  # (a hyphen is a break the line may take)
+    context = browser.new_context(locale="ar", viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{base_url}/agent/login?next=/agent/admin/audit")
+    page.locator("#email").fill("admin@example.com")
+    page.locator("#password").fill(PASSWORD)
+    page.locator("#main form button[type=submit]").click()
+    expect(page.locator("#audit-events tbody tr").first).to_be_visible()
+    assert page.evaluate(SPLIT_WORDS, page.locator("#audit-events").element_handle()) == []
+    assert page.evaluate(SPLIT_LABELS, "#audit-filters label") == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, "adminwalk41-audit-ar-phone")
     context.close()
