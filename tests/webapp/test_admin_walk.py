@@ -113,3 +113,14 @@ def test_the_admin_page_says_where_the_brand_and_the_rules_live_and_what_they_sa
     assert "Refused: see the problem at the top of the page" in row(wrong, "ticket-fields")
     arabic = client.get("/agent/admin", headers={"Accept-Language": "ar"}).get_data(as_text=True)
     assert "أحد، اثنين" in row(arabic, "teams") or "الأحد" in row(arabic, "teams")
+
+
+def test_the_new_agent_form_says_what_each_role_may_do(light_app: Guarded) -> None:  # noqa: F811
+    """Agent, light agent, lead, admin: a new admin chose among four names with nothing to tell them apart."""
+    client, _ = signed_in(light_app.app, "admin@example.com")
+    page = client.get("/agent/admin").get_data(as_text=True)
+    assert 'aria-describedby="new-role-help"' in field(page, "new-role")
+    help_list = page.split('id="new-role-help"')[1].split("</ul>")[0]
+    for role, what in (("Agent", "answers customers"), ("Light agent", "internal notes"), ("Lead", "dashboard"),
+                       ("Admin", "API tokens")):
+        assert f"<strong>{role}</strong>: " in help_list and what in help_list
