@@ -20,8 +20,8 @@ from desk.reports import csv_lines
 from desk.rule_check import desk_names, read_rules
 from desk.signatures import MAX_SIGNATURE, signature_in
 from desk.tickets import InputError
-from kb.macros import iter_macro_paths
 from desk.token_scopes import SCOPES, parse_scopes
+from kb.macros import iter_macro_paths
 from webapp import single_sign_on, state
 from webapp.agent import _admin_required, _page, acting, bp, reader_zone, signature_label
 from webapp.desk_errors import desk_error
@@ -119,7 +119,8 @@ def admin():
         else:
             typed = {}
     rules = read_rules(desk.settings, desk_names(desk.db))
-    return _page("agent/admin.html", typed=typed, refused=refused, agents=accounts.everyone(), tokens=accounts.tokens(), token=token, roles=ROLES,
+    return _page("agent/admin.html", typed=typed, refused=refused, agents=accounts.everyone(), tokens=accounts.tokens(),
+                 token=token, roles=ROLES,
                  passkey_holders=desk.passkeys.holders(),
                  scopes=SCOPES, scopes_of=parse_scopes, now=utcnow(),
                  labels=ViewLabels(), zones=zone_names(), teams=desk.hours.teams, memberships=desk.teams.memberships(),

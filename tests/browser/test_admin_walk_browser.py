@@ -59,7 +59,8 @@ SPLIT_LABELS = """(selector) => {
       if (node.nodeType !== Node.TEXT_NODE) continue;
       for (const m of node.data.matchAll(/\\S+/g)) {
         const range = document.createRange(); range.setStart(node, m.index); range.setEnd(node, m.index + m[0].length);
-        if (new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size > 1) split.push([label.textContent, m[0]]);
+        const tops = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+        if (tops.size > 1) split.push([label.textContent, m[0]]);
       }
     }
   }
@@ -72,7 +73,8 @@ def test_the_audit_log_keeps_its_words_whole_on_a_phone(browser: Browser, base_u
     before and after split letter by letter, a row 700 px tall, "customer:1|7"; and its filter's label "الإجر|اء"."""
     accounts = app.extensions["desk"].accounts
     accounts.create_agent("admin@example.com", PASSWORD, name="Demo admin", role="admin")
-    accounts.create_agent("sara.alqahtani@example.com", PASSWORD, name="Sara Alqahtani", role="agent")  # (a hyphen is a break the line may take)
+    # (no hyphen in the name: a line may break after one)
+    accounts.create_agent("sara.alqahtani@example.com", PASSWORD, name="Sara Alqahtani", role="agent")
     context = browser.new_context(locale="ar", viewport={"width": 390, "height": 844})
     page = context.new_page()
     page.set_default_timeout(15_000)
