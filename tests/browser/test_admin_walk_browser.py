@@ -5,8 +5,10 @@ empty, its error only at the top of the page."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.browser.conftest import screenshot, serious_violations
 from tests.browser.test_dashboard_browser import PASSWORD, app  # noqa: F401
@@ -17,17 +19,26 @@ BROKEN_LABELS = """(selector) => [...document.querySelectorAll(selector)]
   .filter((label) => label.getClientRects().length > 1).map((label) => label.textContent.trim())"""
 
 
-def test_the_webhook_form_stacks_its_fields_and_a_refused_agent_is_kept(
-        browser: Browser, base_url: str, app: Flask) -> None:  # noqa: F811
-    app.extensions["desk"].accounts.create_agent("admin@example.com", PASSWORD, name="Demo admin", role="admin")
-    context = browser.new_context(locale="ar", viewport={"width": 1280, "height": 900}, color_scheme="dark",
-                                  bypass_csp=True)
+def signed_in_admin(browser: Browser, base_url: str, target: str, width: int,
+                    **options: Any) -> tuple[BrowserContext, Page]:
+    """An Arabic browser `width` px wide (a phone's 844 px tall under 400, else 900) signed in as admin@example.com
+    and sent on to `target`; `options` go to its context."""
+    context = browser.new_context(locale="ar", viewport={"width": width, "height": 844 if width < 400 else 900},
+                                  **options)
     page = context.new_page()
     page.set_default_timeout(15_000)
-    page.goto(f"{base_url}/agent/login?next=/agent/admin/webhooks")
+    page.goto(f"{base_url}/agent/login?next={target}")
     page.locator("#email").fill("admin@example.com")
     page.locator("#password").fill(PASSWORD)
     page.locator("#main form button[type=submit]").click()
+    return context, page
+
+
+def test_the_webhook_form_stacks_its_fields_and_a_refused_agent_is_kept(
+        browser: Browser, base_url: str, app: Flask) -> None:  # noqa: F811
+    app.extensions["desk"].accounts.create_agent("admin@example.com", PASSWORD, name="Demo admin", role="admin")
+    context, page = signed_in_admin(browser, base_url, "/agent/admin/webhooks", width=1280, color_scheme="dark",
+                                    bypass_csp=True)
     expect(page.locator("#no-webhooks")).to_be_visible()
     for name in ("name", "url", "description"):
         label = page.locator(f"label[for=webhook-{name}]").bounding_box()
@@ -75,13 +86,7 @@ def test_the_audit_log_keeps_its_words_whole_on_a_phone(browser: Browser, base_u
     accounts.create_agent("admin@example.com", PASSWORD, name="Demo admin", role="admin")
     # (no hyphen in the name: a line may break after one)
     accounts.create_agent("sara.alqahtani@example.com", PASSWORD, name="Sara Alqahtani", role="agent")
-    context = browser.new_context(locale="ar", viewport={"width": 390, "height": 844})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.goto(f"{base_url}/agent/login?next=/agent/admin/audit")
-    page.locator("#email").fill("admin@example.com")
-    page.locator("#password").fill(PASSWORD)
-    page.locator("#main form button[type=submit]").click()
+    context, page = signed_in_admin(browser, base_url, "/agent/admin/audit", width=390)
     expect(page.locator("#audit-events tbody tr").first).to_be_visible()
     assert page.evaluate(SPLIT_WORDS, page.locator("#audit-events").element_handle()) == []
     assert page.evaluate(SPLIT_LABELS, "#audit-filters label") == []
