@@ -93,3 +93,23 @@ def test_the_audit_log_keeps_its_words_whole_on_a_phone(browser: Browser, base_u
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(page, "adminwalk41-audit-ar-phone")
     context.close()
+
+
+
+# Each input under `selector` whose placeholder is wider than its box: [id, placeholder, text px, box px].
+CLIPPED_PLACEHOLDERS = """(selector) => [...document.querySelectorAll(selector)].map((input) => {
+  const style = getComputedStyle(input), context = document.createElement("canvas").getContext("2d");
+  context.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+  const room = input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  return [input.id, input.placeholder, Math.ceil(context.measureText(input.placeholder).width), Math.floor(room)];
+}).filter(([, , text, room]) => text > room)"""
+
+
+def test_the_audit_filters_show_their_whole_examples(browser: Browser, base_url: str, app: Flask) -> None:  # noqa: F811
+    """The audit log's By and Subject filters take keys (agent:1, token:1, team:ksa) whose only example is their
+    placeholder, which the boxes cut to "agent:1, cli, sy" and "agent:1, token:1,"."""
+    app.extensions["desk"].accounts.create_agent("admin@example.com", PASSWORD, name="Demo admin", role="admin")
+    context, page = signed_in_admin(browser, base_url, "/agent/admin/audit", width=1280)
+    expect(page.locator("#audit-filters")).to_be_visible()
+    assert page.evaluate(CLIPPED_PLACEHOLDERS, "#audit-filters input[placeholder]") == []
+    context.close()
