@@ -6,8 +6,11 @@ desk helpers record each change with the actor passed in (`acting()`): no route 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from babel.dates import get_day_names
 from flask import Response, flash, request
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from flask_login import login_required
 
 from desk.accounts import zone_names
@@ -18,10 +21,12 @@ from desk.rule_check import desk_names, read_rules
 from desk.signatures import MAX_SIGNATURE, signature_in
 from desk.tickets import InputError
 from desk.token_scopes import SCOPES, parse_scopes
+from kb.macros import iter_macro_paths
 from webapp import single_sign_on, state
 from webapp.agent import _admin_required, _page, acting, bp, reader_zone, signature_label
 from webapp.desk_errors import desk_error
 from webapp.paging import Paging, paged
+from webapp.theme import current_theme
 from webapp.urls import absolute_url
 from webapp.workspace_labels import ViewLabels
 
@@ -39,8 +44,17 @@ def admin():
     token = None
     kept_skill, skill_error = "", ""
     kept_skill_names: dict[int, str] = {}
+    # A refused "Add an agent", "Create token" or time zone comes back as typed (never a password) with its error
+    # beside the field it names: `typed` the form's values, `refused` which form ("agent", "token" or "zone-<id>"),
+    # the field and the error.
+    typed: dict[str, object] = {}
+    refused: dict[str, str] = {}
     if request.method == "POST":
         action = request.form.get("action")
+        if action in ("agent", "token", "time_zone"):
+            typed = {key: request.form.get(key, "")[:400] for key in ("email", "name", "role", "expires_days",
+                                                                       "time_zone")}
+            typed["scopes"] = [scope[:40] for scope in request.form.getlist("scopes")]
         try:
             if action == "agent":
                 accounts.create_agent(
@@ -99,7 +113,14 @@ def admin():
                 flash(gettext("Agent updated."), "ok")
         except InputError as error:
             flash(desk_error(error), "error")
-    return _page("agent/admin.html", agents=accounts.everyone(), tokens=accounts.tokens(), token=token, roles=ROLES,
+            if action in ("agent", "token", "time_zone"):
+                form = action if action != "time_zone" else f"zone-{request.form.get('agent_id', type=int) or 0}"
+                refused = {"form": form, "field": error.field, "message": desk_error(error)}
+        else:
+            typed = {}
+    rules = read_rules(desk.settings, desk_names(desk.db))
+    return _page("agent/admin.html", typed=typed, refused=refused, agents=accounts.everyone(), tokens=accounts.tokens(),
+                 token=token, roles=ROLES,
                  passkey_holders=desk.passkeys.holders(),
                  scopes=SCOPES, scopes_of=parse_scopes, now=utcnow(),
                  labels=ViewLabels(), zones=zone_names(), teams=desk.hours.teams, memberships=desk.teams.memberships(),
@@ -111,7 +132,10 @@ def admin():
                  widget_snippets=widget_snippets(),
                  # The rule files as they are now, whichever process serves the page (each keeps its own refusal,
                  # `rules_problem`): read, never written; this process's refusal shows while the files read well.
-                 rules_problems=read_rules(desk.settings, desk_names(desk.db)).problems,
+                 rules=rules, rules_problems=rules.problems, theme=current_theme(state.settings().content_dir),
+                 macro_count=len({path.stem for path in iter_macro_paths(desk.settings.content_dir)}),
+                 day_names=get_day_names("abbreviated", locale=get_locale()),
+                 working_week=working_week,
                  rules_kept=desk.rules_problem, rules_seconds=desk.settings.rules_check_seconds,
                  sign_in_ways=single_sign_on.sign_in_ways, sso_name=state.settings().oidc_name)
 
@@ -140,6 +164,14 @@ def _skill_action(action: str) -> tuple[str, dict[int, str], str]:
         flash(desk_error(error), "error")
         return "", {skill_id: name} if action == "skill_rename" else {}, ""
     return "", {}, ""
+
+
+def working_week(days: Iterable[int]) -> list[int]:
+    """A team's working days (weekday() numbers) in the order its week runs: from the first day after a day off, so
+    Sunday to Thursday reads so, not Monday to Thursday then Sunday."""
+    chosen = set(days)
+    start = next((day for day in range(7) if day in chosen and (day - 1) % 7 not in chosen), 0)
+    return [(start + step) % 7 for step in range(7) if (start + step) % 7 in chosen]
 
 
 def widget_snippets() -> list[str]:

@@ -14,6 +14,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from desk.models import utcnow
 from tests.browser.conftest import screenshot, serious_violations
+from tests.browser.test_admin_walk_browser import signed_in_admin
 from tests.browser.test_dashboard_browser import PASSWORD, app, log_in  # noqa: F401
 from tests.browser.test_help_center_walk_browser import CONTRAST, SPLIT_WORDS
 from tests.browser.test_site_pages_browser import clean_page  # noqa: F401
@@ -113,13 +114,7 @@ def test_the_admin_and_team_pages_keep_their_columns_and_words_on_a_phone(
     Teams, to a rule meant for the inbox's Assignee; and its cells and the team status's broke words letter by letter
     ("Dem|o admi|n", "لم تتغي|ر قط") where the tables scroll in their own boxes."""
     app.extensions["desk"].accounts.create_agent("admin@example.com", PASSWORD, name="Demo admin", role="admin")
-    context = browser.new_context(locale="ar", viewport={"width": 390, "height": 844})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.goto(f"{base_url}/agent/login?next=/agent/admin")
-    page.locator("#email").fill("admin@example.com")
-    page.locator("#password").fill(PASSWORD)
-    page.locator("#main form button[type=submit]").click()
+    context, page = signed_in_admin(browser, base_url, "/agent/admin", width=390)
     expect(page.locator("#agents tbody tr").first).to_be_visible()
     teams = page.locator("#agents thead th").nth(7)
     expect(teams).to_have_text("الفرق")
