@@ -37,6 +37,7 @@ from webapp import state
 from webapp.agent import interface_language as agent_language
 from webapp.agent import reader_zone
 from webapp.desk_errors import desk_error, desk_problem
+from webapp.formatting import digits
 from webapp.roles import lead_required
 from webapp.security import form_number
 from webapp.svg_charts import bar_chart, line_chart
@@ -235,6 +236,15 @@ def _int(value: int | None) -> str:
     return "–" if value is None else format_decimal(value)
 
 
+class Share(float):
+    """A table's fraction (a CSAT, a helpful ratio): its CSV keeps the fraction ("0.4118", `str`), the page shows the
+    percentage in its language and digits ("41.2%", `dashcell`), as the cards do."""
+
+
+def _share(value: float | None) -> Share | None:
+    return None if value is None else Share(value)
+
+
 @dataclass(frozen=True)
 class Table:
     title: str
@@ -356,7 +366,7 @@ TABLES: dict[str, Builder] = {
         [gettext("Agent"), gettext("Solved"), gettext("Public replies"), gettext("Median first reply (h)"),
          gettext("Median resolution (h)"), gettext("CSAT answers"), gettext("CSAT")],
         [[r.agent, r.solved, r.public_replies, r.median_first_reply_hours, r.median_resolution_hours,
-          r.csat_answered, r.csat_satisfaction] for r in board.current.agents]),
+          r.csat_answered, _share(r.csat_satisfaction)] for r in board.current.agents]),
     "handle_agents": _handle_table(N_("Handle time by agent"), N_("Agent"), lambda h: h.by_agent),
     "handle_teams": _handle_table(N_("Handle time by team"), N_("Team"), lambda h: h.by_team, teams=True),
     "low_ratings": lambda board, _gaps: Table(
@@ -377,7 +387,7 @@ TABLES: dict[str, Builder] = {
         gettext("Helpful votes per article"),
         [gettext("Article"), gettext("Helpful"), gettext("Votes"), gettext("Helpful ratio"), gettext("What went wrong"),
          gettext("Latest comments")],
-        [[a.article_key, a.helpful, a.votes, a.ratio, reason_counts(a.reasons), a.latest_comments]
+        [[a.article_key, a.helpful, a.votes, _share(a.ratio), reason_counts(a.reasons), a.latest_comments]
          for a in board.current.self_service.articles]),
     "gaps": lambda _board, gaps: Table(
         gettext("Content gaps by meaning"),
@@ -396,6 +406,8 @@ def dashcell(value: object) -> str:
     """A table cell on the page: times to the minute in the page's zone (its days'), a dash for no value."""
     if value is None:
         return "–"
+    if isinstance(value, Share):
+        return digits(_rate(value))
     if isinstance(value, datetime):
         zone = g.get("days_zone")
         return (reports._aware(value).astimezone(ZoneInfo(zone)) if zone else value).strftime("%Y-%m-%d %H:%M")
@@ -461,7 +473,7 @@ def field_table(f: Filters, field: TicketField, facts: metrics.TicketFacts | Non
                  [field.label(lang), gettext("Created"), gettext("Solved"), gettext("Median first reply (h)"),
                   gettext("Median resolution (h)"), gettext("CSAT answers"), gettext("CSAT")],
                  [[value_label(field, r.value, lang), r.created, r.solved, r.median_first_reply_hours,
-                   r.median_resolution_hours, r.csat_answered, r.csat_satisfaction] for r in rows])
+                   r.median_resolution_hours, r.csat_answered, _share(r.csat_satisfaction)] for r in rows])
 
 
 def chosen_field(args: Mapping[str, str]) -> TicketField | None:

@@ -49,8 +49,9 @@ from kb.ticket_fields import TicketField
 
 LATIN_DIGITS = "0123456789"
 ARABIC_DIGITS = "٠١٢٣٤٥٦٧٨٩"
-TO_ARABIC = str.maketrans(LATIN_DIGITS + ".,", ARABIC_DIGITS + "٫٬")
-TO_LATIN = str.maketrans(ARABIC_DIGITS + "٫٬", LATIN_DIGITS + ".,")
+# With the digits go their separators and the percent sign (CLDR's arab numbering: "٥٠٫٠٪", not "٥٠٫٠%").
+TO_ARABIC = str.maketrans(LATIN_DIGITS + ".,%", ARABIC_DIGITS + "٫٬٪")
+TO_LATIN = str.maketrans(ARABIC_DIGITS + "٫٬٪", LATIN_DIGITS + ".,%")
 # Babel's Arabic medium date is numeric with RLM marks ("01‏/12‏/2026"); a month name reads better.
 DATETIME_FORMATS = {"ar": "d MMMM y، h:mm a", "en": "MMM d, y, h:mm a"}
 DATE_FORMATS = {"ar": "d MMMM y", "en": "MMMM d, y"}
