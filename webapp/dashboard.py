@@ -315,14 +315,22 @@ def _handle_table(title: str, who: str, rows_of: Callable[[metrics.HandleTime], 
     return build
 
 
-def _adoption_table(title: str, rows_of: Callable[[metrics.Adoption], list[metrics.AdoptionRow]]) -> Builder:
-    """The builder of one copilot adoption table; `title` is an N_ message, translated when the table is built."""
+def _adoption_table(title: str, rows_of: Callable[[metrics.Adoption], list[metrics.AdoptionRow]],
+                    named: Callable[[str], str] = str) -> Builder:
+    """The builder of one copilot adoption table; `title` is an N_ message, translated when the table is built;
+    `named` says a row's key."""
     return lambda board, _gaps: Table(
         gettext(title),
         [gettext("Who"), gettext("Tickets with suggestions"), gettext("Inserted"), gettext("Drafts inserted"),
          gettext("Sent unedited"), gettext("Sent edited"), gettext("Rejected")],
-        [[r.key, r.tickets_shown, r.inserted, r.drafts_inserted, r.sent_unedited, r.sent_edited, r.rejected]
+        [[named(r.key), r.tickets_shown, r.inserted, r.drafts_inserted, r.sent_unedited, r.sent_edited, r.rejected]
          for r in rows_of(board.current.adoption)])
+
+
+def _someone(name: str) -> str:
+    """A copilot event's agent as the tables name it: an event without one (the demo's, seeded before any agent
+    existed) was a blank row."""
+    return name or gettext("No agent")
 
 
 def _query_table(title: str, rows_of: Callable[[metrics.SelfService], list[metrics.QueryCount]]) -> Builder:
@@ -346,6 +354,14 @@ def age_label(bucket: str) -> str:
     """A backlog age bucket (desk.metrics.AGE_BUCKETS) as the page and its CSV name it ("<1d" was shown as is)."""
     return {"<1d": gettext("Under a day"), "1-3d": gettext("1 to 3 days"), "3-7d": gettext("3 to 7 days"),
             ">7d": gettext("Over 7 days")}.get(bucket, bucket)
+
+
+def edit_label(bucket: str) -> str:
+    """An edit-distance bucket (desk.metrics.EDIT_BUCKETS: characters changed between the inserted draft and the
+    reply sent) as the chart names it ("1-20", ">500" said neither what nor of what)."""
+    return {"0": gettext("Unchanged"), "1-20": gettext("1 to 20 characters"),
+            "21-100": gettext("21 to 100 characters"), "101-500": gettext("101 to 500 characters"),
+            ">500": gettext("Over 500 characters")}.get(bucket, bucket)
 
 
 # Every table the page shows and a CSV can be asked for, by name, each built only when asked: an unknown CSV name is
@@ -374,12 +390,12 @@ TABLES: dict[str, Builder] = {
         [gettext("Ticket"), gettext("Subject"), gettext("Agent"), gettext("Rating"), gettext("Comment"),
          gettext("Answered")],
         [[r.ticket_id, r.subject, r.agent, r.rating, r.comment, r.answered_at] for r in board.current.csat.low]),
-    "adoption_agents": _adoption_table(N_("Copilot adoption by agent"), lambda a: a.by_agent),
+    "adoption_agents": _adoption_table(N_("Copilot adoption by agent"), lambda a: a.by_agent, _someone),
     "adoption_langs": _adoption_table(N_("Copilot adoption by language"), lambda a: a.by_lang),
     "rejections": lambda board, _gaps: Table(
         gettext("Rejected suggestions"),
         [gettext("Ticket"), gettext("Language"), gettext("Agent"), gettext("Reason"), gettext("When")],
-        [[r.ticket_id, r.lang, r.agent, r.reason, r.at] for r in board.current.adoption.rejections]),
+        [[r.ticket_id, r.lang, _someone(r.agent), r.reason, r.at] for r in board.current.adoption.rejections]),
     "top_queries": _query_table(N_("Top searches"), lambda s: s.top_queries),
     "zero_result": _query_table(N_("Searches with no result"), lambda s: s.zero_result),
     "abstained": _query_table(N_("Searches the answer abstained on"), lambda s: s.abstained),
@@ -434,7 +450,8 @@ def charts(board: Dashboard) -> dict[str, Any]:
                              gettext("Backlog by age")),
         "csat": bar_chart([(str(r), n) for r, n in f.csat.ratings.items()], gettext("CSAT answers by rating"),
                           "bar-b"),
-        "edits": bar_chart(list(f.adoption.edit_distances.items()), gettext("Drafts sent, by edit distance")),
+        "edits": bar_chart([(edit_label(bucket), n) for bucket, n in f.adoption.edit_distances.items()],
+                           gettext("Drafts sent, by characters changed")),
         "positions": bar_chart([(str(p), n) for p, n in sorted(f.self_service.click_positions.items())][:10],
                                gettext("Clicks by result position"), "bar-b"),
     }
