@@ -18,7 +18,8 @@ WEEK = "from=2026-11-29&to=2026-12-05"
 SIZES = "(els) => els.map((el) => { const r = el.getBoundingClientRect(); return [r.width, r.height]; })"
 
 # An input's placeholder width (in its own font) and the room its box gives text.
-PLACEHOLDER_ROOM = """(el) => { const cs = getComputedStyle(el); const c = document.createElement("canvas").getContext("2d");
+PLACEHOLDER_ROOM = """(el) => { const cs = getComputedStyle(el);
+  const c = document.createElement("canvas").getContext("2d");
   c.font = cs.font; const room = el.clientWidth - parseFloat(cs.paddingInlineStart) - parseFloat(cs.paddingInlineEnd);
   return [c.measureText(el.placeholder).width, room]; }"""
 
@@ -26,7 +27,8 @@ PLACEHOLDER_ROOM = """(el) => { const cs = getComputedStyle(el); const c = docum
 # inline start), in pixels: a bullet needs about 1em there to be inside the box.
 BULLET_ROOM = """(selector) => [...document.querySelectorAll(selector)].map((li) => {
   const box = li.closest(".alert").getBoundingClientRect(), r = li.getBoundingClientRect();
-  return [li.textContent.trim(), getComputedStyle(li).direction === "rtl" ? box.right - r.right : r.left - box.left]; })"""
+  const rtl = getComputedStyle(li).direction === "rtl";
+  return [li.textContent.trim(), rtl ? box.right - r.right : r.left - box.left]; })"""
 
 # Each chart text's font size as drawn on the screen (its font-size times the drawing's scale).
 CHART_FONT = """() => [...document.querySelectorAll("svg.chart text")].map((t) =>

@@ -102,7 +102,8 @@ def test_a_file_refusal_names_its_sizes_in_the_pages_language() -> None:
     assert "is 12 MB; the limit is 10 MB per file" in str(errors["big"])
     assert "is 10,485,761 bytes; the limit is 10,485,760 bytes" in str(errors["exact"])
     assert "come to 18 MB; the limit is 15 MB in all" in str(errors["total"])
-    for digits, twelve, exact in (("latn", "12 ميغابايت", "10,485,761 بايت"), ("arab", "١٢ ميغابايت", "١٠٬٤٨٥٬٧٦١ بايت")):
+    for digits, twelve, exact in (("latn", "12 ميغابايت", "10,485,761 بايت"),
+                                  ("arab", "١٢ ميغابايت", "١٠٬٤٨٥٬٧٦١ بايت")):
         with app_with(digits).test_request_context("/ar/"):
             said = {name: desk_error(error) for name, error in errors.items()}
         assert twelve in said["big"] and exact in said["exact"] and "ميغابايت" in said["total"], said
