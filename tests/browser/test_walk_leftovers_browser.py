@@ -11,6 +11,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import screenshot, serious_violations
 from tests.browser.test_dashboard_browser import app, log_in  # noqa: F401
+from tests.browser.test_help_center_walk_browser import SPLIT_WORDS
 
 WEEK = "from=2026-11-29&to=2026-12-05"
 
@@ -54,6 +55,9 @@ def test_targets_the_bulk_bar_the_alerts_and_the_phone_charts(browser: Browser, 
         text, room = page.locator("#bulk-value").evaluate(PLACEHOLDER_ROOM)
         if text > room:
             problems.append(f"{lang} bulk placeholder {text:.0f} px in {room:.0f} px")
+        # A tag whole in its column ("refun|d", "مرتج|ع" in the English inbox at 1280 px).
+        problems += [f"{lang} inbox split: {split}" for split in page.evaluate(
+            SPLIT_WORDS, page.locator("table.inbox").element_handle())]
         screenshot(page, f"leftover41-inbox-{lang}")
         page.goto(f"{base_url}/agent/tickets/{tagged}")
         removes = page.locator("ul.tags button")
