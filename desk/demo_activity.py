@@ -190,7 +190,8 @@ def _ticket_life(session: Session, ticket: Ticket, created: datetime, now: datet
                                 created_at=created + timedelta(hours=1)))
             change("open", created + timedelta(hours=1))
         return 0
-    _copilot(session, ticket, agent, first, rng)
+    if agent is not None:  # the copilot is an agent's tool: seeded before any agent, no suggestions by nobody
+        _copilot(session, ticket, agent, first, rng)
     reply(first)
     replies += 1
     solved = first + timedelta(minutes=rng.choice((0, 0, 30, 180)))
@@ -224,7 +225,7 @@ def _survey(session: Session, ticket: Ticket, agent: int | None, sent: datetime,
         answered_at=min(sent + timedelta(hours=rng.choice((1, 3, 20))), now) if answered else None))
 
 
-def _copilot(session: Session, ticket: Ticket, agent: int | None, replied: datetime, rng: random.Random) -> None:
+def _copilot(session: Session, ticket: Ticket, agent: int, replied: datetime, rng: random.Random) -> None:
     """Suggestions shown when the agent opened the ticket, then inserted, sent (edited or not) or rejected."""
     opened = replied - timedelta(minutes=12)
     session.add(SuggestionEvent(ticket_id=ticket.id, agent_id=agent, kind="shown", created_at=opened,

@@ -7,7 +7,9 @@ once when the customer writes (`TicketStore.customer_wrote`). Solving it ends th
 in the ticket's history (`TicketSnoozeChange`).
 
 The presets are read on the agent's wall clock: "in 1 hour", "tomorrow 09:00" and "next Monday 09:00" in the
-agent's zone, or a date and time typed there.
+agent's zone, or a date and time typed there. Typed, a preset is its English word in any case ("hour", "tomorrow",
+"monday") or the Arabic an Arabic agent types for it ("ساعة", "غدا"/"بكرة", "الاثنين"; `PRESET_WORDS`), spelled
+with or without hamza, tanween or "next"/"day" around it.
 """
 
 from __future__ import annotations
@@ -23,8 +25,17 @@ from desk.models import Ticket, TicketSnoozeChange, as_utc, utcnow
 from desk.tickets import InputError, TicketStore, changeable, parse_due
 from desk.translatable import N_
 from desk.webhooks import note_change
+from kb.arabic import normalize_arabic
 
 PRESETS = ("hour", "tomorrow", "monday")
+# What an agent may type for each preset, folded as `_preset` folds the typed text (normalize_arabic: no hamza on
+# alef, ta marbuta as ha, no diacritics). The Arabic bulk bar's hint names the first Arabic word of each.
+PRESET_WORDS = {
+    "hour": ("hour", "ساعه"),
+    "tomorrow": ("tomorrow", "غدا", "بكره", "بكرا"),
+    "monday": ("monday", "الاثنين", "اثنين", "الاثنين القادم", "يوم الاثنين", "يوم الاثنين القادم"),
+}
+_PRESET_OF = {word: preset for preset, words in PRESET_WORDS.items() for word in words}
 MORNING = time(9, 0)
 MAX_AHEAD = timedelta(days=366)
 
@@ -35,11 +46,12 @@ def snooze_time(choice: str, zone: ZoneInfo, now: datetime | None = None) -> dat
     now = as_utc(now or utcnow())
     choice = choice.strip()
     local = now.astimezone(zone)
-    if choice == "hour":
+    preset = _preset(choice)
+    if preset == "hour":
         until = now + timedelta(hours=1)
-    elif choice == "tomorrow":
+    elif preset == "tomorrow":
         until = datetime.combine(local.date() + timedelta(days=1), MORNING, zone)
-    elif choice == "monday":
+    elif preset == "monday":
         until = datetime.combine(local.date() + timedelta(days=7 - local.weekday()), MORNING, zone)
     else:
         if not choice:
@@ -51,6 +63,11 @@ def snooze_time(choice: str, zone: ZoneInfo, now: datetime | None = None) -> dat
     if until - now > MAX_AHEAD:
         raise InputError("snooze", N_("%(value)s is more than a year ahead"), value=repr(choice[:40]))
     return until
+
+
+def _preset(typed: str) -> str | None:
+    """The preset `typed` names (`PRESET_WORDS`), in either language; None for anything else (a date and time)."""
+    return _PRESET_OF.get(" ".join(normalize_arabic(typed).casefold().split()))
 
 
 class Snoozes:

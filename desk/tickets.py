@@ -27,6 +27,7 @@ from desk.database import MAX_ROW_ID, Database, insert_if_absent, lock_row
 from desk.inbox import UNSOLVED, team_clause
 from desk.mail.attachments import (
     FileLimits,
+    Size,
     Upload,
     add_attachment,
     human_size,
@@ -315,11 +316,10 @@ def clean_files(files: Sequence[Upload], limits: FileLimits) -> list[CleanFile]:
     return clean
 
 
-def _sizes(size: int, limit: int) -> tuple[str, str]:
+def _sizes(size: int, limit: int) -> tuple[Size, Size]:
     """A size over its limit and the limit, readable; in bytes when rounding would show them equal."""
-    if human_size(size) == human_size(limit):
-        return f"{size:,} bytes", f"{limit:,} bytes"
-    return human_size(size), human_size(limit)
+    exact = human_size(size) == human_size(limit)
+    return Size(size, exact), Size(limit, exact)
 
 
 def attach_files(session: Session, data_dir: Path | None, message: Message, files: list[CleanFile],

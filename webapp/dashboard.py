@@ -37,6 +37,7 @@ from webapp import state
 from webapp.agent import interface_language as agent_language
 from webapp.agent import reader_zone
 from webapp.desk_errors import desk_error, desk_problem
+from webapp.formatting import digits
 from webapp.roles import lead_required
 from webapp.security import form_number
 from webapp.svg_charts import bar_chart, line_chart
@@ -235,6 +236,15 @@ def _int(value: int | None) -> str:
     return "–" if value is None else format_decimal(value)
 
 
+class Share(float):
+    """A table's fraction (a CSAT, a helpful ratio): its CSV keeps the fraction ("0.4118", `str`), the page shows the
+    percentage in its language and digits ("41.2%", `dashcell`), as the cards do."""
+
+
+def _share(value: float | None) -> Share | None:
+    return None if value is None else Share(value)
+
+
 @dataclass(frozen=True)
 class Table:
     title: str
@@ -305,14 +315,22 @@ def _handle_table(title: str, who: str, rows_of: Callable[[metrics.HandleTime], 
     return build
 
 
-def _adoption_table(title: str, rows_of: Callable[[metrics.Adoption], list[metrics.AdoptionRow]]) -> Builder:
-    """The builder of one copilot adoption table; `title` is an N_ message, translated when the table is built."""
+def _adoption_table(title: str, rows_of: Callable[[metrics.Adoption], list[metrics.AdoptionRow]],
+                    named: Callable[[str], str] = str) -> Builder:
+    """The builder of one copilot adoption table; `title` is an N_ message, translated when the table is built;
+    `named` says a row's key."""
     return lambda board, _gaps: Table(
         gettext(title),
         [gettext("Who"), gettext("Tickets with suggestions"), gettext("Inserted"), gettext("Drafts inserted"),
          gettext("Sent unedited"), gettext("Sent edited"), gettext("Rejected")],
-        [[r.key, r.tickets_shown, r.inserted, r.drafts_inserted, r.sent_unedited, r.sent_edited, r.rejected]
+        [[named(r.key), r.tickets_shown, r.inserted, r.drafts_inserted, r.sent_unedited, r.sent_edited, r.rejected]
          for r in rows_of(board.current.adoption)])
+
+
+def _someone(name: str) -> str:
+    """A copilot event's agent as the tables name it: an event without one (the demo's, seeded before any agent
+    existed) was a blank row."""
+    return name or gettext("No agent")
 
 
 def _query_table(title: str, rows_of: Callable[[metrics.SelfService], list[metrics.QueryCount]]) -> Builder:
@@ -338,6 +356,14 @@ def age_label(bucket: str) -> str:
             ">7d": gettext("Over 7 days")}.get(bucket, bucket)
 
 
+def edit_label(bucket: str) -> str:
+    """An edit-distance bucket (desk.metrics.EDIT_BUCKETS: characters changed between the inserted draft and the
+    reply sent) as the chart names it ("1-20", ">500" said neither what nor of what)."""
+    return {"0": gettext("Unchanged"), "1-20": gettext("1 to 20 characters"),
+            "21-100": gettext("21 to 100 characters"), "101-500": gettext("101 to 500 characters"),
+            ">500": gettext("Over 500 characters")}.get(bucket, bucket)
+
+
 # Every table the page shows and a CSV can be asked for, by name, each built only when asked: an unknown CSV name is
 # a 404 before the filters are read or the dashboard computed, and a CSV builds just its own table.
 TABLES: dict[str, Builder] = {
@@ -356,7 +382,7 @@ TABLES: dict[str, Builder] = {
         [gettext("Agent"), gettext("Solved"), gettext("Public replies"), gettext("Median first reply (h)"),
          gettext("Median resolution (h)"), gettext("CSAT answers"), gettext("CSAT")],
         [[r.agent, r.solved, r.public_replies, r.median_first_reply_hours, r.median_resolution_hours,
-          r.csat_answered, r.csat_satisfaction] for r in board.current.agents]),
+          r.csat_answered, _share(r.csat_satisfaction)] for r in board.current.agents]),
     "handle_agents": _handle_table(N_("Handle time by agent"), N_("Agent"), lambda h: h.by_agent),
     "handle_teams": _handle_table(N_("Handle time by team"), N_("Team"), lambda h: h.by_team, teams=True),
     "low_ratings": lambda board, _gaps: Table(
@@ -364,12 +390,12 @@ TABLES: dict[str, Builder] = {
         [gettext("Ticket"), gettext("Subject"), gettext("Agent"), gettext("Rating"), gettext("Comment"),
          gettext("Answered")],
         [[r.ticket_id, r.subject, r.agent, r.rating, r.comment, r.answered_at] for r in board.current.csat.low]),
-    "adoption_agents": _adoption_table(N_("Copilot adoption by agent"), lambda a: a.by_agent),
+    "adoption_agents": _adoption_table(N_("Copilot adoption by agent"), lambda a: a.by_agent, _someone),
     "adoption_langs": _adoption_table(N_("Copilot adoption by language"), lambda a: a.by_lang),
     "rejections": lambda board, _gaps: Table(
         gettext("Rejected suggestions"),
         [gettext("Ticket"), gettext("Language"), gettext("Agent"), gettext("Reason"), gettext("When")],
-        [[r.ticket_id, r.lang, r.agent, r.reason, r.at] for r in board.current.adoption.rejections]),
+        [[r.ticket_id, r.lang, _someone(r.agent), r.reason, r.at] for r in board.current.adoption.rejections]),
     "top_queries": _query_table(N_("Top searches"), lambda s: s.top_queries),
     "zero_result": _query_table(N_("Searches with no result"), lambda s: s.zero_result),
     "abstained": _query_table(N_("Searches the answer abstained on"), lambda s: s.abstained),
@@ -377,7 +403,7 @@ TABLES: dict[str, Builder] = {
         gettext("Helpful votes per article"),
         [gettext("Article"), gettext("Helpful"), gettext("Votes"), gettext("Helpful ratio"), gettext("What went wrong"),
          gettext("Latest comments")],
-        [[a.article_key, a.helpful, a.votes, a.ratio, reason_counts(a.reasons), a.latest_comments]
+        [[a.article_key, a.helpful, a.votes, _share(a.ratio), reason_counts(a.reasons), a.latest_comments]
          for a in board.current.self_service.articles]),
     "gaps": lambda _board, gaps: Table(
         gettext("Content gaps by meaning"),
@@ -396,6 +422,8 @@ def dashcell(value: object) -> str:
     """A table cell on the page: times to the minute in the page's zone (its days'), a dash for no value."""
     if value is None:
         return "–"
+    if isinstance(value, Share):
+        return digits(_rate(value))
     if isinstance(value, datetime):
         zone = g.get("days_zone")
         return (reports._aware(value).astimezone(ZoneInfo(zone)) if zone else value).strftime("%Y-%m-%d %H:%M")
@@ -422,7 +450,8 @@ def charts(board: Dashboard) -> dict[str, Any]:
                              gettext("Backlog by age")),
         "csat": bar_chart([(str(r), n) for r, n in f.csat.ratings.items()], gettext("CSAT answers by rating"),
                           "bar-b"),
-        "edits": bar_chart(list(f.adoption.edit_distances.items()), gettext("Drafts sent, by edit distance")),
+        "edits": bar_chart([(edit_label(bucket), n) for bucket, n in f.adoption.edit_distances.items()],
+                           gettext("Drafts sent, by characters changed")),
         "positions": bar_chart([(str(p), n) for p, n in sorted(f.self_service.click_positions.items())][:10],
                                gettext("Clicks by result position"), "bar-b"),
     }
@@ -461,7 +490,7 @@ def field_table(f: Filters, field: TicketField, facts: metrics.TicketFacts | Non
                  [field.label(lang), gettext("Created"), gettext("Solved"), gettext("Median first reply (h)"),
                   gettext("Median resolution (h)"), gettext("CSAT answers"), gettext("CSAT")],
                  [[value_label(field, r.value, lang), r.created, r.solved, r.median_first_reply_hours,
-                   r.median_resolution_hours, r.csat_answered, r.csat_satisfaction] for r in rows])
+                   r.median_resolution_hours, r.csat_answered, _share(r.csat_satisfaction)] for r in rows])
 
 
 def chosen_field(args: Mapping[str, str]) -> TicketField | None:

@@ -19,9 +19,10 @@ from typing import Any
 
 from flask_babel import gettext, lazy_pgettext, ngettext, pgettext
 
+from desk.mail.attachments import Size
 from desk.mail.reasons import INPUT, TEMPLATES, TEXT, MailReason
 from desk.translatable import TranslatableError
-from webapp.formatting import isolate_filter, isolate_in_rtl, number_filter
+from webapp.formatting import isolate_filter, isolate_in_rtl, number_filter, size_filter
 
 # Every field the desk names in an InputError or SurveyError (tests/webapp/test_desk_errors.py checks that none is
 # missing). The msgid is the field's own name, so an English page reads exactly like `str(error)`;
@@ -134,6 +135,7 @@ def desk_problem(error: TranslatableError) -> str:
     that is itself a held mail's reason (the confirmation a mail refused on purpose needs names why) is said in the
     reader's language too, not in the desk's English."""
     params = {name: mail_reason(value) if isinstance(value, MailReason)  # a sentence of the page's own language
+              else size_filter(value) if isinstance(value, Size)  # "10 ميغابايت", not "10 MB", in an Arabic one
               else isolate_in_rtl(value) if isinstance(value, str) else value for name, value in error.params.items()}
     if error.plural is not None:
         count = params.pop("num", 0)

@@ -42,15 +42,16 @@ from flask_babel import (
 )
 from markupsafe import Markup
 
-from desk.mail.attachments import human_size, size_parts
+from desk.mail.attachments import Size, size_parts
 from desk.notes import MENTION
 from kb.bidi_text import balanced_bidi
 from kb.ticket_fields import TicketField
 
 LATIN_DIGITS = "0123456789"
 ARABIC_DIGITS = "٠١٢٣٤٥٦٧٨٩"
-TO_ARABIC = str.maketrans(LATIN_DIGITS + ".,", ARABIC_DIGITS + "٫٬")
-TO_LATIN = str.maketrans(ARABIC_DIGITS + "٫٬", LATIN_DIGITS + ".,")
+# With the digits go their separators and the percent sign (CLDR's arab numbering: "٥٠٫٠٪", not "٥٠٫٠%").
+TO_ARABIC = str.maketrans(LATIN_DIGITS + ".,%", ARABIC_DIGITS + "٫٬٪")
+TO_LATIN = str.maketrans(ARABIC_DIGITS + "٫٬٪", LATIN_DIGITS + ".,%")
 # Babel's Arabic medium date is numeric with RLM marks ("01‏/12‏/2026"); a month name reads better.
 DATETIME_FORMATS = {"ar": "d MMMM y، h:mm a", "en": "MMM d, y, h:mm a"}
 DATE_FORMATS = {"ar": "d MMMM y", "en": "MMMM d, y"}
@@ -146,14 +147,17 @@ def number_filter(value: float | int) -> str:
     return digits(format_decimal(value))
 
 
-def size_filter(size: int) -> str:
+def size_filter(size: int | Size) -> str:
     """A file size in the page's language: the desk's own English on an English page ("10 MB", "1.4 MB", the words
     of its refusals), CLDR's long unit in Babel's figures and the page's digits on another ("10 ميغابايت", or
-    "١٠ ميغابايت" with KB_DIGITS=arab), where a Latin "MB" would be the one foreign word of the sentence."""
+    "١٠ ميغابايت" with KB_DIGITS=arab), where a Latin "MB" would be the one foreign word of the sentence. A refusal's
+    `Size` to the byte stays to the byte ("10٬485٬761 بايت")."""
+    exact = isinstance(size, Size) and size.exact
+    count = size.bytes if isinstance(size, Size) else size
     lang = _lang()
     if lang == "en":
-        return human_size(size)
-    value, unit = size_parts(size)
+        return str(Size(count, exact))
+    value, unit = (count, "digital-byte") if exact else size_parts(count)
     return digits(format_unit(value, unit, length="long", format="#,##0.#", locale=lang))
 
 

@@ -4,6 +4,10 @@ Only presentation attributes (no style attributes: the CSP allows stylesheets fr
 colours come from classes in dashboard.css. Labels are text, so a screen reader and a CSV export
 carry the same numbers. Bars grow from the inline start, so Arabic pages mirror them through
 `direction` on the surrounding figure rather than separate drawings.
+
+A chart is drawn no narrower than its WIDTH units (dashboard.css), so its 11-unit text is at least 11 px on the
+screen; on a phone it scrolls sideways in its own box, named and focusable as the tables' are (scaled to a phone's
+width, the labels were 6-8 px high).
 """
 
 from __future__ import annotations
@@ -38,10 +42,8 @@ def bar_chart(items: Sequence[tuple[str, float]], title: str, css: str = "bar") 
             f'<text x="{LABEL_WIDTH + width + 4:.1f}" y="{y + BAR_HEIGHT * 0.7:.0f}" class="value">'
             f"{escape(_number(value))}</text>"
         )
-    return Markup(
-        f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" width="100%" role="img" aria-label="{escape(title)}">'
-        f"<title>{escape(title)}</title>{''.join(rows)}</svg>"
-    )
+    return _boxed(f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" width="100%" role="img" '
+                  f'aria-label="{escape(title)}"><title>{escape(title)}</title>{"".join(rows)}</svg>', title)
 
 
 def line_chart(labels: Sequence[str], series: Sequence[tuple[str, Sequence[float], str]], title: str,
@@ -66,5 +68,10 @@ def line_chart(labels: Sequence[str], series: Sequence[tuple[str, Sequence[float
         x = left + i * 150
         parts.append(f'<rect x="{x}" y="{height - 12}" width="12" height="8" class="{escape(css)}-key"/>'
                      f'<text x="{x + 16}" y="{height - 4}" class="label">{escape(name)}</text>')
-    return Markup(f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" width="100%" role="img" '
-                  f'aria-label="{escape(title)}"><title>{escape(title)}</title>{"".join(parts)}</svg>')
+    return _boxed(f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" width="100%" role="img" '
+                  f'aria-label="{escape(title)}"><title>{escape(title)}</title>{"".join(parts)}</svg>', title)
+
+
+def _boxed(svg: str, title: str) -> Markup:
+    """The drawing in its scrolling box: focusable, so a keyboard scrolls it, and named by the chart's title."""
+    return Markup(f'<div class="chart-scroll" tabindex="0" role="region" aria-label="{escape(title)}">{svg}</div>')

@@ -102,6 +102,19 @@ def human_size(size: int) -> str:
 
 
 @dataclass(frozen=True)
+class Size:
+    """A size in bytes as an error's value: English in the error's text ("12.3 MB", `human_size`; to the byte,
+    "10,485,761 bytes", when `exact`), said in the reader's language where a page shows the error
+    (webapp.desk_errors), as the `size` filter says a size."""
+
+    bytes: int
+    exact: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.bytes:,} bytes" if self.exact else human_size(self.bytes)
+
+
+@dataclass(frozen=True)
 class Upload:
     """A file posted (by an agent, a customer's form, an API client): its name as sent, and its bytes."""
 

@@ -6,13 +6,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import func, select
+
 from desk import metrics, spikes
 from desk.business_hours import BusinessHours
 from desk.customer_fields import values_of as customer_values
 from desk.demo_activity import BURST, CUSTOMER_FIELDS, seed
 from desk.desk import Desk
 from desk.metrics import Filters
-from desk.models import TicketAssigneeChange
+from desk.models import SuggestionEvent, TicketAssigneeChange
 from desk.query_text import normalise_query
 from desk.ticket_import import import_file
 from kb.customer_fields import CustomerFields
@@ -68,5 +70,20 @@ def test_demo_seed_is_alive_and_idempotent(tmp_path: Path) -> None:
         fields = CustomerFields.load(CONTENT)
         for values in CUSTOMER_FIELDS.values():
             assert all(fields.get(key).normalise(value) == value for key, value in values.items())  # type: ignore[union-attr]
+    finally:
+        desk.close()
+
+
+def test_a_demo_seeded_before_any_agent_has_no_copilot_events_without_an_agent(tmp_path: Path) -> None:
+    """Seeded with no working agent yet (`kb demo seed` right after the import), the demo wrote suggestions shown,
+    inserted and sent by nobody: a blank row in the dashboard's "Copilot adoption by agent". The copilot is an agent's
+    tool: a ticket without an agent has no copilot events."""
+    desk = Desk(Settings(data_dir=tmp_path / "data", database_url=database_url_for_tests()))
+    try:
+        import_file(desk.tickets, CONTENT / "_demo" / "tickets.jsonl")
+        assert seed(desk.db, BusinessHours.load(CONTENT), NOW).tickets == 80
+        with desk.db.session() as session:
+            assert session.scalar(select(func.count()).select_from(SuggestionEvent)
+                                  .where(SuggestionEvent.agent_id.is_(None))) == 0
     finally:
         desk.close()

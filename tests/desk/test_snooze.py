@@ -64,6 +64,21 @@ def test_the_presets_are_read_on_the_agents_clock() -> None:
             snooze_time(typed, RIYADH, now)
 
 
+def test_the_presets_are_read_in_arabic_words_too() -> None:
+    """The Arabic bulk bar's hint named English words ("hour", "tomorrow", "monday") for an Arabic agent to type: the
+    parser takes the Arabic words for the same presets (with or without hamza, tanween or "next"), and the English
+    ones in any case; nothing more (two hours, next week: neither language has a preset for them)."""
+    now = datetime(2026, 12, 3, 20, 30, tzinfo=UTC)  # Thursday, 23:30 in Riyadh
+    hour, tomorrow, monday = (snooze_time(word, RIYADH, now) for word in ("hour", "tomorrow", "monday"))
+    for typed, expected in [("ساعة", hour), ("  ساعه ", hour), ("Hour", hour), ("غدا", tomorrow), ("غداً", tomorrow),
+                            ("بكرة", tomorrow), ("TOMORROW", tomorrow), ("الاثنين", monday), ("الإثنين", monday),
+                            ("الاثنين القادم", monday), ("يوم الاثنين", monday), ("Monday", monday)]:
+        assert snooze_time(typed, RIYADH, now) == expected, typed
+    for typed in ("ساعتين", "الأسبوع القادم", "بعد ساعة وغدا"):
+        with pytest.raises(InputError, match="is not a date and time"):
+            snooze_time(typed, RIYADH, now)
+
+
 def test_a_snoozed_ticket_leaves_the_working_views_for_snoozed(desk: Desk) -> None:
     sara = desk.accounts.create_agent("sara@example.com", PASSWORD).id
     tickets = [new(desk, n) for n in range(4)]

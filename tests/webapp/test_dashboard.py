@@ -254,3 +254,29 @@ def test_the_backlogs_ages_are_named_in_the_pages_language(app: Flask) -> None:
         assert "&lt;1d" not in backlog and "3-7d" not in backlog
     rows = list(csv.reader(io.StringIO(lead.get(f"/agent/dashboard/backlog.csv?{WEEK}").get_data(as_text=True))))
     assert [row[0] for row in rows[1:]] == ["Under a day", "1 to 3 days", "3 to 7 days", "Over 7 days"]
+
+
+def test_the_copilot_section_names_its_edit_buckets_and_an_event_without_an_agent(app: Flask, world: Fixture) -> None:
+    """The edit chart's buckets were bare numbers ("1-20", ">500": of what?) and a suggestion event with no agent (the
+    demo seeded before any agent existed wrote them) made a blank row in "Copilot adoption by agent": the buckets say
+    what they count (characters changed between the draft and the reply sent), in the page's language, and the row
+    is named."""
+    from datetime import UTC, datetime
+
+    from desk.models import SuggestionEvent
+
+    ticket = world.desk.tickets.inbox(status=None, limit=1)[0][0].id
+    with world.desk.db.session() as session:
+        session.add(SuggestionEvent(ticket_id=ticket, kind="shown", agent_id=None,
+                                    created_at=datetime(2026, 12, 4, 9, tzinfo=UTC)))
+        session.commit()
+    lead = client_for(app, "lead@example.com")
+    for lang, unchanged, some, nobody in (("en", "Unchanged", "21 to 100 characters", "No agent"),
+                                          ("ar", "بلا تعديل", "من 21 إلى 100 حرف", "بلا موظف")):
+        html = lead.get(f"/agent/dashboard/?{WEEK}&hl={lang}").get_data(as_text=True)
+        chart = html.split('id="copilot"', 1)[1].split("</figure>", 1)[0]
+        labels = re.findall(r'class="label">([^<]*)<', chart)
+        assert labels[0] == unchanged and some in labels and not any(re.fullmatch(r"[\d<>-]+", x) for x in labels)
+        table = html.split('id="table-adoption_agents"', 1)[1].split("</table>", 1)[0]
+        first_cells = re.findall(r"<tr><td[^>]*>([^<]*)</td>", table)
+        assert nobody in first_cells and "" not in first_cells, first_cells

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 
 import pytest
 from flask import Flask
+from flask_babel import format_percent
 
 from desk.desk import Desk
 from kb.settings import Settings
@@ -51,6 +53,32 @@ def test_the_dashboard_breaks_the_period_down_by_the_chosen_field(app: Flask) ->
     assert rows[0] == ["Reason", "Created", "Solved", "Median first reply (h)", "Median resolution (h)",
                        "CSAT answers", "CSAT"]
     assert rows[1] == ["Refund", "2", "2", "5.5", "10.0", "1", "1.0"]  # R2 is Arabic
+
+
+def shown_cells(page: str) -> list[list[str]]:
+    section = page.split('id="table-field"')[1].split("</table>")[0]
+    cells = [row.split("</td>")[:-1] for row in section.split("<tbody>")[1].split("</tr>")[:-1]]
+    return [[cell.rsplit(">", 1)[1] for cell in row] for row in cells]
+
+
+def test_the_csat_column_is_a_percentage_on_the_page_and_a_fraction_in_the_csv(app: Flask) -> None:
+    """The page showed the CSV's fraction ("0.4118") where every other rate on it is a percentage: the page says
+    "41.2%" in the page's language and digits (Babel's percent, Arabic-Indic digits under KB_DIGITS=arab); the CSV
+    keeps its fraction."""
+    lead = client_for(app, "lead@example.com")
+    rows = list(csv.reader(io.StringIO(lead.get("/agent/dashboard/fields/reason.csv", query_string=WEEK)
+                                       .get_data(as_text=True))))
+    fractions = [row[6] for row in rows[1:]]
+    assert fractions[0] == "0.5" and all(value == "" or 0 <= float(value) <= 1 for value in fractions)
+    page = lead.get("/agent/dashboard/", query_string={**WEEK, "field": "reason"}).get_data(as_text=True)
+    with app.test_request_context("/?hl=en"):
+        expected = [format_percent(float(value), format="#,##0.0%") if value else "–" for value in fractions]
+    assert [row[6] for row in shown_cells(page)] == expected and expected[0] == "50.0%"
+    arabic = create_app(replace(app.extensions["settings"], digits="arab"))
+    lead = client_for(arabic, "lead@example.com")
+    page = lead.get("/agent/dashboard/", query_string={**WEEK, "field": "reason", "hl": "ar"}).get_data(as_text=True)
+    first = shown_cells(page)[0][6]
+    assert "٥٠" in first and "٪" in first and "50" not in first and "0.5" not in first
 
 
 def test_a_checkbox_field_and_the_arabic_labels(app: Flask) -> None:

@@ -81,3 +81,32 @@ def test_theme_colours_and_names_come_from_the_theme_file(tmp_path: Path) -> Non
     (tmp_path / "_theme.yml").write_text("colors: {accent: 'red; background: url(x)'}\n")
     with pytest.raises(ThemeError, match=r"colors\.accent"):
         load_theme(tmp_path)
+
+
+def test_a_file_refusal_names_its_sizes_in_the_pages_language() -> None:
+    """The desk's refusal of a file said "12 MB" and "10,485,761 bytes" in English inside the Arabic sentence: the
+    sizes are the error's values, said as the `size` filter says them (to the byte where rounding would show them
+    equal); the desk's own text (the CLI's, the API's) stays English."""
+    from desk.mail.attachments import FileLimits, Upload
+    from desk.tickets import InputError, clean_files
+    from webapp.desk_errors import desk_error
+
+    limits = FileLimits(max_bytes=10 * 1024 * 1024, max_count=5, max_total=15 * 1024 * 1024)
+    errors = {}
+    for name, files in (("big", [Upload("فاتورة.pdf", b"x" * (12 * 1024 * 1024))]),
+                        ("exact", [Upload("a.pdf", b"x" * (10 * 1024 * 1024 + 1))]),
+                        ("total", [Upload(f"{n}.pdf", b"x" * (6 * 1024 * 1024)) for n in range(3)])):
+        with pytest.raises(InputError) as raised:
+            clean_files(files, limits)
+        errors[name] = raised.value
+    assert "is 12 MB; the limit is 10 MB per file" in str(errors["big"])
+    assert "is 10,485,761 bytes; the limit is 10,485,760 bytes" in str(errors["exact"])
+    assert "come to 18 MB; the limit is 15 MB in all" in str(errors["total"])
+    for digits, twelve, exact in (("latn", "12 ميغابايت", "10,485,761 بايت"),
+                                  ("arab", "١٢ ميغابايت", "١٠٬٤٨٥٬٧٦١ بايت")):
+        with app_with(digits).test_request_context("/ar/"):
+            said = {name: desk_error(error) for name, error in errors.items()}
+        assert twelve in said["big"] and exact in said["exact"] and "ميغابايت" in said["total"], said
+        assert not any(word in text for text in said.values() for word in ("MB", "bytes")), said
+    with app_with("arab").test_request_context("/en/"):
+        assert desk_error(errors["big"]) == str(errors["big"])

@@ -104,6 +104,25 @@ def test_bulk_snooze_from_the_inbox_all_or_nothing(app: Flask, sara: FlaskClient
         assert (until.weekday(), until.hour) == (0, 9)
 
 
+def test_the_arabic_bulk_hint_names_arabic_words_the_snooze_takes(app: Flask, sara: FlaskClient) -> None:
+    """The Arabic inbox's hint asked for "hour", "tomorrow" and "monday" inside an Arabic sentence: it names Arabic
+    words, each of which the bulk snooze takes (as the English page's words are English ones)."""
+    for lang, script in (("ar", r"[\u0600-\u06ff]"), ("en", "[a-z]")):
+        page = sara.get("/agent/", query_string={"hl": lang}, headers={"Accept-Language": lang}).get_data(as_text=True)
+        hint = unescape(re.sub("<[^>]+>", "", page.split('id="bulk-snooze-hint">', 1)[1].split("</p>", 1)[0]))
+        words = re.findall(r"\w+", hint.split(":", 1)[1].split("،" if lang == "ar" else ", or", 1)[0])
+        words = [w for w in words if w not in ("أو", "or")]
+        assert len(words) == 3 and all(re.match(script, w) for w in words), (lang, hint)
+        for word in words:
+            assert snooze_time(word, RIYADH) > utcnow(), word
+    token = csrf(sara.get("/agent/").get_data(as_text=True))
+    done = sara.post("/agent/bulk", data={"ticket": ["1"], "action": "snooze", "value": "غدا", "csrf_token": token},
+                     follow_redirects=True)
+    assert "1 ticket updated." in done.get_data(as_text=True)
+    until = as_utc(app.extensions["desk"].tickets.get(1).snoozed_until).astimezone(RIYADH)
+    assert until.hour == 9 and until.date() > utcnow().astimezone(RIYADH).date()
+
+
 def test_the_worker_wakes_it_once_the_customer_at_once_and_the_api_shows_it(
         app: Flask, sara: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
     desk_ = app.extensions["desk"]
