@@ -41,6 +41,7 @@ from desk.models import (
 )
 from desk.ticket_search import matches
 from kb.customer_fields import CUSTOMER_PREFIX
+from kb.ticket_fields import STORED_NUMBER
 
 VIEWS = ("unsolved", "mine", "my_teams", "unassigned", "due_today", "arabic_unassigned", "mentions", "snoozed", "all")
 SORTS = ("updated", "created", "due", "priority")
@@ -66,10 +67,6 @@ def side_replied_clause() -> ColumnElement[bool]:
 FIELD_SORT = "field."  # a sort by a custom field's value: "field.<key>"
 CUSTOMER_SORT = CUSTOMER_PREFIX  # by the ticket's customer's field: "customer.<key>" (as its column is named)
 _FIELD_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")  # kb.ticket_fields.KEY_PATTERN, MAX_KEY
-# A stored number (kb.ticket_fields: a plain decimal), in the regular expressions both engines read. A number field's
-# sort casts only such values: a field that was text before the file made it a number keeps its old values ("abc",
-# ""), which PostgreSQL refused to cast (a 500 on every page of the sort) and SQLite read as 0.
-_STORED_NUMBER = r"^-?[0-9]+(\.[0-9]+)?$"
 
 
 def field_sort_key(sort: str, prefix: str = FIELD_SORT) -> str | None:
@@ -239,8 +236,11 @@ class Inbox:
         key, customer_key = field_sort_key(sort), field_sort_key(sort, CUSTOMER_SORT)
         if key is not None or customer_key is not None:  # by the value (a number as a number), tickets without last
             column: Any = TicketFieldValue.value if key is not None else CustomerFieldValue.value
-            if sort in self.numbers:  # a value that is no number (stored while the field was text) is none
-                column = case((column.regexp_match(_STORED_NUMBER), cast(column, Numeric)))
+            # A number field's sort casts only the values that are numbers (kb.ticket_fields.STORED_NUMBER): a field
+            # the file made a number keeps its text values ("abc", ""), which PostgreSQL refused to cast (a 500 on
+            # every page of the sort) and SQLite read as 0; they sort with the tickets that have none.
+            if sort in self.numbers:
+                column = case((column.regexp_match(STORED_NUMBER), cast(column, Numeric)))
             value = select(column).where(
                 TicketFieldValue.ticket_id == Ticket.id, TicketFieldValue.key == key).scalar_subquery() \
                 if key is not None else select(column).where(

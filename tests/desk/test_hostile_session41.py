@@ -44,7 +44,7 @@ def test_a_number_sort_over_values_stored_as_text_orders_the_numbers_and_puts_th
     opened = open_desk(tmp_path, url, ACCOUNT_A_NUMBER)
     try:
         agent = opened.accounts.create_agent("sara@example.com", PASSWORD).id
-        numbers = [made[v] for v in ("-3.5", "4", "12", "9" * 300)]
+        numbers = [made[v] for v in ("-3.5", "4", "12")]
         rest = sorted(made[v] for v in STORED if made[v] not in numbers)  # no number: with no value, by number
         for sort in ("customer.account_id", "field.amount"):
             page = opened.inbox.page(InboxQuery(view="all", sort=sort, columns=("customer.account_id", "amount")),
