@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import Connection, event
+from sqlalchemy import event
 
 from desk.desk import Desk
 from desk.inbox import InboxQuery
 from desk.models import CustomerFieldValue, Ticket, TicketFieldValue
 from desk.tickets import NewTicket
 from tests.desk.test_due_recount import desk  # noqa: F401
+from tests.desk.test_hostile_session40 import deleted_after
 from tests.desk.test_saved_view_fields import url  # noqa: F401
 from tests.desk.test_view_skills_columns import PASSWORD, open_desk
 from tests.webapp.test_customer_fields import FIELDS as CUSTOMER_FIELDS
@@ -61,21 +62,6 @@ def test_a_number_sort_over_values_stored_as_text_orders_the_numbers_and_puts_th
         opened.close()
 
 
-def deleted_after_read(skill: int) -> Callable[..., None]:
-    """An engine listener deleting `skill` in the running transaction just after it read a ticket's required skills
-    (ticket_skill_ids): the state another request's deletion leaves on PostgreSQL between a follow-up's or a merge's
-    read of the closed ticket's skills and its write of the new rows (hostile40's trigger test, the same window)."""
-    done: list[int] = []
-
-    def delete_after_read(conn: Connection, cursor: object, statement: str, *args: object) -> None:
-        if not done and statement.startswith("SELECT ticket_skills.ticket_id, ticket_skills.skill_id"):
-            done.append(1)
-            conn.exec_driver_sql(f"DELETE FROM ticket_skills WHERE skill_id = {skill}")
-            conn.exec_driver_sql(f"DELETE FROM skills WHERE id = {skill}")
-
-    return delete_after_read
-
-
 def test_a_skill_deleted_while_a_follow_up_or_a_merge_carries_it_is_left_out_and_the_ticket_kept(
         desk: Desk) -> None:  # noqa: F811
     """A follow-up (the customer's reply to a closed ticket, an agent's follow-up) copies the closed ticket's required
@@ -96,7 +82,7 @@ def test_a_skill_deleted_while_a_follow_up_or_a_merge_carries_it_is_left_out_and
         return closed
 
     def racing(skill: int, run: Callable[[], int]) -> int:
-        listener = deleted_after_read(skill)
+        listener = deleted_after("SELECT ticket_skills.ticket_id, ticket_skills.skill_id", skill)
         event.listen(desk.db.engine, "after_cursor_execute", listener)
         try:
             return run()
