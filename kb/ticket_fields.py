@@ -54,6 +54,7 @@ _NUMBER = re.compile(r"^-?\d{1,15}(\.\d{1,6})?$")  # what a stored number looks 
 # A number as `normalise` stores it, in the regular expressions both Python and the databases read (desk.inbox sorts by
 # it): a value stored while the file typed its field otherwise ("abc" under a text field since made a number) is not.
 STORED_NUMBER = r"^-?[0-9]{1,15}(\.[0-9]{1,6})?$"
+STORED_NUMBER_CHARS = 23  # its longest: a sign, 15 digits, a point and 6 decimals
 
 
 class TicketFieldsError(FileLineError):
