@@ -1044,14 +1044,16 @@ class TicketStore:
 
         `agent_id`: an agent starts it (the closed ticket's page, `agent_follow_up`): the first message is theirs,
         nothing is due and no confirmation is queued (their message is mailed as a reply, by the caller)."""
-        from desk.skills import ticket_skill_ids  # it builds on this module
+        from desk.skills import held, ticket_skill_ids  # it builds on this module
 
         lang = closed.lang if closed.lang in self.languages else None  # a language since removed: detected
         new = self.validate(NewTicket(
             email=closed.customer.email, name=closed.customer.name, subject=subject or closed.subject, body=body,
             lang=lang, channel=channel, context={FOLLOW_UP_OF: closed.reference}, team=closed.team,
             category=closed.category, tags=tuple(t.tag for t in closed.tags), notify=agent_id is None,
-            skills=tuple(sorted(ticket_skill_ids(session, [closed.id]).get(closed.id, ()))),
+            # Held (desk.skills.held): one another request deleted since they were read is left out, not refused
+            # by the database with the customer's message.
+            skills=tuple(sorted(held(session, ticket_skill_ids(session, [closed.id]).get(closed.id, ())))),
         ), with_files)
         ticket = self.create_in(session, new)
         session.flush()  # the follow-up's id, for its CC rows
@@ -1697,10 +1699,11 @@ class TicketStore:
             session.expire(target, ["messages"])
             target.messages.append(Message(author="agent", agent_id=agent_id, body=notice, created_at=now))
             add_tags(target, [tag.tag for tag in source.tags])
-            from desk.skills import require_in, ticket_skill_ids  # they build on this module
-            # The duplicate's required skills join the target's (a history row names those added, by the agent).
-            require_in(session, target, ticket_skill_ids(session, [source.id]).get(source.id, ()), agent_id,
-                       add_only=True, now=now)
+            from desk.skills import held, require_in, ticket_skill_ids  # they build on this module
+            # The duplicate's required skills join the target's (a history row names those added, by the agent),
+            # held: one deleted by another request since they were read is left out, not the merge's failure.
+            require_in(session, target, held(session, ticket_skill_ids(session, [source.id]).get(source.id, ())),
+                       agent_id, add_only=True, now=now)
             from desk.ccs import carry_ccs  # imports this module's customer_for
             left_out = carry_ccs(session, source, target, self.max_ccs, agent_id)
             if left_out:

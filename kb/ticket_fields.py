@@ -51,6 +51,10 @@ _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 # Arabic-Indic and Eastern Arabic-Indic digits and the Arabic decimal separator, read as ASCII in numbers and dates.
 _ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹٫", "01234567890123456789.")
 _NUMBER = re.compile(r"^-?\d{1,15}(\.\d{1,6})?$")  # what a stored number looks like: no exponent, no spaces
+# A number as `normalise` stores it, in the regular expressions both Python and the databases read (desk.inbox sorts by
+# it): a value stored while the file typed its field otherwise ("abc" under a text field since made a number) is not.
+STORED_NUMBER = r"^-?[0-9]{1,15}(\.[0-9]{1,6})?$"
+STORED_NUMBER_CHARS = 23  # its longest: a sign, 15 digits, a point and 6 decimals
 
 
 class TicketFieldsError(FileLineError):
@@ -95,6 +99,19 @@ class TicketField:
 
     def option(self, key: str) -> FieldOption | None:
         return next((option for option in self.options if option.key == key), None)
+
+    def holds(self, value: str) -> bool:
+        """Whether a stored value reads as this field's type (a number, a day, true/false): one stored while the file
+        typed the field otherwise (a text field's "abc", since made a number or a date) does not, and is shown as
+        stored, not read as one (a 500 on every page showing it)."""
+        if self.type == "number":
+            return re.fullmatch(STORED_NUMBER, value) is not None
+        if self.type == "date":
+            try:
+                return _DATE.match(value) is not None and bool(date.fromisoformat(value))
+            except ValueError:
+                return False
+        return self.type != "checkbox" or value in ("true", "false")
 
     def normalise(self, raw: object) -> str | None:
         """The stored text of `raw` (None or blank: no value): a number as a plain decimal ("12.5"), a date as

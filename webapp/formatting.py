@@ -231,10 +231,11 @@ def customer_name_filter(customer: Any) -> str:
 def field_value_filter(value: str | None, field: TicketField | None) -> Markup | str:
     """A custom ticket field's stored value as the reader's page shows it: a number in their locale (every decimal
     kept, digits by the deployment's policy), a date as a date (no time zone: it is a day, not an instant), a
-    dropdown's option by its label, a checkbox as yes/no; text, and a field the file no longer has, as stored."""
+    dropdown's option by its label, a checkbox as yes/no; text, a field the file no longer has, and a value that is
+    not of its field's type (stored before the file changed the type: `TicketField.holds`), as stored."""
     if value is None:
         return ""
-    if field is None or field.type == "text":
+    if field is None or field.type == "text" or not field.holds(value):
         return value
     if field.type == "number":
         locale = get_locale()

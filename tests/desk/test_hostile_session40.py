@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -196,6 +197,22 @@ def test_the_same_skill_added_twice_at_once_is_the_names_error(
         assert sorted(session.scalars(select(Skill.name))) == ["Billing", "REFUNDS", "VIP"]
 
 
+def deleted_after(read: str, skill: int) -> Callable[..., None]:
+    """An engine listener deleting `skill` in the running transaction just after the first statement starting with
+    `read` (its `done` says whether it did): the state another request's deletion leaves on PostgreSQL between a
+    request's read of skills and its write of rows naming them (SQLite's one writer waits instead)."""
+    done: list[int] = []
+
+    def delete_after_read(conn: Connection, cursor: object, statement: str, *args: object) -> None:
+        if not done and statement.startswith(read):
+            done.append(1)
+            conn.exec_driver_sql(f"DELETE FROM ticket_skills WHERE skill_id = {skill}")
+            conn.exec_driver_sql(f"DELETE FROM skills WHERE id = {skill}")
+
+    delete_after_read.done = done  # type: ignore[attr-defined]
+    return delete_after_read
+
+
 def test_a_skill_deleted_while_a_trigger_requires_it_is_skipped_and_the_ticket_kept(
         desk: Desk) -> None:  # noqa: F811
     """A trigger's `require_skills` read the desk's skills, the skill was deleted by another request, and the
@@ -208,20 +225,13 @@ def test_a_skill_deleted_while_a_trigger_requires_it_is_skipped_and_the_ticket_k
         "- name: Billing\n  on: [created]\n  if: {text: [invoice]}\n  then: {require_skills: [Billing, VIP]}\n",
         encoding="utf-8")
     assert desk.reload_rules()
-    done: list[int] = []
-
-    def delete_after_read(conn: Connection, cursor: object, statement: str, *args: object) -> None:
-        if not done and statement.startswith("SELECT skills.id, skills.name_key"):
-            done.append(1)
-            conn.exec_driver_sql(f"DELETE FROM ticket_skills WHERE skill_id = {billing}")
-            conn.exec_driver_sql(f"DELETE FROM skills WHERE id = {billing}")
-
+    delete_after_read = deleted_after("SELECT skills.id, skills.name_key", billing)
     event.listen(desk.db.engine, "after_cursor_execute", delete_after_read)
     try:
         ticket_id = ticket(desk)
     finally:
         event.remove(desk.db.engine, "after_cursor_execute", delete_after_read)
-    assert done
+    assert delete_after_read.done  # type: ignore[attr-defined]
     assert [s.id for s in desk.skills.of_ticket(ticket_id)] == [vip]
     assert any(getattr(c, "action", None) == "skill_skipped" and c.new_value == "Billing"  # type: ignore[attr-defined]
                for c in desk.tickets.changes(ticket_id))
