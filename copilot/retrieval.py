@@ -109,8 +109,10 @@ from indexer.lexical import SPARSE_VECTOR, LexicalEncoder, SparseVector
 from indexer.stores.base import PREFETCH, Hit, PayloadFilter, Source, StoreQuery, VectorStore
 from kb.arabic import dialect_to_msa, has_arabic, normalize_arabic
 from kb.audience import AGENT, PUBLIC, Audience, sees_internal, visibilities
+from kb.bidi_text import right_to_left, rtl_ordered
 from kb.language import detect_language
 from kb.settings import Settings
+from kb.table_text import reply_form
 
 log = logging.getLogger(__name__)
 
@@ -2462,8 +2464,10 @@ def _best_chunk_per_article(hits: Sequence[Hit], credit: float = 0.0) -> list[Hi
 
 
 def make_snippet(text: str, query: str, lang: str, size: int = SNIPPET_CHARS) -> str:
-    """A window of the chunk around the first query word it contains (folded for Arabic)."""
-    flat = " ".join(text.split())
+    """A window of the chunk around the first query word it contains (folded for Arabic), its tables' rows as
+    sentences and a right-to-left language's marks (kb.table_text.reply_form): the agents' suggested passages
+    and the acknowledgement mail's suggested articles show it."""
+    flat = " ".join(reply_form(text, lang).split())
     if len(flat) <= size:
         return flat
     fold = normalize_arabic if lang == "ar" else str
@@ -2477,7 +2481,8 @@ def make_snippet(text: str, query: str, lang: str, size: int = SNIPPET_CHARS) ->
     window = flat[start : start + size]
     if start > 0:
         window = "…" + window[window.find(" ") + 1 :]
-    return window.rstrip() + ("…" if start + size < len(flat) else "")
+    window = window.rstrip() + ("…" if start + size < len(flat) else "")
+    return rtl_ordered(window) if right_to_left(lang) else window  # a window may start inside a Latin phrase
 
 
 def _prefetch() -> int:
