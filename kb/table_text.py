@@ -57,7 +57,8 @@ def row_line(header: list[str], cells: list[str], lang: str) -> str:
 def readable_tables(text: str, lang: str) -> str:
     """`text` (a section's plain text, one block a line) with each run of table rows as list lines, one per data
     row; the header row names the cells and is not a line of its own. A lone row (a header whose rows were cut
-    off, a paragraph with " | " in it) is its cells, separated."""
+    off, a paragraph with " | " in it) is its cells, separated. A blank line parts the rows from a paragraph after
+    them: in a reply mail's Markdown (webapp.mail_templates) the paragraph would continue the last row's item."""
     out: list[str] = []
     header: list[str] | None = None
     rows = 0
@@ -69,6 +70,8 @@ def readable_tables(text: str, lang: str) -> str:
     for line in text.split("\n"):
         if not is_row(line):
             lone_header()
+            if rows and line.strip() and not line.lstrip().startswith("- "):
+                out.append("")
             header, rows = None, 0
             out.append(line)
         elif header is None:

@@ -30,6 +30,7 @@ def test_each_row_is_a_line_naming_its_cells_by_the_header_and_the_text_around_s
         "Express (next day, main cities, order by 14:00): 25 AED.",
         "- Egypt — Standard delivery: 45 EGP; Free standard delivery on orders over: 1,000 EGP; "
         "Express (next day, main cities, order by 14:00): 80 EGP.",
+        "",  # the paragraph after is not the last row's: Markdown (a reply mail's HTML) would continue the item
         "Fees include VAT. The fee is the same anywhere in the country, including remote areas. "
         "You always see the exact fee at checkout before you pay.",
     ]
@@ -70,3 +71,13 @@ def test_an_arabic_line_is_marked_to_read_right_where_its_direction_is_not_set()
     assert f"- {RLM}mada: 3-7 أيام عمل." in marked.split("\n")
     english = "See Manzil (منزل) for 15 SAR."
     assert reply_form(english, "en") == english  # marks only where the language reads right to left
+
+
+def test_in_a_reply_mails_html_the_rows_are_items_and_the_paragraph_after_them_is_not_the_last_ones() -> None:
+    from kb.settings import Settings
+    from webapp.mail_templates import EmailTemplates
+
+    body = reply_form(section("ar/returns/refund-timing.md", "مدة الاسترداد لكل طريقة دفع") + "\nوبعد ذلك.", "ar")
+    html = str(EmailTemplates(Settings()).markdown(body))
+    assert f'<li dir="auto">{RLM}mada: 3-7 أيام عمل.</li>' in html and "|" not in html
+    assert '<p dir="auto">وبعد ذلك.</p>' in html

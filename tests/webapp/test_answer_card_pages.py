@@ -12,8 +12,8 @@ from flask.testing import FlaskClient
 from copilot.engine import Engine
 from copilot.model_drafters import build_drafter
 from desk.models import AnswerFeedback, SearchEvent
-from tests.copilot.test_model_drafters import Stub, stub  # noqa: F401
 from desk.tickets import NewTicket
+from tests.copilot.test_model_drafters import Stub, stub  # noqa: F401
 from tests.webapp.conftest import csrf, login
 from tests.webapp.test_help_site import rows
 from webapp import create_app
