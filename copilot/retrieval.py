@@ -279,6 +279,10 @@ LEVERS = {
     # nothing on either dev domain or the customer slice (bench/RESULTS.md "Session 13, m365ar6")
     "spellings": False,
     "spelled_words": True,  # copilot.spelling_families: the dense models read a misspelt word's first spelling
+    # Vocabulary.corrected_text: the dense models also read the lexical side's correction of a short Arabic word (4
+    # letters folded, below the spelling families' 5: "المبلع" as المبلغ). Off: see bench/RESULTS.md "Session 41,
+    # drafts41"
+    "short_corrections": False,
     # copilot.model_spellings: where the index does not hold an Arabic word, the dense models read its confusable
     # respelling that segments far better in their own vocabularies ("تتبغ": تتبع). Off: dev demo Arabic over
     # English-only 0.797 -> 0.801 rests on one question ("تتبغ الشحنه" 3 -> 1), no held-out question moved, and on
@@ -1621,6 +1625,8 @@ class Retriever:
             text = read_latin_terms(text, known)
         if known and LEVERS["spelled_words"]:  # loanwords are read below, not respelt
             text = self.vocabulary.spelled_text(text, plan.lang, self.vocabulary.foreign_words(text, plan.lang))
+        if known and LEVERS["short_corrections"]:
+            text = self.vocabulary.corrected_text(text, plan.lang, self.vocabulary.foreign_words(text, plan.lang))
         text = read_loanwords(text, known) if known else text
         if LEVERS["model_spellings"]:  # the index's words, loanwords and names stay as typed
             text = model_spellings().read_text(text, known | self.vocabulary.foreign_words(typed, plan.lang))
