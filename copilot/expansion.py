@@ -325,15 +325,20 @@ class Vocabulary:
         spellings = self._words.get().spellings if lang == "ar" else None
         return read_spellings(text, spellings, keep) if spellings else text
 
-    def corrected_text(self, text: str, lang: str, keep: frozenset[str] = frozenset()) -> str:
+    def corrected_text(
+        self, text: str, lang: str, keep: frozenset[str] = frozenset(), meant: Callable[[str], bool] | None = None
+    ) -> str:
         """`text` with each short Arabic word the lexical side corrects (fewer letters than the spelling families read,
         copilot.spelling_families.MIN_WORD: "المبلع") replaced by its correction, its conjunction and article kept
-        ("المبلغ"), for the dense models; `keep`: folded words left as typed (loanwords). The lexical side searched
-        the correction already; the dense models read the typo as noise (bench/RESULTS.md "Session 40, typo40")."""
+        ("المبلغ"), for the dense models; `keep`: folded words left as typed (loanwords); `meant`: whether a folded
+        word is spelt as meant though the index does not print it (a general lexicon knows it: "اغير", I change, is
+        no typo of "تغير"). The lexical side searched the correction already; the dense models read the typo as
+        noise (bench/RESULTS.md "Session 40, typo40")."""
         if lang != "ar" or not has_arabic(text):
             return text
-        fixes = {word: fix for word, fix in self._corrections(text, lang) if fix is not None and len(word) < MIN_WORD}
-        return respelt(text, lambda word: None if word in keep else fixes.get(word)) if fixes else text
+        fixes = {word: fix for word, fix in self._corrections(text, lang)
+                 if fix is not None and len(word) < MIN_WORD and word not in keep and not (meant and meant(word))}
+        return respelt(text, fixes.get) if fixes else text
 
     def verbal_nouns(self, query: str, lang: str) -> list[str]:
         """Index words that are the verbal nouns of the query's verbs ("اضيف": إضافة), copilot.verbal_nouns."""

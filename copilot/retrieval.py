@@ -280,8 +280,8 @@ LEVERS = {
     "spellings": False,
     "spelled_words": True,  # copilot.spelling_families: the dense models read a misspelt word's first spelling
     # Vocabulary.corrected_text: the dense models also read the lexical side's correction of a short Arabic word (4
-    # letters folded, below the spelling families' 5: "المبلع" as المبلغ). Off: see bench/RESULTS.md "Session 41,
-    # drafts41"
+    # letters folded, below the spelling families' 5: "المبلع" as المبلغ) that a general Arabic lexicon (wordfreq,
+    # copilot.lexicon_spellings) does not know. Off: see bench/RESULTS.md "Session 41, drafts41"
     "short_corrections": False,
     # copilot.model_spellings: where the index does not hold an Arabic word, the dense models read its confusable
     # respelling that segments far better in their own vocabularies ("تتبغ": تتبع). Off: dev demo Arabic over
@@ -1625,8 +1625,9 @@ class Retriever:
             text = read_latin_terms(text, known)
         if known and LEVERS["spelled_words"]:  # loanwords are read below, not respelt
             text = self.vocabulary.spelled_text(text, plan.lang, self.vocabulary.foreign_words(text, plan.lang))
-        if known and LEVERS["short_corrections"]:
-            text = self.vocabulary.corrected_text(text, plan.lang, self.vocabulary.foreign_words(text, plan.lang))
+        if known and LEVERS["short_corrections"]:  # a word a general lexicon knows is spelt as meant
+            foreign = self.vocabulary.foreign_words(text, plan.lang)
+            text = self.vocabulary.corrected_text(text, plan.lang, foreign, lexicon_spellings().knows)
         text = read_loanwords(text, known) if known else text
         if LEVERS["model_spellings"]:  # the index's words, loanwords and names stay as typed
             text = model_spellings().read_text(text, known | self.vocabulary.foreign_words(typed, plan.lang))

@@ -53,3 +53,4 @@ def test_a_short_arabic_words_correction_can_be_read_by_the_dense_models() -> No
     assert vocabulary.corrected_text("وين المبلع", "ar", frozenset({"مبلع"})) == "وين المبلع"  # a loanword stays
     assert vocabulary.corrected_text("استرجاغ المبلغ", "ar") == "استرجاغ المبلغ"  # 7 letters: not this lever's
     assert vocabulary.corrected_text("المبلع", "en") == "المبلع"
+    assert vocabulary.corrected_text("وين المبلع", "ar", meant={"مبلع"}.__contains__) == "وين المبلع"  # a real word
