@@ -77,6 +77,8 @@ from indexer.lexical import SPARSE_VECTOR
 from indexer.stores.base import Hit, PayloadFilter, Source, StoreQuery
 from kb.arabic import dialect_to_msa, has_arabic, normalize_arabic
 from kb.audience import PUBLIC, visibilities
+from kb.bidi_text import right_to_left, rtl_ordered
+from kb.table_text import ROW, is_row, reply_form, row_cells
 
 log = logging.getLogger(__name__)
 
@@ -233,7 +235,6 @@ _THOUSANDS = re.compile(r"(?<=\d)[,٬](?=\d{3}(?!\d))")  # "1,000 EGP" is the nu
 _STEP = re.compile(r"^\d+\.\s+")
 _STEPS = re.compile(r"^\d+\.\s", re.MULTILINE)
 _BULLET = re.compile(r"^[-•]\s+")
-_ROW = " | "
 _WORD = re.compile(r"\w+")
 _TOKEN = re.compile(r"[^\s.,!?؟،:;]+")  # a word as typed, marks and all ("أفعّل"), its punctuation left out
 _CITED = re.compile(r"\s*\[\d+\]")  # a citation and the space before it, taken out of the shown text
@@ -313,7 +314,7 @@ class Block:
     """A run of the card's lines: prose, numbered steps (an ordered list), list items or table rows."""
 
     kind: Literal["text", "steps", "items", "rows"]
-    lines: tuple[str, ...]  # for "rows", cells joined by " | ", the table's header row first
+    lines: tuple[str, ...]  # for "rows", cells joined by " | " (kb.table_text.ROW), the table's header row first
 
 
 @dataclass(frozen=True)
@@ -334,13 +335,16 @@ class AnswerCard:
 
     @property
     def text(self) -> str:
-        """The card as plain text, one line per block line (steps numbered)."""
+        """The card as plain text, one line per block line (steps numbered), a table's rows as list lines
+        named by its header (kb.table_text: a chat widget or an app shows this text, not a table)."""
         lines: list[str] = []
         for block in self.blocks:
             if block.kind == "steps":
                 lines += [f"{n}. {line}" for n, line in enumerate(block.lines, 1)]
             elif block.kind == "items":
                 lines += [f"- {line}" for line in block.lines]
+            elif block.kind == "rows":
+                lines += reply_form("\n".join(block.lines), self.lang).split("\n")
             else:
                 lines += list(block.lines)
         return "\n".join(lines)
@@ -393,22 +397,27 @@ def _interrogative(word: str) -> bool:
     return word in _SPOKEN_INTERROGATIVES or any(w in _INTERROGATIVES for w in fold(dialect_to_msa(word)))
 
 
-def blocks(text: str) -> tuple[Block, ...]:
+def blocks(text: str, lang: str = "") -> tuple[Block, ...]:
     """A section's plain text (copilot.drafts.section_text) as blocks: "1. ..." lines become steps,
     "- ..." lines items, "a | b" lines table rows (kb.parsing writes a table's rows so, header
-    first), the rest prose; numbering is the list's, so a renumbered copy is never shown."""
+    first), the rest prose; numbering is the list's, so a renumbered copy is never shown. A right-to-left
+    `lang`'s lines, and each cell of its rows, are marked to read right (kb.bidi_text.rtl_ordered): a cell is
+    a paragraph of its own, where "1,000 SAR" showed as "SAR 1,000"."""
     out: list[Block] = []
+    marked = rtl_ordered if right_to_left(lang) else str
     for line in text.split("\n"):
         line = line.strip()
         if not line:
             continue
         kind: Literal["text", "steps", "items", "rows"] = "text"
         if _STEP.match(line):
-            kind, line = "steps", _STEP.sub("", line)
+            kind, line = "steps", marked(_STEP.sub("", line))
         elif _BULLET.match(line):
-            kind, line = "items", _BULLET.sub("", line)
-        elif _ROW in line:
-            kind = "rows"
+            kind, line = "items", marked(_BULLET.sub("", line))
+        elif is_row(line):
+            kind, line = "rows", ROW.join(marked(cell) for cell in row_cells(line))
+        else:
+            line = marked(line)
         if out and out[-1].kind == kind and kind != "text":
             out[-1] = Block(kind, (*out[-1].lines, line))
         else:
@@ -643,7 +652,7 @@ class AnswerCards:
             title=hit.title,
             section=_own_heading(hit),
             anchor=hit.anchor,
-            blocks=blocks(section_text(hit.text, self.max_chars)),
+            blocks=blocks(section_text(hit.text, self.max_chars), hit.lang),
             other_language=hit.locale_fallback or hit.lang != result.lang,
             generated_by="extractive",
             cited=(f"{hit.key}#{hit.anchor}",),
@@ -741,7 +750,7 @@ def checked_card(
         title=first.title,
         section=_own_heading(first),
         anchor=first.anchor,
-        blocks=blocks(text),
+        blocks=blocks(text, first.lang),
         generated_by=model,
         cited=tuple(f"{passages[n - 1].key}#{passages[n - 1].anchor}" for n in order),
     )

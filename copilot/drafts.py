@@ -22,6 +22,7 @@ from copilot.reply_wording import acknowledgement, reply_section
 from copilot.retrieval import SearchHit
 from copilot.section_choice import SectionChoice, choose_sections
 from kb.bidi_text import plain_name
+from kb.table_text import is_row, reply_form
 
 # How a cited passage becomes a link in the draft. Links are the web layer's business (its routes,
 # the deployment's base URL), so every caller passes one in: webapp.urls.public_link.
@@ -162,7 +163,9 @@ def section_text(text: str, max_chars: int) -> str:
 
     Chunk text is already plain (kb.parsing drops Markdown syntax and writes list markers as "-"
     or "1."), so nothing is stripped here: a `__init__` in a code block stays as written. Cut at a
-    line (then sentence, then word) boundary so the customer never gets half a step.
+    line (then sentence, then word) boundary so the customer never gets half a step, and never after
+    a table's header row (the rows it names were cut off). Tables stay rows ("a | b"): the answer card
+    draws them; a reply reads them as lines (kb.table_text.reply_form).
     """
     lines: list[str] = []
     size = 0
@@ -174,6 +177,8 @@ def section_text(text: str, max_chars: int) -> str:
             if not lines:
                 lines.append(_cut(line, max_chars))
             elif lines[-1] != "…":
+                if is_row(lines[-1]) and (len(lines) == 1 or not is_row(lines[-2])):
+                    lines.pop()  # a header row without its rows
                 lines.append("…")
             break
         lines.append(line)
@@ -320,7 +325,10 @@ class GroundedDrafter:
         else:
             cited = self.pick(public)
         limits = [self.max_chars, *[self.second_chars] * (len(cited) - 1)]
-        bodies = [reply_section(section_text(hit.text, limit)) for hit, limit in zip(cited, limits, strict=True)]
+        bodies = [
+            reply_form(reply_section(section_text(hit.text, limit)), hit.lang)
+            for hit, limit in zip(cited, limits, strict=True)
+        ]
         urls = [link(hit) for hit in cited]
         links = [_link_line(ticket_lang, hit, url) for hit, url in zip(cited, urls, strict=True)]
         sorry = acknowledgement(ticket_lang, context.customer_messages, context.earlier_contacts)

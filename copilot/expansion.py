@@ -32,7 +32,7 @@ import yaml
 
 from copilot.index_view import FromIndex
 from copilot.loanwords import find_loanword, loanwords
-from copilot.spelling_families import SpellingFamilies, closest_spelling, read_spellings
+from copilot.spelling_families import MIN_WORD, SpellingFamilies, closest_spelling, read_spellings, respelt
 from copilot.transliteration import CLITICS, MIN_STRICT_KEY, keyed, latin_key, name_readings, spelled_names
 from copilot.verbal_nouns import verbal_nouns
 from copilot.vocabulary_variants import WordFamilies, common_words
@@ -324,6 +324,21 @@ class Vocabulary:
         """`text` with its misspelt Arabic words spelt as the index does (for the dense models)."""
         spellings = self._words.get().spellings if lang == "ar" else None
         return read_spellings(text, spellings, keep) if spellings else text
+
+    def corrected_text(
+        self, text: str, lang: str, keep: frozenset[str] = frozenset(), meant: Callable[[str], bool] | None = None
+    ) -> str:
+        """`text` with each short Arabic word the lexical side corrects (fewer letters than the spelling families read,
+        copilot.spelling_families.MIN_WORD: "المبلع") replaced by its correction, its conjunction and article kept
+        ("المبلغ"), for the dense models; `keep`: folded words left as typed (loanwords); `meant`: whether a folded
+        word is spelt as meant though the index does not print it (a general lexicon knows it: "اغير", I change, is
+        no typo of "تغير"). The lexical side searched the correction already; the dense models read the typo as
+        noise (bench/RESULTS.md "Session 40, typo40")."""
+        if lang != "ar" or not has_arabic(text):
+            return text
+        fixes = {word: fix for word, fix in self._corrections(text, lang)
+                 if fix is not None and len(word) < MIN_WORD and word not in keep and not (meant and meant(word))}
+        return respelt(text, fixes.get) if fixes else text
 
     def verbal_nouns(self, query: str, lang: str) -> list[str]:
         """Index words that are the verbal nouns of the query's verbs ("اضيف": إضافة), copilot.verbal_nouns."""

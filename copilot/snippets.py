@@ -1,6 +1,7 @@
 """Result snippets for people: plain text centred on the passage that matches, with the spans to highlight.
 
-Chunk text keeps Markdown's table pipes, list dashes and numbers; a snippet shows none of that.
+Chunk text keeps Markdown's table pipes, list dashes and numbers; a snippet shows none of that: a table's rows
+read as sentences named by its header (kb.table_text).
 The window is the stretch of the chunk with the most query words, and a word matches through
 Arabic normalization, prefixes (و/ف/ال/بال...) and word endings ("ارجع" marks "إرجاع", "refund"
 marks "refunds"), so what is highlighted is what search matched, not only exact spellings.
@@ -13,6 +14,8 @@ import re
 from dataclasses import dataclass
 
 from kb.arabic import normalize_arabic, strip_prefixes
+from kb.bidi_text import right_to_left, rtl_ordered
+from kb.table_text import reply_form
 
 SNIPPET_CHARS = 200
 MIN_WORD = 3
@@ -89,9 +92,11 @@ def highlight_spans(text: str, query: str) -> tuple[tuple[int, int], ...]:
     return tuple((m.start(), m.end()) for m in _WORD.finditer(text) if any(matches(m.group(), k) for k in keys))
 
 
-def make_snippet(chunk_text: str, query: str, size: int = SNIPPET_CHARS) -> Snippet:
-    """Plain text of the chunk, the `size`-character window with the most matched words, marked."""
-    flat = plain_text(chunk_text)
+def make_snippet(chunk_text: str, query: str, size: int = SNIPPET_CHARS, lang: str = "") -> Snippet:
+    """Plain text of the chunk, the `size`-character window with the most matched words, marked. The chunk's
+    tables read as sentences and a right-to-left `lang`'s text is marked to read right (kb.table_text.reply_form):
+    a window may start at a Latin word, and the page reads the snippet's direction from its first letter."""
+    flat = plain_text(reply_form(chunk_text, lang))
     spans = highlight_spans(flat, query)
     start = 0
     if len(flat) > size and spans:
@@ -106,6 +111,9 @@ def make_snippet(chunk_text: str, query: str, size: int = SNIPPET_CHARS) -> Snip
     prefix = "… " if start > 0 else ""
     suffix = " …" if end < len(flat) else ""
     text = prefix + window + suffix
+    if right_to_left(lang):
+        text = rtl_ordered(text)
+        return Snippet(text, highlight_spans(text, query))
     shift = len(prefix) - start
     marks = tuple((a + shift, b + shift) for a, b in spans if a >= start and b <= end)
     return Snippet(text, marks)

@@ -185,10 +185,21 @@ def read_spellings(text: str, families: SpellingFamilies, keep: Collection[str] 
     conjunction and article kept ("والاشتارك": والاشتراك); `keep`: folded words left as typed (the
     loanwords, which are no misspelling of an Arabic word)."""
 
+    def first(word: str) -> str | None:
+        found = families.spellings(word, 1) if word not in keep else []
+        return found[0] if found else None
+
+    return respelt(text, first)
+
+
+def respelt(text: str, spelling: Callable[[str], str | None]) -> str:
+    """`text` with each word that `spelling` respells (given the word normalized, without its conjunction and
+    article) replaced by its spelling, the conjunction and article kept; a word it gives None for stays as typed."""
+
     def spelled(match: re.Match[str]) -> str:
         typed = normalize_arabic(match.group())
         word = strip_prefixes(typed)
-        found = families.spellings(word, 1) if word not in keep else []
-        return typed[: len(typed) - len(word)] + found[0] if found and typed.endswith(word) else match.group()
+        found = spelling(word)
+        return typed[: len(typed) - len(word)] + found if found and typed.endswith(word) else match.group()
 
     return _WORD.sub(spelled, text)

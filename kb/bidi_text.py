@@ -10,6 +10,8 @@ are dropped there. A customer never needs them: the text's own letters carry its
 
 from __future__ import annotations
 
+import unicodedata
+
 # Explicit embeddings, overrides and isolates: what `kb lint` refuses in a title (marks are fine there).
 EMBEDDINGS_AND_ISOLATES = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 # LEFT-TO-RIGHT MARK, RIGHT-TO-LEFT MARK, ARABIC LETTER MARK.
@@ -65,3 +67,60 @@ def balanced_bidi(text: str) -> str:
                 pass
         kept.append(c)
     return "".join(kept) + "".join("\u202c" if kind == "embedding" else "\u2069" for kind in reversed(opened))
+
+
+# Text quoted from a right-to-left article (a draft, a snippet, an answer card's lines) carries marks, not isolates:
+# plain text (a mail's text part, a textarea, a chat widget) has no <bdi>, and a mark needs no partner to close.
+RIGHT_TO_LEFT = frozenset({"ar"})
+LRM, RLM = "\u200e", "\u200f"
+_STRONG_RTL = ("R", "AL")
+_NUMBERS = ("EN", "AN")
+# What a Latin phrase holds besides letters and digits: spaces, separators within a number or a list of amounts
+# ("1,000", "14:00", "15 SAR / 15 AED"), "+", "%", "&", "'". A bracket or a dash ends it: it belongs to the sentence.
+_IN_PHRASE = ("L", "EN", "AN", "ES", "ET", "CS", "WS", "NSM", "BN")
+_IN_PHRASE_OTHER = frozenset("&'’")
+
+
+def right_to_left(lang: str) -> bool:
+    return lang in RIGHT_TO_LEFT
+
+
+def rtl_ordered(text: str) -> str:
+    """`text`, each line read right to left (an Arabic article's), with the marks that make it read right wherever
+    the line's direction is not set for it:
+
+    - a line whose first strong letter is Latin ("- Visa أو Mastercard: 5-10 أيام عمل") gets a RIGHT-TO-LEFT MARK
+      before it: a mail client or a dir="auto" element reads the line's direction from that letter, and would lay
+      the Arabic out left to right;
+    - a Latin phrase that starts with a number ("15 SAR / 15 AED / 40 EGP", "1,000 SAR") gets a LEFT-TO-RIGHT MARK
+      before the number: a number after Arabic goes with the Arabic, so the line showed "SAR / 15 AED / 40 EGP 15".
+
+    Lines without those are unchanged, and so is text already marked (the function is idempotent)."""
+    return "\n".join(_rtl_line(line) for line in text.split("\n"))
+
+
+def _rtl_line(line: str) -> str:
+    kinds = [unicodedata.bidirectional(c) for c in line]
+    out: list[str] = []
+    strong_seen = False
+    last = index = 0
+    while index < len(line):
+        kind = kinds[index]
+        if kind in _STRONG_RTL:
+            strong_seen = True
+        elif kind == "L" or kind in _NUMBERS:
+            # the phrase: up to its last Latin letter or digit before a right-to-left letter, a bracket or a dash
+            end = scan = index
+            while scan < len(line) and (kinds[scan] in _IN_PHRASE or line[scan] in _IN_PHRASE_OTHER):
+                if kinds[scan] == "L" or kinds[scan] in _NUMBERS:
+                    end = scan + 1
+                scan += 1
+            latin = "L" in kinds[index:end]
+            marks = (RLM if latin and not strong_seen else "") + (LRM if latin and kind in _NUMBERS else "")
+            out.append(line[last:index] + marks)
+            last, index = index, end
+            strong_seen = strong_seen or latin
+            continue
+        index += 1
+    out.append(line[last:])
+    return "".join(out)

@@ -56,6 +56,7 @@ from kb.bidi_text import without_bidi_controls
 from kb.customer_fields import CUSTOMER_PREFIX
 from kb.customer_fields import placeholder_values as customer_placeholders
 from kb.macros import placeholder_values
+from kb.table_text import reply_form
 from kb.tag_rule import sought_tag
 from kb.ticket_fields import FieldSet, FieldValueError
 from webapp import state
@@ -495,6 +496,12 @@ def updates():
     return jsonify({"changed": [{"id": i, "mine": mine} for i, mine in changed], "now": utcnow().isoformat()})
 
 
+def passage_text(hit: SearchHit) -> str:
+    """What "Insert" puts in the reply: the passage as a customer reads it, its tables' rows as list lines and an
+    Arabic passage marked to read right (kb.table_text.reply_form), as the draft quotes it."""
+    return reply_form(hit.text, hit.lang)
+
+
 def relevance(hit: SearchHit, passages: list[SearchHit]) -> tuple[int, str]:
     """A bar width (percent of the best passage's score) and a word for it, instead of "0.236".
 
@@ -557,6 +564,7 @@ def _ticket_page(found: Ticket, **extra: Any) -> str:
         "agent/ticket.html", ticket=found, history=desk.tickets.history(found.customer_id, exclude=found.id),
         organization=desk.organizations.summary(found.customer_id),
         suggestions=advice.suggestions, draft=advice.draft, problem=advice.problem, passage_link=hit_url,
+        passage_text=passage_text,
         relevance=relevance, advice_version=shown.version, advice_stored=shown.stored,
         shown_details=advice.shown_details(), statuses=TICKET_STATUSES, priorities=PRIORITIES,
         agents=agents, macros=macro_choices(found, stored_customer_values), popular_tags=desk.tags.popular(),

@@ -157,7 +157,7 @@ def article_tags(hit: SearchHit) -> tuple[str, ...]:
 def page_hits(result: SearchResult) -> list[SearchHit]:
     """The hits as the results page shows them: plain-text snippets centred on the match."""
     return [
-        replace(hit, snippet=make_snippet(hit.text or hit.snippet, result.query).text)
+        replace(hit, snippet=make_snippet(hit.text or hit.snippet, result.query, lang=hit.lang).text)
         for hit in ([] if result.abstained else result.results)
     ]
 

@@ -63,7 +63,8 @@ ANSWER_CARD = {
     "required": ["title", "text", "url", "lang", "article", "anchor", "generated_by"],
     "properties": {
         "title": {"type": "string"}, "section": {"type": "string"},
-        "text": {"type": "string", "description": "the section's lines; steps numbered, whole"},
+        "text": {"type": "string",
+                 "description": "the section's lines; steps numbered, whole; a table's rows as list lines"},
         "steps": {"type": "array", "items": {"type": "string"}, "description": "present when the answer is steps"},
         "url": {"type": "string", "description": "absolute link to the section"},
         "lang": {"type": "string", "description": "the section's language"},

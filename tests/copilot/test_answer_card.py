@@ -568,3 +568,16 @@ def test_a_how_question_between_close_articles_goes_to_the_one_with_its_procedur
     followed = decide("how do I return an item?", after, procedure)
     assert followed.card is not None and followed.card.article == "start-a-return", followed
     assert decide("can I return an item?", policy, procedure).reason == "split"
+
+
+def test_an_arabic_cards_cells_are_marked_its_blank_corner_kept_and_its_text_reads_rows_as_lines() -> None:
+    """drafts41: in a right-to-left cell "1,000 SAR" showed as "SAR 1,000"; a blank corner cell came out as
+    "| SplitPay" in the first header cell; the card's text (the API's, a chat widget's) kept the pipes."""
+    found = blocks(" | SplitPay | البنوك\nقيمة الطلب | 200 إلى 5,000 SAR | أكثر من 2,000 EGP", "ar")
+    assert found == (Block("rows", (" | \u200fSplitPay | البنوك",
+                                    "قيمة الطلب | 200 إلى \u200e5,000 SAR | أكثر من \u200e2,000 EGP")),)
+    assert found[0].lines[0].split(" | ") == ["", "\u200fSplitPay", "البنوك"]  # as the template and answer.js split
+    card = AnswerCard("ar", "a", "T", "S", "s", found, False, "extractive")
+    assert card.text == ("- قيمة الطلب — \u200fSplitPay: 200 إلى \u200e5,000 SAR؛ البنوك: أكثر من \u200e2,000 EGP.")
+    english = AnswerCard("en", "a", "T", "S", "s", blocks("Method | Time\nmada | 3-7 days"), False, "extractive")
+    assert english.text == "- mada: 3-7 days."

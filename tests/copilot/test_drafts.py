@@ -744,3 +744,34 @@ def test_a_draft_is_re_signed_by_the_agent_who_sends_it() -> None:
                                      context=ReplyContext(T1002, agent_name="ليلى", team_name="فريق منزل"))
     assert signed_by(arabic.text, "سارة").endswith("مع أطيب التحيات،\nسارة\nفريق منزل")
     assert signed_by("Thanks, we are on it.\nOmar", "Sara") == "Thanks, we are on it.\nOmar"  # no draft closing
+
+
+AR_FEES = (  # the Arabic fees section as the index holds it: the table's rows are "a | b" lines
+    "الدولة | التوصيل العادي | توصيل عادي مجاني للطلبات فوق | "
+    "التوصيل السريع (اليوم التالي، المدن الرئيسية، قبل 14:00)\n"
+    "السعودية | 19 SAR | 200 SAR | 35 SAR\n"
+    "الإمارات | 15 AED | 150 AED | 25 AED\n"
+    "الرسوم شاملة ضريبة القيمة المضافة."
+)
+
+
+def test_a_draft_quoting_a_table_reads_its_rows_as_lines_marked_to_read_right_in_arabic() -> None:
+    """drafts41: the draft quoted "السعودية | 19 SAR | 200 SAR | 35 SAR", pipes and all, and an amount after
+    Arabic read "SAR 19" in the customer's mail."""
+    passage = hit("delivery-fees", text=AR_FEES, title="رسوم التوصيل")
+    draft = GroundedDrafter().draft("ar", "خالد", [passage], abstained=False, link=LINK)
+    assert "|" not in draft.text and "الدولة" not in draft.text  # the header names the cells, not a line
+    lines = draft.text.split("\n")
+    assert "- السعودية — التوصيل العادي: \u200e19 SAR؛ توصيل عادي مجاني للطلبات فوق: \u200e200 SAR؛ " \
+           "التوصيل السريع (اليوم التالي، المدن الرئيسية، قبل 14:00): \u200e35 SAR." in lines
+    assert "الرسوم شاملة ضريبة القيمة المضافة." in lines
+    assert draft.citations == [f"{BASE}/ar/articles/delivery-fees"]  # the citation and its link line are unchanged
+    english = hit("refund-timing", "en", "Payment method | Time\nmada | 3-7 business days", title="Refund timing")
+    text = GroundedDrafter().draft("en", "Sam", [english], abstained=False, link=LINK).text
+    assert "- mada: 3-7 business days." in text.split("\n") and "\u200e" not in text and "\u200f" not in text
+
+
+def test_a_cut_section_never_ends_on_a_table_header_without_its_rows() -> None:
+    text = "Fees apply.\nCountry | Fee\nKSA | 19 SAR"
+    assert section_text(text, len("Fees apply.\nCountry | Fee\n") + 2) == "Fees apply.\n…"
+    assert section_text(text, 200) == text

@@ -42,3 +42,15 @@ def test_vocabulary_leaves_dialect_words_alone() -> None:
     vocabulary = Vocabulary(lambda: payloads, lambda: "v1")
     assert vocabulary.corrections("الطلب جاني ناقص", "ar") == []  # "جاني" is "came to me", not "مجاني"
     assert vocabulary.corrections("الشحن المجانى", "ar") == []
+
+
+def test_a_short_arabic_words_correction_can_be_read_by_the_dense_models() -> None:
+    """drafts41's lever (LEVERS["short_corrections"], off): "المبلع" is corrected to مبلغ for the lexical side; the
+    dense text reads the correction with the article kept. Five letters and up are the spelling families'."""
+    payloads = [{"lang": "ar", "title": "استرجاع المبلغ", "section": "", "text": "نعيد المبلغ إلى البطاقة."}]
+    vocabulary = Vocabulary(lambda: payloads, lambda: "v1")
+    assert vocabulary.corrected_text("وين المبلع", "ar") == "وين المبلغ"
+    assert vocabulary.corrected_text("وين المبلع", "ar", frozenset({"مبلع"})) == "وين المبلع"  # a loanword stays
+    assert vocabulary.corrected_text("استرجاغ المبلغ", "ar") == "استرجاغ المبلغ"  # 7 letters: not this lever's
+    assert vocabulary.corrected_text("المبلع", "en") == "المبلع"
+    assert vocabulary.corrected_text("وين المبلع", "ar", meant={"مبلع"}.__contains__) == "وين المبلع"  # a real word

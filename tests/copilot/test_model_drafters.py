@@ -194,6 +194,16 @@ def test_arabic_ticket_gets_an_arabic_prompt(stub: Stub) -> None:
     assert "خالد" not in user["content"]  # the greeting is the drafter's, the model is not asked for it
 
 
+def test_an_arabic_model_reply_is_marked_to_read_right_in_the_mail(stub: Stub) -> None:
+    """drafts41: a model line opening on "Visa" was laid out left to right by a dir="auto" mail, and "15 SAR" after
+    Arabic read "SAR 15"; the grounded draft's marks (kb.bidi_text.rtl_ordered) apply to the model's text too."""
+    stub.script("Visa أو Mastercard: تصل الرسوم إلى 15 SAR [1].")
+    context = ReplyContext(question="نسيت كلمة المرور كيف أغيرها؟")
+    draft = drafter_for(stub).draft("ar", "خالد", [hit()], abstained=False, link=LINK, context=context)
+    assert draft.drafter == "openai-compatible"
+    assert "\n\n\u200fVisa أو Mastercard: تصل الرسوم إلى \u200e15 SAR [1].\n\n" in draft.text
+
+
 def test_the_acknowledgement_is_the_drafters_not_the_models(stub: Stub) -> None:
     """An angry repeat gets the grounded drafter's one sentence after the greeting; the model is not asked for it."""
     stub.script("Refunds take 5-10 business days [1].")

@@ -29,3 +29,21 @@ def test_arabic_highlighting_matches_through_normalization_prefixes_and_endings(
 
 def test_a_longer_word_built_on_the_query_word_is_not_the_same_word() -> None:
     assert marked("Non-returnable items cannot be returned", "return item") == ["items", "returned"]
+
+
+def test_a_table_reads_as_sentences_in_snippets_and_an_arabic_one_reads_right() -> None:
+    """drafts41: the agents' suggested passages and the acknowledgement mail showed "KSA | 19 SAR | 200 SAR",
+    the results page "KSA · 19 SAR · 200 SAR" (which amount is which?)."""
+    from copilot.retrieval import make_snippet as passage_snippet
+
+    table = "Country | Standard | Express\nKSA | 19 SAR | 35 SAR\nUAE | 15 AED | 25 AED"
+    page = make_snippet(table, "express fee", lang="en").text
+    assert page == "KSA — Standard: 19 SAR; Express: 35 SAR. UAE — Standard: 15 AED; Express: 25 AED."
+    assert passage_snippet(table, "express fee", "en") == (
+        "- KSA — Standard: 19 SAR; Express: 35 SAR. - UAE — Standard: 15 AED; Express: 25 AED.")
+    arabic = "طريقة الدفع | المدة\nVisa أو Mastercard | 5-10 أيام عمل\nmada | 3-7 أيام عمل"
+    # the window opens on "Visa": without the mark a dir="auto" snippet is laid out left to right
+    assert make_snippet(arabic, "الدفع", size=30, lang="ar").text == "\u200fVisa أو Mastercard: 5-10 …"
+    shown = make_snippet(arabic, "mada", size=30, lang="ar")
+    assert shown.text == "… عمل. \u200fmada: 3-7 أيام عمل." and shown.parts()[1] == ("mada", True)
+    assert "|" not in passage_snippet(arabic, "مدى", "ar") and "\u200fmada" in passage_snippet(arabic, "مدى", "ar")

@@ -12,8 +12,9 @@ from flask.testing import FlaskClient
 from copilot.engine import Engine
 from copilot.model_drafters import build_drafter
 from desk.models import AnswerFeedback, SearchEvent
+from desk.tickets import NewTicket
 from tests.copilot.test_model_drafters import Stub, stub  # noqa: F401
-from tests.webapp.conftest import csrf
+from tests.webapp.conftest import csrf, login
 from tests.webapp.test_help_site import rows
 from webapp import create_app
 
@@ -49,7 +50,7 @@ def test_the_arabic_page_shows_an_arabic_card_with_arabic_labels(client: FlaskCl
     assert "هل أجاب هذا عن سؤالك؟" in card and "اقرأ المقالة كاملة" in card
     assert '<div class="answer-body" lang="ar" dir="rtl">' in card
     assert 'href="/ar/articles/refund-timing#' in card
-    assert '<th scope="col">طريقة الدفع</th>' in card and "<td>mada</td>" in card  # the table, as a table
+    assert '<th scope="col">طريقة الدفع</th>' in card and "<td>\u200fmada</td>" in card  # the table, as a table
 
 
 def test_an_untranslated_answer_is_labelled_as_the_english_article(client: FlaskClient) -> None:
@@ -173,3 +174,35 @@ def test_the_card_languages_setting_reaches_the_cards(indexed: Engine, stub: Stu
     assert body["answer"]["generated_by"] == "openai-compatible", body
     assert body["answer"]["text"] == "يمكنك الدفع عبر Apple Pay من iPhone في السعودية والإمارات."
     assert "أجب عن سؤال العميل" in stub.requests[0]["messages"][3]["content"]
+
+
+def test_a_table_answer_reads_right_on_the_page_in_the_api_in_a_draft_and_in_a_passage(
+    app: Flask, client: FlaskClient
+) -> None:
+    """drafts41: a draft quoting the refund times table sent "mada | 3-7 أيام عمل" to the customer, and so did an
+    inserted passage and the snippets; the card's text (what a chat widget shows) kept the pipes; a line or a cell
+    opening on "Visa" was laid out left to right."""
+    question = "متى يصل المبلغ المسترد إلى بطاقة مدى؟"
+    card = card_html(client.get("/ar/search", query_string={"q": question}).get_data(as_text=True))
+    assert "<td>\u200fmada</td>" in card  # a cell is its own paragraph: a Latin first word is declared right to left
+    answer = client.get("/api/v1/answer", query_string={"q": question, "lang": "ar"}).get_json()["answer"]
+    assert "|" not in answer["text"] and "- \u200fmada: 3-7 أيام عمل." in answer["text"].split("\n")
+    assert [b["lines"][0].split(" | ")[0] for b in answer["blocks"] if b["kind"] == "rows"] == ["طريقة الدفع"]
+    token = app.extensions["desk"].accounts.create_token("partner")
+    ticket = {"subject": "استرداد", "body": "متى يوصل المبلغ المسترد لبطاقة مدى؟", "lang": "ar"}
+    found = client.post("/api/v1/suggest", json=ticket, headers={"Authorization": f"Bearer {token}"}).get_json()
+    draft = found["draft"]
+    assert not draft["abstained"] and "|" not in draft["text"]
+    lines = draft["text"].split("\n")
+    assert "- \u200fmada: 3-7 أيام عمل." in lines and "- \u200fVisa أو Mastercard أو Meeza: 5-10 أيام عمل." in lines
+    assert "طريقة الدفع" not in draft["text"]  # the header names the cells; it is no line of the reply
+    assert draft["citations"][0].startswith("http://localhost/ar/articles/refund-timing#")
+    assert found["passages"] and not [p["snippet"] for p in found["passages"] if "|" in p["snippet"]]
+    made = app.extensions["desk"].tickets.create(NewTicket(email="m@example.com", subject=ticket["subject"],
+                                                           body=ticket["body"], channel="chat"))
+    agent = app.test_client()
+    login(agent, "agent@example.com")
+    page = agent.get(f"/agent/tickets/{made.id}").get_data(as_text=True)
+    inserted = re.findall(r'<textarea class="passage-text" hidden>(.*?)</textarea>', page, re.S)
+    assert inserted and not [text for text in inserted if " | " in text]
+    assert any("- \u200fmada: 3-7 أيام عمل." in text for text in inserted)
