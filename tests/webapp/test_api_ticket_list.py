@@ -1,0 +1,155 @@
+"""The token API's ticket list for an integrator (task api41; Zendesk's and Chatwoot's list APIs): filtered by the
+ticket's customer's fields (`customer.<key>=`, as the inbox and saved views name them, checked as `field.<key>=`
+is), the customers' values sideloaded on request (`include=customer_fields`), sorted by a customer or ticket field
+(keyset-paged by the value, tickets without one last), and each page with the total and the next page's address.
+The real app; SQLite, and PostgreSQL with `--postgresql`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from desk.audit import SYSTEM
+from desk.customer_fields import set_values
+from desk.desk import Desk
+from desk.tickets import NewTicket
+from kb.customer_fields import CUSTOMER_FIELDS_FILE
+from kb.settings import Settings
+from kb.ticket_fields import FIELDS_FILE
+from tests.webapp.light_app import light_settings  # noqa: F401
+from tests.webapp.test_customer_fields import FIELDS
+from webapp import create_app
+
+TICKET_FIELDS = """\
+- key: amount
+  type: number
+  label: {en: Refund amount, ar: مبلغ الاسترداد}
+"""
+
+
+@pytest.fixture
+def app(light_settings: Settings) -> Flask:  # noqa: F811
+    (light_settings.content_dir / CUSTOMER_FIELDS_FILE).write_text(FIELDS, encoding="utf-8")
+    (light_settings.content_dir / FIELDS_FILE).write_text(TICKET_FIELDS, encoding="utf-8")
+    return create_app(light_settings)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def auth(app: Flask) -> dict[str, str]:
+    return {"Authorization": f"Bearer {app.extensions['desk'].accounts.create_token('crm sync')}"}
+
+
+def customer_ticket(app: Flask, email: str, **values: str) -> int:
+    """A new ticket of `email`, whose customer then holds `values` (through the profile's own helper)."""
+    desk: Desk = app.extensions["desk"]
+    ticket = desk.tickets.create(NewTicket(email=email, subject="Invoice", body="Where is it?", lang="en"))
+    if values:
+        set_values(desk.db, desk.customer_fields, ticket.customer_id, values, "en", SYSTEM)
+    return ticket.id
+
+
+def listed(client: FlaskClient, auth: dict[str, str], **args: str) -> dict[str, Any]:
+    answer = client.get("/api/v1/tickets", headers=auth, query_string=args)
+    assert answer.status_code == 200, answer.get_json()
+    return answer.get_json()  # type: ignore[no-any-return]
+
+
+def refusal(client: FlaskClient, auth: dict[str, str], **args: str) -> str:
+    answer = client.get("/api/v1/tickets", headers=auth, query_string=args)
+    assert answer.status_code == 400, answer.get_json()
+    return answer.get_json()["error"]  # type: ignore[no-any-return]
+
+
+def test_the_list_filters_by_the_customers_fields_refusing_an_unknown_key_or_bad_value_by_name(
+        app: Flask, client: FlaskClient, auth: dict[str, str]) -> None:
+    business = customer_ticket(app, "vip@example.com", plan="business", vip="true")
+    free = customer_ticket(app, "free@example.com", plan="free")
+    bare = customer_ticket(app, "bare@example.com")
+
+    def ids(**args: str) -> list[int]:
+        return sorted(t["id"] for t in listed(client, auth, **args)["tickets"])
+
+    assert ids(**{"customer.plan": "business"}) == [business]
+    assert ids(**{"customer.vip": "1"}) == [business]  # normalised as stored ("true"), as `field.vip=1`
+    assert ids(**{"customer.plan": "free", "customer.vip": "true"}) == []
+    assert ids(**{"customer.plan": "free", "lang": "en"}) == [free]
+    assert ids() == [business, free, bare]
+    assert refusal(client, auth, **{"customer.colour": "red"}) == (
+        "customer.colour: no customer field 'colour'; the fields are plan, vip, account_id, seats")
+    assert refusal(client, auth, **{"customer.plan": "gold"}) == "customer.plan: not one of free, business, not 'gold'"
+    assert refusal(client, auth, **{"customer.seats": "many"}).startswith("customer.seats: ")
+    assert refusal(client, auth, **{"customer.plan": " "}) == "customer.plan: a value to match"
+    # `customer` (an id) is still the customer's own filter.
+    customer = app.extensions["desk"].tickets.get(free).customer_id
+    assert ids(customer=str(customer)) == [free]
+
+
+def test_include_customer_fields_sideloads_each_tickets_customers_values(
+        app: Flask, client: FlaskClient, auth: dict[str, str]) -> None:
+    business = customer_ticket(app, "vip@example.com", plan="business", vip="true", seats="40")
+    bare = customer_ticket(app, "bare@example.com")
+    plain = listed(client, auth)["tickets"]
+    assert all("customer_fields" not in t for t in plain)  # the item as GET /tickets/<id> gives it, unless asked
+    items = {t["id"]: t for t in listed(client, auth, include="customer_fields")["tickets"]}
+    assert items[business]["customer_fields"] == {"plan": "business", "seats": "40", "vip": True}
+    assert items[bare]["customer_fields"] == {}
+    customer = items[business]["customer"]
+    assert client.get(f"/api/v1/customers/{customer}", headers={
+        "Authorization": f"Bearer {app.extensions['desk'].accounts.create_token('c', scopes=('customers:read',))}"
+    }).get_json()["fields"] == items[business]["customer_fields"]  # as the customer's own answer
+    assert refusal(client, auth, include="users") == "include: must be one of customer_fields, not 'users'"
+
+
+def test_a_customer_field_sort_pages_by_the_value_numbers_as_numbers_and_tickets_without_one_last(
+        app: Flask, client: FlaskClient, auth: dict[str, str]) -> None:
+    nine = customer_ticket(app, "nine@example.com", seats="9")
+    hundred = customer_ticket(app, "hundred@example.com", seats="100")
+    bare = customer_ticket(app, "bare@example.com")
+    forty = customer_ticket(app, "forty@example.com", seats="40")
+    forty_too = customer_ticket(app, "forty@example.com")  # the same customer's second ticket
+
+    def paged(**args: str) -> list[int]:
+        seen: list[int] = []
+        body = listed(client, auth, limit="2", **args)
+        while True:
+            seen.extend(t["id"] for t in body["tickets"])
+            if body["next_cursor"] is None:
+                return seen
+            body = listed(client, auth, limit="2", cursor=body["next_cursor"], **args)
+
+    assert paged(sort="customer.seats") == [nine, forty, forty_too, hundred, bare]
+    assert paged(sort="customer.seats", direction="desc") == [hundred, forty_too, forty, nine, bare]
+    assert paged(sort="customer.seats", direction="asc", **{"customer.seats": "40"}) == [forty, forty_too]
+    assert client.patch(f"/api/v1/tickets/{hundred}", headers=auth, json={"fields": {"amount": 7}}).status_code == 200
+    assert client.patch(f"/api/v1/tickets/{nine}", headers=auth, json={"fields": {"amount": 12.5}}).status_code == 200
+    assert paged(sort="field.amount") == [hundred, nine, bare, forty, forty_too]
+    assert refusal(client, auth, sort="customer.colour") == (
+        "sort: no customer field 'colour'; the sorts are updated, created, field.<key>, customer.<key>")
+    assert refusal(client, auth, sort="field.colour").startswith("sort: no ticket field 'colour'")
+    assert refusal(client, auth, sort="priority").startswith("sort: must be one of updated, created, field.<key>")
+    first = listed(client, auth, limit="2", sort="customer.seats")
+    assert refusal(client, auth, limit="2", sort="created", cursor=first["next_cursor"]).startswith("cursor: ")
+
+
+def test_each_page_says_the_total_and_the_next_pages_address(
+        app: Flask, client: FlaskClient, auth: dict[str, str]) -> None:
+    tickets = [customer_ticket(app, f"c{n}@example.com", plan="free") for n in range(3)]
+    customer_ticket(app, "other@example.com", plan="business")
+    first = listed(client, auth, limit="2", **{"customer.plan": "free"})
+    assert first["total"] == 3 and len(first["tickets"]) == 2
+    assert first["next_url"].startswith("http://localhost/api/v1/tickets?")
+    assert client.get("/api/v1/tickets", headers=auth, query_string={
+        "limit": "2", "customer.plan": "free"}).headers["Link"] == f'<{first["next_url"]}>; rel="next"'
+    answer = client.get(first["next_url"], headers=auth)
+    second = answer.get_json()
+    assert second["total"] == 3 and second["next_url"] is None and second["next_cursor"] is None
+    assert sorted(t["id"] for t in first["tickets"] + second["tickets"]) == tickets
+    assert "Link" not in answer.headers  # the last page links nowhere
