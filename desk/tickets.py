@@ -927,8 +927,8 @@ class TicketStore:
                 *session.scalars(select(TicketFollowUpStart).where(TicketFollowUpStart.ticket_id == ticket_id)),
             ]
         kinds = {TicketFollowUpStart: -1, TicketStatusChange: 0, TicketDueChange: 1, TicketTeamChange: 2,
-                 TicketAssigneeChange: 3, TicketSnoozeChange: 4, TicketTriggerChange: 5, TicketCcChange: 6, TicketProblemChange: 7,
-                 TimeEntryChange: 8, TicketDeletionChange: 9, TicketSkillChange: 10}
+                 TicketAssigneeChange: 3, TicketSnoozeChange: 4, TicketTriggerChange: 5, TicketCcChange: 6,
+                 TicketProblemChange: 7, TimeEntryChange: 8, TicketDeletionChange: 9, TicketSkillChange: 10}
         return sorted(rows, key=lambda row: (as_utc(row.created_at), kinds[type(row)], row.id))
 
     def validate(self, new: NewTicket, with_files: bool = False) -> NewTicket:

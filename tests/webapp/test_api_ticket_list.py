@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from desk.audit import SYSTEM
 from desk.customer_fields import set_values
@@ -37,16 +37,6 @@ def app(light_settings: Settings) -> Flask:  # noqa: F811
     return create_app(light_settings)
 
 
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
-
-
-@pytest.fixture
-def auth(app: Flask) -> dict[str, str]:
-    return {"Authorization": f"Bearer {app.extensions['desk'].accounts.create_token('crm sync')}"}
-
-
 def customer_ticket(app: Flask, email: str, **values: str) -> int:
     """A new ticket of `email`, whose customer then holds `values` (through the profile's own helper)."""
     desk: Desk = app.extensions["desk"]
@@ -56,60 +46,71 @@ def customer_ticket(app: Flask, email: str, **values: str) -> int:
     return ticket.id
 
 
-def listed(client: FlaskClient, auth: dict[str, str], **args: str) -> dict[str, Any]:
-    answer = client.get("/api/v1/tickets", headers=auth, query_string=args)
+def auth(app: Flask) -> dict[str, str]:
+    """A token's header (one token for the test's app)."""
+    if "token" not in app.config:
+        app.config["token"] = app.extensions["desk"].accounts.create_token("crm sync")
+    return {"Authorization": f"Bearer {app.config['token']}"}
+
+
+def get(app: Flask, url: str = "/api/v1/tickets", **args: str) -> TestResponse:
+    return app.test_client().get(url, headers=auth(app), query_string=args or None)
+
+
+def listed(app: Flask, **args: str) -> dict[str, Any]:
+    answer = get(app, **args)
     assert answer.status_code == 200, answer.get_json()
     return answer.get_json()  # type: ignore[no-any-return]
 
 
-def refusal(client: FlaskClient, auth: dict[str, str], **args: str) -> str:
-    answer = client.get("/api/v1/tickets", headers=auth, query_string=args)
+def refusal(app: Flask, **args: str) -> str:
+    answer = get(app, **args)
     assert answer.status_code == 400, answer.get_json()
     return answer.get_json()["error"]  # type: ignore[no-any-return]
 
 
 def test_the_list_filters_by_the_customers_fields_refusing_an_unknown_key_or_bad_value_by_name(
-        app: Flask, client: FlaskClient, auth: dict[str, str]) -> None:
+        app: Flask) -> None:
     business = customer_ticket(app, "vip@example.com", plan="business", vip="true")
     free = customer_ticket(app, "free@example.com", plan="free")
     bare = customer_ticket(app, "bare@example.com")
 
     def ids(**args: str) -> list[int]:
-        return sorted(t["id"] for t in listed(client, auth, **args)["tickets"])
+        return sorted(t["id"] for t in listed(app, **args)["tickets"])
 
     assert ids(**{"customer.plan": "business"}) == [business]
     assert ids(**{"customer.vip": "1"}) == [business]  # normalised as stored ("true"), as `field.vip=1`
     assert ids(**{"customer.plan": "free", "customer.vip": "true"}) == []
     assert ids(**{"customer.plan": "free", "lang": "en"}) == [free]
     assert ids() == [business, free, bare]
-    assert refusal(client, auth, **{"customer.colour": "red"}) == (
+    assert refusal(app, **{"customer.colour": "red"}) == (
         "customer.colour: no customer field 'colour'; the fields are plan, vip, account_id, seats")
-    assert refusal(client, auth, **{"customer.plan": "gold"}) == "customer.plan: not one of free, business, not 'gold'"
-    assert refusal(client, auth, **{"customer.seats": "many"}).startswith("customer.seats: ")
-    assert refusal(client, auth, **{"customer.plan": " "}) == "customer.plan: a value to match"
+    assert refusal(app, **{"customer.plan": "gold"}) == "customer.plan: not one of free, business, not 'gold'"
+    assert refusal(app, **{"customer.seats": "many"}).startswith("customer.seats: ")
+    assert refusal(app, **{"customer.plan": " "}) == "customer.plan: a value to match"
     # `customer` (an id) is still the customer's own filter.
     customer = app.extensions["desk"].tickets.get(free).customer_id
     assert ids(customer=str(customer)) == [free]
 
 
 def test_include_customer_fields_sideloads_each_tickets_customers_values(
-        app: Flask, client: FlaskClient, auth: dict[str, str]) -> None:
+        app: Flask) -> None:
     business = customer_ticket(app, "vip@example.com", plan="business", vip="true", seats="40")
     bare = customer_ticket(app, "bare@example.com")
-    plain = listed(client, auth)["tickets"]
+    plain = listed(app)["tickets"]
     assert all("customer_fields" not in t for t in plain)  # the item as GET /tickets/<id> gives it, unless asked
-    items = {t["id"]: t for t in listed(client, auth, include="customer_fields")["tickets"]}
+    items = {t["id"]: t for t in listed(app, include="customer_fields")["tickets"]}
     assert items[business]["customer_fields"] == {"plan": "business", "seats": "40", "vip": True}
     assert items[bare]["customer_fields"] == {}
     customer = items[business]["customer"]
-    assert client.get(f"/api/v1/customers/{customer}", headers={
+    assert app.test_client().get(f"/api/v1/customers/{customer}", headers={
         "Authorization": f"Bearer {app.extensions['desk'].accounts.create_token('c', scopes=('customers:read',))}"
     }).get_json()["fields"] == items[business]["customer_fields"]  # as the customer's own answer
-    assert refusal(client, auth, include="users") == "include: must be one of customer_fields, not 'users'"
+    assert refusal(app, include="users") == "include: must be one of customer_fields, not 'users'"
 
 
 def test_a_customer_field_sort_pages_by_the_value_numbers_as_numbers_and_tickets_without_one_last(
-        app: Flask, client: FlaskClient, auth: dict[str, str]) -> None:
+        app: Flask) -> None:
     nine = customer_ticket(app, "nine@example.com", seats="9")
     hundred = customer_ticket(app, "hundred@example.com", seats="100")
     bare = customer_ticket(app, "bare@example.com")
@@ -118,37 +119,36 @@ def test_a_customer_field_sort_pages_by_the_value_numbers_as_numbers_and_tickets
 
     def paged(**args: str) -> list[int]:
         seen: list[int] = []
-        body = listed(client, auth, limit="2", **args)
+        body = listed(app, limit="2", **args)
         while True:
             seen.extend(t["id"] for t in body["tickets"])
             if body["next_cursor"] is None:
                 return seen
-            body = listed(client, auth, limit="2", cursor=body["next_cursor"], **args)
+            body = listed(app, limit="2", cursor=body["next_cursor"], **args)
 
     assert paged(sort="customer.seats") == [nine, forty, forty_too, hundred, bare]
     assert paged(sort="customer.seats", direction="desc") == [hundred, forty_too, forty, nine, bare]
     assert paged(sort="customer.seats", direction="asc", **{"customer.seats": "40"}) == [forty, forty_too]
-    assert client.patch(f"/api/v1/tickets/{hundred}", headers=auth, json={"fields": {"amount": 7}}).status_code == 200
-    assert client.patch(f"/api/v1/tickets/{nine}", headers=auth, json={"fields": {"amount": 12.5}}).status_code == 200
+    for ticket, amount in ((hundred, 7), (nine, 12.5)):
+        assert app.test_client().patch(f"/api/v1/tickets/{ticket}", headers=auth(app),
+                                       json={"fields": {"amount": amount}}).status_code == 200
     assert paged(sort="field.amount") == [hundred, nine, bare, forty, forty_too]
-    assert refusal(client, auth, sort="customer.colour") == (
+    assert refusal(app, sort="customer.colour") == (
         "sort: no customer field 'colour'; the sorts are updated, created, field.<key>, customer.<key>")
-    assert refusal(client, auth, sort="field.colour").startswith("sort: no ticket field 'colour'")
-    assert refusal(client, auth, sort="priority").startswith("sort: must be one of updated, created, field.<key>")
-    first = listed(client, auth, limit="2", sort="customer.seats")
-    assert refusal(client, auth, limit="2", sort="created", cursor=first["next_cursor"]).startswith("cursor: ")
+    assert refusal(app, sort="field.colour").startswith("sort: no ticket field 'colour'")
+    assert refusal(app, sort="priority").startswith("sort: must be one of updated, created, field.<key>")
+    first = listed(app, limit="2", sort="customer.seats")
+    assert refusal(app, limit="2", sort="created", cursor=first["next_cursor"]).startswith("cursor: ")
 
 
-def test_each_page_says_the_total_and_the_next_pages_address(
-        app: Flask, client: FlaskClient, auth: dict[str, str]) -> None:
+def test_each_page_says_the_total_and_the_next_pages_address(app: Flask) -> None:
     tickets = [customer_ticket(app, f"c{n}@example.com", plan="free") for n in range(3)]
     customer_ticket(app, "other@example.com", plan="business")
-    first = listed(client, auth, limit="2", **{"customer.plan": "free"})
+    first = listed(app, limit="2", **{"customer.plan": "free"})
     assert first["total"] == 3 and len(first["tickets"]) == 2
     assert first["next_url"].startswith("http://localhost/api/v1/tickets?")
-    assert client.get("/api/v1/tickets", headers=auth, query_string={
-        "limit": "2", "customer.plan": "free"}).headers["Link"] == f'<{first["next_url"]}>; rel="next"'
-    answer = client.get(first["next_url"], headers=auth)
+    assert get(app, limit="2", **{"customer.plan": "free"}).headers["Link"] == f'<{first["next_url"]}>; rel="next"'
+    answer = get(app, first["next_url"])
     second = answer.get_json()
     assert second["total"] == 3 and second["next_url"] is None and second["next_cursor"] is None
     assert sorted(t["id"] for t in first["tickets"] + second["tickets"]) == tickets
