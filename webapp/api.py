@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from functools import wraps
 from typing import TYPE_CHECKING, TypeGuard
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask_login import current_user
@@ -61,7 +62,7 @@ from indexer.health import health_report
 from kb.customer_fields import CUSTOMER_PREFIX
 from kb.strict_json import strict_loads
 from kb.tag_rule import sought_tag
-from kb.ticket_fields import FieldValueError
+from kb.ticket_fields import FieldValueError, TicketField
 from webapp import state, visits
 from webapp.answers import card_decision, card_json
 from webapp.audience import requester_audience
@@ -577,28 +578,36 @@ def _aware_time(name: str, value: str) -> datetime:
 
 
 def _filters_key() -> str:
-    """What a cursor is bound to: the query's filters and order (not `cursor` nor `limit`), so a cursor sent with
-    other filters is refused rather than answering a page of another list."""
-    args = sorted((k, v) for k, v in request.args.items(multi=True) if k not in ("cursor", "limit"))
+    """What a cursor is bound to: the query's filters and order (not `cursor`, `limit` nor `include`, which choose
+    no ticket), so a cursor sent with other filters is refused rather than answering a page of another list."""
+    args = sorted((k, v) for k, v in request.args.items(multi=True) if k not in ("cursor", "limit", "include"))
     return hashlib.sha256(json.dumps(args).encode()).hexdigest()[:12]
+
+
+def _sort_field(sort: str) -> TicketField | None:
+    """The field a `field.<key>` / `customer.<key>` sort orders by, or a ListError naming `sort` (a key its file
+    lacks); None for a time sort."""
+    if sort in LIST_SORTS:
+        return None
+    desk = state.desk()
+    for prefix, fields, noun in (("field.", desk.fields, "ticket"), (CUSTOMER_PREFIX, desk.customer_fields,
+                                                                      "customer")):
+        if sort.startswith(prefix):
+            key = sort.removeprefix(prefix)
+            found = fields.get(key)
+            if found is None:
+                raise ListError(f"sort: no {noun} field {key[:40]!r}; the sorts are "
+                                f"{', '.join((*LIST_SORTS, *FIELD_SORTS))}")
+            return found
+    raise ListError(f"sort: must be one of {', '.join((*LIST_SORTS, *FIELD_SORTS))}, not {sort[:40]!r}")
 
 
 def _sort() -> str:
     """`sort`: updated (the default), created, `field.<key>` or `customer.<key>` (a field of its file), else a
     ListError naming it."""
     sort = request.args.get("sort") or "updated"
-    if sort in LIST_SORTS:
-        return sort
-    desk = state.desk()
-    for prefix, fields, noun in (("field.", desk.fields, "ticket"), (CUSTOMER_PREFIX, desk.customer_fields,
-                                                                      "customer")):
-        if sort.startswith(prefix):
-            key = sort.removeprefix(prefix)
-            if fields.get(key) is None:
-                raise ListError(f"sort: no {noun} field {key[:40]!r}; the sorts are "
-                                f"{', '.join((*LIST_SORTS, *FIELD_SORTS))}")
-            return sort
-    raise ListError(f"sort: must be one of {', '.join((*LIST_SORTS, *FIELD_SORTS))}, not {sort[:40]!r}")
+    _sort_field(sort)
+    return sort
 
 
 def _cursor(last: tuple[datetime | str | None, int], sort: str) -> str:
@@ -621,14 +630,24 @@ def _after(value: str, sort: str) -> tuple[datetime | str | None, int]:
     if (key != _filters_key() or isinstance(last, bool) or not isinstance(last, int) or not 0 <= last <= MAX_ROW_ID
             or (when is not None and when.tzinfo is None)):
         raise refused
-    if when is None:
-        if moment is not None and (not isinstance(moment, str) or "\x00" in moment or len(moment) > 1000):
+    if when is None:  # a field's value as stored (normalised: a number's a number, which PostgreSQL casts)
+        field = _sort_field(sort)
+        if moment is not None and (field is None or not isinstance(moment, str) or len(moment) > 1000
+                                   or _normal(field, moment) != moment):
             raise refused
         return moment, last
     try:
         return as_utc(when), last
     except OverflowError:
         raise refused from None
+
+
+def _normal(field: TicketField, value: str) -> str | None:
+    """`value` as `field` stores it, None when it is none."""
+    try:
+        return field.normalise(value)
+    except FieldValueError:
+        return None
 
 
 def _skill(name: str) -> int | None:
@@ -715,8 +734,10 @@ def list_tickets():
         for item, t in zip(items, tickets, strict=True):
             item["customer_fields"] = values_json(of_customers.get(t.customer_id, {}), desk.customer_fields)
     cursor = _cursor(found.last, query.sort) if found.more and found.last is not None else None
-    following = absolute_url(state.settings(), "api.list_tickets", **{
-        **request.args.to_dict(flat=False), "cursor": cursor}) if cursor is not None else None
+    # The query's own parameters, not url_for's keywords: a client's `_scheme` or `_anchor` would be read as them.
+    following = absolute_url(state.settings(), "api.list_tickets") + "?" + urlencode(
+        [*((k, v) for k, v in request.args.items(multi=True) if k != "cursor"), ("cursor", cursor)]
+    ) if cursor is not None else None
     response = jsonify({"tickets": items, "total": found.total, "next_cursor": cursor, "next_url": following})
     if following is not None:  # GitHub's paging header, for clients that follow it
         response.headers["Link"] = f'<{following}>; rel="next"'

@@ -6,7 +6,11 @@ The real app; SQLite, and PostgreSQL with `--postgresql`."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from flask import Flask
@@ -153,3 +157,25 @@ def test_each_page_says_the_total_and_the_next_pages_address(app: Flask) -> None
     assert second["total"] == 3 and second["next_url"] is None and second["next_cursor"] is None
     assert sorted(t["id"] for t in first["tickets"] + second["tickets"]) == tickets
     assert "Link" not in answer.headers  # the last page links nowhere
+
+
+def forged_cursor(args: list[tuple[str, str]], value: object, ticket_id: int = 1) -> str:
+    """A cursor bound to `args` as the API binds one (its filters' digest is no secret), holding `value`."""
+    key = hashlib.sha256(json.dumps(sorted(args)).encode()).hexdigest()[:12]
+    return base64.urlsafe_b64encode(json.dumps([key, value, ticket_id]).encode()).decode().rstrip("=")
+
+
+def test_a_forged_cursor_or_a_parameter_named_as_url_fors_keywords_is_no_500(app: Flask) -> None:
+    tickets = [customer_ticket(app, f"c{n}@example.com", seats=str(n + 1)) for n in range(3)]
+    sort = [("sort", "customer.seats")]
+    # PostgreSQL casts a number field's cursor value to compare it: "abc" was a 500 there.
+    for value in ("abc", "1e999999", " 2", "x" * 2000, 7, ["2"]):
+        assert refusal(app, sort="customer.seats", cursor=forged_cursor(sort, value)).startswith("cursor: "), value
+    after_two = listed(app, sort="customer.seats", include="customer_fields",
+                       cursor=forged_cursor(sort, "2", tickets[1]))
+    assert [t["customer_fields"]["seats"] for t in after_two["tickets"]] == ["3"]
+    assert listed(app, sort="customer.seats", cursor=forged_cursor(sort, None, 0))["tickets"] == []
+    # The next page's address is the query's own parameters: url_for read `_scheme` as its keyword (a 500).
+    body = listed(app, limit="1", _scheme="javascript", _anchor="x")
+    assert "_scheme=javascript" in body["next_url"] and "_anchor=x" in body["next_url"]
+    assert listed(app, **dict(parse_qsl(urlsplit(body["next_url"]).query)))["tickets"]
