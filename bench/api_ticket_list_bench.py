@@ -14,14 +14,9 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from bench.inbox_customer_sort_bench import fill
+from bench.inbox_customer_sort_bench import filled_desk
 from desk.desk import Desk
 from desk.inbox import InboxQuery, TicketListQuery
-from kb.customer_fields import CUSTOMER_FIELDS_FILE
-from kb.settings import Settings
-from kb.ticket_fields import FIELDS_FILE
-from tests.webapp.test_api_ticket_fields import FIELDS
-from tests.webapp.test_customer_fields import FIELDS as CUSTOMER_FIELDS
 
 
 def timed(desk: Desk, query: TicketListQuery) -> float:
@@ -34,13 +29,8 @@ def timed(desk: Desk, query: TicketListQuery) -> float:
 
 
 def main(count: int, root: Path) -> None:
-    content = root / "content"
-    content.mkdir(parents=True, exist_ok=True)
-    (content / FIELDS_FILE).write_text(FIELDS, encoding="utf-8")
-    (content / CUSTOMER_FIELDS_FILE).write_text(CUSTOMER_FIELDS, encoding="utf-8")
-    desk = Desk(Settings(data_dir=root / "data", content_dir=content))
+    desk = filled_desk(count, root)
     try:
-        fill(desk, count)
         queries = {
             "sort=updated": TicketListQuery(),
             "sort=field.amount": TicketListQuery(sort="field.amount", descending=False),
