@@ -506,15 +506,22 @@ def versioned(response: Response, ticket: Ticket) -> Response:
 def get_ticket(ticket_id: int):
     """The ticket as its customer sees it: status and the public thread (never an internal note), each message
     with the ids of its kept files, and the follow-up links its page shows; its version as `ETag` and
-    `Last-Modified` (a PATCH's If-Match / If-Unmodified-Since). Reads only."""
+    `Last-Modified` (a PATCH's If-Match / If-Unmodified-Since); its customer's `customer_fields` with
+    `include=customer_fields`, as the list's items. Reads only."""
+    try:
+        include = _includes()
+    except ListError as exc:
+        return error(str(exc))
     desk = state.desk()
     found = desk.tickets.get(ticket_id)
     if found is None:
         return no_ticket(ticket_id)
     files = desk.attachments.by_message(ticket_id, public=True)
     links = desk.tickets.follow_up_links(found)
+    extra = {"customer_fields": values_json(customer_fields.values_of(desk.db, found.customer_id),
+                                            desk.customer_fields)} if "customer_fields" in include else {}
     return versioned(jsonify({
-        **ticket_fields(found),
+        **ticket_fields(found), **extra,
         "follow_up_of": links.of.id if links.of is not None else None, "follow_ups": [t.id for t in links.later],
         "messages": [message_json(m, files.get(m.id, [])) for m in found.messages if not m.internal],
     }), found)

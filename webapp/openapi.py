@@ -269,6 +269,9 @@ CUSTOMER_FIELD_VALUES = {
     "type": "object", "additionalProperties": {"oneOf": [{"type": "string"}, {"type": "boolean"}]},
     "description": "with `include=customer_fields`: the ticket's customer's fields (content/_customer_fields.yml) "
                    "by key, as GET /api/v1/customers/{customer_id} gives its `fields`; a field with no value absent"}
+INCLUDE = {"name": "include", "in": "query", "schema": {"type": "string", "enum": ["customer_fields"]},
+           "description": "customer_fields: the ticket carries its customer's `customer_fields` (Zendesk's "
+                          "sideloading); another value is a 400"}
 TIME_ENTRY_ID = {"name": "entry_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1},
                  "description": "a time entry's id (on this ticket)"}
 SECONDS = {"type": "integer", "minimum": 1, "maximum": 86400, "description": "whole seconds, 1 to a day"}
@@ -503,8 +506,7 @@ OPENAPI: dict[str, Any] = {
                      "description": "`customer.<key>=<value>`, for any customer field (content/_customer_fields.yml):"
                                     " the tickets whose customer's field holds the value (as stored, as `field.`); "
                                     "an unknown key or bad value is a 400"},
-                    {"name": "include", "in": "query", "schema": {"type": "string", "enum": ["customer_fields"]},
-                     "description": "customer_fields: each ticket carries its customer's `customer_fields`"},
+                    INCLUDE,
                 ],
                 "responses": {
                     "200": {"headers": {"Link": {"description": "`<next_url>; rel=\"next\"` (RFC 8288), absent on "
@@ -565,7 +567,7 @@ OPENAPI: dict[str, Any] = {
                 "summary": "A ticket as its customer sees it: status and the public thread (no internal notes), each "
                            "message with its kept files",
                 "security": [{"bearer": []}],
-                "parameters": [TICKET_ID],
+                "parameters": [TICKET_ID, INCLUDE],
                 "responses": {
                     "200": {"headers": ETAG, **_json("the ticket", {
                         "type": "object",
@@ -589,8 +591,10 @@ OPENAPI: dict[str, Any] = {
                                                           "first"},
                             "messages": {"type": "array", "items": STORED_MESSAGE, "description": "oldest first"},
                             "time_spent_seconds": TICKET_ITEM["properties"]["time_spent_seconds"],
+                            "customer_fields": CUSTOMER_FIELD_VALUES,
                         },
                     })},
+                    "400": _error("a bad `include`: the message names it"),
                     "404": NO_TICKET,
                     **{code: TOKEN_ERRORS[code] for code in ("401", "429")},
                 },

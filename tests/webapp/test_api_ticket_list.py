@@ -111,6 +111,12 @@ def test_include_customer_fields_sideloads_each_tickets_customers_values(
         "Authorization": f"Bearer {app.extensions['desk'].accounts.create_token('c', scopes=('customers:read',))}"
     }).get_json()["fields"] == items[business]["customer_fields"]  # as the customer's own answer
     assert refusal(app, include="users") == "include: must be one of customer_fields, not 'users'"
+    # The ticket's own answer takes it too, so an item of the list is still the ticket as GET /tickets/<id> gives it.
+    one = get(app, f"/api/v1/tickets/{business}", include="customer_fields").get_json()
+    assert one["customer_fields"] == items[business]["customer_fields"] and "messages" in one
+    assert "customer_fields" not in get(app, f"/api/v1/tickets/{business}").get_json()
+    refused = get(app, f"/api/v1/tickets/{business}", include="customer_fields,users")
+    assert refused.status_code == 400 and refused.get_json()["error"].startswith("include: ")
 
 
 def test_a_customer_field_sort_pages_by_the_value_numbers_as_numbers_and_tickets_without_one_last(
