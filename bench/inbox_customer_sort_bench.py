@@ -41,15 +41,22 @@ def fill(desk: Desk, count: int) -> None:
         session.commit()
 
 
-def main(count: int, root: Path) -> None:
+def filled_desk(count: int, root: Path) -> Desk:
+    """A desk under `root` with the tests' ticket and customer fields, `fill`ed with `count` tickets (the API list's
+    bench reads it too)."""
     content = root / "content"
     content.mkdir(parents=True, exist_ok=True)
     (content / FIELDS_FILE).write_text(FIELDS, encoding="utf-8")
     (content / CUSTOMER_FIELDS_FILE).write_text(CUSTOMER_FIELDS, encoding="utf-8")
     desk = Desk(Settings(data_dir=root / "data", content_dir=content))
+    fill(desk, count)
+    return desk
+
+
+def main(count: int, root: Path) -> None:
+    desk = filled_desk(count, root)
     try:
         agent = desk.accounts.create_agent("bench@example.com", "a long enough password").id
-        fill(desk, count)
         queries = {
             "sort=updated": InboxQuery(view="all"),
             "sort=field.amount": InboxQuery(view="all", sort="field.amount"),

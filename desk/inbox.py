@@ -12,14 +12,15 @@ stored (one from before routing) is the default team's, in the team filter and i
 
 from __future__ import annotations
 
+import operator
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Numeric, and_, case, cast, exists, func, or_, select
+from sqlalchemy import ColumnElement, Numeric, String, and_, case, cast, exists, func, literal, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from desk.business_hours import BusinessHours
@@ -75,6 +76,20 @@ def field_sort_key(sort: str, prefix: str = FIELD_SORT) -> str | None:
     return key if _FIELD_KEY.match(key) else None
 
 
+def stored_sort_value(sort: str, shape: Callable[[Any], Any] = lambda column: column) -> Any:
+    """A field sort's value as stored (text): "field.<key>" the ticket's, "customer.<key>" its customer's; None for
+    any other sort. `shape` reads the stored column inside the subquery (a number field's cast)."""
+    key, customer_key = field_sort_key(sort), field_sort_key(sort, CUSTOMER_SORT)
+    if key is not None:
+        return select(shape(TicketFieldValue.value)).where(
+            TicketFieldValue.ticket_id == Ticket.id, TicketFieldValue.key == key).scalar_subquery()
+    if customer_key is not None:
+        return select(shape(CustomerFieldValue.value)).where(
+            CustomerFieldValue.customer_id == Ticket.customer_id, CustomerFieldValue.key == customer_key
+        ).scalar_subquery()
+    return None
+
+
 @dataclass(frozen=True)
 class InboxQuery:
     view: str = "unsolved"
@@ -124,8 +139,9 @@ class InboxQuery:
 @dataclass(frozen=True)
 class TicketListQuery:
     """The token API's ticket list (`Inbox.listing`): the inbox's filters (`filters`, view "all"), and an assignee
-    (`unassigned`: none), a customer, a time since which tickets changed; ordered by `sort` ("updated" or "created"),
-    newest first unless not `descending`, after `after` (the last (time, id) of the page before)."""
+    (`unassigned`: none), a customer, a time since which tickets changed; ordered by `sort` ("updated", "created",
+    or a field's "field.<key>" / "customer.<key>"), newest (largest) first unless not `descending`, after `after`
+    (the page before's last ticket's sort key and id: its time, or its field's stored value, None for none)."""
 
     filters: InboxQuery = InboxQuery(view="all")
     assignee: int | None = None
@@ -134,7 +150,17 @@ class TicketListQuery:
     updated_since: datetime | None = None
     sort: str = "updated"
     descending: bool = True
-    after: tuple[datetime, int] | None = None
+    after: tuple[datetime | str | None, int] | None = None
+
+
+class Listing(NamedTuple):
+    """A page of `Inbox.listing`: its tickets, whether more follow, the last ticket's sort key and id (the next
+    page's `after`; None when empty) and how many tickets the query finds on all pages."""
+
+    tickets: list[Ticket]
+    more: bool
+    last: tuple[datetime | str | None, int] | None
+    total: int
 
 
 @dataclass(frozen=True)
@@ -240,22 +266,21 @@ class Inbox:
         return and_(value.op("GLOB")("*[0-9]*"), value.op("NOT GLOB")("*[^0-9.-]*"),
                     func.length(value) <= STORED_NUMBER_CHARS)
 
+    def sort_value(self, sort: str) -> Any:
+        """A field sort's value ("field.<key>": the ticket's; "customer.<key>": its customer's), a number field's
+        cast to a number; None for any other sort. A number field's sort casts only the values that are numbers
+        (kb.ticket_fields.STORED_NUMBER): a field the file made a number keeps its text values ("abc", ""), which
+        PostgreSQL refused to cast (a 500 on every page of the sort) and SQLite read as 0; they read as no value,
+        so they sort with the tickets that have none."""
+        if sort in self.numbers:
+            return stored_sort_value(sort, lambda column: case((self._stored_number(column), cast(column, Numeric))))
+        return stored_sort_value(sort)
+
     def _order(self, sort: str, view: str = "unsolved") -> list:  # type: ignore[type-arg]
         if view == "my_teams":  # the team's unassigned tickets first: the ones nobody is working yet
             return [Ticket.assignee_id.is_not(None), *self._order(sort)]
-        key, customer_key = field_sort_key(sort), field_sort_key(sort, CUSTOMER_SORT)
-        if key is not None or customer_key is not None:  # by the value (a number as a number), tickets without last
-            column: Any = TicketFieldValue.value if key is not None else CustomerFieldValue.value
-            # A number field's sort casts only the values that are numbers (kb.ticket_fields.STORED_NUMBER): a field
-            # the file made a number keeps its text values ("abc", ""), which PostgreSQL refused to cast (a 500 on
-            # every page of the sort) and SQLite read as 0; they sort with the tickets that have none.
-            if sort in self.numbers:
-                column = case((self._stored_number(column), cast(column, Numeric)))
-            value = select(column).where(
-                TicketFieldValue.ticket_id == Ticket.id, TicketFieldValue.key == key).scalar_subquery() \
-                if key is not None else select(column).where(
-                CustomerFieldValue.customer_id == Ticket.customer_id,
-                CustomerFieldValue.key == customer_key).scalar_subquery()
+        value = self.sort_value(sort)
+        if value is not None:  # by the value (a number as a number), tickets without last
             return [value.is_(None), value, Ticket.id]
         if sort == "created":
             return [Ticket.created_at.desc(), Ticket.id.desc()]
@@ -332,13 +357,14 @@ class Inbox:
                 for key, query in queries.items()
             }
 
-    def listing(self, query: TicketListQuery, limit: int, now: datetime | None = None) -> tuple[list[Ticket], bool]:
+    def listing(self, query: TicketListQuery, limit: int, now: datetime | None = None) -> Listing:
         """Up to `limit` tickets matching `query` (the inbox's own clauses, view "all", and the API's extra filters),
-        after `query.after` in its order, and whether more follow. Keyset paging on (sort time, id), as GitHub's and
-        Stripe's cursors: a ticket added or changed while a client pages lands before its cursor or after it, never
-        shifting the pages it has not read (an offset would show a row twice, or skip one, when rows are added in
-        front of it). Reads only."""
-        key = Ticket.created_at if query.sort == "created" else Ticket.updated_at
+        after `query.after` in its order, whether more follow and how many match in all. Keyset paging on (sort key,
+        id), as GitHub's and Stripe's cursors: a ticket added or changed while a client pages lands before its cursor
+        or after it, never shifting the pages it has not read (an offset would show a row twice, or skip one, when
+        rows are added in front of it). A field's sort (`sort_value`: a number as a number) puts tickets without a
+        value last either way, as the inbox's does. Reads only."""
+        stored = stored_sort_value(query.sort)
         clauses = self._clauses(query.filters, 0, now or utcnow(), None)  # view "all": no agent's rule in it
         if query.unassigned:
             clauses.append(Ticket.assignee_id.is_(None))
@@ -348,19 +374,35 @@ class Inbox:
             clauses.append(Ticket.customer_id == query.customer)
         if query.updated_since is not None:
             clauses.append(Ticket.updated_at >= query.updated_since)
+        key: Any = self.sort_value(query.sort) if stored is not None else \
+            Ticket.created_at if query.sort == "created" else Ticket.updated_at
+        later = operator.lt if query.descending else operator.gt  # past the cursor in the list's direction
+        page_clauses = list(clauses)
         if query.after is not None:
             moment, last = query.after
-            if query.descending:
-                clauses.append(or_(key < moment, and_(key == moment, Ticket.id < last)))
+            if stored is None:
+                assert isinstance(moment, datetime)  # a time sort's cursor (webapp.api reads it so)
+                page_clauses.append(or_(later(key, moment), and_(key == moment, later(Ticket.id, last))))
+            elif moment is None:  # the page before ended among the tickets without a value: the rest of them
+                page_clauses.append(and_(key.is_(None), later(Ticket.id, last)))
             else:
-                clauses.append(or_(key > moment, and_(key == moment, Ticket.id > last)))
+                bound: Any = literal(moment, String)
+                bound = cast(bound, Numeric) if query.sort in self.numbers else bound
+                page_clauses.append(or_(later(key, bound), and_(key == bound, later(Ticket.id, last)), key.is_(None)))
         order = [key.desc(), Ticket.id.desc()] if query.descending else [key, Ticket.id]
+        if stored is not None:
+            order = [key.is_(None), *order]
         with self.db.session() as session:
-            tickets = list(session.scalars(
-                select(Ticket).where(*clauses).options(selectinload(Ticket.tags))
-                .order_by(*order).limit(limit + 1)
-            ))
-        return tickets[:limit], len(tickets) > limit
+            rows = session.execute(
+                select(Ticket, stored if stored is not None else key, key).where(*page_clauses)
+                .options(selectinload(Ticket.tags)).order_by(*order).limit(limit + 1)
+            ).all()
+            total = session.scalar(select(func.count(Ticket.id)).where(*clauses)) or 0
+        page = rows[:limit]
+        # The cursor holds the stored text; a value the number sort reads as none (text kept under a field the file
+        # made a number) is a cursor among the tickets without a value, as it is ordered.
+        return Listing([row[0] for row in page], len(rows) > limit,
+                       (page[-1][1] if page[-1][2] is not None else None, page[-1][0].id) if page else None, total)
 
     def changed_since(self, since: datetime, agent_id: int, limit: int = 50) -> list[tuple[int, bool]]:
         """Tickets with customer activity after `since` (polled by the open inbox): (id, mine)."""

@@ -966,6 +966,22 @@ class TicketSkillChange(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
+class TicketFollowUpStart(Base):
+    """What a follow-up started with from the closed ticket it continues (`from_ticket_id`; desk.tickets.follow_up_in):
+    the required skills (desk.skills) and tags it carried, by name as they were then (comma-separated; None: none),
+    the agent who started it (None: the customer wrote). One history row, written only when it carried either."""
+
+    __tablename__ = "ticket_follow_up_starts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    from_ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    skills: Mapped[str | None] = mapped_column(String(1000))
+    tags: Mapped[str | None] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class SavedView(Base):
     """An agent's own inbox view (Zendesk's personal views, Chatwoot's custom views): a name and the inbox filters
     it keeps (desk.saved_views); `shared` puts it in every agent's list (a lead or an admin shares one). `name_key` is

@@ -56,6 +56,7 @@ from desk.models import (
     TicketCcChange,
     TicketDeletionChange,
     TicketDueChange,
+    TicketFollowUpStart,
     TicketProblemChange,
     TicketSkill,
     TicketSkillChange,
@@ -402,7 +403,7 @@ Kind = tuple[str, frozenset[int], bool]
 # A row of a ticket's history (`TicketStore.changes`).
 Change = (TicketStatusChange | TicketDueChange | TicketTeamChange | TicketAssigneeChange | TicketSnoozeChange
           | TicketTriggerChange | TicketCcChange | TicketProblemChange | TimeEntryChange | TicketDeletionChange
-          | TicketSkillChange)
+          | TicketSkillChange | TicketFollowUpStart)
 
 
 class Fallback(NamedTuple):
@@ -907,7 +908,8 @@ class TicketStore:
     def changes(self, ticket_id: int) -> list[Change]:
         """The ticket's history: status changes, due times set by hand, moves between teams, assignee changes and
         snoozes, CCs added and removed, problem marks and links (desk.problems), time entries edited and deleted,
-        deletions and restores (desk.trash), required skills (desk.skills), oldest first (a move that unassigns lists
+        deletions and restores (desk.trash), required skills (desk.skills), what a follow-up started with from the
+        closed ticket (`follow_up_in`: first, it is as old as the ticket), oldest first (a move that unassigns lists
         the move, then the unassignment)."""
         with self.db.session() as session:
             rows: list[Change] = [
@@ -922,10 +924,11 @@ class TicketStore:
                 *session.scalars(select(TimeEntryChange).where(TimeEntryChange.ticket_id == ticket_id)),
                 *session.scalars(select(TicketDeletionChange).where(TicketDeletionChange.ticket_id == ticket_id)),
                 *session.scalars(select(TicketSkillChange).where(TicketSkillChange.ticket_id == ticket_id)),
+                *session.scalars(select(TicketFollowUpStart).where(TicketFollowUpStart.ticket_id == ticket_id)),
             ]
-        kinds = {TicketStatusChange: 0, TicketDueChange: 1, TicketTeamChange: 2, TicketAssigneeChange: 3,
-                 TicketSnoozeChange: 4, TicketTriggerChange: 5, TicketCcChange: 6, TicketProblemChange: 7,
-                 TimeEntryChange: 8, TicketDeletionChange: 9, TicketSkillChange: 10}
+        kinds = {TicketFollowUpStart: -1, TicketStatusChange: 0, TicketDueChange: 1, TicketTeamChange: 2,
+                 TicketAssigneeChange: 3, TicketSnoozeChange: 4, TicketTriggerChange: 5, TicketCcChange: 6,
+                 TicketProblemChange: 7, TimeEntryChange: 8, TicketDeletionChange: 9, TicketSkillChange: 10}
         return sorted(rows, key=lambda row: (as_utc(row.created_at), kinds[type(row)], row.id))
 
     def validate(self, new: NewTicket, with_files: bool = False) -> NewTicket:
@@ -1056,7 +1059,13 @@ class TicketStore:
             skills=tuple(sorted(held(session, ticket_skill_ids(session, [closed.id]).get(closed.id, ())))),
         ), with_files)
         ticket = self.create_in(session, new)
-        session.flush()  # the follow-up's id, for its CC rows
+        session.flush()  # the follow-up's id, for its CC rows and its history
+        if new.skills or new.tags:  # why it starts with them (its page's history): what it carried, from where
+            from desk.skills import names_of  # it builds on this module
+            session.add(TicketFollowUpStart(
+                ticket_id=ticket.id, from_ticket_id=closed.id, agent_id=agent_id,
+                skills=", ".join(names_of(session, new.skills))[:1000] or None,
+                tags=", ".join(sorted(new.tags))[:1000] or None, created_at=ticket.created_at))
         from desk.ccs import carry_ccs  # imports this module's customer_for
         carry_ccs(session, closed, ticket, self.max_ccs, agent_id)  # Zendesk copies the CCs to a follow-up
         if agent_id is not None:

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from functools import wraps
 from typing import TYPE_CHECKING, TypeGuard
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask_login import current_user
@@ -58,9 +59,10 @@ from desk.time_tracking import entry_json, time_spent_of_many
 from desk.token_scopes import SCOPES, parse_scopes
 from desk.translatable import N_
 from indexer.health import health_report
+from kb.customer_fields import CUSTOMER_PREFIX
 from kb.strict_json import strict_loads
 from kb.tag_rule import sought_tag
-from kb.ticket_fields import FieldValueError
+from kb.ticket_fields import FieldValueError, TicketField
 from webapp import state, visits
 from webapp.answers import card_decision, card_json
 from webapp.audience import requester_audience
@@ -95,7 +97,7 @@ from webapp.security import (
     refused,
     token_key,
 )
-from webapp.urls import hit_url, public_link
+from webapp.urls import absolute_url, hit_url, public_link
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -460,19 +462,20 @@ def field_values_json(values: dict[str, str], desk: Desk | None = None) -> dict[
     return values_json(values, (desk if desk is not None else state.desk()).fields)
 
 
-def field_filters() -> tuple[tuple[str, str], ...]:
-    """`field.<key>=<value>` parameters, each key a field of the file and each value normalised as stored; else a
-    ListError naming the parameter."""
-    fields = state.desk().fields
+def field_filters(prefix: str = "field.") -> tuple[tuple[str, str], ...]:
+    """`field.<key>=<value>` parameters (with `prefix` "customer.", the customer fields' `customer.<key>=`), each
+    key a field of its file and each value normalised as stored; else a ListError naming the parameter."""
+    customer = prefix == CUSTOMER_PREFIX
+    fields = state.desk().customer_fields if customer else state.desk().fields
     found = []
     for name, value in request.args.items(multi=True):
-        if not name.startswith("field."):
+        if not name.startswith(prefix):
             continue
-        key = name.removeprefix("field.")
+        key = name.removeprefix(prefix)
         field = fields.get(key)
         if field is None:
-            raise ListError(f"{name[:50]}: no ticket field {key[:40]!r}; the fields are "
-                            f"{', '.join(fields.keys) or '-'}")
+            raise ListError(f"{name[:50]}: no {'customer' if customer else 'ticket'} field {key[:40]!r}; the fields "
+                            f"are {', '.join(fields.keys) or '-'}")
         try:
             normal = field.normalise(value)
         except FieldValueError as exc:
@@ -503,15 +506,22 @@ def versioned(response: Response, ticket: Ticket) -> Response:
 def get_ticket(ticket_id: int):
     """The ticket as its customer sees it: status and the public thread (never an internal note), each message
     with the ids of its kept files, and the follow-up links its page shows; its version as `ETag` and
-    `Last-Modified` (a PATCH's If-Match / If-Unmodified-Since). Reads only."""
+    `Last-Modified` (a PATCH's If-Match / If-Unmodified-Since); its customer's `customer_fields` with
+    `include=customer_fields`, as the list's items. Reads only."""
+    try:
+        include = _includes()
+    except ListError as exc:
+        return error(str(exc))
     desk = state.desk()
     found = desk.tickets.get(ticket_id)
     if found is None:
         return no_ticket(ticket_id)
     files = desk.attachments.by_message(ticket_id, public=True)
     links = desk.tickets.follow_up_links(found)
+    extra = {"customer_fields": values_json(customer_fields.values_of(desk.db, found.customer_id),
+                                            desk.customer_fields)} if "customer_fields" in include else {}
     return versioned(jsonify({
-        **ticket_fields(found),
+        **ticket_fields(found), **extra,
         "follow_up_of": links.of.id if links.of is not None else None, "follow_ups": [t.id for t in links.later],
         "messages": [message_json(m, files.get(m.id, [])) for m in found.messages if not m.internal],
     }), found)
@@ -538,7 +548,9 @@ def ticket_incidents(ticket_id: int):
 LIST_LIMIT = 100  # tickets a page of GET /api/v1/tickets at most (Zendesk's and GitHub's cap); 25 by default
 LIST_PAGE = 25
 LIST_SORTS = ("updated", "created")
+FIELD_SORTS = ("field.<key>", "customer.<key>")  # by a ticket field's value, by its customer's (desk.inbox)
 DIRECTIONS = ("desc", "asc")
+INCLUDES = ("customer_fields",)  # what `include=` sideloads on each item (Zendesk's `include=`)
 
 
 class ListError(ValueError):
@@ -573,34 +585,76 @@ def _aware_time(name: str, value: str) -> datetime:
 
 
 def _filters_key() -> str:
-    """What a cursor is bound to: the query's filters and order (not `cursor` nor `limit`), so a cursor sent with
-    other filters is refused rather than answering a page of another list."""
-    args = sorted((k, v) for k, v in request.args.items(multi=True) if k not in ("cursor", "limit"))
+    """What a cursor is bound to: the query's filters and order (not `cursor`, `limit` nor `include`, which choose
+    no ticket), so a cursor sent with other filters is refused rather than answering a page of another list."""
+    args = sorted((k, v) for k, v in request.args.items(multi=True) if k not in ("cursor", "limit", "include"))
     return hashlib.sha256(json.dumps(args).encode()).hexdigest()[:12]
 
 
-def _cursor(ticket: Ticket, sort: str) -> str:
-    moment = as_utc(ticket.created_at if sort == "created" else ticket.updated_at)
-    raw = json.dumps([_filters_key(), moment.isoformat(), ticket.id])
+def _sort_field(sort: str) -> TicketField | None:
+    """The field a `field.<key>` / `customer.<key>` sort orders by, or a ListError naming `sort` (a key its file
+    lacks); None for a time sort."""
+    if sort in LIST_SORTS:
+        return None
+    desk = state.desk()
+    for prefix, fields, noun in (("field.", desk.fields, "ticket"), (CUSTOMER_PREFIX, desk.customer_fields,
+                                                                      "customer")):
+        if sort.startswith(prefix):
+            key = sort.removeprefix(prefix)
+            found = fields.get(key)
+            if found is None:
+                raise ListError(f"sort: no {noun} field {key[:40]!r}; the sorts are "
+                                f"{', '.join((*LIST_SORTS, *FIELD_SORTS))}")
+            return found
+    raise ListError(f"sort: must be one of {', '.join((*LIST_SORTS, *FIELD_SORTS))}, not {sort[:40]!r}")
+
+
+def _sort() -> str:
+    """`sort`: updated (the default), created, `field.<key>` or `customer.<key>` (a field of its file), else a
+    ListError naming it."""
+    sort = request.args.get("sort") or "updated"
+    _sort_field(sort)
+    return sort
+
+
+def _cursor(last: tuple[datetime | str | None, int], sort: str) -> str:
+    """The next page's cursor: the last ticket's sort key (its time; a field sort's stored value or null) and id,
+    bound to the query's filters."""
+    key, ticket_id = last
+    raw = json.dumps([_filters_key(), as_utc(key).isoformat() if isinstance(key, datetime) else key, ticket_id])
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def _after(value: str) -> tuple[datetime, int]:
+def _after(value: str, sort: str) -> tuple[datetime | str | None, int]:
     refused = ListError("cursor: not a cursor of this list (send back `next_cursor` with the same filters and order)")
     try:
         key, moment, last = json.loads(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)))
-        when = datetime.fromisoformat(moment)
+        when = datetime.fromisoformat(moment) if sort in LIST_SORTS else None
     except (ValueError, TypeError, RecursionError, binascii.Error, UnicodeDecodeError):
         raise refused from None
     # The id is bound like any id (a huge one overflowed the database's integer: a 500); the time must have an
-    # offset and convert to UTC (year 1 at +14:00 does not).
+    # offset and convert to UTC (year 1 at +14:00 does not); a field's value is text (NUL-free: PostgreSQL's) or null.
     if (key != _filters_key() or isinstance(last, bool) or not isinstance(last, int) or not 0 <= last <= MAX_ROW_ID
-            or when.tzinfo is None):
+            or (when is not None and when.tzinfo is None)):
         raise refused
+    if when is None:  # a field's value as stored (normalised: a number's a number, which PostgreSQL casts)
+        field = _sort_field(sort)
+        if moment is not None and (field is None or not isinstance(moment, str) or len(moment) > 1000
+                                   or _normal(field, moment) != moment):
+            raise refused
+        return moment, last
     try:
         return as_utc(when), last
     except OverflowError:
         raise refused from None
+
+
+def _normal(field: TicketField, value: str) -> str | None:
+    """`value` as `field` stores it, None when it is none."""
+    try:
+        return field.normalise(value)
+    except FieldValueError:
+        return None
 
 
 def _skill(name: str) -> int | None:
@@ -621,8 +675,9 @@ def list_query() -> tuple[TicketListQuery, int]:
         raise ListError(f"limit: must be a whole number from 1 to {LIST_LIMIT}, not {raw_limit[:40]!r}")
     status = _choice("status", TICKET_STATUSES)
     lang = _choice("lang", state.settings().languages)
-    sort = _choice("sort", LIST_SORTS, "updated") or "updated"
-    direction = _choice("direction", DIRECTIONS, "desc")
+    sort = _sort()
+    # A time newest first (a sync's latest changes), a field's value smallest first (as the inbox sorts it).
+    direction = _choice("direction", DIRECTIONS, "desc" if sort in LIST_SORTS else "asc")
     assignee, unassigned = request.args.get("assignee"), False
     assignee_id = None
     if assignee == "none":
@@ -641,13 +696,14 @@ def list_query() -> tuple[TicketListQuery, int]:
     filters = InboxQuery(
         view="all", status=status, lang=lang, team=(request.args.get("team") or "").strip()[:40] or None,
         tag=sought_tag((request.args.get("tag") or "")[:200]) or None, q=(request.args.get("q") or "")[:200],
-        fields=field_filters(), organization=_list_id("organization", organization) if organization else None,
+        fields=field_filters(), customer_fields=field_filters(CUSTOMER_PREFIX),
+        organization=_list_id("organization", organization) if organization else None,
         skill=_skill(request.args.get("skill", "")),
     )
     return TicketListQuery(
         filters=filters, assignee=assignee_id, unassigned=unassigned, customer=customer_id,
         updated_since=_aware_time("updated_since", since) if since else None, sort=sort,
-        descending=direction == "desc", after=_after(cursor) if cursor else None,
+        descending=direction == "desc", after=_after(cursor, sort) if cursor else None,
     ), int(raw_limit)
 
 
@@ -658,25 +714,51 @@ def list_query() -> tuple[TicketListQuery, int]:
 @token_required("tickets:read")
 def list_tickets():
     """Tickets filtered by the inbox's own clauses (desk.inbox: `status`, `team`, `tag`, `lang`, `q`, `organization`,
-    `skill`; view "all") and `assignee` (an id or `none`), `customer`, `updated_since`; sorted by `sort` (updated,
-    the default, or created) in `direction` (desc, the default, or asc); `limit` (1-100, 25) a page, paged by `cursor`
-    (the answer's `next_cursor`: keyset, see Inbox.listing). Each ticket as GET /tickets/<id> without its messages.
-    Reads only."""
+    `skill`, `field.<key>`, `customer.<key>`; view "all") and `assignee` (an id or `none`), `customer`,
+    `updated_since`; sorted by `sort` (updated, the default, created, or a field's value: `field.<key>`,
+    `customer.<key>`) in `direction` (desc, a time's default; asc, a field's); `limit` (1-100, 25) a page, paged by
+    `cursor` (the answer's `next_cursor`, or follow `next_url` / the `Link` header: keyset, see Inbox.listing), with
+    the `total` the filters find. Each ticket as GET /tickets/<id> without its messages, plus its customer's
+    `customer_fields` with `include=customer_fields`. Reads only."""
     try:
         query, limit = list_query()
+        include = _includes()
     except ListError as exc:
         return error(str(exc))
     desk = state.desk()
-    tickets, more = desk.inbox.listing(query, limit)
+    found = desk.inbox.listing(query, limit)
+    tickets = found.tickets
     with desk.db.session() as session:
         values = values_of_many(session, [t.id for t in tickets])
         organizations = Organizations.of_customers(session, [t.customer_id for t in tickets])
         spent = time_spent_of_many(session, [t.id for t in tickets])
         skills = names_of_many(session, [t.id for t in tickets])
-    return jsonify({"tickets": [ticket_fields(t, values.get(t.id, {}), organization=organizations.get(t.customer_id),
-                                              time_spent=spent.get(t.id, 0), skills=skills.get(t.id, []))
-                                for t in tickets],
-                    "next_cursor": _cursor(tickets[-1], query.sort) if more and tickets else None})
+        of_customers = customer_fields.values_of_many(session, {t.customer_id for t in tickets}) \
+            if "customer_fields" in include else {}
+    items = [ticket_fields(t, values.get(t.id, {}), organization=organizations.get(t.customer_id),
+                           time_spent=spent.get(t.id, 0), skills=skills.get(t.id, [])) for t in tickets]
+    if "customer_fields" in include:  # as GET /customers/<id>'s `fields`
+        for item, t in zip(items, tickets, strict=True):
+            item["customer_fields"] = values_json(of_customers.get(t.customer_id, {}), desk.customer_fields)
+    cursor = _cursor(found.last, query.sort) if found.more and found.last is not None else None
+    # The query's own parameters, not url_for's keywords: a client's `_scheme` or `_anchor` would be read as them.
+    following = absolute_url(state.settings(), "api.list_tickets") + "?" + urlencode(
+        [*((k, v) for k, v in request.args.items(multi=True) if k != "cursor"), ("cursor", cursor)]
+    ) if cursor is not None else None
+    response = jsonify({"tickets": items, "total": found.total, "next_cursor": cursor, "next_url": following})
+    if following is not None:  # GitHub's paging header, for clients that follow it
+        response.headers["Link"] = f'<{following}>; rel="next"'
+    return response
+
+
+def _includes() -> frozenset[str]:
+    """`include`: what to sideload on each item, comma-separated (INCLUDES), else a ListError naming it."""
+    wanted = frozenset(part.strip() for value in request.args.getlist("include") for part in value.split(",")
+                       if part.strip())
+    for part in sorted(wanted):
+        if part not in INCLUDES:
+            raise ListError(f"include: must be one of {', '.join(INCLUDES)}, not {part[:40]!r}")
+    return wanted
 
 
 PATCH_PATH = "/api/v1/tickets/{ticket_id}"

@@ -265,6 +265,14 @@ TICKET_ITEM: dict[str, Any] = {
                                   "them, until KB_ROUTING_LANGUAGE_FALLBACK_MINUTES"},
     },
 }
+# A ticket's customer's field values (`include=customer_fields` on the list), as GET /customers/{id} gives `fields`.
+CUSTOMER_FIELD_VALUES = {
+    "type": "object", "additionalProperties": {"oneOf": [{"type": "string"}, {"type": "boolean"}]},
+    "description": "with `include=customer_fields`: the ticket's customer's fields (content/_customer_fields.yml) "
+                   "by key, as GET /api/v1/customers/{customer_id} gives its `fields`; a field with no value absent"}
+INCLUDE = {"name": "include", "in": "query", "schema": {"type": "string", "enum": ["customer_fields"]},
+           "description": "customer_fields: the ticket carries its customer's `customer_fields` (Zendesk's "
+                          "sideloading); another value is a 400"}
 TIME_ENTRY_ID = {"name": "entry_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1},
                  "description": "a time entry's id (on this ticket)"}
 SECONDS = {"type": "integer", "minimum": 1, "maximum": 86400, "description": "whole seconds, 1 to a day"}
@@ -451,10 +459,12 @@ OPENAPI: dict[str, Any] = {
             "get": {
                 "summary": "Tickets, filtered as the inbox filters them, newest change first, a page at a time",
                 "description": "Filters combine (all must hold). Paging is by cursor: `next_cursor` (null on the "
-                               "last page) is sent back as `cursor` with the same filters and order; a ticket added "
+                               "last page) is sent back as `cursor` with the same filters and order, or follow "
+                               "`next_url` (the `Link: <...>; rel=\"next\"` header too); a ticket added "
                                "or changed meanwhile never makes a page repeat or skip one (the cursor is the last "
-                               "ticket's sort time and id, not an offset). A ticket changed while you page may move "
-                               "past the cursor: page again with `updated_since` to catch up. Reads only.",
+                               "ticket's sort key and id, not an offset). A ticket changed while you page may move "
+                               "past the cursor: page again with `updated_since` to catch up. `total` counts every "
+                               "page's tickets. Reads only.",
                 "security": [{"bearer": []}],
                 "parameters": [
                     {"name": "status", "in": "query", "schema": {"type": "string", "enum": list(TICKET_STATUSES)}},
@@ -477,8 +487,14 @@ OPENAPI: dict[str, Any] = {
                      "description": "the inbox's full-text search"},
                     {"name": "updated_since", "in": "query", "schema": {"type": "string", "format": "date-time"},
                      "description": "ISO 8601 with a UTC offset (a time without one is a 400)"},
-                    {"name": "sort", "in": "query", "schema": {"type": "string", "enum": ["updated", "created"]}},
-                    {"name": "direction", "in": "query", "schema": {"type": "string", "enum": ["desc", "asc"]}},
+                    {"name": "sort", "in": "query",
+                     "schema": {"type": "string", "pattern": "^(updated|created|(field|customer)\\.[a-z][a-z0-9_]*)$"},
+                     "description": "updated (the default), created, `field.<key>` (a custom ticket field's value) "
+                                    "or `customer.<key>` (the ticket's customer's field's): a number field as a "
+                                    "number, tickets without a value last either way; a key that is no field is a "
+                                    "400"},
+                    {"name": "direction", "in": "query", "schema": {"type": "string", "enum": ["desc", "asc"]},
+                     "description": "desc (a time sort's default) or asc (a field sort's)"},
                     {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100},
                      "description": "tickets a page, 25 by default"},
                     {"name": "cursor", "in": "query", "schema": {"type": "string"},
@@ -487,14 +503,28 @@ OPENAPI: dict[str, Any] = {
                      "description": "`field.<key>=<value>`, for any custom ticket field: the tickets whose field "
                                     "holds the value (as stored: a dropdown's option key, true/false, a number or "
                                     "date normalised); an unknown key or bad value is a 400"},
+                    {"name": "customer.plan", "in": "query", "schema": {"type": "string"},
+                     "description": "`customer.<key>=<value>`, for any customer field (content/_customer_fields.yml):"
+                                    " the tickets whose customer's field holds the value (as stored, as `field.`); "
+                                    "an unknown key or bad value is a 400"},
+                    INCLUDE,
                 ],
                 "responses": {
-                    "200": _json("one page of tickets", {
-                        "type": "object", "required": ["tickets", "next_cursor"],
-                        "properties": {"tickets": {"type": "array", "items": TICKET_ITEM},
-                                       "next_cursor": {"type": "string", "nullable": True,
-                                                       "description": "the next page's `cursor`; null: no more"}},
-                    }),
+                    "200": {"headers": {"Link": {"description": "`<next_url>; rel=\"next\"` (RFC 8288), absent on "
+                                                        "the last page", "schema": {"type": "string"}}},
+                            **_json("one page of tickets", {
+                                "type": "object", "required": ["tickets", "total", "next_cursor", "next_url"],
+                                "properties": {
+                                    "tickets": {"type": "array", "items": {**TICKET_ITEM, "properties": {
+                                        **TICKET_ITEM["properties"], "customer_fields": CUSTOMER_FIELD_VALUES}}},
+                                    "total": {"type": "integer", "minimum": 0,
+                                              "description": "the tickets the filters find, on all pages"},
+                                    "next_cursor": {"type": "string", "nullable": True,
+                                                    "description": "the next page's `cursor`; null: no more"},
+                                    "next_url": {"type": "string", "nullable": True,
+                                                 "description": "the next page's address (these filters and its "
+                                                                "cursor); null: no more"}},
+                            })},
                     "400": _error("a bad filter, limit or cursor: the message names it and what it may be"),
                     **{code: TOKEN_ERRORS[code] for code in ("401", "429")},
                 },
@@ -538,7 +568,7 @@ OPENAPI: dict[str, Any] = {
                 "summary": "A ticket as its customer sees it: status and the public thread (no internal notes), each "
                            "message with its kept files",
                 "security": [{"bearer": []}],
-                "parameters": [TICKET_ID],
+                "parameters": [TICKET_ID, INCLUDE],
                 "responses": {
                     "200": {"headers": ETAG, **_json("the ticket", {
                         "type": "object",
@@ -562,8 +592,10 @@ OPENAPI: dict[str, Any] = {
                                                           "first"},
                             "messages": {"type": "array", "items": STORED_MESSAGE, "description": "oldest first"},
                             "time_spent_seconds": TICKET_ITEM["properties"]["time_spent_seconds"],
+                            "customer_fields": CUSTOMER_FIELD_VALUES,
                         },
                     })},
+                    "400": _error("a bad `include`: the message names it"),
                     "404": NO_TICKET,
                     **{code: TOKEN_ERRORS[code] for code in ("401", "429")},
                 },

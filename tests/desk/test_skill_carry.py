@@ -10,10 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from alembic import command
+from sqlalchemy import inspect, select
 
 from desk.desk import Desk
-from desk.models import TicketSkillChange, WebhookDelivery
+from desk.models import TicketFollowUpStart, TicketSkillChange, WebhookDelivery
+from tests.conftest import database_at, migrate
 from tests.desk.test_auto_assign import agent, assignee, new, open_desk
 from tests.desk.test_skill_routing import skilled, with_rules
 
@@ -22,9 +24,11 @@ def names(desk: Desk, ticket_id: int) -> list[str]:
     return [s.name for s in desk.skills.of_ticket(ticket_id)]
 
 
-def closed_with(desk: Desk, number: int, by: int, *skills: int) -> int:
-    """A ticket requiring `skills` (set by `by`), then closed."""
+def closed_with(desk: Desk, number: int, by: int, *skills: int, tags: tuple[str, ...] = ()) -> int:
+    """A ticket requiring `skills` (set by `by`) and tagged `tags`, then closed."""
     ticket = new(desk, number)
+    if tags:
+        desk.tags.add([ticket.id], list(tags))
     desk.skills.set_ticket(ticket.id, [str(s) for s in skills], by)
     desk.tickets.update(ticket.id, status="closed", agent_id=by)
     return ticket.id
@@ -48,6 +52,45 @@ def test_a_follow_up_starts_with_the_closed_tickets_skills_and_goes_to_a_member_
         plain = desk.tickets.get(closed_with(desk, 1, emma))
         assert plain is not None
         assert names(desk, desk.tickets.customer_reply_with_files(plain.reference, "again").ticket_id) == []
+
+
+def starts(desk: Desk, ticket_id: int) -> list[tuple[int, int | None, str | None, str | None]]:
+    """The follow-up's "started with" history rows: (from ticket, agent, skills, tags)."""
+    return [(c.from_ticket_id, c.agent_id, c.skills, c.tags) for c in desk.tickets.changes(ticket_id)
+            if isinstance(c, TicketFollowUpStart)]
+
+
+def test_a_follow_ups_history_says_which_skills_and_tags_it_started_with_and_from_where(tmp_path: Path) -> None:
+    with open_desk(tmp_path) as desk:
+        billing, vip = desk.skills.create("Billing"), desk.skills.create("VIP")
+        emma = agent(desk, "Emma")
+        closed = desk.tickets.get(closed_with(desk, 0, emma, vip, billing, tags=("refund", "android")))
+        assert closed is not None
+        by_customer = desk.tickets.customer_reply_with_files(closed.reference, "It broke again").ticket_id
+        assert starts(desk, by_customer) == [(closed.id, None, "Billing, VIP", "android, refund")]
+        first = desk.tickets.changes(by_customer)[0]
+        assert isinstance(first, TicketFollowUpStart)  # the first row: it is as old as the ticket
+        by_agent = desk.tickets.agent_follow_up(closed.id, emma, "We are sending another one").message.ticket_id
+        assert starts(desk, by_agent) == [(closed.id, emma, "Billing, VIP", "android, refund")]
+        tagged = desk.tickets.get(closed_with(desk, 1, emma, tags=("refund",)))  # tags only
+        assert tagged is not None
+        assert starts(desk, desk.tickets.customer_reply_with_files(tagged.reference, "again").ticket_id) == [
+            (tagged.id, None, None, "refund")]
+        plain = desk.tickets.get(closed_with(desk, 2, emma))  # nothing carried: no row
+        assert plain is not None
+        assert starts(desk, desk.tickets.customer_reply_with_files(plain.reference, "again").ticket_id) == []
+        assert starts(desk, closed.id) == []  # the closed ticket's own history says nothing new
+
+
+def test_the_follow_up_starts_migration_adds_the_table_and_goes_down(tmp_path: Path) -> None:
+    db, _ = database_at(tmp_path, "saved_view_skill")
+    assert "ticket_follow_up_starts" not in inspect(db.engine).get_table_names()
+    migrate(db, command.upgrade, "follow_up_starts")
+    columns = {c["name"] for c in inspect(db.engine).get_columns("ticket_follow_up_starts")}
+    assert columns == {"id", "ticket_id", "from_ticket_id", "agent_id", "skills", "tags", "created_at"}
+    migrate(db, command.downgrade, "saved_view_skill")
+    assert "ticket_follow_up_starts" not in inspect(db.engine).get_table_names()
+    db.close()
 
 
 def test_a_merge_adds_the_duplicates_skills_to_the_targets_and_says_so(tmp_path: Path) -> None:

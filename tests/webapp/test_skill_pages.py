@@ -152,3 +152,20 @@ def test_the_api_reads_and_sets_a_tickets_skills(site: Flask) -> None:
         event = session.scalars(select(AuditEvent).where(AuditEvent.action == "ticket_updated")
                                 .order_by(AuditEvent.id)).all()[-1]
     assert (event.before, event.after["skills"]) == ({"skills": ["Billing", "VIP"]}, [])
+
+
+def test_a_follow_ups_history_says_what_it_started_with_in_both_languages(site: Flask) -> None:
+    ids, desk = site.config["ids"], site.extensions["desk"]
+    closed = desk.tickets.create(NewTicket(email="c@example.com", name="C", subject="Invoice", body="Invoice?",
+                                           lang="en"))
+    desk.tags.add([closed.id], ["refund"])
+    desk.skills.set_ticket(closed.id, [str(ids["vip"]), str(ids["billing"])], ids["emma"])
+    desk.tickets.update(closed.id, status="closed", agent_id=ids["emma"])
+    follow_up = desk.tickets.customer_reply_with_files(closed.reference, "It broke again").ticket_id
+    admin = client_for(site, "admin@example.com")
+    page = unescape(admin.get(f"/agent/tickets/{follow_up}").get_data(as_text=True))
+    assert f"Started with skills Billing, VIP from #{closed.id} · Started with tags refund from #{closed.id}" in page
+    arabic = unescape(admin.get(f"/agent/tickets/{follow_up}", headers={"Accept-Language": "ar"}).get_data(
+        as_text=True))
+    assert f"بدأت بالمهارات Billing, VIP من #{closed.id} · بدأت بالوسوم refund من #{closed.id}" in arabic
+    assert "Started with" not in unescape(admin.get(f"/agent/tickets/{closed.id}").get_data(as_text=True))
