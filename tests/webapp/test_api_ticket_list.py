@@ -19,6 +19,7 @@ from werkzeug.test import TestResponse
 from desk.audit import SYSTEM
 from desk.customer_fields import set_values
 from desk.desk import Desk
+from desk.models import CustomerFieldValue, Ticket
 from desk.tickets import NewTicket
 from kb.customer_fields import CUSTOMER_FIELDS_FILE
 from kb.settings import Settings
@@ -185,3 +186,28 @@ def test_a_forged_cursor_or_a_parameter_named_as_url_fors_keywords_is_no_500(app
     body = listed(app, limit="1", _scheme="javascript", _anchor="x")
     assert "_scheme=javascript" in body["next_url"] and "_anchor=x" in body["next_url"]
     assert listed(app, **dict(parse_qsl(urlsplit(body["next_url"]).query)))["tickets"]
+
+
+def test_a_number_sort_pages_past_values_stored_as_text_as_tickets_without_one(app: Flask) -> None:
+    """api41's API sort beside hostile41's inbox fix (merged together): a number field's text values left from before
+    the file made it a number ("abc", "") sort with the tickets without a value, and a page ending on one hands out a
+    cursor among those, never the text that PostgreSQL would have to cast (a 500 on the next page)."""
+    desk: Desk = app.extensions["desk"]
+    two = customer_ticket(app, "two@example.com", seats="2")
+    texts = [customer_ticket(app, f"t{n}@example.com") for n in range(3)]
+    one = customer_ticket(app, "one@example.com", seats="1")
+    with desk.db.session() as session:
+        for ticket_id, value in zip(texts, ("abc", "", "x1"), strict=True):
+            customer = session.get(Ticket, ticket_id).customer_id  # type: ignore[union-attr]
+            session.add(CustomerFieldValue(customer_id=customer, key="seats", value=value))
+        session.commit()
+    for direction in ("asc", "desc"):
+        seen: list[int] = []
+        body = listed(app, limit="2", sort="customer.seats", direction=direction)
+        while True:
+            seen.extend(t["id"] for t in body["tickets"])
+            if body["next_cursor"] is None:
+                break
+            body = listed(app, limit="2", sort="customer.seats", direction=direction, cursor=body["next_cursor"])
+        numbers = [one, two] if direction == "asc" else [two, one]
+        assert seen == numbers + (texts if direction == "asc" else texts[::-1]), direction
