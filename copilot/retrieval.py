@@ -521,10 +521,11 @@ LEVERS = {
     # copilot.title_translations: the missing-translation fallback's candidates also speak in the question's
     # language through their titles machine-translated ahead of time (Retriever.title_translations, a cache
     # bench/title_translations.py writes with the local GGUF): the field credit counts the typed question's terms
-    # the translated title holds (the larger of that and the bridge terms' credit), and the translated titles'
-    # USE ranking joins as one more RRF source of TITLE_WEIGHT. Inert without a cache. Measured in
-    # bench/RESULTS.md "Session 41, xtitle41".
+    # the translated title holds (the larger of that and the bridge terms' credit). Inert without a cache. Measured
+    # in bench/RESULTS.md "Session 41, xtitle41".
     "translated_titles": False,
+    # ... and the translated titles' USE ranking joins as one more RRF source of TITLE_WEIGHT (ibid.)
+    "translated_title_ranks": False,
 }
 # The per-source prefetch depth before fusion with LEVERS["deep_prefetch"] (indexer.stores.base.PREFETCH, 50,
 # without it).
@@ -1991,19 +1992,21 @@ class Retriever:
         vectors: dict[str, np.ndarray],
         query_terms: tuple[SparseVector, SparseVector] | None,
         credit: float,
-        uncredited: dict[object, float],
+        uncredited: dict[str, float],
     ) -> list[Hit]:
-        """LEVERS["translated_titles"]: other-language candidates credited by their titles translated into the
-        question's language (copilot.title_translations): the field credit's `credit` times the share of the typed
-        question's terms the translated title holds, less the bridge terms' field credit the candidate got already
-        (its score over `uncredited`: the larger of the two counts), then the translated titles' USE rank as one
-        more RRF source of TITLE_WEIGHT. No cache, a candidate with no translated title, or a failure: as without."""
+        """Other-language candidates credited by their titles translated into the question's language
+        (copilot.title_translations): with LEVERS["translated_titles"] the field credit's `credit` times the share of
+        the typed question's terms the translated title holds, less the bridge terms' field credit the candidate got
+        already (its score over `uncredited`: the larger of the two counts); with LEVERS["translated_title_ranks"]
+        the translated titles' USE rank as one more RRF source of TITLE_WEIGHT. No cache, a candidate with no
+        translated title, or a failure: as without."""
         translations = self.title_translations
-        if not LEVERS["translated_titles"] or translations is None or not ranked or plan.ticket:
+        ranks = LEVERS["translated_title_ranks"]
+        if not (LEVERS["translated_titles"] or ranks) or translations is None or not ranked or plan.ticket:
             return ranked
         try:
             credited = ranked
-            if query_terms is not None and LEVERS["field_credit"]:
+            if query_terms is not None and LEVERS["field_credit"] and LEVERS["translated_titles"]:
                 searched, typed = query_terms
                 rescored = []
                 for hit in ranked:
@@ -2015,7 +2018,7 @@ class Retriever:
                     already = hit.score - uncredited.get(hit.id, hit.score)
                     rescored.append(Hit(hit.id, hit.score + max(0.0, credit * share - already), hit.payload))
                 credited = sorted(rescored, key=lambda h: -h.score)
-            matrix = self._translated_titles(translations, plan.lang) if "use" in vectors else None
+            matrix = self._translated_titles(translations, plan.lang) if ranks and "use" in vectors else None
             if matrix is not None:
                 credited = self._credit_title_rank(credited, matrix, vectors["use"], plan.others, TITLE_WEIGHT)[0]
             return credited

@@ -259,6 +259,11 @@ def _title(page: Path) -> str:
     return line.removeprefix("title:").strip().strip("\"'")
 
 
+def _translated_titles(monkeypatch: pytest.MonkeyPatch, on: bool) -> None:
+    monkeypatch.setitem(LEVERS, "translated_titles", on)
+    monkeypatch.setitem(LEVERS, "translated_title_ranks", on)
+
+
 def _top(engine: Engine, query: str) -> list[str]:
     return [hit.id for hit in engine.retriever.search(query, lang="ar").results[:3]]
 
@@ -273,9 +278,9 @@ def test_translated_titles_move_the_answer_first_only_with_the_lever(
 ) -> None:
     retriever = english_only.retriever
     monkeypatch.setattr(retriever, "title_translations", TitleTranslations.load(_demo_title_translations(tmp_path)))
-    monkeypatch.setitem(LEVERS, "translated_titles", False)
+    _translated_titles(monkeypatch, False)
     assert _top(english_only, query)[0] != answer
-    monkeypatch.setitem(LEVERS, "translated_titles", True)
+    _translated_titles(monkeypatch, True)
     assert _top(english_only, query)[0] == answer
 
 
@@ -288,9 +293,9 @@ def test_no_cache_an_empty_one_or_a_failing_one_ranks_as_without_the_lever(
     english_only: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     retriever = english_only.retriever
-    monkeypatch.setitem(LEVERS, "translated_titles", False)
+    _translated_titles(monkeypatch, False)
     expected = _ranked(english_only, "وين وصل طلبي")
-    monkeypatch.setitem(LEVERS, "translated_titles", True)
+    _translated_titles(monkeypatch, True)
     for titles in (None, TitleTranslations({}), BrokenTitles({})):
         monkeypatch.setattr(retriever, "title_translations", titles)
         assert _ranked(english_only, "وين وصل طلبي") == expected
