@@ -2019,7 +2019,7 @@ class Retriever:
                     rescored.append(Hit(hit.id, hit.score + max(0.0, credit * share - already), hit.payload))
                 credited = sorted(rescored, key=lambda h: -h.score)
             matrix = self._translated_titles(translations, plan.lang) if ranks and "use" in vectors else None
-            if matrix is not None:
+            if matrix is not None and matrix.keys:  # no translated title: no ranking (not a tie adding to every one)
                 credited = self._credit_title_rank(credited, matrix, vectors["use"], plan.others, TITLE_WEIGHT)[0]
             return credited
         except Exception:
