@@ -4,14 +4,15 @@
         --out /work/llm-bench/title_translations.jsonl            # the demo, GNOME, then m365
     PYTHONPATH=. .venv/bin/python bench/title_translations.py --only gnome   # one domain
 
-Which titles: every title of an article with no version in the other shipped language (GNOME's English-only
-pages, m365's Arabic-only ones) and, for the demo, every title both ways: the suite's demo cross-lingual cases search
-each language's questions over a copy holding only the other language's articles (bench/eval_retrieval.py
-`suite_cases`). The model and llama-cpp-python are bench/llm_bench.py's (built and downloaded once under `--root`);
-the chat is copilot.title_translations' `title_messages` (temperature 0, at most MAX_TITLE_TOKENS tokens) through the
-product's LlamaCppDrafter, the reply read by copilot.query_translation's `cleaned`. A title already in `--out` (same
-text, source and target) is not asked again. Each row: title, source, target, the raw reply, the translation (None
-when `cleaned` refused it), its hash, domain, article key and seconds; the median seconds per title is printed.
+Which titles: every title of an article with no version in the other shipped language (GNOME's English-only pages,
+m365's Arabic-only ones) and, for the demo, every title both ways: the suite's demo cross-lingual cases search each
+language's questions over a copy holding only the other language's articles (bench/eval_retrieval.py `suite_cases`).
+The model and llama-cpp-python are bench/llm_bench.py's (built and downloaded once under `--root`), run on 1 thread
+by default (on a loaded 2-core machine 2 threads took 27-31 s a title, 1 thread a median 8 s); the chat is
+copilot.title_translations' `title_messages` (temperature 0, at most MAX_TITLE_TOKENS tokens) through the product's
+LlamaCppDrafter, the reply read by copilot.query_translation's `cleaned`. A title already in `--out` (same text,
+source and target) is not asked again. Each row: title, source, target, the raw reply, the translation (None when
+`cleaned` refused it), its hash, domain, article key and seconds; the median seconds per title is printed.
 bench/lever_ablation.py --title-translations FILE ranks with them.
 """
 
@@ -19,14 +20,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
-import sys
-import time
 from pathlib import Path
 
 from bench.eval_retrieval import DOMAINS, domain_content
-from bench.llm_bench import ensure_llama_cpp, ensure_model
-from copilot.query_translation import cleaned
+from bench.query_translations import cached_keys, local_drafter, print_seconds, translate
 from copilot.title_translations import MAX_TITLE_TOKENS, title_messages
 from kb.articles import load_content
 from kb.chunking import text_hash
@@ -54,18 +51,10 @@ def main() -> None:
     parser.add_argument("--root", type=Path, default=Path("var/llm-bench"))
     parser.add_argument("--out", type=Path, default=Path("bench/results/title_translations.jsonl"))
     parser.add_argument("--only", default=None, help="domains, comma-separated (default: demo, gnome, m365)")
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
-    ensure_llama_cpp(args.root)
-    model = ensure_model(args.root)
-    from copilot.model_drafters import LlamaCppDrafter
-
-    drafter = LlamaCppDrafter(str(model), threads=args.threads, context=512, max_tokens=MAX_TITLE_TOKENS)
-    done: set[tuple[str, str, str]] = set()
-    if args.out.is_file():
-        for line in args.out.read_text("utf-8").splitlines():
-            row = json.loads(line)
-            done.add((row["title"], row["source"], row["target"]))
+    drafter = local_drafter(args.root, args.threads, MAX_TITLE_TOKENS)
+    done = cached_keys(args.out, "title")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     names = args.only.split(",") if args.only else list(ORDER)
     domains = {d.name: d for d in DOMAINS}
@@ -77,14 +66,8 @@ def main() -> None:
             for title, source, target, key in titles:
                 if (title, source, target) in done:
                     continue
-                started = time.perf_counter()
-                try:
-                    reply = drafter.complete(title_messages(title, target), MAX_TITLE_TOKENS)
-                except Exception as error:
-                    reply = f"<error: {error}>"
-                took = time.perf_counter() - started
+                reply, translation, took = translate(drafter, title, title_messages(title, target), MAX_TITLE_TOKENS)
                 seconds.append(took)
-                translation = None if reply.startswith("<error") else cleaned(reply, title)
                 record = {"title": title, "source": source, "target": target, "reply": reply,
                           "translation": translation, "hash": text_hash(title), "domain": name, "key": key,
                           "seconds": round(took, 2)}
@@ -92,9 +75,7 @@ def main() -> None:
                 out.flush()
                 done.add((title, source, target))
                 print(f"{took:5.1f}s {title} -> {translation}", flush=True)
-    if seconds:
-        print(f"{len(seconds)} translated, median {statistics.median(seconds):.2f} s per title, "
-              f"p90 {sorted(seconds)[int(len(seconds) * 0.9) - 1]:.2f} s", file=sys.stderr)
+    print_seconds(seconds, "title")
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from copilot.query_translation import LANGUAGE_NAMES
+from copilot.query_translation import translation_messages
 from kb.chunking import text_hash
 
 # The chat's reply budget: titles are short (the longest m365 title, 120 characters, is about 40 tokens in Arabic).
@@ -28,12 +28,7 @@ MAX_TITLE_TOKENS = 64
 
 def title_messages(title: str, target: str) -> list[dict[str, str]]:
     """The chat asked of the model for one article title."""
-    name = LANGUAGE_NAMES.get(target, target)
-    instruction = (
-        f"Translate this help center article title into {name}. Keep product names. "
-        "Reply with the translation only."
-    )
-    return [{"role": "system", "content": instruction}, {"role": "user", "content": title}]
+    return translation_messages(title, target, "article title")
 
 
 class TitleTranslations:
