@@ -11,6 +11,8 @@
         --translations bench/results/query_translations.jsonl  # the query translations made beforehand
     PYTHONPATH=. python bench/lever_ablation.py --levers query_translation,query_translation_confident \
         --translations bench/results/query_translations_confidence.jsonl --min-confidence -0.6  # scored ones
+    PYTHONPATH=. python bench/lever_ablation.py --levers translated_titles \
+        --title-translations /work/llm-bench/title_translations.jsonl  # titles translated beforehand
     PYTHONPATH=. python bench/lever_ablation.py --levers judge_abstain,judge_rerank \
         --judgments /work/llm-bench/relevance_judgments.jsonl --judged-only  # the local model's judgments
 
@@ -33,6 +35,7 @@ from bench.eval_retrieval import DOMAINS, add_heldout_argument, chosen_domains, 
 from copilot.query_translation import CachedTranslations
 from copilot.relevance_judge import CachedJudgments
 from copilot.retrieval import LEVERS
+from copilot.title_translations import TitleTranslations
 
 
 def parse_flips(text: str) -> list[list[str]]:
@@ -84,6 +87,11 @@ def main() -> None:
         "--judged-only", action="store_true",
         help="with --judgments: only the rows whose first article as configured was judged",
     )
+    parser.add_argument(
+        "--title-translations", type=Path, default=None,
+        help="article titles translated ahead of time (bench/title_translations.py's JSONL) for "
+        "LEVERS['translated_titles']",
+    )
     add_heldout_argument(parser)
     args = parser.parse_args()
     try:
@@ -101,6 +109,10 @@ def main() -> None:
             print(f"{case.domain} {case.name}: {len(translated)} of {len(case.rows)} rows translated")
         if args.translated_only:  # a case with no translated row is left out: the lever cannot act there
             cases = [case for case in cases if any(translated_row(translations, row) for row in case.rows)]
+    if args.title_translations is not None:
+        titles = TitleTranslations.load(args.title_translations)
+        for case in cases:
+            case.engine.retriever.title_translations = titles
     if args.judgments is not None:
         judged = [json.loads(line) for line in args.judgments.read_text("utf-8").splitlines() if line.strip()]
         for case in cases:

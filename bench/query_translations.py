@@ -20,6 +20,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from bench.eval_retrieval import load_queries
 from bench.llm_bench import ensure_llama_cpp, ensure_model
@@ -34,6 +35,42 @@ WORK = [
 ]
 
 
+def local_drafter(root: Path, threads: int, max_tokens: int) -> Any:
+    """The product's LlamaCppDrafter over bench/llm_bench.py's GGUF (built and downloaded once under `root`)."""
+    ensure_llama_cpp(root)
+    model = ensure_model(root)
+    from copilot.model_drafters import LlamaCppDrafter
+
+    return LlamaCppDrafter(str(model), threads=threads, context=512, max_tokens=max_tokens)
+
+
+def cached_keys(path: Path, text_field: str) -> set[tuple[str, str, str]]:
+    """(text, source, target) of each row a cache file holds already."""
+    if not path.is_file():
+        return set()
+    rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+    return {(row[text_field], row["source"], row["target"]) for row in rows}
+
+
+def translate(
+    drafter: Any, text: str, messages: list[dict[str, str]], max_tokens: int
+) -> tuple[str, str | None, float]:
+    """The model's raw reply, the translation `cleaned` reads in it (None when refused or failed), and the seconds."""
+    started = time.perf_counter()
+    try:
+        reply = drafter.complete(messages, max_tokens)
+    except Exception as error:
+        reply = f"<error: {error}>"
+    translation = None if reply.startswith("<error") else cleaned(reply, text)
+    return reply, translation, time.perf_counter() - started
+
+
+def print_seconds(seconds: list[float], what: str) -> None:
+    if seconds:
+        print(f"{len(seconds)} translated, median {statistics.median(seconds):.2f} s per {what}, "
+              f"p90 {sorted(seconds)[int(len(seconds) * 0.9) - 1]:.2f} s", file=sys.stderr)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--root", type=Path, default=Path("var/llm-bench"))
@@ -41,16 +78,8 @@ def main() -> None:
     parser.add_argument("--only", default=None, help="domain:lang pairs, comma-separated (default: all four)")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
-    ensure_llama_cpp(args.root)
-    model = ensure_model(args.root)
-    from copilot.model_drafters import LlamaCppDrafter
-
-    drafter = LlamaCppDrafter(str(model), threads=args.threads, context=512, max_tokens=MAX_TRANSLATION_TOKENS)
-    done: set[tuple[str, str, str]] = set()
-    if args.out.is_file():
-        for line in args.out.read_text("utf-8").splitlines():
-            row = json.loads(line)
-            done.add((row["query"], row["source"], row["target"]))
+    drafter = local_drafter(args.root, args.threads, MAX_TRANSLATION_TOKENS)
+    done = cached_keys(args.out, "query")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     wanted = set(args.only.split(",")) if args.only else None
     seconds: list[float] = []
@@ -64,14 +93,9 @@ def main() -> None:
                 key = (row["query"], source, target)
                 if key in done:
                     continue
-                started = time.perf_counter()
-                try:
-                    reply = drafter.complete(translation_messages(row["query"], target), MAX_TRANSLATION_TOKENS)
-                except Exception as error:
-                    reply = f"<error: {error}>"
-                took = time.perf_counter() - started
+                messages = translation_messages(row["query"], target)
+                reply, translation, took = translate(drafter, row["query"], messages, MAX_TRANSLATION_TOKENS)
                 seconds.append(took)
-                translation = None if reply.startswith("<error") else cleaned(reply, row["query"])
                 record = {"query": row["query"], "source": source, "target": target, "reply": reply,
                           "translation": translation, "seconds": round(took, 2), "domain": domain,
                           "kind": row.get("kind")}
@@ -79,9 +103,7 @@ def main() -> None:
                 out.flush()
                 done.add(key)
                 print(f"{took:5.1f}s {row['query']} -> {translation}", flush=True)
-    if seconds:
-        print(f"{len(seconds)} translated, median {statistics.median(seconds):.2f} s per query, "
-              f"p90 {sorted(seconds)[int(len(seconds) * 0.9) - 1]:.2f} s", file=sys.stderr)
+    print_seconds(seconds, "query")
 
 
 if __name__ == "__main__":

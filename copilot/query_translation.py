@@ -56,11 +56,11 @@ class QueryTranslator(Protocol):
         ...
 
 
-def translation_messages(query: str, target: str) -> list[dict[str, str]]:
-    """The chat asked of the model: a short instruction, then the query alone."""
+def translation_messages(query: str, target: str, what: str = "search query") -> list[dict[str, str]]:
+    """The chat asked of the model: a short instruction, then the query (or another help center text, `what`) alone."""
     name = LANGUAGE_NAMES.get(target, target)
     instruction = (
-        f"Translate this help center search query into {name}. Keep product names. "
+        f"Translate this help center {what} into {name}. Keep product names. "
         "Reply with the translation only."
     )
     return [{"role": "system", "content": instruction}, {"role": "user", "content": query}]

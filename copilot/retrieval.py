@@ -98,6 +98,7 @@ from copilot.title_evidence import opening_keys
 from copilot.title_lead import best_lead, credit_lead, title_lead
 from copilot.title_names import title_names
 from copilot.title_rarity import NameRarity, TitleRarity
+from copilot.title_translations import TitleTranslations
 from copilot.title_vectors import TitleMatrix, TitleVectors
 from copilot.title_word_weights import TitleWordWeights
 from copilot.tuning import ABSTAIN_FLOORS, CROSS_DECIDES, CROSS_DIRECTION_FLOORS, CROSS_ONLY_FLOORS, SearchTuning
@@ -525,6 +526,14 @@ LEVERS = {
     # list; round 7 "GDPR style copy of my purchases", an acronym the shop never prints), 1 of 40 each, and two of
     # xquad-dev's 595 English questions ("UMC", "UserDatagram") (bench/RESULTS.md "Session 40, oos40").
     "unknown_names": False,
+    # copilot.title_translations: the missing-translation fallback's candidates also speak in the question's
+    # language through their titles machine-translated ahead of time (Retriever.title_translations, a cache
+    # bench/title_translations.py writes with the local GGUF): the field credit counts the typed question's terms
+    # the translated title holds (the larger of that and the bridge terms' credit). Inert without a cache. Measured
+    # in bench/RESULTS.md "Session 41, xtitle41".
+    "translated_titles": False,
+    # ... and the translated titles' USE ranking joins as one more RRF source of TITLE_WEIGHT (ibid.)
+    "translated_title_ranks": False,
 }
 # The per-source prefetch depth before fusion with LEVERS["deep_prefetch"] (indexer.stores.base.PREFETCH, 50,
 # without it).
@@ -941,6 +950,10 @@ class Retriever:
         self.min_translation_confidence = MIN_CONFIDENCE
         # The relevance judgments of the first articles (LEVERS["judge_abstain"], LEVERS["judge_rerank"]), when any.
         self.judge: RelevanceJudge | None = None
+        # The titles translated ahead of time into the languages their article lacks (LEVERS["translated_titles"]),
+        # and their USE vectors per index version and question language (built on first use).
+        self.title_translations: TitleTranslations | None = None
+        self._translated_matrices: dict[tuple[object, int, str], TitleMatrix] = {}
         self._vectors = _VectorCache()
         self._fields: dict[tuple[str, str], frozenset[int]] = {}
         # Which lang/id each audience can read in the live index: the fallback offers only articles
@@ -959,6 +972,7 @@ class Retriever:
             self.lexical, partial(snapshot.payloads, PAYLOAD_FIELDS), store.version, background=True
         )
         titles = partial(snapshot.payloads, ("key", "lang", "title", "text", "ordinal"))
+        self._title_payloads = titles
         # Title and heading vectors only refine the ranking of other-language candidates: built in
         # the background, a search never waits for their embedding (e5 on m365's titles: seconds).
         live = partial(TitleVectors, version=store.version, background=True)
@@ -1485,7 +1499,7 @@ class Retriever:
             hits = [replace(h, means_credit=means_credit.get(h.key, 0.0)) for h in hits]
         framing = named if LEVERS["framed_lead"] else frozenset()
         hits, reason, answered_elsewhere = self._missing_translations(
-            plan, batch, answers, vectors, intent, signals, hits, framing, named
+            plan, batch, answers, vectors, intent, signals, hits, framing, named, (sparse, typed) if sparse else None
         )
         if ranked and signals and not plan.ticket and self.vocabulary is not None and self._reads_unknown_names():
             unknown = unknown_names(plan.query, plan.lang, self.vocabulary, self.settings.languages)
@@ -1923,6 +1937,7 @@ class Retriever:
         hits: list[SearchHit],
         framing: frozenset[str] = frozenset(),
         named: frozenset[str] = frozenset(),
+        query_terms: tuple[SparseVector, SparseVector] | None = None,
     ) -> tuple[list[SearchHit], FallbackReason | None, bool]:
         """Offer other-language articles that have no version in the query's language.
 
@@ -1930,18 +1945,23 @@ class Retriever:
         language (`answered_elsewhere`); others fill the room a language with few articles leaves.
         `intent`: the vectors of the query without its product names (`_intent_vectors`), if any;
         `framing`: those names (copilot.framed_lead.framing_names) where LEVERS["framed_lead"] reads them,
-        `named`: those names whatever it says (the field credit's, LEVERS["name_rarity"]).
+        `named`: those names whatever it says (the field credit's, LEVERS["name_rarity"]); `query_terms`: the
+        searched and the typed query's lexical terms in its own language (LEVERS["translated_titles"]).
         """
         cross = batch.cross
         if cross is None:
             return hits, None, False
         credit = ARTICLE_CREDIT if len(vectors) > 1 else 0.0
         untranslated = self._untranslated(answers.cross_fused, plan.lang, credit, plan.audience)
+        uncredited = {h.id: h.score for h in untranslated}
         if cross.bridges and LEVERS["field_credit"]:  # titles speak for untranslated articles too, via bridge terms
             bridge_terms = {
                 target: (bridge, self._bridge_typed(plan, target, bridge)) for target, bridge in cross.bridges.items()
             }
             untranslated = self._credit_fields(untranslated, bridge_terms, FIELD_CREDIT * cross.best_fused, named)
+        untranslated = self._credit_translated_titles(
+            untranslated, plan, vectors, query_terms, FIELD_CREDIT * cross.best_fused, uncredited
+        )
         untranslated = self._credit_slugs(untranslated, plan, cross.best_fused)
         untranslated = self._credit_titles(untranslated, vectors.get(cross.embedder), plan.others, signals)
         untranslated = self._credit_more_titles(untranslated, vectors, plan.others)
@@ -1975,6 +1995,74 @@ class Retriever:
             hits.append(self._hit(candidate, plan.query, plan.lang, fallback=True))
             reason = reason or "few_articles"
         return hits, reason, answered_elsewhere
+
+    def _credit_translated_titles(
+        self,
+        ranked: list[Hit],
+        plan: QueryPlan,
+        vectors: dict[str, np.ndarray],
+        query_terms: tuple[SparseVector, SparseVector] | None,
+        credit: float,
+        uncredited: dict[str, float],
+    ) -> list[Hit]:
+        """Other-language candidates credited by their titles translated into the question's language
+        (copilot.title_translations): with LEVERS["translated_titles"] the field credit's `credit` times the share of
+        the typed question's terms the translated title holds, less the bridge terms' field credit the candidate got
+        already (its score over `uncredited`: the larger of the two counts); with LEVERS["translated_title_ranks"]
+        the translated titles' USE rank as one more RRF source of TITLE_WEIGHT. No cache, a candidate with no
+        translated title, or a failure: as without."""
+        translations = self.title_translations
+        ranks = LEVERS["translated_title_ranks"]
+        if not (LEVERS["translated_titles"] or ranks) or translations is None or not ranked or plan.ticket:
+            return ranked
+        try:
+            credited = ranked
+            if query_terms is not None and LEVERS["field_credit"] and LEVERS["translated_titles"]:
+                searched, typed = query_terms
+                rescored = []
+                for hit in ranked:
+                    title = translations.translate(
+                        str(hit.payload.get("title", "")), str(hit.payload.get("lang", "")), plan.lang
+                    )
+                    said = Hit(hit.id, 0.0, {"title": title})
+                    share = self._field_share(said, searched, typed, plan.lang) if title else 0.0
+                    already = hit.score - uncredited.get(hit.id, hit.score)
+                    rescored.append(Hit(hit.id, hit.score + max(0.0, credit * share - already), hit.payload))
+                credited = sorted(rescored, key=lambda h: -h.score)
+            matrix = self._translated_titles(translations, plan.lang) if ranks and "use" in vectors else None
+            if matrix is not None and matrix.keys:  # no translated title: no ranking (not a tie adding to every one)
+                credited = self._credit_title_rank(credited, matrix, vectors["use"], plan.others, TITLE_WEIGHT)[0]
+            return credited
+        except Exception:
+            log.exception("crediting the translated titles failed; the fallback ranks without them")
+        return ranked
+
+    def _translated_titles(self, translations: TitleTranslations, target: str) -> TitleMatrix | None:
+        """The live index's titles translated into `target`, embedded by USE, keyed by their article (built once per
+        index version and cache; an article with no translation into `target` has no row)."""
+        use = self._titles.embedder if self._titles is not None else None
+        if use is None:
+            return None
+        key = (self.store.version(), id(translations), target)
+        matrix = self._translated_matrices.get(key)
+        if matrix is not None:
+            return matrix
+        rows: dict[str, set[tuple[str, str]]] = {}
+        for payload in self._title_payloads():
+            lang, title = str(payload.get("lang", "")), str(payload.get("title", ""))
+            text = translations.translate(title, lang, target) if lang != target else None
+            if text:
+                rows.setdefault(lang, set()).add((str(payload.get("key", "")), text))
+        ordered = {lang: sorted(pairs) for lang, pairs in rows.items()}
+        texts = sorted({text for pairs in ordered.values() for _, text in pairs})
+        embedded = use.embed_passages(texts) if texts else np.zeros((0, 1), np.float32)
+        known = {text: unit(vector).astype(np.float32) for text, vector in zip(texts, embedded, strict=True)}
+        matrix = TitleMatrix(
+            {lang: tuple(k for k, _ in pairs) for lang, pairs in ordered.items()},
+            {lang: np.stack([known[t] for _, t in pairs]) for lang, pairs in ordered.items()},
+        )
+        self._translated_matrices = {key: matrix}  # an older version's or cache's go
+        return matrix
 
     def _cross_shares(self, lang: str, candidates: Sequence[Hit], signals: dict[str, float]) -> None:
         """The cross-lingual evidence as shares of the index's own scale for this language pair."""

@@ -1,4 +1,5 @@
-"""The query's translation in the missing-translation fallback (LEVERS["query_translation"], copilot.query_translation).
+"""The query's translation in the missing-translation fallback (LEVERS["query_translation"], copilot.query_translation),
+and the articles' titles translated ahead of time (LEVERS["translated_titles"], copilot.title_translations).
 
 An Arabic question over English-only articles: with the lever on and a translator, the translation is also
 searched over the English articles as an English query is, fused with the cross-lingual sources. Real models, a
@@ -8,6 +9,7 @@ failing or slow one must leave the ranking exactly as without the lever.
 
 from __future__ import annotations
 
+import json
 import shutil
 import threading
 from collections.abc import Iterator
@@ -18,6 +20,7 @@ import pytest
 from copilot.engine import Engine
 from copilot.query_translation import CachedTranslations, ModelTranslator, cleaned, translation_messages
 from copilot.retrieval import LEVERS
+from copilot.title_translations import TitleTranslations, title_messages
 from kb.settings import Settings
 from tests.conftest import CONTENT, indexed_engine
 
@@ -236,3 +239,86 @@ def test_cached_translations_carry_their_confidence(tmp_path: Path) -> None:
         )
         with pytest.raises(ValueError, match=r"scored\.jsonl:2: confidence is not a number"):
             CachedTranslations.load(path)
+
+
+# LEVERS["translated_titles"] (copilot.title_translations): the English articles' titles translated into Arabic ahead
+# of time speak for them to an Arabic question. The "model's" translations here are the demo's own Arabic titles.
+def _demo_title_translations(tmp_path: Path) -> Path:
+    rows = []
+    for page in sorted((CONTENT / "en").rglob("*.md")):
+        twin = CONTENT / "ar" / page.relative_to(CONTENT / "en")
+        if twin.is_file():
+            rows.append({"title": _title(page), "source": "en", "target": "ar", "translation": _title(twin)})
+    path = tmp_path / "title_translations.jsonl"
+    path.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), "utf-8")
+    return path
+
+
+def _title(page: Path) -> str:
+    line = next(line for line in page.read_text("utf-8").splitlines() if line.startswith("title:"))
+    return line.removeprefix("title:").strip().strip("\"'")
+
+
+def _translated_titles(monkeypatch: pytest.MonkeyPatch, on: bool) -> None:
+    monkeypatch.setitem(LEVERS, "translated_titles", on)
+    monkeypatch.setitem(LEVERS, "translated_title_ranks", on)
+
+
+def _top(engine: Engine, query: str) -> list[str]:
+    return [hit.id for hit in engine.retriever.search(query, lang="ar").results[:3]]
+
+
+
+@pytest.mark.parametrize(
+    ("query", "answer"),
+    [("وين وصل طلبي", "track-order"), ("نسيت كلمة السر", "reset-password"), ("التقسيط", "instalments-splitpay")],
+)
+def test_translated_titles_move_the_answer_first_only_with_the_lever(
+    english_only: Engine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, query: str, answer: str
+) -> None:
+    retriever = english_only.retriever
+    monkeypatch.setattr(retriever, "title_translations", TitleTranslations.load(_demo_title_translations(tmp_path)))
+    _translated_titles(monkeypatch, False)
+    assert _top(english_only, query)[0] != answer
+    _translated_titles(monkeypatch, True)
+    assert _top(english_only, query)[0] == answer
+
+
+class BrokenTitles(TitleTranslations):
+    def translate(self, title: str, source: str, target: str) -> str | None:
+        raise OSError("the cache file went away")
+
+
+def test_no_cache_an_empty_one_or_a_failing_one_ranks_as_without_the_lever(
+    english_only: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    retriever = english_only.retriever
+    _translated_titles(monkeypatch, False)
+    expected = _ranked(english_only, "وين وصل طلبي")
+    _translated_titles(monkeypatch, True)
+    for titles in (None, TitleTranslations({}), BrokenTitles({})):
+        monkeypatch.setattr(retriever, "title_translations", titles)
+        assert _ranked(english_only, "وين وصل طلبي") == expected
+
+
+def test_title_translations_are_read_by_title_and_direction(tmp_path: Path) -> None:
+    path = tmp_path / "titles.jsonl"
+    rows = [
+        {"title": "Track your order", "source": "en", "target": "ar", "translation": "تتبع طلبك"},
+        {"title": "Cancel an order", "source": "en", "target": "ar", "translation": None},
+    ]
+    path.write_text("\n".join(json.dumps(row, ensure_ascii=False) for row in rows) + "\n\n", "utf-8")
+    titles = TitleTranslations.load(path)
+    assert titles.translate("Track your order", "en", "ar") == "تتبع طلبك"
+    assert titles.translate("Track your order", "ar", "en") is None
+    assert titles.translate("Track your orders", "en", "ar") is None  # an edited title is translated again
+    assert titles.translate("Cancel an order", "en", "ar") is None
+    path.write_text(path.read_text("utf-8") + '{"title": "x"}\n', "utf-8")
+    with pytest.raises(ValueError, match=r"titles.jsonl:4: not a title translation row"):
+        TitleTranslations.load(path)
+
+
+def test_the_title_chat_names_the_target_language() -> None:
+    messages = title_messages("Track your order", "ar")
+    assert "into Arabic" in messages[0]["content"]
+    assert messages[1] == {"role": "user", "content": "Track your order"}
