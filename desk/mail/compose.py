@@ -132,6 +132,14 @@ def _thread_ids(session: Session, ticket_id: int, before: int, mail_from: str) -
     return [mid for _, mid in sorted(timed)]
 
 
+def threaded(mail: EmailMessage, earlier: list[str]) -> None:
+    """In-Reply-To the last of `earlier` (Message-IDs, oldest first) and References the first with the latest few:
+    how a mail client groups the thread."""
+    if earlier:
+        mail["In-Reply-To"] = earlier[-1]
+        mail["References"] = " ".join(earlier[:1] + earlier[1:][-(MAX_REFERENCES - 1):])
+
+
 def content_for(session: Session, row: OutboxMail, settings: Settings,
                 finder: ArticleFinder | None = None) -> MailContent:
     ticket = session.get(Ticket, row.ticket_id) if row.ticket_id else None
@@ -205,9 +213,7 @@ def compose_side(session: Session, row: OutboxMail, settings: Settings, renderer
             earlier.append(message_id(out, settings.mail_from))
         elif inbound:
             earlier.append(inbound)
-    if earlier:
-        mail["In-Reply-To"] = earlier[-1]
-        mail["References"] = " ".join(earlier[:1] + earlier[1:][-(MAX_REFERENCES - 1):])
+    threaded(mail, earlier)
     mail["Subject"] = f"{one_line(rendered.subject)} {subject_tag(side.token)}"
     mail.set_content(rendered.text)
     mail.add_alternative(rendered.html, subtype="html")
@@ -278,9 +284,7 @@ def compose_agent_notice(session: Session, row: OutboxMail, settings: Settings, 
         .where(OutboxMail.ticket_id == ticket.id, OutboxMail.kind.in_(AGENT_NOTICE_KINDS),
                OutboxMail.to_address == row.to_address, OutboxMail.id < row.id)
         .order_by(OutboxMail.id))]
-    if earlier:
-        mail["In-Reply-To"] = earlier[-1]
-        mail["References"] = " ".join(earlier[:1] + earlier[1:][-(MAX_REFERENCES - 1):])
+    threaded(mail, earlier)
     mail["Subject"] = one_line(rendered.subject)
     mail.set_content(rendered.text)
     mail.add_alternative(rendered.html, subtype="html")
@@ -323,10 +327,7 @@ def compose(session: Session, row: OutboxMail, settings: Settings, renderer: Mai
         token = thread_token(session, ticket)
         subject = f"{subject} {subject_tag(token)}"
         mail["Reply-To"] = reply_address(settings.mail_from, token)
-        earlier = _thread_ids(session, ticket.id, row.id, settings.mail_from)
-        if earlier:
-            mail["In-Reply-To"] = earlier[-1]
-            mail["References"] = " ".join(earlier[:1] + earlier[1:][-(MAX_REFERENCES - 1):])
+        threaded(mail, _thread_ids(session, ticket.id, row.id, settings.mail_from))
     mail["Subject"] = subject
     mail.set_content(rendered.text)
     mail.add_alternative(rendered.html, subtype="html")

@@ -25,6 +25,7 @@ from desk.models import Agent, OutboxMail
 from desk.tickets import NewTicket
 from kb.settings import Settings
 from tests.conftest import database_at, migrate
+from tests.desk.test_auto_assign import agent, open_desk
 from tests.smtp_sink import SmtpSink, sink  # noqa: F401
 from tests.webapp.light_app import PASSWORD, client_for, csrf, light_settings  # noqa: F401
 from webapp import create_app
@@ -166,6 +167,16 @@ def test_an_assignment_by_a_trigger_says_so(light_settings: Settings, sink: Smtp
     desk_of(app).tickets.create(NewTicket(email="k@vip.sa", subject="Gold", body="Hello", lang="en"))
     [mail] = deliver(app, sink, "amal@example.com")
     assert "The trigger «VIP» assigned you this ticket." in texts(mail)[0]
+
+
+def test_an_assignment_by_routing_says_so(tmp_path: Path, sink: SmtpSink) -> None:  # noqa: F811
+    with open_desk(tmp_path, mode="balanced") as desk:
+        sara = agent(desk, "Sara")  # available, in the team whose rule hands out new tickets
+        ticket = desk.tickets.create(NewTicket(email="k@example.com", subject="Late", body="Hello", lang="en"))
+        assert ticket.assignee_id == sara
+        assert deliver_pending_mail(desk, replace(desk.settings, smtp_url=sink.url)) == 2  # the customer's, Sara's
+        [mail] = [m for m in sink.messages if m["To"] == "sara@example.com"]
+        assert "Assigned automatically: balanced" in texts(mail)[0]
 
 
 def test_the_profile_turns_each_mail_off_and_refuses_a_bad_value_by_its_field(app: Flask) -> None:
