@@ -32,6 +32,7 @@ from webapp import create_app
 from webapp.mail_commands import deliver_pending_mail
 
 BASE = "https://help.manzil.example"
+BEFORE = "saved_view_skill"  # agent_notify_mail's down_revision
 
 
 @pytest.fixture
@@ -207,7 +208,7 @@ def test_the_profile_turns_each_mail_off_and_refuses_a_bad_value_by_its_field(ap
 
 
 def test_the_migration_adds_the_two_columns_on_and_goes_down(tmp_path: Path) -> None:
-    db, _ = database_at(tmp_path, "saved_view_skill")
+    db, _ = database_at(tmp_path, BEFORE)
     with db.engine.begin() as connection:  # an agent from before: both on
         connection.exec_driver_sql("INSERT INTO agents (email, name, password_hash, role, active, created_at) "
                                    "VALUES ('old@example.com', 'Old', 'x', 'agent', true, CURRENT_TIMESTAMP)")
@@ -220,7 +221,7 @@ def test_the_migration_adds_the_two_columns_on_and_goes_down(tmp_path: Path) -> 
     with db.session() as session:
         old = session.scalars(select(Agent)).one()
         assert (old.notify_assigned, old.notify_mentioned) == (True, True)
-    migrate(db, command.downgrade, "saved_view_skill")
+    migrate(db, command.downgrade, BEFORE)
     assert columns() == set()
     migrate(db, command.upgrade, "head")
     db.close()
