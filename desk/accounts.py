@@ -485,6 +485,26 @@ class Accounts:
 
         return self.db.write(write)  # again while the database is busy
 
+    def set_notifications(self, agent_id: int, assigned: object, mentioned: object) -> tuple[bool, bool]:
+        """The agent's own "email me when" choices (desk.agent_notices): each "1" (on) or absent, "", None (off), as a
+        checkbox posts it; anything else is refused naming its field before anything is written. A light agent is never
+        assigned a ticket: their `assigned` is kept as it was, whatever is sent. Not audited (the agent's own
+        preference, as their time zone). Returns what is kept (assigned, mentioned)."""
+        chosen = {}
+        for field, value in (("notify_assigned", assigned), ("notify_mentioned", mentioned)):
+            if value not in (None, "", "1"):
+                raise InputError(field, N_("must be 1 (on) or empty (off), not %(value)s"), value=repr(str(value)[:20]))
+            chosen[field] = value == "1"
+
+        def write(session: Session) -> tuple[bool, bool]:
+            agent = agent_row(session, agent_id, lock=True)  # a demotion to light meanwhile is seen
+            if agent.works_tickets:
+                agent.notify_assigned = chosen["notify_assigned"]
+            agent.notify_mentioned = chosen["notify_mentioned"]
+            return agent.notify_assigned, agent.notify_mentioned
+
+        return self.db.write(write)  # again while the database is busy
+
     def tokens(self) -> list[ApiToken]:
         """Every API token with its last use, newest first (the secrets themselves are not kept)."""
         with self.db.session() as session:

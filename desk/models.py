@@ -245,6 +245,11 @@ class Agent(Base):
     # The site languages the agent answers customers in (desk.auto_assign gives them only tickets in one of these,
     # Zendesk's language skills): ["ar"], ["en", "ar"]; None: every language (an agent nobody set, as before).
     languages: Mapped[list[str] | None] = mapped_column(JSON)
+    # Whether the agent is mailed when someone else assigns them a ticket, and when a note @mentions them
+    # (desk.agent_notices; Zendesk's "Notify assignee of assignment" trigger, Chatwoot's per-agent email notification
+    # preferences): on unless the agent turned it off on their profile.
+    notify_assigned: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    notify_mentioned: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     @property
     def is_admin(self) -> bool:
@@ -1048,7 +1053,10 @@ class CsatSurvey(Base):
     answered_at: Mapped[datetime | None] = mapped_column(index=True)
 
 
-MAIL_KINDS = ("confirmation", "reply", "solved", "magic_link", "side_conversation", "digest")
+# The mails to an agent about a ticket (desk.agent_notices): about the ticket (its `ticket_id`), never part of the
+# customer's thread.
+AGENT_NOTICE_KINDS = ("assigned", "mentioned")
+MAIL_KINDS = ("confirmation", "reply", "solved", "magic_link", "side_conversation", "digest", *AGENT_NOTICE_KINDS)
 OUTBOX_STATES = ("queued", "sent", "failed")
 
 

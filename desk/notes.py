@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from desk.agent_notices import MENTIONED, notify_agent
 from desk.database import Database
 from desk.mail.attachments import FileLimits, Upload, write_with_files
 from desk.models import Agent, Mention, Message, utcnow
@@ -70,6 +71,7 @@ class Notes:
                     local = agent.email.split("@", 1)[0]
                     if agent.id != agent_id and (local in handles or agent.email in handles):
                         session.add(Mention(message_id=message.id, ticket_id=ticket_id, agent_id=agent.id))
+                        notify_agent(session, MENTIONED, ticket, agent.id, agent_id, note=text)
                         mentioned.append(agent.name)
             index_ticket(session, ticket)
             record_with(session, ticket, agent_id, seconds, "note", form_key)

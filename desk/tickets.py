@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, object_session, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
+from desk.agent_notices import ASSIGNED, notify_agent
 from desk.auto_assign import Decision, Member, available_members, choose, unsolved_counts
 from desk.business_hours import BusinessHours, BusinessHoursError, zone_named
 from desk.database import MAX_ROW_ID, Database, insert_if_absent, lock_row
@@ -447,6 +448,8 @@ def record_assignee(session: Session, ticket: Ticket, assignee_id: int | None, a
                                      auto_without_skills=fallback.skills if fallback else None,
                                      auto_waited_minutes=fallback.minutes if fallback else None))
     ticket.assignee_id = assignee_id
+    if assignee_id is not None:  # the new assignee is mailed, unless they did it themselves (desk.agent_notices)
+        notify_agent(session, ASSIGNED, ticket, assignee_id, agent_id, trigger=trigger, rule=auto_rule)
     return True
 
 

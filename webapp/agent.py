@@ -114,12 +114,15 @@ class AgentUser(UserMixin):
     signatures: Mapping[str, Any] | None = None  # language -> the agent's signature (desk.signatures)
     digest: str | None = None  # the KPI digest by email a lead chose (desk.digests): "daily", "weekly", None: off
     languages: list[str] | None = None  # the languages they answer in (desk.auto_assign; None: every one)
+    notify_assigned: bool = True  # mailed when someone else assigns them a ticket (desk.agent_notices)
+    notify_mentioned: bool = True  # mailed when a note mentions them
 
     @classmethod
     def of(cls, agent: Agent, session_token: str) -> AgentUser:
         """The agent row as the logged-in user, with the session token its cookie carries."""
         return cls(agent.id, agent.email, agent.name, agent.role, session_token, agent.locale, agent.time_zone,
-                   agent.two_factor, bool(agent.available), agent.signatures, agent.digest, agent.languages)
+                   agent.two_factor, bool(agent.available), agent.signatures, agent.digest, agent.languages,
+                   bool(agent.notify_assigned), bool(agent.notify_mentioned))
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_token}"
@@ -1126,6 +1129,8 @@ def profile():
         return _save_digest()
     if request.method == "POST" and request.form.get("part") == "languages":
         return _save_languages()
+    if request.method == "POST" and request.form.get("part") == "notifications":
+        return _save_notifications()
     if request.method == "POST":
         try:
             state.desk().accounts.set_time_zone(current_user.id, request.form.get("time_zone", "")[:100])
@@ -1183,6 +1188,21 @@ def _save_languages():  # type: ignore[no-untyped-def]
     return redirect(url_for(".profile"))
 
 
+def _save_notifications():  # type: ignore[no-untyped-def]
+    """The agent's "Email me when" checkboxes (desk.agent_notices; "part" is "notifications"): a ticket assigned to me
+    by someone else (not offered to a light agent, who is never assigned one), a note mentioning me. Only the agent
+    changes their own. A value other than a checkbox's is refused by its field, what was ticked kept, nothing written
+    (400)."""
+    typed = {field: request.form.get(field, "")[:20] for field in ("notify_assigned", "notify_mentioned")}
+    try:
+        state.desk().accounts.set_notifications(current_user.id, typed["notify_assigned"], typed["notify_mentioned"])
+    except InputError as error:
+        return profile_page(notify_error=error.field, notify_message=desk_error(error),
+                            notify_kept={field: value == "1" for field, value in typed.items()}), 400
+    flash(gettext("Email notifications saved."), "ok")
+    return redirect(url_for(".profile", _anchor="notifications"))
+
+
 def signature_label(lang: str) -> str:
     """The signature box's label in `lang` (the profile's, the admin page's)."""
     if lang == "en":
@@ -1206,6 +1226,9 @@ def profile_page(**extra: Any) -> str:
                "kept_languages": current_user.languages or [],
                "two_factor_error": None, "recovery_codes": None, "passkey_error": None,
                "digest_chosen": current_user.digest or "off", "digest_error": None,
+               "notify_error": None, "notify_message": None,
+               "notify_kept": {"notify_assigned": current_user.notify_assigned,
+                               "notify_mentioned": current_user.notify_mentioned},
                "digest_zone": desk.digests.zone(current_user.time_zone),
                **single_sign_on.profile_context(current_user.role),
                **two_factor_pages.profile_context(current_user.id, current_user.email),

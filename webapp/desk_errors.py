@@ -78,6 +78,8 @@ FIELDS = {
     "notice": lazy_pgettext("desk field", "notice"),
     "organization": lazy_pgettext("desk field", "organization"),
     "notes": lazy_pgettext("desk field", "notes"),
+    "notify_assigned": lazy_pgettext("desk field", "email me when a ticket is assigned to me"),
+    "notify_mentioned": lazy_pgettext("desk field", "email me when a note mentions me"),
     "password": lazy_pgettext("desk field", "password"),
     "passkey": lazy_pgettext("desk field", "passkey"),
     "proof": lazy_pgettext("desk field", "password or code"),

@@ -25,6 +25,7 @@ from markupsafe import Markup
 from copilot.drafts import SIGN_OFF_LINES, regards_lines
 from desk.business_hours import BusinessHours
 from desk.mail.compose import MailContent, RenderedMail
+from desk.models import AGENT_NOTICE_KINDS
 from desk.signatures import SEPARATOR
 from kb.settings import Settings
 from webapp.formatting import DATE_FORMATS, customer_time_text, in_digits, isolate_filter
@@ -162,6 +163,9 @@ class EmailTemplates:
                              for a in content.suggestions]
         if "path" in content.extra:
             urls["magic"] = f"{base}{content.extra['path']}"
+        if content.kind in AGENT_NOTICE_KINDS:  # an agent's mail: the ticket, the profile that stops it
+            urls["agent_ticket"] = f"{base}/agent/tickets/{content.extra.get('ticket_id')}"
+            urls["profile"] = f"{base}/agent/profile#notifications"
         if content.kind == "digest":  # an agent's mail: the dashboard for its period, and the profile that stops it
             urls["dashboard"] = f"{base}{content.extra.get('dashboard', '/agent/dashboard/')}"
             urls["profile"] = f"{base}/agent/profile#digest"

@@ -24,6 +24,7 @@ from desk.mail.addresses import message_id, reply_address, subject_tag, thread_t
 from desk.mail.attachments import attachment_file, message_files
 from desk.mail_suggestions import ArticleFinder, suggestions_for
 from desk.models import (
+    AGENT_NOTICE_KINDS,
     Attachment,
     CsatSurvey,
     Customer,
@@ -123,12 +124,20 @@ def _thread_ids(session: Session, ticket_id: int, before: int, mail_from: str) -
     ).all()
     outbound = session.execute(
         select(OutboxMail.created_at, OutboxMail.mail_message_id)
-        .where(OutboxMail.ticket_id == ticket_id, OutboxMail.id < before)
+        .where(OutboxMail.ticket_id == ticket_id, OutboxMail.id < before, OutboxMail.kind.not_in(AGENT_NOTICE_KINDS))
         .order_by(OutboxMail.id)
     ).all()
     timed = [(str(at), str(mid)) for at, mid in inbound if mid]
     timed += [(str(at), message_id(local, mail_from)) for at, local in outbound]
     return [mid for _, mid in sorted(timed)]
+
+
+def threaded(mail: EmailMessage, earlier: list[str]) -> None:
+    """In-Reply-To the last of `earlier` (Message-IDs, oldest first) and References the first with the latest few:
+    how a mail client groups the thread."""
+    if earlier:
+        mail["In-Reply-To"] = earlier[-1]
+        mail["References"] = " ".join(earlier[:1] + earlier[1:][-(MAX_REFERENCES - 1):])
 
 
 def content_for(session: Session, row: OutboxMail, settings: Settings,
@@ -204,9 +213,7 @@ def compose_side(session: Session, row: OutboxMail, settings: Settings, renderer
             earlier.append(message_id(out, settings.mail_from))
         elif inbound:
             earlier.append(inbound)
-    if earlier:
-        mail["In-Reply-To"] = earlier[-1]
-        mail["References"] = " ".join(earlier[:1] + earlier[1:][-(MAX_REFERENCES - 1):])
+    threaded(mail, earlier)
     mail["Subject"] = f"{one_line(rendered.subject)} {subject_tag(side.token)}"
     mail.set_content(rendered.text)
     mail.add_alternative(rendered.html, subtype="html")
@@ -248,12 +255,50 @@ def with_language(mail: EmailMessage, lang: str) -> EmailMessage:
     return mail
 
 
+def compose_agent_notice(session: Session, row: OutboxMail, settings: Settings, renderer: MailRenderer
+                         ) -> EmailMessage:
+    """An agent's mail about a ticket (desk.agent_notices: assigned to them, or a note mentioning them): in their
+    language (the site's first when theirs is none the site has), the same subject for every notice of the ticket and
+    In-Reply-To/References to the earlier ones sent to this agent, so a mail client groups them per ticket. No
+    Reply-To and none of the customer's thread: a reply to it never reaches the ticket or the customer."""
+    ticket = session.get(Ticket, row.ticket_id) if row.ticket_id else None
+    if ticket is None:
+        raise ValueError(f"ticket {row.ticket_id} is gone")
+    lang = row.lang if row.lang in settings.languages else settings.languages[0]
+    content = MailContent(
+        kind=row.kind, lang=lang, customer_name=plain_name(str(row.payload.get("name", ""))),
+        subject=without_bidi_controls(ticket.subject), reference=ticket.reference,
+        body=str(row.payload.get("note", "")), agent_name=plain_name(str(row.payload.get("by", ""))),
+        sent_at=row.created_at, extra={**row.payload, "ticket_id": ticket.id},
+    )
+    rendered = renderer.render(content)
+    mail = EmailMessage(policy=MAIL_POLICY)
+    mail["From"] = formataddr((settings.mail_sender_name, settings.mail_from))
+    mail["To"] = row.to_address
+    mail["Date"] = format_datetime(row.created_at if row.created_at.tzinfo else row.created_at.astimezone())
+    mail["Message-ID"] = message_id(row.mail_message_id, settings.mail_from)
+    mail[LOOP_HEADER] = "1"
+    mail["Auto-Submitted"] = "auto-generated"  # RFC 3834: the agent's out-of-office does not answer it
+    earlier = [message_id(local, settings.mail_from) for local in session.scalars(
+        select(OutboxMail.mail_message_id)
+        .where(OutboxMail.ticket_id == ticket.id, OutboxMail.kind.in_(AGENT_NOTICE_KINDS),
+               OutboxMail.to_address == row.to_address, OutboxMail.id < row.id)
+        .order_by(OutboxMail.id))]
+    threaded(mail, earlier)
+    mail["Subject"] = one_line(rendered.subject)
+    mail.set_content(rendered.text)
+    mail.add_alternative(rendered.html, subtype="html")
+    return with_language(mail, lang)
+
+
 def compose(session: Session, row: OutboxMail, settings: Settings, renderer: MailRenderer,
             finder: ArticleFinder | None = None) -> EmailMessage:
     """`finder`: how a new ticket's acknowledgement finds the articles it suggests (desk.mail_suggestions); None
     suggests none (`kb mail deliver` without an index)."""
     if row.side_message_id is not None:
         return compose_side(session, row, settings, renderer)
+    if row.kind in AGENT_NOTICE_KINDS:
+        return compose_agent_notice(session, row, settings, renderer)
     content = content_for(session, row, settings, finder)
     rendered = renderer.render(content)
     mail = EmailMessage(policy=MAIL_POLICY)
@@ -282,10 +327,7 @@ def compose(session: Session, row: OutboxMail, settings: Settings, renderer: Mai
         token = thread_token(session, ticket)
         subject = f"{subject} {subject_tag(token)}"
         mail["Reply-To"] = reply_address(settings.mail_from, token)
-        earlier = _thread_ids(session, ticket.id, row.id, settings.mail_from)
-        if earlier:
-            mail["In-Reply-To"] = earlier[-1]
-            mail["References"] = " ".join(earlier[:1] + earlier[1:][-(MAX_REFERENCES - 1):])
+        threaded(mail, _thread_ids(session, ticket.id, row.id, settings.mail_from))
     mail["Subject"] = subject
     mail.set_content(rendered.text)
     mail.add_alternative(rendered.html, subtype="html")

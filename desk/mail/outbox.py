@@ -25,7 +25,7 @@ from desk.mail.addresses import new_message_local
 from desk.mail.compose import MAIL_POLICY, MailRenderer, compose
 from desk.mail.transport import EmlDirectory, PermanentFailure, SmtpServer, Transport
 from desk.mail_suggestions import ArticleFinder
-from desk.models import CsatSurvey, Message, OutboxMail, Ticket, TicketCc, reached_customer, utcnow
+from desk.models import AGENT_NOTICE_KINDS, CsatSurvey, Message, OutboxMail, Ticket, TicketCc, reached_customer, utcnow
 from kb.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -200,7 +200,9 @@ class Outbox:
         """Delivery state per message id of the ticket (the latest mail about each message)."""
         with self.db.session() as session:
             rows = session.scalars(
-                select(OutboxMail).where(OutboxMail.ticket_id == ticket_id).order_by(OutboxMail.id)
+                select(OutboxMail).where(OutboxMail.ticket_id == ticket_id,
+                                         OutboxMail.kind.not_in(AGENT_NOTICE_KINDS))  # the customer's mail only
+                .order_by(OutboxMail.id)
             ).all()
         states: dict[int, DeliveryState] = {}
         for row in rows:

@@ -38,7 +38,17 @@ from desk.mail.addresses import message_id_locals, message_ids, token_in_subject
 from desk.mail.attachments import ALLOWED_TYPES, add_attachment, safe_filename, write_with_files
 from desk.mail.parse import ParsedMail, UnparseableMail, clean_subject, glimpse, parse_mail
 from desk.mail.reasons import MailReason
-from desk.models import Customer, InboundMail, MailThread, Message, OutboxMail, SideMessage, Ticket, utcnow
+from desk.models import (
+    AGENT_NOTICE_KINDS,
+    Customer,
+    InboundMail,
+    MailThread,
+    Message,
+    OutboxMail,
+    SideMessage,
+    Ticket,
+    utcnow,
+)
 from desk.side_conversations import find_side, receive_side_reply
 from desk.tickets import MAX_BODY, MAX_SUBJECT, InputError, NewTicket, TicketStore, plain_text
 from kb.settings import Settings
@@ -116,7 +126,10 @@ def find_ticket(session: Session, mail: ParsedMail, recipients: list[str]) -> Ti
     if locals_:
         ticket_id = session.scalar(
             select(OutboxMail.ticket_id)
-            .where(OutboxMail.mail_message_id.in_(locals_), OutboxMail.ticket_id.is_not(None))
+            # An agent's notice about the ticket (desk.agent_notices) is not the customer's thread: a reply to it
+            # is not the customer's.
+            .where(OutboxMail.mail_message_id.in_(locals_), OutboxMail.ticket_id.is_not(None),
+                   OutboxMail.kind.not_in(AGENT_NOTICE_KINDS))
             .order_by(OutboxMail.id.desc()).limit(1)
         )
         if ticket_id is None:

@@ -134,7 +134,8 @@ def test_bulk_solve_assign_due_and_tags(desk: Desk, settings: Settings,  # noqa:
         return lambda: desk.tickets.bulk_update(ids, status="solved", assignee_id=omar, agent_id=sara)
 
     assert faults(desk, settings, solve, monkeypatch).statements >= 6
-    assert count(desk, OutboxMail) == 8  # four confirmations, four solved mails with their surveys
+    # four confirmations, four solved mails with their surveys, four mails telling Omar (desk.agent_notices)
+    assert count(desk, OutboxMail) == 12
     due = utcnow() + timedelta(days=1)
 
     def set_due():  # type: ignore[no-untyped-def]
