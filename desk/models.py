@@ -245,6 +245,10 @@ class Agent(Base):
     # The site languages the agent answers customers in (desk.auto_assign gives them only tickets in one of these,
     # Zendesk's language skills): ["ar"], ["en", "ar"]; None: every language (an agent nobody set, as before).
     languages: Mapped[list[str] | None] = mapped_column(JSON)
+    # When an admin last emailed the agent an invitation (desk.accounts.invite_agent: Zendesk's and Chatwoot's agent
+    # invitation); None once the agent set their password through it, or the admin revoked it, and for every agent
+    # added with a password. While set, the agent is "invited, not yet accepted" and has no password anyone knows.
+    invited_at: Mapped[datetime | None]
 
     @property
     def is_admin(self) -> bool:
@@ -340,6 +344,7 @@ AUDIT_ACTIONS = (
     "ticket_deleted", "ticket_restored", "ticket_purged", "sender_blocked", "sender_unblocked",
     "languages_changed", "signature_changed",
     "skill_created", "skill_renamed", "skill_deleted", "skills_changed",
+    "agent_invited", "invitation_resent", "invitation_revoked", "invitation_accepted", "password_reset_requested",
 )
 AUDIT_ACTORS = ("agent", "cli", "system", "api")  # "api": an API token's request (the token named in `after`)
 # A team and a tag by key, the rest by id; "org": an organization (desk.organizations; the column holds 8).
@@ -1032,7 +1037,8 @@ class CsatSurvey(Base):
     answered_at: Mapped[datetime | None] = mapped_column(index=True)
 
 
-MAIL_KINDS = ("confirmation", "reply", "solved", "magic_link", "side_conversation", "digest")
+MAIL_KINDS = ("confirmation", "reply", "solved", "magic_link", "side_conversation", "digest", "agent_invitation",
+              "password_reset")
 OUTBOX_STATES = ("queued", "sent", "failed")
 
 
