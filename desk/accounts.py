@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from desk.audit import SYSTEM, Actor, record, record_sign_in
-from desk.database import Database, StorageUnavailableError
+from desk.database import Database, StorageUnavailableError, lock_row
 from desk.mail.outbox import queue_mail
 from desk.models import LEAD_ROLES, ROLES, WORKING_ROLES, Agent, ApiToken, Ticket, as_utc, utcnow
 from desk.signatures import clean_signatures
@@ -106,7 +106,8 @@ def _new_agent_fields(email: str, name: str, role: str) -> tuple[str, str]:
 
 def _invited(session: Session, agent_id: int) -> Agent:
     """The agent row of an invitation not yet accepted, locked; refused naming "agent" otherwise."""
-    agent = session.scalar(select(Agent).where(Agent.id == agent_id).with_for_update())
+    lock_row(session, Agent, agent_id)  # a resend and a revoke at once: one after the other (SQLite too)
+    agent = row_by_id(session, Agent, agent_id)
     if agent is None or agent.invited_at is None or not agent.active:
         raise InputError("agent", N_("this agent has no invitation waiting"))
     return agent
@@ -264,7 +265,8 @@ class Accounts:
         _check_password(password)
 
         def write(session: Session) -> Agent:
-            agent = session.scalar(select(Agent).where(Agent.id == agent_id).with_for_update())
+            lock_row(session, Agent, agent_id)  # a row lock; SQLite's write lock (FOR UPDATE: a no-op)
+            agent = row_by_id(session, Agent, agent_id)
             if agent is None or not agent.active or not secrets.compare_digest(link_state(agent), state):
                 raise PasswordLinkGone(agent_id)
             by = Actor.agent(agent.id, (ip or "")[:45] or None)

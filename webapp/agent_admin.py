@@ -1,8 +1,9 @@
-"""The workspace's admin page: agents (add with a password or invite by email: webapp.agent_password; role, time zone, signature, languages, skills, teams,
-deactivate/reactivate, password reset), skills (desk.skills: add, rename, delete) and API tokens (create with their
-scopes and expiry, list with last use, revoke); and the audit log of those changes and of failed sign-ins
-(desk.audit), as a page and a CSV. Admins only; routes on the agent blueprint. The
-desk helpers record each change with the actor passed in (`acting()`): no route writes an event itself."""
+"""The workspace's admin page: agents (add with a password or invite by email: webapp.agent_password, resend or
+revoke the invitation; role, time zone, signature, languages, skills, teams, deactivate/reactivate, password reset),
+skills (desk.skills: add, rename, delete) and API tokens (create with their scopes and expiry, list with last use,
+revoke); and the audit log of those changes and of failed sign-ins (desk.audit), as a page and a CSV. Admins only;
+routes on the agent blueprint. The desk helpers record each change with the actor passed in (`acting()`): no route
+writes an event itself."""
 
 from __future__ import annotations
 

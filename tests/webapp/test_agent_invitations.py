@@ -272,3 +272,26 @@ def test_the_migration_adds_invited_at_and_goes_down(tmp_path: Path) -> None:
             assert list(connection.exec_driver_sql("SELECT email FROM agents").scalars()) == ["old@example.com"]
     finally:
         opened.close()
+
+
+def test_one_link_submitted_twice_at_once_sets_one_password(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two tabs posting one link, met after each read the link as good: the row locked and the link checked again in
+    the transaction, one sets the password and the other is told the link is gone (on SQLite, or the busy database)."""
+    from desk.accounts import Accounts, PasswordLinkGone, link_state
+    from desk.database import StorageUnavailableError
+    from tests.races import at_once
+
+    accounts = _desk(app).accounts
+    agent = accounts.find("agent@example.com")
+    state = link_state(agent)
+
+    def submit(password: str) -> object:
+        found = accounts.link_agent(agent.id, state)
+        assert found is not None
+        return accounts.set_password_by_link(found.id, state, password)
+
+    results = at_once([lambda: submit("first long password"), lambda: submit("second long password")],
+                      [(Accounts, "link_agent")], monkeypatch)
+    assert sum(isinstance(r, Agent) for r in results) == 1, results
+    assert sum(isinstance(r, PasswordLinkGone | StorageUnavailableError) for r in results) == 1, results
+    assert _actions(app, agent.id).count("password_changed") == 1
