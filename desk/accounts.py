@@ -39,6 +39,7 @@ from desk.translatable import N_
 from kb.bidi_text import plain_name
 
 MIN_PASSWORD = 10
+MAX_PASSWORD = 200  # the login form's bound (webapp.forms.LoginForm): a longer one could never sign in
 TOKEN_PREFIX = "kb_"
 LAST_USED_EVERY = timedelta(minutes=1)  # "last used" is for spotting dead tokens: minutes are precise enough
 log = logging.getLogger(__name__)
@@ -92,6 +93,8 @@ def _check_password(password: str) -> None:
     """The one rule every password meets (added, reset, set through a link)."""
     if len(password) < MIN_PASSWORD:
         raise InputError("password", N_("must be at least %(min)s characters"), min=MIN_PASSWORD)
+    if len(password.strip()) > MAX_PASSWORD:  # as the login form counts it
+        raise InputError("password", N_("at most %(limit)d characters"), limit=MAX_PASSWORD)
 
 
 def _new_agent_fields(email: str, name: str, role: str) -> tuple[str, str]:

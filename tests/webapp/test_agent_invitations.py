@@ -191,6 +191,9 @@ def test_forgot_password_answers_the_same_and_the_link_works_once(app: Flask, si
     agent = desk.accounts.find("agent@example.com")
     assert _actions(app, agent.id) == ["agent_created", "password_reset_requested"]
     assert login(app.test_client(), "agent@example.com").status_code == 302  # asking changes nothing yet
+    too_long = _set(app.test_client(), link, "p" * 201)  # the login form's bound: it could never sign in
+    assert too_long.status_code == 400 and "password: at most 200 characters" in unescape(too_long.get_data(
+        as_text=True))
     done = _set(app.test_client(), link, NEW_PASSWORD)
     assert done.status_code == 302 and done.headers["Location"].endswith("/agent/")
     assert elsewhere.get("/agent/").status_code == 302  # the other session ended
