@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, timedelta
 from functools import cache
 from zoneinfo import available_timezones
@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from desk.audit import SYSTEM, Actor, record, record_sign_in
-from desk.database import Database, StorageUnavailableError
-from desk.models import LEAD_ROLES, ROLES, WORKING_ROLES, Agent, ApiToken, Ticket, utcnow
+from desk.database import Database, StorageUnavailableError, lock_row
+from desk.mail.outbox import queue_mail
+from desk.models import LEAD_ROLES, ROLES, WORKING_ROLES, Agent, ApiToken, Ticket, as_utc, utcnow
 from desk.signatures import clean_signatures
 from desk.tickets import (
     MAX_NAME,
@@ -38,6 +39,7 @@ from desk.translatable import N_
 from kb.bidi_text import plain_name
 
 MIN_PASSWORD = 10
+MAX_PASSWORD = 200  # the login form's bound (webapp.forms.LoginForm): a longer one could never sign in
 TOKEN_PREFIX = "kb_"
 LAST_USED_EVERY = timedelta(minutes=1)  # "last used" is for spotting dead tokens: minutes are precise enough
 log = logging.getLogger(__name__)
@@ -87,6 +89,41 @@ def _new_password(session: Session, agent: Agent, password: str, by: Actor) -> N
     record(session, by, "password_changed" if by.is_agent(agent.id) else "password_reset", "agent", agent.id)
 
 
+def _check_password(password: str) -> None:
+    """The one rule every password meets (added, reset, set through a link)."""
+    if len(password) < MIN_PASSWORD:
+        raise InputError("password", N_("must be at least %(min)s characters"), min=MIN_PASSWORD)
+    if len(password.strip()) > MAX_PASSWORD:  # as the login form counts it
+        raise InputError("password", N_("at most %(limit)d characters"), limit=MAX_PASSWORD)
+
+
+def _new_agent_fields(email: str, name: str, role: str) -> tuple[str, str]:
+    """A new agent's email and name cleaned, its role checked: added with a password or invited."""
+    email = clean_email(email)
+    name = clean_text("name", name, MAX_NAME, required=False)  # a column of 200; PostgreSQL refuses NUL
+    name = plain_name(name)  # it signs replies, plain text in a mail: a U+202E there reverses the lines after it
+    if role not in ROLES:
+        raise InputError("role", N_("must be one of %(allowed)s"), allowed=", ".join(ROLES))
+    return email, name
+
+
+def _invited(session: Session, agent_id: int) -> Agent:
+    """The agent row of an invitation not yet accepted, locked; refused naming "agent" otherwise."""
+    lock_row(session, Agent, agent_id)  # a resend and a revoke at once: one after the other (SQLite too)
+    agent = row_by_id(session, Agent, agent_id)
+    if agent is None or agent.invited_at is None or not agent.active:
+        raise InputError("agent", N_("this agent has no invitation waiting"))
+    return agent
+
+
+def _send_invitation(session: Session, agent: Agent, lang: str, link: Callable[[Agent], str], by: Actor,
+                     action: str) -> None:
+    """`invited_at` now (a link mailed before stops working), the invitation queued with its link, audited."""
+    agent.invited_at = utcnow()
+    queue_mail(session, "agent_invitation", None, agent.email, lang, payload={"path": link(agent), "name": agent.name})
+    record(session, by, action, "agent", agent.id, after={"lang": lang})
+
+
 def _light(session: Session, agent: Agent, by: Actor) -> int:
     """An agent made a light agent (Accounts.manage): their tickets that are not closed unassigned, each a row of its
     history by `by` (back in their team's queue for its rule or an agent), and set away; how many were unassigned."""
@@ -98,6 +135,19 @@ def _light(session: Session, agent: Agent, by: Actor) -> int:
     if agent.available:
         agent.available, agent.available_changed_at = False, now
     return len(tickets)
+
+
+def link_state(agent: Agent) -> str:
+    """What a password link (an invitation's, a "forgot your password?" one: webapp.agent_password) is signed with
+    besides the agent's id: a digest of the password's hash and of when the last invitation was sent. Setting a
+    password through the link changes the hash (a new salt each time), so the link works once; a resent invitation
+    changes the time, so the one before it stops working; a revoked one clears it. Never the hash itself."""
+    invited = as_utc(agent.invited_at).isoformat() if agent.invited_at else ""  # naive from SQLite, aware from PG
+    return hashlib.sha256(f"{agent.password_hash}\0{invited}".encode()).hexdigest()[:32]
+
+
+class PasswordLinkGone(Exception):
+    """A password link whose agent is deactivated or gone, or that was used or replaced since it was mailed."""
 
 
 class PasswordSignInOff(Exception):
@@ -120,15 +170,12 @@ class Accounts:
 
     def create_agent(self, email: str, password: str, name: str = "", role: str = "agent", by: Actor = SYSTEM) -> Agent:
         """A new agent, audited as `by`'s "agent_created" (email, name and role; never the password)."""
-        email = clean_email(email)
-        name = clean_text("name", name, MAX_NAME, required=False)  # a column of 200; PostgreSQL refuses NUL
-        name = plain_name(name)  # it signs replies, plain text in a mail: a U+202E there reverses the lines after it
-        if role not in ROLES:
-            raise InputError("role", N_("must be one of %(allowed)s"), allowed=", ".join(ROLES))
-        if len(password) < MIN_PASSWORD:
-            raise InputError("password", N_("must be at least %(min)s characters"), min=MIN_PASSWORD)
-        password_hash = generate_password_hash(password)  # once, not at each try
+        email, name = _new_agent_fields(email, name, role)
+        _check_password(password)
+        return self._add_agent(email, name, role, generate_password_hash(password), by)  # hashed once, not per try
 
+    def _add_agent(self, email: str, name: str, role: str, password_hash: str, by: Actor,
+                   invite: Callable[[Session, Agent], None] | None = None) -> Agent:
         def write(session: Session) -> Agent:
             if session.scalar(select(Agent.id).where(Agent.email == email)) is not None:
                 raise InputError("email", N_("an agent %(email)s already exists"), email=email)
@@ -139,6 +186,97 @@ class Accounts:
             session.flush()  # its id, the event's subject
             record(session, by, "agent_created", "agent", agent.id,
                    after={"email": agent.email, "name": agent.name, "role": agent.role})
+            if invite is not None:
+                invite(session, agent)
+            return agent
+
+        return self.db.write(write)  # again while the database is busy
+
+    def invite_agent(self, email: str, name: str, role: str, lang: str, link: Callable[[Agent], str],
+                     by: Actor = SYSTEM) -> Agent:
+        """A new agent invited by email (Zendesk's and Chatwoot's agent invitation): no password anyone knows (a
+        random one, hashed), `invited_at` now, and the invitation mail queued in `lang` in the same transaction,
+        carrying `link(agent)` (webapp.agent_password signs it with `link_state`). The agent also reads the
+        workspace in `lang`. Audited as "agent_created" then "agent_invited" (the language)."""
+        email, name = _new_agent_fields(email, name, role)
+        unknown = generate_password_hash(secrets.token_urlsafe(32))
+
+        def invite(session: Session, agent: Agent) -> None:
+            agent.locale = lang
+            _send_invitation(session, agent, lang, link, by, "agent_invited")
+
+        return self._add_agent(email, name, role, unknown, by, invite)
+
+    def resend_invitation(self, agent_id: int, lang: str, link: Callable[[Agent], str], by: Actor = SYSTEM) -> None:
+        """The invitation mailed again with a new link (the one before stops working), audited "invitation_resent";
+        refused naming "agent" for an agent not invited (accepted meanwhile, revoked) or deactivated."""
+        def write(session: Session) -> None:
+            agent = _invited(session, agent_id)
+            _send_invitation(session, agent, lang, link, by, "invitation_resent")
+
+        self.db.write(write)  # again while the database is busy
+
+    def revoke_invitation(self, agent_id: int, by: Actor = SYSTEM) -> None:
+        """The invitation's link stops working and the agent is deactivated (their account kept for the audit log; a
+        reactivated one signs in once an admin sets a password or through "Forgot your password?"); audited
+        "invitation_revoked". Refused naming "agent" for an agent not invited or deactivated."""
+        def write(session: Session) -> None:
+            agent = _invited(session, agent_id)
+            agent.invited_at = None
+            agent.active = False
+            agent.session_token = secrets.token_urlsafe(32)
+            record(session, by, "invitation_revoked", "agent", agent.id)
+
+        self.db.write(write)  # again while the database is busy
+
+    def request_password_reset(self, email: str, link: Callable[[Agent], str], lang: str, ip: str | None = None,
+                               admins_only: bool = False) -> bool:
+        """"Forgot your password?": a reset link mailed to the active agent with this email (in their interface
+        language, else `lang`), audited "password_reset_requested" (by the system, with the request's IP). Nothing
+        for an email no agent has, a deactivated agent, or (`admins_only`: KB_PASSWORD_SIGN_IN off) an agent who is
+        not an admin. Whether one was sent is for tests: the page says the same either way."""
+        try:
+            wanted = clean_email(email)  # as stored: lower case, no trailing dot
+        except InputError:
+            return False
+
+        def write(session: Session) -> bool:
+            agent = session.scalar(select(Agent).where(Agent.email == wanted))
+            if agent is None or not agent.active or (admins_only and not agent.is_admin):
+                return False
+            queue_mail(session, "password_reset", None, agent.email, agent.locale or lang,
+                       payload={"path": link(agent), "name": agent.name})
+            record(session, Actor("system", None, (ip or "")[:45] or None), "password_reset_requested", "agent",
+                   agent.id)
+            return True
+
+        return self.db.write(write)  # again while the database is busy
+
+    def link_agent(self, agent_id: int, state: str) -> Agent | None:
+        """The active agent a password link names, while the link is still theirs (`link_state`); else None."""
+        agent = self.agent(agent_id)
+        if agent is None or not agent.active or not secrets.compare_digest(link_state(agent), state):
+            return None
+        return agent
+
+    def set_password_by_link(self, agent_id: int, state: str, password: str, ip: str | None = None) -> Agent:
+        """The password the agent chose through an invitation or reset link: checked as every password is, then
+        `_new_password` (their other sessions end; audited "password_changed" as the agent's own), and an
+        invitation accepted ("invitation_accepted", `invited_at` cleared). The row is locked and the link checked
+        again in the transaction, so two submissions of one link set one password: the other raises
+        PasswordLinkGone, as a deactivated agent's or a used link does."""
+        _check_password(password)
+
+        def write(session: Session) -> Agent:
+            lock_row(session, Agent, agent_id)  # a row lock; SQLite's write lock (FOR UPDATE: a no-op)
+            agent = row_by_id(session, Agent, agent_id)
+            if agent is None or not agent.active or not secrets.compare_digest(link_state(agent), state):
+                raise PasswordLinkGone(agent_id)
+            by = Actor.agent(agent.id, (ip or "")[:45] or None)
+            _new_password(session, agent, password, by)
+            if agent.invited_at is not None:
+                agent.invited_at = None
+                record(session, by, "invitation_accepted", "agent", agent.id)
             return agent
 
         return self.db.write(write)  # again while the database is busy
@@ -251,8 +389,7 @@ class Accounts:
     def set_password(self, agent_id: int, password: str, by: Actor = SYSTEM) -> None:
         """A new password (`_new_password`: it also ends the agent's sessions, and is audited). Two-factor sign-in is
         kept, as Zendesk keeps it: the new password still needs the agent's code."""
-        if len(password) < MIN_PASSWORD:
-            raise InputError("password", N_("must be at least %(min)s characters"), min=MIN_PASSWORD)
+        _check_password(password)
 
         self.db.write(lambda session: _new_password(session, agent_row(session, agent_id), password, by))  # again
 
@@ -348,8 +485,8 @@ class Accounts:
         """
         if role is not None and role not in ROLES:
             raise InputError("role", N_("must be one of %(allowed)s"), allowed=", ".join(ROLES))
-        if password is not None and len(password) < MIN_PASSWORD:
-            raise InputError("password", N_("must be at least %(min)s characters"), min=MIN_PASSWORD)
+        if password is not None:
+            _check_password(password)
         if by.is_agent(agent_id) and (active is False or (role is not None and role != "admin")):
             raise InputError("agent", N_("you cannot deactivate or demote your own account"))
 

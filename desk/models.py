@@ -250,6 +250,10 @@ class Agent(Base):
     # preferences): on unless the agent turned it off on their profile.
     notify_assigned: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     notify_mentioned: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # When an admin last emailed the agent an invitation (desk.accounts.invite_agent: Zendesk's and Chatwoot's agent
+    # invitation); None once the agent set their password through it, or the admin revoked it, and for every agent
+    # added with a password. While set, the agent is "invited, not yet accepted" and has no password anyone knows.
+    invited_at: Mapped[datetime | None]
 
     @property
     def is_admin(self) -> bool:
@@ -345,6 +349,7 @@ AUDIT_ACTIONS = (
     "ticket_deleted", "ticket_restored", "ticket_purged", "sender_blocked", "sender_unblocked",
     "languages_changed", "signature_changed",
     "skill_created", "skill_renamed", "skill_deleted", "skills_changed",
+    "agent_invited", "invitation_resent", "invitation_revoked", "invitation_accepted", "password_reset_requested",
 )
 AUDIT_ACTORS = ("agent", "cli", "system", "api")  # "api": an API token's request (the token named in `after`)
 # A team and a tag by key, the rest by id; "org": an organization (desk.organizations; the column holds 8).
@@ -1056,7 +1061,8 @@ class CsatSurvey(Base):
 # The mails to an agent about a ticket (desk.agent_notices): about the ticket (its `ticket_id`), never part of the
 # customer's thread.
 AGENT_NOTICE_KINDS = ("assigned", "mentioned")
-MAIL_KINDS = ("confirmation", "reply", "solved", "magic_link", "side_conversation", "digest", *AGENT_NOTICE_KINDS)
+MAIL_KINDS = ("confirmation", "reply", "solved", "magic_link", "side_conversation", "digest", *AGENT_NOTICE_KINDS,
+              "agent_invitation", "password_reset")
 OUTBOX_STATES = ("queued", "sent", "failed")
 
 

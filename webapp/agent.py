@@ -247,18 +247,24 @@ def login():
             return _page("agent/login.html", form=form, error=error, passkeys_on=state.desk().passkeys.on,
                          **single_sign_on.login_context()), 403
         session.pop(single_sign_on.METHOD, None)
-        # Not signed in yet: the code or a passkey first (webapp.two_factor_pages, webapp.passkey_pages)
-        if agent is not None and (agent.two_factor or state.desk().passkeys.count(agent.id)):
-            two_factor_pages.start_second_step(agent.id, bool(form.remember.data), safe_next(request.args.get("next")))
-            return redirect(url_for(".login_code"))
         if agent is not None:
-            token = state.desk().accounts.session_token(agent.id)
-            login_user(AgentUser.of(agent, token), remember=bool(form.remember.data))
             # Only same-site paths: an open redirect on a login page is a phishing tool.
-            return redirect(safe_next(request.args.get("next")) or url_for(".inbox"))
+            return password_signed_in(agent, bool(form.remember.data), safe_next(request.args.get("next")))
         error = gettext("Wrong email or password.")
     return _page("agent/login.html", form=form, error=error, passkeys_on=state.desk().passkeys.on,
                  **single_sign_on.login_context()), (401 if error else 200)
+
+
+def password_signed_in(agent: Agent, remember: bool, next_path: str | None) -> Response:
+    """After a right password (the login form, or one just set through a password link: webapp.agent_password): the
+    second step first for an agent with two-factor sign-in or a passkey (webapp.two_factor_pages,
+    webapp.passkey_pages), else signed in; then `next_path` or the inbox."""
+    if agent.two_factor or state.desk().passkeys.count(agent.id):
+        two_factor_pages.start_second_step(agent.id, remember, next_path)
+        return redirect(url_for(".login_code"))
+    token = state.desk().accounts.session_token(agent.id)
+    login_user(AgentUser.of(agent, token), remember=remember)
+    return redirect(next_path or url_for(".inbox"))
 
 
 @bp.post("/logout")
@@ -1261,6 +1267,7 @@ def availability():
 # Registered on `bp` by importing them: the admin pages and the customer's profile live in their own modules.
 from webapp import (  # noqa: E402,F401
     agent_admin,
+    agent_password,
     customer_pages,
     organization_pages,
     passkey_pages,

@@ -1,8 +1,9 @@
-"""The workspace's admin page: agents (add, role, time zone, signature, languages, skills, teams,
-deactivate/reactivate, password reset), skills (desk.skills: add, rename, delete) and API tokens (create with their
-scopes and expiry, list with last use, revoke); and the audit log of those changes and of failed sign-ins
-(desk.audit), as a page and a CSV. Admins only; routes on the agent blueprint. The
-desk helpers record each change with the actor passed in (`acting()`): no route writes an event itself."""
+"""The workspace's admin page: agents (add with a password or invite by email: webapp.agent_password, resend or
+revoke the invitation; role, time zone, signature, languages, skills, teams, deactivate/reactivate, password reset),
+skills (desk.skills: add, rename, delete) and API tokens (create with their scopes and expiry, list with last use,
+revoke); and the audit log of those changes and of failed sign-ins (desk.audit), as a page and a CSV. Admins only;
+routes on the agent blueprint. The desk helpers record each change with the actor passed in (`acting()`): no route
+writes an event itself."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from desk.token_scopes import SCOPES, parse_scopes
 from kb.macros import iter_macro_paths
 from webapp import single_sign_on, state
 from webapp.agent import _admin_required, _page, acting, bp, reader_zone, signature_label
+from webapp.agent_password import INVITE, invite_lang, link_maker
 from webapp.desk_errors import desk_error
 from webapp.paging import Paging, paged
 from webapp.theme import current_theme
@@ -53,15 +55,29 @@ def admin():
         action = request.form.get("action")
         if action in ("agent", "token", "time_zone"):
             typed = {key: request.form.get(key, "")[:400] for key in ("email", "name", "role", "expires_days",
-                                                                       "time_zone")}
+                                                                       "time_zone", "setup", "lang")}
             typed["scopes"] = [scope[:40] for scope in request.form.getlist("scopes")]
         try:
-            if action == "agent":
+            if action == "agent" and request.form.get("setup") == "invite":  # they choose their own password
+                lang = invite_lang(request.form.get("lang"))
+                invited = accounts.invite_agent(
+                    request.form.get("email", ""), request.form.get("name", ""), request.form.get("role", "agent"),
+                    lang, link_maker(INVITE, lang), by=acting())
+                flash(gettext("Invitation emailed to %(email)s.", email=invited.email), "ok")
+            elif action == "agent":
                 accounts.create_agent(
                     request.form.get("email", ""), request.form.get("password", ""),
                     name=request.form.get("name", ""), role=request.form.get("role", "agent"), by=acting(),
                 )
                 flash(gettext("Agent created."), "ok")
+            elif action == "invite_resend":  # a new link (the one before stops working), in the agent's language
+                agent_id = request.form.get("agent_id", type=int) or 0
+                lang = invite_lang(getattr(accounts.agent(agent_id), "locale", None))
+                accounts.resend_invitation(agent_id, lang, link_maker(INVITE, lang), by=acting())
+                flash(gettext("Invitation sent again."), "ok")
+            elif action == "invite_revoke":  # the link stops working and the agent is deactivated
+                accounts.revoke_invitation(request.form.get("agent_id", type=int) or 0, by=acting())
+                flash(gettext("Invitation revoked: the agent is deactivated."), "ok")
             elif action == "token":
                 token = accounts.create_token(  # none ticked is refused naming "scopes"; nothing is created
                     request.form.get("name", ""), by=acting(),
@@ -137,7 +153,8 @@ def admin():
                  day_names=get_day_names("abbreviated", locale=get_locale()),
                  working_week=working_week,
                  rules_kept=desk.rules_problem, rules_seconds=desk.settings.rules_check_seconds,
-                 sign_in_ways=single_sign_on.sign_in_ways, sso_name=state.settings().oidc_name)
+                 sign_in_ways=single_sign_on.sign_in_ways, sso_name=state.settings().oidc_name,
+                 mail_on=bool(desk.settings.smtp_url), site_languages=state.settings().languages)
 
 
 def _skill_action(action: str) -> tuple[str, dict[int, str], str]:

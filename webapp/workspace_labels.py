@@ -112,6 +112,9 @@ class ViewLabels:
             "signature_changed": gettext("Signature changed"),
             "skill_created": gettext("Skill added"), "skill_renamed": gettext("Skill renamed"),
             "skill_deleted": gettext("Skill deleted"), "skills_changed": gettext("Skills changed"),
+            "agent_invited": gettext("Agent invited"), "invitation_resent": gettext("Invitation sent again"),
+            "invitation_revoked": gettext("Invitation revoked"), "invitation_accepted": gettext("Invitation accepted"),
+            "password_reset_requested": gettext("Password reset link requested"),
         }.get(key, key)
 
     def webhook_event(self, key: str) -> str:

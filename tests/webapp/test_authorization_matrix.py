@@ -47,6 +47,11 @@ RULES: dict[tuple[str, str], str] = {
     ("agent.login", "POST"): PUBLIC,
     ("agent.login_code", "GET"): PUBLIC,  # the sign-in's second step: without the password's marker, the login page
     ("agent.login_code", "POST"): PUBLIC,
+    # An agent's own password by email (webapp.agent_password): the signed link is the key; POSTs rate-limited.
+    ("agent.password_link", "GET"): PUBLIC,
+    ("agent.password_link", "POST"): PUBLIC,
+    ("agent.forgot_password", "GET"): PUBLIC,
+    ("agent.forgot_password", "POST"): PUBLIC,
     # Single sign-on: 404 without KB_OIDC_ISSUER (as here); with it public, under the login's rate limit
     # (tests/webapp/test_single_sign_on.py).
     ("agent.sso_start", "GET"): SIGNED,
