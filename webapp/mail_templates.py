@@ -3,7 +3,8 @@ gettext catalogs as the site, rendered outside any request so the worker and the
 
 The mail is in the ticket's language and direction: the HTML sets lang/dir on its root, each
 paragraph of an agent's Markdown gets dir="auto" (a Latin order number inside Arabic text keeps
-its place), and links, dates and references are isolated with <bdi>. Links are absolute, from
+its place), and links, dates and references are isolated with <bdi>. The text part reads the same Markdown
+as plain text (kb.message_text.markdown_text): no "**" or "[text](url)" in a client that shows it. Links are absolute, from
 `Settings.base_url` (the `make run` address when unset).
 """
 
@@ -26,6 +27,7 @@ from copilot.drafts import SIGN_OFF_LINES, regards_lines
 from desk.business_hours import BusinessHours
 from desk.mail.compose import MailContent, RenderedMail
 from desk.signatures import SEPARATOR
+from kb.message_text import markdown_text
 from kb.settings import Settings
 from webapp.formatting import DATE_FORMATS, customer_time_text, in_digits, isolate_filter
 from webapp.i18n import TRANSLATIONS
@@ -68,7 +70,8 @@ class EmailTemplates:
             self.zone = zone
         self.base = base_url(settings)
         # A reply is typed in a textarea: every newline counts ("Regards,\nSara" stays two lines), not only blank lines.
-        self._markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "breaks": True})
+        # Its tables as tables (a pasted GFM table read as rows of pipes), in the text part as list lines.
+        self._markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "breaks": True}).enable("table")
         self._envs: dict[str, Environment] = {}
 
     def _env(self, lang: str) -> Environment:
@@ -84,6 +87,7 @@ class EmailTemplates:
             translations: NullTranslations = Translations.load(str(TRANSLATIONS), [lang], domain="messages")
             env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
             env.filters["markdown"] = self.markdown
+            env.filters["markdown_text"] = lambda source: markdown_text(self._markdown.parse(source), lang, self.absolute)
             env.filters["when"] = lambda moment: self.when(moment, lang)
             env.filters["day"] = lambda value: self.day(value, lang)
             env.filters["figure"] = lambda value, shown: self.figure(value, shown, lang)
