@@ -53,8 +53,8 @@ def signed(body: str) -> bool:
 def help_center_name(settings: Settings, lang: str) -> str:
     """The help center's name as its pages show it in the mail's language (content/_theme.yml): an
     Arabic mail signs "مركز مساعدة منزل", not the English `mail_sender_name`. A language the theme
-    does not name (only the generic default) keeps the configured `mail_sender_name`, which also
-    stays the From header's display name whatever the language."""
+    does not name (only the generic default) keeps the configured `mail_sender_name`. The From header's
+    display name too (desk.mail.compose.sender)."""
     name = current_theme(settings.content_dir).names.get(lang, "")
     return name if name and name != DEFAULT_NAMES.get(lang) else settings.mail_sender_name
 
@@ -186,4 +186,4 @@ class EmailTemplates:
         text = env.get_template(f"{content.kind}.txt").render(context)
         html = env.get_template(f"{content.kind}.html").render(context)
         subject = env.get_template("subjects.txt").render(context).strip()
-        return RenderedMail(subject=subject, text=text.strip() + "\n", html=html)
+        return RenderedMail(subject=subject, text=text.strip() + "\n", html=html, sender=str(context["help_center"]))
