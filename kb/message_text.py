@@ -73,6 +73,8 @@ _HTML_TAG = re.compile(
     r"</?(?:html|head|body|div|p|br|span|font|b|i|u|strong|em|a|img|table|tr|td|ul|ol|li|blockquote|h\d|style)\b[^<>]*+>",
     re.IGNORECASE,
 )
+# Two or more line breaks with nothing but white space (a no-break space included) between them.
+_BLANK_RUN = re.compile(r"\n(?:[^\S\n]*+\n)++")
 
 # C0 and C1 control characters but tab and line breaks: a BEL or an ESC sequence in a subject, a header or an
 # article is no text (it reaches `kb` listings and logs as a terminal command) and PostgreSQL refuses NUL. Format
@@ -93,7 +95,9 @@ def html_to_lines(text: str, drop: frozenset[str] = QUOTED_AND_HIDDEN) -> str:
         return text
     text = _BLOCK_TAG.sub("\n", text)
     stripped = nh3.clean(text, tags=set(), attributes={}, clean_content_tags=set(drop))
-    return html.unescape(stripped)
+    # Outlook and Gmail part paragraphs with empty ones ("<p>&nbsp;</p>", "<div><br></div>") and every <p> opens
+    # and closes a line: one blank line between paragraphs, not four (mailtext41). A blank line is one of spaces.
+    return _BLANK_RUN.sub("\n\n", html.unescape(stripped))
 
 
 def without_quoted_lines(text: str) -> list[str]:
