@@ -3,9 +3,9 @@ gettext catalogs as the site, rendered outside any request so the worker and the
 
 The mail is in the ticket's language and direction: the HTML sets lang/dir on its root, each
 paragraph of an agent's Markdown gets dir="auto" (a Latin order number inside Arabic text keeps
-its place), and links, dates and references are isolated with <bdi>. The text part reads the same Markdown
-as plain text (kb.message_text.markdown_text): no "**" or "[text](url)" in a client that shows it. Links are absolute, from
-`Settings.base_url` (the `make run` address when unset).
+its place), and links, dates and references are isolated with <bdi>. The text part reads the same
+Markdown as plain text (kb.message_text.markdown_text): no "**" or "[text](url)" in a client that shows
+it. Links are absolute, from `Settings.base_url` (the `make run` address when unset).
 """
 
 from __future__ import annotations
@@ -87,7 +87,8 @@ class EmailTemplates:
             translations: NullTranslations = Translations.load(str(TRANSLATIONS), [lang], domain="messages")
             env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
             env.filters["markdown"] = self.markdown
-            env.filters["markdown_text"] = lambda source: markdown_text(self._markdown.parse(source), lang, self.absolute)
+            env.filters["markdown_text"] = lambda source: markdown_text(self._markdown.parse(source), lang,
+                                                                        self.absolute)
             env.filters["when"] = lambda moment: self.when(moment, lang)
             env.filters["day"] = lambda value: self.day(value, lang)
             env.filters["figure"] = lambda value, shown: self.figure(value, shown, lang)

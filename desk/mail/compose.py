@@ -84,8 +84,8 @@ _HEADERS = HeaderRegistry()
 _HEADERS.map_to_type("subject", EncodedSubject)
 _HEADERS.map_to_type("in-reply-to", MessageIds)
 _HEADERS.map_to_type("references", MessageIds)
-# How a mail is built, stored and sent: the SMTP policy (lines of 78, CRLF) with the Subject and ids above. A mail stored
-# by an older version with longer lines is refolded the same way when sent (refold_source "long").
+# How a mail is built, stored and sent: the SMTP policy (lines of 78, CRLF) with the Subject and the ids above. A mail
+# stored by an older version with longer lines is refolded the same way when sent (refold_source "long").
 MAIL_POLICY = SMTP.clone(header_factory=_HEADERS)
 # Marks our own mail, so a copy that comes back in (an auto-forward, a mailing list) is seen as a loop.
 LOOP_HEADER = "X-Manzil-Loop"

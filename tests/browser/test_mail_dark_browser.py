@@ -20,7 +20,8 @@ from webapp.mail_templates import EmailTemplates
 CONTRAST = """() => {
     const rgb = (c) => c.match(/[\\d.]+/g).slice(0, 3).map(Number);
     const lum = (c) => { const [r, g, b] = rgb(c).map((v) => { v /= 255;
-        return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; }); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+        return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
     const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
     const card = getComputedStyle(document.querySelector("body > div")).backgroundColor;
     const worst = [];

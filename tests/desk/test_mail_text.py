@@ -8,12 +8,17 @@ from __future__ import annotations
 from email.header import decode_header, make_header
 from email.mime.text import MIMEText
 
+from desk.audit import Actor
 from desk.desk import Desk
 from desk.tickets import NewTicket
 from kb.bidi_text import RLM
 from kb.settings import Settings
-from tests.desk.test_mail_walk import deliver, desk, listener_port, mail_in, settings  # noqa: F401
+from tests.desk import test_mail_walk as walk
+from tests.desk.test_mail_walk import deliver, mail_in
 from tests.smtp_sink import SmtpSink
+
+# mailwalk41's fixtures: a desk on the test database, its settings mailing to the sink, the listener on loopback.
+settings, desk, listener_port = walk.settings, walk.desk, walk.listener_port
 
 MARKDOWN_REPLY = """## Your refund
 
@@ -83,8 +88,6 @@ def test_an_arabic_replys_text_part_keeps_its_lines_in_order(desk: Desk, setting
 
 
 def test_a_side_conversations_text_part_is_plain_text_too(desk: Desk, settings: Settings, sink: SmtpSink) -> None:
-    from desk.audit import Actor
-
     ticket = desk.tickets.create(NewTicket(email="omar@example.com", subject="Parcel", body="Where is it?"))
     agent = desk.accounts.create_agent("sara@manzil.example", "a long password", name="Sara")
     desk.side_conversations.start(ticket.id, "carrier@example.com", "Parcel 55821",
@@ -116,7 +119,7 @@ def test_an_english_mail_keeps_the_configured_sender_name(desk: Desk, settings: 
 
 
 def test_html_only_mail_reaches_the_ticket_without_its_empty_paragraphs(
-        desk: Desk, listener_port: int) -> None:  # noqa: F811
+        desk: Desk, listener_port: int) -> None:
     """Outlook's and Gmail's HTML-only mail: each <p> and each empty "&nbsp;" paragraph became blank lines, the
     customer's four lines arrived spread over fifteen."""
     html = ('<html><body><p class="MsoNormal">Hello,</p><p class="MsoNormal">&nbsp;</p><p class="MsoNormal">'
@@ -137,7 +140,7 @@ OUTLOOK_ID = "<DB9PR08MB6588D2F4A0F1C1A4A8B1C2D3E4F5A6B7C8D9E0F1@DB9PR08MB6588.e
 
 
 def test_a_reply_to_outlooks_long_message_id_threads(
-        desk: Desk, settings: Settings, sink: SmtpSink, listener_port: int) -> None:  # noqa: F811
+        desk: Desk, settings: Settings, sink: SmtpSink, listener_port: int) -> None:
     """Outlook's Message-IDs run past a 78-character line: the policy's folder wrote In-Reply-To as RFC 2047 encoded
     words ("=?utf-8?q?=3CDB9PR08MB...") where no client finds the id, so the agent's answer threaded nowhere; and
     References began on the line after its name. Each id whole now, References on its own line's start."""
