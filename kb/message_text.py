@@ -237,7 +237,8 @@ class _PlainText:
             elif kind in ("blockquote_close", "list_item_close"):
                 closed = self.open.pop()
                 if closed.first is not None:  # an empty item or quote: its marker alone
-                    self.block(closed.first.rstrip(), tight=True)
+                    self.block(closed.first.rstrip(), tight=not self.list_opened)
+                    self.list_opened = False
             elif kind in ("fence", "code_block"):
                 self.block(token.content.rstrip("\n"))
             elif kind == "hr":
