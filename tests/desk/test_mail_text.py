@@ -121,7 +121,7 @@ def test_an_english_mail_keeps_the_configured_sender_name(desk: Desk, settings: 
 def test_html_only_mail_reaches_the_ticket_without_its_empty_paragraphs(
         desk: Desk, listener_port: int) -> None:
     """Outlook's and Gmail's HTML-only mail: each <p> and each empty "&nbsp;" paragraph became blank lines, the
-    customer's four lines arrived spread over fifteen."""
+    customer's five lines arrived spread over nineteen (14 blank)."""
     html = ('<html><body><p class="MsoNormal">Hello,</p><p class="MsoNormal">&nbsp;</p><p class="MsoNormal">'
             "My order 5521 has not arrived.</p><p>&nbsp;</p><p>&nbsp;</p><div><br></div>"
             "<p>It was due on Monday.<br>Please check.</p><p>&nbsp;</p><p>Lina</p></body></html>")
