@@ -1,5 +1,5 @@
-"""Customer messages as text: HTML mail to lines, and one message without its quoted history,
-signature, greeting and sign-off.
+"""Messages as text: HTML mail to lines, one customer message without its quoted history, signature, greeting and
+sign-off, and an agent's Markdown as the plain text a mail's text part carries (`markdown_text`).
 
 Tickets arrive as email or chat threads; both the copilot (the search query for a ticket) and the
 desk (importing and receiving mail) need the customer's own words, so the clean-up lives here, below
@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable, Sequence
 
 import nh3
+from markdown_it.token import Token
 
-from kb.bidi_text import without_bidi_controls
+from kb.bidi_text import right_to_left, rtl_ordered, without_bidi_controls
+from kb.table_text import ROW, readable_tables
 
 # Everything after one of these is the previous message of the thread or the sender's footer.
 _CUT_AFTER = re.compile(
@@ -70,6 +73,8 @@ _HTML_TAG = re.compile(
     r"</?(?:html|head|body|div|p|br|span|font|b|i|u|strong|em|a|img|table|tr|td|ul|ol|li|blockquote|h\d|style)\b[^<>]*+>",
     re.IGNORECASE,
 )
+# Two or more line breaks with nothing but white space (a no-break space included) between them.
+_BLANK_RUN = re.compile(r"\n(?:[^\S\n]*+\n)++")
 
 # C0 and C1 control characters but tab and line breaks: a BEL or an ESC sequence in a subject, a header or an
 # article is no text (it reaches `kb` listings and logs as a terminal command) and PostgreSQL refuses NUL. Format
@@ -90,7 +95,9 @@ def html_to_lines(text: str, drop: frozenset[str] = QUOTED_AND_HIDDEN) -> str:
         return text
     text = _BLOCK_TAG.sub("\n", text)
     stripped = nh3.clean(text, tags=set(), attributes={}, clean_content_tags=set(drop))
-    return html.unescape(stripped)
+    # Outlook and Gmail part paragraphs with empty ones ("<p>&nbsp;</p>", "<div><br></div>") and every <p> opens
+    # and closes a line: one blank line between paragraphs, not four (mailtext41). A blank line is one of spaces.
+    return _BLANK_RUN.sub("\n\n", html.unescape(stripped))
 
 
 def without_quoted_lines(text: str) -> list[str]:
@@ -151,3 +158,105 @@ def first_name(full_name: str) -> str:
     "\u202e Sam" is "Sam", not a greeting to a lone RIGHT-TO-LEFT OVERRIDE."""
     words = without_bidi_controls(full_name).split()
     return words[0] if words else ""
+
+
+class _Container:
+    """A block quote or a list item: the text its first line starts with, and every line after."""
+
+    def __init__(self, first: str, rest: str) -> None:
+        self.first: str | None = first
+        self.rest = rest
+
+
+class _PlainText:
+    """The lines of `markdown_text`, written from the block tokens in order."""
+
+    def __init__(self, lang: str, link: Callable[[str], str]) -> None:
+        self.lang, self.link = lang, link
+        self.lines: list[str] = []
+        self.open: list[_Container] = []
+        self.rows: list[str] = []  # the table being read: its rows as kb.parsing writes them ("a | b")
+        self.cells: list[str] = []
+        self.list_opened = False  # a list has opened and no text of it is written yet
+
+    def _prefix(self) -> str:
+        parts = []
+        for container in self.open:
+            parts.append(container.rest if container.first is None else container.first)
+            container.first = None
+        return "".join(parts)
+
+    def block(self, text: str, tight: bool = False) -> None:
+        """A block's lines under the open containers' markers, after a blank line unless `tight` (a tight list's
+        item, a list nested in one)."""
+        if self.lines and self.lines[-1].strip() and not tight:
+            self.lines.append("".join(c.rest for c in self.open if c.first is None).rstrip())
+        for line in text.split("\n"):
+            self.lines.append((self._prefix() + line).rstrip())
+
+    def inline(self, children: Sequence[Token]) -> str:
+        out: list[str] = []
+        links: list[tuple[str, int]] = []  # each open link's address and where its text starts in `out`
+        for child in children:
+            if child.type in ("softbreak", "hardbreak"):
+                out.append("\n")
+            elif child.type == "link_open":
+                links.append((self.link(str(child.attrGet("href") or "")), len(out)))
+            elif child.type == "link_close" and links:
+                href, start = links.pop()
+                text = "".join(out[start:])
+                if href and text not in (href, href.removeprefix("mailto:")):
+                    out.append(f" <{href}>")
+            elif child.type == "image":
+                src = self.link(str(child.attrGet("src") or ""))
+                out.append(f"{child.content} <{src}>" if child.content else src)
+            elif child.type in ("text", "text_special", "code_inline", "html_inline"):
+                out.append(child.content)
+        return "".join(out)
+
+    def write(self, tokens: Sequence[Token]) -> str:
+        for index, token in enumerate(tokens):
+            kind = token.type
+            if kind == "inline":
+                parent = tokens[index - 1] if index else None
+                text = self.inline(token.children or [])
+                if parent is not None and parent.type in ("th_open", "td_open"):
+                    self.cells.append(text.replace("\n", " ").strip())
+                else:
+                    # A list's first item is set apart from what is above it, unless the list is nested in an item.
+                    first_item = self.list_opened and len([c for c in self.open if c.first is None]) == 0
+                    self.block(text, tight=parent is not None and parent.hidden and not first_item)
+                self.list_opened = False
+            elif kind in ("bullet_list_open", "ordered_list_open"):
+                self.list_opened = True
+            elif kind == "blockquote_open":
+                self.open.append(_Container("> ", "> "))
+            elif kind == "list_item_open":
+                marker = f"{token.info}{token.markup} " if token.info else f"{token.markup} "
+                self.open.append(_Container(marker, " " * len(marker)))
+            elif kind in ("blockquote_close", "list_item_close"):
+                closed = self.open.pop()
+                if closed.first is not None:  # an empty item or quote: its marker alone
+                    self.block(closed.first.rstrip(), tight=not self.list_opened)
+                    self.list_opened = False
+            elif kind in ("fence", "code_block"):
+                self.block(token.content.rstrip("\n"))
+            elif kind == "hr":
+                self.block("---")
+            elif kind == "tr_close":
+                self.rows.append(ROW.join(self.cells))
+                self.cells = []
+            elif kind == "table_close":
+                self.block(readable_tables("\n".join(self.rows), self.lang).strip("\n"))
+                self.rows = []
+        return "\n".join(self.lines)
+
+
+def markdown_text(tokens: Sequence[Token], lang: str, link: Callable[[str], str] = str) -> str:
+    """An agent's Markdown (a reply, a sent draft, a macro), parsed by markdown-it, as plain text a customer reads
+    in a mail's text part or a phone's preview line: emphasis dropped, a link as "text <address>" (the address
+    alone when it is the text), `link` making each address absolute, headings as their text, code as it is, lists
+    and quotes with their markers, a table's rows as kb.table_text's list lines, and in a right-to-left language
+    each line marked to read in order (kb.bidi_text.rtl_ordered, as kb.table_text.reply_form marks a draft's)."""
+    text = _PlainText(lang, link).write(tokens)
+    return rtl_ordered(text) if right_to_left(lang) else text

@@ -422,7 +422,8 @@ class Settings:
     )
     mail_sender_name: str = setting(
         "Manzil Help Center", "KB_MAIL_SENDER_NAME",
-        "From display name; the help center named in mails of a language `content/_theme.yml` does not name",
+        "From display name and the help center's name in mails of a language `content/_theme.yml` does not name "
+        "(the theme's `name` in the others: Arabic mail comes from «مركز مساعدة منزل»)",
     )
     mail_suggested_articles: int = setting(
         3, "KB_MAIL_SUGGESTED_ARTICLES",

@@ -3,8 +3,9 @@ gettext catalogs as the site, rendered outside any request so the worker and the
 
 The mail is in the ticket's language and direction: the HTML sets lang/dir on its root, each
 paragraph of an agent's Markdown gets dir="auto" (a Latin order number inside Arabic text keeps
-its place), and links, dates and references are isolated with <bdi>. Links are absolute, from
-`Settings.base_url` (the `make run` address when unset).
+its place), and links, dates and references are isolated with <bdi>. The text part reads the same
+Markdown as plain text (kb.message_text.markdown_text): no "**" or "[text](url)" in a client that shows
+it. Links are absolute, from `Settings.base_url` (the `make run` address when unset).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from desk.business_hours import BusinessHours
 from desk.mail.compose import MailContent, RenderedMail
 from desk.models import AGENT_NOTICE_KINDS
 from desk.signatures import SEPARATOR
+from kb.message_text import markdown_text
 from kb.settings import Settings
 from webapp.formatting import DATE_FORMATS, customer_time_text, in_digits, isolate_filter
 from webapp.i18n import TRANSLATIONS
@@ -52,8 +54,8 @@ def signed(body: str) -> bool:
 def help_center_name(settings: Settings, lang: str) -> str:
     """The help center's name as its pages show it in the mail's language (content/_theme.yml): an
     Arabic mail signs "مركز مساعدة منزل", not the English `mail_sender_name`. A language the theme
-    does not name (only the generic default) keeps the configured `mail_sender_name`, which also
-    stays the From header's display name whatever the language."""
+    does not name (only the generic default) keeps the configured `mail_sender_name`. The From header's
+    display name too (desk.mail.compose.sender)."""
     name = current_theme(settings.content_dir).names.get(lang, "")
     return name if name and name != DEFAULT_NAMES.get(lang) else settings.mail_sender_name
 
@@ -69,7 +71,8 @@ class EmailTemplates:
             self.zone = zone
         self.base = base_url(settings)
         # A reply is typed in a textarea: every newline counts ("Regards,\nSara" stays two lines), not only blank lines.
-        self._markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "breaks": True})
+        # Its tables as tables (a pasted GFM table read as rows of pipes), in the text part as list lines.
+        self._markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "breaks": True}).enable("table")
         self._envs: dict[str, Environment] = {}
 
     def _env(self, lang: str) -> Environment:
@@ -85,6 +88,8 @@ class EmailTemplates:
             translations: NullTranslations = Translations.load(str(TRANSLATIONS), [lang], domain="messages")
             env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
             env.filters["markdown"] = self.markdown
+            env.filters["markdown_text"] = lambda source: markdown_text(self._markdown.parse(source), lang,
+                                                                        self.absolute)
             env.filters["when"] = lambda moment: self.when(moment, lang)
             env.filters["day"] = lambda value: self.day(value, lang)
             env.filters["figure"] = lambda value, shown: self.figure(value, shown, lang)
@@ -186,4 +191,4 @@ class EmailTemplates:
         text = env.get_template(f"{content.kind}.txt").render(context)
         html = env.get_template(f"{content.kind}.html").render(context)
         subject = env.get_template("subjects.txt").render(context).strip()
-        return RenderedMail(subject=subject, text=text.strip() + "\n", html=html)
+        return RenderedMail(subject=subject, text=text.strip() + "\n", html=html, sender=str(context["help_center"]))

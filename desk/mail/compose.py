@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.header import Header
-from email.headerregistry import BaseHeader, HeaderRegistry, UnstructuredHeader
+from email.headerregistry import Address, BaseHeader, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
 from email.policy import SMTP, Policy
 from email.utils import format_datetime, formataddr
@@ -63,10 +63,30 @@ class EncodedSubject(UnstructuredHeader, BaseHeader):
         return f"{self.name}: {folded}{policy.linesep}"
 
 
+class MessageIds(UnstructuredHeader, BaseHeader):
+    """In-Reply-To and References: message ids, never encoded, folded only between two ids. The policy's folder
+    (mailtext41) wrote an id longer than a line (Outlook's "<DB9PR08MB...@DB9PR08MB....prod.outlook.com>" runs past
+    78) as RFC 2047 encoded words, where no client finds the id (the reply threads nowhere), and began References
+    on the line after its name. Each id is kept whole on its line (RFC 5322 allows 998)."""
+
+    max_count = 1
+
+    def fold(self, *, policy: Policy) -> str:
+        lines = [f"{self.name}:"]
+        for identifier in str(self).split():
+            if lines[-1].endswith(":") or len(lines[-1]) + 1 + len(identifier) <= 78:
+                lines[-1] += f" {identifier}"
+            else:
+                lines.append(f" {identifier}")
+        return policy.linesep.join(lines) + policy.linesep
+
+
 _HEADERS = HeaderRegistry()
 _HEADERS.map_to_type("subject", EncodedSubject)
-# How a mail is built, stored and sent: the SMTP policy (lines of 78, CRLF) with the Subject above. A mail stored
-# by an older version with longer lines is refolded the same way when sent (refold_source "long").
+_HEADERS.map_to_type("in-reply-to", MessageIds)
+_HEADERS.map_to_type("references", MessageIds)
+# How a mail is built, stored and sent: the SMTP policy (lines of 78, CRLF) with the Subject and the ids above. A mail
+# stored by an older version with longer lines is refolded the same way when sent (refold_source "long").
 MAIL_POLICY = SMTP.clone(header_factory=_HEADERS)
 # Marks our own mail, so a copy that comes back in (an auto-forward, a mailing list) is seen as a loop.
 LOOP_HEADER = "X-Manzil-Loop"
@@ -109,6 +129,9 @@ class RenderedMail:
     subject: str
     text: str
     html: str
+    # From's display name in the mail's language (the help center's Arabic name on Arabic mail); "" for
+    # `Settings.mail_sender_name`.
+    sender: str = ""
 
 
 class MailRenderer(Protocol):
@@ -194,7 +217,7 @@ def compose_side(session: Session, row: OutboxMail, settings: Settings, renderer
     )
     rendered = renderer.render(content)
     mail = EmailMessage(policy=MAIL_POLICY)
-    mail["From"] = formataddr((settings.mail_sender_name, settings.mail_from))
+    set_sender(mail, rendered, settings)
     # The participants when it was queued (an address removed since is not sent it); a row from before: as now.
     queued_to = row.payload.get("to") if isinstance(row.payload, dict) else None
     mail["To"] = ", ".join(queued_to if isinstance(queued_to, list) and queued_to else side.participants)
@@ -224,6 +247,24 @@ def compose_side(session: Session, row: OutboxMail, settings: Settings, renderer
             raise ValueError(f"forwarded file {entry.get('attachment_id')} is gone")
         attach(mail, attachment_file(settings.data_dir, attached).read_bytes(), attached)
     return with_language(mail, row.lang)
+
+
+def set_sender(mail: EmailMessage, rendered: RenderedMail, settings: Settings) -> None:
+    """From: the help center's name in the mail's language (the renderer's, its Arabic name on Arabic mail;
+    `Settings.mail_sender_name` otherwise) at the desk's address, RFC 2047-encoded when it is not ASCII. Written as
+    is when it fits a line: the policy's folder began a non-ASCII From on the line after its name (mailtext41)."""
+    name = rendered.sender or settings.mail_sender_name
+    address = f"<{settings.mail_from}>"
+    if name.isascii():
+        value = formataddr((name, settings.mail_from))
+    else:  # encoded words of at most 76 characters (RFC 2047), the first line counting "From: "
+        words = Header(name, "utf-8", header_name="From", maxlinelen=76).encode(linesep=mail.policy.linesep)
+        last = f"From: {words}".rsplit(mail.policy.linesep, 1)[-1]
+        value = words + (" " if len(last) + 1 + len(address) <= 78 else mail.policy.linesep + " ") + address
+    if all(len(line) <= 78 for line in f"From: {value}".split(mail.policy.linesep)):
+        mail.set_raw("From", value)
+    else:  # an address past a line: the policy folds it
+        mail["From"] = Address(name, addr_spec=settings.mail_from)
 
 
 def attach(mail: EmailMessage, data: bytes, attached: Attachment) -> None:
@@ -302,7 +343,7 @@ def compose(session: Session, row: OutboxMail, settings: Settings, renderer: Mai
     content = content_for(session, row, settings, finder)
     rendered = renderer.render(content)
     mail = EmailMessage(policy=MAIL_POLICY)
-    mail["From"] = formataddr((settings.mail_sender_name, settings.mail_from))
+    set_sender(mail, rendered, settings)
     mail["To"] = row.to_address
     if row.kind == "reply" and row.ticket_id is not None and row.survey_id is None:
         # The ticket's CCs as they are now (desk.ccs): one mail, so a reply-all keeps everyone on the thread. Never on
