@@ -314,7 +314,7 @@ def compose_agent_notice(session: Session, row: OutboxMail, settings: Settings, 
     )
     rendered = renderer.render(content)
     mail = EmailMessage(policy=MAIL_POLICY)
-    mail["From"] = formataddr((settings.mail_sender_name, settings.mail_from))
+    set_sender(mail, rendered, settings)
     mail["To"] = row.to_address
     mail["Date"] = format_datetime(row.created_at if row.created_at.tzinfo else row.created_at.astimezone())
     mail["Message-ID"] = message_id(row.mail_message_id, settings.mail_from)

@@ -153,6 +153,8 @@ def test_a_light_agent_is_mailed_a_mention_in_their_language(
     [mail] = deliver(app, sink, "lina@example.com")
     text, html = texts(mail)
     assert mail["Content-Language"] == "ar" and '<html lang="ar" dir="rtl">' in html
+    # From in the brand's Arabic name, as customer mail (mailtext41's set_sender; the merge wired it in here)
+    assert any("\u0600" <= c <= "\u06ff" for c in mail["From"].addresses[0].display_name), mail["From"]
     assert str(mail["Subject"]) == f"التذكرة \u2068{reference}\u2069: \u2068Refund 1\u2069"
     assert "أشار إليك \u2068Huda\u2069 في ملاحظة داخلية على هذه التذكرة:" in text
     assert "هل يمكنك التحقق من الفاتورة؟" in text and "ولم تُرسل إلى العميل" in text
