@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import MetaData, Table, func, select, update
 
 from desk.audit import CLI, FOLD_FAILURES, Actor, AuditQuery
 from desk.database import StorageUnavailableError
@@ -315,8 +315,10 @@ def test_the_migration_adds_the_log_to_a_database_at_the_previous_head(tmp_path:
 
     db, url = database_at(tmp_path, "assignee_changes")
     with db.engine.begin() as connection:
-        connection.execute(Agent.__table__.insert().values(email="old@example.com", name="Old", role="agent",
-                                                           password_hash="x", active=True, created_at=utcnow()))
+        # The table as it was at that revision, not the model's (which adds later columns' defaults to an insert).
+        agents = Table("agents", MetaData(), autoload_with=connection)
+        connection.execute(agents.insert().values(email="old@example.com", name="Old", role="agent",
+                                                  password_hash="x", active=True, created_at=utcnow()))
     migrate(db, command.upgrade, "audit_events")
     with Desk(Settings(data_dir=tmp_path, database_url=url)) as desk:
         old = desk.accounts.find("old@example.com")
