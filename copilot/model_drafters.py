@@ -44,7 +44,7 @@ from copilot.drafts import (
 from copilot.reply_wording import acknowledgement, without_contact_advice
 from copilot.retrieval import SearchHit
 from copilot.section_choice import choose_sections
-from kb.bidi_text import right_to_left, rtl_ordered
+from kb.bidi_text import in_reading_order
 from kb.settings import Settings
 
 if TYPE_CHECKING:  # the annotations only: importing llama-index is what this module avoids
@@ -260,7 +260,7 @@ class CitingModelDrafter:
             raise DrafterError(f"the reply {copied} instead of answering")
         body = _GREETING.sub("", reply, count=1).strip()
         body = body[:1].upper() + body[1:]
-        body = rtl_ordered(body) if right_to_left(ticket_lang) else body  # read right in the mail (drafts.reply_form)
+        body = in_reading_order(body, ticket_lang)  # read right in the mail (drafts.reply_form)
         order = _unique([str(n) for n in cited])
         hits = [passages[int(n) - 1] for n in order]
         urls = [link(hit) for hit in hits]

@@ -110,7 +110,7 @@ from indexer.lexical import SPARSE_VECTOR, LexicalEncoder, SparseVector
 from indexer.stores.base import PREFETCH, Hit, PayloadFilter, Source, StoreQuery, VectorStore
 from kb.arabic import dialect_to_msa, has_arabic, normalize_arabic
 from kb.audience import AGENT, PUBLIC, Audience, sees_internal, visibilities
-from kb.bidi_text import right_to_left, rtl_ordered
+from kb.bidi_text import in_reading_order
 from kb.language import detect_language
 from kb.settings import Settings
 from kb.table_text import reply_form
@@ -2579,7 +2579,7 @@ def make_snippet(text: str, query: str, lang: str, size: int = SNIPPET_CHARS) ->
     if start > 0:
         window = "…" + window[window.find(" ") + 1 :]
     window = window.rstrip() + ("…" if start + size < len(flat) else "")
-    return rtl_ordered(window) if right_to_left(lang) else window  # a window may start inside a Latin phrase
+    return in_reading_order(window, lang)  # a window may start inside a Latin phrase
 
 
 def _prefetch() -> int:

@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, timedelta
 from functools import cache
+from typing import TypeGuard
 from zoneinfo import available_timezones
 
 from sqlalchemy import select, update
@@ -146,6 +147,11 @@ def link_state(agent: Agent) -> str:
     return hashlib.sha256(f"{agent.password_hash}\0{invited}".encode()).hexdigest()[:32]
 
 
+def _link_is_theirs(agent: Agent | None, state: str) -> TypeGuard[Agent]:
+    """Whether a password link signed with `state` still works for `agent`: active, the link not used or replaced."""
+    return agent is not None and agent.active and secrets.compare_digest(link_state(agent), state)
+
+
 class PasswordLinkGone(Exception):
     """A password link whose agent is deactivated or gone, or that was used or replaced since it was mailed."""
 
@@ -246,7 +252,7 @@ class Accounts:
                 return False
             queue_mail(session, "password_reset", None, agent.email, agent.locale or lang,
                        payload={"path": link(agent), "name": agent.name})
-            record(session, Actor("system", None, (ip or "")[:45] or None), "password_reset_requested", "agent",
+            record(session, Actor.system(ip), "password_reset_requested", "agent",
                    agent.id)
             return True
 
@@ -255,9 +261,7 @@ class Accounts:
     def link_agent(self, agent_id: int, state: str) -> Agent | None:
         """The active agent a password link names, while the link is still theirs (`link_state`); else None."""
         agent = self.agent(agent_id)
-        if agent is None or not agent.active or not secrets.compare_digest(link_state(agent), state):
-            return None
-        return agent
+        return agent if _link_is_theirs(agent, state) else None
 
     def set_password_by_link(self, agent_id: int, state: str, password: str, ip: str | None = None) -> Agent:
         """The password the agent chose through an invitation or reset link: checked as every password is, then
@@ -270,9 +274,9 @@ class Accounts:
         def write(session: Session) -> Agent:
             lock_row(session, Agent, agent_id)  # a row lock; SQLite's write lock (FOR UPDATE: a no-op)
             agent = row_by_id(session, Agent, agent_id)
-            if agent is None or not agent.active or not secrets.compare_digest(link_state(agent), state):
+            if not _link_is_theirs(agent, state):
                 raise PasswordLinkGone(agent_id)
-            by = Actor.agent(agent.id, (ip or "")[:45] or None)
+            by = Actor.agent(agent.id, ip)
             _new_password(session, agent, password, by)
             if agent.invited_at is not None:
                 agent.invited_at = None
@@ -347,7 +351,7 @@ class Accounts:
                           password_hash=password_hash, available=False)
             session.add(agent)
             session.flush()
-            record(session, Actor("system", None, (ip or "")[:45] or None), "agent_created", "agent", agent.id,
+            record(session, Actor.system(ip), "agent_created", "agent", agent.id,
                    after={"email": agent.email, "name": agent.name, "role": agent.role, "method": "oidc"})
             return agent
 

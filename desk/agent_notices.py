@@ -26,13 +26,10 @@ from sqlalchemy.orm import Session
 
 from desk.mail.outbox import queue_mail
 from desk.models import AGENT_NOTICE_KINDS, Agent, OutboxMail, Ticket
+from kb.message_text import cut_at_word
 
 ASSIGNED, MENTIONED = AGENT_NOTICE_KINDS
 NOTE_CHARS = 2000  # a longer note is cut at a word, with "…": the ticket has the whole
-
-
-def note_excerpt(text: str) -> str:
-    return text if len(text) <= NOTE_CHARS else text[:NOTE_CHARS].rsplit(" ", 1)[0] + " …"
 
 
 def wants(agent: Agent, kind: str) -> bool:
@@ -50,6 +47,6 @@ def notify_agent(session: Session, kind: str, ticket: Ticket, agent_id: int, by_
         return None
     by = session.get(Agent, by_agent_id) if by_agent_id is not None else None
     payload: dict[str, Any] = {"name": agent.name or "", "by": (by.name or by.email) if by is not None else "",
-                               "trigger": trigger or "", "rule": rule or "", "note": note_excerpt(note)}
+                               "trigger": trigger or "", "rule": rule or "", "note": cut_at_word(note, NOTE_CHARS)}
     # The agent's interface language; none chosen (or one the site no longer has): the site's first, when composed.
     return queue_mail(session, kind, ticket, agent.email, agent.locale or "", payload=payload)

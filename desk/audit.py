@@ -56,6 +56,11 @@ class Actor:
         return cls("agent", agent_id, (ip or "")[:45] or None)
 
     @classmethod
+    def system(cls, ip: str | None = None) -> Actor:
+        """The desk itself acting on an anonymous request (a failed sign-in, a reset asked for): its IP kept."""
+        return cls("system", None, (ip or "")[:45] or None)
+
+    @classmethod
     def api(cls, token_id: int, ip: str | None = None) -> Actor:
         return cls("api", None, (ip or "")[:45] or None, token_id)
 
@@ -106,7 +111,7 @@ def record_sign_in(db: Database, agent_id: int, succeeded: bool, ip: str | None,
             .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()).limit(1).with_for_update()
         )
         failing = latest is not None and latest.action == "sign_in_failed"
-        actor = Actor.agent(agent_id, ip) if succeeded else Actor("system", None, (ip or "")[:45] or None)
+        actor = Actor.agent(agent_id, ip) if succeeded else Actor.system(ip)
         if succeeded:
             if failing:  # every failure since the last success, the rows of earlier hours too
                 since = session.scalar(select(func.max(AuditEvent.id)).where(

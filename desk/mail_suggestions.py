@@ -53,6 +53,7 @@ from desk.models import (
     utcnow,
 )
 from kb.audience import PUBLIC
+from kb.message_text import cut_at_word
 
 if TYPE_CHECKING:  # imported where it searches (`PublicFinder`): the desk's pages and reports load no search
     from copilot.suggestions import Suggester
@@ -78,8 +79,7 @@ class ArticleFinder(Protocol):
 
 
 def short(text: str, limit: int = SNIPPET_CHARS) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
+    return cut_at_word(" ".join(text.split()), limit)
 
 
 class PublicFinder:

@@ -227,7 +227,7 @@ class Passkeys:
         as `passkey_failed` when the passkey or agent is known; a failed sign-in at the second step) otherwise."""
         party = self._party()
         purpose = "second_step" if agent_id is not None else "sign_in"
-        system = Actor("system", None, (ip or "")[:45] or None)
+        system = Actor.system(ip)
         try:
             self._take_challenge(challenge, purpose, agent_id)
             credential = _credential_dict(response)

@@ -293,7 +293,7 @@ class TwoFactor:
             period = lock_period(failures // self.max_failures)
             until = moment + period
             session.execute(update(Agent).where(Agent.id == agent_id).values(two_factor_locked_until=until))
-            record(session, Actor("system", None, (ip or "")[:45] or None), "two_factor_locked", "agent", agent_id,
+            record(session, Actor.system(ip), "two_factor_locked", "agent", agent_id,
                    after={"failures": failures, "minutes": int(period.total_seconds() // 60),
                           "until": until.isoformat(timespec="seconds")})
             return False, until

@@ -85,6 +85,12 @@ def right_to_left(lang: str) -> bool:
     return lang in RIGHT_TO_LEFT
 
 
+def in_reading_order(text: str, lang: str) -> str:
+    """`text` of language `lang` marked to read in order (`rtl_ordered`) when the language reads right to left; as
+    it is otherwise: what every place that shows an article's or a draft's text outside its own page calls."""
+    return rtl_ordered(text) if right_to_left(lang) else text
+
+
 def rtl_ordered(text: str) -> str:
     """`text`, each line read right to left (an Arabic article's), with the marks that make it read right wherever
     the line's direction is not set for it:

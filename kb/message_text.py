@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 import nh3
 from markdown_it.token import Token
 
-from kb.bidi_text import right_to_left, rtl_ordered, without_bidi_controls
+from kb.bidi_text import BIDI_CONTROLS, in_reading_order, without_bidi_controls
 from kb.table_text import ROW, readable_tables
 
 # Everything after one of these is the previous message of the thread or the sender's footer.
@@ -33,7 +33,7 @@ _CUT_AFTER = re.compile(
 )
 # The bidi controls and marks a mail client wraps an attribution line in (kb.bidi_text.BIDI_CONTROLS): Gmail in
 # Arabic sends "\u202bفي ... \u202aName\u202c\u200f <...>:\u202c".
-_BIDI = "\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069"
+_BIDI = re.escape("".join(sorted(BIDI_CONTROLS)))
 # Gmail's "On <date>, <sender> wrote:" (often wrapped over two lines) and its Arabic forms: Apple Mail's and Outlook's
 # "في <date>، <sender> كتب:" and "في <date>، كتب <sender>:", and Gmail's own "في <date> تمت كتابة ما يلي بواسطة
 # <sender>:" (its sender often wrapped to the next line), each possibly wrapped in bidi controls. Gmail's form was
@@ -132,6 +132,12 @@ def inline_forward(text: str) -> str:
     if header is not None and header.start() < found.start():
         return ""
     return text[found.end():].strip("\n")
+
+
+def cut_at_word(text: str, limit: int) -> str:
+    """`text` whole when it fits `limit` characters, else cut at the last word that fits, with " …": a message's or
+    a note's excerpt in a mail (the ticket has the whole)."""
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
 
 
 def clean_message(message: str) -> str:
@@ -259,4 +265,4 @@ def markdown_text(tokens: Sequence[Token], lang: str, link: Callable[[str], str]
     and quotes with their markers, a table's rows as kb.table_text's list lines, and in a right-to-left language
     each line marked to read in order (kb.bidi_text.rtl_ordered, as kb.table_text.reply_form marks a draft's)."""
     text = _PlainText(lang, link).write(tokens)
-    return rtl_ordered(text) if right_to_left(lang) else text
+    return in_reading_order(text, lang)

@@ -10,7 +10,7 @@ So there each row becomes one list line: its first cell, then every other cell a
 
 from __future__ import annotations
 
-from kb.bidi_text import right_to_left, rtl_ordered
+from kb.bidi_text import in_reading_order
 
 ROW = " | "  # how kb.parsing joins a row's cells
 _CELL_SEPARATORS = {"ar": "؛ "}  # between the named cells of a row; "; " otherwise
@@ -88,4 +88,4 @@ def reply_form(text: str, lang: str) -> str:
     (`readable_tables`), and a right-to-left article's lines marked to read right in plain text and in a dir="auto"
     mail (kb.bidi_text.rtl_ordered). The drafts' bodies, the passages an agent inserts, the snippets."""
     text = readable_tables(text, lang)
-    return rtl_ordered(text) if right_to_left(lang) else text
+    return in_reading_order(text, lang)

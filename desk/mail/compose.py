@@ -37,6 +37,7 @@ from desk.models import (
     TicketCc,
 )
 from kb.bidi_text import plain_name, without_bidi_controls
+from kb.message_text import cut_at_word
 from kb.settings import Settings
 
 # Mail clients group a thread by References; a handful of ids is enough, and headers stay short.
@@ -172,7 +173,7 @@ def content_for(session: Session, row: OutboxMail, settings: Settings,
     message = session.get(Message, row.message_id) if row.message_id else None
     survey = session.get(CsatSurvey, row.survey_id) if row.survey_id else None
     first = ticket.messages[0].body if ticket and ticket.messages else ""
-    excerpt = first if len(first) <= EXCERPT_CHARS else first[:EXCERPT_CHARS].rsplit(" ", 1)[0] + " …"
+    excerpt = cut_at_word(first, EXCERPT_CHARS)
     return MailContent(
         kind=row.kind,
         lang=row.lang,
@@ -221,9 +222,7 @@ def compose_side(session: Session, row: OutboxMail, settings: Settings, renderer
     # The participants when it was queued (an address removed since is not sent it); a row from before: as now.
     queued_to = row.payload.get("to") if isinstance(row.payload, dict) else None
     mail["To"] = ", ".join(queued_to if isinstance(queued_to, list) and queued_to else side.participants)
-    mail["Date"] = format_datetime(row.created_at if row.created_at.tzinfo else row.created_at.astimezone())
-    mail["Message-ID"] = message_id(row.mail_message_id, settings.mail_from)
-    mail[LOOP_HEADER] = "1"
+    stamp(mail, row, settings)
     mail["Reply-To"] = reply_address(settings.mail_from, side.token)
     # Its earlier messages' Message-IDs, oldest first: the agents' mails we sent, the third parties' we received.
     earlier: list[str] = []
@@ -247,6 +246,14 @@ def compose_side(session: Session, row: OutboxMail, settings: Settings, renderer
             raise ValueError(f"forwarded file {entry.get('attachment_id')} is gone")
         attach(mail, attachment_file(settings.data_dir, attached).read_bytes(), attached)
     return with_language(mail, row.lang)
+
+
+def stamp(mail: EmailMessage, row: OutboxMail, settings: Settings) -> None:
+    """What every mail the desk sends carries, whatever it is: Date (when it was queued), its own Message-ID, and
+    LOOP_HEADER (a copy that comes back in is seen as ours)."""
+    mail["Date"] = format_datetime(row.created_at if row.created_at.tzinfo else row.created_at.astimezone())
+    mail["Message-ID"] = message_id(row.mail_message_id, settings.mail_from)
+    mail[LOOP_HEADER] = "1"
 
 
 def set_sender(mail: EmailMessage, rendered: RenderedMail, settings: Settings) -> None:
@@ -316,9 +323,7 @@ def compose_agent_notice(session: Session, row: OutboxMail, settings: Settings, 
     mail = EmailMessage(policy=MAIL_POLICY)
     set_sender(mail, rendered, settings)
     mail["To"] = row.to_address
-    mail["Date"] = format_datetime(row.created_at if row.created_at.tzinfo else row.created_at.astimezone())
-    mail["Message-ID"] = message_id(row.mail_message_id, settings.mail_from)
-    mail[LOOP_HEADER] = "1"
+    stamp(mail, row, settings)
     mail["Auto-Submitted"] = "auto-generated"  # RFC 3834: the agent's out-of-office does not answer it
     earlier = [message_id(local, settings.mail_from) for local in session.scalars(
         select(OutboxMail.mail_message_id)
@@ -356,9 +361,7 @@ def compose(session: Session, row: OutboxMail, settings: Settings, renderer: Mai
         ).all()
         if copied:
             mail["Cc"] = ", ".join(copied)
-    mail["Date"] = format_datetime(row.created_at if row.created_at.tzinfo else row.created_at.astimezone())
-    mail["Message-ID"] = message_id(row.mail_message_id, settings.mail_from)
-    mail[LOOP_HEADER] = "1"
+    stamp(mail, row, settings)
     if row.kind != "reply":
         # RFC 3834: machine-made mail, so the customer's auto-responder does not answer it.
         mail["Auto-Submitted"] = "auto-generated"
