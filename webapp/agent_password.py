@@ -20,9 +20,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from flask import current_app, flash, g, redirect, request, url_for
+from flask import flash, g, redirect, request, url_for
 from flask_babel import gettext, refresh
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature
 from werkzeug.wrappers import Response
 
 from desk.accounts import PasswordLinkGone, link_state
@@ -31,7 +31,7 @@ from desk.tickets import InputError, clean_email
 from webapp import single_sign_on, state
 from webapp.agent import _page, bp, interface_lang, password_signed_in
 from webapp.desk_errors import desk_error
-from webapp.security import CONTACT_LIMIT, LOGIN_LIMIT, limiter
+from webapp.security import CONTACT_LIMIT, LOGIN_LIMIT, limiter, signer
 
 SALT = "agent-password"
 INVITE, RESET = "invite", "reset"
@@ -40,15 +40,11 @@ RESET_MAX_AGE = 3600  # an hour: a reset link in a mailbox is a password for who
 MAX_AGE = {INVITE: INVITATION_MAX_AGE, RESET: RESET_MAX_AGE}
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
-
-
 def link_maker(purpose: str, lang: str) -> Callable[[Agent], str]:
     """How desk.accounts makes the link it mails to `agent` (its id known once the row is flushed)."""
     def link(agent: Agent) -> str:
         shown = agent.locale if agent.locale in state.settings().languages else lang  # the mail's language too
-        token = _serializer().dumps([agent.id, purpose, link_state(agent), shown])
+        token = signer(SALT).dumps([agent.id, purpose, link_state(agent), shown])
         return url_for("agent.password_link", token=token)
 
     return link
@@ -58,7 +54,7 @@ def _read(token: str) -> tuple[Agent | None, str, str]:
     """The link's agent (None: not a link, expired, used, replaced, deactivated), its purpose and language, and why
     it does not work: "" when it does, "bad" (not a link of ours) or "gone" (expired, used, replaced)."""
     try:
-        payload, signed_at = _serializer().loads(token[:2000], return_timestamp=True)
+        payload, signed_at = signer(SALT).loads(token[:2000], return_timestamp=True)
     except BadSignature:
         return None, "", "bad"
     if not (isinstance(payload, list) and len(payload) == 4 and isinstance(payload[0], int)

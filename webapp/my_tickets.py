@@ -11,24 +11,20 @@ copied on are stored as theirs (`reader_email`; desk.ccs), not as the requester'
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired
 
 from desk.tickets import InputError, clean_email
 from webapp import state
 from webapp.help import page
-from webapp.security import CONTACT_LIMIT, limiter
+from webapp.security import CONTACT_LIMIT, limiter, signer
 
 bp = Blueprint("my_tickets", __name__)
 
 LINK_MAX_AGE = 24 * 3600
 SALT = "my-tickets"
 SESSION_KEY = "my_tickets_link"
-
-
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
 
 
 def _lang(lang: str) -> None:
@@ -51,7 +47,7 @@ def send_link(lang: str):
     except InputError:
         flash(_("Please enter a valid email address."), "error")
         return page("my_tickets.html", lang, tickets=None, expired=False), 400
-    signed = _serializer().dumps(email)
+    signed = signer(SALT).dumps(email)
     state.desk().outbox.queue_magic_link(email, lang, url_for(".tickets", lang=lang, signed=signed))
     flash(_("If we have tickets for this address, we have emailed it a link to them. It works for 24 hours."),
           "ok")
@@ -62,7 +58,7 @@ def send_link(lang: str):
 def tickets(lang: str, signed: str):
     _lang(lang)
     try:
-        email = _serializer().loads(signed, max_age=LINK_MAX_AGE)
+        email = signer(SALT).loads(signed, max_age=LINK_MAX_AGE)
     except SignatureExpired:
         return page("my_tickets.html", lang, tickets=None, expired=True), 410
     except BadSignature:
@@ -78,7 +74,7 @@ def reader_email() -> str | None:
     if not isinstance(signed, str):
         return None
     try:
-        email = _serializer().loads(signed, max_age=LINK_MAX_AGE)
+        email = signer(SALT).loads(signed, max_age=LINK_MAX_AGE)
     except BadSignature:  # SignatureExpired too
         return None
     return email if isinstance(email, str) else None

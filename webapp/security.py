@@ -14,13 +14,14 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
-from flask import Flask, Response, abort, g, request
+from flask import Flask, Response, abort, current_app, g, request
 from flask.json.provider import DefaultJSONProvider
 from flask.sessions import SecureCookieSessionInterface
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
+from itsdangerous import URLSafeTimedSerializer
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.exceptions import BadRequest, RequestURITooLarge
 from werkzeug.routing import IntegerConverter
@@ -292,3 +293,9 @@ def json_text(body: dict[str, Any], name: str) -> str | None:
     if value is None or isinstance(value, str):
         return value
     raise JSONBodyError(f"{name}: must be text, not {_JSON_TYPES.get(type(value), type(value).__name__)}")
+
+
+def signer(salt: str) -> URLSafeTimedSerializer:
+    """The app's signer of links and tokens it hands out and reads back (the "My tickets" links, the widget's visit
+    token, an agent's password link): the secret key, one `salt` per purpose so one kind is never read as another."""
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)

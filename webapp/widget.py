@@ -28,7 +28,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     g,
     jsonify,
     render_template,
@@ -36,7 +35,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature
 from wtforms import HiddenField
 
 from copilot.retrieval import QueryError
@@ -55,6 +54,7 @@ from webapp.security import (
     json_object,
     json_text,
     limiter,
+    signer,
 )
 from webapp.theme import current_theme
 
@@ -91,12 +91,8 @@ def frame_policy(origins: tuple[str, ...]) -> str:
     return CONTENT_SECURITY_POLICY.replace("frame-ancestors 'none'", "frame-ancestors " + " ".join(origins))
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key or "", salt=TOKEN_SALT)
-
-
 def visit_token(visit: str) -> str:
-    return _serializer().dumps(visit)
+    return signer(TOKEN_SALT).dumps(visit)
 
 
 def token_visit(token: str | None) -> str | None:
@@ -104,7 +100,7 @@ def token_visit(token: str | None) -> str | None:
     if not token or len(token) > 200:
         return None
     try:
-        visit = _serializer().loads(token, max_age=TOKEN_AGE_S)
+        visit = signer(TOKEN_SALT).loads(token, max_age=TOKEN_AGE_S)
     except BadSignature:  # SignatureExpired is one
         return None
     return visit if isinstance(visit, str) else None

@@ -161,10 +161,11 @@ def site(light_settings: Settings) -> Iterator[Site]:  # noqa: F811
         assert client.post("/agent/login", data={"email": f"{role}@example.com", "password": PASSWORD,
                                                  "csrf_token": csrf(page)}).status_code == 302
     tokens = {role: csrf(client.get("/en/contact").get_data(as_text=True)) for role, client in clients.items()}
-    from webapp.my_tickets import _serializer
+    from webapp.my_tickets import SALT
+    from webapp.security import signer
 
     with app.test_request_context():
-        signed = _serializer().dumps("sam@example.com")
+        signed = signer(SALT).dumps("sam@example.com")
     # Held mail (session 26's pages): a loop of the desk's own address, held with a kept original.
     held = desk.mail_in.receive(plain_mail("copy", "Our own reply", sender="support@manzil.example")).inbound_id
     values = {"ticket": str(ticket.id), "reference": ticket.reference, "survey": survey, "signed": signed,

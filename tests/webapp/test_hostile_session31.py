@@ -200,7 +200,8 @@ AGENT_PAGES = ["/agent/?view=all", "/agent/tickets/{ticket}", "/agent/reports/",
 
 
 def test_after_the_erase_their_links_are_gone_and_agent_pages_render(app: Flask) -> None:
-    from webapp.my_tickets import _serializer
+    from webapp.my_tickets import SALT
+    from webapp.security import signer
 
     desk = desk_of(app)
     customer = lina(app)
@@ -208,7 +209,7 @@ def test_after_the_erase_their_links_are_gone_and_agent_pages_render(app: Flask)
     with desk.db.session() as session:
         token = open_survey(session, session.get(Ticket, 1), None, utcnow()).token
     with app.test_request_context():
-        magic = f"/en/my-tickets/{_serializer().dumps(LINA)}"
+        magic = f"/en/my-tickets/{signer(SALT).dumps(LINA)}"
     assert app.test_client().get(f"/en/tickets/{ticket.reference}").status_code == 200
     assert app.test_client().get(f"/en/survey/{token}").status_code == 200
     assert "Refund" in app.test_client().get(magic).get_data(as_text=True)
