@@ -290,9 +290,9 @@ def new_text(full: str) -> str:
     return text or full.strip()
 
 
-def automatic_reason(message: Message, sender: str, problems: list[str]) -> MailReason | None:
+def automatic_reason(message: Message, sender: str, subject: str, problems: list[str]) -> MailReason | None:
     """Why this mail was sent by a machine (RFC 3834 auto-replies, bulk and list mail, bounces, an Exchange rule's
-    reply, an out-of-office subject), else None."""
+    reply, an out-of-office `subject`: the mail's, read once), else None."""
     auto = _header(message, "Auto-Submitted", problems).lower()
     if auto and auto != "no":
         return MailReason("auto_submitted", {"value": auto[:100]})
@@ -313,7 +313,7 @@ def automatic_reason(message: Message, sender: str, problems: list[str]) -> Mail
         return MailReason("mailing_list")
     if _DAEMON.match(sender):
         return MailReason("daemon_sender", {"sender": sender[:320]})
-    if found := AUTO_SUBJECT.match(_header(message, "Subject", problems)):
+    if found := AUTO_SUBJECT.match(subject):
         return MailReason("auto_subject", {"prefix": found.group(1)})
     return None
 
@@ -398,7 +398,7 @@ def parse_mail(raw: bytes, own_address: str = "", sender_if_none: str = "") -> P
     loop = "X-Manzil-Loop" in message or (bool(own) and sender == own)
     subject = _header(message, "Subject", problems)
     message_id = _header(message, "Message-ID", problems) or None
-    automatic = automatic_reason(message, sender, problems)
+    automatic = automatic_reason(message, sender, subject, problems)
     # Below the sender's own words, when there are some (a mail that is only a forwarded message shows its text as
     # the body) and a person sent it (a bounce's returned mail is our own).
     quotes = forwarded_quotes(parts, forwarded, problems) if own_text.strip() and automatic is None else ""
