@@ -158,6 +158,8 @@ def test_an_agent_answering_their_notice_by_mail_adds_an_internal_note(
     ticket_id = send(mail("noor@example.com", support, "Refund 1", "Where is my refund?")).ticket_id or 0
     desk.tickets.update(ticket_id, assignee_id=amal, agent_id=huda)
     assigned = notice_to(app, sink, "amal@example.com")
+    said = "Reply to this email to add a note on the ticket: for agents only, never sent to the customer."
+    assert said in assigned.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     tickets, to_customer = count(desk, Ticket), count(desk, OutboxMail, OutboxMail.to_address == "noor@example.com")
     reply = answer(assigned, "amal@example.com", "Refunded the second charge. @huda please confirm.\n\n"
                    f"On Mon, 7 Dec 2026, {assigned['From']} wrote:\n> Huda assigned you this ticket.\n")
@@ -180,6 +182,7 @@ def test_an_agent_answering_their_notice_by_mail_adds_an_internal_note(
     accounts.set_locale(lina, "ar")
     desk.notes.add(ticket_id, huda, "@lina هل وصلك إيصال التحويل؟")
     mention = notice_to(app, sink, "lina@example.com")
+    assert "ردّ على هذه الرسالة لتضيف ملاحظة على التذكرة" in mention.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     row = send(answer(mention, "lina@example.com", "نعم، وصلني الإيصال وأرفقته.\n\n"
                       f"في الإثنين 7 ديسمبر 2026، كتب {mention['From']}:\n> هل وصلك إيصال التحويل؟\n",
                       thread_by="References"))
