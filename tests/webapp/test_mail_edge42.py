@@ -189,6 +189,11 @@ def test_an_agent_answering_their_notice_by_mail_adds_an_internal_note(
     note = last_message(desk, ticket_id)
     assert row.outcome == "note" and note.id == row.message_id and note.internal and note.agent_id == lina
     assert note.body == "نعم، وصلني الإيصال وأرفقته." and count(desk, Ticket) == tickets
+    # A closed ticket is final: the reply is held with that reason, never lost, never a follow-up or a ticket.
+    desk.tickets.update(ticket_id, status="closed")
+    late = send(answer(assigned, "amal@example.com", "One more thing."))
+    assert late.outcome == "rejected" and late.ticket_id is None and late.id in {r.id for r in desk.held_mail.page().rows}
+    assert count(desk, Ticket) == tickets
 
 
 def test_a_reply_to_a_notice_from_anyone_else_or_a_deactivated_agent_is_held_never_a_ticket(
