@@ -102,7 +102,8 @@ def test_out_of_office_subjects_without_rfc3834_headers_never_reopen(app: Flask,
         token = thread_token(session, session.get_one(Ticket, ticket_id))
     to_thread = reply_address(support, token)
     desk.tickets.update(ticket_id, status="solved")
-    outbox, changes = count(desk, OutboxMail), count(desk, TicketStatusChange, TicketStatusChange.ticket_id == ticket_id)
+    outbox = count(desk, OutboxMail)
+    changes = count(desk, TicketStatusChange, TicketStatusChange.ticket_id == ticket_id)
     arabic = send(mail("noor@example.com", to_thread, "رد تلقائي: Re: Refund 1", "أنا خارج المكتب حتى الأحد.",
                        X_Auto_Response_Suppress="All", Content_Language="ar-SA"))
     english = send(mail("noor@example.com", to_thread, "Automatic reply: Re: Refund 1", "I am away until Sunday."))
@@ -192,7 +193,8 @@ def test_an_agent_answering_their_notice_by_mail_adds_an_internal_note(
     # A closed ticket is final: the reply is held with that reason, never lost, never a follow-up or a ticket.
     desk.tickets.update(ticket_id, status="closed")
     late = send(answer(assigned, "amal@example.com", "One more thing."))
-    assert late.outcome == "rejected" and late.ticket_id is None and late.id in {r.id for r in desk.held_mail.page().rows}
+    assert late.outcome == "rejected" and late.ticket_id is None
+    assert late.id in {row.id for row in desk.held_mail.page().rows}
     assert count(desk, Ticket) == tickets
 
 
