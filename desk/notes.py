@@ -10,7 +10,7 @@ open it.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from desk.agent_notices import MENTIONED, notify_agent
 from desk.database import Database
 from desk.mail.attachments import FileLimits, Upload, write_with_files
-from desk.models import Agent, Mention, Message, utcnow
+from desk.models import Agent, Mention, Message, Ticket, utcnow
 from desk.ticket_search import index_ticket
 from desk.tickets import MAX_BODY, attach_files, changeable, clean_files, clean_text
 from desk.time_tracking import clean_seconds, record_with
@@ -40,6 +40,28 @@ def mention_handles(body: str) -> set[str]:
     return {m.rstrip(".").lower() for m in MENTION.findall(body)}
 
 
+def write_note(session: Session, ticket_id: int, agent_id: int, text: str, attach: Callable[[Message], object]) -> Note:
+    """The note `text` (checked) by `agent_id` in the caller's session, `attach` storing its files on the message once
+    it has an id; the agents it @mentions recorded and mailed (desk.agent_notices). A closed ticket is final: refused,
+    naming "ticket", as a reply is. `Notes.add`, and a note an agent sends by answering a notice (desk.mail.receive)."""
+    ticket = changeable(session, ticket_id)  # a closed ticket is final: no note either
+    message = Message(author="agent", agent_id=agent_id, body=text, internal=True, created_at=utcnow())
+    ticket.messages.append(message)
+    ticket.updated_at = message.created_at
+    session.flush()
+    attach(message)
+    mentioned = []
+    if handles := mention_handles(text):
+        for agent in session.scalars(select(Agent).where(Agent.active)):
+            local = agent.email.split("@", 1)[0]
+            if agent.id != agent_id and (local in handles or agent.email in handles):
+                session.add(Mention(message_id=message.id, ticket_id=ticket_id, agent_id=agent.id))
+                notify_agent(session, MENTIONED, ticket, agent.id, agent_id, note=text)
+                mentioned.append(agent.name)
+    index_ticket(session, ticket)
+    return Note(message.id, mentioned)
+
+
 class Notes:
     def __init__(self, db: Database, data_dir: Path | None = None, file_limits: FileLimits | None = None) -> None:
         self.db = db
@@ -55,27 +77,13 @@ class Notes:
         if seconds is not None:
             clean_seconds(seconds, "time_spent")
         text = clean_text("note", body, MAX_BODY, required=not files)
-        handles = mention_handles(text)
         attached = clean_files(files, self.file_limits)
 
         def write(session: Session, written: list[Path]) -> Note:
-            ticket = changeable(session, ticket_id)  # a closed ticket is final: no note either
-            message = Message(author="agent", agent_id=agent_id, body=text, internal=True, created_at=utcnow())
-            ticket.messages.append(message)
-            ticket.updated_at = message.created_at
-            session.flush()
-            attach_files(session, self.data_dir, message, attached, written)
-            mentioned = []
-            if handles:
-                for agent in session.scalars(select(Agent).where(Agent.active)):
-                    local = agent.email.split("@", 1)[0]
-                    if agent.id != agent_id and (local in handles or agent.email in handles):
-                        session.add(Mention(message_id=message.id, ticket_id=ticket_id, agent_id=agent.id))
-                        notify_agent(session, MENTIONED, ticket, agent.id, agent_id, note=text)
-                        mentioned.append(agent.name)
-            index_ticket(session, ticket)
-            record_with(session, ticket, agent_id, seconds, "note", form_key)
-            return Note(message.id, mentioned)
+            note = write_note(session, ticket_id, agent_id, text,
+                              lambda message: attach_files(session, self.data_dir, message, attached, written))
+            record_with(session, session.get_one(Ticket, ticket_id), agent_id, seconds, "note", form_key)
+            return note
 
         return write_with_files(self.db, write)  # again while the database is busy (SQLite's one writer)
 

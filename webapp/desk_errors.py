@@ -95,6 +95,7 @@ FIELDS = {
     "role": lazy_pgettext("desk field", "role"),
     "scopes": lazy_pgettext("desk field", "scopes"),
     "shared": lazy_pgettext("desk field", "shared"),
+    "sender": lazy_pgettext("desk field", "sender"),
     "side_conversation": lazy_pgettext("desk field", "side conversation"),
     "signature_ar": lazy_pgettext("desk field", "signature in Arabic"),
     "signature_en": lazy_pgettext("desk field", "signature in English"),

@@ -115,6 +115,7 @@ class ViewLabels:
             "agent_invited": gettext("Agent invited"), "invitation_resent": gettext("Invitation sent again"),
             "invitation_revoked": gettext("Invitation revoked"), "invitation_accepted": gettext("Invitation accepted"),
             "password_reset_requested": gettext("Password reset link requested"),
+            "note_by_mail": gettext("Internal note added by email"),
         }.get(key, key)
 
     def webhook_event(self, key: str) -> str:

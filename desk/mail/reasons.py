@@ -33,8 +33,12 @@ TEMPLATES: dict[str, str] = {
     "delivery_status": N_("delivery status notification"),
     "mailing_list": N_("mailing list"),
     "daemon_sender": N_("sent by %(sender)s"),
+    "auto_subject": N_("the subject begins \"%(prefix)s:\", as automatic replies do"),
     # A mail carrying a side conversation's token from someone not in it (desk.side_conversations).
     "side_stranger": N_("%(sender)s is not a participant of the side conversation it answers"),
+    # A reply to an agent's notice of assignment or mention (desk.agent_notices) that cannot be that agent's note.
+    "notice_stranger": N_("%(sender)s is not the agent the notice it answers was sent to"),
+    "notice_inactive": N_("%(sender)s is not an active agent: a reply to a notice is a note only from its agent"),
     # From an address or domain an agent blocked (desk.trash: "Mark as spam", the admin page's list).
     "blocked_sender": N_("%(sender)s is a blocked sender"),
 }

@@ -31,15 +31,17 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from desk.audit import Actor, record
 from desk.blocked import is_blocked
 from desk.ccs import cc_of, copy_from_mail, fill_name
 from desk.database import Database, StorageUnavailableError, lock_row
 from desk.mail.addresses import message_id_locals, message_ids, token_in_subject, tokens_in_addresses
 from desk.mail.attachments import ALLOWED_TYPES, add_attachment, safe_filename, write_with_files
 from desk.mail.parse import ParsedMail, UnparseableMail, clean_subject, glimpse, parse_mail
-from desk.mail.reasons import MailReason
+from desk.mail.reasons import TEMPLATES, MailReason
 from desk.models import (
     AGENT_NOTICE_KINDS,
+    Agent,
     Customer,
     InboundMail,
     MailThread,
@@ -49,8 +51,9 @@ from desk.models import (
     Ticket,
     utcnow,
 )
+from desk.notes import write_note
 from desk.side_conversations import find_side, receive_side_reply
-from desk.tickets import MAX_BODY, MAX_SUBJECT, InputError, NewTicket, TicketStore, plain_text
+from desk.tickets import MAX_BODY, MAX_SUBJECT, InputError, NewTicket, TicketStore, clean_text, plain_text
 from kb.settings import Settings
 
 # Bigger than any real mail with attachments within the limits; past it we do not even parse.
@@ -69,7 +72,7 @@ class StorageError(Exception):
 
 @dataclass(frozen=True)
 class Received:
-    outcome: str  # created | continued | follow_up | side_reply | automatic | loop | duplicate | rejected
+    outcome: str  # created | continued | follow_up | side_reply | note | automatic | loop | duplicate | rejected
     inbound_id: int | None = None
     ticket_id: int | None = None
     reference: str | None = None
@@ -145,6 +148,18 @@ def find_ticket(session: Session, mail: ParsedMail, recipients: list[str]) -> Ti
     if token:
         return session.scalar(select(Ticket).join(MailThread).where(MailThread.token == token))
     return None
+
+
+def answered_notice(session: Session, mail: ParsedMail) -> OutboxMail | None:
+    """The agent notice (desk.agent_notices) the mail answers (In-Reply-To, References), with its ticket; else None."""
+    locals_ = message_id_locals(f"{mail.in_reply_to} {mail.references}")
+    if not locals_:
+        return None
+    return session.scalar(
+        select(OutboxMail).where(OutboxMail.mail_message_id.in_(locals_), OutboxMail.ticket_id.is_not(None),
+                                 OutboxMail.kind.in_(AGENT_NOTICE_KINDS))
+        .order_by(OutboxMail.id.desc()).limit(1)
+    )
 
 
 class MailReceiver:
@@ -275,6 +290,10 @@ class MailReceiver:
                                 received_at=arrived, held=held)
             row.reason_params = {"side_conversation": side.id, "side_message": side_message.id}
             return Received("side_reply", row.id, why=None, side_conversation_id=side.id)
+        notice = answered_notice(session, mail) if not mail.automatic else None
+        if notice is not None:  # an agent answering their notice: a note (an out-of-office one is held, matching none)
+            return self._note_by_mail(session, mail, notice, raw_path, size, transport, recipients, written, arrived,
+                                      held)
         ticket = find_ticket(session, mail, recipients)
         if ticket is not None:
             # Their row held first, as an erase holds it (desk.erasure), and read again: an erase at this moment
@@ -332,6 +351,33 @@ class MailReceiver:
         row = self._inbound(session, mail, raw_path, size, transport, outcome, recipients, None, ticket, message,
                             arrived, held)
         return Received(outcome, row.id, ticket.id, ticket.reference)
+
+    def _note_by_mail(
+        self, session: Session, mail: ParsedMail, notice: OutboxMail, raw_path: str, size: int, transport: str,
+        recipients: list[str], written: list[Path], arrived: datetime, held: InboundMail | None,
+    ) -> Received:
+        """A reply to an agent notice: from the agent it was sent to, still active, an internal note by them on the
+        notice's ticket (its quoted notice cut, as every mail's; its files kept as a customer mail's; its @mentions
+        mailed as a note's; audited `note_by_mail`). From anyone else, or a deactivated agent, held saying why, and
+        still held when an agent recovers it (refused naming "sender"; the one who recovers it may give the notified
+        agent's address): never the ticket's thread, never a ticket of its own."""
+        agent = session.scalar(select(Agent).where(Agent.email == mail.from_address))
+        if agent is None or not agent.active or mail.from_address != notice.to_address.lower():
+            code = "notice_stranger" if mail.from_address != notice.to_address.lower() else "notice_inactive"
+            if held is not None:
+                raise InputError("sender", TEMPLATES[code], sender=mail.from_address[:320])
+            why = MailReason(code, {"sender": mail.from_address[:320]})
+            row = self._inbound(session, mail, raw_path, size, transport, "rejected", recipients, why)
+            return Received("rejected", row.id, why=why)
+        ticket_id = notice.ticket_id or 0  # answered_notice's are a ticket's
+        text = clean_text("note", plain_text(mail.text)[:MAX_BODY], MAX_BODY, required=not mail.attachments)
+        note = write_note(session, ticket_id, agent.id, text,
+                          lambda message: self._attachments(session, mail, message, written))
+        message = session.get_one(Message, note.message_id)
+        record(session, Actor.agent(agent.id), "note_by_mail", "ticket", ticket_id, after={"message": message.id})
+        row = self._inbound(session, mail, raw_path, size, transport, "note", recipients, None, message.ticket,
+                            message, arrived, held)
+        return Received("note", row.id, ticket_id, message.ticket.reference)
 
     @staticmethod
     def _cc_writing(session: Session, ticket: Ticket, mail: ParsedMail) -> Customer | None:
