@@ -51,6 +51,13 @@ def test_a_customer_hears_the_suggestions_their_vote_and_the_contact_forms_error
         expect(page.locator(".answer-thanks")).to_be_focused()
         # The article's vote reloads the page at its thanks, which takes the focus (it was <body>, the thanks unsaid).
         page.goto(f"{base_url}/{lang}/articles/refund-timing")
+        # Its table is named by its section's heading (a table read from the screen reader's list of tables said
+        # "table, 2 columns" and nothing else), its headings are column headings.
+        table = page.locator("main article table").first
+        heading = page.locator("main article h2").filter(
+            has_text="Refund times" if lang == "en" else "مدة الاسترداد").first
+        expect(table).to_have_accessible_name(heading.inner_text())
+        expect(table.locator("th").first).to_have_attribute("scope", "col")
         page.locator("form.vote button[value=yes]").focus()
         with page.expect_navigation():
             page.keyboard.press("Enter")
@@ -112,6 +119,11 @@ def test_an_agent_turns_the_single_key_shortcuts_off_hears_the_notices_and_keeps
     expect(page.locator("#show-shortcuts")).to_be_focused()
     page.keyboard.press("j")
     expect(page.locator("tr.ticket-row a.ticket-link").first).to_be_focused()
+    page.keyboard.press("x")  # the box ticked under the focused link is said
+    expect(page.locator("tr.ticket-row input[type=checkbox]").first).to_be_checked()
+    expect(page.locator("#live-notice")).to_have_text(f"Ticket {ticket.id} selected.")
+    page.keyboard.press("x")
+    expect(page.locator("#live-notice")).to_have_text(f"Ticket {ticket.id} no longer selected.")
 
     page.goto(f"{base_url}/agent/tickets/{ticket.id}")
     keys_ready(page)

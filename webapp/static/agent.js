@@ -100,7 +100,14 @@
     keys.j = function () { select(current + 1); };
     keys.k = function () { select(current - 1); };
     keys.Enter = function () { if (current >= 0) window.location = rows[current].querySelector("a.ticket-link").href; };
-    keys.x = function () { if (current >= 0) { var box = rows[current].querySelector("input[type=checkbox]"); box.checked = !box.checked; } };
+    // x ticks the box under the focused link: said, as the box itself is not what has the focus.
+    keys.x = function () {
+      if (current < 0) return;
+      var box = rows[current].querySelector("input[type=checkbox]");
+      if (!box) return;  // a light agent's inbox has no selection
+      box.checked = !box.checked;
+      notice(fill(box.checked ? i18n.ticketSelected : i18n.ticketUnselected, "id", rows[current].dataset.id));
+    };
     keys["/"] = function () { document.getElementById("inbox-q").focus(); };
     keys["."] = function () { window.location.reload(); };
     var since = inbox.dataset.since;
