@@ -10,7 +10,7 @@ from flask import Flask
 from playwright.sync_api import Browser, Page, expect
 
 from desk.tickets import NewTicket
-from tests.browser.test_agent_morning import PASSWORD, keys_ready
+from tests.browser.test_agent_morning import PASSWORD, keys_ready, log_in
 
 # The focused element as "TAG#id.class" (BODY when focus was lost).
 FOCUSED = "() => { const a = document.activeElement; return a.tagName + '#' + a.id + '.' + a.className; }"
@@ -77,12 +77,7 @@ def test_a_customer_hears_the_suggestions_their_vote_and_the_contact_forms_error
 def agent_page(browser: Browser, base_url: str, email: str) -> Page:
     page = browser.new_context(locale="en", viewport={"width": 1280, "height": 900}).new_page()
     page.set_default_timeout(15_000)
-    page.goto(f"{base_url}/agent/")
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(PASSWORD)
-    page.locator("#password").press("Enter")
-    expect(page).to_have_url(re.compile(r"/agent/$"))
-    keys_ready(page)
+    log_in(page, base_url, email)
     return page
 
 
