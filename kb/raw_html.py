@@ -35,7 +35,7 @@ ALLOWED_ATTRS = {
     "a": {"href", "title"},
     "img": {"src", "alt", "title", "width", "height"},
     "h1": {"id"}, "h2": {"id"}, "h3": {"id"}, "h4": {"id"}, "h5": {"id"}, "h6": {"id"},
-    "th": {"style"}, "td": {"style"}, "ol": {"start"},
+    "th": {"style", "scope"}, "td": {"style"}, "ol": {"start"}, "table": {"aria-labelledby"},
 }  # fmt: skip
 _TAG_NAME = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*+)")
 # HTML_SEQUENCES[0:5] are the block kinds that end at a closing sequence, not at a blank line.

@@ -57,11 +57,19 @@ def render_markdown(
     """
     tokens = _PARSER.parse(clean_foreign_syntax(strip_bom(source)))
     toc: list[TocEntry] = []
+    heading = ""  # the last heading's anchor: a table under it is named by it
     for index, token in enumerate(tokens):
         if token.type == "heading_open" and index + 1 < len(tokens):
+            heading = str(token.attrGet("id") or "")
             text = inline_text(tokens[index + 1])
             if text:  # a heading with nothing to read (only an image, say) is no entry a reader can use
-                toc.append(TocEntry(int(token.tag[1]), text, str(token.attrGet("id") or "")))
+                toc.append(TocEntry(int(token.tag[1]), text, heading))
+        elif token.type == "table_open" and heading:
+            # A Markdown table has no caption: its section's heading names it (a screen reader's list of tables
+            # said "table, 2 columns" and nothing more), and its header row's cells head their columns.
+            token.attrSet("aria-labelledby", heading)
+        elif token.type == "th_open":
+            token.attrSet("scope", "col")
         for child in [token, *(token.children or [])]:
             _rewrite_link(child, article_path, url_for_article, media_url, article_ids or {})
     html = _PARSER.renderer.render(tokens, _PARSER.options, {})

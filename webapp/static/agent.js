@@ -20,7 +20,7 @@
   function notice(text) {
     var box = document.getElementById("live-notice");
     if (!box) return;
-    box.textContent = text; box.hidden = !text;
+    box.textContent = text;  // never hidden: an empty live region is drawn as nothing (.flash.live:empty)
   }
 
   // ---- everywhere: shortcuts list, interface language picker -------------------------------------
@@ -32,6 +32,26 @@
     select.addEventListener("change", function () { select.form.submit(); });
   });
   var keys = {};  // key -> action for the current page
+  // Single-character keys can be turned off (WCAG 2.1.4), in the shortcuts list; the choice is kept in this browser.
+  var SINGLE_KEYS = "kb-single-key-shortcuts", singleKeys = document.getElementById("single-key-shortcuts");
+  function singleKeysOn() { try { return window.localStorage.getItem(SINGLE_KEYS) !== "off"; } catch (e) { return true; } }
+  function showSingleKeys() {
+    var on = singleKeysOn();
+    document.documentElement.dataset.singleKeys = on ? "on" : "off";
+    if (singleKeys) singleKeys.checked = on;
+    // A control's key (aria-keyshortcuts, its <kbd>) is not announced or shown while the keys are off.
+    document.querySelectorAll("[data-keyshortcut]").forEach(function (control) {
+      var kbd = control.querySelector("kbd");
+      if (kbd) kbd.hidden = !on;
+      if (on) control.setAttribute("aria-keyshortcuts", control.dataset.keyshortcut);
+      else control.removeAttribute("aria-keyshortcuts");
+    });
+  }
+  if (singleKeys) singleKeys.addEventListener("change", function () {
+    try { window.localStorage.setItem(SINGLE_KEYS, singleKeys.checked ? "on" : "off"); } catch (e) { /* kept for this page */ }
+    showSingleKeys();
+  });
+  showSingleKeys();
   document.addEventListener("keydown", function (event) {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && typing(event.target) && event.target.form) {
       event.preventDefault();
@@ -40,6 +60,7 @@
     }
     if (event.key === "Escape" && typing(event.target)) { event.target.blur(); return; }
     if (typing(event.target) || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (document.documentElement.dataset.singleKeys === "off") return;
     if (event.key === "?") { event.preventDefault(); showHelp(); return; }
     var action = keys[event.key];
     if (action) { event.preventDefault(); action(); }
@@ -79,7 +100,14 @@
     keys.j = function () { select(current + 1); };
     keys.k = function () { select(current - 1); };
     keys.Enter = function () { if (current >= 0) window.location = rows[current].querySelector("a.ticket-link").href; };
-    keys.x = function () { if (current >= 0) { var box = rows[current].querySelector("input[type=checkbox]"); box.checked = !box.checked; } };
+    // x ticks the box under the focused link: said, as the box itself is not what has the focus.
+    keys.x = function () {
+      if (current < 0) return;
+      var box = rows[current].querySelector("input[type=checkbox]");
+      if (!box) return;  // a light agent's inbox has no selection
+      box.checked = !box.checked;
+      notice(fill(box.checked ? i18n.ticketSelected : i18n.ticketUnselected, "id", rows[current].dataset.id));
+    };
     keys["/"] = function () { document.getElementById("inbox-q").focus(); };
     keys["."] = function () { window.location.reload(); };
     var since = inbox.dataset.since;
@@ -159,10 +187,13 @@
   if (draftButton) draftButton.addEventListener("click", insertDraft);
   var rejectButton = document.getElementById("reject-draft");
   if (rejectButton) rejectButton.addEventListener("click", function () {
+    if (rejectButton.getAttribute("aria-disabled") === "true") return;
     var reason = document.getElementById("draft-reason");
     if (!reason.value.trim()) { reason.focus(); reason.setAttribute("aria-invalid", "true"); return; }
     record({ kind: "rejected", what: "draft", reason: reason.value.trim() }).then(function () {
-      rejectButton.disabled = true; rejectButton.textContent = rejectButton.dataset.done;
+      // aria-disabled, not disabled: a disabled button drops the focus to <body>; the notice says it was done.
+      rejectButton.setAttribute("aria-disabled", "true"); rejectButton.textContent = rejectButton.dataset.done;
+      notice(rejectButton.dataset.done);
     });
   });
   document.querySelectorAll(".insert-passage").forEach(function (button) {
@@ -256,7 +287,7 @@
       collision.textContent = parts.join(" "); collision.hidden = !parts.length;
       (data.messages || []).forEach(showMessage);
       var text = data.new_customer_messages ? i18n["new"] : (data.advice_ready ? i18n.adviceReady : "");
-      fresh.textContent = text; fresh.hidden = !text;
+      fresh.textContent = text;  // a live region kept in the tree, drawn as nothing while empty
     });
   }
   poll();

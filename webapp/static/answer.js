@@ -63,6 +63,9 @@
           var box = form.parentNode;
           (box && box.classList.contains("answer-followup") ? box : form).replaceWith(note);
         }
+        // The button pressed is gone with its form: the thanks takes the focus (it fell to <body>, and a status
+        // inserted with its text is not reliably said), and Tab goes on from there (to the reasons after a "no").
+        note.tabIndex = -1; note.focus();
       })
       .catch(function () { form.submit(); });
   });

@@ -52,6 +52,10 @@
     });
   }
   Array.prototype.forEach.call(document.querySelectorAll(".contact input[id], .contact textarea"), clearWhenFixed);
+  // Sent back with errors: the first field in error takes the focus, and a screen reader says its label, that it is
+  // invalid and its error (aria-describedby); the page opened at its top, the errors unsaid, before.
+  var invalid = document.querySelector(".contact [aria-invalid=true]");
+  if (invalid) invalid.focus();
   subject.addEventListener("input", schedule);
   message.addEventListener("input", schedule);
   if (subject.value) run();

@@ -9,8 +9,12 @@
 (function () {
   "use strict";
   var input = document.getElementById("q");
-  var list = document.getElementById("instant-results");
+  var list = document.getElementById("instant-results"), status = document.getElementById("instant-status");
   if (!input || !list) return;
+  var counts = status ? JSON.parse(status.dataset.counts) : [];
+  // The live region says how many suggestions are drawn (or that none matches); a count said once is not said
+  // again while it stays the same, and the list closed empties it.
+  function announce(text) { if (status && status.textContent !== text) status.textContent = text; }
   var SETTLE_MS = 1500, TYPE_MS = 120;
   var timer = null, settleTimer = null, controller = null, selected = -1;
   var shown = null;            // {query, data} on screen
@@ -33,7 +37,7 @@
     }
     node.appendChild(document.createTextNode(text.slice(last)));
   }
-  function close() { list.hidden = true; list.textContent = ""; selected = -1; input.setAttribute("aria-expanded", "false"); input.removeAttribute("aria-activedescendant"); }
+  function close() { announce(""); list.hidden = true; list.textContent = ""; selected = -1; input.setAttribute("aria-expanded", "false"); input.removeAttribute("aria-activedescendant"); }
   function articleUrl(hit, searchId, position) {
     var parts = hit.url.split("#"), url = parts[0];
     if (searchId) url += (url.indexOf("?") < 0 ? "?" : "&") + "s=" + searchId + "&p=" + position;
@@ -100,6 +104,7 @@
       quoted(instead, input.dataset.verbatimLabel, data.typed_query); item.appendChild(instead); list.appendChild(item);
     }
     list.hidden = false; input.setAttribute("aria-expanded", "true");
+    announce(hits.length ? counts[hits.length - 1] || "" : input.dataset.noResults);
     // Drawn again (the query settled, newer results): the option the keyboard was on stays on, or none is.
     var options = list.querySelectorAll("[role=option]");
     if (selected >= options.length) { selected = -1; input.removeAttribute("aria-activedescendant"); }
@@ -164,7 +169,8 @@
   input.addEventListener("keydown", function (e) {
     if (e.key === "ArrowDown") { e.preventDefault(); move(1); }
     else if (e.key === "ArrowUp") { e.preventDefault(); move(-1); }
-    else if (e.key === "Escape") { close(); }
+    // Escape closes an open list and keeps the query (a search box's own Escape empties it: that is for a second one).
+    else if (e.key === "Escape" && !list.hidden) { e.preventDefault(); close(); }
     else if (e.key === "Enter" && selected >= 0) {
       e.preventDefault();
       var option = list.querySelectorAll("[role=option]")[selected];
