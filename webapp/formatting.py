@@ -28,6 +28,7 @@ from decimal import Decimal
 from typing import Any
 
 from babel.dates import format_datetime as babel_datetime
+from babel.lists import format_list
 from babel.numbers import format_decimal as babel_decimal
 from babel.units import format_unit
 from flask import Flask, current_app
@@ -185,6 +186,13 @@ def bdi_filter(value: object, direction: str = "auto") -> Markup:
     return Markup('<bdi dir="{}">{}</bdi>').format(direction, value)
 
 
+def names_filter(names: list[str]) -> Markup:
+    """Names (a ticket's skills in its history) each in «» and its own <bdi>, listed as the reader's language lists
+    ("«Billing, VIP» and «iOS»", "«Billing, VIP» و«iOS»"): a name holding a comma reads as one name."""
+    quoted = [str(Markup("«<bdi>{}</bdi>»").format(name)) for name in names]
+    return Markup(format_list(quoted, locale=_lang())) if quoted else Markup("")
+
+
 def mentions_filter(value: object) -> Markup:
     """A note's text with each @mention in `<bdi>`: a note's direction is its first letter's (dir="auto", and each
     line's with unicode-bidi: plaintext), and "@sara هل يمكنك ..." read left to right from the mention's "s". An
@@ -253,6 +261,6 @@ def init_formatting(app: Flask) -> None:
     app.add_template_global(language_name)
     app.jinja_env.filters.update(
         datetime=datetime_filter, date=date_filter, ago=ago_filter, number=number_filter, bdi=bdi_filter,
-        isolate=isolate_filter, mentions=mentions_filter, customer_name=customer_name_filter,
+        isolate=isolate_filter, mentions=mentions_filter, names=names_filter, customer_name=customer_name_filter,
         field_value=field_value_filter, duration=duration_filter, customer_time=customer_time_filter, size=size_filter,
     )
