@@ -51,7 +51,7 @@ def name_characters(text: str) -> str:
 
     def kept(run: re.Match[str]) -> str:
         start, end = run.start(), run.end()
-        inside = 0 < start and end < len(text) and not text[start - 1].isspace() and not text[end].isspace()
+        inside = start > 0 and end < len(text) and not text[start - 1].isspace() and not text[end].isspace()
         return run.group()[0] if inside else ""
 
     return _JOINER_RUN.sub(kept, text)

@@ -260,7 +260,7 @@ class Table:
 def summary(board: Dashboard) -> list[tuple[str, str, str, str]]:
     """(key, label, this period, previous period) for the headline figures."""
     now, before = board.current, board.previous
-    out = []
+    out: list[tuple[str, str, str, str]] = []
     for key, label, get, shown in (
         ("created", gettext("Tickets created"), lambda x: x.tickets.created, _int),
         ("first_reply_median", gettext("First reply, median (h)"), lambda x: x.tickets.first_reply.median_hours,

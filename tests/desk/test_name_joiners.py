@@ -11,8 +11,8 @@ import pytest
 from desk.audit import CLI
 from desk.desk import Desk
 from desk.tickets import InputError, NewTicket
-from tests.desk.test_view_skills_columns import PASSWORD, desk  # noqa: F401
 from tests.desk.test_saved_view_fields import url  # noqa: F401
+from tests.desk.test_view_skills_columns import PASSWORD, desk  # noqa: F401
 
 PERSIAN = "مهر\u200cداد می\u200cخواهد"  # two words, each with its ZWNJ
 CODER = "👩\u200d💻 Sara"  # woman technologist: woman, ZWJ, laptop

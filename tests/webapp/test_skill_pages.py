@@ -168,7 +168,8 @@ def test_a_follow_ups_history_says_what_it_started_with_in_both_languages(site: 
             f"Started with tags refund from #{closed.id}") in page
     arabic = unescape(admin.get(f"/agent/tickets/{follow_up}", headers={"Accept-Language": "ar"}).get_data(
         as_text=True))
-    assert f"بدأت بالمهارات «<bdi>Billing</bdi>» و«<bdi>VIP</bdi>» من #{closed.id} · بدأت بالوسوم refund من #{closed.id}" in arabic
+    assert (f"بدأت بالمهارات «<bdi>Billing</bdi>» و«<bdi>VIP</bdi>» من #{closed.id} · "
+            f"بدأت بالوسوم refund من #{closed.id}") in arabic
     assert "Started with" not in unescape(admin.get(f"/agent/tickets/{closed.id}").get_data(as_text=True))
 
 
