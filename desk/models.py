@@ -8,6 +8,7 @@ alembic migrations in `copilot/migrations`; these classes must match them.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar
 
@@ -961,10 +962,32 @@ class TicketSkill(Base):
     skill_id: Mapped[int] = mapped_column(ForeignKey("skills.id", ondelete="CASCADE"), index=True)
 
 
+def stored_names(names: list[str], limit: int = 1000) -> str | None:
+    """Names (skills') as one history column: a JSON list, so a name with a comma stays one name ("Billing, VIP"
+    joined with commas read as two); the last names left out until it fits `limit` characters; None for none."""
+    while names and len(text := json.dumps(names, ensure_ascii=False)) > limit:
+        names = names[:-1]
+    return text if names else None
+
+
+def read_names(text: str | None) -> list[str]:
+    """`stored_names`' list back; a row written before it (the names joined with ", ") read as it was joined."""
+    if not text:
+        return []
+    if text.startswith("["):
+        try:
+            names = json.loads(text)
+        except ValueError:
+            names = None
+        if isinstance(names, list) and all(isinstance(name, str) for name in names):
+            return names
+    return text.split(", ")
+
+
 class TicketSkillChange(Base):
     """A ticket's required skills changing (desk.skills): by an agent (`agent_id`), a trigger or automation
     (`trigger_name`) or the API (neither; the audit log names the token); the skills added and removed by name as
-    they were called then (comma-separated)."""
+    they were called then (`stored_names`: a JSON list; rows of before it comma-separated)."""
 
     __tablename__ = "ticket_skill_changes"
 
@@ -976,11 +999,20 @@ class TicketSkillChange(Base):
     removed: Mapped[str | None] = mapped_column(String(1000))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
+    @property
+    def added_names(self) -> list[str]:
+        return read_names(self.added)
+
+    @property
+    def removed_names(self) -> list[str]:
+        return read_names(self.removed)
+
 
 class TicketFollowUpStart(Base):
     """What a follow-up started with from the closed ticket it continues (`from_ticket_id`; desk.tickets.follow_up_in):
-    the required skills (desk.skills) and tags it carried, by name as they were then (comma-separated; None: none),
-    the agent who started it (None: the customer wrote). One history row, written only when it carried either."""
+    the required skills (desk.skills; `stored_names`, a JSON list: a skill's name may hold a comma) and tags it carried
+    (comma-separated: a tag has none), by name as they were then (None: none), the agent who started it (None: the
+    customer wrote). One history row, written only when it carried either."""
 
     __tablename__ = "ticket_follow_up_starts"
 
@@ -991,6 +1023,10 @@ class TicketFollowUpStart(Base):
     skills: Mapped[str | None] = mapped_column(String(1000))
     tags: Mapped[str | None] = mapped_column(String(1000))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def skill_names(self) -> list[str]:
+        return read_names(self.skills)
 
 
 class SavedView(Base):

@@ -12,7 +12,7 @@ own key.
 
 from __future__ import annotations
 
-from kb.bidi_text import without_invisible
+from kb.bidi_text import name_characters, without_invisible
 from kb.message_text import CONTROL_CHARACTERS
 from kb.name_fold import MAX_EXPANSION, fold_name, mixed_script_word
 
@@ -22,15 +22,18 @@ __all__ = ["MAX_EXPANSION", "free_name", "mixed_script_word", "name_key", "tidy_
 
 
 def name_key(name: str) -> str:
-    """The name's folded key: NFKC, case-folded, NFKC again, whitespace runs one space."""
-    return " ".join(fold_name(name).split())
+    """The name's folded key: invisible characters out (a name's joiners too: "Bill\u200cing" is a twin of
+    "Billing"), NFKC, case-folded, NFKC again, whitespace runs one space."""
+    return " ".join(fold_name(without_invisible(name)).split())
 
 
 def tidy_name(name: str) -> str:
-    """A name as stored (a saved view's): control and invisible characters dropped (a U+202E reversed the flash
-    quoting it; a zero-width space made a name no one sees, or a twin of another), whitespace runs one space. A change
-    here needs a migration tidying the stored names (see `search_text_refold`)."""
-    return " ".join(without_invisible(CONTROL_CHARACTERS.sub("", name.replace("\r\n", "\n"))).split())
+    """A name as stored (a saved view's, a skill's, an organization's, a signature's line): control and invisible
+    characters dropped (a U+202E reversed the flash quoting it; a zero-width space made a name no one sees, or a twin
+    of another: `name_key` leaves joiners out) but a ZWNJ or ZWJ inside a word (kb.bidi_text.name_characters: Persian
+    and Arabic names and emoji sequences need them), whitespace runs one space. A change here needs a migration tidying
+    the stored names (see `search_text_refold`)."""
+    return " ".join(name_characters(CONTROL_CHARACTERS.sub("", name.replace("\r\n", "\n"))).split())
 
 
 def free_name(name: str, taken: set[str], limit: int) -> str:

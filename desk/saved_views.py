@@ -51,6 +51,7 @@ from desk.name_keys import mixed_script_word, name_key, tidy_name
 from desk.tags import clean_tag
 from desk.tickets import MAX_ROW_ID, InputError, agent_row, plain_text, row_by_id, ticket_number
 from desk.translatable import N_
+from kb.arabic import typed_digits
 from kb.customer_fields import CUSTOMER_PREFIX, CustomerFields  # a customer field's filter: `fields` under it
 from kb.ticket_fields import FieldSet, FieldValueError, TicketFields
 
@@ -176,8 +177,8 @@ class SavedViews:
     @staticmethod
     def row_number(field: str, raw: str | None) -> int | None:
         """`organization` or `skill`: an organization's or a skill's id (its existence is checked by `save`, holding
-        the row); blank for none."""
-        value = (raw or "").strip()
+        the row), its digits read as a ticket's number's are (kb.arabic.typed_digits: "١" is 1); blank for none."""
+        value = typed_digits((raw or "")[:40]).strip()
         if not value:
             return None
         if not (value.isascii() and value.isdecimal()) or len(value) > 12 or not 0 < int(value) <= MAX_ROW_ID:

@@ -40,6 +40,7 @@ from desk.models import (
     Ticket,
     TicketSkill,
     TicketSkillChange,
+    stored_names,
     utcnow,
 )
 from desk.name_keys import name_key, tidy_name
@@ -171,8 +172,8 @@ def require_in(session: Session, ticket: Ticket, skill_ids: Iterable[int], agent
     session.add_all(TicketSkill(ticket_id=ticket.id, skill_id=skill_id) for skill_id in sorted(added))
     when = now or utcnow()
     session.add(TicketSkillChange(ticket_id=ticket.id, agent_id=agent_id, trigger_name=trigger,
-                                  added=", ".join(names_of(session, added))[:1000] or None,
-                                  removed=", ".join(names_of(session, removed))[:1000] or None, created_at=when))
+                                  added=stored_names(names_of(session, added)),
+                                  removed=stored_names(names_of(session, removed)), created_at=when))
     ticket.updated_at = when
     return True
 

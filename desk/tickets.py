@@ -69,6 +69,7 @@ from desk.models import (
     TimeEntryChange,
     as_utc,
     reached_customer,
+    stored_names,
     utcnow,
 )
 from desk.surveys import open_survey
@@ -1067,7 +1068,7 @@ class TicketStore:
             from desk.skills import names_of  # it builds on this module
             session.add(TicketFollowUpStart(
                 ticket_id=ticket.id, from_ticket_id=closed.id, agent_id=agent_id,
-                skills=", ".join(names_of(session, new.skills))[:1000] or None,
+                skills=stored_names(names_of(session, new.skills)),
                 tags=", ".join(sorted(new.tags))[:1000] or None, created_at=ticket.created_at))
         from desk.ccs import carry_ccs  # imports this module's customer_for
         carry_ccs(session, closed, ticket, self.max_ccs, agent_id)  # Zendesk copies the CCs to a follow-up

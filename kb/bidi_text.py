@@ -10,6 +10,7 @@ are dropped there. A customer never needs them: the text's own letters carry its
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 # Explicit embeddings, overrides and isolates: what `kb lint` refuses in a title (marks are fine there).
@@ -33,6 +34,27 @@ def without_bidi_controls(text: str) -> str:
 def without_invisible(text: str) -> str:
     """`text` with every INVISIBLE character removed (what a search reads: "Sa\u200bra" is "Sara")."""
     return text.translate(_DROP_INVISIBLE)
+
+
+# ZERO WIDTH NON-JOINER and JOINER: invisible, but part of how a name is written. Persian writes "مهرداد" and
+# "می‌خواهم" apart or joined by them, and an emoji sequence ("👩‍💻", a family) is one picture only with its ZWJs.
+JOINERS = frozenset("\u200c\u200d")
+_DROP_INVISIBLE_BUT_JOINERS = dict.fromkeys(map(ord, INVISIBLE - JOINERS))
+_JOINER_RUN = re.compile("[\u200c\u200d]+")
+
+
+def name_characters(text: str) -> str:
+    """`text` with every INVISIBLE character removed but a joiner inside a word (ZWNJ or ZWJ between two visible
+    characters: "می\u200cخواهم", "👩\u200d💻"), kept once; a joiner at a word's edge or alone joins nothing and goes.
+    What a stored name keeps (desk.name_keys.tidy_name): the bidi controls, zero-width spaces and BOMs still go."""
+    text = text.translate(_DROP_INVISIBLE_BUT_JOINERS)
+
+    def kept(run: re.Match[str]) -> str:
+        start, end = run.start(), run.end()
+        inside = start > 0 and end < len(text) and not text[start - 1].isspace() and not text[end].isspace()
+        return run.group()[0] if inside else ""
+
+    return _JOINER_RUN.sub(kept, text)
 
 
 def plain_name(name: str) -> str:

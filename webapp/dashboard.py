@@ -236,6 +236,11 @@ def _int(value: int | None) -> str:
     return "–" if value is None else format_decimal(value)
 
 
+class Figure(str):
+    """A headline figure formatted for the page and its CSV ("6", "14.0", "41.2%"): the CSV keeps it as it is, the page
+    writes it in its digits (`dashcell`: KB_DIGITS=arab on an Arabic page)."""
+
+
 class Share(float):
     """A table's fraction (a CSAT, a helpful ratio): its CSV keeps the fraction ("0.4118", `str`), the page shows the
     percentage in its language and digits ("41.2%", `dashcell`), as the cards do."""
@@ -255,7 +260,7 @@ class Table:
 def summary(board: Dashboard) -> list[tuple[str, str, str, str]]:
     """(key, label, this period, previous period) for the headline figures."""
     now, before = board.current, board.previous
-    out = []
+    out: list[tuple[str, str, str, str]] = []
     for key, label, get, shown in (
         ("created", gettext("Tickets created"), lambda x: x.tickets.created, _int),
         ("first_reply_median", gettext("First reply, median (h)"), lambda x: x.tickets.first_reply.median_hours,
@@ -292,7 +297,7 @@ def summary(board: Dashboard) -> list[tuple[str, str, str, str]]:
          lambda x: _seconds_as_hours(x.handle_time.reopened_seconds), _hours),
     ):
         render: Callable[[Any], str] = shown
-        out.append((key, label, render(get(now)), render(get(before))))
+        out.append((key, label, Figure(render(get(now))), Figure(render(get(before)))))
     return out
 
 
@@ -424,6 +429,8 @@ def dashcell(value: object) -> str:
         return "–"
     if isinstance(value, Share):
         return digits(_rate(value))
+    if isinstance(value, Figure) or (isinstance(value, int | float) and not isinstance(value, bool)):
+        return digits(str(value))  # a count, hours, a rating: the page's digits (a search's "123" is text)
     if isinstance(value, datetime):
         zone = g.get("days_zone")
         return (reports._aware(value).astimezone(ZoneInfo(zone)) if zone else value).strftime("%Y-%m-%d %H:%M")

@@ -28,6 +28,7 @@ from decimal import Decimal
 from typing import Any
 
 from babel.dates import format_datetime as babel_datetime
+from babel.lists import format_list
 from babel.numbers import format_decimal as babel_decimal
 from babel.units import format_unit
 from flask import Flask, current_app
@@ -147,6 +148,22 @@ def number_filter(value: float | int) -> str:
     return digits(format_decimal(value))
 
 
+_ONLY_DIGITS = {"arab": str.maketrans(LATIN_DIGITS, ARABIC_DIGITS), "latn": str.maketrans(ARABIC_DIGITS, LATIN_DIGITS)}
+
+
+def figure_filter(value: object) -> str:
+    """A figure already formatted as text ("14.0", "0.25", "1,204") in the page's digits, separators with them."""
+    return digits(str(value))
+
+
+def digits_filter(value: str) -> str:
+    """A sentence of the interface whose only digits are its figures ("3 unsolved tickets", ngettext's %(num)d) with
+    those digits in the page's (its full stop stays a full stop); markup stays markup. Never for a customer's words."""
+    table = _ONLY_DIGITS[digits_of(_lang(), current_app.extensions["settings"].digits)]
+    shown = str(value).translate(table)
+    return Markup(shown) if isinstance(value, Markup) else shown
+
+
 def size_filter(size: int | Size) -> str:
     """A file size in the page's language: the desk's own English on an English page ("10 MB", "1.4 MB", the words
     of its refusals), CLDR's long unit in Babel's figures and the page's digits on another ("10 ميغابايت", or
@@ -183,6 +200,13 @@ def bdi_filter(value: object, direction: str = "auto") -> Markup:
     if direction == "auto":
         return Markup("<bdi>{}</bdi>").format(value)
     return Markup('<bdi dir="{}">{}</bdi>').format(direction, value)
+
+
+def names_filter(names: list[str]) -> Markup:
+    """Names (a ticket's skills in its history) each in «» and its own <bdi>, listed as the reader's language lists
+    ("«Billing, VIP» and «iOS»", "«Billing, VIP» و«iOS»"): a name holding a comma reads as one name."""
+    quoted = [str(Markup("«<bdi>{}</bdi>»").format(name)) for name in names]
+    return Markup(format_list(quoted, locale=_lang())) if quoted else Markup("")
 
 
 def mentions_filter(value: object) -> Markup:
@@ -253,6 +277,7 @@ def init_formatting(app: Flask) -> None:
     app.add_template_global(language_name)
     app.jinja_env.filters.update(
         datetime=datetime_filter, date=date_filter, ago=ago_filter, number=number_filter, bdi=bdi_filter,
-        isolate=isolate_filter, mentions=mentions_filter, customer_name=customer_name_filter,
+        isolate=isolate_filter, mentions=mentions_filter, names=names_filter, digits=digits_filter,
+        figure=figure_filter, customer_name=customer_name_filter,
         field_value=field_value_filter, duration=duration_filter, customer_time=customer_time_filter, size=size_filter,
     )

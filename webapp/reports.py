@@ -16,6 +16,7 @@ reader's zone (as the dashboard's days);
 
 from __future__ import annotations
 
+from dataclasses import fields
 from itertools import chain, islice
 
 from flask import Blueprint, Response, abort, g, request
@@ -104,11 +105,19 @@ def _reports_page(shown: Report | None):  # type: ignore[no-untyped-def]
         found, paging = paged(lambda limit, offset: report_page(shown, desk, state.catalog(), days, zone, lang,
                                                                 offset, limit), PAGE_SIZE)
         section = {"names": columns(shown.row_type), "rows": cells(found.rows, shown.row_type, zone),
+                   "figures": figure_columns(shown.row_type),
                    "total": found.total, "first": (paging.number - 1) * PAGE_SIZE + 1, "paging": paging}
     g.interface_zone = zone  # the header's "Times in ..." names the zone the rows' times are in
     since = since_days(days, zone=zone) if days else None  # the window's first local midnight, said on the page
     return _page("agent/reports.html", section=section, since=cell(since, zone)[:16] if since else None, zone=zone,
                  zone_error=None, error=None, **dict(common, report_lang=lang))
+
+
+def figure_columns(row_type: type) -> list[bool]:
+    """Which of a report's columns are figures (counts, shares: `int` or `float` fields), written in the page's digits
+    (KB_DIGITS=arab on an Arabic page); a ticket's number and every text (a search's "123") stay as they are, and so
+    does the CSV."""
+    return [f.name != "ticket_id" and str(f.type).split(" |")[0] in ("int", "float") for f in fields(row_type)]
 
 
 @bp.get("/<name>.csv")

@@ -28,6 +28,7 @@ from werkzeug.routing import IntegerConverter
 
 from desk.mail.attachments import Upload
 from desk.tickets import MAX_ROW_ID
+from kb.arabic import typed_digits
 from kb.settings import stored_secret as stored_secret  # kept here for its importers: KB_SECRET_KEY's default
 from kb.strict_json import StrictJSONError, shown_key, strict_fields, strict_loads
 
@@ -97,10 +98,13 @@ def refuse_nul_in_urls() -> None:
 
 
 def form_number(value: str) -> int | None:
-    """A row id posted or asked for as text (a ticket, an agent, a message seen), or None when it is none: not
-    decimal digits, or past MAX_URL_INT. `str.isdigit` also passed "²", and more digits than `int()` reads (4300):
-    `int()` of either was a 500; and an id past a PostgreSQL INTEGER was one in the query."""
-    if not value.isdecimal() or len(value) > len(str(MAX_URL_INT)):
+    """A row id posted or asked for as text (a ticket, an agent, a skill, a message seen), or None when it is none:
+    not decimal digits, or past MAX_URL_INT. Arabic-Indic, Persian and full-width digits read as ASCII
+    (kb.arabic.typed_digits: "١٢" is 12, as every ticket-number field reads them); other scripts' digits are none.
+    `str.isdigit` also passed "²", and more digits than `int()` reads (4300): `int()` of either was a 500; and an id
+    past a PostgreSQL INTEGER was one in the query."""
+    value = typed_digits(value[:40])
+    if not (value.isascii() and value.isdecimal()) or len(value) > len(str(MAX_URL_INT)):
         return None
     number = int(value)
     return number if number <= MAX_URL_INT else None

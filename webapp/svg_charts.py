@@ -17,6 +17,8 @@ from zlib import crc32
 
 from markupsafe import Markup, escape
 
+from webapp.formatting import digits
+
 BAR_HEIGHT = 22
 GAP = 6
 LABEL_WIDTH = 120
@@ -24,7 +26,8 @@ WIDTH = 480
 
 
 def _number(value: float) -> str:
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+    """A drawn figure in the page's digits (webapp.formatting.digits: KB_DIGITS=arab on an Arabic page)."""
+    return digits(f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}")
 
 
 def bar_chart(items: Sequence[tuple[str, float]], title: str, css: str = "bar") -> Markup:
@@ -38,7 +41,7 @@ def bar_chart(items: Sequence[tuple[str, float]], title: str, css: str = "bar") 
         width = max(0.0, value / top * span)
         rows.append(
             f'<text x="{LABEL_WIDTH - 6}" y="{y + BAR_HEIGHT * 0.7:.0f}" text-anchor="end" class="label">'
-            f"{escape(label)}</text>"
+            f"{escape(digits(label) if label.isdecimal() else label)}</text>"  # a rating, a position: a figure
             f'<rect x="{LABEL_WIDTH}" y="{y}" width="{width:.1f}" height="{BAR_HEIGHT}" class="{escape(css)}"/>'
             f'<text x="{LABEL_WIDTH + width + 4:.1f}" y="{y + BAR_HEIGHT * 0.7:.0f}" class="value">'
             f"{escape(_number(value))}</text>"
@@ -63,7 +66,7 @@ def line_chart(labels: Sequence[str], series: Sequence[tuple[str, Sequence[float
     step = (right - left) / max(count - 1, 1)
     parts = [f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" class="axis"/>',
              f'<text x="{left - 4}" y="14" text-anchor="end" class="value">{escape(_number(top))}</text>',
-             f'<text x="{left - 4}" y="{bottom}" text-anchor="end" class="value">0</text>']
+             f'<text x="{left - 4}" y="{bottom}" text-anchor="end" class="value">{_number(0)}</text>']
     for name, values, css in series:
         points = " ".join(f"{left + i * step:.1f},{bottom - v / top * (bottom - 10):.1f}" for i, v in enumerate(values))
         parts.append(f'<polyline points="{points}" fill="none" class="{escape(css)}"><title>{escape(name)}</title>'

@@ -154,8 +154,12 @@ def token_refused(exc: TokenRefused):  # type: ignore[no-untyped-def]
 def not_found(exc: Exception):  # type: ignore[no-untyped-def]
     """An article the panel cannot show: the error page in the widget's layout (its links stay in the frame)."""
     lang = (request.view_args or {}).get("lang", "")
-    if g.get("widget_token") is None or lang not in state.settings().languages:  # off, or no such language
-        return help.page("error.html", state.settings().languages[0], status=404), 404
+    languages = state.settings().languages
+    if not enabled():  # said plainly in the page's language: the admin's page names the setting, never this one
+        return help.page("error.html", lang if lang in languages else languages[0], status=404,
+                         reason="widget_off"), 404
+    if g.get("widget_token") is None or lang not in languages:  # no such language
+        return help.page("error.html", languages[0], status=404), 404
     return widget_page("error.html", lang, status=404), 404
 
 

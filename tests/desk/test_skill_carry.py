@@ -14,7 +14,7 @@ from alembic import command
 from sqlalchemy import inspect, select
 
 from desk.desk import Desk
-from desk.models import TicketFollowUpStart, TicketSkillChange, WebhookDelivery
+from desk.models import TicketFollowUpStart, TicketSkillChange, WebhookDelivery, read_names, stored_names
 from tests.conftest import database_at, migrate
 from tests.desk.test_auto_assign import agent, assignee, new, open_desk
 from tests.desk.test_skill_routing import skilled, with_rules
@@ -56,7 +56,8 @@ def test_a_follow_up_starts_with_the_closed_tickets_skills_and_goes_to_a_member_
 
 def starts(desk: Desk, ticket_id: int) -> list[tuple[int, int | None, str | None, str | None]]:
     """The follow-up's "started with" history rows: (from ticket, agent, skills, tags)."""
-    return [(c.from_ticket_id, c.agent_id, c.skills, c.tags) for c in desk.tickets.changes(ticket_id)
+    return [(c.from_ticket_id, c.agent_id, ", ".join(c.skill_names) or None, c.tags)
+            for c in desk.tickets.changes(ticket_id)
             if isinstance(c, TicketFollowUpStart)]
 
 
@@ -104,7 +105,7 @@ def test_a_merge_adds_the_duplicates_skills_to_the_targets_and_says_so(tmp_path:
         assert names(desk, target) == ["Billing", "iOS", "VIP"]
         assert names(desk, duplicate) == ["Billing", "VIP"]  # the duplicate keeps its own, as its tags
         change = [c for c in desk.tickets.changes(target) if isinstance(c, TicketSkillChange)][-1]
-        assert (change.agent_id, change.added, change.removed) == (sara, "Billing", None)
+        assert (change.agent_id, change.added_names, change.removed) == (sara, ["Billing"], None)
         other, plain = new(desk, 0, subject="Third").id, new(desk, 0, subject="Fourth").id
         desk.tickets.merge(plain, other, sara, "Merged")  # nothing to add: no history row
         assert not [c for c in desk.tickets.changes(other) if isinstance(c, TicketSkillChange)]
@@ -152,3 +153,12 @@ def test_each_change_of_a_tickets_skills_is_a_ticket_updated_webhook_event(tmp_p
         desk.skills.delete(billing)
         assert sorted(skill_events(desk)[mark + 4:]) == sorted([(duplicate, {"old": ["Accounts"], "new": []}, []),
                                                                 (ticket, {"old": ["Accounts"], "new": []}, [])])
+
+
+def test_history_names_are_a_json_list_and_older_rows_read_as_they_were_joined() -> None:
+    assert stored_names(["Billing, VIP", "iOS"]) == '["Billing, VIP", "iOS"]'
+    assert read_names('["Billing, VIP", "iOS"]') == ["Billing, VIP", "iOS"]
+    assert read_names("Billing, VIP") == ["Billing", "VIP"] and read_names(None) == []  # written before the list
+    assert read_names("[VIP]") == ["[VIP]"]  # a name in brackets is no list
+    long = ["x" * 60] * 20  # 1,280 characters as a list: the last names left out, the list whole
+    assert read_names(stored_names(long)) == long[:15] and stored_names([]) is None

@@ -58,8 +58,8 @@ def test_a_trigger_requires_a_skill_and_only_a_member_with_it_gets_the_ticket(tm
         assert [t.assignee_id for t in routed] == [both, both, both]
         assert new(desk, 9, body="Where is my parcel?").assignee_id == plain  # no skill required: anyone
         [change] = [c for c in desk.tickets.changes(routed[0].id) if isinstance(c, TicketSkillChange)]
-        assert (change.trigger_name, change.agent_id, change.added, change.removed) == (
-            "Billing questions", None, "Billing", None)
+        assert (change.trigger_name, change.agent_id, change.added_names, change.removed) == (
+            "Billing questions", None, ["Billing"], None)
 
 
 def test_a_ticket_waits_for_all_its_skills_then_goes_to_anyone_after_the_fallback(tmp_path: Path) -> None:

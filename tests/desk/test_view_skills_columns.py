@@ -112,7 +112,8 @@ def test_the_page_reads_the_customer_columns_in_one_statement(desk: Desk) -> Non
     ({"skill": "999999"}, "skill", "no skill 999999"),
     ({"skill": "vip"}, "skill", "'vip' is not a skill's number"),
     ({"skill": "-2"}, "skill", "'-2' is not a skill's number"),
-    ({"skill": "٣"}, "skill", "'٣' is not a skill's number"),
+    ({"skill": "³"}, "skill", "'³' is not a skill's number"),  # superscript: no digit a keyboard types in a number
+    ({"skill": "३"}, "skill", "'३' is not a skill's number"),  # Devanagari: read as the desk's other ids are (not)
 ])
 def test_a_bad_column_sort_or_skill_is_refused_naming_it(desk: Desk, filters: dict[str, str], field: str,
                                                          named: str) -> None:
@@ -163,6 +164,21 @@ def test_a_view_keeps_the_skill_filter_and_counts_its_page(desk: Desk) -> None:
     blank = desk.saved_views.save(sara, "All", {"view": "all", "skill": ""})
     assert blank.query.skill is None and len(listed(desk, sara, blank.id)) == 2
     assert desk.inbox.page(InboxQuery(view="all", skill=vip + 100), sara).total == 0  # the inbox URL's: no such skill
+
+
+def test_a_views_skill_and_organization_read_arabic_indic_persian_and_full_width_digits(desk: Desk) -> None:
+    """`skill=١` is skill 1, as every ticket-number field reads an Arabic phone's digits (README): it was refused."""
+    vip, made = skill_tickets(desk)
+    acme = desk.organizations.create("Acme", by=CLI).id
+    sara = desk.accounts.create_agent("sara@example.com", PASSWORD).id
+    for n, digits in enumerate(("٠١٢٣٤٥٦٧٨٩", "۰۱۲۳۴۵۶۷۸۹", "０１２３４５６７８９")):
+        typed = str.maketrans("0123456789", digits)
+        view = desk.saved_views.save(sara, f"VIP {n}", {"view": "all", "skill": str(vip).translate(typed),
+                                                         "organization": f" {str(acme).translate(typed)} "})
+        assert (view.query.skill, view.query.organization) == (vip, acme), digits
+        assert listed(desk, sara, view.id) == []  # VIP's ticket is no Acme customer's
+        alone = desk.saved_views.save(sara, f"Only VIP {n}", {"view": "all", "skill": str(vip).translate(typed)})
+        assert listed(desk, sara, alone.id) == [made["vip"]]
 
 
 def test_a_view_whose_skill_was_deleted_opens_and_matches_nothing(desk: Desk) -> None:

@@ -280,3 +280,34 @@ def test_the_copilot_section_names_its_edit_buckets_and_an_event_without_an_agen
         table = html.split('id="table-adoption_agents"', 1)[1].split("</table>", 1)[0]
         first_cells = re.findall(r"<tr><td[^>]*>([^<]*)</td>", table)
         assert nobody in first_cells and "" not in first_cells, first_cells
+
+
+def test_arabic_indic_digits_follow_kb_digits_on_the_dashboard_and_reports(content_dir: Path, tmp_path: Path,
+                                                                           embedders: list[Embedder]) -> None:
+    """KB_DIGITS=arab on an Arabic page: the cards, the tables' figures, the charts' numbers and the sentences' counts
+    in Arabic-Indic digits, as the other pages' numbers (only the percentages were); English pages and every CSV
+    keep ASCII digits."""
+    shutil.copy2(CONTENT / "_business_hours.yml", content_dir)
+    settings = Settings(content_dir=content_dir, data_dir=tmp_path / "data", database_url=database_url_for_tests(),
+                        digits="arab")
+    app = create_app(settings, engine=Engine(settings, embedders))
+    app.extensions["desk"].accounts.create_agent("lead@example.com", PASSWORD, name="Lead", role="lead")
+    build_world(app.extensions["desk"])
+    lead = client_for(app, "lead@example.com")
+    html = lead.get(f"/agent/dashboard/?{WEEK}&hl=ar").get_data(as_text=True)
+    assert card(html, "created") == ("٦", "السابق: ١")
+    assert card(html, "full_resolution_business")[0] == "١٫٠"
+    amal = html.split('id="table-agents"', 1)[1].split("</tr>", 2)[1]  # the first row after the headings
+    assert re.findall(r"<td[^>]*>([^<]*)</td>", amal) == ["Amal", "٢", "٣", "٢٫٠", "٢١٫٢٥", "٢", "١٠٠٫٠٪"]
+    drawn = re.findall(r'class="value">([^<]*)<', html)
+    assert drawn and all(re.fullmatch("[٠-٩٬٫]+", value) for value in drawn), drawn
+    counts = html.split('id="backlog-counts">', 1)[1].split("</p>", 1)[0]
+    assert re.search("[٠-٩]", counts) and not re.search("[0-9]", counts)
+    english = lead.get(f"/agent/dashboard/?{WEEK}&hl=en").get_data(as_text=True)
+    assert card(english, "created") == ("6", "previous: 1")
+    rows = list(csv.reader(io.StringIO(lead.get(f"/agent/dashboard/agents.csv?{WEEK}&hl=ar").get_data(as_text=True))))
+    assert rows[1] == ["Amal", "2", "3", "2.0", "21.25", "2", "1.0"]
+    report = lead.get("/agent/reports/deflection?days=3650&tz=UTC", headers={"Accept-Language": "ar"}).get_data(
+        as_text=True)
+    figures = re.findall(r'<td dir="auto">([^<]*)</td>', report)
+    assert figures and not any(re.search("[0-9]", value) for value in figures), figures

@@ -123,6 +123,15 @@ def test_the_inbox_filters_by_skill_and_a_saved_view_keeps_it_until_the_skill_go
     view_id = int(parse_qs(urlsplit(saved.headers["Location"]).query)["saved"][0])
     page = agent.get(f"/agent/?saved={view_id}").get_data(as_text=True)
     assert order(page, made) == ["f9"]
+    arabic = str(made["vip"]).translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))  # an Arabic phone's digits
+    assert order(agent.get(f"/agent/?view=all&skill={arabic}").get_data(as_text=True), made) == ["f9"]
+    devanagari = str(made["vip"]).translate(str.maketrans("0123456789", "०१२३४५६७८९"))  # no id, as everywhere
+    assert sorted(order(agent.get(f"/agent/?view=all&skill={devanagari}").get_data(as_text=True), made)) == [
+        "b40", "f9", "none"]
+    typed = agent.post("/agent/views", data={"csrf_token": token, "name": "VIP typed", "view": "all",
+                                            "skill": arabic})  # it was refused: "is not a skill's number"
+    typed_id = int(parse_qs(urlsplit(typed.headers["Location"]).query)["saved"][0])
+    assert order(agent.get(f"/agent/?saved={typed_id}").get_data(as_text=True), made) == ["f9"]
     desk.skills.delete(made["vip"], by=CLI)
     page = agent.get(f"/agent/?saved={view_id}").get_data(as_text=True)
     assert order(page, made) == [] and f"skill {made['vip']} (deleted)" in page

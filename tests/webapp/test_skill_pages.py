@@ -91,7 +91,7 @@ def test_an_agent_ticks_a_tickets_skills_and_a_light_agent_may_not(site: Flask) 
     done = emma.post(f"/agent/tickets/{ticket_id}/skills", data={"skills": [ids["vip"]], "csrf_token": csrf(page)})
     assert done.status_code == 302
     shown = emma.get(f"/agent/tickets/{ticket_id}").get_data(as_text=True)
-    assert f'value="{ids["vip"]}" checked' in shown and "required skills added: VIP" in shown
+    assert f'value="{ids["vip"]}" checked' in shown and "required skills added: «<bdi>VIP</bdi>»" in shown
     with writes(site) as seen:
         refused = emma.post(f"/agent/tickets/{ticket_id}/skills",
                             data={"skills": [ids["billing"], "x"], "csrf_token": csrf(page)})
@@ -164,8 +164,29 @@ def test_a_follow_ups_history_says_what_it_started_with_in_both_languages(site: 
     follow_up = desk.tickets.customer_reply_with_files(closed.reference, "It broke again").ticket_id
     admin = client_for(site, "admin@example.com")
     page = unescape(admin.get(f"/agent/tickets/{follow_up}").get_data(as_text=True))
-    assert f"Started with skills Billing, VIP from #{closed.id} · Started with tags refund from #{closed.id}" in page
+    assert (f"Started with skills «<bdi>Billing</bdi>» and «<bdi>VIP</bdi>» from #{closed.id} · "
+            f"Started with tags refund from #{closed.id}") in page
     arabic = unescape(admin.get(f"/agent/tickets/{follow_up}", headers={"Accept-Language": "ar"}).get_data(
         as_text=True))
-    assert f"بدأت بالمهارات Billing, VIP من #{closed.id} · بدأت بالوسوم refund من #{closed.id}" in arabic
+    assert (f"بدأت بالمهارات «<bdi>Billing</bdi>» و«<bdi>VIP</bdi>» من #{closed.id} · "
+            f"بدأت بالوسوم refund من #{closed.id}") in arabic
     assert "Started with" not in unescape(admin.get(f"/agent/tickets/{closed.id}").get_data(as_text=True))
+
+
+def test_a_skill_named_with_a_comma_stays_one_name_in_the_history(site: Flask) -> None:
+    """"Billing, VIP" is one skill: the history listed names joined with commas ("Started with skills Billing, VIP,
+    iOS"), one skill read as two; each name now in «» and its own <bdi>, listed as the reader's language lists."""
+    ids, desk = site.config["ids"], site.extensions["desk"]
+    both, ios = desk.skills.create("Billing, VIP"), desk.skills.create("iOS")
+    closed = desk.tickets.create(NewTicket(email="c@example.com", name="C", subject="Invoice", body="Invoice?",
+                                           lang="en"))
+    desk.skills.set_ticket(closed.id, [str(both), str(ios)], ids["emma"])
+    desk.skills.set_ticket(closed.id, [str(both)], ids["emma"])
+    desk.tickets.update(closed.id, status="closed", agent_id=ids["emma"])
+    follow_up = desk.tickets.customer_reply_with_files(closed.reference, "It broke again").ticket_id
+    admin = client_for(site, "admin@example.com")
+    history = unescape(admin.get(f"/agent/tickets/{closed.id}").get_data(as_text=True))
+    assert "required skills added: «<bdi>Billing, VIP</bdi>» and «<bdi>iOS</bdi>»" in history
+    assert "required skills removed: «<bdi>iOS</bdi>»" in history
+    page = unescape(admin.get(f"/agent/tickets/{follow_up}", headers={"Accept-Language": "ar"}).get_data(as_text=True))
+    assert f"بدأت بالمهارات «<bdi>Billing, VIP</bdi>» من #{closed.id}" in page

@@ -55,6 +55,10 @@ def test_the_widget_is_off_by_default_and_the_site_is_never_framable(client: Fla
     assert client.get("/widget.js").status_code == 404
     assert client.get("/en/widget").status_code == 404
     assert client.get("/en/widget/contact").status_code == 404
+    for lang, said in (("en", "The help panel is not available"), ("ar", "لوحة المساعدة غير متاحة")):
+        off = client.get(f"/{lang}/widget").get_data(as_text=True)  # a customer's link to the panel, off
+        assert said in off and 'id="widget-off"' in off and f'href="/{lang}/"' in off
+        assert "KB_" not in off and "WIDGET_ORIGINS" not in off  # a customer never reads a setting's name
     for path in ("/en/", "/en/widget", "/en/articles/refund-timing"):
         assert frame_ancestors(client.get(path)) == "frame-ancestors 'none'"
 
