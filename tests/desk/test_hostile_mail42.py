@@ -1,0 +1,45 @@
+"""Session 42's hostile input against session 41's mail (hostile42), composed by the real outbox and delivered to a
+real SMTP server on loopback (aiosmtpd), on both engines: a help center's name with a line break must not write a
+header of its own, and an agent's reply nested deeper than the Markdown parser goes keeps every word in both parts.
+Each test failed before its fix (its docstring says how)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from desk.desk import Desk
+from desk.mail.compose import MailContent
+from kb.settings import Settings
+from tests.desk.test_mail_out import arabic_ticket, bodies, deliver, desk, settings  # noqa: F401
+from tests.smtp_sink import SmtpSink
+from webapp.mail_templates import EmailTemplates
+
+
+@pytest.mark.parametrize("name", ["Acme\r\nBcc: evil@attacker.example", "Acme\nBcc: evil@attacker.example",
+                                  "Acme\rBcc: evil@attacker.example", "Acme\x0bBcc: evil@attacker.example",
+                                  "A" * 70 + "\r\nBcc: evil@attacker.example", "منزل\r\nBcc: evil@attacker.example",
+                                  "A" * 70 + " Bcc: evil@attacker.example", "Acme Support, evil@attacker.example" * 3])
+def test_a_help_center_name_with_a_line_break_writes_no_header_of_its_own(
+        desk: Desk, settings: Settings, sink: SmtpSink, tmp_path: Path, name: str) -> None:  # noqa: F811
+    """content/_theme.yml's name is the From header's display name (mailtext41's set_sender). A name holding CR or LF
+    was written raw: "Acme\\r\\nBcc: evil@..." put a Bcc header of its own on every mail, and smtplib's send_message
+    read it, so each customer's confirmation and reply went to the attacker as well. A longer one failed every mail
+    ("address parts cannot contain CR or LF"): nothing was sent. A name past a line went to the policy's folder,
+    which dropped its quotes: "AAA... Bcc: evil@..." read as a group of evil's address, "Acme, evil@..." as two
+    From addresses. The name is one line now, whatever it holds, and encoded when it is past a line. Before the fix
+    the sink's envelope named evil@attacker.example (or no mail was sent), or From read as another address."""
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "_theme.yml").write_text(f"name: {{en: {name!r}, ar: {name!r}}}\n".replace("'", '"'), "utf-8")
+    settings = replace(settings, content_dir=content, smtp_url=sink.url)
+    arabic_ticket(desk)
+    assert deliver(desk, settings) == 1
+    assert [recipients for _, recipients in sink.handler.envelopes] == [["omar@example.com"]]
+    mail = sink.messages[0]
+    assert mail["Bcc"] is None and mail["To"] == "omar@example.com"
+    assert "\n" not in str(mail["From"]) and "\r" not in str(mail["From"])
+    assert [address.addr_spec for address in mail["From"].addresses] == ["support@manzil.example"]
+    assert "evil@attacker.example" in mail["From"].addresses[0].display_name
