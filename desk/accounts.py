@@ -91,8 +91,10 @@ def _new_password(session: Session, agent: Agent, password: str, by: Actor) -> N
 
 
 def _check_password(password: str) -> None:
-    """The one rule every password meets (added, reset, set through a link)."""
-    if len(password) < MIN_PASSWORD:
+    """The one rule every password meets (added, reset, set through a link), its length counted as the login form
+    counts it: without the blanks at its ends. A password of blanks alone was set (an invitation used up by it),
+    and the login form takes it as none: it could never sign in (hostile42)."""
+    if len(password.strip()) < MIN_PASSWORD:
         raise InputError("password", N_("must be at least %(min)s characters"), min=MIN_PASSWORD)
     if len(password.strip()) > MAX_PASSWORD:  # as the login form counts it
         raise InputError("password", N_("at most %(limit)d characters"), limit=MAX_PASSWORD)
