@@ -43,3 +43,30 @@ def test_a_help_center_name_with_a_line_break_writes_no_header_of_its_own(
     assert "\n" not in str(mail["From"]) and "\r" not in str(mail["From"])
     assert [address.addr_spec for address in mail["From"].addresses] == ["support@manzil.example"]
     assert "evil@attacker.example" in mail["From"].addresses[0].display_name
+
+
+@pytest.mark.parametrize("nested", ["> " * 25, "- " * 25, "".join("  " * depth + "- level\n" for depth in range(30))
+                                    + "  " * 30, "1. " * 12 + "> " * 12])
+def test_a_reply_nested_deeper_than_markdown_goes_keeps_every_word_in_both_parts(
+        desk: Desk, settings: Settings, sink: SmtpSink, nested: str) -> None:  # noqa: F811
+    """The reply mail's Markdown (its HTML part and, since mailtext41, its text part: kb.message_text.markdown_text)
+    went through markdown-it, which stops at 20 levels of quotes and lists and drops the rest of the reply unsaid:
+    an agent who pasted a long quoted thread ("> > > ...") sent the customer a mail ending there, the answer under
+    it lost from both parts. Such a reply is sent as its text now, every word kept. Before the fix neither part held
+    the deepest words nor the paragraph after them."""
+    settings = replace(settings, smtp_url=sink.url)
+    ticket = arabic_ticket(desk)
+    agent = desk.accounts.create_agent("sara@manzil.example", "a long password", name="Sara")
+    desk.tickets.reply(ticket.id, agent.id, f"Hello,\n\n{nested}the deepest words\n\nThe answer after them.")
+    assert deliver(desk, settings) == 2
+    for part in bodies(sink.messages[1]):
+        assert "the deepest words" in part and "The answer after them." in part and "Hello," in part
+
+
+def test_a_reply_within_markdowns_depth_is_still_markdown() -> None:
+    """The other side of the fallback above: quotes and lists a few levels deep stay quotes and lists."""
+    templates = EmailTemplates(Settings(base_url="https://help.manzil.example"))
+    mail = templates.render(MailContent(kind="reply", lang="en", body="> > quoted\n\n- one\n  - two\n\n**bold**",
+                                        reference="R1"))
+    assert "<blockquote" in mail.html and "<li" in mail.html and "<strong>bold</strong>" in mail.html
+    assert "> > quoted" in mail.text and "- one" in mail.text and "**" not in mail.text
