@@ -15,7 +15,7 @@ from kb.customer_fields import CUSTOMER_FIELDS_FILE
 from kb.settings import Settings
 from kb.ticket_fields import FIELDS_FILE
 from tests.smtp_sink import SmtpSink, sink  # noqa: F401
-from tests.webapp.light_app import PASSWORD, light_settings, login, signed_in  # noqa: F401
+from tests.webapp.light_app import PASSWORD, csrf, light_settings, login, signed_in  # noqa: F401
 from tests.webapp.test_agent_invitations import _desk, _invite, _link, _mails, _set, app  # noqa: F401
 from tests.webapp.test_api_ticket_list import TICKET_FIELDS, customer_ticket, get
 from tests.webapp.test_customer_fields import FIELDS
@@ -80,3 +80,22 @@ def test_every_sort_and_direction_pages_through_every_ticket_once(light_settings
                     parts = urlsplit(body["next_url"])
                     answer = get(listing, f"{parts.path}?{parts.query}")
                 assert sorted(seen) == sorted(made) and len(seen) == len(set(seen)), (sort, direction, limit)
+
+
+def test_forgot_password_from_many_addresses_mails_one_agent_a_few_links_an_hour(
+        app: Flask, sink: SmtpSink) -> None:  # noqa: F811
+    """"Forgot your password?" is limited per client address (the contact form's 5 a minute, 30 an hour), but not per
+    agent: from many addresses anyone could fill an agent's mailbox with reset links, each a mail through the outbox
+    and an audit row. Each agent is mailed at most RESET_MAILS_PER_HOUR links an hour now; the page answers the same
+    either way (it never says whether an address is an agent's). Before the fix all 8 requests were mailed."""
+    from desk.accounts import RESET_MAILS_PER_HOUR
+
+    for n in range(8):
+        client, address = app.test_client(), {"REMOTE_ADDR": f"203.0.113.{n + 1}"}
+        token = csrf(client.get("/agent/password/forgot", environ_base=address).get_data(as_text=True))
+        answer = client.post("/agent/password/forgot", data={"csrf_token": token, "email": "Agent@example.com"},
+                             environ_base=address)
+        assert answer.status_code == 302
+    mails = _mails(app, sink)
+    assert len(mails) == RESET_MAILS_PER_HOUR == 3 and {m["To"] for m in mails} == {"agent@example.com"}
+    assert _set(app.test_client(), _link(mails[-1]), "a password of my own").status_code == 302  # the last works
