@@ -158,7 +158,10 @@ def _thread_ids(session: Session, ticket_id: int, before: int, mail_from: str) -
 
 def threaded(mail: EmailMessage, earlier: list[str]) -> None:
     """In-Reply-To the last of `earlier` (Message-IDs, oldest first) and References the first with the latest few:
-    how a mail client groups the thread."""
+    how a mail client groups the thread. Only ids a header carries as they are (MessageIds: printable ASCII, no
+    blank): a customer's Message-ID with an Arabic letter made the mail unsendable (UnicodeEncodeError while sending,
+    which stopped every delivery pass there), one with a blank read as two ids (hostile42)."""
+    earlier = [mid for mid in earlier if mid.isascii() and mid.isprintable() and " " not in mid]
     if earlier:
         mail["In-Reply-To"] = earlier[-1]
         mail["References"] = " ".join(earlier[:1] + earlier[1:][-(MAX_REFERENCES - 1):])

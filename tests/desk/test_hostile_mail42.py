@@ -70,3 +70,28 @@ def test_a_reply_within_markdowns_depth_is_still_markdown() -> None:
                                         reference="R1"))
     assert "<blockquote" in mail.html and "<li" in mail.html and "<strong>bold</strong>" in mail.html
     assert "> > quoted" in mail.text and "- one" in mail.text and "**" not in mail.text
+
+
+@pytest.mark.parametrize("message_id", ["<عمر-1@mail.example>", "<omar\u00a0one@mail.example>", "<ok@mail.example>"])
+def test_a_customers_message_id_no_header_can_carry_jams_no_mail(
+        desk: Desk, settings: Settings, sink: SmtpSink, message_id: str) -> None:  # noqa: F811
+    """A reply's In-Reply-To and References name the customer's Message-ID as it came in; since mailtext41 they are
+    written as they are, never encoded. A customer's mail whose Message-ID held a letter other than ASCII (a broken
+    or hostile client's) made every mail threaded under it unsendable: serialising it raised UnicodeEncodeError in
+    the middle of the delivery pass, which stopped there, and every later pass stopped at the same mail, so no mail
+    of the desk went out again; one with a no-break space was stored with a blank and read as two ids. An id no header
+    can carry is left out of the thread's ids now. Before the fix the pass raised and the other customer's
+    acknowledgement waited with it (In-Reply-To held a blank)."""
+    settings = replace(settings, smtp_url=sink.url)
+    for sender, mid in (("omar@example.com", message_id), ("lina@example.com", "<lina-1@mail.example>")):
+        raw = (f"From: {sender}\r\nTo: support@manzil.example\r\nSubject: Where is my order\r\n"
+               f"Message-ID: {mid}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHello\r\n").encode()
+        desk.mail_in.receive(raw)
+    assert deliver(desk, settings) == 2
+    assert sorted(m["To"] for m in sink.messages) == ["lina@example.com", "omar@example.com"]
+    for raw in sink.raw:
+        head = raw.split(b"\r\n\r\n", 1)[0]
+        assert head.isascii() and all(len(line) <= 998 for line in head.split(b"\r\n"))
+    threaded_to = {m["To"]: m["In-Reply-To"] for m in sink.messages}
+    assert threaded_to["lina@example.com"] == "<lina-1@mail.example>"
+    assert threaded_to["omar@example.com"] == (message_id if message_id == "<ok@mail.example>" else None)
