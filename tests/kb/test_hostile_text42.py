@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from kb.bidi_text import in_reading_order
-from kb.message_text import cut_at_word, markdown_text
+from kb.message_text import cut_at_word, inline_forward, markdown_text, without_quoted_lines
 from kb.table_text import reply_form
 
 # As webapp.mail_templates parses a reply.
@@ -74,3 +74,21 @@ def test_reply_form_and_reading_order_keep_the_text_and_are_idempotent(source: s
 def test_cut_at_word_is_a_prefix_within_its_limit(source: str, limit: int) -> None:
     cut = cut_at_word(source, limit)
     assert cut == source or (cut.endswith(" …") and source.startswith(cut[:-2]) and len(cut) <= limit + 2)
+
+
+@pytest.mark.parametrize("line", [
+    "في " + "كتب :x " * 14_500,  # Apple Mail's and Outlook's Arabic form: a verb and a colon at every turn
+    "في " + " تمت كتابة ما يلي بواسطة :x" * 3_750,  # Gmail's Arabic form
+    "\u202b" * 50_000 + "في " + "ب" * 50_000,  # bidi controls then a line that never ends in one
+    "on " + "wrote:x " * 12_500,
+    "-" * 100_000,  # an inline forward's separator that never names one
+])
+def test_the_quote_and_forward_patterns_read_a_100_kb_adversarial_line_to_its_end(line: str) -> None:
+    """Pinned (no fault found): the attribution pattern (mailwalk41's Gmail Arabic form beside Apple Mail's and
+    Outlook's) bounds each of its runs (at most 200 characters, a line at most twice), so a 100 KB line built to
+    make it backtrack is read once through (no cut, nothing lost), and the same 100 KB as 500 lines of 200 is read
+    to its end too (where a line there reads as an attribution, the cut is the pattern's, not the input's size)."""
+    assert len(line) >= 100_000
+    assert "\n".join(without_quoted_lines(line + "\nHello")).endswith("Hello") and inline_forward(line) == ""
+    lines = "\n".join(line[n:n + 200] for n in range(0, len(line), 200))
+    assert isinstance(without_quoted_lines(lines), list) and inline_forward(lines) == ""
