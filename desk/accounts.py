@@ -255,9 +255,10 @@ class Accounts:
                 return False
             # The form's rate limit is a client address's: from many, one agent's mailbox would fill with links.
             lock_row(session, Agent, agent.id)  # two requests at once count one after the other
-            if session.scalar(select(func.count()).select_from(OutboxMail).where(
-                    OutboxMail.kind == "password_reset", OutboxMail.to_address == agent.email,
-                    OutboxMail.created_at > utcnow() - timedelta(hours=1))) >= RESET_MAILS_PER_HOUR:
+            mailed = session.scalar(select(func.count()).select_from(OutboxMail).where(
+                OutboxMail.kind == "password_reset", OutboxMail.to_address == agent.email,
+                OutboxMail.created_at > utcnow() - timedelta(hours=1))) or 0
+            if mailed >= RESET_MAILS_PER_HOUR:
                 return False
             queue_mail(session, "password_reset", None, agent.email, agent.locale or lang,
                        payload={"path": link(agent), "name": agent.name})
