@@ -15,7 +15,7 @@ from functools import cache
 from typing import TypeGuard
 from zoneinfo import available_timezones
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -23,7 +23,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from desk.audit import SYSTEM, Actor, record, record_sign_in
 from desk.database import Database, StorageUnavailableError, lock_row
 from desk.mail.outbox import queue_mail
-from desk.models import LEAD_ROLES, ROLES, WORKING_ROLES, Agent, ApiToken, Ticket, as_utc, utcnow
+from desk.models import LEAD_ROLES, ROLES, WORKING_ROLES, Agent, ApiToken, OutboxMail, Ticket, as_utc, utcnow
 from desk.signatures import clean_signatures
 from desk.tickets import (
     MAX_NAME,
@@ -40,6 +40,7 @@ from desk.translatable import N_
 from kb.bidi_text import plain_name
 
 MIN_PASSWORD = 10
+RESET_MAILS_PER_HOUR = 3  # "Forgot your password?" links mailed to one agent an hour, whoever asks from wherever
 MAX_PASSWORD = 200  # the login form's bound (webapp.forms.LoginForm): a longer one could never sign in
 TOKEN_PREFIX = "kb_"
 LAST_USED_EVERY = timedelta(minutes=1)  # "last used" is for spotting dead tokens: minutes are precise enough
@@ -91,8 +92,10 @@ def _new_password(session: Session, agent: Agent, password: str, by: Actor) -> N
 
 
 def _check_password(password: str) -> None:
-    """The one rule every password meets (added, reset, set through a link)."""
-    if len(password) < MIN_PASSWORD:
+    """The one rule every password meets (added, reset, set through a link), its length counted as the login form
+    counts it: without the blanks at its ends. A password of blanks alone was set (an invitation used up by it),
+    and the login form takes it as none: it could never sign in (hostile42)."""
+    if len(password.strip()) < MIN_PASSWORD:
         raise InputError("password", N_("must be at least %(min)s characters"), min=MIN_PASSWORD)
     if len(password.strip()) > MAX_PASSWORD:  # as the login form counts it
         raise InputError("password", N_("at most %(limit)d characters"), limit=MAX_PASSWORD)
@@ -249,6 +252,13 @@ class Accounts:
         def write(session: Session) -> bool:
             agent = session.scalar(select(Agent).where(Agent.email == wanted))
             if agent is None or not agent.active or (admins_only and not agent.is_admin):
+                return False
+            # The form's rate limit is a client address's: from many, one agent's mailbox would fill with links.
+            lock_row(session, Agent, agent.id)  # two requests at once count one after the other
+            mailed = session.scalar(select(func.count()).select_from(OutboxMail).where(
+                OutboxMail.kind == "password_reset", OutboxMail.to_address == agent.email,
+                OutboxMail.created_at > utcnow() - timedelta(hours=1))) or 0
+            if mailed >= RESET_MAILS_PER_HOUR:
                 return False
             queue_mail(session, "password_reset", None, agent.email, agent.locale or lang,
                        payload={"path": link(agent), "name": agent.name})

@@ -16,7 +16,7 @@ import nh3
 from markdown_it.token import Token
 
 from kb.bidi_text import BIDI_CONTROLS, in_reading_order, without_bidi_controls
-from kb.table_text import ROW, readable_tables
+from kb.table_text import table_lines
 
 # Everything after one of these is the previous message of the thread or the sender's footer.
 _CUT_AFTER = re.compile(
@@ -181,7 +181,7 @@ class _PlainText:
         self.lang, self.link = lang, link
         self.lines: list[str] = []
         self.open: list[_Container] = []
-        self.rows: list[str] = []  # the table being read: its rows as kb.parsing writes them ("a | b")
+        self.rows: list[list[str]] = []  # the table being read: its rows' cells, the header's first
         self.cells: list[str] = []
         self.list_opened = False  # a list has opened and no text of it is written yet
 
@@ -250,10 +250,10 @@ class _PlainText:
             elif kind == "hr":
                 self.block("---")
             elif kind == "tr_close":
-                self.rows.append(ROW.join(self.cells))
+                self.rows.append(self.cells)
                 self.cells = []
-            elif kind == "table_close":
-                self.block(readable_tables("\n".join(self.rows), self.lang).strip("\n"))
+            elif kind == "table_close":  # its cells as they are: a cell's own "|" (typed "\|") is no cell of its own
+                self.block("\n".join(table_lines(self.rows[0], self.rows[1:], self.lang)))
                 self.rows = []
         return "\n".join(self.lines)
 

@@ -54,32 +54,36 @@ def row_line(header: list[str], cells: list[str], lang: str) -> str:
     return _closed(f"{head} — {said}" if head and said else head or said)
 
 
+def table_lines(header: list[str], rows: list[list[str]], lang: str) -> list[str]:
+    """A table's data `rows` (lists of cells) as list lines, their cells named by `header`; a header with no rows
+    (its rows cut off, a paragraph with " | " in it) as its cells, separated."""
+    if not rows:
+        return [_closed(_CELL_SEPARATORS.get(lang, "; ").join(cell for cell in header if cell))]
+    return ["- " + row_line(header, row, lang) for row in rows]
+
+
 def readable_tables(text: str, lang: str) -> str:
     """`text` (a section's plain text, one block a line) with each run of table rows as list lines, one per data
-    row; the header row names the cells and is not a line of its own. A lone row (a header whose rows were cut
-    off, a paragraph with " | " in it) is its cells, separated. A blank line parts the rows from a paragraph after
-    them: in a reply mail's Markdown (webapp.mail_templates) the paragraph would continue the last row's item."""
+    row (`table_lines`); the header row names the cells and is not a line of its own. A blank line parts the rows
+    from a paragraph after them: in a reply mail's Markdown (webapp.mail_templates) the paragraph would continue
+    the last row's item."""
     out: list[str] = []
     header: list[str] | None = None
-    rows = 0
-
-    def lone_header() -> None:
-        if header is not None and not rows:
-            out.append(_closed(_CELL_SEPARATORS.get(lang, "; ").join(cell for cell in header if cell)))
-
+    rows: list[list[str]] = []
     for line in text.split("\n"):
         if not is_row(line):
-            lone_header()
+            if header is not None:
+                out.extend(table_lines(header, rows, lang))
             if rows and line.strip() and not line.lstrip().startswith("- "):
                 out.append("")
-            header, rows = None, 0
+            header, rows = None, []
             out.append(line)
         elif header is None:
             header = row_cells(line)
         else:
-            out.append("- " + row_line(header, row_cells(line), lang))
-            rows += 1
-    lone_header()
+            rows.append(row_cells(line))
+    if header is not None:
+        out.extend(table_lines(header, rows, lang))
     return "\n".join(out)
 
 

@@ -21,6 +21,7 @@ from babel.numbers import format_decimal, format_percent
 from babel.support import NullTranslations, Translations
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 from markupsafe import Markup
 
 from copilot.drafts import SIGN_OFF_LINES, regards_lines
@@ -73,6 +74,7 @@ class EmailTemplates:
         # A reply is typed in a textarea: every newline counts ("Regards,\nSara" stays two lines), not only blank lines.
         # Its tables as tables (a pasted GFM table read as rows of pipes), in the text part as list lines.
         self._markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "breaks": True}).enable("table")
+        self._text = MarkdownIt("zero", {"breaks": True})  # paragraphs and lines, nothing nested
         self._envs: dict[str, Environment] = {}
 
     def _env(self, lang: str) -> Environment:
@@ -88,8 +90,7 @@ class EmailTemplates:
             translations: NullTranslations = Translations.load(str(TRANSLATIONS), [lang], domain="messages")
             env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
             env.filters["markdown"] = self.markdown
-            env.filters["markdown_text"] = lambda source: markdown_text(self._markdown.parse(source), lang,
-                                                                        self.absolute)
+            env.filters["markdown_text"] = lambda source: markdown_text(self._tokens(source), lang, self.absolute)
             env.filters["when"] = lambda moment: self.when(moment, lang)
             env.filters["day"] = lambda value: self.day(value, lang)
             env.filters["figure"] = lambda value, shown: self.figure(value, shown, lang)
@@ -101,10 +102,19 @@ class EmailTemplates:
             self._envs[lang] = env
         return env
 
+    def _tokens(self, source: str) -> list[Token]:
+        """The reply's Markdown parsed; one nested deeper than markdown-it goes (its maxNesting, 20 quotes and lists)
+        as its paragraphs and lines of text: past that depth the parser drops the rest of the reply unsaid, and a
+        pasted thread quoted 25 times sent the customer a mail ending there (hostile42)."""
+        tokens = self._markdown.parse(source)
+        if any(token.level >= self._markdown.options.maxNesting - 1 for token in tokens):
+            return self._text.parse(source)
+        return tokens
+
     def markdown(self, source: str) -> Markup:
         """The reply's Markdown as HTML (raw HTML in it is escaped), each block with dir="auto" and
         every link absolute."""
-        tokens = self._markdown.parse(source)
+        tokens = self._tokens(source)
         for token in tokens:
             for child in token.children or []:
                 if child.type in ("link_open", "image"):

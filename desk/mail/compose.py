@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.header import Header
-from email.headerregistry import Address, BaseHeader, HeaderRegistry, UnstructuredHeader
+from email.headerregistry import BaseHeader, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
 from email.policy import SMTP, Policy
 from email.utils import format_datetime, formataddr
@@ -37,7 +37,7 @@ from desk.models import (
     TicketCc,
 )
 from kb.bidi_text import plain_name, without_bidi_controls
-from kb.message_text import cut_at_word
+from kb.message_text import CONTROL_CHARACTERS, cut_at_word
 from kb.settings import Settings
 
 # Mail clients group a thread by References; a handful of ids is enough, and headers stay short.
@@ -158,7 +158,10 @@ def _thread_ids(session: Session, ticket_id: int, before: int, mail_from: str) -
 
 def threaded(mail: EmailMessage, earlier: list[str]) -> None:
     """In-Reply-To the last of `earlier` (Message-IDs, oldest first) and References the first with the latest few:
-    how a mail client groups the thread."""
+    how a mail client groups the thread. Only ids a header carries as they are (MessageIds: printable ASCII, no
+    blank): a customer's Message-ID with an Arabic letter made the mail unsendable (UnicodeEncodeError while sending,
+    which stopped every delivery pass there), one with a blank read as two ids (hostile42)."""
+    earlier = [mid for mid in earlier if mid.isascii() and mid.isprintable() and " " not in mid]
     if earlier:
         mail["In-Reply-To"] = earlier[-1]
         mail["References"] = " ".join(earlier[:1] + earlier[1:][-(MAX_REFERENCES - 1):])
@@ -259,19 +262,20 @@ def stamp(mail: EmailMessage, row: OutboxMail, settings: Settings) -> None:
 def set_sender(mail: EmailMessage, rendered: RenderedMail, settings: Settings) -> None:
     """From: the help center's name in the mail's language (the renderer's, its Arabic name on Arabic mail;
     `Settings.mail_sender_name` otherwise) at the desk's address, RFC 2047-encoded when it is not ASCII. Written as
-    is when it fits a line: the policy's folder began a non-ASCII From on the line after its name (mailtext41)."""
-    name = rendered.sender or settings.mail_sender_name
+    is when it fits a line: the policy's folder began a non-ASCII From on the line after its name (mailtext41). The
+    name is one line without control characters: content/_theme.yml's "Acme\r\nBcc: ..." wrote a Bcc header of its
+    own, which smtplib mailed every customer's mail to, and a longer one failed every mail (hostile42)."""
+    name = one_line(CONTROL_CHARACTERS.sub("", rendered.sender or settings.mail_sender_name))
     address = f"<{settings.mail_from}>"
-    if name.isascii():
-        value = formataddr((name, settings.mail_from))
-    else:  # encoded words of at most 76 characters (RFC 2047), the first line counting "From: "
+    value = formataddr((name, settings.mail_from))
+    if name and not (name.isascii() and len(f"From: {value}") <= 78):
+        # Encoded words of at most 76 characters (RFC 2047), the first line counting "From: ": an ASCII name past a
+        # line too, whose quotes the policy's folder dropped ("... Bcc: evil@x.example" read as a group of that
+        # address, "Acme, Support" as two addresses: hostile42).
         words = Header(name, "utf-8", header_name="From", maxlinelen=76).encode(linesep=mail.policy.linesep)
         last = f"From: {words}".rsplit(mail.policy.linesep, 1)[-1]
         value = words + (" " if len(last) + 1 + len(address) <= 78 else mail.policy.linesep + " ") + address
-    if all(len(line) <= 78 for line in f"From: {value}".split(mail.policy.linesep)):
-        mail.set_raw("From", value)
-    else:  # an address past a line: the policy folds it
-        mail["From"] = Address(name, addr_spec=settings.mail_from)
+    mail.set_raw("From", value)  # an address past a line stays whole on its own (RFC 5322 allows 998)
 
 
 def attach(mail: EmailMessage, data: bytes, attached: Attachment) -> None:
