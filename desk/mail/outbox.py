@@ -177,6 +177,12 @@ def deliver_pending(
             except PermanentFailure as error:
                 _record_failure(db, row_id, str(error), True, now)
                 continue
+            except ValueError as error:
+                # The composed bytes themselves (UnicodeEncodeError: a header no SMTP line carries, kept in `raw` from
+                # before a compose fix): no retry sends them, and a pass that stopped here stopped at it every time.
+                log.exception("mail %s could not be sent", row_id)
+                _record_failure(db, row_id, f"could not be sent: {type(error).__name__}: {error}", True, now)
+                continue
             except (smtplib.SMTPException, OSError) as error:
                 log.warning("mail %s not sent, will retry: %s", row_id, error)
                 _record_failure(db, row_id, f"{type(error).__name__}: {error}", False, now)

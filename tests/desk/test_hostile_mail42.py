@@ -95,3 +95,34 @@ def test_a_customers_message_id_no_header_can_carry_jams_no_mail(
     threaded_to = {m["To"]: m["In-Reply-To"] for m in sink.messages}
     assert threaded_to["lina@example.com"] == "<lina-1@mail.example>"
     assert threaded_to["omar@example.com"] == (message_id if message_id == "<ok@mail.example>" else None)
+
+
+def test_a_queued_mail_no_server_can_carry_fails_alone_and_the_others_go(
+        desk: Desk, settings: Settings, sink: SmtpSink) -> None:  # noqa: F811
+    """A mail composed before hostile42's fix keeps its bytes (`raw`: a retry sends what was composed), so a row whose
+    In-Reply-To held a customer's Arabic Message-ID stays in the outbox after the upgrade. Sending it raised
+    UnicodeEncodeError, which no branch of the delivery pass caught: the pass stopped there, and every later pass
+    stopped at the same row, so no mail of the desk went out again. It fails alone now (failed, the reason kept for
+    the agent), and the other customer's mail goes. Before the fix deliver() raised."""
+    from sqlalchemy import select
+
+    from desk.models import OutboxMail
+
+    settings = replace(settings, smtp_url=sink.url)
+    for sender in ("omar@example.com", "lina@example.com"):
+        raw = (f"From: {sender}\r\nTo: support@manzil.example\r\nSubject: Where is my order\r\n"
+               f"Message-ID: <{sender}>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHello\r\n").encode()
+        desk.mail_in.receive(raw)
+    with desk.db.session() as session:
+        first = session.scalars(select(OutboxMail).order_by(OutboxMail.id)).first()
+        assert first is not None
+        first.raw = ("From: support@manzil.example\nTo: omar@example.com\nIn-Reply-To: <عمر-1@mail.example>\n"
+                     "Subject: Re: Where is my order\nContent-Type: text/plain; charset=utf-8\n\nWe are on it\n")
+        session.commit()
+        first_id = first.id
+    assert deliver(desk, settings) == 1
+    assert [m["To"] for m in sink.messages] == ["lina@example.com"]
+    with desk.db.session() as session:
+        row = session.get(OutboxMail, first_id)
+        assert row is not None and row.status == "failed" and "could not be sent" in (row.last_error or "")
+    assert deliver(desk, settings) == 0  # the next pass neither sends it nor stops at it
