@@ -151,6 +151,12 @@ def _table(lines: list[str], asked: _Question) -> list[str] | None:
     return [ROW.join(cells[i] for i in keep if i < len(cells)) for cells in [header, *kept]]
 
 
+@functools.lru_cache(maxsize=256)
+def _read(question: str) -> _Question:
+    """A question read once: the drafter asks it of every section of the suggested articles."""
+    return _Question(question)
+
+
 def asks_amount(question: str) -> bool:
     """Whether the question asks for an amount, a price or a time: "how much", "how long", "the delivery fee", "كم",
     "بكام", "قديش", "سعر", "رسوم". A table's row states one, where an article's opening sums the table up."""
@@ -163,7 +169,7 @@ def answering_part(question: str, text: str) -> str | None:
     in it (or every row and item alike): the section is then the answer, whole."""
     if not question.strip():
         return None
-    asked = _Question(question)
+    asked = _read(question)
     lines = [line.strip() for line in text.split("\n") if line.strip()]
     blocks: list[tuple[str, list[str]]] = []  # ("rows" | "items" | "text", lines)
     for line in lines:
