@@ -68,7 +68,7 @@ from typing import Literal, Protocol
 
 from copilot.answer_polarity import contradicts
 from copilot.article_sections import ArticleSections
-from copilot.drafts import _CITATION, _LANGUAGE_NAMES, NO_ANSWER, _label, section_text
+from copilot.drafts import _CITATION, _LANGUAGE_NAMES, NO_ANSWER, _label, answering_text, named_section, section_text
 from copilot.expansion import fold
 from copilot.model_drafters import PASSAGE_CHARS, PROMPTS, copied_back, passage_listing
 from copilot.retrieval import LEXICAL, Retriever, SearchHit, SearchResult, query_register
@@ -501,7 +501,9 @@ class AnswerCards:
                 # neither) hold steps, which one answers is as much a coin toss as without them.
                 first_two = [bool(_STEPS.search(sections[a].text)) for a in ranked[:2]]
                 chosen, by_steps = with_steps[0], len(first_two) < 2 or first_two[0] != first_two[1]
-        hit = sections[chosen]
+        # An amount question's opening gives way to its article's table row that states the amount (copilot.drafts)
+        hit = named_section(result.query, sections[chosen], list(sections.values()))
+        chosen = hit.anchor
         if asks_how_long(result.query):  # "how long does a refund take": the frame is found in a stated duration
             coverage = self._coverage(result, register, duration=True)
         signals["section_margin"] = ranking.second_share
@@ -652,7 +654,7 @@ class AnswerCards:
             title=hit.title,
             section=_own_heading(hit),
             anchor=hit.anchor,
-            blocks=blocks(section_text(hit.text, self.max_chars), hit.lang),
+            blocks=blocks(section_text(answering_text(result.query, hit), self.max_chars), hit.lang),
             other_language=hit.locale_fallback or hit.lang != result.lang,
             generated_by="extractive",
             cited=(f"{hit.key}#{hit.anchor}",),

@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from copilot.answer_rows import answering_part, asks_amount
 from copilot.reply_wording import acknowledgement, reply_section
 from copilot.retrieval import SearchHit
 from copilot.section_choice import SectionChoice, choose_sections
@@ -268,6 +269,40 @@ def _unique(items: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
+def answering_text(question: str, hit: SearchHit) -> str:
+    """The part of a section a reply quotes for `question`: the table rows, columns or list items it names
+    (copilot.answer_rows), or the whole section when it names none."""
+    return answering_part(question, hit.text) or hit.text
+
+
+def named_section(question: str, hit: SearchHit, sections: Sequence[SearchHit]) -> SearchHit:
+    """The section a reply quotes in place of `hit` for `question`: when the question asks for an amount, a price or
+    a time (copilot.answer_rows.asks_amount) and `hit` is its article's opening, which names nothing it asks, the
+    first of its article's titled sections (in `sections`) whose table row or list item the question names ("how
+    much is delivery to the UAE?": the fees table's UAE row, not the opening's summary of every country); `hit`
+    itself otherwise. An opening summarises its article: the section holding the row states the answer. A titled
+    section is never swapped: it answers what its heading says ("Are delivery fees refunded?" names no amount row).
+    The answer card swaps the section its gates chose the same way (copilot.answer_card)."""
+    if hit.anchor or not asks_amount(question) or answering_part(question, hit.text) is not None:
+        return hit
+    return next(
+        (
+            other
+            for other in sections
+            if other.key == hit.key and other.anchor and answering_part(question, other.text) is not None
+        ),
+        hit,
+    )
+
+
+def _unique_sections(hits: Sequence[SearchHit]) -> list[SearchHit]:
+    """`hits` without a section quoted twice (an opening replaced by a section already chosen), first kept."""
+    firsts: dict[tuple[str, str], SearchHit] = {}
+    for hit in hits:
+        firsts.setdefault((hit.key, hit.anchor), hit)
+    return list(firsts.values())
+
+
 def _abstain(reason: str, drafter: str) -> Draft:
     return Draft("", [], True, [], drafter, reason=reason)
 
@@ -321,12 +356,12 @@ class GroundedDrafter:
                 return _abstain("internal_only", self.name)
             if not choice.sections:
                 return _abstain("no_article", self.name)
-            cited = choice.sections
+            cited = _unique_sections([named_section(context.question, hit, public) for hit in choice.sections])
         else:
             cited = self.pick(public)
         limits = [self.max_chars, *[self.second_chars] * (len(cited) - 1)]
         bodies = [
-            reply_form(reply_section(section_text(hit.text, limit)), hit.lang)
+            reply_form(reply_section(section_text(answering_text(context.question, hit), limit)), hit.lang)
             for hit, limit in zip(cited, limits, strict=True)
         ]
         urls = [link(hit) for hit in cited]

@@ -581,3 +581,31 @@ def test_an_arabic_cards_cells_are_marked_its_blank_corner_kept_and_its_text_rea
     assert card.text == ("- قيمة الطلب — \u200fSplitPay: 200 إلى \u200e5,000 SAR؛ البنوك: أكثر من \u200e2,000 EGP.")
     english = AnswerCard("en", "a", "T", "S", "s", blocks("Method | Time\nmada | 3-7 days"), False, "extractive")
     assert english.text == "- mada: 3-7 days."
+
+
+@pytest.mark.parametrize(
+    ("query", "lang", "anchor", "row"),
+    [
+        ("What is the delivery fee in the UAE?", "en", "fees-by-country", "- UAE — Standard delivery: 15 AED;"),
+        ("how many days does a mada refund take?", "en", "refund-times-by-payment-method", "- mada: 3-7 business"),
+        (
+            "كم رسوم التوصيل في مصر؟",
+            "ar",
+            "الرسوم-حسب-الدولة",
+            "- مصر — التوصيل العادي: \u200f\u200e45 EGP؛",
+        ),
+    ],
+)
+def test_an_amount_question_naming_a_row_gets_that_row_not_the_opening_or_every_row(
+    indexed: Engine, query: str, lang: str, anchor: str, row: str
+) -> None:
+    """drafts42: the card quoted the article's opening (delivery-fees: every country's free-delivery threshold, no
+    fee) or refused it as not covering the question (refund-timing), where the table's row states the amount."""
+    decision = AnswerCards(indexed.retriever).answer(_search(indexed, query, lang))
+    card = decision.card
+    assert card is not None and decision.reason == "answered", decision
+    assert (card.lang, card.anchor) == (lang, anchor)
+    rows = [block for block in card.blocks if block.kind == "rows"]
+    assert len(rows) == 1 and len(rows[0].lines) == 2  # the header row naming the cells, and the one row asked
+    lines = card.text.split("\n")
+    assert any(line.startswith(row) for line in lines), card.text

@@ -775,3 +775,70 @@ def test_a_cut_section_never_ends_on_a_table_header_without_its_rows() -> None:
     text = "Fees apply.\nCountry | Fee\nKSA | 19 SAR"
     assert section_text(text, len("Fees apply.\nCountry | Fee\n") + 2) == "Fees apply.\n…"
     assert section_text(text, 200) == text
+
+
+# -- the part of the section that answers (drafts42) -----------------------------------------------
+
+
+def article_sections(lang: str, article_id: str, score: float = 0.3) -> list[SearchHit]:
+    """An article's sections as the index holds them (kb.chunking), in reading order, the opening first: what
+    copilot.suggestions hands the drafter beside the passages."""
+    article = next(a for a in load_content(CONTENT).articles if a.lang == lang and a.id == article_id)
+    return [
+        section(article_id, chunk.anchor, chunk.section, chunk.text, score, lang, title=article.title)
+        for chunk in chunk_article(article)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("lang", "question", "row", "opening"),
+    [
+        ("en", "How much is delivery to the UAE?", "- UAE — Standard delivery: 15 AED;", "Standard delivery is free"),
+        ("ar", "كم رسوم التوصيل للإمارات؟", "- الإمارات — التوصيل العادي: \u200e15 AED؛", "التوصيل العادي مجاني"),
+    ],
+)
+def test_a_fee_question_naming_a_country_quotes_its_table_row_not_the_opening(
+    lang: str, question: str, row: str, opening: str
+) -> None:
+    """drafts41's leftover: the draft quoted delivery-fees' opening paragraph (every country's free-delivery
+    threshold, no fee), not the "Fees by country" row that answers."""
+    sections = article_sections(lang, "delivery-fees")
+    draft = GroundedDrafter().draft(
+        lang, "Sam", sections, abstained=False, link=LINK, context=ReplyContext(question=question)
+    )
+    lines = draft.text.split("\n")
+    assert any(line.startswith(row) for line in lines), draft.text
+    assert opening not in draft.text and not any(line.startswith(("- KSA", "- السعودية")) for line in lines)
+    assert draft.cited == [f"{lang}/delivery-fees"] and draft.citations[0].endswith(f"#{sections[1].anchor}")
+
+
+def test_a_question_naming_no_row_keeps_the_opening_and_a_titled_section_is_never_swapped() -> None:
+    sections = article_sections("en", "delivery-fees")
+    context = ReplyContext(question="How much is delivery?")
+    text = GroundedDrafter().draft("en", "Sam", sections, abstained=False, link=LINK, context=context).text
+    assert "Standard delivery is free on orders over 200 SAR" in text  # nothing named: today's draft
+    refunded = next(hit for hit in sections if hit.anchor == "are-delivery-fees-refunded")
+    context = ReplyContext(question="Are delivery fees refunded in the UAE?")
+    draft = GroundedDrafter().draft("en", "Sam", [refunded, *sections], abstained=False, link=LINK, context=context)
+    assert draft.citations[0].endswith("#are-delivery-fees-refunded") and "- UAE" not in draft.text
+
+
+@pytest.mark.parametrize(
+    ("subject", "message", "row"),
+    [
+        ("Delivery fee", "Hi, how much is delivery to the UAE?", "- UAE — Standard delivery: 15 AED;"),
+        ("رسوم التوصيل", "السلام عليكم، كم رسوم التوصيل للإمارات؟", "- الإمارات — التوصيل العادي: \u200e15 AED؛"),
+    ],
+)
+def test_a_fee_ticket_end_to_end_gets_the_row_of_its_country(
+    indexed: Engine, subject: str, message: str, row: str
+) -> None:
+    """The agent's screen with the real models: the ticket's suggestions, then the draft from them."""
+    suggestions = Suggester(indexed.retriever).suggest(subject, [message])
+    assert not suggestions.abstained and suggestions.passages[0].id == "delivery-fees"
+    context = ReplyContext(suggestions.query, [message])
+    draft = GroundedDrafter().draft(suggestions.lang, "Sam", suggestions.draftable(), False, link=LINK, context=context)
+    lines = draft.text.split("\n")
+    assert any(line.startswith(row) for line in lines), draft.text
+    # neither the opening's thresholds of every country nor the other countries' rows
+    assert "1,000" not in draft.text and not any(line.startswith(("- KSA", "- السعودية")) for line in lines)
