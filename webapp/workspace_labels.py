@@ -63,6 +63,8 @@ class ViewLabels:
             "organizations:read": gettext("Read and list organizations, their members and notes included"),
             "organizations:write": gettext("Create and change organizations"),
             "tickets:deleted": gettext("List deleted tickets and spam (the leads' Deleted tickets page)"),
+            "agents:read": gettext("Read and list agents, their teams, skills and email notifications"),
+            "agents:write": gettext("Invite agents, change their role, teams, state and email notifications"),
         }.get(key, key)
 
     def audit_action(self, key: str) -> str:
@@ -115,6 +117,7 @@ class ViewLabels:
             "agent_invited": gettext("Agent invited"), "invitation_resent": gettext("Invitation sent again"),
             "invitation_revoked": gettext("Invitation revoked"), "invitation_accepted": gettext("Invitation accepted"),
             "password_reset_requested": gettext("Password reset link requested"),
+            "notifications_changed": gettext("Email notifications changed"),
         }.get(key, key)
 
     def webhook_event(self, key: str) -> str:
