@@ -540,6 +540,28 @@ class Accounts:
 
         return self.db.write(write)  # again while the database is busy
 
+    def set_identity(self, agent_id: int, email: str, name: str, by: Actor) -> Agent:
+        """An agent's email and name as an admin corrects them (the agent's admin page): cleaned as a new agent's (an
+        empty name: the email's name part); an email another agent has is refused (AgentExists, naming "email"),
+        nothing written. Audited `agent_edited` with what changed; the same again records nothing. Their password,
+        sessions and sign-in links stay as they are (a link is signed with the agent's id, not the email)."""
+        email, name = _new_agent_fields(email, name, "agent")
+
+        def write(session: Session) -> Agent:
+            agent = agent_row(session, agent_id, lock=True)
+            if email != agent.email and session.scalar(select(Agent.id).where(Agent.email == email)) is not None:
+                raise AgentExists("email", N_("an agent %(email)s already exists"), email=email)
+            now = {"email": email, "name": name or email.split("@")[0]}
+            was = {"email": agent.email, "name": agent.name}
+            changed = [field for field in now if now[field] != was[field]]
+            if changed:
+                record(session, by, "agent_edited", "agent", agent_id, before={f: was[f] for f in changed},
+                       after={f: now[f] for f in changed})
+                agent.email, agent.name = now["email"], now["name"]
+            return agent
+
+        return self.db.write(write)  # again while the database is busy
+
     def set_availability(self, agent_id: int, available: bool, by: Actor) -> bool:
         """"Available" (True) or "Away" for automatic assignment (desk.auto_assign). The agent's own toggle is not
         audited (not an account change); someone else (an admin on the admin page, a lead or an admin on the team status

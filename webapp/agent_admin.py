@@ -150,7 +150,7 @@ def admin_agent(agent_id: int) -> WerkzeugResponse | tuple[str, int]:
 
 # What the admin page's agents table and an agent's own admin page post for one agent (`agent_action`).
 AGENT_ACTIONS = ("invite_resend", "invite_revoke", "deactivate", "reactivate", "role", "password", "two_factor_reset",
-                 "away", "time_zone", "signature", "languages", "agent_skills", "teams", "notifications")
+                 "away", "time_zone", "signature", "languages", "agent_skills", "teams", "notifications", "identity")
 
 
 def agent_action(action: str, agent_id: int) -> None:
@@ -190,6 +190,8 @@ def agent_action(action: str, agent_id: int) -> None:
         desk.skills.set_agent(agent_id, [value[:20] for value in form.getlist("skills")], by=acting())
     elif action == "teams":  # the checked teams; a key the file does not have is refused, nothing written
         desk.teams.set_teams(agent_id, [key[:40] for key in form.getlist("team")], by=acting())
+    elif action == "identity":  # a typo in the name or email; one another agent has is refused, nothing written
+        accounts.set_identity(agent_id, form.get("email", "")[:400], form.get("name", "")[:400], by=acting())
     elif action == "notifications":  # the agent's "email me when" (desk.agent_notices), audited as the admin's
         accounts.set_notifications(agent_id, form.get("notify_assigned", "")[:20],
                                    form.get("notify_mentioned", "")[:20], by=acting())

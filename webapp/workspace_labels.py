@@ -118,6 +118,7 @@ class ViewLabels:
             "invitation_revoked": gettext("Invitation revoked"), "invitation_accepted": gettext("Invitation accepted"),
             "password_reset_requested": gettext("Password reset link requested"),
             "notifications_changed": gettext("Email notifications changed"),
+            "agent_edited": gettext("Agent's name or email changed"),
         }.get(key, key)
 
     def webhook_event(self, key: str) -> str:

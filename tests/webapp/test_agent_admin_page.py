@@ -52,8 +52,8 @@ def _audit(app: Flask, agent_id: int) -> list[tuple[str, str, object, object]]:
 def _rows(app: Flask) -> tuple[object, ...]:
     """What a GET must not change: the agents, the audit log, the outbox, the team memberships."""
     with _desk(app).db.session() as session:
-        agents = [(a.id, a.role, a.active, a.notify_assigned, a.notify_mentioned, a.time_zone, a.session_token,
-                   a.invited_at) for a in session.scalars(select(Agent).order_by(Agent.id))]
+        agents = [(a.id, a.email, a.name, a.role, a.active, a.notify_assigned, a.notify_mentioned, a.time_zone,
+                   a.session_token, a.invited_at) for a in session.scalars(select(Agent).order_by(Agent.id))]
         return (agents, session.scalar(select(func.count()).select_from(AuditEvent)),
                 session.scalar(select(func.count()).select_from(OutboxMail)),
                 session.scalar(select(func.count()).select_from(AgentTeam)))
@@ -118,6 +118,27 @@ def test_a_refused_form_keeps_what_was_typed_beside_its_field(app: Flask) -> Non
     assert password.status_code == 400 and 'id="password-error"' in password.get_data(as_text=True)
     assert "short" not in password.get_data(as_text=True).split('id="agent-password"')[1].split(">")[0]
     assert _rows(app) == before
+
+
+def test_the_admin_corrects_the_name_and_email_audited_and_a_taken_email_is_refused_as_typed(app: Flask) -> None:
+    """Failed before: no page or desk helper changed an agent's name or email (a typo stayed)."""
+    admin, token = signed_in(app, "admin@example.com")
+    amal = _id(app, "agent@example.com")
+    url = f"/agent/admin/agents/{amal}"
+    saved = admin.post(url, data={"csrf_token": token, "action": "identity", "name": "Amal Saeed",
+                                  "email": "Amal.Saeed@Example.com"})
+    assert saved.status_code == 303
+    found = _desk(app).accounts.agent(amal)
+    assert found is not None and (found.name, found.email) == ("Amal Saeed", "amal.saeed@example.com")
+    assert _audit(app, amal)[-1] == ("agent", "agent_edited", {"email": "agent@example.com", "name": "Amal"},
+                                     {"email": "amal.saeed@example.com", "name": "Amal Saeed"})
+    before = _rows(app)
+    taken = admin.post(url, data={"csrf_token": token, "action": "identity", "name": "Typed name",
+                                  "email": "light@example.com"})
+    text = unescape(taken.get_data(as_text=True))
+    assert taken.status_code == 400 and 'value="Typed name"' in text and 'value="light@example.com"' in text
+    assert 'id="identity-error" role="alert">' in text
+    assert _rows(app) == before and _desk(app).accounts.agent(amal).name == "Amal Saeed"  # type: ignore[union-attr]
 
 
 def test_the_invitation_is_resent_and_revoked_from_the_agents_page(app: Flask) -> None:
