@@ -10,6 +10,7 @@ import hashlib
 import logging
 import secrets
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, timedelta
 from functools import cache
 from typing import TypeGuard
@@ -155,6 +156,10 @@ def _link_is_theirs(agent: Agent | None, state: str) -> TypeGuard[Agent]:
     return agent is not None and agent.active and secrets.compare_digest(link_state(agent), state)
 
 
+class AgentExists(InputError):
+    """An agent with this email exists already (the API's 409; the admin page names the field as any refusal)."""
+
+
 class PasswordLinkGone(Exception):
     """A password link whose agent is deactivated or gone, or that was used or replaced since it was mailed."""
 
@@ -173,6 +178,12 @@ class SignInRefused(Exception):
         self.email = email
 
 
+@dataclass(frozen=True)
+class AgentPage:
+    rows: list[Agent]
+    total: int
+
+
 class Accounts:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -187,7 +198,7 @@ class Accounts:
                    invite: Callable[[Session, Agent], None] | None = None) -> Agent:
         def write(session: Session) -> Agent:
             if session.scalar(select(Agent.id).where(Agent.email == email)) is not None:
-                raise InputError("email", N_("an agent %(email)s already exists"), email=email)
+                raise AgentExists("email", N_("an agent %(email)s already exists"), email=email)
             agent = Agent(email=email, name=name or email.split("@")[0], role=role,
                           password_hash=password_hash, available=False)  # away until they say
 
@@ -478,6 +489,15 @@ class Accounts:
         with self.db.session() as session:
             return list(session.scalars(select(Agent).order_by(Agent.active.desc(), Agent.name)))
 
+    def page(self, limit: int, offset: int, role: str | None = None) -> AgentPage:
+        """One page of every agent (deactivated ones too; `role` one role only), by id: the API's list, whose pages
+        stay put while agents are added (a new one comes last)."""
+        chosen = select(Agent).where(Agent.role == role) if role is not None else select(Agent)
+        with self.db.session() as session:
+            total = session.scalar(select(func.count()).select_from(chosen.subquery())) or 0
+            rows = list(session.scalars(chosen.order_by(Agent.id).limit(limit).offset(offset)))
+        return AgentPage(rows, total)
+
     def manage(
         self,
         agent_id: int,
@@ -526,6 +546,28 @@ class Accounts:
                     agent.digest, agent.digest_sent_for = None, None
             if password is not None:
                 _new_password(session, agent, password, by)
+            return agent
+
+        return self.db.write(write)  # again while the database is busy
+
+    def set_identity(self, agent_id: int, email: str, name: str, by: Actor) -> Agent:
+        """An agent's email and name as an admin corrects them (the agent's admin page): cleaned as a new agent's (an
+        empty name: the email's name part); an email another agent has is refused (AgentExists, naming "email"),
+        nothing written. Audited `agent_edited` with what changed; the same again records nothing. Their password,
+        sessions and sign-in links stay as they are (a link is signed with the agent's id, not the email)."""
+        email, name = _new_agent_fields(email, name, "agent")
+
+        def write(session: Session) -> Agent:
+            agent = agent_row(session, agent_id, lock=True)
+            if email != agent.email and session.scalar(select(Agent.id).where(Agent.email == email)) is not None:
+                raise AgentExists("email", N_("an agent %(email)s already exists"), email=email)
+            now = {"email": email, "name": name or email.split("@")[0]}
+            was = {"email": agent.email, "name": agent.name}
+            changed = [field for field in now if now[field] != was[field]]
+            if changed:
+                record(session, by, "agent_edited", "agent", agent_id, before={f: was[f] for f in changed},
+                       after={f: now[f] for f in changed})
+                agent.email, agent.name = now["email"], now["name"]
             return agent
 
         return self.db.write(write)  # again while the database is busy
@@ -636,22 +678,31 @@ class Accounts:
 
         return self.db.write(write)  # again while the database is busy
 
-    def set_notifications(self, agent_id: int, assigned: object, mentioned: object) -> tuple[bool, bool]:
-        """The agent's own "email me when" choices (desk.agent_notices): each "1" (on) or absent, "", None (off), as a
-        checkbox posts it; anything else is refused naming its field before anything is written. A light agent is never
-        assigned a ticket: their `assigned` is kept as it was, whatever is sent. Not audited (the agent's own
-        preference, as their time zone). Returns what is kept (assigned, mentioned)."""
+    def set_notifications(self, agent_id: int, assigned: object, mentioned: object,
+                          by: Actor = SYSTEM) -> tuple[bool, bool]:
+        """The agent's "email me when" choices (desk.agent_notices): each "1" or True (on), absent, "", None or False
+        (off), as a checkbox or the API sends it; anything else is refused naming its field before anything is
+        written. A light agent is never assigned a ticket: their `assigned` is kept as it was, whatever is sent. The
+        agent's own change (the profile) is not audited, as their time zone; someone else's (an admin's page, an API
+        token) is, as `notifications_changed` with what changed. Returns what is kept (assigned, mentioned)."""
         chosen = {}
         for field, value in (("notify_assigned", assigned), ("notify_mentioned", mentioned)):
-            if value not in (None, "", "1"):
+            if not (value is None or isinstance(value, bool) or (isinstance(value, str) and value in ("", "1"))):
                 raise InputError(field, N_("must be 1 (on) or empty (off), not %(value)s"), value=repr(str(value)[:20]))
-            chosen[field] = value == "1"
+            chosen[field] = value is True or value == "1"
 
         def write(session: Session) -> tuple[bool, bool]:
             agent = agent_row(session, agent_id, lock=True)  # a demotion to light meanwhile is seen
+            before = {"notify_assigned": agent.notify_assigned, "notify_mentioned": agent.notify_mentioned}
             if agent.works_tickets:
                 agent.notify_assigned = chosen["notify_assigned"]
             agent.notify_mentioned = chosen["notify_mentioned"]
+            after = {"notify_assigned": agent.notify_assigned, "notify_mentioned": agent.notify_mentioned}
+            changed = [field for field in before if before[field] != after[field]]
+            if changed and not by.is_agent(agent_id):
+                record(session, by, "notifications_changed", "agent", agent_id,
+                       before={field: before[field] for field in changed},
+                       after={field: after[field] for field in changed})
             return agent.notify_assigned, agent.notify_mentioned
 
         return self.db.write(write)  # again while the database is busy

@@ -352,6 +352,7 @@ AUDIT_ACTIONS = (
     "skill_created", "skill_renamed", "skill_deleted", "skills_changed",
     "agent_invited", "invitation_resent", "invitation_revoked", "invitation_accepted", "password_reset_requested",
     "note_by_mail",
+    "notifications_changed", "agent_edited",
 )
 AUDIT_ACTORS = ("agent", "cli", "system", "api")  # "api": an API token's request (the token named in `after`)
 # A team and a tag by key, the rest by id; "org": an organization (desk.organizations; the column holds 8).

@@ -17,6 +17,7 @@ from desk.translatable import N_
 SCOPES = (
     "tickets:read", "tickets:write", "customers:read", "customers:write", "customers:erase", "suggest",
     "metrics:read", "search", "sync:read", "organizations:read", "organizations:write", "tickets:deleted",
+    "agents:read", "agents:write",
 )
 MAX_EXPIRES_DAYS = 3650  # ten years: a longer one is a typo (or "never", which is leaving the field empty)
 

@@ -1201,7 +1201,8 @@ def _save_notifications():  # type: ignore[no-untyped-def]
     (400)."""
     typed = {field: request.form.get(field, "")[:20] for field in ("notify_assigned", "notify_mentioned")}
     try:
-        state.desk().accounts.set_notifications(current_user.id, typed["notify_assigned"], typed["notify_mentioned"])
+        state.desk().accounts.set_notifications(current_user.id, typed["notify_assigned"], typed["notify_mentioned"],
+                                                acting())
     except InputError as error:
         return profile_page(notify_error=error.field, notify_message=desk_error(error),
                             notify_kept={field: value == "1" for field, value in typed.items()}), 400

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from babel.dates import get_day_names
-from flask import Response, flash, request
+from flask import Response, abort, flash, redirect, request, url_for
 from flask_babel import get_locale, gettext
 from flask_login import login_required
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from desk.accounts import zone_names
 from desk.audit import AuditQuery, AuditRow, actor_key
@@ -70,14 +71,6 @@ def admin():
                     name=request.form.get("name", ""), role=request.form.get("role", "agent"), by=acting(),
                 )
                 flash(gettext("Agent created."), "ok")
-            elif action == "invite_resend":  # a new link (the one before stops working), in the agent's language
-                agent_id = request.form.get("agent_id", type=int) or 0
-                lang = invite_lang(getattr(accounts.agent(agent_id), "locale", None))
-                accounts.resend_invitation(agent_id, lang, link_maker(INVITE, lang), by=acting())
-                flash(gettext("Invitation sent again."), "ok")
-            elif action == "invite_revoke":  # the link stops working and the agent is deactivated
-                accounts.revoke_invitation(request.form.get("agent_id", type=int) or 0, by=acting())
-                flash(gettext("Invitation revoked: the agent is deactivated."), "ok")
             elif action == "token":
                 token = accounts.create_token(  # none ticked is refused naming "scopes"; nothing is created
                     request.form.get("name", ""), by=acting(),
@@ -87,46 +80,10 @@ def admin():
             elif action == "revoke":
                 accounts.revoke_token(request.form.get("token_id", type=int) or 0, by=acting())
                 flash(gettext("Token revoked."), "ok")
-            elif action in ("deactivate", "reactivate", "role", "password"):
-                agent_id = request.form.get("agent_id", type=int) or 0
-                accounts.manage(
-                    agent_id, by=acting(),
-                    active={"deactivate": False, "reactivate": True}.get(action),
-                    role=request.form.get("role") if action == "role" else None,
-                    password=request.form.get("password", "") if action == "password" else None,
-                )
-                flash(gettext("Agent updated."), "ok")
-            elif action == "two_factor_reset":  # a lost phone: 2FA off, the agent's sessions ended, audited
-                desk.two_factor.reset(request.form.get("agent_id", type=int) or 0, by=acting())
-                flash(gettext("Two-factor sign-in reset: the agent signs in with their password and can enrol again."),
-                      "ok")
-            elif action == "away":  # someone on leave who forgot: audited; only the agent makes themselves available
-                accounts.set_availability(request.form.get("agent_id", type=int) or 0, False, by=acting())
-                flash(gettext("Agent updated."), "ok")
-            elif action == "time_zone":  # "" follows the team's zone; an unknown name is refused, nothing written
-                accounts.set_time_zone(request.form.get("agent_id", type=int) or 0, request.form.get("time_zone", ""))
-                flash(gettext("Agent updated."), "ok")
-            elif action == "signature":  # every language's or none (a refused one names its field); not a light agent
-                languages = state.settings().languages
-                accounts.set_signatures(request.form.get("agent_id", type=int) or 0,
-                                        {lang: request.form.get(f"signature_{lang}", "")[:MAX_SIGNATURE * 4]
-                                         for lang in languages}, languages, by=acting())
-                flash(gettext("Agent updated."), "ok")
-            elif action == "languages":  # none ticked: every language; one the site lacks is refused, nothing written
-                accounts.set_languages(request.form.get("agent_id", type=int) or 0,
-                                       request.form.getlist("languages"),
-                                       state.settings().languages, by=acting())
-                flash(gettext("Agent updated."), "ok")
-            elif action == "agent_skills":  # the ticked skills (desk.skills); one deleted meanwhile refused, nothing
-                desk.skills.set_agent(request.form.get("agent_id", type=int) or 0,
-                                      [value[:20] for value in request.form.getlist("skills")], by=acting())
-                flash(gettext("Agent updated."), "ok")
+            elif action in AGENT_ACTIONS:  # one agent's row (its own page posts the same: admin_agent)
+                agent_action(action, request.form.get("agent_id", type=int) or 0)
             elif action in ("skill_create", "skill_rename", "skill_delete"):
                 kept_skill, kept_skill_names, skill_error = _skill_action(action)
-            elif action == "teams":  # the checked teams; a key the file does not have is refused, nothing written
-                desk.teams.set_teams(request.form.get("agent_id", type=int) or 0,
-                                     [key[:40] for key in request.form.getlist("team")], by=acting())
-                flash(gettext("Agent updated."), "ok")
         except InputError as error:
             flash(desk_error(error), "error")
             if action in ("agent", "token", "time_zone"):
@@ -155,6 +112,90 @@ def admin():
                  rules_kept=desk.rules_problem, rules_seconds=desk.settings.rules_check_seconds,
                  sign_in_ways=single_sign_on.sign_in_ways, sso_name=state.settings().oidc_name,
                  mail_on=bool(desk.settings.smtp_url), site_languages=state.settings().languages)
+
+
+@bp.route("/admin/agents/<int:agent_id>", methods=["GET", "POST"])
+@login_required
+def admin_agent(agent_id: int) -> WerkzeugResponse | tuple[str, int]:
+    """One agent as an admin manages them (Zendesk's and Chatwoot's agent profile for admins): everything the admin
+    page's table holds for them, with their email notifications (until now only the agent saw those). Each form
+    posts its AGENT_ACTIONS action here, handled as the table's (`agent_action`); a refusal is the page again (400)
+    with what was typed and the error beside its field, else back here (303). The GET writes nothing."""
+    _admin_required()
+    desk = state.desk()
+    if desk.accounts.agent(agent_id) is None:
+        abort(404)
+    refused: dict[str, str] = {}
+    kept = None
+    action = request.form.get("action", "")[:40] if request.method == "POST" else ""
+    if action in AGENT_ACTIONS:
+        try:
+            agent_action(action, agent_id)
+        except InputError as error:
+            refused = {"form": action, "field": error.field, "message": desk_error(error)}
+            kept = request.form  # what was typed or ticked, shown again (never a password)
+        else:
+            return redirect(url_for(".admin_agent", agent_id=agent_id), 303)
+    who = desk.accounts.agent(agent_id)
+    if who is None:  # it cannot go (agents are never deleted): a row read once more after a write
+        abort(404)
+    return _page("agent/admin_agent.html", who=who, refused=refused, kept=kept, roles=ROLES, labels=ViewLabels(),
+                 zones=zone_names(), teams=desk.hours.teams, member=desk.teams.memberships().get(agent_id, []),
+                 skills=desk.skills.all(), had_skills=desk.skills.of_agents().get(agent_id, []),
+                 passkeys=desk.passkeys.count(agent_id), signature_in=signature_in, signature_limit=MAX_SIGNATURE,
+                 signature_label=signature_label, signature_languages=state.settings().languages,
+                 sign_in_ways=single_sign_on.sign_in_ways, sso_name=state.settings().oidc_name,
+                 ), 400 if refused else 200
+
+
+# What the admin page's agents table and an agent's own admin page post for one agent (`agent_action`).
+AGENT_ACTIONS = ("invite_resend", "invite_revoke", "deactivate", "reactivate", "role", "password", "two_factor_reset",
+                 "away", "time_zone", "signature", "languages", "agent_skills", "teams", "notifications", "identity")
+
+
+def agent_action(action: str, agent_id: int) -> None:
+    """One agent's change (`action`, one of AGENT_ACTIONS) as the request's form says it, by the signed-in admin
+    (audited by the desk helper), said in a flash; an InputError naming the field, nothing written, otherwise."""
+    desk = state.desk()
+    accounts = desk.accounts
+    form = request.form
+    if action == "invite_resend":  # a new link (the one before stops working), in the agent's language
+        lang = invite_lang(getattr(accounts.agent(agent_id), "locale", None))
+        accounts.resend_invitation(agent_id, lang, link_maker(INVITE, lang), by=acting())
+        flash(gettext("Invitation sent again."), "ok")
+        return
+    if action == "invite_revoke":  # the link stops working and the agent is deactivated
+        accounts.revoke_invitation(agent_id, by=acting())
+        flash(gettext("Invitation revoked: the agent is deactivated."), "ok")
+        return
+    if action == "two_factor_reset":  # a lost phone: 2FA off, the agent's sessions ended, audited
+        desk.two_factor.reset(agent_id, by=acting())
+        flash(gettext("Two-factor sign-in reset: the agent signs in with their password and can enrol again."), "ok")
+        return
+    if action in ("deactivate", "reactivate", "role", "password"):
+        accounts.manage(agent_id, by=acting(), active={"deactivate": False, "reactivate": True}.get(action),
+                        role=form.get("role") if action == "role" else None,
+                        password=form.get("password", "") if action == "password" else None)
+    elif action == "away":  # someone on leave who forgot: audited; only the agent makes themselves available
+        accounts.set_availability(agent_id, False, by=acting())
+    elif action == "time_zone":  # "" follows the team's zone; an unknown name is refused, nothing written
+        accounts.set_time_zone(agent_id, form.get("time_zone", ""))
+    elif action == "signature":  # every language's or none (a refused one names its field); not a light agent
+        languages = state.settings().languages
+        accounts.set_signatures(agent_id, {lang: form.get(f"signature_{lang}", "")[:MAX_SIGNATURE * 4]
+                                           for lang in languages}, languages, by=acting())
+    elif action == "languages":  # none ticked: every language; one the site lacks is refused, nothing written
+        accounts.set_languages(agent_id, form.getlist("languages"), state.settings().languages, by=acting())
+    elif action == "agent_skills":  # the ticked skills (desk.skills); one deleted meanwhile refused, nothing written
+        desk.skills.set_agent(agent_id, [value[:20] for value in form.getlist("skills")], by=acting())
+    elif action == "teams":  # the checked teams; a key the file does not have is refused, nothing written
+        desk.teams.set_teams(agent_id, [key[:40] for key in form.getlist("team")], by=acting())
+    elif action == "identity":  # a typo in the name or email; one another agent has is refused, nothing written
+        accounts.set_identity(agent_id, form.get("email", "")[:400], form.get("name", "")[:400], by=acting())
+    elif action == "notifications":  # the agent's "email me when" (desk.agent_notices), audited as the admin's
+        accounts.set_notifications(agent_id, form.get("notify_assigned", "")[:20],
+                                   form.get("notify_mentioned", "")[:20], by=acting())
+    flash(gettext("Agent updated."), "ok")
 
 
 def _skill_action(action: str) -> tuple[str, dict[int, str], str]:

@@ -1490,3 +1490,7 @@ def health():
     """Index and content state (indexer.health): 200 while search can answer, 503 when it cannot."""
     report = health_report(state.settings(), state.engine().store, state.catalog().snapshot().errors)
     return jsonify(report.as_json()), 503 if report.status == "down" else 200
+
+
+# Registered on `bp` by importing them: the agents' routes live in their own module.
+from webapp import api_agents  # noqa: E402,F401

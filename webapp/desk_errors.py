@@ -80,6 +80,8 @@ FIELDS = {
     "notes": lazy_pgettext("desk field", "notes"),
     "notify_assigned": lazy_pgettext("desk field", "email me when a ticket is assigned to me"),
     "notify_mentioned": lazy_pgettext("desk field", "email me when a note mentions me"),
+    "notifications": lazy_pgettext("desk field", "email notifications"),
+    "active": lazy_pgettext("desk field", "active"),
     "password": lazy_pgettext("desk field", "password"),
     "passkey": lazy_pgettext("desk field", "passkey"),
     "proof": lazy_pgettext("desk field", "password or code"),

@@ -14,7 +14,7 @@ import copy
 from typing import Any
 
 from desk.customers import SORTS
-from desk.models import MAX_SKILL, PRIORITIES, TICKET_STATUSES
+from desk.models import MAX_SKILL, PRIORITIES, ROLES, TICKET_STATUSES
 from desk.tickets import MAX_BODY, MAX_NAME, MAX_SUBJECT
 
 ERROR: dict[str, Any] = {
@@ -1302,6 +1302,129 @@ OPENAPI: dict[str, Any] = {
         },
     },
 }
+
+
+# Agents (webapp.api_agents): Zendesk's /api/v2/users?role=agent, Chatwoot's /agents.
+AGENT_ID = {"name": "agent_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1},
+            "example": 1}
+ROLE = {"type": "string", "enum": list(ROLES),
+        "description": "agent (works tickets), lead (also the dashboard, reports, tags, team status), admin (also "
+                       "agents, tokens, webhooks, the audit log), light (reads tickets and adds internal notes)"}
+NOTIFICATIONS = {"type": "object", "additionalProperties": False,
+                 "properties": {"assigned": {"type": "boolean", "description": "mail when someone else assigns them "
+                                             "a ticket (a light agent's stays as it was: never assigned one)"},
+                                "mentioned": {"type": "boolean", "description": "mail when a note mentions them"}}}
+AGENT: dict[str, Any] = {
+    "type": "object",
+    "required": ["id", "name", "email", "role", "active", "invited", "invited_at", "available", "time_zone",
+                 "locale", "languages", "teams", "skills", "two_factor", "passkeys", "notifications", "created_at"],
+    "properties": {
+        "id": {"type": "integer"}, "name": {"type": "string"}, "email": {"type": "string"}, "role": ROLE,
+        "active": {"type": "boolean", "description": "false: deactivated (cannot sign in; kept for the history)"},
+        "invited": {"type": "boolean", "description": "invited by email and not yet accepted"},
+        "invited_at": {**_TIME, "nullable": True, "description": "when the waiting invitation was sent"},
+        "available": {"type": "boolean", "description": "for automatic assignment (away: false)"},
+        "time_zone": {"type": "string", "nullable": True, "description": "IANA name; null: their team's"},
+        "locale": {"type": "string", "nullable": True, "description": "the workspace's language; null: the browser's"},
+        "languages": {"type": "array", "items": {"type": "string"},
+                      "description": "the languages they answer customers in; empty: every one"},
+        "teams": {"type": "array", "items": {"type": "string"}, "description": "their teams' keys"},
+        "skills": {"type": "array", "items": {"type": "string"}, "description": "their skills' names"},
+        "two_factor": {"type": "boolean"}, "passkeys": {"type": "integer", "minimum": 0},
+        "notifications": {**NOTIFICATIONS, "required": ["assigned", "mentioned"]},
+        "created_at": _TIME,
+    },
+}
+AGENT_PATHS: dict[str, Any] = {
+    "/api/v1/agents": {
+        "get": {
+            "summary": "Every agent (deactivated and invited ones too) by id, 25 a page, with their role, state, "
+                       "teams, skills, two-factor sign-in and email notifications",
+            "description": "The next page is `next_url` (and the `Link` header's rel=\"next\"), null on the last. A "
+                           "`page` past the last answers the last page (`page` says which).",
+            "security": [{"bearer": []}],
+            "parameters": [
+                {"name": "role", "in": "query", "schema": ROLE, "description": "one role only", "example": "agent"},
+                {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100},
+                 "description": "agents a page (25 by default)", "example": 25},
+                {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1},
+                 "description": "the page, from 1 (digits only; anything else is a 400 naming `page`)",
+                 "example": 1},
+            ],
+            "responses": {
+                "200": {"headers": {"Link": {"description": "`<next_url>; rel=\"next\"` unless on the last page",
+                                             "schema": {"type": "string"}}},
+                        **_json("one page of agents", {
+                            "type": "object", "required": ["agents", "total", "page", "pages", "next_url"],
+                            "properties": {
+                                "agents": {"type": "array", "items": AGENT},
+                                "total": {"type": "integer", "description": "agents of the role (or all) in all"},
+                                "page": {"type": "integer"}, "pages": {"type": "integer"},
+                                "next_url": {"type": "string", "nullable": True},
+                            }})},
+                "400": _error("`role`, `limit` or `page` is not one of its values: the message names it"),
+                **{code: TOKEN_ERRORS[code] for code in ("401", "429")},
+            },
+        },
+        "post": {
+            "summary": "Invite an agent by email: they choose their own password through the mailed link",
+            "description": "As the admin page's \"Email an invitation\": the invitation (a link that works for a week, "
+                           "once) is queued with the agent, in `lang`, which is also their workspace's language. "
+                           "Audited `agent_created` and `agent_invited`, the token named.",
+            "security": [{"bearer": []}],
+            "parameters": [IDEMPOTENCY_KEY],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["email"], "additionalProperties": False,
+                "properties": {
+                    "email": {"type": "string", "format": "email", "maxLength": 320},
+                    "name": {"type": "string", "maxLength": MAX_NAME, "description": "the email's name part if empty"},
+                    "role": {**ROLE, "default": "agent"},
+                    "lang": {"type": "string", "description": "a site language (its first by default)"},
+                }}, "example": {"email": "nadia@example.com", "name": "Nadia", "role": "agent"}}}},
+            "responses": {
+                "201": _replayable(_json("the agent invited", AGENT)),
+                "409": _error(f"an agent with this email exists already, or {KEY_IN_USE}"),
+                "422": KEY_REUSED,
+                **{code: TOKEN_ERRORS[code] for code in ("400", "401", "413", "429", "503")},
+            },
+        },
+    },
+    "/api/v1/agents/{agent_id}": {
+        "get": {
+            "summary": "An agent as the list gives them",
+            "security": [{"bearer": []}],
+            "parameters": [AGENT_ID],
+            "responses": {
+                "200": _json("the agent", AGENT),
+                "404": _error("no agent with this id"),
+                **{code: TOKEN_ERRORS[code] for code in ("401", "429")},
+            },
+        },
+        "patch": {
+            "summary": "Change an agent's role, teams (the whole list), active state or email notifications (only the "
+                       "fields sent)",
+            "description": "As the admin page: every field is checked before anything is written (a bad one is a 400 "
+                           "naming it). Made light, their open tickets are unassigned; deactivated, they are set "
+                           "away. Each change is audited as the page's, the token named.",
+            "security": [{"bearer": []}],
+            "parameters": [AGENT_ID],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "additionalProperties": False,
+                "properties": {
+                    "role": ROLE, "active": {"type": "boolean"},
+                    "teams": {"type": "array", "maxItems": 50, "items": {"type": "string", "maxLength": 40},
+                              "description": "team keys (content/_business_hours.yml); [] for none"},
+                    "notifications": NOTIFICATIONS,
+                }}, "example": {"role": "lead", "notifications": {"mentioned": False}}}}},
+            "responses": {
+                "200": _json("the agent as changed", AGENT),
+                "404": _error("no agent with this id"),
+                **{code: TOKEN_ERRORS[code] for code in ("400", "401", "413", "429", "503")},
+            },
+        },
+    },
+}
+OPENAPI["paths"].update(AGENT_PATHS)
 
 
 def _long_query_refused(document: dict[str, Any]) -> None:

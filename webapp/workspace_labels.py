@@ -63,6 +63,8 @@ class ViewLabels:
             "organizations:read": gettext("Read and list organizations, their members and notes included"),
             "organizations:write": gettext("Create and change organizations"),
             "tickets:deleted": gettext("List deleted tickets and spam (the leads' Deleted tickets page)"),
+            "agents:read": gettext("Read and list agents, their teams, skills and email notifications"),
+            "agents:write": gettext("Invite agents, change their role, teams, state and email notifications"),
         }.get(key, key)
 
     def audit_action(self, key: str) -> str:
@@ -116,6 +118,8 @@ class ViewLabels:
             "invitation_revoked": gettext("Invitation revoked"), "invitation_accepted": gettext("Invitation accepted"),
             "password_reset_requested": gettext("Password reset link requested"),
             "note_by_mail": gettext("Internal note added by email"),
+            "notifications_changed": gettext("Email notifications changed"),
+            "agent_edited": gettext("Agent's name or email changed"),
         }.get(key, key)
 
     def webhook_event(self, key: str) -> str:

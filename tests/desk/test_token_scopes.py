@@ -84,9 +84,10 @@ def test_the_migration_gives_existing_tokens_every_scope_and_goes_down(tmp_path:
     db.close()
     opened = Desk(Settings(data_dir=tmp_path, database_url=url))
     [old] = opened.accounts.tokens()
-    # Every scope there was then; one added later (organizations:*, task orgs33; tickets:deleted, trash36) is granted
-    # to no existing token.
-    assert parse_scopes(old.scopes) == set(SCOPES) - {"organizations:read", "organizations:write", "tickets:deleted"}
+    # Every scope there was then; one added later (organizations:*, task orgs33; tickets:deleted, trash36; agents:*,
+    # agentadmin42) is granted to no existing token.
+    assert parse_scopes(old.scopes) == set(SCOPES) - {"organizations:read", "organizations:write", "tickets:deleted",
+                                                      "agents:read", "agents:write"}
     assert old.expires_at is None
     made = opened.accounts.verify_token(opened.accounts.create_token("new", scopes=["search"]))
     assert made is not None and made.scopes == "search"

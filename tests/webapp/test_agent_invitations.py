@@ -182,7 +182,10 @@ def test_forgot_password_answers_the_same_and_the_link_works_once(app: Flask, si
         token = csrf(client.get("/agent/password/forgot").get_data(as_text=True))
         answer = client.post("/agent/password/forgot", data={"csrf_token": token, "email": email},
                              follow_redirects=True)
-        answers.append((answer.status_code, answer.get_data(as_text=True).replace(email, "")))
+        # The CSRF token carries the second it was signed: a second passing between the posts is no difference.
+        shown = re.sub(r'(csrf-token" content=|csrf_token" type="hidden" value=)"[^"]+', r"\1",
+                       answer.get_data(as_text=True))
+        answers.append((answer.status_code, shown.replace(email, "")))
     assert len(set(answers)) == 1 and answers[0][0] == 200 and "If this address belongs to an agent" in answers[0][1]
     [mail] = _mails(app, sink)  # the active agent's only
     assert mail["To"] == "agent@example.com" and "new password" in str(mail["Subject"])

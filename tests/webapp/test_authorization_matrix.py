@@ -65,6 +65,8 @@ RULES: dict[tuple[str, str], str] = {
     ("agent.article", "GET"): AGENT,
     ("agent.admin", "GET"): ADMIN,
     ("agent.admin", "POST"): ADMIN,
+    ("agent.admin_agent", "GET"): ADMIN,  # one agent's admin page (agentadmin42): the table's forms, per agent
+    ("agent.admin_agent", "POST"): ADMIN,
     ("agent.audit", "GET"): ADMIN,  # the audit log: admins only (a lead's 403 is in test_audit_pages)
     ("agent.audit_csv", "GET"): ADMIN,
     ("agent.webhooks", "GET"): ADMIN,  # outbound webhooks: their secrets and URLs are an admin's
@@ -102,6 +104,10 @@ RULES: dict[tuple[str, str], str] = {
     ("api.change_time_entry", "PATCH"): TOKEN,
     ("api.delete_time_entry", "DELETE"): TOKEN,
     ("api.suggest", "POST"): TOKEN,
+    ("api.list_agents", "GET"): TOKEN,  # agents over the API (agentadmin42): agents:read / agents:write
+    ("api.get_agent", "GET"): TOKEN,
+    ("api.create_agent", "POST"): TOKEN,
+    ("api.update_agent", "PATCH"): TOKEN,
     ("hooks.git_status", "GET"): TOKEN_OR_AGENT,
     ("hooks.git_push", "POST"): SIGNED,
     # The help center's newer pages: public, the reference, token or signed link in the URL is the key.
@@ -285,7 +291,8 @@ def matrix_app(indexed: Engine) -> tuple[Flask, dict[str, str], dict[str, str]]:
               "name": "gaps", "filename": "site.css", "category": "returns", "attachment_id": "1",
               "signed": "not-a-signed-link", "token": "not-a-survey-token", "notice_id": "1", "inbound_id": "1",
               "number": "1", "key": "reason", "organization_id": "1",
-              "passkey_id": "1", "side_id": "1", "message_id": "1", "entry_id": "1", "blocked_id": "1"}
+              "passkey_id": "1", "side_id": "1", "message_id": "1", "entry_id": "1", "blocked_id": "1",
+              "agent_id": "1"}
     return app, tokens, values
 
 

@@ -58,6 +58,7 @@ def test_the_api_keeps_to_its_openapi_document(indexed: Engine, mode: Generation
     for number in range(3):
         app.extensions["desk"].tickets.create(NewTicket(email="omar@example.com", subject=f"Refund {number}",
                                                         body="Where is it?"))
+    app.extensions["desk"].accounts.create_agent("amal@example.com", "a long enough password", name="Amal")
     paths = {operation.path for operation in operations}
     assert {"/api/v1/tickets/{ticket_id}", "/api/v1/tickets/{ticket_id}/messages"} <= paths
     stored: dict[str, int] = {}
@@ -70,6 +71,9 @@ def test_the_api_keeps_to_its_openapi_document(indexed: Engine, mode: Generation
             ticket_id = (case.path_parameters or {}).get("ticket_id")
             if isinstance(ticket_id, int) and ticket_id % 4:
                 case.path_parameters["ticket_id"] = 1 + ticket_id % 3
+            agent_id = (case.path_parameters or {}).get("agent_id")
+            if isinstance(agent_id, int) and agent_id % 4:  # agent 1 (amal) exists: its answers, not only 404s
+                case.path_parameters["agent_id"] = 1
             customer_id = (case.path_parameters or {}).get("customer_id")
             if isinstance(customer_id, int) and customer_id % 4:  # customer 1 (omar) exists, as the tickets do
                 case.path_parameters["customer_id"] = 1
@@ -98,6 +102,8 @@ def test_the_api_keeps_to_its_openapi_document(indexed: Engine, mode: Generation
         assert {"GET /api/v1/tickets/{ticket_id} None", "GET /api/v1/customers/{customer_id} None",
                 "GET /api/v1/customers None", "GET /api/v1/tickets None",
                 "PATCH /api/v1/tickets/{ticket_id} application/json",
+                "GET /api/v1/agents None", "GET /api/v1/agents/{agent_id} None",
+                "POST /api/v1/agents application/json", "PATCH /api/v1/agents/{agent_id} application/json",
                 "POST /api/v1/tickets/{ticket_id}/messages application/json",
                 f"POST /api/v1/tickets/{{ticket_id}}/messages {MULTIPART}", f"POST /api/v1/tickets {MULTIPART}"
                 } <= set(stored), sorted(stored)

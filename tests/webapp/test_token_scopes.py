@@ -27,7 +27,8 @@ from webapp.api import token_required
 from webapp.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
-VALUES = {"ticket_id": "1", "customer_id": "1", "organization_id": "1", "side_id": "1", "entry_id": "1"}
+VALUES = {"ticket_id": "1", "customer_id": "1", "organization_id": "1", "side_id": "1", "entry_id": "1",
+          "agent_id": "1"}
 
 
 def token_routes(app: Flask) -> list[tuple[str, str, str, str]]:
@@ -74,7 +75,8 @@ def test_the_readme_table_and_the_openapi_list_each_routes_scope(light_app: Guar
     for scope, routes in re.findall(r"^  \| `([a-z:]+)` \| (.*) \|$", readme, re.MULTILINE):
         for method, path in re.findall(r"`(GET|POST|PATCH|DELETE) (/api/v1/[^`]*)`", routes):
             kind = ("customer_id" if path.startswith("/api/v1/customers") else "organization_id"
-                    if path.startswith("/api/v1/organizations") else "ticket_id")
+                    if path.startswith("/api/v1/organizations") else "agent_id"
+                    if path.startswith("/api/v1/agents") else "ticket_id")
             table[(re.sub(r"<id>", "{" + kind + "}", path), method.lower())] = scope
     assert {k: v for k, v in table.items() if v != "search"} == scopes
     assert set(re.findall(r"^  \| `([a-z:]+)` \|", readme, re.MULTILINE)) == set(SCOPES)
