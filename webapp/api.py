@@ -17,7 +17,6 @@ from collections.abc import Iterable
 from datetime import datetime
 from functools import wraps
 from typing import TYPE_CHECKING, TypeGuard
-from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask_login import current_user
@@ -78,7 +77,7 @@ from webapp.help import (
 )
 from webapp.idempotency import answer_in, idempotent
 from webapp.openapi import FILES_FIELD, MULTIPART, request_fields, with_categories, with_scopes
-from webapp.paging import paged
+from webapp.paging import linked, next_page_url, paged
 
 if TYPE_CHECKING:
     from desk.desk import Desk
@@ -97,7 +96,7 @@ from webapp.security import (
     refused,
     token_key,
 )
-from webapp.urls import absolute_url, hit_url, public_link
+from webapp.urls import hit_url, public_link
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -741,14 +740,9 @@ def list_tickets():
         for item, t in zip(items, tickets, strict=True):
             item["customer_fields"] = values_json(of_customers.get(t.customer_id, {}), desk.customer_fields)
     cursor = _cursor(found.last, query.sort) if found.more and found.last is not None else None
-    # The query's own parameters, not url_for's keywords: a client's `_scheme` or `_anchor` would be read as them.
-    following = absolute_url(state.settings(), "api.list_tickets") + "?" + urlencode(
-        [*((k, v) for k, v in request.args.items(multi=True) if k != "cursor"), ("cursor", cursor)]
-    ) if cursor is not None else None
-    response = jsonify({"tickets": items, "total": found.total, "next_cursor": cursor, "next_url": following})
-    if following is not None:  # GitHub's paging header, for clients that follow it
-        response.headers["Link"] = f'<{following}>; rel="next"'
-    return response
+    following = next_page_url("api.list_tickets", "cursor", cursor)
+    return linked(jsonify({"tickets": items, "total": found.total, "next_cursor": cursor, "next_url": following}),
+                  following)
 
 
 def _includes() -> frozenset[str]:

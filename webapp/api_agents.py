@@ -10,8 +10,6 @@ signature) is the API's: those stay on the admin page, where a person is signed 
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from flask import Response, g, jsonify, request
 
 from desk.accounts import AgentExists
@@ -23,7 +21,7 @@ from webapp import state
 from webapp.api import bp, error, input_error, token_required
 from webapp.idempotency import idempotent
 from webapp.openapi import request_fields
-from webapp.paging import paged
+from webapp.paging import linked, next_page_url, paged
 from webapp.security import (
     API_BAD_TOKEN_LIMIT,
     API_IP_LIMIT,
@@ -33,7 +31,6 @@ from webapp.security import (
     refused,
     token_key,
 )
-from webapp.urls import absolute_url
 
 AGENT_PAGE, AGENT_LIMIT = 25, 100
 AGENT_PATH = "/api/v1/agents/{agent_id}"
@@ -88,14 +85,10 @@ def list_agents():  # type: ignore[no-untyped-def]
         return error(f"role: must be one of {', '.join(ROLES)}, not {role[:40]!r}")
     accounts = state.desk().accounts
     found, paging = paged(lambda limit, offset: accounts.page(limit, offset, role), int(raw_limit))
-    following = absolute_url(state.settings(), "api.list_agents") + "?" + urlencode(
-        [*((k, v) for k, v in request.args.items(multi=True) if k != "page"), ("page", str(paging.number + 1))]
-    ) if paging.number < paging.pages else None
-    response = jsonify({"agents": _answers(found.rows), "total": found.total, "page": paging.number,
-                        "pages": paging.pages, "next_url": following})
-    if following is not None:  # GitHub's paging header, as the ticket list's
-        response.headers["Link"] = f'<{following}>; rel="next"'
-    return response
+    following = next_page_url("api.list_agents", "page",
+                              str(paging.number + 1) if paging.number < paging.pages else None)
+    return linked(jsonify({"agents": _answers(found.rows), "total": found.total, "page": paging.number,
+                           "pages": paging.pages, "next_url": following}), following)
 
 
 @bp.get("/agents/<int:agent_id>")

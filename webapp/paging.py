@@ -14,9 +14,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
+from urllib.parse import urlencode
 
-from flask import request
+from flask import Response, request
 from werkzeug.exceptions import BadRequest
+
+from webapp import state
+from webapp.urls import absolute_url
 
 # Past this, an offset would overflow the database's integers (every engine): such a page is past any list's last.
 MAX_PAGE = 1_000_000
@@ -79,3 +83,22 @@ def paged(fetch: Callable[[int, int], Found], size: int) -> tuple[Found, Paging]
 
 
 __all__ = ["BadPageNumber", "Paging", "page_arg", "page_count", "paged"]
+
+
+
+def next_page_url(endpoint: str, param: str, value: str | None) -> str | None:
+    """An API list's next page (None: this is the last): the request's own parameters with `param` set to `value`
+    (a cursor, a page number), as an absolute URL. The query's own parameters, not url_for's keywords: a client's
+    `_scheme` or `_anchor` would be read as them."""
+    if value is None:
+        return None
+    return absolute_url(state.settings(), endpoint) + "?" + urlencode(
+        [*((k, v) for k, v in request.args.items(multi=True) if k != param), (param, value)])
+
+
+def linked(response: Response, following: str | None) -> Response:
+    """The list's answer with GitHub's `Link: <...>; rel="next"` header when there is a next page, for the clients
+    that follow it rather than the body's `next_url`."""
+    if following is not None:
+        response.headers["Link"] = f'<{following}>; rel="next"'
+    return response
