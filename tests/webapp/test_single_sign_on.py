@@ -118,6 +118,17 @@ def test_an_agent_signs_in_through_the_provider_with_pkce(app: Flask, provider: 
     assert not signed_in(copy)
 
 
+def test_a_single_sign_on_stamps_the_last_sign_in_and_a_refused_one_does_not(app: Flask, provider: Provider) -> None:
+    """The agents' last sign-in (webapp.agent.sign_in_session). Failed before: agents had no last_sign_in_at."""
+    accounts = app.extensions["desk"].accounts
+    accounts.create_agent("rana@example.com", PASSWORD, name="Rana")
+    assert sign_on(browser(app), provider, "rana@example.com", fault="nonce").status_code == 401
+    assert sign_on(browser(app), provider, "rana@example.com", verified=False).status_code == 401
+    assert accounts.find("rana@example.com").last_sign_in_at is None
+    assert sign_on(browser(app), provider, "rana@example.com").status_code == 302
+    assert accounts.find("rana@example.com").last_sign_in_at is not None
+
+
 @pytest.mark.parametrize("fault", ["nonce", "audience", "expired", "other_key"])
 def test_a_token_that_fails_a_check_signs_nobody_in(app: Flask, provider: Provider, fault: str) -> None:
     client = browser(app)
