@@ -399,7 +399,6 @@ class Accounts:
 
     def session_token(self, agent_id: int) -> str:
         """The agent's current session token (made on first login): part of every session cookie."""
-
         return self.db.write(lambda session: _session_token(agent_row(session, agent_id)))  # again while busy
 
     def signed_in(self, agent_id: int) -> str:
