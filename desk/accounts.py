@@ -151,6 +151,13 @@ def link_state(agent: Agent) -> str:
     return hashlib.sha256(f"{agent.password_hash}\0{invited}".encode()).hexdigest()[:32]
 
 
+def _session_token(agent: Agent) -> str:
+    """The agent's session token, made on their first sign-in: part of every session cookie (Accounts.session_token)."""
+    if not agent.session_token:
+        agent.session_token = secrets.token_urlsafe(32)
+    return agent.session_token
+
+
 def _link_is_theirs(agent: Agent | None, state: str) -> TypeGuard[Agent]:
     """Whether a password link signed with `state` still works for `agent`: active, the link not used or replaced."""
     return agent is not None and agent.active and secrets.compare_digest(link_state(agent), state)
@@ -392,14 +399,19 @@ class Accounts:
 
     def session_token(self, agent_id: int) -> str:
         """The agent's current session token (made on first login): part of every session cookie."""
+        return self.db.write(lambda session: _session_token(agent_row(session, agent_id)))  # again while busy
+
+    def signed_in(self, agent_id: int) -> str:
+        """A sign-in completed (webapp.agent.sign_in_session, on every way in, once the last step passed): the agent's
+        `last_sign_in_at` now, and their session token (`session_token`, made on the first) for the new session's
+        cookie, in one write. Never for a refused or half-done sign-in (a right password, the second step to come)."""
 
         def write(session: Session) -> str:
             agent = agent_row(session, agent_id)
-            if not agent.session_token:
-                agent.session_token = secrets.token_urlsafe(32)
-            return agent.session_token
+            agent.last_sign_in_at = utcnow()
+            return _session_token(agent)
 
-        return self.db.write(write)  # again while the database is busy (a first sign-in's token)
+        return self.db.write(write)  # again while the database is busy
 
     def end_sessions(self, agent_id: int) -> None:
         """Log the agent out everywhere: every session and remember-me cookie issued so far stops working."""

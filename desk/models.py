@@ -255,6 +255,10 @@ class Agent(Base):
     # invitation); None once the agent set their password through it, or the admin revoked it, and for every agent
     # added with a password. While set, the agent is "invited, not yet accepted" and has no password anyone knows.
     invited_at: Mapped[datetime | None]
+    # When the agent last completed a sign-in (desk.accounts.signed_in: the password, its second step, a passkey,
+    # single sign-on or a password link that signs them in; never a refused or half-done one). An admin reads it to
+    # find unused seats and a sign-in they did not expect, as Zendesk's and Chatwoot's agent lists show it; None: never.
+    last_sign_in_at: Mapped[datetime | None]
 
     @property
     def is_admin(self) -> bool:

@@ -324,6 +324,32 @@ def database_at(tmp_path: Path, revision: str) -> tuple[Database, str | None]:
     return db, url
 
 
+def agents_column_up_and_down(tmp_path: Path, before: str, after: str, column: str) -> None:
+    """A migration `after` adding one nullable column to `agents` (down_revision `before`): an agent written as the
+    older release wrote one reads None in it once upgraded, and the downgrade drops the column in place, the agent
+    kept (a batch copy of `agents` is refused by the foreign keys pointing at it)."""
+    from alembic import command
+    from sqlalchemy import inspect
+
+    db, db_url = database_at(tmp_path, before)
+    with db.engine.begin() as connection:
+        connection.exec_driver_sql("INSERT INTO agents (email, name, password_hash, role, active, created_at) "
+                                   "VALUES ('old@example.com', 'Old', 'x', 'agent', true, CURRENT_TIMESTAMP)")
+    migrate(db, command.upgrade, after)
+    assert column in {c["name"] for c in inspect(db.engine).get_columns("agents")}
+    db.close()
+    opened = Desk(Settings(data_dir=tmp_path, database_url=db_url))
+    try:
+        old = opened.accounts.find("old@example.com")
+        assert old is not None and getattr(old, column) is None
+        migrate(opened.db, command.downgrade, before)
+        assert column not in {c["name"] for c in inspect(opened.db.engine).get_columns("agents")}
+        with opened.db.engine.connect() as connection:
+            assert list(connection.exec_driver_sql("SELECT email FROM agents").scalars()) == ["old@example.com"]
+    finally:
+        opened.close()
+
+
 def database_url_for_tests(empty: bool = False) -> str | None:
     """The test database emptied for the calling test (PostgreSQL outlives a test; SQLite does not): its rows gone,
     its schema kept when at head (tests/fresh_schema.py), or with `empty` no table left."""

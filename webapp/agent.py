@@ -262,9 +262,16 @@ def password_signed_in(agent: Agent, remember: bool, next_path: str | None) -> R
     if agent.two_factor or state.desk().passkeys.count(agent.id):
         two_factor_pages.start_second_step(agent.id, remember, next_path)
         return redirect(url_for(".login_code"))
-    token = state.desk().accounts.session_token(agent.id)
-    login_user(AgentUser.of(agent, token), remember=remember)
+    sign_in_session(agent, remember)
     return redirect(next_path or url_for(".inbox"))
+
+
+def sign_in_session(agent: Agent, remember: bool) -> None:
+    """The one way a sign-in completes, once its last step passed (a password alone or one just set through a link,
+    the second step, a passkey, single sign-on): the agent's last sign-in stamped (desk.accounts.signed_in: the
+    admin's agent page, table and API show it) and the session theirs. Only in a request that writes anyway (a POST,
+    the single sign-on callback)."""
+    login_user(AgentUser.of(agent, state.desk().accounts.signed_in(agent.id)), remember=remember)
 
 
 @bp.post("/logout")

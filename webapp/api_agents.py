@@ -50,6 +50,7 @@ def agent_json(agent: Agent, teams: list[str], skills: list[str], passkeys: int)
         "two_factor": agent.two_factor, "passkeys": passkeys,
         "notifications": {"assigned": agent.notify_assigned, "mentioned": agent.notify_mentioned},
         "created_at": as_utc(agent.created_at).isoformat(),
+        "last_sign_in_at": as_utc(agent.last_sign_in_at).isoformat() if agent.last_sign_in_at else None,
     }
 
 

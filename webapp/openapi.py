@@ -1317,7 +1317,8 @@ NOTIFICATIONS = {"type": "object", "additionalProperties": False,
 AGENT: dict[str, Any] = {
     "type": "object",
     "required": ["id", "name", "email", "role", "active", "invited", "invited_at", "available", "time_zone",
-                 "locale", "languages", "teams", "skills", "two_factor", "passkeys", "notifications", "created_at"],
+                 "locale", "languages", "teams", "skills", "two_factor", "passkeys", "notifications", "created_at",
+                 "last_sign_in_at"],
     "properties": {
         "id": {"type": "integer"}, "name": {"type": "string"}, "email": {"type": "string"}, "role": ROLE,
         "active": {"type": "boolean", "description": "false: deactivated (cannot sign in; kept for the history)"},
@@ -1333,6 +1334,8 @@ AGENT: dict[str, Any] = {
         "two_factor": {"type": "boolean"}, "passkeys": {"type": "integer", "minimum": 0},
         "notifications": {**NOTIFICATIONS, "required": ["assigned", "mentioned"]},
         "created_at": _TIME,
+        "last_sign_in_at": {**_TIME, "nullable": True,
+                            "description": "when they last completed a sign-in (any way in); null: never"},
     },
 }
 AGENT_PATHS: dict[str, Any] = {

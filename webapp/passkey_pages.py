@@ -17,7 +17,7 @@ from typing import Any
 
 from flask import flash, jsonify, redirect, request, session, url_for
 from flask_babel import gettext
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
 from werkzeug.security import check_password_hash
 
@@ -26,7 +26,7 @@ from desk.tickets import InputError
 from desk.translatable import N_
 from desk.two_factor import session_mark
 from webapp import state
-from webapp.agent import AgentUser, acting, bp, profile_page
+from webapp.agent import acting, bp, profile_page, sign_in_session
 from webapp.desk_errors import desk_error
 from webapp.security import LOGIN_LIMIT, limiter, safe_next
 from webapp.two_factor_pages import MARKER, _marker
@@ -154,7 +154,6 @@ def passkey_sign_in():
     except PasskeyRefused:
         return _refused(401)
     session.pop(MARKER, None)
-    login_user(AgentUser.of(agent, desk.accounts.session_token(agent.id)),
-               remember=bool(marker.get("remember")) if second and marker is not None else False)
+    sign_in_session(agent, bool(marker.get("remember")) if second and marker is not None else False)
     next_path = safe_next(marker.get("next")) if second and marker is not None else safe_next(_body().get("next"))
     return jsonify(redirect=next_path or url_for(".inbox"))

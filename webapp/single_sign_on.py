@@ -34,13 +34,12 @@ from authlib.integrations.base_client import MismatchingStateError
 from authlib.integrations.flask_client import OAuth
 from flask import Flask, abort, current_app, redirect, request, session, url_for
 from flask_babel import gettext
-from flask_login import login_user
 from joserfc.errors import BadSignatureError, ClaimError, ExpiredTokenError, InvalidKeyIdError, JoseError
 
 from desk.accounts import SignInRefused
 from kb.settings import Settings, SettingsError
 from webapp import state
-from webapp.agent import AgentUser, _page, bp, interface_lang
+from webapp.agent import _page, bp, interface_lang, sign_in_session
 from webapp.forms import LoginForm
 from webapp.security import LOGIN_LIMIT, limiter, safe_next
 from webapp.urls import absolute_url
@@ -249,6 +248,6 @@ def sso_callback():
 
         two_factor_pages.start_second_step(agent.id, False, next_path)
         return redirect(url_for(".login_code"))
-    login_user(AgentUser.of(agent, accounts.session_token(agent.id)), remember=False)
+    sign_in_session(agent, False)
     session[METHOD] = CLIENT
     return redirect(next_path or url_for(".inbox"))

@@ -24,13 +24,13 @@ from zoneinfo import ZoneInfo
 import segno
 from flask import flash, g, redirect, request, session, url_for
 from flask_babel import gettext
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from desk.tickets import InputError
 from desk.two_factor import SecondStepLocked, grouped_secret, provisioning_uri, session_mark
 from webapp import state
-from webapp.agent import AgentUser, _page, acting, bp, interface_lang, profile_page
+from webapp.agent import _page, acting, bp, interface_lang, profile_page, sign_in_session
 from webapp.desk_errors import desk_error
 from webapp.formatting import datetime_text
 from webapp.security import LOGIN_LIMIT, limiter, safe_next
@@ -78,8 +78,7 @@ def login_code():
         if agent is not None:
             session.pop(MARKER, None)
             session.pop("sign_in_method", None)  # webapp.single_sign_on.METHOD: this session passed the desk's code
-            login_user(AgentUser.of(agent, state.desk().accounts.session_token(agent.id)),
-                       remember=bool(marker.get("remember")))
+            sign_in_session(agent, bool(marker.get("remember")))
             return redirect(safe_next(marker.get("next")) or url_for(".inbox"))
         error = gettext("That code is not right, or it was used already. Try the code your app shows now.")
     else:

@@ -54,6 +54,7 @@ def test_the_agents_table_on_a_phone_and_the_agents_own_page(browser: Browser, b
 
         page.locator("#agents a", has_text="أمل").click()
         expect(page.locator("#agent-title")).to_have_text("أمل")
+        expect(page.locator("#agent-last-sign-in")).to_have_text("Never")
         assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
         assert serious_violations(page) == []
         expect(page.locator("#agent-notify-assigned")).to_be_checked()
@@ -65,7 +66,11 @@ def test_the_agents_table_on_a_phone_and_the_agents_own_page(browser: Browser, b
 
         page.set_viewport_size({"width": 1280, "height": 900})  # a desk's screen: every column again
         page.goto(f"{base_url}/agent/admin")
-        assert len(_shown_headers(page)) == 13
+        shown = _shown_headers(page)
+        assert len(shown) == 14 and shown[-1] == "Last signed in"  # hidden on the phone above, as the other extras
+        # The admin signed in through the login page: their row says so, Amal's says never.
+        expect(page.locator("#agents tr[data-agent='admin@example.com'] td.last-sign-in")).to_contain_text("ago")
+        expect(page.locator("#agents tr[data-agent='amal@example.com'] td.last-sign-in")).to_have_text("Never")
         expect(page.locator("#agents-phone-note")).to_be_hidden()
     finally:
         context.close()

@@ -14,16 +14,15 @@ from pathlib import Path
 
 import pyotp
 import pytest
-from alembic import command
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, select
 
 from desk.audit import SYSTEM
 from desk.desk import Desk
 from desk.models import Agent, AuditEvent, OutboxMail
 from kb.settings import Settings
-from tests.conftest import database_at, migrate
+from tests.conftest import agents_column_up_and_down
 from tests.smtp_sink import SmtpSink, sink  # noqa: F401
 from tests.webapp.light_app import PASSWORD, csrf, light_settings, login, signed_in  # noqa: F401
 from webapp import create_app
@@ -261,23 +260,7 @@ def test_forgot_password_is_rate_limited_and_refuses_a_malformed_address(app: Fl
 
 
 def test_the_migration_adds_invited_at_and_goes_down(tmp_path: Path) -> None:
-    db, db_url = database_at(tmp_path, "agent_notify_mail")
-    with db.engine.begin() as connection:
-        connection.exec_driver_sql("INSERT INTO agents (email, name, password_hash, role, active, created_at) "
-                                   "VALUES ('old@example.com', 'Old', 'x', 'agent', true, CURRENT_TIMESTAMP)")
-    migrate(db, command.upgrade, "agent_invitations")
-    assert "invited_at" in {column["name"] for column in inspect(db.engine).get_columns("agents")}
-    db.close()
-    opened = Desk(Settings(data_dir=tmp_path, database_url=db_url))
-    try:
-        old = opened.accounts.find("old@example.com")
-        assert old is not None and old.invited_at is None
-        migrate(opened.db, command.downgrade, "agent_notify_mail")
-        assert "invited_at" not in {c["name"] for c in inspect(opened.db.engine).get_columns("agents")}
-        with opened.db.engine.connect() as connection:
-            assert list(connection.exec_driver_sql("SELECT email FROM agents").scalars()) == ["old@example.com"]
-    finally:
-        opened.close()
+    agents_column_up_and_down(tmp_path, "agent_notify_mail", "agent_invitations", "invited_at")
 
 
 def test_one_link_submitted_twice_at_once_sets_one_password(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -99,6 +99,29 @@ def test_a_passkey_added_on_the_profile_signs_in_as_the_second_step_and_alone(ap
                       headers={"X-CSRFToken": token}).status_code == 400
 
 
+def test_a_passkey_sign_in_stamps_the_last_sign_in_and_the_password_before_it_does_not(app: Flask) -> None:
+    """The agents' last sign-in (webapp.agent.sign_in_session). Failed before: agents had no last_sign_in_at."""
+    desk = app.extensions["desk"]
+    desk.accounts.create_agent("hana@example.com", PASSWORD, name="Hana")
+    key = add_passkey(signed_in(app, "hana@example.com"))
+
+    def forgotten() -> None:
+        with desk.db.session() as session, session.begin():
+            session.execute(update(Agent).where(Agent.email == "hana@example.com").values(last_sign_in_at=None))
+
+    def stamped() -> bool:
+        return desk.accounts.find("hana@example.com").last_sign_in_at is not None
+
+    forgotten()
+    client = app.test_client()
+    assert login(client, "hana@example.com").headers["Location"].endswith("/agent/login/code")
+    assert passkey_sign_in(client, key, "second", origin="http://evil.localhost").status_code == 401
+    assert not stamped()  # the password right, the passkey refused: half done
+    assert passkey_sign_in(client, key, "second").status_code == 200 and stamped()
+    forgotten()
+    assert passkey_sign_in(app.test_client(), key).status_code == 200 and stamped()  # passwordless
+
+
 def test_a_passkey_meets_a_required_second_factor(app: Flask) -> None:
     """KB_REQUIRE_TWO_FACTOR: an agent with neither app nor passkey is held at the profile, can add a passkey from
     there, and with it reaches the workspace (a second app with that setting on the module's database)."""

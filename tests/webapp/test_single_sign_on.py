@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import pyotp
 import pytest
 import requests
 from flask import Flask
@@ -118,6 +119,17 @@ def test_an_agent_signs_in_through_the_provider_with_pkce(app: Flask, provider: 
     assert not signed_in(copy)
 
 
+def test_a_single_sign_on_stamps_the_last_sign_in_and_a_refused_one_does_not(app: Flask, provider: Provider) -> None:
+    """The agents' last sign-in (webapp.agent.sign_in_session). Failed before: agents had no last_sign_in_at."""
+    accounts = app.extensions["desk"].accounts
+    accounts.create_agent("rana@example.com", PASSWORD, name="Rana")
+    assert sign_on(browser(app), provider, "rana@example.com", fault="nonce").status_code == 401
+    assert sign_on(browser(app), provider, "rana@example.com", verified=False).status_code == 401
+    assert accounts.find("rana@example.com").last_sign_in_at is None
+    assert sign_on(browser(app), provider, "rana@example.com").status_code == 302
+    assert accounts.find("rana@example.com").last_sign_in_at is not None
+
+
 @pytest.mark.parametrize("fault", ["nonce", "audience", "expired", "other_key"])
 def test_a_token_that_fails_a_check_signs_nobody_in(app: Flask, provider: Provider, fault: str) -> None:
     client = browser(app)
@@ -219,19 +231,27 @@ def test_unknown_emails_of_an_allowed_domain_become_agents_when_allowed(
 
 def test_the_desks_two_factor_step_is_left_to_the_provider_unless_asked(
         settings: Settings, app: Flask, provider: Provider) -> None:
+    secret = pyotp.random_base32()
     with app.extensions["desk"].db.session() as session:
         agent = session.scalar(select(Agent).where(Agent.email == "agent@example.com"))
         assert agent is not None
-        agent.two_factor_secret, agent.two_factor_enabled_at = "JBSWY3DPEHPK3PXP", datetime(2026, 1, 1)
+        agent.two_factor_secret, agent.two_factor_enabled_at = secret, datetime(2026, 1, 1)
     try:
         required = create_app(replace(settings, require_two_factor=True))
         client = browser(required)
         assert sign_on(client, provider, "agent@example.com").status_code == 302 and signed_in(client)
         asked = create_app(replace(settings, oidc_two_factor=True))
         client = browser(asked)
+        last = asked.extensions["desk"].accounts.find("agent@example.com").last_sign_in_at
         step = sign_on(client, provider, "agent@example.com")
         assert step.status_code == 302 and step.headers["Location"] == "/agent/login/code"
         assert not signed_in(client)
+        # The provider's half stamps no sign-in (the agents' last sign-in); the desk's code completes it.
+        assert asked.extensions["desk"].accounts.find("agent@example.com").last_sign_in_at == last
+        token = csrf(client.get("/agent/login/code").get_data(as_text=True))
+        code = pyotp.TOTP(secret).now()
+        assert client.post("/agent/login/code", data={"csrf_token": token, "code": code}).status_code == 302
+        assert asked.extensions["desk"].accounts.find("agent@example.com").last_sign_in_at != last
         # KB_REQUIRE_TWO_FACTOR still holds an SSO agent without 2FA at the enrolment when the desk's code is asked.
         both = create_app(replace(settings, oidc_two_factor=True, require_two_factor=True))
         client = browser(both)
