@@ -5,8 +5,10 @@
   // Back from the vote at #feedback: its thanks (focusable only then) takes the focus, so it is said; once the page
   // has loaded, as the browser's scroll to #feedback (a section, not focusable) would take a focus given before.
   var thanks = document.querySelector("#feedback-title[tabindex]");
-  if (thanks && document.readyState === "complete") thanks.focus();  // loaded before this script ran
-  else if (thanks) window.addEventListener("load", function () { thanks.focus(); });
+  if (thanks) {
+    thanks.focus();  // now, and again once loaded: a load that waits long (a slow resource) must not leave it unsaid
+    window.addEventListener("load", function () { if (document.activeElement !== thanks) thanks.focus(); });
+  }
   var no = document.getElementById("vote-no");
   if (!no) return;
   no.addEventListener("click", function (e) {
