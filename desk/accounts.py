@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from desk.audit import SYSTEM, Actor, record, record_sign_in
+from desk.audit import SYSTEM, Actor, record, record_changed, record_sign_in
 from desk.database import Database, StorageUnavailableError, lock_row
 from desk.mail.outbox import queue_mail
 from desk.models import LEAD_ROLES, ROLES, WORKING_ROLES, Agent, ApiToken, OutboxMail, Ticket, as_utc, utcnow
@@ -574,11 +574,8 @@ class Accounts:
             if email != agent.email and session.scalar(select(Agent.id).where(Agent.email == email)) is not None:
                 raise AgentExists("email", N_("an agent %(email)s already exists"), email=email)
             now = {"email": email, "name": name or email.split("@")[0]}
-            was = {"email": agent.email, "name": agent.name}
-            changed = [field for field in now if now[field] != was[field]]
-            if changed:
-                record(session, by, "agent_edited", "agent", agent_id, before={f: was[f] for f in changed},
-                       after={f: now[f] for f in changed})
+            if record_changed(session, by, "agent_edited", "agent", agent_id,
+                              {"email": agent.email, "name": agent.name}, now):
                 agent.email, agent.name = now["email"], now["name"]
             return agent
 
@@ -709,12 +706,9 @@ class Accounts:
             if agent.works_tickets:
                 agent.notify_assigned = chosen["notify_assigned"]
             agent.notify_mentioned = chosen["notify_mentioned"]
-            after = {"notify_assigned": agent.notify_assigned, "notify_mentioned": agent.notify_mentioned}
-            changed = [field for field in before if before[field] != after[field]]
-            if changed and not by.is_agent(agent_id):
-                record(session, by, "notifications_changed", "agent", agent_id,
-                       before={field: before[field] for field in changed},
-                       after={field: after[field] for field in changed})
+            if not by.is_agent(agent_id):
+                record_changed(session, by, "notifications_changed", "agent", agent_id, before,
+                               {"notify_assigned": agent.notify_assigned, "notify_mentioned": agent.notify_mentioned})
             return agent.notify_assigned, agent.notify_mentioned
 
         return self.db.write(write)  # again while the database is busy

@@ -86,6 +86,17 @@ def record(session: Session, actor: Actor, action: str, subject_type: str, subje
     return event
 
 
+
+def record_changed(session: Session, actor: Actor, action: str, subject_type: str, subject: int | str,
+                   before: dict[str, Any], after: dict[str, Any]) -> bool:
+    """`record` with only the fields whose value changed (before and after name the same fields); nothing when none
+    did. Returns whether one did."""
+    changed = [field for field in after if after[field] != before[field]]
+    if changed:
+        record(session, actor, action, subject_type, subject, before={field: before[field] for field in changed},
+               after={field: after[field] for field in changed})
+    return bool(changed)
+
 def record_sign_in(db: Database, agent_id: int, succeeded: bool, ip: str | None, now: datetime | None = None,
                    step: str | None = None, method: str | None = None, reason: str | None = None) -> None:
     """A failed sign-in to the account (actor "system": nobody is signed in; the IP says where from), folded into

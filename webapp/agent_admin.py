@@ -123,12 +123,12 @@ def admin_agent(agent_id: int) -> WerkzeugResponse | tuple[str, int]:
     with what was typed and the error beside its field, else back here (303). The GET writes nothing."""
     _admin_required()
     desk = state.desk()
-    if desk.accounts.agent(agent_id) is None:
-        abort(404)
     refused: dict[str, str] = {}
     kept = None
     action = request.form.get("action", "")[:40] if request.method == "POST" else ""
     if action in AGENT_ACTIONS:
+        if desk.accounts.agent(agent_id) is None:  # before any write: no agent, nothing to change
+            abort(404)
         try:
             agent_action(action, agent_id)
         except InputError as error:
@@ -137,7 +137,7 @@ def admin_agent(agent_id: int) -> WerkzeugResponse | tuple[str, int]:
         else:
             return redirect(url_for(".admin_agent", agent_id=agent_id), 303)
     who = desk.accounts.agent(agent_id)
-    if who is None:  # it cannot go (agents are never deleted): a row read once more after a write
+    if who is None:
         abort(404)
     return _page("agent/admin_agent.html", who=who, refused=refused, kept=kept, roles=ROLES, labels=ViewLabels(),
                  zones=zone_names(), teams=desk.hours.teams, member=desk.teams.memberships().get(agent_id, []),

@@ -58,9 +58,9 @@ def _answers(agents: list[Agent]) -> list[dict[str, object]]:
     desk = state.desk()
     teams, had = desk.teams.memberships(), desk.skills.of_agents()
     names = {skill.id: skill.name for skill in desk.skills.all()}
-    holders = desk.passkeys.holders()
+    passkeys = desk.passkeys.counts()
     return [agent_json(agent, sorted(teams.get(agent.id, [])), [names[i] for i in had.get(agent.id, []) if i in names],
-                       desk.passkeys.count(agent.id) if agent.id in holders else 0) for agent in agents]
+                       passkeys.get(agent.id, 0)) for agent in agents]
 
 
 def _one(agent_id: int) -> Response | tuple[Response, int]:
@@ -137,8 +137,7 @@ def create_agent():  # type: ignore[no-untyped-def]
         return error(str(exc), 409)
     except InputError as exc:
         return input_error(exc)
-    answer, status = _one(invited.id), 201
-    return answer, status
+    return _one(invited.id), 201
 
 
 def _patch(body: dict[str, object]) -> tuple[str | None, bool | None, list[str] | None, dict[str, bool]]:
